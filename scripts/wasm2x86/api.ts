@@ -1,0 +1,98 @@
+// The translator's public contract: options in, an x86 instruction list out.
+// Tools that build images (the kernel linker, the spec-test runner, the PE
+// writer) read only this file's types and call compileModule() from index.ts.
+
+import type { Insn } from './x86.ts';
+import type { FuncType, ValType } from './wasm.ts';
+
+/** Why a wasm trap happened; the code passed to the trap handler. */
+export const TRAP = {
+  UNREACHABLE: 1,          // "unreachable"
+  DIV_ZERO: 2,             // "integer divide by zero"
+  INT_OVERFLOW: 3,         // "integer overflow"
+  OUT_OF_BOUNDS: 4,        // "out of bounds memory access"
+  UNDEFINED_ELEMENT: 5,    // "undefined element" (call_indirect index past the table)
+  UNINITIALIZED_ELEMENT: 6,// "uninitialized element" (null table entry)
+  SIGNATURE_MISMATCH: 7,   // "indirect call type mismatch"
+  STACK_EXHAUSTED: 8,      // "call stack exhausted"
+  INVALID_CONVERSION: 9,   // "invalid conversion to integer"
+} as const;
+export const TRAP_NAMES: Record<number, string> = {
+  1: 'unreachable', 2: 'integer divide by zero', 3: 'integer overflow',
+  4: 'out of bounds memory access', 5: 'undefined element', 6: 'uninitialized element',
+  7: 'indirect call type mismatch', 8: 'call stack exhausted', 9: 'invalid conversion to integer',
+};
+
+export interface CompileOptions {
+  /** Prepended to every label this module defines, so several modules link into one image. */
+  prefix?: string;
+  /** Module name for error messages ("kernel.wasm"). */
+  name?: string;
+  /**
+   * Resolves a function import that is not an intrinsic: returns the label (symbol)
+   * to call with the stdcall convention, or undefined (an error naming the import).
+   * Global imports: returns the label of a 4- or 8-byte cell holding the value.
+   */
+  resolveImport?: (module: string, name: string, kind: 'func' | 'global') => string | undefined;
+  /** Treat imports from module "kernel" as inline intrinsics (default true). */
+  intrinsics?: boolean;
+  /**
+   * Symbol of the trap handler, called as handler(code, address) with stdcall;
+   * `address` is the return address inside the trapping function. It must not return.
+   */
+  trapHandler: string;
+  /** If set, every function prologue traps STACK_EXHAUSTED when esp < [stackLimit]. */
+  stackLimit?: string;
+  /**
+   * Memory accesses with a constant offset check `addr + offset` for 32-bit carry
+   * and trap OUT_OF_BOUNDS (wasm's 33-bit effective address). Needed where linear
+   * memory starts at 0 (the spec runner); the kernel relies on paging instead.
+   */
+  checkOffsetCarry?: boolean;
+  /**
+   * Called (stdcall, args oldPages, newPages; returns 0 to accept) when memory.grow
+   * is about to succeed, so the host program can map the pages. Without it, growth
+   * only updates the page count and zero-fills the new pages.
+   */
+  memoryGrowHook?: string;
+  /** instantiate() zero-fills memory [0, initial pages) first (the spec runner re-instantiates). */
+  zeroMemory?: boolean;
+  /** Upper bound for memory.grow when the module declares no maximum (pages). */
+  maxMemoryPages?: number;
+  /** Generate interrupt entry stubs (intrinsic trap_entry) calling this export. */
+  trapDispatchExport?: string;
+  /** Keep per-pass text for the dump flag. */
+  dump?: boolean;
+}
+
+export interface CompiledExport {
+  name: string;
+  kind: 'func' | 'global' | 'memory' | 'table';
+  /** Label of the function entry (stdcall), or of the global's cell. */
+  label: string;
+  type?: FuncType;
+  globalType?: ValType;
+}
+
+export interface CompiledModule {
+  /** Code for every function, the trap stubs, the instantiate routine, and the data (globals, table, segment images). */
+  insns: Insn[];
+  exports: Map<string, CompiledExport>;
+  /**
+   * Label of a routine (stdcall, no arguments, no result) that makes a fresh instance:
+   * sets the memory size to its initial pages (calling memoryGrowHook(old, initial)),
+   * zero-fills memory [0, initial*64KiB) only when zeroMemory is set, copies the active
+   * data segments, resets mutable globals to their initial values, fills the table,
+   * then runs the start function if any.
+   */
+  instantiate: string;
+  /** Label of the dword holding the current memory size in 64 KiB pages. */
+  memoryPages: string;
+  memory?: { min: number; max?: number };
+  /** Labels of the function entries by function index (imports excluded: undefined). */
+  funcLabels: string[];
+  /** Function index -> display name, for errors and dumps. */
+  funcNames: Map<number, string>;
+  /** Text of each pass when options.dump is set. */
+  dumps?: Map<string, string>;
+}
