@@ -96,3 +96,24 @@ export interface CompiledModule {
   /** Text of each pass when options.dump is set. */
   dumps?: Map<string, string>;
 }
+
+/**
+ * Thrown by compileModule when a module uses a feature the translator does not
+ * support yet (feature: 'float', 'multi-value', 'simd', 'reference-types',
+ * 'memory-import', 'table-import', ...). Callers may skip such modules, naming the feature.
+ */
+export class UnsupportedError extends Error {
+  constructor(public feature: string, message: string) {
+    super(`unsupported (${feature}): ${message}`);
+  }
+}
+
+/**
+ * A translation error that points at the source: module, function (index and
+ * name), wasm instruction and its byte offset.
+ */
+export class TranslateError extends Error {
+  constructor(message: string, public where: string) {
+    super(`${where}: ${message}`);
+  }
+}
