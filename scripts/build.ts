@@ -1,0 +1,123 @@
+// The build: AssemblyScript -> wasm -> wasm2x86 -> multiboot kernel.
+//
+//   npx tsx scripts/build.ts [--dump] [--quiet]
+//
+// Writes build/kernel.wasm, build/kernel.wat, build/ntoskrnl.bin and, with
+// --dump, build/ntoskrnl.lst (each pass's text and the disassembly beside the
+// wasm instructions it came from). Each step prints its time.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compileAssemblyScript } from './asc.ts';
+import { compileModule } from './wasm2x86/index.ts';
+import { linkKernel, KERNEL_BASE } from './wasm2x86/link.ts';
+import { formatInsn } from './wasm2x86/emit.ts';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const BUILD = join(ROOT, 'build');
+
+/** Where the kernel's AssemblyScript static data starts (a contract with kernel/). */
+export const KERNEL_MEMORY_BASE = 0x80400000;
+/** The kernel's wasm memory may grow to 16 MiB past its static data. */
+export const KERNEL_MAX_PAGES = (KERNEL_MEMORY_BASE + 16 * 1024 * 1024) / 65536;
+
+export interface BuildResult {
+  kernelWasm: Uint8Array;
+  kernelImage: Uint8Array;
+  times: Record<string, number>;
+  listing?: string;
+}
+
+export async function buildKernel(opts: { dump?: boolean; log?: (s: string) => void } = {}): Promise<BuildResult> {
+  const log = opts.log ?? (() => {});
+  const times: Record<string, number> = {};
+  let t = performance.now();
+  const step = (name: string) => { const now = performance.now(); times[name] = now - t; t = now; log(`build: ${name} ${(times[name] / 1000).toFixed(2)} s`); };
+
+  const { wasm, wat } = await compileAssemblyScript(join(ROOT, 'kernel/main.ts'), [
+    '--use', 'abort=kernel/ke/bugcheck/KiAbort',
+    '--memoryBase', String(KERNEL_MEMORY_BASE),
+  ], true);
+  step('asc kernel/main.ts');
+  const compiled = compileModule(wasm, {
+    name: 'kernel.wasm',
+    trapHandler: 'export:KiWasmTrap',
+    stackLimit: '__stack_limit',
+    trapDispatchExport: 'KiTrapDispatch',
+    maxMemoryPages: KERNEL_MAX_PAGES,
+    dump: opts.dump,
+  });
+  step('wasm2x86 translate');
+  const linked = linkKernel(compiled, { entryExport: 'KiSystemStartup', stackLimitSymbol: '__stack_limit' });
+  step('assemble + link');
+
+  mkdirSync(BUILD, { recursive: true });
+  writeFileSync(join(BUILD, 'kernel.wasm'), wasm);
+  if (wat) writeFileSync(join(BUILD, 'kernel.wat'), wat);
+  writeFileSync(join(BUILD, 'ntoskrnl.bin'), linked.image);
+  let listing: string | undefined;
+  if (opts.dump) {
+    listing = await makeListing(compiled.dumps!, linked.assembled, linked.insns);
+    writeFileSync(join(BUILD, 'ntoskrnl.lst'), listing);
+    step('listing');
+  }
+  log(`build: ntoskrnl.bin ${linked.image.length} bytes, entry 0x${(linked.entry - KERNEL_BASE).toString(16)} (physical)`);
+  return { kernelWasm: wasm, kernelImage: linked.image, times, listing };
+}
+
+/** The dump: each pass's text, then every instruction with its address, bytes and the wasm op. */
+async function makeListing(dumps: Map<string, string>, asm: import('./wasm2x86/x86.ts').Assembled, insns: import('./wasm2x86/x86.ts').Insn[]): Promise<string> {
+  const parts: string[] = [];
+  for (const [pass, text] of dumps) parts.push(`==== pass: ${pass}\n${text}\n`);
+  parts.push('==== pass: emit (address  bytes  instruction  ; wasm)');
+  const addrToLabel = new Map<number, string[]>();
+  for (const [name, a] of asm.labels) { const l = addrToLabel.get(a) ?? []; l.push(name); addrToLabel.set(a, l); }
+  // Disassemble with iced-x86 when it is installed (a dev dependency); else print bytes only.
+  let disasm: ((bytes: Uint8Array, ip: number) => string) | undefined;
+  try {
+    const iced = await import('iced-x86');
+    const fmt = new iced.Formatter(iced.FormatterSyntax.Nasm);
+    disasm = (bytes, ip) => {
+      const dec = new iced.Decoder(32, bytes, iced.DecoderOptions.None);
+      dec.ip = BigInt(ip);
+      const ins = dec.decode();
+      const s = fmt.format(ins);
+      ins.free(); dec.free();
+      return s;
+    };
+  } catch { /* no disassembler */ }
+  return parts.join('\n') + '\n' + listingBody(asm, insns, addrToLabel, disasm);
+}
+
+function listingBody(asm: import('./wasm2x86/x86.ts').Assembled, insns: import('./wasm2x86/x86.ts').Insn[], labels: Map<number, string[]>, disasm?: (b: Uint8Array, ip: number) => string): string {
+  const lines: string[] = [];
+  const seen = new Set<number>();
+  for (let i = 0; i < asm.spans.length; i++) {
+    const span = asm.spans[i];
+    const insn = insns[i];
+    if (insn.op === 'label' || insn.op === 'align') continue;
+    if (insn.op === 'db' || insn.op === 'dd') { lines.push(`  ${(asm.origin + span.offset).toString(16).padStart(8, '0')}  (${span.length} bytes of data)`); continue; }
+    if (span.length === 0 || seen.has(span.offset)) continue;
+    seen.add(span.offset);
+    const addr = asm.origin + span.offset;
+    for (const l of labels.get(addr) ?? []) lines.push(`${l}:`);
+    const bytes = asm.code.subarray(span.offset, span.offset + span.length);
+    const hex = Array.from(bytes.subarray(0, 12), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const text = disasm ? disasm(bytes, addr) : formatInsn(insn);
+    lines.push(`  ${addr.toString(16).padStart(8, '0')}  ${hex.padEnd(36)} ${text.padEnd(40)}${insn.note ? ' ; ' + insn.note : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const quiet = args.includes('--quiet');
+  const t0 = performance.now();
+  await buildKernel({ dump: args.includes('--dump'), log: quiet ? undefined : (s) => console.error(s) });
+  if (!quiet) console.error(`build: done in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((e) => { console.error(`build: FAILED: ${e.message}`); process.exit(1); });
+}

@@ -1,0 +1,67 @@
+// Pass 3, allocate: where each wasm local lives.
+//
+// The hottest 32-bit locals are pinned in the callee-saved registers esi, edi
+// and ebx (ebx last: it is the only one of the three with a byte form, which
+// stores of 8-bit values need). A local must be used at least twice to earn a
+// register. Functions with 64-bit values keep one more register free for
+// register pairs. Every other local gets a frame slot below ebp; parameters
+// stay where the caller pushed them (stdcall: [ebp+8] is the first).
+//
+//   [ebp+8+..]  parameters            [ebp-4*k]  saved callee registers
+//   [ebp+4]     return address        then       local slots, spill slots
+//   [ebp]       caller's ebp
+
+import { EBX, ESI, EDI } from './x86.ts';
+import type { LoweredFunc } from './lower.ts';
+
+export interface LocalHome {
+  /** A register number, or -1 when the local lives in memory at [ebp+disp]. */
+  reg: number;
+  disp: number;
+}
+
+export interface FrameLayout {
+  homes: LocalHome[];
+  /** Registers holding pinned locals. */
+  pinned: number[];
+  /** Bytes below ebp used by the three callee-saved register save slots and the locals. */
+  localsBytes: number;
+  /** Offsets of the save slot for ebx, esi, edi. */
+  saveSlot: Map<number, number>;
+  /** Sum of parameter sizes in bytes (the `ret N` operand). */
+  paramBytes: number;
+}
+
+const PIN_ORDER = [ESI, EDI, EBX];
+
+export function allocateFrame(lf: LoweredFunc): FrameLayout {
+  const homes: LocalHome[] = [];
+  // Parameters: caller's slots.
+  let argOff = 8;
+  for (let i = 0; i < lf.numParams; i++) {
+    const wide = lf.localTypes[i] === 'i64' || lf.localTypes[i] === 'f64';
+    homes.push({ reg: -1, disp: argOff });
+    argOff += wide ? 8 : 4;
+  }
+  // Save slots for the callee-saved registers come first below ebp.
+  const saveSlot = new Map<number, number>([[EBX, -4], [ESI, -8], [EDI, -12]]);
+  let off = -12;
+  for (let i = lf.numParams; i < lf.localTypes.length; i++) {
+    const wide = lf.localTypes[i] === 'i64' || lf.localTypes[i] === 'f64';
+    off -= wide ? 8 : 4;
+    homes.push({ reg: -1, disp: off });
+  }
+  // Choose pinned locals by weight.
+  const maxPins = lf.usesI64 ? 2 : 3;
+  const candidates = lf.localTypes
+    .map((t, i) => ({ i, t, w: lf.weight[i] }))
+    .filter((c) => (c.t === 'i32' || c.t === 'f32') && c.w >= 2)
+    .sort((a, b) => b.w - a.w || a.i - b.i)
+    .slice(0, maxPins);
+  const pinned: number[] = [];
+  candidates.forEach((c, k) => {
+    homes[c.i] = { reg: PIN_ORDER[k], disp: homes[c.i].disp };
+    pinned.push(PIN_ORDER[k]);
+  });
+  return { homes, pinned, localsBytes: -off, saveSlot, paramBytes: argOff - 8 };
+}

@@ -1,0 +1,258 @@
+// wasm2x86: the WebAssembly -> i386 translator. This driver runs the passes in
+// order for every function and lays out the module's code and data:
+//
+//   1. decode    (decode.ts)    bytes -> Module
+//   2. lower     (lower.ts)     feature checks, block pairing, local weights
+//   3. allocate  (allocate.ts)  pinned registers and frame slots for locals
+//   4. select    (select.ts, select-ops.ts, vstack.ts)  x86 instructions
+//   5. emit      (emit.ts)      x86 IR -> bytes, branch relaxation, relocations
+//   6. link      (link.ts)      a multiboot image (the kernel), or other formats
+//
+// Allocation runs before selection because selection is a one-pass compiler
+// that needs to know where each local lives; the temporaries of the value
+// stack are allocated inside selection as it goes.
+//
+// compileModule() runs passes 1-4 and returns the instruction list; callers
+// assemble it together with whatever else their image needs.
+
+import { decodeModule } from './decode.ts';
+import { lowerFunction } from './lower.ts';
+import { allocateFrame } from './allocate.ts';
+import { FunctionSelector, type ModuleContext } from './select.ts';
+import { runtimeRoutine, interruptStubs, ROUTINE_DEPS } from './runtime.ts';
+import { UnsupportedError, TranslateError, TRAP, type CompileOptions, type CompiledModule, type CompiledExport } from './api.ts';
+import { EAX, ECX, ESI, EDI, EBX, reg, imm, mem, memSym, type Insn } from './x86.ts';
+import type { Module, ConstExpr, FuncType } from './wasm.ts';
+
+export * from './api.ts';
+
+const INTRINSICS = new Set([
+  'inb', 'inw', 'inl', 'outb', 'outw', 'outl', 'cli', 'sti', 'hlt', 'pause', 'lgdt', 'lidt', 'ltr',
+  'read_cr0', 'read_cr2', 'read_cr3', 'read_cr4', 'write_cr0', 'write_cr3', 'write_cr4', 'invlpg',
+  'read_eflags', 'rdtsc', 'cpuid', 'trap_entry', 'func_address',
+]);
+
+export function compileModule(bytes: Uint8Array, opts: CompileOptions): CompiledModule {
+  const mod = decodeModule(bytes);
+  return compileDecoded(mod, opts);
+}
+
+export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModule {
+  const prefix = opts.prefix ?? '';
+  const name = opts.name ?? 'module';
+  const dumps = opts.dump ? new Map<string, string>() : undefined;
+  const funcImports = mod.imports.filter((i) => i.kind === 'func');
+  const globalImports = mod.imports.filter((i) => i.kind === 'global');
+  for (const imp of mod.imports) {
+    if (imp.kind === 'memory') throw new UnsupportedError('memory-import', `${imp.module}.${imp.name}`);
+    if (imp.kind === 'table') throw new UnsupportedError('table-import', `${imp.module}.${imp.name}`);
+  }
+  if (mod.memories.length > 1) throw new UnsupportedError('multi-memory', `${mod.memories.length} memories`);
+  if (mod.tables.length > 1) throw new UnsupportedError('reference-types', `${mod.tables.length} tables`);
+  for (const g of mod.globals) if (g.type.type === 'funcref' || g.type.type === 'externref') throw new UnsupportedError('reference-types', 'reference-typed global');
+  if (mod.globals.some((g) => g.type.type === 'v128')) throw new UnsupportedError('simd', 'v128 global');
+
+  const useIntrinsics = opts.intrinsics !== false;
+  const importTargets: Array<string | undefined> = funcImports.map((imp) => {
+    if (useIntrinsics && imp.module === 'kernel') {
+      if (!INTRINSICS.has(imp.name)) throw new TranslateError(`unknown intrinsic kernel.${imp.name}`, name);
+      return undefined;
+    }
+    const t = opts.resolveImport?.(imp.module, imp.name, 'func');
+    if (t === undefined) throw new TranslateError(`unresolved function import ${imp.module}.${imp.name}`, name);
+    return t;
+  });
+  const globalImportLabels = globalImports.map((imp) => {
+    const t = opts.resolveImport?.(imp.module, imp.name, 'global');
+    if (t === undefined) throw new TranslateError(`unresolved global import ${imp.module}.${imp.name}`, name);
+    return t;
+  });
+  const globalTypes = [...globalImports.map((g) => (g as any).global.type as string), ...mod.globals.map((g) => g.type.type)];
+
+  const funcLabel = (i: number) => (i < mod.numImportedFuncs ? importTargets[i] ?? `${prefix}intrinsic${i}` : `${prefix}f${i}`);
+  const globalLabel = (i: number) => (i < globalImports.length ? globalImportLabels[i] : `${prefix}g${i}`);
+  const memPagesLabel = `${prefix}__mem_pages`;
+  const tableLabel = `${prefix}__table`;
+  const table = mod.tables[0];
+  const tableSize = table ? table.limits.min : 0;
+
+  // Canonical signature ids: equal types share the smallest index.
+  const typeKey = (t: FuncType) => t.params.join(',') + '->' + t.results.join(',');
+  const firstOfType = new Map<string, number>();
+  mod.types.forEach((t, i) => { const k = typeKey(t); if (!firstOfType.has(k)) firstOfType.set(k, i); });
+  const sigId = (ti: number) => firstOfType.get(typeKey(mod.types[ti]))!;
+
+  const funcNames = new Map<number, string>();
+  for (let i = 0; i < mod.funcTypes.length; i++) {
+    const exp = mod.exports.find((e) => e.kind === 'func' && e.index === i);
+    funcNames.set(i, mod.funcNames.get(i) ?? exp?.name ?? (i < mod.numImportedFuncs ? `${funcImports[i].module}.${funcImports[i].name}` : `f${i}`));
+  }
+
+  let trapHandler = opts.trapHandler;
+  if (trapHandler.startsWith('export:')) {
+    const exp = mod.exports.find((e) => e.kind === 'func' && e.name === trapHandler.slice(7));
+    if (!exp) throw new TranslateError(`trap handler export ${trapHandler.slice(7)} not found`, name);
+    trapHandler = funcLabel(exp.index);
+  }
+
+  const helpers = new Set<string>();
+  const ctx: ModuleContext = {
+    mod, opts, prefix, funcLabel,
+    importTarget: (i) => importTargets[i],
+    globalLabel,
+    globalWide: (i) => globalTypes[i] === 'i64' || globalTypes[i] === 'f64',
+    tableLabel, tableSize, memPagesLabel, sigId,
+    helper: (h) => { helpers.add(h); for (const d of ROUTINE_DEPS[h] ?? []) helpers.add(d); return `${prefix}__rt_${h}`; },
+    trapHandler,
+    funcName: (i) => funcNames.get(i) ?? `f${i}`,
+  };
+
+  // Passes 2-4 per function.
+  const code: Insn[] = [];
+  const lowerDump: string[] = [], allocDump: string[] = [];
+  for (const f of mod.funcs) {
+    const where = `${name}: function ${f.index} (${ctx.funcName(f.index)})`;
+    let lf;
+    try { lf = lowerFunction(mod, f); } catch (e) {
+      if (e instanceof UnsupportedError) { e.message = `${where}: ${e.message}`; }
+      throw e;
+    }
+    const frame = allocateFrame(lf);
+    if (dumps) {
+      lowerDump.push(`${where}: ${lf.localTypes.length} locals, weights [${lf.weight.join(', ')}]`);
+      allocDump.push(`${where}: ` + frame.homes.map((h, i) => `$${i}=${h.reg >= 0 ? ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'][h.reg] : `[ebp${h.disp >= 0 ? '+' : ''}${h.disp}]`}`).join(' '));
+    }
+    const sel = new FunctionSelector(ctx, lf, frame);
+    code.push({ op: 'align', ops: [imm(16)] }, ...sel.run());
+  }
+  if (dumps) { dumps.set('lower', lowerDump.join('\n')); dumps.set('allocate', allocDump.join('\n')); }
+
+  // Memory.
+  const memory = mod.memories[0];
+  const maxPages = Math.min(memory?.max ?? 65536, opts.maxMemoryPages ?? 65536, 65535);
+
+  // The instantiate routine.
+  const inst = `${prefix}__instantiate`;
+  const trapStub = `${inst}$oob`;
+  const I = (op: string, ...ops: any[]): Insn => ({ op, ops });
+  const ins: Insn[] = [{ op: 'align', ops: [imm(16)] }, { op: 'label', target: inst },
+    I('push', reg(EBX)), I('push', reg(ESI)), I('push', reg(EDI))];
+  const constValue = (e: ConstExpr): { imm?: number; global?: number } => {
+    if (e.length !== 1) throw new UnsupportedError('extended-const', 'constant expression with several instructions');
+    const x = e[0];
+    if (x.name === 'i32.const') return { imm: x.i32! | 0 };
+    if (x.name === 'global.get') return { global: x.index! };
+    throw new UnsupportedError('const-expr', x.name);
+  };
+  if (memory) {
+    if (opts.memoryGrowHook) ins.push(I('push', imm(memory.min)), I('push', memSym(4, memPagesLabel)), { op: 'call', target: opts.memoryGrowHook });
+    ins.push(I('mov', memSym(4, memPagesLabel), imm(memory.min)));
+    const activeData = mod.datas.filter((d) => d.mode === 'active');
+    let zeroFrom: number | undefined;
+    if (opts.zeroMemory) zeroFrom = 0;
+    else {
+      const offs = activeData.map((d) => constValue(d.offset!)).filter((c) => c.imm !== undefined).map((c) => c.imm! >>> 0);
+      if (offs.length) zeroFrom = Math.min(...offs) & ~3;
+    }
+    const end = memory.min * 65536;
+    if (zeroFrom !== undefined && end > zeroFrom) {
+      ins.push(I('mov', reg(EDI), imm(zeroFrom)), I('mov', reg(ECX), imm(Math.floor((end - zeroFrom) / 4))), I('mov', reg(EAX), imm(0)), I('cld'), I('rep_stosd'));
+    }
+  }
+  const dataBlobs: Insn[] = [];
+  mod.datas.forEach((d, k) => {
+    if (d.mode !== 'active' || d.bytes.length === 0 && !d.offset) return;
+    if (!memory) throw new TranslateError('data segment without a memory', name);
+    const off = constValue(d.offset!);
+    const blob = `${prefix}__data${k}`;
+    if (off.imm !== undefined) ins.push(I('mov', reg(EDI), imm(off.imm)));
+    else ins.push(I('mov', reg(EDI), memSym(4, globalLabel(off.global!))));
+    // Bounds: offset + length must fit the initial memory (else the instantiation traps).
+    ins.push(I('mov', reg(EAX), reg(EDI)), I('add', reg(EAX), imm(d.bytes.length)), { op: 'jcc', cc: 'b', target: trapStub });
+    if (memory.min < 65536) ins.push(I('cmp', reg(EAX), imm(memory.min * 65536)), { op: 'jcc', cc: 'a', target: trapStub });
+    if (d.bytes.length) {
+      ins.push(I('mov', reg(ESI), imm(0, blob)), I('mov', reg(ECX), imm(d.bytes.length)), I('cld'), I('rep_movsb'));
+      dataBlobs.push({ op: 'label', target: blob }, { op: 'db', bytes: d.bytes });
+    }
+  });
+  // Globals.
+  const globalData: Insn[] = [{ op: 'align', ops: [imm(8)] }];
+  mod.globals.forEach((g, k) => {
+    const gi = globalImports.length + k;
+    const lbl = globalLabel(gi);
+    globalData.push({ op: 'label', target: lbl }, { op: 'dd', ops: [imm(0), imm(0)] });
+    const init = g.init[0];
+    if (!init || g.init.length !== 1) throw new UnsupportedError('extended-const', 'global initializer');
+    const wide = g.type.type === 'i64' || g.type.type === 'f64';
+    let lo = 0, hi = 0;
+    switch (init.name) {
+      case 'i32.const': case 'f32.const': lo = init.i32! | 0; break;
+      case 'i64.const': case 'f64.const': { const v = BigInt.asUintN(64, init.i64!); lo = Number(v & 0xFFFFFFFFn) | 0; hi = Number(v >> 32n) | 0; break; }
+      case 'global.get': {
+        const src = globalLabel(init.index!);
+        ins.push(I('mov', reg(EAX), memSym(4, src)), I('mov', memSym(4, lbl), reg(EAX)));
+        if (wide) ins.push(I('mov', reg(EAX), memSym(4, src, 4)), I('mov', memSym(4, lbl, 4), reg(EAX)));
+        return;
+      }
+      default: throw new UnsupportedError('const-expr', `global initializer ${init.name}`);
+    }
+    ins.push(I('mov', memSym(4, lbl), imm(lo)));
+    if (wide) ins.push(I('mov', memSym(4, lbl, 4), imm(hi)));
+  });
+  // Table: static contents.
+  const tableData: Insn[] = [];
+  if (table) {
+    const entries: Array<{ label: string; sig: number } | null> = new Array(tableSize).fill(null);
+    for (const el of mod.elems) {
+      if (el.mode !== 'active') continue;
+      const off = constValue(el.offset!);
+      if (off.imm === undefined) throw new UnsupportedError('elem-offset-global', 'element segment offset from a global');
+      if ((off.imm >>> 0) + el.funcs.length > tableSize) throw new UnsupportedError('elem-out-of-bounds', 'element segment outside the table');
+      el.funcs.forEach((f, j) => {
+        if (f === null) { entries[off.imm! + j] = null; return; }
+        if (f < mod.numImportedFuncs && importTargets[f] === undefined) throw new UnsupportedError('intrinsic-in-table', `kernel.${funcImports[f].name} in a table`);
+        entries[off.imm! + j] = { label: funcLabel(f), sig: sigId(mod.funcTypes[f]) };
+      });
+    }
+    tableData.push({ op: 'align', ops: [imm(8)] }, { op: 'label', target: tableLabel });
+    const dd = entries.flatMap((e) => (e ? [imm(0, e.label), imm(e.sig)] : [imm(0), imm(-1)]));
+    if (dd.length) tableData.push({ op: 'dd', ops: dd });
+  }
+  if (mod.start !== undefined) ins.push({ op: 'call', target: funcLabel(mod.start) });
+  ins.push(I('pop', reg(EDI)), I('pop', reg(ESI)), I('pop', reg(EBX)), I('ret'));
+  ins.push({ op: 'label', target: trapStub }, I('push', imm(0, trapStub)), I('push', imm(TRAP.OUT_OF_BOUNDS)), { op: 'call', target: trapHandler }, { op: 'ud2' });
+
+  // Runtime routines and interrupt stubs.
+  const rt: Insn[] = [];
+  const cfg = { prefix, memPages: memPagesLabel, maxPages, growHook: opts.memoryGrowHook };
+  for (const h of [...helpers].sort()) {
+    if (h === 'interrupts') {
+      if (!opts.trapDispatchExport) throw new TranslateError('kernel.trap_entry used but no trapDispatchExport option', name);
+      const exp = mod.exports.find((e) => e.kind === 'func' && e.name === opts.trapDispatchExport);
+      if (!exp) throw new TranslateError(`trap dispatch export ${opts.trapDispatchExport} not found`, name);
+      rt.push(...interruptStubs(prefix, funcLabel(exp.index)));
+    } else rt.push(...runtimeRoutine(h, cfg));
+  }
+
+  const data: Insn[] = [
+    { op: 'align', ops: [imm(8)] }, { op: 'label', target: memPagesLabel }, { op: 'dd', ops: [imm(memory?.min ?? 0)] },
+    ...globalData, ...tableData, ...dataBlobs,
+  ];
+
+  const exports = new Map<string, CompiledExport>();
+  for (const e of mod.exports) {
+    if (e.kind === 'func') exports.set(e.name, { name: e.name, kind: 'func', label: funcLabel(e.index), type: mod.types[mod.funcTypes[e.index]] });
+    else if (e.kind === 'global') exports.set(e.name, { name: e.name, kind: 'global', label: globalLabel(e.index), globalType: globalTypes[e.index] as any });
+    else if (e.kind === 'memory') exports.set(e.name, { name: e.name, kind: 'memory', label: memPagesLabel });
+    else exports.set(e.name, { name: e.name, kind: 'table', label: tableLabel });
+  }
+  const insns = [...code, ...rt, ...ins, ...data];
+  if (dumps) dumps.set('decode', mod.funcs.map((f) => `function ${f.index} (${ctx.funcName(f.index)}):\n` + f.body.map((b) => `  ${b.name}${b.index !== undefined ? ' ' + b.index : ''}${b.i32 !== undefined ? ' ' + b.i32 : ''}${b.i64 !== undefined ? ' ' + b.i64 : ''}${b.offset ? ' offset=' + b.offset : ''}`).join('\n')).join('\n'));
+  void mem; void EBX;
+  return {
+    insns, exports, instantiate: inst, memoryPages: memPagesLabel,
+    memory: memory ? { min: memory.min, max: memory.max } : undefined,
+    funcLabels: mod.funcTypes.map((_, i) => (i < mod.numImportedFuncs ? undefined : funcLabel(i))) as string[],
+    funcNames, dumps,
+  };
+}

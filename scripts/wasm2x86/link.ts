@@ -1,0 +1,128 @@
+// Pass 6, link: a translated kernel module becomes a multiboot v1 image.
+//
+// Layout (virtual = physical + 0x80000000, loaded at physical 1 MiB):
+//
+//   0x80100000  multiboot header (with the address fields, so no ELF needed)
+//               entry stub: runs at physical addresses until paging is on
+//               the module's code, runtime routines, data, table
+//   image end   .bss: page directory (4 KiB), boot stack (64 KiB)
+//
+// The entry stub loads its own GDT, builds a page directory of 4 MiB pages
+// (identity for the first 4 MiB so the switch survives, and 0x80000000-
+// 0x8FFFFFFF -> 0-256 MiB), turns paging on, jumps to the high half, moves the
+// stack to the boot stack, runs the module's instantiate routine (wasm data
+// segments to their addresses, globals), then calls the start export with
+// (multiboot magic, multiboot info physical address). If that returns, the
+// CPU halts.
+
+import { assemble } from './emit.ts';
+import { EAX, ECX, EDI, ESI, ESP, EBX, reg, imm, mem, memSym, type Insn, type Operand, type Assembled } from './x86.ts';
+import type { CompiledModule } from './api.ts';
+
+export const KERNEL_BASE = 0x80000000;
+export const LOAD_PHYS = 0x00100000;
+export const BOOT_STACK_BYTES = 64 * 1024;
+const MB_MAGIC = 0x1BADB002;
+const MB_FLAGS = 0x00010003; // page-align modules, memory info, address fields present
+
+export interface KernelLinkOptions {
+  /** Export called with (magic, multiboot info). */
+  entryExport: string;
+  /** Symbol the translated prologues compare esp against (CompileOptions.stackLimit). */
+  stackLimitSymbol: string;
+}
+
+export interface KernelImage {
+  image: Uint8Array;
+  assembled: Assembled;
+  /** The instruction list that was assembled (spans[i] belongs to insns[i]). */
+  insns: Insn[];
+  entry: number;
+  bssEnd: number;
+}
+
+const I = (op: string, ...ops: Operand[]): Insn => ({ op, ops });
+const L = (target: string): Insn => ({ op: 'label', target });
+const phys = (sym: string, add = 0) => imm(add - KERNEL_BASE, sym);
+const sreg = (n: number): Operand => ({ k: 'sr', r: n });
+
+export function linkKernel(mod: CompiledModule, opts: KernelLinkOptions): KernelImage {
+  const entry = mod.exports.get(opts.entryExport);
+  if (!entry || entry.kind !== 'func') throw new Error(`link: the module has no exported function ${opts.entryExport}`);
+  const origin = KERNEL_BASE + LOAD_PHYS;
+
+  let lastInsns: Insn[] = [];
+  const build = (bss: Map<string, number>): Assembled => {
+    const pd = '__boot_pd', stackTop = '__boot_stack_top', stackBottom = '__boot_stack';
+    const header: Insn[] = [
+      L('__mb_header'),
+      { op: 'dd', ops: [imm(MB_MAGIC), imm(MB_FLAGS), imm((-(MB_MAGIC + MB_FLAGS)) | 0),
+        phys('__mb_header'), imm(LOAD_PHYS), phys('__image_end'), phys('__bss_end'), phys('__entry')] },
+    ];
+    const gdt: Insn[] = [
+      { op: 'align', ops: [imm(8)] }, L('__gdt'),
+      { op: 'dd', ops: [
+        imm(0), imm(0),
+        imm(0x0000FFFF), imm(0x00CF9A00), // 0x08 kernel code: base 0, limit 4 GiB, DPL 0
+        imm(0x0000FFFF), imm(0x00CF9200), // 0x10 kernel data
+        imm(0x0000FFFF), imm(0x00CFFA00), // 0x18 user code, DPL 3 (selector 0x1B)
+        imm(0x0000FFFF), imm(0x00CFF200), // 0x20 user data, DPL 3 (selector 0x23)
+      ] },
+      { op: 'align', ops: [imm(4)] },
+      L('__gdtr_phys'), { op: 'db', bytes: new Uint8Array([39, 0]) }, { op: 'dd', ops: [phys('__gdt')] },
+      { op: 'align', ops: [imm(4)] },
+      L('__gdtr_virt'), { op: 'db', bytes: new Uint8Array([39, 0]) }, { op: 'dd', ops: [imm(0, '__gdt')] },
+    ];
+    const stub: Insn[] = [
+      { op: 'align', ops: [imm(16)] }, L('__entry'),
+      I('cli'), I('cld'),
+      I('mov', reg(ESI), reg(EAX)), I('mov', reg(EDI), reg(EBX)),
+      I('lgdt', { k: 'm', s: 4, disp: -KERNEL_BASE, sym: '__gdtr_phys' }),
+      I('push', imm(0x08)), I('push', phys('__entry_cs')), I('retf'),
+      L('__entry_cs'),
+      I('mov', reg(EAX), imm(0x10)),
+      I('mov', sreg(3), reg(EAX, 2)), I('mov', sreg(0), reg(EAX, 2)), I('mov', sreg(2), reg(EAX, 2)),
+      I('mov', sreg(4), reg(EAX, 2)), I('mov', sreg(5), reg(EAX, 2)),
+      // Page directory: clear, identity 0-4 MiB, 0x80000000 + 0-256 MiB, all 4 MiB pages (PS | RW | P).
+      I('push', reg(EDI)),
+      I('mov', reg(EDI), phys(pd)), I('mov', reg(ECX), imm(1024)), I('mov', reg(EAX), imm(0)), I('rep_stosd'),
+      I('mov', { k: 'm', s: 4, disp: -KERNEL_BASE, sym: pd }, imm(0x83)),
+      I('mov', reg(EDI), phys(pd, 512 * 4)), I('mov', reg(EAX), imm(0x83)), I('mov', reg(ECX), imm(64)),
+      L('__entry_pde'),
+      I('mov', mem(4, EDI, 0), reg(EAX)), I('add', reg(EAX), imm(0x400000)), I('add', reg(EDI), imm(4)),
+      I('dec', reg(ECX)), { op: 'jcc', cc: 'ne', target: '__entry_pde' },
+      I('pop', reg(EDI)),
+      I('mov', reg(EAX), { k: 'cr', r: 4 }), I('or', reg(EAX), imm(0x10)), I('mov', { k: 'cr', r: 4 }, reg(EAX)),
+      I('mov', reg(EAX), phys(pd)), I('mov', { k: 'cr', r: 3 }, reg(EAX)),
+      I('mov', reg(EAX), { k: 'cr', r: 0 }), I('or', reg(EAX), imm(0x80010000)), I('mov', { k: 'cr', r: 0 }, reg(EAX)),
+      I('mov', reg(EAX), imm(0, '__entry_high')), I('jmp', reg(EAX)),
+      L('__entry_high'),
+      I('lgdt', memSym(4, '__gdtr_virt')),
+      I('mov', reg(ESP), imm(0, stackTop)),
+      I('mov', memSym(4, opts.stackLimitSymbol), imm(4096, stackBottom)),
+      { op: 'call', target: mod.instantiate },
+      I('push', reg(EDI)), I('push', reg(ESI)),
+      { op: 'call', target: entry.label },
+      L('__halt'), I('cli'), I('hlt'), { op: 'jmp', target: '__halt' },
+      { op: 'align', ops: [imm(4)] }, L(opts.stackLimitSymbol), { op: 'dd', ops: [imm(0)] },
+    ];
+    const insns = [...header, ...stub, ...gdt, ...mod.insns, { op: 'align', ops: [imm(4096)] } as Insn, L('__image_end')];
+    lastInsns = insns;
+    return assemble(insns, origin, bss);
+  };
+
+  // Assemble once to learn the image size, then again with the .bss symbols placed after it.
+  const placeholder = new Map([['__boot_pd', 0], ['__boot_stack', 0], ['__boot_stack_top', 0], ['__bss_end', 0]]);
+  const first = build(placeholder);
+  const end = first.labels.get('__image_end')!;
+  const bss = new Map([
+    ['__boot_pd', end], ['__boot_stack', end + 4096], ['__boot_stack_top', end + 4096 + BOOT_STACK_BYTES],
+    ['__bss_end', end + 4096 + BOOT_STACK_BYTES],
+  ]);
+  const asm = build(bss);
+  if (asm.labels.get('__image_end') !== end) throw new Error('link: image size changed between passes');
+  const headerOffset = asm.labels.get('__mb_header')! - origin;
+  if (headerOffset > 8192 - 32) throw new Error('link: multiboot header is not in the first 8 KiB');
+  if (asm.code.length > 0x300000) throw new Error(`link: kernel code is ${asm.code.length} bytes; it must end below the static data at 0x80400000`);
+  return { image: asm.code, assembled: asm, insns: lastInsns, entry: asm.labels.get('__entry')!, bssEnd: bss.get('__bss_end')! };
+}

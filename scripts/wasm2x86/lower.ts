@@ -1,0 +1,110 @@
+// Pass 2, lower: one walk over a function body that prepares selection.
+//
+// It checks that every instruction is one the translator handles (others raise
+// UnsupportedError naming the feature), pairs each block/loop/if with its
+// else/end, and weighs every local by how often it is used, counting a use
+// inside a loop nest of depth d as 8^d uses. allocate.ts reads the weights to
+// decide which locals live in registers.
+
+import { UnsupportedError } from './api.ts';
+import type { Func, Module, ValType, Instr } from './wasm.ts';
+
+export interface LoweredFunc {
+  func: Func;
+  /** Parameters then declared locals. */
+  localTypes: ValType[];
+  numParams: number;
+  params: ValType[];
+  results: ValType[];
+  /** Use weight of each local. */
+  weight: number[];
+  /** Locals written (local.set/tee) anywhere in the function. */
+  written: boolean[];
+  /** For a block/loop/if at index i: index of its end; for if, `elseAt` too. */
+  endOf: Int32Array;
+  elseOf: Int32Array;
+  usesI64: boolean;
+  /** The function calls something (a call, call_indirect or a helper routine). */
+  makesCalls: boolean;
+}
+
+// Float instructions that only move bits; everything else on floats is unsupported.
+const FLOAT_MOVES = new Set([
+  'f32.const', 'f64.const', 'f32.load', 'f64.load', 'f32.store', 'f64.store',
+  'f32.reinterpret_i32', 'i32.reinterpret_f32', 'f64.reinterpret_i64', 'i64.reinterpret_f64',
+  'f32.abs', 'f64.abs', 'f32.neg', 'f64.neg', 'f32.copysign', 'f64.copysign',
+]);
+// i64 operations done by runtime helper routines (calls).
+const I64_HELPERS = new Set([
+  'i64.mul', 'i64.div_s', 'i64.div_u', 'i64.rem_s', 'i64.rem_u', 'i64.shl', 'i64.shr_s', 'i64.shr_u',
+  'i64.rotl', 'i64.rotr', 'i64.clz', 'i64.ctz', 'i64.popcnt', 'i32.popcnt',
+  'memory.copy', 'memory.fill', 'memory.grow',
+]);
+
+function isWide(t: ValType): boolean { return t === 'i64' || t === 'f64'; }
+function checkType(t: ValType, what: string): void {
+  if (t === 'v128') throw new UnsupportedError('simd', `${what} has type v128`);
+  if (t === 'funcref' || t === 'externref') throw new UnsupportedError('reference-types', `${what} has type ${t}`);
+}
+
+export function lowerFunction(mod: Module, func: Func): LoweredFunc {
+  const type = mod.types[func.typeIndex];
+  if (type.results.length > 1) throw new UnsupportedError('multi-value', 'function returns several values');
+  const localTypes = [...type.params, ...func.locals];
+  localTypes.forEach((t, i) => checkType(t, `local ${i}`));
+  type.results.forEach((t) => checkType(t, 'result'));
+  const n = func.body.length;
+  const endOf = new Int32Array(n).fill(-1);
+  const elseOf = new Int32Array(n).fill(-1);
+  const weight = new Array<number>(localTypes.length).fill(0);
+  const written = new Array<boolean>(localTypes.length).fill(false);
+  const open: number[] = [];
+  let loopDepth = 0;
+  const loopStack: boolean[] = [];
+  let usesI64 = localTypes.some(isWide) || type.results.some(isWide);
+  let makesCalls = false;
+
+  for (let i = 0; i < n; i++) {
+    const ins: Instr = func.body[i];
+    const name = ins.name;
+    switch (name) {
+      case 'block': case 'loop': case 'if': {
+        const bt = ins.blockType!;
+        if (bt.params.length > 0 || bt.results.length > 1) throw new UnsupportedError('multi-value', `${name} with a multi-value block type`);
+        bt.results.forEach((t) => checkType(t, `${name} result`));
+        open.push(i);
+        const isLoop = name === 'loop';
+        loopStack.push(isLoop);
+        if (isLoop) loopDepth++;
+        continue;
+      }
+      case 'else': elseOf[open[open.length - 1]] = i; continue;
+      case 'end': {
+        if (open.length > 0) {
+          endOf[open.pop()!] = i;
+          if (loopStack.pop()) loopDepth--;
+        }
+        continue;
+      }
+      case 'local.get': case 'local.set': case 'local.tee':
+        weight[ins.index!] += Math.pow(8, Math.min(loopDepth, 6));
+        if (name !== 'local.get') written[ins.index!] = true;
+        continue;
+      case 'call': case 'call_indirect': makesCalls = true; continue;
+      case 'select': if (ins.types && ins.types.length) ins.types.forEach((t) => checkType(t, 'select')); continue;
+      case 'memory.init': case 'data.drop':
+        throw new UnsupportedError('bulk-memory', `${name} (passive data segments)`);
+    }
+    if (name.startsWith('f32.') || name.startsWith('f64.') || /_f(32|64)/.test(name)) {
+      if (!FLOAT_MOVES.has(name)) throw new UnsupportedError('float', `${name} at byte 0x${ins.pos.toString(16)}`);
+    }
+    if (name.startsWith('table.') || name.startsWith('ref.')) throw new UnsupportedError('reference-types', name);
+    if (ins.op >= 0xFD00) throw new UnsupportedError('simd', name);
+    if (name.startsWith('i64.') || name.includes('_i64')) usesI64 = true;
+    if (I64_HELPERS.has(name)) makesCalls = true;
+  }
+  return {
+    func, localTypes, numParams: type.params.length, params: type.params, results: type.results,
+    weight, written, endOf, elseOf, usesI64, makesCalls,
+  };
+}

@@ -1,0 +1,203 @@
+// The runtime routines a translated module may call, written directly in the
+// x86 IR: 64-bit arithmetic that i386 lacks as single instructions, bulk
+// memory, memory.grow, cpuid, and the interrupt entry stubs that the kernel's
+// IDT points at. Each routine is emitted only when some function uses it,
+// under the module's label prefix. All use stdcall like translated code.
+
+import {
+  EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, DS, ES, FS, GS, reg, imm, mem, memSym,
+  type Insn, type Operand, type Cond,
+} from './x86.ts';
+
+const r = (n: number, s: 1 | 2 | 4 = 4) => reg(n, s);
+const I = (op: string, ...ops: Operand[]): Insn => ({ op, ops });
+const L = (name: string): Insn => ({ op: 'label', target: name });
+const J = (cc: Cond | 'mp', target: string): Insn => (cc === 'mp' ? { op: 'jmp', target } : { op: 'jcc', cc, target });
+const arg = (k: number) => mem(4, ESP, k);
+const sreg = (n: number): Operand => ({ k: 'sr', r: n });
+
+export interface RuntimeConfig {
+  prefix: string;
+  memPages: string;
+  maxPages: number;
+  growHook?: string;
+  trapDispatch?: string;
+}
+
+/** Emits routine `name` (its label is prefix + '__rt_' + name). */
+export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
+  const p = cfg.prefix + '__rt_';
+  const l = (s: string) => `${p}${name}$${s}`;
+  const out: Insn[] = [{ op: 'align', ops: [imm(16)] }, L(p + name)];
+  const add = (...xs: Insn[]) => out.push(...xs);
+  switch (name) {
+    case 'memory_grow': {
+      add(I('push', r(EBX)), I('push', r(ESI)), I('push', r(EDI)),
+        I('mov', r(EAX), memSym(4, cfg.memPages)), I('mov', r(ECX), arg(16)),
+        I('mov', r(EDX), r(EAX)), I('add', r(EDX), r(ECX)), J('b', l('fail')),
+        I('cmp', r(EDX), imm(cfg.maxPages)), J('a', l('fail')),
+        I('mov', r(EBX), r(EAX)), I('mov', r(ESI), r(EDX)));
+      if (cfg.growHook) add(I('push', r(ESI)), I('push', r(EBX)), { op: 'call', target: cfg.growHook }, I('test', r(EAX), r(EAX)), J('ne', l('fail')));
+      add(I('mov', r(EDI), r(EBX)), I('shl', r(EDI), imm(16)),
+        I('mov', r(ECX), r(ESI)), I('sub', r(ECX), r(EBX)), I('shl', r(ECX), imm(14)),
+        I('mov', r(EAX), imm(0)), I('cld'), I('rep_stosd'),
+        I('mov', memSym(4, cfg.memPages), r(ESI)), I('mov', r(EAX), r(EBX)), J('mp', l('out')),
+        L(l('fail')), I('mov', r(EAX), imm(-1)),
+        L(l('out')), I('pop', r(EDI)), I('pop', r(ESI)), I('pop', r(EBX)), I('ret', imm(4)));
+      break;
+    }
+    case 'memcopy':
+      add(I('push', r(ESI)), I('push', r(EDI)),
+        I('mov', r(EDI), arg(12)), I('mov', r(ESI), arg(16)), I('mov', r(ECX), arg(20)),
+        I('cmp', r(EDI), r(ESI)), J('be', l('fwd')),
+        I('mov', r(EAX), r(ESI)), I('add', r(EAX), r(ECX)), I('cmp', r(EDI), r(EAX)), J('ae', l('fwd')),
+        I('lea', r(ESI), mem(4, ESI, -1, ECX, 1)), I('lea', r(EDI), mem(4, EDI, -1, ECX, 1)),
+        I('std'), I('rep_movsb'), I('cld'), J('mp', l('done')),
+        L(l('fwd')), I('mov', r(EDX), r(ECX)), I('shr', r(ECX), imm(2)), I('cld'), I('rep_movsd'),
+        I('mov', r(ECX), r(EDX)), I('and', r(ECX), imm(3)), I('rep_movsb'),
+        L(l('done')), I('pop', r(EDI)), I('pop', r(ESI)), I('ret', imm(12)));
+      break;
+    case 'memfill':
+      add(I('push', r(EDI)), I('mov', r(EDI), arg(8)), I('movzx', r(EAX), mem(1, ESP, 12)), I('mov', r(ECX), arg(16)),
+        I('imul', r(EAX), r(EAX), imm(0x01010101)),
+        I('mov', r(EDX), r(ECX)), I('shr', r(ECX), imm(2)), I('cld'), I('rep_stosd'),
+        I('mov', r(ECX), r(EDX)), I('and', r(ECX), imm(3)), I('rep_stosb'),
+        I('pop', r(EDI)), I('ret', imm(12)));
+      break;
+    case 'cpuid':
+      add(I('push', r(EBX)), I('push', r(ESI)),
+        I('mov', r(EAX), arg(12)), I('mov', r(ECX), arg(16)), I('mov', r(ESI), arg(20)), I('cpuid'),
+        I('mov', mem(4, ESI, 0), r(EAX)), I('mov', mem(4, ESI, 4), r(EBX)), I('mov', mem(4, ESI, 8), r(ECX)), I('mov', mem(4, ESI, 12), r(EDX)),
+        I('pop', r(ESI)), I('pop', r(EBX)), I('ret', imm(12)));
+      break;
+    case 'i32_popcnt':
+      add(I('mov', r(EAX), arg(4)), ...popcnt32(), I('ret', imm(4)));
+      break;
+    case 'i64_popcnt':
+      add(I('mov', r(EAX), arg(4)), ...popcnt32(), I('mov', r(EDX), r(EAX)),
+        I('mov', r(EAX), arg(8)), ...popcnt32(), I('add', r(EAX), r(EDX)), I('mov', r(EDX), imm(0)), I('ret', imm(8)));
+      break;
+    case 'i64_clz':
+      add(I('mov', r(EDX), arg(8)), I('test', r(EDX), r(EDX)), J('e', l('low')),
+        I('bsr', r(EAX), r(EDX)), I('xor', r(EAX), imm(31)), J('mp', l('done')),
+        L(l('low')), I('bsr', r(EAX), arg(4)), J('e', l('zero')), I('xor', r(EAX), imm(31)), I('add', r(EAX), imm(32)), J('mp', l('done')),
+        L(l('zero')), I('mov', r(EAX), imm(64)),
+        L(l('done')), I('mov', r(EDX), imm(0)), I('ret', imm(8)));
+      break;
+    case 'i64_ctz':
+      add(I('bsf', r(EAX), arg(4)), J('ne', l('done')),
+        I('bsf', r(EAX), arg(8)), J('e', l('zero')), I('add', r(EAX), imm(32)), J('mp', l('done')),
+        L(l('zero')), I('mov', r(EAX), imm(64)),
+        L(l('done')), I('mov', r(EDX), imm(0)), I('ret', imm(8)));
+      break;
+    case 'i64_mul':
+      add(I('push', r(EBX)),
+        I('mov', r(EAX), arg(8)), I('mov', r(EBX), arg(16)),
+        I('mov', r(ECX), arg(12)), I('imul', r(ECX), r(EBX)),
+        I('mov', r(EDX), arg(20)), I('imul', r(EDX), r(EAX)),
+        I('add', r(ECX), r(EDX)), I('mul', r(EBX)), I('add', r(EDX), r(ECX)),
+        I('pop', r(EBX)), I('ret', imm(16)));
+      break;
+    case 'i64_shl': case 'i64_shru': case 'i64_shrs': {
+      add(I('mov', r(ECX), arg(12)), I('and', r(ECX), imm(63)), I('mov', r(EAX), arg(4)), I('mov', r(EDX), arg(8)),
+        I('cmp', r(ECX), imm(32)), J('ae', l('big')));
+      const cl = r(ECX, 1);
+      if (name === 'i64_shl') add(I('shld', r(EDX), r(EAX), cl), I('shl', r(EAX), cl), I('ret', imm(16)),
+        L(l('big')), I('mov', r(EDX), r(EAX)), I('mov', r(EAX), imm(0)), I('shl', r(EDX), cl), I('ret', imm(16)));
+      else if (name === 'i64_shru') add(I('shrd', r(EAX), r(EDX), cl), I('shr', r(EDX), cl), I('ret', imm(16)),
+        L(l('big')), I('mov', r(EAX), r(EDX)), I('mov', r(EDX), imm(0)), I('shr', r(EAX), cl), I('ret', imm(16)));
+      else add(I('shrd', r(EAX), r(EDX), cl), I('sar', r(EDX), cl), I('ret', imm(16)),
+        L(l('big')), I('mov', r(EAX), r(EDX)), I('sar', r(EDX), imm(31)), I('sar', r(EAX), cl), I('ret', imm(16)));
+      break;
+    }
+    case 'i64_rotl': case 'i64_rotr': {
+      const cl = r(ECX, 1);
+      add(I('push', r(EBX)), I('mov', r(ECX), arg(16)), I('mov', r(EAX), arg(8)), I('mov', r(EDX), arg(12)),
+        I('test', r(ECX), imm(32)), J('e', l('nswap')), I('xchg', r(EAX), r(EDX)), L(l('nswap')));
+      if (name === 'i64_rotl') add(I('mov', r(EBX), r(EDX)), I('shld', r(EDX), r(EAX), cl), I('shld', r(EAX), r(EBX), cl));
+      else add(I('mov', r(EBX), r(EAX)), I('shrd', r(EAX), r(EDX), cl), I('shrd', r(EDX), r(EBX), cl));
+      add(I('pop', r(EBX)), I('ret', imm(16)));
+      break;
+    }
+    case 'u64divmod':
+      // In: edx:eax = dividend, ecx:ebx = divisor (not zero). Out: edx:eax quotient, edi:esi remainder.
+      add(I('test', r(ECX), r(ECX)), J('ne', l('general')),
+        I('cmp', r(EDX), r(EBX)), J('b', l('one')),
+        I('mov', r(ESI), r(EAX)), I('mov', r(EAX), r(EDX)), I('mov', r(EDX), imm(0)), I('div', r(EBX)),
+        I('mov', r(EDI), r(EAX)), I('mov', r(EAX), r(ESI)), I('div', r(EBX)),
+        I('mov', r(ESI), r(EDX)), I('mov', r(EDX), r(EDI)), I('mov', r(EDI), imm(0)), I('ret'),
+        L(l('one')), I('div', r(EBX)), I('mov', r(ESI), r(EDX)), I('mov', r(EDX), imm(0)), I('mov', r(EDI), imm(0)), I('ret'),
+        L(l('general')), I('push', r(EBP)), I('mov', r(ESI), imm(0)), I('mov', r(EDI), imm(0)), I('mov', r(EBP), imm(64)),
+        L(l('loop')), I('add', r(EAX), r(EAX)), I('adc', r(EDX), r(EDX)), I('adc', r(ESI), r(ESI)), I('adc', r(EDI), r(EDI)),
+        J('b', l('sub')), I('cmp', r(EDI), r(ECX)), J('b', l('next')), J('a', l('sub')),
+        I('cmp', r(ESI), r(EBX)), J('b', l('next')),
+        L(l('sub')), I('sub', r(ESI), r(EBX)), I('sbb', r(EDI), r(ECX)), I('or', r(EAX), imm(1)),
+        L(l('next')), I('dec', r(EBP)), J('ne', l('loop')),
+        I('pop', r(EBP)), I('ret'));
+      break;
+    case 'i64_divu': case 'i64_remu':
+      add(I('push', r(EBX)), I('push', r(ESI)), I('push', r(EDI)),
+        I('mov', r(EAX), arg(16)), I('mov', r(EDX), arg(20)), I('mov', r(EBX), arg(24)), I('mov', r(ECX), arg(28)),
+        { op: 'call', target: p + 'u64divmod' });
+      if (name === 'i64_remu') add(I('mov', r(EAX), r(ESI)), I('mov', r(EDX), r(EDI)));
+      add(I('pop', r(EDI)), I('pop', r(ESI)), I('pop', r(EBX)), I('ret', imm(16)));
+      break;
+    case 'i64_divs': case 'i64_rems': {
+      const neg = (lo: number, hi: number, skip: string): Insn[] => [
+        I('test', r(hi), r(hi)), J('ns', skip), I('neg', r(lo)), I('adc', r(hi), imm(0)), I('neg', r(hi)), L(skip)];
+      add(I('push', r(EBX)), I('push', r(ESI)), I('push', r(EDI)), I('push', r(EBP)),
+        I('mov', r(EAX), arg(20)), I('mov', r(EDX), arg(24)), I('mov', r(EBX), arg(28)), I('mov', r(ECX), arg(32)),
+        I('mov', r(EBP), r(EDX)));
+      if (name === 'i64_divs') add(I('xor', r(EBP), r(ECX)));
+      add(...neg(EAX, EDX, l('a')), ...neg(EBX, ECX, l('b')), { op: 'call', target: p + 'u64divmod' });
+      if (name === 'i64_rems') add(I('mov', r(EAX), r(ESI)), I('mov', r(EDX), r(EDI)));
+      add(I('test', r(EBP), r(EBP)), J('ns', l('pos')), I('neg', r(EAX)), I('adc', r(EDX), imm(0)), I('neg', r(EDX)), L(l('pos')),
+        I('pop', r(EBP)), I('pop', r(EDI)), I('pop', r(ESI)), I('pop', r(EBX)), I('ret', imm(16)));
+      break;
+    }
+    default: throw new Error(`unknown runtime routine ${name}`);
+  }
+  return out;
+}
+
+/** Routines that other routines call. */
+export const ROUTINE_DEPS: Record<string, string[]> = {
+  i64_divu: ['u64divmod'], i64_remu: ['u64divmod'], i64_divs: ['u64divmod'], i64_rems: ['u64divmod'],
+};
+
+function popcnt32(): Insn[] {
+  return [
+    I('mov', r(ECX), r(EAX)), I('shr', r(ECX), imm(1)), I('and', r(ECX), imm(0x55555555)), I('sub', r(EAX), r(ECX)),
+    I('mov', r(ECX), r(EAX)), I('and', r(EAX), imm(0x33333333)), I('shr', r(ECX), imm(2)), I('and', r(ECX), imm(0x33333333)), I('add', r(EAX), r(ECX)),
+    I('mov', r(ECX), r(EAX)), I('shr', r(ECX), imm(4)), I('add', r(EAX), r(ECX)), I('and', r(EAX), imm(0x0F0F0F0F)),
+    I('imul', r(EAX), r(EAX), imm(0x01010101)), I('shr', r(EAX), imm(24)),
+  ];
+}
+
+/** Vectors for which the CPU pushes an error code. */
+const ERROR_CODE_VECTORS = new Set([8, 10, 11, 12, 13, 14, 17, 21, 29, 30]);
+
+/**
+ * Interrupt entry stubs for all 256 vectors and their address table
+ * (prefix__int_table). Each builds the trap frame documented in
+ * kernel/ke/trap.ts and calls dispatch(frame) with stdcall.
+ */
+export function interruptStubs(prefix: string, dispatch: string): Insn[] {
+  const out: Insn[] = [];
+  const common = `${prefix}__int_common`;
+  for (let v = 0; v < 256; v++) {
+    out.push({ op: 'align', ops: [imm(4)] }, L(`${prefix}__int${v}`));
+    if (!ERROR_CODE_VECTORS.has(v)) out.push(I('push', imm(0)));
+    out.push(I('push', imm(v)), J('mp', common));
+  }
+  out.push(L(common), I('pushad'), I('push', sreg(DS)), I('push', sreg(ES)), I('push', sreg(FS)), I('push', sreg(GS)),
+    I('mov', r(EAX), imm(0x10)), I('mov', sreg(DS), r(EAX, 2)), I('mov', sreg(ES), r(EAX, 2)), I('cld'),
+    I('push', r(ESP)), { op: 'call', target: dispatch },
+    I('pop', sreg(GS)), I('pop', sreg(FS)), I('pop', sreg(ES)), I('pop', sreg(DS)), I('popad'),
+    I('add', r(ESP), imm(8)), I('iretd'));
+  out.push({ op: 'align', ops: [imm(4)] }, L(`${prefix}__int_table`));
+  const dd: Operand[] = [];
+  for (let v = 0; v < 256; v++) dd.push(imm(0, `${prefix}__int${v}`));
+  out.push({ op: 'dd', ops: dd });
+  return out;
+}

@@ -1,0 +1,630 @@
+// Pass 4, select (continued): arithmetic, comparisons, conversions and
+// memory access. Each function pops its operands from the virtual stack,
+// emits x86, and pushes the result entry.
+//
+// Folding done here: constants become immediates; `i32.add`/`i32.shl` by
+// 1-3 of registers become address expressions that loads and stores use as
+// [base+index*scale+disp]; compares feeding br_if/if/select leave flags.
+
+import { TRAP } from './api.ts';
+import type { Instr } from './wasm.ts';
+import type { FunctionSelector } from './select.ts';
+import { SWAP_CC, type V, type Width } from './vstack.ts';
+import { EAX, ECX, EDX, EBX, reg, imm, mem, memSym, invert, type Cond, type MemOp, type Operand, type Size } from './x86.ts';
+
+type Sel = FunctionSelector;
+
+const I32_CMP: Record<string, Cond> = {
+  'i32.eq': 'e', 'i32.ne': 'ne', 'i32.lt_s': 'l', 'i32.lt_u': 'b', 'i32.gt_s': 'g', 'i32.gt_u': 'a',
+  'i32.le_s': 'le', 'i32.le_u': 'be', 'i32.ge_s': 'ge', 'i32.ge_u': 'ae',
+};
+const I64_CMP: Record<string, Cond> = {
+  'i64.eq': 'e', 'i64.ne': 'ne', 'i64.lt_s': 'l', 'i64.lt_u': 'b', 'i64.gt_s': 'g', 'i64.gt_u': 'a',
+  'i64.le_s': 'le', 'i64.le_u': 'be', 'i64.ge_s': 'ge', 'i64.ge_u': 'ae',
+};
+const I32_ALU: Record<string, string> = {
+  'i32.add': 'add', 'i32.sub': 'sub', 'i32.and': 'and', 'i32.or': 'or', 'i32.xor': 'xor', 'i32.mul': 'imul',
+};
+const I32_SHIFT: Record<string, string> = { 'i32.shl': 'shl', 'i32.shr_s': 'sar', 'i32.shr_u': 'shr', 'i32.rotl': 'rol', 'i32.rotr': 'ror' };
+const LOADS: Record<string, { w: Width; s: Size; signed: boolean }> = {
+  'i32.load': { w: 'i32', s: 4, signed: false }, 'f32.load': { w: 'i32', s: 4, signed: false },
+  'i32.load8_s': { w: 'i32', s: 1, signed: true }, 'i32.load8_u': { w: 'i32', s: 1, signed: false },
+  'i32.load16_s': { w: 'i32', s: 2, signed: true }, 'i32.load16_u': { w: 'i32', s: 2, signed: false },
+  'i64.load': { w: 'i64', s: 4, signed: false }, 'f64.load': { w: 'i64', s: 4, signed: false },
+  'i64.load8_s': { w: 'i64', s: 1, signed: true }, 'i64.load8_u': { w: 'i64', s: 1, signed: false },
+  'i64.load16_s': { w: 'i64', s: 2, signed: true }, 'i64.load16_u': { w: 'i64', s: 2, signed: false },
+  'i64.load32_s': { w: 'i64', s: 4, signed: true }, 'i64.load32_u': { w: 'i64', s: 4, signed: false },
+};
+const STORES: Record<string, { w: Width; s: Size; wide: boolean }> = {
+  'i32.store': { w: 'i32', s: 4, wide: false }, 'f32.store': { w: 'i32', s: 4, wide: false },
+  'i32.store8': { w: 'i32', s: 1, wide: false }, 'i32.store16': { w: 'i32', s: 2, wide: false },
+  'i64.store': { w: 'i64', s: 4, wide: true }, 'f64.store': { w: 'i64', s: 4, wide: true },
+  'i64.store8': { w: 'i64', s: 1, wide: false }, 'i64.store16': { w: 'i64', s: 2, wide: false },
+  'i64.store32': { w: 'i64', s: 4, wide: false },
+};
+const I64_HELPER: Record<string, string> = {
+  'i64.mul': 'i64_mul', 'i64.div_s': 'i64_divs', 'i64.div_u': 'i64_divu', 'i64.rem_s': 'i64_rems', 'i64.rem_u': 'i64_remu',
+  'i64.shl': 'i64_shl', 'i64.shr_s': 'i64_shrs', 'i64.shr_u': 'i64_shru', 'i64.rotl': 'i64_rotl', 'i64.rotr': 'i64_rotr',
+};
+
+export function emitOp(sel: Sel, ins: Instr): number {
+  const vs = sel.vs;
+  const n = ins.name;
+  switch (n) {
+    case 'i32.const': case 'f32.const': vs.push({ k: 'const', w: 'i32', lo: ins.i32! | 0, hi: 0 }); return 0;
+    case 'i64.const': case 'f64.const': {
+      const v = BigInt.asUintN(64, ins.i64!);
+      vs.push({ k: 'const', w: 'i64', lo: Number(v & 0xFFFFFFFFn) | 0, hi: Number(v >> 32n) | 0 });
+      return 0;
+    }
+    case 'i32.reinterpret_f32': case 'f32.reinterpret_i32': case 'i64.reinterpret_f64': case 'f64.reinterpret_i64': return 0;
+    case 'select': select(sel); return 0;
+    case 'i32.eqz': eqz32(sel); return 0;
+    case 'i64.eqz': eqz64(sel); return 0;
+    case 'memory.size': { const r = vs.alloc(); sel.e('mov', reg(r), memSym(4, sel.ctx.memPagesLabel)); vs.pushReg('i32', r); return 0; }
+    case 'memory.grow': sel.callLabel(sel.ctx.helper('memory_grow'), 1, 'i32'); return 0;
+    case 'memory.copy': sel.callLabel(sel.ctx.helper('memcopy'), 3, null); return 0;
+    case 'memory.fill': sel.callLabel(sel.ctx.helper('memfill'), 3, null); return 0;
+    case 'i32.popcnt': sel.callLabel(sel.ctx.helper('i32_popcnt'), 1, 'i32'); return 0;
+    case 'i64.clz': case 'i64.ctz': case 'i64.popcnt': sel.callLabel(sel.ctx.helper(n.replace('.', '_')), 1, 'i64'); return 0;
+    case 'i32.clz': case 'i32.ctz': {
+      const a = vs.pop();
+      if (a.k === 'const') { vs.push({ k: 'const', w: 'i32', lo: n === 'i32.clz' ? Math.clz32(a.lo) : ctz32(a.lo), hi: 0 }); return 0; }
+      const r = vs.toReg(a);
+      const l = sel.newLabel();
+      sel.e(n === 'i32.clz' ? 'bsr' : 'bsf', reg(r), reg(r));
+      sel.jcc('ne', l);
+      sel.e('mov', reg(r), imm(n === 'i32.clz' ? 63 : 32));
+      sel.place(l);
+      if (n === 'i32.clz') sel.e('xor', reg(r), imm(31));
+      vs.push(a);
+      return 0;
+    }
+    case 'i32.extend8_s': case 'i32.extend16_s': {
+      const a = vs.pop();
+      if (a.k === 'const') { vs.push({ k: 'const', w: 'i32', lo: n === 'i32.extend8_s' ? (a.lo << 24) >> 24 : (a.lo << 16) >> 16, hi: 0 }); return 0; }
+      const r = vs.toReg(a, [], n === 'i32.extend8_s');
+      sel.e('movsx', reg(r), reg(r, n === 'i32.extend8_s' ? 1 : 2));
+      vs.push(a);
+      return 0;
+    }
+    case 'i32.div_s': case 'i32.div_u': case 'i32.rem_s': case 'i32.rem_u': divI32(sel, n); return 0;
+    case 'i32.wrap_i64': {
+      const a = vs.pop();
+      if (a.k === 'const') { vs.push({ k: 'const', w: 'i32', lo: a.lo, hi: 0 }); return 0; }
+      if (a.k === 'reg') { vs.owner[a.hi] = null; a.hi = -1; a.w = 'i32'; vs.push(a); return 0; }
+      const r = vs.alloc(); sel.e('mov', reg(r), vs.operand(a, 0)); vs.free(a); vs.pushReg('i32', r);
+      return 0;
+    }
+    case 'i64.extend_i32_s': case 'i64.extend_i32_u': {
+      const a = vs.pop();
+      if (a.k === 'const') { vs.push({ k: 'const', w: 'i64', lo: a.lo, hi: n === 'i64.extend_i32_s' ? a.lo >> 31 : 0 }); return 0; }
+      const lo = vs.toReg(a);
+      const hi = vs.alloc([lo]);
+      if (n === 'i64.extend_i32_s') { sel.e('mov', reg(hi), reg(lo)); sel.e('sar', reg(hi), imm(31)); }
+      else sel.e('mov', reg(hi), imm(0));
+      vs.free(a);
+      vs.pushReg('i64', lo, hi);
+      return 0;
+    }
+    case 'i64.extend8_s': case 'i64.extend16_s': case 'i64.extend32_s': {
+      const a = vs.pop();
+      const byte = n === 'i64.extend8_s';
+      const lo = vs.toReg(a, [], byte);
+      if (n !== 'i64.extend32_s') sel.e('movsx', reg(lo), reg(lo, byte ? 1 : 2));
+      sel.e('mov', reg(a.k === 'reg' ? a.hi : lo), reg(lo));
+      sel.e('sar', reg((a as any).hi), imm(31));
+      vs.push(a);
+      return 0;
+    }
+    case 'f32.abs': case 'f32.neg': unaryImm(sel, n === 'f32.abs' ? 'and' : 'xor', n === 'f32.abs' ? 0x7FFFFFFF : 0x80000000, 0); return 0;
+    case 'f64.abs': case 'f64.neg': unaryImm(sel, n === 'f64.abs' ? 'and' : 'xor', n === 'f64.abs' ? 0x7FFFFFFF : 0x80000000, 4); return 0;
+    case 'f32.copysign': case 'f64.copysign': copysign(sel, n === 'f64.copysign'); return 0;
+    case 'i64.add': case 'i64.sub': case 'i64.and': case 'i64.or': case 'i64.xor': alu64(sel, n.slice(4)); return 0;
+  }
+  if (n in I32_ALU) { alu32(sel, n, I32_ALU[n]); return 0; }
+  if (n in I32_SHIFT) { shift32(sel, n, I32_SHIFT[n]); return 0; }
+  if (n in I32_CMP) { cmp32(sel, I32_CMP[n]); return 0; }
+  if (n in I64_CMP) { cmp64(sel, I64_CMP[n]); return 0; }
+  if (n in LOADS) { load(sel, ins, LOADS[n]); return 0; }
+  if (n in STORES) { store(sel, ins, STORES[n]); return 0; }
+  if (n in I64_HELPER) { i64Helper(sel, n); return 0; }
+  throw new Error(`no instruction selection for ${n}`);
+}
+
+function ctz32(x: number): number { if (x === 0) return 32; let n = 0; while (!(x & 1)) { x >>>= 1; n++; } return n; }
+
+/** The next instruction consumes a flags entry as its first operand. */
+function flagsWanted(sel: Sel): boolean {
+  const nx = sel.next?.name;
+  if (nx === 'br_if' || nx === 'if' || nx === 'select') return true;
+  if (nx === 'i32.eqz') { const n2 = sel.next2?.name; return n2 === 'br_if' || n2 === 'if' || n2 === 'select'; }
+  return false;
+}
+
+/** Push flags (cc) as a fused condition, or materialize them as 0/1. */
+function pushCond(sel: Sel, cc: Cond): void {
+  const vs = sel.vs;
+  if (flagsWanted(sel)) { vs.push({ k: 'flags', w: 'i32', cc }); return; }
+  const r = vs.alloc([], true);
+  sel.out.push({ op: 'setcc', cc, ops: [reg(r, 1)] });
+  sel.e('movzx', reg(r), reg(r, 1));
+  vs.pushReg('i32', r);
+}
+
+function foldI32(op: string, a: number, b: number): number | undefined {
+  switch (op) {
+    case 'i32.add': return (a + b) | 0;
+    case 'i32.sub': return (a - b) | 0;
+    case 'i32.mul': return Math.imul(a, b);
+    case 'i32.and': return a & b;
+    case 'i32.or': return a | b;
+    case 'i32.xor': return a ^ b;
+    case 'i32.shl': return a << (b & 31);
+    case 'i32.shr_s': return a >> (b & 31);
+    case 'i32.shr_u': return (a >>> (b & 31)) | 0;
+  }
+  return undefined;
+}
+
+/** An entry viewed as an address expression, if it is one without moving anything. */
+function asEA(sel: Sel, v: V): { base: number; index: number; scale: 1 | 2 | 4 | 8; disp: number; deps: number[] } | null {
+  const vs = sel.vs;
+  switch (v.k) {
+    case 'const': return { base: -1, index: -1, scale: 1, disp: v.lo, deps: [] };
+    case 'reg': return { base: v.r, index: -1, scale: 1, disp: 0, deps: [] };
+    case 'local': {
+      const h = sel.frame.homes[v.idx];
+      return h.reg >= 0 ? { base: h.reg, index: -1, scale: 1, disp: 0, deps: [v.idx] } : null;
+    }
+    case 'ea': return { base: v.base, index: v.index, scale: v.scale, disp: v.disp, deps: v.deps };
+  }
+  void vs;
+  return null;
+}
+
+function alu32(sel: Sel, name: string, op: string): void {
+  const vs = sel.vs;
+  let b = vs.pop(); let a = vs.pop();
+  if (a.k === 'const' && b.k === 'const') { vs.push({ k: 'const', w: 'i32', lo: foldI32(name, a.lo, b.lo)!, hi: 0 }); return; }
+  if (name === 'i32.add' && tryAddEA(sel, a, b)) return;
+  const commutative = op !== 'sub';
+  const ownsReg = (v: V) => v.k === 'reg';
+  if (commutative && (a.k === 'const' || (!ownsReg(a) && ownsReg(b)))) { const t = a; a = b; b = t; }
+  if (b.k === 'const') {
+    if ((op === 'add' || op === 'sub' || op === 'or' || op === 'xor') && b.lo === 0) { vs.push(a); return; }
+    if (op === 'and' && b.lo === -1) { vs.push(a); return; }
+    if (op === 'imul' && b.lo === 1) { vs.push(a); return; }
+  }
+  if (b.k === 'flags' || b.k === 'ea') vs.materialize(b);
+  const r = vs.toReg(a, vs.regsOf(b));
+  const s = vs.src(b);
+  if (op === 'imul' && s.k === 'i') sel.e('imul', reg(r), reg(r), s);
+  else if (op === 'add' && s.k === 'i' && s.v === 1) sel.e('inc', reg(r));
+  else if (op === 'sub' && s.k === 'i' && s.v === 1) sel.e('dec', reg(r));
+  else sel.e(op, reg(r), s);
+  vs.free(b);
+  vs.push(a);
+}
+
+/** i32.add of two register-ish values or a constant: an address expression instead of code. */
+function tryAddEA(sel: Sel, a: V, b: V): boolean {
+  const ea = asEA(sel, a), eb = asEA(sel, b);
+  if (!ea || !eb) return false;
+  // Combine: at most one base and one index.
+  const regs: Array<{ r: number; scale: 1 | 2 | 4 | 8 }> = [];
+  for (const e of [ea, eb]) {
+    if (e.base >= 0) regs.push({ r: e.base, scale: 1 });
+    if (e.index >= 0) regs.push({ r: e.index, scale: e.scale });
+  }
+  if (regs.length > 2) return false;
+  const scaled = regs.filter((x) => x.scale !== 1);
+  if (scaled.length > 1) return false;
+  let base = -1, index = -1, scale: 1 | 2 | 4 | 8 = 1;
+  if (regs.length === 2) {
+    const s = scaled[0] ?? regs[1];
+    const bb = regs.find((x) => x !== s)!;
+    base = bb.r; index = s.r; scale = s.scale;
+  } else if (regs.length === 1) {
+    if (regs[0].scale === 1) base = regs[0].r; else { index = regs[0].r; scale = regs[0].scale; }
+  }
+  const v: V = { k: 'ea', w: 'i32', base, index, scale, disp: (ea.disp + eb.disp) | 0, deps: [...ea.deps, ...eb.deps] };
+  // Transfer ownership of temporaries from a and b to the new entry.
+  const vs = sel.vs;
+  const owned = [...vs.regsOf(a), ...vs.regsOf(b)];
+  vs.free(a); vs.free(b);
+  for (const r of owned) vs.owner[r] = v;
+  vs.push(v);
+  return true;
+}
+
+function shift32(sel: Sel, name: string, op: string): void {
+  const vs = sel.vs;
+  const b = vs.pop(); const a = vs.pop();
+  if (a.k === 'const' && b.k === 'const') {
+    const f = foldI32(name, a.lo, b.lo);
+    if (f !== undefined) { vs.push({ k: 'const', w: 'i32', lo: f, hi: 0 }); return; }
+  }
+  if (b.k === 'const') {
+    const c = b.lo & 31;
+    if (c === 0) { vs.push(a); return; }
+    if (op === 'shl' && c <= 3) {
+      const e = asEA(sel, a);
+      if (e && e.index < 0 && e.base >= 0 && e.disp === 0) {
+        const v: V = { k: 'ea', w: 'i32', base: -1, index: e.base, scale: (1 << c) as 2 | 4 | 8, disp: 0, deps: e.deps };
+        const owned = vs.regsOf(a); vs.free(a);
+        for (const r of owned) vs.owner[r] = v;
+        vs.push(v);
+        return;
+      }
+    }
+    const r = vs.toReg(a);
+    sel.e(op, reg(r), imm(c));
+    vs.push(a);
+    return;
+  }
+  vs.toFixed(b, ECX);
+  const r = vs.toReg(a, [ECX]);
+  sel.e(op, reg(r), reg(ECX, 1));
+  vs.free(b);
+  vs.push(a);
+}
+
+function cmp32(sel: Sel, cc: Cond): void {
+  const vs = sel.vs;
+  let b = vs.pop(); let a = vs.pop();
+  if (a.k === 'const' && b.k === 'const') { vs.push({ k: 'const', w: 'i32', lo: evalCC(cc, a.lo, b.lo) ? 1 : 0, hi: 0 }); return; }
+  if (a.k === 'const') { const t = a; a = b; b = t; cc = SWAP_CC[cc]; }
+  emitCmp(sel, a, b);
+  vs.free(a); vs.free(b);
+  pushCond(sel, cc);
+}
+
+function evalCC(cc: Cond, a: number, b: number): boolean {
+  const ua = a >>> 0, ub = b >>> 0;
+  switch (cc) {
+    case 'e': return a === b; case 'ne': return a !== b;
+    case 'l': return a < b; case 'le': return a <= b; case 'g': return a > b; case 'ge': return a >= b;
+    case 'b': return ua < ub; case 'be': return ua <= ub; case 'a': return ua > ub; case 'ae': return ua >= ub;
+  }
+  throw new Error(`cc ${cc}`);
+}
+
+/** cmp a, b (a not a constant). */
+function emitCmp(sel: Sel, a: V, b: V): void {
+  const vs = sel.vs;
+  if (a.k === 'flags' || a.k === 'ea') vs.materialize(a, vs.regsOf(b));
+  if (b.k === 'flags' || b.k === 'ea') vs.materialize(b, vs.regsOf(a));
+  let ao = vs.operand(a);
+  const bo = vs.operand(b);
+  if (ao.k === 'm' && bo.k === 'm') { vs.toReg(a, vs.regsOf(b)); ao = vs.operand(a); }
+  if (ao.k === 'r' && bo.k === 'i' && bo.v === 0) sel.e('test', ao, ao);
+  else sel.e('cmp', ao, bo);
+}
+
+function eqz32(sel: Sel): void {
+  const vs = sel.vs;
+  const a = vs.pop();
+  if (a.k === 'const') { vs.push({ k: 'const', w: 'i32', lo: a.lo === 0 ? 1 : 0, hi: 0 }); return; }
+  if (a.k === 'flags') { pushCond(sel, invert(a.cc)); return; }
+  emitCmp(sel, a, { k: 'const', w: 'i32', lo: 0, hi: 0 });
+  vs.free(a);
+  pushCond(sel, 'e');
+}
+
+function eqz64(sel: Sel): void {
+  const vs = sel.vs;
+  const a = vs.pop();
+  if (a.k === 'const') { vs.push({ k: 'const', w: 'i32', lo: (a.lo | a.hi) === 0 ? 1 : 0, hi: 0 }); return; }
+  const r = vs.alloc(vs.regsOf(a));
+  sel.e('mov', reg(r), vs.operand(a, 0));
+  sel.e('or', reg(r), vs.operand(a, 4));
+  vs.free(a);
+  pushCond(sel, 'e');
+}
+
+function cmp64(sel: Sel, cc: Cond): void {
+  const vs = sel.vs;
+  let b = vs.pop(); let a = vs.pop();
+  const nonImm = (v: V) => {
+    // cmp/sbb need a register or memory on the left; immediates are fine on the right.
+    if (v.k === 'const') vs.toReg(v, [...vs.regsOf(a), ...vs.regsOf(b)]);
+  };
+  if (cc === 'e' || cc === 'ne') {
+    if (a.k === 'const') { const t = a; a = b; b = t; }
+    nonImm(a);
+    if (vs.operand(a).k === 'm' && vs.operand(b).k === 'm') vs.toReg(a, vs.regsOf(b));
+    const l = sel.newLabel();
+    sel.e('cmp', vs.operand(a, 0), vs.operand(b, 0));
+    sel.jcc('ne', l);
+    sel.e('cmp', vs.operand(a, 4), vs.operand(b, 4));
+    sel.place(l);
+    vs.free(a); vs.free(b);
+    pushCond(sel, cc);
+    return;
+  }
+  // Ordered: a - b via cmp lo, sbb (copy of a.hi), b.hi; gt/le swap the operands.
+  if (cc === 'g' || cc === 'le' || cc === 'a' || cc === 'be') { const t = a; a = b; b = t; cc = SWAP_CC[cc]; }
+  nonImm(a);
+  const t = vs.alloc([...vs.regsOf(a), ...vs.regsOf(b)]);
+  let alo = vs.operand(a, 0);
+  const blo = vs.operand(b, 0);
+  if (alo.k === 'm' && blo.k === 'm') { vs.toReg(a, [...vs.regsOf(b), t]); alo = vs.operand(a, 0); }
+  sel.e('mov', reg(t), vs.operand(a, 4));
+  sel.e('cmp', alo, blo);
+  sel.e('sbb', reg(t), vs.operand(b, 4));
+  vs.free(a); vs.free(b);
+  pushCond(sel, cc);
+}
+
+function alu64(sel: Sel, op: string): void {
+  const vs = sel.vs;
+  let b = vs.pop(); let a = vs.pop();
+  if (op !== 'sub' && (a.k === 'const' || (a.k !== 'reg' && b.k === 'reg'))) { const t = a; a = b; b = t; }
+  const r = vs.toReg(a, vs.regsOf(b));
+  const hi = (a as any).hi as number;
+  const [opLo, opHi] = op === 'add' ? ['add', 'adc'] : op === 'sub' ? ['sub', 'sbb'] : [op, op];
+  sel.e(opLo, reg(r), vs.operand(b, 0));
+  sel.e(opHi, reg(hi), vs.operand(b, 4));
+  vs.free(b);
+  vs.push(a);
+}
+
+function unaryImm(sel: Sel, op: string, value: number, half: number): void {
+  const vs = sel.vs;
+  const a = vs.pop();
+  vs.toReg(a);
+  const r = half ? (a as any).hi : (a as any).r;
+  sel.e(op, reg(r), imm(value));
+  vs.push(a);
+}
+
+function copysign(sel: Sel, wide: boolean): void {
+  const vs = sel.vs;
+  const b = vs.pop(); const a = vs.pop();
+  vs.toReg(a, vs.regsOf(b));
+  const ra = wide ? (a as any).hi : (a as any).r;
+  const t = vs.alloc([...vs.regsOf(a), ...vs.regsOf(b)]);
+  sel.e('mov', reg(t), vs.operand(b, wide ? 4 : 0));
+  sel.e('and', reg(t), imm(0x80000000));
+  sel.e('and', reg(ra), imm(0x7FFFFFFF));
+  sel.e('or', reg(ra), reg(t));
+  vs.free(b);
+  vs.push(a);
+}
+
+function divI32(sel: Sel, name: string): void {
+  const vs = sel.vs;
+  const b = vs.pop(); const a = vs.pop();
+  const signed = name.endsWith('_s');
+  const rem = name.includes('rem');
+  if (b.k === 'const' && b.lo === 0) { sel.jmp(sel.trap(TRAP.DIV_ZERO)); vs.free(a); vs.push({ k: 'const', w: 'i32', lo: 0, hi: 0 }); return; }
+  if (a.k === 'const' && b.k === 'const' && !(signed && a.lo === -0x80000000 && b.lo === -1)) {
+    let r: number;
+    if (signed) r = rem ? a.lo % b.lo : (a.lo / b.lo) | 0;
+    else r = rem ? (a.lo >>> 0) % (b.lo >>> 0) : ((a.lo >>> 0) / (b.lo >>> 0)) >>> 0;
+    vs.push({ k: 'const', w: 'i32', lo: r | 0, hi: 0 });
+    return;
+  }
+  // Unsigned by a power of two: a shift or a mask.
+  if (!signed && b.k === 'const' && (b.lo >>> 0) !== 0 && ((b.lo >>> 0) & ((b.lo >>> 0) - 1)) === 0) {
+    const r = vs.toReg(a);
+    const k = 31 - Math.clz32(b.lo);
+    if (rem) sel.e('and', reg(r), imm((b.lo - 1) | 0)); else if (k) sel.e('shr', reg(r), imm(k));
+    vs.push(a);
+    return;
+  }
+  // The divisor must stay out of eax/edx, the dividend goes to eax, edx is the high half.
+  if (b.k === 'const' || b.k === 'flags' || b.k === 'ea' || (b.k === 'reg' && (b.r === EAX || b.r === EDX))) vs.toReg(b, [EAX, EDX]);
+  else if (b.k === 'local' && sel.frame.homes[b.idx].reg < 0) { /* memory operand is fine */ }
+  vs.toFixed(a, EAX);
+  vs.reserve(EDX);
+  const d = vs.operand(b);
+  if (!(b.k === 'const')) {
+    if (d.k === 'r') sel.e('test', d, d); else sel.e('cmp', d, imm(0));
+    sel.jcc('e', sel.trap(TRAP.DIV_ZERO));
+  }
+  let done: string | undefined;
+  if (signed) {
+    const notMinus1 = sel.newLabel();
+    sel.e('cmp', d, imm(-1));
+    sel.jcc('ne', notMinus1);
+    if (rem) {
+      sel.e('mov', reg(EDX), imm(0));
+      done = sel.newLabel();
+      sel.jmp(done);
+    } else {
+      sel.e('cmp', reg(EAX), imm(0x80000000));
+      sel.jcc('e', sel.trap(TRAP.INT_OVERFLOW));
+    }
+    sel.place(notMinus1);
+    sel.e('cdq');
+    sel.e('idiv', d);
+  } else {
+    sel.e('mov', reg(EDX), imm(0));
+    sel.e('div', d);
+  }
+  if (done) sel.place(done);
+  vs.free(b);
+  vs.unreserve(EDX);
+  vs.free(a);
+  if (rem) vs.pushReg('i32', EDX); else vs.pushReg('i32', EAX);
+}
+
+function i64Helper(sel: Sel, name: string): void {
+  const vs = sel.vs;
+  const b = vs.top();
+  const a = vs.stack[vs.stack.length - 2];
+  const isShift = /sh|rot/.test(name);
+  if (isShift && b.k === 'const' && shiftConst64(sel, name, b.lo & 63)) return;
+  if (name.includes('div') || name.includes('rem')) {
+    if (b.k === 'const') {
+      if (b.lo === 0 && b.hi === 0) { sel.jmp(sel.trap(TRAP.DIV_ZERO)); }
+    } else {
+      const t = vs.alloc([...vs.regsOf(a), ...vs.regsOf(b)]);
+      sel.e('mov', reg(t), vs.operand(b, 0));
+      sel.e('or', reg(t), vs.operand(b, 4));
+      sel.jcc('e', sel.trap(TRAP.DIV_ZERO));
+    }
+    if (name === 'i64.div_s' && !(b.k === 'const' && !(b.lo === -1 && b.hi === -1))) {
+      // INT64_MIN / -1 overflows.
+      if (a.k === 'const' && !(a.lo === 0 && a.hi === -0x80000000)) { /* cannot overflow */ }
+      else {
+        const ok = sel.newLabel();
+        const t = vs.alloc([...vs.regsOf(a), ...vs.regsOf(b)]);
+        const cmpEq = (v: V, half: number, value: number) => {
+          sel.e('mov', reg(t), vs.operand(v, half));
+          sel.e('cmp', reg(t), imm(value));
+          sel.jcc('ne', ok);
+        };
+        cmpEq(b, 0, -1); cmpEq(b, 4, -1); cmpEq(a, 0, 0); cmpEq(a, 4, 0x80000000);
+        sel.jmp(sel.trap(TRAP.INT_OVERFLOW));
+        sel.place(ok);
+      }
+    }
+  }
+  sel.callLabel(sel.ctx.helper(I64_HELPER[name]), 2, 'i64');
+}
+
+/** 64-bit shifts and rotates by a constant, inline. */
+function shiftConst64(sel: Sel, name: string, c: number): boolean {
+  const vs = sel.vs;
+  const b = vs.pop(); const a = vs.pop();
+  vs.free(b);
+  if (c === 0) { vs.push(a); return true; }
+  const lo = vs.toReg(a);
+  const hi = (a as any).hi as number;
+  const L = reg(lo), H = reg(hi);
+  switch (name) {
+    case 'i64.shl':
+      if (c < 32) { sel.e('shld', H, L, imm(c)); sel.e('shl', L, imm(c)); }
+      else { sel.e('mov', H, L); if (c > 32) sel.e('shl', H, imm(c - 32)); sel.e('mov', L, imm(0)); }
+      break;
+    case 'i64.shr_u':
+      if (c < 32) { sel.e('shrd', L, H, imm(c)); sel.e('shr', H, imm(c)); }
+      else { sel.e('mov', L, H); if (c > 32) sel.e('shr', L, imm(c - 32)); sel.e('mov', H, imm(0)); }
+      break;
+    case 'i64.shr_s':
+      if (c < 32) { sel.e('shrd', L, H, imm(c)); sel.e('sar', H, imm(c)); }
+      else { sel.e('mov', L, H); if (c > 32) sel.e('sar', L, imm(c - 32)); sel.e('sar', H, imm(31)); }
+      break;
+    case 'i64.rotl': case 'i64.rotr': {
+      let k = c;
+      if (k >= 32) { sel.e('xchg', L, H); k -= 32; }
+      if (k === 0) break;
+      const t = vs.alloc([lo, hi]);
+      if (name === 'i64.rotl') { sel.e('mov', reg(t), H); sel.e('shld', H, L, imm(k)); sel.e('shld', L, reg(t), imm(k)); }
+      else { sel.e('mov', reg(t), L); sel.e('shrd', L, H, imm(k)); sel.e('shrd', H, reg(t), imm(k)); }
+      break;
+    }
+    default: vs.push(a); vs.push(b); return false;
+  }
+  vs.push(a);
+  return true;
+}
+
+/** The memory operand for an access at `addr + offset`. */
+function address(sel: Sel, a: V, offset: number, s: Size): MemOp {
+  const vs = sel.vs;
+  if (sel.ctx.opts.checkOffsetCarry && offset !== 0) {
+    const r = vs.toReg(a);
+    sel.e('add', reg(r), imm(offset | 0));
+    sel.jcc('b', sel.trap(TRAP.OUT_OF_BOUNDS));
+    return mem(s, r, 0);
+  }
+  const e = asEA(sel, a);
+  if (e) {
+    const m: MemOp = { k: 'm', s, disp: (e.disp + offset) | 0 };
+    if (e.base >= 0) m.base = e.base;
+    if (e.index >= 0) { m.index = e.index; m.scale = e.scale; }
+    return m;
+  }
+  const r = vs.toReg(a);
+  return mem(s, r, offset | 0);
+}
+
+function load(sel: Sel, ins: Instr, t: { w: Width; s: Size; signed: boolean }): void {
+  const vs = sel.vs;
+  const a = vs.pop();
+  const m = address(sel, a, ins.offset ?? 0, t.s);
+  const mine = vs.regsOf(a);
+  const ld = (dst: number, mm: MemOp) => {
+    if (t.s === 4) sel.e('mov', reg(dst), mm);
+    else sel.e(t.signed ? 'movsx' : 'movzx', reg(dst), mm);
+  };
+  if (t.w === 'i32') {
+    vs.free(a);
+    const r = mine.length ? mine[0] : vs.alloc();
+    ld(r, m);
+    vs.pushReg('i32', r);
+    return;
+  }
+  const lo = vs.alloc(mine);
+  vs.reserve(lo);
+  const hi = vs.alloc(mine);
+  vs.unreserve(lo);
+  ld(lo, m);
+  if (t.s === 4 && !t.signed && ins.name.endsWith('load') || ins.name === 'f64.load') sel.e('mov', reg(hi), { ...m, disp: (m.disp + 4) | 0 });
+  else if (t.signed) { sel.e('mov', reg(hi), reg(lo)); sel.e('sar', reg(hi), imm(31)); }
+  else sel.e('mov', reg(hi), imm(0));
+  vs.free(a);
+  vs.pushReg('i64', lo, hi);
+}
+
+function store(sel: Sel, ins: Instr, t: { w: Width; s: Size; wide: boolean }): void {
+  const vs = sel.vs;
+  const v = vs.pop(); const a = vs.pop();
+  if (v.k === 'flags' || v.k === 'ea') vs.materialize(v, vs.regsOf(a));
+  const m = address(sel, a, ins.offset ?? 0, t.s);
+  const avoid = vs.regsOf(a);
+  const val = (half: number): Operand => {
+    let o = vs.operand(v, half);
+    if (o.k === 'm' || (t.s === 1 && o.k === 'r' && o.r > EBX)) {
+      const cur = v.k === 'reg' ? (half ? v.hi : v.r) : -1;
+      if (cur >= 0) {
+        // Copy one half into a byte register.
+        const r = vs.alloc([...avoid, ...vs.regsOf(v)], true);
+        sel.e('mov', reg(r), reg(cur));
+        o = reg(r);
+      } else {
+        vs.toReg(v, avoid, t.s === 1);
+        o = vs.operand(v, half);
+        if (t.s === 1 && o.k === 'r' && o.r > EBX) {
+          const r = vs.alloc([...avoid, ...vs.regsOf(v)], true);
+          sel.e('mov', reg(r), o);
+          o = reg(r);
+        }
+      }
+    }
+    if (o.k === 'r') return reg(o.r, t.s);
+    return o;
+  };
+  sel.e('mov', m, val(0));
+  if (t.wide) sel.e('mov', { ...m, disp: (m.disp + 4) | 0 }, val(4));
+  vs.free(v); vs.free(a);
+}
+
+function select(sel: Sel): void {
+  const vs = sel.vs;
+  const c = vs.pop(); const b = vs.pop(); const a = vs.pop();
+  if (c.k === 'const') { if (c.lo !== 0) { vs.free(b); vs.push(a); } else { vs.free(a); vs.push(b); } return; }
+  const keep = vs.regsOf(c);
+  if (b.k === 'flags' || b.k === 'ea') vs.materialize(b, keep);
+  vs.toReg(a, [...keep, ...vs.regsOf(b)]);
+  if (b.k === 'const') vs.toReg(b, [...keep, ...vs.regsOf(a)]);
+  let cc: Cond;
+  if (c.k === 'flags') cc = c.cc;
+  else {
+    if (c.k === 'ea') vs.materialize(c, [...vs.regsOf(a), ...vs.regsOf(b)]);
+    const o = vs.operand(c);
+    if (o.k === 'r') sel.e('test', o, o); else sel.e('cmp', o, imm(0));
+    cc = 'ne';
+  }
+  const ra = (a as any).r as number;
+  sel.out.push({ op: 'cmovcc', cc: invert(cc), ops: [reg(ra), vs.operand(b, 0)] });
+  if (a.w === 'i64') sel.out.push({ op: 'cmovcc', cc: invert(cc), ops: [reg((a as any).hi), vs.operand(b, 4)] });
+  vs.free(b); vs.free(c);
+  vs.push(a);
+}
+
+void EDX; void ECX;

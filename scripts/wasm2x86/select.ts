@@ -1,0 +1,564 @@
+// Pass 4, select: one walk over a function's bytecode that picks x86
+// instructions, keeping wasm operands on a virtual stack (vstack.ts).
+//
+// Conventions of the code it produces:
+// - stdcall: arguments pushed right to left, the callee pops them (`ret N`);
+//   an i64 argument is two dwords, low word at the lower address; results in
+//   eax, or edx:eax for i64. ebx, esi, edi and ebp are preserved.
+// - Frame: ebp-based; pinned locals in esi/edi/ebx, the rest in slots.
+// - Control flow: at every label the value stack is in its canonical state
+//   (all non-constant entries in their spill slots) and a block's result is in
+//   eax (edx:eax). Compares feed the following br_if/if/select as flags.
+// - Traps jump to small stubs at the end of the function that call the
+//   program's trap handler with the trap code and the stub's address.
+// Arithmetic and memory operations are in select-ops.ts.
+
+import { TranslateError, TRAP } from './api.ts';
+import type { CompileOptions } from './api.ts';
+import type { Module, Instr } from './wasm.ts';
+import type { LoweredFunc } from './lower.ts';
+import type { FrameLayout } from './allocate.ts';
+import { VStack, type V, type Width } from './vstack.ts';
+import { emitOp } from './select-ops.ts';
+import {
+  EAX, ECX, EDX, EBX, ESI, EDI, ESP, EBP, reg, imm, mem, memSym, invert,
+  type Insn, type Cond,
+} from './x86.ts';
+
+export interface Ctl {
+  kind: 'block' | 'loop' | 'if' | 'func';
+  result: Width | null;
+  height: number;
+  /** Branch target: loop start, or the end label. */
+  label: string;
+  elseLabel?: string;
+  endLabel: string;
+  branched: boolean;
+  dead: boolean;
+  startReachable: boolean;
+}
+
+/** What the selector needs to know about the module being compiled. */
+export interface ModuleContext {
+  mod: Module;
+  opts: CompileOptions;
+  prefix: string;
+  funcLabel(index: number): string;
+  /** Label of a function import's target (resolved) or undefined for intrinsics. */
+  importTarget(index: number): string | undefined;
+  globalLabel(index: number): string;
+  globalWide(index: number): boolean;
+  tableLabel: string;
+  tableSize: number;
+  memPagesLabel: string;
+  /** Canonical signature id of a type index (equal signatures share an id). */
+  sigId(typeIndex: number): number;
+  /** Records that a runtime helper is needed; returns its label. */
+  helper(name: string): string;
+  trapHandler: string;
+  funcName(index: number): string;
+}
+
+export function widthOf(t: string): Width { return t === 'i64' || t === 'f64' ? 'i64' : 'i32'; }
+
+export class FunctionSelector {
+  out: Insn[] = [];
+  vs: VStack;
+  ctls: Ctl[] = [];
+  reachable = true;
+  private nLabels = 0;
+  readonly label: string;
+  readonly retLabel: string;
+  /** Out-of-line code and data (trap stubs, br_table tables) appended after the body. */
+  tail: Insn[] = [];
+  private trapStubs = new Map<number, string>();
+  cur!: Instr;
+  next: Instr | undefined;
+  next2: Instr | undefined;
+
+  constructor(public ctx: ModuleContext, public lf: LoweredFunc, public frame: FrameLayout) {
+    this.label = ctx.funcLabel(lf.func.index);
+    this.retLabel = `${this.label}$ret`;
+    this.vs = new VStack(this.out, frame.homes, frame.pinned, frame.localsBytes);
+  }
+
+  newLabel(): string { return `${this.label}$L${this.nLabels++}`; }
+  e(op: string, ...ops: any[]): void { this.out.push({ op, ops }); }
+  jcc(cc: Cond, target: string): void { this.out.push({ op: 'jcc', cc, target }); }
+  jmp(target: string): void { this.out.push({ op: 'jmp', target }); }
+  place(name: string): void { this.out.push({ op: 'label', target: name }); }
+
+  where(ins?: Instr): string {
+    const f = this.lf.func;
+    const i = ins ?? this.cur;
+    return `${this.ctx.opts.name ?? 'module'}: function ${f.index} (${this.ctx.funcName(f.index)})` +
+      (i ? `, ${i.name} at byte 0x${i.pos.toString(16)}` : '');
+  }
+
+  /** Label of this function's stub for a trap kind. */
+  trap(code: number): string {
+    let l = this.trapStubs.get(code);
+    if (!l) {
+      l = `${this.label}$trap${code}`;
+      this.trapStubs.set(code, l);
+      this.tail.push(
+        { op: 'label', target: l },
+        { op: 'push', ops: [imm(0, l)] },
+        { op: 'push', ops: [imm(code)] },
+        { op: 'call', target: this.ctx.trapHandler },
+        { op: 'ud2' },
+      );
+    }
+    return l;
+  }
+
+  // ---- the walk -------------------------------------------------------------
+
+  run(): Insn[] {
+    const { lf } = this;
+    const body = lf.func.body;
+    const result = lf.results.length ? widthOf(lf.results[0]) : null;
+    this.ctls.push({ kind: 'func', result, height: 0, label: this.retLabel, endLabel: this.retLabel, branched: false, dead: false, startReachable: true });
+    for (let i = 0; i < body.length; i++) {
+      const ins = body[i];
+      this.cur = ins;
+      this.next = body[i + 1];
+      this.next2 = body[i + 2];
+      const before = this.out.length;
+      try {
+        if (!this.reachable) { this.dead(ins); continue; }
+        const skip = this.step(ins);
+        if (skip) i += skip;
+      } catch (err) {
+        if (err instanceof TranslateError || (err as any)?.feature) throw err;
+        throw new TranslateError((err as Error).message, this.where(ins));
+      }
+      if (this.out.length > before && this.ctx.opts.dump) this.out[before].note = ins.name;
+    }
+    return this.finish();
+  }
+
+  /** Skipping code after br/return/unreachable until the enclosing block ends. */
+  private dead(ins: Instr): void {
+    switch (ins.name) {
+      case 'block': case 'loop': case 'if':
+        this.ctls.push({ kind: ins.name, result: null, height: this.vs.stack.length, label: '', endLabel: '', branched: false, dead: true, startReachable: false });
+        return;
+      case 'else': {
+        const c = this.ctls[this.ctls.length - 1];
+        if (c.dead) return;
+        this.elseArm(c);
+        return;
+      }
+      case 'end': this.end(); return;
+    }
+  }
+
+  private step(ins: Instr): number {
+    const vs = this.vs;
+    switch (ins.name) {
+      case 'nop': return 0;
+      case 'unreachable': this.jmp(this.trap(TRAP.UNREACHABLE)); this.reachable = false; return 0;
+      case 'block': case 'loop': {
+        vs.flushAll();
+        const bt = ins.blockType!;
+        const endLabel = this.newLabel();
+        const c: Ctl = {
+          kind: ins.name, result: bt.results.length ? widthOf(bt.results[0]) : null, height: vs.stack.length,
+          label: endLabel, endLabel, branched: false, dead: false, startReachable: true,
+        };
+        if (ins.name === 'loop') { c.label = this.newLabel(); vs.resetTo(vs.stack.length); this.place(c.label); }
+        this.ctls.push(c);
+        return 0;
+      }
+      case 'if': {
+        const cond = vs.pop();
+        vs.flushAll();
+        const bt = ins.blockType!;
+        const c: Ctl = {
+          kind: 'if', result: bt.results.length ? widthOf(bt.results[0]) : null, height: vs.stack.length,
+          label: '', endLabel: this.newLabel(), elseLabel: this.newLabel(), branched: false, dead: false, startReachable: true,
+        };
+        c.label = c.endLabel;
+        this.condJump(cond, false, c.elseLabel!);
+        vs.free(cond);
+        vs.resetTo(vs.stack.length);
+        this.ctls.push(c);
+        return 0;
+      }
+      case 'else': this.elseArm(this.ctls[this.ctls.length - 1]); return 0;
+      case 'end': this.end(); return 0;
+      case 'br': {
+        const c = this.target(ins.index!);
+        this.transfer(c, true);
+        this.jmp(c.label);
+        this.reachable = false;
+        return 0;
+      }
+      case 'br_if': {
+        const c = this.target(ins.index!);
+        const cond = vs.pop();
+        if (cond.k === 'const') {
+          vs.free(cond);
+          if (cond.lo !== 0) { this.transfer(c, true); this.jmp(c.label); this.reachable = false; }
+          return 0;
+        }
+        if (c.result && c.kind !== 'loop') {
+          // The result goes to eax (edx:eax) on both paths; keep the condition out of the way.
+          const fixed = c.result === 'i64' ? [EAX, EDX] : [EAX];
+          if (cond.k === 'reg' && (fixed.includes(cond.r))) vs.toReg(cond, fixed);
+          const top = vs.top();
+          vs.toFixed(top, EAX, c.result === 'i64' ? EDX : -1);
+        }
+        c.branched = true;
+        this.condJump(cond, true, c.label);
+        vs.free(cond);
+        return 0;
+      }
+      case 'br_table': this.brTable(ins); return 0;
+      case 'return': {
+        const c = this.ctls[0];
+        this.transfer(c, true);
+        this.jmp(this.retLabel);
+        this.reachable = false;
+        return 0;
+      }
+      case 'call': this.call(ins.index!); return 0;
+      case 'call_indirect': this.callIndirect(ins.typeIndex!, ins.index ?? 0); return 0;
+      case 'drop': vs.free(vs.pop()); return 0;
+      case 'local.get': {
+        const w = widthOf(this.lf.localTypes[ins.index!]);
+        vs.push({ k: 'local', w, idx: ins.index! });
+        return 0;
+      }
+      case 'local.set': case 'local.tee': this.setLocal(ins.index!, ins.name === 'local.tee'); return 0;
+      case 'global.get': {
+        const lbl = this.ctx.globalLabel(ins.index!);
+        if (this.ctx.globalWide(ins.index!)) {
+          const lo = vs.alloc(); vs.owner[lo] = vs.owner[lo]; const hi = vs.alloc([lo]);
+          this.e('mov', reg(lo), memSym(4, lbl));
+          this.e('mov', reg(hi), memSym(4, lbl, 4));
+          vs.pushReg('i64', lo, hi);
+        } else {
+          const r = vs.alloc();
+          this.e('mov', reg(r), memSym(4, lbl));
+          vs.pushReg('i32', r);
+        }
+        return 0;
+      }
+      case 'global.set': {
+        const v = vs.pop();
+        const lbl = this.ctx.globalLabel(ins.index!);
+        const halves = v.w === 'i64' ? [0, 4] : [0];
+        for (const h of halves) {
+          let s = vs.src(v, h);
+          if (s.k === 'm') { const r = vs.toReg(v); s = reg(h ? (v as any).hi : r); }
+          this.e('mov', memSym(4, lbl, h), s);
+        }
+        vs.free(v);
+        return 0;
+      }
+    }
+    return emitOp(this, ins);
+  }
+
+  target(depth: number): Ctl {
+    const c = this.ctls[this.ctls.length - 1 - depth];
+    if (!c) throw new Error(`branch depth ${depth} out of range`);
+    return c;
+  }
+
+  /** Move a branch's result into eax (edx:eax); `consume` pops it. */
+  transfer(c: Ctl, consume: boolean): void {
+    const vs = this.vs;
+    c.branched = true;
+    if (c.kind === 'loop' || !c.result) return;
+    const v = consume ? vs.pop() : vs.top();
+    vs.toFixed(v, EAX, c.result === 'i64' ? EDX : -1);
+    if (consume) vs.free(v);
+  }
+
+  /** Jump to `label` when the condition is true (jumpIf) or false. */
+  condJump(cond: V, jumpIf: boolean, label: string): void {
+    const vs = this.vs;
+    if (cond.k === 'flags') { this.jcc(jumpIf ? cond.cc : invert(cond.cc), label); return; }
+    if (cond.k === 'const') { if ((cond.lo !== 0) === jumpIf) this.jmp(label); return; }
+    if (cond.k === 'ea') vs.materialize(cond);
+    const op = vs.operand(cond);
+    if (op.k === 'r') this.e('test', op, op); else this.e('cmp', op, imm(0));
+    this.jcc(jumpIf ? 'ne' : 'e', label);
+  }
+
+  private elseArm(c: Ctl): void {
+    const vs = this.vs;
+    if (this.reachable) {
+      if (c.result) { const v = vs.pop(); vs.toFixed(v, EAX, c.result === 'i64' ? EDX : -1); vs.free(v); }
+      this.jmp(c.endLabel);
+      c.branched = true;
+    }
+    this.place(c.elseLabel!);
+    c.elseLabel = undefined;
+    vs.resetTo(c.height);
+    this.reachable = c.startReachable;
+  }
+
+  private end(): void {
+    const vs = this.vs;
+    const c = this.ctls.pop()!;
+    if (c.dead) return;
+    if (c.kind === 'func') {
+      if (this.reachable && c.result) { const v = vs.pop(); vs.toFixed(v, EAX, c.result === 'i64' ? EDX : -1); }
+      this.ctls.push(c); // finish() places the epilogue
+      return;
+    }
+    let fall = this.reachable;
+    if (fall && c.result && c.kind !== 'loop') {
+      const v = vs.pop(); vs.toFixed(v, EAX, c.result === 'i64' ? EDX : -1); vs.free(v);
+    }
+    if (c.kind === 'if' && c.elseLabel) { this.place(c.elseLabel); fall = true; }
+    if (c.kind !== 'loop') this.place(c.endLabel);
+    const reach = fall || (c.kind !== 'loop' && c.branched);
+    if (c.kind === 'loop') {
+      // A loop's end is reached only by falling through; the result is wherever the fallthrough left it.
+      if (fall && c.result) {
+        const v = vs.pop(); vs.toFixed(v, EAX, c.result === 'i64' ? EDX : -1);
+      }
+    }
+    vs.resetTo(c.height);
+    if (reach && c.result) vs.pushReg(c.result, EAX, c.result === 'i64' ? EDX : -1);
+    this.reachable = reach;
+  }
+
+  private brTable(ins: Instr): void {
+    const vs = this.vs;
+    const labels = ins.labels!;
+    const idx = vs.pop();
+    const dflt = this.target(labels[labels.length - 1]);
+    const res = dflt.kind === 'loop' ? null : dflt.result;
+    for (const d of labels) this.target(d).branched = true;
+    if (idx.k === 'const') {
+      const t = this.target(labels[Math.min(idx.lo >>> 0, labels.length - 1)]);
+      this.transfer(t, true);
+      this.jmp(t.label);
+      this.reachable = false;
+      return;
+    }
+    const fixed = res === 'i64' ? [EAX, EDX] : res ? [EAX] : [];
+    const r = vs.toReg(idx, fixed);
+    if (res) { const v = vs.pop(); vs.toFixed(v, EAX, res === 'i64' ? EDX : -1); vs.free(v); }
+    const n = labels.length - 1;
+    if (n === 0) { this.jmp(dflt.label); this.reachable = false; vs.free(idx); return; }
+    const table = this.newLabel();
+    this.e('cmp', reg(r), imm(n));
+    this.jcc('ae', dflt.label);
+    this.e('jmp', mem(4, undefined, 0, r, 4, table));
+    this.tail.push({ op: 'align', ops: [imm(4)] }, { op: 'label', target: table },
+      { op: 'dd', ops: labels.slice(0, n).map((d) => imm(0, this.target(d).label)) });
+    vs.free(idx);
+    this.reachable = false;
+  }
+
+  private setLocal(idx: number, tee: boolean): void {
+    const vs = this.vs;
+    const v = vs.pop();
+    if (v.k === 'local' && v.idx === idx) { if (tee) vs.push(v); return; }
+    vs.invalidateLocal(idx);
+    const home = this.frame.homes[idx];
+    if (v.k === 'flags' || v.k === 'ea') vs.materialize(v);
+    if (home.reg >= 0) {
+      const s = vs.operand(v);
+      this.e('mov', reg(home.reg), s);
+      vs.free(v);
+      if (tee) vs.push({ k: 'local', w: v.w, idx });
+      return;
+    }
+    const halves = v.w === 'i64' ? [0, 4] : [0];
+    for (const h of halves) {
+      let s = vs.operand(v, h);
+      if (s.k === 'm') { vs.toReg(v); s = vs.operand(v, h); }
+      this.e('mov', vs.localMem(idx, h), s);
+    }
+    if (tee && v.k === 'reg') { vs.push(v); return; }
+    vs.free(v);
+    if (tee) vs.push({ k: 'local', w: v.w, idx });
+  }
+
+  /** Push the top `n` entries as stdcall arguments (last argument first) and pop them. */
+  pushArgs(n: number): void {
+    const vs = this.vs;
+    const args = vs.stack.splice(vs.stack.length - n, n);
+    for (let i = args.length - 1; i >= 0; i--) {
+      const v = args[i];
+      if (v.k === 'flags' || v.k === 'ea') vs.materialize(v);
+      if (v.w === 'i64') { this.e('push', vs.operand(v, 4)); this.e('push', vs.operand(v, 0)); }
+      else this.e('push', vs.operand(v, 0));
+      vs.free(v);
+    }
+  }
+
+  /** A call of a routine taking the top `nargs` stack entries; pushes its result. */
+  callLabel(target: string, nargs: number, result: Width | null): void {
+    const vs = this.vs;
+    vs.flushCallerSaved(vs.stack.length - nargs);
+    this.pushArgs(nargs);
+    this.out.push({ op: 'call', target });
+    this.afterCall(result);
+  }
+
+  afterCall(result: Width | null): void {
+    const vs = this.vs;
+    vs.owner[EAX] = vs.owner[ECX] = vs.owner[EDX] = null;
+    if (result) vs.pushReg(result, EAX, result === 'i64' ? EDX : -1);
+  }
+
+  private call(fi: number): void {
+    const { ctx } = this;
+    const type = ctx.mod.types[ctx.mod.funcTypes[fi]];
+    if (type.results.length > 1) throw new Error('multi-value call');
+    const result = type.results.length ? widthOf(type.results[0]) : null;
+    if (fi < ctx.mod.numImportedFuncs) {
+      const target = ctx.importTarget(fi);
+      if (target === undefined) { emitIntrinsic(this, fi); return; }
+      this.callLabel(target, type.params.length, result);
+      return;
+    }
+    this.callLabel(ctx.funcLabel(fi), type.params.length, result);
+  }
+
+  private callIndirect(typeIndex: number, _table: number): void {
+    const { ctx, vs } = this;
+    const type = ctx.mod.types[typeIndex];
+    if (type.results.length > 1) throw new Error('multi-value call_indirect');
+    const result = type.results.length ? widthOf(type.results[0]) : null;
+    const idx = vs.pop();
+    const nargs = type.params.length;
+    vs.flushCallerSaved(vs.stack.length - nargs);
+    // The index must survive the argument pushes: any register, then checks after pushing.
+    const r = vs.toReg(idx);
+    this.pushArgs(nargs);
+    if (ctx.tableSize === 0) { this.jmp(this.trap(TRAP.UNDEFINED_ELEMENT)); vs.free(idx); this.afterCall(result); return; }
+    this.e('cmp', reg(r), imm(ctx.tableSize));
+    this.jcc('ae', this.trap(TRAP.UNDEFINED_ELEMENT));
+    const mismatch = this.newLabel();
+    this.e('cmp', mem(4, undefined, 4, r, 8, ctx.tableLabel), imm(ctx.sigId(typeIndex)));
+    this.jcc('ne', mismatch);
+    this.e('call', mem(4, undefined, 0, r, 8, ctx.tableLabel));
+    this.tail.push(
+      { op: 'label', target: mismatch },
+      { op: 'cmp', ops: [mem(4, undefined, 0, r, 8, ctx.tableLabel), imm(0)] },
+      { op: 'jcc', cc: 'e', target: this.trap(TRAP.UNINITIALIZED_ELEMENT) },
+      { op: 'jmp', target: this.trap(TRAP.SIGNATURE_MISMATCH) },
+    );
+    vs.free(idx);
+    this.afterCall(result);
+  }
+
+  /** Prologue + body + epilogue + out-of-line tail. */
+  private finish(): Insn[] {
+    const { frame, lf, vs, ctx } = this;
+    const pro: Insn[] = [{ op: 'label', target: this.label }];
+    if (ctx.opts.stackLimit) {
+      pro.push({ op: 'cmp', ops: [reg(ESP), memSym(4, ctx.opts.stackLimit)] });
+      pro.push({ op: 'jcc', cc: 'b', target: this.trap(TRAP.STACK_EXHAUSTED) });
+    }
+    pro.push({ op: 'push', ops: [reg(EBP)] }, { op: 'mov', ops: [reg(EBP), reg(ESP)] });
+    const frameSize = (frame.localsBytes + 8 * vs.maxDepth + 3) & ~3;
+    if (frameSize > 0) pro.push({ op: 'sub', ops: [reg(ESP), imm(frameSize)] });
+    const saved = [EBX, ESI, EDI].filter((r) => vs.touched.has(r));
+    for (const r of saved) pro.push({ op: 'mov', ops: [mem(4, EBP, frame.saveSlot.get(r)!), reg(r)] });
+    for (let i = 0; i < lf.localTypes.length; i++) {
+      const h = frame.homes[i];
+      if (i < lf.numParams) {
+        if (h.reg >= 0) pro.push({ op: 'mov', ops: [reg(h.reg), mem(4, EBP, h.disp)] });
+        continue;
+      }
+      if (h.reg >= 0) pro.push({ op: 'mov', ops: [reg(h.reg), imm(0)] });
+      else {
+        pro.push({ op: 'mov', ops: [mem(4, EBP, h.disp), imm(0)] });
+        if (widthOf(lf.localTypes[i]) === 'i64') pro.push({ op: 'mov', ops: [mem(4, EBP, h.disp + 4), imm(0)] });
+      }
+    }
+    const epi: Insn[] = [{ op: 'label', target: this.retLabel }];
+    for (const r of saved) epi.push({ op: 'mov', ops: [reg(r), mem(4, EBP, frame.saveSlot.get(r)!)] });
+    epi.push({ op: 'leave' });
+    epi.push(frame.paramBytes ? { op: 'ret', ops: [imm(frame.paramBytes)] } : { op: 'ret' });
+    return [...pro, ...this.out, ...epi, ...this.tail];
+  }
+}
+
+/** Inline instructions for imports from the "kernel" module. */
+function emitIntrinsic(sel: FunctionSelector, fi: number): void {
+  const { ctx, vs } = sel;
+  const imp = ctx.mod.imports.filter((i) => i.kind === 'func')[fi];
+  const name = imp.name;
+  const portOp = (p: V) => {
+    if (p.k === 'const' && (p.lo >>> 0) < 256) return imm(p.lo);
+    vs.toFixed(p, EDX);
+    return reg(EDX, 2);
+  };
+  const sizeOf = (n: string) => (n.endsWith('b') ? 1 : n.endsWith('w') ? 2 : 4) as 1 | 2 | 4;
+  switch (name) {
+    case 'inb': case 'inw': case 'inl': {
+      const p = vs.pop();
+      const port = portOp(p);
+      vs.evict(EAX, [EDX]);
+      const s = sizeOf(name);
+      sel.e('in', reg(EAX, s), port);
+      if (s < 4) sel.e('movzx', reg(EAX), reg(EAX, s));
+      vs.free(p);
+      vs.pushReg('i32', EAX);
+      return;
+    }
+    case 'outb': case 'outw': case 'outl': {
+      const v = vs.pop(); const p = vs.pop();
+      vs.toFixed(v, EAX);
+      vs.owner[EAX] = v;
+      const port = portOp(p);
+      sel.e('out', port, reg(EAX, sizeOf(name)));
+      vs.free(v); vs.free(p);
+      return;
+    }
+    case 'cli': case 'sti': case 'hlt': case 'pause': sel.e(name); return;
+    case 'lgdt': case 'lidt': case 'invlpg': {
+      const v = vs.pop();
+      const r = vs.toReg(v);
+      sel.e(name, mem(name === 'invlpg' ? 1 : 4, r, 0));
+      vs.free(v);
+      return;
+    }
+    case 'ltr': { const v = vs.pop(); const r = vs.toReg(v); sel.e('ltr', reg(r, 2)); vs.free(v); return; }
+    case 'read_cr0': case 'read_cr2': case 'read_cr3': case 'read_cr4': {
+      const r = vs.alloc();
+      sel.e('mov', reg(r), { k: 'cr', r: Number(name[7]) });
+      vs.pushReg('i32', r);
+      return;
+    }
+    case 'write_cr0': case 'write_cr3': case 'write_cr4': {
+      const v = vs.pop(); const r = vs.toReg(v);
+      sel.e('mov', { k: 'cr', r: Number(name[8]) }, reg(r));
+      vs.free(v);
+      return;
+    }
+    case 'read_eflags': { const r = vs.alloc(); sel.e('pushfd'); sel.e('pop', reg(r)); vs.pushReg('i32', r); return; }
+    case 'rdtsc': { vs.evict(EAX); vs.reserve(EAX); vs.evict(EDX); vs.unreserve(EAX); sel.e('rdtsc'); vs.pushReg('i64', EAX, EDX); return; }
+    case 'cpuid': sel.callLabel(ctx.helper('cpuid'), 3, null); return;
+    case 'trap_entry': {
+      const v = vs.pop();
+      if (v.k === 'const') { const r = vs.alloc(); sel.e('mov', reg(r), imm(0, `${ctx.prefix}__int${v.lo & 255}`)); vs.pushReg('i32', r); return; }
+      const r = vs.toReg(v);
+      sel.e('and', reg(r), imm(255));
+      sel.e('mov', reg(r), mem(4, undefined, 0, r, 4, `${ctx.prefix}__int_table`));
+      vs.free(v); vs.pushReg('i32', r);
+      ctx.helper('interrupts');
+      return;
+    }
+    case 'func_address': {
+      const v = vs.pop(); const r = vs.toReg(v);
+      if (ctx.tableSize === 0) { sel.e('mov', reg(r), imm(0)); }
+      else sel.e('mov', reg(r), mem(4, undefined, 0, r, 8, ctx.tableLabel));
+      vs.free(v); vs.pushReg('i32', r);
+      return;
+    }
+  }
+  throw new Error(`unknown intrinsic kernel.${name}`);
+}
