@@ -28,6 +28,9 @@ export interface BootOptions {
   saveDisk?: string;
 }
 
+/** A guest write to port 0xF5 (benchmarks mark measured regions with it). */
+export interface Mark { value: number; instructions: number }
+
 export type EndReason = 'marker' | 'stop' | 'exit' | 'halt' | 'timeout' | 'crash';
 
 export interface BootResult {
@@ -50,6 +53,8 @@ export interface BootResult {
   reason: EndReason;
   /** guest instructions executed when the run was decided */
   instructions: number;
+  /** writes to port 0xF5, each with the guest instruction counter at that moment */
+  marks: Mark[];
   /** wall-clock milliseconds from the call to the end decision */
   wallMs: number;
 }
@@ -183,6 +188,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
     let exitCode: number | undefined;
     let crash: string | undefined;
     let halted = false;
+    const marks: Mark[] = [];
     let markerTimer: ReturnType<typeof setTimeout> | undefined;
     let stopTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -221,6 +227,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
         halted,
         reason,
         instructions,
+        marks,
         wallMs,
       });
     };
@@ -286,6 +293,9 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       // on a write; take it over so the guest can exit with a code.
       const dev = { name: 'harness-exit' };
       v86.cpu.io.register_write(0xf4, dev, onExitPort, onExitPort, onExitPort);
+      // Port 0xF5: a benchmark mark; record the instruction counter.
+      const onMark = (value: number): void => { marks.push({ value: value >>> 0, instructions: emu.get_instruction_counter() }); };
+      v86.cpu.io.register_write(0xf5, { name: 'harness-mark' }, onMark, onMark, onMark);
       // Exceptions from the CPU loop (wasm panics) are caught here, for this
       // emulator, before they can reach the process.
       const doTick = v86.do_tick.bind(v86);

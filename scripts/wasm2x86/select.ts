@@ -101,8 +101,10 @@ export class FunctionSelector {
     if (!l) {
       l = `${this.label}$trap${code}`;
       this.trapStubs.set(code, l);
+      this.tail.push({ op: 'label', target: l });
+      // The handler runs on what is left of the stack: switch the check off so its own prologue passes.
+      if (code === TRAP.STACK_EXHAUSTED && this.ctx.opts.stackLimit) this.tail.push({ op: 'mov', ops: [memSym(4, this.ctx.opts.stackLimit), imm(0)] });
       this.tail.push(
-        { op: 'label', target: l },
         { op: 'push', ops: [imm(0, l)] },
         { op: 'push', ops: [imm(code)] },
         { op: 'call', target: this.ctx.trapHandler },

@@ -1,0 +1,161 @@
+// The VGA text screen: 80x25 cells of (character, attribute) at 0xB8000.
+//
+// Row 0 holds a banner (white on blue) that stays put; rows 1-24 are a
+// scrolling console where ke/log.ts echoes every log line. A bug check turns
+// the whole screen into the blue screen (HalDisplayBlueScreen) and writes on
+// from its top.
+//
+//   0xB8000  +------------------------------------------------+
+//   row 0    | banner                                         |
+//   row 1    | [    0.000000] ke: ...                         |
+//   ...      |                                                |  scrolls
+//   row 24   | [    0.012345] ke: idle loop                  |
+//            +------------------------------------------------+
+//   each cell: u16 = character | attribute << 8
+//
+// Scrolling copies whole dwords: in an emulator each store to video memory
+// is a device access, so fewer, wider stores are much faster.
+
+import { outb } from "../ke/intrinsics";
+
+/** Virtual address of text-mode video memory (physical 0xB8000 in the kernel window). */
+export const VGA_TEXT_BASE: usize = 0x800B8000;
+/** Characters per row. */
+export const VGA_COLUMNS: u32 = 80;
+/** Rows on the screen. */
+export const VGA_ROWS: u32 = 25;
+
+// (@inline on ATTR_CONSOLE and CONSOLE_TOP: they initialise globals below, and
+// only an inlined constant keeps an initialiser constant, so the module needs
+// no start function.)
+
+/** Light grey on black: the console. */
+@inline const ATTR_CONSOLE: u32 = 0x07;
+/** White on blue: the banner and the blue screen. */
+const ATTR_BLUE: u32 = 0x1F;
+/** First row of the scrolling console (row 0 is the banner). */
+@inline const CONSOLE_TOP: u32 = 1;
+
+// Graphics controller: its Miscellaneous register selects where video memory
+// appears. 0x0E = text mode, odd/even chained, memory map 0xB8000-0xBFFFF.
+// v86 without a BIOS does not show 0xB8000 until this is set (V86.md).
+const VGA_GC_INDEX: u32 = 0x3CE; // graphics controller index port
+const VGA_GC_DATA: u32 = 0x3CF;  // graphics controller data port
+const GC_MISCELLANEOUS: u32 = 6; // Miscellaneous Graphics register index
+const GC_MISC_TEXT_B8000: u32 = 0x0E; // text, chain odd/even, 0xB8000
+
+// CRT controller: the hardware cursor position (cell index, high and low byte).
+const VGA_CRTC_INDEX: u32 = 0x3D4;   // CRT controller index port (colour)
+const VGA_CRTC_DATA: u32 = 0x3D5;    // CRT controller data port
+const CRTC_CURSOR_HIGH: u32 = 0x0E;  // cursor location high register
+const CRTC_CURSOR_LOW: u32 = 0x0F;   // cursor location low register
+
+const ASCII_LF: u32 = 0x0A;
+const ASCII_SPACE: u32 = 0x20;
+
+let HalpDisplayRow: u32 = CONSOLE_TOP;
+let HalpDisplayColumn: u32 = 0;
+let HalpDisplayAttribute: u32 = ATTR_CONSOLE;
+/** First row that scrolls: CONSOLE_TOP normally, 0 on the blue screen. */
+let HalpDisplayTop: u32 = CONSOLE_TOP;
+
+@inline function HalpCellAddress(row: u32, column: u32): usize {
+  return VGA_TEXT_BASE + <usize>((row * VGA_COLUMNS + column) << 1);
+}
+
+/** Fills rows [first, last] with blanks in `attribute`, two cells per store. */
+function HalpDisplayClearRows(first: u32, last: u32, attribute: u32): void {
+  const blank = ASCII_SPACE | (attribute << 8);
+  const pair = blank | (blank << 16);
+  let address = HalpCellAddress(first, 0);
+  const end = HalpCellAddress(last + 1, 0);
+  while (address < end) {
+    store<u32>(address, pair);
+    address += 4;
+  }
+}
+
+function HalpDisplayMoveCursor(): void {
+  const cell = HalpDisplayRow * VGA_COLUMNS + HalpDisplayColumn;
+  outb(VGA_CRTC_INDEX, CRTC_CURSOR_HIGH);
+  outb(VGA_CRTC_DATA, (cell >> 8) & 0xFF);
+  outb(VGA_CRTC_INDEX, CRTC_CURSOR_LOW);
+  outb(VGA_CRTC_DATA, cell & 0xFF);
+}
+
+/** Moves the scrolling region up one row and blanks the last row. */
+function HalpDisplayScroll(): void {
+  let to = HalpCellAddress(HalpDisplayTop, 0);
+  let from = HalpCellAddress(HalpDisplayTop + 1, 0);
+  const end = HalpCellAddress(VGA_ROWS, 0);
+  while (from < end) {
+    store<u32>(to, load<u32>(from));
+    to += 4;
+    from += 4;
+  }
+  HalpDisplayClearRows(VGA_ROWS - 1, VGA_ROWS - 1, HalpDisplayAttribute);
+}
+
+/** Maps text memory at 0xB8000, clears the screen and homes the console. */
+export function HalInitializeDisplay(): void {
+  outb(VGA_GC_INDEX, GC_MISCELLANEOUS);
+  outb(VGA_GC_DATA, GC_MISC_TEXT_B8000);
+  HalpDisplayAttribute = ATTR_CONSOLE;
+  HalpDisplayTop = CONSOLE_TOP;
+  HalpDisplayClearRows(0, VGA_ROWS - 1, ATTR_CONSOLE);
+  HalpDisplayRow = CONSOLE_TOP;
+  HalpDisplayColumn = 0;
+  HalpDisplayMoveCursor();
+}
+
+/** Writes `text` then `suffix` on the banner row, white on blue. */
+export function HalDisplayBanner(text: string, suffix: string): void {
+  HalpDisplayClearRows(0, 0, ATTR_BLUE);
+  let column: u32 = 1;
+  for (let i = 0; i < text.length && column < VGA_COLUMNS; i++, column++) {
+    store<u16>(HalpCellAddress(0, column), <u16>((text.charCodeAt(i) & 0xFF) | (ATTR_BLUE << 8)));
+  }
+  for (let i = 0; i < suffix.length && column < VGA_COLUMNS; i++, column++) {
+    store<u16>(HalpCellAddress(0, column), <u16>((suffix.charCodeAt(i) & 0xFF) | (ATTR_BLUE << 8)));
+  }
+}
+
+/** Ends the current console line, scrolling when the screen is full. */
+export function HalDisplayNewLine(): void {
+  HalpDisplayColumn = 0;
+  if (HalpDisplayRow + 1 < VGA_ROWS) HalpDisplayRow++;
+  else HalpDisplayScroll();
+  HalpDisplayMoveCursor();
+}
+
+/** Puts one character (code page 437) at the cursor; LF ends the line; long lines wrap. */
+export function HalDisplayCharacter(character: u32): void {
+  if (character == ASCII_LF) {
+    HalDisplayNewLine();
+    return;
+  }
+  if (HalpDisplayColumn >= VGA_COLUMNS) HalDisplayNewLine();
+  store<u16>(HalpCellAddress(HalpDisplayRow, HalpDisplayColumn), <u16>((character & 0xFF) | (HalpDisplayAttribute << 8)));
+  HalpDisplayColumn++;
+}
+
+/** Puts a string at the cursor (the screen only, not the log). */
+export function HalDisplayString(text: string): void {
+  for (let i = 0; i < text.length; i++) HalDisplayCharacter(<u32>text.charCodeAt(i));
+}
+
+/**
+ * The blue screen: maps text memory again (the bug check may come before
+ * HalInitializeDisplay), paints every cell white on blue and puts the cursor
+ * at row 1. Later output scrolls the whole screen.
+ */
+export function HalDisplayBlueScreen(): void {
+  outb(VGA_GC_INDEX, GC_MISCELLANEOUS);
+  outb(VGA_GC_DATA, GC_MISC_TEXT_B8000);
+  HalpDisplayAttribute = ATTR_BLUE;
+  HalpDisplayTop = 0;
+  HalpDisplayClearRows(0, VGA_ROWS - 1, ATTR_BLUE);
+  HalpDisplayRow = 1;
+  HalpDisplayColumn = 0;
+  HalpDisplayMoveCursor();
+}

@@ -1,0 +1,104 @@
+// The loader block: what the boot loader tells the kernel, read once.
+//
+// The kernel is booted as a multiboot v1 image (by v86, QEMU or GRUB). The
+// loader leaves EAX = MULTIBOOT_BOOTLOADER_MAGIC and EBX = the physical
+// address of its information block; the entry stub passes both on to
+// KiSystemStartup. KiInitializeLoaderBlock checks the magic and keeps
+// kernel-virtual pointers to the parts later phases use: the command line
+// and the memory map (read by mm/mminit.ts).
+//
+//   multiboot info:  +0 flags  +4 mem_lower (KiB)  +8 mem_upper (KiB)
+//                    +16 cmdline (physical, C string)      flags bit 2
+//                    +44 mmap_length  +48 mmap_addr (phys)  flags bit 6
+//
+// Physical memory is visible at KSEG0_BASE + physical address: the entry
+// stub maps virtual 0x80000000-0x8FFFFFFF to physical 0-256 MiB.
+
+import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED } from "./bugcheck";
+import { KeLogAsciiz, KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogString } from "./log";
+import { RTL_ASCIIZ_MAX, RtlAsciizHasWord } from "../rtl/ascii";
+
+/** Virtual address of physical address 0 (the entry stub's kernel window). */
+export const KSEG0_BASE: usize = 0x80000000;
+/** Bytes of physical memory the kernel window covers. */
+export const KSEG0_SIZE: u32 = 0x10000000;
+
+/** EAX from a multiboot v1 loader. */
+export const MULTIBOOT_BOOTLOADER_MAGIC: u32 = 0x2BADB002;
+
+const MB_INFO_FLAGS: u32 = 0;        // which fields below are valid
+const MB_INFO_MEM_LOWER: u32 = 4;    // KiB of memory from 0 (flags bit 0)
+const MB_INFO_MEM_UPPER: u32 = 8;    // KiB of memory from 1 MiB (flags bit 0)
+const MB_INFO_CMDLINE: u32 = 16;     // physical address of the command line (flags bit 2)
+const MB_INFO_MMAP_LENGTH: u32 = 44; // bytes of memory map (flags bit 6)
+const MB_INFO_MMAP_ADDR: u32 = 48;   // physical address of the memory map (flags bit 6)
+
+const MB_FLAG_MEMORY: u32 = 1 << 0;  // mem_lower and mem_upper are valid
+const MB_FLAG_CMDLINE: u32 = 1 << 2; // cmdline is valid
+const MB_FLAG_MMAP: u32 = 1 << 6;    // mmap_length and mmap_addr are valid
+
+/** Phase 0 step reported in p1 when the loader is not multiboot. */
+const PHASE0_STEP_LOADER: u32 = 1;
+
+/** The loader block, filled by KiInitializeLoaderBlock. */
+@unmanaged export class LOADER_PARAMETER_BLOCK {
+  /** Multiboot flags. */
+  Flags: u32;
+  /** KiB of conventional and of extended memory (0 when not given). */
+  MemoryLowerKiB: u32;
+  MemoryUpperKiB: u32;
+  /** Virtual address of the command line, 0 when none. */
+  CommandLine: usize;
+  /** Virtual address and length in bytes of the multiboot memory map, 0 when none. */
+  MemoryMap: usize;
+  MemoryMapLength: u32;
+}
+
+/** The one loader block. */
+export const KeLoaderBlock: usize = memory.data(offsetof<LOADER_PARAMETER_BLOCK>(), 4);
+
+/** The kernel-virtual address of physical address `physical`. */
+@inline export function KiPhysicalToVirtual(physical: u32): usize {
+  return KSEG0_BASE + <usize>physical;
+}
+
+/** Checks the loader's magic and records the multiboot information. */
+export function KiInitializeLoaderBlock(magic: u32, multibootInfo: u32): void {
+  const block = changetype<LOADER_PARAMETER_BLOCK>(KeLoaderBlock);
+  if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
+    KeLogBegin("ke");
+    KeLogString("not started by a multiboot loader: magic ");
+    KeLogHex(magic);
+    KeLogEnd();
+    KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, PHASE0_STEP_LOADER, magic, multibootInfo, 0);
+  }
+  const info = KiPhysicalToVirtual(multibootInfo);
+  const flags = load<u32>(info + MB_INFO_FLAGS);
+  block.Flags = flags;
+  if ((flags & MB_FLAG_MEMORY) != 0) {
+    block.MemoryLowerKiB = load<u32>(info + MB_INFO_MEM_LOWER);
+    block.MemoryUpperKiB = load<u32>(info + MB_INFO_MEM_UPPER);
+  }
+  if ((flags & MB_FLAG_CMDLINE) != 0) block.CommandLine = KiPhysicalToVirtual(load<u32>(info + MB_INFO_CMDLINE));
+  if ((flags & MB_FLAG_MMAP) != 0) {
+    block.MemoryMap = KiPhysicalToVirtual(load<u32>(info + MB_INFO_MMAP_ADDR));
+    block.MemoryMapLength = load<u32>(info + MB_INFO_MMAP_LENGTH);
+  }
+  KeLogBegin("ke");
+  KeLogString("multiboot information at ");
+  KeLogHex(multibootInfo);
+  KeLogString(", flags ");
+  KeLogHex(flags);
+  KeLogEnd();
+  KeLogBegin("ke");
+  KeLogString("command line \"");
+  if (block.CommandLine != 0) KeLogAsciiz(block.CommandLine, RTL_ASCIIZ_MAX);
+  KeLogCharacter(0x22); // '"'
+  KeLogEnd();
+}
+
+/** True when the command line holds `option` as a whole word (e.g. "poweroff"). */
+export function KeCommandLineHasOption(option: string): bool {
+  const block = changetype<LOADER_PARAMETER_BLOCK>(KeLoaderBlock);
+  return block.CommandLine != 0 && RtlAsciizHasWord(block.CommandLine, option);
+}

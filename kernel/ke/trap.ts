@@ -1,0 +1,203 @@
+// Trap dispatch: every interrupt and exception lands in KiTrapDispatch.
+//
+// The toolchain's entry stub for each vector builds a KTRAP_FRAME on the
+// current stack, calls KiTrapDispatch(frame), then restores every field (the
+// kernel may change them) and returns with `iretd`. Vectors:
+//
+//   0x00-0x1F  processor exceptions: nothing in the kernel expects one yet,
+//              so each is reported (the frame on the log) and bug-checks
+//   0x20-0x2F  IRQ 0-15 from the PICs: KiDispatchInterrupt
+//   0x30-0xFF  nothing is connected: logged and ignored
+//
+// Bug check chosen per exception, following what NT does in kernel mode:
+//   #PF                 -> PAGE_FAULT_IN_NONPAGED_AREA (cr2, 1 if write, eip, 0)
+//   #DE #DB #BP #OF #BR #UD #GP #MF #AC #XM, which NT turns into exceptions
+//                       -> KMODE_EXCEPTION_NOT_HANDLED (NTSTATUS, eip, error code, 0)
+//   the rest (NMI, #NM, #DF, #TS, #NP, #SS, #MC, reserved)
+//                       -> UNEXPECTED_KERNEL_MODE_TRAP (vector, error code, eip, 0)
+
+import { read_cr2 } from "./intrinsics";
+import { KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogHexDigits, KeLogString } from "./log";
+import { KiDispatchInterrupt } from "./interrupt";
+import { PIC_IRQ_COUNT, PIC_MASTER_VECTOR } from "../hal/pic";
+import {
+  KeBugCheckEx, KMODE_EXCEPTION_NOT_HANDLED, PAGE_FAULT_IN_NONPAGED_AREA, UNEXPECTED_KERNEL_MODE_TRAP,
+  STATUS_ACCESS_VIOLATION, STATUS_ILLEGAL_INSTRUCTION, STATUS_INTEGER_DIVIDE_BY_ZERO, STATUS_INTEGER_OVERFLOW,
+  STATUS_FLOAT_INVALID_OPERATION,
+} from "./bugcheck";
+
+/**
+ * The frame the entry stub builds (32-bit fields):
+ *
+ *   +0  gs  +4  fs  +8  es  +12 ds                       segment registers
+ *   +16 edi +20 esi +24 ebp +28 (esp from pushad) +32 ebx +36 edx +40 ecx +44 eax
+ *   +48 vector  +52 error code (0 when the CPU pushes none)
+ *   +56 eip +60 cs  +64 eflags                           pushed by the CPU
+ *   +68 esp +72 ss                                       only from ring 3
+ */
+@unmanaged export class KTRAP_FRAME {
+  SegGs: u32;
+  SegFs: u32;
+  SegEs: u32;
+  SegDs: u32;
+  Edi: u32;
+  Esi: u32;
+  Ebp: u32;
+  PushadEsp: u32;
+  Ebx: u32;
+  Edx: u32;
+  Ecx: u32;
+  Eax: u32;
+  Vector: u32;
+  ErrorCode: u32;
+  Eip: u32;
+  SegCs: u32;
+  EFlags: u32;
+  HardwareEsp: u32;
+  HardwareSegSs: u32;
+}
+
+/** Offset of HardwareEsp: where a ring-0 trap's stack pointer was. */
+const KTRAP_FRAME_HARDWARE_ESP: u32 = 68;
+/** First vector past the processor exceptions. */
+const EXCEPTION_VECTORS: u32 = 32;
+/** Page fault vector. */
+const VECTOR_PAGE_FAULT: u32 = 14;
+/** Page fault error code bit 1: the access was a write. */
+const PF_ERROR_WRITE: u32 = 0x2;
+/** Requested privilege level bits of a selector. */
+const SELECTOR_RPL_MASK: u32 = 3;
+
+// NTSTATUS codes for exceptions NT raises as debug events or floating-point errors.
+const STATUS_SINGLE_STEP: u32 = 0x80000004;        // #DB
+const STATUS_BREAKPOINT: u32 = 0x80000003;         // #BP (int3)
+const STATUS_DATATYPE_MISALIGNMENT: u32 = 0x80000002; // #AC
+const STATUS_ARRAY_BOUNDS_EXCEEDED: u32 = 0xC000008C; // #BR (bound)
+const STATUS_FLOAT_MULTIPLE_TRAPS: u32 = 0xC00002B5;  // #XM (SSE)
+
+/** A short name for an exception vector, for the log. */
+function KiExceptionName(vector: u32): string {
+  switch (vector) {
+    case 0: return "divide error";
+    case 1: return "debug";
+    case 2: return "non-maskable interrupt";
+    case 3: return "breakpoint";
+    case 4: return "overflow";
+    case 5: return "bound range exceeded";
+    case 6: return "invalid opcode";
+    case 7: return "device not available";
+    case 8: return "double fault";
+    case 9: return "coprocessor segment overrun";
+    case 10: return "invalid TSS";
+    case 11: return "segment not present";
+    case 12: return "stack-segment fault";
+    case 13: return "general protection";
+    case 14: return "page fault";
+    case 16: return "x87 floating-point error";
+    case 17: return "alignment check";
+    case 18: return "machine check";
+    case 19: return "SIMD floating-point error";
+  }
+  return "reserved exception";
+}
+
+/** The NTSTATUS NT raises for an exception vector, or 0 when it bug-checks 0x7F instead. */
+function KiExceptionStatus(vector: u32): u32 {
+  switch (vector) {
+    case 0: return STATUS_INTEGER_DIVIDE_BY_ZERO;
+    case 1: return STATUS_SINGLE_STEP;
+    case 3: return STATUS_BREAKPOINT;
+    case 4: return STATUS_INTEGER_OVERFLOW;
+    case 5: return STATUS_ARRAY_BOUNDS_EXCEEDED;
+    case 6: return STATUS_ILLEGAL_INSTRUCTION;
+    case 13: return STATUS_ACCESS_VIOLATION;
+    case 16: return STATUS_FLOAT_INVALID_OPERATION;
+    case 17: return STATUS_DATATYPE_MISALIGNMENT;
+    case 19: return STATUS_FLOAT_MULTIPLE_TRAPS;
+  }
+  return 0;
+}
+
+/** Appends ` name=0x%0*X` (`digits` hex digits); the line's first register has no leading space. */
+function KiLogRegister(name: string, value: u32, digits: u32 = 8, first: bool = false): void {
+  if (!first) KeLogCharacter(0x20);
+  KeLogString(name);
+  KeLogCharacter(0x3D); // '='
+  KeLogHexDigits(value, digits);
+}
+
+/** Logs the whole frame: what happened, where, and every register. */
+function KiDumpTrapFrame(frame: usize): void {
+  const trap = changetype<KTRAP_FRAME>(frame);
+  const fromUser = (trap.SegCs & SELECTOR_RPL_MASK) != 0;
+  KeLogBegin("ke");
+  KeLogString("trap ");
+  KeLogHexDigits(trap.Vector, 2);
+  KeLogString(" (");
+  KeLogString(KiExceptionName(trap.Vector));
+  KeLogString(") error ");
+  KeLogHex(trap.ErrorCode);
+  KeLogString(" at ");
+  KeLogHexDigits(trap.SegCs, 4);
+  KeLogCharacter(0x3A); // ':'
+  KeLogHex(trap.Eip);
+  KeLogString(fromUser ? " (user)" : " (kernel)");
+  KeLogEnd();
+  KeLogBegin("ke");
+  KiLogRegister("eax", trap.Eax, 8, true);
+  KiLogRegister("ebx", trap.Ebx);
+  KiLogRegister("ecx", trap.Ecx);
+  KiLogRegister("edx", trap.Edx);
+  KeLogEnd();
+  KeLogBegin("ke");
+  KiLogRegister("esi", trap.Esi, 8, true);
+  KiLogRegister("edi", trap.Edi);
+  KiLogRegister("ebp", trap.Ebp);
+  // A ring-0 trap pushes no esp: the interrupted stack continues right after the frame.
+  KiLogRegister("esp", fromUser ? trap.HardwareEsp : <u32>frame + KTRAP_FRAME_HARDWARE_ESP);
+  KeLogEnd();
+  KeLogBegin("ke");
+  KiLogRegister("eflags", trap.EFlags, 8, true);
+  KiLogRegister("ds", trap.SegDs, 4);
+  KiLogRegister("es", trap.SegEs, 4);
+  KiLogRegister("fs", trap.SegFs, 4);
+  KiLogRegister("gs", trap.SegGs, 4);
+  if (fromUser) KiLogRegister("ss", trap.HardwareSegSs, 4);
+  KeLogEnd();
+}
+
+/** An exception nobody expects: report it and bug-check (see the table at the top). */
+function KiUnexpectedException(frame: usize): void {
+  const trap = changetype<KTRAP_FRAME>(frame);
+  const vector = trap.Vector;
+  KiDumpTrapFrame(frame);
+  if (vector == VECTOR_PAGE_FAULT) {
+    // cr2 still holds the address: nothing between the fault and here can fault.
+    const address = read_cr2();
+    KeLogBegin("ke");
+    KiLogRegister("cr2", address, 8, true);
+    KeLogString((trap.ErrorCode & PF_ERROR_WRITE) != 0 ? " (write)" : " (read)");
+    KeLogEnd();
+    KeBugCheckEx(PAGE_FAULT_IN_NONPAGED_AREA, address, (trap.ErrorCode & PF_ERROR_WRITE) != 0 ? 1 : 0, trap.Eip, 0);
+  }
+  const status = KiExceptionStatus(vector);
+  if (status != 0) KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, status, trap.Eip, trap.ErrorCode, 0);
+  KeBugCheckEx(UNEXPECTED_KERNEL_MODE_TRAP, vector, trap.ErrorCode, trap.Eip, 0);
+}
+
+/** Called by every interrupt entry stub with the address of its KTRAP_FRAME. */
+export function KiTrapDispatch(frame: usize): void {
+  const vector = changetype<KTRAP_FRAME>(frame).Vector;
+  if (vector < EXCEPTION_VECTORS) {
+    KiUnexpectedException(frame);
+  } else if (vector - PIC_MASTER_VECTOR < PIC_IRQ_COUNT) {
+    KiDispatchInterrupt(frame, vector - PIC_MASTER_VECTOR);
+  } else {
+    KeLogBegin("ke");
+    KeLogString("unexpected interrupt ");
+    KeLogHexDigits(vector, 2);
+    KeLogString(" at ");
+    KeLogHex(changetype<KTRAP_FRAME>(frame).Eip);
+    KeLogEnd();
+  }
+}
