@@ -152,7 +152,8 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     if (opts.zeroMemory) zeroFrom = 0;
     else {
       const offs = activeData.map((d) => constValue(d.offset!)).filter((c) => c.imm !== undefined).map((c) => c.imm! >>> 0);
-      if (offs.length) zeroFrom = Math.min(...offs) & ~3;
+      // Static data without a segment (zero-initialized) may sit anywhere in the segments' 64 KiB pages.
+      if (offs.length) zeroFrom = Math.floor(Math.min(...offs) / 65536) * 65536;
     }
     const end = memory.min * 65536;
     if (zeroFrom !== undefined && end > zeroFrom) {
