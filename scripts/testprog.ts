@@ -11,7 +11,7 @@ export const PROGRAM_MEMORY_BASE = 0x80400000;
 export interface TestProgram { wasm: Uint8Array; image: Uint8Array; codeBytes: number }
 
 export async function buildTestProgram(path: string): Promise<TestProgram> {
-  const { wasm } = await compileAssemblyScript(path, ['--memoryBase', String(PROGRAM_MEMORY_BASE)]);
+  const { wasm } = await compileAssemblyScript(path, ['--memoryBase', String(PROGRAM_MEMORY_BASE), '--use', 'abort=test/wasm2x86/programs/io/progAbort']);
   const compiled = compileModule(wasm, {
     name: path.split('/').pop(),
     trapHandler: 'export:trap',

@@ -346,11 +346,13 @@ function cmp64(sel: Sel, cc: Cond): void {
   // Ordered: a - b via cmp lo, sbb (copy of a.hi), b.hi; gt/le swap the operands.
   if (cc === 'g' || cc === 'le' || cc === 'a' || cc === 'be') { const t = a; a = b; b = t; cc = SWAP_CC[cc]; }
   nonImm(a);
-  const t = vs.alloc([...vs.regsOf(a), ...vs.regsOf(b)]);
+  // The high word is computed into a scratch register: a's own when a is a
+  // register pair (it is consumed here), else a fresh one.
   let alo = vs.operand(a, 0);
   const blo = vs.operand(b, 0);
-  if (alo.k === 'm' && blo.k === 'm') { vs.toReg(a, [...vs.regsOf(b), t]); alo = vs.operand(a, 0); }
-  sel.e('mov', reg(t), vs.operand(a, 4));
+  if (alo.k === 'm' && blo.k === 'm') { vs.toReg(a, vs.regsOf(b)); alo = vs.operand(a, 0); }
+  const t = a.k === 'reg' ? a.hi : vs.alloc([...vs.regsOf(a), ...vs.regsOf(b)]);
+  if (a.k !== 'reg') sel.e('mov', reg(t), vs.operand(a, 4));
   sel.e('cmp', alo, blo);
   sel.e('sbb', reg(t), vs.operand(b, 4));
   vs.free(a); vs.free(b);

@@ -1,7 +1,7 @@
 // A memcpy-like word copy loop, and the built-in memory.copy / memory.fill.
 import { line, exit, mark, puts } from './io';
 
-const N = 16384;
+const N: u32 = 16384;
 const src = memory.data(N);
 const dst = memory.data(N);
 

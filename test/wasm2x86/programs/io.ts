@@ -32,3 +32,11 @@ export function line(label: string, x: u32): void { puts(label); putc(61); putHe
 export function mark(n: u32): void { outb(0xF5, n); }
 
 export function exit(code: u32): void { outb(0xF4, code); }
+
+/** AssemblyScript's abort (bounds checks, assertions): print where, then end with code 0xAB. */
+export function progAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
+  puts('abort: ');
+  if (message !== null) puts(message);
+  putc(10);
+  exit(0xAB);
+}
