@@ -96,7 +96,7 @@ async function main() {
   const ours = new Map<number, number>();
   for (const [i, prog] of names) {
     const p = await buildTestProgram(join(ROOT, 'test/wasm2x86/programs', `${prog}.ts`));
-    const r = await boot({ kernel: p.image, timeoutMs: 20000 });
+    const r = await boot({ kernel: p.image, timeoutMs: 60000, disableJit: true });
     const d = markDeltas(r).get(1);
     if (d === undefined) throw new Error(`bench: ${prog} gave no marks (${r.reason}) ${r.log.slice(-200)}`);
     ours.set(i, d);
@@ -105,7 +105,7 @@ async function main() {
   let gcc: Map<number, number> | undefined;
   if ('skip' in ref) console.log(`(gcc reference skipped: ${ref.skip})`);
   else {
-    const r = await boot({ kernel: new Uint8Array(readFileSync(ref.bin)), timeoutMs: 20000 });
+    const r = await boot({ kernel: new Uint8Array(readFileSync(ref.bin)), timeoutMs: 60000, disableJit: true });
     gcc = markDeltas(r);
   }
   const ratios: number[] = [];

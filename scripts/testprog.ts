@@ -34,7 +34,7 @@ export async function runInNode(wasm: Uint8Array): Promise<{ out: string; exitCo
       else if (port === 0xF5) marks++;
     },
   };
-  const { instance } = await WebAssembly.instantiate(wasm, { kernel });
+  const { instance } = (await WebAssembly.instantiate(wasm, { kernel })) as unknown as WebAssembly.WebAssemblyInstantiatedSource;
   const ex = instance.exports as any;
   const TRAPS: Array<[RegExp, number]> = [
     [/unreachable/, 1], [/divide by zero/, 2], [/overflow/, 3], [/out of bounds/, 4],

@@ -14,6 +14,8 @@ export interface MachineOptions {
   memoryMB?: number;
   /** multiboot command line */
   cmdline?: string;
+  /** Interpret every instruction (exact instruction counts; slower). */
+  disableJit?: boolean;
   /** where v86.wasm is (required in Node) */
   wasmPath?: string;
   /** browser only: element holding the VGA text screen */
@@ -45,6 +47,7 @@ export function v86Config(m: MachineOptions): Record<string, unknown> {
   if (m.wasmPath) config.wasm_path = m.wasmPath;
   if (m.disk) config.hda = { buffer: m.disk };
   if (m.cmdline !== undefined) config.cmdline = m.cmdline;
+  if (m.disableJit) config.disable_jit = true;
   if (m.screenContainer) config.screen = { container: m.screenContainer };
   if (m.serialContainer) config.serial_console = { type: 'textarea', container: m.serialContainer };
   return config;

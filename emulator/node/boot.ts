@@ -24,6 +24,10 @@ export interface BootOptions {
   onByte?: (b: number) => void;
   /** multiboot command line */
   cmdline?: string;
+  /** run v86 without its JIT: exact guest instruction counts (benchmarks), slower */
+  disableJit?: boolean;
+  /** end the run (reason 'exit') when the guest writes this value to the mark port 0xF5 */
+  stopAtMark?: number;
   /** after the run, write the (possibly guest-modified) disk image to this path */
   saveDisk?: string;
 }
@@ -178,7 +182,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const kernel = toArrayBuffer(await bytesOf(opts.kernel));
   const disk = opts.disk !== undefined ? toArrayBuffer(padToSectors(await bytesOf(opts.disk))) : undefined;
-  const config = v86Config({ kernel, disk, memoryMB: opts.memoryMB, cmdline: opts.cmdline, wasmPath: v86WasmPath() });
+  const config = v86Config({ kernel, disk, memoryMB: opts.memoryMB, cmdline: opts.cmdline, disableJit: opts.disableJit, wasmPath: v86WasmPath() });
   const monitor = new SerialMonitor(opts.until);
 
   let emulator: V86Internals | undefined;
@@ -294,7 +298,10 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       const dev = { name: 'harness-exit' };
       v86.cpu.io.register_write(0xf4, dev, onExitPort, onExitPort, onExitPort);
       // Port 0xF5: a benchmark mark; record the instruction counter.
-      const onMark = (value: number): void => { marks.push({ value: value >>> 0, instructions: emu.get_instruction_counter() }); };
+      const onMark = (value: number): void => {
+        marks.push({ value: value >>> 0, instructions: emu.get_instruction_counter() });
+        if (opts.stopAtMark !== undefined && value >>> 0 === opts.stopAtMark) finish('exit');
+      };
       v86.cpu.io.register_write(0xf5, { name: 'harness-mark' }, onMark, onMark, onMark);
       // Exceptions from the CPU loop (wasm panics) are caught here, for this
       // emulator, before they can reach the process.

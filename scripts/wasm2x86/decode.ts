@@ -188,7 +188,7 @@ export function decodeModule(bytes: Uint8Array): Module {
           case 2: return { module, name, kind: 'memory', limits: s.limits() };
           case 3: { const type = s.valtype(); const m = s.byte(); if (m > 1) s.fail('malformed mutability', s.pos - 1); return { module, name, kind: 'global', global: { type, mutable: m === 1 } }; }
         }
-        s.fail('malformed import kind', at);
+        return s.fail('malformed import kind', at);
       }); break;
       case 3: declaredFuncs = vec(() => { const at = s.pos; const t = s.u32(); if (t >= mod.types.length) s.fail('unknown type', at); return t; }); mod.funcTypes.push(...declaredFuncs); break;
       case 4: mod.tables = vec(() => { const elem = s.valtype(); return { elem, limits: s.limits() }; }); break;
@@ -240,7 +240,7 @@ export function decodeModule(bytes: Uint8Array): Module {
           const offset = constExpr(s, mod);
           return { mode: 'active', memory, offset, bytes: s.bytes(s.u32()).slice() };
         }
-        s.fail('malformed data segment kind', at);
+        return s.fail('malformed data segment kind', at);
       });
         if (dataCount !== undefined && dataCount !== mod.datas.length) s.fail('data count and data section have inconsistent lengths', start);
         break;
