@@ -26,6 +26,8 @@ export interface BootOptions {
   cmdline?: string;
   /** run v86 without its JIT: exact guest instruction counts (benchmarks), slower */
   disableJit?: boolean;
+  /** copy this range of guest physical memory into the result when the run ends */
+  readMemory?: { address: number; length: number };
   /** end the run (reason 'exit') when the guest writes this value to the mark port 0xF5 */
   stopAtMark?: number;
   /** after the run, write the (possibly guest-modified) disk image to this path */
@@ -61,6 +63,8 @@ export interface BootResult {
   marks: Mark[];
   /** wall-clock milliseconds from the call to the end decision */
   wallMs: number;
+  /** the guest memory asked for with `readMemory`, as it was when the run ended */
+  memory?: Uint8Array;
 }
 
 /** How long to wait for the rest of a line (STOP name, marker line end). */
@@ -72,6 +76,7 @@ const DESTROY_TIMEOUT_MS = 2000;
 interface V86Internals {
   v86?: {
     cpu: {
+      mem8?: Uint8Array;
       io: {
         register_write(
           port: number,
@@ -206,6 +211,12 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       } catch {
         // emulator half-built
       }
+      let memory: Uint8Array | undefined;
+      if (opts.readMemory) {
+        const m = emulator?.v86?.cpu.mem8;
+        const { address, length } = opts.readMemory;
+        if (m && address + length <= m.length) memory = m.slice(address, address + length);
+      }
       clearTimeout(timeoutTimer);
       clearTimeout(markerTimer);
       clearTimeout(stopTimer);
@@ -233,6 +244,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
         instructions,
         marks,
         wallMs,
+        memory,
       });
     };
 

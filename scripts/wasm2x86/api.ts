@@ -16,11 +16,18 @@ export const TRAP = {
   SIGNATURE_MISMATCH: 7,   // "indirect call type mismatch"
   STACK_EXHAUSTED: 8,      // "call stack exhausted"
   INVALID_CONVERSION: 9,   // "invalid conversion to integer"
+  UNSUPPORTED: 10,         // reached a function the translator replaced (CompileOptions.unsupportedFunctions)
 } as const;
+/** Features named by UnsupportedError; TRAP.UNSUPPORTED passes the index of one as its `address`. */
+export const FEATURES = [
+  'float', 'multi-value', 'simd', 'reference-types', 'bulk-memory', 'extended-const', 'const-expr',
+  'memory-import', 'table-import', 'multi-memory', 'elem-offset-global', 'elem-out-of-bounds', 'intrinsic-in-table', 'other',
+] as const;
 export const TRAP_NAMES: Record<number, string> = {
   1: 'unreachable', 2: 'integer divide by zero', 3: 'integer overflow',
   4: 'out of bounds memory access', 5: 'undefined element', 6: 'uninitialized element',
   7: 'indirect call type mismatch', 8: 'call stack exhausted', 9: 'invalid conversion to integer',
+  10: 'unsupported feature',
 };
 
 export interface CompileOptions {
@@ -61,6 +68,13 @@ export interface CompileOptions {
   maxMemoryPages?: number;
   /** Generate interrupt entry stubs (intrinsic trap_entry) calling this export. */
   trapDispatchExport?: string;
+  /**
+   * What to do with a function that uses an unsupported feature: 'error' (default)
+   * throws UnsupportedError; 'trap' replaces its body by a call to the trap handler
+   * with TRAP.UNSUPPORTED and the feature's index in FEATURES, and lists it in
+   * CompiledModule.unsupported, so the rest of the module still runs (the spec runner).
+   */
+  unsupportedFunctions?: 'error' | 'trap';
   /** Keep per-pass text for the dump flag. */
   dump?: boolean;
 }
@@ -93,6 +107,8 @@ export interface CompiledModule {
   funcLabels: string[];
   /** Function index -> display name, for errors and dumps. */
   funcNames: Map<number, string>;
+  /** Functions replaced by a trap (unsupportedFunctions: 'trap'): index -> the error. */
+  unsupported: Map<number, UnsupportedError>;
   /** Text of each pass when options.dump is set. */
   dumps?: Map<string, string>;
 }

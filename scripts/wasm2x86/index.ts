@@ -20,7 +20,7 @@ import { lowerFunction } from './lower.ts';
 import { allocateFrame } from './allocate.ts';
 import { FunctionSelector, type ModuleContext } from './select.ts';
 import { runtimeRoutine, interruptStubs, ROUTINE_DEPS } from './runtime.ts';
-import { UnsupportedError, TranslateError, TRAP, type CompileOptions, type CompiledModule, type CompiledExport } from './api.ts';
+import { UnsupportedError, TranslateError, TRAP, FEATURES, type CompileOptions, type CompiledModule, type CompiledExport } from './api.ts';
 import { EAX, ECX, ESI, EDI, EBX, reg, imm, mem, memSym, type Insn } from './x86.ts';
 import type { Module, ConstExpr, FuncType } from './wasm.ts';
 
@@ -108,22 +108,32 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   };
 
   // Passes 2-4 per function.
+  const I = (op: string, ...ops: any[]): Insn => ({ op, ops });
   const code: Insn[] = [];
   const lowerDump: string[] = [], allocDump: string[] = [];
+  const unsupported = new Map<number, UnsupportedError>();
   for (const f of mod.funcs) {
     const where = `${name}: function ${f.index} (${ctx.funcName(f.index)})`;
-    let lf;
-    try { lf = lowerFunction(mod, f); } catch (e) {
-      if (e instanceof UnsupportedError) { e.message = `${where}: ${e.message}`; }
-      throw e;
+    let lf, frame, body: Insn[];
+    try {
+      lf = lowerFunction(mod, f);
+      frame = allocateFrame(lf);
+      body = new FunctionSelector(ctx, lf, frame).run();
+    } catch (e) {
+      if (!(e instanceof UnsupportedError)) throw e;
+      e.message = `${where}: ${e.message}`;
+      if (opts.unsupportedFunctions !== 'trap') throw e;
+      unsupported.set(f.index, e);
+      const fi = FEATURES.indexOf(e.feature as (typeof FEATURES)[number]);
+      code.push({ op: 'align', ops: [imm(16)] }, { op: 'label', target: funcLabel(f.index) },
+        I('push', imm(fi < 0 ? FEATURES.length - 1 : fi)), I('push', imm(TRAP.UNSUPPORTED)), { op: 'call', target: trapHandler }, { op: 'ud2' });
+      continue;
     }
-    const frame = allocateFrame(lf);
     if (dumps) {
       lowerDump.push(`${where}: ${lf.localTypes.length} locals, weights [${lf.weight.join(', ')}]`);
       allocDump.push(`${where}: ` + frame.homes.map((h, i) => `$${i}=${h.reg >= 0 ? ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'][h.reg] : `[ebp${h.disp >= 0 ? '+' : ''}${h.disp}]`}`).join(' '));
     }
-    const sel = new FunctionSelector(ctx, lf, frame);
-    code.push({ op: 'align', ops: [imm(16)] }, ...sel.run());
+    code.push({ op: 'align', ops: [imm(16)] }, ...body);
   }
   if (dumps) { dumps.set('lower', lowerDump.join('\n')); dumps.set('allocate', allocDump.join('\n')); }
 
@@ -134,7 +144,6 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   // The instantiate routine.
   const inst = `${prefix}__instantiate`;
   const trapStub = `${inst}$oob`;
-  const I = (op: string, ...ops: any[]): Insn => ({ op, ops });
   const ins: Insn[] = [{ op: 'align', ops: [imm(16)] }, { op: 'label', target: inst },
     I('push', reg(EBX)), I('push', reg(ESI)), I('push', reg(EDI))];
   const constValue = (e: ConstExpr): { imm?: number; global?: number } => {
@@ -254,6 +263,6 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     insns, exports, instantiate: inst, memoryPages: memPagesLabel,
     memory: memory ? { min: memory.min, max: memory.max } : undefined,
     funcLabels: mod.funcTypes.map((_, i) => (i < mod.numImportedFuncs ? undefined : funcLabel(i))) as string[],
-    funcNames, dumps,
+    funcNames, dumps, unsupported,
   };
 }

@@ -43,8 +43,50 @@ export interface KernelImage {
 
 const I = (op: string, ...ops: Operand[]): Insn => ({ op, ops });
 const L = (target: string): Insn => ({ op: 'label', target });
-const phys = (sym: string, add = 0) => imm(add - KERNEL_BASE, sym);
 const sreg = (n: number): Operand => ({ k: 'sr', r: n });
+
+/**
+ * The parts every multiboot image of ours shares, for an image linked at virtual
+ * `base + physical` and loaded at physical 1 MiB (the kernel, the spec-test runner):
+ * the multiboot header (labels __mb_header, __image_end, __bss_end, __entry),
+ * a flat GDT (0x08/0x10 kernel, 0x1B/0x23 user) with a physical and a virtual
+ * GDTR, and the first instructions at __entry, which load that GDT, reload the
+ * segment registers and leave the multiboot magic in esi and the info pointer in edi.
+ */
+export function multibootCommon(base: number): { header: Insn[]; gdt: Insn[]; entry: Insn[]; phys: (sym: string, add?: number) => Operand } {
+  const phys = (sym: string, add = 0) => imm(add - base, sym);
+  const header: Insn[] = [
+    L('__mb_header'),
+    { op: 'dd', ops: [imm(MB_MAGIC), imm(MB_FLAGS), imm((-(MB_MAGIC + MB_FLAGS)) | 0),
+      phys('__mb_header'), imm(LOAD_PHYS), phys('__image_end'), phys('__bss_end'), phys('__entry')] },
+  ];
+  const gdt: Insn[] = [
+    { op: 'align', ops: [imm(8)] }, L('__gdt'),
+    { op: 'dd', ops: [
+      imm(0), imm(0),
+      imm(0x0000FFFF), imm(0x00CF9A00), // 0x08 kernel code: base 0, limit 4 GiB, DPL 0
+      imm(0x0000FFFF), imm(0x00CF9200), // 0x10 kernel data
+      imm(0x0000FFFF), imm(0x00CFFA00), // 0x18 user code, DPL 3 (selector 0x1B)
+      imm(0x0000FFFF), imm(0x00CFF200), // 0x20 user data, DPL 3 (selector 0x23)
+    ] },
+    { op: 'align', ops: [imm(4)] },
+    L('__gdtr_phys'), { op: 'db', bytes: new Uint8Array([39, 0]) }, { op: 'dd', ops: [phys('__gdt')] },
+    { op: 'align', ops: [imm(4)] },
+    L('__gdtr_virt'), { op: 'db', bytes: new Uint8Array([39, 0]) }, { op: 'dd', ops: [imm(0, '__gdt')] },
+  ];
+  const entry: Insn[] = [
+    { op: 'align', ops: [imm(16)] }, L('__entry'),
+    I('cli'), I('cld'),
+    I('mov', reg(ESI), reg(EAX)), I('mov', reg(EDI), reg(EBX)),
+    I('lgdt', { k: 'm', s: 4, disp: -base, sym: '__gdtr_phys' }),
+    I('push', imm(0x08)), I('push', phys('__entry_cs')), I('retf'),
+    L('__entry_cs'),
+    I('mov', reg(EAX), imm(0x10)),
+    I('mov', sreg(3), reg(EAX, 2)), I('mov', sreg(0), reg(EAX, 2)), I('mov', sreg(2), reg(EAX, 2)),
+    I('mov', sreg(4), reg(EAX, 2)), I('mov', sreg(5), reg(EAX, 2)),
+  ];
+  return { header, gdt, entry, phys };
+}
 
 export function linkKernel(mod: CompiledModule, opts: KernelLinkOptions): KernelImage {
   const entry = mod.exports.get(opts.entryExport);
@@ -54,35 +96,9 @@ export function linkKernel(mod: CompiledModule, opts: KernelLinkOptions): Kernel
   let lastInsns: Insn[] = [];
   const build = (bss: Map<string, number>): Assembled => {
     const pd = '__boot_pd', stackTop = '__boot_stack_top', stackBottom = '__boot_stack';
-    const header: Insn[] = [
-      L('__mb_header'),
-      { op: 'dd', ops: [imm(MB_MAGIC), imm(MB_FLAGS), imm((-(MB_MAGIC + MB_FLAGS)) | 0),
-        phys('__mb_header'), imm(LOAD_PHYS), phys('__image_end'), phys('__bss_end'), phys('__entry')] },
-    ];
-    const gdt: Insn[] = [
-      { op: 'align', ops: [imm(8)] }, L('__gdt'),
-      { op: 'dd', ops: [
-        imm(0), imm(0),
-        imm(0x0000FFFF), imm(0x00CF9A00), // 0x08 kernel code: base 0, limit 4 GiB, DPL 0
-        imm(0x0000FFFF), imm(0x00CF9200), // 0x10 kernel data
-        imm(0x0000FFFF), imm(0x00CFFA00), // 0x18 user code, DPL 3 (selector 0x1B)
-        imm(0x0000FFFF), imm(0x00CFF200), // 0x20 user data, DPL 3 (selector 0x23)
-      ] },
-      { op: 'align', ops: [imm(4)] },
-      L('__gdtr_phys'), { op: 'db', bytes: new Uint8Array([39, 0]) }, { op: 'dd', ops: [phys('__gdt')] },
-      { op: 'align', ops: [imm(4)] },
-      L('__gdtr_virt'), { op: 'db', bytes: new Uint8Array([39, 0]) }, { op: 'dd', ops: [imm(0, '__gdt')] },
-    ];
+    const { header, gdt, entry: stubStart, phys } = multibootCommon(KERNEL_BASE);
     const stub: Insn[] = [
-      { op: 'align', ops: [imm(16)] }, L('__entry'),
-      I('cli'), I('cld'),
-      I('mov', reg(ESI), reg(EAX)), I('mov', reg(EDI), reg(EBX)),
-      I('lgdt', { k: 'm', s: 4, disp: -KERNEL_BASE, sym: '__gdtr_phys' }),
-      I('push', imm(0x08)), I('push', phys('__entry_cs')), I('retf'),
-      L('__entry_cs'),
-      I('mov', reg(EAX), imm(0x10)),
-      I('mov', sreg(3), reg(EAX, 2)), I('mov', sreg(0), reg(EAX, 2)), I('mov', sreg(2), reg(EAX, 2)),
-      I('mov', sreg(4), reg(EAX, 2)), I('mov', sreg(5), reg(EAX, 2)),
+      ...stubStart,
       // Page directory: clear, identity 0-4 MiB, 0x80000000 + 0-256 MiB, all 4 MiB pages (PS | RW | P).
       I('push', reg(EDI)),
       I('mov', reg(EDI), phys(pd)), I('mov', reg(ECX), imm(1024)), I('mov', reg(EAX), imm(0)), I('rep_stosd'),

@@ -90,7 +90,12 @@ export function lowerFunction(mod: Module, func: Func): LoweredFunc {
         weight[ins.index!] += Math.pow(8, Math.min(loopDepth, 6));
         if (name !== 'local.get') written[ins.index!] = true;
         continue;
-      case 'call': case 'call_indirect': makesCalls = true; continue;
+      case 'call': case 'call_indirect': {
+        const t = name === 'call' ? mod.types[mod.funcTypes[ins.index!]] : mod.types[ins.typeIndex!];
+        if (t && t.results.length > 1) throw new UnsupportedError('multi-value', `${name} of a function returning several values`);
+        makesCalls = true;
+        continue;
+      }
       case 'select': if (ins.types && ins.types.length) ins.types.forEach((t) => checkType(t, 'select')); continue;
       case 'memory.init': case 'data.drop':
         throw new UnsupportedError('bulk-memory', `${name} (passive data segments)`);

@@ -525,14 +525,20 @@ function shiftConst64(sel: Sel, name: string, c: number): boolean {
   return true;
 }
 
-/** The memory operand for an access at `addr + offset`. */
-function address(sel: Sel, a: V, offset: number, s: Size): MemOp {
+/**
+ * The memory operand for an access at `addr + offset`. `wide`: an 8-byte access
+ * done as two dwords; with checkOffsetCarry its second half must not wrap either.
+ */
+function address(sel: Sel, a: V, offset: number, s: Size, wide = false): MemOp {
   const vs = sel.vs;
-  if (sel.ctx.opts.checkOffsetCarry && offset !== 0) {
+  if (sel.ctx.opts.checkOffsetCarry && (offset !== 0 || wide)) {
     const r = vs.toReg(a);
-    sel.e('add', reg(r), imm(offset | 0));
+    const extra = wide ? 4 : 0;
+    // A constant offset past 4 GiB - 4 always wraps for wide accesses.
+    if (offset + extra > 0xFFFFFFFF) { sel.out.push({ op: 'jmp', target: sel.trap(TRAP.OUT_OF_BOUNDS) }); return mem(s, r, 0); }
+    sel.e('add', reg(r), imm((offset + extra) | 0));
     sel.jcc('b', sel.trap(TRAP.OUT_OF_BOUNDS));
-    return mem(s, r, 0);
+    return mem(s, r, -extra);
   }
   const e = asEA(sel, a);
   if (e) {
@@ -577,7 +583,7 @@ function store(sel: Sel, ins: Instr, t: { w: Width; s: Size; wide: boolean }): v
   const vs = sel.vs;
   const v = vs.pop(); const a = vs.pop();
   if (v.k === 'flags' || v.k === 'ea') vs.materialize(v, vs.regsOf(a));
-  const m = address(sel, a, ins.offset ?? 0, t.s);
+  const m = address(sel, a, ins.offset ?? 0, t.s, t.wide);
   const avoid = vs.regsOf(a);
   const val = (half: number): Operand => {
     let o = vs.operand(v, half);
@@ -601,8 +607,10 @@ function store(sel: Sel, ins: Instr, t: { w: Width; s: Size; wide: boolean }): v
     if (o.k === 'r') return reg(o.r, t.s);
     return o;
   };
-  sel.e('mov', m, val(0));
+  // The high half first: if the access runs past the end of memory, its upper
+  // page faults before anything is written.
   if (t.wide) sel.e('mov', { ...m, disp: (m.disp + 4) | 0 }, val(4));
+  sel.e('mov', m, val(0));
   vs.free(v); vs.free(a);
 }
 
