@@ -279,15 +279,16 @@ function elemSegment(s: Reader, mod: Module): Elem {
   }
   const n = s.u32();
   const funcs: Array<number | null> = [];
+  let otherExpr: string | undefined;
   for (let i = 0; i < n; i++) {
     if (!exprs) { funcs.push(s.u32()); continue; }
     const e = constExpr(s, mod);
     const x = e[0];
-    if (x?.name === 'ref.func') funcs.push(x.index!);
-    else if (x?.name === 'ref.null') funcs.push(null);
-    else s.fail('unsupported element expression');
+    if (e.length === 1 && x?.name === 'ref.func') funcs.push(x.index!);
+    else if (e.length === 1 && x?.name === 'ref.null') funcs.push(null);
+    else { otherExpr ??= e.map((y) => y.name).join(' '); funcs.push(null); }
   }
-  return { mode, table, offset, elemType, funcs };
+  return otherExpr ? { mode, table, offset, elemType, funcs, otherExpr } : { mode, table, offset, elemType, funcs };
 }
 
 function blockType(s: Reader, mod: Module): { params: ValType[]; results: ValType[] } {

@@ -21,7 +21,7 @@ import { allocateFrame } from './allocate.ts';
 import { FunctionSelector, type ModuleContext } from './select.ts';
 import { runtimeRoutine, interruptStubs, ROUTINE_DEPS } from './runtime.ts';
 import { UnsupportedError, TranslateError, TRAP, FEATURES, type CompileOptions, type CompiledModule, type CompiledExport } from './api.ts';
-import { EAX, ECX, ESI, EDI, EBX, reg, imm, mem, memSym, type Insn } from './x86.ts';
+import { EAX, ECX, EDX, ESI, EDI, EBX, ESP, reg, imm, mem, memSym, type Insn } from './x86.ts';
 import type { Module, ConstExpr, FuncType } from './wasm.ts';
 
 export * from './api.ts';
@@ -48,8 +48,8 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     if (imp.kind === 'table') throw new UnsupportedError('table-import', `${imp.module}.${imp.name}`);
   }
   if (mod.memories.length > 1) throw new UnsupportedError('multi-memory', `${mod.memories.length} memories`);
-  if (mod.tables.length > 1) throw new UnsupportedError('reference-types', `${mod.tables.length} tables`);
-  for (const g of mod.globals) if (g.type.type === 'funcref' || g.type.type === 'externref') throw new UnsupportedError('reference-types', 'reference-typed global');
+  // Reference-typed globals are 4-byte cells (null = 0, a function = its address);
+  // functions that use reference values are rejected by lowering.
   if (mod.globals.some((g) => g.type.type === 'v128')) throw new UnsupportedError('simd', 'v128 global');
 
   const useIntrinsics = opts.intrinsics !== false;
@@ -72,9 +72,7 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   const funcLabel = (i: number) => (i < mod.numImportedFuncs ? importTargets[i] ?? `${prefix}intrinsic${i}` : `${prefix}f${i}`);
   const globalLabel = (i: number) => (i < globalImports.length ? globalImportLabels[i] : `${prefix}g${i}`);
   const memPagesLabel = `${prefix}__mem_pages`;
-  const tableLabel = `${prefix}__table`;
-  const table = mod.tables[0];
-  const tableSize = table ? table.limits.min : 0;
+  const tables = mod.tables.map((t, i) => ({ label: i === 0 ? `${prefix}__table` : `${prefix}__table${i}`, size: t.limits.min }));
 
   // Canonical signature ids: equal types share the smallest index.
   const typeKey = (t: FuncType) => t.params.join(',') + '->' + t.results.join(',');
@@ -101,7 +99,7 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     importTarget: (i) => importTargets[i],
     globalLabel,
     globalWide: (i) => globalTypes[i] === 'i64' || globalTypes[i] === 'f64',
-    tableLabel, tableSize, memPagesLabel, sigId,
+    tables, memPagesLabel, sigId,
     helper: (h) => { helpers.add(h); for (const d of ROUTINE_DEPS[h] ?? []) helpers.add(d); return `${prefix}__rt_${h}`; },
     trapHandler,
     funcName: (i) => funcNames.get(i) ?? `f${i}`,
@@ -185,6 +183,47 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
       dataBlobs.push({ op: 'label', target: blob }, { op: 'db', bytes: d.bytes });
     }
   });
+  /**
+   * Code that evaluates an (extended) constant expression, leaving its value on
+   * the stack (an i64 as two dwords, low at the lower address). May clobber
+   * every register: it runs inside the instantiate routine.
+   */
+  const constExprCode = (e: ConstExpr): Insn[] => {
+    const out: Insn[] = [];
+    for (const x of e) {
+      switch (x.name) {
+        case 'i32.const': case 'f32.const': out.push(I('push', imm(x.i32! | 0))); break;
+        case 'i64.const': case 'f64.const': {
+          const v = BigInt.asUintN(64, x.i64!);
+          out.push(I('push', imm(Number(v >> 32n) | 0)), I('push', imm(Number(v & 0xFFFFFFFFn) | 0)));
+          break;
+        }
+        case 'global.get': {
+          const src = globalLabel(x.index!);
+          if (ctx.globalWide(x.index!)) out.push(I('push', memSym(4, src, 4)));
+          out.push(I('push', memSym(4, src)));
+          break;
+        }
+        case 'i32.add': case 'i32.sub': out.push(I('pop', reg(ECX)), I(x.name.slice(4), mem(4, ESP, 0), reg(ECX))); break;
+        case 'i32.mul': out.push(I('pop', reg(ECX)), I('pop', reg(EAX)), I('imul', reg(EAX), reg(ECX)), I('push', reg(EAX))); break;
+        case 'i64.add': case 'i64.sub':
+          out.push(I('pop', reg(EAX)), I('pop', reg(EDX)),
+            I(x.name === 'i64.add' ? 'add' : 'sub', mem(4, ESP, 0), reg(EAX)), I(x.name === 'i64.add' ? 'adc' : 'sbb', mem(4, ESP, 4), reg(EDX)));
+          break;
+        case 'i64.mul':
+          // (a_hi:a_lo) * (b_hi:b_lo) mod 2^64 = a_lo*b_lo + ((a_lo*b_hi + a_hi*b_lo) << 32)
+          out.push(I('pop', reg(EBX)), I('pop', reg(ESI)), I('pop', reg(ECX)), I('pop', reg(EDI)),
+            I('imul', reg(ESI), reg(ECX)), I('imul', reg(EDI), reg(EBX)),
+            I('mov', reg(EAX), reg(ECX)), I('mul', reg(EBX)), I('add', reg(EDX), reg(ESI)), I('add', reg(EDX), reg(EDI)),
+            I('push', reg(EDX)), I('push', reg(EAX)));
+          break;
+        case 'ref.null': out.push(I('push', imm(0))); break;
+        case 'ref.func': out.push(I('push', imm(0, funcLabel(x.index!)))); break;
+        default: throw new UnsupportedError('const-expr', x.name);
+      }
+    }
+    return out;
+  };
   // Globals.
   const globalData: Insn[] = [{ op: 'align', ops: [imm(8)] }];
   mod.globals.forEach((g, k) => {
@@ -192,11 +231,24 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     const lbl = globalLabel(gi);
     globalData.push({ op: 'label', target: lbl }, { op: 'dd', ops: [imm(0), imm(0)] });
     const init = g.init[0];
-    if (!init || g.init.length !== 1) throw new UnsupportedError('extended-const', 'global initializer');
     const wide = g.type.type === 'i64' || g.type.type === 'f64';
+    if (g.init.length !== 1) {
+      // Extended constant expression: evaluated at instantiation on the x86 stack.
+      ins.push(...constExprCode(g.init), I('pop', memSym(4, lbl)));
+      if (wide) ins.push(I('pop', memSym(4, lbl, 4)));
+      return;
+    }
+    if (!init) throw new UnsupportedError('const-expr', 'empty global initializer');
     let lo = 0, hi = 0;
     switch (init.name) {
       case 'i32.const': case 'f32.const': lo = init.i32! | 0; break;
+      case 'ref.null': break;
+      case 'ref.func': {
+        const f = init.index!;
+        if (f < mod.numImportedFuncs && importTargets[f] === undefined) throw new UnsupportedError('intrinsic-in-table', `kernel.${funcImports[f].name} as a reference`);
+        ins.push(I('mov', memSym(4, lbl), imm(0, funcLabel(f))));
+        return;
+      }
       case 'i64.const': case 'f64.const': { const v = BigInt.asUintN(64, init.i64!); lo = Number(v & 0xFFFFFFFFn) | 0; hi = Number(v >> 32n) | 0; break; }
       case 'global.get': {
         const src = globalLabel(init.index!);
@@ -209,25 +261,26 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     ins.push(I('mov', memSym(4, lbl), imm(lo)));
     if (wide) ins.push(I('mov', memSym(4, lbl, 4), imm(hi)));
   });
-  // Table: static contents.
+  // Tables: static contents.
   const tableData: Insn[] = [];
-  if (table) {
-    const entries: Array<{ label: string; sig: number } | null> = new Array(tableSize).fill(null);
+  tables.forEach((t, ti) => {
+    const entries: Array<{ label: string; sig: number } | null> = new Array(t.size).fill(null);
     for (const el of mod.elems) {
-      if (el.mode !== 'active') continue;
+      if (el.mode !== 'active' || el.table !== ti) continue;
+      if (el.otherExpr) throw new UnsupportedError('reference-types', `element segment item ${el.otherExpr}`);
       const off = constValue(el.offset!);
       if (off.imm === undefined) throw new UnsupportedError('elem-offset-global', 'element segment offset from a global');
-      if ((off.imm >>> 0) + el.funcs.length > tableSize) throw new UnsupportedError('elem-out-of-bounds', 'element segment outside the table');
+      if ((off.imm >>> 0) + el.funcs.length > t.size) throw new UnsupportedError('elem-out-of-bounds', 'element segment outside the table');
       el.funcs.forEach((f, j) => {
         if (f === null) { entries[off.imm! + j] = null; return; }
         if (f < mod.numImportedFuncs && importTargets[f] === undefined) throw new UnsupportedError('intrinsic-in-table', `kernel.${funcImports[f].name} in a table`);
         entries[off.imm! + j] = { label: funcLabel(f), sig: sigId(mod.funcTypes[f]) };
       });
     }
-    tableData.push({ op: 'align', ops: [imm(8)] }, { op: 'label', target: tableLabel });
+    tableData.push({ op: 'align', ops: [imm(8)] }, { op: 'label', target: t.label });
     const dd = entries.flatMap((e) => (e ? [imm(0, e.label), imm(e.sig)] : [imm(0), imm(-1)]));
     if (dd.length) tableData.push({ op: 'dd', ops: dd });
-  }
+  });
   if (mod.start !== undefined) ins.push({ op: 'call', target: funcLabel(mod.start) });
   ins.push(I('pop', reg(EDI)), I('pop', reg(ESI)), I('pop', reg(EBX)), I('ret'));
   ins.push({ op: 'label', target: trapStub }, I('push', imm(0, trapStub)), I('push', imm(TRAP.OUT_OF_BOUNDS)), { op: 'call', target: trapHandler }, { op: 'ud2' });
@@ -254,7 +307,7 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     if (e.kind === 'func') exports.set(e.name, { name: e.name, kind: 'func', label: funcLabel(e.index), type: mod.types[mod.funcTypes[e.index]] });
     else if (e.kind === 'global') exports.set(e.name, { name: e.name, kind: 'global', label: globalLabel(e.index), globalType: globalTypes[e.index] as any });
     else if (e.kind === 'memory') exports.set(e.name, { name: e.name, kind: 'memory', label: memPagesLabel });
-    else exports.set(e.name, { name: e.name, kind: 'table', label: tableLabel });
+    else exports.set(e.name, { name: e.name, kind: 'table', label: tables[e.index].label });
   }
   const insns = [...code, ...rt, ...ins, ...data];
   if (dumps) dumps.set('decode', mod.funcs.map((f) => `function ${f.index} (${ctx.funcName(f.index)}):\n` + f.body.map((b) => `  ${b.name}${b.index !== undefined ? ' ' + b.index : ''}${b.i32 !== undefined ? ' ' + b.i32 : ''}${b.i64 !== undefined ? ' ' + b.i64 : ''}${b.offset ? ' offset=' + b.offset : ''}`).join('\n')).join('\n'));

@@ -48,8 +48,8 @@ export interface ModuleContext {
   importTarget(index: number): string | undefined;
   globalLabel(index: number): string;
   globalWide(index: number): boolean;
-  tableLabel: string;
-  tableSize: number;
+  /** Each table's label (8-byte entries: function address, signature id) and size. */
+  tables: Array<{ label: string; size: number }>;
   memPagesLabel: string;
   /** Canonical signature id of a type index (equal signatures share an id). */
   sigId(typeIndex: number): number;
@@ -427,8 +427,9 @@ export class FunctionSelector {
     this.callLabel(ctx.funcLabel(fi), type.params.length, result);
   }
 
-  private callIndirect(typeIndex: number, _table: number): void {
+  private callIndirect(typeIndex: number, tableIndex: number): void {
     const { ctx, vs } = this;
+    const table = ctx.tables[tableIndex] ?? { label: '', size: 0 };
     const type = ctx.mod.types[typeIndex];
     if (type.results.length > 1) throw new Error('multi-value call_indirect');
     const result = type.results.length ? widthOf(type.results[0]) : null;
@@ -438,16 +439,16 @@ export class FunctionSelector {
     // The index must survive the argument pushes: any register, then checks after pushing.
     const r = vs.toReg(idx);
     this.pushArgs(nargs);
-    if (ctx.tableSize === 0) { this.jmp(this.trap(TRAP.UNDEFINED_ELEMENT)); vs.free(idx); this.afterCall(result); return; }
-    this.e('cmp', reg(r), imm(ctx.tableSize));
+    if (table.size === 0) { this.jmp(this.trap(TRAP.UNDEFINED_ELEMENT)); vs.free(idx); this.afterCall(result); return; }
+    this.e('cmp', reg(r), imm(table.size));
     this.jcc('ae', this.trap(TRAP.UNDEFINED_ELEMENT));
     const mismatch = this.newLabel();
-    this.e('cmp', mem(4, undefined, 4, r, 8, ctx.tableLabel), imm(ctx.sigId(typeIndex)));
+    this.e('cmp', mem(4, undefined, 4, r, 8, table.label), imm(ctx.sigId(typeIndex)));
     this.jcc('ne', mismatch);
-    this.e('call', mem(4, undefined, 0, r, 8, ctx.tableLabel));
+    this.e('call', mem(4, undefined, 0, r, 8, table.label));
     this.tail.push(
       { op: 'label', target: mismatch },
-      { op: 'cmp', ops: [mem(4, undefined, 0, r, 8, ctx.tableLabel), imm(0)] },
+      { op: 'cmp', ops: [mem(4, undefined, 0, r, 8, table.label), imm(0)] },
       { op: 'jcc', cc: 'e', target: this.trap(TRAP.UNINITIALIZED_ELEMENT) },
       { op: 'jmp', target: this.trap(TRAP.SIGNATURE_MISMATCH) },
     );
@@ -556,8 +557,9 @@ function emitIntrinsic(sel: FunctionSelector, fi: number): void {
     }
     case 'func_address': {
       const v = vs.pop(); const r = vs.toReg(v);
-      if (ctx.tableSize === 0) { sel.e('mov', reg(r), imm(0)); }
-      else sel.e('mov', reg(r), mem(4, undefined, 0, r, 8, ctx.tableLabel));
+      const t0 = ctx.tables[0];
+      if (!t0 || t0.size === 0) { sel.e('mov', reg(r), imm(0)); }
+      else sel.e('mov', reg(r), mem(4, undefined, 0, r, 8, t0.label));
       vs.free(v); vs.pushReg('i32', r);
       return;
     }

@@ -31,6 +31,8 @@ export interface Elem {
   mode: 'active' | 'passive' | 'declarative';
   table: number; offset?: ConstExpr; elemType: ValType;
   funcs: Array<number | null>;
+  /** An item that is neither ref.func nor ref.null (e.g. global.get): its instructions. */
+  otherExpr?: string;
 }
 
 export interface Data { mode: 'active' | 'passive'; memory: number; offset?: ConstExpr; bytes: Uint8Array }

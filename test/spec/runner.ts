@@ -113,6 +113,16 @@ export async function watToBinary(text: string, file: string): Promise<{ bytes: 
         line += n;
       }
       const f = fields[k];
+      // A table initialised with null references is a plain table (wabt lacks the syntax).
+      const nullInit = /^(\(table\s+(?:\$\S+\s+)?\d+(?:\s+\d+)?\s+funcref)\s+\(ref\.null func\)\)$/.exec(f ?? '');
+      if (nullInit) { fields[k] = nullInit[1] + ')'; continue; }
+      const kind = /^\((table|elem|global|type)\s+\$/.exec(f ?? '')?.[1];
+      if (kind && !fields.slice(k + 1).some((g) => g.startsWith(`(${kind}`))) {
+        // The last field of its kind, named: dropping it shifts no index, and
+        // whatever refers to it by name fails to parse in turn (and is replaced).
+        fields[k] = `;; dropped: ${kind}`;
+        continue;
+      }
       if (!f || !/^\(func\b/.test(f) || f === '(func)' || /^\(func \$[^\s()]+\)$/.test(f)) throw new Error(`wabt: ${at[2]}`);
       const name = /^\(func\s+(\$[^\s()]+)/.exec(f)?.[1];
       for (const ex of f.matchAll(/\(export\s+"([^"]*)"\)/g)) removed.set(ex[1], `wabt cannot parse it: ${at[2]}`);
