@@ -29,7 +29,7 @@ export * from './api.ts';
 const INTRINSICS = new Set([
   'inb', 'inw', 'inl', 'outb', 'outw', 'outl', 'cli', 'sti', 'hlt', 'pause', 'lgdt', 'lidt', 'ltr',
   'read_cr0', 'read_cr2', 'read_cr3', 'read_cr4', 'write_cr0', 'write_cr3', 'write_cr4', 'invlpg',
-  'read_eflags', 'rdtsc', 'cpuid', 'trap_entry', 'func_address',
+  'read_eflags', 'rdtsc', 'cpuid', 'trap_entry', 'func_address', 'swap_context', 'trap_exit',
 ]);
 
 export function compileModule(bytes: Uint8Array, opts: CompileOptions): CompiledModule {
@@ -287,7 +287,7 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
 
   // Runtime routines and interrupt stubs.
   const rt: Insn[] = [];
-  const cfg = { prefix, memPages: memPagesLabel, maxPages, growHook: opts.memoryGrowHook };
+  const cfg = { prefix, memPages: memPagesLabel, maxPages, growHook: opts.memoryGrowHook, stackLimit: opts.stackLimit };
   for (const h of [...helpers].sort()) {
     if (h === 'interrupts') {
       if (!opts.trapDispatchExport) throw new TranslateError('kernel.trap_entry used but no trapDispatchExport option', name);

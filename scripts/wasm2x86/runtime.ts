@@ -22,6 +22,8 @@ export interface RuntimeConfig {
   maxPages: number;
   growHook?: string;
   trapDispatch?: string;
+  /** CompileOptions.stackLimit: swap_context loads the new thread's limit there. */
+  stackLimit?: string;
 }
 
 /** Emits routine `name` (its label is prefix + '__rt_' + name). */
@@ -63,6 +65,15 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
         I('mov', r(EDX), r(ECX)), I('shr', r(ECX), imm(2)), I('cld'), I('rep_stosd'),
         I('mov', r(ECX), r(EDX)), I('and', r(ECX), imm(3)), I('rep_stosb'),
         I('pop', r(EDI)), I('ret', imm(12)));
+      break;
+    case 'swap_context':
+      // swap_context(saveEspAt, newEsp, newStackLimit): the callee-saved registers
+      // go on the current stack, esp to [saveEspAt]; the new stack gives them back.
+      add(I('push', r(EBP)), I('push', r(EBX)), I('push', r(ESI)), I('push', r(EDI)),
+        I('mov', r(EAX), arg(20)), I('mov', r(ECX), arg(24)), I('mov', r(EDX), arg(28)),
+        I('mov', mem(4, EAX, 0), r(ESP)), I('mov', r(ESP), r(ECX)));
+      if (cfg.stackLimit) add(I('mov', memSym(4, cfg.stackLimit), r(EDX)));
+      add(I('pop', r(EDI)), I('pop', r(ESI)), I('pop', r(EBX)), I('pop', r(EBP)), I('ret', imm(12)));
       break;
     case 'cpuid':
       add(I('push', r(EBX)), I('push', r(ESI)),
@@ -193,6 +204,7 @@ export function interruptStubs(prefix: string, dispatch: string): Insn[] {
   out.push(L(common), I('pushad'), I('push', sreg(DS)), I('push', sreg(ES)), I('push', sreg(FS)), I('push', sreg(GS)),
     I('mov', r(EAX), imm(0x10)), I('mov', sreg(DS), r(EAX, 2)), I('mov', sreg(ES), r(EAX, 2)), I('cld'),
     I('push', r(ESP)), { op: 'call', target: dispatch },
+    L(`${prefix}__int_exit`),
     I('pop', sreg(GS)), I('pop', sreg(FS)), I('pop', sreg(ES)), I('pop', sreg(DS)), I('popad'),
     I('add', r(ESP), imm(8)), I('iretd'));
   out.push({ op: 'align', ops: [imm(4)] }, L(`${prefix}__int_table`));

@@ -545,6 +545,14 @@ function emitIntrinsic(sel: FunctionSelector, fi: number): void {
     case 'read_eflags': { const r = vs.alloc(); sel.e('pushfd'); sel.e('pop', reg(r)); vs.pushReg('i32', r); return; }
     case 'rdtsc': { vs.evict(EAX); vs.reserve(EAX); vs.evict(EDX); vs.unreserve(EAX); sel.e('rdtsc'); vs.pushReg('i64', EAX, EDX); return; }
     case 'cpuid': sel.callLabel(ctx.helper('cpuid'), 3, null); return;
+    case 'swap_context': sel.callLabel(ctx.helper('swap_context'), 3, null); return;
+    case 'trap_exit': {
+      const r = vs.alloc();
+      sel.e('mov', reg(r), imm(0, `${ctx.prefix}__int_exit`));
+      vs.pushReg('i32', r);
+      ctx.helper('interrupts');
+      return;
+    }
     case 'trap_entry': {
       const v = vs.pop();
       if (v.k === 'const') { const r = vs.alloc(); sel.e('mov', reg(r), imm(0, `${ctx.prefix}__int${v.lo & 255}`)); vs.pushReg('i32', r); return; }
