@@ -23,6 +23,10 @@ import { KiInitializeIdt } from "./ke/idt";
 import { KiIdentifyProcessor } from "./ke/cpu";
 import { KiIdleLoop } from "./ke/idle";
 import { MmInitializePhysicalMemory } from "./mm/mminit";
+import { MmInitializePfnDatabase } from "./mm/pfn";
+import { ExLogPoolUsage } from "./mm/pool";
+import { MmRunSelfTest } from "./mm/selftest";
+import { KeCommandLineHasOption } from "./ke/loader";
 
 export { KiTrapDispatch } from "./ke/trap";
 export { KiWasmTrap } from "./ke/bugcheck";
@@ -47,6 +51,9 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   sti();                                      // the clock must tick for the uptime to stay exact
   KeLog("ke", "interrupts enabled");
   MmInitializePhysicalMemory();               // the loader's memory map: log it, keep usable ranges
+  MmInitializePfnDatabase();                  // every usable page above the kernel's 8 MiB: free
+  if (KeCommandLineHasOption("selftest")) MmRunSelfTest(); // "mm: self-test passed: ..."
+  ExLogPoolUsage();                           // "mm: pool: 0 pages, ..."
   KiIdentifyProcessor();                      // cpuid: vendor, family/model/stepping, features
   KiIdleLoop();                               // "ke: idle loop"; hlt forever (or poweroff)
 }

@@ -19,8 +19,12 @@ export const BUILD = join(ROOT, 'build');
 
 /** Where the kernel's AssemblyScript static data starts (a contract with kernel/). */
 export const KERNEL_MEMORY_BASE = 0x80400000;
-/** The kernel's wasm memory may grow to 16 MiB past its static data. */
-export const KERNEL_MAX_PAGES = (KERNEL_MEMORY_BASE + 16 * 1024 * 1024) / 65536;
+/**
+ * The kernel's wasm memory (static data + AssemblyScript heap) may grow to 4 MiB
+ * past its base, i.e. to physical 8 MiB: the page frame database manages the
+ * RAM above that (MM_LOWEST_MANAGED in kernel/mm/pfn.ts; a contract).
+ */
+export const KERNEL_MAX_PAGES = (KERNEL_MEMORY_BASE + 4 * 1024 * 1024) / 65536;
 
 export interface BuildResult {
   kernelWasm: Uint8Array;

@@ -22,8 +22,14 @@ import { KeLogBegin, KeLogBeginBare, KeLogCharacter, KeLogDecimal, KeLogEnd, KeL
 
 // ---- Bug check codes used across the project ----
 
+/** p1 what is wrong (see mm/pool.ts), p2 the pool block, p3/p4 details. */
+export const BAD_POOL_HEADER: u32 = 0x19;
+/** p1 what is wrong (0x41284 reference on a free page, 0x41287 free of a free page), p2 the page. */
+export const MEMORY_MANAGEMENT: u32 = 0x1A;
 /** p1 exception code (NTSTATUS), p2 address, p3/p4 exception parameters. */
 export const KMODE_EXCEPTION_NOT_HANDLED: u32 = 0x1E;
+/** p1 what the caller did wrong (0x7 double free), p2 the pool tag, p3 the address. */
+export const BAD_POOL_CALLER: u32 = 0xC2;
 /** p1 the phase 0 step that failed. */
 export const PHASE0_INITIALIZATION_FAILED: u32 = 0x31;
 /** p1 the phase 1 step that failed. */
@@ -84,7 +90,8 @@ let KiBugCheckActive: bool = false;
 export function KeBugCheckName(code: u32): string {
   switch (code) {
     case 0x0A: return "IRQL_NOT_LESS_OR_EQUAL";
-    case 0x19: return "BAD_POOL_HEADER";
+    case BAD_POOL_HEADER: return "BAD_POOL_HEADER";
+    case MEMORY_MANAGEMENT: return "MEMORY_MANAGEMENT";
     case KMODE_EXCEPTION_NOT_HANDLED: return "KMODE_EXCEPTION_NOT_HANDLED";
     case PHASE0_INITIALIZATION_FAILED: return "PHASE0_INITIALIZATION_FAILED";
     case PHASE1_INITIALIZATION_FAILED: return "PHASE1_INITIALIZATION_FAILED";
@@ -100,7 +107,7 @@ export function KeBugCheckName(code: u32): string {
     case SYSTEM_THREAD_EXCEPTION_NOT_HANDLED: return "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED";
     case UNEXPECTED_KERNEL_MODE_TRAP: return "UNEXPECTED_KERNEL_MODE_TRAP";
     case 0x8E: return "KERNEL_MODE_EXCEPTION_NOT_HANDLED";
-    case 0xC2: return "BAD_POOL_CALLER";
+    case BAD_POOL_CALLER: return "BAD_POOL_CALLER";
     case 0xD1: return "DRIVER_IRQL_NOT_LESS_OR_EQUAL";
     case CRITICAL_PROCESS_DIED: return "CRITICAL_PROCESS_DIED";
     case CRITICAL_OBJECT_TERMINATION: return "CRITICAL_OBJECT_TERMINATION";

@@ -1,0 +1,133 @@
+// The page frame database: one entry per physical page of the kernel window.
+//
+// Built in phase 0 from the usable ranges of the loader's memory map. Pages
+// below MM_LOWEST_MANAGED (real-mode area, the kernel image, its static data
+// and its AssemblyScript heap) are never handed out. Every other usable page
+// starts free; MmAllocatePhysicalPage takes one (zeroed), MmFreePhysicalPage
+// gives it back. Runs of contiguous pages are available for pool allocations
+// larger than a page. All physical memory is visible at KSEG0_BASE + address,
+// so a page needs no mapping of its own to be used by the kernel.
+//
+// Entry (u16): 0 = not RAM or reserved, 1 = free, 2.. = in use (reference
+// count + 1). The database lives in static memory sized for the whole window.
+
+import { KSEG0_BASE, KSEG0_SIZE } from "../ke/loader";
+import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, MEMORY_MANAGEMENT } from "../ke/bugcheck";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { MmPhysicalRangeCount, MmPhysicalRanges, PAGE_SIZE } from "./mminit";
+
+/**
+ * First physical address the allocator manages. Below it: the first MiB, the
+ * kernel image at 1 MiB, the static data at 4 MiB (KERNEL_MEMORY_BASE in
+ * scripts/build.ts) and its heap, which may grow to this address (KERNEL_MAX_PAGES).
+ */
+export const MM_LOWEST_MANAGED: u32 = 0x00800000;
+const PAGE_SHIFT: u32 = 12;
+const MAX_PAGES: u32 = KSEG0_SIZE >>> PAGE_SHIFT;
+
+const PFN_NOT_RAM: u16 = 0;
+const PFN_FREE: u16 = 1;
+
+/** Phase 0 step reported in p1 when no page is left to manage. */
+const PHASE0_STEP_PFN: u32 = 3;
+
+const MmPfnDatabase: usize = memory.data(<i32>(MAX_PAGES * 2), 4);
+/** Pages of RAM the database manages (free or in use). */
+export let MmNumberOfManagedPages: u32 = 0;
+/** Pages free now. */
+export let MmAvailablePages: u32 = 0;
+/** Lowest and one-past-highest page number that may be free: the search window. */
+let MiLowestPage: u32 = 0;
+let MiHighestPage: u32 = 0;
+/** Where the next single-page search starts. */
+let MiHint: u32 = 0;
+
+@inline function pfn(page: u32): u16 { return load<u16>(MmPfnDatabase + (page << 1)); }
+@inline function setPfn(page: u32, v: u16): void { store<u16>(MmPfnDatabase + (page << 1), v); }
+
+/** Kernel virtual address of a physical page. */
+@inline export function MmPageToVirtual(page: u32): usize { return KSEG0_BASE + (page << PAGE_SHIFT); }
+/** Physical page of a kernel-window virtual address. */
+@inline export function MmVirtualToPage(address: usize): u32 { return <u32>(address - KSEG0_BASE) >>> PAGE_SHIFT; }
+
+/** Builds the database from MmPhysicalRanges; logs what it manages. */
+export function MmInitializePfnDatabase(): void {
+  MiLowestPage = MAX_PAGES;
+  for (let i: u32 = 0; i < MmPhysicalRangeCount; i++) {
+    let first = load<u32>(MmPhysicalRanges + (i << 3));
+    const bytes = load<u32>(MmPhysicalRanges + (i << 3), 4);
+    let end = first + bytes;
+    if (end < first || end > KSEG0_SIZE) end = KSEG0_SIZE; // beyond the window: not managed
+    if (first < MM_LOWEST_MANAGED) first = MM_LOWEST_MANAGED;
+    if (end <= first) continue;
+    const p0 = first >>> PAGE_SHIFT, p1 = end >>> PAGE_SHIFT;
+    for (let p = p0; p < p1; p++) setPfn(p, PFN_FREE);
+    MmNumberOfManagedPages += p1 - p0;
+    if (p0 < MiLowestPage) MiLowestPage = p0;
+    if (p1 > MiHighestPage) MiHighestPage = p1;
+  }
+  MmAvailablePages = MmNumberOfManagedPages;
+  MiHint = MiLowestPage;
+  if (MmNumberOfManagedPages == 0) KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, PHASE0_STEP_PFN, MmPhysicalRangeCount, 0, 0);
+  KeLogBegin("mm");
+  KeLogString("page frame database: ");
+  KeLogDecimal(MmNumberOfManagedPages);
+  KeLogString(" pages (");
+  KeLogDecimal(MmNumberOfManagedPages >>> 8);
+  KeLogString(" MiB) free from ");
+  KeLogHex(MiLowestPage << PAGE_SHIFT);
+  KeLogEnd();
+}
+
+/** Takes `count` contiguous free pages, zeroed; returns the first page number, or 0 when none. */
+export function MmAllocatePhysicalPages(count: u32): u32 {
+  if (count == 0 || count > MmAvailablePages) return 0;
+  // Single pages: start at the hint. Runs: first fit from the bottom.
+  let p = count == 1 ? MiHint : MiLowestPage;
+  let scanned: u32 = 0;
+  const span = MiHighestPage - MiLowestPage;
+  let run: u32 = 0;
+  while (scanned < span + count) {
+    if (p >= MiHighestPage) { p = MiLowestPage; run = 0; }
+    if (pfn(p) == PFN_FREE) {
+      run++;
+      if (run == count) {
+        const first = p + 1 - count;
+        for (let q = first; q <= p; q++) setPfn(q, 2);
+        MmAvailablePages -= count;
+        if (count == 1) MiHint = p + 1;
+        memory.fill(MmPageToVirtual(first), 0, count << PAGE_SHIFT);
+        return first;
+      }
+    } else run = 0;
+    p++;
+    scanned++;
+  }
+  return 0;
+}
+
+/** One zeroed page, or 0 when memory is exhausted. */
+export function MmAllocatePhysicalPage(): u32 { return MmAllocatePhysicalPages(1); }
+
+/** Adds a reference to an allocated page (a page shared by two mappings). */
+export function MmReferencePhysicalPage(page: u32): void {
+  const v = page < MAX_PAGES ? pfn(page) : PFN_NOT_RAM;
+  if (v < 2 || v == 0xFFFF) KeBugCheckEx(MEMORY_MANAGEMENT, 0x41284, page, v, 0);
+  setPfn(page, v + 1);
+}
+
+/** Drops a reference; the page is free again when the last one goes. Bug-checks on a page that is not in use. */
+export function MmFreePhysicalPage(page: u32): void {
+  const v = page < MAX_PAGES ? pfn(page) : PFN_NOT_RAM;
+  if (v < 2) KeBugCheckEx(MEMORY_MANAGEMENT, 0x41287, page, v, 0);
+  if (v > 2) { setPfn(page, v - 1); return; }
+  setPfn(page, PFN_FREE);
+  MmAvailablePages++;
+  if (page < MiHint) MiHint = page;
+}
+
+/** References on a page: 0 when free or not managed. */
+export function MmPhysicalPageReferences(page: u32): u32 {
+  const v = page < MAX_PAGES ? <u32>pfn(page) : 0;
+  return v < 2 ? 0 : v - 1;
+}
