@@ -5,7 +5,9 @@
 // boot stack and calls KiSystemStartup with the multiboot magic and the
 // physical address of the multiboot information. Interrupts are off.
 //
-// KiSystemStartup is the boot sequence, one step per line. The log works
+// KiSystemStartup is phase 0 of the boot sequence, one step per line; it ends
+// by moving onto the idle thread, which runs Phase1Initialization on the first
+// system thread. The log works
 // from the first line on; the timestamps run from HalInitializeClock.
 //
 // The module's other exports are the toolchain's entry points into the
@@ -22,6 +24,8 @@ import { KiInitializeLoaderBlock } from "./ke/loader";
 import { KiInitializeIdt } from "./ke/idt";
 import { KiIdentifyProcessor } from "./ke/cpu";
 import { KiIdleLoop } from "./ke/idle";
+import { KiInitializeScheduler } from "./ke/thread";
+import { KeRunSelfTest } from "./ke/selftest";
 import { MmInitializePhysicalMemory } from "./mm/mminit";
 import { MmInitializePfnDatabase } from "./mm/pfn";
 import { ExLogPoolUsage } from "./mm/pool";
@@ -55,7 +59,13 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   if (KeCommandLineHasOption("selftest")) MmRunSelfTest(); // "mm: self-test passed: ..."
   ExLogPoolUsage();                           // "mm: pool: 0 pages, ..."
   KiIdentifyProcessor();                      // cpuid: vendor, family/model/stepping, features
-  KiIdleLoop();                               // "ke: idle loop"; hlt forever (or poweroff)
+  KiInitializeScheduler(Phase1Initialization); // onto the idle thread, which starts phase 1; never returns
+}
+
+/** Phase 1: the first system thread (priority 8). The idle thread halts when it is done. */
+function Phase1Initialization(context: usize): void {
+  if (KeCommandLineHasOption("selftest")) KeRunSelfTest(); // "ke: self-test passed: ..."
+  KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends
 }
 
 function KiLogStarting(): void {

@@ -13,6 +13,7 @@
 // result never goes backwards: a reading below the last one returns the
 // last one.
 
+import { KeClockInterrupt } from "../ke/wait";
 import { cli, inb, outb, read_eflags, sti } from "../ke/intrinsics";
 import { KeConnectInterrupt } from "../ke/interrupt";
 import { HalpPicReadIrr } from "./pic";
@@ -59,6 +60,7 @@ let HalpLastMicroseconds: u32 = 0;
 /** IRQ 0: one more tick. */
 function HalpClockInterrupt(frame: usize): void {
   HalpTickCount++;
+  KeClockInterrupt(); // timers, timeouts, quantum
 }
 
 /** Starts channel 0 at CLOCK_HZ and connects its interrupt (unmasks IRQ 0). */

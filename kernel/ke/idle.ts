@@ -5,7 +5,7 @@
 // once through port 0xF4 (QEMU's isa-debug-exit device and the v86 harness
 // both listen there), so boot tests end as soon as phase 0 is done.
 
-import { hlt, outb } from "./intrinsics";
+import { outb } from "./intrinsics";
 import { KeCommandLineHasOption } from "./loader";
 import { KeLog } from "./log";
 
@@ -14,7 +14,10 @@ const DEBUG_EXIT_PORT: u32 = 0xF4;
 /** The status written for a clean power-off. */
 const DEBUG_EXIT_SUCCESS: u32 = 0;
 
-/** Logs the `ke: idle loop` milestone and idles (or powers off). Never returns. */
+/**
+ * Logs the `ke: idle loop` milestone at the end of phase 1 (or powers off) and
+ * returns: the phase 1 thread ends and the idle thread halts from then on.
+ */
 export function KiIdleLoop(): void {
   KeLog("ke", "idle loop");
   if (KeCommandLineHasOption("poweroff")) {
@@ -22,5 +25,4 @@ export function KiIdleLoop(): void {
     outb(DEBUG_EXIT_PORT, DEBUG_EXIT_SUCCESS);
     // Without an exit device the write does nothing: idle like any other boot.
   }
-  while (true) hlt();
 }

@@ -19,6 +19,7 @@
 import { read_cr2 } from "./intrinsics";
 import { KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogHexDigits, KeLogString } from "./log";
 import { KiDispatchInterrupt } from "./interrupt";
+import { KiDispatchInterruptEnd, KiEnterInterrupt, KiLeaveInterrupt } from "./thread";
 import { PIC_IRQ_COUNT, PIC_MASTER_VECTOR } from "../hal/pic";
 import {
   KeBugCheckEx, KMODE_EXCEPTION_NOT_HANDLED, PAGE_FAULT_IN_NONPAGED_AREA, UNEXPECTED_KERNEL_MODE_TRAP,
@@ -191,7 +192,10 @@ export function KiTrapDispatch(frame: usize): void {
   if (vector < EXCEPTION_VECTORS) {
     KiUnexpectedException(frame);
   } else if (vector - PIC_MASTER_VECTOR < PIC_IRQ_COUNT) {
+    KiEnterInterrupt();
     KiDispatchInterrupt(frame, vector - PIC_MASTER_VECTOR);
+    KiLeaveInterrupt();
+    KiDispatchInterruptEnd(); // a preemption the clock or a wake-up asked for
   } else {
     KeLogBegin("ke");
     KeLogString("unexpected interrupt ");

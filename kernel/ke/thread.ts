@@ -1,0 +1,402 @@
+// Threads and the dispatcher's scheduler.
+//
+// A KTHREAD lives in nonpaged pool with its kernel stack. The scheduler keeps
+// one ready queue per priority (0-31) and a summary bitmask; the highest
+// non-empty queue runs, round robin within it: the clock takes one unit of
+// quantum per tick, and a thread whose quantum runs out goes to the tail of
+// its queue if another thread of its priority is ready. A thread made ready
+// at a higher priority than the running one preempts it at the end of the
+// interrupt (or right away when readied outside one). The idle thread
+// (priority 0, never on a queue) runs when nothing else can.
+//
+// Switching is the toolchain's swap_context: the old thread's callee-saved
+// registers stay on its stack, esp goes to KTHREAD.SavedEsp, the new
+// thread's stack limit is loaded. Everything that touches the queues runs
+// with interrupts off (KiLockDispatcher / KiUnlockDispatcher), which is this
+// uniprocessor kernel's DISPATCH_LEVEL.
+
+import { cli, func_address, read_eflags, sti, swap_context, hlt } from "./intrinsics";
+import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED } from "./bugcheck";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "./log";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PoolTag } from "../mm/pool";
+import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList, RemoveHeadList } from "../rtl/list";
+
+export const MAXIMUM_PRIORITY: u32 = 32;
+export const LOW_REALTIME_PRIORITY: u32 = 16;
+/** Clock ticks of quantum a thread gets each time it is scheduled (NT: 2 * 3 units / 3 per tick = 2 ticks on clients; we use 3). */
+export const THREAD_QUANTUM: i32 = 3;
+/** Kernel stack of every thread. */
+export const KERNEL_STACK_SIZE: u32 = 16384;
+/** Stack the wasm prologues leave untouched below the limit: interrupt frames and the trap path. */
+const KERNEL_STACK_GUARD: u32 = 3072;
+
+// Dispatcher object types (DISPATCHER_HEADER.Type), NT's numbering.
+export const EventNotificationObject: u32 = 0;
+export const EventSynchronizationObject: u32 = 1;
+export const MutantObject: u32 = 2;
+export const ProcessObject: u32 = 3;
+export const SemaphoreObject: u32 = 5;
+export const ThreadObject: u32 = 6;
+export const TimerNotificationObject: u32 = 8;
+export const TimerSynchronizationObject: u32 = 9;
+
+// Thread states (KTHREAD_STATE).
+export const Initialized: u32 = 0;
+export const Ready: u32 = 1;
+export const Running: u32 = 2;
+export const Standby: u32 = 3;
+export const Terminated: u32 = 4;
+export const Waiting: u32 = 5;
+
+/**
+ * DISPATCHER_HEADER: +0 Type, +4 SignalState, +8 WaitListHead (LIST_ENTRY).
+ * Every waitable object starts with one.
+ */
+@unmanaged export class DISPATCHER_HEADER {
+  Type: u32;
+  SignalState: i32;
+  WaitListFlink: usize;
+  WaitListBlink: usize;
+}
+export const DISPATCHER_HEADER_SIZE: u32 = 16;
+export const WAIT_LIST_OFFSET: u32 = 8;
+
+/** Wait blocks a thread carries inline (NT: THREAD_WAIT_OBJECTS = 3). */
+export const THREAD_WAIT_OBJECTS: u32 = 3;
+/** KWAIT_BLOCK: 24 bytes. */
+export const KWAIT_BLOCK_SIZE: u32 = 24;
+
+/**
+ * KTHREAD (ours; NT's field names where they exist). The timer used for wait
+ * timeouts and the inline wait blocks are part of it.
+ */
+@unmanaged export class KTHREAD {
+  // DISPATCHER_HEADER: a thread is signalled when it terminates.
+  Type: u32;
+  SignalState: i32;
+  WaitListFlink: usize;
+  WaitListBlink: usize;
+  // +16
+  ReadyListFlink: usize;
+  ReadyListBlink: usize;
+  // +24
+  SavedEsp: usize;
+  StackLimit: usize;
+  StackBase: usize;      // lowest address of the kernel stack
+  InitialStack: usize;   // one past its highest address
+  // +40
+  State: u32;
+  Priority: u32;
+  BasePriority: u32;
+  Quantum: i32;
+  // +56
+  Process: usize;
+  StartRoutine: usize;   // a KSTART_ROUTINE function reference
+  StartContext: usize;
+  ExitStatus: u32;
+  // +72: waits
+  WaitStatus: u32;
+  WaitBlockList: usize;  // first KWAIT_BLOCK of the current wait
+  WaitCount: u32;
+  WaitType: u32;         // WaitAll / WaitAny
+  // +88: the wait timeout timer (KTIMER-like: due tick, list links, armed)
+  TimerDueTick: u32;
+  TimerFlink: usize;
+  TimerBlink: usize;
+  TimerArmed: u32;
+  // +104
+  ThreadListFlink: usize; // in the process
+  ThreadListBlink: usize;
+  UniqueThread: u32;
+  MutantListFlink: usize; // mutants it owns (abandoned when it ends)
+  MutantListBlink: usize;
+  Teb: usize;
+  TrapFrame: usize;
+  References: u32;
+  // +136: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
+}
+export const KTHREAD_SIZE: u32 = 136;
+export const KTHREAD_WAIT_BLOCKS: u32 = 136;
+const KTHREAD_ALLOCATION: u32 = KTHREAD_SIZE + (THREAD_WAIT_OBJECTS + 1) * KWAIT_BLOCK_SIZE;
+export const KTHREAD_READY_LINKS: u32 = 16;
+export const KTHREAD_TIMER_LINKS: u32 = 92;
+export const KTHREAD_THREAD_LINKS: u32 = 104;
+export const KTHREAD_MUTANT_LIST: u32 = 116;
+
+/** A system thread's routine. */
+export type KSTART_ROUTINE = (context: usize) => void;
+
+const KiReadyQueues: usize = memory.data(<i32>(MAXIMUM_PRIORITY * 8), 4);
+let KiReadySummary: u32 = 0;
+/** The thread on the processor. */
+export let KeCurrentThread: usize = 0;
+/** The idle thread: runs when no thread is ready. */
+export let KiIdleThread: usize = 0;
+/** Set when a switch is due at the end of the current interrupt. */
+let KiDispatchPending: bool = false;
+/** Non-zero while an interrupt is being handled: switches wait for its end. */
+export let KiInterruptDepth: u32 = 0;
+/** Threads ended but still on their own stack: freed by the next thread. */
+let KiDeadThread: usize = 0;
+let KiNextThreadId: u32 = 4;
+/** Context switches so far. */
+export let KeContextSwitches: u32 = 0;
+/** Called on every switch with the new thread (Ps sets it: address space, TSS, TEB). */
+export let KiSwapHook: usize = 0;
+export type KSWAP_HOOK = (thread: usize) => void;
+export function KeSetSwapHook(hook: KSWAP_HOOK): void { KiSwapHook = changetype<usize>(hook); }
+
+const THREAD_TAG: u32 = 0x64726854; // 'Thrd'
+const STACK_TAG: u32 = 0x6B617453;  // 'Stak'
+
+// ---- the dispatcher lock ----
+
+/** Interrupts off; returns what to give KiUnlockDispatcher. */
+@inline export function KiLockDispatcher(): u32 { const f = read_eflags() & 0x200; cli(); return f; }
+@inline export function KiUnlockDispatcher(old: u32): void { if (old != 0) sti(); }
+
+// ---- ready queues ----
+
+@inline function queueOf(priority: u32): usize { return KiReadyQueues + (priority << 3); }
+
+/** Puts `thread` on its ready queue (tail); asks for preemption when it outranks the running thread. */
+export function KiReadyThread(thread: usize): void {
+  const t = changetype<KTHREAD>(thread);
+  if (thread == KiIdleThread) { t.State = Ready; return; }
+  t.State = Ready;
+  InsertTailList(queueOf(t.Priority), thread + KTHREAD_READY_LINKS);
+  KiReadySummary |= 1 << t.Priority;
+  if (KeCurrentThread != 0 && t.Priority > changetype<KTHREAD>(KeCurrentThread).Priority) KiDispatchPending = true;
+}
+
+function KiSelectReadyThread(minimum: u32): usize {
+  if (KiReadySummary == 0) return 0;
+  const p = (<u32>31 - clz<u32>(KiReadySummary));
+  if (p < minimum) return 0;
+  const entry = RemoveHeadList(queueOf(p));
+  if (IsListEmpty(queueOf(p))) KiReadySummary &= ~(1 << p);
+  return entry - KTHREAD_READY_LINKS;
+}
+
+/**
+ * Gives the processor to the best ready thread (or idle). The caller holds the
+ * dispatcher lock and has already set the current thread's new state (Ready
+ * and queued, Waiting, Terminated). Returns when this thread runs again.
+ */
+export function KiSwapThread(): void {
+  const old = KeCurrentThread;
+  let next = KiSelectReadyThread(0);
+  if (next == 0) next = KiIdleThread;
+  if (next == old) { changetype<KTHREAD>(old).State = Running; return; }
+  const n = changetype<KTHREAD>(next);
+  n.State = Running;
+  n.Quantum = THREAD_QUANTUM;
+  KeCurrentThread = next;
+  KeContextSwitches++;
+  if (KiSwapHook != 0) changetype<KSWAP_HOOK>(KiSwapHook)(next);
+  swap_context(old + 24, n.SavedEsp, n.StackLimit); // old.SavedEsp is at +24
+  // Back on this thread. A thread that ended before us left its stack to free.
+  KiReapDeadThread();
+}
+
+function KiReapDeadThread(): void {
+  const dead = KiDeadThread;
+  if (dead == 0 || dead == KeCurrentThread) return;
+  KiDeadThread = 0;
+  const t = changetype<KTHREAD>(dead);
+  ExFreePoolWithTag(t.StackBase, STACK_TAG);
+  t.StackBase = 0;
+  KeDereferenceThread(dead);
+}
+
+/** The running thread gives up the rest of its quantum to a ready thread of its priority or better. */
+export function KeYieldExecution(): bool {
+  const f = KiLockDispatcher();
+  const cur = changetype<KTHREAD>(KeCurrentThread);
+  let switched = false;
+  if (KiReadySummary != 0 && (<u32>31 - clz<u32>(KiReadySummary)) >= cur.Priority && KeCurrentThread != KiIdleThread) {
+    KiReadyThread(KeCurrentThread);
+    KiSwapThread();
+    switched = true;
+  }
+  KiUnlockDispatcher(f);
+  return switched;
+}
+
+/** Called from KiTrapDispatch when an interrupt is done: switch if the clock or a wake-up asked for it. */
+export function KiDispatchInterruptEnd(): void {
+  if (!KiDispatchPending || KiInterruptDepth != 0 || KeCurrentThread == 0) return;
+  KiDispatchPending = false;
+  const cur = changetype<KTHREAD>(KeCurrentThread);
+  if (cur.State == Running && KeCurrentThread != KiIdleThread) KiReadyThread(KeCurrentThread);
+  KiSwapThread();
+}
+
+/** Outside interrupts: switch now if something better became ready (after signalling an object). */
+export function KiCheckPreemption(): void {
+  if (KiInterruptDepth != 0) return;
+  const f = KiLockDispatcher();
+  if (KiDispatchPending && KeCurrentThread != 0) {
+    KiDispatchPending = false;
+    const cur = changetype<KTHREAD>(KeCurrentThread);
+    if (cur.State == Running && KeCurrentThread != KiIdleThread) KiReadyThread(KeCurrentThread);
+    KiSwapThread();
+  }
+  KiUnlockDispatcher(f);
+}
+
+@inline export function KiEnterInterrupt(): void { KiInterruptDepth++; }
+@inline export function KiLeaveInterrupt(): void { KiInterruptDepth--; }
+
+/** The clock's share of scheduling, once per tick (interrupts off). */
+export function KeUpdateRunTime(): void {
+  if (KeCurrentThread == 0) return;
+  const cur = changetype<KTHREAD>(KeCurrentThread);
+  if (KeCurrentThread == KiIdleThread) {
+    if (KiReadySummary != 0) KiDispatchPending = true;
+    return;
+  }
+  cur.Quantum--;
+  if (cur.Quantum <= 0) {
+    cur.Quantum = THREAD_QUANTUM;
+    if (KiReadySummary != 0 && (<u32>31 - clz<u32>(KiReadySummary)) >= cur.Priority) KiDispatchPending = true;
+  }
+}
+
+// ---- creating and ending threads ----
+
+/**
+ * Where every new thread starts: interrupts on, then its routine; a routine
+ * that returns ends the thread. It takes an (unused) argument so that its type
+ * is KSTART_ROUTINE's: binaryen empties a table function whose type no
+ * call_indirect uses, and this one is entered by swap_context's `ret`.
+ */
+function KiThreadStartup(unused: usize): void {
+  const t = changetype<KTHREAD>(KeCurrentThread);
+  KiReapDeadThread();
+  sti();
+  changetype<KSTART_ROUTINE>(t.StartRoutine)(t.StartContext);
+  KeTerminateThread(0);
+}
+
+/**
+ * Allocates and initialises a thread that will run `routine(context)` at
+ * `priority` in `process` (0 for the system process). It is not ready yet:
+ * KeReadyThread starts it. Returns 0 when pool is exhausted.
+ */
+export function KeCreateThread(process: usize, routine: KSTART_ROUTINE, context: usize, priority: u32): usize {
+  const thread = ExAllocatePoolWithTag(NonPagedPool, KTHREAD_ALLOCATION, THREAD_TAG);
+  if (thread == 0) return 0;
+  const stack = ExAllocatePoolWithTag(NonPagedPool, KERNEL_STACK_SIZE, STACK_TAG);
+  if (stack == 0) { ExFreePoolWithTag(thread, THREAD_TAG); return 0; }
+  const t = changetype<KTHREAD>(thread);
+  t.Type = ThreadObject;
+  t.SignalState = 0;
+  InitializeListHead(thread + WAIT_LIST_OFFSET);
+  InitializeListHead(thread + KTHREAD_THREAD_LINKS);
+  InitializeListHead(thread + KTHREAD_MUTANT_LIST);
+  t.StackBase = stack;
+  t.InitialStack = stack + KERNEL_STACK_SIZE;
+  t.StackLimit = stack + KERNEL_STACK_GUARD;
+  t.State = Initialized;
+  t.Priority = priority & 31;
+  t.BasePriority = priority & 31;
+  t.Quantum = THREAD_QUANTUM;
+  t.Process = process;
+  t.StartRoutine = changetype<usize>(routine);
+  t.StartContext = context;
+  t.UniqueThread = KiNextThreadId;
+  KiNextThreadId += 4;
+  t.References = 2; // the creator's, and its own while it runs (dropped when its stack is freed)
+  // The first switch to it "returns" into KiThreadStartup (see swap_context).
+  const sp = t.InitialStack - 64;
+  store<usize>(sp, func_address(load<u32>(changetype<usize>(KiThreadStartup))), 16);
+  store<usize>(sp, func_address(load<u32>(changetype<usize>(KiThreadReturned))), 32);
+  t.SavedEsp = sp;
+  return thread;
+}
+
+/** A new thread's stack, as swap_context expects it, for a thread that resumes at `resume` (e.g. trap_exit). */
+export function KiSetThreadResume(thread: usize, stackPointer: usize, resume: usize): void {
+  const sp = stackPointer - 32;
+  memory.fill(sp, 0, 32);
+  store<usize>(sp, resume, 16);
+  changetype<KTHREAD>(thread).SavedEsp = sp;
+}
+
+function KiThreadReturned(unused: usize): void { KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 0x7E, <u32>KeCurrentThread, 0, 0); }
+
+/** References on a thread (its creator's and waiters'): the memory goes with the last. */
+export function KeReferenceThread(thread: usize): void { changetype<KTHREAD>(thread).References++; }
+export function KeDereferenceThread(thread: usize): void {
+  const t = changetype<KTHREAD>(thread);
+  t.References--;
+  if (t.References == 0 && t.StackBase == 0) ExFreePoolWithTag(thread, THREAD_TAG);
+}
+
+/** Makes a new thread runnable. */
+export function KeReadyThread(thread: usize): void {
+  const f = KiLockDispatcher();
+  KiReadyThread(thread);
+  KiUnlockDispatcher(f);
+  KiCheckPreemption();
+}
+
+/** Called by wait.ts when a thread ends: abandon mutants, signal waiters. Set by wait.ts. */
+export let KiThreadExitHook: usize = 0;
+export type KTHREAD_EXIT_HOOK = (thread: usize) => void;
+export function KeSetThreadExitHook(hook: KTHREAD_EXIT_HOOK): void { KiThreadExitHook = changetype<usize>(hook); }
+
+/** Ends the current thread with `status`. Never returns. */
+export function KeTerminateThread(status: u32): void {
+  cli();
+  const thread = KeCurrentThread;
+  const t = changetype<KTHREAD>(thread);
+  t.ExitStatus = status;
+  if (KiThreadExitHook != 0) changetype<KTHREAD_EXIT_HOOK>(KiThreadExitHook)(thread);
+  RemoveEntryList(thread + KTHREAD_THREAD_LINKS);
+  t.State = Terminated;
+  KiDeadThread = thread;
+  KiSwapThread();
+  KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 0x7F, <u32>thread, 0, 0); // a dead thread ran again
+}
+
+// ---- phase 0 ----
+
+/** The idle thread: starts phase 1 on a system thread, then halts until the next interrupt, forever. */
+function KiIdleRoutine(context: usize): void {
+  const phase1 = KeCreateThread(0, changetype<KSTART_ROUTINE>(context), 0, PHASE1_PRIORITY);
+  if (phase1 == 0) KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 5, 0, 0, 0);
+  KeReadyThread(phase1); // outranks idle: runs at once
+  while (true) { sti(); hlt(); } // (a switch back here may come with interrupts off)
+}
+/** Priority of the phase 1 thread (NT: a system thread at 8, raised to 16 at times). */
+const PHASE1_PRIORITY: u32 = 8;
+
+/**
+ * Sets up the scheduler and moves the boot processor onto the idle thread,
+ * which starts `phase1(0)` (the rest of the boot) on a system thread and then
+ * idles. Never returns.
+ */
+export function KiInitializeScheduler(phase1: KSTART_ROUTINE): void {
+  for (let p: u32 = 0; p < MAXIMUM_PRIORITY; p++) InitializeListHead(queueOf(p));
+  const idle = KeCreateThread(0, KiIdleRoutine, changetype<usize>(phase1), 0);
+  if (idle == 0) KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 4, 0, 0, 0);
+  changetype<KTHREAD>(idle).UniqueThread = 0;
+  KiIdleThread = idle;
+  KiNextThreadId = 4;
+  KeLogBegin("ke");
+  KeLogString("scheduler: ");
+  KeLogDecimal(MAXIMUM_PRIORITY);
+  KeLogString(" priorities, quantum ");
+  KeLogDecimal(<u32>THREAD_QUANTUM);
+  KeLogString(" ticks; switching to the idle thread");
+  KeLogEnd();
+  cli();
+  const boot = memory.data(8);
+  const t = changetype<KTHREAD>(idle);
+  t.State = Running;
+  KeCurrentThread = idle;
+  if (KiSwapHook != 0) changetype<KSWAP_HOOK>(KiSwapHook)(idle);
+  swap_context(boot, t.SavedEsp, t.StackLimit); // the boot stack is left behind for good
+}
