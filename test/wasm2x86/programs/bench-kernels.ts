@@ -1,0 +1,158 @@
+// The benchmark's compute kernels (npm run bench; not a differential test:
+// it reads the multiboot command line, which only exists in v86).
+//
+// The kernels are copies of the ones in crc32.ts, copy.ts, sort.ts and
+// hash.ts, on the same data; scripts/bench/kernels.c is the same program for
+// gcc. Exported, so binaryen keeps each one a function of its own (it does not
+// inline exported functions that contain loops).
+//
+// Command line: "K N M V" (decimal)
+//   K  kernel: 1 crc32, 2 copyWords, 3 insertionSort, 4 fnv1a32
+//   N  repetitions: each one prepares the input (only sort needs it: the
+//      array is regenerated) and, if M is 1, calls the kernel once
+//   V  1: verify mode, run every kernel once and print a checksum line each
+// The run ends with a mark (an `out`, which makes v86 bring its instruction
+// counter up to date) and an exit through port 0xF4; the harness takes the
+// whole-run instruction count. Two runs that differ only in M give the
+// instructions of N kernel calls, with exactly the same code around them.
+import { line, exit, mark, puts } from './io';
+
+// --- crc32 (crc32.ts)
+const table = new StaticArray<u32>(256);
+const N_CRC = 16384;
+const crcBuf = memory.data(N_CRC);
+
+function makeTable(): void {
+  for (let n: u32 = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
+    unchecked(table[n] = c);
+  }
+}
+
+export function crc32(p: usize, len: u32): u32 {
+  let c: u32 = 0xFFFFFFFF;
+  for (let i: u32 = 0; i < len; i++) c = unchecked(table[(c ^ load<u8>(p + i)) & 0xFF]) ^ (c >>> 8);
+  return c ^ 0xFFFFFFFF;
+}
+
+// --- copy (copy.ts)
+const N_COPY: u32 = 16384;
+const src = memory.data(N_COPY);
+const dst = memory.data(N_COPY);
+
+export function copyWords(d: usize, s: usize, n: u32): void {
+  for (let i: u32 = 0; i < n; i += 4) store<u32>(d + i, load<u32>(s + i));
+}
+
+function sum(p: usize, n: u32): u32 {
+  let s: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) s = (s << 1 | s >>> 31) ^ load<u8>(p + i);
+  return s;
+}
+
+// --- sort (sort.ts)
+const N_SORT = 600;
+const a = memory.data(N_SORT * 4);
+
+export function insertionSort(p: usize, n: i32): void {
+  for (let i = 1; i < n; i++) {
+    const v = load<i32>(p + (<usize>i << 2));
+    let j = i - 1;
+    while (j >= 0 && load<i32>(p + (<usize>j << 2)) > v) {
+      store<i32>(p + (<usize>(j + 1) << 2), load<i32>(p + (<usize>j << 2)));
+      j--;
+    }
+    store<i32>(p + (<usize>(j + 1) << 2), v);
+  }
+}
+
+function fillSort(): void {
+  let x: u32 = 7;
+  for (let i = 0; i < N_SORT; i++) { x ^= x << 13; x ^= x >> 17; x ^= x << 5; store<i32>(a + (<usize>i << 2), <i32>x); }
+}
+
+// --- hash (hash.ts)
+const N_HASH = 8192;
+const hashBuf = memory.data(N_HASH);
+
+export function fnv1a32(p: usize, n: u32): u32 {
+  let h: u32 = 0x811C9DC5;
+  for (let i: u32 = 0; i < n; i++) { h ^= load<u8>(p + i); h *= 0x01000193; }
+  return h;
+}
+
+// --- driver
+/** The kernels' scalar results land here, so they are not dead code. */
+const results = memory.data(16);
+
+/** The multiboot command line's decimal numbers (physical memory is mapped at 0x80000000). */
+const args = new StaticArray<u32>(4);
+function readArgs(info: usize): void {
+  const PHYS: usize = 0x80000000;
+  if ((load<u32>(PHYS + info) & 4) == 0) return;
+  let p = PHYS + <usize>load<u32>(PHYS + info + 16);
+  let n = 0;
+  while (n < 4) {
+    let c = <u32>load<u8>(p);
+    while (c != 0 && (c < 48 || c > 57)) { p++; c = <u32>load<u8>(p); }
+    if (c == 0) break;
+    let v: u32 = 0;
+    while (c >= 48 && c <= 57) { v = v * 10 + c - 48; p++; c = <u32>load<u8>(p); }
+    unchecked(args[n] = v);
+    n++;
+  }
+}
+
+// binaryen -O3 (as asc sets it up) inlines even exported functions with loops
+// into their callers, where the inlined copy sees constant arguments. The gcc
+// reference calls non-inlined, non-specialized functions (noipa), so these
+// calls go through function references (call_indirect), which binaryen
+// cannot resolve: the code measured is the kernels' own function bodies.
+let crcFn: (p: usize, len: u32) => u32 = crc32;
+let copyFn: (d: usize, s: usize, n: u32) => void = copyWords;
+let sortFn: (p: usize, n: i32) => void = insertionSort;
+let fnvFn: (p: usize, n: u32) => u32 = fnv1a32;
+
+function run(k: u32, m: u32): void {
+  if (k == 3) fillSort();
+  if (m == 0) return;
+  if (k == 1) store<u32>(results, crcFn(crcBuf, N_CRC));
+  else if (k == 2) copyFn(dst, src, N_COPY);
+  else if (k == 3) sortFn(a, N_SORT);
+  else if (k == 4) store<u32>(results, fnvFn(hashBuf, N_HASH), 4);
+}
+
+export function main(magic: u32, info: usize): void {
+  readArgs(info);
+  const k = unchecked(args[0]), n = unchecked(args[1]), m = unchecked(args[2]), verify = unchecked(args[3]);
+  // inputs (the same data as the test programs)
+  makeTable();
+  let x: u32 = 12345;
+  for (let i = 0; i < N_CRC; i++) { x = x * 1103515245 + 12345; store<u8>(crcBuf + i, x >>> 16); }
+  for (let i: u32 = 0; i < N_COPY; i++) store<u8>(src + i, <u8>(i ^ (i >> 7)));
+  for (let i = 0; i < N_HASH; i++) store<u8>(hashBuf + i, <u8>(i * 31 + (i >> 3)));
+  if (verify) {
+    line('crc32', crcFn(crcBuf, N_CRC));
+    copyFn(dst, src, N_COPY);
+    line('copy', crc32(dst, N_COPY));
+    line('copysum', sum(dst, N_COPY));
+    fillSort();
+    sortFn(a, N_SORT);
+    let ok: u32 = 1, s: u32 = 0;
+    for (let i = 0; i < N_SORT; i++) {
+      s += <u32>load<i32>(a + (<usize>i << 2));
+      if (i > 0 && load<i32>(a + (<usize>(i - 1) << 2)) > load<i32>(a + (<usize>i << 2))) ok = 0;
+    }
+    line('sorted', ok);
+    line('sum', s);
+    line('fnv1a32', fnvFn(hashBuf, N_HASH));
+    puts('done\n');
+  } else {
+    for (let r: u32 = 0; r < n; r++) run(k, m);
+  }
+  mark(0);
+  exit(0);
+}
+
+export function trap(code: u32, addr: usize): void { line('trap', code); exit(code + 16); }
