@@ -25,6 +25,9 @@ import { KiInitializeIdt } from "./ke/idt";
 import { KiIdentifyProcessor } from "./ke/cpu";
 import { KiIdleLoop } from "./ke/idle";
 import { KiInitializeScheduler } from "./ke/thread";
+import { KiInitializeGdt } from "./ke/gdt";
+import { MmInitializeAddressSpaces } from "./mm/procmm";
+import { PsInitializeSystem, PsRunBootModules } from "./ps/psmain";
 import { KeRunSelfTest } from "./ke/selftest";
 import { MmInitializePhysicalMemory } from "./mm/mminit";
 import { MmInitializePfnDatabase } from "./mm/pfn";
@@ -48,6 +51,7 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   KeLog("hal", "VGA text 80x25 at 0xB8000");
   KiInitializeLoaderBlock(magic, multibootInfo); // check the magic, keep the command line and memory map
   KiInitializeIdt();                          // 256 interrupt gates to the entry stubs; lidt
+  KiInitializeGdt();                          // NT's selectors, the TSS (ltr) and the TEB segment
   HalInitializePic();                         // 8259s remapped to 0x20/0x28, every line masked
   KeLog("hal", "PIC remapped to 0x20/0x28");
   HalInitializeClock();                       // PIT channel 0 at 100 Hz on IRQ 0 (unmasked)
@@ -56,6 +60,7 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   KeLog("ke", "interrupts enabled");
   MmInitializePhysicalMemory();               // the loader's memory map: log it, keep usable ranges
   MmInitializePfnDatabase();                  // every usable page above the kernel's 8 MiB: free
+  MmInitializeAddressSpaces();                // the boot directory is the System process's; address 0 unmapped
   if (KeCommandLineHasOption("selftest")) MmRunSelfTest(); // "mm: self-test passed: ..."
   ExLogPoolUsage();                           // "mm: pool: 0 pages, ..."
   KiIdentifyProcessor();                      // cpuid: vendor, family/model/stepping, features
@@ -65,6 +70,8 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
 /** Phase 1: the first system thread (priority 8). The idle thread halts when it is done. */
 function Phase1Initialization(context: usize): void {
   if (KeCommandLineHasOption("selftest")) KeRunSelfTest(); // "ke: self-test passed: ..."
+  PsInitializeSystem();                       // the System process (pid 4)
+  PsRunBootModules();                         // user processes carried in the image, if any; waits for them
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends
 }
 

@@ -3,8 +3,8 @@
 // Every vector gets a 32-bit interrupt gate (interrupts off on entry) to the
 // toolchain's entry stub for that vector (`trap_entry`), which saves the
 // registers, calls KiTrapDispatch with the frame and returns with `iretd`.
-// All gates are DPL 0 for now: vector 0x2E (system services) becomes DPL 3
-// when user mode arrives.
+// All gates are DPL 0 except int 3 and int 0x2E (system services), which
+// ring 3 may raise.
 //
 //   gate (8 bytes):  +0 offset 15:0   +2 selector   +4 0   +5 type/attributes   +6 offset 31:16
 //   IDTR (6 bytes):  +0 limit (bytes - 1)   +2 base
@@ -41,7 +41,9 @@ export function KeSetIdtGate(vector: u32, handler: usize, access: u32): void {
 /** Fills all 256 gates and loads the IDT. */
 export function KiInitializeIdt(): void {
   for (let vector: u32 = 0; vector < IDT_VECTORS; vector++) {
-    KeSetIdtGate(vector, trap_entry(vector), IDT_INTERRUPT_GATE);
+    // int 3 (breakpoint) and int 0x2e (system services) may come from ring 3.
+    const user = vector == 3 || vector == 0x2E;
+    KeSetIdtGate(vector, trap_entry(vector), user ? IDT_INTERRUPT_GATE_USER : IDT_INTERRUPT_GATE);
   }
   store<u16>(KiIdtr, <u16>(IDT_VECTORS * IDT_GATE_SIZE - 1));
   store<u32>(KiIdtr, <u32>KiIdt, 2);

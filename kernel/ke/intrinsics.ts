@@ -93,3 +93,5 @@
  * when the frame says so). A new user thread "returns" here.
  */
 @external("kernel", "trap_exit") export declare function trap_exit(): usize;
+/** Address of the linker's boot module table: u32 count, then (name, address, size) per module. */
+@external("kernel", "boot_modules") export declare function boot_modules(): usize;

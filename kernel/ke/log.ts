@@ -110,6 +110,21 @@ export function KeLogBeginBare(): void {
 
 /** Starts a line: `[    0.012345] component: `. */
 export function KeLogBegin(component: string): void {
+  KiLogTimestamp();
+  KeLogString(component);
+  KeLogCharacter(0x3A); // ':'
+  KeLogCharacter(ASCII_SPACE);
+}
+
+/** Starts a line whose component is a NUL-terminated ASCII name in memory (a process's image name). */
+export function KeLogBeginAsciiz(component: usize): void {
+  KiLogTimestamp();
+  KeLogAsciiz(component, 16);
+  KeLogCharacter(0x3A); // ':'
+  KeLogCharacter(ASCII_SPACE);
+}
+
+function KiLogTimestamp(): void {
   KeLogBeginBare();
   HalQueryUptime(KiLogUptime);
   const uptime = changetype<KUPTIME>(KiLogUptime);
@@ -118,9 +133,6 @@ export function KeLogBegin(component: string): void {
   KeLogCharacter(0x2E); // '.'
   KeLogDecimalPadded(uptime.Microseconds, 6, ASCII_ZERO);
   KeLogCharacter(0x5D); // ']'
-  KeLogCharacter(ASCII_SPACE);
-  KeLogString(component);
-  KeLogCharacter(0x3A); // ':'
   KeLogCharacter(ASCII_SPACE);
 }
 

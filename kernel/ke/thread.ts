@@ -117,7 +117,9 @@ export const KWAIT_BLOCK_SIZE: u32 = 24;
 }
 export const KTHREAD_SIZE: u32 = 136;
 export const KTHREAD_WAIT_BLOCKS: u32 = 136;
-const KTHREAD_ALLOCATION: u32 = KTHREAD_SIZE + (THREAD_WAIT_OBJECTS + 1) * KWAIT_BLOCK_SIZE;
+/** After the wait blocks: the arguments of the current system service, copied from the user stack (16 at most). */
+export const KTHREAD_SERVICE_ARGS: u32 = KTHREAD_SIZE + (THREAD_WAIT_OBJECTS + 1) * KWAIT_BLOCK_SIZE;
+const KTHREAD_ALLOCATION: u32 = KTHREAD_SERVICE_ARGS + 64;
 export const KTHREAD_READY_LINKS: u32 = 16;
 export const KTHREAD_TIMER_LINKS: u32 = 92;
 export const KTHREAD_THREAD_LINKS: u32 = 104;

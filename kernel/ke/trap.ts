@@ -20,6 +20,9 @@ import { read_cr2 } from "./intrinsics";
 import { KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogHexDigits, KeLogString } from "./log";
 import { KiDispatchInterrupt } from "./interrupt";
 import { KiDispatchInterruptEnd, KiEnterInterrupt, KiLeaveInterrupt } from "./thread";
+import { KiSystemService, KI_SYSTEM_SERVICE_VECTOR } from "./syscall";
+import { PspUnhandledUserException } from "../ps/psmain";
+import { MmIsUserRangeAccessible } from "../mm/procmm";
 import { PIC_IRQ_COUNT, PIC_MASTER_VECTOR } from "../hal/pic";
 import {
   KeBugCheckEx, KMODE_EXCEPTION_NOT_HANDLED, PAGE_FAULT_IN_NONPAGED_AREA, UNEXPECTED_KERNEL_MODE_TRAP,
@@ -186,10 +189,50 @@ function KiUnexpectedException(frame: usize): void {
   KeBugCheckEx(UNEXPECTED_KERNEL_MODE_TRAP, vector, trap.ErrorCode, trap.Eip, 0);
 }
 
+const STATUS_PRIVILEGED_INSTRUCTION: u32 = 0xC0000096;
+
+/** Is the instruction at user address `eip` one ring 3 may not run (cli, sti, hlt, in, out, ...)? */
+function KiIsPrivilegedInstruction(eip: u32): bool {
+  if (!MmIsUserRangeAccessible(eip, 2, false)) return false;
+  let op = <u32>load<u8>(eip);
+  let at = eip;
+  // Skip prefixes (operand size, rep, segment overrides).
+  for (let i = 0; i < 4 && (op == 0x66 || op == 0xF3 || op == 0xF2 || op == 0x2E || op == 0x3E || op == 0x26 || op == 0x36 || op == 0x64 || op == 0x65); i++) {
+    at++;
+    if (!MmIsUserRangeAccessible(at, 2, false)) return false;
+    op = <u32>load<u8>(at);
+  }
+  if (op == 0xFA || op == 0xFB || op == 0xF4) return true;                  // cli sti hlt
+  if ((op >= 0xE4 && op <= 0xE7) || (op >= 0xEC && op <= 0xEF)) return true; // in/out
+  if (op >= 0x6C && op <= 0x6F) return true;                                // ins/outs
+  if (op == 0x0F) {
+    const op2 = <u32>load<u8>(at + 1);
+    return op2 == 0x01 || op2 == 0x06 || op2 == 0x08 || op2 == 0x09 || op2 == 0x20 || op2 == 0x22 || op2 == 0x30 || op2 == 0x32 || op2 == 0x00;
+  }
+  return false;
+}
+
+/** An exception in ring 3: the process ends with the matching NTSTATUS (no user exception dispatch yet). */
+function KiUserException(frame: usize): void {
+  const trap = changetype<KTRAP_FRAME>(frame);
+  const vector = trap.Vector;
+  let status = KiExceptionStatus(vector);
+  let address: u32 = 0;
+  if (vector == VECTOR_PAGE_FAULT) { status = STATUS_ACCESS_VIOLATION; address = read_cr2(); }
+  else if (vector == 13 && KiIsPrivilegedInstruction(trap.Eip)) status = STATUS_PRIVILEGED_INSTRUCTION;
+  else if (status == 0) status = STATUS_ACCESS_VIOLATION;
+  PspUnhandledUserException(status, trap.Eip, address, KiExceptionName(vector));
+}
+
 /** Called by every interrupt entry stub with the address of its KTRAP_FRAME. */
 export function KiTrapDispatch(frame: usize): void {
   const vector = changetype<KTRAP_FRAME>(frame).Vector;
-  if (vector < EXCEPTION_VECTORS) {
+  if (vector < EXCEPTION_VECTORS && (changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) {
+    KiUserException(frame);
+  } else if (vector == KI_SYSTEM_SERVICE_VECTOR) {
+    KiSystemService(frame);
+    KiDispatchInterruptEnd();
+  } else if (vector < EXCEPTION_VECTORS) {
     KiUnexpectedException(frame);
   } else if (vector - PIC_MASTER_VECTOR < PIC_IRQ_COUNT) {
     KiEnterInterrupt();

@@ -48,7 +48,10 @@ export interface CompileOptions {
    * `address` is the return address inside the trapping function. It must not return.
    */
   trapHandler: string;
-  /** If set, every function prologue traps STACK_EXHAUSTED when esp < [stackLimit]. */
+  /**
+   * If set, every function prologue traps STACK_EXHAUSTED when esp < [stackLimit]:
+   * a symbol, or 'fs:N' for a limit in the thread block (user code: 'fs:8', NT_TIB.StackLimit).
+   */
   stackLimit?: string;
   /**
    * Memory accesses with a constant offset check `addr + offset` for 32-bit carry

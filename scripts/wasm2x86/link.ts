@@ -30,6 +30,12 @@ export interface KernelLinkOptions {
   entryExport: string;
   /** Symbol the translated prologues compare esp against (CompileOptions.stackLimit). */
   stackLimitSymbol: string;
+  /**
+   * Files carried in the image for the kernel (intrinsic kernel.boot_modules):
+   * the table at __boot_modules is a u32 count, then per module the address of
+   * its NUL-terminated name, the address of its bytes (page aligned) and its size.
+   */
+  bootModules?: Array<{ name: string; bytes: Uint8Array }>;
 }
 
 export interface KernelImage {
@@ -122,7 +128,14 @@ export function linkKernel(mod: CompiledModule, opts: KernelLinkOptions): Kernel
       L('__halt'), I('cli'), I('hlt'), { op: 'jmp', target: '__halt' },
       { op: 'align', ops: [imm(4)] }, L(opts.stackLimitSymbol), { op: 'dd', ops: [imm(0)] },
     ];
-    const insns = [...header, ...stub, ...gdt, ...mod.insns, { op: 'align', ops: [imm(4096)] } as Insn, L('__image_end')];
+    const modules = opts.bootModules ?? [];
+    const moduleData: Insn[] = [
+      { op: 'align', ops: [imm(4)] }, L('__boot_modules'),
+      { op: 'dd', ops: [imm(modules.length), ...modules.flatMap((_, i) => [imm(0, `__boot_module${i}$name`), imm(0, `__boot_module${i}`), imm(modules[i].bytes.length)])] },
+      ...modules.flatMap((m, i): Insn[] => [L(`__boot_module${i}$name`), { op: 'db', bytes: new TextEncoder().encode(m.name + '\0') }]),
+      ...modules.flatMap((m, i): Insn[] => [{ op: 'align', ops: [imm(4096)] }, L(`__boot_module${i}`), { op: 'db', bytes: m.bytes }]),
+    ];
+    const insns = [...header, ...stub, ...gdt, ...mod.insns, ...moduleData, { op: 'align', ops: [imm(4096)] } as Insn, L('__image_end')];
     lastInsns = insns;
     return assemble(insns, origin, bss);
   };

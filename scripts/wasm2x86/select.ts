@@ -103,7 +103,7 @@ export class FunctionSelector {
       this.trapStubs.set(code, l);
       this.tail.push({ op: 'label', target: l });
       // The handler runs on what is left of the stack: switch the check off so its own prologue passes.
-      if (code === TRAP.STACK_EXHAUSTED && this.ctx.opts.stackLimit) this.tail.push({ op: 'mov', ops: [memSym(4, this.ctx.opts.stackLimit), imm(0)] });
+      if (code === TRAP.STACK_EXHAUSTED && this.ctx.opts.stackLimit && !this.ctx.opts.stackLimit.startsWith('fs:')) this.tail.push({ op: 'mov', ops: [memSym(4, this.ctx.opts.stackLimit), imm(0)] });
       this.tail.push(
         { op: 'push', ops: [imm(0, l)] },
         { op: 'push', ops: [imm(code)] },
@@ -461,7 +461,10 @@ export class FunctionSelector {
     const { frame, lf, vs, ctx } = this;
     const pro: Insn[] = [{ op: 'label', target: this.label }];
     if (ctx.opts.stackLimit) {
-      pro.push({ op: 'cmp', ops: [reg(ESP), memSym(4, ctx.opts.stackLimit)] });
+      // 'fs:N': the limit is in the thread's TEB (NT_TIB.StackLimit is fs:[8]); else a symbol.
+      const fs = /^fs:(\d+)$/.exec(ctx.opts.stackLimit);
+      const limit = fs ? { k: 'm' as const, s: 4 as const, disp: Number(fs[1]), seg: 4 } : memSym(4, ctx.opts.stackLimit);
+      pro.push({ op: 'cmp', ops: [reg(ESP), limit] });
       pro.push({ op: 'jcc', cc: 'b', target: this.trap(TRAP.STACK_EXHAUSTED) });
     }
     pro.push({ op: 'push', ops: [reg(EBP)] }, { op: 'mov', ops: [reg(EBP), reg(ESP)] });
@@ -546,6 +549,12 @@ function emitIntrinsic(sel: FunctionSelector, fi: number): void {
     case 'rdtsc': { vs.evict(EAX); vs.reserve(EAX); vs.evict(EDX); vs.unreserve(EAX); sel.e('rdtsc'); vs.pushReg('i64', EAX, EDX); return; }
     case 'cpuid': sel.callLabel(ctx.helper('cpuid'), 3, null); return;
     case 'swap_context': sel.callLabel(ctx.helper('swap_context'), 3, null); return;
+    case 'boot_modules': {
+      const r = vs.alloc();
+      sel.e('mov', reg(r), imm(0, '__boot_modules'));
+      vs.pushReg('i32', r);
+      return;
+    }
     case 'trap_exit': {
       const r = vs.alloc();
       sel.e('mov', reg(r), imm(0, `${ctx.prefix}__int_exit`));

@@ -19,6 +19,13 @@ describe('ke: threads, scheduler, waits', () => {
     expect(sched).toBeLessThan(lines.indexOf('ke: idle loop'));
   }, 20000);
 
+  it('powers off only for the whole word poweroff on the command line', async () => {
+    const r = await boot({ kernel, cmdline: 'nopoweroff poweroff=1', until: 'ke: idle loop', timeoutMs: 15000 });
+    expect(r.reached).toBe(true);
+    expect(r.exitCode).toBeUndefined();
+    expect(r.log).not.toContain('power off');
+  }, 20000);
+
   it('preemption, events, WaitAll, timeouts, abandoned mutants, semaphores, timers, no leaks', async () => {
     const r = await boot({ kernel, cmdline: 'selftest', until: 'ke: idle loop', timeoutMs: 20000 });
     expect(r.stop).toBeUndefined();

@@ -38,6 +38,15 @@ export class Halted extends Error {
   }
 }
 
+/**
+ * Phase 0 handed the processor to the scheduler (swap_context onto the idle
+ * thread). Switching stacks has no JavaScript equivalent, so the fake PC
+ * stops here; threads and phase 1 are tested in v86 (test/boot).
+ */
+export class SchedulerStarted extends Error {
+  constructor() { super('phase 0 done: switched to the idle thread'); }
+}
+
 /** The guest wrote to port 0xF4. */
 export class PowerOff extends Error {
   constructor(readonly value: number) {
@@ -149,11 +158,19 @@ export class FakeMachine {
     cpuid: (leaf: number, _subleaf: number, out: number) => this.cpuid(leaf >>> 0, out >>> 0),
     trap_entry: (vector: number) => (TRAP_ENTRY_BASE + (vector & 0xff) * TRAP_ENTRY_STRIDE) | 0,
     func_address: (index: number) => (0x80100000 + index * 0x40) | 0,
+    swap_context: () => { throw new SchedulerStarted(); },
+    trap_exit: () => 0x80100FF0 | 0,
+    boot_modules: () => { throw new Error('boot_modules is phase 1: not reachable in the fake PC'); },
   };
 
   async instantiate(module: WebAssembly.Module): Promise<KernelExports> {
     const instance = await WebAssembly.instantiate(module, { kernel: this.imports });
     this.exports = instance.exports as unknown as KernelExports;
+    // The kernel reaches all of RAM through KSEG0 (page frames, pool): make the
+    // wasm memory cover 0x80000000 + 32 MiB.
+    const want = (0x80000000 + 32 * 1024 * 1024) / 65536;
+    const have = this.exports.memory.buffer.byteLength / 65536;
+    if (have < want) this.exports.memory.grow(want - have);
     return this.exports;
   }
 
@@ -197,19 +214,19 @@ export class FakeMachine {
     m.setUint32(base, flags, true);
   }
 
-  /** Runs f; returns the Halted/PowerOff that ended it (rethrows anything else). */
-  run(f: () => void): Halted | PowerOff {
+  /** Runs f; returns the Halted/PowerOff/SchedulerStarted that ended it (rethrows anything else). */
+  run(f: () => void): Halted | PowerOff | SchedulerStarted {
     try {
       f();
     } catch (e) {
-      if (e instanceof Halted || e instanceof PowerOff) return e;
+      if (e instanceof Halted || e instanceof PowerOff || e instanceof SchedulerStarted) return e;
       throw e;
     }
     throw new Error('the kernel returned');
   }
 
   /** Boots with `info` and returns what ended the run. */
-  boot(info: BootInfo, magic = MULTIBOOT_MAGIC): Halted | PowerOff {
+  boot(info: BootInfo, magic = MULTIBOOT_MAGIC): Halted | PowerOff | SchedulerStarted {
     this.writeBootInfo(info);
     return this.run(() => this.exports.KiSystemStartup(magic, MULTIBOOT_INFO));
   }

@@ -1,0 +1,29 @@
+// NtDisplayString: a user process writes a line to the console. NT shows it
+// on the boot screen; here it becomes a log line whose component is the
+// process's image name (`[    1.234567] smss: text`).
+
+import { KeLogCharacter, KeLogEnd } from "../ke/log";
+import { MmIsUserRangeAccessible } from "../mm/procmm";
+import { PsLogBeginForCurrentProcess } from "../ps/psmain";
+
+const STATUS_SUCCESS: u32 = 0;
+const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
+const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
+
+/** NtDisplayString(PUNICODE_STRING String). */
+export function NtDisplayString(string: u32): u32 {
+  // Capture the UNICODE_STRING (Length, MaximumLength, Buffer), then probe its buffer.
+  if ((string & 3) != 0 || !MmIsUserRangeAccessible(string, 8, false)) return STATUS_ACCESS_VIOLATION;
+  const length = <u32>load<u16>(string);
+  const buffer = load<u32>(string, 4);
+  if ((length & 1) != 0) return STATUS_INVALID_PARAMETER;
+  if (length != 0 && ((buffer & 1) != 0 || !MmIsUserRangeAccessible(buffer, length, false))) return STATUS_ACCESS_VIOLATION;
+  PsLogBeginForCurrentProcess();
+  for (let i: u32 = 0; i < length; i += 2) {
+    const c = <u32>load<u16>(buffer + i);
+    if (c == 10 || c == 13) continue; // one event per line
+    KeLogCharacter(c < 0x20 ? 0x20 : c);
+  }
+  KeLogEnd();
+  return STATUS_SUCCESS;
+}

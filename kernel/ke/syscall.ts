@@ -1,0 +1,39 @@
+// System services: `int 0x2e` from ring 3 with eax = service number and
+// edx = the caller's arguments (on its stack, after the stub's return address).
+//
+// The argument block is probed and copied into the thread's own buffer
+// (captured once: a second user thread cannot change it under the service),
+// interrupts go back on, the service runs, and its NTSTATUS returns in eax.
+// An unknown number gives STATUS_INVALID_SYSTEM_SERVICE, an unreadable
+// argument block STATUS_ACCESS_VIOLATION; the caller goes on either way.
+
+import { cli, sti } from "./intrinsics";
+import { KTRAP_FRAME } from "./trap";
+import { KeCurrentThread, KTHREAD_SERVICE_ARGS } from "./thread";
+import { KiCallService, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
+import { MmIsUserRangeAccessible } from "../mm/procmm";
+
+export const STATUS_INVALID_SYSTEM_SERVICE: u32 = 0xC000001C;
+const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
+/** Vector of the system service gate (DPL 3). */
+export const KI_SYSTEM_SERVICE_VECTOR: u32 = 0x2E;
+
+/** System calls made so far. */
+export let KeSystemCalls: u32 = 0;
+
+export function KiSystemService(frame: usize): void {
+  const trap = changetype<KTRAP_FRAME>(frame);
+  KeSystemCalls++;
+  const service = trap.Eax;
+  if (service >= KiServiceCount) { trap.Eax = STATUS_INVALID_SYSTEM_SERVICE; return; }
+  const bytes = KiServiceArgumentBytes(service);
+  const args = KeCurrentThread + KTHREAD_SERVICE_ARGS;
+  if (bytes != 0) {
+    if (!MmIsUserRangeAccessible(trap.Edx, bytes, false)) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
+    memory.copy(args, trap.Edx, bytes);
+  }
+  sti();
+  const status = KiCallService(service, args);
+  cli();
+  trap.Eax = status;
+}

@@ -1,0 +1,354 @@
+// Processes and user threads.
+//
+// An EPROCESS owns an address space (mm/procmm.ts) and its threads; it is a
+// dispatcher object, signalled when its last thread ends. The System process
+// (pid 4) owns the kernel threads. User processes come, until the PE loader
+// exists, from "boot modules" the linker carries in the kernel image (flat
+// images built by scripts/userprog.ts, header below). A user thread starts
+// in ring 3 through the interrupt exit path: its kernel stack begins with a
+// KTRAP_FRAME that "returns" to the image's entry point.
+//
+// User image (UIMG) header, at the image base:
+//   +0 magic 'UIMG'  +4 image base  +8 entry  +12 image bytes
+//   +16 first byte of the static data region  +20 its end (committed, zeroed)
+//   +24 stack bytes
+//
+// User layout: image at its base (0x00400000), the wasm data region at
+// 0x01000000, the stack below 0x00300000, the PEB at 0x7FFDF000 and the
+// first thread's TEB at 0x7FFDE000 (NT's classic addresses).
+
+import { boot_modules, trap_exit, cli } from "../ke/intrinsics";
+import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeBugCheckEx, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
+import {
+  KTHREAD, KeCreateThread, KeReadyThread, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
+  ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher,
+} from "../ke/thread";
+import { KeInitializeDispatcherHeader, KeSignalObject, KeDelayExecution, KeWaitForSingleObject, STATUS_SUCCESS } from "../ke/wait";
+import { KiSetKernelStack, KiSetTebSegment, KGDT_R3_CODE, KGDT_R3_DATA, KGDT_R3_TEB, RPL_USER } from "../ke/gdt";
+import {
+  MmCommitUserPages, MmCopyToUser, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace, MmIsUserRangeAccessible,
+  MmKernelDirectory, MmSwitchAddressSpace,
+} from "../mm/procmm";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { InitializeListHead, InsertTailList } from "../rtl/list";
+
+export const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
+export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
+export const STATUS_INVALID_IMAGE_FORMAT: u32 = 0xC000007B;
+export const STATUS_NO_YIELD_PERFORMED: u32 = 0x40000024;
+export const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
+export const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC0000034;
+
+/** NtCurrentProcess() and NtCurrentThread(). */
+export const NtCurrentProcess: u32 = 0xFFFFFFFF;
+export const NtCurrentThread: u32 = 0xFFFFFFFE;
+
+const UIMG_MAGIC: u32 = 0x474D4955; // 'UIMG'
+const USER_STACK_TOP: usize = 0x00300000;
+const USER_STACK_GUARD: u32 = 8192;
+export const PEB_ADDRESS: usize = 0x7FFDF000;
+export const TEB_ADDRESS: usize = 0x7FFDE000;
+
+/**
+ * EPROCESS (ours): the dispatcher header first (a process is waitable).
+ */
+@unmanaged export class EPROCESS {
+  Type: u32;
+  SignalState: i32;
+  WaitListFlink: usize;
+  WaitListBlink: usize;
+  // +16
+  DirectoryTableBase: u32;
+  ThreadListFlink: usize;
+  ThreadListBlink: usize;
+  ActiveThreads: u32;
+  // +32
+  ExitStatus: u32;
+  UniqueProcessId: u32;
+  Peb: usize;
+  Flags: u32;          // PS_PROCESS_FLAGS_*
+  // +48
+  SessionId: u32;
+  BasePriority: u32;
+  References: u32;
+  ImageFileName0: u64; // 16 bytes of NUL-padded ASCII, as EPROCESS.ImageFileName
+  ImageFileName1: u64;
+}
+const EPROCESS_SIZE: u32 = 76;
+const EPROCESS_THREAD_LIST: u32 = 20;
+const EPROCESS_IMAGE_NAME: u32 = 60;
+export const PS_PROCESS_FLAGS_CRITICAL: u32 = 1;
+const PROCESS_TAG: u32 = 0x636F7250; // 'Proc'
+
+/** The System process: owner of the kernel threads. */
+export let PsInitialSystemProcess: usize = 0;
+let PspNextProcessId: u32 = 8;
+
+/** The running thread's process (the System process for kernel threads). */
+export function PsGetCurrentProcess(): usize {
+  const p = changetype<KTHREAD>(KeCurrentThread).Process;
+  return p != 0 ? p : PsInitialSystemProcess;
+}
+
+/** Every switch: the new thread's address space, kernel stack for ring 3 traps, and TEB segment. */
+function PspSwapContext(thread: usize): void {
+  const t = changetype<KTHREAD>(thread);
+  MmSwitchAddressSpace(t.Process != 0 ? changetype<EPROCESS>(t.Process).DirectoryTableBase : MmKernelDirectory);
+  KiSetKernelStack(t.InitialStack);
+  if (t.Teb != 0) KiSetTebSegment(t.Teb);
+}
+
+function PspAllocateProcess(name: usize, nameLength: u32): usize {
+  const process = ExAllocatePoolWithTag(NonPagedPool, EPROCESS_SIZE, PROCESS_TAG);
+  if (process == 0) return 0;
+  KeInitializeDispatcherHeader(process, ProcessObject);
+  InitializeListHead(process + EPROCESS_THREAD_LIST);
+  const p = changetype<EPROCESS>(process);
+  p.BasePriority = 8;
+  p.References = 1;
+  for (let i: u32 = 0; i < nameLength && i < 15; i++) store<u8>(process + EPROCESS_IMAGE_NAME + i, load<u8>(name + i));
+  return process;
+}
+
+/** Phase 1: the System process (pid 4) and the switch hook. */
+export function PsInitializeSystem(): void {
+  const name = memory.data<u8>([0x53, 0x79, 0x73, 0x74, 0x65, 0x6D]); // "System"
+  PsInitialSystemProcess = PspAllocateProcess(name, 6);
+  const p = changetype<EPROCESS>(PsInitialSystemProcess);
+  p.UniqueProcessId = 4;
+  p.DirectoryTableBase = MmKernelDirectory;
+  KeSetSwapHook(PspSwapContext);
+  KeLogBegin("ps");
+  KeLogString("System process (pid 4)");
+  KeLogEnd();
+}
+
+// ---- boot modules ----
+
+/** Boot modules the linker put in the image. */
+export function PsBootModuleCount(): u32 { return load<u32>(boot_modules()); }
+
+/**
+ * Creates a user process from the boot module at table `entry` with one
+ * thread, ready to run. Returns the process, or 0 (logged) on failure.
+ */
+function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
+  const priority: u32 = 8;
+  const name = nameAddress;
+  const image = <usize>load<u32>(entry, 4);
+  const size = load<u32>(entry, 8);
+  if (size < 28 || load<u32>(image) != UIMG_MAGIC || load<u32>(image, 12) != size) { PspLogFailure(name, STATUS_INVALID_IMAGE_FORMAT); return 0; }
+  const base = <usize>load<u32>(image, 4), start = <usize>load<u32>(image, 8);
+  const dataFirst = <usize>load<u32>(image, 16), dataEnd = <usize>load<u32>(image, 20);
+  let stackBytes = load<u32>(image, 24);
+  if (stackBytes < 65536) stackBytes = 65536;
+  let nameLength: u32 = 0;
+  while (nameLength < 15 && load<u8>(nameAddress + nameLength) != 0 && load<u8>(nameAddress + nameLength) != 0x2E) nameLength++;
+  const process = PspAllocateProcess(nameAddress, nameLength);
+  if (process == 0) { PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES); return 0; }
+  const p = changetype<EPROCESS>(process);
+  p.UniqueProcessId = PspNextProcessId;
+  PspNextProcessId += 4;
+  const pd = MmCreateProcessAddressSpace();
+  p.DirectoryTableBase = pd;
+  const stackBottom = USER_STACK_TOP - stackBytes;
+  let ok = pd != 0
+    && MmCommitUserPages(pd, base, size, true) && MmCopyToUser(pd, base, image, size)
+    && (dataEnd <= dataFirst || MmCommitUserPages(pd, dataFirst, <u32>(dataEnd - dataFirst), true))
+    && MmCommitUserPages(pd, stackBottom, stackBytes, true)
+    && MmCommitUserPages(pd, PEB_ADDRESS, 4096, true)
+    && MmCommitUserPages(pd, TEB_ADDRESS, 4096, true);
+  if (!ok) {
+    if (pd != 0) MmDeleteProcessAddressSpace(pd);
+    ExFreePoolWithTag(process, PROCESS_TAG);
+    PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES);
+    return 0;
+  }
+  // PEB: +0x08 ImageBaseAddress. TEB: NT_TIB (ExceptionList, StackBase, StackLimit), Self, ClientId, PEB.
+  const block = memory.data(64, 4);
+  memory.fill(block, 0, 64);
+  store<u32>(block, <u32>base, 0x08);
+  MmCopyToUser(pd, PEB_ADDRESS, block, 16);
+  p.Peb = PEB_ADDRESS;
+  const thread = KeCreateThread(process, changetype<(c: usize) => void>(0), 0, priority);
+  if (thread == 0) { MmDeleteProcessAddressSpace(pd); ExFreePoolWithTag(process, PROCESS_TAG); PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES); return 0; }
+  const t = changetype<KTHREAD>(thread);
+  memory.fill(block, 0, 64);
+  store<u32>(block, 0xFFFFFFFF, 0x00);                     // ExceptionList: none
+  store<u32>(block, <u32>USER_STACK_TOP, 0x04);            // StackBase
+  store<u32>(block, <u32>(stackBottom + USER_STACK_GUARD), 0x08); // StackLimit (the wasm prologues' check)
+  store<u32>(block, <u32>TEB_ADDRESS, 0x18);               // Self
+  store<u32>(block, p.UniqueProcessId, 0x20);              // ClientId.UniqueProcess
+  store<u32>(block, t.UniqueThread, 0x24);                 // ClientId.UniqueThread
+  store<u32>(block, <u32>PEB_ADDRESS, 0x30);               // ProcessEnvironmentBlock
+  MmCopyToUser(pd, TEB_ADDRESS, block, 0x34);
+  t.Teb = TEB_ADDRESS;
+  PspStartUserThread(thread, start, USER_STACK_TOP - 16);
+  InsertTailList(process + EPROCESS_THREAD_LIST, thread + KTHREAD_THREAD_LINKS);
+  p.ActiveThreads = 1;
+  KeLogBegin("ps");
+  KeLogString("process ");
+  KeLogDecimal(p.UniqueProcessId);
+  KeLogString(" (");
+  KeLogAsciiName(process);
+  KeLogString(") created: image at ");
+  KeLogHex(<u32>base);
+  KeLogString(", entry ");
+  KeLogHex(<u32>start);
+  KeLogEnd();
+  KeReadyThread(thread);
+  return process;
+}
+
+function KeLogAsciiName(process: usize): void { KeLogAsciiz(process + EPROCESS_IMAGE_NAME, 16); }
+
+function PspLogFailure(name: usize, status: u32): void {
+  KeLogBegin("ps");
+  KeLogString("cannot start ");
+  KeLogAsciiz(name, 32);
+  KeLogString(": status ");
+  KeLogHex(status);
+  KeLogEnd();
+}
+
+/**
+ * Builds a user thread's first kernel stack: a KTRAP_FRAME for ring 3 at the
+ * top, and swap_context's frame below it returning into the interrupt exit.
+ */
+function PspStartUserThread(thread: usize, entry: usize, userStack: usize): void {
+  const t = changetype<KTHREAD>(thread);
+  const frame = t.InitialStack - 76;
+  memory.fill(frame, 0, 76);
+  store<u32>(frame, 0, 0);                              // gs
+  store<u32>(frame, KGDT_R3_TEB | RPL_USER, 4);         // fs: the TEB
+  store<u32>(frame, KGDT_R3_DATA | RPL_USER, 8);        // es
+  store<u32>(frame, KGDT_R3_DATA | RPL_USER, 12);       // ds
+  store<u32>(frame, <u32>entry, 56);                    // eip
+  store<u32>(frame, KGDT_R3_CODE | RPL_USER, 60);       // cs
+  store<u32>(frame, 0x202, 64);                         // eflags: IF
+  store<u32>(frame, <u32>userStack, 68);                // esp
+  store<u32>(frame, KGDT_R3_DATA | RPL_USER, 72);       // ss
+  t.TrapFrame = frame;
+  const sp = frame - 32;
+  memory.fill(sp, 0, 32);
+  store<usize>(sp, trap_exit(), 16);
+  t.SavedEsp = sp;
+}
+
+// ---- ending threads and processes ----
+
+/** Ends the current thread; the last thread of a process ends the process. Never returns. */
+export function PspExitThread(status: u32): void {
+  const thread = KeCurrentThread;
+  const process = changetype<KTHREAD>(thread).Process;
+  if (process != 0) {
+    const p = changetype<EPROCESS>(process);
+    const f = KiLockDispatcher();
+    p.ActiveThreads--;
+    const last = p.ActiveThreads == 0;
+    KiUnlockDispatcher(f);
+    if (last) PspProcessEnded(process, status);
+  }
+  KeTerminateThread(status);
+}
+
+function PspProcessEnded(process: usize, status: u32): void {
+  const p = changetype<EPROCESS>(process);
+  if (p.ExitStatus == 0 || p.ExitStatus == 0x103) p.ExitStatus = status;
+  KeLogBegin("ps");
+  KeLogString("process ");
+  KeLogDecimal(p.UniqueProcessId);
+  KeLogString(" (");
+  KeLogAsciiName(process);
+  KeLogString(") exited with status ");
+  KeLogHex(p.ExitStatus);
+  KeLogEnd();
+  if ((p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0) KeBugCheckEx(CRITICAL_PROCESS_DIED, <u32>process, 0, 0, 0);
+  // Off its address space for good, then free it (the kernel half is all this thread needs).
+  cli();
+  changetype<KTHREAD>(KeCurrentThread).Teb = 0;
+  MmSwitchAddressSpace(MmKernelDirectory);
+  const pd = p.DirectoryTableBase;
+  p.DirectoryTableBase = MmKernelDirectory;
+  MmDeleteProcessAddressSpace(pd);
+  KeSignalObject(process);
+}
+
+/** A user-mode exception nobody handles: log it and end the process with its status. */
+export function PspUnhandledUserException(status: u32, eip: u32, address: u32, what: string): void {
+  const process = PsGetCurrentProcess();
+  const p = changetype<EPROCESS>(process);
+  KeLogBegin("ps");
+  KeLogString("process ");
+  KeLogDecimal(p.UniqueProcessId);
+  KeLogString(" (");
+  KeLogAsciiName(process);
+  KeLogString("): unhandled exception ");
+  KeLogHex(status);
+  KeLogString(" (");
+  KeLogString(what);
+  KeLogString(") at ");
+  KeLogHex(eip);
+  if (status == STATUS_ACCESS_VIOLATION) { KeLogString(", address "); KeLogHex(address); }
+  KeLogEnd();
+  p.ExitStatus = status;
+  PspExitThread(status);
+}
+
+// ---- services ----
+
+/** NtTerminateProcess(ProcessHandle, ExitStatus): the current process (-1) for now. */
+export function NtTerminateProcess(handle: u32, status: u32): u32 {
+  if (handle != NtCurrentProcess) return STATUS_INVALID_HANDLE;
+  const process = PsGetCurrentProcess();
+  if (process == PsInitialSystemProcess) return STATUS_INVALID_HANDLE;
+  changetype<EPROCESS>(process).ExitStatus = status;
+  PspExitThread(status);
+  return STATUS_SUCCESS;
+}
+
+/** NtTerminateThread(ThreadHandle, ExitStatus): the current thread (-2, or 0) for now. */
+export function NtTerminateThread(handle: u32, status: u32): u32 {
+  if (handle != NtCurrentThread && handle != 0) return STATUS_INVALID_HANDLE;
+  PspExitThread(status);
+  return STATUS_SUCCESS;
+}
+
+/** NtDelayExecution(Alertable, DelayInterval): sleeps; the interval is captured from user memory. */
+export function NtDelayExecution(alertable: u32, interval: u32): u32 {
+  if ((interval & 3) != 0 || !MmIsUserRangeAccessible(interval, 8, false)) return STATUS_ACCESS_VIOLATION;
+  return KeDelayExecution(load<i64>(interval));
+}
+
+/** NtYieldExecution(): STATUS_NO_YIELD_PERFORMED when no other thread was ready. */
+export function NtYieldExecution(): u32 {
+  return KeYieldExecution() ? STATUS_SUCCESS : STATUS_NO_YIELD_PERFORMED;
+}
+
+/**
+ * Starts every boot module as a user process (until smss comes from the disk,
+ * these are the user processes) and waits for all of them to end.
+ */
+export function PsRunBootModules(): void {
+  const count = PsBootModuleCount();
+  if (count == 0) return;
+  const table = boot_modules();
+  const processes = memory.data(64 * 4, 4);
+  let started: u32 = 0;
+  for (let i: u32 = 0; i < count && started < 64; i++) {
+    const name = <usize>load<u32>(table + 4 + i * 12);
+    const process = PspCreateFromEntry(table + 4 + i * 12, name);
+    if (process != 0) { store<usize>(processes + started * 4, process); started++; }
+  }
+  for (let i: u32 = 0; i < started; i++) KeWaitForSingleObject(load<usize>(processes + i * 4), 0);
+  KeLogBegin("ps");
+  KeLogString("boot processes ended: ");
+  KeLogDecimal(started);
+  KeLogEnd();
+}
+
+/** The current process's image name as a log component (for NtDisplayString). */
+export function PsLogBeginForCurrentProcess(): void {
+  KeLogBeginAsciiz(PsGetCurrentProcess() + EPROCESS_IMAGE_NAME);
+}
