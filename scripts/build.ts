@@ -13,6 +13,7 @@ import { compileAssemblyScript } from './asc.ts';
 import { compileModule } from './wasm2x86/index.ts';
 import { linkKernel, KERNEL_BASE } from './wasm2x86/link.ts';
 import { formatInsn } from './wasm2x86/emit.ts';
+import { writeSysent } from './services.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILD = join(ROOT, 'build');
@@ -33,12 +34,22 @@ export interface BuildResult {
   listing?: string;
 }
 
-export async function buildKernel(opts: { dump?: boolean; log?: (s: string) => void } = {}): Promise<BuildResult> {
+export interface BuildOptions {
+  dump?: boolean;
+  log?: (s: string) => void;
+  /** Files the kernel carries (boot modules): user programs it starts in phase 1 (see kernel/ps/psmain.ts). */
+  bootModules?: Array<{ name: string; bytes: Uint8Array }>;
+  /** Write build/ntoskrnl.bin and friends (default true; false for test variants). */
+  write?: boolean;
+}
+
+export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult> {
   const log = opts.log ?? (() => {});
   const times: Record<string, number> = {};
   let t = performance.now();
   const step = (name: string) => { const now = performance.now(); times[name] = now - t; t = now; log(`build: ${name} ${(times[name] / 1000).toFixed(2)} s`); };
 
+  if (writeSysent()) log('build: regenerated kernel/ke/sysent.ts from scripts/services.ts');
   const { wasm, wat } = await compileAssemblyScript(join(ROOT, 'kernel/main.ts'), [
     '--use', 'abort=kernel/ke/bugcheck/KiAbort',
     '--memoryBase', String(KERNEL_MEMORY_BASE),
@@ -53,8 +64,9 @@ export async function buildKernel(opts: { dump?: boolean; log?: (s: string) => v
     dump: opts.dump,
   });
   step('wasm2x86 translate');
-  const linked = linkKernel(compiled, { entryExport: 'KiSystemStartup', stackLimitSymbol: '__stack_limit' });
+  const linked = linkKernel(compiled, { entryExport: 'KiSystemStartup', stackLimitSymbol: '__stack_limit', bootModules: opts.bootModules });
   step('assemble + link');
+  if (opts.write === false) return { kernelWasm: wasm, kernelImage: linked.image, times };
 
   mkdirSync(BUILD, { recursive: true });
   writeFileSync(join(BUILD, 'kernel.wasm'), wasm);

@@ -1,0 +1,43 @@
+// What the ring-3 test programs use: native services (imports from "ntdll",
+// linked to int 0x2e stubs by scripts/userprog.ts), a raw service call, and
+// output through NtDisplayString (a log line named after the process).
+
+@external("ntdll", "NtDisplayString") export declare function NtDisplayString(string: usize): u32;
+@external("ntdll", "NtTerminateProcess") export declare function NtTerminateProcess(process: u32, status: u32): u32;
+@external("ntdll", "NtTerminateThread") export declare function NtTerminateThread(thread: u32, status: u32): u32;
+@external("ntdll", "NtDelayExecution") export declare function NtDelayExecution(alertable: u32, interval: usize): u32;
+@external("ntdll", "NtYieldExecution") export declare function NtYieldExecution(): u32;
+@external("ntdll", "NtQuerySystemTime") export declare function NtQuerySystemTime(time: usize): u32;
+@external("ntdll", "NtQueryPerformanceCounter") export declare function NtQueryPerformanceCounter(counter: usize, frequency: usize): u32;
+/** int 0x2e with any service number and argument pointer. */
+@external("test", "syscall") export declare function syscall(service: u32, args: usize): u32;
+
+const line = memory.data(256, 4);
+const ustr = memory.data(8, 4);
+let length: u32 = 0;
+
+export function put(s: string): void {
+  for (let i = 0; i < s.length && length < 126; i++) { store<u16>(line + (length << 1), <u16>s.charCodeAt(i)); length++; }
+}
+export function putHex(v: u32): void {
+  put("0x");
+  for (let i = 28; i >= 0; i -= 4) {
+    const d = (v >>> <u32>i) & 15;
+    store<u16>(line + (length << 1), <u16>(d < 10 ? 48 + d : 55 + d));
+    length++;
+  }
+}
+export function putDec(v: u32): void {
+  if (v >= 10) putDec(v / 10);
+  store<u16>(line + (length << 1), <u16>(48 + v % 10));
+  length++;
+}
+/** Sends the line built with put*: one NtDisplayString. */
+export function flush(): u32 {
+  store<u16>(ustr, <u16>(length << 1));
+  store<u16>(ustr, 256, 2);
+  store<u32>(ustr, <u32>line, 4);
+  length = 0;
+  return NtDisplayString(ustr);
+}
+export function say(s: string): void { put(s); flush(); }

@@ -1,0 +1,77 @@
+// Ring 3: user processes (boot modules built by scripts/userprog.ts) call
+// native services through int 0x2e, get statuses back for hostile input, and
+// end with the right NTSTATUS when they fault; the kernel keeps running.
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildKernel, ROOT } from '../../scripts/build.ts';
+import { buildUserProgram } from '../../scripts/userprog.ts';
+import { sysentSource, SYSENT_PATH } from '../../scripts/services.ts';
+import { boot } from '../../emulator/node/boot.ts';
+
+const program = (name: string) => buildUserProgram(join(ROOT, 'test/boot/programs', `${name}.ts`));
+const msg = (lines: string[]) => lines.map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ''));
+
+async function run(modules: Array<[string, string]>, timeoutMs = 20000) {
+  const bootModules = await Promise.all(modules.map(async ([name, src]) => ({ name, bytes: await program(src) })));
+  const { kernelImage } = await buildKernel({ bootModules, write: false });
+  const r = await boot({ kernel: kernelImage, until: 'ke: idle loop', timeoutMs });
+  expect(r.stop).toBeUndefined();
+  expect(r.reached).toBe(true);
+  return msg(r.lines);
+}
+
+describe('user mode', () => {
+  it('the service table in the kernel matches the service list', () => {
+    expect(readFileSync(SYSENT_PATH, 'utf8')).toBe(sysentSource());
+  });
+
+  it('services answer, and hostile pointers or numbers get a status back', async () => {
+    const lines = await run([['svctest.exe', 'services']]);
+    const out = lines.filter((l) => l.startsWith('svctest: ')).map((l) => l.slice(9));
+    expect(out).toEqual([
+      'hello from ring 3',
+      'delay 0x00000000',
+      'slept at least 30 ms 0x00000001',
+      'counter 0x00000000',
+      'frequency 0x000F4240',
+      expect.stringMatching(/^yield 0x(00000000|40000024)$/),
+      'kernel pointer 0xC0000005',
+      'unmapped pointer 0xC0000005',
+      'misaligned pointer 0xC0000005',
+      'time into kernel 0xC0000005',
+      'unknown service 0xC000001C',
+      'bad argument block 0xC0000005',
+      'status after all that 0xC0000005',
+    ]);
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: process \d+ \(svctest\) exited with status 0x00000000$/));
+  }, 60000);
+
+  it('privileged instructions and bad accesses end the process with their NTSTATUS; the kernel goes on', async () => {
+    const lines = await run([
+      ['cli.exe', 'cli'], ['hlt.exe', 'hlt'], ['outport.exe', 'outport'], ['nullread.exe', 'nullread'], ['kwrite.exe', 'kwrite'],
+    ]);
+    const exit = (name: string) => lines.find((l) => l.includes(`(${name}) exited`));
+    for (const n of ['cli', 'hlt', 'outport']) {
+      expect(exit(n)).toMatch(/exited with status 0xC0000096$/);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^ps: process \\d+ \\(${n}\\): unhandled exception 0xC0000096 \\(general protection\\) at 0x004`)));
+      expect(lines).not.toContain(`${n}: still running after ${n === 'outport' ? 'out' : n}`);
+    }
+    expect(exit('nullread')).toMatch(/exited with status 0xC0000005$/);
+    expect(lines).toContainEqual(expect.stringMatching(/\(nullread\): unhandled exception 0xC0000005 \(page fault\) at 0x004[0-9A-F]{5}, address 0x00000000$/));
+    expect(exit('kwrite')).toMatch(/exited with status 0xC0000005$/);
+    expect(lines).toContainEqual(expect.stringMatching(/\(kwrite\): unhandled exception 0xC0000005 \(page fault\) at 0x004[0-9A-F]{5}, address 0x80100000$/));
+    expect(lines).not.toContain('kwrite: wrote kernel memory');
+    expect(lines).toContain('ps: boot processes ended: 5');
+  }, 60000);
+
+  it('two CPU-bound ring-3 processes both make progress (preemption)', async () => {
+    const lines = await run([['spina.exe', 'spin'], ['spinb.exe', 'spin']], 60000);
+    const order = lines.filter((l) => /^spin[ab]: (round|done)/.test(l)).map((l) => l.slice(0, 5));
+    expect(order.filter((n) => n === 'spina')).toHaveLength(5);
+    expect(order.filter((n) => n === 'spinb')).toHaveLength(5);
+    // Interleaved: b reports before a is done, and a before b is done.
+    expect(order.indexOf('spinb')).toBeLessThan(order.lastIndexOf('spina'));
+    expect(order.indexOf('spina')).toBeLessThan(order.lastIndexOf('spinb'));
+  }, 90000);
+});
