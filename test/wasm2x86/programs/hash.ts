@@ -1,14 +1,9 @@
 // FNV-1a (32 and 64 bit) and a 64-bit mixing hash: i64 multiply, shifts, rotates.
 import { line, exit, mark, puts, putU64, putc } from './io';
+import { fnv1a32 } from './kernels';
 
 const N = 8192;
 const buf = memory.data(N);
-
-export function fnv1a32(p: usize, n: u32): u32 {
-  let h: u32 = 0x811C9DC5;
-  for (let i: u32 = 0; i < n; i++) { h ^= load<u8>(p + i); h *= 0x01000193; }
-  return h;
-}
 
 export function fnv1a64(p: usize, n: u32): u64 {
   let h: u64 = 0xCBF29CE484222325;

@@ -1,20 +1,9 @@
 // Insertion sort of pseudo-random signed integers, and a sum check.
 import { line, exit, mark, puts } from './io';
+import { insertionSort } from './kernels';
 
 const N = 600;
 const a = memory.data(N * 4);
-
-export function insertionSort(p: usize, n: i32): void {
-  for (let i = 1; i < n; i++) {
-    const v = load<i32>(p + (<usize>i << 2));
-    let j = i - 1;
-    while (j >= 0 && load<i32>(p + (<usize>j << 2)) > v) {
-      store<i32>(p + (<usize>(j + 1) << 2), load<i32>(p + (<usize>j << 2)));
-      j--;
-    }
-    store<i32>(p + (<usize>(j + 1) << 2), v);
-  }
-}
 
 export function main(magic: u32, info: usize): void {
   let x: u32 = 7;
