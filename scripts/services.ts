@@ -23,6 +23,8 @@ export const SERVICES: Service[] = [
   { name: 'NtDisplayString', args: 1, file: 'ex/display' },
   { name: 'NtQuerySystemTime', args: 1, file: 'ex/time' },
   { name: 'NtQueryPerformanceCounter', args: 2, file: 'ex/time' },
+  { name: 'NtQueryInformationProcess', args: 5, file: 'ps/psquery' },
+  { name: 'NtSetInformationProcess', args: 4, file: 'ps/psquery' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

@@ -5,12 +5,13 @@
 import { NtTerminateProcess, NtTerminateThread, NtDelayExecution, NtYieldExecution } from "../ps/psmain";
 import { NtDisplayString } from "../ex/display";
 import { NtQuerySystemTime, NtQueryPerformanceCounter } from "../ex/time";
+import { NtQueryInformationProcess, NtSetInformationProcess } from "../ps/psquery";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 7;
+export const KiServiceCount: u32 = 9;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 8, 8, 0, 4, 4, 8];
+const KiArgumentBytes: StaticArray<u8> = [8, 8, 8, 0, 4, 4, 8, 20, 16];
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>KiArgumentBytes[service]; }
 
 /** Calls service `service` with the captured arguments at `args`. */
@@ -23,6 +24,8 @@ export function KiCallService(service: u32, args: usize): u32 {
     case 4: return NtDisplayString(load<u32>(args));
     case 5: return NtQuerySystemTime(load<u32>(args));
     case 6: return NtQueryPerformanceCounter(load<u32>(args), load<u32>(args, 4));
+    case 7: return NtQueryInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 8: return NtSetInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
   }
   return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE
 }

@@ -65,6 +65,27 @@ describe('user mode', () => {
     expect(lines).toContain('ps: boot processes ended: 5');
   }, 60000);
 
+  it('a critical process that ends stops the system with 0xEF; cleared, it ends cleanly', async () => {
+    const lines = await run([['uncritical.exe', 'uncritical']]);
+    const out = lines.filter((l) => l.startsWith('uncritical: ')).map((l) => l.slice(12));
+    expect(out).toEqual([
+      'clear critical 0x00000000',
+      'query 0x00000000 length 24',
+      expect.stringMatching(/^exit status 0x00000103 peb 0x7FFDF000 pid \d+$/),
+      'wrong length 0xC0000004',
+      'bad class 0xC0000003',
+      'bad handle 0xC0000008',
+    ]);
+    expect(lines).toContainEqual(expect.stringMatching(/\(uncritical\) exited with status 0x00000000$/));
+    const bootModules = [{ name: 'critical.exe', bytes: await program('critical') }];
+    const { kernelImage } = await buildKernel({ bootModules, write: false });
+    const r = await boot({ kernel: kernelImage, timeoutMs: 20000 });
+    expect(r.stop?.code).toBe(0xEF);
+    expect(r.log).toContain('CRITICAL_PROCESS_DIED');
+    expect(msg(r.lines)).toContain('critical: set critical 0x00000000');
+    expect(r.log).toMatch(/process \d+ \(critical\) exited with status 0x00000000/);
+  }, 60000);
+
   it('two CPU-bound ring-3 processes both make progress (preemption)', async () => {
     const lines = await run([['spina.exe', 'spin'], ['spinb.exe', 'spin']], 60000);
     const order = lines.filter((l) => /^spin[ab]: (round|done)/.test(l)).map((l) => l.slice(0, 5));

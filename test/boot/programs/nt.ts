@@ -41,3 +41,5 @@ export function flush(): u32 {
   return NtDisplayString(ustr);
 }
 export function say(s: string): void { put(s); flush(); }
+@external("ntdll", "NtQueryInformationProcess") export declare function NtQueryInformationProcess(process: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32;
+@external("ntdll", "NtSetInformationProcess") export declare function NtSetInformationProcess(process: u32, infoClass: u32, buffer: usize, length: u32): u32;

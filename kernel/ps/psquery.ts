@@ -1,0 +1,96 @@
+// NtQueryInformationProcess / NtSetInformationProcess: the information
+// classes smss and the tests use. Buffers are user memory: probed, and
+// written only after the length is checked.
+//
+//   ProcessBasicInformation (0)      PROCESS_BASIC_INFORMATION, 24 bytes:
+//       ExitStatus, PebBaseAddress, AffinityMask, BasePriority,
+//       UniqueProcessId, InheritedFromUniqueProcessId
+//   ProcessBasePriority (5)          set: a KPRIORITY (1-31)
+//   ProcessSessionInformation (24)   ULONG SessionId (query and set)
+//   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF)
+
+import { EPROCESS, NtCurrentProcess, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE } from "./psmain";
+import { MmIsUserRangeAccessible } from "../mm/procmm";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+
+const STATUS_SUCCESS: u32 = 0;
+const STATUS_INFO_LENGTH_MISMATCH: u32 = 0xC0000004;
+const STATUS_INVALID_INFO_CLASS: u32 = 0xC0000003;
+const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
+const STATUS_PENDING: u32 = 0x103;
+
+export const ProcessBasicInformation: u32 = 0;
+export const ProcessBasePriority: u32 = 5;
+export const ProcessSessionInformation: u32 = 24;
+export const ProcessBreakOnTermination: u32 = 29;
+
+/** The process a handle names (the current one, -1, until the object manager hands out process handles). */
+function PspProcessFromHandle(handle: u32): usize {
+  if (handle == NtCurrentProcess) return PsGetCurrentProcess();
+  return 0;
+}
+
+/** Exactly `want` bytes expected; the buffer must be writable (or readable) user memory. */
+function PspCheckBuffer(buffer: u32, length: u32, want: u32, write: bool): u32 {
+  if (length != want) return STATUS_INFO_LENGTH_MISMATCH;
+  if ((buffer & 3) != 0 || !MmIsUserRangeAccessible(buffer, length, write)) return STATUS_ACCESS_VIOLATION;
+  return STATUS_SUCCESS;
+}
+
+export function NtQueryInformationProcess(handle: u32, infoClass: u32, buffer: u32, length: u32, returnLength: u32): u32 {
+  const process = PspProcessFromHandle(handle);
+  if (process == 0) return STATUS_INVALID_HANDLE;
+  const p = changetype<EPROCESS>(process);
+  if (returnLength != 0 && ((returnLength & 3) != 0 || !MmIsUserRangeAccessible(returnLength, 4, true))) return STATUS_ACCESS_VIOLATION;
+  let size: u32 = 0;
+  switch (infoClass) {
+    case ProcessBasicInformation: size = 24; break;
+    case ProcessSessionInformation: case ProcessBreakOnTermination: size = 4; break;
+    default: return STATUS_INVALID_INFO_CLASS;
+  }
+  const check = PspCheckBuffer(buffer, length, size, true);
+  if (check != STATUS_SUCCESS) return check;
+  switch (infoClass) {
+    case ProcessBasicInformation:
+      store<u32>(buffer, p.ActiveThreads != 0 ? STATUS_PENDING : p.ExitStatus);
+      store<u32>(buffer, <u32>p.Peb, 4);
+      store<u32>(buffer, 1, 8);               // one processor
+      store<u32>(buffer, p.BasePriority, 12);
+      store<u32>(buffer, p.UniqueProcessId, 16);
+      store<u32>(buffer, 0, 20);               // parent: none yet (boot processes)
+      break;
+    case ProcessSessionInformation: store<u32>(buffer, p.SessionId); break;
+    case ProcessBreakOnTermination: store<u32>(buffer, (p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0 ? 1 : 0); break;
+  }
+  if (returnLength != 0) store<u32>(returnLength, size);
+  return STATUS_SUCCESS;
+}
+
+export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32, length: u32): u32 {
+  const process = PspProcessFromHandle(handle);
+  if (process == 0) return STATUS_INVALID_HANDLE;
+  const p = changetype<EPROCESS>(process);
+  switch (infoClass) {
+    case ProcessBasePriority: case ProcessSessionInformation: case ProcessBreakOnTermination: break;
+    default: return STATUS_INVALID_INFO_CLASS;
+  }
+  const check = PspCheckBuffer(buffer, length, 4, false);
+  if (check != STATUS_SUCCESS) return check;
+  const value = load<u32>(buffer);
+  switch (infoClass) {
+    case ProcessBasePriority:
+      if (value == 0 || value > 31) return STATUS_INVALID_PARAMETER;
+      p.BasePriority = value;
+      break;
+    case ProcessSessionInformation: p.SessionId = value; break;
+    case ProcessBreakOnTermination:
+      if (value != 0) p.Flags |= PS_PROCESS_FLAGS_CRITICAL; else p.Flags &= ~PS_PROCESS_FLAGS_CRITICAL;
+      KeLogBegin("ps");
+      KeLogString("process ");
+      KeLogDecimal(p.UniqueProcessId);
+      KeLogString(value != 0 ? " is critical: its end stops the system" : " is no longer critical");
+      KeLogEnd();
+      break;
+  }
+  return STATUS_SUCCESS;
+}

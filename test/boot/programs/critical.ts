@@ -1,0 +1,9 @@
+// A process that makes itself critical (ProcessBreakOnTermination) and then
+// ends: the system must stop with CRITICAL_PROCESS_DIED.
+import { NtQueryInformationProcess, NtSetInformationProcess, say, put, putHex, flush } from "./nt";
+const value = memory.data(8, 4);
+export function main(): void {
+  store<u32>(value, 1);
+  put("set critical "); putHex(NtSetInformationProcess(0xFFFFFFFF, 29, value, 4)); flush();
+  say("ending while critical");
+}
