@@ -188,6 +188,8 @@ function alu32(sel: Sel, name: string, op: string): void {
   let b = vs.pop(); let a = vs.pop();
   if (a.k === 'const' && b.k === 'const') { vs.push({ k: 'const', w: 'i32', lo: foldI32(name, a.lo, b.lo)!, hi: 0 }); return; }
   if (name === 'i32.add' && tryAddEA(sel, a, b)) return;
+  // x - C is x + (-C): static data addresses (negative i32 with a high memoryBase) fold into [reg+disp].
+  if (name === 'i32.sub' && b.k === 'const' && tryAddEA(sel, a, { k: 'const', w: 'i32', lo: (-b.lo) | 0, hi: 0 })) return;
   const commutative = op !== 'sub';
   const ownsReg = (v: V) => v.k === 'reg';
   if (commutative && (a.k === 'const' || (!ownsReg(a) && ownsReg(b)))) { const t = a; a = b; b = t; }
@@ -250,8 +252,9 @@ function shift32(sel: Sel, name: string, op: string): void {
     if (c === 0) { vs.push(a); return; }
     if (op === 'shl' && c <= 3) {
       const e = asEA(sel, a);
-      if (e && e.index < 0 && e.base >= 0 && e.disp === 0) {
-        const v: V = { k: 'ea', w: 'i32', base: -1, index: e.base, scale: (1 << c) as 2 | 4 | 8, disp: 0, deps: e.deps };
+      if (e && e.index < 0 && e.base >= 0) {
+        // (x + d) << c == (x << c) + (d << c) modulo 2^32: [x*scale + d*scale]
+        const v: V = { k: 'ea', w: 'i32', base: -1, index: e.base, scale: (1 << c) as 2 | 4 | 8, disp: (e.disp << c) | 0, deps: e.deps };
         const owned = vs.regsOf(a); vs.free(a);
         for (const r of owned) vs.owner[r] = v;
         vs.push(v);

@@ -366,6 +366,19 @@ export class FunctionSelector {
     if (v.k === 'local' && v.idx === idx) { if (tee) vs.push(v); return; }
     vs.invalidateLocal(idx);
     const home = this.frame.homes[idx];
+    if (v.k === 'ea' && home.reg >= 0) {
+      // An address expression goes straight into the local's register: `lea esi,[esi+1]`,
+      // not a scratch register and a move. (lea leaves the flags alone.)
+      const m: any = { k: 'm', s: 4, disp: v.disp };
+      if (v.base >= 0) m.base = v.base;
+      if (v.index >= 0) { m.index = v.index; m.scale = v.scale; }
+      if (v.index < 0 && v.base < 0) this.e('mov', reg(home.reg), imm(v.disp));
+      else if (v.index < 0 && v.disp === 0) { if (v.base !== home.reg) this.e('mov', reg(home.reg), reg(v.base)); }
+      else this.e('lea', reg(home.reg), m);
+      vs.free(v);
+      if (tee) vs.push({ k: 'local', w: 'i32', idx });
+      return;
+    }
     if (v.k === 'flags' || v.k === 'ea') vs.materialize(v);
     if (home.reg >= 0) {
       const s = vs.operand(v);
