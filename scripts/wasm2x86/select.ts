@@ -25,6 +25,11 @@ import {
   type Insn, type Cond,
 } from './x86.ts';
 
+/** Instructions that only write their first operand. */
+const PURE_DEST_OPS = new Set(['mov', 'movzx', 'movsx', 'lea']);
+/** ALU instructions whose first operand is both read and written (two-operand forms). */
+const IN_PLACE_OPS = new Set(['add', 'sub', 'and', 'or', 'xor', 'imul', 'shl', 'shr', 'sar', 'rol', 'ror', 'inc', 'dec', 'neg', 'not']);
+
 export interface Ctl {
   kind: 'block' | 'loop' | 'if' | 'func';
   result: Width | null;
@@ -360,6 +365,34 @@ export class FunctionSelector {
     this.reachable = false;
   }
 
+  /**
+   * `x = x op s` was selected as `mov t, x; op t, s` and would now end with
+   * `mov x, t`: do `op x, s` instead (t dies here; the flags come out the same).
+   */
+  private updateInPlace(t: number, x: number): boolean {
+    const n = this.out.length;
+    if (n < 1 || t === x) return false;
+    const isReg = (o: any, r: number) => o && o.k === 'r' && o.r === r && o.s === 4;
+    // `lea/mov/movzx/movsx t, src` or `imul t, src, imm` then `mov x, t`: write x directly.
+    const last = this.out[n - 1];
+    if (last.ops && isReg(last.ops[0], t) && ((PURE_DEST_OPS.has(last.op) && last.ops.length === 2) || (last.op === 'imul' && last.ops.length === 3))) {
+      const rest = last.ops.slice(1) as any[];
+      if (!rest.some((o) => o.k === 'r' && o.r === t && last.op !== 'imul') || last.op === 'imul') {
+        this.out[n - 1] = { op: last.op, ops: [reg(x), ...rest] };
+        return true;
+      }
+    }
+    if (n < 2) return false;
+    const mov = this.out[n - 2], op = this.out[n - 1];
+    if (mov.op !== 'mov' || !isReg(mov.ops?.[0], t) || !isReg(mov.ops?.[1], x)) return false;
+    if (!IN_PLACE_OPS.has(op.op) || !op.ops || !isReg(op.ops[0], t) || op.ops.length > 2) return false;
+    const src: any = op.ops[1];
+    if (src && ((src.k === 'r' && src.r === t) || (src.k === 'm' && (src.base === t || src.index === t)))) return false;
+    this.out.length = n - 2;
+    this.out.push({ op: op.op, ops: src ? [reg(x), src] : [reg(x)] });
+    return true;
+  }
+
   private setLocal(idx: number, tee: boolean): void {
     const vs = this.vs;
     const v = vs.pop();
@@ -380,6 +413,11 @@ export class FunctionSelector {
       return;
     }
     if (v.k === 'flags' || v.k === 'ea') vs.materialize(v);
+    if (home.reg >= 0 && v.k === 'reg' && this.updateInPlace(v.r, home.reg)) {
+      vs.free(v);
+      if (tee) vs.push({ k: 'local', w: v.w, idx });
+      return;
+    }
     if (home.reg >= 0) {
       const s = vs.operand(v);
       this.e('mov', reg(home.reg), s);
