@@ -39,6 +39,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildKernel, ROOT } from './build.ts';
 import { buildTestProgram } from './testprog.ts';
+import { buildUserProgram } from './userprog.ts';
+import { writeFileSync, unlinkSync } from 'node:fs';
 import { buildGccReference } from './bench/gcc.ts';
 import { assemble } from './wasm2x86/emit.ts';
 import { reg, imm, EAX, ECX, EDX, type Insn, type Operand } from './wasm2x86/x86.ts';
@@ -187,7 +189,39 @@ async function main() {
     console.log(`${kern.label.padEnd(24)} ${String(o).padStart(10)} ${(g === undefined ? 'n/a' : String(g)).padStart(10)}  ${(g ? ratio(o, g) : 'n/a').padStart(5)}   ${per}`);
   }
   if (ratios.length) console.log(`geometric mean ratio: ${Math.exp(ratios.reduce((a, b) => a + Math.log(b), 0) / ratios.length).toFixed(2)}x`);
+  await kernelPaths();
   console.log(`(bench ran ${((performance.now() - tStart) / 1000).toFixed(1)} s)`);
+}
+
+/** A bench user program with ITERATIONS set to `n` (built from a copy next to the source). */
+async function benchProgram(name: string, n: number): Promise<Uint8Array> {
+  const src = join(ROOT, 'scripts/bench/programs', `${name}.ts`);
+  const copy = join(ROOT, 'scripts/bench/programs', `.${name}-${n}.ts`);
+  writeFileSync(copy, readFileSync(src, 'utf8').replace(/const ITERATIONS: u32 = \d+;/, `const ITERATIONS: u32 = ${n};`));
+  try { return await buildUserProgram(copy); } finally { unlinkSync(copy); }
+}
+
+/** Guest instructions of a whole boot with these user programs (the kernel powers off when they end). */
+async function kernelRun(modules: Array<{ name: string; bytes: Uint8Array }>): Promise<number> {
+  const { kernelImage } = await buildKernel({ bootModules: modules, write: false });
+  const r = await boot({ kernel: kernelImage, cmdline: 'poweroff', timeoutMs: 60000 });
+  if (r.exitCode !== 0) fail(`bench: the kernel run did not power off (${r.reason}): ${r.log.slice(-300)}`);
+  return r.instructions;
+}
+
+/** Issue 3's figures: a system call's round trip and a thread switch, in guest instructions. */
+async function kernelPaths(): Promise<void> {
+  console.log('== kernel paths (guest instructions, difference of two whole boots / iterations)');
+  const N = 20000;
+  const [s0, s1] = await Promise.all([0, N].map(async (n) => kernelRun([{ name: 'sysbench.exe', bytes: await benchProgram('syscall', n) }])));
+  const perCall = (s1 - s0) / N;
+  const [y0, y1] = await Promise.all([0, N].map(async (n) => kernelRun([
+    { name: 'yielda.exe', bytes: await benchProgram('yield', n) }, { name: 'yieldb.exe', bytes: await benchProgram('yield', n) },
+  ])));
+  const perYield = (y1 - y0) / (2 * N);
+  console.log(`system call that fails fast (user loop + int 0x2e + capture + dispatch + iret): ${perCall.toFixed(1)} instructions`);
+  console.log(`NtYieldExecution between two processes (system call + thread switch with address space): ${perYield.toFixed(1)} instructions`);
+  console.log(`thread switch alone (yield - fast-failing call): ${(perYield - perCall).toFixed(1)} instructions`);
 }
 
 main().catch((e) => { console.error(`bench: FAILED: ${e.stack ?? e}`); process.exit(1); });
