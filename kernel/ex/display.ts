@@ -2,8 +2,8 @@
 // on the boot screen; here it becomes a log line whose component is the
 // process's image name (`[    1.234567] smss: text`).
 
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeLogCharacter, KeLogEnd } from "../ke/log";
-import { MmIsUserRangeAccessible } from "../mm/procmm";
 import { PsLogBeginForCurrentProcess } from "../ps/psmain";
 
 const STATUS_SUCCESS: u32 = 0;
@@ -13,11 +13,11 @@ const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
 /** NtDisplayString(PUNICODE_STRING String). */
 export function NtDisplayString(string: u32): u32 {
   // Capture the UNICODE_STRING (Length, MaximumLength, Buffer), then probe its buffer.
-  if ((string & 3) != 0 || !MmIsUserRangeAccessible(string, 8, false)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeForRead(string, 8, 4)) return STATUS_ACCESS_VIOLATION;
   const length = <u32>load<u16>(string);
   const buffer = load<u32>(string, 4);
   if ((length & 1) != 0) return STATUS_INVALID_PARAMETER;
-  if (length != 0 && ((buffer & 1) != 0 || !MmIsUserRangeAccessible(buffer, length, false))) return STATUS_ACCESS_VIOLATION;
+  if (length != 0 && (!ProbeForRead(buffer, length, 2))) return STATUS_ACCESS_VIOLATION;
   PsLogBeginForCurrentProcess();
   for (let i: u32 = 0; i < length; i += 2) {
     const c = <u32>load<u16>(buffer + i);

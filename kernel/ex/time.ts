@@ -2,9 +2,9 @@
 // time and the clock) and NtQueryPerformanceCounter (microseconds of uptime,
 // frequency 1 MHz, from the PIT).
 
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeQuerySystemTime } from "../ke/wait";
 import { HalQueryUptime, KUPTIME } from "../hal/pit";
-import { MmIsUserRangeAccessible } from "../mm/procmm";
 
 const STATUS_SUCCESS: u32 = 0;
 const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
@@ -12,15 +12,15 @@ const PERFORMANCE_FREQUENCY: u64 = 1000000;
 
 /** NtQuerySystemTime(PLARGE_INTEGER SystemTime). */
 export function NtQuerySystemTime(time: u32): u32 {
-  if ((time & 3) != 0 || !MmIsUserRangeAccessible(time, 8, true)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeForWrite(time, 8, 4)) return STATUS_ACCESS_VIOLATION;
   store<u64>(time, KeQuerySystemTime());
   return STATUS_SUCCESS;
 }
 
 /** NtQueryPerformanceCounter(PLARGE_INTEGER Counter, PLARGE_INTEGER Frequency optional). */
 export function NtQueryPerformanceCounter(counter: u32, frequency: u32): u32 {
-  if ((counter & 3) != 0 || !MmIsUserRangeAccessible(counter, 8, true)) return STATUS_ACCESS_VIOLATION;
-  if (frequency != 0 && ((frequency & 3) != 0 || !MmIsUserRangeAccessible(frequency, 8, true))) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeForWrite(counter, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (frequency != 0 && (!ProbeForWrite(frequency, 8, 4))) return STATUS_ACCESS_VIOLATION;
   const uptime = memory.data(8, 4);
   HalQueryUptime(uptime);
   const u = changetype<KUPTIME>(uptime);

@@ -12,6 +12,7 @@ import { KTRAP_FRAME } from "./trap";
 import { KeCurrentThread, KTHREAD_SERVICE_ARGS } from "./thread";
 import { KiCallService, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
 import { MmIsUserRangeAccessible } from "../mm/procmm";
+import { KiSetPreviousMode, UserMode } from "./probe";
 
 export const STATUS_INVALID_SYSTEM_SERVICE: u32 = 0xC000001C;
 const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
@@ -32,8 +33,10 @@ export function KiSystemService(frame: usize): void {
     if (!MmIsUserRangeAccessible(trap.Edx, bytes, false)) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
     memory.copy(args, trap.Edx, bytes);
   }
+  const mode = KiSetPreviousMode(UserMode);
   sti();
   const status = KiCallService(service, args);
   cli();
+  KiSetPreviousMode(mode);
   trap.Eax = status;
 }

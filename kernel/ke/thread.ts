@@ -113,10 +113,12 @@ export const KWAIT_BLOCK_SIZE: u32 = 24;
   Teb: usize;
   TrapFrame: usize;
   References: u32;
-  // +136: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
+  // +136
+  PreviousMode: u32;     // KernelMode 0 / UserMode 1 (ke/probe.ts)
+  // +140: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
 }
-export const KTHREAD_SIZE: u32 = 136;
-export const KTHREAD_WAIT_BLOCKS: u32 = 136;
+export const KTHREAD_SIZE: u32 = 140;
+export const KTHREAD_WAIT_BLOCKS: u32 = 140;
 /** After the wait blocks: the arguments of the current system service, copied from the user stack (16 at most). */
 export const KTHREAD_SERVICE_ARGS: u32 = KTHREAD_SIZE + (THREAD_WAIT_OBJECTS + 1) * KWAIT_BLOCK_SIZE;
 const KTHREAD_ALLOCATION: u32 = KTHREAD_SERVICE_ARGS + 64;

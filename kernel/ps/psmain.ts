@@ -17,6 +17,7 @@
 // 0x01000000, the stack below 0x00300000, the PEB at 0x7FFDF000 and the
 // first thread's TEB at 0x7FFDE000 (NT's classic addresses).
 
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { boot_modules, trap_exit, cli } from "../ke/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KeBugCheckEx, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
@@ -317,7 +318,7 @@ export function NtTerminateThread(handle: u32, status: u32): u32 {
 
 /** NtDelayExecution(Alertable, DelayInterval): sleeps; the interval is captured from user memory. */
 export function NtDelayExecution(alertable: u32, interval: u32): u32 {
-  if ((interval & 3) != 0 || !MmIsUserRangeAccessible(interval, 8, false)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeForRead(interval, 8, 4)) return STATUS_ACCESS_VIOLATION;
   return KeDelayExecution(load<i64>(interval));
 }
 

@@ -9,8 +9,8 @@
 //   ProcessSessionInformation (24)   ULONG SessionId (query and set)
 //   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF)
 
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { EPROCESS, NtCurrentProcess, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE } from "./psmain";
-import { MmIsUserRangeAccessible } from "../mm/procmm";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 
 const STATUS_SUCCESS: u32 = 0;
@@ -33,7 +33,7 @@ function PspProcessFromHandle(handle: u32): usize {
 /** Exactly `want` bytes expected; the buffer must be writable (or readable) user memory. */
 function PspCheckBuffer(buffer: u32, length: u32, want: u32, write: bool): u32 {
   if (length != want) return STATUS_INFO_LENGTH_MISMATCH;
-  if ((buffer & 3) != 0 || !MmIsUserRangeAccessible(buffer, length, write)) return STATUS_ACCESS_VIOLATION;
+  if (!(write ? ProbeForWrite(buffer, length, 4) : ProbeForRead(buffer, length, 4))) return STATUS_ACCESS_VIOLATION;
   return STATUS_SUCCESS;
 }
 
@@ -41,7 +41,7 @@ export function NtQueryInformationProcess(handle: u32, infoClass: u32, buffer: u
   const process = PspProcessFromHandle(handle);
   if (process == 0) return STATUS_INVALID_HANDLE;
   const p = changetype<EPROCESS>(process);
-  if (returnLength != 0 && ((returnLength & 3) != 0 || !MmIsUserRangeAccessible(returnLength, 4, true))) return STATUS_ACCESS_VIOLATION;
+  if (returnLength != 0 && (!ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
   let size: u32 = 0;
   switch (infoClass) {
     case ProcessBasicInformation: size = 24; break;

@@ -1,0 +1,42 @@
+// Previous mode and probes: how a service knows whether its pointers came
+// from user mode, and checks them when they did.
+//
+// KiSystemService sets the thread's PreviousMode to UserMode for the length
+// of a service; everything the kernel calls on its own behalf runs with
+// KernelMode and skips the probes (NT's ExGetPreviousMode). A probe checks
+// alignment, that the range lies below MM_USER_PROBE_ADDRESS and that every
+// page is mapped for user access (and writable, for ProbeForWrite). Services
+// copy what they read twice (capture) before using it.
+
+import { KeCurrentThread, KTHREAD } from "./thread";
+import { MmIsUserRangeAccessible } from "../mm/procmm";
+
+export const KernelMode: u32 = 0;
+export const UserMode: u32 = 1;
+
+/** The mode the current service was called from. */
+export function ExGetPreviousMode(): u32 {
+  return KeCurrentThread != 0 ? changetype<KTHREAD>(KeCurrentThread).PreviousMode : KernelMode;
+}
+
+/** Sets the previous mode; returns the old one (KiSystemService restores it). */
+export function KiSetPreviousMode(mode: u32): u32 {
+  const t = changetype<KTHREAD>(KeCurrentThread);
+  const old = t.PreviousMode;
+  t.PreviousMode = mode;
+  return old;
+}
+
+/** True when [address, address + length) may be read: always in kernel mode, probed in user mode. */
+export function ProbeForRead(address: usize, length: u32, alignment: u32): bool {
+  if (ExGetPreviousMode() == KernelMode || length == 0) return true;
+  if ((address & (alignment - 1)) != 0) return false;
+  return MmIsUserRangeAccessible(address, length, false);
+}
+
+/** True when [address, address + length) may be written: always in kernel mode, probed in user mode. */
+export function ProbeForWrite(address: usize, length: u32, alignment: u32): bool {
+  if (ExGetPreviousMode() == KernelMode || length == 0) return true;
+  if ((address & (alignment - 1)) != 0) return false;
+  return MmIsUserRangeAccessible(address, length, true);
+}
