@@ -32,6 +32,7 @@ import {
   MmKernelDirectory, MmSwitchAddressSpace,
 } from "../mm/procmm";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { MEM_IMAGE, MEM_PRIVATE, MiInsertVad, MmDeleteVads, MmSetProcessLookup, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../mm/virtual";
 import { InitializeListHead, InsertTailList } from "../rtl/list";
 
 export const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
@@ -73,12 +74,19 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   SessionId: u32;
   BasePriority: u32;
   References: u32;
-  ImageFileName0: u64; // 16 bytes of NUL-padded ASCII, as EPROCESS.ImageFileName
-  ImageFileName1: u64;
+  // +60: the address space's regions (mm/virtual.ts)
+  VadListFlink: usize;
+  VadListBlink: usize;
+  // +68: 16 bytes of NUL-padded ASCII, as EPROCESS.ImageFileName
+  ImageFileName0: u32;
+  ImageFileName1: u32;
+  ImageFileName2: u32;
+  ImageFileName3: u32;
 }
-const EPROCESS_SIZE: u32 = 76;
+const EPROCESS_SIZE: u32 = 84;
 const EPROCESS_THREAD_LIST: u32 = 20;
-const EPROCESS_IMAGE_NAME: u32 = 60;
+export const EPROCESS_VAD_LIST: u32 = 60;
+const EPROCESS_IMAGE_NAME: u32 = 68;
 export const PS_PROCESS_FLAGS_CRITICAL: u32 = 1;
 const PROCESS_TAG: u32 = 0x636F7250; // 'Proc'
 
@@ -105,11 +113,19 @@ function PspAllocateProcess(name: usize, nameLength: u32): usize {
   if (process == 0) return 0;
   KeInitializeDispatcherHeader(process, ProcessObject);
   InitializeListHead(process + EPROCESS_THREAD_LIST);
+  InitializeListHead(process + EPROCESS_VAD_LIST);
   const p = changetype<EPROCESS>(process);
   p.BasePriority = 8;
   p.References = 1;
   for (let i: u32 = 0; i < nameLength && i < 15; i++) store<u8>(process + EPROCESS_IMAGE_NAME + i, load<u8>(name + i));
   return process;
+}
+
+/** The region list of the process a handle names (the current one, -1, for now); 0 for a bad handle or the System process. */
+function PspVadListFromHandle(handle: u32): usize {
+  if (handle != NtCurrentProcess) return 0;
+  const process = PsGetCurrentProcess();
+  return process == PsInitialSystemProcess ? 0 : process + EPROCESS_VAD_LIST;
 }
 
 /** Phase 1: the System process (pid 4) and the switch hook. */
@@ -120,6 +136,7 @@ export function PsInitializeSystem(): void {
   p.UniqueProcessId = 4;
   p.DirectoryTableBase = MmKernelDirectory;
   KeSetSwapHook(PspSwapContext);
+  MmSetProcessLookup(PspVadListFromHandle);
   KeLogBegin("ps");
   KeLogString("System process (pid 4)");
   KeLogEnd();
@@ -160,7 +177,14 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
     && MmCommitUserPages(pd, stackBottom, stackBytes, true)
     && MmCommitUserPages(pd, PEB_ADDRESS, 4096, true)
     && MmCommitUserPages(pd, TEB_ADDRESS, 4096, true);
+  const vads = process + EPROCESS_VAD_LIST;
+  ok = ok && MiInsertVad(vads, base, (base + size + 4095) & ~4095, PAGE_EXECUTE_READWRITE, MEM_IMAGE)
+    && (dataEnd <= dataFirst || MiInsertVad(vads, dataFirst, dataEnd, PAGE_READWRITE, MEM_PRIVATE))
+    && MiInsertVad(vads, stackBottom, USER_STACK_TOP, PAGE_READWRITE, MEM_PRIVATE)
+    && MiInsertVad(vads, TEB_ADDRESS, TEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE)
+    && MiInsertVad(vads, PEB_ADDRESS, PEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE);
   if (!ok) {
+    MmDeleteVads(vads);
     if (pd != 0) MmDeleteProcessAddressSpace(pd);
     ExFreePoolWithTag(process, PROCESS_TAG);
     PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES);
@@ -273,6 +297,7 @@ function PspProcessEnded(process: usize, status: u32): void {
   const pd = p.DirectoryTableBase;
   p.DirectoryTableBase = MmKernelDirectory;
   MmDeleteProcessAddressSpace(pd);
+  MmDeleteVads(process + EPROCESS_VAD_LIST);
   KeSignalObject(process);
 }
 

@@ -86,6 +86,39 @@ describe('user mode', () => {
     expect(r.log).toMatch(/process \d+ \(critical\) exited with status 0x00000000/);
   }, 60000);
 
+  it('virtual memory: reserve, commit, query, protect, decommit, release; a write to a read-only page faults', async () => {
+    const lines = await run([['vm.exe', 'vm']]);
+    const out = lines.filter((l) => l.startsWith('vm: ')).map((l) => l.slice(4));
+    const at = (label: string) => out.find((l) => l.startsWith(label + ' 0x'));
+    expect(at('reserve')).toBe('reserve 0x00000000');
+    expect(at('reserved size')).toBe('reserved size 0x00040000');
+    expect(at('64 KiB aligned')).toBe('64 KiB aligned 0x00000001');
+    expect(at('commit')).toBe('commit 0x00000000');
+    expect(at('zeroed')).toBe('zeroed 0x00000001');
+    expect(at('kept')).toBe('kept 0x00000001');
+    const region = Number(/alloc (0x[0-9A-F]+)/.exec(at('query reserved')!)![1]);
+    const hex = (n: number) => '0x' + (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
+    expect(at('query reserved')).toBe(`query reserved 0x00000000 base ${hex(region)} alloc ${hex(region)} size 0x00010000 state 0x00002000 protect 0x00000000`);
+    expect(at('query committed')).toBe(`query committed 0x00000000 base ${hex(region + 0x10000)} alloc ${hex(region)} size 0x00002000 state 0x00001000 protect 0x00000004`);
+    expect(at('overlapping reserve')).toBe('overlapping reserve 0xC0000018');
+    expect(at('bad protection')).toBe('bad protection 0xC0000045');
+    expect(at('bad handle')).toBe('bad handle 0xC0000008');
+    expect(at('kernel pointer')).toBe('kernel pointer 0xC0000005');
+    expect(at('release not at base')).toBe('release not at base 0xC000009F');
+    expect(at('protect')).toBe('protect 0x00000000');
+    expect(at('old protection')).toBe('old protection 0x00000004');
+    expect(at('query read-only')).toBe(`query read-only 0x00000000 base ${hex(region + 0x10000)} alloc ${hex(region)} size 0x00001000 state 0x00001000 protect 0x00000002`);
+    expect(at('still readable')).toBe('still readable 0x00000001');
+    expect(at('decommit')).toBe('decommit 0x00000000');
+    expect(at('query decommitted')).toMatch(/ state 0x00002000 protect 0x00000000$/);
+    expect(at('release')).toBe('release 0x00000000');
+    expect(at('query released')).toMatch(/^query released 0x00000000 .* state 0x00010000 /);
+    expect(out).toContain('writing the read-only page');
+    expect(out).not.toContain('wrote a read-only page');
+    expect(lines).toContainEqual(expect.stringMatching(/\(vm\): unhandled exception 0xC0000005 \(page fault\) at 0x004[0-9A-F]{5}, address 0x[0-9A-F]{8}$/));
+    expect(lines).toContainEqual(expect.stringMatching(/\(vm\) exited with status 0xC0000005$/));
+  }, 60000);
+
   it('two CPU-bound ring-3 processes both make progress (preemption)', async () => {
     const lines = await run([['spina.exe', 'spin'], ['spinb.exe', 'spin']], 60000);
     const order = lines.filter((l) => /^spin[ab]: (round|done)/.test(l)).map((l) => l.slice(0, 5));

@@ -43,3 +43,7 @@ export function flush(): u32 {
 export function say(s: string): void { put(s); flush(); }
 @external("ntdll", "NtQueryInformationProcess") export declare function NtQueryInformationProcess(process: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32;
 @external("ntdll", "NtSetInformationProcess") export declare function NtSetInformationProcess(process: u32, infoClass: u32, buffer: usize, length: u32): u32;
+@external("ntdll", "NtAllocateVirtualMemory") export declare function NtAllocateVirtualMemory(process: u32, base: usize, zeroBits: u32, size: usize, type: u32, protect: u32): u32;
+@external("ntdll", "NtFreeVirtualMemory") export declare function NtFreeVirtualMemory(process: u32, base: usize, size: usize, freeType: u32): u32;
+@external("ntdll", "NtProtectVirtualMemory") export declare function NtProtectVirtualMemory(process: u32, base: usize, size: usize, protect: u32, old: usize): u32;
+@external("ntdll", "NtQueryVirtualMemory") export declare function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u32, buffer: usize, length: u32, result: usize): u32;

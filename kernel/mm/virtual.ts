@@ -1,0 +1,310 @@
+// Virtual memory services: NtAllocateVirtualMemory, NtFreeVirtualMemory,
+// NtProtectVirtualMemory, NtQueryVirtualMemory.
+//
+// Each process keeps a list of regions (VADs, sorted by address): what was
+// reserved, at which allocation protection. Reservations are 64 KiB aligned
+// (NT's allocation granularity); commits are whole pages within a
+// reservation, backed by zeroed pages at once. A committed PAGE_NOACCESS page
+// keeps its frame with the present bit off and a software bit (PTE bit 9) on.
+// Protections: PAGE_NOACCESS 0x01, PAGE_READONLY 0x02, PAGE_READWRITE 0x04,
+// PAGE_EXECUTE 0x10, PAGE_EXECUTE_READ 0x20, PAGE_EXECUTE_READWRITE 0x40
+// (execute is read on i386 without NX).
+//
+//   VAD (pool, 24 bytes): +0 links  +8 first byte  +12 end (exclusive)
+//                         +16 allocation protection  +20 type (MEM_PRIVATE / MEM_IMAGE)
+
+import { read_cr3, invlpg } from "../ke/intrinsics";
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { KSEG0_BASE } from "../ke/loader";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import { MmAllocatePhysicalPage, MmFreePhysicalPage } from "./pfn";
+import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS } from "./procmm";
+import { InsertTailList, InsertHeadList, RemoveEntryList } from "../rtl/list";
+
+export const MEM_COMMIT: u32 = 0x1000;
+export const MEM_RESERVE: u32 = 0x2000;
+export const MEM_DECOMMIT: u32 = 0x4000;
+export const MEM_RELEASE: u32 = 0x8000;
+export const MEM_FREE: u32 = 0x10000;
+export const MEM_PRIVATE: u32 = 0x20000;
+export const MEM_IMAGE: u32 = 0x1000000;
+export const MEM_TOP_DOWN: u32 = 0x100000;
+export const PAGE_NOACCESS: u32 = 0x01;
+export const PAGE_READONLY: u32 = 0x02;
+export const PAGE_READWRITE: u32 = 0x04;
+export const PAGE_EXECUTE: u32 = 0x10;
+export const PAGE_EXECUTE_READ: u32 = 0x20;
+export const PAGE_EXECUTE_READWRITE: u32 = 0x40;
+
+const STATUS_SUCCESS: u32 = 0;
+const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
+const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
+const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
+const STATUS_INVALID_PAGE_PROTECTION: u32 = 0xC0000045;
+const STATUS_CONFLICTING_ADDRESSES: u32 = 0xC0000018;
+const STATUS_MEMORY_NOT_ALLOCATED: u32 = 0xC00000A0;
+const STATUS_NO_MEMORY: u32 = 0xC0000017;
+const STATUS_INVALID_INFO_CLASS: u32 = 0xC0000003;
+const STATUS_INFO_LENGTH_MISMATCH: u32 = 0xC0000004;
+const STATUS_FREE_VM_NOT_AT_BASE: u32 = 0xC000009F;
+const STATUS_NOT_COMMITTED: u32 = 0xC000002D;
+
+const PTE_PRESENT: u32 = 0x1;
+const PTE_WRITE: u32 = 0x2;
+const PTE_USER: u32 = 0x4;
+/** Committed but PAGE_NOACCESS: the frame is kept, not present. */
+const PTE_COMMITTED_NOACCESS: u32 = 0x200;
+const GRANULARITY: u32 = 0x10000;
+const VAD_TAG: u32 = 0x20646156; // 'Vad '
+const NtCurrentProcess: u32 = 0xFFFFFFFF;
+
+/** The process whose address space a handle names: the current one (-1) until process handles exist. Set by Ps. */
+let MiCurrentVadList: usize = 0;
+export type MI_PROCESS_LOOKUP = (handle: u32) => usize;
+let MiLookup: usize = 0;
+/** Ps tells Mm how to find a process's VAD list head from a handle (0 when the handle is bad). */
+export function MmSetProcessLookup(lookup: MI_PROCESS_LOOKUP): void { MiLookup = changetype<usize>(lookup); }
+function MiVadListOf(handle: u32): usize { return MiLookup != 0 ? changetype<MI_PROCESS_LOOKUP>(MiLookup)(handle) : MiCurrentVadList; }
+
+@inline function vadStart(v: usize): usize { return load<usize>(v, 8); }
+@inline function vadEnd(v: usize): usize { return load<usize>(v, 12); }
+
+function MiValidProtection(protect: u32): bool {
+  return protect == PAGE_NOACCESS || protect == PAGE_READONLY || protect == PAGE_READWRITE
+    || protect == PAGE_EXECUTE || protect == PAGE_EXECUTE_READ || protect == PAGE_EXECUTE_READWRITE;
+}
+@inline function MiWritable(protect: u32): bool { return protect == PAGE_READWRITE || protect == PAGE_EXECUTE_READWRITE; }
+
+/** The region holding `address`, or 0. */
+function MiFindVad(head: usize, address: usize): usize {
+  for (let v = load<usize>(head); v != head; v = load<usize>(v)) if (address >= vadStart(v) && address < vadEnd(v)) return v;
+  return 0;
+}
+
+/** Does [start, end) overlap a region? */
+function MiOverlaps(head: usize, start: usize, end: usize): bool {
+  for (let v = load<usize>(head); v != head; v = load<usize>(v)) if (start < vadEnd(v) && end > vadStart(v)) return true;
+  return false;
+}
+
+/** Inserts a region, keeping the list sorted by address. */
+export function MiInsertVad(head: usize, start: usize, end: usize, protect: u32, type: u32): bool {
+  const vad = ExAllocatePoolWithTag(NonPagedPool, 24, VAD_TAG);
+  if (vad == 0) return false;
+  store<usize>(vad, start, 8); store<usize>(vad, end, 12); store<u32>(vad, protect, 16); store<u32>(vad, type, 20);
+  let at = load<usize>(head);
+  while (at != head && vadStart(at) < start) at = load<usize>(at);
+  InsertTailList(at, vad); // before `at`
+  return true;
+}
+
+/** First free 64 KiB-aligned range of `bytes` at or above the lowest user address. */
+function MiFindFreeRange(head: usize, bytes: u32): usize {
+  let candidate: usize = MM_LOWEST_USER_ADDRESS;
+  for (let v = load<usize>(head); v != head; v = load<usize>(v)) {
+    if (candidate + bytes <= vadStart(v)) return candidate;
+    const after = (vadEnd(v) + GRANULARITY - 1) & ~(GRANULARITY - 1);
+    if (after > candidate) candidate = after;
+  }
+  return candidate + bytes - 1 <= MM_HIGHEST_USER_ADDRESS && candidate + bytes > candidate ? candidate : 0;
+}
+
+// ---- page table entries of the current address space ----
+
+function MiPte(va: usize, create: bool): usize {
+  const pd = KSEG0_BASE + (read_cr3() & 0xFFFFF000);
+  const pde = pd + ((va >>> 22) << 2);
+  let e = load<u32>(pde);
+  if ((e & PTE_PRESENT) == 0) {
+    if (!create) return 0;
+    const page = MmAllocatePhysicalPage();
+    if (page == 0) return 0;
+    e = (page << 12) | PTE_PRESENT | PTE_WRITE | PTE_USER;
+    store<u32>(pde, e);
+  }
+  return KSEG0_BASE + (e & 0xFFFFF000) + (((va >>> 12) & 1023) << 2);
+}
+
+function MiIsCommitted(va: usize): bool {
+  const pte = MiPte(va, false);
+  return pte != 0 && (load<u32>(pte) & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0;
+}
+
+function MiPteBits(protect: u32): u32 {
+  if (protect == PAGE_NOACCESS) return PTE_COMMITTED_NOACCESS;
+  return PTE_PRESENT | PTE_USER | (MiWritable(protect) ? PTE_WRITE : 0);
+}
+
+/** The protection a committed page has now. */
+function MiPageProtection(va: usize): u32 {
+  const e = load<u32>(MiPte(va, false));
+  if ((e & PTE_PRESENT) == 0) return PAGE_NOACCESS;
+  return (e & PTE_WRITE) != 0 ? PAGE_READWRITE : PAGE_READONLY;
+}
+
+// ---- capture helpers ----
+
+function MiCapture(pointer: usize): bool { return ProbeForWrite(pointer, 4, 4); }
+
+// ---- services ----
+
+/** NtAllocateVirtualMemory(ProcessHandle, *BaseAddress, ZeroBits, *RegionSize, AllocationType, Protect). */
+export function NtAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBits: u32, regionSize: usize, type: u32, protect: u32): u32 {
+  if (!MiCapture(baseAddress) || !MiCapture(regionSize)) return STATUS_ACCESS_VIOLATION;
+  const head = MiVadListOf(process);
+  if (head == 0) return STATUS_INVALID_HANDLE;
+  if (zeroBits > 21) return STATUS_INVALID_PARAMETER;
+  if ((type & ~(MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN)) != 0 || (type & (MEM_COMMIT | MEM_RESERVE)) == 0) return STATUS_INVALID_PARAMETER;
+  if (!MiValidProtection(protect)) return STATUS_INVALID_PAGE_PROTECTION;
+  let base = load<usize>(baseAddress);
+  const size = load<u32>(regionSize);
+  if (size == 0) return STATUS_INVALID_PARAMETER;
+  if (base != 0 && (base < MM_LOWEST_USER_ADDRESS || base > MM_HIGHEST_USER_ADDRESS || base + size - 1 > MM_HIGHEST_USER_ADDRESS || base + size < base)) return STATUS_INVALID_PARAMETER;
+  let start: usize, end: usize;
+  if ((type & MEM_RESERVE) != 0) {
+    // A new reservation: 64 KiB aligned start, whole pages.
+    if (base != 0) {
+      start = base & ~(GRANULARITY - 1);
+      end = (base + size + 4095) & ~4095;
+      if (MiOverlaps(head, start, end)) return STATUS_CONFLICTING_ADDRESSES;
+    } else {
+      const bytes = (size + 4095) & ~4095;
+      start = MiFindFreeRange(head, bytes);
+      if (start == 0) return STATUS_NO_MEMORY;
+      end = start + bytes;
+    }
+    if (!MiInsertVad(head, start, end, protect, MEM_PRIVATE)) return STATUS_NO_MEMORY;
+  } else {
+    // Commit within an existing reservation.
+    if (base == 0) return STATUS_INVALID_PARAMETER;
+    start = base & ~4095;
+    end = (base + size + 4095) & ~4095;
+    const vad = MiFindVad(head, start);
+    if (vad == 0 || end > vadEnd(vad)) return STATUS_CONFLICTING_ADDRESSES;
+  }
+  if ((type & MEM_COMMIT) != 0) {
+    for (let va = start; va < end; va += 4096) {
+      const pte = MiPte(va, true);
+      if (pte == 0) return STATUS_NO_MEMORY;
+      const e = load<u32>(pte);
+      let frame = e & 0xFFFFF000;
+      if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) == 0) {
+        const page = MmAllocatePhysicalPage();
+        if (page == 0) return STATUS_NO_MEMORY;
+        frame = page << 12;
+      }
+      store<u32>(pte, frame | MiPteBits(protect));
+      invlpg(va);
+    }
+  }
+  store<usize>(baseAddress, start);
+  store<u32>(regionSize, <u32>(end - start));
+  return STATUS_SUCCESS;
+}
+
+function MiDecommit(start: usize, end: usize): void {
+  for (let va = start; va < end; va += 4096) {
+    const pte = MiPte(va, false);
+    if (pte == 0) continue;
+    const e = load<u32>(pte);
+    if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0) MmFreePhysicalPage(e >>> 12);
+    store<u32>(pte, 0);
+    invlpg(va);
+  }
+}
+
+/** NtFreeVirtualMemory(ProcessHandle, *BaseAddress, *RegionSize, FreeType). */
+export function NtFreeVirtualMemory(process: u32, baseAddress: usize, regionSize: usize, freeType: u32): u32 {
+  if (!MiCapture(baseAddress) || !MiCapture(regionSize)) return STATUS_ACCESS_VIOLATION;
+  const head = MiVadListOf(process);
+  if (head == 0) return STATUS_INVALID_HANDLE;
+  if (freeType != MEM_DECOMMIT && freeType != MEM_RELEASE) return STATUS_INVALID_PARAMETER;
+  const base = load<usize>(baseAddress);
+  const size = load<u32>(regionSize);
+  const vad = MiFindVad(head, base);
+  if (vad == 0) return STATUS_MEMORY_NOT_ALLOCATED;
+  let start: usize, end: usize;
+  if (freeType == MEM_RELEASE) {
+    // The whole reservation, from its base, with a size of 0.
+    if (size != 0) return STATUS_INVALID_PARAMETER;
+    if (base != vadStart(vad)) return STATUS_FREE_VM_NOT_AT_BASE;
+    start = vadStart(vad); end = vadEnd(vad);
+    MiDecommit(start, end);
+    RemoveEntryList(vad);
+    ExFreePoolWithTag(vad, VAD_TAG);
+  } else {
+    start = base & ~4095;
+    end = size == 0 ? vadEnd(vad) : (base + size + 4095) & ~4095;
+    if (end > vadEnd(vad)) return STATUS_INVALID_PARAMETER;
+    MiDecommit(start, end);
+  }
+  store<usize>(baseAddress, start);
+  store<u32>(regionSize, <u32>(end - start));
+  return STATUS_SUCCESS;
+}
+
+/** NtProtectVirtualMemory(ProcessHandle, *BaseAddress, *RegionSize, NewProtect, *OldProtect). */
+export function NtProtectVirtualMemory(process: u32, baseAddress: usize, regionSize: usize, newProtect: u32, oldProtect: usize): u32 {
+  if (!MiCapture(baseAddress) || !MiCapture(regionSize) || !MiCapture(oldProtect)) return STATUS_ACCESS_VIOLATION;
+  const head = MiVadListOf(process);
+  if (head == 0) return STATUS_INVALID_HANDLE;
+  if (!MiValidProtection(newProtect)) return STATUS_INVALID_PAGE_PROTECTION;
+  const base = load<usize>(baseAddress);
+  const size = load<u32>(regionSize);
+  const start = base & ~4095;
+  const end = (base + size + 4095) & ~4095;
+  const vad = MiFindVad(head, start);
+  if (vad == 0 || end > vadEnd(vad) || end <= start) return STATUS_CONFLICTING_ADDRESSES;
+  for (let va = start; va < end; va += 4096) if (!MiIsCommitted(va)) return STATUS_NOT_COMMITTED;
+  const old = MiPageProtection(start);
+  for (let va = start; va < end; va += 4096) {
+    const pte = MiPte(va, false);
+    store<u32>(pte, (load<u32>(pte) & 0xFFFFF000) | MiPteBits(newProtect));
+    invlpg(va);
+  }
+  store<u32>(oldProtect, old);
+  store<usize>(baseAddress, start);
+  store<u32>(regionSize, <u32>(end - start));
+  return STATUS_SUCCESS;
+}
+
+/** NtQueryVirtualMemory(ProcessHandle, BaseAddress, MemoryBasicInformation = 0, Buffer, Length, *ResultLength). */
+export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u32, buffer: usize, length: u32, resultLength: usize): u32 {
+  const head = MiVadListOf(process);
+  if (head == 0) return STATUS_INVALID_HANDLE;
+  if (infoClass != 0) return STATUS_INVALID_INFO_CLASS;
+  if (length < 28) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!ProbeForWrite(buffer, 28, 4) || (resultLength != 0 && !ProbeForWrite(resultLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
+  if (address > MM_HIGHEST_USER_ADDRESS) return STATUS_INVALID_PARAMETER;
+  const page = address & ~4095;
+  const vad = MiFindVad(head, page);
+  // MEMORY_BASIC_INFORMATION: BaseAddress, AllocationBase, AllocationProtect, RegionSize, State, Protect, Type.
+  if (vad == 0) {
+    // A free range: up to the next region (or the end of user space).
+    let next: usize = MM_HIGHEST_USER_ADDRESS + 1;
+    for (let v = load<usize>(head); v != head; v = load<usize>(v)) if (vadStart(v) > page && vadStart(v) < next) next = vadStart(v);
+    store<u32>(buffer, <u32>page); store<u32>(buffer, 0, 4); store<u32>(buffer, 0, 8);
+    store<u32>(buffer, <u32>(next - page), 12); store<u32>(buffer, MEM_FREE, 16); store<u32>(buffer, PAGE_NOACCESS, 20); store<u32>(buffer, 0, 24);
+  } else {
+    // The run of pages from `page` with the same state and protection.
+    const committed = MiIsCommitted(page);
+    const protect = committed ? MiPageProtection(page) : 0;
+    let end = page + 4096;
+    while (end < vadEnd(vad) && MiIsCommitted(end) == committed && (!committed || MiPageProtection(end) == protect)) end += 4096;
+    store<u32>(buffer, <u32>page); store<u32>(buffer, <u32>vadStart(vad), 4); store<u32>(buffer, load<u32>(vad, 16), 8);
+    store<u32>(buffer, <u32>(end - page), 12); store<u32>(buffer, committed ? MEM_COMMIT : MEM_RESERVE, 16);
+    store<u32>(buffer, protect, 20); store<u32>(buffer, load<u32>(vad, 20), 24);
+  }
+  if (resultLength != 0) store<u32>(resultLength, 28);
+  return STATUS_SUCCESS;
+}
+
+/** Frees every region descriptor of a process (its pages go with the address space). */
+export function MmDeleteVads(head: usize): void {
+  while (load<usize>(head) != head) {
+    const v = load<usize>(head);
+    RemoveEntryList(v);
+    ExFreePoolWithTag(v, VAD_TAG);
+  }
+}
+void InsertHeadList;
