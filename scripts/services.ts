@@ -25,6 +25,8 @@ export const SERVICES: Service[] = [
   { name: 'NtQueryPerformanceCounter', args: 2, file: 'ex/time' },
   { name: 'NtQueryInformationProcess', args: 5, file: 'ps/psquery' },
   { name: 'NtSetInformationProcess', args: 4, file: 'ps/psquery' },
+  { name: 'NtQueryInformationThread', args: 5, file: 'ps/psquery' },
+  { name: 'NtQuerySystemInformation', args: 4, file: 'ex/sysinfo' },
   { name: 'NtAllocateVirtualMemory', args: 6, file: 'mm/virtual' },
   { name: 'NtFreeVirtualMemory', args: 4, file: 'mm/virtual' },
   { name: 'NtProtectVirtualMemory', args: 5, file: 'mm/virtual' },

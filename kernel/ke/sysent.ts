@@ -5,14 +5,15 @@
 import { NtTerminateProcess, NtTerminateThread, NtDelayExecution, NtYieldExecution } from "../ps/psmain";
 import { NtDisplayString } from "../ex/display";
 import { NtQuerySystemTime, NtQueryPerformanceCounter } from "../ex/time";
-import { NtQueryInformationProcess, NtSetInformationProcess } from "../ps/psquery";
+import { NtQueryInformationProcess, NtSetInformationProcess, NtQueryInformationThread } from "../ps/psquery";
+import { NtQuerySystemInformation } from "../ex/sysinfo";
 import { NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory } from "../mm/virtual";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 13;
+export const KiServiceCount: u32 = 15;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 8, 8, 0, 4, 4, 8, 20, 16, 24, 16, 20, 24];
+const KiArgumentBytes: StaticArray<u8> = [8, 8, 8, 0, 4, 4, 8, 20, 16, 20, 16, 24, 16, 20, 24];
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>KiArgumentBytes[service]; }
 
 /** Calls service `service` with the captured arguments at `args`. */
@@ -27,10 +28,12 @@ export function KiCallService(service: u32, args: usize): u32 {
     case 6: return NtQueryPerformanceCounter(load<u32>(args), load<u32>(args, 4));
     case 7: return NtQueryInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
     case 8: return NtSetInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 9: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 10: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 11: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 12: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 9: return NtQueryInformationThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 10: return NtQuerySystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 11: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 12: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 13: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 14: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
   }
   return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE
 }

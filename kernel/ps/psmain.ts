@@ -25,7 +25,7 @@ import {
   KTHREAD, KeCreateThread, KeReadyThread, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
   ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher,
 } from "../ke/thread";
-import { KeInitializeDispatcherHeader, KeSignalObject, KeDelayExecution, KeWaitForSingleObject, STATUS_SUCCESS } from "../ke/wait";
+import { KeInitializeDispatcherHeader, KeSignalObject, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime, STATUS_SUCCESS } from "../ke/wait";
 import { KiSetKernelStack, KiSetTebSegment, KGDT_R3_CODE, KGDT_R3_DATA, KGDT_R3_TEB, RPL_USER } from "../ke/gdt";
 import {
   MmCommitUserPages, MmCopyToUser, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace, MmIsUserRangeAccessible,
@@ -33,7 +33,7 @@ import {
 } from "../mm/procmm";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { MEM_IMAGE, MEM_PRIVATE, MiInsertVad, MmDeleteVads, MmSetProcessLookup, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../mm/virtual";
-import { InitializeListHead, InsertTailList } from "../rtl/list";
+import { InitializeListHead, InsertTailList, RemoveEntryList } from "../rtl/list";
 
 export const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
 export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
@@ -82,9 +82,16 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   ImageFileName1: u32;
   ImageFileName2: u32;
   ImageFileName3: u32;
+  // +84: on PsActiveProcessHead while the process runs
+  ActiveProcessFlink: usize;
+  ActiveProcessBlink: usize;
+  CreateTime: u64;
 }
-const EPROCESS_SIZE: u32 = 84;
-const EPROCESS_THREAD_LIST: u32 = 20;
+const EPROCESS_SIZE: u32 = 100;
+const EPROCESS_ACTIVE_LINKS: u32 = 84;
+/** The processes that have not ended, System first. */
+export const PsActiveProcessHead: usize = memory.data(8, 4);
+export const EPROCESS_THREAD_LIST: u32 = 20;
 export const EPROCESS_VAD_LIST: u32 = 60;
 const EPROCESS_IMAGE_NAME: u32 = 68;
 export const PS_PROCESS_FLAGS_CRITICAL: u32 = 1;
@@ -117,6 +124,9 @@ function PspAllocateProcess(name: usize, nameLength: u32): usize {
   const p = changetype<EPROCESS>(process);
   p.BasePriority = 8;
   p.References = 1;
+  p.CreateTime = KeQuerySystemTime();
+  if (load<usize>(PsActiveProcessHead) == 0) InitializeListHead(PsActiveProcessHead);
+  InsertTailList(PsActiveProcessHead, process + EPROCESS_ACTIVE_LINKS);
   for (let i: u32 = 0; i < nameLength && i < 15; i++) store<u8>(process + EPROCESS_IMAGE_NAME + i, load<u8>(name + i));
   return process;
 }
@@ -135,6 +145,10 @@ export function PsInitializeSystem(): void {
   const p = changetype<EPROCESS>(PsInitialSystemProcess);
   p.UniqueProcessId = 4;
   p.DirectoryTableBase = MmKernelDirectory;
+  // The thread running phase 1 is the System process's first thread.
+  changetype<KTHREAD>(KeCurrentThread).Process = PsInitialSystemProcess;
+  InsertTailList(PsInitialSystemProcess + EPROCESS_THREAD_LIST, KeCurrentThread + KTHREAD_THREAD_LINKS);
+  p.ActiveThreads = 1;
   KeSetSwapHook(PspSwapContext);
   MmSetProcessLookup(PspVadListFromHandle);
   KeLogBegin("ps");
@@ -162,7 +176,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   let stackBytes = load<u32>(image, 24);
   if (stackBytes < 65536) stackBytes = 65536;
   let nameLength: u32 = 0;
-  while (nameLength < 15 && load<u8>(nameAddress + nameLength) != 0 && load<u8>(nameAddress + nameLength) != 0x2E) nameLength++;
+  while (nameLength < 15 && load<u8>(nameAddress + nameLength) != 0) nameLength++;
   const process = PspAllocateProcess(nameAddress, nameLength);
   if (process == 0) { PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES); return 0; }
   const p = changetype<EPROCESS>(process);
@@ -186,6 +200,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   if (!ok) {
     MmDeleteVads(vads);
     if (pd != 0) MmDeleteProcessAddressSpace(pd);
+    RemoveEntryList(process + EPROCESS_ACTIVE_LINKS);
     ExFreePoolWithTag(process, PROCESS_TAG);
     PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES);
     return 0;
@@ -197,7 +212,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   MmCopyToUser(pd, PEB_ADDRESS, block, 16);
   p.Peb = PEB_ADDRESS;
   const thread = KeCreateThread(process, changetype<(c: usize) => void>(0), 0, priority);
-  if (thread == 0) { MmDeleteProcessAddressSpace(pd); ExFreePoolWithTag(process, PROCESS_TAG); PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES); return 0; }
+  if (thread == 0) { MmDeleteProcessAddressSpace(pd); RemoveEntryList(process + EPROCESS_ACTIVE_LINKS); ExFreePoolWithTag(process, PROCESS_TAG); PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES); return 0; }
   const t = changetype<KTHREAD>(thread);
   memory.fill(block, 0, 64);
   store<u32>(block, 0xFFFFFFFF, 0x00);                     // ExceptionList: none
@@ -226,7 +241,21 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   return process;
 }
 
-function KeLogAsciiName(process: usize): void { KeLogAsciiz(process + EPROCESS_IMAGE_NAME, 16); }
+/** The image name without its extension ("smss" for smss.exe): the process's log component. */
+function PspShortName(process: usize): usize {
+  const out = memory.data(16, 4);
+  let i: u32 = 0;
+  for (; i < 15; i++) {
+    const c = load<u8>(process + EPROCESS_IMAGE_NAME + i);
+    if (c == 0 || c == 0x2E) break;
+    store<u8>(out + i, c);
+  }
+  store<u8>(out + i, 0);
+  return out;
+}
+function KeLogAsciiName(process: usize): void { KeLogAsciiz(PspShortName(process), 16); }
+/** The full image name (NUL-terminated ASCII, at most 15 characters). */
+export function PsImageFileName(process: usize): usize { return process + EPROCESS_IMAGE_NAME; }
 
 function PspLogFailure(name: usize, status: u32): void {
   KeLogBegin("ps");
@@ -298,6 +327,7 @@ function PspProcessEnded(process: usize, status: u32): void {
   p.DirectoryTableBase = MmKernelDirectory;
   MmDeleteProcessAddressSpace(pd);
   MmDeleteVads(process + EPROCESS_VAD_LIST);
+  RemoveEntryList(process + EPROCESS_ACTIVE_LINKS);
   KeSignalObject(process);
 }
 
@@ -376,5 +406,5 @@ export function PsRunBootModules(): void {
 
 /** The current process's image name as a log component (for NtDisplayString). */
 export function PsLogBeginForCurrentProcess(): void {
-  KeLogBeginAsciiz(PsGetCurrentProcess() + EPROCESS_IMAGE_NAME);
+  KeLogBeginAsciiz(PspShortName(PsGetCurrentProcess()));
 }

@@ -119,6 +119,20 @@ describe('user mode', () => {
     expect(lines).toContainEqual(expect.stringMatching(/\(vm\) exited with status 0xC0000005$/));
   }, 60000);
 
+  it('system information: basic figures and the process list with image names, ids and thread counts', async () => {
+    const lines = await run([['sysinfo.exe', 'sysinfo'], ['spinc.exe', 'spin']]);
+    const out = lines.filter((l) => l.startsWith('sysinfo: ')).map((l) => l.slice(9));
+    expect(out[0]).toBe('basic 0x00000000 page 4096 granularity 0x00010000 user 0x00010000-0x7FFEFFFF processors 1');
+    expect(out[1]).toBe('too small 0xC0000004 needed 1');
+    expect(out[2]).toBe('processes 0x00000000');
+    const procs = out.filter((l) => l.startsWith('pid '));
+    expect(procs[0]).toBe('pid 0 threads 1 session 0 name (none) tid 0');
+    expect(procs[1]).toMatch(/^pid 4 threads [1-9]\d* session 0 name System tid [1-9]/);
+    expect(procs).toContainEqual(expect.stringMatching(/^pid \d+ threads 1 session 0 name sysinfo\.exe tid \d+$/));
+    expect(procs).toContainEqual(expect.stringMatching(/^pid \d+ threads 1 session 0 name spinc\.exe tid \d+$/));
+    expect(out[out.length - 1]).toMatch(/^thread 0x00000000 teb 0x7FFDE000 priority 8$/);
+  }, 60000);
+
   it('two CPU-bound ring-3 processes both make progress (preemption)', async () => {
     const lines = await run([['spina.exe', 'spin'], ['spinb.exe', 'spin']], 60000);
     const order = lines.filter((l) => /^spin[ab]: (round|done)/.test(l)).map((l) => l.slice(0, 5));

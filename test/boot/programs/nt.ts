@@ -47,3 +47,5 @@ export function say(s: string): void { put(s); flush(); }
 @external("ntdll", "NtFreeVirtualMemory") export declare function NtFreeVirtualMemory(process: u32, base: usize, size: usize, freeType: u32): u32;
 @external("ntdll", "NtProtectVirtualMemory") export declare function NtProtectVirtualMemory(process: u32, base: usize, size: usize, protect: u32, old: usize): u32;
 @external("ntdll", "NtQueryVirtualMemory") export declare function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u32, buffer: usize, length: u32, result: usize): u32;
+@external("ntdll", "NtQuerySystemInformation") export declare function NtQuerySystemInformation(infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32;
+@external("ntdll", "NtQueryInformationThread") export declare function NtQueryInformationThread(thread: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32;
