@@ -34,6 +34,8 @@ import { MmInitializePfnDatabase } from "./mm/pfn";
 import { ExLogPoolUsage } from "./mm/pool";
 import { MmRunSelfTest } from "./mm/selftest";
 import { KeCommandLineHasOption } from "./ke/loader";
+import { ObInitSystem } from "./ob/obinit";
+import { ObRunSelfTest } from "./ob/selftest";
 
 export { KiTrapDispatch } from "./ke/trap";
 export { KiWasmTrap } from "./ke/bugcheck";
@@ -63,6 +65,8 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   MmInitializeAddressSpaces();                // the boot directory is the System process's; address 0 unmapped
   if (KeCommandLineHasOption("selftest")) MmRunSelfTest(); // "mm: self-test passed: ..."
   ExLogPoolUsage();                           // "mm: pool: 0 pages, ..."
+  ObInitSystem();                             // types, handle table, \, \ObjectTypes, \Device, \??, ...
+  if (KeCommandLineHasOption("selftest")) ObRunSelfTest(); // "ob: self-test passed: N checks"
   KiIdentifyProcessor();                      // cpuid: vendor, family/model/stepping, features
   KiInitializeScheduler(Phase1Initialization); // onto the idle thread, which starts phase 1; never returns
 }

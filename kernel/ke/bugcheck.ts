@@ -90,6 +90,7 @@ let KiBugCheckActive: bool = false;
 export function KeBugCheckName(code: u32): string {
   switch (code) {
     case 0x0A: return "IRQL_NOT_LESS_OR_EQUAL";
+    case 0x18: return "REFERENCE_BY_POINTER";
     case BAD_POOL_HEADER: return "BAD_POOL_HEADER";
     case MEMORY_MANAGEMENT: return "MEMORY_MANAGEMENT";
     case KMODE_EXCEPTION_NOT_HANDLED: return "KMODE_EXCEPTION_NOT_HANDLED";
@@ -98,6 +99,7 @@ export function KeBugCheckName(code: u32): string {
     case 0x3B: return "SYSTEM_SERVICE_EXCEPTION";
     case PAGE_FAULT_IN_NONPAGED_AREA: return "PAGE_FAULT_IN_NONPAGED_AREA";
     case HAL_INITIALIZATION_FAILED: return "HAL_INITIALIZATION_FAILED";
+    case 0x5E: return "OBJECT_INITIALIZATION_FAILED";
     case UNSUPPORTED_PROCESSOR: return "UNSUPPORTED_PROCESSOR";
     case CONFIG_INITIALIZATION_FAILED: return "CONFIG_INITIALIZATION_FAILED";
     case PROCESS1_INITIALIZATION_FAILED: return "PROCESS1_INITIALIZATION_FAILED";

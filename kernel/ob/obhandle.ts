@@ -1,0 +1,372 @@
+// Handle tables and the handle services: ObReferenceObjectByHandle, NtClose,
+// NtDuplicateObject.
+//
+// A handle table (HANDLE_TABLE, 'Obtb') is a growable array of 8-byte
+// entries: the object's body pointer with the handle attributes
+// (OBJ_PROTECT_CLOSE, OBJ_INHERIT, OBJ_AUDIT_OBJECT_CLOSE) in its low three
+// bits, and the access granted. A handle is the entry's index times 4, so 0
+// is never a handle and handles are multiples of 4; like NT, the two low
+// bits of a handle value are ignored when it is used. Free entries form a
+// list (most recently freed first), so a closed handle's value comes back
+// on the next open. A full table doubles.
+//
+// Each process will have its own table; until Ps exists there is the
+// kernel's table (the System process's, NT's ObpKernelHandleTable) and
+// ObpCurrentHandleTable, which Ps switches with ObSwitchHandleTable. A
+// handle with bit 31 set (OBJ_KERNEL_HANDLE) always indexes the kernel's
+// table. FIXME: the syscall layer must refuse kernel handles from user mode.
+//
+// NtCurrentProcess (-1) and NtCurrentThread (-2) are pseudo handles, not
+// entries. ObReferenceObjectByHandle hands them to the resolver Ps installs
+// with ObSetPseudoHandleResolver; until then they are STATUS_INVALID_HANDLE,
+// and so is any process handle passed to NtDuplicateObject other than
+// NtCurrentProcess.
+
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import {
+  NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_HANDLE_NOT_CLOSABLE, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE,
+  STATUS_INVALID_PARAMETER, STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,
+} from "../rtl/ntstatus";
+import {
+  DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, DUPLICATE_SAME_ATTRIBUTES, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ,
+  GENERIC_WRITE, HANDLE_TABLE, HANDLE_TABLE_ENTRY, KERNEL_HANDLE_FLAG, MAXIMUM_ALLOWED, NtCurrentProcess, NtCurrentThread,
+  OB_HANDLE_TABLE_TAG, OBJ_HANDLE_ATTRIBUTES, OBJ_INHERIT, OBJ_KERNEL_HANDLE, OBJ_PROTECT_CLOSE, OBJECT_HANDLE_INFORMATION,
+  OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE, ObpAcquireLock, ObpReleaseLock, ObpTypeInfo, SIZEOF_HANDLE_TABLE,
+  SIZEOF_HANDLE_TABLE_ENTRY,
+} from "./obp";
+import { ObDereferenceObject, ObReferenceObject, ObpDeleteNameCheck } from "./obref";
+
+/** Entries in a new table (512 bytes); entry 0 is never used. */
+const HANDLE_TABLE_INITIAL_ENTRIES: u32 = 64;
+/** Entries a table may grow to: handles stay below 2^26, clear of bit 31. */
+const HANDLE_TABLE_MAX_ENTRIES: u32 = 1 << 24;
+
+/** Resolves a pseudo handle (NtCurrentProcess, NtCurrentThread) like ObReferenceObjectByHandle. */
+export type OB_PSEUDO_HANDLE_RESOLVER = (handle: u32, desiredAccess: u32, objectType: usize, object: usize, handleInformation: usize) => u32;
+
+/** The kernel's (System process's) handle table. */
+export let ObpKernelHandleTable: usize = 0;
+/** The table handles of the running process live in. */
+export let ObpCurrentHandleTable: usize = 0;
+let ObpPseudoHandleResolver: OB_PSEUDO_HANDLE_RESOLVER | null = null;
+
+// ---- tables ----
+
+/** Puts entries [from, to) on the free list, lowest first. */
+function ObpFreeEntries(table: HANDLE_TABLE, from: u32, to: u32): void {
+  for (let index = to; index > from; index--) {
+    const entry = changetype<HANDLE_TABLE_ENTRY>(table.Table + (index - 1) * SIZEOF_HANDLE_TABLE_ENTRY);
+    entry.Object = 0;
+    entry.GrantedAccess = table.FirstFree;
+    table.FirstFree = index - 1;
+  }
+}
+
+/** A new, empty handle table, or 0 when the pool is exhausted. */
+export function ObCreateHandleTable(): usize {
+  const address = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_HANDLE_TABLE, OB_HANDLE_TABLE_TAG);
+  if (address == 0) return 0;
+  const table = changetype<HANDLE_TABLE>(address);
+  table.Table = ExAllocatePoolWithTag(NonPagedPool, HANDLE_TABLE_INITIAL_ENTRIES * SIZEOF_HANDLE_TABLE_ENTRY, OB_HANDLE_TABLE_TAG);
+  if (table.Table == 0) {
+    ExFreePoolWithTag(address, OB_HANDLE_TABLE_TAG);
+    return 0;
+  }
+  table.Capacity = HANDLE_TABLE_INITIAL_ENTRIES;
+  table.HandleCount = 0;
+  table.FirstFree = 0;
+  ObpFreeEntries(table, 1, HANDLE_TABLE_INITIAL_ENTRIES);
+  return address;
+}
+
+/** Doubles a full table. False when it cannot grow. */
+function ObpGrowHandleTable(table: HANDLE_TABLE): bool {
+  const capacity = table.Capacity;
+  if (capacity >= HANDLE_TABLE_MAX_ENTRIES) return false;
+  const entries = ExAllocatePoolWithTag(NonPagedPool, capacity * 2 * SIZEOF_HANDLE_TABLE_ENTRY, OB_HANDLE_TABLE_TAG);
+  if (entries == 0) return false;
+  memory.copy(entries, table.Table, capacity * SIZEOF_HANDLE_TABLE_ENTRY);
+  ExFreePoolWithTag(table.Table, OB_HANDLE_TABLE_TAG);
+  table.Table = entries;
+  table.Capacity = capacity * 2;
+  ObpFreeEntries(table, capacity, capacity * 2);
+  return true;
+}
+
+/**
+ * Closes every handle of a table, protected or not (as at process exit),
+ * and frees it. If it was the current table, the kernel's becomes current.
+ */
+export function ObDestroyHandleTable(address: usize): void {
+  const lock = ObpAcquireLock();
+  const table = changetype<HANDLE_TABLE>(address);
+  for (let index: u32 = 1; index < table.Capacity; index++) {
+    if (ObpTableEntry(address, index).Object != 0) ObpCloseHandleTableEntry(address, index);
+  }
+  ExFreePoolWithTag(table.Table, OB_HANDLE_TABLE_TAG);
+  ExFreePoolWithTag(address, OB_HANDLE_TABLE_TAG);
+  if (ObpCurrentHandleTable == address) ObpCurrentHandleTable = ObpKernelHandleTable;
+  ObpReleaseLock(lock);
+}
+
+/** Makes `table` the current one and returns the one it replaces (Ps, on a process switch). */
+export function ObSwitchHandleTable(table: usize): usize {
+  const previous = ObpCurrentHandleTable;
+  ObpCurrentHandleTable = table;
+  return previous;
+}
+
+/** Handles open in a table. */
+export function ObGetHandleCount(table: usize): u32 {
+  return changetype<HANDLE_TABLE>(table).HandleCount;
+}
+
+/** Installs (or removes, with null) the resolver of NtCurrentProcess / NtCurrentThread. */
+export function ObSetPseudoHandleResolver(resolver: OB_PSEUDO_HANDLE_RESOLVER | null): void {
+  ObpPseudoHandleResolver = resolver;
+}
+
+/** Creates the kernel's handle table and makes it current (ObInitSystem). */
+export function ObpInitializeHandleTables(): bool {
+  ObpKernelHandleTable = ObCreateHandleTable();
+  ObpCurrentHandleTable = ObpKernelHandleTable;
+  return ObpKernelHandleTable != 0;
+}
+
+// ---- from handles to entries ----
+
+@inline function ObpTableEntry(table: usize, index: u32): HANDLE_TABLE_ENTRY {
+  return changetype<HANDLE_TABLE_ENTRY>(changetype<HANDLE_TABLE>(table).Table + index * SIZEOF_HANDLE_TABLE_ENTRY);
+}
+
+@inline function ObpIsPseudoHandle(handle: u32): bool {
+  return handle == NtCurrentProcess || handle == NtCurrentThread;
+}
+
+/** The table a handle value belongs to (0 before ObInitSystem). */
+function ObpHandleTableOf(handle: u32): usize {
+  return (handle & KERNEL_HANDLE_FLAG) != 0 ? ObpKernelHandleTable : ObpCurrentHandleTable;
+}
+
+/** The entry index of a handle value: the tag bits (1-0) and the kernel bit dropped. */
+@inline function ObpHandleIndex(handle: u32): u32 {
+  return (handle & ~KERNEL_HANDLE_FLAG) >> 2;
+}
+
+/** True when `handle` names a live entry of its table. */
+function ObpIsValidHandle(handle: u32): bool {
+  if (ObpIsPseudoHandle(handle)) return false;
+  const table = ObpHandleTableOf(handle);
+  const index = ObpHandleIndex(handle);
+  if (table == 0 || index == 0 || index >= changetype<HANDLE_TABLE>(table).Capacity) return false;
+  return ObpTableEntry(table, index).Object != 0;
+}
+
+@inline function ObpEntryOf(handle: u32): HANDLE_TABLE_ENTRY {
+  return ObpTableEntry(ObpHandleTableOf(handle), ObpHandleIndex(handle));
+}
+
+// ---- access masks ----
+
+/** Maps GENERIC_* and MAXIMUM_ALLOWED to the type's specific rights (there are no security descriptors to limit them). */
+export function ObpMapGenericMask(type: usize, access: u32): u32 {
+  const info = ObpTypeInfo(type);
+  if ((access & GENERIC_READ) != 0) access |= info.GenericRead;
+  if ((access & GENERIC_WRITE) != 0) access |= info.GenericWrite;
+  if ((access & GENERIC_EXECUTE) != 0) access |= info.GenericExecute;
+  if ((access & GENERIC_ALL) != 0) access |= info.GenericAll;
+  if ((access & MAXIMUM_ALLOWED) != 0) access |= info.ValidAccessMask;
+  return access & ~(GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE | GENERIC_ALL | MAXIMUM_ALLOWED);
+}
+
+// ---- creating and closing handles ----
+
+/**
+ * Enters `object` into `table` with an access mask already mapped and the
+ * handle attributes, and stores the handle at `handle` (with bit 31 when
+ * `attributes` has OBJ_KERNEL_HANDLE). The new handle takes
+ * over one reference the caller holds (kept by the caller on failure).
+ */
+function ObpCreateHandleInTable(table: usize, object: usize, grantedAccess: u32, attributes: u32, handle: usize): u32 {
+  const t = changetype<HANDLE_TABLE>(table);
+  if (t.FirstFree == 0 && !ObpGrowHandleTable(t)) return STATUS_INSUFFICIENT_RESOURCES;
+  const index = t.FirstFree;
+  const entry = ObpTableEntry(table, index);
+  t.FirstFree = entry.GrantedAccess;
+  entry.Object = object | (attributes & OBJ_HANDLE_ATTRIBUTES);
+  entry.GrantedAccess = grantedAccess;
+  t.HandleCount++;
+  OBJECT_TO_OBJECT_HEADER(object).HandleCount++;
+  const type = changetype<OBJECT_TYPE>(OBJECT_TO_OBJECT_HEADER(object).Type);
+  type.TotalNumberOfHandles++;
+  if (type.TotalNumberOfHandles > type.HighWaterNumberOfHandles) type.HighWaterNumberOfHandles = type.TotalNumberOfHandles;
+  store<u32>(handle, (index << 2) | ((attributes & OBJ_KERNEL_HANDLE) != 0 ? KERNEL_HANDLE_FLAG : 0));
+  return STATUS_SUCCESS;
+}
+
+/**
+ * Creates a handle to `object` with `desiredAccess` (generic rights mapped)
+ * in the current table, or the kernel's with OBJ_KERNEL_HANDLE, taking over
+ * one reference the caller holds. OBJ_INHERIT is the only attribute a new
+ * handle takes from OBJECT_ATTRIBUTES.
+ */
+export function ObpCreateHandle(object: usize, desiredAccess: u32, attributes: u32, handle: usize): u32 {
+  const table = (attributes & OBJ_KERNEL_HANDLE) != 0 ? ObpKernelHandleTable : ObpCurrentHandleTable;
+  const granted = ObpMapGenericMask(OBJECT_TO_OBJECT_HEADER(object).Type, desiredAccess);
+  return ObpCreateHandleInTable(table, object, granted, attributes & (OBJ_INHERIT | OBJ_KERNEL_HANDLE), handle);
+}
+
+/** Counts a handle gone: the type's close procedure, then the name check. */
+function ObpDecrementHandleCount(object: usize): void {
+  const header = OBJECT_TO_OBJECT_HEADER(object);
+  header.HandleCount--;
+  changetype<OBJECT_TYPE>(header.Type).TotalNumberOfHandles--;
+  const closeProcedure = ObpTypeInfo(header.Type).CloseProcedure;
+  if (closeProcedure) closeProcedure(object, <u32>header.HandleCount);
+  ObpDeleteNameCheck(object);
+}
+
+/** Frees a live entry and releases what its handle held. */
+function ObpCloseHandleTableEntry(table: usize, index: u32): void {
+  const t = changetype<HANDLE_TABLE>(table);
+  const entry = ObpTableEntry(table, index);
+  const object = entry.Object & ~(<usize>OBJ_HANDLE_ATTRIBUTES);
+  entry.Object = 0;
+  entry.GrantedAccess = t.FirstFree;
+  t.FirstFree = index;
+  t.HandleCount--;
+  ObpDecrementHandleCount(object);
+  ObDereferenceObject(object);
+}
+
+// ---- services ----
+
+/**
+ * References the object behind `handle` and stores its address at `object`
+ * (0 on failure). The handle must have been granted every right in
+ * `desiredAccess` (else STATUS_ACCESS_DENIED) and, unless `objectType` is 0,
+ * name an object of that type (else STATUS_OBJECT_TYPE_MISMATCH). With
+ * `handleInformation` (an OBJECT_HANDLE_INFORMATION, or 0) the handle's
+ * attributes and access are returned too.
+ */
+export function ObReferenceObjectByHandle(handle: u32, desiredAccess: u32, objectType: usize, object: usize, handleInformation: usize): u32 {
+  const lock = ObpAcquireLock();
+  const status = ObpReferenceObjectByHandle(handle, desiredAccess, objectType, object, handleInformation);
+  ObpReleaseLock(lock);
+  return status;
+}
+
+function ObpReferenceObjectByHandle(handle: u32, desiredAccess: u32, objectType: usize, object: usize, handleInformation: usize): u32 {
+  store<usize>(object, 0);
+  if (ObpIsPseudoHandle(handle)) {
+    const resolver = ObpPseudoHandleResolver;
+    if (resolver) return resolver(handle, desiredAccess, objectType, object, handleInformation);
+    return STATUS_INVALID_HANDLE;
+  }
+  if (!ObpIsValidHandle(handle)) return STATUS_INVALID_HANDLE;
+  const entry = ObpEntryOf(handle);
+  const body = entry.Object & ~(<usize>OBJ_HANDLE_ATTRIBUTES);
+  if (objectType != 0 && OBJECT_TO_OBJECT_HEADER(body).Type != objectType) return STATUS_OBJECT_TYPE_MISMATCH;
+  if ((desiredAccess & ~entry.GrantedAccess) != 0) return STATUS_ACCESS_DENIED;
+  ObReferenceObject(body);
+  if (handleInformation != 0) {
+    const info = changetype<OBJECT_HANDLE_INFORMATION>(handleInformation);
+    info.HandleAttributes = <u32>(entry.Object & OBJ_HANDLE_ATTRIBUTES);
+    info.GrantedAccess = entry.GrantedAccess;
+  }
+  store<usize>(object, body);
+  return STATUS_SUCCESS;
+}
+
+/** Closes a handle. A handle marked protect-from-close stays: STATUS_HANDLE_NOT_CLOSABLE. */
+export function NtClose(handle: u32): u32 {
+  const lock = ObpAcquireLock();
+  const status = ObpCloseHandle(handle);
+  ObpReleaseLock(lock);
+  return status;
+}
+
+function ObpCloseHandle(handle: u32): u32 {
+  if (!ObpIsValidHandle(handle)) return STATUS_INVALID_HANDLE;
+  if ((ObpEntryOf(handle).Object & OBJ_PROTECT_CLOSE) != 0) return STATUS_HANDLE_NOT_CLOSABLE;
+  ObpCloseHandleTableEntry(ObpHandleTableOf(handle), ObpHandleIndex(handle));
+  return STATUS_SUCCESS;
+}
+
+/**
+ * Sets a handle's inherit and protect-from-close attributes
+ * (ObjectHandleFlagInformation). Inheritance is refused for types that
+ * list OBJ_INHERIT among their invalid attributes (STATUS_ACCESS_DENIED).
+ */
+export function ObSetHandleAttributes(handle: u32, inherit: bool, protectFromClose: bool): u32 {
+  const lock = ObpAcquireLock();
+  const status = ObpSetHandleAttributes(handle, inherit, protectFromClose);
+  ObpReleaseLock(lock);
+  return status;
+}
+
+function ObpSetHandleAttributes(handle: u32, inherit: bool, protectFromClose: bool): u32 {
+  if (!ObpIsValidHandle(handle)) return STATUS_INVALID_HANDLE;
+  const entry = ObpEntryOf(handle);
+  const object = entry.Object & ~(<usize>OBJ_HANDLE_ATTRIBUTES);
+  if (inherit && (ObpTypeInfo(OBJECT_TO_OBJECT_HEADER(object).Type).InvalidAttributes & OBJ_INHERIT) != 0) return STATUS_ACCESS_DENIED;
+  let attributes = <u32>(entry.Object & OBJ_HANDLE_ATTRIBUTES) & ~(OBJ_INHERIT | OBJ_PROTECT_CLOSE);
+  if (inherit) attributes |= OBJ_INHERIT;
+  if (protectFromClose) attributes |= OBJ_PROTECT_CLOSE;
+  entry.Object = object | attributes;
+  return STATUS_SUCCESS;
+}
+
+/** The handle table of a process handle: only NtCurrentProcess until Ps exists (0 otherwise). */
+function ObpHandleTableOfProcess(processHandle: u32): usize {
+  return processHandle == NtCurrentProcess ? ObpCurrentHandleTable : 0;
+}
+
+/** Out-parameter slots (see obdir.ts). */
+const ObpDuplicateSource: usize = memory.data(4, 4);
+const ObpDuplicateInformation: usize = memory.data(8, 4);
+
+/**
+ * Duplicates `sourceHandle` of a process into a process (both NtCurrentProcess
+ * for now) and stores the new handle at `targetHandle`. DUPLICATE_SAME_ACCESS
+ * keeps the source's access (else `desiredAccess` is granted),
+ * DUPLICATE_SAME_ATTRIBUTES its attributes (else `handleAttributes`:
+ * OBJ_INHERIT, OBJ_PROTECT_CLOSE). DUPLICATE_CLOSE_SOURCE closes the source
+ * handle (unless protected from close) before the new one is made, whatever
+ * happens next; with no target process that is all it does.
+ */
+export function NtDuplicateObject(sourceProcessHandle: u32, sourceHandle: u32, targetProcessHandle: u32, targetHandle: usize,
+                                  desiredAccess: u32, handleAttributes: u32, options: u32): u32 {
+  const lock = ObpAcquireLock();
+  const status = ObpDuplicateObject(sourceProcessHandle, sourceHandle, targetProcessHandle, targetHandle, desiredAccess, handleAttributes, options);
+  ObpReleaseLock(lock);
+  return status;
+}
+
+function ObpDuplicateObject(sourceProcessHandle: u32, sourceHandle: u32, targetProcessHandle: u32, targetHandle: usize,
+                            desiredAccess: u32, handleAttributes: u32, options: u32): u32 {
+  if ((options & ~(DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES)) != 0) return STATUS_INVALID_PARAMETER;
+  if ((handleAttributes & ~(OBJ_INHERIT | OBJ_PROTECT_CLOSE)) != 0) return STATUS_INVALID_PARAMETER;
+  const sourceTable = ObpHandleTableOfProcess(sourceProcessHandle);
+  if (sourceTable == 0) return STATUS_INVALID_HANDLE;
+  let status = ObpReferenceObjectByHandle(sourceHandle, 0, 0, ObpDuplicateSource, ObpDuplicateInformation);
+  if (!NT_SUCCESS(status)) return status;
+  const object = load<usize>(ObpDuplicateSource);
+  const source = changetype<OBJECT_HANDLE_INFORMATION>(ObpDuplicateInformation);
+  const sourceAccess = source.GrantedAccess, sourceAttributes = source.HandleAttributes;
+  if ((options & DUPLICATE_CLOSE_SOURCE) != 0) ObpCloseHandle(sourceHandle); // as NtClose: a protected handle stays
+  if (targetProcessHandle == 0) {
+    ObDereferenceObject(object);
+    return (options & DUPLICATE_CLOSE_SOURCE) != 0 ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
+  }
+  const targetTable = ObpHandleTableOfProcess(targetProcessHandle);
+  if (targetTable == 0) {
+    ObDereferenceObject(object);
+    return STATUS_INVALID_HANDLE;
+  }
+  const access = (options & DUPLICATE_SAME_ACCESS) != 0 ? sourceAccess : ObpMapGenericMask(OBJECT_TO_OBJECT_HEADER(object).Type, desiredAccess);
+  const attributes = (options & DUPLICATE_SAME_ATTRIBUTES) != 0 ? sourceAttributes : handleAttributes;
+  status = ObpCreateHandleInTable(targetTable, object, access, attributes, targetHandle);
+  if (!NT_SUCCESS(status)) ObDereferenceObject(object);
+  return status;
+}

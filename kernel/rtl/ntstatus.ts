@@ -1,0 +1,60 @@
+// NTSTATUS values shared by the kernel's components.
+//
+// An NTSTATUS is a 32-bit value: the top two bits are the severity
+// (00 success, 01 informational, 10 warning, 11 error), so a status is a
+// success exactly when it is non-negative as a signed number. Values and
+// names are NT's (ntstatus.h). The exception codes a bug check reports
+// (STATUS_ACCESS_VIOLATION, ...) are still defined in ke/bugcheck.ts.
+
+/** True for success and informational values (severity 00 or 01). */
+@inline export function NT_SUCCESS(status: u32): bool { return <i32>status >= 0; }
+
+// ---- success and informational ----
+
+export const STATUS_SUCCESS: u32 = 0x00000000;
+/** The name was reparsed (a symbolic link): the lookup starts again with a new name. */
+export const STATUS_REPARSE: u32 = 0x00000104;
+/** NtQueryDirectoryObject: the buffer is full, more entries follow (a success code). */
+export const STATUS_MORE_ENTRIES: u32 = 0x00000105;
+/** OBJ_OPENIF: the object already existed and was opened instead of created. */
+export const STATUS_OBJECT_NAME_EXISTS: u32 = 0x40000000;
+
+// ---- warnings ----
+
+export const STATUS_BUFFER_OVERFLOW: u32 = 0x80000005;
+/** An enumeration has nothing more to return. */
+export const STATUS_NO_MORE_ENTRIES: u32 = 0x8000001A;
+
+// ---- errors ----
+
+export const STATUS_UNSUCCESSFUL: u32 = 0xC0000001;
+export const STATUS_INVALID_INFO_CLASS: u32 = 0xC0000003;
+export const STATUS_INFO_LENGTH_MISMATCH: u32 = 0xC0000004;
+/** A handle that is 0, closed, out of the table, or not resolvable (pseudo handles without Ps). */
+export const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
+export const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
+/** The handle was not granted the access the operation needs. */
+export const STATUS_ACCESS_DENIED: u32 = 0xC0000022;
+export const STATUS_BUFFER_TOO_SMALL: u32 = 0xC0000023;
+export const STATUS_OBJECT_TYPE_MISMATCH: u32 = 0xC0000024;
+/** A name with an empty component ("\A\\B", "\A\") or an odd byte length. */
+export const STATUS_OBJECT_NAME_INVALID: u32 = 0xC0000033;
+export const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC0000034;
+export const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC0000035;
+export const STATUS_OBJECT_PATH_INVALID: u32 = 0xC0000039;
+/** A directory on the way to the last component does not exist. */
+export const STATUS_OBJECT_PATH_NOT_FOUND: u32 = 0xC000003A;
+/** A relative name without a root directory, or an absolute one with a root. */
+export const STATUS_OBJECT_PATH_SYNTAX_BAD: u32 = 0xC000003B;
+export const STATUS_PRIVILEGE_NOT_HELD: u32 = 0xC0000061;
+export const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
+export const STATUS_NOT_IMPLEMENTED: u32 = 0xC0000002;
+export const STATUS_NAME_TOO_LONG: u32 = 0xC0000106;
+/** NtClose of a handle marked protect-from-close. */
+export const STATUS_HANDLE_NOT_CLOSABLE: u32 = 0xC0000235;
+/**
+ * Defined for completeness: NT's object manager does not return it when a
+ * chain of symbolic links is too long (more than OBJ_MAX_REPARSE_ATTEMPTS
+ * reparses); it answers STATUS_OBJECT_NAME_NOT_FOUND, and so do we.
+ */
+export const STATUS_REPARSE_POINT_NOT_RESOLVED: u32 = 0xC0000280;
