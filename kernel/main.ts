@@ -28,6 +28,7 @@ import { KiInitializeScheduler } from "./ke/thread";
 import { KiInitializeGdt } from "./ke/gdt";
 import { MmInitializeAddressSpaces } from "./mm/procmm";
 import { PsInitializeSystem, PsRunBootModules } from "./ps/psmain";
+import { ExInitializeSynchronizationTypes } from "./ex/sync";
 import { KeRunSelfTest } from "./ke/selftest";
 import { MmInitializePhysicalMemory } from "./mm/mminit";
 import { MmInitializePfnDatabase } from "./mm/pfn";
@@ -75,6 +76,7 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
 function Phase1Initialization(context: usize): void {
   if (KeCommandLineHasOption("selftest")) KeRunSelfTest(); // "ke: self-test passed: ..."
   PsInitializeSystem();                       // the System process (pid 4)
+  ExInitializeSynchronizationTypes();         // \ObjectTypes\Event, Mutant, Semaphore, Timer
   PsRunBootModules();                         // user processes carried in the image, if any; waits for them
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends
 }

@@ -11,7 +11,7 @@
 import { ProbeForWrite } from "../ke/probe";
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { MmNumberOfManagedPages } from "../mm/pfn";
-import { EPROCESS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsImageFileName } from "../ps/psmain";
+import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsImageFileName } from "../ps/psmain";
 
 const STATUS_SUCCESS: u32 = 0;
 const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
@@ -24,7 +24,6 @@ export const SystemProcessInformation: u32 = 5;
 const BASIC_SIZE: u32 = 44;
 const PROCESS_RECORD: u32 = 184;
 const THREAD_RECORD: u32 = 64;
-const EPROCESS_ACTIVE_LINKS: u32 = 84;
 
 function PspNameBytes(process: usize): u32 {
   if (process == 0) return 0;
@@ -70,7 +69,8 @@ function PspWriteProcess(at: usize, process: usize, last: bool): u32 {
   store<u32>(at, threads, 4);                  // NumberOfThreads
   if (process != 0) {
     const p = changetype<EPROCESS>(process);
-    store<u64>(at, p.CreateTime, 32);
+    store<u32>(at, p.CreateTimeLow, 32);
+    store<u32>(at, p.CreateTimeHigh, 36);
     store<u32>(at, p.BasePriority, 64);
     store<u32>(at, p.UniqueProcessId, 68);
     store<u32>(at, p.SessionId, 80);

@@ -117,15 +117,19 @@ export const KWAIT_BLOCK_SIZE: u32 = 24;
   PreviousMode: u32;     // KernelMode 0 / UserMode 1 (ke/probe.ts)
   // +140: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
 }
-export const KTHREAD_SIZE: u32 = 140;
-export const KTHREAD_WAIT_BLOCKS: u32 = 140;
+export const KTHREAD_SIZE: u32 = offsetof<KTHREAD>();
+export const KTHREAD_WAIT_BLOCKS: u32 = KTHREAD_SIZE;
 /** After the wait blocks: the arguments of the current system service, copied from the user stack (16 at most). */
 export const KTHREAD_SERVICE_ARGS: u32 = KTHREAD_SIZE + (THREAD_WAIT_OBJECTS + 1) * KWAIT_BLOCK_SIZE;
-const KTHREAD_ALLOCATION: u32 = KTHREAD_SERVICE_ARGS + 64;
-export const KTHREAD_READY_LINKS: u32 = 16;
-export const KTHREAD_TIMER_LINKS: u32 = 92;
-export const KTHREAD_THREAD_LINKS: u32 = 104;
-export const KTHREAD_MUTANT_LIST: u32 = 116;
+/** Then 64 bytes a service may use as its own scratch (captured values, out-parameters), per thread. */
+export const KTHREAD_SERVICE_SCRATCH: u32 = KTHREAD_SERVICE_ARGS + 64;
+const KTHREAD_ALLOCATION: u32 = KTHREAD_SERVICE_SCRATCH + 64;
+export const KTHREAD_READY_LINKS: u32 = offsetof<KTHREAD>("ReadyListFlink");
+export const KTHREAD_TIMER_LINKS: u32 = offsetof<KTHREAD>("TimerFlink");
+export const KTHREAD_THREAD_LINKS: u32 = offsetof<KTHREAD>("ThreadListFlink");
+export const KTHREAD_MUTANT_LIST: u32 = offsetof<KTHREAD>("MutantListFlink");
+/** swap_context saves the stack pointer here (KiSwapThread passes its address). */
+const KTHREAD_SAVED_ESP: u32 = offsetof<KTHREAD>("SavedEsp");
 
 /** A system thread's routine. */
 export type KSTART_ROUTINE = (context: usize) => void;
@@ -140,7 +144,7 @@ export let KiIdleThread: usize = 0;
 let KiDispatchPending: bool = false;
 /** Non-zero while an interrupt is being handled: switches wait for its end. */
 export let KiInterruptDepth: u32 = 0;
-/** Threads ended but still on their own stack: freed by the next thread. */
+/** Threads ended but still on their own stacks (linked through ReadyListFlink): freed by the next thread that runs. */
 let KiDeadThread: usize = 0;
 let KiNextThreadId: u32 = 4;
 /** Context switches so far. */
@@ -198,19 +202,29 @@ export function KiSwapThread(): void {
   KeCurrentThread = next;
   KeContextSwitches++;
   if (KiSwapHook != 0) changetype<KSWAP_HOOK>(KiSwapHook)(next);
-  swap_context(old + 24, n.SavedEsp, n.StackLimit); // old.SavedEsp is at +24
+  swap_context(old + KTHREAD_SAVED_ESP, n.SavedEsp, n.StackLimit);
   // Back on this thread. A thread that ended before us left its stack to free.
   KiReapDeadThread();
 }
 
+/**
+ * Frees the threads that ended (their stacks) other than the running one. A
+ * list, not one slot: a user thread's first run starts at the interrupt exit,
+ * not here, so several may end before anyone reaps.
+ */
 function KiReapDeadThread(): void {
-  const dead = KiDeadThread;
-  if (dead == 0 || dead == KeCurrentThread) return;
-  KiDeadThread = 0;
-  const t = changetype<KTHREAD>(dead);
-  ExFreePoolWithTag(t.StackBase, STACK_TAG);
-  t.StackBase = 0;
-  KeDereferenceThread(dead);
+  let prev: usize = 0;
+  let dead = KiDeadThread;
+  while (dead != 0) {
+    const next = changetype<KTHREAD>(dead).ReadyListFlink;
+    if (dead == KeCurrentThread) { prev = dead; dead = next; continue; }
+    if (prev == 0) KiDeadThread = next; else changetype<KTHREAD>(prev).ReadyListFlink = next;
+    const t = changetype<KTHREAD>(dead);
+    ExFreePoolWithTag(t.StackBase, STACK_TAG);
+    t.StackBase = 0;
+    KeDereferenceThread(dead);
+    dead = next;
+  }
 }
 
 /** The running thread gives up the rest of its quantum to a ready thread of its priority or better. */
@@ -360,6 +374,7 @@ export function KeTerminateThread(status: u32): void {
   if (KiThreadExitHook != 0) changetype<KTHREAD_EXIT_HOOK>(KiThreadExitHook)(thread);
   RemoveEntryList(thread + KTHREAD_THREAD_LINKS);
   t.State = Terminated;
+  t.ReadyListFlink = KiDeadThread; // onto the list of threads to reap
   KiDeadThread = thread;
   KiSwapThread();
   KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 0x7F, <u32>thread, 0, 0); // a dead thread ran again

@@ -22,7 +22,7 @@ import { boot_modules, trap_exit, cli } from "../ke/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KeBugCheckEx, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
 import {
-  KTHREAD, KeCreateThread, KeReadyThread, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
+  KTHREAD, KeCreateThread, KeReadyThread, KeDereferenceThread, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
   ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher,
 } from "../ke/thread";
 import { KeInitializeDispatcherHeader, KeSignalObject, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime, STATUS_SUCCESS } from "../ke/wait";
@@ -31,7 +31,8 @@ import {
   MmCommitUserPages, MmCopyToUser, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace, MmIsUserRangeAccessible,
   MmKernelDirectory, MmSwitchAddressSpace,
 } from "../mm/procmm";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPool } from "../mm/pool";
+import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
 import { MEM_IMAGE, MEM_PRIVATE, MiInsertVad, MmDeleteVads, MmSetProcessLookup, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../rtl/list";
 
@@ -85,20 +86,25 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   // +84: on PsActiveProcessHead while the process runs
   ActiveProcessFlink: usize;
   ActiveProcessBlink: usize;
-  CreateTime: u64;
+  CreateTimeLow: u32;  // LARGE_INTEGER as two dwords (a u64 field would be 8-aligned)
+  CreateTimeHigh: u32;
+  // +100: the process's handle table (ob/obhandle.ts)
+  ObjectTable: usize;
 }
-const EPROCESS_SIZE: u32 = 100;
-const EPROCESS_ACTIVE_LINKS: u32 = 84;
+const EPROCESS_SIZE: u32 = offsetof<EPROCESS>();
+export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink");
 /** The processes that have not ended, System first. */
 export const PsActiveProcessHead: usize = memory.data(8, 4);
-export const EPROCESS_THREAD_LIST: u32 = 20;
-export const EPROCESS_VAD_LIST: u32 = 60;
-const EPROCESS_IMAGE_NAME: u32 = 68;
+export const EPROCESS_THREAD_LIST: u32 = offsetof<EPROCESS>("ThreadListFlink");
+export const EPROCESS_VAD_LIST: u32 = offsetof<EPROCESS>("VadListFlink");
+const EPROCESS_IMAGE_NAME: u32 = offsetof<EPROCESS>("ImageFileName0");
 export const PS_PROCESS_FLAGS_CRITICAL: u32 = 1;
 const PROCESS_TAG: u32 = 0x636F7250; // 'Proc'
 
 /** The System process: owner of the kernel threads. */
 export let PsInitialSystemProcess: usize = 0;
+/** The kernel's handle table (the System process's). */
+let PspKernelHandleTable: usize = 0;
 let PspNextProcessId: u32 = 8;
 
 /** The running thread's process (the System process for kernel threads). */
@@ -111,6 +117,8 @@ export function PsGetCurrentProcess(): usize {
 function PspSwapContext(thread: usize): void {
   const t = changetype<KTHREAD>(thread);
   MmSwitchAddressSpace(t.Process != 0 ? changetype<EPROCESS>(t.Process).DirectoryTableBase : MmKernelDirectory);
+  const table = t.Process != 0 ? changetype<EPROCESS>(t.Process).ObjectTable : 0;
+  ObSwitchHandleTable(table != 0 ? table : PspKernelHandleTable);
   KiSetKernelStack(t.InitialStack);
   if (t.Teb != 0) KiSetTebSegment(t.Teb);
 }
@@ -124,7 +132,9 @@ function PspAllocateProcess(name: usize, nameLength: u32): usize {
   const p = changetype<EPROCESS>(process);
   p.BasePriority = 8;
   p.References = 1;
-  p.CreateTime = KeQuerySystemTime();
+  const now = KeQuerySystemTime();
+  p.CreateTimeLow = <u32>now;
+  p.CreateTimeHigh = <u32>(now >>> 32);
   if (load<usize>(PsActiveProcessHead) == 0) InitializeListHead(PsActiveProcessHead);
   InsertTailList(PsActiveProcessHead, process + EPROCESS_ACTIVE_LINKS);
   for (let i: u32 = 0; i < nameLength && i < 15; i++) store<u8>(process + EPROCESS_IMAGE_NAME + i, load<u8>(name + i));
@@ -145,6 +155,10 @@ export function PsInitializeSystem(): void {
   const p = changetype<EPROCESS>(PsInitialSystemProcess);
   p.UniqueProcessId = 4;
   p.DirectoryTableBase = MmKernelDirectory;
+  // The System process's handles are the kernel's (the table current since ObInitSystem).
+  PspKernelHandleTable = ObSwitchHandleTable(0);
+  ObSwitchHandleTable(PspKernelHandleTable);
+  p.ObjectTable = PspKernelHandleTable;
   // The thread running phase 1 is the System process's first thread.
   changetype<KTHREAD>(KeCurrentThread).Process = PsInitialSystemProcess;
   InsertTailList(PsInitialSystemProcess + EPROCESS_THREAD_LIST, KeCurrentThread + KTHREAD_THREAD_LINKS);
@@ -184,8 +198,9 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   PspNextProcessId += 4;
   const pd = MmCreateProcessAddressSpace();
   p.DirectoryTableBase = pd;
+  p.ObjectTable = ObCreateHandleTable();
   const stackBottom = USER_STACK_TOP - stackBytes;
-  let ok = pd != 0
+  let ok = pd != 0 && p.ObjectTable != 0
     && MmCommitUserPages(pd, base, size, true) && MmCopyToUser(pd, base, image, size)
     && (dataEnd <= dataFirst || MmCommitUserPages(pd, dataFirst, <u32>(dataEnd - dataFirst), true))
     && MmCommitUserPages(pd, stackBottom, stackBytes, true)
@@ -198,6 +213,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
     && MiInsertVad(vads, TEB_ADDRESS, TEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE)
     && MiInsertVad(vads, PEB_ADDRESS, PEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE);
   if (!ok) {
+    if (p.ObjectTable != 0) ObDestroyHandleTable(p.ObjectTable);
     MmDeleteVads(vads);
     if (pd != 0) MmDeleteProcessAddressSpace(pd);
     RemoveEntryList(process + EPROCESS_ACTIVE_LINKS);
@@ -238,6 +254,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   KeLogHex(<u32>start);
   KeLogEnd();
   KeReadyThread(thread);
+  KeDereferenceThread(thread); // the process's thread list keeps it; its end frees it
   return process;
 }
 
@@ -319,7 +336,11 @@ function PspProcessEnded(process: usize, status: u32): void {
   KeLogHex(p.ExitStatus);
   KeLogEnd();
   if ((p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0) KeBugCheckEx(CRITICAL_PROCESS_DIED, <u32>process, 0, 0, 0);
-  // Off its address space for good, then free it (the kernel half is all this thread needs).
+  // Every handle it still has is closed (objects lose their references), then
+  // off its address space for good and free it (the kernel half is all this thread needs).
+  const table = p.ObjectTable;
+  p.ObjectTable = 0;
+  if (table != 0) ObDestroyHandleTable(table);
   cli();
   changetype<KTHREAD>(KeCurrentThread).Teb = 0;
   MmSwitchAddressSpace(MmKernelDirectory);
@@ -391,6 +412,7 @@ export function PsRunBootModules(): void {
   if (count == 0) return;
   const table = boot_modules();
   const processes = memory.data(64 * 4, 4);
+  const poolBefore = ExPoolBytesInUse;
   let started: u32 = 0;
   for (let i: u32 = 0; i < count && started < 64; i++) {
     const name = <usize>load<u32>(table + 4 + i * 12);
@@ -398,9 +420,16 @@ export function PsRunBootModules(): void {
     if (process != 0) { store<usize>(processes + started * 4, process); started++; }
   }
   for (let i: u32 = 0; i < started; i++) KeWaitForSingleObject(load<usize>(processes + i * 4), 0);
+  // Ended and waited for: nothing refers to them any more.
+  for (let i: u32 = 0; i < started; i++) ExFreePoolWithTag(load<usize>(processes + i * 4), PROCESS_TAG);
   KeLogBegin("ps");
   KeLogString("boot processes ended: ");
   KeLogDecimal(started);
+  KeLogString("; pool in use ");
+  KeLogDecimal(poolBefore);
+  KeLogString(" bytes before them, ");
+  KeLogDecimal(ExPoolBytesInUse);
+  KeLogString(" after");
   KeLogEnd();
 }
 

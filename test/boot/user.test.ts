@@ -62,7 +62,7 @@ describe('user mode', () => {
     expect(exit('kwrite')).toMatch(/exited with status 0xC0000005$/);
     expect(lines).toContainEqual(expect.stringMatching(/\(kwrite\): unhandled exception 0xC0000005 \(page fault\) at 0x004[0-9A-F]{5}, address 0x80100000$/));
     expect(lines).not.toContain('kwrite: wrote kernel memory');
-    expect(lines).toContain('ps: boot processes ended: 5');
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 5; pool in use (\d+) bytes before them, \1 after$/));
   }, 60000);
 
   it('a critical process that ends stops the system with 0xEF; cleared, it ends cleanly', async () => {
@@ -132,6 +132,53 @@ describe('user mode', () => {
     expect(procs).toContainEqual(expect.stringMatching(/^pid \d+ threads 1 session 0 name spinc\.exe tid \d+$/));
     expect(out[out.length - 1]).toMatch(/^thread 0x00000000 teb 0x7FFDE000 priority 8$/);
   }, 60000);
+
+  it('a waiter wakes on an event another process sets; WaitAll, WaitAny, timeouts, semaphores, timers, bad handles', async () => {
+    const lines = await run([['evwaiter.exe', 'evwaiter'], ['evsetter.exe', 'evsetter']]);
+    const out = lines.filter((l) => l.startsWith('evwaiter: ')).map((l) => l.slice(10));
+    expect(out).toEqual([
+      expect.stringMatching(/^open shared event 0x(00000000|40000000)$/),
+      'handle is a multiple of 4 0x00000001',
+      'wait for the other process 0x00000000',
+      'wait all, one set 0x00000102',
+      'wait any, first set 0x00000000',
+      'wait any, second set 0x00000001',
+      'wait all, both set 0x00000000',
+      'semaphore 0x00000000',
+      'take it 0x00000000',
+      'empty now 0x00000102',
+      'past the limit 0xC0000047',
+      'timer 0x00000000',
+      'timer fires 0x00000000',
+      'close a bad handle 0xC0000008',
+      'a kernel handle 0xC0000008',
+      'wait on a bad handle 0xC0000008',
+      'bad handle array 0xC0000005',
+      'close 0x00000000',
+      'closed twice 0xC0000008',
+    ]);
+    const set = lines.findIndex((l) => l === 'evsetter: set 0x00000000');
+    const woke = lines.findIndex((l) => l === 'evwaiter: wait for the other process 0x00000000');
+    expect(set).toBeGreaterThan(0);
+    expect(woke).toBeGreaterThan(set);
+  }, 60000);
+
+  it('a mutant whose owner process ends is abandoned: the next waiter gets STATUS_ABANDONED', async () => {
+    const lines = await run([['mtxowner.exe', 'mtxowner'], ['mtxwaiter.exe', 'mtxwaiter']]);
+    expect(lines).toContain('mtxowner: own 0x00000000');
+    expect(lines).toContain('mtxwaiter: wait 0x00000080');
+    expect(lines).toContain('mtxwaiter: release 0x00000000');
+    expect(lines).toContain('mtxwaiter: release again 0xC0000046');
+    expect(lines.indexOf('mtxowner: ending while owning it')).toBeLessThan(lines.indexOf('mtxwaiter: wait 0x00000080'));
+  }, 60000);
+
+  it('1,000 create/close cycles of each object type leave the pool as it was', async () => {
+    const lines = await run([['churn.exe', 'churn']], 60000);
+    expect(lines).toContain('churn: cycles done, failures 0');
+    const m = /^ps: boot processes ended: 1; pool in use (\d+) bytes before them, (\d+) after$/.exec(lines.find((l) => l.startsWith('ps: boot processes ended')) ?? '');
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBe(Number(m![1]));
+  }, 90000);
 
   it('two CPU-bound ring-3 processes both make progress (preemption)', async () => {
     const lines = await run([['spina.exe', 'spin'], ['spinb.exe', 'spin']], 60000);

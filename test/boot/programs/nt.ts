@@ -49,3 +49,36 @@ export function say(s: string): void { put(s); flush(); }
 @external("ntdll", "NtQueryVirtualMemory") export declare function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u32, buffer: usize, length: u32, result: usize): u32;
 @external("ntdll", "NtQuerySystemInformation") export declare function NtQuerySystemInformation(infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32;
 @external("ntdll", "NtQueryInformationThread") export declare function NtQueryInformationThread(thread: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32;
+@external("ntdll", "NtClose") export declare function NtClose(handle: u32): u32;
+@external("ntdll", "NtCreateEvent") export declare function NtCreateEvent(handle: usize, access: u32, oa: usize, type: u32, state: u32): u32;
+@external("ntdll", "NtOpenEvent") export declare function NtOpenEvent(handle: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtSetEvent") export declare function NtSetEvent(handle: u32, previous: usize): u32;
+@external("ntdll", "NtResetEvent") export declare function NtResetEvent(handle: u32, previous: usize): u32;
+@external("ntdll", "NtCreateMutant") export declare function NtCreateMutant(handle: usize, access: u32, oa: usize, owner: u32): u32;
+@external("ntdll", "NtReleaseMutant") export declare function NtReleaseMutant(handle: u32, previous: usize): u32;
+@external("ntdll", "NtCreateSemaphore") export declare function NtCreateSemaphore(handle: usize, access: u32, oa: usize, count: u32, limit: u32): u32;
+@external("ntdll", "NtReleaseSemaphore") export declare function NtReleaseSemaphore(handle: u32, count: u32, previous: usize): u32;
+@external("ntdll", "NtCreateTimer") export declare function NtCreateTimer(handle: usize, access: u32, oa: usize, type: u32): u32;
+@external("ntdll", "NtSetTimer") export declare function NtSetTimer(handle: u32, due: usize, apc: u32, context: u32, resume: u32, period: u32, previous: usize): u32;
+@external("ntdll", "NtCancelTimer") export declare function NtCancelTimer(handle: u32, state: usize): u32;
+@external("ntdll", "NtWaitForSingleObject") export declare function NtWaitForSingleObject(handle: u32, alertable: u32, timeout: usize): u32;
+@external("ntdll", "NtWaitForMultipleObjects") export declare function NtWaitForMultipleObjects(count: u32, handles: usize, waitType: u32, alertable: u32, timeout: usize): u32;
+@external("ntdll", "NtCreateDirectoryObject") export declare function NtCreateDirectoryObject(handle: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtCreateSymbolicLinkObject") export declare function NtCreateSymbolicLinkObject(handle: usize, access: u32, oa: usize, target: usize): u32;
+
+const oaBuffer = memory.data(24, 4);
+const nameBuffer = memory.data(8, 4);
+/** An OBJECT_ATTRIBUTES for `name` (a static string; "" for none) with `attributes` (OBJ_CASE_INSENSITIVE 0x40, OBJ_OPENIF 0x80). */
+export function attributes(name: string, flags: u32): usize {
+  store<u32>(oaBuffer, 24); store<u32>(oaBuffer, 0, 4);
+  if (name.length == 0) store<u32>(oaBuffer, 0, 8);
+  else { unicode(nameBuffer, name); store<u32>(oaBuffer, <u32>nameBuffer, 8); }
+  store<u32>(oaBuffer, flags, 12); store<u32>(oaBuffer, 0, 16); store<u32>(oaBuffer, 0, 20);
+  return oaBuffer;
+}
+/** A UNICODE_STRING at `at` for a static string. */
+export function unicode(at: usize, s: string): usize {
+  store<u16>(at, <u16>(s.length << 1)); store<u16>(at, <u16>(s.length << 1), 2); store<u32>(at, <u32>changetype<usize>(s), 4);
+  return at;
+}
+export function ms(at: usize, milliseconds: i64): usize { store<i64>(at, -milliseconds * 10000); return at; }

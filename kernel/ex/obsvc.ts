@@ -1,0 +1,96 @@
+// The object manager's services as ring 3 calls them: handles from user mode
+// may not name the kernel's table (bit 31), pointers are probed and
+// OBJECT_ATTRIBUTES captured before the object manager sees them.
+
+import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
+import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "./capture";
+import { NtClose as ObClose } from "../ob/obhandle";
+import { NtCreateDirectoryObject as ObCreateDirectory, NtOpenDirectoryObject as ObOpenDirectory } from "../ob/obdir";
+import { NtCreateSymbolicLinkObject as ObCreateLink, NtOpenSymbolicLinkObject as ObOpenLink, NtQuerySymbolicLinkObject as ObQueryLink } from "../ob/oblink";
+import { NtMakeTemporaryObject as ObMakeTemporary, NtMakePermanentObject as ObMakePermanent } from "../ob/obquery";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+
+const STATUS_SUCCESS: u32 = 0;
+const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
+const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
+const STATUS_OBJECT_NAME_INVALID: u32 = 0xC0000033;
+const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
+
+/** A handle user mode may use: not a kernel handle (bit 31), except the pseudo handles -1 and -2. */
+export function ExIsUserHandleAllowed(handle: u32): bool {
+  return ExGetPreviousMode() != UserMode || (handle & 0x80000000) == 0 || handle >= 0xFFFFFFFE;
+}
+
+@inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
+
+export function NtClose(handle: u32): u32 {
+  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
+  return ObClose(handle);
+}
+
+export function NtMakeTemporaryObject(handle: u32): u32 {
+  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
+  return ObMakeTemporary(handle);
+}
+
+export function NtMakePermanentObject(handle: u32): u32 {
+  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
+  return ObMakePermanent(handle);
+}
+
+type OPEN = (handle: usize, access: u32, objectAttributes: usize) => u32;
+
+function ExpCreateOrOpen(handle: usize, access: u32, objectAttributes: usize, routine: OPEN): u32 {
+  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  const s = scratch();
+  let status = ExCaptureObjectAttributes(objectAttributes, s);
+  if (status != STATUS_SUCCESS) return status;
+  status = routine(s + 12, access, load<usize>(s));
+  if ((status & 0xC0000000) != 0xC0000000) store<u32>(handle, load<u32>(s, 12));
+  ExReleaseObjectAttributes(s);
+  return status;
+}
+
+export function NtCreateDirectoryObject(handle: usize, access: u32, objectAttributes: usize): u32 {
+  return ExpCreateOrOpen(handle, access, objectAttributes, ObCreateDirectory);
+}
+export function NtOpenDirectoryObject(handle: usize, access: u32, objectAttributes: usize): u32 {
+  return ExpCreateOrOpen(handle, access, objectAttributes, ObOpenDirectory);
+}
+export function NtOpenSymbolicLinkObject(handle: usize, access: u32, objectAttributes: usize): u32 {
+  return ExpCreateOrOpen(handle, access, objectAttributes, ObOpenLink);
+}
+
+/** NtCreateSymbolicLinkObject(LinkHandle, DesiredAccess, ObjectAttributes, LinkTarget): the target string is captured too. */
+export function NtCreateSymbolicLinkObject(handle: usize, access: u32, objectAttributes: usize, target: usize): u32 {
+  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeForRead(target, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  const length = <u32>load<u16>(target);
+  const buffer = load<usize>(target, 4);
+  if ((length & 1) != 0) return STATUS_OBJECT_NAME_INVALID;
+  if (!ProbeForRead(buffer, length, 2)) return STATUS_ACCESS_VIOLATION;
+  const copy = ExAllocatePoolWithTag(NonPagedPool, 8 + length, 0x74706143); // 'Capt'
+  if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  store<u16>(copy, <u16>length); store<u16>(copy, <u16>length, 2); store<usize>(copy, copy + 8, 4);
+  memory.copy(copy + 8, buffer, length);
+  const s = scratch();
+  let status = ExCaptureObjectAttributes(objectAttributes, s);
+  if (status == STATUS_SUCCESS) {
+    status = ObCreateLink(s + 12, access, load<usize>(s), copy);
+    if ((status & 0xC0000000) != 0xC0000000) store<u32>(handle, load<u32>(s, 12));
+    ExReleaseObjectAttributes(s);
+  }
+  ExFreePoolWithTag(copy, 0x74706143);
+  return status;
+}
+
+/** NtQuerySymbolicLinkObject(LinkHandle, LinkTarget (in: MaximumLength and Buffer; out: Length), ReturnedLength optional). */
+export function NtQuerySymbolicLinkObject(handle: u32, target: usize, returnedLength: usize): u32 {
+  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
+  if (!ProbeForWrite(target, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (returnedLength != 0 && !ProbeForWrite(returnedLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const maximum = <u32>load<u16>(target, 2);
+  if (!ProbeForWrite(load<usize>(target, 4), maximum, 2)) return STATUS_ACCESS_VIOLATION;
+  return ObQueryLink(handle, target, returnedLength);
+}

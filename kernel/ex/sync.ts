@@ -1,0 +1,307 @@
+// The executive's synchronization objects as object-manager types -- Event,
+// Mutant, Semaphore, Timer -- and their services, plus the waits on handles
+// (NtWaitForSingleObject, NtWaitForMultipleObjects). The bodies are the
+// kernel's dispatcher objects (ke/wait.ts); the object manager gives them
+// names, handles and lifetimes.
+//
+// Each service works the NT way: probe and capture what the caller passed
+// (only when it came from user mode), reference the object by handle with
+// the access it needs, call the kernel routine, dereference, write results.
+
+import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import {
+  KEVENT_SIZE, KMUTANT_SIZE, KSEMAPHORE_SIZE, KTIMER_SIZE, KeCancelTimer, KeInitializeEvent, KeInitializeMutant,
+  KeInitializeSemaphore, KeInitializeTimer, KePulseEvent, KeReadStateObject, KeReleaseMutant, KeReleaseSemaphore,
+  KeResetEvent, KeSetEvent, KeSetTimer, KeWaitForMultipleObjects, MAXIMUM_WAIT_OBJECTS, WaitAll, WaitAny,
+} from "../ke/wait";
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCaptureObjectAttributes, ExCaptureTimeout, ExProbeHandle, ExReleaseObjectAttributes } from "./capture";
+import { ExIsUserHandleAllowed } from "./obsvc";
+import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
+import { ObInsertObject, ObOpenObjectByName } from "../ob/obname";
+import { ObReferenceObjectByHandle } from "../ob/obhandle";
+import { ObDereferenceObject } from "../ob/obref";
+import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
+import { RtlInitUnicodeString } from "../rtl/unicode";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { InitializeListHead, RemoveEntryList } from "../rtl/list";
+import { KeBugCheckEx } from "../ke/bugcheck";
+
+const STATUS_SUCCESS: u32 = 0;
+const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
+const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
+const STATUS_INVALID_PARAMETER_2: u32 = 0xC00000F0;
+const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
+const STATUS_OBJECT_TYPE_MISMATCH: u32 = 0xC0000024;
+
+export const EVENT_QUERY_STATE: u32 = 0x0001;
+export const EVENT_MODIFY_STATE: u32 = 0x0002;
+export const EVENT_ALL_ACCESS: u32 = STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3;
+export const MUTANT_QUERY_STATE: u32 = 0x0001;
+export const MUTANT_ALL_ACCESS: u32 = STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x1;
+export const SEMAPHORE_QUERY_STATE: u32 = 0x0001;
+export const SEMAPHORE_MODIFY_STATE: u32 = 0x0002;
+export const SEMAPHORE_ALL_ACCESS: u32 = STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3;
+export const TIMER_QUERY_STATE: u32 = 0x0001;
+export const TIMER_MODIFY_STATE: u32 = 0x0002;
+export const TIMER_ALL_ACCESS: u32 = STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3;
+
+export let ExEventObjectType: usize = 0;
+export let ExMutantObjectType: usize = 0;
+export let ExSemaphoreObjectType: usize = 0;
+export let ExTimerObjectType: usize = 0;
+
+// ---- types ----
+
+const TypeName = memory.data(8, 4);
+const TypeInit = memory.data(128, 4);
+const TypeOut = memory.data(4, 4);
+
+function ExpCreateType(name: string, tag: u32, bodySize: u32, modify: u32, all: u32, deleteProcedure: ((o: usize) => void) | null): usize {
+  ObInitializeTypeInitializer(TypeInit, READ_CONTROL | 0x1, READ_CONTROL | modify, READ_CONTROL | SYNCHRONIZE, all, all, bodySize);
+  const info = changetype<OBJECT_TYPE_INITIALIZER>(TypeInit);
+  info.PoolTag = tag;
+  info.DeleteProcedure = deleteProcedure;
+  RtlInitUnicodeString(TypeName, name);
+  const status = ObCreateObjectType(TypeName, TypeInit, TypeOut);
+  if (status != STATUS_SUCCESS) KeBugCheckEx(0x5E, 10, status, 0, 0); // OBJECT_INITIALIZATION_FAILED
+  return load<usize>(TypeOut);
+}
+
+/** An owned mutant that is deleted leaves its owner's list. */
+function ExpDeleteMutant(mutant: usize): void {
+  if (load<usize>(mutant, 24) != 0) RemoveEntryList(mutant + 16);
+}
+/** A timer that is deleted is cancelled first. */
+function ExpDeleteTimer(timer: usize): void { KeCancelTimer(timer); }
+
+/** Phase 1: registers the types (\ObjectTypes\Event, Mutant, Semaphore, Timer). */
+export function ExInitializeSynchronizationTypes(): void {
+  ExEventObjectType = ExpCreateType("Event", 0x6E657645, KEVENT_SIZE, EVENT_MODIFY_STATE, EVENT_ALL_ACCESS, null);          // 'Even'
+  ExMutantObjectType = ExpCreateType("Mutant", 0x6174754D, KMUTANT_SIZE, 0, MUTANT_ALL_ACCESS, ExpDeleteMutant);             // 'Muta'
+  ExSemaphoreObjectType = ExpCreateType("Semaphore", 0x616D6553, KSEMAPHORE_SIZE, SEMAPHORE_MODIFY_STATE, SEMAPHORE_ALL_ACCESS, null); // 'Sema'
+  ExTimerObjectType = ExpCreateType("Timer", 0x656D6954, KTIMER_SIZE, TIMER_MODIFY_STATE, TIMER_ALL_ACCESS, ExpDeleteTimer);  // 'Time'
+}
+
+// ---- helpers shared by the services ----
+
+/** The thread's scratch: +0 captured attributes (8), +8 object, +12 handle, +16 timeout (8), +24 previous state. */
+@inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
+
+type INIT = (body: usize, a: u32, b: u32) => u32;
+
+/** Create: probe the handle, capture the attributes, create, initialise the body, insert, hand out the handle. */
+function ExpCreate(handle: usize, access: u32, objectAttributes: usize, type: usize, bodySize: u32, init: INIT, a: u32, b: u32): u32 {
+  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  const s = scratch();
+  let status = ExCaptureObjectAttributes(objectAttributes, s);
+  if (status != STATUS_SUCCESS) return status;
+  status = ObCreateObject(type, load<usize>(s), bodySize, s + 8);
+  if (status == STATUS_SUCCESS) {
+    const body = load<usize>(s, 8);
+    status = init(body, a, b);
+    if (status != STATUS_SUCCESS) { ObDereferenceObject(body); }
+    else {
+      status = ObInsertObject(body, access, s + 12);
+      if ((status & 0xC0000000) != 0xC0000000) store<u32>(handle, load<u32>(s, 12));
+    }
+  }
+  ExReleaseObjectAttributes(s);
+  return status;
+}
+
+function ExpOpen(handle: usize, access: u32, objectAttributes: usize, type: usize): u32 {
+  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  const s = scratch();
+  let status = ExCaptureObjectAttributes(objectAttributes, s);
+  if (status != STATUS_SUCCESS) return status;
+  status = ObOpenObjectByName(load<usize>(s), type, access, s + 12);
+  if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+  ExReleaseObjectAttributes(s);
+  return status;
+}
+
+/** References the object behind a handle (0 on failure, the status at scratch+24). */
+function ExpReference(handle: u32, access: u32, type: usize): usize {
+  const s = scratch();
+  if (!ExIsUserHandleAllowed(handle)) { store<u32>(s, 0xC0000008, 24); return 0; } // STATUS_INVALID_HANDLE
+  const status = ObReferenceObjectByHandle(handle, access, type, s + 8, 0);
+  store<u32>(s, status, 24);
+  return status == STATUS_SUCCESS ? load<usize>(s, 8) : 0;
+}
+@inline function lastStatus(): u32 { return load<u32>(scratch(), 24); }
+
+function ExpWriteOptional(pointer: usize, value: i32): void { if (pointer != 0) store<i32>(pointer, value); }
+
+// ---- events ----
+
+function ExpInitEvent(body: usize, type: u32, state: u32): u32 {
+  if (type > 1) return STATUS_INVALID_PARAMETER;
+  KeInitializeEvent(body, type == 0, state != 0);
+  return STATUS_SUCCESS;
+}
+
+/** NtCreateEvent(EventHandle, DesiredAccess, ObjectAttributes, EventType (0 notification, 1 synchronization), InitialState). */
+export function NtCreateEvent(handle: usize, access: u32, objectAttributes: usize, type: u32, initialState: u32): u32 {
+  return ExpCreate(handle, access, objectAttributes, ExEventObjectType, KEVENT_SIZE, ExpInitEvent, type, initialState & 0xFF);
+}
+export function NtOpenEvent(handle: usize, access: u32, objectAttributes: usize): u32 {
+  return ExpOpen(handle, access, objectAttributes, ExEventObjectType);
+}
+
+const EV_SET: u32 = 0, EV_RESET: u32 = 1, EV_PULSE: u32 = 2;
+function ExpEventOp(handle: u32, previous: usize, op: u32): u32 {
+  if (previous != 0 && !ProbeForWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const event = ExpReference(handle, EVENT_MODIFY_STATE, ExEventObjectType);
+  if (event == 0) return lastStatus();
+  const old = op == EV_SET ? KeSetEvent(event) : op == EV_RESET ? KeResetEvent(event) : KePulseEvent(event);
+  ObDereferenceObject(event);
+  ExpWriteOptional(previous, old);
+  return STATUS_SUCCESS;
+}
+export function NtSetEvent(handle: u32, previousState: usize): u32 { return ExpEventOp(handle, previousState, EV_SET); }
+export function NtResetEvent(handle: u32, previousState: usize): u32 { return ExpEventOp(handle, previousState, EV_RESET); }
+export function NtPulseEvent(handle: u32, previousState: usize): u32 { return ExpEventOp(handle, previousState, EV_PULSE); }
+export function NtClearEvent(handle: u32): u32 { return ExpEventOp(handle, 0, EV_RESET); }
+
+// ---- mutants ----
+
+function ExpInitMutant(body: usize, owner: u32, unused: u32): u32 { KeInitializeMutant(body, owner != 0); return STATUS_SUCCESS; }
+
+/** NtCreateMutant(MutantHandle, DesiredAccess, ObjectAttributes, InitialOwner). */
+export function NtCreateMutant(handle: usize, access: u32, objectAttributes: usize, initialOwner: u32): u32 {
+  return ExpCreate(handle, access, objectAttributes, ExMutantObjectType, KMUTANT_SIZE, ExpInitMutant, initialOwner & 0xFF, 0);
+}
+export function NtOpenMutant(handle: usize, access: u32, objectAttributes: usize): u32 {
+  return ExpOpen(handle, access, objectAttributes, ExMutantObjectType);
+}
+/** NtReleaseMutant(MutantHandle, PreviousCount optional). */
+export function NtReleaseMutant(handle: u32, previousCount: usize): u32 {
+  if (previousCount != 0 && !ProbeForWrite(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const mutant = ExpReference(handle, 0, ExMutantObjectType);
+  if (mutant == 0) return lastStatus();
+  const s = scratch();
+  const status = KeReleaseMutant(mutant, s + 28);
+  ObDereferenceObject(mutant);
+  if (status == STATUS_SUCCESS) ExpWriteOptional(previousCount, load<i32>(s, 28));
+  return status;
+}
+
+// ---- semaphores ----
+
+function ExpInitSemaphore(body: usize, count: u32, limit: u32): u32 {
+  if (<i32>limit <= 0 || <i32>count < 0 || count > limit) return STATUS_INVALID_PARAMETER;
+  KeInitializeSemaphore(body, <i32>count, <i32>limit);
+  return STATUS_SUCCESS;
+}
+/** NtCreateSemaphore(SemaphoreHandle, DesiredAccess, ObjectAttributes, InitialCount, MaximumCount). */
+export function NtCreateSemaphore(handle: usize, access: u32, objectAttributes: usize, initialCount: u32, maximumCount: u32): u32 {
+  return ExpCreate(handle, access, objectAttributes, ExSemaphoreObjectType, KSEMAPHORE_SIZE, ExpInitSemaphore, initialCount, maximumCount);
+}
+export function NtOpenSemaphore(handle: usize, access: u32, objectAttributes: usize): u32 {
+  return ExpOpen(handle, access, objectAttributes, ExSemaphoreObjectType);
+}
+/** NtReleaseSemaphore(SemaphoreHandle, ReleaseCount, PreviousCount optional). */
+export function NtReleaseSemaphore(handle: u32, releaseCount: u32, previousCount: usize): u32 {
+  if (previousCount != 0 && !ProbeForWrite(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const semaphore = ExpReference(handle, SEMAPHORE_MODIFY_STATE, ExSemaphoreObjectType);
+  if (semaphore == 0) return lastStatus();
+  const s = scratch();
+  const status = KeReleaseSemaphore(semaphore, <i32>releaseCount, s + 28);
+  ObDereferenceObject(semaphore);
+  if (status == STATUS_SUCCESS) ExpWriteOptional(previousCount, load<i32>(s, 28));
+  return status;
+}
+
+// ---- timers ----
+
+function ExpInitTimer(body: usize, type: u32, unused: u32): u32 {
+  if (type > 1) return STATUS_INVALID_PARAMETER;
+  KeInitializeTimer(body, type == 0);
+  return STATUS_SUCCESS;
+}
+/** NtCreateTimer(TimerHandle, DesiredAccess, ObjectAttributes, TimerType (0 notification, 1 synchronization)). */
+export function NtCreateTimer(handle: usize, access: u32, objectAttributes: usize, type: u32): u32 {
+  return ExpCreate(handle, access, objectAttributes, ExTimerObjectType, KTIMER_SIZE, ExpInitTimer, type, 0);
+}
+export function NtOpenTimer(handle: usize, access: u32, objectAttributes: usize): u32 {
+  return ExpOpen(handle, access, objectAttributes, ExTimerObjectType);
+}
+/** NtSetTimer(TimerHandle, DueTime, TimerApcRoutine (unsupported: must be 0), TimerContext, ResumeTimer, Period (ms), PreviousState). */
+export function NtSetTimer(handle: u32, dueTime: usize, apcRoutine: u32, context: u32, resume: u32, period: u32, previousState: usize): u32 {
+  if (apcRoutine != 0) return STATUS_INVALID_PARAMETER; // APCs do not exist yet
+  if (!ProbeForRead(dueTime, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (previousState != 0 && !ProbeForWrite(previousState, 1, 1)) return STATUS_ACCESS_VIOLATION;
+  const due = load<i64>(dueTime);
+  const timer = ExpReference(handle, TIMER_MODIFY_STATE, ExTimerObjectType);
+  if (timer == 0) return lastStatus();
+  const state = KeReadStateObject(timer);
+  KeSetTimer(timer, due, period);
+  ObDereferenceObject(timer);
+  if (previousState != 0) store<u8>(previousState, state != 0 ? 1 : 0);
+  return STATUS_SUCCESS;
+}
+/** NtCancelTimer(TimerHandle, CurrentState optional). */
+export function NtCancelTimer(handle: u32, currentState: usize): u32 {
+  if (currentState != 0 && !ProbeForWrite(currentState, 1, 1)) return STATUS_ACCESS_VIOLATION;
+  const timer = ExpReference(handle, TIMER_MODIFY_STATE, ExTimerObjectType);
+  if (timer == 0) return lastStatus();
+  KeCancelTimer(timer);
+  const state = KeReadStateObject(timer);
+  ObDereferenceObject(timer);
+  if (currentState != 0) store<u8>(currentState, state != 0 ? 1 : 0);
+  return STATUS_SUCCESS;
+}
+
+// ---- waits on handles ----
+
+/** Is this object waitable (a dispatcher object: its header's type is one of the kernel's)? */
+function ExpIsWaitable(object: usize): bool {
+  const type = OBJECT_TO_OBJECT_HEADER(object).Type;
+  return type == ExEventObjectType || type == ExMutantObjectType || type == ExSemaphoreObjectType || type == ExTimerObjectType
+    || ExpExtraWaitable(type);
+}
+/** Other components' waitable types (Ps: Process, Thread). */
+const ExpWaitableTypes = memory.data(16, 4);
+let ExpWaitableCount: u32 = 0;
+export function ExRegisterWaitableType(type: usize): void { if (ExpWaitableCount < 4) { store<usize>(ExpWaitableTypes + ExpWaitableCount * 4, type); ExpWaitableCount++; } }
+function ExpExtraWaitable(type: usize): bool {
+  for (let i: u32 = 0; i < ExpWaitableCount; i++) if (load<usize>(ExpWaitableTypes + i * 4) == type) return true;
+  return false;
+}
+
+/** NtWaitForSingleObject(Handle, Alertable, Timeout optional). */
+export function NtWaitForSingleObject(handle: u32, alertable: u32, timeout: usize): u32 {
+  return NtWaitForMultipleObjectsInternal(1, 0, handle, WaitAny, timeout);
+}
+
+/** NtWaitForMultipleObjects(Count, Handles, WaitType (0 all, 1 any), Alertable, Timeout optional). */
+export function NtWaitForMultipleObjects(count: u32, handles: usize, waitType: u32, alertable: u32, timeout: usize): u32 {
+  if (count == 0 || count > MAXIMUM_WAIT_OBJECTS) return STATUS_INVALID_PARAMETER;
+  if (waitType != WaitAll && waitType != WaitAny) return STATUS_INVALID_PARAMETER_2;
+  if (!ProbeForRead(handles, count * 4, 4)) return STATUS_ACCESS_VIOLATION;
+  return NtWaitForMultipleObjectsInternal(count, handles, 0, waitType, timeout);
+}
+
+function NtWaitForMultipleObjectsInternal(count: u32, handles: usize, single: u32, waitType: u32, timeout: usize): u32 {
+  const s = scratch();
+  const due = ExCaptureTimeout(timeout, s + 16);
+  if (due == 1) return STATUS_ACCESS_VIOLATION;
+  const objects = ExAllocatePoolWithTag(NonPagedPool, count * 4, 0x74696157); // 'Wait'
+  if (objects == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let referenced: u32 = 0;
+  let status: u32 = STATUS_SUCCESS;
+  for (; referenced < count; referenced++) {
+    const handle = handles != 0 ? load<u32>(handles + referenced * 4) : single;
+    const object = ExpReference(handle, SYNCHRONIZE, 0);
+    if (object == 0) { status = lastStatus(); break; }
+    if (!ExpIsWaitable(object)) { ObDereferenceObject(object); status = STATUS_OBJECT_TYPE_MISMATCH; break; }
+    store<usize>(objects + referenced * 4, object);
+  }
+  if (status == STATUS_SUCCESS) status = KeWaitForMultipleObjects(count, objects, waitType, due);
+  for (let i: u32 = 0; i < referenced; i++) ObDereferenceObject(load<usize>(objects + i * 4));
+  ExFreePoolWithTag(objects, 0x74696157);
+  return status;
+}
+
+void InitializeListHead; void STATUS_INVALID_PARAMETER_2;
