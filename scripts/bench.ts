@@ -219,9 +219,13 @@ async function kernelPaths(): Promise<void> {
     { name: 'yielda.exe', bytes: await benchProgram('yield', n) }, { name: 'yieldb.exe', bytes: await benchProgram('yield', n) },
   ])));
   const perYield = (y1 - y0) / (2 * N);
-  console.log(`system call that fails fast (user loop + int 0x2e + capture + dispatch + iret): ${perCall.toFixed(1)} instructions`);
+  // One process alone: the same system call finds nobody to yield to (no switch).
+  const [a0, a1] = await Promise.all([0, N].map(async (n) => kernelRun([{ name: 'yielda.exe', bytes: await benchProgram('yield', n) }])));
+  const perYieldAlone = (a1 - a0) / N;
+  console.log(`NtClose(invalid handle) round trip (user loop + int 0x2e + capture + dispatch + iret): ${perCall.toFixed(1)} instructions`);
+  console.log(`NtYieldExecution with nobody to yield to: ${perYieldAlone.toFixed(1)} instructions`);
   console.log(`NtYieldExecution between two processes (system call + thread switch with address space): ${perYield.toFixed(1)} instructions`);
-  console.log(`thread switch alone (yield - fast-failing call): ${(perYield - perCall).toFixed(1)} instructions`);
+  console.log(`thread switch (the difference): ${(perYield - perYieldAlone).toFixed(1)} instructions`);
 }
 
 main().catch((e) => { console.error(`bench: FAILED: ${e.stack ?? e}`); process.exit(1); });
