@@ -17,7 +17,7 @@ export interface Service { name: string; args: number; file: string }
 
 export const SERVICES: Service[] = [
   { name: 'NtTerminateProcess', args: 2, file: 'ps/psmain' },
-  { name: 'NtTerminateThread', args: 2, file: 'ps/psmain' },
+  { name: 'NtTerminateThread', args: 2, file: 'ps/psthread' },
   { name: 'NtDelayExecution', args: 2, file: 'ps/psmain' },
   { name: 'NtYieldExecution', args: 0, file: 'ps/psmain' },
   { name: 'NtDisplayString', args: 1, file: 'ex/display' },
@@ -25,7 +25,10 @@ export const SERVICES: Service[] = [
   { name: 'NtQueryPerformanceCounter', args: 2, file: 'ex/time' },
   { name: 'NtQueryInformationProcess', args: 5, file: 'ps/psquery' },
   { name: 'NtSetInformationProcess', args: 4, file: 'ps/psquery' },
-  { name: 'NtQueryInformationThread', args: 5, file: 'ps/psquery' },
+  { name: 'NtQueryInformationThread', args: 5, file: 'ps/psthread' },
+  { name: 'NtCreateThread', args: 8, file: 'ps/psthread' },
+  { name: 'NtResumeThread', args: 2, file: 'ps/psthread' },
+  { name: 'NtSuspendThread', args: 2, file: 'ps/psthread' },
   { name: 'NtQuerySystemInformation', args: 4, file: 'ex/sysinfo' },
   { name: 'NtClose', args: 1, file: 'ex/obsvc' },
   { name: 'NtCreateDirectoryObject', args: 3, file: 'ex/obsvc' },

@@ -261,13 +261,20 @@ function ExpIsWaitable(object: usize): bool {
   return type == ExEventObjectType || type == ExMutantObjectType || type == ExSemaphoreObjectType || type == ExTimerObjectType
     || ExpExtraWaitable(type);
 }
-/** Other components' waitable types (Ps: Process, Thread). */
-const ExpWaitableTypes = memory.data(16, 4);
-let ExpWaitableCount: u32 = 0;
-export function ExRegisterWaitableType(type: usize): void { if (ExpWaitableCount < 4) { store<usize>(ExpWaitableTypes + ExpWaitableCount * 4, type); ExpWaitableCount++; } }
+/**
+ * Other components' waitable types whose body points at the dispatcher
+ * object (Ps: Thread -> KTHREAD, Process -> EPROCESS).
+ */
+const ExpIndirectTypes = memory.data(16, 4);
+let ExpIndirectCount: u32 = 0;
+export function ExRegisterIndirectWaitableType(type: usize): void { if (ExpIndirectCount < 4) { store<usize>(ExpIndirectTypes + ExpIndirectCount * 4, type); ExpIndirectCount++; } }
 function ExpExtraWaitable(type: usize): bool {
-  for (let i: u32 = 0; i < ExpWaitableCount; i++) if (load<usize>(ExpWaitableTypes + i * 4) == type) return true;
+  for (let i: u32 = 0; i < ExpIndirectCount; i++) if (load<usize>(ExpIndirectTypes + i * 4) == type) return true;
   return false;
+}
+/** The dispatcher object to wait on for an object body. */
+function ExpDispatcherObject(object: usize): usize {
+  return ExpExtraWaitable(OBJECT_TO_OBJECT_HEADER(object).Type) ? load<usize>(object) : object;
 }
 
 /** NtWaitForSingleObject(Handle, Alertable, Timeout optional). */
@@ -298,7 +305,16 @@ function NtWaitForMultipleObjectsInternal(count: u32, handles: usize, single: u3
     if (!ExpIsWaitable(object)) { ObDereferenceObject(object); status = STATUS_OBJECT_TYPE_MISMATCH; break; }
     store<usize>(objects + referenced * 4, object);
   }
-  if (status == STATUS_SUCCESS) status = KeWaitForMultipleObjects(count, objects, waitType, due);
+  if (status == STATUS_SUCCESS) {
+    // Wait on the dispatcher objects; keep the object bodies to dereference.
+    const waitOn = ExAllocatePoolWithTag(NonPagedPool, count * 4, 0x74696157);
+    if (waitOn == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+    else {
+      for (let i: u32 = 0; i < count; i++) store<usize>(waitOn + i * 4, ExpDispatcherObject(load<usize>(objects + i * 4)));
+      status = KeWaitForMultipleObjects(count, waitOn, waitType, due);
+      ExFreePoolWithTag(waitOn, 0x74696157);
+    }
+  }
   for (let i: u32 = 0; i < referenced; i++) ObDereferenceObject(load<usize>(objects + i * 4));
   ExFreePoolWithTag(objects, 0x74696157);
   return status;

@@ -2,20 +2,21 @@
 // Service number = index in that list; the arguments were copied from the
 // caller's stack by KiSystemService (pointers among them are still unprobed).
 
-import { NtTerminateProcess, NtTerminateThread, NtDelayExecution, NtYieldExecution } from "../ps/psmain";
+import { NtTerminateProcess, NtDelayExecution, NtYieldExecution } from "../ps/psmain";
+import { NtTerminateThread, NtQueryInformationThread, NtCreateThread, NtResumeThread, NtSuspendThread } from "../ps/psthread";
 import { NtDisplayString } from "../ex/display";
 import { NtQuerySystemTime, NtQueryPerformanceCounter } from "../ex/time";
-import { NtQueryInformationProcess, NtSetInformationProcess, NtQueryInformationThread } from "../ps/psquery";
+import { NtQueryInformationProcess, NtSetInformationProcess } from "../ps/psquery";
 import { NtQuerySystemInformation } from "../ex/sysinfo";
 import { NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject, NtQuerySymbolicLinkObject, NtMakeTemporaryObject, NtMakePermanentObject } from "../ex/obsvc";
 import { NtCreateEvent, NtOpenEvent, NtSetEvent, NtResetEvent, NtPulseEvent, NtClearEvent, NtCreateMutant, NtOpenMutant, NtReleaseMutant, NtCreateSemaphore, NtOpenSemaphore, NtReleaseSemaphore, NtCreateTimer, NtOpenTimer, NtSetTimer, NtCancelTimer, NtWaitForSingleObject, NtWaitForMultipleObjects } from "../ex/sync";
 import { NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory } from "../mm/virtual";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 41;
+export const KiServiceCount: u32 = 44;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 8, 8, 0, 4, 4, 8, 20, 16, 20, 16, 4, 12, 12, 16, 12, 12, 4, 4, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24];
+const KiArgumentBytes: StaticArray<u8> = [8, 8, 8, 0, 4, 4, 8, 20, 16, 20, 32, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24];
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>KiArgumentBytes[service]; }
 
 /** Calls service `service` with the captured arguments at `args`. */
@@ -31,37 +32,40 @@ export function KiCallService(service: u32, args: usize): u32 {
     case 7: return NtQueryInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
     case 8: return NtSetInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
     case 9: return NtQueryInformationThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 10: return NtQuerySystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 11: return NtClose(load<u32>(args));
-    case 12: return NtCreateDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 13: return NtOpenDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 14: return NtCreateSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 15: return NtOpenSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 16: return NtQuerySymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 17: return NtMakeTemporaryObject(load<u32>(args));
-    case 18: return NtMakePermanentObject(load<u32>(args));
-    case 19: return NtCreateEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 20: return NtOpenEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 21: return NtSetEvent(load<u32>(args), load<u32>(args, 4));
-    case 22: return NtResetEvent(load<u32>(args), load<u32>(args, 4));
-    case 23: return NtPulseEvent(load<u32>(args), load<u32>(args, 4));
-    case 24: return NtClearEvent(load<u32>(args));
-    case 25: return NtCreateMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 26: return NtOpenMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 27: return NtReleaseMutant(load<u32>(args), load<u32>(args, 4));
-    case 28: return NtCreateSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 29: return NtOpenSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 30: return NtReleaseSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 31: return NtCreateTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 32: return NtOpenTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 33: return NtSetTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 34: return NtCancelTimer(load<u32>(args), load<u32>(args, 4));
-    case 35: return NtWaitForSingleObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 36: return NtWaitForMultipleObjects(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 37: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 38: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 39: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 40: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 10: return NtCreateThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28));
+    case 11: return NtResumeThread(load<u32>(args), load<u32>(args, 4));
+    case 12: return NtSuspendThread(load<u32>(args), load<u32>(args, 4));
+    case 13: return NtQuerySystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 14: return NtClose(load<u32>(args));
+    case 15: return NtCreateDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 16: return NtOpenDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 17: return NtCreateSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 18: return NtOpenSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 19: return NtQuerySymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 20: return NtMakeTemporaryObject(load<u32>(args));
+    case 21: return NtMakePermanentObject(load<u32>(args));
+    case 22: return NtCreateEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 23: return NtOpenEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 24: return NtSetEvent(load<u32>(args), load<u32>(args, 4));
+    case 25: return NtResetEvent(load<u32>(args), load<u32>(args, 4));
+    case 26: return NtPulseEvent(load<u32>(args), load<u32>(args, 4));
+    case 27: return NtClearEvent(load<u32>(args));
+    case 28: return NtCreateMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 29: return NtOpenMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 30: return NtReleaseMutant(load<u32>(args), load<u32>(args, 4));
+    case 31: return NtCreateSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 32: return NtOpenSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 33: return NtReleaseSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 34: return NtCreateTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 35: return NtOpenTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 36: return NtSetTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 37: return NtCancelTimer(load<u32>(args), load<u32>(args, 4));
+    case 38: return NtWaitForSingleObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 39: return NtWaitForMultipleObjects(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 40: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 41: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 42: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 43: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
   }
   return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE
 }

@@ -115,6 +115,11 @@ export const KWAIT_BLOCK_SIZE: u32 = 24;
   References: u32;
   // +136
   PreviousMode: u32;     // KernelMode 0 / UserMode 1 (ke/probe.ts)
+  SuspendCount: u32;     // NtSuspendThread / NtResumeThread, create-suspended
+  Parked: u32;           // runnable but suspended: kept off the ready queues
+  ObjectWrapper: usize;  // the object manager's Thread object for it (ps), uncounted
+  TerminatePending: u32; // another thread asked it to end: it does at its next return to user mode
+  TerminateStatus: u32;
   // +140: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
 }
 export const KTHREAD_SIZE: u32 = offsetof<KTHREAD>();
@@ -171,6 +176,7 @@ const STACK_TAG: u32 = 0x6B617453;  // 'Stak'
 export function KiReadyThread(thread: usize): void {
   const t = changetype<KTHREAD>(thread);
   if (thread == KiIdleThread) { t.State = Ready; return; }
+  if (t.SuspendCount != 0) { t.State = Waiting; t.Parked = 1; return; } // suspended: runs when resumed
   t.State = Ready;
   InsertTailList(queueOf(t.Priority), thread + KTHREAD_READY_LINKS);
   KiReadySummary |= 1 << t.Priority;
@@ -351,6 +357,76 @@ export function KeDereferenceThread(thread: usize): void {
   t.References--;
   if (t.References == 0 && t.StackBase == 0) ExFreePoolWithTag(thread, THREAD_TAG);
 }
+
+/** Suspends `thread` (count + 1); the current thread stops at once. Returns the previous count. */
+export function KeSuspendThread(thread: usize): u32 {
+  const f = KiLockDispatcher();
+  const t = changetype<KTHREAD>(thread);
+  const previous = t.SuspendCount;
+  if (t.TerminatePending != 0) { KiUnlockDispatcher(f); return previous; }
+  t.SuspendCount++;
+  if (previous == 0) {
+    if (t.State == Ready && thread != KiIdleThread) {
+      KiRemoveFromReadyQueue(thread);
+      t.State = Waiting; t.Parked = 1;
+    } else if (thread == KeCurrentThread) {
+      t.State = Waiting; t.Parked = 1;
+      KiSwapThread();
+    }
+  }
+  KiUnlockDispatcher(f);
+  return previous;
+}
+
+/** Resumes `thread` (count - 1); at 0 a parked thread becomes ready. Returns the previous count. */
+export function KeResumeThread(thread: usize): u32 {
+  const f = KiLockDispatcher();
+  const t = changetype<KTHREAD>(thread);
+  const previous = t.SuspendCount;
+  if (previous != 0) {
+    t.SuspendCount--;
+    if (t.SuspendCount == 0 && t.Parked != 0) { t.Parked = 0; KiReadyThread(thread); }
+  }
+  KiUnlockDispatcher(f);
+  KiCheckPreemption();
+  return previous;
+}
+
+function KiRemoveFromReadyQueue(thread: usize): void {
+  const p = changetype<KTHREAD>(thread).Priority;
+  RemoveEntryList(thread + KTHREAD_READY_LINKS);
+  if (IsListEmpty(queueOf(p))) KiReadySummary &= ~(1 << p);
+}
+
+/** Called by wait.ts to take a waiting thread out of its wait (no wake-up). */
+export let KiAbortWaitHook: usize = 0;
+export type KABORT_WAIT = (thread: usize) => void;
+export function KeSetAbortWaitHook(hook: KABORT_WAIT): void { KiAbortWaitHook = changetype<usize>(hook); }
+
+/**
+ * Asks another thread to end with `status` (NT does this with a kernel APC):
+ * a waiting thread's wait ends (STATUS_KERNEL_APC), a suspended one is let
+ * go, and the thread ends itself at its next return to user mode, so what it
+ * holds in the kernel is released on its own stack.
+ */
+export function KeRequestTermination(thread: usize, status: u32): void {
+  const f = KiLockDispatcher();
+  const t = changetype<KTHREAD>(thread);
+  if (t.State != Terminated && t.TerminatePending == 0) {
+    t.TerminatePending = 1;
+    t.TerminateStatus = status;
+    if (t.Parked != 0) { t.Parked = 0; t.SuspendCount = 0; KiReadyThread(thread); }
+    else if (t.State == Waiting && thread != KeCurrentThread) {
+      if (KiAbortWaitHook != 0) changetype<KABORT_WAIT>(KiAbortWaitHook)(thread);
+      t.WaitStatus = STATUS_KERNEL_APC;
+      KiReadyThread(thread);
+    }
+  }
+  KiUnlockDispatcher(f);
+  KiCheckPreemption();
+}
+/** What a wait ended by a termination request returns. */
+export const STATUS_KERNEL_APC: u32 = 0x100;
 
 /** Makes a new thread runnable. */
 export function KeReadyThread(thread: usize): void {

@@ -21,7 +21,7 @@ import { KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogHexDigits, KeLogSt
 import { KiDispatchInterrupt } from "./interrupt";
 import { KiDispatchInterruptEnd, KiEnterInterrupt, KiLeaveInterrupt } from "./thread";
 import { KiSystemService, KI_SYSTEM_SERVICE_VECTOR } from "./syscall";
-import { PspUnhandledUserException } from "../ps/psmain";
+import { PspCheckTermination, PspUnhandledUserException } from "../ps/psmain";
 import { MmIsUserRangeAccessible } from "../mm/procmm";
 import { PIC_IRQ_COUNT, PIC_MASTER_VECTOR } from "../hal/pic";
 import {
@@ -226,6 +226,12 @@ function KiUserException(frame: usize): void {
 
 /** Called by every interrupt entry stub with the address of its KTRAP_FRAME. */
 export function KiTrapDispatch(frame: usize): void {
+  KiDispatchTrap(frame);
+  // Back to ring 3: a thread asked to end ends here instead.
+  if ((changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) PspCheckTermination();
+}
+
+function KiDispatchTrap(frame: usize): void {
   const vector = changetype<KTRAP_FRAME>(frame).Vector;
   if (vector < EXCEPTION_VECTORS && (changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) {
     KiUserException(frame);

@@ -20,7 +20,7 @@
 import {
   DISPATCHER_HEADER, KTHREAD, KWAIT_BLOCK_SIZE, KTHREAD_WAIT_BLOCKS, KTHREAD_TIMER_LINKS, KTHREAD_MUTANT_LIST,
   THREAD_WAIT_OBJECTS, WAIT_LIST_OFFSET, KeCurrentThread, KiLockDispatcher, KiUnlockDispatcher, KiReadyThread,
-  KiSwapThread, KiCheckPreemption, KeUpdateRunTime, Waiting, KeSetThreadExitHook,
+  KiSwapThread, KiCheckPreemption, KeUpdateRunTime, Waiting, KeSetThreadExitHook, KeSetAbortWaitHook,
   EventNotificationObject, EventSynchronizationObject, MutantObject, SemaphoreObject, ThreadObject,
   TimerNotificationObject, TimerSynchronizationObject, ProcessObject,
 } from "./thread";
@@ -74,6 +74,7 @@ function KiInitTimers(): void {
   InitializeListHead(KiTimerListHead);
   InitializeListHead(KiTimeoutListHead);
   KeSetThreadExitHook(KiThreadExiting);
+  KeSetAbortWaitHook(KiAbortWait);
   KiTimersReady = true;
 }
 
@@ -159,6 +160,18 @@ function KiSatisfy(object: usize, thread: usize): u32 {
 }
 
 /** Ends `thread`'s wait with `status`: unlink its wait blocks and timer, make it ready. */
+/** Takes `thread` out of its wait: wait blocks off the objects, timeout off the list. */
+function KiAbortWait(thread: usize): void {
+  const t = changetype<KTHREAD>(thread);
+  let wb = t.WaitBlockList;
+  for (let i: u32 = 0; i < t.WaitCount && wb != 0; i++) {
+    RemoveEntryList(wb);
+    wb = changetype<KWAIT_BLOCK>(wb).NextWaitBlock;
+  }
+  t.WaitCount = 0;
+  if (t.TimerArmed != 0) { RemoveEntryList(thread + KTHREAD_TIMER_LINKS); t.TimerArmed = 0; }
+}
+
 function KiUnwaitThread(thread: usize, status: u32): void {
   const t = changetype<KTHREAD>(thread);
   let wb = t.WaitBlockList;

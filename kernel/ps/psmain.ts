@@ -22,7 +22,7 @@ import { boot_modules, trap_exit, cli } from "../ke/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KeBugCheckEx, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
 import {
-  KTHREAD, KeCreateThread, KeReadyThread, KeDereferenceThread, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
+  KTHREAD, KeCreateThread, KeReadyThread, KeDereferenceThread, KeRequestTermination, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
   ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher,
 } from "../ke/thread";
 import { KeInitializeDispatcherHeader, KeSignalObject, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime, STATUS_SUCCESS } from "../ke/wait";
@@ -90,6 +90,8 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   CreateTimeHigh: u32;
   // +100: the process's handle table (ob/obhandle.ts)
   ObjectTable: usize;
+  /** The next TEB page for a new thread (they go down from TEB_ADDRESS). */
+  NextTeb: usize;
 }
 const EPROCESS_SIZE: u32 = offsetof<EPROCESS>();
 export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink");
@@ -240,6 +242,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   store<u32>(block, <u32>PEB_ADDRESS, 0x30);               // ProcessEnvironmentBlock
   MmCopyToUser(pd, TEB_ADDRESS, block, 0x34);
   t.Teb = TEB_ADDRESS;
+  p.NextTeb = TEB_ADDRESS - 4096;
   PspStartUserThread(thread, start, USER_STACK_TOP - 16);
   InsertTailList(process + EPROCESS_THREAD_LIST, thread + KTHREAD_THREAD_LINKS);
   p.ActiveThreads = 1;
@@ -287,7 +290,7 @@ function PspLogFailure(name: usize, status: u32): void {
  * Builds a user thread's first kernel stack: a KTRAP_FRAME for ring 3 at the
  * top, and swap_context's frame below it returning into the interrupt exit.
  */
-function PspStartUserThread(thread: usize, entry: usize, userStack: usize): void {
+export function PspStartUserThread(thread: usize, entry: usize, userStack: usize): void {
   const t = changetype<KTHREAD>(thread);
   const frame = t.InitialStack - 76;
   memory.fill(frame, 0, 76);
@@ -308,6 +311,12 @@ function PspStartUserThread(thread: usize, entry: usize, userStack: usize): void
 }
 
 // ---- ending threads and processes ----
+
+/** Called at every return to user mode: a thread asked to end does so here, on its own stack. */
+export function PspCheckTermination(): void {
+  const t = changetype<KTHREAD>(KeCurrentThread);
+  if (t.TerminatePending != 0) PspExitThread(t.TerminateStatus);
+}
 
 /** Ends the current thread; the last thread of a process ends the process. Never returns. */
 export function PspExitThread(status: u32): void {
@@ -369,8 +378,25 @@ export function PspUnhandledUserException(status: u32, eip: u32, address: u32, w
   KeLogHex(eip);
   if (status == STATUS_ACCESS_VIOLATION) { KeLogString(", address "); KeLogHex(address); }
   KeLogEnd();
+  PspTerminateProcess(process, status);
+}
+
+/**
+ * Ends every thread of `process`: the others when they next return to user
+ * mode (the last one to go ends the process), the current one now.
+ */
+export function PspTerminateProcess(process: usize, status: u32): void {
+  const p = changetype<EPROCESS>(process);
   p.ExitStatus = status;
-  PspExitThread(status);
+  const head = process + EPROCESS_THREAD_LIST;
+  let entry = load<usize>(head);
+  while (entry != head) {
+    const next = load<usize>(entry);
+    const thread = entry - KTHREAD_THREAD_LINKS;
+    if (thread != KeCurrentThread) KeRequestTermination(thread, status);
+    entry = next;
+  }
+  if (changetype<KTHREAD>(KeCurrentThread).Process == process) PspExitThread(status);
 }
 
 // ---- services ----
@@ -380,15 +406,7 @@ export function NtTerminateProcess(handle: u32, status: u32): u32 {
   if (handle != NtCurrentProcess) return STATUS_INVALID_HANDLE;
   const process = PsGetCurrentProcess();
   if (process == PsInitialSystemProcess) return STATUS_INVALID_HANDLE;
-  changetype<EPROCESS>(process).ExitStatus = status;
-  PspExitThread(status);
-  return STATUS_SUCCESS;
-}
-
-/** NtTerminateThread(ThreadHandle, ExitStatus): the current thread (-2, or 0) for now. */
-export function NtTerminateThread(handle: u32, status: u32): u32 {
-  if (handle != NtCurrentThread && handle != 0) return STATUS_INVALID_HANDLE;
-  PspExitThread(status);
+  PspTerminateProcess(process, status);
   return STATUS_SUCCESS;
 }
 

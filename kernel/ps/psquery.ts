@@ -96,28 +96,3 @@ export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32
   return STATUS_SUCCESS;
 }
 
-export const ThreadBasicInformation: u32 = 0;
-
-/**
- * NtQueryInformationThread(ThreadHandle, ThreadBasicInformation, Buffer, 28, *ReturnLength):
- * THREAD_BASIC_INFORMATION = ExitStatus, TebBaseAddress, ClientId (process, thread),
- * AffinityMask, Priority, BasePriority. The current thread (-2) for now.
- */
-export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: u32, length: u32, returnLength: u32): u32 {
-  if (handle != 0xFFFFFFFE) return STATUS_INVALID_HANDLE;
-  if (infoClass != ThreadBasicInformation) return STATUS_INVALID_INFO_CLASS;
-  if (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const check = PspCheckBuffer(buffer, length, 28, true);
-  if (check != STATUS_SUCCESS) return check;
-  const t = changetype<KTHREAD>(KeCurrentThread);
-  const process = PsGetCurrentProcess();
-  store<u32>(buffer, STATUS_PENDING);
-  store<u32>(buffer, <u32>t.Teb, 4);
-  store<u32>(buffer, changetype<EPROCESS>(process).UniqueProcessId, 8);
-  store<u32>(buffer, t.UniqueThread, 12);
-  store<u32>(buffer, 1, 16);
-  store<u32>(buffer, t.Priority, 20);
-  store<u32>(buffer, t.BasePriority, 24);
-  if (returnLength != 0) store<u32>(returnLength, 28);
-  return STATUS_SUCCESS;
-}

@@ -180,6 +180,23 @@ describe('user mode', () => {
     expect(Number(m![2])).toBe(Number(m![1]));
   }, 90000);
 
+  it('threads: create suspended and resume, two CPU-bound threads progress, an owner thread dying abandons its mutant, suspend, terminate by handle', async () => {
+    const lines = await run([['threads.exe', 'threads']], 60000);
+    const out = lines.filter((l) => l.startsWith('threads: ')).map((l) => l.slice(9));
+    expect(out).toEqual([
+      'resume 0x00000000', 'previous suspend count 0x00000001',
+      'the worker ran during main\'s first third 0x00000001',
+      'wait for the worker 0x00000000', 'worker exit status 0x00000000', 'main ran while the worker ran 0x00000001',
+      'owner takes the mutant 0x00000000', 'wait for the owner 0x00000000', 'owner exit status 0x00000007',
+      'abandoned 0x00000080', 'release 0x00000000',
+      'suspend 0x00000000', 'resume it 0x00000000', 'count was 0x00000001',
+      'terminate the sleeper 0x00000000', 'its handle is signalled 0x00000000', 'sleeper exit status 0x00000055',
+      'current thread info 0x00000000',
+    ]);
+    expect(lines).toContainEqual(expect.stringMatching(/\(threads\) exited with status 0x00000000$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 1; pool in use (\d+) bytes before them, \1 after$/));
+  }, 90000);
+
   it('two CPU-bound ring-3 processes both make progress (preemption)', async () => {
     const lines = await run([['spina.exe', 'spin'], ['spinb.exe', 'spin']], 60000);
     const order = lines.filter((l) => /^spin[ab]: (round|done)/.test(l)).map((l) => l.slice(0, 5));

@@ -1,0 +1,251 @@
+// Threads as objects: the "Thread" object type and the thread services
+// (NtCreateThread, NtResumeThread, NtSuspendThread, NtTerminateThread with a
+// handle, NtQueryInformationThread with a handle), in the current process.
+//
+// A Thread object's body holds a reference to the KTHREAD (threads live in
+// pool, see ke/thread.ts); waits on a Thread handle wait on the KTHREAD,
+// which is signalled when the thread ends. NtCurrentThread (-2) resolves to
+// the running thread's object, made on first use.
+//
+// NtCreateThread takes NT's arguments: the new thread starts in ring 3 at
+// CONTEXT.Eip with CONTEXT.Esp (and the integer registers of the CONTEXT),
+// with its own TEB whose stack fields come from the INITIAL_TEB.
+
+import {
+  KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
+  KeSuspendThread, KeRequestTermination, KTHREAD_SERVICE_SCRATCH, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
+} from "../ke/thread";
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { KeBugCheckEx } from "../ke/bugcheck";
+import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
+import { ObInsertObject } from "../ob/obname";
+import { ObReferenceObjectByHandle, ObSetPseudoHandleResolver } from "../ob/obhandle";
+import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
+import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
+import { RtlInitUnicodeString } from "../rtl/unicode";
+import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
+import { ExIsUserHandleAllowed } from "../ex/obsvc";
+import { ExRegisterIndirectWaitableType } from "../ex/sync";
+import { MmCommitUserPages, MmCopyToUser } from "../mm/procmm";
+import { MEM_PRIVATE, MiInsertVad, PAGE_READWRITE } from "../mm/virtual";
+import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PsGetCurrentProcess, PspExitThread, PspStartUserThread, PEB_ADDRESS } from "./psmain";
+import { InsertTailList } from "../rtl/list";
+
+const STATUS_SUCCESS: u32 = 0;
+const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
+const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
+const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
+const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
+const STATUS_THREAD_IS_TERMINATING: u32 = 0xC000004B;
+const STATUS_PENDING: u32 = 0x103;
+const STATUS_INVALID_INFO_CLASS: u32 = 0xC0000003;
+const STATUS_INFO_LENGTH_MISMATCH: u32 = 0xC0000004;
+
+export const THREAD_TERMINATE: u32 = 0x0001;
+export const THREAD_SUSPEND_RESUME: u32 = 0x0002;
+export const THREAD_QUERY_INFORMATION: u32 = 0x0040;
+export const THREAD_ALL_ACCESS: u32 = STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3FF;
+const NtCurrentProcess: u32 = 0xFFFFFFFF;
+/** CONTEXT (x86): 716 bytes; the fields read here. */
+const CONTEXT_SIZE: u32 = 716;
+const CONTEXT_EDI: u32 = 0x9C, CONTEXT_ESI: u32 = 0xA0, CONTEXT_EBX: u32 = 0xA4, CONTEXT_EDX: u32 = 0xA8, CONTEXT_ECX: u32 = 0xAC,
+  CONTEXT_EAX: u32 = 0xB0, CONTEXT_EBP: u32 = 0xB4, CONTEXT_EIP: u32 = 0xB8, CONTEXT_ESP: u32 = 0xC4;
+/** INITIAL_TEB: +0 OldStackBase, +4 OldStackLimit, +8 StackBase, +12 StackLimit, +16 AllocatedStackBase. */
+const INITIAL_TEB_SIZE: u32 = 20;
+
+export let PsThreadType: usize = 0;
+
+/** The Thread object's body: +0 the KTHREAD (one reference held). */
+function PspDeleteThreadObject(object: usize): void {
+  const thread = load<usize>(object);
+  if (thread == 0) return;
+  const t = changetype<KTHREAD>(thread);
+  if (t.ObjectWrapper == object) t.ObjectWrapper = 0;
+  KeDereferenceThread(thread);
+}
+
+const TypeName = memory.data(8, 4);
+const TypeInit = memory.data(128, 4);
+const TypeOut = memory.data(4, 4);
+
+/** Phase 1: the Thread type, and the resolver of NtCurrentThread. */
+export function PsInitializeThreadType(): void {
+  ObInitializeTypeInitializer(TypeInit, READ_CONTROL | THREAD_QUERY_INFORMATION, READ_CONTROL | THREAD_TERMINATE | THREAD_SUSPEND_RESUME,
+    READ_CONTROL | SYNCHRONIZE, THREAD_ALL_ACCESS, THREAD_ALL_ACCESS, 4);
+  const info = changetype<OBJECT_TYPE_INITIALIZER>(TypeInit);
+  info.PoolTag = 0x65726854; // 'Thre'
+  info.DeleteProcedure = PspDeleteThreadObject;
+  RtlInitUnicodeString(TypeName, "Thread");
+  const status = ObCreateObjectType(TypeName, TypeInit, TypeOut);
+  if (status != STATUS_SUCCESS) KeBugCheckEx(0x5E, 11, status, 0, 0);
+  PsThreadType = load<usize>(TypeOut);
+  ExRegisterIndirectWaitableType(PsThreadType);
+  ObSetPseudoHandleResolver(PspResolvePseudoHandle);
+}
+
+/** A Thread object for `thread` (new, with one reference), or 0. */
+function PspCreateThreadObject(thread: usize, objectAttributes: usize, out: usize): u32 {
+  const status = ObCreateObject(PsThreadType, objectAttributes, 4, out);
+  if (status != STATUS_SUCCESS) return status;
+  const object = load<usize>(out);
+  KeReferenceThread(thread);
+  store<usize>(object, thread);
+  if (changetype<KTHREAD>(thread).ObjectWrapper == 0) changetype<KTHREAD>(thread).ObjectWrapper = object;
+  return STATUS_SUCCESS;
+}
+
+/** NtCurrentThread (-2): the running thread's object; NtCurrentProcess is not an object yet. */
+function PspResolvePseudoHandle(handle: u32, access: u32, type: usize, object: usize, info: usize): u32 {
+  if (handle != NtCurrentThread) return STATUS_INVALID_HANDLE;
+  if (type != 0 && type != PsThreadType) return 0xC0000024; // STATUS_OBJECT_TYPE_MISMATCH
+  const t = changetype<KTHREAD>(KeCurrentThread);
+  if (t.ObjectWrapper != 0) { ObReferenceObject(t.ObjectWrapper); store<usize>(object, t.ObjectWrapper); return STATUS_SUCCESS; }
+  return PspCreateThreadObject(KeCurrentThread, 0, object);
+}
+
+@inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
+
+/** The KTHREAD behind a handle (referenced: drop it with ObDereferenceObject(object at scratch+8)), 0 with the status at scratch+24. */
+function PspThreadFromHandle(handle: u32, access: u32): usize {
+  const s = scratch();
+  if (!ExIsUserHandleAllowed(handle)) { store<u32>(s, STATUS_INVALID_HANDLE, 24); return 0; }
+  const status = ObReferenceObjectByHandle(handle, access, PsThreadType, s + 8, 0);
+  store<u32>(s, status, 24);
+  return status == STATUS_SUCCESS ? load<usize>(load<usize>(s, 8)) : 0;
+}
+
+/**
+ * NtCreateThread(ThreadHandle, DesiredAccess, ObjectAttributes, ProcessHandle (-1),
+ * ClientId optional, ThreadContext, InitialTeb, CreateSuspended).
+ */
+export function NtCreateThread(handle: usize, access: u32, objectAttributes: usize, processHandle: u32, clientId: usize,
+                               context: usize, initialTeb: usize, createSuspended: u32): u32 {
+  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  if (clientId != 0 && !ProbeForWrite(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeForRead(context, CONTEXT_SIZE, 4) || !ProbeForRead(initialTeb, INITIAL_TEB_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
+  if (processHandle != NtCurrentProcess) return STATUS_INVALID_HANDLE; // other processes: not yet
+  const process = PsGetCurrentProcess();
+  const p = changetype<EPROCESS>(process);
+  if (p.DirectoryTableBase == 0 || p.Peb == 0) return STATUS_INVALID_HANDLE; // the System process has no user half
+  // Capture what is read: registers and the stack.
+  const eip = load<u32>(context, CONTEXT_EIP), esp = load<u32>(context, CONTEXT_ESP);
+  const stackBase = load<u32>(initialTeb, 8), stackLimit = load<u32>(initialTeb, 12);
+  if (eip >= 0x7FFF0000 || esp >= 0x7FFF0000 || stackBase >= 0x7FFF0000) return STATUS_INVALID_PARAMETER;
+  // A TEB page for it.
+  const teb = p.NextTeb;
+  if (teb < PEB_ADDRESS - 0x40000) return STATUS_INSUFFICIENT_RESOURCES;
+  if (!MmCommitUserPages(p.DirectoryTableBase, teb, 4096, true)) return STATUS_INSUFFICIENT_RESOURCES;
+  MiInsertVad(process + EPROCESS_VAD_LIST, teb, teb + 4096, PAGE_READWRITE, MEM_PRIVATE);
+  p.NextTeb = teb - 4096;
+  const thread = KeCreateThread(process, changetype<(c: usize) => void>(0), 0, changetype<KTHREAD>(KeCurrentThread).Priority);
+  if (thread == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  const t = changetype<KTHREAD>(thread);
+  const block = memory.data(64, 4);
+  memory.fill(block, 0, 64);
+  store<u32>(block, 0xFFFFFFFF, 0x00);
+  store<u32>(block, stackBase, 0x04);
+  store<u32>(block, stackLimit, 0x08);
+  store<u32>(block, <u32>teb, 0x18);
+  store<u32>(block, p.UniqueProcessId, 0x20);
+  store<u32>(block, t.UniqueThread, 0x24);
+  store<u32>(block, <u32>PEB_ADDRESS, 0x30);
+  MmCopyToUser(p.DirectoryTableBase, teb, block, 0x34);
+  t.Teb = teb;
+  PspStartUserThread(thread, eip, esp);
+  const frame = t.TrapFrame; // pushad order in the frame: edi +16, esi +20, ebp +24, ebx +32, edx +36, ecx +40, eax +44
+  store<u32>(frame, load<u32>(context, CONTEXT_EDI), 16);
+  store<u32>(frame, load<u32>(context, CONTEXT_ESI), 20);
+  store<u32>(frame, load<u32>(context, CONTEXT_EBP), 24);
+  store<u32>(frame, load<u32>(context, CONTEXT_EBX), 32);
+  store<u32>(frame, load<u32>(context, CONTEXT_EDX), 36);
+  store<u32>(frame, load<u32>(context, CONTEXT_ECX), 40);
+  store<u32>(frame, load<u32>(context, CONTEXT_EAX), 44);
+  if ((createSuspended & 0xFF) != 0) t.SuspendCount = 1;
+  // The handle, before the thread can run.
+  const s = scratch();
+  let status = ExCaptureObjectAttributes(objectAttributes, s);
+  if (status == STATUS_SUCCESS) {
+    status = PspCreateThreadObject(thread, load<usize>(s), s + 8);
+    if (status == STATUS_SUCCESS) status = ObInsertObject(load<usize>(s, 8), access, s + 12);
+    ExReleaseObjectAttributes(s);
+  }
+  if (status != STATUS_SUCCESS) {
+    // Never ran: give it back.
+    t.State = Terminated;
+    KeDereferenceThread(thread);
+    return status;
+  }
+  const f = KiLockDispatcher();
+  InsertTailList(process + EPROCESS_THREAD_LIST, thread + KTHREAD_THREAD_LINKS);
+  p.ActiveThreads++;
+  KiUnlockDispatcher(f);
+  store<u32>(handle, load<u32>(s, 12));
+  if (clientId != 0) { store<u32>(clientId, p.UniqueProcessId); store<u32>(clientId, t.UniqueThread, 4); }
+  KeReadyThread(thread); // parked instead while suspended
+  KeDereferenceThread(thread); // the creator's: the object and the process keep it
+  return STATUS_SUCCESS;
+}
+
+/** NtResumeThread(ThreadHandle, PreviousSuspendCount optional). */
+export function NtResumeThread(handle: u32, previous: usize): u32 {
+  if (previous != 0 && !ProbeForWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const thread = PspThreadFromHandle(handle, THREAD_SUSPEND_RESUME);
+  if (thread == 0) return load<u32>(scratch(), 24);
+  const object = load<usize>(scratch(), 8);
+  const count = KeResumeThread(thread);
+  ObDereferenceObject(object);
+  if (previous != 0) store<u32>(previous, count);
+  return STATUS_SUCCESS;
+}
+
+/** NtSuspendThread(ThreadHandle, PreviousSuspendCount optional). */
+export function NtSuspendThread(handle: u32, previous: usize): u32 {
+  if (previous != 0 && !ProbeForWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const thread = PspThreadFromHandle(handle, THREAD_SUSPEND_RESUME);
+  if (thread == 0) return load<u32>(scratch(), 24);
+  const object = load<usize>(scratch(), 8);
+  if (changetype<KTHREAD>(thread).State == Terminated) { ObDereferenceObject(object); return STATUS_THREAD_IS_TERMINATING; }
+  ObDereferenceObject(object);
+  const count = KeSuspendThread(thread);
+  if (previous != 0) store<u32>(previous, count);
+  return STATUS_SUCCESS;
+}
+
+/** NtTerminateThread(ThreadHandle (0 or -2: the caller), ExitStatus). */
+export function NtTerminateThread(handle: u32, status: u32): u32 {
+  if (handle == 0 || handle == NtCurrentThread) { PspExitThread(status); return STATUS_SUCCESS; }
+  const thread = PspThreadFromHandle(handle, THREAD_TERMINATE);
+  if (thread == 0) return load<u32>(scratch(), 24);
+  const object = load<usize>(scratch(), 8);
+  if (thread == KeCurrentThread) { ObDereferenceObject(object); PspExitThread(status); }
+  KeRequestTermination(thread, status);
+  ObDereferenceObject(object);
+  return STATUS_SUCCESS;
+}
+
+/**
+ * NtQueryInformationThread(ThreadHandle, ThreadBasicInformation, Buffer, 28, ReturnLength):
+ * ExitStatus (STATUS_PENDING while it runs), TebBaseAddress, ClientId, AffinityMask, Priority, BasePriority.
+ */
+export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
+  if (infoClass != 0) return STATUS_INVALID_INFO_CLASS;
+  if (length != 28) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!ProbeForWrite(buffer, 28, 4) || (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
+  const thread = PspThreadFromHandle(handle, THREAD_QUERY_INFORMATION);
+  if (thread == 0) return load<u32>(scratch(), 24);
+  const object = load<usize>(scratch(), 8);
+  const t = changetype<KTHREAD>(thread);
+  const process = t.Process;
+  store<u32>(buffer, t.State == Terminated ? t.ExitStatus : STATUS_PENDING);
+  store<u32>(buffer, <u32>t.Teb, 4);
+  store<u32>(buffer, process != 0 ? changetype<EPROCESS>(process).UniqueProcessId : 4, 8);
+  store<u32>(buffer, t.UniqueThread, 12);
+  store<u32>(buffer, 1, 16);
+  store<u32>(buffer, t.Priority, 20);
+  store<u32>(buffer, t.BasePriority, 24);
+  ObDereferenceObject(object);
+  if (returnLength != 0) store<u32>(returnLength, 28);
+  return STATUS_SUCCESS;
+}
+
+void OBJECT_TO_OBJECT_HEADER;
