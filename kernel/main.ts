@@ -30,6 +30,7 @@ import { MmInitializeAddressSpaces } from "./mm/procmm";
 import { PsInitializeSystem, PsRunBootModules } from "./ps/psmain";
 import { ExInitializeSynchronizationTypes } from "./ex/sync";
 import { PsInitializeThreadType } from "./ps/psthread";
+import { PsInitializeProcessType } from "./ps/psprocess";
 import { KeRunSelfTest } from "./ke/selftest";
 import { MmInitializePhysicalMemory } from "./mm/mminit";
 import { MmInitializePfnDatabase } from "./mm/pfn";
@@ -78,6 +79,7 @@ function Phase1Initialization(context: usize): void {
   if (KeCommandLineHasOption("selftest")) KeRunSelfTest(); // "ke: self-test passed: ..."
   PsInitializeSystem();                       // the System process (pid 4)
   ExInitializeSynchronizationTypes();         // \ObjectTypes\Event, Mutant, Semaphore, Timer
+  PsInitializeProcessType();                  // \ObjectTypes\Process; NtCurrentProcess resolves to it
   PsInitializeThreadType();                   // \ObjectTypes\Thread; NtCurrentThread resolves to it
   PsRunBootModules();                         // user processes carried in the image, if any; waits for them
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends

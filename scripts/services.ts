@@ -16,7 +16,8 @@ import { EAX, EDX, ESP, imm, mem, reg, type Insn } from './wasm2x86/x86.ts';
 export interface Service { name: string; args: number; file: string }
 
 export const SERVICES: Service[] = [
-  { name: 'NtTerminateProcess', args: 2, file: 'ps/psmain' },
+  { name: 'NtTerminateProcess', args: 2, file: 'ps/psprocess' },
+  { name: 'NtOpenProcess', args: 4, file: 'ps/psprocess' },
   { name: 'NtTerminateThread', args: 2, file: 'ps/psthread' },
   { name: 'NtDelayExecution', args: 2, file: 'ps/psmain' },
   { name: 'NtYieldExecution', args: 0, file: 'ps/psmain' },

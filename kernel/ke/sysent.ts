@@ -2,8 +2,9 @@
 // Service number = index in that list; the arguments were copied from the
 // caller's stack by KiSystemService (pointers among them are still unprobed).
 
-import { NtTerminateProcess, NtDelayExecution, NtYieldExecution } from "../ps/psmain";
+import { NtTerminateProcess, NtOpenProcess } from "../ps/psprocess";
 import { NtTerminateThread, NtQueryInformationThread, NtCreateThread, NtResumeThread, NtSuspendThread } from "../ps/psthread";
+import { NtDelayExecution, NtYieldExecution } from "../ps/psmain";
 import { NtDisplayString } from "../ex/display";
 import { NtQuerySystemTime, NtQueryPerformanceCounter } from "../ex/time";
 import { NtQueryInformationProcess, NtSetInformationProcess } from "../ps/psquery";
@@ -13,59 +14,60 @@ import { NtCreateEvent, NtOpenEvent, NtSetEvent, NtResetEvent, NtPulseEvent, NtC
 import { NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory } from "../mm/virtual";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 44;
+export const KiServiceCount: u32 = 45;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 8, 8, 0, 4, 4, 8, 20, 16, 20, 32, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 8, 8, 0, 4, 4, 8, 20, 16, 20, 32, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24];
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>KiArgumentBytes[service]; }
 
 /** Calls service `service` with the captured arguments at `args`. */
 export function KiCallService(service: u32, args: usize): u32 {
   switch (service) {
     case 0: return NtTerminateProcess(load<u32>(args), load<u32>(args, 4));
-    case 1: return NtTerminateThread(load<u32>(args), load<u32>(args, 4));
-    case 2: return NtDelayExecution(load<u32>(args), load<u32>(args, 4));
-    case 3: return NtYieldExecution();
-    case 4: return NtDisplayString(load<u32>(args));
-    case 5: return NtQuerySystemTime(load<u32>(args));
-    case 6: return NtQueryPerformanceCounter(load<u32>(args), load<u32>(args, 4));
-    case 7: return NtQueryInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 8: return NtSetInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 9: return NtQueryInformationThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 10: return NtCreateThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28));
-    case 11: return NtResumeThread(load<u32>(args), load<u32>(args, 4));
-    case 12: return NtSuspendThread(load<u32>(args), load<u32>(args, 4));
-    case 13: return NtQuerySystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 14: return NtClose(load<u32>(args));
-    case 15: return NtCreateDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 16: return NtOpenDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 17: return NtCreateSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 18: return NtOpenSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 19: return NtQuerySymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 20: return NtMakeTemporaryObject(load<u32>(args));
-    case 21: return NtMakePermanentObject(load<u32>(args));
-    case 22: return NtCreateEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 23: return NtOpenEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 24: return NtSetEvent(load<u32>(args), load<u32>(args, 4));
-    case 25: return NtResetEvent(load<u32>(args), load<u32>(args, 4));
-    case 26: return NtPulseEvent(load<u32>(args), load<u32>(args, 4));
-    case 27: return NtClearEvent(load<u32>(args));
-    case 28: return NtCreateMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 29: return NtOpenMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 30: return NtReleaseMutant(load<u32>(args), load<u32>(args, 4));
-    case 31: return NtCreateSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 32: return NtOpenSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 33: return NtReleaseSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 34: return NtCreateTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 35: return NtOpenTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 36: return NtSetTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 37: return NtCancelTimer(load<u32>(args), load<u32>(args, 4));
-    case 38: return NtWaitForSingleObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 39: return NtWaitForMultipleObjects(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 40: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 41: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 42: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 43: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 1: return NtOpenProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 2: return NtTerminateThread(load<u32>(args), load<u32>(args, 4));
+    case 3: return NtDelayExecution(load<u32>(args), load<u32>(args, 4));
+    case 4: return NtYieldExecution();
+    case 5: return NtDisplayString(load<u32>(args));
+    case 6: return NtQuerySystemTime(load<u32>(args));
+    case 7: return NtQueryPerformanceCounter(load<u32>(args), load<u32>(args, 4));
+    case 8: return NtQueryInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 9: return NtSetInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 10: return NtQueryInformationThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 11: return NtCreateThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28));
+    case 12: return NtResumeThread(load<u32>(args), load<u32>(args, 4));
+    case 13: return NtSuspendThread(load<u32>(args), load<u32>(args, 4));
+    case 14: return NtQuerySystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 15: return NtClose(load<u32>(args));
+    case 16: return NtCreateDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 17: return NtOpenDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 18: return NtCreateSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 19: return NtOpenSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 20: return NtQuerySymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 21: return NtMakeTemporaryObject(load<u32>(args));
+    case 22: return NtMakePermanentObject(load<u32>(args));
+    case 23: return NtCreateEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 24: return NtOpenEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 25: return NtSetEvent(load<u32>(args), load<u32>(args, 4));
+    case 26: return NtResetEvent(load<u32>(args), load<u32>(args, 4));
+    case 27: return NtPulseEvent(load<u32>(args), load<u32>(args, 4));
+    case 28: return NtClearEvent(load<u32>(args));
+    case 29: return NtCreateMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 30: return NtOpenMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 31: return NtReleaseMutant(load<u32>(args), load<u32>(args, 4));
+    case 32: return NtCreateSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 33: return NtOpenSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 34: return NtReleaseSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 35: return NtCreateTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 36: return NtOpenTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 37: return NtSetTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 38: return NtCancelTimer(load<u32>(args), load<u32>(args, 4));
+    case 39: return NtWaitForSingleObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 40: return NtWaitForMultipleObjects(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 41: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 42: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 43: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 44: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
   }
   return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE
 }

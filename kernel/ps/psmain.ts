@@ -92,6 +92,8 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   ObjectTable: usize;
   /** The next TEB page for a new thread (they go down from TEB_ADDRESS). */
   NextTeb: usize;
+  /** The object manager's Process object for it (psprocess.ts), uncounted. */
+  ObjectWrapper: usize;
 }
 const EPROCESS_SIZE: u32 = offsetof<EPROCESS>();
 export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink");
@@ -108,6 +110,14 @@ export let PsInitialSystemProcess: usize = 0;
 /** The kernel's handle table (the System process's). */
 let PspKernelHandleTable: usize = 0;
 let PspNextProcessId: u32 = 8;
+
+/** References on an EPROCESS (its creator's, Process objects'): the memory goes with the last. */
+export function PspReferenceProcess(process: usize): void { changetype<EPROCESS>(process).References++; }
+export function PspDereferenceProcess(process: usize): void {
+  const p = changetype<EPROCESS>(process);
+  p.References--;
+  if (p.References == 0) ExFreePoolWithTag(process, PROCESS_TAG);
+}
 
 /** The running thread's process (the System process for kernel threads). */
 export function PsGetCurrentProcess(): usize {
@@ -401,15 +411,6 @@ export function PspTerminateProcess(process: usize, status: u32): void {
 
 // ---- services ----
 
-/** NtTerminateProcess(ProcessHandle, ExitStatus): the current process (-1) for now. */
-export function NtTerminateProcess(handle: u32, status: u32): u32 {
-  if (handle != NtCurrentProcess) return STATUS_INVALID_HANDLE;
-  const process = PsGetCurrentProcess();
-  if (process == PsInitialSystemProcess) return STATUS_INVALID_HANDLE;
-  PspTerminateProcess(process, status);
-  return STATUS_SUCCESS;
-}
-
 /** NtDelayExecution(Alertable, DelayInterval): sleeps; the interval is captured from user memory. */
 export function NtDelayExecution(alertable: u32, interval: u32): u32 {
   if (!ProbeForRead(interval, 8, 4)) return STATUS_ACCESS_VIOLATION;
@@ -438,8 +439,8 @@ export function PsRunBootModules(): void {
     if (process != 0) { store<usize>(processes + started * 4, process); started++; }
   }
   for (let i: u32 = 0; i < started; i++) KeWaitForSingleObject(load<usize>(processes + i * 4), 0);
-  // Ended and waited for: nothing refers to them any more.
-  for (let i: u32 = 0; i < started; i++) ExFreePoolWithTag(load<usize>(processes + i * 4), PROCESS_TAG);
+  // Ended and waited for: drop the references phase 1 held.
+  for (let i: u32 = 0; i < started; i++) PspDereferenceProcess(load<usize>(processes + i * 4));
   KeLogBegin("ps");
   KeLogString("boot processes ended: ");
   KeLogDecimal(started);

@@ -12,7 +12,7 @@
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { EPROCESS, NtCurrentProcess, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE } from "./psmain";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { KTHREAD, KeCurrentThread } from "../ke/thread";
+import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION } from "./psprocess";
 
 const STATUS_SUCCESS: u32 = 0;
 const STATUS_INFO_LENGTH_MISMATCH: u32 = 0xC0000004;
@@ -25,10 +25,11 @@ export const ProcessBasePriority: u32 = 5;
 export const ProcessSessionInformation: u32 = 24;
 export const ProcessBreakOnTermination: u32 = 29;
 
-/** The process a handle names (the current one, -1, until the object manager hands out process handles). */
-function PspProcessFromHandle(handle: u32): usize {
-  if (handle == NtCurrentProcess) return PsGetCurrentProcess();
-  return 0;
+/** The process a handle names (referenced until PsReleaseProcessFromHandle), or 0. */
+function PspProcessFromHandle(handle: u32, access: u32): usize {
+  const process = PsProcessFromHandle(handle, access);
+  if (process != 0) PsReleaseProcessFromHandle(); // EPROCESS stays: the caller's handle keeps it
+  return process;
 }
 
 /** Exactly `want` bytes expected; the buffer must be writable (or readable) user memory. */
@@ -39,8 +40,8 @@ function PspCheckBuffer(buffer: u32, length: u32, want: u32, write: bool): u32 {
 }
 
 export function NtQueryInformationProcess(handle: u32, infoClass: u32, buffer: u32, length: u32, returnLength: u32): u32 {
-  const process = PspProcessFromHandle(handle);
-  if (process == 0) return STATUS_INVALID_HANDLE;
+  const process = PspProcessFromHandle(handle, PROCESS_QUERY_INFORMATION);
+  if (process == 0) return PsProcessHandleStatus();
   const p = changetype<EPROCESS>(process);
   if (returnLength != 0 && (!ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
   let size: u32 = 0;
@@ -68,8 +69,8 @@ export function NtQueryInformationProcess(handle: u32, infoClass: u32, buffer: u
 }
 
 export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32, length: u32): u32 {
-  const process = PspProcessFromHandle(handle);
-  if (process == 0) return STATUS_INVALID_HANDLE;
+  const process = PspProcessFromHandle(handle, PROCESS_SET_INFORMATION);
+  if (process == 0) return PsProcessHandleStatus();
   const p = changetype<EPROCESS>(process);
   switch (infoClass) {
     case ProcessBasePriority: case ProcessSessionInformation: case ProcessBreakOnTermination: break;

@@ -30,6 +30,7 @@ import { MmCommitUserPages, MmCopyToUser } from "../mm/procmm";
 import { MEM_PRIVATE, MiInsertVad, PAGE_READWRITE } from "../mm/virtual";
 import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PsGetCurrentProcess, PspExitThread, PspStartUserThread, PEB_ADDRESS } from "./psmain";
 import { InsertTailList } from "../rtl/list";
+import { PspResolveCurrentProcess } from "./psprocess";
 
 const STATUS_SUCCESS: u32 = 0;
 const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
@@ -96,6 +97,7 @@ function PspCreateThreadObject(thread: usize, objectAttributes: usize, out: usiz
 
 /** NtCurrentThread (-2): the running thread's object; NtCurrentProcess is not an object yet. */
 function PspResolvePseudoHandle(handle: u32, access: u32, type: usize, object: usize, info: usize): u32 {
+  if (handle == 0xFFFFFFFF) return PspResolveCurrentProcess(access, type, object);
   if (handle != NtCurrentThread) return STATUS_INVALID_HANDLE;
   if (type != 0 && type != PsThreadType) return 0xC0000024; // STATUS_OBJECT_TYPE_MISMATCH
   const t = changetype<KTHREAD>(KeCurrentThread);

@@ -185,7 +185,7 @@ describe('user mode', () => {
     const out = lines.filter((l) => l.startsWith('threads: ')).map((l) => l.slice(9));
     expect(out).toEqual([
       'resume 0x00000000', 'previous suspend count 0x00000001',
-      'the worker ran during main\'s first third 0x00000001',
+      'the worker ran while main spun 0x00000001',
       'wait for the worker 0x00000000', 'worker exit status 0x00000000', 'main ran while the worker ran 0x00000001',
       'owner takes the mutant 0x00000000', 'wait for the owner 0x00000000', 'owner exit status 0x00000007',
       'abandoned 0x00000080', 'release 0x00000000',
@@ -196,6 +196,20 @@ describe('user mode', () => {
     expect(lines).toContainEqual(expect.stringMatching(/\(threads\) exited with status 0x00000000$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 1; pool in use (\d+) bytes before them, \1 after$/));
   }, 90000);
+
+  it('process handles: open by id, query, terminate another process, wait for it, exit status', async () => {
+    const lines = await run([['victim.exe', 'victim'], ['procctl.exe', 'procctl']], 60000);
+    const out = lines.filter((l) => l.startsWith('procctl: ')).map((l) => l.slice(9));
+    expect(out).toEqual([
+      'found the victim 0x00000001', 'open it 0x00000000', 'query it 0x00000000', 'it is running 0x00000103', 'same pid 0x00000001',
+      'terminate it 0x00000000', 'wait for its end 0x00000000', 'its exit status 0x00000042', 'close 0x00000000',
+      'no such process 0xC000000B', 'self by pseudo handle 0x00000000', 'wait on self times out 0x00000102',
+    ]);
+    expect(lines).toContain('victim: running until terminated');
+    expect(lines).not.toContain('victim: should not get here');
+    expect(lines).toContainEqual(expect.stringMatching(/\(victim\) exited with status 0x00000042$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 2; pool in use (\d+) bytes before them, \1 after$/));
+  }, 60000);
 
   it('two CPU-bound ring-3 processes both make progress (preemption)', async () => {
     const lines = await run([['spina.exe', 'spin'], ['spinb.exe', 'spin']], 60000);

@@ -85,3 +85,4 @@ export function ms(at: usize, milliseconds: i64): usize { store<i64>(at, -millis
 @external("ntdll", "NtCreateThread") export declare function NtCreateThread(handle: usize, access: u32, oa: usize, process: u32, clientId: usize, context: usize, initialTeb: usize, suspended: u32): u32;
 @external("ntdll", "NtResumeThread") export declare function NtResumeThread(handle: u32, previous: usize): u32;
 @external("ntdll", "NtSuspendThread") export declare function NtSuspendThread(handle: u32, previous: usize): u32;
+@external("ntdll", "NtOpenProcess") export declare function NtOpenProcess(handle: usize, access: u32, oa: usize, clientId: usize): u32;

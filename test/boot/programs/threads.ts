@@ -37,9 +37,13 @@ function spawn(routine: (p: u32) => void, param: u32, suspended: u32): u32 {
 }
 
 function threadReturned(p: u32): void { NtTerminateThread(0xFFFFFFFE, 0); }
+// CPU-bound without yielding: each side only sees the other progress if the clock preempts it.
+let workerDone = false;
 function spinner(p: u32): void {
-  for (let i = 0; i < 4500000; i++) { workerSpins++; pause(); }
-  mainAtWorkerEnd = mainSpins;
+  const start = mainSpins;
+  for (let i = 0; i < 200000000 && mainSpins == start; i++) { workerSpins++; pause(); }
+  mainAtWorkerEnd = mainSpins - start;
+  workerDone = true;
 }
 function owner(p: u32): void {
   put("owner takes the mutant "); putHex(NtWaitForSingleObject(mutant, 0, 0)); flush();
@@ -58,9 +62,9 @@ export function main(): void {
   store<u32>(cell, 0xFFFFFFFF, 16);
   show("resume", NtResumeThread(a, cell + 16));
   show("previous suspend count", load<u32>(cell, 16));
-  let workerAtMainStart: u32 = 0;
-  for (let i = 0; i < 4500000; i++) { if (i == 1500000) workerAtMainStart = workerSpins; mainSpins++; pause(); }
-  show("the worker ran during main's first third", workerAtMainStart > 0 ? 1 : 0);
+  for (let i = 0; i < 200000000 && workerSpins == 0; i++) { mainSpins++; pause(); }
+  show("the worker ran while main spun", workerSpins > 0 ? 1 : 0);
+  for (let i = 0; i < 200000000 && !workerDone; i++) { mainSpins++; pause(); }
   show("wait for the worker", NtWaitForSingleObject(a, 0, ms(t, 5000)));
   NtQueryInformationThread(a, 0, tbi, 28, 0);
   show("worker exit status", load<u32>(tbi));

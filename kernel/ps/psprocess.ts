@@ -1,0 +1,142 @@
+// Processes as objects: the "Process" object type, NtCurrentProcess (-1),
+// NtOpenProcess by client id, and the process handle behind the services that
+// take one (NtTerminateProcess, NtQueryInformationProcess,
+// NtSetInformationProcess, waits).
+//
+// As for threads, the object's body holds a reference to the EPROCESS (in
+// pool, see psmain.ts); waits on a Process handle wait on the EPROCESS,
+// which is signalled when its last thread has ended.
+
+import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH, KeRequestTermination, KTHREAD_THREAD_LINKS } from "../ke/thread";
+import { ProbeForRead } from "../ke/probe";
+import { KeBugCheckEx } from "../ke/bugcheck";
+import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
+import { ObInsertObject } from "../ob/obname";
+import { ObReferenceObjectByHandle } from "../ob/obhandle";
+import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
+import { OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
+import { RtlInitUnicodeString } from "../rtl/unicode";
+import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
+import { ExIsUserHandleAllowed } from "../ex/obsvc";
+import { ExRegisterIndirectWaitableType } from "../ex/sync";
+import {
+  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, NtCurrentProcess, PsActiveProcessHead, PsGetCurrentProcess,
+  PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspTerminateProcess,
+} from "./psmain";
+
+const STATUS_SUCCESS: u32 = 0;
+const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
+const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
+const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
+const STATUS_INVALID_CID: u32 = 0xC000000B;
+const STATUS_OBJECT_TYPE_MISMATCH: u32 = 0xC0000024;
+const STATUS_ACCESS_DENIED: u32 = 0xC0000022;
+
+export const PROCESS_TERMINATE: u32 = 0x0001;
+export const PROCESS_SET_INFORMATION: u32 = 0x0200;
+export const PROCESS_QUERY_INFORMATION: u32 = 0x0400;
+export const PROCESS_ALL_ACCESS: u32 = STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFF;
+
+export let PsProcessType: usize = 0;
+
+function PspDeleteProcessObject(object: usize): void {
+  const process = load<usize>(object);
+  if (process == 0) return;
+  const p = changetype<EPROCESS>(process);
+  if (p.ObjectWrapper == object) p.ObjectWrapper = 0;
+  PspDereferenceProcess(process);
+}
+
+const TypeName = memory.data(8, 4);
+const TypeInit = memory.data(128, 4);
+const TypeOut = memory.data(4, 4);
+
+/** Phase 1: the Process type. */
+export function PsInitializeProcessType(): void {
+  ObInitializeTypeInitializer(TypeInit, READ_CONTROL | PROCESS_QUERY_INFORMATION, READ_CONTROL | PROCESS_TERMINATE | PROCESS_SET_INFORMATION,
+    READ_CONTROL | SYNCHRONIZE, PROCESS_ALL_ACCESS, PROCESS_ALL_ACCESS, 4);
+  const info = changetype<OBJECT_TYPE_INITIALIZER>(TypeInit);
+  info.PoolTag = 0x636F7250; // 'Proc'
+  info.DeleteProcedure = PspDeleteProcessObject;
+  RtlInitUnicodeString(TypeName, "Process");
+  const status = ObCreateObjectType(TypeName, TypeInit, TypeOut);
+  if (status != STATUS_SUCCESS) KeBugCheckEx(0x5E, 12, status, 0, 0);
+  PsProcessType = load<usize>(TypeOut);
+  ExRegisterIndirectWaitableType(PsProcessType);
+}
+
+/** A Process object for `process` (new, one reference), stored at `out`. */
+export function PspCreateProcessObject(process: usize, objectAttributes: usize, out: usize): u32 {
+  const status = ObCreateObject(PsProcessType, objectAttributes, 4, out);
+  if (status != STATUS_SUCCESS) return status;
+  const object = load<usize>(out);
+  PspReferenceProcess(process);
+  store<usize>(object, process);
+  if (changetype<EPROCESS>(process).ObjectWrapper == 0) changetype<EPROCESS>(process).ObjectWrapper = object;
+  return STATUS_SUCCESS;
+}
+
+/** NtCurrentProcess (-1): the current process's object, made on first use. */
+export function PspResolveCurrentProcess(access: u32, type: usize, object: usize): u32 {
+  if (type != 0 && type != PsProcessType) return STATUS_OBJECT_TYPE_MISMATCH;
+  const process = PsGetCurrentProcess();
+  const wrapper = changetype<EPROCESS>(process).ObjectWrapper;
+  if (wrapper != 0) { ObReferenceObject(wrapper); store<usize>(object, wrapper); return STATUS_SUCCESS; }
+  return PspCreateProcessObject(process, 0, object);
+}
+
+@inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
+
+/**
+ * The EPROCESS behind a process handle (-1 included), referenced through its
+ * object: release with PsReleaseProcessFromHandle(). 0 on failure, the
+ * status then at scratch+32.
+ */
+export function PsProcessFromHandle(handle: u32, access: u32): usize {
+  const s = scratch();
+  if (!ExIsUserHandleAllowed(handle)) { store<u32>(s, STATUS_INVALID_HANDLE, 32); return 0; }
+  const status = ObReferenceObjectByHandle(handle, access, PsProcessType, s + 36, 0);
+  store<u32>(s, status, 32);
+  return status == STATUS_SUCCESS ? load<usize>(load<usize>(s, 36)) : 0;
+}
+export function PsProcessHandleStatus(): u32 { return load<u32>(scratch(), 32); }
+export function PsReleaseProcessFromHandle(): void { ObDereferenceObject(load<usize>(scratch(), 36)); }
+
+/** NtOpenProcess(ProcessHandle, DesiredAccess, ObjectAttributes, ClientId): by process id. */
+export function NtOpenProcess(handle: usize, access: u32, objectAttributes: usize, clientId: usize): u32 {
+  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  if (clientId == 0) return STATUS_INVALID_PARAMETER;
+  if (!ProbeForRead(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  const pid = load<u32>(clientId);
+  let process: usize = 0;
+  for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead; e = load<usize>(e)) {
+    if (changetype<EPROCESS>(e - EPROCESS_ACTIVE_LINKS).UniqueProcessId == pid) { process = e - EPROCESS_ACTIVE_LINKS; break; }
+  }
+  if (process == 0) return STATUS_INVALID_CID;
+  const s = scratch();
+  let status = ExCaptureObjectAttributes(objectAttributes, s);
+  if (status != STATUS_SUCCESS) return status;
+  status = PspCreateProcessObject(process, load<usize>(s), s + 8);
+  if (status == STATUS_SUCCESS) {
+    status = ObInsertObject(load<usize>(s, 8), access, s + 12);
+    if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+  }
+  ExReleaseObjectAttributes(s);
+  return status;
+}
+
+/** NtTerminateProcess(ProcessHandle, ExitStatus): the current process ends now, another as its threads next return to user mode. */
+export function NtTerminateProcess(handle: u32, status: u32): u32 {
+  const process = PsProcessFromHandle(handle, PROCESS_TERMINATE);
+  if (process == 0) return PsProcessHandleStatus();
+  PsReleaseProcessFromHandle();
+  if (process == PsInitialSystemProcess) return STATUS_ACCESS_DENIED;
+  if (process == PsGetCurrentProcess()) { PspTerminateProcess(process, status); return STATUS_SUCCESS; }
+  const p = changetype<EPROCESS>(process);
+  p.ExitStatus = status;
+  const head = process + EPROCESS_THREAD_LIST;
+  for (let e = load<usize>(head); e != head; e = load<usize>(e)) KeRequestTermination(e - KTHREAD_THREAD_LINKS, status);
+  return STATUS_SUCCESS;
+}
+
+

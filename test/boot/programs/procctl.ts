@@ -1,0 +1,45 @@
+// Process handles: open another process by id (found in the process list),
+// query it, terminate it, wait for its end and read its exit status; its own
+// process through NtCurrentProcess and by id.
+import { NtOpenProcess, NtQueryInformationProcess, NtQuerySystemInformation, NtTerminateProcess, NtWaitForSingleObject, NtClose,
+  NtDelayExecution, attributes, ms, put, putHex, flush } from "./nt";
+
+const h = memory.data(8, 4);
+const cid = memory.data(8, 4);
+const pbi = memory.data(24, 4);
+const list = memory.data(8192, 4);
+const t = memory.data(8, 8);
+function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
+
+function findPid(first: u32, second: u32): u32 {
+  NtQuerySystemInformation(5, list, 8192, 0);
+  let at = list;
+  while (true) {
+    const buffer = load<u32>(at, 60);
+    if (load<u16>(at, 56) >= 4 && load<u16>(buffer) == first && load<u16>(buffer + 2) == second) return load<u32>(at, 68);
+    const next = load<u32>(at);
+    if (next == 0) return 0;
+    at += next;
+  }
+}
+
+export function main(): void {
+  NtDelayExecution(0, ms(t, 30));
+  const victim = findPid(0x76, 0x69); // "vi..."
+  show("found the victim", victim != 0 ? 1 : 0);
+  store<u32>(cid, victim); store<u32>(cid, 0, 4);
+  show("open it", NtOpenProcess(h, 0x1F0FFF, attributes("", 0), cid));
+  const process = load<u32>(h);
+  show("query it", NtQueryInformationProcess(process, 0, pbi, 24, 0));
+  show("it is running", load<u32>(pbi));
+  show("same pid", load<u32>(pbi, 16) == victim ? 1 : 0);
+  show("terminate it", NtTerminateProcess(process, 0x42));
+  show("wait for its end", NtWaitForSingleObject(process, 0, ms(t, 5000)));
+  NtQueryInformationProcess(process, 0, pbi, 24, 0);
+  show("its exit status", load<u32>(pbi));
+  show("close", NtClose(process));
+  store<u32>(cid, 0x7777);
+  show("no such process", NtOpenProcess(h, 0x1F0FFF, attributes("", 0), cid));
+  show("self by pseudo handle", NtQueryInformationProcess(0xFFFFFFFF, 0, pbi, 24, 0));
+  show("wait on self times out", NtWaitForSingleObject(0xFFFFFFFF, 0, ms(t, 20)));
+}
