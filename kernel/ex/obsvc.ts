@@ -94,3 +94,41 @@ export function NtQuerySymbolicLinkObject(handle: u32, target: usize, returnedLe
   if (!ProbeForWrite(load<usize>(target, 4), maximum, 2)) return STATUS_ACCESS_VIOLATION;
   return ObQueryLink(handle, target, returnedLength);
 }
+
+import { NtQueryDirectoryObject as ObQueryDirectory } from "../ob/obdir";
+import { NtQueryObject as ObQueryObject, NtSetInformationObject as ObSetInformationObject } from "../ob/obquery";
+import { NtDuplicateObject as ObDuplicateObject } from "../ob/obhandle";
+
+/** NtQueryDirectoryObject(DirectoryHandle, Buffer, Length, ReturnSingleEntry, RestartScan, Context, ReturnLength optional). */
+export function NtQueryDirectoryObject(handle: u32, buffer: usize, length: u32, single: u32, restart: u32, context: usize, returnLength: usize): u32 {
+  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
+  if (!ProbeForWrite(buffer, length, 4) || !ProbeForWrite(context, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  return ObQueryDirectory(handle, buffer, length, (single & 0xFF) != 0, (restart & 0xFF) != 0, context, returnLength);
+}
+
+/** NtQueryObject(Handle, ObjectInformationClass, Buffer, Length, ReturnLength optional). */
+export function NtQueryObject(handle: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
+  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
+  if (!ProbeForWrite(buffer, length, 4)) return STATUS_ACCESS_VIOLATION;
+  if (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  return ObQueryObject(handle, infoClass, buffer, length, returnLength);
+}
+
+/** NtSetInformationObject(Handle, ObjectInformationClass, Buffer, Length). */
+export function NtSetInformationObject(handle: u32, infoClass: u32, buffer: usize, length: u32): u32 {
+  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
+  if (!ProbeForRead(buffer, length, 1)) return STATUS_ACCESS_VIOLATION;
+  return ObSetInformationObject(handle, infoClass, buffer, length);
+}
+
+/** NtDuplicateObject(SourceProcess, SourceHandle, TargetProcess, TargetHandle optional, DesiredAccess, HandleAttributes, Options). */
+export function NtDuplicateObject(sourceProcess: u32, sourceHandle: u32, targetProcess: u32, targetHandle: usize,
+                                  access: u32, attributes: u32, options: u32): u32 {
+  if (!ExIsUserHandleAllowed(sourceHandle) || !ExIsUserHandleAllowed(sourceProcess) || !ExIsUserHandleAllowed(targetProcess)) return STATUS_INVALID_HANDLE;
+  if (targetHandle != 0 && !ProbeForWrite(targetHandle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const s = KeCurrentThread + KTHREAD_SERVICE_SCRATCH;
+  const status = ObDuplicateObject(sourceProcess, sourceHandle, targetProcess, targetHandle != 0 ? s + 40 : 0, access, attributes, options);
+  if (targetHandle != 0 && (status & 0xC0000000) != 0xC0000000) store<u32>(targetHandle, load<u32>(s, 40));
+  return status;
+}

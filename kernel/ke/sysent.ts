@@ -9,15 +9,15 @@ import { NtDisplayString } from "../ex/display";
 import { NtQuerySystemTime, NtQueryPerformanceCounter } from "../ex/time";
 import { NtQueryInformationProcess, NtSetInformationProcess } from "../ps/psquery";
 import { NtQuerySystemInformation } from "../ex/sysinfo";
-import { NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject, NtQuerySymbolicLinkObject, NtMakeTemporaryObject, NtMakePermanentObject } from "../ex/obsvc";
+import { NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject, NtQuerySymbolicLinkObject, NtMakeTemporaryObject, NtMakePermanentObject, NtQueryDirectoryObject, NtQueryObject, NtSetInformationObject, NtDuplicateObject } from "../ex/obsvc";
 import { NtCreateEvent, NtOpenEvent, NtSetEvent, NtResetEvent, NtPulseEvent, NtClearEvent, NtCreateMutant, NtOpenMutant, NtReleaseMutant, NtCreateSemaphore, NtOpenSemaphore, NtReleaseSemaphore, NtCreateTimer, NtOpenTimer, NtSetTimer, NtCancelTimer, NtWaitForSingleObject, NtWaitForMultipleObjects } from "../ex/sync";
 import { NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory } from "../mm/virtual";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 45;
+export const KiServiceCount: u32 = 49;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 16, 8, 8, 0, 4, 4, 8, 20, 16, 20, 32, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 8, 8, 0, 4, 4, 8, 20, 16, 20, 32, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24];
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>KiArgumentBytes[service]; }
 
 /** Calls service `service` with the captured arguments at `args`. */
@@ -46,28 +46,32 @@ export function KiCallService(service: u32, args: usize): u32 {
     case 20: return NtQuerySymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
     case 21: return NtMakeTemporaryObject(load<u32>(args));
     case 22: return NtMakePermanentObject(load<u32>(args));
-    case 23: return NtCreateEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 24: return NtOpenEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 25: return NtSetEvent(load<u32>(args), load<u32>(args, 4));
-    case 26: return NtResetEvent(load<u32>(args), load<u32>(args, 4));
-    case 27: return NtPulseEvent(load<u32>(args), load<u32>(args, 4));
-    case 28: return NtClearEvent(load<u32>(args));
-    case 29: return NtCreateMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 30: return NtOpenMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 31: return NtReleaseMutant(load<u32>(args), load<u32>(args, 4));
-    case 32: return NtCreateSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 33: return NtOpenSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 34: return NtReleaseSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 35: return NtCreateTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 36: return NtOpenTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 37: return NtSetTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 38: return NtCancelTimer(load<u32>(args), load<u32>(args, 4));
-    case 39: return NtWaitForSingleObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 40: return NtWaitForMultipleObjects(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 41: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 42: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 43: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 44: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 23: return NtQueryDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 24: return NtQueryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 25: return NtSetInformationObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 26: return NtDuplicateObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 27: return NtCreateEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 28: return NtOpenEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 29: return NtSetEvent(load<u32>(args), load<u32>(args, 4));
+    case 30: return NtResetEvent(load<u32>(args), load<u32>(args, 4));
+    case 31: return NtPulseEvent(load<u32>(args), load<u32>(args, 4));
+    case 32: return NtClearEvent(load<u32>(args));
+    case 33: return NtCreateMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 34: return NtOpenMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 35: return NtReleaseMutant(load<u32>(args), load<u32>(args, 4));
+    case 36: return NtCreateSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 37: return NtOpenSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 38: return NtReleaseSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 39: return NtCreateTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 40: return NtOpenTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 41: return NtSetTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 42: return NtCancelTimer(load<u32>(args), load<u32>(args, 4));
+    case 43: return NtWaitForSingleObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 44: return NtWaitForMultipleObjects(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 45: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 46: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 47: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 48: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
   }
   return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE
 }

@@ -211,6 +211,23 @@ describe('user mode', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 2; pool in use (\d+) bytes before them, \1 after$/));
   }, 60000);
 
+  it('the object namespace from ring 3: directories, links, case, OPENIF, enumeration, names, duplication, lifetime', async () => {
+    const lines = await run([['namespace.exe', 'namespace']]);
+    const out = lines.filter((l) => l.startsWith('namespace: ')).map((l) => l.slice(11));
+    expect(out).toEqual([
+      'create directory 0x00000000', 'create link 0x00000000', 'create through the link 0x00000000',
+      'open case-insensitively 0x00000000', 'exact case fails 0xC000003A', // the first component already differs: path not found
+      'again without OPENIF 0xC0000035', 'again with OPENIF 0x40000000', 'missing path 0xC000003A',
+      'query directory 0x00000000', 'entry Ev type Event', 'no more entries 0x8000001A',
+      'query name 0x00000000', 'name \\BaseNamedObjects\\Test\\Ev',
+      'open link 0x00000000', 'query link 0x00000000', 'target \\BaseNamedObjects\\Test',
+      'duplicate 0x00000000', 'different handle 0x00000001', 'close the copy 0x00000000',
+      'kernel buffer 0xC0000005', 'kernel name 0xC0000005',
+      'gone after the last close 0xC0000034', 'the directory too 0xC0000034',
+    ]);
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 1; pool in use (\d+) bytes before them, \1 after$/));
+  }, 60000);
+
   it('two CPU-bound ring-3 processes both make progress (preemption)', async () => {
     const lines = await run([['spina.exe', 'spin'], ['spinb.exe', 'spin']], 60000);
     const order = lines.filter((l) => /^spin[ab]: (round|done)/.test(l)).map((l) => l.slice(0, 5));

@@ -86,3 +86,16 @@ export function ms(at: usize, milliseconds: i64): usize { store<i64>(at, -millis
 @external("ntdll", "NtResumeThread") export declare function NtResumeThread(handle: u32, previous: usize): u32;
 @external("ntdll", "NtSuspendThread") export declare function NtSuspendThread(handle: u32, previous: usize): u32;
 @external("ntdll", "NtOpenProcess") export declare function NtOpenProcess(handle: usize, access: u32, oa: usize, clientId: usize): u32;
+@external("ntdll", "NtOpenDirectoryObject") export declare function NtOpenDirectoryObject(handle: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtQueryDirectoryObject") export declare function NtQueryDirectoryObject(handle: u32, buffer: usize, length: u32, single: u32, restart: u32, context: usize, returnLength: usize): u32;
+@external("ntdll", "NtOpenSymbolicLinkObject") export declare function NtOpenSymbolicLinkObject(handle: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtQuerySymbolicLinkObject") export declare function NtQuerySymbolicLinkObject(handle: u32, target: usize, returnLength: usize): u32;
+@external("ntdll", "NtQueryObject") export declare function NtQueryObject(handle: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32;
+@external("ntdll", "NtDuplicateObject") export declare function NtDuplicateObject(sourceProcess: u32, source: u32, targetProcess: u32, target: usize, access: u32, attributes: u32, options: u32): u32;
+@external("ntdll", "NtMakeTemporaryObject") export declare function NtMakeTemporaryObject(handle: u32): u32;
+/** Appends a UNICODE_STRING's text to the line being built. */
+export function putUnicode(string: usize): void {
+  const length = <u32>load<u16>(string);
+  const buffer = load<u32>(string, 4);
+  for (let i: u32 = 0; i < length; i += 2) put(String.fromCharCode(load<u16>(buffer + i)));
+}
