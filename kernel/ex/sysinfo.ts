@@ -11,6 +11,7 @@
 import { ProbeForWrite } from "../ke/probe";
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { MmNumberOfManagedPages } from "../mm/pfn";
+import { ObGetHandleCount } from "../ob/obhandle";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsImageFileName } from "../ps/psmain";
 
 const STATUS_SUCCESS: u32 = 0;
@@ -73,6 +74,7 @@ function PspWriteProcess(at: usize, process: usize, last: bool): u32 {
     store<u32>(at, p.CreateTimeHigh, 36);
     store<u32>(at, p.BasePriority, 64);
     store<u32>(at, p.UniqueProcessId, 68);
+    store<u32>(at, p.ObjectTable != 0 ? ObGetHandleCount(p.ObjectTable) : 0, 76); // HandleCount
     store<u32>(at, p.SessionId, 80);
     const nameBytes = PspNameBytes(process);
     const nameAt = at + PROCESS_RECORD + threads * THREAD_RECORD;

@@ -50,6 +50,7 @@ describe('user mode', () => {
   it('privileged instructions and bad accesses end the process with their NTSTATUS; the kernel goes on', async () => {
     const lines = await run([
       ['cli.exe', 'cli'], ['hlt.exe', 'hlt'], ['outport.exe', 'outport'], ['nullread.exe', 'nullread'], ['kwrite.exe', 'kwrite'],
+      ['divzero.exe', 'divzero'], ['badop.exe', 'badop'],
     ]);
     const exit = (name: string) => lines.find((l) => l.includes(`(${name}) exited`));
     for (const n of ['cli', 'hlt', 'outport']) {
@@ -62,7 +63,11 @@ describe('user mode', () => {
     expect(exit('kwrite')).toMatch(/exited with status 0xC0000005$/);
     expect(lines).toContainEqual(expect.stringMatching(/\(kwrite\): unhandled exception 0xC0000005 \(page fault\) at 0x004[0-9A-F]{5}, address 0x80100000$/));
     expect(lines).not.toContain('kwrite: wrote kernel memory');
-    expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 5; pool in use (\d+) bytes before them, \1 after$/));
+    expect(exit('divzero')).toMatch(/exited with status 0xC0000094$/);
+    expect(lines).not.toContain('divzero: divided by zero');
+    expect(exit('badop')).toMatch(/exited with status 0xC000001D$/);
+    expect(lines).not.toContain('badop: after unreachable');
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 7; pool in use (\d+) bytes before them, \1 after$/));
   }, 60000);
 
   it('a critical process that ends stops the system with 0xEF; cleared, it ends cleanly', async () => {
