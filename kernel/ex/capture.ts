@@ -6,14 +6,10 @@
 //
 //   copy (pool 'Capt'):  +0 OBJECT_ATTRIBUTES (24)  +24 UNICODE_STRING (8)  +32 the name (Length bytes)
 
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../rtl/ntstatus";
 import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 
-const STATUS_SUCCESS: u32 = 0;
-const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
-const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
-const STATUS_OBJECT_NAME_INVALID: u32 = 0xC0000033;
-const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
 const CAPTURE_TAG: u32 = 0x74706143; // 'Capt'
 const OA_SIZE: u32 = 24;
 

@@ -2,13 +2,11 @@
 // on the boot screen; here it becomes a log line whose component is the
 // process's image name (`[    1.234567] smss: text`).
 
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER } from "../rtl/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeLogCharacter, KeLogEnd } from "../ke/log";
 import { PsLogBeginForCurrentProcess } from "../ps/psmain";
 
-const STATUS_SUCCESS: u32 = 0;
-const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
-const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
 
 /** NtDisplayString(PUNICODE_STRING String). */
 export function NtDisplayString(string: u32): u32 {

@@ -2,6 +2,7 @@
 // may not name the kernel's table (bit 31), pointers are probed and
 // OBJECT_ATTRIBUTES captured before the object manager sees them.
 
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_OBJECT_NAME_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../rtl/ntstatus";
 import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "./capture";
@@ -11,11 +12,6 @@ import { NtCreateSymbolicLinkObject as ObCreateLink, NtOpenSymbolicLinkObject as
 import { NtMakeTemporaryObject as ObMakeTemporary, NtMakePermanentObject as ObMakePermanent } from "../ob/obquery";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 
-const STATUS_SUCCESS: u32 = 0;
-const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
-const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
-const STATUS_OBJECT_NAME_INVALID: u32 = 0xC0000033;
-const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
 
 /** A handle user mode may use: not a kernel handle (bit 31), except the pseudo handles -1 and -2. */
 export function ExIsUserHandleAllowed(handle: u32): bool {

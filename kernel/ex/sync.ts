@@ -8,6 +8,7 @@
 // (only when it came from user mode), reference the object by handle with
 // the access it needs, call the kernel routine, dereference, write results.
 
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_INVALID_PARAMETER_2, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_TYPE_MISMATCH } from "../rtl/ntstatus";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import {
   KEVENT_SIZE, KMUTANT_SIZE, KSEMAPHORE_SIZE, KTIMER_SIZE, KeCancelTimer, KeInitializeEvent, KeInitializeMutant,
@@ -27,12 +28,6 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/po
 import { InitializeListHead, RemoveEntryList } from "../rtl/list";
 import { KeBugCheckEx } from "../ke/bugcheck";
 
-const STATUS_SUCCESS: u32 = 0;
-const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
-const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
-const STATUS_INVALID_PARAMETER_2: u32 = 0xC00000F0;
-const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
-const STATUS_OBJECT_TYPE_MISMATCH: u32 = 0xC0000024;
 
 export const EVENT_QUERY_STATE: u32 = 0x0001;
 export const EVENT_MODIFY_STATE: u32 = 0x0002;

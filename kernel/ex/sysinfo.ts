@@ -8,16 +8,13 @@
 // idle thread, no name) comes first, then the active processes in creation
 // order (System, pid 4, first).
 
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS } from "../rtl/ntstatus";
 import { ProbeForWrite } from "../ke/probe";
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { MmNumberOfManagedPages } from "../mm/pfn";
 import { ObGetHandleCount } from "../ob/obhandle";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsImageFileName } from "../ps/psmain";
 
-const STATUS_SUCCESS: u32 = 0;
-const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
-const STATUS_INFO_LENGTH_MISMATCH: u32 = 0xC0000004;
-const STATUS_INVALID_INFO_CLASS: u32 = 0xC0000003;
 
 export const SystemBasicInformation: u32 = 0;
 export const SystemProcessInformation: u32 = 5;

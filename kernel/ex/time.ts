@@ -2,12 +2,11 @@
 // time and the clock) and NtQueryPerformanceCounter (microseconds of uptime,
 // frequency 1 MHz, from the PIT).
 
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION } from "../rtl/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeQuerySystemTime } from "../ke/wait";
 import { HalQueryUptime, KUPTIME } from "../hal/pit";
 
-const STATUS_SUCCESS: u32 = 0;
-const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
 const PERFORMANCE_FREQUENCY: u64 = 1000000;
 
 /** NtQuerySystemTime(PLARGE_INTEGER SystemTime). */

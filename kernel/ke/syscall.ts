@@ -7,6 +7,7 @@
 // An unknown number gives STATUS_INVALID_SYSTEM_SERVICE, an unreadable
 // argument block STATUS_ACCESS_VIOLATION; the caller goes on either way.
 
+import { STATUS_ACCESS_VIOLATION } from "../rtl/ntstatus";
 import { cli, sti } from "./intrinsics";
 import { KTRAP_FRAME } from "./trap";
 import { KeCurrentThread, KTHREAD_SERVICE_ARGS } from "./thread";
@@ -15,7 +16,6 @@ import { MmIsUserRangeAccessible } from "../mm/procmm";
 import { KiSetPreviousMode, UserMode } from "./probe";
 
 export const STATUS_INVALID_SYSTEM_SERVICE: u32 = 0xC000001C;
-const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
 /** Vector of the system service gate (DPL 3). */
 export const KI_SYSTEM_SERVICE_VECTOR: u32 = 0x2E;
 

@@ -174,13 +174,7 @@ function KiAbortWait(thread: usize): void {
 
 function KiUnwaitThread(thread: usize, status: u32): void {
   const t = changetype<KTHREAD>(thread);
-  let wb = t.WaitBlockList;
-  for (let i: u32 = 0; i < t.WaitCount && wb != 0; i++) {
-    RemoveEntryList(wb);
-    wb = changetype<KWAIT_BLOCK>(wb).NextWaitBlock;
-  }
-  t.WaitCount = 0;
-  if (t.TimerArmed != 0) { RemoveEntryList(thread + KTHREAD_TIMER_LINKS); t.TimerArmed = 0; }
+  KiAbortWait(thread);
   t.WaitStatus = status;
   KiReadyThread(thread);
 }

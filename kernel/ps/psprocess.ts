@@ -7,6 +7,7 @@
 // pool, see psmain.ts); waits on a Process handle wait on the EPROCESS,
 // which is signalled when its last thread has ended.
 
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INVALID_CID, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED } from "../rtl/ntstatus";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH, KeRequestTermination, KTHREAD_THREAD_LINKS } from "../ke/thread";
 import { ProbeForRead } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
@@ -24,13 +25,6 @@ import {
   PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspTerminateProcess,
 } from "./psmain";
 
-const STATUS_SUCCESS: u32 = 0;
-const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
-const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
-const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
-const STATUS_INVALID_CID: u32 = 0xC000000B;
-const STATUS_OBJECT_TYPE_MISMATCH: u32 = 0xC0000024;
-const STATUS_ACCESS_DENIED: u32 = 0xC0000022;
 
 export const PROCESS_TERMINATE: u32 = 0x0001;
 export const PROCESS_SET_INFORMATION: u32 = 0x0200;

@@ -9,16 +9,12 @@
 //   ProcessSessionInformation (24)   ULONG SessionId (query and set)
 //   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF)
 
+import { STATUS_SUCCESS, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_PENDING } from "../rtl/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { EPROCESS, NtCurrentProcess, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE } from "./psmain";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION } from "./psprocess";
 
-const STATUS_SUCCESS: u32 = 0;
-const STATUS_INFO_LENGTH_MISMATCH: u32 = 0xC0000004;
-const STATUS_INVALID_INFO_CLASS: u32 = 0xC0000003;
-const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
-const STATUS_PENDING: u32 = 0x103;
 
 export const ProcessBasicInformation: u32 = 0;
 export const ProcessBasePriority: u32 = 5;

@@ -11,6 +11,7 @@
 // CONTEXT.Eip with CONTEXT.Esp (and the integer registers of the CONTEXT),
 // with its own TEB whose stack fields come from the INITIAL_TEB.
 
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_THREAD_IS_TERMINATING, STATUS_PENDING, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH } from "../rtl/ntstatus";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
   KeSuspendThread, KeRequestTermination, KTHREAD_SERVICE_SCRATCH, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
@@ -32,15 +33,6 @@ import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PsG
 import { InsertTailList } from "../rtl/list";
 import { PspResolveCurrentProcess } from "./psprocess";
 
-const STATUS_SUCCESS: u32 = 0;
-const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
-const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
-const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
-const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
-const STATUS_THREAD_IS_TERMINATING: u32 = 0xC000004B;
-const STATUS_PENDING: u32 = 0x103;
-const STATUS_INVALID_INFO_CLASS: u32 = 0xC0000003;
-const STATUS_INFO_LENGTH_MISMATCH: u32 = 0xC0000004;
 
 export const THREAD_TERMINATE: u32 = 0x0001;
 export const THREAD_SUSPEND_RESUME: u32 = 0x0002;
