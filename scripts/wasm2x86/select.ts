@@ -41,6 +41,12 @@ export interface Ctl {
   branched: boolean;
   dead: boolean;
   startReachable: boolean;
+  /** Loops: where the loop's code starts in `out`, while the head (up to the first exit test) is still being emitted. */
+  headStart?: number;
+  /** Loops: the head's instructions, ending with the exit test's jcc (loop rotation, see rotate()). */
+  head?: Insn[];
+  /** Loops: the label right after the head, where a rotated back edge goes. */
+  bodyLabel?: string;
 }
 
 /** What the selector needs to know about the module being compiled. */
@@ -174,11 +180,13 @@ export class FunctionSelector {
           kind: ins.name, result: bt.results.length ? widthOf(bt.results[0]) : null, height: vs.stack.length,
           label: endLabel, endLabel, branched: false, dead: false, startReachable: true,
         };
-        if (ins.name === 'loop') { c.label = this.newLabel(); vs.resetTo(vs.stack.length); this.place(c.label); }
+        if (ins.name === 'loop') { c.label = this.newLabel(); vs.resetTo(vs.stack.length); this.place(c.label); c.headStart = this.out.length; }
+        this.closeLoopHead();
         this.ctls.push(c);
         return 0;
       }
       case 'if': {
+        const loop = this.ctls[this.ctls.length - 1];
         const cond = vs.pop();
         vs.flushAll();
         const bt = ins.blockType!;
@@ -188,6 +196,9 @@ export class FunctionSelector {
         };
         c.label = c.endLabel;
         this.condJump(cond, false, c.elseLabel!);
+        // `loop (if cond (then ... br $L))`: the if's test is the loop's exit test.
+        if (loop && loop.kind === 'loop' && loop.headStart !== undefined && !loop.head && !c.result) this.keepLoopHead(loop, c.elseLabel!, vs.stack.length);
+        else this.closeLoopHead();
         vs.free(cond);
         vs.resetTo(vs.stack.length);
         this.ctls.push(c);
@@ -197,8 +208,10 @@ export class FunctionSelector {
       case 'end': this.end(); return 0;
       case 'br': {
         const c = this.target(ins.index!);
+        this.closeLoopHead();
         this.transfer(c, true);
-        this.jmp(c.label);
+        if (c.kind === 'loop' && c.head) this.rotatedBackEdge(c);
+        else this.jmp(c.label);
         this.reachable = false;
         return 0;
       }
@@ -220,18 +233,20 @@ export class FunctionSelector {
         c.branched = true;
         this.condJump(cond, true, c.label);
         vs.free(cond);
+        this.recordLoopHead(ins.index!);
         return 0;
       }
-      case 'br_table': this.brTable(ins); return 0;
+      case 'br_table': this.closeLoopHead(); this.brTable(ins); return 0;
       case 'return': {
+        this.closeLoopHead();
         const c = this.ctls[0];
         this.transfer(c, true);
         this.jmp(this.retLabel);
         this.reachable = false;
         return 0;
       }
-      case 'call': this.call(ins.index!); return 0;
-      case 'call_indirect': this.callIndirect(ins.typeIndex!, ins.index ?? 0); return 0;
+      case 'call': this.closeLoopHead(); this.call(ins.index!); return 0;
+      case 'call_indirect': this.closeLoopHead(); this.callIndirect(ins.typeIndex!, ins.index ?? 0); return 0;
       case 'drop': vs.free(vs.pop()); return 0;
       case 'local.get': {
         const w = widthOf(this.lf.localTypes[ins.index!]);
@@ -283,6 +298,56 @@ export class FunctionSelector {
     const v = consume ? vs.pop() : vs.top();
     vs.toFixed(v, EAX, c.result === 'i64' ? EDX : -1);
     if (consume) vs.free(v);
+  }
+
+  // ---- loop rotation ----
+  //
+  // binaryen's loops test at the top: `loop $L (br_if $exit cond) body (br $L)`.
+  // Emitted as is, every iteration runs the test's jcc and the closing jmp. When
+  // the loop's head -- its first instructions, up to the first exit test -- is
+  // straight-line code, the back edge repeats the head with the test inverted,
+  // jumping to the body: one jump per iteration instead of two.
+
+  /** The innermost control entry is a loop whose head is still open: stop recording it. */
+  private closeLoopHead(): void {
+    const c = this.ctls[this.ctls.length - 1];
+    if (c && c.kind === 'loop' && c.headStart !== undefined && !c.head) c.headStart = undefined;
+  }
+
+  /** After a br_if: if it is the innermost loop's first exit test, keep its head. */
+  private recordLoopHead(depth: number): void {
+    const loop = this.ctls[this.ctls.length - 1];
+    if (!loop || loop.kind !== 'loop' || loop.headStart === undefined || loop.head) return;
+    if (depth === 0) { loop.headStart = undefined; return; }
+    const target = this.target(depth);
+    if (target.result) { loop.headStart = undefined; return; }
+    this.keepLoopHead(loop, target.label, this.vs.stack.length);
+  }
+
+  /** The loop's head ends with a jcc to `exit`: keep it when it is straight-line code. */
+  private keepLoopHead(loop: Ctl, exit: string, height: number): void {
+    const start = loop.headStart!;
+    loop.headStart = undefined;
+    if (loop.result || height !== loop.height) return;
+    const head = this.out.slice(start);
+    const last = head[head.length - 1];
+    if (!last || last.op !== 'jcc' || last.target !== exit || head.length > 12) return;
+    for (const i of head.slice(0, -1)) {
+      if (i.op === 'label' || i.op === 'call' || i.op === 'jmp' || i.op === 'align' || i.op === 'db' || i.op === 'dd') return;
+      if (i.op === 'jcc' && !(i.target ?? '').includes('$trap')) return;
+    }
+    loop.head = head;
+    loop.bodyLabel = this.newLabel();
+    this.place(loop.bodyLabel);
+  }
+
+  /** The back edge of a rotated loop: the head again, continuing into the body unless it exits. */
+  private rotatedBackEdge(c: Ctl): void {
+    const head = c.head!;
+    for (const i of head.slice(0, -1)) this.out.push({ ...i, ops: i.ops ? [...i.ops] : i.ops });
+    const test = head[head.length - 1];
+    this.out.push({ op: 'jcc', cc: invert(test.cc as Cond), target: c.bodyLabel! });
+    this.jmp(test.target!);
   }
 
   /** Jump to `label` when the condition is true (jumpIf) or false. */
