@@ -29,6 +29,7 @@ import { KiInitializeGdt } from "./ke/gdt";
 import { MmInitializeAddressSpaces } from "./mm/procmm";
 import { PsInitializeSystem, PsRunBootModules } from "./ps/psmain";
 import { ExInitializeSynchronizationTypes } from "./ex/sync";
+import { MmInitializeSectionType } from "./mm/section";
 import { PsInitializeThreadType } from "./ps/psthread";
 import { PsInitializeProcessType } from "./ps/psprocess";
 import { KeRunSelfTest } from "./ke/selftest";
@@ -79,6 +80,7 @@ function Phase1Initialization(context: usize): void {
   if (KeCommandLineHasOption("selftest")) KeRunSelfTest(); // "ke: self-test passed: ..."
   PsInitializeSystem();                       // the System process (pid 4)
   ExInitializeSynchronizationTypes();         // \ObjectTypes\Event, Mutant, Semaphore, Timer
+  MmInitializeSectionType();                  // \ObjectTypes\Section: shared memory
   PsInitializeProcessType();                  // \ObjectTypes\Process; NtCurrentProcess resolves to it
   PsInitializeThreadType();                   // \ObjectTypes\Thread; NtCurrentThread resolves to it
   PsRunBootModules();                         // user processes carried in the image, if any; waits for them

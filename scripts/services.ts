@@ -65,6 +65,10 @@ export const SERVICES: Service[] = [
   { name: 'NtFreeVirtualMemory', args: 4, file: 'mm/virtual' },
   { name: 'NtProtectVirtualMemory', args: 5, file: 'mm/virtual' },
   { name: 'NtQueryVirtualMemory', args: 6, file: 'mm/virtual' },
+  { name: 'NtCreateSection', args: 7, file: 'mm/section' },
+  { name: 'NtOpenSection', args: 3, file: 'mm/section' },
+  { name: 'NtMapViewOfSection', args: 10, file: 'mm/section' },
+  { name: 'NtUnmapViewOfSection', args: 2, file: 'mm/section' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

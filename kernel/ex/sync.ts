@@ -78,15 +78,16 @@ export function ExInitializeSynchronizationTypes(): void {
   ExTimerObjectType = ExpCreateType("Timer", 0x656D6954, KTIMER_SIZE, TIMER_MODIFY_STATE, TIMER_ALL_ACCESS, ExpDeleteTimer);  // 'Time'
 }
 
-// ---- helpers shared by the services ----
+// ---- helpers shared by the services (exported: other components' Create/Open services use them too) ----
 
 /** The thread's scratch: +0 captured attributes (8), +8 object, +12 handle, +16 timeout (8), +24 previous state. */
 @inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
 
-type INIT = (body: usize, a: u32, b: u32) => u32;
+/** Initialises a new object's body from two arguments; returns an NTSTATUS (a failure deletes the object). */
+export type EXP_INIT = (body: usize, a: u32, b: u32) => u32;
 
 /** Create: probe the handle, capture the attributes, create, initialise the body, insert, hand out the handle. */
-function ExpCreate(handle: usize, access: u32, objectAttributes: usize, type: usize, bodySize: u32, init: INIT, a: u32, b: u32): u32 {
+export function ExpCreate(handle: usize, access: u32, objectAttributes: usize, type: usize, bodySize: u32, init: EXP_INIT, a: u32, b: u32): u32 {
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
   const s = scratch();
   let status = ExCaptureObjectAttributes(objectAttributes, s);
@@ -105,7 +106,7 @@ function ExpCreate(handle: usize, access: u32, objectAttributes: usize, type: us
   return status;
 }
 
-function ExpOpen(handle: usize, access: u32, objectAttributes: usize, type: usize): u32 {
+export function ExpOpen(handle: usize, access: u32, objectAttributes: usize, type: usize): u32 {
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
   const s = scratch();
   let status = ExCaptureObjectAttributes(objectAttributes, s);
@@ -117,14 +118,15 @@ function ExpOpen(handle: usize, access: u32, objectAttributes: usize, type: usiz
 }
 
 /** References the object behind a handle (0 on failure, the status at scratch+24). */
-function ExpReference(handle: u32, access: u32, type: usize): usize {
+export function ExpReference(handle: u32, access: u32, type: usize): usize {
   const s = scratch();
   if (!ExIsUserHandleAllowed(handle)) { store<u32>(s, 0xC0000008, 24); return 0; } // STATUS_INVALID_HANDLE
   const status = ObReferenceObjectByHandle(handle, access, type, s + 8, 0);
   store<u32>(s, status, 24);
   return status == STATUS_SUCCESS ? load<usize>(s, 8) : 0;
 }
-@inline function lastStatus(): u32 { return load<u32>(scratch(), 24); }
+/** The status of the last failed ExpReference on this thread. */
+@inline export function ExpLastStatus(): u32 { return load<u32>(scratch(), 24); }
 
 function ExpWriteOptional(pointer: usize, value: i32): void { if (pointer != 0) store<i32>(pointer, value); }
 
@@ -148,7 +150,7 @@ const EV_SET: u32 = 0, EV_RESET: u32 = 1, EV_PULSE: u32 = 2;
 function ExpEventOp(handle: u32, previous: usize, op: u32): u32 {
   if (previous != 0 && !ProbeForWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const event = ExpReference(handle, EVENT_MODIFY_STATE, ExEventObjectType);
-  if (event == 0) return lastStatus();
+  if (event == 0) return ExpLastStatus();
   const old = op == EV_SET ? KeSetEvent(event) : op == EV_RESET ? KeResetEvent(event) : KePulseEvent(event);
   ObDereferenceObject(event);
   ExpWriteOptional(previous, old);
@@ -174,7 +176,7 @@ export function NtOpenMutant(handle: usize, access: u32, objectAttributes: usize
 export function NtReleaseMutant(handle: u32, previousCount: usize): u32 {
   if (previousCount != 0 && !ProbeForWrite(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const mutant = ExpReference(handle, 0, ExMutantObjectType);
-  if (mutant == 0) return lastStatus();
+  if (mutant == 0) return ExpLastStatus();
   const s = scratch();
   const status = KeReleaseMutant(mutant, s + 28);
   ObDereferenceObject(mutant);
@@ -200,7 +202,7 @@ export function NtOpenSemaphore(handle: usize, access: u32, objectAttributes: us
 export function NtReleaseSemaphore(handle: u32, releaseCount: u32, previousCount: usize): u32 {
   if (previousCount != 0 && !ProbeForWrite(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const semaphore = ExpReference(handle, SEMAPHORE_MODIFY_STATE, ExSemaphoreObjectType);
-  if (semaphore == 0) return lastStatus();
+  if (semaphore == 0) return ExpLastStatus();
   const s = scratch();
   const status = KeReleaseSemaphore(semaphore, <i32>releaseCount, s + 28);
   ObDereferenceObject(semaphore);
@@ -229,7 +231,7 @@ export function NtSetTimer(handle: u32, dueTime: usize, apcRoutine: u32, context
   if (previousState != 0 && !ProbeForWrite(previousState, 1, 1)) return STATUS_ACCESS_VIOLATION;
   const due = load<i64>(dueTime);
   const timer = ExpReference(handle, TIMER_MODIFY_STATE, ExTimerObjectType);
-  if (timer == 0) return lastStatus();
+  if (timer == 0) return ExpLastStatus();
   const state = KeReadStateObject(timer);
   KeSetTimer(timer, due, period);
   ObDereferenceObject(timer);
@@ -240,7 +242,7 @@ export function NtSetTimer(handle: u32, dueTime: usize, apcRoutine: u32, context
 export function NtCancelTimer(handle: u32, currentState: usize): u32 {
   if (currentState != 0 && !ProbeForWrite(currentState, 1, 1)) return STATUS_ACCESS_VIOLATION;
   const timer = ExpReference(handle, TIMER_MODIFY_STATE, ExTimerObjectType);
-  if (timer == 0) return lastStatus();
+  if (timer == 0) return ExpLastStatus();
   KeCancelTimer(timer);
   const state = KeReadStateObject(timer);
   ObDereferenceObject(timer);
@@ -296,7 +298,7 @@ function NtWaitForMultipleObjectsInternal(count: u32, handles: usize, single: u3
   for (; referenced < count; referenced++) {
     const handle = handles != 0 ? load<u32>(handles + referenced * 4) : single;
     const object = ExpReference(handle, SYNCHRONIZE, 0);
-    if (object == 0) { status = lastStatus(); break; }
+    if (object == 0) { status = ExpLastStatus(); break; }
     if (!ExpIsWaitable(object)) { ObDereferenceObject(object); status = STATUS_OBJECT_TYPE_MISMATCH; break; }
     store<usize>(objects + referenced * 4, object);
   }

@@ -12,12 +12,13 @@ import { NtQuerySystemInformation } from "../ex/sysinfo";
 import { NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject, NtQuerySymbolicLinkObject, NtMakeTemporaryObject, NtMakePermanentObject, NtQueryDirectoryObject, NtQueryObject, NtSetInformationObject, NtDuplicateObject } from "../ex/obsvc";
 import { NtCreateEvent, NtOpenEvent, NtSetEvent, NtResetEvent, NtPulseEvent, NtClearEvent, NtCreateMutant, NtOpenMutant, NtReleaseMutant, NtCreateSemaphore, NtOpenSemaphore, NtReleaseSemaphore, NtCreateTimer, NtOpenTimer, NtSetTimer, NtCancelTimer, NtWaitForSingleObject, NtWaitForMultipleObjects } from "../ex/sync";
 import { NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory } from "../mm/virtual";
+import { NtCreateSection, NtOpenSection, NtMapViewOfSection, NtUnmapViewOfSection } from "../mm/section";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 49;
+export const KiServiceCount: u32 = 53;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 16, 8, 8, 0, 4, 4, 8, 20, 16, 20, 32, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 8, 8, 0, 4, 4, 8, 20, 16, 20, 32, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8];
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>KiArgumentBytes[service]; }
 
 /** Calls service `service` with the captured arguments at `args`. */
@@ -72,6 +73,10 @@ export function KiCallService(service: u32, args: usize): u32 {
     case 46: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
     case 47: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
     case 48: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 49: return NtCreateSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 50: return NtOpenSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 51: return NtMapViewOfSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36));
+    case 52: return NtUnmapViewOfSection(load<u32>(args), load<u32>(args, 4));
   }
   return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE
 }

@@ -12,6 +12,7 @@
 // count + 1). The database lives in static memory sized for the whole window.
 
 import { KSEG0_BASE, KSEG0_SIZE } from "../ke/loader";
+import { cli, read_eflags, sti } from "../ke/intrinsics";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, MEMORY_MANAGEMENT } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { MmPhysicalRangeCount, MmPhysicalRanges, PAGE_SIZE } from "./mminit";
@@ -41,6 +42,11 @@ let MiLowestPage: u32 = 0;
 let MiHighestPage: u32 = 0;
 /** Where the next single-page search starts. */
 let MiHint: u32 = 0;
+
+// The database is changed with interrupts off (this uniprocessor kernel's
+// PFN lock): a service allocating pages may be preempted by another's.
+@inline function MiLockPfnDatabase(): u32 { const f = read_eflags() & 0x200; cli(); return f; }
+@inline function MiUnlockPfnDatabase(f: u32): void { if (f != 0) sti(); }
 
 @inline function pfn(page: u32): u16 { return load<u16>(MmPfnDatabase + (page << 1)); }
 @inline function setPfn(page: u32, v: u16): void { store<u16>(MmPfnDatabase + (page << 1), v); }
@@ -81,6 +87,14 @@ export function MmInitializePfnDatabase(): void {
 
 /** Takes `count` contiguous free pages, zeroed; returns the first page number, or 0 when none. */
 export function MmAllocatePhysicalPages(count: u32): u32 {
+  const f = MiLockPfnDatabase();
+  const first = MiTakePages(count);
+  MiUnlockPfnDatabase(f);
+  if (first != 0) memory.fill(MmPageToVirtual(first), 0, count << PAGE_SHIFT); // ours now: zeroed outside the lock
+  return first;
+}
+
+function MiTakePages(count: u32): u32 {
   if (count == 0 || count > MmAvailablePages) return 0;
   // Single pages: start at the hint. Runs: first fit from the bottom.
   let p = count == 1 ? MiHint : MiLowestPage;
@@ -96,7 +110,6 @@ export function MmAllocatePhysicalPages(count: u32): u32 {
         for (let q = first; q <= p; q++) setPfn(q, 2);
         MmAvailablePages -= count;
         if (count == 1) MiHint = p + 1;
-        memory.fill(MmPageToVirtual(first), 0, count << PAGE_SHIFT);
         return first;
       }
     } else run = 0;
@@ -111,19 +124,25 @@ export function MmAllocatePhysicalPage(): u32 { return MmAllocatePhysicalPages(1
 
 /** Adds a reference to an allocated page (a page shared by two mappings). */
 export function MmReferencePhysicalPage(page: u32): void {
+  const f = MiLockPfnDatabase();
   const v = page < MAX_PAGES ? pfn(page) : PFN_NOT_RAM;
   if (v < 2 || v == 0xFFFF) KeBugCheckEx(MEMORY_MANAGEMENT, 0x41284, page, v, 0);
   setPfn(page, v + 1);
+  MiUnlockPfnDatabase(f);
 }
 
 /** Drops a reference; the page is free again when the last one goes. Bug-checks on a page that is not in use. */
 export function MmFreePhysicalPage(page: u32): void {
+  const f = MiLockPfnDatabase();
   const v = page < MAX_PAGES ? pfn(page) : PFN_NOT_RAM;
   if (v < 2) KeBugCheckEx(MEMORY_MANAGEMENT, 0x41287, page, v, 0);
-  if (v > 2) { setPfn(page, v - 1); return; }
-  setPfn(page, PFN_FREE);
-  MmAvailablePages++;
-  if (page < MiHint) MiHint = page;
+  if (v > 2) setPfn(page, v - 1);
+  else {
+    setPfn(page, PFN_FREE);
+    MmAvailablePages++;
+    if (page < MiHint) MiHint = page;
+  }
+  MiUnlockPfnDatabase(f);
 }
 
 /** References on a page: 0 when free or not managed. */

@@ -23,6 +23,8 @@ const PTE_PRESENT: u32 = 0x1;
 const PTE_WRITE: u32 = 0x2;
 const PTE_USER: u32 = 0x4;
 const PDE_LARGE: u32 = 0x80;
+/** A committed PAGE_NOACCESS page (mm/virtual.ts): not present, but its frame is held. */
+const PTE_COMMITTED_NOACCESS: u32 = 0x200;
 const KERNEL_PDE_FIRST: u32 = 512;
 
 /** Physical address of the boot (system process) page directory. */
@@ -129,7 +131,11 @@ export function MmIsUserRangeAccessible(address: usize, length: u32, write: bool
   return true;
 }
 
-/** Frees every user page, page table and the directory of an address space (not the current one). */
+/**
+ * Frees every user page, page table and the directory of an address space
+ * (not the current one). A page is freed by dropping this mapping's
+ * reference: a frame a section or another process also maps stays theirs.
+ */
 export function MmDeleteProcessAddressSpace(pd: u32): void {
   const dir = directory(pd);
   for (let i: u32 = 0; i < KERNEL_PDE_FIRST; i++) {
@@ -138,7 +144,7 @@ export function MmDeleteProcessAddressSpace(pd: u32): void {
     const table = KSEG0_BASE + (e & 0xFFFFF000);
     for (let j: u32 = 0; j < 1024; j++) {
       const p = load<u32>(table + (j << 2));
-      if ((p & PTE_PRESENT) != 0) MmFreePhysicalPage(p >>> 12);
+      if ((p & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0) MmFreePhysicalPage(p >>> 12);
     }
     MmFreePhysicalPage(e >>> 12);
   }

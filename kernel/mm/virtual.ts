@@ -10,10 +10,18 @@
 // PAGE_EXECUTE 0x10, PAGE_EXECUTE_READ 0x20, PAGE_EXECUTE_READWRITE 0x40
 // (execute is read on i386 without NX).
 //
+// A view of a section (mm/section.ts) is a region of type MEM_MAPPED: its
+// PTEs share the section's frames, one page reference each, so decommitting
+// or deleting an address space drops references rather than freeing. The
+// pages of a view or an image belong to their section: NtFreeVirtualMemory
+// refuses them (STATUS_UNABLE_TO_DELETE_SECTION, NtUnmapViewOfSection is the
+// way), and a view's protection may only change within what it was mapped
+// with (STATUS_SECTION_PROTECTION, NT's MiIsPteProtectionCompatible).
+//
 //   VAD (pool, 24 bytes): +0 links  +8 first byte  +12 end (exclusive)
-//                         +16 allocation protection  +20 type (MEM_PRIVATE / MEM_IMAGE)
+//                         +16 allocation protection  +20 type (MEM_PRIVATE / MEM_MAPPED / MEM_IMAGE)
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, STATUS_CONFLICTING_ADDRESSES, STATUS_MEMORY_NOT_ALLOCATED, STATUS_NO_MEMORY, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH, STATUS_FREE_VM_NOT_AT_BASE, STATUS_NOT_COMMITTED } from "../rtl/ntstatus";
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, STATUS_CONFLICTING_ADDRESSES, STATUS_MEMORY_NOT_ALLOCATED, STATUS_NO_MEMORY, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH, STATUS_FREE_VM_NOT_AT_BASE, STATUS_NOT_COMMITTED, STATUS_UNABLE_TO_DELETE_SECTION, STATUS_SECTION_PROTECTION } from "../rtl/ntstatus";
 import { read_cr3, invlpg } from "../ke/intrinsics";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KSEG0_BASE } from "../ke/loader";
@@ -28,6 +36,7 @@ export const MEM_DECOMMIT: u32 = 0x4000;
 export const MEM_RELEASE: u32 = 0x8000;
 export const MEM_FREE: u32 = 0x10000;
 export const MEM_PRIVATE: u32 = 0x20000;
+export const MEM_MAPPED: u32 = 0x40000;
 export const MEM_IMAGE: u32 = 0x1000000;
 export const MEM_TOP_DOWN: u32 = 0x100000;
 export const PAGE_NOACCESS: u32 = 0x01;
@@ -36,6 +45,8 @@ export const PAGE_READWRITE: u32 = 0x04;
 export const PAGE_EXECUTE: u32 = 0x10;
 export const PAGE_EXECUTE_READ: u32 = 0x20;
 export const PAGE_EXECUTE_READWRITE: u32 = 0x40;
+export const PAGE_WRITECOPY: u32 = 0x08;
+export const PAGE_EXECUTE_WRITECOPY: u32 = 0x80;
 
 
 const PTE_PRESENT: u32 = 0x1;
@@ -53,25 +64,42 @@ export type MI_PROCESS_LOOKUP = (handle: u32) => usize;
 let MiLookup: usize = 0;
 /** Ps tells Mm how to find a process's VAD list head from a handle (0 when the handle is bad). */
 export function MmSetProcessLookup(lookup: MI_PROCESS_LOOKUP): void { MiLookup = changetype<usize>(lookup); }
-function MiVadListOf(handle: u32): usize { return MiLookup != 0 ? changetype<MI_PROCESS_LOOKUP>(MiLookup)(handle) : MiCurrentVadList; }
+export function MiVadListOf(handle: u32): usize { return MiLookup != 0 ? changetype<MI_PROCESS_LOOKUP>(MiLookup)(handle) : MiCurrentVadList; }
 
-@inline function vadStart(v: usize): usize { return load<usize>(v, 8); }
-@inline function vadEnd(v: usize): usize { return load<usize>(v, 12); }
+@inline export function vadStart(v: usize): usize { return load<usize>(v, 8); }
+@inline export function vadEnd(v: usize): usize { return load<usize>(v, 12); }
+@inline export function vadProtection(v: usize): u32 { return load<u32>(v, 16); }
+@inline export function vadType(v: usize): u32 { return load<u32>(v, 20); }
 
-function MiValidProtection(protect: u32): bool {
+export function MiValidProtection(protect: u32): bool {
   return protect == PAGE_NOACCESS || protect == PAGE_READONLY || protect == PAGE_READWRITE
     || protect == PAGE_EXECUTE || protect == PAGE_EXECUTE_READ || protect == PAGE_EXECUTE_READWRITE;
 }
 @inline function MiWritable(protect: u32): bool { return protect == PAGE_READWRITE || protect == PAGE_EXECUTE_READWRITE; }
 
+/**
+ * May a page mapped (or a section created) with `old` be given `protect`?
+ * NT's MmCompatibleProtectionMask: never more access than `old` grants
+ * (write-copy counts as read).
+ */
+export function MiIsProtectionCompatible(old: u32, protect: u32): bool {
+  let mask: u32 = PAGE_NOACCESS;
+  if (old == PAGE_READONLY || old == PAGE_WRITECOPY) mask = 0x0B;          // NOACCESS READONLY WRITECOPY
+  else if (old == PAGE_READWRITE) mask = 0x0F;                             // ... and READWRITE
+  else if (old == PAGE_EXECUTE) mask = 0x11;                               // NOACCESS EXECUTE
+  else if (old == PAGE_EXECUTE_READ || old == PAGE_EXECUTE_WRITECOPY) mask = 0xBB; // the read and execute ones
+  else if (old == PAGE_EXECUTE_READWRITE) mask = 0xFF;                     // all of them
+  return (mask | protect) == mask;
+}
+
 /** The region holding `address`, or 0. */
-function MiFindVad(head: usize, address: usize): usize {
+export function MiFindVad(head: usize, address: usize): usize {
   for (let v = load<usize>(head); v != head; v = load<usize>(v)) if (address >= vadStart(v) && address < vadEnd(v)) return v;
   return 0;
 }
 
 /** Does [start, end) overlap a region? */
-function MiOverlaps(head: usize, start: usize, end: usize): bool {
+export function MiOverlaps(head: usize, start: usize, end: usize): bool {
   for (let v = load<usize>(head); v != head; v = load<usize>(v)) if (start < vadEnd(v) && end > vadStart(v)) return true;
   return false;
 }
@@ -87,8 +115,14 @@ export function MiInsertVad(head: usize, start: usize, end: usize, protect: u32,
   return true;
 }
 
+/** Takes a region off its list and frees it (its pages are the caller's business). */
+export function MiRemoveVad(vad: usize): void {
+  RemoveEntryList(vad);
+  ExFreePoolWithTag(vad, VAD_TAG);
+}
+
 /** First free 64 KiB-aligned range of `bytes` at or above the lowest user address. */
-function MiFindFreeRange(head: usize, bytes: u32): usize {
+export function MiFindFreeRange(head: usize, bytes: u32): usize {
   let candidate: usize = MM_LOWEST_USER_ADDRESS;
   for (let v = load<usize>(head); v != head; v = load<usize>(v)) {
     if (candidate + bytes <= vadStart(v)) return candidate;
@@ -100,7 +134,8 @@ function MiFindFreeRange(head: usize, bytes: u32): usize {
 
 // ---- page table entries of the current address space ----
 
-function MiPte(va: usize, create: bool): usize {
+/** The PTE of `va` in the current address space, creating its page table when `create`; 0 when absent. */
+export function MiPte(va: usize, create: bool): usize {
   const pd = KSEG0_BASE + (read_cr3() & 0xFFFFF000);
   const pde = pd + ((va >>> 22) << 2);
   let e = load<u32>(pde);
@@ -119,7 +154,7 @@ function MiIsCommitted(va: usize): bool {
   return pte != 0 && (load<u32>(pte) & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0;
 }
 
-function MiPteBits(protect: u32): u32 {
+export function MiPteBits(protect: u32): u32 {
   if (protect == PAGE_NOACCESS) return PTE_COMMITTED_NOACCESS;
   return PTE_PRESENT | PTE_USER | (MiWritable(protect) ? PTE_WRITE : 0);
 }
@@ -170,6 +205,8 @@ export function NtAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBi
     end = (base + size + 4095) & ~4095;
     const vad = MiFindVad(head, start);
     if (vad == 0 || end > vadEnd(vad)) return STATUS_CONFLICTING_ADDRESSES;
+    // A view's pages are all committed: only their protection can change, within the view's.
+    if (vadType(vad) == MEM_MAPPED && !MiIsProtectionCompatible(vadProtection(vad), protect)) return STATUS_SECTION_PROTECTION;
   }
   if ((type & MEM_COMMIT) != 0) {
     for (let va = start; va < end; va += 4096) {
@@ -191,7 +228,8 @@ export function NtAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBi
   return STATUS_SUCCESS;
 }
 
-function MiDecommit(start: usize, end: usize): void {
+/** Unmaps [start, end) of the current address space, dropping each committed page's reference (a shared frame stays with its other users). */
+export function MiDecommit(start: usize, end: usize): void {
   for (let va = start; va < end; va += 4096) {
     const pte = MiPte(va, false);
     if (pte == 0) continue;
@@ -212,6 +250,7 @@ export function NtFreeVirtualMemory(process: u32, baseAddress: usize, regionSize
   const size = load<u32>(regionSize);
   const vad = MiFindVad(head, base);
   if (vad == 0) return STATUS_MEMORY_NOT_ALLOCATED;
+  if (vadType(vad) != MEM_PRIVATE) return STATUS_UNABLE_TO_DELETE_SECTION; // a view or an image: unmap it instead
   let start: usize, end: usize;
   if (freeType == MEM_RELEASE) {
     // The whole reservation, from its base, with a size of 0.
@@ -219,8 +258,7 @@ export function NtFreeVirtualMemory(process: u32, baseAddress: usize, regionSize
     if (base != vadStart(vad)) return STATUS_FREE_VM_NOT_AT_BASE;
     start = vadStart(vad); end = vadEnd(vad);
     MiDecommit(start, end);
-    RemoveEntryList(vad);
-    ExFreePoolWithTag(vad, VAD_TAG);
+    MiRemoveVad(vad);
   } else {
     start = base & ~4095;
     end = size == 0 ? vadEnd(vad) : (base + size + 4095) & ~4095;
@@ -244,6 +282,7 @@ export function NtProtectVirtualMemory(process: u32, baseAddress: usize, regionS
   const end = (base + size + 4095) & ~4095;
   const vad = MiFindVad(head, start);
   if (vad == 0 || end > vadEnd(vad) || end <= start) return STATUS_CONFLICTING_ADDRESSES;
+  if (vadType(vad) == MEM_MAPPED && !MiIsProtectionCompatible(vadProtection(vad), newProtect)) return STATUS_SECTION_PROTECTION;
   for (let va = start; va < end; va += 4096) if (!MiIsCommitted(va)) return STATUS_NOT_COMMITTED;
   const old = MiPageProtection(start);
   for (let va = start; va < end; va += 4096) {
@@ -291,9 +330,7 @@ export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u3
 /** Frees every region descriptor of a process (its pages go with the address space). */
 export function MmDeleteVads(head: usize): void {
   while (load<usize>(head) != head) {
-    const v = load<usize>(head);
-    RemoveEntryList(v);
-    ExFreePoolWithTag(v, VAD_TAG);
+    MiRemoveVad(load<usize>(head));
   }
 }
 void InsertHeadList;

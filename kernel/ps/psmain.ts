@@ -32,6 +32,7 @@ import {
   MmKernelDirectory, MmSwitchAddressSpace,
 } from "../mm/procmm";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPool } from "../mm/pool";
+import { MmAvailablePages } from "../mm/pfn";
 import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
 import { MEM_IMAGE, MEM_PRIVATE, MiInsertVad, MmDeleteVads, MmSetProcessLookup, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../rtl/list";
@@ -432,6 +433,7 @@ export function PsRunBootModules(): void {
   const table = boot_modules();
   const processes = memory.data(64 * 4, 4);
   const poolBefore = ExPoolBytesInUse;
+  const pagesBefore = MmAvailablePages;
   let started: u32 = 0;
   for (let i: u32 = 0; i < count && started < 64; i++) {
     const name = <usize>load<u32>(table + 4 + i * 12);
@@ -448,6 +450,14 @@ export function PsRunBootModules(): void {
   KeLogDecimal(poolBefore);
   KeLogString(" bytes before them, ");
   KeLogDecimal(ExPoolBytesInUse);
+  KeLogString(" after");
+  KeLogEnd();
+  // Own line, so the line above keeps its form: every page (shared ones too) must have come back.
+  KeLogBegin("ps");
+  KeLogString("free pages ");
+  KeLogDecimal(pagesBefore);
+  KeLogString(" before them, ");
+  KeLogDecimal(MmAvailablePages);
   KeLogString(" after");
   KeLogEnd();
 }

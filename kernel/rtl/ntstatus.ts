@@ -80,3 +80,21 @@ export const STATUS_SEMAPHORE_LIMIT_EXCEEDED: u32 = 0xC0000047;
 export const STATUS_THREAD_IS_TERMINATING: u32 = 0xC000004B;
 export const STATUS_TIMEOUT: u32 = 0x102;
 export const STATUS_WAIT_0: u32 = 0;
+
+// Sections and views (mm/section.ts, mm/virtual.ts).
+export const STATUS_COMMITMENT_LIMIT: u32 = 0xC000012D;
+export const STATUS_INVALID_FILE_FOR_SECTION: u32 = 0xC0000020;
+export const STATUS_INVALID_PARAMETER_3: u32 = 0xC00000F1;
+export const STATUS_INVALID_PARAMETER_4: u32 = 0xC00000F2;
+export const STATUS_INVALID_PARAMETER_5: u32 = 0xC00000F3;
+export const STATUS_INVALID_PARAMETER_6: u32 = 0xC00000F4;
+export const STATUS_INVALID_PARAMETER_8: u32 = 0xC00000F6;
+export const STATUS_INVALID_PARAMETER_9: u32 = 0xC00000F7;
+export const STATUS_INVALID_VIEW_SIZE: u32 = 0xC000001F;
+/** A base address or section offset that is not a multiple of the allocation granularity (64 KiB). */
+export const STATUS_MAPPED_ALIGNMENT: u32 = 0xC0000220;
+export const STATUS_NOT_MAPPED_VIEW: u32 = 0xC0000019;
+/** A view's protection asks for more than its section (or the view itself) allows. */
+export const STATUS_SECTION_PROTECTION: u32 = 0xC000004E;
+/** NtFreeVirtualMemory of a view or an image: those are unmapped, not freed. */
+export const STATUS_UNABLE_TO_DELETE_SECTION: u32 = 0xC000001B;

@@ -99,3 +99,7 @@ export function putUnicode(string: usize): void {
   const buffer = load<u32>(string, 4);
   for (let i: u32 = 0; i < length; i += 2) put(String.fromCharCode(load<u16>(buffer + i)));
 }
+@external("ntdll", "NtCreateSection") export declare function NtCreateSection(handle: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
+@external("ntdll", "NtOpenSection") export declare function NtOpenSection(handle: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtMapViewOfSection") export declare function NtMapViewOfSection(section: u32, process: u32, base: usize, zeroBits: u32, commitSize: u32, offset: usize, viewSize: usize, inherit: u32, type: u32, protect: u32): u32;
+@external("ntdll", "NtUnmapViewOfSection") export declare function NtUnmapViewOfSection(process: u32, base: usize): u32;

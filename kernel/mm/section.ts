@@ -1,0 +1,314 @@
+// Sections: memory that several address spaces map at once. The "Section"
+// object type and NtCreateSection, NtOpenSection, NtMapViewOfSection,
+// NtUnmapViewOfSection.
+//
+// Only sections backed by the page file exist (FileHandle 0), and as there
+// is no page file, that means backed by physical memory: every page is
+// allocated, zeroed, when the section is created. SEC_RESERVE is accepted
+// and committed at once like SEC_COMMIT.
+//
+// The body keeps one reference on each of its page frames. A view is a
+// region of type MEM_MAPPED (mm/virtual.ts) whose PTEs point at the frames,
+// each PTE holding a reference of its own. So, as in NT, a view outlives the
+// section's handles: closing the last one deletes the object and drops the
+// body's references, and a frame goes back to the free list when the last
+// view of it is unmapped (NtUnmapViewOfSection, or the process's end in
+// MmDeleteProcessAddressSpace). The delete procedure runs under the object
+// manager's lock (interrupts off): it only drops references.
+//
+//   body: +0 SizeOfSection (LARGE_INTEGER, whole pages)  +8 InitialPageProtection
+//         +12 AllocationAttributes  +16 page count  +20 the page frame numbers, a u32 each
+//
+// Protections: a section is PAGE_READONLY, PAGE_READWRITE, PAGE_EXECUTE,
+// PAGE_EXECUTE_READ or PAGE_EXECUTE_READWRITE; a view may also be
+// PAGE_NOACCESS, and must not ask for more than its section grants
+// (STATUS_SECTION_PROTECTION). There is no copy-on-write: PAGE_WRITECOPY and
+// PAGE_EXECUTE_WRITECOPY are refused (STATUS_INVALID_PAGE_PROTECTION).
+//
+// The process handle of the view services is the current process (-1) only,
+// like the other Mm services, until Mm can work on another address space;
+// any other handle gets STATUS_INVALID_HANDLE.
+
+import {
+  STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PAGE_PROTECTION, STATUS_CONFLICTING_ADDRESSES,
+  STATUS_NO_MEMORY, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_TYPE_MISMATCH, STATUS_COMMITMENT_LIMIT, STATUS_INVALID_FILE_FOR_SECTION,
+  STATUS_INVALID_PARAMETER_3, STATUS_INVALID_PARAMETER_4, STATUS_INVALID_PARAMETER_5, STATUS_INVALID_PARAMETER_6,
+  STATUS_INVALID_PARAMETER_8, STATUS_INVALID_PARAMETER_9, STATUS_INVALID_VIEW_SIZE, STATUS_MAPPED_ALIGNMENT, STATUS_NOT_MAPPED_VIEW,
+  STATUS_SECTION_PROTECTION,
+} from "../rtl/ntstatus";
+import { cli, invlpg, read_eflags, sti } from "../ke/intrinsics";
+import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
+import { KeBugCheckEx } from "../ke/bugcheck";
+import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
+import { ObDereferenceObject } from "../ob/obref";
+import { OBJ_OPENLINK, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED } from "../ob/obp";
+import { RtlInitUnicodeString } from "../rtl/unicode";
+import { ExProbeHandle } from "../ex/capture";
+import { ExpCreate, ExpLastStatus, ExpOpen, ExpReference } from "../ex/sync";
+import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmReferencePhysicalPage } from "./pfn";
+import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS } from "./procmm";
+import {
+  MEM_MAPPED, MEM_PRIVATE, MEM_RESERVE, MEM_TOP_DOWN, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE,
+  PAGE_READONLY, PAGE_READWRITE, MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiIsProtectionCompatible, MiOverlaps, MiPte,
+  MiPteBits, MiRemoveVad, MiValidProtection, MiVadListOf, vadEnd, vadStart, vadType,
+} from "./virtual";
+
+// ---- access rights and flags (ntddk.h, winnt.h) ----
+
+export const SECTION_QUERY: u32 = 0x0001;
+export const SECTION_MAP_WRITE: u32 = 0x0002;
+export const SECTION_MAP_READ: u32 = 0x0004;
+export const SECTION_MAP_EXECUTE: u32 = 0x0008;
+export const SECTION_EXTEND_SIZE: u32 = 0x0010;
+export const SECTION_ALL_ACCESS: u32 = STANDARD_RIGHTS_REQUIRED | 0x1F;
+
+export const SEC_BASED: u32 = 0x00200000;       // accepted; the view goes anywhere (no based address table)
+export const SEC_NO_CHANGE: u32 = 0x00400000;   // accepted; views may still be changed
+export const SEC_IMAGE: u32 = 0x01000000;       // needs a file: STATUS_INVALID_FILE_FOR_SECTION
+export const SEC_RESERVE: u32 = 0x04000000;     // committed at once, as SEC_COMMIT
+export const SEC_COMMIT: u32 = 0x08000000;
+export const SEC_NOCACHE: u32 = 0x10000000;     // accepted; memory is cached
+export const SEC_LARGE_PAGES: u32 = 0x80000000; // accepted; 4 KiB pages
+const SEC_VALID: u32 = SEC_BASED | SEC_NO_CHANGE | SEC_IMAGE | SEC_RESERVE | SEC_COMMIT | SEC_NOCACHE | SEC_LARGE_PAGES;
+
+/** SECTION_INHERIT: what a child process gets of the view (no child processes yet: recorded nowhere). */
+export const ViewShare: u32 = 1;
+export const ViewUnmap: u32 = 2;
+
+const MEM_LARGE_PAGES: u32 = 0x20000000;
+/** x86 only: base and offset need only be page aligned. */
+const MEM_DOS_LIM: u32 = 0x40000000;
+const MAP_VALID: u32 = MEM_TOP_DOWN | MEM_LARGE_PAGES | MEM_DOS_LIM | SEC_NO_CHANGE | MEM_RESERVE;
+
+const PAGE_SIZE: u32 = 4096;
+const GRANULARITY: u32 = 0x10000;
+/** The highest address a view may cover: user space less its top 64 KiB (NT's MM_HIGHEST_VAD_ADDRESS). */
+const MM_HIGHEST_VAD_ADDRESS: usize = MM_HIGHEST_USER_ADDRESS - GRANULARITY;
+/** ZeroBits beyond this leave no room (NT's MI_MAX_ZERO_BITS on x86). */
+const MI_MAX_ZERO_BITS: u32 = 21;
+
+// ---- the body ----
+
+const SECTION_SIZE: u32 = 0;
+const SECTION_PROTECTION: u32 = 8;
+const SECTION_ATTRIBUTES: u32 = 12;
+const SECTION_PAGES: u32 = 16;
+const SECTION_FRAMES: u32 = 20;
+@inline function frameOf(section: usize, index: u32): u32 { return load<u32>(section + SECTION_FRAMES + (index << 2)); }
+
+export let MmSectionObjectType: usize = 0;
+
+const TypeName = memory.data(8, 4);
+const TypeInit = memory.data(128, 4);
+const TypeOut = memory.data(4, 4);
+
+/** Deleting a section drops its references on its frames; views keep their own. */
+function MiDeleteSection(section: usize): void {
+  const count = load<u32>(section, SECTION_PAGES);
+  for (let i: u32 = 0; i < count; i++) MmFreePhysicalPage(frameOf(section, i));
+}
+
+/** Phase 1: registers \ObjectTypes\Section. */
+export function MmInitializeSectionType(): void {
+  ObInitializeTypeInitializer(TypeInit, READ_CONTROL | SECTION_MAP_READ | SECTION_QUERY, READ_CONTROL | SECTION_MAP_WRITE,
+    READ_CONTROL | SECTION_MAP_EXECUTE, SECTION_ALL_ACCESS, SECTION_ALL_ACCESS, SECTION_FRAMES);
+  const info = changetype<OBJECT_TYPE_INITIALIZER>(TypeInit);
+  info.PoolTag = 0x74636553; // 'Sect'
+  info.InvalidAttributes = OBJ_OPENLINK;
+  info.DeleteProcedure = MiDeleteSection;
+  RtlInitUnicodeString(TypeName, "Section");
+  const status = ObCreateObjectType(TypeName, TypeInit, TypeOut);
+  if (status != STATUS_SUCCESS) KeBugCheckEx(0x5E, 13, status, 0, 0); // OBJECT_INITIALIZATION_FAILED
+  MmSectionObjectType = load<usize>(TypeOut);
+}
+
+// ---- helpers ----
+
+/** Interrupts off while a process's regions and page tables change (a second thread of it may be preempted into them). */
+@inline function MiLockAddressSpace(): u32 { const f = read_eflags() & 0x200; cli(); return f; }
+@inline function MiUnlockAddressSpace(f: u32): void { if (f != 0) sti(); }
+
+/** The protections a section may be created with. */
+function MiValidSectionProtection(protect: u32): bool {
+  return protect == PAGE_READONLY || protect == PAGE_READWRITE || protect == PAGE_EXECUTE
+    || protect == PAGE_EXECUTE_READ || protect == PAGE_EXECUTE_READWRITE;
+}
+
+/** The access a view with `protect` needs on the section handle (NT's MmMakeSectionAccess). */
+function MiSectionAccess(protect: u32): u32 {
+  if (protect == PAGE_READWRITE) return SECTION_MAP_WRITE;
+  if (protect == PAGE_EXECUTE) return SECTION_MAP_EXECUTE;
+  if (protect == PAGE_EXECUTE_READ) return SECTION_MAP_EXECUTE | SECTION_MAP_READ;
+  if (protect == PAGE_EXECUTE_READWRITE) return SECTION_MAP_EXECUTE | SECTION_MAP_WRITE;
+  return SECTION_MAP_READ; // PAGE_READONLY, PAGE_NOACCESS
+}
+
+/** ExpCreate's body initialiser: the size and every page, zeroed. `b` is the protection | the SEC_* attributes. */
+function MiInitializeSection(section: usize, pages: u32, b: u32): u32 {
+  store<u64>(section, <u64>pages << 12, SECTION_SIZE);
+  store<u32>(section, b & 0xFF, SECTION_PROTECTION);
+  store<u32>(section, b & ~0xFF, SECTION_ATTRIBUTES);
+  for (let i: u32 = 0; i < pages; i++) {
+    const page = MmAllocatePhysicalPage();
+    if (page == 0) return STATUS_COMMITMENT_LIMIT; // the delete procedure gives back those taken so far
+    store<u32>(section + SECTION_FRAMES + (i << 2), page);
+    store<u32>(section, i + 1, SECTION_PAGES);
+  }
+  return STATUS_SUCCESS;
+}
+
+// ---- services ----
+
+/**
+ * NtCreateSection(SectionHandle, DesiredAccess, ObjectAttributes optional,
+ * MaximumSize optional (LARGE_INTEGER; required without a file),
+ * SectionPageProtection, AllocationAttributes, FileHandle optional).
+ */
+export function NtCreateSection(handle: usize, access: u32, objectAttributes: usize, maximumSize: usize, protect: u32, attributes: u32, fileHandle: u32): u32 {
+  // The attribute and protection checks come first, in NT's order.
+  if ((attributes & ~SEC_VALID) != 0) return STATUS_INVALID_PARAMETER_6;
+  if ((attributes & (SEC_COMMIT | SEC_RESERVE | SEC_IMAGE)) == 0) return STATUS_INVALID_PARAMETER_6;
+  if ((attributes & SEC_IMAGE) != 0 && (attributes & (SEC_COMMIT | SEC_RESERVE | SEC_NOCACHE | SEC_NO_CHANGE)) != 0) return STATUS_INVALID_PARAMETER_6;
+  if ((attributes & SEC_COMMIT) != 0 && (attributes & SEC_RESERVE) != 0) return STATUS_INVALID_PARAMETER_6;
+  if (!MiValidSectionProtection(protect)) return STATUS_INVALID_PAGE_PROTECTION;
+  let size: i64 = 0;
+  if (maximumSize != 0) {
+    if (!ProbeForRead(maximumSize, 8, 4)) return STATUS_ACCESS_VIOLATION;
+    size = load<i64>(maximumSize);
+  }
+  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  if (fileHandle == 0 && size == 0) return STATUS_INVALID_PARAMETER_4;
+  if (fileHandle != 0) {
+    // FIXME: no File objects exist yet, so no handle names one: NT's answer
+    // for a handle that is not a file. File-backed sections come with Io.
+    const object = ExpReference(fileHandle, 0, 0);
+    if (object == 0) return ExpLastStatus();
+    ObDereferenceObject(object);
+    return STATUS_OBJECT_TYPE_MISMATCH;
+  }
+  if ((attributes & SEC_IMAGE) != 0) return STATUS_INVALID_FILE_FOR_SECTION; // an image needs its file
+  if (size < 0) return STATUS_INVALID_PARAMETER_4;
+  // Every page is committed now: more than the free pages is over the commit limit.
+  const pages = (<u64>size + PAGE_SIZE - 1) >> 12;
+  if (pages > <u64>MmAvailablePages) return STATUS_COMMITMENT_LIMIT;
+  return ExpCreate(handle, access, objectAttributes, MmSectionObjectType, SECTION_FRAMES + (<u32>pages << 2),
+    MiInitializeSection, <u32>pages, protect | (attributes & ~0xFF));
+}
+
+/** NtOpenSection(SectionHandle, DesiredAccess, ObjectAttributes). */
+export function NtOpenSection(handle: usize, access: u32, objectAttributes: usize): u32 {
+  return ExpOpen(handle, access, objectAttributes, MmSectionObjectType);
+}
+
+/**
+ * NtMapViewOfSection(SectionHandle, ProcessHandle (-1), BaseAddress (in: 0 =
+ * anywhere, else 64 KiB aligned; out), ZeroBits, CommitSize, SectionOffset
+ * optional (in/out, 64 KiB aligned), ViewSize (in: 0 = to the end of the
+ * section; out), InheritDisposition, AllocationType, Win32Protect).
+ */
+export function NtMapViewOfSection(sectionHandle: u32, process: u32, baseAddress: usize, zeroBits: u32, commitSize: u32,
+                                   sectionOffset: usize, viewSize: usize, inherit: u32, allocationType: u32, protect: u32): u32 {
+  if (inherit < ViewShare || inherit > ViewUnmap) return STATUS_INVALID_PARAMETER_8;
+  if ((allocationType & ~MAP_VALID) != 0) return STATUS_INVALID_PARAMETER_9;
+  if (!MiValidProtection(protect)) return STATUS_INVALID_PAGE_PROTECTION;
+  if (!ProbeForWrite(baseAddress, 4, 4) || !ProbeForWrite(viewSize, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  let offset: u64 = 0;
+  if (sectionOffset != 0) {
+    if (!ProbeForWrite(sectionOffset, 8, 4)) return STATUS_ACCESS_VIOLATION;
+    offset = load<u64>(sectionOffset);
+  }
+  const base = load<usize>(baseAddress);
+  const size = load<u32>(viewSize);
+  if (base > MM_HIGHEST_VAD_ADDRESS || MM_HIGHEST_VAD_ADDRESS - base < size) return STATUS_INVALID_PARAMETER_3;
+  if (zeroBits != 0) {
+    if (zeroBits > MI_MAX_ZERO_BITS) return STATUS_INVALID_PARAMETER_4;
+    if (((base << zeroBits) >>> zeroBits) != base || (((base + size) << zeroBits) >>> zeroBits) != base + size) return STATUS_INVALID_PARAMETER_4;
+  }
+  const head = MiVadListOf(process);
+  if (head == 0) return STATUS_INVALID_HANDLE;
+  const section = ExpReference(sectionHandle, MiSectionAccess(protect), MmSectionObjectType);
+  if (section == 0) return ExpLastStatus();
+  const status = MiMapViewOfSection(section, head, base, zeroBits, commitSize, offset, size, allocationType, protect, baseAddress, viewSize, sectionOffset);
+  ObDereferenceObject(section);
+  return status;
+}
+
+function MiMapViewOfSection(section: usize, head: usize, base: usize, zeroBits: u32, commitSize: u32, offset: u64, size: u32,
+                            allocationType: u32, protect: u32, baseAddress: usize, viewSize: usize, sectionOffset: usize): u32 {
+  // Alignment: 64 KiB, or a page with MEM_DOS_LIM (the view then starts at the page holding the offset).
+  const dosLim = (allocationType & MEM_DOS_LIM) != 0;
+  const granularity: u32 = dosLim ? PAGE_SIZE : GRANULARITY;
+  if (!dosLim && ((base & (GRANULARITY - 1)) != 0 || (<u32>offset & (GRANULARITY - 1)) != 0)) return STATUS_MAPPED_ALIGNMENT;
+  if (!MiIsProtectionCompatible(load<u32>(section, SECTION_PROTECTION), protect)) return STATUS_SECTION_PROTECTION;
+  const sectionSize = load<u64>(section, SECTION_SIZE);
+  let bytes = <u64>size;
+  if (offset + bytes < offset || offset + bytes > sectionSize) return STATUS_INVALID_VIEW_SIZE;
+  if (bytes == 0) {
+    bytes = sectionSize - offset;
+    if (bytes == 0 || bytes > <u64>(MM_HIGHEST_VAD_ADDRESS - base)) return STATUS_INVALID_VIEW_SIZE;
+  }
+  if (<u64>commitSize > bytes) return STATUS_INVALID_PARAMETER_5;
+  if ((allocationType & MEM_RESERVE) != 0) return STATUS_INVALID_PARAMETER_9; // only views of files may be reserved
+  const aligned = offset & ~(<u64>granularity - 1);
+  bytes += offset - aligned;
+  const firstPage = <u32>(aligned >> 12);
+  const pages = <u32>((bytes + PAGE_SIZE - 1) >> 12);
+  const length = <usize>pages << 12;
+
+  const f = MiLockAddressSpace();
+  let start: usize;
+  if (base != 0) {
+    start = base & ~(<usize>granularity - 1);
+    if (start < MM_LOWEST_USER_ADDRESS || MiOverlaps(head, start, start + length)) { MiUnlockAddressSpace(f); return STATUS_CONFLICTING_ADDRESSES; }
+  } else {
+    // FIXME: MEM_TOP_DOWN is accepted but the view goes bottom-up like every region.
+    start = MiFindFreeRange(head, <u32>length);
+    const limit: usize = zeroBits != 0 ? <usize>(0xFFFFFFFF >>> zeroBits) : MM_HIGHEST_VAD_ADDRESS;
+    if (start == 0 || start + length - 1 > limit || start + length - 1 > MM_HIGHEST_VAD_ADDRESS) { MiUnlockAddressSpace(f); return STATUS_NO_MEMORY; }
+  }
+  if (!MiInsertVad(head, start, start + length, protect, MEM_MAPPED)) { MiUnlockAddressSpace(f); return STATUS_INSUFFICIENT_RESOURCES; }
+  const bits = MiPteBits(protect);
+  for (let i: u32 = 0; i < pages; i++) {
+    const va = start + (<usize>i << 12);
+    const pte = MiPte(va, true);
+    if (pte == 0) {
+      // No page for a page table: undo the view so far.
+      MiDecommit(start, va);
+      MiRemoveVad(MiFindVad(head, start));
+      MiUnlockAddressSpace(f);
+      return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    const frame = frameOf(section, firstPage + i);
+    MmReferencePhysicalPage(frame);
+    store<u32>(pte, (frame << 12) | bits);
+    invlpg(va);
+  }
+  MiUnlockAddressSpace(f);
+  store<usize>(baseAddress, start);
+  store<u32>(viewSize, <u32>length);
+  if (sectionOffset != 0) store<u64>(sectionOffset, aligned);
+  return STATUS_SUCCESS;
+}
+
+/** NtUnmapViewOfSection(ProcessHandle (-1), BaseAddress: any address in the view). */
+export function NtUnmapViewOfSection(process: u32, baseAddress: usize): u32 {
+  if (ExGetPreviousMode() == UserMode && baseAddress > MM_HIGHEST_USER_ADDRESS) return STATUS_NOT_MAPPED_VIEW;
+  const head = MiVadListOf(process);
+  if (head == 0) return STATUS_INVALID_HANDLE;
+  return MiUnmapViewOfSection(head, baseAddress);
+}
+
+/**
+ * Unmaps the view (or image: NT unmaps whatever is not private memory)
+ * holding `address` from the current address space, whose regions are at
+ * `head`: every page's reference goes, then the region.
+ */
+function MiUnmapViewOfSection(head: usize, address: usize): u32 {
+  const f = MiLockAddressSpace();
+  const vad = MiFindVad(head, address);
+  if (vad == 0 || vadType(vad) == MEM_PRIVATE) { MiUnlockAddressSpace(f); return STATUS_NOT_MAPPED_VIEW; }
+  MiDecommit(vadStart(vad), vadEnd(vad));
+  MiRemoveVad(vad);
+  MiUnlockAddressSpace(f);
+  return STATUS_SUCCESS;
+}
