@@ -91,8 +91,9 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   CreateTimeHigh: u32;
   // +100: the process's handle table (ob/obhandle.ts)
   ObjectTable: usize;
-  /** The next TEB page for a new thread (they go down from TEB_ADDRESS). */
-  NextTeb: usize;
+  /** TEB slots in use (bit k: the page at TEB_ADDRESS - k * 4096; slot 0 is the first thread's). */
+  TebSlots0: u32;
+  TebSlots1: u32;
   /** The object manager's Process object for it (psprocess.ts), uncounted. */
   ObjectWrapper: usize;
 }
@@ -253,7 +254,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   store<u32>(block, <u32>PEB_ADDRESS, 0x30);               // ProcessEnvironmentBlock
   MmCopyToUser(pd, TEB_ADDRESS, block, 0x34);
   t.Teb = TEB_ADDRESS;
-  p.NextTeb = TEB_ADDRESS - 4096;
+  p.TebSlots0 = 1;
   PspStartUserThread(thread, start, USER_STACK_TOP - 16);
   InsertTailList(process + EPROCESS_THREAD_LIST, thread + KTHREAD_THREAD_LINKS);
   p.ActiveThreads = 1;
@@ -329,10 +330,34 @@ export function PspCheckTermination(): void {
   if (t.TerminatePending != 0) PspExitThread(t.TerminateStatus);
 }
 
+/** TEB pages: at most 64 per process, reused as threads come and go. */
+export const PSP_MAX_TEBS: u32 = 64;
+
+/** Takes a free TEB slot; returns its address, or 0 when all 64 are in use. */
+export function PspAllocateTeb(process: usize): usize {
+  const p = changetype<EPROCESS>(process);
+  for (let k: u32 = 1; k < PSP_MAX_TEBS; k++) {
+    const used = k < 32 ? (p.TebSlots0 >>> k) & 1 : (p.TebSlots1 >>> (k - 32)) & 1;
+    if (used != 0) continue;
+    if (k < 32) p.TebSlots0 |= 1 << k; else p.TebSlots1 |= 1 << (k - 32);
+    return TEB_ADDRESS - k * 4096;
+  }
+  return 0;
+}
+
+/** Gives a thread's TEB slot back (the page stays committed for the next thread). */
+export function PspFreeTeb(process: usize, teb: usize): void {
+  if (teb == 0 || teb > TEB_ADDRESS) return;
+  const k = <u32>((TEB_ADDRESS - teb) >>> 12);
+  const p = changetype<EPROCESS>(process);
+  if (k < 32) p.TebSlots0 &= ~(1 << k); else if (k < PSP_MAX_TEBS) p.TebSlots1 &= ~(1 << (k - 32));
+}
+
 /** Ends the current thread; the last thread of a process ends the process. Never returns. */
 export function PspExitThread(status: u32): void {
   const thread = KeCurrentThread;
   const process = changetype<KTHREAD>(thread).Process;
+  if (process != 0) PspFreeTeb(process, changetype<KTHREAD>(thread).Teb);
   if (process != 0) {
     const p = changetype<EPROCESS>(process);
     const f = KiLockDispatcher();

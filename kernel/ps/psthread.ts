@@ -27,9 +27,10 @@ import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
-import { MmCommitUserPages, MmCopyToUser } from "../mm/procmm";
+import { MmCommitUserPages, MmCopyToUser, MmUserPageFrame } from "../mm/procmm";
+import { MmPageToVirtual } from "../mm/pfn";
 import { MEM_PRIVATE, MiInsertVad, PAGE_READWRITE } from "../mm/virtual";
-import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PsGetCurrentProcess, PspExitThread, PspStartUserThread, PEB_ADDRESS } from "./psmain";
+import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PsGetCurrentProcess, PspAllocateTeb, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS } from "./psmain";
 import { InsertTailList } from "../rtl/list";
 import { PspResolveCurrentProcess } from "./psprocess";
 
@@ -126,13 +127,17 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   const stackBase = load<u32>(initialTeb, 8), stackLimit = load<u32>(initialTeb, 12);
   if (eip >= 0x7FFF0000 || esp >= 0x7FFF0000 || stackBase >= 0x7FFF0000) return STATUS_INVALID_PARAMETER;
   // A TEB page for it.
-  const teb = p.NextTeb;
-  if (teb < PEB_ADDRESS - 0x40000) return STATUS_INSUFFICIENT_RESOURCES;
-  if (!MmCommitUserPages(p.DirectoryTableBase, teb, 4096, true)) return STATUS_INSUFFICIENT_RESOURCES;
-  MiInsertVad(process + EPROCESS_VAD_LIST, teb, teb + 4096, PAGE_READWRITE, MEM_PRIVATE);
-  p.NextTeb = teb - 4096;
+  const teb = PspAllocateTeb(process);
+  if (teb == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  // A page used by an earlier thread is reused: cleared first; a new one is committed and recorded.
+  const tebFrame = MmUserPageFrame(p.DirectoryTableBase, teb);
+  if (tebFrame != 0) memory.fill(MmPageToVirtual(tebFrame), 0, 4096);
+  else {
+    if (!MmCommitUserPages(p.DirectoryTableBase, teb, 4096, true)) { PspFreeTeb(process, teb); return STATUS_INSUFFICIENT_RESOURCES; }
+    MiInsertVad(process + EPROCESS_VAD_LIST, teb, teb + 4096, PAGE_READWRITE, MEM_PRIVATE);
+  }
   const thread = KeCreateThread(process, changetype<(c: usize) => void>(0), 0, changetype<KTHREAD>(KeCurrentThread).Priority);
-  if (thread == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  if (thread == 0) { PspFreeTeb(process, teb); return STATUS_INSUFFICIENT_RESOURCES; }
   const t = changetype<KTHREAD>(thread);
   const block = memory.data(64, 4);
   memory.fill(block, 0, 64);
@@ -165,6 +170,7 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   }
   if (status != STATUS_SUCCESS) {
     // Never ran: give it back.
+    PspFreeTeb(process, teb);
     t.State = Terminated;
     KeDereferenceThread(thread);
     return status;

@@ -177,12 +177,15 @@ describe('user mode', () => {
     expect(lines.indexOf('mtxowner: ending while owning it')).toBeLessThan(lines.indexOf('mtxwaiter: wait 0x00000080'));
   }, 60000);
 
-  it('1,000 create/close cycles of each object type leave the pool as it was', async () => {
+  it('1,000 create/close cycles of each object type (threads, sections and process handles too) leave pool and pages as they were', async () => {
     const lines = await run([['churn.exe', 'churn']], 60000);
     expect(lines).toContain('churn: cycles done, failures 0');
     const m = /^ps: boot processes ended: 1; pool in use (\d+) bytes before them, (\d+) after$/.exec(lines.find((l) => l.startsWith('ps: boot processes ended')) ?? '');
     expect(m).not.toBeNull();
     expect(Number(m![2])).toBe(Number(m![1]));
+    const pages = /^ps: free pages (\d+) before them, (\d+) after$/.exec(lines.find((l) => l.startsWith('ps: free pages')) ?? '');
+    expect(pages).not.toBeNull();
+    expect(Number(pages![2])).toBe(Number(pages![1]));
   }, 90000);
 
   it('threads: create suspended and resume, two CPU-bound threads progress, an owner thread dying abandons its mutant, suspend, terminate by handle', async () => {
