@@ -18,6 +18,8 @@ export interface Service { name: string; args: number; file: string }
 export const SERVICES: Service[] = [
   { name: 'NtTerminateProcess', args: 2, file: 'ps/psprocess' },
   { name: 'NtOpenProcess', args: 4, file: 'ps/psprocess' },
+  { name: 'NtReadVirtualMemory', args: 5, file: 'mm/vmcopy' },
+  { name: 'NtWriteVirtualMemory', args: 5, file: 'mm/vmcopy' },
   { name: 'NtTerminateThread', args: 2, file: 'ps/psthread' },
   { name: 'NtDelayExecution', args: 2, file: 'ps/psmain' },
   { name: 'NtYieldExecution', args: 0, file: 'ps/psmain' },

@@ -118,6 +118,7 @@ export const KWAIT_BLOCK_SIZE: u32 = 24;
   SuspendCount: u32;     // NtSuspendThread / NtResumeThread, create-suspended
   Parked: u32;           // runnable but suspended: kept off the ready queues
   ObjectWrapper: usize;  // the object manager's Thread object for it (ps), uncounted
+  AttachedProcess: usize; // while it works in another process's address space (KeStackAttachProcess)
   TerminatePending: u32; // another thread asked it to end: it does at its next return to user mode
   TerminateStatus: u32;
   // +140: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)

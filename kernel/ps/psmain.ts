@@ -130,7 +130,8 @@ export function PsGetCurrentProcess(): usize {
 /** Every switch: the new thread's address space, kernel stack for ring 3 traps, and TEB segment. */
 function PspSwapContext(thread: usize): void {
   const t = changetype<KTHREAD>(thread);
-  MmSwitchAddressSpace(t.Process != 0 ? changetype<EPROCESS>(t.Process).DirectoryTableBase : MmKernelDirectory);
+  const space = t.AttachedProcess != 0 ? t.AttachedProcess : t.Process;
+  MmSwitchAddressSpace(space != 0 ? changetype<EPROCESS>(space).DirectoryTableBase : MmKernelDirectory);
   const table = t.Process != 0 ? changetype<EPROCESS>(t.Process).ObjectTable : 0;
   ObSwitchHandleTable(table != 0 ? table : PspKernelHandleTable);
   KiSetKernelStack(t.InitialStack);
@@ -160,6 +161,21 @@ function PspVadListFromHandle(handle: u32): usize {
   if (handle != NtCurrentProcess) return 0;
   const process = PsGetCurrentProcess();
   return process == PsInitialSystemProcess ? 0 : process + EPROCESS_VAD_LIST;
+}
+
+/**
+ * Works in `process`'s address space until KeUnstackDetachProcess (NT's
+ * KeStackAttachProcess): the switch hook keeps it across preemption. The
+ * caller's own user memory is out of reach meanwhile.
+ */
+export function KeStackAttachProcess(process: usize): void {
+  changetype<KTHREAD>(KeCurrentThread).AttachedProcess = process;
+  MmSwitchAddressSpace(changetype<EPROCESS>(process).DirectoryTableBase);
+}
+export function KeUnstackDetachProcess(): void {
+  const t = changetype<KTHREAD>(KeCurrentThread);
+  t.AttachedProcess = 0;
+  MmSwitchAddressSpace(t.Process != 0 ? changetype<EPROCESS>(t.Process).DirectoryTableBase : MmKernelDirectory);
 }
 
 /** Phase 1: the System process (pid 4) and the switch hook. */

@@ -103,3 +103,5 @@ export function putUnicode(string: usize): void {
 @external("ntdll", "NtOpenSection") export declare function NtOpenSection(handle: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtMapViewOfSection") export declare function NtMapViewOfSection(section: u32, process: u32, base: usize, zeroBits: u32, commitSize: u32, offset: usize, viewSize: usize, inherit: u32, type: u32, protect: u32): u32;
 @external("ntdll", "NtUnmapViewOfSection") export declare function NtUnmapViewOfSection(process: u32, base: usize): u32;
+@external("ntdll", "NtReadVirtualMemory") export declare function NtReadVirtualMemory(process: u32, base: usize, buffer: usize, size: u32, done: usize): u32;
+@external("ntdll", "NtWriteVirtualMemory") export declare function NtWriteVirtualMemory(process: u32, base: usize, buffer: usize, size: u32, done: usize): u32;

@@ -1,0 +1,39 @@
+// Reads and writes another process's memory (NtRead/WriteVirtualMemory).
+import { NtOpenProcess, NtQuerySystemInformation, NtReadVirtualMemory, NtWriteVirtualMemory, NtCreateEvent, NtSetEvent, NtDelayExecution,
+  attributes, ms, put, putHex, flush } from "./nt";
+const h = memory.data(8, 4);
+const cid = memory.data(8, 4);
+const buf = memory.data(8192, 4);
+const done = memory.data(4, 4);
+const list = memory.data(8192, 4);
+const t = memory.data(8, 8);
+function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
+function findPid(first: u32, second: u32): u32 {
+  NtQuerySystemInformation(5, list, 8192, 0);
+  let at = list;
+  while (true) {
+    const name = load<u32>(at, 60);
+    if (load<u16>(at, 56) >= 4 && load<u16>(name) == first && load<u16>(name + 2) == second) return load<u32>(at, 68);
+    const next = load<u32>(at);
+    if (next == 0) return 0;
+    at += next;
+  }
+}
+export function main(): void {
+  NtDelayExecution(0, ms(t, 20));
+  store<u32>(cid, findPid(0x74, 0x67)); // "tg"
+  show("open", NtOpenProcess(h, 0x1F0FFF, attributes("", 0), cid));
+  const p = load<u32>(h);
+  show("read its image base", NtReadVirtualMemory(p, 0x7FFDF008, buf, 4, done));
+  show("image base", load<u32>(buf));
+  store<u32>(buf, 0xCAFEF00D);
+  show("write", NtWriteVirtualMemory(p, 0x7FFDF100, buf, 4, done));
+  show("written", load<u32>(done));
+  show("into the kernel", NtWriteVirtualMemory(p, 0x80100000, buf, 4, done));
+  show("from an unmapped page", NtReadVirtualMemory(p, 0x00002000, buf, 4, done));
+  show("across the end of the PEB", NtReadVirtualMemory(p, 0x7FFDF000, buf, 4100, done));
+  show("read before it stopped", load<u32>(done));
+  show("bad handle", NtReadVirtualMemory(0x4444, 0x7FFDF008, buf, 4, done));
+  NtCreateEvent(h + 4, 0x1F0003, attributes("\\BaseNamedObjects\\MemReady", 0xC0), 0, 0);
+  NtSetEvent(load<u32>(h, 4), 0);
+}
