@@ -173,7 +173,7 @@ function MiCapture(pointer: usize): bool { return ProbeForWrite(pointer, 4, 4); 
 // ---- services ----
 
 /** NtAllocateVirtualMemory(ProcessHandle, *BaseAddress, ZeroBits, *RegionSize, AllocationType, Protect). */
-export function NtAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBits: u32, regionSize: usize, type: u32, protect: u32): u32 {
+export function MiAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBits: u32, regionSize: usize, type: u32, protect: u32): u32 {
   if (!MiCapture(baseAddress) || !MiCapture(regionSize)) return STATUS_ACCESS_VIOLATION;
   const head = MiVadListOf(process);
   if (head == 0) return STATUS_INVALID_HANDLE;
@@ -241,7 +241,7 @@ export function MiDecommit(start: usize, end: usize): void {
 }
 
 /** NtFreeVirtualMemory(ProcessHandle, *BaseAddress, *RegionSize, FreeType). */
-export function NtFreeVirtualMemory(process: u32, baseAddress: usize, regionSize: usize, freeType: u32): u32 {
+export function MiFreeVirtualMemory(process: u32, baseAddress: usize, regionSize: usize, freeType: u32): u32 {
   if (!MiCapture(baseAddress) || !MiCapture(regionSize)) return STATUS_ACCESS_VIOLATION;
   const head = MiVadListOf(process);
   if (head == 0) return STATUS_INVALID_HANDLE;
@@ -271,7 +271,7 @@ export function NtFreeVirtualMemory(process: u32, baseAddress: usize, regionSize
 }
 
 /** NtProtectVirtualMemory(ProcessHandle, *BaseAddress, *RegionSize, NewProtect, *OldProtect). */
-export function NtProtectVirtualMemory(process: u32, baseAddress: usize, regionSize: usize, newProtect: u32, oldProtect: usize): u32 {
+export function MiProtectVirtualMemory(process: u32, baseAddress: usize, regionSize: usize, newProtect: u32, oldProtect: usize): u32 {
   if (!MiCapture(baseAddress) || !MiCapture(regionSize) || !MiCapture(oldProtect)) return STATUS_ACCESS_VIOLATION;
   const head = MiVadListOf(process);
   if (head == 0) return STATUS_INVALID_HANDLE;
@@ -297,7 +297,7 @@ export function NtProtectVirtualMemory(process: u32, baseAddress: usize, regionS
 }
 
 /** NtQueryVirtualMemory(ProcessHandle, BaseAddress, MemoryBasicInformation = 0, Buffer, Length, *ResultLength). */
-export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u32, buffer: usize, length: u32, resultLength: usize): u32 {
+export function MiQueryVirtualMemory(process: u32, address: usize, infoClass: u32, buffer: usize, length: u32, resultLength: usize): u32 {
   const head = MiVadListOf(process);
   if (head == 0) return STATUS_INVALID_HANDLE;
   if (infoClass != 0) return STATUS_INVALID_INFO_CLASS;

@@ -123,7 +123,8 @@ export function PspDereferenceProcess(process: usize): void {
 
 /** The running thread's process (the System process for kernel threads). */
 export function PsGetCurrentProcess(): usize {
-  const p = changetype<KTHREAD>(KeCurrentThread).Process;
+  const t = changetype<KTHREAD>(KeCurrentThread);
+  const p = t.AttachedProcess != 0 ? t.AttachedProcess : t.Process; // NT: the process whose address space is current
   return p != 0 ? p : PsInitialSystemProcess;
 }
 

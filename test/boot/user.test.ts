@@ -236,13 +236,16 @@ describe('user mode', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 1; pool in use (\d+) bytes before them, \1 after$/));
   }, 60000);
 
-  it('one process reads and writes another\'s memory (NtRead/WriteVirtualMemory)', async () => {
+  it('one process reads, writes, allocates, queries, protects and frees another\'s memory', async () => {
     const lines = await run([['tgt.exe', 'tgt'], ['writer.exe', 'writer']]);
     const out = lines.filter((l) => l.startsWith('writer: ')).map((l) => l.slice(8));
     expect(out).toEqual([
       'open 0x00000000', 'read its image base 0x00000000', 'image base 0x00400000', 'write 0x00000000', 'written 0x00000004',
       'into the kernel 0xC0000005', 'from an unmapped page 0xC0000005', 'across the end of the PEB 0x8000000D', 'read before it stopped 0x00001000',
       'bad handle 0xC0000008',
+      'allocate there 0x00000000', 'write there 0x00000000', 'read back 0x00000000', 'value 0x11223344',
+      'query there 0x00000000', 'state 0x00001000', 'not here 0x00000001',
+      'protect there 0x00000000', 'old 0x00000004', 'free there 0x00000000',
     ]);
     expect(lines).toContain('tgt: wait 0x00000000');
     expect(lines).toContain('tgt: value 0xCAFEF00D');

@@ -1,5 +1,6 @@
 // Reads and writes another process's memory (NtRead/WriteVirtualMemory).
 import { NtOpenProcess, NtQuerySystemInformation, NtReadVirtualMemory, NtWriteVirtualMemory, NtCreateEvent, NtSetEvent, NtDelayExecution,
+  NtAllocateVirtualMemory, NtQueryVirtualMemory, NtProtectVirtualMemory, NtFreeVirtualMemory,
   attributes, ms, put, putHex, flush } from "./nt";
 const h = memory.data(8, 4);
 const cid = memory.data(8, 4);
@@ -34,6 +35,31 @@ export function main(): void {
   show("across the end of the PEB", NtReadVirtualMemory(p, 0x7FFDF000, buf, 4100, done));
   show("read before it stopped", load<u32>(done));
   show("bad handle", NtReadVirtualMemory(0x4444, 0x7FFDF008, buf, 4, done));
+  crossProcessMemory(p);
   NtCreateEvent(h + 4, 0x1F0003, attributes("\\BaseNamedObjects\\MemReady", 0xC0), 0, 0);
   NtSetEvent(load<u32>(h, 4), 0);
+}
+
+const base = memory.data(4, 4);
+const size = memory.data(4, 4);
+const old = memory.data(4, 4);
+const mbi = memory.data(28, 4);
+/** Virtual memory in the other process through its handle. */
+export function crossProcessMemory(p: u32): void {
+  store<u32>(base, 0); store<u32>(size, 0x3000);
+  show("allocate there", NtAllocateVirtualMemory(p, base, 0, size, 0x3000, 0x04));
+  const region = load<u32>(base);
+  store<u32>(buf, 0x11223344);
+  show("write there", NtWriteVirtualMemory(p, region + 0x1000, buf, 4, done));
+  store<u32>(buf, 0);
+  show("read back", NtReadVirtualMemory(p, region + 0x1000, buf, 4, done));
+  show("value", load<u32>(buf));
+  show("query there", NtQueryVirtualMemory(p, region, 0, mbi, 28, 0));
+  show("state", load<u32>(mbi, 16));
+  show("not here", NtQueryVirtualMemory(0xFFFFFFFF, region, 0, mbi, 28, 0) == 0 && load<u32>(mbi, 16) == 0x10000 ? 1 : 0);
+  store<u32>(base, region); store<u32>(size, 0x1000);
+  show("protect there", NtProtectVirtualMemory(p, base, size, 0x02, old));
+  show("old", load<u32>(old));
+  store<u32>(base, region); store<u32>(size, 0);
+  show("free there", NtFreeVirtualMemory(p, base, size, 0x8000));
 }
