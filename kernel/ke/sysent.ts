@@ -4,7 +4,7 @@
 
 import { NtTerminateProcess, NtOpenProcess } from "../ps/psprocess";
 import { NtReadVirtualMemory, NtWriteVirtualMemory } from "../mm/vmcopy";
-import { NtTerminateThread, NtQueryInformationThread, NtCreateThread, NtResumeThread, NtSuspendThread } from "../ps/psthread";
+import { NtTerminateThread, NtQueryInformationThread, NtCreateThread, NtOpenThread, NtResumeThread, NtSuspendThread } from "../ps/psthread";
 import { NtDelayExecution, NtYieldExecution } from "../ps/psmain";
 import { NtDisplayString } from "../ex/display";
 import { NtQuerySystemTime, NtQueryPerformanceCounter } from "../ex/time";
@@ -16,10 +16,10 @@ import { NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, N
 import { NtCreateSection, NtOpenSection, NtMapViewOfSection, NtUnmapViewOfSection } from "../mm/section";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 55;
+export const KiServiceCount: u32 = 56;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 16, 20, 20, 8, 8, 0, 4, 4, 8, 20, 16, 20, 32, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 20, 20, 8, 8, 0, 4, 4, 8, 20, 16, 20, 32, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8];
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>KiArgumentBytes[service]; }
 
 /** Calls service `service` with the captured arguments at `args`. */
@@ -39,47 +39,48 @@ export function KiCallService(service: u32, args: usize): u32 {
     case 11: return NtSetInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
     case 12: return NtQueryInformationThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
     case 13: return NtCreateThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28));
-    case 14: return NtResumeThread(load<u32>(args), load<u32>(args, 4));
-    case 15: return NtSuspendThread(load<u32>(args), load<u32>(args, 4));
-    case 16: return NtQuerySystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 17: return NtClose(load<u32>(args));
-    case 18: return NtCreateDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 19: return NtOpenDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 20: return NtCreateSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 21: return NtOpenSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 22: return NtQuerySymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 23: return NtMakeTemporaryObject(load<u32>(args));
-    case 24: return NtMakePermanentObject(load<u32>(args));
-    case 25: return NtQueryDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 26: return NtQueryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 27: return NtSetInformationObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 28: return NtDuplicateObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 29: return NtCreateEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 30: return NtOpenEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 31: return NtSetEvent(load<u32>(args), load<u32>(args, 4));
-    case 32: return NtResetEvent(load<u32>(args), load<u32>(args, 4));
-    case 33: return NtPulseEvent(load<u32>(args), load<u32>(args, 4));
-    case 34: return NtClearEvent(load<u32>(args));
-    case 35: return NtCreateMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 36: return NtOpenMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 37: return NtReleaseMutant(load<u32>(args), load<u32>(args, 4));
-    case 38: return NtCreateSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 39: return NtOpenSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 40: return NtReleaseSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 41: return NtCreateTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 42: return NtOpenTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 43: return NtSetTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 44: return NtCancelTimer(load<u32>(args), load<u32>(args, 4));
-    case 45: return NtWaitForSingleObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 46: return NtWaitForMultipleObjects(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 47: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 48: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 49: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 50: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 51: return NtCreateSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 52: return NtOpenSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 53: return NtMapViewOfSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36));
-    case 54: return NtUnmapViewOfSection(load<u32>(args), load<u32>(args, 4));
+    case 14: return NtOpenThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 15: return NtResumeThread(load<u32>(args), load<u32>(args, 4));
+    case 16: return NtSuspendThread(load<u32>(args), load<u32>(args, 4));
+    case 17: return NtQuerySystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 18: return NtClose(load<u32>(args));
+    case 19: return NtCreateDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 20: return NtOpenDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 21: return NtCreateSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 22: return NtOpenSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 23: return NtQuerySymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 24: return NtMakeTemporaryObject(load<u32>(args));
+    case 25: return NtMakePermanentObject(load<u32>(args));
+    case 26: return NtQueryDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 27: return NtQueryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 28: return NtSetInformationObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 29: return NtDuplicateObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 30: return NtCreateEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 31: return NtOpenEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 32: return NtSetEvent(load<u32>(args), load<u32>(args, 4));
+    case 33: return NtResetEvent(load<u32>(args), load<u32>(args, 4));
+    case 34: return NtPulseEvent(load<u32>(args), load<u32>(args, 4));
+    case 35: return NtClearEvent(load<u32>(args));
+    case 36: return NtCreateMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 37: return NtOpenMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 38: return NtReleaseMutant(load<u32>(args), load<u32>(args, 4));
+    case 39: return NtCreateSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 40: return NtOpenSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 41: return NtReleaseSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 42: return NtCreateTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 43: return NtOpenTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 44: return NtSetTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 45: return NtCancelTimer(load<u32>(args), load<u32>(args, 4));
+    case 46: return NtWaitForSingleObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 47: return NtWaitForMultipleObjects(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 48: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 49: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 50: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 51: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 52: return NtCreateSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 53: return NtOpenSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 54: return NtMapViewOfSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36));
+    case 55: return NtUnmapViewOfSection(load<u32>(args), load<u32>(args, 4));
   }
   return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE
 }

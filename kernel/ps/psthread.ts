@@ -32,7 +32,39 @@ import { MmPageToVirtual } from "../mm/pfn";
 import { MEM_PRIVATE, MiInsertVad, PAGE_READWRITE } from "../mm/virtual";
 import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PsGetCurrentProcess, PspAllocateTeb, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS } from "./psmain";
 import { InsertTailList } from "../rtl/list";
-import { PspResolveCurrentProcess } from "./psprocess";
+import { PspResolveCurrentProcess, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "./psprocess";
+import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS } from "./psmain";
+
+const PROCESS_CREATE_THREAD: u32 = 0x0002;
+const STATUS_INVALID_CID: u32 = 0xC000000B;
+
+/** NtOpenThread(ThreadHandle, DesiredAccess, ObjectAttributes, ClientId): by thread id (and process id, when given). */
+export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize, clientId: usize): u32 {
+  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  if (clientId == 0) return STATUS_INVALID_PARAMETER;
+  if (!ProbeForRead(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  const pid = load<u32>(clientId), tid = load<u32>(clientId, 4);
+  let thread: usize = 0;
+  for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead && thread == 0; e = load<usize>(e)) {
+    const process = e - EPROCESS_ACTIVE_LINKS;
+    if (pid != 0 && changetype<EPROCESS>(process).UniqueProcessId != pid) continue;
+    const head = process + EPROCESS_THREAD_LIST;
+    for (let t = load<usize>(head); t != head; t = load<usize>(t)) {
+      if (changetype<KTHREAD>(t - KTHREAD_THREAD_LINKS).UniqueThread == tid) { thread = t - KTHREAD_THREAD_LINKS; break; }
+    }
+  }
+  if (thread == 0) return STATUS_INVALID_CID;
+  const s = scratch();
+  let status = ExCaptureObjectAttributes(objectAttributes, s);
+  if (status != STATUS_SUCCESS) return status;
+  status = PspCreateThreadObject(thread, load<usize>(s), s + 8);
+  if (status == STATUS_SUCCESS) {
+    status = ObInsertObject(load<usize>(s, 8), access, s + 12);
+    if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+  }
+  ExReleaseObjectAttributes(s);
+  return status;
+}
 
 
 export const THREAD_TERMINATE: u32 = 0x0001;
@@ -118,8 +150,9 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
   if (clientId != 0 && !ProbeForWrite(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
   if (!ProbeForRead(context, CONTEXT_SIZE, 4) || !ProbeForRead(initialTeb, INITIAL_TEB_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
-  if (processHandle != NtCurrentProcess) return STATUS_INVALID_HANDLE; // other processes: not yet
-  const process = PsGetCurrentProcess();
+  const process = PsProcessFromHandle(processHandle, PROCESS_CREATE_THREAD);
+  if (process == 0) return PsProcessHandleStatus();
+  PsReleaseProcessFromHandle(); // the caller's handle keeps it
   const p = changetype<EPROCESS>(process);
   if (p.DirectoryTableBase == 0 || p.Peb == 0) return STATUS_INVALID_HANDLE; // the System process has no user half
   // Capture what is read: registers and the stack.

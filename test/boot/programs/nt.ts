@@ -105,3 +105,4 @@ export function putUnicode(string: usize): void {
 @external("ntdll", "NtUnmapViewOfSection") export declare function NtUnmapViewOfSection(process: u32, base: usize): u32;
 @external("ntdll", "NtReadVirtualMemory") export declare function NtReadVirtualMemory(process: u32, base: usize, buffer: usize, size: u32, done: usize): u32;
 @external("ntdll", "NtWriteVirtualMemory") export declare function NtWriteVirtualMemory(process: u32, base: usize, buffer: usize, size: u32, done: usize): u32;
+@external("ntdll", "NtOpenThread") export declare function NtOpenThread(handle: usize, access: u32, oa: usize, clientId: usize): u32;

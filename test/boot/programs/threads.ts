@@ -3,7 +3,7 @@
 // a mutant abandons it, waits on thread handles, exit statuses, suspend and
 // resume, and terminating a waiting thread by handle.
 import { NtAllocateVirtualMemory, NtCreateThread, NtResumeThread, NtSuspendThread, NtTerminateThread, NtWaitForSingleObject,
-  NtCreateMutant, NtCreateEvent, NtReleaseMutant, NtQueryInformationThread, NtYieldExecution, NtDelayExecution, ms, put, putHex, putDec, flush } from "./nt";
+  NtCreateMutant, NtCreateEvent, NtReleaseMutant, NtQueryInformationThread, NtYieldExecution, NtDelayExecution, NtOpenThread, attributes, ms, put, putHex, putDec, flush } from "./nt";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("kernel", "pause") declare function pause(): void;
 
@@ -90,4 +90,11 @@ export function main(): void {
   NtQueryInformationThread(c, 0, tbi, 28, 0);
   show("sleeper exit status", load<u32>(tbi));
   show("current thread info", NtQueryInformationThread(0xFFFFFFFE, 0, tbi, 28, 0));
+  // Our own thread again, by its id from the TEB.
+  store<u32>(cell, 0, 40); store<u32>(cell, load<u32>(0x7FFDE024), 44);
+  show("open by id", NtOpenThread(cell + 48, 0x1F03FF, attributes("", 0), cell + 40));
+  NtQueryInformationThread(load<u32>(cell, 48), 0, tbi, 28, 0);
+  show("same thread", load<u32>(tbi, 12) == load<u32>(0x7FFDE024) ? 1 : 0);
+  store<u32>(cell, 0x99999, 44);
+  show("no such thread", NtOpenThread(cell + 48, 0x1F03FF, attributes("", 0), cell + 40));
 }
