@@ -19,12 +19,12 @@ export const MM_HIGHEST_USER_ADDRESS: usize = 0x7FFEFFFF;
 /** User pointers must lie below this (NT's MmUserProbeAddress). */
 export const MM_USER_PROBE_ADDRESS: usize = 0x7FFF0000;
 
-const PTE_PRESENT: u32 = 0x1;
-const PTE_WRITE: u32 = 0x2;
-const PTE_USER: u32 = 0x4;
+export const PTE_PRESENT: u32 = 0x1;
+export const PTE_WRITE: u32 = 0x2;
+export const PTE_USER: u32 = 0x4;
 const PDE_LARGE: u32 = 0x80;
 /** A committed PAGE_NOACCESS page (mm/virtual.ts): not present, but its frame is held. */
-const PTE_COMMITTED_NOACCESS: u32 = 0x200;
+export const PTE_COMMITTED_NOACCESS: u32 = 0x200;
 const KERNEL_PDE_FIRST: u32 = 512;
 
 /** Physical address of the boot (system process) page directory. */

@@ -27,7 +27,7 @@ import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KSEG0_BASE } from "../ke/loader";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { MmAllocatePhysicalPage, MmFreePhysicalPage } from "./pfn";
-import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS } from "./procmm";
+import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS } from "./procmm";
 import { InsertTailList, InsertHeadList, RemoveEntryList } from "../rtl/list";
 
 export const MEM_COMMIT: u32 = 0x1000;
@@ -49,11 +49,6 @@ export const PAGE_WRITECOPY: u32 = 0x08;
 export const PAGE_EXECUTE_WRITECOPY: u32 = 0x80;
 
 
-const PTE_PRESENT: u32 = 0x1;
-const PTE_WRITE: u32 = 0x2;
-const PTE_USER: u32 = 0x4;
-/** Committed but PAGE_NOACCESS: the frame is kept, not present. */
-const PTE_COMMITTED_NOACCESS: u32 = 0x200;
 const GRANULARITY: u32 = 0x10000;
 const VAD_TAG: u32 = 0x20646156; // 'Vad '
 const NtCurrentProcess: u32 = 0xFFFFFFFF;

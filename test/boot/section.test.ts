@@ -3,23 +3,9 @@
 // and writes back); views alias, outlive their handle, go at a chosen base or
 // offset; bad requests get NT's statuses; every pool byte and every page
 // comes back once both processes have ended.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildKernel, ROOT } from '../../scripts/build.ts';
-import { buildUserProgram } from '../../scripts/userprog.ts';
 import { boot } from '../../emulator/node/boot.ts';
-
-const program = (name: string) => buildUserProgram(join(ROOT, 'test/boot/programs', `${name}.ts`));
-const msg = (lines: string[]) => lines.map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ''));
-
-async function run(modules: Array<[string, string]>, timeoutMs = 30000) {
-  const bootModules = await Promise.all(modules.map(async ([name, src]) => ({ name, bytes: await program(src) })));
-  const { kernelImage } = await buildKernel({ bootModules, write: false });
-  const r = await boot({ kernel: kernelImage, until: 'ke: idle loop', timeoutMs });
-  expect(r.stop).toBeUndefined();
-  expect(r.reached).toBe(true);
-  return msg(r.lines);
-}
+import { msg, program, run } from './usermode.ts';
 
 const OPENIF = /0x(00000000|40000000)$/; // created, or STATUS_OBJECT_NAME_EXISTS: whichever process came first
 

@@ -1,25 +1,12 @@
 // Ring 3: user processes (boot modules built by scripts/userprog.ts) call
 // native services through int 0x2e, get statuses back for hostile input, and
 // end with the right NTSTATUS when they fault; the kernel keeps running.
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { buildKernel, ROOT } from '../../scripts/build.ts';
-import { buildUserProgram } from '../../scripts/userprog.ts';
+import { describe, expect, it } from 'vitest';
+import { buildKernel } from '../../scripts/build.ts';
 import { sysentSource, SYSENT_PATH } from '../../scripts/services.ts';
 import { boot } from '../../emulator/node/boot.ts';
-
-const program = (name: string) => buildUserProgram(join(ROOT, 'test/boot/programs', `${name}.ts`));
-const msg = (lines: string[]) => lines.map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ''));
-
-async function run(modules: Array<[string, string]>, timeoutMs = 20000) {
-  const bootModules = await Promise.all(modules.map(async ([name, src]) => ({ name, bytes: await program(src) })));
-  const { kernelImage } = await buildKernel({ bootModules, write: false });
-  const r = await boot({ kernel: kernelImage, until: 'ke: idle loop', timeoutMs });
-  expect(r.stop).toBeUndefined();
-  expect(r.reached).toBe(true);
-  return msg(r.lines);
-}
+import { msg, program, run } from './usermode.ts';
 
 describe('user mode', () => {
   it('the service table in the kernel matches the service list', () => {

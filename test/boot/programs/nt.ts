@@ -106,3 +106,17 @@ export function putUnicode(string: usize): void {
 @external("ntdll", "NtReadVirtualMemory") export declare function NtReadVirtualMemory(process: u32, base: usize, buffer: usize, size: u32, done: usize): u32;
 @external("ntdll", "NtWriteVirtualMemory") export declare function NtWriteVirtualMemory(process: u32, base: usize, buffer: usize, size: u32, done: usize): u32;
 @external("ntdll", "NtOpenThread") export declare function NtOpenThread(handle: usize, access: u32, oa: usize, clientId: usize): u32;
+
+const processList = memory.data(8192, 4);
+/** The id of the first process whose image name starts with the two characters `first`, `second` (0: none). */
+export function findPid(first: u32, second: u32): u32 {
+  NtQuerySystemInformation(5, processList, 8192, 0);
+  let at = processList;
+  while (true) {
+    const name = load<u32>(at, 60);
+    if (load<u16>(at, 56) >= 4 && load<u16>(name) == first && load<u16>(name + 2) == second) return load<u32>(at, 68);
+    const next = load<u32>(at);
+    if (next == 0) return 0;
+    at += next;
+  }
+}

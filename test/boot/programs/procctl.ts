@@ -1,27 +1,15 @@
 // Process handles: open another process by id (found in the process list),
 // query it, terminate it, wait for its end and read its exit status; its own
 // process through NtCurrentProcess and by id.
-import { NtOpenProcess, NtQueryInformationProcess, NtQuerySystemInformation, NtTerminateProcess, NtWaitForSingleObject, NtClose,
-  NtDelayExecution, attributes, ms, put, putHex, flush } from "./nt";
+import { NtOpenProcess, NtQueryInformationProcess, NtTerminateProcess, NtWaitForSingleObject, NtClose,
+  NtDelayExecution, attributes, ms, put, putHex, flush, findPid } from "./nt";
 
 const h = memory.data(8, 4);
 const cid = memory.data(8, 4);
 const pbi = memory.data(24, 4);
-const list = memory.data(8192, 4);
 const t = memory.data(8, 8);
 function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 
-function findPid(first: u32, second: u32): u32 {
-  NtQuerySystemInformation(5, list, 8192, 0);
-  let at = list;
-  while (true) {
-    const buffer = load<u32>(at, 60);
-    if (load<u16>(at, 56) >= 4 && load<u16>(buffer) == first && load<u16>(buffer + 2) == second) return load<u32>(at, 68);
-    const next = load<u32>(at);
-    if (next == 0) return 0;
-    at += next;
-  }
-}
 
 export function main(): void {
   NtDelayExecution(0, ms(t, 30));

@@ -1,25 +1,13 @@
 // Reads and writes another process's memory (NtRead/WriteVirtualMemory).
-import { NtOpenProcess, NtQuerySystemInformation, NtReadVirtualMemory, NtWriteVirtualMemory, NtCreateEvent, NtSetEvent, NtDelayExecution,
+import { NtOpenProcess, NtReadVirtualMemory, NtWriteVirtualMemory, NtCreateEvent, NtSetEvent, NtDelayExecution,
   NtAllocateVirtualMemory, NtQueryVirtualMemory, NtProtectVirtualMemory, NtFreeVirtualMemory,
-  attributes, ms, put, putHex, flush } from "./nt";
+  attributes, ms, put, putHex, flush, findPid } from "./nt";
 const h = memory.data(8, 4);
 const cid = memory.data(8, 4);
 const buf = memory.data(8192, 4);
 const done = memory.data(4, 4);
-const list = memory.data(8192, 4);
 const t = memory.data(8, 8);
 function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
-function findPid(first: u32, second: u32): u32 {
-  NtQuerySystemInformation(5, list, 8192, 0);
-  let at = list;
-  while (true) {
-    const name = load<u32>(at, 60);
-    if (load<u16>(at, 56) >= 4 && load<u16>(name) == first && load<u16>(name + 2) == second) return load<u32>(at, 68);
-    const next = load<u32>(at);
-    if (next == 0) return 0;
-    at += next;
-  }
-}
 export function main(): void {
   NtDelayExecution(0, ms(t, 20));
   store<u32>(cid, findPid(0x74, 0x67)); // "tg"
