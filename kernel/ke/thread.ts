@@ -356,8 +356,25 @@ export function KeReferenceThread(thread: usize): void { changetype<KTHREAD>(thr
 export function KeDereferenceThread(thread: usize): void {
   const t = changetype<KTHREAD>(thread);
   t.References--;
-  if (t.References == 0 && t.StackBase == 0) ExFreePoolWithTag(thread, THREAD_TAG);
+  if (t.References == 0 && t.StackBase == 0) {
+    if (KiThreadFreeHook != 0) changetype<KTHREAD_FREE_HOOK>(KiThreadFreeHook)(thread);
+    ExFreePoolWithTag(thread, THREAD_TAG);
+  }
 }
+
+/** Frees a thread that never ran (its creation failed half way): stack, and both references. */
+export function KeDeleteUnstartedThread(thread: usize): void {
+  const t = changetype<KTHREAD>(thread);
+  t.State = Terminated;
+  if (t.StackBase != 0) { ExFreePoolWithTag(t.StackBase, STACK_TAG); t.StackBase = 0; }
+  KeDereferenceThread(thread);
+  KeDereferenceThread(thread);
+}
+
+/** Called with a thread's memory about to go (Ps drops the thread's reference on its process). */
+let KiThreadFreeHook: usize = 0;
+export type KTHREAD_FREE_HOOK = (thread: usize) => void;
+export function KeSetThreadFreeHook(hook: KTHREAD_FREE_HOOK): void { KiThreadFreeHook = changetype<usize>(hook); }
 
 /** Suspends `thread` (count + 1); the current thread stops at once. Returns the previous count. */
 export function KeSuspendThread(thread: usize): u32 {

@@ -22,7 +22,7 @@ import { boot_modules, trap_exit, cli } from "../ke/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KeBugCheckEx, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
 import {
-  KTHREAD, KeCreateThread, KeReadyThread, KeDereferenceThread, KeRequestTermination, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
+  KTHREAD, KeCreateThread, KeReadyThread, KeDereferenceThread, KeRequestTermination, KeSetThreadFreeHook, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
   ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher,
 } from "../ke/thread";
 import { KeInitializeDispatcherHeader, KeSignalObject, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime, STATUS_SUCCESS } from "../ke/wait";
@@ -113,7 +113,20 @@ export let PsInitialSystemProcess: usize = 0;
 let PspKernelHandleTable: usize = 0;
 let PspNextProcessId: u32 = 8;
 
-/** References on an EPROCESS (its creator's, Process objects'): the memory goes with the last. */
+/** A user thread's memory goes: it no longer needs its process. */
+function PspThreadFreed(thread: usize): void {
+  const process = changetype<KTHREAD>(thread).Process;
+  if (process != 0 && process != PsInitialSystemProcess) PspDereferenceProcess(process);
+}
+
+/** Gives `thread` a reference on its process (every user thread holds one until its memory goes). */
+export function PspAttachThreadToProcess(thread: usize, process: usize): void { PspReferenceProcess(process); }
+
+/**
+ * References on an EPROCESS: one while it is alive (dropped when its last
+ * thread has ended), one per thread (until the thread's memory goes), one per
+ * Process object: the memory goes with the last.
+ */
 export function PspReferenceProcess(process: usize): void { changetype<EPROCESS>(process).References++; }
 export function PspDereferenceProcess(process: usize): void {
   const p = changetype<EPROCESS>(process);
@@ -195,6 +208,7 @@ export function PsInitializeSystem(): void {
   InsertTailList(PsInitialSystemProcess + EPROCESS_THREAD_LIST, KeCurrentThread + KTHREAD_THREAD_LINKS);
   p.ActiveThreads = 1;
   KeSetSwapHook(PspSwapContext);
+  KeSetThreadFreeHook(PspThreadFreed);
   MmSetProcessLookup(PspVadListFromHandle);
   KeLogBegin("ps");
   KeLogString("System process (pid 4)");
@@ -259,6 +273,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   MmCopyToUser(pd, PEB_ADDRESS, block, 16);
   p.Peb = PEB_ADDRESS;
   const thread = KeCreateThread(process, changetype<(c: usize) => void>(0), 0, priority);
+  if (thread != 0) PspAttachThreadToProcess(thread, process);
   if (thread == 0) { MmDeleteProcessAddressSpace(pd); RemoveEntryList(process + EPROCESS_ACTIVE_LINKS); ExFreePoolWithTag(process, PROCESS_TAG); PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES); return 0; }
   const t = changetype<KTHREAD>(thread);
   memory.fill(block, 0, 64);
@@ -412,6 +427,7 @@ function PspProcessEnded(process: usize, status: u32): void {
   MmDeleteVads(process + EPROCESS_VAD_LIST);
   RemoveEntryList(process + EPROCESS_ACTIVE_LINKS);
   KeSignalObject(process);
+  PspDereferenceProcess(process); // no longer alive (threads and handles may still hold it)
 }
 
 /** A user-mode exception nobody handles: log it and end the process with its status. */
@@ -480,10 +496,10 @@ export function PsRunBootModules(): void {
   for (let i: u32 = 0; i < count && started < 64; i++) {
     const name = <usize>load<u32>(table + 4 + i * 12);
     const process = PspCreateFromEntry(table + 4 + i * 12, name);
-    if (process != 0) { store<usize>(processes + started * 4, process); started++; }
+    if (process != 0) { PspReferenceProcess(process); store<usize>(processes + started * 4, process); started++; }
   }
   for (let i: u32 = 0; i < started; i++) KeWaitForSingleObject(load<usize>(processes + i * 4), 0);
-  // Ended and waited for: drop the references phase 1 held.
+  // Ended and waited for: drop the references phase 1 took.
   for (let i: u32 = 0; i < started; i++) PspDereferenceProcess(load<usize>(processes + i * 4));
   KeLogBegin("ps");
   KeLogString("boot processes ended: ");

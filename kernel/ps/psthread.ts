@@ -14,7 +14,7 @@
 import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_THREAD_IS_TERMINATING, STATUS_PENDING, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH } from "../rtl/ntstatus";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
-  KeSuspendThread, KeRequestTermination, KTHREAD_SERVICE_SCRATCH, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
+  KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KTHREAD_SERVICE_SCRATCH, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
 } from "../ke/thread";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
@@ -30,7 +30,7 @@ import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { MmCommitUserPages, MmCopyToUser, MmUserPageFrame } from "../mm/procmm";
 import { MmPageToVirtual } from "../mm/pfn";
 import { MEM_PRIVATE, MiInsertVad, PAGE_READWRITE } from "../mm/virtual";
-import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PsGetCurrentProcess, PspAllocateTeb, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS } from "./psmain";
+import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS } from "./psmain";
 import { InsertTailList } from "../rtl/list";
 import { PspResolveCurrentProcess, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "./psprocess";
 import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS } from "./psmain";
@@ -171,6 +171,7 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   }
   const thread = KeCreateThread(process, changetype<(c: usize) => void>(0), 0, changetype<KTHREAD>(KeCurrentThread).Priority);
   if (thread == 0) { PspFreeTeb(process, teb); return STATUS_INSUFFICIENT_RESOURCES; }
+  PspAttachThreadToProcess(thread, process);
   const t = changetype<KTHREAD>(thread);
   const block = memory.data(64, 4);
   memory.fill(block, 0, 64);
@@ -204,8 +205,7 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   if (status != STATUS_SUCCESS) {
     // Never ran: give it back.
     PspFreeTeb(process, teb);
-    t.State = Terminated;
-    KeDereferenceThread(thread);
+    KeDeleteUnstartedThread(thread);
     return status;
   }
   const f = KiLockDispatcher();
