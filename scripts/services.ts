@@ -18,6 +18,8 @@ export interface Service { name: string; args: number; file: string }
 export const SERVICES: Service[] = [
   { name: 'NtTerminateProcess', args: 2, file: 'ps/psprocess' },
   { name: 'NtOpenProcess', args: 4, file: 'ps/psprocess' },
+  { name: 'NtCreateProcess', args: 8, file: 'ps/pscreate' },
+  { name: 'NtCreateProcessEx', args: 9, file: 'ps/pscreate' },
   { name: 'NtReadVirtualMemory', args: 5, file: 'mm/vmcopy' },
   { name: 'NtWriteVirtualMemory', args: 5, file: 'mm/vmcopy' },
   { name: 'NtTerminateThread', args: 2, file: 'ps/psthread' },

@@ -12,7 +12,7 @@
 import { invlpg, read_cr3, write_cr3 } from "../ke/intrinsics";
 import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
-import { MmAllocatePhysicalPage, MmFreePhysicalPage, MmPageToVirtual } from "./pfn";
+import { MmAllocatePhysicalPage, MmFreePhysicalPage, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
 
 export const MM_LOWEST_USER_ADDRESS: usize = 0x00010000;
 export const MM_HIGHEST_USER_ADDRESS: usize = 0x7FFEFFFF;
@@ -149,6 +149,33 @@ export function MmDeleteProcessAddressSpace(pd: u32): void {
     MmFreePhysicalPage(e >>> 12);
   }
   MmFreePhysicalPage(pd >>> 12);
+}
+
+/**
+ * Copies the user half of address space `from` into `to` (a new, empty one)
+ * for the regions [start, end) listed by the caller: private pages are
+ * copied (the child gets its own), pages of mapped views (`shared`) are
+ * mapped to the same frames. False when memory runs out.
+ */
+export function MmCloneUserRange(from: u32, to: u32, start: usize, end: usize, shared: bool): bool {
+  for (let va = start; va < end; va += 4096) {
+    const source = MiPteAddress(from, va, false);
+    if (source == 0) continue;
+    const e = load<u32>(source);
+    if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) == 0) continue;
+    const target = MiPteAddress(to, va, true);
+    if (target == 0) return false;
+    if (shared) {
+      MmReferencePhysicalPage(e >>> 12);
+      store<u32>(target, e);
+    } else {
+      const page = MmAllocatePhysicalPage();
+      if (page == 0) return false;
+      memory.copy(MmPageToVirtual(page), MmPageToVirtual(e >>> 12), 4096);
+      store<u32>(target, (page << 12) | (e & 0xFFF));
+    }
+  }
+  return true;
 }
 
 /** Switches to address space `pd` (a no-op when it is current). */

@@ -170,6 +170,18 @@ function PspAllocateProcess(name: usize, nameLength: u32): usize {
   return process;
 }
 
+/** A new process named like `parent`, with the next process id (no address space, threads or handles yet). */
+export function PspAllocateProcessLike(parent: usize): usize {
+  const name = parent + EPROCESS_IMAGE_NAME;
+  let length: u32 = 0;
+  while (length < 15 && load<u8>(name + length) != 0) length++;
+  const process = PspAllocateProcess(name, length);
+  if (process == 0) return 0;
+  changetype<EPROCESS>(process).UniqueProcessId = PspNextProcessId;
+  PspNextProcessId += 4;
+  return process;
+}
+
 /** The region list of the process a handle names (the current one, -1, for now); 0 for a bad handle or the System process. */
 function PspVadListFromHandle(handle: u32): usize {
   if (handle != NtCurrentProcess) return 0;

@@ -239,6 +239,21 @@ describe('user mode', () => {
     expect(lines).toContain('tgt: value 0xCAFEF00D');
   }, 60000);
 
+  it('NtCreateProcessEx copies a process; its thread runs there with its own memory and exit status', async () => {
+    const lines = await run([['forker.exe', 'forker']]);
+    const out = lines.filter((l) => l.startsWith('forker: ')).map((l) => l.slice(8));
+    expect(out).toEqual([
+      'copy this process 0x00000000', 'stack there 0x00000000', 'its first frame 0x00000000', 'its thread 0x00000000',
+      'in the copy: marker 7, parameter 0x0000ABCD, a different process 1',
+      'wait for it 0x00000000', 'its exit status 0x00000033', 'marker here 7',
+      'from a data section 0xC0000049', 'bad parent 0xC0000008',
+    ]);
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: process \d+ created as a copy of process \d+$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 1; pool in use (\d+) bytes before them, \1 after$/));
+    const pages = /^ps: free pages (\d+) before them, (\d+) after$/.exec(lines.find((l) => l.startsWith('ps: free pages')) ?? '');
+    expect(Number(pages![2])).toBe(Number(pages![1]));
+  }, 60000);
+
   it('two CPU-bound ring-3 processes both make progress (preemption)', async () => {
     const lines = await run([['spina.exe', 'spin'], ['spinb.exe', 'spin']], 60000);
     const order = lines.filter((l) => /^spin[ab]: (round|done)/.test(l)).map((l) => l.slice(0, 5));
