@@ -103,9 +103,16 @@ function imm32(out: number[], fix: Fixup[], o: Operand): void {
   if (o.sym !== undefined) fix.push({ at: out.length, sym: o.sym, addend: v, rel: false });
   out.push(v & 0xFF, (v >>> 8) & 0xFF, (v >>> 16) & 0xFF, (v >>> 24) & 0xFF);
 }
+/** Throws unless the plain immediate `o` fits in `bits` bits (signed or unsigned). */
+function checkImm(o: Operand, bits: 8 | 16): void {
+  if (o.k !== 'i' || o.sym !== undefined) throw new EncodeError('expected a plain immediate');
+  if (o.v < -(1 << (bits - 1)) || o.v >= (1 << bits)) throw new EncodeError(`immediate ${o.v} does not fit in ${bits} bits`);
+}
+
 function immN(out: number[], fix: Fixup[], o: Operand, size: number): void {
   if (size === 4) return imm32(out, fix, o);
-  if (o.k !== 'i' || o.sym !== undefined) throw new EncodeError('expected a plain immediate');
+  checkImm(o, size === 1 ? 8 : 16);
+  if (o.k !== 'i') return;
   out.push(o.v & 0xFF);
   if (size === 2) out.push((o.v >>> 8) & 0xFF);
 }
@@ -161,6 +168,7 @@ function encodeOne(insn: Insn): Encoded {
     }
     case 'movzx': case 'movsx': {
       if (a?.k !== 'r' || !isRM(b)) break;
+      if (a.s === 1 || a.s <= b.s) throw new EncodeError(`${op} needs a destination wider than its source`);
       opsz(a.s);
       const s = b.s;
       if (s === 4) throw new EncodeError(`${op} from a 32-bit source`);
@@ -168,7 +176,7 @@ function encodeOne(insn: Insn): Encoded {
       modrm(out, fix, a.r, b);
       break;
     }
-    case 'lea': if (a?.k !== 'r' || b?.k !== 'm') break; out.push(0x8D); modrm(out, fix, a.r, b); break;
+    case 'lea': if (a?.k !== 'r' || b?.k !== 'm') break; if (a.s === 1) throw new EncodeError('lea into an 8-bit register'); opsz(a.s); out.push(0x8D); modrm(out, fix, a.r, b); break;
     case 'test': {
       if (!isRM(a) || !b) break;
       const s = sizeOf(a);
@@ -223,26 +231,36 @@ function encodeOne(insn: Insn): Encoded {
     }
     case 'shld': case 'shrd': {
       if (!isRM(a) || b?.k !== 'r' || !c) break;
+      if (a.s === 1 || b.s !== a.s) throw new EncodeError(`${op} operands must both be 16 or 32 bits`);
+      opsz(a.s);
       const base = op === 'shld' ? 0xA4 : 0xAC;
       if (c.k === 'r' && c.r === 1 && c.s === 1) { out.push(0x0F, base + 1); modrm(out, fix, b.r, a); }
-      else if (c.k === 'i' && plainImm(c)) { out.push(0x0F, base); modrm(out, fix, b.r, a); out.push(c.v & 0xFF); }
+      else if (c.k === 'i' && plainImm(c)) { checkImm(c, 8); out.push(0x0F, base); modrm(out, fix, b.r, a); out.push(c.v & 0xFF); }
       else throw new EncodeError('shift count must be an imm8 or cl');
       break;
     }
-    case 'bsf': case 'bsr': if (a?.k !== 'r' || !isRM(b)) break; out.push(0x0F, op === 'bsf' ? 0xBC : 0xBD); modrm(out, fix, a.r, b); break;
+    case 'bsf': case 'bsr':
+      if (a?.k !== 'r' || !isRM(b)) break;
+      if (a.s === 1) throw new EncodeError(`${op} into an 8-bit register`);
+      opsz(a.s); out.push(0x0F, op === 'bsf' ? 0xBC : 0xBD); modrm(out, fix, a.r, b); break;
     case 'bt':
       if (!isRM(a) || !b) break;
+      if (a.s === 1) throw new EncodeError('bt on an 8-bit operand');
+      opsz(a.s);
       if (b.k === 'r') { out.push(0x0F, 0xA3); modrm(out, fix, b.r, a); }
-      else if (b.k === 'i') { out.push(0x0F, 0xBA); modrm(out, fix, 4, a); out.push(b.v & 0xFF); }
+      else if (b.k === 'i') { checkImm(b, 8); out.push(0x0F, 0xBA); modrm(out, fix, 4, a); out.push(b.v & 0xFF); }
       break;
     case 'bswap': if (a?.k !== 'r') break; out.push(0x0F, 0xC8 + a.r); break;
     case 'setcc': if (!isRM(a) || !insn.cc) break; out.push(0x0F, 0x90 + CC[insn.cc]); modrm(out, fix, 0, a); break;
-    case 'cmovcc': if (a?.k !== 'r' || !isRM(b) || !insn.cc) break; out.push(0x0F, 0x40 + CC[insn.cc]); modrm(out, fix, a.r, b); break;
-    case 'ret': if (a?.k !== 'i') break; out.push(0xC2, a.v & 0xFF, (a.v >> 8) & 0xFF); break;
-    case 'int': if (a?.k !== 'i') break; out.push(0xCD, a.v & 0xFF); break;
+    case 'cmovcc':
+      if (a?.k !== 'r' || !isRM(b) || !insn.cc) break;
+      if (a.s === 1) throw new EncodeError('cmov into an 8-bit register');
+      opsz(a.s); out.push(0x0F, 0x40 + CC[insn.cc]); modrm(out, fix, a.r, b); break;
+    case 'ret': if (a?.k !== 'i') break; checkImm(a, 16); out.push(0xC2, a.v & 0xFF, (a.v >> 8) & 0xFF); break;
+    case 'int': if (a?.k !== 'i') break; checkImm(a, 8); out.push(0xCD, a.v & 0xFF); break;
     case 'push':
       if (!a) break;
-      if (a.k === 'r') out.push(0x50 + a.r);
+      if (a.k === 'r') { if (a.s === 1) throw new EncodeError('push of an 8-bit register'); opsz(a.s); out.push(0x50 + a.r); }
       else if (a.k === 'i') { if (plainImm(a) && fitsI8(a.v)) out.push(0x6A, a.v & 0xFF); else { out.push(0x68); imm32(out, fix, a); } }
       else if (a.k === 'm') { out.push(0xFF); modrm(out, fix, 6, a); }
       else if (a.k === 'sr') out.push(...[[0x06], [0x0E], [0x16], [0x1E], [0x0F, 0xA0], [0x0F, 0xA8]][a.r]);
@@ -250,7 +268,7 @@ function encodeOne(insn: Insn): Encoded {
       break;
     case 'pop':
       if (!a) break;
-      if (a.k === 'r') out.push(0x58 + a.r);
+      if (a.k === 'r') { if (a.s === 1) throw new EncodeError('pop into an 8-bit register'); opsz(a.s); out.push(0x58 + a.r); }
       else if (a.k === 'm') { out.push(0x8F); modrm(out, fix, 0, a); }
       else if (a.k === 'sr' && a.r !== 1) out.push(...[[0x07], [], [0x17], [0x1F], [0x0F, 0xA1], [0x0F, 0xA9]][a.r]);
       else break;
@@ -261,7 +279,7 @@ function encodeOne(insn: Insn): Encoded {
       if (a?.k !== 'r' || a.r !== 0 || !b) break;
       opsz(a.s);
       const w = a.s === 1 ? 0 : 1;
-      if (b.k === 'i') out.push(0xE4 + w, b.v & 0xFF);
+      if (b.k === 'i') { if (b.v < 0 || b.v > 255) throw new EncodeError(`port ${b.v} needs dx`); out.push(0xE4 + w, b.v & 0xFF); }
       else if (b.k === 'r' && b.r === 2) out.push(0xEC + w);
       else break;
       break;
@@ -270,7 +288,7 @@ function encodeOne(insn: Insn): Encoded {
       if (b?.k !== 'r' || b.r !== 0 || !a) break;
       opsz(b.s);
       const w = b.s === 1 ? 0 : 1;
-      if (a.k === 'i') out.push(0xE6 + w, a.v & 0xFF);
+      if (a.k === 'i') { if (a.v < 0 || a.v > 255) throw new EncodeError(`port ${a.v} needs dx`); out.push(0xE6 + w, a.v & 0xFF); }
       else if (a.k === 'r' && a.r === 2) out.push(0xEE + w);
       else break;
       break;

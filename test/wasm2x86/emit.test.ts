@@ -293,7 +293,19 @@ function table(name: string, cases: Case[]) {
   });
 }
 
+const SIXTEEN_BIT: Case[] = [
+  [I('shld', reg(EAX, 2), reg(EDX, 2), imm(4)), 'shld ax, dx, 4', 5],
+  [I('shrd', reg(EAX, 2), reg(EDX, 2), reg(ECX, 1)), 'shrd ax, dx, cl', 4],
+  [{ op: 'cmovcc', cc: 'ne', ops: [reg(EAX, 2), reg(ECX, 2)] }, 'cmovne ax, cx', 4],
+  [I('push', reg(EAX, 2)), 'push ax', 2],
+  [I('pop', reg(ECX, 2)), 'pop cx', 2],
+  [I('bt', reg(EAX, 2), imm(3)), 'bt ax, 3', 5],
+  [I('bsf', reg(EDX, 2), reg(EBX, 2)), 'bsf dx, bx', 4],
+  [I('lea', reg(EAX, 2), mem(4, EBX, 8)), 'lea ax, [ebx+8]', 4],
+];
+
 describe('assemble: single instructions decode to what the manual says', () => {
+  table('16-bit operand forms get the operand-size prefix', SIXTEEN_BIT);
   table('mov (registers, immediates, every addressing form, sizes, cr, sreg)', MOV);
   table('ALU, unary, multiply and divide', ALU_CASES);
   table('shifts by 1, imm8 and cl', SHIFTS);
@@ -487,6 +499,20 @@ describe('assemble: errors', () => {
     expect(() => assemble([I('shl', reg(EAX), reg(EDX))], 0)).toThrow(/shift count/);
     expect(() => assemble([I('pop', sreg(CS))], 0)).toThrow(/pop/);
     expect(() => assemble([I('in', r8(EBX), imm(0x60))], 0)).toThrow(/in/);
+  });
+
+  it('immediates that do not fit their field are errors, not truncated', () => {
+    expect(() => assemble([I('in', r8(EAX), imm(0x3F8))], 0)).toThrow(/port 1016 needs dx/);
+    expect(() => assemble([I('out', imm(0x3F8), r8(EAX))], 0)).toThrow(/port 1016 needs dx/);
+    expect(() => assemble([I('mov', r8(EAX), imm(0x1FF))], 0)).toThrow(/does not fit in 8 bits/);
+    expect(() => assemble([I('add', r8(EAX), imm(0x100))], 0)).toThrow(/does not fit in 8 bits/);
+    expect(() => assemble([I('mov', reg(EAX, 2), imm(0x10000))], 0)).toThrow(/does not fit in 16 bits/);
+    expect(() => assemble([I('int', imm(0x180))], 0)).toThrow(/does not fit in 8 bits/);
+    expect(() => assemble([I('ret', imm(0x10000))], 0)).toThrow(/does not fit in 16 bits/);
+    expect(() => assemble([I('movzx', r8(EAX), r8(ECX))], 0)).toThrow(/wider than its source/);
+    expect(() => assemble([I('push', r8(EAX))], 0)).toThrow(/8-bit/);
+    // The edges still encode.
+    expect(assemble([I('mov', r8(EAX), imm(-128)), I('mov', r8(EAX), imm(255)), I('int', imm(255)), I('ret', imm(0xFFFF))], 0).code.length).toBe(2 + 2 + 2 + 3);
   });
 });
 
