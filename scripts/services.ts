@@ -33,6 +33,7 @@ export const SERVICES: Service[] = [
   { name: 'NtQueryInformationThread', args: 5, file: 'ps/psthread' },
   { name: 'NtCreateThread', args: 8, file: 'ps/psthread' },
   { name: 'NtOpenThread', args: 4, file: 'ps/psthread' },
+  { name: 'NtSetInformationThread', args: 4, file: 'ps/psthread' },
   { name: 'NtResumeThread', args: 2, file: 'ps/psthread' },
   { name: 'NtSuspendThread', args: 2, file: 'ps/psthread' },
   { name: 'NtQuerySystemInformation', args: 4, file: 'ex/sysinfo' },

@@ -5,7 +5,7 @@
 import { NtTerminateProcess, NtOpenProcess } from "../ps/psprocess";
 import { NtCreateProcess, NtCreateProcessEx } from "../ps/pscreate";
 import { NtReadVirtualMemory, NtWriteVirtualMemory } from "../mm/vmcopy";
-import { NtTerminateThread, NtQueryInformationThread, NtCreateThread, NtOpenThread, NtResumeThread, NtSuspendThread } from "../ps/psthread";
+import { NtTerminateThread, NtQueryInformationThread, NtCreateThread, NtOpenThread, NtSetInformationThread, NtResumeThread, NtSuspendThread } from "../ps/psthread";
 import { NtDelayExecution, NtYieldExecution } from "../ps/psmain";
 import { NtDisplayString } from "../ex/display";
 import { NtQuerySystemTime, NtQueryPerformanceCounter } from "../ex/time";
@@ -17,10 +17,10 @@ import { NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, N
 import { NtCreateSection, NtOpenSection, NtMapViewOfSection, NtUnmapViewOfSection } from "../mm/section";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 58;
+export const KiServiceCount: u32 = 59;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 0, 4, 4, 8, 20, 16, 20, 32, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8];
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>KiArgumentBytes[service]; }
 
 /** Calls service `service` with the captured arguments at `args`. */
@@ -43,47 +43,48 @@ export function KiCallService(service: u32, args: usize): u32 {
     case 14: return NtQueryInformationThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
     case 15: return NtCreateThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28));
     case 16: return NtOpenThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 17: return NtResumeThread(load<u32>(args), load<u32>(args, 4));
-    case 18: return NtSuspendThread(load<u32>(args), load<u32>(args, 4));
-    case 19: return NtQuerySystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 20: return NtClose(load<u32>(args));
-    case 21: return NtCreateDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 22: return NtOpenDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 23: return NtCreateSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 24: return NtOpenSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 25: return NtQuerySymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 26: return NtMakeTemporaryObject(load<u32>(args));
-    case 27: return NtMakePermanentObject(load<u32>(args));
-    case 28: return NtQueryDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 29: return NtQueryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 30: return NtSetInformationObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 31: return NtDuplicateObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 32: return NtCreateEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 33: return NtOpenEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 34: return NtSetEvent(load<u32>(args), load<u32>(args, 4));
-    case 35: return NtResetEvent(load<u32>(args), load<u32>(args, 4));
-    case 36: return NtPulseEvent(load<u32>(args), load<u32>(args, 4));
-    case 37: return NtClearEvent(load<u32>(args));
-    case 38: return NtCreateMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 39: return NtOpenMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 40: return NtReleaseMutant(load<u32>(args), load<u32>(args, 4));
-    case 41: return NtCreateSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 42: return NtOpenSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 43: return NtReleaseSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 44: return NtCreateTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 45: return NtOpenTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 46: return NtSetTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 47: return NtCancelTimer(load<u32>(args), load<u32>(args, 4));
-    case 48: return NtWaitForSingleObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 49: return NtWaitForMultipleObjects(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 50: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 51: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 52: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 53: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 54: return NtCreateSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 55: return NtOpenSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 56: return NtMapViewOfSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36));
-    case 57: return NtUnmapViewOfSection(load<u32>(args), load<u32>(args, 4));
+    case 17: return NtSetInformationThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 18: return NtResumeThread(load<u32>(args), load<u32>(args, 4));
+    case 19: return NtSuspendThread(load<u32>(args), load<u32>(args, 4));
+    case 20: return NtQuerySystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 21: return NtClose(load<u32>(args));
+    case 22: return NtCreateDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 23: return NtOpenDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 24: return NtCreateSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 25: return NtOpenSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 26: return NtQuerySymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 27: return NtMakeTemporaryObject(load<u32>(args));
+    case 28: return NtMakePermanentObject(load<u32>(args));
+    case 29: return NtQueryDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 30: return NtQueryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 31: return NtSetInformationObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 32: return NtDuplicateObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 33: return NtCreateEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 34: return NtOpenEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 35: return NtSetEvent(load<u32>(args), load<u32>(args, 4));
+    case 36: return NtResetEvent(load<u32>(args), load<u32>(args, 4));
+    case 37: return NtPulseEvent(load<u32>(args), load<u32>(args, 4));
+    case 38: return NtClearEvent(load<u32>(args));
+    case 39: return NtCreateMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 40: return NtOpenMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 41: return NtReleaseMutant(load<u32>(args), load<u32>(args, 4));
+    case 42: return NtCreateSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 43: return NtOpenSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 44: return NtReleaseSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 45: return NtCreateTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 46: return NtOpenTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 47: return NtSetTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 48: return NtCancelTimer(load<u32>(args), load<u32>(args, 4));
+    case 49: return NtWaitForSingleObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 50: return NtWaitForMultipleObjects(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 51: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 52: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 53: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 54: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 55: return NtCreateSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 56: return NtOpenSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 57: return NtMapViewOfSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36));
+    case 58: return NtUnmapViewOfSection(load<u32>(args), load<u32>(args, 4));
   }
   return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE
 }

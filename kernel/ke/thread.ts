@@ -446,6 +446,22 @@ export function KeRequestTermination(thread: usize, status: u32): void {
 /** What a wait ended by a termination request returns. */
 export const STATUS_KERNEL_APC: u32 = 0x100;
 
+/** Sets a thread's priority (and base priority); a ready thread changes queue, a lowered running thread may be preempted. Returns the old one. */
+export function KeSetPriorityThread(thread: usize, priority: u32): u32 {
+  const f = KiLockDispatcher();
+  const t = changetype<KTHREAD>(thread);
+  const old = t.Priority;
+  const queued = t.State == Ready && t.Parked == 0 && thread != KiIdleThread;
+  if (queued) KiRemoveFromReadyQueue(thread);
+  t.Priority = priority & 31;
+  t.BasePriority = priority & 31;
+  if (queued) KiReadyThread(thread);
+  if (thread == KeCurrentThread && KiReadySummary != 0 && (<u32>31 - clz<u32>(KiReadySummary)) > t.Priority) KiDispatchPending = true;
+  KiUnlockDispatcher(f);
+  KiCheckPreemption();
+  return old;
+}
+
 /** Makes a new thread runnable. */
 export function KeReadyThread(thread: usize): void {
   const f = KiLockDispatcher();

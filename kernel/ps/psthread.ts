@@ -14,7 +14,7 @@
 import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_THREAD_IS_TERMINATING, STATUS_PENDING, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH } from "../rtl/ntstatus";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
-  KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KTHREAD_SERVICE_SCRATCH, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
+  KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KTHREAD_SERVICE_SCRATCH, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
 } from "../ke/thread";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
@@ -282,3 +282,33 @@ export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: us
 }
 
 void OBJECT_TO_OBJECT_HEADER;
+
+export const ThreadPriority: u32 = 2;
+export const ThreadHideFromDebugger: u32 = 17;
+const THREAD_SET_INFORMATION: u32 = 0x0020;
+
+/**
+ * NtSetInformationThread(ThreadHandle, ThreadInformationClass, Buffer, Length):
+ * ThreadPriority (a KPRIORITY, 1-31) and ThreadHideFromDebugger (no buffer;
+ * there is no debugger to hide from).
+ */
+export function NtSetInformationThread(handle: u32, infoClass: u32, buffer: usize, length: u32): u32 {
+  if (infoClass == ThreadHideFromDebugger) {
+    if (length != 0) return STATUS_INFO_LENGTH_MISMATCH;
+    const thread = PspThreadFromHandle(handle, THREAD_SET_INFORMATION);
+    if (thread == 0) return load<u32>(scratch(), 24);
+    ObDereferenceObject(load<usize>(scratch(), 8));
+    return STATUS_SUCCESS;
+  }
+  if (infoClass != ThreadPriority) return STATUS_INVALID_INFO_CLASS;
+  if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!ProbeForRead(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const priority = load<u32>(buffer);
+  if (priority == 0 || priority > 31) return STATUS_INVALID_PARAMETER;
+  const thread = PspThreadFromHandle(handle, THREAD_SET_INFORMATION);
+  if (thread == 0) return load<u32>(scratch(), 24);
+  const object = load<usize>(scratch(), 8);
+  KeSetPriorityThread(thread, priority);
+  ObDereferenceObject(object);
+  return STATUS_SUCCESS;
+}

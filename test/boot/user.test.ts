@@ -188,6 +188,7 @@ describe('user mode', () => {
       'terminate the sleeper 0x00000000', 'its handle is signalled 0x00000000', 'sleeper exit status 0x00000055',
       'current thread info 0x00000000',
       'open by id 0x00000000', 'same thread 0x00000001', 'no such thread 0xC000000B',
+      'set priority 0x00000000', 'priority now 0x0000000C', 'priority 0 0xC000000D', 'hide from debugger 0x00000000', 'unknown class 0xC0000003',
     ]);
     expect(lines).toContainEqual(expect.stringMatching(/\(threads\) exited with status 0x00000000$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 1; pool in use (\d+) bytes before them, \1 after$/));

@@ -121,3 +121,4 @@ export function findPid(first: u32, second: u32): u32 {
   }
 }
 @external("ntdll", "NtCreateProcessEx") export declare function NtCreateProcessEx(handle: usize, access: u32, oa: usize, parent: u32, flags: u32, section: u32, debugPort: u32, exceptionPort: u32, job: u32): u32;
+@external("ntdll", "NtSetInformationThread") export declare function NtSetInformationThread(thread: u32, infoClass: u32, buffer: usize, length: u32): u32;

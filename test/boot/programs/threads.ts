@@ -3,7 +3,7 @@
 // a mutant abandons it, waits on thread handles, exit statuses, suspend and
 // resume, and terminating a waiting thread by handle.
 import { NtAllocateVirtualMemory, NtCreateThread, NtResumeThread, NtSuspendThread, NtTerminateThread, NtWaitForSingleObject,
-  NtCreateMutant, NtCreateEvent, NtReleaseMutant, NtQueryInformationThread, NtYieldExecution, NtDelayExecution, NtOpenThread, attributes, ms, put, putHex, putDec, flush } from "./nt";
+  NtCreateMutant, NtCreateEvent, NtReleaseMutant, NtQueryInformationThread, NtYieldExecution, NtDelayExecution, NtOpenThread, NtSetInformationThread, attributes, ms, put, putHex, putDec, flush } from "./nt";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("kernel", "pause") declare function pause(): void;
 
@@ -97,4 +97,13 @@ export function main(): void {
   show("same thread", load<u32>(tbi, 12) == load<u32>(0x7FFDE024) ? 1 : 0);
   store<u32>(cell, 0x99999, 44);
   show("no such thread", NtOpenThread(cell + 48, 0x1F03FF, attributes("", 0), cell + 40));
+  // Priority.
+  store<u32>(cell, 12, 52);
+  show("set priority", NtSetInformationThread(0xFFFFFFFE, 2, cell + 52, 4));
+  NtQueryInformationThread(0xFFFFFFFE, 0, tbi, 28, 0);
+  show("priority now", load<u32>(tbi, 20));
+  store<u32>(cell, 0, 52);
+  show("priority 0", NtSetInformationThread(0xFFFFFFFE, 2, cell + 52, 4));
+  show("hide from debugger", NtSetInformationThread(0xFFFFFFFE, 17, 0, 0));
+  show("unknown class", NtSetInformationThread(0xFFFFFFFE, 77, cell + 52, 4));
 }
