@@ -370,3 +370,41 @@ function ObpDuplicateObject(sourceProcessHandle: u32, sourceHandle: u32, targetP
   if (!NT_SUCCESS(status)) ObDereferenceObject(object);
   return status;
 }
+
+/**
+ * A new process inherits its parent's handles marked OBJ_INHERIT, at the same
+ * values, with the same access and attributes (NtCreateProcess with handle
+ * inheritance). `target` is a new, empty table. False when it cannot grow.
+ */
+export function ObInheritHandles(source: usize, target: usize): bool {
+  const lock = ObpAcquireLock();
+  const s = changetype<HANDLE_TABLE>(source), t = changetype<HANDLE_TABLE>(target);
+  let ok = true;
+  while (ok && t.Capacity < s.Capacity) ok = ObpGrowHandleTable(t);
+  if (ok) {
+    for (let index: u32 = 1; index < s.Capacity; index++) {
+      const from = ObpTableEntry(source, index);
+      if (from.Object == 0 || (from.Object & OBJ_INHERIT) == 0) continue;
+      const object = from.Object & ~(<usize>OBJ_HANDLE_ATTRIBUTES);
+      const to = ObpTableEntry(target, index);
+      to.Object = from.Object;
+      to.GrantedAccess = from.GrantedAccess;
+      t.HandleCount++;
+      OBJECT_TO_OBJECT_HEADER(object).HandleCount++;
+      const type = changetype<OBJECT_TYPE>(OBJECT_TO_OBJECT_HEADER(object).Type);
+      type.TotalNumberOfHandles++;
+      if (type.TotalNumberOfHandles > type.HighWaterNumberOfHandles) type.HighWaterNumberOfHandles = type.TotalNumberOfHandles;
+      ObReferenceObject(object);
+    }
+    // The free list again, lowest first, through the entries left empty.
+    t.FirstFree = 0;
+    for (let index = t.Capacity - 1; index >= 1; index--) {
+      const entry = ObpTableEntry(target, index);
+      if (entry.Object != 0) continue;
+      entry.GrantedAccess = t.FirstFree;
+      t.FirstFree = index;
+    }
+  }
+  ObpReleaseLock(lock);
+  return ok;
+}

@@ -6,13 +6,13 @@
 // section is a data section). Without one the new process is a copy of its
 // parent's address space -- what RtlCloneUserProcess builds on: private pages
 // copied, section views shared, the regions list copied. It starts with no
-// threads and an empty handle table; NtCreateThread gives it its first
-// thread.
+// threads and, with handle inheritance asked for, the parent's inheritable
+// handles at the same values; NtCreateThread gives it its first thread.
 
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable } from "../ob/obhandle";
+import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable, ObInheritHandles } from "../ob/obhandle";
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
@@ -51,6 +51,7 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
   c.DirectoryTableBase = MmCreateProcessAddressSpace();
   c.ObjectTable = ObCreateHandleTable();
   let ok = c.DirectoryTableBase != 0 && c.ObjectTable != 0;
+  if (ok && (flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) != 0) ok = ObInheritHandles(p.ObjectTable, c.ObjectTable);
   // The parent's regions, and their pages.
   const head = parent + EPROCESS_VAD_LIST;
   for (let v = load<usize>(head); ok && v != head; v = load<usize>(v)) {

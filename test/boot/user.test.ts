@@ -240,13 +240,14 @@ describe('user mode', () => {
     expect(lines).toContain('tgt: value 0xCAFEF00D');
   }, 60000);
 
-  it('NtCreateProcessEx copies a process; its thread runs there with its own memory and exit status', async () => {
+  it('NtCreateProcessEx copies a process (inheritable handles too); its thread runs there with its own memory and exit status', async () => {
     const lines = await run([['forker.exe', 'forker']]);
     const out = lines.filter((l) => l.startsWith('forker: ')).map((l) => l.slice(8));
     expect(out).toEqual([
       'copy this process 0x00000000', 'stack there 0x00000000', 'its first frame 0x00000000', 'its thread 0x00000000',
       'in the copy: marker 7, parameter 0x0000ABCD, a different process 1',
-      'wait for it 0x00000000', 'its exit status 0x00000033', 'marker here 7',
+      'inheritable handle works there 0x00000000', 'the other one does not 0xC0000008',
+      'wait for it 0x00000000', 'its exit status 0x00000033', 'the event it set 0x00000000', 'marker here 7',
       'from a data section 0xC0000049', 'bad parent 0xC0000008',
     ]);
     expect(lines).toContainEqual(expect.stringMatching(/^ps: process \d+ created as a copy of process \d+$/));

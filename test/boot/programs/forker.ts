@@ -2,7 +2,7 @@
 // that runs `child` there. The copy has its own memory (the parent's marker
 // is unchanged), ends with its own status, and the parent waits for it.
 import { NtCreateProcessEx, NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
-  NtQueryInformationThread, NtTerminateProcess, NtCreateSection, NtClose, attributes, ms, put, putHex, putDec, flush } from "./nt";
+  NtQueryInformationThread, NtTerminateProcess, NtCreateSection, NtClose, NtCreateEvent, NtSetEvent, attributes, ms, put, putHex, putDec, flush } from "./nt";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 
 const SELF: u32 = 0xFFFFFFFF;
@@ -13,12 +13,16 @@ const initialTeb = memory.data(20, 4);
 const pbi = memory.data(28, 4);
 const t = memory.data(8, 8);
 let marker: u32 = 1;
+let inherited: u32 = 0;
+let private_: u32 = 0;
 function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 
 function child(p: u32): void {
   NtQueryInformationThread(0xFFFFFFFE, 0, pbi, 28, 0);
   put("in the copy: marker "); putDec(marker); put(", parameter "); putHex(p); put(", a different process "); putDec(load<u32>(pbi, 8) != load<u32>(0x7FFDE020) ? 1 : 0); flush();
   marker = 99; // its own copy
+  put("inheritable handle works there "); putHex(NtSetEvent(inherited, 0)); flush();
+  put("the other one does not "); putHex(NtSetEvent(private_, 0)); flush();
   NtTerminateProcess(SELF, 0x33);
 }
 function returned(p: u32): void { NtTerminateProcess(SELF, 0x44); }
@@ -27,7 +31,11 @@ export function main(): void {
   const indirect: (p: u32) => void = child;
   if (load<u32>(0x7FFDF0F0) == 0x12345678) indirect(load<u32>(0x7FFDF0F4));
   marker = 7;
-  show("copy this process", NtCreateProcessEx(h, 0x1F0FFF, attributes("", 0), SELF, 0, 0, 0, 0, 0));
+  NtCreateEvent(cell + 20, 0x1F0003, attributes("", 0x2), 0, 0); // OBJ_INHERIT
+  inherited = load<u32>(cell, 20);
+  NtCreateEvent(cell + 24, 0x1F0003, attributes("", 0), 0, 0);
+  private_ = load<u32>(cell, 24);
+  show("copy this process", NtCreateProcessEx(h, 0x1F0FFF, attributes("", 0), SELF, 4, 0, 0, 0, 0)); // inherit handles
   const process = load<u32>(h);
   // A stack for its thread, in the copy.
   store<u32>(cell, 0); store<u32>(cell, 0x10000, 4);
@@ -43,6 +51,7 @@ export function main(): void {
   show("wait for it", NtWaitForSingleObject(process, 0, ms(t, 5000)));
   NtQueryInformationProcess(process, 0, pbi, 24, 0);
   show("its exit status", load<u32>(pbi));
+  show("the event it set", NtWaitForSingleObject(inherited, 0, ms(t, 10)));
   put("marker here "); putDec(marker); flush();
   NtClose(load<u32>(h, 4)); NtClose(process);
   // A data section is not a program.
