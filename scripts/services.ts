@@ -24,6 +24,7 @@ export const SERVICES: Service[] = [
   { name: 'NtWriteVirtualMemory', args: 5, file: 'mm/vmcopy' },
   { name: 'NtTerminateThread', args: 2, file: 'ps/psthread' },
   { name: 'NtDelayExecution', args: 2, file: 'ps/psmain' },
+  { name: 'NtRaiseException', args: 3, file: 'ps/psmain' },
   { name: 'NtYieldExecution', args: 0, file: 'ps/psmain' },
   { name: 'NtDisplayString', args: 1, file: 'ex/display' },
   { name: 'NtQuerySystemTime', args: 1, file: 'ex/time' },

@@ -13,7 +13,7 @@
 import { compileAssemblyScript } from './asc.ts';
 import { compileModule, TRAP } from './wasm2x86/index.ts';
 import { assemble } from './wasm2x86/emit.ts';
-import { EAX, EDX, ESP, imm, mem, memSym, reg, type Insn } from './wasm2x86/x86.ts';
+import { EAX, ECX, EDX, ESP, imm, mem, memSym, reg, type Insn } from './wasm2x86/x86.ts';
 import { SERVICES, serviceStubs } from './services.ts';
 
 export const USER_IMAGE_BASE = 0x00400000;
@@ -61,11 +61,20 @@ export async function buildUserProgram(path: string): Promise<Uint8Array> {
     { op: 'call', target: compiled.instantiate },
     { op: 'call', target: main.label },
     I('push', imm(0)), I('push', imm(-1)), { op: 'call', target: '__sys_NtTerminateProcess' }, { op: 'ud2' },
-    // __user_trap(code, address): the process ends with the trap's NTSTATUS.
+    // __user_trap(code, address): a WebAssembly trap raises the matching exception
+    // (NtRaiseException with an EXCEPTION_RECORD on the stack, non-continuable);
+    // with no handler the process ends with its NTSTATUS.
     { op: 'align', ops: [imm(16)] }, L('__user_trap'),
     I('mov', reg(EAX), mem(4, ESP, 4)), I('and', reg(EAX), imm(15)),
     I('mov', reg(EAX), { k: 'm', s: 4, disp: 0, index: EAX, scale: 4, sym: '__trap_status' }),
-    I('push', reg(EAX)), I('push', imm(-1)), { op: 'call', target: '__sys_NtTerminateProcess' }, { op: 'ud2' },
+    I('mov', reg(ECX), mem(4, ESP, 8)),
+    I('sub', reg(ESP), imm(80)),
+    I('mov', mem(4, ESP, 0), reg(EAX)), I('mov', mem(4, ESP, 4), imm(1)), I('mov', mem(4, ESP, 8), imm(0)),
+    I('mov', mem(4, ESP, 12), reg(ECX)), I('mov', mem(4, ESP, 16), imm(0)),
+    I('mov', reg(EDX), reg(ESP)),
+    I('push', reg(EAX)), // kept for the fallback below
+    I('push', imm(1)), I('push', imm(0)), I('push', reg(EDX)), { op: 'call', target: '__sys_NtRaiseException' },
+    I('push', imm(-1)), { op: 'call', target: '__sys_NtTerminateProcess' }, { op: 'ud2' },
     // test.syscall(number, args): any service number with any argument pointer.
     { op: 'align', ops: [imm(16)] }, L('__sys_raw'),
     I('mov', reg(EAX), mem(4, ESP, 4)), I('mov', reg(EDX), mem(4, ESP, 8)), I('int', imm(0x2E)), I('ret', imm(8)),

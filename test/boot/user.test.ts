@@ -51,6 +51,8 @@ describe('user mode', () => {
     expect(lines).toContainEqual(expect.stringMatching(/\(kwrite\): unhandled exception 0xC0000005 \(page fault\) at 0x004[0-9A-F]{5}, address 0x80100000$/));
     expect(lines).not.toContain('kwrite: wrote kernel memory');
     expect(exit('divzero')).toMatch(/exited with status 0xC0000094$/);
+    expect(lines).toContainEqual(expect.stringMatching(/\(divzero\): unhandled exception 0xC0000094 \(integer divide by zero\) at 0x004[0-9A-F]{5}$/));
+    expect(lines).toContainEqual(expect.stringMatching(/\(badop\): unhandled exception 0xC000001D \(illegal instruction\) at 0x004[0-9A-F]{5}$/));
     expect(lines).not.toContain('divzero: divided by zero');
     expect(exit('badop')).toMatch(/exited with status 0xC000001D$/);
     expect(lines).not.toContain('badop: after unreachable');
