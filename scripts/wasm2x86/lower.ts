@@ -26,6 +26,12 @@ export interface LoweredFunc {
   usesI64: boolean;
   /** The function calls something (a call, call_indirect or a helper routine). */
   makesCalls: boolean;
+  /**
+   * Declared locals whose zero initialisation can be skipped: the function's
+   * straight-line entry code (before any block, branch or call) sets them
+   * before anything reads them.
+   */
+  setBeforeRead: boolean[];
 }
 
 // Float instructions that only move bits; everything else on floats is unsupported.
@@ -45,6 +51,23 @@ function isWide(t: ValType): boolean { return t === 'i64' || t === 'f64'; }
 function checkType(t: ValType, what: string): void {
   if (t === 'v128') throw new UnsupportedError('simd', `${what} has type v128`);
   if (t === 'funcref' || t === 'externref') throw new UnsupportedError('reference-types', `${what} has type ${t}`);
+}
+
+/** Locals the entry's straight-line code writes before it reads them (see LoweredFunc.setBeforeRead). */
+function entrySets(body: Instr[], count: number): boolean[] {
+  const seen = new Array<boolean>(count).fill(false);
+  const set = new Array<boolean>(count).fill(false);
+  for (const ins of body) {
+    const n = ins.name;
+    if (n === 'local.get' || n === 'local.set' || n === 'local.tee') {
+      const i = ins.index!;
+      if (!seen[i]) { seen[i] = true; set[i] = n !== 'local.get'; }
+      continue;
+    }
+    if (n === 'block' || n === 'loop' || n === 'if' || n === 'else' || n === 'end' || n.startsWith('br') || n === 'return'
+      || n === 'unreachable' || n.startsWith('call')) break;
+  }
+  return set;
 }
 
 export function lowerFunction(mod: Module, func: Func): LoweredFunc {
@@ -110,6 +133,6 @@ export function lowerFunction(mod: Module, func: Func): LoweredFunc {
   }
   return {
     func, localTypes, numParams: type.params.length, params: type.params, results: type.results,
-    weight, written, endOf, elseOf, usesI64, makesCalls,
+    weight, written, endOf, elseOf, usesI64, makesCalls, setBeforeRead: entrySets(func.body, localTypes.length),
   };
 }

@@ -594,6 +594,7 @@ export class FunctionSelector {
         if (h.reg >= 0) pro.push({ op: 'mov', ops: [reg(h.reg), mem(4, EBP, h.disp)] });
         continue;
       }
+      if (lf.setBeforeRead[i]) continue; // written before any read: no zero needed
       if (h.reg >= 0) pro.push({ op: 'mov', ops: [reg(h.reg), imm(0)] });
       else {
         pro.push({ op: 'mov', ops: [mem(4, EBP, h.disp), imm(0)] });
