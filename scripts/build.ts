@@ -14,6 +14,7 @@ import { compileModule } from './wasm2x86/index.ts';
 import { linkKernel, KERNEL_BASE } from './wasm2x86/link.ts';
 import { formatInsn } from './wasm2x86/emit.ts';
 import { writeSysent } from './services.ts';
+import { buildDisk } from '../images/build.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILD = join(ROOT, 'build');
@@ -131,6 +132,10 @@ async function main() {
   const quiet = args.includes('--quiet');
   const t0 = performance.now();
   await buildKernel({ dump: args.includes('--dump'), log: quiet ? undefined : (s) => console.error(s) });
+  // The disk: MBR + FAT volume with the Windows tree and the SYSTEM hive (images/build.ts).
+  const disk = buildDisk();
+  writeFileSync(join(BUILD, 'disk.img'), disk);
+  if (!quiet) console.error(`build: disk.img ${disk.length >> 20} MiB (Windows tree, SYSTEM hive from images/registry/SYSTEM.reg)`);
   if (!quiet) console.error(`build: done in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 }
 
