@@ -40,6 +40,7 @@ import { MmRunSelfTest } from "./mm/selftest";
 import { KeCommandLineHasOption } from "./ke/loader";
 import { ObInitSystem } from "./ob/obinit";
 import { ObRunSelfTest } from "./ob/selftest";
+import { AtaInitialize } from "./io/ata";
 
 export { KiTrapDispatch } from "./ke/trap";
 export { KiWasmTrap } from "./ke/bugcheck";
@@ -58,8 +59,8 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   KiInitializeLoaderBlock(magic, multibootInfo); // check the magic, keep the command line and memory map
   KiInitializeIdt();                          // 256 interrupt gates to the entry stubs; lidt
   KiInitializeGdt();                          // NT's selectors, the TSS (ltr) and the TEB segment
-  HalInitializePic();                         // 8259s remapped to 0x20/0x28, every line masked
-  KeLog("hal", "PIC remapped to 0x20/0x28");
+  HalInitializePic();                         // 8259s remapped to 0x30/0x38, every line masked
+  KeLog("hal", "PIC remapped to 0x30/0x38");
   HalInitializeClock();                       // PIT channel 0 at 100 Hz on IRQ 0 (unmasked)
   KeLog("hal", "PIT channel 0 at 100 Hz");
   sti();                                      // the clock must tick for the uptime to stay exact
@@ -83,6 +84,7 @@ function Phase1Initialization(context: usize): void {
   MmInitializeSectionType();                  // \ObjectTypes\Section: shared memory
   PsInitializeProcessType();                  // \ObjectTypes\Process; NtCurrentProcess resolves to it
   PsInitializeThreadType();                   // \ObjectTypes\Thread; NtCurrentThread resolves to it
+  AtaInitialize();                            // the primary IDE disk: IDENTIFY, partition table (IRQ 14)
   PsRunBootModules();                         // user processes carried in the image, if any; waits for them
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends
 }

@@ -1,8 +1,9 @@
 // The two 8259A programmable interrupt controllers (master and slave).
 //
 // At reset they deliver IRQ 0-7 on vectors 8-15, on top of the CPU's
-// exceptions, so phase 0 remaps them: IRQ 0-7 to vectors 0x20-0x27 and
-// IRQ 8-15 to 0x28-0x2F, then masks every line. Drivers unmask the lines
+// exceptions, so phase 0 remaps them as NT does (0x20-0x2F stay free, int 0x2e
+// is the system service vector): IRQ 0-7 to vectors 0x30-0x37 and
+// IRQ 8-15 to 0x38-0x3F, then masks every line. Drivers unmask the lines
 // they serve (HalEnableIrq). The kernel acknowledges each IRQ itself with a
 // non-specific EOI, after the handler ran.
 //
@@ -21,9 +22,9 @@ const PIC_SLAVE_COMMAND: u32 = 0xA0;  // slave: ICW1, OCW2, OCW3
 const PIC_SLAVE_DATA: u32 = 0xA1;     // slave: ICW2-4, interrupt mask (OCW1)
 
 /** Vector of IRQ 0 after the remap. */
-export const PIC_MASTER_VECTOR: u32 = 0x20;
+export const PIC_MASTER_VECTOR: u32 = 0x30;
 /** Vector of IRQ 8 after the remap. */
-export const PIC_SLAVE_VECTOR: u32 = 0x28;
+export const PIC_SLAVE_VECTOR: u32 = 0x38;
 /** Lines on the two controllers. */
 export const PIC_IRQ_COUNT: u32 = 16;
 /** The master's input the slave is wired to. */
@@ -45,7 +46,7 @@ function HalpPicWriteMask(): void {
   outb(PIC_SLAVE_DATA, (HalpPicMask >> 8) & 0xFF);
 }
 
-/** Remaps both controllers to 0x20/0x28 and masks every line. */
+/** Remaps both controllers to 0x30/0x38 and masks every line. */
 export function HalInitializePic(): void {
   outb(PIC_MASTER_COMMAND, ICW1_INIT_ICW4);
   outb(PIC_SLAVE_COMMAND, ICW1_INIT_ICW4);

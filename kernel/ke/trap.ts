@@ -6,8 +6,8 @@
 //
 //   0x00-0x1F  processor exceptions: nothing in the kernel expects one yet,
 //              so each is reported (the frame on the log) and bug-checks
-//   0x20-0x2F  IRQ 0-15 from the PICs: KiDispatchInterrupt
-//   0x30-0xFF  nothing is connected: logged and ignored
+//   0x30-0x3F  IRQ 0-15 from the PICs: KiDispatchInterrupt
+//   0x40-0xFF  nothing is connected: logged and ignored
 //
 // Bug check chosen per exception, following what NT does in kernel mode:
 //   #PF                 -> PAGE_FAULT_IN_NONPAGED_AREA (cr2, 1 if write, eip, 0)

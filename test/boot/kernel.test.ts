@@ -21,7 +21,7 @@ const MILESTONES = [
   FIRST_LINE,
   'hal: COM1 16550 at 0x3F8, 115200 8N1, FIFO on',
   'hal: VGA text 80x25 at 0xB8000',
-  'hal: PIC remapped to 0x20/0x28',
+  'hal: PIC remapped to 0x30/0x38',
   'hal: PIT channel 0 at 100 Hz',
   'ke: interrupts enabled',
   IDLE,

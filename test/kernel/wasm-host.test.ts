@@ -133,7 +133,7 @@ describe('phase 0 in a fake PC', () => {
       'ke: multiboot information at 0x00007C00, flags 0x00000044',
       'ke: command line "console=com1 debug"',
       /^ke: IDT loaded \(256 vectors\) at 0x804[0-9A-F]{5}$/,
-      'hal: PIC remapped to 0x20/0x28',
+      'hal: PIC remapped to 0x30/0x38',
       'hal: PIT channel 0 at 100 Hz',
       'mm: 0x00000000-0x0009FFFF usable',
       'mm: 0x000F0000-0x000FFFFF reserved',
@@ -179,7 +179,7 @@ describe('phase 0 in a fake PC', () => {
     expect(m.uartRegisters.get(2)! & 0x01).toBe(1);
     expect(m.uartRegisters.get(1)).toBe(0);
     // PICs remapped, everything masked but IRQ 0.
-    expect(m.picVectorBase).toEqual([0x20, 0x28]);
+    expect(m.picVectorBase).toEqual([0x30, 0x38]);
     expect(m.picMask).toEqual([0xfe, 0xff]);
     // PIT channel 0, mode 2, 100 Hz.
     expect(m.pitMode).toBe(2);
@@ -193,7 +193,7 @@ describe('phase 0 in a fake PC', () => {
     expect(seconds[0]).toBe(0);
     // Every clock interrupt, delivered by the fake PIC or dispatched here, is acknowledged once.
     m.run(() => {
-      for (let i = 0; i < 3; i++) m.exports.KiTrapDispatch(m.writeFrame({ vector: 0x20, eip: 0x80100000 }));
+      for (let i = 0; i < 3; i++) m.exports.KiTrapDispatch(m.writeFrame({ vector: 0x30, eip: 0x80100000 }));
       throw new Halted(true);
     });
     expect(m.eoiCount[0]).toBe(m.ticksDelivered + 3);
@@ -323,16 +323,16 @@ describe('traps and bug checks', () => {
     const m = await booted();
     const before = lines(m).length;
     const eoi = [...m.eoiCount];
-    m.run(() => { m.exports.KiTrapDispatch(m.writeFrame({ vector: 0x21 })); throw new Halted(true); });
+    m.run(() => { m.exports.KiTrapDispatch(m.writeFrame({ vector: 0x31 })); throw new Halted(true); });
     expect(linesAfter(m, before).map((l) => parseLogLine(l)?.message)).toEqual(['unexpected IRQ 1, line masked']);
     expect(m.picMask[0] & 0x02).toBe(0x02);
     expect(m.eoiCount[0]).toBe(eoi[0] + 1);
     // IRQ 7 with its in-service bit clear is spurious: no log, no EOI.
-    m.run(() => { m.exports.KiTrapDispatch(m.writeFrame({ vector: 0x27 })); throw new Halted(true); });
+    m.run(() => { m.exports.KiTrapDispatch(m.writeFrame({ vector: 0x37 })); throw new Halted(true); });
     expect(lines(m).length).toBe(before + 1);
     expect(m.eoiCount[0]).toBe(eoi[0] + 1);
     // Spurious IRQ 15: the master still gets its EOI (the cascade was real), the slave none.
-    m.run(() => { m.exports.KiTrapDispatch(m.writeFrame({ vector: 0x2f })); throw new Halted(true); });
+    m.run(() => { m.exports.KiTrapDispatch(m.writeFrame({ vector: 0x3f })); throw new Halted(true); });
     expect(m.eoiCount).toEqual([eoi[0] + 2, eoi[1]]);
     // A vector past the PICs is logged and otherwise ignored.
     m.run(() => { m.exports.KiTrapDispatch(m.writeFrame({ vector: 0x80, eip: 0x80100010 })); throw new Halted(true); });
