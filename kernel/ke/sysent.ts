@@ -15,12 +15,15 @@ import { NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtCreateSymbol
 import { NtCreateEvent, NtOpenEvent, NtSetEvent, NtResetEvent, NtPulseEvent, NtClearEvent, NtCreateMutant, NtOpenMutant, NtReleaseMutant, NtCreateSemaphore, NtOpenSemaphore, NtReleaseSemaphore, NtCreateTimer, NtOpenTimer, NtSetTimer, NtCancelTimer, NtWaitForSingleObject, NtWaitForMultipleObjects } from "../ex/sync";
 import { NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory } from "../mm/vmsvc";
 import { NtCreateSection, NtOpenSection, NtMapViewOfSection, NtUnmapViewOfSection } from "../mm/section";
+import { NtCreateFile, NtOpenFile, NtDeleteFile, NtQueryAttributesFile, NtQueryFullAttributesFile } from "../io/create";
+import { NtReadFile, NtWriteFile, NtQueryInformationFile, NtSetInformationFile, NtQueryDirectoryFile, NtQueryVolumeInformationFile, NtFlushBuffersFile, NtDeviceIoControlFile, NtFsControlFile } from "../io/iofunc";
+import { NtCreateKey, NtOpenKey, NtOpenKeyEx, NtDeleteKey, NtQueryKey, NtEnumerateKey, NtEnumerateValueKey, NtQueryValueKey, NtSetValueKey, NtDeleteValueKey, NtFlushKey, NtInitializeRegistry } from "../cm/ntapi";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 60;
+export const KiServiceCount: u32 = 86;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4];
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>KiArgumentBytes[service]; }
 
 /** Calls service `service` with the captured arguments at `args`. */
@@ -86,6 +89,32 @@ export function KiCallService(service: u32, args: usize): u32 {
     case 57: return NtOpenSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
     case 58: return NtMapViewOfSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36));
     case 59: return NtUnmapViewOfSection(load<u32>(args), load<u32>(args, 4));
+    case 60: return NtCreateFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36), load<u32>(args, 40));
+    case 61: return NtOpenFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 62: return NtDeleteFile(load<u32>(args));
+    case 63: return NtQueryAttributesFile(load<u32>(args), load<u32>(args, 4));
+    case 64: return NtQueryFullAttributesFile(load<u32>(args), load<u32>(args, 4));
+    case 65: return NtReadFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32));
+    case 66: return NtWriteFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32));
+    case 67: return NtQueryInformationFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 68: return NtSetInformationFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 69: return NtQueryDirectoryFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36), load<u32>(args, 40));
+    case 70: return NtQueryVolumeInformationFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 71: return NtFlushBuffersFile(load<u32>(args), load<u32>(args, 4));
+    case 72: return NtDeviceIoControlFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36));
+    case 73: return NtFsControlFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36));
+    case 74: return NtCreateKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
+    case 75: return NtOpenKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
+    case 76: return NtOpenKeyEx(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
+    case 77: return NtDeleteKey(load<u32>(args));
+    case 78: return NtQueryKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 79: return NtEnumerateKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 80: return NtEnumerateValueKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 81: return NtQueryValueKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 82: return NtSetValueKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
+    case 83: return NtDeleteValueKey(load<u32>(args), load<u32>(args, 4));
+    case 84: return NtFlushKey(load<u32>(args));
+    case 85: return NtInitializeRegistry(load<u32>(args));
   }
   return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE
 }
