@@ -41,6 +41,9 @@ import { KeCommandLineHasOption } from "./ke/loader";
 import { ObInitSystem } from "./ob/obinit";
 import { ObRunSelfTest } from "./ob/selftest";
 import { AtaInitialize } from "./io/ata";
+import { IoInitSystem } from "./io/iomgr";
+import { IoInitializeDisks } from "./io/disk";
+import { IoMountSystemVolume } from "./io/iosys";
 
 export { KiTrapDispatch } from "./ke/trap";
 export { KiWasmTrap } from "./ke/bugcheck";
@@ -84,7 +87,10 @@ function Phase1Initialization(context: usize): void {
   MmInitializeSectionType();                  // \ObjectTypes\Section: shared memory
   PsInitializeProcessType();                  // \ObjectTypes\Process; NtCurrentProcess resolves to it
   PsInitializeThreadType();                   // \ObjectTypes\Thread; NtCurrentThread resolves to it
+  IoInitSystem();                             // \ObjectTypes\Driver, Device, File; \Driver, \FileSystem; the I/O worker
   AtaInitialize();                            // the primary IDE disk: IDENTIFY, partition table (IRQ 14)
+  IoInitializeDisks();                        // \Device\Null, \Device\Harddisk0\Partition0..N
+  IoMountSystemVolume();                      // FAT on Partition1; \??\C:, \SystemRoot
   PsRunBootModules();                         // user processes carried in the image, if any; waits for them
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends
 }

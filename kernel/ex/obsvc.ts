@@ -5,6 +5,7 @@
 import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_OBJECT_NAME_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../rtl/ntstatus";
 import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import { IopProcessDeferredCloses } from "../io/iomgr";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "./capture";
 import { NtClose as ObClose } from "../ob/obhandle";
 import { NtCreateDirectoryObject as ObCreateDirectory, NtOpenDirectoryObject as ObOpenDirectory } from "../ob/obdir";
@@ -22,7 +23,9 @@ export function ExIsUserHandleAllowed(handle: u32): bool {
 
 export function NtClose(handle: u32): u32 {
   if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
-  return ObClose(handle);
+  const status = ObClose(handle);
+  IopProcessDeferredCloses(); // a file's last close: its driver hears CLEANUP and CLOSE now, outside Ob's lock
+  return status;
 }
 
 export function NtMakeTemporaryObject(handle: u32): u32 {

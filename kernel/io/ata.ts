@@ -1,8 +1,12 @@
-// The ATA driver's first part: the primary channel's master disk in PIO mode
-// with LBA28, interrupt-driven (IRQ 14): the calling thread issues a command
-// and waits on an event that the interrupt routine sets; it never spins on
-// the status register for data. Errors (ERR or DF set, a timeout) come back
-// as NTSTATUS values.
+// The ATA driver: the primary channel's master disk in PIO mode with LBA28,
+// interrupt-driven (IRQ 14): the calling thread issues a command and waits
+// on an event that the interrupt routine sets; it never spins on the status
+// register for data. (The one bounded poll is the standard one after WRITE
+// SECTORS, whose first DRQ comes without an interrupt.) One command at a
+// time: a synchronization event serves as the channel's mutex. Errors (ERR
+// or DF set, a timeout) come back as NTSTATUS values. Writes are followed by
+// FLUSH CACHE when the caller asks for write-through (the disk driver does
+// on every flush request).
 //
 //   ports  0x1F0 data (16-bit)  0x1F1 error  0x1F2 sector count  0x1F3-0x1F5 LBA 0-23
 //          0x1F6 drive/head (0xE0 | LBA 24-27)  0x1F7 status / command  0x3F6 control (nIEN)
@@ -13,7 +17,10 @@ import { KeConnectInterrupt } from "../ke/interrupt";
 import { KEVENT_SIZE, KeInitializeEvent, KeResetEvent, KeSetEvent, KeWaitForSingleObject, STATUS_TIMEOUT } from "../ke/wait";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogCharacter } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import { STATUS_SUCCESS } from "../rtl/ntstatus";
+import {
+  STATUS_DEVICE_DATA_ERROR, STATUS_INVALID_PARAMETER, STATUS_IO_TIMEOUT, STATUS_NO_SUCH_DEVICE, STATUS_SUCCESS,
+} from "../rtl/ntstatus";
+import { outw } from "../ke/intrinsics";
 
 const ATA_DATA: u32 = 0x1F0;
 const ATA_ERROR: u32 = 0x1F1;
@@ -29,19 +36,21 @@ const ATA_IRQ: u32 = 14;
 
 const BSY: u32 = 0x80, DF: u32 = 0x20, DRQ: u32 = 0x08, ERR: u32 = 0x01;
 const CMD_READ_SECTORS: u32 = 0x20;
+const CMD_WRITE_SECTORS: u32 = 0x30;
+const CMD_FLUSH_CACHE: u32 = 0xE7;
 const CMD_IDENTIFY: u32 = 0xEC;
 
-const STATUS_DEVICE_DATA_ERROR: u32 = 0xC000009C;
-const STATUS_IO_TIMEOUT: u32 = 0xC00000B5;
-const STATUS_NO_SUCH_DEVICE: u32 = 0xC000000E;
-const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
-const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
 
 /** Sectors on the disk (0: none found). */
 export let AtaSectors: u32 = 0;
 const AtaEvent: usize = memory.data(<i32>KEVENT_SIZE, 8);
 const Timeout: usize = memory.data(8, 8);
 let AtaStatus: u32 = 0;
+/** The channel's mutex: a synchronization event, signalled when free. */
+const AtaLock: usize = memory.data(<i32>KEVENT_SIZE, 8);
+/** Sectors read and written (statistics). */
+export let AtaSectorsRead: u32 = 0;
+export let AtaSectorsWritten: u32 = 0;
 /** Interrupts taken (a statistic, and a test that they happen). */
 export let AtaInterrupts: u32 = 0;
 
@@ -70,29 +79,93 @@ function AtaReadWords(buffer: usize): void {
   for (let i: u32 = 0; i < 256; i++) store<u16>(buffer + (i << 1), <u16>inw(ATA_DATA));
 }
 
-/** Reads `count` (1-256) sectors from `lba` into `buffer`. */
-export function AtaReadSectors(lba: u32, count: u32, buffer: usize): u32 {
-  if (AtaSectors == 0) return STATUS_NO_SUCH_DEVICE;
-  if (count == 0 || count > 256 || lba >= AtaSectors || count > AtaSectors - lba) return STATUS_INVALID_PARAMETER;
+function AtaAcquire(): void { KeWaitForSingleObject(AtaLock, 0); }
+function AtaRelease(): void { KeSetEvent(AtaLock); }
+
+function AtaIssue(lba: u32, count: u32, command: u32): void {
   KeResetEvent(AtaEvent);
   outb(ATA_DRIVE, 0xE0 | ((lba >>> 24) & 0x0F));
   outb(ATA_COUNT, count & 0xFF);
   outb(ATA_LBA0, lba & 0xFF);
   outb(ATA_LBA1, (lba >>> 8) & 0xFF);
   outb(ATA_LBA2, (lba >>> 16) & 0xFF);
-  outb(ATA_COMMAND, CMD_READ_SECTORS);
+  outb(ATA_COMMAND, command);
+}
+
+function AtaCheckRange(lba: u32, count: u32): u32 {
+  if (AtaSectors == 0) return STATUS_NO_SUCH_DEVICE;
+  if (count == 0 || count > 256 || lba >= AtaSectors || count > AtaSectors - lba) return STATUS_INVALID_PARAMETER;
+  return STATUS_SUCCESS;
+}
+
+/** Reads `count` (1-256) sectors from `lba` into `buffer`. */
+export function AtaReadSectors(lba: u32, count: u32, buffer: usize): u32 {
+  let status = AtaCheckRange(lba, count);
+  if (status != STATUS_SUCCESS) return status;
+  AtaAcquire();
+  AtaIssue(lba, count, CMD_READ_SECTORS);
   for (let s: u32 = 0; s < count; s++) {
-    const status = AtaStatusToNt(AtaWait());
-    if (status != STATUS_SUCCESS) return status;
+    status = AtaStatusToNt(AtaWait());
+    if (status != STATUS_SUCCESS) break;
     if (s + 1 < count) KeResetEvent(AtaEvent); // before the data: the next sector's interrupt follows it
     AtaReadWords(buffer + (s << 9));
+    AtaSectorsRead++;
   }
+  AtaRelease();
+  return status;
+}
+
+/** Polls for DRQ after WRITE SECTORS (the drive gives no interrupt for the first sector); bounded. */
+function AtaPollDataRequest(): u32 {
+  for (let i: u32 = 0; i < 100000; i++) {
+    const s = inb(ATA_STATUS);
+    if ((s & BSY) != 0) continue;
+    if ((s & (ERR | DF)) != 0) return STATUS_DEVICE_DATA_ERROR;
+    if ((s & DRQ) != 0) return STATUS_SUCCESS;
+  }
+  return STATUS_IO_TIMEOUT;
+}
+
+/** Writes `count` (1-256) sectors from `buffer` to `lba`. */
+export function AtaWriteSectors(lba: u32, count: u32, buffer: usize): u32 {
+  let status = AtaCheckRange(lba, count);
+  if (status != STATUS_SUCCESS) return status;
+  AtaAcquire();
+  AtaIssue(lba, count, CMD_WRITE_SECTORS);
+  status = AtaPollDataRequest();
+  for (let s: u32 = 0; s < count && status == STATUS_SUCCESS; s++) {
+    KeResetEvent(AtaEvent);
+    const p = buffer + (s << 9);
+    for (let i: u32 = 0; i < 256; i++) outw(ATA_DATA, <u32>load<u16>(p + (i << 1)));
+    // The drive interrupts when it took the sector: DRQ again for the next one, or done.
+    const st = AtaWait();
+    if (st == 0xFFFFFFFF) { status = STATUS_IO_TIMEOUT; break; }
+    if ((st & (ERR | DF)) != 0) { status = STATUS_DEVICE_DATA_ERROR; break; }
+    AtaSectorsWritten++;
+    if (s + 1 < count && (st & DRQ) == 0) status = AtaPollDataRequest();
+  }
+  AtaRelease();
+  return status;
+}
+
+/** FLUSH CACHE: returns when the drive has written everything it holds. */
+export function AtaFlushCache(): u32 {
+  if (AtaSectors == 0) return STATUS_NO_SUCH_DEVICE;
+  AtaAcquire();
+  KeResetEvent(AtaEvent);
+  outb(ATA_DRIVE, 0xE0);
+  outb(ATA_COMMAND, CMD_FLUSH_CACHE);
+  const st = AtaWait();
+  AtaRelease();
+  if (st == 0xFFFFFFFF) return STATUS_IO_TIMEOUT;
+  if ((st & (ERR | DF)) != 0) return STATUS_DEVICE_DATA_ERROR;
   return STATUS_SUCCESS;
 }
 
 /** Phase 1: finds the primary master, identifies it (model, size) and logs what the MBR says. */
 export function AtaInitialize(): void {
   KeInitializeEvent(AtaEvent, false, false);
+  KeInitializeEvent(AtaLock, false, true);
   if (inb(ATA_STATUS) == 0xFF) { KeLog0("no ATA disk on the primary channel"); return; }
   KeConnectInterrupt(ATA_IRQ, AtaInterrupt);
   outb(ATA_CONTROL, 0); // nIEN clear: the drive interrupts
@@ -154,4 +227,4 @@ function AtaLogStatus(what: string, status: u32): void {
   KeLogEnd();
 }
 
-void STATUS_INSUFFICIENT_RESOURCES; void ATA_ERROR;
+void ATA_ERROR;

@@ -1,8 +1,33 @@
-// Whole-file helpers for kernel components (the configuration manager loads
-// and saves hives with them). They run on a system thread and wait for the
-// disk. Being written: the placeholders answer STATUS_NOT_IMPLEMENTED.
+// Whole-file helpers for kernel components: the configuration manager loads
+// and saves hives with them. They run on a system thread (they wait for the
+// disk) and never under the object manager's lock.
 
-import { STATUS_NOT_IMPLEMENTED } from "../rtl/ntstatus";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import {
+  NT_SUCCESS, STATUS_FILE_INVALID, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS,
+} from "../rtl/ntstatus";
+import { RtlInitUnicodeString } from "../rtl/unicode";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, DELETE, SYNCHRONIZE } from "../ob/obp";
+import { ObDereferenceObject } from "../ob/obref";
+import { IoFileInformation, IoOpenFileObject } from "./create";
+import { IoTransferFile } from "./iofunc";
+import { IopProcessDeferredCloses } from "./iomgr";
+import {
+  FILE_OPEN, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, FILE_READ_DATA, FILE_SHARE_READ, FILE_WRITE_DATA,
+  FILE_WRITE_THROUGH, FILE_READ_ATTRIBUTES, FileStandardInformation, FILE_OBJECT, IRP_MJ_FLUSH_BUFFERS,
+  IRP_MJ_QUERY_INFORMATION, IRP_MJ_READ, IRP_MJ_WRITE,
+} from "./iop";
+
+const TAG: u32 = 0x6C466F49; // 'IoFl'
+// A block: +0 UNICODE_STRING, +8 OBJECT_ATTRIBUTES (24), +32 file, +36 information, +40 FILE_STANDARD_INFORMATION (24)
+const SIZE: u32 = 64;
+
+function IopOpen(block: usize, path: string, access: u32, disposition: u32): u32 {
+  RtlInitUnicodeString(block, path);
+  InitializeObjectAttributes(block + 8, block, OBJ_CASE_INSENSITIVE, 0, 0);
+  return IoOpenFileObject(block + 8, access | SYNCHRONIZE, disposition, FILE_NON_DIRECTORY_FILE | FILE_WRITE_THROUGH, 0,
+                          FILE_SHARE_READ, block + 36, block + 32);
+}
 
 /**
  * Reads the whole file at `path` (an NT path such as
@@ -11,10 +36,56 @@ import { STATUS_NOT_IMPLEMENTED } from "../rtl/ntstatus";
  * the caller frees it with ExFreePoolWithTag) and at `result + 4` the length.
  * STATUS_OBJECT_NAME_NOT_FOUND / STATUS_OBJECT_PATH_NOT_FOUND when it is missing.
  */
-export function IoLoadFile(path: string, tag: u32, result: usize): u32 { return STATUS_NOT_IMPLEMENTED; }
+export function IoLoadFile(path: string, tag: u32, result: usize): u32 {
+  store<usize>(result, 0);
+  store<u32>(result, 0, 4);
+  const block = ExAllocatePoolWithTag(NonPagedPool, SIZE, TAG);
+  if (block == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = IopOpen(block, path, FILE_READ_DATA | FILE_READ_ATTRIBUTES, FILE_OPEN);
+  if (NT_SUCCESS(status)) {
+    const file = load<usize>(block, 32);
+    status = IoFileInformation(file, IRP_MJ_QUERY_INFORMATION, FileStandardInformation, block + 40, 24, 0);
+    const size = load<u64>(block, 48); // EndOfFile
+    if (NT_SUCCESS(status) && size > 0x10000000) status = STATUS_FILE_INVALID; // 256 MiB: not a file to load whole
+    let data: usize = 0;
+    if (NT_SUCCESS(status)) {
+      data = ExAllocatePoolWithTag(NonPagedPool, size != 0 ? <u32>size : 1, tag);
+      if (data == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+    }
+    if (NT_SUCCESS(status) && size != 0) {
+      status = IoTransferFile(file, IRP_MJ_READ, 0, data, <u32>size, block + 36);
+      if (NT_SUCCESS(status) && load<u32>(block, 36) != <u32>size) status = STATUS_FILE_INVALID;
+    }
+    if (NT_SUCCESS(status)) {
+      store<usize>(result, data);
+      store<u32>(result, <u32>size, 4);
+    } else if (data != 0) {
+      ExFreePoolWithTag(data, tag);
+    }
+    ObDereferenceObject(file);
+    IopProcessDeferredCloses();
+  }
+  ExFreePoolWithTag(block, TAG);
+  return status;
+}
 
 /**
  * Creates or replaces the file at `path` with exactly `length` bytes from
  * `buffer`, and flushes it to the disk before returning.
  */
-export function IoSaveFile(path: string, buffer: usize, length: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
+export function IoSaveFile(path: string, buffer: usize, length: u32): u32 {
+  const block = ExAllocatePoolWithTag(NonPagedPool, SIZE, TAG);
+  if (block == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = IopOpen(block, path, FILE_WRITE_DATA | FILE_READ_ATTRIBUTES, FILE_OVERWRITE_IF);
+  if (NT_SUCCESS(status)) {
+    const file = load<usize>(block, 32);
+    if (length != 0) status = IoTransferFile(file, IRP_MJ_WRITE, 0, buffer, length, block + 36);
+    if (NT_SUCCESS(status)) status = IoTransferFile(file, IRP_MJ_FLUSH_BUFFERS, 0, 0, 0, block + 36);
+    ObDereferenceObject(file);
+    IopProcessDeferredCloses();
+  }
+  ExFreePoolWithTag(block, TAG);
+  return status;
+}
+
+void STATUS_SUCCESS; void DELETE; void FILE_OBJECT;

@@ -1,13 +1,636 @@
-// I/O manager services on file handles (being written: placeholders answer STATUS_NOT_IMPLEMENTED).
+// I/O services on file handles: NtReadFile, NtWriteFile,
+// NtQueryInformationFile, NtSetInformationFile, NtQueryDirectoryFile,
+// NtQueryVolumeInformationFile, NtFlushBuffersFile, NtDeviceIoControlFile,
+// NtFsControlFile; and IoReadFile/IoWriteFile for kernel components.
+//
+// Each service references the handle's file object with the rights the
+// operation needs (FILE_READ_DATA to read, ...: STATUS_ACCESS_DENIED
+// otherwise), moves the caller's data through a kernel buffer of at most
+// IO_CHUNK bytes at a time (drivers never touch user memory), and writes the
+// IO_STATUS_BLOCK. All I/O is synchronous; an Event handle, when given, is
+// set when the request is done. Without a ByteOffset (or with
+// FILE_USE_FILE_POINTER_POSITION) the file's current position is used, and
+// every read or write moves it.
 
-import { STATUS_NOT_IMPLEMENTED } from "../rtl/ntstatus";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { KeSetEvent, KeResetEvent } from "../ke/wait";
+import {
+  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW, STATUS_END_OF_FILE, STATUS_INFO_LENGTH_MISMATCH,
+  STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+  STATUS_NOT_SAME_DEVICE, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS, STATUS_ACCESS_DENIED,
+} from "../rtl/ntstatus";
+import { ExIsUserHandleAllowed } from "../ex/obsvc";
+import { ExEventObjectType } from "../ex/sync";
+import { ObReferenceObjectByHandle } from "../ob/obhandle";
+import { ObReferenceObjectByAttributes } from "../ob/obname";
+import { ObDereferenceObject } from "../ob/obref";
+import { DELETE, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../ob/obp";
+import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IopProcessDeferredCloses } from "./iomgr";
+import { IoFileInformation } from "./create";
+import {
+  DEVICE_OBJECT, FILE_APPEND_DATA, FILE_OBJECT, FILE_READ_ATTRIBUTES, FILE_READ_DATA, FILE_WRITE_ATTRIBUTES,
+  FILE_WRITE_DATA, FileAccessInformation, FileAlignmentInformation, FileAllocationInformation, FileAllInformation,
+  FileAttributeTagInformation, FileBasicInformation, FileBothDirectoryInformation, FileDirectoryInformation,
+  FileDispositionInformation, FileEaInformation, FileEndOfFileInformation, FileFsAttributeInformation,
+  FileFsDeviceInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation,
+  FileFullDirectoryInformation, FileInternalInformation, FileModeInformation, FileNameInformation,
+  FileNamesInformation, FileNetworkOpenInformation, FilePositionInformation, FileRenameInformation,
+  FileStandardInformation, FileObjectName, FO_SYNCHRONOUS_IO, IO_BUFFER_TAG, IRP, IRP_MJ_DEVICE_CONTROL,
+  IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION,
+  IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, SL_RESTART_SCAN,
+  SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED,
+} from "./iop";
 
-export function NtReadFile(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32, a6: u32, a7: u32, a8: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtWriteFile(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32, a6: u32, a7: u32, a8: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtQueryInformationFile(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtSetInformationFile(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtQueryDirectoryFile(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32, a6: u32, a7: u32, a8: u32, a9: u32, a10: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtQueryVolumeInformationFile(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtFlushBuffersFile(a0: u32, a1: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtDeviceIoControlFile(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32, a6: u32, a7: u32, a8: u32, a9: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtFsControlFile(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32, a6: u32, a7: u32, a8: u32, a9: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
+/** The most a request moves at once; longer reads and writes are split. */
+const IO_CHUNK: u32 = 65536;
+/** The largest information buffer a query takes (directory listings). */
+const IO_MAX_INFORMATION: u32 = 65536;
+/** ByteOffset.HighPart -1 with these LowParts (ntioapi.h). */
+const FILE_WRITE_TO_END_OF_FILE: u32 = 0xFFFFFFFF;
+const FILE_USE_FILE_POINTER_POSITION: u32 = 0xFFFFFFFE;
+
+const CONTEXT_TAG: u32 = 0x66436F49; // 'IoCf'
+
+/** References the file behind `handle` with `access`; the status goes to `status`. */
+function IopReferenceFile(handle: u32, access: u32, out: usize): u32 {
+  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
+  IopProcessDeferredCloses();
+  return ObReferenceObjectByHandle(handle, access, IoFileObjectType, out, 0);
+}
+
+/** References an optional event handle; resets it. */
+function IopReferenceEvent(handle: u32, out: usize): u32 {
+  store<usize>(out, 0);
+  if (handle == 0) return STATUS_SUCCESS;
+  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
+  const status = ObReferenceObjectByHandle(handle, 0x0002, ExEventObjectType, out, 0); // EVENT_MODIFY_STATE
+  if (NT_SUCCESS(status)) KeResetEvent(load<usize>(out));
+  return status;
+}
+
+function IopFinishEvent(event: usize): void {
+  if (event != 0) { KeSetEvent(event); ObDereferenceObject(event); }
+}
+
+function IopWriteIoStatus(ioStatusBlock: usize, status: u32, information: u32): void {
+  store<u32>(ioStatusBlock, status);
+  store<u32>(ioStatusBlock, information, 4);
+}
+
+// ---- kernel-side transfers ----
+
+/**
+ * Reads or writes `length` bytes of kernel memory at `offset` of `file`
+ * (offset 0xFFFFFFFF_FFFFFFFF with a write: at the end of the file). The
+ * bytes moved go to `information`.
+ */
+export function IoTransferFile(file: usize, major: u32, offset: u64, buffer: usize, length: u32, information: usize): u32 {
+  const irp = IoAllocateIrp(major, changetype<FILE_OBJECT>(file).DeviceObject, file);
+  if (irp == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  const i = changetype<IRP>(irp);
+  i.Buffer = buffer;
+  i.Length = length;
+  i.ByteOffsetLow = <u32>offset;
+  i.ByteOffsetHigh = <u32>(offset >> 32);
+  const status = IoCallDriver(irp);
+  store<u32>(information, i.Information);
+  IoFreeIrp(irp);
+  return status;
+}
+
+// ---- read and write ----
+
+function IopReadWrite(write: bool, fileHandle: u32, eventHandle: u32, ioStatusBlock: usize, buffer: usize, length: u32,
+                      byteOffset: usize): u32 {
+  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (write ? !ProbeForRead(buffer, length, 1) : !ProbeForWrite(buffer, length, 1)) return STATUS_ACCESS_VIOLATION;
+  let offsetLow: u32 = FILE_USE_FILE_POINTER_POSITION, offsetHigh: u32 = 0xFFFFFFFF;
+  if (byteOffset != 0) {
+    if (!ProbeForRead(byteOffset, 8, 4)) return STATUS_ACCESS_VIOLATION;
+    offsetLow = load<u32>(byteOffset);
+    offsetHigh = load<u32>(byteOffset, 4);
+  }
+  const context = ExAllocatePoolWithTag(NonPagedPool, 16, CONTEXT_TAG);
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = IopReferenceFile(fileHandle, 0, context);
+  if (!NT_SUCCESS(status)) { ExFreePoolWithTag(context, CONTEXT_TAG); return status; }
+  const file = load<usize>(context);
+  const f = changetype<FILE_OBJECT>(file);
+  // The rights: checked against what the handle was granted.
+  status = ObReferenceObjectByHandle(fileHandle, write ? 0 : FILE_READ_DATA, IoFileObjectType, context + 12, 0);
+  if (NT_SUCCESS(status)) ObDereferenceObject(load<usize>(context + 12));
+  let append = false;
+  if (write && NT_SUCCESS(status)) {
+    // FILE_WRITE_DATA writes anywhere; FILE_APPEND_DATA alone only at the end.
+    if (NT_SUCCESS(ObReferenceObjectByHandle(fileHandle, FILE_WRITE_DATA, IoFileObjectType, context + 12, 0))) {
+      ObDereferenceObject(load<usize>(context + 12));
+    } else if (NT_SUCCESS(ObReferenceObjectByHandle(fileHandle, FILE_APPEND_DATA, IoFileObjectType, context + 12, 0))) {
+      ObDereferenceObject(load<usize>(context + 12));
+      append = true;
+    } else {
+      status = STATUS_ACCESS_DENIED;
+    }
+  }
+  if (NT_SUCCESS(status)) status = IopReferenceEvent(eventHandle, context + 4);
+  if (!NT_SUCCESS(status)) {
+    ObDereferenceObject(file);
+    ExFreePoolWithTag(context, CONTEXT_TAG);
+    return status;
+  }
+  let offset: u64;
+  let toEnd = append;
+  if (offsetHigh == 0xFFFFFFFF && offsetLow == FILE_USE_FILE_POINTER_POSITION) {
+    offset = (<u64>f.CurrentByteOffsetHigh << 32) | <u64>f.CurrentByteOffsetLow;
+  } else if (write && offsetHigh == 0xFFFFFFFF && offsetLow == FILE_WRITE_TO_END_OF_FILE) {
+    offset = 0; toEnd = true;
+  } else if ((offsetHigh & 0x80000000) != 0) {
+    status = STATUS_INVALID_PARAMETER;
+    offset = 0;
+  } else {
+    offset = (<u64>offsetHigh << 32) | <u64>offsetLow;
+  }
+  let done: u32 = 0;
+  let kernel: usize = 0;
+  if (NT_SUCCESS(status) && length != 0) {
+    kernel = ExAllocatePoolWithTag(NonPagedPool, length < IO_CHUNK ? length : IO_CHUNK, IO_BUFFER_TAG);
+    if (kernel == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+  }
+  if (NT_SUCCESS(status) && length == 0 && !write) {
+    // A read of nothing still reports the end of the file (NT checks the offset against the size).
+    status = IoTransferFile(file, IRP_MJ_READ, offset, context, 0, context + 8);
+  }
+  while (NT_SUCCESS(status) && done < length) {
+    const n = length - done < IO_CHUNK ? length - done : IO_CHUNK;
+    if (write) memory.copy(kernel, buffer + done, n);
+    const at: u64 = toEnd ? 0xFFFFFFFFFFFFFFFF : offset + <u64>done;
+    const s = IoTransferFile(file, write ? IRP_MJ_WRITE : IRP_MJ_READ, at, kernel, n, context + 8);
+    const moved = load<u32>(context + 8);
+    if (!write && moved != 0) memory.copy(buffer + done, kernel, moved);
+    if (!NT_SUCCESS(s)) {
+      if (!(s == STATUS_END_OF_FILE && done != 0)) status = s; // a read that got something succeeds
+      break;
+    }
+    done += moved;
+    if (moved < n) break; // short read: the end of the file
+  }
+  if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+  if (NT_SUCCESS(status)) {
+    // The position moves for every transfer (it is what synchronous files use next).
+    let end = offset + <u64>done;
+    if (toEnd) end = 0xFFFFFFFFFFFFFFFF; // unknown here: the driver set it
+    if (!toEnd) { f.CurrentByteOffsetLow = <u32>end; f.CurrentByteOffsetHigh = <u32>(end >> 32); }
+    IopWriteIoStatus(ioStatusBlock, status, done);
+  } else if (status == STATUS_END_OF_FILE) {
+    IopWriteIoStatus(ioStatusBlock, status, 0);
+  }
+  IopFinishEvent(load<usize>(context + 4));
+  ObDereferenceObject(file);
+  ExFreePoolWithTag(context, CONTEXT_TAG);
+  return status;
+}
+
+/** NtReadFile(FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, Buffer, Length, ByteOffset, Key). */
+export function NtReadFile(fileHandle: u32, event: u32, apcRoutine: usize, apcContext: usize, ioStatusBlock: usize,
+                           buffer: usize, length: u32, byteOffset: usize, key: usize): u32 {
+  return IopReadWrite(false, fileHandle, event, ioStatusBlock, buffer, length, byteOffset);
+}
+
+/** NtWriteFile(FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, Buffer, Length, ByteOffset, Key). */
+export function NtWriteFile(fileHandle: u32, event: u32, apcRoutine: usize, apcContext: usize, ioStatusBlock: usize,
+                            buffer: usize, length: u32, byteOffset: usize, key: usize): u32 {
+  return IopReadWrite(true, fileHandle, event, ioStatusBlock, buffer, length, byteOffset);
+}
+
+// ---- information ----
+
+/** The fixed size of each FILE_INFORMATION_CLASS structure (0: not a class we serve). */
+function IopQueryInformationSize(informationClass: u32): u32 {
+  switch (informationClass) {
+    case FileBasicInformation: return 40;
+    case FileStandardInformation: return 24;
+    case FileInternalInformation: return 8;
+    case FileEaInformation: return 4;
+    case FileAccessInformation: return 4;
+    case FileNameInformation: return 8;         // FileNameLength and the first WCHAR (padded)
+    case FilePositionInformation: return 8;
+    case FileModeInformation: return 4;
+    case FileAlignmentInformation: return 4;
+    case FileAllInformation: return 104;
+    case FileNetworkOpenInformation: return 56;
+    case FileAttributeTagInformation: return 8;
+    default: return 0;
+  }
+}
+
+/** Access a query class needs (NT: most need nothing beyond the handle, attributes need FILE_READ_ATTRIBUTES). */
+function IopQueryAccess(informationClass: u32): u32 {
+  return informationClass == FileBasicInformation || informationClass == FileNetworkOpenInformation
+    || informationClass == FileAttributeTagInformation || informationClass == FileAllInformation ? FILE_READ_ATTRIBUTES : 0;
+}
+
+/** NtQueryInformationFile(FileHandle, IoStatusBlock, FileInformation, Length, FileInformationClass). */
+export function NtQueryInformationFile(fileHandle: u32, ioStatusBlock: usize, fileInformation: usize, length: u32,
+                                       informationClass: u32): u32 {
+  const size = IopQueryInformationSize(informationClass);
+  if (size == 0) return STATUS_INVALID_INFO_CLASS;
+  if (length < size) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeForWrite(fileInformation, length, 4)) return STATUS_ACCESS_VIOLATION;
+  const context = ExAllocatePoolWithTag(NonPagedPool, 16, CONTEXT_TAG);
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = IopReferenceFile(fileHandle, IopQueryAccess(informationClass), context);
+  if (!NT_SUCCESS(status)) { ExFreePoolWithTag(context, CONTEXT_TAG); return status; }
+  const file = load<usize>(context);
+  const f = changetype<FILE_OBJECT>(file);
+  if (length > IO_MAX_INFORMATION) length = IO_MAX_INFORMATION;
+  let information: u32 = 0;
+  if (informationClass == FilePositionInformation) {
+    store<u32>(fileInformation, f.CurrentByteOffsetLow);
+    store<u32>(fileInformation, f.CurrentByteOffsetHigh, 4);
+    information = 8;
+  } else if (informationClass == FileModeInformation) {
+    store<u32>(fileInformation, f.CreateOptions & 0x103E); // the mode bits NT reports
+    information = 4;
+  } else if (informationClass == FileAccessInformation) {
+    ObReferenceObjectByHandle(fileHandle, 0, IoFileObjectType, context + 4, context + 8);
+    ObDereferenceObject(load<usize>(context + 4));
+    store<u32>(fileInformation, load<u32>(context + 12));
+    information = 4;
+  } else if (informationClass == FileAlignmentInformation) {
+    store<u32>(fileInformation, 0); // FILE_BYTE_ALIGNMENT
+    information = 4;
+  } else if (informationClass == FileEaInformation) {
+    store<u32>(fileInformation, 0);
+    information = 4;
+  } else {
+    const kernel = ExAllocatePoolWithTag(NonPagedPool, length, IO_BUFFER_TAG);
+    if (kernel == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+    else {
+      status = IoFileInformation(file, IRP_MJ_QUERY_INFORMATION, informationClass, kernel, length, context + 4);
+      information = load<u32>(context + 4);
+      if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) {
+        if (informationClass == FileAllInformation) {
+          // The I/O manager's parts of FILE_ALL_INFORMATION: access, position, mode, alignment.
+          store<u32>(kernel, 0, 72); // EaSize (the driver wrote basic, standard and internal at 0..71, the name at 96)
+          ObReferenceObjectByHandle(fileHandle, 0, IoFileObjectType, context + 4, context + 8);
+          ObDereferenceObject(load<usize>(context + 4));
+          store<u32>(kernel, load<u32>(context + 12), 76);
+          store<u32>(kernel, f.CurrentByteOffsetLow, 80);
+          store<u32>(kernel, f.CurrentByteOffsetHigh, 84);
+          store<u32>(kernel, f.CreateOptions & 0x103E, 88);
+          store<u32>(kernel, 0, 92);
+        }
+        memory.copy(fileInformation, kernel, information);
+      }
+      ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+    }
+  }
+  if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) IopWriteIoStatus(ioStatusBlock, status, information);
+  ObDereferenceObject(file);
+  ExFreePoolWithTag(context, CONTEXT_TAG);
+  return status;
+}
+
+function IopSetInformationSize(informationClass: u32): u32 {
+  switch (informationClass) {
+    case FileBasicInformation: return 40;
+    case FileRenameInformation: return 12;      // ReplaceIfExists, RootDirectory, FileNameLength (+ the name)
+    case FileDispositionInformation: return 1;
+    case FilePositionInformation: return 8;
+    case FileAllocationInformation: return 8;
+    case FileEndOfFileInformation: return 8;
+    case FileModeInformation: return 4;
+    default: return 0;
+  }
+}
+
+function IopSetAccess(informationClass: u32): u32 {
+  switch (informationClass) {
+    case FileBasicInformation: return FILE_WRITE_ATTRIBUTES;
+    case FileRenameInformation: return DELETE;
+    case FileDispositionInformation: return DELETE;
+    case FileAllocationInformation: return FILE_WRITE_DATA;
+    case FileEndOfFileInformation: return FILE_WRITE_DATA;
+    default: return 0;
+  }
+}
+
+/**
+ * Resolves a rename's target (FILE_RENAME_INFORMATION in kernel memory) to
+ * a path on the file's volume, stored as a UNICODE_STRING at `target` (its
+ * buffer in pool 'IoNm', freed by the caller). An absolute name goes through
+ * the object manager like a create (so \??\C:\x works) and must reach the
+ * same volume; a name relative to RootDirectory joins that directory's path;
+ * a bare name stays in the file's directory.
+ */
+function IopResolveRenameTarget(file: usize, information: usize, length: u32, context: usize, target: usize): u32 {
+  const nameLength = load<u32>(information, 8);
+  if (nameLength == 0 || (nameLength & 1) != 0 || nameLength > length - 12 || nameLength > 0xFFF0) return STATUS_INVALID_PARAMETER;
+  const name = information + 12;
+  const root = load<u32>(information, 4);
+  const f = changetype<FILE_OBJECT>(file);
+  const absolute = load<u16>(name) == 0x5C;
+  if (absolute || root != 0) {
+    // Let the object manager and the devices' parse procedures say where it is.
+    store<u16>(context + 32, <u16>nameLength);
+    store<u16>(context + 34, <u16>nameLength);
+    store<usize>(context + 36, name);
+    if (root != 0 && !ExIsUserHandleAllowed(root)) return STATUS_INVALID_HANDLE;
+    InitializeObjectAttributes(context + 40, context + 32, OBJ_CASE_INSENSITIVE, root, 0);
+    const status = ObReferenceObjectByAttributes(context + 40, IoFileObjectType, context + 64);
+    if (!NT_SUCCESS(status)) return status == 0xC0000024 ? STATUS_OBJECT_NAME_INVALID : status; // type mismatch: not a file path
+    const probe = load<usize>(context + 64);
+    const p = changetype<FILE_OBJECT>(probe);
+    let result = STATUS_SUCCESS;
+    if (p.DeviceObject != f.DeviceObject) result = STATUS_NOT_SAME_DEVICE;
+    else {
+      const buffer = ExAllocatePoolWithTag(NonPagedPool, <u32>p.FileNameLength + 2, 0x6D4E6F49); // 'IoNm'
+      if (buffer == 0) result = STATUS_INSUFFICIENT_RESOURCES;
+      else {
+        memory.copy(buffer, p.FileNameBuffer, <u32>p.FileNameLength);
+        store<u16>(target, p.FileNameLength);
+        store<u16>(target, p.FileNameLength, 2);
+        store<usize>(target, buffer, 4);
+      }
+    }
+    ObDereferenceObject(probe); // never opened: freed at once
+    return result;
+  }
+  // A bare name: the file's directory + "\" + name.
+  for (let i: u32 = 0; i < nameLength; i += 2) if (load<u16>(name + i) == 0x5C) return STATUS_INVALID_PARAMETER;
+  let parent = <u32>f.FileNameLength;
+  while (parent > 0 && load<u16>(f.FileNameBuffer + parent - 2) != 0x5C) parent -= 2;
+  // parent now includes the trailing backslash (or is 0 for the volume itself)
+  const total = parent + nameLength;
+  const buffer = ExAllocatePoolWithTag(NonPagedPool, total + 2, 0x6D4E6F49);
+  if (buffer == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  if (parent == 0) { store<u16>(buffer, 0x5C); memory.copy(buffer + 2, name, nameLength); store<u16>(target, <u16>(nameLength + 2)); }
+  else { memory.copy(buffer, f.FileNameBuffer, parent); memory.copy(buffer + parent, name, nameLength); store<u16>(target, <u16>total); }
+  store<u16>(target, load<u16>(target), 2);
+  store<usize>(target, buffer, 4);
+  return STATUS_SUCCESS;
+}
+
+/** NtSetInformationFile(FileHandle, IoStatusBlock, FileInformation, Length, FileInformationClass). */
+export function NtSetInformationFile(fileHandle: u32, ioStatusBlock: usize, fileInformation: usize, length: u32,
+                                     informationClass: u32): u32 {
+  const size = IopSetInformationSize(informationClass);
+  if (size == 0) return STATUS_INVALID_INFO_CLASS;
+  if (length < size) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeForRead(fileInformation, length, informationClass == FileDispositionInformation ? 1 : 4)) return STATUS_ACCESS_VIOLATION;
+  if (length > IO_MAX_INFORMATION) return STATUS_INVALID_PARAMETER;
+  const context = ExAllocatePoolWithTag(NonPagedPool, 96, CONTEXT_TAG);
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = IopReferenceFile(fileHandle, IopSetAccess(informationClass), context);
+  if (!NT_SUCCESS(status)) { ExFreePoolWithTag(context, CONTEXT_TAG); return status; }
+  const file = load<usize>(context);
+  const f = changetype<FILE_OBJECT>(file);
+  const kernel = ExAllocatePoolWithTag(NonPagedPool, length, IO_BUFFER_TAG); // captured: read once
+  if (kernel == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+  else memory.copy(kernel, fileInformation, length);
+  if (NT_SUCCESS(status)) {
+    if (informationClass == FilePositionInformation) {
+      const high = load<u32>(kernel, 4);
+      if ((high & 0x80000000) != 0) status = STATUS_INVALID_PARAMETER;
+      else { f.CurrentByteOffsetLow = load<u32>(kernel); f.CurrentByteOffsetHigh = high; }
+    } else if (informationClass == FileModeInformation) {
+      const mode = load<u32>(kernel);
+      if ((mode & ~0x103E) != 0) status = STATUS_INVALID_PARAMETER;
+      // Only the write-through and sequential bits may change on an open file.
+      else f.CreateOptions = (f.CreateOptions & ~<u32>0x6) | (mode & 0x6);
+    } else if (informationClass == FileRenameInformation) {
+      status = IopResolveRenameTarget(file, kernel, length, context, context + 8);
+      if (NT_SUCCESS(status)) {
+        const irp = IoAllocateIrp(IRP_MJ_SET_INFORMATION, f.DeviceObject, file);
+        if (irp == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+        else {
+          const i = changetype<IRP>(irp);
+          i.P0 = informationClass;
+          i.P1 = <u32>load<u8>(kernel); // ReplaceIfExists
+          i.P2 = context + 8;           // the target path on the volume
+          i.Buffer = kernel;
+          i.Length = length;
+          status = IoCallDriver(irp);
+          IoFreeIrp(irp);
+        }
+        ExFreePoolWithTag(load<usize>(context + 8, 4), 0x6D4E6F49);
+      }
+    } else {
+      status = IoFileInformation(file, IRP_MJ_SET_INFORMATION, informationClass, kernel, length, 0);
+    }
+  }
+  if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+  if (NT_SUCCESS(status)) IopWriteIoStatus(ioStatusBlock, status, 0);
+  ObDereferenceObject(file);
+  ExFreePoolWithTag(context, CONTEXT_TAG);
+  return status;
+}
+
+// ---- directories and volumes ----
+
+/**
+ * NtQueryDirectoryFile(FileHandle, Event, ApcRoutine, ApcContext,
+ * IoStatusBlock, FileInformation, Length, FileInformationClass,
+ * ReturnSingleEntry, FileName, RestartScan).
+ */
+export function NtQueryDirectoryFile(fileHandle: u32, eventHandle: u32, apcRoutine: usize, apcContext: usize,
+                                     ioStatusBlock: usize, fileInformation: usize, length: u32, informationClass: u32,
+                                     returnSingleEntry: u32, fileName: usize, restartScan: u32): u32 {
+  if (informationClass != FileDirectoryInformation && informationClass != FileFullDirectoryInformation
+      && informationClass != FileBothDirectoryInformation && informationClass != FileNamesInformation) {
+    return STATUS_INVALID_INFO_CLASS;
+  }
+  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeForWrite(fileInformation, length, 4)) return STATUS_ACCESS_VIOLATION;
+  if (length < 16) return STATUS_INFO_LENGTH_MISMATCH;
+  if (length > IO_MAX_INFORMATION) length = IO_MAX_INFORMATION;
+  const context = ExAllocatePoolWithTag(NonPagedPool, 32, CONTEXT_TAG);
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  // The pattern: captured.
+  let pattern: usize = 0;
+  let status = STATUS_SUCCESS;
+  if (fileName != 0) {
+    if (!ProbeForRead(fileName, 8, 4)) status = STATUS_ACCESS_VIOLATION;
+    else {
+      const n = <u32>load<u16>(fileName);
+      const b = load<usize>(fileName, 4);
+      if ((n & 1) != 0) status = STATUS_INVALID_PARAMETER;
+      else if (n != 0 && !ProbeForRead(b, n, 2)) status = STATUS_ACCESS_VIOLATION;
+      else {
+        pattern = ExAllocatePoolWithTag(NonPagedPool, 8 + n + 2, IO_BUFFER_TAG);
+        if (pattern == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+        else {
+          memory.copy(pattern + 8, b, n);
+          store<u16>(pattern, <u16>n); store<u16>(pattern, <u16>n, 2); store<usize>(pattern, pattern + 8, 4);
+        }
+      }
+    }
+  }
+  if (NT_SUCCESS(status)) status = IopReferenceFile(fileHandle, FILE_READ_DATA, context);
+  if (!NT_SUCCESS(status)) {
+    if (pattern != 0) ExFreePoolWithTag(pattern, IO_BUFFER_TAG);
+    ExFreePoolWithTag(context, CONTEXT_TAG);
+    return status;
+  }
+  const file = load<usize>(context);
+  status = IopReferenceEvent(eventHandle, context + 4);
+  let information: u32 = 0;
+  if (NT_SUCCESS(status)) {
+    const kernel = ExAllocatePoolWithTag(NonPagedPool, length, IO_BUFFER_TAG);
+    const irp = kernel != 0 ? IoAllocateIrp(IRP_MJ_DIRECTORY_CONTROL, changetype<FILE_OBJECT>(file).DeviceObject, file) : 0;
+    if (irp == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+    else {
+      const i = changetype<IRP>(irp);
+      i.P0 = informationClass;
+      i.P1 = ((restartScan & 0xFF) != 0 ? SL_RESTART_SCAN : 0) | ((returnSingleEntry & 0xFF) != 0 ? SL_RETURN_SINGLE_ENTRY : 0);
+      i.P2 = pattern;
+      i.Buffer = kernel;
+      i.Length = length;
+      status = IoCallDriver(irp);
+      information = i.Information;
+      if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) memory.copy(fileInformation, kernel, information);
+      IoFreeIrp(irp);
+    }
+    if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+    if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) IopWriteIoStatus(ioStatusBlock, status, information);
+    IopFinishEvent(load<usize>(context + 4));
+  }
+  if (pattern != 0) ExFreePoolWithTag(pattern, IO_BUFFER_TAG);
+  ObDereferenceObject(file);
+  ExFreePoolWithTag(context, CONTEXT_TAG);
+  return status;
+}
+
+function IopVolumeInformationSize(informationClass: u32): u32 {
+  switch (informationClass) {
+    case FileFsVolumeInformation: return 18;
+    case FileFsSizeInformation: return 24;
+    case FileFsDeviceInformation: return 8;
+    case FileFsAttributeInformation: return 12;
+    case FileFsFullSizeInformation: return 32;
+    default: return 0;
+  }
+}
+
+/** NtQueryVolumeInformationFile(FileHandle, IoStatusBlock, FsInformation, Length, FsInformationClass). */
+export function NtQueryVolumeInformationFile(fileHandle: u32, ioStatusBlock: usize, fsInformation: usize, length: u32,
+                                             informationClass: u32): u32 {
+  const size = IopVolumeInformationSize(informationClass);
+  if (size == 0) return STATUS_INVALID_INFO_CLASS;
+  if (length < size) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeForWrite(fsInformation, length, 4)) return STATUS_ACCESS_VIOLATION;
+  if (length > IO_MAX_INFORMATION) length = IO_MAX_INFORMATION;
+  const context = ExAllocatePoolWithTag(NonPagedPool, 16, CONTEXT_TAG);
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = IopReferenceFile(fileHandle, 0, context);
+  if (!NT_SUCCESS(status)) { ExFreePoolWithTag(context, CONTEXT_TAG); return status; }
+  const file = load<usize>(context);
+  const f = changetype<FILE_OBJECT>(file);
+  let information: u32 = 0;
+  if (informationClass == FileFsDeviceInformation) {
+    // The I/O manager answers this one: the type and characteristics of the device named by the path.
+    const d = changetype<DEVICE_OBJECT>(f.RelatedDevice);
+    store<u32>(fsInformation, d.DeviceType);
+    store<u32>(fsInformation, d.Characteristics | (d.MountedVolume != 0 ? FILE_DEVICE_IS_MOUNTED : 0), 4);
+    information = 8;
+  } else {
+    const kernel = ExAllocatePoolWithTag(NonPagedPool, length, IO_BUFFER_TAG);
+    const irp = kernel != 0 ? IoAllocateIrp(IRP_MJ_QUERY_VOLUME_INFORMATION, f.DeviceObject, file) : 0;
+    if (irp == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+    else {
+      const i = changetype<IRP>(irp);
+      i.P0 = informationClass;
+      i.Buffer = kernel;
+      i.Length = length;
+      status = IoCallDriver(irp);
+      information = i.Information;
+      if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) memory.copy(fsInformation, kernel, information);
+      IoFreeIrp(irp);
+    }
+    if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+  }
+  if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) IopWriteIoStatus(ioStatusBlock, status, information);
+  ObDereferenceObject(file);
+  ExFreePoolWithTag(context, CONTEXT_TAG);
+  return status;
+}
+
+/** NtFlushBuffersFile(FileHandle, IoStatusBlock): the file's data and metadata reach the disk's media. */
+export function NtFlushBuffersFile(fileHandle: u32, ioStatusBlock: usize): u32 {
+  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  const context = ExAllocatePoolWithTag(NonPagedPool, 16, CONTEXT_TAG);
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = IopReferenceFile(fileHandle, 0, context);
+  if (NT_SUCCESS(status)) {
+    const file = load<usize>(context);
+    // NT: the handle needs write or append access (else STATUS_ACCESS_DENIED).
+    if (!NT_SUCCESS(ObReferenceObjectByHandle(fileHandle, FILE_WRITE_DATA, IoFileObjectType, context + 4, 0))
+        && !NT_SUCCESS(ObReferenceObjectByHandle(fileHandle, FILE_APPEND_DATA, IoFileObjectType, context + 4, 0))) {
+      status = STATUS_ACCESS_DENIED;
+    } else {
+      ObDereferenceObject(load<usize>(context + 4));
+      status = IoTransferFile(file, IRP_MJ_FLUSH_BUFFERS, 0, 0, 0, context + 8);
+      if (NT_SUCCESS(status)) IopWriteIoStatus(ioStatusBlock, status, 0);
+    }
+    ObDereferenceObject(file);
+  }
+  ExFreePoolWithTag(context, CONTEXT_TAG);
+  return status;
+}
+
+function IopControl(major: u32, fileHandle: u32, eventHandle: u32, ioStatusBlock: usize, code: u32, input: usize,
+                    inputLength: u32, output: usize, outputLength: u32): u32 {
+  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeForRead(input, inputLength, 1) || !ProbeForWrite(output, outputLength, 1)) return STATUS_ACCESS_VIOLATION;
+  if (inputLength > IO_MAX_INFORMATION || outputLength > IO_MAX_INFORMATION) return STATUS_INVALID_PARAMETER;
+  const context = ExAllocatePoolWithTag(NonPagedPool, 16, CONTEXT_TAG);
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = IopReferenceFile(fileHandle, 0, context);
+  if (!NT_SUCCESS(status)) { ExFreePoolWithTag(context, CONTEXT_TAG); return status; }
+  const file = load<usize>(context);
+  status = IopReferenceEvent(eventHandle, context + 4);
+  if (NT_SUCCESS(status)) {
+    const size = inputLength > outputLength ? inputLength : outputLength;
+    const kernel = ExAllocatePoolWithTag(NonPagedPool, size != 0 ? size : 4, IO_BUFFER_TAG);
+    const irp = kernel != 0 ? IoAllocateIrp(major, changetype<FILE_OBJECT>(file).DeviceObject, file) : 0;
+    if (irp == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+    else {
+      if (inputLength != 0) memory.copy(kernel, input, inputLength);
+      const i = changetype<IRP>(irp);
+      i.P0 = code;
+      i.Buffer = kernel;
+      i.Length = inputLength;
+      i.P3 = outputLength;
+      status = IoCallDriver(irp);
+      let information = i.Information;
+      if (information > outputLength) information = outputLength;
+      if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) {
+        memory.copy(output, kernel, information);
+        IopWriteIoStatus(ioStatusBlock, status, information);
+      }
+      IoFreeIrp(irp);
+    }
+    if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+    IopFinishEvent(load<usize>(context + 4));
+  }
+  ObDereferenceObject(file);
+  ExFreePoolWithTag(context, CONTEXT_TAG);
+  return status;
+}
+
+/** NtDeviceIoControlFile(FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, IoControlCode, InputBuffer, InputBufferLength, OutputBuffer, OutputBufferLength). */
+export function NtDeviceIoControlFile(fileHandle: u32, event: u32, apcRoutine: usize, apcContext: usize, ioStatusBlock: usize,
+                                      code: u32, input: usize, inputLength: u32, output: usize, outputLength: u32): u32 {
+  return IopControl(IRP_MJ_DEVICE_CONTROL, fileHandle, event, ioStatusBlock, code, input, inputLength, output, outputLength);
+}
+
+/** NtFsControlFile: the same shape, to the file system. */
+export function NtFsControlFile(fileHandle: u32, event: u32, apcRoutine: usize, apcContext: usize, ioStatusBlock: usize,
+                                code: u32, input: usize, inputLength: u32, output: usize, outputLength: u32): u32 {
+  return IopControl(IRP_MJ_FILE_SYSTEM_CONTROL, fileHandle, event, ioStatusBlock, code, input, inputLength, output, outputLength);
+}
+
+void FileObjectName; void FO_SYNCHRONOUS_IO; void FileNamesInformation;

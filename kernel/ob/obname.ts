@@ -300,3 +300,22 @@ export function ObReferenceObjectByName(objectName: usize, attributes: u32, obje
   ObpReleaseLock(lock);
   return status;
 }
+
+/**
+ * References what OBJECT_ATTRIBUTES (already captured) name, absolute or
+ * relative to their RootDirectory, as `objectType` (0 for any); the object
+ * goes to `object`. This is how the I/O manager turns a path into a new file
+ * object: the device's parse procedure makes it.
+ */
+export function ObReferenceObjectByAttributes(objectAttributes: usize, objectType: usize, object: usize): u32 {
+  store<usize>(object, 0);
+  if (objectAttributes == 0) return STATUS_INVALID_PARAMETER;
+  const lock = ObpAcquireLock();
+  let status = ObpValidateObjectAttributes(objectAttributes, objectType);
+  if (NT_SUCCESS(status)) {
+    const oa = changetype<OBJECT_ATTRIBUTES>(objectAttributes);
+    status = ObpLookupObjectName(oa.RootDirectory, oa.ObjectName, oa.Attributes, objectType, 0, object);
+  }
+  ObpReleaseLock(lock);
+  return status;
+}

@@ -98,3 +98,27 @@ export const STATUS_NOT_MAPPED_VIEW: u32 = 0xC0000019;
 export const STATUS_SECTION_PROTECTION: u32 = 0xC000004E;
 /** NtFreeVirtualMemory of a view or an image: those are unmapped, not freed. */
 export const STATUS_UNABLE_TO_DELETE_SECTION: u32 = 0xC000001B;
+
+// Files, devices and file systems (io/, fat/).
+export const STATUS_NO_MORE_FILES: u32 = 0x80000006;
+export const STATUS_INVALID_DEVICE_REQUEST: u32 = 0xC0000010;
+export const STATUS_END_OF_FILE: u32 = 0xC0000011;
+export const STATUS_NO_SUCH_DEVICE: u32 = 0xC000000E;
+export const STATUS_NO_SUCH_FILE: u32 = 0xC000000F;
+export const STATUS_WRONG_VOLUME: u32 = 0xC0000012;
+export const STATUS_SHARING_VIOLATION: u32 = 0xC0000043;
+export const STATUS_DELETE_PENDING: u32 = 0xC0000056;
+export const STATUS_DISK_FULL: u32 = 0xC000007F;
+export const STATUS_DEVICE_DATA_ERROR: u32 = 0xC000009C;
+export const STATUS_IO_TIMEOUT: u32 = 0xC00000B5;
+export const STATUS_FILE_IS_A_DIRECTORY: u32 = 0xC00000BA;
+export const STATUS_NOT_SAME_DEVICE: u32 = 0xC00000D4;
+export const STATUS_FILE_INVALID: u32 = 0xC0000098;
+export const STATUS_DIRECTORY_NOT_EMPTY: u32 = 0xC0000101;
+export const STATUS_FILE_CORRUPT_ERROR: u32 = 0xC0000102;
+export const STATUS_NOT_A_DIRECTORY: u32 = 0xC0000103;
+export const STATUS_CANNOT_DELETE: u32 = 0xC0000121;
+export const STATUS_FILE_CLOSED: u32 = 0xC0000128;
+export const STATUS_UNRECOGNIZED_VOLUME: u32 = 0xC000014F;
+export const STATUS_INVALID_DEVICE_STATE: u32 = 0xC0000184;
+export const STATUS_NOT_SUPPORTED: u32 = 0xC00000BB;

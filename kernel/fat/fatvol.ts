@@ -1,0 +1,432 @@
+// The FAT file system driver, part 1: the volume. Boot sector (BPB)
+// checks, the sector cache, the file allocation table, free space, and
+// FAT date/time conversion.
+//
+// Sectors are 512 bytes (other sizes are refused at mount). Sector numbers
+// here are relative to the partition. The cache holds metadata sectors (FAT
+// and directories) and is write-through: every change reaches the disk in
+// the order the driver makes it, which the crash-ordering rules of
+// fatdir.ts depend on. File data moves between the caller's buffer and the
+// disk directly (whole sectors) and keeps the cache coherent by updating
+// any cached copy it overwrites.
+//
+// A FAT entry change is written to every copy of the FAT, first copy first.
+// On FAT32 the FSInfo free-cluster count is set to "unknown" (0xFFFFFFFF)
+// before the first allocation change of a session, so a power cut never
+// leaves a wrong count (fsck.fat then recomputes it, as Windows does).
+
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
+import {
+  NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS,
+  STATUS_UNRECOGNIZED_VOLUME,
+} from "../rtl/ntstatus";
+import { IoDeviceTransfer } from "../io/iomgr";
+import { IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ, IRP_MJ_WRITE } from "../io/iop";
+
+export const SECTOR: u32 = 512;
+export const FAT_TAG: u32 = 0x20746146; // 'Fat '
+
+/** The volume control block: the device extension of a mounted FAT volume's device. */
+@unmanaged export class VCB {
+  Partition: usize;         // the partition device: where sectors are read and written
+  FatType: u32;             // 16 or 32
+  SectorsPerCluster: u32;
+  ClusterBytes: u32;
+  FatStart: u32;            // first sector of the first FAT (= reserved sectors)
+  NumberOfFats: u32;
+  SectorsPerFat: u32;
+  RootEntries: u32;         // FAT16: entries in the fixed root directory
+  RootStart: u32;           // FAT16: its first sector
+  RootSectors: u32;
+  DataStart: u32;           // the sector of cluster 2
+  ClusterCount: u32;        // data clusters: valid numbers are 2 .. ClusterCount + 1
+  RootCluster: u32;         // FAT32: the root directory's first cluster (FAT16: 0)
+  FsInfoSector: u32;        // FAT32: 0 when there is none
+  NextFree: u32;            // where the next allocation search starts
+  FreeClusters: u32;        // counted at mount, kept up to date
+  SerialNumber: u32;
+  TotalSectors: u32;
+  FcbList: usize;           // open files (fatfile.ts)
+  FsInfoInvalidated: u32;   // FAT32: FSInfo's free count already set to unknown
+  Label0: u32;              // the volume label: 11 bytes from the boot sector
+  Label1: u32;
+  Label2: u32;
+  Lock: u64;                // KEVENT (synchronization, signalled when free): the volume's mutex
+  Lock2: u64;
+}
+export const SIZEOF_VCB: u32 = 112;
+@inline export function VcbLock(vcb: usize): usize { return vcb + 96; }
+@inline export function VcbLabel(vcb: usize): usize { return vcb + 80; }
+
+export function FatAcquireVolume(vcb: usize): void { KeWaitForSingleObject(VcbLock(vcb), 0); }
+export function FatReleaseVolume(vcb: usize): void { KeSetEvent(VcbLock(vcb)); }
+
+// ---- raw sector transfers ----
+
+export function FatReadSectors(vcb: usize, sector: u32, count: u32, buffer: usize): u32 {
+  return IoDeviceTransfer(changetype<VCB>(vcb).Partition, IRP_MJ_READ, <u64>sector * SECTOR, buffer, count * SECTOR);
+}
+
+/** Writes sectors straight to the disk; cached copies of them are refreshed. */
+export function FatWriteSectors(vcb: usize, sector: u32, count: u32, buffer: usize): u32 {
+  const status = IoDeviceTransfer(changetype<VCB>(vcb).Partition, IRP_MJ_WRITE, <u64>sector * SECTOR, buffer, count * SECTOR);
+  for (let i: u32 = 0; i < CACHE_ENTRIES; i++) {
+    const s = load<u32>(CacheSector + (i << 2));
+    if (load<usize>(CacheVcb + (i << 2)) == vcb && s >= sector && s - sector < count) {
+      if (NT_SUCCESS(status)) memory.copy(CacheData + i * SECTOR, buffer + (s - sector) * SECTOR, SECTOR);
+      else store<usize>(CacheVcb + (i << 2), 0); // unknown now: drop it
+    }
+  }
+  return status;
+}
+
+/** Sends FLUSH to the disk under the volume: everything written is on the media after it. */
+export function FatFlushDisk(vcb: usize): u32 {
+  return IoDeviceTransfer(changetype<VCB>(vcb).Partition, IRP_MJ_FLUSH_BUFFERS, 0, 0, 0);
+}
+
+// ---- the sector cache ----
+
+const CACHE_ENTRIES: u32 = 64;
+const CacheVcb: usize = memory.data(<i32>(CACHE_ENTRIES * 4), 4);
+const CacheSector: usize = memory.data(<i32>(CACHE_ENTRIES * 4), 4);
+const CacheStamp: usize = memory.data(<i32>(CACHE_ENTRIES * 4), 4);
+let CacheData: usize = 0;
+let CacheClock: u32 = 0;
+export let FatCacheHits: u32 = 0;
+export let FatCacheMisses: u32 = 0;
+/** Set by FatCacheRead on failure. */
+export let FatLastStatus: u32 = 0;
+
+/**
+ * The 512 bytes of `sector`, from the cache or the disk; 0 on a read error
+ * (FatLastStatus says which). The pointer is good until the next cache call.
+ */
+export function FatCacheRead(vcb: usize, sector: u32): usize {
+  let victim: u32 = 0, oldest: u32 = 0xFFFFFFFF;
+  for (let i: u32 = 0; i < CACHE_ENTRIES; i++) {
+    const v = load<usize>(CacheVcb + (i << 2));
+    if (v == vcb && load<u32>(CacheSector + (i << 2)) == sector) {
+      store<u32>(CacheStamp + (i << 2), ++CacheClock);
+      FatCacheHits++;
+      return CacheData + i * SECTOR;
+    }
+    const stamp: u32 = v == 0 ? 0 : load<u32>(CacheStamp + (i << 2));
+    if (stamp < oldest) { oldest = stamp; victim = i; }
+  }
+  FatCacheMisses++;
+  const data = CacheData + victim * SECTOR;
+  store<usize>(CacheVcb + (victim << 2), 0);
+  const status = FatReadSectors(vcb, sector, 1, data);
+  if (!NT_SUCCESS(status)) { FatLastStatus = status; return 0; }
+  store<usize>(CacheVcb + (victim << 2), vcb);
+  store<u32>(CacheSector + (victim << 2), sector);
+  store<u32>(CacheStamp + (victim << 2), ++CacheClock);
+  return data;
+}
+
+/** Writes a sector the caller changed in the cache (the pointer FatCacheRead gave) through to the disk. */
+export function FatCacheWrite(vcb: usize, sector: u32, data: usize): u32 {
+  const status = IoDeviceTransfer(changetype<VCB>(vcb).Partition, IRP_MJ_WRITE, <u64>sector * SECTOR, data, SECTOR);
+  if (!NT_SUCCESS(status)) {
+    for (let i: u32 = 0; i < CACHE_ENTRIES; i++) {
+      if (load<usize>(CacheVcb + (i << 2)) == vcb && load<u32>(CacheSector + (i << 2)) == sector) store<usize>(CacheVcb + (i << 2), 0);
+    }
+  }
+  return status;
+}
+
+// ---- the allocation table ----
+
+export const FAT_FREE: u32 = 0;
+/** Any value at or above this ends a chain (FAT16 values are widened). */
+export const FAT_EOC: u32 = 0x0FFFFFF8;
+const FAT_BAD: u32 = 0x0FFFFFF7;
+
+@inline export function FatIsValidCluster(vcb: usize, cluster: u32): bool {
+  return cluster >= 2 && cluster - 2 < changetype<VCB>(vcb).ClusterCount;
+}
+
+/** The sector of `cluster`'s first byte. */
+@inline export function FatClusterSector(vcb: usize, cluster: u32): u32 {
+  const v = changetype<VCB>(vcb);
+  return v.DataStart + (cluster - 2) * v.SectorsPerCluster;
+}
+
+/**
+ * The FAT entry of `cluster`: the next cluster, FAT_FREE, or a value >=
+ * FAT_EOC (FAT16's 0xFFF8.. is widened). 0xFFFFFFFF on a read error.
+ */
+export function FatGetEntry(vcb: usize, cluster: u32): u32 {
+  const v = changetype<VCB>(vcb);
+  const offset = v.FatType == 32 ? cluster << 2 : cluster << 1;
+  const data = FatCacheRead(vcb, v.FatStart + offset / SECTOR);
+  if (data == 0) return 0xFFFFFFFF;
+  if (v.FatType == 32) return load<u32>(data + offset % SECTOR) & 0x0FFFFFFF;
+  const value = <u32>load<u16>(data + offset % SECTOR);
+  return value >= 0xFFF7 ? value | 0x0FFF0000 : value;
+}
+
+/** Sets the FAT entry of `cluster` in every FAT copy, first copy first. */
+export function FatSetEntry(vcb: usize, cluster: u32, value: u32): u32 {
+  const v = changetype<VCB>(vcb);
+  const offset = v.FatType == 32 ? cluster << 2 : cluster << 1;
+  for (let copy: u32 = 0; copy < v.NumberOfFats; copy++) {
+    const sector = v.FatStart + copy * v.SectorsPerFat + offset / SECTOR;
+    const data = FatCacheRead(vcb, sector);
+    if (data == 0) return FatLastStatus;
+    if (v.FatType == 32) {
+      const p = data + offset % SECTOR;
+      store<u32>(p, (load<u32>(p) & 0xF0000000) | (value & 0x0FFFFFFF)); // the top four bits are reserved
+    } else {
+      store<u16>(data + offset % SECTOR, <u16>(value >= FAT_EOC ? 0xFFFF : value));
+    }
+    const status = FatCacheWrite(vcb, sector, data);
+    if (!NT_SUCCESS(status)) return status;
+  }
+  return STATUS_SUCCESS;
+}
+
+/** FAT32: marks FSInfo's free count unknown before the first change of this session. */
+function FatInvalidateFsInfo(vcb: usize): u32 {
+  const v = changetype<VCB>(vcb);
+  if (v.FatType != 32 || v.FsInfoSector == 0 || v.FsInfoInvalidated != 0) return STATUS_SUCCESS;
+  const data = FatCacheRead(vcb, v.FsInfoSector);
+  if (data == 0) return FatLastStatus;
+  v.FsInfoInvalidated = 1;
+  if (load<u32>(data) != 0x41615252 || load<u32>(data, 484) != 0x61417272) return STATUS_SUCCESS; // not a valid FSInfo: leave it
+  store<u32>(data, 0xFFFFFFFF, 488);
+  store<u32>(data, 0xFFFFFFFF, 492);
+  return FatCacheWrite(vcb, v.FsInfoSector, data);
+}
+
+/**
+ * Allocates one free cluster, marks it end of chain, and links it after
+ * `previous` (0: a new chain). The new cluster is written before the link,
+ * so a cut leaves at most a lost cluster, never a chain into garbage.
+ */
+export function FatAllocateCluster(vcb: usize, previous: u32, out: usize): u32 {
+  const v = changetype<VCB>(vcb);
+  if (v.FreeClusters == 0) return STATUS_DISK_FULL;
+  let status = FatInvalidateFsInfo(vcb);
+  if (!NT_SUCCESS(status)) return status;
+  let cluster = v.NextFree;
+  for (let n: u32 = 0; n < v.ClusterCount; n++) {
+    if (!FatIsValidCluster(vcb, cluster)) cluster = 2;
+    const entry = FatGetEntry(vcb, cluster);
+    if (entry == 0xFFFFFFFF) return FatLastStatus;
+    if (entry == FAT_FREE) {
+      status = FatSetEntry(vcb, cluster, 0x0FFFFFFF);
+      if (!NT_SUCCESS(status)) return status;
+      if (previous != 0) {
+        status = FatSetEntry(vcb, previous, cluster);
+        if (!NT_SUCCESS(status)) return status;
+      }
+      v.FreeClusters--;
+      v.NextFree = cluster + 1;
+      store<u32>(out, cluster);
+      return STATUS_SUCCESS;
+    }
+    cluster++;
+  }
+  v.FreeClusters = 0;
+  return STATUS_DISK_FULL;
+}
+
+/** Frees the chain that starts at `first` (0: nothing). Follows at most ClusterCount links. */
+export function FatFreeChain(vcb: usize, first: u32): u32 {
+  const v = changetype<VCB>(vcb);
+  if (first == 0) return STATUS_SUCCESS;
+  let status = FatInvalidateFsInfo(vcb);
+  if (!NT_SUCCESS(status)) return status;
+  let cluster = first;
+  for (let n: u32 = 0; n < v.ClusterCount && FatIsValidCluster(vcb, cluster); n++) {
+    const next = FatGetEntry(vcb, cluster);
+    if (next == 0xFFFFFFFF) return FatLastStatus;
+    status = FatSetEntry(vcb, cluster, FAT_FREE);
+    if (!NT_SUCCESS(status)) return status;
+    v.FreeClusters++;
+    if (cluster < v.NextFree) v.NextFree = cluster;
+    if (next >= FAT_EOC || next == FAT_FREE || next == FAT_BAD) break;
+    cluster = next;
+  }
+  return STATUS_SUCCESS;
+}
+
+/** Zeroes a cluster on the disk (new directory clusters). */
+export function FatZeroCluster(vcb: usize, cluster: u32): u32 {
+  const v = changetype<VCB>(vcb);
+  const buffer = ExAllocatePoolWithTag(NonPagedPool, v.ClusterBytes, FAT_TAG);
+  if (buffer == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  const status = FatWriteSectors(vcb, FatClusterSector(vcb, cluster), v.SectorsPerCluster, buffer);
+  ExFreePoolWithTag(buffer, FAT_TAG);
+  return status;
+}
+
+/** Counts free clusters (at mount), reading the first FAT 16 sectors at a time past the cache. */
+function FatCountFree(vcb: usize): u32 {
+  const v = changetype<VCB>(vcb);
+  const CHUNK: u32 = 16;
+  const buffer = ExAllocatePoolWithTag(NonPagedPool, CHUNK * SECTOR, FAT_TAG);
+  if (buffer == 0) return 0;
+  const perSector: u32 = v.FatType == 32 ? SECTOR / 4 : SECTOR / 2;
+  const last = v.ClusterCount + 1;
+  let free: u32 = 0;
+  v.NextFree = 0;
+  for (let sector: u32 = 0; sector * perSector <= last; sector += CHUNK) {
+    let count = CHUNK;
+    if (sector + count > v.SectorsPerFat) count = v.SectorsPerFat - sector;
+    if (!NT_SUCCESS(FatReadSectors(vcb, v.FatStart + sector, count, buffer))) { free = 0; break; }
+    const firstCluster = sector * perSector;
+    for (let k: u32 = 0; k < count * perSector; k++) {
+      const cluster = firstCluster + k;
+      if (cluster < 2) continue;
+      if (cluster > last) break;
+      const value = v.FatType == 32 ? load<u32>(buffer + (k << 2)) & 0x0FFFFFFF : <u32>load<u16>(buffer + (k << 1));
+      if (value == 0) { free++; if (v.NextFree == 0) v.NextFree = cluster; }
+    }
+  }
+  ExFreePoolWithTag(buffer, FAT_TAG);
+  if (v.NextFree == 0) v.NextFree = 2;
+  return free;
+}
+
+// ---- mount ----
+
+/**
+ * Reads and checks the boot sector of the volume on `vcb.Partition` and
+ * fills in the VCB. STATUS_UNRECOGNIZED_VOLUME for anything that is not a
+ * FAT16 or FAT32 volume with 512-byte sectors, STATUS_FILE_CORRUPT_ERROR
+ * for a BPB whose numbers do not fit the partition.
+ */
+export function FatMountVolume(vcb: usize, partitionSectors: u32): u32 {
+  const v = changetype<VCB>(vcb);
+  KeInitializeEvent(VcbLock(vcb), false, true);
+  if (CacheData == 0) {
+    CacheData = ExAllocatePoolWithTag(NonPagedPool, CACHE_ENTRIES * SECTOR, FAT_TAG);
+    if (CacheData == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  }
+  const boot = ExAllocatePoolWithTag(NonPagedPool, SECTOR, FAT_TAG);
+  if (boot == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = FatReadSectors(vcb, 0, 1, boot);
+  if (NT_SUCCESS(status)) status = FatParseBootSector(vcb, boot, partitionSectors);
+  ExFreePoolWithTag(boot, FAT_TAG);
+  if (!NT_SUCCESS(status)) return status;
+  v.FreeClusters = FatCountFree(vcb);
+  return STATUS_SUCCESS;
+}
+
+function FatParseBootSector(vcb: usize, b: usize, partitionSectors: u32): u32 {
+  const v = changetype<VCB>(vcb);
+  const jump = <u32>load<u8>(b);
+  if (jump != 0xEB && jump != 0xE9) return STATUS_UNRECOGNIZED_VOLUME;
+  if (load<u16>(b, 510) != 0xAA55) return STATUS_UNRECOGNIZED_VOLUME;
+  const bytesPerSector = <u32>load<u16>(b, 11);
+  const spc = <u32>load<u8>(b, 13);
+  const reserved = <u32>load<u16>(b, 14);
+  const fats = <u32>load<u8>(b, 16);
+  const rootEntries = <u32>load<u16>(b, 17);
+  let total = <u32>load<u16>(b, 19);
+  const fat16Size = <u32>load<u16>(b, 22);
+  if (total == 0) total = load<u32>(b, 32);
+  if (bytesPerSector != SECTOR || spc == 0 || (spc & (spc - 1)) != 0 || spc > 128) return STATUS_UNRECOGNIZED_VOLUME;
+  if (reserved == 0 || fats == 0 || fats > 4) return STATUS_UNRECOGNIZED_VOLUME;
+  const fatSize = fat16Size != 0 ? fat16Size : load<u32>(b, 36);
+  if (fatSize == 0) return STATUS_UNRECOGNIZED_VOLUME;
+  if (total > partitionSectors) return STATUS_FILE_CORRUPT_ERROR;
+  const rootSectors = (rootEntries * 32 + SECTOR - 1) / SECTOR;
+  const meta = <u64>reserved + <u64>fats * <u64>fatSize + <u64>rootSectors;
+  if (meta >= <u64>total) return STATUS_FILE_CORRUPT_ERROR;
+  const clusters = (total - <u32>meta) / spc;
+  if (clusters < 4085) return STATUS_UNRECOGNIZED_VOLUME; // FAT12: not served
+  const fat32 = clusters >= 65525;
+  if (fat32 != (fat16Size == 0) || (fat32 && rootEntries != 0)) return STATUS_FILE_CORRUPT_ERROR;
+  // The FAT must be big enough for every cluster.
+  if (<u64>fatSize * SECTOR < <u64>(clusters + 2) * (fat32 ? 4 : 2)) return STATUS_FILE_CORRUPT_ERROR;
+  v.FatType = fat32 ? 32 : 16;
+  v.SectorsPerCluster = spc;
+  v.ClusterBytes = spc * SECTOR;
+  v.FatStart = reserved;
+  v.NumberOfFats = fats;
+  v.SectorsPerFat = fatSize;
+  v.RootEntries = rootEntries;
+  v.RootStart = reserved + fats * fatSize;
+  v.RootSectors = rootSectors;
+  v.DataStart = <u32>meta;
+  v.ClusterCount = clusters;
+  v.TotalSectors = total;
+  v.NextFree = 0;
+  const ebpb: u32 = fat32 ? 64 : 36; // where the extended BPB (drive number, signature 0x29, serial, label) is
+  if (fat32) {
+    v.RootCluster = load<u32>(b, 44);
+    if (!FatIsValidCluster(vcb, v.RootCluster)) return STATUS_FILE_CORRUPT_ERROR;
+    const fsInfo = <u32>load<u16>(b, 48);
+    v.FsInfoSector = fsInfo != 0 && fsInfo != 0xFFFF && fsInfo < reserved ? fsInfo : 0;
+  }
+  if (load<u8>(b + ebpb + 2) == 0x29) {
+    v.SerialNumber = load<u32>(b + ebpb + 3);
+    memory.copy(VcbLabel(vcb), b + ebpb + 7, 11);
+  } else {
+    memory.fill(VcbLabel(vcb), 0x20, 11);
+  }
+  return STATUS_SUCCESS;
+}
+
+// ---- time ----
+//
+// FAT keeps local date and time (2-second steps); this kernel's clock is
+// UTC and so is what it writes. NT time: 100 ns units since 1601-01-01.
+
+const TICKS_PER_SECOND: u64 = 10000000;
+/** Days from 1601-01-01 to 1980-01-01. */
+const DAYS_1601_TO_1980: u64 = 138426;
+
+/** Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+function DaysFromCivil(y: i32, m: i32, d: i32): i32 {
+  y -= m <= 2 ? 1 : 0;
+  const era = (y >= 0 ? y : y - 399) / 400;
+  const yoe = y - era * 400;
+  const mp = (m + 9) % 12;
+  const doy = (153 * mp + 2) / 5 + d - 1;
+  const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** NT time of a FAT date and time (0 when the date is 0: never set). */
+export function FatToNtTime(date: u32, time: u32): u64 {
+  if (date == 0) return 0;
+  const y = <i32>((date >> 9) + 1980), m = <i32>((date >> 5) & 15), d = <i32>(date & 31);
+  const days = DaysFromCivil(y, m < 1 ? 1 : m, d < 1 ? 1 : d) - DaysFromCivil(1980, 1, 1);
+  const seconds = <u64>((time >> 11) * 3600 + ((time >> 5) & 63) * 60 + (time & 31) * 2);
+  return ((<u64>days + DAYS_1601_TO_1980) * 86400 + seconds) * TICKS_PER_SECOND;
+}
+
+/** FAT (date << 16 | time) of an NT time; clamped to 1980..2107. */
+export function NtToFatDateTime(ntTime: u64): u32 {
+  const base = DAYS_1601_TO_1980 * 86400 * TICKS_PER_SECOND;
+  if (ntTime < base) return (0 << 25 | 1 << 21 | 1 << 16);
+  const total = (ntTime - base) / TICKS_PER_SECOND;
+  let days = <i32>(total / 86400);
+  const secs = <u32>(total % 86400);
+  // civil from days (since 1980-01-01)
+  const z = days + DaysFromCivil(1980, 1, 1) + 719468;
+  const era = (z >= 0 ? z : z - 146096) / 146097;
+  const doe = z - era * 146097;
+  const yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  let y = yoe + era * 400;
+  const doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const mp = (5 * doy + 2) / 153;
+  const d = doy - (153 * mp + 2) / 5 + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) y++;
+  if (y > 2107) return (127 << 25) | (12 << 21) | (31 << 16) | (23 << 11) | (59 << 5) | 29;
+  const date = (<u32>(y - 1980) << 9) | (<u32>m << 5) | <u32>d;
+  const time = ((secs / 3600) << 11) | (((secs / 60) % 60) << 5) | ((secs % 60) >> 1);
+  return (date << 16) | time;
+}
+
+/** Now, as FAT (date << 16 | time). */
+export function FatNow(): u32 { return NtToFatDateTime(KeQuerySystemTime()); }
+
+void STATUS_FILE_CORRUPT_ERROR; void KEVENT_SIZE;

@@ -1,0 +1,337 @@
+// The I/O manager: driver, device and file object types, the request path,
+// and the parse of a device path into a file object.
+//
+// A name like \??\C:\Windows\System32\smss.exe is looked up by the object
+// manager: \??\C: is a symbolic link to \Device\Harddisk0\Partition1, whose
+// type's parse procedure (IopParseDevice) takes the rest of the name. The
+// parse runs under the object manager's lock, where nothing may wait, so it
+// only makes a file object: which device serves it (the file system's
+// volume device when one is mounted on the partition) and the path on that
+// device ("\Windows\System32\smss.exe"). The create service then sends
+// IRP_MJ_CREATE to the driver outside the lock, where the file system may
+// read the disk. A relative open (RootDirectory = a directory's file handle)
+// goes through the File type's parse procedure the same way.
+//
+// A file object's last reference also goes under that lock, so its delete
+// procedure does not call the driver: it queues a copy of the object for
+// IRP_MJ_CLEANUP and IRP_MJ_CLOSE, which IopProcessDeferredCloses sends
+// outside the lock (after NtClose, at the start of every file service, and
+// from the I/O worker thread).
+
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { KeBugCheckEx } from "../ke/bugcheck";
+import { KeCreateThread, KeReadyThread } from "../ke/thread";
+import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
+import { cli, read_eflags, sti } from "../ke/intrinsics";
+import {
+  NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_NAME_TOO_LONG,
+  STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+} from "../rtl/ntstatus";
+import { RtlInitUnicodeString, RtlUnicodeString, RtlStartsWithSeparator } from "../rtl/unicode";
+import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
+import { ObInsertObject } from "../ob/obname";
+import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
+import { NtClose } from "../ob/obhandle";
+import { NtCreateDirectoryObject } from "../ob/obdir";
+import { NtCreateSymbolicLinkObject } from "../ob/oblink";
+import {
+  InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, OBJ_PERMANENT, OBJECT_TYPE_INITIALIZER,
+  DIRECTORY_ALL_ACCESS, SYMBOLIC_LINK_ALL_ACCESS, STANDARD_RIGHTS_REQUIRED, SYNCHRONIZE, READ_CONTROL,
+} from "../ob/obp";
+import {
+  DEVICE_OBJECT, DriverMajorFunction, FILE_ALL_ACCESS, FILE_GENERIC_EXECUTE, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
+  FILE_OBJECT, FileObjectName, FO_OPENED, FO_VOLUME_OPEN, IO_EXTENSION_TAG, IO_IRP_TAG, IO_NAME_TAG, IRP,
+  IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_MAXIMUM_FUNCTION, PDRIVER_DISPATCH, SIZEOF_DEVICE_OBJECT, SIZEOF_DRIVER_OBJECT,
+  SIZEOF_FILE_OBJECT, SIZEOF_IRP,
+} from "./iop";
+
+export let IoDriverObjectType: usize = 0;
+export let IoDeviceObjectType: usize = 0;
+export let IoFileObjectType: usize = 0;
+
+/** The longest path a file object keeps (bytes of UTF-16). */
+const IO_MAX_PATH_BYTES: u32 = 0xFFFC;
+
+// ---- scratch for the calls below (phase 1, one thread) ----
+
+const Name = memory.data(8, 4);
+const Target = memory.data(8, 4);
+const Attributes = memory.data(24, 4);
+const Init = memory.data(64, 4);
+const Out = memory.data(4, 4);
+const HandleOut = memory.data(4, 4);
+
+// ---- requests ----
+
+/** A zeroed IRP for `major` on `file` (0 for none) to `device`, or 0 when pool is exhausted. */
+export function IoAllocateIrp(major: u32, device: usize, file: usize): usize {
+  const irp = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_IRP, IO_IRP_TAG);
+  if (irp == 0) return 0;
+  const i = changetype<IRP>(irp);
+  i.MajorFunction = major;
+  i.DeviceObject = device;
+  i.FileObject = file;
+  return irp;
+}
+
+export function IoFreeIrp(irp: usize): void { ExFreePoolWithTag(irp, IO_IRP_TAG); }
+
+/** Sends `irp` to the driver of its device; returns the driver's status. */
+export function IoCallDriver(irp: usize): u32 {
+  const i = changetype<IRP>(irp);
+  const device = changetype<DEVICE_OBJECT>(i.DeviceObject);
+  if (i.MajorFunction > IRP_MJ_MAXIMUM_FUNCTION) return STATUS_INVALID_DEVICE_REQUEST;
+  const routine = load<usize>(DriverMajorFunction(device.DriverObject, i.MajorFunction));
+  if (routine == 0) return STATUS_INVALID_DEVICE_REQUEST;
+  return changetype<PDRIVER_DISPATCH>(routine)(i.DeviceObject, irp);
+}
+
+/** Reads or writes `length` bytes at `offset` of `device` (no file object): what file systems do to their disk. */
+export function IoDeviceTransfer(device: usize, major: u32, offset: u64, buffer: usize, length: u32): u32 {
+  const irp = IoAllocateIrp(major, device, 0);
+  if (irp == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  const i = changetype<IRP>(irp);
+  i.Buffer = buffer;
+  i.Length = length;
+  i.ByteOffsetLow = <u32>offset;
+  i.ByteOffsetHigh = <u32>(offset >> 32);
+  const status = IoCallDriver(irp);
+  IoFreeIrp(irp);
+  return status;
+}
+
+// ---- drivers and devices ----
+
+function IopMakeAttributes(name: string): usize {
+  RtlInitUnicodeString(Name, name);
+  InitializeObjectAttributes(Attributes, Name, OBJ_PERMANENT | OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, 0, 0);
+  return Attributes;
+}
+
+/** Creates a permanent named object of `type` with a zeroed body; returns it (0 on failure). */
+function IopCreatePermanentObject(type: usize, name: string, bodySize: u32): usize {
+  if (!NT_SUCCESS(ObCreateObject(type, IopMakeAttributes(name), bodySize, Out))) return 0;
+  const object = load<usize>(Out);
+  if (!NT_SUCCESS(ObInsertObject(object, 0, HandleOut))) return 0;
+  NtClose(load<u32>(HandleOut)); // the name (permanent) keeps it
+  return object;
+}
+
+/** Creates the driver object `name` (e.g. "\\Driver\\Disk"); the caller fills in its dispatch table. */
+export function IoCreateDriver(name: string): usize {
+  const driver = IopCreatePermanentObject(IoDriverObjectType, name, SIZEOF_DRIVER_OBJECT);
+  if (driver == 0) KeBugCheckEx(0x5E, 0x10, 0, 0, 0); // OBJECT_INITIALIZATION_FAILED: no driver object
+  return driver;
+}
+
+/** Sets `driver`'s routine for `major`. */
+export function IoSetMajorFunction(driver: usize, major: u32, routine: PDRIVER_DISPATCH): void {
+  store<usize>(DriverMajorFunction(driver, major), changetype<usize>(routine));
+}
+
+/**
+ * Creates a device of `driver` named `name` ("" for an unnamed device, such
+ * as a file system's volume device) with a zeroed extension of
+ * `extensionSize` bytes. Returns the device, 0 on failure.
+ */
+export function IoCreateDevice(driver: usize, name: string, extensionSize: u32, deviceType: u32): usize {
+  let device: usize = 0;
+  if (name.length != 0) {
+    device = IopCreatePermanentObject(IoDeviceObjectType, name, SIZEOF_DEVICE_OBJECT);
+  } else if (NT_SUCCESS(ObCreateObject(IoDeviceObjectType, 0, SIZEOF_DEVICE_OBJECT, Out))) {
+    device = load<usize>(Out); // unnamed: its creator's reference keeps it
+  }
+  if (device == 0) return 0;
+  const d = changetype<DEVICE_OBJECT>(device);
+  d.DriverObject = driver;
+  d.DeviceType = deviceType;
+  if (extensionSize != 0) {
+    d.DeviceExtension = ExAllocatePoolWithTag(NonPagedPool, extensionSize, IO_EXTENSION_TAG);
+    if (d.DeviceExtension == 0) return 0;
+  }
+  return device;
+}
+
+/** Makes the permanent symbolic link `name` -> `target`. */
+export function IoCreateSymbolicLink(name: string, target: string): u32 {
+  RtlInitUnicodeString(Target, target);
+  const status = NtCreateSymbolicLinkObject(HandleOut, SYMBOLIC_LINK_ALL_ACCESS, IopMakeAttributes(name), Target);
+  if (NT_SUCCESS(status)) NtClose(load<u32>(HandleOut));
+  return status;
+}
+
+function IopCreateDirectory(name: string): void {
+  const status = NtCreateDirectoryObject(HandleOut, DIRECTORY_ALL_ACCESS, IopMakeAttributes(name));
+  if (!NT_SUCCESS(status)) KeBugCheckEx(0x5E, 0x11, status, 0, 0);
+  NtClose(load<u32>(HandleOut));
+}
+
+// ---- file objects: parse ----
+
+/**
+ * Makes an unopened file object for `device` whose path is the `aLength`
+ * bytes at `a`, then a backslash and the `bLength` bytes at `b` when both
+ * parts are there.
+ */
+function IopMakeFileObject(device: usize, realDevice: usize, a: usize, aLength: u32, b: usize, bLength: u32, object: usize): u32 {
+  const joiner: u32 = aLength != 0 && bLength != 0 ? 2 : 0;
+  const length = aLength + joiner + bLength;
+  if (length > IO_MAX_PATH_BYTES) return STATUS_NAME_TOO_LONG;
+  let buffer: usize = 0;
+  if (length != 0) {
+    buffer = ExAllocatePoolWithTag(NonPagedPool, length + 2, IO_NAME_TAG);
+    if (buffer == 0) return STATUS_INSUFFICIENT_RESOURCES;
+    memory.copy(buffer, a, aLength);
+    if (joiner != 0) store<u16>(buffer + aLength, 0x5C);
+    if (bLength != 0) memory.copy(buffer + aLength + joiner, b, bLength);
+    store<u16>(buffer + length, 0);
+  }
+  const status = ObCreateObject(IoFileObjectType, 0, SIZEOF_FILE_OBJECT, object);
+  if (!NT_SUCCESS(status)) {
+    if (buffer != 0) ExFreePoolWithTag(buffer, IO_NAME_TAG);
+    return status;
+  }
+  const f = changetype<FILE_OBJECT>(load<usize>(object));
+  f.DeviceObject = device;
+  ObReferenceObject(device);
+  f.RelatedDevice = realDevice;
+  ObReferenceObject(realDevice);
+  f.FileNameLength = <u16>length;
+  f.FileNameMaximumLength = <u16>(length + 2);
+  f.FileNameBuffer = buffer;
+  if (length == 0) f.Flags |= FO_VOLUME_OPEN;
+  return STATUS_SUCCESS;
+}
+
+/**
+ * The Device type's parse procedure: the rest of the name is a path on the
+ * device. With a volume mounted on the device and a path left, requests go
+ * to the volume; the device itself (no path) is opened raw.
+ */
+function IopParseDevice(parseObject: usize, objectType: usize, attributes: u32, completeName: usize,
+                        remainingName: usize, object: usize): u32 {
+  store<usize>(object, 0);
+  const d = changetype<DEVICE_OBJECT>(parseObject);
+  const remaining = RtlUnicodeString(remainingName);
+  if (remaining.Length != 0 && !RtlStartsWithSeparator(remainingName)) return STATUS_OBJECT_NAME_INVALID;
+  let target = parseObject;
+  if (remaining.Length != 0 && d.MountedVolume != 0) target = d.MountedVolume;
+  return IopMakeFileObject(target, parseObject, remaining.Buffer, <u32>remaining.Length, 0, 0, object);
+}
+
+/** The File type's parse procedure: a name relative to an open directory (RootDirectory of a create). */
+function IopParseFile(parseObject: usize, objectType: usize, attributes: u32, completeName: usize,
+                      remainingName: usize, object: usize): u32 {
+  store<usize>(object, 0);
+  const f = changetype<FILE_OBJECT>(parseObject);
+  if (RtlStartsWithSeparator(remainingName)) return STATUS_OBJECT_NAME_INVALID;
+  const remaining = RtlUnicodeString(remainingName);
+  let device = f.DeviceObject; // a raw open of a partition: names under it go to its volume
+  const mounted = changetype<DEVICE_OBJECT>(device).MountedVolume;
+  if (remaining.Length != 0 && mounted != 0) device = mounted;
+  return IopMakeFileObject(device, f.RelatedDevice, f.FileNameBuffer, <u32>f.FileNameLength,
+                           remaining.Buffer, <u32>remaining.Length, object);
+}
+
+// ---- file objects: the end ----
+
+/** Copies of file objects whose driver still has to hear CLEANUP and CLOSE (singly linked at +SIZEOF_FILE_OBJECT). */
+let IopCloseQueue: usize = 0;
+const IopCloseEvent: usize = memory.data(<i32>KEVENT_SIZE, 8);
+let IopCloseEventReady: bool = false;
+const CLOSE_PACKET_SIZE: u32 = SIZEOF_FILE_OBJECT + 4;
+const CLOSE_TAG: u32 = 0x6C436F49; // 'IoCl'
+
+/** The File type's delete procedure (under the object manager's lock). */
+function IopDeleteFile(file: usize): void {
+  const f = changetype<FILE_OBJECT>(file);
+  if ((f.Flags & FO_OPENED) != 0) {
+    const packet = ExAllocatePoolWithTag(NonPagedPool, CLOSE_PACKET_SIZE, CLOSE_TAG);
+    if (packet != 0) {
+      memory.copy(packet, file, SIZEOF_FILE_OBJECT);
+      // LIFO is fine: each file's CLEANUP and CLOSE stay together, and files are independent.
+      store<usize>(packet + SIZEOF_FILE_OBJECT, IopCloseQueue);
+      IopCloseQueue = packet;
+      return; // the packet owns the name and the device references now
+    }
+    // No pool: the driver never hears the close (its per-open data leaks), the rest is freed.
+  }
+  IopReleaseFileObjectParts(file);
+}
+
+function IopReleaseFileObjectParts(file: usize): void {
+  const f = changetype<FILE_OBJECT>(file);
+  if (f.FileNameBuffer != 0) ExFreePoolWithTag(f.FileNameBuffer, IO_NAME_TAG);
+  f.FileNameBuffer = 0;
+  if (f.DeviceObject != 0) ObDereferenceObject(f.DeviceObject);
+  if (f.RelatedDevice != 0) ObDereferenceObject(f.RelatedDevice);
+  f.DeviceObject = 0;
+  f.RelatedDevice = 0;
+}
+
+/** Sends CLEANUP and CLOSE for every queued file object. Call with no lock held, on a thread that may wait. */
+export function IopProcessDeferredCloses(): void {
+  while (IopCloseQueue != 0) {
+    const state = read_eflags() & 0x200;
+    cli();
+    const packet = IopCloseQueue;
+    if (packet != 0) IopCloseQueue = load<usize>(packet + SIZEOF_FILE_OBJECT);
+    if (state != 0) sti();
+    if (packet == 0) break;
+    const device = changetype<FILE_OBJECT>(packet).DeviceObject;
+    for (let step = 0; step < 2; step++) {
+      const irp = IoAllocateIrp(step == 0 ? IRP_MJ_CLEANUP : IRP_MJ_CLOSE, device, packet);
+      if (irp == 0) break;
+      IoCallDriver(irp);
+      IoFreeIrp(irp);
+    }
+    IopReleaseFileObjectParts(packet);
+    ExFreePoolWithTag(packet, CLOSE_TAG);
+  }
+}
+
+/** The I/O worker: closes what handle tables of ended processes let go, twice a second at most. */
+function IopWorkerThread(context: usize): void {
+  const timeout = memory.data(8, 8);
+  while (true) {
+    store<i64>(timeout, -5000000); // 0.5 s
+    KeWaitForSingleObject(IopCloseEvent, timeout);
+    IopProcessDeferredCloses();
+  }
+}
+
+/** Wakes the worker (from a thread, never under the object manager's lock). */
+export function IoWakeWorker(): void { if (IopCloseEventReady) KeSetEvent(IopCloseEvent); }
+
+// ---- initialization ----
+
+function IopCreateType(name: string, tag: u32, bodySize: u32, read: u32, write: u32, execute: u32, all: u32,
+                       parse: ((a: usize, b: usize, c: u32, d: usize, e: usize, f: usize) => u32) | null,
+                       deleteProcedure: ((o: usize) => void) | null): usize {
+  ObInitializeTypeInitializer(Init, read, write, execute, all, all, bodySize);
+  const info = changetype<OBJECT_TYPE_INITIALIZER>(Init);
+  info.PoolTag = tag;
+  info.ParseProcedure = parse;
+  info.DeleteProcedure = deleteProcedure;
+  RtlInitUnicodeString(Name, name);
+  const status = ObCreateObjectType(Name, Init, Out);
+  if (!NT_SUCCESS(status)) KeBugCheckEx(0x5E, 0x12, status, 0, 0);
+  return load<usize>(Out);
+}
+
+/** Phase 1: the types, \Driver and \FileSystem, and the I/O worker thread. Drivers come after. */
+export function IoInitSystem(): void {
+  const deviceAll = STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x1FF;
+  IoDriverObjectType = IopCreateType("Driver", 0x76697244, SIZEOF_DRIVER_OBJECT, READ_CONTROL, READ_CONTROL, READ_CONTROL,
+                                     STANDARD_RIGHTS_REQUIRED | 0x1, null, null); // 'Driv'
+  IoDeviceObjectType = IopCreateType("Device", 0x69766544, SIZEOF_DEVICE_OBJECT, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
+                                     FILE_GENERIC_EXECUTE, deviceAll, IopParseDevice, null); // 'Devi'
+  IoFileObjectType = IopCreateType("File", 0x656C6946, SIZEOF_FILE_OBJECT, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
+                                   FILE_GENERIC_EXECUTE, FILE_ALL_ACCESS, IopParseFile, IopDeleteFile); // 'File'
+  IopCreateDirectory("\\Driver");
+  IopCreateDirectory("\\FileSystem");
+  KeInitializeEvent(IopCloseEvent, false, false);
+  IopCloseEventReady = true;
+  const worker = KeCreateThread(0, IopWorkerThread, 0, 9);
+  if (worker != 0) KeReadyThread(worker);
+}

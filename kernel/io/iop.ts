@@ -1,0 +1,216 @@
+// The I/O manager's structures and constants (NT's io.h, ntioapi.h, iop.h).
+//
+// Three object types: Driver (a table of dispatch routines), Device (what a
+// driver serves, named under \Device) and File (an open instance of a device
+// or of a file on a volume). A request is an IRP: one pool block that says
+// what to do (major function and parameters), on which file object, with
+// which kernel buffer, and that comes back with a status and a count. Every
+// request is synchronous: IoCallDriver returns when the driver is done (the
+// driver may wait on the disk meanwhile). Drivers never see user pointers:
+// the services copy in and out through the IRP's kernel buffer.
+//
+// Layouts here are the kernel's own (they never cross the native API
+// boundary); the constants are NT's.
+
+// ---- major functions (wdm.h) ----
+
+export const IRP_MJ_CREATE: u32 = 0x00;
+export const IRP_MJ_CLOSE: u32 = 0x02;
+export const IRP_MJ_READ: u32 = 0x03;
+export const IRP_MJ_WRITE: u32 = 0x04;
+export const IRP_MJ_QUERY_INFORMATION: u32 = 0x05;
+export const IRP_MJ_SET_INFORMATION: u32 = 0x06;
+export const IRP_MJ_FLUSH_BUFFERS: u32 = 0x09;
+export const IRP_MJ_QUERY_VOLUME_INFORMATION: u32 = 0x0A;
+export const IRP_MJ_DIRECTORY_CONTROL: u32 = 0x0C;
+export const IRP_MJ_FILE_SYSTEM_CONTROL: u32 = 0x0D;
+export const IRP_MJ_DEVICE_CONTROL: u32 = 0x0E;
+export const IRP_MJ_CLEANUP: u32 = 0x12;
+export const IRP_MJ_MAXIMUM_FUNCTION: u32 = 0x1B;
+
+// ---- NtCreateFile: dispositions, options, results ----
+
+export const FILE_SUPERSEDE: u32 = 0;
+export const FILE_OPEN: u32 = 1;
+export const FILE_CREATE: u32 = 2;
+export const FILE_OPEN_IF: u32 = 3;
+export const FILE_OVERWRITE: u32 = 4;
+export const FILE_OVERWRITE_IF: u32 = 5;
+export const FILE_MAXIMUM_DISPOSITION: u32 = 5;
+
+export const FILE_DIRECTORY_FILE: u32 = 0x00000001;
+export const FILE_WRITE_THROUGH: u32 = 0x00000002;
+export const FILE_SEQUENTIAL_ONLY: u32 = 0x00000004;
+export const FILE_SYNCHRONOUS_IO_ALERT: u32 = 0x00000010;
+export const FILE_SYNCHRONOUS_IO_NONALERT: u32 = 0x00000020;
+export const FILE_NON_DIRECTORY_FILE: u32 = 0x00000040;
+export const FILE_DELETE_ON_CLOSE: u32 = 0x00001000;
+export const FILE_OPEN_BY_FILE_ID: u32 = 0x00002000;
+export const FILE_OPEN_FOR_BACKUP_INTENT: u32 = 0x00004000;
+export const FILE_VALID_OPTION_FLAGS: u32 = 0x00FFFFFF;
+
+export const FILE_SUPERSEDED: u32 = 0;
+export const FILE_OPENED: u32 = 1;
+export const FILE_CREATED: u32 = 2;
+export const FILE_OVERWRITTEN: u32 = 3;
+export const FILE_EXISTS: u32 = 4;
+export const FILE_DOES_NOT_EXIST: u32 = 5;
+
+// ---- access rights for files (winnt.h) ----
+
+export const FILE_READ_DATA: u32 = 0x0001;          // FILE_LIST_DIRECTORY for directories
+export const FILE_WRITE_DATA: u32 = 0x0002;         // FILE_ADD_FILE
+export const FILE_APPEND_DATA: u32 = 0x0004;        // FILE_ADD_SUBDIRECTORY
+export const FILE_READ_EA: u32 = 0x0008;
+export const FILE_WRITE_EA: u32 = 0x0010;
+export const FILE_EXECUTE: u32 = 0x0020;            // FILE_TRAVERSE
+export const FILE_DELETE_CHILD: u32 = 0x0040;
+export const FILE_READ_ATTRIBUTES: u32 = 0x0080;
+export const FILE_WRITE_ATTRIBUTES: u32 = 0x0100;
+export const FILE_ALL_ACCESS: u32 = 0x001F01FF;
+export const FILE_GENERIC_READ: u32 = 0x00120089;
+export const FILE_GENERIC_WRITE: u32 = 0x00120116;
+export const FILE_GENERIC_EXECUTE: u32 = 0x001200A0;
+
+export const FILE_SHARE_READ: u32 = 1;
+export const FILE_SHARE_WRITE: u32 = 2;
+export const FILE_SHARE_DELETE: u32 = 4;
+export const FILE_SHARE_VALID_FLAGS: u32 = 7;
+
+// ---- file attributes ----
+
+export const FILE_ATTRIBUTE_READONLY: u32 = 0x01;
+export const FILE_ATTRIBUTE_HIDDEN: u32 = 0x02;
+export const FILE_ATTRIBUTE_SYSTEM: u32 = 0x04;
+export const FILE_ATTRIBUTE_DIRECTORY: u32 = 0x10;
+export const FILE_ATTRIBUTE_ARCHIVE: u32 = 0x20;
+export const FILE_ATTRIBUTE_NORMAL: u32 = 0x80;
+/** The attributes a caller may set on a FAT file. */
+export const FILE_ATTRIBUTE_VALID_SET_FLAGS: u32 = 0x27;
+
+// ---- information classes (FILE_INFORMATION_CLASS, FS_INFORMATION_CLASS) ----
+
+export const FileDirectoryInformation: u32 = 1;
+export const FileFullDirectoryInformation: u32 = 2;
+export const FileBothDirectoryInformation: u32 = 3;
+export const FileBasicInformation: u32 = 4;
+export const FileStandardInformation: u32 = 5;
+export const FileInternalInformation: u32 = 6;
+export const FileEaInformation: u32 = 7;
+export const FileAccessInformation: u32 = 8;
+export const FileNameInformation: u32 = 9;
+export const FileRenameInformation: u32 = 10;
+export const FileNamesInformation: u32 = 12;
+export const FileDispositionInformation: u32 = 13;
+export const FilePositionInformation: u32 = 14;
+export const FileModeInformation: u32 = 16;
+export const FileAlignmentInformation: u32 = 17;
+export const FileAllInformation: u32 = 18;
+export const FileAllocationInformation: u32 = 19;
+export const FileEndOfFileInformation: u32 = 20;
+export const FileNetworkOpenInformation: u32 = 34;
+export const FileAttributeTagInformation: u32 = 35;
+export const FileMaximumInformation: u32 = 36;
+
+export const FileFsVolumeInformation: u32 = 1;
+export const FileFsSizeInformation: u32 = 3;
+export const FileFsDeviceInformation: u32 = 4;
+export const FileFsAttributeInformation: u32 = 5;
+export const FileFsFullSizeInformation: u32 = 7;
+
+// ---- device types and characteristics (devioctl.h) ----
+
+export const FILE_DEVICE_DISK: u32 = 0x07;
+export const FILE_DEVICE_DISK_FILE_SYSTEM: u32 = 0x08;
+export const FILE_DEVICE_NULL: u32 = 0x15;
+export const FILE_DEVICE_SERIAL_PORT: u32 = 0x1B;
+export const FILE_REMOVABLE_MEDIA: u32 = 0x01;
+export const FILE_DEVICE_IS_MOUNTED: u32 = 0x20;
+
+// ---- DRIVER_OBJECT (body) ----
+//
+//   +0   MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1]: dispatch routines (0: not served)
+
+/** A driver's routine for one major function. */
+export type PDRIVER_DISPATCH = (device: usize, irp: usize) => u32;
+export const SIZEOF_DRIVER_OBJECT: u32 = (IRP_MJ_MAXIMUM_FUNCTION + 1) * 4;
+@inline export function DriverMajorFunction(driver: usize, major: u32): usize { return driver + (major << 2); }
+
+// ---- DEVICE_OBJECT (body) ----
+
+@unmanaged export class DEVICE_OBJECT {
+  DriverObject: usize;      // the driver that serves it
+  DeviceExtension: usize;   // the driver's per-device data (pool, freed with the device)
+  DeviceType: u32;          // FILE_DEVICE_*
+  Characteristics: u32;     // FILE_REMOVABLE_MEDIA, FILE_DEVICE_IS_MOUNTED, ...
+  MountedVolume: usize;     // the file system's volume device mounted on this one, or 0
+  RealDevice: usize;        // for a volume device: the device it is mounted on
+  Flags: u32;
+}
+export const SIZEOF_DEVICE_OBJECT: u32 = 28;
+
+// ---- FILE_OBJECT (body) ----
+
+@unmanaged export class FILE_OBJECT {
+  DeviceObject: usize;      // where requests go: the volume device for a file on a volume (referenced)
+  FsContext: usize;         // the driver's per-file data (FAT: the FCB)
+  FsContext2: usize;        // the driver's per-open data (FAT: the CCB)
+  CurrentByteOffsetLow: u32; // the position of synchronous I/O
+  CurrentByteOffsetHigh: u32;
+  Flags: u32;               // FO_*
+  FileNameLength: u16;      // FileName: the path on the device ("\Windows\System32\x"), pool 'IoNm'
+  FileNameMaximumLength: u16;
+  FileNameBuffer: usize;
+  GrantedAccess: u32;       // what the create was granted (the handle may narrow it)
+  CreateOptions: u32;       // FILE_* options of the create
+  RelatedDevice: usize;     // the device named by the path (referenced)
+  ShareAccess: u32;
+  Reserved: u32;
+}
+export const SIZEOF_FILE_OBJECT: u32 = 52;
+/** FILE_OBJECT.FileName as a UNICODE_STRING. */
+@inline export function FileObjectName(file: usize): usize { return file + 24; }
+
+export const FO_SYNCHRONOUS_IO: u32 = 0x00000002;
+export const FO_ALERTABLE_IO: u32 = 0x00000004;
+export const FO_DIRECTORY_FILE: u32 = 0x00000080;  // our use: opened as a directory
+export const FO_DELETE_ON_CLOSE: u32 = 0x00010000; // FILE_DELETE_ON_CLOSE was given
+export const FO_OPENED: u32 = 0x00100000;          // the driver accepted IRP_MJ_CREATE: it gets CLEANUP and CLOSE
+export const FO_VOLUME_OPEN: u32 = 0x00400000;     // the device itself (no name on it)
+
+// ---- IRP ----
+//
+// One pool block ('Irp '). Parameters by major function:
+//   CREATE     P0 DesiredAccess  P1 Options (disposition << 24 | create options)  P2 FileAttributes  P3 ShareAccess
+//   READ/WRITE ByteOffset, Length, Buffer
+//   QUERY/SET_INFORMATION, QUERY_VOLUME_INFORMATION  P0 information class, Buffer/Length
+//     SET rename: P1 ReplaceIfExists, P2 the target path on the volume (UNICODE_STRING*)
+//   DIRECTORY_CONTROL  P0 information class  P1 flags (SL_*)  P2 file name pattern (UNICODE_STRING* or 0)
+//   DEVICE_CONTROL / FILE_SYSTEM_CONTROL  P0 control code, Buffer/Length in, P2/P3 output buffer/length
+
+@unmanaged export class IRP {
+  MajorFunction: u32;
+  FileObject: usize;
+  DeviceObject: usize;
+  Buffer: usize;            // kernel memory
+  Length: u32;
+  ByteOffsetLow: u32;
+  ByteOffsetHigh: u32;
+  Information: u32;         // IO_STATUS_BLOCK.Information: bytes moved, create result, ...
+  P0: u32;
+  P1: u32;
+  P2: usize;
+  P3: u32;
+}
+export const SIZEOF_IRP: u32 = 48;
+
+export const SL_RESTART_SCAN: u32 = 0x01;
+export const SL_RETURN_SINGLE_ENTRY: u32 = 0x02;
+export const SL_INDEX_SPECIFIED: u32 = 0x04;
+
+// ---- pool tags ----
+
+export const IO_IRP_TAG: u32 = 0x20707249;   // 'Irp '
+export const IO_NAME_TAG: u32 = 0x6D4E6F49;  // 'IoNm'
+export const IO_BUFFER_TAG: u32 = 0x66426F49; // 'IoBf'
+export const IO_EXTENSION_TAG: u32 = 0x78456F49; // 'IoEx'
