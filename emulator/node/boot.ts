@@ -32,6 +32,13 @@ export interface BootOptions {
   stopAtMark?: number;
   /** after the run, write the (possibly guest-modified) disk image to this path */
   saveDisk?: string;
+  /**
+   * each write the guest's IDE disk takes, in order: the byte offset and a
+   * copy of the bytes (tests replay prefixes of these to model power cuts)
+   */
+  onDiskWrite?: (offset: number, bytes: Uint8Array) => void;
+  /** the disk image as the guest left it (the buffer v86 wrote), when the run ends */
+  onDiskDone?: (image: Uint8Array) => void;
 }
 
 /** A guest write to port 0xF5 (benchmarks mark measured regions with it). */
@@ -77,6 +84,7 @@ interface V86Internals {
   v86?: {
     cpu: {
       mem8?: Uint8Array;
+      devices?: { ide?: { primary?: { master?: { buffer?: { set(start: number, slice: Uint8Array, fn: () => void): void } } } } };
       io: {
         register_write(
           port: number,
@@ -315,6 +323,13 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
         if (opts.stopAtMark !== undefined && value >>> 0 === opts.stopAtMark) finish('exit');
       };
       v86.cpu.io.register_write(0xf5, { name: 'harness-mark' }, onMark, onMark, onMark);
+      // Disk writes, for whoever asked to see them.
+      const diskBuffer = v86.cpu.devices?.ide?.primary?.master?.buffer;
+      if (opts.onDiskWrite && diskBuffer) {
+        const set = diskBuffer.set.bind(diskBuffer);
+        const hook = opts.onDiskWrite;
+        diskBuffer.set = (start, slice, fn) => { hook(start, new Uint8Array(slice)); set(start, slice, fn); };
+      }
       // Exceptions from the CPU loop (wasm panics) are caught here, for this
       // emulator, before they can reach the process.
       const doTick = v86.do_tick.bind(v86);
@@ -336,5 +351,6 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
 
   if (emulator) await teardown(emulator);
   if (opts.saveDisk && disk) await writeFile(opts.saveDisk, new Uint8Array(disk));
+  if (opts.onDiskDone && disk) opts.onDiskDone(new Uint8Array(disk));
   return result;
 }

@@ -16,9 +16,11 @@
 //           leave long entries without their short entry only when the run
 //           crosses a sector, which FatFindFreeRun avoids when it can.
 //   delete  long entries first (the file stays, under its short name), then
-//           the short entry, then the clusters are freed. A cut between the
-//           last two leaves lost clusters (fsck.fat reclaims them); the file
-//           is gone or whole, never half.
+//           the short entry, then the clusters are freed (first FAT, then the
+//           copies). A cut after the short entry and before the last FAT copy
+//           leaves lost clusters or FAT copies that differ, which fsck.fat
+//           repairs; the file is gone or whole, never half. (FAT cannot do
+//           better: the entry and the FAT are different sectors.)
 //   rename  the old long entries are deleted first (the file stays under its
 //           short name); then, when the new run fits in the sector of the old
 //           short entry (the usual case in one directory), one sector write

@@ -234,24 +234,54 @@ export function FatAllocateCluster(vcb: usize, previous: u32, out: usize): u32 {
   return STATUS_DISK_FULL;
 }
 
-/** Frees the chain that starts at `first` (0: nothing). Follows at most ClusterCount links. */
+/** Writes a changed sector of the first FAT, then the same bytes to that sector of every other copy. */
+function FatWriteFatSector(vcb: usize, offsetSector: u32, data: usize): u32 {
+  const v = changetype<VCB>(vcb);
+  let status = FatCacheWrite(vcb, v.FatStart + offsetSector, data);
+  for (let copy: u32 = 1; copy < v.NumberOfFats && NT_SUCCESS(status); copy++) {
+    status = FatWriteSectors(vcb, v.FatStart + copy * v.SectorsPerFat + offsetSector, 1, data);
+  }
+  return status;
+}
+
+/**
+ * Frees the chain that starts at `first` (0: nothing), one write per FAT
+ * sector and copy (first FAT first), following at most ClusterCount links.
+ */
 export function FatFreeChain(vcb: usize, first: u32): u32 {
   const v = changetype<VCB>(vcb);
   if (first == 0) return STATUS_SUCCESS;
   let status = FatInvalidateFsInfo(vcb);
   if (!NT_SUCCESS(status)) return status;
+  const shift: u32 = v.FatType == 32 ? 2 : 1;
   let cluster = first;
+  let pending: u32 = 0xFFFFFFFF; // the FAT sector (relative) changed in the cache and not yet written
   for (let n: u32 = 0; n < v.ClusterCount && FatIsValidCluster(vcb, cluster); n++) {
-    const next = FatGetEntry(vcb, cluster);
-    if (next == 0xFFFFFFFF) return FatLastStatus;
-    status = FatSetEntry(vcb, cluster, FAT_FREE);
-    if (!NT_SUCCESS(status)) return status;
+    const sector = (cluster << shift) / SECTOR;
+    if (pending != 0xFFFFFFFF && pending != sector) {
+      const data = FatCacheRead(vcb, v.FatStart + pending);
+      if (data == 0) return FatLastStatus;
+      status = FatWriteFatSector(vcb, pending, data);
+      if (!NT_SUCCESS(status)) return status;
+    }
+    const data = FatCacheRead(vcb, v.FatStart + sector);
+    if (data == 0) return FatLastStatus;
+    const p = data + ((cluster << shift) % SECTOR);
+    let next: u32;
+    if (v.FatType == 32) { next = load<u32>(p) & 0x0FFFFFFF; store<u32>(p, load<u32>(p) & 0xF0000000); }
+    else { next = <u32>load<u16>(p); if (next >= 0xFFF7) next |= 0x0FFF0000; store<u16>(p, 0); }
+    pending = sector;
     v.FreeClusters++;
     if (cluster < v.NextFree) v.NextFree = cluster;
-    if (next >= FAT_EOC || next == FAT_FREE || next == FAT_BAD) break;
+    if (next >= FAT_BAD || next == FAT_FREE) break;
     cluster = next;
   }
-  return STATUS_SUCCESS;
+  if (pending != 0xFFFFFFFF) {
+    const data = FatCacheRead(vcb, v.FatStart + pending);
+    if (data == 0) return FatLastStatus;
+    status = FatWriteFatSector(vcb, pending, data);
+  }
+  return status;
 }
 
 /** Zeroes a cluster on the disk (new directory clusters). */
