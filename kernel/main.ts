@@ -43,6 +43,7 @@ import { ObRunSelfTest } from "./ob/selftest";
 import { AtaInitialize } from "./io/ata";
 import { IoInitSystem } from "./io/iomgr";
 import { IoInitializeDisks } from "./io/disk";
+import { IoInitializeSerial } from "./io/serialdev";
 import { IoMountSystemVolume } from "./io/iosys";
 
 export { KiTrapDispatch } from "./ke/trap";
@@ -88,6 +89,7 @@ function Phase1Initialization(context: usize): void {
   PsInitializeProcessType();                  // \ObjectTypes\Process; NtCurrentProcess resolves to it
   PsInitializeThreadType();                   // \ObjectTypes\Thread; NtCurrentThread resolves to it
   IoInitSystem();                             // \ObjectTypes\Driver, Device, File; \Driver, \FileSystem; the I/O worker
+  IoInitializeSerial();                       // \Device\Serial0 (COM1), \??\COM1; IRQ 4 drives the log from here
   AtaInitialize();                            // the primary IDE disk: IDENTIFY, partition table (IRQ 14)
   IoInitializeDisks();                        // \Device\Null, \Device\Harddisk0\Partition0..N
   IoMountSystemVolume();                      // FAT on Partition1; \??\C:, \SystemRoot

@@ -20,6 +20,8 @@ export interface BootOptions {
   timeoutMs?: number;
   /** each serial line, without its terminator, as it completes (and the unterminated rest at the end) */
   onLine?: (line: string) => void;
+  /** type `text` into COM1 once a serial line contains `after` (each entry once, in order) */
+  input?: Array<{ after: string; text: string }>;
   /** each serial byte */
   onByte?: (b: number) => void;
   /** multiboot command line */
@@ -274,6 +276,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
 
     const timeoutTimer = setTimeout(() => finish('timeout'), timeoutMs);
     enterBoot(onCrash);
+    let inputAt = 0;
     const onSerialByte = (b: number): void => {
       if (done) return;
       if (opts.onByte) safeCall(() => opts.onByte!(b));
@@ -281,6 +284,11 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       const line = monitor.pushByte(b);
       if (line !== undefined) {
         if (opts.onLine) safeCall(() => opts.onLine!(line));
+        const next = opts.input?.[inputAt];
+        if (next && line.includes(next.after)) {
+          inputAt++;
+          (emulator as unknown as { serial0_send(s: string): void }).serial0_send(next.text);
+        }
         if (done) return;
         // a bug check wins over a marker on the same line
         if (monitor.stopComplete) return finish('stop');

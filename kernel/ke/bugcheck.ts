@@ -15,7 +15,7 @@
 // `--use abort=kernel/ke/bugcheck/KiAbort`), and KiWasmTrap, which the
 // translated code calls on a WebAssembly trap.
 
-import { HalSerialEnsureLineStart } from "../hal/serial";
+import { HalSerialEnsureLineStart, HalSerialFlush } from "../hal/serial";
 import { HalDisplayBlueScreen, HalDisplayNewLine, HalDisplayString } from "../hal/vga";
 import { cli, hlt } from "./intrinsics";
 import { KeLogBegin, KeLogBeginBare, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
@@ -131,6 +131,7 @@ export function KeBugCheckEx(code: u32, p1: u32, p2: u32, p3: u32, p4: u32): voi
   cli();
   if (KiBugCheckActive) KiHaltForever();
   KiBugCheckActive = true;
+  HalSerialFlush(); // what the log queued goes out first; the STOP block is polled
   HalSerialEnsureLineStart();
   HalDisplayBlueScreen();
   KeLogBeginBare();

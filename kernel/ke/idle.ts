@@ -5,6 +5,7 @@
 // once through port 0xF4 (QEMU's isa-debug-exit device and the v86 harness
 // both listen there), so boot tests end as soon as phase 0 is done.
 
+import { HalSerialFlush } from "../hal/serial";
 import { outb } from "./intrinsics";
 import { KeCommandLineHasOption } from "./loader";
 import { KeLog } from "./log";
@@ -22,6 +23,7 @@ export function KiIdleLoop(): void {
   KeLog("ke", "idle loop");
   if (KeCommandLineHasOption("poweroff")) {
     KeLog("ke", "power off (poweroff on the command line)");
+    HalSerialFlush(); // the log reaches the wire before the machine goes
     outb(DEBUG_EXIT_PORT, DEBUG_EXIT_SUCCESS);
     // Without an exit device the write does nothing: idle like any other boot.
   }

@@ -137,3 +137,18 @@ describe.each([['fat16', 32], ['fat32', 300]] as const)('files on a %s volume, f
     expect(out).toMatch(/ 11 files, /); // \, Windows tree and what the program left
   });
 });
+
+describe('\\Device\\Serial0 (COM1, interrupt-driven on IRQ 4)', () => {
+  it('turns written lines into log lines and hands typed bytes to a waiting read', async () => {
+    const { kernelImage } = await buildKernel({ bootModules: [{ name: 'serial', bytes: await program('serial') }], write: false });
+    const r = await boot({ kernel: kernelImage, until: 'ke: idle loop', timeoutMs: 30000, input: [{ after: 'serial: waiting for input', text: 'hello' }] });
+    expect(r.stop).toBeUndefined();
+    const t = msg(r.lines);
+    const at = t.indexOf('serial: open 0x00000000');
+    expect(at).toBeGreaterThan(-1);
+    expect(t.slice(at + 1, at + 4)).toEqual(['serial: first line', 'serial: second line', 'serial: write 0x00000000 24']);
+    expect(t).toContain('serial: read 5 bytes: 104,101,108,108,111');
+    // Every line kept the log format although the port is interrupt-driven now.
+    for (const line of r.lines.filter((l) => l.length > 0)) expect(line).toMatch(/^\[ *\d+\.\d{6}\] [a-z][a-z0-9]*: /);
+  }, 60000);
+});

@@ -1,0 +1,33 @@
+// \Device\Serial0 from ring 3: lines written become log lines; a read waits
+// for what the harness types into COM1.
+import { NtClose, put, putHex, putDec, flush, unicode } from "./nt";
+
+@external("ntdll", "NtOpenFile") declare function NtOpenFile(h: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
+@external("ntdll", "NtReadFile") declare function NtReadFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
+@external("ntdll", "NtWriteFile") declare function NtWriteFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
+
+const h = memory.data(4, 4);
+const iosb = memory.data(8, 4);
+const oa = memory.data(24, 4);
+const name = memory.data(8, 4);
+const buffer = memory.data(64, 4);
+
+export function main(): void {
+  unicode(name, "\\??\\COM1");
+  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  put("open "); putHex(NtOpenFile(h, 0xC0100000, oa, iosb, 3, 0x20)); flush();
+  const text = "first line\r\nsecond\tline\n";
+  for (let i = 0; i < text.length; i++) store<u8>(buffer + i, <u8>text.charCodeAt(i));
+  put("write "); putHex(NtWriteFile(load<u32>(h), 0, 0, 0, iosb, buffer, text.length, 0, 0)); put(" "); putDec(load<u32>(iosb, 4)); flush();
+  put("waiting for input"); flush();
+  let got: u32 = 0;
+  while (got < 5) {
+    const status = NtReadFile(load<u32>(h), 0, 0, 0, iosb, buffer + got, 5 - got, 0, 0);
+    if (status != 0) { put("read "); putHex(status); flush(); break; }
+    got += load<u32>(iosb, 4);
+  }
+  put("read "); putDec(got); put(" bytes: ");
+  for (let i: u32 = 0; i < got; i++) putDec(load<u8>(buffer + i)), put(i + 1 < got ? "," : "");
+  flush();
+  NtClose(load<u32>(h));
+}
