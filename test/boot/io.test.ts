@@ -135,6 +135,12 @@ describe.each([['fat16', 32], ['fat32', 300]] as const)('files on a %s volume, f
     writeFileSync(part, MbrReadPartition(after).volume);
     const out = execFileSync('fsck.fat', ['-n', part], { encoding: 'utf8' });
     expect(out).toMatch(/ 11 files, /); // \, Windows tree and what the program left
+    if (!has('mtype')) { console.log('skipped: mtype/mdir (mtools) are not installed'); return; }
+    const typed = execFileSync('mtype', ['-i', part, '::/Result with a long name.bin'], { maxBuffer: 1 << 20 });
+    expect(Buffer.compare(typed, Buffer.from(result))).toBe(0);
+    const dir = execFileSync('mdir', ['-i', part, '::/Test'], { encoding: 'utf8' });
+    expect(dir).toMatch(/^short\s+txt\s+0 /m);
+    expect(dir).not.toMatch(/Second File/);
   });
 });
 
