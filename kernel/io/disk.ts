@@ -17,7 +17,7 @@ import {
   NT_SUCCESS, STATUS_END_OF_FILE, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS,
 } from "../rtl/ntstatus";
 import { AtaFlushCache, AtaReadSectors, AtaSectors, AtaWriteSectors } from "./ata";
-import { IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "./iomgr";
+import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "./iomgr";
 import {
   DEVICE_OBJECT, FILE_DEVICE_DISK, FILE_DEVICE_NULL, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
   IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ, IRP_MJ_WRITE,
@@ -98,9 +98,7 @@ function DiskCreatePartition(driver: usize, number: u32, start: u32, count: u32,
 /** Phase 1, after IoInitSystem and AtaInitialize: \Device\Null, and the disk's devices from its MBR. */
 export function IoInitializeDisks(): void {
   const nullDriver = IoCreateDriver("\\Driver\\Null");
-  IoSetMajorFunction(nullDriver, IRP_MJ_CREATE, DiskSucceed);
-  IoSetMajorFunction(nullDriver, IRP_MJ_CLEANUP, DiskSucceed);
-  IoSetMajorFunction(nullDriver, IRP_MJ_CLOSE, DiskSucceed);
+  IoAcceptOpenAndClose(nullDriver);
   IoSetMajorFunction(nullDriver, IRP_MJ_READ, NullRead);
   IoSetMajorFunction(nullDriver, IRP_MJ_WRITE, NullWrite);
   IoSetMajorFunction(nullDriver, IRP_MJ_FLUSH_BUFFERS, DiskSucceed);
@@ -108,9 +106,7 @@ export function IoInitializeDisks(): void {
 
   if (AtaSectors == 0) return;
   const driver = IoCreateDriver("\\Driver\\Disk");
-  IoSetMajorFunction(driver, IRP_MJ_CREATE, DiskSucceed);
-  IoSetMajorFunction(driver, IRP_MJ_CLEANUP, DiskSucceed);
-  IoSetMajorFunction(driver, IRP_MJ_CLOSE, DiskSucceed);
+  IoAcceptOpenAndClose(driver);
   IoSetMajorFunction(driver, IRP_MJ_READ, DiskTransfer);
   IoSetMajorFunction(driver, IRP_MJ_WRITE, DiskTransfer);
   IoSetMajorFunction(driver, IRP_MJ_FLUSH_BUFFERS, DiskFlush);

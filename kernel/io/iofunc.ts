@@ -26,7 +26,7 @@ import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObReferenceObjectByAttributes } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
 import { DELETE, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../ob/obp";
-import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IopProcessDeferredCloses } from "./iomgr";
+import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IopProcessDeferredCloses, IoTransfer } from "./iomgr";
 import { IoFileInformation } from "./create";
 import {
   DEVICE_OBJECT, FILE_APPEND_DATA, FILE_OBJECT, FILE_READ_ATTRIBUTES, FILE_READ_DATA, FILE_WRITE_ATTRIBUTES,
@@ -86,16 +86,39 @@ function IopWriteIoStatus(ioStatusBlock: usize, status: u32, information: u32): 
  * bytes moved go to `information`.
  */
 export function IoTransferFile(file: usize, major: u32, offset: u64, buffer: usize, length: u32, information: usize): u32 {
+  return IoTransfer(changetype<FILE_OBJECT>(file).DeviceObject, file, major, offset, buffer, length, information);
+}
+
+/**
+ * Sends `major` with parameters P0-P3 to the driver of `file` through one
+ * kernel buffer (METHOD_BUFFERED): `inputLength` bytes from `input` go in
+ * first, and on success (or STATUS_BUFFER_OVERFLOW) the bytes the driver
+ * reports, at most `outputLength`, come back to `output`. The count goes to
+ * `information`. The IRP's Length is the input's length when there is
+ * input, else the output's.
+ */
+function IopBufferedRequest(file: usize, major: u32, p0: u32, p1: u32, p2: usize, p3: u32, input: usize, inputLength: u32,
+                            output: usize, outputLength: u32, information: usize): u32 {
+  store<u32>(information, 0);
+  const size = outputLength > inputLength ? outputLength : inputLength;
+  const kernel = ExAllocatePoolWithTag(NonPagedPool, size != 0 ? size : 4, IO_BUFFER_TAG);
+  if (kernel == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const irp = IoAllocateIrp(major, changetype<FILE_OBJECT>(file).DeviceObject, file);
-  if (irp == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  if (irp == 0) { ExFreePoolWithTag(kernel, IO_BUFFER_TAG); return STATUS_INSUFFICIENT_RESOURCES; }
+  if (inputLength != 0) memory.copy(kernel, input, inputLength);
   const i = changetype<IRP>(irp);
-  i.Buffer = buffer;
-  i.Length = length;
-  i.ByteOffsetLow = <u32>offset;
-  i.ByteOffsetHigh = <u32>(offset >> 32);
+  i.P0 = p0; i.P1 = p1; i.P2 = p2; i.P3 = p3;
+  i.Buffer = kernel;
+  i.Length = inputLength != 0 ? inputLength : outputLength;
   const status = IoCallDriver(irp);
-  store<u32>(information, i.Information);
+  let moved = i.Information;
+  if (moved > outputLength) moved = outputLength;
+  if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) {
+    memory.copy(output, kernel, moved);
+    store<u32>(information, moved);
+  }
   IoFreeIrp(irp);
+  ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
   return status;
 }
 
@@ -478,22 +501,10 @@ export function NtQueryDirectoryFile(fileHandle: u32, eventHandle: u32, apcRouti
   status = IopReferenceEvent(eventHandle, context + 4);
   let information: u32 = 0;
   if (NT_SUCCESS(status)) {
-    const kernel = ExAllocatePoolWithTag(NonPagedPool, length, IO_BUFFER_TAG);
-    const irp = kernel != 0 ? IoAllocateIrp(IRP_MJ_DIRECTORY_CONTROL, changetype<FILE_OBJECT>(file).DeviceObject, file) : 0;
-    if (irp == 0) status = STATUS_INSUFFICIENT_RESOURCES;
-    else {
-      const i = changetype<IRP>(irp);
-      i.P0 = informationClass;
-      i.P1 = ((restartScan & 0xFF) != 0 ? SL_RESTART_SCAN : 0) | ((returnSingleEntry & 0xFF) != 0 ? SL_RETURN_SINGLE_ENTRY : 0);
-      i.P2 = pattern;
-      i.Buffer = kernel;
-      i.Length = length;
-      status = IoCallDriver(irp);
-      information = i.Information;
-      if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) memory.copy(fileInformation, kernel, information);
-      IoFreeIrp(irp);
-    }
-    if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+    const flags = ((restartScan & 0xFF) != 0 ? SL_RESTART_SCAN : 0) | ((returnSingleEntry & 0xFF) != 0 ? SL_RETURN_SINGLE_ENTRY : 0);
+    status = IopBufferedRequest(file, IRP_MJ_DIRECTORY_CONTROL, informationClass, flags, pattern, 0, 0, 0,
+                                fileInformation, length, context + 8);
+    information = load<u32>(context + 8);
     if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) IopWriteIoStatus(ioStatusBlock, status, information);
     IopFinishEvent(load<usize>(context + 4));
   }
@@ -537,20 +548,9 @@ export function NtQueryVolumeInformationFile(fileHandle: u32, ioStatusBlock: usi
     store<u32>(fsInformation, d.Characteristics | (d.MountedVolume != 0 ? FILE_DEVICE_IS_MOUNTED : 0), 4);
     information = 8;
   } else {
-    const kernel = ExAllocatePoolWithTag(NonPagedPool, length, IO_BUFFER_TAG);
-    const irp = kernel != 0 ? IoAllocateIrp(IRP_MJ_QUERY_VOLUME_INFORMATION, f.DeviceObject, file) : 0;
-    if (irp == 0) status = STATUS_INSUFFICIENT_RESOURCES;
-    else {
-      const i = changetype<IRP>(irp);
-      i.P0 = informationClass;
-      i.Buffer = kernel;
-      i.Length = length;
-      status = IoCallDriver(irp);
-      information = i.Information;
-      if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) memory.copy(fsInformation, kernel, information);
-      IoFreeIrp(irp);
-    }
-    if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+    status = IopBufferedRequest(file, IRP_MJ_QUERY_VOLUME_INFORMATION, informationClass, 0, 0, 0, 0, 0,
+                                fsInformation, length, context + 4);
+    information = load<u32>(context + 4);
   }
   if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) IopWriteIoStatus(ioStatusBlock, status, information);
   ObDereferenceObject(file);
@@ -593,27 +593,8 @@ function IopControl(major: u32, fileHandle: u32, eventHandle: u32, ioStatusBlock
   const file = load<usize>(context);
   status = IopReferenceEvent(eventHandle, context + 4);
   if (NT_SUCCESS(status)) {
-    const size = inputLength > outputLength ? inputLength : outputLength;
-    const kernel = ExAllocatePoolWithTag(NonPagedPool, size != 0 ? size : 4, IO_BUFFER_TAG);
-    const irp = kernel != 0 ? IoAllocateIrp(major, changetype<FILE_OBJECT>(file).DeviceObject, file) : 0;
-    if (irp == 0) status = STATUS_INSUFFICIENT_RESOURCES;
-    else {
-      if (inputLength != 0) memory.copy(kernel, input, inputLength);
-      const i = changetype<IRP>(irp);
-      i.P0 = code;
-      i.Buffer = kernel;
-      i.Length = inputLength;
-      i.P3 = outputLength;
-      status = IoCallDriver(irp);
-      let information = i.Information;
-      if (information > outputLength) information = outputLength;
-      if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) {
-        memory.copy(output, kernel, information);
-        IopWriteIoStatus(ioStatusBlock, status, information);
-      }
-      IoFreeIrp(irp);
-    }
-    if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+    status = IopBufferedRequest(file, major, code, 0, 0, outputLength, input, inputLength, output, outputLength, context + 8);
+    if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) IopWriteIoStatus(ioStatusBlock, status, load<u32>(context + 8));
     IopFinishEvent(load<usize>(context + 4));
   }
   ObDereferenceObject(file);

@@ -41,7 +41,7 @@ import {
 import {
   DEVICE_OBJECT, DriverMajorFunction, FILE_ALL_ACCESS, FILE_GENERIC_EXECUTE, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
   FILE_OBJECT, FileObjectName, FO_OPENED, FO_VOLUME_OPEN, IO_EXTENSION_TAG, IO_IRP_TAG, IO_NAME_TAG, IRP,
-  IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_MAXIMUM_FUNCTION, PDRIVER_DISPATCH, SIZEOF_DEVICE_OBJECT, SIZEOF_DRIVER_OBJECT,
+  IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_MAXIMUM_FUNCTION, PDRIVER_DISPATCH, SIZEOF_DEVICE_OBJECT, SIZEOF_DRIVER_OBJECT,
   SIZEOF_FILE_OBJECT, SIZEOF_IRP,
 } from "./iop";
 
@@ -86,9 +86,13 @@ export function IoCallDriver(irp: usize): u32 {
   return changetype<PDRIVER_DISPATCH>(routine)(i.DeviceObject, irp);
 }
 
-/** Reads or writes `length` bytes at `offset` of `device` (no file object): what file systems do to their disk. */
-export function IoDeviceTransfer(device: usize, major: u32, offset: u64, buffer: usize, length: u32): u32 {
-  const irp = IoAllocateIrp(major, device, 0);
+/**
+ * Reads or writes (or flushes) `length` bytes of kernel memory at `offset`
+ * through `device`, for `file` (0: the device itself, as file systems use
+ * their disk). The count moved goes to `information` when it is not 0.
+ */
+export function IoTransfer(device: usize, file: usize, major: u32, offset: u64, buffer: usize, length: u32, information: usize): u32 {
+  const irp = IoAllocateIrp(major, device, file);
   if (irp == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const i = changetype<IRP>(irp);
   i.Buffer = buffer;
@@ -96,8 +100,14 @@ export function IoDeviceTransfer(device: usize, major: u32, offset: u64, buffer:
   i.ByteOffsetLow = <u32>offset;
   i.ByteOffsetHigh = <u32>(offset >> 32);
   const status = IoCallDriver(irp);
+  if (information != 0) store<u32>(information, i.Information);
   IoFreeIrp(irp);
   return status;
+}
+
+/** IoTransfer on a device with no file object: what file systems do to their disk. */
+export function IoDeviceTransfer(device: usize, major: u32, offset: u64, buffer: usize, length: u32): u32 {
+  return IoTransfer(device, 0, major, offset, buffer, length, 0);
 }
 
 // ---- drivers and devices ----
@@ -127,6 +137,15 @@ export function IoCreateDriver(name: string): usize {
 /** Sets `driver`'s routine for `major`. */
 export function IoSetMajorFunction(driver: usize, major: u32, routine: PDRIVER_DISPATCH): void {
   store<usize>(DriverMajorFunction(driver, major), changetype<usize>(routine));
+}
+
+function IopSucceed(device: usize, irp: usize): u32 { return STATUS_SUCCESS; }
+
+/** Lets `driver` accept CREATE, CLEANUP and CLOSE with nothing to do (devices without per-open state). */
+export function IoAcceptOpenAndClose(driver: usize): void {
+  IoSetMajorFunction(driver, IRP_MJ_CREATE, IopSucceed);
+  IoSetMajorFunction(driver, IRP_MJ_CLEANUP, IopSucceed);
+  IoSetMajorFunction(driver, IRP_MJ_CLOSE, IopSucceed);
 }
 
 /**

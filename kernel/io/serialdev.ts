@@ -13,7 +13,7 @@ import { KEVENT_SIZE, KeInitializeEvent, KeResetEvent, KeSetEvent, KeWaitForSing
 import { HalSerialRead, HalSerialReceived, HalSerialStartInterrupts } from "../hal/serial";
 import { PsLogBeginForCurrentProcess } from "../ps/psmain";
 import { STATUS_SUCCESS } from "../rtl/ntstatus";
-import { IoCreateDevice, IoCreateDriver, IoCreateSymbolicLink, IoSetMajorFunction } from "./iomgr";
+import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoCreateSymbolicLink, IoSetMajorFunction } from "./iomgr";
 import {
   FILE_DEVICE_SERIAL_PORT, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ,
   IRP_MJ_WRITE,
@@ -63,9 +63,7 @@ function SerialWrite(device: usize, irp: usize): u32 {
 export function IoInitializeSerial(): void {
   KeInitializeEvent(SerialReceived, false, false);
   const driver = IoCreateDriver("\\Driver\\Serial");
-  IoSetMajorFunction(driver, IRP_MJ_CREATE, SerialSucceed);
-  IoSetMajorFunction(driver, IRP_MJ_CLEANUP, SerialSucceed);
-  IoSetMajorFunction(driver, IRP_MJ_CLOSE, SerialSucceed);
+  IoAcceptOpenAndClose(driver);
   IoSetMajorFunction(driver, IRP_MJ_FLUSH_BUFFERS, SerialSucceed);
   IoSetMajorFunction(driver, IRP_MJ_READ, SerialRead);
   IoSetMajorFunction(driver, IRP_MJ_WRITE, SerialWrite);
