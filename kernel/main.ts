@@ -45,6 +45,7 @@ import { IoInitSystem } from "./io/iomgr";
 import { IoInitializeDisks } from "./io/disk";
 import { IoInitializeSerial } from "./io/serialdev";
 import { IoMountSystemVolume } from "./io/iosys";
+import { CmInitSystem1 } from "./cm/cminit";
 
 export { KiTrapDispatch } from "./ke/trap";
 export { KiWasmTrap } from "./ke/bugcheck";
@@ -93,6 +94,7 @@ function Phase1Initialization(context: usize): void {
   AtaInitialize();                            // the primary IDE disk: IDENTIFY, partition table (IRQ 14)
   IoInitializeDisks();                        // \Device\Null, \Device\Harddisk0\Partition0..N
   IoMountSystemVolume();                      // FAT on Partition1; \??\C:, \SystemRoot
+  CmInitSystem1();                            // \REGISTRY, HARDWARE, the SYSTEM hive, CurrentControlSet
   PsRunBootModules();                         // user processes carried in the image, if any; waits for them
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends
 }

@@ -1,16 +1,564 @@
-// Registry services (being written: placeholders answer STATUS_NOT_IMPLEMENTED).
+// Registry services: NtCreateKey, NtOpenKey(Ex), NtDeleteKey, NtQueryKey,
+// NtEnumerateKey, NtEnumerateValueKey, NtQueryValueKey, NtSetValueKey,
+// NtDeleteValueKey, NtFlushKey, NtInitializeRegistry.
+//
+// Every caller pointer is probed; names, classes and data are copied into
+// pool before the tree is touched. Information is built in a kernel buffer
+// under the lock and copied out after it, with NT's length rules: a buffer
+// shorter than the class's fixed part gets STATUS_BUFFER_TOO_SMALL and
+// nothing; one that holds the fixed part but not all gets as much as fits
+// and STATUS_BUFFER_OVERFLOW; ResultLength always says what all would take.
+// Operations on a key deleted since its handle was opened answer
+// STATUS_KEY_DELETED. Changes to hive keys wake the lazy flusher (cmhive.ts).
 
-import { STATUS_NOT_IMPLEMENTED } from "../rtl/ntstatus";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
+import {
+  NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL,
+  STATUS_CANNOT_DELETE, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+  STATUS_KEY_DELETED, STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS,
+} from "../rtl/ntstatus";
+import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
+import { ObInsertObject, ObReferenceObjectByAttributes } from "../ob/obname";
+import { ObReferenceObjectByHandle } from "../ob/obhandle";
+import { ObDereferenceObject } from "../ob/obref";
+import {
+  DELETE, OBJ_INHERIT, OBJ_KERNEL_HANDLE, OBJECT_ATTRIBUTES, OBJECT_TO_OBJECT_HEADER, ObpAcquireLock, ObpReleaseLock,
+  SIZEOF_OBJECT_ATTRIBUTES,
+} from "../ob/obp";
+import {
+  CM_KEY_DELETED, CM_KEY_HIVE_ROOT, CM_KEY_NO_DELETE, CM_MAX_VALUE_DATA, CM_MAX_VALUE_NAME_CHARS, CM_NAME_TAG, CM_VALUE,
+  CmKey, CmSubKey, CmValueAt, CmValueData, CmValueName, CmpDeleteKeyContents, CmpDeleteValue, CmpFindSubKey,
+  CmpFindValue, CmpGetDwordValue, CmpSetDwordValue, CmpSetValue, CmpTouch, CmpUnlinkSubKey,
+} from "./cmp";
+import {
+  CmKeyObjectType, CmKeyOfObject, CmpCreateDisposition, CmpSetCreateContext, KEY_ENUMERATE_SUB_KEYS, KEY_QUERY_VALUE,
+  KEY_SET_VALUE, REG_LEGAL_OPTION,
+} from "./cmparse";
+import { CM_HIVE_SYSTEM, CmpFlushAll, CmpFlushHive, CmpHiveRoot, CmpLazyFlush } from "./cmhive";
+import { CmSystemHiveLoaded, CmpLoadOtherHives } from "./cminit";
 
-export function NtCreateKey(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32, a6: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtOpenKey(a0: u32, a1: u32, a2: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtOpenKeyEx(a0: u32, a1: u32, a2: u32, a3: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtDeleteKey(a0: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtQueryKey(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtEnumerateKey(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtEnumerateValueKey(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtQueryValueKey(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtSetValueKey(a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtDeleteValueKey(a0: u32, a1: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtFlushKey(a0: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
-export function NtInitializeRegistry(a0: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
+// ---- a service's context block ----
+const X_CAPTURE: u32 = 0;    // 8: captured OBJECT_ATTRIBUTES
+const X_OBJECT: u32 = 8;     // the key object
+const X_HANDLE: u32 = 12;
+const X_NAME: u32 = 16;      // 12: captured UNICODE_STRING: buffer, length, pool copy (or 0)
+const X_CLASS: u32 = 28;     // 12: the same for a class
+const X_OA: u32 = 40;        // 24: OBJECT_ATTRIBUTES for ObInsertObject
+const X_INFO: u32 = 64;      // built information: buffer
+const X_INFO_SIZE: u32 = 68; //   and its size
+const X_DATA: u32 = 72;      // a copy of NtSetValueKey's data
+const CONTEXT_SIZE: u32 = 80;
+const CONTEXT_TAG: u32 = 0x78436D43; // 'CmCx'
+
+function CmpNewContext(): usize {
+  const context = ExAllocatePoolWithTag(NonPagedPool, CONTEXT_SIZE, CONTEXT_TAG);
+  if (context != 0) memory.fill(context, 0, CONTEXT_SIZE);
+  return context;
+}
+
+function CmpFreeContext(context: usize): void {
+  ExReleaseObjectAttributes(context + X_CAPTURE);
+  for (let at: u32 = X_NAME; at <= X_CLASS; at += 12) {
+    const copy = load<usize>(context + at + 8);
+    if (copy != 0) ExFreePoolWithTag(copy, CM_NAME_TAG);
+  }
+  if (load<usize>(context + X_INFO) != 0) ExFreePoolWithTag(load<usize>(context + X_INFO), CM_NAME_TAG);
+  if (load<usize>(context + X_DATA) != 0) ExFreePoolWithTag(load<usize>(context + X_DATA), CM_NAME_TAG);
+  if (load<usize>(context + X_OBJECT) != 0) ObDereferenceObject(load<usize>(context + X_OBJECT));
+  ExFreePoolWithTag(context, CONTEXT_TAG);
+}
+
+/** Captures an optional UNICODE_STRING* of the caller into the 12 bytes at `out`. */
+function CmpCaptureString(source: usize, out: usize, maximumBytes: u32): u32 {
+  store<usize>(out, 0);
+  store<u32>(out, 0, 4);
+  store<usize>(out, 0, 8);
+  if (source == 0) return STATUS_SUCCESS;
+  const user = ExGetPreviousMode() != KernelMode;
+  if (user && !ProbeForRead(source, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  const length = <u32>load<u16>(source);
+  const buffer = load<usize>(source, 4);
+  if ((length & 1) != 0 || length > maximumBytes) return STATUS_INVALID_PARAMETER;
+  if (length == 0) return STATUS_SUCCESS;
+  if (!user) { store<usize>(out, buffer); store<u32>(out, length, 4); return STATUS_SUCCESS; }
+  if (!ProbeForRead(buffer, length, 2)) return STATUS_ACCESS_VIOLATION;
+  const copy = ExAllocatePoolWithTag(NonPagedPool, length, CM_NAME_TAG);
+  if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  memory.copy(copy, buffer, length);
+  store<usize>(out, copy);
+  store<u32>(out, length, 4);
+  store<usize>(out, copy, 8);
+  return STATUS_SUCCESS;
+}
+
+/** References the key object of `handle` with `access`; the object goes to context + X_OBJECT. */
+function CmpReferenceKey(handle: u32, access: u32, context: usize): u32 {
+  return ObReferenceObjectByHandle(handle, access, CmKeyObjectType, context + X_OBJECT, 0);
+}
+
+@inline function CmpKeyOf(context: usize): usize { return CmKeyOfObject(load<usize>(context + X_OBJECT)); }
+
+/** A zeroed kernel buffer for `size` bytes of information (context + X_INFO). */
+function CmpInfoBuffer(context: usize, size: u32): usize {
+  const buffer = ExAllocatePoolWithTag(NonPagedPool, size != 0 ? size : 4, CM_NAME_TAG);
+  if (buffer != 0) memory.fill(buffer, 0, size);
+  store<usize>(context + X_INFO, buffer);
+  store<u32>(context + X_INFO_SIZE, size);
+  return buffer;
+}
+
+/** Copies the built information out with NT's length rules; `fixed` is the class's fixed part. */
+function CmpReturnInformation(context: usize, fixed: u32, buffer: usize, length: u32, resultLength: usize): u32 {
+  const required = load<u32>(context + X_INFO_SIZE);
+  store<u32>(resultLength, required);
+  if (length < fixed) return STATUS_BUFFER_TOO_SMALL;
+  const count = length < required ? length : required;
+  memory.copy(buffer, load<usize>(context + X_INFO), count);
+  return count < required ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS;
+}
+
+/** Probes an information buffer and its ResultLength. */
+function CmpProbeInformation(buffer: usize, length: u32, resultLength: usize): bool {
+  if (!ProbeForWrite(resultLength, 4, 4)) return false;
+  return length == 0 || ProbeForWrite(buffer, length, 4);
+}
+
+// ---- opening and creating ----
+
+function CmpInsertKeyHandle(context: usize, oa: usize, desiredAccess: u32): u32 {
+  const object = load<usize>(context + X_OBJECT);
+  let handleAttributes = changetype<OBJECT_ATTRIBUTES>(oa).Attributes & OBJ_INHERIT;
+  if (ExGetPreviousMode() == KernelMode) handleAttributes |= changetype<OBJECT_ATTRIBUTES>(oa).Attributes & OBJ_KERNEL_HANDLE;
+  const insert = changetype<OBJECT_ATTRIBUTES>(context + X_OA);
+  insert.Length = SIZEOF_OBJECT_ATTRIBUTES;
+  insert.Attributes = handleAttributes;
+  OBJECT_TO_OBJECT_HEADER(object).ObjectCreateInfo = context + X_OA;
+  store<usize>(context + X_OBJECT, 0); // the handle takes the reference (or the object goes on failure)
+  return ObInsertObject(object, desiredAccess, context + X_HANDLE);
+}
+
+function CmpOpenOrCreate(keyHandle: usize, desiredAccess: u32, objectAttributes: usize, titleIndex: u32, classString: usize,
+                         options: u32, disposition: usize, creating: bool): u32 {
+  if (!ExProbeHandle(keyHandle)) return STATUS_ACCESS_VIOLATION;
+  if (disposition != 0 && !ProbeForWrite(disposition, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (objectAttributes == 0) return STATUS_INVALID_PARAMETER;
+  if ((options & ~REG_LEGAL_OPTION) != 0) return STATUS_INVALID_PARAMETER;
+  const context = CmpNewContext();
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = ExCaptureObjectAttributes(objectAttributes, context + X_CAPTURE);
+  if (NT_SUCCESS(status)) status = CmpCaptureString(classString, context + X_CLASS, 0xFFFE);
+  let result: u32 = 0;
+  if (NT_SUCCESS(status)) {
+    const oa = load<usize>(context + X_CAPTURE);
+    const lock = ObpAcquireLock();
+    CmpSetCreateContext(creating, options, load<usize>(context + X_CLASS), load<u32>(context + X_CLASS, 4), titleIndex);
+    status = ObReferenceObjectByAttributes(oa, CmKeyObjectType, context + X_OBJECT);
+    result = CmpCreateDisposition;
+    CmpSetCreateContext(false, 0, 0, 0, 0);
+    ObpReleaseLock(lock);
+    if (NT_SUCCESS(status)) status = CmpInsertKeyHandle(context, oa, desiredAccess);
+    if (NT_SUCCESS(status)) {
+      store<u32>(keyHandle, load<u32>(context + X_HANDLE));
+      if (disposition != 0) store<u32>(disposition, result);
+    }
+  }
+  CmpFreeContext(context);
+  if (creating) CmpLazyFlush();
+  return status;
+}
+
+/** NtCreateKey(KeyHandle, DesiredAccess, ObjectAttributes, TitleIndex, Class, CreateOptions, Disposition). */
+export function NtCreateKey(keyHandle: usize, desiredAccess: u32, objectAttributes: usize, titleIndex: u32, classString: usize,
+                            createOptions: u32, disposition: usize): u32 {
+  return CmpOpenOrCreate(keyHandle, desiredAccess, objectAttributes, titleIndex, classString, createOptions, disposition, true);
+}
+
+/** NtOpenKey(KeyHandle, DesiredAccess, ObjectAttributes). */
+export function NtOpenKey(keyHandle: usize, desiredAccess: u32, objectAttributes: usize): u32 {
+  return CmpOpenOrCreate(keyHandle, desiredAccess, objectAttributes, 0, 0, 0, 0, false);
+}
+
+/** NtOpenKeyEx(KeyHandle, DesiredAccess, ObjectAttributes, OpenOptions): REG_OPTION_OPEN_LINK opens a link key itself. */
+export function NtOpenKeyEx(keyHandle: usize, desiredAccess: u32, objectAttributes: usize, openOptions: u32): u32 {
+  return CmpOpenOrCreate(keyHandle, desiredAccess, objectAttributes, 0, 0, openOptions, 0, false);
+}
+
+// ---- deleting ----
+
+/** NtDeleteKey(KeyHandle): a key with subkeys, a hive's root or a master key cannot go. */
+export function NtDeleteKey(keyHandle: u32): u32 {
+  const context = CmpNewContext();
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = CmpReferenceKey(keyHandle, DELETE, context);
+  if (NT_SUCCESS(status)) {
+    const lock = ObpAcquireLock();
+    const key = CmpKeyOf(context);
+    const k = CmKey(key);
+    if ((k.Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
+    else if ((k.Flags & (CM_KEY_HIVE_ROOT | CM_KEY_NO_DELETE)) != 0 || k.SubKeyCount != 0) status = STATUS_CANNOT_DELETE;
+    else {
+      const parent = k.Parent;
+      CmpUnlinkSubKey(key);
+      CmpTouch(parent);
+      CmpDeleteKeyContents(key); // the handles keep the block; it goes with the last one
+    }
+    ObpReleaseLock(lock);
+  }
+  CmpFreeContext(context);
+  CmpLazyFlush();
+  return status;
+}
+
+// ---- key information ----
+
+export const KeyBasicInformation: u32 = 0;
+export const KeyNodeInformation: u32 = 1;
+export const KeyFullInformation: u32 = 2;
+export const KeyNameInformation: u32 = 3;
+export const KeyCachedInformation: u32 = 4;
+
+/** The longest subkey name, subkey class, value name and value data of `key` (bytes), at `out`. */
+function CmpMaxima(key: usize, out: usize): void {
+  const k = CmKey(key);
+  let name: u32 = 0, klass: u32 = 0, valueName: u32 = 0, data: u32 = 0;
+  for (let i: u32 = 0; i < k.SubKeyCount; i++) {
+    const sub = CmKey(CmSubKey(key, i));
+    if (sub.NameLength > name) name = sub.NameLength;
+    if (sub.ClassLength > klass) klass = sub.ClassLength;
+  }
+  for (let i: u32 = 0; i < k.ValueCount; i++) {
+    const v = changetype<CM_VALUE>(CmValueAt(key, i));
+    if (v.NameLength > valueName) valueName = v.NameLength;
+    if (v.DataLength > data) data = v.DataLength;
+  }
+  store<u32>(out, name);
+  store<u32>(out, klass, 4);
+  store<u32>(out, valueName, 8);
+  store<u32>(out, data, 12);
+}
+
+/** The length in bytes of the full name (\REGISTRY\...) of `key`. */
+function CmpFullNameLength(key: usize): u32 {
+  let length: u32 = 0;
+  for (let k = key; k != 0; k = CmKey(k).Parent) length += 2 + CmKey(k).NameLength;
+  return length;
+}
+
+/** Writes the full name of `key` ending at `end`. */
+function CmpWriteFullName(key: usize, end: usize): void {
+  for (let k = key; k != 0; k = CmKey(k).Parent) {
+    end -= CmKey(k).NameLength;
+    memory.copy(end, CmKey(k).Name, CmKey(k).NameLength);
+    end -= 2;
+    store<u16>(end, 0x5C);
+  }
+}
+
+/** Builds key information of `informationClass` for `key` into the context; returns the fixed size or 0 for a bad class. */
+function CmpBuildKeyInformation(context: usize, key: usize, informationClass: u32): u32 {
+  const k = CmKey(key);
+  const maxima = memory.data(16, 4);
+  switch (informationClass) {
+    case KeyBasicInformation: {
+      const info = CmpInfoBuffer(context, 16 + k.NameLength);
+      if (info == 0) return 0xFFFFFFFF;
+      store<u64>(info, k.LastWriteTime);
+      store<u32>(info + 8, k.TitleIndex);
+      store<u32>(info + 12, k.NameLength);
+      memory.copy(info + 16, k.Name, k.NameLength);
+      return 16;
+    }
+    case KeyNodeInformation: {
+      const info = CmpInfoBuffer(context, 24 + k.NameLength + k.ClassLength);
+      if (info == 0) return 0xFFFFFFFF;
+      store<u64>(info, k.LastWriteTime);
+      store<u32>(info + 8, k.TitleIndex);
+      store<u32>(info + 12, k.ClassLength != 0 ? 24 + k.NameLength : 0xFFFFFFFF);
+      store<u32>(info + 16, k.ClassLength);
+      store<u32>(info + 20, k.NameLength);
+      memory.copy(info + 24, k.Name, k.NameLength);
+      if (k.ClassLength != 0) memory.copy(info + 24 + k.NameLength, k.Class, k.ClassLength);
+      return 24;
+    }
+    case KeyFullInformation: {
+      const info = CmpInfoBuffer(context, 44 + k.ClassLength);
+      if (info == 0) return 0xFFFFFFFF;
+      CmpMaxima(key, maxima);
+      store<u64>(info, k.LastWriteTime);
+      store<u32>(info + 8, k.TitleIndex);
+      store<u32>(info + 12, k.ClassLength != 0 ? 44 : 0xFFFFFFFF);
+      store<u32>(info + 16, k.ClassLength);
+      store<u32>(info + 20, k.SubKeyCount);
+      store<u32>(info + 24, load<u32>(maxima));
+      store<u32>(info + 28, load<u32>(maxima, 4));
+      store<u32>(info + 32, k.ValueCount);
+      store<u32>(info + 36, load<u32>(maxima, 8));
+      store<u32>(info + 40, load<u32>(maxima, 12));
+      if (k.ClassLength != 0) memory.copy(info + 44, k.Class, k.ClassLength);
+      return 44;
+    }
+    case KeyNameInformation: {
+      const length = CmpFullNameLength(key);
+      const info = CmpInfoBuffer(context, 4 + length);
+      if (info == 0) return 0xFFFFFFFF;
+      store<u32>(info, length);
+      CmpWriteFullName(key, info + 4 + length);
+      return 4;
+    }
+    case KeyCachedInformation: {
+      const info = CmpInfoBuffer(context, 40);
+      if (info == 0) return 0xFFFFFFFF;
+      CmpMaxima(key, maxima);
+      store<u64>(info, k.LastWriteTime);
+      store<u32>(info + 8, k.TitleIndex);
+      store<u32>(info + 12, k.SubKeyCount);
+      store<u32>(info + 16, load<u32>(maxima));
+      store<u32>(info + 20, k.ValueCount);
+      store<u32>(info + 24, load<u32>(maxima, 8));
+      store<u32>(info + 28, load<u32>(maxima, 12));
+      store<u32>(info + 32, k.NameLength);
+      return 40;
+    }
+  }
+  return 0;
+}
+
+/** Turns CmpBuildKeyInformation's answer into a status (0: bad class; -1: no pool). */
+@inline function CmpBuildStatus(fixed: u32): u32 {
+  if (fixed == 0) return STATUS_INVALID_INFO_CLASS;
+  if (fixed == 0xFFFFFFFF) return STATUS_INSUFFICIENT_RESOURCES;
+  return STATUS_SUCCESS;
+}
+
+/** NtQueryKey(KeyHandle, KeyInformationClass, KeyInformation, Length, ResultLength). */
+export function NtQueryKey(keyHandle: u32, informationClass: u32, buffer: usize, length: u32, resultLength: usize): u32 {
+  if (!CmpProbeInformation(buffer, length, resultLength)) return STATUS_ACCESS_VIOLATION;
+  const context = CmpNewContext();
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = CmpReferenceKey(keyHandle, informationClass == KeyNameInformation ? 0 : KEY_QUERY_VALUE, context);
+  let fixed: u32 = 0;
+  if (NT_SUCCESS(status)) {
+    const lock = ObpAcquireLock();
+    const key = CmpKeyOf(context);
+    if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
+    else { fixed = CmpBuildKeyInformation(context, key, informationClass); status = CmpBuildStatus(fixed); }
+    ObpReleaseLock(lock);
+  }
+  if (NT_SUCCESS(status)) status = CmpReturnInformation(context, fixed, buffer, length, resultLength);
+  CmpFreeContext(context);
+  return status;
+}
+
+/** NtEnumerateKey(KeyHandle, Index, KeyInformationClass, KeyInformation, Length, ResultLength): subkeys in name order. */
+export function NtEnumerateKey(keyHandle: u32, index: u32, informationClass: u32, buffer: usize, length: u32, resultLength: usize): u32 {
+  if (!CmpProbeInformation(buffer, length, resultLength)) return STATUS_ACCESS_VIOLATION;
+  if (informationClass > KeyFullInformation) return STATUS_INVALID_INFO_CLASS;
+  const context = CmpNewContext();
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = CmpReferenceKey(keyHandle, KEY_ENUMERATE_SUB_KEYS, context);
+  let fixed: u32 = 0;
+  if (NT_SUCCESS(status)) {
+    const lock = ObpAcquireLock();
+    const key = CmpKeyOf(context);
+    if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
+    else if (index >= CmKey(key).SubKeyCount) status = STATUS_NO_MORE_ENTRIES;
+    else { fixed = CmpBuildKeyInformation(context, CmSubKey(key, index), informationClass); status = CmpBuildStatus(fixed); }
+    ObpReleaseLock(lock);
+  }
+  if (NT_SUCCESS(status)) status = CmpReturnInformation(context, fixed, buffer, length, resultLength);
+  CmpFreeContext(context);
+  return status;
+}
+
+// ---- values ----
+
+export const KeyValueBasicInformation: u32 = 0;
+export const KeyValueFullInformation: u32 = 1;
+export const KeyValuePartialInformation: u32 = 2;
+
+function CmpBuildValueInformation(context: usize, value: usize, informationClass: u32): u32 {
+  const v = changetype<CM_VALUE>(value);
+  switch (informationClass) {
+    case KeyValueBasicInformation: {
+      const info = CmpInfoBuffer(context, 12 + v.NameLength);
+      if (info == 0) return 0xFFFFFFFF;
+      store<u32>(info + 4, v.Type);
+      store<u32>(info + 8, v.NameLength);
+      memory.copy(info + 12, CmValueName(value), v.NameLength);
+      return 12;
+    }
+    case KeyValueFullInformation: {
+      const dataOffset = (20 + v.NameLength + 3) & ~3;
+      const info = CmpInfoBuffer(context, dataOffset + v.DataLength);
+      if (info == 0) return 0xFFFFFFFF;
+      store<u32>(info + 4, v.Type);
+      store<u32>(info + 8, dataOffset);
+      store<u32>(info + 12, v.DataLength);
+      store<u32>(info + 16, v.NameLength);
+      memory.copy(info + 20, CmValueName(value), v.NameLength);
+      memory.copy(info + dataOffset, CmValueData(value), v.DataLength);
+      return 20;
+    }
+    case KeyValuePartialInformation: {
+      const info = CmpInfoBuffer(context, 12 + v.DataLength);
+      if (info == 0) return 0xFFFFFFFF;
+      store<u32>(info + 4, v.Type);
+      store<u32>(info + 8, v.DataLength);
+      memory.copy(info + 12, CmValueData(value), v.DataLength);
+      return 12;
+    }
+  }
+  return 0;
+}
+
+/** NtEnumerateValueKey(KeyHandle, Index, KeyValueInformationClass, KeyValueInformation, Length, ResultLength). */
+export function NtEnumerateValueKey(keyHandle: u32, index: u32, informationClass: u32, buffer: usize, length: u32,
+                                    resultLength: usize): u32 {
+  if (!CmpProbeInformation(buffer, length, resultLength)) return STATUS_ACCESS_VIOLATION;
+  if (informationClass > KeyValuePartialInformation) return STATUS_INVALID_INFO_CLASS;
+  const context = CmpNewContext();
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = CmpReferenceKey(keyHandle, KEY_QUERY_VALUE, context);
+  let fixed: u32 = 0;
+  if (NT_SUCCESS(status)) {
+    const lock = ObpAcquireLock();
+    const key = CmpKeyOf(context);
+    if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
+    else if (index >= CmKey(key).ValueCount) status = STATUS_NO_MORE_ENTRIES;
+    else { fixed = CmpBuildValueInformation(context, CmValueAt(key, index), informationClass); status = CmpBuildStatus(fixed); }
+    ObpReleaseLock(lock);
+  }
+  if (NT_SUCCESS(status)) status = CmpReturnInformation(context, fixed, buffer, length, resultLength);
+  CmpFreeContext(context);
+  return status;
+}
+
+/** NtQueryValueKey(KeyHandle, ValueName, KeyValueInformationClass, KeyValueInformation, Length, ResultLength). */
+export function NtQueryValueKey(keyHandle: u32, valueName: usize, informationClass: u32, buffer: usize, length: u32,
+                                resultLength: usize): u32 {
+  if (!CmpProbeInformation(buffer, length, resultLength)) return STATUS_ACCESS_VIOLATION;
+  if (informationClass > KeyValuePartialInformation) return STATUS_INVALID_INFO_CLASS;
+  const context = CmpNewContext();
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = CmpCaptureString(valueName, context + X_NAME, CM_MAX_VALUE_NAME_CHARS * 2);
+  if (NT_SUCCESS(status)) status = CmpReferenceKey(keyHandle, KEY_QUERY_VALUE, context);
+  let fixed: u32 = 0;
+  if (NT_SUCCESS(status)) {
+    const lock = ObpAcquireLock();
+    const key = CmpKeyOf(context);
+    if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
+    else {
+      const value = CmpFindValue(key, load<usize>(context + X_NAME), load<u32>(context + X_NAME, 4));
+      if (value == 0) status = STATUS_OBJECT_NAME_NOT_FOUND;
+      else { fixed = CmpBuildValueInformation(context, value, informationClass); status = CmpBuildStatus(fixed); }
+    }
+    ObpReleaseLock(lock);
+  }
+  if (NT_SUCCESS(status)) status = CmpReturnInformation(context, fixed, buffer, length, resultLength);
+  CmpFreeContext(context);
+  return status;
+}
+
+/** NtSetValueKey(KeyHandle, ValueName, TitleIndex, Type, Data, DataSize). */
+export function NtSetValueKey(keyHandle: u32, valueName: usize, titleIndex: u32, type: u32, data: usize, dataSize: u32): u32 {
+  if (dataSize > CM_MAX_VALUE_DATA) return STATUS_INVALID_PARAMETER;
+  const context = CmpNewContext();
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = CmpCaptureString(valueName, context + X_NAME, CM_MAX_VALUE_NAME_CHARS * 2);
+  if (NT_SUCCESS(status) && dataSize != 0) {
+    if (ExGetPreviousMode() != KernelMode && !ProbeForRead(data, dataSize, 1)) status = STATUS_ACCESS_VIOLATION;
+    else {
+      const copy = ExAllocatePoolWithTag(NonPagedPool, dataSize, CM_NAME_TAG);
+      if (copy == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+      else { memory.copy(copy, data, dataSize); store<usize>(context + X_DATA, copy); }
+    }
+  }
+  if (NT_SUCCESS(status)) status = CmpReferenceKey(keyHandle, KEY_SET_VALUE, context);
+  if (NT_SUCCESS(status)) {
+    const lock = ObpAcquireLock();
+    const key = CmpKeyOf(context);
+    if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
+    else if (!CmpSetValue(key, load<usize>(context + X_NAME), load<u32>(context + X_NAME, 4), type,
+                          load<usize>(context + X_DATA), dataSize)) status = STATUS_INSUFFICIENT_RESOURCES;
+    else CmpTouch(key);
+    ObpReleaseLock(lock);
+  }
+  CmpFreeContext(context);
+  CmpLazyFlush();
+  return status;
+}
+
+/** NtDeleteValueKey(KeyHandle, ValueName). */
+export function NtDeleteValueKey(keyHandle: u32, valueName: usize): u32 {
+  const context = CmpNewContext();
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = CmpCaptureString(valueName, context + X_NAME, CM_MAX_VALUE_NAME_CHARS * 2);
+  if (NT_SUCCESS(status)) status = CmpReferenceKey(keyHandle, KEY_SET_VALUE, context);
+  if (NT_SUCCESS(status)) {
+    const lock = ObpAcquireLock();
+    const key = CmpKeyOf(context);
+    if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
+    else if (!CmpDeleteValue(key, load<usize>(context + X_NAME), load<u32>(context + X_NAME, 4))) status = STATUS_OBJECT_NAME_NOT_FOUND;
+    else CmpTouch(key);
+    ObpReleaseLock(lock);
+  }
+  CmpFreeContext(context);
+  CmpLazyFlush();
+  return status;
+}
+
+// ---- flushing and the boot's registry calls ----
+
+/** NtFlushKey(KeyHandle): writes the key's hive now (nothing to do for volatile keys). */
+export function NtFlushKey(keyHandle: u32): u32 {
+  const context = CmpNewContext();
+  if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = CmpReferenceKey(keyHandle, 0, context);
+  if (NT_SUCCESS(status)) {
+    const key = CmpKeyOf(context);
+    if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
+    else if (CmKey(key).Hive != 0) status = CmpFlushHive(CmKey(key).Hive);
+  }
+  CmpFreeContext(context);
+  return status;
+}
+
+const REG_INIT_BOOT_SM: u32 = 0;
+const REG_INIT_BOOT_SETUP: u32 = 1;
+const REG_INIT_BOOT_ACCEPTED_BASE: u32 = 2;
+const REG_INIT_MAX_VALID: u32 = 1002;
+let CmpHivesInitialized: bool = false;
+let CmpBootAccepted: bool = false;
+
+/**
+ * NtInitializeRegistry(BootCondition). REG_INIT_BOOT_SM (from the session
+ * manager) or REG_INIT_BOOT_SETUP loads the other hives, once.
+ * REG_INIT_BOOT_ACCEPTED_BASE + n accepts the boot, once: the control set
+ * that booted becomes the last known good (Select\LastKnownGood =
+ * Select\Current; NT also copies the control set, which is not done here),
+ * and the SYSTEM hive is written. Later calls: STATUS_ACCESS_DENIED.
+ */
+export function NtInitializeRegistry(bootCondition: u32): u32 {
+  bootCondition &= 0xFFFF;
+  if (bootCondition >= REG_INIT_MAX_VALID) return STATUS_INVALID_PARAMETER;
+  if (bootCondition == REG_INIT_BOOT_SM || bootCondition == REG_INIT_BOOT_SETUP) {
+    if (CmpHivesInitialized) return STATUS_ACCESS_DENIED;
+    CmpHivesInitialized = true;
+    CmpLoadOtherHives();
+    return STATUS_SUCCESS;
+  }
+  if (CmpBootAccepted || !CmpHivesInitialized) return STATUS_ACCESS_DENIED;
+  CmpBootAccepted = true;
+  if (!CmSystemHiveLoaded) return STATUS_SUCCESS;
+  const lock = ObpAcquireLock();
+  const selectName = "Select";
+  const select = CmpFindSubKey(CmpHiveRoot(CM_HIVE_SYSTEM), changetype<usize>(selectName), <u32>selectName.length << 1);
+  if (select != 0) {
+    CmpSetDwordValue(select, "LastKnownGood", CmpGetDwordValue(select, "Current", 1));
+    CmpTouch(select);
+  }
+  ObpReleaseLock(lock);
+  void REG_INIT_BOOT_ACCEPTED_BASE;
+  return CmpFlushAll();
+}

@@ -43,6 +43,8 @@ const CMD_IDENTIFY: u32 = 0xEC;
 
 /** Sectors on the disk (0: none found). */
 export let AtaSectors: u32 = 0;
+/** The drive's model (IDENTIFY words 27-46), printable ASCII, NUL-terminated. */
+export const AtaModel: usize = memory.data(44, 4);
 const AtaEvent: usize = memory.data(<i32>KEVENT_SIZE, 8);
 const Timeout: usize = memory.data(8, 8);
 let AtaStatus: u32 = 0;
@@ -185,8 +187,11 @@ export function AtaInitialize(): void {
   while (end > 0 && load<u8>(id + 54 + ((end - 1) ^ 1)) <= 0x20) end--; // space or NUL padding
   for (let i: u32 = 0; i < end; i++) {
     const c = <u32>load<u8>(id + 54 + (i ^ 1));
-    KeLogCharacter(c >= 0x20 && c < 0x7F ? c : 0x3F); // nothing but printable ASCII goes to the log
+    const printable = c >= 0x20 && c < 0x7F ? c : 0x3F; // nothing but printable ASCII goes to the log
+    store<u8>(AtaModel + i, <u8>printable);
+    KeLogCharacter(printable);
   }
+  store<u8>(AtaModel + end, 0);
   KeLogString("\", ");
   KeLogDecimal(AtaSectors);
   KeLogString(" sectors (");

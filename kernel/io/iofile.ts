@@ -13,8 +13,8 @@ import { IoFileInformation, IoOpenFileObject } from "./create";
 import { IoTransferFile } from "./iofunc";
 import { IopProcessDeferredCloses } from "./iomgr";
 import {
-  FILE_OPEN, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, FILE_READ_DATA, FILE_SHARE_READ, FILE_WRITE_DATA,
-  FILE_WRITE_THROUGH, FILE_READ_ATTRIBUTES, FileStandardInformation, FILE_OBJECT, IRP_MJ_FLUSH_BUFFERS,
+  FILE_OPEN, FILE_OPEN_IF, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, FILE_READ_DATA, FILE_SHARE_READ, FILE_WRITE_DATA,
+  FILE_WRITE_THROUGH, FILE_READ_ATTRIBUTES, FileStandardInformation, IRP_MJ_FLUSH_BUFFERS,
   IRP_MJ_QUERY_INFORMATION, IRP_MJ_READ, IRP_MJ_WRITE,
 } from "./iop";
 
@@ -88,4 +88,35 @@ export function IoSaveFile(path: string, buffer: usize, length: u32): u32 {
   return status;
 }
 
-void STATUS_SUCCESS; void DELETE; void FILE_OBJECT;
+/**
+ * Opens (creating it when missing, never truncating) the file at `path` for
+ * writing in place, and stores the referenced file object at `result`:
+ * what a component that rewrites a file's blocks in a chosen order uses
+ * (the configuration manager's hive writes). Close it with IoCloseFile.
+ */
+export function IoOpenFileForUpdate(path: string, result: usize): u32 {
+  store<usize>(result, 0);
+  const block = ExAllocatePoolWithTag(NonPagedPool, SIZE, TAG);
+  if (block == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  const status = IopOpen(block, path, FILE_WRITE_DATA | FILE_READ_DATA | FILE_READ_ATTRIBUTES, FILE_OPEN_IF);
+  if (NT_SUCCESS(status)) store<usize>(result, load<usize>(block, 32));
+  ExFreePoolWithTag(block, TAG);
+  return status;
+}
+
+/** Writes `length` bytes at byte `offset` of an open file, then flushes the file to the disk. */
+export function IoWriteFileAt(file: usize, offset: u64, buffer: usize, length: u32): u32 {
+  const information = memory.data(4, 4);
+  let status = IoTransferFile(file, IRP_MJ_WRITE, offset, buffer, length, information);
+  if (NT_SUCCESS(status) && load<u32>(information) != length) status = STATUS_FILE_INVALID;
+  if (NT_SUCCESS(status)) status = IoTransferFile(file, IRP_MJ_FLUSH_BUFFERS, 0, 0, 0, information);
+  return status;
+}
+
+/** Lets go of a file object from IoOpenFileForUpdate (the driver hears CLEANUP and CLOSE now). */
+export function IoCloseFile(file: usize): void {
+  ObDereferenceObject(file);
+  IopProcessDeferredCloses();
+}
+
+void STATUS_SUCCESS; void DELETE;

@@ -30,8 +30,8 @@ const BRAND_LENGTH: u32 = 48;
 /** The four registers of the last cpuid. */
 const KiCpuidRegisters: usize = memory.data(16, 4);
 /** Vendor string (12 bytes) and brand string (48 bytes), each NUL-terminated. */
-const KiVendorString: usize = memory.data(16, 4);
-const KiBrandString: usize = memory.data(BRAND_LENGTH + 4, 4);
+export const KiVendorString: usize = memory.data(16, 4);
+export const KiBrandString: usize = memory.data(BRAND_LENGTH + 4, 4);
 
 /** cpuid leaf 1 edx: FPU, TSC, PSE, PGE, ... */
 export let KeFeatureBits: u32 = 0;

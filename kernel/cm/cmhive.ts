@@ -1,0 +1,325 @@
+// Hives: loading regf files into the tree, and writing them back.
+//
+// The machine hives live in \SystemRoot\System32\config: SYSTEM (loaded at
+// boot, CmInitSystem1) and SOFTWARE, SAM, SECURITY and DEFAULT (loaded when
+// the session manager calls NtInitializeRegistry; a missing one starts
+// empty and is written at its first flush).
+//
+// Power cuts. Every hive file has a mirror, NAME.ALT (NT 4's alternate
+// hive, a full copy), and the regf sequence numbers mark a file that is
+// being written: a flush serialises the tree into a new image with
+// sequence s + 1 and, for NAME.ALT first and then NAME, writes
+//
+//   1. the base block with Sequence1 = s + 1, Sequence2 = s   (flush)
+//   2. the bins                                               (flush)
+//   3. the base block with Sequence2 = s + 1                  (flush)
+//
+// in place (the file is opened without truncation and never shrinks: the
+// bins are padded to the largest size written before, so its clusters stay
+// where they are and FAT itself is not touched once the file has its
+// size). A cut before step 3 of NAME.ALT leaves NAME whole; a cut before
+// step 3 of NAME leaves NAME.ALT whole. At load, a file whose sequence
+// numbers differ, whose checksum is wrong or whose cells do not check out
+// is refused, and the other one is used (and NAME is rewritten from it at
+// once). Both unusable: bug check BAD_SYSTEM_CONFIG_INFO (0x74); both
+// missing: CONFIG_INITIALIZATION_FAILED (0x67); a clear line says which.
+//
+// Writes go through a lazy flusher too: a change wakes the registry's
+// thread, which waits five seconds (changes in that time go together) and
+// writes every dirty hive. NtFlushKey writes at once.
+
+import { ExFreePoolWithTag } from "../mm/pool";
+import { KeBugCheckEx } from "../ke/bugcheck";
+import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogDecimal } from "../ke/log";
+import { KeCreateThread, KeReadyThread } from "../ke/thread";
+import { KEVENT_SIZE, KeInitializeEvent, KeQuerySystemTime, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
+import { NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SUCCESS } from "../rtl/ntstatus";
+import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
+import { IoCloseFile, IoLoadFile, IoOpenFileForUpdate, IoWriteFileAt } from "../io/iofile";
+import {
+  CM_KEY_HIVE_ROOT, CmKey, CmpAllocateKey, CmpDirtyHives, CmpDirtyHivesClear, CmpLinkSubKey, CmpMarkHiveDirty,
+} from "./cmp";
+import {
+  CmpRegfCheckHeader, CmpRegfDataSize, CmpRegfErrorCell, CmpRegfErrorText, CmpRegfFreeImage,
+  CmpRegfRead, CmpRegfSequence, CmpRegfSetChecksum, CmpRegfWrite, REGF_BASE_BLOCK, REGF_OK, REGF_NO_MEMORY,
+} from "./regf";
+
+export const CM_HIVE_SYSTEM: u32 = 1;
+export const CM_HIVE_SOFTWARE: u32 = 2;
+export const CM_HIVE_SAM: u32 = 3;
+export const CM_HIVE_SECURITY: u32 = 4;
+export const CM_HIVE_DEFAULT: u32 = 5;
+export const CM_HIVE_COUNT: u32 = 5;
+
+const HIVE_TAG: u32 = 0x76486D43; // 'CmHv' loaded images
+const BAD_SYSTEM_CONFIG_INFO: u32 = 0x74;
+const CONFIG_INITIALIZATION_FAILED: u32 = 0x67;
+
+// Per hive (index 1..5): +0 root key, +4 security descriptor, +8 its length,
+// +12 sequence number on disk, +16 bins data size on disk, +20 loaded.
+const HIVE_SIZE: u32 = 24;
+const Hives: usize = memory.data(<i32>(HIVE_SIZE * (CM_HIVE_COUNT + 1)), 4);
+@inline function H(hive: u32): usize { return Hives + hive * HIVE_SIZE; }
+
+export function CmpHiveRoot(hive: u32): usize { return load<usize>(H(hive)); }
+
+/** \REGISTRY, \REGISTRY\MACHINE and \REGISTRY\USER (cmparse.ts makes them). */
+export let CmpRegistryRoot: usize = 0;
+export let CmpMachineKey: usize = 0;
+export let CmpUserKey: usize = 0;
+export function CmpSetMasterKeys(root: usize, machine: usize, user: usize): void {
+  CmpRegistryRoot = root;
+  CmpMachineKey = machine;
+  CmpUserKey = user;
+}
+
+export function CmpHiveFile(hive: u32): string {
+  switch (hive) {
+    case CM_HIVE_SYSTEM: return "\\SystemRoot\\System32\\config\\SYSTEM";
+    case CM_HIVE_SOFTWARE: return "\\SystemRoot\\System32\\config\\SOFTWARE";
+    case CM_HIVE_SAM: return "\\SystemRoot\\System32\\config\\SAM";
+    case CM_HIVE_SECURITY: return "\\SystemRoot\\System32\\config\\SECURITY";
+  }
+  return "\\SystemRoot\\System32\\config\\DEFAULT";
+}
+
+function CmpHiveAltFile(hive: u32): string {
+  switch (hive) {
+    case CM_HIVE_SYSTEM: return "\\SystemRoot\\System32\\config\\SYSTEM.ALT";
+    case CM_HIVE_SOFTWARE: return "\\SystemRoot\\System32\\config\\SOFTWARE.ALT";
+    case CM_HIVE_SAM: return "\\SystemRoot\\System32\\config\\SAM.ALT";
+    case CM_HIVE_SECURITY: return "\\SystemRoot\\System32\\config\\SECURITY.ALT";
+  }
+  return "\\SystemRoot\\System32\\config\\DEFAULT.ALT";
+}
+
+/** The key name the hive is mounted under (in MACHINE, or USER for DEFAULT). */
+function CmpHiveMountName(hive: u32): string {
+  switch (hive) {
+    case CM_HIVE_SYSTEM: return "SYSTEM";
+    case CM_HIVE_SOFTWARE: return "SOFTWARE";
+    case CM_HIVE_SAM: return "SAM";
+    case CM_HIVE_SECURITY: return "SECURITY";
+  }
+  return ".DEFAULT";
+}
+
+function CmpLogHive(hive: u32, text: string): void {
+  KeLogBegin("cm");
+  KeLogString(CmpHiveFile(hive));
+  KeLogString(": ");
+  KeLogString(text);
+  KeLogEnd();
+}
+
+// ---- loading ----
+
+const Loaded: usize = memory.data(8, 4);   // IoLoadFile's result: image, length
+const Root: usize = memory.data(4, 4);
+const Security: usize = memory.data(8, 4);
+
+/** Reads one file of a hive into a tree; REGF_* (or 0x100 + a missing file). `status` gets the I/O status. */
+function CmpReadHiveFile(hive: u32, path: string, statusOut: usize): u32 {
+  const status = IoLoadFile(path, HIVE_TAG, Loaded);
+  store<u32>(statusOut, status);
+  if (!NT_SUCCESS(status)) return 0x100;
+  const image = load<usize>(Loaded), length = load<u32>(Loaded, 4);
+  let result = CmpRegfCheckHeader(image, length);
+  if (result == REGF_OK) result = CmpRegfRead(image, hive, Root, Security);
+  if (result == REGF_OK) {
+    store<u32>(H(hive) + 12, CmpRegfSequence(image));
+    store<u32>(H(hive) + 16, CmpRegfDataSize(image));
+  }
+  ExFreePoolWithTag(image, HIVE_TAG);
+  return result;
+}
+
+function CmpLogRefusal(hive: u32, path: string, result: u32, status: u32): void {
+  KeLogBegin("cm");
+  KeLogString(path);
+  if (result == 0x100) {
+    KeLogString(status == STATUS_OBJECT_NAME_NOT_FOUND || status == STATUS_OBJECT_PATH_NOT_FOUND ? ": missing" : ": unreadable");
+    KeLogString(", status ");
+    KeLogHex(status);
+  } else {
+    KeLogString(": ");
+    KeLogString(CmpRegfErrorText(result));
+    if (CmpRegfErrorCell != 0xFFFFFFFF) { KeLogString(" at cell "); KeLogHex(CmpRegfErrorCell); }
+  }
+  KeLogEnd();
+}
+
+/**
+ * Loads a hive from its file or, failing that, from its .ALT mirror, and
+ * mounts it. `createMissing`: both files missing gives a new empty hive
+ * instead of a bug check.
+ */
+export function CmpLoadHive(hive: u32, createMissing: bool): void {
+  const status = memory.data(8, 4);
+  const path = CmpHiveFile(hive);
+  let result = CmpReadHiveFile(hive, path, status);
+  let fromAlt = false;
+  if (result != REGF_OK) {
+    CmpLogRefusal(hive, path, result, load<u32>(status));
+    const alt = CmpReadHiveFile(hive, CmpHiveAltFile(hive), status + 4);
+    if (alt == REGF_OK) {
+      fromAlt = true;
+    } else {
+      CmpLogRefusal(hive, CmpHiveAltFile(hive), alt, load<u32>(status, 4));
+      if (result == 0x100 && alt == 0x100) {
+        if (createMissing) { CmpCreateEmptyHive(hive); return; }
+        KeLog("cm", "the SYSTEM hive is missing: the registry cannot start");
+        KeBugCheckEx(CONFIG_INITIALIZATION_FAILED, 5, hive, load<u32>(status), 0);
+      }
+      if (result == REGF_NO_MEMORY || alt == REGF_NO_MEMORY) KeBugCheckEx(CONFIG_INITIALIZATION_FAILED, 1, hive, STATUS_INSUFFICIENT_RESOURCES, 0);
+      KeLog("cm", "no usable copy of the hive: the registry cannot start");
+      KeBugCheckEx(BAD_SYSTEM_CONFIG_INFO, hive, result == 0x100 ? alt : result, CmpRegfErrorCell, 0);
+    }
+  }
+  CmpMountHive(hive, load<usize>(Root), load<usize>(Security), load<u32>(Security, 4));
+  if (fromAlt) {
+    CmpLogHive(hive, "recovered from the .ALT copy; rewriting the hive");
+    CmpMarkHiveDirty(hive);
+    CmpFlushHive(hive);
+  }
+}
+
+function CmpCreateEmptyHive(hive: u32): void {
+  const name = CmpHiveMountName(hive);
+  const root = CmpAllocateKey(changetype<usize>(name), <u32>name.length << 1, CM_KEY_HIVE_ROOT, hive, KeQuerySystemTime());
+  if (root == 0) KeBugCheckEx(CONFIG_INITIALIZATION_FAILED, 1, hive, STATUS_INSUFFICIENT_RESOURCES, 0);
+  store<u32>(H(hive) + 12, 0);
+  store<u32>(H(hive) + 16, 0);
+  CmpMountHive(hive, root, 0, 0);
+  CmpMarkHiveDirty(hive);
+  CmpLogHive(hive, "missing; a new empty hive is mounted (written at the next flush)");
+}
+
+/** Names the hive's root after its mount point and puts it under MACHINE (or USER). */
+function CmpMountHive(hive: u32, root: usize, security: usize, securityLength: u32): void {
+  const name = CmpHiveMountName(hive);
+  // The root read from the file has the hive's own root name: mount a renamed root.
+  const mounted = CmpAllocateKey(changetype<usize>(name), <u32>name.length << 1, CM_KEY_HIVE_ROOT, hive, CmKey(root).LastWriteTime);
+  if (mounted == 0) KeBugCheckEx(CONFIG_INITIALIZATION_FAILED, 1, hive, STATUS_INSUFFICIENT_RESOURCES, 0);
+  const m = CmKey(mounted), r = CmKey(root);
+  m.SubKeys = r.SubKeys; m.SubKeyCount = r.SubKeyCount; m.SubKeyCapacity = r.SubKeyCapacity;
+  m.Values = r.Values; m.ValueCount = r.ValueCount; m.ValueCapacity = r.ValueCapacity;
+  m.Class = r.Class; m.ClassLength = r.ClassLength;
+  for (let i: u32 = 0; i < m.SubKeyCount; i++) CmKey(load<usize>(m.SubKeys + (i << 2))).Parent = mounted;
+  r.SubKeys = 0; r.SubKeyCount = 0; r.Values = 0; r.ValueCount = 0; r.Class = 0; r.ClassLength = 0;
+  ExFreePoolWithTag(root, 0x794B6D43); // 'CmKy': the husk
+  const lock = ObpAcquireLock();
+  CmpLinkSubKey(hive == CM_HIVE_DEFAULT ? CmpUserKey : CmpMachineKey, mounted);
+  ObpReleaseLock(lock);
+  store<usize>(H(hive), mounted);
+  store<usize>(H(hive) + 4, security);
+  store<u32>(H(hive) + 8, securityLength);
+  store<u32>(H(hive) + 20, 1);
+}
+
+// ---- writing ----
+
+const FlushLock: usize = memory.data(<i32>KEVENT_SIZE, 8);
+const LazyEvent: usize = memory.data(<i32>KEVENT_SIZE, 8);
+let FlushReady: bool = false;
+const Image: usize = memory.data(8, 4);
+const File: usize = memory.data(4, 4);
+
+/** Writes one file of a hive in the three steps above. */
+function CmpWriteHiveFile(path: string, image: usize, length: u32, sequence: u32): u32 {
+  let status = IoOpenFileForUpdate(path, File);
+  if (!NT_SUCCESS(status)) return status;
+  const file = load<usize>(File);
+  store<u32>(image + 8, sequence - 1); // Sequence2: the write is not done
+  CmpRegfSetChecksum(image);
+  status = IoWriteFileAt(file, 0, image, REGF_BASE_BLOCK);
+  if (NT_SUCCESS(status)) status = IoWriteFileAt(file, REGF_BASE_BLOCK, image + REGF_BASE_BLOCK, length - REGF_BASE_BLOCK);
+  store<u32>(image + 8, sequence);
+  CmpRegfSetChecksum(image);
+  if (NT_SUCCESS(status)) status = IoWriteFileAt(file, 0, image, REGF_BASE_BLOCK);
+  IoCloseFile(file);
+  return status;
+}
+
+/** Writes `hive` to its .ALT and then its own file when it has changes. Waits for the disk. */
+export function CmpFlushHive(hive: u32): u32 {
+  if (load<u32>(H(hive) + 20) == 0) return STATUS_SUCCESS;
+  KeWaitForSingleObject(FlushLock, 0);
+  let status = STATUS_SUCCESS;
+  const bit: u32 = 1 << hive;
+  if ((CmpDirtyHives & bit) != 0) {
+    const sequence = load<u32>(H(hive) + 12) + 1;
+    const lock = ObpAcquireLock();
+    CmpDirtyHivesClear(bit);
+    const ok = CmpRegfWrite(CmpHiveRoot(hive), load<usize>(H(hive) + 4), load<u32>(H(hive) + 8), sequence,
+                            KeQuerySystemTime(), CmpHiveFile(hive), load<u32>(H(hive) + 16), Image);
+    ObpReleaseLock(lock);
+    if (!ok) {
+      status = STATUS_INSUFFICIENT_RESOURCES;
+    } else {
+      const image = load<usize>(Image), length = load<u32>(Image, 4);
+      status = CmpWriteHiveFile(CmpHiveAltFile(hive), image, length, sequence);
+      if (NT_SUCCESS(status)) status = CmpWriteHiveFile(CmpHiveFile(hive), image, length, sequence);
+      if (NT_SUCCESS(status)) {
+        store<u32>(H(hive) + 12, sequence);
+        store<u32>(H(hive) + 16, length - REGF_BASE_BLOCK);
+        KeLogBegin("cm");
+        KeLogString("flushed ");
+        KeLogString(CmpHiveFile(hive));
+        KeLogString(": ");
+        KeLogDecimal(length);
+        KeLogString(" bytes, sequence ");
+        KeLogDecimal(sequence);
+        KeLogEnd();
+      }
+      CmpRegfFreeImage(image);
+    }
+    if (!NT_SUCCESS(status)) {
+      CmpMarkHiveDirty(hive);
+      KeLogBegin("cm");
+      KeLogString("flushing ");
+      KeLogString(CmpHiveFile(hive));
+      KeLogString(" failed, status ");
+      KeLogHex(status);
+      KeLogEnd();
+    }
+  }
+  KeSetEvent(FlushLock);
+  return status;
+}
+
+/** Writes every hive with changes. */
+export function CmpFlushAll(): u32 {
+  let result = STATUS_SUCCESS;
+  for (let hive: u32 = 1; hive <= CM_HIVE_COUNT; hive++) {
+    const status = CmpFlushHive(hive);
+    if (!NT_SUCCESS(status)) result = status;
+  }
+  return result;
+}
+
+/** Wakes the lazy flusher after a change (call without the lock held). */
+export function CmpLazyFlush(): void { if (FlushReady && CmpDirtyHives != 0) KeSetEvent(LazyEvent); }
+
+function CmpLazyFlushThread(context: usize): void {
+  const delay = memory.data(8, 8);
+  const never = memory.data(<i32>KEVENT_SIZE, 8);
+  KeInitializeEvent(never, true, false);
+  while (true) {
+    KeWaitForSingleObject(LazyEvent, 0);
+    store<i64>(delay, -50000000); // 5 s: what changes in that time is written together
+    KeWaitForSingleObject(never, delay);
+    CmpFlushAll();
+  }
+}
+
+export function CmpInitializeFlusher(): void {
+  KeInitializeEvent(FlushLock, false, true);
+  KeInitializeEvent(LazyEvent, false, false);
+  FlushReady = true;
+  const thread = KeCreateThread(0, CmpLazyFlushThread, 0, 9);
+  if (thread != 0) KeReadyThread(thread);
+}
+
+export function CmpHiveIsLoaded(hive: u32): bool { return load<u32>(H(hive) + 20) != 0; }
+

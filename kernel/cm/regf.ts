@@ -1,0 +1,722 @@
+// The regf hive format, read into the registry tree (cmp.ts) and written
+// back from it.
+//
+//   +0      base block (4096 bytes): "regf", Sequence1 (+4), Sequence2 (+8),
+//           timestamp (+12), version 1.x (+20, +24), type 0 = primary
+//           (+28), format 1 (+32), root cell (+36), hive bins data size
+//           (+40), clustering 1 (+44), file name (+48, 64 bytes UTF-16),
+//           checksum (+508: XOR of the 127 dwords before it; 0 becomes 1,
+//           -1 becomes -2)
+//   +4096   hbins: "hbin", offset of this bin, size (multiple of 4096),
+//           32-byte header, then cells. A cell offset counts from the first
+//           bin; a cell is an i32 size (negative: in use; with the size
+//           field, multiple of 8) and its record:
+//   nk      +2 flags (0x20: Latin-1 name, 0x04: hive root), +4 write time,
+//           +16 parent, +20 subkeys, +28 subkey list, +36 values, +40 value
+//           list, +44 sk, +48 class, +52.. max lengths, +72 name length,
+//           +74 class length, +76 name
+//   vk      +2 name length, +4 data size (bit 31: the data, up to 4 bytes,
+//           sits in the data offset field), +8 data offset, +12 type,
+//           +16 flags (1: Latin-1 name), +20 name
+//   lists   lf / lh: count, then (nk, hint) pairs; li: count, nk offsets;
+//           ri: count, offsets of lf/lh/li lists; a value list is a bare
+//           array of vk offsets
+//   db      big data (1.4+): count, offset of a list of segments, each up
+//           to 16344 bytes
+//   sk      +4 flink, +8 blink, +12 references, +16 size, +20 descriptor
+//
+// Reading checks every cell it touches: in range, in use, big enough for
+// its record, the right signature; a key reachable twice (a cycle or a
+// shared cell) is corrupt. The walk is iterative (a work list in pool), so
+// a deep or hostile hive cannot overflow the kernel stack.
+//
+// Writing lays the tree out anew, fresh bins and cells (format 1.5: lh
+// lists, db for data over 16344 bytes), with one sk that every key shares:
+// the security descriptor the hive's root had when it was read. The bins
+// never shrink below a given size, so a hive file that is rewritten in
+// place keeps its length (and its clusters: cmhive.ts).
+
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
+import {
+  CM_KEY_HIVE_ROOT, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey, CmSubKey, CmValueAt,
+  CmValueData, CmValueName, CmpAllocateKey, CmpFreeKey, CmpFreeTree, CmpLinkSubKey, CmpSetClass, CmpSetValue,
+} from "./cmp";
+
+export const REGF_BASE_BLOCK: u32 = 4096;
+const HBIN_HEADER: u32 = 32;
+const NIL: u32 = 0xFFFFFFFF;
+const SIG_REGF: u32 = 0x66676572;
+const SIG_HBIN: u32 = 0x6E696268;
+const SIG_NK: u16 = 0x6B6E;
+const SIG_VK: u16 = 0x6B76;
+const SIG_SK: u16 = 0x6B73;
+const SIG_LF: u16 = 0x666C;
+const SIG_LH: u16 = 0x686C;
+const SIG_LI: u16 = 0x696C;
+const SIG_RI: u16 = 0x6972;
+const SIG_DB: u16 = 0x6264;
+const NK_COMP_NAME: u16 = 0x20;
+const NK_HIVE_ENTRY: u16 = 0x04;
+const NK_NO_DELETE: u16 = 0x08;
+const VK_COMP_NAME: u16 = 0x01;
+const DATA_INLINE: u32 = 0x80000000;
+const BIG_DATA_SEGMENT: u32 = 16344;
+const LEAF_MAX: u32 = 512;
+const REGF_TAG: u32 = 0x66526D43; // 'CmRf' work lists and written images
+
+// ---- errors (the bug check's second parameter, and the log's reason) ----
+
+export const REGF_OK: u32 = 0;
+export const REGF_TOO_SMALL: u32 = 1;
+export const REGF_BAD_SIGNATURE: u32 = 2;
+export const REGF_BAD_CHECKSUM: u32 = 3;
+export const REGF_INCOMPLETE_WRITE: u32 = 4;
+export const REGF_BAD_VERSION: u32 = 5;
+export const REGF_BAD_SIZE: u32 = 6;
+export const REGF_BAD_BIN: u32 = 7;
+export const REGF_BAD_CELL: u32 = 8;
+export const REGF_BAD_KEY: u32 = 9;
+export const REGF_BAD_VALUE: u32 = 10;
+export const REGF_BAD_LIST: u32 = 11;
+export const REGF_CYCLE: u32 = 12;
+export const REGF_NO_MEMORY: u32 = 13;
+
+export function CmpRegfErrorText(code: u32): string {
+  switch (code) {
+    case REGF_TOO_SMALL: return "shorter than its base block and bins";
+    case REGF_BAD_SIGNATURE: return "no \"regf\" signature";
+    case REGF_BAD_CHECKSUM: return "base block checksum mismatch";
+    case REGF_INCOMPLETE_WRITE: return "sequence numbers differ (a write did not finish)";
+    case REGF_BAD_VERSION: return "not a primary hive of format 1.3-1.6";
+    case REGF_BAD_SIZE: return "bad hive bins data size";
+    case REGF_BAD_BIN: return "bad hbin header";
+    case REGF_BAD_CELL: return "cell out of range or free";
+    case REGF_BAD_KEY: return "bad key (nk) cell";
+    case REGF_BAD_VALUE: return "bad value (vk) cell or data";
+    case REGF_BAD_LIST: return "bad subkey or value list";
+    case REGF_CYCLE: return "a key is reachable twice";
+    case REGF_NO_MEMORY: return "out of pool";
+  }
+  return "ok";
+}
+
+/** The cell offset the last error was found at (NIL when it was not a cell). */
+export let CmpRegfErrorCell: u32 = NIL;
+
+// ---- the base block ----
+
+export function CmpRegfChecksum(image: usize): u32 {
+  let x: u32 = 0;
+  for (let i: u32 = 0; i < 508; i += 4) x ^= load<u32>(image + i);
+  if (x == 0xFFFFFFFF) return 0xFFFFFFFE;
+  if (x == 0) return 1;
+  return x;
+}
+
+/** Checks the base block and the bins of a hive file of `length` bytes. */
+export function CmpRegfCheckHeader(image: usize, length: u32): u32 {
+  CmpRegfErrorCell = NIL;
+  if (length < REGF_BASE_BLOCK) return REGF_TOO_SMALL;
+  if (load<u32>(image) != SIG_REGF) return REGF_BAD_SIGNATURE;
+  if (CmpRegfChecksum(image) != load<u32>(image + 508)) return REGF_BAD_CHECKSUM;
+  if (load<u32>(image + 4) != load<u32>(image + 8)) return REGF_INCOMPLETE_WRITE;
+  const minor = load<u32>(image + 24);
+  if (load<u32>(image + 20) != 1 || minor < 3 || minor > 6 || load<u32>(image + 28) != 0 || load<u32>(image + 32) != 1) {
+    return REGF_BAD_VERSION;
+  }
+  const size = load<u32>(image + 40);
+  if (size == 0 || (size & 0xFFF) != 0 || size > 0x40000000) return REGF_BAD_SIZE;
+  if (length - REGF_BASE_BLOCK < size) return REGF_TOO_SMALL;
+  let at: u32 = 0;
+  while (at < size) {
+    const bin = image + REGF_BASE_BLOCK + at;
+    const binSize = load<u32>(bin + 8);
+    CmpRegfErrorCell = at;
+    if (load<u32>(bin) != SIG_HBIN || load<u32>(bin + 4) != at) return REGF_BAD_BIN;
+    if (binSize < 4096 || (binSize & 0xFFF) != 0 || binSize > size - at) return REGF_BAD_BIN;
+    at += binSize;
+  }
+  CmpRegfErrorCell = NIL;
+  return REGF_OK;
+}
+
+@inline export function CmpRegfSequence(image: usize): u32 { return load<u32>(image + 4); }
+@inline export function CmpRegfDataSize(image: usize): u32 { return load<u32>(image + 40); }
+
+// ---- reading ----
+
+let Data: usize = 0;      // the first bin
+let DataSize: u32 = 0;
+let Visited: usize = 0;   // a bit per 8 bytes of bins: nk cells seen
+let Minor: u32 = 0;
+
+/** The record of the in-use cell at `offset` with at least `need` bytes, or 0. */
+function Cell(offset: u32, need: u32): usize {
+  CmpRegfErrorCell = offset;
+  if (offset == NIL || (offset & 7) != 0 || offset >= DataSize || DataSize - offset < 4 + need) return 0;
+  const size = load<i32>(Data + offset);
+  if (size >= 0) return 0;
+  const length = <u32>(-size);
+  if (length < 4 + need || length > DataSize - offset) return 0;
+  return Data + offset + 4;
+}
+
+/** Converts `count` name bytes (Latin-1 when `compressed`) at `source` to UTF-16 at `target`. */
+function CopyName(target: usize, source: usize, count: u32, compressed: bool): void {
+  if (!compressed) { memory.copy(target, source, count); return; }
+  for (let i: u32 = 0; i < count; i++) store<u16>(target + (i << 1), <u16>load<u8>(source + i));
+}
+
+// A scratch buffer for names and data as they are copied out of the image.
+let Scratch: usize = 0;
+let ScratchSize: u32 = 0;
+function ScratchFor(bytes: u32): usize {
+  if (bytes <= ScratchSize) return Scratch;
+  if (Scratch != 0) ExFreePoolWithTag(Scratch, REGF_TAG);
+  ScratchSize = (bytes + 0xFFF) & ~0xFFF;
+  Scratch = ExAllocatePoolWithTag(NonPagedPool, ScratchSize, REGF_TAG);
+  if (Scratch == 0) ScratchSize = 0;
+  return Scratch;
+}
+
+// The work list: (nk offset, parent CM_KEY) pairs still to read.
+let Work: usize = 0;
+let WorkCount: u32 = 0;
+let WorkCapacity: u32 = 0;
+function Push(offset: u32, parent: usize): bool {
+  if (WorkCount == WorkCapacity) {
+    const capacity = WorkCapacity == 0 ? 256 : WorkCapacity * 2;
+    const grown = ExAllocatePoolWithTag(NonPagedPool, capacity << 3, REGF_TAG);
+    if (grown == 0) return false;
+    if (Work != 0) { memory.copy(grown, Work, WorkCount << 3); ExFreePoolWithTag(Work, REGF_TAG); }
+    Work = grown;
+    WorkCapacity = capacity;
+  }
+  store<u32>(Work + (WorkCount << 3), offset);
+  store<usize>(Work + (WorkCount << 3), parent, 4);
+  WorkCount++;
+  return true;
+}
+
+function ReadValue(key: usize, offset: u32): u32 {
+  const vk = Cell(offset, 20);
+  if (vk == 0) return REGF_BAD_CELL;
+  if (load<u16>(vk) != SIG_VK) return REGF_BAD_VALUE;
+  const nameBytes = <u32>load<u16>(vk + 2);
+  const compressed = (load<u16>(vk + 16) & VK_COMP_NAME) != 0;
+  if (Cell(offset, 20 + nameBytes) == 0) return REGF_BAD_VALUE;
+  const nameLength = compressed ? nameBytes << 1 : nameBytes;
+  if ((nameLength & 1) != 0) return REGF_BAD_VALUE;
+  let dataLength = load<u32>(vk + 4);
+  const dataOffset = load<u32>(vk + 8);
+  const type = load<u32>(vk + 12);
+  const inline = (dataLength & DATA_INLINE) != 0;
+  dataLength &= ~DATA_INLINE;
+  if (dataLength > 0x4000000) return REGF_BAD_VALUE;
+  if (inline && dataLength > 4) return REGF_BAD_VALUE;
+  const buffer = ScratchFor(nameLength + dataLength + 8);
+  if (buffer == 0) return REGF_NO_MEMORY;
+  CopyName(buffer, vk + 20, nameBytes, compressed);
+  const data = buffer + ((nameLength + 3) & ~3);
+  if (inline) {
+    store<u32>(data, dataOffset);
+  } else if (dataLength != 0) {
+    const cell = Cell(dataOffset, 2);
+    if (cell == 0) return REGF_BAD_VALUE;
+    if (Minor >= 4 && dataLength > BIG_DATA_SEGMENT && load<u16>(cell) == SIG_DB) {
+      const segments = <u32>load<u16>(cell + 2);
+      const list = Cell(load<u32>(cell + 4), segments << 2);
+      if (list == 0 || Cell(dataOffset, 8) == 0) return REGF_BAD_VALUE;
+      let copied: u32 = 0;
+      for (let i: u32 = 0; i < segments && copied < dataLength; i++) {
+        const part = dataLength - copied < BIG_DATA_SEGMENT ? dataLength - copied : BIG_DATA_SEGMENT;
+        const segment = Cell(load<u32>(list + (i << 2)), part);
+        if (segment == 0) return REGF_BAD_VALUE;
+        memory.copy(data + copied, segment, part);
+        copied += part;
+      }
+      if (copied != dataLength) return REGF_BAD_VALUE;
+    } else {
+      if (Cell(dataOffset, dataLength) == 0) return REGF_BAD_VALUE;
+      memory.copy(data, cell, dataLength);
+    }
+  }
+  return CmpSetValue(key, buffer, nameLength, type, data, dataLength) ? REGF_OK : REGF_NO_MEMORY;
+}
+
+/** Queues the nk offsets of a subkey list (lf, lh, li, or ri of those) for `key`; adds them to `found`. */
+function ReadSubKeyList(key: usize, offset: u32, outerRi: bool): i32 {
+  const list = Cell(offset, 4);
+  if (list == 0) return -1;
+  const signature = load<u16>(list);
+  const count = <u32>load<u16>(list + 2);
+  let found: i32 = 0;
+  if (signature == SIG_RI && outerRi) {
+    if (Cell(offset, 4 + (count << 2)) == 0) return -1;
+    for (let i: u32 = 0; i < count; i++) {
+      const inner = ReadSubKeyList(key, load<u32>(list + 4 + (i << 2)), false);
+      if (inner < 0) return -1;
+      found += inner;
+    }
+    return found;
+  }
+  let step: u32 = 0;
+  if (signature == SIG_LF || signature == SIG_LH) step = 8;
+  else if (signature == SIG_LI) step = 4;
+  else return -1;
+  if (Cell(offset, 4 + count * step) == 0) return -1;
+  for (let i: u32 = 0; i < count; i++) if (!Push(load<u32>(list + 4 + i * step), key)) return -2;
+  return <i32>count;
+}
+
+/** Reads the nk at `offset` into a new key under `parent` (0 for the root, returned at `rootOut`). */
+function ReadKey(offset: u32, parent: usize, hive: u32, rootOut: usize): u32 {
+  const nk = Cell(offset, 76);
+  if (nk == 0) return REGF_BAD_CELL;
+  if (load<u16>(nk) != SIG_NK) return REGF_BAD_KEY;
+  const bit = offset >> 3;
+  if ((load<u8>(Visited + (bit >> 3)) & (1 << (bit & 7))) != 0) return REGF_CYCLE;
+  store<u8>(Visited + (bit >> 3), <u8>(<u32>load<u8>(Visited + (bit >> 3)) | (<u32>1 << (bit & 7))));
+  const flags = load<u16>(nk + 2);
+  const nameBytes = <u32>load<u16>(nk + 72);
+  const compressed = (flags & NK_COMP_NAME) != 0;
+  if (Cell(offset, 76 + nameBytes) == 0) return REGF_BAD_KEY;
+  const nameLength = compressed ? nameBytes << 1 : nameBytes;
+  if ((nameLength & 1) != 0 || nameLength > CM_MAX_KEY_NAME_CHARS * 2) return REGF_BAD_KEY;
+  if (parent != 0 && nameLength == 0) return REGF_BAD_KEY;
+  const name = ScratchFor(nameLength + 2);
+  if (name == 0) return REGF_NO_MEMORY;
+  CopyName(name, nk + 76, nameBytes, compressed);
+  for (let i: u32 = 0; i < nameLength; i += 2) if (load<u16>(name + i) == 0x5C) return REGF_BAD_KEY; // no '\' in a name
+  const key = CmpAllocateKey(name, nameLength, parent == 0 ? CM_KEY_HIVE_ROOT : 0, hive, load<u64>(nk + 4));
+  if (key == 0) return REGF_NO_MEMORY;
+  if (parent == 0) {
+    store<usize>(rootOut, key);
+  } else if (!CmpLinkSubKey(parent, key)) {
+    CmpFreeKey(key);
+    return REGF_BAD_KEY; // two subkeys with one name
+  }
+  const classLength = <u32>load<u16>(nk + 74);
+  if (classLength != 0) {
+    const text = Cell(load<u32>(nk + 48), classLength);
+    if (text == 0 || (classLength & 1) != 0) return REGF_BAD_KEY;
+    if (!CmpSetClass(key, text, classLength)) return REGF_NO_MEMORY;
+  }
+  const values = load<u32>(nk + 36);
+  if (values != 0) {
+    if (values > 0x100000) return REGF_BAD_LIST;
+    const list = Cell(load<u32>(nk + 40), values << 2);
+    if (list == 0) return REGF_BAD_LIST;
+    for (let i: u32 = 0; i < values; i++) {
+      const status = ReadValue(key, load<u32>(list + (i << 2)));
+      if (status != REGF_OK) return status;
+    }
+  }
+  const subKeys = load<u32>(nk + 20);
+  if (subKeys != 0) {
+    const listed = ReadSubKeyList(key, load<u32>(nk + 28), true);
+    if (listed == -2) return REGF_NO_MEMORY;
+    if (listed < 0 || <u32>listed != subKeys) return REGF_BAD_LIST;
+  }
+  return REGF_OK;
+}
+
+/** The security descriptor of the root key's sk cell, copied to pool at `out` (+4: length); 0 when absent. */
+function ReadSecurity(rootOffset: u32, out: usize): void {
+  store<usize>(out, 0);
+  store<u32>(out, 0, 4);
+  const nk = Cell(rootOffset, 76);
+  if (nk == 0) return;
+  const sk = Cell(load<u32>(nk + 44), 20);
+  if (sk == 0 || load<u16>(sk) != SIG_SK) return;
+  const length = load<u32>(sk + 16);
+  if (length == 0 || length > 0x10000 || Cell(load<u32>(nk + 44), 20 + length) == 0) return;
+  const copy = ExAllocatePoolWithTag(NonPagedPool, length, REGF_TAG);
+  if (copy == 0) return;
+  memory.copy(copy, sk + 20, length);
+  store<usize>(out, copy);
+  store<u32>(out, length, 4);
+}
+
+/**
+ * Reads a checked hive image (CmpRegfCheckHeader) into a new tree whose
+ * keys belong to `hive`. The root goes to `rootOut`, the root's security
+ * descriptor to `securityOut` (pointer, length; free with CmpFreeSecurity).
+ * On failure nothing is left allocated and the cell is in CmpRegfErrorCell.
+ */
+export function CmpRegfRead(image: usize, hive: u32, rootOut: usize, securityOut: usize): u32 {
+  store<usize>(rootOut, 0);
+  store<usize>(securityOut, 0);
+  Data = image + REGF_BASE_BLOCK;
+  DataSize = CmpRegfDataSize(image);
+  Minor = load<u32>(image + 24);
+  const visitedBytes = (DataSize >> 6) + 1;
+  Visited = ExAllocatePoolWithTag(NonPagedPool, visitedBytes, REGF_TAG);
+  if (Visited == 0) return REGF_NO_MEMORY;
+  memory.fill(Visited, 0, visitedBytes);
+  WorkCount = 0;
+  const rootOffset = load<u32>(image + 36);
+  let status = ReadKey(rootOffset, 0, hive, rootOut);
+  while (status == REGF_OK && WorkCount != 0) {
+    WorkCount--;
+    status = ReadKey(load<u32>(Work + (WorkCount << 3)), load<usize>(Work + (WorkCount << 3), 4), hive, 0);
+  }
+  if (status == REGF_OK) {
+    const root = load<usize>(rootOut);
+    if ((load<u16>(Cell(rootOffset, 76) + 2) & NK_HIVE_ENTRY) == 0) { CmpRegfErrorCell = rootOffset; status = REGF_BAD_KEY; }
+    else ReadSecurity(rootOffset, securityOut);
+    void root;
+  }
+  if (status != REGF_OK && load<usize>(rootOut) != 0) {
+    CmpFreeTree(load<usize>(rootOut));
+    store<usize>(rootOut, 0);
+  }
+  if (status == REGF_OK) CmpRegfErrorCell = NIL;
+  ExFreePoolWithTag(Visited, REGF_TAG);
+  Visited = 0;
+  if (Work != 0) { ExFreePoolWithTag(Work, REGF_TAG); Work = 0; WorkCapacity = 0; }
+  if (Scratch != 0) { ExFreePoolWithTag(Scratch, REGF_TAG); Scratch = 0; ScratchSize = 0; }
+  return status;
+}
+
+export function CmpFreeSecurity(security: usize): void {
+  const copy = load<usize>(security);
+  if (copy != 0) ExFreePoolWithTag(copy, REGF_TAG);
+  store<usize>(security, 0);
+  store<u32>(security, 0, 4);
+}
+
+// ---- writing ----
+
+/** A self-relative descriptor for hives that had none: owner Administrators, group SYSTEM,
+ *  SYSTEM and Administrators KEY_ALL_ACCESS, Everyone KEY_READ, inherited. */
+const DEFAULT_SECURITY: usize = memory.data<u8>([
+  0x01, 0x00, 0x04, 0x80, 0x14, 0x00, 0x00, 0x00, 0x24, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x30, 0x00, 0x00, 0x00,
+  0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x20, 0x00, 0x00, 0x00, 0x20, 0x02, 0x00, 0x00, 0x01, 0x01, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x05, 0x12, 0x00, 0x00, 0x00, 0x02, 0x00, 0x48, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x03, 0x14, 0x00,
+  0x3f, 0x00, 0x0f, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x12, 0x00, 0x00, 0x00, 0x00, 0x03, 0x18, 0x00,
+  0x3f, 0x00, 0x0f, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x20, 0x00, 0x00, 0x00, 0x20, 0x02, 0x00, 0x00,
+  0x00, 0x03, 0x14, 0x00, 0x19, 0x00, 0x02, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+]);
+const DEFAULT_SECURITY_LENGTH: u32 = 120;
+
+// The image being written: base block, then bins; it grows by doubling.
+let Out: usize = 0;
+let OutCapacity: u32 = 0;
+let BinEnd: u32 = 0;   // bins data offset where the current bin ends
+let Position: u32 = 0; // next free bins data offset in it
+let Failed: bool = false;
+let Time: u64 = 0;
+
+function Reserve(bytes: u32): bool {
+  if (bytes <= OutCapacity) return true;
+  let capacity = OutCapacity;
+  while (capacity < bytes) capacity *= 2;
+  const grown = ExAllocatePoolWithTag(NonPagedPool, capacity, REGF_TAG);
+  if (grown == 0) { Failed = true; return false; }
+  memory.copy(grown, Out, OutCapacity);
+  memory.fill(grown + OutCapacity, 0, capacity - OutCapacity);
+  ExFreePoolWithTag(Out, REGF_TAG);
+  Out = grown;
+  OutCapacity = capacity;
+  return true;
+}
+
+@inline function At(offset: u32): usize { return Out + REGF_BASE_BLOCK + offset; }
+
+function CloseBin(): void {
+  if (Position < BinEnd) store<i32>(At(Position), <i32>(BinEnd - Position)); // the rest: one free cell
+  Position = BinEnd;
+}
+
+function OpenBin(bytes: u32): bool {
+  const size = (bytes + HBIN_HEADER + 0xFFF) & ~0xFFF;
+  if (!Reserve(REGF_BASE_BLOCK + BinEnd + size)) return false;
+  const bin = At(BinEnd);
+  store<u32>(bin, SIG_HBIN);
+  store<u32>(bin + 4, BinEnd);
+  store<u32>(bin + 8, size);
+  store<u64>(bin + 20, Time);
+  Position = BinEnd + HBIN_HEADER;
+  BinEnd += size;
+  return true;
+}
+
+/** A zeroed in-use cell for `bytes` of record; returns its offset (NIL when out of pool). */
+function Allocate(bytes: u32): u32 {
+  if (Failed) return NIL;
+  const size = (bytes + 4 + 7) & ~7;
+  if (BinEnd == 0 || BinEnd - Position < size) {
+    CloseBin();
+    if (!OpenBin(size)) return NIL;
+  }
+  const offset = Position;
+  memory.fill(At(offset), 0, size);
+  store<i32>(At(offset), -<i32>size);
+  Position += size;
+  return offset;
+}
+
+/** True when every character of the name fits in Latin-1 (stored one byte each). */
+function IsLatin1(name: usize, length: u32): bool {
+  for (let i: u32 = 0; i < length; i += 2) if (load<u16>(name + i) > 0xFF) return false;
+  return true;
+}
+
+/** Stores a name at `target`, compressed when it can be; returns the bytes stored. */
+function StoreName(target: usize, name: usize, length: u32, compressed: bool): u32 {
+  if (!compressed) { memory.copy(target, name, length); return length; }
+  for (let i: u32 = 0; i < length; i += 2) store<u8>(target + (i >> 1), <u8>load<u16>(name + i));
+  return length >> 1;
+}
+
+/** The lh hash of a name: h * 37 + upcase(c). */
+function NameHash(name: usize, length: u32): u32 {
+  let h: u32 = 0;
+  for (let i: u32 = 0; i < length; i += 2) h = h * 37 + RtlUpcaseUnicodeChar(<u32>load<u16>(name + i));
+  return h;
+}
+
+/** Allocates and fills the nk of `key` except its lists and counts. */
+function WriteKeyHead(key: usize, parent: u32, security: u32): u32 {
+  const k = CmKey(key);
+  const compressed = IsLatin1(k.Name, k.NameLength);
+  const stored = compressed ? k.NameLength >> 1 : k.NameLength;
+  const offset = Allocate(76 + stored);
+  if (offset == NIL) return NIL;
+  const nk = At(offset) + 4;
+  let flags: u16 = compressed ? NK_COMP_NAME : 0;
+  if (parent == NIL) flags |= NK_HIVE_ENTRY | NK_NO_DELETE;
+  store<u16>(nk, SIG_NK);
+  store<u16>(nk + 2, flags);
+  store<u64>(nk + 4, k.LastWriteTime);
+  store<u32>(nk + 16, parent == NIL ? 0 : parent);
+  store<u32>(nk + 28, NIL);
+  store<u32>(nk + 32, NIL);
+  store<u32>(nk + 40, NIL);
+  store<u32>(nk + 44, security);
+  store<u32>(nk + 48, NIL);
+  store<u16>(nk + 72, <u16>stored);
+  StoreName(nk + 76, k.Name, k.NameLength, compressed);
+  return offset;
+}
+
+/** Writes a value's data; returns the data offset for the vk (NIL on failure). */
+function WriteData(data: usize, length: u32): u32 {
+  if (length <= BIG_DATA_SEGMENT) {
+    const cell = Allocate(length);
+    if (cell != NIL) memory.copy(At(cell) + 4, data, length);
+    return cell;
+  }
+  const segments = (length + BIG_DATA_SEGMENT - 1) / BIG_DATA_SEGMENT;
+  const db = Allocate(8);
+  const list = Allocate(segments << 2);
+  if (list == NIL) return NIL;
+  store<u16>(At(db) + 4, SIG_DB);
+  store<u16>(At(db) + 6, <u16>segments);
+  store<u32>(At(db) + 8, list);
+  for (let i: u32 = 0; i < segments; i++) {
+    const part = length - i * BIG_DATA_SEGMENT < BIG_DATA_SEGMENT ? length - i * BIG_DATA_SEGMENT : BIG_DATA_SEGMENT;
+    const segment = Allocate(part);
+    if (segment == NIL) return NIL;
+    memory.copy(At(segment) + 4, data + i * BIG_DATA_SEGMENT, part);
+    store<u32>(At(list) + 4 + (i << 2), segment);
+  }
+  return db;
+}
+
+/** Writes the values of `key` and fills the counts and maxima of its nk at `offset`. */
+function WriteValues(key: usize, offset: u32): void {
+  const k = CmKey(key);
+  if (k.ValueCount == 0) return;
+  const list = Allocate(k.ValueCount << 2);
+  if (list == NIL) return;
+  let maxName: u32 = 0, maxData: u32 = 0;
+  for (let i: u32 = 0; i < k.ValueCount; i++) {
+    const value = CmValueAt(key, i);
+    const v = changetype<CM_VALUE>(value);
+    const compressed = IsLatin1(CmValueName(value), v.NameLength);
+    const stored = compressed ? v.NameLength >> 1 : v.NameLength;
+    const vk = Allocate(20 + stored);
+    if (vk == NIL) return;
+    let dataOffset: u32 = 0, dataSize = v.DataLength;
+    if (v.DataLength <= 4) {
+      if (v.DataLength != 0) memory.copy(At(vk) + 4 + 8, CmValueData(value), v.DataLength);
+      dataSize |= DATA_INLINE;
+      if (v.DataLength != 0) dataOffset = load<u32>(At(vk) + 4 + 8);
+    } else {
+      dataOffset = WriteData(CmValueData(value), v.DataLength);
+      if (dataOffset == NIL) return;
+    }
+    const p = At(vk) + 4;
+    store<u16>(p, SIG_VK);
+    store<u16>(p + 2, <u16>stored);
+    store<u32>(p + 4, dataSize);
+    store<u32>(p + 8, dataOffset);
+    store<u32>(p + 12, v.Type);
+    store<u16>(p + 16, compressed ? VK_COMP_NAME : 0);
+    StoreName(p + 20, CmValueName(value), v.NameLength, compressed);
+    store<u32>(At(list) + 4 + (i << 2), vk);
+    if (v.NameLength > maxName) maxName = v.NameLength;
+    if (v.DataLength > maxData) maxData = v.DataLength;
+  }
+  const nk = At(offset) + 4;
+  store<u32>(nk + 36, k.ValueCount);
+  store<u32>(nk + 40, list);
+  store<u32>(nk + 60, maxName);
+  store<u32>(nk + 64, maxData);
+}
+
+// Keys written but whose values and subkeys are not: (CM_KEY, nk offset) pairs.
+let Pending: usize = 0;
+let PendingCount: u32 = 0;
+let PendingCapacity: u32 = 0;
+function PushPending(key: usize, offset: u32): bool {
+  if (PendingCount == PendingCapacity) {
+    const capacity = PendingCapacity == 0 ? 256 : PendingCapacity * 2;
+    const grown = ExAllocatePoolWithTag(NonPagedPool, capacity << 3, REGF_TAG);
+    if (grown == 0) { Failed = true; return false; }
+    if (Pending != 0) { memory.copy(grown, Pending, PendingCount << 3); ExFreePoolWithTag(Pending, REGF_TAG); }
+    Pending = grown;
+    PendingCapacity = capacity;
+  }
+  store<usize>(Pending + (PendingCount << 3), key);
+  store<u32>(Pending + (PendingCount << 3), offset, 4);
+  PendingCount++;
+  return true;
+}
+
+/** Writes the subkeys' nks of `key` (queued for their own contents) and its lh list (or ri of lh lists). */
+function WriteSubKeys(key: usize, offset: u32, security: u32): u32 {
+  const k = CmKey(key);
+  let count: u32 = 0, maxName: u32 = 0, maxClass: u32 = 0;
+  for (let i: u32 = 0; i < k.SubKeyCount; i++) if ((CmKey(CmSubKey(key, i)).Flags & CM_KEY_VOLATILE) == 0) count++;
+  if (count == 0) return 0;
+  const leaves = (count + LEAF_MAX - 1) / LEAF_MAX;
+  let ri: u32 = NIL;
+  if (leaves > 1) {
+    ri = Allocate(4 + (leaves << 2));
+    if (ri == NIL) return 0;
+    store<u16>(At(ri) + 4, SIG_RI);
+    store<u16>(At(ri) + 6, <u16>leaves);
+  }
+  let leaf: u32 = NIL, inLeaf: u32 = 0, leafIndex: u32 = 0, written: u32 = 0;
+  for (let i: u32 = 0; i < k.SubKeyCount; i++) {
+    const sub = CmSubKey(key, i);
+    if ((CmKey(sub).Flags & CM_KEY_VOLATILE) != 0) continue;
+    if (leaf == NIL || inLeaf == LEAF_MAX) {
+      const size = count - written < LEAF_MAX ? count - written : LEAF_MAX;
+      leaf = Allocate(4 + (size << 3));
+      if (leaf == NIL) return 0;
+      store<u16>(At(leaf) + 4, SIG_LH);
+      store<u16>(At(leaf) + 6, <u16>size);
+      if (ri != NIL) store<u32>(At(ri) + 8 + (leafIndex << 2), leaf);
+      leafIndex++;
+      inLeaf = 0;
+    }
+    const child = WriteKeyHead(sub, offset, security);
+    if (child == NIL || !PushPending(sub, child)) return 0;
+    const entry = At(leaf) + 8 + (inLeaf << 3);
+    store<u32>(entry, child);
+    store<u32>(entry + 4, NameHash(CmKey(sub).Name, CmKey(sub).NameLength));
+    inLeaf++;
+    written++;
+    if (CmKey(sub).NameLength > maxName) maxName = CmKey(sub).NameLength;
+    if (CmKey(sub).ClassLength > maxClass) maxClass = CmKey(sub).ClassLength;
+  }
+  const nk = At(offset) + 4;
+  store<u32>(nk + 20, count);
+  store<u32>(nk + 28, ri != NIL ? ri : leaf);
+  store<u32>(nk + 52, maxName);
+  store<u32>(nk + 56, maxClass);
+  return count;
+}
+
+/**
+ * Writes the non-volatile tree under `root` as a regf image whose bins
+ * data is at least `minimumDataSize` bytes. The base block carries
+ * `sequence` in both sequence numbers, `fileName` (the last 31
+ * characters) and `security` (a descriptor, or 0 for the default). On
+ * success stores the image (pool; free with CmpRegfFreeImage) at `out` and
+ * its length at `out + 4`.
+ */
+export function CmpRegfWrite(root: usize, security: usize, securityLength: u32, sequence: u32, time: u64,
+                             fileName: string, minimumDataSize: u32, out: usize): bool {
+  store<usize>(out, 0);
+  store<u32>(out, 0, 4);
+  OutCapacity = 0x10000;
+  Out = ExAllocatePoolWithTag(NonPagedPool, OutCapacity, REGF_TAG);
+  if (Out == 0) return false;
+  memory.fill(Out, 0, OutCapacity);
+  BinEnd = 0;
+  Position = 0;
+  Failed = false;
+  Time = time;
+  PendingCount = 0;
+  if (security == 0) { security = DEFAULT_SECURITY; securityLength = DEFAULT_SECURITY_LENGTH; }
+  const sk = Allocate(20 + securityLength);
+  let keys: u32 = 0;
+  if (sk != NIL) {
+    const p = At(sk) + 4;
+    store<u16>(p, SIG_SK);
+    store<u32>(p + 4, sk);
+    store<u32>(p + 8, sk);
+    store<u32>(p + 16, securityLength);
+    memory.copy(p + 20, security, securityLength);
+  }
+  const rootOffset = WriteKeyHead(root, NIL, sk);
+  if (rootOffset != NIL) PushPending(root, rootOffset);
+  while (!Failed && PendingCount != 0) {
+    PendingCount--;
+    const key = load<usize>(Pending + (PendingCount << 3));
+    const offset = load<u32>(Pending + (PendingCount << 3), 4);
+    keys++;
+    const k = CmKey(key);
+    if (k.ClassLength != 0) {
+      const text = Allocate(k.ClassLength);
+      if (text == NIL) break;
+      memory.copy(At(text) + 4, k.Class, k.ClassLength);
+      store<u32>(At(offset) + 4 + 48, text);
+      store<u16>(At(offset) + 4 + 74, <u16>k.ClassLength);
+    }
+    WriteValues(key, offset);
+    WriteSubKeys(key, offset, sk);
+  }
+  if (Pending != 0) { ExFreePoolWithTag(Pending, REGF_TAG); Pending = 0; PendingCapacity = 0; }
+  if (!Failed) {
+    CloseBin();
+    if (BinEnd < minimumDataSize) {
+      // Pad with one bin holding one free cell, so the file keeps its length.
+      if (OpenBin(minimumDataSize - BinEnd - HBIN_HEADER)) CloseBin();
+    }
+  }
+  if (Failed) { ExFreePoolWithTag(Out, REGF_TAG); Out = 0; return false; }
+  store<u32>(At(sk) + 4 + 12, keys);
+  // The base block.
+  store<u32>(Out, SIG_REGF);
+  store<u32>(Out + 4, sequence);
+  store<u32>(Out + 8, sequence);
+  store<u64>(Out + 12, time);
+  store<u32>(Out + 20, 1);
+  store<u32>(Out + 24, 5);
+  store<u32>(Out + 28, 0);
+  store<u32>(Out + 32, 1);
+  store<u32>(Out + 36, rootOffset);
+  store<u32>(Out + 40, BinEnd);
+  store<u32>(Out + 44, 1);
+  const nameChars = <u32>fileName.length;
+  const first: u32 = nameChars > 31 ? nameChars - 31 : 0;
+  memory.copy(Out + 48, changetype<usize>(fileName) + (first << 1), (nameChars - first) << 1);
+  CmpRegfSetChecksum(Out);
+  store<usize>(out, Out);
+  store<u32>(out, REGF_BASE_BLOCK + BinEnd, 4);
+  Out = 0;
+  return true;
+}
+
+export function CmpRegfSetChecksum(image: usize): void { store<u32>(image + 508, CmpRegfChecksum(image)); }
+
+export function CmpRegfFreeImage(image: usize): void { ExFreePoolWithTag(image, REGF_TAG); }
+
+
