@@ -134,7 +134,7 @@ function CmpReadHiveFile(hive: u32, path: string, statusOut: usize): u32 {
   return result;
 }
 
-function CmpLogRefusal(hive: u32, path: string, result: u32, status: u32): void {
+function CmpLogRefusal(path: string, result: u32, status: u32): void {
   KeLogBegin("cm");
   KeLogString(path);
   if (result == 0x100) {
@@ -154,34 +154,34 @@ function CmpLogRefusal(hive: u32, path: string, result: u32, status: u32): void 
  * mounts it. `createMissing`: both files missing gives a new empty hive
  * instead of a bug check.
  */
-export function CmpLoadHive(hive: u32, createMissing: bool): void {
+/** Returns true when the hive came from a file (false: a new empty one). */
+export function CmpLoadHive(hive: u32, createMissing: bool): bool {
   const status = memory.data(8, 4);
-  const path = CmpHiveFile(hive);
-  let result = CmpReadHiveFile(hive, path, status);
-  let fromAlt = false;
-  if (result != REGF_OK) {
-    CmpLogRefusal(hive, path, result, load<u32>(status));
-    const alt = CmpReadHiveFile(hive, CmpHiveAltFile(hive), status + 4);
-    if (alt == REGF_OK) {
-      fromAlt = true;
-    } else {
-      CmpLogRefusal(hive, CmpHiveAltFile(hive), alt, load<u32>(status, 4));
-      if (result == 0x100 && alt == 0x100) {
-        if (createMissing) { CmpCreateEmptyHive(hive); return; }
-        KeLog("cm", "the SYSTEM hive is missing: the registry cannot start");
-        KeBugCheckEx(CONFIG_INITIALIZATION_FAILED, 5, hive, load<u32>(status), 0);
-      }
-      if (result == REGF_NO_MEMORY || alt == REGF_NO_MEMORY) KeBugCheckEx(CONFIG_INITIALIZATION_FAILED, 1, hive, STATUS_INSUFFICIENT_RESOURCES, 0);
-      KeLog("cm", "no usable copy of the hive: the registry cannot start");
-      KeBugCheckEx(BAD_SYSTEM_CONFIG_INFO, hive, result == 0x100 ? alt : result, CmpRegfErrorCell, 0);
-    }
+  const path = CmpHiveFile(hive), altPath = CmpHiveAltFile(hive);
+  const result = CmpReadHiveFile(hive, path, status);
+  if (result == REGF_OK) {
+    CmpMountHive(hive, load<usize>(Root), load<usize>(Security), load<u32>(Security, 4));
+    return true;
   }
-  CmpMountHive(hive, load<usize>(Root), load<usize>(Security), load<u32>(Security, 4));
-  if (fromAlt) {
+  const alt = CmpReadHiveFile(hive, altPath, status + 4);
+  if (result == 0x100 && alt == 0x100 && createMissing) { CmpCreateEmptyHive(hive); return false; }
+  CmpLogRefusal(path, result, load<u32>(status));
+  if (alt == REGF_OK) {
+    CmpMountHive(hive, load<usize>(Root), load<usize>(Security), load<u32>(Security, 4));
     CmpLogHive(hive, "recovered from the .ALT copy; rewriting the hive");
     CmpMarkHiveDirty(hive);
     CmpFlushHive(hive);
+    return true;
   }
+  CmpLogRefusal(altPath, alt, load<u32>(status, 4));
+  if (result == 0x100 && alt == 0x100) {
+    KeLog("cm", "the hive is missing: the registry cannot start");
+    KeBugCheckEx(CONFIG_INITIALIZATION_FAILED, 5, hive, load<u32>(status), 0);
+  }
+  if (result == REGF_NO_MEMORY || alt == REGF_NO_MEMORY) KeBugCheckEx(CONFIG_INITIALIZATION_FAILED, 1, hive, STATUS_INSUFFICIENT_RESOURCES, 0);
+  KeLog("cm", "no usable copy of the hive: the registry cannot start");
+  KeBugCheckEx(BAD_SYSTEM_CONFIG_INFO, hive, result == 0x100 ? alt : result, CmpRegfErrorCell, 0);
+  return false;
 }
 
 function CmpCreateEmptyHive(hive: u32): void {
@@ -192,7 +192,7 @@ function CmpCreateEmptyHive(hive: u32): void {
   store<u32>(H(hive) + 16, 0);
   CmpMountHive(hive, root, 0, 0);
   CmpMarkHiveDirty(hive);
-  CmpLogHive(hive, "missing; a new empty hive is mounted (written at the next flush)");
+  CmpLogHive(hive, "missing (and no .ALT): a new empty hive is mounted, written at the next flush");
 }
 
 /** Names the hive's root after its mount point and puts it under MACHINE (or USER). */

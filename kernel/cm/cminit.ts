@@ -261,7 +261,6 @@ export function CmpLoadOtherHives(): void {
   if (!CmSystemHiveLoaded) return;
   for (let hive = CM_HIVE_SOFTWARE; hive <= CM_HIVE_DEFAULT; hive++) { // SOFTWARE, SAM, SECURITY, DEFAULT
     if (CmpHiveIsLoaded(hive)) continue;
-    CmpLoadHive(hive, true);
-    CmpLogHiveCounts(hive, CmpHiveFile(hive));
+    if (CmpLoadHive(hive, true)) CmpLogHiveCounts(hive, CmpHiveFile(hive));
   }
 }

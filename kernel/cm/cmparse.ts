@@ -143,6 +143,11 @@ function CmpParseKey(parseObject: usize, objectType: usize, attributes: u32, com
   if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) return STATUS_KEY_DELETED;
   const component = memory.data(8, 4);
   let created = false;
+  // An empty component anywhere but at the end ("A\\\\B") is a bad name, not a missing key.
+  const rest = RtlUnicodeString(remainingName);
+  for (let i: u32 = 2; i < <u32>rest.Length; i += 2) {
+    if (load<u16>(rest.Buffer + i) == 0x5C && load<u16>(rest.Buffer + i - 2) == 0x5C) return STATUS_OBJECT_NAME_INVALID;
+  }
   while (RtlUnicodeString(remainingName).Length != 0) {
     const bytes = RtlNextPathComponent(remainingName, component);
     if (bytes == 0) {

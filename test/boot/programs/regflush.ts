@@ -1,0 +1,26 @@
+// One registry change and its flush, for the power-cut test: sets
+// \Registry\Machine\SYSTEM\Select\Counter and writes the hive with NtFlushKey.
+import { put, putHex, flush, unicode } from "./nt";
+
+@external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtSetValueKey") declare function NtSetValueKey(h: u32, name: usize, titleIndex: u32, type: u32, data: usize, size: u32): u32;
+@external("ntdll", "NtFlushKey") declare function NtFlushKey(h: u32): u32;
+
+const h = memory.data(4, 4);
+const oa = memory.data(24, 4);
+const name = memory.data(8, 4);
+const valueName = memory.data(8, 4);
+const data = memory.data(4, 4);
+
+export function main(): void {
+  unicode(name, "\\Registry\\Machine\\SYSTEM\\Select");
+  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12);
+  store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  let status = NtOpenKey(h, 0xF003F, oa);
+  put("open "); putHex(status); flush();
+  store<u32>(data, 7);
+  status = NtSetValueKey(load<u32>(h), unicode(valueName, "Counter"), 0, 4, data, 4);
+  put("set "); putHex(status); flush();
+  status = NtFlushKey(load<u32>(h));
+  put("flush "); putHex(status); flush();
+}
