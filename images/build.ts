@@ -40,6 +40,8 @@ export interface DiskOptions {
   overlays?: Array<{ text: string | Uint8Array; fileName: string }>;
   /** Extra files: image path -> bytes. */
   files?: Map<string, Uint8Array>;
+  /** The SYSTEM hive's bytes instead of the one built from the .reg sources; null for none. */
+  systemHive?: Uint8Array | null;
 }
 
 function dirOf(root: FatDirNode, path: string): FatDirNode {
@@ -76,7 +78,8 @@ export function buildDisk(opts: DiskOptions = {}): Uint8Array {
   const type = opts.fat ?? (sizeMB > 512 ? 'fat32' : 'fat16');
   const root: FatDirNode = { kind: 'dir', name: '', children: [] };
   for (const d of MANIFEST_DIRS) dirOf(root, d);
-  addFile(root, SYSTEM_HIVE_PATH, buildSystemHive(opts.overlays));
+  const hive = opts.systemHive === undefined ? buildSystemHive(opts.overlays) : opts.systemHive;
+  if (hive) addFile(root, SYSTEM_HIVE_PATH, hive);
   for (const [path, data] of opts.files ?? []) addFile(root, path, data);
   const partitionSectors = sizeMB * 2048 - 2048;
   return MbrBuildFatDisk(root.children as FatNode[], { type, partitionSectors, date: IMAGE_DATE, label: 'NTWASM86' });
