@@ -59,7 +59,10 @@
 //                    offset) lies inside SizeOfImage -> STATUS_INVALID_IMAGE_FORMAT
 //   R18 imports      descriptors, DLL names, lookup entries, hint/name entries
 //                    and IAT slots lie in the image, strings are NUL-terminated,
-//                    the ordinal flag has no stray bits -> STATUS_INVALID_IMAGE_FORMAT
+//                    the ordinal flag has no stray bits; the descriptor array
+//                    ends with Name = FirstThunk = 0, and one of the two alone
+//                    is refused (ours: Windows stops the walk there silently)
+//                    -> STATUS_INVALID_IMAGE_FORMAT
 //   R19 exports      the directory, the EAT, the name and ordinal tables and
 //                    all strings lie in the image; every name's ordinal index
 //                    is below NumberOfFunctions -> STATUS_INVALID_IMAGE_FORMAT

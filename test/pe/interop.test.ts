@@ -205,4 +205,24 @@ describe('a native program built by MinGW', () => {
       expect(parseObjdump(objdump(join(tmp, 'mingw.exe')).stdout)).toEqual(ourView(img));
     }
   });
+
+  it('links against a DLL we wrote (GNU ld reads our export table)', (ctx) => {
+    if (!has('i686-w64-mingw32-gcc')) {
+      console.log('skipped: i686-w64-mingw32-gcc not installed (apt-get install gcc-mingw-w64-i686)');
+      ctx.skip();
+    }
+    const dir = mkdtempSync(join(tmp, 'link-'));
+    writeFileSync(join(dir, 'sample.dll'), sampleDll().bytes);
+    writeFileSync(join(dir, 'use.c'), 'extern void NtClose(void), DbgPrint(void);\nvoid start(void) { NtClose(); DbgPrint(); }\n');
+    execFileSync('i686-w64-mingw32-gcc', [
+      '-nostdlib', '-ffreestanding', '-Wl,--subsystem,native', '-e', '_start', 'use.c', 'sample.dll', '-o', 'use.exe',
+    ], { cwd: dir, stdio: 'pipe' });
+    const img = peRead(readFileSync(join(dir, 'use.exe')));
+    expect(img.imports.map((d) => d.dll)).toEqual(['sample.dll']);
+    // ld takes each hint from our sorted name pointer table: DbgPrint is name 0, NtClose name 1.
+    const names = peRead(sampleDll().bytes).exports!.names;
+    expect(img.imports[0].functions.map((f) => [f.name, f.hint]).sort()).toEqual(
+      ['DbgPrint', 'NtClose'].map((n) => [n, names.indexOf(n)]),
+    );
+  });
 });
