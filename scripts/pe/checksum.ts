@@ -1,6 +1,6 @@
 // The PE optional header's CheckSum, computed as Windows computes it
-// (imagehlp's CheckSumMappedFile, the kernel's LdrVerifyMappedImage and the
-// boot loader's check of boot drivers all agree on the algorithm):
+// (imagehlp's CheckSumMappedFile and ntdll's LdrVerifyMappedImageMatchesChecksum
+// agree on the algorithm; GNU ld stores the same value, see interop.test.ts):
 //
 //   1. Add the file up as little-endian 16-bit words (an odd last byte is a
 //      word with a zero high byte) into a 32-bit sum, folding the carry back
