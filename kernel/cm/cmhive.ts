@@ -17,7 +17,8 @@
 // in place (the file is opened without truncation and never shrinks: the
 // bins are padded to the largest size written before, so its clusters stay
 // where they are and FAT itself is not touched once the file has its
-// size). A cut before step 3 of NAME.ALT leaves NAME whole; a cut before
+// size; a file that must grow is deleted and made again at its new size,
+// see CmpOpenHiveFile). A cut before step 3 of NAME.ALT leaves NAME whole; a cut before
 // step 3 of NAME leaves NAME.ALT whole. At load, a file whose sequence
 // numbers differ, whose checksum is wrong or whose cells do not check out
 // is refused, and the other one is used (and NAME is rewritten from it at
@@ -35,7 +36,9 @@ import { KeCreateThread, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeQuerySystemTime, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SUCCESS } from "../rtl/ntstatus";
 import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
-import { IoCloseFile, IoLoadFile, IoOpenFileForUpdate, IoWriteFileAt } from "../io/iofile";
+import {
+  IoCloseFile, IoLoadFile, IoMarkFileForDelete, IoOpenFileForUpdate, IoQueryFileSize, IoSetFileSize, IoWriteFileAt,
+} from "../io/iofile";
 import {
   CM_KEY_HIVE_ROOT, CmKey, CmpAllocateKey, CmpDirtyHives, CmpDirtyHivesClear, CmpLinkSubKey, CmpMarkHiveDirty,
 } from "./cmp";
@@ -225,9 +228,35 @@ let FlushReady: bool = false;
 const Image: usize = memory.data(8, 4);
 const File: usize = memory.data(4, 4);
 
+/**
+ * Opens a hive file for the writes below, at least `length` bytes long.
+ * A file that must grow is made anew: deleted, then created empty and sized
+ * at once, so that FAT links the clusters to the entry in one sector write
+ * (a cut in between leaves only clusters that fsck.fat reclaims, and the
+ * other copy is whole). Growing a file in place would leave a cluster chain
+ * longer than the entry's size at some point.
+ */
+function CmpOpenHiveFile(path: string, length: u32): u32 {
+  let status = IoOpenFileForUpdate(path, File);
+  if (!NT_SUCCESS(status)) return status;
+  const size = memory.data(8, 8);
+  status = IoQueryFileSize(load<usize>(File), size);
+  if (NT_SUCCESS(status) && load<u64>(size) < <u64>length && load<u64>(size) != 0) {
+    status = IoMarkFileForDelete(load<usize>(File));
+    IoCloseFile(load<usize>(File));
+    if (!NT_SUCCESS(status)) return status;
+    status = IoOpenFileForUpdate(path, File);
+    if (!NT_SUCCESS(status)) return status;
+    store<u64>(size, 0);
+  }
+  if (NT_SUCCESS(status) && load<u64>(size) < <u64>length) status = IoSetFileSize(load<usize>(File), length);
+  if (!NT_SUCCESS(status)) IoCloseFile(load<usize>(File));
+  return status;
+}
+
 /** Writes one file of a hive in the three steps above. */
 function CmpWriteHiveFile(path: string, image: usize, length: u32, sequence: u32): u32 {
-  let status = IoOpenFileForUpdate(path, File);
+  let status = CmpOpenHiveFile(path, length);
   if (!NT_SUCCESS(status)) return status;
   const file = load<usize>(File);
   store<u32>(image + 8, sequence - 1); // Sequence2: the write is not done

@@ -15,7 +15,7 @@ import { IopProcessDeferredCloses } from "./iomgr";
 import {
   FILE_OPEN, FILE_OPEN_IF, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, FILE_READ_DATA, FILE_SHARE_READ, FILE_WRITE_DATA,
   FILE_WRITE_THROUGH, FILE_READ_ATTRIBUTES, FileStandardInformation, IRP_MJ_FLUSH_BUFFERS,
-  IRP_MJ_QUERY_INFORMATION, IRP_MJ_READ, IRP_MJ_WRITE,
+  IRP_MJ_QUERY_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, FileEndOfFileInformation, FileDispositionInformation,
 } from "./iop";
 
 const TAG: u32 = 0x6C466F49; // 'IoFl'
@@ -98,7 +98,7 @@ export function IoOpenFileForUpdate(path: string, result: usize): u32 {
   store<usize>(result, 0);
   const block = ExAllocatePoolWithTag(NonPagedPool, SIZE, TAG);
   if (block == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  const status = IopOpen(block, path, FILE_WRITE_DATA | FILE_READ_DATA | FILE_READ_ATTRIBUTES, FILE_OPEN_IF);
+  const status = IopOpen(block, path, FILE_WRITE_DATA | FILE_READ_DATA | FILE_READ_ATTRIBUTES | DELETE, FILE_OPEN_IF);
   if (NT_SUCCESS(status)) store<usize>(result, load<usize>(block, 32));
   ExFreePoolWithTag(block, TAG);
   return status;
@@ -113,10 +113,32 @@ export function IoWriteFileAt(file: usize, offset: u64, buffer: usize, length: u
   return status;
 }
 
+/** The end-of-file of an open file at `size` (u64). */
+export function IoQueryFileSize(file: usize, size: usize): u32 {
+  const standard = memory.data(24, 8);
+  const status = IoFileInformation(file, IRP_MJ_QUERY_INFORMATION, FileStandardInformation, standard, 24, 0);
+  store<u64>(size, NT_SUCCESS(status) ? load<u64>(standard, 8) : 0);
+  return status;
+}
+
+/** Sets the end-of-file of an open file (growing allocates and zero-fills before the entry names the clusters). */
+export function IoSetFileSize(file: usize, size: u64): u32 {
+  const information = memory.data(8, 8);
+  store<u64>(information, size);
+  return IoFileInformation(file, IRP_MJ_SET_INFORMATION, FileEndOfFileInformation, information, 8, 0);
+}
+
+/** Marks an open file (opened by IoOpenFileForUpdate) for deletion; it goes when IoCloseFile lets it go. */
+export function IoMarkFileForDelete(file: usize): u32 {
+  const information = memory.data(4, 4);
+  store<u8>(information, 1);
+  return IoFileInformation(file, IRP_MJ_SET_INFORMATION, FileDispositionInformation, information, 1, 0);
+}
+
 /** Lets go of a file object from IoOpenFileForUpdate (the driver hears CLEANUP and CLOSE now). */
 export function IoCloseFile(file: usize): void {
   ObDereferenceObject(file);
   IopProcessDeferredCloses();
 }
 
-void STATUS_SUCCESS; void DELETE;
+void STATUS_SUCCESS;

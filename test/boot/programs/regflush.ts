@@ -1,9 +1,11 @@
 // One registry change and its flush, for the power-cut test: sets
-// \Registry\Machine\SYSTEM\Select\Counter and writes the hive with NtFlushKey.
+// \Registry\Machine\SYSTEM\Select\Counter to one more than it was (1 when
+// missing) and writes the hive with NtFlushKey.
 import { put, putHex, flush, unicode } from "./nt";
 
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtSetValueKey") declare function NtSetValueKey(h: u32, name: usize, titleIndex: u32, type: u32, data: usize, size: u32): u32;
+@external("ntdll", "NtQueryValueKey") declare function NtQueryValueKey(h: u32, name: usize, cls: u32, info: usize, length: u32, result: usize): u32;
 @external("ntdll", "NtFlushKey") declare function NtFlushKey(h: u32): u32;
 
 const h = memory.data(4, 4);
@@ -11,6 +13,8 @@ const oa = memory.data(24, 4);
 const name = memory.data(8, 4);
 const valueName = memory.data(8, 4);
 const data = memory.data(4, 4);
+const info = memory.data(64, 4);
+const result = memory.data(4, 4);
 
 export function main(): void {
   unicode(name, "\\Registry\\Machine\\SYSTEM\\Select");
@@ -18,7 +22,8 @@ export function main(): void {
   store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
   let status = NtOpenKey(h, 0xF003F, oa);
   put("open "); putHex(status); flush();
-  store<u32>(data, 7);
+  const found = NtQueryValueKey(load<u32>(h), unicode(valueName, "Counter"), 2 /* partial */, info, 64, result);
+  store<u32>(data, found == 0 ? load<u32>(info, 12) + 1 : 1);
   status = NtSetValueKey(load<u32>(h), unicode(valueName, "Counter"), 0, 4, data, 4);
   put("set "); putHex(status); flush();
   status = NtFlushKey(load<u32>(h));
