@@ -45,6 +45,7 @@ import { buildGccReference } from './bench/gcc.ts';
 import { assemble } from './wasm2x86/emit.ts';
 import { reg, imm, EAX, ECX, EDX, type Insn, type Operand } from './wasm2x86/x86.ts';
 import { boot, type BootResult } from '../emulator/node/boot.ts';
+import { buildDisk, buildSystemHive } from '../images/build.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -190,6 +191,7 @@ async function main() {
   }
   if (ratios.length) console.log(`geometric mean ratio: ${Math.exp(ratios.reduce((a, b) => a + Math.log(b), 0) / ratios.length).toFixed(2)}x`);
   await kernelPaths();
+  await storage();
   console.log(`(bench ran ${((performance.now() - tStart) / 1000).toFixed(1)} s)`);
 }
 
@@ -226,6 +228,35 @@ async function kernelPaths(): Promise<void> {
   console.log(`NtYieldExecution with nobody to yield to: ${perYieldAlone.toFixed(1)} instructions`);
   console.log(`NtYieldExecution between two processes (system call + thread switch with address space): ${perYield.toFixed(1)} instructions`);
   console.log(`thread switch (the difference): ${(perYield - perYieldAlone).toFixed(1)} instructions`);
+}
+
+/**
+ * Issue 4's figures: IDE throughput through the whole file stack in KiB per
+ * second of guest time (the guest's clock, NtQueryPerformanceCounter), and
+ * the SYSTEM hive's load in guest instructions (the kernel brackets it with
+ * marks when its command line says "benchmarks").
+ */
+async function storage(): Promise<void> {
+  console.log('== storage and registry');
+  const bytes = await buildUserProgram(join(ROOT, 'scripts/bench/programs/disk.ts'));
+  const { kernelImage } = await buildKernel({ bootModules: [{ name: 'disk', bytes }], write: false });
+  const payload = new Uint8Array(4 << 20).map((_, i) => (i * 7) & 0xff);
+  const disk = buildDisk({ sizeMB: 64, files: new Map([['\\bench.bin', payload]]) });
+  const hive = buildSystemHive();
+  const r = await boot({ kernel: kernelImage, disk, cmdline: 'poweroff benchmarks', timeoutMs: 600000 });
+  if (r.exitCode !== 0) fail(`bench: the disk run did not power off (${r.reason}): ${r.log.slice(-300)}`);
+  const line = (what: string) => {
+    const m = new RegExp(`disk: ${what} (\\d+) (\\d+)`).exec(r.log);
+    if (!m) fail(`bench: no "${what}" line from the disk program: ${r.log.slice(-300)}`);
+    return { bytes: Number(m[1]), us: Number(m[2]) };
+  };
+  for (const what of ['read', 'write']) {
+    const { bytes: n, us } = line(what);
+    console.log(`IDE ${what} of ${n >> 20} MiB in 64 KiB requests${what === 'write' ? ' + flush' : ''}: ${(n / 1024 / (us / 1e6)).toFixed(0)} KiB/s of guest time (${(us / 1000).toFixed(0)} ms)`);
+  }
+  const begin = r.marks.find((m) => m.value === 0x10), end = r.marks.find((m) => m.value === 0x11);
+  if (!begin || !end) fail('bench: the kernel did not mark the hive load');
+  console.log(`SYSTEM hive load (${hive.length} bytes: read, check, build the tree, mount): ${fmtN(end.instructions - begin.instructions)} guest instructions`);
 }
 
 main().catch((e) => { console.error(`bench: FAILED: ${e.stack ?? e}`); process.exit(1); });

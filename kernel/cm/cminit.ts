@@ -13,6 +13,7 @@
 // and the log says so.
 
 import { KeBugCheckEx } from "../ke/bugcheck";
+import { KeBenchmarkMark } from "../ke/loader";
 import { KeLog, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping, KiBrandString, KiVendorString } from "../ke/cpu";
 import { MmPhysicalRangeCount, MmPhysicalRanges } from "../mm/mminit";
@@ -248,7 +249,9 @@ export function CmInitSystem1(): void {
     KeLog("cm", "no system volume: the registry has only its volatile keys");
     return;
   }
+  KeBenchmarkMark(0x10);                      // npm run bench: the hive load, in guest instructions
   CmpLoadHive(CM_HIVE_SYSTEM, false);
+  KeBenchmarkMark(0x11);
   CmpLogHiveCounts(CM_HIVE_SYSTEM, CmpHiveFile(CM_HIVE_SYSTEM));
   const lock2 = ObpAcquireLock();
   CmpCreateCurrentControlSet();

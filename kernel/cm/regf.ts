@@ -102,7 +102,7 @@ export function CmpRegfErrorText(code: u32): string {
 }
 
 /** The cell offset the last error was found at (NIL when it was not a cell). */
-export let CmpRegfErrorCell: u32 = NIL;
+export let CmpRegfErrorCell: u32 = 0xFFFFFFFF;
 
 // ---- the base block ----
 

@@ -17,6 +17,7 @@
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED } from "./bugcheck";
 import { KeLogAsciiz, KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogString } from "./log";
 import { RTL_ASCIIZ_MAX, RtlAsciizHasWord } from "../rtl/ascii";
+import { outb } from "./intrinsics";
 
 /** Virtual address of physical address 0 (the entry stub's kernel window). */
 export const KSEG0_BASE: usize = 0x80000000;
@@ -101,4 +102,19 @@ export function KiInitializeLoaderBlock(magic: u32, multibootInfo: u32): void {
 export function KeCommandLineHasOption(option: string): bool {
   const block = changetype<LOADER_PARAMETER_BLOCK>(KeLoaderBlock);
   return block.CommandLine != 0 && RtlAsciizHasWord(block.CommandLine, option);
+}
+
+// ---- benchmark marks ----
+//
+// With the command-line word "benchmarks", KeBenchmarkMark writes its value
+// to port 0xF5, where the harness records the guest instruction counter
+// (emulator/node/boot.ts, marks): npm run bench brackets kernel work with
+// them. Without the word nothing is written (QEMU's isa-debug-exit device
+// covers 0xF4-0xF7).
+
+let KiBenchmarkMarks: i32 = -1;
+
+export function KeBenchmarkMark(value: u32): void {
+  if (KiBenchmarkMarks < 0) KiBenchmarkMarks = KeCommandLineHasOption("benchmarks") ? 1 : 0;
+  if (KiBenchmarkMarks != 0) outb(0xF5, value);
 }
