@@ -104,6 +104,7 @@ export const SERVICES: Service[] = [
   { name: 'NtDeleteValueKey', args: 2, file: 'cm/ntapi' },
   { name: 'NtFlushKey', args: 1, file: 'cm/ntapi' },
   { name: 'NtInitializeRegistry', args: 1, file: 'cm/ntapi' },
+  { name: 'NtQuerySection', args: 5, file: 'mm/section' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

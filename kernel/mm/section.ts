@@ -34,7 +34,7 @@ import {
   STATUS_NO_MEMORY, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_TYPE_MISMATCH, STATUS_COMMITMENT_LIMIT, STATUS_INVALID_FILE_FOR_SECTION,
   STATUS_INVALID_PARAMETER_3, STATUS_INVALID_PARAMETER_4, STATUS_INVALID_PARAMETER_5, STATUS_INVALID_PARAMETER_6,
   STATUS_INVALID_PARAMETER_8, STATUS_INVALID_PARAMETER_9, STATUS_INVALID_VIEW_SIZE, STATUS_MAPPED_ALIGNMENT, STATUS_NOT_MAPPED_VIEW,
-  STATUS_SECTION_PROTECTION,
+  STATUS_SECTION_PROTECTION, STATUS_INFO_LENGTH_MISMATCH,
 } from "../rtl/ntstatus";
 import { cli, invlpg, read_eflags, sti } from "../ke/intrinsics";
 import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
@@ -43,6 +43,9 @@ import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate"
 import { ObDereferenceObject } from "../ob/obref";
 import { OBJ_OPENLINK, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
+import { OBJECT_TYPE_OF } from "../ob/obp";
+import { IoFileObjectType } from "../io/iomgr";
+import { MiCreateImageSection, MiIsImageSection, MiMapImageView, MiQuerySection } from "./image";
 import { ExProbeHandle } from "../ex/capture";
 import { ExpCreate, ExpLastStatus, ExpOpen, ExpReference } from "../ex/sync";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmReferencePhysicalPage } from "./pfn";
@@ -179,12 +182,15 @@ export function NtCreateSection(handle: usize, access: u32, objectAttributes: us
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
   if (fileHandle == 0 && size == 0) return STATUS_INVALID_PARAMETER_4;
   if (fileHandle != 0) {
-    // FIXME: no File objects exist yet, so no handle names one: NT's answer
-    // for a handle that is not a file. File-backed sections come with Io.
+    // An image of a file (mm/image.ts). Mapped data files are not there yet:
+    // a file without SEC_IMAGE is refused, and so is any other object.
     const object = ExpReference(fileHandle, 0, 0);
     if (object == 0) return ExpLastStatus();
+    const isFile = OBJECT_TYPE_OF(object) == IoFileObjectType;
     ObDereferenceObject(object);
-    return STATUS_OBJECT_TYPE_MISMATCH;
+    if (!isFile) return STATUS_OBJECT_TYPE_MISMATCH;
+    if ((attributes & SEC_IMAGE) == 0) return STATUS_INVALID_FILE_FOR_SECTION;
+    return MiCreateImageSection(handle, access, objectAttributes, fileHandle, MmSectionObjectType, ExpCreate);
   }
   if ((attributes & SEC_IMAGE) != 0) return STATUS_INVALID_FILE_FOR_SECTION; // an image needs its file
   if (size < 0) return STATUS_INVALID_PARAMETER_4;
@@ -236,6 +242,9 @@ export function NtMapViewOfSection(sectionHandle: u32, process: u32, baseAddress
 function MiMapViewOfSection(section: usize, head: usize, base: usize, zeroBits: u32, commitSize: u32, offset: u64, size: u32,
                             allocationType: u32, protect: u32, baseAddress: usize, viewSize: usize, sectionOffset: usize): u32 {
   // Alignment: 64 KiB, or a page with MEM_DOS_LIM (the view then starts at the page holding the offset).
+  if (MiIsImageSection(section)) {
+    return MiMapImageView(section, head, base, offset, size, baseAddress, viewSize, sectionOffset);
+  }
   const dosLim = (allocationType & MEM_DOS_LIM) != 0;
   const granularity: u32 = dosLim ? PAGE_SIZE : GRANULARITY;
   if (!dosLim && ((base & (GRANULARITY - 1)) != 0 || (<u32>offset & (GRANULARITY - 1)) != 0)) return STATUS_MAPPED_ALIGNMENT;
@@ -310,5 +319,28 @@ function MiUnmapViewOfSection(head: usize, address: usize): u32 {
   MiDecommit(vadStart(vad), vadEnd(vad));
   MiRemoveVad(vad);
   MiUnlockAddressSpace(f);
+  return STATUS_SUCCESS;
+}
+
+/**
+ * NtQuerySection(SectionHandle, SectionInformationClass, SectionInformation,
+ * Length, ResultLength optional): SectionBasicInformation (16 bytes) for any
+ * section, SectionImageInformation (SECTION_IMAGE_INFORMATION, 48 bytes) for
+ * an image (STATUS_SECTION_NOT_IMAGE otherwise). A shorter buffer:
+ * STATUS_INFO_LENGTH_MISMATCH.
+ */
+export function NtQuerySection(sectionHandle: u32, informationClass: u32, information: usize, length: u32, resultLength: usize): u32 {
+  if (!ProbeForWrite(information, length, 4)) return STATUS_ACCESS_VIOLATION;
+  if (resultLength != 0 && !ProbeForWrite(resultLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const section = ExpReference(sectionHandle, SECTION_QUERY, MmSectionObjectType);
+  if (section == 0) return ExpLastStatus();
+  const answer = memory.data(64, 8);
+  const status = memory.data(4, 4);
+  const bytes = MiQuerySection(section, informationClass, answer, status);
+  ObDereferenceObject(section);
+  if (load<u32>(status) != STATUS_SUCCESS) return load<u32>(status);
+  if (length < bytes) return STATUS_INFO_LENGTH_MISMATCH;
+  memory.copy(information, answer, bytes);
+  if (resultLength != 0) store<u32>(resultLength, bytes);
   return STATUS_SUCCESS;
 }

@@ -1,0 +1,388 @@
+// Image sections: NtCreateSection(SEC_IMAGE) on a file handle makes a
+// section laid out as a PE32 image is in memory, NtMapViewOfSection maps it
+// with each section's protection, NtQuerySection answers with its basic and
+// image information.
+//
+// Creating one reads the whole file (the handle needs FILE_READ_DATA and
+// FILE_EXECUTE) and checks its headers in this order, each failure a log
+// line and the NTSTATUS Windows gives (the same rules, numbered alike, as
+// the host's scripts/pe/reader.ts):
+//
+//   R1  a 64-byte DOS header starting "MZ"            STATUS_INVALID_IMAGE_NOT_MZ
+//   R2  e_lfanew > 0, signature and file header in the file   STATUS_INVALID_IMAGE_PROTECT
+//   R3  "PE\0\0" ("NE": STATUS_INVALID_IMAGE_WIN_16)   STATUS_INVALID_IMAGE_PROTECT
+//   R4  the optional header's fixed part in the file   STATUS_INVALID_IMAGE_FORMAT
+//   R5  magic 0x10b (0x20b: STATUS_INVALID_IMAGE_WIN_64)  STATUS_INVALID_IMAGE_FORMAT
+//   R6  machine i386                                   STATUS_INVALID_IMAGE_FORMAT
+//   R7  IMAGE_FILE_EXECUTABLE_IMAGE                    STATUS_INVALID_IMAGE_FORMAT
+//   R8  the data directories fit the optional header   STATUS_INVALID_IMAGE_FORMAT
+//   R9  alignments: powers of two, section >= file (equal below a page)
+//   R10 ImageBase 64 KiB aligned, the image below 2 GiB (user space)
+//   R11 at most 96 sections
+//   R12 the section table inside SizeOfHeaders, SizeOfHeaders in the file
+//   R13 sections in order, contiguous, aligned, not empty
+//   R14 SizeOfImage covers them, at most 256 MiB
+//   R15 raw data inside the file, after the headers, not overlapping
+//   R16 the entry point 0 or inside a section        (all STATUS_INVALID_IMAGE_FORMAT)
+//
+// The section keeps one frame per page of SizeOfImage, filled from the file
+// (headers, then each section's raw data, the rest zero), and a protection
+// per page: headers read-only, code (IMAGE_SCN_MEM_EXECUTE) execute-read,
+// writable sections write-copy, others read-only. Every view shares the
+// read-only and code frames; a write-copy page gets a private copy when the
+// view is mapped (no copy-on-write fault path yet), so one process's data
+// never shows in another's. A view goes at the image's base when that range
+// is free, elsewhere otherwise with STATUS_IMAGE_NOT_AT_BASE: the kernel
+// does not relocate; the user-mode loader applies the base relocations.
+//
+//   body (after the data section's fields, mm/section.ts): +20 frames
+//   (a u32 per page), then a byte of protection per page, then
+//   SECTION_IMAGE_INFORMATION (48 bytes), then the image base.
+
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import { MmAllocatePhysicalPage, MmAvailablePages, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
+import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
+import { ProbeForWrite } from "../ke/probe";
+import { invlpg, cli, read_eflags, sti } from "../ke/intrinsics";
+import {
+  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_COMMITMENT_LIMIT, STATUS_CONFLICTING_ADDRESSES, STATUS_INFO_LENGTH_MISMATCH,
+  STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT, STATUS_INVALID_INFO_CLASS, STATUS_NO_MEMORY, STATUS_SUCCESS,
+  STATUS_INVALID_VIEW_SIZE,
+} from "../rtl/ntstatus";
+import { ObReferenceObjectByHandle } from "../ob/obhandle";
+import { ObDereferenceObject } from "../ob/obref";
+import { IoFileObjectType } from "../io/iomgr";
+import { IoTransferFile } from "../io/iofunc";
+import { IoQueryFileSize } from "../io/iofile";
+import { FILE_EXECUTE, FILE_READ_DATA, IRP_MJ_READ } from "../io/iop";
+import {
+  MEM_IMAGE, PAGE_EXECUTE_READ, PAGE_EXECUTE_WRITECOPY, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, MiDecommit,
+  MiFindFreeRange, MiFindVad, MiInsertVad, MiOverlaps, MiPte, MiPteBits, MiRemoveVad,
+} from "./virtual";
+import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS } from "./procmm";
+
+export const STATUS_INVALID_IMAGE_NOT_MZ: u32 = 0xC000012F;
+export const STATUS_INVALID_IMAGE_PROTECT: u32 = 0xC0000130;
+export const STATUS_INVALID_IMAGE_WIN_16: u32 = 0xC0000131;
+export const STATUS_INVALID_IMAGE_WIN_64: u32 = 0xC0000359;
+export const STATUS_IMAGE_NOT_AT_BASE: u32 = 0x40000003;
+export const STATUS_SECTION_NOT_IMAGE: u32 = 0xC0000049;
+
+const SEC_IMAGE: u32 = 0x01000000;
+const SEC_FILE: u32 = 0x00800000;
+const IMAGE_TAG: u32 = 0x67616D49; // 'Imag'
+const MAX_IMAGE_FILE: u32 = 0x1000000; // 16 MiB: bigger files are not read whole
+const MAX_IMAGE_SIZE: u32 = 0x10000000; // R14: 256 MiB
+export const SIZEOF_SECTION_IMAGE_INFORMATION: u32 = 48;
+
+// The data section's body fields (mm/section.ts).
+const SECTION_SIZE: u32 = 0;
+const SECTION_PROTECTION: u32 = 8;
+const SECTION_ATTRIBUTES: u32 = 12;
+const SECTION_PAGES: u32 = 16;
+const SECTION_FRAMES: u32 = 20;
+
+@inline function ProtectionsOf(section: usize, pages: u32): usize { return section + SECTION_FRAMES + (pages << 2); }
+@inline function InfoOf(section: usize, pages: u32): usize { return ProtectionsOf(section, pages) + ((pages + 3) & ~3); }
+/** The size of an image section's body with `pages` pages. */
+@inline export function MiImageBodySize(pages: u32): u32 {
+  return SECTION_FRAMES + (pages << 2) + ((pages + 3) & ~3) + SIZEOF_SECTION_IMAGE_INFORMATION + 4;
+}
+export function MiIsImageSection(section: usize): bool { return (load<u32>(section, SECTION_ATTRIBUTES) & SEC_IMAGE) != 0; }
+
+// Protection codes kept per page (a byte each).
+const P_READONLY: u8 = 1, P_EXECUTE_READ: u8 = 2, P_WRITECOPY: u8 = 3;
+
+// ---- the header checks ----
+
+/** What the last check refused (for the log line). */
+let Refusal: string = "";
+function Refuse(rule: string, status: u32): u32 { Refusal = rule; return status; }
+
+function IsPowerOfTwo(x: u32): bool { return x != 0 && (x & (x - 1)) == 0; }
+@inline function AlignUp(x: u32, a: u32): u32 { return (x + a - 1) & ~(a - 1); }
+
+/** Checks the headers of the `length`-byte file at `file` (rules R1-R16); the NT headers' offset goes to `ntOut`. */
+function MiCheckImageHeaders(file: usize, length: u32, ntOut: usize): u32 {
+  if (length < 64 || load<u16>(file) != 0x5A4D) return Refuse("R1: no MZ header", STATUS_INVALID_IMAGE_NOT_MZ);
+  const nt = load<u32>(file + 60);
+  if (nt == 0 || nt > length || length - nt < 24) return Refuse("R2: e_lfanew outside the file", STATUS_INVALID_IMAGE_PROTECT);
+  const signature = load<u32>(file + nt);
+  if (signature != 0x00004550) {
+    if ((signature & 0xFFFF) == 0x454E) return Refuse("R3: a 16-bit NE image", STATUS_INVALID_IMAGE_WIN_16);
+    return Refuse("R3: no PE signature", STATUS_INVALID_IMAGE_PROTECT);
+  }
+  const fh = file + nt + 4;
+  const optionalSize = <u32>load<u16>(fh + 16);
+  if (optionalSize < 96 || nt + 24 + optionalSize > length) return Refuse("R4: optional header too short or past the end", STATUS_INVALID_IMAGE_FORMAT);
+  const oh = fh + 20;
+  const magic = load<u16>(oh);
+  if (magic == 0x20B) return Refuse("R5: a PE32+ (64-bit) image", STATUS_INVALID_IMAGE_WIN_64);
+  if (magic != 0x10B) return Refuse("R5: bad optional header magic", STATUS_INVALID_IMAGE_FORMAT);
+  if (load<u16>(fh) != 0x14C) return Refuse("R6: not an i386 image", STATUS_INVALID_IMAGE_FORMAT);
+  if ((load<u16>(fh + 18) & 0x0002) == 0) return Refuse("R7: not marked executable", STATUS_INVALID_IMAGE_FORMAT);
+  const directories = load<u32>(oh + 92);
+  if (<u32>96 + (directories < 16 ? directories : 16) * 8 > optionalSize) return Refuse("R8: data directories past the optional header", STATUS_INVALID_IMAGE_FORMAT);
+  const sectionAlignment = load<u32>(oh + 32), fileAlignment = load<u32>(oh + 36);
+  if (!IsPowerOfTwo(sectionAlignment) || !IsPowerOfTwo(fileAlignment) ||
+      (sectionAlignment < 4096 ? sectionAlignment != fileAlignment : sectionAlignment < fileAlignment)) {
+    return Refuse("R9: bad section or file alignment", STATUS_INVALID_IMAGE_FORMAT);
+  }
+  const imageBase = load<u32>(oh + 28), sizeOfImage = load<u32>(oh + 56);
+  if ((imageBase & 0xFFFF) != 0 || imageBase < MM_LOWEST_USER_ADDRESS || <u64>imageBase + <u64>sizeOfImage > <u64>MM_HIGHEST_USER_ADDRESS) {
+    return Refuse("R10: image base not 64 KiB aligned or the image outside user space", STATUS_INVALID_IMAGE_FORMAT);
+  }
+  const count = <u32>load<u16>(fh + 2);
+  if (count > 96) return Refuse("R11: more than 96 sections", STATUS_INVALID_IMAGE_FORMAT);
+  const table = nt + 24 + optionalSize;
+  const sizeOfHeaders = load<u32>(oh + 60);
+  if (table + count * 40 > sizeOfHeaders || sizeOfHeaders > length) return Refuse("R12: section table outside the headers", STATUS_INVALID_IMAGE_FORMAT);
+  if (sizeOfImage == 0 || sizeOfImage > MAX_IMAGE_SIZE) return Refuse("R14: SizeOfImage 0 or over 256 MiB", STATUS_INVALID_IMAGE_FORMAT);
+  let expected = AlignUp(sizeOfHeaders, sectionAlignment);
+  let rawEnd = sizeOfHeaders;
+  const entry = load<u32>(oh + 16);
+  let entryFound = entry == 0;
+  for (let i: u32 = 0; i < count; i++) {
+    const s = file + table + i * 40;
+    const virtualAddress = load<u32>(s + 12);
+    let virtualSize = load<u32>(s + 8);
+    const rawSize = load<u32>(s + 16), rawPointer = load<u32>(s + 20);
+    if (virtualSize == 0) virtualSize = rawSize;
+    if (virtualAddress != expected || virtualSize == 0 || <u64>virtualAddress + <u64>virtualSize > 0xFFFFFFFF) {
+      return Refuse("R13: sections out of order, not contiguous or empty", STATUS_INVALID_IMAGE_FORMAT);
+    }
+    expected = AlignUp(virtualAddress + virtualSize, sectionAlignment);
+    if (rawSize != 0 && rawPointer != 0) {
+      if (rawPointer < rawEnd || <u64>rawPointer + <u64>rawSize > <u64>length) {
+        return Refuse("R15: raw data past the end of the file or overlapping", STATUS_INVALID_IMAGE_FORMAT);
+      }
+      rawEnd = rawPointer + rawSize;
+    }
+    if (entry >= virtualAddress && entry - virtualAddress < virtualSize) entryFound = true;
+  }
+  if (expected > AlignUp(sizeOfImage, sectionAlignment)) return Refuse("R14: SizeOfImage does not cover the sections", STATUS_INVALID_IMAGE_FORMAT);
+  if (!entryFound) return Refuse("R16: entry point outside the sections", STATUS_INVALID_IMAGE_FORMAT);
+  store<u32>(ntOut, nt);
+  return STATUS_SUCCESS;
+}
+
+// ---- building the section ----
+
+let Source: usize = 0;          // the file's bytes, for MiInitializeImage
+let SourceLength: u32 = 0;
+let SourceNt: u32 = 0;
+const CreateLock: usize = memory.data(<i32>KEVENT_SIZE, 8);
+let CreateLockReady: bool = false;
+
+/** Copies `bytes` from the file at `offset` to the image at `rva` (frames of `section`). */
+function MiCopyIntoImage(section: usize, rva: u32, offset: u32, bytes: u32): void {
+  while (bytes != 0) {
+    const page = rva >> 12, within = rva & 4095;
+    const chunk: u32 = <u32>4096 - within < bytes ? <u32>4096 - within : bytes;
+    memory.copy(MmPageToVirtual(load<u32>(section + SECTION_FRAMES + (page << 2))) + within, Source + offset, chunk);
+    rva += chunk; offset += chunk; bytes -= chunk;
+  }
+}
+
+function MiSetProtection(section: usize, pages: u32, rva: u32, bytes: u32, protection: u8): void {
+  const first = rva >> 12, last = (rva + bytes + 4095) >> 12;
+  for (let p = first; p < last && p < pages; p++) store<u8>(ProtectionsOf(section, pages) + p, protection);
+}
+
+/** ExpCreate's body initialiser for an image: frames, contents, protections, information. */
+function MiInitializeImage(section: usize, pages: u32, unused: u32): u32 {
+  const oh = Source + SourceNt + 24, fh = Source + SourceNt + 4;
+  store<u64>(section, <u64>pages << 12, SECTION_SIZE);
+  store<u32>(section, PAGE_EXECUTE_WRITECOPY, SECTION_PROTECTION);
+  store<u32>(section, SEC_IMAGE | SEC_FILE, SECTION_ATTRIBUTES);
+  memory.fill(ProtectionsOf(section, pages), P_READONLY, pages);
+  for (let i: u32 = 0; i < pages; i++) {
+    const page = MmAllocatePhysicalPage(); // zeroed
+    if (page == 0) return STATUS_COMMITMENT_LIMIT; // the delete procedure gives back those taken so far
+    store<u32>(section + SECTION_FRAMES + (i << 2), page);
+    store<u32>(section, i + 1, SECTION_PAGES);
+  }
+  MiCopyIntoImage(section, 0, 0, load<u32>(oh + 60));
+  const count = <u32>load<u16>(fh + 2);
+  const table = SourceNt + 24 + <u32>load<u16>(fh + 16);
+  let containsCode = false;
+  for (let i: u32 = 0; i < count; i++) {
+    const s = Source + table + i * 40;
+    const rva = load<u32>(s + 12);
+    let virtualSize = load<u32>(s + 8);
+    const rawSize = load<u32>(s + 16), rawPointer = load<u32>(s + 20);
+    if (virtualSize == 0) virtualSize = rawSize;
+    const characteristics = load<u32>(s + 36);
+    if (rawSize != 0 && rawPointer != 0) MiCopyIntoImage(section, rva, rawPointer, rawSize < virtualSize ? rawSize : virtualSize);
+    let protection = P_READONLY;
+    if ((characteristics & 0x80000000) != 0) protection = P_WRITECOPY;              // IMAGE_SCN_MEM_WRITE
+    else if ((characteristics & 0x20000000) != 0) protection = P_EXECUTE_READ;      // IMAGE_SCN_MEM_EXECUTE
+    if ((characteristics & 0x20000020) != 0) containsCode = true;                    // execute, or IMAGE_SCN_CNT_CODE
+    MiSetProtection(section, pages, rva, virtualSize, protection);
+  }
+  // SECTION_IMAGE_INFORMATION.
+  const info = InfoOf(section, pages);
+  const imageBase = load<u32>(oh + 28);
+  store<u32>(info, imageBase + load<u32>(oh + 16));       // TransferAddress
+  store<u32>(info + 4, 0);                                // ZeroBits
+  store<u32>(info + 8, load<u32>(oh + 72));               // MaximumStackSize (SizeOfStackReserve)
+  store<u32>(info + 12, load<u32>(oh + 76));              // CommittedStackSize
+  store<u32>(info + 16, <u32>load<u16>(oh + 68));         // SubSystemType
+  store<u16>(info + 20, load<u16>(oh + 50));              // SubSystemMinorVersion
+  store<u16>(info + 22, load<u16>(oh + 48));              // SubSystemMajorVersion
+  store<u32>(info + 24, 0);                               // GpValue
+  store<u16>(info + 28, load<u16>(fh + 18));              // ImageCharacteristics
+  store<u16>(info + 30, load<u16>(oh + 70));              // DllCharacteristics
+  store<u16>(info + 32, load<u16>(fh));                   // Machine
+  store<u8>(info + 34, containsCode ? 1 : 0);             // ImageContainsCode
+  store<u8>(info + 35, 0);                                // ImageFlags
+  store<u32>(info + 36, load<u32>(oh + 88));              // LoaderFlags
+  store<u32>(info + 40, SourceLength);                    // ImageFileSize
+  store<u32>(info + 44, load<u32>(oh + 64));              // CheckSum
+  store<u32>(info + SIZEOF_SECTION_IMAGE_INFORMATION, imageBase);
+  return STATUS_SUCCESS;
+}
+
+type EXP_INIT = (body: usize, a: u32, b: u32) => u32;
+type EXP_CREATE = (handle: usize, access: u32, objectAttributes: usize, type: usize, bodySize: u32, init: EXP_INIT, a: u32, b: u32) => u32;
+
+function MiLogRefusal(status: u32): void {
+  KeLogBegin("mm");
+  KeLogString("image section refused: ");
+  KeLogString(Refusal);
+  KeLogString(", status ");
+  KeLogHex(status);
+  KeLogEnd();
+}
+
+/**
+ * NtCreateSection with SEC_IMAGE and a file handle: reads and checks the
+ * file, then makes the section through `create` (ExpCreate) with `type`.
+ */
+export function MiCreateImageSection(handle: usize, access: u32, objectAttributes: usize, fileHandle: u32, type: usize,
+                                     create: EXP_CREATE): u32 {
+  const out = memory.data(16, 8);
+  let status = ObReferenceObjectByHandle(fileHandle, FILE_READ_DATA | FILE_EXECUTE, IoFileObjectType, out, 0);
+  if (!NT_SUCCESS(status)) return status;
+  const file = load<usize>(out);
+  status = IoQueryFileSize(file, out + 8);
+  const size = load<u64>(out + 8);
+  if (NT_SUCCESS(status) && size > <u64>MAX_IMAGE_FILE) status = Refuse("the file is over 16 MiB", STATUS_INVALID_IMAGE_FORMAT);
+  if (NT_SUCCESS(status) && size < 64) status = Refuse("R1: no MZ header", STATUS_INVALID_IMAGE_NOT_MZ);
+  let buffer: usize = 0;
+  if (NT_SUCCESS(status)) {
+    buffer = ExAllocatePoolWithTag(NonPagedPool, <u32>size, IMAGE_TAG);
+    if (buffer == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+  }
+  if (NT_SUCCESS(status)) {
+    status = IoTransferFile(file, IRP_MJ_READ, 0, buffer, <u32>size, out + 4);
+    if (NT_SUCCESS(status) && load<u32>(out + 4) != <u32>size) status = Refuse("the file could not be read whole", STATUS_INVALID_IMAGE_FORMAT);
+  }
+  ObDereferenceObject(file);
+  if (NT_SUCCESS(status)) status = MiCheckImageHeaders(buffer, <u32>size, out + 12);
+  if (NT_SUCCESS(status)) {
+    const sizeOfImage = load<u32>(buffer + load<u32>(out + 12) + 24 + 56);
+    const pages = (sizeOfImage + 4095) >> 12;
+    if (pages > MmAvailablePages) status = STATUS_COMMITMENT_LIMIT;
+    else {
+      if (!CreateLockReady) { KeInitializeEvent(CreateLock, false, true); CreateLockReady = true; }
+      KeWaitForSingleObject(CreateLock, 0);
+      Source = buffer; SourceLength = <u32>size; SourceNt = load<u32>(out + 12);
+      status = create(handle, access, objectAttributes, type, MiImageBodySize(pages), MiInitializeImage, pages, 0);
+      Source = 0;
+      KeSetEvent(CreateLock);
+    }
+  } else if ((status & 0xC0000000) == 0xC0000000 && Refusal.length != 0) {
+    MiLogRefusal(status);
+  }
+  Refusal = "";
+  if (buffer != 0) ExFreePoolWithTag(buffer, IMAGE_TAG);
+  return status;
+}
+
+// ---- mapping ----
+
+@inline function MiLockAddressSpace(): u32 { const f = read_eflags() & 0x200; cli(); return f; }
+@inline function MiUnlockAddressSpace(f: u32): void { if (f != 0) sti(); }
+
+/**
+ * Maps the whole image `section` into the address space whose regions are
+ * at `head`: at `base` when given, else at the image base when free, else
+ * anywhere. Stores the view's address and size.
+ */
+export function MiMapImageView(section: usize, head: usize, base: usize, offset: u64, size: u32,
+                               baseAddress: usize, viewSize: usize, sectionOffset: usize): u32 {
+  const pages = load<u32>(section, SECTION_PAGES);
+  const length = <usize>pages << 12;
+  if (offset != 0 || (size != 0 && <usize>size != length)) return STATUS_INVALID_VIEW_SIZE; // an image is mapped whole
+  const imageBase = <usize>load<u32>(InfoOf(section, pages) + SIZEOF_SECTION_IMAGE_INFORMATION);
+  const f = MiLockAddressSpace();
+  let start: usize = 0;
+  if (base != 0) {
+    start = base & ~0xFFFF;
+    if (start < MM_LOWEST_USER_ADDRESS || start + length > MM_HIGHEST_USER_ADDRESS || MiOverlaps(head, start, start + length)) {
+      MiUnlockAddressSpace(f);
+      return STATUS_CONFLICTING_ADDRESSES;
+    }
+  } else if (!MiOverlaps(head, imageBase, imageBase + length)) {
+    start = imageBase;
+  } else {
+    start = MiFindFreeRange(head, <u32>length);
+    if (start == 0 || start + length > MM_HIGHEST_USER_ADDRESS) { MiUnlockAddressSpace(f); return STATUS_NO_MEMORY; }
+  }
+  if (!MiInsertVad(head, start, start + length, PAGE_EXECUTE_WRITECOPY, MEM_IMAGE)) { MiUnlockAddressSpace(f); return STATUS_INSUFFICIENT_RESOURCES; }
+  const protections = ProtectionsOf(section, pages);
+  for (let i: u32 = 0; i < pages; i++) {
+    const va = start + (<usize>i << 12);
+    const pte = MiPte(va, true);
+    let frame = load<u32>(section + SECTION_FRAMES + (i << 2));
+    const writeCopy = load<u8>(protections + i) == P_WRITECOPY;
+    let copy: u32 = 0;
+    if (writeCopy) {
+      copy = MmAllocatePhysicalPage();
+      if (copy != 0) memory.copy(MmPageToVirtual(copy), MmPageToVirtual(frame), 4096);
+    }
+    if (pte == 0 || (writeCopy && copy == 0)) {
+      MiDecommit(start, va);
+      MiRemoveVad(MiFindVad(head, start));
+      MiUnlockAddressSpace(f);
+      return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    if (writeCopy) frame = copy; // the view's own page: its one reference is the PTE's
+    else MmReferencePhysicalPage(frame);
+    store<u32>(pte, (frame << 12) | MiPteBits(writeCopy ? PAGE_READWRITE : PAGE_READONLY));
+    invlpg(va);
+  }
+  MiUnlockAddressSpace(f);
+  store<usize>(baseAddress, start);
+  store<u32>(viewSize, <u32>length);
+  if (sectionOffset != 0) store<u64>(sectionOffset, 0);
+  return start == imageBase ? STATUS_SUCCESS : STATUS_IMAGE_NOT_AT_BASE;
+}
+
+// ---- NtQuerySection ----
+
+export const SectionBasicInformation: u32 = 0;
+export const SectionImageInformation: u32 = 1;
+
+/** The answer of NtQuerySection for a referenced `section` into the kernel buffer `into`; returns its length or a status via `status`. */
+export function MiQuerySection(section: usize, informationClass: u32, into: usize, statusOut: usize): u32 {
+  store<u32>(statusOut, STATUS_SUCCESS);
+  if (informationClass == SectionBasicInformation) {
+    // SECTION_BASIC_INFORMATION: BaseAddress, AllocationAttributes, MaximumSize (LARGE_INTEGER).
+    store<u32>(into, 0);
+    store<u32>(into + 4, load<u32>(section, SECTION_ATTRIBUTES) | load<u32>(section, SECTION_PROTECTION) * 0);
+    store<u64>(into + 8, load<u64>(section, SECTION_SIZE));
+    return 16;
+  }
+  if (informationClass == SectionImageInformation) {
+    if (!MiIsImageSection(section)) { store<u32>(statusOut, STATUS_SECTION_NOT_IMAGE); return 0; }
+    memory.copy(into, InfoOf(section, load<u32>(section, SECTION_PAGES)), SIZEOF_SECTION_IMAGE_INFORMATION);
+    return SIZEOF_SECTION_IMAGE_INFORMATION;
+  }
+  store<u32>(statusOut, STATUS_INVALID_INFO_CLASS);
+  return 0;
+}
+
+void PAGE_WRITECOPY; void ProbeForWrite; void STATUS_ACCESS_VIOLATION; void STATUS_INFO_LENGTH_MISMATCH; void PAGE_EXECUTE_READ; void PAGE_READONLY;
