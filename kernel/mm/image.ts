@@ -55,7 +55,7 @@ import { ObDereferenceObject } from "../ob/obref";
 import { IoFileObjectType } from "../io/iomgr";
 import { IoTransferFile } from "../io/iofunc";
 import { IoQueryFileSize } from "../io/iofile";
-import { FILE_EXECUTE, FILE_READ_DATA, IRP_MJ_READ } from "../io/iop";
+import { FILE_EXECUTE, FILE_OBJECT, FILE_READ_DATA, IRP_MJ_READ } from "../io/iop";
 import {
   MEM_IMAGE, PAGE_EXECUTE_READ, PAGE_EXECUTE_WRITECOPY, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, MiDecommit,
   MiFindFreeRange, MiFindVad, MiInsertVad, MiOverlaps, MiPte, MiPteBits, MiRemoveVad,
@@ -87,8 +87,15 @@ const SECTION_FRAMES: u32 = 20;
 @inline function InfoOf(section: usize, pages: u32): usize { return ProtectionsOf(section, pages) + ((pages + 3) & ~3); }
 /** The size of an image section's body with `pages` pages. */
 @inline export function MiImageBodySize(pages: u32): u32 {
-  return SECTION_FRAMES + (pages << 2) + ((pages + 3) & ~3) + SIZEOF_SECTION_IMAGE_INFORMATION + 4;
+  return SECTION_FRAMES + (pages << 2) + ((pages + 3) & ~3) + SIZEOF_SECTION_IMAGE_INFORMATION + 4 + IMAGE_NAME_BYTES;
 }
+/** The file's name (its last component, ASCII, NUL-padded): what a process made from the image is called. */
+const IMAGE_NAME_BYTES: u32 = 16;
+export function MiImageName(section: usize): usize {
+  return InfoOf(section, load<u32>(section, SECTION_PAGES)) + SIZEOF_SECTION_IMAGE_INFORMATION + 4;
+}
+/** The image information (SECTION_IMAGE_INFORMATION) of an image section, and its base after it. */
+export function MiImageInformation(section: usize): usize { return InfoOf(section, load<u32>(section, SECTION_PAGES)); }
 export function MiIsImageSection(section: usize): bool { return (load<u32>(section, SECTION_ATTRIBUTES) & SEC_IMAGE) != 0; }
 
 // Protection codes kept per page (a byte each).
@@ -170,6 +177,7 @@ function MiCheckImageHeaders(file: usize, length: u32, ntOut: usize): u32 {
 // ---- building the section ----
 
 let Source: usize = 0;          // the file's bytes, for MiInitializeImage
+const SourceName: usize = memory.data(16, 4); // its last name component, ASCII
 let SourceLength: u32 = 0;
 let SourceNt: u32 = 0;
 const CreateLock: usize = memory.data(<i32>KEVENT_SIZE, 8);
@@ -241,7 +249,22 @@ function MiInitializeImage(section: usize, pages: u32, unused: u32): u32 {
   store<u32>(info + 40, SourceLength);                    // ImageFileSize
   store<u32>(info + 44, load<u32>(oh + 64));              // CheckSum
   store<u32>(info + SIZEOF_SECTION_IMAGE_INFORMATION, imageBase);
+  memory.copy(info + SIZEOF_SECTION_IMAGE_INFORMATION + 4, SourceName, IMAGE_NAME_BYTES);
   return STATUS_SUCCESS;
+}
+
+/** Keeps the last component of the file object's name (up to 15 characters, non-ASCII as '?') in SourceName. */
+function MiKeepFileName(file: usize): void {
+  memory.fill(SourceName, 0, 16);
+  const f = changetype<FILE_OBJECT>(file);
+  const buffer = f.FileNameBuffer, length = <u32>f.FileNameLength;
+  let start: u32 = 0;
+  for (let i: u32 = 0; i < length; i += 2) if (load<u16>(buffer + i) == 0x5C) start = i + 2;
+  let n: u32 = 0;
+  for (let i = start; i < length && n < 15; i += 2, n++) {
+    const c = <u32>load<u16>(buffer + i);
+    store<u8>(SourceName + n, <u8>(c >= 0x20 && c < 0x7F ? c : 0x3F));
+  }
 }
 
 type EXP_INIT = (body: usize, a: u32, b: u32) => u32;
@@ -262,10 +285,20 @@ function MiLogRefusal(status: u32): void {
  */
 export function MiCreateImageSection(handle: usize, access: u32, objectAttributes: usize, fileHandle: u32, type: usize,
                                      create: EXP_CREATE): u32 {
+  if (!CreateLockReady) { KeInitializeEvent(CreateLock, false, true); CreateLockReady = true; }
+  KeWaitForSingleObject(CreateLock, 0); // one image at a time: the module's Source* variables
+  const status = MiCreateImageSectionLocked(handle, access, objectAttributes, fileHandle, type, create);
+  KeSetEvent(CreateLock);
+  return status;
+}
+
+function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes: usize, fileHandle: u32, type: usize,
+                                    create: EXP_CREATE): u32 {
   const out = memory.data(16, 8);
   let status = ObReferenceObjectByHandle(fileHandle, FILE_READ_DATA | FILE_EXECUTE, IoFileObjectType, out, 0);
   if (!NT_SUCCESS(status)) return status;
   const file = load<usize>(out);
+  MiKeepFileName(file);
   status = IoQueryFileSize(file, out + 8);
   const size = load<u64>(out + 8);
   if (NT_SUCCESS(status) && size > <u64>MAX_IMAGE_FILE) status = Refuse("the file is over 16 MiB", STATUS_INVALID_IMAGE_FORMAT);
@@ -286,12 +319,9 @@ export function MiCreateImageSection(handle: usize, access: u32, objectAttribute
     const pages = (sizeOfImage + 4095) >> 12;
     if (pages > MmAvailablePages) status = STATUS_COMMITMENT_LIMIT;
     else {
-      if (!CreateLockReady) { KeInitializeEvent(CreateLock, false, true); CreateLockReady = true; }
-      KeWaitForSingleObject(CreateLock, 0);
       Source = buffer; SourceLength = <u32>size; SourceNt = load<u32>(out + 12);
       status = create(handle, access, objectAttributes, type, MiImageBodySize(pages), MiInitializeImage, pages, 0);
       Source = 0;
-      KeSetEvent(CreateLock);
     }
   } else if ((status & 0xC0000000) == 0xC0000000 && Refusal.length != 0) {
     MiLogRefusal(status);

@@ -1,9 +1,9 @@
 // NtCreateProcess / NtCreateProcessEx.
 //
-// With a section handle NT maps an image section as the new process's
-// program; image sections come with the PE loader (a later issue), so a
-// section handle is refused with STATUS_SECTION_NOT_IMAGE for now (every
-// section is a data section). Without one the new process is a copy of its
+// With a section handle, which must be an image section (mm/image.ts; a
+// data section is STATUS_SECTION_NOT_IMAGE), the new process is that image
+// in a new address space, with a PEB (PspCreateProcessFromImage). Without
+// one the new process is a copy of its
 // parent's address space -- what RtlCloneUserProcess builds on: private pages
 // copied, section views shared, the regions list copied. It starts with no
 // threads and, with handle inheritance asked for, the parent's inheritable
@@ -11,15 +11,22 @@
 
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { MmSectionObjectType, SECTION_MAP_EXECUTE } from "../mm/section";
+import { MiImageInformation, MiImageName, MiIsImageSection, MiMapImageView } from "../mm/image";
+import { MmCommitUserPages, MmCopyToUser } from "../mm/procmm";
 import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable, ObInheritHandles } from "../ob/obhandle";
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { MmCloneUserRange, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace } from "../mm/procmm";
-import { MEM_MAPPED, MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
-import { EPROCESS, EPROCESS_VAD_LIST, PsInitialSystemProcess, PspAllocateProcessLike, PspDereferenceProcess } from "./psmain";
+import { MEM_MAPPED, MEM_PRIVATE, PAGE_READWRITE, MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
+import {
+  EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess, PEB_ADDRESS, PsInitialSystemProcess,
+  PspAllocateProcessLike, PspAllocateProcessNamed, PspDereferenceProcess,
+} from "./psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PspCreateProcessObject } from "./psprocess";
 import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../rtl/ntstatus";
 
@@ -37,12 +44,16 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
   if (parent == 0) return PsProcessHandleStatus();
   PsReleaseProcessFromHandle(); // the caller's handle keeps it
   if (parent == PsInitialSystemProcess) return STATUS_INVALID_PARAMETER; // no user half to copy
+  let section: usize = 0;
   if (sectionHandle != 0) {
     if (!ExIsUserHandleAllowed(sectionHandle)) return 0xC0000008;
-    const status = ObReferenceObjectByHandle(sectionHandle, 0, 0, scratch() + 8, 0);
+    const status = ObReferenceObjectByHandle(sectionHandle, SECTION_MAP_EXECUTE, MmSectionObjectType, scratch() + 8, 0);
     if (status != STATUS_SUCCESS) return status;
-    ObDereferenceObject(load<usize>(scratch(), 8));
-    return STATUS_SECTION_NOT_IMAGE;
+    section = load<usize>(scratch(), 8);
+    if (!MiIsImageSection(section)) { ObDereferenceObject(section); return STATUS_SECTION_NOT_IMAGE; }
+    const result = PspCreateProcessFromImage(handle, access, objectAttributes, parent, flags, section);
+    ObDereferenceObject(section);
+    return result;
   }
   const p = changetype<EPROCESS>(parent);
   const child = PspAllocateProcessLike(parent);
@@ -69,7 +80,18 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
   c.Peb = p.Peb;
   c.SessionId = p.SessionId;
   c.BasePriority = p.BasePriority;
-  // The handle.
+  const status = PspInsertNewProcess(child, handle, access, objectAttributes);
+  KeLogBegin("ps");
+  KeLogString("process ");
+  KeLogDecimal(c.UniqueProcessId);
+  KeLogString(" created as a copy of process ");
+  KeLogDecimal(p.UniqueProcessId);
+  KeLogEnd();
+  return status;
+}
+
+/** Gives the new process its object and the caller a handle to it. */
+function PspInsertNewProcess(child: usize, handle: usize, access: u32, objectAttributes: usize): u32 {
   const s = scratch();
   let status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
@@ -80,11 +102,89 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
     }
     ExReleaseObjectAttributes(s);
   }
+  return status;
+}
+
+// The PEB's fields that a new process from an image gets (x86 PEB of NT 5.2).
+const PEB_IMAGE_BASE: u32 = 0x008;
+const PEB_NUMBER_OF_PROCESSORS: u32 = 0x064;
+const PEB_OS_MAJOR: u32 = 0x0A4;
+const PEB_OS_MINOR: u32 = 0x0A8;
+const PEB_OS_BUILD: u32 = 0x0AC;
+const PEB_OS_PLATFORM: u32 = 0x0B0;
+const PEB_IMAGE_SUBSYSTEM: u32 = 0x0B4;
+const PEB_IMAGE_SUBSYSTEM_MAJOR: u32 = 0x0B8;
+const PEB_IMAGE_SUBSYSTEM_MINOR: u32 = 0x0BC;
+const PEB_SESSION_ID: u32 = 0x1D4;
+const PEB_BYTES: u32 = 0x210;
+
+/**
+ * NtCreateProcess(Ex) with an image section: a new, empty address space
+ * with the image mapped at its base (private write-copy pages, the rest
+ * shared with every other view), a PEB describing it, no threads, and the
+ * parent's inheritable handles when asked. The process is named after the
+ * image's file. The caller (RtlCreateUserProcess) then writes the process
+ * parameters, makes a stack and starts the first thread at the entry point
+ * NtQuerySection gives.
+ */
+function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes: usize, parent: usize, flags: u32, section: usize): u32 {
+  const p = changetype<EPROCESS>(parent);
+  const child = PspAllocateProcessNamed(MiImageName(section));
+  if (child == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  const c = changetype<EPROCESS>(child);
+  c.DirectoryTableBase = MmCreateProcessAddressSpace();
+  c.ObjectTable = ObCreateHandleTable();
+  let ok = c.DirectoryTableBase != 0 && c.ObjectTable != 0;
+  if (ok && (flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) != 0) ok = ObInheritHandles(p.ObjectTable, c.ObjectTable);
+  ok = ok && MmCommitUserPages(c.DirectoryTableBase, PEB_ADDRESS, 4096, true)
+    && MiInsertVad(child + EPROCESS_VAD_LIST, PEB_ADDRESS, PEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE);
+  const view = scratch() + 16; // base, size
+  let mapStatus: u32 = STATUS_INSUFFICIENT_RESOURCES;
+  if (ok) {
+    store<usize>(view, 0);
+    store<u32>(view, 0, 4);
+    KeStackAttachProcess(child);
+    mapStatus = MiMapImageView(section, child + EPROCESS_VAD_LIST, 0, 0, 0, view, view + 4, 0);
+    KeUnstackDetachProcess();
+    ok = mapStatus == STATUS_SUCCESS; // an empty address space has the image's range free
+  }
+  if (!ok) {
+    MmDeleteVads(child + EPROCESS_VAD_LIST);
+    if (c.ObjectTable != 0) ObDestroyHandleTable(c.ObjectTable);
+    if (c.DirectoryTableBase != 0) MmDeleteProcessAddressSpace(c.DirectoryTableBase);
+    PspDereferenceProcess(child);
+    return (mapStatus & 0xC0000000) == 0xC0000000 ? mapStatus : STATUS_INSUFFICIENT_RESOURCES;
+  }
+  const info = MiImageInformation(section);
+  const peb = ExAllocatePoolWithTag(NonPagedPool, PEB_BYTES, 0x62655050); // 'PPeb'
+  if (peb != 0) {
+    memory.fill(peb, 0, PEB_BYTES);
+    store<u32>(peb + PEB_IMAGE_BASE, <u32>load<usize>(view));
+    store<u32>(peb + PEB_NUMBER_OF_PROCESSORS, 1);
+    store<u32>(peb + PEB_OS_MAJOR, 5);
+    store<u32>(peb + PEB_OS_MINOR, 2);
+    store<u16>(peb + PEB_OS_BUILD, 3790);
+    store<u32>(peb + PEB_OS_PLATFORM, 2); // VER_PLATFORM_WIN32_NT
+    store<u32>(peb + PEB_IMAGE_SUBSYSTEM, load<u32>(info + 16));
+    store<u32>(peb + PEB_IMAGE_SUBSYSTEM_MAJOR, <u32>load<u16>(info + 22));
+    store<u32>(peb + PEB_IMAGE_SUBSYSTEM_MINOR, <u32>load<u16>(info + 20));
+    store<u32>(peb + PEB_SESSION_ID, p.SessionId);
+    MmCopyToUser(c.DirectoryTableBase, PEB_ADDRESS, peb, PEB_BYTES);
+    ExFreePoolWithTag(peb, 0x62655050);
+  }
+  c.Peb = PEB_ADDRESS;
+  c.SessionId = p.SessionId;
+  c.BasePriority = p.BasePriority;
+  const status = PspInsertNewProcess(child, handle, access, objectAttributes);
   KeLogBegin("ps");
   KeLogString("process ");
   KeLogDecimal(c.UniqueProcessId);
-  KeLogString(" created as a copy of process ");
-  KeLogDecimal(p.UniqueProcessId);
+  KeLogString(" (");
+  KeLogAsciiz(MiImageName(section), 15);
+  KeLogString(") created from its image at ");
+  KeLogHex(<u32>load<usize>(view));
+  KeLogString(", entry ");
+  KeLogHex(load<u32>(info));
   KeLogEnd();
   return status;
 }

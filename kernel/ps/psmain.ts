@@ -172,7 +172,11 @@ function PspAllocateProcess(name: usize, nameLength: u32): usize {
 
 /** A new process named like `parent`, with the next process id (no address space, threads or handles yet). */
 export function PspAllocateProcessLike(parent: usize): usize {
-  const name = parent + EPROCESS_IMAGE_NAME;
+  return PspAllocateProcessNamed(parent + EPROCESS_IMAGE_NAME);
+}
+
+/** A new process named by the NUL-terminated ASCII name at `name` (15 characters at most), with the next id. */
+export function PspAllocateProcessNamed(name: usize): usize {
   let length: u32 = 0;
   while (length < 15 && load<u8>(name + length) != 0) length++;
   const process = PspAllocateProcess(name, length);

@@ -9,6 +9,8 @@ import { buildKernel } from '../../scripts/build.ts';
 import { boot } from '../../emulator/node/boot.ts';
 import { buildDisk } from '../../images/build.ts';
 import { peRead } from '../../scripts/pe/reader.ts';
+import { peLayout, peWrite, type PeImageSpec } from '../../scripts/pe/writer.ts';
+import { SERVICES } from '../../scripts/services.ts';
 import { sampleExe } from '../pe/samples.ts';
 import { msg, program } from './usermode.ts';
 
@@ -117,4 +119,56 @@ describe('image sections from ring 3', () => {
     const pages = /free pages (\d+) before them, (\d+) after/.exec(all.find((l) => l.startsWith('ps: free pages'))!)!;
     expect(Number(pages[2])).toBe(Number(pages[1]));
   });
+});
+
+/**
+ * A native program in a few hand-assembled instructions, no imports: it
+ * shows a line with NtDisplayString and ends with status 0x1234 through
+ * int 0x2e directly (the service numbers of scripts/services.ts).
+ */
+function helloImage(): Uint8Array {
+  const base = 0x00400000;
+  const service = (name: string) => SERVICES.findIndex((x) => x.name === name);
+  const text = 'Hello from a PE image';
+  const rdata = new Uint8Array(8 + text.length * 2);
+  const code = new Uint8Array(48);
+  const spec: PeImageSpec = {
+    imageBase: base,
+    sections: [{ name: '.text', kind: 'text', data: code }, { name: '.rdata', kind: 'rdata', data: rdata }],
+    entry: { section: '.text', offset: 0 },
+  };
+  const layout = peLayout(spec);
+  const ustr = base + layout.rva({ section: '.rdata', offset: 0 });
+  const dv = new DataView(rdata.buffer);
+  dv.setUint16(0, text.length * 2, true); dv.setUint16(2, text.length * 2, true); dv.setUint32(4, ustr + 8, true);
+  for (let i = 0; i < text.length; i++) dv.setUint16(8 + i * 2, text.charCodeAt(i), true);
+  const le = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
+  code.set([
+    0x68, ...le(ustr),                                          // push &ustr
+    0xb8, ...le(service('NtDisplayString')), 0x89, 0xe2, 0xcd, 0x2e, // mov eax, n; mov edx, esp; int 0x2e
+    0x83, 0xc4, 0x04,                                           // add esp, 4
+    0x68, ...le(0x1234), 0x6a, 0xff,                            // push 0x1234; push -1
+    0xb8, ...le(service('NtTerminateProcess')), 0x89, 0xe2, 0xcd, 0x2e,
+    0xeb, 0xfe,                                                 // jmp $ (not reached)
+  ]);
+  return peWrite({ ...spec, relocations: [{ section: '.text', offset: 1 }, { section: '.rdata', offset: 4 }] }).bytes;
+}
+
+describe('a process from a PE32 file', () => {
+  it('runs the image at its entry point with a PEB that describes it', async () => {
+    const { kernelImage } = await buildKernel({ bootModules: [{ name: 'spawner', bytes: await program('spawner') }], write: false });
+    const disk = buildDisk({ files: new Map([['\\Images\\hello.exe', helloImage()]]) });
+    const r = await boot({ kernel: kernelImage, disk, until: 'ke: idle loop', timeoutMs: 60000 });
+    expect(r.stop).toBeUndefined();
+    const all = msg(r.lines);
+    const lines = all.filter((l) => l.startsWith('spawner: ')).map((l) => l.slice(9));
+    for (const want of ['open 0x00000000', 'section 0x00000000', 'process 0x00000000', 'image info 0x00000000', 'stack 0x00000000',
+      'thread 0x00000000', 'wait 0x00000000', 'exit status 0x00001234', 'read peb 0x00000000',
+      'peb image base 0x00400000 processors 1 os 5.2.3790 platform 2 subsystem 1', 'done 0x00000000']) {
+      expect(lines, `${want}\n${all.join('\n')}`).toContain(want);
+    }
+    expect(all.find((l) => / \(hello\.exe\) created from its image at 0x00400000, entry 0x00401000$/.test(l))).toBeDefined();
+    expect(all).toContain('hello: Hello from a PE image'); // the log names a process without its extension
+    expect(all.find((l) => /^ps: process \d+ \(hello\) exited with status 0x00001234$/.test(l))).toBeDefined();
+  }, 120000);
 });
