@@ -19,13 +19,10 @@ import {
   STATUS_KEY_DELETED, STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS,
 } from "../rtl/ntstatus";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
-import { ObInsertObject, ObReferenceObjectByAttributes } from "../ob/obname";
+import { ObInsertParsedObject, ObReferenceObjectByAttributes } from "../ob/obname";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject } from "../ob/obref";
-import {
-  DELETE, OBJ_INHERIT, OBJ_KERNEL_HANDLE, OBJECT_ATTRIBUTES, OBJECT_TO_OBJECT_HEADER, ObpAcquireLock, ObpReleaseLock,
-  SIZEOF_OBJECT_ATTRIBUTES,
-} from "../ob/obp";
+import { DELETE, ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
 import {
   CM_KEY_DELETED, CM_KEY_HIVE_ROOT, CM_KEY_NO_DELETE, CM_MAX_VALUE_DATA, CM_MAX_VALUE_NAME_CHARS, CM_NAME_TAG, CM_VALUE,
   CmKey, CmSubKey, CmValueAt, CmValueData, CmValueName, CmpDeleteKeyContents, CmpDeleteValue, CmpFindSubKey,
@@ -128,14 +125,8 @@ function CmpProbeInformation(buffer: usize, length: u32, resultLength: usize): b
 
 function CmpInsertKeyHandle(context: usize, oa: usize, desiredAccess: u32): u32 {
   const object = load<usize>(context + X_OBJECT);
-  let handleAttributes = changetype<OBJECT_ATTRIBUTES>(oa).Attributes & OBJ_INHERIT;
-  if (ExGetPreviousMode() == KernelMode) handleAttributes |= changetype<OBJECT_ATTRIBUTES>(oa).Attributes & OBJ_KERNEL_HANDLE;
-  const insert = changetype<OBJECT_ATTRIBUTES>(context + X_OA);
-  insert.Length = SIZEOF_OBJECT_ATTRIBUTES;
-  insert.Attributes = handleAttributes;
-  OBJECT_TO_OBJECT_HEADER(object).ObjectCreateInfo = context + X_OA;
   store<usize>(context + X_OBJECT, 0); // the handle takes the reference (or the object goes on failure)
-  return ObInsertObject(object, desiredAccess, context + X_HANDLE);
+  return ObInsertParsedObject(object, oa, context + X_OA, desiredAccess, context + X_HANDLE);
 }
 
 function CmpOpenOrCreate(keyHandle: usize, desiredAccess: u32, objectAttributes: usize, titleIndex: u32, classString: usize,

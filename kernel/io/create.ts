@@ -11,16 +11,15 @@
 // happened (FILE_OPENED, FILE_CREATED, FILE_OVERWRITTEN, FILE_SUPERSEDED).
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import {
   NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS,
 } from "../rtl/ntstatus";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
-import { ObReferenceObjectByAttributes, ObInsertObject } from "../ob/obname";
+import { ObReferenceObjectByAttributes, ObInsertParsedObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
 import {
-  DELETE, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, GENERIC_WRITE, MAXIMUM_ALLOWED, OBJ_INHERIT, OBJ_KERNEL_HANDLE,
-  OBJECT_ATTRIBUTES, OBJECT_TO_OBJECT_HEADER, SIZEOF_OBJECT_ATTRIBUTES, SYNCHRONIZE,
+  DELETE, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, GENERIC_WRITE, MAXIMUM_ALLOWED, SYNCHRONIZE,
 } from "../ob/obp";
 import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IopProcessDeferredCloses } from "./iomgr";
 import {
@@ -151,15 +150,8 @@ export function NtCreateFile(fileHandle: usize, desiredAccess: u32, objectAttrib
                               context + C_INFO, context + C_FILE);
     if (NT_SUCCESS(status)) {
       const file = load<usize>(context + C_FILE);
-      // The handle's attributes: OBJ_INHERIT, and OBJ_KERNEL_HANDLE from kernel mode only.
-      let handleAttributes = changetype<OBJECT_ATTRIBUTES>(oa).Attributes & OBJ_INHERIT;
-      if (ExGetPreviousMode() == KernelMode) handleAttributes |= changetype<OBJECT_ATTRIBUTES>(oa).Attributes & OBJ_KERNEL_HANDLE;
-      const insert = changetype<OBJECT_ATTRIBUTES>(context + C_OA);
-      insert.Length = SIZEOF_OBJECT_ATTRIBUTES;
-      insert.Attributes = handleAttributes;
-      OBJECT_TO_OBJECT_HEADER(file).ObjectCreateInfo = context + C_OA;
       const createStatus = status;
-      status = ObInsertObject(file, IoMapFileAccess(desiredAccess), context + C_HANDLE);
+      status = ObInsertParsedObject(file, oa, context + C_OA, IoMapFileAccess(desiredAccess), context + C_HANDLE);
       if (NT_SUCCESS(status)) {
         status = createStatus;
         store<u32>(fileHandle, load<u32>(context + C_HANDLE));

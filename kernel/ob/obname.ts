@@ -35,6 +35,7 @@ import {
   OBJ_OPENIF, OBJECT_ATTRIBUTES, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE_OF, ObpAcquireLock, ObpReleaseLock, ObpTypeInfo,
 } from "./obp";
 import { ObpHasName, ObpValidateName, ObpValidateObjectAttributes } from "./obcreate";
+import { ExGetPreviousMode, KernelMode } from "../ke/probe";
 import { ObpInsertNamedObject, ObpLookupDirectoryEntry } from "./obdir";
 import { ObpCreateHandle, ObReferenceObjectByHandle } from "./obhandle";
 import { ObDereferenceObject, ObReferenceObject, ObReferenceObjectByPointer, ObpDeleteNameCheck } from "./obref";
@@ -318,4 +319,23 @@ export function ObReferenceObjectByAttributes(objectAttributes: usize, objectTyp
   }
   ObpReleaseLock(lock);
   return status;
+}
+
+/**
+ * Gives the caller a handle to `object`, an unnamed object a parse procedure
+ * made for it (ObReferenceObjectByAttributes: a file, a registry key). The
+ * handle takes OBJ_INHERIT from the caller's OBJECT_ATTRIBUTES `oa`, and
+ * OBJ_KERNEL_HANDLE only from kernel mode; `insert` is 24 bytes of the
+ * caller's for the attributes ObInsertObject reads. The caller's reference
+ * goes to the handle (or, on failure, the object is deleted).
+ */
+export function ObInsertParsedObject(object: usize, oa: usize, insert: usize, desiredAccess: u32, handle: usize): u32 {
+  const attributes = changetype<OBJECT_ATTRIBUTES>(oa).Attributes;
+  let handleAttributes = attributes & OBJ_INHERIT;
+  if (ExGetPreviousMode() == KernelMode) handleAttributes |= attributes & OBJ_KERNEL_HANDLE;
+  const i = changetype<OBJECT_ATTRIBUTES>(insert);
+  i.Length = 24;
+  i.Attributes = handleAttributes;
+  OBJECT_TO_OBJECT_HEADER(object).ObjectCreateInfo = insert;
+  return ObInsertObject(object, desiredAccess, handle);
 }

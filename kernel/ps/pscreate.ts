@@ -37,6 +37,25 @@ const PROCESS_CREATE_FLAGS_BREAKAWAY: u32 = 0x1, PROCESS_CREATE_FLAGS_NO_DEBUG_I
 
 @inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
 
+/** A new process's empty address space and handle table (with the parent's inheritable handles when `flags` asks). */
+function PspGiveAddressSpaceAndHandles(child: usize, parent: usize, flags: u32): bool {
+  const c = changetype<EPROCESS>(child);
+  c.DirectoryTableBase = MmCreateProcessAddressSpace();
+  c.ObjectTable = ObCreateHandleTable();
+  let ok = c.DirectoryTableBase != 0 && c.ObjectTable != 0;
+  if (ok && (flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) != 0) ok = ObInheritHandles(changetype<EPROCESS>(parent).ObjectTable, c.ObjectTable);
+  return ok;
+}
+
+/** Undoes a process that never got its object: regions, handles, address space, the block. */
+function PspDeleteUnbornProcess(child: usize): void {
+  const c = changetype<EPROCESS>(child);
+  MmDeleteVads(child + EPROCESS_VAD_LIST);
+  if (c.ObjectTable != 0) ObDestroyHandleTable(c.ObjectTable);
+  if (c.DirectoryTableBase != 0) MmDeleteProcessAddressSpace(c.DirectoryTableBase);
+  PspDereferenceProcess(child); // never alive: gone
+}
+
 function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, parentHandle: u32, flags: u32, sectionHandle: u32): u32 {
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
   if ((flags & ~(PROCESS_CREATE_FLAGS_BREAKAWAY | PROCESS_CREATE_FLAGS_NO_DEBUG_INHERIT | PROCESS_CREATE_FLAGS_INHERIT_HANDLES)) != 0) return STATUS_INVALID_PARAMETER;
@@ -59,10 +78,7 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
   const child = PspAllocateProcessLike(parent);
   if (child == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const c = changetype<EPROCESS>(child);
-  c.DirectoryTableBase = MmCreateProcessAddressSpace();
-  c.ObjectTable = ObCreateHandleTable();
-  let ok = c.DirectoryTableBase != 0 && c.ObjectTable != 0;
-  if (ok && (flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) != 0) ok = ObInheritHandles(p.ObjectTable, c.ObjectTable);
+  let ok = PspGiveAddressSpaceAndHandles(child, parent, flags);
   // The parent's regions, and their pages.
   const head = parent + EPROCESS_VAD_LIST;
   for (let v = load<usize>(head); ok && v != head; v = load<usize>(v)) {
@@ -70,13 +86,7 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
     ok = MiInsertVad(child + EPROCESS_VAD_LIST, vadStart(v), vadEnd(v), load<u32>(v, 16), type)
       && MmCloneUserRange(p.DirectoryTableBase, c.DirectoryTableBase, vadStart(v), vadEnd(v), type == MEM_MAPPED);
   }
-  if (!ok) {
-    MmDeleteVads(child + EPROCESS_VAD_LIST);
-    if (c.ObjectTable != 0) ObDestroyHandleTable(c.ObjectTable);
-    if (c.DirectoryTableBase != 0) MmDeleteProcessAddressSpace(c.DirectoryTableBase);
-    PspDereferenceProcess(child); // never alive: gone
-    return STATUS_INSUFFICIENT_RESOURCES;
-  }
+  if (!ok) { PspDeleteUnbornProcess(child); return STATUS_INSUFFICIENT_RESOURCES; }
   c.Peb = p.Peb;
   c.SessionId = p.SessionId;
   c.BasePriority = p.BasePriority;
@@ -132,11 +142,8 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
   const child = PspAllocateProcessNamed(MiImageName(section));
   if (child == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const c = changetype<EPROCESS>(child);
-  c.DirectoryTableBase = MmCreateProcessAddressSpace();
-  c.ObjectTable = ObCreateHandleTable();
-  let ok = c.DirectoryTableBase != 0 && c.ObjectTable != 0;
-  if (ok && (flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) != 0) ok = ObInheritHandles(p.ObjectTable, c.ObjectTable);
-  ok = ok && MmCommitUserPages(c.DirectoryTableBase, PEB_ADDRESS, 4096, true)
+  let ok = PspGiveAddressSpaceAndHandles(child, parent, flags)
+    && MmCommitUserPages(c.DirectoryTableBase, PEB_ADDRESS, 4096, true)
     && MiInsertVad(child + EPROCESS_VAD_LIST, PEB_ADDRESS, PEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE);
   const view = scratch() + 16; // base, size
   let mapStatus: u32 = STATUS_INSUFFICIENT_RESOURCES;
@@ -149,10 +156,7 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
     ok = mapStatus == STATUS_SUCCESS; // an empty address space has the image's range free
   }
   if (!ok) {
-    MmDeleteVads(child + EPROCESS_VAD_LIST);
-    if (c.ObjectTable != 0) ObDestroyHandleTable(c.ObjectTable);
-    if (c.DirectoryTableBase != 0) MmDeleteProcessAddressSpace(c.DirectoryTableBase);
-    PspDereferenceProcess(child);
+    PspDeleteUnbornProcess(child);
     return (mapStatus & 0xC0000000) == 0xC0000000 ? mapStatus : STATUS_INSUFFICIENT_RESOURCES;
   }
   const info = MiImageInformation(section);

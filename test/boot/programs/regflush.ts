@@ -1,6 +1,7 @@
 // One registry change and its flush, for the power-cut test: sets
 // \Registry\Machine\SYSTEM\Select\Counter to one more than it was (1 when
-// missing) and writes the hive with NtFlushKey.
+// missing) and writes the hive with NtFlushKey. reggrow.ts runs the same with
+// a 40000-byte value added, so that the hive grows.
 import { put, putHex, flush, unicode } from "./nt";
 
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
@@ -15,8 +16,12 @@ const valueName = memory.data(8, 4);
 const data = memory.data(4, 4);
 const info = memory.data(64, 4);
 const result = memory.data(4, 4);
+const blob = memory.data(40000, 8);
 
-export function main(): void {
+export function main(): void { changeAndFlush(false); }
+
+/** The change (with `grow`, also Select\Blob, 40000 bytes) and the flush. */
+export function changeAndFlush(grow: bool): void {
   unicode(name, "\\Registry\\Machine\\SYSTEM\\Select");
   store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12);
   store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
@@ -26,6 +31,11 @@ export function main(): void {
   store<u32>(data, found == 0 ? load<u32>(info, 12) + 1 : 1);
   status = NtSetValueKey(load<u32>(h), unicode(valueName, "Counter"), 0, 4, data, 4);
   put("set "); putHex(status); flush();
+  if (grow) {
+    for (let i: u32 = 0; i < 40000; i++) store<u8>(blob + i, <u8>(i * 13));
+    status = NtSetValueKey(load<u32>(h), unicode(valueName, "Blob"), 0, 3, blob, 40000);
+    put("set blob "); putHex(status); flush();
+  }
   status = NtFlushKey(load<u32>(h));
   put("flush "); putHex(status); flush();
 }
