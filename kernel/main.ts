@@ -18,6 +18,8 @@ import { HalInitializeSerial } from "./hal/serial";
 import { HalDisplayBanner, HalInitializeDisplay } from "./hal/vga";
 import { HalInitializePic } from "./hal/pic";
 import { HalInitializeClock } from "./hal/pit";
+import { HalQueryRealTimeClock } from "./hal/rtc";
+import { KeSetBootTime } from "./ke/wait";
 import { sti } from "./ke/intrinsics";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogString } from "./ke/log";
 import { KiInitializeLoaderBlock } from "./ke/loader";
@@ -70,6 +72,7 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   KeLog("hal", "PIT channel 0 at 100 Hz");
   sti();                                      // the clock must tick for the uptime to stay exact
   KeLog("ke", "interrupts enabled");
+  KiSetSystemTimeFromClock();                 // "hal: RTC 2026-01-01 12:00:00 UTC": the system time from CMOS
   MmInitializePhysicalMemory();               // the loader's memory map: log it, keep usable ranges
   MmInitializePfnDatabase();                  // every usable page above the kernel's 8 MiB: free
   MmInitializeAddressSpaces();                // the boot directory is the System process's; address 0 unmapped
@@ -97,6 +100,12 @@ function Phase1Initialization(context: usize): void {
   CmInitSystem1();                            // \REGISTRY, HARDWARE, the SYSTEM hive, CurrentControlSet
   PsRunBootModules();                         // user processes carried in the image, if any; waits for them
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends
+}
+
+/** The system time from the CMOS clock (left at 1601-01-01 when there is none). */
+function KiSetSystemTimeFromClock(): void {
+  const now = HalQueryRealTimeClock();
+  if (now != 0) KeSetBootTime(now);
 }
 
 function KiLogStarting(): void {

@@ -15,6 +15,7 @@
 // before the first allocation change of a session, so a power cut never
 // leaves a wrong count (fsck.fat then recomputes it, as Windows does).
 
+import { RtlCivilFromDays, RtlDaysFromCivil, TICKS_PER_SECOND } from "../rtl/time";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
 import {
@@ -408,26 +409,14 @@ function FatParseBootSector(vcb: usize, b: usize, partitionSectors: u32): u32 {
 // FAT keeps local date and time (2-second steps); this kernel's clock is
 // UTC and so is what it writes. NT time: 100 ns units since 1601-01-01.
 
-const TICKS_PER_SECOND: u64 = 10000000;
 /** Days from 1601-01-01 to 1980-01-01. */
 const DAYS_1601_TO_1980: u64 = 138426;
-
-/** Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-function DaysFromCivil(y: i32, m: i32, d: i32): i32 {
-  y -= m <= 2 ? 1 : 0;
-  const era = (y >= 0 ? y : y - 399) / 400;
-  const yoe = y - era * 400;
-  const mp = (m + 9) % 12;
-  const doy = (153 * mp + 2) / 5 + d - 1;
-  const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
 
 /** NT time of a FAT date and time (0 when the date is 0: never set). */
 export function FatToNtTime(date: u32, time: u32): u64 {
   if (date == 0) return 0;
   const y = <i32>((date >> 9) + 1980), m = <i32>((date >> 5) & 15), d = <i32>(date & 31);
-  const days = DaysFromCivil(y, m < 1 ? 1 : m, d < 1 ? 1 : d) - DaysFromCivil(1980, 1, 1);
+  const days = RtlDaysFromCivil(y, m < 1 ? 1 : m, d < 1 ? 1 : d) - RtlDaysFromCivil(1980, 1, 1);
   const seconds = <u64>((time >> 11) * 3600 + ((time >> 5) & 63) * 60 + (time & 31) * 2);
   return ((<u64>days + DAYS_1601_TO_1980) * 86400 + seconds) * TICKS_PER_SECOND;
 }
@@ -439,17 +428,8 @@ export function NtToFatDateTime(ntTime: u64): u32 {
   const total = (ntTime - base) / TICKS_PER_SECOND;
   let days = <i32>(total / 86400);
   const secs = <u32>(total % 86400);
-  // civil from days (since 1980-01-01)
-  const z = days + DaysFromCivil(1980, 1, 1) + 719468;
-  const era = (z >= 0 ? z : z - 146096) / 146097;
-  const doe = z - era * 146097;
-  const yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  let y = yoe + era * 400;
-  const doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const mp = (5 * doy + 2) / 153;
-  const d = doy - (153 * mp + 2) / 5 + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) y++;
+  const civil = RtlCivilFromDays(days + RtlDaysFromCivil(1980, 1, 1));
+  const y = <i32>(civil >> 16), m = (civil >> 8) & 0xFF, d = civil & 0xFF;
   if (y > 2107) return (127 << 25) | (12 << 21) | (31 << 16) | (23 << 11) | (59 << 5) | 29;
   const date = (<u32>(y - 1980) << 9) | (<u32>m << 5) | <u32>d;
   const time = ((secs / 3600) << 11) | (((secs / 60) % 60) << 5) | ((secs % 60) >> 1);

@@ -175,6 +175,17 @@ describe('the registry from ring 3', () => {
     expect(volume.readPath(ALT_PATH)).toEqual(bytes);
   });
 
+  it('stamps the hive with the time the CMOS clock gave the kernel', () => {
+    const rtc = /^hal: RTC (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d) UTC$/.exec(kernelLines.find((l) => l.startsWith('hal: RTC')) ?? '');
+    expect(rtc).not.toBeNull();
+    const booted = Date.UTC(+rtc![1], +rtc![2] - 1, +rtc![3], +rtc![4], +rtc![5], +rtc![6]);
+    expect(Math.abs(booted - Date.now())).toBeLessThan(3600e3); // v86's clock is the host's
+    const bytes = openDisk(after).readPath(SYSTEM_HIVE_PATH);
+    const written = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(12, true) / 10000n) - 11644473600000;
+    expect(written).toBeGreaterThanOrEqual(booted - 1000);
+    expect(written - booted).toBeLessThan(600e3);
+  });
+
   it('leaves a volume fsck.fat accepts and a hive hivexsh reads the same way', (ctx) => {
     const hivePath = join(tmp, 'SYSTEM');
     writeFileSync(hivePath, openDisk(after).readPath(SYSTEM_HIVE_PATH));

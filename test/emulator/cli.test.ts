@@ -84,7 +84,7 @@ describe.concurrent('cli (emulator/node/cli.ts)', () => {
 
   it('without --until: timeout after some output is 0, silence is 1', async () => {
     const [talk, silent] = await Promise.all([
-      cli('--kernel', kernels.idle, '--timeout', '0.3', '--no-disk'),
+      cli('--kernel', kernels.idle, '--timeout', '3', '--no-disk'), // long enough for the first line on a busy machine
       cli('--kernel', kernels.silent, '--timeout', '0.3', '--no-disk'),
     ]);
     expect(talk.code).toBe(0);

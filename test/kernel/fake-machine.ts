@@ -92,6 +92,9 @@ export class FakeMachine {
   exports!: KernelExports;
   /** Every byte sent to COM1's transmitter. */
   readonly serial: number[] = [];
+  /** The CMOS clock: 2026-01-02 03:04:05 in BCD, 24-hour (status B 0x02), century 0x20 at 0x32. */
+  readonly cmos: Record<number, number> = { 0x00: 0x05, 0x02: 0x04, 0x04: 0x03, 0x07: 0x02, 0x08: 0x01, 0x09: 0x26, 0x0a: 0x26, 0x0b: 0x02, 0x32: 0x20 };
+  cmosIndex = 0;
   /** Every port write, in order. */
   readonly portWrites: Array<{ port: number; value: number; size: number }> = [];
   interruptsOn = false;
@@ -343,6 +346,7 @@ export class FakeMachine {
       }
       case 0x21: return this.picMask[0];
       case 0xa1: return this.picMask[1];
+      case 0x71: return this.cmos[this.cmosIndex & 0x7f] ?? 0;
     }
     return 0xff;
   }
@@ -359,6 +363,7 @@ export class FakeMachine {
       case 0x21: case 0xa1: return this.picData(port === 0x21 ? 0 : 1, value);
       case 0x43: return this.pitCommand(value);
       case 0x40: return this.pitData(value);
+      case 0x70: this.cmosIndex = value; return;
       case 0x3ce: this.vgaGraphicsIndex = value; return;
       case 0x3cf: this.vgaGraphics.set(this.vgaGraphicsIndex, value); return;
     }

@@ -135,6 +135,7 @@ describe('phase 0 in a fake PC', () => {
       /^ke: IDT loaded \(256 vectors\) at 0x804[0-9A-F]{5}$/,
       'hal: PIC remapped to 0x30/0x38',
       'hal: PIT channel 0 at 100 Hz',
+      'hal: RTC 2026-01-02 03:04:05 UTC', // the fake CMOS's BCD clock, decoded
       'mm: 0x00000000-0x0009FFFF usable',
       'mm: 0x000F0000-0x000FFFFF reserved',
       'mm: 0x00100000-0x01FFFFFF usable',
@@ -209,8 +210,13 @@ describe('phase 0 in a fake PC', () => {
     const screen = m.screenText();
     expect(screen).toMatch(/\] ke: scheduler: /);
     expect(screen).toMatch(/\] mm: 32384 KiB usable/);
-    expect(m.screenRow(1).text).toMatch(/^\[    0\.000000\] ke: NT-style kernel 0\.1 \(wasm2x86\) starting/);
+    // Rows 1-24 hold the end of the serial log, long lines wrapped at 80 columns (the top scrolls away).
+    const logLines = m.serialText.split(/\r?\n/).filter((l) => l.length > 0);
+    const wrapped = logLines.flatMap((l) => l.match(/.{1,80}/g)!);
+    const rows = Array.from({ length: 24 }, (_, i) => m.screenRow(i + 1).text.trimEnd()).filter((t) => t.length > 0);
+    expect(rows).toEqual(wrapped.slice(-rows.length).map((r) => r.trimEnd()));
     expect(m.screenRow(1).attributes[0]).toBe(0x07);
+    expect(logLines[0]).toMatch(/^\[    0\.000000\] ke: NT-style kernel 0\.1 \(wasm2x86\) starting/);
   });
 
   it('scrolls the console under the banner', async () => {
