@@ -384,6 +384,18 @@ describe('power cuts during a hive flush', () => {
     expect(torn.stop).toBeUndefined();
     expect(torn.lines).toContain('cm: \\SystemRoot\\System32\\config\\SYSTEM: recovered from the .ALT copy; rewriting the hive');
     expect(torn.lines).toContain('regcheck: value Counter 0x00000000 type 4 length 4 0x00000001');
+    // And a cut while SYSTEM.ALT is half written boots from SYSTEM, without the change, and leaves the mirror alone.
+    const halfAlt = writes.findIndex((_, k) => {
+      try {
+        const alt = new RegfReader(openDisk(applyWrites(fresh, writes, k + 1)).readPath(ALT_PATH));
+        return alt.header.sequence1 !== alt.header.sequence2;
+      } catch { return false; }
+    }) + 1;
+    expect(halfAlt).toBeGreaterThan(0);
+    const half = await run(await kernelWith('regcheck'), applyWrites(fresh, writes, halfAlt));
+    expect(half.stop).toBeUndefined();
+    expect(half.lines.some((l) => l.includes('recovered from the .ALT copy'))).toBe(false);
+    expect(half.lines).toContain('regcheck: value Counter 0xC0000034');
     if (!has('fsck.fat')) { console.log('skipped: fsck.fat (dosfstools) is not installed'); ctx.skip(); }
     fsckEveryCut(fresh, writes);
   }, 300000);
