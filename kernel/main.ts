@@ -48,6 +48,7 @@ import { IoInitializeDisks } from "./io/disk";
 import { IoInitializeSerial } from "./io/serialdev";
 import { IoMountSystemVolume } from "./io/iosys";
 import { CmInitSystem1 } from "./cm/cminit";
+import { PsInitializeSystemDll } from "./ps/psdll";
 
 export { KiTrapDispatch } from "./ke/trap";
 export { KiWasmTrap } from "./ke/bugcheck";
@@ -98,6 +99,7 @@ function Phase1Initialization(context: usize): void {
   IoInitializeDisks();                        // \Device\Null, \Device\Harddisk0\Partition0..N
   IoMountSystemVolume();                      // FAT on Partition1; \??\C:, \SystemRoot
   CmInitSystem1();                            // \REGISTRY, HARDWARE, the SYSTEM hive, CurrentControlSet
+  PsInitializeSystemDll();                    // \SystemRoot\System32\ntdll.dll, when there is one
   PsRunBootModules();                         // user processes carried in the image, if any; waits for them
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends
 }

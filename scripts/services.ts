@@ -105,6 +105,7 @@ export const SERVICES: Service[] = [
   { name: 'NtFlushKey', args: 1, file: 'cm/ntapi' },
   { name: 'NtInitializeRegistry', args: 1, file: 'cm/ntapi' },
   { name: 'NtQuerySection', args: 5, file: 'mm/section' },
+  { name: 'NtContinue', args: 2, file: 'ps/psthread' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

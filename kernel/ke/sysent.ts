@@ -5,7 +5,7 @@
 import { NtTerminateProcess, NtOpenProcess } from "../ps/psprocess";
 import { NtCreateProcess, NtCreateProcessEx } from "../ps/pscreate";
 import { NtReadVirtualMemory, NtWriteVirtualMemory } from "../mm/vmcopy";
-import { NtTerminateThread, NtQueryInformationThread, NtCreateThread, NtOpenThread, NtSetInformationThread, NtResumeThread, NtSuspendThread } from "../ps/psthread";
+import { NtTerminateThread, NtQueryInformationThread, NtCreateThread, NtOpenThread, NtSetInformationThread, NtResumeThread, NtSuspendThread, NtContinue } from "../ps/psthread";
 import { NtDelayExecution, NtRaiseException, NtYieldExecution } from "../ps/psmain";
 import { NtDisplayString } from "../ex/display";
 import { NtQuerySystemTime, NtQueryPerformanceCounter } from "../ex/time";
@@ -20,10 +20,10 @@ import { NtReadFile, NtWriteFile, NtQueryInformationFile, NtSetInformationFile, 
 import { NtCreateKey, NtOpenKey, NtOpenKeyEx, NtDeleteKey, NtQueryKey, NtEnumerateKey, NtEnumerateValueKey, NtQueryValueKey, NtSetValueKey, NtDeleteValueKey, NtFlushKey, NtInitializeRegistry } from "../cm/ntapi";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 87;
+export const KiServiceCount: u32 = 88;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8];
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>KiArgumentBytes[service]; }
 
 /** Calls service `service` with the captured arguments at `args`. */
@@ -116,6 +116,7 @@ export function KiCallService(service: u32, args: usize): u32 {
     case 84: return NtFlushKey(load<u32>(args));
     case 85: return NtInitializeRegistry(load<u32>(args));
     case 86: return NtQuerySection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
+    case 87: return NtContinue(load<u32>(args), load<u32>(args, 4));
   }
   return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE
 }

@@ -331,6 +331,22 @@ function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes
   return status;
 }
 
+/**
+ * Copies `length` bytes of the image at `rva` (as mapped) into `into`;
+ * false when the range is not inside the image.
+ */
+export function MiReadImage(section: usize, rva: u32, into: usize, length: u32): bool {
+  const pages = load<u32>(section, SECTION_PAGES);
+  if (<u64>rva + <u64>length > (<u64>pages << 12)) return false;
+  while (length != 0) {
+    const page = rva >> 12, within = rva & 4095;
+    const chunk: u32 = <u32>4096 - within < length ? <u32>4096 - within : length;
+    memory.copy(into, MmPageToVirtual(load<u32>(section + SECTION_FRAMES + (page << 2))) + within, chunk);
+    rva += chunk; into += chunk; length -= chunk;
+  }
+  return true;
+}
+
 // ---- mapping ----
 
 @inline function MiLockAddressSpace(): u32 { const f = read_eflags() & 0x200; cli(); return f; }

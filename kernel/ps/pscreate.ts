@@ -16,6 +16,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/po
 import { MmSectionObjectType, SECTION_MAP_EXECUTE } from "../mm/section";
 import { MiImageInformation, MiImageName, MiIsImageSection, MiMapImageView } from "../mm/image";
 import { MmCommitUserPages, MmCopyToUser } from "../mm/procmm";
+import { PspMapSystemDll } from "./psdll";
 import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable, ObInheritHandles } from "../ob/obhandle";
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
@@ -154,6 +155,7 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
     mapStatus = MiMapImageView(section, child + EPROCESS_VAD_LIST, 0, 0, 0, view, view + 4, 0);
     KeUnstackDetachProcess();
     ok = mapStatus == STATUS_SUCCESS; // an empty address space has the image's range free
+    if (ok) { mapStatus = PspMapSystemDll(child); ok = mapStatus == STATUS_SUCCESS; } // ntdll.dll beside it
   }
   if (!ok) {
     PspDeleteUnbornProcess(child);

@@ -96,6 +96,8 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   TebSlots1: u32;
   /** The object manager's Process object for it (psprocess.ts), uncounted. */
   ObjectWrapper: usize;
+  /** Where ntdll.dll is mapped in it (psdll.ts), 0 when it is not: its threads then start at their own address. */
+  SystemDllBase: usize;
 }
 const EPROCESS_SIZE: u32 = offsetof<EPROCESS>();
 export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink");

@@ -32,6 +32,8 @@ import { MmPageToVirtual } from "../mm/pfn";
 import { MEM_PRIVATE, MiInsertVad, PAGE_READWRITE } from "../mm/virtual";
 import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS } from "./psmain";
 import { InsertTailList } from "../rtl/list";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { PspSystemDllStart } from "./psdll";
 import { PspResolveCurrentProcess, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "./psprocess";
 import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS } from "./psmain";
 
@@ -169,6 +171,19 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
     if (!MmCommitUserPages(p.DirectoryTableBase, teb, 4096, true)) { PspFreeTeb(process, teb); return STATUS_INSUFFICIENT_RESOURCES; }
     MiInsertVad(process + EPROCESS_VAD_LIST, teb, teb + 4096, PAGE_READWRITE, MEM_PRIVATE);
   }
+  // With ntdll.dll in the process, the thread enters LdrInitializeThunk(Context, NtdllBase) first (psdll.ts).
+  let startEip: usize = eip, startEsp: usize = esp;
+  if (p.SystemDllBase != 0) {
+    const copy = ExAllocatePoolWithTag(NonPagedPool, CONTEXT_SIZE, 0x78746E43); // 'Cntx'
+    if (copy == 0) { PspFreeTeb(process, teb); return STATUS_INSUFFICIENT_RESOURCES; }
+    memory.copy(copy, context, CONTEXT_SIZE);
+    const newEsp = memory.data(4, 4);
+    const thunk = PspSystemDllStart(process, copy, esp, newEsp);
+    ExFreePoolWithTag(copy, 0x78746E43);
+    if (thunk == 0) { PspFreeTeb(process, teb); return STATUS_ACCESS_VIOLATION; } // its stack cannot take the context
+    startEip = thunk;
+    startEsp = load<usize>(newEsp);
+  }
   const thread = KeCreateThread(process, changetype<(c: usize) => void>(0), 0, changetype<KTHREAD>(KeCurrentThread).Priority);
   if (thread == 0) { PspFreeTeb(process, teb); return STATUS_INSUFFICIENT_RESOURCES; }
   PspAttachThreadToProcess(thread, process);
@@ -184,7 +199,7 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   store<u32>(block, <u32>PEB_ADDRESS, 0x30);
   MmCopyToUser(p.DirectoryTableBase, teb, block, 0x34);
   t.Teb = teb;
-  PspStartUserThread(thread, eip, esp);
+  PspStartUserThread(thread, startEip, startEsp);
   const frame = t.TrapFrame; // pushad order in the frame: edi +16, esi +20, ebp +24, ebx +32, edx +36, ecx +40, eax +44
   store<u32>(frame, load<u32>(context, CONTEXT_EDI), 16);
   store<u32>(frame, load<u32>(context, CONTEXT_ESI), 20);
@@ -311,4 +326,42 @@ export function NtSetInformationThread(handle: u32, infoClass: u32, buffer: usiz
   KeSetPriorityThread(thread, priority);
   ObDereferenceObject(object);
   return STATUS_SUCCESS;
+}
+
+const CONTEXT_INTEGER: u32 = 0x00010002, CONTEXT_CONTROL: u32 = 0x00010001;
+const CONTEXT_FLAGS: u32 = 0x00, CONTEXT_EFLAGS: u32 = 0xC0;
+/** The eflags a user context may set: CF PF AF ZF SF TF DF OF; IF is always on, IOPL 0. */
+const EFLAGS_USER: u32 = 0x0CD5;
+
+/**
+ * NtContinue(Context, TestAlert): the calling thread goes on in user mode
+ * with the registers of `Context` (CONTEXT_CONTROL: eip, esp, ebp, eflags;
+ * CONTEXT_INTEGER: eax, ebx, ecx, edx, esi, edi), as ntdll's
+ * LdrInitializeThunk and exception dispatching do. Segments stay the
+ * user's; eflags keep IF set and IOPL 0. Returns the context's eax, which
+ * the system call path leaves in eax. TestAlert: no APCs yet, ignored.
+ */
+export function NtContinue(context: usize, testAlert: u32): u32 {
+  if (!ProbeForRead(context, CONTEXT_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
+  const t = changetype<KTHREAD>(KeCurrentThread);
+  const frame = t.InitialStack - 76; // the system call's trap frame: ring 3 entered at the top of the kernel stack
+  const flags = load<u32>(context, CONTEXT_FLAGS);
+  let eax = load<u32>(frame, 44);
+  if ((flags & CONTEXT_CONTROL) == CONTEXT_CONTROL) {
+    const eip = load<u32>(context, CONTEXT_EIP), esp = load<u32>(context, CONTEXT_ESP);
+    if (eip >= 0x7FFF0000 || esp >= 0x7FFF0000) return STATUS_INVALID_PARAMETER;
+    store<u32>(frame, eip, 56);
+    store<u32>(frame, esp, 68);
+    store<u32>(frame, (load<u32>(context, CONTEXT_EFLAGS) & EFLAGS_USER) | 0x202, 64);
+    store<u32>(frame, load<u32>(context, CONTEXT_EBP), 24);
+  }
+  if ((flags & CONTEXT_INTEGER) == CONTEXT_INTEGER) {
+    store<u32>(frame, load<u32>(context, CONTEXT_EDI), 16);
+    store<u32>(frame, load<u32>(context, CONTEXT_ESI), 20);
+    store<u32>(frame, load<u32>(context, CONTEXT_EBX), 32);
+    store<u32>(frame, load<u32>(context, CONTEXT_EDX), 36);
+    store<u32>(frame, load<u32>(context, CONTEXT_ECX), 40);
+    eax = load<u32>(context, CONTEXT_EAX);
+  }
+  return eax;
 }

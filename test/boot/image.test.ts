@@ -154,7 +154,58 @@ function helloImage(): Uint8Array {
   return peWrite({ ...spec, relocations: [{ section: '.text', offset: 1 }, { section: '.rdata', offset: 4 }] }).bytes;
 }
 
+/**
+ * A stand-in ntdll.dll of a few hand-assembled instructions: its one export,
+ * LdrInitializeThunk(Context, NtdllBase), shows a line and continues into
+ * the context with NtContinue, as the real one does once it has loaded
+ * the program's imports.
+ */
+function ntdllImage(): Uint8Array {
+  const base = 0x7c900000;
+  const service = (name: string) => SERVICES.findIndex((x) => x.name === name);
+  const text = 'LdrInitializeThunk, continuing into the program';
+  const rdata = new Uint8Array(8 + text.length * 2);
+  const code = new Uint8Array(48);
+  const spec: PeImageSpec = {
+    dll: true,
+    imageBase: base,
+    sections: [{ name: '.text', kind: 'text', data: code }, { name: '.rdata', kind: 'rdata', data: rdata }],
+    entry: { section: '.text', offset: 40 },
+    exports: { dllName: 'ntdll.dll', functions: [{ name: 'LdrInitializeThunk', rva: { section: '.text', offset: 0 } }] },
+  };
+  const layout = peLayout(spec);
+  const ustr = base + layout.rva({ section: '.rdata', offset: 0 });
+  const dv = new DataView(rdata.buffer);
+  dv.setUint16(0, text.length * 2, true); dv.setUint16(2, text.length * 2, true); dv.setUint32(4, ustr + 8, true);
+  for (let i = 0; i < text.length; i++) dv.setUint16(8 + i * 2, text.charCodeAt(i), true);
+  const le = (n: number) => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, n >>> 24];
+  code.set([
+    0x68, ...le(ustr),                                               // push &ustr
+    0xb8, ...le(service('NtDisplayString')), 0x89, 0xe2, 0xcd, 0x2e, // NtDisplayString
+    0x83, 0xc4, 0x04,                                                // add esp, 4
+    0x8b, 0x4c, 0x24, 0x04,                                          // mov ecx, [esp+4]: the context
+    0x6a, 0x00, 0x51,                                                // push 0 (TestAlert); push ecx
+    0xb8, ...le(service('NtContinue')), 0x89, 0xe2, 0xcd, 0x2e,      // NtContinue: does not return
+    0xeb, 0xfe,
+  ]);
+  code.set([0xb8, 1, 0, 0, 0, 0xc2, 12, 0], 40); // DllMain: return TRUE
+  return peWrite({ ...spec, relocations: [{ section: '.text', offset: 1 }, { section: '.rdata', offset: 4 }] }).bytes;
+}
+
 describe('a process from a PE32 file', () => {
+  it('starts its thread in ntdll.dll\'s LdrInitializeThunk, which continues into the program', async () => {
+    const { kernelImage } = await buildKernel({ bootModules: [{ name: 'spawner', bytes: await program('spawner') }], write: false });
+    const disk = buildDisk({ files: new Map([['\\Images\\hello.exe', helloImage()], ['\\Windows\\System32\\ntdll.dll', ntdllImage()]]) });
+    const r = await boot({ kernel: kernelImage, disk, until: 'ke: idle loop', timeoutMs: 60000 });
+    expect(r.stop).toBeUndefined();
+    const all = msg(r.lines);
+    expect(all).toContain('ps: \\SystemRoot\\System32\\ntdll.dll: mapped into every image process at 0x7C900000, threads start at LdrInitializeThunk 0x7C901000');
+    const order = ['hello: LdrInitializeThunk, continuing into the program', 'hello: Hello from a PE image'];
+    expect(all.filter((l) => order.includes(l))).toEqual(order);
+    expect(all).toContain('spawner: exit status 0x00001234');
+  }, 120000);
+
+
   it('runs the image at its entry point with a PEB that describes it', async () => {
     const { kernelImage } = await buildKernel({ bootModules: [{ name: 'spawner', bytes: await program('spawner') }], write: false });
     const disk = buildDisk({ files: new Map([['\\Images\\hello.exe', helloImage()]]) });
@@ -164,7 +215,8 @@ describe('a process from a PE32 file', () => {
     const lines = all.filter((l) => l.startsWith('spawner: ')).map((l) => l.slice(9));
     for (const want of ['open 0x00000000', 'section 0x00000000', 'process 0x00000000', 'image info 0x00000000', 'stack 0x00000000',
       'thread 0x00000000', 'wait 0x00000000', 'exit status 0x00001234', 'read peb 0x00000000',
-      'peb image base 0x00400000 processors 1 os 5.2.3790 platform 2 subsystem 1', 'done 0x00000000']) {
+      'peb image base 0x00400000 processors 1 os 5.2.3790 platform 2 subsystem 1',
+      'continue from a kernel pointer 0xC0000005', 'continue into the kernel 0xC000000D', 'done 0x00000000']) {
       expect(lines, `${want}\n${all.join('\n')}`).toContain(want);
     }
     expect(all.find((l) => / \(hello\.exe\) created from its image at 0x00400000, entry 0x00401000$/.test(l))).toBeDefined();

@@ -7,6 +7,7 @@ import { NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtCreateThread, Nt
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(handle: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
+@external("ntdll", "NtContinue") declare function NtContinue(context: usize, testAlert: u32): u32;
 @external("ntdll", "NtQuerySection") declare function NtQuerySection(section: u32, cls: u32, info: usize, length: u32, result: usize): u32;
 
 const h = memory.data(16, 4);
@@ -44,6 +45,7 @@ export function main(): void {
   show("stack", NtAllocateVirtualMemory(process, stack, 0, stack + 4, 0x3000, 0x04));
   const bottom = load<u32>(stack), top = bottom + load<u32>(stack, 4);
   memory.fill(context, 0, 716);
+  store<u32>(context, 0x10007, 0); // CONTEXT_FULL: control, integer and segment registers
   store<u32>(context, entry, 0xB8);
   store<u32>(context, top - 16, 0xC4);
   store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom, 12);
@@ -53,5 +55,9 @@ export function main(): void {
   show("exit status", load<u32>(pbi));
   NtClose(load<u32>(h + 12));
   NtClose(process);
+  // NtContinue refuses a context it cannot read or one that would enter the kernel.
+  show("continue from a kernel pointer", NtContinue(0x80001000, 0));
+  store<u32>(context, 0x80001000, 0xB8);
+  show("continue into the kernel", NtContinue(context, 0));
   show("done", 0);
 }

@@ -1,0 +1,151 @@
+// The system DLL: \SystemRoot\System32\ntdll.dll, mapped into every process
+// made from an image, as NT does. Its LdrInitializeThunk is where every
+// user thread of such a process starts: the kernel puts a copy of the
+// thread's CONTEXT on its stack and enters LdrInitializeThunk(Context,
+// NtdllBase) (NT's first user-mode APC, without the APC), which loads what
+// the process needs and then continues into the context with NtContinue.
+//
+// The DLL is read once, at boot (PsInitializeSystemDll), into an image
+// section that every process shares; its export table is searched for
+// LdrInitializeThunk with every table access checked against the image.
+// Without the file (or without that export) processes still run, their
+// threads starting at their own addresses; the log says which.
+
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { NT_SUCCESS, STATUS_SUCCESS } from "../rtl/ntstatus";
+import { RtlInitUnicodeString } from "../rtl/unicode";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, SYNCHRONIZE } from "../ob/obp";
+import { NtClose, ObReferenceObjectByHandle } from "../ob/obhandle";
+import { NtOpenFile } from "../io/create";
+import { IoSystemVolumeMounted } from "../io/iosys";
+import { MmSectionObjectType, NtCreateSection } from "../mm/section";
+import { MiImageInformation, MiMapImageView, MiReadImage, SIZEOF_SECTION_IMAGE_INFORMATION, STATUS_IMAGE_NOT_AT_BASE } from "../mm/image";
+import { MmCopyToUser } from "../mm/procmm";
+import { EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess } from "./psmain";
+
+/** The image section of ntdll.dll (referenced for good), or 0. */
+export let PspSystemDllSection: usize = 0;
+/** Where LdrInitializeThunk is when ntdll.dll is at its base, or 0. */
+export let PspLdrInitializeThunk: usize = 0;
+let PspSystemDllBase: usize = 0;
+
+const SYSTEM_DLL: string = "\\SystemRoot\\System32\\ntdll.dll";
+const THUNK_NAME: string = "LdrInitializeThunk";
+
+/** The RVA of the export `name` (ASCII) of an image section, or 0; every read checked against the image. */
+function PspFindExport(section: usize, name: string): u32 {
+  const block = memory.data(64, 4);
+  if (!MiReadImage(section, 0x3C, block, 4)) return 0;
+  const nt = load<u32>(block);
+  // Optional header at nt + 24; the export directory entry at +96 (PE32).
+  if (!MiReadImage(section, nt + 24 + 92, block, 12)) return 0;
+  if (load<u32>(block) == 0) return 0; // NumberOfRvaAndSizes
+  const directory = load<u32>(block, 4);
+  if (directory == 0 || !MiReadImage(section, directory, block, 40)) return 0;
+  const functions = load<u32>(block, 0x14), names = load<u32>(block, 0x18);
+  const functionTable = load<u32>(block, 0x1C), nameTable = load<u32>(block, 0x20), ordinalTable = load<u32>(block, 0x24);
+  const wanted = <u32>name.length;
+  const text = memory.data(64, 4);
+  for (let i: u32 = 0; i < names; i++) {
+    if (!MiReadImage(section, nameTable + (i << 2), block, 4)) return 0;
+    if (!MiReadImage(section, load<u32>(block), text, wanted + 1)) continue;
+    let same = load<u8>(text + wanted) == 0;
+    for (let c: u32 = 0; same && c < wanted; c++) same = <u32>load<u8>(text + c) == <u32>name.charCodeAt(c);
+    if (!same) continue;
+    if (!MiReadImage(section, ordinalTable + (i << 1), block, 2)) return 0;
+    const index = <u32>load<u16>(block);
+    if (index >= functions || !MiReadImage(section, functionTable + (index << 2), block, 4)) return 0;
+    return load<u32>(block);
+  }
+  return 0;
+}
+
+/** Phase 1, after the registry: reads ntdll.dll into its image section and finds LdrInitializeThunk. */
+export function PsInitializeSystemDll(): void {
+  if (!IoSystemVolumeMounted) return;
+  const block = memory.data(64, 4); // +0 UNICODE_STRING, +8 OBJECT_ATTRIBUTES, +32 file, +36 section, +40 IO_STATUS_BLOCK
+  RtlInitUnicodeString(block, SYSTEM_DLL);
+  InitializeObjectAttributes(block + 8, block, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, 0, 0);
+  let status = NtOpenFile(block + 32, 0x80000000 | 0x20000000 | SYNCHRONIZE, block + 8, block + 40, 1, 0x20 | 0x40);
+  if (!NT_SUCCESS(status)) {
+    KeLogBegin("ps");
+    KeLogString("no ");
+    KeLogString(SYSTEM_DLL);
+    KeLogString(" (status ");
+    KeLogHex(status);
+    KeLogString("): threads of image processes start at their own addresses");
+    KeLogEnd();
+    return;
+  }
+  InitializeObjectAttributes(block + 8, 0, OBJ_KERNEL_HANDLE, 0, 0);
+  status = NtCreateSection(block + 36, 0xF001F, block + 8, 0, 0x10, 0x1000000, load<u32>(block, 32));
+  NtClose(load<u32>(block, 32));
+  if (!NT_SUCCESS(status)) {
+    KeLogBegin("ps");
+    KeLogString(SYSTEM_DLL);
+    KeLogString(" is not a usable image, status ");
+    KeLogHex(status);
+    KeLogEnd();
+    return;
+  }
+  status = ObReferenceObjectByHandle(load<u32>(block, 36), 0, MmSectionObjectType, block + 48, 0);
+  NtClose(load<u32>(block, 36));
+  if (!NT_SUCCESS(status)) return;
+  const section = load<usize>(block, 48);
+  const info = MiImageInformation(section);
+  const base = <usize>load<u32>(info + SIZEOF_SECTION_IMAGE_INFORMATION);
+  const thunk = PspFindExport(section, THUNK_NAME);
+  PspSystemDllSection = section;
+  PspSystemDllBase = base;
+  PspLdrInitializeThunk = thunk != 0 ? base + thunk : 0;
+  KeLogBegin("ps");
+  KeLogString(SYSTEM_DLL);
+  KeLogString(": mapped into every image process at ");
+  KeLogHex(<u32>base);
+  if (thunk != 0) { KeLogString(", threads start at LdrInitializeThunk "); KeLogHex(<u32>(base + thunk)); }
+  else KeLogString("; it exports no LdrInitializeThunk: threads start at their own addresses");
+  KeLogEnd();
+}
+
+/** Maps ntdll.dll into a new process at its base (NT: the same address in every process). */
+export function PspMapSystemDll(process: usize): u32 {
+  if (PspSystemDllSection == 0) return STATUS_SUCCESS;
+  const view = memory.data(8, 4);
+  store<usize>(view, 0);
+  store<u32>(view, 0, 4);
+  KeStackAttachProcess(process);
+  let status = MiMapImageView(PspSystemDllSection, process + EPROCESS_VAD_LIST, PspSystemDllBase, 0, 0, view, view + 4, 0);
+  KeUnstackDetachProcess();
+  if (status == STATUS_IMAGE_NOT_AT_BASE) status = STATUS_SUCCESS; // asked at the base: only the base is given
+  if (NT_SUCCESS(status)) changetype<EPROCESS>(process).SystemDllBase = load<usize>(view);
+  return status;
+}
+
+const CONTEXT_SIZE: u32 = 716;
+
+/**
+ * Where a new thread of `process` starts: for a process with ntdll.dll,
+ * LdrInitializeThunk, with a copy of `context` (kernel memory) and the
+ * arguments (Context, NtdllBase) pushed on the thread's stack below `esp`;
+ * the new stack pointer goes to `espOut`. Returns 0 when the thread starts
+ * at its own address (no ntdll, or the stack cannot be written).
+ */
+export function PspSystemDllStart(process: usize, context: usize, esp: usize, espOut: usize): usize {
+  const p = changetype<EPROCESS>(process);
+  if (p.SystemDllBase == 0 || PspLdrInitializeThunk == 0) return 0;
+  const record = (esp - CONTEXT_SIZE) & ~15;
+  const frame = ExAllocatePoolWithTag(NonPagedPool, 12, 0x6B6E6854); // 'Thnk'
+  if (frame == 0) return 0;
+  store<u32>(frame, 0);                    // return address: LdrInitializeThunk never returns
+  store<u32>(frame + 4, <u32>record);      // Context
+  store<u32>(frame + 8, <u32>p.SystemDllBase); // SystemArgument1: where ntdll is
+  const ok = MmCopyToUser(p.DirectoryTableBase, record, context, CONTEXT_SIZE)
+          && MmCopyToUser(p.DirectoryTableBase, record - 12, frame, 12);
+  ExFreePoolWithTag(frame, 0x6B6E6854);
+  if (!ok) return 0;
+  store<usize>(espOut, record - 12);
+  return PspLdrInitializeThunk + (p.SystemDllBase - PspSystemDllBase);
+}
+
+void KeLog;
