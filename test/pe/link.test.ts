@@ -81,14 +81,14 @@ describe('an AssemblyScript program linked as a DLL', () => {
     expect(img.isDll).toBe(true);
     expect(img.headers.imageBase).toBe(DLL_BASE);
     expect(img.exports!.dllName).toBe('mathlib.dll');
-    expect(img.exports!.names).toEqual(['add', 'classify', 'mul64', 'nameLength', 'startValue', 'yieldTwice']);
+    expect(img.exports!.names).toEqual(['add', 'check', 'classify', 'mul64', 'nameLength', 'startValue', 'yieldTwice']);
     expect(img.exports!.sorted).toBe(true);
     const text = section(img, '.text');
     for (const f of img.exports!.functions) {
       expect(f.rva).toBeGreaterThanOrEqual(text.virtualAddress);
       expect(f.rva).toBeLessThan(text.virtualAddress + text.virtualSize);
     }
-    expect(new Set(img.exports!.functions.map((f) => f.rva)).size).toBe(6);
+    expect(new Set(img.exports!.functions.map((f) => f.rva)).size).toBe(7);
     expect(img.headers.addressOfEntryPoint).toBeGreaterThanOrEqual(text.virtualAddress);
     expect(img.imports.map((d) => [d.dll, d.functions.map((f) => f.name)])).toEqual([['ntdll.dll', ['NtYieldExecution', ...RUNTIME_IMPORTS]]]);
   });

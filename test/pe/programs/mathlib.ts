@@ -23,3 +23,5 @@ export function classify(n: i32): i32 {
 }
 export function yieldTwice(): u32 { NtYieldExecution(); return NtYieldExecution(); }
 export function startValue(): i32 { return started; }
+/** Traps (unreachable) when `code` is not 0: the trap handler raises the exception through the DLL's IAT. */
+export function check(code: i32): i32 { if (code != 0) unreachable(); return code; }

@@ -1,0 +1,51 @@
+// Linked PE images run in ring 3 in v86: until the kernel has its PE
+// loader, test/pe/uimg.ts maps them (relocating where they were linked
+// elsewhere, binding each IAT slot) into one boot module. An .exe linked at
+// another base runs relocated to 0x00400000; an .exe calls a DLL that runs
+// relocated from 0x10000000: its exports with i32 and i64 arguments and
+// results (stdcall), its start function (run by DllMain), its own ntdll
+// imports, and its trap handler raising an exception through its IAT.
+
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildKernel } from '../../scripts/build.ts';
+import { buildUserImage } from '../../scripts/pe/link.ts';
+import { boot } from '../../emulator/node/boot.ts';
+import { peToUimg } from './uimg.ts';
+
+const programs = join(__dirname, 'programs');
+const msg = (lines: string[]) => lines.map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ''));
+
+describe('linked PE images in ring 3', () => {
+  it('an .exe relocated at load, and an .exe calling a relocated DLL', async () => {
+    const hello = await buildUserImage(join(programs, 'hello.ts'), { imageBase: 0x01230000 });
+    const usedll = await buildUserImage(join(programs, 'usedll.ts'));
+    const mathlib = await buildUserImage(join(programs, 'mathlib.ts'), { kind: 'dll' });
+    const bootModules = [
+      { name: 'hello.exe', bytes: peToUimg(hello.bytes, [], 0x00400000) },
+      { name: 'usedll.exe', bytes: peToUimg(usedll.bytes, [{ name: 'mathlib.dll', bytes: mathlib.bytes }]) },
+    ];
+    const { kernelImage } = await buildKernel({ bootModules, write: false });
+    const r = await boot({ kernel: kernelImage, until: 'ke: idle loop', timeoutMs: 60000 });
+    expect(r.stop).toBeUndefined();
+    expect(r.reached).toBe(true);
+    const lines = msg(r.lines);
+    const out = (name: string) => lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
+
+    // hello: static strings through pointers in the data, a jump table, the heap, an indirect call.
+    expect(out('hello')).toEqual(['zero', 'one', 'two', 'three', expect.stringMatching(/^(none|one|pair|few|some|many)$/)]);
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: process \d+ \(hello\) exited with status 0x00000000$/));
+
+    expect(out('usedll')).toEqual([
+      'add 42',
+      `mul64 ${0x12345678 * 0x1000}`,
+      'names 5 4 5',
+      'classify 10 11 17 19 23 -1 ',
+      'start 42',
+      expect.stringMatching(/^yield (0|1073741860)$/), // STATUS_SUCCESS or STATUS_NO_YIELD_PERFORMED
+      'check 0',
+    ]);
+    // The DLL's trap handler: NtRaiseException(STATUS_ILLEGAL_INSTRUCTION) through the DLL's IAT ends the process.
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: process \d+ \(usedll\) exited with status 0xC000001D$/));
+  }, 180000);
+});
