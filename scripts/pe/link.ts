@@ -190,7 +190,8 @@ export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions 
   const other = translate(partner, name, undefined, { value: false });
   imports.add('ntdll.dll', 'NtRaiseException'); // the trap handler's
   imports.add('ntdll.dll', 'NtTerminateProcess');
-  const code = symbolizeMemoryAddresses(compiled.insns, other.insns, memoryBase, MEMBASE, `link ${name}`);
+  const functions = new Map(compiled.funcLabels.map((label, i) => [label, `function ${i} (${compiled.funcNames.get(i)})`]));
+  const code = symbolizeMemoryAddresses(compiled.insns, other.insns, memoryBase, MEMBASE, `link ${name}`, (label) => functions.get(label));
   const memory = memoryImage(decodeModule(wasm), decodeModule(partner), memoryBase, `link ${name}`);
 
   let mainLabel: string | undefined;

@@ -35,15 +35,16 @@ const hex = (v: number) => '0x' + (v >>> 0).toString(16);
  * the instruction and the function label before it, where the two differ
  * in any other way.
  */
-export function symbolizeMemoryAddresses(a: Insn[], b: Insn[], base: number, sym: string, where: string): Insn[] {
+export function symbolizeMemoryAddresses(a: Insn[], b: Insn[], base: number, sym: string, where: string, functionOf: (label: string) => string | undefined = () => undefined): Insn[] {
   if (a.length !== b.length) throw new Error(`${where}: the code differs in length between memory bases ${hex(base)} and ${hex(base + PARTNER_DELTA)} (${a.length} vs ${b.length} instructions)`);
   let label = '(start)';
   const out: Insn[] = new Array(a.length);
   for (let i = 0; i < a.length; i++) {
     const x = a[i], y = b[i];
-    if (x.op === 'label') label = x.target!;
+    // Local labels (`f12$L3`) stay inside the routine the last plain label began.
+    if (x.op === 'label' && !x.target!.includes('$')) label = functionOf(x.target!) ?? x.target!;
     const fail = (why: string): never => {
-      throw new Error(`${where}: instruction ${i} after ${label} (${formatInsn(x)} vs ${formatInsn(y)}): ${why}`);
+      throw new Error(`${where}: ${label}: instruction ${i} (${formatInsn(x)} vs ${formatInsn(y)}): ${why}`);
     };
     if (x.op !== y.op || x.cc !== y.cc || x.target !== y.target || (x.ops?.length ?? 0) !== (y.ops?.length ?? 0)) fail('not the same instruction at both memory bases');
     if (x.bytes || y.bytes) {

@@ -201,7 +201,7 @@ describe('the relocation table is complete and exact', () => {
   }
 
   it('refuses a constant that is an address shifted right (no relocation can fix it), naming the instruction', async () => {
-    await expect(buildUserImage(join(programs, 'shifted.ts'))).rejects.toThrow(/link shifted\.exe: instruction \d+ after .*: immediate 1 moves by 0x10000, not by the memory base's 0x100000: not relocatable/);
+    await expect(buildUserImage(join(programs, 'shifted.ts'))).rejects.toThrow(/link shifted\.exe: function \d+ \(.*main\): instruction \d+ .*: immediate 1 moves by 0x10000, not by the memory base's 0x100000: not relocatable/);
   }, 60000);
 
   it('refuses an .exe without main()', async () => {
