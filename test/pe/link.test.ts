@@ -6,7 +6,8 @@
 // bases differs only where a HIGHLOW relocation says, by the base delta);
 // output is deterministic; a constant that is a shifted address is refused.
 
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Decoder, DecoderOptions, Formatter, FormatterSyntax } from 'iced-x86';
@@ -33,7 +34,7 @@ beforeAll(async () => {
     ['mathlib2', 'mathlib.ts', { kind: 'dll', imageBase: DLL_BASE2 }],
   ];
   for (const [key, file, opts] of jobs) built[key] = await buildUserImage(join(programs, file), opts);
-}, 120000);
+}, 300000);
 
 const read = (key: string): PeImage => peRead(built[key].bytes);
 const section = (img: PeImage, name: string) => img.sections.find((s) => s.name === name)!;
@@ -207,6 +208,22 @@ describe('the relocation table is complete and exact', () => {
   it('refuses an .exe without main()', async () => {
     await expect(buildUserImage(join(programs, 'mathlib.ts'))).rejects.toThrow(/link mathlib\.exe: an \.exe exports main\(\)/);
   }, 60000);
+});
+
+describe('the CLI', () => {
+  it('links a DLL at a given base to the same bytes as the API, and names its errors', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/pe/link.ts', ...args], { encoding: 'utf8' });
+    const out = join(tmp, 'cli.dll');
+    const r = cli(join(programs, 'mathlib.ts'), out, '--dll', '--base', '0x7fe00000', '--name', 'mathlib.dll');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/cli\.dll: \d+ bytes, dll at 0x7fe00000, entry 0x[0-9a-f]+, \d+ relocations, imports ntdll\.dll\(3\), exports add check classify/);
+    expect(Buffer.from(readFileSync(out)).equals(Buffer.from(built.mathlib2.bytes))).toBe(true);
+    const bad = cli(join(programs, 'mathlib.ts'), out, '--base', '0x12345');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/image base 0x00012345 is not a non-zero multiple of 64 KiB/);
+    expect(cli('only-one-file.ts').stderr).toMatch(/^usage: npx tsx scripts\/pe\/link\.ts/);
+  }, 180000);
 });
 
 describe(`objdump -p reads the linked images (${OBJDUMP ?? 'no objdump'})`, () => {
