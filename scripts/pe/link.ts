@@ -24,8 +24,11 @@
 // - A wasm import (module M, name N) is `M.dll!N` (module "ntdll" is
 //   ntdll.dll), called through a `jmp dword [IAT slot]` thunk: the
 //   translator's calls are stdcall already (arguments pushed last first, the
-//   callee pops them, the result in eax or edx:eax). `env.abort` (an
-//   AssemblyScript assertion) is not an import: it raises the unreachable trap.
+//   callee pops them, the result in eax or edx:eax). Two modules are not
+//   DLLs: "kernel" is the translator's intrinsics (inline instructions, as in
+//   every program of this project: func_address, or cli in the tests that
+//   check ring 3 cannot use it), and `env.abort` (an AssemblyScript
+//   assertion) raises the unreachable trap.
 // - Exports: every exported function of a DLL by name, at its own entry: the
 //   translator's functions are stdcall and keep ebx, esi, edi and ebp, the
 //   Windows x86 convention, so no wrappers are needed.
@@ -161,7 +164,7 @@ function entryCode(kind: 'exe' | 'dll', compiled: CompiledModule, mainLabel: str
 /** Translate one compilation of the program (both compilations get the same options). */
 function translate(wasm: Uint8Array, name: string, imports: ImportList | undefined, usesAbort: { value: boolean }): CompiledModule {
   const opts: CompileOptions = {
-    name, prefix: 'u_', trapHandler: TRAP_HANDLER, stackLimit: 'fs:8', intrinsics: false,
+    name, prefix: 'u_', trapHandler: TRAP_HANDLER, stackLimit: 'fs:8',
     preloadedData: true, memoryEnd: { initialEnd: INITIAL_END, limitEnd: LIMIT_END },
     resolveImport: (module, fn, kind) => {
       if (kind !== 'func') return undefined;

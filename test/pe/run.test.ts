@@ -4,17 +4,29 @@
 // another base runs relocated to 0x00400000; an .exe calls a DLL that runs
 // relocated from 0x10000000: its exports with i32 and i64 arguments and
 // results (stdcall), its start function (run by DllMain), its own ntdll
-// imports, and its trap handler raising an exception through its IAT.
+// imports, and its trap handler raising an exception through its IAT. And
+// two of the ring-3 boot tests' programs (threads: func_address and thread
+// starts; namespace) print the same lines linked as PE as they do as UIMG.
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildKernel } from '../../scripts/build.ts';
 import { buildUserImage } from '../../scripts/pe/link.ts';
+import { buildUserProgram } from '../../scripts/userprog.ts';
 import { boot } from '../../emulator/node/boot.ts';
 import { peToUimg } from './uimg.ts';
 
 const programs = join(__dirname, 'programs');
 const msg = (lines: string[]) => lines.map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ''));
+
+/** Boots the kernel with these boot modules until the idle loop; the log lines without timestamps. */
+async function bootWith(bootModules: { name: string; bytes: Uint8Array }[]): Promise<string[]> {
+  const { kernelImage } = await buildKernel({ bootModules, write: false });
+  const r = await boot({ kernel: kernelImage, until: 'ke: idle loop', timeoutMs: 60000 });
+  expect(r.stop).toBeUndefined();
+  expect(r.reached).toBe(true);
+  return msg(r.lines);
+}
 
 describe('linked PE images in ring 3', () => {
   it('an .exe relocated at load, and an .exe calling a relocated DLL', async () => {
@@ -25,11 +37,7 @@ describe('linked PE images in ring 3', () => {
       { name: 'hello.exe', bytes: peToUimg(hello.bytes, [], 0x00400000) },
       { name: 'usedll.exe', bytes: peToUimg(usedll.bytes, [{ name: 'mathlib.dll', bytes: mathlib.bytes }]) },
     ];
-    const { kernelImage } = await buildKernel({ bootModules, write: false });
-    const r = await boot({ kernel: kernelImage, until: 'ke: idle loop', timeoutMs: 60000 });
-    expect(r.stop).toBeUndefined();
-    expect(r.reached).toBe(true);
-    const lines = msg(r.lines);
+    const lines = await bootWith(bootModules);
     const out = (name: string) => lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
 
     // hello: static strings through pointers in the data, a jump table, the heap, an indirect call.
@@ -48,4 +56,16 @@ describe('linked PE images in ring 3', () => {
     // The DLL's trap handler: NtRaiseException(STATUS_ILLEGAL_INSTRUCTION) through the DLL's IAT ends the process.
     expect(lines).toContainEqual(expect.stringMatching(/^ps: process \d+ \(usedll\) exited with status 0xC000001D$/));
   }, 180000);
+
+  it('boot test programs print the same as PE images as they do as UIMG images', async () => {
+    const names = ['threads', 'namespace'];
+    const source = (n: string) => join(__dirname, '..', 'boot', 'programs', `${n}.ts`);
+    const pe = await bootWith(await Promise.all(names.map(async (n) => ({ name: `${n}.exe`, bytes: peToUimg((await buildUserImage(source(n))).bytes) }))));
+    const uimg = await bootWith(await Promise.all(names.map(async (n) => ({ name: `${n}.exe`, bytes: await buildUserProgram(source(n)) }))));
+    for (const n of names) {
+      const out = (lines: string[]) => lines.filter((l) => l.startsWith(`${n}: `) || new RegExp(`\\(${n}\\) exited`).test(l)).map((l) => l.replace(/process \d+/, 'process N'));
+      expect(out(pe).length).toBeGreaterThan(10);
+      expect(out(pe)).toEqual(out(uimg));
+    }
+  }, 300000);
 });
