@@ -49,6 +49,7 @@ import { decodeModule } from '../wasm2x86/decode.ts';
 import { assemble } from '../wasm2x86/emit.ts';
 import { compileDecoded, TRAP, type CompileOptions, type CompiledModule } from '../wasm2x86/index.ts';
 import { EAX, ECX, EDX, ESP, imm, mem, reg, type Insn } from '../wasm2x86/x86.ts';
+import type { Module } from '../wasm2x86/wasm.ts';
 import { hex } from './format.ts';
 import { memoryImage, PARTNER_DELTA, symbolizeMemoryAddresses } from './membase.ts';
 import { DEFAULT_DLL_BASE, DEFAULT_EXE_BASE, peLayout, peWrite, SECTION_ALIGNMENT, type PeImageSpec, type PeImportSpec, type PeLayout, type PeSectionSpec } from './writer.ts';
@@ -162,7 +163,7 @@ function entryCode(kind: 'exe' | 'dll', compiled: CompiledModule, mainLabel: str
 }
 
 /** Translate one compilation of the program (both compilations get the same options). */
-function translate(wasm: Uint8Array, name: string, imports: ImportList | undefined, usesAbort: { value: boolean }): CompiledModule {
+function translate(mod: Module, name: string, imports: ImportList | undefined, usesAbort: { value: boolean }): CompiledModule {
   const opts: CompileOptions = {
     name, prefix: 'u_', trapHandler: TRAP_HANDLER, stackLimit: 'fs:8',
     preloadedData: true, memoryEnd: { initialEnd: INITIAL_END, limitEnd: LIMIT_END },
@@ -174,7 +175,7 @@ function translate(wasm: Uint8Array, name: string, imports: ImportList | undefin
       return thunkSym(dll, fn);
     },
   };
-  return compileDecoded(decodeModule(wasm), opts);
+  return compileDecoded(mod, opts);
 }
 
 /** Link a program given as a compile function (its static data at the memory base it is handed). */
@@ -184,7 +185,8 @@ export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions 
   const imageBase = options.imageBase ?? (kind === 'dll' ? DEFAULT_DLL_BASE : DEFAULT_EXE_BASE);
   if (imageBase % PAGE !== 0 || imageBase <= 0) throw new Error(`link ${name}: image base ${hex(imageBase)} is not a non-zero multiple of 64 KiB`);
   const memoryBase = imageBase + MEMORY_RVA;
-  const [wasm, partner] = [await compile(memoryBase), await compile(memoryBase + PARTNER_DELTA)];
+  const wasm = decodeModule(await compile(memoryBase));
+  const partner = decodeModule(await compile(memoryBase + PARTNER_DELTA));
 
   // Translate both; the second only tells which constants are addresses.
   const imports = new ImportList();
@@ -195,7 +197,7 @@ export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions 
   imports.add('ntdll.dll', 'NtTerminateProcess');
   const functions = new Map(compiled.funcLabels.map((label, i) => [label, `function ${i} (${compiled.funcNames.get(i)})`]));
   const code = symbolizeMemoryAddresses(compiled.insns, other.insns, memoryBase, MEMBASE, `link ${name}`, (label) => functions.get(label));
-  const memory = memoryImage(decodeModule(wasm), decodeModule(partner), memoryBase, `link ${name}`);
+  const memory = memoryImage(wasm, partner, memoryBase, `link ${name}`);
 
   let mainLabel: string | undefined;
   if (kind === 'exe') {

@@ -9,7 +9,7 @@
 // starts; namespace) print the same lines linked as PE as they do as UIMG.
 
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../../scripts/build.ts';
 import { buildUserImage } from '../../scripts/pe/link.ts';
 import { buildUserProgram } from '../../scripts/userprog.ts';
@@ -29,21 +29,29 @@ async function bootWith(bootModules: { name: string; bytes: Uint8Array }[]): Pro
 }
 
 describe('linked PE images in ring 3', () => {
-  it('an .exe relocated at load, and an .exe calling a relocated DLL', async () => {
+  const reference = ['threads', 'namespace']; // boot test programs, also linked as PE
+  const source = (n: string) => join(__dirname, '..', 'boot', 'programs', `${n}.ts`);
+  let lines: string[] = [];
+  const out = (name: string, from = lines) => from.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
+
+  // One boot for every PE image: the programs do not share named objects.
+  beforeAll(async () => {
     const hello = await buildUserImage(join(programs, 'hello.ts'), { imageBase: 0x01230000 });
     const usedll = await buildUserImage(join(programs, 'usedll.ts'));
     const mathlib = await buildUserImage(join(programs, 'mathlib.ts'), { kind: 'dll' });
-    const bootModules = [
+    lines = await bootWith([
       { name: 'hello.exe', bytes: peToUimg(hello.bytes, [], 0x00400000) },
       { name: 'usedll.exe', bytes: peToUimg(usedll.bytes, [{ name: 'mathlib.dll', bytes: mathlib.bytes }]) },
-    ];
-    const lines = await bootWith(bootModules);
-    const out = (name: string) => lines.filter((l) => l.startsWith(`${name}: `)).map((l) => l.slice(name.length + 2));
+      ...await Promise.all(reference.map(async (n) => ({ name: `${n}.exe`, bytes: peToUimg((await buildUserImage(source(n))).bytes) }))),
+    ]);
+  }, 240000);
 
-    // hello: static strings through pointers in the data, a jump table, the heap, an indirect call.
+  it('an .exe relocated at load: static data with pointers, a jump table, the heap, an indirect call', () => {
     expect(out('hello')).toEqual(['zero', 'one', 'two', 'three', expect.stringMatching(/^(none|one|pair|few|some|many)$/)]);
     expect(lines).toContainEqual(expect.stringMatching(/^ps: process \d+ \(hello\) exited with status 0x00000000$/));
+  });
 
+  it('an .exe calling a relocated DLL: stdcall exports, its start function, its imports, its trap handler', () => {
     expect(out('usedll')).toEqual([
       'add 42',
       `mul64 ${0x12345678 * 0x1000}`,
@@ -55,17 +63,16 @@ describe('linked PE images in ring 3', () => {
     ]);
     // The DLL's trap handler: NtRaiseException(STATUS_ILLEGAL_INSTRUCTION) through the DLL's IAT ends the process.
     expect(lines).toContainEqual(expect.stringMatching(/^ps: process \d+ \(usedll\) exited with status 0xC000001D$/));
-  }, 180000);
+  });
 
   it('boot test programs print the same as PE images as they do as UIMG images', async () => {
-    const names = ['threads', 'namespace'];
-    const source = (n: string) => join(__dirname, '..', 'boot', 'programs', `${n}.ts`);
-    const pe = await bootWith(await Promise.all(names.map(async (n) => ({ name: `${n}.exe`, bytes: peToUimg((await buildUserImage(source(n))).bytes) }))));
-    const uimg = await bootWith(await Promise.all(names.map(async (n) => ({ name: `${n}.exe`, bytes: await buildUserProgram(source(n)) }))));
-    for (const n of names) {
-      const out = (lines: string[]) => lines.filter((l) => l.startsWith(`${n}: `) || new RegExp(`\\(${n}\\) exited`).test(l)).map((l) => l.replace(/process \d+/, 'process N'));
-      expect(out(pe).length).toBeGreaterThan(10);
-      expect(out(pe)).toEqual(out(uimg));
+    const uimg = await bootWith(await Promise.all(reference.map(async (n) => ({ name: `${n}.exe`, bytes: await buildUserProgram(source(n)) }))));
+    for (const n of reference) {
+      const exit = (from: string[]) => from.filter((l) => l.includes(`(${n}) exited`)).map((l) => l.replace(/process \d+/, 'process N'));
+      expect(out(n).length).toBeGreaterThan(10);
+      expect(out(n)).toEqual(out(n, uimg));
+      expect(exit(lines)).toEqual(exit(uimg));
+      expect(exit(lines)).toHaveLength(1);
     }
-  }, 300000);
+  }, 180000);
 });
