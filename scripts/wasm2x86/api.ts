@@ -69,6 +69,22 @@ export interface CompileOptions {
   zeroMemory?: boolean;
   /** Upper bound for memory.grow when the module declares no maximum (pages). */
   maxMemoryPages?: number;
+  /**
+   * The image loader has already placed the active data segments and zeroed the
+   * rest of the initial memory (a PE image whose linear memory is its .data and
+   * .bss sections): instantiate neither zero-fills nor copies segments, and the
+   * segment bytes are not part of `insns`. Segment offsets must be constants.
+   */
+  preloadedData?: boolean;
+  /**
+   * Page counts that follow the image when it is relocated: symbols at the end
+   * of the initial memory and at the end of the most memory.grow may reach
+   * (64 KiB aligned addresses). instantiate sets the memory size to
+   * initialEnd >> 16 and memory.grow stops at limitEnd >> 16, both computed at
+   * run time from the (relocated) addresses, so no page count is a constant in
+   * the image. Without it the counts are immediates (memory.min, maxPages).
+   */
+  memoryEnd?: { initialEnd: string; limitEnd: string };
   /** Generate interrupt entry stubs (intrinsic trap_entry) calling this export. */
   trapDispatchExport?: string;
   /**

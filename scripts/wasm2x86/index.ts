@@ -153,10 +153,12 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   };
   if (memory) {
     if (opts.memoryGrowHook) ins.push(I('push', imm(memory.min)), I('push', memSym(4, memPagesLabel)), { op: 'call', target: opts.memoryGrowHook });
-    ins.push(I('mov', memSym(4, memPagesLabel), imm(memory.min)));
+    if (opts.memoryEnd) ins.push(I('mov', reg(EAX), imm(0, opts.memoryEnd.initialEnd)), I('shr', reg(EAX), imm(16)), I('mov', memSym(4, memPagesLabel), reg(EAX)));
+    else ins.push(I('mov', memSym(4, memPagesLabel), imm(memory.min)));
     const activeData = mod.datas.filter((d) => d.mode === 'active');
     let zeroFrom: number | undefined;
-    if (opts.zeroMemory) zeroFrom = 0;
+    if (opts.preloadedData) zeroFrom = undefined;
+    else if (opts.zeroMemory) zeroFrom = 0;
     else {
       const offs = activeData.map((d) => constValue(d.offset!)).filter((c) => c.imm !== undefined).map((c) => c.imm! >>> 0);
       // Static data without a segment (zero-initialized) may sit anywhere in the segments' 64 KiB pages.
@@ -172,6 +174,10 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     if (d.mode !== 'active' || d.bytes.length === 0 && !d.offset) return;
     if (!memory) throw new TranslateError('data segment without a memory', name);
     const off = constValue(d.offset!);
+    if (opts.preloadedData) {
+      if (off.imm === undefined) throw new UnsupportedError('const-expr', `data segment ${k}: offset from a global with preloaded data`);
+      return;
+    }
     const blob = `${prefix}__data${k}`;
     if (off.imm !== undefined) ins.push(I('mov', reg(EDI), imm(off.imm)));
     else ins.push(I('mov', reg(EDI), memSym(4, globalLabel(off.global!))));
@@ -287,7 +293,7 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
 
   // Runtime routines and interrupt stubs.
   const rt: Insn[] = [];
-  const cfg = { prefix, memPages: memPagesLabel, maxPages, growHook: opts.memoryGrowHook, stackLimit: opts.stackLimit };
+  const cfg = { prefix, memPages: memPagesLabel, maxPages, limitEnd: opts.memoryEnd?.limitEnd, growHook: opts.memoryGrowHook, stackLimit: opts.stackLimit };
   for (const h of [...helpers].sort()) {
     if (h === 'interrupts') {
       if (!opts.trapDispatchExport) throw new TranslateError('kernel.trap_entry used but no trapDispatchExport option', name);
@@ -298,7 +304,7 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   }
 
   const data: Insn[] = [
-    { op: 'align', ops: [imm(8)] }, { op: 'label', target: memPagesLabel }, { op: 'dd', ops: [imm(memory?.min ?? 0)] },
+    { op: 'align', ops: [imm(8)] }, { op: 'label', target: memPagesLabel }, { op: 'dd', ops: [imm(opts.memoryEnd ? 0 : memory?.min ?? 0)] },
     ...globalData, ...tableData, ...dataBlobs,
   ];
 

@@ -20,6 +20,8 @@ export interface RuntimeConfig {
   prefix: string;
   memPages: string;
   maxPages: number;
+  /** CompileOptions.memoryEnd.limitEnd: the limit is this symbol's address >> 16 instead of maxPages. */
+  limitEnd?: string;
   growHook?: string;
   trapDispatch?: string;
   /** CompileOptions.stackLimit: swap_context loads the new thread's limit there. */
@@ -36,8 +38,10 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
     case 'memory_grow': {
       add(I('push', r(EBX)), I('push', r(ESI)), I('push', r(EDI)),
         I('mov', r(EAX), memSym(4, cfg.memPages)), I('mov', r(ECX), arg(16)),
-        I('mov', r(EDX), r(EAX)), I('add', r(EDX), r(ECX)), J('b', l('fail')),
-        I('cmp', r(EDX), imm(cfg.maxPages)), J('a', l('fail')),
+        I('mov', r(EDX), r(EAX)), I('add', r(EDX), r(ECX)), J('b', l('fail')));
+      if (cfg.limitEnd) add(I('mov', r(EBX), imm(0, cfg.limitEnd)), I('shr', r(EBX), imm(16)), I('cmp', r(EDX), r(EBX)));
+      else add(I('cmp', r(EDX), imm(cfg.maxPages)));
+      add(J('a', l('fail')),
         I('mov', r(EBX), r(EAX)), I('mov', r(ESI), r(EDX)));
       if (cfg.growHook) add(I('push', r(ESI)), I('push', r(EBX)), { op: 'call', target: cfg.growHook }, I('test', r(EAX), r(EAX)), J('ne', l('fail')));
       add(I('mov', r(EDI), r(EBX)), I('shl', r(EDI), imm(16)),
