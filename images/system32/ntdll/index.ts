@@ -1,0 +1,21 @@
+// ntdll.dll's Rtl routines: every export of the DLL that is not a system
+// service stub. The DLL linker makes each function exported here a DLL
+// export of the same name (stdcall, except DbgPrint, which is cdecl).
+// Private helpers (Rtlp*) stay unexported.
+
+export {
+  RtlInitUnicodeString, RtlInitUnicodeStringEx, RtlInitAnsiString, RtlInitString,
+  RtlCreateUnicodeString, RtlFreeUnicodeString, RtlFreeAnsiString,
+  RtlCopyUnicodeString, RtlCopyString, RtlAppendUnicodeToString, RtlAppendUnicodeStringToString,
+  RtlUpcaseUnicodeChar, RtlDowncaseUnicodeChar, RtlUpcaseUnicodeString,
+  RtlCompareUnicodeString, RtlEqualUnicodeString, RtlPrefixUnicodeString,
+  RtlAnsiStringToUnicodeString, RtlUnicodeStringToAnsiString, RtlAnsiStringToUnicodeSize, RtlUnicodeStringToAnsiSize,
+  RtlIntegerToChar, RtlIntegerToUnicodeString, RtlUnicodeStringToInteger,
+} from "./string";
+export {
+  RtlMoveMemory, RtlCopyMemory, RtlCopyMemoryNonTemporal, RtlFillMemory, RtlZeroMemory, RtlFillMemoryUlong,
+  RtlCompareMemory, RtlCompareMemoryUlong,
+} from "./memory";
+export { RtlTimeToTimeFields, RtlTimeFieldsToTime, RtlSecondsSince1970ToTime, RtlTimeToSecondsSince1970 } from "./time";
+export { RtlCreateHeap, RtlDestroyHeap, RtlAllocateHeap, RtlReAllocateHeap, RtlFreeHeap, RtlSizeHeap, RtlValidateHeap } from "./heap";
+export { RtlGetCurrentPeb } from "./nt";
