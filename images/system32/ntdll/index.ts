@@ -19,3 +19,7 @@ export {
 export { RtlTimeToTimeFields, RtlTimeFieldsToTime, RtlSecondsSince1970ToTime, RtlTimeToSecondsSince1970 } from "./time";
 export { RtlCreateHeap, RtlDestroyHeap, RtlAllocateHeap, RtlReAllocateHeap, RtlFreeHeap, RtlSizeHeap, RtlValidateHeap } from "./heap";
 export { RtlGetCurrentPeb } from "./nt";
+export {
+  RtlCreateEnvironment, RtlDestroyEnvironment, RtlSetEnvironmentVariable, RtlQueryEnvironmentVariable_U,
+  RtlExpandEnvironmentStrings_U,
+} from "./env";
