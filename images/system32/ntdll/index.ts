@@ -23,3 +23,7 @@ export {
   RtlCreateEnvironment, RtlDestroyEnvironment, RtlSetEnvironmentVariable, RtlQueryEnvironmentVariable_U,
   RtlExpandEnvironmentStrings_U,
 } from "./env";
+export {
+  RtlDetermineDosPathNameType_U, RtlIsDosDeviceName_U, RtlGetFullPathName_U, RtlGetCurrentDirectory_U,
+  RtlDosPathNameToNtPathName_U, RtlDosPathNameToNtPathName_U_WithStatus, RtlDoesFileExists_U, RtlDosSearchPath_U,
+} from "./path";
