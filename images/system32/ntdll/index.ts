@@ -27,3 +27,8 @@ export {
   RtlDetermineDosPathNameType_U, RtlIsDosDeviceName_U, RtlGetFullPathName_U, RtlGetCurrentDirectory_U,
   RtlDosPathNameToNtPathName_U, RtlDosPathNameToNtPathName_U_WithStatus, RtlDoesFileExists_U, RtlDosSearchPath_U,
 } from "./path";
+export {
+  RtlCreateProcessParameters, RtlDestroyProcessParameters, RtlNormalizeProcessParams, RtlDeNormalizeProcessParams,
+  RtlCreateUserThread, RtlExitUserThread, RtlSetProcessIsCritical, RtlSetThreadIsCritical, RtlAdjustPrivilege,
+  RtlCreateUserProcess,
+} from "./process";
