@@ -32,3 +32,6 @@ export {
   RtlCreateUserThread, RtlExitUserThread, RtlSetProcessIsCritical, RtlSetThreadIsCritical, RtlAdjustPrivilege,
   RtlCreateUserProcess,
 } from "./process";
+export {
+  RtlQueryRegistryValues, RtlWriteRegistryValue, RtlDeleteRegistryValue, RtlCheckRegistryKey, RtlCreateRegistryKey,
+} from "./registry";
