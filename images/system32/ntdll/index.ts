@@ -35,3 +35,4 @@ export {
 export {
   RtlQueryRegistryValues, RtlWriteRegistryValue, RtlDeleteRegistryValue, RtlCheckRegistryKey, RtlCreateRegistryKey,
 } from "./registry";
+export { DbgPrint, DbgPrintEx, vDbgPrintEx, _vsnprintf } from "./debug";
