@@ -191,14 +191,31 @@ describe('numbers', () => {
     expect(x.RtlIntegerToUnicodeString(0, 8, d)).toBe(0);
     expect(h.readUS(d)).toBe('0');
     expect(st(x.RtlIntegerToUnicodeString(1, 7, d))).toBe(st(STATUS_INVALID_PARAMETER));
-    expect(st(x.RtlIntegerToUnicodeString(1234, 10, h.ubuf(8)))).toBe(st(STATUS_BUFFER_OVERFLOW));
-    expect(x.RtlIntegerToUnicodeString(1234, 10, h.ubuf(10))).toBe(0);
+    // Digits that just fit are written without a NUL; one character short is an overflow that writes nothing.
+    const exact = h.ubuf(16);
+    expect(x.RtlIntegerToUnicodeString(0xFFFFFFFF, 16, exact)).toBe(0);
+    expect(h.readUS(exact)).toBe('FFFFFFFF');
+    expect(h.r16(h.r32(exact + 4) + 16)).toBe(0xEEEE);
+    const short = h.ubuf(14);
+    expect(st(x.RtlIntegerToUnicodeString(0xFFFFFFFF, 16, short))).toBe(st(STATUS_BUFFER_OVERFLOW));
+    expect([h.r16(short), h.r16(h.r32(short + 4))]).toEqual([0, 0xEEEE]);
+    expect(st(x.RtlIntegerToUnicodeString(0, 16, h.ubuf(0)))).toBe(st(STATUS_BUFFER_OVERFLOW));
+    const withNul = h.ubuf(18);
+    expect(x.RtlIntegerToUnicodeString(0x80000001, 16, withNul)).toBe(0);
+    expect(h.readW(h.r32(withNul + 4))).toBe('80000001');
   });
   it('RtlIntegerToChar', () => {
     const b = h.alloc(16);
     expect(x.RtlIntegerToChar(255, 16, 16, b)).toBe(0);
     expect(h.readA(b)).toBe('FF');
     expect(st(x.RtlIntegerToChar(255, 10, 2, b))).toBe(st(STATUS_BUFFER_OVERFLOW));
+    const c = h.alloc(20);
+    h.u8.fill(0x2D, c, c + 20);
+    expect(x.RtlIntegerToChar(65536, 2, 17, c)).toBe(0);
+    expect(h.readA(c, 18)).toBe('10000000000000000-'); // exactly fits: no NUL
+    expect(st(x.RtlIntegerToChar(1, 20, 10, 0))).toBe(st(STATUS_INVALID_PARAMETER));
+    expect(st(x.RtlIntegerToChar(123, 10, 0, 0))).toBe(st(STATUS_BUFFER_OVERFLOW));
+    expect(st(x.RtlIntegerToChar(123, 10, 11, 0))).toBe(st(0xC0000005));
   });
   const parse = (s: string, base = 0): [string, number] => {
     const v = h.alloc(4);
@@ -225,5 +242,17 @@ describe('numbers', () => {
     expect(parse('4294967296')).toEqual([ok, 0]);    // wraps, no error
     expect(parse('-0x10')).toEqual([ok, 0xFFFFFFF0]);
     expect(parse('1', 3)).toEqual([st(STATUS_INVALID_PARAMETER), 0xAAAAAAAA]);
+    // Facts from Wine's conformance table (which Windows passes).
+    const table: Array<[number, string, number]> = [
+      [0, '--214', 0], [0, '+-214', 0], [0, '\x01\x02\x1F 11', 11], [0, '+214 0', 214], [0, '00x12345', 0], [0, '1x34', 1],
+      [0, '-9999999999', -1410065407], [0, '-2147483649', 2147483647], [0, '056789', 56789], [0, 'b1011101100', 0],
+      [0, '-0b1011101100', -748], [0, '0b10123456789', 5], [0, '0b', 0], [0, '0o56789', 0o567], [0, '-0xFEDCBA00', 19088896],
+      [0, '0xabcdefgh', 0xABCDEF], [0, '0d1011101100', 0], [2, '0b1011101100', 0], [8, '1011101100', 136610368],
+      [16, '0b1011101100', 286265600], [16, '0d1011101100', 286265600], [16, '0x1011101100', 0], [10, 'o12345', 0],
+    ];
+    for (const [base, text, value] of table) {
+      const s = text.replace(/\\x([0-9A-F]{2})/g, (_, hx) => String.fromCharCode(parseInt(hx, 16)));
+      expect(parse(s, base), `${base} ${text}`).toEqual([ok, value >>> 0]);
+    }
   });
 });

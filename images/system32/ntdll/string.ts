@@ -321,21 +321,25 @@ export function RtlIntegerToChar(value: u32, base: u32, length: i32, out: usize)
   return STATUS_SUCCESS;
 }
 
-/** Writes `value` in `base` into a UNICODE_STRING: STATUS_BUFFER_OVERFLOW when digits and NUL do not fit. */
+/**
+ * Writes `value` in `base` into a UNICODE_STRING, NUL-terminated when there
+ * is room; STATUS_BUFFER_OVERFLOW (and the buffer untouched) when the
+ * digits themselves do not fit.
+ */
 export function RtlIntegerToUnicodeString(value: u32, base: u32, s: usize): u32 {
   if (base == 0) base = 10;
   if (base != 2 && base != 8 && base != 10 && base != 16) return STATUS_INVALID_PARAMETER;
   let digits: u32 = 0;
   let v = value;
   do { digits++; v /= base; } while (v != 0);
-  if ((digits << 1) >= maxLen(s)) return STATUS_BUFFER_OVERFLOW;
+  if ((digits << 1) > maxLen(s)) return STATUS_BUFFER_OVERFLOW;
   const to = buf(s);
   v = value;
   for (let i = <i32>digits - 1; i >= 0; i--) {
     store<u16>(to + (<usize>i << 1), <u16>DIGITS.charCodeAt(<i32>(v % base)));
     v /= base;
   }
-  store<u16>(to + (digits << 1), 0);
+  if ((digits << 1) + 2 <= maxLen(s)) store<u16>(to + (digits << 1), 0);
   store<u16>(s, <u16>(digits << 1));
   return STATUS_SUCCESS;
 }
