@@ -170,6 +170,10 @@ describe('ANSI <-> Unicode', () => {
     expect(h.readA(buf)).toBe('abc');
     h.w16(small + 2, 0);
     expect(st(x.RtlUnicodeStringToAnsiString(small, h.us('abcdef'), 0))).toBe(st(STATUS_BUFFER_OVERFLOW));
+    expect(h.r16(small)).toBe(6); // with no room at all, Length says what is needed
+    h.w16(small + 2, 1);
+    expect(st(x.RtlUnicodeStringToAnsiString(small, h.us('abcdef'), 0))).toBe(st(STATUS_BUFFER_OVERFLOW));
+    expect([h.r16(small), h.r8(buf)]).toEqual([0, 0]);
     h.w16(small + 2, 7);
     expect(x.RtlUnicodeStringToAnsiString(small, h.us('abcdef'), 0)).toBe(0);
     expect(x.RtlUnicodeStringToAnsiSize(h.us('abcdef'))).toBe(7);

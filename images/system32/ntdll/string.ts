@@ -280,7 +280,8 @@ export function RtlUnicodeStringToAnsiString(dest: usize, source: usize, allocat
     if (buffer == 0) { store<u16>(dest, 0); return STATUS_NO_MEMORY; }
     setString(dest, n, size, buffer);
   } else if (n >= maxLen(dest)) {
-    if (maxLen(dest) == 0) return STATUS_BUFFER_OVERFLOW;
+    // No room at all: Length tells the caller what the text needs.
+    if (maxLen(dest) == 0) { store<u16>(dest, <u16>n); return STATUS_BUFFER_OVERFLOW; }
     status = STATUS_BUFFER_OVERFLOW;
     n = maxLen(dest) - 1;
   }
