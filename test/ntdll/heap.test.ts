@@ -134,6 +134,13 @@ describe('heap growth', () => {
     const regions = h.regions.length;
     expect(x.RtlDestroyHeap(heap)).toBe(0);
     expect(h.regions.length).toBe(regions);
+    // Sizes left 0: the region's own size and state (NtQueryVirtualMemory) are used.
+    const other = h.reserve(0x20000, true);
+    const heap2 = u(x.RtlCreateHeap(0, other, 0, 0, 0, 0));
+    expect(heap2).toBe(other);
+    const big = u(x.RtlAllocateHeap(heap2, 0, 0x18000));
+    expect(big > other && big + 0x18000 <= other + 0x20000).toBe(true);
+    expect(x.RtlValidateHeap(heap2, 0, 0)).toBe(1);
   });
 });
 

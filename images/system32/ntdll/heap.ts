@@ -246,6 +246,7 @@ function maybeReleaseSegment(heap: usize, b: usize): void {
  */
 export function RtlCreateHeap(flags: u32, base: usize, reserve: u32, commit: u32, lock: usize, parameters: usize): usize {
   let user: u32 = 0;
+  const askRegion = base != 0 && (reserve == 0 || commit == 0);
   if (reserve == 0) { flags |= HEAP_GROWABLE; reserve = DEFAULT_RESERVE; }
   if (commit == 0) commit = DEFAULT_COMMIT;
   reserve = roundUp(reserve, SEGMENT_ALIGN);
@@ -253,7 +254,7 @@ export function RtlCreateHeap(flags: u32, base: usize, reserve: u32, commit: u32
   const args = memory.data(8, 4);
   if (base != 0) {
     user = 1;
-    if (commit == DEFAULT_COMMIT || reserve == DEFAULT_RESERVE) {
+    if (askRegion) {
       // MEMORY_BASIC_INFORMATION: +12 RegionSize, +16 State.
       const info = memory.data(28, 4);
       if (NtQueryVirtualMemory(NtCurrentProcess, base, 0, info, 28, 0) != 0) return 0;
