@@ -91,6 +91,27 @@ describe('environment blocks', () => {
 });
 
 describe('RtlExpandEnvironmentStrings_U', () => {
+  it('a short destination holds what Windows leaves there (Wine\'s conformance table)', () => {
+    const [slot] = newEnv();
+    set(slot, 'TVAR', 'WINE');
+    const env = h.r32(slot);
+    const table: Array<[string, string, number, number]> = [
+      ['Long long value', 'abcdefghijklmnopqrstuv', 0, 16], ['Long long value', 'abcdefghijklmnopqrstuv', 1, 16],
+      ['Long long value', 'Lbcdefghijklmnopqrstuv', 2, 16], ['Long long value', 'Long long valuopqrstuv', 15, 16],
+      ['Long long value', 'Long long value', 16, 16], ['%TVAR% long long', '', 1, 15], ['%TVAR% long long', '', 4, 15],
+      ['%TVAR% long long', 'WINE', 5, 15], ['%TVAR% long long', 'WINE fghijklmnopqrstuv', 6, 15],
+      ['%TVAR% long long', 'WINE long long', 15, 15], ['%TVAR%%TVAR% long', 'WINE', 8, 14], ['%TVAR%%TVAR% long', 'WINEWINE', 9, 14],
+      ['%TVAR%%TVAR% long', 'WINEWINE jklmnopqrstuv', 10, 14], ['%TVAR% %TVAR% long', 'WINE ', 6, 15],
+      ['%TVAR% %TVAR% long', 'WINE WINE llmnopqrstuv', 12, 15], ['%TVAR2% long long', '%TVAR2%hijklmnopqrstuv', 8, 18],
+      ['%TVAR2% long long', '%TVAR2% long long', 19, 18], ['%TVAR long long', '%TVAR long lonopqrstuv', 15, 16],
+    ];
+    for (const [input, want, count, needed] of table) {
+      const buf = h.wstr('abcdefghijklmnopqrstuv');
+      const d = h.ustring(count * 2, count * 2, buf), len = h.alloc(4);
+      const status = x.RtlExpandEnvironmentStrings_U(env, h.us(input), d, len) >>> 0;
+      expect([hex(status), h.r32(len) / 2, h.readW(buf)], `${input} ${count}`).toEqual([hex(count >= needed ? 0 : STATUS_BUFFER_TOO_SMALL), needed, want]);
+    }
+  });
   const expand = (env: number, text: string, max = 400): [string, string, number] => {
     const d = h.ubuf(max), len = h.alloc(4);
     const status = x.RtlExpandEnvironmentStrings_U(env, h.us(text), d, len) >>> 0;

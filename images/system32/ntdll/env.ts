@@ -182,41 +182,62 @@ export function RtlQueryEnvironmentVariable_U(env: usize, name: usize, value: us
  * Replaces each %NAME% of `source` by the variable's value; an unknown name
  * (or "%%") stays as written, a '%' with no closing one is copied as it is.
  * `*length` (if given) gets the bytes of the result with its NUL; a
- * destination too small for them is STATUS_BUFFER_TOO_SMALL (and holds as
- * much as fitted).
+ * destination too small for them is STATUS_BUFFER_TOO_SMALL. What a short
+ * destination holds then follows Windows: plain characters fill all but
+ * its last place (no NUL), a value goes in only whole and with its NUL,
+ * and the first value that does not fit leaves a NUL where it would have
+ * started and ends the writing.
  */
 export function RtlExpandEnvironmentStrings_U(env: usize, source: usize, dest: usize, length: usize): u32 {
   if (env == 0) env = RtlpCurrentEnvironment();
   const src = load<usize>(source, 4);
   const count = <u32>load<u16>(source) >> 1;
   const out = load<usize>(dest, 4);
-  const capacity = <u32>load<u16>(dest, 2) >> 1;
-  let written: u32 = 0; // characters produced, whether or not they fitted
+  const room = <u32>load<u16>(dest, 2) >> 1;
+  let written: u32 = 0; // characters of the whole result, whether or not they fitted
+  let stopped = false;
   let i: u32 = 0;
   while (i < count) {
-    let from = src + (i << 1);
-    let n: u32 = 1;
     if (ch(src, i) == 0x25) {
       let close = i + 1;
       while (close < count && ch(src, close) != 0x25) close++;
-      if (close >= count) n = count - i;
-      else {
-        const value = RtlpFindVariable(env, src + ((i + 1) << 1), close - i - 1);
-        if (value != 0) { from = value; n = RtlpWcsLen(value); i = close + 1; }
-        else n = close - i + 1;
-        if (value != 0) {
-          for (let k: u32 = 0; k < n; k++, written++) if (written < capacity) store<u16>(out + (written << 1), load<u16>(from + (k << 1)));
-          continue;
+      const value = close < count ? RtlpFindVariable(env, src + ((i + 1) << 1), close - i - 1) : 0;
+      if (value != 0) {
+        const n = RtlpWcsLen(value);
+        if (!stopped) {
+          if (written + n + 1 <= room) {
+            memory.copy(out + (written << 1), value, n << 1);
+            store<u16>(out + ((written + n) << 1), 0);
+          } else {
+            if (written < room) store<u16>(out + (written << 1), 0);
+            stopped = true;
+          }
         }
+        written += n;
+        i = close + 1;
+        continue;
       }
+      // Unknown (or unclosed): the text up to the closing '%' is copied below, character by character.
+      const end = close < count ? close + 1 : count;
+      for (; i < end; i++, written++) stopped = literal(out, room, written, ch(src, i), stopped);
+      continue;
     }
-    for (let k: u32 = 0; k < n; k++, written++) if (written < capacity) store<u16>(out + (written << 1), load<u16>(from + (k << 1)));
-    i += n;
+    stopped = literal(out, room, written, ch(src, i), stopped);
+    written++;
+    i++;
   }
   const bytes = (written + 1) << 1;
   if (length != 0) store<u32>(length, bytes);
-  if (written + 1 > capacity) return STATUS_BUFFER_TOO_SMALL;
+  if (written + 1 > room) return STATUS_BUFFER_TOO_SMALL;
   store<u16>(out + (written << 1), 0);
   store<u16>(dest, <u16>(written << 1));
   return STATUS_SUCCESS;
+}
+
+/** One plain character at `at`, if writing has not stopped and it leaves the last place free; returns `stopped`. */
+function literal(out: usize, room: u32, at: u32, c: u32, stopped: bool): bool {
+  if (stopped) return true;
+  if (room == 0 || at >= room - 1) return true;
+  store<u16>(out + (at << 1), <u16>c);
+  return false;
 }
