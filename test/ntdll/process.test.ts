@@ -58,9 +58,16 @@ describe('process parameters', () => {
     expect(text(p, STRINGS.WindowTitle, true)).toBe('title');
     expect(text(p, STRINGS.DesktopInfo, true)).toBe('');
     expect(h.r16(p + 0x7A)).toBe(2);
-    expect(h.r32(p + 0x48)).toBe(env);
-    expect(h.r32(p + 0x290)).toBe(('OS=Windows_NT'.length + 2) * 2);
+    expect([h.r16(p + 0x88), h.r16(p + 0x8A), h.r32(p + 0x8C)]).toEqual([0, 0, 0]); // RuntimeData: none
+    // A heap block: the structure and strings (Size), then a copy of the environment.
+    const heap = h.r32(h.peb + 0x18);
+    const envBytes = ('OS=Windows_NT'.length + 2) * 2;
+    expect(h.r32(p + 0x48)).toBe(p + size);
+    expect(h.readW(p + size)).toBe('OS=Windows_NT');
+    expect(h.r32(p + 0x290)).toBe(envBytes);
+    expect(x.RtlSizeHeap(heap, 0, p)).toBe(size + envBytes);
     for (const field of Object.values(STRINGS)) {
+      if (field === STRINGS.RuntimeData) continue;
       const off = h.r32(p + field + 4);
       expect(off).toBeGreaterThanOrEqual(0x298);
       expect(off + h.r16(p + field + 2)).toBeLessThanOrEqual(size);
@@ -76,7 +83,7 @@ describe('process parameters', () => {
     x.RtlDeNormalizeProcessParams(p);
     expect(text(p, STRINGS.CommandLine, true)).toBe('\\SystemRoot\\System32\\smss.exe');
     expect(x.RtlDestroyProcessParameters(p)).toBe(0);
-    expect(h.regionOf(p)).toBeUndefined();
+    expect(x.RtlSizeHeap(heap, 0, p) >>> 0).toBe(0xFFFFFFFF);
   });
   it('explicit strings, the current directory default and NULL normalization', () => {
     const slot = h.alloc(4);
@@ -88,8 +95,13 @@ describe('process parameters', () => {
     expect(text(p, STRINGS.DllPath, false)).toBe('D:\\');
     expect(text(p, STRINGS.DesktopInfo, false)).toBe('WinSta0\\Default');
     expect(text(p, STRINGS.RuntimeData, false)).toBe('rt');
-    expect(h.r32(p + 0x48)).toBe(e2);
+    expect(h.readW(h.r32(p + 0x48))).toBe('A=1');
+    expect(h.r32(p + 0x48)).not.toBe(e2);
     expect(x.RtlNormalizeProcessParams(0)).toBe(0);
+    // A source's larger MaximumLength is kept.
+    const roomy = h.us('cmd', 40);
+    expect(x.RtlCreateProcessParameters(slot, h.us('a.exe'), 0, 0, roomy, 0, 0, 0, 0, 0)).toBe(0);
+    expect(h.r16(h.r32(slot) + 0x42)).toBe(46);
   });
 });
 
@@ -239,9 +251,22 @@ describe('RtlCreateUserProcess', () => {
     expect(text(remote, STRINGS.CommandLine, true)).toBe('csrss.exe ObjectDirectory=\\Windows');
     expect(text(remote, STRINGS.CurrentDirectory, true)).toBe('C:\\Windows\\');
     const remoteEnv = h.r32(remote + 0x48);
-    expect(remoteEnv).not.toBe(env);
+    expect(remoteEnv).toBe(remote + h.r32(remote)); // right after the copied block, as in the original
     expect(h.readW(remoteEnv)).toBe('OS=Windows_NT');
-    expect(h.r32(p + 0x48)).toBe(env); // the caller's block is as it was
+    expect(h.r32(p + 0x48)).toBe(p + h.r32(p)); // the caller's block is as it was
+  });
+  it('an environment outside the block is copied on its own', () => {
+    const slot = h.alloc(4);
+    x.RtlCreateProcessParameters(slot, h.us('x.exe'), 0, 0, 0, 0, 0, 0, 0, 0);
+    const p = h.r32(slot);
+    h.w32(p + 0x48, env); // a caller's own environment
+    expect(x.RtlCreateUserProcess(h.us('\\??\\C:\\x.exe'), 0x40, p, 0, 0, 0, 0, 0, 0, h.alloc(0x44))).toBe(0);
+    const remote = h.r32(remotePeb + 0x10);
+    const remoteEnv = h.r32(remote + 0x48);
+    expect(remoteEnv).not.toBe(env);
+    expect(h.regionOf(remoteEnv)).not.toBe(h.regionOf(remote));
+    expect(h.readW(remoteEnv)).toBe('OS=Windows_NT');
+    expect(h.r32(p + 0x48)).toBe(env);
   });
   it('a failed section is returned, with the file closed and no process made', () => {
     h.services.NtCreateSection = () => 0xC000007B; // STATUS_INVALID_IMAGE_FORMAT

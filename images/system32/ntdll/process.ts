@@ -11,10 +11,11 @@
 //     +0x90 CurrentDirectores[32] (RTL_DRIVE_LETTER_CURDIR, 16 bytes each)
 //     +0x290 EnvironmentSize  +0x294 EnvironmentVersion
 //
-// A block is one allocation holding the structure and then its strings.
-// Normalized, the strings' Buffers are pointers; denormalized, they are
-// offsets from the block's start, so the block can be copied into another
-// process as it is (Environment is a pointer either way, copied apart).
+// A block is one heap allocation holding the structure, its strings and a
+// copy of the environment. Normalized, the strings' Buffers are pointers;
+// denormalized, they are offsets from the block's start, so the block can
+// be copied into another process as it is (Environment is a pointer either
+// way: RtlCreateUserProcess points it at the copy).
 // RtlCreateProcessParameters returns a denormalized block, as NT does.
 
 import {
@@ -65,10 +66,15 @@ export function RtlDeNormalizeProcessParams(params: usize): usize {
 @inline function align4(n: u32): u32 { return (n + 3) & ~3; }
 
 /**
- * Builds a parameter block. Omitted strings come from the current
- * process's block (DllPath, CurrentDirectory, Environment) or are empty;
- * CommandLine defaults to ImagePathName. The current directory gets a
- * trailing '\' and room for MAX_PATH characters.
+ * Builds a parameter block on the process heap, as Windows does: the
+ * structure, its strings (4-byte aligned, each with its NUL) and then a
+ * copy of the environment, which Environment points at (EnvironmentSize
+ * its bytes). Omitted strings come from the current process's block
+ * (DllPath, CurrentDirectory, the environment) or are empty: WindowTitle,
+ * DesktopInfo and ShellInfo "" (MaximumLength 2), DllPath without a
+ * current block and RuntimeData none at all (Buffer NULL); CommandLine
+ * defaults to ImagePathName. The current directory gets a trailing '\'
+ * and room for MAX_PATH characters. The block is returned denormalized.
  */
 export function RtlCreateProcessParameters(result: usize, imagePathName: usize, dllPath: usize, currentDirectory: usize,
   commandLine: usize, environment: usize, windowTitle: usize, desktopInfo: usize, shellInfo: usize, runtimeData: usize): u32 {
@@ -77,18 +83,16 @@ export function RtlCreateProcessParameters(result: usize, imagePathName: usize, 
   if (currentDirectory == 0 && current != 0) currentDirectory = current + P_CURDIR;
   if (commandLine == 0) commandLine = imagePathName;
   if (environment == 0 && current != 0) environment = load<usize>(current + P_ENVIRONMENT);
-  // The sources, in STRINGS order (0: empty).
+  // The sources, in STRINGS order (0: the default empty string).
   const sources = memory.data(32, 4);
   store<usize>(sources, currentDirectory, 0); store<usize>(sources, dllPath, 4); store<usize>(sources, imagePathName, 8);
   store<usize>(sources, commandLine, 12); store<usize>(sources, windowTitle, 16); store<usize>(sources, desktopInfo, 20);
   store<usize>(sources, shellInfo, 24); store<usize>(sources, runtimeData, 28);
   let size = SIZEOF_PARAMS;
   for (let i: u32 = 0; i < 8; i++) size += align4(maximumFor(i, load<usize>(sources + (i << 2))));
-  const args = memory.data(8, 4);
-  store<usize>(args, 0); store<u32>(args, size, 4);
-  if (NtAllocateVirtualMemory(NtCurrentProcess, args, 0, args + 4, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) != 0) return STATUS_NO_MEMORY;
-  const p = load<usize>(args);
-  memory.fill(p, 0, SIZEOF_PARAMS);
+  const environmentBytes: u32 = environment != 0 ? RtlpEnvironmentLength(environment) << 1 : 0;
+  const p = RtlAllocateHeap(RtlpProcessHeap(), 8 /* HEAP_ZERO_MEMORY */, size + environmentBytes);
+  if (p == 0) return STATUS_NO_MEMORY;
   store<u32>(p + P_MAXIMUM, size);
   store<u32>(p + P_LENGTH, size);
   store<u32>(p + P_FLAGS, RTL_USER_PROC_PARAMS_NORMALIZED);
@@ -96,6 +100,7 @@ export function RtlCreateProcessParameters(result: usize, imagePathName: usize, 
   for (let i: u32 = 0; i < 8; i++) {
     const source = load<usize>(sources + (i << 2));
     const maximum = maximumFor(i, source);
+    if (maximum == 0) continue; // no string: all zero
     const length: u32 = source != 0 ? <u32>load<u16>(source) : 0;
     const field = p + stringField(i);
     memory.copy(at, source != 0 ? load<usize>(source, 4) : 0, length);
@@ -107,24 +112,32 @@ export function RtlCreateProcessParameters(result: usize, imagePathName: usize, 
     store<usize>(field, at, 4);
     at += align4(maximum);
   }
-  store<usize>(p + P_ENVIRONMENT, environment);
-  if (environment != 0) store<u32>(p + P_ENVSIZE, RtlpEnvironmentLength(environment) << 1);
+  if (environment != 0) {
+    memory.copy(p + size, environment, environmentBytes);
+    store<usize>(p + P_ENVIRONMENT, p + size);
+    store<u32>(p + P_ENVSIZE, environmentBytes);
+  }
   store<usize>(result, RtlDeNormalizeProcessParams(p));
   return STATUS_SUCCESS;
 }
 
-/** Bytes a string gets in a new block: its text and a NUL (the current directory: MAX_PATH or more, with a '\'). */
+/**
+ * Bytes a string gets in a new block: the source's MaximumLength, at least
+ * its text and a NUL; the current directory MAX_PATH or more, with a '\'.
+ * Without a source: 2 for WindowTitle, DesktopInfo, ShellInfo, else 0.
+ */
 function maximumFor(i: u32, source: usize): u32 {
-  const length: u32 = source != 0 ? <u32>load<u16>(source) : 0;
+  if (source == 0) return i >= 4 && i <= 6 ? 2 : (i == 0 ? MAX_PATH_BYTES : 0);
+  const length = <u32>load<u16>(source);
   if (i == 0) return length + 4 > MAX_PATH_BYTES ? length + 4 : MAX_PATH_BYTES;
-  return length + 2;
+  const maximum = <u32>load<u16>(source, 2);
+  return maximum > length + 2 ? maximum : length + 2;
 }
 
-/** Releases a block RtlCreateProcessParameters made. */
+/** Frees a block RtlCreateProcessParameters made. */
 export function RtlDestroyProcessParameters(params: usize): u32 {
-  const args = memory.data(8, 4);
-  store<usize>(args, params); store<u32>(args, 0, 4);
-  return NtFreeVirtualMemory(NtCurrentProcess, args, args + 4, MEM_RELEASE);
+  RtlFreeHeap(RtlpProcessHeap(), 0, params);
+  return STATUS_SUCCESS;
 }
 
 // ---- threads ----
@@ -319,7 +332,12 @@ function RtlpCopyParameters(process: u32, params: usize, peb: usize, args: usize
   const environment = load<usize>(params + P_ENVIRONMENT);
   let remoteEnvironment: usize = 0;
   let status = STATUS_SUCCESS;
-  if (environment != 0) {
+  let blockBytes = load<u32>(params + P_MAXIMUM);
+  if (blockBytes == 0) blockBytes = load<u32>(params + P_LENGTH);
+  // An environment right after the block (RtlCreateProcessParameters puts it there) travels with it.
+  const inside = environment != 0 && environment == params + blockBytes;
+  if (inside) blockBytes += RtlpEnvironmentLength(environment) << 1;
+  if (environment != 0 && !inside) {
     const bytes = RtlpEnvironmentLength(environment) << 1;
     store<usize>(args, 0); store<u32>(args, bytes, 4);
     status = NtAllocateVirtualMemory(process, args, 0, args + 4, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
@@ -329,12 +347,12 @@ function RtlpCopyParameters(process: u32, params: usize, peb: usize, args: usize
     }
   }
   if (NT_SUCCESS(status)) {
-    let bytes = load<u32>(params + P_MAXIMUM);
-    if (bytes == 0) bytes = load<u32>(params + P_LENGTH);
+    const bytes = blockBytes;
     store<usize>(args, 0); store<u32>(args, bytes, 4);
     status = NtAllocateVirtualMemory(process, args, 0, args + 4, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     if (NT_SUCCESS(status)) {
       const remote = load<usize>(args);
+      if (inside) remoteEnvironment = remote + <usize>(environment - params);
       store<usize>(params + P_ENVIRONMENT, remoteEnvironment);
       status = NtWriteVirtualMemory(process, remote, params, bytes, 0);
       store<usize>(params + P_ENVIRONMENT, environment);
