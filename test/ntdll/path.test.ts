@@ -70,12 +70,12 @@ describe('RtlGetFullPathName_U', () => {
       ['E:y', 'E:\\y', 'y'],
       ['E:', 'E:\\', null],
       ['\\\\server\\share\\dir\\..\\..\\f', '\\\\server\\share\\f', 'f'],
-      ['\\\\server\\share', '\\\\server\\share', 'share'],
+      ['\\\\server\\share', '\\\\server\\share', null],
       ['//server/share/x', '\\\\server\\share\\x', 'x'],
       ['\\\\.\\COM1', '\\\\.\\COM1', 'COM1'],
       ['\\\\.', '\\\\.\\', null],
-      ['nul', '\\\\.\\nul', 'nul'],
-      ['C:\\dir\\con.txt', '\\\\.\\con', 'con'],
+      ['nul', '\\\\.\\nul', null],
+      ['C:\\dir\\con.txt', '\\\\.\\con', null],
     ];
     for (const [name, want, part] of table) expect(full(name), name).toEqual([want, part]);
   });
@@ -121,7 +121,7 @@ describe('RtlDosPathNameToNtPathName_U', () => {
       ['\\\\.\\COM1', '\\??\\COM1', 'COM1'],
       ['\\\\?\\C:\\a\\..\\b', '\\??\\C:\\a\\..\\b', 'b'],
       ['\\\\?\\C:\\dir\\', '\\??\\C:\\dir\\', null],
-      ['NUL', '\\??\\NUL', 'NUL'],
+      ['NUL', '\\??\\NUL', null],
       ['C:\\', '\\??\\C:\\', null],
     ];
     for (const [dos, want, part] of table) expect(nt(dos), dos).toEqual([want, part]);
@@ -134,6 +134,55 @@ describe('RtlDosPathNameToNtPathName_U', () => {
     expect(x.RtlSizeHeap(heap, 0, h.r32(u + 4))).toBe(h.r16(u + 2));
     x.RtlFreeUnicodeString(u);
     expect(x.RtlValidateHeap(heap, 0, 0)).toBe(1);
+  });
+});
+
+describe("Wine's conformance tables (which Windows passes), current directory C:\\windows\\", () => {
+  beforeEach(() => setCwd('C:\\windows\\'));
+  it('RtlGetFullPathName_U', () => {
+    const table: Array<[string, string, string | null]> = [
+      ['c:/test', 'c:\\test', 'test'], ['c:/test/', 'c:\\test\\', null], ['c:/test     ', 'c:\\test', 'test'],
+      ['c:/test.', 'c:\\test', 'test'], ['c:/test  ....   ..   ', 'c:\\test', 'test'], ['c:/test/  ....   ..   ', 'c:\\test\\', null],
+      ['c:/test/..', 'c:\\', null], ['c:/test/.. ', 'c:\\test\\', null], ['c:/TEST', 'c:\\TEST', 'TEST'],
+      ['c:/test/file', 'c:\\test\\file', 'file'], ['c:/test./file', 'c:\\test\\file', 'file'], ['c:/test.. /file', 'c:\\test.. \\file', 'file'],
+      ['c:/test/././file', 'c:\\test\\file', 'file'], ['c:/test\\\\.\\.\\file', 'c:\\test\\file', 'file'],
+      ['c:/test\\test1\\..\\.\\file', 'c:\\test\\file', 'file'], ['c:///test\\.\\.\\file//', 'c:\\test\\file\\', null],
+      ['c:///test\\..\\file\\..\\//', 'c:\\', null], ['c:/test../file', 'c:\\test.\\file', 'file'], ['C:\\test', 'C:\\test', 'test'],
+      ['c:/', 'c:\\', null], ['c:.', 'C:\\windows', 'windows'], ['c:foo', 'C:\\windows\\foo', 'foo'], ['c:foo/bar', 'C:\\windows\\foo\\bar', 'bar'],
+      ['c:./foo', 'C:\\windows\\foo', 'foo'], ['\\foo', 'C:\\foo', 'foo'], ['foo', 'C:\\windows\\foo', 'foo'], ['.', 'C:\\windows', 'windows'],
+      ['..', 'C:\\', null], ['...', 'C:\\windows\\', null], ['./foo', 'C:\\windows\\foo', 'foo'], ['foo/..', 'C:\\windows', 'windows'],
+      ['AUX', '\\\\.\\AUX', null], ['COM1', '\\\\.\\COM1', null], ['?<>*"|:', 'C:\\windows\\?<>*"|:', '?<>*"|:'],
+      ['\\\\foo', '\\\\foo', null], ['//foo', '\\\\foo', null], ['\\/foo', '\\\\foo', null], ['//', '\\\\', null], ['//foo/', '\\\\foo\\', null],
+      ['//.', '\\\\.\\', null], ['//./', '\\\\.\\', null], ['//.//', '\\\\.\\', null], ['//./foo', '\\\\.\\foo', 'foo'],
+      ['//./foo/', '\\\\.\\foo\\', null], ['//./foo/bar', '\\\\.\\foo\\bar', 'bar'], ['//./foo/.', '\\\\.\\foo', 'foo'], ['//./foo/..', '\\\\.\\', null],
+      ['//?/', '\\\\?\\', null], ['//?/foo', '\\\\?\\foo', 'foo'], ['//?/foo/..', '\\\\?\\', null],
+      ['\\??\\foo', 'C:\\??\\foo', 'foo'],
+    ];
+    for (const [name, want, part] of table) expect(full(name), name).toEqual([want, part]);
+  });
+  it('RtlDosPathNameToNtPathName_U', () => {
+    const table: Array<[string, string, number]> = [
+      ['c:\\', '\\??\\c:\\', -1], ['c:/foo.', '\\??\\c:\\foo', 7], ['c:/foo//', '\\??\\c:\\foo\\', -1], ['C:/foo/bar', '\\??\\C:\\foo\\bar', 11],
+      ['c:.', '\\??\\C:\\windows', 7], ['c:foo/bar', '\\??\\C:\\windows\\foo\\bar', 19], ['c:/foo/../bar', '\\??\\c:\\bar', 7],
+      ['\\foo', '\\??\\C:\\foo', 7], ['./', '\\??\\C:\\windows\\', -1], ['...', '\\??\\C:\\windows\\', -1], ['AUX', '\\??\\AUX', -1],
+      ['COM1', '\\??\\COM1', -1], ['?:', '\\??\\?:\\', -1], ['\\\\foo', '\\??\\UNC\\foo', -1], ['//', '\\??\\UNC\\', -1],
+      ['//foo/', '\\??\\UNC\\foo\\', -1], ['//.', '\\??\\', -1], ['//./foo', '\\??\\foo', 4], ['//./foo/bar', '\\??\\foo\\bar', 8],
+      ['//./foo/..', '\\??\\', -1], ['//?', '\\??\\', -1], ['//?/foo/.', '\\??\\foo', 4], ['\\\\.\\foo/', '\\??\\foo\\', -1],
+      ['\\\\?', '\\??\\', -1], ['\\\\?\\', '\\??\\', -1], ['\\\\?\\/', '\\??\\/', 4], ['\\\\?\\foo/bar', '\\??\\foo/bar', 4],
+      ['\\\\?\\foo/..', '\\??\\foo/..', 4], ['\\\\?\\\\', '\\??\\\\', -1], ['\\\\?\\foo\\..', '\\??\\foo\\..', 8],
+      ['\\??', '\\??\\C:\\??', 7], ['\\??\\', '\\??\\C:\\??\\', -1], ['\\??\\foo', '\\??\\foo', 4], ['\\??\\foo/..', '\\??\\foo/..', 4],
+      ['\\??\\foo\\bar', '\\??\\foo\\bar', 8], ['CONERR$', '\\??\\C:\\windows\\CONERR$', 15],
+    ];
+    for (const [dos, want, offset] of table) {
+      const u = h.alloc(8), part = h.alloc(4);
+      expect(x.RtlDosPathNameToNtPathName_U(h.wstr(dos), u, part, 0), dos).toBe(1);
+      expect(h.readUS(u), dos).toBe(want);
+      expect(h.r32(part), dos).toBe(offset < 0 ? 0 : h.r32(u + 4) + offset * 2);
+    }
+    for (const bad of ['', ' ']) {
+      expect(x.RtlDosPathNameToNtPathName_U(h.wstr(bad), h.alloc(8), 0, 0)).toBe(0);
+      expect(x.RtlDosPathNameToNtPathName_U_WithStatus(h.wstr(bad), h.alloc(8), 0, 0) >>> 0).toBe(0xC0000033);
+    }
   });
 });
 

@@ -151,10 +151,15 @@ function fullPathBound(name: usize): u32 {
   return RtlpWcsLen(name) + baseOf(name, RtlDetermineDosPathNameType_U(name), base) + 8;
 }
 
-/** Writes the full path of `name` into `out` (fullPathBound characters); returns its characters. */
-function buildFullPath(name: usize, out: usize): u32 {
+/**
+ * Writes the full path of `name` into `out` (fullPathBound characters);
+ * returns its characters. `*partFrom` gets the first index a file part may
+ * start at (past a UNC root; ~0 for a device, which has none).
+ */
+function buildFullPath(name: usize, out: usize, partFrom: usize): u32 {
   let n: u32 = 0;
   const type = RtlDetermineDosPathNameType_U(name);
+  store<u32>(partFrom, 0xFFFFFFFF);
   if (type == RtlPathTypeRootLocalDevice) return putString(out, n, "\\\\.\\");
   const device = RtlIsDosDeviceName_U(name);
   if (device != 0) {
@@ -174,6 +179,7 @@ function buildFullPath(name: usize, out: usize): u32 {
   for (let i: u32 = 0; i < rootChars; i++) { const c = ch(root, i); n = put(out, n, isSep(c) ? BACKSLASH : c); }
   if (rootType == RtlPathTypeDriveAbsolute || rootType == RtlPathTypeUncAbsolute) n = put(out, n, BACKSLASH);
   const rootEnd = n;
+  store<u32>(partFrom, rootEnd);
   let rest = name;
   if (base != 0) {
     n = components(base + (rootChars << 1), baseCount - rootChars, out, n, rootEnd, false);
@@ -203,6 +209,7 @@ function putString(out: usize, n: u32, s: string): u32 {
  */
 function components(p: usize, count: u32, out: usize, n: u32, rootEnd: u32, final: bool): u32 {
   let i: u32 = 0;
+  let emptied = false; // a last component of only dots and spaces leaves the '\\' before it
   while (i < count) {
     while (i < count && isSep(ch(p, i))) i++;
     if (i >= count) break;
@@ -219,13 +226,15 @@ function components(p: usize, count: u32, out: usize, n: u32, rootEnd: u32, fina
     }
     if (final && j >= count) {
       while (len > 0 && (ch(p, i + len - 1) == 0x2E || ch(p, i + len - 1) == 0x20)) len--;
-      if (len == 0) break;
+      if (len == 0) { emptied = true; break; }
+    } else if (ch(p, i + len - 1) == 0x2E) {
+      len--; // "test./x" is "test\x", "test../x" is "test.\x"
     }
     for (let k: u32 = 0; k < len; k++) n = put(out, n, ch(p, i + k));
     n = put(out, n, BACKSLASH);
     i = j;
   }
-  if (final && n > rootEnd && !(count > 0 && isSep(ch(p, count - 1)))) n--;
+  if (final && n > rootEnd && !emptied && !(count > 0 && isSep(ch(p, count - 1)))) n--;
   return n;
 }
 
@@ -247,15 +256,17 @@ export function RtlGetFullPathName_U(fileName: usize, size: u32, buffer: usize, 
   if (shortName != 0) store<usize>(shortName, 0);
   if (fileName == 0 || load<u16>(fileName) == 0) return 0;
   const heap = RtlpProcessHeap();
-  const temp = RtlAllocateHeap(heap, 0, fullPathBound(fileName) << 1);
+  const bound = fullPathBound(fileName);
+  const temp = RtlAllocateHeap(heap, 0, (bound << 1) + 4);
   if (temp == 0) return 0;
-  const n = buildFullPath(fileName, temp);
+  const partFrom = temp + (bound << 1);
+  const n = buildFullPath(fileName, temp, partFrom);
   let result: u32 = (n + 1) << 1;
   if (n + 1 <= size >> 1) {
     memory.copy(buffer, temp, n << 1);
     store<u16>(buffer + (n << 1), 0);
     const last = lastComponent(buffer, n);
-    if (shortName != 0 && last != 0xFFFFFFFF) store<usize>(shortName, buffer + (last << 1));
+    if (shortName != 0 && last != 0xFFFFFFFF && last >= load<u32>(partFrom)) store<usize>(shortName, buffer + (last << 1));
     result = n << 1;
   }
   RtlFreeHeap(heap, 0, temp);
@@ -286,18 +297,26 @@ export function RtlDosPathNameToNtPathName_U_WithStatus(dosName: usize, ntName: 
   if (filePart != 0) store<usize>(filePart, 0);
   if (relativeName != 0) memory.fill(relativeName, 0, 16);
   if (dosName == 0 || load<u16>(dosName) == 0) return STATUS_OBJECT_NAME_INVALID;
+  let k: u32 = 0;
+  while (ch(dosName, k) == 0x20) k++;
+  if (ch(dosName, k) == 0) return STATUS_OBJECT_NAME_INVALID; // only spaces
   const heap = RtlpProcessHeap();
   let full: usize = 0, fullCount: u32;
-  // \\?\ names are passed through as they are.
-  const raw = ch(dosName, 0) == BACKSLASH && ch(dosName, 1) == BACKSLASH && ch(dosName, 2) == 0x3F && ch(dosName, 3) == BACKSLASH;
+  // "\\?\x" and "\??\x" are passed through as they are.
+  const raw = ch(dosName, 0) == BACKSLASH && (ch(dosName, 1) == BACKSLASH || ch(dosName, 1) == 0x3F) && ch(dosName, 2) == 0x3F
+    && ch(dosName, 3) == BACKSLASH && (ch(dosName, 1) == BACKSLASH || ch(dosName, 4) != 0);
+  let partFrom: u32 = 4;
   if (raw) {
     full = dosName; fullCount = RtlpWcsLen(dosName);
   } else {
-    full = RtlAllocateHeap(heap, 0, fullPathBound(dosName) << 1);
+    const bound = fullPathBound(dosName);
+    full = RtlAllocateHeap(heap, 0, (bound << 1) + 4);
     if (full == 0) return STATUS_NO_MEMORY;
-    fullCount = buildFullPath(dosName, full);
+    fullCount = buildFullPath(dosName, full, full + (bound << 1));
+    partFrom = load<u32>(full + (bound << 1));
   }
-  const lastStart = lastComponent(full, fullCount);
+  let lastStart = lastComponent(full, fullCount);
+  if (lastStart < partFrom) lastStart = 0xFFFFFFFF;
   // The NT prefix replaces the DOS one: "\\server" -> "\??\UNC\server", "\\.\" or "\\?\" -> "\??\", "C:" -> "\??\C:".
   let skip: u32 = 0;
   let prefix = "\\??\\";
