@@ -7,7 +7,7 @@ import { NtdllHost, processWithHeap, hex } from './host.ts';
 let h: NtdllHost;
 let x: Record<string, any>;
 let params: number;
-const setCwd = (dir: string) => { const u = params + 0x24; const b = h.wstr(dir); h.w16(u, dir.length * 2); h.w16(u + 2, 520); h.w32(u + 4, b); };
+const setCwd = (dir: string) => { const u = params + 0x24; const b = h.alloc(520, 2); for (let i = 0; i < dir.length; i++) h.w16(b + i * 2, dir.charCodeAt(i)); h.w16(u, dir.length * 2); h.w16(u + 2, 520); h.w32(u + 4, b); };
 beforeEach(async () => {
   h = await processWithHeap(); x = h.exports;
   params = h.alloc(0x298, 4);
@@ -97,6 +97,33 @@ describe('RtlGetFullPathName_U', () => {
     expect(x.RtlGetCurrentDirectory_U(100, buf)).toBe(6);
     expect(h.readW(buf)).toBe('C:\\');
     expect(x.RtlGetCurrentDirectory_U(4, buf)).toBe(8);
+  });
+});
+
+describe('RtlSetCurrentDirectory_U', () => {
+  it('opens the directory, keeps a trailing separator, closes the old handle; a failure changes nothing', () => {
+    const dirs = new Set(['\\??\\C:\\Windows\\', '\\??\\D:\\Games\\']);
+    const opened: string[] = [], closed: number[] = [];
+    let next = 0x40;
+    h.services.NtOpenFile = (handle, access, oa, iosb, share, options) => {
+      const name = h.readUS(h.r32(oa + 8));
+      opened.push(`${name} ${access.toString(16)} ${share} ${options.toString(16)}`);
+      if (!dirs.has(name)) return 0xC0000103; // STATUS_NOT_A_DIRECTORY
+      h.w32(handle, next += 4); return 0;
+    };
+    h.services.NtClose = (handle) => { closed.push(handle); return 0; };
+    h.w32(params + 0x2C, 0x30);
+    expect(x.RtlSetCurrentDirectory_U(h.us('..'))).toBe(0);
+    expect(h.readUS(params + 0x24)).toBe('C:\\Windows\\');
+    expect(h.r32(params + 0x2C)).toBe(0x44);
+    expect(closed).toEqual([0x30]);
+    expect(opened[0]).toBe('\\??\\C:\\Windows\\ 100020 3 21');
+    expect(x.RtlSetCurrentDirectory_U(h.us('D:/Games'))).toBe(0);
+    expect(h.readUS(params + 0x24)).toBe('D:\\Games\\');
+    expect(x.RtlSetCurrentDirectory_U(h.us('nowhere')) >>> 0).toBe(0xC0000103);
+    expect(h.readUS(params + 0x24)).toBe('D:\\Games\\');
+    expect(h.r32(params + 0x2C)).toBe(0x48);
+    expect(x.RtlSetCurrentDirectory_U(h.us('D:\\' + 'x'.repeat(300))) >>> 0).toBe(0xC0000106); // longer than the 520-byte buffer
   });
 });
 

@@ -1,6 +1,7 @@
 // ntdll.dll's Rtl routines: every export of the DLL that is not a system
 // service stub. The DLL linker makes each function exported here a DLL
-// export of the same name (stdcall, except DbgPrint, which is cdecl).
+// export of the same name (stdcall, except DbgPrint, DbgPrintEx and
+// _vsnprintf, which are cdecl as in Windows).
 // Private helpers (Rtlp*) stay unexported.
 
 export {
@@ -24,7 +25,7 @@ export {
   RtlExpandEnvironmentStrings_U,
 } from "./env";
 export {
-  RtlDetermineDosPathNameType_U, RtlIsDosDeviceName_U, RtlGetFullPathName_U, RtlGetCurrentDirectory_U,
+  RtlDetermineDosPathNameType_U, RtlIsDosDeviceName_U, RtlGetFullPathName_U, RtlGetCurrentDirectory_U, RtlSetCurrentDirectory_U,
   RtlDosPathNameToNtPathName_U, RtlDosPathNameToNtPathName_U_WithStatus, RtlDoesFileExists_U, RtlDosSearchPath_U,
 } from "./path";
 export {

@@ -25,8 +25,8 @@
 // (callers then open by the full name, which is always correct).
 
 import {
-  RtlpProcessHeap, RtlpProcessParameters, RtlpWcsLen, RtlpInitObjectAttributes, NtQueryAttributesFile,
-  OBJ_CASE_INSENSITIVE, STATUS_SUCCESS, STATUS_OBJECT_NAME_INVALID, STATUS_NO_MEMORY,
+  RtlpProcessHeap, RtlpProcessParameters, RtlpWcsLen, RtlpInitObjectAttributes, NtQueryAttributesFile, NtOpenFile, NtClose,
+  OBJ_CASE_INSENSITIVE, STATUS_SUCCESS, STATUS_OBJECT_NAME_INVALID, STATUS_NO_MEMORY, NT_SUCCESS,
 } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { RtlUpcaseUnicodeChar } from "./string";
@@ -286,6 +286,54 @@ export function RtlGetCurrentDirectory_U(size: u32, buffer: usize): u32 {
   store<u16>(buffer + bytes, 0);
   return bytes;
 }
+
+/**
+ * Makes `path` (a UNICODE_STRING, relative or absolute) the current
+ * directory: its full path with a trailing '\\' goes into
+ * CurrentDirectory.DosPath (which must have room: STATUS_NAME_TOO_LONG),
+ * and an open handle to the directory replaces the old one. A path that is
+ * not a directory fails with NtOpenFile's status and changes nothing.
+ */
+export function RtlSetCurrentDirectory_U(path: usize): u32 {
+  const cwd = currentDirectory();
+  if (cwd == 0) return STATUS_OBJECT_NAME_INVALID;
+  const heap = RtlpProcessHeap();
+  const chars = <u32>load<u16>(path) >> 1;
+  // The path NUL-terminated, its full form, the NT form and the open's arguments, in one block.
+  const bound = chars + fullPathBound0(cwd) + 8;
+  const block = RtlAllocateHeap(heap, 0, (chars + 1 + bound + 2) * 2 + 64);
+  if (block == 0) return STATUS_NO_MEMORY;
+  const name = block, fullPath = block + ((chars + 1) << 1), args = fullPath + ((bound + 2) << 1);
+  const nt = args, oa = args + 8, iosb = args + 32, handle = args + 40;
+  memory.copy(name, load<usize>(path, 4), chars << 1);
+  store<u16>(name + (chars << 1), 0);
+  let status: u32 = STATUS_SUCCESS;
+  let bytes = RtlGetFullPathName_U(name, bound << 1, fullPath, 0);
+  if (bytes == 0 || bytes > bound << 1) status = STATUS_OBJECT_NAME_INVALID;
+  if (status == STATUS_SUCCESS && load<u16>(fullPath + bytes - 2) != <u16>BACKSLASH) {
+    store<u16>(fullPath + bytes, <u16>BACKSLASH); bytes += 2; store<u16>(fullPath + bytes, 0);
+  }
+  if (status == STATUS_SUCCESS && bytes + 2 > <u32>load<u16>(cwd, 2)) status = 0xC0000106; // STATUS_NAME_TOO_LONG
+  if (status == STATUS_SUCCESS) status = RtlDosPathNameToNtPathName_U_WithStatus(fullPath, nt, 0, 0);
+  if (status == STATUS_SUCCESS) {
+    RtlpInitObjectAttributes(oa, nt, OBJ_CASE_INSENSITIVE | 2 /* OBJ_INHERIT */, 0);
+    // FILE_TRAVERSE | SYNCHRONIZE; share read and write; FILE_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT.
+    status = NtOpenFile(handle, 0x100020, oa, iosb, 3, 0x21);
+    RtlFreeHeap(heap, 0, load<usize>(nt, 4));
+  }
+  if (NT_SUCCESS(status)) {
+    const old = load<u32>(cwd, 8);
+    if (old != 0) NtClose(old);
+    store<u32>(cwd, load<u32>(handle), 8);
+    memory.copy(load<usize>(cwd, 4), fullPath, bytes + 2);
+    store<u16>(cwd, <u16>bytes);
+  }
+  RtlFreeHeap(heap, 0, block);
+  return status;
+}
+
+/** Characters of the current directory (what a relative name can add). */
+function fullPathBound0(cwd: usize): u32 { return <u32>load<u16>(cwd) >> 1; }
 
 /**
  * Converts a DOS path into an NT path ("\??\..."), allocated on the process
