@@ -76,6 +76,31 @@ describe('heap basics', () => {
   });
 });
 
+describe('heap lock', () => {
+  it('each call takes and releases the heap\'s mutant; HEAP_NO_SERIALIZE (heap or call) skips it; destroy closes it', () => {
+    const heap = u(x.RtlCreateHeap(HEAP_GROWABLE, 0, 0, 0, 0, 0));
+    const lockHandle = h.r32(heap + 24);
+    expect(h.mutants.has(lockHandle)).toBe(true);
+    h.calls = [];
+    const p = u(x.RtlAllocateHeap(heap, 0, 100));
+    const q = u(x.RtlReAllocateHeap(heap, 0, p, 100000));
+    x.RtlFreeHeap(heap, 0, q);
+    expect(h.calls.filter((c) => c === 'NtWaitForSingleObject').length).toBe(3);
+    expect(h.calls.filter((c) => c === 'NtReleaseMutant').length).toBe(3);
+    expect(h.mutants.get(lockHandle)).toBe(0);
+    h.calls = [];
+    x.RtlFreeHeap(heap, 1, u(x.RtlAllocateHeap(heap, 1, 8)));
+    expect(h.calls).not.toContain('NtWaitForSingleObject');
+    const unlocked = u(x.RtlCreateHeap(HEAP_GROWABLE | 1, 0, 0, 0, 0, 0));
+    expect(h.r32(unlocked + 24)).toBe(0);
+    h.calls = [];
+    x.RtlAllocateHeap(unlocked, 0, 8);
+    expect(h.calls).not.toContain('NtWaitForSingleObject');
+    expect(x.RtlDestroyHeap(heap)).toBe(0);
+    expect(h.mutants.has(lockHandle)).toBe(false);
+  });
+});
+
 describe('heap growth', () => {
   it('commits pages as it grows, inside a fixed reserve; a full fixed heap returns NULL', () => {
     const pagesBefore = h.committedPages();

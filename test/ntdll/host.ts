@@ -49,6 +49,8 @@ export class NtdllHost {
   commitBudget = Infinity;
   teb = 0; peb = 0;
   registry: RegKey = { name: '', keys: new Map(), values: [] };
+  /** Mutant handles and how many times each is held. */
+  mutants = new Map<number, number>();
   handles = new Map<number, RegKey>();
   nextHandle = 0x100;
   private scratchBase = 0; private scratchUsed = 0;
@@ -240,9 +242,20 @@ export class NtdllHost {
       case 'NtFreeVirtualMemory': return this.NtFreeVirtualMemory(args[0], args[1], args[2], args[3]);
       case 'NtQueryVirtualMemory': return this.NtQueryVirtualMemory(args[0], args[1], args[2], args[3], args[4], args[5]);
       case 'NtDisplayString': this.display += this.readUS(args[0]); return 0;
+      // Mutants: recursive, single-threaded here; `held` counts acquisitions per handle.
+      case 'NtCreateMutant': { const hm = this.nextHandle; this.nextHandle += 4; this.mutants.set(hm, 0); this.w32(args[0], hm); return 0; }
+      case 'NtWaitForSingleObject': {
+        if (!this.mutants.has(args[0])) throw new Error(`wait on unknown handle ${args[0]}`);
+        this.mutants.set(args[0], this.mutants.get(args[0])! + 1); return 0;
+      }
+      case 'NtReleaseMutant': {
+        const held = this.mutants.get(args[0]);
+        if (!held) return 0xC0000046; // STATUS_MUTANT_NOT_OWNED
+        this.mutants.set(args[0], held - 1); return 0;
+      }
       case 'NtOpenKey': return this.openKey(args[0], args[2], false);
       case 'NtCreateKey': return this.openKey(args[0], args[2], true, args[6]);
-      case 'NtClose': this.handles.delete(args[0]); return 0;
+      case 'NtClose': this.handles.delete(args[0]); this.mutants.delete(args[0]); return 0;
       case 'NtQueryValueKey': return this.queryValue(args[0], this.readUS(args[1]), args[2], args[3], args[4], args[5]);
       case 'NtEnumerateValueKey': {
         const key = this.handles.get(args[0]);

@@ -14,8 +14,9 @@
 //     +12 SegmentReserve (for new segments)    +12 CommittedEnd
 //     +16 SegmentCommit (commit step)          +16 FirstBlock
 //     +20 UserMemory (1: caller's region)      +20 Heap
-//     +24 bitmap of non-empty bins (5 words)
-//     +44 bins[150]: free-list heads
+//     +24 Lock (a mutant handle; 0 with HEAP_NO_SERIALIZE)
+//     +28 bitmap of non-empty bins (5 words)
+//     +48 bins[150]: free-list heads
 //
 // Blocks are contiguous in a segment, 8-byte granular, each after a 16-byte
 // header; a zero-size busy header (the sentinel) ends the committed part.
@@ -30,13 +31,18 @@
 // commits more of a segment, then (HEAP_GROWABLE) reserves a new one. A
 // segment other than the first that becomes wholly free is released.
 //
-// Not done: serialization (no lock yet: HEAP_NO_SERIALIZE is the only mode),
-// HEAP_GENERATE_EXCEPTIONS (failure returns NULL, no STATUS_NO_MEMORY
+// Serialization: unless the heap was made with HEAP_NO_SERIALIZE, every
+// call (without HEAP_NO_SERIALIZE) holds the heap's lock, a kernel mutant
+// (NtCreateMutant; waits and releases are two system calls: FIXME: a
+// user-mode critical section once the toolchain has an atomic exchange).
+//
+// Not done: HEAP_GENERATE_EXCEPTIONS (failure returns NULL, no STATUS_NO_MEMORY
 // exception), tail checking and free-block fill patterns, decommitting
 // free pages inside a segment.
 
 import {
-  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, NtCurrentProcess,
+  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, NtCurrentProcess, NtClose,
+  NtCreateMutant, NtWaitForSingleObject, NtReleaseMutant,
   MEM_COMMIT, MEM_RESERVE, MEM_RELEASE, PAGE_READWRITE, PAGE_SIZE, RtlpProcessHeap,
 } from "./nt";
 
@@ -48,7 +54,7 @@ export const HEAP_REALLOC_IN_PLACE_ONLY: u32 = 0x10;
 
 const HEAP_SIGNATURE: u32 = 0xEEFFEEFF;
 const H_SIGNATURE: u32 = 0, H_FLAGS: u32 = 4, H_SEGMENTS: u32 = 8, H_RESERVE: u32 = 12, H_COMMIT: u32 = 16, H_USER: u32 = 20;
-const H_BITMAP: u32 = 24, H_BINS: u32 = 44;
+const H_LOCK: u32 = 24, H_BITMAP: u32 = 28, H_BINS: u32 = 48;
 const BIN_COUNT: u32 = 150;
 const HEAP_HEADER_SIZE: u32 = (H_BINS + BIN_COUNT * 4 + 7) & ~7;
 const S_NEXT: u32 = 0, S_BASE: u32 = 4, S_RESERVED_END: u32 = 8, S_COMMITTED_END: u32 = 12, S_FIRST: u32 = 16, S_HEAP: u32 = 20;
@@ -288,6 +294,16 @@ export function RtlCreateHeap(flags: u32, base: usize, reserve: u32, commit: u32
   store<u32>(heap + H_COMMIT, DEFAULT_COMMIT);
   store<u32>(heap + H_USER, user);
   initSegment(heap, heap + HEAP_HEADER_SIZE, base, base + reserve, base + commit);
+  if ((flags & HEAP_NO_SERIALIZE) == 0) {
+    if (NtCreateMutant(heap + H_LOCK, 0x1F0001 /* MUTANT_ALL_ACCESS */, 0, 0) != 0) {
+      store<u32>(heap + H_SIGNATURE, 0);
+      if (user == 0) {
+        store<usize>(args, base); store<u32>(args, 0, 4);
+        NtFreeVirtualMemory(NtCurrentProcess, args, args + 4, MEM_RELEASE);
+      }
+      return 0;
+    }
+  }
   return heap;
 }
 
@@ -298,6 +314,7 @@ export function RtlDestroyHeap(heap: usize): usize {
   const user = load<u32>(heap + H_USER);
   let s = load<usize>(heap + H_SEGMENTS);
   store<u32>(heap + H_SIGNATURE, 0);
+  if (load<u32>(heap + H_LOCK) != 0) NtClose(load<u32>(heap + H_LOCK));
   const args = memory.data(8, 4);
   let first = true;
   while (s != 0) {
@@ -312,6 +329,18 @@ export function RtlDestroyHeap(heap: usize): usize {
   return 0;
 }
 
+/** Takes the heap's lock (unless the heap or the call says HEAP_NO_SERIALIZE); returns what unlock needs. */
+function lock(heap: usize, flags: u32): u32 {
+  const handle = load<u32>(heap + H_LOCK);
+  if (handle == 0 || (flags & HEAP_NO_SERIALIZE) != 0) return 0;
+  NtWaitForSingleObject(handle, 0, 0);
+  return handle;
+}
+@inline function unlock(handle: u32): void { if (handle != 0) NtReleaseMutant(handle, 0); }
+
+/** A valid heap (its signature), before any lock is taken. */
+@inline function isHeap(heap: usize): bool { return heap != 0 && load<u32>(heap + H_SIGNATURE) == HEAP_SIGNATURE; }
+
 function blockNeed(size: u32): u32 {
   let need = roundUp(size, 8) + BLOCK_HEADER;
   return need < MIN_BLOCK ? MIN_BLOCK : need;
@@ -319,7 +348,14 @@ function blockNeed(size: u32): u32 {
 
 /** A block of `size` bytes (zeroed with HEAP_ZERO_MEMORY), 8-byte aligned; NULL when out of memory. */
 export function RtlAllocateHeap(heap: usize, flags: u32, size: u32): usize {
-  if (heap == 0 || load<u32>(heap + H_SIGNATURE) != HEAP_SIGNATURE || size > MAX_REQUEST) return 0;
+  if (!isHeap(heap) || size > MAX_REQUEST) return 0;
+  const held = lock(heap, flags);
+  const p = RtlpAllocate(heap, flags, size);
+  unlock(held);
+  return p;
+}
+
+function RtlpAllocate(heap: usize, flags: u32, size: u32): usize {
   const need = blockNeed(size);
   let b = findFree(heap, need);
   if (b == 0) b = RtlpGrowHeap(heap, need);
@@ -355,6 +391,14 @@ function blockOf(heap: usize, p: usize): usize {
 /** Frees a block; TRUE on success (and for NULL), FALSE for a pointer that is not a busy block. */
 export function RtlFreeHeap(heap: usize, flags: u32, p: usize): bool {
   if (p == 0) return true;
+  if (!isHeap(heap)) return false;
+  const held = lock(heap, flags);
+  const ok = RtlpFree(heap, p);
+  unlock(held);
+  return ok;
+}
+
+function RtlpFree(heap: usize, p: usize): bool {
   const b = blockOf(heap, p);
   if (b == 0) return false;
   store<usize>(b, 0, 12);
@@ -365,8 +409,12 @@ export function RtlFreeHeap(heap: usize, flags: u32, p: usize): bool {
 
 /** The size asked for when the block was (re)allocated; ~0 for a bad pointer. */
 export function RtlSizeHeap(heap: usize, flags: u32, p: usize): u32 {
+  if (!isHeap(heap)) return 0xFFFFFFFF;
+  const held = lock(heap, flags);
   const b = blockOf(heap, p);
-  return b == 0 ? 0xFFFFFFFF : load<u32>(b, 8);
+  const size = b == 0 ? 0xFFFFFFFF : load<u32>(b, 8);
+  unlock(held);
+  return size;
 }
 
 /**
@@ -376,6 +424,14 @@ export function RtlSizeHeap(heap: usize, flags: u32, p: usize): u32 {
  * stays valid).
  */
 export function RtlReAllocateHeap(heap: usize, flags: u32, p: usize, size: u32): usize {
+  if (!isHeap(heap)) return 0;
+  const held = lock(heap, flags);
+  const q = RtlpReAllocate(heap, flags, p, size);
+  unlock(held);
+  return q;
+}
+
+function RtlpReAllocate(heap: usize, flags: u32, p: usize, size: u32): usize {
   const b = blockOf(heap, p);
   if (b == 0 || size > MAX_REQUEST) return 0;
   const old = load<u32>(b, 8);
@@ -405,11 +461,11 @@ export function RtlReAllocateHeap(heap: usize, flags: u32, p: usize, size: u32):
     return p;
   }
   if ((flags & HEAP_REALLOC_IN_PLACE_ONLY) != 0) return 0;
-  const q = RtlAllocateHeap(heap, flags & ~HEAP_ZERO_MEMORY, size);
+  const q = RtlpAllocate(heap, flags & ~HEAP_ZERO_MEMORY, size);
   if (q == 0) return 0;
   memory.copy(q, p, old);
   if (zero) memory.fill(q + old, 0, size - old);
-  RtlFreeHeap(heap, 0, p);
+  RtlpFree(heap, p);
   return q;
 }
 
@@ -419,7 +475,14 @@ export function RtlReAllocateHeap(heap: usize, flags: u32, p: usize, size: u32):
  * free block is in the bin its size selects. `p` != 0 checks that block only.
  */
 export function RtlValidateHeap(heap: usize, flags: u32, p: usize): bool {
-  if (heap == 0 || load<u32>(heap + H_SIGNATURE) != HEAP_SIGNATURE) return false;
+  if (!isHeap(heap)) return false;
+  const held = lock(heap, flags);
+  const ok = RtlpValidate(heap, p);
+  unlock(held);
+  return ok;
+}
+
+function RtlpValidate(heap: usize, p: usize): bool {
   if (p != 0) return blockOf(heap, p) != 0;
   let freeCount: u32 = 0;
   for (let s = load<usize>(heap + H_SEGMENTS); s != 0; s = load<usize>(s + S_NEXT)) {

@@ -32,6 +32,9 @@
 @external("ntdll", "NtCreateSection") export declare function NtCreateSection(section: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
 @external("ntdll", "NtCreateProcess") export declare function NtCreateProcess(process: usize, access: u32, oa: usize, parent: u32, inheritHandles: u32, section: u32, debugPort: u32, exceptionPort: u32): u32;
 @external("ntdll", "NtCreateThread") export declare function NtCreateThread(thread: usize, access: u32, oa: usize, process: u32, clientId: usize, context: usize, initialTeb: usize, suspended: u32): u32;
+@external("ntdll", "NtCreateMutant") export declare function NtCreateMutant(mutant: usize, access: u32, oa: usize, initialOwner: u32): u32;
+@external("ntdll", "NtReleaseMutant") export declare function NtReleaseMutant(mutant: u32, previousCount: usize): u32;
+@external("ntdll", "NtWaitForSingleObject") export declare function NtWaitForSingleObject(handle: u32, alertable: u32, timeout: usize): u32;
 @external("ntdll", "NtTerminateThread") export declare function NtTerminateThread(thread: u32, status: u32): u32;
 @external("ntdll", "NtQueryInformationProcess") export declare function NtQueryInformationProcess(process: u32, infoClass: u32, info: usize, length: u32, result: usize): u32;
 @external("ntdll", "NtSetInformationProcess") export declare function NtSetInformationProcess(process: u32, infoClass: u32, info: usize, length: u32): u32;
