@@ -16,7 +16,8 @@
 //     +20 UserMemory (1: caller's region)      +20 Heap
 //     +24 Lock (a mutant handle; 0 with HEAP_NO_SERIALIZE)
 //     +28 bitmap of non-empty bins (5 words)
-//     +48 bins[150]: free-list heads
+//     +48 scratch for system call arguments (8 bytes, used under the lock)
+//     +56 bins[150]: free-list heads
 //
 // Blocks are contiguous in a segment, 8-byte granular, each after a 16-byte
 // header; a zero-size busy header (the sentinel) ends the committed part.
@@ -54,7 +55,7 @@ export const HEAP_REALLOC_IN_PLACE_ONLY: u32 = 0x10;
 
 const HEAP_SIGNATURE: u32 = 0xEEFFEEFF;
 const H_SIGNATURE: u32 = 0, H_FLAGS: u32 = 4, H_SEGMENTS: u32 = 8, H_RESERVE: u32 = 12, H_COMMIT: u32 = 16, H_USER: u32 = 20;
-const H_LOCK: u32 = 24, H_BITMAP: u32 = 28, H_BINS: u32 = 48;
+const H_LOCK: u32 = 24, H_BITMAP: u32 = 28, H_SCRATCH: u32 = 48, H_BINS: u32 = 56;
 const BIN_COUNT: u32 = 150;
 const HEAP_HEADER_SIZE: u32 = (H_BINS + BIN_COUNT * 4 + 7) & ~7;
 const S_NEXT: u32 = 0, S_BASE: u32 = 4, S_RESERVED_END: u32 = 8, S_COMMITTED_END: u32 = 12, S_FIRST: u32 = 16, S_HEAP: u32 = 20;
@@ -169,7 +170,7 @@ function extendSegment(heap: usize, segment: usize, bytes: u32): bool {
   if (step < commit) step = commit;
   if (step > <u32>(reservedEnd - committed)) step = <u32>(reservedEnd - committed);
   if (step < bytes || step == 0) return false;
-  const args = memory.data(8, 4);
+  const args = heap + H_SCRATCH;
   store<usize>(args, committed); store<u32>(args, step, 4);
   if (NtAllocateVirtualMemory(NtCurrentProcess, args, 0, args + 4, MEM_COMMIT, PAGE_READWRITE) != 0) return false;
   // The old sentinel becomes a free block over the new pages; a new sentinel ends them.
@@ -206,7 +207,7 @@ function addSegment(heap: usize, need: u32): bool {
   let reserve = load<u32>(heap + H_RESERVE);
   const least = roundUp(need + SEGMENT_HEADER_SIZE + BLOCK_HEADER, SEGMENT_ALIGN);
   if (reserve < least) reserve = least;
-  const args = memory.data(8, 4);
+  const args = heap + H_SCRATCH;
   store<usize>(args, 0); store<u32>(args, reserve, 4);
   if (NtAllocateVirtualMemory(NtCurrentProcess, args, 0, args + 4, MEM_RESERVE, PAGE_READWRITE) != 0) return false;
   const base = load<usize>(args);
@@ -238,7 +239,7 @@ function maybeReleaseSegment(heap: usize, b: usize): void {
   let s = first;
   while (load<usize>(s + S_NEXT) != segment) s = load<usize>(s + S_NEXT);
   store<usize>(s + S_NEXT, load<usize>(segment + S_NEXT));
-  const args = memory.data(8, 4);
+  const args = heap + H_SCRATCH;
   store<usize>(args, load<usize>(segment + S_BASE)); store<u32>(args, 0, 4);
   NtFreeVirtualMemory(NtCurrentProcess, args, args + 4, MEM_RELEASE);
 }
@@ -312,19 +313,23 @@ export function RtlDestroyHeap(heap: usize): usize {
   if (heap == 0 || load<u32>(heap + H_SIGNATURE) != HEAP_SIGNATURE) return heap;
   if (heap == RtlpProcessHeap()) return heap;
   const user = load<u32>(heap + H_USER);
-  let s = load<usize>(heap + H_SEGMENTS);
+  const firstSegment = load<usize>(heap + H_SEGMENTS);
   store<u32>(heap + H_SIGNATURE, 0);
   if (load<u32>(heap + H_LOCK) != 0) NtClose(load<u32>(heap + H_LOCK));
-  const args = memory.data(8, 4);
-  let first = true;
+  // Later segments first, with the header's scratch; then the first segment, which holds the header.
+  let args = heap + H_SCRATCH;
+  let s = load<usize>(firstSegment + S_NEXT);
   while (s != 0) {
     const next = load<usize>(s + S_NEXT);
-    if (!(first && user != 0)) {
-      store<usize>(args, load<usize>(s + S_BASE)); store<u32>(args, 0, 4);
-      NtFreeVirtualMemory(NtCurrentProcess, args, args + 4, MEM_RELEASE);
-    }
-    first = false;
+    store<usize>(args, load<usize>(s + S_BASE)); store<u32>(args, 0, 4);
+    NtFreeVirtualMemory(NtCurrentProcess, args, args + 4, MEM_RELEASE);
     s = next;
+  }
+  if (user == 0) {
+    // The service writes its results back into the arguments: not into the region it releases.
+    args = memory.data(8, 4);
+    store<usize>(args, load<usize>(firstSegment + S_BASE)); store<u32>(args, 0, 4);
+    NtFreeVirtualMemory(NtCurrentProcess, args, args + 4, MEM_RELEASE);
   }
   return 0;
 }
