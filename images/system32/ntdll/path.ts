@@ -30,7 +30,7 @@ import {
 } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { RtlUpcaseUnicodeChar } from "./string";
-import { RtlpCurrentEnvironment, RtlpFindVariable } from "./env";
+import { RtlpCurrentEnvironment } from "./env";
 
 export const RtlPathTypeUnknown: u32 = 0;
 export const RtlPathTypeUncAbsolute: u32 = 1;
@@ -119,36 +119,42 @@ function rootLength(p: usize, type: u32): u32 {
   return 0;
 }
 
-// The directory a name of kind `type` is relative to: *base, returns its characters (0: none).
-function baseOf(name: usize, type: u32, base: usize): u32 {
-  store<usize>(base, 0);
+/** The value of the "=X:" variable (drive X's current directory) in the process's environment, or 0. */
+function driveDirectory(drive: u32): usize {
+  let p = RtlpCurrentEnvironment();
+  if (p == 0) return 0;
+  while (load<u16>(p) != 0) {
+    if (ch(p, 0) == 0x3D && RtlUpcaseUnicodeChar(ch(p, 1)) == drive && ch(p, 2) == 0x3A && ch(p, 3) == 0x3D) return p + 8;
+    p += (RtlpWcsLen(p) + 1) << 1;
+  }
+  return 0;
+}
+
+/** (the directory a name of kind `type` is relative to) << 32 | its characters; 0: none. */
+function baseOf(name: usize, type: u32): u64 {
   const cwd = currentDirectory();
   const cwdBuf: usize = cwd != 0 ? load<usize>(cwd, 4) : 0;
   const cwdCount: u32 = cwd != 0 ? <u32>load<u16>(cwd) >> 1 : 0;
   if (type == RtlPathTypeDriveRelative) {
     const drive = RtlUpcaseUnicodeChar(ch(name, 0));
-    if (cwdCount >= 2 && RtlUpcaseUnicodeChar(ch(cwdBuf, 0)) == drive && ch(cwdBuf, 1) == 0x3A) { store<usize>(base, cwdBuf); return cwdCount; }
-    const variable = memory.data<u16>([0x3D, 0, 0x3A]);
-    store<u16>(variable, <u16>drive, 2);
-    const value = RtlpFindVariable(RtlpCurrentEnvironment(), variable, 3);
-    if (value != 0 && ch(value, 1) == 0x3A) { store<usize>(base, value); return RtlpWcsLen(value); }
-    store<usize>(base, name); // just "X:": the drive's root
-    return 2;
+    if (cwdCount >= 2 && RtlUpcaseUnicodeChar(ch(cwdBuf, 0)) == drive && ch(cwdBuf, 1) == 0x3A) return pack(cwdBuf, cwdCount);
+    const value = driveDirectory(drive);
+    if (value != 0 && ch(value, 1) == 0x3A) return pack(value, RtlpWcsLen(value));
+    return pack(name, 2); // just "X:": the drive's root
   }
   if (type == RtlPathTypeRooted) {
     if (cwdCount == 0) return 0;
     const root = rootLength(cwdBuf, RtlDetermineDosPathNameType_U(cwdBuf));
-    store<usize>(base, cwdBuf);
-    return root == 3 ? 2 : root; // "X:" (the name brings the '\'), or "\\server\share"
+    return pack(cwdBuf, root == 3 ? 2 : root); // "X:" (the name brings the '\'), or "\\server\share"
   }
-  if (type == RtlPathTypeRelative) { store<usize>(base, cwdBuf); return cwdCount; }
+  if (type == RtlPathTypeRelative) return pack(cwdBuf, cwdCount);
   return 0;
 }
+@inline function pack(base: usize, count: u32): u64 { return (<u64>base << 32) | <u64>count; }
 
 /** Characters buildFullPath may write for `name`, at most. */
 function fullPathBound(name: usize): u32 {
-  const base = memory.data(4, 4);
-  return RtlpWcsLen(name) + baseOf(name, RtlDetermineDosPathNameType_U(name), base) + 8;
+  return RtlpWcsLen(name) + <u32>baseOf(name, RtlDetermineDosPathNameType_U(name)) + 8;
 }
 
 /**
@@ -168,9 +174,9 @@ function buildFullPath(name: usize, out: usize, partFrom: usize): u32 {
     for (let i: u32 = 0; i < count; i++) n = put(out, n, ch(from, i));
     return n;
   }
-  const baseSlot = memory.data(4, 4);
-  const baseCount = baseOf(name, type, baseSlot);
-  const base = load<usize>(baseSlot);
+  const packed = baseOf(name, type);
+  const baseCount = <u32>packed;
+  const base = <usize>(packed >>> 32);
   // The root ("X:\", "\\server\share\", "\\.\") with '/' turned to '\'; ".." stops at its end.
   const root = base != 0 ? base : name;
   const rootType = base != 0 ? (baseCount >= 2 && ch(base, 1) == 0x3A ? RtlPathTypeDriveAbsolute : RtlDetermineDosPathNameType_U(base)) : type;
@@ -399,13 +405,17 @@ export function RtlDosPathNameToNtPathName_U(dosName: usize, ntName: usize, file
 
 /** TRUE when NtQueryAttributesFile finds the file (or finds it locked or denied). */
 export function RtlDoesFileExists_U(fileName: usize): bool {
-  const nt = memory.data(8, 4);
-  if (!RtlDosPathNameToNtPathName_U(fileName, nt, 0, 0)) return false;
-  const oa = memory.data(24, 4);
-  const info = memory.data(40, 8);
-  RtlpInitObjectAttributes(oa, nt, OBJ_CASE_INSENSITIVE, 0);
-  const status = NtQueryAttributesFile(oa, info);
-  RtlFreeHeap(RtlpProcessHeap(), 0, load<usize>(nt, 4));
+  const heap = RtlpProcessHeap();
+  const block = RtlAllocateHeap(heap, 0, 72); // FILE_BASIC_INFORMATION (40), OBJECT_ATTRIBUTES (24), the name (8)
+  if (block == 0) return false;
+  const info = block, oa = block + 40, nt = block + 64;
+  let status: u32 = 0xC0000033;
+  if (RtlDosPathNameToNtPathName_U(fileName, nt, 0, 0)) {
+    RtlpInitObjectAttributes(oa, nt, OBJ_CASE_INSENSITIVE, 0);
+    status = NtQueryAttributesFile(oa, info);
+    RtlFreeHeap(heap, 0, load<usize>(nt, 4));
+  }
+  RtlFreeHeap(heap, 0, block);
   // STATUS_SHARING_VIOLATION, STATUS_ACCESS_DENIED: the file is there.
   return status == 0 || status == 0xC0000043 || status == 0xC0000022;
 }
