@@ -18,6 +18,7 @@ import {
   STATUS_SUCCESS, STATUS_INVALID_PARAMETER, STATUS_VARIABLE_NOT_FOUND, STATUS_BUFFER_TOO_SMALL, STATUS_NO_MEMORY,
 } from "./nt";
 import { RtlUpcaseUnicodeChar } from "./string";
+import { RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
 
 /** RTL_USER_PROCESS_PARAMETERS.Environment. */
 export const PARAMS_ENVIRONMENT: u32 = 0x48;
@@ -69,23 +70,31 @@ export function RtlpFindVariable(env: usize, name: usize, count: u32): usize {
 
 /** Allocates `bytes` of fresh pages for a block; 0 when out of memory. */
 function allocateBlock(bytes: u32): usize {
-  const args = memory.data(8, 4);
-  store<usize>(args, 0); store<u32>(args, bytes, 4);
-  if (NtAllocateVirtualMemory(NtCurrentProcess, args, 0, args + 4, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) != 0) return 0;
-  return load<usize>(args);
+  const args = RtlpAllocateScratch(8);
+  if (args == 0) return 0;
+  store<u32>(args, bytes, 4);
+  let env: usize = 0;
+  if (NtAllocateVirtualMemory(NtCurrentProcess, args, 0, args + 4, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) == 0) env = load<usize>(args);
+  RtlpFreeScratch(args);
+  return env;
 }
 
 function freeBlock(env: usize): void {
-  const args = memory.data(8, 4);
-  store<usize>(args, env); store<u32>(args, 0, 4);
+  const args = RtlpAllocateScratch(8);
+  if (args == 0) return;
+  store<usize>(args, env);
   NtFreeVirtualMemory(NtCurrentProcess, args, args + 4, MEM_RELEASE);
+  RtlpFreeScratch(args);
 }
 
 /** Bytes of committed memory from `env` to the end of its allocation's committed run. */
 function blockCapacity(env: usize): u32 {
-  const info = memory.data(28, 4);
-  if (NtQueryVirtualMemory(NtCurrentProcess, env, 0, info, 28, 0) != 0) return 0;
-  return <u32>(load<usize>(info) + load<u32>(info, 12) - env);
+  const info = RtlpAllocateScratch(28);
+  if (info == 0) return 0;
+  let capacity: u32 = 0;
+  if (NtQueryVirtualMemory(NtCurrentProcess, env, 0, info, 28, 0) == 0) capacity = <u32>(load<usize>(info) + load<u32>(info, 12) - env);
+  RtlpFreeScratch(info);
+  return capacity;
 }
 
 /** A new block, empty or a copy of the process's; stored at `*environment`. */

@@ -525,3 +525,14 @@ function RtlpValidate(heap: usize, p: usize): bool {
   }
   return listed == freeCount;
 }
+
+/**
+ * Zeroed scratch memory for a routine's system call arguments, from the
+ * process heap: static buffers would be shared by every thread.
+ */
+export function RtlpAllocateScratch(bytes: u32): usize {
+  return RtlAllocateHeap(RtlpProcessHeap(), HEAP_ZERO_MEMORY, bytes);
+}
+export function RtlpFreeScratch(p: usize): void {
+  RtlFreeHeap(RtlpProcessHeap(), 0, p);
+}

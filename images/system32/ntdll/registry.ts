@@ -42,7 +42,7 @@ import {
   STATUS_SUCCESS, STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL,
   STATUS_OBJECT_NAME_NOT_FOUND, STATUS_NO_MORE_ENTRIES,
 } from "./nt";
-import { RtlAllocateHeap, RtlFreeHeap, RtlSizeHeap } from "./heap";
+import { RtlAllocateHeap, RtlFreeHeap, RtlSizeHeap, RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
 import { RtlExpandEnvironmentStrings_U } from "./env";
 
 export const RTL_REGISTRY_ABSOLUTE: u32 = 0;
@@ -114,12 +114,15 @@ function openKey(relativeTo: u32, path: usize, create: bool, access: u32, handle
 
 /** Opens `name` (a NUL-terminated subkey path) under `parent`. */
 function openSubkey(parent: u32, name: usize, handle: usize): u32 {
-  const block = memory.data(32, 4);
+  const block = RtlpAllocateScratch(32);
+  if (block == 0) return STATUS_NO_MEMORY;
   const us = block, oa = block + 8;
   const bytes = RtlpWcsLen(name) << 1;
   store<u16>(us, <u16>bytes); store<u16>(us, <u16>bytes, 2); store<usize>(us, name, 4);
   RtlpInitObjectAttributes(oa, us, OBJ_CASE_INSENSITIVE, parent);
-  return NtOpenKey(handle, KEY_READ, oa);
+  const status = NtOpenKey(handle, KEY_READ, oa);
+  RtlpFreeScratch(block);
+  return status;
 }
 
 // ---- one value handed to the routine or stored ----
@@ -229,7 +232,7 @@ function processValue(entry: usize, name: usize, type: u32, data: usize, length:
  */
 function readValue(key: u32, name: usize, index: u32, info: usize): u32 {
   const heap = RtlpProcessHeap();
-  const result = memory.data(4, 4);
+  const result = info + 4; // the caller's word after the block pointer (RtlQueryRegistryValues: +16)
   let size: u32 = 512;
   for (let attempt = 0; attempt < 4; attempt++) {
     let block = load<usize>(info);
@@ -293,14 +296,14 @@ function queryAll(entry: usize, key: u32, info: usize, context: usize, environme
 export function RtlQueryRegistryValues(relativeTo: u32, path: usize, table: usize, context: usize, environment: usize): u32 {
   // On the heap, not static: a query routine may query the registry itself.
   const heap = RtlpProcessHeap();
-  const handles = RtlAllocateHeap(heap, 8, 24); // +0 top key, +4 owned, +8 subkey, +12 the info block, +16 a name
+  const handles = RtlAllocateHeap(heap, 8, 28); // +0 top key, +4 owned, +8 subkey, +12 the info block, +16 its result length, +20 a name
   if (handles == 0) return STATUS_NO_MEMORY;
   let status = openKey(relativeTo, path, false, KEY_READ, handles, handles + 4);
   if (!NT_SUCCESS(status)) { RtlFreeHeap(heap, 0, handles); return status; }
   const top = load<u32>(handles), ownsTop = load<u32>(handles, 4) != 0;
   let current = top;
   let skipping = false;
-  const us = handles + 16;
+  const us = handles + 20;
   for (let entry = table; ; entry += ENTRY_SIZE) {
     const routine = load<u32>(entry), flags = load<u32>(entry, 4), name = load<usize>(entry, 8);
     if (routine == 0 && (flags & (RTL_QUERY_REGISTRY_SUBKEY | RTL_QUERY_REGISTRY_TOPKEY | RTL_QUERY_REGISTRY_DIRECT)) == 0) break;
@@ -360,42 +363,50 @@ export function RtlQueryRegistryValues(relativeTo: u32, path: usize, table: usiz
 
 /** Sets value `valueName` of the key RelativeTo/Path (the key is created when missing). */
 export function RtlWriteRegistryValue(relativeTo: u32, path: usize, valueName: usize, type: u32, data: usize, length: u32): u32 {
-  const handles = memory.data(8, 4);
+  const handles = RtlpAllocateScratch(16);
+  if (handles == 0) return STATUS_NO_MEMORY;
   let status = openKey(relativeTo, path, true, KEY_WRITE, handles, handles + 4);
-  if (!NT_SUCCESS(status)) return status;
-  const us = memory.data(8, 4);
+  if (!NT_SUCCESS(status)) { RtlpFreeScratch(handles); return status; }
+  const us = handles + 8;
   const bytes = RtlpWcsLen(valueName) << 1;
   store<u16>(us, <u16>bytes); store<u16>(us, <u16>bytes, 2); store<usize>(us, valueName, 4);
   status = NtSetValueKey(load<u32>(handles), us, 0, type, data, length);
   if (load<u32>(handles, 4) != 0) NtClose(load<u32>(handles));
+  RtlpFreeScratch(handles);
   return status;
 }
 
 /** Deletes value `valueName` of the key RelativeTo/Path. */
 export function RtlDeleteRegistryValue(relativeTo: u32, path: usize, valueName: usize): u32 {
-  const handles = memory.data(8, 4);
+  const handles = RtlpAllocateScratch(16);
+  if (handles == 0) return STATUS_NO_MEMORY;
   let status = openKey(relativeTo, path, false, KEY_ALL_ACCESS, handles, handles + 4);
-  if (!NT_SUCCESS(status)) return status;
-  const us = memory.data(8, 4);
+  if (!NT_SUCCESS(status)) { RtlpFreeScratch(handles); return status; }
+  const us = handles + 8;
   const bytes = RtlpWcsLen(valueName) << 1;
   store<u16>(us, <u16>bytes); store<u16>(us, <u16>bytes, 2); store<usize>(us, valueName, 4);
   status = NtDeleteValueKey(load<u32>(handles), us);
   if (load<u32>(handles, 4) != 0) NtClose(load<u32>(handles));
+  RtlpFreeScratch(handles);
   return status;
 }
 
 /** STATUS_SUCCESS when the key RelativeTo/Path opens. */
 export function RtlCheckRegistryKey(relativeTo: u32, path: usize): u32 {
-  const handles = memory.data(8, 4);
+  const handles = RtlpAllocateScratch(8);
+  if (handles == 0) return STATUS_NO_MEMORY;
   const status = openKey(relativeTo, path, false, KEY_READ, handles, handles + 4);
   if (NT_SUCCESS(status) && load<u32>(handles, 4) != 0) NtClose(load<u32>(handles));
+  RtlpFreeScratch(handles);
   return status;
 }
 
 /** Creates the key RelativeTo/Path (its parent must exist). */
 export function RtlCreateRegistryKey(relativeTo: u32, path: usize): u32 {
-  const handles = memory.data(8, 4);
+  const handles = RtlpAllocateScratch(8);
+  if (handles == 0) return STATUS_NO_MEMORY;
   const status = openKey(relativeTo, path, true, KEY_ALL_ACCESS, handles, handles + 4);
   if (NT_SUCCESS(status) && load<u32>(handles, 4) != 0) NtClose(load<u32>(handles));
+  RtlpFreeScratch(handles);
   return status;
 }
