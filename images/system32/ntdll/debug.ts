@@ -19,15 +19,18 @@
 // kernel debugger to receive it yet.
 
 import { NtDisplayString, RtlpProcessHeap, RtlpWcsLen, RtlpStrLen, STATUS_SUCCESS, STATUS_NO_MEMORY } from "./nt";
-import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
+import { RtlAllocateHeap, RtlFreeHeap, RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
 import { RtlpUnicodeCharToAnsi, RtlpAnsiCharToUnicode } from "./string";
 
 const DBGPRINT_MAX: u32 = 512;
 const HEX_LOWER = "0123456789abcdef";
 const HEX_UPPER = "0123456789ABCDEF";
 
-// A small output cursor: where, how much room, how many characters were produced.
+// The output cursor (where, how much room, how many characters were
+// produced) and room for a number's digits (+12, 24 bytes) and one
+// character (+36): per call, from the process heap.
 @unmanaged class Sink { at: usize; room: u32; count: u32; }
+const SINK_BYTES: u32 = 40;
 
 @inline function emit(s: Sink, c: u32): void {
   if (s.count < s.room) store<u8>(s.at + s.count, <u8>c);
@@ -37,7 +40,7 @@ function pad(s: Sink, c: u32, n: i32): void { for (let i = 0; i < n; i++) emit(s
 
 /** Writes an unsigned 64-bit number with the conversion's flags, width and precision. */
 function number(s: Sink, value: u64, base: u32, upper: bool, negative: bool, flags: u32, width: i32, precision: i32): void {
-  const digits = memory.data(24);
+  const digits = changetype<usize>(s) + 12;
   let n: i32 = 0;
   const table = upper ? HEX_UPPER : HEX_LOWER;
   let v = value;
@@ -80,9 +83,9 @@ const SIZE_DEFAULT: u32 = 0, SIZE_SHORT: u32 = 1, SIZE_LONG: u32 = 2, SIZE_WIDE:
  * written past `size`, and no NUL is added.
  */
 export function RtlpFormat(buffer: usize, size: u32, format: usize, args: usize): u32 {
-  const s = changetype<Sink>(memory.data(offsetof<Sink>(), 4));
-  const saved = memory.data(12, 4); // the sink is static: keep the caller's (re-entry from a nested format)
-  store<usize>(saved, s.at); store<u32>(saved, s.room, 4); store<u32>(saved, s.count, 8);
+  const block = RtlpAllocateScratch(SINK_BYTES);
+  if (block == 0) return 0;
+  const s = changetype<Sink>(block);
   s.at = buffer; s.room = size; s.count = 0;
   let f = format;
   let ap = args;
@@ -130,7 +133,7 @@ export function RtlpFormat(buffer: usize, size: u32, format: usize, args: usize)
     } else if (c == 0x63 || c == 0x43) {
       const ch = load<u32>(ap); ap += 4;
       const wide = c == 0x43 ? sizeKind != SIZE_SHORT : (sizeKind == SIZE_LONG || sizeKind == SIZE_WIDE);
-      const one = memory.data(2, 2);
+      const one = block + 36;
       store<u16>(one, <u16>(wide ? ch : RtlpAnsiCharToUnicode(ch & 0xFF)));
       text(s, one, 1, true, flags, width);
     } else if (c == 0x73 || c == 0x53) {
@@ -153,7 +156,7 @@ export function RtlpFormat(buffer: usize, size: u32, format: usize, args: usize)
     }
   }
   const count = s.count;
-  s.at = load<usize>(saved); s.room = load<u32>(saved, 4); s.count = load<u32>(saved, 8);
+  RtlpFreeScratch(block);
   return count;
 }
 
@@ -185,16 +188,22 @@ export function vDbgPrintEx(componentId: u32, level: u32, format: usize, args: u
 
 /** DbgPrint(Format, ...): cdecl; up to eight argument words. */
 export function DbgPrint(format: usize, a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32, a6: u32, a7: u32): u32 {
-  const args = memory.data(32, 4);
+  const args = RtlpAllocateScratch(32);
+  if (args == 0) return STATUS_NO_MEMORY;
   store<u32>(args, a0, 0); store<u32>(args, a1, 4); store<u32>(args, a2, 8); store<u32>(args, a3, 12);
   store<u32>(args, a4, 16); store<u32>(args, a5, 20); store<u32>(args, a6, 24); store<u32>(args, a7, 28);
-  return vDbgPrintEx(0xFFFFFFFF, 0, format, args);
+  const status = vDbgPrintEx(0xFFFFFFFF, 0, format, args);
+  RtlpFreeScratch(args);
+  return status;
 }
 
 /** DbgPrintEx(ComponentId, Level, Format, ...): cdecl; up to eight argument words. */
 export function DbgPrintEx(componentId: u32, level: u32, format: usize, a0: u32, a1: u32, a2: u32, a3: u32, a4: u32, a5: u32, a6: u32, a7: u32): u32 {
-  const args = memory.data(32, 4);
+  const args = RtlpAllocateScratch(32);
+  if (args == 0) return STATUS_NO_MEMORY;
   store<u32>(args, a0, 0); store<u32>(args, a1, 4); store<u32>(args, a2, 8); store<u32>(args, a3, 12);
   store<u32>(args, a4, 16); store<u32>(args, a5, 20); store<u32>(args, a6, 24); store<u32>(args, a7, 28);
-  return vDbgPrintEx(componentId, level, format, args);
+  const status = vDbgPrintEx(componentId, level, format, args);
+  RtlpFreeScratch(args);
+  return status;
 }

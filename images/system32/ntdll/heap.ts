@@ -252,18 +252,27 @@ function maybeReleaseSegment(heap: usize, b: usize): void {
  * `reserve` 0 makes the heap growable. `lock` and `parameters` are ignored.
  */
 export function RtlCreateHeap(flags: u32, base: usize, reserve: u32, commit: u32, lock: usize, parameters: usize): usize {
+  // System call arguments: on the process heap once there is one (the
+  // process heap itself is made before any second thread exists).
+  const processHeap = RtlpProcessHeap();
+  const scratch = processHeap != 0 ? RtlAllocateHeap(processHeap, 0, 36) : 0;
+  const heap = RtlpCreateHeap(flags, base, reserve, commit,
+    scratch != 0 ? scratch : memory.data(8, 4), scratch != 0 ? scratch + 8 : memory.data(28, 4));
+  if (scratch != 0) RtlFreeHeap(processHeap, 0, scratch);
+  return heap;
+}
+
+function RtlpCreateHeap(flags: u32, base: usize, reserve: u32, commit: u32, args: usize, info: usize): usize {
   let user: u32 = 0;
   const askRegion = base != 0 && (reserve == 0 || commit == 0);
   if (reserve == 0) { flags |= HEAP_GROWABLE; reserve = DEFAULT_RESERVE; }
   if (commit == 0) commit = DEFAULT_COMMIT;
   reserve = roundUp(reserve, SEGMENT_ALIGN);
   commit = roundUp(commit, PAGE_SIZE);
-  const args = memory.data(8, 4);
   if (base != 0) {
     user = 1;
     if (askRegion) {
       // MEMORY_BASIC_INFORMATION: +12 RegionSize, +16 State.
-      const info = memory.data(28, 4);
       if (NtQueryVirtualMemory(NtCurrentProcess, base, 0, info, 28, 0) != 0) return 0;
       const region = load<u32>(info, 12);
       if (reserve > region) reserve = region;
@@ -327,9 +336,12 @@ export function RtlDestroyHeap(heap: usize): usize {
   }
   if (user == 0) {
     // The service writes its results back into the arguments: not into the region it releases.
-    args = memory.data(8, 4);
+    const processHeap = RtlpProcessHeap();
+    const scratch = processHeap != 0 ? RtlAllocateHeap(processHeap, 0, 8) : 0;
+    args = scratch != 0 ? scratch : memory.data(8, 4);
     store<usize>(args, load<usize>(firstSegment + S_BASE)); store<u32>(args, 0, 4);
     NtFreeVirtualMemory(NtCurrentProcess, args, args + 4, MEM_RELEASE);
+    if (scratch != 0) RtlFreeHeap(processHeap, 0, scratch);
   }
   return 0;
 }

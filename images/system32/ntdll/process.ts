@@ -27,7 +27,7 @@ import {
   MEM_COMMIT, MEM_RESERVE, MEM_RELEASE, PAGE_READWRITE, PAGE_SIZE,
   STATUS_SUCCESS, STATUS_NO_MEMORY, STATUS_UNSUCCESSFUL, NT_SUCCESS,
 } from "./nt";
-import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
+import { RtlAllocateHeap, RtlFreeHeap, RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
 import { RtlpEnvironmentLength } from "./env";
 
 export const RTL_USER_PROC_PARAMS_NORMALIZED: u32 = 1;
@@ -84,7 +84,8 @@ export function RtlCreateProcessParameters(result: usize, imagePathName: usize, 
   if (commandLine == 0) commandLine = imagePathName;
   if (environment == 0 && current != 0) environment = load<usize>(current + P_ENVIRONMENT);
   // The sources, in STRINGS order (0: the default empty string).
-  const sources = memory.data(32, 4);
+  const sources = RtlpAllocateScratch(32);
+  if (sources == 0) return STATUS_NO_MEMORY;
   store<usize>(sources, currentDirectory, 0); store<usize>(sources, dllPath, 4); store<usize>(sources, imagePathName, 8);
   store<usize>(sources, commandLine, 12); store<usize>(sources, windowTitle, 16); store<usize>(sources, desktopInfo, 20);
   store<usize>(sources, shellInfo, 24); store<usize>(sources, runtimeData, 28);
@@ -92,7 +93,7 @@ export function RtlCreateProcessParameters(result: usize, imagePathName: usize, 
   for (let i: u32 = 0; i < 8; i++) size += align4(maximumFor(i, load<usize>(sources + (i << 2))));
   const environmentBytes: u32 = environment != 0 ? RtlpEnvironmentLength(environment) << 1 : 0;
   const p = RtlAllocateHeap(RtlpProcessHeap(), 8 /* HEAP_ZERO_MEMORY */, size + environmentBytes);
-  if (p == 0) return STATUS_NO_MEMORY;
+  if (p == 0) { RtlpFreeScratch(sources); return STATUS_NO_MEMORY; }
   store<u32>(p + P_MAXIMUM, size);
   store<u32>(p + P_LENGTH, size);
   store<u32>(p + P_FLAGS, RTL_USER_PROC_PARAMS_NORMALIZED);
@@ -117,6 +118,7 @@ export function RtlCreateProcessParameters(result: usize, imagePathName: usize, 
     store<usize>(p + P_ENVIRONMENT, p + size);
     store<u32>(p + P_ENVSIZE, environmentBytes);
   }
+  RtlpFreeScratch(sources);
   store<usize>(result, RtlDeNormalizeProcessParams(p));
   return STATUS_SUCCESS;
 }
@@ -159,8 +161,9 @@ export function RtlCreateUserThread(process: u32, securityDescriptor: usize, cre
   let commit = committedStack != 0 ? (committedStack + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1) : PAGE_SIZE;
   if (commit > reserve) commit = reserve;
   const heap = RtlpProcessHeap();
-  // One scratch block: CONTEXT, INITIAL_TEB (20), two allocation arguments (16), the start frame (8), handle and ids (12).
-  const scratch = RtlAllocateHeap(heap, 8, CONTEXT_SIZE + 64);
+  // One scratch block: CONTEXT, INITIAL_TEB (20), two allocation arguments (16), the start frame (8), handle and ids (12),
+  // OBJECT_ATTRIBUTES (24).
+  const scratch = RtlAllocateHeap(heap, 8, CONTEXT_SIZE + 96);
   if (scratch == 0) return STATUS_NO_MEMORY;
   const context = scratch, teb = scratch + CONTEXT_SIZE, args = teb + 20, frame = args + 16, handle = frame + 8;
   store<usize>(args, 0); store<u32>(args, reserve, 4);
@@ -189,7 +192,7 @@ export function RtlCreateUserThread(process: u32, securityDescriptor: usize, cre
       store<usize>(context, top - 8, 0xC4); // Esp
       store<u32>(context, 0x23, 0xC8);   // SegSs
       store<usize>(context, parameter, 0xB0); // Eax holds the parameter too
-      status = NtCreateThread(handle, 0x1F03FF /* THREAD_ALL_ACCESS */, securityDescriptor != 0 ? RtlpThreadAttributes(securityDescriptor) : 0,
+      status = NtCreateThread(handle, 0x1F03FF /* THREAD_ALL_ACCESS */, securityDescriptor != 0 ? RtlpThreadAttributes(handle + 12, securityDescriptor) : 0,
         process, handle + 4, context, teb, createSuspended ? 1 : 0);
     }
     if (!NT_SUCCESS(status)) {
@@ -205,9 +208,8 @@ export function RtlCreateUserThread(process: u32, securityDescriptor: usize, cre
   return status;
 }
 
-/** OBJECT_ATTRIBUTES with only a security descriptor (in a static block: the call uses it at once). */
-function RtlpThreadAttributes(securityDescriptor: usize): usize {
-  const oa = memory.data(24, 4);
+/** OBJECT_ATTRIBUTES at `oa` with only a security descriptor. */
+function RtlpThreadAttributes(oa: usize, securityDescriptor: usize): usize {
   RtlpInitObjectAttributes(oa, 0, 0, 0);
   store<usize>(oa, securityDescriptor, 16);
   return oa;
@@ -228,7 +230,8 @@ const FLG_ENABLE_SYSTEM_CRIT_BREAKS: u32 = 0x100000;
 
 function setCritical(isThread: bool, newValue: bool, oldValue: usize, checkFlag: bool): u32 {
   if (checkFlag && (load<u32>(RtlGetCurrentPeb() + PEB_NT_GLOBAL_FLAG) & FLG_ENABLE_SYSTEM_CRIT_BREAKS) == 0) return STATUS_UNSUCCESSFUL;
-  const value = memory.data(4, 4);
+  const value = RtlpAllocateScratch(4);
+  if (value == 0) return STATUS_NO_MEMORY;
   if (oldValue != 0) {
     store<u32>(value, 0);
     if (isThread) NtQueryInformationThread(NtCurrentThread, ThreadBreakOnTermination, value, 4, 0);
@@ -236,9 +239,11 @@ function setCritical(isThread: bool, newValue: bool, oldValue: usize, checkFlag:
     store<u8>(oldValue, load<u32>(value) != 0 ? 1 : 0);
   }
   store<u32>(value, newValue ? 1 : 0);
-  return isThread
+  const status = isThread
     ? NtSetInformationThread(NtCurrentThread, ThreadBreakOnTermination, value, 4)
     : NtSetInformationProcess(NtCurrentProcess, ProcessBreakOnTermination, value, 4);
+  RtlpFreeScratch(value);
+  return status;
 }
 
 /** Marks the process critical (its end bug-checks 0xEF) or not; `*oldValue` gets the previous setting. */
@@ -258,22 +263,25 @@ export function RtlSetThreadIsCritical(newValue: bool, oldValue: usize, checkFla
  * STATUS_PRIVILEGE_NOT_HELD.
  */
 export function RtlAdjustPrivilege(privilege: u32, enable: bool, currentThread: bool, enabled: usize): u32 {
-  const block = memory.data(48, 4); // token handle, new TOKEN_PRIVILEGES (16), old (16), return length
+  const block = RtlpAllocateScratch(48); // token handle, new TOKEN_PRIVILEGES (16), old (16), return length
+  if (block == 0) return STATUS_NO_MEMORY;
   const token = block, next = block + 4, previous = block + 20, returned = block + 36;
   const TOKEN_ADJUST_PRIVILEGES_QUERY: u32 = 0x28;
   let status = currentThread
     ? NtOpenThreadToken(NtCurrentThread, TOKEN_ADJUST_PRIVILEGES_QUERY, 0, token)
     : NtOpenProcessToken(NtCurrentProcess, TOKEN_ADJUST_PRIVILEGES_QUERY, token);
-  if (!NT_SUCCESS(status)) return status;
+  if (!NT_SUCCESS(status)) { RtlpFreeScratch(block); return status; }
   store<u32>(next, 1); store<u32>(next, privilege, 4); store<u32>(next, 0, 8); store<u32>(next, enable ? 2 : 0, 12);
   memory.fill(previous, 0, 16);
   status = NtAdjustPrivilegesToken(load<u32>(token), 0, next, 16, previous, returned);
   NtClose(load<u32>(token));
-  if (status == 0x106) return 0xC0000061; // STATUS_NOT_ALL_ASSIGNED -> STATUS_PRIVILEGE_NOT_HELD
-  if (!NT_SUCCESS(status)) return status;
+  if (status == 0x106) status = 0xC0000061; // STATUS_NOT_ALL_ASSIGNED -> STATUS_PRIVILEGE_NOT_HELD
   // No previous state: nothing changed, so it already was as asked.
-  if (enabled != 0) store<u8>(enabled, load<u32>(previous) == 0 ? (enable ? 1 : 0) : ((load<u32>(previous, 12) & 2) != 0 ? 1 : 0));
-  return STATUS_SUCCESS;
+  else if (NT_SUCCESS(status) && enabled != 0) {
+    store<u8>(enabled, load<u32>(previous) == 0 ? (enable ? 1 : 0) : ((load<u32>(previous, 12) & 2) != 0 ? 1 : 0));
+  }
+  RtlpFreeScratch(block);
+  return NT_SUCCESS(status) ? STATUS_SUCCESS : status;
 }
 
 // ---- RtlCreateUserProcess ----
