@@ -15,6 +15,10 @@
 // Addresses are wasm addresses (the DLL's pointers); helpers write and read
 // UTF-16 strings, UNICODE_STRINGs and plain words there.
 
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { compileAssemblyScript } from '../../scripts/asc.ts';
 
 export const PAGE = 0x1000;
@@ -29,9 +33,28 @@ export interface RegValue { name: string; type: number; data: Uint8Array }
 export interface RegKey { name: string; keys: Map<string, RegKey>; values: RegValue[] }
 
 let compiled: Promise<WebAssembly.Module> | undefined;
-/** The harness module, compiled once per test file. */
+/**
+ * The harness module. The test files run in separate workers, so the wasm
+ * is kept in build/test-cache under a hash of the sources: AssemblyScript
+ * runs once per change, not once per file.
+ */
 export function ntdllModule(): Promise<WebAssembly.Module> {
-  compiled ??= compileAssemblyScript('test/ntdll/programs/harness.ts').then(({ wasm }) => WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>));
+  compiled ??= (async () => {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+    const sources = ['images/system32/ntdll', 'test/ntdll/programs'].flatMap((dir) =>
+      readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')).sort().map((f) => join(root, dir, f)));
+    const hash = createHash('sha256');
+    for (const file of sources) hash.update(file).update(readFileSync(file));
+    const cache = join(root, 'build/test-cache', `ntdll-${hash.digest('hex').slice(0, 16)}.wasm`);
+    let wasm: Uint8Array;
+    try { wasm = readFileSync(cache); } catch {
+      wasm = (await compileAssemblyScript('test/ntdll/programs/harness.ts')).wasm;
+      mkdirSync(dirname(cache), { recursive: true });
+      writeFileSync(`${cache}.${process.pid}`, wasm);
+      renameSync(`${cache}.${process.pid}`, cache);
+    }
+    return WebAssembly.compile(wasm as Uint8Array<ArrayBuffer>);
+  })();
   return compiled;
 }
 
