@@ -66,6 +66,25 @@ describe('environment blocks', () => {
     expect(entries(moved).length).toBe(10);
     expect(query(moved, 'v9', 3000)).toEqual([hex(0), long]);
   });
+  it('a block inside another allocation (a parameter block) moves out to grow and is not released', () => {
+    const [slot, env] = newEnv();
+    set(slot, 'A', '1');
+    const p = h.alloc(4);
+    expect(x.RtlCreateProcessParameters(p, h.us('x.exe'), 0, h.us('C:\\'), 0, env, 0, 0, 0, 0)).toBe(0);
+    const block = h.r32(p);
+    const inside = h.r32(block + 0x48);
+    expect(inside).toBe(block + h.r32(block));
+    const heap = h.r32(h.peb + 0x18);
+    const size = x.RtlSizeHeap(heap, 0, block);
+    const envSlot = h.alloc(4); h.w32(envSlot, inside);
+    expect(set(envSlot, 'B', '2')).toBe(0);
+    const moved = h.r32(envSlot);
+    expect(moved).not.toBe(inside);
+    expect(entries(moved)).toEqual(['A=1', 'B=2']);
+    expect(entries(inside)).toEqual(['A=1']); // the parameter block was not written past its end
+    expect(x.RtlSizeHeap(heap, 0, block)).toBe(size);
+    expect(x.RtlValidateHeap(heap, 0, 0)).toBe(1);
+  });
   it('NULL works on the process block, and cloning copies it', () => {
     const [, env] = newEnv();
     h.w32(params + 0x48, env);

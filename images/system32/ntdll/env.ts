@@ -87,12 +87,19 @@ function freeBlock(env: usize): void {
   RtlpFreeScratch(args);
 }
 
-/** Bytes of committed memory from `env` to the end of its allocation's committed run. */
+/**
+ * Bytes of committed memory from `env` to the end of its allocation's
+ * committed run, when the block is an allocation of its own (as
+ * RtlCreateEnvironment makes them); 0 for a block inside something else
+ * (a parameter block, a heap), which is never grown in place nor released.
+ */
 function blockCapacity(env: usize): u32 {
   const info = RtlpAllocateScratch(28);
   if (info == 0) return 0;
   let capacity: u32 = 0;
-  if (NtQueryVirtualMemory(NtCurrentProcess, env, 0, info, 28, 0) == 0) capacity = <u32>(load<usize>(info) + load<u32>(info, 12) - env);
+  if (NtQueryVirtualMemory(NtCurrentProcess, env, 0, info, 28, 0) == 0 && load<usize>(info, 4) == env) {
+    capacity = <u32>(load<usize>(info) + load<u32>(info, 12) - env);
+  }
   RtlpFreeScratch(info);
   return capacity;
 }
@@ -149,7 +156,8 @@ export function RtlSetEnvironmentVariable(environment: usize, name: usize, value
   const newTotal = total - (end - start) + entryChars;
 
   let target = env;
-  if (newTotal << 1 > blockCapacity(env)) {
+  const capacity = blockCapacity(env);
+  if (newTotal << 1 > capacity) {
     target = allocateBlock(newTotal << 1);
     if (target == 0) return STATUS_NO_MEMORY;
     memory.copy(target, env, start << 1);
@@ -165,7 +173,7 @@ export function RtlSetEnvironmentVariable(environment: usize, name: usize, value
   if (target != env) {
     if (environment != 0) store<usize>(environment, target);
     else store<usize>(params + PARAMS_ENVIRONMENT, target);
-    freeBlock(env);
+    if (capacity != 0) freeBlock(env);
   }
   return STATUS_SUCCESS;
 }
