@@ -1,0 +1,13 @@
+// The ntdll Rtl routines as the tests load them: every DLL export, plus
+// test-only callbacks whose table indices the tests pass as function
+// pointers (a query routine for RtlQueryRegistryValues, a thread start).
+export * from "../../../images/system32/ntdll/index";
+
+@external("test", "queryRoutine") declare function testQueryRoutine(name: usize, type: u32, data: usize, length: u32, context: usize, entryContext: usize): u32;
+
+function queryRoutine(name: usize, type: u32, data: usize, length: u32, context: usize, entryContext: usize): u32 {
+  return testQueryRoutine(name, type, data, length, context, entryContext);
+}
+
+/** The function pointer (table index) of the query routine that calls test.queryRoutine. */
+export function TestQueryRoutineAddress(): u32 { return load<u32>(changetype<usize>(queryRoutine)); }

@@ -1,0 +1,35 @@
+// The ntdll sources as the DLL build will take them: images/system32/ntdll/
+// index.ts alone compiles, exports only public routines, imports only
+// native services (plus the four the DLL linker must add), and every
+// function translates to i386 with wasm2x86.
+import { describe, expect, it } from 'vitest';
+import { compileAssemblyScript } from '../../scripts/asc.ts';
+import { compileModule } from '../../scripts/wasm2x86/index.ts';
+import { SERVICES } from '../../scripts/services.ts';
+
+const NOT_YET_SERVICES = ['NtCurrentTeb', 'NtQuerySection', 'NtOpenProcessToken', 'NtOpenThreadToken', 'NtAdjustPrivilegesToken'];
+
+describe('ntdll module', () => {
+  it('exports public routines only, imports services only, and translates to x86', async () => {
+    const { wasm } = await compileAssemblyScript('images/system32/ntdll/index.ts', ['--memoryBase', String(0x7C900000)]);
+    const module = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
+    const exports = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
+    expect(exports.length).toBeGreaterThan(70);
+    for (const name of exports) expect(name, name).toMatch(/^(Rtl[A-Z]|Dbg|vDbg|_vsnprintf$)/);
+    expect(exports.filter((n) => n.startsWith('Rtlp'))).toEqual([]);
+    for (const routine of ['RtlInitUnicodeString', 'RtlAllocateHeap', 'RtlQueryRegistryValues', 'RtlDosPathNameToNtPathName_U', 'RtlCreateUserProcess', 'DbgPrint'])
+      expect(exports).toContain(routine);
+    const services = new Set(SERVICES.map((s) => s.name));
+    const imports = WebAssembly.Module.imports(module);
+    for (const imp of imports) {
+      expect(imp.module).toBe('ntdll');
+      expect(services.has(imp.name) || NOT_YET_SERVICES.includes(imp.name), imp.name).toBe(true);
+    }
+    const compiled = compileModule(wasm, {
+      name: 'ntdll', prefix: 'n_', trapHandler: '__trap', stackLimit: 'fs:8',
+      resolveImport: (_m, name, kind) => (kind === 'func' ? `__sys_${name}` : undefined),
+    });
+    expect(compiled.insns.length).toBeGreaterThan(1000);
+    for (const name of exports) expect(compiled.exports.get(name)?.kind, name).toBe('func');
+  });
+});
