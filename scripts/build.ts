@@ -6,7 +6,8 @@
 // --dump, build/ntoskrnl.lst (each pass's text and the disassembly beside the
 // wasm instructions it came from). Each step prints its time.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileAssemblyScript } from './asc.ts';
@@ -44,6 +45,22 @@ export interface BuildOptions {
   write?: boolean;
 }
 
+let ascCache: { fingerprint: string; wasm: Uint8Array; wat?: string } | undefined;
+
+/** A hash of every kernel source file (path and contents). */
+function kernelFingerprint(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) { hash.update(path); hash.update(readFileSync(path)); }
+    }
+  };
+  walk(join(ROOT, 'kernel'));
+  return hash.digest('hex');
+}
+
 export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult> {
   const log = opts.log ?? (() => {});
   const times: Record<string, number> = {};
@@ -51,10 +68,18 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
   const step = (name: string) => { const now = performance.now(); times[name] = now - t; t = now; log(`build: ${name} ${(times[name] / 1000).toFixed(2)} s`); };
 
   if (writeSysent()) log('build: regenerated kernel/ke/sysent.ts from scripts/services.ts');
-  const { wasm, wat } = await compileAssemblyScript(join(ROOT, 'kernel/main.ts'), [
-    '--use', 'abort=kernel/ke/bugcheck/KiAbort',
-    '--memoryBase', String(KERNEL_MEMORY_BASE),
-  ], true);
+  // One AssemblyScript compile per process for the same kernel sources: tests
+  // build many kernels that differ only in their boot modules.
+  const fingerprint = kernelFingerprint();
+  let compiledAsc = ascCache?.fingerprint === fingerprint ? ascCache : undefined;
+  if (!compiledAsc) {
+    const out = await compileAssemblyScript(join(ROOT, 'kernel/main.ts'), [
+      '--use', 'abort=kernel/ke/bugcheck/KiAbort',
+      '--memoryBase', String(KERNEL_MEMORY_BASE),
+    ], true);
+    compiledAsc = ascCache = { fingerprint, wasm: out.wasm, wat: out.wat };
+  }
+  const { wasm, wat } = compiledAsc;
   step('asc kernel/main.ts');
   const compiled = compileModule(wasm, {
     name: 'kernel.wasm',
