@@ -24,8 +24,8 @@ const USER_HEAP_PAGES = 4;
 const USER_STACK_BYTES = 256 * 1024;
 const UIMG_MAGIC = 0x474D4955;
 
-/** NTSTATUS for each wasm trap code (TRAP in wasm2x86/api.ts). */
-const TRAP_STATUS: Record<number, number> = {
+/** NTSTATUS for each wasm trap code (TRAP in wasm2x86/api.ts); the PE linker maps them the same way. */
+export const TRAP_STATUS: Record<number, number> = {
   [TRAP.UNREACHABLE]: 0xC000001D, [TRAP.DIV_ZERO]: 0xC0000094, [TRAP.INT_OVERFLOW]: 0xC0000095,
   [TRAP.OUT_OF_BOUNDS]: 0xC0000005, [TRAP.UNDEFINED_ELEMENT]: 0xC0000005, [TRAP.UNINITIALIZED_ELEMENT]: 0xC0000005,
   [TRAP.SIGNATURE_MISMATCH]: 0xC000001D, [TRAP.STACK_EXHAUSTED]: 0xC00000FD, [TRAP.INVALID_CONVERSION]: 0xC0000090,

@@ -42,6 +42,7 @@
 //
 // CLI: npx tsx scripts/pe/link.ts in.ts out.exe [--dll] [--base 0x...] [--name N] [--heap-pages N]
 
+import { TRAP_STATUS } from '../userprog.ts';
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { compileAssemblyScript } from '../asc.ts';
@@ -90,14 +91,6 @@ const LIMIT_END = '__pe_memory_limit_end';
 const TRAP_HANDLER = '__user_trap';
 const ABORT = '__pe_abort';
 const DLL_PROCESS_ATTACH = 1;
-
-/** NTSTATUS for each wasm trap code (TRAP in wasm2x86/api.ts), as userprog.ts maps them. */
-const TRAP_STATUS: Record<number, number> = {
-  [TRAP.UNREACHABLE]: 0xC000001D, [TRAP.DIV_ZERO]: 0xC0000094, [TRAP.INT_OVERFLOW]: 0xC0000095,
-  [TRAP.OUT_OF_BOUNDS]: 0xC0000005, [TRAP.UNDEFINED_ELEMENT]: 0xC0000005, [TRAP.UNINITIALIZED_ELEMENT]: 0xC0000005,
-  [TRAP.SIGNATURE_MISMATCH]: 0xC000001D, [TRAP.STACK_EXHAUSTED]: 0xC00000FD, [TRAP.INVALID_CONVERSION]: 0xC0000090,
-  [TRAP.UNSUPPORTED]: 0xC000001D,
-};
 
 const I = (op: string, ...ops: any[]): Insn => ({ op, ops });
 const L = (target: string): Insn => ({ op: 'label', target });
