@@ -181,7 +181,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const kernel = o.kernel !== undefined ? resolve(o.kernel) : join(ROOT, DEFAULT_KERNEL);
-    if (o.build || (o.kernel === undefined && !existsSync(kernel))) runBuild();
+    // The default kernel and disk are built when either is missing (tests write the kernel alone).
+    const defaultDiskMissing = !o.noDisk && o.disk === undefined && !existsSync(join(ROOT, DEFAULT_DISK));
+    if (o.build || (o.kernel === undefined && (!existsSync(kernel) || defaultDiskMissing))) runBuild();
     if (!existsSync(kernel)) throw new UsageError(`kernel not found: ${kernel}`);
     let disk: string | undefined;
     if (!o.noDisk) {
