@@ -46,6 +46,7 @@ import { assemble } from './wasm2x86/emit.ts';
 import { reg, imm, EAX, ECX, EDX, type Insn, type Operand } from './wasm2x86/x86.ts';
 import { boot, type BootResult } from '../emulator/node/boot.ts';
 import { buildDisk, buildSystemHive } from '../images/build.ts';
+import { helloImage, ntdllImage } from '../test/pe/tiny.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -192,6 +193,7 @@ async function main() {
   if (ratios.length) console.log(`geometric mean ratio: ${Math.exp(ratios.reduce((a, b) => a + Math.log(b), 0) / ratios.length).toFixed(2)}x`);
   await kernelPaths();
   await storage();
+  await processes();
   console.log(`(bench ran ${((performance.now() - tStart) / 1000).toFixed(1)} s)`);
 }
 
@@ -257,6 +259,31 @@ async function storage(): Promise<void> {
   const begin = r.marks.find((m) => m.value === 0x10), end = r.marks.find((m) => m.value === 0x11);
   if (!begin || !end) fail('bench: the kernel did not mark the hive load');
   console.log(`SYSTEM hive load (${hive.length} bytes: read, check, build the tree, mount): ${fmtN(end.instructions - begin.instructions)} guest instructions`);
+}
+
+/**
+ * Issue 5's figures: the size of each image, and the guest instructions to
+ * make a process from a PE32 file and run it to its end (open, image
+ * section, NtCreateProcessEx, stack, thread, wait, close), as the
+ * difference of two whole boots, with and without the stand-in ntdll.dll.
+ */
+async function processes(): Promise<void> {
+  console.log('== processes from PE32 images');
+  const hello = helloImage(), ntdll = ntdllImage();
+  console.log(`images: hello.exe ${hello.length} bytes, stand-in ntdll.dll ${ntdll.length} bytes (hand-assembled; the toolchain's images come with ntdll)`);
+  const N = 20;
+  for (const withNtdll of [false, true]) {
+    const files = new Map([['\\Images\\hello.exe', hello]]);
+    if (withNtdll) files.set('\\Windows\\System32\\ntdll.dll', ntdll);
+    const disk = buildDisk({ files });
+    const [r0, r1] = await Promise.all([0, N].map(async (n) => {
+      const { kernelImage } = await buildKernel({ bootModules: [{ name: 'spawn', bytes: await benchProgram('spawn', n) }], write: false });
+      const r = await boot({ kernel: kernelImage, disk, cmdline: 'poweroff', timeoutMs: 600000 });
+      if (r.exitCode !== 0) fail(`bench: the spawn run did not power off (${r.reason}): ${r.log.slice(-300)}`);
+      return r.instructions;
+    }));
+    console.log(`create a process from hello.exe and run it to its end${withNtdll ? ' (through ntdll!LdrInitializeThunk and NtContinue)' : ''}: ${fmtN(Math.round((r1 - r0) / N))} guest instructions`);
+  }
 }
 
 main().catch((e) => { console.error(`bench: FAILED: ${e.stack ?? e}`); process.exit(1); });
