@@ -35,6 +35,30 @@ export const TRAP_STATUS: Record<number, number> = {
 const I = (op: string, ...ops: any[]): Insn => ({ op, ops });
 const L = (target: string): Insn => ({ op: 'label', target });
 
+/**
+ * __user_trap(code, address), stdcall, never returns: a WebAssembly trap
+ * raises the matching exception (NtRaiseException with a non-continuable
+ * EXCEPTION_RECORD on the stack: code from __trap_status, no nested record,
+ * the address, no parameters); with no handler the process ends with that
+ * NTSTATUS. `call` makes the call to a service (a stub here, the IAT in a
+ * PE image, scripts/pe/link.ts).
+ */
+export function userTrapHandler(call: (service: string) => Insn): Insn[] {
+  return [
+    { op: 'align', ops: [imm(16)] }, L('__user_trap'),
+    I('mov', reg(EAX), mem(4, ESP, 4)), I('and', reg(EAX), imm(15)),
+    I('mov', reg(EAX), { k: 'm', s: 4, disp: 0, index: EAX, scale: 4, sym: '__trap_status' }),
+    I('mov', reg(ECX), mem(4, ESP, 8)),
+    I('sub', reg(ESP), imm(80)),
+    I('mov', mem(4, ESP, 0), reg(EAX)), I('mov', mem(4, ESP, 4), imm(1)), I('mov', mem(4, ESP, 8), imm(0)),
+    I('mov', mem(4, ESP, 12), reg(ECX)), I('mov', mem(4, ESP, 16), imm(0)),
+    I('mov', reg(EDX), reg(ESP)),
+    I('push', reg(EAX)), // the exit status for NtTerminateProcess below
+    I('push', imm(1)), I('push', imm(0)), I('push', reg(EDX)), call('NtRaiseException'),
+    I('push', imm(-1)), call('NtTerminateProcess'), { op: 'ud2' },
+  ];
+}
+
 /** Builds the UIMG image of an AssemblyScript program. */
 export async function buildUserProgram(path: string): Promise<Uint8Array> {
   const { wasm } = await compileAssemblyScript(path, ['--memoryBase', String(USER_MEMORY_BASE)]);
@@ -64,17 +88,7 @@ export async function buildUserProgram(path: string): Promise<Uint8Array> {
     // __user_trap(code, address): a WebAssembly trap raises the matching exception
     // (NtRaiseException with an EXCEPTION_RECORD on the stack, non-continuable);
     // with no handler the process ends with its NTSTATUS.
-    { op: 'align', ops: [imm(16)] }, L('__user_trap'),
-    I('mov', reg(EAX), mem(4, ESP, 4)), I('and', reg(EAX), imm(15)),
-    I('mov', reg(EAX), { k: 'm', s: 4, disp: 0, index: EAX, scale: 4, sym: '__trap_status' }),
-    I('mov', reg(ECX), mem(4, ESP, 8)),
-    I('sub', reg(ESP), imm(80)),
-    I('mov', mem(4, ESP, 0), reg(EAX)), I('mov', mem(4, ESP, 4), imm(1)), I('mov', mem(4, ESP, 8), imm(0)),
-    I('mov', mem(4, ESP, 12), reg(ECX)), I('mov', mem(4, ESP, 16), imm(0)),
-    I('mov', reg(EDX), reg(ESP)),
-    I('push', reg(EAX)), // kept for the fallback below
-    I('push', imm(1)), I('push', imm(0)), I('push', reg(EDX)), { op: 'call', target: '__sys_NtRaiseException' },
-    I('push', imm(-1)), { op: 'call', target: '__sys_NtTerminateProcess' }, { op: 'ud2' },
+    ...userTrapHandler((service) => ({ op: 'call', target: `__sys_${service}` })),
     // test.syscall(number, args): any service number with any argument pointer.
     { op: 'align', ops: [imm(16)] }, L('__sys_raw'),
     I('mov', reg(EAX), mem(4, ESP, 4)), I('mov', reg(EDX), mem(4, ESP, 8)), I('int', imm(0x2E)), I('ret', imm(8)),

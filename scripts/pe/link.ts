@@ -42,7 +42,7 @@
 //
 // CLI: npx tsx scripts/pe/link.ts in.ts out.exe [--dll] [--base 0x...] [--name N] [--heap-pages N]
 
-import { TRAP_STATUS } from '../userprog.ts';
+import { TRAP_STATUS, userTrapHandler } from '../userprog.ts';
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { compileAssemblyScript } from '../asc.ts';
@@ -118,23 +118,9 @@ class ImportList {
   }
 }
 
-/** The trap handler: __user_trap(code, address) stdcall, never returns (as userprog.ts's). */
+/** The trap handler: __user_trap(code, address) stdcall, never returns (userprog.ts's, calling through the IAT). */
 function trapHandler(): Insn[] {
-  return [
-    align(16), L(TRAP_HANDLER),
-    I('mov', reg(EAX), mem(4, ESP, 4)), I('and', reg(EAX), imm(15)),
-    I('mov', reg(EAX), { k: 'm', s: 4, disp: 0, index: EAX, scale: 4, sym: '__trap_status' }),
-    I('mov', reg(ECX), mem(4, ESP, 8)),
-    // An EXCEPTION_RECORD on the stack: code, EXCEPTION_NONCONTINUABLE, no
-    // nested record, the address, no parameters.
-    I('sub', reg(ESP), imm(80)),
-    I('mov', mem(4, ESP, 0), reg(EAX)), I('mov', mem(4, ESP, 4), imm(1)), I('mov', mem(4, ESP, 8), imm(0)),
-    I('mov', mem(4, ESP, 12), reg(ECX)), I('mov', mem(4, ESP, 16), imm(0)),
-    I('mov', reg(EDX), reg(ESP)),
-    I('push', reg(EAX)), // the exit status for NtTerminateProcess below
-    I('push', imm(1)), I('push', imm(0)), I('push', reg(EDX)), callIat('ntdll.dll', 'NtRaiseException'),
-    I('push', imm(-1)), callIat('ntdll.dll', 'NtTerminateProcess'), { op: 'ud2' },
-  ];
+  return userTrapHandler((service) => callIat('ntdll.dll', service));
 }
 
 /** The entry point: NtProcessStartup for an .exe, DllMain for a DLL. */
