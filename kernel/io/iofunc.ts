@@ -78,6 +78,18 @@ function IopWriteIoStatus(ioStatusBlock: usize, status: u32, information: u32): 
   store<u32>(ioStatusBlock, information, 4);
 }
 
+/** The IO_STATUS_BLOCK of a request that succeeded, or filled the buffer as far as it went (STATUS_BUFFER_OVERFLOW). */
+function IopReportStatus(ioStatusBlock: usize, status: u32, information: u32): void {
+  if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) IopWriteIoStatus(ioStatusBlock, status, information);
+}
+
+/** The end of a file service: the file's reference and the service's context go; the status is returned. */
+function IopEndService(file: usize, context: usize, status: u32): u32 {
+  ObDereferenceObject(file);
+  ExFreePoolWithTag(context, CONTEXT_TAG);
+  return status;
+}
+
 // ---- kernel-side transfers ----
 
 /**
@@ -208,9 +220,7 @@ function IopReadWrite(write: bool, fileHandle: u32, eventHandle: u32, ioStatusBl
     IopWriteIoStatus(ioStatusBlock, status, 0);
   }
   IopFinishEvent(load<usize>(context + 4));
-  ObDereferenceObject(file);
-  ExFreePoolWithTag(context, CONTEXT_TAG);
-  return status;
+  return IopEndService(file, context, status);
 }
 
 /** NtReadFile(FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, Buffer, Length, ByteOffset, Key). */
@@ -309,10 +319,8 @@ export function NtQueryInformationFile(fileHandle: u32, ioStatusBlock: usize, fi
       ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
     }
   }
-  if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) IopWriteIoStatus(ioStatusBlock, status, information);
-  ObDereferenceObject(file);
-  ExFreePoolWithTag(context, CONTEXT_TAG);
-  return status;
+  IopReportStatus(ioStatusBlock, status, information);
+  return IopEndService(file, context, status);
 }
 
 function IopSetInformationSize(informationClass: u32): u32 {
@@ -446,9 +454,7 @@ export function NtSetInformationFile(fileHandle: u32, ioStatusBlock: usize, file
   }
   if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
   if (NT_SUCCESS(status)) IopWriteIoStatus(ioStatusBlock, status, 0);
-  ObDereferenceObject(file);
-  ExFreePoolWithTag(context, CONTEXT_TAG);
-  return status;
+  return IopEndService(file, context, status);
 }
 
 // ---- directories and volumes ----
@@ -505,13 +511,11 @@ export function NtQueryDirectoryFile(fileHandle: u32, eventHandle: u32, apcRouti
     status = IopBufferedRequest(file, IRP_MJ_DIRECTORY_CONTROL, informationClass, flags, pattern, 0, 0, 0,
                                 fileInformation, length, context + 8);
     information = load<u32>(context + 8);
-    if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) IopWriteIoStatus(ioStatusBlock, status, information);
+    IopReportStatus(ioStatusBlock, status, information);
     IopFinishEvent(load<usize>(context + 4));
   }
   if (pattern != 0) ExFreePoolWithTag(pattern, IO_BUFFER_TAG);
-  ObDereferenceObject(file);
-  ExFreePoolWithTag(context, CONTEXT_TAG);
-  return status;
+  return IopEndService(file, context, status);
 }
 
 function IopVolumeInformationSize(informationClass: u32): u32 {
@@ -552,10 +556,8 @@ export function NtQueryVolumeInformationFile(fileHandle: u32, ioStatusBlock: usi
                                 fsInformation, length, context + 4);
     information = load<u32>(context + 4);
   }
-  if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) IopWriteIoStatus(ioStatusBlock, status, information);
-  ObDereferenceObject(file);
-  ExFreePoolWithTag(context, CONTEXT_TAG);
-  return status;
+  IopReportStatus(ioStatusBlock, status, information);
+  return IopEndService(file, context, status);
 }
 
 /** NtFlushBuffersFile(FileHandle, IoStatusBlock): the file's data and metadata reach the disk's media. */
@@ -594,12 +596,10 @@ function IopControl(major: u32, fileHandle: u32, eventHandle: u32, ioStatusBlock
   status = IopReferenceEvent(eventHandle, context + 4);
   if (NT_SUCCESS(status)) {
     status = IopBufferedRequest(file, major, code, 0, 0, outputLength, input, inputLength, output, outputLength, context + 8);
-    if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) IopWriteIoStatus(ioStatusBlock, status, load<u32>(context + 8));
+    IopReportStatus(ioStatusBlock, status, load<u32>(context + 8));
     IopFinishEvent(load<usize>(context + 4));
   }
-  ObDereferenceObject(file);
-  ExFreePoolWithTag(context, CONTEXT_TAG);
-  return status;
+  return IopEndService(file, context, status);
 }
 
 /** NtDeviceIoControlFile(FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, IoControlCode, InputBuffer, InputBufferLength, OutputBuffer, OutputBufferLength). */

@@ -1,0 +1,229 @@
+// The FAT file system driver, part 4: directory listing and volume queries.
+// IRP_MJ_DIRECTORY_CONTROL (NtQueryDirectoryFile: the directory, full,
+// both and names classes, with NT's wildcards * ? < > " matched
+// case-insensitively), IRP_MJ_QUERY_VOLUME_INFORMATION (volume, size, full
+// size, device, attribute) and IRP_MJ_FLUSH_BUFFERS. Registered by
+// fatfile.ts when it mounts a volume.
+
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import {
+  NT_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS,
+  STATUS_INVALID_PARAMETER, STATUS_NO_MORE_FILES, STATUS_NO_SUCH_FILE, STATUS_SUCCESS,
+} from "../rtl/ntstatus";
+import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
+import {
+  FILE_ATTRIBUTE_NORMAL, FILE_OBJECT, FileBothDirectoryInformation, FileDirectoryInformation,
+  FileFsAttributeInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation,
+  FileFullDirectoryInformation, FileNamesInformation, IRP, SL_RESTART_SCAN, SL_RETURN_SINGLE_ENTRY,
+} from "../io/iop";
+import { FAT_TAG, FatAcquireVolume, FatFlushDisk, FatReleaseVolume, SECTOR, VCB, VcbLabel } from "./fatvol";
+import {
+  ATTR_DIRECTORY, DIRSCAN, FatFreeScan, FatNewScan, FatNextFile, FatScanStatus, ScanEntry, ScanName, ScanShortName,
+} from "./fatdir";
+import { CCB, ClustersFor, FCB, FatWriteBasic, VcbOf } from "./fatfile";
+
+// ---- directories ----
+
+/** Wildcard match, case-insensitive: * and ? (and DOS_STAR <, DOS_QM >, DOS_DOT " as * ? .). */
+function FatMatch(pattern: usize, pl: u32, name: usize, nl: u32): bool {
+  let p: u32 = 0, n: u32 = 0, starP: i32 = -1, starN: u32 = 0;
+  while (n < nl) {
+    if (p < pl) {
+      let pc = <u32>load<u16>(pattern + (p << 1));
+      if (pc == 0x3C) pc = 0x2A; else if (pc == 0x3E) pc = 0x3F; else if (pc == 0x22) pc = 0x2E;
+      if (pc == 0x2A) { starP = <i32>p; starN = n; p++; continue; }
+      const nc = <u32>load<u16>(name + (n << 1));
+      if (pc == 0x3F || RtlUpcaseUnicodeChar(pc) == RtlUpcaseUnicodeChar(nc)) { p++; n++; continue; }
+    }
+    if (starP >= 0) { p = <u32>starP + 1; n = ++starN; continue; }
+    return false;
+  }
+  while (p < pl) {
+    const pc = <u32>load<u16>(pattern + (p << 1));
+    if (pc != 0x2A && pc != 0x3C && pc != 0x22 && pc != 0x2E) return false;
+    p++;
+  }
+  return true;
+}
+
+export function FatQueryDirectory(device: usize, irp: usize): u32 {
+  const vcb = VcbOf(device);
+  const i = changetype<IRP>(irp);
+  const file = changetype<FILE_OBJECT>(i.FileObject);
+  const f = file.FsContext;
+  const c = file.FsContext2;
+  const fcb = changetype<FCB>(f);
+  const ccb = changetype<CCB>(c);
+  if (fcb.IsDirectory == 0) return STATUS_INVALID_PARAMETER;
+  const restart = (i.P1 & SL_RESTART_SCAN) != 0;
+  const single = (i.P1 & SL_RETURN_SINGLE_ENTRY) != 0;
+  if (restart || ccb.EnumStarted == 0) {
+    ccb.EnumIndex = 0;
+    ccb.EnumFound = 0;
+    if (i.P2 != 0 && (ccb.EnumStarted == 0 || restart)) {
+      const n = <u32>load<u16>(i.P2);
+      if (ccb.Pattern != 0) ExFreePoolWithTag(ccb.Pattern, 0x43746146);
+      ccb.Pattern = n != 0 ? ExAllocatePoolWithTag(NonPagedPool, n, 0x43746146) : 0;
+      if (ccb.Pattern != 0) memory.copy(ccb.Pattern, load<usize>(i.P2, 4), n);
+      ccb.PatternLength = ccb.Pattern != 0 ? n >> 1 : 0;
+    }
+    ccb.EnumStarted = 1;
+  }
+  const scan = FatNewScan(fcb.FirstCluster);
+  const entry = ExAllocatePoolWithTag(NonPagedPool, 40, FAT_TAG); // FatWriteBasic writes 40
+  if (scan == 0 || entry == 0) {
+    if (scan != 0) FatFreeScan(scan);
+    if (entry != 0) ExFreePoolWithTag(entry, FAT_TAG);
+    return STATUS_INSUFFICIENT_RESOURCES;
+  }
+  FatAcquireVolume(vcb);
+  const s = changetype<DIRSCAN>(scan);
+  s.Index = ccb.EnumIndex;
+  const out = i.Buffer;
+  let used: u32 = 0, previous: i32 = -1;
+  let status = STATUS_SUCCESS;
+  const cls = i.P0;
+  const fixed: u32 = cls == FileNamesInformation ? 12 : cls == FileDirectoryInformation ? 64 : cls == FileFullDirectoryInformation ? 68 : 94;
+  while (true) {
+    const before = s.Index;
+    if (!FatNextFile(vcb, scan)) { if (FatScanStatus != STATUS_SUCCESS) status = FatScanStatus; break; }
+    const name = ScanName(scan);
+    if (ccb.PatternLength != 0 && !FatMatch(ccb.Pattern, ccb.PatternLength, name, s.NameLength)) continue;
+    const nameBytes = s.NameLength << 1;
+    const at = (used + 7) & ~<u32>7;
+    const size = fixed + nameBytes;
+    if (at + size > i.Length) {
+      if (previous < 0) {
+        // Not even one entry fits: what fits of it, and STATUS_BUFFER_OVERFLOW (NT does the same).
+        if (i.Length >= fixed) {
+          FatWriteDirectoryEntry(vcb, scan, cls, out, i.Length, entry);
+          used = i.Length; // the entry is consumed
+          status = STATUS_BUFFER_OVERFLOW;
+        } else {
+          s.Index = before;
+          status = STATUS_BUFFER_OVERFLOW;
+        }
+        ccb.EnumFound = 1;
+      } else {
+        s.Index = before; // it goes first next time
+      }
+      break;
+    }
+    if (previous >= 0) store<u32>(out + <u32>previous, at - <u32>previous); // NextEntryOffset of the one before
+    FatWriteDirectoryEntry(vcb, scan, cls, out + at, size, entry);
+    previous = <i32>at;
+    used = at + size;
+    ccb.EnumFound = 1;
+    if (single) break;
+  }
+  ccb.EnumIndex = s.Index;
+  FatReleaseVolume(vcb);
+  const foundBefore = ccb.EnumFound;
+  FatFreeScan(scan);
+  ExFreePoolWithTag(entry, FAT_TAG);
+  // Nothing this time: the end of a scan that found something, or no match at all.
+  if (NT_SUCCESS(status) && previous < 0) status = foundBefore != 0 ? STATUS_NO_MORE_FILES : STATUS_NO_SUCH_FILE;
+  i.Information = used;
+  return status;
+}
+
+
+function FatWriteDirectoryEntry(vcb: usize, scan: usize, cls: u32, out: usize, room: u32, scratch: usize): void {
+  const s = changetype<DIRSCAN>(scan);
+  const e = ScanEntry(scan);
+  const nameBytes = s.NameLength << 1;
+  memory.fill(out, 0, room < 104 ? room : 104);
+  store<u32>(out, 0);               // NextEntryOffset: set by the next entry
+  store<u32>(out, s.ShortIndex, 4); // FileIndex
+  let nameAt: u32;
+  if (cls == FileNamesInformation) {
+    store<u32>(out, nameBytes, 8);
+    nameAt = 12;
+  } else {
+    const attributes = <u32>load<u8>(e, 11) & 0x37;
+    FatWriteBasic(vcb, e, attributes, scratch); // 40 bytes: times then attributes... use a temp
+    memory.copy(out + 8, scratch, 32);                  // the four times
+    const isDirectory = (attributes & ATTR_DIRECTORY) != 0;
+    const size: u64 = isDirectory ? 0 : <u64>load<u32>(e, 28);
+    store<u64>(out, size, 40);
+    store<u64>(out, <u64>ClustersFor(vcb, size) * <u64>changetype<VCB>(vcb).ClusterBytes, 48);
+    store<u32>(out, attributes == 0 ? FILE_ATTRIBUTE_NORMAL : attributes, 56);
+    store<u32>(out, nameBytes, 60);
+    nameAt = 64;
+    if (cls == FileFullDirectoryInformation) nameAt = 68;
+    if (cls == FileBothDirectoryInformation) {
+      // EaSize at 64, ShortNameLength at 68, ShortName[12] at 70: only when the long name differs.
+      const hasLong = s.FirstIndex != s.ShortIndex;
+      if (hasLong && room >= 94) {
+        store<u8>(out, <u8>(s.ShortLength << 1), 68);
+        memory.copy(out + 70, ScanShortName(scan), s.ShortLength << 1);
+      }
+      nameAt = 94;
+    }
+  }
+  let n = nameBytes;
+  if (nameAt + n > room) n = room > nameAt ? (room - nameAt) & ~<u32>1 : 0;
+  memory.copy(out + nameAt, ScanName(scan), n);
+}
+
+// ---- volume ----
+
+export function FatQueryVolume(device: usize, irp: usize): u32 {
+  const vcb = VcbOf(device);
+  const v = changetype<VCB>(vcb);
+  const i = changetype<IRP>(irp);
+  const out = i.Buffer;
+  switch (i.P0) {
+    case FileFsVolumeInformation: {
+      store<u64>(out, 0);
+      store<u32>(out, v.SerialNumber, 8);
+      let n: u32 = 11;
+      while (n > 0 && load<u8>(VcbLabel(vcb) + n - 1) == 0x20) n--;
+      store<u32>(out, n << 1, 12);
+      store<u16>(out, 0, 16);
+      let status = STATUS_SUCCESS;
+      if (<u32>18 + (n << 1) > i.Length) { n = (i.Length - 18) >> 1; status = STATUS_BUFFER_OVERFLOW; }
+      for (let k: u32 = 0; k < n; k++) store<u16>(out + 18 + (k << 1), <u16>load<u8>(VcbLabel(vcb) + k));
+      i.Information = 18 + (n << 1);
+      return status;
+    }
+    case FileFsSizeInformation:
+      store<u64>(out, <u64>v.ClusterCount);
+      store<u64>(out, <u64>v.FreeClusters, 8);
+      store<u32>(out, v.SectorsPerCluster, 16);
+      store<u32>(out, SECTOR, 20);
+      i.Information = 24;
+      return STATUS_SUCCESS;
+    case FileFsFullSizeInformation:
+      store<u64>(out, <u64>v.ClusterCount);
+      store<u64>(out, <u64>v.FreeClusters, 8);
+      store<u64>(out, <u64>v.FreeClusters, 16);
+      store<u32>(out, v.SectorsPerCluster, 24);
+      store<u32>(out, SECTOR, 28);
+      i.Information = 32;
+      return STATUS_SUCCESS;
+    case FileFsAttributeInformation: {
+      store<u32>(out, 0x6);   // FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK
+      store<u32>(out, 255, 4);
+      const fat32 = v.FatType == 32;
+      const n: u32 = fat32 ? 5 : 3;
+      store<u32>(out, n << 1, 8);
+      if (<u32>12 + (n << 1) > i.Length) { i.Information = 12; return STATUS_BUFFER_OVERFLOW; }
+      store<u16>(out, 0x46, 12); store<u16>(out, 0x41, 14); store<u16>(out, 0x54, 16); // "FAT"
+      if (fat32) { store<u16>(out, 0x33, 18); store<u16>(out, 0x32, 20); }           // "32"
+      i.Information = 12 + (n << 1);
+      return STATUS_SUCCESS;
+    }
+    default:
+      return STATUS_INVALID_INFO_CLASS;
+  }
+}
+
+export function FatFlush(device: usize, irp: usize): u32 {
+  const vcb = VcbOf(device);
+  FatAcquireVolume(vcb);
+  const status = FatFlushDisk(vcb); // the cache is write-through: the disk's own cache is what is left
+  FatReleaseVolume(vcb);
+  return status;
+}
+
