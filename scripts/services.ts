@@ -106,6 +106,9 @@ export const SERVICES: Service[] = [
   { name: 'NtInitializeRegistry', args: 1, file: 'cm/ntapi' },
   { name: 'NtQuerySection', args: 5, file: 'mm/section' },
   { name: 'NtContinue', args: 2, file: 'ps/psthread' },
+  { name: 'NtOpenProcessToken', args: 3, file: 'se/token' },
+  { name: 'NtOpenThreadToken', args: 4, file: 'se/token' },
+  { name: 'NtAdjustPrivilegesToken', args: 6, file: 'se/token' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
