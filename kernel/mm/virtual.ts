@@ -26,7 +26,7 @@ import { read_cr3, invlpg } from "../ke/intrinsics";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KSEG0_BASE } from "../ke/loader";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
-import { MmAllocatePhysicalPage, MmFreePhysicalPage } from "./pfn";
+import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual } from "./pfn";
 import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS } from "./procmm";
 import { InsertTailList, InsertHeadList, RemoveEntryList } from "../rtl/list";
 
@@ -280,9 +280,26 @@ export function MiProtectVirtualMemory(process: u32, baseAddress: usize, regionS
   if (vadType(vad) == MEM_MAPPED && !MiIsProtectionCompatible(vadProtection(vad), newProtect)) return STATUS_SECTION_PROTECTION;
   for (let va = start; va < end; va += 4096) if (!MiIsCommitted(va)) return STATUS_NOT_COMMITTED;
   const old = MiPageProtection(start);
+  // An image page that becomes writable while it maps the section's shared frame (code, read-only
+  // data) gets its own copy first: what the loader writes there (relocations, bound imports) is
+  // this process's alone, never seen by another view of the same image.
+  const privatize = vadType(vad) == MEM_IMAGE && MiWritable(newProtect);
+  if (privatize) {
+    let wanted: u32 = 0;
+    for (let va = start; va < end; va += 4096) if ((load<u32>(MiPte(va, false)) & PTE_WRITE) == 0) wanted++;
+    if (wanted > MmAvailablePages) return STATUS_NO_MEMORY;
+  }
   for (let va = start; va < end; va += 4096) {
     const pte = MiPte(va, false);
-    store<u32>(pte, (load<u32>(pte) & 0xFFFFF000) | MiPteBits(newProtect));
+    let e = load<u32>(pte);
+    if (privatize && (e & PTE_WRITE) == 0 && (e & PTE_PRESENT) != 0) {
+      const copy = MmAllocatePhysicalPage();
+      if (copy == 0) return STATUS_NO_MEMORY; // counted above: not reached
+      memory.copy(MmPageToVirtual(copy), MmPageToVirtual(e >>> 12), 4096);
+      MmFreePhysicalPage(e >>> 12); // the view's reference to the shared frame
+      e = (copy << 12) | (e & 0xFFF);
+    }
+    store<u32>(pte, (e & 0xFFFFF000) | MiPteBits(newProtect));
     invlpg(va);
   }
   store<u32>(oldProtect, old);

@@ -62,6 +62,27 @@ export interface PeLinkOptions {
   heapPages?: number; // 64 KiB pages memory.grow may add past the initial memory (4 by default)
   stackReserve?: number;
   stackCommit?: number;
+  /** What a system DLL adds (ntdll.dll: its service stubs and loader entry; see scripts/pe/ntdll.ts). */
+  extras?: PeLinkExtras;
+}
+
+/**
+ * Code a DLL carries beside its AssemblyScript functions. The labels it
+ * defines can stand for wasm imports (no IAT slot: the call goes straight
+ * there) and be exported; an extra export replaces an AssemblyScript export
+ * of the same name (a cdecl wrapper, say).
+ */
+export interface PeLinkExtras {
+  /** The label a wasm import (module, name) calls, or undefined for an ordinary import. */
+  internalImport?: (module: string, name: string) => string | undefined;
+  /** Instructions for .text; `fn(name)` is the label of the AssemblyScript function exported as `name`. */
+  code?: (fn: (name: string) => string, instantiate: string) => Insn[];
+  /** Instructions for the read/write .globals section (flags the extra code keeps). */
+  data?: Insn[];
+  /** Extra exports: name -> label. */
+  exports?: Array<{ name: string; label: string }>;
+  /** AssemblyScript exports that are not DLL exports (entry points only the extra code uses). */
+  hidden?: string[];
 }
 
 export interface PeLinkResult {
@@ -118,13 +139,8 @@ class ImportList {
   }
 }
 
-/** The trap handler: __user_trap(code, address) stdcall, never returns (userprog.ts's, calling through the IAT). */
-function trapHandler(): Insn[] {
-  return userTrapHandler((service) => callIat('ntdll.dll', service));
-}
-
 /** The entry point: NtProcessStartup for an .exe, DllMain for a DLL. */
-function entryCode(kind: 'exe' | 'dll', compiled: CompiledModule, mainLabel: string | undefined): Insn[] {
+function entryCode(kind: 'exe' | 'dll', compiled: CompiledModule, mainLabel: string | undefined, terminate: Insn): Insn[] {
   if (kind === 'dll') {
     return [
       align(16), L('__pe_entry'),
@@ -137,18 +153,20 @@ function entryCode(kind: 'exe' | 'dll', compiled: CompiledModule, mainLabel: str
     align(16), L('__pe_entry'),
     { op: 'call', target: compiled.instantiate },
     { op: 'call', target: mainLabel! },
-    I('push', imm(0)), I('push', imm(-1)), callIat('ntdll.dll', 'NtTerminateProcess'), { op: 'ud2' },
+    I('push', imm(0)), I('push', imm(-1)), terminate, { op: 'ud2' },
   ];
 }
 
 /** Translate one compilation of the program (both compilations get the same options). */
-function translate(mod: Module, name: string, imports: ImportList | undefined, usesAbort: { value: boolean }): CompiledModule {
+function translate(mod: Module, name: string, imports: ImportList | undefined, usesAbort: { value: boolean }, extras?: PeLinkExtras): CompiledModule {
   const opts: CompileOptions = {
     name, prefix: 'u_', trapHandler: TRAP_HANDLER, stackLimit: 'fs:8',
     preloadedData: true, memoryEnd: { initialEnd: INITIAL_END, limitEnd: LIMIT_END },
     resolveImport: (module, fn, kind) => {
       if (kind !== 'func') return undefined;
       if (module === 'env' && fn === 'abort') { usesAbort.value = true; return ABORT; }
+      const internal = extras?.internalImport?.(module, fn);
+      if (internal) return internal;
       const dll = importDll(module);
       imports?.add(dll, fn);
       return thunkSym(dll, fn);
@@ -170,10 +188,16 @@ export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions 
   // Translate both; the second only tells which constants are addresses.
   const imports = new ImportList();
   const usesAbort = { value: false };
-  const compiled = translate(wasm, name, imports, usesAbort);
-  const other = translate(partner, name, undefined, { value: false });
-  imports.add('ntdll.dll', 'NtRaiseException'); // the trap handler's
-  imports.add('ntdll.dll', 'NtTerminateProcess');
+  const extras = options.extras;
+  const compiled = translate(wasm, name, imports, usesAbort, extras);
+  const other = translate(partner, name, undefined, { value: false }, extras);
+  const trapCall = (service: string): Insn => {
+    const internal = extras?.internalImport?.('ntdll', service);
+    if (internal) return { op: 'call', target: internal };
+    imports.add('ntdll.dll', service);
+    return callIat('ntdll.dll', service);
+  };
+  const trapCode = userTrapHandler(trapCall); // the trap handler's services: NtRaiseException, NtTerminateProcess
   const functions = new Map(compiled.funcLabels.map((label, i) => [label, `function ${i} (${compiled.funcNames.get(i)})`]));
   const code = symbolizeMemoryAddresses(compiled.insns, other.insns, memoryBase, MEMBASE, `link ${name}`, (label) => functions.get(label));
   const memory = memoryImage(wasm, partner, memoryBase, `link ${name}`);
@@ -205,9 +229,15 @@ export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions 
   // .text then .globals, assembled as one stream: .globals starts at the next section boundary.
   const split = code.findIndex((x) => x.op === 'label' && x.target === compiled.memoryPages) - 1;
   if (split < 0 || code[split].op !== 'align') throw new Error(`link ${name}: cannot find where the translator's data starts`);
+  const exportLabel = (n: string) => {
+    const e = compiled.exports.get(n);
+    if (!e || e.kind !== 'func') throw new Error(`link ${name}: no exported function ${n}`);
+    return e.label;
+  };
   const stream: Insn[] = [
-    ...entryCode(kind, compiled, mainLabel),
-    ...trapHandler(),
+    ...entryCode(kind, compiled, mainLabel, kind === 'exe' ? trapCall('NtTerminateProcess') : { op: 'nop' }),
+    ...trapCode,
+    ...(extras?.code?.(exportLabel, compiled.instantiate) ?? []),
     ...(usesAbort.value ? [align(16), L(ABORT), I('mov', reg(EAX), mem(4, ESP, 0)), I('push', reg(EAX)), I('push', imm(TRAP.UNREACHABLE)), { op: 'call', target: TRAP_HANDLER }, { op: 'ud2' }] : []),
     ...[...imports.all()].flatMap(([dll, fn]) => [align(8), L(thunkSym(dll, fn)), I('jmp', { k: 'm', s: 4, disp: 0, sym: iatSym(dll, fn) })]),
     ...code.slice(0, split),
@@ -215,6 +245,7 @@ export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions 
     { op: 'dd', ops: Array.from({ length: 16 }, (_, i) => imm(TRAP_STATUS[i] ?? 0xC000001D)) },
     L('__pe_text_end'), align(SECTION_ALIGNMENT), L('__pe_globals'),
     ...code.slice(split),
+    ...(extras?.data ?? []),
     L('__pe_globals_end'),
   ];
   const externals = (iat: (dll: string, fn: string) => number) => {
@@ -232,9 +263,12 @@ export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions 
     { name: '.text', kind: 'text', data: bytes.subarray(0, textSize) },
     ...(globalsSize ? [{ name: '.globals', kind: 'data' as const, data: bytes.subarray(globalsAt) }] : []),
   ];
+  const extraExports = extras?.exports ?? [];
   const exports = kind === 'dll'
-    ? [...compiled.exports.values()].filter((e) => e.kind === 'func').map((e) => ({ name: e.name, label: e.label })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    ? [...[...compiled.exports.values()].filter((e) => e.kind === 'func' && !extraExports.some((x) => x.name === e.name) && !extras?.hidden?.includes(e.name)).map((e) => ({ name: e.name, label: e.label })), ...extraExports]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     : [];
+  for (let i = 1; i < exports.length; i++) if (exports[i].name === exports[i - 1].name) throw new Error(`link ${name}: ${exports[i].name} is exported twice`);
   const spec = (bytes: Uint8Array, rvaOf: (label: string) => number): PeImageSpec => ({
     sections: image(bytes), imageBase, dll: kind === 'dll', entry: rvaOf('__pe_entry'), imports: imports.dlls,
     exports: kind === 'dll' ? { dllName: name, functions: exports.map((e) => ({ name: e.name, rva: rvaOf(e.label) })) } : undefined,

@@ -261,6 +261,8 @@ export class NtdllHost {
     if (override) return override(...args);
     switch (name) {
       case 'NtCurrentTeb': return this.teb;
+      // The DLL's raw-address call helper: here a function pointer is a table index (harness.ts).
+      case 'RtlpCallQueryRoutine': return this.exports.TestCallQueryRoutine(...args);
       case 'NtAllocateVirtualMemory': return this.NtAllocateVirtualMemory(args[0], args[1], args[2], args[3], args[4], args[5]);
       case 'NtFreeVirtualMemory': return this.NtFreeVirtualMemory(args[0], args[1], args[2], args[3]);
       case 'NtQueryVirtualMemory': return this.NtQueryVirtualMemory(args[0], args[1], args[2], args[3], args[4], args[5]);

@@ -37,3 +37,4 @@ export {
   RtlQueryRegistryValues, RtlWriteRegistryValue, RtlDeleteRegistryValue, RtlCheckRegistryKey, RtlCreateRegistryKey,
 } from "./registry";
 export { DbgPrint, DbgPrintEx, vDbgPrintEx, _vsnprintf } from "./debug";
+export { LdrpInitialize, LdrLoadDll, LdrGetDllHandle, LdrGetProcedureAddress, LdrUnloadDll } from "./ldr";

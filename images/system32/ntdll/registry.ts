@@ -32,9 +32,9 @@
 //   DELETE    the value is deleted after it was passed on.
 // A routine's failure status ends the query and is returned.
 //
-// The routine is called through the wasm table (call_indirect): its
-// pointer is a function index of this module's table (see the report on
-// cross-module function pointers).
+// The routine is a raw address in any module of the process: it is called
+// through RtlpCallQueryRoutine, a stdcall helper the DLL linker provides
+// (scripts/pe/ntdll.ts); the Node tests' stand-in calls their wasm table.
 
 import {
   NtOpenKey, NtCreateKey, NtClose, NtQueryValueKey, NtEnumerateValueKey, NtSetValueKey, NtDeleteValueKey,
@@ -42,6 +42,9 @@ import {
   STATUS_SUCCESS, STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL,
   STATUS_OBJECT_NAME_NOT_FOUND, STATUS_NO_MORE_ENTRIES,
 } from "./nt";
+/** Calls QueryRoutine(ValueName, ValueType, ValueData, ValueLength, Context, EntryContext) at a raw address (stdcall). */
+@external("ntdll", "RtlpCallQueryRoutine") declare function RtlpCallQueryRoutine(routine: usize, name: usize, type: u32, data: usize, length: u32, context: usize, entryContext: usize): u32;
+
 import { RtlAllocateHeap, RtlFreeHeap, RtlSizeHeap, RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
 import { RtlExpandEnvironmentStrings_U } from "./env";
 
@@ -177,7 +180,7 @@ function storeDirect(type: u32, data: usize, length: u32, entryContext: usize): 
 function deliver(entry: usize, name: usize, type: u32, data: usize, length: u32, context: usize): u32 {
   const entryContext = load<usize>(entry, 12);
   if ((load<u32>(entry, 4) & RTL_QUERY_REGISTRY_DIRECT) != 0) return storeDirect(type, data, length, entryContext);
-  return call_indirect<u32>(load<u32>(entry), name, type, data, length, context, entryContext);
+  return RtlpCallQueryRoutine(load<usize>(entry), name, type, data, length, context, entryContext);
 }
 
 /** Expands and splits as the entry's flags ask, then delivers. */
@@ -331,7 +334,7 @@ export function RtlQueryRegistryValues(relativeTo: u32, path: usize, table: usiz
     }
     if (skipping || (flags & RTL_QUERY_REGISTRY_TOPKEY) != 0 && routine == 0) continue;
     if (name == 0) {
-      if ((flags & RTL_QUERY_REGISTRY_NOVALUE) != 0) status = call_indirect<u32>(routine, 0, REG_NONE, 0, 0, context, load<usize>(entry, 12));
+      if ((flags & RTL_QUERY_REGISTRY_NOVALUE) != 0) status = RtlpCallQueryRoutine(routine, 0, REG_NONE, 0, 0, context, load<usize>(entry, 12));
       else status = queryAll(entry, current, handles + 12, context, environment);
       if (!NT_SUCCESS(status)) break;
       continue;
