@@ -1,7 +1,7 @@
 // The disk image builder, and a reader of what it builds.
 //
 //   npx tsx images/build.ts [build] [--out build/disk.img] [--size MB] [--fat16|--fat32]
-//        [--reg overlay.reg ...] [--add HOST_FILE=\Windows\path\NAME ...]
+//        [--reg overlay.reg ...] [--add HOST_FILE=\Windows\path\NAME ...] [--no-system32]
 //   npx tsx images/build.ts list IMAGE            every file and directory, with sizes
 //   npx tsx images/build.ts extract IMAGE \path\in\image OUT
 //   npx tsx images/build.ts hive IMAGE            the SYSTEM hive as .reg text
@@ -9,7 +9,8 @@
 // The image: an MBR with one partition, a FAT volume (FAT16 up to 512 MiB,
 // FAT32 above, or as asked), the Windows tree from the manifest below, and
 // \Windows\System32\config\SYSTEM built from images/registry/SYSTEM.reg plus
-// the overlays, in order. Programs go into System32 as later issues build them.
+// the overlays, in order. The CLI adds System32's programs (images/system32.ts:
+// ntdll.dll, smss.exe) unless --no-system32; buildDisk() adds only what it is given.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -110,15 +111,21 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'build') {
     let out = join(ROOT, 'build', 'disk.img');
     const opts: DiskOptions = { overlays: [], files: new Map() };
+    let system32 = true;
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i];
-      if (a === '--out') out = resolve(argv[++i]);
+      if (a === '--no-system32') system32 = false;
+      else if (a === '--out') out = resolve(argv[++i]);
       else if (a === '--size') opts.sizeMB = Number(argv[++i]);
       else if (a === '--fat16') opts.fat = 'fat16';
       else if (a === '--fat32') opts.fat = 'fat32';
       else if (a === '--reg') { const f = argv[++i]; opts.overlays!.push({ text: readFileSync(f), fileName: f }); }
       else if (a === '--add') { const [host, path] = argv[++i].split('='); opts.files!.set(path, readFileSync(host)); }
       else throw new Error(`unknown option ${a} (see the comment at the top of images/build.ts)`);
+    }
+    if (system32) {
+      const { system32Files } = await import('./system32.ts');
+      for (const [path, bytes] of await system32Files((l) => process.stderr.write(`${l}\n`))) if (!opts.files!.has(path)) opts.files!.set(path, bytes);
     }
     const image = buildDisk(opts);
     mkdirSync(dirname(out), { recursive: true });

@@ -16,6 +16,7 @@ import { linkKernel, KERNEL_BASE } from './wasm2x86/link.ts';
 import { formatInsn } from './wasm2x86/emit.ts';
 import { writeSysent } from './services.ts';
 import { buildDisk } from '../images/build.ts';
+import { system32Files } from '../images/system32.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILD = join(ROOT, 'build');
@@ -157,10 +158,11 @@ async function main() {
   const quiet = args.includes('--quiet');
   const t0 = performance.now();
   await buildKernel({ dump: args.includes('--dump'), log: quiet ? undefined : (s) => console.error(s) });
-  // The disk: MBR + FAT volume with the Windows tree and the SYSTEM hive (images/build.ts).
-  const disk = buildDisk();
+  // The disk: MBR + FAT volume with the Windows tree, System32's programs and the SYSTEM hive (images/build.ts).
+  const files = await system32Files(quiet ? undefined : (s) => console.error(s));
+  const disk = buildDisk({ files });
   writeFileSync(join(BUILD, 'disk.img'), disk);
-  if (!quiet) console.error(`build: disk.img ${disk.length >> 20} MiB (Windows tree, SYSTEM hive from images/registry/SYSTEM.reg)`);
+  if (!quiet) console.error(`build: disk.img ${disk.length >> 20} MiB (Windows tree, ${[...files.keys()].map((f) => f.split('\\').pop()).join(', ')}, SYSTEM hive from images/registry/SYSTEM.reg)`);
   if (!quiet) console.error(`build: done in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 }
 

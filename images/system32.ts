@@ -1,0 +1,84 @@
+// The programs of \Windows\System32, built from AssemblyScript into PE32
+// images by scripts/pe/link.ts (ntdll.dll by scripts/pe/ntdll.ts), written to
+// build/system32/ and put on every disk image the build makes.
+//
+//   ntdll.dll   images/system32/ntdll/   the native API: service stubs, Rtl, the loader
+//   smss.exe    smss/                    the Session Manager
+//
+// Each image is kept under build/system32 with a fingerprint of everything
+// it is made from (its sources, the linker, the translator, the service
+// list): an unchanged program is not linked again.
+
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildNtdll } from '../scripts/pe/ntdll.ts';
+import { buildUserImage } from '../scripts/pe/link.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface SystemImage {
+  /** File name in System32. */
+  name: string;
+  /** The directories (from the repository root) its sources are in. */
+  sources: string[];
+  build: () => Promise<Uint8Array>;
+}
+
+/** What the linker output depends on besides a program's own sources. */
+const TOOLCHAIN = ['scripts/pe', 'scripts/wasm2x86', 'scripts/services.ts', 'scripts/userprog.ts', 'scripts/asc.ts', 'node_modules/assemblyscript/package.json'];
+
+export const SYSTEM32: SystemImage[] = [
+  { name: 'ntdll.dll', sources: ['images/system32/ntdll'], build: async () => (await buildNtdll()).bytes },
+  { name: 'smss.exe', sources: ['smss'], build: async () => (await buildUserImage('smss/smss.ts', { name: 'smss.exe' })).bytes },
+];
+
+function files(path: string): string[] {
+  const full = join(ROOT, path);
+  if (!existsSync(full)) return [];
+  if (!statSync(full).isDirectory()) return [full];
+  return readdirSync(full).sort().flatMap((n) => files(join(path, n))).filter((f) => !f.endsWith('.md'));
+}
+
+function fingerprint(image: SystemImage): string {
+  const hash = createHash('sha256');
+  for (const f of [...image.sources, ...TOOLCHAIN].flatMap(files)) hash.update(relative(ROOT, f)).update(readFileSync(f));
+  return hash.digest('hex').slice(0, 20);
+}
+
+/**
+ * Every System32 image: image name -> bytes, built when missing or out of
+ * date (build/system32/NAME, with NAME.fingerprint beside it).
+ */
+export async function buildSystem32(log?: (line: string) => void): Promise<Map<string, Uint8Array>> {
+  const dir = join(ROOT, 'build', 'system32');
+  mkdirSync(dir, { recursive: true });
+  const out = new Map<string, Uint8Array>();
+  for (const image of SYSTEM32) {
+    const path = join(dir, image.name);
+    const want = fingerprint(image);
+    let bytes: Uint8Array | undefined;
+    try {
+      if (readFileSync(`${path}.fingerprint`, 'utf8') === want) bytes = new Uint8Array(readFileSync(path));
+    } catch { /* not built yet */ }
+    if (!bytes) {
+      const t0 = performance.now();
+      bytes = await image.build();
+      // Written under a temporary name and renamed: parallel test workers may build at once.
+      writeFileSync(`${path}.${process.pid}`, bytes);
+      renameSync(`${path}.${process.pid}`, path);
+      writeFileSync(`${path}.fingerprint.${process.pid}`, want);
+      renameSync(`${path}.fingerprint.${process.pid}`, `${path}.fingerprint`);
+      log?.(`build: system32\\${image.name} ${bytes.length} bytes (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+    out.set(image.name, bytes);
+  }
+  return out;
+}
+
+/** The System32 images as disk files (\Windows\System32\NAME). */
+export async function system32Files(log?: (line: string) => void): Promise<Map<string, Uint8Array>> {
+  const images = await buildSystem32(log);
+  return new Map([...images].map(([name, bytes]) => [`\\Windows\\System32\\${name}`, bytes]));
+}
