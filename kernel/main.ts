@@ -29,7 +29,7 @@ import { KiIdleLoop } from "./ke/idle";
 import { KiInitializeScheduler } from "./ke/thread";
 import { KiInitializeGdt } from "./ke/gdt";
 import { MmInitializeAddressSpaces } from "./mm/procmm";
-import { PsInitializeSystem, PsRunBootModules } from "./ps/psmain";
+import { PsInitializeSystem } from "./ps/psmain";
 import { ExInitializeSynchronizationTypes } from "./ex/sync";
 import { MmInitializeSectionType } from "./mm/section";
 import { PsInitializeThreadType } from "./ps/psthread";
@@ -49,6 +49,7 @@ import { IoInitializeSerial } from "./io/serialdev";
 import { IoMountSystemVolume } from "./io/iosys";
 import { CmInitSystem1 } from "./cm/cminit";
 import { PsInitializeSystemDll } from "./ps/psdll";
+import { PsStartSessionManager } from "./ps/psinit";
 
 export { KiTrapDispatch } from "./ke/trap";
 export { KiWasmTrap } from "./ke/bugcheck";
@@ -100,7 +101,7 @@ function Phase1Initialization(context: usize): void {
   IoMountSystemVolume();                      // FAT on Partition1; \??\C:, \SystemRoot
   CmInitSystem1();                            // \REGISTRY, HARDWARE, the SYSTEM hive, CurrentControlSet
   PsInitializeSystemDll();                    // \SystemRoot\System32\ntdll.dll, when there is one
-  PsRunBootModules();                         // user processes carried in the image, if any; waits for them
+  PsStartSessionManager();                    // \SystemRoot\System32\smss.exe, waited on 5 s (or the boot modules, if any, to their end)
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends
 }
 

@@ -44,8 +44,10 @@ export const UNSUPPORTED_PROCESSOR: u32 = 0x5D;
 export const CONFIG_INITIALIZATION_FAILED: u32 = 0x67;
 /** The first user process (smss) could not be started. */
 export const PROCESS1_INITIALIZATION_FAILED: u32 = 0x6B;
-/** Session 1 failed to initialise. */
+/** The session manager could not be started: p1 the status of the step that failed (ps/psinit.ts). */
 export const SESSION1_INITIALIZATION_FAILED: u32 = 0x6D;
+/** The session manager ended within its first five seconds: p1 its exit status (ps/psinit.ts). */
+export const SESSION5_INITIALIZATION_FAILED: u32 = 0x71;
 /** The SYSTEM hive is missing or bad. */
 export const BAD_SYSTEM_CONFIG_INFO: u32 = 0x74;
 /** The boot disk is unreadable. */
@@ -104,6 +106,7 @@ export function KeBugCheckName(code: u32): string {
     case CONFIG_INITIALIZATION_FAILED: return "CONFIG_INITIALIZATION_FAILED";
     case PROCESS1_INITIALIZATION_FAILED: return "PROCESS1_INITIALIZATION_FAILED";
     case SESSION1_INITIALIZATION_FAILED: return "SESSION1_INITIALIZATION_FAILED";
+    case SESSION5_INITIALIZATION_FAILED: return "SESSION5_INITIALIZATION_FAILED";
     case BAD_SYSTEM_CONFIG_INFO: return "BAD_SYSTEM_CONFIG_INFO";
     case INACCESSIBLE_BOOT_DEVICE: return "INACCESSIBLE_BOOT_DEVICE";
     case SYSTEM_THREAD_EXCEPTION_NOT_HANDLED: return "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED";

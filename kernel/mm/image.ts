@@ -3,8 +3,10 @@
 // with each section's protection, NtQuerySection answers with its basic and
 // image information.
 //
-// Creating one reads the whole file (the handle needs FILE_READ_DATA and
-// FILE_EXECUTE) and checks its headers in this order, each failure a log
+// Creating one reads the whole file (the handle needs the access the
+// section's protection asks, NT's MmMakeFileAccess: FILE_EXECUTE for
+// PAGE_EXECUTE, as RtlCreateUserProcess opens the file, and FILE_READ_DATA
+// as well for the protections that read) and checks its headers in this order, each failure a log
 // line and the NTSTATUS Windows gives (the same rules, numbered alike, as
 // the host's scripts/pe/reader.ts):
 //
@@ -55,9 +57,9 @@ import { ObDereferenceObject } from "../ob/obref";
 import { IoFileObjectType } from "../io/iomgr";
 import { IoTransferFile } from "../io/iofunc";
 import { IoQueryFileSize } from "../io/iofile";
-import { FILE_EXECUTE, FILE_OBJECT, FILE_READ_DATA, IRP_MJ_READ } from "../io/iop";
+import { FILE_EXECUTE, FILE_OBJECT, FILE_READ_DATA, FILE_WRITE_DATA, IRP_MJ_READ } from "../io/iop";
 import {
-  MEM_IMAGE, PAGE_EXECUTE_READ, PAGE_EXECUTE_WRITECOPY, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, MiDecommit,
+  MEM_IMAGE, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, MiDecommit,
   MiFindFreeRange, MiFindVad, MiInsertVad, MiOverlaps, MiPte, MiPteBits, MiRemoveVad,
 } from "./virtual";
 import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS } from "./procmm";
@@ -284,18 +286,27 @@ function MiLogRefusal(status: u32): void {
  * file, then makes the section through `create` (ExpCreate) with `type`.
  */
 export function MiCreateImageSection(handle: usize, access: u32, objectAttributes: usize, fileHandle: u32, type: usize,
-                                     create: EXP_CREATE): u32 {
+                                     create: EXP_CREATE, protect: u32): u32 {
   if (!CreateLockReady) { KeInitializeEvent(CreateLock, false, true); CreateLockReady = true; }
   KeWaitForSingleObject(CreateLock, 0); // one image at a time: the module's Source* variables
-  const status = MiCreateImageSectionLocked(handle, access, objectAttributes, fileHandle, type, create);
+  const status = MiCreateImageSectionLocked(handle, access, objectAttributes, fileHandle, type, create, MiFileAccess(protect));
   KeSetEvent(CreateLock);
   return status;
 }
 
+/** The access to the file a section with `protect` needs (NT's MmMakeFileAccess). */
+function MiFileAccess(protect: u32): u32 {
+  if (protect == PAGE_EXECUTE) return FILE_EXECUTE;
+  if (protect == PAGE_EXECUTE_READ) return FILE_EXECUTE | FILE_READ_DATA;
+  if (protect == PAGE_EXECUTE_READWRITE) return FILE_EXECUTE | FILE_READ_DATA | FILE_WRITE_DATA;
+  if (protect == PAGE_READWRITE) return FILE_READ_DATA | FILE_WRITE_DATA;
+  return FILE_READ_DATA;
+}
+
 function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes: usize, fileHandle: u32, type: usize,
-                                    create: EXP_CREATE): u32 {
+                                    create: EXP_CREATE, fileAccess: u32): u32 {
   const out = memory.data(16, 8);
-  let status = ObReferenceObjectByHandle(fileHandle, FILE_READ_DATA | FILE_EXECUTE, IoFileObjectType, out, 0);
+  let status = ObReferenceObjectByHandle(fileHandle, fileAccess, IoFileObjectType, out, 0);
   if (!NT_SUCCESS(status)) return status;
   const file = load<usize>(out);
   MiKeepFileName(file);

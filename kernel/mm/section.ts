@@ -190,7 +190,7 @@ export function NtCreateSection(handle: usize, access: u32, objectAttributes: us
     ObDereferenceObject(object);
     if (!isFile) return STATUS_OBJECT_TYPE_MISMATCH;
     if ((attributes & SEC_IMAGE) == 0) return STATUS_INVALID_FILE_FOR_SECTION;
-    return MiCreateImageSection(handle, access, objectAttributes, fileHandle, MmSectionObjectType, ExpCreate);
+    return MiCreateImageSection(handle, access, objectAttributes, fileHandle, MmSectionObjectType, ExpCreate, protect);
   }
   if ((attributes & SEC_IMAGE) != 0) return STATUS_INVALID_FILE_FOR_SECTION; // an image needs its file
   if (size < 0) return STATUS_INVALID_PARAMETER_4;

@@ -63,7 +63,6 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
   const parent = PsProcessFromHandle(parentHandle, PROCESS_CREATE_PROCESS);
   if (parent == 0) return PsProcessHandleStatus();
   PsReleaseProcessFromHandle(); // the caller's handle keeps it
-  if (parent == PsInitialSystemProcess) return STATUS_INVALID_PARAMETER; // no user half to copy
   let section: usize = 0;
   if (sectionHandle != 0) {
     if (!ExIsUserHandleAllowed(sectionHandle)) return 0xC0000008;
@@ -75,6 +74,7 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
     ObDereferenceObject(section);
     return result;
   }
+  if (parent == PsInitialSystemProcess) return STATUS_INVALID_PARAMETER; // no user half to copy (an image needs none)
   const p = changetype<EPROCESS>(parent);
   const child = PspAllocateProcessLike(parent);
   if (child == 0) return STATUS_INSUFFICIENT_RESOURCES;

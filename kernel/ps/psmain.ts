@@ -2,9 +2,10 @@
 //
 // An EPROCESS owns an address space (mm/procmm.ts) and its threads; it is a
 // dispatcher object, signalled when its last thread ends. The System process
-// (pid 4) owns the kernel threads. User processes come, until the PE loader
-// exists, from "boot modules" the linker carries in the kernel image (flat
-// images built by scripts/userprog.ts, header below). A user thread starts
+// (pid 4) owns the kernel threads. User processes come from PE32 images
+// (pscreate.ts; the first, smss.exe, started by psinit.ts) or, for the
+// tests, from "boot modules" the linker carries in the kernel image (flat
+// images built by scripts/userprog.ts, header below), which take smss's place. A user thread starts
 // in ring 3 through the interrupt exit path: its kernel stack begins with a
 // KTRAP_FRAME that "returns" to the image's entry point.
 //
@@ -525,8 +526,8 @@ export function NtYieldExecution(): u32 {
 }
 
 /**
- * Starts every boot module as a user process (until smss comes from the disk,
- * these are the user processes) and waits for all of them to end.
+ * Starts every boot module as a user process (they take smss's place: see
+ * psinit.ts) and waits for all of them to end.
  */
 export function PsRunBootModules(): void {
   const count = PsBootModuleCount();

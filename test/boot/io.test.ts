@@ -14,6 +14,7 @@ import { boot } from '../../emulator/node/boot.ts';
 import { buildDisk, listDisk, openDisk, SYSTEM_HIVE_PATH } from '../../images/build.ts';
 import { MbrReadPartition } from '../../images/disk/mbr.ts';
 import { msg, program } from './usermode.ts';
+import { sleepingSmssImage } from '../pe/tiny.ts';
 
 function has(tool: string): boolean {
   try { execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'pipe' }); return true; } catch { return false; }
@@ -24,7 +25,8 @@ beforeAll(async () => { kernel = (await buildKernel({ write: false })).kernelIma
 
 describe('ATA driver', () => {
   it('identifies the primary master and reads the partition table through IRQ 14', async () => {
-    const disk = buildDisk({ sizeMB: 48 });
+    // A stand-in smss.exe that sleeps: without one a kernel with no boot modules stops with 0x6D.
+    const disk = buildDisk({ sizeMB: 48, files: new Map([['\\Windows\\System32\\smss.exe', sleepingSmssImage()]]) });
     const r = await boot({ kernel, disk, until: 'ke: idle loop', timeoutMs: 30000 });
     expect(r.stop).toBeUndefined();
     const lines = msg(r.lines);

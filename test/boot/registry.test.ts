@@ -20,6 +20,7 @@ import { RegfReader } from '../../images/registry/regf-reader.ts';
 import { regfChecksum } from '../../images/registry/regf.ts';
 import { type RegKey } from '../../images/registry/regfile.ts';
 import { msg, program } from './usermode.ts';
+import { sleepingSmssImage } from '../pe/tiny.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'registry-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -261,7 +262,8 @@ describe('bad hives', () => {
     const dv = new DataView(torn.buffer);
     dv.setUint32(4, dv.getUint32(8, true) + 1, true); // Sequence1 ahead: a write began
     dv.setUint32(0x1fc, regfChecksum(torn), true);
-    const r = await run(kernel, buildDisk({ systemHive: torn, files: new Map([[ALT_PATH, good]]) }));
+    // With a stand-in smss.exe that sleeps, so the boot reaches the idle loop (see smss.test.ts).
+    const r = await run(kernel, buildDisk({ systemHive: torn, files: new Map([[ALT_PATH, good], ['\\Windows\\System32\\smss.exe', sleepingSmssImage()]]) }));
     expect(r.stop).toBeUndefined();
     expect(r.lines).toContain('cm: \\SystemRoot\\System32\\config\\SYSTEM: sequence numbers differ (a write did not finish)');
     expect(r.lines).toContain('cm: \\SystemRoot\\System32\\config\\SYSTEM: recovered from the .ALT copy; rewriting the hive');

@@ -8,6 +8,8 @@ import { extname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../../scripts/build.ts';
 import { buildWeb } from '../../emulator/browser/build.ts';
+import { buildDisk } from '../../images/build.ts';
+import { sleepingSmssImage } from '../pe/tiny.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
@@ -22,6 +24,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'web-boot-'));
   await buildWeb(dir);
   writeFileSync(join(dir, 'ntoskrnl.bin'), kernelImage); // this build's kernel, not whatever build/ holds
+  // and a disk of its own whose stand-in smss.exe sleeps (a disk without one stops with 0x6D)
+  writeFileSync(join(dir, 'disk.img'), buildDisk({ files: new Map([['\\Windows\\System32\\smss.exe', sleepingSmssImage()]]) }));
   server = createServer((req, res) => {
     const path = join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '') || 'index.html');
     if (!path.startsWith(dir) || !existsSync(path)) { res.writeHead(404); res.end(); return; }
