@@ -1,0 +1,87 @@
+// The images of \Windows\System32 (images/system32.ts): ntdll.dll and
+// smss.exe as the build puts them on the disk. Our reader takes them without
+// a warning, `objdump -p` reads them the same way, and ntdll.dll exports what
+// native programs link against: every system service as Nt* and Zw*, the
+// loader's entry, the cdecl DbgPrint family and the Rtl routines.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildSystem32, SYSTEM32 } from '../../images/system32.ts';
+import { NTDLL_BASE } from '../../scripts/pe/ntdll.ts';
+import { peRead, type PeImage } from '../../scripts/pe/reader.ts';
+import { SERVICES } from '../../scripts/services.ts';
+import { OBJDUMP, objdump, ourView, parseObjdump } from './objdump.ts';
+
+let images: Map<string, Uint8Array>;
+const read = (name: string): PeImage => peRead(images.get(name)!);
+
+beforeAll(async () => { images = await buildSystem32(); }, 300000);
+
+describe('System32 images', () => {
+  it('are native PE32 images our reader takes without a warning', () => {
+    expect([...images.keys()]).toEqual(SYSTEM32.map((s) => s.name));
+    for (const [name, bytes] of images) {
+      const img = peRead(bytes);
+      expect(img.warnings, name).toEqual([]);
+      expect(img.headers.subsystem, name).toBe(1);
+      expect(img.checksum.stored, name).toBe(img.checksum.computed);
+      expect(img.isDll, name).toBe(name.endsWith('.dll'));
+    }
+  });
+
+  it('ntdll.dll: at 0x7C900000, importing nothing, exporting every service as Nt* and Zw*', () => {
+    const img = read('ntdll.dll');
+    expect(img.headers.imageBase).toBe(NTDLL_BASE);
+    expect(img.imports).toEqual([]);
+    const names = new Set(img.exports!.functions.flatMap((f) => f.names));
+    for (const s of SERVICES) {
+      expect(names.has(s.name), s.name).toBe(true);
+      expect(names.has(`Zw${s.name.slice(2)}`), s.name).toBe(true);
+      // One stub serves both names.
+      const rva = (n: string) => img.exports!.functions.find((f) => f.names.includes(n))!.rva;
+      expect(rva(`Zw${s.name.slice(2)}`)).toBe(rva(s.name));
+    }
+    for (const n of ['LdrInitializeThunk', 'LdrLoadDll', 'LdrGetProcedureAddress', 'LdrGetDllHandle', 'NtCurrentTeb', 'DbgPrint', 'DbgPrintEx', '_vsnprintf',
+      'RtlCreateUserProcess', 'RtlInitUnicodeString', 'RtlAllocateHeap', 'RtlQueryRegistryValues', 'RtlDosPathNameToNtPathName_U']) expect(names.has(n), n).toBe(true);
+    expect(names.has('LdrpInitialize')).toBe(false); // the thunk's target, not an export
+    expect(img.exports!.sorted).toBe(true);
+  });
+
+  it('a service stub is mov eax, N; lea edx, [esp+4]; int 0x2e; ret 4*args', () => {
+    const img = read('ntdll.dll');
+    const bytes = images.get('ntdll.dll')!;
+    const text = img.sections.find((s) => s.name === '.text')!;
+    for (const [i, s] of SERVICES.entries()) {
+      const rva = img.exports!.functions.find((f) => f.names.includes(s.name))!.rva!;
+      const at = text.pointerToRawData + rva - text.virtualAddress;
+      const code = [...bytes.subarray(at, at + (s.args ? 14 : 12))];
+      const n = [i & 0xff, (i >> 8) & 0xff, 0, 0];
+      expect(code, s.name).toEqual([0xb8, ...n, 0x8d, 0x54, 0x24, 0x04, 0xcd, 0x2e, ...(s.args ? [0xc2, (s.args * 4) & 0xff, 0] : [0xc3])]);
+    }
+  });
+
+  it('smss.exe imports only from ntdll.dll, names it exports', () => {
+    const img = read('smss.exe');
+    const exported = new Set(read('ntdll.dll').exports!.functions.flatMap((f) => f.names));
+    expect(img.imports.map((i) => i.dll)).toEqual(['ntdll.dll']);
+    for (const f of img.imports[0].functions) expect(exported.has(f.name!), f.name).toBe(true);
+  });
+
+  it(`objdump -p reads them as our reader does (${OBJDUMP ?? 'no objdump'})`, (ctx) => {
+    if (!OBJDUMP) {
+      console.log('skipped: no objdump that reads pei-i386 (apt-get install binutils, or binutils-mingw-w64-i686)');
+      ctx.skip();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'system32-'));
+    for (const [name, bytes] of images) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      const { stdout, stderr } = objdump(file);
+      expect(stderr, name).toBe('');
+      expect(stdout).toContain('file format pei-i386');
+      expect(parseObjdump(stdout), name).toEqual(ourView(peRead(bytes)));
+    }
+  });
+});
