@@ -234,7 +234,7 @@ describe('RtlCreateUserProcess', () => {
     const status = x.RtlCreateUserProcess(h.us('\\SystemRoot\\System32\\csrss.exe'), 0x40, p, 0, 0, 0, 0, 0, 0, info);
     expect(hex(status)).toBe(hex(0));
     expect(log).toEqual([
-      'open \\SystemRoot\\System32\\csrss.exe 0x00100020 attr 0x00000040 share 5 options 0x00000060',
+      'open \\SystemRoot\\System32\\csrss.exe 0x00100021 attr 0x00000040 share 5 options 0x00000060',
       'section 0x01000000 0x00000010 file 0x00000010',
       'close 0x00000010',
       'process parent 0xFFFFFFFF inherit 0 section 0x00000014',
@@ -274,7 +274,7 @@ describe('RtlCreateUserProcess', () => {
     x.RtlCreateProcessParameters(slot, h.us('x.exe'), 0, 0, 0, 0, 0, 0, 0, 0);
     const info = h.alloc(0x44);
     expect(x.RtlCreateUserProcess(h.us('\\??\\C:\\x.exe'), 0x40, h.r32(slot), 0, 0, 0, 0, 0, 0, info) >>> 0).toBe(0xC000007B);
-    expect(log).toEqual(['open \\??\\C:\\x.exe 0x00100020 attr 0x00000040 share 5 options 0x00000060', 'close 0x00000010']);
+    expect(log).toEqual(['open \\??\\C:\\x.exe 0x00100021 attr 0x00000040 share 5 options 0x00000060', 'close 0x00000010']);
     expect(h.r32(info + 4)).toBe(0);
   });
   it('a failed thread closes the new process', () => {

@@ -305,7 +305,8 @@ export function RtlCreateUserProcess(imagePath: usize, attributes: u32, params: 
   store<u32>(info, 0x44);
   const image = info + 20;
   RtlpInitObjectAttributes(oa, imagePath, attributes, 0);
-  let status = NtOpenFile(handles, 0x100020 /* SYNCHRONIZE | FILE_EXECUTE */, oa, iosb, 5 /* share read, delete */, 0x60 /* synchronous, non-directory */);
+  // FILE_READ_DATA too (as ReactOS asks): our NtCreateSection(SEC_IMAGE) reads the file through the handle and wants both.
+  let status = NtOpenFile(handles, 0x100021 /* SYNCHRONIZE | FILE_EXECUTE | FILE_READ_DATA */, oa, iosb, 5 /* share read, delete */, 0x60 /* synchronous, non-directory */);
   if (NT_SUCCESS(status)) {
     status = NtCreateSection(handles + 4, 0xF001F /* SECTION_ALL_ACCESS */, 0, 0, 0x10 /* PAGE_EXECUTE */, 0x1000000 /* SEC_IMAGE */, load<u32>(handles));
     NtClose(load<u32>(handles));
