@@ -19,10 +19,11 @@
 import { read_cr2 } from "./intrinsics";
 import { KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogHexDigits, KeLogString } from "./log";
 import { KiDispatchInterrupt } from "./interrupt";
-import { KiDispatchInterruptEnd, KiEnterInterrupt, KiLeaveInterrupt } from "./thread";
+import { KiDispatchInterruptEnd, KiEnterInterrupt, KiLeaveInterrupt, KeCurrentThread, KTHREAD } from "./thread";
 import { KiSystemService, KI_SYSTEM_SERVICE_VECTOR } from "./syscall";
 import { PspCheckTermination, PspUnhandledUserException } from "../ps/psmain";
 import { MmIsUserRangeAccessible } from "../mm/procmm";
+import { MmGrowUserStack, STACK_GROWN, STACK_OVERFLOW } from "../mm/virtual";
 import { PIC_IRQ_COUNT, PIC_MASTER_VECTOR } from "../hal/pic";
 import {
   KeBugCheckEx, KMODE_EXCEPTION_NOT_HANDLED, PAGE_FAULT_IN_NONPAGED_AREA, UNEXPECTED_KERNEL_MODE_TRAP,
@@ -69,6 +70,7 @@ const EXCEPTION_VECTORS: u32 = 32;
 const VECTOR_PAGE_FAULT: u32 = 14;
 /** Page fault error code bit 1: the access was a write. */
 const PF_ERROR_WRITE: u32 = 0x2;
+const PF_ERROR_PRESENT: u32 = 0x1;
 /** Requested privilege level bits of a selector. */
 const SELECTOR_RPL_MASK: u32 = 3;
 
@@ -190,6 +192,7 @@ function KiUnexpectedException(frame: usize): void {
 }
 
 const STATUS_PRIVILEGED_INSTRUCTION: u32 = 0xC0000096;
+const STATUS_STACK_OVERFLOW: u32 = 0xC00000FD;
 
 /** Is the instruction at user address `eip` one ring 3 may not run (cli, sti, hlt, in, out, ...)? */
 function KiIsPrivilegedInstruction(eip: u32): bool {
@@ -218,7 +221,17 @@ function KiUserException(frame: usize): void {
   const vector = trap.Vector;
   let status = KiExceptionStatus(vector);
   let address: u32 = 0;
-  if (vector == VECTOR_PAGE_FAULT) { status = STATUS_ACCESS_VIOLATION; address = read_cr2(); }
+  if (vector == VECTOR_PAGE_FAULT) {
+    status = STATUS_ACCESS_VIOLATION;
+    address = read_cr2();
+    // A touch below the committed part of the thread's stack: commit it and run the instruction again
+    // (or, on the reservation's last page, the stack has overflowed).
+    if ((trap.ErrorCode & PF_ERROR_PRESENT) == 0) {
+      const stack = MmGrowUserStack(changetype<KTHREAD>(KeCurrentThread).Teb, address);
+      if (stack == STACK_GROWN) return;
+      if (stack == STACK_OVERFLOW) status = STATUS_STACK_OVERFLOW;
+    }
+  }
   else if (vector == 13 && KiIsPrivilegedInstruction(trap.Eip)) status = STATUS_PRIVILEGED_INSTRUCTION;
   else if (status == 0) status = STATUS_ACCESS_VIOLATION;
   PspUnhandledUserException(status, trap.Eip, address, KiExceptionName(vector));

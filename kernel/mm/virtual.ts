@@ -27,7 +27,7 @@ import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KSEG0_BASE } from "../ke/loader";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual } from "./pfn";
-import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS } from "./procmm";
+import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MmIsUserRangeAccessible } from "./procmm";
 import { InsertTailList, InsertHeadList, RemoveEntryList } from "../rtl/list";
 
 export const MEM_COMMIT: u32 = 0x1000;
@@ -346,3 +346,38 @@ export function MmDeleteVads(head: usize): void {
   }
 }
 void InsertHeadList;
+
+// ---- user stacks ----
+
+/** TEB offsets: NT_TIB.StackLimit, and DeallocationStack (the stack reservation's base). */
+const TEB_STACK_LIMIT: u32 = 0x08;
+export const TEB_DEALLOCATION_STACK: u32 = 0xE0C;
+
+/** What MmGrowUserStack found. */
+export const STACK_NOT_STACK: u32 = 0, STACK_GROWN: u32 = 1, STACK_OVERFLOW: u32 = 2;
+
+/**
+ * A thread's stack grows as in NT, where a guard page below the committed
+ * part turns the first touch into a commit: here a fault on an uncommitted
+ * page of the current thread's stack reservation, below its committed part
+ * (TEB StackLimit), commits the pages from there up to the limit and lowers
+ * StackLimit (STACK_GROWN). The reservation's last page is never committed:
+ * a touch there is STACK_OVERFLOW (STATUS_STACK_OVERFLOW for the thread), as
+ * in NT. `teb` is the thread's TEB (current address space).
+ */
+export function MmGrowUserStack(teb: usize, address: usize): u32 {
+  if (teb == 0 || !MmIsUserRangeAccessible(teb + TEB_STACK_LIMIT, 4, true) || !MmIsUserRangeAccessible(teb + TEB_DEALLOCATION_STACK, 4, true)) return STACK_NOT_STACK;
+  const limit = load<usize>(teb + TEB_STACK_LIMIT), bottom = load<usize>(teb + TEB_DEALLOCATION_STACK);
+  const page = address & ~4095;
+  if (bottom == 0 || page < bottom || page >= limit) return STACK_NOT_STACK;
+  const head = MiVadListOf(0xFFFFFFFF);
+  const vad = head != 0 ? MiFindVad(head, page) : 0;
+  if (vad == 0 || vadType(vad) != MEM_PRIVATE || vadStart(vad) > bottom || vadEnd(vad) < limit) return STACK_NOT_STACK;
+  if (page < bottom + 4096) return STACK_OVERFLOW;
+  const cells = memory.data(8, 4);
+  store<usize>(cells, page);
+  store<u32>(cells, <u32>(limit - page), 4);
+  if (MiAllocateVirtualMemory(0xFFFFFFFF, cells, 0, cells + 4, MEM_COMMIT, PAGE_READWRITE) != STATUS_SUCCESS) return STACK_NOT_STACK;
+  store<usize>(teb + TEB_STACK_LIMIT, page);
+  return STACK_GROWN;
+}

@@ -11,6 +11,7 @@
 // CONTEXT.Eip with CONTEXT.Esp (and the integer registers of the CONTEXT),
 // with its own TEB whose stack fields come from the INITIAL_TEB.
 
+import { TEB_DEALLOCATION_STACK } from "../mm/virtual";
 import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_THREAD_IS_TERMINATING, STATUS_PENDING, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH } from "../rtl/ntstatus";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
@@ -159,7 +160,7 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   if (p.DirectoryTableBase == 0 || p.Peb == 0) return STATUS_INVALID_HANDLE; // the System process has no user half
   // Capture what is read: registers and the stack.
   const eip = load<u32>(context, CONTEXT_EIP), esp = load<u32>(context, CONTEXT_ESP);
-  const stackBase = load<u32>(initialTeb, 8), stackLimit = load<u32>(initialTeb, 12);
+  const stackBase = load<u32>(initialTeb, 8), stackLimit = load<u32>(initialTeb, 12), allocationBase = load<u32>(initialTeb, 16);
   if (eip >= 0x7FFF0000 || esp >= 0x7FFF0000 || stackBase >= 0x7FFF0000) return STATUS_INVALID_PARAMETER;
   // A TEB page for it.
   const teb = PspAllocateTeb(process);
@@ -198,6 +199,9 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   store<u32>(block, t.UniqueThread, 0x24);
   store<u32>(block, <u32>PEB_ADDRESS, 0x30);
   MmCopyToUser(p.DirectoryTableBase, teb, block, 0x34);
+  // DeallocationStack: the stack's reservation, down to which it may grow (MmGrowUserStack); without one, it cannot.
+  store<u32>(block, allocationBase != 0 && allocationBase < stackLimit ? allocationBase : stackLimit);
+  MmCopyToUser(p.DirectoryTableBase, teb + TEB_DEALLOCATION_STACK, block, 4);
   t.Teb = teb;
   PspStartUserThread(thread, startEip, startEsp);
   const frame = t.TrapFrame; // pushad order in the frame: edi +16, esi +20, ebp +24, ebx +32, edx +36, ecx +40, eax +44

@@ -38,7 +38,8 @@
 //   instantiate on DLL_PROCESS_ATTACH (1), return TRUE.
 // - A wasm trap raises the matching exception (NtRaiseException), else ends
 //   the process with its NTSTATUS, as UIMG programs do; every prologue checks
-//   esp against the TEB's StackLimit (fs:[8]).
+//   esp against the TEB's DeallocationStack (fs:[0xE0C]), the bottom of the
+//   stack's reservation: the kernel commits stack pages as they are touched.
 //
 // CLI: npx tsx scripts/pe/link.ts in.ts out.exe [--dll] [--base 0x...] [--name N] [--heap-pages N]
 
@@ -112,6 +113,8 @@ const LIMIT_END = '__pe_memory_limit_end';
 const TRAP_HANDLER = '__user_trap';
 const ABORT = '__pe_abort';
 const DLL_PROCESS_ATTACH = 1;
+/** TEB.DeallocationStack: the base of the thread's stack reservation, which the prologues check esp against (the kernel commits the stack as it grows). */
+const TEB_DEALLOCATION_STACK = 0xe0c;
 
 const I = (op: string, ...ops: any[]): Insn => ({ op, ops });
 const L = (target: string): Insn => ({ op: 'label', target });
@@ -160,7 +163,7 @@ function entryCode(kind: 'exe' | 'dll', compiled: CompiledModule, mainLabel: str
 /** Translate one compilation of the program (both compilations get the same options). */
 function translate(mod: Module, name: string, imports: ImportList | undefined, usesAbort: { value: boolean }, extras?: PeLinkExtras): CompiledModule {
   const opts: CompileOptions = {
-    name, prefix: 'u_', trapHandler: TRAP_HANDLER, stackLimit: 'fs:8',
+    name, prefix: 'u_', trapHandler: TRAP_HANDLER, stackLimit: `fs:${TEB_DEALLOCATION_STACK}`,
     preloadedData: true, memoryEnd: { initialEnd: INITIAL_END, limitEnd: LIMIT_END },
     resolveImport: (module, fn, kind) => {
       if (kind !== 'func') return undefined;

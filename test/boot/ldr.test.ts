@@ -90,6 +90,8 @@ describe('the image loader in ntdll.dll', () => {
       ['badreloc', badReloc, ''],
       ['notnative', notNative, ''],
       ['missing', undefined, ''],
+      ['deepstack', await exe('deepstack'), ''],
+      ['overflow', await exe('deepstack'), 'forever'],
     ];
     const files = new Map<string, Uint8Array>([
       ['\\Windows\\System32\\ntdll.dll', system32.get('ntdll.dll')!],
@@ -113,7 +115,7 @@ describe('the image loader in ntdll.dll', () => {
   it('starts the first process (the launcher as smss.exe) through the loader', () => {
     expect(all.some((l) => /^ps: \\SystemRoot\\System32\\ntdll\.dll: mapped into every image process at 0x7C900000, threads start at LdrInitializeThunk 0x7C9[0-9A-F]{5}$/.test(l)), all.join('\n')).toBe(true);
     expect(launched()).toContain('done');
-    expect(launched().length).toBe(11);
+    expect(launched().length).toBe(13);
   });
 
   it('gives a program its parameters, environment, heap and module list', () => {
@@ -182,5 +184,15 @@ describe('the image loader in ntdll.dll', () => {
     expect(exits.get('notnative')).toBe('not native 0xC000007B');
     expect(of('notnative')).toEqual([]);
     expect(exits.get('missing')).toBe('not started 0xC0000034');
+  });
+
+  it('grows user stacks as they are touched, up to their reservation', () => {
+    // 4 KiB committed by the image's header; 3000 nested calls need far more.
+    expect(of('deepstack'), all.filter((l) => /deepstack|overflow/.test(l)).join('\n')).toEqual(['depth 3000 sum 4501500']);
+    expect(exits.get('deepstack')).toBe('exit 0x00000000');
+    // Without an end, the recursion reaches the reservation's bottom: STATUS_STACK_OVERFLOW, not a crash.
+    expect(exits.get('overflow')).toBe('exit 0xC00000FD');
+    expect(all.some((l) => /^ps: process \d+ \(overflow\): unhandled exception 0xC00000FD/.test(l)), all.join('\n')).toBe(true);
+    expect(all.filter((l) => /deepstack/.test(l)).some((l) => /exception/.test(l))).toBe(false);
   });
 });
