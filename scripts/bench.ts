@@ -46,7 +46,9 @@ import { assemble } from './wasm2x86/emit.ts';
 import { reg, imm, EAX, ECX, EDX, type Insn, type Operand } from './wasm2x86/x86.ts';
 import { boot, type BootResult } from '../emulator/node/boot.ts';
 import { buildDisk, buildSystemHive } from '../images/build.ts';
-import { helloImage, ntdllImage } from '../test/pe/tiny.ts';
+import { helloImage } from '../test/pe/tiny.ts';
+import { buildSystem32 } from '../images/system32.ts';
+import { buildUserImage } from './pe/link.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -147,6 +149,8 @@ async function verify(what: string, image: Uint8Array): Promise<string> {
 
 async function main() {
   const tStart = performance.now();
+  // `npm run bench -- processes`: only the process figures.
+  if (process.argv.includes('processes')) { await processes(); return; }
   console.log('== build');
   const t0 = performance.now();
   const built = await buildKernel();
@@ -262,19 +266,30 @@ async function storage(): Promise<void> {
 }
 
 /**
- * Issue 5's figures: the size of each image, and the guest instructions to
- * make a process from a PE32 file and run it to its end (open, image
- * section, NtCreateProcessEx, stack, thread, wait, close), as the
- * difference of two whole boots, with and without the stand-in ntdll.dll.
+ * Issue 5's figures: the size of each System32 image, and the guest
+ * instructions to make a process from a PE32 file and run it to its end
+ * (open, image section, NtCreateProcessEx, stack, thread, wait, close), as
+ * the difference of two whole boots: a hand-assembled program without
+ * ntdll.dll, the same with ntdll.dll (its loader sets up the heap, the
+ * parameters and PEB->Ldr before NtContinue), and a linked program that
+ * imports from ntdll.dll.
  */
 async function processes(): Promise<void> {
   console.log('== processes from PE32 images');
-  const hello = helloImage(), ntdll = ntdllImage();
-  console.log(`images: hello.exe ${hello.length} bytes, stand-in ntdll.dll ${ntdll.length} bytes (hand-assembled; the toolchain's images come with ntdll)`);
+  const system32 = await buildSystem32();
+  for (const [name, bytes] of system32) console.log(`System32\\${name}: ${bytes.length} bytes`);
+  const hello = helloImage();
+  const quick = (await buildUserImage('test/pe/programs/quick.ts', { name: 'quick.exe' })).bytes;
+  console.log(`hello.exe (hand-assembled, no imports): ${hello.length} bytes; quick.exe (linked, imports from ntdll.dll): ${quick.length} bytes`);
   const N = 20;
-  for (const withNtdll of [false, true]) {
-    const files = new Map([['\\Images\\hello.exe', hello]]);
-    if (withNtdll) files.set('\\Windows\\System32\\ntdll.dll', ntdll);
+  const cases: Array<[string, Uint8Array, boolean]> = [
+    ['hello.exe, no ntdll.dll', hello, false],
+    ['hello.exe through ntdll.dll\'s loader', hello, true],
+    ['quick.exe through ntdll.dll\'s loader, imports bound', quick, true],
+  ];
+  for (const [what, image, withNtdll] of cases) {
+    const files = new Map([['\\Images\\hello.exe', image]]);
+    if (withNtdll) files.set('\\Windows\\System32\\ntdll.dll', system32.get('ntdll.dll')!);
     const disk = buildDisk({ files });
     const [r0, r1] = await Promise.all([0, N].map(async (n) => {
       const { kernelImage } = await buildKernel({ bootModules: [{ name: 'spawn', bytes: await benchProgram('spawn', n) }], write: false });
@@ -282,7 +297,7 @@ async function processes(): Promise<void> {
       if (r.exitCode !== 0) fail(`bench: the spawn run did not power off (${r.reason}): ${r.log.slice(-300)}`);
       return r.instructions;
     }));
-    console.log(`create a process from hello.exe and run it to its end${withNtdll ? ' (through ntdll!LdrInitializeThunk and NtContinue)' : ''}: ${fmtN(Math.round((r1 - r0) / N))} guest instructions`);
+    console.log(`create a process (${what}) and run it to its end: ${fmtN(Math.round((r1 - r0) / N))} guest instructions`);
   }
 }
 
