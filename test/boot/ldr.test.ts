@@ -77,6 +77,23 @@ describe('the image loader in ntdll.dll', () => {
     dv.setUint32(last, Math.ceil(pe.headers.sizeOfImage / 4096) * 4096 - 4096, true);
     dv.setUint16(last + 8, 0x3ffe, true); // HIGHLOW at the last page's offset 0xFFE: two bytes past the end
     const badReloc = patchText(twodlls, 'mathcopy.dll', 'mathbadr.dll');
+    // mathfwdx.dll: mathcopy.dll whose nameLength forwards to mathlib.dll's classify by ordinal ("mathlib.#N", written over the
+    // DLL's own name inside the export directory).
+    const fwd = new Uint8Array(mathcopy);
+    const fdv = new DataView(fwd.buffer);
+    const exportDir = pe.directories[0];
+    const nameAt = Buffer.from(fwd).indexOf(Buffer.from('mathcopy.dll\0', 'latin1'));
+    const sect = pe.sections.find((x) => nameAt >= x.pointerToRawData && nameAt < x.pointerToRawData + x.sizeOfRawData)!;
+    const nameRva = nameAt - sect.pointerToRawData + sect.virtualAddress;
+    if (nameRva < exportDir.rva || nameRva >= exportDir.rva + exportDir.size) throw new Error('the DLL name is not in the export directory');
+    const forwarder = `mathlib.#${mathlibOrdinal}\0`;
+    if (forwarder.length > 13) throw new Error(`${forwarder} does not fit`);
+    fwd.set(Buffer.from(forwarder, 'latin1'), nameAt);
+    const copyExports = pe.exports!;
+    const nameLengthOrdinal = copyExports.functions.find((f) => f.names.includes('nameLength'))!.ordinal;
+    const eat = offsetOf(fwd, fdv.getUint32(offsetOf(fwd, exportDir.rva) + 0x1c, true));
+    fdv.setUint32(eat + (nameLengthOrdinal - copyExports.ordinalBase) * 4, nameRva, true);
+    const forwarded = patchText(twodlls, 'mathcopy.dll', 'mathfwdx.dll');
     const notNative = new Uint8Array(params);
     new DataView(notNative.buffer).setUint16(new DataView(notNative.buffer).getUint32(60, true) + 24 + 68, 3, true); // WINDOWS_CUI
     const programs: Array<[string, Uint8Array | undefined, string]> = [
@@ -88,6 +105,7 @@ describe('the image loader in ntdll.dll', () => {
       ['nodll', await exe('nodll'), ''],
       ['noentry', await exe('noentry'), ''],
       ['badreloc', badReloc, ''],
+      ['forward', forwarded, ''],
       ['notnative', notNative, ''],
       ['missing', undefined, ''],
       ['deepstack', await exe('deepstack'), ''],
@@ -99,6 +117,7 @@ describe('the image loader in ntdll.dll', () => {
       ['\\Windows\\System32\\mathlib.dll', mathlib],
       ['\\Windows\\System32\\mathcopy.dll', mathcopy],
       ['\\Windows\\System32\\mathbadr.dll', bad],
+      ['\\Windows\\System32\\mathfwdx.dll', fwd],
       ['\\launch.txt', new TextEncoder().encode(programs.map(([n, , args]) => `\\??\\C:\\Images\\${n}.exe${args ? ' ' + args : ''}\r\n`).join(''))],
     ]);
     for (const [n, bytes] of programs) if (bytes) files.set(`\\Images\\${n}.exe`, bytes);
@@ -115,7 +134,7 @@ describe('the image loader in ntdll.dll', () => {
   it('starts the first process (the launcher as smss.exe) through the loader', () => {
     expect(all.some((l) => /^ps: \\SystemRoot\\System32\\ntdll\.dll: mapped into every image process at 0x7C900000, threads start at LdrInitializeThunk 0x7C9[0-9A-F]{5}$/.test(l)), all.join('\n')).toBe(true);
     expect(launched()).toContain('done');
-    expect(launched().length).toBe(13);
+    expect(launched().length).toBe(14);
   });
 
   it('gives a program its parameters, environment, heap and module list', () => {
@@ -173,6 +192,12 @@ describe('the image loader in ntdll.dll', () => {
     expect(exits.get('noentry')).toBe('exit 0xC0000139');
     expect(of('noentry')).toContain('LDR: procedure subtract could not be located in mathlib.dll (imported by noentry.exe), status 0xC0000139');
     expect(of('nodll').some((l) => !l.startsWith('LDR:'))).toBe(false); // main() never ran
+  });
+
+  it('follows a forwarder to another DLL\'s export by ordinal', () => {
+    // mathfwdx.dll's nameLength is mathlib.dll's classify: 0 -> 10, 1 -> 11, 2 -> 17.
+    expect(of('forward')).toEqual(['mathlib 5 4 5 17 -1 42', 'mathcopy 10 11 17 17 -1 42']);
+    expect(exits.get('forward')).toBe('exit 0x00000000');
   });
 
   it('refuses a DLL whose relocations leave the image', () => {
