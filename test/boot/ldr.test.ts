@@ -94,6 +94,13 @@ describe('the image loader in ntdll.dll', () => {
     const eat = offsetOf(fwd, fdv.getUint32(offsetOf(fwd, exportDir.rva) + 0x1c, true));
     fdv.setUint32(eat + (nameLengthOrdinal - copyExports.ordinalBase) * 4, nameRva, true);
     const forwarded = patchText(twodlls, 'mathcopy.dll', 'mathfwdx.dll');
+    // mathinit.dll: mathcopy.dll whose entry point answers FALSE (the linker's DllMain ends mov eax, 1; ret 12).
+    const init = new Uint8Array(mathcopy);
+    const entry = offsetOf(init, pe.headers.addressOfEntryPoint);
+    const ret = Buffer.from(init).indexOf(Buffer.from([0xb8, 1, 0, 0, 0, 0xc2, 12, 0]), entry);
+    if (ret < 0 || ret - entry > 64) throw new Error('DllMain\'s return not found');
+    init[ret + 1] = 0;
+    const initFails = patchText(twodlls, 'mathcopy.dll', 'mathinit.dll');
     const notNative = new Uint8Array(params);
     new DataView(notNative.buffer).setUint16(new DataView(notNative.buffer).getUint32(60, true) + 24 + 68, 3, true); // WINDOWS_CUI
     const programs: Array<[string, Uint8Array | undefined, string]> = [
@@ -106,6 +113,7 @@ describe('the image loader in ntdll.dll', () => {
       ['noentry', await exe('noentry'), ''],
       ['badreloc', badReloc, ''],
       ['forward', forwarded, ''],
+      ['initfail', initFails, ''],
       ['notnative', notNative, ''],
       ['missing', undefined, ''],
       ['deepstack', await exe('deepstack'), ''],
@@ -118,6 +126,7 @@ describe('the image loader in ntdll.dll', () => {
       ['\\Windows\\System32\\mathcopy.dll', mathcopy],
       ['\\Windows\\System32\\mathbadr.dll', bad],
       ['\\Windows\\System32\\mathfwdx.dll', fwd],
+      ['\\Windows\\System32\\mathinit.dll', init],
       ['\\launch.txt', new TextEncoder().encode(programs.map(([n, , args]) => `\\??\\C:\\Images\\${n}.exe${args ? ' ' + args : ''}\r\n`).join(''))],
     ]);
     for (const [n, bytes] of programs) if (bytes) files.set(`\\Images\\${n}.exe`, bytes);
@@ -134,7 +143,7 @@ describe('the image loader in ntdll.dll', () => {
   it('starts the first process (the launcher as smss.exe) through the loader', () => {
     expect(all.some((l) => /^ps: \\SystemRoot\\System32\\ntdll\.dll: mapped into every image process at 0x7C900000, threads start at LdrInitializeThunk 0x7C9[0-9A-F]{5}$/.test(l)), all.join('\n')).toBe(true);
     expect(launched()).toContain('done');
-    expect(launched().length).toBe(14);
+    expect(launched().length).toBe(15);
   });
 
   it('gives a program its parameters, environment, heap and module list', () => {
@@ -198,6 +207,12 @@ describe('the image loader in ntdll.dll', () => {
     // mathfwdx.dll's nameLength is mathlib.dll's classify: 0 -> 10, 1 -> 11, 2 -> 17.
     expect(of('forward')).toEqual(['mathlib 5 4 5 17 -1 42', 'mathcopy 10 11 17 17 -1 42']);
     expect(exits.get('forward')).toBe('exit 0x00000000');
+  });
+
+  it('ends the process when a DLL\'s entry point answers FALSE', () => {
+    expect(exits.get('initfail')).toBe('exit 0xC0000142');
+    expect(of('initfail')).toEqual(['LDR: the entry point of mathinit.dll failed (DLL_PROCESS_ATTACH returned FALSE), status 0xC0000142',
+      'LDR: process initialization failed for initfail.exe, status 0xC0000142']);
   });
 
   it('refuses a DLL whose relocations leave the image', () => {
