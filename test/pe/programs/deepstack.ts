@@ -4,14 +4,8 @@
 // it reaches the reservation's bottom and the program ends with
 // STATUS_STACK_OVERFLOW.
 
-@external("ntdll", "NtDisplayString") declare function NtDisplayString(text: usize): u32;
+import { put, putDec, flush } from "./out";
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
-
-const line = memory.data(128, 4), ustr = memory.data(8, 4);
-let length: u32 = 0;
-function put(s: string): void { for (let i = 0; i < s.length; i++) { store<u16>(line + (length << 1), <u16>s.charCodeAt(i)); length++; } }
-function putDec(v: u32): void { if (v >= 10) putDec(v / 10); store<u16>(line + (length << 1), <u16>(48 + v % 10)); length++; }
-function flush(): void { store<u16>(ustr, <u16>(length << 1)); store<u16>(ustr, <u16>(length << 1), 2); store<usize>(ustr, line, 4); NtDisplayString(ustr); length = 0; }
 
 let forever = false;
 /** 1 + 2 + ... + n through n nested calls (the extra arguments widen each frame). */

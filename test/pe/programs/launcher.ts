@@ -14,7 +14,8 @@
 // Then it waits for ever, as the Session Manager would (the kernel
 // bug-checks when the first process ends within 5 seconds).
 
-@external("ntdll", "NtDisplayString") declare function NtDisplayString(text: usize): u32;
+import { put, putWide, putHex, flush } from "./out";
+
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(file: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
 @external("ntdll", "NtReadFile") declare function NtReadFile(file: u32, event: u32, apc: usize, context: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
@@ -31,24 +32,10 @@
 
 const text = memory.data(8192, 4);      // the file
 const wide = memory.data(1024, 4);      // one command line as WCHARs
-const line = memory.data(1024, 4);      // the report
 const image = memory.data(8, 4), command = memory.data(8, 4), ustr = memory.data(8, 4);
 const oa = memory.data(24, 4), iosb = memory.data(8, 4), handle = memory.data(4, 4), params = memory.data(4, 4);
 const info = memory.data(0x44, 4), pbi = memory.data(24, 4);
 const forever = memory.data<u64>([0x8000000000000000]);
-let length: u32 = 0;
-
-function put(s: string): void { for (let i = 0; i < s.length && length < 500; i++) { store<u16>(line + (length << 1), <u16>s.charCodeAt(i)); length++; } }
-function putWide(p: usize, bytes: u32): void { for (let i: u32 = 0; i < bytes && length < 500; i += 2) { store<u16>(line + (length << 1), load<u16>(p + i)); length++; } }
-function putHex(v: u32): void {
-  put("0x");
-  for (let i = 28; i >= 0; i -= 4) { const d = (v >>> <u32>i) & 15; store<u16>(line + (length << 1), <u16>(d < 10 ? 48 + d : 55 + d)); length++; }
-}
-function flush(): void {
-  store<u16>(ustr, <u16>(length << 1)); store<u16>(ustr, <u16>(length << 1), 2); store<usize>(ustr, line, 4);
-  NtDisplayString(ustr);
-  length = 0;
-}
 function setString(s: usize, buffer: usize, bytes: u32): void { store<u16>(s, <u16>bytes); store<u16>(s, <u16>(bytes + 2), 2); store<usize>(s, buffer, 4); }
 
 function report(what: string, status: u32): void {

@@ -3,7 +3,8 @@
 // module list, and the loader's exported services. One log line each; ends
 // with status 0x600D.
 
-@external("ntdll", "NtDisplayString") declare function NtDisplayString(text: usize): u32;
+import { put, putString, putHex, flush } from "./out";
+
 @external("ntdll", "NtTerminateProcess") declare function NtTerminateProcess(process: u32, status: u32): u32;
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
 @external("ntdll", "RtlQueryEnvironmentVariable_U") declare function RtlQueryEnvironmentVariable_U(environment: usize, name: usize, value: usize): u32;
@@ -12,21 +13,8 @@
 @external("ntdll", "LdrLoadDll") declare function LdrLoadDll(path: usize, characteristics: usize, name: usize, handle: usize): u32;
 @external("ntdll", "LdrGetProcedureAddress") declare function LdrGetProcedureAddress(base: usize, name: usize, ordinal: u32, address: usize): u32;
 
-const line = memory.data(1024, 4), ustr = memory.data(8, 4), value = memory.data(8, 4), buffer = memory.data(512, 4);
+const value = memory.data(8, 4), buffer = memory.data(512, 4);
 const name = memory.data(8, 4), ansi = memory.data(8, 4), out = memory.data(8, 4);
-let length: u32 = 0;
-
-function put(s: string): void { for (let i = 0; i < s.length && length < 500; i++) { store<u16>(line + (length << 1), <u16>s.charCodeAt(i)); length++; } }
-function putString(u: usize): void { for (let i: u32 = 0; i < <u32>load<u16>(u) && length < 500; i += 2) { store<u16>(line + (length << 1), load<u16>(load<usize>(u, 4) + i)); length++; } }
-function putHex(v: u32): void {
-  put("0x");
-  for (let i = 28; i >= 0; i -= 4) { const d = (v >>> <u32>i) & 15; store<u16>(line + (length << 1), <u16>(d < 10 ? 48 + d : 55 + d)); length++; }
-}
-function flush(): void {
-  store<u16>(ustr, <u16>(length << 1)); store<u16>(ustr, <u16>(length << 1), 2); store<usize>(ustr, line, 4);
-  NtDisplayString(ustr);
-  length = 0;
-}
 /** A UNICODE_STRING over a copy of `s` at `at`. */
 function wide(u: usize, at: usize, s: string): usize {
   for (let i = 0; i < s.length; i++) store<u16>(at + (i << 1), <u16>s.charCodeAt(i));
