@@ -84,8 +84,8 @@ export const SE_MAX_WELL_KNOWN_PRIVILEGE: u32 = 35;
 /** The bit of privilege `luid` in a token's masks. */
 @inline export function SepPrivilegeBit(luid: u32): u64 { return (<u64>1) << <u64>luid; }
 
-/** Every well-known privilege, 2..35. */
-export const SE_ALL_PRIVILEGES: u64 = ((<u64>1 << <u64>(SE_MAX_WELL_KNOWN_PRIVILEGE + 1)) - 1) & ~(<u64>3);
+/** Every well-known privilege, 2..35 (a literal: the kernel has no start function). */
+export const SE_ALL_PRIVILEGES: u64 = 0x0000000FFFFFFFFC;
 
 // ---- the token body ----
 
