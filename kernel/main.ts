@@ -34,6 +34,7 @@ import { ExInitializeSynchronizationTypes } from "./ex/sync";
 import { MmInitializeSectionType } from "./mm/section";
 import { PsInitializeThreadType } from "./ps/psthread";
 import { PsInitializeProcessType } from "./ps/psprocess";
+import { SeInitializeTokenType } from "./se/token";
 import { KeRunSelfTest } from "./ke/selftest";
 import { MmInitializePhysicalMemory } from "./mm/mminit";
 import { MmInitializePfnDatabase } from "./mm/pfn";
@@ -93,6 +94,7 @@ function Phase1Initialization(context: usize): void {
   ExInitializeSynchronizationTypes();         // \ObjectTypes\Event, Mutant, Semaphore, Timer
   MmInitializeSectionType();                  // \ObjectTypes\Section: shared memory
   PsInitializeProcessType();                  // \ObjectTypes\Process; NtCurrentProcess resolves to it
+  SeInitializeTokenType();                    // \ObjectTypes\Token; the System process's token (se/token.ts)
   PsInitializeThreadType();                   // \ObjectTypes\Thread; NtCurrentThread resolves to it
   IoInitSystem();                             // \ObjectTypes\Driver, Device, File; \Driver, \FileSystem; the I/O worker
   IoInitializeSerial();                       // \Device\Serial0 (COM1), \??\COM1; IRQ 4 drives the log from here

@@ -140,7 +140,7 @@ const PEB_BYTES: u32 = 0x210;
  */
 function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes: usize, parent: usize, flags: u32, section: usize): u32 {
   const p = changetype<EPROCESS>(parent);
-  const child = PspAllocateProcessNamed(MiImageName(section));
+  const child = PspAllocateProcessNamed(MiImageName(section), parent); // a copy of the parent's token
   if (child == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const c = changetype<EPROCESS>(child);
   let ok = PspGiveAddressSpaceAndHandles(child, parent, flags)

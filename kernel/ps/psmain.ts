@@ -37,6 +37,7 @@ import { MmAvailablePages } from "../mm/pfn";
 import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
 import { MEM_IMAGE, MEM_PRIVATE, MiInsertVad, MmDeleteVads, MmSetProcessLookup, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../rtl/list";
+import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
 
 export const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
 export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
@@ -99,6 +100,8 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   ObjectWrapper: usize;
   /** Where ntdll.dll is mapped in it (psdll.ts), 0 when it is not: its threads then start at their own address. */
   SystemDllBase: usize;
+  /** Its primary token (se/tokenobj.ts), one reference, dropped with the EPROCESS; 0 only before tokens exist (se/token.ts). */
+  Token: usize;
 }
 const EPROCESS_SIZE: u32 = offsetof<EPROCESS>();
 export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink");
@@ -134,7 +137,9 @@ export function PspReferenceProcess(process: usize): void { changetype<EPROCESS>
 export function PspDereferenceProcess(process: usize): void {
   const p = changetype<EPROCESS>(process);
   p.References--;
-  if (p.References == 0) ExFreePoolWithTag(process, PROCESS_TAG);
+  if (p.References != 0) return;
+  if (p.Token != 0) { SeDereferenceToken(p.Token); p.Token = 0; }
+  ExFreePoolWithTag(process, PROCESS_TAG);
 }
 
 /** The running thread's process (the System process for kernel threads). */
@@ -155,15 +160,28 @@ function PspSwapContext(thread: usize): void {
   if (t.Teb != 0) KiSetTebSegment(t.Teb);
 }
 
-function PspAllocateProcess(name: usize, nameLength: u32): usize {
+/**
+ * A new EPROCESS (one reference) on the active list. Its primary token is a
+ * copy of `parent`'s, by default of the creating thread's process (the
+ * System process for the boot's own processes); none before tokens exist.
+ */
+function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): usize {
+  if (parent == 0) parent = PspCreatorProcess();
+  const parentToken = parent != 0 ? changetype<EPROCESS>(parent).Token : 0;
+  let token: usize = 0;
+  if (parentToken != 0) {
+    token = SeCopyPrimaryToken(parentToken);
+    if (token == 0) return 0;
+  }
   const process = ExAllocatePoolWithTag(NonPagedPool, EPROCESS_SIZE, PROCESS_TAG);
-  if (process == 0) return 0;
+  if (process == 0) { if (token != 0) SeDereferenceToken(token); return 0; }
   KeInitializeDispatcherHeader(process, ProcessObject);
   InitializeListHead(process + EPROCESS_THREAD_LIST);
   InitializeListHead(process + EPROCESS_VAD_LIST);
   const p = changetype<EPROCESS>(process);
   p.BasePriority = 8;
   p.References = 1;
+  p.Token = token;
   const now = KeQuerySystemTime();
   p.CreateTimeLow = <u32>now;
   p.CreateTimeHigh = <u32>(now >>> 32);
@@ -173,16 +191,26 @@ function PspAllocateProcess(name: usize, nameLength: u32): usize {
   return process;
 }
 
-/** A new process named like `parent`, with the next process id (no address space, threads or handles yet). */
-export function PspAllocateProcessLike(parent: usize): usize {
-  return PspAllocateProcessNamed(parent + EPROCESS_IMAGE_NAME);
+/** The process a new process inherits from when none is named: the current thread's own (not one it is attached to). */
+function PspCreatorProcess(): usize {
+  const own = KeCurrentThread != 0 ? changetype<KTHREAD>(KeCurrentThread).Process : 0;
+  return own != 0 ? own : PsInitialSystemProcess;
 }
 
-/** A new process named by the NUL-terminated ASCII name at `name` (15 characters at most), with the next id. */
-export function PspAllocateProcessNamed(name: usize): usize {
+/** A new process named like `parent`, with the next process id and a copy of its token (no address space, threads or handles yet). */
+export function PspAllocateProcessLike(parent: usize): usize {
+  return PspAllocateProcessNamed(parent + EPROCESS_IMAGE_NAME, parent);
+}
+
+/**
+ * A new process named by the NUL-terminated ASCII name at `name` (15
+ * characters at most), with the next id and a copy of `parent`'s token
+ * (0: the creating process's).
+ */
+export function PspAllocateProcessNamed(name: usize, parent: usize = 0): usize {
   let length: u32 = 0;
   while (length < 15 && load<u8>(name + length) != 0) length++;
-  const process = PspAllocateProcess(name, length);
+  const process = PspAllocateProcess(name, length, parent);
   if (process == 0) return 0;
   changetype<EPROCESS>(process).UniqueProcessId = PspNextProcessId;
   PspNextProcessId += 4;
@@ -281,7 +309,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
     MmDeleteVads(vads);
     if (pd != 0) MmDeleteProcessAddressSpace(pd);
     RemoveEntryList(process + EPROCESS_ACTIVE_LINKS);
-    ExFreePoolWithTag(process, PROCESS_TAG);
+    PspDereferenceProcess(process); // never alive: gone, with its token
     PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES);
     return 0;
   }
@@ -293,7 +321,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   p.Peb = PEB_ADDRESS;
   const thread = KeCreateThread(process, changetype<(c: usize) => void>(0), 0, priority);
   if (thread != 0) PspAttachThreadToProcess(thread, process);
-  if (thread == 0) { MmDeleteProcessAddressSpace(pd); RemoveEntryList(process + EPROCESS_ACTIVE_LINKS); ExFreePoolWithTag(process, PROCESS_TAG); PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES); return 0; }
+  if (thread == 0) { MmDeleteProcessAddressSpace(pd); RemoveEntryList(process + EPROCESS_ACTIVE_LINKS); PspDereferenceProcess(process); PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES); return 0; }
   const t = changetype<KTHREAD>(thread);
   memory.fill(block, 0, 64);
   store<u32>(block, 0xFFFFFFFF, 0x00);                     // ExceptionList: none

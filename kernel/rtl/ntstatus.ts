@@ -128,3 +128,9 @@ export const STATUS_KEY_DELETED: u32 = 0xC000017C;
 export const STATUS_CHILD_MUST_BE_VOLATILE: u32 = 0xC0000181;
 export const STATUS_REGISTRY_CORRUPT: u32 = 0xC000014C;
 export const STATUS_REGISTRY_IO_FAILED: u32 = 0xC000014D;
+
+// ---- access tokens (se/) ----
+/** NtAdjustPrivilegesToken: some privileges asked for are not in the token (a success code: the others were applied). */
+export const STATUS_NOT_ALL_ASSIGNED: u32 = 0x00000106;
+/** NtOpenThreadToken: the thread is not impersonating. */
+export const STATUS_NO_TOKEN: u32 = 0xC000007C;

@@ -1,16 +1,232 @@
-// Access tokens (Se): NtOpenProcessToken, NtOpenThreadToken,
-// NtAdjustPrivilegesToken. Placeholders until tokens land: each answers
-// STATUS_NOT_IMPLEMENTED.
+// Access tokens (Se): the System process's token and the services
+// NtOpenProcessToken, NtOpenThreadToken, NtAdjustPrivilegesToken.
+//
+// Tokens are objects of the type Token (tokenobj.ts). Each process has one
+// primary token, EPROCESS.Token: NtOpenProcessToken hands out handles to
+// that very object, so every open of a process's token sees the same
+// privileges. A new process gets a copy of its parent's token (psmain.ts,
+// PspAllocateProcess). There is no impersonation: no thread has a token of
+// its own, so NtOpenThreadToken answers STATUS_NO_TOKEN, as NT does for a
+// thread that is not impersonating (ntdll's RtlAdjustPrivilege with
+// CurrentThread passes that status on).
+//
+// NtAdjustPrivilegesToken follows NT's SepAdjustPrivileges: the token's
+// privileges are walked in LUID order and each takes the attributes of the
+// first entry of NewState with its LUID; PreviousState receives only the
+// privileges whose state changes, with their old attributes; a NewState
+// entry that matches no privilege of the token (an unknown LUID such as 99
+// included: the LUID is not checked, the token simply lacks it) makes the
+// result STATUS_NOT_ALL_ASSIGNED while the rest is applied. A PreviousState
+// buffer too small for the changes leaves the token as it was:
+// STATUS_BUFFER_TOO_SMALL, with the length needed in *ReturnLength.
 
-import { STATUS_NOT_IMPLEMENTED } from "../rtl/ntstatus";
+import {
+  STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_BUFFER_TOO_SMALL, STATUS_NOT_ALL_ASSIGNED, STATUS_NO_TOKEN,
+} from "../rtl/ntstatus";
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import { KeBugCheckEx } from "../ke/bugcheck";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ObReferenceObjectByHandle, ObpCreateHandle } from "../ob/obhandle";
+import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
+import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
+import { ExProbeHandle } from "../ex/capture";
+import { ExIsUserHandleAllowed } from "../ex/obsvc";
+import { EPROCESS, PsInitialSystemProcess } from "../ps/psmain";
+import { PROCESS_QUERY_INFORMATION, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
+import { PsThreadType, THREAD_QUERY_INFORMATION } from "../ps/psthread";
+import {
+  TOKEN, SeTokenObjectType, SepCreateTokenType, SepCreateToken, SepAllocateLuid, SepPrivilegeBit, SE_ALL_PRIVILEGES, SYSTEM_LUID,
+  SE_MIN_WELL_KNOWN_PRIVILEGE, SE_MAX_WELL_KNOWN_PRIVILEGE, SE_PRIVILEGE_ENABLED, SE_PRIVILEGE_ENABLED_BY_DEFAULT, SE_PRIVILEGE_REMOVED,
+  TOKEN_ADJUST_PRIVILEGES, TOKEN_QUERY,
+} from "./tokenobj";
 
-/** NtOpenProcessToken(ProcessHandle, DesiredAccess, *TokenHandle). */
-export function NtOpenProcessToken(process: u32, access: u32, token: usize): u32 { return STATUS_NOT_IMPLEMENTED; }
+/**
+ * The privileges the System token has enabled (and enabled by default).
+ * Source: the kernel's SeMakeSystemToken as NT 6.x/10 builds it (the same
+ * list `whoami /priv` shows for NT AUTHORITY\SYSTEM): enabled are SeTcb,
+ * SeCreatePagefile, SeLockMemory, SeIncreaseBasePriority, SeCreatePermanent,
+ * SeDebug, SeAudit, SeChangeNotify, SeProfileSingleProcess, SeImpersonate,
+ * SeCreateGlobal, SeIncreaseWorkingSet, SeTimeZone, SeCreateSymbolicLink and
+ * SeSystemProfile; NT 5.x (ReactOS's SepCreateSystemProcessToken follows it)
+ * enables the first nine of those. Every other privilege is present and
+ * disabled: here the System token has all of 2..35.
+ */
+const SYSTEM_ENABLED_PRIVILEGES: u64 = 0x0000000E60B1E890; // bits 4 7 11 13 14 15 16 20 21 23 29 30 33 34 35 (a literal: no start function)
 
-/** NtOpenThreadToken(ThreadHandle, DesiredAccess, OpenAsSelf, *TokenHandle). */
-export function NtOpenThreadToken(thread: u32, access: u32, openAsSelf: u32, token: usize): u32 { return STATUS_NOT_IMPLEMENTED; }
+/** Most LUID_AND_ATTRIBUTES a TOKEN_PRIVILEGES may carry (NT's SEP_MAX_PRIVILEGE_COUNT). */
+const SEP_MAX_PRIVILEGE_COUNT: u32 = SE_MAX_WELL_KNOWN_PRIVILEGE - SE_MIN_WELL_KNOWN_PRIVILEGE + 32;
+/** LUID_AND_ATTRIBUTES: LUID (LowPart, HighPart), Attributes. */
+const SIZEOF_LUID_AND_ATTRIBUTES: u32 = 12;
+/** TOKEN_PRIVILEGES: PrivilegeCount and one LUID_AND_ATTRIBUTES (ANYSIZE_ARRAY). */
+const SIZEOF_TOKEN_PRIVILEGES: u32 = 16;
+/** The largest previous state: every well-known privilege changed. */
+const PREVIOUS_STATE_MAX: u32 = 4 + (SE_MAX_WELL_KNOWN_PRIVILEGE - SE_MIN_WELL_KNOWN_PRIVILEGE + 1) * SIZEOF_LUID_AND_ATTRIBUTES;
+const SE_TAG: u32 = 0x72506553; // 'SePr': captured privileges
 
-/** NtAdjustPrivilegesToken(TokenHandle, DisableAllPrivileges, NewState, BufferLength, PreviousState, ReturnLength). */
+@inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
+
+/** Phase 1, after the Process type: \ObjectTypes\Token and the System process's token. */
+export function SeInitializeTokenType(): void {
+  SepCreateTokenType();
+  const token = SepCreateToken(SE_ALL_PRIVILEGES, SYSTEM_ENABLED_PRIVILEGES, SYSTEM_ENABLED_PRIVILEGES, SYSTEM_LUID, 0);
+  if (token == 0) KeBugCheckEx(0x5E, 14, STATUS_INSUFFICIENT_RESOURCES, 0, 0);
+  changetype<EPROCESS>(PsInitialSystemProcess).Token = token;
+  KeLogBegin("se");
+  KeLogString("System token: ");
+  KeLogDecimal(SepCountPrivileges(SE_ALL_PRIVILEGES));
+  KeLogString(" privileges, ");
+  KeLogDecimal(SepCountPrivileges(SYSTEM_ENABLED_PRIVILEGES));
+  KeLogString(" enabled");
+  KeLogEnd();
+}
+
+function SepCountPrivileges(mask: u64): u32 {
+  let n: u32 = 0;
+  for (let luid = SE_MIN_WELL_KNOWN_PRIVILEGE; luid <= SE_MAX_WELL_KNOWN_PRIVILEGE; luid++) if ((mask & SepPrivilegeBit(luid)) != 0) n++;
+  return n;
+}
+
+/**
+ * A handle to `token` with `access` (generic rights mapped) in the current
+ * handle table, at scratch+0. Tokens have no security descriptors yet:
+ * every access asked for is granted.
+ */
+function SepOpenToken(token: usize, access: u32): u32 {
+  const lock = ObpAcquireLock();
+  ObReferenceObject(token);
+  const status = ObpCreateHandle(token, access, 0, scratch());
+  if (status != STATUS_SUCCESS) ObDereferenceObject(token);
+  ObpReleaseLock(lock);
+  return status;
+}
+
+/** NtOpenProcessToken(ProcessHandle, DesiredAccess, *TokenHandle): the process's primary token; needs PROCESS_QUERY_INFORMATION. */
+export function NtOpenProcessToken(process: u32, access: u32, token: usize): u32 {
+  if (!ExProbeHandle(token)) return STATUS_ACCESS_VIOLATION;
+  const p = PsProcessFromHandle(process, PROCESS_QUERY_INFORMATION);
+  if (p == 0) return PsProcessHandleStatus();
+  const primary = changetype<EPROCESS>(p).Token; // the process object we hold keeps the EPROCESS, and so its token
+  const status = primary != 0 ? SepOpenToken(primary, access) : STATUS_NO_TOKEN;
+  PsReleaseProcessFromHandle();
+  if (status == STATUS_SUCCESS) store<u32>(token, load<u32>(scratch()));
+  return status;
+}
+
+/**
+ * NtOpenThreadToken(ThreadHandle, DesiredAccess, OpenAsSelf, *TokenHandle):
+ * the thread's impersonation token. The thread handle is checked
+ * (THREAD_QUERY_INFORMATION); no thread impersonates here, so the answer
+ * is STATUS_NO_TOKEN.
+ */
+export function NtOpenThreadToken(thread: u32, access: u32, openAsSelf: u32, token: usize): u32 {
+  if (!ExProbeHandle(token)) return STATUS_ACCESS_VIOLATION;
+  if (!ExIsUserHandleAllowed(thread)) return STATUS_INVALID_HANDLE;
+  const status = ObReferenceObjectByHandle(thread, THREAD_QUERY_INFORMATION, PsThreadType, scratch() + 4, 0);
+  if (status != STATUS_SUCCESS) return status;
+  ObDereferenceObject(load<usize>(scratch(), 4));
+  return STATUS_NO_TOKEN;
+}
+
+/**
+ * NtAdjustPrivilegesToken(TokenHandle, DisableAllPrivileges, NewState,
+ * BufferLength, PreviousState, ReturnLength): enables, disables or (with
+ * SE_PRIVILEGE_REMOVED, as NT 6.0 added) removes privileges of a token, or
+ * disables all of them. Needs TOKEN_ADJUST_PRIVILEGES, and TOKEN_QUERY
+ * when PreviousState is asked for (ReturnLength is then required too).
+ * NewState is probed and captured once before the token is touched.
+ */
 export function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32 {
-  return STATUS_NOT_IMPLEMENTED;
+  const disable = (disableAll & 0xFF) != 0; // a BOOLEAN
+  if (!disable && newState == 0) return STATUS_INVALID_PARAMETER;
+  let count: u32 = 0;
+  if (!disable) {
+    if (!ProbeForRead(newState, SIZEOF_TOKEN_PRIVILEGES, 4)) return STATUS_ACCESS_VIOLATION;
+    count = load<u32>(newState);
+    if (count > SEP_MAX_PRIVILEGE_COUNT) return STATUS_INVALID_PARAMETER;
+    if (!ProbeForRead(newState, 4 + count * SIZEOF_LUID_AND_ATTRIBUTES, 4)) return STATUS_ACCESS_VIOLATION;
+  }
+  if (previous != 0 && (!ProbeForWrite(previous, length, 4) || !ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
+  if (!ExIsUserHandleAllowed(token)) return STATUS_INVALID_HANDLE;
+  // One block: the captured entries, then the previous state as it will be returned.
+  const captured = ExAllocatePoolWithTag(NonPagedPool, count * SIZEOF_LUID_AND_ATTRIBUTES + PREVIOUS_STATE_MAX, SE_TAG);
+  if (captured == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  if (count != 0) memory.copy(captured, newState + 4, count * SIZEOF_LUID_AND_ATTRIBUTES);
+  const old = captured + count * SIZEOF_LUID_AND_ATTRIBUTES;
+  let status = ObReferenceObjectByHandle(token, TOKEN_ADJUST_PRIVILEGES | (previous != 0 ? TOKEN_QUERY : 0), SeTokenObjectType, scratch() + 8, 0);
+  if (status != STATUS_SUCCESS) { ExFreePoolWithTag(captured, SE_TAG); return status; }
+  const object = load<usize>(scratch(), 8);
+  const lock = ObpAcquireLock(); // the token's lock: another thread adjusting it waits
+  const changes = SepAdjustPrivileges(changetype<TOKEN>(object), disable, captured, count, old);
+  const required: u32 = 4 + changes * SIZEOF_LUID_AND_ATTRIBUTES;
+  if (previous != 0 && length < required) status = STATUS_BUFFER_TOO_SMALL; // nothing changes
+  else {
+    status = !disable && SepAdjustFound < count ? STATUS_NOT_ALL_ASSIGNED : STATUS_SUCCESS;
+    const t = changetype<TOKEN>(object);
+    if (changes != 0) {
+      t.Present = SepAdjustPresent;
+      t.Enabled = SepAdjustEnabled;
+      t.EnabledByDefault &= SepAdjustPresent;
+      t.ModifiedId = SepAllocateLuid();
+    }
+  }
+  ObpReleaseLock(lock);
+  ObDereferenceObject(object);
+  if (previous != 0) {
+    store<u32>(returnLength, required);
+    if (status != STATUS_BUFFER_TOO_SMALL) {
+      store<u32>(old, changes);
+      memory.copy(previous, old, required);
+    }
+  }
+  ExFreePoolWithTag(captured, SE_TAG);
+  return status;
+}
+
+/** SepAdjustPrivileges' results besides the count of changes: privileges matched, and the token's masks as they would become. */
+let SepAdjustFound: u32 = 0;
+let SepAdjustPresent: u64 = 0;
+let SepAdjustEnabled: u64 = 0;
+
+/**
+ * Works out an adjustment without applying it: for every privilege of the
+ * token (in LUID order), its new state from the first entry of `entries`
+ * with its LUID (or disabled, with `disableAll`); each privilege that
+ * changes goes with its old attributes to `old` + 4 + 12 * i. Returns the
+ * number of changes; the new masks and the number of matched privileges
+ * are left in SepAdjust*. Runs under the token's lock.
+ */
+function SepAdjustPrivileges(t: TOKEN, disableAll: bool, entries: usize, count: u32, old: usize): u32 {
+  let present = t.Present, enabled = t.Enabled;
+  let found: u32 = 0, changes: u32 = 0;
+  for (let luid = SE_MIN_WELL_KNOWN_PRIVILEGE; luid <= SE_MAX_WELL_KNOWN_PRIVILEGE; luid++) {
+    const bit = SepPrivilegeBit(luid);
+    if ((t.Present & bit) == 0) continue;
+    let attributes: u32 = 0;
+    if (!disableAll) {
+      let j: u32 = 0;
+      while (j < count && (load<u32>(entries + j * SIZEOF_LUID_AND_ATTRIBUTES) != luid || load<u32>(entries + j * SIZEOF_LUID_AND_ATTRIBUTES, 4) != 0)) j++;
+      if (j == count) continue;
+      attributes = load<u32>(entries + j * SIZEOF_LUID_AND_ATTRIBUTES, 8);
+    }
+    found++;
+    const wasEnabled = (t.Enabled & bit) != 0;
+    const remove = !disableAll && (attributes & SE_PRIVILEGE_REMOVED) != 0;
+    const enable = !remove && (attributes & SE_PRIVILEGE_ENABLED) != 0;
+    if (!remove && enable == wasEnabled) continue;
+    const entry = old + 4 + changes * SIZEOF_LUID_AND_ATTRIBUTES;
+    store<u32>(entry, luid);
+    store<u32>(entry, 0, 4);
+    store<u32>(entry, (wasEnabled ? SE_PRIVILEGE_ENABLED : 0) | ((t.EnabledByDefault & bit) != 0 ? SE_PRIVILEGE_ENABLED_BY_DEFAULT : 0), 8);
+    changes++;
+    if (remove) { present &= ~bit; enabled &= ~bit; }
+    else if (enable) enabled |= bit;
+    else enabled &= ~bit;
+  }
+  SepAdjustFound = found;
+  SepAdjustPresent = present;
+  SepAdjustEnabled = enabled;
+  return changes;
 }

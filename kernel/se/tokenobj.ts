@@ -1,0 +1,168 @@
+// Access tokens as objects: the Token object type and the token body.
+//
+// A token here carries what NT's privilege model needs: its ids, its type
+// and session, and the privileges as three bitmasks over the well-known
+// privilege LUIDs (bit n is the privilege whose LUID is n, 2..35 as in
+// winnt.h): present, enabled, enabled by default. There are no SIDs, groups
+// or default DACL yet. Every process holds a primary token (EPROCESS.Token,
+// one reference); a new process gets a copy of its parent's, so adjusting
+// one never changes the other. A token goes with its last reference.
+//
+// This module imports nothing from Ps: Ps calls it to copy and release a
+// process's token (se/token.ts holds the services and the System token).
+
+import { KeBugCheckEx } from "../ke/bugcheck";
+import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
+import { ObDereferenceObject } from "../ob/obref";
+import { OB_FLAG_NEW_OBJECT, OBJ_OPENLINK, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED } from "../ob/obp";
+import { RtlInitUnicodeString } from "../rtl/unicode";
+import { STATUS_SUCCESS } from "../rtl/ntstatus";
+
+// ---- access rights (winnt.h) ----
+
+export const TOKEN_ASSIGN_PRIMARY: u32 = 0x0001;
+export const TOKEN_DUPLICATE: u32 = 0x0002;
+export const TOKEN_IMPERSONATE: u32 = 0x0004;
+export const TOKEN_QUERY: u32 = 0x0008;
+export const TOKEN_QUERY_SOURCE: u32 = 0x0010;
+export const TOKEN_ADJUST_PRIVILEGES: u32 = 0x0020;
+export const TOKEN_ADJUST_GROUPS: u32 = 0x0040;
+export const TOKEN_ADJUST_DEFAULT: u32 = 0x0080;
+export const TOKEN_ADJUST_SESSIONID: u32 = 0x0100;
+/** 0x000F01FF. */
+export const TOKEN_ALL_ACCESS: u32 = STANDARD_RIGHTS_REQUIRED | 0x1FF;
+/** The generic mapping: TOKEN_READ, TOKEN_WRITE, TOKEN_EXECUTE, TOKEN_ALL_ACCESS. */
+export const TOKEN_READ: u32 = READ_CONTROL | TOKEN_QUERY;
+export const TOKEN_WRITE: u32 = READ_CONTROL | TOKEN_ADJUST_PRIVILEGES | TOKEN_ADJUST_GROUPS | TOKEN_ADJUST_DEFAULT;
+export const TOKEN_EXECUTE: u32 = READ_CONTROL;
+
+// ---- privileges (winnt.h: LUID_AND_ATTRIBUTES.Attributes; the LUIDs of ntseapi.h) ----
+
+export const SE_PRIVILEGE_ENABLED_BY_DEFAULT: u32 = 0x00000001;
+export const SE_PRIVILEGE_ENABLED: u32 = 0x00000002;
+/** NT 6.0's addition: NtAdjustPrivilegesToken takes the privilege out of the token for good. */
+export const SE_PRIVILEGE_REMOVED: u32 = 0x00000004;
+export const SE_PRIVILEGE_USED_FOR_ACCESS: u32 = 0x80000000;
+
+export const SE_MIN_WELL_KNOWN_PRIVILEGE: u32 = 2;
+export const SE_CREATE_TOKEN_PRIVILEGE: u32 = 2;
+export const SE_ASSIGNPRIMARYTOKEN_PRIVILEGE: u32 = 3;
+export const SE_LOCK_MEMORY_PRIVILEGE: u32 = 4;
+export const SE_INCREASE_QUOTA_PRIVILEGE: u32 = 5;
+export const SE_MACHINE_ACCOUNT_PRIVILEGE: u32 = 6;
+export const SE_TCB_PRIVILEGE: u32 = 7;
+export const SE_SECURITY_PRIVILEGE: u32 = 8;
+export const SE_TAKE_OWNERSHIP_PRIVILEGE: u32 = 9;
+export const SE_LOAD_DRIVER_PRIVILEGE: u32 = 10;
+export const SE_SYSTEM_PROFILE_PRIVILEGE: u32 = 11;
+export const SE_SYSTEMTIME_PRIVILEGE: u32 = 12;
+export const SE_PROF_SINGLE_PROCESS_PRIVILEGE: u32 = 13;
+export const SE_INC_BASE_PRIORITY_PRIVILEGE: u32 = 14;
+export const SE_CREATE_PAGEFILE_PRIVILEGE: u32 = 15;
+export const SE_CREATE_PERMANENT_PRIVILEGE: u32 = 16;
+export const SE_BACKUP_PRIVILEGE: u32 = 17;
+export const SE_RESTORE_PRIVILEGE: u32 = 18;
+export const SE_SHUTDOWN_PRIVILEGE: u32 = 19;
+export const SE_DEBUG_PRIVILEGE: u32 = 20;
+export const SE_AUDIT_PRIVILEGE: u32 = 21;
+export const SE_SYSTEM_ENVIRONMENT_PRIVILEGE: u32 = 22;
+export const SE_CHANGE_NOTIFY_PRIVILEGE: u32 = 23;
+export const SE_REMOTE_SHUTDOWN_PRIVILEGE: u32 = 24;
+export const SE_UNDOCK_PRIVILEGE: u32 = 25;
+export const SE_SYNC_AGENT_PRIVILEGE: u32 = 26;
+export const SE_ENABLE_DELEGATION_PRIVILEGE: u32 = 27;
+export const SE_MANAGE_VOLUME_PRIVILEGE: u32 = 28;
+export const SE_IMPERSONATE_PRIVILEGE: u32 = 29;
+export const SE_CREATE_GLOBAL_PRIVILEGE: u32 = 30;
+export const SE_TRUSTED_CREDMAN_ACCESS_PRIVILEGE: u32 = 31;
+export const SE_RELABEL_PRIVILEGE: u32 = 32;
+export const SE_INC_WORKING_SET_PRIVILEGE: u32 = 33;
+export const SE_TIME_ZONE_PRIVILEGE: u32 = 34;
+export const SE_CREATE_SYMBOLIC_LINK_PRIVILEGE: u32 = 35;
+export const SE_MAX_WELL_KNOWN_PRIVILEGE: u32 = 35;
+
+/** The bit of privilege `luid` in a token's masks. */
+@inline export function SepPrivilegeBit(luid: u32): u64 { return (<u64>1) << <u64>luid; }
+
+/** Every well-known privilege, 2..35 (a literal: the kernel has no start function). */
+export const SE_ALL_PRIVILEGES: u64 = 0x0000000FFFFFFFFC;
+
+// ---- the token body ----
+
+export const TokenPrimary: u32 = 1;
+export const TokenImpersonation: u32 = 2;
+/** SYSTEM_LUID: the logon session of LocalSystem. */
+export const SYSTEM_LUID: u32 = 0x3E7;
+
+@unmanaged export class TOKEN {
+  /** Bit n: privilege LUID n is in the token / enabled / enabled by default. */
+  Present: u64;
+  Enabled: u64;
+  EnabledByDefault: u64;
+  TokenId: u64;           // a LUID: unique per token
+  ModifiedId: u64;        // a new LUID at every change
+  AuthenticationId: u64;  // the logon session (SYSTEM_LUID)
+  TokenType: u32;         // TokenPrimary
+  SessionId: u32;
+}
+export const SIZEOF_TOKEN: u32 = offsetof<TOKEN>();
+
+/** Locally unique ids (ExAllocateLocallyUniqueId): after the well-known ones. */
+let SepNextLuid: u64 = 0x10000;
+export function SepAllocateLuid(): u64 { return SepNextLuid++; }
+
+export let SeTokenObjectType: usize = 0;
+/** Tokens alive (for the log and leak checks). */
+export let SepTokenCount: u32 = 0;
+
+const TypeName = memory.data(8, 4);
+const TypeInit = memory.data(64, 4);
+const Out = memory.data(4, 4);
+
+function SepDeleteToken(object: usize): void { SepTokenCount--; }
+
+/** \ObjectTypes\Token. */
+export function SepCreateTokenType(): void {
+  ObInitializeTypeInitializer(TypeInit, TOKEN_READ, TOKEN_WRITE, TOKEN_EXECUTE, TOKEN_ALL_ACCESS, TOKEN_ALL_ACCESS, SIZEOF_TOKEN);
+  const info = changetype<OBJECT_TYPE_INITIALIZER>(TypeInit);
+  info.InvalidAttributes = OBJ_OPENLINK;
+  info.PoolTag = 0x656B6F54; // 'Toke', as NT tags token objects
+  info.DeleteProcedure = SepDeleteToken;
+  RtlInitUnicodeString(TypeName, "Token");
+  const status = ObCreateObjectType(TypeName, TypeInit, Out);
+  if (status != STATUS_SUCCESS) KeBugCheckEx(0x5E, 14, status, 0, 0); // OBJECT_INITIALIZATION_FAILED
+  SeTokenObjectType = load<usize>(Out);
+}
+
+/** A new token object (one reference, no handle), or 0 when the pool is out. */
+export function SepCreateToken(present: u64, enabled: u64, enabledByDefault: u64, authenticationId: u64, sessionId: u32): usize {
+  if (SeTokenObjectType == 0) return 0;
+  if (ObCreateObject(SeTokenObjectType, 0, SIZEOF_TOKEN, Out) != STATUS_SUCCESS) return 0;
+  const token = load<usize>(Out);
+  // Never inserted: it is reached through its process, and handles come from ObpCreateHandle.
+  OBJECT_TO_OBJECT_HEADER(token).Flags &= ~OB_FLAG_NEW_OBJECT;
+  const t = changetype<TOKEN>(token);
+  t.Present = present & SE_ALL_PRIVILEGES;
+  t.Enabled = enabled & t.Present;
+  t.EnabledByDefault = enabledByDefault & t.Present;
+  t.TokenId = SepAllocateLuid();
+  t.ModifiedId = SepAllocateLuid();
+  t.AuthenticationId = authenticationId;
+  t.TokenType = TokenPrimary;
+  t.SessionId = sessionId;
+  SepTokenCount++;
+  return token;
+}
+
+/**
+ * A new primary token with the privileges of `source` as they are now
+ * (NT's SeSubProcessToken: the child's token is a duplicate of the
+ * parent's), or 0 when the pool is out.
+ */
+export function SeCopyPrimaryToken(source: usize): usize {
+  const s = changetype<TOKEN>(source);
+  return SepCreateToken(s.Present, s.Enabled, s.EnabledByDefault, s.AuthenticationId, s.SessionId);
+}
+
+/** Drops a reference on a token (a process's, when its EPROCESS goes). */
+export function SeDereferenceToken(token: usize): void { ObDereferenceObject(token); }
