@@ -20,13 +20,14 @@ import { PspMapSystemDll } from "./psdll";
 import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable, ObInheritHandles } from "../ob/obhandle";
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
+import { RemoveEntryList } from "../rtl/list";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { MmCloneUserRange, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace } from "../mm/procmm";
 import { MEM_MAPPED, MEM_PRIVATE, PAGE_READWRITE, MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
   EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess, PEB_ADDRESS, PsInitialSystemProcess,
-  PspAllocateProcessLike, PspAllocateProcessNamed, PspDereferenceProcess,
+  PspAllocateProcessLike, PspAllocateProcessNamed, PspDereferenceProcess, EPROCESS_ACTIVE_LINKS,
 } from "./psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PspCreateProcessObject } from "./psprocess";
 import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../rtl/ntstatus";
@@ -54,6 +55,7 @@ function PspDeleteUnbornProcess(child: usize): void {
   MmDeleteVads(child + EPROCESS_VAD_LIST);
   if (c.ObjectTable != 0) ObDestroyHandleTable(c.ObjectTable);
   if (c.DirectoryTableBase != 0) MmDeleteProcessAddressSpace(c.DirectoryTableBase);
+  RemoveEntryList(child + EPROCESS_ACTIVE_LINKS); // off the active list, where PspAllocateProcess* put it
   PspDereferenceProcess(child); // never alive: gone
 }
 
