@@ -162,6 +162,13 @@ describe('the image loader in ntdll.dll', () => {
     expect(p).toContain('exe base matches peb yes');
   });
 
+  it('adjusts a privilege of its token with RtlAdjustPrivilege', () => {
+    const p = of('params');
+    expect(p).toContain('disable pagefile privilege 0x00000000 was 0x00000001'); // enabled in the System token smss's comes from
+    expect(p).toContain('enable pagefile privilege 0x00000000 was 0x00000000');
+    expect(p).toContain('thread token 0xC000007C'); // no impersonation: STATUS_NO_TOKEN
+  });
+
   it('answers LdrGetDllHandle, LdrLoadDll and LdrGetProcedureAddress', () => {
     const p = of('params');
     expect(p).toContain('ntdll handle 0x00000000 0x7C900000');

@@ -9,6 +9,7 @@ import { put, putString, putHex, flush } from "./out";
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
 @external("ntdll", "RtlQueryEnvironmentVariable_U") declare function RtlQueryEnvironmentVariable_U(environment: usize, name: usize, value: usize): u32;
 @external("ntdll", "RtlAllocateHeap") declare function RtlAllocateHeap(heap: usize, flags: u32, size: u32): usize;
+@external("ntdll", "RtlAdjustPrivilege") declare function RtlAdjustPrivilege(privilege: u32, enable: bool, currentThread: bool, enabled: usize): u32;
 @external("ntdll", "LdrGetDllHandle") declare function LdrGetDllHandle(path: usize, characteristics: usize, name: usize, handle: usize): u32;
 @external("ntdll", "LdrLoadDll") declare function LdrLoadDll(path: usize, characteristics: usize, name: usize, handle: usize): u32;
 @external("ntdll", "LdrGetProcedureAddress") declare function LdrGetProcedureAddress(base: usize, name: usize, ordinal: u32, address: usize): u32;
@@ -61,5 +62,9 @@ export function main(): void {
   store<u8>(text, 0x7A); // "zdd"
   put("missing procedure "); putHex(LdrGetProcedureAddress(base, ansi, 0, out + 4)); flush();
   put("load missing "); putHex(LdrLoadDll(0, 0, wide(name, buffer + 256, "nosuch.dll"), out)); flush();
+  // Privileges through the process token (a copy of its creator's): SeCreatePagefilePrivilege (15).
+  put("disable pagefile privilege "); putHex(RtlAdjustPrivilege(15, false, false, out)); put(" was "); putHex(load<u8>(out)); flush();
+  put("enable pagefile privilege "); putHex(RtlAdjustPrivilege(15, true, false, out)); put(" was "); putHex(load<u8>(out)); flush();
+  put("thread token "); putHex(RtlAdjustPrivilege(15, true, true, out)); flush();
   NtTerminateProcess(0xFFFFFFFF, 0x600D);
 }
