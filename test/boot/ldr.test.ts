@@ -94,6 +94,8 @@ describe('the image loader in ntdll.dll', () => {
     const eat = offsetOf(fwd, fdv.getUint32(offsetOf(fwd, exportDir.rva) + 0x1c, true));
     fdv.setUint32(eat + (nameLengthOrdinal - copyExports.ordinalBase) * 4, nameRva, true);
     const forwarded = patchText(twodlls, 'mathcopy.dll', 'mathfwdx.dll');
+    // known.exe imports mathknwn.dll, which is not on any DLL path: only \KnownDlls has it (the launcher's knowndll line).
+    const known = patchText(twodlls, 'mathcopy.dll', 'mathknwn.dll');
     // mathinit.dll: mathcopy.dll whose entry point answers FALSE (the linker's DllMain ends mov eax, 1; ret 12).
     const init = new Uint8Array(mathcopy);
     const entry = offsetOf(init, pe.headers.addressOfEntryPoint);
@@ -114,6 +116,7 @@ describe('the image loader in ntdll.dll', () => {
       ['badreloc', badReloc, ''],
       ['forward', forwarded, ''],
       ['initfail', initFails, ''],
+      ['known', known, ''],
       ['notnative', notNative, ''],
       ['missing', undefined, ''],
       ['deepstack', await exe('deepstack'), ''],
@@ -127,7 +130,9 @@ describe('the image loader in ntdll.dll', () => {
       ['\\Windows\\System32\\mathbadr.dll', bad],
       ['\\Windows\\System32\\mathfwdx.dll', fwd],
       ['\\Windows\\System32\\mathinit.dll', init],
-      ['\\launch.txt', new TextEncoder().encode(programs.map(([n, , args]) => `\\??\\C:\\Images\\${n}.exe${args ? ' ' + args : ''}\r\n`).join(''))],
+      ['\\Known\\mathknwn.dll', mathcopy],
+      ['\\launch.txt', new TextEncoder().encode('knowndll \\??\\C:\\Known\\mathknwn.dll mathknwn.dll\r\n' +
+        programs.map(([n, , args]) => `\\??\\C:\\Images\\${n}.exe${args ? ' ' + args : ''}\r\n`).join(''))],
     ]);
     for (const [n, bytes] of programs) if (bytes) files.set(`\\Images\\${n}.exe`, bytes);
     const { kernelImage } = await buildKernel({ write: false });
@@ -143,7 +148,7 @@ describe('the image loader in ntdll.dll', () => {
   it('starts the first process (the launcher as smss.exe) through the loader', () => {
     expect(all.some((l) => /^ps: \\SystemRoot\\System32\\ntdll\.dll: mapped into every image process at 0x7C900000, threads start at LdrInitializeThunk 0x7C9[0-9A-F]{5}$/.test(l)), all.join('\n')).toBe(true);
     expect(launched()).toContain('done');
-    expect(launched().length).toBe(15);
+    expect(launched().length).toBe(17);
   });
 
   it('gives a program its parameters, environment, heap and module list', () => {
@@ -214,6 +219,12 @@ describe('the image loader in ntdll.dll', () => {
     // mathfwdx.dll's nameLength is mathlib.dll's classify: 0 -> 10, 1 -> 11, 2 -> 17.
     expect(of('forward')).toEqual(['mathlib 5 4 5 17 -1 42', 'mathcopy 10 11 17 17 -1 42']);
     expect(exits.get('forward')).toBe('exit 0x00000000');
+  });
+
+  it('maps a DLL from its section in \\KnownDlls (found nowhere else)', () => {
+    expect(launched()).toContain('knowndll mathknwn.dll -> section 0x00000000');
+    expect(of('known'), all.filter((l) => /known/i.test(l)).join('\n')).toEqual(['mathlib 5 4 5 17 -1 42', 'mathcopy 5 4 5 17 -1 42']);
+    expect(exits.get('known')).toBe('exit 0x00000000');
   });
 
   it('ends the process when a DLL\'s entry point answers FALSE', () => {

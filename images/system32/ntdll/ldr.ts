@@ -541,14 +541,12 @@ function LdrpWalkImports(entry: usize): u32 {
     if (dllName == 0) { status = STATUS_NO_MEMORY; break; }
     status = LdrpLoad(dllName, 0, out, true);
     if (!NT_SUCCESS(status)) {
-      if (status == STATUS_DLL_NOT_FOUND) {
-        lineBegin("");
-        lineName(dllName);
-        lineText(" could not be found (imported by ");
-        lineName(nameOf(entry));
-        lineText(")");
-        lineEnd(status);
-      }
+      lineBegin("");
+      lineName(dllName);
+      lineText(status == STATUS_DLL_NOT_FOUND ? " could not be found (imported by " : " could not be loaded (imported by ");
+      lineName(nameOf(entry));
+      lineText(")");
+      lineEnd(status);
     } else {
       status = LdrpSnapImports(entry, descriptor, load<usize>(out), dllName);
     }
@@ -578,7 +576,7 @@ function LdrpOpenDll(name: usize, searchPath: usize, section: usize, fullName: u
     if (prefix != 0) RtlFreeHeap(h, 0, prefix);
     if (known != 0) {
       RtlpInitObjectAttributes(oa, known, OBJ_CASE_INSENSITIVE, 0);
-      if (NT_SUCCESS(NtOpenSection(section, 0x000D /* SECTION_QUERY | MAP_READ | MAP_EXECUTE */, oa))) {
+      if (NT_SUCCESS(NtOpenSection(section, 0x000F /* SECTION_QUERY | MAP_WRITE | MAP_READ | MAP_EXECUTE */, oa))) {
         const slash = LdrpLiteral("\\");
         const dir = slash != 0 ? LdrpConcat(LdrpKnownDllPath, slash) : 0;
         if (dir != 0) { store<usize>(fullName, LdrpConcat(dir, name)); RtlFreeHeap(h, 0, dir); }

@@ -11,6 +11,13 @@
 //   launch: <command line> -> not native 0xC000007B    (subsystem not 1: terminated unstarted)
 //   launch: done
 //
+// A line `knowndll <NT path of a DLL> <name>` makes \KnownDlls (once, with
+// \KnownDlls\KnownDllPath -> C:\Windows\System32) and an image section
+// \KnownDlls\<name> of that file, as smss does for the KnownDlls key (the
+// launcher keeps the handles, so the objects live as long as it does):
+//
+//   launch: knowndll <name> -> section 0x........
+//
 // Then it waits for ever, as the Session Manager would (the kernel
 // bug-checks when the first process ends within 5 seconds).
 
@@ -24,6 +31,9 @@ import { put, putWide, putHex, flush } from "./out";
 @external("ntdll", "NtQueryInformationProcess") declare function NtQueryInformationProcess(process: u32, cls: u32, info: usize, length: u32, result: usize): u32;
 @external("ntdll", "NtTerminateProcess") declare function NtTerminateProcess(process: u32, status: u32): u32;
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
+@external("ntdll", "NtCreateDirectoryObject") declare function NtCreateDirectoryObject(handle: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtCreateSymbolicLinkObject") declare function NtCreateSymbolicLinkObject(handle: usize, access: u32, oa: usize, target: usize): u32;
+@external("ntdll", "NtCreateSection") declare function NtCreateSection(handle: usize, access: u32, oa: usize, size: usize, protect: u32, attributes: u32, file: u32): u32;
 @external("ntdll", "RtlCreateProcessParameters") declare function RtlCreateProcessParameters(result: usize, image: usize, dllPath: usize, currentDirectory: usize,
   commandLine: usize, environment: usize, title: usize, desktop: usize, shell: usize, runtime: usize): u32;
 @external("ntdll", "RtlDestroyProcessParameters") declare function RtlDestroyProcessParameters(params: usize): u32;
@@ -40,6 +50,45 @@ function setString(s: usize, buffer: usize, bytes: u32): void { store<u16>(s, <u
 
 function report(what: string, status: u32): void {
   put("launch: "); putWide(load<usize>(command, 4), load<u16>(command)); put(" -> "); put(what); put(" "); putHex(status); flush();
+}
+
+const knownDir = memory.data(4, 4), knownHandles = memory.data(4 * 16, 4), known = memory.data(8, 4), target = memory.data(8, 4);
+let knownCount: u32 = 0;
+
+/** OBJECT_ATTRIBUTES at `oa` for the UNICODE_STRING `name` (case-insensitive), relative to `root`. */
+function attributes(name: usize, root: u32): usize {
+  store<u32>(oa, 24); store<u32>(oa, root, 4); store<usize>(oa, name, 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  return oa;
+}
+/** A UNICODE_STRING `u` over a copy of `s` at `at`. */
+function literal(u: usize, at: usize, s: string): usize {
+  for (let i = 0; i < s.length; i++) store<u16>(at + (i << 1), <u16>s.charCodeAt(i));
+  setString(u, at, s.length << 1);
+  return u;
+}
+
+/** `knowndll PATH NAME` (`bytes` of WCHARs at `wide`, the keyword already checked). */
+function knownDll(bytes: u32): void {
+  let status: u32 = 0;
+  const scratch = wide + 600;
+  if (load<u32>(knownDir) == 0) {
+    status = NtCreateDirectoryObject(knownDir, 0xF000F, attributes(literal(known, scratch, "\\KnownDlls"), 0));
+    if (status == 0) status = NtCreateSymbolicLinkObject(knownHandles + (knownCount++ << 2), 0xF0001,
+      attributes(literal(known, scratch, "KnownDllPath"), load<u32>(knownDir)), literal(target, scratch + 100, "C:\\Windows\\System32"));
+  }
+  // The path, then the name.
+  let at: u32 = 18; // after "knowndll "
+  let end = at;
+  while (end < bytes && load<u16>(wide + end) != 0x20) end += 2;
+  setString(image, wide + at, end - at);
+  setString(command, wide + end + 2, end + 2 < bytes ? bytes - end - 2 : 0);
+  if (status == 0) status = NtOpenFile(handle, 0x100021, attributes(image, 0), iosb, 5, 0x60);
+  if (status == 0) {
+    status = NtCreateSection(knownHandles + (knownCount << 2), 0xF001F, attributes(command, load<u32>(knownDir)), 0, 0x10, 0x1000000, load<u32>(handle));
+    if (status == 0) knownCount++;
+    NtClose(load<u32>(handle));
+  }
+  put("launch: knowndll "); putWide(load<usize>(command, 4), load<u16>(command)); put(" -> section "); putHex(status); flush();
 }
 
 /** Runs one command line (`bytes` of WCHARs at `wide`). */
@@ -96,7 +145,8 @@ export function main(): void {
       at++;
     }
     at++;
-    if (n != 0) launch(n << 1);
+    if (n > 9 && load<u64>(wide) == 0x0077006F006E006B && load<u64>(wide, 8) == 0x006C006C0064006E && load<u16>(wide, 16) == 0x20) knownDll(n << 1); // "knowndll "
+    else if (n != 0) launch(n << 1);
   }
   put("launch: done"); flush();
   while (true) NtDelayExecution(0, forever);
