@@ -1,12 +1,11 @@
 // Waits across processes (a named event another process sets), and the wait
 // forms from ring 3: WaitAll, WaitAny, timeouts, semaphores, timers, bad handles.
-import { NtClose, NtCreateEvent, NtSetEvent, NtResetEvent, NtCreateSemaphore, NtReleaseSemaphore, NtCreateTimer, NtSetTimer,
+import { show, NtClose, NtCreateEvent, NtSetEvent, NtResetEvent, NtCreateSemaphore, NtReleaseSemaphore, NtCreateTimer, NtSetTimer,
   NtWaitForSingleObject, NtWaitForMultipleObjects, attributes, ms, put, putHex, flush } from "./nt";
 
 const h = memory.data(16, 4);
 const t = memory.data(8, 8);
 const handles = memory.data(8, 4);
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 
 export function main(): void {
   show("open shared event", NtCreateEvent(h, 0x1F0003, attributes("\\BaseNamedObjects\\TestEvent", 0xC0), 0, 0));

@@ -2,7 +2,7 @@
 // \??\C: and \SystemRoot. Every line is "what status [values]"; the boot test
 // compares them, then reads the disk the guest left with our FAT reader and
 // with fsck.fat.
-import { NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
+import { show, NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(h: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
@@ -46,7 +46,6 @@ function putText(at: usize, bytes: u32): void {
   store<u16>(text, <u16>bytes); store<u16>(text, <u16>bytes, 2); store<u32>(text, <u32>at, 4);
   putUnicode(text);
 }
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 function showInfo(what: string, status: u32): void { put(what); put(" "); putHex(status); put(" info "); putDec(load<u32>(iosb, 4)); flush(); }
 
 function create(slot: u32, path: string, access: u32, disposition: u32, options: u32, share: u32 = SHARE_ALL, attributes: u32 = 0): u32 {

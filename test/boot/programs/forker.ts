@@ -1,7 +1,7 @@
 // NtCreateProcessEx without a section: a copy of this process, given a thread
 // that runs `child` there. The copy has its own memory (the parent's marker
 // is unchanged), ends with its own status, and the parent waits for it.
-import { NtCreateProcessEx, NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
+import { show, NtCreateProcessEx, NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
   NtQueryInformationThread, NtTerminateProcess, NtCreateSection, NtClose, NtCreateEvent, NtSetEvent, attributes, ms, put, putHex, putDec, flush } from "./nt";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 
@@ -15,7 +15,6 @@ const t = memory.data(8, 8);
 let marker: u32 = 1;
 let inherited: u32 = 0;
 let private_: u32 = 0;
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 
 function child(p: u32): void {
   NtQueryInformationThread(0xFFFFFFFE, 0, pbi, 28, 0);

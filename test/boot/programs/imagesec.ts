@@ -2,7 +2,7 @@
 // boot test put in \Images, NtQuerySection, views with each section's
 // protection, private data pages per view, and bad images refused with
 // their NTSTATUS. Every line is "what status [values]".
-import { NtClose, put, putHex, flush, unicode } from "./nt";
+import { show, NtClose, put, putHex, flush, unicode } from "./nt";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(handle: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
@@ -30,7 +30,6 @@ function openFile(path: string, access: u32): u32 {
   store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
   return NtCreateFile(h, access | SYNCHRONIZE, oa, iosb, 0, 0, 1, 1 /* open */, 0x20 | 0x40, 0, 0);
 }
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 
 /** Opens \Images\NAME and makes an image section of it; returns the status (the section at h+4). */
 function imageSection(file: string, access: u32 = GENERIC_READ | GENERIC_EXECUTE): u32 {

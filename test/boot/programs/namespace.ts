@@ -1,7 +1,7 @@
 // The object namespace from ring 3: directories, symbolic links (followed on
 // create and open), case-insensitive names, enumeration, object names,
 // duplication, temporary objects, and hostile buffers.
-import { NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtQueryDirectoryObject, NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject,
+import { show, NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtQueryDirectoryObject, NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject,
   NtQuerySymbolicLinkObject, NtQueryObject, NtDuplicateObject, NtCreateEvent, NtOpenEvent, NtMakeTemporaryObject,
   attributes, unicode, put, putHex, putUnicode, flush } from "./nt";
 
@@ -11,7 +11,6 @@ const buffer = memory.data(1024, 4);
 const context = memory.data(4, 4);
 const length = memory.data(4, 4);
 const linkText = memory.data(128, 4);
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 
 export function main(): void {
   show("create directory", NtCreateDirectoryObject(h, 0xF000F, attributes("\\BaseNamedObjects\\Test", 0)));

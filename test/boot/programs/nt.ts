@@ -41,6 +41,8 @@ export function flush(): u32 {
   return NtDisplayString(ustr);
 }
 export function say(s: string): void { put(s); flush(); }
+/** "what 0x........": a step and the status it gave, one line. */
+export function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 @external("ntdll", "NtQueryInformationProcess") export declare function NtQueryInformationProcess(process: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32;
 @external("ntdll", "NtSetInformationProcess") export declare function NtSetInformationProcess(process: u32, infoClass: u32, buffer: usize, length: u32): u32;
 @external("ntdll", "NtAllocateVirtualMemory") export declare function NtAllocateVirtualMemory(process: u32, base: usize, zeroBits: u32, size: usize, type: u32, protect: u32): u32;

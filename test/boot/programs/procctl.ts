@@ -1,15 +1,13 @@
 // Process handles: open another process by id (found in the process list),
 // query it, terminate it, wait for its end and read its exit status; its own
 // process through NtCurrentProcess and by id.
-import { NtOpenProcess, NtQueryInformationProcess, NtTerminateProcess, NtWaitForSingleObject, NtClose,
+import { show, NtOpenProcess, NtQueryInformationProcess, NtTerminateProcess, NtWaitForSingleObject, NtClose,
   NtDelayExecution, attributes, ms, put, putHex, flush, findPid } from "./nt";
 
 const h = memory.data(8, 4);
 const cid = memory.data(8, 4);
 const pbi = memory.data(24, 4);
 const t = memory.data(8, 8);
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
-
 
 export function main(): void {
   NtDelayExecution(0, ms(t, 30));

@@ -2,7 +2,7 @@
 // kernel loaded, through \Registry\Machine and the CurrentControlSet link.
 // Every line is "what status [values]"; the boot test compares them, then
 // reads the hive the kernel flushed from the saved disk.
-import { NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
+import { show, NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
 
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, titleIndex: u32, cls: usize, options: u32, disposition: usize): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
@@ -44,7 +44,6 @@ function putText(address: usize, bytes: u32): void {
   store<u16>(text, <u16>bytes); store<u16>(text, <u16>bytes, 2); store<u32>(text, <u32>address, 4);
   putUnicode(text);
 }
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 
 function create(slot: u32, path: string, root: u32 = 0, options: u32 = 0): u32 {
   store<u32>(disposition, 0);

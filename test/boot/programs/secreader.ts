@@ -2,7 +2,7 @@
 // section, opens it by name, maps it, checks the pattern, writes back and
 // answers. It ends with the view still mapped (one page of it no-access) and
 // the handle open: the process's end must give every page back.
-import {
+import { show,
   NtCreateEvent, NtSetEvent, NtWaitForSingleObject, NtOpenSection, NtMapViewOfSection, NtQueryVirtualMemory, NtProtectVirtualMemory,
   attributes, ms, put, putHex, flush,
 } from "./nt";
@@ -14,8 +14,6 @@ const size = memory.data(4, 4);
 const mbi = memory.data(28, 4);
 const t = memory.data(8, 8);
 const old = memory.data(4, 4);
-
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 
 export function main(): void {
   show("ready event", NtCreateEvent(h + 4, 0x1F0003, attributes("\\BaseNamedObjects\\SectionReady", 0xC0), 0, 0));

@@ -2,7 +2,7 @@
 // with a pattern that secreader.ts checks and answers in. Two views of one
 // section alias; a view outlives its section's handle; views at a chosen
 // base and offset; the bad requests get NT's statuses.
-import {
+import { show,
   NtClose, NtCreateEvent, NtSetEvent, NtWaitForSingleObject, NtCreateSection, NtOpenSection, NtMapViewOfSection, NtUnmapViewOfSection,
   NtQueryVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, attributes, ms, put, putHex, flush,
 } from "./nt";
@@ -19,7 +19,6 @@ const mbi = memory.data(28, 4);
 const t = memory.data(8, 8);
 const old = memory.data(4, 4);
 
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 /** Maps all of `section` (or `bytes` of it) at `at` (0: anywhere); the view is at `base`, its size at `size`. */
 function map(section: u32, at: u32, bytes: u32, protect: u32): u32 {
   store<u32>(base, at); store<u32>(size, bytes);

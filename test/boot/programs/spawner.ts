@@ -2,7 +2,7 @@
 // NtCreateProcessEx with the section, a stack and a first thread at the
 // entry point NtQuerySection gives; then the new process's exit status and
 // the PEB the kernel gave it.
-import { NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
+import { show, NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
   NtReadVirtualMemory, ms, put, putHex, putDec, flush, unicode } from "./nt";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
@@ -21,8 +21,6 @@ const stack = memory.data(8, 4);
 const pbi = memory.data(28, 4);
 const peb = memory.data(0x200, 4);
 const t = memory.data(8, 8);
-
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 
 export function main(): void {
   unicode(name, "\\??\\C:\\Images\\hello.exe");

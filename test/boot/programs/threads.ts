@@ -2,7 +2,7 @@
 // CPU-bound threads of one process both progress, a thread that dies owning
 // a mutant abandons it, waits on thread handles, exit statuses, suspend and
 // resume, and terminating a waiting thread by handle.
-import { NtAllocateVirtualMemory, NtCreateThread, NtResumeThread, NtSuspendThread, NtTerminateThread, NtWaitForSingleObject,
+import { show, NtAllocateVirtualMemory, NtCreateThread, NtResumeThread, NtSuspendThread, NtTerminateThread, NtWaitForSingleObject,
   NtCreateMutant, NtCreateEvent, NtReleaseMutant, NtQueryInformationThread, NtYieldExecution, NtDelayExecution, NtOpenThread, NtSetInformationThread, attributes, ms, put, putHex, putDec, flush } from "./nt";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("kernel", "pause") declare function pause(): void;
@@ -17,8 +17,6 @@ let mutant: u32 = 0;
 let mainSpins: u32 = 0;
 let workerSpins: u32 = 0;
 let mainAtWorkerEnd: u32 = 0;
-
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 
 /** Starts `routine(param)` on a new 64 KiB stack; returns its handle. */
 function spawn(routine: (p: u32) => void, param: u32, suspended: u32): u32 {

@@ -7,7 +7,7 @@
 // (\Images\hello.exe) -- that are copies: what changes there is not seen here.
 //
 // Every line is "what status [length N previous LUID=attributes ...]".
-import { NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject,
+import { show, NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject,
   NtQueryInformationProcess, NtQueryObject, NtOpenProcess, NtTerminateProcess, ms, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
@@ -34,8 +34,6 @@ const t = memory.data(8, 8);
 const iosb = memory.data(8, 4);
 const oa = memory.data(24, 4);
 const name = memory.data(8, 4);
-
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 
 /** NewState with one entry (LUID low, high, attributes). */
 function one(luid: u32, attributes: u32, high: u32 = 0): usize {

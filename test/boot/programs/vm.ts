@@ -1,7 +1,7 @@
 // Virtual memory from ring 3: reserve, commit, use, query, protect, decommit,
 // release, and the statuses for bad requests. Ends by writing to a page it
 // made read-only: the process must end with STATUS_ACCESS_VIOLATION.
-import { NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory, put, putHex, flush } from "./nt";
+import { show, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory, put, putHex, flush } from "./nt";
 
 const base = memory.data(4, 4);
 const size = memory.data(4, 4);
@@ -9,7 +9,6 @@ const old = memory.data(4, 4);
 const mbi = memory.data(28, 4);
 const SELF: u32 = 0xFFFFFFFF;
 
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 function query(what: string, address: u32): void {
   const s = NtQueryVirtualMemory(SELF, address, 0, mbi, 28, 0);
   put(what); put(" "); putHex(s);

@@ -1,5 +1,5 @@
 // Reads and writes another process's memory (NtRead/WriteVirtualMemory).
-import { NtOpenProcess, NtReadVirtualMemory, NtWriteVirtualMemory, NtCreateEvent, NtSetEvent, NtDelayExecution,
+import { show, NtOpenProcess, NtReadVirtualMemory, NtWriteVirtualMemory, NtCreateEvent, NtSetEvent, NtDelayExecution,
   NtAllocateVirtualMemory, NtQueryVirtualMemory, NtProtectVirtualMemory, NtFreeVirtualMemory,
   attributes, ms, put, putHex, flush, findPid } from "./nt";
 const h = memory.data(8, 4);
@@ -7,7 +7,6 @@ const cid = memory.data(8, 4);
 const buf = memory.data(8192, 4);
 const done = memory.data(4, 4);
 const t = memory.data(8, 8);
-function show(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }
 export function main(): void {
   NtDelayExecution(0, ms(t, 20));
   store<u32>(cid, findPid(0x74, 0x67)); // "tg"
