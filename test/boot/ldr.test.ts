@@ -167,6 +167,12 @@ describe('the image loader in ntdll.dll', () => {
     expect(p).toContain('exe base matches peb yes');
   });
 
+  it('runs a second thread through LdrInitializeThunk without setting the process up again', () => {
+    const p = of('params');
+    expect(p, all.filter((l) => /params/.test(l)).join('\n')).toContain('thread 0x00005EC0 sees ldr initialized');
+    expect(p).toContain('second thread 0x00000000 exit 0x00000077 global 0x00005EC0'); // the same module globals
+  });
+
   it('adjusts a privilege of its token with RtlAdjustPrivilege', () => {
     const p = of('params');
     expect(p).toContain('disable pagefile privilege 0x00000000 was 0x00000001'); // enabled in the System token smss's comes from

@@ -10,6 +10,12 @@ import { put, putString, putHex, flush } from "./out";
 @external("ntdll", "RtlQueryEnvironmentVariable_U") declare function RtlQueryEnvironmentVariable_U(environment: usize, name: usize, value: usize): u32;
 @external("ntdll", "RtlAllocateHeap") declare function RtlAllocateHeap(heap: usize, flags: u32, size: u32): usize;
 @external("ntdll", "RtlAdjustPrivilege") declare function RtlAdjustPrivilege(privilege: u32, enable: bool, currentThread: bool, enabled: usize): u32;
+@external("ntdll", "RtlCreateUserThread") declare function RtlCreateUserThread(process: u32, sd: usize, suspended: bool, zeroBits: u32,
+  maximumStack: u32, committedStack: u32, start: usize, parameter: usize, thread: usize, clientId: usize): u32;
+@external("ntdll", "RtlExitUserThread") declare function RtlExitUserThread(status: u32): void;
+@external("ntdll", "NtWaitForSingleObject") declare function NtWaitForSingleObject(handle: u32, alertable: u32, timeout: usize): u32;
+@external("ntdll", "NtQueryInformationThread") declare function NtQueryInformationThread(thread: u32, cls: u32, info: usize, length: u32, result: usize): u32;
+@external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("ntdll", "LdrGetDllHandle") declare function LdrGetDllHandle(path: usize, characteristics: usize, name: usize, handle: usize): u32;
 @external("ntdll", "LdrLoadDll") declare function LdrLoadDll(path: usize, characteristics: usize, name: usize, handle: usize): u32;
 @external("ntdll", "LdrGetProcedureAddress") declare function LdrGetProcedureAddress(base: usize, name: usize, ordinal: u32, address: usize): u32;
@@ -24,7 +30,20 @@ function wide(u: usize, at: usize, s: string): usize {
   return u;
 }
 
+let seen: u32 = 0;
+/** A second thread: it too starts in LdrInitializeThunk, which must not set the process up again. */
+function worker(parameter: usize): void {
+  seen = <u32>parameter;
+  const ldr = load<usize>(RtlGetCurrentPeb(), 0x0C);
+  put("thread "); putHex(<u32>parameter); put(" sees ldr "); put(ldr != 0 && load<u32>(ldr, 4) == 1 ? "initialized" : "missing"); flush();
+  RtlExitUserThread(0x77);
+}
+
 export function main(): void {
+  // Keeps the function table (func_address reads it): an indirect call the optimiser cannot remove, with
+  // an argument it cannot know (a constant one would be folded into worker's body).
+  const indirect: (p: usize) => void = worker;
+  if (load<u32>(0x7FFDF0F0) == 0x12345678) indirect(load<u32>(0x7FFDF0F4));
   const peb = RtlGetCurrentPeb();
   const params = load<usize>(peb, 0x10);
   put("flags "); putHex(load<u32>(params, 8)); flush();
@@ -66,5 +85,12 @@ export function main(): void {
   put("disable pagefile privilege "); putHex(RtlAdjustPrivilege(15, false, false, out)); put(" was "); putHex(load<u8>(out)); flush();
   put("enable pagefile privilege "); putHex(RtlAdjustPrivilege(15, true, false, out)); put(" was "); putHex(load<u8>(out)); flush();
   put("thread token "); putHex(RtlAdjustPrivilege(15, true, true, out)); flush();
+  const start = func_address(load<u32>(changetype<usize>(worker)));
+  const created = RtlCreateUserThread(0xFFFFFFFF, 0, false, 0, 0, 0, start, 0x5EC0, out, 0);
+  NtWaitForSingleObject(load<u32>(out), 0, 0);
+  put("second thread "); putHex(created);
+  const tbi = buffer + 400; // THREAD_BASIC_INFORMATION: ExitStatus first
+  NtQueryInformationThread(load<u32>(out), 0, tbi, 28, 0);
+  put(" exit "); putHex(load<u32>(tbi)); put(" global "); putHex(seen); flush();
   NtTerminateProcess(0xFFFFFFFF, 0x600D);
 }
