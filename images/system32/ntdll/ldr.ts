@@ -36,26 +36,38 @@
 // naming what was missing, shown with NtDisplayString ("LDR: ..."). Every
 // RVA in a table is checked against the image's size before it is used.
 //
+// The image side (structure layouts, PE header fields, strings, the
+// "LDR:" lines, base relocation) is in ldrimage.ts.
+//
 // Not done: thread-local storage (.tls), bound imports and delay loads, DLL
 // unloading (LdrUnloadDll only counts down), a loader lock (LdrLoadDll is
 // for one thread at a time).
 
 import {
-  NtClose, NtOpenFile, NtCreateSection, NtCurrentTeb, NtDisplayString,
-  RtlGetCurrentPeb, RtlpProcessHeap, RtlpWcsLen, RtlpStrLen, RtlpInitObjectAttributes,
+  NtClose, NtOpenFile, NtCreateSection, RtlGetCurrentPeb, RtlpStrLen, RtlpInitObjectAttributes,
   NT_SUCCESS, OBJ_CASE_INSENSITIVE, PEB_PROCESS_HEAP, PEB_PROCESS_PARAMETERS, PAGE_READWRITE, NtCurrentProcess,
   STATUS_SUCCESS, STATUS_NO_MEMORY, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND,
 } from "./nt";
 import { RtlCreateHeap, RtlAllocateHeap, RtlFreeHeap } from "./heap";
-import { RtlEqualUnicodeString, RtlUpcaseUnicodeChar } from "./string";
+import { RtlEqualUnicodeString, RtlUpcaseUnicodeChar, setString } from "./string";
 import { RtlNormalizeProcessParams } from "./process";
 import { RtlDosSearchPath_U, RtlDosPathNameToNtPathName_U } from "./path";
+import {
+  DLL_PROCESS_ATTACH, DLL_THREAD_ATTACH, ENTRY_SIZE, E_BASE_NAME, E_DLL_BASE, E_ENTRY, E_FLAGS, E_FULL_NAME,
+  E_HASH_LINKS, E_INIT_LINKS, E_LOAD_COUNT, E_LOAD_LINKS, E_MEMORY_LINKS, E_SIZE, E_TIMESTAMP, HEAP_GROWABLE,
+  HEAP_ZERO_MEMORY, IMAGE_FILE_DLL, InitializeListHead, InsertTailList, LDRP_ENTRY_PROCESSED, LDRP_IMAGE_DLL,
+  LDRP_PROCESS_ATTACH_CALLED, LDR_DATA_SIZE, LD_INITIALIZED, LD_INIT_ORDER, LD_LOAD_ORDER, LD_MEMORY_ORDER,
+  LdrpAnsiToUnicode, LdrpConcat, LdrpProtect, LdrpRelocate, LdrpReport, PEB_IMAGE_BASE, PEB_LDR, P_DLLPATH, P_IMAGE,
+  RemoveEntryList, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND, STATUS_ENTRYPOINT_NOT_FOUND,
+  STATUS_IMAGE_NOT_AT_BASE, STATUS_INVALID_IMAGE_FORMAT, STATUS_ORDINAL_NOT_FOUND, asciiInside, characteristics,
+  directory, heap, inside, lineBegin, lineEnd, lineName, lineText, nameOf, ntHeaders, sizeOfImage, ustrBuffer,
+  ustrLength,
+} from "./ldrimage";
 
 @external("ntdll", "NtOpenSection") declare function NtOpenSection(section: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtMapViewOfSection") declare function NtMapViewOfSection(section: u32, process: u32, base: usize, zeroBits: u32,
   commitSize: u32, offset: usize, viewSize: usize, inherit: u32, allocationType: u32, protect: u32): u32;
 @external("ntdll", "NtUnmapViewOfSection") declare function NtUnmapViewOfSection(process: u32, base: usize): u32;
-@external("ntdll", "NtProtectVirtualMemory") declare function NtProtectVirtualMemory(process: u32, base: usize, size: usize, protect: u32, old: usize): u32;
 @external("ntdll", "NtOpenSymbolicLinkObject") declare function NtOpenSymbolicLinkObject(link: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtQuerySymbolicLinkObject") declare function NtQuerySymbolicLinkObject(link: u32, target: usize, length: usize): u32;
 @external("ntdll", "NtContinue") declare function NtContinue(context: usize, testAlert: u32): u32;
@@ -63,163 +75,12 @@ import { RtlDosSearchPath_U, RtlDosPathNameToNtPathName_U } from "./path";
 /** Calls a DLL entry point, BOOL WINAPI DllMain(hinst, reason, reserved), at a raw address (the DLL linker's helper). */
 @external("ntdll", "LdrpCallInitRoutine") declare function LdrpCallInitRoutine(routine: usize, base: usize, reason: u32, context: usize): u32;
 
-// ---- statuses ----
-const STATUS_IMAGE_NOT_AT_BASE: u32 = 0x40000003;
-const STATUS_CONFLICTING_ADDRESSES: u32 = 0xC0000018;
-const STATUS_INVALID_IMAGE_FORMAT: u32 = 0xC000007B;
-const STATUS_DLL_NOT_FOUND: u32 = 0xC0000135;
-const STATUS_ORDINAL_NOT_FOUND: u32 = 0xC0000138;
-const STATUS_ENTRYPOINT_NOT_FOUND: u32 = 0xC0000139;
-const STATUS_DLL_INIT_FAILED: u32 = 0xC0000142;
-
-// ---- structures (x86 layouts) ----
-// PEB_LDR_DATA: Length, Initialized, SsHandle, the three list heads, EntryInProgress.
-const LDR_DATA_SIZE: u32 = 0x28;
-const LD_INITIALIZED: u32 = 0x04, LD_LOAD_ORDER: u32 = 0x0C, LD_MEMORY_ORDER: u32 = 0x14, LD_INIT_ORDER: u32 = 0x1C;
-// LDR_DATA_TABLE_ENTRY.
-const E_LOAD_LINKS: u32 = 0x00, E_MEMORY_LINKS: u32 = 0x08, E_INIT_LINKS: u32 = 0x10;
-const E_DLL_BASE: u32 = 0x18, E_ENTRY: u32 = 0x1C, E_SIZE: u32 = 0x20, E_FULL_NAME: u32 = 0x24, E_BASE_NAME: u32 = 0x2C;
-const E_FLAGS: u32 = 0x34, E_LOAD_COUNT: u32 = 0x38, E_HASH_LINKS: u32 = 0x3C, E_TIMESTAMP: u32 = 0x44;
-const ENTRY_SIZE: u32 = 0x50;
-const LDRP_IMAGE_DLL: u32 = 0x4, LDRP_ENTRY_PROCESSED: u32 = 0x4000, LDRP_PROCESS_ATTACH_CALLED: u32 = 0x80000;
-const PEB_LDR: u32 = 0x0C, PEB_IMAGE_BASE: u32 = 0x08;
-const P_DLLPATH: u32 = 0x30, P_IMAGE: u32 = 0x38;
-const DLL_PROCESS_ATTACH: u32 = 1, DLL_THREAD_ATTACH: u32 = 2;
-const HEAP_GROWABLE: u32 = 2, HEAP_ZERO_MEMORY: u32 = 8;
-const PAGE_READONLY: u32 = 0x02, PAGE_EXECUTE_READ: u32 = 0x20;
-const IMAGE_FILE_RELOCS_STRIPPED: u32 = 0x0001, IMAGE_FILE_DLL: u32 = 0x2000;
-const IMAGE_SCN_MEM_EXECUTE: u32 = 0x20000000, IMAGE_SCN_MEM_WRITE: u32 = 0x80000000;
-
 let LdrpInitialized: bool = false;
 let LdrpData: usize = 0;
 let LdrpImageEntry: usize = 0;
 let LdrpNtdllEntry: usize = 0;
 /** \KnownDlls\KnownDllPath's target (a UNICODE_STRING on the heap), or 0 without \KnownDlls. */
 let LdrpKnownDllPath: usize = 0;
-
-// ---- small helpers ----
-
-function heap(): usize { return RtlpProcessHeap(); }
-@inline function ustrLength(s: usize): u32 { return <u32>load<u16>(s); }
-@inline function ustrBuffer(s: usize): usize { return load<usize>(s, 4); }
-function setUstr(s: usize, buffer: usize, bytes: u32, maximum: u32): void {
-  store<u16>(s, <u16>bytes); store<u16>(s, <u16>maximum, 2); store<usize>(s, buffer, 4);
-}
-
-function InitializeListHead(head: usize): void { store<usize>(head, head); store<usize>(head, head, 4); }
-function InsertTailList(head: usize, entry: usize): void {
-  const last = load<usize>(head, 4);
-  store<usize>(entry, head); store<usize>(entry, last, 4);
-  store<usize>(last, entry); store<usize>(head, entry, 4);
-}
-function RemoveEntryList(entry: usize): void {
-  const next = load<usize>(entry), previous = load<usize>(entry, 4);
-  store<usize>(previous, next); store<usize>(next, previous, 4);
-}
-
-/** The PE headers' fields the loader reads (the kernel checked them when it made the section). */
-@inline function ntHeaders(base: usize): usize { return base + load<u32>(base + 0x3C); }
-@inline function sizeOfImage(base: usize): u32 { return load<u32>(ntHeaders(base) + 24 + 56); }
-@inline function headerImageBase(base: usize): usize { return load<usize>(ntHeaders(base) + 24 + 28); }
-@inline function characteristics(base: usize): u32 { return <u32>load<u16>(ntHeaders(base) + 22); }
-/** Data directory `index`: its RVA (0 when absent); its size at *size. */
-function directory(base: usize, index: u32, size: usize): u32 {
-  const optional = ntHeaders(base) + 24;
-  store<u32>(size, 0);
-  if (index >= load<u32>(optional + 92)) return 0;
-  const rva = load<u32>(optional + 96 + (index << 3));
-  store<u32>(size, load<u32>(optional + 100 + (index << 3)));
-  return rva;
-}
-/** True when [rva, rva + length) lies inside the image. */
-@inline function inside(base: usize, rva: u32, length: u32): bool {
-  const limit = sizeOfImage(base);
-  return rva <= limit && length <= limit - rva;
-}
-/** True when the NUL-terminated CHAR string at `rva` ends inside the image. */
-function asciiInside(base: usize, rva: u32): bool {
-  const limit = sizeOfImage(base);
-  for (let at = rva; at < limit; at++) if (load<u8>(base + at) == 0) return true;
-  return false;
-}
-
-/** A UNICODE_STRING (and its buffer, in one heap block) from a CHAR string, `suffix` appended (ASCII). */
-function LdrpAnsiToUnicode(chars: usize, count: u32, suffix: string): usize {
-  const total = count + <u32>suffix.length;
-  const block = RtlAllocateHeap(heap(), 0, 8 + ((total + 1) << 1));
-  if (block == 0) return 0;
-  const buffer = block + 8;
-  for (let i: u32 = 0; i < count; i++) store<u16>(buffer + (i << 1), <u16>load<u8>(chars + i));
-  for (let i: u32 = 0; i < <u32>suffix.length; i++) store<u16>(buffer + ((count + i) << 1), <u16>suffix.charCodeAt(i));
-  store<u16>(buffer + (total << 1), 0);
-  setUstr(block, buffer, total << 1, (total + 1) << 1);
-  return block;
-}
-
-/** A UNICODE_STRING with a NUL-terminated copy of `a` + `b` (either may be 0), in one heap block. */
-function LdrpConcat(a: usize, b: usize): usize {
-  const la = a != 0 ? ustrLength(a) : 0, lb = b != 0 ? ustrLength(b) : 0;
-  const block = RtlAllocateHeap(heap(), 0, 8 + la + lb + 2);
-  if (block == 0) return 0;
-  if (la != 0) memory.copy(block + 8, ustrBuffer(a), la);
-  if (lb != 0) memory.copy(block + 8 + la, ustrBuffer(b), lb);
-  store<u16>(block + 8 + la + lb, 0);
-  setUstr(block, block + 8, la + lb, la + lb + 2);
-  return block;
-}
-
-/** A UNICODE_STRING over a string literal (static data). */
-function LdrpLiteral(s: string): usize {
-  const block = RtlAllocateHeap(heap(), 0, 8);
-  if (block == 0) return 0;
-  setUstr(block, changetype<usize>(s), <u32>s.length << 1, <u32>s.length << 1);
-  return block;
-}
-
-// ---- messages ----
-// A line is built in one heap block (512 WCHARs at most, as DbgPrint) and
-// shown with NtDisplayString: "LDR: " + pieces + ", status 0x........".
-
-let LdrpLine: usize = 0;
-let LdrpLineCount: u32 = 0;
-const LINE_MAX: u32 = 510;
-
-function lineChar(c: u32): void {
-  if (LdrpLine != 0 && LdrpLineCount < LINE_MAX) store<u16>(LdrpLine + 8 + (LdrpLineCount << 1), <u16>c);
-  LdrpLineCount++;
-}
-function lineText(s: string): void { for (let i = 0; i < s.length; i++) lineChar(s.charCodeAt(i)); }
-function lineName(u: usize): void {
-  if (u != 0) for (let i: u32 = 0; i < ustrLength(u) >> 1; i++) lineChar(load<u16>(ustrBuffer(u) + (i << 1)));
-}
-function lineBegin(s: string): void {
-  LdrpLine = RtlAllocateHeap(heap(), 0, 8 + (LINE_MAX << 1));
-  LdrpLineCount = 0;
-  lineText("LDR: ");
-  lineText(s);
-}
-function lineEnd(status: u32): void {
-  if (status != 0) {
-    lineText(", status 0x");
-    for (let shift = 28; shift >= 0; shift -= 4) lineChar(<u32>"0123456789ABCDEF".charCodeAt((status >>> shift) & 15));
-  }
-  if (LdrpLine == 0) return;
-  const n = LdrpLineCount < LINE_MAX ? LdrpLineCount : LINE_MAX;
-  setUstr(LdrpLine, LdrpLine + 8, n << 1, n << 1);
-  NtDisplayString(LdrpLine);
-  RtlFreeHeap(heap(), 0, LdrpLine);
-  LdrpLine = 0;
-}
-/** "LDR: <name><text>, status S". */
-function LdrpReport(name: usize, text: string, status: u32): void {
-  lineBegin("");
-  lineName(name);
-  lineText(text);
-  lineEnd(status);
-}
-
-/** The name of the module an entry stands for (its base name), for messages. */
-@inline function nameOf(entry: usize): usize { return entry != 0 ? entry + E_BASE_NAME : 0; }
 
 // ---- the module list ----
 
@@ -231,13 +92,13 @@ function LdrpAddModule(base: usize, fullName: usize, dll: bool): usize {
   const name = entry + ENTRY_SIZE;
   if (length != 0) memory.copy(name, ustrBuffer(fullName), length);
   store<u16>(name + length, 0);
-  setUstr(entry + E_FULL_NAME, name, length, length + 2);
+  setString(entry + E_FULL_NAME, length, length + 2, name);
   let start: u32 = 0; // the base name: after the last separator
   for (let i: u32 = 0; i < length >> 1; i++) {
     const c = <u32>load<u16>(name + (i << 1));
     if (c == 0x5C || c == 0x2F || c == 0x3A) start = i + 1;
   }
-  setUstr(entry + E_BASE_NAME, name + (start << 1), length - (start << 1), length - (start << 1) + 2);
+  setString(entry + E_BASE_NAME, length - (start << 1), length - (start << 1) + 2, name + (start << 1));
   const entryRva = load<u32>(ntHeaders(base) + 24 + 16);
   store<usize>(entry + E_DLL_BASE, base);
   store<usize>(entry + E_ENTRY, entryRva != 0 ? base + entryRva : 0);
@@ -275,91 +136,6 @@ function LdrpFindModule(name: usize, base: usize): usize {
     if (name != 0 ? LdrpSameName(name, entry + E_BASE_NAME) : load<usize>(entry + E_DLL_BASE) == base) return entry;
   }
   return 0;
-}
-
-// ---- relocation ----
-
-/** The protection a section's pages get back after the loader wrote them. */
-function sectionProtection(flags: u32): u32 {
-  if ((flags & IMAGE_SCN_MEM_WRITE) != 0) return PAGE_READWRITE;
-  return (flags & IMAGE_SCN_MEM_EXECUTE) != 0 ? PAGE_EXECUTE_READ : PAGE_READONLY;
-}
-
-/** Sets the protection of [base + rva, + size) in this process. */
-function LdrpProtect(base: usize, rva: u32, size: u32, protect: u32, args: usize): u32 {
-  store<usize>(args, base + rva); store<u32>(args, size, 4);
-  return NtProtectVirtualMemory(NtCurrentProcess, args, args + 4, protect, args + 8);
-}
-
-/** Gives the header page and every section its own protection again. */
-function LdrpRestoreProtection(base: usize, args: usize): void {
-  const nt = ntHeaders(base);
-  const sections = <u32>load<u16>(nt + 6);
-  const table = nt + 24 + <u32>load<u16>(nt + 20);
-  LdrpProtect(base, 0, 1, PAGE_READONLY, args);
-  for (let i: u32 = 0; i < sections; i++) {
-    const s = table + i * 40;
-    const size = load<u32>(s, 8) != 0 ? load<u32>(s, 8) : load<u32>(s, 16);
-    if (size != 0) LdrpProtect(base, load<u32>(s, 12), size, sectionProtection(load<u32>(s, 36)), args);
-  }
-}
-
-/**
- * Applies the base relocations of the image at `base` (mapped elsewhere than
- * its header's ImageBase). Each block must lie in the directory and each
- * target inside the image; HIGHLOW, HIGH, LOW and ABSOLUTE are known.
- */
-function LdrpRelocate(entry: usize): u32 {
-  const base = load<usize>(entry + E_DLL_BASE);
-  const delta = <u32>(base - headerImageBase(base));
-  if (delta == 0) return STATUS_SUCCESS;
-  const args = RtlAllocateHeap(heap(), 0, 16);
-  if (args == 0) return STATUS_NO_MEMORY;
-  const rva = directory(base, 5, args);
-  const size = load<u32>(args);
-  if ((characteristics(base) & IMAGE_FILE_RELOCS_STRIPPED) != 0 || rva == 0 || size == 0) {
-    RtlFreeHeap(heap(), 0, args);
-    LdrpReport(nameOf(entry), " cannot be relocated: it has no relocations", STATUS_CONFLICTING_ADDRESSES);
-    return STATUS_CONFLICTING_ADDRESSES;
-  }
-  const limit = sizeOfImage(base);
-  let status = inside(base, rva, size) ? STATUS_SUCCESS : STATUS_INVALID_IMAGE_FORMAT;
-  if (status != STATUS_SUCCESS) LdrpReport(nameOf(entry), " has a relocation directory outside the image", status);
-  if (status == STATUS_SUCCESS) status = LdrpProtect(base, 0, limit, PAGE_READWRITE, args);
-  let at = rva;
-  const end = rva + size;
-  while (status == STATUS_SUCCESS && end - at >= 8) {
-    const page = load<u32>(base + at), blockSize = load<u32>(base + at + 4);
-    if (blockSize < 8 || (blockSize & 1) != 0 || blockSize > end - at || page >= limit) {
-      status = STATUS_INVALID_IMAGE_FORMAT;
-      LdrpReport(nameOf(entry), " has a bad relocation block", status);
-      break;
-    }
-    for (let p = at + 8; p + 2 <= at + blockSize; p += 2) {
-      const word = <u32>load<u16>(base + p);
-      const type = word >> 12, target = page + (word & 0xFFF);
-      if (type == 0) continue; // IMAGE_REL_BASED_ABSOLUTE: padding
-      const width: u32 = type == 3 ? 4 : 2;
-      if (target > limit - width) {
-        status = STATUS_INVALID_IMAGE_FORMAT;
-        LdrpReport(nameOf(entry), " has a relocation outside the image", status);
-        break;
-      }
-      const a = base + target;
-      if (type == 3) store<u32>(a, load<u32>(a) + delta);                          // HIGHLOW
-      else if (type == 1) store<u16>(a, <u16>((<u32>load<u16>(a) + (delta >>> 16)) & 0xFFFF)); // HIGH
-      else if (type == 2) store<u16>(a, <u16>((<u32>load<u16>(a) + delta) & 0xFFFF)); // LOW
-      else {
-        status = STATUS_INVALID_IMAGE_FORMAT;
-        LdrpReport(nameOf(entry), " has a relocation of an unknown type", status);
-        break;
-      }
-    }
-    at += blockSize;
-  }
-  LdrpRestoreProtection(base, args);
-  RtlFreeHeap(heap(), 0, args);
-  return status;
 }
 
 // ---- exports ----
@@ -489,8 +265,7 @@ function LdrpSnapImports(entry: usize, descriptor: usize, dll: usize, dllName: u
     if (address != 0) store<usize>(base + iat + (i << 2), address);
   }
   // Back to what the pages had.
-  store<usize>(args, protectedAt); store<u32>(args, protectedSize, 4);
-  if (protectedSize != 0) NtProtectVirtualMemory(NtCurrentProcess, args, args + 4, oldProtect, args + 8);
+  if (protectedSize != 0) LdrpProtect(protectedAt, 0, protectedSize, oldProtect, args);
   RtlFreeHeap(heap(), 0, args);
   return status;
 }
@@ -506,7 +281,7 @@ function LdrpOrdinalText(n: u32): usize {
   store<u16>(digits, 0x23);
   v = n;
   for (let i = count; i >= 1; i--) { store<u16>(digits + (i << 1), <u16>(0x30 + v % 10)); v /= 10; }
-  setUstr(block, digits, (count + 1) << 1, (count + 1) << 1);
+  setString(block, (count + 1) << 1, (count + 1) << 1, digits);
   return block;
 }
 
@@ -571,16 +346,11 @@ function LdrpOpenDll(name: usize, searchPath: usize, section: usize, fullName: u
   let status: u32 = STATUS_DLL_NOT_FOUND;
   // 1. \KnownDlls\<name>: a section smss made at boot.
   if (LdrpKnownDllPath != 0 && searchPath == 0) {
-    const prefix = LdrpLiteral("\\KnownDlls\\");
-    const known = prefix != 0 ? LdrpConcat(prefix, name) : 0;
-    if (prefix != 0) RtlFreeHeap(h, 0, prefix);
+    const known = LdrpConcat(0, "\\KnownDlls\\", name);
     if (known != 0) {
       RtlpInitObjectAttributes(oa, known, OBJ_CASE_INSENSITIVE, 0);
       if (NT_SUCCESS(NtOpenSection(section, 0x000F /* SECTION_QUERY | MAP_WRITE | MAP_READ | MAP_EXECUTE */, oa))) {
-        const slash = LdrpLiteral("\\");
-        const dir = slash != 0 ? LdrpConcat(LdrpKnownDllPath, slash) : 0;
-        if (dir != 0) { store<usize>(fullName, LdrpConcat(dir, name)); RtlFreeHeap(h, 0, dir); }
-        if (slash != 0) RtlFreeHeap(h, 0, slash);
+        store<usize>(fullName, LdrpConcat(LdrpKnownDllPath, "\\", name));
         RtlFreeHeap(h, 0, known);
         RtlFreeHeap(h, 0, block);
         return STATUS_SUCCESS;
@@ -599,19 +369,15 @@ function LdrpOpenDll(name: usize, searchPath: usize, section: usize, fullName: u
       const bytes = RtlDosSearchPath_U(path, ustrBuffer(name), 0, 520, found, 0);
       if (bytes != 0 && bytes < 520) {
         const dos = memory.data(8, 4);
-        setUstr(dos, found, bytes, bytes + 2);
-        store<usize>(fullName, LdrpConcat(dos, 0));
+        setString(dos, bytes, bytes + 2, found);
+        store<usize>(fullName, LdrpConcat(dos, "", 0));
         if (RtlDosPathNameToNtPathName_U(found, ntName, 0, 0)) ntPath = ntName;
       }
       RtlFreeHeap(h, 0, found);
     }
   } else {
-    const root = LdrpLiteral("\\SystemRoot\\System32\\");
-    if (root != 0) {
-      const full = LdrpConcat(root, name);
-      RtlFreeHeap(h, 0, root);
-      if (full != 0) { store<usize>(fullName, full); ntPath = full; }
-    }
+    const full = LdrpConcat(0, "\\SystemRoot\\System32\\", name);
+    if (full != 0) { store<usize>(fullName, full); ntPath = full; }
   }
   if (ntPath != 0) {
     RtlpInitObjectAttributes(oa, ntPath, OBJ_CASE_INSENSITIVE, 0);
@@ -708,13 +474,13 @@ function LdrpReadKnownDllPath(): void {
   const h = heap();
   const block = RtlAllocateHeap(h, HEAP_ZERO_MEMORY, 48); // +0 OBJECT_ATTRIBUTES, +24 handle, +28 length, +32 target
   if (block == 0) return;
-  const name = LdrpLiteral("\\KnownDlls\\KnownDllPath");
+  const name = LdrpConcat(0, "\\KnownDlls\\KnownDllPath", 0);
   if (name != 0) {
     RtlpInitObjectAttributes(block, name, OBJ_CASE_INSENSITIVE, 0);
     if (NT_SUCCESS(NtOpenSymbolicLinkObject(block + 24, 1 /* SYMBOLIC_LINK_QUERY */, block))) {
       const target = RtlAllocateHeap(h, 0, 8 + 520);
       if (target != 0) {
-        setUstr(target, target + 8, 0, 518);
+        setString(target, 0, 518, target + 8);
         if (NT_SUCCESS(NtQuerySymbolicLinkObject(load<u32>(block, 24), target, 0))) LdrpKnownDllPath = target;
         else RtlFreeHeap(h, 0, target);
       }
@@ -745,7 +511,7 @@ function LdrpInitializeProcess(context: usize, ntdllBase: usize): u32 {
   // The program (named by the parameters' ImagePathName) and ntdll.dll.
   const exeBase = load<usize>(peb + PEB_IMAGE_BASE);
   LdrpImageEntry = LdrpAddModule(exeBase, params != 0 ? params + P_IMAGE : 0, false);
-  const ntdllName = LdrpLiteral("\\SystemRoot\\System32\\ntdll.dll");
+  const ntdllName = LdrpConcat(0, "\\SystemRoot\\System32\\ntdll.dll", 0);
   LdrpNtdllEntry = ntdllName != 0 ? LdrpAddModule(ntdllBase, ntdllName, true) : 0;
   if (ntdllName != 0) RtlFreeHeap(heap(), 0, ntdllName);
   if (LdrpImageEntry == 0 || LdrpNtdllEntry == 0) return STATUS_NO_MEMORY;
@@ -805,11 +571,8 @@ function LdrpBaseName(name: usize): usize {
     if (c == 0x5C || c == 0x2F || c == 0x3A) { start = i + 1; dot = false; } else if (c == 0x2E) dot = true;
   }
   const part = memory.data(8, 4);
-  setUstr(part, buffer + (start << 1), (length - start) << 1, (length - start) << 1);
-  const suffix = dot ? 0 : LdrpLiteral(".dll");
-  const result = LdrpConcat(part, suffix);
-  if (suffix != 0) RtlFreeHeap(heap(), 0, suffix);
-  return result;
+  setString(part, (length - start) << 1, (length - start) << 1, buffer + (start << 1));
+  return LdrpConcat(part, dot ? "" : ".dll", 0);
 }
 
 /**
@@ -868,4 +631,3 @@ export function LdrUnloadDll(base: usize): u32 {
   return STATUS_SUCCESS;
 }
 
-void NtCurrentTeb; void RtlpWcsLen; void LDRP_IMAGE_DLL;

@@ -26,7 +26,8 @@ const MAXUSHORT: u32 = 0xFFFF;
 @inline function len(s: usize): u32 { return <u32>load<u16>(s); }
 @inline function maxLen(s: usize): u32 { return <u32>load<u16>(s, 2); }
 @inline function buf(s: usize): usize { return load<usize>(s, 4); }
-@inline function setString(s: usize, length: u32, maximum: u32, buffer: usize): void {
+/** Fills a UNICODE_STRING / STRING: Length, MaximumLength, Buffer. */
+@inline export function setString(s: usize, length: u32, maximum: u32, buffer: usize): void {
   store<u16>(s, <u16>length); store<u16>(s, <u16>maximum, 2); store<usize>(s, buffer, 4);
 }
 
