@@ -311,17 +311,8 @@ export class NtdllHost {
   // ---- registry ----
   /** The key at a path like `\Registry\Machine\System\X` (created with `create`). */
   key(path: string, create = false): RegKey | undefined {
-    let k = this.registry;
-    for (const part of path.split('\\').filter((p) => p)) {
-      let child = k.keys.get(part.toLowerCase());
-      if (!child) {
-        if (!create) return undefined;
-        child = { name: part, keys: new Map(), values: [] };
-        k.keys.set(part.toLowerCase(), child);
-      }
-      k = child;
-    }
-    return k;
+    const parts = path.split('\\').filter((p) => p).join('\\');
+    return parts ? this.walk(this.registry, parts, create) : this.registry;
   }
   setValue(key: RegKey, name: string, type: number, data: Uint8Array): void {
     const i = key.values.findIndex((v) => v.name.toLowerCase() === name.toLowerCase());
@@ -334,8 +325,6 @@ export class NtdllHost {
     if (root) {
       const parent = this.handles.get(root);
       if (!parent) return 0xC0000008;
-      const parentPath = [...this.handles.entries()].find(([h]) => h === root)!;
-      void parentPath;
       if (path.startsWith('\\')) return 0xC0000033;
       const k = this.walk(parent, path, create);
       if (!k) return 0xC0000034;
