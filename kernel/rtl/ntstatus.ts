@@ -46,6 +46,7 @@ export const STATUS_OBJECT_PATH_INVALID: u32 = 0xC0000039;
 export const STATUS_OBJECT_PATH_NOT_FOUND: u32 = 0xC000003A;
 /** A relative name without a root directory, or an absolute one with a root. */
 export const STATUS_OBJECT_PATH_SYNTAX_BAD: u32 = 0xC000003B;
+/** The caller's token lacks the privilege, or has it disabled. */
 export const STATUS_PRIVILEGE_NOT_HELD: u32 = 0xC0000061;
 export const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
 export const STATUS_NOT_IMPLEMENTED: u32 = 0xC0000002;
