@@ -36,7 +36,7 @@
 //
 //   block (pool 'Err '): +0 ULONG Vector[5]  +20 the strings, NUL-terminated, each at most 255 characters
 
-import { NT_SUCCESS, STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER_2, STATUS_INVALID_PARAMETER_4, STATUS_PRIVILEGE_NOT_HELD } from "../rtl/ntstatus";
+import { NT_ERROR, STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER_2, STATUS_INVALID_PARAMETER_4, STATUS_PRIVILEGE_NOT_HELD } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeBugCheckWithMessage } from "../ke/bugcheck";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogAsciiz } from "../ke/log";
@@ -274,7 +274,7 @@ export function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters:
     ExFreePoolWithTag(block, ERR_TAG);
     return STATUS_PRIVILEGE_NOT_HELD;
   }
-  if (options == OptionShutdownSystem && !NT_SUCCESS(status) && (status >>> 30) == 3) ExpSystemErrorHandler(status, block, count, mask);
+  if (options == OptionShutdownSystem && NT_ERROR(status)) ExpSystemErrorHandler(status, block, count, mask);
   ExpLogHardError(status, block, count, mask, options);
   ExFreePoolWithTag(block, ERR_TAG);
   store<u32>(response, ResponseReturnToCaller);

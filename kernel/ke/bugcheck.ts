@@ -17,7 +17,7 @@
 
 import { HalSerialEnsureLineStart, HalSerialFlush } from "../hal/serial";
 import { HalDisplayBlueScreen, HalDisplayNewLine, HalDisplayString } from "../hal/vga";
-import { cli, hlt } from "./intrinsics";
+import { cli, hlt } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogBeginBare, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
 
 // ---- Bug check codes used across the project ----

@@ -18,7 +18,7 @@
 import { HalDisplayCharacter, HalDisplayNewLine } from "../hal/vga";
 import { HalSerialNewLine, HalSerialWriteByte } from "../hal/serial";
 import { HalQueryUptime, KUPTIME } from "../hal/pit";
-import { cli, read_eflags, sti } from "./intrinsics";
+import { cli, read_eflags, sti } from "../sdk/intrinsics";
 
 /** Longest line in bytes; longer text is cut. */
 const LOG_LINE_MAX: u32 = 320;

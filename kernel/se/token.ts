@@ -23,7 +23,7 @@
 import {
   STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES,
   STATUS_BUFFER_TOO_SMALL, STATUS_NOT_ALL_ASSIGNED, STATUS_NO_TOKEN,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { KeBugCheckEx } from "../ke/bugcheck";
