@@ -109,6 +109,7 @@ export const SERVICES: Service[] = [
   { name: 'NtOpenProcessToken', args: 3, file: 'se/token' },
   { name: 'NtOpenThreadToken', args: 4, file: 'se/token' },
   { name: 'NtAdjustPrivilegesToken', args: 6, file: 'se/token' },
+  { name: 'NtRaiseHardError', args: 6, file: 'ex/harderr' },
   // LPC ports
   { name: 'NtCreatePort', args: 5, file: 'lpc/create' },
   { name: 'NtCreateWaitablePort', args: 5, file: 'lpc/create' },

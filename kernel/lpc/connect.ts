@@ -17,7 +17,7 @@
 // asks for one is refused with STATUS_NOT_IMPLEMENTED for now; an empty
 // REMOTE_PORT_VIEW is accepted and answered with no view.
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_NOT_IMPLEMENTED, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_TYPE_MISMATCH } from "../rtl/ntstatus";
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_NOT_IMPLEMENTED, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_TYPE_MISMATCH } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { ExProbeHandle } from "../ex/capture";
@@ -34,9 +34,9 @@ import {
 import { LpcpStampMessage } from "./send";
 import {
   SIZEOF_PORT_MESSAGE, SIZEOF_PORT_VIEW, SIZEOF_REMOTE_PORT_VIEW, SIZEOF_SECURITY_QUALITY_OF_SERVICE, LPC_CONNECTION_REQUEST, PORT_ALL_ACCESS,
-  STATUS_PORT_DISCONNECTED, STATUS_PORT_CONNECTION_REFUSED, STATUS_INVALID_PORT_HANDLE, STATUS_REPLY_MESSAGE_MISMATCH,
 } from "../sdk/lpc";
-import { STATUS_INVALID_CID } from "../rtl/ntstatus";
+import { STATUS_PORT_DISCONNECTED, STATUS_PORT_CONNECTION_REFUSED, STATUS_INVALID_PORT_HANDLE, STATUS_REPLY_MESSAGE_MISMATCH } from "../sdk/ntstatus";
+import { STATUS_INVALID_CID } from "../sdk/ntstatus";
 
 const NAME_TAG: u32 = 0x6E63704C; // 'Lpcn'
 

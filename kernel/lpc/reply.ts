@@ -8,20 +8,22 @@
 // exactly that MessageId through a port connected to the replier's
 // (send.ts, LpcpAnswerable).
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_NO_MEMORY } from "../rtl/ntstatus";
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_NO_MEMORY } from "../sdk/ntstatus";
 import { ProbeForWrite } from "../ke/probe";
 import { KeCurrentThread, KTHREAD } from "../ke/thread";
 import { KeReleaseSemaphore, KeWaitForSingleObject, STATUS_TIMEOUT } from "../ke/wait";
 import { ObDereferenceObject } from "../ob/obref";
 import { ExCaptureTimeout } from "../ex/capture";
-import { IsListEmpty } from "../rtl/list";
+import { IsListEmpty } from "../sdk/list";
 import {
   LpcpLock, LpcpUnlock, LpcpDequeueMessage, LpcpFreeMessage, LpcpCurrentThread, LpcpCurrentProcessId, LpcpPrepareWait, LpcpWake,
   LpcpWaitForAnswer, LpcpReferencePort, LpcpReferenceStatus, LpcpScratch, Lt, Msg, MsgHeader, MsgPort, Port, PortKind,
   PORT_QUEUE, PORT_SEMAPHORE, SERVER_COMMUNICATION_PORT,
 } from "./lpcp";
 import { LpcpCaptureMessage, LpcpFindWaiter, LpcpTakeAnswer } from "./send";
-import { SIZEOF_PORT_MESSAGE, LPC_REPLY, LPC_CONNECTION_REQUEST } from "../sdk/lpc";
+import {
+  SIZEOF_PORT_MESSAGE, LPC_REPLY, LPC_CONNECTION_REQUEST,
+} from "../sdk/lpc";
 
 /**
  * Captures the caller's reply at `user` for `port` and hands it to the

@@ -7,7 +7,7 @@
 // header and data copied into pool in the same locked step. The kernel then
 // writes Type, ClientId and MessageId itself.
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_NO_MEMORY, STATUS_INVALID_CID } from "../rtl/ntstatus";
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_NO_MEMORY, STATUS_INVALID_CID } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeCurrentThread, KTHREAD } from "../ke/thread";
 import { ObDereferenceObject } from "../ob/obref";
@@ -18,8 +18,8 @@ import {
 } from "./lpcp";
 import {
   SIZEOF_PORT_MESSAGE, LPC_NEW_MESSAGE, LPC_REQUEST, LPC_DATAGRAM, LPC_CONNECTION_REQUEST,
-  STATUS_PORT_MESSAGE_TOO_LONG, STATUS_PORT_DISCONNECTED, STATUS_INVALID_PORT_HANDLE, STATUS_REPLY_MESSAGE_MISMATCH,
 } from "../sdk/lpc";
+import { STATUS_PORT_MESSAGE_TOO_LONG, STATUS_PORT_DISCONNECTED, STATUS_INVALID_PORT_HANDLE, STATUS_REPLY_MESSAGE_MISMATCH } from "../sdk/ntstatus";
 
 /**
  * Captures the caller's message at `user` (at most `maxLength` bytes, header

@@ -98,15 +98,4 @@ export const PORT_VALID_OBJECT_ATTRIBUTES: u32 = 0x00000040; // OBJ_CASE_INSENSI
 /** NtQueryInformationPort's class. */
 export const PortBasicInformation: u32 = 0;
 
-// ---- status codes (ntstatus.h) ----
-// FIXME: move these into kernel/sdk's NTSTATUS table once it exists.
-
-export const STATUS_INVALID_PORT_ATTRIBUTES: u32 = 0xC000002E;
-export const STATUS_PORT_MESSAGE_TOO_LONG: u32 = 0xC000002F;
-export const STATUS_PORT_DISCONNECTED: u32 = 0xC0000037;
-export const STATUS_INVALID_PORT_HANDLE: u32 = 0xC0000042;
-export const STATUS_PORT_CONNECTION_REFUSED: u32 = 0xC0000041;
-export const STATUS_PORT_ALREADY_SET: u32 = 0xC0000048;
-export const STATUS_REPLY_MESSAGE_MISMATCH: u32 = 0xC000021F;
-export const STATUS_LPC_REPLY_LOST: u32 = 0xC0000253;
-export const STATUS_CANNOT_IMPERSONATE: u32 = 0xC000010D;
+// The LPC status codes (STATUS_PORT_*, STATUS_REPLY_MESSAGE_MISMATCH, ...) are in ntstatus.ts.
