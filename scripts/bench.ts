@@ -214,7 +214,7 @@ async function benchProgram(name: string, n: number): Promise<Uint8Array> {
 /** Guest instructions of a whole boot with these user programs (the kernel powers off when they end). */
 async function kernelRun(modules: Array<{ name: string; bytes: Uint8Array }>): Promise<number> {
   const { kernelImage } = await buildKernel({ bootModules: modules, write: false });
-  const r = await boot({ kernel: kernelImage, cmdline: 'poweroff', timeoutMs: 60000 });
+  const r = await boot({ kernel: kernelImage, cmdline: 'poweroff', timeoutMs: 600000 }); // wall time: generous on a busy machine
   if (r.exitCode !== 0) fail(`bench: the kernel run did not power off (${r.reason}): ${r.log.slice(-300)}`);
   return r.instructions;
 }

@@ -278,7 +278,8 @@ export function NtAcceptConnectPort(handle: usize, portContext: usize, request: 
       ObReferenceObject(server);
       Port(client).ConnectedPort = server;
       Port(server).ConnectingThread = lt;
-      Msg(message).ServerPort = server;
+      ObReferenceObject(server);
+      Msg(message).ServerPort = server; // the client reads it when it wakes, whatever the server has closed by then
       LpcpNoRemoteView(clientView);
     }
   }

@@ -105,7 +105,7 @@ export const PORT_WAIT_EVENT: u32 = offsetof<LPCP_PORT>("EvType");
   PortContext: usize;       // given to the receiver
   Sender: usize;            // the LPCP_THREAD that waits for an answer (requests, connection requests), else 0
   ClientPort: usize;        // connection requests: the client's new port (referenced), until it gets a handle
-  ServerPort: usize;        // connection requests: the server port NtAcceptConnectPort made (0 before)
+  ServerPort: usize;        // connection requests: the server port NtAcceptConnectPort made (referenced; 0 before)
   Capacity: u32;            // bytes of data the buffer holds (connection requests: the answer's room)
   // +32: PORT_MESSAGE, data
 }
@@ -142,10 +142,11 @@ export function LpcpAllocateMessage(dataCapacity: u32): usize {
   return message;
 }
 
-/** Frees a message that no queue holds; a connection request's unclaimed client port goes with it. */
+/** Frees a message that no queue holds; a connection request's references on its ports go with it. */
 export function LpcpFreeMessage(message: usize): void {
   const m = Msg(message);
   if (m.ClientPort != 0) { const client = m.ClientPort; m.ClientPort = 0; ObDereferenceObject(client); }
+  if (m.ServerPort != 0) { const server = m.ServerPort; m.ServerPort = 0; ObDereferenceObject(server); }
   const lock = LpcpLock();
   const keep = LpcpPortCount != 0 && LpcpZoneCount < LPCP_ZONE_MAX;
   if (keep) { store<usize>(message, LpcpZoneFree); LpcpZoneFree = message; LpcpZoneCount++; }
@@ -185,7 +186,7 @@ export function LpcpNewMessageId(): u32 {
 export function LpcpQueueMessage(port: usize, message: usize): void {
   Msg(message).QueuePort = port;
   InsertTailList(port + PORT_QUEUE, message);
-  KeSetEvent(port + PORT_WAIT_EVENT);
+  if ((Port(port).Flags & PORT_WAITABLE) != 0) KeSetEvent(port + PORT_WAIT_EVENT);
   KeReleaseSemaphore(port + PORT_SEMAPHORE, 1, 0);
 }
 
@@ -194,7 +195,7 @@ export function LpcpDequeueMessage(message: usize): void {
   const port = Msg(message).QueuePort;
   RemoveEntryList(message);
   Msg(message).QueuePort = 0;
-  if (IsListEmpty(port + PORT_QUEUE)) KeResetEvent(port + PORT_WAIT_EVENT);
+  if (IsListEmpty(port + PORT_QUEUE) && (Port(port).Flags & PORT_WAITABLE) != 0) KeResetEvent(port + PORT_WAIT_EVENT);
 }
 
 /**
