@@ -110,6 +110,7 @@ export const SERVICES: Service[] = [
   { name: 'NtOpenThreadToken', args: 4, file: 'se/token' },
   { name: 'NtAdjustPrivilegesToken', args: 6, file: 'se/token' },
   { name: 'NtRaiseHardError', args: 6, file: 'ex/harderr' },
+  { name: 'NtCreatePagingFile', args: 4, file: 'mm/pagefile' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
