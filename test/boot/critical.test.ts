@@ -16,10 +16,10 @@ describe('critical threads, base priority and the parent process', () => {
 
   beforeAll(async () => {
     const { kernelImage } = await buildKernel({ bootModules: [{ name: 'critthread.exe', bytes: await program('critthread') }], write: false });
-    r = await boot({ kernel: kernelImage, timeoutMs: 60000 });
+    r = await boot({ kernel: kernelImage, timeoutMs: 150000 });
     all = msg(r.lines);
     out = all.filter((l) => l.startsWith('critthread: ')).map((l) => l.slice(12));
-  }, 120000);
+  }, 300000);
 
   it('a process the kernel starts has the System process (pid 4) as its parent', () => {
     expect(out[0]).toBe('basic 0x00000000');

@@ -27,12 +27,12 @@ describe('paging files from ring 3', () => {
 
   beforeAll(async () => {
     const { kernelImage } = await buildKernel({ bootModules: [{ name: 'pagefile.exe', bytes: await program('pagefile') }], write: false });
-    const r = await boot({ kernel: kernelImage, disk: buildDisk({ fat: 'fat16', sizeMB: 32 }), until: 'ke: idle loop', timeoutMs: 60000,
+    const r = await boot({ kernel: kernelImage, disk: buildDisk({ fat: 'fat16', sizeMB: 32 }), until: 'ke: idle loop', timeoutMs: 150000,
       onDiskDone: (image) => { after = image; } });
     expect(r.stop).toBeUndefined();
     all = msg(r.lines);
     out = all.filter((l) => l.startsWith('pagefile: ')).map((l) => l.slice(10));
-  }, 120000);
+  }, 300000);
 
   it('SystemPerformanceInformation and an empty SystemPageFileInformation', () => {
     expect(out.slice(0, 4)).toEqual([
