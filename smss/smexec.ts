@@ -151,9 +151,8 @@ function SmpRunBootEntry(entry: string): string {
   return result;
 }
 
-/** Step 4c. */
+/** Step 4c: one line per entry (the children's own lines fall between them, in order). */
 export function SmpRunBootExecute(): void {
-  const done = new Array<string>();
-  for (let i = 0; i < SmpBootExecute.length; i++) done.push(SmpRunBootEntry(SmpBootExecute[i]));
-  SmpLog("BootExecute", done.length != 0 ? SmpJoin(done, "; ") : "nothing to run");
+  for (let i = 0; i < SmpBootExecute.length; i++) SmpLog("BootExecute", SmpRunBootEntry(SmpBootExecute[i]));
+  if (SmpBootExecute.length == 0) SmpLog("BootExecute", "nothing to run");
 }

@@ -82,7 +82,7 @@ export function SmpLoadConfiguration(): void {
   if (subsystems != 0) NtClose(subsystems);
   SmpMiniNT = SmpKeyExists(MININT);
 
-  SmpLog("configuration", "Session Manager key read: ProtectionMode " + SmpDecimal(SmpProtectionMode)
+  SmpLog("configuration", "Session Manager: ProtectionMode " + SmpDecimal(SmpProtectionMode)
     + ", ObjectDirectories " + SmpDecimal(SmpObjectDirectories.length)
     + ", BootExecute " + SmpDecimal(SmpBootExecute.length)
     + ", SetupExecute " + SmpDecimal(SmpSetupExecute.length) + ", Execute " + SmpDecimal(SmpExecute.length)
@@ -91,7 +91,7 @@ export function SmpLoadConfiguration(): void {
     + ", PagingFiles " + SmpDecimal(SmpPagingFiles.length)
     + ", DOS Devices " + SmpDecimal(SmpDosDevices.length) + ", KnownDlls " + SmpDecimal(SmpKnownDlls.length)
     + ", Environment " + SmpDecimal(SmpEnvironmentValues.length)
-    + ", SubSystems Required " + SmpJoin(SmpSubSystemsRequired, " ")
+    + ", Required " + SmpJoin(SmpSubSystemsRequired, " ")
     + (SmpMiniNT ? "; MiniNT: no renames, no paging files" : ""));
 }
 

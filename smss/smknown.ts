@@ -148,6 +148,6 @@ export function SmpInitializeKnownDlls(): void {
     const imports = SmpAddKnownDll(ntDirectory, name, made);
     for (let k = 0; k < imports.length; k++) if (!listed(names, imports[k])) names.push(imports[k]);
   }
-  SmpLog("KnownDlls", SmpDecimal(made.length) + " sections in \\KnownDlls (" + SmpJoin(made, ", ") + "), KnownDllPath -> " + directory
+  SmpLog("KnownDlls", SmpDecimal(made.length) + (made.length == 1 ? " section" : " sections") + " in \\KnownDlls (" + SmpJoin(made, ", ") + "), KnownDllPath -> " + directory
     + (skipped.length != 0 ? "; excluded: " + SmpJoin(skipped, ", ") : ""));
 }

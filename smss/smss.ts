@@ -63,7 +63,7 @@ export function main(): void {
   SmpCreatePagingFiles();                     // 4f. pagefile.sys
   SmpVolumesSafe();                           //     \Device\VolumesSafeForWriteAccess set
   SmpCreateDynamicEnvironmentVariables();     // 4g. OS, PROCESSOR_*, NUMBER_OF_PROCESSORS
-  SmpLog("waiting for subsystems", "part 2 starts Kmode (" + SmpSubSystemKmode + ") and the Required subsystems ("
-    + SmpJoin(SmpSubSystemsRequired, ", ") + "; Windows: " + SmpSubSystemWindows + "); \\SmApiPort stays served");
+  SmpLog("waiting for subsystems", "Kmode and Required (" + SmpJoin(SmpSubSystemsRequired, ", ")
+    + ") are started by part 2 (issue 13); \\SmApiPort stays served");
   while (true) NtDelayExecution(0, forever);
 }
