@@ -67,32 +67,16 @@
 export const NtCurrentProcess: u32 = 0xFFFFFFFF;
 export const NtCurrentThread: u32 = 0xFFFFFFFE;
 
-// ---- status codes (ntstatus.h) ----
-export const STATUS_SUCCESS: u32 = 0;
-export const STATUS_TIMEOUT: u32 = 0x00000102;
-export const STATUS_OBJECT_NAME_EXISTS: u32 = 0x40000000;
-export const STATUS_BUFFER_OVERFLOW: u32 = 0x80000005;
-export const STATUS_NO_MORE_ENTRIES: u32 = 0x8000001A;
-export const STATUS_NOT_IMPLEMENTED: u32 = 0xC0000002;
-export const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
-export const STATUS_NO_MEMORY: u32 = 0xC0000017;
-export const STATUS_ACCESS_DENIED: u32 = 0xC0000022;
-export const STATUS_BUFFER_TOO_SMALL: u32 = 0xC0000023;
-export const STATUS_OBJECT_TYPE_MISMATCH: u32 = 0xC0000024;
-export const STATUS_OBJECT_NAME_INVALID: u32 = 0xC0000033;
-export const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC0000034;
-export const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC0000035;
-export const STATUS_OBJECT_PATH_NOT_FOUND: u32 = 0xC000003A;
-export const STATUS_INVALID_IMAGE_FORMAT: u32 = 0xC000007B;
-export const STATUS_DISK_FULL: u32 = 0xC000007F;
-export const STATUS_INVALID_IMAGE_NOT_MZ: u32 = 0xC000012F;
-export const STATUS_SYSTEM_PROCESS_TERMINATED: u32 = 0xC000021A;
+// ---- status codes: the one table, kernel/sdk/ntstatus.ts ----
+export {
+  NT_SUCCESS, STATUS_SUCCESS, STATUS_TIMEOUT, STATUS_OBJECT_NAME_EXISTS, STATUS_BUFFER_OVERFLOW, STATUS_NO_MORE_ENTRIES, STATUS_NOT_IMPLEMENTED,
+  STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_OBJECT_TYPE_MISMATCH,
+  STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_PATH_NOT_FOUND,
+  STATUS_INVALID_IMAGE_FORMAT, STATUS_DISK_FULL, STATUS_INVALID_IMAGE_NOT_MZ, STATUS_SYSTEM_PROCESS_TERMINATED, STATUS_INVALID_IMPORT_OF_NON_DLL,
+} from "../kernel/sdk/ntstatus";
+export { OBJ_INHERIT, OBJ_PERMANENT, OBJ_OPENIF, OBJ_CASE_INSENSITIVE, SEC_IMAGE, PAGE_EXECUTE } from "../kernel/sdk/ntdef";
 
 // ---- access masks and flags (winnt.h, ntdef.h) ----
-export const OBJ_INHERIT: u32 = 0x02;
-export const OBJ_PERMANENT: u32 = 0x10;
-export const OBJ_OPENIF: u32 = 0x80;
-export const OBJ_CASE_INSENSITIVE: u32 = 0x40;
 export const DELETE: u32 = 0x00010000;
 export const SYNCHRONIZE: u32 = 0x00100000;
 export const GENERIC_READ: u32 = 0x80000000;
@@ -117,8 +101,6 @@ export const FILE_SHARE_DELETE: u32 = 4;
 export const FILE_SYNCHRONOUS_IO_NONALERT: u32 = 0x20;
 export const FILE_NON_DIRECTORY_FILE: u32 = 0x40;
 export const FILE_OPEN_FOR_BACKUP_INTENT: u32 = 0x4000;
-export const SEC_IMAGE: u32 = 0x1000000;
-export const PAGE_EXECUTE: u32 = 0x10;
 
 // ---- registry value types (winnt.h) ----
 export const REG_SZ: u32 = 1;
@@ -129,7 +111,7 @@ export const REG_MULTI_SZ: u32 = 7;
 
 // Services that land with other work: false until ntdll exports them (an
 // import ntdll lacks would stop smss at load time).
-export const HAVE_NT_RAISE_HARD_ERROR = false;
+export const HAVE_NT_RAISE_HARD_ERROR = true;
 @external("ntdll", "NtRaiseHardError") export declare function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters: usize, option: u32, response: usize): u32;
 export const HAVE_NT_CREATE_PAGING_FILE = false;
 @external("ntdll", "NtCreatePagingFile") export declare function NtCreatePagingFile(name: usize, minimum: usize, maximum: usize, priority: u32): u32;

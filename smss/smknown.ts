@@ -14,7 +14,7 @@ import {
   NtClose, NtOpenFile, NtCreateSection, NtQuerySection, NtMapViewOfSection, NtUnmapViewOfSection, NtCreateDirectoryObject,
   NtCreateSymbolicLinkObject, NtCurrentProcess, DIRECTORY_ALL_ACCESS, SYMBOLIC_LINK_ALL_ACCESS, SECTION_ALL_ACCESS, OBJ_PERMANENT, OBJ_OPENIF,
   SYNCHRONIZE, FILE_EXECUTE, FILE_READ_DATA, FILE_SHARE_READ, FILE_SHARE_DELETE, FILE_SYNCHRONOUS_IO_NONALERT, FILE_NON_DIRECTORY_FILE,
-  PAGE_EXECUTE, SEC_IMAGE, REG_EXPAND_SZ, STATUS_SUCCESS, STATUS_OBJECT_NAME_EXISTS, STATUS_OBJECT_NAME_NOT_FOUND,
+  PAGE_EXECUTE, SEC_IMAGE, REG_EXPAND_SZ, STATUS_SUCCESS, STATUS_OBJECT_NAME_EXISTS, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_INVALID_IMPORT_OF_NON_DLL,
 } from "./ntapi";
 import { SmpExcludeKnownDlls, SmpKnownDlls } from "./sminit";
 import { SmpExpand } from "./smenv";
@@ -25,7 +25,6 @@ import { SmpFatal, SmpTerminate } from "./smfail";
 
 const SectionImageInformation: u32 = 1;
 const IMAGE_FILE_DLL: u16 = 0x2000;
-const STATUS_INVALID_IMPORT_OF_NON_DLL: u32 = 0xC000036F;
 const ViewUnmap: u32 = 2;
 const PAGE_READONLY: u32 = 2;
 

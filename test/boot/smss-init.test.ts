@@ -253,3 +253,24 @@ describe('smss with malformed and missing registry values', () => {
     expect(new TextDecoder().decode(openDisk(r.after).readPath('\\keep.txt'))).toBe('keep');
   }, 180000);
 });
+
+describe('fatal failures: STATUS_SYSTEM_PROCESS_TERMINATED', () => {
+  it('a Session Manager key that cannot be read stops the system with 0xC000021A, "Session Manager Initialization" and the status', async () => {
+    const r = await run(`[-${SM}]`, [], 'never');
+    expect(r.smss.find((l) => l.startsWith('NtOpenKey failed - Status == 0xC0000034'))).toBeDefined();
+    expect(r.smss).toContain('configuration: fatal, status 0xC0000034: the system is shut down');
+    expect(r.stop?.code, r.lines.join('\n')).toBe(0xC000021A);
+    expect(r.stop?.params.slice(1)).toEqual([0xC0000034, 0, 0]);
+    expect(r.stop?.text).toContain('The Session Manager Initialization system process terminated unexpectedly with a status of 0xC0000034 (0x00000000 0x00000000).');
+  }, 180000);
+
+  it('a KnownDll that is not a DLL stops the system with NT\'s text', async () => {
+    const overlay = [`[${SM}\\KnownDlls]`, '"child"="smsschild.exe"'].join('\n');
+    const r = await run(overlay, [['\\Windows\\System32\\smsschild.exe', child]], 'never');
+    expect(r.smss).toContain('KnownDlls: smsschild.exe: Non-DLL file included in KnownDLL list.');
+    expect(r.stop?.code, r.lines.join('\n')).toBe(0xC000021A);
+    expect(r.stop?.params[1]).toBe(0xC000036F);
+    expect(r.stop?.text?.join('\n')).toContain('The Non-DLL file included in KnownDLL list. system process terminated unexpectedly with a status of 0xC000036F');
+    expect(r.smss.some((l) => l.startsWith('paging files: '))).toBe(false);
+  }, 180000);
+});
