@@ -23,6 +23,15 @@
 @external("ntdll", "NtDuplicateObject") export declare function NtDuplicateObject(sourceProcess: u32, source: u32, targetProcess: u32, target: usize,
   access: u32, attributes: u32, options: u32): u32;
 
+// ---- LPC ports ----
+@external("ntdll", "NtCreatePort") export declare function NtCreatePort(handle: usize, oa: usize, maxConnectionInfo: u32, maxMessage: u32, maxPool: u32): u32;
+@external("ntdll", "NtConnectPort") export declare function NtConnectPort(handle: usize, name: usize, qos: usize, clientView: usize, serverView: usize,
+  maxMessage: usize, connectionInfo: usize, connectionInfoLength: usize): u32;
+@external("ntdll", "NtReplyWaitReceivePort") export declare function NtReplyWaitReceivePort(port: u32, context: usize, reply: usize, receive: usize): u32;
+@external("ntdll", "NtAcceptConnectPort") export declare function NtAcceptConnectPort(handle: usize, context: usize, message: usize, accept: bool, serverView: usize, clientView: usize): u32;
+@external("ntdll", "NtCompleteConnectPort") export declare function NtCompleteConnectPort(port: u32): u32;
+@external("ntdll", "NtRequestWaitReplyPort") export declare function NtRequestWaitReplyPort(port: u32, request: usize, reply: usize): u32;
+
 // ---- files and sections ----
 @external("ntdll", "NtOpenFile") export declare function NtOpenFile(file: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
 @external("ntdll", "NtCreateFile") export declare function NtCreateFile(file: usize, access: u32, oa: usize, iosb: usize, allocation: usize, attributes: u32,

@@ -77,6 +77,7 @@ describe('smss initialization with a varied registry', () => {
         'async smsschild sleep 20',
         'smsschild read \\??\\C:\\ren\\a.txt',
         'nosuchprogram arg',
+        'smsschild smapi',
         'smsschild tag last',
       ])}`,
       `"PendingFileRenameOperations"=${multi([
@@ -159,6 +160,27 @@ describe('smss initialization with a varied registry', () => {
     expect(r.lines).toContain('smsschild: hello-through-COM1');
     expect(r.lines).toContain('smsschild: read \\??\\X:\\hello.txt 0x00000000 Hello from C:\\Windows');
     expect(r.smss.find((l) => l.startsWith('DOS devices: '))).toContain('X: (subst \\??\\C:\\Windows)');
+  });
+
+  it('serves \\SmApiPort: smss connects to itself; a client with and without connection information is accepted, bad requests refused', () => {
+    const pid = /^start: process (\d+),/.exec(r.smss.find((l) => l.startsWith('start: '))!)![1];
+    expect(r.smss).toContain(`SM API: connection from process ${pid} without connection information accepted (smss itself)`);
+    expect(r.smss.find((l) => l.startsWith('API port: '))).toBe('API port: \\SmApiPort and its thread (smss connected to itself), \\Device\\VolumesSafeForWriteAccess (not set)');
+    const child = r.lines.filter((l) => l.startsWith('smsschild: smapi ')).map((l) => l.slice(17));
+    expect(child).toEqual([
+      'connect without information 0x00000000',
+      'plain ApiNumber 0x00000007 -> 0x00000000 ReturnValue 0xC0000002',
+      'plain ApiNumber 0xFFFFFFFF -> 0x00000000 ReturnValue 0xC0000002',
+      'plain ApiNumber 0x00000001 -> 0x00000000 ReturnValue 0xC000000D',
+      'plain ApiNumber 0x00000003 -> 0x00000000 ReturnValue 0xC0000022',
+      'short ApiNumber 0x00000001 -> 0x00000000 ReturnValue 0xC000000D',
+      'connect with information 0x00000000',
+      'typed ApiNumber 0x00000000 -> 0x00000000 ReturnValue 0xC000000D',
+      'typed ApiNumber 0x00000002 -> 0x00000000 ReturnValue 0xC000000D',
+    ]);
+    expect(r.smss.find((l) => /^SM API: connection from process \d+ with connection information \(subsystem type 2\) accepted, not a subsystem$/.test(l))).toBeDefined();
+    expect(r.smss.find((l) => /^SM API: process \d+ ApiNumber 7 refused, no such API: 0xC0000002$/.test(l))).toBeDefined();
+    expect(r.smss.find((l) => /^SM API: process \d+ ApiNumber 3 refused, ExecPgm from an untrusted caller: 0xC0000022$/.test(l))).toBeDefined();
   });
 
   it('creates \\Windows, \\RPC Control and \\Sessions', () => {

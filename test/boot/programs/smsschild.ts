@@ -11,6 +11,8 @@
 //   wait               waits for \Device\VolumesSafeForWriteAccess first, then does the rest (`wait list \KnownDlls`)
 //   sleep N            sleeps N x 100 ms, then says so
 //   tag TEXT           just says TEXT (an entry's order in the log)
+//   smapi              a hostile \\SmApiPort client: connects without and with
+//                      connection information and sends requests smss must refuse
 
 import { put, putWide, putHex, flush } from "../../pe/programs/out";
 
@@ -28,6 +30,9 @@ import { put, putWide, putHex, flush } from "../../pe/programs/out";
 @external("ntdll", "NtWaitForSingleObject") declare function NtWaitForSingleObject(handle: u32, alertable: u32, timeout: usize): u32;
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
+@external("ntdll", "NtConnectPort") declare function NtConnectPort(handle: usize, name: usize, qos: usize, clientView: usize, serverView: usize,
+  maxMessage: usize, info: usize, infoLength: usize): u32;
+@external("ntdll", "NtRequestWaitReplyPort") declare function NtRequestWaitReplyPort(port: u32, request: usize, reply: usize): u32;
 
 const words = new Array<string>();
 const oa = memory.data(24, 4), us = memory.data(8, 4), us2 = memory.data(8, 4), handle = memory.data(4, 4), iosb = memory.data(8, 4);
@@ -113,6 +118,49 @@ function list(name: string): void {
   flush();
 }
 
+const message = memory.data(0x130, 4), qos = memory.data(12, 4), connectInfo = memory.data(0xF4, 4), infoLength = memory.data(4, 4);
+
+/** Sends SM_API_MSG `api` with `dataLength` bytes after the header on `port`; shows what came back. */
+function smRequest(port: u32, what: string, api: u32, dataLength: u32): void {
+  memory.fill(message, 0, 0x130);
+  store<u16>(message, <u16>dataLength);            // DataLength
+  store<u16>(message, <u16>(dataLength + 24), 2);  // TotalLength
+  store<u32>(message, api, 0x18);
+  store<u32>(message, 0xDEADBEEF, 0x1C);
+  const status = NtRequestWaitReplyPort(port, message, message);
+  put("smapi "); put(what); put(" ApiNumber "); putHex(api); put(" -> "); putHex(status); put(" ReturnValue "); putHex(load<u32>(message, 0x1C)); flush();
+}
+
+function smapi(): void {
+  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8);
+  // Without connection information.
+  let status = NtConnectPort(handle, unicode(us, "\\SmApiPort"), qos, 0, 0, 0, 0, 0);
+  put("smapi connect without information "); putHex(status); flush();
+  if (status == 0) {
+    const port = load<u32>(handle);
+    smRequest(port, "plain", 7, 0x130 - 24);
+    smRequest(port, "plain", 0xFFFFFFFF, 0x130 - 24);
+    smRequest(port, "plain", 1, 0x130 - 24);
+    smRequest(port, "plain", 3, 0x130 - 24);
+    smRequest(port, "short", 1, 4);
+    NtClose(port);
+  }
+  // With a subsystem's connection information (type 2, a port of its own): still not a subsystem smss started.
+  memory.fill(connectInfo, 0, 0xF4);
+  store<u32>(connectInfo, 2);
+  const name = "\\Fake\\SbApiPort";
+  for (let i = 0; i < name.length; i++) store<u16>(connectInfo + 4 + (i << 1), <u16>name.charCodeAt(i));
+  store<u32>(infoLength, 0xF4);
+  status = NtConnectPort(handle, unicode(us, "\\SmApiPort"), qos, 0, 0, 0, connectInfo, infoLength);
+  put("smapi connect with information "); putHex(status); flush();
+  if (status == 0) {
+    const port = load<u32>(handle);
+    smRequest(port, "typed", 0, 0x130 - 24);
+    smRequest(port, "typed", 2, 0x130 - 24);
+    NtClose(port);
+  }
+}
+
 function number(s: string): i64 {
   let v: i64 = 0;
   for (let i = 0; i < s.length; i++) v = v * 10 + (s.charCodeAt(i) - 48);
@@ -144,4 +192,5 @@ export function main(): void {
     NtDelayExecution(0, interval);
     put("slept "); put(words[at + 1]); flush();
   } else if (what == "tag") { put("tag "); put(words.slice(at + 1).join(" ")); flush(); }
+  else if (what == "smapi") smapi();
 }
