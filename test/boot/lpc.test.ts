@@ -2,8 +2,12 @@
 // processes connect, send requests and datagrams, answer and refuse, send
 // hostile lengths, pointers and ids, and die mid-request; each program logs
 // every status it gets.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildKernel } from '../../scripts/build.ts';
 import { run } from './usermode.ts';
+
+// The kernel's AssemblyScript once, before the timed tests (a busy machine takes minutes).
+beforeAll(async () => { await buildKernel({ write: false }); }, 600000);
 
 const out = (lines: string[], program: string) => lines.filter((l) => l.startsWith(`${program}: `)).map((l) => l.slice(program.length + 2));
 
