@@ -20,7 +20,7 @@ import { HalInitializePic } from "./hal/pic";
 import { HalInitializeClock } from "./hal/pit";
 import { HalQueryRealTimeClock } from "./hal/rtc";
 import { KeSetBootTime } from "./ke/wait";
-import { sti } from "./ke/intrinsics";
+import { sti } from "./sdk/intrinsics";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogString } from "./ke/log";
 import { KiInitializeLoaderBlock } from "./ke/loader";
 import { KiInitializeIdt } from "./ke/idt";

@@ -109,6 +109,7 @@ export const SERVICES: Service[] = [
   { name: 'NtOpenProcessToken', args: 3, file: 'se/token' },
   { name: 'NtOpenThreadToken', args: 4, file: 'se/token' },
   { name: 'NtAdjustPrivilegesToken', args: 6, file: 'se/token' },
+  { name: 'NtRaiseHardError', args: 6, file: 'ex/harderr' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

@@ -43,7 +43,11 @@ const CODES: Record<number, BugCheckInfo> = {
   0xe2: { name: 'MANUALLY_INITIATED_CRASH', meaning: 'someone asked for this crash', params: ['', '', '', ''] },
   0xef: { name: 'CRITICAL_PROCESS_DIED', meaning: 'a critical process ended', params: ['the process object', '', '', ''] },
   0xf4: { name: 'CRITICAL_OBJECT_TERMINATION', meaning: 'a critical process or thread was terminated', params: ['object type (3 process, 6 thread)', 'the object', 'its image name', 'explanatory message'] },
-  0xc000021a: { name: 'STATUS_SYSTEM_PROCESS_TERMINATED', meaning: 'a vital user-mode process (smss, csrss, winlogon) ended', params: ['address of the string naming the process', 'its status', 'hard error parameter', 'hard error parameter'], statusParams: [1] },
+  0x4c: { name: 'FATAL_UNHANDLED_HARD_ERROR', meaning: 'a fatal hard error nobody could show', params: ['the error status', 'parameters', 'first string', 'second string'], statusParams: [0] },
+  // a fatal hard error stops with the error status itself as the code (NT's KeBugCheck2)
+  0xc0000218: { name: 'STATUS_CANNOT_LOAD_REGISTRY_FILE', meaning: 'a registry hive could not be loaded', params: ['address of the hive name', '', '', ''] },
+  0xc0000221: { name: 'STATUS_IMAGE_CHECKSUM_MISMATCH', meaning: 'a system image is damaged', params: ['address of the image name', '', '', ''] },
+  0xc000021a: { name: 'STATUS_SYSTEM_PROCESS_TERMINATED', meaning: 'a vital user-mode process (smss, csrss, winlogon) ended', params: ["address of the kernel's copy of the process's description", 'its status', 'hard error parameter', 'hard error parameter'], statusParams: [1] },
 };
 
 /** Name and parameter meanings for a bug check code, if known. */

@@ -15,11 +15,11 @@
 // with interrupts off (KiLockDispatcher / KiUnlockDispatcher), which is this
 // uniprocessor kernel's DISPATCH_LEVEL.
 
-import { cli, func_address, read_eflags, sti, swap_context, hlt } from "./intrinsics";
+import { cli, func_address, read_eflags, sti, swap_context, hlt } from "../sdk/intrinsics";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED } from "./bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "./log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PoolTag } from "../mm/pool";
-import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList, RemoveHeadList } from "../rtl/list";
+import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList, RemoveHeadList } from "../sdk/list";
 
 export const MAXIMUM_PRIORITY: u32 = 32;
 export const LOW_REALTIME_PRIORITY: u32 = 16;

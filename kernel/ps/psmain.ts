@@ -19,7 +19,7 @@
 // first thread's TEB at 0x7FFDE000 (NT's classic addresses).
 
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { boot_modules, trap_exit, cli } from "../ke/intrinsics";
+import { boot_modules, trap_exit, cli } from "../sdk/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KeBugCheckEx, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
 import {
@@ -36,7 +36,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPoo
 import { MmAvailablePages } from "../mm/pfn";
 import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
 import { MEM_IMAGE, MEM_PRIVATE, MiInsertVad, MmDeleteVads, MmSetProcessLookup, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../mm/virtual";
-import { InitializeListHead, InsertTailList, RemoveEntryList } from "../rtl/list";
+import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
 
 export const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
