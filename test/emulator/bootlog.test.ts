@@ -131,7 +131,7 @@ describe('handcrafted bug check blocks', () => {
     expect(s.params[1].explained).toBe('STATUS_INVALID_IMAGE_FORMAT');
     expect(s.text).toHaveLength(2);
     const text = summaryText(log).join('\n');
-    expect(text).toContain('p1 0xE1001234 address of the kernel's copy of the process's description = "Session Manager Initialization"');
+    expect(text).toContain("p1 0xE1001234 address of the kernel's copy of the process's description = \"Session Manager Initialization\"");
     expect(text).toContain('p2 0xC000007B its status = STATUS_INVALID_IMAGE_FORMAT');
   });
 
