@@ -6,6 +6,7 @@ import { buildKernel } from '../../scripts/build.ts';
 import { buildDisk, openDisk } from '../../images/build.ts';
 import { sleepingSmssImage } from '../pe/tiny.ts';
 import { boot } from '../../emulator/node/index.ts';
+import { bootUntil, expectLine, expectNoLine, expectStop, machine, snapshotStats } from './helpers.ts';
 
 let kernel: Uint8Array;
 let disk: Uint8Array;
@@ -64,5 +65,32 @@ describe('boot() from the package entry point', () => {
     // the lines before the snapshot are part of the result, once each
     expect(again.lines.filter((l) => l.includes('ps: session manager started'))).toHaveLength(1);
     expect(again.bootLog.milestones.map((m) => m.id)).toEqual(expect.arrayContaining(['kernel', 'hive', 'smss', 'idle']));
+  });
+});
+
+describe('boot test helpers (test/emulator/helpers.ts)', () => {
+  it('bootUntil boots to `from` once, then every case starts from the snapshot', async () => {
+    const m = machine({ kernel, disk });
+    const before = { ...snapshotStats };
+    const a = await bootUntil(m, 'ke: idle loop', { from: 'ps: session manager started' });
+    const b = await bootUntil(m, /ke: idle/, { from: 'ps: session manager started' });
+    expect(snapshotStats.taken - before.taken).toBe(1);
+    expect(snapshotStats.restored - before.restored).toBe(2);
+    expectLine(a, 'ke: idle loop');
+    expectLine(a, /ps: System process \(pid 4\)/); // from before the snapshot
+    expectNoLine(a, '*** STOP');
+    expect(() => expectLine(a, 'winlogon: session 1: logon screen')).toThrow(/no line matches/);
+    expect(() => expectNoLine(a, 'ke: idle loop')).toThrow(/a line matches/);
+    expect(b.reason).toBe('marker');
+    expect(b.lines.filter((l) => l.includes('ps: session manager started'))).toHaveLength(1);
+  });
+
+  it('expectStop checks the code and parameters of the decoded bug check', async () => {
+    const noSmss = buildDisk({});
+    const r = await bootUntil(machine({ kernel, disk: noSmss }), 'ke: idle loop');
+    expectStop(r, 0x6d);
+    expect(r.decodedStop!.params[0].explained).toMatch(/^STATUS_/);
+    expect(() => expectStop(r, 0x6d, { p1: 0x12345678 })).toThrow(/p1 of SESSION1_INITIALIZATION_FAILED/);
+    expect(() => expectStop(r, 0xef)).toThrow(/bug check code/);
   });
 });

@@ -173,7 +173,7 @@ describe.concurrent('cli (emulator/node/cli.ts)', () => {
     expect(second.stdout).toBe('Q\n');
     expect(second.code).toBe(0);
     expect(second.stderr).toContain('guest powered off');
-  });
+  }, 180_000);
 
   it('bad arguments and unreadable files: one line, exit 4', async () => {
     const badReg = join(tmp, 'bad.reg');
