@@ -135,8 +135,12 @@ export const MILESTONES: MilestoneRule[] = [
   { id: 'ntdll', label: 'ntdll.dll mapped', phase: 'phase 1: ntdll.dll', test: is('ps', /ntdll\.dll: mapped/) },
   { id: 'smss', label: 'Session Manager started', phase: 'phase 1: smss.exe', test: is('ps', /^session manager started/) },
   { id: 'smss-running', label: 'Session Manager running', phase: 'ntdll loader, smss start', test: (e) => e.component === 'smss' },
-  { id: 'bootexecute', label: 'BootExecute', phase: 'smss: devices, environment', test: is('smss', /^BootExecute\b/i) },
-  { id: 'csrss', label: 'csrss running', phase: 'smss: up to subsystems', test: (e) => e.component === 'csrss' },
+  { id: 'bootexecute', label: 'BootExecute done', phase: 'smss: API port, configuration, object directories, environment, DOS devices, BootExecute', test: is('smss', /^BootExecute\b/i) },
+  { id: 'renames', label: 'file renames done', phase: 'smss: file renames', test: is('smss', /^renames\b/i) },
+  { id: 'knowndlls', label: 'KnownDlls made', phase: 'smss: KnownDlls', test: is('smss', /^KnownDlls\b/) },
+  { id: 'pagingfiles', label: 'paging files', phase: 'smss: paging files', test: is('smss', /^paging files\b/) },
+  { id: 'subsystems', label: 'subsystems', phase: 'smss: dynamic environment, subsystems', test: is('smss', /subsystems\b/i) },
+  { id: 'csrss', label: 'csrss running', phase: 'smss: up to csrss', test: (e) => e.component === 'csrss' },
   { id: 'logon', label: 'logon screen', phase: 'sessions, winlogon', test: is('winlogon', /logon screen/) },
   { id: 'idle', label: 'phase 1 done (idle loop)', phase: 'phase 1: waiting on smss', test: is('ke', /^idle loop/) },
   { id: 'poweroff', label: 'power off', phase: 'shutting down', test: is('ke', /^power off/) },
@@ -280,12 +284,13 @@ export class BootLog {
       from = m.index + 1;
       fromSeconds = m.seconds;
     }
-    // smss steps
+    // smss steps: a step logs its line when it is done, so it runs from the
+    // line before it (the previous step's end) to its own
     const smss = logEvents.filter((e) => e.component === 'smss');
     smss.forEach((e, i) => {
-      const next = smss[i + 1];
+      const prev = smss[i - 1];
       const step = /^([^:]{1,40}):/.exec(e.message)?.[1] ?? e.message.slice(0, 40);
-      out.push({ kind: 'smss', label: step, start: e.seconds, end: next ? next.seconds : undefined, lines: [e.index] });
+      out.push({ kind: 'smss', label: step, start: prev ? prev.seconds : e.seconds, end: e.seconds, lines: [e.index] });
     });
     for (const p of this.processes.values()) {
       out.push({ kind: 'process', label: `${p.name} (${p.pid})`, start: p.started, end: p.exited, session: p.session, lines: p.lines });

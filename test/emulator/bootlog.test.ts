@@ -12,6 +12,7 @@ import { logMain } from '../../emulator/node/logcmd.ts';
 const LOGS = join(dirname(fileURLToPath(import.meta.url)), 'logs');
 const bootText = readFileSync(join(LOGS, 'boot.log'), 'latin1');
 const doubleFreeText = readFileSync(join(LOGS, 'double-free.log'), 'latin1');
+const smssText = readFileSync(join(LOGS, 'boot-smss.log'), 'latin1');
 
 const line = (s: number, c: string, m: string) => `[${s.toFixed(6).padStart(12)}] ${c}: ${m}`;
 
@@ -72,6 +73,27 @@ describe('a real boot log', () => {
     const text = timelineText(log, 40);
     expect(text.length).toBe(t.length + 1);
     for (const row of text.slice(1)) expect(row).toMatch(/\|[ =#!>-]{40,41}\| \d/);
+  });
+});
+
+describe('a real boot log with the Session Manager at work', () => {
+  const log = parseBootLog(smssText);
+  it("finds smss's steps as milestones and smss critical in session 0", () => {
+    const ids = log.milestones.map((m) => m.id);
+    expect(ids).toEqual(expect.arrayContaining(['smss', 'smss-running', 'bootexecute', 'renames', 'knowndlls', 'subsystems']));
+    expect(ids.indexOf('bootexecute')).toBeLessThan(ids.indexOf('renames'));
+    const smss = log.processes.get(8)!;
+    expect(smss.critical).toBe(true);
+    expect(smss.session).toBe(0);
+    // the failed paging file calls count as errors of smss
+    const failed = log.grep('smss').filter((e) => /failed - Status == /.test(e.message)).length;
+    expect(log.counts().smss.errors).toBe(failed);
+  });
+  it('each smss step runs from the step before it to its own line', () => {
+    const steps = log.timeline().filter((e) => e.kind === 'smss');
+    expect(steps.length).toBe(log.grep('smss').length);
+    for (let i = 1; i < steps.length; i++) expect(steps[i].start).toBe(steps[i - 1].end);
+    expect(steps.map((s) => s.label)).toEqual(expect.arrayContaining(['BootExecute', 'renames', 'KnownDlls']));
   });
 });
 
