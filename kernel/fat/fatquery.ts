@@ -10,8 +10,8 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/po
 import {
   NT_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS,
   STATUS_INVALID_PARAMETER, STATUS_NO_MORE_FILES, STATUS_NO_SUCH_FILE, STATUS_SUCCESS, STATUS_ACCESS_DENIED,
-  STATUS_INVALID_DEVICE_REQUEST,
-} from "../rtl/ntstatus";
+  STATUS_INVALID_DEVICE_REQUEST, STATUS_NOT_LOCKED,
+} from "../sdk/ntstatus";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
   FILE_ATTRIBUTE_NORMAL, FILE_OBJECT, FileBothDirectoryInformation, FileDirectoryInformation,
@@ -249,7 +249,6 @@ export function FatFlush(device: usize, irp: usize): u32 {
 export const FSCTL_LOCK_VOLUME: u32 = 0x00090018;
 export const FSCTL_UNLOCK_VOLUME: u32 = 0x0009001C;
 export const FSCTL_DISMOUNT_VOLUME: u32 = 0x00090020;
-const STATUS_NOT_LOCKED: u32 = 0xC000002A;
 
 function FatLogVolume(v: VCB, what: string): void {
   KeLogBegin("fat");
