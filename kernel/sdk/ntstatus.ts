@@ -176,6 +176,8 @@ export const STATUS_ORDINAL_NOT_FOUND: u32 = 0xC0000138;
 export const STATUS_ENTRYPOINT_NOT_FOUND: u32 = 0xC0000139;
 export const STATUS_DLL_INIT_FAILED: u32 = 0xC0000142;
 export const STATUS_INVALID_IMAGE_WIN_64: u32 = 0xC0000359;
+/** A file that is not a DLL where one must be (smss: a KnownDlls entry). */
+export const STATUS_INVALID_IMPORT_OF_NON_DLL: u32 = 0xC000036F;
 
 // ---- LPC (kernel/lpc/) ----
 
