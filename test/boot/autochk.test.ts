@@ -55,7 +55,7 @@ interface Run { command: string; exit: string; lines: string[] }
 
 /** Boots `disk` (launcher as smss.exe) running each autochk command line; the runs with their lines, and the saved disk. */
 async function runAutochk(disk: Uint8Array, commands: string[], name: string): Promise<{ runs: Run[]; after: Uint8Array; log: string[] }> {
-  const lines = commands.map((c) => `${AUTOCHK} ${c}`);
+  const lines = commands.map((c) => c.startsWith('\\') ? c : `${AUTOCHK} ${c}`); // a line naming its own program, or autochk's arguments
   // The launch list goes on C: as a file; the disk already holds the launcher and autochk (see diskFor).
   const launch = new TextEncoder().encode(lines.join('\r\n') + '\r\n');
   const withList = replaceLaunchList(disk, launch);
@@ -71,7 +71,7 @@ async function runAutochk(disk: Uint8Array, commands: string[], name: string): P
   for (const l of log) {
     if (l.startsWith('autochk: ')) pending.push(l.slice(9));
     const m = /^smss: launch: (.*) -> (exit 0x[0-9A-F]{8}|not started.*)$/.exec(l);
-    if (m) { runs.push({ command: m[1].slice(AUTOCHK.length + 1), exit: m[2], lines: pending }); pending = []; }
+    if (m) { runs.push({ command: m[1].startsWith(AUTOCHK) ? m[1].slice(AUTOCHK.length + 1) : m[1], exit: m[2], lines: pending }); pending = []; }
   }
   return { runs, after: new Uint8Array(readFileSync(saved)), log };
 }
@@ -128,6 +128,7 @@ beforeAll(async () => {
     ['\\Windows\\System32\\ntdll.dll', system32.get('ntdll.dll')!],
     ['\\Windows\\System32\\autochk.exe', system32.get('autochk.exe')!],
     ['\\Windows\\System32\\smss.exe', launcher],
+    ['\\Images\\holdrun.exe', (await buildUserImage('test/boot/programs/holdrun.ts', { name: 'holdrun.exe' })).bytes],
   ]);
 }, 300000);
 
@@ -255,7 +256,10 @@ describe('autochk on lost clusters (C:, mounted, dirty), a cross-link, wrong siz
 
 describe('autochk on a clean volume, FAT copies that differ, a bad long-name checksum and a bad ".." (FAT16 and FAT12)', () => {
   const P2 = '\\Device\\Harddisk0\\Partition2', P3 = '\\Device\\Harddisk0\\Partition3', P4 = '\\Device\\Harddisk0\\Partition4';
+  // autochk /r on C: while holdrun.exe holds \launch.txt open.
+  const HOLD = `\\??\\C:\\Images\\holdrun.exe \\??\\C:\\launch.txt ${AUTOCHK} /p /r \\??\\C:`;
   let runs: Run[] = [];
+  let log: string[] = [];
   let before: Uint8Array[] = [];
   let after: Uint8Array;
 
@@ -266,8 +270,8 @@ describe('autochk on a clean volume, FAT copies that differ, a bad long-name che
     const fat12 = fat12Volume(0); plantFat12DotDot(fat12);
     const { disk } = diskWith(base, [copies, lfn, fat12]);
     before = [1, 2, 3, 4].map((n) => partition(disk, n));
-    const r = await runAutochk(disk, ['*', '/p C:', ...commandsFor(P2), ...commandsFor(P3), ...commandsFor(P4)], 'b');
-    runs = r.runs; after = r.after;
+    const r = await runAutochk(disk, ['*', '/p C:', HOLD, ...commandsFor(P2), ...commandsFor(P3), ...commandsFor(P4)], 'b');
+    runs = r.runs; after = r.after; log = r.log;
   }, 400000);
 
   it('passes over a clean volume with *, and finds nothing wrong with /p, with the counts fsck.fat gives', () => {
@@ -286,6 +290,16 @@ describe('autochk on a clean volume, FAT copies that differ, a bad long-name che
       expect(num(' total allocation units on disk.')).toBe(Number(all));
       expect(num(' allocation units available on disk.')).toBe(Number(all) - Number(used));
     }
+  });
+
+  it('refuses /r on a volume with an open file (the lock is refused) and only reports', () => {
+    const held = runs.find((r) => r.command === HOLD)!;
+    expect(held.exit).toBe('exit 0x00000000');
+    expect(log).toContain('holdrun: open 0x00000000');
+    expect(log).toContain('holdrun: exit 0x00000000');
+    expect(held.lines, held.lines.join('\n')).toContain('Cannot lock the volume (status 0xC0000022): it is in use. The /r parameter is ignored; problems are only reported.');
+    expect(held.lines).toContain(CLEAN);
+    expect(log.some((l) => /^fat: volume .* locked for direct access$/.test(l))).toBe(false);
   });
 
   it('finds FAT copies that differ as fsck.fat does, and writes the first to both', () => {
