@@ -20,6 +20,7 @@ import { RegfReader } from '../../images/registry/regf-reader.ts';
 import { type RegKey } from '../../images/registry/regfile.ts';
 import { buildUserImage } from '../../scripts/pe/link.ts';
 import { msg } from './usermode.ts';
+import { mingwPrograms } from '../mingw/build.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'smss-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -279,6 +280,31 @@ describe('smss with malformed and missing registry values', () => {
     expect(r.smss).toContain('renames: skipped (MiniNT)');
     expect(r.smss).toContain('paging files: skipped (MiniNT)');
     expect(new TextDecoder().decode(openDisk(r.after).readPath('\\keep.txt'))).toBe('keep');
+  }, 180000);
+});
+
+describe('\\SmApiPort and a client built by MinGW (test/mingw/smapi.c, its own SM_API_MSG declaration)', () => {
+  it('accepts its connections and answers its requests with NT\'s refusals', async (ctx) => {
+    const built = mingwPrograms();
+    if ('missing' in built) {
+      console.log(`skipped: ${built.missing}`);
+      ctx.skip();
+      return;
+    }
+    const smapi = built.images.get('smapi.exe')!;
+    const r = await run(`[${SM}]\n"BootExecute"=${multi(['smapi'])}`, [['\\Windows\\System32\\smapi.exe', smapi]], 'smss: waiting for subsystems');
+    expect(r.stop, r.lines.join('\n')).toBeUndefined();
+    const got = r.lines.filter((l) => l.startsWith('smapi: ')).map((l) => l.slice(7));
+    expect(got, r.lines.join('\n')).toEqual([
+      'connect 0x00000000 max message 0x00000130',
+      'plain ApiNumber 0x00000007 -> 0x00000000 ReturnValue 0xC0000002',
+      'plain ApiNumber 0x00000005 -> 0x00000000 ReturnValue 0xC0000002',
+      'plain ApiNumber 0x00000000 -> 0x00000000 ReturnValue 0xC000000D',
+      'connect with information 0x00000000',
+      'typed ApiNumber 0x00000001 -> 0x00000000 ReturnValue 0xC000000D',
+    ]);
+    expect(r.smss.find((l) => /^BootExecute: smapi \(process \d+, exit 0x00005A5A\)$/.test(l))).toBeDefined();
+    expect(r.smss.find((l) => /^SM API: connection from process \d+ with connection information \(subsystem type 3\) accepted, not a subsystem$/.test(l))).toBeDefined();
   }, 180000);
 });
 
