@@ -90,6 +90,8 @@ export const STATUS_WAIT_0: u32 = 0;
 
 // Sections and views (mm/section.ts, mm/virtual.ts).
 export const STATUS_COMMITMENT_LIMIT: u32 = 0xC000012D;
+/** NtCreatePagingFile: sixteen paging files exist already. */
+export const STATUS_TOO_MANY_PAGING_FILES: u32 = 0xC0000097;
 export const STATUS_INVALID_FILE_FOR_SECTION: u32 = 0xC0000020;
 export const STATUS_INVALID_PARAMETER_3: u32 = 0xC00000F1;
 export const STATUS_INVALID_PARAMETER_4: u32 = 0xC00000F2;
