@@ -11,7 +11,7 @@
 // registers the file (it does not page to it yet: its log line says so).
 
 import {
-  HAVE_NT_CREATE_PAGING_FILE, NtCreatePagingFile, NtClose, NtOpenFile, NtQueryVolumeInformationFile, NtQuerySystemInformation, RtlAdjustPrivilege,
+  NtCreatePagingFile, NtClose, NtOpenFile, NtQueryVolumeInformationFile, NtQuerySystemInformation, RtlAdjustPrivilege,
   SYNCHRONIZE, FILE_READ_ATTRIBUTES, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_SYNCHRONOUS_IO_NONALERT, STATUS_SUCCESS, STATUS_DISK_FULL,
   STATUS_NOT_IMPLEMENTED,
 } from "./ntapi";
@@ -61,11 +61,9 @@ function SmpCreateOnDrive(name: string, min: u64, max: u64, floor: u64, free: i6
   while (min >= floor && min != 0) {
     store<u64>(sizes, min);
     store<u64>(sizes, max, 8);
-    let status = STATUS_NOT_IMPLEMENTED;
-    if (HAVE_NT_CREATE_PAGING_FILE) status = NtCreatePagingFile(SmpUnicode(name), sizes, sizes + 8, 0);
+    const status = NtCreatePagingFile(SmpUnicode(name), sizes, sizes + 8, 0);
     if (status == STATUS_SUCCESS) { SmpMadeMaximum = max; return min; }
     SmpLogFailure("NtCreatePagingFile", status, name + " " + SmpDecimal(min / MEGABYTE) + " MB");
-    if (status == STATUS_NOT_IMPLEMENTED) return 0;
     if (min < FUZZ_FACTOR) break;
     min -= FUZZ_FACTOR;
   }
