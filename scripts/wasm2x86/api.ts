@@ -60,6 +60,14 @@ export interface CompileOptions {
    */
   checkOffsetCarry?: boolean;
   /**
+   * memory.copy and memory.fill trap OUT_OF_BOUNDS, before writing anything, when
+   * a range ends past the memory size (WebAssembly's rule, also for length 0).
+   * For programs whose linear memory is all there is (the spec runner, the fuzzer);
+   * the kernel reaches past its memory size on purpose (the KSEG0 window), with
+   * loads and stores as with bulk memory, so it leaves this off.
+   */
+  checkBulkBounds?: boolean;
+  /**
    * Called (stdcall, args oldPages, newPages; returns 0 to accept) when memory.grow
    * is about to succeed, so the host program can map the pages. Without it, growth
    * only updates the page count and zero-fills the new pages.

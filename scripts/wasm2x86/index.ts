@@ -293,7 +293,8 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
 
   // Runtime routines and interrupt stubs.
   const rt: Insn[] = [];
-  const cfg = { prefix, memPages: memPagesLabel, maxPages, limitEnd: opts.memoryEnd?.limitEnd, growHook: opts.memoryGrowHook, stackLimit: opts.stackLimit };
+  const cfg = { prefix, memPages: memPagesLabel, maxPages, limitEnd: opts.memoryEnd?.limitEnd, growHook: opts.memoryGrowHook, stackLimit: opts.stackLimit,
+    boundsTrap: opts.checkBulkBounds ? trapHandler : undefined };
   for (const h of [...helpers].sort()) {
     if (h === 'interrupts') {
       if (!opts.trapDispatchExport) throw new TranslateError('kernel.trap_entry used but no trapDispatchExport option', name);

@@ -608,6 +608,8 @@ function store(sel: Sel, ins: Instr, t: { w: Width; s: Size; wide: boolean }): v
       }
     }
     if (o.k === 'r') return reg(o.r, t.s);
+    // A narrow store keeps the constant's low bytes: the immediate has the store's width.
+    if (o.k === 'i' && o.sym === undefined && t.s < 4) return imm(o.v & (t.s === 1 ? 0xFF : 0xFFFF));
     return o;
   };
   // The high half first: if the access runs past the end of memory, its upper

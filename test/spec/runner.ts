@@ -235,7 +235,7 @@ export async function runWast(path: string, opts: RunOptions = {}): Promise<Spec
     try {
       inst.compiled = compileModule(bytes, {
         prefix, name: `${file}:${m.line}`, resolveImport, intrinsics: false,
-        trapHandler: '__rt_trap', stackLimit: '__stack_limit', checkOffsetCarry: true,
+        trapHandler: '__rt_trap', stackLimit: '__stack_limit', checkOffsetCarry: true, checkBulkBounds: true,
         memoryGrowHook: `${prefix}grow_hook`, maxMemoryPages: cap0, unsupportedFunctions: 'trap',
       });
       for (const [fi, err] of inst.compiled.unsupported) inst.stubbed.set(inst.compiled.funcLabels[fi], err.feature);
