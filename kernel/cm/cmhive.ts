@@ -34,7 +34,7 @@ import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogDecimal } from "../ke/log";
 import { KeCreateThread, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeQuerySystemTime, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
-import { NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SUCCESS } from "../rtl/ntstatus";
+import { NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SUCCESS } from "../sdk/ntstatus";
 import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
 import {
   IoCloseFile, IoLoadFile, IoMarkFileForDelete, IoOpenFileForUpdate, IoQueryFileSize, IoSetFileSize, IoWriteFileAt,

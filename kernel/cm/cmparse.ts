@@ -25,7 +25,7 @@ import { KeQuerySystemTime } from "../ke/wait";
 import {
   NT_SUCCESS, STATUS_CHILD_MUST_BE_VOLATILE, STATUS_INSUFFICIENT_RESOURCES, STATUS_KEY_DELETED, STATUS_NAME_TOO_LONG,
   STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import { RtlInitUnicodeString, RtlNextPathComponent, RtlUnicodeString } from "../rtl/unicode";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";

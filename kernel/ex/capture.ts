@@ -6,7 +6,7 @@
 //
 //   copy (pool 'Capt'):  +0 OBJECT_ATTRIBUTES (24)  +24 UNICODE_STRING (8)  +32 the name (Length bytes)
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../rtl/ntstatus";
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
 import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 

@@ -2,7 +2,7 @@
 // may not name the kernel's table (bit 31), pointers are probed and
 // OBJECT_ATTRIBUTES captured before the object manager sees them.
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_OBJECT_NAME_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../rtl/ntstatus";
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_OBJECT_NAME_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
 import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { IopProcessDeferredCloses } from "../io/iomgr";

@@ -8,7 +8,7 @@
 // (only when it came from user mode), reference the object by handle with
 // the access it needs, call the kernel routine, dereference, write results.
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_INVALID_PARAMETER_2, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_TYPE_MISMATCH } from "../rtl/ntstatus";
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_INVALID_PARAMETER_2, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_TYPE_MISMATCH } from "../sdk/ntstatus";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import {
   KEVENT_SIZE, KMUTANT_SIZE, KSEMAPHORE_SIZE, KTIMER_SIZE, KeCancelTimer, KeInitializeEvent, KeInitializeMutant,
@@ -25,7 +25,7 @@ import { ObDereferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import { InitializeListHead, RemoveEntryList } from "../rtl/list";
+import { InitializeListHead, RemoveEntryList } from "../sdk/list";
 import { KeBugCheckEx } from "../ke/bugcheck";
 
 

@@ -8,7 +8,7 @@
 // idle thread, no name) comes first, then the active processes in creation
 // order (System, pid 4, first).
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS } from "../rtl/ntstatus";
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS } from "../sdk/ntstatus";
 import { ProbeForWrite } from "../ke/probe";
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { MmNumberOfManagedPages } from "../mm/pfn";

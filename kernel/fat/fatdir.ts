@@ -35,7 +35,7 @@ import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
   NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS,
   STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_COLLISION,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import {
   FAT_EOC, FAT_TAG, FatAllocateCluster, FatCacheRead, FatCacheWrite, FatClusterSector, FatGetEntry, FatIsValidCluster,
   FatLastStatus, FatSetEntry, FatZeroCluster, SECTOR, VCB,

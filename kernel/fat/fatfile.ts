@@ -27,7 +27,7 @@ import {
   STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_NOT_A_DIRECTORY, STATUS_OBJECT_NAME_COLLISION,
   STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SHARING_VIOLATION,
   STATUS_SUCCESS,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import { DELETE } from "../ob/obp";
 import { IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "../io/iomgr";
 import { DISK_EXTENSION } from "../io/disk";

@@ -9,7 +9,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/po
 import {
   NT_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS,
   STATUS_INVALID_PARAMETER, STATUS_NO_MORE_FILES, STATUS_NO_SUCH_FILE, STATUS_SUCCESS,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
   FILE_ATTRIBUTE_NORMAL, FILE_OBJECT, FileBothDirectoryInformation, FileDirectoryInformation,

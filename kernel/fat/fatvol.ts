@@ -21,7 +21,7 @@ import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQu
 import {
   NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS,
   STATUS_UNRECOGNIZED_VOLUME,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import { IoDeviceTransfer } from "../io/iomgr";
 import { IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ, IRP_MJ_WRITE } from "../io/iop";
 

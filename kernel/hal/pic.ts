@@ -14,7 +14,7 @@
 // acknowledges it; the in-service register tells it apart from a real one,
 // and a spurious interrupt must not be acknowledged on its own controller.
 
-import { inb, outb } from "../ke/intrinsics";
+import { inb, outb } from "../sdk/intrinsics";
 
 const PIC_MASTER_COMMAND: u32 = 0x20; // master: ICW1, OCW2, OCW3
 const PIC_MASTER_DATA: u32 = 0x21;    // master: ICW2-4, interrupt mask (OCW1)

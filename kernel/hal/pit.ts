@@ -14,7 +14,7 @@
 // last one.
 
 import { KeClockInterrupt } from "../ke/wait";
-import { cli, inb, outb, read_eflags, sti } from "../ke/intrinsics";
+import { cli, inb, outb, read_eflags, sti } from "../sdk/intrinsics";
 import { KeConnectInterrupt } from "../ke/interrupt";
 import { HalpPicReadIrr } from "./pic";
 

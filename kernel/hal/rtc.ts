@@ -9,7 +9,7 @@
 // bit 7 of the hour meaning PM). The clock is read until two readings
 // agree, outside an update. It is taken to run in UTC, as emulators keep it.
 
-import { inb, outb } from "../ke/intrinsics";
+import { inb, outb } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogDecimalPadded, KeLogEnd, KeLogString } from "../ke/log";
 import { RtlTimeFromFields } from "../rtl/time";
 

@@ -14,7 +14,7 @@
 // Only ke/log.ts and ke/bugcheck.ts write here: COM1 carries log lines and
 // the bug check block, nothing else (DESIGN.md section 5).
 
-import { cli, inb, outb, read_eflags, sti } from "../ke/intrinsics";
+import { cli, inb, outb, read_eflags, sti } from "../sdk/intrinsics";
 import { KeConnectInterrupt } from "../ke/interrupt";
 
 /** I/O base of COM1. */

@@ -16,7 +16,7 @@
 // Scrolling copies whole dwords: in an emulator each store to video memory
 // is a device access, so fewer, wider stores are much faster.
 
-import { outb } from "../ke/intrinsics";
+import { outb } from "../sdk/intrinsics";
 
 /** Virtual address of text-mode video memory (physical 0xB8000 in the kernel window). */
 export const VGA_TEXT_BASE: usize = 0x800B8000;

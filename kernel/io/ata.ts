@@ -12,15 +12,15 @@
 //          0x1F6 drive/head (0xE0 | LBA 24-27)  0x1F7 status / command  0x3F6 control (nIEN)
 //   status BSY 0x80  DRDY 0x40  DF 0x20  DRQ 0x08  ERR 0x01
 
-import { inb, inw, outb } from "../ke/intrinsics";
+import { inb, inw, outb } from "../sdk/intrinsics";
 import { KeConnectInterrupt } from "../ke/interrupt";
 import { KEVENT_SIZE, KeInitializeEvent, KeResetEvent, KeSetEvent, KeWaitForSingleObject, STATUS_TIMEOUT } from "../ke/wait";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogCharacter } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import {
   STATUS_DEVICE_DATA_ERROR, STATUS_INVALID_PARAMETER, STATUS_IO_TIMEOUT, STATUS_NO_SUCH_DEVICE, STATUS_SUCCESS,
-} from "../rtl/ntstatus";
-import { outw } from "../ke/intrinsics";
+} from "../sdk/ntstatus";
+import { outw } from "../sdk/intrinsics";
 
 const ATA_DATA: u32 = 0x1F0;
 const ATA_ERROR: u32 = 0x1F1;

@@ -14,7 +14,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/po
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import {
   NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ObReferenceObjectByAttributes, ObInsertParsedObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";

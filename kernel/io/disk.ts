@@ -15,7 +15,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/po
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import {
   NT_SUCCESS, STATUS_END_OF_FILE, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import { AtaFlushCache, AtaReadSectors, AtaSectors, AtaWriteSectors } from "./ata";
 import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "./iomgr";
 import {

@@ -5,7 +5,7 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import {
   NT_SUCCESS, STATUS_FILE_INVALID, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, DELETE, SYNCHRONIZE } from "../ob/obp";
 import { ObDereferenceObject } from "../ob/obref";

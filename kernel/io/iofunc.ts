@@ -19,7 +19,7 @@ import {
   NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW, STATUS_END_OF_FILE, STATUS_INFO_LENGTH_MISMATCH,
   STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
   STATUS_NOT_SAME_DEVICE, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS, STATUS_ACCESS_DENIED,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExEventObjectType } from "../ex/sync";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";

@@ -22,11 +22,11 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/po
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeCreateThread, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
-import { cli, read_eflags, sti } from "../ke/intrinsics";
+import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import {
   NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_NAME_TOO_LONG,
   STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import { RtlInitUnicodeString, RtlUnicodeString, RtlStartsWithSeparator } from "../rtl/unicode";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";

@@ -3,7 +3,7 @@
 // and \SystemRoot (its \Windows directory).
 
 import { KeLog } from "../ke/log";
-import { NT_SUCCESS } from "../rtl/ntstatus";
+import { NT_SUCCESS } from "../sdk/ntstatus";
 import { FatMountPartition } from "../fat/fatfile";
 import { IoGetPartitionDevice } from "./disk";
 import { IoCreateSymbolicLink } from "./iomgr";

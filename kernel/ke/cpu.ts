@@ -7,7 +7,7 @@
 //
 //   cpuid out buffer:  +0 eax  +4 ebx  +8 ecx  +12 edx
 
-import { cpuid } from "./intrinsics";
+import { cpuid } from "../sdk/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
 
 const CPUID_VENDOR: u32 = 0;              // max basic leaf, vendor string

@@ -8,7 +8,7 @@
 // whose base is the running thread's TEB (fs:[0x18] = TEB in user mode). The
 // TSS's I/O bitmap offset lies past its limit, so ring 3 has no port access.
 
-import { lgdt, ltr } from "./intrinsics";
+import { lgdt, ltr } from "../sdk/intrinsics";
 
 export const KGDT_R0_CODE: u32 = 0x08;
 export const KGDT_R0_DATA: u32 = 0x10;

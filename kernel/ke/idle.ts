@@ -6,7 +6,7 @@
 // both listen there), so boot tests end as soon as phase 0 is done.
 
 import { HalSerialFlush } from "../hal/serial";
-import { outb } from "./intrinsics";
+import { outb } from "../sdk/intrinsics";
 import { KeCommandLineHasOption } from "./loader";
 import { KeLog } from "./log";
 

@@ -9,7 +9,7 @@
 //   gate (8 bytes):  +0 offset 15:0   +2 selector   +4 0   +5 type/attributes   +6 offset 31:16
 //   IDTR (6 bytes):  +0 limit (bytes - 1)   +2 base
 
-import { lidt, trap_entry } from "./intrinsics";
+import { lidt, trap_entry } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
 
 /** Vectors in the IDT. */

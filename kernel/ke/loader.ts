@@ -17,7 +17,7 @@
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED } from "./bugcheck";
 import { KeLogAsciiz, KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogString } from "./log";
 import { RTL_ASCIIZ_MAX, RtlAsciizHasWord } from "../rtl/ascii";
-import { outb } from "./intrinsics";
+import { outb } from "../sdk/intrinsics";
 
 /** Virtual address of physical address 0 (the entry stub's kernel window). */
 export const KSEG0_BASE: usize = 0x80000000;

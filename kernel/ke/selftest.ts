@@ -3,8 +3,8 @@
 // is real: it fails with a log line naming it. Kernel threads only (ring 3
 // comes with processes).
 
-import { pause } from "./intrinsics";
-import { pause } from "./intrinsics";
+import { pause } from "../sdk/intrinsics";
+import { pause } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
 import {
   KTHREAD, KeCreateThread, KeReadyThread, KeCurrentThread, KeContextSwitches, KeDereferenceThread, KeTerminateThread,

@@ -7,9 +7,9 @@
 // An unknown number gives STATUS_INVALID_SYSTEM_SERVICE, an unreadable
 // argument block STATUS_ACCESS_VIOLATION; the caller goes on either way.
 
-import { STATUS_ACCESS_VIOLATION } from "../rtl/ntstatus";
-import { cli, sti } from "./intrinsics";
-import { KTRAP_FRAME } from "./trap";
+import { STATUS_ACCESS_VIOLATION } from "../sdk/ntstatus";
+import { cli, sti } from "../sdk/intrinsics";
+import { KTRAP_FRAME } from "../sdk/context";
 import { KeCurrentThread, KTHREAD_SERVICE_ARGS } from "./thread";
 import { KiCallService, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
 import { MmIsUserRangeAccessible } from "../mm/procmm";

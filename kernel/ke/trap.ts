@@ -16,7 +16,8 @@
 //   the rest (NMI, #NM, #DF, #TS, #NP, #SS, #MC, reserved)
 //                       -> UNEXPECTED_KERNEL_MODE_TRAP (vector, error code, eip, 0)
 
-import { read_cr2 } from "./intrinsics";
+import { read_cr2 } from "../sdk/intrinsics";
+import { KTRAP_FRAME } from "../sdk/context";
 import { KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogHexDigits, KeLogString } from "./log";
 import { KiDispatchInterrupt } from "./interrupt";
 import { KiDispatchInterruptEnd, KiEnterInterrupt, KiLeaveInterrupt, KeCurrentThread, KTHREAD } from "./thread";
@@ -30,37 +31,6 @@ import {
   STATUS_ACCESS_VIOLATION, STATUS_ILLEGAL_INSTRUCTION, STATUS_INTEGER_DIVIDE_BY_ZERO, STATUS_INTEGER_OVERFLOW,
   STATUS_FLOAT_INVALID_OPERATION,
 } from "./bugcheck";
-
-/**
- * The frame the entry stub builds (32-bit fields):
- *
- *   +0  gs  +4  fs  +8  es  +12 ds                       segment registers
- *   +16 edi +20 esi +24 ebp +28 (esp from pushad) +32 ebx +36 edx +40 ecx +44 eax
- *   +48 vector  +52 error code (0 when the CPU pushes none)
- *   +56 eip +60 cs  +64 eflags                           pushed by the CPU
- *   +68 esp +72 ss                                       only from ring 3
- */
-@unmanaged export class KTRAP_FRAME {
-  SegGs: u32;
-  SegFs: u32;
-  SegEs: u32;
-  SegDs: u32;
-  Edi: u32;
-  Esi: u32;
-  Ebp: u32;
-  PushadEsp: u32;
-  Ebx: u32;
-  Edx: u32;
-  Ecx: u32;
-  Eax: u32;
-  Vector: u32;
-  ErrorCode: u32;
-  Eip: u32;
-  SegCs: u32;
-  EFlags: u32;
-  HardwareEsp: u32;
-  HardwareSegSs: u32;
-}
 
 /** Offset of HardwareEsp: where a ring-0 trap's stack pointer was. */
 const KTRAP_FRAME_HARDWARE_ESP: u32 = 68;

@@ -25,7 +25,7 @@ import {
   TimerNotificationObject, TimerSynchronizationObject, ProcessObject,
 } from "./thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList } from "../rtl/list";
+import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { HalQueryTickCount } from "../hal/pit";
 
 export const STATUS_SUCCESS: u32 = 0;

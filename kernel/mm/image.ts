@@ -46,12 +46,12 @@ import { MmAllocatePhysicalPage, MmAvailablePages, MmPageToVirtual, MmReferenceP
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { ProbeForWrite } from "../ke/probe";
-import { invlpg, cli, read_eflags, sti } from "../ke/intrinsics";
+import { invlpg, cli, read_eflags, sti } from "../sdk/intrinsics";
 import {
   NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_COMMITMENT_LIMIT, STATUS_CONFLICTING_ADDRESSES, STATUS_INFO_LENGTH_MISMATCH,
   STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT, STATUS_INVALID_INFO_CLASS, STATUS_NO_MEMORY, STATUS_SUCCESS,
   STATUS_INVALID_VIEW_SIZE,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject } from "../ob/obref";
 import { IoFileObjectType } from "../io/iomgr";

@@ -12,7 +12,7 @@
 // count + 1). The database lives in static memory sized for the whole window.
 
 import { KSEG0_BASE, KSEG0_SIZE } from "../ke/loader";
-import { cli, read_eflags, sti } from "../ke/intrinsics";
+import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, MEMORY_MANAGEMENT } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { MmPhysicalRangeCount, MmPhysicalRanges, PAGE_SIZE } from "./mminit";

@@ -18,7 +18,7 @@
 // 0xD (the tag given to ExFreePoolWithTag is not the block's), BAD_POOL_HEADER
 // (a header that does not fit its neighbours: corruption).
 
-import { cli, read_eflags, sti } from "../ke/intrinsics";
+import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { BAD_POOL_CALLER, BAD_POOL_HEADER, KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { MmAllocatePhysicalPages, MmFreePhysicalPage, MmPageToVirtual, MmVirtualToPage } from "./pfn";

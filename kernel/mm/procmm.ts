@@ -9,7 +9,7 @@
 //
 //   PDE/PTE bits: P 0x1, RW 0x2, US 0x4, PS 0x80 (4 MiB page, PDEs only)
 
-import { invlpg, read_cr3, write_cr3 } from "../ke/intrinsics";
+import { invlpg, read_cr3, write_cr3 } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
 import { MmAllocatePhysicalPage, MmFreePhysicalPage, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";

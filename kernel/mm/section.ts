@@ -35,8 +35,8 @@ import {
   STATUS_INVALID_PARAMETER_3, STATUS_INVALID_PARAMETER_4, STATUS_INVALID_PARAMETER_5, STATUS_INVALID_PARAMETER_6,
   STATUS_INVALID_PARAMETER_8, STATUS_INVALID_PARAMETER_9, STATUS_INVALID_VIEW_SIZE, STATUS_MAPPED_ALIGNMENT, STATUS_NOT_MAPPED_VIEW,
   STATUS_SECTION_PROTECTION, STATUS_INFO_LENGTH_MISMATCH,
-} from "../rtl/ntstatus";
-import { cli, invlpg, read_eflags, sti } from "../ke/intrinsics";
+} from "../sdk/ntstatus";
+import { cli, invlpg, read_eflags, sti } from "../sdk/intrinsics";
 import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";

@@ -7,7 +7,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { MmIsUserRangeAccessible } from "./procmm";
 import { KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess } from "../ps/psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
-import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS } from "../rtl/ntstatus";
+import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 export const PROCESS_VM_READ: u32 = 0x0010;
 export const PROCESS_VM_WRITE: u32 = 0x0020;

@@ -11,7 +11,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
 import { KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess } from "../ps/psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
-import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES } from "../rtl/ntstatus";
+import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
 
 export const PROCESS_VM_OPERATION: u32 = 0x0008;
 export const PROCESS_QUERY_INFORMATION: u32 = 0x0400;

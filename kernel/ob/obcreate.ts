@@ -19,7 +19,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/po
 import {
   NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_COLLISION,
   STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import {
   OBJ_NAME_PATH_SEPARATOR, RtlCharAt, RtlCharCount, RtlEqualUnicodeString, RtlUnicodeString,
 } from "../rtl/unicode";

@@ -21,7 +21,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/po
 import {
   NT_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_MORE_ENTRIES,
   STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import {
   RtlCopyUnicodeText, RtlEqualUnicodeString, RtlHashUnicodeStringUpcase, RtlUnicodeString, RtlWriteUnicodeString,
 } from "../rtl/unicode";

@@ -18,7 +18,7 @@
 
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { NT_SUCCESS } from "../rtl/ntstatus";
+import { NT_SUCCESS } from "../sdk/ntstatus";
 import { RtlInitUnicodeString, SIZEOF_UNICODE_STRING, UNICODE_STRING } from "../rtl/unicode";
 import {
   DIRECTORY_ALL_ACCESS, DIRECTORY_CREATE_OBJECT, DIRECTORY_CREATE_SUBDIRECTORY, DIRECTORY_QUERY, DIRECTORY_TRAVERSE,

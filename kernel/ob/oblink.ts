@@ -19,7 +19,7 @@ import { HalQueryUptime, KUPTIME } from "../hal/pit";
 import {
   NT_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_NAME_TOO_LONG,
   STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import {
   RtlCopyUnicodeText, RtlEndsWithSeparator, RtlStartsWithSeparator, RtlUnicodeString,
 } from "../rtl/unicode";

@@ -20,7 +20,7 @@
 // The service-side structures (OBJECT_ATTRIBUTES, OBJECT_BASIC_INFORMATION,
 // ...) have their real 32-bit layouts: they cross the native API boundary.
 
-import { cli, read_eflags, sti } from "../ke/intrinsics";
+import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { UNICODE_STRING } from "../rtl/unicode";
 
 // ---- the object manager's lock ----

@@ -13,7 +13,7 @@
 // with REFERENCE_BY_POINTER, as in NT.
 
 import { KeBugCheckEx } from "../ke/bugcheck";
-import { STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS } from "../rtl/ntstatus";
+import { STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS } from "../sdk/ntstatus";
 import {
   OB_FLAG_PERMANENT_OBJECT, OBJECT_HEADER_NAME_INFO, OBJECT_HEADER_TO_NAME_INFO, OBJECT_TO_OBJECT_HEADER, ObpAcquireLock, ObpReleaseLock,
 } from "./obp";

@@ -9,7 +9,7 @@ import {
   STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_MORE_ENTRIES, STATUS_NO_MORE_ENTRIES,
   STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_TYPE_MISMATCH,
   STATUS_SUCCESS,
-} from "../rtl/ntstatus";
+} from "../sdk/ntstatus";
 import { RtlEqualUnicodeStringToString, RtlUnicodeString } from "../rtl/unicode";
 import { ExPoolTagBytes } from "../mm/pool";
 import {

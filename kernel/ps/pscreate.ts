@@ -20,7 +20,7 @@ import { PspMapSystemDll } from "./psdll";
 import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable, ObInheritHandles } from "../ob/obhandle";
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
-import { RemoveEntryList } from "../rtl/list";
+import { RemoveEntryList } from "../sdk/list";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { MmCloneUserRange, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace } from "../mm/procmm";
@@ -30,7 +30,7 @@ import {
   PspAllocateProcessLike, PspAllocateProcessNamed, PspDereferenceProcess, EPROCESS_ACTIVE_LINKS,
 } from "./psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PspCreateProcessObject } from "./psprocess";
-import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../rtl/ntstatus";
+import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 const STATUS_SECTION_NOT_IMAGE: u32 = 0xC0000049;
 const PROCESS_CREATE_PROCESS: u32 = 0x0080;

@@ -13,7 +13,7 @@
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { NT_SUCCESS, STATUS_SUCCESS } from "../rtl/ntstatus";
+import { NT_SUCCESS, STATUS_SUCCESS } from "../sdk/ntstatus";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, SYNCHRONIZE } from "../ob/obp";
 import { NtClose, ObReferenceObjectByHandle } from "../ob/obhandle";

@@ -45,7 +45,7 @@
 
 import { KeBugCheckEx, SESSION1_INITIALIZATION_FAILED, SESSION5_INITIALIZATION_FAILED } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { NT_SUCCESS, STATUS_INVALID_IMAGE_FORMAT, STATUS_TIMEOUT } from "../rtl/ntstatus";
+import { NT_SUCCESS, STATUS_INVALID_IMAGE_FORMAT, STATUS_TIMEOUT } from "../sdk/ntstatus";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, SYNCHRONIZE } from "../ob/obp";
 import { NtClose } from "../ob/obhandle";

@@ -19,7 +19,7 @@
 // first thread's TEB at 0x7FFDE000 (NT's classic addresses).
 
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { boot_modules, trap_exit, cli } from "../ke/intrinsics";
+import { boot_modules, trap_exit, cli } from "../sdk/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KeBugCheckEx, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
 import {
@@ -36,8 +36,9 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPoo
 import { MmAvailablePages } from "../mm/pfn";
 import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
 import { MEM_IMAGE, MEM_PRIVATE, MiInsertVad, MmDeleteVads, MmSetProcessLookup, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../mm/virtual";
-import { InitializeListHead, InsertTailList, RemoveEntryList } from "../rtl/list";
+import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
+import { LpcExitThread } from "../lpc/lpcp";
 
 export const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
 export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
@@ -435,6 +436,7 @@ export function PspFreeTeb(process: usize, teb: usize): void {
 /** Ends the current thread; the last thread of a process ends the process. Never returns. */
 export function PspExitThread(status: u32): void {
   const thread = KeCurrentThread;
+  LpcExitThread(thread); // LPC_CLIENT_DIED to its terminate ports, while its process's handles are still open
   const process = changetype<KTHREAD>(thread).Process;
   if (process != 0) PspFreeTeb(process, changetype<KTHREAD>(thread).Teb);
   if (process != 0) {

@@ -9,7 +9,7 @@
 //   ProcessSessionInformation (24)   ULONG SessionId (query and set)
 //   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF)
 
-import { STATUS_SUCCESS, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_PENDING } from "../rtl/ntstatus";
+import { STATUS_SUCCESS, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_PENDING } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { EPROCESS, NtCurrentProcess, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE } from "./psmain";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";

@@ -12,7 +12,7 @@
 // with its own TEB whose stack fields come from the INITIAL_TEB.
 
 import { TEB_DEALLOCATION_STACK } from "../mm/virtual";
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_THREAD_IS_TERMINATING, STATUS_PENDING, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH } from "../rtl/ntstatus";
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_THREAD_IS_TERMINATING, STATUS_PENDING, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH } from "../sdk/ntstatus";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
   KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KTHREAD_SERVICE_SCRATCH, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
@@ -32,7 +32,7 @@ import { MmCommitUserPages, MmCopyToUser, MmUserPageFrame } from "../mm/procmm";
 import { MmPageToVirtual } from "../mm/pfn";
 import { MEM_PRIVATE, MiInsertVad, PAGE_READWRITE } from "../mm/virtual";
 import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS } from "./psmain";
-import { InsertTailList } from "../rtl/list";
+import { InsertTailList } from "../sdk/list";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { PspSystemDllStart } from "./psdll";
 import { PspResolveCurrentProcess, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "./psprocess";

@@ -23,9 +23,9 @@
 import {
   STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES,
   STATUS_BUFFER_TOO_SMALL, STATUS_NOT_ALL_ASSIGNED, STATUS_NO_TOKEN,
-} from "../rtl/ntstatus";
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+} from "../sdk/ntstatus";
+import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
@@ -81,6 +81,21 @@ export function SeInitializeTokenType(): void {
   KeLogDecimal(SepCountPrivileges(SYSTEM_ENABLED_PRIVILEGES));
   KeLogString(" enabled");
   KeLogEnd();
+}
+
+/**
+ * NT's SeSinglePrivilegeCheck: true when the current thread's token has
+ * privilege `luid` enabled. Kernel-mode callers hold every privilege; a
+ * service called from user mode checks the primary token of the thread's
+ * process (there is no impersonation). The System process's token is used
+ * for kernel threads.
+ */
+export function SeSinglePrivilegeCheck(luid: u32): bool {
+  if (ExGetPreviousMode() == KernelMode) return true;
+  const t = changetype<KTHREAD>(KeCurrentThread);
+  const process = t.Process != 0 ? t.Process : PsInitialSystemProcess;
+  const token = changetype<EPROCESS>(process).Token;
+  return token != 0 && (changetype<TOKEN>(token).Enabled & SepPrivilegeBit(luid)) != 0;
 }
 
 function SepCountPrivileges(mask: u64): u32 {

@@ -16,7 +16,7 @@ import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from 
 import { ObDereferenceObject } from "../ob/obref";
 import { OB_FLAG_NEW_OBJECT, OBJ_OPENLINK, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
-import { STATUS_SUCCESS } from "../rtl/ntstatus";
+import { STATUS_SUCCESS } from "../sdk/ntstatus";
 
 // ---- access rights (winnt.h) ----
 

@@ -1,0 +1,38 @@
+// kernel/sdk: the one definition of everything that crosses a boundary
+// between the kernel, ntdll, smss and the System32 programs, in NT's 32-bit
+// x86 layouts. It imports nothing outside itself, so any AssemblyScript image
+// may use it by relative path (from images/system32/NAME/: "../../../kernel/sdk/...").
+// Import the file you need; this index re-exports them all.
+//
+//   ntstatus.ts    every STATUS_* value, once; NT_SUCCESS/NT_INFORMATION/NT_WARNING/NT_ERROR
+//   ntdef.ts       UNICODE_STRING, STRING, OBJECT_ATTRIBUTES (+ OBJ_*), IO_STATUS_BLOCK,
+//                  CLIENT_ID, LARGE_INTEGER; the user address space (MM_USER_PROBE_ADDRESS ...),
+//                  MEM_*, PAGE_*, SEC_*, pseudo handles
+//   peb.ts         TEB, PEB, INITIAL_TEB, RTL_USER_PROCESS_PARAMETERS, PEB_LDR_DATA,
+//                  LDR_DATA_TABLE_ENTRY
+//   context.ts     CONTEXT, EXCEPTION_RECORD, KTRAP_FRAME (the entry stubs' frame)
+//   pe.ts          IMAGE_DOS_HEADER, IMAGE_NT_HEADERS32, IMAGE_FILE_HEADER,
+//                  IMAGE_OPTIONAL_HEADER32, IMAGE_DATA_DIRECTORY, IMAGE_SECTION_HEADER,
+//                  IMAGE_EXPORT_DIRECTORY, IMAGE_IMPORT_DESCRIPTOR, IMAGE_BASE_RELOCATION
+//   sysinfo.ts     SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION
+//   fat.ts         FAT boot sector (BPB), FSInfo, short and long directory entries
+//   regf.ts        hive base block, bin header, nk/vk/sk/lf/lh/li/ri/db cells
+//   list.ts        LIST_ENTRY and InitializeListHead, InsertTailList, RemoveEntryList, ...
+//   intrinsics.ts  the machine instructions the translator emits inline (kernel only)
+//   lpc.ts, sm.ts  PORT_MESSAGE and SM_API_MSG (written with the LPC and smss work)
+//
+// Conventions (see ntdef.ts): @unmanaged classes laid over memory; an embedded
+// structure is flattened as Outer_Inner fields; padding is _Name_OFF; fields
+// at odd offsets are @inline accessors over named offset constants.
+// test/kernel/sdk.test.ts checks the layouts against MinGW's headers.
+
+export * from "./ntstatus";
+export * from "./ntdef";
+export * from "./peb";
+export * from "./context";
+export * from "./pe";
+export * from "./sysinfo";
+export * from "./fat";
+export * from "./regf";
+export * from "./list";
+export * from "./lpc";
