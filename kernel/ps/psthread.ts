@@ -12,7 +12,10 @@
 // with its own TEB whose stack fields come from the INITIAL_TEB.
 
 import { TEB_DEALLOCATION_STACK } from "../mm/virtual";
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_THREAD_IS_TERMINATING, STATUS_PENDING, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH } from "../sdk/ntstatus";
+import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_THREAD_IS_TERMINATING, STATUS_PENDING, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH, STATUS_PRIVILEGE_NOT_HELD } from "../sdk/ntstatus";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { SeSinglePrivilegeCheck } from "../se/token";
+import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
   KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KTHREAD_SERVICE_SCRATCH, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
@@ -31,7 +34,7 @@ import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { MmCommitUserPages, MmCopyToUser, MmUserPageFrame } from "../mm/procmm";
 import { MmPageToVirtual } from "../mm/pfn";
 import { MEM_PRIVATE, MiInsertVad, PAGE_READWRITE } from "../mm/virtual";
-import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS } from "./psmain";
+import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS } from "./psmain";
 import { InsertTailList } from "../sdk/list";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { PspSystemDllStart } from "./psdll";
@@ -280,6 +283,16 @@ export function NtTerminateThread(handle: u32, status: u32): u32 {
  * ExitStatus (STATUS_PENDING while it runs), TebBaseAddress, ClientId, AffinityMask, Priority, BasePriority.
  */
 export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
+  if (infoClass == ThreadBreakOnTermination) {
+    if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
+    if (!ProbeForWrite(buffer, 4, 4) || (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
+    const thread = PspThreadFromHandle(handle, THREAD_QUERY_INFORMATION);
+    if (thread == 0) return load<u32>(scratch(), 24);
+    store<u32>(buffer, (changetype<KTHREAD>(thread).CrossThreadFlags & PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION) != 0 ? 1 : 0);
+    ObDereferenceObject(load<usize>(scratch(), 8));
+    if (returnLength != 0) store<u32>(returnLength, 4);
+    return STATUS_SUCCESS;
+  }
   if (infoClass != 0) return STATUS_INVALID_INFO_CLASS;
   if (length != 28) return STATUS_INFO_LENGTH_MISMATCH;
   if (!ProbeForWrite(buffer, 28, 4) || (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
@@ -304,18 +317,38 @@ void OBJECT_TO_OBJECT_HEADER;
 
 export const ThreadPriority: u32 = 2;
 export const ThreadHideFromDebugger: u32 = 17;
+/** ULONG: non-zero = critical; its end stops the system (CRITICAL_OBJECT_TERMINATION). Setting it needs SeDebugPrivilege. */
+export const ThreadBreakOnTermination: u32 = 18;
 const THREAD_SET_INFORMATION: u32 = 0x0020;
 
 /**
  * NtSetInformationThread(ThreadHandle, ThreadInformationClass, Buffer, Length):
- * ThreadPriority (a KPRIORITY, 1-31) and ThreadHideFromDebugger (no buffer;
- * there is no debugger to hide from).
+ * ThreadPriority (a KPRIORITY, 1-31), ThreadHideFromDebugger (no buffer;
+ * there is no debugger to hide from) and ThreadBreakOnTermination (a ULONG).
  */
 export function NtSetInformationThread(handle: u32, infoClass: u32, buffer: usize, length: u32): u32 {
   if (infoClass == ThreadHideFromDebugger) {
     if (length != 0) return STATUS_INFO_LENGTH_MISMATCH;
     const thread = PspThreadFromHandle(handle, THREAD_SET_INFORMATION);
     if (thread == 0) return load<u32>(scratch(), 24);
+    ObDereferenceObject(load<usize>(scratch(), 8));
+    return STATUS_SUCCESS;
+  }
+  if (infoClass == ThreadBreakOnTermination) {
+    if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
+    if (!ProbeForRead(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
+    const critical = load<u32>(buffer) != 0;
+    if (!SeSinglePrivilegeCheck(SE_DEBUG_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+    const thread = PspThreadFromHandle(handle, THREAD_SET_INFORMATION);
+    if (thread == 0) return load<u32>(scratch(), 24);
+    const t = changetype<KTHREAD>(thread);
+    if (critical) t.CrossThreadFlags |= PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
+    else t.CrossThreadFlags &= ~PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
+    KeLogBegin("ps");
+    KeLogString("thread ");
+    KeLogDecimal(t.UniqueThread);
+    KeLogString(critical ? " is critical: its end stops the system" : " is no longer critical");
+    KeLogEnd();
     ObDereferenceObject(load<usize>(scratch(), 8));
     return STATUS_SUCCESS;
   }
