@@ -23,17 +23,12 @@ import { allocateFrame } from './allocate.ts';
 import { FunctionSelector, type ModuleContext } from './select.ts';
 import { runtimeRoutine, interruptStubs, ROUTINE_DEPS } from './runtime.ts';
 import { buildInstance } from './instantiate.ts';
-import { UnsupportedError, TranslateError, TRAP, FEATURES, type CompileOptions, type CompiledModule, type CompiledExport } from './api.ts';
+import { UnsupportedError, TranslateError, TRAP, FEATURES, KERNEL_INTRINSICS, type CompileOptions, type CompiledModule, type CompiledExport } from './api.ts';
 import { imm, type Insn } from './x86.ts';
 import type { Module, FuncType } from './wasm.ts';
 
 export * from './api.ts';
 
-const INTRINSICS = new Set([
-  'inb', 'inw', 'inl', 'outb', 'outw', 'outl', 'cli', 'sti', 'hlt', 'pause', 'lgdt', 'lidt', 'ltr',
-  'read_cr0', 'read_cr2', 'read_cr3', 'read_cr4', 'write_cr0', 'write_cr3', 'write_cr4', 'invlpg',
-  'read_eflags', 'rdtsc', 'cpuid', 'trap_entry', 'func_address', 'swap_context', 'trap_exit', 'boot_modules',
-]);
 
 export function compileModule(bytes: Uint8Array, opts: CompileOptions): CompiledModule {
   const mod = decodeModule(bytes);
@@ -58,7 +53,7 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   const useIntrinsics = opts.intrinsics !== false;
   const importTargets: Array<string | undefined> = funcImports.map((imp) => {
     if (useIntrinsics && imp.module === 'kernel') {
-      if (!INTRINSICS.has(imp.name)) throw new TranslateError(`unknown intrinsic kernel.${imp.name}`, name);
+      if (!KERNEL_INTRINSICS.has(imp.name)) throw new TranslateError(`unknown intrinsic kernel.${imp.name}`, name);
       return undefined;
     }
     const t = opts.resolveImport?.(imp.module, imp.name, 'func');
