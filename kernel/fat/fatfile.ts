@@ -40,7 +40,7 @@ import {
   FileAttributeTagInformation, FileBasicInformation, FileDispositionInformation, FileEndOfFileInformation,
   FileInternalInformation, FileNameInformation, FileNetworkOpenInformation, FileRenameInformation,
   FileStandardInformation, FO_DELETE_ON_CLOSE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
-  IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION,
+  IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION,
   IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, IO_PAGING_FILE,
 } from "../io/iop";
 import {
@@ -54,7 +54,7 @@ import {
   FatEqualNames, FatFindFreeRun, FatFreeScan, FatIsDirectoryEmpty, FatIsValidName, FatLookup, FatMarkDeleted,
   FatNewScan, FatScanStatus, FatSectorOfEntry, FatWriteEntries, ScanEntry, ScanShortName, SetEntryCluster,
 } from "./fatdir";
-import { FatFlush, FatQueryDirectory, FatQueryVolume } from "./fatquery";
+import { FatFileSystemControl, FatFlush, FatQueryDirectory, FatQueryVolume } from "./fatquery";
 
 // ---- FCB and CCB ----
 
@@ -464,7 +464,8 @@ function FatCreateEntry(vcb: usize, directory: u32, name: usize, length: u32, at
 function FatCreate(device: usize, irp: usize): u32 {
   const vcb = VcbOf(device);
   FatAcquireVolume(vcb);
-  const status = FatCreateLocked(vcb, irp);
+  // A locked volume (FSCTL_LOCK_VOLUME, fatquery.ts) opens nothing.
+  const status = changetype<VCB>(vcb).Locked != 0 ? STATUS_ACCESS_DENIED : FatCreateLocked(vcb, irp);
   FatReleaseVolume(vcb);
   return status;
 }
@@ -1026,6 +1027,7 @@ export function FatMountPartition(partition: usize, name: string): u32 {
     IoSetMajorFunction(FatDriver, IRP_MJ_DIRECTORY_CONTROL, FatQueryDirectory);
     IoSetMajorFunction(FatDriver, IRP_MJ_QUERY_VOLUME_INFORMATION, FatQueryVolume);
     IoSetMajorFunction(FatDriver, IRP_MJ_FLUSH_BUFFERS, FatFlush);
+    IoSetMajorFunction(FatDriver, IRP_MJ_FILE_SYSTEM_CONTROL, FatFileSystemControl);
     IoSetMajorFunction(FatDriver, IRP_MJ_CLEANUP, FatCleanup);
     IoSetMajorFunction(FatDriver, IRP_MJ_CLOSE, FatClose);
   }

@@ -68,6 +68,7 @@ describe('smss initialization with a varied registry', () => {
       `[${SM}]`,
       `"BootExecute"=${multi([
         'autocheck autochk *',
+        'autocheck nosuchchk *',
         'smsschild tag first',
         'async smsschild wait list \\KnownDlls',
         'smsschild env OS Path windir TESTVAR',
@@ -129,7 +130,12 @@ describe('smss initialization with a varied registry', () => {
 
   it('BootExecute runs in order after the links, one at a time unless async; a missing autocheck image is skipped with NT\'s words', () => {
     const L = r.lines;
-    expect(r.smss).toContain('autochk program not found - skipping AUTOCHECK');
+    expect(r.smss).toContain('nosuchchk program not found - skipping AUTOCHECK');
+    // autochk.exe is in System32: it ran, found C: clean (not dirty) and ended before the next entry.
+    expect(r.smss.find((l) => /^BootExecute: autochk \* \(process \d+, exit 0x00000000\)$/.test(l)), r.smss.join('\n')).toBeDefined();
+    const checked = indexOf(L, /^autochk: The volume C: is clean; it is not checked/);
+    expect(checked).toBeGreaterThanOrEqual(0);
+    expect(checked).toBeLessThan(indexOf(L, /^smsschild: tag first$/));
     expect(r.smss.find((l) => l.startsWith('SmpFindImage failed - Status == 0xC0000034 (nosuchprogram'))).toBeDefined();
     const dos = indexOf(L, /^smss: DOS devices: /), first = indexOf(L, /^smsschild: tag first$/), last = indexOf(L, /^smsschild: tag last$/);
     const renames = indexOf(L, /^smss: renames: /), slept = indexOf(L, /^smsschild: slept 20$/);
@@ -268,7 +274,7 @@ describe('smss with malformed and missing registry values', () => {
     expect(r.smss).toContain('configuration: ProtectionMode is REG_SZ of 8 bytes, not a REG_DWORD - using the default');
     expect(r.smss.find((l) => l.startsWith('configuration: Session Manager'))).toContain('ProtectionMode 1');
     expect(r.smss).toContain('object directories: \\Windows, \\RPC Control (permanent)');
-    expect(r.smss).toContain('autochk program not found - skipping AUTOCHECK'); // the default BootExecute
+    expect(r.smss.find((l) => /^BootExecute: autochk \* \(process \d+, exit 0x00000000\)$/.test(l))).toBeDefined(); // the default BootExecute
     expect(r.smss).toContain('DOS devices: Y: is REG_DWORD of 4 bytes, not a string - skipped');
     expect(r.smss).toContain('environment: BINVAR is type 3 of 3 bytes, not a string - skipped');
     expect(r.smss).toContain('renames: skipped (MiniNT)');
