@@ -2,7 +2,7 @@
 // may not name the kernel's table (bit 31), pointers are probed and
 // OBJECT_ATTRIBUTES captured before the object manager sees them.
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_OBJECT_NAME_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
+import { STATUS_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_OBJECT_NAME_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
 import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { IopProcessDeferredCloses } from "../io/iomgr";
@@ -84,14 +84,29 @@ export function NtCreateSymbolicLinkObject(handle: usize, access: u32, objectAtt
   return status;
 }
 
-/** NtQuerySymbolicLinkObject(LinkHandle, LinkTarget (in: MaximumLength and Buffer; out: Length), ReturnedLength optional). */
+/**
+ * NtQuerySymbolicLinkObject(LinkHandle, LinkTarget (in: MaximumLength and Buffer; out: Length), ReturnedLength optional).
+ * LinkTarget is read once into a kernel UNICODE_STRING (single fetch): Ob
+ * writes through the captured Buffer and MaximumLength, the probed ones, and
+ * never reads the caller's structure again; Length and the returned length go
+ * back at the end. (A second thread flipping Buffer to a kernel address after
+ * the probe used to redirect the copy into kernel memory.)
+ */
 export function NtQuerySymbolicLinkObject(handle: u32, target: usize, returnedLength: usize): u32 {
   if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   if (!ProbeForWrite(target, 8, 4)) return STATUS_ACCESS_VIOLATION;
   if (returnedLength != 0 && !ProbeForWrite(returnedLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const maximum = <u32>load<u16>(target, 2);
-  if (!ProbeForWrite(load<usize>(target, 4), maximum, 2)) return STATUS_ACCESS_VIOLATION;
-  return ObQueryLink(handle, target, returnedLength);
+  const s = scratch();
+  const captured = s + 48;                    // kernel UNICODE_STRING: Length, MaximumLength, Buffer
+  const length = s + 56;                      // kernel slot for the returned length
+  store<u64>(captured, load<u64>(target));    // the one read of the caller's structure
+  const maximum = <u32>load<u16>(captured, 2);
+  if (!ProbeForWrite(load<usize>(captured, 4), maximum, 2)) return STATUS_ACCESS_VIOLATION;
+  store<u32>(length, 0);
+  const status = ObQueryLink(handle, captured, returnedLength != 0 ? length : 0);
+  if (status == STATUS_SUCCESS) store<u16>(target, load<u16>(captured));
+  if (returnedLength != 0 && (status == STATUS_SUCCESS || status == STATUS_BUFFER_TOO_SMALL)) store<u32>(returnedLength, load<u32>(length));
+  return status;
 }
 
 import { NtQueryDirectoryObject as ObQueryDirectory } from "../ob/obdir";

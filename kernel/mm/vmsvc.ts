@@ -87,12 +87,16 @@ export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u3
   if (MiFailed != 0) return MiFailed;
   if (other == 0) return MiQueryVirtualMemory(SELF, address, infoClass, buffer, length, resultLength);
   if (!ProbeForWrite(buffer, length, 4) || (resultLength != 0 && !ProbeForWrite(resultLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
-  const copy = ExAllocatePoolWithTag(NonPagedPool, length != 0 ? length : 4, 0x6D6D7651); // 'Qvmm'
+  // The only class answers 28 bytes (MEMORY_BASIC_INFORMATION): the kernel
+  // copy is at most that, whatever length the caller names (a user-chosen
+  // length here once made the kernel allocate that much nonpaged pool).
+  const bounded: u32 = length < 28 ? length : 28;
+  const copy = ExAllocatePoolWithTag(NonPagedPool, 28, 0x6D6D7651); // 'Qvmm'
   if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const mode = MiEnter(other);
-  const status = MiQueryVirtualMemory(SELF, address, infoClass, copy, length, cells() + 12);
+  const status = MiQueryVirtualMemory(SELF, address, infoClass, copy, bounded, cells() + 12);
   MiLeave(mode);
-  if ((status & 0xC0000000) != 0xC0000000) memory.copy(buffer, copy, length < 28 ? length : 28);
+  if ((status & 0xC0000000) != 0xC0000000) memory.copy(buffer, copy, bounded);
   if (resultLength != 0) store<u32>(resultLength, load<u32>(cells(), 12));
   ExFreePoolWithTag(copy, 0x6D6D7651);
   return status;

@@ -322,6 +322,9 @@ function ObpHandleTableOfProcess(processHandle: u32): usize {
   return processHandle == NtCurrentProcess ? ObpCurrentHandleTable : 0;
 }
 
+/** NT's MAXIMUM_ALLOWED access bit. */
+const MAXIMUM_ALLOWED_ACCESS: u32 = 0x02000000;
+
 /** Out-parameter slots (see obdir.ts). */
 const ObpDuplicateSource: usize = memory.data(4, 4);
 const ObpDuplicateInformation: usize = memory.data(8, 4);
@@ -329,7 +332,7 @@ const ObpDuplicateInformation: usize = memory.data(8, 4);
 /**
  * Duplicates `sourceHandle` of a process into a process (both NtCurrentProcess
  * for now) and stores the new handle at `targetHandle`. DUPLICATE_SAME_ACCESS
- * keeps the source's access (else `desiredAccess` is granted),
+ * keeps the source's access (else `desiredAccess`, which may not exceed it),
  * DUPLICATE_SAME_ATTRIBUTES its attributes (else `handleAttributes`:
  * OBJ_INHERIT, OBJ_PROTECT_CLOSE). DUPLICATE_CLOSE_SOURCE closes the source
  * handle (unless protected from close) before the new one is made, whatever
@@ -364,7 +367,22 @@ function ObpDuplicateObject(sourceProcessHandle: u32, sourceHandle: u32, targetP
     ObDereferenceObject(object);
     return STATUS_INVALID_HANDLE;
   }
-  const access = (options & DUPLICATE_SAME_ACCESS) != 0 ? sourceAccess : ObpMapGenericMask(OBJECT_TO_OBJECT_HEADER(object).Type, desiredAccess);
+  // Without DUPLICATE_SAME_ACCESS the new handle may not have more access than
+  // the source: DuplicateHandle's documentation (Win32) says "a file handle
+  // created with the GENERIC_READ access right cannot be duplicated so that it
+  // has both the GENERIC_READ and GENERIC_WRITE access right". NT would run an
+  // access check against the object's security descriptor for the extra
+  // rights; there are no descriptors yet, so extra rights are refused
+  // (STATUS_ACCESS_DENIED). MAXIMUM_ALLOWED asks for the source's access.
+  let access = sourceAccess;
+  if ((options & DUPLICATE_SAME_ACCESS) == 0) {
+    access = (desiredAccess & MAXIMUM_ALLOWED_ACCESS) != 0 ? sourceAccess
+      : ObpMapGenericMask(OBJECT_TO_OBJECT_HEADER(object).Type, desiredAccess);
+    if ((access & ~sourceAccess) != 0) {
+      ObDereferenceObject(object);
+      return STATUS_ACCESS_DENIED;
+    }
+  }
   const attributes = (options & DUPLICATE_SAME_ATTRIBUTES) != 0 ? sourceAttributes : handleAttributes;
   status = ObpCreateHandleInTable(targetTable, object, access, attributes, targetHandle);
   if (!NT_SUCCESS(status)) ObDereferenceObject(object);

@@ -139,7 +139,9 @@ export function NtOpenSymbolicLinkObject(linkHandle: usize, desiredAccess: u32, 
  * `returnedLength` (a u32, or 0) the buffer must hold the target and its NUL
  * and receives both, and *returnedLength the bytes with the NUL; without,
  * the text alone must fit. Too small: STATUS_BUFFER_TOO_SMALL, with the
- * bytes needed (NUL included) at `returnedLength`.
+ * bytes needed (NUL included) at `returnedLength`. From user mode,
+ * `linkTarget` and `returnedLength` are kernel copies the service captured
+ * (kernel/ex/obsvc.ts): this routine reads the caller's structure once.
  */
 export function NtQuerySymbolicLinkObject(linkHandle: u32, linkTarget: usize, returnedLength: usize): u32 {
   const lock = ObpAcquireLock();
@@ -153,10 +155,11 @@ function ObpQuerySymbolicLink(linkHandle: u32, linkTarget: usize, returnedLength
   if (!NT_SUCCESS(status)) return status;
   const link = changetype<OBJECT_SYMBOLIC_LINK>(load<usize>(ObpLinkScratch));
   const caller = RtlUnicodeString(linkTarget);
+  const maximum = <u32>caller.MaximumLength, buffer = caller.Buffer;
   const bytes = returnedLength != 0 ? <u32>link.LinkTargetMaximumLength : <u32>link.LinkTargetLength;
   let result = STATUS_SUCCESS;
-  if (bytes <= <u32>caller.MaximumLength) {
-    memory.copy(caller.Buffer, link.LinkTargetBuffer, bytes);
+  if (bytes <= maximum) {
+    memory.copy(buffer, link.LinkTargetBuffer, bytes);
     caller.Length = link.LinkTargetLength;
   } else {
     result = STATUS_BUFFER_TOO_SMALL;

@@ -1,0 +1,57 @@
+// Issue 17 attacks, run from ring 3 (test/boot/programs/*.ts): each one
+// succeeded on the kernel before its fix.
+import { describe, expect, it } from 'vitest';
+import { buildKernel } from '../../scripts/build.ts';
+import { boot } from '../../emulator/node/boot.ts';
+import { buildDisk } from '../../images/build.ts';
+import { msg, program, run } from './usermode.ts';
+
+describe('security: ring-3 attacks', () => {
+  it('NtQuerySymbolicLinkObject captures LinkTarget once: a racing Buffer flip never redirects the write', async () => {
+    const lines = await run([['linkrace.exe', 'linkrace']], 120000);
+    const out = lines.filter((l) => l.startsWith('linkrace: ')).map((l) => l.slice(10));
+    expect(out).toContain('open 0x00000000');
+    const m = out.map((l) => /^calls (\d+) success (\d+) access violation (\d+) other (\d+) switches (\d+)$/.exec(l)).find((x) => x);
+    expect(m, lines.slice(-30).join('\n')).toBeTruthy();
+    expect(Number(m![4])).toBe(0);         // only SUCCESS or ACCESS_VIOLATION
+    expect(Number(m![5])).toBeGreaterThanOrEqual(100); // the racing thread ran between the caller's calls, many times
+    expect(out).toContain('the kernel is still running');
+    expect(lines).toContainEqual(expect.stringMatching(/\(linkrace\) exited with status 0x00000000$/));
+  }, 180000);
+});
+
+describe('security: handle access', () => {
+  it('NtDuplicateObject cannot add access: a read-only file handle does not become a writer', async () => {
+    const bootModules = [{ name: 'dupwrite.exe', bytes: await program('dupwrite') }];
+    const { kernelImage } = await buildKernel({ bootModules, write: false });
+    const r = await boot({ kernel: kernelImage, disk: buildDisk({ fat: 'fat16', sizeMB: 32 }), until: 'ke: idle loop', timeoutMs: 60000 });
+    expect(r.stop).toBeUndefined();
+    const out = msg(r.lines).filter((l) => l.startsWith('dupwrite: ')).map((l) => l.slice(10));
+    expect(out).toEqual([
+      'create 0x00000000',
+      'write original 0x00000000',
+      'open for read 0x00000000',
+      'write through the reader 0xC0000022',
+      'duplicate for write 0xC0000022',   // STATUS_ACCESS_DENIED
+      'duplicate for less 0x00000000',
+      'read 0x00000000',
+      'file starts with original',
+    ]);
+  }, 120000);
+});
+
+describe('security: pool from user input', () => {
+  it('NtQueryVirtualMemory of another process with a 16 MiB length: a status, bounded pool', async () => {
+    const lines = await run([['victim.exe', 'victim'], ['qvmbig.exe', 'qvmbig']], 60000);
+    const out = lines.filter((l) => l.startsWith('qvmbig: ')).map((l) => l.slice(8));
+    expect(out).toEqual([
+      'open 0x00000000',
+      'commit 16 MiB 0x00000000',
+      ...Array(3).fill('query with a 16 MiB length 0x00000000 returned 28 state 0x00001000'), // MEM_COMMIT: the victim's PEB
+      'query with a short length 0xC0000004',
+      'end the victim 0x00000000',
+    ]);
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 2; pool in use (\d+) bytes before them, \1 after$/));
+    expect(lines).toContainEqual(expect.stringMatching(/\(qvmbig\) exited with status 0x00000000$/));
+  }, 120000);
+});
