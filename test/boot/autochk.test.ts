@@ -26,7 +26,7 @@ import { FatVolume } from '../../images/disk/fat.ts';
 import { MbrReadPartition } from '../../images/disk/mbr.ts';
 import { msg } from './usermode.ts';
 import {
-  Plant, cleanVolume, diskWith, fat12Volume, plantCrossLink, plantFat12DotDot, plantFatCopies, plantFsInfo,
+  Plant, cleanVolume, diskWith, fat12Volume, plantBackupBoot, plantCrossLink, plantFat12DotDot, plantFatCopies, plantFsInfo,
   plantLfnChecksum, plantLost, plantSizes,
 } from './autochkfix.ts';
 
@@ -132,7 +132,7 @@ beforeAll(async () => {
   ]);
 }, 300000);
 
-describe('autochk on lost clusters (C:, mounted, dirty), a cross-link, wrong sizes and a wrong FAT32 FSInfo', () => {
+describe('autochk on lost clusters (C:, mounted, dirty), a cross-link, wrong sizes, and a wrong FAT32 FSInfo and backup boot sector', () => {
   const P2 = '\\Device\\Harddisk0\\Partition2', P3 = '\\Device\\Harddisk0\\Partition3', P4 = '\\Device\\Harddisk0\\Partition4';
   let runs: Run[] = [];
   let log: string[] = [];
@@ -148,7 +148,7 @@ describe('autochk on lost clusters (C:, mounted, dirty), a cross-link, wrong siz
     pc.setFat(1, 0x7fff);
     const cross = cleanVolume('fat16'); plantCrossLink(cross);
     const sizes = cleanVolume('fat16'); plantSizes(sizes);
-    const fsinfo = cleanVolume('fat32'); plantFsInfo(fsinfo);
+    const fsinfo = cleanVolume('fat32'); plantFsInfo(fsinfo); plantBackupBoot(fsinfo);
     const { disk } = diskWith(base, [cross, sizes, fsinfo]);
     before = [1, 2, 3, 4].map((n) => partition(disk, n));
     const r = await runAutochk(disk, ['*', '/r *', '*', '/p \\??\\C:', ...commandsFor(P2), ...commandsFor(P3), ...commandsFor(P4)], 'a');
@@ -227,12 +227,14 @@ describe('autochk on lost clusters (C:, mounted, dirty), a cross-link, wrong siz
     }
   });
 
-  it('finds a wrong FSInfo free count with the same numbers as fsck.fat, and corrects it', () => {
+  it('finds a wrong FSInfo free count with the same numbers as fsck.fat, and a backup boot sector that differs, and corrects them', () => {
     const [report, repair, again] = threeRuns(runs, P4);
     expect(report.lines[1]).toBe('The type of the file system is FAT32.');
     const mine = report.lines.map((l) => /^The free space count in the FSInfo sector is wrong: (\d+) allocation units, really (\d+)\.$/.exec(l)).find(Boolean);
     expect(mine, report.lines.join('\n')).toBeTruthy();
     expect(repair.lines).toContain('The FSInfo sector was corrected.');
+    expect(report.lines).toContain('The boot sector and its backup copy (sector 6) differ in 10 bytes, the first at offset 71.');
+    expect(repair.lines).toContain('The backup boot sector was rewritten from the boot sector.');
     expect(again.lines, again.lines.join('\n')).toContain(CLEAN);
     const total = report.lines.find((l) => l.endsWith(' total allocation units on disk.'))!;
     const free = report.lines.find((l) => l.endsWith(' allocation units available on disk.'))!;
@@ -240,6 +242,7 @@ describe('autochk on lost clusters (C:, mounted, dirty), a cross-link, wrong siz
       const theirs = /Free cluster summary wrong \((\d+) vs\. really (\d+)\)/.exec(fsck(before[3], 'fsinfo').said.join('\n'));
       expect(theirs).toBeTruthy();
       expect([mine![1], mine![2]]).toEqual([theirs![1], theirs![2]]);
+      expect(fsck(before[3], 'fsinfo').said.join('\n')).toMatch(/There are differences between boot sector and its backup/);
       expect(fsck(partition(after, 4), 'fsinfo-after')).toEqual({ status: 0, said: [] });
       // The summary's counts are fsck.fat's: "x/N clusters" (used of all).
       const r = spawnSync('fsck.fat', ['-n', join(tmp, 'fsinfo-after.img')], { encoding: 'utf8' });

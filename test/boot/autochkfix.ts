@@ -156,6 +156,12 @@ export function plantFsInfo(vol: Uint8Array): void {
   dv.setUint32(at, dv.getUint32(at, true) - 17, true);
 }
 
+/** FAT32: the backup boot sector (BPB_BkBootSec) says another volume label than the boot sector. */
+export function plantBackupBoot(vol: Uint8Array): void {
+  const backup = new DataView(vol.buffer, vol.byteOffset).getUint16(50, true) * 512;
+  vol.set(Buffer.from('OTHERLABEL ', 'latin1'), backup + 71);
+}
+
 // ---- FAT12, by hand ----
 
 /**

@@ -308,6 +308,44 @@ describe('\\SmApiPort and a client built by MinGW (test/mingw/smapi.c, its own S
   }, 180000);
 });
 
+describe('paging files', () => {
+  const pagefile = (disk: Uint8Array, path: string) => openDisk(disk).readPath(path).length;
+
+  it('makes pagefile.sys at its configured minimum; an entry on a drive that is not there is logged and skipped', async () => {
+    const overlay = [`[${SM}\\Memory Management]`, `"PagingFiles"=${multi(['C:\\pagefile.sys 6 12', 'Q:\\other.sys 4'])}`].join('\n');
+    const r = await run(overlay, [], 'smss: waiting for subsystems');
+    expect(r.stop, r.lines.join('\n')).toBeUndefined();
+    expect(r.smss).toContain('paging files: \\??\\C:\\pagefile.sys 6 MB (max 12 MB) - registered; the kernel does not page to it yet');
+    expect(r.smss.find((l) => l.startsWith('SmpCreatePagingFile failed - Status == 0xC000003A (Q:\\other.sys'))).toBeDefined();
+    expect(pagefile(r.after, '\\pagefile.sys')).toBe(6 * 1024 * 1024);
+  }, 180000);
+
+  it('system-managed on any drive: capped by the free space, shrunk by 16 MB until it fits; fsck.fat accepts the volume', async (ctx) => {
+    const overlay = [`[${SM}\\Memory Management]`, `"PagingFiles"=${multi(['?:\\pagefile.sys'])}`].join('\n');
+    const r = await run(overlay, [], 'smss: waiting for subsystems');
+    expect(r.stop, r.lines.join('\n')).toBeUndefined();
+    const line = r.smss.find((l) => l.startsWith('paging files: '))!;
+    const m = /^paging files: \\\?\?\\C:\\pagefile\.sys (\d+) MB/.exec(line);
+    expect(m, line).not.toBeNull();
+    expect(pagefile(r.after, '\\pagefile.sys')).toBe(Number(m![1]) * 1024 * 1024);
+    if (!has('fsck.fat')) {
+      console.log('skipped: fsck.fat (dosfstools) is not installed');
+      ctx.skip();
+    }
+    const part = join(tmp, 'pagefile-part.img');
+    writeFileSync(part, MbrReadPartition(r.after).volume);
+    const fsck = spawnSync('fsck.fat', ['-n', part], { encoding: 'utf8' });
+    expect(fsck.status, fsck.stdout + fsck.stderr).toBe(0);
+  }, 180000);
+
+  it('makes an emergency file when no entry gives one', async () => {
+    const overlay = [`[${SM}\\Memory Management]`, `"PagingFiles"=${multi(['Q:\\pagefile.sys 4 8'])}`].join('\n');
+    const r = await run(overlay, [], 'smss: waiting for subsystems');
+    expect(r.smss.find((l) => l.startsWith('paging files: '))).toBe('paging files: \\??\\C:\\pagefile.sys 16 MB (max 16 MB) (emergency) - registered; the kernel does not page to it yet');
+    expect(pagefile(r.after, '\\pagefile.sys')).toBe(16 * 1024 * 1024);
+  }, 180000);
+});
+
 describe('fatal failures: STATUS_SYSTEM_PROCESS_TERMINATED', () => {
   it('a Session Manager key that cannot be read stops the system with 0xC000021A, "Session Manager Initialization" and the status', async () => {
     const r = await run(`[-${SM}]`, [], 'never');

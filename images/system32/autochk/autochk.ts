@@ -11,7 +11,7 @@
 //       reports and says why
 //
 // A check, in order: the boot sector and BPB (volume.ts), the FAT copies
-// against each other, the directory tree and every chain (tree.ts,
+// against each other, FAT32's backup boot sector, the directory tree and every chain (tree.ts,
 // chain.ts), the lost clusters (lost.ts), FSInfo; with /r the FAT copies
 // are written where they differ from the repaired table, the dirty flag is
 // cleared, and the file system driver is told to read the volume again
@@ -24,7 +24,7 @@ import {
   AcAllocate, flush, put, putChar, putCount, putDec, putHex, putWide, say,
 } from "./nt";
 import {
-  BootSector, ClusterBytes, ClusterCount, FatGet, FatType, FAT_BAD, Media, SerialNumber, TotalSectors, VolCheckFsInfo,
+  BootSector, ClusterBytes, ClusterCount, FatGet, FatType, FAT_BAD, Media, SerialNumber, TotalSectors, VolCheckBackupBoot, VolCheckFsInfo,
   VolCountFree, VolIsDirty, VolLoadFats, VolReadBootSector, VolRefusal, VolSetClean, VolWriteFats, Fat,
 } from "./volume";
 import { ChainInitialize, Problems, Repairs } from "./chain";
@@ -127,6 +127,7 @@ function checkVolume(all: bool): void {
     problems++;
     if (fix) store<u8>(Fat, <u8>Media);
   }
+  problems += VolCheckBackupBoot(fix);
   say("Windows is verifying files and folders...");
   TreeCheck();
   say("File and folder verification is complete.");

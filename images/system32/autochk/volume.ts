@@ -207,6 +207,29 @@ export function VolCountFree(): u32 {
   return free;
 }
 
+// ---- the backup boot sector (FAT32) ----
+
+/**
+ * FAT32 keeps a copy of the boot sector at BPB_BkBootSec (6): it must be the
+ * same 512 bytes. With `fix`, the boot sector is written over the copy.
+ * Returns the number of problems (0 or 1).
+ */
+export function VolCheckBackupBoot(fix: bool): u32 {
+  if (FatType != 32) return 0;
+  const backup = <u32>load<u16>(BootSector, 50);
+  if (backup == 0 || backup == 0xFFFF || backup >= ReservedSectors || backup == FsInfoSector) return 0;
+  const s = BootSector + 3072;
+  if (!NT_SUCCESS(AcRead(backup, 1, s))) { put("The backup boot sector cannot be read."); flush(); return 1; }
+  let first: u32 = 0xFFFFFFFF, count: u32 = 0;
+  for (let i: u32 = 0; i < 512; i++) if (load<u8>(BootSector + i) != load<u8>(s + i)) { if (first == 0xFFFFFFFF) first = i; count++; }
+  if (count == 0) return 0;
+  put("The boot sector and its backup copy (sector "); putDec(backup); put(") differ in "); putDec(count);
+  put(count == 1 ? " byte" : " bytes"); put(", the first at offset "); putDec(first); put(".");
+  flush();
+  if (fix && NT_SUCCESS(AcWrite(backup, 1, BootSector))) { put("The backup boot sector was rewritten from the boot sector."); flush(); }
+  return 1;
+}
+
 // ---- FSInfo (FAT32) ----
 
 const FSI_LEAD_SIG: u32 = 0x41615252, FSI_STRUC_SIG: u32 = 0x61417272, FSI_TRAIL_SIG: u32 = 0xAA550000;
