@@ -83,6 +83,7 @@ export const PORT_CLOSED: u32 = 0x100;
   SemType: u32; SemSignalState: i32; SemWaitFlink: usize; SemWaitBlink: usize; SemLimit: i32;
   // +68 KEVENT (notification): signalled while the queue holds a message
   EvType: u32; EvSignalState: i32; EvWaitFlink: usize; EvWaitBlink: usize;
+  QueueCount: u32;          // messages on the queue
 }
 export const LPCP_PORT_SIZE: u32 = offsetof<LPCP_PORT>();
 export const PORT_QUEUE: u32 = offsetof<LPCP_PORT>("QueueFlink");
@@ -180,12 +181,21 @@ export function LpcpNewMessageId(): u32 {
 // ---- queues ----
 
 /**
+ * Datagrams a queue takes from user mode (a sender of requests waits for
+ * each, so only datagrams can pile up): past it NtRequestPort answers
+ * STATUS_NO_MEMORY, as NT's does when the port's zone is spent. The
+ * kernel's own LPC_PORT_CLOSED and LPC_CLIENT_DIED always go in.
+ */
+export const LPCP_MAX_QUEUED_DATAGRAMS: u32 = 64;
+
+/**
  * Queues `message` on `port` and wakes a receiver. The last step of a
  * change under the lock: the wake-up may switch threads.
  */
 export function LpcpQueueMessage(port: usize, message: usize): void {
   Msg(message).QueuePort = port;
   InsertTailList(port + PORT_QUEUE, message);
+  Port(port).QueueCount++;
   if ((Port(port).Flags & PORT_WAITABLE) == 0) { KeReleaseSemaphore(port + PORT_SEMAPHORE, 1, 0); return; }
   // Two signals: the port must outlive whatever runs after the first.
   ObReferenceObject(port);
@@ -199,6 +209,7 @@ export function LpcpDequeueMessage(message: usize): void {
   const port = Msg(message).QueuePort;
   RemoveEntryList(message);
   Msg(message).QueuePort = 0;
+  Port(port).QueueCount--;
   if (IsListEmpty(port + PORT_QUEUE) && (Port(port).Flags & PORT_WAITABLE) != 0) KeResetEvent(port + PORT_WAIT_EVENT);
 }
 
