@@ -200,12 +200,6 @@ export function MiAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBi
     end = (base + size + 4095) & ~4095;
     const vad = MiFindVad(head, start);
     if (vad == 0 || end > vadEnd(vad)) return STATUS_CONFLICTING_ADDRESSES;
-    // An image view's pages are the section's frames, shared by every process
-    // that maps the image: a commit there would keep the shared frame and make
-    // it writable for all of them. NT refuses MEM_COMMIT over an image view
-    // (STATUS_CONFLICTING_ADDRESSES); NtProtectVirtualMemory makes a writable
-    // private copy instead.
-    if (vadType(vad) == MEM_IMAGE) return STATUS_CONFLICTING_ADDRESSES;
     // A view's pages are all committed: only their protection can change, within the view's.
     if (vadType(vad) == MEM_MAPPED && !MiIsProtectionCompatible(vadProtection(vad), protect)) return STATUS_SECTION_PROTECTION;
   }

@@ -55,19 +55,3 @@ describe('security: pool from user input', () => {
     expect(lines).toContainEqual(expect.stringMatching(/\(qvmbig\) exited with status 0x00000000$/));
   }, 120000);
 });
-
-describe('security: image views', () => {
-  it('one process cannot make a shared image page writable for another (MEM_COMMIT refused, protect copies)', async () => {
-    const lines = await run([['imgwrite.exe', 'imgwrite'], ['imgread.exe', 'imgread']], 60000);
-    const w = lines.filter((l) => l.startsWith('imgwrite: ')).map((l) => l.slice(10));
-    const r = lines.filter((l) => l.startsWith('imgread: ')).map((l) => l.slice(9));
-    expect(w).toEqual([
-      'found ntdll 0x00000001',
-      'commit read-write over the image 0xC0000018', // STATUS_CONFLICTING_ADDRESSES
-      'protect read-write 0x00000000',
-      'own view 0x5EC0DE17',
-      expect.stringMatching(/^signal 0x(00000000|40000000)$/),
-    ]);
-    expect(r).toEqual(['wait for imgwrite 0x00000000', 'found ntdll 0x00000001', 'first marker not seen', 'second marker not seen']);
-  }, 120000);
-});
