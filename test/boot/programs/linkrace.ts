@@ -54,7 +54,7 @@ export function main(): void {
   // Each call starts with Buffer at the user buffer; the racing thread only
   // gets a say when the clock preempts this one. Stop after enough switches.
   let calls: u32 = 0, switches: u32 = 0, seen: u32 = 0;
-  for (; calls < 3000000 && switches < 400; calls++) {
+  for (; calls < 3000000 && switches < 200; calls++) {
     store<u32>(target, <u32>writable, 4);
     const s = NtQuerySymbolicLinkObject(link, target, 0);
     if (flips != seen) { seen = flips; switches++; }
