@@ -222,10 +222,10 @@ function FatEnsureClusters(vcb: usize, f: usize, count: u32): u32 {
     }
   }
   // Not enough free clusters: refused before any is taken (as NT's FAT does).
-  if (NT_SUCCESS(status) && count - have > changetype<VCB>(vcb).FreeClusters) status = STATUS_DISK_FULL;
+  if (NT_SUCCESS(status) && have < count && count - have > changetype<VCB>(vcb).FreeClusters) status = STATUS_DISK_FULL;
   // More than one cluster: one contiguous run if the volume has one, right
   // after the chain's end if that is free, else the first that fits.
-  if (NT_SUCCESS(status) && count - have > 1) {
+  if (NT_SUCCESS(status) && have < count && count - have > 1) {
     const need = count - have;
     let first = FatFindFreeClusters(vcb, need, last != 0 ? last + 1 : changetype<VCB>(vcb).NextFree);
     if (first != 0) {
