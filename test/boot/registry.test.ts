@@ -421,10 +421,13 @@ describe('power cuts during a hive flush', () => {
     console.log(`later hive flush: ${writes.length + 1} power-cut states, loaded from SYSTEM ${sources.SYSTEM}, from SYSTEM.ALT ${sources.ALT}`);
     expect(firstTorn).toBeGreaterThan(0);
     if (!has('fsck.fat')) { console.log('skipped: fsck.fat (dosfstools) is not installed'); ctx.skip(); }
+    // In place: nothing but the volume's dirty flag (set by the first write, cleared at the end) may show.
     for (let k = 0; k <= writes.length; k++) {
-      const r = fsck(applyWrites(first.after, writes, k), k);
-      expect(r.code, `fsck.fat after ${k} of ${writes.length} sector writes:\n${r.out}`).toBe(0);
+      const state = applyWrites(first.after, writes, k);
+      const r = fsck(state, k);
+      if (r.code !== 0) expect(complaintsBesidesDirty(r.out, state), `fsck.fat after ${k} of ${writes.length} sector writes:\n${r.out}`).toBe('');
     }
+    expect(fsck(applyWrites(first.after, writes, writes.length), writes.length).code).toBe(0);
   }, 300000);
 });
 
