@@ -43,7 +43,7 @@ import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsInitialSystemProcess } from "../ps/psmain";
 import { STATUS_SUCCESS, STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_THREAD_IS_TERMINATING } from "../sdk/ntstatus";
 import {
-  PORT_MESSAGE, SIZEOF_PORT_MESSAGE, LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, PORT_CONNECT, PORT_ALL_ACCESS,
+  PORT_MESSAGE, SIZEOF_PORT_MESSAGE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, PORT_CONNECT, PORT_ALL_ACCESS,
 } from "../sdk/lpc";
 import { STATUS_PORT_DISCONNECTED } from "../sdk/ntstatus";
 import { KTHREAD_THREAD_LINKS } from "../ke/thread";
@@ -83,6 +83,7 @@ export const PORT_CLOSED: u32 = 0x100;
   SemType: u32; SemSignalState: i32; SemWaitFlink: usize; SemWaitBlink: usize; SemLimit: i32;
   // +68 KEVENT (notification): signalled while the queue holds a message
   EvType: u32; EvSignalState: i32; EvWaitFlink: usize; EvWaitBlink: usize;
+  QueueCount: u32;          // messages on the queue
 }
 export const LPCP_PORT_SIZE: u32 = offsetof<LPCP_PORT>();
 export const PORT_QUEUE: u32 = offsetof<LPCP_PORT>("QueueFlink");
@@ -105,7 +106,7 @@ export const PORT_WAIT_EVENT: u32 = offsetof<LPCP_PORT>("EvType");
   PortContext: usize;       // given to the receiver
   Sender: usize;            // the LPCP_THREAD that waits for an answer (requests, connection requests), else 0
   ClientPort: usize;        // connection requests: the client's new port (referenced), until it gets a handle
-  ServerPort: usize;        // connection requests: the server port NtAcceptConnectPort made (0 before)
+  ServerPort: usize;        // connection requests: the server port NtAcceptConnectPort made (referenced; 0 before)
   Capacity: u32;            // bytes of data the buffer holds (connection requests: the answer's room)
   // +32: PORT_MESSAGE, data
 }
@@ -115,18 +116,53 @@ export const LPCP_MESSAGE_HEADER: u32 = 32;
 @inline export function MsgPort(message: usize): usize { return message + LPCP_MESSAGE_HEADER; }
 const MESSAGE_TAG: u32 = 0x4D63704C; // 'LpcM'
 
-/** A message with room for `dataCapacity` bytes of data, header zeroed; 0 when pool is out. */
+// Messages come from a small zone of buffers of the largest size (NT keeps
+// one too, LpcpZone): a round trip then costs no pool search. The zone is
+// emptied when the last port goes, so LPC holds no pool while unused.
+
+/** The most data a message carries: PORT_CREATE_MAXIMUM_MESSAGE_LENGTH less the header (connection information is less). */
+const LPCP_MAX_DATA: u32 = PORT_CREATE_MAXIMUM_MESSAGE_LENGTH - SIZEOF_PORT_MESSAGE;
+const LPCP_ZONE_BYTES: u32 = LPCP_MESSAGE_HEADER + SIZEOF_PORT_MESSAGE + LPCP_MAX_DATA;
+/** Free buffers kept (a chain through their first word). */
+const LPCP_ZONE_MAX: u32 = 8;
+let LpcpZoneFree: usize = 0;
+let LpcpZoneCount: u32 = 0;
+/** Ports in existence: the zone is emptied when this drops to 0. */
+let LpcpPortCount: u32 = 0;
+
+/** A message with room for `dataCapacity` bytes of data (at most LPCP_MAX_DATA), headers zeroed; 0 when pool is out. */
 export function LpcpAllocateMessage(dataCapacity: u32): usize {
-  const message = ExAllocatePoolWithTag(NonPagedPool, LPCP_MESSAGE_HEADER + SIZEOF_PORT_MESSAGE + dataCapacity, MESSAGE_TAG);
+  if (dataCapacity > LPCP_MAX_DATA) return 0;
+  const lock = LpcpLock();
+  let message = LpcpZoneFree;
+  if (message != 0) { LpcpZoneFree = load<usize>(message); LpcpZoneCount--; }
+  LpcpUnlock(lock);
+  if (message != 0) memory.fill(message, 0, LPCP_MESSAGE_HEADER + SIZEOF_PORT_MESSAGE);
+  else message = ExAllocatePoolWithTag(NonPagedPool, LPCP_ZONE_BYTES, MESSAGE_TAG);
   if (message != 0) Msg(message).Capacity = dataCapacity;
   return message;
 }
 
-/** Frees a message that no queue holds; a connection request's unclaimed client port goes with it. */
+/** Frees a message that no queue holds; a connection request's references on its ports go with it. */
 export function LpcpFreeMessage(message: usize): void {
   const m = Msg(message);
   if (m.ClientPort != 0) { const client = m.ClientPort; m.ClientPort = 0; ObDereferenceObject(client); }
-  ExFreePoolWithTag(message, MESSAGE_TAG);
+  if (m.ServerPort != 0) { const server = m.ServerPort; m.ServerPort = 0; ObDereferenceObject(server); }
+  const lock = LpcpLock();
+  const keep = LpcpPortCount != 0 && LpcpZoneCount < LPCP_ZONE_MAX;
+  if (keep) { store<usize>(message, LpcpZoneFree); LpcpZoneFree = message; LpcpZoneCount++; }
+  LpcpUnlock(lock);
+  if (!keep) ExFreePoolWithTag(message, MESSAGE_TAG);
+}
+
+/** The last port is gone: the zone's buffers go back to the pool. */
+function LpcpEmptyZone(): void {
+  while (LpcpZoneFree != 0) {
+    const message = LpcpZoneFree;
+    LpcpZoneFree = load<usize>(message);
+    LpcpZoneCount--;
+    ExFreePoolWithTag(message, MESSAGE_TAG);
+  }
 }
 
 let LpcpNextMessageId: u32 = 1;
@@ -145,14 +181,27 @@ export function LpcpNewMessageId(): u32 {
 // ---- queues ----
 
 /**
+ * Datagrams a queue takes from user mode (a sender of requests waits for
+ * each, so only datagrams can pile up): past it NtRequestPort answers
+ * STATUS_NO_MEMORY, as NT's does when the port's zone is spent. The
+ * kernel's own LPC_PORT_CLOSED and LPC_CLIENT_DIED always go in.
+ */
+export const LPCP_MAX_QUEUED_DATAGRAMS: u32 = 64;
+
+/**
  * Queues `message` on `port` and wakes a receiver. The last step of a
  * change under the lock: the wake-up may switch threads.
  */
 export function LpcpQueueMessage(port: usize, message: usize): void {
   Msg(message).QueuePort = port;
   InsertTailList(port + PORT_QUEUE, message);
+  Port(port).QueueCount++;
+  if ((Port(port).Flags & PORT_WAITABLE) == 0) { KeReleaseSemaphore(port + PORT_SEMAPHORE, 1, 0); return; }
+  // Two signals: the port must outlive whatever runs after the first.
+  ObReferenceObject(port);
   KeSetEvent(port + PORT_WAIT_EVENT);
   KeReleaseSemaphore(port + PORT_SEMAPHORE, 1, 0);
+  ObDereferenceObject(port);
 }
 
 /** Takes a message off its queue (a receiver that got the semaphore's count does this). */
@@ -160,7 +209,8 @@ export function LpcpDequeueMessage(message: usize): void {
   const port = Msg(message).QueuePort;
   RemoveEntryList(message);
   Msg(message).QueuePort = 0;
-  if (IsListEmpty(port + PORT_QUEUE)) KeResetEvent(port + PORT_WAIT_EVENT);
+  Port(port).QueueCount--;
+  if (IsListEmpty(port + PORT_QUEUE) && (Port(port).Flags & PORT_WAITABLE) != 0) KeResetEvent(port + PORT_WAIT_EVENT);
 }
 
 /**
@@ -346,13 +396,18 @@ function LpcpCreateTime(message: usize): void {
   store<u32>(MsgPort(message) + SIZEOF_PORT_MESSAGE, p.CreateTimeHigh, 4);
 }
 
-/** Sends a kernel datagram of `type` (with a creation time) through `port`, if its other side is there. Under the lock. */
-export function LpcpSendKernelDatagram(port: usize, type: u16): void {
+/**
+ * A kernel datagram of `type` (with a creation time) for the other side of
+ * `port`, its queue at `queueOut`; 0 when that side is gone. Under the
+ * lock; nothing is queued or signalled yet.
+ */
+function LpcpMakeKernelDatagram(port: usize, type: u16, queueOut: usize): usize {
   const context = memory.data(4, 4); // read at once, under the lock
   const queue = LpcpRoute(port, context);
-  if (queue == 0) return;
+  store<usize>(queueOut, queue);
+  if (queue == 0) return 0;
   const message = LpcpAllocateMessage(8);
-  if (message == 0) return;
+  if (message == 0) return 0;
   const h = MsgHeader(message);
   h.DataLength = 8;
   h.TotalLength = <u16>(SIZEOF_PORT_MESSAGE + 8);
@@ -362,7 +417,14 @@ export function LpcpSendKernelDatagram(port: usize, type: u16): void {
   h.MessageId = LpcpNewMessageId();
   LpcpCreateTime(message);
   Msg(message).PortContext = load<usize>(context);
-  LpcpQueueMessage(queue, message);
+  return message;
+}
+
+/** Sends a kernel datagram of `type` through `port`, if its other side is there. Under the lock (the last step). */
+export function LpcpSendKernelDatagram(port: usize, type: u16): void {
+  const queue = memory.data(4, 4);
+  const message = LpcpMakeKernelDatagram(port, type, queue);
+  if (message != 0) LpcpQueueMessage(load<usize>(queue), message);
 }
 
 // ---- rundown ----
@@ -399,21 +461,32 @@ export function LpcpClosePortSide(port: usize): void {
     LpcpWakeWaiters(port, port);
     return;
   }
+  // Everything changes before anything is signalled (a wake-up may run
+  // another thread at once, which must find the link cut both ways): the
+  // LPC_PORT_CLOSED message is made while the link still routes it, then the
+  // link is cut (each end held a reference on the other).
   const peer = p.ConnectedPort;
-  if (peer != 0) LpcpSendKernelDatagram(port, LPC_PORT_CLOSED); // before the link goes: it routes through it
+  const closedQueue = memory.data(4, 4);
+  const closed = peer != 0 ? LpcpMakeKernelDatagram(port, LPC_PORT_CLOSED, closedQueue) : 0;
+  const queue = load<usize>(closedQueue);
+  p.ConnectedPort = 0;
+  let peerHeldUs = false;
+  if (peer != 0 && Port(peer).ConnectedPort == port) { Port(peer).ConnectedPort = 0; peerHeldUs = true; }
   const connecting = p.ConnectingThread;
   p.ConnectingThread = 0;
+  // Now the signals: the client of an uncompleted connection (first: a
+  // thread that runs after any signal may be gone), the other side, the
+  // senders of what this side's queue holds (a client port's), and every
+  // thread waiting through either end.
   if (connecting != 0 && Lt(connecting).ReplyMessageId != 0) LpcpWake(connecting, STATUS_PORT_DISCONNECTED, 0);
-  // This side's own queue (a client port's): senders are answered, datagrams go.
+  if (closed != 0) LpcpQueueMessage(queue, closed);
   while (!IsListEmpty(port + PORT_QUEUE)) {
     const message = load<usize>(port + PORT_QUEUE);
     LpcpUnqueueMessage(message);
     LpcpAnswerQueued(message);
   }
-  // Cut the link (each end held a reference on the other), then answer the waiters.
-  p.ConnectedPort = 0;
-  if (peer != 0 && Port(peer).ConnectedPort == port) { Port(peer).ConnectedPort = 0; ObDereferenceObject(port); }
   LpcpWakeWaiters(port, peer);
+  if (peerHeldUs) ObDereferenceObject(port);
   if (peer != 0) ObDereferenceObject(peer);
 }
 
@@ -437,6 +510,8 @@ function LpcpDeletePort(object: usize): void {
   }
   const connection = p.ConnectionPort;
   p.ConnectionPort = 0;
+  if (p.DispatcherObject != 0) LpcpPortCount--;
+  if (LpcpPortCount == 0) LpcpEmptyZone();
   LpcpUnlock(lock);
   if (connection != 0 && connection != object) ObDereferenceObject(connection);
 }
@@ -503,6 +578,7 @@ export function LpcInitSystem(): void {
 /** Initialises a new port's body. */
 export function LpcpInitializePort(port: usize, flags: u32, maxConnectionInfo: u32, maxMessage: u32): void {
   const p = Port(port);
+  if (p.DispatcherObject == 0) LpcpPortCount++; // (the server port is initialised twice)
   p.DispatcherObject = port + PORT_WAIT_EVENT;
   p.Flags = flags;
   p.MaxConnectionInfoLength = maxConnectionInfo;

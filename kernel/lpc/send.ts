@@ -14,7 +14,7 @@ import { ObDereferenceObject } from "../ob/obref";
 import {
   LPCP_MESSAGE_HEADER, LpcpAllocateMessage, LpcpFreeMessage, LpcpNewMessageId, LpcpLock, LpcpUnlock, LpcpQueueMessage, LpcpRoute,
   LpcpCurrentThread, LpcpCurrentProcessId, LpcpPrepareWait, LpcpWaitForAnswer, LpcpReferencePort, LpcpReferenceStatus, LpcpScratch,
-  LpcpFindThread, LpcpThreadExists, Lt, Msg, MsgHeader, MsgPort, Port, PortKind, SERVER_COMMUNICATION_PORT, SERVER_CONNECTION_PORT,
+  LpcpFindThread, LpcpThreadExists, LPCP_MAX_QUEUED_DATAGRAMS, Lt, Msg, MsgHeader, MsgPort, Port, PortKind, SERVER_COMMUNICATION_PORT, SERVER_CONNECTION_PORT,
 } from "./lpcp";
 import {
   SIZEOF_PORT_MESSAGE, LPC_NEW_MESSAGE, LPC_REQUEST, LPC_DATAGRAM, LPC_CONNECTION_REQUEST,
@@ -31,8 +31,8 @@ import { STATUS_PORT_MESSAGE_TOO_LONG, STATUS_PORT_DISCONNECTED, STATUS_INVALID_
 export function LpcpCaptureMessage(user: usize, maxLength: u32, allowedType: u32): u32 {
   const out = LpcpScratch() + 8;
   store<usize>(out, 0);
-  if (!ProbeForRead(user, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
-  const lock = LpcpLock();
+  const lock = LpcpLock(); // probe and copy with nothing in between that could unmap the buffer
+  if (!ProbeForRead(user, SIZEOF_PORT_MESSAGE, 4)) { LpcpUnlock(lock); return STATUS_ACCESS_VIOLATION; }
   // The header's length and type fields, read once.
   const lengths = load<u32>(user);
   const dataLength = lengths & 0xFFFF, totalLength = lengths >>> 16;
@@ -81,6 +81,7 @@ export function NtRequestPort(handle: u32, request: usize): u32 {
     const lock = LpcpLock();
     const queue = LpcpRoute(port, RouteContext);
     if (queue == 0) status = STATUS_PORT_DISCONNECTED;
+    else if (Port(queue).QueueCount >= LPCP_MAX_QUEUED_DATAGRAMS) status = STATUS_NO_MEMORY;
     else {
       LpcpStampMessage(message, LPC_DATAGRAM);
       Msg(message).PortContext = load<usize>(RouteContext);
@@ -196,6 +197,7 @@ export function NtImpersonateClientOfPort(handle: u32, message: usize): u32 {
   let status = STATUS_INVALID_PORT_HANDLE;
   if (PortKind(port) == SERVER_COMMUNICATION_PORT) {
     const lock = LpcpLock();
+    if (!ProbeForRead(message, SIZEOF_PORT_MESSAGE, 4)) { LpcpUnlock(lock); ObDereferenceObject(port); return STATUS_ACCESS_VIOLATION; }
     const process = load<u32>(message, 8), thread = load<u32>(message, 12), id = load<u32>(message, 16);
     status = LpcpFindWaiter(port, process, thread, id) != 0 ? STATUS_SUCCESS : load<u32>(LpcpScratch(), 4);
     LpcpUnlock(lock);
