@@ -117,6 +117,18 @@ export function FatMountDirtyState(vcb: usize, name: string): void {
   FatSetWriteHook(FatNoteWrite);
 }
 
+/**
+ * After a checker had the volume locked (FSCTL_UNLOCK_VOLUME, fatquery.ts):
+ * the bit is read again, so a volume autochk repaired and marked clean is
+ * clean, and one it left dirty stays so.
+ */
+export function FatRereadDirtyState(vcb: usize): void {
+  const v = changetype<VCB>(vcb);
+  const clean = FatReadCleanBit(vcb);
+  v.OnDiskDirty = clean ? 0 : 1;
+  v.MountedDirty = clean ? 0 : 1;
+}
+
 /** Marks one volume clean if it is dirty by its own writes: disk flushed, bit set, flushed. */
 function FatCleanVolume(vcb: usize): void {
   const v = changetype<VCB>(vcb);
