@@ -55,6 +55,7 @@ import {
   FatNewScan, FatScanStatus, FatSectorOfEntry, FatWriteEntries, ScanEntry, ScanShortName, SetEntryCluster,
 } from "./fatdir";
 import { FatFileSystemControl, FatFlush, FatQueryDirectory, FatQueryVolume } from "./fatquery";
+import { FatMountDirtyState, FatStartCleaner } from "./fatdirty";
 
 // ---- FCB and CCB ----
 
@@ -1066,6 +1067,8 @@ export function FatMountPartition(partition: usize, name: string): u32 {
   }
   KeLogString("\"");
   KeLogEnd();
+  FatMountDirtyState(vcb, name); // FAT[1]'s clean bit: logged if dirty, watched from now on
+  FatStartCleaner();
   return STATUS_SUCCESS;
 }
 

@@ -20,6 +20,7 @@ import { RegfReader } from '../../images/registry/regf-reader.ts';
 import { type RegKey } from '../../images/registry/regfile.ts';
 import { buildUserImage } from '../../scripts/pe/link.ts';
 import { msg } from './usermode.ts';
+import { complaintsBesidesDirty } from './fsckdirty.ts';
 import { mingwPrograms } from '../mingw/build.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'smss-test-'));
@@ -242,7 +243,8 @@ describe('smss initialization with a varied registry', () => {
     const part = join(tmp, 'part.img');
     writeFileSync(part, MbrReadPartition(r.after).volume);
     const fsck = spawnSync('fsck.fat', ['-n', part], { encoding: 'utf8' });
-    expect(fsck.status, fsck.stdout + fsck.stderr).toBe(0);
+    // Taken while smss runs, within 5 s of its writes: the volume may still be marked in use (its dirty flag); nothing else.
+    if (fsck.status !== 0) expect(complaintsBesidesDirty(fsck.stdout + fsck.stderr, r.after), fsck.stdout + fsck.stderr).toBe('');
     const hive = join(tmp, 'SYSTEM');
     writeFileSync(hive, openDisk(r.after).readPath(SYSTEM_HIVE_PATH));
     const values = execFileSync('hivexsh', [hive], { input: 'cd \\ControlSet001\\Control\\Session Manager\nlsval\n', encoding: 'utf8' });
