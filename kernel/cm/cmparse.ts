@@ -22,10 +22,6 @@
 import { ExAllocatePoolWithTag, NonPagedPool } from "../mm/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeQuerySystemTime } from "../ke/wait";
-import {
-  NT_SUCCESS, STATUS_CHILD_MUST_BE_VOLATILE, STATUS_INSUFFICIENT_RESOURCES, STATUS_KEY_DELETED, STATUS_NAME_TOO_LONG,
-  STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { RtlInitUnicodeString, RtlNextPathComponent, RtlUnicodeString } from "../rtl/unicode";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
@@ -38,6 +34,11 @@ import {
   CM_KEY_DELETED, CM_KEY_LINK, CM_KEY_NO_DELETE, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey,
   CmValueData, CmpAllocateKey, CmpFindSubKey, CmpFindValue, CmpFreeKey, CmpLinkSubKey, CmpSetClass, CmpTouch, REG_LINK,
 } from "./cmp";
+import {
+  NT_SUCCESS, STATUS_CHILD_MUST_BE_VOLATILE, STATUS_INSUFFICIENT_RESOURCES, STATUS_KEY_DELETED,
+  STATUS_NAME_TOO_LONG, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND,
+  STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 // ---- access rights (winnt.h) ----
 export const KEY_QUERY_VALUE: u32 = 0x0001;

@@ -33,13 +33,13 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
-  NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS,
-  STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_COLLISION,
-} from "../sdk/ntstatus";
-import {
   FAT_EOC, FAT_TAG, FatAllocateCluster, FatCacheRead, FatCacheWrite, FatClusterSector, FatGetEntry, FatIsValidCluster,
   FatLastStatus, FatSetEntry, FatZeroCluster, SECTOR, VCB,
 } from "./fatvol";
+import {
+  NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 export const ATTR_READONLY: u32 = 0x01;
 export const ATTR_HIDDEN: u32 = 0x02;

@@ -6,10 +6,6 @@
 // fatfile.ts when it mounts a volume.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import {
-  NT_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS,
-  STATUS_INVALID_PARAMETER, STATUS_NO_MORE_FILES, STATUS_NO_SUCH_FILE, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
   FILE_ATTRIBUTE_NORMAL, FILE_OBJECT, FileBothDirectoryInformation, FileDirectoryInformation,
@@ -21,6 +17,10 @@ import {
   ATTR_DIRECTORY, DIRSCAN, FatFreeScan, FatNewScan, FatNextFile, FatScanStatus, ScanEntry, ScanName, ScanShortName,
 } from "./fatdir";
 import { CCB, ClustersFor, FCB, FatWriteBasic, VcbOf } from "./fatfile";
+import {
+  NT_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS,
+  STATUS_INVALID_PARAMETER, STATUS_NO_MORE_FILES, STATUS_NO_SUCH_FILE, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 // ---- directories ----
 

@@ -18,12 +18,12 @@
 import { RtlCivilFromDays, RtlDaysFromCivil, TICKS_PER_SECOND } from "../rtl/time";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
-import {
-  NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS,
-  STATUS_UNRECOGNIZED_VOLUME,
-} from "../sdk/ntstatus";
 import { IoDeviceTransfer } from "../io/iomgr";
 import { IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ, IRP_MJ_WRITE } from "../io/iop";
+import {
+  NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_SUCCESS, STATUS_UNRECOGNIZED_VOLUME,
+} from "../sdk/ntstatus";
 
 export const SECTOR: u32 = 512;
 export const FAT_TAG: u32 = 0x20746146; // 'Fat '

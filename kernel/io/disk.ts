@@ -13,9 +13,6 @@
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import {
-  NT_SUCCESS, STATUS_END_OF_FILE, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { AtaFlushCache, AtaReadSectors, AtaSectors, AtaWriteSectors } from "./ata";
 import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "./iomgr";
 import {
@@ -26,6 +23,10 @@ import { NtCreateDirectoryObject } from "../ob/obdir";
 import { NtClose } from "../ob/obhandle";
 import { DIRECTORY_ALL_ACCESS, InitializeObjectAttributes, OBJ_KERNEL_HANDLE, OBJ_PERMANENT } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
+import {
+  NT_SUCCESS, STATUS_END_OF_FILE, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 /** A disk device's extension. */
 @unmanaged export class DISK_EXTENSION {

@@ -15,11 +15,6 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeSetEvent, KeResetEvent } from "../ke/wait";
-import {
-  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW, STATUS_END_OF_FILE, STATUS_INFO_LENGTH_MISMATCH,
-  STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
-  STATUS_NOT_SAME_DEVICE, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS, STATUS_ACCESS_DENIED,
-} from "../sdk/ntstatus";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExEventObjectType } from "../ex/sync";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
@@ -41,6 +36,12 @@ import {
   IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, SL_RESTART_SCAN,
   SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED,
 } from "./iop";
+import {
+  NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW,
+  STATUS_END_OF_FILE, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+  STATUS_NOT_SAME_DEVICE, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 /** The most a request moves at once; longer reads and writes are split. */
 const IO_CHUNK: u32 = 65536;

@@ -23,10 +23,6 @@ import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeCreateThread, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
-import {
-  NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_NAME_TOO_LONG,
-  STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { RtlInitUnicodeString, RtlUnicodeString, RtlStartsWithSeparator } from "../rtl/unicode";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
@@ -44,6 +40,10 @@ import {
   IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_MAXIMUM_FUNCTION, PDRIVER_DISPATCH, SIZEOF_DEVICE_OBJECT, SIZEOF_DRIVER_OBJECT,
   SIZEOF_FILE_OBJECT, SIZEOF_IRP,
 } from "./iop";
+import {
+  NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_NAME_TOO_LONG,
+  STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 export let IoDriverObjectType: usize = 0;
 export let IoDeviceObjectType: usize = 0;

@@ -19,6 +19,11 @@ import { HalSerialEnsureLineStart, HalSerialFlush } from "../hal/serial";
 import { HalDisplayBlueScreen, HalDisplayNewLine, HalDisplayString } from "../hal/vga";
 import { cli, hlt } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogBeginBare, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_ASSERTION_FAILURE, STATUS_FLOAT_INVALID_OPERATION,
+  STATUS_ILLEGAL_INSTRUCTION, STATUS_INTEGER_DIVIDE_BY_ZERO, STATUS_INTEGER_OVERFLOW,
+  STATUS_STACK_OVERFLOW, STATUS_SYSTEM_PROCESS_TERMINATED,
+} from "../sdk/ntstatus";
 
 // ---- Bug check codes used across the project ----
 
@@ -60,18 +65,9 @@ export const UNEXPECTED_KERNEL_MODE_TRAP: u32 = 0x7F;
 export const CRITICAL_PROCESS_DIED: u32 = 0xEF;
 /** A critical process or thread was terminated. */
 export const CRITICAL_OBJECT_TERMINATION: u32 = 0xF4;
-/** smss or csrss ended: p1 the status it ended with. */
-export const STATUS_SYSTEM_PROCESS_TERMINATED: u32 = 0xC000021A;
 
 // ---- NTSTATUS exception codes reported in p1 of KMODE_EXCEPTION_NOT_HANDLED ----
 
-export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;      // bad memory access
-export const STATUS_ILLEGAL_INSTRUCTION: u32 = 0xC000001D;   // invalid opcode / unreachable
-export const STATUS_FLOAT_INVALID_OPERATION: u32 = 0xC0000090; // NaN or out of range to integer
-export const STATUS_INTEGER_DIVIDE_BY_ZERO: u32 = 0xC0000094; // division by zero
-export const STATUS_INTEGER_OVERFLOW: u32 = 0xC0000095;      // INT_MIN / -1 and friends
-export const STATUS_STACK_OVERFLOW: u32 = 0xC00000FD;        // kernel stack exhausted
-export const STATUS_ASSERTION_FAILURE: u32 = 0xC0000420;     // a failed assertion / abort()
 
 // ---- WebAssembly trap codes passed to KiWasmTrap by the translated code ----
 

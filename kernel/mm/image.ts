@@ -47,11 +47,6 @@ import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { ProbeForWrite } from "../ke/probe";
 import { invlpg, cli, read_eflags, sti } from "../sdk/intrinsics";
-import {
-  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_COMMITMENT_LIMIT, STATUS_CONFLICTING_ADDRESSES, STATUS_INFO_LENGTH_MISMATCH,
-  STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT, STATUS_INVALID_INFO_CLASS, STATUS_NO_MEMORY, STATUS_SUCCESS,
-  STATUS_INVALID_VIEW_SIZE,
-} from "../sdk/ntstatus";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject } from "../ob/obref";
 import { IoFileObjectType } from "../io/iomgr";
@@ -63,13 +58,15 @@ import {
   MiFindFreeRange, MiFindVad, MiInsertVad, MiOverlaps, MiPte, MiPteBits, MiRemoveVad,
 } from "./virtual";
 import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS } from "./procmm";
+import {
+  NT_ERROR, NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_COMMITMENT_LIMIT,
+  STATUS_CONFLICTING_ADDRESSES, STATUS_IMAGE_NOT_AT_BASE, STATUS_INFO_LENGTH_MISMATCH,
+  STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT, STATUS_INVALID_IMAGE_NOT_MZ,
+  STATUS_INVALID_IMAGE_PROTECT, STATUS_INVALID_IMAGE_WIN_16, STATUS_INVALID_IMAGE_WIN_64,
+  STATUS_INVALID_INFO_CLASS, STATUS_INVALID_VIEW_SIZE, STATUS_NO_MEMORY, STATUS_SECTION_NOT_IMAGE,
+  STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
-export const STATUS_INVALID_IMAGE_NOT_MZ: u32 = 0xC000012F;
-export const STATUS_INVALID_IMAGE_PROTECT: u32 = 0xC0000130;
-export const STATUS_INVALID_IMAGE_WIN_16: u32 = 0xC0000131;
-export const STATUS_INVALID_IMAGE_WIN_64: u32 = 0xC0000359;
-export const STATUS_IMAGE_NOT_AT_BASE: u32 = 0x40000003;
-export const STATUS_SECTION_NOT_IMAGE: u32 = 0xC0000049;
 
 const SEC_IMAGE: u32 = 0x01000000;
 const SEC_FILE: u32 = 0x00800000;
@@ -334,7 +331,7 @@ function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes
       status = create(handle, access, objectAttributes, type, MiImageBodySize(pages), MiInitializeImage, pages, 0);
       Source = 0;
     }
-  } else if ((status & 0xC0000000) == 0xC0000000 && Refusal.length != 0) {
+  } else if (NT_ERROR(status) && Refusal.length != 0) {
     MiLogRefusal(status);
   }
   Refusal = "";

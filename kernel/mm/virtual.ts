@@ -21,7 +21,6 @@
 //   VAD (pool, 24 bytes): +0 links  +8 first byte  +12 end (exclusive)
 //                         +16 allocation protection  +20 type (MEM_PRIVATE / MEM_MAPPED / MEM_IMAGE)
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, STATUS_CONFLICTING_ADDRESSES, STATUS_MEMORY_NOT_ALLOCATED, STATUS_NO_MEMORY, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH, STATUS_FREE_VM_NOT_AT_BASE, STATUS_NOT_COMMITTED, STATUS_UNABLE_TO_DELETE_SECTION, STATUS_SECTION_PROTECTION } from "../sdk/ntstatus";
 import { read_cr3, invlpg } from "../sdk/intrinsics";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KSEG0_BASE } from "../ke/loader";
@@ -29,6 +28,13 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual } from "./pfn";
 import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MmIsUserRangeAccessible } from "./procmm";
 import { InsertTailList, InsertHeadList, RemoveEntryList } from "../sdk/list";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_CONFLICTING_ADDRESSES, STATUS_FREE_VM_NOT_AT_BASE,
+  STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS,
+  STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER, STATUS_MEMORY_NOT_ALLOCATED,
+  STATUS_NOT_COMMITTED, STATUS_NO_MEMORY, STATUS_SECTION_PROTECTION, STATUS_SUCCESS,
+  STATUS_UNABLE_TO_DELETE_SECTION,
+} from "../sdk/ntstatus";
 
 export const MEM_COMMIT: u32 = 0x1000;
 export const MEM_RESERVE: u32 = 0x2000;

@@ -11,7 +11,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
 import { KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess } from "../ps/psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
-import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
+import { NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
 
 export const PROCESS_VM_OPERATION: u32 = 0x0008;
 export const PROCESS_QUERY_INFORMATION: u32 = 0x0400;
@@ -92,7 +92,7 @@ export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u3
   const mode = MiEnter(other);
   const status = MiQueryVirtualMemory(SELF, address, infoClass, copy, length, cells() + 12);
   MiLeave(mode);
-  if ((status & 0xC0000000) != 0xC0000000) memory.copy(buffer, copy, length < 28 ? length : 28);
+  if (!NT_ERROR(status)) memory.copy(buffer, copy, length < 28 ? length : 28);
   if (resultLength != 0) store<u32>(resultLength, load<u32>(cells(), 12));
   ExFreePoolWithTag(copy, 0x6D6D7651);
   return status;

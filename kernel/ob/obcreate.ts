@@ -17,10 +17,6 @@
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import {
-  NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_COLLISION,
-  STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
-import {
   OBJ_NAME_PATH_SEPARATOR, RtlCharAt, RtlCharCount, RtlEqualUnicodeString, RtlUnicodeString,
 } from "../rtl/unicode";
 import {
@@ -32,6 +28,10 @@ import {
 } from "./obp";
 import { ObpLinkIntoDirectory, ObpSetObjectName } from "./obdir";
 import { ObpTypeDirectoryObject, ObpTypeObjectType } from "./obinit";
+import {
+  NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 /** Most types the system can hold (NT has a similar fixed table). */
 export const OBP_MAX_OBJECT_TYPES: u32 = 64;

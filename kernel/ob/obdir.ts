@@ -19,10 +19,6 @@
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import {
-  NT_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_MORE_ENTRIES,
-  STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
-import {
   RtlCopyUnicodeText, RtlEqualUnicodeString, RtlHashUnicodeStringUpcase, RtlUnicodeString, RtlWriteUnicodeString,
 } from "../rtl/unicode";
 import {
@@ -36,6 +32,10 @@ import { ObDereferenceObject, ObReferenceObject } from "./obref";
 import { ObReferenceObjectByHandle } from "./obhandle";
 import { ObInsertObject, ObOpenObjectByName } from "./obname";
 import { ObpDirectoryObjectType } from "./obinit";
+import {
+  NT_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_MORE_ENTRIES,
+  STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 /**
  * An out-parameter slot for the calls below. Module-level slots like this

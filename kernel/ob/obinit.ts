@@ -18,7 +18,6 @@
 
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { NT_SUCCESS } from "../sdk/ntstatus";
 import { RtlInitUnicodeString, SIZEOF_UNICODE_STRING, UNICODE_STRING } from "../rtl/unicode";
 import {
   DIRECTORY_ALL_ACCESS, DIRECTORY_CREATE_OBJECT, DIRECTORY_CREATE_SUBDIRECTORY, DIRECTORY_QUERY, DIRECTORY_TRAVERSE,
@@ -36,6 +35,7 @@ import { NtCreateDirectoryObject, ObpDirectoryEntryCount, ObpLinkIntoDirectory, 
 import { NtClose, ObpInitializeHandleTables, ObReferenceObjectByHandle } from "./obhandle";
 import { NtCreateSymbolicLinkObject, ObpDeleteSymbolicLink, ObpParseSymbolicLink } from "./oblink";
 import { ObDereferenceObject } from "./obref";
+import { NT_SUCCESS } from "../sdk/ntstatus";
 
 /** Bug check: p1 the step that failed (below), p2 its NTSTATUS. */
 export const OBJECT_INITIALIZATION_FAILED: u32 = 0x5E;

@@ -17,9 +17,6 @@
 // A buffer too small for the answer is STATUS_INFO_LENGTH_MISMATCH, with
 // the size needed at ReturnLength.
 
-import {
-  NT_SUCCESS, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_NAME_TOO_LONG, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { OBJ_NAME_PATH_SEPARATOR, RtlUnicodeString, RtlWriteUnicodeString } from "../rtl/unicode";
 import {
   DELETE, OB_FLAG_EXCLUSIVE_OBJECT, OB_FLAG_PERMANENT_OBJECT, OBJ_EXCLUSIVE, OBJ_INHERIT, OBJ_PERMANENT, OBJ_PROTECT_CLOSE,
@@ -32,6 +29,10 @@ import { ObpObjectTypeCount, ObpObjectTypes } from "./obcreate";
 import { ObSetHandleAttributes, ObReferenceObjectByHandle } from "./obhandle";
 import { ObDereferenceObject, ObMakePermanentObject, ObMakeTemporaryObject } from "./obref";
 import { ObpRootDirectoryObject, ObpSymbolicLinkObjectType } from "./obinit";
+import {
+  NT_SUCCESS, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_NAME_TOO_LONG,
+  STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 /** Out-parameter slots (see obdir.ts). */
 const ObpQueryObject: usize = memory.data(4, 4);

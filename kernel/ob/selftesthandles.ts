@@ -4,12 +4,6 @@
 // (ObCreateObjectType with close and delete procedures), and handle tables
 // of their own (switching, destroying).
 
-import {
-  STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_HANDLE_NOT_CLOSABLE, STATUS_INFO_LENGTH_MISMATCH,
-  STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_MORE_ENTRIES, STATUS_NO_MORE_ENTRIES,
-  STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_TYPE_MISMATCH,
-  STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { RtlEqualUnicodeStringToString, RtlUnicodeString } from "../rtl/unicode";
 import { ExPoolTagBytes } from "../mm/pool";
 import {
@@ -35,6 +29,13 @@ import {
   EntryIndex, EntryTypeIs, FullNameIs, Handle, HandleCount, HandleOut, LengthOut, ListDirectory, Name, ObjectOf,
   ObjectOut, Oa, OpenDirectory, QueryBasic, check, expect,
 } from "./testutil";
+import {
+  STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_HANDLE_NOT_CLOSABLE,
+  STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS,
+  STATUS_INVALID_PARAMETER, STATUS_MORE_ENTRIES, STATUS_NO_MORE_ENTRIES,
+  STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND,
+  STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 const ManyHandles: usize = memory.data(300 * 4, 4);
 const MANY: u32 = 300;

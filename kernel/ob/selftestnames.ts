@@ -6,10 +6,6 @@
 // handle it opens, so the temporary objects it made are gone at its end.
 
 import {
-  STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_EXISTS, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND,
-  STATUS_OBJECT_PATH_NOT_FOUND, STATUS_OBJECT_PATH_SYNTAX_BAD, STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
-import {
   RtlEqualUnicodeStringToString, RtlInitEmptyUnicodeString, RtlNextPathComponent, RtlUnicodeString, RtlUpcaseUnicodeChar,
 } from "../rtl/unicode";
 import { ExPoolTagBytes } from "../mm/pool";
@@ -32,6 +28,12 @@ import {
   Name, NameString, NumberedName, NumberedTarget, ObjectOf, ObjectOut, Oa, OpenDirectory, OpenLink, PointerCount,
   QueryBasic, TargetString, check, expect,
 } from "./testutil";
+import {
+  STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER,
+  STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_EXISTS, STATUS_OBJECT_NAME_INVALID,
+  STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_OBJECT_PATH_SYNTAX_BAD,
+  STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 /** A UNICODE_STRING for path splitting. */
 const Component: usize = memory.data(8, 4);

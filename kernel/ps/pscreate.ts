@@ -30,9 +30,11 @@ import {
   PspAllocateProcessLike, PspAllocateProcessNamed, PspDereferenceProcess, EPROCESS_ACTIVE_LINKS,
 } from "./psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PspCreateProcessObject } from "./psprocess";
-import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../sdk/ntstatus";
+import {
+  NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  STATUS_SECTION_NOT_IMAGE, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
-const STATUS_SECTION_NOT_IMAGE: u32 = 0xC0000049;
 const PROCESS_CREATE_PROCESS: u32 = 0x0080;
 /** PROCESS_CREATE_FLAGS_* NtCreateProcessEx understands. */
 const PROCESS_CREATE_FLAGS_BREAKAWAY: u32 = 0x1, PROCESS_CREATE_FLAGS_NO_DEBUG_INHERIT: u32 = 0x2, PROCESS_CREATE_FLAGS_INHERIT_HANDLES: u32 = 0x4;
@@ -161,7 +163,7 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
   }
   if (!ok) {
     PspDeleteUnbornProcess(child);
-    return (mapStatus & 0xC0000000) == 0xC0000000 ? mapStatus : STATUS_INSUFFICIENT_RESOURCES;
+    return NT_ERROR(mapStatus) ? mapStatus : STATUS_INSUFFICIENT_RESOURCES;
   }
   const info = MiImageInformation(section);
   const peb = ExAllocatePoolWithTag(NonPagedPool, PEB_BYTES, 0x62655050); // 'PPeb'

@@ -13,16 +13,16 @@
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { NT_SUCCESS, STATUS_SUCCESS } from "../sdk/ntstatus";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, SYNCHRONIZE } from "../ob/obp";
 import { NtClose, ObReferenceObjectByHandle } from "../ob/obhandle";
 import { NtOpenFile } from "../io/create";
 import { IoSystemVolumeMounted } from "../io/iosys";
 import { MmSectionObjectType, NtCreateSection } from "../mm/section";
-import { MiImageInformation, MiMapImageView, MiReadImage, SIZEOF_SECTION_IMAGE_INFORMATION, STATUS_IMAGE_NOT_AT_BASE } from "../mm/image";
+import { MiImageInformation, MiMapImageView, MiReadImage, SIZEOF_SECTION_IMAGE_INFORMATION } from "../mm/image";
 import { MmCopyToUser } from "../mm/procmm";
 import { EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess } from "./psmain";
+import { NT_SUCCESS, STATUS_IMAGE_NOT_AT_BASE, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 /** The image section of ntdll.dll (referenced for good), or 0. */
 export let PspSystemDllSection: usize = 0;

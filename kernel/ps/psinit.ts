@@ -45,7 +45,6 @@
 
 import { KeBugCheckEx, SESSION1_INITIALIZATION_FAILED, SESSION5_INITIALIZATION_FAILED } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { NT_SUCCESS, STATUS_INVALID_IMAGE_FORMAT, STATUS_TIMEOUT } from "../sdk/ntstatus";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, SYNCHRONIZE } from "../ob/obp";
 import { NtClose } from "../ob/obhandle";
@@ -62,6 +61,7 @@ import { NtCreateThread, THREAD_ALL_ACCESS } from "./psthread";
 import { NtQueryInformationProcess } from "./psquery";
 import { PROCESS_ALL_ACCESS } from "./psprocess";
 import { NtCurrentProcess, PsBootModuleCount, PsRunBootModules } from "./psmain";
+import { NT_SUCCESS, STATUS_INVALID_IMAGE_FORMAT, STATUS_TIMEOUT } from "../sdk/ntstatus";
 
 const SMSS_PATH: string = "\\SystemRoot\\System32\\smss.exe";
 const CURRENT_DIRECTORY: string = "C:\\Windows\\";

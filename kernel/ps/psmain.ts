@@ -26,7 +26,9 @@ import {
   KTHREAD, KeCreateThread, KeReadyThread, KeDereferenceThread, KeRequestTermination, KeSetThreadFreeHook, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
   ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher,
 } from "../ke/thread";
-import { KeInitializeDispatcherHeader, KeSignalObject, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime, STATUS_SUCCESS } from "../ke/wait";
+import {
+  KeInitializeDispatcherHeader, KeSignalObject, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime,
+} from "../ke/wait";
 import { KiSetKernelStack, KiSetTebSegment, KGDT_R3_CODE, KGDT_R3_DATA, KGDT_R3_TEB, RPL_USER } from "../ke/gdt";
 import {
   MmCommitUserPages, MmCopyToUser, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace, MmIsUserRangeAccessible,
@@ -38,13 +40,11 @@ import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "
 import { MEM_IMAGE, MEM_PRIVATE, MiInsertVad, MmDeleteVads, MmSetProcessLookup, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT,
+  STATUS_NO_YIELD_PERFORMED, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
-export const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
-export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
-export const STATUS_INVALID_IMAGE_FORMAT: u32 = 0xC000007B;
-export const STATUS_NO_YIELD_PERFORMED: u32 = 0x40000024;
-export const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
-export const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC0000034;
 
 /** NtCurrentProcess() and NtCurrentThread(). */
 export const NtCurrentProcess: u32 = 0xFFFFFFFF;

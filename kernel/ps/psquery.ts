@@ -9,11 +9,14 @@
 //   ProcessSessionInformation (24)   ULONG SessionId (query and set)
 //   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF)
 
-import { STATUS_SUCCESS, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_PENDING } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { EPROCESS, NtCurrentProcess, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE } from "./psmain";
+import { EPROCESS, NtCurrentProcess, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION } from "./psprocess";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS,
+  STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 
 export const ProcessBasicInformation: u32 = 0;

@@ -12,7 +12,6 @@
 // with its own TEB whose stack fields come from the INITIAL_TEB.
 
 import { TEB_DEALLOCATION_STACK } from "../mm/virtual";
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_THREAD_IS_TERMINATING, STATUS_PENDING, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH } from "../sdk/ntstatus";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
   KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KTHREAD_SERVICE_SCRATCH, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
@@ -37,9 +36,13 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/po
 import { PspSystemDllStart } from "./psdll";
 import { PspResolveCurrentProcess, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "./psprocess";
 import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS } from "./psmain";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_CID, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+  STATUS_PENDING, STATUS_SUCCESS, STATUS_THREAD_IS_TERMINATING,
+} from "../sdk/ntstatus";
 
 const PROCESS_CREATE_THREAD: u32 = 0x0002;
-const STATUS_INVALID_CID: u32 = 0xC000000B;
 
 /** NtOpenThread(ThreadHandle, DesiredAccess, ObjectAttributes, ClientId): by thread id (and process id, when given). */
 export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize, clientId: usize): u32 {

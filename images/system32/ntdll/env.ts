@@ -13,12 +13,14 @@
 // process's block (no RtlAcquirePebLock yet).
 
 import {
-  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, NtCurrentProcess, RtlpProcessParameters,
-  MEM_COMMIT, MEM_RESERVE, MEM_RELEASE, PAGE_READWRITE, PAGE_SIZE, RtlpWcsLen,
-  STATUS_SUCCESS, STATUS_INVALID_PARAMETER, STATUS_VARIABLE_NOT_FOUND, STATUS_BUFFER_TOO_SMALL, STATUS_NO_MEMORY,
+  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, NtCurrentProcess, RtlpProcessParameters, MEM_COMMIT, MEM_RESERVE, MEM_RELEASE, PAGE_READWRITE, PAGE_SIZE, RtlpWcsLen,
 } from "./nt";
 import { RtlUpcaseUnicodeChar } from "./string";
 import { RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
+import {
+  STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_SUCCESS,
+  STATUS_VARIABLE_NOT_FOUND,
+} from "../../../kernel/sdk/ntstatus";
 
 /** RTL_USER_PROCESS_PARAMETERS.Environment. */
 export const PARAMS_ENVIRONMENT: u32 = 0x48;

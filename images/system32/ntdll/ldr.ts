@@ -44,25 +44,21 @@
 // for one thread at a time).
 
 import {
-  NtClose, NtOpenFile, NtCreateSection, RtlGetCurrentPeb, RtlpStrLen, RtlpInitObjectAttributes,
-  NT_SUCCESS, OBJ_CASE_INSENSITIVE, PEB_PROCESS_HEAP, PEB_PROCESS_PARAMETERS, PAGE_READWRITE, NtCurrentProcess,
-  STATUS_SUCCESS, STATUS_NO_MEMORY, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND,
+  NtClose, NtOpenFile, NtCreateSection, RtlGetCurrentPeb, RtlpStrLen, RtlpInitObjectAttributes, OBJ_CASE_INSENSITIVE, PEB_PROCESS_HEAP, PEB_PROCESS_PARAMETERS, PAGE_READWRITE, NtCurrentProcess,
 } from "./nt";
 import { RtlCreateHeap, RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { RtlEqualUnicodeString, RtlUpcaseUnicodeChar, setString } from "./string";
 import { RtlNormalizeProcessParams } from "./process";
 import { RtlDosSearchPath_U, RtlDosPathNameToNtPathName_U } from "./path";
 import {
-  DLL_PROCESS_ATTACH, DLL_THREAD_ATTACH, ENTRY_SIZE, E_BASE_NAME, E_DLL_BASE, E_ENTRY, E_FLAGS, E_FULL_NAME,
-  E_HASH_LINKS, E_INIT_LINKS, E_LOAD_COUNT, E_LOAD_LINKS, E_MEMORY_LINKS, E_SIZE, E_TIMESTAMP, HEAP_GROWABLE,
-  HEAP_ZERO_MEMORY, IMAGE_FILE_DLL, InitializeListHead, InsertTailList, LDRP_ENTRY_PROCESSED, LDRP_IMAGE_DLL,
-  LDRP_PROCESS_ATTACH_CALLED, LDR_DATA_SIZE, LD_INITIALIZED, LD_INIT_ORDER, LD_LOAD_ORDER, LD_MEMORY_ORDER,
-  LdrpAnsiToUnicode, LdrpConcat, LdrpProtect, LdrpRelocate, LdrpReport, PEB_IMAGE_BASE, PEB_LDR, P_DLLPATH, P_IMAGE,
-  RemoveEntryList, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND, STATUS_ENTRYPOINT_NOT_FOUND,
-  STATUS_IMAGE_NOT_AT_BASE, STATUS_INVALID_IMAGE_FORMAT, STATUS_ORDINAL_NOT_FOUND, asciiInside, characteristics,
-  directory, heap, inside, lineBegin, lineEnd, lineName, lineText, nameOf, ntHeaders, sizeOfImage, ustrBuffer,
-  ustrLength,
+  DLL_PROCESS_ATTACH, DLL_THREAD_ATTACH, ENTRY_SIZE, E_BASE_NAME, E_DLL_BASE, E_ENTRY, E_FLAGS, E_FULL_NAME, E_HASH_LINKS, E_INIT_LINKS, E_LOAD_COUNT, E_LOAD_LINKS, E_MEMORY_LINKS, E_SIZE, E_TIMESTAMP, HEAP_GROWABLE, HEAP_ZERO_MEMORY, IMAGE_FILE_DLL, InitializeListHead, InsertTailList, LDRP_ENTRY_PROCESSED, LDRP_IMAGE_DLL, LDRP_PROCESS_ATTACH_CALLED, LDR_DATA_SIZE, LD_INITIALIZED, LD_INIT_ORDER, LD_LOAD_ORDER, LD_MEMORY_ORDER, LdrpAnsiToUnicode, LdrpConcat, LdrpProtect, LdrpRelocate, LdrpReport, PEB_IMAGE_BASE, PEB_LDR, P_DLLPATH, P_IMAGE, RemoveEntryList, asciiInside, characteristics, directory, heap, inside, lineBegin, lineEnd, lineName, lineText, nameOf, ntHeaders, sizeOfImage, ustrBuffer, ustrLength,
 } from "./ldrimage";
+import {
+  NT_SUCCESS, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND, STATUS_ENTRYPOINT_NOT_FOUND,
+  STATUS_IMAGE_NOT_AT_BASE, STATUS_INVALID_IMAGE_FORMAT, STATUS_INVALID_PARAMETER,
+  STATUS_NO_MEMORY, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND,
+  STATUS_ORDINAL_NOT_FOUND, STATUS_SUCCESS,
+} from "../../../kernel/sdk/ntstatus";
 
 @external("ntdll", "NtOpenSection") declare function NtOpenSection(section: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtMapViewOfSection") declare function NtMapViewOfSection(section: u32, process: u32, base: usize, zeroBits: u32,

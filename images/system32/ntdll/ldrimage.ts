@@ -3,22 +3,16 @@
 // reads (every RVA checked against the image's size), its "LDR:" lines, and
 // base relocation of a mapped image.
 
-import {
-  NtDisplayString, RtlpProcessHeap, NtCurrentProcess, PAGE_READWRITE, STATUS_SUCCESS, STATUS_NO_MEMORY,
-} from "./nt";
+import { NtDisplayString, RtlpProcessHeap, NtCurrentProcess, PAGE_READWRITE } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { setString } from "./string";
+import {
+  STATUS_CONFLICTING_ADDRESSES, STATUS_INVALID_IMAGE_FORMAT, STATUS_NO_MEMORY, STATUS_SUCCESS,
+} from "../../../kernel/sdk/ntstatus";
 
 @external("ntdll", "NtProtectVirtualMemory") declare function NtProtectVirtualMemory(process: u32, base: usize, size: usize, protect: u32, old: usize): u32;
 
 // ---- statuses ----
-export const STATUS_IMAGE_NOT_AT_BASE: u32 = 0x40000003;
-export const STATUS_CONFLICTING_ADDRESSES: u32 = 0xC0000018;
-export const STATUS_INVALID_IMAGE_FORMAT: u32 = 0xC000007B;
-export const STATUS_DLL_NOT_FOUND: u32 = 0xC0000135;
-export const STATUS_ORDINAL_NOT_FOUND: u32 = 0xC0000138;
-export const STATUS_ENTRYPOINT_NOT_FOUND: u32 = 0xC0000139;
-export const STATUS_DLL_INIT_FAILED: u32 = 0xC0000142;
 
 // ---- structures (x86 layouts) ----
 // PEB_LDR_DATA: Length, Initialized, SsHandle, the three list heads, EntryInProgress.

@@ -1,7 +1,7 @@
 // What every ntdll source file shares: the native services it calls (wasm
 // imports from module "ntdll", which the DLL linker resolves to its own
-// `int 0x2e` stubs), the NTSTATUS values the Rtl routines return, and the
-// few PEB/TEB fields they read.
+// `int 0x2e` stubs) and the
+// few PEB/TEB fields they read. NTSTATUS values come from kernel/sdk/ntstatus.ts.
 //
 // Everything here is raw 32-bit memory: no managed AssemblyScript objects, so
 // the DLL has no garbage collector and its structures are NT's own layouts.
@@ -63,27 +63,6 @@ export const MEM_RELEASE: u32 = 0x8000;
 export const PAGE_READWRITE: u32 = 0x04;
 export const PAGE_SIZE: u32 = 0x1000;
 export const OBJ_CASE_INSENSITIVE: u32 = 0x40;
-
-// ---- NTSTATUS ----
-export const STATUS_SUCCESS: u32 = 0;
-export const STATUS_BUFFER_OVERFLOW: u32 = 0x80000005;
-export const STATUS_NO_MORE_ENTRIES: u32 = 0x8000001A;
-export const STATUS_UNSUCCESSFUL: u32 = 0xC0000001;
-export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
-export const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
-export const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
-export const STATUS_NO_MEMORY: u32 = 0xC0000017;
-export const STATUS_BUFFER_TOO_SMALL: u32 = 0xC0000023;
-export const STATUS_OBJECT_TYPE_MISMATCH: u32 = 0xC0000024;
-export const STATUS_OBJECT_NAME_INVALID: u32 = 0xC0000033;
-export const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC0000034;
-export const STATUS_OBJECT_PATH_SYNTAX_BAD: u32 = 0xC000003B;
-export const STATUS_INVALID_PARAMETER_2: u32 = 0xC00000F0;
-export const STATUS_VARIABLE_NOT_FOUND: u32 = 0xC0000100;
-export const STATUS_NAME_TOO_LONG: u32 = 0xC0000106;
-export const STATUS_OBJECT_PATH_NOT_FOUND: u32 = 0xC000003A;
-
-@inline export function NT_SUCCESS(status: u32): bool { return <i32>status >= 0; }
 
 // ---- PEB / TEB ----
 export const TEB_PEB: u32 = 0x30;

@@ -25,12 +25,14 @@
 // (callers then open by the full name, which is always correct).
 
 import {
-  RtlpProcessHeap, RtlpProcessParameters, RtlpWcsLen, RtlpInitObjectAttributes, NtQueryAttributesFile, NtOpenFile, NtClose,
-  OBJ_CASE_INSENSITIVE, STATUS_SUCCESS, STATUS_OBJECT_NAME_INVALID, STATUS_NO_MEMORY, NT_SUCCESS,
+  RtlpProcessHeap, RtlpProcessParameters, RtlpWcsLen, RtlpInitObjectAttributes, NtQueryAttributesFile, NtOpenFile, NtClose, OBJ_CASE_INSENSITIVE,
 } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { RtlUpcaseUnicodeChar } from "./string";
 import { RtlpCurrentEnvironment } from "./env";
+import {
+  NT_SUCCESS, STATUS_NO_MEMORY, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+} from "../../../kernel/sdk/ntstatus";
 
 export const RtlPathTypeUnknown: u32 = 0;
 export const RtlPathTypeUncAbsolute: u32 = 1;
