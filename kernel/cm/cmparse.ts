@@ -27,8 +27,7 @@ import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from 
 import { ObInsertObject } from "../ob/obname";
 import { NtClose } from "../ob/obhandle";
 import {
-  InitializeObjectAttributes, OB_NAME_TAG, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, OBJ_OPENLINK, OBJ_PERMANENT,
-  OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED, SYNCHRONIZE,
+  InitializeObjectAttributes, OB_NAME_TAG, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED, SYNCHRONIZE,
 } from "../ob/obp";
 import {
   CM_KEY_DELETED, CM_KEY_LINK, CM_KEY_NO_DELETE, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey,
@@ -39,6 +38,7 @@ import {
   STATUS_NAME_TOO_LONG, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND,
   STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, OBJ_OPENLINK, OBJ_PERMANENT } from "../sdk/ntdef";
 
 // ---- access rights (winnt.h) ----
 export const KEY_QUERY_VALUE: u32 = 0x0001;

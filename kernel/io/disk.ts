@@ -21,12 +21,13 @@ import {
 } from "./iop";
 import { NtCreateDirectoryObject } from "../ob/obdir";
 import { NtClose } from "../ob/obhandle";
-import { DIRECTORY_ALL_ACCESS, InitializeObjectAttributes, OBJ_KERNEL_HANDLE, OBJ_PERMANENT } from "../ob/obp";
+import { DIRECTORY_ALL_ACCESS, InitializeObjectAttributes } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import {
   NT_SUCCESS, STATUS_END_OF_FILE, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
   STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import { OBJ_KERNEL_HANDLE, OBJ_PERMANENT } from "../sdk/ntdef";
 
 /** A disk device's extension. */
 @unmanaged export class DISK_EXTENSION {

@@ -4,7 +4,7 @@
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { RtlInitUnicodeString } from "../rtl/unicode";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, DELETE, SYNCHRONIZE } from "../ob/obp";
+import { InitializeObjectAttributes, DELETE, SYNCHRONIZE } from "../ob/obp";
 import { ObDereferenceObject } from "../ob/obref";
 import { IoFileInformation, IoOpenFileObject } from "./create";
 import { IoTransferFile } from "./iofunc";
@@ -17,6 +17,7 @@ import {
 import {
   NT_SUCCESS, STATUS_FILE_INVALID, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
 
 const TAG: u32 = 0x6C466F49; // 'IoFl'
 // A block: +0 UNICODE_STRING, +8 OBJECT_ATTRIBUTES (24), +32 file, +36 information, +40 FILE_STANDARD_INFORMATION (24)

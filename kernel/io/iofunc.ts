@@ -20,7 +20,7 @@ import { ExEventObjectType } from "../ex/sync";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObReferenceObjectByAttributes } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
-import { DELETE, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../ob/obp";
+import { DELETE, InitializeObjectAttributes } from "../ob/obp";
 import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IopProcessDeferredCloses, IoTransfer } from "./iomgr";
 import { IoFileInformation } from "./create";
 import {
@@ -42,6 +42,7 @@ import {
   STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
   STATUS_NOT_SAME_DEVICE, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
 
 /** The most a request moves at once; longer reads and writes are split. */
 const IO_CHUNK: u32 = 65536;

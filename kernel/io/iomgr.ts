@@ -31,8 +31,7 @@ import { NtClose } from "../ob/obhandle";
 import { NtCreateDirectoryObject } from "../ob/obdir";
 import { NtCreateSymbolicLinkObject } from "../ob/oblink";
 import {
-  InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, OBJ_PERMANENT, OBJECT_TYPE_INITIALIZER,
-  DIRECTORY_ALL_ACCESS, SYMBOLIC_LINK_ALL_ACCESS, STANDARD_RIGHTS_REQUIRED, SYNCHRONIZE, READ_CONTROL,
+  InitializeObjectAttributes, OBJECT_TYPE_INITIALIZER, DIRECTORY_ALL_ACCESS, SYMBOLIC_LINK_ALL_ACCESS, STANDARD_RIGHTS_REQUIRED, SYNCHRONIZE, READ_CONTROL,
 } from "../ob/obp";
 import {
   DEVICE_OBJECT, DriverMajorFunction, FILE_ALL_ACCESS, FILE_GENERIC_EXECUTE, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
@@ -44,6 +43,7 @@ import {
   NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_NAME_TOO_LONG,
   STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, OBJ_PERMANENT } from "../sdk/ntdef";
 
 export let IoDriverObjectType: usize = 0;
 export let IoDeviceObjectType: usize = 0;

@@ -53,11 +53,7 @@ import { IoFileObjectType } from "../io/iomgr";
 import { IoTransferFile } from "../io/iofunc";
 import { IoQueryFileSize } from "../io/iofile";
 import { FILE_EXECUTE, FILE_OBJECT, FILE_READ_DATA, FILE_WRITE_DATA, IRP_MJ_READ } from "../io/iop";
-import {
-  MEM_IMAGE, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, MiDecommit,
-  MiFindFreeRange, MiFindVad, MiInsertVad, MiOverlaps, MiPte, MiPteBits, MiRemoveVad,
-} from "./virtual";
-import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS } from "./procmm";
+import { MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiOverlaps, MiPte, MiPteBits, MiRemoveVad } from "./virtual";
 import {
   NT_ERROR, NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_COMMITMENT_LIMIT,
   STATUS_CONFLICTING_ADDRESSES, STATUS_IMAGE_NOT_AT_BASE, STATUS_INFO_LENGTH_MISMATCH,
@@ -66,10 +62,11 @@ import {
   STATUS_INVALID_INFO_CLASS, STATUS_INVALID_VIEW_SIZE, STATUS_NO_MEMORY, STATUS_SECTION_NOT_IMAGE,
   STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import {
+  MEM_IMAGE, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, SEC_FILE, SEC_IMAGE,
+} from "../sdk/ntdef";
 
 
-const SEC_IMAGE: u32 = 0x01000000;
-const SEC_FILE: u32 = 0x00800000;
 const IMAGE_TAG: u32 = 0x67616D49; // 'Imag'
 const MAX_IMAGE_FILE: u32 = 0x1000000; // 16 MiB: bigger files are not read whole
 const MAX_IMAGE_SIZE: u32 = 0x10000000; // R14: 256 MiB

@@ -15,7 +15,7 @@ import { KSEG0_BASE, KSEG0_SIZE } from "../ke/loader";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, MEMORY_MANAGEMENT } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { MmPhysicalRangeCount, MmPhysicalRanges, PAGE_SIZE } from "./mminit";
+import { MmPhysicalRangeCount, MmPhysicalRanges } from "./mminit";
 
 /**
  * First physical address the allocator manages. Below it: the first MiB, the

@@ -26,7 +26,7 @@ import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KSEG0_BASE } from "../ke/loader";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual } from "./pfn";
-import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MmIsUserRangeAccessible } from "./procmm";
+import { PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MmIsUserRangeAccessible } from "./procmm";
 import { InsertTailList, InsertHeadList, RemoveEntryList } from "../sdk/list";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_CONFLICTING_ADDRESSES, STATUS_FREE_VM_NOT_AT_BASE,
@@ -35,29 +35,14 @@ import {
   STATUS_NOT_COMMITTED, STATUS_NO_MEMORY, STATUS_SECTION_PROTECTION, STATUS_SUCCESS,
   STATUS_UNABLE_TO_DELETE_SECTION,
 } from "../sdk/ntstatus";
+import {
+  MEM_COMMIT, MEM_DECOMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, MEM_RELEASE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
+} from "../sdk/ntdef";
 
-export const MEM_COMMIT: u32 = 0x1000;
-export const MEM_RESERVE: u32 = 0x2000;
-export const MEM_DECOMMIT: u32 = 0x4000;
-export const MEM_RELEASE: u32 = 0x8000;
-export const MEM_FREE: u32 = 0x10000;
-export const MEM_PRIVATE: u32 = 0x20000;
-export const MEM_MAPPED: u32 = 0x40000;
-export const MEM_IMAGE: u32 = 0x1000000;
-export const MEM_TOP_DOWN: u32 = 0x100000;
-export const PAGE_NOACCESS: u32 = 0x01;
-export const PAGE_READONLY: u32 = 0x02;
-export const PAGE_READWRITE: u32 = 0x04;
-export const PAGE_EXECUTE: u32 = 0x10;
-export const PAGE_EXECUTE_READ: u32 = 0x20;
-export const PAGE_EXECUTE_READWRITE: u32 = 0x40;
-export const PAGE_WRITECOPY: u32 = 0x08;
-export const PAGE_EXECUTE_WRITECOPY: u32 = 0x80;
 
 
 const GRANULARITY: u32 = 0x10000;
 const VAD_TAG: u32 = 0x20646156; // 'Vad '
-const NtCurrentProcess: u32 = 0xFFFFFFFF;
 
 /** The process whose address space a handle names: the current one (-1) until process handles exist. Set by Ps. */
 let MiCurrentVadList: usize = 0;

@@ -10,8 +10,7 @@ import {
 } from "../rtl/unicode";
 import { ExPoolTagBytes } from "../mm/pool";
 import {
-  DELETE, DIRECTORY_QUERY, DUPLICATE_SAME_ACCESS, NtCurrentProcess, OB_DIRECTORY_KEY, OB_SYMBOLIC_LINK_KEY, OB_SYMLINK_TARGET_TAG, OBJ_CASE_INSENSITIVE, OBJ_OPENIF,
-  OBJ_PERMANENT, OBJECT_ATTRIBUTES, OBJECT_TYPE_OF, SYMBOLIC_LINK_ALL_ACCESS,
+  DELETE, DIRECTORY_QUERY, DUPLICATE_SAME_ACCESS, OB_DIRECTORY_KEY, OB_SYMBOLIC_LINK_KEY, OB_SYMLINK_TARGET_TAG, OBJECT_ATTRIBUTES, OBJECT_TYPE_OF, SYMBOLIC_LINK_ALL_ACCESS,
 } from "./obp";
 import { NtOpenDirectoryObject } from "./obdir";
 import { NtCreateSymbolicLinkObject, NtQuerySymbolicLinkObject } from "./oblink";
@@ -34,6 +33,7 @@ import {
   STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_OBJECT_PATH_SYNTAX_BAD,
   STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import { NtCurrentProcess, OBJ_CASE_INSENSITIVE, OBJ_OPENIF, OBJ_PERMANENT } from "../sdk/ntdef";
 
 /** A UNICODE_STRING for path splitting. */
 const Component: usize = memory.data(8, 4);

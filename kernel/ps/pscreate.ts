@@ -24,7 +24,7 @@ import { RemoveEntryList } from "../sdk/list";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { MmCloneUserRange, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace } from "../mm/procmm";
-import { MEM_MAPPED, MEM_PRIVATE, PAGE_READWRITE, MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
+import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
   EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess, PEB_ADDRESS, PsInitialSystemProcess,
   PspAllocateProcessLike, PspAllocateProcessNamed, PspDereferenceProcess, EPROCESS_ACTIVE_LINKS,
@@ -34,6 +34,7 @@ import {
   NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
   STATUS_SECTION_NOT_IMAGE, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import { MEM_MAPPED, MEM_PRIVATE, PAGE_READWRITE } from "../sdk/ntdef";
 
 const PROCESS_CREATE_PROCESS: u32 = 0x0080;
 /** PROCESS_CREATE_FLAGS_* NtCreateProcessEx understands. */

@@ -14,7 +14,7 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, SYNCHRONIZE } from "../ob/obp";
+import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { NtClose, ObReferenceObjectByHandle } from "../ob/obhandle";
 import { NtOpenFile } from "../io/create";
 import { IoSystemVolumeMounted } from "../io/iosys";
@@ -23,6 +23,7 @@ import { MiImageInformation, MiMapImageView, MiReadImage, SIZEOF_SECTION_IMAGE_I
 import { MmCopyToUser } from "../mm/procmm";
 import { EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess } from "./psmain";
 import { NT_SUCCESS, STATUS_IMAGE_NOT_AT_BASE, STATUS_SUCCESS } from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
 
 /** The image section of ntdll.dll (referenced for good), or 0. */
 export let PspSystemDllSection: usize = 0;

@@ -46,7 +46,7 @@
 import { KeBugCheckEx, SESSION1_INITIALIZATION_FAILED, SESSION5_INITIALIZATION_FAILED } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, SYNCHRONIZE } from "../ob/obp";
+import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { NtClose } from "../ob/obhandle";
 import { NtOpenFile } from "../io/create";
 import { IoSystemVolumeMounted } from "../io/iosys";
@@ -54,14 +54,16 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/po
 import { NtCreateSection, NtQuerySection } from "../mm/section";
 import { NtAllocateVirtualMemory } from "../mm/vmsvc";
 import { NtWriteVirtualMemory } from "../mm/vmcopy";
-import { MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from "../mm/virtual";
 import { NtWaitForSingleObject } from "../ex/sync";
 import { NtCreateProcess } from "./pscreate";
 import { NtCreateThread, THREAD_ALL_ACCESS } from "./psthread";
 import { NtQueryInformationProcess } from "./psquery";
 import { PROCESS_ALL_ACCESS } from "./psprocess";
-import { NtCurrentProcess, PsBootModuleCount, PsRunBootModules } from "./psmain";
+import { PsBootModuleCount, PsRunBootModules } from "./psmain";
 import { NT_SUCCESS, STATUS_INVALID_IMAGE_FORMAT, STATUS_TIMEOUT } from "../sdk/ntstatus";
+import {
+  MEM_COMMIT, MEM_RESERVE, NtCurrentProcess, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, PAGE_EXECUTE, PAGE_READWRITE, PAGE_SIZE, SEC_IMAGE,
+} from "../sdk/ntdef";
 
 const SMSS_PATH: string = "\\SystemRoot\\System32\\smss.exe";
 const CURRENT_DIRECTORY: string = "C:\\Windows\\";
@@ -73,11 +75,8 @@ const FILE_EXECUTE: u32 = 0x0020;
 const FILE_SHARE_READ: u32 = 0x1, FILE_SHARE_DELETE: u32 = 0x4;
 const FILE_SYNCHRONOUS_IO_NONALERT: u32 = 0x20, FILE_NON_DIRECTORY_FILE: u32 = 0x40;
 const SECTION_ALL_ACCESS: u32 = 0xF001F;
-const PAGE_EXECUTE: u32 = 0x10;
-const SEC_IMAGE: u32 = 0x1000000;
 const SectionImageInformation: u32 = 1;
 const IMAGE_SUBSYSTEM_NATIVE: u32 = 1;
-const PAGE_SIZE: u32 = 4096;
 const MAX_PATH_BYTES: u32 = 260 * 2;
 const DEFAULT_STACK_RESERVE: u32 = 0x100000;
 const PEB_PROCESS_PARAMETERS: u32 = 0x10;

@@ -37,18 +37,16 @@ import {
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPool } from "../mm/pool";
 import { MmAvailablePages } from "../mm/pfn";
 import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
-import { MEM_IMAGE, MEM_PRIVATE, MiInsertVad, MmDeleteVads, MmSetProcessLookup, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../mm/virtual";
+import { MiInsertVad, MmDeleteVads, MmSetProcessLookup } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT,
   STATUS_NO_YIELD_PERFORMED, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import { MEM_IMAGE, MEM_PRIVATE, NtCurrentProcess, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../sdk/ntdef";
 
 
-/** NtCurrentProcess() and NtCurrentThread(). */
-export const NtCurrentProcess: u32 = 0xFFFFFFFF;
-export const NtCurrentThread: u32 = 0xFFFFFFFE;
 
 const UIMG_MAGIC: u32 = 0x474D4955; // 'UIMG'
 const USER_STACK_TOP: usize = 0x00300000;

@@ -20,8 +20,7 @@ import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } f
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import {
-  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, NtCurrentProcess, PsActiveProcessHead, PsGetCurrentProcess,
-  PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspTerminateProcess,
+  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspTerminateProcess,
 } from "./psmain";
 import {
   STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_INVALID_HANDLE,

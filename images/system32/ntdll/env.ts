@@ -13,7 +13,7 @@
 // process's block (no RtlAcquirePebLock yet).
 
 import {
-  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, NtCurrentProcess, RtlpProcessParameters, MEM_COMMIT, MEM_RESERVE, MEM_RELEASE, PAGE_READWRITE, PAGE_SIZE, RtlpWcsLen,
+  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, RtlpProcessParameters, RtlpWcsLen,
 } from "./nt";
 import { RtlUpcaseUnicodeChar } from "./string";
 import { RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
@@ -21,6 +21,7 @@ import {
   STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_SUCCESS,
   STATUS_VARIABLE_NOT_FOUND,
 } from "../../../kernel/sdk/ntstatus";
+import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
 
 /** RTL_USER_PROCESS_PARAMETERS.Environment. */
 export const PARAMS_ENVIRONMENT: u32 = 0x48;

@@ -44,7 +44,7 @@
 // for one thread at a time).
 
 import {
-  NtClose, NtOpenFile, NtCreateSection, RtlGetCurrentPeb, RtlpStrLen, RtlpInitObjectAttributes, OBJ_CASE_INSENSITIVE, PEB_PROCESS_HEAP, PEB_PROCESS_PARAMETERS, PAGE_READWRITE, NtCurrentProcess,
+  NtClose, NtOpenFile, NtCreateSection, RtlGetCurrentPeb, RtlpStrLen, RtlpInitObjectAttributes, PEB_PROCESS_HEAP, PEB_PROCESS_PARAMETERS,
 } from "./nt";
 import { RtlCreateHeap, RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { RtlEqualUnicodeString, RtlUpcaseUnicodeChar, setString } from "./string";
@@ -59,6 +59,7 @@ import {
   STATUS_NO_MEMORY, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND,
   STATUS_ORDINAL_NOT_FOUND, STATUS_SUCCESS,
 } from "../../../kernel/sdk/ntstatus";
+import { NtCurrentProcess, OBJ_CASE_INSENSITIVE, PAGE_READWRITE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtOpenSection") declare function NtOpenSection(section: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtMapViewOfSection") declare function NtMapViewOfSection(section: u32, process: u32, base: usize, zeroBits: u32,

@@ -3,12 +3,13 @@
 // reads (every RVA checked against the image's size), its "LDR:" lines, and
 // base relocation of a mapped image.
 
-import { NtDisplayString, RtlpProcessHeap, NtCurrentProcess, PAGE_READWRITE } from "./nt";
+import { NtDisplayString, RtlpProcessHeap } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { setString } from "./string";
 import {
   STATUS_CONFLICTING_ADDRESSES, STATUS_INVALID_IMAGE_FORMAT, STATUS_NO_MEMORY, STATUS_SUCCESS,
 } from "../../../kernel/sdk/ntstatus";
+import { NtCurrentProcess, PAGE_EXECUTE_READ, PAGE_READWRITE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtProtectVirtualMemory") declare function NtProtectVirtualMemory(process: u32, base: usize, size: usize, protect: u32, old: usize): u32;
 

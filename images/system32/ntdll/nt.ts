@@ -54,15 +54,6 @@
 @external("ntdll", "NtCurrentTeb") export declare function NtCurrentTeb(): usize;
 
 // ---- pseudo handles and flags ----
-export const NtCurrentProcess: u32 = 0xFFFFFFFF;
-export const NtCurrentThread: u32 = 0xFFFFFFFE;
-export const MEM_COMMIT: u32 = 0x1000;
-export const MEM_RESERVE: u32 = 0x2000;
-export const MEM_DECOMMIT: u32 = 0x4000;
-export const MEM_RELEASE: u32 = 0x8000;
-export const PAGE_READWRITE: u32 = 0x04;
-export const PAGE_SIZE: u32 = 0x1000;
-export const OBJ_CASE_INSENSITIVE: u32 = 0x40;
 
 // ---- PEB / TEB ----
 export const TEB_PEB: u32 = 0x30;

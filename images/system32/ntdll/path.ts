@@ -25,7 +25,7 @@
 // (callers then open by the full name, which is always correct).
 
 import {
-  RtlpProcessHeap, RtlpProcessParameters, RtlpWcsLen, RtlpInitObjectAttributes, NtQueryAttributesFile, NtOpenFile, NtClose, OBJ_CASE_INSENSITIVE,
+  RtlpProcessHeap, RtlpProcessParameters, RtlpWcsLen, RtlpInitObjectAttributes, NtQueryAttributesFile, NtOpenFile, NtClose,
 } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { RtlUpcaseUnicodeChar } from "./string";
@@ -33,6 +33,7 @@ import { RtlpCurrentEnvironment } from "./env";
 import {
   NT_SUCCESS, STATUS_NO_MEMORY, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
 } from "../../../kernel/sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 export const RtlPathTypeUnknown: u32 = 0;
 export const RtlPathTypeUncAbsolute: u32 = 1;

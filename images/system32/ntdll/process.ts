@@ -19,13 +19,14 @@
 // RtlCreateProcessParameters returns a denormalized block, as NT does.
 
 import {
-  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtWriteVirtualMemory, NtCurrentProcess, NtCurrentThread, NtCreateThread, NtTerminateThread, NtOpenFile, NtCreateSection, NtCreateProcess, NtQuerySection, NtClose, NtQueryInformationProcess, NtSetInformationProcess, NtQueryInformationThread, NtSetInformationThread, NtOpenProcessToken, NtOpenThreadToken, NtAdjustPrivilegesToken, RtlGetCurrentPeb, RtlpProcessParameters, RtlpProcessHeap, RtlpInitObjectAttributes, MEM_COMMIT, MEM_RESERVE, MEM_RELEASE, PAGE_READWRITE, PAGE_SIZE,
+  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtTerminateThread, NtOpenFile, NtCreateSection, NtCreateProcess, NtQuerySection, NtClose, NtQueryInformationProcess, NtSetInformationProcess, NtQueryInformationThread, NtSetInformationThread, NtOpenProcessToken, NtOpenThreadToken, NtAdjustPrivilegesToken, RtlGetCurrentPeb, RtlpProcessParameters, RtlpProcessHeap, RtlpInitObjectAttributes,
 } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap, RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
 import { RtlpEnvironmentLength } from "./env";
 import {
   NT_SUCCESS, STATUS_NO_MEMORY, STATUS_SUCCESS, STATUS_UNSUCCESSFUL,
 } from "../../../kernel/sdk/ntstatus";
+import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, NtCurrentThread, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
 
 export const RTL_USER_PROC_PARAMS_NORMALIZED: u32 = 1;
 const SIZEOF_PARAMS: u32 = 0x298;
