@@ -243,3 +243,6 @@ export const IMAGE_SIZEOF_NT_HEADERS32: u32 = 248;
 export const SECTION_HEADER_SIZE: u32 = 40;
 /** "NE": a 16-bit Windows or OS/2 image's signature where "PE\0\0" would be. */
 export const NE_SIGNATURE: u32 = 0x454E;
+/** Relocation types HIGH and LOW: the high or low 16 bits of the delta added to a WORD. */
+export const IMAGE_REL_BASED_HIGH: u32 = 1;
+export const IMAGE_REL_BASED_LOW: u32 = 2;
