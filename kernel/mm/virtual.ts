@@ -38,6 +38,7 @@ import {
 import {
   MEM_COMMIT, MEM_DECOMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, MEM_RELEASE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
 } from "../sdk/ntdef";
+import { TEB, TEB_DEALLOCATION_STACK } from "../sdk/peb";
 
 
 
@@ -340,9 +341,6 @@ void InsertHeadList;
 
 // ---- user stacks ----
 
-/** TEB offsets: NT_TIB.StackLimit, and DeallocationStack (the stack reservation's base). */
-const TEB_STACK_LIMIT: u32 = 0x08;
-export const TEB_DEALLOCATION_STACK: u32 = 0xE0C;
 
 /** What MmGrowUserStack found. */
 export const STACK_NOT_STACK: u32 = 0, STACK_GROWN: u32 = 1, STACK_OVERFLOW: u32 = 2;
@@ -357,8 +355,9 @@ export const STACK_NOT_STACK: u32 = 0, STACK_GROWN: u32 = 1, STACK_OVERFLOW: u32
  * in NT. `teb` is the thread's TEB (current address space).
  */
 export function MmGrowUserStack(teb: usize, address: usize): u32 {
-  if (teb == 0 || !MmIsUserRangeAccessible(teb + TEB_STACK_LIMIT, 4, true) || !MmIsUserRangeAccessible(teb + TEB_DEALLOCATION_STACK, 4, true)) return STACK_NOT_STACK;
-  const limit = load<usize>(teb + TEB_STACK_LIMIT), bottom = load<usize>(teb + TEB_DEALLOCATION_STACK);
+  const t = changetype<TEB>(teb);
+  if (teb == 0 || !MmIsUserRangeAccessible(teb + offsetof<TEB>("NtTib_StackLimit"), 4, true) || !MmIsUserRangeAccessible(teb + TEB_DEALLOCATION_STACK, 4, true)) return STACK_NOT_STACK;
+  const limit = t.NtTib_StackLimit, bottom = t.DeallocationStack;
   const page = address & ~4095;
   if (bottom == 0 || page < bottom || page >= limit) return STACK_NOT_STACK;
   const head = MiVadListOf(0xFFFFFFFF);
@@ -369,6 +368,6 @@ export function MmGrowUserStack(teb: usize, address: usize): u32 {
   store<usize>(cells, page);
   store<u32>(cells, <u32>(limit - page), 4);
   if (MiAllocateVirtualMemory(0xFFFFFFFF, cells, 0, cells + 4, MEM_COMMIT, PAGE_READWRITE) != STATUS_SUCCESS) return STACK_NOT_STACK;
-  store<usize>(teb + TEB_STACK_LIMIT, page);
+  t.NtTib_StackLimit = page;
   return STACK_GROWN;
 }

@@ -35,6 +35,8 @@ import {
   STATUS_SECTION_NOT_IMAGE, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { MEM_MAPPED, MEM_PRIVATE, PAGE_READWRITE } from "../sdk/ntdef";
+import { PEB } from "../sdk/peb";
+import { SECTION_IMAGE_INFORMATION } from "../sdk/pe";
 
 const PROCESS_CREATE_PROCESS: u32 = 0x0080;
 /** PROCESS_CREATE_FLAGS_* NtCreateProcessEx understands. */
@@ -122,17 +124,7 @@ function PspInsertNewProcess(child: usize, handle: usize, access: u32, objectAtt
 }
 
 // The PEB's fields that a new process from an image gets (x86 PEB of NT 5.2).
-const PEB_IMAGE_BASE: u32 = 0x008;
-const PEB_NUMBER_OF_PROCESSORS: u32 = 0x064;
-const PEB_OS_MAJOR: u32 = 0x0A4;
-const PEB_OS_MINOR: u32 = 0x0A8;
-const PEB_OS_BUILD: u32 = 0x0AC;
-const PEB_OS_PLATFORM: u32 = 0x0B0;
-const PEB_IMAGE_SUBSYSTEM: u32 = 0x0B4;
-const PEB_IMAGE_SUBSYSTEM_MAJOR: u32 = 0x0B8;
-const PEB_IMAGE_SUBSYSTEM_MINOR: u32 = 0x0BC;
-const PEB_SESSION_ID: u32 = 0x1D4;
-const PEB_BYTES: u32 = 0x210;
+const PEB_BYTES: u32 = <u32>offsetof<PEB>();
 
 /**
  * NtCreateProcess(Ex) with an image section: a new, empty address space
@@ -170,16 +162,17 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
   const peb = ExAllocatePoolWithTag(NonPagedPool, PEB_BYTES, 0x62655050); // 'PPeb'
   if (peb != 0) {
     memory.fill(peb, 0, PEB_BYTES);
-    store<u32>(peb + PEB_IMAGE_BASE, <u32>load<usize>(view));
-    store<u32>(peb + PEB_NUMBER_OF_PROCESSORS, 1);
-    store<u32>(peb + PEB_OS_MAJOR, 5);
-    store<u32>(peb + PEB_OS_MINOR, 2);
-    store<u16>(peb + PEB_OS_BUILD, 3790);
-    store<u32>(peb + PEB_OS_PLATFORM, 2); // VER_PLATFORM_WIN32_NT
-    store<u32>(peb + PEB_IMAGE_SUBSYSTEM, load<u32>(info + 16));
-    store<u32>(peb + PEB_IMAGE_SUBSYSTEM_MAJOR, <u32>load<u16>(info + 22));
-    store<u32>(peb + PEB_IMAGE_SUBSYSTEM_MINOR, <u32>load<u16>(info + 20));
-    store<u32>(peb + PEB_SESSION_ID, p.SessionId);
+    const block = changetype<PEB>(peb), image = changetype<SECTION_IMAGE_INFORMATION>(info);
+    block.ImageBaseAddress = load<usize>(view);
+    block.NumberOfProcessors = 1;
+    block.OSMajorVersion = 5;
+    block.OSMinorVersion = 2;
+    block.OSBuildNumber = 3790;
+    block.OSPlatformId = 2; // VER_PLATFORM_WIN32_NT
+    block.ImageSubsystem = image.SubSystemType;
+    block.ImageSubsystemMajorVersion = <u32>image.SubSystemMajorVersion;
+    block.ImageSubsystemMinorVersion = <u32>image.SubSystemMinorVersion;
+    block.SessionId = p.SessionId;
     MmCopyToUser(c.DirectoryTableBase, PEB_ADDRESS, peb, PEB_BYTES);
     ExFreePoolWithTag(peb, 0x62655050);
   }

@@ -22,9 +22,10 @@ import {
   STATUS_VARIABLE_NOT_FOUND,
 } from "../../../kernel/sdk/ntstatus";
 import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
+import { RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
 /** RTL_USER_PROCESS_PARAMETERS.Environment. */
-export const PARAMS_ENVIRONMENT: u32 = 0x48;
+export const PARAMS_ENVIRONMENT: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("Environment");
 const EQUALS: u16 = 0x3D;
 
 @inline function ch(p: usize, i: u32): u32 { return <u32>load<u16>(p + (i << 1)); }

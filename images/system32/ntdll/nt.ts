@@ -14,6 +14,9 @@
 //     +0x20 ClientId (process, thread)     +0x18 ProcessHeap
 //     +0x30 ProcessEnvironmentBlock
 
+import { OBJECT_ATTRIBUTES } from "../../../kernel/sdk/ntdef";
+import { PEB, TEB } from "../../../kernel/sdk/peb";
+
 // ---- services (signatures as NT declares them; handles and pointers are u32) ----
 @external("ntdll", "NtAllocateVirtualMemory") export declare function NtAllocateVirtualMemory(process: u32, base: usize, zeroBits: u32, size: usize, type: u32, protect: u32): u32;
 @external("ntdll", "NtFreeVirtualMemory") export declare function NtFreeVirtualMemory(process: u32, base: usize, size: usize, type: u32): u32;
@@ -56,9 +59,9 @@
 // ---- pseudo handles and flags ----
 
 // ---- PEB / TEB ----
-export const TEB_PEB: u32 = 0x30;
-export const PEB_PROCESS_PARAMETERS: u32 = 0x10;
-export const PEB_PROCESS_HEAP: u32 = 0x18;
+export const TEB_PEB: u32 = <u32>offsetof<TEB>("ProcessEnvironmentBlock");
+export const PEB_PROCESS_PARAMETERS: u32 = <u32>offsetof<PEB>("ProcessParameters");
+export const PEB_PROCESS_HEAP: u32 = <u32>offsetof<PEB>("ProcessHeap");
 
 /** The current process's PEB (TEB->ProcessEnvironmentBlock, fs:[0x30]). */
 export function RtlGetCurrentPeb(): usize {
@@ -89,12 +92,13 @@ export function RtlpStrLen(s: usize): u32 {
   return n;
 }
 
-/** Fills an OBJECT_ATTRIBUTES (24 bytes): Length, RootDirectory, ObjectName, Attributes, SD, SQOS. */
+/** Fills an OBJECT_ATTRIBUTES (InitializeObjectAttributes). */
 export function RtlpInitObjectAttributes(oa: usize, name: usize, attributes: u32, root: u32): void {
-  store<u32>(oa, 24);
-  store<u32>(oa, root, 4);
-  store<u32>(oa, <u32>name, 8);
-  store<u32>(oa, attributes, 12);
-  store<u32>(oa, 0, 16);
-  store<u32>(oa, 0, 20);
+  const a = changetype<OBJECT_ATTRIBUTES>(oa);
+  a.Length = <u32>offsetof<OBJECT_ATTRIBUTES>();
+  a.RootDirectory = root;
+  a.ObjectName = name;
+  a.Attributes = attributes;
+  a.SecurityDescriptor = 0;
+  a.SecurityQualityOfService = 0;
 }
