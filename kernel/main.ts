@@ -33,6 +33,7 @@ import { PsInitializeSystem } from "./ps/psmain";
 import { ExInitializeSynchronizationTypes } from "./ex/sync";
 import { MmInitializeSectionType } from "./mm/section";
 import { PsInitializeThreadType } from "./ps/psthread";
+import { LpcInitSystem } from "./lpc/lpcp";
 import { PsInitializeProcessType } from "./ps/psprocess";
 import { SeInitializeTokenType } from "./se/token";
 import { KeRunSelfTest } from "./ke/selftest";
@@ -96,6 +97,7 @@ function Phase1Initialization(context: usize): void {
   PsInitializeProcessType();                  // \ObjectTypes\Process; NtCurrentProcess resolves to it
   SeInitializeTokenType();                    // \ObjectTypes\Token; the System process's token (se/token.ts)
   PsInitializeThreadType();                   // \ObjectTypes\Thread; NtCurrentThread resolves to it
+  LpcInitSystem();                            // \ObjectTypes\Port, WaitablePort: LPC
   IoInitSystem();                             // \ObjectTypes\Driver, Device, File; \Driver, \FileSystem; the I/O worker
   IoInitializeSerial();                       // \Device\Serial0 (COM1), \??\COM1; IRQ 4 drives the log from here
   AtaInitialize();                            // the primary IDE disk: IDENTIFY, partition table (IRQ 14)

@@ -109,6 +109,24 @@ export const SERVICES: Service[] = [
   { name: 'NtOpenProcessToken', args: 3, file: 'se/token' },
   { name: 'NtOpenThreadToken', args: 4, file: 'se/token' },
   { name: 'NtAdjustPrivilegesToken', args: 6, file: 'se/token' },
+  { name: 'NtRaiseHardError', args: 6, file: 'ex/harderr' },
+  // LPC ports
+  { name: 'NtCreatePort', args: 5, file: 'lpc/create' },
+  { name: 'NtCreateWaitablePort', args: 5, file: 'lpc/create' },
+  { name: 'NtConnectPort', args: 8, file: 'lpc/connect' },
+  { name: 'NtSecureConnectPort', args: 9, file: 'lpc/connect' },
+  { name: 'NtListenPort', args: 2, file: 'lpc/reply' },
+  { name: 'NtAcceptConnectPort', args: 6, file: 'lpc/connect' },
+  { name: 'NtCompleteConnectPort', args: 1, file: 'lpc/connect' },
+  { name: 'NtRequestPort', args: 2, file: 'lpc/send' },
+  { name: 'NtRequestWaitReplyPort', args: 3, file: 'lpc/send' },
+  { name: 'NtReplyPort', args: 2, file: 'lpc/reply' },
+  { name: 'NtReplyWaitReceivePort', args: 4, file: 'lpc/reply' },
+  { name: 'NtReplyWaitReceivePortEx', args: 5, file: 'lpc/reply' },
+  { name: 'NtReplyWaitReplyPort', args: 2, file: 'lpc/reply' },
+  { name: 'NtImpersonateClientOfPort', args: 2, file: 'lpc/send' },
+  { name: 'NtRegisterThreadTerminatePort', args: 1, file: 'lpc/create' },
+  { name: 'NtQueryInformationPort', args: 5, file: 'lpc/create' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

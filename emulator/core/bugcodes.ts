@@ -30,7 +30,12 @@ const NAMES: Record<number, string> = {
   0xe2: 'MANUALLY_INITIATED_CRASH',
   0xef: 'CRITICAL_PROCESS_DIED',
   0xf4: 'CRITICAL_OBJECT_TERMINATION',
+  0x4c: 'FATAL_UNHANDLED_HARD_ERROR',
   0x21a: 'STATUS_SYSTEM_PROCESS_TERMINATED',
+  // a fatal hard error stops with the error status itself as the code (NT's KeBugCheck2)
+  0xc000021a: 'STATUS_SYSTEM_PROCESS_TERMINATED',
+  0xc0000218: 'STATUS_CANNOT_LOAD_REGISTRY_FILE',
+  0xc0000221: 'STATUS_IMAGE_CHECKSUM_MISMATCH',
 };
 
 export function bugCheckName(code: number): string | undefined {

@@ -2,7 +2,7 @@
 // spots the milestone marker and the bug check block. Host-independent: the
 // Node harness and the browser page both drive it with serial bytes.
 
-import { LineSplitter, isStopLine, parseStop, parseStopName, type StopInfo } from './log.ts';
+import { LineSplitter, isStopLine, parseLogLine, parseStop, parseStopName, type StopInfo } from './log.ts';
 import { bugCheckName } from './bugcodes.ts';
 
 /** A milestone: a substring of the serial log, or a pattern tested per line. */
@@ -11,6 +11,12 @@ export type Marker = string | RegExp;
 export interface StopSeen extends StopInfo {
   /** the name line that followed the STOP line, or a known name for the code */
   name?: string;
+  /**
+   * the text after the name line, one entry per line (a fatal hard error's
+   * caption and message, e.g. `The Session Manager Initialization system
+   * process terminated unexpectedly ...`); absent when there is none
+   */
+  text?: string[];
 }
 
 /** True when `text` (one line, or the whole log for strings) shows the marker. */
@@ -102,6 +108,11 @@ export class SerialMonitor {
   private onLine(line: string): void {
     this.lines.push(line);
     if (this.until !== undefined && !this.reached && markerMatches(this.until, line)) this.reached = true;
+    if (this.stopComplete && this.stop) {
+      // the block's text lines, until the log resumes (it does not: the machine halts)
+      if (parseLogLine(line) === null && line.trim() !== '') (this.stop.text ??= []).push(line.replace(/\r$/, ''));
+      return;
+    }
     if (this.awaitingStopName) {
       if (line.trim() === '') return; // a blank line between STOP and its name
       this.awaitingStopName = false;

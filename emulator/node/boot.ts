@@ -290,8 +290,15 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
           (emulator as unknown as { serial0_send(s: string): void }).serial0_send(next.text);
         }
         if (done) return;
-        // a bug check wins over a marker on the same line
-        if (monitor.stopComplete) return finish('stop');
+        // a bug check wins over a marker on the same line; the block's text
+        // lines may follow its name: the halt that ends every bug check (or
+        // a moment's grace) ends the run
+        if (monitor.stopComplete) {
+          clearTimeout(markerTimer);
+          clearTimeout(stopTimer);
+          stopTimer = setTimeout(() => finish('stop'), LINE_GRACE_MS);
+          return;
+        }
         if (monitor.stopPending) {
           // wait a moment for the name line
           clearTimeout(markerTimer);

@@ -13,13 +13,12 @@ import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockD
 import { MmNumberOfManagedPages } from "../mm/pfn";
 import { ObGetHandleCount } from "../ob/obhandle";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsImageFileName } from "../ps/psmain";
+import { SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../sdk/sysinfo";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
-import {
-  SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION, SystemBasicInformation, SystemProcessInformation,
-} from "../sdk/sysinfo";
 import { MM_ALLOCATION_GRANULARITY, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_SIZE } from "../sdk/ntdef";
+import { SystemBasicInformation, SystemProcessInformation } from "../sdk/sysinfo";
 
 
 const BASIC_SIZE: u32 = <u32>offsetof<SYSTEM_BASIC_INFORMATION>();

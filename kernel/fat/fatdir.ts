@@ -36,12 +36,12 @@ import {
   FAT_EOC, FAT_TAG, FatAllocateCluster, FatCacheRead, FatCacheWrite, FatClusterSector, FatGetEntry, FatIsValidCluster,
   FatLastStatus, FatSetEntry, FatZeroCluster, SECTOR, VCB,
 } from "./fatvol";
+import { FAT_DIRENT, FAT_LFN_ENTRY } from "../sdk/fat";
 import {
   NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES,
   STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { ATTR_LONG_NAME, ATTR_VOLUME_ID } from "../sdk/fat";
-import { FAT_DIRENT, FAT_LFN_ENTRY } from "../sdk/fat";
 
 const LOWER_BASE: u32 = 0x08, LOWER_EXT: u32 = 0x10;
 export const MAX_NAME_CHARS: u32 = 255;

@@ -45,6 +45,7 @@ import {
   DIRSCAN, DIR_ERROR, END_OF_DIRECTORY, EntryCluster, FatBuildEntries, FatEqualNames, FatFindFreeRun, FatFreeScan, FatIsDirectoryEmpty, FatIsValidName, FatLookup, FatMarkDeleted, FatNewScan, FatScanStatus, FatSectorOfEntry, FatWriteEntries, ScanEntry, ScanShortName, SetEntryCluster,
 } from "./fatdir";
 import { FatFlush, FatQueryDirectory, FatQueryVolume } from "./fatquery";
+import { FAT_DIRENT } from "../sdk/fat";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_CANNOT_DELETE,
   STATUS_DELETE_PENDING, STATUS_DIRECTORY_NOT_EMPTY, STATUS_DISK_FULL, STATUS_END_OF_FILE,
@@ -55,7 +56,6 @@ import {
   STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_READ_ONLY } from "../sdk/fat";
-import { FAT_DIRENT } from "../sdk/fat";
 
 // ---- FCB and CCB ----
 

@@ -15,12 +15,12 @@ import {
 import { FAT_TAG, FatAcquireVolume, FatFlushDisk, FatReleaseVolume, SECTOR, VCB, VcbLabel } from "./fatvol";
 import { DIRSCAN, FatFreeScan, FatNewScan, FatNextFile, FatScanStatus, ScanEntry, ScanName, ScanShortName } from "./fatdir";
 import { CCB, ClustersFor, FCB, FatWriteBasic, VcbOf } from "./fatfile";
+import { FAT_DIRENT } from "../sdk/fat";
 import {
   NT_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS,
   STATUS_INVALID_PARAMETER, STATUS_NO_MORE_FILES, STATUS_NO_SUCH_FILE, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { ATTR_DIRECTORY } from "../sdk/fat";
-import { FAT_DIRENT } from "../sdk/fat";
 
 // ---- directories ----
 

@@ -20,11 +20,11 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/po
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
 import { IoDeviceTransfer } from "../io/iomgr";
 import { IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ, IRP_MJ_WRITE } from "../io/iop";
+import { FAT_BOOT_SECTOR } from "../sdk/fat";
 import {
   NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES,
   STATUS_SUCCESS, STATUS_UNRECOGNIZED_VOLUME,
 } from "../sdk/ntstatus";
-import { FAT_BOOT_SECTOR } from "../sdk/fat";
 import {
   BS_BOOT_SIG, BS_BOOT_SIG_VALUE, BS_EXTENDED_FAT16, BS_EXTENDED_FAT32, BS_SIGNATURE, BS_VOL_ID, BS_VOL_LAB, FAT_DIRENT_SIZE, FSI_FREE_COUNT, FSI_LEAD_SIG, FSI_LEAD_SIG_OFFSET, FSI_NXT_FREE, FSI_STRUC_SIG, FSI_STRUC_SIG_OFFSET,
 } from "../sdk/fat";

@@ -127,6 +127,24 @@ function KiHaltForever(): void {
 
 /** Stops the system: STOP block on COM1, blue screen on VGA, halt. Never returns. */
 export function KeBugCheckEx(code: u32, p1: u32, p2: u32, p3: u32, p4: u32): void {
+  KeBugCheckWithMessage(code, p1, p2, p3, p4, 0);
+}
+
+/**
+ * KeBugCheckEx with the text Windows shows for a fatal hard error (NT's
+ * FATAL_UNHANDLED_HARD_ERROR path, ex/harderr.ts): `message` is a
+ * NUL-terminated ASCII text whose lines (split at '\n') follow the name
+ * line of the STOP block, on COM1 and on the blue screen, e.g.
+ *
+ *   *** STOP: 0xC000021A (0x80A01234, 0xC000003A, 0x00000000, 0x00000000)
+ *   STATUS_SYSTEM_PROCESS_TERMINATED
+ *   {Fatal System Error}
+ *   The Session Manager Initialization system process terminated unexpectedly ...
+ *   The system has been shut down.
+ *
+ * 0 for no text (the two-line block). Never returns.
+ */
+export function KeBugCheckWithMessage(code: u32, p1: u32, p2: u32, p3: u32, p4: u32, message: usize): void {
   cli();
   if (KiBugCheckActive) KiHaltForever();
   KiBugCheckActive = true;
@@ -149,6 +167,14 @@ export function KeBugCheckEx(code: u32, p1: u32, p2: u32, p3: u32, p4: u32): voi
   KeLogBeginBare();
   KeLogString(KeBugCheckName(code));
   KeLogEnd();
+  if (message != 0) {
+    KeLogBeginBare();
+    for (let at = message; load<u8>(at) != 0; at++) {
+      const c = <u32>load<u8>(at);
+      if (c == 10) { KeLogEnd(); KeLogBeginBare(); } else KeLogCharacter(c);
+    }
+    KeLogEnd();
+  }
   // On the screen only: COM1 carries nothing but the STOP block.
   HalDisplayNewLine();
   HalDisplayString("The system has been stopped to prevent damage.");

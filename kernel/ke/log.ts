@@ -21,7 +21,7 @@ import { HalQueryUptime, KUPTIME } from "../hal/pit";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 
 /** Longest line in bytes; longer text is cut. */
-const LOG_LINE_MAX: u32 = 240;
+const LOG_LINE_MAX: u32 = 320;
 /** Width of the seconds field before the decimal point. */
 const LOG_SECONDS_WIDTH: u32 = 5;
 /** EFLAGS.IF */

@@ -122,6 +122,7 @@ export const KWAIT_BLOCK_SIZE: u32 = 24;
   AttachedProcess: usize; // while it works in another process's address space (KeStackAttachProcess)
   TerminatePending: u32; // another thread asked it to end: it does at its next return to user mode
   TerminateStatus: u32;
+  LpcThread: usize;      // the thread's LPC state (lpc/lpcp.ts LPCP_THREAD), made on its first LPC wait, freed when it ends
   // +140: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
 }
 export const KTHREAD_SIZE: u32 = offsetof<KTHREAD>();
@@ -333,6 +334,7 @@ export function KeCreateThread(process: usize, routine: KSTART_ROUTINE, context:
   t.StartContext = context;
   t.UniqueThread = KiNextThreadId;
   KiNextThreadId += 4;
+  t.LpcThread = 0;
   t.References = 2; // the creator's, and its own while it runs (dropped when its stack is freed)
   // The first switch to it "returns" into KiThreadStartup (see swap_context).
   const sp = t.InitialStack - 64;

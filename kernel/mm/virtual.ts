@@ -28,6 +28,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual } from "./pfn";
 import { PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MmIsUserRangeAccessible } from "./procmm";
 import { InsertTailList, InsertHeadList, RemoveEntryList } from "../sdk/list";
+import { TEB } from "../sdk/peb";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_CONFLICTING_ADDRESSES, STATUS_FREE_VM_NOT_AT_BASE,
   STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS,
@@ -38,7 +39,7 @@ import {
 import {
   MEM_COMMIT, MEM_DECOMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, MEM_RELEASE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
 } from "../sdk/ntdef";
-import { TEB, TEB_DEALLOCATION_STACK } from "../sdk/peb";
+import { TEB_DEALLOCATION_STACK } from "../sdk/peb";
 
 
 

@@ -30,13 +30,13 @@ import {
   PspAllocateProcessLike, PspAllocateProcessNamed, PspDereferenceProcess, EPROCESS_ACTIVE_LINKS,
 } from "./psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PspCreateProcessObject } from "./psprocess";
+import { PEB } from "../sdk/peb";
+import { SECTION_IMAGE_INFORMATION } from "../sdk/pe";
 import {
   NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
   STATUS_SECTION_NOT_IMAGE, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { MEM_MAPPED, MEM_PRIVATE, PAGE_READWRITE } from "../sdk/ntdef";
-import { PEB } from "../sdk/peb";
-import { SECTION_IMAGE_INFORMATION } from "../sdk/pe";
 
 const PROCESS_CREATE_PROCESS: u32 = 0x0080;
 /** PROCESS_CREATE_FLAGS_* NtCreateProcessEx understands. */

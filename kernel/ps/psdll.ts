@@ -22,10 +22,10 @@ import { MmSectionObjectType, NtCreateSection } from "../mm/section";
 import { MiImageInformation, MiMapImageView, MiReadImage, SIZEOF_SECTION_IMAGE_INFORMATION } from "../mm/image";
 import { MmCopyToUser } from "../mm/procmm";
 import { EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess } from "./psmain";
-import { NT_SUCCESS, STATUS_IMAGE_NOT_AT_BASE, STATUS_SUCCESS } from "../sdk/ntstatus";
-import { OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
 import { CONTEXT } from "../sdk/context";
 import { IMAGE_DATA_DIRECTORY, IMAGE_DOS_HEADER, IMAGE_EXPORT_DIRECTORY, IMAGE_NT_HEADERS32, IMAGE_OPTIONAL_HEADER32 } from "../sdk/pe";
+import { NT_SUCCESS, STATUS_IMAGE_NOT_AT_BASE, STATUS_SUCCESS } from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
 
 /** The image section of ntdll.dll (referenced for good), or 0. */
 export let PspSystemDllSection: usize = 0;

@@ -60,13 +60,16 @@ import { NtCreateThread, THREAD_ALL_ACCESS } from "./psthread";
 import { NtQueryInformationProcess } from "./psquery";
 import { PROCESS_ALL_ACCESS } from "./psprocess";
 import { PsBootModuleCount, PsRunBootModules } from "./psmain";
+import { INITIAL_TEB, PEB, RTL_USER_PROCESS_PARAMETERS } from "../sdk/peb";
+import { CONTEXT } from "../sdk/context";
+import { SECTION_IMAGE_INFORMATION } from "../sdk/pe";
 import { NT_SUCCESS, STATUS_INVALID_IMAGE_FORMAT, STATUS_TIMEOUT } from "../sdk/ntstatus";
 import {
   MEM_COMMIT, MEM_RESERVE, NtCurrentProcess, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, PAGE_EXECUTE, PAGE_READWRITE, PAGE_SIZE, SEC_IMAGE,
 } from "../sdk/ntdef";
-import { INITIAL_TEB, PEB, RTL_USER_PROCESS_PARAMETERS, RTL_USER_PROCESS_PARAMETERS_XP_SIZE } from "../sdk/peb";
-import { CONTEXT, CONTEXT_FULL } from "../sdk/context";
-import { IMAGE_SUBSYSTEM_NATIVE, SECTION_IMAGE_INFORMATION } from "../sdk/pe";
+import { CONTEXT_FULL } from "../sdk/context";
+import { RTL_USER_PROCESS_PARAMETERS_XP_SIZE } from "../sdk/peb";
+import { IMAGE_SUBSYSTEM_NATIVE } from "../sdk/pe";
 
 const SMSS_PATH: string = "\\SystemRoot\\System32\\smss.exe";
 const CURRENT_DIRECTORY: string = "C:\\Windows\\";

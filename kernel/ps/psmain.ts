@@ -40,6 +40,7 @@ import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "
 import { MiInsertVad, MmDeleteVads, MmSetProcessLookup } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
+import { LpcExitThread } from "../lpc/lpcp";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT,
   STATUS_NO_YIELD_PERFORMED, STATUS_SUCCESS,
@@ -433,6 +434,7 @@ export function PspFreeTeb(process: usize, teb: usize): void {
 /** Ends the current thread; the last thread of a process ends the process. Never returns. */
 export function PspExitThread(status: u32): void {
   const thread = KeCurrentThread;
+  LpcExitThread(thread); // LPC_CLIENT_DIED to its terminate ports, while its process's handles are still open
   const process = changetype<KTHREAD>(thread).Process;
   if (process != 0) PspFreeTeb(process, changetype<KTHREAD>(thread).Teb);
   if (process != 0) {

@@ -11,8 +11,8 @@
 // CONTEXT.Eip with CONTEXT.Esp (and the integer registers of the CONTEXT),
 // with its own TEB whose stack fields come from the INITIAL_TEB.
 
-import { CONTEXT, CONTEXT_CONTROL, CONTEXT_INTEGER, KTRAP_FRAME } from "../sdk/context";
-import { INITIAL_TEB, TEB, TEB_DEALLOCATION_STACK, TEB_SIZE } from "../sdk/peb";
+import { CONTEXT, KTRAP_FRAME } from "../sdk/context";
+import { INITIAL_TEB, TEB } from "../sdk/peb";
 import { CLIENT_ID } from "../sdk/ntdef";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
@@ -46,6 +46,8 @@ import {
   STATUS_PENDING, STATUS_SUCCESS, STATUS_THREAD_IS_TERMINATING,
 } from "../sdk/ntstatus";
 import { MEM_PRIVATE, MM_USER_PROBE_ADDRESS, NtCurrentThread, PAGE_READWRITE } from "../sdk/ntdef";
+import { CONTEXT_CONTROL, CONTEXT_INTEGER } from "../sdk/context";
+import { TEB_DEALLOCATION_STACK, TEB_SIZE } from "../sdk/peb";
 
 const PROCESS_CREATE_THREAD: u32 = 0x0002;
 

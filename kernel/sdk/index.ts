@@ -35,3 +35,4 @@ export * from "./sysinfo";
 export * from "./fat";
 export * from "./regf";
 export * from "./list";
+export * from "./lpc";

@@ -157,6 +157,12 @@ export const STATUS_INTEGER_DIVIDE_BY_ZERO: u32 = 0xC0000094;
 export const STATUS_INTEGER_OVERFLOW: u32 = 0xC0000095;      // INT_MIN / -1 and friends
 export const STATUS_PRIVILEGED_INSTRUCTION: u32 = 0xC0000096;
 export const STATUS_STACK_OVERFLOW: u32 = 0xC00000FD;
+/**
+ * A system process (smss, csrss, winlogon) ended, raised as a hard error
+ * with OptionShutdownSystem: p1 the address of the kernel's ANSI copy of the
+ * process's description ("Session Manager Initialization"), p2 the status it
+ * ended with, p3 and p4 the hard error's further parameters (ex/harderr.ts).
+ */
 export const STATUS_SYSTEM_PROCESS_TERMINATED: u32 = 0xC000021A;
 export const STATUS_FLOAT_MULTIPLE_TRAPS: u32 = 0xC00002B5;  // #XM (SSE)
 export const STATUS_ASSERTION_FAILURE: u32 = 0xC0000420;     // a failed assertion, abort()
@@ -174,3 +180,19 @@ export const STATUS_ORDINAL_NOT_FOUND: u32 = 0xC0000138;
 export const STATUS_ENTRYPOINT_NOT_FOUND: u32 = 0xC0000139;
 export const STATUS_DLL_INIT_FAILED: u32 = 0xC0000142;
 export const STATUS_INVALID_IMAGE_WIN_64: u32 = 0xC0000359;
+
+// ---- LPC (kernel/lpc/) ----
+
+export const STATUS_INVALID_PORT_ATTRIBUTES: u32 = 0xC000002E;
+/** A message longer than the port's maximum (or than the system's). */
+export const STATUS_PORT_MESSAGE_TOO_LONG: u32 = 0xC000002F;
+/** The other side of the connection, or the server, is gone. */
+export const STATUS_PORT_DISCONNECTED: u32 = 0xC0000037;
+export const STATUS_PORT_CONNECTION_REFUSED: u32 = 0xC0000041;
+/** A port of the wrong kind for the service (a connection port where a communication port is needed, ...). */
+export const STATUS_INVALID_PORT_HANDLE: u32 = 0xC0000042;
+export const STATUS_PORT_ALREADY_SET: u32 = 0xC0000048;
+export const STATUS_CANNOT_IMPERSONATE: u32 = 0xC000010D;
+/** A reply (or accept, or impersonation) that names no request its thread waits on. */
+export const STATUS_REPLY_MESSAGE_MISMATCH: u32 = 0xC000021F;
+export const STATUS_LPC_REPLY_LOST: u32 = 0xC0000253;

@@ -20,8 +20,8 @@
 // buffer too small for the changes leaves the token as it was:
 // STATUS_BUFFER_TOO_SMALL, with the length needed in *ReturnLength.
 
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
@@ -82,6 +82,21 @@ export function SeInitializeTokenType(): void {
   KeLogDecimal(SepCountPrivileges(SYSTEM_ENABLED_PRIVILEGES));
   KeLogString(" enabled");
   KeLogEnd();
+}
+
+/**
+ * NT's SeSinglePrivilegeCheck: true when the current thread's token has
+ * privilege `luid` enabled. Kernel-mode callers hold every privilege; a
+ * service called from user mode checks the primary token of the thread's
+ * process (there is no impersonation). The System process's token is used
+ * for kernel threads.
+ */
+export function SeSinglePrivilegeCheck(luid: u32): bool {
+  if (ExGetPreviousMode() == KernelMode) return true;
+  const t = changetype<KTHREAD>(KeCurrentThread);
+  const process = t.Process != 0 ? t.Process : PsInitialSystemProcess;
+  const token = changetype<EPROCESS>(process).Token;
+  return token != 0 && (changetype<TOKEN>(token).Enabled & SepPrivilegeBit(luid)) != 0;
 }
 
 function SepCountPrivileges(mask: u64): u32 {

@@ -184,6 +184,19 @@ describe('SerialMonitor', () => {
     expect(m.stop?.name).toBe('MY_OWN_NAME');
   });
 
+  it('keeps a fatal hard error\'s text lines after the name line', () => {
+    const m = new SerialMonitor();
+    feed(m, '*** STOP: 0xC000021A (0x80A01000, 0xC000003A, 0x00000000, 0x00000000)\r\nSTATUS_SYSTEM_PROCESS_TERMINATED\r\n');
+    expect(m.stopComplete).toBe(true);
+    expect(m.stop?.text).toBeUndefined();
+    feed(m, '{Fatal System Error}\r\nThe Session Manager Initialization system process terminated.\r\n\r\nThe system has been shut down.\r\n');
+    expect(m.stop?.text).toEqual(['{Fatal System Error}', 'The Session Manager Initialization system process terminated.', 'The system has been shut down.']);
+    const known = new SerialMonitor();
+    feed(known, '*** STOP: 0xC000021A (0x1, 0x2, 0x3, 0x4)');
+    known.end();
+    expect(known.stop?.name).toBe('STATUS_SYSTEM_PROCESS_TERMINATED');
+  });
+
   it('a STOP without name line gets the known name; a malformed one is still a bug check', () => {
     const m = new SerialMonitor();
     feed(m, '*** STOP: 0x0000021A (0x1, 0x2, 0x3, 0x4)');

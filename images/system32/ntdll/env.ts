@@ -17,12 +17,12 @@ import {
 } from "./nt";
 import { RtlUpcaseUnicodeChar } from "./string";
 import { RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
+import { RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 import {
   STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_SUCCESS,
   STATUS_VARIABLE_NOT_FOUND,
 } from "../../../kernel/sdk/ntstatus";
 import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
-import { RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
 /** RTL_USER_PROCESS_PARAMETERS.Environment. */
 export const PARAMS_ENVIRONMENT: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("Environment");

@@ -54,10 +54,7 @@ import {
   ENTRY_SIZE, E_BASE_NAME, E_DLL_BASE, E_ENTRY, E_FLAGS, E_FULL_NAME, E_HASH_LINKS, E_INIT_LINKS, E_LOAD_COUNT, E_LOAD_LINKS, E_MEMORY_LINKS, E_SIZE, E_TIMESTAMP, HEAP_GROWABLE, HEAP_ZERO_MEMORY, LDR_DATA_SIZE, LD_INITIALIZED, LD_INIT_ORDER, LD_LOAD_ORDER, LD_MEMORY_ORDER, LdrpAnsiToUnicode, LdrpConcat, LdrpProtect, LdrpRelocate, LdrpReport, PEB_IMAGE_BASE, PEB_LDR, P_DLLPATH, P_IMAGE, asciiInside, characteristics, directory, heap, inside, lineBegin, lineEnd, lineName, lineText, nameOf, ntHeaders, sizeOfImage, ustrBuffer, ustrLength,
 } from "./ldrimage";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../../../kernel/sdk/list";
-import { DLL_PROCESS_ATTACH, DLL_THREAD_ATTACH, LDRP_ENTRY_PROCESSED, LDRP_IMAGE_DLL, LDRP_PROCESS_ATTACH_CALLED } from "../../../kernel/sdk/peb";
-import {
-  IMAGE_DIRECTORY_ENTRY_EXPORT, IMAGE_DIRECTORY_ENTRY_IMPORT, IMAGE_EXPORT_DIRECTORY, IMAGE_FILE_DLL, IMAGE_IMPORT_DESCRIPTOR, IMAGE_ORDINAL_FLAG32,
-} from "../../../kernel/sdk/pe";
+import { IMAGE_EXPORT_DIRECTORY, IMAGE_IMPORT_DESCRIPTOR } from "../../../kernel/sdk/pe";
 import {
   NT_SUCCESS, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND, STATUS_ENTRYPOINT_NOT_FOUND,
   STATUS_IMAGE_NOT_AT_BASE, STATUS_INVALID_IMAGE_FORMAT, STATUS_INVALID_PARAMETER,
@@ -65,6 +62,10 @@ import {
   STATUS_ORDINAL_NOT_FOUND, STATUS_SUCCESS,
 } from "../../../kernel/sdk/ntstatus";
 import { NtCurrentProcess, OBJ_CASE_INSENSITIVE, PAGE_READWRITE } from "../../../kernel/sdk/ntdef";
+import {
+  DLL_PROCESS_ATTACH, DLL_THREAD_ATTACH, LDRP_ENTRY_PROCESSED, LDRP_IMAGE_DLL, LDRP_PROCESS_ATTACH_CALLED,
+} from "../../../kernel/sdk/peb";
+import { IMAGE_DIRECTORY_ENTRY_EXPORT, IMAGE_DIRECTORY_ENTRY_IMPORT, IMAGE_FILE_DLL, IMAGE_ORDINAL_FLAG32 } from "../../../kernel/sdk/pe";
 
 @external("ntdll", "NtOpenSection") declare function NtOpenSection(section: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtMapViewOfSection") declare function NtMapViewOfSection(section: u32, process: u32, base: usize, zeroBits: u32,

@@ -30,11 +30,11 @@ import {
 import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { RtlUpcaseUnicodeChar } from "./string";
 import { RtlpCurrentEnvironment } from "./env";
+import { RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 import {
   NT_SUCCESS, STATUS_NO_MEMORY, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
 } from "../../../kernel/sdk/ntstatus";
 import { OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
-import { RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
 export const RtlPathTypeUnknown: u32 = 0;
 export const RtlPathTypeUncAbsolute: u32 = 1;

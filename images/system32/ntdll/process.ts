@@ -23,12 +23,14 @@ import {
 } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap, RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
 import { RtlpEnvironmentLength } from "./env";
+import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import { CONTEXT } from "../../../kernel/sdk/context";
 import {
   NT_SUCCESS, STATUS_NO_MEMORY, STATUS_SUCCESS, STATUS_UNSUCCESSFUL,
 } from "../../../kernel/sdk/ntstatus";
 import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, NtCurrentThread, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
-import { PEB, RTL_USER_PROCESS_PARAMETERS, RTL_USER_PROC_PARAMS_NORMALIZED } from "../../../kernel/sdk/peb";
-import { CONTEXT, CONTEXT_FULL } from "../../../kernel/sdk/context";
+import { CONTEXT_FULL } from "../../../kernel/sdk/context";
+import { RTL_USER_PROC_PARAMS_NORMALIZED } from "../../../kernel/sdk/peb";
 
 const SIZEOF_PARAMS: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>();
 const P_MAXIMUM: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("MaximumLength");

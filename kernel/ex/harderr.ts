@@ -1,0 +1,283 @@
+// Hard errors (Ex): NtRaiseHardError.
+//
+// A hard error is a status a process (or the kernel) wants a person to see:
+// "Unable To Locate Component", or smss's last words. NT sends it to a hard
+// error port (csrss's, set with NtSetDefaultHardErrorPort) and waits for the
+// answer a person clicks. There is no such port yet, so every hard error is
+// answered as NT answers one nobody handles: Response = ResponseReturnToCaller,
+// STATUS_SUCCESS, with one log line that spells the status's message and the
+// parameters:
+//
+//   ex: hard error 0xC0000135 from app.exe (pid 9), options 1, parameters "x.dll": no hard error port, ResponseReturnToCaller: {Unable To Locate Component} This application has failed ...
+//
+// One kind ends the system: an error status raised with OptionShutdownSystem
+// by a caller whose token has SeShutdownPrivilege enabled (smss when a system
+// process dies or its initialization fails; NT's ExpSystemErrorHandler).
+// The STOP code is the status itself, its parameters the first four hard
+// error parameters with each string parameter replaced by the address of
+// the kernel's ANSI copy of it (as NT's KeBugCheck2 reports a
+// FATAL_UNHANDLED_HARD_ERROR), and the block carries the message as Windows
+// shows it:
+//
+//   *** STOP: 0xC000021A (0x80A0F010, 0xC000003A, 0x00000000, 0x00000000)
+//   STATUS_SYSTEM_PROCESS_TERMINATED
+//   {Fatal System Error}
+//   The Session Manager Initialization system process terminated unexpectedly with a status of 0xC000003A (0x00000000 0x00000000).
+//   The system has been shut down.
+//
+// Where this differs from NT: before a hard error port exists NT bug-checks
+// for *any* error status (ExReadyForErrors is false until csrss registers);
+// here only OptionShutdownSystem does, and the others are logged.
+//
+// Capture (user callers): Response probed for writing; Parameters probed and
+// copied; each string parameter's UNICODE_STRING probed and copied, its
+// buffer probed for MaximumLength bytes and Length bytes converted to ASCII
+// ('?' for anything else) into one pool block:
+//
+//   block (pool 'Err '): +0 ULONG Vector[5]  +20 the strings, NUL-terminated, each at most 255 characters
+
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { KeBugCheckWithMessage } from "../ke/bugcheck";
+import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogAsciiz } from "../ke/log";
+import { cli } from "../ke/intrinsics";
+import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { EPROCESS, PsGetCurrentProcess, PsImageFileName } from "../ps/psmain";
+import { SeSinglePrivilegeCheck } from "../se/token";
+import { SE_SHUTDOWN_PRIVILEGE } from "../se/tokenobj";
+import {
+  NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND,
+  STATUS_ENTRYPOINT_NOT_FOUND, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER_2,
+  STATUS_INVALID_PARAMETER_4, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
+  STATUS_SYSTEM_PROCESS_TERMINATED,
+} from "../sdk/ntstatus";
+
+/** Most parameters a hard error carries (NT's MAXIMUM_HARDERROR_PARAMETERS). */
+export const MAXIMUM_HARDERROR_PARAMETERS: u32 = 5;
+
+// HARDERROR_RESPONSE_OPTION: the buttons a person would be offered.
+export const OptionAbortRetryIgnore: u32 = 0;
+export const OptionOk: u32 = 1;
+export const OptionOkCancel: u32 = 2;
+export const OptionRetryCancel: u32 = 3;
+export const OptionYesNo: u32 = 4;
+export const OptionYesNoCancel: u32 = 5;
+/** The error ends the system (needs SeShutdownPrivilege). */
+export const OptionShutdownSystem: u32 = 6;
+export const OptionOkNoWait: u32 = 7;
+/** The last valid option (XP's OptionCancelTryContinue). */
+export const OptionCancelTryContinue: u32 = 8;
+
+// HARDERROR_RESPONSE: what the caller gets back.
+/** Nobody answered: the caller goes on as it sees fit. */
+export const ResponseReturnToCaller: u32 = 0;
+export const ResponseNotHandled: u32 = 1;
+export const ResponseOk: u32 = 6;
+
+/** The first parameters' status a system process's death is raised with. */
+
+const ERR_TAG: u32 = 0x20727245; // 'Err '
+/** Longest string parameter kept, in characters. */
+const STRING_MAX: u32 = 255;
+const VECTOR_BYTES: u32 = MAXIMUM_HARDERROR_PARAMETERS * 4;
+/** The STOP block's text, formatted with interrupts off just before the bug check. */
+const MESSAGE_MAX: u32 = 512;
+const ExpMessage: usize = memory.data(MESSAGE_MAX, 4);
+
+/**
+ * NT's message for `status` (ntstatus.h's text, as the blue screen and the
+ * message box show it): "{Caption}\nText", `%s` a string parameter, `%x` a
+ * number as eight hex digits; "" when we do not know the status.
+ */
+function ExpMessageTemplate(status: u32): string {
+  switch (status) {
+    case STATUS_SYSTEM_PROCESS_TERMINATED:
+      return "{Fatal System Error}\nThe %s system process terminated unexpectedly with a status of 0x%x (0x%x 0x%x).\nThe system has been shut down.";
+    case STATUS_DLL_NOT_FOUND:
+      return "{Unable To Locate Component}\nThis application has failed to start because %s was not found. Re-installing the application may fix this problem.";
+    case STATUS_ENTRYPOINT_NOT_FOUND:
+      return "{Entry Point Not Found}\nThe procedure entry point %s could not be located in the dynamic link library %s.";
+    case STATUS_DLL_INIT_FAILED:
+      return "{DLL Initialization Failed}\nInitialization of the dynamic link library %s failed. The process is terminating abnormally.";
+  }
+  return "";
+}
+
+// ---- formatting, into the log line (ExpOut == 0) or into ExpMessage ----
+
+let ExpOut: usize = 0;
+let ExpOutLength: u32 = 0;
+
+function ExpPut(c: u32): void {
+  if (ExpOut == 0) { KeLogCharacter(c == 10 ? 0x20 : c); return; }
+  if (ExpOutLength + 1 < MESSAGE_MAX) { store<u8>(ExpOut + ExpOutLength, <u8>c); ExpOutLength++; }
+}
+function ExpPutText(text: string): void { for (let i = 0; i < text.length; i++) ExpPut(<u32>text.charCodeAt(i)); }
+function ExpPutHex(value: u32): void {
+  for (let shift: i32 = 28; shift >= 0; shift -= 4) {
+    const d = (value >>> <u32>shift) & 15;
+    ExpPut(d < 10 ? 0x30 + d : 0x41 + d - 10);
+  }
+}
+function ExpPutAsciiz(address: usize): void {
+  for (let i: u32 = 0; i < STRING_MAX; i++) {
+    const c = <u32>load<u8>(address + i);
+    if (c == 0) break;
+    ExpPut(c);
+  }
+}
+
+/** Writes the template with the parameters of `block` substituted (strings from the block, numbers in hex). */
+function ExpFormat(template: string, block: usize, count: u32, mask: u32): void {
+  let next: u32 = 0;
+  for (let i = 0; i < template.length; i++) {
+    const c = <u32>template.charCodeAt(i);
+    if (c != 0x25 || i + 1 >= template.length) { ExpPut(c); continue; } // '%'
+    const kind = <u32>template.charCodeAt(++i);
+    const value = next < count ? load<u32>(block + (next << 2)) : 0;
+    const isString = next < count && (mask & (1 << next)) != 0;
+    next++;
+    if (kind == 0x73 && isString) ExpPutAsciiz(value); // 's'
+    else ExpPutHex(value);
+  }
+}
+
+/** The parameters as the log shows them: strings quoted, numbers in hex. */
+function ExpLogParameters(block: usize, count: u32, mask: u32): void {
+  if (count == 0) { KeLogString("no parameters"); return; }
+  KeLogString("parameters");
+  for (let i: u32 = 0; i < count; i++) {
+    KeLogCharacter(0x20);
+    const value = load<u32>(block + (i << 2));
+    if ((mask & (1 << i)) != 0) { KeLogCharacter(0x22); KeLogAsciiz(value, STRING_MAX); KeLogCharacter(0x22); }
+    else KeLogHex(value);
+  }
+}
+
+// ---- capture ----
+
+/**
+ * Copies the caller's parameters into a new pool block (see the file's
+ * head); the block is at `out`. STATUS_ACCESS_VIOLATION for a pointer a
+ * probe refuses.
+ */
+function ExpCaptureParameters(parameters: usize, count: u32, mask: u32, out: usize): u32 {
+  store<usize>(out, 0);
+  const vector = KeCurrentThread + KTHREAD_SERVICE_SCRATCH + 4; // the thread's own: probes may switch threads
+  if (count != 0 && !ProbeForRead(parameters, count * 4, 4)) return STATUS_ACCESS_VIOLATION;
+  let textBytes: u32 = 0;
+  for (let i: u32 = 0; i < MAXIMUM_HARDERROR_PARAMETERS; i++) store<u32>(vector + (i << 2), i < count ? load<u32>(parameters + (i << 2)) : 0);
+  for (let i: u32 = 0; i < count; i++) {
+    if ((mask & (1 << i)) == 0) continue;
+    const string = load<u32>(vector + (i << 2));
+    if (!ProbeForRead(string, 8, 4)) return STATUS_ACCESS_VIOLATION;
+    const maximum = <u32>load<u16>(string, 2);
+    if (!ProbeForRead(load<u32>(string, 4), maximum, 1)) return STATUS_ACCESS_VIOLATION;
+    textBytes += STRING_MAX + 1;
+  }
+  const block = ExAllocatePoolWithTag(NonPagedPool, VECTOR_BYTES + textBytes, ERR_TAG);
+  if (block == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  memory.copy(block, vector, VECTOR_BYTES);
+  let text = block + VECTOR_BYTES;
+  for (let i: u32 = 0; i < count; i++) {
+    if ((mask & (1 << i)) == 0) continue;
+    const string = load<u32>(block + (i << 2));
+    // Read once: another thread may change the descriptor; stay inside what was probed.
+    let length = <u32>load<u16>(string);
+    const maximum = <u32>load<u16>(string, 2);
+    const buffer = load<u32>(string, 4);
+    if (length > maximum) length = maximum;
+    let n: u32 = 0;
+    for (let k: u32 = 0; k + 1 < length && n < STRING_MAX; k += 2) {
+      const c = <u32>load<u16>(buffer + k);
+      store<u8>(text + n, <u8>(c >= 0x20 && c < 0x7F ? c : 0x3F));
+      n++;
+    }
+    store<u8>(text + n, 0);
+    store<u32>(block + (i << 2), <u32>text);
+    text += STRING_MAX + 1;
+  }
+  store<usize>(out, block);
+  return STATUS_SUCCESS;
+}
+
+// ---- the services ----
+
+/**
+ * The system error handler: the hard error ends the system. The message is
+ * formatted with interrupts off into ExpMessage and the STOP code is the
+ * status itself (see the file's head). Never returns.
+ */
+function ExpSystemErrorHandler(status: u32, block: usize, count: u32, mask: u32): void {
+  cli();
+  ExpOut = ExpMessage;
+  ExpOutLength = 0;
+  const template = ExpMessageTemplate(status);
+  if (template.length != 0) ExpFormat(template, block, count, mask);
+  else {
+    ExpPutText("Unknown Hard Error\n");
+    for (let i: u32 = 0; i < count; i++) {
+      ExpPut(0x20);
+      if ((mask & (1 << i)) != 0) ExpPutAsciiz(load<u32>(block + (i << 2)));
+      else { ExpPutText("0x"); ExpPutHex(load<u32>(block + (i << 2))); }
+    }
+  }
+  store<u8>(ExpOut + ExpOutLength, 0);
+  KeBugCheckWithMessage(status, load<u32>(block), load<u32>(block, 4), load<u32>(block, 8), load<u32>(block, 12), ExpMessage);
+}
+
+/** The log line of a hard error nobody handles (see the file's head). */
+function ExpLogHardError(status: u32, block: usize, count: u32, mask: u32, options: u32): void {
+  const process = PsGetCurrentProcess();
+  KeLogBegin("ex");
+  KeLogString("hard error ");
+  KeLogHex(status);
+  KeLogString(" from ");
+  KeLogAsciiz(PsImageFileName(process), 16);
+  KeLogString(" (pid ");
+  KeLogDecimal(changetype<EPROCESS>(process).UniqueProcessId);
+  KeLogString("), options ");
+  KeLogDecimal(options);
+  KeLogString(", ");
+  ExpLogParameters(block, count, mask);
+  KeLogString(": no hard error port, ResponseReturnToCaller");
+  const template = ExpMessageTemplate(status);
+  if (template.length != 0) {
+    KeLogString(": ");
+    ExpOut = 0;
+    ExpFormat(template, block, count, mask);
+  }
+  KeLogEnd();
+}
+
+/**
+ * NtRaiseHardError(ErrorStatus, NumberOfParameters, UnicodeStringParameterMask,
+ * Parameters, ValidResponseOptions, *Response). NT's checks, in NT's order:
+ * more than five parameters, or Parameters without a count:
+ * STATUS_INVALID_PARAMETER_2; an unknown response option:
+ * STATUS_INVALID_PARAMETER_4; a pointer a probe refuses:
+ * STATUS_ACCESS_VIOLATION; OptionShutdownSystem without SeShutdownPrivilege
+ * enabled: STATUS_PRIVILEGE_NOT_HELD. Then an error status with
+ * OptionShutdownSystem stops the system; anything else is logged and
+ * answered ResponseReturnToCaller.
+ */
+export function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters: usize, options: u32, response: usize): u32 {
+  if (count > MAXIMUM_HARDERROR_PARAMETERS) return STATUS_INVALID_PARAMETER_2;
+  if (parameters != 0 && count == 0) return STATUS_INVALID_PARAMETER_2;
+  if (options > OptionCancelTryContinue) return STATUS_INVALID_PARAMETER_4;
+  if (!ProbeForWrite(response, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (parameters == 0) count = 0;
+  const out = KeCurrentThread + KTHREAD_SERVICE_SCRATCH;
+  const captured = ExpCaptureParameters(parameters, count, mask, out);
+  if (captured != STATUS_SUCCESS) return captured;
+  const block = load<usize>(out);
+  if (options == OptionShutdownSystem && !SeSinglePrivilegeCheck(SE_SHUTDOWN_PRIVILEGE)) {
+    ExFreePoolWithTag(block, ERR_TAG);
+    return STATUS_PRIVILEGE_NOT_HELD;
+  }
+  if (options == OptionShutdownSystem && NT_ERROR(status)) ExpSystemErrorHandler(status, block, count, mask);
+  ExpLogHardError(status, block, count, mask, options);
+  ExFreePoolWithTag(block, ERR_TAG);
+  store<u32>(response, ResponseReturnToCaller);
+  return STATUS_SUCCESS;
+}

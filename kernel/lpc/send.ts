@@ -1,0 +1,210 @@
+// LPC services that send: NtRequestPort (a datagram), NtRequestWaitReplyPort
+// (a request and the wait for its reply), and NtImpersonateClientOfPort,
+// which checks that a message is a request its client still waits on.
+//
+// A message is captured once: its header is read a single time under the
+// lock, its lengths checked against that copy and the port's maximum, and
+// header and data copied into pool in the same locked step. The kernel then
+// writes Type, ClientId and MessageId itself.
+
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { KeCurrentThread, KTHREAD } from "../ke/thread";
+import { ObDereferenceObject } from "../ob/obref";
+import {
+  LPCP_MESSAGE_HEADER, LpcpAllocateMessage, LpcpFreeMessage, LpcpNewMessageId, LpcpLock, LpcpUnlock, LpcpQueueMessage, LpcpRoute,
+  LpcpCurrentThread, LpcpCurrentProcessId, LpcpPrepareWait, LpcpWaitForAnswer, LpcpReferencePort, LpcpReferenceStatus, LpcpScratch,
+  LpcpFindThread, LpcpThreadExists, Lt, Msg, MsgHeader, MsgPort, Port, PortKind, SERVER_COMMUNICATION_PORT, SERVER_CONNECTION_PORT,
+} from "./lpcp";
+import {
+  SIZEOF_PORT_MESSAGE, LPC_NEW_MESSAGE, LPC_REQUEST, LPC_DATAGRAM, LPC_CONNECTION_REQUEST,
+} from "../sdk/lpc";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_CID,
+  STATUS_INVALID_PARAMETER, STATUS_INVALID_PORT_HANDLE, STATUS_NO_MEMORY, STATUS_PORT_DISCONNECTED,
+  STATUS_PORT_MESSAGE_TOO_LONG, STATUS_REPLY_MESSAGE_MISMATCH, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+
+/**
+ * Captures the caller's message at `user` (at most `maxLength` bytes, header
+ * included) into a new LPCP_MESSAGE, stored at LpcpScratch()+8. Type must be
+ * 0 or `allowedType` (0xFFFF: any, for replies). Returns an NTSTATUS:
+ * STATUS_INVALID_PARAMETER when TotalLength < DataLength + 24 or the type is
+ * wrong, STATUS_PORT_MESSAGE_TOO_LONG past the port's maximum.
+ */
+export function LpcpCaptureMessage(user: usize, maxLength: u32, allowedType: u32): u32 {
+  const out = LpcpScratch() + 8;
+  store<usize>(out, 0);
+  if (!ProbeForRead(user, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
+  const lock = LpcpLock();
+  // The header's length and type fields, read once.
+  const lengths = load<u32>(user);
+  const dataLength = lengths & 0xFFFF, totalLength = lengths >>> 16;
+  const type = <u32>load<u16>(user, 4);
+  let status = STATUS_SUCCESS;
+  if (dataLength + SIZEOF_PORT_MESSAGE > totalLength) status = STATUS_INVALID_PARAMETER;
+  else if (totalLength > maxLength) status = STATUS_PORT_MESSAGE_TOO_LONG;
+  else if (allowedType != 0xFFFF && type != LPC_NEW_MESSAGE && type != allowedType) status = STATUS_INVALID_PARAMETER;
+  else if (!ProbeForRead(user, totalLength, 4)) status = STATUS_ACCESS_VIOLATION;
+  if (status == STATUS_SUCCESS) {
+    const message = LpcpAllocateMessage(totalLength - SIZEOF_PORT_MESSAGE);
+    if (message == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+    else {
+      memory.copy(MsgPort(message), user, totalLength);
+      const h = MsgHeader(message);
+      h.DataLength = <u16>dataLength; // the values checked, whatever the copy says
+      h.TotalLength = <u16>totalLength;
+      store<usize>(out, message);
+    }
+  }
+  LpcpUnlock(lock);
+  return status;
+}
+
+/** Sets what the kernel owns in a header: type, the sender's ClientId, a new MessageId. */
+export function LpcpStampMessage(message: usize, type: u16): u32 {
+  const h = MsgHeader(message);
+  h.Type = type;
+  h.UniqueProcess = LpcpCurrentProcessId();
+  h.UniqueThread = changetype<KTHREAD>(KeCurrentThread).UniqueThread;
+  const id = LpcpNewMessageId();
+  h.MessageId = id;
+  h.ClientViewSize = 0; // CallbackId: callbacks are not supported
+  return id;
+}
+
+const RouteContext = memory.data(4, 4); // read at once, under the lock
+
+/** NtRequestPort(PortHandle, RequestMessage): a datagram; nobody waits for an answer. */
+export function NtRequestPort(handle: u32, request: usize): u32 {
+  const port = LpcpReferencePort(handle);
+  if (port == 0) return LpcpReferenceStatus();
+  let status = LpcpCaptureMessage(request, Port(port).MaxMessageLength, LPC_DATAGRAM);
+  if (status == STATUS_SUCCESS) {
+    const message = load<usize>(LpcpScratch(), 8);
+    const lock = LpcpLock();
+    const queue = LpcpRoute(port, RouteContext);
+    if (queue == 0) status = STATUS_PORT_DISCONNECTED;
+    else {
+      LpcpStampMessage(message, LPC_DATAGRAM);
+      Msg(message).PortContext = load<usize>(RouteContext);
+      LpcpQueueMessage(queue, message);
+    }
+    LpcpUnlock(lock);
+    if (status != STATUS_SUCCESS) LpcpFreeMessage(message);
+  }
+  ObDereferenceObject(port);
+  return status;
+}
+
+/**
+ * After LpcpWaitForAnswer: frees the request if nobody took it, copies the
+ * answer to `reply` (probed for its TotalLength under the lock) and frees
+ * it. Returns the wait's status, the waker's, or STATUS_ACCESS_VIOLATION.
+ */
+export function LpcpTakeAnswer(lt: usize, waitStatus: u32, reply: usize): u32 {
+  const lock = LpcpLock();
+  const l = Lt(lt);
+  const request = l.Request;
+  l.Request = 0;
+  const answer = l.ReplyMessage;
+  l.ReplyMessage = 0;
+  let status = waitStatus == STATUS_SUCCESS ? l.ReplyStatus : waitStatus;
+  if (status == STATUS_SUCCESS) {
+    if (answer == 0) status = STATUS_PORT_DISCONNECTED;
+    else {
+      const total = <u32>MsgHeader(answer).TotalLength;
+      if (!ProbeForWrite(reply, total, 4)) status = STATUS_ACCESS_VIOLATION;
+      else memory.copy(reply, MsgPort(answer), total);
+    }
+  }
+  LpcpUnlock(lock);
+  if (request != 0) LpcpFreeMessage(request);
+  if (answer != 0) LpcpFreeMessage(answer);
+  return status;
+}
+
+/**
+ * NtRequestWaitReplyPort(PortHandle, RequestMessage, ReplyMessage): sends a
+ * request and waits for its reply. A server that goes away answers it with
+ * STATUS_PORT_DISCONNECTED.
+ */
+export function NtRequestWaitReplyPort(handle: u32, request: usize, reply: usize): u32 {
+  if (!ProbeForWrite(reply, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
+  const port = LpcpReferencePort(handle);
+  if (port == 0) return LpcpReferenceStatus();
+  const lt = LpcpCurrentThread();
+  let status = lt == 0 ? STATUS_NO_MEMORY : LpcpCaptureMessage(request, Port(port).MaxMessageLength, LPC_REQUEST);
+  if (status == STATUS_SUCCESS) {
+    const message = load<usize>(LpcpScratch(), 8);
+    const lock = LpcpLock();
+    const queue = LpcpRoute(port, RouteContext);
+    if (queue == 0) status = STATUS_PORT_DISCONNECTED;
+    else {
+      const id = LpcpStampMessage(message, LPC_REQUEST);
+      Msg(message).PortContext = load<usize>(RouteContext);
+      Msg(message).Sender = lt;
+      LpcpPrepareWait(lt, id, port, message);
+      LpcpQueueMessage(queue, message);
+    }
+    LpcpUnlock(lock);
+    if (status != STATUS_SUCCESS) LpcpFreeMessage(message);
+    else status = LpcpTakeAnswer(lt, LpcpWaitForAnswer(lt), reply);
+  }
+  ObDereferenceObject(port);
+  return status;
+}
+
+/**
+ * May `port` answer the request thread `lt` waits on? The request must have
+ * been received (a connection request is answered by NtAcceptConnectPort
+ * instead) and have gone out through a port connected to `port`, or to a
+ * communication port of the connection port `port` (servers reply through
+ * their connection port handle), or to the connection port itself.
+ */
+export function LpcpAnswerable(port: usize, lt: usize): bool {
+  const l = Lt(lt);
+  if (l.Request != 0) {
+    if (Msg(l.Request).QueuePort != 0) return false;
+    if (MsgHeader(l.Request).Type == LPC_CONNECTION_REQUEST) return false;
+  }
+  const sent = l.WaitingOnPort;
+  if (sent == 0) return false;
+  if (sent == port) return PortKind(port) == SERVER_CONNECTION_PORT;
+  const peer = Port(sent).ConnectedPort;
+  if (peer == port) return true;
+  return PortKind(port) == SERVER_CONNECTION_PORT && peer != 0 && Port(peer).ConnectionPort == port;
+}
+
+/** The waiting thread a message's ClientId and MessageId name, if `port` may answer it; else 0 and the status at LpcpScratch()+4. */
+export function LpcpFindWaiter(port: usize, process: u32, thread: u32, id: u32): usize {
+  const lt = LpcpFindThread(process, thread);
+  let status = STATUS_SUCCESS;
+  if (lt == 0) status = LpcpThreadExists(process, thread) ? STATUS_REPLY_MESSAGE_MISMATCH : STATUS_INVALID_CID;
+  else if (id == 0 || Lt(lt).ReplyMessageId != id || !LpcpAnswerable(port, lt)) status = STATUS_REPLY_MESSAGE_MISMATCH;
+  store<u32>(LpcpScratch(), status, 4);
+  return status == STATUS_SUCCESS ? lt : 0;
+}
+
+/**
+ * NtImpersonateClientOfPort(PortHandle, Message): there are no impersonation
+ * tokens yet, so a success changes nothing; but it succeeds only where NT's
+ * would: on a server communication port, for a request whose client thread
+ * still waits for the reply (else STATUS_REPLY_MESSAGE_MISMATCH, or
+ * STATUS_INVALID_CID for a ClientId that names no thread).
+ */
+export function NtImpersonateClientOfPort(handle: u32, message: usize): u32 {
+  if (!ProbeForRead(message, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
+  const port = LpcpReferencePort(handle);
+  if (port == 0) return LpcpReferenceStatus();
+  let status = STATUS_INVALID_PORT_HANDLE;
+  if (PortKind(port) == SERVER_COMMUNICATION_PORT) {
+    const lock = LpcpLock();
+    const process = load<u32>(message, 8), thread = load<u32>(message, 12), id = load<u32>(message, 16);
+    status = LpcpFindWaiter(port, process, thread, id) != 0 ? STATUS_SUCCESS : load<u32>(LpcpScratch(), 4);
+    LpcpUnlock(lock);
+  }
+  ObDereferenceObject(port);
+  return status;
+}
+
+void LPCP_MESSAGE_HEADER;
