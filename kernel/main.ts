@@ -18,9 +18,10 @@
 import { HalInitializeSerial } from "./hal/serial";
 import { HalDisplayBanner, HalInitializeDisplay } from "./hal/vga";
 import { HalInitializePic } from "./hal/pic";
-import { HalInitializeClock } from "./hal/pit";
+import { CLOCK_IRQ, HalClockInterrupt, HalInitializeClock } from "./hal/pit";
+import { KeConnectInterrupt } from "./ke/interrupt";
 import { HalQueryRealTimeClock } from "./hal/rtc";
-import { KeSetBootTime } from "./ke/wait";
+import { KeClockInterrupt, KeSetBootTime } from "./ke/wait";
 import { sti } from "./sdk/intrinsics";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogString } from "./ke/log";
 import { KiInitializeLoaderBlock } from "./ke/loader";
@@ -39,7 +40,7 @@ import { PsInitializeProcessType } from "./ps/psprocess";
 import { SeInitializeTokenType } from "./se/token";
 import { MmInitializePhysicalMemory } from "./mm/mminit";
 import { MmInitializePfnDatabase } from "./mm/pfn";
-import { ExLogPoolUsage } from "./mm/pool";
+import { ExLogPoolUsage } from "./ex/pool";
 import { KeRunBootSelfTests, SELFTEST_KE, SELFTEST_MM, SELFTEST_OB } from "./ke/loader";
 import { ObInitSystem } from "./ob/obinit";
 import { AtaInitialize } from "./io/ata";
@@ -70,7 +71,8 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   KiInitializeGdt();                          // NT's selectors, the TSS (ltr) and the TEB segment
   HalInitializePic();                         // 8259s remapped to 0x30/0x38, every line masked
   KeLog("hal", "PIC remapped to 0x30/0x38");
-  HalInitializeClock();                       // PIT channel 0 at 100 Hz on IRQ 0 (unmasked)
+  HalInitializeClock(KeClockInterrupt);       // PIT channel 0 at 100 Hz; each tick runs the kernel's clock
+  KeConnectInterrupt(CLOCK_IRQ, HalClockInterrupt); // IRQ 0 unmasked
   KeLog("hal", "PIT channel 0 at 100 Hz");
   sti();                                      // the clock must tick for the uptime to stay exact
   KeLog("ke", "interrupts enabled");

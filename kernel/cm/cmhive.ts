@@ -29,7 +29,7 @@
 // thread, which waits five seconds (changes in that time go together) and
 // writes every dirty hive. NtFlushKey writes at once.
 
-import { ExFreePoolWithTag } from "../mm/pool";
+import { ExFreePoolWithTag } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogDecimal } from "../ke/log";
 import { KeCreateThread, KeReadyThread } from "../ke/thread";

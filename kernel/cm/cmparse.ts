@@ -19,7 +19,7 @@
 // tree's: it never waits. NtCreateKey's options reach it through the
 // create context below, set and cleared under the same lock.
 
-import { ExAllocatePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeQuerySystemTime } from "../ke/wait";
 import { RtlInitUnicodeString, RtlNextPathComponent, RtlUnicodeString } from "../rtl/unicode";
@@ -27,7 +27,7 @@ import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from 
 import { ObInsertObject } from "../ob/obname";
 import { NtClose } from "../ob/obhandle";
 import {
-  InitializeObjectAttributes, OB_NAME_TAG, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED, SYNCHRONIZE,
+  InitializeObjectAttributes, OB_NAME_TAG, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED,
 } from "../ob/obp";
 import {
   CM_KEY_DELETED, CM_KEY_LINK, CM_KEY_NO_DELETE, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey,
@@ -222,5 +222,3 @@ export function CmpCreateRegistryRoot(): usize {
   NtClose(load<u32>(HandleOut)); // the permanent name keeps it
   return root;
 }
-
-void SYNCHRONIZE; void REG_LINK;

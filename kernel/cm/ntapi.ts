@@ -11,7 +11,7 @@
 // Operations on a key deleted since its handle was opened answer
 // STATUS_KEY_DELETED. Changes to hive keys wake the lazy flusher (cmhive.ts).
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ObInsertParsedObject, ObReferenceObjectByAttributes } from "../ob/obname";
@@ -551,6 +551,5 @@ export function NtInitializeRegistry(bootCondition: u32): u32 {
     CmpTouch(select);
   }
   ObpReleaseLock(lock);
-  void REG_INIT_BOOT_ACCEPTED_BASE;
   return CmpFlushAll();
 }

@@ -36,7 +36,7 @@
 // never shrink below a given size, so a hive file that is rewritten in
 // place keeps its length (and its clusters: cmhive.ts).
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
   CM_KEY_HIVE_ROOT, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey, CmSubKey, CmValueAt,
@@ -370,7 +370,6 @@ export function CmpRegfRead(image: usize, hive: u32, rootOut: usize, securityOut
     const root = load<usize>(rootOut);
     if ((changetype<CM_KEY_NODE>(Cell(rootOffset, <u32>offsetof<CM_KEY_NODE>("Name"))).Flags & NK_HIVE_ENTRY) == 0) { CmpRegfErrorCell = rootOffset; status = REGF_BAD_KEY; }
     else ReadSecurity(rootOffset, securityOut);
-    void root;
   }
   if (status != REGF_OK && load<usize>(rootOut) != 0) {
     CmpFreeTree(load<usize>(rootOut));
@@ -723,5 +722,3 @@ export function CmpRegfWrite(root: usize, security: usize, securityLength: u32, 
 export function CmpRegfSetChecksum(image: usize): void { store<u32>(image + HBASE_CHECKSUM, CmpRegfChecksum(image)); }
 
 export function CmpRegfFreeImage(image: usize): void { ExFreePoolWithTag(image, REGF_TAG); }
-
-

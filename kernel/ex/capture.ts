@@ -7,7 +7,7 @@
 //   copy (pool 'Capt'):  +0 OBJECT_ATTRIBUTES (24)  +24 UNICODE_STRING (8)  +32 the name (Length bytes)
 
 import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
   STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
@@ -68,5 +68,3 @@ export function ExCaptureTimeout(timeout: usize, into: usize): usize {
   store<i64>(into, load<i64>(timeout));
   return into;
 }
-
-void STATUS_SUCCESS;

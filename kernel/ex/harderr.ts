@@ -41,7 +41,7 @@ import { KeBugCheckWithMessage } from "../ke/bugcheck";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogAsciiz } from "../ke/log";
 import { cli } from "../ke/intrinsics";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { EPROCESS, PsGetCurrentProcess, PsImageFileName } from "../ps/psmain";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_SHUTDOWN_PRIVILEGE } from "../se/tokenobj";

@@ -10,7 +10,7 @@ import { NtClose as ObClose } from "../ob/obhandle";
 import { NtCreateDirectoryObject as ObCreateDirectory, NtOpenDirectoryObject as ObOpenDirectory } from "../ob/obdir";
 import { NtCreateSymbolicLinkObject as ObCreateLink, NtOpenSymbolicLinkObject as ObOpenLink, NtQuerySymbolicLinkObject as ObQueryLink } from "../ob/oblink";
 import { NtMakeTemporaryObject as ObMakeTemporary, NtMakePermanentObject as ObMakePermanent } from "../ob/obquery";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 
 
 /** A handle user mode may use: not a kernel handle (bit 31), except the pseudo handles -1 and -2. */

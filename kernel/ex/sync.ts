@@ -23,8 +23,8 @@ import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import { InitializeListHead, RemoveEntryList } from "../sdk/list";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import { RemoveEntryList } from "../sdk/list";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import {
   NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
@@ -319,5 +319,3 @@ function NtWaitForMultipleObjectsInternal(count: u32, handles: usize, single: u3
   ExFreePoolWithTag(objects, 0x74696157);
   return status;
 }
-
-void InitializeListHead; void STATUS_INVALID_PARAMETER_2;

@@ -30,16 +30,14 @@
 //           short entry is removed: a cut between the two leaves the file
 //           under both names (shared clusters, which fsck.fat reports).
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
-  FAT_EOC, FAT_TAG, FatAllocateCluster, FatCacheRead, FatCacheWrite, FatClusterSector, FatGetEntry, FatIsValidCluster,
-  FatLastStatus, FatSetEntry, FatZeroCluster, SECTOR, VCB,
+  FAT_EOC, FAT_TAG, FatAllocateCluster, FatCacheRead, FatCacheWrite, FatClusterSector, FatGetEntry, FatIsValidCluster, FatLastStatus, FatSetEntry, FatZeroCluster, VCB,
 } from "./fatvol";
 import { FAT_DIRENT, FAT_LFN_ENTRY } from "../sdk/fat";
 import {
-  NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES,
-  STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+  NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_NAME_COLLISION, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { ATTR_LONG_NAME, ATTR_VOLUME_ID } from "../sdk/fat";
 
@@ -530,5 +528,3 @@ export function FatIsDirectoryEmpty(vcb: usize, directory: u32): bool {
   changetype<FAT_DIRENT>(e).FstClusHI = <u16>(cluster >>> 16);
   changetype<FAT_DIRENT>(e).FstClusLO = <u16>cluster;
 }
-
-void SECTOR; void STATUS_OBJECT_NAME_INVALID;

@@ -18,22 +18,13 @@
 // up; a non-empty directory is STATUS_DIRECTORY_NOT_EMPTY); renames with and
 // without ReplaceIfExists.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogCharacter, KeLogHex } from "../ke/log";
 import { DELETE } from "../ob/obp";
 import { IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "../io/iomgr";
 import { DISK_EXTENSION } from "../io/disk";
 import {
-  DEVICE_OBJECT, FILE_APPEND_DATA, FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_READONLY,
-  FILE_ATTRIBUTE_VALID_SET_FLAGS, FILE_CREATE, FILE_CREATED, FILE_DELETE_ON_CLOSE, FILE_DEVICE_DISK_FILE_SYSTEM,
-  FILE_DIRECTORY_FILE, FILE_EXECUTE, FILE_NON_DIRECTORY_FILE, FILE_OBJECT, FILE_OPEN, FILE_OPEN_IF, FILE_OPENED,
-  FILE_OVERWRITE, FILE_OVERWRITE_IF, FILE_OVERWRITTEN, FILE_READ_DATA, FILE_SHARE_DELETE, FILE_SHARE_READ,
-  FILE_SHARE_WRITE, FILE_SUPERSEDE, FILE_SUPERSEDED, FILE_WRITE_DATA, FileAllInformation, FileAllocationInformation,
-  FileAttributeTagInformation, FileBasicInformation, FileDispositionInformation, FileEndOfFileInformation,
-  FileInternalInformation, FileNameInformation, FileNetworkOpenInformation, FileRenameInformation,
-  FileStandardInformation, FO_DELETE_ON_CLOSE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
-  IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION,
-  IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE,
+  DEVICE_OBJECT, FILE_APPEND_DATA, FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_VALID_SET_FLAGS, FILE_CREATE, FILE_CREATED, FILE_DELETE_ON_CLOSE, FILE_DEVICE_DISK_FILE_SYSTEM, FILE_DIRECTORY_FILE, FILE_EXECUTE, FILE_NON_DIRECTORY_FILE, FILE_OBJECT, FILE_OPEN, FILE_OPEN_IF, FILE_OPENED, FILE_OVERWRITE, FILE_OVERWRITE_IF, FILE_OVERWRITTEN, FILE_READ_DATA, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_SUPERSEDE, FILE_SUPERSEDED, FILE_WRITE_DATA, FileAllInformation, FileAllocationInformation, FileAttributeTagInformation, FileBasicInformation, FileDispositionInformation, FileEndOfFileInformation, FileInternalInformation, FileNameInformation, FileNetworkOpenInformation, FileRenameInformation, FileStandardInformation, FO_DELETE_ON_CLOSE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE,
 } from "../io/iop";
 import {
   FAT_EOC, FAT_TAG, FatAcquireVolume, FatAllocateCluster, FatCacheRead, FatCacheWrite, FatClusterSector,
@@ -42,7 +33,7 @@ import {
   VCB, VcbLabel,
 } from "./fatvol";
 import {
-  DIRSCAN, DIR_ERROR, END_OF_DIRECTORY, EntryCluster, FatBuildEntries, FatEqualNames, FatFindFreeRun, FatFreeScan, FatIsDirectoryEmpty, FatIsValidName, FatLookup, FatMarkDeleted, FatNewScan, FatScanStatus, FatSectorOfEntry, FatWriteEntries, ScanEntry, ScanShortName, SetEntryCluster,
+  DIRSCAN, DIR_ERROR, END_OF_DIRECTORY, EntryCluster, FatBuildEntries, FatEqualNames, FatFindFreeRun, FatFreeScan, FatIsDirectoryEmpty, FatIsValidName, FatLookup, FatMarkDeleted, FatNewScan, FatScanStatus, FatSectorOfEntry, FatWriteEntries, ScanEntry, SetEntryCluster,
 } from "./fatdir";
 import { FatFlush, FatQueryDirectory, FatQueryVolume } from "./fatquery";
 import { FAT_DIRENT } from "../sdk/fat";
@@ -1045,6 +1036,3 @@ export function FatMountPartition(partition: usize, name: string): u32 {
   KeLogEnd();
   return STATUS_SUCCESS;
 }
-
-void FatEqualNames; void END_OF_DIRECTORY; void ATTR_DIRECTORY; void FatReadSectors; void FILE_ATTRIBUTE_READONLY;
-void ScanShortName;

@@ -5,7 +5,7 @@
 // size, device, attribute) and IRP_MJ_FLUSH_BUFFERS. Registered by
 // fatfile.ts when it mounts a volume.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
   FILE_ATTRIBUTE_NORMAL, FILE_OBJECT, FileBothDirectoryInformation, FileDirectoryInformation,

@@ -16,8 +16,8 @@
 // leaves a wrong count (fsck.fat then recomputes it, as Windows does).
 
 import { RtlCivilFromDays, RtlDaysFromCivil, TICKS_PER_SECOND } from "../rtl/time";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
 import { IoDeviceTransfer } from "../io/iomgr";
 import { IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ, IRP_MJ_WRITE } from "../io/iop";
 import { FAT_BOOT_SECTOR } from "../sdk/fat";
@@ -443,5 +443,3 @@ export function NtToFatDateTime(ntTime: u64): u32 {
 
 /** Now, as FAT (date << 16 | time). */
 export function FatNow(): u32 { return NtToFatDateTime(KeQuerySystemTime()); }
-
-void STATUS_FILE_CORRUPT_ERROR; void KEVENT_SIZE;

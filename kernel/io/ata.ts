@@ -16,7 +16,7 @@ import { inb, inw, outb } from "../sdk/intrinsics";
 import { KeConnectInterrupt } from "../ke/interrupt";
 import { KEVENT_SIZE, KeInitializeEvent, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogCharacter } from "../ke/log";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { outw } from "../sdk/intrinsics";
 import {
   STATUS_DEVICE_DATA_ERROR, STATUS_INVALID_PARAMETER, STATUS_IO_TIMEOUT, STATUS_NO_SUCH_DEVICE,
@@ -232,5 +232,3 @@ function AtaLogStatus(what: string, status: u32): void {
   KeLogHex(status);
   KeLogEnd();
 }
-
-void ATA_ERROR;

@@ -12,7 +12,7 @@
 // FILE_USE_FILE_POINTER_POSITION) the file's current position is used, and
 // every read or write moves it.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeSetEvent, KeResetEvent } from "../ke/wait";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
@@ -24,17 +24,7 @@ import { DELETE, InitializeObjectAttributes } from "../ob/obp";
 import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IopProcessDeferredCloses, IoTransfer } from "./iomgr";
 import { IoFileInformation } from "./create";
 import {
-  DEVICE_OBJECT, FILE_APPEND_DATA, FILE_OBJECT, FILE_READ_ATTRIBUTES, FILE_READ_DATA, FILE_WRITE_ATTRIBUTES,
-  FILE_WRITE_DATA, FileAccessInformation, FileAlignmentInformation, FileAllocationInformation, FileAllInformation,
-  FileAttributeTagInformation, FileBasicInformation, FileBothDirectoryInformation, FileDirectoryInformation,
-  FileDispositionInformation, FileEaInformation, FileEndOfFileInformation, FileFsAttributeInformation,
-  FileFsDeviceInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation,
-  FileFullDirectoryInformation, FileInternalInformation, FileModeInformation, FileNameInformation,
-  FileNamesInformation, FileNetworkOpenInformation, FilePositionInformation, FileRenameInformation,
-  FileStandardInformation, FileObjectName, FO_SYNCHRONOUS_IO, IO_BUFFER_TAG, IRP, IRP_MJ_DEVICE_CONTROL,
-  IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION,
-  IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, SL_RESTART_SCAN,
-  SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED,
+  DEVICE_OBJECT, FILE_APPEND_DATA, FILE_OBJECT, FILE_READ_ATTRIBUTES, FILE_READ_DATA, FILE_WRITE_ATTRIBUTES, FILE_WRITE_DATA, FileAccessInformation, FileAlignmentInformation, FileAllocationInformation, FileAllInformation, FileAttributeTagInformation, FileBasicInformation, FileBothDirectoryInformation, FileDirectoryInformation, FileDispositionInformation, FileEaInformation, FileEndOfFileInformation, FileFsAttributeInformation, FileFsDeviceInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation, FileFullDirectoryInformation, FileInternalInformation, FileModeInformation, FileNameInformation, FileNamesInformation, FileNetworkOpenInformation, FilePositionInformation, FileRenameInformation, FileStandardInformation, IO_BUFFER_TAG, IRP, IRP_MJ_DEVICE_CONTROL, IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, SL_RESTART_SCAN, SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED,
 } from "./iop";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW,
@@ -615,5 +605,3 @@ export function NtFsControlFile(fileHandle: u32, event: u32, apcRoutine: usize, 
                                 code: u32, input: usize, inputLength: u32, output: usize, outputLength: u32): u32 {
   return IopControl(IRP_MJ_FILE_SYSTEM_CONTROL, fileHandle, event, ioStatusBlock, code, input, inputLength, output, outputLength);
 }
-
-void FileObjectName; void FO_SYNCHRONOUS_IO; void FileNamesInformation;

@@ -18,7 +18,7 @@
 // outside the lock (after NtClose, at the start of every file service, and
 // from the I/O worker thread).
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeCreateThread, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";

@@ -27,7 +27,7 @@ import {
 
 // ---- Bug check codes used across the project ----
 
-/** p1 what is wrong (see mm/pool.ts), p2 the pool block, p3/p4 details. */
+/** p1 what is wrong (see ex/pool.ts), p2 the pool block, p3/p4 details. */
 export const BAD_POOL_HEADER: u32 = 0x19;
 /** p1 what is wrong (0x41284 reference on a free page, 0x41287 free of a free page), p2 the page. */
 export const MEMORY_MANAGEMENT: u32 = 0x1A;

@@ -18,7 +18,7 @@
 import { cli, func_address, read_eflags, sti, swap_context, hlt } from "../sdk/intrinsics";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED } from "./bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "./log";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PoolTag } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PoolTag } from "../ex/pool";
 import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList, RemoveHeadList } from "../sdk/list";
 import { STATUS_KERNEL_APC } from "../sdk/ntstatus";
 

@@ -24,7 +24,7 @@ import {
   EventNotificationObject, EventSynchronizationObject, MutantObject, SemaphoreObject, ThreadObject,
   TimerNotificationObject, TimerSynchronizationObject, ProcessObject,
 } from "./thread";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { HalQueryTickCount } from "../hal/pit";
 import {

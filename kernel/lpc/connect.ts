@@ -18,7 +18,7 @@
 // REMOTE_PORT_VIEW is accepted and answered with no view.
 
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExProbeHandle } from "../ex/capture";
 import { ObCreateObject } from "../ob/obcreate";
 import { ObInsertObject, ObReferenceObjectByName } from "../ob/obname";

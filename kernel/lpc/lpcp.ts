@@ -31,7 +31,7 @@
 import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_SCRATCH, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { KEVENT_SIZE, KSEMAPHORE_SIZE, KeInitializeEvent, KeInitializeSemaphore, KeReleaseSemaphore, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KeBugCheckEx } from "../ke/bugcheck";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";

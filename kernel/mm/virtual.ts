@@ -24,10 +24,10 @@
 import { read_cr3, invlpg } from "../sdk/intrinsics";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KSEG0_BASE } from "../ke/loader";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual } from "./pfn";
 import { PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MmIsUserRangeAccessible } from "./procmm";
-import { InsertTailList, InsertHeadList, RemoveEntryList } from "../sdk/list";
+import { InsertTailList, RemoveEntryList } from "../sdk/list";
 import { TEB } from "../sdk/peb";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_CONFLICTING_ADDRESSES, STATUS_FREE_VM_NOT_AT_BASE,
@@ -338,7 +338,6 @@ export function MmDeleteVads(head: usize): void {
     MiRemoveVad(load<usize>(head));
   }
 }
-void InsertHeadList;
 
 // ---- user stacks ----
 

@@ -3,7 +3,7 @@
 // bounce buffer, attached to the other process for its half of each copy.
 
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmIsUserRangeAccessible } from "./procmm";
 import { KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess } from "../ps/psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";

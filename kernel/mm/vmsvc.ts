@@ -6,8 +6,8 @@
 // back to the caller.
 
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
-import { ExGetPreviousMode, KernelMode, KiSetPreviousMode, ProbeForWrite } from "../ke/probe";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import { KernelMode, KiSetPreviousMode, ProbeForWrite } from "../ke/probe";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
 import { KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess } from "../ps/psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
@@ -97,5 +97,3 @@ export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u3
   ExFreePoolWithTag(copy, 0x6D6D7651);
   return status;
 }
-
-void ExGetPreviousMode;

@@ -15,7 +15,7 @@
 // header's ObjectCreateInfo: the creator keeps them alive in between, as the
 // Nt* services do.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
   OBJ_NAME_PATH_SEPARATOR, RtlCharAt, RtlCharCount, RtlEqualUnicodeString, RtlUnicodeString,
 } from "../rtl/unicode";

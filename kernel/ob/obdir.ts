@@ -17,7 +17,7 @@
 // Context of NtQueryDirectoryObject is the index of the next entry in that
 // order, valid while the directory does not change (as in NT).
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
   RtlCopyUnicodeText, RtlEqualUnicodeString, RtlHashUnicodeStringUpcase, RtlUnicodeString, RtlWriteUnicodeString,
 } from "../rtl/unicode";

@@ -22,7 +22,7 @@
 // and so is any process handle passed to NtDuplicateObject other than
 // NtCurrentProcess.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
   DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, DUPLICATE_SAME_ATTRIBUTES, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, GENERIC_WRITE, HANDLE_TABLE, HANDLE_TABLE_ENTRY, KERNEL_HANDLE_FLAG, MAXIMUM_ALLOWED, OB_HANDLE_TABLE_TAG, OBJ_HANDLE_ATTRIBUTES, OBJ_PROTECT_CLOSE, OBJECT_HANDLE_INFORMATION, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE, ObpAcquireLock, ObpReleaseLock, ObpTypeInfo, SIZEOF_HANDLE_TABLE, SIZEOF_HANDLE_TABLE_ENTRY,
 } from "./obp";

@@ -14,7 +14,7 @@
 // object) and DOS device maps (DosDeviceDriveIndex stays 0) are not
 // implemented: every lookup reparses by name.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { HalQueryUptime, KUPTIME } from "../hal/pit";
 import {
   RtlCopyUnicodeText, RtlEndsWithSeparator, RtlStartsWithSeparator, RtlUnicodeString,

@@ -22,7 +22,7 @@
 // The lookup's strings live in a small pool block (a context); a complete
 // name a parse procedure rewrote is a pool buffer the lookup frees.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlNextPathComponent, RtlStartsWithSeparator, RtlUnicodeString } from "../rtl/unicode";
 import {
   OB_FLAG_NEW_OBJECT, OB_NAME_TAG, OBJ_MAX_REPARSE_ATTEMPTS, OBJECT_ATTRIBUTES, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE_OF, ObpAcquireLock, ObpReleaseLock, ObpTypeInfo,

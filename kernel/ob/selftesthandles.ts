@@ -5,7 +5,7 @@
 // of their own (switching, destroying).
 
 import { RtlEqualUnicodeStringToString, RtlUnicodeString } from "../rtl/unicode";
-import { ExPoolTagBytes } from "../mm/pool";
+import { ExPoolTagBytes } from "../ex/pool";
 import {
   DIRECTORY_ALL_ACCESS, DIRECTORY_QUERY, DIRECTORY_TRAVERSE, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, DUPLICATE_SAME_ATTRIBUTES, GENERIC_READ, MAXIMUM_ALLOWED, OB_HANDLE_TABLE_TAG, OBJ_PROTECT_CLOSE, OBJECT_TYPE, OBJECT_TYPE_INITIALIZER, ObjectHandleFlagInformation, ObjectNameInformation, ObjectTypeInformation, ObjectTypesInformation, SIZEOF_OBJECT_TYPE_INITIALIZER, STANDARD_RIGHTS_EXECUTE, STANDARD_RIGHTS_READ, STANDARD_RIGHTS_REQUIRED, STANDARD_RIGHTS_WRITE,
 } from "./obp";

@@ -8,7 +8,7 @@
 import {
   RtlEqualUnicodeStringToString, RtlInitEmptyUnicodeString, RtlNextPathComponent, RtlUnicodeString, RtlUpcaseUnicodeChar,
 } from "../rtl/unicode";
-import { ExPoolTagBytes } from "../mm/pool";
+import { ExPoolTagBytes } from "../ex/pool";
 import {
   DELETE, DIRECTORY_QUERY, DUPLICATE_SAME_ACCESS, OB_DIRECTORY_KEY, OB_SYMBOLIC_LINK_KEY, OB_SYMLINK_TARGET_TAG, OBJECT_ATTRIBUTES, OBJECT_TYPE_OF, SYMBOLIC_LINK_ALL_ACCESS,
 } from "./obp";

@@ -12,7 +12,7 @@
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 
 import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmSectionObjectType, SECTION_MAP_EXECUTE } from "../mm/section";
 import { MiImageInformation, MiImageName, MiIsImageSection, MiMapImageView } from "../mm/image";
 import { MmCommitUserPages, MmCopyToUser } from "../mm/procmm";

@@ -11,8 +11,8 @@
 // Without the file (or without that export) processes still run, their
 // threads starting at their own addresses; the log says which.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { NtClose, ObReferenceObjectByHandle } from "../ob/obhandle";
@@ -152,5 +152,3 @@ export function PspSystemDllStart(process: usize, context: usize, esp: usize, es
   store<usize>(espOut, record - 12);
   return PspLdrInitializeThunk + (p.SystemDllBase - PspSystemDllBase);
 }
-
-void KeLog;

@@ -50,7 +50,7 @@ import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { NtClose } from "../ob/obhandle";
 import { NtOpenFile } from "../io/create";
 import { IoSystemVolumeMounted } from "../io/iosys";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { NtCreateSection, NtQuerySection } from "../mm/section";
 import { NtAllocateVirtualMemory } from "../mm/vmsvc";
 import { NtWriteVirtualMemory } from "../mm/vmcopy";

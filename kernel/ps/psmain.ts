@@ -34,7 +34,7 @@ import {
   MmCommitUserPages, MmCopyToUser, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace, MmIsUserRangeAccessible,
   MmKernelDirectory, MmSwitchAddressSpace,
 } from "../mm/procmm";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPool } from "../ex/pool";
 import { MmAvailablePages } from "../mm/pfn";
 import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
 import { MiInsertVad, MmDeleteVads, MmSetProcessLookup } from "../mm/virtual";

@@ -24,7 +24,7 @@ import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from 
 import { ObInsertObject } from "../ob/obname";
 import { ObReferenceObjectByHandle, ObSetPseudoHandleResolver } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
-import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
+import { OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
@@ -36,7 +36,7 @@ import {
   EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS,
 } from "./psmain";
 import { InsertTailList } from "../sdk/list";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { PspSystemDllStart } from "./psdll";
 import { PspResolveCurrentProcess, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "./psprocess";
 import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS } from "./psmain";
@@ -308,7 +308,6 @@ export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: us
   return STATUS_SUCCESS;
 }
 
-void OBJECT_TO_OBJECT_HEADER;
 
 export const ThreadPriority: u32 = 2;
 export const ThreadHideFromDebugger: u32 = 17;

@@ -24,7 +24,7 @@ import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../k
 import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ObReferenceObjectByHandle, ObpCreateHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
