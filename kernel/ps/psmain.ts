@@ -46,6 +46,7 @@ import {
   STATUS_NO_YIELD_PERFORMED, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { MEM_IMAGE, MEM_PRIVATE, NtCurrentProcess, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../sdk/ntdef";
+import { KTRAP_FRAME } from "../sdk/context";
 
 
 
@@ -382,17 +383,19 @@ function PspLogFailure(name: usize, status: u32): void {
  */
 export function PspStartUserThread(thread: usize, entry: usize, userStack: usize): void {
   const t = changetype<KTHREAD>(thread);
-  const frame = t.InitialStack - 76;
-  memory.fill(frame, 0, 76);
-  store<u32>(frame, 0, 0);                              // gs
-  store<u32>(frame, KGDT_R3_TEB | RPL_USER, 4);         // fs: the TEB
-  store<u32>(frame, KGDT_R3_DATA | RPL_USER, 8);        // es
-  store<u32>(frame, KGDT_R3_DATA | RPL_USER, 12);       // ds
-  store<u32>(frame, <u32>entry, 56);                    // eip
-  store<u32>(frame, KGDT_R3_CODE | RPL_USER, 60);       // cs
-  store<u32>(frame, 0x202, 64);                         // eflags: IF
-  store<u32>(frame, <u32>userStack, 68);                // esp
-  store<u32>(frame, KGDT_R3_DATA | RPL_USER, 72);       // ss
+  const size = <usize>offsetof<KTRAP_FRAME>();
+  const frame = t.InitialStack - size;
+  memory.fill(frame, 0, size);
+  const f = changetype<KTRAP_FRAME>(frame);
+  f.SegGs = 0;
+  f.SegFs = KGDT_R3_TEB | RPL_USER;   // the TEB
+  f.SegEs = KGDT_R3_DATA | RPL_USER;
+  f.SegDs = KGDT_R3_DATA | RPL_USER;
+  f.Eip = <u32>entry;
+  f.SegCs = KGDT_R3_CODE | RPL_USER;
+  f.EFlags = 0x202;                   // IF
+  f.HardwareEsp = <u32>userStack;
+  f.HardwareSegSs = KGDT_R3_DATA | RPL_USER;
   t.TrapFrame = frame;
   const sp = frame - 32;
   memory.fill(sp, 0, 32);

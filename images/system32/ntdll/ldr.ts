@@ -102,13 +102,13 @@ function LdrpAddModule(base: usize, fullName: usize, dll: bool): usize {
     if (c == 0x5C || c == 0x2F || c == 0x3A) start = i + 1;
   }
   setString(entry + E_BASE_NAME, length - (start << 1), length - (start << 1) + 2, name + (start << 1));
-  const entryRva = load<u32>(ntHeaders(base) + 24 + 16);
+  const entryRva = changetype<IMAGE_NT_HEADERS32>(ntHeaders(base)).OptionalHeader.AddressOfEntryPoint;
   store<usize>(entry + E_DLL_BASE, base);
   store<usize>(entry + E_ENTRY, entryRva != 0 ? base + entryRva : 0);
   store<u32>(entry + E_SIZE, sizeOfImage(base));
   store<u32>(entry + E_FLAGS, dll ? LDRP_IMAGE_DLL : 0);
   store<u16>(entry + E_LOAD_COUNT, 1);
-  store<u32>(entry + E_TIMESTAMP, load<u32>(ntHeaders(base) + 8));
+  store<u32>(entry + E_TIMESTAMP, changetype<IMAGE_NT_HEADERS32>(ntHeaders(base)).FileHeader_TimeDateStamp);
   InitializeListHead(entry + E_HASH_LINKS);
   InitializeListHead(entry + E_INIT_LINKS);
   InsertTailList(LdrpData + LD_LOAD_ORDER, entry + E_LOAD_LINKS);
