@@ -151,6 +151,10 @@ async function main() {
   const tStart = performance.now();
   // `npm run bench -- processes`: only the process figures.
   if (process.argv.includes('processes')) { await processes(); return; }
+  // `npm run bench -- smss`: only the Session Manager's figures.
+  if (process.argv.includes('smss')) { await smssSteps(); return; }
+  // `npm run bench -- kernel`: only the system call, thread switch and LPC figures.
+  if (process.argv.includes('kernel')) { await kernelPaths(); return; }
   console.log('== build');
   const t0 = performance.now();
   const built = await buildKernel();
@@ -200,6 +204,7 @@ async function main() {
   await kernelPaths();
   await storage();
   await processes();
+  await smssSteps();
   console.log(`(bench ran ${((performance.now() - tStart) / 1000).toFixed(1)} s)`);
 }
 
@@ -214,7 +219,7 @@ async function benchProgram(name: string, n: number): Promise<Uint8Array> {
 /** Guest instructions of a whole boot with these user programs (the kernel powers off when they end). */
 async function kernelRun(modules: Array<{ name: string; bytes: Uint8Array }>): Promise<number> {
   const { kernelImage } = await buildKernel({ bootModules: modules, write: false });
-  const r = await boot({ kernel: kernelImage, cmdline: 'poweroff', timeoutMs: 60000 });
+  const r = await boot({ kernel: kernelImage, cmdline: 'poweroff', timeoutMs: 600000 }); // wall time: generous on a busy machine
   if (r.exitCode !== 0) fail(`bench: the kernel run did not power off (${r.reason}): ${r.log.slice(-300)}`);
   return r.instructions;
 }
@@ -236,6 +241,23 @@ async function kernelPaths(): Promise<void> {
   console.log(`NtYieldExecution with nobody to yield to: ${perYieldAlone.toFixed(1)} instructions`);
   console.log(`NtYieldExecution between two processes (system call + thread switch with address space): ${perYield.toFixed(1)} instructions`);
   console.log(`thread switch (the difference): ${(perYield - perYieldAlone).toFixed(1)} instructions`);
+  await lpcRoundTrip(perCall, perYield - perYieldAlone);
+}
+
+/**
+ * Issue 12's figure: one NtRequestWaitReplyPort round trip between two
+ * processes (client request, server reply-and-receive, a switch each way),
+ * beside two system calls plus two thread switches from the same run.
+ */
+async function lpcRoundTrip(perCall: number, perSwitch: number): Promise<void> {
+  const N = 5000;
+  const server = await benchProgram('lpcserver', 0);
+  const [l0, l1] = await Promise.all([0, N].map(async (n) => kernelRun([
+    { name: 'lpcserver.exe', bytes: server }, { name: 'lpcclient.exe', bytes: await benchProgram('lpcclient', n) },
+  ])));
+  const perTrip = (l1 - l0) / N;
+  const reference = 2 * perCall + 2 * perSwitch;
+  console.log(`LPC round trip between two processes (NtRequestWaitReplyPort + NtReplyWaitReceivePort, 16 bytes of data): ${perTrip.toFixed(1)} instructions; two system calls + two thread switches: ${reference.toFixed(1)} (${ratio(perTrip, reference)})`);
 }
 
 /**
@@ -301,6 +323,45 @@ async function processes(): Promise<void> {
     }));
     console.log(`create a process (${what}) and run it to its end: ${fmtN(Math.round((r1 - r0) / N))} guest instructions`);
   }
+}
+
+/** What Windows XP SP3's \\Windows\\System32\\smss.exe weighs (5.1.2600.5512). */
+const XP_SMSS_BYTES = 50688;
+/** smss's steps (SMSS.md), as its log lines name them. */
+const SMSS_STEPS = ['start', 'API port', 'configuration', 'object directories', 'environment', 'DOS devices', 'sessions', 'BootExecute',
+  'renames', 'KnownDlls', 'paging files', 'dynamic environment', 'waiting for subsystems'];
+
+/**
+ * The Session Manager: smss.exe's size beside Windows XP's, and each of its
+ * steps in guest instructions on the default disk (the counter read at the
+ * end of each log line: a step's figure runs from the previous step's line
+ * to its own, so it includes whatever the step started, such as BootExecute's
+ * programs; "start" runs from the kernel's "session manager started" line and
+ * includes ntdll's loader).
+ */
+async function smssSteps(): Promise<void> {
+  console.log('== smss (the Session Manager)');
+  const system32 = await buildSystem32();
+  const smss = system32.get('smss.exe')!;
+  console.log(`System32\\smss.exe: ${fmtN(smss.length)} bytes; Windows XP SP3's smss.exe: ${fmtN(XP_SMSS_BYTES)} bytes (${ratio(smss.length, XP_SMSS_BYTES)})`);
+  const { kernelImage } = await buildKernel({ write: false });
+  const disk = buildDisk({ files: new Map([...system32].map(([n, b]) => [`\\Windows\\System32\\${n}`, b])) });
+  const r = await boot({ kernel: kernelImage, disk, until: 'smss: waiting for subsystems', timeoutMs: 600000, lineInstructions: true });
+  if (!r.reached || !r.lineInstructions) fail(`bench: smss did not reach "waiting for subsystems" (${r.reason}): ${r.log.slice(-400)}`);
+  const at = r.lineInstructions;
+  const body = (l: string) => l.replace(/^\[\s*\d+\.\d+\] /, '');
+  const started = r.lines.findIndex((l) => body(l).startsWith('ps: session manager started'));
+  let previous = started;
+  const rows: Array<[string, number]> = [];
+  for (let i = started + 1; i < r.lines.length && i < at.length; i++) {
+    const m = /^smss: ([^:]+): /.exec(body(r.lines[i]));
+    if (!m || !SMSS_STEPS.includes(m[1]) || rows.some(([s]) => s === m[1])) continue;
+    rows.push([m[1], at[i] - at[previous]]);
+    previous = i;
+  }
+  for (const [step, n] of rows) console.log(`  ${step.padEnd(24)} ${fmtN(n).padStart(12)} guest instructions`);
+  const total = at[previous] - at[started];
+  console.log(`smss from "session manager started" to "waiting for subsystems": ${fmtN(total)} guest instructions; ${fmtN(at[started])} before it (kernel boot)`);
 }
 
 main().catch((e) => { console.error(`bench: FAILED: ${e.stack ?? e}`); process.exit(1); });

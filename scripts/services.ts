@@ -127,6 +127,7 @@ export const SERVICES: Service[] = [
   { name: 'NtImpersonateClientOfPort', args: 2, file: 'lpc/send' },
   { name: 'NtRegisterThreadTerminatePort', args: 1, file: 'lpc/create' },
   { name: 'NtQueryInformationPort', args: 5, file: 'lpc/create' },
+  { name: 'NtCreatePagingFile', args: 4, file: 'mm/pagefile' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

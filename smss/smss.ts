@@ -1,37 +1,69 @@
 // smss.exe, the Session Manager: the first user process, started by the
 // kernel from \SystemRoot\System32\smss.exe (kernel/ps/psinit.ts) and loaded
-// by ntdll.dll's LdrInitializeThunk like every native program.
+// by ntdll.dll like every native program. This file is the boot order of
+// ../shared/SMSS.md, one call per step; each step writes one log line
+// `smss: <step>: ...`, so the serial log reads as the boot's timeline.
 //
-// What it does today: it says it is running, with its command line and the
-// DLL path it was given (the process parameters the kernel wrote), then
-// waits for ever, as the Session Manager never ends. The Session Manager's
-// own work (SMSS.md: DOS devices, BootExecute, renames, KnownDlls, paging
-// files, the environment, the sessions) comes with its own issue.
+//   smss.ts     this order                 sminit.ts   configuration, object directories
+//   smenv.ts    environment (3, 4g)         smdosdev.ts DOS devices, \Sessions (4a, 4b)
+//   smexec.ts   BootExecute, starting programs (4c)
+//   smrename.ts file renames (4d)           smknown.ts  KnownDlls (4e)
+//   pagefile.ts paging files (4f)           smapi.ts    \SmApiPort (1, the SM API)
+//   smfail.ts   fatal failures              smreg.ts, smutil.ts  registry reading, log, strings
+//
+// Part 2 (issue 13) continues after step 4g: Kmode, the Required
+// subsystems, sessions; until then smss says so and serves \SmApiPort.
 
-@external("ntdll", "NtDisplayString") declare function NtDisplayString(text: usize): u32;
-@external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
-@external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
-@external("ntdll", "RtlAppendUnicodeStringToString") declare function RtlAppendUnicodeStringToString(destination: usize, source: usize): u32;
+import {
+  NtDelayExecution, NtSetInformationProcess, NtQueryInformationProcess, RtlSetProcessIsCritical, RtlSetThreadIsCritical, NtCurrentProcess,
+  STATUS_SUCCESS,
+} from "./ntapi";
+import { SmpCreateObjectDirectories, SmpLoadConfiguration, SmpSubSystemsRequired, SmpSubSystemKmode, SmpSubSystemWindows } from "./sminit";
+import { SmpCreateDynamicEnvironmentVariables, SmpCreateEnvironment } from "./smenv";
+import { SmpCreateSessionsDirectory, SmpInitializeDosDevices } from "./smdosdev";
+import { SmpRunBootExecute } from "./smexec";
+import { SmpProcessFileRenames } from "./smrename";
+import { SmpInitializeKnownDlls } from "./smknown";
+import { SmpCreatePagingFiles } from "./pagefile";
+import { SmpCreateApiPort, SmpVolumesSafe } from "./smapi";
+import { SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpSlot } from "./smutil";
 
-const PEB_PROCESS_PARAMETERS: u32 = 0x10;
-const P_DLLPATH: u32 = 0x30, P_COMMANDLINE: u32 = 0x40;
+const ProcessBasePriority: u32 = 5;
+const SMSS_BASE_PRIORITY: u32 = 11;
+const forever = memory.data<u64>([0x8000000000000000]); // the longest relative interval
 
-const line = memory.data(8, 4);
-const buffer = memory.data(512, 2);
-const forever = memory.data<u64>([0x8000000000000000]); // the longest relative interval: -2^63 x 100 ns
-
-/** A log line (named after the process): text + the UNICODE_STRING `value` (when not 0). */
-function say(text: string, value: usize): void {
-  const n = text.length < 200 ? text.length : 200;
-  for (let i = 0; i < n; i++) store<u16>(buffer + (i << 1), <u16>text.charCodeAt(i));
-  store<u16>(line, <u16>(n << 1)); store<u16>(line, 512, 2); store<usize>(line, buffer, 4);
-  if (value != 0) RtlAppendUnicodeStringToString(line, value); // when it fits
-  NtDisplayString(line);
+/** Start: critical process and main thread, base priority 11. */
+function SmpStart(): void {
+  const pbi = heap.alloc(24);
+  NtQueryInformationProcess(NtCurrentProcess, 0, pbi, 24, 0);
+  let status = RtlSetProcessIsCritical(true, 0, false);
+  if (status != STATUS_SUCCESS) SmpLogFailure("RtlSetProcessIsCritical", status, "");
+  const thread = RtlSetThreadIsCritical(true, 0, false);
+  if (thread != STATUS_SUCCESS) SmpLogFailure("RtlSetThreadIsCritical", thread, "");
+  const priority = SmpSlot();
+  store<u32>(priority, SMSS_BASE_PRIORITY);
+  const set = NtSetInformationProcess(NtCurrentProcess, ProcessBasePriority, priority, 4);
+  if (set != STATUS_SUCCESS) SmpLogFailure("NtSetInformationProcess", set, "ProcessBasePriority");
+  SmpLog("start", "process " + SmpDecimal(load<u32>(pbi, 16)) + ", parent " + SmpDecimal(load<u32>(pbi, 20))
+    + (status == STATUS_SUCCESS ? ", critical" : "") + (thread == STATUS_SUCCESS ? ", main thread critical" : "")
+    + (set == STATUS_SUCCESS ? ", base priority 11" : ""));
 }
 
 export function main(): void {
-  const params = load<usize>(RtlGetCurrentPeb() + PEB_PROCESS_PARAMETERS);
-  say("Session Manager running, command line: ", params != 0 ? params + P_COMMANDLINE : 0);
-  if (params != 0) say("DLL path: ", params + P_DLLPATH);
+  SmpStart();
+  SmpCreateApiPort();                         // 1. \SmApiPort, its thread, \Device\VolumesSafeForWriteAccess
+  SmpLoadConfiguration();                     // 2. the Session Manager key
+  SmpCreateObjectDirectories();               //    ObjectDirectories: \Windows, \RPC Control
+  SmpCreateEnvironment();                     // 3. the system environment
+  SmpInitializeDosDevices();                  // 4a. \??\AUX, NUL, PRN, COM1, drives
+  SmpCreateSessionsDirectory();               // 4b. \Sessions
+  SmpRunBootExecute();                        // 4c. autocheck autochk *
+  SmpProcessFileRenames();                    // 4d. PendingFileRenameOperations
+  SmpInitializeKnownDlls();                   // 4e. \KnownDlls
+  SmpCreatePagingFiles();                     // 4f. pagefile.sys
+  SmpVolumesSafe();                           //     \Device\VolumesSafeForWriteAccess set
+  SmpCreateDynamicEnvironmentVariables();     // 4g. OS, PROCESSOR_*, NUMBER_OF_PROCESSORS
+  SmpLog("waiting for subsystems", "Kmode and Required (" + SmpJoin(SmpSubSystemsRequired, ", ")
+    + ") are started by part 2 (issue 13); \\SmApiPort stays served");
   while (true) NtDelayExecution(0, forever);
 }

@@ -26,6 +26,8 @@ export interface BootOptions {
   onByte?: (b: number) => void;
   /** multiboot command line */
   cmdline?: string;
+  /** record the guest instruction counter at the end of each serial line (BootResult.lineInstructions) */
+  lineInstructions?: boolean;
   /** run v86 without its JIT: exact guest instruction counts (benchmarks), slower */
   disableJit?: boolean;
   /** copy this range of guest physical memory into the result when the run ends */
@@ -68,6 +70,8 @@ export interface BootResult {
   reason: EndReason;
   /** guest instructions executed when the run was decided */
   instructions: number;
+  /** with `lineInstructions`: the guest instruction counter when each line of `lines` ended (its last byte's handler) */
+  lineInstructions?: number[];
   /** writes to port 0xF5, each with the guest instruction counter at that moment */
   marks: Mark[];
   /** wall-clock milliseconds from the call to the end decision */
@@ -208,6 +212,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
     let crash: string | undefined;
     let halted = false;
     const marks: Mark[] = [];
+    const lineInstructions: number[] = [];
     let markerTimer: ReturnType<typeof setTimeout> | undefined;
     let stopTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -253,6 +258,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
         reason,
         instructions,
         marks,
+        lineInstructions: opts.lineInstructions ? lineInstructions : undefined,
         wallMs,
         memory,
       });
@@ -283,6 +289,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       if (done) return;
       const line = monitor.pushByte(b);
       if (line !== undefined) {
+        if (opts.lineInstructions && emulator) lineInstructions.push(emulator.get_instruction_counter());
         if (opts.onLine) safeCall(() => opts.onLine!(line));
         const next = opts.input?.[inputAt];
         if (next && line.includes(next.after)) {

@@ -1,5 +1,8 @@
-// NtQuerySystemInformation: SystemBasicInformation (0) and
-// SystemProcessInformation (5), in their real 32-bit layouts.
+// NtQuerySystemInformation: SystemBasicInformation (0),
+// SystemProcessorInformation (1), SystemPerformanceInformation (2: the
+// available, committed and commit-limit pages; the rest zero),
+// SystemProcessInformation (5) and SystemPageFileInformation (18,
+// mm/pagefile.ts), in their real 32-bit layouts.
 //
 // SystemProcessInformation is one SYSTEM_PROCESS_INFORMATION record (184
 // bytes) per process, each followed by a SYSTEM_THREAD_INFORMATION (64 bytes)
@@ -10,7 +13,9 @@
 
 import { ProbeForWrite } from "../ke/probe";
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
-import { MmNumberOfManagedPages } from "../mm/pfn";
+import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping } from "../ke/cpu";
+import { MmAvailablePages, MmNumberOfManagedPages } from "../mm/pfn";
+import { MmPageFileInformationLength, MmPeakCommitmentPages, MmQueryPageFileInformation, MmTotalCommitLimit, MmTotalCommittedPages } from "../mm/pagefile";
 import { ObGetHandleCount } from "../ob/obhandle";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsImageFileName } from "../ps/psmain";
 import { SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../sdk/sysinfo";
@@ -18,12 +23,17 @@ import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { MM_ALLOCATION_GRANULARITY, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_SIZE } from "../sdk/ntdef";
-import { SystemBasicInformation, SystemProcessInformation } from "../sdk/sysinfo";
+import {
+  SystemBasicInformation, SystemPageFileInformation, SystemPerformanceInformation, SystemProcessInformation, SystemProcessorInformation,
+} from "../sdk/sysinfo";
 
 
 const BASIC_SIZE: u32 = <u32>offsetof<SYSTEM_BASIC_INFORMATION>();
 const PROCESS_RECORD: u32 = <u32>offsetof<SYSTEM_PROCESS_INFORMATION>();
 const THREAD_RECORD: u32 = <u32>offsetof<SYSTEM_THREAD_INFORMATION>();
+const PROCESSOR_SIZE: u32 = 12; // SYSTEM_PROCESSOR_INFORMATION
+/** SYSTEM_PERFORMANCE_INFORMATION on x86 (MinGW's winternl.h: 312 reserved bytes). */
+const PERFORMANCE_SIZE: u32 = 312;
 
 function PspNameBytes(process: usize): u32 {
   if (process == 0) return 0;
@@ -117,6 +127,38 @@ export function NtQuerySystemInformation(infoClass: u32, buffer: usize, length: 
     b.MaximumUserModeAddress = MM_HIGHEST_USER_ADDRESS;
     b.ActiveProcessorsAffinityMask = 1;
     b.NumberOfProcessors = 1;
+    return STATUS_SUCCESS;
+  }
+  if (infoClass == SystemProcessorInformation) {
+    // Architecture 0 (x86), Level = cpuid family, Revision = model << 8 | stepping (family 6 and later,
+    // as NT encodes it), MaximumProcessors, FeatureBits: what smss makes PROCESSOR_LEVEL and _REVISION of.
+    if (returnLength != 0) store<u32>(returnLength, PROCESSOR_SIZE);
+    if (length != PROCESSOR_SIZE) return STATUS_INFO_LENGTH_MISMATCH;
+    if (!ProbeForWrite(buffer, PROCESSOR_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
+    store<u16>(buffer, 0);
+    store<u16>(buffer, <u16>KeProcessorFamily, 2);
+    store<u16>(buffer, <u16>((KeProcessorModel << 8) | KeProcessorStepping), 4);
+    store<u16>(buffer, 1, 6);
+    store<u32>(buffer, KeFeatureBits, 8);
+    return STATUS_SUCCESS;
+  }
+  if (infoClass == SystemPerformanceInformation) {
+    if (returnLength != 0) store<u32>(returnLength, PERFORMANCE_SIZE);
+    if (length < PERFORMANCE_SIZE) return STATUS_INFO_LENGTH_MISMATCH;
+    if (!ProbeForWrite(buffer, PERFORMANCE_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
+    memory.fill(buffer, 0, PERFORMANCE_SIZE);
+    store<u32>(buffer, MmAvailablePages, 44);        // AvailablePages
+    store<u32>(buffer, MmTotalCommittedPages(), 48); // CommittedPages
+    store<u32>(buffer, MmTotalCommitLimit(), 52);    // CommitLimit: physical pages + paging files
+    store<u32>(buffer, MmPeakCommitmentPages(), 56); // PeakCommitment
+    return STATUS_SUCCESS;
+  }
+  if (infoClass == SystemPageFileInformation) {
+    const total = MmPageFileInformationLength();
+    if (returnLength != 0) store<u32>(returnLength, total);
+    if (length < total) return STATUS_INFO_LENGTH_MISMATCH;
+    if (!ProbeForWrite(buffer, total, 4)) return STATUS_ACCESS_VIOLATION;
+    MmQueryPageFileInformation(buffer);
     return STATUS_SUCCESS;
   }
   if (infoClass != SystemProcessInformation) return STATUS_INVALID_INFO_CLASS;

@@ -24,10 +24,19 @@ import { DELETE } from "../ob/obp";
 import { IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "../io/iomgr";
 import { DISK_EXTENSION } from "../io/disk";
 import {
-  DEVICE_OBJECT, FILE_APPEND_DATA, FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_VALID_SET_FLAGS, FILE_CREATE, FILE_CREATED, FILE_DELETE_ON_CLOSE, FILE_DEVICE_DISK_FILE_SYSTEM, FILE_DIRECTORY_FILE, FILE_EXECUTE, FILE_NON_DIRECTORY_FILE, FILE_OBJECT, FILE_OPEN, FILE_OPEN_IF, FILE_OPENED, FILE_OVERWRITE, FILE_OVERWRITE_IF, FILE_OVERWRITTEN, FILE_READ_DATA, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_SUPERSEDE, FILE_SUPERSEDED, FILE_WRITE_DATA, FileAllInformation, FileAllocationInformation, FileAttributeTagInformation, FileBasicInformation, FileDispositionInformation, FileEndOfFileInformation, FileInternalInformation, FileNameInformation, FileNetworkOpenInformation, FileRenameInformation, FileStandardInformation, FO_DELETE_ON_CLOSE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE,
+  DEVICE_OBJECT, FILE_APPEND_DATA, FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_READONLY,
+  FILE_ATTRIBUTE_VALID_SET_FLAGS, FILE_CREATE, FILE_CREATED, FILE_DELETE_ON_CLOSE, FILE_DEVICE_DISK_FILE_SYSTEM,
+  FILE_DIRECTORY_FILE, FILE_EXECUTE, FILE_NON_DIRECTORY_FILE, FILE_OBJECT, FILE_OPEN, FILE_OPEN_IF, FILE_OPENED,
+  FILE_OVERWRITE, FILE_OVERWRITE_IF, FILE_OVERWRITTEN, FILE_READ_DATA, FILE_SHARE_DELETE, FILE_SHARE_READ,
+  FILE_SHARE_WRITE, FILE_SUPERSEDE, FILE_SUPERSEDED, FILE_WRITE_DATA, FileAllInformation, FileAllocationInformation,
+  FileAttributeTagInformation, FileBasicInformation, FileDispositionInformation, FileEndOfFileInformation,
+  FileInternalInformation, FileNameInformation, FileNetworkOpenInformation, FileRenameInformation,
+  FileStandardInformation, FO_DELETE_ON_CLOSE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
+  IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION,
+  IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, IO_PAGING_FILE,
 } from "../io/iop";
 import {
-  FAT_EOC, FAT_TAG, FatAcquireVolume, FatAllocateCluster, FatCacheRead, FatCacheWrite, FatClusterSector,
+  FAT_EOC, FAT_TAG, FatAcquireVolume, FatAllocateCluster, FatAllocateRun, FatFindFreeClusters, FatCacheRead, FatCacheWrite, FatClusterSector,
   FatFreeChain, FatGetEntry, FatIsValidCluster, FatLastStatus, FatMountVolume, FatNow, FatReadSectors,
   FatReleaseVolume, FatSetEntry, FatToNtTime, FatWriteSectors, FatZeroCluster, NtToFatDateTime, SECTOR, SIZEOF_VCB,
   VCB, VcbLabel,
@@ -210,6 +219,21 @@ function FatEnsureClusters(vcb: usize, f: usize, count: u32): u32 {
       if (next >= FAT_EOC || !FatIsValidCluster(vcb, next)) break;
       last = next; have++;
       if (have > changetype<VCB>(vcb).ClusterCount) { status = STATUS_FILE_CORRUPT_ERROR; break; }
+    }
+  }
+  // Not enough free clusters: refused before any is taken (as NT's FAT does).
+  if (NT_SUCCESS(status) && count - have > changetype<VCB>(vcb).FreeClusters) status = STATUS_DISK_FULL;
+  // More than one cluster: one contiguous run if the volume has one, right
+  // after the chain's end if that is free, else the first that fits.
+  if (NT_SUCCESS(status) && count - have > 1) {
+    const need = count - have;
+    let first = FatFindFreeClusters(vcb, need, last != 0 ? last + 1 : changetype<VCB>(vcb).NextFree);
+    if (first != 0) {
+      status = FatAllocateRun(vcb, last, first, need);
+      if (NT_SUCCESS(status)) {
+        if (fcb.FirstCluster == 0) fcb.FirstCluster = first;
+        have = count;
+      }
     }
   }
   while (NT_SUCCESS(status) && have < count) {
@@ -783,7 +807,13 @@ function FatSetInformation(device: usize, irp: usize): u32 {
     case FileAllocationInformation: {
       if (fcb.IsDirectory != 0) { status = STATUS_INVALID_PARAMETER; break; }
       const size = load<u64>(input);
-      if (i.P0 == FileEndOfFileInformation) status = FatSetFileSize(vcb, f, size, false);
+      if (i.P0 == FileEndOfFileInformation && (i.P1 & IO_PAGING_FILE) != 0 && size > <u64>fcb.FileSize) {
+        // The paging file (IoSetPagingFileSize): its clusters, one run where the
+        // volume has one, are not zeroed: nothing reads a page before writing it.
+        if (size > 0xFFFFFFFF) { status = STATUS_DISK_FULL; break; }
+        status = FatEnsureClusters(vcb, f, ClustersFor(vcb, size));
+        if (NT_SUCCESS(status)) { fcb.FileSize = <u32>size; status = FatUpdateEntry(vcb, f, TOUCH_WRITE); }
+      } else if (i.P0 == FileEndOfFileInformation) status = FatSetFileSize(vcb, f, size, false);
       else if (size < <u64>fcb.FileSize) status = FatSetFileSize(vcb, f, size, false);
       else if (size > 0xFFFFFFFF) status = STATUS_DISK_FULL;
       else {

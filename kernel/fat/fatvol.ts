@@ -239,6 +239,68 @@ export function FatAllocateCluster(vcb: usize, previous: u32, out: usize): u32 {
   return STATUS_DISK_FULL;
 }
 
+/**
+ * The first cluster of a run of `count` free clusters, searched from
+ * `from` to the end of the volume and then from cluster 2; 0 when there is
+ * none (or on a read error). Used to give a growing file (the paging file
+ * above all) one contiguous extent, as NT's FAT driver tries to.
+ */
+export function FatFindFreeClusters(vcb: usize, count: u32, from: u32): u32 {
+  const v = changetype<VCB>(vcb);
+  if (count == 0 || count > v.FreeClusters) return 0;
+  const last = v.ClusterCount + 1;
+  if (!FatIsValidCluster(vcb, from)) from = 2;
+  for (let pass: u32 = 0; pass < 2; pass++) {
+    let start = pass == 0 ? from : 2;
+    const end = pass == 0 ? last : from + count - 1;
+    let run: u32 = 0;
+    for (let cluster = start; cluster <= end && cluster <= last; cluster++) {
+      const entry = FatGetEntry(vcb, cluster);
+      if (entry == 0xFFFFFFFF) return 0;
+      if (entry != FAT_FREE) { run = 0; start = cluster + 1; continue; }
+      if (++run == count) return start;
+    }
+  }
+  return 0;
+}
+
+/**
+ * Allocates the free clusters first .. first + count - 1 as one chain (each
+ * entry the next, the last end of chain) and links it after `previous` (0:
+ * a new chain). One write per FAT sector and copy; the run is on the disk
+ * before the link, so a cut leaves at most lost clusters.
+ */
+export function FatAllocateRun(vcb: usize, previous: u32, first: u32, count: u32): u32 {
+  const v = changetype<VCB>(vcb);
+  let status = FatInvalidateFsInfo(vcb);
+  if (!NT_SUCCESS(status)) return status;
+  const shift: u32 = v.FatType == 32 ? 2 : 1;
+  const end = first + count; // one past the run
+  let cluster = first;
+  while (cluster < end) {
+    const sector = (cluster << shift) / SECTOR;
+    const data = FatCacheRead(vcb, v.FatStart + sector);
+    if (data == 0) return FatLastStatus;
+    // Every entry of the run in this FAT sector.
+    while (cluster < end && (cluster << shift) / SECTOR == sector) {
+      const next = cluster + 1 < end ? cluster + 1 : 0x0FFFFFFF;
+      const p = data + ((cluster << shift) % SECTOR);
+      if (v.FatType == 32) store<u32>(p, (load<u32>(p) & 0xF0000000) | next);
+      else store<u16>(p, <u16>(next >= FAT_EOC ? 0xFFFF : next));
+      cluster++;
+    }
+    status = FatWriteFatSector(vcb, sector, data);
+    if (!NT_SUCCESS(status)) return status;
+  }
+  if (previous != 0) {
+    status = FatSetEntry(vcb, previous, first);
+    if (!NT_SUCCESS(status)) return status;
+  }
+  v.FreeClusters -= count;
+  if (v.NextFree >= first && v.NextFree < end) v.NextFree = end;
+  return STATUS_SUCCESS;
+}
+
 /** Writes a changed sector of the first FAT, then the same bytes to that sector of every other copy. */
 function FatWriteFatSector(vcb: usize, offsetSector: u32, data: usize): u32 {
   const v = changetype<VCB>(vcb);

@@ -27,7 +27,9 @@ import {
   FileDispositionInformation, FileNetworkOpenInformation, FO_DELETE_ON_CLOSE, FO_DIRECTORY_FILE, FO_OPENED,
   FO_SYNCHRONOUS_IO, IRP, IRP_MJ_CREATE, IRP_MJ_QUERY_INFORMATION, IRP_MJ_SET_INFORMATION,
 } from "./iop";
-import { NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER } from "../sdk/ntstatus";
+import {
+  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+} from "../sdk/ntstatus";
 
 const CONTEXT_TAG: u32 = 0x78436F49; // 'IoCx'
 // A service's context block: out-parameters and a kernel OBJECT_ATTRIBUTES.

@@ -24,7 +24,17 @@ import { DELETE, InitializeObjectAttributes } from "../ob/obp";
 import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IopProcessDeferredCloses, IoTransfer } from "./iomgr";
 import { IoFileInformation } from "./create";
 import {
-  DEVICE_OBJECT, FILE_APPEND_DATA, FILE_OBJECT, FILE_READ_ATTRIBUTES, FILE_READ_DATA, FILE_WRITE_ATTRIBUTES, FILE_WRITE_DATA, FileAccessInformation, FileAlignmentInformation, FileAllocationInformation, FileAllInformation, FileAttributeTagInformation, FileBasicInformation, FileBothDirectoryInformation, FileDirectoryInformation, FileDispositionInformation, FileEaInformation, FileEndOfFileInformation, FileFsAttributeInformation, FileFsDeviceInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation, FileFullDirectoryInformation, FileInternalInformation, FileModeInformation, FileNameInformation, FileNamesInformation, FileNetworkOpenInformation, FilePositionInformation, FileRenameInformation, FileStandardInformation, IO_BUFFER_TAG, IRP, IRP_MJ_DEVICE_CONTROL, IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, SL_RESTART_SCAN, SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED,
+  DEVICE_OBJECT, FILE_APPEND_DATA, FILE_OBJECT, FILE_READ_ATTRIBUTES, FILE_READ_DATA, FILE_WRITE_ATTRIBUTES,
+  FILE_WRITE_DATA, FileAccessInformation, FileAlignmentInformation, FileAllocationInformation, FileAllInformation,
+  FileAttributeTagInformation, FileBasicInformation, FileBothDirectoryInformation, FileDirectoryInformation,
+  FileDispositionInformation, FileEaInformation, FileEndOfFileInformation, FileFsAttributeInformation,
+  FileFsDeviceInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation,
+  FileFullDirectoryInformation, FileInternalInformation, FileModeInformation, FileNameInformation,
+  FileNamesInformation, FileNetworkOpenInformation, FilePositionInformation, FileRenameInformation,
+  FileStandardInformation, FileObjectName, FO_SYNCHRONOUS_IO, IO_BUFFER_TAG, IRP, IRP_MJ_DEVICE_CONTROL,
+  IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION,
+  IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, SL_RESTART_SCAN,
+  SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED, IO_PAGING_FILE,
 } from "./iop";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW,
@@ -123,6 +133,42 @@ function IopBufferedRequest(file: usize, major: u32, p0: u32, p1: u32, p2: usize
   }
   IoFreeIrp(irp);
   ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+  return status;
+}
+
+/**
+ * Sets the size of the paging file `file` (a referenced file object) to
+ * `size` bytes through its file system, flagged IO_PAGING_FILE: one
+ * contiguous run where the volume has one, not zero-filled (Mm's
+ * NtCreatePagingFile).
+ */
+export function IoSetPagingFileSize(file: usize, size: u64): u32 {
+  const irp = IoAllocateIrp(IRP_MJ_SET_INFORMATION, changetype<FILE_OBJECT>(file).DeviceObject, file);
+  const kernel = ExAllocatePoolWithTag(NonPagedPool, 8, IO_BUFFER_TAG);
+  if (irp == 0 || kernel == 0) {
+    if (irp != 0) IoFreeIrp(irp);
+    if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+    return STATUS_INSUFFICIENT_RESOURCES;
+  }
+  store<u64>(kernel, size);
+  const i = changetype<IRP>(irp);
+  i.P0 = FileEndOfFileInformation;
+  i.P1 = IO_PAGING_FILE;
+  i.Buffer = kernel;
+  i.Length = 8;
+  const status = IoCallDriver(irp);
+  IoFreeIrp(irp);
+  ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+  return status;
+}
+
+/** Marks `file` (a referenced file object) for deletion when its last handle and reference go (FileDispositionInformation). */
+export function IoSetDeleteFile(file: usize): u32 {
+  const flag = ExAllocatePoolWithTag(NonPagedPool, 4, IO_BUFFER_TAG);
+  if (flag == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  store<u32>(flag, 1);
+  const status = IoFileInformation(file, IRP_MJ_SET_INFORMATION, FileDispositionInformation, flag, 4, 0);
+  ExFreePoolWithTag(flag, IO_BUFFER_TAG);
   return status;
 }
 

@@ -204,6 +204,13 @@ export const FO_VOLUME_OPEN: u32 = 0x00400000;     // the device itself (no name
 }
 export const SIZEOF_IRP: u32 = 48;
 
+/**
+ * IRP_MJ_SET_INFORMATION P1 with FileEndOfFileInformation: the file is a
+ * paging file (NT's SL_OPEN_PAGING_FILE): the file system gives it one
+ * contiguous run where it can and does not zero it (IoSetPagingFileSize).
+ */
+export const IO_PAGING_FILE: u32 = 0x01;
+
 export const SL_RESTART_SCAN: u32 = 0x01;
 export const SL_RETURN_SINGLE_ENTRY: u32 = 0x02;
 export const SL_INDEX_SPECIFIED: u32 = 0x04;

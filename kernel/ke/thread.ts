@@ -123,6 +123,7 @@ export const KWAIT_BLOCK_SIZE: u32 = 24;
   TerminatePending: u32; // another thread asked it to end: it does at its next return to user mode
   TerminateStatus: u32;
   LpcThread: usize;      // the thread's LPC state (lpc/lpcp.ts LPCP_THREAD), made on its first LPC wait, freed when it ends
+  CrossThreadFlags: u32; // PS_CROSS_THREAD_FLAGS_* (ps/psthread.ts): BreakOnTermination
   // +140: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
 }
 export const KTHREAD_SIZE: u32 = offsetof<KTHREAD>();

@@ -46,8 +46,8 @@ const NAME_TAG: u32 = 0x6E63704C; // 'Lpcn'
 /** Copies the caller's UNICODE_STRING into pool (UNICODE_STRING + text); 0 with the status at LpcpScratch()+4. */
 function LpcpCaptureName(name: usize): usize {
   const s = LpcpScratch();
-  if (!ProbeForRead(name, 8, 4)) { store<u32>(s, STATUS_ACCESS_VIOLATION, 4); return 0; }
   const lock = LpcpLock();
+  if (!ProbeForRead(name, 8, 4)) { LpcpUnlock(lock); store<u32>(s, STATUS_ACCESS_VIOLATION, 4); return 0; }
   const length = <u32>load<u16>(name), maximum = <u32>load<u16>(name, 2), buffer = load<usize>(name, 4);
   let copy: usize = 0;
   let status = STATUS_SUCCESS;
@@ -88,16 +88,27 @@ function LpcpReferenceConnectionPort(name: usize): usize {
 
 /** Checks a PORT_VIEW (in/out) and REMOTE_PORT_VIEW (out) of the caller; views themselves are not supported yet. */
 function LpcpCheckViews(portView: usize, remoteView: usize): u32 {
+  const lock = LpcpLock(); // each probe and its read with nothing in between
+  let status = STATUS_SUCCESS;
   if (portView != 0) {
-    if (!ProbeForWrite(portView, SIZEOF_PORT_VIEW, 4)) return STATUS_ACCESS_VIOLATION;
-    if (load<u32>(portView) != SIZEOF_PORT_VIEW) return STATUS_INVALID_PARAMETER;
-    return STATUS_NOT_IMPLEMENTED; // port views come with csrss (a later issue)
+    if (!ProbeForWrite(portView, SIZEOF_PORT_VIEW, 4)) status = STATUS_ACCESS_VIOLATION;
+    else if (load<u32>(portView) != SIZEOF_PORT_VIEW) status = STATUS_INVALID_PARAMETER;
+    else status = STATUS_NOT_IMPLEMENTED; // port views come with csrss (a later issue)
+  } else if (remoteView != 0) {
+    if (!ProbeForWrite(remoteView, SIZEOF_REMOTE_PORT_VIEW, 4)) status = STATUS_ACCESS_VIOLATION;
+    else if (load<u32>(remoteView) != SIZEOF_REMOTE_PORT_VIEW) status = STATUS_INVALID_PARAMETER;
   }
-  if (remoteView != 0) {
-    if (!ProbeForWrite(remoteView, SIZEOF_REMOTE_PORT_VIEW, 4)) return STATUS_ACCESS_VIOLATION;
-    if (load<u32>(remoteView) != SIZEOF_REMOTE_PORT_VIEW) return STATUS_INVALID_PARAMETER;
-  }
-  return STATUS_SUCCESS;
+  LpcpUnlock(lock);
+  return status;
+}
+
+/** Hands the caller its new handle (probed again under the lock); a caller that unmapped the slot gets STATUS_ACCESS_VIOLATION and keeps the handle, as on NT. */
+function LpcpStoreHandle(handle: usize, value: u32): u32 {
+  const lock = LpcpLock();
+  const ok = ExProbeHandle(handle);
+  if (ok) store<u32>(handle, value);
+  LpcpUnlock(lock);
+  return ok ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 /** An empty REMOTE_PORT_VIEW: no view was mapped. Under the lock. */
@@ -133,8 +144,11 @@ function LpcpConnect(handle: usize, name: usize, qos: usize, clientView: usize, 
   if (maxMessageLength != 0 && !ProbeForWrite(maxMessageLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
   let bufferLength: u32 = 0;
   if (connectionInfoLength != 0) {
-    if (!ProbeForWrite(connectionInfoLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
-    bufferLength = load<u32>(connectionInfoLength); // read once
+    const lock = LpcpLock();
+    const ok = ProbeForWrite(connectionInfoLength, 4, 4);
+    if (ok) bufferLength = load<u32>(connectionInfoLength); // read once
+    LpcpUnlock(lock);
+    if (!ok) return STATUS_ACCESS_VIOLATION;
   }
   if (bufferLength != 0 && !ProbeForWrite(connectionInfo, bufferLength, 1)) return STATUS_ACCESS_VIOLATION;
   const lt = LpcpCurrentThread();
@@ -203,7 +217,7 @@ function LpcpConnect(handle: usize, name: usize, qos: usize, clientView: usize, 
   // A handle to the client port (an extra reference keeps it while a failure undoes the link).
   ObReferenceObject(client);
   status = ObInsertObject(client, PORT_ALL_ACCESS, s + 12);
-  if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+  if (status == STATUS_SUCCESS) status = LpcpStoreHandle(handle, load<u32>(s, 12));
   else { lock = LpcpLock(); LpcpClosePortSide(client); LpcpUnlock(lock); }
   ObDereferenceObject(client);
   return status;
@@ -232,6 +246,7 @@ export function NtAcceptConnectPort(handle: usize, portContext: usize, request: 
     LpcpInitializePort(server, SERVER_COMMUNICATION_PORT, 0, 0); // its maxima come from the connection port below
   }
   let lock = LpcpLock();
+  if (!ProbeForRead(request, SIZEOF_PORT_MESSAGE, 4)) { LpcpUnlock(lock); if (server != 0) ObDereferenceObject(server); return STATUS_ACCESS_VIOLATION; }
   // The request's header, read once.
   const process = load<u32>(request, 8), thread = load<u32>(request, 12), id = load<u32>(request, 16);
   let dataLength = <u32>load<u16>(request);
@@ -266,7 +281,8 @@ export function NtAcceptConnectPort(handle: usize, portContext: usize, request: 
       ObReferenceObject(server);
       Port(client).ConnectedPort = server;
       Port(server).ConnectingThread = lt;
-      Msg(message).ServerPort = server;
+      ObReferenceObject(server);
+      Msg(message).ServerPort = server; // the client reads it when it wakes, whatever the server has closed by then
       LpcpNoRemoteView(clientView);
     }
   }
@@ -275,7 +291,7 @@ export function NtAcceptConnectPort(handle: usize, portContext: usize, request: 
   if (status != STATUS_SUCCESS) { ObDereferenceObject(server); return status; }
   ObReferenceObject(server);
   status = ObInsertObject(server, PORT_ALL_ACCESS, s + 12);
-  if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+  if (status == STATUS_SUCCESS) status = LpcpStoreHandle(handle, load<u32>(s, 12));
   else { lock = LpcpLock(); LpcpClosePortSide(server); LpcpUnlock(lock); }
   ObDereferenceObject(server);
   return status;

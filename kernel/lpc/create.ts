@@ -7,7 +7,7 @@ import { ExpCreate } from "../ex/sync";
 import { ObDereferenceObject } from "../ob/obref";
 import {
   LPCP_PORT_SIZE, LpcPortObjectType, LpcWaitablePortObjectType, LpcpInitializePort, Port, SERVER_CONNECTION_PORT, PORT_WAITABLE,
-  LpcpReferencePort, LpcpReferenceStatus, LpcpCurrentThread, LpcpAddTerminatePort,
+  LpcpReferencePort, LpcpReferenceStatus, LpcpCurrentThread, LpcpAddTerminatePort, LpcpLock, LpcpUnlock,
 } from "./lpcp";
 import {
   PORT_ALL_ACCESS, PORT_CREATE_MAXIMUM_CONNECTION_INFO_SIZE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, PortBasicInformation,
@@ -62,8 +62,11 @@ export function NtQueryInformationPort(handle: u32, infoClass: u32, information:
   const port = LpcpReferencePort(handle);
   if (port == 0) return LpcpReferenceStatus();
   ObDereferenceObject(port);
-  if (returnLength != 0) store<u32>(returnLength, 0);
-  return STATUS_SUCCESS;
+  const lock = LpcpLock();
+  const ok = returnLength == 0 || ProbeForWrite(returnLength, 4, 4);
+  if (returnLength != 0 && ok) store<u32>(returnLength, 0);
+  LpcpUnlock(lock);
+  return ok ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 /**

@@ -42,7 +42,7 @@ import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsInitialSystemProcess } from "../ps/psmain";
 import {
-  PORT_MESSAGE, SIZEOF_PORT_MESSAGE, LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, PORT_CONNECT, PORT_ALL_ACCESS,
+  PORT_MESSAGE, SIZEOF_PORT_MESSAGE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, PORT_CONNECT, PORT_ALL_ACCESS,
 } from "../sdk/lpc";
 import { KTHREAD_THREAD_LINKS } from "../ke/thread";
 import {
@@ -107,7 +107,7 @@ export const PORT_WAIT_EVENT: u32 = offsetof<LPCP_PORT>("EvType");
   PortContext: usize;       // given to the receiver
   Sender: usize;            // the LPCP_THREAD that waits for an answer (requests, connection requests), else 0
   ClientPort: usize;        // connection requests: the client's new port (referenced), until it gets a handle
-  ServerPort: usize;        // connection requests: the server port NtAcceptConnectPort made (0 before)
+  ServerPort: usize;        // connection requests: the server port NtAcceptConnectPort made (referenced; 0 before)
   Capacity: u32;            // bytes of data the buffer holds (connection requests: the answer's room)
   // +32: PORT_MESSAGE, data
 }
@@ -117,18 +117,53 @@ export const LPCP_MESSAGE_HEADER: u32 = 32;
 @inline export function MsgPort(message: usize): usize { return message + LPCP_MESSAGE_HEADER; }
 const MESSAGE_TAG: u32 = 0x4D63704C; // 'LpcM'
 
-/** A message with room for `dataCapacity` bytes of data, header zeroed; 0 when pool is out. */
+// Messages come from a small zone of buffers of the largest size (NT keeps
+// one too, LpcpZone): a round trip then costs no pool search. The zone is
+// emptied when the last port goes, so LPC holds no pool while unused.
+
+/** The most data a message carries: PORT_CREATE_MAXIMUM_MESSAGE_LENGTH less the header (connection information is less). */
+const LPCP_MAX_DATA: u32 = PORT_CREATE_MAXIMUM_MESSAGE_LENGTH - SIZEOF_PORT_MESSAGE;
+const LPCP_ZONE_BYTES: u32 = LPCP_MESSAGE_HEADER + SIZEOF_PORT_MESSAGE + LPCP_MAX_DATA;
+/** Free buffers kept (a chain through their first word). */
+const LPCP_ZONE_MAX: u32 = 8;
+let LpcpZoneFree: usize = 0;
+let LpcpZoneCount: u32 = 0;
+/** Ports in existence: the zone is emptied when this drops to 0. */
+let LpcpPortCount: u32 = 0;
+
+/** A message with room for `dataCapacity` bytes of data (at most LPCP_MAX_DATA), headers zeroed; 0 when pool is out. */
 export function LpcpAllocateMessage(dataCapacity: u32): usize {
-  const message = ExAllocatePoolWithTag(NonPagedPool, LPCP_MESSAGE_HEADER + SIZEOF_PORT_MESSAGE + dataCapacity, MESSAGE_TAG);
+  if (dataCapacity > LPCP_MAX_DATA) return 0;
+  const lock = LpcpLock();
+  let message = LpcpZoneFree;
+  if (message != 0) { LpcpZoneFree = load<usize>(message); LpcpZoneCount--; }
+  LpcpUnlock(lock);
+  if (message != 0) memory.fill(message, 0, LPCP_MESSAGE_HEADER + SIZEOF_PORT_MESSAGE);
+  else message = ExAllocatePoolWithTag(NonPagedPool, LPCP_ZONE_BYTES, MESSAGE_TAG);
   if (message != 0) Msg(message).Capacity = dataCapacity;
   return message;
 }
 
-/** Frees a message that no queue holds; a connection request's unclaimed client port goes with it. */
+/** Frees a message that no queue holds; a connection request's references on its ports go with it. */
 export function LpcpFreeMessage(message: usize): void {
   const m = Msg(message);
   if (m.ClientPort != 0) { const client = m.ClientPort; m.ClientPort = 0; ObDereferenceObject(client); }
-  ExFreePoolWithTag(message, MESSAGE_TAG);
+  if (m.ServerPort != 0) { const server = m.ServerPort; m.ServerPort = 0; ObDereferenceObject(server); }
+  const lock = LpcpLock();
+  const keep = LpcpPortCount != 0 && LpcpZoneCount < LPCP_ZONE_MAX;
+  if (keep) { store<usize>(message, LpcpZoneFree); LpcpZoneFree = message; LpcpZoneCount++; }
+  LpcpUnlock(lock);
+  if (!keep) ExFreePoolWithTag(message, MESSAGE_TAG);
+}
+
+/** The last port is gone: the zone's buffers go back to the pool. */
+function LpcpEmptyZone(): void {
+  while (LpcpZoneFree != 0) {
+    const message = LpcpZoneFree;
+    LpcpZoneFree = load<usize>(message);
+    LpcpZoneCount--;
+    ExFreePoolWithTag(message, MESSAGE_TAG);
+  }
 }
 
 let LpcpNextMessageId: u32 = 1;
@@ -153,7 +188,7 @@ export function LpcpNewMessageId(): u32 {
 export function LpcpQueueMessage(port: usize, message: usize): void {
   Msg(message).QueuePort = port;
   InsertTailList(port + PORT_QUEUE, message);
-  KeSetEvent(port + PORT_WAIT_EVENT);
+  if ((Port(port).Flags & PORT_WAITABLE) != 0) KeSetEvent(port + PORT_WAIT_EVENT);
   KeReleaseSemaphore(port + PORT_SEMAPHORE, 1, 0);
 }
 
@@ -162,7 +197,7 @@ export function LpcpDequeueMessage(message: usize): void {
   const port = Msg(message).QueuePort;
   RemoveEntryList(message);
   Msg(message).QueuePort = 0;
-  if (IsListEmpty(port + PORT_QUEUE)) KeResetEvent(port + PORT_WAIT_EVENT);
+  if (IsListEmpty(port + PORT_QUEUE) && (Port(port).Flags & PORT_WAITABLE) != 0) KeResetEvent(port + PORT_WAIT_EVENT);
 }
 
 /**
@@ -439,6 +474,8 @@ function LpcpDeletePort(object: usize): void {
   }
   const connection = p.ConnectionPort;
   p.ConnectionPort = 0;
+  if (p.DispatcherObject != 0) LpcpPortCount--;
+  if (LpcpPortCount == 0) LpcpEmptyZone();
   LpcpUnlock(lock);
   if (connection != 0 && connection != object) ObDereferenceObject(connection);
 }
@@ -505,6 +542,7 @@ export function LpcInitSystem(): void {
 /** Initialises a new port's body. */
 export function LpcpInitializePort(port: usize, flags: u32, maxConnectionInfo: u32, maxMessage: u32): void {
   const p = Port(port);
+  if (p.DispatcherObject == 0) LpcpPortCount++; // (the server port is initialised twice)
   p.DispatcherObject = port + PORT_WAIT_EVENT;
   p.Flags = flags;
   p.MaxConnectionInfoLength = maxConnectionInfo;

@@ -84,7 +84,7 @@ function LpcpReceive(port: usize, portContext: usize, receive: usize, timeout: u
     }
     LpcpDequeueMessage(message);
     memory.copy(receive, MsgPort(message), total);
-    if (portContext != 0) store<usize>(portContext, Msg(message).PortContext);
+    if (portContext != 0 && ProbeForWrite(portContext, 4, 4)) store<usize>(portContext, Msg(message).PortContext);
     const type = MsgHeader(message).Type;
     store<u32>(LpcpScratch(), type, 12);
     const sender = Msg(message).Sender;

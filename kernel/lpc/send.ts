@@ -34,8 +34,8 @@ import {
 export function LpcpCaptureMessage(user: usize, maxLength: u32, allowedType: u32): u32 {
   const out = LpcpScratch() + 8;
   store<usize>(out, 0);
-  if (!ProbeForRead(user, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
-  const lock = LpcpLock();
+  const lock = LpcpLock(); // probe and copy with nothing in between that could unmap the buffer
+  if (!ProbeForRead(user, SIZEOF_PORT_MESSAGE, 4)) { LpcpUnlock(lock); return STATUS_ACCESS_VIOLATION; }
   // The header's length and type fields, read once.
   const lengths = load<u32>(user);
   const dataLength = lengths & 0xFFFF, totalLength = lengths >>> 16;
@@ -199,6 +199,7 @@ export function NtImpersonateClientOfPort(handle: u32, message: usize): u32 {
   let status = STATUS_INVALID_PORT_HANDLE;
   if (PortKind(port) == SERVER_COMMUNICATION_PORT) {
     const lock = LpcpLock();
+    if (!ProbeForRead(message, SIZEOF_PORT_MESSAGE, 4)) { LpcpUnlock(lock); ObDereferenceObject(port); return STATUS_ACCESS_VIOLATION; }
     const process = load<u32>(message, 8), thread = load<u32>(message, 12), id = load<u32>(message, 16);
     status = LpcpFindWaiter(port, process, thread, id) != 0 ? STATUS_SUCCESS : load<u32>(LpcpScratch(), 4);
     LpcpUnlock(lock);

@@ -20,8 +20,8 @@
 
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { boot_modules, trap_exit, cli } from "../sdk/intrinsics";
-import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { KeBugCheckEx, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
+import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeBugCheckEx, CRITICAL_OBJECT_TERMINATION, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
 import {
   KTHREAD, KeCreateThread, KeReadyThread, KeDereferenceThread, KeRequestTermination, KeSetThreadFreeHook, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
   ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher,
@@ -41,12 +41,12 @@ import { MiInsertVad, MmDeleteVads, MmSetProcessLookup } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
 import { LpcExitThread } from "../lpc/lpcp";
+import { KTRAP_FRAME } from "../sdk/context";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT,
   STATUS_NO_YIELD_PERFORMED, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { MEM_IMAGE, MEM_PRIVATE, NtCurrentProcess, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../sdk/ntdef";
-import { KTRAP_FRAME } from "../sdk/context";
 
 
 
@@ -102,6 +102,8 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   SystemDllBase: usize;
   /** Its primary token (se/tokenobj.ts), one reference, dropped with the EPROCESS; 0 only before tokens exist (se/token.ts). */
   Token: usize;
+  /** The id of the process it was created from (NT's InheritedFromUniqueProcessId): 4 for smss and the boot's processes. */
+  InheritedFromUniqueProcessId: u32;
 }
 const EPROCESS_SIZE: u32 = offsetof<EPROCESS>();
 export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink");
@@ -182,6 +184,7 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   p.BasePriority = 8;
   p.References = 1;
   p.Token = token;
+  p.InheritedFromUniqueProcessId = parent != 0 ? changetype<EPROCESS>(parent).UniqueProcessId : 0;
   const now = KeQuerySystemTime();
   p.CreateTimeLow = <u32>now;
   p.CreateTimeHigh = <u32>(now >>> 32);
@@ -434,9 +437,15 @@ export function PspFreeTeb(process: usize, teb: usize): void {
   if (k < 32) p.TebSlots0 &= ~(1 << k); else if (k < PSP_MAX_TEBS) p.TebSlots1 &= ~(1 << (k - 32));
 }
 
+/** KTHREAD.CrossThreadFlags: the thread is critical (ThreadBreakOnTermination): its end stops the system. */
+export const PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION: u32 = 0x00000400;
+/** CRITICAL_OBJECT_TERMINATION's first parameter for a thread: the object's dispatcher type (ThreadObject). */
+const CRITICAL_THREAD_OBJECT_TYPE: u32 = 6;
+
 /** Ends the current thread; the last thread of a process ends the process. Never returns. */
 export function PspExitThread(status: u32): void {
   const thread = KeCurrentThread;
+  if ((changetype<KTHREAD>(thread).CrossThreadFlags & PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION) != 0) PspCriticalThreadExited(thread, status);
   LpcExitThread(thread); // LPC_CLIENT_DIED to its terminate ports, while its process's handles are still open
   const process = changetype<KTHREAD>(thread).Process;
   if (process != 0) PspFreeTeb(process, changetype<KTHREAD>(thread).Teb);
@@ -449,6 +458,27 @@ export function PspExitThread(status: u32): void {
     if (last) PspProcessEnded(process, status);
   }
   KeTerminateThread(status);
+}
+
+/**
+ * A critical thread ended (NT's PspCatchCriticalBreak): one log line, then
+ * CRITICAL_OBJECT_TERMINATION (6 = a thread, the thread, its process's
+ * image name, 0).
+ */
+function PspCriticalThreadExited(thread: usize, status: u32): void {
+  const process = changetype<KTHREAD>(thread).Process;
+  KeLogBegin("ps");
+  KeLogString("critical thread ");
+  KeLogDecimal(changetype<KTHREAD>(thread).UniqueThread);
+  if (process != 0) {
+    KeLogString(" (in ");
+    KeLogAsciiName(process);
+    KeLogCharacter(0x29);
+  }
+  KeLogString(" exited with status ");
+  KeLogHex(status);
+  KeLogEnd();
+  KeBugCheckEx(CRITICAL_OBJECT_TERMINATION, CRITICAL_THREAD_OBJECT_TYPE, <u32>thread, process != 0 ? <u32>PsImageFileName(process) : 0, 0);
 }
 
 function PspProcessEnded(process: usize, status: u32): void {

@@ -5,17 +5,22 @@
 //   ProcessBasicInformation (0)      PROCESS_BASIC_INFORMATION, 24 bytes:
 //       ExitStatus, PebBaseAddress, AffinityMask, BasePriority,
 //       UniqueProcessId, InheritedFromUniqueProcessId
-//   ProcessBasePriority (5)          set: a KPRIORITY (1-31)
+//   ProcessBasePriority (5)          set: a KPRIORITY (1-31); raising it needs SeIncreaseBasePriorityPrivilege;
+//                                    every thread's base priority moves with it
 //   ProcessSessionInformation (24)   ULONG SessionId (query and set)
-//   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF)
+//   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF); setting it
+//                                    needs SeDebugPrivilege (NT 5.2's rule)
 
+import { KTHREAD, KTHREAD_THREAD_LINKS, KeSetPriorityThread } from "../ke/thread";
+import { SeSinglePrivilegeCheck } from "../se/token";
+import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE } from "../se/tokenobj";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { EPROCESS, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
+import { EPROCESS, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION } from "./psprocess";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS,
-  STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_SUCCESS,
+  STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 
 
@@ -58,7 +63,7 @@ export function NtQueryInformationProcess(handle: u32, infoClass: u32, buffer: u
       store<u32>(buffer, 1, 8);               // one processor
       store<u32>(buffer, p.BasePriority, 12);
       store<u32>(buffer, p.UniqueProcessId, 16);
-      store<u32>(buffer, 0, 20);               // parent: none yet (boot processes)
+      store<u32>(buffer, p.InheritedFromUniqueProcessId, 20);
       break;
     case ProcessSessionInformation: store<u32>(buffer, p.SessionId); break;
     case ProcessBreakOnTermination: store<u32>(buffer, (p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0 ? 1 : 0); break;
@@ -79,12 +84,16 @@ export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32
   if (check != STATUS_SUCCESS) return check;
   const value = load<u32>(buffer);
   switch (infoClass) {
-    case ProcessBasePriority:
+    case ProcessBasePriority: {
       if (value == 0 || value > 31) return STATUS_INVALID_PARAMETER;
-      p.BasePriority = value;
+      // Raising it takes SeIncreaseBasePriorityPrivilege (NT's check); lowering does not.
+      if (value > p.BasePriority && !SeSinglePrivilegeCheck(SE_INC_BASE_PRIORITY_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+      PspSetProcessBasePriority(process, value);
       break;
+    }
     case ProcessSessionInformation: p.SessionId = value; break;
     case ProcessBreakOnTermination:
+      if (!SeSinglePrivilegeCheck(SE_DEBUG_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD; // as NT 5.2 and later
       if (value != 0) p.Flags |= PS_PROCESS_FLAGS_CRITICAL; else p.Flags &= ~PS_PROCESS_FLAGS_CRITICAL;
       KeLogBegin("ps");
       KeLogString("process ");
@@ -96,3 +105,23 @@ export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32
   return STATUS_SUCCESS;
 }
 
+
+/**
+ * NT's KeSetPriorityProcess: the process's base priority becomes `priority`
+ * and every thread's base priority moves by the same amount (kept within
+ * 1-15, or 16-31 for a real-time base), its current priority with it.
+ */
+function PspSetProcessBasePriority(process: usize, priority: u32): void {
+  const p = changetype<EPROCESS>(process);
+  const delta = <i32>priority - <i32>p.BasePriority;
+  p.BasePriority = priority;
+  const low: i32 = priority >= 16 ? 16 : 1, high: i32 = priority >= 16 ? 31 : 15;
+  const head = process + EPROCESS_THREAD_LIST;
+  for (let e = load<usize>(head); e != head; e = load<usize>(e)) {
+    const thread = e - KTHREAD_THREAD_LINKS;
+    let base = <i32>changetype<KTHREAD>(thread).BasePriority + delta;
+    if (base < low) base = low;
+    if (base > high) base = high;
+    KeSetPriorityThread(thread, <u32>base);
+  }
+}

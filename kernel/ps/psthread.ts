@@ -14,6 +14,9 @@
 import { CONTEXT, KTRAP_FRAME } from "../sdk/context";
 import { INITIAL_TEB, TEB } from "../sdk/peb";
 import { CLIENT_ID } from "../sdk/ntdef";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { SeSinglePrivilegeCheck } from "../se/token";
+import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
   KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KTHREAD_SERVICE_SCRATCH, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
@@ -33,7 +36,7 @@ import { MmCommitUserPages, MmCopyToUser, MmUserPageFrame } from "../mm/procmm";
 import { MmPageToVirtual } from "../mm/pfn";
 import { MiInsertVad } from "../mm/virtual";
 import {
-  EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS,
+  EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS,
 } from "./psmain";
 import { InsertTailList } from "../sdk/list";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
@@ -43,7 +46,7 @@ import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS } from "./psmain";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES,
   STATUS_INVALID_CID, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
-  STATUS_PENDING, STATUS_SUCCESS, STATUS_THREAD_IS_TERMINATING,
+  STATUS_PENDING, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS, STATUS_THREAD_IS_TERMINATING,
 } from "../sdk/ntstatus";
 import { MEM_PRIVATE, MM_USER_PROBE_ADDRESS, NtCurrentThread, PAGE_READWRITE } from "../sdk/ntdef";
 import { CONTEXT_CONTROL, CONTEXT_INTEGER } from "../sdk/context";
@@ -288,6 +291,16 @@ export function NtTerminateThread(handle: u32, status: u32): u32 {
  * ExitStatus (STATUS_PENDING while it runs), TebBaseAddress, ClientId, AffinityMask, Priority, BasePriority.
  */
 export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
+  if (infoClass == ThreadBreakOnTermination) {
+    if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
+    if (!ProbeForWrite(buffer, 4, 4) || (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
+    const thread = PspThreadFromHandle(handle, THREAD_QUERY_INFORMATION);
+    if (thread == 0) return load<u32>(scratch(), 24);
+    store<u32>(buffer, (changetype<KTHREAD>(thread).CrossThreadFlags & PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION) != 0 ? 1 : 0);
+    ObDereferenceObject(load<usize>(scratch(), 8));
+    if (returnLength != 0) store<u32>(returnLength, 4);
+    return STATUS_SUCCESS;
+  }
   if (infoClass != 0) return STATUS_INVALID_INFO_CLASS;
   if (length != 28) return STATUS_INFO_LENGTH_MISMATCH;
   if (!ProbeForWrite(buffer, 28, 4) || (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
@@ -311,18 +324,38 @@ export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: us
 
 export const ThreadPriority: u32 = 2;
 export const ThreadHideFromDebugger: u32 = 17;
+/** ULONG: non-zero = critical; its end stops the system (CRITICAL_OBJECT_TERMINATION). Setting it needs SeDebugPrivilege. */
+export const ThreadBreakOnTermination: u32 = 18;
 const THREAD_SET_INFORMATION: u32 = 0x0020;
 
 /**
  * NtSetInformationThread(ThreadHandle, ThreadInformationClass, Buffer, Length):
- * ThreadPriority (a KPRIORITY, 1-31) and ThreadHideFromDebugger (no buffer;
- * there is no debugger to hide from).
+ * ThreadPriority (a KPRIORITY, 1-31), ThreadHideFromDebugger (no buffer;
+ * there is no debugger to hide from) and ThreadBreakOnTermination (a ULONG).
  */
 export function NtSetInformationThread(handle: u32, infoClass: u32, buffer: usize, length: u32): u32 {
   if (infoClass == ThreadHideFromDebugger) {
     if (length != 0) return STATUS_INFO_LENGTH_MISMATCH;
     const thread = PspThreadFromHandle(handle, THREAD_SET_INFORMATION);
     if (thread == 0) return load<u32>(scratch(), 24);
+    ObDereferenceObject(load<usize>(scratch(), 8));
+    return STATUS_SUCCESS;
+  }
+  if (infoClass == ThreadBreakOnTermination) {
+    if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
+    if (!ProbeForRead(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
+    const critical = load<u32>(buffer) != 0;
+    if (!SeSinglePrivilegeCheck(SE_DEBUG_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+    const thread = PspThreadFromHandle(handle, THREAD_SET_INFORMATION);
+    if (thread == 0) return load<u32>(scratch(), 24);
+    const t = changetype<KTHREAD>(thread);
+    if (critical) t.CrossThreadFlags |= PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
+    else t.CrossThreadFlags &= ~PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
+    KeLogBegin("ps");
+    KeLogString("thread ");
+    KeLogDecimal(t.UniqueThread);
+    KeLogString(critical ? " is critical: its end stops the system" : " is no longer critical");
+    KeLogEnd();
     ObDereferenceObject(load<usize>(scratch(), 8));
     return STATUS_SUCCESS;
   }

@@ -36,3 +36,4 @@ export * from "./fat";
 export * from "./regf";
 export * from "./list";
 export * from "./lpc";
+export * from "./sm";

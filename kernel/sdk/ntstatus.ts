@@ -90,6 +90,8 @@ export const STATUS_WAIT_0: u32 = 0;
 
 // Sections and views (mm/section.ts, mm/virtual.ts).
 export const STATUS_COMMITMENT_LIMIT: u32 = 0xC000012D;
+/** NtCreatePagingFile: sixteen paging files exist already. */
+export const STATUS_TOO_MANY_PAGING_FILES: u32 = 0xC0000097;
 export const STATUS_INVALID_FILE_FOR_SECTION: u32 = 0xC0000020;
 export const STATUS_INVALID_PARAMETER_3: u32 = 0xC00000F1;
 export const STATUS_INVALID_PARAMETER_4: u32 = 0xC00000F2;
@@ -180,6 +182,8 @@ export const STATUS_ORDINAL_NOT_FOUND: u32 = 0xC0000138;
 export const STATUS_ENTRYPOINT_NOT_FOUND: u32 = 0xC0000139;
 export const STATUS_DLL_INIT_FAILED: u32 = 0xC0000142;
 export const STATUS_INVALID_IMAGE_WIN_64: u32 = 0xC000035A;
+/** A file that is not a DLL where one must be (smss: a KnownDlls entry). */
+export const STATUS_INVALID_IMPORT_OF_NON_DLL: u32 = 0xC000036F;
 
 // ---- LPC (kernel/lpc/) ----
 

@@ -15,10 +15,10 @@ describe('hard errors from ring 3', () => {
 
   beforeAll(async () => {
     const { kernelImage } = await buildKernel({ bootModules: [{ name: 'harderr.exe', bytes: await program('harderr') }], write: false });
-    r = await boot({ kernel: kernelImage, timeoutMs: 60000 });
+    r = await boot({ kernel: kernelImage, timeoutMs: 150000 });
     all = msg(r.lines);
     out = all.filter((l) => l.startsWith('harderr: ')).map((l) => l.slice(9));
-  }, 120000);
+  }, 300000);
 
   it('a hard error nobody handles: one log line with its parameters and message, ResponseReturnToCaller', () => {
     expect(out.slice(0, 3)).toEqual([

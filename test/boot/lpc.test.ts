@@ -2,8 +2,12 @@
 // processes connect, send requests and datagrams, answer and refuse, send
 // hostile lengths, pointers and ids, and die mid-request; each program logs
 // every status it gets.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildKernel } from '../../scripts/build.ts';
 import { run } from './usermode.ts';
+
+// The kernel's AssemblyScript once, before the timed tests (a busy machine takes minutes).
+beforeAll(async () => { await buildKernel({ write: false }); }, 600000);
 
 const out = (lines: string[], program: string) => lines.filter((l) => l.startsWith(`${program}: `)).map((l) => l.slice(program.length + 2));
 
@@ -113,5 +117,41 @@ describe('lpc', () => {
     expect(out(lines, 'lpcwait')).toEqual(['connect while the server dies 0xC0000037']);
     expect(lines).toContainEqual(expect.stringMatching(/^ps: process \d+ \(lpcdie\) exited with status 0x00001234$/));
     expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 3; pool in use (\d+) bytes before them, \1 after$/));
+  }, 90000);
+
+  it('listen, a reply that waits for an answer, a datagram to the client, a client thread killed mid-request', async () => {
+    const lines = await run([['lpcpair.exe', 'lpcpair'], ['lpcpeer.exe', 'lpcpeer']], 60000);
+    expect(out(lines, 'lpcpair')).toEqual([
+      'create 0x00000000',
+      'listen 0x00000000',
+      'listened to a connection request 0x00000001',
+      'accept 0x00000000',
+      'complete 0x00000000',
+      'receive 0x00000000 type 1 ctx 5',
+      'reply and wait for the answer 0x00000000',
+      'the answer: type 2 data 0x0000CAFE same MessageId 1 from the client\'s thread 1',
+      'datagram to the client 0x00000000',
+      'receive 0x00000000 type 1 ctx 5',
+      'request from the second thread kept',
+      'receive 0x00000000 type 6 ctx 5',
+      'client died, thread is the requester 1',
+      'receive 0x00000000 type 5 ctx 5',
+      'client port closed',
+      'reply to the killed thread 0xC000000B',
+      'datagram to the closed client 0xC0000037',
+    ]);
+    expect(out(lines, 'lpcpeer')).toEqual([
+      'connect 0x00000000',
+      'request 0x00000000',
+      'reply data 0x00001111',
+      'answer the server 0x00000000',
+      'answer again 0xC000021F',
+      'receive a datagram 0x00000000',
+      'datagram: type 3 data 0x0000BEEF',
+      'kill the second thread 0x00000000',
+      'wait for it 0x00000000',
+      'its exit status 0x00000077',
+    ]);
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 2; pool in use (\d+) bytes before them, \1 after$/));
   }, 90000);
 });

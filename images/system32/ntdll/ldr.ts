@@ -54,6 +54,7 @@ import {
   ENTRY_SIZE, E_BASE_NAME, E_DLL_BASE, E_ENTRY, E_FLAGS, E_FULL_NAME, E_HASH_LINKS, E_INIT_LINKS, E_LOAD_COUNT, E_LOAD_LINKS, E_MEMORY_LINKS, E_SIZE, E_TIMESTAMP, HEAP_GROWABLE, HEAP_ZERO_MEMORY, LDR_DATA_SIZE, LD_INITIALIZED, LD_INIT_ORDER, LD_LOAD_ORDER, LD_MEMORY_ORDER, LdrpAnsiToUnicode, LdrpConcat, LdrpProtect, LdrpRelocate, LdrpReport, PEB_IMAGE_BASE, PEB_LDR, P_DLLPATH, P_IMAGE, asciiInside, characteristics, directory, heap, inside, lineBegin, lineEnd, lineName, lineText, nameOf, ntHeaders, sizeOfImage, ustrBuffer, ustrLength,
 } from "./ldrimage";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../../../kernel/sdk/list";
+import { IMAGE_NT_HEADERS32 } from "../../../kernel/sdk/pe";
 import { IMAGE_EXPORT_DIRECTORY, IMAGE_IMPORT_DESCRIPTOR } from "../../../kernel/sdk/pe";
 import {
   NT_SUCCESS, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND, STATUS_ENTRYPOINT_NOT_FOUND,

@@ -1,0 +1,225 @@
+// Paging files (Mm): NtCreatePagingFile and what the system information
+// services report about them.
+//
+// smss creates the paging files its registry lists (`Memory Management\
+// PagingFiles`), each with NtCreatePagingFile(Name, MinimumSize,
+// MaximumSize, Priority). The kernel opens or creates the file (hidden,
+// system; opened exclusively and kept open, so nobody can delete or change
+// it while the system runs), gives it its minimum size through the file
+// system with IO_PAGING_FILE (FAT: one contiguous run of clusters where the
+// volume has one, not zeroed) and registers it: SystemPageFileInformation
+// lists it and the commit limit (SystemPerformanceInformation's CommitLimit)
+// grows by its pages. Nothing is paged out to it yet: the memory manager
+// keeps every committed page resident (its allocations still stop at the
+// physical pages), and the log line says so.
+//
+// NT's checks, in NT's order: sixteen files already, STATUS_TOO_MANY_PAGING_FILES;
+// SeCreatePagefilePrivilege not enabled, STATUS_PRIVILEGE_NOT_HELD; a bad
+// pointer, STATUS_ACCESS_VIOLATION; a minimum under 1 MiB (256 pages) or
+// over the x86 maximum (4 GiB - 4 KiB), STATUS_INVALID_PARAMETER_2; a
+// maximum under the minimum or over that, STATUS_INVALID_PARAMETER_3; an
+// empty name or one over 256 bytes, STATUS_OBJECT_NAME_INVALID. Then the
+// file system's status (STATUS_DISK_FULL when the volume has no room; a
+// file created for the attempt is deleted again).
+//
+//   paging file (pool 'MmPf'): see MMPAGING_FILE; its name's characters follow it
+
+import { KernelMode, KiSetPreviousMode, ProbeForRead } from "../ke/probe";
+import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { cli, read_eflags, sti } from "../sdk/intrinsics";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { MmAvailablePages, MmNumberOfManagedPages } from "./pfn";
+import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
+import { ObDereferenceObject } from "../ob/obref";
+import { IoOpenFileObject } from "../io/create";
+import { IoSetDeleteFile, IoSetPagingFileSize } from "../io/iofunc";
+import {
+  FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_HIDDEN, FILE_ATTRIBUTE_SYSTEM, FILE_CREATED, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF,
+  FILE_READ_DATA, FILE_SYNCHRONOUS_IO_NONALERT, FILE_WRITE_DATA,
+} from "../io/iop";
+import { SeSinglePrivilegeCheck } from "../se/token";
+import { SE_CREATE_PAGEFILE_PRIVILEGE } from "../se/tokenobj";
+import {
+  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER_2,
+  STATUS_INVALID_PARAMETER_3, STATUS_OBJECT_NAME_INVALID, STATUS_PRIVILEGE_NOT_HELD,
+  STATUS_SUCCESS, STATUS_TOO_MANY_PAGING_FILES,
+} from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE, PAGE_SIZE } from "../sdk/ntdef";
+
+/** NT's MAX_PAGING_FILES. */
+export const MAX_PAGING_FILES: u32 = 16;
+/** 256 pages: the smallest paging file NT takes. */
+const MINIMUM_PAGEFILE_SIZE: u64 = 256 * PAGE_SIZE;
+/** x86 without PAE: (1M - 1) pages. */
+const MAXIMUM_PAGEFILE_SIZE: u64 = (1024 * 1024 - 1) * PAGE_SIZE;
+/** MAXIMUM_FILENAME_LENGTH, compared with the name's length in bytes as NT does. */
+const MAXIMUM_FILENAME_LENGTH: u32 = 256;
+const PAGEFILE_TAG: u32 = 0x66506D4D; // 'MmPf'
+
+/** One registered paging file. Sizes in pages. */
+@unmanaged class MMPAGING_FILE {
+  FileObject: usize;     // referenced for good: the file stays open
+  MinimumPages: u32;
+  MaximumPages: u32;
+  CurrentPages: u32;     // the file's size now (its minimum: it never grows yet)
+  InUsePages: u32;       // pages written out: none, there is no paging yet
+  PeakPages: u32;
+  NameLength: u32;       // bytes; the characters follow the record
+}
+const SIZEOF_MMPAGING_FILE: u32 = offsetof<MMPAGING_FILE>();
+
+/** The paging files, in creation order; slot i is 0 while being made or unused. */
+const MmPagingFiles: usize = memory.data(MAX_PAGING_FILES * 4, 4);
+/** Slots taken (made, or being made). */
+let MmNumberOfPagingFiles: u32 = 0;
+/** Pages of every paging file: added to the physical pages for the commit limit. */
+let MmTotalPagingFilePages: u32 = 0;
+/** The highest commitment seen by SystemPerformanceInformation. */
+let MmPeakCommitment: u32 = 0;
+
+/** Pages committed now: every page taken from the free list (nothing is paged out). */
+export function MmTotalCommittedPages(): u32 {
+  const committed = MmNumberOfManagedPages - MmAvailablePages;
+  if (committed > MmPeakCommitment) MmPeakCommitment = committed;
+  return committed;
+}
+/** NT's MmTotalCommitLimit: physical pages plus every paging file's pages. */
+export function MmTotalCommitLimit(): u32 { return MmNumberOfManagedPages + MmTotalPagingFilePages; }
+export function MmPeakCommitmentPages(): u32 { return MmPeakCommitment; }
+
+/** Takes a slot (0xFFFFFFFF: sixteen are taken), interrupts off while counting. */
+function MiReservePagingFileSlot(): u32 {
+  const on = (read_eflags() & 0x200) != 0;
+  cli();
+  let slot: u32 = 0xFFFFFFFF;
+  if (MmNumberOfPagingFiles < MAX_PAGING_FILES) slot = MmNumberOfPagingFiles++;
+  if (on) sti();
+  return slot;
+}
+
+/**
+ * NtCreatePagingFile(PageFileName, MinimumSize, MaximumSize, Priority):
+ * see the head of this file. Priority is not used (NT 5 ignores it too).
+ */
+export function NtCreatePagingFile(name: usize, minimumSize: usize, maximumSize: usize, priority: u32): u32 {
+  if (MmNumberOfPagingFiles >= MAX_PAGING_FILES) return STATUS_TOO_MANY_PAGING_FILES;
+  if (!SeSinglePrivilegeCheck(SE_CREATE_PAGEFILE_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+  if (!ProbeForRead(minimumSize, 8, 4) || !ProbeForRead(maximumSize, 8, 4) || !ProbeForRead(name, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  const minimum = load<u64>(minimumSize), maximum = load<u64>(maximumSize);
+  const length = <u32>load<u16>(name);
+  const buffer = load<usize>(name, 4);
+  if (minimum < MINIMUM_PAGEFILE_SIZE || minimum > MAXIMUM_PAGEFILE_SIZE) return STATUS_INVALID_PARAMETER_2;
+  if (maximum < minimum || maximum > MAXIMUM_PAGEFILE_SIZE) return STATUS_INVALID_PARAMETER_3;
+  if (length == 0 || length > MAXIMUM_FILENAME_LENGTH || (length & 1) != 0) return STATUS_OBJECT_NAME_INVALID;
+  if (!ProbeForRead(buffer, length, 2)) return STATUS_ACCESS_VIOLATION;
+  const record = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_MMPAGING_FILE + length, PAGEFILE_TAG);
+  if (record == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  const pf = changetype<MMPAGING_FILE>(record);
+  memory.copy(record + SIZEOF_MMPAGING_FILE, buffer, length); // captured: read once
+  pf.NameLength = length;
+  pf.MinimumPages = <u32>(minimum / PAGE_SIZE);
+  pf.MaximumPages = <u32>(maximum / PAGE_SIZE);
+  pf.CurrentPages = pf.MinimumPages;
+  pf.InUsePages = 0;
+  pf.PeakPages = 0;
+  const slot = MiReservePagingFileSlot();
+  if (slot == 0xFFFFFFFF) { ExFreePoolWithTag(record, PAGEFILE_TAG); return STATUS_TOO_MANY_PAGING_FILES; }
+  const status = MiOpenPagingFile(record, minimum);
+  if (!NT_SUCCESS(status)) {
+    ExFreePoolWithTag(record, PAGEFILE_TAG);
+    // The slot goes back only if it is the last one taken; otherwise it stays empty.
+    const on = (read_eflags() & 0x200) != 0;
+    cli();
+    if (slot + 1 == MmNumberOfPagingFiles) MmNumberOfPagingFiles--;
+    if (on) sti();
+    return status;
+  }
+  store<usize>(MmPagingFiles + (slot << 2), record);
+  MmTotalPagingFilePages += pf.CurrentPages;
+  KeLogBegin("mm");
+  KeLogString("paging file ");
+  for (let i: u32 = 0; i < length; i += 2) KeLogCharacter(<u32>load<u16>(record + SIZEOF_MMPAGING_FILE + i));
+  KeLogString(": ");
+  KeLogDecimal(<u32>(minimum >> 10));
+  KeLogString(" KiB (maximum ");
+  KeLogDecimal(<u32>(maximum >> 10));
+  KeLogString(" KiB), commit limit now ");
+  KeLogDecimal(MmTotalCommitLimit());
+  KeLogString(" pages; nothing is paged to it yet");
+  KeLogEnd();
+  return STATUS_SUCCESS;
+}
+
+/**
+ * Opens (or creates: hidden, system) the file the record names, in kernel
+ * mode, and sets its size to `size` bytes as a paging file. The file object
+ * is kept referenced in the record. A file created here and not sized is
+ * deleted again.
+ */
+function MiOpenPagingFile(record: usize, size: u64): u32 {
+  const pf = changetype<MMPAGING_FILE>(record);
+  const scratch = ExAllocatePoolWithTag(NonPagedPool, 40, PAGEFILE_TAG); // +0 UNICODE_STRING, +8 OBJECT_ATTRIBUTES, +32 file, +36 information
+  if (scratch == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  store<u16>(scratch, <u16>pf.NameLength);
+  store<u16>(scratch, <u16>pf.NameLength, 2);
+  store<usize>(scratch, record + SIZEOF_MMPAGING_FILE, 4);
+  InitializeObjectAttributes(scratch + 8, scratch, OBJ_CASE_INSENSITIVE, 0, 0);
+  const mode = KiSetPreviousMode(KernelMode);
+  let status = IoOpenFileObject(scratch + 8, FILE_READ_DATA | FILE_WRITE_DATA | SYNCHRONIZE, FILE_OPEN_IF,
+    FILE_NON_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT, FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM | FILE_ATTRIBUTE_ARCHIVE,
+    0, scratch + 36, scratch + 32);
+  if (NT_SUCCESS(status)) {
+    const file = load<usize>(scratch + 32);
+    const created = load<u32>(scratch + 36) == FILE_CREATED;
+    status = IoSetPagingFileSize(file, size);
+    if (NT_SUCCESS(status)) pf.FileObject = file;
+    else {
+      if (created) IoSetDeleteFile(file);
+      ObDereferenceObject(file);
+    }
+  }
+  KiSetPreviousMode(mode);
+  ExFreePoolWithTag(scratch, PAGEFILE_TAG);
+  return status;
+}
+
+/** SYSTEM_PAGEFILE_INFORMATION: NextEntryOffset, TotalSize, TotalInUse, PeakUsage (pages), PageFileName; the name follows. */
+const PAGEFILE_RECORD: u32 = 24;
+
+/** Bytes SystemPageFileInformation takes: a record and the name (NUL-terminated, 4-byte aligned) per paging file; 0 with none. */
+export function MmPageFileInformationLength(): u32 {
+  let total: u32 = 0;
+  for (let i: u32 = 0; i < MmNumberOfPagingFiles; i++) {
+    const record = load<usize>(MmPagingFiles + (i << 2));
+    if (record != 0) total += PAGEFILE_RECORD + ((changetype<MMPAGING_FILE>(record).NameLength + 2 + 3) & ~3);
+  }
+  return total;
+}
+
+/**
+ * Writes SystemPageFileInformation at `buffer` (MmPageFileInformationLength
+ * bytes, probed by the caller): one record per paging file in creation
+ * order, each followed by its name, the last NextEntryOffset 0. The name is
+ * the one NtCreatePagingFile was given.
+ */
+export function MmQueryPageFileInformation(buffer: usize): void {
+  let at = buffer, previous: usize = 0;
+  for (let i: u32 = 0; i < MmNumberOfPagingFiles; i++) {
+    const record = load<usize>(MmPagingFiles + (i << 2));
+    if (record == 0) continue;
+    const pf = changetype<MMPAGING_FILE>(record);
+    const size = PAGEFILE_RECORD + ((pf.NameLength + 2 + 3) & ~3);
+    if (previous != 0) store<u32>(previous, <u32>(at - previous));
+    store<u32>(at, 0);
+    store<u32>(at, pf.CurrentPages, 4);
+    store<u32>(at, pf.InUsePages, 8);
+    store<u32>(at, pf.PeakPages, 12);
+    store<u16>(at, <u16>pf.NameLength, 16);
+    store<u16>(at, <u16>(pf.NameLength + 2), 18);
+    store<u32>(at, <u32>(at + PAGEFILE_RECORD), 20); // the name, in the caller's buffer
+    memory.copy(at + PAGEFILE_RECORD, record + SIZEOF_MMPAGING_FILE, pf.NameLength);
+    store<u16>(at + PAGEFILE_RECORD + pf.NameLength, 0);
+    previous = at;
+    at += size;
+  }
+}

@@ -1,0 +1,107 @@
+// The Session Manager's messages, in NT's x86 layouts (the facts of
+// ReactOS's sdk/include/reactos/subsys/sm/smmsg.h, which matches what
+// Server 2003 SP1's smss expects): SM_API_MSG, which clients send to
+// \SmApiPort, and SB_API_MSG, which smss sends to a subsystem's own port
+// (csrss's \Windows\SbApiPort), with the connection information a
+// subsystem connects with.
+//
+//   SM_API_MSG (0x130 bytes)
+//   +0x00 PORT_MESSAGE h          (24 bytes, sdk/lpc.ts)
+//   +0x18 ApiNumber               SMSRV_API_NUMBER
+//   +0x1C ReturnValue             NTSTATUS
+//   +0x20 u                       one of (0x110 bytes at most):
+//         SessionComplete         SessionId, SessionStatus
+//         ExecPgm                 RTL_USER_PROCESS_INFORMATION (0x44), DebugFlag (BOOLEAN) -> 0x48
+//         LoadDefered             Length, WCHAR Buffer[32]
+//         StartCsr                MuSessionId, Length, WCHAR Buffer[128], WindowsSubSysProcessId,
+//                                 SmpInitialCommandProcessId -> 0x110
+//         StopCsr                 MuSessionId
+//
+//   SB_CONNECTION_INFO (0xF4 bytes): SubsystemType, WCHAR SbApiPortName[120]
+//   SB_API_MSG (0x110 bytes): h, then ConnectionInfo, or ApiNumber (+0x18),
+//   ReturnValue (+0x1C) and u (+0x20): CreateSession (0x58), TerminateSession,
+//   ForeignSessionComplete (SessionId), CreateProcess (0x18).
+
+// ---- SM API numbers (SMSRV_API_NUMBER) ----
+export const SmpCreateForeignSessionApi: u32 = 0;
+export const SmpSessionCompleteApi: u32 = 1;
+export const SmpTerminateForeignSessionApi: u32 = 2;
+export const SmpExecPgmApi: u32 = 3;
+export const SmpLoadDeferedSubsystemApi: u32 = 4;
+export const SmpStartCsrApi: u32 = 5;
+export const SmpStopCsrApi: u32 = 6;
+/** The first number that is not an API: refused with STATUS_NOT_IMPLEMENTED. */
+export const SmpMaxApiNumber: u32 = 7;
+
+// ---- SM_API_MSG ----
+export const SIZEOF_SM_API_MSG: u32 = 0x130;
+export const SM_API_MSG_API_NUMBER: u32 = 0x18;
+export const SM_API_MSG_RETURN_VALUE: u32 = 0x1C;
+export const SM_API_MSG_U: u32 = 0x20;
+/** What a request carries after the header at least: ApiNumber and ReturnValue. */
+export const SM_API_MSG_MINIMUM_DATA: u32 = 8;
+
+// SM_SESSION_COMPLETE_MSG
+export const SM_SESSION_COMPLETE_SESSION_ID: u32 = 0;
+export const SM_SESSION_COMPLETE_STATUS: u32 = 4;
+// SM_EXEC_PGM_MSG
+export const SIZEOF_SM_EXEC_PGM_MSG: u32 = 0x48;
+export const SM_EXEC_PGM_PROCESS_INFORMATION: u32 = 0;
+export const SM_EXEC_PGM_DEBUG_FLAG: u32 = 0x44;
+// SM_LOAD_DEFERED_SUBSYSTEM_MSG
+export const SM_LOAD_DEFERED_LENGTH: u32 = 0;
+export const SM_LOAD_DEFERED_BUFFER: u32 = 4;
+export const SM_LOAD_DEFERED_BUFFER_CHARS: u32 = 32;
+// SM_START_CSR_MSG
+export const SIZEOF_SM_START_CSR_MSG: u32 = 0x110;
+export const SM_START_CSR_SESSION_ID: u32 = 0;
+export const SM_START_CSR_LENGTH: u32 = 4;
+export const SM_START_CSR_BUFFER: u32 = 8;
+export const SM_START_CSR_BUFFER_CHARS: u32 = 128;
+export const SM_START_CSR_WINDOWS_PID: u32 = 0x108;
+export const SM_START_CSR_INITIAL_COMMAND_PID: u32 = 0x10C;
+// SM_STOP_CSR_MSG
+export const SM_STOP_CSR_SESSION_ID: u32 = 0;
+
+// ---- RTL_USER_PROCESS_INFORMATION (ExecPgm, SB CreateSession) ----
+export const SIZEOF_RTL_USER_PROCESS_INFORMATION: u32 = 0x44;
+export const RTL_USER_PROCESS_INFORMATION_SIZE: u32 = 0;       // Length
+export const RTL_USER_PROCESS_INFORMATION_PROCESS: u32 = 4;    // ProcessHandle
+export const RTL_USER_PROCESS_INFORMATION_THREAD: u32 = 8;     // ThreadHandle
+export const RTL_USER_PROCESS_INFORMATION_CLIENT_ID: u32 = 12; // CLIENT_ID
+export const RTL_USER_PROCESS_INFORMATION_IMAGE: u32 = 0x14;   // SECTION_IMAGE_INFORMATION (0x30)
+/** SECTION_IMAGE_INFORMATION.SubSystemType, from the start of RTL_USER_PROCESS_INFORMATION. */
+export const RTL_USER_PROCESS_INFORMATION_SUBSYSTEM: u32 = 0x14 + 0x10;
+
+// ---- SB_CONNECTION_INFO: what a subsystem connects to \SmApiPort with ----
+export const SIZEOF_SB_CONNECTION_INFO: u32 = 0xF4;
+export const SB_CONNECTION_INFO_SUBSYSTEM_TYPE: u32 = 0;
+export const SB_CONNECTION_INFO_PORT_NAME: u32 = 4;
+export const SB_CONNECTION_INFO_PORT_NAME_CHARS: u32 = 120;
+
+// ---- SB API numbers (SB_API_NUMBER): smss -> subsystem ----
+export const SbpCreateSession: u32 = 0;
+export const SbpTerminateSession: u32 = 1;
+export const SbpForeignSessionComplete: u32 = 2;
+export const SbpCreateProcess: u32 = 3;
+export const SbpMaxApiNumber: u32 = 4;
+
+// ---- SB_API_MSG ----
+export const SIZEOF_SB_API_MSG: u32 = 0x110;
+export const SB_API_MSG_CONNECTION_INFO: u32 = 0x18;
+export const SB_API_MSG_API_NUMBER: u32 = 0x18;
+export const SB_API_MSG_RETURN_VALUE: u32 = 0x1C;
+export const SB_API_MSG_U: u32 = 0x20;
+// SB_CREATE_SESSION_MSG (0x58): SessionId, RTL_USER_PROCESS_INFORMATION, Unknown, MuSessionId, CLIENT_ID
+export const SIZEOF_SB_CREATE_SESSION_MSG: u32 = 0x58;
+export const SB_CREATE_SESSION_SESSION_ID: u32 = 0;
+export const SB_CREATE_SESSION_PROCESS_INFO: u32 = 4;
+export const SB_CREATE_SESSION_MU_SESSION_ID: u32 = 0x4C;
+export const SB_CREATE_SESSION_CLIENT_ID: u32 = 0x50;
+// SB_CREATE_PROCESS_MSG (0x18): In (ImageName, CurrentDirectory, CommandLine, DllPath, Flags, DebugFlags)
+// or Out (ProcessHandle, ThreadHandle, SubsystemType, ClientId)
+export const SIZEOF_SB_CREATE_PROCESS_MSG: u32 = 0x18;
+export const SB_PROCESS_FLAGS_DEBUG: u32 = 0x1;
+export const SB_PROCESS_FLAGS_WAIT_ON_THREAD: u32 = 0x2;
+export const SB_PROCESS_FLAGS_RESERVE_1MB: u32 = 0x8;
+export const SB_PROCESS_FLAGS_SKIP_CHECKS: u32 = 0x20;

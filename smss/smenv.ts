@@ -1,0 +1,124 @@
+// Step 3, the system environment, and step 4g, its dynamic variables.
+//
+// The block starts as a copy of what the kernel gave smss (SystemRoot,
+// Path); the Environment key's REG_SZ values are set first, then its
+// REG_EXPAND_SZ values expanded in the key's order against the block being
+// built (so %SystemRoot% and earlier variables resolve). The block becomes
+// smss's own environment (ProcessParameters->Environment), which every
+// process smss starts inherits.
+//
+// Step 4g writes what NT computes at boot into both the block and the
+// Environment key: OS, PROCESSOR_ARCHITECTURE, PROCESSOR_LEVEL,
+// PROCESSOR_IDENTIFIER, PROCESSOR_REVISION, NUMBER_OF_PROCESSORS. The
+// processor's identity comes from what the kernel learnt by cpuid:
+// HARDWARE\DESCRIPTION\System\CentralProcessor\0 (Identifier,
+// VendorIdentifier) and SystemProcessorInformation, as NT's smss reads it.
+
+import {
+  NtClose, NtSetValueKey, NtQuerySystemInformation, RtlCreateEnvironment, RtlSetEnvironmentVariable, RtlQueryEnvironmentVariable_U,
+  RtlExpandEnvironmentStrings_U, RtlGetCurrentPeb, REG_SZ, REG_EXPAND_SZ, STATUS_SUCCESS, STATUS_BUFFER_TOO_SMALL, KEY_ALL_ACCESS,
+} from "./ntapi";
+import { SmpEnvironmentValues, SmpSessionManagerKey } from "./sminit";
+import { SmpIsText, SmpOpenKey, SmpReadString, SmpTypeName } from "./smreg";
+import { SmpDecimal, SmpHex4, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpString, SmpUnicode } from "./smutil";
+
+const PEB_PROCESS_PARAMETERS: u32 = 0x10;
+const PARAMS_ENVIRONMENT: u32 = 0x48;
+const SystemBasicInformation: u32 = 0;
+const SystemProcessorInformation: u32 = 1;
+
+/** The environment block smss builds (a pointer to it, as the Rtl routines take it). */
+export const SmpEnvironment = SmpSlot();
+
+/** Sets `name` = `value` in smss's block. */
+export function SmpSetVariable(name: string, value: string): u32 {
+  return RtlSetEnvironmentVariable(SmpEnvironment, SmpUnicode(name), SmpUnicode(value));
+}
+
+/** The value of `name` in smss's block, or "". */
+export function SmpQueryVariable(name: string): string {
+  const value = SmpSlot();
+  const buffer = heap.alloc(2048);
+  store<u16>(value, 0); store<u16>(value, 2046, 2); store<usize>(value, buffer, 4);
+  const status = RtlQueryEnvironmentVariable_U(load<usize>(SmpEnvironment), SmpUnicode(name), value);
+  return status == STATUS_SUCCESS ? SmpString(value) : "";
+}
+
+/** `text` with %VARIABLES% replaced from smss's block. */
+export function SmpExpand(text: string): string {
+  let size: u32 = 1024;
+  const dest = SmpSlot(), needed = SmpSlot();
+  while (true) {
+    const buffer = heap.alloc(size);
+    store<u16>(dest, 0); store<u16>(dest, <u16>size, 2); store<usize>(dest, buffer, 4);
+    const status = RtlExpandEnvironmentStrings_U(load<usize>(SmpEnvironment), SmpUnicode(text), dest, needed);
+    if (status == STATUS_SUCCESS) return String.UTF16.decodeUnsafe(buffer, <usize>(load<u32>(needed) >= 2 ? load<u32>(needed) - 2 : 0));
+    if (status != STATUS_BUFFER_TOO_SMALL || size >= 0xFFFE) return text;
+    size = load<u32>(needed) > 0xFFFE ? 0xFFFE : load<u32>(needed);
+  }
+}
+
+/** Makes the block smss's own environment (the one RtlCreateProcessParameters gives children). */
+function install(): void {
+  const params = load<usize>(RtlGetCurrentPeb() + PEB_PROCESS_PARAMETERS);
+  if (params != 0) store<usize>(params + PARAMS_ENVIRONMENT, load<usize>(SmpEnvironment));
+}
+
+/** Step 3: the system environment from the Environment key. */
+export function SmpCreateEnvironment(): void {
+  const status = RtlCreateEnvironment(true, SmpEnvironment);
+  if (status != STATUS_SUCCESS) { SmpLogFailure("RtlCreateEnvironment", status, ""); return; }
+  const names = new Array<string>();
+  // Plain strings first, then the expandable ones (which may use them).
+  for (let pass = 0; pass < 2; pass++) {
+    for (let i = 0; i < SmpEnvironmentValues.length; i++) {
+      const v = SmpEnvironmentValues[i];
+      if (!SmpIsText(v)) {
+        if (pass == 0) SmpLog("environment", v.name + " is " + SmpTypeName(v.type) + " of " + SmpDecimal(v.length) + " bytes, not a string - skipped");
+        continue;
+      }
+      if ((v.type == REG_EXPAND_SZ) != (pass == 1)) continue;
+      const value = pass == 1 ? SmpExpand(v.text()) : v.text();
+      const set = SmpSetVariable(v.name, value);
+      if (set != STATUS_SUCCESS) SmpLogFailure("RtlSetEnvironmentVariable", set, v.name);
+      else names.push(v.name);
+    }
+  }
+  install();
+  SmpLog("environment", SmpDecimal(names.length) + " variables from the registry (" + SmpJoin(names, ", ") + "); Path=" + SmpQueryVariable("Path"));
+}
+
+/** Step 4g: the variables NT computes at boot, in the block and in the Environment key. */
+export function SmpCreateDynamicEnvironmentVariables(): void {
+  const cpu = SmpOpenKey("\\Registry\\Machine\\Hardware\\Description\\System\\CentralProcessor\\0", 0);
+  let identifier = SmpReadString(cpu, "Identifier", "");
+  const vendor = SmpReadString(cpu, "VendorIdentifier", "");
+  if (cpu != 0) NtClose(cpu);
+  if (vendor.length != 0) identifier += ", " + vendor;
+
+  // SYSTEM_PROCESSOR_INFORMATION: Architecture, Level, Revision (u16 each), MaximumProcessors, FeatureBits.
+  const spi = heap.alloc(16);
+  memory.fill(spi, 0, 16);
+  let status = NtQuerySystemInformation(SystemProcessorInformation, spi, 12, 0);
+  if (status != STATUS_SUCCESS) SmpLogFailure("NtQuerySystemInformation", status, "SystemProcessorInformation");
+  const sbi = heap.alloc(44);
+  status = NtQuerySystemInformation(SystemBasicInformation, sbi, 44, 0);
+  const processors: u32 = status == STATUS_SUCCESS ? <u32>load<u8>(sbi, 40) : 1;
+
+  const names = ["OS", "PROCESSOR_ARCHITECTURE", "PROCESSOR_LEVEL", "PROCESSOR_IDENTIFIER", "PROCESSOR_REVISION", "NUMBER_OF_PROCESSORS"];
+  const values = ["Windows_NT", "x86", SmpDecimal(load<u16>(spi, 2)), identifier, SmpHex4(load<u16>(spi, 4)), SmpDecimal(processors)];
+  const key = SmpOpenKey("Environment", SmpSessionManagerKey, KEY_ALL_ACCESS);
+  const shown = new Array<string>();
+  for (let i = 0; i < names.length; i++) {
+    SmpSetVariable(names[i], values[i]);
+    if (key != 0) {
+      const data = SmpUnicode(values[i]);
+      status = NtSetValueKey(key, SmpUnicode(names[i]), 0, REG_SZ, load<usize>(data, 4), <u32>load<u16>(data) + 2);
+      if (status != STATUS_SUCCESS) SmpLogFailure("NtSetValueKey", status, names[i]);
+    }
+    shown.push(names[i] + "=" + values[i]);
+  }
+  if (key != 0) NtClose(key);
+  install();
+  SmpLog("dynamic environment", SmpJoin(shown, " "));
+}

@@ -1,0 +1,79 @@
+// LPC client for lpcpair.ts: answers the server's reply-and-wait, receives
+// a datagram, and has a second thread killed while it waits for a reply
+// (the thread registered its port with NtRegisterThreadTerminatePort).
+import { show, put, putHex, putDec, flush, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtWaitForSingleObject,
+  NtDelayExecution, NtQueryInformationThread, unicode, ms } from "./nt";
+import {
+  NtConnectPort, NtRequestWaitReplyPort, NtReplyPort, NtReplyWaitReceivePortEx, NtRegisterThreadTerminatePort, header, msgType, msgPid, msgTid,
+  msgId, msgData, setData, qos,
+} from "./lpcnt";
+@external("kernel", "func_address") declare function func_address(slot: u32): usize;
+
+const SELF: u32 = 0xFFFFFFFF;
+const h = memory.data(8, 4);
+const name = memory.data(8, 4);
+const q = memory.data(12, 4);
+const req = memory.data(0x100, 8);
+const rep = memory.data(0x100, 8);
+const req2 = memory.data(0x100, 8);
+const rep2 = memory.data(0x100, 8);
+const ctx = memory.data(4, 4);
+const t = memory.data(8, 8);
+const context = memory.data(716, 4);
+const initialTeb = memory.data(20, 4);
+const cell = memory.data(64, 4);
+const tbi = memory.data(28, 4);
+let port: u32 = 0;
+
+function spawn(routine: (p: u32) => void, param: u32): u32 {
+  store<u32>(cell, 0); store<u32>(cell, 0x10000, 4);
+  NtAllocateVirtualMemory(SELF, cell, 0, cell + 4, 0x3000, 0x04);
+  const bottom = load<u32>(cell), top = bottom + 0x10000;
+  store<u32>(top - 8, <u32>func_address(load<u32>(changetype<usize>(threadReturned))));
+  store<u32>(top - 4, param);
+  memory.fill(context, 0, 716);
+  store<u32>(context, <u32>func_address(load<u32>(changetype<usize>(routine))), 0xB8); // Eip
+  store<u32>(context, top - 8, 0xC4);                                                     // Esp
+  store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom + 0x2000, 12);
+  const s = NtCreateThread(cell + 8, 0x1F03FF, 0, SELF, cell + 12, context, initialTeb, 0);
+  return s == 0 ? load<u32>(cell, 8) : 0;
+}
+function threadReturned(p: u32): void { NtTerminateThread(0xFFFFFFFE, 0); }
+function requester(p: u32): void {
+  NtRegisterThreadTerminatePort(port);
+  header(req2, 4); setData(req2, 0, 2);
+  NtRequestWaitReplyPort(port, req2, rep2); // the server never answers: the thread is killed here
+  show("second thread got an answer", 0);
+}
+
+export function main(): void {
+  const indirect: (p: u32) => void = threadReturned; // keeps the function table (see threads.ts)
+  if (load<u32>(0x7FFDF0F0) == 0x12345678) indirect(load<u32>(0x7FFDF0F4));
+  unicode(name, "\\LpcPairPort");
+  let status: u32 = 0;
+  for (let i = 0; i < 200; i++) {
+    status = NtConnectPort(h, name, qos(q), 0, 0, 0, 0, 0);
+    if (status != 0xC0000034) break;
+    NtDelayExecution(0, ms(t, 10));
+  }
+  show("connect", status);
+  port = load<u32>(h);
+  header(req, 4); setData(req, 0, 1);
+  show("request", NtRequestWaitReplyPort(port, req, rep));
+  show("reply data", msgData(rep, 0));
+  // Answer the server, which waits on the same MessageId: the reply's header names its thread.
+  const pid = msgPid(rep), tid = msgTid(rep), id = msgId(rep);
+  header(rep, 4);
+  store<u32>(rep, pid, 8); store<u32>(rep, tid, 12); store<u32>(rep, id, 16);
+  setData(rep, 0, 0xCAFE);
+  show("answer the server", NtReplyPort(port, rep));
+  show("answer again", NtReplyPort(port, rep));
+  show("receive a datagram", NtReplyWaitReceivePortEx(port, ctx, 0, rep, ms(t, 5000)));
+  put("datagram: type "); putDec(msgType(rep)); put(" data "); putHex(msgData(rep, 0)); flush();
+  const thread = spawn(requester, 0);
+  NtDelayExecution(0, ms(t, 200));
+  show("kill the second thread", NtTerminateThread(thread, 0x77));
+  show("wait for it", NtWaitForSingleObject(thread, 0, ms(t, 5000)));
+  NtQueryInformationThread(thread, 0, tbi, 28, 0);
+  show("its exit status", load<u32>(tbi));
+}

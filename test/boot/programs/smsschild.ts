@@ -1,0 +1,196 @@
+// A native program the smss tests list in BootExecute (built as a PE32 .exe
+// by scripts/pe/link.ts): it reports what the Session Manager has made, one
+// line each (`smsschild: ...`). Its first argument says what to look at:
+//
+//   env NAME...        the value of each variable in its environment
+//   link NAME          the target of the symbolic link NAME
+//   write PATH TEXT    opens PATH (a file or device) and writes TEXT to it
+//   read PATH          opens PATH and shows its first bytes
+//   dirs NAME...       whether each object directory opens
+//   list DIR           the objects in directory DIR (name and type)
+//   wait               waits for \Device\VolumesSafeForWriteAccess first, then does the rest (`wait list \KnownDlls`)
+//   sleep N            sleeps N x 100 ms, then says so
+//   tag TEXT           just says TEXT (an entry's order in the log)
+//   smapi              a hostile \\SmApiPort client: connects without and with
+//                      connection information and sends requests smss must refuse
+
+import { put, putWide, putHex, flush } from "../../pe/programs/out";
+
+@external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
+@external("ntdll", "RtlQueryEnvironmentVariable_U") declare function RtlQueryEnvironmentVariable_U(environment: usize, name: usize, value: usize): u32;
+@external("ntdll", "NtOpenSymbolicLinkObject") declare function NtOpenSymbolicLinkObject(handle: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtQuerySymbolicLinkObject") declare function NtQuerySymbolicLinkObject(handle: u32, target: usize, length: usize): u32;
+@external("ntdll", "NtOpenDirectoryObject") declare function NtOpenDirectoryObject(handle: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtQueryDirectoryObject") declare function NtQueryDirectoryObject(handle: u32, buffer: usize, length: u32, single: u32, restart: u32, context: usize, returned: usize): u32;
+@external("ntdll", "NtCreateFile") declare function NtCreateFile(file: usize, access: u32, oa: usize, iosb: usize, allocation: usize, attributes: u32,
+  share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
+@external("ntdll", "NtWriteFile") declare function NtWriteFile(file: u32, event: u32, apc: usize, context: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
+@external("ntdll", "NtReadFile") declare function NtReadFile(file: u32, event: u32, apc: usize, context: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
+@external("ntdll", "NtOpenEvent") declare function NtOpenEvent(handle: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtWaitForSingleObject") declare function NtWaitForSingleObject(handle: u32, alertable: u32, timeout: usize): u32;
+@external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
+@external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
+@external("ntdll", "NtConnectPort") declare function NtConnectPort(handle: usize, name: usize, qos: usize, clientView: usize, serverView: usize,
+  maxMessage: usize, info: usize, infoLength: usize): u32;
+@external("ntdll", "NtRequestWaitReplyPort") declare function NtRequestWaitReplyPort(port: u32, request: usize, reply: usize): u32;
+
+const words = new Array<string>();
+const oa = memory.data(24, 4), us = memory.data(8, 4), us2 = memory.data(8, 4), handle = memory.data(4, 4), iosb = memory.data(8, 4);
+const buffer = memory.data(4096, 4), context = memory.data(4, 4), interval = memory.data(8, 8);
+
+function unicode(u: usize, s: string): usize {
+  store<u16>(u, <u16>(s.length << 1)); store<u16>(u, <u16>(s.length << 1), 2); store<usize>(u, changetype<usize>(s), 4);
+  return u;
+}
+function attributes(name: string): usize {
+  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<usize>(oa, unicode(us, name), 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  return oa;
+}
+
+function env(name: string): void {
+  store<u16>(us2, 0); store<u16>(us2, 2000, 2); store<usize>(us2, buffer, 4);
+  const status = RtlQueryEnvironmentVariable_U(0, unicode(us, name), us2);
+  put("env "); put(name); put("=");
+  if (status == 0) putWide(buffer, load<u16>(us2)); else { put("(missing) "); putHex(status); }
+  flush();
+}
+
+function link(name: string): void {
+  let status = NtOpenSymbolicLinkObject(handle, 1, attributes(name));
+  put("link "); put(name);
+  if (status == 0) {
+    store<u16>(us2, 0); store<u16>(us2, 2000, 2); store<usize>(us2, buffer, 4);
+    status = NtQuerySymbolicLinkObject(load<u32>(handle), us2, 0);
+    NtClose(load<u32>(handle));
+  }
+  if (status == 0) { put(" -> "); putWide(buffer, load<u16>(us2)); } else { put(" failed "); putHex(status); }
+  flush();
+}
+
+function open(path: string, access: u32, disposition: u32): u32 {
+  return NtCreateFile(handle, access | 0x100000, attributes(path), iosb, 0, 0x80, 3, disposition, 0x60, 0, 0);
+}
+
+function write(path: string, text: string): void {
+  let status = open(path, 0x40000000 /* GENERIC_WRITE */, 1 /* FILE_OPEN */);
+  if (status == 0) {
+    const bytes = buffer + 2048;
+    for (let i = 0; i < text.length; i++) store<u8>(bytes + i, <u8>text.charCodeAt(i));
+    store<u8>(bytes + text.length, 10);
+    status = NtWriteFile(load<u32>(handle), 0, 0, 0, iosb, bytes, text.length + 1, 0, 0);
+    NtClose(load<u32>(handle));
+  }
+  put("write "); put(path); put(" "); putHex(status); flush();
+}
+
+function read(path: string): void {
+  let status = open(path, 0x80000000 /* GENERIC_READ */, 1);
+  let n: u32 = 0;
+  if (status == 0) {
+    status = NtReadFile(load<u32>(handle), 0, 0, 0, iosb, buffer, 64, 0, 0);
+    if (status == 0) n = load<u32>(iosb, 4);
+    NtClose(load<u32>(handle));
+  }
+  put("read "); put(path); put(" "); putHex(status); put(" ");
+  for (let i: u32 = 0; i < n; i++) { const c = load<u8>(buffer + i); if (c >= 32 && c < 127) put(String.fromCharCode(c)); }
+  flush();
+}
+
+function dir(name: string): void {
+  const status = NtOpenDirectoryObject(handle, 1, attributes(name));
+  if (status == 0) NtClose(load<u32>(handle));
+  put("dir "); put(name); put(" "); putHex(status); flush();
+}
+
+function list(name: string): void {
+  let status = NtOpenDirectoryObject(handle, 3, attributes(name));
+  put("list "); put(name);
+  if (status == 0) {
+    store<u32>(context, 0);
+    status = NtQueryDirectoryObject(load<u32>(handle), buffer, 4096, 0, 1, context, 0);
+    NtClose(load<u32>(handle));
+    // OBJECT_DIRECTORY_INFORMATION: Name, TypeName (UNICODE_STRINGs), until an empty entry.
+    for (let e = buffer; status == 0 && load<u16>(e) != 0; e += 16) {
+      put(" "); putWide(load<usize>(e, 4), load<u16>(e)); put(":"); putWide(load<usize>(e, 12), load<u16>(e, 8));
+    }
+  }
+  if (status != 0) { put(" failed "); putHex(status); }
+  flush();
+}
+
+const message = memory.data(0x130, 4), qos = memory.data(12, 4), connectInfo = memory.data(0xF4, 4), infoLength = memory.data(4, 4);
+
+/** Sends SM_API_MSG `api` with `dataLength` bytes after the header on `port`; shows what came back. */
+function smRequest(port: u32, what: string, api: u32, dataLength: u32): void {
+  memory.fill(message, 0, 0x130);
+  store<u16>(message, <u16>dataLength);            // DataLength
+  store<u16>(message, <u16>(dataLength + 24), 2);  // TotalLength
+  store<u32>(message, api, 0x18);
+  store<u32>(message, 0xDEADBEEF, 0x1C);
+  const status = NtRequestWaitReplyPort(port, message, message);
+  put("smapi "); put(what); put(" ApiNumber "); putHex(api); put(" -> "); putHex(status); put(" ReturnValue "); putHex(load<u32>(message, 0x1C)); flush();
+}
+
+function smapi(): void {
+  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8);
+  // Without connection information.
+  let status = NtConnectPort(handle, unicode(us, "\\SmApiPort"), qos, 0, 0, 0, 0, 0);
+  put("smapi connect without information "); putHex(status); flush();
+  if (status == 0) {
+    const port = load<u32>(handle);
+    smRequest(port, "plain", 7, 0x130 - 24);
+    smRequest(port, "plain", 0xFFFFFFFF, 0x130 - 24);
+    smRequest(port, "plain", 1, 0x130 - 24);
+    smRequest(port, "plain", 3, 0x130 - 24);
+    smRequest(port, "short", 1, 4);
+    NtClose(port);
+  }
+  // With a subsystem's connection information (type 2, a port of its own): still not a subsystem smss started.
+  memory.fill(connectInfo, 0, 0xF4);
+  store<u32>(connectInfo, 2);
+  const name = "\\Fake\\SbApiPort";
+  for (let i = 0; i < name.length; i++) store<u16>(connectInfo + 4 + (i << 1), <u16>name.charCodeAt(i));
+  store<u32>(infoLength, 0xF4);
+  status = NtConnectPort(handle, unicode(us, "\\SmApiPort"), qos, 0, 0, 0, connectInfo, infoLength);
+  put("smapi connect with information "); putHex(status); flush();
+  if (status == 0) {
+    const port = load<u32>(handle);
+    smRequest(port, "typed", 0, 0x130 - 24);
+    smRequest(port, "typed", 2, 0x130 - 24);
+    NtClose(port);
+  }
+}
+
+function number(s: string): i64 {
+  let v: i64 = 0;
+  for (let i = 0; i < s.length; i++) v = v * 10 + (s.charCodeAt(i) - 48);
+  return v;
+}
+
+export function main(): void {
+  const params = load<usize>(RtlGetCurrentPeb(), 0x10);
+  const line = String.UTF16.decodeUnsafe(load<usize>(params, 0x44), load<u16>(params, 0x40));
+  const all = line.split(" ");
+  for (let i = 0; i < all.length; i++) if (all[i].length != 0) words.push(all[i]);
+  let at = 1; // words[0] is the program
+  if (at < words.length && words[at] == "wait") {
+    const status = NtOpenEvent(handle, 0x100000, attributes("\\Device\\VolumesSafeForWriteAccess"));
+    if (status == 0) { NtWaitForSingleObject(load<u32>(handle), 0, 0); NtClose(load<u32>(handle)); }
+    put("waited for VolumesSafeForWriteAccess "); putHex(status); flush();
+    at++;
+  }
+  if (at >= words.length) return;
+  const what = words[at];
+  if (what == "env") for (let i = at + 1; i < words.length; i++) env(words[i]);
+  else if (what == "link") link(words[at + 1]);
+  else if (what == "write") write(words[at + 1], words.slice(at + 2).join(" "));
+  else if (what == "read") read(words[at + 1]);
+  else if (what == "dirs") for (let i = at + 1; i < words.length; i++) dir(words[i].replaceAll("+", " ")); // `\RPC+Control`
+  else if (what == "list") list(words[at + 1]);
+  else if (what == "sleep") {
+    store<i64>(interval, -number(words[at + 1]) * 1000000);
+    NtDelayExecution(0, interval);
+    put("slept "); put(words[at + 1]); flush();
+  } else if (what == "tag") { put("tag "); put(words.slice(at + 1).join(" ")); flush(); }
+  else if (what == "smapi") smapi();
+}
