@@ -125,7 +125,7 @@ async function sdkValues(expressions: string[]): Promise<number[]> {
   const lines = ['import * as sdk from "../../kernel/sdk/index";', ...expressions.map((e, i) => `export const V${i}: u32 = <u32>(${e});`)];
   writeFileSync(join(dir, 'values.ts'), lines.join('\n') + '\n');
   const { wasm } = await compileAssemblyScript('build/sdk-test/values.ts', ['--runtime', 'stub']);
-  const { instance } = await WebAssembly.instantiate(wasm, { env: { abort() {} } });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>), { env: { abort() {} } });
   return expressions.map((_, i) => ((instance.exports[`V${i}`] as WebAssembly.Global).value as number) >>> 0);
 }
 
