@@ -39,7 +39,7 @@
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeBugCheckWithMessage } from "../ke/bugcheck";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogAsciiz } from "../ke/log";
-import { cli } from "../ke/intrinsics";
+import { cli } from "../sdk/intrinsics";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { EPROCESS, PsGetCurrentProcess, PsImageFileName } from "../ps/psmain";
