@@ -4,6 +4,7 @@
 //
 //   ntdll.dll   images/system32/ntdll/   the native API: service stubs, Rtl, the loader
 //   smss.exe    smss/                    the Session Manager
+//   autochk.exe images/system32/autochk/ the FAT checker smss runs from BootExecute
 //
 // Each image is kept under build/system32 with a fingerprint of everything
 // it is made from (its sources, the linker, the translator, the service
@@ -32,6 +33,7 @@ const TOOLCHAIN = ['scripts/pe', 'scripts/wasm2x86', 'scripts/services.ts', 'scr
 export const SYSTEM32: SystemImage[] = [
   { name: 'ntdll.dll', sources: ['images/system32/ntdll'], build: async () => (await buildNtdll()).bytes },
   { name: 'smss.exe', sources: ['smss'], build: async () => (await buildUserImage('smss/smss.ts', { name: 'smss.exe' })).bytes },
+  { name: 'autochk.exe', sources: ['images/system32/autochk'], build: async () => (await buildUserImage('images/system32/autochk/autochk.ts', { name: 'autochk.exe' })).bytes },
 ];
 
 function files(path: string): string[] {

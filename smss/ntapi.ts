@@ -118,9 +118,6 @@ export const REG_BINARY: u32 = 3;
 export const REG_DWORD: u32 = 4;
 export const REG_MULTI_SZ: u32 = 7;
 
-// Services that land with other work: false until ntdll exports them (an
-// import ntdll lacks would stop smss at load time).
-export const HAVE_NT_RAISE_HARD_ERROR = true;
+// ---- hard errors, paging files ----
 @external("ntdll", "NtRaiseHardError") export declare function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters: usize, option: u32, response: usize): u32;
-export const HAVE_NT_CREATE_PAGING_FILE = false;
 @external("ntdll", "NtCreatePagingFile") export declare function NtCreatePagingFile(name: usize, minimum: usize, maximum: usize, priority: u32): u32;

@@ -11,7 +11,7 @@
 // registers the file (it does not page to it yet: its log line says so).
 
 import {
-  HAVE_NT_CREATE_PAGING_FILE, NtCreatePagingFile, NtClose, NtOpenFile, NtQueryVolumeInformationFile, NtQuerySystemInformation, RtlAdjustPrivilege,
+  NtCreatePagingFile, NtClose, NtOpenFile, NtQueryVolumeInformationFile, NtQuerySystemInformation, RtlAdjustPrivilege,
   SYNCHRONIZE, FILE_READ_ATTRIBUTES, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_SYNCHRONOUS_IO_NONALERT, STATUS_SUCCESS, STATUS_DISK_FULL,
   STATUS_NOT_IMPLEMENTED,
 } from "./ntapi";
@@ -42,6 +42,9 @@ function SmpVolumeFreeSpace(letter: string): i64 {
   return free > MINIMUM_TO_KEEP_FREE ? <i64>(free - MINIMUM_TO_KEEP_FREE) : 0;
 }
 
+/** The maximum of the file SmpCreateOnDrive made last. */
+let SmpMadeMaximum: u64 = 0;
+
 /** Tries `name` (an NT path) from `min` down by 16 MB to `floor`; the size made, or 0. */
 function SmpCreateOnDrive(name: string, min: u64, max: u64, floor: u64, free: i64): u64 {
   if (free >= 0 && min > <u64>free) min = <u64>free;
@@ -49,15 +52,18 @@ function SmpCreateOnDrive(name: string, min: u64, max: u64, floor: u64, free: i6
   if (max < min) max = min;
   min &= ~(MEGABYTE - 1);
   max &= ~(MEGABYTE - 1);
+  if (max < min) max = min;
   const sizes = heap.alloc(16);
+  if (min < floor || min == 0) {
+    SmpLogFailure("SmpCreatePagingFile", STATUS_DISK_FULL, name + ": " + SmpDecimal(min / MEGABYTE) + " MB free, " + SmpDecimal(floor / MEGABYTE) + " MB needed");
+    return 0;
+  }
   while (min >= floor && min != 0) {
     store<u64>(sizes, min);
     store<u64>(sizes, max, 8);
-    let status = STATUS_NOT_IMPLEMENTED;
-    if (HAVE_NT_CREATE_PAGING_FILE) status = NtCreatePagingFile(SmpUnicode(name), sizes, sizes + 8, 0);
-    if (status == STATUS_SUCCESS) return min;
+    const status = NtCreatePagingFile(SmpUnicode(name), sizes, sizes + 8, 0);
+    if (status == STATUS_SUCCESS) { SmpMadeMaximum = max; return min; }
     SmpLogFailure("NtCreatePagingFile", status, name + " " + SmpDecimal(min / MEGABYTE) + " MB");
-    if (status == STATUS_NOT_IMPLEMENTED) return 0;
     if (min < FUZZ_FACTOR) break;
     min -= FUZZ_FACTOR;
   }
@@ -89,7 +95,7 @@ function SmpCreateEntry(path: string, min: u64, max: u64, floor: u64): string {
   for (let i = 0; i < order.length; i++) {
     const name = nt.substring(0, 4) + order[i] + nt.substring(5);
     const made = SmpCreateOnDrive(name, min, max, floor, free[i]);
-    if (made != 0) return name + " " + SmpDecimal(made / MEGABYTE) + " MB (max " + SmpDecimal((max > made ? (max > <u64>free[i] ? <u64>free[i] & ~(MEGABYTE - 1) : max) : made) / MEGABYTE) + " MB)";
+    if (made != 0) return name + " " + SmpDecimal(made / MEGABYTE) + " MB (max " + SmpDecimal(SmpMadeMaximum / MEGABYTE) + " MB)";
   }
   return "";
 }

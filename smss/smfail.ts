@@ -5,7 +5,7 @@
 // own text for a bad KnownDll), its second the status. The step that failed
 // is named on the log line before.
 
-import { HAVE_NT_RAISE_HARD_ERROR, NtRaiseHardError, NtTerminateProcess, RtlAdjustPrivilege, NtCurrentProcess, STATUS_SYSTEM_PROCESS_TERMINATED } from "./ntapi";
+import { NtRaiseHardError, NtTerminateProcess, RtlAdjustPrivilege, NtCurrentProcess, STATUS_SYSTEM_PROCESS_TERMINATED } from "./ntapi";
 import { SmpHex, SmpLog, SmpSlot, SmpUnicode } from "./smutil";
 
 const SE_SHUTDOWN_PRIVILEGE: u32 = 19;
@@ -30,8 +30,7 @@ export function SmpTerminate(what: string, status: u32, detail: string): void {
   const mask: u32 = detail.length != 0 ? 5 : 1; // which parameters are UNICODE_STRINGs
   RtlAdjustPrivilege(SE_SHUTDOWN_PRIVILEGE, true, false, SmpSlot());
   const response = SmpSlot();
-  let raised: u32 = 0xC0000002; // STATUS_NOT_IMPLEMENTED
-  if (HAVE_NT_RAISE_HARD_ERROR) raised = NtRaiseHardError(STATUS_SYSTEM_PROCESS_TERMINATED, count, mask, block, OptionShutdownSystem, response);
+  const raised = NtRaiseHardError(STATUS_SYSTEM_PROCESS_TERMINATED, count, mask, block, OptionShutdownSystem, response);
   // Not stopped: the kernel refused. smss is a critical process: ending it stops the system too.
   SmpLog("failure", "NtRaiseHardError answered " + SmpHex(raised) + "; ending the Session Manager");
   NtTerminateProcess(NtCurrentProcess, status);

@@ -11,8 +11,15 @@
 //   pagefile.ts paging files (4f)           smapi.ts    \SmApiPort (1, the SM API)
 //   smfail.ts   fatal failures              smreg.ts, smutil.ts  registry reading, log, strings
 //
-// Part 2 (issue 13) continues after step 4g: Kmode, the Required
-// subsystems, sessions; until then smss says so and serves \SmApiPort.
+// Part 2 (issue 13) continues after step 4g; what is here for it:
+// SmpSubSystem* (sminit.ts) hold Kmode, Required, Optional and the Windows
+// value (REG_EXPAND_SZ: expand it with SmpExpand for csrss's command line);
+// SmpExecuteImage (smexec.ts) starts a subsystem suspended; its pid goes in
+// SmpKnownSubSystems (smapi.ts) so that its connection to \SmApiPort (with
+// SB_CONNECTION_INFO, kernel/sdk/sm.ts) is accepted as a subsystem, may use
+// APIs 0-2 and ExecPgm, and is connected back to its SbApiPort (SB_API_MSG,
+// SbpCreateSession...). Sessions get \Sessions\<n> under the directory of
+// step 4b. Until then smss says so on its last line and serves \SmApiPort.
 
 import {
   NtDelayExecution, NtSetInformationProcess, NtQueryInformationProcess, RtlSetProcessIsCritical, RtlSetThreadIsCritical, NtCurrentProcess,

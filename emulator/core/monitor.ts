@@ -71,6 +71,16 @@ export class SerialMonitor {
     return line;
   }
 
+  /**
+   * Takes in serial output from before a restored machine state: its lines
+   * join `lines` and `log`, but neither the marker nor a STOP is looked for
+   * in them (the run goes on from there).
+   */
+  preload(text: string): void {
+    this.log += text;
+    for (const line of this.splitter.push(text)) this.lines.push(line);
+  }
+
   /** The unterminated text after the last line end. */
   get partial(): string {
     return this.splitter.partial;

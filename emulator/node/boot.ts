@@ -1,11 +1,28 @@
 // Boots a multiboot kernel in v86 under Node and watches COM1 until a marker,
-// a bug check, a guest exit (port 0xF4), a halt, a crash or a timeout.
+// a bug check, a guest exit (port 0xF4), a halt, a crash, a timeout or the
+// caller's abort signal. Optionally: a .reg overlay and extra files put into
+// a copy of the disk first (images/disk/edit.ts), the machine state saved when
+// the marker is reached or a run started from such a state, the VGA text
+// screen read at the end. The log is also parsed (emulator/core/bootlog.ts).
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { V86 } from 'v86';
 import { SerialMonitor, type Marker, type StopSeen } from '../core/monitor.ts';
 import { DEFAULT_TIMEOUT_MS, padToSectors, toArrayBuffer, v86Config } from '../core/options.ts';
+import { BootLog, type DecodedStop, type LogEvent } from '../core/bootlog.ts';
+import { editDisk } from '../../images/disk/edit.ts';
+
+/** A .reg overlay: a file path, or the text itself with a name for messages. */
+export type RegSource = string | { text: string | Uint8Array; fileName: string };
+
+/** A machine state saved by `snapshot`, with the serial output that came before it. */
+export interface Snapshot {
+  /** v86's state (memory, devices, the disk as it then was) */
+  state: ArrayBuffer;
+  /** every serial byte up to the save, one character per byte */
+  log: string;
+}
 
 export interface BootOptions {
   /** multiboot kernel: bytes or a file path */
@@ -43,12 +60,31 @@ export interface BootOptions {
   onDiskWrite?: (offset: number, bytes: Uint8Array) => void;
   /** the disk image as the guest left it (the buffer v86 wrote), when the run ends */
   onDiskDone?: (image: Uint8Array) => void;
+  /** .reg overlays for the SYSTEM hive of (a copy of) the disk, applied before the boot */
+  reg?: RegSource | RegSource[];
+  /** files into (a copy of) the disk: image path (\\Windows\\System32\\x.exe) -> host path or bytes */
+  add?: Record<string, string | Uint8Array> | Map<string, string | Uint8Array>;
+  /** the timeout in seconds (instead of timeoutMs); Infinity or 0: none */
+  timeout?: number;
+  /**
+   * save the machine state when `until` is reached: into the result
+   * (`snapshot: true`), and to this file too when a path is given
+   */
+  snapshot?: boolean | string;
+  /** start from a saved state (a file path, the bytes, or a Snapshot whose log comes first) instead of booting */
+  restore?: string | ArrayBuffer | Uint8Array | Snapshot;
+  /** end the run (reason 'interrupted') when this signal aborts */
+  signal?: AbortSignal;
+  /** called once the machine runs, with a way to type into COM1 */
+  onReady?: (machine: { send(text: string): void }) => void;
+  /** read the VGA text screen into the result when the run ends */
+  screen?: boolean;
 }
 
 /** A guest write to port 0xF5 (benchmarks mark measured regions with it). */
 export interface Mark { value: number; instructions: number }
 
-export type EndReason = 'marker' | 'stop' | 'exit' | 'halt' | 'timeout' | 'crash';
+export type EndReason = 'marker' | 'stop' | 'exit' | 'halt' | 'timeout' | 'crash' | 'interrupted';
 
 export interface BootResult {
   /** the whole serial output, one character per byte (Latin-1) */
@@ -78,6 +114,18 @@ export interface BootResult {
   wallMs: number;
   /** the guest memory asked for with `readMemory`, as it was when the run ended */
   memory?: Uint8Array;
+  /** the log parsed: events, milestones, processes, sessions, the bug check */
+  bootLog: BootLog;
+  /** every line as an event (bootLog.events) */
+  events: LogEvent[];
+  /** the bug check decoded (codes named, parameters explained), if there was one */
+  decodedStop?: DecodedStop;
+  /** the disk image as the guest left it (when the run had a disk) */
+  disk?: Uint8Array;
+  /** the machine state saved at the marker (with `snapshot`) */
+  snapshot?: Snapshot;
+  /** the VGA text screen at the end (with `screen`): 25 rows of text and their attribute bytes */
+  screen?: { rows: string[]; attributes: Uint8Array[] };
 }
 
 /** How long to wait for the rest of a line (STOP name, marker line end). */
@@ -90,7 +138,12 @@ interface V86Internals {
   v86?: {
     cpu: {
       mem8?: Uint8Array;
-      devices?: { ide?: { primary?: { master?: { buffer?: { set(start: number, slice: Uint8Array, fn: () => void): void } } } } };
+      /** control registers: cr[3] is the page directory */
+      cr?: Int32Array;
+      devices?: {
+        ide?: { primary?: { master?: { buffer?: { buffer?: ArrayBuffer; set(start: number, slice: Uint8Array, fn: () => void): void } } } };
+        vga?: { vga_memory: Uint8Array; max_rows: number; max_cols: number; start_address: number; graphical_mode: boolean };
+      };
       io: {
         register_write(
           port: number,
@@ -108,6 +161,79 @@ interface V86Internals {
   remove_listener(event: string, fn: (arg: any) => void): void;
   get_instruction_counter(): number;
   destroy(): Promise<void>;
+  stop(): Promise<void>;
+  save_state(): Promise<ArrayBuffer>;
+  serial0_send(text: string): void;
+}
+
+/** The VGA text screen as v86 holds it: rows of text (code page 437 bytes as Latin-1) and attributes. */
+function readScreen(emu: V86Internals): { rows: string[]; attributes: Uint8Array[] } | undefined {
+  const vga = emu.v86?.cpu.devices?.vga;
+  if (!vga || vga.graphical_mode) return undefined;
+  const rows: string[] = [];
+  const attributes: Uint8Array[] = [];
+  const cols = vga.max_cols || 80;
+  let addr = vga.start_address << 1;
+  for (let r = 0; r < (vga.max_rows || 25); r++) {
+    let text = '';
+    const attr = new Uint8Array(cols);
+    for (let c = 0; c < cols; c++, addr += 2) {
+      const ch = vga.vga_memory[addr];
+      text += ch === 0 ? ' ' : String.fromCharCode(ch);
+      attr[c] = vga.vga_memory[addr | 1];
+    }
+    rows.push(text);
+    attributes.push(attr);
+  }
+  return { rows, attributes };
+}
+
+/**
+ * Reads a NUL-terminated ANSI string at a guest virtual address through the
+ * current page tables (non-PAE 2-level paging, 4 KiB and 4 MiB pages).
+ * Undefined when a page is not present or nothing ends within `max` bytes.
+ */
+export function readGuestString(emu: V86Internals, address: number, max = 256): string | undefined {
+  const cpu = emu.v86?.cpu;
+  const mem = cpu?.mem8;
+  if (!cpu?.cr || !mem) return undefined;
+  const cr3 = cpu.cr[3] & 0xfffff000;
+  const dword = (pa: number) => (pa + 4 <= mem.length ? (mem[pa] | (mem[pa + 1] << 8) | (mem[pa + 2] << 16) | (mem[pa + 3] << 24)) >>> 0 : 0);
+  const physical = (va: number): number | undefined => {
+    const pde = dword(cr3 + ((va >>> 22) << 2));
+    if (!(pde & 1)) return undefined;
+    if (pde & 0x80) return ((pde & 0xffc00000) | (va & 0x3fffff)) >>> 0;
+    const pte = dword((pde & 0xfffff000) + (((va >>> 12) & 0x3ff) << 2));
+    if (!(pte & 1)) return undefined;
+    return ((pte & 0xfffff000) | (va & 0xfff)) >>> 0;
+  };
+  let out = '';
+  for (let i = 0; i < max; i++) {
+    const pa = physical((address + i) >>> 0);
+    if (pa === undefined || pa >= mem.length) return undefined;
+    if (mem[pa] === 0) return out;
+    out += String.fromCharCode(mem[pa]);
+  }
+  return undefined;
+}
+
+async function regSources(reg: BootOptions['reg']): Promise<Array<{ text: string | Uint8Array; fileName: string }>> {
+  const list = reg === undefined ? [] : Array.isArray(reg) ? reg : [reg];
+  return Promise.all(list.map(async (r) => (typeof r === 'string' ? { text: new Uint8Array(await readFile(r)), fileName: r } : r)));
+}
+
+async function addedFiles(add: BootOptions['add']): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  const entries = add === undefined ? [] : add instanceof Map ? [...add] : Object.entries(add);
+  for (const [path, src] of entries) out.set(path, typeof src === 'string' ? new Uint8Array(await readFile(src)) : src);
+  return out;
+}
+
+async function restoreState(r: NonNullable<BootOptions['restore']>): Promise<Snapshot> {
+  if (typeof r === 'string') return { state: toArrayBuffer(new Uint8Array(await readFile(r))), log: '' };
+  if (r instanceof ArrayBuffer) return { state: r, log: '' };
+  if (r instanceof Uint8Array) return { state: toArrayBuffer(r), log: '' };
+  return r;
 }
 
 let wasmPathCache: string | undefined;
@@ -198,11 +324,29 @@ async function teardown(emu: V86Internals): Promise<void> {
 
 export async function boot(opts: BootOptions): Promise<BootResult> {
   const t0 = performance.now();
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = opts.timeout !== undefined ? opts.timeout * 1000 : opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const kernel = toArrayBuffer(await bytesOf(opts.kernel));
-  const disk = opts.disk !== undefined ? toArrayBuffer(padToSectors(await bytesOf(opts.disk))) : undefined;
+  let diskBytes = opts.disk !== undefined ? await bytesOf(opts.disk) : undefined;
+  const overlays = await regSources(opts.reg);
+  const files = await addedFiles(opts.add);
+  if (overlays.length || files.size) {
+    if (!diskBytes) throw new Error('reg and add need a disk image');
+    diskBytes = editDisk(diskBytes, { overlays, files });
+  }
+  const disk = diskBytes !== undefined ? toArrayBuffer(padToSectors(diskBytes)) : undefined;
   const config = v86Config({ kernel, disk, memoryMB: opts.memoryMB, cmdline: opts.cmdline, disableJit: opts.disableJit, wasmPath: v86WasmPath() });
+  if ((opts.snapshot || opts.restore !== undefined) && !disk) throw new Error('snapshot and restore need a disk image (v86 0.5 cannot restore a machine without one)');
+  const restore = opts.restore !== undefined ? await restoreState(opts.restore) : undefined;
+  if (restore) config.initial_state = { buffer: restore.state };
   const monitor = new SerialMonitor(opts.until);
+  const bootLog = new BootLog();
+  // every serial byte, also after the end is decided (for the snapshot's log)
+  let serialSoFar = restore?.log ?? '';
+  if (restore?.log) {
+    // the log before the saved state, as if it had just been received (without ending the run on it)
+    monitor.preload(restore.log);
+    for (const l of monitor.lines) bootLog.push(l);
+  }
 
   let emulator: V86Internals | undefined;
 
@@ -235,8 +379,19 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       clearTimeout(timeoutTimer);
       clearTimeout(markerTimer);
       clearTimeout(stopTimer);
+      opts.signal?.removeEventListener('abort', onAbort);
       leaveBoot(onCrash);
       const last = monitor.end();
+      if (last !== undefined) bootLog.push(last);
+      // 0xC000021A: p1 is the kernel's copy of the process's description; read it back
+      const decoded = bootLog.stop;
+      if (decoded && (decoded.code === 0xc000021a || decoded.code === 0x21a) && emulator) {
+        const text = readGuestString(emulator, decoded.params[0].value);
+        if (text !== undefined) {
+          decoded.processName = text;
+          decoded.params[0].explained = `"${text}"`;
+        }
+      }
       if (last !== undefined && opts.onLine) {
         try {
           opts.onLine(last);
@@ -261,6 +416,10 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
         lineInstructions: opts.lineInstructions ? lineInstructions : undefined,
         wallMs,
         memory,
+        bootLog,
+        events: bootLog.events,
+        decodedStop: bootLog.stop,
+        screen: opts.screen && emulator ? readScreen(emulator) : undefined,
       });
     };
 
@@ -280,15 +439,20 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       }
     };
 
-    const timeoutTimer = setTimeout(() => finish('timeout'), timeoutMs);
+    const timeoutTimer = Number.isFinite(timeoutMs) && timeoutMs > 0 ? setTimeout(() => finish('timeout'), timeoutMs) : undefined;
+    const onAbort = (): void => finish('interrupted');
+    if (opts.signal?.aborted) return finish('interrupted');
+    opts.signal?.addEventListener('abort', onAbort);
     enterBoot(onCrash);
     let inputAt = 0;
     const onSerialByte = (b: number): void => {
+      serialSoFar += String.fromCharCode(b & 0xff);
       if (done) return;
       if (opts.onByte) safeCall(() => opts.onByte!(b));
       if (done) return;
       const line = monitor.pushByte(b);
       if (line !== undefined) {
+        bootLog.push(line);
         if (opts.lineInstructions && emulator) lineInstructions.push(emulator.get_instruction_counter());
         if (opts.onLine) safeCall(() => opts.onLine!(line));
         const next = opts.input?.[inputAt];
@@ -363,6 +527,10 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
         }
       };
     });
+    // after a restored state is in place (emulator-ready comes before it)
+    emu.add_listener('emulator-loaded', () => {
+      if (opts.onReady) safeCall(() => opts.onReady!({ send: (text) => { if (!done) emu.serial0_send(text); } }));
+    });
     emu.add_listener('serial0-output-byte', onSerialByte);
     emu.add_listener('cpu-event-halt', () => {
       if (done) return;
@@ -371,8 +539,23 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
     });
   });
 
+  if (emulator && opts.snapshot && result.reason === 'marker' && emulator.v86) {
+    // stop the CPU, then save: the log kept is everything up to the save
+    try {
+      await emulator.stop();
+      const state = await emulator.save_state();
+      result.snapshot = { state, log: serialSoFar };
+      if (typeof opts.snapshot === 'string') await writeFile(opts.snapshot, new Uint8Array(state));
+    } catch (err) {
+      result.crash = `cannot save the machine state: ${describeError(err)}`;
+      result.reason = 'crash';
+    }
+  }
+  // after a restore v86 writes into a buffer of its own: take the disk from the device
+  const diskBuffer = emulator?.v86?.cpu.devices?.ide?.primary?.master?.buffer?.buffer ?? disk;
   if (emulator) await teardown(emulator);
-  if (opts.saveDisk && disk) await writeFile(opts.saveDisk, new Uint8Array(disk));
-  if (opts.onDiskDone && disk) opts.onDiskDone(new Uint8Array(disk));
+  if (diskBuffer) result.disk = new Uint8Array(diskBuffer);
+  if (opts.saveDisk && result.disk) await writeFile(opts.saveDisk, result.disk);
+  if (opts.onDiskDone && result.disk) opts.onDiskDone(result.disk);
   return result;
 }

@@ -4,9 +4,8 @@
 //   npx tsx images/registry/hive.ts build SYSTEM.reg build/SYSTEM [--root HKEY_LOCAL_MACHINE\SYSTEM] [--minor 3|5]
 //   npx tsx images/registry/hive.ts dump build/SYSTEM     (prints the hive as .reg text)
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// No Node imports at the top: the browser page builds hives with this file
+// too; main() below loads node:fs when run as a program.
 import {
   REG_DWORD, REG_HEADER, REG_SZ, type RegKey, regApply, regNewKey, regParse, regSplitPath,
 } from './regfile.ts';
@@ -31,7 +30,8 @@ export function regTreeFromSources(sources: { text: string | Uint8Array; fileNam
 /** `.reg` text to hive bytes. */
 export function buildHive(text: string | Uint8Array, fileName: string, opts: BuildHiveOptions = {}): Uint8Array {
   const tree = regTreeFromSources([{ text, fileName }], opts.root);
-  return regfWrite(tree, { fileName: opts.fileName ?? `\\SystemRoot\\System32\\Config\\${basename(fileName, '.reg').toUpperCase()}`, ...opts });
+  const base = fileName.split(/[\\/]/).pop()!.replace(/\.reg$/, '');
+  return regfWrite(tree, { fileName: opts.fileName ?? `\\SystemRoot\\System32\\Config\\${base.toUpperCase()}`, ...opts });
 }
 
 /** A key tree as `.reg` text (strings and dwords readable, the rest as hex). */
@@ -65,7 +65,8 @@ function szText(d: Uint8Array): string | null {
   return /[\0\r\n]/.test(s) ? null : s;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
+  const { readFileSync, writeFileSync } = await import('node:fs');
   const [cmd, ...rest] = argv;
   const opt = (flag: string) => {
     const i = rest.indexOf(flag);
@@ -97,11 +98,9 @@ function usage(): number {
   return 2;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (e) {
-    console.error((e as Error).message);
-    process.exitCode = 1;
-  }
+if (typeof process !== 'undefined' && process.argv?.[1] && decodeURIComponent(new URL(import.meta.url).pathname) === process.argv[1]) {
+  main(process.argv.slice(2)).then(
+    (code) => { process.exitCode = code; },
+    (e) => { console.error((e as Error).message); process.exitCode = 1; },
+  );
 }

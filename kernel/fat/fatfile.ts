@@ -32,7 +32,7 @@ import {
   FileAttributeTagInformation, FileBasicInformation, FileDispositionInformation, FileEndOfFileInformation,
   FileInternalInformation, FileNameInformation, FileNetworkOpenInformation, FileRenameInformation,
   FileStandardInformation, FO_DELETE_ON_CLOSE, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
-  IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION,
+  IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION,
   IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, IO_PAGING_FILE,
 } from "../io/iop";
 import {
@@ -44,7 +44,7 @@ import {
 import {
   DIRSCAN, DIR_ERROR, END_OF_DIRECTORY, EntryCluster, FatBuildEntries, FatEqualNames, FatFindFreeRun, FatFreeScan, FatIsDirectoryEmpty, FatIsValidName, FatLookup, FatMarkDeleted, FatNewScan, FatScanStatus, FatSectorOfEntry, FatWriteEntries, ScanEntry, SetEntryCluster,
 } from "./fatdir";
-import { FatFlush, FatQueryDirectory, FatQueryVolume } from "./fatquery";
+import { FatFileSystemControl, FatFlush, FatQueryDirectory, FatQueryVolume } from "./fatquery";
 import { FAT_DIRENT } from "../sdk/fat";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_CANNOT_DELETE,
@@ -222,10 +222,11 @@ function FatEnsureClusters(vcb: usize, f: usize, count: u32): u32 {
     }
   }
   // Not enough free clusters: refused before any is taken (as NT's FAT does).
-  if (NT_SUCCESS(status) && count - have > changetype<VCB>(vcb).FreeClusters) status = STATUS_DISK_FULL;
+  // (`have` may already be `count` or more: then nothing is needed, and count - have must not wrap.)
+  if (NT_SUCCESS(status) && have < count && count - have > changetype<VCB>(vcb).FreeClusters) status = STATUS_DISK_FULL;
   // More than one cluster: one contiguous run if the volume has one, right
   // after the chain's end if that is free, else the first that fits.
-  if (NT_SUCCESS(status) && count - have > 1) {
+  if (NT_SUCCESS(status) && have < count && count - have > 1) {
     const need = count - have;
     let first = FatFindFreeClusters(vcb, need, last != 0 ? last + 1 : changetype<VCB>(vcb).NextFree);
     if (first != 0) {
@@ -465,7 +466,8 @@ function FatCreateEntry(vcb: usize, directory: u32, name: usize, length: u32, at
 function FatCreate(device: usize, irp: usize): u32 {
   const vcb = VcbOf(device);
   FatAcquireVolume(vcb);
-  const status = FatCreateLocked(vcb, irp);
+  // A locked volume (FSCTL_LOCK_VOLUME, fatquery.ts) opens nothing.
+  const status = changetype<VCB>(vcb).Locked != 0 ? STATUS_ACCESS_DENIED : FatCreateLocked(vcb, irp);
   FatReleaseVolume(vcb);
   return status;
 }
@@ -1027,6 +1029,7 @@ export function FatMountPartition(partition: usize, name: string): u32 {
     IoSetMajorFunction(FatDriver, IRP_MJ_DIRECTORY_CONTROL, FatQueryDirectory);
     IoSetMajorFunction(FatDriver, IRP_MJ_QUERY_VOLUME_INFORMATION, FatQueryVolume);
     IoSetMajorFunction(FatDriver, IRP_MJ_FLUSH_BUFFERS, FatFlush);
+    IoSetMajorFunction(FatDriver, IRP_MJ_FILE_SYSTEM_CONTROL, FatFileSystemControl);
     IoSetMajorFunction(FatDriver, IRP_MJ_CLEANUP, FatCleanup);
     IoSetMajorFunction(FatDriver, IRP_MJ_CLOSE, FatClose);
   }

@@ -2,8 +2,9 @@
 // IRP_MJ_DIRECTORY_CONTROL (NtQueryDirectoryFile: the directory, full,
 // both and names classes, with NT's wildcards * ? < > " matched
 // case-insensitively), IRP_MJ_QUERY_VOLUME_INFORMATION (volume, size, full
-// size, device, attribute) and IRP_MJ_FLUSH_BUFFERS. Registered by
-// fatfile.ts when it mounts a volume.
+// size, device, attribute), IRP_MJ_FLUSH_BUFFERS, and the volume locks of
+// IRP_MJ_FILE_SYSTEM_CONTROL. Registered by fatfile.ts when it mounts a
+// volume.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
@@ -12,13 +13,19 @@ import {
   FileFsAttributeInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation,
   FileFullDirectoryInformation, FileNamesInformation, IRP, SL_RESTART_SCAN, SL_RETURN_SINGLE_ENTRY,
 } from "../io/iop";
-import { FAT_TAG, FatAcquireVolume, FatFlushDisk, FatReleaseVolume, SECTOR, VCB, VcbLabel } from "./fatvol";
-import { DIRSCAN, FatFreeScan, FatNewScan, FatNextFile, FatScanStatus, ScanEntry, ScanName, ScanShortName } from "./fatdir";
+import { FAT_TAG, FatAcquireVolume, FatDropCache, FatFlushDisk, FatReleaseVolume, FatRereadVolume, SECTOR, VCB, VcbLabel } from "./fatvol";
+import { DISK_EXTENSION } from "../io/disk";
+import { DEVICE_OBJECT } from "../io/iop";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import {
+  DIRSCAN, FatFreeScan, FatNewScan, FatNextFile, FatScanStatus, ScanEntry, ScanName, ScanShortName,
+} from "./fatdir";
 import { CCB, ClustersFor, FCB, FatWriteBasic, VcbOf } from "./fatfile";
 import { FAT_DIRENT } from "../sdk/fat";
 import {
-  NT_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS,
-  STATUS_INVALID_PARAMETER, STATUS_NO_MORE_FILES, STATUS_NO_SUCH_FILE, STATUS_SUCCESS,
+  NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+  STATUS_NOT_LOCKED, STATUS_NO_MORE_FILES, STATUS_NO_SUCH_FILE, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { ATTR_DIRECTORY } from "../sdk/fat";
 
@@ -227,3 +234,62 @@ export function FatFlush(device: usize, irp: usize): u32 {
   return status;
 }
 
+
+// ---- volume locks (IRP_MJ_FILE_SYSTEM_CONTROL) ----
+//
+// A checker such as autochk opens the partition itself (\??\C: with no path:
+// a raw open, whose requests go to the disk) and writes sectors behind this
+// driver's back; the I/O manager sends that handle's FSCTLs here. The lock
+// is NT's: FSCTL_LOCK_VOLUME succeeds only when no file of the volume is
+// open, and while it holds, opens fail with STATUS_ACCESS_DENIED; the
+// locking file object is marked (FsContext2 = the VCB), so only it unlocks,
+// and closing it unlocks too (the I/O manager sends FSCTL_UNLOCK_VOLUME for
+// it). FSCTL_DISMOUNT_VOLUME forgets the cached sectors; the unlock reads
+// the volume again (boot sector, free count) as a new mount would, so what
+// the checker wrote is what the driver sees.
+
+export const FSCTL_LOCK_VOLUME: u32 = 0x00090018;
+export const FSCTL_UNLOCK_VOLUME: u32 = 0x0009001C;
+export const FSCTL_DISMOUNT_VOLUME: u32 = 0x00090020;
+
+function FatLogVolume(v: VCB, what: string): void {
+  KeLogBegin("fat");
+  KeLogString("volume ");
+  KeLogHex(v.SerialNumber);
+  KeLogString(what);
+}
+
+export function FatFileSystemControl(device: usize, irp: usize): u32 {
+  const vcb = VcbOf(device);
+  const v = changetype<VCB>(vcb);
+  const i = changetype<IRP>(irp);
+  const file = changetype<FILE_OBJECT>(i.FileObject);
+  let status = STATUS_SUCCESS;
+  FatAcquireVolume(vcb);
+  switch (i.P0) {
+    case FSCTL_LOCK_VOLUME:
+      if (v.Locked != 0 || v.FcbList != 0) status = STATUS_ACCESS_DENIED;
+      else { v.Locked = 1; file.FsContext2 = vcb; FatLogVolume(v, " locked for direct access"); KeLogEnd(); }
+      break;
+    case FSCTL_DISMOUNT_VOLUME:
+      if (v.Locked == 0 || file.FsContext2 != vcb) status = STATUS_ACCESS_DENIED; // only under its own lock
+      else FatDropCache(vcb);
+      break;
+    case FSCTL_UNLOCK_VOLUME: {
+      if (v.Locked == 0 || file.FsContext2 != vcb) { status = STATUS_NOT_LOCKED; break; }
+      const sectors = changetype<DISK_EXTENSION>(changetype<DEVICE_OBJECT>(v.Partition).DeviceExtension).SectorCount;
+      const reread = FatRereadVolume(vcb, sectors);
+      v.Locked = 0;
+      file.FsContext2 = 0;
+      FatLogVolume(v, " unlocked and read again: ");
+      if (NT_SUCCESS(reread)) { KeLogDecimal(v.FreeClusters); KeLogString(" free clusters"); }
+      else { KeLogString("status "); KeLogHex(reread); }
+      KeLogEnd();
+      break;
+    }
+    default:
+      status = STATUS_INVALID_DEVICE_REQUEST;
+  }
+  FatReleaseVolume(vcb);
+  return status;
+}

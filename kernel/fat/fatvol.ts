@@ -59,8 +59,9 @@ export const FAT_TAG: u32 = 0x20746146; // 'Fat '
   Label2: u32;
   Lock: u64;                // KEVENT (synchronization, signalled when free): the volume's mutex
   Lock2: u64;
+  Locked: u32;              // FSCTL_LOCK_VOLUME holds it: no file may be opened (fatquery.ts)
 }
-export const SIZEOF_VCB: u32 = 112;
+export const SIZEOF_VCB: u32 = 116;
 @inline export function VcbLock(vcb: usize): usize { return vcb + 96; }
 @inline export function VcbLabel(vcb: usize): usize { return vcb + 80; }
 
@@ -140,6 +141,30 @@ export function FatCacheWrite(vcb: usize, sector: u32, data: usize): u32 {
     }
   }
   return status;
+}
+
+/** Forgets every cached sector of the volume (another writer changed the disk under it: FSCTL_DISMOUNT_VOLUME). */
+export function FatDropCache(vcb: usize): void {
+  for (let i: u32 = 0; i < CACHE_ENTRIES; i++) if (load<usize>(CacheVcb + (i << 2)) == vcb) store<usize>(CacheVcb + (i << 2), 0);
+}
+
+/**
+ * Reads the volume again, as a new mount would, without a new device: the
+ * cache dropped, the boot sector parsed, the free clusters counted. For the
+ * end of a lock under which a checker wrote the volume directly.
+ */
+export function FatRereadVolume(vcb: usize, partitionSectors: u32): u32 {
+  FatDropCache(vcb);
+  const v = changetype<VCB>(vcb);
+  const boot = ExAllocatePoolWithTag(NonPagedPool, SECTOR, FAT_TAG);
+  if (boot == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  let status = FatReadSectors(vcb, 0, 1, boot);
+  if (NT_SUCCESS(status)) status = FatParseBootSector(vcb, boot, partitionSectors);
+  ExFreePoolWithTag(boot, FAT_TAG);
+  if (!NT_SUCCESS(status)) return status;
+  v.FsInfoInvalidated = 0;
+  v.FreeClusters = FatCountFree(vcb);
+  return STATUS_SUCCESS;
 }
 
 // ---- the allocation table ----

@@ -24,7 +24,7 @@ import { DELETE, InitializeObjectAttributes } from "../ob/obp";
 import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IopProcessDeferredCloses, IoTransfer } from "./iomgr";
 import { IoFileInformation } from "./create";
 import {
-  DEVICE_OBJECT, FILE_APPEND_DATA, FILE_OBJECT, FILE_READ_ATTRIBUTES, FILE_READ_DATA, FILE_WRITE_ATTRIBUTES,
+  DEVICE_OBJECT, FILE_APPEND_DATA, FILE_OBJECT, FILE_READ_ATTRIBUTES, FILE_READ_DATA, FILE_WRITE_ATTRIBUTES, FO_VOLUME_OPEN,
   FILE_WRITE_DATA, FileAccessInformation, FileAlignmentInformation, FileAllocationInformation, FileAllInformation,
   FileAttributeTagInformation, FileBasicInformation, FileBothDirectoryInformation, FileDirectoryInformation,
   FileDispositionInformation, FileEaInformation, FileEndOfFileInformation, FileFsAttributeInformation,
@@ -111,13 +111,28 @@ export function IoTransferFile(file: usize, major: u32, offset: u64, buffer: usi
  * `information`. The IRP's Length is the input's length when there is
  * input, else the output's.
  */
+/**
+ * Where a request on `file` goes: its device, except that a file system
+ * control request on a raw open of a partition (\\??\\C: with no path) goes
+ * to the file system mounted there, as NT's volume opens do: that is how a
+ * checker locks the volume it writes directly (FSCTL_LOCK_VOLUME).
+ */
+function IopControlTarget(file: usize, major: u32): usize {
+  const f = changetype<FILE_OBJECT>(file);
+  if (major == IRP_MJ_FILE_SYSTEM_CONTROL && (f.Flags & FO_VOLUME_OPEN) != 0) {
+    const mounted = changetype<DEVICE_OBJECT>(f.DeviceObject).MountedVolume;
+    if (mounted != 0) return mounted;
+  }
+  return f.DeviceObject;
+}
+
 function IopBufferedRequest(file: usize, major: u32, p0: u32, p1: u32, p2: usize, p3: u32, input: usize, inputLength: u32,
                             output: usize, outputLength: u32, information: usize): u32 {
   store<u32>(information, 0);
   const size = outputLength > inputLength ? outputLength : inputLength;
   const kernel = ExAllocatePoolWithTag(NonPagedPool, size != 0 ? size : 4, IO_BUFFER_TAG);
   if (kernel == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  const irp = IoAllocateIrp(major, changetype<FILE_OBJECT>(file).DeviceObject, file);
+  const irp = IoAllocateIrp(major, IopControlTarget(file, major), file);
   if (irp == 0) { ExFreePoolWithTag(kernel, IO_BUFFER_TAG); return STATUS_INSUFFICIENT_RESOURCES; }
   if (inputLength != 0) memory.copy(kernel, input, inputLength);
   const i = changetype<IRP>(irp);

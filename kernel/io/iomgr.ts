@@ -36,7 +36,7 @@ import {
 import {
   DEVICE_OBJECT, DriverMajorFunction, FILE_ALL_ACCESS, FILE_GENERIC_EXECUTE, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
   FILE_OBJECT, FileObjectName, FO_OPENED, FO_VOLUME_OPEN, IO_EXTENSION_TAG, IO_IRP_TAG, IO_NAME_TAG, IRP,
-  IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_MAXIMUM_FUNCTION, PDRIVER_DISPATCH, SIZEOF_DEVICE_OBJECT, SIZEOF_DRIVER_OBJECT,
+  IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_MAXIMUM_FUNCTION, PDRIVER_DISPATCH, SIZEOF_DEVICE_OBJECT, SIZEOF_DRIVER_OBJECT,
   SIZEOF_FILE_OBJECT, SIZEOF_IRP,
 } from "./iop";
 import {
@@ -298,6 +298,7 @@ export function IopProcessDeferredCloses(): void {
     if (state != 0) sti();
     if (packet == 0) break;
     const device = changetype<FILE_OBJECT>(packet).DeviceObject;
+    IopEndVolumeLock(packet);
     for (let step = 0; step < 2; step++) {
       const irp = IoAllocateIrp(step == 0 ? IRP_MJ_CLEANUP : IRP_MJ_CLOSE, device, packet);
       if (irp == 0) break;
@@ -307,6 +308,23 @@ export function IopProcessDeferredCloses(): void {
     IopReleaseFileObjectParts(packet);
     ExFreePoolWithTag(packet, CLOSE_TAG);
   }
+}
+
+/**
+ * A raw open of a partition that holds its file system's volume lock (the
+ * file system marked it: FsContext2 set) gives the lock up when it closes:
+ * the file system hears FSCTL_UNLOCK_VOLUME for it, as if it had asked.
+ */
+function IopEndVolumeLock(file: usize): void {
+  const f = changetype<FILE_OBJECT>(file);
+  if ((f.Flags & FO_VOLUME_OPEN) == 0 || f.FsContext2 == 0) return;
+  const mounted = changetype<DEVICE_OBJECT>(f.DeviceObject).MountedVolume;
+  if (mounted == 0) return;
+  const irp = IoAllocateIrp(IRP_MJ_FILE_SYSTEM_CONTROL, mounted, file);
+  if (irp == 0) return;
+  changetype<IRP>(irp).P0 = 0x0009001C; // FSCTL_UNLOCK_VOLUME
+  IoCallDriver(irp);
+  IoFreeIrp(irp);
 }
 
 /** The I/O worker: closes what handle tables of ended processes let go, twice a second at most. */

@@ -85,6 +85,7 @@ export const PORT_CLOSED: u32 = 0x100;
   SemType: u32; SemSignalState: i32; SemWaitFlink: usize; SemWaitBlink: usize; SemLimit: i32;
   // +68 KEVENT (notification): signalled while the queue holds a message
   EvType: u32; EvSignalState: i32; EvWaitFlink: usize; EvWaitBlink: usize;
+  QueueCount: u32;          // messages on the queue
 }
 export const LPCP_PORT_SIZE: u32 = offsetof<LPCP_PORT>();
 export const PORT_QUEUE: u32 = offsetof<LPCP_PORT>("QueueFlink");
@@ -182,14 +183,27 @@ export function LpcpNewMessageId(): u32 {
 // ---- queues ----
 
 /**
+ * Datagrams a queue takes from user mode (a sender of requests waits for
+ * each, so only datagrams can pile up): past it NtRequestPort answers
+ * STATUS_NO_MEMORY, as NT's does when the port's zone is spent. The
+ * kernel's own LPC_PORT_CLOSED and LPC_CLIENT_DIED always go in.
+ */
+export const LPCP_MAX_QUEUED_DATAGRAMS: u32 = 64;
+
+/**
  * Queues `message` on `port` and wakes a receiver. The last step of a
  * change under the lock: the wake-up may switch threads.
  */
 export function LpcpQueueMessage(port: usize, message: usize): void {
   Msg(message).QueuePort = port;
   InsertTailList(port + PORT_QUEUE, message);
-  if ((Port(port).Flags & PORT_WAITABLE) != 0) KeSetEvent(port + PORT_WAIT_EVENT);
+  Port(port).QueueCount++;
+  if ((Port(port).Flags & PORT_WAITABLE) == 0) { KeReleaseSemaphore(port + PORT_SEMAPHORE, 1, 0); return; }
+  // Two signals: the port must outlive whatever runs after the first.
+  ObReferenceObject(port);
+  KeSetEvent(port + PORT_WAIT_EVENT);
   KeReleaseSemaphore(port + PORT_SEMAPHORE, 1, 0);
+  ObDereferenceObject(port);
 }
 
 /** Takes a message off its queue (a receiver that got the semaphore's count does this). */
@@ -197,6 +211,7 @@ export function LpcpDequeueMessage(message: usize): void {
   const port = Msg(message).QueuePort;
   RemoveEntryList(message);
   Msg(message).QueuePort = 0;
+  Port(port).QueueCount--;
   if (IsListEmpty(port + PORT_QUEUE) && (Port(port).Flags & PORT_WAITABLE) != 0) KeResetEvent(port + PORT_WAIT_EVENT);
 }
 
@@ -383,13 +398,18 @@ function LpcpCreateTime(message: usize): void {
   store<u32>(MsgPort(message) + SIZEOF_PORT_MESSAGE, p.CreateTimeHigh, 4);
 }
 
-/** Sends a kernel datagram of `type` (with a creation time) through `port`, if its other side is there. Under the lock. */
-export function LpcpSendKernelDatagram(port: usize, type: u16): void {
+/**
+ * A kernel datagram of `type` (with a creation time) for the other side of
+ * `port`, its queue at `queueOut`; 0 when that side is gone. Under the
+ * lock; nothing is queued or signalled yet.
+ */
+function LpcpMakeKernelDatagram(port: usize, type: u16, queueOut: usize): usize {
   const context = memory.data(4, 4); // read at once, under the lock
   const queue = LpcpRoute(port, context);
-  if (queue == 0) return;
+  store<usize>(queueOut, queue);
+  if (queue == 0) return 0;
   const message = LpcpAllocateMessage(8);
-  if (message == 0) return;
+  if (message == 0) return 0;
   const h = MsgHeader(message);
   h.DataLength = 8;
   h.TotalLength = <u16>(SIZEOF_PORT_MESSAGE + 8);
@@ -399,7 +419,14 @@ export function LpcpSendKernelDatagram(port: usize, type: u16): void {
   h.MessageId = LpcpNewMessageId();
   LpcpCreateTime(message);
   Msg(message).PortContext = load<usize>(context);
-  LpcpQueueMessage(queue, message);
+  return message;
+}
+
+/** Sends a kernel datagram of `type` through `port`, if its other side is there. Under the lock (the last step). */
+export function LpcpSendKernelDatagram(port: usize, type: u16): void {
+  const queue = memory.data(4, 4);
+  const message = LpcpMakeKernelDatagram(port, type, queue);
+  if (message != 0) LpcpQueueMessage(load<usize>(queue), message);
 }
 
 // ---- rundown ----
@@ -436,21 +463,32 @@ export function LpcpClosePortSide(port: usize): void {
     LpcpWakeWaiters(port, port);
     return;
   }
+  // Everything changes before anything is signalled (a wake-up may run
+  // another thread at once, which must find the link cut both ways): the
+  // LPC_PORT_CLOSED message is made while the link still routes it, then the
+  // link is cut (each end held a reference on the other).
   const peer = p.ConnectedPort;
-  if (peer != 0) LpcpSendKernelDatagram(port, LPC_PORT_CLOSED); // before the link goes: it routes through it
+  const closedQueue = memory.data(4, 4);
+  const closed = peer != 0 ? LpcpMakeKernelDatagram(port, LPC_PORT_CLOSED, closedQueue) : 0;
+  const queue = load<usize>(closedQueue);
+  p.ConnectedPort = 0;
+  let peerHeldUs = false;
+  if (peer != 0 && Port(peer).ConnectedPort == port) { Port(peer).ConnectedPort = 0; peerHeldUs = true; }
   const connecting = p.ConnectingThread;
   p.ConnectingThread = 0;
+  // Now the signals: the client of an uncompleted connection (first: a
+  // thread that runs after any signal may be gone), the other side, the
+  // senders of what this side's queue holds (a client port's), and every
+  // thread waiting through either end.
   if (connecting != 0 && Lt(connecting).ReplyMessageId != 0) LpcpWake(connecting, STATUS_PORT_DISCONNECTED, 0);
-  // This side's own queue (a client port's): senders are answered, datagrams go.
+  if (closed != 0) LpcpQueueMessage(queue, closed);
   while (!IsListEmpty(port + PORT_QUEUE)) {
     const message = load<usize>(port + PORT_QUEUE);
     LpcpUnqueueMessage(message);
     LpcpAnswerQueued(message);
   }
-  // Cut the link (each end held a reference on the other), then answer the waiters.
-  p.ConnectedPort = 0;
-  if (peer != 0 && Port(peer).ConnectedPort == port) { Port(peer).ConnectedPort = 0; ObDereferenceObject(port); }
   LpcpWakeWaiters(port, peer);
+  if (peerHeldUs) ObDereferenceObject(port);
   if (peer != 0) ObDereferenceObject(peer);
 }
 

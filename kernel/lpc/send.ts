@@ -13,7 +13,7 @@ import { ObDereferenceObject } from "../ob/obref";
 import {
   LPCP_MESSAGE_HEADER, LpcpAllocateMessage, LpcpFreeMessage, LpcpNewMessageId, LpcpLock, LpcpUnlock, LpcpQueueMessage, LpcpRoute,
   LpcpCurrentThread, LpcpCurrentProcessId, LpcpPrepareWait, LpcpWaitForAnswer, LpcpReferencePort, LpcpReferenceStatus, LpcpScratch,
-  LpcpFindThread, LpcpThreadExists, Lt, Msg, MsgHeader, MsgPort, Port, PortKind, SERVER_COMMUNICATION_PORT, SERVER_CONNECTION_PORT,
+  LpcpFindThread, LpcpThreadExists, LPCP_MAX_QUEUED_DATAGRAMS, Lt, Msg, MsgHeader, MsgPort, Port, PortKind, SERVER_COMMUNICATION_PORT, SERVER_CONNECTION_PORT,
 } from "./lpcp";
 import {
   SIZEOF_PORT_MESSAGE, LPC_NEW_MESSAGE, LPC_REQUEST, LPC_DATAGRAM, LPC_CONNECTION_REQUEST,
@@ -84,6 +84,7 @@ export function NtRequestPort(handle: u32, request: usize): u32 {
     const lock = LpcpLock();
     const queue = LpcpRoute(port, RouteContext);
     if (queue == 0) status = STATUS_PORT_DISCONNECTED;
+    else if (Port(queue).QueueCount >= LPCP_MAX_QUEUED_DATAGRAMS) status = STATUS_NO_MEMORY;
     else {
       LpcpStampMessage(message, LPC_DATAGRAM);
       Msg(message).PortContext = load<usize>(RouteContext);

@@ -189,6 +189,10 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
   KeLogHex(<u32>load<usize>(view));
   KeLogString(", entry ");
   KeLogHex(load<u32>(info));
+  KeLogString(", parent "); // the process tree and sessions, for whoever reads the log
+  KeLogDecimal(p.UniqueProcessId);
+  KeLogString(", session ");
+  KeLogDecimal(c.SessionId);
   KeLogEnd();
   return status;
 }

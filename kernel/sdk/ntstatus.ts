@@ -44,6 +44,8 @@ export const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
 export const STATUS_ACCESS_DENIED: u32 = 0xC0000022;
 export const STATUS_BUFFER_TOO_SMALL: u32 = 0xC0000023;
 export const STATUS_OBJECT_TYPE_MISMATCH: u32 = 0xC0000024;
+/** FSCTL_UNLOCK_VOLUME from a handle that does not hold the volume's lock. */
+export const STATUS_NOT_LOCKED: u32 = 0xC000002A;
 /** A name with an empty component ("\A\\B", "\A\") or an odd byte length. */
 export const STATUS_OBJECT_NAME_INVALID: u32 = 0xC0000033;
 export const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC0000034;

@@ -18,6 +18,17 @@ export const TRAP = {
   INVALID_CONVERSION: 9,   // "invalid conversion to integer"
   UNSUPPORTED: 10,         // reached a function the translator replaced (CompileOptions.unsupportedFunctions)
 } as const;
+/**
+ * The intrinsics: imports from module "kernel" that the selector emits inline
+ * (select.ts emitIntrinsic). kernel/sdk/intrinsics.ts declares the same names
+ * for AssemblyScript (test/wasm2x86/intrinsics.test.ts checks that the two agree).
+ */
+export const KERNEL_INTRINSICS: ReadonlySet<string> = new Set([
+  'inb', 'inw', 'inl', 'outb', 'outw', 'outl', 'cli', 'sti', 'hlt', 'pause', 'lgdt', 'lidt', 'ltr',
+  'read_cr0', 'read_cr2', 'read_cr3', 'read_cr4', 'write_cr0', 'write_cr3', 'write_cr4', 'invlpg',
+  'read_eflags', 'rdtsc', 'cpuid', 'trap_entry', 'func_address', 'swap_context', 'trap_exit', 'boot_modules',
+]);
+
 /** Features named by UnsupportedError; TRAP.UNSUPPORTED passes the index of one as its `address`. */
 export const FEATURES = [
   'float', 'multi-value', 'simd', 'reference-types', 'bulk-memory', 'extended-const', 'const-expr',
@@ -59,6 +70,14 @@ export interface CompileOptions {
    * memory starts at 0 (the spec runner); the kernel relies on paging instead.
    */
   checkOffsetCarry?: boolean;
+  /**
+   * memory.copy and memory.fill trap OUT_OF_BOUNDS, before writing anything, when
+   * a range ends past the memory size (WebAssembly's rule, also for length 0).
+   * For programs whose linear memory is all there is (the spec runner, the fuzzer);
+   * the kernel reaches past its memory size on purpose (the KSEG0 window), with
+   * loads and stores as with bulk memory, so it leaves this off.
+   */
+  checkBulkBounds?: boolean;
   /**
    * Called (stdcall, args oldPages, newPages; returns 0 to accept) when memory.grow
    * is about to succeed, so the host program can map the pages. Without it, growth

@@ -5,6 +5,8 @@
 //   2. lower     (lower.ts)     feature checks, block pairing, local weights
 //   3. allocate  (allocate.ts)  pinned registers and frame slots for locals
 //   4. select    (select.ts, select-ops.ts, vstack.ts)  x86 instructions
+//   4b. instantiate (instantiate.ts)  the instantiate routine, globals, tables, data
+//       (runtime.ts: the helper routines the functions call)
 //   5. emit      (emit.ts)      x86 IR -> bytes, branch relaxation, relocations
 //   6. link      (link.ts)      a multiboot image (the kernel), or other formats
 //
@@ -20,17 +22,13 @@ import { lowerFunction } from './lower.ts';
 import { allocateFrame } from './allocate.ts';
 import { FunctionSelector, type ModuleContext } from './select.ts';
 import { runtimeRoutine, interruptStubs, ROUTINE_DEPS } from './runtime.ts';
-import { UnsupportedError, TranslateError, TRAP, FEATURES, type CompileOptions, type CompiledModule, type CompiledExport } from './api.ts';
-import { EAX, ECX, EDX, ESI, EDI, EBX, ESP, reg, imm, mem, memSym, type Insn } from './x86.ts';
-import type { Module, ConstExpr, FuncType } from './wasm.ts';
+import { buildInstance } from './instantiate.ts';
+import { UnsupportedError, TranslateError, TRAP, FEATURES, KERNEL_INTRINSICS, type CompileOptions, type CompiledModule, type CompiledExport } from './api.ts';
+import { imm, type Insn } from './x86.ts';
+import type { Module, FuncType } from './wasm.ts';
 
 export * from './api.ts';
 
-const INTRINSICS = new Set([
-  'inb', 'inw', 'inl', 'outb', 'outw', 'outl', 'cli', 'sti', 'hlt', 'pause', 'lgdt', 'lidt', 'ltr',
-  'read_cr0', 'read_cr2', 'read_cr3', 'read_cr4', 'write_cr0', 'write_cr3', 'write_cr4', 'invlpg',
-  'read_eflags', 'rdtsc', 'cpuid', 'trap_entry', 'func_address', 'swap_context', 'trap_exit', 'boot_modules',
-]);
 
 export function compileModule(bytes: Uint8Array, opts: CompileOptions): CompiledModule {
   const mod = decodeModule(bytes);
@@ -55,7 +53,7 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   const useIntrinsics = opts.intrinsics !== false;
   const importTargets: Array<string | undefined> = funcImports.map((imp) => {
     if (useIntrinsics && imp.module === 'kernel') {
-      if (!INTRINSICS.has(imp.name)) throw new TranslateError(`unknown intrinsic kernel.${imp.name}`, name);
+      if (!KERNEL_INTRINSICS.has(imp.name)) throw new TranslateError(`unknown intrinsic kernel.${imp.name}`, name);
       return undefined;
     }
     const t = opts.resolveImport?.(imp.module, imp.name, 'func');
@@ -135,165 +133,14 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   }
   if (dumps) { dumps.set('lower', lowerDump.join('\n')); dumps.set('allocate', allocDump.join('\n')); }
 
-  // Memory.
-  const memory = mod.memories[0];
-  const maxPages = Math.min(memory?.max ?? 65536, opts.maxMemoryPages ?? 65536, 65535);
-
-  // The instantiate routine.
-  const inst = `${prefix}__instantiate`;
-  const trapStub = `${inst}$oob`;
-  const ins: Insn[] = [{ op: 'align', ops: [imm(16)] }, { op: 'label', target: inst },
-    I('push', reg(EBX)), I('push', reg(ESI)), I('push', reg(EDI))];
-  const constValue = (e: ConstExpr): { imm?: number; global?: number } => {
-    if (e.length !== 1) throw new UnsupportedError('extended-const', 'constant expression with several instructions');
-    const x = e[0];
-    if (x.name === 'i32.const') return { imm: x.i32! | 0 };
-    if (x.name === 'global.get') return { global: x.index! };
-    throw new UnsupportedError('const-expr', x.name);
-  };
-  if (memory) {
-    if (opts.memoryGrowHook) ins.push(I('push', imm(memory.min)), I('push', memSym(4, memPagesLabel)), { op: 'call', target: opts.memoryGrowHook });
-    if (opts.memoryEnd) ins.push(I('mov', reg(EAX), imm(0, opts.memoryEnd.initialEnd)), I('shr', reg(EAX), imm(16)), I('mov', memSym(4, memPagesLabel), reg(EAX)));
-    else ins.push(I('mov', memSym(4, memPagesLabel), imm(memory.min)));
-    const activeData = mod.datas.filter((d) => d.mode === 'active');
-    let zeroFrom: number | undefined;
-    if (opts.preloadedData) zeroFrom = undefined;
-    else if (opts.zeroMemory) zeroFrom = 0;
-    else {
-      const offs = activeData.map((d) => constValue(d.offset!)).filter((c) => c.imm !== undefined).map((c) => c.imm! >>> 0);
-      // Static data without a segment (zero-initialized) may sit anywhere in the segments' 64 KiB pages.
-      if (offs.length) zeroFrom = Math.floor(Math.min(...offs) / 65536) * 65536;
-    }
-    const end = memory.min * 65536;
-    if (zeroFrom !== undefined && end > zeroFrom) {
-      ins.push(I('mov', reg(EDI), imm(zeroFrom)), I('mov', reg(ECX), imm(Math.floor((end - zeroFrom) / 4))), I('mov', reg(EAX), imm(0)), I('cld'), I('rep_stosd'));
-    }
-  }
-  const dataBlobs: Insn[] = [];
-  mod.datas.forEach((d, k) => {
-    if (d.mode !== 'active' || d.bytes.length === 0 && !d.offset) return;
-    if (!memory) throw new TranslateError('data segment without a memory', name);
-    const off = constValue(d.offset!);
-    if (opts.preloadedData) {
-      if (off.imm === undefined) throw new UnsupportedError('const-expr', `data segment ${k}: offset from a global with preloaded data`);
-      return;
-    }
-    const blob = `${prefix}__data${k}`;
-    if (off.imm !== undefined) ins.push(I('mov', reg(EDI), imm(off.imm)));
-    else ins.push(I('mov', reg(EDI), memSym(4, globalLabel(off.global!))));
-    // Bounds: offset + length must fit the initial memory (else the instantiation traps).
-    ins.push(I('mov', reg(EAX), reg(EDI)), I('add', reg(EAX), imm(d.bytes.length)), { op: 'jcc', cc: 'b', target: trapStub });
-    if (memory.min < 65536) ins.push(I('cmp', reg(EAX), imm(memory.min * 65536)), { op: 'jcc', cc: 'a', target: trapStub });
-    if (d.bytes.length) {
-      ins.push(I('mov', reg(ESI), imm(0, blob)), I('mov', reg(ECX), imm(d.bytes.length)), I('cld'), I('rep_movsb'));
-      dataBlobs.push({ op: 'label', target: blob }, { op: 'db', bytes: d.bytes });
-    }
-  });
-  /**
-   * Code that evaluates an (extended) constant expression, leaving its value on
-   * the stack (an i64 as two dwords, low at the lower address). May clobber
-   * every register: it runs inside the instantiate routine.
-   */
-  const constExprCode = (e: ConstExpr): Insn[] => {
-    const out: Insn[] = [];
-    for (const x of e) {
-      switch (x.name) {
-        case 'i32.const': case 'f32.const': out.push(I('push', imm(x.i32! | 0))); break;
-        case 'i64.const': case 'f64.const': {
-          const v = BigInt.asUintN(64, x.i64!);
-          out.push(I('push', imm(Number(v >> 32n) | 0)), I('push', imm(Number(v & 0xFFFFFFFFn) | 0)));
-          break;
-        }
-        case 'global.get': {
-          const src = globalLabel(x.index!);
-          if (ctx.globalWide(x.index!)) out.push(I('push', memSym(4, src, 4)));
-          out.push(I('push', memSym(4, src)));
-          break;
-        }
-        case 'i32.add': case 'i32.sub': out.push(I('pop', reg(ECX)), I(x.name.slice(4), mem(4, ESP, 0), reg(ECX))); break;
-        case 'i32.mul': out.push(I('pop', reg(ECX)), I('pop', reg(EAX)), I('imul', reg(EAX), reg(ECX)), I('push', reg(EAX))); break;
-        case 'i64.add': case 'i64.sub':
-          out.push(I('pop', reg(EAX)), I('pop', reg(EDX)),
-            I(x.name === 'i64.add' ? 'add' : 'sub', mem(4, ESP, 0), reg(EAX)), I(x.name === 'i64.add' ? 'adc' : 'sbb', mem(4, ESP, 4), reg(EDX)));
-          break;
-        case 'i64.mul':
-          // (a_hi:a_lo) * (b_hi:b_lo) mod 2^64 = a_lo*b_lo + ((a_lo*b_hi + a_hi*b_lo) << 32)
-          out.push(I('pop', reg(EBX)), I('pop', reg(ESI)), I('pop', reg(ECX)), I('pop', reg(EDI)),
-            I('imul', reg(ESI), reg(ECX)), I('imul', reg(EDI), reg(EBX)),
-            I('mov', reg(EAX), reg(ECX)), I('mul', reg(EBX)), I('add', reg(EDX), reg(ESI)), I('add', reg(EDX), reg(EDI)),
-            I('push', reg(EDX)), I('push', reg(EAX)));
-          break;
-        case 'ref.null': out.push(I('push', imm(0))); break;
-        case 'ref.func': out.push(I('push', imm(0, funcLabel(x.index!)))); break;
-        default: throw new UnsupportedError('const-expr', x.name);
-      }
-    }
-    return out;
-  };
-  // Globals.
-  const globalData: Insn[] = [{ op: 'align', ops: [imm(8)] }];
-  mod.globals.forEach((g, k) => {
-    const gi = globalImports.length + k;
-    const lbl = globalLabel(gi);
-    globalData.push({ op: 'label', target: lbl }, { op: 'dd', ops: [imm(0), imm(0)] });
-    const init = g.init[0];
-    const wide = g.type.type === 'i64' || g.type.type === 'f64';
-    if (g.init.length !== 1) {
-      // Extended constant expression: evaluated at instantiation on the x86 stack.
-      ins.push(...constExprCode(g.init), I('pop', memSym(4, lbl)));
-      if (wide) ins.push(I('pop', memSym(4, lbl, 4)));
-      return;
-    }
-    if (!init) throw new UnsupportedError('const-expr', 'empty global initializer');
-    let lo = 0, hi = 0;
-    switch (init.name) {
-      case 'i32.const': case 'f32.const': lo = init.i32! | 0; break;
-      case 'ref.null': break;
-      case 'ref.func': {
-        const f = init.index!;
-        if (f < mod.numImportedFuncs && importTargets[f] === undefined) throw new UnsupportedError('intrinsic-in-table', `kernel.${funcImports[f].name} as a reference`);
-        ins.push(I('mov', memSym(4, lbl), imm(0, funcLabel(f))));
-        return;
-      }
-      case 'i64.const': case 'f64.const': { const v = BigInt.asUintN(64, init.i64!); lo = Number(v & 0xFFFFFFFFn) | 0; hi = Number(v >> 32n) | 0; break; }
-      case 'global.get': {
-        const src = globalLabel(init.index!);
-        ins.push(I('mov', reg(EAX), memSym(4, src)), I('mov', memSym(4, lbl), reg(EAX)));
-        if (wide) ins.push(I('mov', reg(EAX), memSym(4, src, 4)), I('mov', memSym(4, lbl, 4), reg(EAX)));
-        return;
-      }
-      default: throw new UnsupportedError('const-expr', `global initializer ${init.name}`);
-    }
-    ins.push(I('mov', memSym(4, lbl), imm(lo)));
-    if (wide) ins.push(I('mov', memSym(4, lbl, 4), imm(hi)));
-  });
-  // Tables: static contents.
-  const tableData: Insn[] = [];
-  tables.forEach((t, ti) => {
-    const entries: Array<{ label: string; sig: number } | null> = new Array(t.size).fill(null);
-    for (const el of mod.elems) {
-      if (el.mode !== 'active' || el.table !== ti) continue;
-      if (el.otherExpr) throw new UnsupportedError('reference-types', `element segment item ${el.otherExpr}`);
-      const off = constValue(el.offset!);
-      if (off.imm === undefined) throw new UnsupportedError('elem-offset-global', 'element segment offset from a global');
-      if ((off.imm >>> 0) + el.funcs.length > t.size) throw new UnsupportedError('elem-out-of-bounds', 'element segment outside the table');
-      el.funcs.forEach((f, j) => {
-        if (f === null) { entries[off.imm! + j] = null; return; }
-        if (f < mod.numImportedFuncs && importTargets[f] === undefined) throw new UnsupportedError('intrinsic-in-table', `kernel.${funcImports[f].name} in a table`);
-        entries[off.imm! + j] = { label: funcLabel(f), sig: sigId(mod.funcTypes[f]) };
-      });
-    }
-    tableData.push({ op: 'align', ops: [imm(8)] }, { op: 'label', target: t.label });
-    const dd = entries.flatMap((e) => (e ? [imm(0, e.label), imm(e.sig)] : [imm(0), imm(-1)]));
-    if (dd.length) tableData.push({ op: 'dd', ops: dd });
-  });
-  if (mod.start !== undefined) ins.push({ op: 'call', target: funcLabel(mod.start) });
-  ins.push(I('pop', reg(EDI)), I('pop', reg(ESI)), I('pop', reg(EBX)), I('ret'));
-  ins.push({ op: 'label', target: trapStub }, I('push', imm(0, trapStub)), I('push', imm(TRAP.OUT_OF_BOUNDS)), { op: 'call', target: trapHandler }, { op: 'ud2' });
+  // Pass 4b: the instance (instantiate routine, globals, tables, data segments).
+  const instance = buildInstance({ mod, opts, name, prefix, funcLabel, globalLabel, globalWide: ctx.globalWide, importTargets, funcImports, globalImports: globalImports.length, tables, sigId, memPagesLabel, trapHandler });
+  const { memory, maxPages } = instance;
 
   // Runtime routines and interrupt stubs.
   const rt: Insn[] = [];
-  const cfg = { prefix, memPages: memPagesLabel, maxPages, limitEnd: opts.memoryEnd?.limitEnd, growHook: opts.memoryGrowHook, stackLimit: opts.stackLimit };
+  const cfg = { prefix, memPages: memPagesLabel, maxPages, limitEnd: opts.memoryEnd?.limitEnd, growHook: opts.memoryGrowHook, stackLimit: opts.stackLimit,
+    boundsTrap: opts.checkBulkBounds ? trapHandler : undefined };
   for (const h of [...helpers].sort()) {
     if (h === 'interrupts') {
       if (!opts.trapDispatchExport) throw new TranslateError('kernel.trap_entry used but no trapDispatchExport option', name);
@@ -303,10 +150,6 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     } else rt.push(...runtimeRoutine(h, cfg));
   }
 
-  const data: Insn[] = [
-    { op: 'align', ops: [imm(8)] }, { op: 'label', target: memPagesLabel }, { op: 'dd', ops: [imm(opts.memoryEnd ? 0 : memory?.min ?? 0)] },
-    ...globalData, ...tableData, ...dataBlobs,
-  ];
 
   const exports = new Map<string, CompiledExport>();
   for (const e of mod.exports) {
@@ -315,11 +158,10 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     else if (e.kind === 'memory') exports.set(e.name, { name: e.name, kind: 'memory', label: memPagesLabel });
     else exports.set(e.name, { name: e.name, kind: 'table', label: tables[e.index].label });
   }
-  const insns = [...code, ...rt, ...ins, ...data];
+  const insns = [...code, ...rt, ...instance.code, ...instance.data];
   if (dumps) dumps.set('decode', mod.funcs.map((f) => `function ${f.index} (${ctx.funcName(f.index)}):\n` + f.body.map((b) => `  ${b.name}${b.index !== undefined ? ' ' + b.index : ''}${b.i32 !== undefined ? ' ' + b.i32 : ''}${b.i64 !== undefined ? ' ' + b.i64 : ''}${b.offset ? ' offset=' + b.offset : ''}`).join('\n')).join('\n'));
-  void mem; void EBX;
   return {
-    insns, exports, instantiate: inst, memoryPages: memPagesLabel,
+    insns, exports, instantiate: instance.label, memoryPages: memPagesLabel,
     memory: memory ? { min: memory.min, max: memory.max } : undefined,
     funcLabels: mod.funcTypes.map((_, i) => (i < mod.numImportedFuncs ? undefined : funcLabel(i))) as string[],
     funcNames, dumps, unsupported,

@@ -4,6 +4,7 @@
 // IDT points at. Each routine is emitted only when some function uses it,
 // under the module's label prefix. All use stdcall like translated code.
 
+import { TRAP } from './api.ts';
 import {
   EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, DS, ES, FS, GS, reg, imm, mem, memSym,
   type Insn, type Operand, type Cond,
@@ -23,7 +24,11 @@ export interface RuntimeConfig {
   /** CompileOptions.memoryEnd.limitEnd: the limit is this symbol's address >> 16 instead of maxPages. */
   limitEnd?: string;
   growHook?: string;
-  trapDispatch?: string;
+  /**
+   * CompileOptions.checkBulkBounds: memory.copy/fill trap OUT_OF_BOUNDS through
+   * this handler, before writing anything, when a range passes the memory size.
+   */
+  boundsTrap?: string;
   /** CompileOptions.stackLimit: swap_context loads the new thread's limit there. */
   stackLimit?: string;
 }
@@ -34,6 +39,10 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
   const l = (s: string) => `${p}${name}$${s}`;
   const out: Insn[] = [{ op: 'align', ops: [imm(16)] }, L(p + name)];
   const add = (...xs: Insn[]) => out.push(...xs);
+  // start + len past the memory size (33-bit sum) jumps to `oob`; clobbers eax, edx.
+  const rangeCheck = (start: Operand, len: Operand, oob: string): Insn[] => [
+    I('mov', r(EAX), start), I('add', r(EAX), len), J('b', oob),
+    I('mov', r(EDX), memSym(4, cfg.memPages)), I('shl', r(EDX), imm(16)), I('cmp', r(EAX), r(EDX)), J('a', oob)];
   switch (name) {
     case 'memory_grow': {
       add(I('push', r(EBX)), I('push', r(ESI)), I('push', r(EDI)),
@@ -53,6 +62,8 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
       break;
     }
     case 'memcopy':
+      // memcopy(dst, src, len), then memfill(dst, value, len): [esp+4] is the first argument.
+      if (cfg.boundsTrap) add(...rangeCheck(arg(4), arg(12), l('oob')), ...rangeCheck(arg(8), arg(12), l('oob')));
       add(I('push', r(ESI)), I('push', r(EDI)),
         I('mov', r(EDI), arg(12)), I('mov', r(ESI), arg(16)), I('mov', r(ECX), arg(20)),
         I('cmp', r(EDI), r(ESI)), J('be', l('fwd')),
@@ -62,13 +73,16 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
         L(l('fwd')), I('mov', r(EDX), r(ECX)), I('shr', r(ECX), imm(2)), I('cld'), I('rep_movsd'),
         I('mov', r(ECX), r(EDX)), I('and', r(ECX), imm(3)), I('rep_movsb'),
         L(l('done')), I('pop', r(EDI)), I('pop', r(ESI)), I('ret', imm(12)));
+      if (cfg.boundsTrap) add(...boundsTrap(l('oob'), cfg.boundsTrap));
       break;
     case 'memfill':
+      if (cfg.boundsTrap) add(...rangeCheck(arg(4), arg(12), l('oob')));
       add(I('push', r(EDI)), I('mov', r(EDI), arg(8)), I('movzx', r(EAX), mem(1, ESP, 12)), I('mov', r(ECX), arg(16)),
         I('imul', r(EAX), r(EAX), imm(0x01010101)),
         I('mov', r(EDX), r(ECX)), I('shr', r(ECX), imm(2)), I('cld'), I('rep_stosd'),
         I('mov', r(ECX), r(EDX)), I('and', r(ECX), imm(3)), I('rep_stosb'),
         I('pop', r(EDI)), I('ret', imm(12)));
+      if (cfg.boundsTrap) add(...boundsTrap(l('oob'), cfg.boundsTrap));
       break;
     case 'swap_context':
       // swap_context(saveEspAt, newEsp, newStackLimit): the callee-saved registers
@@ -173,6 +187,11 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
     default: throw new Error(`unknown runtime routine ${name}`);
   }
   return out;
+}
+
+/** The trap for a bulk-memory range outside the memory: handler(OUT_OF_BOUNDS, caller's return address). */
+function boundsTrap(label: string, handler: string): Insn[] {
+  return [L(label), I('push', mem(4, ESP, 0)), I('push', imm(TRAP.OUT_OF_BOUNDS)), { op: 'call', target: handler }, { op: 'ud2' }];
 }
 
 /** Routines that other routines call. */

@@ -389,8 +389,9 @@ function copysign(sel: Sel, wide: boolean): void {
   const b = vs.pop(); const a = vs.pop();
   vs.toReg(a, vs.regsOf(b));
   const ra = wide ? (a as any).hi : (a as any).r;
-  const t = vs.alloc([...vs.regsOf(a), ...vs.regsOf(b)]);
-  sel.e('mov', reg(t), vs.operand(b, wide ? 4 : 0));
+  // b dies here: its own register (the sign's half) is the scratch when it has one.
+  const t = b.k === 'reg' ? (wide ? b.hi : b.r) : vs.alloc(vs.regsOf(a));
+  if (b.k !== 'reg') sel.e('mov', reg(t), vs.operand(b, wide ? 4 : 0));
   sel.e('and', reg(t), imm(0x80000000));
   sel.e('and', reg(ra), imm(0x7FFFFFFF));
   sel.e('or', reg(ra), reg(t));
@@ -466,9 +467,12 @@ function i64Helper(sel: Sel, name: string): void {
     if (b.k === 'const') {
       if (b.lo === 0 && b.hi === 0) { sel.jmp(sel.trap(TRAP.DIV_ZERO)); }
     } else {
-      const t = vs.alloc([...vs.regsOf(a), ...vs.regsOf(b)]);
-      sel.e('mov', reg(t), vs.operand(b, 0));
-      sel.e('or', reg(t), vs.operand(b, 4));
+      // Any register: a and b are still on the value stack and read after the
+      // allocation, so spilling one of them to make room is fine.
+      // (A spill replaces the stack entry: read the operands from the stack again.)
+      const t = vs.alloc();
+      sel.e('mov', reg(t), vs.operand(vs.top(), 0));
+      sel.e('or', reg(t), vs.operand(vs.top(), 4));
       sel.jcc('e', sel.trap(TRAP.DIV_ZERO));
     }
     if (name === 'i64.div_s' && !(b.k === 'const' && !(b.lo === -1 && b.hi === -1))) {
@@ -476,13 +480,14 @@ function i64Helper(sel: Sel, name: string): void {
       if (a.k === 'const' && !(a.lo === 0 && a.hi === -0x80000000)) { /* cannot overflow */ }
       else {
         const ok = sel.newLabel();
-        const t = vs.alloc([...vs.regsOf(a), ...vs.regsOf(b)]);
-        const cmpEq = (v: V, half: number, value: number) => {
+        const t = vs.alloc();
+        const cmpEq = (which: 'a' | 'b', half: number, value: number) => {
+          const v = vs.stack[vs.stack.length - (which === 'a' ? 2 : 1)];
           sel.e('mov', reg(t), vs.operand(v, half));
           sel.e('cmp', reg(t), imm(value));
           sel.jcc('ne', ok);
         };
-        cmpEq(b, 0, -1); cmpEq(b, 4, -1); cmpEq(a, 0, 0); cmpEq(a, 4, 0x80000000);
+        cmpEq('b', 0, -1); cmpEq('b', 4, -1); cmpEq('a', 0, 0); cmpEq('a', 4, 0x80000000);
         sel.jmp(sel.trap(TRAP.INT_OVERFLOW));
         sel.place(ok);
       }
@@ -608,6 +613,8 @@ function store(sel: Sel, ins: Instr, t: { w: Width; s: Size; wide: boolean }): v
       }
     }
     if (o.k === 'r') return reg(o.r, t.s);
+    // A narrow store keeps the constant's low bytes: the immediate has the store's width.
+    if (o.k === 'i' && o.sym === undefined && t.s < 4) return imm(o.v & (t.s === 1 ? 0xFF : 0xFFFF));
     return o;
   };
   // The high half first: if the access runs past the end of memory, its upper
@@ -621,10 +628,8 @@ function select(sel: Sel): void {
   const vs = sel.vs;
   const c = vs.pop(); const b = vs.pop(); const a = vs.pop();
   if (c.k === 'const') { if (c.lo !== 0) { vs.free(b); vs.push(a); } else { vs.free(a); vs.push(b); } return; }
-  const keep = vs.regsOf(c);
-  if (b.k === 'flags' || b.k === 'ea') vs.materialize(b, keep);
-  vs.toReg(a, [...keep, ...vs.regsOf(b)]);
-  if (b.k === 'const') vs.toReg(b, [...keep, ...vs.regsOf(a)]);
+  // The condition first: its flags (moves and spills leave them alone) free its register,
+  // so an i64 select needs at most four: a's pair and b's pair (b may stay in memory).
   let cc: Cond;
   if (c.k === 'flags') cc = c.cc;
   else {
@@ -633,10 +638,14 @@ function select(sel: Sel): void {
     if (o.k === 'r') sel.e('test', o, o); else sel.e('cmp', o, imm(0));
     cc = 'ne';
   }
-  const ra = (a as any).r as number;
-  sel.out.push({ op: 'cmovcc', cc: invert(cc), ops: [reg(ra), vs.operand(b, 0)] });
-  if (a.w === 'i64') sel.out.push({ op: 'cmovcc', cc: invert(cc), ops: [reg((a as any).hi), vs.operand(b, 4)] });
-  vs.free(b); vs.free(c);
+  vs.free(c);
+  if (b.k === 'flags' || b.k === 'ea') vs.materialize(b);
+  vs.toReg(a, vs.regsOf(b));
+  if (b.k === 'const') vs.toReg(b, vs.regsOf(a));
+  const ra = (a as V & { k: 'reg' });
+  sel.out.push({ op: 'cmovcc', cc: invert(cc), ops: [reg(ra.r), vs.operand(b, 0)] });
+  if (a.w === 'i64') sel.out.push({ op: 'cmovcc', cc: invert(cc), ops: [reg(ra.hi), vs.operand(b, 4)] });
+  vs.free(b);
   vs.push(a);
 }
 

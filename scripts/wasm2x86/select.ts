@@ -18,7 +18,7 @@ import type { CompileOptions } from './api.ts';
 import type { Module, Instr } from './wasm.ts';
 import type { LoweredFunc } from './lower.ts';
 import type { FrameLayout } from './allocate.ts';
-import { VStack, type V, type Width } from './vstack.ts';
+import { VStack, RESERVED, type V, type Width } from './vstack.ts';
 import { emitOp } from './select-ops.ts';
 import {
   EAX, ECX, EDX, EBX, ESI, EDI, ESP, EBP, reg, imm, mem, memSym, invert,
@@ -138,6 +138,7 @@ export class FunctionSelector {
       this.next = body[i + 1];
       this.next2 = body[i + 2];
       const before = this.out.length;
+      this.vs.nextInstruction();
       try {
         if (!this.reachable) { this.dead(ins); continue; }
         const skip = this.step(ins);
@@ -504,9 +505,10 @@ export class FunctionSelector {
   /** Push the top `n` entries as stdcall arguments (last argument first) and pop them. */
   pushArgs(n: number): void {
     const vs = this.vs;
-    const args = vs.stack.splice(vs.stack.length - n, n);
-    for (let i = args.length - 1; i >= 0; i--) {
-      const v = args[i];
+    // The last argument is on top: pop one at a time, so the others stay on the
+    // value stack where they can be spilled when an address needs a register.
+    for (let i = n - 1; i >= 0; i--) {
+      const v = vs.pop();
       if (v.k === 'flags' || v.k === 'ea') vs.materialize(v);
       if (v.w === 'i64') { this.e('push', vs.operand(v, 4)); this.e('push', vs.operand(v, 0)); }
       else this.e('push', vs.operand(v, 0));
@@ -552,9 +554,12 @@ export class FunctionSelector {
     const idx = vs.pop();
     const nargs = type.params.length;
     vs.flushCallerSaved(vs.stack.length - nargs);
-    // The index must survive the argument pushes: any register, then checks after pushing.
+    // The index must survive the argument pushes: any register, kept out of
+    // allocation while they are pushed, then the checks.
     const r = vs.toReg(idx);
+    vs.owner[r] = RESERVED;
     this.pushArgs(nargs);
+    vs.owner[r] = idx;
     if (table.size === 0) { this.jmp(this.trap(TRAP.UNDEFINED_ELEMENT)); vs.free(idx); this.afterCall(result); return; }
     this.e('cmp', reg(r), imm(table.size));
     this.jcc('ae', this.trap(TRAP.UNDEFINED_ELEMENT));

@@ -27,7 +27,8 @@ export type V =
   | { k: 'flags'; w: 'i32'; cc: Cond }
   | { k: 'ea'; w: 'i32'; base: number; index: number; scale: 1 | 2 | 4 | 8; disp: number; deps: number[] };
 
-const RESERVED = { k: 'const', w: 'i32', lo: 0, hi: 0 } as V;
+/** Owner of a register kept out of allocation (never spilled or moved). */
+export const RESERVED = { k: 'const', w: 'i32', lo: 0, hi: 0 } as V;
 
 export class VStack {
   stack: V[] = [];
@@ -38,6 +39,13 @@ export class VStack {
   /** Callee-saved registers touched (they need saving in the prologue). */
   touched = new Set<number>();
   maxDepth = 0;
+  /**
+   * Operands the current wasm instruction has popped, with the stack position
+   * each had: while the instruction still uses them they may be spilled to that
+   * position's slot (no entry above the stack's height uses it), so register
+   * pressure inside one instruction never makes allocation fail.
+   */
+  held: Array<{ v: V; slot: number }> = [];
   constructor(public out: Insn[], public homes: LocalHome[], pinned: number[], public spillBase: number) {
     this.temps = [EAX, ECX, EDX, EBX, ESI, EDI].filter((r) => !pinned.includes(r));
     for (const r of pinned) this.touched.add(r);
@@ -48,8 +56,16 @@ export class VStack {
   push(v: V): void {
     this.stack.push(v);
     if (this.stack.length > this.maxDepth) this.maxDepth = this.stack.length;
+    const h = this.held.findIndex((x) => x.v === v);
+    if (h >= 0) this.held.splice(h, 1);
   }
-  pop(): V { return this.stack.pop()!; }
+  pop(): V {
+    const v = this.stack.pop()!;
+    this.held.push({ v, slot: this.stack.length });
+    return v;
+  }
+  /** A new wasm instruction: what the last one popped and did not push back is dead. */
+  nextInstruction(): void { this.held.length = 0; }
   top(): V { return this.stack[this.stack.length - 1]; }
 
   // ---- register ownership -------------------------------------------------
@@ -81,10 +97,16 @@ export class VStack {
       }
       // Spill the bottom-most entry that holds a usable register.
       let spilled = false;
+      const usable = (rs: number[]) => rs.some((r) => !avoid.includes(r) && (!byteable || r <= EBX));
       for (let i = 0; i < this.stack.length; i++) {
         const v = this.stack[i];
         const rs = this.regsOf(v);
-        if (rs.some((r) => !avoid.includes(r) && (!byteable || r <= EBX))) { this.spillAt(i); spilled = true; break; }
+        if (usable(rs)) { this.spillAt(i); spilled = true; break; }
+      }
+      // Then an operand this instruction popped whose registers the caller is not using.
+      if (!spilled) {
+        const h = this.held.find((x) => x.v.k === 'reg' && this.regsOf(x.v).every((r) => this.owner[r] === x.v && !avoid.includes(r)) && usable(this.regsOf(x.v)));
+        if (h) { this.spillHeld(h.v); spilled = true; }
       }
       if (!spilled) throw new Error('register allocation failed: no register can be freed');
     }
@@ -97,20 +119,33 @@ export class VStack {
     if (v === RESERVED) throw new Error(`register ${r} is reserved`);
     const inStack = this.stack.indexOf(v);
     const avoidAll = [r, ...avoid];
-    // Prefer moving to another free register.
-    const free = this.temps.find((t) => this.owner[t] === null && !avoidAll.includes(t) && (r > EBX || t <= EBX || v.k !== 'reg'));
-    if (free !== undefined) {
-      this.e('mov', reg(free), reg(r));
-      this.owner[r] = null;
-      this.own(free, v);
-      if (v.k === 'reg') { if (v.r === r) v.r = free; else v.hi = free; }
-      else if (v.k === 'ea') { if (v.base === r) v.base = free; if (v.index === r) v.index = free; }
-      return;
+    // Prefer another free register (a byte register for a value in one), else any free one.
+    const isFree = (t: number) => this.owner[t] === null && !avoidAll.includes(t);
+    let free = this.temps.find((t) => isFree(t) && (r > EBX || t <= EBX || v.k !== 'reg')) ?? this.temps.find(isFree);
+    if (free === undefined) {
+      if (inStack >= 0) { this.spillAt(inStack); return; }
+      // An operand the instruction popped: to its slot, or (an address expression) make room.
+      if (v.k === 'reg' && this.held.some((x) => x.v === v)) { this.spillHeld(v); return; }
+      free = this.alloc(avoidAll);
     }
-    if (inStack >= 0) { this.spillAt(inStack); return; }
-    // A popped operand with no free register: spill something else first.
-    this.alloc(avoidAll);
-    this.evict(r, avoid);
+    this.e('mov', reg(free), reg(r));
+    this.owner[r] = null;
+    this.own(free, v);
+    if (v.k === 'reg') { if (v.r === r) v.r = free; else v.hi = free; }
+    else if (v.k === 'ea') { if (v.base === r) v.base = free; if (v.index === r) v.index = free; }
+  }
+
+  /** Store a popped register operand in the slot of the position it had; it becomes a spill entry. */
+  spillHeld(v: V): void {
+    const h = this.held.find((x) => x.v === v);
+    if (!h || v.k !== 'reg') throw new Error('spillHeld: not a popped register operand');
+    this.e('mov', this.slotMem(h.slot), reg(v.r));
+    if (v.hi >= 0) this.e('mov', this.slotMem(h.slot, 4), reg(v.hi));
+    this.free(v);
+    const w = v.w;
+    const any = v as { r?: number; hi?: number };
+    delete any.r; delete any.hi;
+    Object.assign(v, { k: 'spill', w, slot: h.slot });
   }
 
   // ---- operands ------------------------------------------------------------

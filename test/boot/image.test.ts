@@ -147,7 +147,7 @@ describe('a process from a PE32 file', () => {
       'continue from a kernel pointer 0xC0000005', 'continue into the kernel 0xC000000D', 'done 0x00000000']) {
       expect(lines, `${want}\n${all.join('\n')}`).toContain(want);
     }
-    expect(all.find((l) => / \(hello\.exe\) created from its image at 0x00400000, entry 0x00401000$/.test(l))).toBeDefined();
+    expect(all.find((l) => / \(hello\.exe\) created from its image at 0x00400000, entry 0x00401000, parent \d+, session \d+$/.test(l))).toBeDefined();
     expect(all).toContain('hello: Hello from a PE image'); // the log names a process without its extension
     expect(all.find((l) => /^ps: process \d+ \(hello\) exited with status 0x00001234$/.test(l))).toBeDefined();
   }, 120000);

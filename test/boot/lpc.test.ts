@@ -90,6 +90,11 @@ describe('lpc', () => {
       'close the second port 0x00000000',
       'request on the closed handle 0xC0000008',
       'close the secure port 0x00000000',
+      'own connection port 0x00000000',
+      'datagrams queued before the cap 0x00000040',
+      'the next one 0xC0000017',
+      'datagrams received 0x00000040',
+      'close own port 0x00000000',
       'register terminate port 0x00000000',
     ]);
     // Every message and port went: the pool is as it was before the programs.

@@ -68,6 +68,7 @@ describe('smss initialization with a varied registry', () => {
       `[${SM}]`,
       `"BootExecute"=${multi([
         'autocheck autochk *',
+        'autocheck nosuchchk *',
         'smsschild tag first',
         'async smsschild wait list \\KnownDlls',
         'smsschild env OS Path windir TESTVAR',
@@ -129,7 +130,12 @@ describe('smss initialization with a varied registry', () => {
 
   it('BootExecute runs in order after the links, one at a time unless async; a missing autocheck image is skipped with NT\'s words', () => {
     const L = r.lines;
-    expect(r.smss).toContain('autochk program not found - skipping AUTOCHECK');
+    expect(r.smss).toContain('nosuchchk program not found - skipping AUTOCHECK');
+    // autochk.exe is in System32: it ran, found C: clean (not dirty) and ended before the next entry.
+    expect(r.smss.find((l) => /^BootExecute: autochk \* \(process \d+, exit 0x00000000\)$/.test(l)), r.smss.join('\n')).toBeDefined();
+    const checked = indexOf(L, /^autochk: The volume C: is clean; it is not checked/);
+    expect(checked).toBeGreaterThanOrEqual(0);
+    expect(checked).toBeLessThan(indexOf(L, /^smsschild: tag first$/));
     expect(r.smss.find((l) => l.startsWith('SmpFindImage failed - Status == 0xC0000034 (nosuchprogram'))).toBeDefined();
     const dos = indexOf(L, /^smss: DOS devices: /), first = indexOf(L, /^smsschild: tag first$/), last = indexOf(L, /^smsschild: tag last$/);
     const renames = indexOf(L, /^smss: renames: /), slept = indexOf(L, /^smsschild: slept 20$/);
@@ -268,7 +274,7 @@ describe('smss with malformed and missing registry values', () => {
     expect(r.smss).toContain('configuration: ProtectionMode is REG_SZ of 8 bytes, not a REG_DWORD - using the default');
     expect(r.smss.find((l) => l.startsWith('configuration: Session Manager'))).toContain('ProtectionMode 1');
     expect(r.smss).toContain('object directories: \\Windows, \\RPC Control (permanent)');
-    expect(r.smss).toContain('autochk program not found - skipping AUTOCHECK'); // the default BootExecute
+    expect(r.smss.find((l) => /^BootExecute: autochk \* \(process \d+, exit 0x00000000\)$/.test(l))).toBeDefined(); // the default BootExecute
     expect(r.smss).toContain('DOS devices: Y: is REG_DWORD of 4 bytes, not a string - skipped');
     expect(r.smss).toContain('environment: BINVAR is type 3 of 3 bytes, not a string - skipped');
     expect(r.smss).toContain('renames: skipped (MiniNT)');
@@ -299,6 +305,44 @@ describe('\\SmApiPort and a client built by MinGW (test/mingw/smapi.c, its own S
     ]);
     expect(r.smss.find((l) => /^BootExecute: smapi \(process \d+, exit 0x00005A5A\)$/.test(l))).toBeDefined();
     expect(r.smss.find((l) => /^SM API: connection from process \d+ with connection information \(subsystem type 3\) accepted, not a subsystem$/.test(l))).toBeDefined();
+  }, 180000);
+});
+
+describe('paging files', () => {
+  const pagefile = (disk: Uint8Array, path: string) => openDisk(disk).readPath(path).length;
+
+  it('makes pagefile.sys at its configured minimum; an entry on a drive that is not there is logged and skipped', async () => {
+    const overlay = [`[${SM}\\Memory Management]`, `"PagingFiles"=${multi(['C:\\pagefile.sys 6 12', 'Q:\\other.sys 4'])}`].join('\n');
+    const r = await run(overlay, [], 'smss: waiting for subsystems');
+    expect(r.stop, r.lines.join('\n')).toBeUndefined();
+    expect(r.smss).toContain('paging files: \\??\\C:\\pagefile.sys 6 MB (max 12 MB) - registered; the kernel does not page to it yet');
+    expect(r.smss.find((l) => l.startsWith('SmpCreatePagingFile failed - Status == 0xC000003A (Q:\\other.sys'))).toBeDefined();
+    expect(pagefile(r.after, '\\pagefile.sys')).toBe(6 * 1024 * 1024);
+  }, 180000);
+
+  it('system-managed on any drive: capped by the free space, shrunk by 16 MB until it fits; fsck.fat accepts the volume', async (ctx) => {
+    const overlay = [`[${SM}\\Memory Management]`, `"PagingFiles"=${multi(['?:\\pagefile.sys'])}`].join('\n');
+    const r = await run(overlay, [], 'smss: waiting for subsystems');
+    expect(r.stop, r.lines.join('\n')).toBeUndefined();
+    const line = r.smss.find((l) => l.startsWith('paging files: '))!;
+    const m = /^paging files: \\\?\?\\C:\\pagefile\.sys (\d+) MB/.exec(line);
+    expect(m, line).not.toBeNull();
+    expect(pagefile(r.after, '\\pagefile.sys')).toBe(Number(m![1]) * 1024 * 1024);
+    if (!has('fsck.fat')) {
+      console.log('skipped: fsck.fat (dosfstools) is not installed');
+      ctx.skip();
+    }
+    const part = join(tmp, 'pagefile-part.img');
+    writeFileSync(part, MbrReadPartition(r.after).volume);
+    const fsck = spawnSync('fsck.fat', ['-n', part], { encoding: 'utf8' });
+    expect(fsck.status, fsck.stdout + fsck.stderr).toBe(0);
+  }, 180000);
+
+  it('makes an emergency file when no entry gives one', async () => {
+    const overlay = [`[${SM}\\Memory Management]`, `"PagingFiles"=${multi(['Q:\\pagefile.sys 4 8'])}`].join('\n');
+    const r = await run(overlay, [], 'smss: waiting for subsystems');
+    expect(r.smss.find((l) => l.startsWith('paging files: '))).toBe('paging files: \\??\\C:\\pagefile.sys 16 MB (max 16 MB) (emergency) - registered; the kernel does not page to it yet');
+    expect(pagefile(r.after, '\\pagefile.sys')).toBe(16 * 1024 * 1024);
   }, 180000);
 });
 

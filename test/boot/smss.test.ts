@@ -77,7 +77,7 @@ describe('the kernel starts \\SystemRoot\\System32\\smss.exe', () => {
     expect(r.stop, r.all.join('\n')).toBeUndefined();
     expect(r.reached).toBe(true);
     expect(r.all.filter((l) => l.startsWith('smss: '))).toEqual(parameterLines);
-    expect(r.all.find((l) => / \(smss\.exe\) created from its image at 0x00400000, entry 0x00401000$/.test(l))).toBeDefined();
+    expect(r.all.find((l) => / \(smss\.exe\) created from its image at 0x00400000, entry 0x00401000, parent \d+, session \d+$/.test(l))).toBeDefined();
     expect(r.all.some((l) => l.includes('exited with status'))).toBe(false);
     // The idle loop comes after the five-second wait (timers expire on the 100 Hz clock tick, while log
     // times are finer: the wait may end up to one tick, 10 ms, before five seconds of log time).

@@ -110,6 +110,13 @@ export class TinyAsm {
     return this.u8(0x88, 0xf8).outDxAl(); // mov al, bh; out
   }
 
+  /** Waits for a byte on COM1 (polling LSR bit 0) and writes it back to COM1. */
+  serialEcho(): this {
+    // mov dx, 0x3FD; in al, dx; test al, 1; jz back (9 bytes)
+    this.movDx(0x3fd).u8(0xec, 0xa8, 0x01, 0x74, 0xf7);
+    return this.movDx(0x3f8).u8(0xec).outDxAl(); // in al, dx; out dx, al
+  }
+
   cli(): this {
     return this.u8(0xfa);
   }

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LineSplitter, parseLogLine, parseStop } from '../../emulator/core/log.ts';
+import { KERNEL_INTRINSICS } from '../../scripts/wasm2x86/api.ts';
 import {
   FakeMachine, Halted, MULTIBOOT_INFO, SchedulerStarted, TRAP_ENTRY_BASE, TRAP_ENTRY_STRIDE, V86_MMAP, type BootInfo,
 } from './fake-machine.ts';
@@ -34,12 +35,8 @@ function ascArgs(entry: string, out: string): string[] {
   ];
 }
 
-/** The intrinsics the translator knows (DESIGN.md section 1 and the contract). */
-const INTRINSICS = new Set([
-  'inb', 'inw', 'inl', 'outb', 'outw', 'outl', 'cli', 'sti', 'hlt', 'pause', 'lgdt', 'lidt', 'ltr',
-  'read_cr0', 'read_cr2', 'read_cr3', 'read_cr4', 'write_cr0', 'write_cr3', 'write_cr4', 'invlpg',
-  'read_eflags', 'rdtsc', 'cpuid', 'trap_entry', 'func_address', 'swap_context', 'trap_exit', 'boot_modules',
-]);
+/** The intrinsics the translator knows: its own table (scripts/wasm2x86/api.ts). */
+const INTRINSICS = KERNEL_INTRINSICS;
 
 const BOOT: BootInfo = { cmdline: 'console=com1 debug', mmap: V86_MMAP };
 

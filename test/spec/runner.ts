@@ -21,7 +21,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import wabtInit from 'wabt';
-import { compileModule, UnsupportedError, TRAP, TRAP_NAMES, FEATURES, type CompiledModule } from '../../scripts/wasm2x86/index.ts';
+import { compileModule, UnsupportedError, TRAP, TRAP_NAMES, FEATURES, type CompiledModule, type CompileOptions } from '../../scripts/wasm2x86/index.ts';
 import { assemble } from '../../scripts/wasm2x86/emit.ts';
 import { multibootCommon } from '../../scripts/wasm2x86/link.ts';
 import { EAX, EBX, ECX, EDX, ESP, reg, imm, mem, memSym, type Insn, type Operand } from '../../scripts/wasm2x86/x86.ts';
@@ -164,11 +164,20 @@ function statusText(status: number, extra: number): string {
   return `status ${hex(status)}`;
 }
 
-export interface RunOptions { timeoutMs?: number; memoryCap?: number }
+export interface RunOptions {
+  timeoutMs?: number;
+  memoryCap?: number;
+  /** Translator options over the runner's own (the fuzzer's test turns a check off to see it fail). */
+  compileOptions?: Partial<CompileOptions>;
+}
 
 export async function runWast(path: string, opts: RunOptions = {}): Promise<SpecReport> {
   const file = basename(path);
-  const cmds = parseWast(readFileSync(path, 'utf8'), file);
+  return runCommands(file, parseWast(readFileSync(path, 'utf8'), file), opts);
+}
+
+/** Runs parsed commands (a script's, or made by a program: the translator fuzzer) as x86 in v86. */
+export async function runCommands(file: string, cmds: Command[], opts: RunOptions = {}): Promise<SpecReport> {
   const cap0 = opts.memoryCap ?? DEFAULT_MEMORY_CAP;
   const report: SpecReport = {
     file, passed: 0, failed: [], skipped: new Map(), notApplicable: 0,
@@ -235,8 +244,9 @@ export async function runWast(path: string, opts: RunOptions = {}): Promise<Spec
     try {
       inst.compiled = compileModule(bytes, {
         prefix, name: `${file}:${m.line}`, resolveImport, intrinsics: false,
-        trapHandler: '__rt_trap', stackLimit: '__stack_limit', checkOffsetCarry: true,
+        trapHandler: '__rt_trap', stackLimit: '__stack_limit', checkOffsetCarry: true, checkBulkBounds: true,
         memoryGrowHook: `${prefix}grow_hook`, maxMemoryPages: cap0, unsupportedFunctions: 'trap',
+        ...opts.compileOptions,
       });
       for (const [fi, err] of inst.compiled.unsupported) inst.stubbed.set(inst.compiled.funcLabels[fi], err.feature);
     } catch (e) {

@@ -5,12 +5,12 @@
 // counts are printed. The runner itself is checked: the same parsed commands
 // hold in V8 (Node's WebAssembly), and deliberately wrong expectations fail.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runWast, summarize, watToBinary, type SpecReport } from './runner.ts';
-import { parseWast, type Value } from './wast.ts';
+import { runWast, summarize, type SpecReport } from './runner.ts';
+import { runInV8 } from './v8.ts';
 import { SPEC_DIR, REQUIRED } from './files.ts';
 
 const reports: SpecReport[] = [];
@@ -94,56 +94,10 @@ describe('the runner can fail', () => {
   }, 60000);
 });
 
-/** Runs a script's integer assertions in V8: proves the reader and the expected values. */
-async function runInV8(file: string): Promise<{ passed: number; failed: string[] }> {
-  const cmds = parseWast(readFileSync(join(SPEC_DIR, file), 'utf8'), file);
-  let inst: WebAssembly.Instance | undefined;
-  let removed = new Map<string, string>();
-  const named = new Map<string, WebAssembly.Instance>();
-  const spectest = {
-    print: () => {}, print_i32: () => {}, print_i64: () => {}, print_f32: () => {}, print_f64: () => {}, print_i32_f32: () => {}, print_f64_f64: () => {},
-    global_i32: 666, global_i64: 666n, global_f32: 666.6, global_f64: 666.6,
-    table: new WebAssembly.Table({ initial: 10, maximum: 20, element: 'anyfunc' }), memory: new WebAssembly.Memory({ initial: 1, maximum: 2 }),
-  };
-  const toJs = (v: Value) => (v.type === 'i32' ? v.value : v.type === 'i64' ? BigInt.asIntN(64, v.value) : undefined);
-  let passed = 0;
-  const failed: string[] = [];
-  for (const c of cmds) {
-    if (c.kind === 'module') {
-      if (c.definition) continue;
-      let bytes: Uint8Array;
-      if (c.source.form === 'binary') { bytes = c.source.bytes; removed = new Map(); }
-      else ({ bytes, removed } = await watToBinary(c.source.text, file));
-      inst = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { spectest: spectest as unknown as WebAssembly.ModuleImports });
-      if (c.name) named.set(c.name, inst);
-      continue;
-    }
-    if (c.kind !== 'assert_return' && c.kind !== 'assert_trap') continue;
-    const args = c.action.args.map(toJs);
-    if (args.some((a) => a === undefined) || c.action.kind !== 'invoke') continue;
-    const target = c.action.module ? named.get(c.action.module) : inst;
-    const fn = target?.exports[c.action.name] as ((...a: unknown[]) => unknown) | undefined;
-    if (!fn && removed.has(c.action.name)) continue; // a function wabt cannot parse
-    if (!fn) { failed.push(`${c.line}: no export ${c.action.name}`); continue; }
-    if (c.kind === 'assert_return') {
-      const exp = c.expected.length ? c.expected[0] : undefined;
-      if (exp && ('either' in exp || toJs(exp) === undefined)) continue;
-      const got = fn(...args);
-      if (exp === undefined ? got === undefined : got === toJs(exp as Value)) passed++;
-      else failed.push(`${c.line}: ${c.action.name} got ${String(got)}`);
-    } else {
-      try { fn(...args); failed.push(`${c.line}: ${c.action.name} did not trap`); } catch (e) {
-        if (e instanceof WebAssembly.RuntimeError) passed++; else failed.push(`${c.line}: ${String(e)}`);
-      }
-    }
-  }
-  return { passed, failed };
-}
-
 describe('the .wast reader, checked in V8', () => {
   for (const f of ['i32.wast', 'i64.wast', 'int_literals.wast', 'memory_trap.wast', 'address.wast', 'br_table.wast']) {
     it(f, async () => {
-      const r = await runInV8(f);
+      const r = await runInV8(join(SPEC_DIR, f));
       expect(r.failed).toEqual([]);
       expect(r.passed).toBeGreaterThan(20);
     });

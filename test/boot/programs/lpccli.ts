@@ -1,11 +1,12 @@
 // LPC client for test/boot/lpc.test.ts, against lpcsrv's \LpcTestPort:
 // connections with and without information, a refused one, requests and
-// datagrams, forged ids, bad lengths, bad pointers and handles, and at the
+// datagrams, forged ids, bad lengths, bad pointers and handles, a datagram
+// flood against the queue cap, and at the
 // end a registered terminate port (LPC_CLIENT_DIED, then LPC_PORT_CLOSED).
 import { show, put, putHex, flush, NtDelayExecution, NtCreateEvent, NtQueryInformationThread, unicode, ms } from "./nt";
 import {
   NtConnectPort, NtSecureConnectPort, NtRequestPort, NtRequestWaitReplyPort, NtReplyPort, NtReplyWaitReceivePortEx, NtReplyWaitReplyPort,
-  NtRegisterThreadTerminatePort, NtQueryInformationPort, header, msgType, msgPid, msgTid, msgId, msgData, setData, qos,
+  NtRegisterThreadTerminatePort, NtQueryInformationPort, NtCreatePort, header, msgType, msgPid, msgTid, msgId, msgData, setData, qos,
 } from "./lpcnt";
 import { NtClose } from "./nt";
 
@@ -114,6 +115,17 @@ export function main(): void {
   show("close the second port", NtClose(port2));
   show("request on the closed handle", request(port2, 1));
   show("close the secure port", NtClose(load<u32>(h, 8)));
+  // A flood of datagrams into a connection port nobody reads: the queue has a cap.
+  show("own connection port", NtCreatePort(h + 12, 0, 0, 0x100, 0));
+  let queued: u32 = 0;
+  header(req, 4); setData(req, 0, 7);
+  for (; queued < 1000; queued++) { status = NtRequestPort(load<u32>(h, 12), req); if (status != 0) break; }
+  show("datagrams queued before the cap", queued);
+  show("the next one", status);
+  let received: u32 = 0;
+  while (NtReplyWaitReceivePortEx(load<u32>(h, 12), 0, 0, rep, ms(t, 0)) == 0 && msgType(rep) == 3) received++;
+  show("datagrams received", received);
+  show("close own port", NtClose(load<u32>(h, 12)));
   show("register terminate port", NtRegisterThreadTerminatePort(port1));
   // Ending now sends LPC_CLIENT_DIED, then closing port1 LPC_PORT_CLOSED.
 }

@@ -1,0 +1,217 @@
+// Pass 4b, instantiate: what makes a fresh instance of the module, as code and
+// data beside the functions.
+//
+//   __instantiate   sets the memory size (memoryGrowHook / memoryEnd), zero-fills
+//                   the initial memory where asked, copies the active data
+//                   segments (bounds-checked: a segment past the memory traps
+//                   OUT_OF_BOUNDS), evaluates every global's (extended)
+//                   constant expression, and calls the start function
+//   __mem_pages     the current memory size in 64 KiB pages
+//   g<i>            one 8-byte cell per global (reference globals: an address)
+//   __table<i>      8 bytes per entry: function address, canonical signature id
+//                   (-1 and address 0 for a null entry), from the active
+//                   element segments
+//   __data<k>       each active segment's bytes (unless the loader preloads them)
+
+import { UnsupportedError, TranslateError, TRAP, type CompileOptions } from './api.ts';
+import { EAX, ECX, EDX, ESI, EDI, EBX, ESP, reg, imm, mem, memSym, type Insn, type Operand } from './x86.ts';
+import type { Module, ConstExpr, Import } from './wasm.ts';
+
+export interface InstanceInput {
+  mod: Module;
+  opts: CompileOptions;
+  /** Module name for errors. */
+  name: string;
+  prefix: string;
+  funcLabel(index: number): string;
+  globalLabel(index: number): string;
+  globalWide(index: number): boolean;
+  /** Resolved targets of function imports (undefined: an intrinsic). */
+  importTargets: Array<string | undefined>;
+  funcImports: Import[];
+  /** Number of imported globals (the module's own come after them). */
+  globalImports: number;
+  tables: Array<{ label: string; size: number }>;
+  sigId(typeIndex: number): number;
+  memPagesLabel: string;
+  trapHandler: string;
+}
+
+export interface Instance {
+  /** Label of the instantiate routine. */
+  label: string;
+  /** The instantiate routine. */
+  code: Insn[];
+  /** The memory size cell, global cells, tables and segment images. */
+  data: Insn[];
+  memory?: { min: number; max?: number };
+  /** The most pages memory.grow may reach. */
+  maxPages: number;
+}
+
+const I = (op: string, ...ops: Operand[]): Insn => ({ op, ops });
+
+export function buildInstance(inp: InstanceInput): Instance {
+  const { mod, opts, name, prefix, funcLabel, globalLabel, importTargets, funcImports, tables, sigId, memPagesLabel, trapHandler } = inp;
+  const memory = mod.memories[0];
+  const maxPages = Math.min(memory?.max ?? 65536, opts.maxMemoryPages ?? 65536, 65535);
+
+  // The instantiate routine.
+  const inst = `${prefix}__instantiate`;
+  const trapStub = `${inst}$oob`;
+  const ins: Insn[] = [{ op: 'align', ops: [imm(16)] }, { op: 'label', target: inst },
+    I('push', reg(EBX)), I('push', reg(ESI)), I('push', reg(EDI))];
+  const constValue = (e: ConstExpr): { imm?: number; global?: number } => {
+    if (e.length !== 1) throw new UnsupportedError('extended-const', 'constant expression with several instructions');
+    const x = e[0];
+    if (x.name === 'i32.const') return { imm: x.i32! | 0 };
+    if (x.name === 'global.get') return { global: x.index! };
+    throw new UnsupportedError('const-expr', x.name);
+  };
+  if (memory) {
+    if (opts.memoryGrowHook) ins.push(I('push', imm(memory.min)), I('push', memSym(4, memPagesLabel)), { op: 'call', target: opts.memoryGrowHook });
+    if (opts.memoryEnd) ins.push(I('mov', reg(EAX), imm(0, opts.memoryEnd.initialEnd)), I('shr', reg(EAX), imm(16)), I('mov', memSym(4, memPagesLabel), reg(EAX)));
+    else ins.push(I('mov', memSym(4, memPagesLabel), imm(memory.min)));
+    const activeData = mod.datas.filter((d) => d.mode === 'active');
+    let zeroFrom: number | undefined;
+    if (opts.preloadedData) zeroFrom = undefined;
+    else if (opts.zeroMemory) zeroFrom = 0;
+    else {
+      const offs = activeData.map((d) => constValue(d.offset!)).filter((c) => c.imm !== undefined).map((c) => c.imm! >>> 0);
+      // Static data without a segment (zero-initialized) may sit anywhere in the segments' 64 KiB pages.
+      if (offs.length) zeroFrom = Math.floor(Math.min(...offs) / 65536) * 65536;
+    }
+    const end = memory.min * 65536;
+    if (zeroFrom !== undefined && end > zeroFrom) {
+      ins.push(I('mov', reg(EDI), imm(zeroFrom)), I('mov', reg(ECX), imm(Math.floor((end - zeroFrom) / 4))), I('mov', reg(EAX), imm(0)), I('cld'), I('rep_stosd'));
+    }
+  }
+  const dataBlobs: Insn[] = [];
+  mod.datas.forEach((d, k) => {
+    if (d.mode !== 'active' || d.bytes.length === 0 && !d.offset) return;
+    if (!memory) throw new TranslateError('data segment without a memory', name);
+    const off = constValue(d.offset!);
+    if (opts.preloadedData) {
+      if (off.imm === undefined) throw new UnsupportedError('const-expr', `data segment ${k}: offset from a global with preloaded data`);
+      return;
+    }
+    const blob = `${prefix}__data${k}`;
+    if (off.imm !== undefined) ins.push(I('mov', reg(EDI), imm(off.imm)));
+    else ins.push(I('mov', reg(EDI), memSym(4, globalLabel(off.global!))));
+    // Bounds: offset + length must fit the initial memory (else the instantiation traps).
+    ins.push(I('mov', reg(EAX), reg(EDI)), I('add', reg(EAX), imm(d.bytes.length)), { op: 'jcc', cc: 'b', target: trapStub });
+    if (memory.min < 65536) ins.push(I('cmp', reg(EAX), imm(memory.min * 65536)), { op: 'jcc', cc: 'a', target: trapStub });
+    if (d.bytes.length) {
+      ins.push(I('mov', reg(ESI), imm(0, blob)), I('mov', reg(ECX), imm(d.bytes.length)), I('cld'), I('rep_movsb'));
+      dataBlobs.push({ op: 'label', target: blob }, { op: 'db', bytes: d.bytes });
+    }
+  });
+  /**
+   * Code that evaluates an (extended) constant expression, leaving its value on
+   * the stack (an i64 as two dwords, low at the lower address). May clobber
+   * every register: it runs inside the instantiate routine.
+   */
+  const constExprCode = (e: ConstExpr): Insn[] => {
+    const out: Insn[] = [];
+    for (const x of e) {
+      switch (x.name) {
+        case 'i32.const': case 'f32.const': out.push(I('push', imm(x.i32! | 0))); break;
+        case 'i64.const': case 'f64.const': {
+          const v = BigInt.asUintN(64, x.i64!);
+          out.push(I('push', imm(Number(v >> 32n) | 0)), I('push', imm(Number(v & 0xFFFFFFFFn) | 0)));
+          break;
+        }
+        case 'global.get': {
+          const src = globalLabel(x.index!);
+          if (inp.globalWide(x.index!)) out.push(I('push', memSym(4, src, 4)));
+          out.push(I('push', memSym(4, src)));
+          break;
+        }
+        case 'i32.add': case 'i32.sub': out.push(I('pop', reg(ECX)), I(x.name.slice(4), mem(4, ESP, 0), reg(ECX))); break;
+        case 'i32.mul': out.push(I('pop', reg(ECX)), I('pop', reg(EAX)), I('imul', reg(EAX), reg(ECX)), I('push', reg(EAX))); break;
+        case 'i64.add': case 'i64.sub':
+          out.push(I('pop', reg(EAX)), I('pop', reg(EDX)),
+            I(x.name === 'i64.add' ? 'add' : 'sub', mem(4, ESP, 0), reg(EAX)), I(x.name === 'i64.add' ? 'adc' : 'sbb', mem(4, ESP, 4), reg(EDX)));
+          break;
+        case 'i64.mul':
+          // (a_hi:a_lo) * (b_hi:b_lo) mod 2^64 = a_lo*b_lo + ((a_lo*b_hi + a_hi*b_lo) << 32)
+          out.push(I('pop', reg(EBX)), I('pop', reg(ESI)), I('pop', reg(ECX)), I('pop', reg(EDI)),
+            I('imul', reg(ESI), reg(ECX)), I('imul', reg(EDI), reg(EBX)),
+            I('mov', reg(EAX), reg(ECX)), I('mul', reg(EBX)), I('add', reg(EDX), reg(ESI)), I('add', reg(EDX), reg(EDI)),
+            I('push', reg(EDX)), I('push', reg(EAX)));
+          break;
+        case 'ref.null': out.push(I('push', imm(0))); break;
+        case 'ref.func': out.push(I('push', imm(0, funcLabel(x.index!)))); break;
+        default: throw new UnsupportedError('const-expr', x.name);
+      }
+    }
+    return out;
+  };
+  // Globals.
+  const globalData: Insn[] = [{ op: 'align', ops: [imm(8)] }];
+  mod.globals.forEach((g, k) => {
+    const gi = inp.globalImports + k;
+    const lbl = globalLabel(gi);
+    globalData.push({ op: 'label', target: lbl }, { op: 'dd', ops: [imm(0), imm(0)] });
+    const init = g.init[0];
+    const wide = g.type.type === 'i64' || g.type.type === 'f64';
+    if (g.init.length !== 1) {
+      // Extended constant expression: evaluated at instantiation on the x86 stack.
+      ins.push(...constExprCode(g.init), I('pop', memSym(4, lbl)));
+      if (wide) ins.push(I('pop', memSym(4, lbl, 4)));
+      return;
+    }
+    if (!init) throw new UnsupportedError('const-expr', 'empty global initializer');
+    let lo = 0, hi = 0;
+    switch (init.name) {
+      case 'i32.const': case 'f32.const': lo = init.i32! | 0; break;
+      case 'ref.null': break;
+      case 'ref.func': {
+        const f = init.index!;
+        if (f < mod.numImportedFuncs && importTargets[f] === undefined) throw new UnsupportedError('intrinsic-in-table', `kernel.${funcImports[f].name} as a reference`);
+        ins.push(I('mov', memSym(4, lbl), imm(0, funcLabel(f))));
+        return;
+      }
+      case 'i64.const': case 'f64.const': { const v = BigInt.asUintN(64, init.i64!); lo = Number(v & 0xFFFFFFFFn) | 0; hi = Number(v >> 32n) | 0; break; }
+      case 'global.get': {
+        const src = globalLabel(init.index!);
+        ins.push(I('mov', reg(EAX), memSym(4, src)), I('mov', memSym(4, lbl), reg(EAX)));
+        if (wide) ins.push(I('mov', reg(EAX), memSym(4, src, 4)), I('mov', memSym(4, lbl, 4), reg(EAX)));
+        return;
+      }
+      default: throw new UnsupportedError('const-expr', `global initializer ${init.name}`);
+    }
+    ins.push(I('mov', memSym(4, lbl), imm(lo)));
+    if (wide) ins.push(I('mov', memSym(4, lbl, 4), imm(hi)));
+  });
+  // Tables: static contents.
+  const tableData: Insn[] = [];
+  tables.forEach((t, ti) => {
+    const entries: Array<{ label: string; sig: number } | null> = new Array(t.size).fill(null);
+    for (const el of mod.elems) {
+      if (el.mode !== 'active' || el.table !== ti) continue;
+      if (el.otherExpr) throw new UnsupportedError('reference-types', `element segment item ${el.otherExpr}`);
+      const off = constValue(el.offset!);
+      if (off.imm === undefined) throw new UnsupportedError('elem-offset-global', 'element segment offset from a global');
+      if ((off.imm >>> 0) + el.funcs.length > t.size) throw new UnsupportedError('elem-out-of-bounds', 'element segment outside the table');
+      el.funcs.forEach((f, j) => {
+        if (f === null) { entries[off.imm! + j] = null; return; }
+        if (f < mod.numImportedFuncs && importTargets[f] === undefined) throw new UnsupportedError('intrinsic-in-table', `kernel.${funcImports[f].name} in a table`);
+        entries[off.imm! + j] = { label: funcLabel(f), sig: sigId(mod.funcTypes[f]) };
+      });
+    }
+    tableData.push({ op: 'align', ops: [imm(8)] }, { op: 'label', target: t.label });
+    const dd = entries.flatMap((e) => (e ? [imm(0, e.label), imm(e.sig)] : [imm(0), imm(-1)]));
+    if (dd.length) tableData.push({ op: 'dd', ops: dd });
+  });
+  if (mod.start !== undefined) ins.push({ op: 'call', target: funcLabel(mod.start) });
+  ins.push(I('pop', reg(EDI)), I('pop', reg(ESI)), I('pop', reg(EBX)), I('ret'));
+  ins.push({ op: 'label', target: trapStub }, I('push', imm(0, trapStub)), I('push', imm(TRAP.OUT_OF_BOUNDS)), { op: 'call', target: trapHandler }, { op: 'ud2' });
+
+
+  const data: Insn[] = [
+    { op: 'align', ops: [imm(8)] }, { op: 'label', target: memPagesLabel }, { op: 'dd', ops: [imm(opts.memoryEnd ? 0 : memory?.min ?? 0)] },
+    ...globalData, ...tableData, ...dataBlobs,
+  ];
+  return { label: inst, code: ins, data, memory: memory ? { min: memory.min, max: memory.max } : undefined, maxPages };
+}

@@ -1,0 +1,76 @@
+// Golden listings: small functions whose x86 shows that an optimisation fires
+// (address folding, loop rotation, compare-and-branch fusion). Each
+// golden/NAME.wat has its expected listing in golden/NAME.lst, in the style of
+// build/ntoskrnl.lst (every instruction, the wasm instruction it came from
+// after `;`). A change in the selected code shows here as a diff; if the new
+// code is intended, `UPDATE_GOLDEN=1 npx vitest run test/wasm2x86/golden.test.ts`
+// rewrites the .lst files (review the diff). Besides the whole text, each case
+// asserts the line that proves its optimisation.
+
+import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import wabtInit from 'wabt';
+import { compileModule } from '../../scripts/wasm2x86/index.ts';
+import { formatInsn } from '../../scripts/wasm2x86/emit.ts';
+
+const DIR = join(import.meta.dirname, 'golden');
+
+async function listing(file: string): Promise<string> {
+  const w = await (wabtInit as any)();
+  const m = w.parseWat(file, readFileSync(join(DIR, file), 'utf8'), {});
+  let bytes: Uint8Array;
+  try { m.resolveNames(); bytes = new Uint8Array(m.toBinary({ write_debug_names: true }).buffer); } finally { m.destroy(); }
+  const c = compileModule(bytes, { name: file, trapHandler: 'trap', intrinsics: false, dump: true });
+  const lines: string[] = [];
+  for (const [name, ex] of c.exports) {
+    if (ex.kind !== 'func') continue;
+    const start = c.insns.findIndex((i) => i.op === 'label' && i.target === ex.label);
+    lines.push(`==== ${name}`);
+    for (let k = start; k < c.insns.length; k++) {
+      const i = c.insns[k];
+      if (k > start && i.op === 'align') break;
+      const text = i.op === 'label' ? formatInsn(i) : `    ${formatInsn(i)}`;
+      lines.push(i.note ? `${text.padEnd(44)} ; ${i.note}` : text);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp }>> = {
+  'address-folding': [
+    { fn: 'element', proves: /mov \w+, dword \[esi\+edi\*4\+0x8\]/, absent: /^\s+(shl|add) \w+, 0x2$/m },
+    { fn: 'header', proves: /movzx \w+, word \[esi-0x10\][^\n]*\n\s+movzx \w+, byte \[esi-0xd\]/, absent: /^\s+sub (?!esp)/m },
+  ],
+  'loop-rotation': [
+    // The head's test once before the loop (jae to the exit), once at the back edge inverted (jb to the body).
+    { fn: 'sum', proves: /cmp esi, [^\n]+\n\s+jae f0\$L0[^\n]*\nf0\$L3:[\s\S]*cmp esi, [^\n]+\n\s+jb f0\$L3\n/ },
+  ],
+  'compare-branch': [
+    { fn: 'max', proves: /cmp esi, edi[^\n]*\n\s+mov eax, esi[^\n]*\n\s+cmovle eax, edi/, absent: /^\s+set[a-z]+ /m },
+    { fn: 'clamp', proves: /cmp \w+, 0x64\s*(; \S+)?\n\s+jl /, absent: /^\s+set[a-z]+ /m },
+    { fn: 'less', proves: /setb \w+/ },
+  ],
+};
+
+describe('golden listings (test/wasm2x86/golden)', () => {
+  const files = readdirSync(DIR).filter((f) => f.endsWith('.wat')).sort();
+  it('every case has its listing and its checks', () => {
+    expect(files.map((f) => f.slice(0, -4))).toEqual(Object.keys(CASES).sort());
+  });
+  for (const f of files) {
+    const name = f.slice(0, -4);
+    it(name, async () => {
+      const text = await listing(f);
+      const lst = join(DIR, `${name}.lst`);
+      if (process.env.UPDATE_GOLDEN || !existsSync(lst)) writeFileSync(lst, text);
+      for (const c of CASES[name] ?? []) {
+        const fn = text.split('==== ').find((s) => s.startsWith(c.fn + '\n'));
+        expect(fn, `function ${c.fn}`).toBeDefined();
+        expect(fn).toMatch(c.proves);
+        if (c.absent) expect(fn).not.toMatch(c.absent);
+      }
+      expect(text).toBe(readFileSync(lst, 'utf8'));
+    });
+  }
+});
