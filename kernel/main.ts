@@ -48,6 +48,7 @@ import { IoInitSystem } from "./io/iomgr";
 import { IoInitializeDisks } from "./io/disk";
 import { IoInitializeSerial } from "./io/serialdev";
 import { IoMountSystemVolume } from "./io/iosys";
+import { FatCleanVolumes } from "./fat/fatdirty";
 import { CmInitSystem1 } from "./cm/cminit";
 import { PsInitializeSystemDll } from "./ps/psdll";
 import { PsStartSessionManager } from "./ps/psinit";
@@ -106,6 +107,7 @@ function Phase1Initialization(context: usize): void {
   CmInitSystem1();                            // \REGISTRY, HARDWARE, the SYSTEM hive, CurrentControlSet
   PsInitializeSystemDll();                    // \SystemRoot\System32\ntdll.dll, when there is one
   PsStartSessionManager();                    // \SystemRoot\System32\smss.exe, waited on 5 s (or the boot modules, if any, to their end)
+  FatCleanVolumes();                          // an orderly point: every volume flushed and marked clean (FAT[1])
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends
 }
 

@@ -43,7 +43,7 @@ import { buildUserProgram } from './userprog.ts';
 import { writeFileSync, unlinkSync } from 'node:fs';
 import { buildGccReference } from './bench/gcc.ts';
 import { assemble } from './wasm2x86/emit.ts';
-import { reg, imm, EAX, ECX, EDX, type Insn, type Operand } from './wasm2x86/x86.ts';
+import { reg, imm, EAX, ECX, EDX, type Insn, type Mnemonic, type Operand } from './wasm2x86/x86.ts';
 import { boot, type BootResult } from '../emulator/node/boot.ts';
 import { buildDisk, buildSystemHive } from '../images/build.ts';
 import { helloImage } from '../test/pe/tiny.ts';
@@ -59,7 +59,7 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 
 function fail(msg: string): never { throw new Error(msg); }
 
-const I = (op: string, ...ops: Operand[]): Insn => ({ op, ops });
+const I = (op: Mnemonic, ...ops: Operand[]): Insn => ({ op, ops });
 const multibootHeader = (): Insn[] => [
   { op: 'label', target: 'hdr' },
   { op: 'dd', ops: [imm(0x1BADB002), imm(0x00010000), imm(-(0x1BADB002 + 0x00010000) | 0), imm(0, 'hdr'), imm(0x100000), imm(0, 'end'), imm(0, 'end'), imm(0, 'entry')] },

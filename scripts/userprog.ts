@@ -13,7 +13,7 @@
 import { compileAssemblyScript } from './asc.ts';
 import { compileModule, TRAP } from './wasm2x86/index.ts';
 import { assemble } from './wasm2x86/emit.ts';
-import { EAX, ECX, EDX, ESP, imm, mem, memSym, reg, type Insn } from './wasm2x86/x86.ts';
+import { EAX, ECX, EDX, ESP, imm, mem, memSym, reg, type Insn, type Mnemonic } from './wasm2x86/x86.ts';
 import { SERVICES, serviceStubs } from './services.ts';
 
 export const USER_IMAGE_BASE = 0x00400000;
@@ -32,7 +32,7 @@ export const TRAP_STATUS: Record<number, number> = {
   [TRAP.UNSUPPORTED]: 0xC000001D,
 };
 
-const I = (op: string, ...ops: any[]): Insn => ({ op, ops });
+const I = (op: Mnemonic, ...ops: any[]): Insn => ({ op, ops });
 const L = (target: string): Insn => ({ op: 'label', target });
 
 /**

@@ -1,9 +1,11 @@
 // Bundles the browser page into a directory that any static file server can
-// serve: index.html, main.js, v86.wasm (+ fallback), and the kernel and disk
-// images if they exist.
+// serve: index.html, page.css, main.js (v86, xterm, the log library and the
+// image builder bundled by esbuild), xterm.css, v86.wasm (+ fallback), and
+// the kernel and disk images if they exist. Nothing is fetched from elsewhere.
 //
+//   npm run serve                                  (builds and serves it)
 //   npx tsx emulator/browser/build.ts [OUTDIR]     (default build/web)
-//   then e.g.  npx http-server build/web  or  python3 -m http.server -d build/web
+//   then any static server, e.g.  python3 -m http.server -d build/web
 
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,7 +16,7 @@ import { build } from 'esbuild';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 
-export async function buildWeb(outDir = join(ROOT, 'build', 'web')): Promise<string> {
+export async function buildWeb(outDir = join(ROOT, 'build', 'web'), images: { kernel?: string; disk?: string } = {}): Promise<string> {
   mkdirSync(outDir, { recursive: true });
   await build({
     entryPoints: [join(HERE, 'main.ts')],
@@ -28,11 +30,13 @@ export async function buildWeb(outDir = join(ROOT, 'build', 'web')): Promise<str
     logLevel: 'warning',
   });
   copyFileSync(join(HERE, 'index.html'), join(outDir, 'index.html'));
+  copyFileSync(join(HERE, 'page.css'), join(outDir, 'page.css'));
+  copyFileSync(createRequire(import.meta.url).resolve('@xterm/xterm/css/xterm.css'), join(outDir, 'xterm.css'));
   const wasmDir = dirname(createRequire(import.meta.url).resolve('v86/build/v86.wasm'));
   for (const f of ['v86.wasm', 'v86-fallback.wasm']) copyFileSync(join(wasmDir, f), join(outDir, f));
-  for (const f of ['ntoskrnl.bin', 'disk.img']) {
-    const src = join(ROOT, 'build', f);
-    if (existsSync(src)) copyFileSync(src, join(outDir, f));
+  for (const [f, given] of [['ntoskrnl.bin', images.kernel], ['disk.img', images.disk]] as const) {
+    const src = given ?? join(ROOT, 'build', f);
+    if (existsSync(src) && resolve(src) !== resolve(join(outDir, f))) copyFileSync(src, join(outDir, f));
   }
   return outDir;
 }

@@ -1,86 +1,266 @@
-// Browser page: boots the kernel in v86 with the VGA text screen and a COM1
-// console. Bundled by emulator/browser/build.ts; served with v86.wasm and the
-// images next to it. URL parameters: ?kernel=ntoskrnl.bin&disk=disk.img
-// &until=TEXT&memory=32&cmdline=TEXT
+// The browser page: the kernel and disk booted in v86 in a tab, with the
+// serial console in an xterm terminal (typing goes to COM1), the VGA screen,
+// a status line, and panels drawn live from the log library (timeline,
+// processes, objects), a registry editor that rebuilds the hive and the disk
+// in the tab, files dropped into the image, and buttons to save the log, the
+// disk and the machine state. Bundled by emulator/browser/build.ts.
+//
+// URL parameters: ?kernel=ntoskrnl.bin&disk=disk.img (disk=none for none)
+// &memory=32&cmdline=TEXT
 
 import { V86 } from 'v86';
-import { formatStop, hex32 } from '../core/log.ts';
-import { SerialMonitor, describeMarker } from '../core/monitor.ts';
-import { toArrayBuffer, v86Config } from '../core/options.ts';
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { BootLog, describeStop } from '../core/bootlog.ts';
+import { hex32 } from '../core/log.ts';
+import { SerialMonitor } from '../core/monitor.ts';
+import { padToSectors, toArrayBuffer, v86Config } from '../core/options.ts';
+import { checkReg, editDisk, readSystemReg } from '../../images/disk/edit.ts';
+import { drawObjects, drawProcesses, drawTimeline } from './panels.ts';
 
 const params = new URLSearchParams(location.search);
-const status = document.getElementById('status') as HTMLElement;
-const t0 = performance.now();
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const status = $('status');
 
-function show(text: string, cls = ''): void {
+function show(text: string, cls: 'booting' | 'running' | 'stop' | 'off'): void {
   status.textContent = text;
   status.className = cls;
 }
 
-function elapsed(): string {
-  return `${((performance.now() - t0) / 1000).toFixed(2)} s`;
-}
-
-async function fetchBytes(url: string, optional: boolean): Promise<ArrayBuffer | undefined> {
+async function fetchBytes(url: string): Promise<Uint8Array> {
   const res = await fetch(url);
-  if (!res.ok) {
-    if (optional) return undefined;
-    throw new Error(`${url}: HTTP ${res.status}`);
-  }
-  return toArrayBuffer(new Uint8Array(await res.arrayBuffer()));
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
-async function main(): Promise<void> {
-  const kernelUrl = params.get('kernel') ?? 'ntoskrnl.bin';
-  const diskUrl = params.get('disk') ?? 'disk.img';
-  const until = params.get('until') ?? undefined;
-  show(`loading ${kernelUrl}...`);
-  const [kernel, disk] = await Promise.all([fetchBytes(kernelUrl, false), fetchBytes(diskUrl, true)]);
+function download(name: string, data: BlobPart): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([data]));
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
 
-  const emulator = new V86(
-    v86Config({
-      kernel: kernel!,
-      disk,
-      memoryMB: params.has('memory') ? Number(params.get('memory')) : undefined,
-      cmdline: params.get('cmdline') ?? undefined,
-      wasmPath: 'v86.wasm',
-      screenContainer: document.getElementById('screen'),
-      serialContainer: document.getElementById('serial'),
-      interactive: true,
-    }) as any,
-  ) as any;
+// ---- the terminal ----
 
-  const monitor = new SerialMonitor(until);
-  let ended = false;
-  const end = (text: string, cls: string): void => {
-    if (ended) return;
-    ended = true;
-    monitor.end();
-    show(text, cls);
-  };
+const term = new Terminal({ convertEol: true, cols: 100, rows: 18, scrollback: 10_000, fontSize: 12 });
+const fit = new FitAddon();
+term.loadAddon(fit);
+term.open($('terminal'));
+try { fit.fit(); } catch { /* not laid out yet */ }
 
-  emulator.add_listener('emulator-ready', () => {
-    show(`running${until ? `, waiting for ${describeMarker(until)}` : ''}...`);
-    // v86 throws on guest writes to port 0xF4 while a multiboot kernel is
-    // loaded; make it the guest's power-off with an exit code
-    const onExit = (v: number) => {
-      end(`guest powered off with ${hex32(v)} after ${elapsed()}`, v === 0 ? 'ok' : 'stop');
-      void emulator.stop();
-    };
-    emulator.v86.cpu.io.register_write(0xf4, { name: 'page-exit' }, onExit, onExit, onExit);
+// ---- the machine ----
+
+interface Emulator {
+  v86?: { cpu: { io: { register_write(port: number, dev: object, a: (v: number) => void, b: (v: number) => void, c: (v: number) => void): void }; devices?: { ide?: { primary?: { master?: { buffer?: { buffer?: ArrayBuffer } } } } } } };
+  add_listener(event: string, fn: (arg: any) => void): void;
+  serial0_send(text: string): void;
+  save_state(): Promise<ArrayBuffer>;
+  stop(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+let kernel: ArrayBuffer;
+let emulator: Emulator | undefined;
+let bootDisk: Uint8Array | undefined; // the image the running boot started from
+let log = new BootLog();
+let serial = '';
+let typed = '';
+let ended = false;
+const pendingFiles = new Map<string, Uint8Array>();
+
+/** The disk as the guest left it so far (v86 writes into its own buffer). */
+function diskNow(): Uint8Array | undefined {
+  const b = emulator?.v86?.cpu.devices?.ide?.primary?.master?.buffer?.buffer;
+  return b ? new Uint8Array(b.slice(0)) : bootDisk?.slice();
+}
+
+let drawQueued = false;
+function redraw(): void {
+  if (drawQueued) return;
+  drawQueued = true;
+  requestAnimationFrame(() => {
+    drawQueued = false;
+    drawTimeline($('timeline'), log);
+    drawProcesses($('processes'), log);
+    drawObjects($('objects'), log);
   });
-  emulator.add_listener('serial0-output-byte', (b: number) => {
-    if (ended) return;
+}
+
+function showProgress(): void {
+  const m = log.lastMilestone;
+  const where = m ? `${m.label} at ${m.seconds.toFixed(3)} s` : 'starting';
+  const running = log.milestones.some((x) => x.id === 'smss-running');
+  show(`${running ? 'running' : 'booting'} · last milestone: ${where}`, running ? 'running' : 'booting');
+}
+
+async function start(disk: Uint8Array | undefined, state?: ArrayBuffer): Promise<void> {
+  if (emulator) {
+    const old = emulator;
+    emulator = undefined;
+    try { await old.stop(); await old.destroy(); } catch { /* already gone */ }
+  }
+  log = new BootLog();
+  serial = '';
+  ended = false;
+  term.reset();
+  bootDisk = disk;
+  if (disk) $<HTMLTextAreaElement>('reg-text').value = safeReadReg(disk);
+  redraw();
+  show(state ? 'restoring the saved state...' : 'booting...', 'booting');
+  const monitor = new SerialMonitor();
+  const config = v86Config({
+    kernel,
+    disk: disk ? toArrayBuffer(padToSectors(disk)) : undefined,
+    memoryMB: params.has('memory') ? Number(params.get('memory')) : undefined,
+    cmdline: params.get('cmdline') ?? undefined,
+    wasmPath: 'v86.wasm',
+    screenContainer: $('screen'),
+    interactive: true,
+  });
+  if (state) config.initial_state = { buffer: state };
+  const emu = new V86(config as any) as unknown as Emulator;
+  emulator = emu;
+  emu.add_listener('emulator-ready', () => {
+    // port 0xF4: the guest powers off with an exit code
+    const onExit = (v: number) => {
+      if (emulator !== emu || ended) return;
+      ended = true;
+      show(`powered off (port 0xF4 = ${hex32(v)}) · last milestone: ${log.lastMilestone?.label ?? 'none'}`, 'off');
+      void emu.stop();
+    };
+    emu.v86!.cpu.io.register_write(0xf4, { name: 'page-exit' }, onExit, onExit, onExit);
+  });
+  emu.add_listener('serial0-output-byte', (b: number) => {
+    if (emulator !== emu) return;
+    const ch = String.fromCharCode(b);
+    serial += ch;
+    term.write(ch);
     const line = monitor.pushByte(b);
     if (line === undefined) return;
-    if (monitor.stopComplete && monitor.stop) end(`bug check: ${formatStop(monitor.stop)} after ${elapsed()}`, 'stop');
-    else if (monitor.reached) end(`reached ${describeMarker(until!)} after ${elapsed()}`, 'ok');
+    log.push(line);
+    redraw();
+    if (log.stop) {
+      ended = true;
+      show(describeStop(log.stop).map((l) => l.trim()).join(' · '), 'stop');
+    } else if (!ended) showProgress();
   });
-  emulator.add_listener('cpu-event-halt', () => {
-    monitor.end();
-    if (monitor.stop) end(`bug check: ${formatStop(monitor.stop)} after ${elapsed()}`, 'stop');
-    else end(`halted with interrupts off after ${elapsed()}`, 'stop');
+  emu.add_listener('cpu-event-halt', () => {
+    if (emulator !== emu || log.stop) return;
+    ended = true;
+    show(`halted · last milestone: ${log.lastMilestone?.label ?? 'none'}`, 'off');
   });
+}
+
+function safeReadReg(disk: Uint8Array): string {
+  try {
+    return readSystemReg(disk);
+  } catch (e) {
+    return `; the disk has no readable SYSTEM hive: ${(e as Error).message}\r\n`;
+  }
+}
+
+// ---- typing ----
+
+term.onData((data) => {
+  typed += data;
+  emulator?.serial0_send(data);
+});
+$('screen').addEventListener('click', () => {
+  term.blur();
+  $('screen').focus();
+});
+
+// ---- panels and buttons ----
+
+for (const b of document.querySelectorAll<HTMLButtonElement>('nav button')) {
+  b.addEventListener('click', () => {
+    document.querySelectorAll('nav button, .panel').forEach((x) => x.classList.remove('active'));
+    b.classList.add('active');
+    $(b.dataset.panel!).classList.add('active');
+  });
+}
+
+$('restart').addEventListener('click', () => void start(diskNow()));
+$('save-log').addEventListener('click', () => download('serial.log', new Uint8Array([...serial].map((c) => c.charCodeAt(0)))));
+$('save-disk').addEventListener('click', () => {
+  const d = diskNow();
+  if (d) download('disk.img', d as Uint8Array<ArrayBuffer>);
+});
+$('save-state').addEventListener('click', async () => {
+  if (emulator) download('machine.state', await emulator.save_state());
+});
+$<HTMLInputElement>('restore-state').addEventListener('change', async (e) => {
+  const f = (e.target as HTMLInputElement).files?.[0];
+  if (f) await start(diskNow(), await f.arrayBuffer());
+});
+
+const regText = $<HTMLTextAreaElement>('reg-text');
+function checkRegText(): boolean {
+  const bad = checkReg(regText.value);
+  $('reg-error').textContent = bad ? `line ${bad.line ?? '?'}: ${bad.message}` : '';
+  return !bad;
+}
+regText.addEventListener('input', () => checkRegText());
+$('reg-apply').addEventListener('click', () => {
+  if (!checkRegText()) return;
+  rebootWith({ systemReg: { text: regText.value, fileName: 'SYSTEM.reg' } });
+});
+
+function rebootWith(edit: Parameters<typeof editDisk>[1]): void {
+  const disk = diskNow();
+  if (!disk) {
+    $('reg-error').textContent = 'no disk to change';
+    return;
+  }
+  try {
+    const next = editDisk(disk, { ...edit, files: new Map(pendingFiles) });
+    pendingFiles.clear();
+    drawPending();
+    void start(next);
+  } catch (e) {
+    $('reg-error').textContent = (e as Error).message;
+  }
+}
+
+function drawPending(): void {
+  $('pending-files').replaceChildren(...[...pendingFiles].map(([p, d]) => Object.assign(document.createElement('li'), { textContent: `${p} (${d.length} bytes)` })));
+}
+async function addFile(f: File): Promise<void> {
+  let path = $<HTMLInputElement>('drop-path').value.trim() || '\\';
+  if (path.endsWith('\\')) path += f.name;
+  pendingFiles.set(path, new Uint8Array(await f.arrayBuffer()));
+  drawPending();
+}
+const zone = $('drop-zone');
+zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+zone.addEventListener('drop', async (e) => {
+  e.preventDefault();
+  zone.classList.remove('over');
+  for (const f of e.dataTransfer?.files ?? []) await addFile(f);
+});
+$<HTMLInputElement>('drop-input').addEventListener('change', async (e) => {
+  for (const f of (e.target as HTMLInputElement).files ?? []) await addFile(f);
+});
+$('files-apply').addEventListener('click', () => rebootWith({}));
+
+// For tests and the console: what the page knows.
+(window as any).ntPage = {
+  get log() { return log; },
+  get serial() { return serial; },
+  get typed() { return typed; },
+  get pendingFiles() { return [...pendingFiles.keys()]; },
+};
+
+async function main(): Promise<void> {
+  const diskUrl = params.get('disk') ?? 'disk.img';
+  show('loading the kernel and the disk...', 'booting');
+  const [k, d] = await Promise.all([fetchBytes(params.get('kernel') ?? 'ntoskrnl.bin'), diskUrl === 'none' ? undefined : fetchBytes(diskUrl)]);
+  kernel = toArrayBuffer(k);
+  await start(d);
 }
 
 main().catch((err) => show(`error: ${err instanceof Error ? err.message : err}`, 'stop'));

@@ -7,7 +7,7 @@
 // No Node imports at the top: the browser page builds hives with this file
 // too; main() below loads node:fs when run as a program.
 import {
-  REG_DWORD, REG_HEADER, REG_SZ, type RegKey, regApply, regNewKey, regParse, regSplitPath,
+  REG_DWORD, REG_HEADER, REG_SZ, type RegKey, regApply, regFindKey, regFold, regNewKey, regParse, regSplitPath,
 } from './regfile.ts';
 import { type RegfOptions, regfWrite } from './regf.ts';
 import { RegfReader } from './regf-reader.ts';
@@ -18,12 +18,33 @@ export interface BuildHiveOptions extends RegfOptions {
   root?: string; // the .reg key path the hive's root stands for
 }
 
+/**
+ * In the SYSTEM hive, `CurrentControlSet` is not a key: the kernel makes it
+ * at boot, a link to the control set `Select\Current` names (ControlSet001
+ * for 1). regedit's exports name it all the same, so a key path that starts
+ * with it goes to that control set, as importing the file on a running
+ * Windows would; `Select\Current` is read from the tree as it is at that line
+ * (an earlier line of the same file may set it). Without a valid
+ * `Select\Current` such a line is an error.
+ */
+export function mapCurrentControlSet(rel: string[], root: RegKey, fail: (reason: string) => never): string[] {
+  if (rel.length === 0 || regFold(rel[0]) !== 'CURRENTCONTROLSET') return rel;
+  const current = regFindKey(root, ['Select'])?.values.get('CURRENT');
+  if (!current || current.type !== REG_DWORD || current.data.length !== 4) {
+    fail('names CurrentControlSet, but the hive has no Select\\Current DWORD to say which control set that is');
+  }
+  const n = new DataView(current!.data.buffer, current!.data.byteOffset, 4).getUint32(0, true);
+  if (n < 1 || n > 999) fail(`names CurrentControlSet, but Select\\Current is ${n}: no control set has that number`);
+  return [`ControlSet${String(n).padStart(3, '0')}`, ...rel.slice(1)];
+}
+
 /** Parses `.reg` sources (applied in order) and returns the key tree. */
 export function regTreeFromSources(sources: { text: string | Uint8Array; fileName: string }[], root = SYSTEM_ROOT): RegKey {
   const rootPath = regSplitPath(root);
   if (!rootPath) throw new Error(`bad hive root "${root}"`);
   const tree = regNewKey(rootPath[rootPath.length - 1]);
-  for (const s of sources) regApply(tree, regParse(s.text, s.fileName), rootPath);
+  const system = regFold(root) === regFold(SYSTEM_ROOT);
+  for (const s of sources) regApply(tree, regParse(s.text, s.fileName), rootPath, system ? mapCurrentControlSet : undefined);
   return tree;
 }
 

@@ -307,14 +307,18 @@ export function regFindKey(root: RegKey, path: string[]): RegKey | null {
 /**
  * Applies the operations of `file` to `root`. Key paths must start with
  * `rootPath` (e.g. ["HKEY_LOCAL_MACHINE", "SYSTEM"]), which names `root`
- * itself; a key outside it is an error, not skipped.
+ * itself; a key outside it is an error, not skipped. `mapPath` may rewrite
+ * each key path (relative to the root) before it applies, from the tree as
+ * it is at that operation (the SYSTEM hive's CurrentControlSet, hive.ts).
  */
-export function regApply(root: RegKey, file: RegFile, rootPath: string[]): RegKey {
+export function regApply(root: RegKey, file: RegFile, rootPath: string[],
+                         mapPath?: (rel: string[], root: RegKey, fail: (reason: string) => never) => string[]): RegKey {
   for (const op of file.ops) {
-    const rel = relativePath(op.path, rootPath);
+    let rel = relativePath(op.path, rootPath);
     if (!rel) {
       throw new RegError(file.fileName, op.line, `key "${op.path.join('\\')}" is outside the hive root "${rootPath.join('\\')}"`);
     }
+    if (mapPath) rel = mapPath(rel, root, (reason) => { throw new RegError(file.fileName, op.line, reason); });
     switch (op.kind) {
       case 'key': {
         let k = root;

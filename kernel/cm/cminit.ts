@@ -24,7 +24,8 @@ import { AtaModel, AtaSectors } from "../io/ata";
 import { IoSystemVolumeMounted } from "../io/iosys";
 import {
   CM_KEY_LINK, CM_KEY_NO_DELETE, CM_KEY_VOLATILE, CM_NAME_TAG, CmKey, CmpAllocateKey, CmpCreateVolatilePath,
-  CmpFindSubKey, CmpGetDwordValue, CmpLinkSubKey, CmpSetDwordValue, CmpSetStringValue, CmpSetValue,
+  CmpFindSubKey, CmpFreeTree, CmpGetDwordValue, CmpLinkSubKey, CmpMarkHiveDirty, CmpSetDwordValue, CmpSetStringValue, CmpSetValue,
+  CmpUnlinkSubKey,
   REG_LINK, REG_RESOURCE_LIST, REG_SZ,
 } from "./cmp";
 import { CmpCreateRegistryRoot } from "./cmparse";
@@ -169,6 +170,24 @@ function CmpCreateCurrentControlSet(): void {
     KeLogString(", and there is no such control set: the registry cannot start");
     KeLogEnd();
     KeBugCheckEx(CONFIG_INITIALIZATION_FAILED, 3, 0, current, 0);
+  }
+  // A real key where the link goes (a .reg file that named CurrentControlSet
+  // literally, built by a tool that did not map it): NT would fail to make the
+  // link and stop with 0x67. Here it is logged and taken out of the tree (the
+  // next flush drops it from the hive), and the boot goes on with the link.
+  const strayName = "CurrentControlSet";
+  const stray = CmpFindSubKey(system, changetype<usize>(strayName), <u32>strayName.length << 1);
+  if (stray != 0) {
+    KeLogBegin("cm");
+    KeLogString("SYSTEM\\CurrentControlSet is a real key in the hive (");
+    KeLogDecimal(CmKey(stray).SubKeyCount);
+    KeLogString(" subkeys, ");
+    KeLogDecimal(CmKey(stray).ValueCount);
+    KeLogString(" values), not the link: removed, the link takes its place");
+    KeLogEnd();
+    CmpUnlinkSubKey(stray);
+    CmpFreeTree(stray);
+    CmpMarkHiveDirty(CM_HIVE_SYSTEM);
   }
   const nameLength = TextLength << 1;
   const link = CmpAllocateKey(changetype<usize>("CurrentControlSet"), 17 * 2, CM_KEY_VOLATILE | CM_KEY_LINK | CM_KEY_NO_DELETE,

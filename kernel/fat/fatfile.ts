@@ -46,6 +46,7 @@ import {
 } from "./fatdir";
 import { FatFileSystemControl, FatFlush, FatQueryDirectory, FatQueryVolume } from "./fatquery";
 import { FAT_DIRENT } from "../sdk/fat";
+import { FatMountDirtyState, FatStartCleaner } from "./fatdirty";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_CANNOT_DELETE,
   STATUS_DELETE_PENDING, STATUS_DIRECTORY_NOT_EMPTY, STATUS_DISK_FULL, STATUS_END_OF_FILE,
@@ -1067,5 +1068,7 @@ export function FatMountPartition(partition: usize, name: string): u32 {
   }
   KeLogString("\"");
   KeLogEnd();
+  FatMountDirtyState(vcb, name); // FAT[1]'s clean bit: logged if dirty, watched from now on
+  FatStartCleaner();
   return STATUS_SUCCESS;
 }

@@ -6,6 +6,7 @@
 // IRP_MJ_FILE_SYSTEM_CONTROL. Registered by fatfile.ts when it mounts a
 // volume.
 
+import { FatRereadDirtyState } from "./fatdirty";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
@@ -279,6 +280,7 @@ export function FatFileSystemControl(device: usize, irp: usize): u32 {
       if (v.Locked == 0 || file.FsContext2 != vcb) { status = STATUS_NOT_LOCKED; break; }
       const sectors = changetype<DISK_EXTENSION>(changetype<DEVICE_OBJECT>(v.Partition).DeviceExtension).SectorCount;
       const reread = FatRereadVolume(vcb, sectors);
+      if (NT_SUCCESS(reread)) FatRereadDirtyState(vcb); // what the checker left in FAT[1]
       v.Locked = 0;
       file.FsContext2 = 0;
       FatLogVolume(v, " unlocked and read again: ");

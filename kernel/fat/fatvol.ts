@@ -60,8 +60,13 @@ export const FAT_TAG: u32 = 0x20746146; // 'Fat '
   Lock: u64;                // KEVENT (synchronization, signalled when free): the volume's mutex
   Lock2: u64;
   Locked: u32;              // FSCTL_LOCK_VOLUME holds it: no file may be opened (fatquery.ts)
+  // +116: the clean-shutdown bit of FAT[1] (fatdirty.ts)
+  OnDiskDirty: u32;         // the bit says dirty now (written by this mount, or found so)
+  MountedDirty: u32;        // it was dirty at mount: it stays so until a checker clears it, as NT keeps it
+  Marking: u32;             // the bit's own writes are under way (they must not mark again)
+  LastWriteTick: u32;       // the clock tick of the last write: the volume is cleaned when it has been quiet
 }
-export const SIZEOF_VCB: u32 = 116;
+export const SIZEOF_VCB: u32 = 132;
 @inline export function VcbLock(vcb: usize): usize { return vcb + 96; }
 @inline export function VcbLabel(vcb: usize): usize { return vcb + 80; }
 
@@ -74,8 +79,18 @@ export function FatReadSectors(vcb: usize, sector: u32, count: u32, buffer: usiz
   return IoDeviceTransfer(changetype<VCB>(vcb).Partition, IRP_MJ_READ, <u64>sector * SECTOR, buffer, count * SECTOR);
 }
 
+/**
+ * Called before every write: the first write after the volume was clean
+ * marks it dirty on the disk first (fatdirty.ts, through this hook so that
+ * this file needs nothing from it); every write notes the time.
+ */
+let FatBeforeWrite: (vcb: usize) => void = FatNoHook;
+function FatNoHook(vcb: usize): void {}
+export function FatSetWriteHook(hook: (vcb: usize) => void): void { FatBeforeWrite = hook; }
+
 /** Writes sectors straight to the disk; cached copies of them are refreshed. */
 export function FatWriteSectors(vcb: usize, sector: u32, count: u32, buffer: usize): u32 {
+  FatBeforeWrite(vcb);
   const status = IoDeviceTransfer(changetype<VCB>(vcb).Partition, IRP_MJ_WRITE, <u64>sector * SECTOR, buffer, count * SECTOR);
   for (let i: u32 = 0; i < CACHE_ENTRIES; i++) {
     const s = load<u32>(CacheSector + (i << 2));
@@ -85,6 +100,19 @@ export function FatWriteSectors(vcb: usize, sector: u32, count: u32, buffer: usi
     }
   }
   return status;
+}
+
+/** Writes sectors to the disk and nothing else: no hook, no cache update (the dirty flag's own writes, fatdirty.ts). */
+export function FatWriteSectorsRaw(vcb: usize, sector: u32, count: u32, buffer: usize): u32 {
+  return IoDeviceTransfer(changetype<VCB>(vcb).Partition, IRP_MJ_WRITE, <u64>sector * SECTOR, buffer, count * SECTOR);
+}
+
+/** The cached copy of `sector`, or 0 when it is not cached (nothing is read or evicted). */
+export function FatCacheLookup(vcb: usize, sector: u32): usize {
+  for (let i: u32 = 0; i < CACHE_ENTRIES; i++) {
+    if (load<usize>(CacheVcb + (i << 2)) == vcb && load<u32>(CacheSector + (i << 2)) == sector) return CacheData + i * SECTOR;
+  }
+  return 0;
 }
 
 /** Sends FLUSH to the disk under the volume: everything written is on the media after it. */
@@ -134,6 +162,7 @@ export function FatCacheRead(vcb: usize, sector: u32): usize {
 
 /** Writes a sector the caller changed in the cache (the pointer FatCacheRead gave) through to the disk. */
 export function FatCacheWrite(vcb: usize, sector: u32, data: usize): u32 {
+  FatBeforeWrite(vcb);
   const status = IoDeviceTransfer(changetype<VCB>(vcb).Partition, IRP_MJ_WRITE, <u64>sector * SECTOR, data, SECTOR);
   if (!NT_SUCCESS(status)) {
     for (let i: u32 = 0; i < CACHE_ENTRIES; i++) {

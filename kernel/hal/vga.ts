@@ -16,7 +16,7 @@
 // Scrolling copies whole dwords: in an emulator each store to video memory
 // is a device access, so fewer, wider stores are much faster.
 
-import { outb } from "../sdk/intrinsics";
+import { inb, outb } from "../sdk/intrinsics";
 
 /** Virtual address of text-mode video memory (physical 0xB8000 in the kernel window). */
 export const VGA_TEXT_BASE: usize = 0x800B8000;
@@ -49,6 +49,33 @@ const VGA_CRTC_INDEX: u32 = 0x3D4;   // CRT controller index port (colour)
 const VGA_CRTC_DATA: u32 = 0x3D5;    // CRT controller data port
 const CRTC_CURSOR_HIGH: u32 = 0x0E;  // cursor location high register
 const CRTC_CURSOR_LOW: u32 = 0x0F;   // cursor location low register
+
+// Attribute controller: one port for index and data, told apart by a
+// flip-flop that a read of Input Status 1 resets to "index". Its palette
+// registers map a cell's 4-bit colour to a DAC entry.
+const VGA_ATTR_PORT: u32 = 0x3C0;      // attribute controller index/data
+const VGA_INPUT_STATUS_1: u32 = 0x3DA; // read: resets the attribute flip-flop (colour)
+const ATTR_MODE_CONTROL: u32 = 0x10;   // mode control register index
+const ATTR_MODE_TEXT_NO_BLINK: u32 = 0x04; // text, 9th column line graphics, bit 3 clear: bright backgrounds, no blink
+const ATTR_COLOR_PLANE_ENABLE: u32 = 0x12; // colour plane enable register index
+const ATTR_COLOR_SELECT: u32 = 0x14;   // colour select register index
+const ATTR_PALETTE_SOURCE: u32 = 0x20; // index bit 5: the display reads the palette again
+// DAC: 256 entries of 6-bit red, green, blue, written from an index on.
+const VGA_DAC_MASK: u32 = 0x3C6;       // pixel mask
+const VGA_DAC_WRITE_INDEX: u32 = 0x3C8; // first entry to write
+const VGA_DAC_DATA: u32 = 0x3C9;       // red, green, blue of each entry in turn
+
+/**
+ * The 16 text colours as the CGA defined them (6-bit DAC levels: 0, 21,
+ * 42, 63), two bits per component packed as r<<4 | g<<2 | b: black, blue,
+ * green, cyan, red, magenta, brown, light grey, dark grey, and the bright
+ * eight. A BIOS loads these; with no BIOS the kernel must, or every colour
+ * is black.
+ */
+const CGA_COLORS: StaticArray<u8> = [
+  0x00, 0x02, 0x08, 0x0A, 0x20, 0x22, 0x24, 0x2A,
+  0x15, 0x17, 0x1D, 0x1F, 0x35, 0x37, 0x3D, 0x3F,
+];
 
 const ASCII_LF: u32 = 0x0A;
 const ASCII_SPACE: u32 = 0x20;
@@ -96,10 +123,36 @@ function HalpDisplayScroll(): void {
   HalpDisplayClearRows(VGA_ROWS - 1, VGA_ROWS - 1, HalpDisplayAttribute);
 }
 
-/** Maps text memory at 0xB8000, clears the screen and homes the console. */
+/** Loads the 16 text colours: attribute palette i -> DAC entry i -> the CGA colour i. */
+function HalpProgramPalette(): void {
+  inb(VGA_INPUT_STATUS_1);
+  for (let i: u32 = 0; i < 16; i++) {
+    outb(VGA_ATTR_PORT, i);
+    outb(VGA_ATTR_PORT, i);
+  }
+  outb(VGA_ATTR_PORT, ATTR_MODE_CONTROL);
+  outb(VGA_ATTR_PORT, ATTR_MODE_TEXT_NO_BLINK);
+  outb(VGA_ATTR_PORT, ATTR_COLOR_PLANE_ENABLE);
+  outb(VGA_ATTR_PORT, 0x0F);
+  outb(VGA_ATTR_PORT, ATTR_COLOR_SELECT);
+  outb(VGA_ATTR_PORT, 0);
+  outb(VGA_ATTR_PORT, ATTR_PALETTE_SOURCE);
+  inb(VGA_INPUT_STATUS_1);
+  outb(VGA_DAC_MASK, 0xFF);
+  outb(VGA_DAC_WRITE_INDEX, 0);
+  for (let i = 0; i < 16; i++) {
+    const c = <u32>unchecked(CGA_COLORS[i]);
+    outb(VGA_DAC_DATA, ((c >> 4) & 3) * 21);
+    outb(VGA_DAC_DATA, ((c >> 2) & 3) * 21);
+    outb(VGA_DAC_DATA, (c & 3) * 21);
+  }
+}
+
+/** Maps text memory at 0xB8000, loads the colours, clears the screen and homes the console. */
 export function HalInitializeDisplay(): void {
   outb(VGA_GC_INDEX, GC_MISCELLANEOUS);
   outb(VGA_GC_DATA, GC_MISC_TEXT_B8000);
+  HalpProgramPalette();
   HalpDisplayAttribute = ATTR_CONSOLE;
   HalpDisplayTop = CONSOLE_TOP;
   HalpDisplayClearRows(0, VGA_ROWS - 1, ATTR_CONSOLE);
@@ -145,13 +198,14 @@ export function HalDisplayString(text: string): void {
 }
 
 /**
- * The blue screen: maps text memory again (the bug check may come before
- * HalInitializeDisplay), paints every cell white on blue and puts the cursor
+ * The blue screen: maps text memory and loads the colours again (the bug
+ * check may come before HalInitializeDisplay), paints every cell white on blue and puts the cursor
  * at row 1. Later output scrolls the whole screen.
  */
 export function HalDisplayBlueScreen(): void {
   outb(VGA_GC_INDEX, GC_MISCELLANEOUS);
   outb(VGA_GC_DATA, GC_MISC_TEXT_B8000);
+  HalpProgramPalette();
   HalpDisplayAttribute = ATTR_BLUE;
   HalpDisplayTop = 0;
   HalpDisplayClearRows(0, VGA_ROWS - 1, ATTR_BLUE);

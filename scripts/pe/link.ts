@@ -50,7 +50,7 @@ import { compileAssemblyScript } from '../asc.ts';
 import { decodeModule } from '../wasm2x86/decode.ts';
 import { assemble } from '../wasm2x86/emit.ts';
 import { compileDecoded, TRAP, type CompileOptions, type CompiledModule } from '../wasm2x86/index.ts';
-import { EAX, ECX, EDX, ESP, imm, mem, reg, type Insn } from '../wasm2x86/x86.ts';
+import { EAX, ECX, EDX, ESP, imm, mem, reg, type Insn, type Mnemonic } from '../wasm2x86/x86.ts';
 import type { Module } from '../wasm2x86/wasm.ts';
 import { hex } from './format.ts';
 import { memoryImage, PARTNER_DELTA, symbolizeMemoryAddresses } from './membase.ts';
@@ -116,7 +116,7 @@ const DLL_PROCESS_ATTACH = 1;
 /** TEB.DeallocationStack: the base of the thread's stack reservation, which the prologues check esp against (the kernel commits the stack as it grows). */
 const TEB_DEALLOCATION_STACK = 0xe0c;
 
-const I = (op: string, ...ops: any[]): Insn => ({ op, ops });
+const I = (op: Mnemonic, ...ops: any[]): Insn => ({ op, ops });
 const L = (target: string): Insn => ({ op: 'label', target });
 const align = (n: number): Insn => ({ op: 'align', ops: [imm(n)] });
 const iatSym = (dll: string, fn: string) => `__pe_iat$${dll}$${fn}`;
@@ -238,10 +238,10 @@ export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions 
     return e.label;
   };
   const stream: Insn[] = [
-    ...entryCode(kind, compiled, mainLabel, kind === 'exe' ? trapCall('NtTerminateProcess') : { op: 'nop' }),
+    ...entryCode(kind, compiled, mainLabel, kind === 'exe' ? trapCall('NtTerminateProcess') : I('nop')),
     ...trapCode,
     ...(extras?.code?.(exportLabel, compiled.instantiate) ?? []),
-    ...(usesAbort.value ? [align(16), L(ABORT), I('mov', reg(EAX), mem(4, ESP, 0)), I('push', reg(EAX)), I('push', imm(TRAP.UNREACHABLE)), { op: 'call', target: TRAP_HANDLER }, { op: 'ud2' }] : []),
+    ...(usesAbort.value ? [align(16), L(ABORT), I('mov', reg(EAX), mem(4, ESP, 0)), I('push', reg(EAX)), I('push', imm(TRAP.UNREACHABLE)), { op: 'call', target: TRAP_HANDLER } as Insn, I('ud2')] : []),
     ...[...imports.all()].flatMap(([dll, fn]) => [align(8), L(thunkSym(dll, fn)), I('jmp', { k: 'm', s: 4, disp: 0, sym: iatSym(dll, fn) })]),
     ...code.slice(0, split),
     align(4), L('__trap_status'),

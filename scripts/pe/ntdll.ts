@@ -27,13 +27,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVICES, serviceStubs } from '../services.ts';
-import { EAX, EBP, EBX, EDI, ESI, ESP, imm, mem, reg, type Insn } from '../wasm2x86/x86.ts';
+import { EAX, EBP, EBX, EDI, ESI, ESP, imm, mem, reg, type Insn, type Mnemonic } from '../wasm2x86/x86.ts';
 import { buildUserImage, type PeLinkExtras, type PeLinkResult } from './link.ts';
 
 export const NTDLL_BASE = 0x7c900000;
 export const NTDLL_SOURCE = 'images/system32/ntdll/index.ts';
 
-const I = (op: string, ...ops: any[]): Insn => ({ op, ops });
+const I = (op: Mnemonic, ...ops: any[]): Insn => ({ op, ops });
 const L = (target: string): Insn => ({ op: 'label', target });
 const align = (n: number): Insn => ({ op: 'align', ops: [imm(n)] });
 const stub = (name: string) => `__nt$${name}`;

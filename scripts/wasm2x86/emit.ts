@@ -34,7 +34,7 @@ export function formatInsn(insn: Insn): string {
   if (insn.op === 'align') return `align ${(insn.ops?.[0] as any)?.v}`;
   if (insn.op === 'db') return `db ${insn.bytes?.length ?? 0} bytes`;
   if (insn.op === 'dd') return `dd ${(insn.ops ?? []).map(fmtOp).join(', ')}`;
-  let name = insn.op;
+  let name: string = insn.op;
   if (insn.cc) name = name.replace('cc', insn.cc);
   const ops = (insn.ops ?? []).map(fmtOp);
   if (insn.target) ops.push(insn.target);

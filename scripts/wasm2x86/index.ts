@@ -24,7 +24,7 @@ import { FunctionSelector, type ModuleContext } from './select.ts';
 import { runtimeRoutine, interruptStubs, ROUTINE_DEPS } from './runtime.ts';
 import { buildInstance } from './instantiate.ts';
 import { UnsupportedError, TranslateError, TRAP, FEATURES, KERNEL_INTRINSICS, type CompileOptions, type CompiledModule, type CompiledExport } from './api.ts';
-import { imm, type Insn } from './x86.ts';
+import { imm, type Insn, type Mnemonic } from './x86.ts';
 import type { Module, FuncType } from './wasm.ts';
 
 export * from './api.ts';
@@ -104,7 +104,7 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   };
 
   // Passes 2-4 per function.
-  const I = (op: string, ...ops: any[]): Insn => ({ op, ops });
+  const I = (op: Mnemonic, ...ops: any[]): Insn => ({ op, ops });
   const code: Insn[] = [];
   const lowerDump: string[] = [], allocDump: string[] = [];
   const unsupported = new Map<number, UnsupportedError>();

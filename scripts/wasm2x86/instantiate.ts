@@ -14,7 +14,7 @@
 //   __data<k>       each active segment's bytes (unless the loader preloads them)
 
 import { UnsupportedError, TranslateError, TRAP, type CompileOptions } from './api.ts';
-import { EAX, ECX, EDX, ESI, EDI, EBX, ESP, reg, imm, mem, memSym, type Insn, type Operand } from './x86.ts';
+import { EAX, ECX, EDX, ESI, EDI, EBX, ESP, reg, imm, mem, memSym, type Insn, type Mnemonic, type Operand } from './x86.ts';
 import type { Module, ConstExpr, Import } from './wasm.ts';
 
 export interface InstanceInput {
@@ -49,7 +49,7 @@ export interface Instance {
   maxPages: number;
 }
 
-const I = (op: string, ...ops: Operand[]): Insn => ({ op, ops });
+const I = (op: Mnemonic, ...ops: Operand[]): Insn => ({ op, ops });
 
 export function buildInstance(inp: InstanceInput): Instance {
   const { mod, opts, name, prefix, funcLabel, globalLabel, importTargets, funcImports, tables, sigId, memPagesLabel, trapHandler } = inp;
@@ -127,7 +127,7 @@ export function buildInstance(inp: InstanceInput): Instance {
           out.push(I('push', memSym(4, src)));
           break;
         }
-        case 'i32.add': case 'i32.sub': out.push(I('pop', reg(ECX)), I(x.name.slice(4), mem(4, ESP, 0), reg(ECX))); break;
+        case 'i32.add': case 'i32.sub': out.push(I('pop', reg(ECX)), I(x.name === 'i32.add' ? 'add' : 'sub', mem(4, ESP, 0), reg(ECX))); break;
         case 'i32.mul': out.push(I('pop', reg(ECX)), I('pop', reg(EAX)), I('imul', reg(EAX), reg(ECX)), I('push', reg(EAX))); break;
         case 'i64.add': case 'i64.sub':
           out.push(I('pop', reg(EAX)), I('pop', reg(EDX)),

@@ -16,7 +16,7 @@
 // CPU halts.
 
 import { assemble } from './emit.ts';
-import { EAX, ECX, EDI, ESI, ESP, EBX, reg, imm, mem, memSym, type Insn, type Operand, type Assembled } from './x86.ts';
+import { EAX, ECX, EDI, ESI, ESP, EBX, reg, imm, mem, memSym, type Insn, type Mnemonic, type Operand, type Assembled } from './x86.ts';
 import type { CompiledModule } from './api.ts';
 
 export const KERNEL_BASE = 0x80000000;
@@ -47,7 +47,7 @@ export interface KernelImage {
   bssEnd: number;
 }
 
-const I = (op: string, ...ops: Operand[]): Insn => ({ op, ops });
+const I = (op: Mnemonic, ...ops: Operand[]): Insn => ({ op, ops });
 const L = (target: string): Insn => ({ op: 'label', target });
 const sreg = (n: number): Operand => ({ k: 'sr', r: n });
 

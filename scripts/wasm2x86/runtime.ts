@@ -7,11 +7,11 @@
 import { TRAP } from './api.ts';
 import {
   EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, DS, ES, FS, GS, reg, imm, mem, memSym,
-  type Insn, type Operand, type Cond,
+  type Insn, type Mnemonic, type Operand, type Cond,
 } from './x86.ts';
 
 const r = (n: number, s: 1 | 2 | 4 = 4) => reg(n, s);
-const I = (op: string, ...ops: Operand[]): Insn => ({ op, ops });
+const I = (op: Mnemonic, ...ops: Operand[]): Insn => ({ op, ops });
 const L = (name: string): Insn => ({ op: 'label', target: name });
 const J = (cc: Cond | 'mp', target: string): Insn => (cc === 'mp' ? { op: 'jmp', target } : { op: 'jcc', cc, target });
 const arg = (k: number) => mem(4, ESP, k);

@@ -9,8 +9,8 @@
 import { TRAP } from './api.ts';
 import type { Instr } from './wasm.ts';
 import type { FunctionSelector } from './select.ts';
-import { SWAP_CC, type V, type Width } from './vstack.ts';
-import { EAX, ECX, EDX, EBX, reg, imm, mem, memSym, invert, type Cond, type MemOp, type Operand, type Size } from './x86.ts';
+import { SWAP_CC, asReg, type V, type Width } from './vstack.ts';
+import { EAX, ECX, EDX, EBX, reg, imm, mem, memSym, invert, type Cond, type MemOp, type Operand, type Size, type Mnemonic } from './x86.ts';
 
 type Sel = FunctionSelector;
 
@@ -22,10 +22,10 @@ const I64_CMP: Record<string, Cond> = {
   'i64.eq': 'e', 'i64.ne': 'ne', 'i64.lt_s': 'l', 'i64.lt_u': 'b', 'i64.gt_s': 'g', 'i64.gt_u': 'a',
   'i64.le_s': 'le', 'i64.le_u': 'be', 'i64.ge_s': 'ge', 'i64.ge_u': 'ae',
 };
-const I32_ALU: Record<string, string> = {
+const I32_ALU: Record<string, Mnemonic> = {
   'i32.add': 'add', 'i32.sub': 'sub', 'i32.and': 'and', 'i32.or': 'or', 'i32.xor': 'xor', 'i32.mul': 'imul',
 };
-const I32_SHIFT: Record<string, string> = { 'i32.shl': 'shl', 'i32.shr_s': 'sar', 'i32.shr_u': 'shr', 'i32.rotl': 'rol', 'i32.rotr': 'ror' };
+const I32_SHIFT: Record<string, Mnemonic> = { 'i32.shl': 'shl', 'i32.shr_s': 'sar', 'i32.shr_u': 'shr', 'i32.rotl': 'rol', 'i32.rotr': 'ror' };
 const LOADS: Record<string, { w: Width; s: Size; signed: boolean }> = {
   'i32.load': { w: 'i32', s: 4, signed: false }, 'f32.load': { w: 'i32', s: 4, signed: false },
   'i32.load8_s': { w: 'i32', s: 1, signed: true }, 'i32.load8_u': { w: 'i32', s: 1, signed: false },
@@ -113,14 +113,14 @@ export function emitOp(sel: Sel, ins: Instr): number {
       const lo = vs.toReg(a, [], byte);
       if (n !== 'i64.extend32_s') sel.e('movsx', reg(lo), reg(lo, byte ? 1 : 2));
       sel.e('mov', reg(a.k === 'reg' ? a.hi : lo), reg(lo));
-      sel.e('sar', reg((a as any).hi), imm(31));
+      sel.e('sar', reg(asReg(a).hi), imm(31));
       vs.push(a);
       return 0;
     }
     case 'f32.abs': case 'f32.neg': unaryImm(sel, n === 'f32.abs' ? 'and' : 'xor', n === 'f32.abs' ? 0x7FFFFFFF : 0x80000000, 0); return 0;
     case 'f64.abs': case 'f64.neg': unaryImm(sel, n === 'f64.abs' ? 'and' : 'xor', n === 'f64.abs' ? 0x7FFFFFFF : 0x80000000, 4); return 0;
     case 'f32.copysign': case 'f64.copysign': copysign(sel, n === 'f64.copysign'); return 0;
-    case 'i64.add': case 'i64.sub': case 'i64.and': case 'i64.or': case 'i64.xor': alu64(sel, n.slice(4)); return 0;
+    case 'i64.add': case 'i64.sub': case 'i64.and': case 'i64.or': case 'i64.xor': alu64(sel, n.slice(4) as 'add' | 'sub' | 'and' | 'or' | 'xor'); return 0;
   }
   if (n in I32_ALU) { alu32(sel, n, I32_ALU[n]); return 0; }
   if (n in I32_SHIFT) { shift32(sel, n, I32_SHIFT[n]); return 0; }
@@ -183,7 +183,7 @@ function asEA(sel: Sel, v: V): { base: number; index: number; scale: 1 | 2 | 4 |
   return null;
 }
 
-function alu32(sel: Sel, name: string, op: string): void {
+function alu32(sel: Sel, name: string, op: Mnemonic): void {
   const vs = sel.vs;
   let b = vs.pop(); let a = vs.pop();
   if (a.k === 'const' && b.k === 'const') { vs.push({ k: 'const', w: 'i32', lo: foldI32(name, a.lo, b.lo)!, hi: 0 }); return; }
@@ -240,7 +240,7 @@ function tryAddEA(sel: Sel, a: V, b: V): boolean {
   return true;
 }
 
-function shift32(sel: Sel, name: string, op: string): void {
+function shift32(sel: Sel, name: string, op: Mnemonic): void {
   const vs = sel.vs;
   const b = vs.pop(); const a = vs.pop();
   if (a.k === 'const' && b.k === 'const') {
@@ -362,24 +362,24 @@ function cmp64(sel: Sel, cc: Cond): void {
   pushCond(sel, cc);
 }
 
-function alu64(sel: Sel, op: string): void {
+function alu64(sel: Sel, op: 'add' | 'sub' | 'and' | 'or' | 'xor'): void {
   const vs = sel.vs;
   let b = vs.pop(); let a = vs.pop();
   if (op !== 'sub' && (a.k === 'const' || (a.k !== 'reg' && b.k === 'reg'))) { const t = a; a = b; b = t; }
   const r = vs.toReg(a, vs.regsOf(b));
-  const hi = (a as any).hi as number;
-  const [opLo, opHi] = op === 'add' ? ['add', 'adc'] : op === 'sub' ? ['sub', 'sbb'] : [op, op];
+  const hi = asReg(a).hi;
+  const [opLo, opHi]: [Mnemonic, Mnemonic] = op === 'add' ? ['add', 'adc'] : op === 'sub' ? ['sub', 'sbb'] : [op, op];
   sel.e(opLo, reg(r), vs.operand(b, 0));
   sel.e(opHi, reg(hi), vs.operand(b, 4));
   vs.free(b);
   vs.push(a);
 }
 
-function unaryImm(sel: Sel, op: string, value: number, half: number): void {
+function unaryImm(sel: Sel, op: 'and' | 'xor', value: number, half: number): void {
   const vs = sel.vs;
   const a = vs.pop();
   vs.toReg(a);
-  const r = half ? (a as any).hi : (a as any).r;
+  const r = half ? asReg(a).hi : asReg(a).r;
   sel.e(op, reg(r), imm(value));
   vs.push(a);
 }
@@ -388,7 +388,7 @@ function copysign(sel: Sel, wide: boolean): void {
   const vs = sel.vs;
   const b = vs.pop(); const a = vs.pop();
   vs.toReg(a, vs.regsOf(b));
-  const ra = wide ? (a as any).hi : (a as any).r;
+  const ra = wide ? asReg(a).hi : asReg(a).r;
   // b dies here: its own register (the sign's half) is the scratch when it has one.
   const t = b.k === 'reg' ? (wide ? b.hi : b.r) : vs.alloc(vs.regsOf(a));
   if (b.k !== 'reg') sel.e('mov', reg(t), vs.operand(b, wide ? 4 : 0));
@@ -503,7 +503,7 @@ function shiftConst64(sel: Sel, name: string, c: number): boolean {
   vs.free(b);
   if (c === 0) { vs.push(a); return true; }
   const lo = vs.toReg(a);
-  const hi = (a as any).hi as number;
+  const hi = asReg(a).hi;
   const L = reg(lo), H = reg(hi);
   switch (name) {
     case 'i64.shl':
@@ -642,7 +642,7 @@ function select(sel: Sel): void {
   if (b.k === 'flags' || b.k === 'ea') vs.materialize(b);
   vs.toReg(a, vs.regsOf(b));
   if (b.k === 'const') vs.toReg(b, vs.regsOf(a));
-  const ra = (a as V & { k: 'reg' });
+  const ra = asReg(a);
   sel.out.push({ op: 'cmovcc', cc: invert(cc), ops: [reg(ra.r), vs.operand(b, 0)] });
   if (a.w === 'i64') sel.out.push({ op: 'cmovcc', cc: invert(cc), ops: [reg(ra.hi), vs.operand(b, 4)] });
   vs.free(b);

@@ -13,7 +13,7 @@
 //   program's trap handler with the trap code and the stub's address.
 // Arithmetic and memory operations are in select-ops.ts.
 
-import { TranslateError, TRAP } from './api.ts';
+import { TranslateError, UnsupportedError, TRAP } from './api.ts';
 import type { CompileOptions } from './api.ts';
 import type { Module, Instr } from './wasm.ts';
 import type { LoweredFunc } from './lower.ts';
@@ -22,7 +22,7 @@ import { VStack, RESERVED, type V, type Width } from './vstack.ts';
 import { emitOp } from './select-ops.ts';
 import {
   EAX, ECX, EDX, EBX, ESI, EDI, ESP, EBP, reg, imm, mem, memSym, invert,
-  type Insn, type Cond,
+  type Insn, type Cond, type Mnemonic, type Operand, type MemOp,
 } from './x86.ts';
 
 /** Instructions that only write their first operand. */
@@ -94,7 +94,7 @@ export class FunctionSelector {
   }
 
   newLabel(): string { return `${this.label}$L${this.nLabels++}`; }
-  e(op: string, ...ops: any[]): void { this.out.push({ op, ops }); }
+  e(op: Mnemonic, ...ops: Operand[]): void { this.out.push({ op, ops }); }
   jcc(cc: Cond, target: string): void { this.out.push({ op: 'jcc', cc, target }); }
   jmp(target: string): void { this.out.push({ op: 'jmp', target }); }
   place(name: string): void { this.out.push({ op: 'label', target: name }); }
@@ -144,7 +144,7 @@ export class FunctionSelector {
         const skip = this.step(ins);
         if (skip) i += skip;
       } catch (err) {
-        if (err instanceof TranslateError || (err as any)?.feature) throw err;
+        if (err instanceof TranslateError || err instanceof UnsupportedError) throw err;
         throw new TranslateError((err as Error).message, this.where(ins));
       }
       if (this.out.length > before && this.ctx.opts.dump) this.out[before].note = ins.name;
@@ -275,7 +275,7 @@ export class FunctionSelector {
         const halves = v.w === 'i64' ? [0, 4] : [0];
         for (const h of halves) {
           let s = vs.src(v, h);
-          if (s.k === 'm') { const r = vs.toReg(v); s = reg(h ? (v as any).hi : r); }
+          if (s.k === 'm') { vs.toReg(v); s = vs.operand(v, h); }
           this.e('mov', memSym(4, lbl, h), s);
         }
         vs.free(v);
@@ -438,11 +438,11 @@ export class FunctionSelector {
   private updateInPlace(t: number, x: number): boolean {
     const n = this.out.length;
     if (n < 1 || t === x) return false;
-    const isReg = (o: any, r: number) => o && o.k === 'r' && o.r === r && o.s === 4;
+    const isReg = (o: Operand | undefined, r: number) => o !== undefined && o.k === 'r' && o.r === r && o.s === 4;
     // `lea/mov/movzx/movsx t, src` or `imul t, src, imm` then `mov x, t`: write x directly.
     const last = this.out[n - 1];
     if (last.ops && isReg(last.ops[0], t) && ((PURE_DEST_OPS.has(last.op) && last.ops.length === 2) || (last.op === 'imul' && last.ops.length === 3))) {
-      const rest = last.ops.slice(1) as any[];
+      const rest = last.ops.slice(1);
       if (!rest.some((o) => o.k === 'r' && o.r === t && last.op !== 'imul') || last.op === 'imul') {
         this.out[n - 1] = { op: last.op, ops: [reg(x), ...rest] };
         return true;
@@ -452,7 +452,7 @@ export class FunctionSelector {
     const mov = this.out[n - 2], op = this.out[n - 1];
     if (mov.op !== 'mov' || !isReg(mov.ops?.[0], t) || !isReg(mov.ops?.[1], x)) return false;
     if (!IN_PLACE_OPS.has(op.op) || !op.ops || !isReg(op.ops[0], t) || op.ops.length > 2) return false;
-    const src: any = op.ops[1];
+    const src: Operand | undefined = op.ops[1];
     if (src && ((src.k === 'r' && src.r === t) || (src.k === 'm' && (src.base === t || src.index === t)))) return false;
     this.out.length = n - 2;
     this.out.push({ op: op.op, ops: src ? [reg(x), src] : [reg(x)] });
@@ -468,7 +468,7 @@ export class FunctionSelector {
     if (v.k === 'ea' && home.reg >= 0) {
       // An address expression goes straight into the local's register: `lea esi,[esi+1]`,
       // not a scratch register and a move. (lea leaves the flags alone.)
-      const m: any = { k: 'm', s: 4, disp: v.disp };
+      const m: MemOp = { k: 'm', s: 4, disp: v.disp };
       if (v.base >= 0) m.base = v.base;
       if (v.index >= 0) { m.index = v.index; m.scale = v.scale; }
       if (v.index < 0 && v.base < 0) this.e('mov', reg(home.reg), imm(v.disp));

@@ -13,7 +13,7 @@
 
 import {
   EAX, ECX, EDX, EBX, ESI, EDI, EBP, reg, imm, mem,
-  type Insn, type Operand, type MemOp, type Cond, type Size,
+  type Insn, type Operand, type MemOp, type Cond, type Size, type Mnemonic,
 } from './x86.ts';
 import type { LocalHome } from './allocate.ts';
 
@@ -26,6 +26,20 @@ export type V =
   | { k: 'spill'; w: Width; slot: number }
   | { k: 'flags'; w: 'i32'; cc: Cond }
   | { k: 'ea'; w: 'i32'; base: number; index: number; scale: 1 | 2 | 4 | 8; disp: number; deps: number[] };
+
+/** An entry in registers (what toReg and toFixed leave). */
+export type RegV = V & { k: 'reg' };
+/** The entry as a register entry: after toReg/toFixed, where the type system cannot see it. */
+export function asReg(v: V): RegV {
+  if (v.k !== 'reg') throw new Error(`expected a register entry, found ${v.k}`);
+  return v;
+}
+/** Turns an entry into another kind in place (entries are shared by reference: the stack, held operands). */
+function become(v: V, next: V): void {
+  const fields = v as unknown as Record<string, unknown>;
+  for (const k of Object.keys(fields)) delete fields[k];
+  Object.assign(v, next);
+}
 
 /** Owner of a register kept out of allocation (never spilled or moved). */
 export const RESERVED = { k: 'const', w: 'i32', lo: 0, hi: 0 } as V;
@@ -51,7 +65,7 @@ export class VStack {
     for (const r of pinned) this.touched.add(r);
   }
 
-  e(op: string, ...ops: Operand[]): void { this.out.push({ op, ops }); }
+  e(op: Mnemonic, ...ops: Operand[]): void { this.out.push({ op, ops }); }
 
   push(v: V): void {
     this.stack.push(v);
@@ -142,10 +156,7 @@ export class VStack {
     this.e('mov', this.slotMem(h.slot), reg(v.r));
     if (v.hi >= 0) this.e('mov', this.slotMem(h.slot, 4), reg(v.hi));
     this.free(v);
-    const w = v.w;
-    const any = v as { r?: number; hi?: number };
-    delete any.r; delete any.hi;
-    Object.assign(v, { k: 'spill', w, slot: h.slot });
+    become(v, { k: 'spill', w: v.w, slot: h.slot });
   }
 
   // ---- operands ------------------------------------------------------------
@@ -178,8 +189,7 @@ export class VStack {
       const r = this.alloc(avoid, true);
       this.out.push({ op: 'setcc', cc: v.cc, ops: [reg(r, 1)] });
       this.e('movzx', reg(r), reg(r, 1));
-      Object.assign(v, { k: 'reg', r, hi: -1 });
-      delete (v as any).cc;
+      become(v, { k: 'reg', w: 'i32', r, hi: -1 });
       this.own(r, v);
     } else if (v.k === 'ea') {
       const m = this.eaMem(v, 4);
@@ -188,9 +198,7 @@ export class VStack {
       if (v.index < 0 && v.disp === 0) { if (r !== v.base) this.e('mov', reg(r), reg(v.base)); }
       else if (v.base < 0 && v.index < 0) this.e('mov', reg(r), imm(v.disp));
       else this.e('lea', reg(r), m);
-      const ev = v as any;
-      delete ev.base; delete ev.index; delete ev.scale; delete ev.disp; delete ev.deps;
-      Object.assign(v, { k: 'reg', r, hi: -1 });
+      become(v, { k: 'reg', w: 'i32', r, hi: -1 });
       this.own(r, v);
     }
   }

@@ -61,8 +61,20 @@ export function invert(c: Cond): Cond {
  *  pseudo:        label (target = name) ; align (ops[0] imm = power of two, padding 0xCC in code)
  *                 db (bytes) ; dd (ops: ImmOp each, 32-bit little endian, may carry sym)
  */
+export const MNEMONICS = [
+  'mov', 'movzx', 'movsx', 'lea', 'xchg', 'push', 'pop', 'bswap', 'cdq', 'cwde',
+  'add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp', 'test', 'inc', 'dec', 'neg', 'not', 'mul', 'imul', 'div', 'idiv',
+  'shl', 'shr', 'sar', 'rol', 'ror', 'rcl', 'rcr', 'shld', 'shrd', 'bsf', 'bsr', 'bt',
+  'jcc', 'setcc', 'cmovcc', 'jmp', 'call', 'ret', 'retf', 'iretd', 'leave', 'int', 'int3', 'ud2',
+  'rep_movsb', 'rep_movsd', 'rep_stosb', 'rep_stosd', 'cld', 'std',
+  'cli', 'sti', 'hlt', 'pause', 'nop', 'rdtsc', 'cpuid', 'lgdt', 'lidt', 'ltr', 'invlpg', 'in', 'out', 'pushad', 'popad', 'pushfd', 'popfd',
+  'label', 'align', 'db', 'dd',
+] as const;
+/** Every mnemonic and pseudo-op of the IR (listed above by group). */
+export type Mnemonic = (typeof MNEMONICS)[number];
+
 export interface Insn {
-  op: string;
+  op: Mnemonic;
   ops?: Operand[];
   cc?: Cond;
   target?: string;

@@ -194,6 +194,7 @@ describe('autochk on lost clusters (C:, mounted, dirty), a cross-link, wrong siz
     expect(report.lines.some((l) => /^\\BETA\.BIN is cross-linked on allocation unit \d+\.$/.test(l)), report.lines.join('\n')).toBe(true);
     expect(report.exit).toBe(CORRUPT);
     expect(repair.lines, repair.lines.join('\n')).toContain(FIXED);
+    expect(repair.lines).toContain('  The shared allocation units were copied for it: 1 allocation unit.');
     expect(again.lines, again.lines.join('\n')).toContain(CLEAN);
     const v = new FatVolume(partition(after, 2)), old = new FatVolume(before[1]);
     const alpha = v.lookup('\\ALPHA.BIN')!, beta = v.lookup('\\BETA.BIN')!;
@@ -213,6 +214,8 @@ describe('autochk on lost clusters (C:, mounted, dirty), a cross-link, wrong siz
     const cb = new Plant(before[2]).clusterBytes;
     expect(report.lines).toContain(`\\ALPHA.BIN is 200 bytes long but has 3 allocation units of ${cb} bytes.`);
     expect(report.lines).toContain(`\\GAMMA.BIN is 9000 bytes long but has only 5 allocation units of ${cb} bytes.`);
+    expect(repair.lines).toContain('  The chain was cut to 1 allocation unit.');
+    expect(repair.lines).toContain(`  The size was set to ${5 * cb} bytes.`);
     expect(repair.lines, repair.lines.join('\n')).toContain(FIXED);
     expect(again.lines, again.lines.join('\n')).toContain(CLEAN);
     const v = new FatVolume(partition(after, 3));
@@ -325,6 +328,7 @@ describe('autochk on a clean volume, FAT copies that differ, a bad long-name che
     expect(repair.lines, repair.lines.join('\n')).toContain(FIXED);
     expect(again.lines, again.lines.join('\n')).toContain(CLEAN);
     const v = new FatVolume(partition(after, 3));
+    expect(repair.lines).toContain('  The entries were deleted.');
     expect(v.readDir().map((e) => e.name)).toContain('ALONGF~1.TXT');
     if (FSCK) {
       expect(fsck(before[2], 'lfn').said.join('\n')).toMatch(/Wrong checksum for long file name "A long file name\.txt"/);
@@ -336,6 +340,7 @@ describe('autochk on a clean volume, FAT copies that differ, a bad long-name che
     const [report, repair, again] = threeRuns(runs, P4);
     expect(report.lines[1]).toBe('The type of the file system is FAT.');
     expect(report.lines).toContain('\\SUB\\INNER has a \'..\' entry that points to allocation unit 0 instead of 5.');
+    expect(repair.lines).toContain('  The entry was corrected.');
     expect(repair.lines, repair.lines.join('\n')).toContain(FIXED);
     expect(again.lines, again.lines.join('\n')).toContain(CLEAN);
     expect(again.lines).toContain('         4,039 total allocation units on disk.');

@@ -14,7 +14,7 @@ let disk: Uint8Array;
 beforeAll(async () => {
   kernel = (await buildKernel({ write: false })).kernelImage;
   disk = buildDisk({ files: new Map([['\\Windows\\System32\\smss.exe', sleepingSmssImage()]]) });
-}, 240_000);
+}, 600_000);
 
 const OVERLAY = 'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\ApiTest]\r\n"one"=dword:00000001\r\n"two"="2"\r\n';
 

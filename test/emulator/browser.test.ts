@@ -1,67 +1,148 @@
-// The browser page, in a real browser: Debian's Chromium (headless) driven by
-// playwright-core loads the bundled page from a local HTTP server and boots the
-// kernel; the COM1 console and the VGA text screen must show the boot.
-import { createServer, type Server } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// The page in a real browser, end to end: Debian's Chromium (headless) driven
+// by playwright-core loads the page from `npm run serve`, watches the boot
+// (terminal, timeline, process tree), puts a file in and edits the registry
+// (a rename pair in PendingFileRenameOperations), reboots, saves the disk and
+// finds the renamed file in it with our FAT reader, types into the terminal,
+// and judges the VGA screen by its pixels, the blue screen too. Screenshots
+// are kept in build/test-output/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../../scripts/build.ts';
-import { buildWeb } from '../../emulator/browser/build.ts';
-import { buildDisk } from '../../images/build.ts';
-import { sleepingSmssImage } from '../pe/tiny.ts';
+import { buildDisk, openDisk } from '../../images/build.ts';
+import { system32Files } from '../../images/system32.ts';
+import { readPng, share } from './png.ts';
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+const OUTPUT = join(ROOT, 'build', 'test-output');
+const have = existsSync(CHROMIUM);
 
 let dir = '';
-let server: Server | undefined;
-let port = 0;
+let server: ChildProcess | undefined;
+let url = '';
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) return;
-  const { kernelImage } = await buildKernel({ write: false });
-  dir = mkdtempSync(join(tmpdir(), 'web-boot-'));
-  await buildWeb(dir);
-  writeFileSync(join(dir, 'ntoskrnl.bin'), kernelImage); // this build's kernel, not whatever build/ holds
-  // and a disk of its own whose stand-in smss.exe sleeps (a disk without one stops with 0x6D)
-  writeFileSync(join(dir, 'disk.img'), buildDisk({ files: new Map([['\\Windows\\System32\\smss.exe', sleepingSmssImage()]]) }));
-  server = createServer((req, res) => {
-    const path = join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '') || 'index.html');
-    if (!path.startsWith(dir) || !existsSync(path)) { res.writeHead(404); res.end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
-    res.end(readFileSync(path));
+  if (!have) return;
+  dir = mkdtempSync(join(tmpdir(), 'web-e2e-'));
+  const { kernelImage } = await buildKernel({ write: false }); // this tree's kernel, not whatever build/ holds
+  writeFileSync(join(dir, 'ntoskrnl.bin'), kernelImage);
+  writeFileSync(join(dir, 'disk.img'), buildDisk({ files: await system32Files() }));
+  // npm run serve, as a person would start it (its own process group, so it can be stopped whole)
+  server = spawn('npm', ['run', 'serve', '--', '--port', '0', '--kernel', join(dir, 'ntoskrnl.bin'), '--disk', join(dir, 'disk.img'), '--out', join(dir, 'web')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  url = await new Promise<string>((done, fail) => {
+    let out = '';
+    server!.stdout!.on('data', (d) => {
+      out += d;
+      const m = /serving (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+      if (m) done(m[1]);
+    });
+    server!.on('exit', (code) => fail(new Error(`npm run serve exited with ${code}: ${out}`)));
   });
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
-  port = (server.address() as { port: number }).port;
-}, 60000);
+}, 900_000);
 
 afterAll(() => {
-  server?.close();
+  if (server?.pid) {
+    try { process.kill(-server.pid, 'SIGINT'); } catch { /* gone */ }
+  }
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('browser', () => {
-  it('boots the kernel in a browser tab: COM1 console and VGA screen', async (ctx) => {
-    if (!existsSync(CHROMIUM)) {
+/** REG_MULTI_SZ as .reg hex(7) text. */
+function multiSz(strings: string[]): string {
+  const bytes: number[] = [];
+  for (const s of [...strings, '']) {
+    for (const ch of s + '\0') bytes.push(ch.charCodeAt(0) & 0xff, ch.charCodeAt(0) >> 8);
+  }
+  return 'hex(7):' + bytes.map((b) => b.toString(16).padStart(2, '0')).join(',');
+}
+
+describe('browser page (npm run serve, Chromium)', () => {
+  it('boots, shows the boot, edits the registry, reboots, saves the disk; colours by pixels', async (ctx) => {
+    if (!have) {
       console.log(`skipped: ${CHROMIUM} not installed (Debian package chromium)`);
       ctx.skip();
     }
+    mkdirSync(OUTPUT, { recursive: true });
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--headless'] });
     try {
-      const page = await browser.newPage();
-      await page.goto(`http://127.0.0.1:${port}/index.html?until=${encodeURIComponent('ke: idle loop')}`);
-      await page.waitForFunction(() => document.getElementById('status')?.className === 'ok' || document.getElementById('status')?.className === 'stop', undefined, { timeout: 30000 });
-      const status = await page.textContent('#status');
-      expect(status).toMatch(/^reached .*ke: idle loop/);
-      const serial = await page.$eval('#serial', (e) => (e as HTMLTextAreaElement).value);
-      expect(serial).toMatch(/\] ke: NT-style kernel 0\.1 \(wasm2x86\) starting/);
-      expect(serial).toMatch(/\] ke: idle loop/);
-      const screen = await page.textContent('#screen');
-      expect(screen).toContain('NT-style kernel 0.1 (wasm2x86) booting');
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
+      await page.goto(url);
+      // the last boot milestone today: smss waits for its subsystems
+      await page.waitForFunction(() => (window as any).ntPage?.serial.includes('smss: waiting for subsystems'), undefined, { timeout: 240_000 });
+      expect(await page.textContent('#status')).toMatch(/^running · last milestone: subsystems at \d+\.\d{3} s$/);
+      expect(await page.locator('.xterm-rows').textContent()).toContain('smss: waiting for subsystems');
+
+      // the timeline: kernel phases, smss steps, processes with their session; hover shows the lines
+      const kinds = await page.$$eval('#timeline .tl-row', (rows) => rows.map((r) => (r as HTMLElement).dataset.kind));
+      expect(kinds.filter((k) => k === 'phase').length).toBeGreaterThan(8);
+      const labels = await page.$$eval('#timeline .tl-label', (ls) => ls.map((l) => l.textContent));
+      expect(labels).toContain('smss: BootExecute');
+      expect(labels).toContain('process: smss.exe (8) · session 0');
+      await page.hover('#timeline .tl-row[data-kind="smss"] >> text=smss: renames');
+      expect(await page.textContent('#tl-hover')).toMatch(/\] smss: renames: none pending/);
+
+      // the process tree
+      await page.click('nav button[data-panel="processes"]');
+      const tree = await page.textContent('#processes');
+      expect(tree).toMatch(/^System \(pid 4, critical\)/);
+      expect(tree).toContain('\\SystemRoot\\System32\\smss.exe (pid 8, parent 4, session 0, critical) running since');
+
+      // the VGA screen by its pixels: the banner white on blue, the log light grey on black
+      const shot = readPng(await page.locator('#screen').screenshot({ path: join(OUTPUT, 'browser-screen.png') }));
+      const bannerRows = [0, Math.floor(shot.height / 25)] as const;
+      expect(share(shot, [0, 0, 170], ...bannerRows)).toBeGreaterThan(0.5);
+      expect(share(shot, [0, 0, 170], bannerRows[1] + 2)).toBeLessThan(0.01);
+      expect(share(shot, [170, 170, 170], bannerRows[1] + 2)).toBeGreaterThan(0.02);
+      expect(share(shot, [0, 0, 0], bannerRows[1] + 2)).toBeGreaterThan(0.5);
+
+      // a file in, and a rename pair for smss
+      await page.click('nav button[data-panel="files"]');
+      await page.fill('#drop-path', '\\Windows\\');
+      await page.setInputFiles('#drop-input', { name: 'before.txt', mimeType: 'text/plain', buffer: Buffer.from('renamed by smss\r\n') });
+      expect(await page.textContent('#pending-files')).toContain('\\Windows\\before.txt (17 bytes)');
+      await page.click('nav button[data-panel="registry"]');
+      const original = await page.inputValue('#reg-text');
+      expect(original).toContain('[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\Session Manager]');
+      // a syntax error is shown at its line
+      const broken = original.trimEnd() + '\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\Broken]\r\n"x"=dword:nothex\r\n';
+      await page.fill('#reg-text', broken);
+      expect(await page.textContent('#reg-error')).toMatch(new RegExp(`^line ${broken.split(/\r?\n/).length - 1}: `));
+      const pair = multiSz(['\\??\\C:\\Windows\\before.txt', '\\??\\C:\\Windows\\after.txt']);
+      await page.fill('#reg-text', `${original.trimEnd()}\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\Session Manager]\r\n"PendingFileRenameOperations"=${pair}\r\n`);
+      expect(await page.textContent('#reg-error')).toBe('');
+      await page.click('#reg-apply');
+      // the new boot: smss renames the file, deletes the value and flushes the hive
+      await page.waitForFunction(() => /smss: renames: 1 renamed/.test((window as any).ntPage?.serial), undefined, { timeout: 240_000 });
+      await page.waitForFunction(() => (window as any).ntPage?.serial.includes('smss: waiting for subsystems'), undefined, { timeout: 240_000 });
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-disk')]);
+      const saved = new Uint8Array(readFileSync((await download.path())!));
+      const volume = openDisk(saved);
+      expect(new TextDecoder().decode(volume.readPath('\\Windows\\after.txt'))).toBe('renamed by smss\r\n');
+      expect(volume.lookup('\\Windows\\before.txt')).toBeNull();
+
+      // typing into the terminal goes to COM1
+      await page.click('#terminal');
+      await page.keyboard.type('ver\r');
+      expect(await page.evaluate(() => (window as any).ntPage.typed)).toBe('ver\r');
+
+      await page.screenshot({ path: join(OUTPUT, 'browser.png') });
+
+      // a bug check: the status decodes it and the blue screen is blue
+      const bsod = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      await bsod.goto(`${url}?disk=none&cmdline=${encodeURIComponent('selftest selftest-double-free')}`);
+      await bsod.waitForFunction(() => document.getElementById('status')?.className === 'stop', undefined, { timeout: 120_000 });
+      expect(await bsod.textContent('#status')).toMatch(/^STOP 0x000000C2 BAD_POOL_CALLER: .* · p1 0x00000007 what the caller did wrong \(7 = double free\)/);
+      await bsod.waitForTimeout(500); // the screen is drawn on the next animation frame
+      const blue = readPng(await bsod.locator('#screen').screenshot({ path: join(OUTPUT, 'browser-bluescreen.png') }));
+      expect(share(blue, [0, 0, 170])).toBeGreaterThan(0.6);
+      expect(share(blue, [255, 255, 255], 16, 32)).toBeGreaterThan(0.02); // row 1: the STOP line, white on blue
     } finally {
       await browser.close();
     }
-  }, 60000);
+  }, 900_000);
 });

@@ -122,6 +122,35 @@ describe('regParse: value types', () => {
   });
 });
 
+describe('CurrentControlSet in a SYSTEM overlay', () => {
+  const base = { fileName: 'SYSTEM.reg', text: H + '[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n"Current"=dword:00000001\n[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control]\n"Old"=dword:7\n' };
+
+  it('goes to the control set Select\\Current names, as regedit\'s import would; no literal CurrentControlSet key', () => {
+    const tree = regTreeFromSources([base, {
+      fileName: 'overlay.reg',
+      text: H + '[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Control\\Session Manager]\n"BootExecute"="x"\n[HKEY_LOCAL_MACHINE\\SYSTEM\\currentcontrolset\\Control]\n"Old"=-\n',
+    }]);
+    expect([...tree.subkeys.keys()].sort()).toEqual(['CONTROLSET001', 'SELECT']);
+    expect(regFindKey(tree, ['ControlSet001', 'Control', 'Session Manager'])!.values.get('BOOTEXECUTE')!.data).toEqual(regSzData('x'));
+    expect(regFindKey(tree, ['ControlSet001', 'Control'])!.values.has('OLD')).toBe(false);
+  });
+
+  it('follows Select\\Current as it is at that line (2: ControlSet002); without it, the line is an error', () => {
+    const tree = regTreeFromSources([base, {
+      fileName: 'two.reg',
+      text: H + '[HKEY_LOCAL_MACHINE\\SYSTEM\\Select]\n"Current"=dword:00000002\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services]\n',
+    }]);
+    expect(regFindKey(tree, ['ControlSet002', 'Services'])).not.toBeNull();
+    expect(regFindKey(tree, ['CurrentControlSet'])).toBeNull();
+    expect(() => regTreeFromSources([{ fileName: 'bare.reg', text: H + '[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\X]\n' }])).toThrow(
+      'bare.reg:3: names CurrentControlSet, but the hive has no Select\\Current DWORD to say which control set that is',
+    );
+    // Other hives keep the name as it is.
+    const software = regTreeFromSources([{ fileName: 's.reg', text: H + '[HKEY_LOCAL_MACHINE\\SOFTWARE\\CurrentControlSet]\n' }], 'HKEY_LOCAL_MACHINE\\SOFTWARE');
+    expect(regFindKey(software, ['CurrentControlSet'])).not.toBeNull();
+  });
+});
+
 describe('regParse: errors name the file, line and problem', () => {
   const K = '[HKEY_LOCAL_MACHINE\\SYSTEM\\K]\n';
   it.each([

@@ -11,11 +11,11 @@ import { memoryImage, PARTNER_DELTA, symbolizeMemoryAddresses } from '../../scri
 import { decodeModule } from '../../scripts/wasm2x86/decode.ts';
 import { assemble } from '../../scripts/wasm2x86/emit.ts';
 import { compileDecoded, type CompileOptions } from '../../scripts/wasm2x86/index.ts';
-import { EAX, ECX, imm, mem, reg, type Insn } from '../../scripts/wasm2x86/x86.ts';
+import { EAX, ECX, imm, mem, reg, type Insn, type Mnemonic } from '../../scripts/wasm2x86/x86.ts';
 import type { Module } from '../../scripts/wasm2x86/wasm.ts';
 
 const F = 0x00401000;
-const I = (op: string, ...ops: any[]): Insn => ({ op, ops });
+const I = (op: Mnemonic, ...ops: any[]): Insn => ({ op, ops });
 
 describe('symbolizeMemoryAddresses', () => {
   it('turns immediates and displacements that move by the delta into memory-base symbols', () => {

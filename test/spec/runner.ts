@@ -24,7 +24,7 @@ import wabtInit from 'wabt';
 import { compileModule, UnsupportedError, TRAP, TRAP_NAMES, FEATURES, type CompiledModule, type CompileOptions } from '../../scripts/wasm2x86/index.ts';
 import { assemble } from '../../scripts/wasm2x86/emit.ts';
 import { multibootCommon } from '../../scripts/wasm2x86/link.ts';
-import { EAX, EBX, ECX, EDX, ESP, reg, imm, mem, memSym, type Insn, type Operand } from '../../scripts/wasm2x86/x86.ts';
+import { EAX, EBX, ECX, EDX, ESP, reg, imm, mem, memSym, type Insn, type Mnemonic, type Operand } from '../../scripts/wasm2x86/x86.ts';
 import { boot } from '../../emulator/node/boot.ts';
 import { parseWast, readSExprs, type Command, type ModuleCmd, type Value, type Action } from './wast.ts';
 
@@ -135,7 +135,7 @@ export async function watToBinary(text: string, file: string): Promise<{ bytes: 
 }
 
 const hex = (n: number) => '0x' + (n >>> 0).toString(16).padStart(8, '0');
-const I = (op: string, ...ops: Operand[]): Insn => ({ op, ops });
+const I = (op: Mnemonic, ...ops: Operand[]): Insn => ({ op, ops });
 const L = (target: string): Insn => ({ op: 'label', target });
 const J = (target: string): Insn => ({ op: 'jmp', target });
 

@@ -9,7 +9,7 @@ import { Decoder, DecoderOptions, Formatter, FormatterSyntax, MemorySizeOptions 
 import { assemble, formatInsn } from '../../scripts/wasm2x86/emit.ts';
 import {
   EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, ES, CS, SS, DS, FS, GS,
-  reg, imm, mem, memSym, type Cond, type Insn, type Operand,
+  reg, imm, mem, memSym, type Cond, type Insn, type Mnemonic, type Operand,
 } from '../../scripts/wasm2x86/x86.ts';
 
 const fmt = new Formatter(FormatterSyntax.Nasm);
@@ -45,7 +45,7 @@ function disassemble(code: Uint8Array, origin: number): Decoded[] {
   return out;
 }
 
-const I = (op: string, ...ops: Operand[]): Insn => ({ op, ops });
+const I = (op: Mnemonic, ...ops: Operand[]): Insn => ({ op, ops });
 const L = (target: string): Insn => ({ op: 'label', target });
 const r8 = (r: number) => reg(r, 1);
 const r16 = (r: number) => reg(r, 2);
@@ -492,7 +492,7 @@ describe('assemble: errors', () => {
   });
 
   it('unknown mnemonics and unencodable operands name the instruction', () => {
-    expect(() => assemble([I('nop'), I('frobnicate', reg(EAX))], 0)).toThrow(/instruction 1: .*frobnicate/);
+    expect(() => assemble([I('nop'), I('frobnicate' as Mnemonic, reg(EAX))], 0)).toThrow(/instruction 1: .*frobnicate/);
     expect(() => assemble([I('mov', reg(EAX), mem(4, EBX, 0, ESP, 2))], 0)).toThrow(/esp cannot be an index/);
     expect(() => assemble([I('movzx', reg(EAX), reg(ECX))], 0)).toThrow(/movzx/);
     expect(() => assemble([I('mov', imm(1), reg(EAX))], 0)).toThrow(/instruction 0/);

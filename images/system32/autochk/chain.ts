@@ -40,6 +40,9 @@ export function ChainInitialize(fix: bool): bool {
 /** A problem with the current path: "<path> <text>" (the caller finishes the line). */
 export function problem(): void { Problems++; putPath(); put(" "); }
 
+/** With /r: what was done about the problem just reported, on a line of its own. */
+export function fixed(text: string): void { put("  "); put(text); flush(); }
+
 /** A free, unclaimed cluster for a repair, or 0 when the volume is full. */
 export function ChainAllocate(id: u32): u32 {
   for (let n: u32 = 0; n < ClusterCount; n++) {
@@ -91,7 +94,7 @@ export function ChainWalk(start: u32, id: u32, want: u32, list: usize, listMax: 
   if (start == 0) return 0;
   if (!VolIsCluster(start)) {
     problem(); put("has an invalid first allocation unit ("); putDec(start); put(")."); flush();
-    if (Fix) { ChainStart = 0; Repairs++; }
+    if (Fix) { ChainStart = 0; Repairs++; fixed("The entry now has no allocation units."); }
     return 0;
   }
   let prev: u32 = 0, c = start, n: u32 = 0;
@@ -100,17 +103,20 @@ export function ChainWalk(start: u32, id: u32, want: u32, list: usize, listMax: 
     if (o != 0) {
       if (o == id) {
         problem(); put("has a chain that loops back to allocation unit "); putDec(c); put("."); flush();
-        if (Fix) { FatSet(prev, FAT_EOC); Repairs++; }
+        if (Fix) { FatSet(prev, FAT_EOC); Repairs++; put("  The chain now ends at allocation unit "); putDec(prev); put("."); flush(); }
         break;
       }
       ChainCrossLinked = true;
       problem(); put("is cross-linked on allocation unit "); putDec(c); put("."); flush();
       if (Fix) {
         const rest = want == 0xFFFFFFFF || want == 0 ? 0 : want > n ? want - n : 0;
-        if (rest != 0) { const copied = ChainCopy(prev, c, rest, id); n += copied; ChainOwned += copied; }
+        let copied: u32 = 0;
+        if (rest != 0) { copied = ChainCopy(prev, c, rest, id); n += copied; ChainOwned += copied; }
         else if (prev != 0) FatSet(prev, FAT_EOC);
         else ChainStart = 0;
         Repairs++;
+        if (copied != 0) { put("  The shared allocation units were copied for it: "); putDec(copied); put(copied == 1 ? " allocation unit." : " allocation units."); flush(); }
+        else fixed("Its chain now ends before the shared allocation unit.");
       } else {
         // Only reporting: count the shared rest as this entry's, for its size check.
         let k: u32 = 0, s = c;
@@ -127,7 +133,7 @@ export function ChainWalk(start: u32, id: u32, want: u32, list: usize, listMax: 
     if (next >= FAT_EOC) break;
     if (!isLink(next)) {
       problem(); put("has an invalid link in allocation unit "); putDec(c); put(" ("); putDec(next); put(")."); flush();
-      if (Fix) { FatSet(c, FAT_EOC); Repairs++; }
+      if (Fix) { FatSet(c, FAT_EOC); Repairs++; put("  The chain now ends at allocation unit "); putDec(c); put("."); flush(); }
       break;
     }
     prev = c;

@@ -13,7 +13,7 @@
 
 import { AcAllocate, AcFree, AcPathLength, AcPathPush, AcPathTruncate, AcRead, AcWrite, NT_SUCCESS, flush, put, putDec } from "./nt";
 import { BytesPerSector, ClusterBytes, FatType, RootCluster, RootEntries, RootSectors, RootStart, SectorsPerCluster, VolClusterSector } from "./volume";
-import { ChainOwned, ChainStart, ChainTruncate, ChainWalk, ChainCrossLinked, Fix, Repairs, problem } from "./chain";
+import { ChainOwned, ChainStart, ChainTruncate, ChainWalk, ChainCrossLinked, Fix, fixed, problem } from "./chain";
 
 export const ATTR_READ_ONLY: u32 = 0x01, ATTR_HIDDEN: u32 = 0x02, ATTR_SYSTEM: u32 = 0x04, ATTR_VOLUME_ID: u32 = 0x08;
 export const ATTR_DIRECTORY: u32 = 0x10, ATTR_ARCHIVE: u32 = 0x20, ATTR_LONG_NAME: u32 = 0x0F;
@@ -128,14 +128,14 @@ function checkDots(buffer: usize, entries: u32, self: u32, parent: u32): bool {
     if (!isDotName(e, dots) || (<u32>load<u8>(e, 11) & ATTR_DIRECTORY) == 0) {
       const free = load<u8>(e) == 0 || load<u8>(e) == DELETED;
       problem(); put("has no "); put(what); put(" entry."); flush();
-      if (Fix && free) { writeDotEntry(e, dots, want); changed = true; }
+      if (Fix && free) { writeDotEntry(e, dots, want); changed = true; fixed("The entry was written."); }
       continue;
     }
     const start = EntryStart(e);
     // FAT32: `..` of a directory in the root may name 0 or the root's cluster.
     if (start != want && !(k == 1 && parent == 0 && FatType == 32 && start == RootCluster)) {
       problem(); put("has a "); put(what); put(" entry that points to allocation unit "); putDec(start); put(" instead of "); putDec(want); put("."); flush();
-      if (Fix) { SetEntryStart(e, want); changed = true; }
+      if (Fix) { SetEntryStart(e, want); changed = true; fixed("The entry was corrected."); }
     }
   }
   return changed;
@@ -168,6 +168,7 @@ function orphan(buffer: usize, first: u32, last: u32, why: string): bool {
   problem(); put("has long file name entries ("); putDec(first); put(" to "); putDec(last); put(") that belong to no file: "); put(why); put("."); flush();
   if (!Fix) return false;
   for (let i = first; i <= last; i++) store<u8>(buffer + (i << 5), DELETED);
+  fixed("The entries were deleted.");
   return true;
 }
 
@@ -219,7 +220,7 @@ export function TreeCheckDirectory(list: usize, count: u32, self: u32, parent: u
       runFirst = 0xFFFFFFFF;
     }
     if ((attributes & ATTR_VOLUME_ID) != 0) {
-      if (!isRoot) { problem(); put("has a volume label entry outside the root directory."); flush(); if (Fix) { store<u8>(e, DELETED); changed = true; } }
+      if (!isRoot) { problem(); put("has a volume label entry outside the root directory."); flush(); if (Fix) { store<u8>(e, DELETED); changed = true; fixed("The entry was deleted."); } }
       continue;
     }
     if (nameLength == 0) nameLength = shortName(e, nameBuffer);
@@ -227,17 +228,17 @@ export function TreeCheckDirectory(list: usize, count: u32, self: u32, parent: u
     AcPathPush(nameBuffer, nameLength);
     if (isDotName(e, 1) || isDotName(e, 2)) {
       problem(); put("is a dot entry out of place."); flush();
-      if (Fix) { store<u8>(e, DELETED); changed = true; }
+      if (Fix) { store<u8>(e, DELETED); changed = true; fixed("The entry was deleted."); }
       AcPathTruncate(saved);
       continue;
     }
     if (!checkShortName(e)) {
       problem(); put("has a short name with characters FAT does not allow."); flush();
-      if (Fix) changed = true;
+      if (Fix) { changed = true; fixed("The characters were replaced with '_'."); }
     }
     if ((attributes & 0xC0) != 0) {
       problem(); put("has reserved attribute bits set (0x"); putDec(attributes); put(")."); flush();
-      if (Fix) { store<u8>(e, <u8>(attributes & 0x3F), 11); changed = true; }
+      if (Fix) { store<u8>(e, <u8>(attributes & 0x3F), 11); changed = true; fixed("The reserved bits were cleared."); }
     }
     if ((attributes & ATTR_DIRECTORY) != 0) changed = TreeSubdirectory(e, isRoot ? 0 : self, depth) || changed;
     else changed = TreeFile(e) || changed;
@@ -267,11 +268,17 @@ function TreeFile(e: usize): bool {
       ChainTruncate(ChainStart, need, id);
       if (need == 0) { SetEntryStart(e, 0); }
       changed = true;
+      put("  The chain was cut to "); putDec(need); put(need == 1 ? " allocation unit." : " allocation units."); flush();
     }
     n = need;
   } else if (n < need) {
     problem(); put("is "); putDec(size); put(" bytes long but has only "); putDec(n); put(n == 1 ? " allocation unit" : " allocation units"); put(" of "); putDec(ClusterBytes); put(" bytes."); flush();
-    if (Fix) { store<u32>(e, n * ClusterBytes, 28); if (n == 0) SetEntryStart(e, 0); changed = true; }
+    if (Fix) {
+      store<u32>(e, n * ClusterBytes, 28);
+      if (n == 0) SetEntryStart(e, 0);
+      changed = true;
+      put("  The size was set to "); putDec(n * ClusterBytes); put(" bytes."); flush();
+    }
   }
   const attributes = <u32>load<u8>(e, 11);
   const bytes = <u64>n * ClusterBytes;
@@ -285,12 +292,12 @@ function TreeSubdirectory(e: usize, parent: u32, depth: u32): bool {
   let changed = false;
   if (load<u32>(e, 28) != 0) {
     problem(); put("is a directory with a size ("); putDec(load<u32>(e, 28)); put(" bytes)."); flush();
-    if (Fix) { store<u32>(e, 0, 28); changed = true; }
+    if (Fix) { store<u32>(e, 0, 28); changed = true; fixed("The size was set to 0."); }
   }
   const start = EntryStart(e);
   if (start == 0) {
     problem(); put("is a directory with no allocation units."); flush();
-    if (Fix) { store<u8>(e, DELETED); changed = true; }
+    if (Fix) { store<u8>(e, DELETED); changed = true; fixed("The entry was deleted."); }
     return changed;
   }
   if (depth >= MAX_DEPTH) { problem(); put("is nested too deeply to check."); flush(); return changed; }
@@ -329,4 +336,3 @@ export function TreeCheck(): void {
   AcFree(list);
 }
 
-void Repairs;

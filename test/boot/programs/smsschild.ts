@@ -9,6 +9,8 @@
 //   dirs NAME...       whether each object directory opens
 //   list DIR           the objects in directory DIR (name and type)
 //   wait               waits for \Device\VolumesSafeForWriteAccess first, then does the rest (`wait list \KnownDlls`)
+//   load DLL           LdrLoadDll(DLL) and its status
+//   spawn WORDS...     runs smsschild again with WORDS (a process made now, after the wait)
 //   sleep N            sleeps N x 100 ms, then says so
 //   tag TEXT           just says TEXT (an entry's order in the log)
 //   smapi              a hostile \\SmApiPort client: connects without and with
@@ -30,6 +32,12 @@ import { put, putWide, putHex, flush } from "../../pe/programs/out";
 @external("ntdll", "NtWaitForSingleObject") declare function NtWaitForSingleObject(handle: u32, alertable: u32, timeout: usize): u32;
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
+@external("ntdll", "RtlCreateProcessParameters") declare function RtlCreateProcessParameters(result: usize, image: usize, dllPath: usize, currentDirectory: usize,
+  commandLine: usize, environment: usize, title: usize, desktop: usize, shell: usize, runtime: usize): u32;
+@external("ntdll", "RtlCreateUserProcess") declare function RtlCreateUserProcess(image: usize, attributes: u32, params: usize, processSd: usize, threadSd: usize,
+  parent: u32, inherit: bool, debugPort: u32, exceptionPort: u32, info: usize): u32;
+@external("ntdll", "NtResumeThread") declare function NtResumeThread(thread: u32, previous: usize): u32;
+@external("ntdll", "LdrLoadDll") declare function LdrLoadDll(path: usize, characteristics: usize, name: usize, handle: usize): u32;
 @external("ntdll", "NtConnectPort") declare function NtConnectPort(handle: usize, name: usize, qos: usize, clientView: usize, serverView: usize,
   maxMessage: usize, info: usize, infoLength: usize): u32;
 @external("ntdll", "NtRequestWaitReplyPort") declare function NtRequestWaitReplyPort(port: u32, request: usize, reply: usize): u32;
@@ -193,4 +201,17 @@ export function main(): void {
     put("slept "); put(words[at + 1]); flush();
   } else if (what == "tag") { put("tag "); put(words.slice(at + 1).join(" ")); flush(); }
   else if (what == "smapi") smapi();
+  else if (what == "spawn") {
+    const image = "\\??\\C:\\Windows\\System32\\smsschild.exe";
+    const command = "smsschild " + words.slice(at + 1).join(" ");
+    const params = memory.data(4, 4), info = memory.data(0x44, 4), u1 = memory.data(8, 4), u2 = memory.data(8, 4);
+    let status = RtlCreateProcessParameters(params, unicode(u1, image), 0, 0, unicode(u2, command), 0, 0, 0, 0, 0);
+    if (status == 0) status = RtlCreateUserProcess(u1, 0x40, load<usize>(params), 0, 0, 0, false, 0, 0, info);
+    if (status == 0) { NtResumeThread(load<u32>(info, 8), 0); NtWaitForSingleObject(load<u32>(info, 4), 0, 0); }
+    put("spawn "); putHex(status); flush();
+  }
+  else if (what == "load") {
+    const status = LdrLoadDll(0, 0, unicode(us, words[at + 1]), handle);
+    put("load "); put(words[at + 1]); put(" "); putHex(status); flush();
+  }
 }
