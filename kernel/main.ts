@@ -12,14 +12,16 @@
 //
 // The module's other exports are the toolchain's entry points into the
 // kernel: KiTrapDispatch (every interrupt and exception) and KiWasmTrap
-// (every WebAssembly trap).
+// (every WebAssembly trap). kernel/selftest.ts is the entry of the self-test
+// kernel: the same boot with the components' self-tests installed.
 
 import { HalInitializeSerial } from "./hal/serial";
 import { HalDisplayBanner, HalInitializeDisplay } from "./hal/vga";
 import { HalInitializePic } from "./hal/pic";
-import { HalInitializeClock } from "./hal/pit";
+import { CLOCK_IRQ, HalClockInterrupt, HalInitializeClock } from "./hal/pit";
+import { KeConnectInterrupt } from "./ke/interrupt";
 import { HalQueryRealTimeClock } from "./hal/rtc";
-import { KeSetBootTime } from "./ke/wait";
+import { KeClockInterrupt, KeSetBootTime } from "./ke/wait";
 import { sti } from "./sdk/intrinsics";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogString } from "./ke/log";
 import { KiInitializeLoaderBlock } from "./ke/loader";
@@ -36,14 +38,11 @@ import { PsInitializeThreadType } from "./ps/psthread";
 import { LpcInitSystem } from "./lpc/lpcp";
 import { PsInitializeProcessType } from "./ps/psprocess";
 import { SeInitializeTokenType } from "./se/token";
-import { KeRunSelfTest } from "./ke/selftest";
 import { MmInitializePhysicalMemory } from "./mm/mminit";
 import { MmInitializePfnDatabase } from "./mm/pfn";
-import { ExLogPoolUsage } from "./mm/pool";
-import { MmRunSelfTest } from "./mm/selftest";
-import { KeCommandLineHasOption } from "./ke/loader";
+import { ExLogPoolUsage } from "./ex/pool";
+import { KeRunBootSelfTests, SELFTEST_KE, SELFTEST_MM, SELFTEST_OB } from "./ke/loader";
 import { ObInitSystem } from "./ob/obinit";
-import { ObRunSelfTest } from "./ob/selftest";
 import { AtaInitialize } from "./io/ata";
 import { IoInitSystem } from "./io/iomgr";
 import { IoInitializeDisks } from "./io/disk";
@@ -73,7 +72,8 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   KiInitializeGdt();                          // NT's selectors, the TSS (ltr) and the TEB segment
   HalInitializePic();                         // 8259s remapped to 0x30/0x38, every line masked
   KeLog("hal", "PIC remapped to 0x30/0x38");
-  HalInitializeClock();                       // PIT channel 0 at 100 Hz on IRQ 0 (unmasked)
+  HalInitializeClock(KeClockInterrupt);       // PIT channel 0 at 100 Hz; each tick runs the kernel's clock
+  KeConnectInterrupt(CLOCK_IRQ, HalClockInterrupt); // IRQ 0 unmasked
   KeLog("hal", "PIT channel 0 at 100 Hz");
   sti();                                      // the clock must tick for the uptime to stay exact
   KeLog("ke", "interrupts enabled");
@@ -81,17 +81,17 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   MmInitializePhysicalMemory();               // the loader's memory map: log it, keep usable ranges
   MmInitializePfnDatabase();                  // every usable page above the kernel's 8 MiB: free
   MmInitializeAddressSpaces();                // the boot directory is the System process's; address 0 unmapped
-  if (KeCommandLineHasOption("selftest")) MmRunSelfTest(); // "mm: self-test passed: ..."
+  KeRunBootSelfTests(SELFTEST_MM);            // self-test kernel only: "mm: self-test passed: ..."
   ExLogPoolUsage();                           // "mm: pool: 0 pages, ..."
   ObInitSystem();                             // types, handle table, \, \ObjectTypes, \Device, \??, ...
-  if (KeCommandLineHasOption("selftest")) ObRunSelfTest(); // "ob: self-test passed: N checks"
+  KeRunBootSelfTests(SELFTEST_OB);            // self-test kernel only: "ob: self-test passed: N checks"
   KiIdentifyProcessor();                      // cpuid: vendor, family/model/stepping, features
   KiInitializeScheduler(Phase1Initialization); // onto the idle thread, which starts phase 1; never returns
 }
 
 /** Phase 1: the first system thread (priority 8). The idle thread halts when it is done. */
 function Phase1Initialization(context: usize): void {
-  if (KeCommandLineHasOption("selftest")) KeRunSelfTest(); // "ke: self-test passed: ..."
+  KeRunBootSelfTests(SELFTEST_KE);            // self-test kernel only: "ke: self-test passed: ..."
   PsInitializeSystem();                       // the System process (pid 4)
   ExInitializeSynchronizationTypes();         // \ObjectTypes\Event, Mutant, Semaphore, Timer
   MmInitializeSectionType();                  // \ObjectTypes\Section: shared memory

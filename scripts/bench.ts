@@ -164,6 +164,8 @@ async function main() {
   console.log(`pipeline (asc + wasm2x86 + link): ${fmtMs(buildMs)}  [${Object.entries(built.times).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')}]`);
   const floor = floorImage();
   console.log(`ntoskrnl.bin: ${built.kernelImage.length} bytes; floor image: ${floor.length} bytes (${ratio(built.kernelImage.length, floor.length)})`);
+  const selfTest = await buildKernel({ selfTest: true });
+  console.log(`ntoskrnl-selftest.bin (the same kernel with its boot self-tests): ${selfTest.kernelImage.length} bytes (${ratio(selfTest.kernelImage.length, built.kernelImage.length)} of ntoskrnl.bin)`);
 
   console.log('== boot (median of %d)', RUNS);
   const k = await bootMedian(built.kernelImage, 'ke: idle loop');

@@ -44,9 +44,19 @@ export interface BuildOptions {
   bootModules?: Array<{ name: string; bytes: Uint8Array }>;
   /** Write build/ntoskrnl.bin and friends (default true; false for test variants). */
   write?: boolean;
+  /**
+   * The self-test kernel (entry kernel/selftest.ts: the boot self-tests of
+   * kernel/<component>/selftest*.ts run with the command-line word `selftest`),
+   * written as build/ntoskrnl-selftest.bin; the product kernel has none.
+   */
+  selfTest?: boolean;
 }
 
-let ascCache: { fingerprint: string; wasm: Uint8Array; wat?: string } | undefined;
+/** The AssemblyScript entry of the product kernel and of the self-test kernel. */
+export const KERNEL_ENTRY = 'kernel/main.ts';
+export const SELFTEST_KERNEL_ENTRY = 'kernel/selftest.ts';
+
+const ascCache = new Map<string, { fingerprint: string; wasm: Uint8Array; wat?: string }>();
 
 /** A hash of every kernel source file (path and contents). */
 function kernelFingerprint(): string {
@@ -71,17 +81,19 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
   if (writeSysent()) log('build: regenerated kernel/ke/sysent.ts from scripts/services.ts');
   // One AssemblyScript compile per process for the same kernel sources: tests
   // build many kernels that differ only in their boot modules.
+  const entry = opts.selfTest ? SELFTEST_KERNEL_ENTRY : KERNEL_ENTRY;
   const fingerprint = kernelFingerprint();
-  let compiledAsc = ascCache?.fingerprint === fingerprint ? ascCache : undefined;
+  let compiledAsc = ascCache.get(entry)?.fingerprint === fingerprint ? ascCache.get(entry) : undefined;
   if (!compiledAsc) {
-    const out = await compileAssemblyScript(join(ROOT, 'kernel/main.ts'), [
+    const out = await compileAssemblyScript(join(ROOT, entry), [
       '--use', 'abort=kernel/ke/bugcheck/KiAbort',
       '--memoryBase', String(KERNEL_MEMORY_BASE),
     ], true);
-    compiledAsc = ascCache = { fingerprint, wasm: out.wasm, wat: out.wat };
+    compiledAsc = { fingerprint, wasm: out.wasm, wat: out.wat };
+    ascCache.set(entry, compiledAsc);
   }
   const { wasm, wat } = compiledAsc;
-  step('asc kernel/main.ts');
+  step(`asc ${entry}`);
   const compiled = compileModule(wasm, {
     name: 'kernel.wasm',
     trapHandler: 'export:KiWasmTrap',
@@ -96,6 +108,11 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
   if (opts.write === false) return { kernelWasm: wasm, kernelImage: linked.image, times };
 
   mkdirSync(BUILD, { recursive: true });
+  if (opts.selfTest) {
+    writeFileSync(join(BUILD, 'ntoskrnl-selftest.bin'), linked.image);
+    log(`build: ntoskrnl-selftest.bin ${linked.image.length} bytes`);
+    return { kernelWasm: wasm, kernelImage: linked.image, times };
+  }
   writeFileSync(join(BUILD, 'kernel.wasm'), wasm);
   if (wat) writeFileSync(join(BUILD, 'kernel.wat'), wat);
   writeFileSync(join(BUILD, 'ntoskrnl.bin'), linked.image);

@@ -29,12 +29,11 @@
 // thread, which waits five seconds (changes in that time go together) and
 // writes every dirty hive. NtFlushKey writes at once.
 
-import { ExFreePoolWithTag } from "../mm/pool";
+import { ExFreePoolWithTag } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogDecimal } from "../ke/log";
 import { KeCreateThread, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeQuerySystemTime, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
-import { NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SUCCESS } from "../sdk/ntstatus";
 import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
 import {
   IoCloseFile, IoLoadFile, IoMarkFileForDelete, IoOpenFileForUpdate, IoQueryFileSize, IoSetFileSize, IoWriteFileAt,
@@ -46,6 +45,10 @@ import {
   CmpRegfCheckHeader, CmpRegfDataSize, CmpRegfErrorCell, CmpRegfErrorText, CmpRegfFreeImage,
   CmpRegfRead, CmpRegfSequence, CmpRegfSetChecksum, CmpRegfWrite, REGF_BASE_BLOCK, REGF_OK, REGF_NO_MEMORY,
 } from "./regf";
+import {
+  NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_NAME_NOT_FOUND,
+  STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 export const CM_HIVE_SYSTEM: u32 = 1;
 export const CM_HIVE_SOFTWARE: u32 = 2;

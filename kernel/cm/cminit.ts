@@ -17,7 +17,7 @@ import { KeBenchmarkMark } from "../ke/loader";
 import { KeLog, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping, KiBrandString, KiVendorString } from "../ke/cpu";
 import { MmPhysicalRangeCount, MmPhysicalRanges } from "../mm/mminit";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeQuerySystemTime } from "../ke/wait";
 import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
 import { AtaModel, AtaSectors } from "../io/ata";

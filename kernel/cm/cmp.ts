@@ -24,7 +24,7 @@
 // One lock guards the tree: the object manager's (interrupts off; the
 // parse procedure already runs under it). Nothing here waits.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeQuerySystemTime } from "../ke/wait";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 

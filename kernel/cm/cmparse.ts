@@ -19,25 +19,26 @@
 // tree's: it never waits. NtCreateKey's options reach it through the
 // create context below, set and cleared under the same lock.
 
-import { ExAllocatePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeQuerySystemTime } from "../ke/wait";
-import {
-  NT_SUCCESS, STATUS_CHILD_MUST_BE_VOLATILE, STATUS_INSUFFICIENT_RESOURCES, STATUS_KEY_DELETED, STATUS_NAME_TOO_LONG,
-  STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { RtlInitUnicodeString, RtlNextPathComponent, RtlUnicodeString } from "../rtl/unicode";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
 import { NtClose } from "../ob/obhandle";
 import {
-  InitializeObjectAttributes, OB_NAME_TAG, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, OBJ_OPENLINK, OBJ_PERMANENT,
-  OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED, SYNCHRONIZE,
+  InitializeObjectAttributes, OB_NAME_TAG, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED,
 } from "../ob/obp";
 import {
   CM_KEY_DELETED, CM_KEY_LINK, CM_KEY_NO_DELETE, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey,
   CmValueData, CmpAllocateKey, CmpFindSubKey, CmpFindValue, CmpFreeKey, CmpLinkSubKey, CmpSetClass, CmpTouch, REG_LINK,
 } from "./cmp";
+import {
+  NT_SUCCESS, STATUS_CHILD_MUST_BE_VOLATILE, STATUS_INSUFFICIENT_RESOURCES, STATUS_KEY_DELETED,
+  STATUS_NAME_TOO_LONG, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND,
+  STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, OBJ_OPENLINK, OBJ_PERMANENT } from "../sdk/ntdef";
 
 // ---- access rights (winnt.h) ----
 export const KEY_QUERY_VALUE: u32 = 0x0001;
@@ -221,5 +222,3 @@ export function CmpCreateRegistryRoot(): usize {
   NtClose(load<u32>(HandleOut)); // the permanent name keeps it
   return root;
 }
-
-void SYNCHRONIZE; void REG_LINK;

@@ -11,13 +11,8 @@
 // Operations on a key deleted since its handle was opened answer
 // STATUS_KEY_DELETED. Changes to hive keys wake the lazy flusher (cmhive.ts).
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
-import {
-  NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL,
-  STATUS_CANNOT_DELETE, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
-  STATUS_KEY_DELETED, STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ObInsertParsedObject, ObReferenceObjectByAttributes } from "../ob/obname";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
@@ -34,6 +29,12 @@ import {
 } from "./cmparse";
 import { CM_HIVE_SYSTEM, CmpFlushAll, CmpFlushHive, CmpHiveRoot, CmpLazyFlush } from "./cmhive";
 import { CmSystemHiveLoaded, CmpLoadOtherHives } from "./cminit";
+import {
+  NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW,
+  STATUS_BUFFER_TOO_SMALL, STATUS_CANNOT_DELETE, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_KEY_DELETED, STATUS_NO_MORE_ENTRIES,
+  STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 // ---- a service's context block ----
 const X_CAPTURE: u32 = 0;    // 8: captured OBJECT_ATTRIBUTES
@@ -550,6 +551,5 @@ export function NtInitializeRegistry(bootCondition: u32): u32 {
     CmpTouch(select);
   }
   ObpReleaseLock(lock);
-  void REG_INIT_BOOT_ACCEPTED_BASE;
   return CmpFlushAll();
 }

@@ -36,32 +36,36 @@
 // never shrink below a given size, so a hive file that is rewritten in
 // place keeps its length (and its clusters: cmhive.ts).
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
   CM_KEY_HIVE_ROOT, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey, CmSubKey, CmValueAt,
   CmValueData, CmValueName, CmpAllocateKey, CmpFreeKey, CmpFreeTree, CmpLinkSubKey, CmpSetClass, CmpSetValue,
 } from "./cmp";
+import { CM_BIG_DATA, CM_KEY_INDEX, CM_KEY_NODE, CM_KEY_SECURITY, CM_KEY_VALUE, HBASE_BLOCK, HBIN } from "../sdk/regf";
+import {
+  CM_BIG_DATA_SIGNATURE, CM_KEY_FAST_LEAF, CM_KEY_HASH_LEAF, CM_KEY_INDEX_LEAF, CM_KEY_INDEX_ROOT, CM_KEY_NODE_SIGNATURE, CM_KEY_SECURITY_SIGNATURE, CM_KEY_VALUE_BIG, CM_KEY_VALUE_SIGNATURE, CM_KEY_VALUE_SPECIAL_SIZE, HBASE_BLOCK_SIZE, HBASE_CHECKSUM, HBASE_CHECKSUM_BYTES, HBIN_HEADER_SIZE, HBIN_SIGNATURE, HCELL_HEADER_SIZE, HCELL_NIL, KEY_COMP_NAME, KEY_HIVE_ENTRY, KEY_NO_DELETE, REGF_SIGNATURE, VALUE_COMP_NAME,
+} from "../sdk/regf";
 
-export const REGF_BASE_BLOCK: u32 = 4096;
-const HBIN_HEADER: u32 = 32;
-const NIL: u32 = 0xFFFFFFFF;
-const SIG_REGF: u32 = 0x66676572;
-const SIG_HBIN: u32 = 0x6E696268;
-const SIG_NK: u16 = 0x6B6E;
-const SIG_VK: u16 = 0x6B76;
-const SIG_SK: u16 = 0x6B73;
-const SIG_LF: u16 = 0x666C;
-const SIG_LH: u16 = 0x686C;
-const SIG_LI: u16 = 0x696C;
-const SIG_RI: u16 = 0x6972;
-const SIG_DB: u16 = 0x6264;
-const NK_COMP_NAME: u16 = 0x20;
-const NK_HIVE_ENTRY: u16 = 0x04;
-const NK_NO_DELETE: u16 = 0x08;
-const VK_COMP_NAME: u16 = 0x01;
-const DATA_INLINE: u32 = 0x80000000;
-const BIG_DATA_SEGMENT: u32 = 16344;
+export const REGF_BASE_BLOCK: u32 = HBASE_BLOCK_SIZE;
+const HBIN_HEADER: u32 = HBIN_HEADER_SIZE;
+const NIL: u32 = HCELL_NIL;
+const SIG_REGF: u32 = REGF_SIGNATURE;
+const SIG_HBIN: u32 = HBIN_SIGNATURE;
+const SIG_NK: u16 = <u16>CM_KEY_NODE_SIGNATURE;
+const SIG_VK: u16 = <u16>CM_KEY_VALUE_SIGNATURE;
+const SIG_SK: u16 = <u16>CM_KEY_SECURITY_SIGNATURE;
+const SIG_LF: u16 = <u16>CM_KEY_FAST_LEAF;
+const SIG_LH: u16 = <u16>CM_KEY_HASH_LEAF;
+const SIG_LI: u16 = <u16>CM_KEY_INDEX_LEAF;
+const SIG_RI: u16 = <u16>CM_KEY_INDEX_ROOT;
+const SIG_DB: u16 = <u16>CM_BIG_DATA_SIGNATURE;
+const NK_COMP_NAME: u16 = <u16>KEY_COMP_NAME;
+const NK_HIVE_ENTRY: u16 = <u16>KEY_HIVE_ENTRY;
+const NK_NO_DELETE: u16 = <u16>KEY_NO_DELETE;
+const VK_COMP_NAME: u16 = <u16>VALUE_COMP_NAME;
+const DATA_INLINE: u32 = CM_KEY_VALUE_SPECIAL_SIZE;
+const BIG_DATA_SEGMENT: u32 = CM_KEY_VALUE_BIG;
 const LEAF_MAX: u32 = 512;
 const REGF_TAG: u32 = 0x66526D43; // 'CmRf' work lists and written images
 
@@ -108,7 +112,7 @@ export let CmpRegfErrorCell: u32 = 0xFFFFFFFF;
 
 export function CmpRegfChecksum(image: usize): u32 {
   let x: u32 = 0;
-  for (let i: u32 = 0; i < 508; i += 4) x ^= load<u32>(image + i);
+  for (let i: u32 = 0; i < HBASE_CHECKSUM_BYTES; i += 4) x ^= load<u32>(image + i);
   if (x == 0xFFFFFFFF) return 0xFFFFFFFE;
   if (x == 0) return 1;
   return x;
@@ -118,22 +122,22 @@ export function CmpRegfChecksum(image: usize): u32 {
 export function CmpRegfCheckHeader(image: usize, length: u32): u32 {
   CmpRegfErrorCell = NIL;
   if (length < REGF_BASE_BLOCK) return REGF_TOO_SMALL;
-  if (load<u32>(image) != SIG_REGF) return REGF_BAD_SIGNATURE;
-  if (CmpRegfChecksum(image) != load<u32>(image + 508)) return REGF_BAD_CHECKSUM;
-  if (load<u32>(image + 4) != load<u32>(image + 8)) return REGF_INCOMPLETE_WRITE;
-  const minor = load<u32>(image + 24);
-  if (load<u32>(image + 20) != 1 || minor < 3 || minor > 6 || load<u32>(image + 28) != 0 || load<u32>(image + 32) != 1) {
+  if (changetype<HBASE_BLOCK>(image).Signature != SIG_REGF) return REGF_BAD_SIGNATURE;
+  if (CmpRegfChecksum(image) != load<u32>(image + HBASE_CHECKSUM)) return REGF_BAD_CHECKSUM;
+  if (changetype<HBASE_BLOCK>(image).Sequence1 != changetype<HBASE_BLOCK>(image).Sequence2) return REGF_INCOMPLETE_WRITE;
+  const minor = changetype<HBASE_BLOCK>(image).Minor;
+  if (changetype<HBASE_BLOCK>(image).Major != 1 || minor < 3 || minor > 6 || changetype<HBASE_BLOCK>(image).Type != 0 || changetype<HBASE_BLOCK>(image).Format != 1) {
     return REGF_BAD_VERSION;
   }
-  const size = load<u32>(image + 40);
+  const size = changetype<HBASE_BLOCK>(image).Length;
   if (size == 0 || (size & 0xFFF) != 0 || size > 0x40000000) return REGF_BAD_SIZE;
   if (length - REGF_BASE_BLOCK < size) return REGF_TOO_SMALL;
   let at: u32 = 0;
   while (at < size) {
     const bin = image + REGF_BASE_BLOCK + at;
-    const binSize = load<u32>(bin + 8);
+    const binSize = changetype<HBIN>(bin).Size;
     CmpRegfErrorCell = at;
-    if (load<u32>(bin) != SIG_HBIN || load<u32>(bin + 4) != at) return REGF_BAD_BIN;
+    if (changetype<HBIN>(bin).Signature != SIG_HBIN || changetype<HBIN>(bin).FileOffset != at) return REGF_BAD_BIN;
     if (binSize < 4096 || (binSize & 0xFFF) != 0 || binSize > size - at) return REGF_BAD_BIN;
     at += binSize;
   }
@@ -141,8 +145,8 @@ export function CmpRegfCheckHeader(image: usize, length: u32): u32 {
   return REGF_OK;
 }
 
-@inline export function CmpRegfSequence(image: usize): u32 { return load<u32>(image + 4); }
-@inline export function CmpRegfDataSize(image: usize): u32 { return load<u32>(image + 40); }
+@inline export function CmpRegfSequence(image: usize): u32 { return changetype<HBASE_BLOCK>(image).Sequence1; }
+@inline export function CmpRegfDataSize(image: usize): u32 { return changetype<HBASE_BLOCK>(image).Length; }
 
 // ---- reading ----
 
@@ -200,33 +204,33 @@ function Push(offset: u32, parent: usize): bool {
 }
 
 function ReadValue(key: usize, offset: u32): u32 {
-  const vk = Cell(offset, 20);
+  const vk = Cell(offset, <u32>offsetof<CM_KEY_VALUE>("Name"));
   if (vk == 0) return REGF_BAD_CELL;
-  if (load<u16>(vk) != SIG_VK) return REGF_BAD_VALUE;
-  const nameBytes = <u32>load<u16>(vk + 2);
-  const compressed = (load<u16>(vk + 16) & VK_COMP_NAME) != 0;
-  if (Cell(offset, 20 + nameBytes) == 0) return REGF_BAD_VALUE;
+  if (changetype<CM_KEY_VALUE>(vk).Signature != SIG_VK) return REGF_BAD_VALUE;
+  const nameBytes = <u32>changetype<CM_KEY_VALUE>(vk).NameLength;
+  const compressed = (changetype<CM_KEY_VALUE>(vk).Flags & VK_COMP_NAME) != 0;
+  if (Cell(offset, <u32>offsetof<CM_KEY_VALUE>("Name") + nameBytes) == 0) return REGF_BAD_VALUE;
   const nameLength = compressed ? nameBytes << 1 : nameBytes;
   if ((nameLength & 1) != 0) return REGF_BAD_VALUE;
-  let dataLength = load<u32>(vk + 4);
-  const dataOffset = load<u32>(vk + 8);
-  const type = load<u32>(vk + 12);
+  let dataLength = changetype<CM_KEY_VALUE>(vk).DataLength;
+  const dataOffset = changetype<CM_KEY_VALUE>(vk).Data;
+  const type = changetype<CM_KEY_VALUE>(vk).Type;
   const inline = (dataLength & DATA_INLINE) != 0;
   dataLength &= ~DATA_INLINE;
   if (dataLength > 0x4000000) return REGF_BAD_VALUE;
   if (inline && dataLength > 4) return REGF_BAD_VALUE;
   const buffer = ScratchFor(nameLength + dataLength + 8);
   if (buffer == 0) return REGF_NO_MEMORY;
-  CopyName(buffer, vk + 20, nameBytes, compressed);
+  CopyName(buffer, vk + <u32>offsetof<CM_KEY_VALUE>("Name"), nameBytes, compressed);
   const data = buffer + ((nameLength + 3) & ~3);
   if (inline) {
     store<u32>(data, dataOffset);
   } else if (dataLength != 0) {
     const cell = Cell(dataOffset, 2);
     if (cell == 0) return REGF_BAD_VALUE;
-    if (Minor >= 4 && dataLength > BIG_DATA_SEGMENT && load<u16>(cell) == SIG_DB) {
-      const segments = <u32>load<u16>(cell + 2);
-      const list = Cell(load<u32>(cell + 4), segments << 2);
+    if (Minor >= 4 && dataLength > BIG_DATA_SEGMENT && changetype<CM_BIG_DATA>(cell).Signature == SIG_DB) {
+      const segments = <u32>changetype<CM_BIG_DATA>(cell).Count;
+      const list = Cell(changetype<CM_BIG_DATA>(cell).List, segments << 2);
       if (list == 0 || Cell(dataOffset, 8) == 0) return REGF_BAD_VALUE;
       let copied: u32 = 0;
       for (let i: u32 = 0; i < segments && copied < dataLength; i++) {
@@ -249,13 +253,13 @@ function ReadValue(key: usize, offset: u32): u32 {
 function ReadSubKeyList(key: usize, offset: u32, outerRi: bool): i32 {
   const list = Cell(offset, 4);
   if (list == 0) return -1;
-  const signature = load<u16>(list);
-  const count = <u32>load<u16>(list + 2);
+  const signature = changetype<CM_KEY_INDEX>(list).Signature;
+  const count = <u32>changetype<CM_KEY_INDEX>(list).Count;
   let found: i32 = 0;
   if (signature == SIG_RI && outerRi) {
     if (Cell(offset, 4 + (count << 2)) == 0) return -1;
     for (let i: u32 = 0; i < count; i++) {
-      const inner = ReadSubKeyList(key, load<u32>(list + 4 + (i << 2)), false);
+      const inner = ReadSubKeyList(key, load<u32>(list + offsetof<CM_KEY_INDEX>("List") + (i << 2)), false);
       if (inner < 0) return -1;
       found += inner;
     }
@@ -266,20 +270,20 @@ function ReadSubKeyList(key: usize, offset: u32, outerRi: bool): i32 {
   else if (signature == SIG_LI) step = 4;
   else return -1;
   if (Cell(offset, 4 + count * step) == 0) return -1;
-  for (let i: u32 = 0; i < count; i++) if (!Push(load<u32>(list + 4 + i * step), key)) return -2;
+  for (let i: u32 = 0; i < count; i++) if (!Push(load<u32>(list + offsetof<CM_KEY_INDEX>("List") + i * step), key)) return -2;
   return <i32>count;
 }
 
 /** Reads the nk at `offset` into a new key under `parent` (0 for the root, returned at `rootOut`). */
 function ReadKey(offset: u32, parent: usize, hive: u32, rootOut: usize): u32 {
-  const nk = Cell(offset, 76);
+  const nk = Cell(offset, <u32>offsetof<CM_KEY_NODE>("Name"));
   if (nk == 0) return REGF_BAD_CELL;
-  if (load<u16>(nk) != SIG_NK) return REGF_BAD_KEY;
+  if (changetype<CM_KEY_NODE>(nk).Signature != SIG_NK) return REGF_BAD_KEY;
   const bit = offset >> 3;
   if ((load<u8>(Visited + (bit >> 3)) & (1 << (bit & 7))) != 0) return REGF_CYCLE;
   store<u8>(Visited + (bit >> 3), <u8>(<u32>load<u8>(Visited + (bit >> 3)) | (<u32>1 << (bit & 7))));
-  const flags = load<u16>(nk + 2);
-  const nameBytes = <u32>load<u16>(nk + 72);
+  const flags = changetype<CM_KEY_NODE>(nk).Flags;
+  const nameBytes = <u32>changetype<CM_KEY_NODE>(nk).NameLength;
   const compressed = (flags & NK_COMP_NAME) != 0;
   if (Cell(offset, 76 + nameBytes) == 0) return REGF_BAD_KEY;
   const nameLength = compressed ? nameBytes << 1 : nameBytes;
@@ -287,9 +291,9 @@ function ReadKey(offset: u32, parent: usize, hive: u32, rootOut: usize): u32 {
   if (parent != 0 && nameLength == 0) return REGF_BAD_KEY;
   const name = ScratchFor(nameLength + 2);
   if (name == 0) return REGF_NO_MEMORY;
-  CopyName(name, nk + 76, nameBytes, compressed);
+  CopyName(name, nk + <u32>offsetof<CM_KEY_NODE>("Name"), nameBytes, compressed);
   for (let i: u32 = 0; i < nameLength; i += 2) if (load<u16>(name + i) == 0x5C) return REGF_BAD_KEY; // no '\' in a name
-  const key = CmpAllocateKey(name, nameLength, parent == 0 ? CM_KEY_HIVE_ROOT : 0, hive, load<u64>(nk + 4));
+  const key = CmpAllocateKey(name, nameLength, parent == 0 ? CM_KEY_HIVE_ROOT : 0, hive, load<u64>(nk + offsetof<CM_KEY_NODE>("LastWriteTime_Low")));
   if (key == 0) return REGF_NO_MEMORY;
   if (parent == 0) {
     store<usize>(rootOut, key);
@@ -297,25 +301,25 @@ function ReadKey(offset: u32, parent: usize, hive: u32, rootOut: usize): u32 {
     CmpFreeKey(key);
     return REGF_BAD_KEY; // two subkeys with one name
   }
-  const classLength = <u32>load<u16>(nk + 74);
+  const classLength = <u32>changetype<CM_KEY_NODE>(nk).ClassLength;
   if (classLength != 0) {
-    const text = Cell(load<u32>(nk + 48), classLength);
+    const text = Cell(changetype<CM_KEY_NODE>(nk).Class, classLength);
     if (text == 0 || (classLength & 1) != 0) return REGF_BAD_KEY;
     if (!CmpSetClass(key, text, classLength)) return REGF_NO_MEMORY;
   }
-  const values = load<u32>(nk + 36);
+  const values = changetype<CM_KEY_NODE>(nk).ValueCount;
   if (values != 0) {
     if (values > 0x100000) return REGF_BAD_LIST;
-    const list = Cell(load<u32>(nk + 40), values << 2);
+    const list = Cell(changetype<CM_KEY_NODE>(nk).ValueList, values << 2);
     if (list == 0) return REGF_BAD_LIST;
     for (let i: u32 = 0; i < values; i++) {
       const status = ReadValue(key, load<u32>(list + (i << 2)));
       if (status != REGF_OK) return status;
     }
   }
-  const subKeys = load<u32>(nk + 20);
+  const subKeys = changetype<CM_KEY_NODE>(nk).SubKeyCount;
   if (subKeys != 0) {
-    const listed = ReadSubKeyList(key, load<u32>(nk + 28), true);
+    const listed = ReadSubKeyList(key, changetype<CM_KEY_NODE>(nk).SubKeyList, true);
     if (listed == -2) return REGF_NO_MEMORY;
     if (listed < 0 || <u32>listed != subKeys) return REGF_BAD_LIST;
   }
@@ -326,15 +330,15 @@ function ReadKey(offset: u32, parent: usize, hive: u32, rootOut: usize): u32 {
 function ReadSecurity(rootOffset: u32, out: usize): void {
   store<usize>(out, 0);
   store<u32>(out, 0, 4);
-  const nk = Cell(rootOffset, 76);
+  const nk = Cell(rootOffset, <u32>offsetof<CM_KEY_NODE>("Name"));
   if (nk == 0) return;
-  const sk = Cell(load<u32>(nk + 44), 20);
+  const sk = Cell(changetype<CM_KEY_NODE>(nk).Security, <u32>offsetof<CM_KEY_SECURITY>("Descriptor"));
   if (sk == 0 || load<u16>(sk) != SIG_SK) return;
-  const length = load<u32>(sk + 16);
-  if (length == 0 || length > 0x10000 || Cell(load<u32>(nk + 44), 20 + length) == 0) return;
+  const length = changetype<CM_KEY_SECURITY>(sk).DescriptorLength;
+  if (length == 0 || length > 0x10000 || Cell(changetype<CM_KEY_NODE>(nk).Security, <u32>offsetof<CM_KEY_SECURITY>("Descriptor") + length) == 0) return;
   const copy = ExAllocatePoolWithTag(NonPagedPool, length, REGF_TAG);
   if (copy == 0) return;
-  memory.copy(copy, sk + 20, length);
+  memory.copy(copy, sk + <u32>offsetof<CM_KEY_SECURITY>("Descriptor"), length);
   store<usize>(out, copy);
   store<u32>(out, length, 4);
 }
@@ -350,13 +354,13 @@ export function CmpRegfRead(image: usize, hive: u32, rootOut: usize, securityOut
   store<usize>(securityOut, 0);
   Data = image + REGF_BASE_BLOCK;
   DataSize = CmpRegfDataSize(image);
-  Minor = load<u32>(image + 24);
+  Minor = changetype<HBASE_BLOCK>(image).Minor;
   const visitedBytes = (DataSize >> 6) + 1;
   Visited = ExAllocatePoolWithTag(NonPagedPool, visitedBytes, REGF_TAG);
   if (Visited == 0) return REGF_NO_MEMORY;
   memory.fill(Visited, 0, visitedBytes);
   WorkCount = 0;
-  const rootOffset = load<u32>(image + 36);
+  const rootOffset = changetype<HBASE_BLOCK>(image).RootCell;
   let status = ReadKey(rootOffset, 0, hive, rootOut);
   while (status == REGF_OK && WorkCount != 0) {
     WorkCount--;
@@ -364,9 +368,8 @@ export function CmpRegfRead(image: usize, hive: u32, rootOut: usize, securityOut
   }
   if (status == REGF_OK) {
     const root = load<usize>(rootOut);
-    if ((load<u16>(Cell(rootOffset, 76) + 2) & NK_HIVE_ENTRY) == 0) { CmpRegfErrorCell = rootOffset; status = REGF_BAD_KEY; }
+    if ((changetype<CM_KEY_NODE>(Cell(rootOffset, <u32>offsetof<CM_KEY_NODE>("Name"))).Flags & NK_HIVE_ENTRY) == 0) { CmpRegfErrorCell = rootOffset; status = REGF_BAD_KEY; }
     else ReadSecurity(rootOffset, securityOut);
-    void root;
   }
   if (status != REGF_OK && load<usize>(rootOut) != 0) {
     CmpFreeTree(load<usize>(rootOut));
@@ -434,10 +437,10 @@ function OpenBin(bytes: u32): bool {
   const size = (bytes + HBIN_HEADER + 0xFFF) & ~0xFFF;
   if (!Reserve(REGF_BASE_BLOCK + BinEnd + size)) return false;
   const bin = At(BinEnd);
-  store<u32>(bin, SIG_HBIN);
-  store<u32>(bin + 4, BinEnd);
-  store<u32>(bin + 8, size);
-  store<u64>(bin + 20, Time);
+  changetype<HBIN>(bin).Signature = SIG_HBIN;
+  changetype<HBIN>(bin).FileOffset = BinEnd;
+  changetype<HBIN>(bin).Size = size;
+  store<u64>(bin + offsetof<HBIN>("TimeStamp_Low"), Time);
   Position = BinEnd + HBIN_HEADER;
   BinEnd += size;
   return true;
@@ -485,20 +488,20 @@ function WriteKeyHead(key: usize, parent: u32, security: u32): u32 {
   const stored = compressed ? k.NameLength >> 1 : k.NameLength;
   const offset = Allocate(76 + stored);
   if (offset == NIL) return NIL;
-  const nk = At(offset) + 4;
+  const nk = At(offset) + HCELL_HEADER_SIZE;
   let flags: u16 = compressed ? NK_COMP_NAME : 0;
   if (parent == NIL) flags |= NK_HIVE_ENTRY | NK_NO_DELETE;
-  store<u16>(nk, SIG_NK);
-  store<u16>(nk + 2, flags);
-  store<u64>(nk + 4, k.LastWriteTime);
-  store<u32>(nk + 16, parent == NIL ? 0 : parent);
-  store<u32>(nk + 28, NIL);
-  store<u32>(nk + 32, NIL);
-  store<u32>(nk + 40, NIL);
-  store<u32>(nk + 44, security);
-  store<u32>(nk + 48, NIL);
-  store<u16>(nk + 72, <u16>stored);
-  StoreName(nk + 76, k.Name, k.NameLength, compressed);
+  changetype<CM_KEY_NODE>(nk).Signature = SIG_NK;
+  changetype<CM_KEY_NODE>(nk).Flags = flags;
+  store<u64>(nk + offsetof<CM_KEY_NODE>("LastWriteTime_Low"), k.LastWriteTime);
+  changetype<CM_KEY_NODE>(nk).Parent = parent == NIL ? 0 : parent;
+  changetype<CM_KEY_NODE>(nk).SubKeyList = NIL;
+  changetype<CM_KEY_NODE>(nk).VolatileSubKeyList = NIL;
+  changetype<CM_KEY_NODE>(nk).ValueList = NIL;
+  changetype<CM_KEY_NODE>(nk).Security = security;
+  changetype<CM_KEY_NODE>(nk).Class = NIL;
+  changetype<CM_KEY_NODE>(nk).NameLength = <u16>stored;
+  StoreName(nk + <u32>offsetof<CM_KEY_NODE>("Name"), k.Name, k.NameLength, compressed);
   return offset;
 }
 
@@ -506,22 +509,23 @@ function WriteKeyHead(key: usize, parent: u32, security: u32): u32 {
 function WriteData(data: usize, length: u32): u32 {
   if (length <= BIG_DATA_SEGMENT) {
     const cell = Allocate(length);
-    if (cell != NIL) memory.copy(At(cell) + 4, data, length);
+    if (cell != NIL) memory.copy(At(cell) + HCELL_HEADER_SIZE, data, length);
     return cell;
   }
   const segments = (length + BIG_DATA_SEGMENT - 1) / BIG_DATA_SEGMENT;
   const db = Allocate(8);
   const list = Allocate(segments << 2);
   if (list == NIL) return NIL;
-  store<u16>(At(db) + 4, SIG_DB);
-  store<u16>(At(db) + 6, <u16>segments);
-  store<u32>(At(db) + 8, list);
+  const big = changetype<CM_BIG_DATA>(At(db) + HCELL_HEADER_SIZE);
+  big.Signature = <u16>SIG_DB;
+  big.Count = <u16>segments;
+  big.List = list;
   for (let i: u32 = 0; i < segments; i++) {
     const part = length - i * BIG_DATA_SEGMENT < BIG_DATA_SEGMENT ? length - i * BIG_DATA_SEGMENT : BIG_DATA_SEGMENT;
     const segment = Allocate(part);
     if (segment == NIL) return NIL;
-    memory.copy(At(segment) + 4, data + i * BIG_DATA_SEGMENT, part);
-    store<u32>(At(list) + 4 + (i << 2), segment);
+    memory.copy(At(segment) + HCELL_HEADER_SIZE, data + i * BIG_DATA_SEGMENT, part);
+    store<u32>(At(list) + HCELL_HEADER_SIZE + (i << 2), segment);
   }
   return db;
 }
@@ -542,30 +546,30 @@ function WriteValues(key: usize, offset: u32): void {
     if (vk == NIL) return;
     let dataOffset: u32 = 0, dataSize = v.DataLength;
     if (v.DataLength <= 4) {
-      if (v.DataLength != 0) memory.copy(At(vk) + 4 + 8, CmValueData(value), v.DataLength);
+      if (v.DataLength != 0) memory.copy(At(vk) + HCELL_HEADER_SIZE + offsetof<CM_KEY_VALUE>("Data"), CmValueData(value), v.DataLength);
       dataSize |= DATA_INLINE;
-      if (v.DataLength != 0) dataOffset = load<u32>(At(vk) + 4 + 8);
+      if (v.DataLength != 0) dataOffset = changetype<CM_KEY_VALUE>(At(vk) + HCELL_HEADER_SIZE).Data;
     } else {
       dataOffset = WriteData(CmValueData(value), v.DataLength);
       if (dataOffset == NIL) return;
     }
-    const p = At(vk) + 4;
-    store<u16>(p, SIG_VK);
-    store<u16>(p + 2, <u16>stored);
-    store<u32>(p + 4, dataSize);
-    store<u32>(p + 8, dataOffset);
-    store<u32>(p + 12, v.Type);
-    store<u16>(p + 16, compressed ? VK_COMP_NAME : 0);
-    StoreName(p + 20, CmValueName(value), v.NameLength, compressed);
-    store<u32>(At(list) + 4 + (i << 2), vk);
+    const p = At(vk) + HCELL_HEADER_SIZE;
+    changetype<CM_KEY_VALUE>(p).Signature = SIG_VK;
+    changetype<CM_KEY_VALUE>(p).NameLength = <u16>stored;
+    changetype<CM_KEY_VALUE>(p).DataLength = dataSize;
+    changetype<CM_KEY_VALUE>(p).Data = dataOffset;
+    changetype<CM_KEY_VALUE>(p).Type = v.Type;
+    changetype<CM_KEY_VALUE>(p).Flags = compressed ? VK_COMP_NAME : 0;
+    StoreName(p + <u32>offsetof<CM_KEY_VALUE>("Name"), CmValueName(value), v.NameLength, compressed);
+    store<u32>(At(list) + HCELL_HEADER_SIZE + (i << 2), vk);
     if (v.NameLength > maxName) maxName = v.NameLength;
     if (v.DataLength > maxData) maxData = v.DataLength;
   }
-  const nk = At(offset) + 4;
-  store<u32>(nk + 36, k.ValueCount);
-  store<u32>(nk + 40, list);
-  store<u32>(nk + 60, maxName);
-  store<u32>(nk + 64, maxData);
+  const nk = At(offset) + HCELL_HEADER_SIZE;
+  changetype<CM_KEY_NODE>(nk).ValueCount = k.ValueCount;
+  changetype<CM_KEY_NODE>(nk).ValueList = list;
+  changetype<CM_KEY_NODE>(nk).MaxValueNameLen = maxName;
+  changetype<CM_KEY_NODE>(nk).MaxValueDataLen = maxData;
 }
 
 // Keys written but whose values and subkeys are not: (CM_KEY, nk offset) pairs.
@@ -598,8 +602,8 @@ function WriteSubKeys(key: usize, offset: u32, security: u32): u32 {
   if (leaves > 1) {
     ri = Allocate(4 + (leaves << 2));
     if (ri == NIL) return 0;
-    store<u16>(At(ri) + 4, SIG_RI);
-    store<u16>(At(ri) + 6, <u16>leaves);
+    changetype<CM_KEY_INDEX>(At(ri) + HCELL_HEADER_SIZE).Signature = <u16>SIG_RI;
+    changetype<CM_KEY_INDEX>(At(ri) + HCELL_HEADER_SIZE).Count = <u16>leaves;
   }
   let leaf: u32 = NIL, inLeaf: u32 = 0, leafIndex: u32 = 0, written: u32 = 0;
   for (let i: u32 = 0; i < k.SubKeyCount; i++) {
@@ -609,15 +613,15 @@ function WriteSubKeys(key: usize, offset: u32, security: u32): u32 {
       const size = count - written < LEAF_MAX ? count - written : LEAF_MAX;
       leaf = Allocate(4 + (size << 3));
       if (leaf == NIL) return 0;
-      store<u16>(At(leaf) + 4, SIG_LH);
-      store<u16>(At(leaf) + 6, <u16>size);
-      if (ri != NIL) store<u32>(At(ri) + 8 + (leafIndex << 2), leaf);
+      changetype<CM_KEY_INDEX>(At(leaf) + HCELL_HEADER_SIZE).Signature = <u16>SIG_LH;
+      changetype<CM_KEY_INDEX>(At(leaf) + HCELL_HEADER_SIZE).Count = <u16>size;
+      if (ri != NIL) store<u32>(At(ri) + HCELL_HEADER_SIZE + offsetof<CM_KEY_INDEX>("List") + (leafIndex << 2), leaf);
       leafIndex++;
       inLeaf = 0;
     }
     const child = WriteKeyHead(sub, offset, security);
     if (child == NIL || !PushPending(sub, child)) return 0;
-    const entry = At(leaf) + 8 + (inLeaf << 3);
+    const entry = At(leaf) + HCELL_HEADER_SIZE + offsetof<CM_KEY_INDEX>("List") + (inLeaf << 3);
     store<u32>(entry, child);
     store<u32>(entry + 4, NameHash(CmKey(sub).Name, CmKey(sub).NameLength));
     inLeaf++;
@@ -625,11 +629,11 @@ function WriteSubKeys(key: usize, offset: u32, security: u32): u32 {
     if (CmKey(sub).NameLength > maxName) maxName = CmKey(sub).NameLength;
     if (CmKey(sub).ClassLength > maxClass) maxClass = CmKey(sub).ClassLength;
   }
-  const nk = At(offset) + 4;
-  store<u32>(nk + 20, count);
-  store<u32>(nk + 28, ri != NIL ? ri : leaf);
-  store<u32>(nk + 52, maxName);
-  store<u32>(nk + 56, maxClass);
+  const nk = At(offset) + HCELL_HEADER_SIZE;
+  changetype<CM_KEY_NODE>(nk).SubKeyCount = count;
+  changetype<CM_KEY_NODE>(nk).SubKeyList = ri != NIL ? ri : leaf;
+  changetype<CM_KEY_NODE>(nk).MaxNameLen = maxName;
+  changetype<CM_KEY_NODE>(nk).MaxClassLen = maxClass;
   return count;
 }
 
@@ -658,12 +662,12 @@ export function CmpRegfWrite(root: usize, security: usize, securityLength: u32, 
   const sk = Allocate(20 + securityLength);
   let keys: u32 = 0;
   if (sk != NIL) {
-    const p = At(sk) + 4;
-    store<u16>(p, SIG_SK);
-    store<u32>(p + 4, sk);
-    store<u32>(p + 8, sk);
-    store<u32>(p + 16, securityLength);
-    memory.copy(p + 20, security, securityLength);
+    const p = At(sk) + HCELL_HEADER_SIZE;
+    changetype<CM_KEY_SECURITY>(p).Signature = SIG_SK;
+    changetype<CM_KEY_SECURITY>(p).Flink = sk;
+    changetype<CM_KEY_SECURITY>(p).Blink = sk;
+    changetype<CM_KEY_SECURITY>(p).DescriptorLength = securityLength;
+    memory.copy(p + <u32>offsetof<CM_KEY_SECURITY>("Descriptor"), security, securityLength);
   }
   const rootOffset = WriteKeyHead(root, NIL, sk);
   if (rootOffset != NIL) PushPending(root, rootOffset);
@@ -676,9 +680,9 @@ export function CmpRegfWrite(root: usize, security: usize, securityLength: u32, 
     if (k.ClassLength != 0) {
       const text = Allocate(k.ClassLength);
       if (text == NIL) break;
-      memory.copy(At(text) + 4, k.Class, k.ClassLength);
-      store<u32>(At(offset) + 4 + 48, text);
-      store<u16>(At(offset) + 4 + 74, <u16>k.ClassLength);
+      memory.copy(At(text) + HCELL_HEADER_SIZE, k.Class, k.ClassLength);
+      changetype<CM_KEY_NODE>(At(offset) + HCELL_HEADER_SIZE).Class = text;
+      changetype<CM_KEY_NODE>(At(offset) + HCELL_HEADER_SIZE).ClassLength = <u16>k.ClassLength;
     }
     WriteValues(key, offset);
     WriteSubKeys(key, offset, sk);
@@ -692,19 +696,19 @@ export function CmpRegfWrite(root: usize, security: usize, securityLength: u32, 
     }
   }
   if (Failed) { ExFreePoolWithTag(Out, REGF_TAG); Out = 0; return false; }
-  store<u32>(At(sk) + 4 + 12, keys);
+  changetype<CM_KEY_SECURITY>(At(sk) + HCELL_HEADER_SIZE).ReferenceCount = keys;
   // The base block.
-  store<u32>(Out, SIG_REGF);
-  store<u32>(Out + 4, sequence);
-  store<u32>(Out + 8, sequence);
-  store<u64>(Out + 12, time);
-  store<u32>(Out + 20, 1);
-  store<u32>(Out + 24, 5);
-  store<u32>(Out + 28, 0);
-  store<u32>(Out + 32, 1);
-  store<u32>(Out + 36, rootOffset);
-  store<u32>(Out + 40, BinEnd);
-  store<u32>(Out + 44, 1);
+  changetype<HBASE_BLOCK>(Out).Signature = SIG_REGF;
+  changetype<HBASE_BLOCK>(Out).Sequence1 = sequence;
+  changetype<HBASE_BLOCK>(Out).Sequence2 = sequence;
+  store<u64>(Out + offsetof<HBASE_BLOCK>("TimeStamp_Low"), time);
+  changetype<HBASE_BLOCK>(Out).Major = 1;
+  changetype<HBASE_BLOCK>(Out).Minor = 5;
+  changetype<HBASE_BLOCK>(Out).Type = 0;
+  changetype<HBASE_BLOCK>(Out).Format = 1;
+  changetype<HBASE_BLOCK>(Out).RootCell = rootOffset;
+  changetype<HBASE_BLOCK>(Out).Length = BinEnd;
+  changetype<HBASE_BLOCK>(Out).Cluster = 1;
   const nameChars = <u32>fileName.length;
   const first: u32 = nameChars > 31 ? nameChars - 31 : 0;
   memory.copy(Out + 48, changetype<usize>(fileName) + (first << 1), (nameChars - first) << 1);
@@ -715,8 +719,6 @@ export function CmpRegfWrite(root: usize, security: usize, securityLength: u32, 
   return true;
 }
 
-export function CmpRegfSetChecksum(image: usize): void { store<u32>(image + 508, CmpRegfChecksum(image)); }
+export function CmpRegfSetChecksum(image: usize): void { store<u32>(image + HBASE_CHECKSUM, CmpRegfChecksum(image)); }
 
 export function CmpRegfFreeImage(image: usize): void { ExFreePoolWithTag(image, REGF_TAG); }
-
-

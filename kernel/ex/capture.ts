@@ -6,9 +6,12 @@
 //
 //   copy (pool 'Capt'):  +0 OBJECT_ATTRIBUTES (24)  +24 UNICODE_STRING (8)  +32 the name (Length bytes)
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
 import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 const CAPTURE_TAG: u32 = 0x74706143; // 'Capt'
 const OA_SIZE: u32 = 24;
@@ -65,5 +68,3 @@ export function ExCaptureTimeout(timeout: usize, into: usize): usize {
   store<i64>(into, load<i64>(timeout));
   return into;
 }
-
-void STATUS_SUCCESS;

@@ -2,10 +2,10 @@
 // on the boot screen; here it becomes a log line whose component is the
 // process's image name (`[    1.234567] smss: text`).
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeLogCharacter, KeLogEnd } from "../ke/log";
 import { PsLogBeginForCurrentProcess } from "../ps/psmain";
+import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 
 /** NtDisplayString(PUNICODE_STRING String). */

@@ -36,16 +36,21 @@
 //
 //   block (pool 'Err '): +0 ULONG Vector[5]  +20 the strings, NUL-terminated, each at most 255 characters
 
-import { NT_ERROR, STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER_2, STATUS_INVALID_PARAMETER_4, STATUS_PRIVILEGE_NOT_HELD } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeBugCheckWithMessage } from "../ke/bugcheck";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogAsciiz } from "../ke/log";
-import { cli } from "../ke/intrinsics";
+import { cli } from "../sdk/intrinsics";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { EPROCESS, PsGetCurrentProcess, PsImageFileName } from "../ps/psmain";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_SHUTDOWN_PRIVILEGE } from "../se/tokenobj";
+import {
+  NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND,
+  STATUS_ENTRYPOINT_NOT_FOUND, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER_2,
+  STATUS_INVALID_PARAMETER_4, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
+  STATUS_SYSTEM_PROCESS_TERMINATED,
+} from "../sdk/ntstatus";
 
 /** Most parameters a hard error carries (NT's MAXIMUM_HARDERROR_PARAMETERS). */
 export const MAXIMUM_HARDERROR_PARAMETERS: u32 = 5;
@@ -70,10 +75,6 @@ export const ResponseNotHandled: u32 = 1;
 export const ResponseOk: u32 = 6;
 
 /** The first parameters' status a system process's death is raised with. */
-const STATUS_SYSTEM_PROCESS_TERMINATED: u32 = 0xC000021A;
-const STATUS_DLL_NOT_FOUND: u32 = 0xC0000135;
-const STATUS_ENTRYPOINT_NOT_FOUND: u32 = 0xC0000139;
-const STATUS_DLL_INIT_FAILED: u32 = 0xC0000142;
 
 const ERR_TAG: u32 = 0x20727245; // 'Err '
 /** Longest string parameter kept, in characters. */

@@ -2,7 +2,6 @@
 // may not name the kernel's table (bit 31), pointers are probed and
 // OBJECT_ATTRIBUTES captured before the object manager sees them.
 
-import { STATUS_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_OBJECT_NAME_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
 import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { IopProcessDeferredCloses } from "../io/iomgr";
@@ -11,7 +10,7 @@ import { NtClose as ObClose } from "../ob/obhandle";
 import { NtCreateDirectoryObject as ObCreateDirectory, NtOpenDirectoryObject as ObOpenDirectory } from "../ob/obdir";
 import { NtCreateSymbolicLinkObject as ObCreateLink, NtOpenSymbolicLinkObject as ObOpenLink, NtQuerySymbolicLinkObject as ObQueryLink } from "../ob/oblink";
 import { NtMakeTemporaryObject as ObMakeTemporary, NtMakePermanentObject as ObMakePermanent } from "../ob/obquery";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 
 
 /** A handle user mode may use: not a kernel handle (bit 31), except the pseudo handles -1 and -2. */
@@ -46,7 +45,7 @@ function ExpCreateOrOpen(handle: usize, access: u32, objectAttributes: usize, ro
   let status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status != STATUS_SUCCESS) return status;
   status = routine(s + 12, access, load<usize>(s));
-  if ((status & 0xC0000000) != 0xC0000000) store<u32>(handle, load<u32>(s, 12));
+  if (!NT_ERROR(status)) store<u32>(handle, load<u32>(s, 12));
   ExReleaseObjectAttributes(s);
   return status;
 }
@@ -77,7 +76,7 @@ export function NtCreateSymbolicLinkObject(handle: usize, access: u32, objectAtt
   let status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
     status = ObCreateLink(s + 12, access, load<usize>(s), copy);
-    if ((status & 0xC0000000) != 0xC0000000) store<u32>(handle, load<u32>(s, 12));
+    if (!NT_ERROR(status)) store<u32>(handle, load<u32>(s, 12));
     ExReleaseObjectAttributes(s);
   }
   ExFreePoolWithTag(copy, 0x74706143);
@@ -112,6 +111,10 @@ export function NtQuerySymbolicLinkObject(handle: u32, target: usize, returnedLe
 import { NtQueryDirectoryObject as ObQueryDirectory } from "../ob/obdir";
 import { NtQueryObject as ObQueryObject, NtSetInformationObject as ObSetInformationObject } from "../ob/obquery";
 import { NtDuplicateObject as ObDuplicateObject } from "../ob/obhandle";
+import {
+  NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE,
+  STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS, STATUS_BUFFER_TOO_SMALL,
+} from "../sdk/ntstatus";
 
 /** NtQueryDirectoryObject(DirectoryHandle, Buffer, Length, ReturnSingleEntry, RestartScan, Context, ReturnLength optional). */
 export function NtQueryDirectoryObject(handle: u32, buffer: usize, length: u32, single: u32, restart: u32, context: usize, returnLength: usize): u32 {
@@ -143,6 +146,6 @@ export function NtDuplicateObject(sourceProcess: u32, sourceHandle: u32, targetP
   if (targetHandle != 0 && !ProbeForWrite(targetHandle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = KeCurrentThread + KTHREAD_SERVICE_SCRATCH;
   const status = ObDuplicateObject(sourceProcess, sourceHandle, targetProcess, targetHandle != 0 ? s + 40 : 0, access, attributes, options);
-  if (targetHandle != 0 && (status & 0xC0000000) != 0xC0000000) store<u32>(targetHandle, load<u32>(s, 40));
+  if (targetHandle != 0 && !NT_ERROR(status)) store<u32>(targetHandle, load<u32>(s, 40));
   return status;
 }

@@ -8,7 +8,6 @@
 // (only when it came from user mode), reference the object by handle with
 // the access it needs, call the kernel routine, dereference, write results.
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_INVALID_PARAMETER_2, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_TYPE_MISMATCH } from "../sdk/ntstatus";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import {
   KEVENT_SIZE, KMUTANT_SIZE, KSEMAPHORE_SIZE, KTIMER_SIZE, KeCancelTimer, KeInitializeEvent, KeInitializeMutant,
@@ -24,9 +23,13 @@ import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import { InitializeListHead, RemoveEntryList } from "../sdk/list";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import { RemoveEntryList } from "../sdk/list";
 import { KeBugCheckEx } from "../ke/bugcheck";
+import {
+  NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  STATUS_INVALID_PARAMETER_2, STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 
 export const EVENT_QUERY_STATE: u32 = 0x0001;
@@ -99,7 +102,7 @@ export function ExpCreate(handle: usize, access: u32, objectAttributes: usize, t
     if (status != STATUS_SUCCESS) { ObDereferenceObject(body); }
     else {
       status = ObInsertObject(body, access, s + 12);
-      if ((status & 0xC0000000) != 0xC0000000) store<u32>(handle, load<u32>(s, 12));
+      if (!NT_ERROR(status)) store<u32>(handle, load<u32>(s, 12));
     }
   }
   ExReleaseObjectAttributes(s);
@@ -316,5 +319,3 @@ function NtWaitForMultipleObjectsInternal(count: u32, handles: usize, single: u3
   ExFreePoolWithTag(objects, 0x74696157);
   return status;
 }
-
-void InitializeListHead; void STATUS_INVALID_PARAMETER_2;

@@ -11,7 +11,6 @@
 // idle thread, no name) comes first, then the active processes in creation
 // order (System, pid 4, first).
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS } from "../sdk/ntstatus";
 import { ProbeForWrite } from "../ke/probe";
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping } from "../ke/cpu";
@@ -19,20 +18,22 @@ import { MmAvailablePages, MmNumberOfManagedPages } from "../mm/pfn";
 import { MmPageFileInformationLength, MmPeakCommitmentPages, MmQueryPageFileInformation, MmTotalCommitLimit, MmTotalCommittedPages } from "../mm/pagefile";
 import { ObGetHandleCount } from "../ob/obhandle";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsImageFileName } from "../ps/psmain";
+import { SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../sdk/sysinfo";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { MM_ALLOCATION_GRANULARITY, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_SIZE } from "../sdk/ntdef";
+import {
+  SystemBasicInformation, SystemPageFileInformation, SystemPerformanceInformation, SystemProcessInformation, SystemProcessorInformation,
+} from "../sdk/sysinfo";
 
 
-export const SystemBasicInformation: u32 = 0;
-export const SystemProcessorInformation: u32 = 1;
-export const SystemPerformanceInformation: u32 = 2;
-export const SystemProcessInformation: u32 = 5;
-export const SystemPageFileInformation: u32 = 18;
-
-const BASIC_SIZE: u32 = 44;
+const BASIC_SIZE: u32 = <u32>offsetof<SYSTEM_BASIC_INFORMATION>();
+const PROCESS_RECORD: u32 = <u32>offsetof<SYSTEM_PROCESS_INFORMATION>();
+const THREAD_RECORD: u32 = <u32>offsetof<SYSTEM_THREAD_INFORMATION>();
 const PROCESSOR_SIZE: u32 = 12; // SYSTEM_PROCESSOR_INFORMATION
 /** SYSTEM_PERFORMANCE_INFORMATION on x86 (MinGW's winternl.h: 312 reserved bytes). */
 const PERFORMANCE_SIZE: u32 = 312;
-const PROCESS_RECORD: u32 = 184;
-const THREAD_RECORD: u32 = 64;
 
 function PspNameBytes(process: usize): u32 {
   if (process == 0) return 0;
@@ -59,14 +60,15 @@ function PspThreadCount(process: usize): u32 {
 function PspWriteThread(at: usize, thread: usize, pid: u32): void {
   const t = changetype<KTHREAD>(thread);
   memory.fill(at, 0, THREAD_RECORD);
-  store<u32>(at, <u32>t.StartRoutine, 28);     // StartAddress
-  store<u32>(at, pid, 32);                     // ClientId.UniqueProcess
-  store<u32>(at, t.UniqueThread, 36);          // ClientId.UniqueThread
-  store<u32>(at, t.Priority, 40);
-  store<u32>(at, t.BasePriority, 44);
-  store<u32>(at, thread == KiIdleThread ? KeContextSwitches : 0, 48);
-  store<u32>(at, t.State, 52);                 // KTHREAD_STATE
-  store<u32>(at, 0, 56);                       // WaitReason
+  const r = changetype<SYSTEM_THREAD_INFORMATION>(at);
+  r.StartAddress = <usize>t.StartRoutine;
+  r.ClientId_UniqueProcess = pid;
+  r.ClientId_UniqueThread = t.UniqueThread;
+  r.Priority = <i32>t.Priority;
+  r.BasePriority = <i32>t.BasePriority;
+  r.ContextSwitches = thread == KiIdleThread ? KeContextSwitches : 0;
+  r.ThreadState = t.State; // KTHREAD_STATE
+  r.WaitReason = 0;
 }
 
 /** Writes one process's record at `at`; returns its size. */
@@ -74,24 +76,25 @@ function PspWriteProcess(at: usize, process: usize, last: bool): u32 {
   const threads = PspThreadCount(process);
   const size = PspRecordSize(process, threads);
   memory.fill(at, 0, PROCESS_RECORD);
-  store<u32>(at, last ? 0 : size, 0);          // NextEntryOffset
-  store<u32>(at, threads, 4);                  // NumberOfThreads
+  const r = changetype<SYSTEM_PROCESS_INFORMATION>(at);
+  r.NextEntryOffset = last ? 0 : size;
+  r.NumberOfThreads = threads;
   if (process != 0) {
     const p = changetype<EPROCESS>(process);
-    store<u32>(at, p.CreateTimeLow, 32);
-    store<u32>(at, p.CreateTimeHigh, 36);
-    store<u32>(at, p.BasePriority, 64);
-    store<u32>(at, p.UniqueProcessId, 68);
-    store<u32>(at, p.ObjectTable != 0 ? ObGetHandleCount(p.ObjectTable) : 0, 76); // HandleCount
-    store<u32>(at, p.SessionId, 80);
+    r.CreateTime_Low = p.CreateTimeLow;
+    r.CreateTime_High = p.CreateTimeHigh;
+    r.BasePriority = <i32>p.BasePriority;
+    r.UniqueProcessId = p.UniqueProcessId;
+    r.HandleCount = p.ObjectTable != 0 ? ObGetHandleCount(p.ObjectTable) : 0;
+    r.SessionId = p.SessionId;
     const nameBytes = PspNameBytes(process);
     const nameAt = at + PROCESS_RECORD + threads * THREAD_RECORD;
     const name = PsImageFileName(process);
     for (let i: u32 = 0; i < nameBytes; i++) store<u16>(nameAt + (i << 1), <u16>load<u8>(name + i));
     store<u16>(nameAt + (nameBytes << 1), 0);
-    store<u16>(at, <u16>(nameBytes * 2), 56);   // ImageName.Length
-    store<u16>(at, <u16>(nameBytes * 2 + 2), 58);
-    store<u32>(at, <u32>nameAt, 60);            // ImageName.Buffer (in the caller's buffer)
+    r.ImageName_Length = <u16>(nameBytes * 2);
+    r.ImageName_MaximumLength = <u16>(nameBytes * 2 + 2);
+    r.ImageName_Buffer = nameAt; // in the caller's buffer
     let k: u32 = 0;
     const head = process + EPROCESS_THREAD_LIST;
     for (let e = load<usize>(head); e != head; e = load<usize>(e)) {
@@ -99,7 +102,7 @@ function PspWriteProcess(at: usize, process: usize, last: bool): u32 {
       k++;
     }
   } else {
-    store<u32>(at, 0, 64);
+    r.BasePriority = 0;
     PspWriteThread(at + PROCESS_RECORD, KiIdleThread, 0);
   }
   return size;
@@ -113,16 +116,17 @@ export function NtQuerySystemInformation(infoClass: u32, buffer: usize, length: 
     if (length != BASIC_SIZE) return STATUS_INFO_LENGTH_MISMATCH;
     if (!ProbeForWrite(buffer, BASIC_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
     memory.fill(buffer, 0, BASIC_SIZE);
-    store<u32>(buffer, 100000, 4);            // TimerResolution: 10 ms in 100 ns units
-    store<u32>(buffer, 4096, 8);              // PageSize
-    store<u32>(buffer, MmNumberOfManagedPages, 12);
-    store<u32>(buffer, 1, 16);                // LowestPhysicalPageNumber
-    store<u32>(buffer, MmNumberOfManagedPages + 0x800, 20); // HighestPhysicalPageNumber
-    store<u32>(buffer, 65536, 24);            // AllocationGranularity
-    store<u32>(buffer, 0x00010000, 28);       // MinimumUserModeAddress
-    store<u32>(buffer, 0x7FFEFFFF, 32);       // MaximumUserModeAddress
-    store<u32>(buffer, 1, 36);                // ActiveProcessorsAffinityMask
-    store<u8>(buffer, 1, 40);                 // NumberOfProcessors
+    const b = changetype<SYSTEM_BASIC_INFORMATION>(buffer);
+    b.TimerResolution = 100000; // 10 ms in 100 ns units
+    b.PageSize = PAGE_SIZE;
+    b.NumberOfPhysicalPages = MmNumberOfManagedPages;
+    b.LowestPhysicalPageNumber = 1;
+    b.HighestPhysicalPageNumber = MmNumberOfManagedPages + 0x800;
+    b.AllocationGranularity = MM_ALLOCATION_GRANULARITY;
+    b.MinimumUserModeAddress = MM_LOWEST_USER_ADDRESS;
+    b.MaximumUserModeAddress = MM_HIGHEST_USER_ADDRESS;
+    b.ActiveProcessorsAffinityMask = 1;
+    b.NumberOfProcessors = 1;
     return STATUS_SUCCESS;
   }
   if (infoClass == SystemProcessorInformation) {

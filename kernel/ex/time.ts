@@ -2,10 +2,10 @@
 // time and the clock) and NtQueryPerformanceCounter (microseconds of uptime,
 // frequency 1 MHz, from the PIT).
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeQuerySystemTime } from "../ke/wait";
 import { HalQueryUptime, KUPTIME } from "../hal/pit";
+import { STATUS_ACCESS_VIOLATION, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 const PERFORMANCE_FREQUENCY: u64 = 1000000;
 

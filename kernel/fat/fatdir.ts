@@ -30,24 +30,18 @@
 //           short entry is removed: a cut between the two leaves the file
 //           under both names (shared clusters, which fsck.fat reports).
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
-  NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS,
-  STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_COLLISION,
-} from "../sdk/ntstatus";
-import {
-  FAT_EOC, FAT_TAG, FatAllocateCluster, FatCacheRead, FatCacheWrite, FatClusterSector, FatGetEntry, FatIsValidCluster,
-  FatLastStatus, FatSetEntry, FatZeroCluster, SECTOR, VCB,
+  FAT_EOC, FAT_TAG, FatAllocateCluster, FatCacheRead, FatCacheWrite, FatClusterSector, FatGetEntry, FatIsValidCluster, FatLastStatus, FatSetEntry, FatZeroCluster, VCB,
 } from "./fatvol";
+import { FAT_DIRENT, FAT_LFN_ENTRY } from "../sdk/fat";
+import {
+  NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_OBJECT_NAME_COLLISION, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { ATTR_LONG_NAME, ATTR_VOLUME_ID } from "../sdk/fat";
 
-export const ATTR_READONLY: u32 = 0x01;
-export const ATTR_HIDDEN: u32 = 0x02;
-export const ATTR_SYSTEM: u32 = 0x04;
-export const ATTR_VOLUME: u32 = 0x08;
-export const ATTR_DIRECTORY: u32 = 0x10;
-export const ATTR_ARCHIVE: u32 = 0x20;
-export const ATTR_LFN: u32 = 0x0F;
 const LOWER_BASE: u32 = 0x08, LOWER_EXT: u32 = 0x10;
 export const MAX_NAME_CHARS: u32 = 255;
 
@@ -118,7 +112,7 @@ export function FatShortChecksum(name: usize): u32 {
 
 /** The short name of a short entry as text ("README.TXT", or "readme.txt" with NT's case flags). */
 function FatFormatShortName(entry: usize, out: usize): u32 {
-  const flags = <u32>load<u8>(entry, 12);
+  const flags = <u32>changetype<FAT_DIRENT>(entry).NTRes;
   let n: u32 = 0;
   let end: u32 = 8;
   while (end > 0 && load<u8>(entry + end - 1) == 0x20) end--;
@@ -164,13 +158,13 @@ export function FatNextFile(vcb: usize, scan: usize): bool {
     if (first == 0) return false;
     s.Index = index + 1;
     if (first == 0xE5) { lfnValid = false; lfnExpected = 0; continue; }
-    const attr = <u32>load<u8>(e, 11);
-    if ((attr & 0x3F) == ATTR_LFN) {
+    const attr = <u32>changetype<FAT_DIRENT>(e).Attr;
+    if ((attr & 0x3F) == ATTR_LONG_NAME) {
       const seq = first & 0x1F;
       if ((first & 0x40) != 0) {
-        lfnExpected = seq; lfnChecksum = <u32>load<u8>(e, 13); lfnTotal = seq * 13; lfnFirst = index;
+        lfnExpected = seq; lfnChecksum = <u32>changetype<FAT_LFN_ENTRY>(e).Chksum; lfnTotal = seq * 13; lfnFirst = index;
         lfnValid = seq >= 1 && seq <= 20;
-      } else if (!lfnValid || seq != lfnExpected - 1 || <u32>load<u8>(e, 13) != lfnChecksum) {
+      } else if (!lfnValid || seq != lfnExpected - 1 || <u32>changetype<FAT_LFN_ENTRY>(e).Chksum != lfnChecksum) {
         lfnValid = false; continue;
       } else {
         lfnExpected = seq;
@@ -185,7 +179,7 @@ export function FatNextFile(vcb: usize, scan: usize): bool {
       }
       continue;
     }
-    if ((attr & ATTR_VOLUME) != 0) { lfnValid = false; continue; } // the volume label
+    if ((attr & ATTR_VOLUME_ID) != 0) { lfnValid = false; continue; } // the volume label
     // A short entry: the file.
     memory.copy(ScanEntry(scan), e, 32);
     s.ShortIndex = index;
@@ -353,8 +347,8 @@ export function FatBuildEntries(vcb: usize, directory: u32, name: usize, length:
     const e = entries + (k << 5);
     memory.fill(e, 0, 32);
     store<u8>(e, <u8>(seq | (k == 0 ? 0x40 : 0)));
-    store<u8>(e, <u8>ATTR_LFN, 11);
-    store<u8>(e, <u8>sum, 13);
+    changetype<FAT_LFN_ENTRY>(e).Attr = <u8>ATTR_LONG_NAME;
+    changetype<FAT_DIRENT>(e).CrtTimeTenth = <u8>sum;
     for (let j: u32 = 0; j < 13; j++) {
       const at = (seq - 1) * 13 + j;
       const c: u32 = at < length ? <u32>load<u16>(name + (at << 1)) : at == length ? 0 : 0xFFFF;
@@ -365,7 +359,7 @@ export function FatBuildEntries(vcb: usize, directory: u32, name: usize, length:
   const s = entries + (longCount << 5);
   memory.fill(s, 0, 32);
   memory.copy(s, short, 11);
-  store<u8>(s, <u8>(exact == 0 ? 0 : exact - 1), 12);
+  changetype<FAT_DIRENT>(s).NTRes = <u8>(exact == 0 ? 0 : exact - 1);
   return longCount + 1;
 }
 
@@ -528,12 +522,10 @@ export function FatIsDirectoryEmpty(vcb: usize, directory: u32): bool {
 
 /** The first cluster a short entry names. */
 @inline export function EntryCluster(vcb: usize, e: usize): u32 {
-  const high = changetype<VCB>(vcb).FatType == 32 ? <u32>load<u16>(e, 20) << 16 : 0;
-  return high | <u32>load<u16>(e, 26);
+  const high = changetype<VCB>(vcb).FatType == 32 ? <u32>changetype<FAT_DIRENT>(e).FstClusHI << 16 : 0;
+  return high | <u32>changetype<FAT_DIRENT>(e).FstClusLO;
 }
 @inline export function SetEntryCluster(e: usize, cluster: u32): void {
-  store<u16>(e, <u16>(cluster >>> 16), 20);
-  store<u16>(e, <u16>cluster, 26);
+  changetype<FAT_DIRENT>(e).FstClusHI = <u16>(cluster >>> 16);
+  changetype<FAT_DIRENT>(e).FstClusLO = <u16>cluster;
 }
-
-void SECTOR; void STATUS_OBJECT_NAME_INVALID;

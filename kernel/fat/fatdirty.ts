@@ -22,12 +22,12 @@
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQueryTickCount } from "../ke/wait";
 import { KeCreateThread, KeReadyThread } from "../ke/thread";
 import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
-import { NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS } from "../sdk/ntstatus";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
   FAT_TAG, FatAcquireVolume, FatCacheLookup, FatCacheRead, FatFlushDisk, FatReadSectors, FatReleaseVolume, FatSetWriteHook,
   FatWriteSectorsRaw, SECTOR, VCB,
 } from "./fatvol";
+import { NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 /** The volumes mounted (the clean-volume thread walks them). */
 const MAX_VOLUMES: u32 = 8;

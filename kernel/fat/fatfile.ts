@@ -18,16 +18,8 @@
 // up; a non-empty directory is STATUS_DIRECTORY_NOT_EMPTY); renames with and
 // without ReplaceIfExists.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogCharacter, KeLogHex } from "../ke/log";
-import {
-  NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_CANNOT_DELETE, STATUS_DELETE_PENDING,
-  STATUS_DIRECTORY_NOT_EMPTY, STATUS_DISK_FULL, STATUS_END_OF_FILE, STATUS_FILE_CORRUPT_ERROR,
-  STATUS_FILE_IS_A_DIRECTORY, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST,
-  STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_NOT_A_DIRECTORY, STATUS_OBJECT_NAME_COLLISION,
-  STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SHARING_VIOLATION,
-  STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { DELETE } from "../ob/obp";
 import { IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "../io/iomgr";
 import { DISK_EXTENSION } from "../io/disk";
@@ -50,12 +42,21 @@ import {
   VCB, VcbLabel,
 } from "./fatvol";
 import {
-  ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_READONLY, DIRSCAN, DIR_ERROR, END_OF_DIRECTORY, EntryCluster, FatBuildEntries,
-  FatEqualNames, FatFindFreeRun, FatFreeScan, FatIsDirectoryEmpty, FatIsValidName, FatLookup, FatMarkDeleted,
-  FatNewScan, FatScanStatus, FatSectorOfEntry, FatWriteEntries, ScanEntry, ScanShortName, SetEntryCluster,
+  DIRSCAN, DIR_ERROR, END_OF_DIRECTORY, EntryCluster, FatBuildEntries, FatEqualNames, FatFindFreeRun, FatFreeScan, FatIsDirectoryEmpty, FatIsValidName, FatLookup, FatMarkDeleted, FatNewScan, FatScanStatus, FatSectorOfEntry, FatWriteEntries, ScanEntry, SetEntryCluster,
 } from "./fatdir";
 import { FatFileSystemControl, FatFlush, FatQueryDirectory, FatQueryVolume } from "./fatquery";
+import { FAT_DIRENT } from "../sdk/fat";
 import { FatMountDirtyState, FatStartCleaner } from "./fatdirty";
+import {
+  NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_CANNOT_DELETE,
+  STATUS_DELETE_PENDING, STATUS_DIRECTORY_NOT_EMPTY, STATUS_DISK_FULL, STATUS_END_OF_FILE,
+  STATUS_FILE_CORRUPT_ERROR, STATUS_FILE_IS_A_DIRECTORY, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+  STATUS_NOT_A_DIRECTORY, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID,
+  STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SHARING_VIOLATION,
+  STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_READ_ONLY } from "../sdk/fat";
 
 // ---- FCB and CCB ----
 
@@ -143,8 +144,8 @@ function FatFcbFromScan(f: usize, vcb: usize, scan: usize): void {
   fcb.EntryIndex = s.ShortIndex;
   fcb.FirstIndex = s.FirstIndex;
   fcb.FirstCluster = EntryCluster(vcb, e);
-  fcb.FileSize = load<u32>(e, 28);
-  fcb.Attributes = <u32>load<u8>(e, 11);
+  fcb.FileSize = changetype<FAT_DIRENT>(e).FileSize;
+  fcb.Attributes = <u32>changetype<FAT_DIRENT>(e).Attr;
   fcb.IsDirectory = (fcb.Attributes & ATTR_DIRECTORY) != 0 ? 1 : 0;
   if (fcb.IsDirectory != 0) fcb.FileSize = 0;
 }
@@ -152,7 +153,7 @@ function FatFcbFromScan(f: usize, vcb: usize, scan: usize): void {
 /** Reads the short entry of an FCB into `out` (32 bytes). */
 function FatReadFcbEntry(vcb: usize, f: usize, out: usize): u32 {
   const fcb = changetype<FCB>(f);
-  if (fcb.Directory == ROOT_PARENT) { memory.fill(out, 0, 32); store<u8>(out, <u8>ATTR_DIRECTORY, 11); return STATUS_SUCCESS; }
+  if (fcb.Directory == ROOT_PARENT) { memory.fill(out, 0, 32); changetype<FAT_DIRENT>(out).Attr = <u8>ATTR_DIRECTORY; return STATUS_SUCCESS; }
   const sector = FatSectorOfEntry(vcb, fcb.Directory, fcb.EntryIndex);
   if (sector >= DIR_ERROR) return STATUS_FILE_CORRUPT_ERROR;
   const data = FatCacheRead(vcb, sector);
@@ -172,13 +173,13 @@ function FatUpdateEntry(vcb: usize, f: usize, touch: u32): u32 {
   if (data == 0) return FatLastStatus;
   const e = data + ((fcb.EntryIndex & 15) << 5);
   SetEntryCluster(e, fcb.FirstCluster);
-  store<u32>(e, fcb.IsDirectory != 0 ? 0 : fcb.FileSize, 28);
-  store<u8>(e, <u8>fcb.Attributes, 11);
+  changetype<FAT_DIRENT>(e).FileSize = fcb.IsDirectory != 0 ? 0 : fcb.FileSize;
+  changetype<FAT_DIRENT>(e).Attr = <u8>fcb.Attributes;
   if ((touch & TOUCH_WRITE) != 0) {
     const now = FatNow();
-    store<u16>(e, <u16>now, 22);
-    store<u16>(e, <u16>(now >> 16), 24);
-    store<u16>(e, <u16>(now >> 16), 18);
+    changetype<FAT_DIRENT>(e).WrtTime = <u16>now;
+    changetype<FAT_DIRENT>(e).WrtDate = <u16>(now >> 16);
+    changetype<FAT_DIRENT>(e).LstAccDate = <u16>(now >> 16);
   }
   return FatCacheWrite(vcb, sector, data);
 }
@@ -428,10 +429,10 @@ function FatCreateEntry(vcb: usize, directory: u32, name: usize, length: u32, at
           memory.fill(e, 0x20, 11);
           store<u8>(e, 0x2E);
           if (k == 1) store<u8>(e, 0x2E, 1);
-          store<u8>(e, <u8>ATTR_DIRECTORY, 11);
+          changetype<FAT_DIRENT>(e).Attr = <u8>ATTR_DIRECTORY;
           SetEntryCluster(e, k == 0 ? cluster : (directory == FatRootCluster(vcb) ? 0 : directory));
-          store<u16>(e, <u16>now, 14); store<u16>(e, <u16>(now >> 16), 16);
-          store<u16>(e, <u16>now, 22); store<u16>(e, <u16>(now >> 16), 24); store<u16>(e, <u16>(now >> 16), 18);
+          changetype<FAT_DIRENT>(e).CrtTime = <u16>now; changetype<FAT_DIRENT>(e).CrtDate = <u16>(now >> 16);
+          changetype<FAT_DIRENT>(e).WrtTime = <u16>now; changetype<FAT_DIRENT>(e).WrtDate = <u16>(now >> 16); changetype<FAT_DIRENT>(e).LstAccDate = <u16>(now >> 16);
         }
         status = FatCacheWrite(vcb, FatClusterSector(vcb, cluster), data);
       }
@@ -440,10 +441,10 @@ function FatCreateEntry(vcb: usize, directory: u32, name: usize, length: u32, at
   if (NT_SUCCESS(status)) {
     const s = entries + ((count - 1) << 5);
     const now = FatNow();
-    store<u8>(s, <u8>((attributes & 0x27) | (isDirectory ? ATTR_DIRECTORY : ATTR_ARCHIVE)), 11);
-    store<u16>(s, <u16>now, 14); store<u16>(s, <u16>(now >> 16), 16);
-    store<u16>(s, <u16>(now >> 16), 18);
-    store<u16>(s, <u16>now, 22); store<u16>(s, <u16>(now >> 16), 24);
+    changetype<FAT_DIRENT>(s).Attr = <u8>((attributes & 0x27) | (isDirectory ? ATTR_DIRECTORY : ATTR_ARCHIVE));
+    changetype<FAT_DIRENT>(s).CrtTime = <u16>now; changetype<FAT_DIRENT>(s).CrtDate = <u16>(now >> 16);
+    changetype<FAT_DIRENT>(s).LstAccDate = <u16>(now >> 16);
+    changetype<FAT_DIRENT>(s).WrtTime = <u16>now; changetype<FAT_DIRENT>(s).WrtDate = <u16>(now >> 16);
     SetEntryCluster(s, cluster);
     status = FatFindFreeRun(vcb, directory, count, END_OF_DIRECTORY, END_OF_DIRECTORY, slot);
     if (NT_SUCCESS(status)) {
@@ -530,7 +531,7 @@ function FatCreateLocked(vcb: usize, irp: usize): u32 {
         break;
       }
       const e = ScanEntry(scan);
-      if ((load<u8>(e, 11) & ATTR_DIRECTORY) == 0) { status = STATUS_OBJECT_PATH_NOT_FOUND; break; }
+      if ((changetype<FAT_DIRENT>(e).Attr & ATTR_DIRECTORY) == 0) { status = STATUS_OBJECT_PATH_NOT_FOUND; break; }
       directory = EntryCluster(vcb, e);
       if (directory == 0) directory = FatRootCluster(vcb); // ".." of a first-level directory
       at = nameStart + (nameLength << 1);
@@ -543,16 +544,16 @@ function FatCreateLocked(vcb: usize, irp: usize): u32 {
       else if (exists) {
         const s = changetype<DIRSCAN>(scan);
         const e = ScanEntry(scan);
-        const attr = <u32>load<u8>(e, 11);
+        const attr = <u32>changetype<FAT_DIRENT>(e).Attr;
         const isDirectory = (attr & ATTR_DIRECTORY) != 0;
         if (disposition == FILE_CREATE) status = STATUS_OBJECT_NAME_COLLISION;
         else if (isDirectory && (options & FILE_NON_DIRECTORY_FILE) != 0) status = STATUS_FILE_IS_A_DIRECTORY;
         else if (!isDirectory && mustBeDirectory) status = STATUS_NOT_A_DIRECTORY;
         else if (isDirectory && disposition != FILE_OPEN && disposition != FILE_OPEN_IF) status = STATUS_OBJECT_NAME_COLLISION;
-        else if ((attr & ATTR_READONLY) != 0 && ((access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) != 0
+        else if ((attr & ATTR_READ_ONLY) != 0 && ((access & (FILE_WRITE_DATA | FILE_APPEND_DATA)) != 0
                  || disposition == FILE_OVERWRITE || disposition == FILE_OVERWRITE_IF || disposition == FILE_SUPERSEDE)) {
           status = STATUS_ACCESS_DENIED;
-        } else if ((attr & ATTR_READONLY) != 0 && (options & FILE_DELETE_ON_CLOSE) != 0) {
+        } else if ((attr & ATTR_READ_ONLY) != 0 && (options & FILE_DELETE_ON_CLOSE) != 0) {
           status = STATUS_CANNOT_DELETE;
         } else {
           f = FatFindFcb(vcb, directory, s.ShortIndex);
@@ -669,9 +670,9 @@ function FatReadWrite(device: usize, irp: usize): u32 {
 // ---- information ----
 
 export function FatWriteBasic(vcb: usize, e: usize, attributes: u32, out: usize): void {
-  const created = FatToNtTime(<u32>load<u16>(e, 16), <u32>load<u16>(e, 14));
-  const accessed = FatToNtTime(<u32>load<u16>(e, 18), 0);
-  const written = FatToNtTime(<u32>load<u16>(e, 24), <u32>load<u16>(e, 22));
+  const created = FatToNtTime(<u32>changetype<FAT_DIRENT>(e).CrtDate, <u32>changetype<FAT_DIRENT>(e).CrtTime);
+  const accessed = FatToNtTime(<u32>changetype<FAT_DIRENT>(e).LstAccDate, 0);
+  const written = FatToNtTime(<u32>changetype<FAT_DIRENT>(e).WrtDate, <u32>changetype<FAT_DIRENT>(e).WrtTime);
   store<u64>(out, created);
   store<u64>(out, accessed, 8);
   store<u64>(out, written, 16);
@@ -790,9 +791,9 @@ function FatSetInformation(device: usize, irp: usize): u32 {
         const data = sector < DIR_ERROR ? FatCacheRead(vcb, sector) : 0;
         if (data == 0) { status = STATUS_FILE_CORRUPT_ERROR; break; }
         const e = data + ((fcb.EntryIndex & 15) << 5);
-        if (written != 0 && written != 0xFFFFFFFFFFFFFFFF) { const t = NtToFatDateTime(written); store<u16>(e, <u16>t, 22); store<u16>(e, <u16>(t >> 16), 24); }
-        if (created != 0 && created != 0xFFFFFFFFFFFFFFFF) { const t = NtToFatDateTime(created); store<u16>(e, <u16>t, 14); store<u16>(e, <u16>(t >> 16), 16); }
-        if (accessed != 0 && accessed != 0xFFFFFFFFFFFFFFFF) { const t = NtToFatDateTime(accessed); store<u16>(e, <u16>(t >> 16), 18); }
+        if (written != 0 && written != 0xFFFFFFFFFFFFFFFF) { const t = NtToFatDateTime(written); changetype<FAT_DIRENT>(e).WrtTime = <u16>t; changetype<FAT_DIRENT>(e).WrtDate = <u16>(t >> 16); }
+        if (created != 0 && created != 0xFFFFFFFFFFFFFFFF) { const t = NtToFatDateTime(created); changetype<FAT_DIRENT>(e).CrtTime = <u16>t; changetype<FAT_DIRENT>(e).CrtDate = <u16>(t >> 16); }
+        if (accessed != 0 && accessed != 0xFFFFFFFFFFFFFFFF) { const t = NtToFatDateTime(accessed); changetype<FAT_DIRENT>(e).LstAccDate = <u16>(t >> 16); }
         status = FatCacheWrite(vcb, sector, data);
       }
       break;
@@ -800,7 +801,7 @@ function FatSetInformation(device: usize, irp: usize): u32 {
     case FileDispositionInformation: {
       const del = load<u8>(input) != 0;
       if (!del) { fcb.DeletePending = 0; break; }
-      if (fcb.Directory == ROOT_PARENT || (fcb.Attributes & ATTR_READONLY) != 0) { status = STATUS_CANNOT_DELETE; break; }
+      if (fcb.Directory == ROOT_PARENT || (fcb.Attributes & ATTR_READ_ONLY) != 0) { status = STATUS_CANNOT_DELETE; break; }
       if (fcb.IsDirectory != 0 && !FatIsDirectoryEmpty(vcb, fcb.FirstCluster)) { status = STATUS_DIRECTORY_NOT_EMPTY; break; }
       fcb.DeletePending = 1;
       break;
@@ -892,7 +893,7 @@ function FatRename(vcb: usize, f: usize, target: usize, replace: bool): u32 {
         const e = ScanEntry(scan);
         const other = FatFindFcb(vcb, directory, s.ShortIndex);
         if (!replace) status = STATUS_OBJECT_NAME_COLLISION;
-        else if ((load<u8>(e, 11) & (ATTR_DIRECTORY | ATTR_READONLY)) != 0 || (other != 0 && changetype<FCB>(other).References != 0)) {
+        else if ((changetype<FAT_DIRENT>(e).Attr & (ATTR_DIRECTORY | ATTR_READ_ONLY)) != 0 || (other != 0 && changetype<FCB>(other).References != 0)) {
           status = STATUS_ACCESS_DENIED;
         } else {
           // Replace: the old target goes first (a cut leaves the source under its old name).
@@ -914,9 +915,9 @@ function FatRename(vcb: usize, f: usize, target: usize, replace: bool): u32 {
     status = FatReadFcbEntry(vcb, f, old);
     if (NT_SUCCESS(status)) {
       const s = entries + ((count - 1) << 5);
-      const caseFlags = load<u8>(s, 12); // the new name's
+      const caseFlags = changetype<FAT_DIRENT>(s).NTRes; // the new name's
       memory.copy(s + 11, old + 11, 21);
-      store<u8>(s, caseFlags, 12);
+      changetype<FAT_DIRENT>(s).NTRes = caseFlags;
     }
   }
   if (NT_SUCCESS(status) && fcb.FirstIndex < fcb.EntryIndex) {
@@ -1071,6 +1072,3 @@ export function FatMountPartition(partition: usize, name: string): u32 {
   FatStartCleaner();
   return STATUS_SUCCESS;
 }
-
-void FatEqualNames; void END_OF_DIRECTORY; void ATTR_DIRECTORY; void FatReadSectors; void FILE_ATTRIBUTE_READONLY;
-void ScanShortName;

@@ -7,12 +7,7 @@
 // volume.
 
 import { FatRereadDirtyState } from "./fatdirty";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import {
-  NT_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS,
-  STATUS_INVALID_PARAMETER, STATUS_NO_MORE_FILES, STATUS_NO_SUCH_FILE, STATUS_SUCCESS, STATUS_ACCESS_DENIED,
-  STATUS_INVALID_DEVICE_REQUEST, STATUS_NOT_LOCKED,
-} from "../sdk/ntstatus";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
   FILE_ATTRIBUTE_NORMAL, FILE_OBJECT, FileBothDirectoryInformation, FileDirectoryInformation,
@@ -24,9 +19,16 @@ import { DISK_EXTENSION } from "../io/disk";
 import { DEVICE_OBJECT } from "../io/iop";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import {
-  ATTR_DIRECTORY, DIRSCAN, FatFreeScan, FatNewScan, FatNextFile, FatScanStatus, ScanEntry, ScanName, ScanShortName,
+  DIRSCAN, FatFreeScan, FatNewScan, FatNextFile, FatScanStatus, ScanEntry, ScanName, ScanShortName,
 } from "./fatdir";
 import { CCB, ClustersFor, FCB, FatWriteBasic, VcbOf } from "./fatfile";
+import { FAT_DIRENT } from "../sdk/fat";
+import {
+  NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+  STATUS_NOT_LOCKED, STATUS_NO_MORE_FILES, STATUS_NO_SUCH_FILE, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { ATTR_DIRECTORY } from "../sdk/fat";
 
 // ---- directories ----
 
@@ -146,11 +148,11 @@ function FatWriteDirectoryEntry(vcb: usize, scan: usize, cls: u32, out: usize, r
     store<u32>(out, nameBytes, 8);
     nameAt = 12;
   } else {
-    const attributes = <u32>load<u8>(e, 11) & 0x37;
+    const attributes = <u32>changetype<FAT_DIRENT>(e).Attr & 0x37;
     FatWriteBasic(vcb, e, attributes, scratch); // 40 bytes: times then attributes... use a temp
     memory.copy(out + 8, scratch, 32);                  // the four times
     const isDirectory = (attributes & ATTR_DIRECTORY) != 0;
-    const size: u64 = isDirectory ? 0 : <u64>load<u32>(e, 28);
+    const size: u64 = isDirectory ? 0 : <u64>changetype<FAT_DIRENT>(e).FileSize;
     store<u64>(out, size, 40);
     store<u64>(out, <u64>ClustersFor(vcb, size) * <u64>changetype<VCB>(vcb).ClusterBytes, 48);
     store<u32>(out, attributes == 0 ? FILE_ATTRIBUTE_NORMAL : attributes, 56);

@@ -16,14 +16,18 @@
 // leaves a wrong count (fsck.fat then recomputes it, as Windows does).
 
 import { RtlCivilFromDays, RtlDaysFromCivil, TICKS_PER_SECOND } from "../rtl/time";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
-import {
-  NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS,
-  STATUS_UNRECOGNIZED_VOLUME,
-} from "../sdk/ntstatus";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
 import { IoDeviceTransfer } from "../io/iomgr";
 import { IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ, IRP_MJ_WRITE } from "../io/iop";
+import { FAT_BOOT_SECTOR } from "../sdk/fat";
+import {
+  NT_SUCCESS, STATUS_DISK_FULL, STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_SUCCESS, STATUS_UNRECOGNIZED_VOLUME,
+} from "../sdk/ntstatus";
+import {
+  BS_BOOT_SIG, BS_BOOT_SIG_VALUE, BS_EXTENDED_FAT16, BS_EXTENDED_FAT32, BS_SIGNATURE, BS_VOL_ID, BS_VOL_LAB, FAT_DIRENT_SIZE, FSI_FREE_COUNT, FSI_LEAD_SIG, FSI_LEAD_SIG_OFFSET, FSI_NXT_FREE, FSI_STRUC_SIG, FSI_STRUC_SIG_OFFSET,
+} from "../sdk/fat";
 
 export const SECTOR: u32 = 512;
 export const FAT_TAG: u32 = 0x20746146; // 'Fat '
@@ -250,9 +254,9 @@ function FatInvalidateFsInfo(vcb: usize): u32 {
   const data = FatCacheRead(vcb, v.FsInfoSector);
   if (data == 0) return FatLastStatus;
   v.FsInfoInvalidated = 1;
-  if (load<u32>(data) != 0x41615252 || load<u32>(data, 484) != 0x61417272) return STATUS_SUCCESS; // not a valid FSInfo: leave it
-  store<u32>(data, 0xFFFFFFFF, 488);
-  store<u32>(data, 0xFFFFFFFF, 492);
+  if (load<u32>(data + FSI_LEAD_SIG_OFFSET) != FSI_LEAD_SIG || load<u32>(data + FSI_STRUC_SIG_OFFSET) != FSI_STRUC_SIG) return STATUS_SUCCESS; // not a valid FSInfo: leave it
+  store<u32>(data + FSI_FREE_COUNT, 0xFFFFFFFF);
+  store<u32>(data + FSI_NXT_FREE, 0xFFFFFFFF);
   return FatCacheWrite(vcb, v.FsInfoSector, data);
 }
 
@@ -466,23 +470,24 @@ export function FatMountVolume(vcb: usize, partitionSectors: u32): u32 {
 
 function FatParseBootSector(vcb: usize, b: usize, partitionSectors: u32): u32 {
   const v = changetype<VCB>(vcb);
-  const jump = <u32>load<u8>(b);
+  const bs = changetype<FAT_BOOT_SECTOR>(b);
+  const jump = <u32>bs.JmpBoot0;
   if (jump != 0xEB && jump != 0xE9) return STATUS_UNRECOGNIZED_VOLUME;
-  if (load<u16>(b, 510) != 0xAA55) return STATUS_UNRECOGNIZED_VOLUME;
-  const bytesPerSector = <u32>load<u16>(b, 11);
-  const spc = <u32>load<u8>(b, 13);
-  const reserved = <u32>load<u16>(b, 14);
-  const fats = <u32>load<u8>(b, 16);
-  const rootEntries = <u32>load<u16>(b, 17);
-  let total = <u32>load<u16>(b, 19);
-  const fat16Size = <u32>load<u16>(b, 22);
-  if (total == 0) total = load<u32>(b, 32);
+  if (<u32>bs.Signature != BS_SIGNATURE) return STATUS_UNRECOGNIZED_VOLUME;
+  const bytesPerSector = <u32>bs.BytsPerSec;
+  const spc = <u32>bs.SecPerClus;
+  const reserved = <u32>bs.RsvdSecCnt;
+  const fats = <u32>bs.NumFATs;
+  const rootEntries = <u32>bs.RootEntCnt;
+  let total = <u32>bs.TotSec16;
+  const fat16Size = <u32>bs.FATSz16;
+  if (total == 0) total = bs.TotSec32;
   if (bytesPerSector != SECTOR || spc == 0 || (spc & (spc - 1)) != 0 || spc > 128) return STATUS_UNRECOGNIZED_VOLUME;
   if (reserved == 0 || fats == 0 || fats > 4) return STATUS_UNRECOGNIZED_VOLUME;
-  const fatSize = fat16Size != 0 ? fat16Size : load<u32>(b, 36);
+  const fatSize = fat16Size != 0 ? fat16Size : bs.FATSz32;
   if (fatSize == 0) return STATUS_UNRECOGNIZED_VOLUME;
   if (total > partitionSectors) return STATUS_FILE_CORRUPT_ERROR;
-  const rootSectors = (rootEntries * 32 + SECTOR - 1) / SECTOR;
+  const rootSectors = (rootEntries * FAT_DIRENT_SIZE + SECTOR - 1) / SECTOR;
   const meta = <u64>reserved + <u64>fats * <u64>fatSize + <u64>rootSectors;
   if (meta >= <u64>total) return STATUS_FILE_CORRUPT_ERROR;
   const clusters = (total - <u32>meta) / spc;
@@ -504,16 +509,16 @@ function FatParseBootSector(vcb: usize, b: usize, partitionSectors: u32): u32 {
   v.ClusterCount = clusters;
   v.TotalSectors = total;
   v.NextFree = 0;
-  const ebpb: u32 = fat32 ? 64 : 36; // where the extended BPB (drive number, signature 0x29, serial, label) is
+  const ebpb: u32 = fat32 ? BS_EXTENDED_FAT32 : BS_EXTENDED_FAT16; // drive number, signature 0x29, serial, label
   if (fat32) {
-    v.RootCluster = load<u32>(b, 44);
+    v.RootCluster = bs.RootClus;
     if (!FatIsValidCluster(vcb, v.RootCluster)) return STATUS_FILE_CORRUPT_ERROR;
-    const fsInfo = <u32>load<u16>(b, 48);
+    const fsInfo = <u32>bs.FSInfo;
     v.FsInfoSector = fsInfo != 0 && fsInfo != 0xFFFF && fsInfo < reserved ? fsInfo : 0;
   }
-  if (load<u8>(b + ebpb + 2) == 0x29) {
-    v.SerialNumber = load<u32>(b + ebpb + 3);
-    memory.copy(VcbLabel(vcb), b + ebpb + 7, 11);
+  if (<u32>load<u8>(b + ebpb + BS_BOOT_SIG) == BS_BOOT_SIG_VALUE) {
+    v.SerialNumber = load<u32>(b + ebpb + BS_VOL_ID);
+    memory.copy(VcbLabel(vcb), b + ebpb + BS_VOL_LAB, 11);
   } else {
     memory.fill(VcbLabel(vcb), 0x20, 11);
   }
@@ -554,5 +559,3 @@ export function NtToFatDateTime(ntTime: u64): u32 {
 
 /** Now, as FAT (date << 16 | time). */
 export function FatNow(): u32 { return NtToFatDateTime(KeQuerySystemTime()); }
-
-void STATUS_FILE_CORRUPT_ERROR; void KEVENT_SIZE;

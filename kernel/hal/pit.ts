@@ -13,9 +13,7 @@
 // result never goes backwards: a reading below the last one returns the
 // last one.
 
-import { KeClockInterrupt } from "../ke/wait";
 import { cli, inb, outb, read_eflags, sti } from "../sdk/intrinsics";
-import { KeConnectInterrupt } from "../ke/interrupt";
 import { HalpPicReadIrr } from "./pic";
 
 const PIT_CHANNEL0: u32 = 0x40; // channel 0 counter (data port)
@@ -57,20 +55,27 @@ let HalpLastMicroseconds: u32 = 0;
   Microseconds: u32;
 }
 
-/** IRQ 0: one more tick. */
-function HalpClockInterrupt(frame: usize): void {
+function HalpNoTick(): void {}
+/** What a tick runs beyond the count (the kernel's clock routine, handed in by HalInitializeClock). */
+let HalpTick: () => void = HalpNoTick;
+
+/** IRQ 0's service routine (the kernel connects it): one more tick. */
+export function HalClockInterrupt(frame: usize): void {
   HalpTickCount++;
-  KeClockInterrupt(); // timers, timeouts, quantum
+  HalpTick(); // timers, timeouts, quantum
 }
 
-/** Starts channel 0 at CLOCK_HZ and connects its interrupt (unmasks IRQ 0). */
-export function HalInitializeClock(): void {
+/**
+ * Starts channel 0 at CLOCK_HZ; each tick then runs `tick`. The HAL sits
+ * below the kernel, so the kernel connects HalClockInterrupt to CLOCK_IRQ.
+ */
+export function HalInitializeClock(tick: () => void): void {
+  HalpTick = tick;
   outb(PIT_COMMAND, PIT_CMD_CH0_MODE2);
   outb(PIT_CHANNEL0, PIT_RELOAD & 0xFF);
   outb(PIT_CHANNEL0, PIT_RELOAD >> 8);
   HalpTickCount = 0;
   HalpClockRunning = true;
-  KeConnectInterrupt(CLOCK_IRQ, HalpClockInterrupt);
 }
 
 /** Clock interrupts counted so far. */

@@ -14,13 +14,14 @@
 
 import { inb, inw, outb } from "../sdk/intrinsics";
 import { KeConnectInterrupt } from "../ke/interrupt";
-import { KEVENT_SIZE, KeInitializeEvent, KeResetEvent, KeSetEvent, KeWaitForSingleObject, STATUS_TIMEOUT } from "../ke/wait";
+import { KEVENT_SIZE, KeInitializeEvent, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogCharacter } from "../ke/log";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import {
-  STATUS_DEVICE_DATA_ERROR, STATUS_INVALID_PARAMETER, STATUS_IO_TIMEOUT, STATUS_NO_SUCH_DEVICE, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { outw } from "../sdk/intrinsics";
+import {
+  STATUS_DEVICE_DATA_ERROR, STATUS_INVALID_PARAMETER, STATUS_IO_TIMEOUT, STATUS_NO_SUCH_DEVICE,
+  STATUS_SUCCESS, STATUS_TIMEOUT,
+} from "../sdk/ntstatus";
 
 const ATA_DATA: u32 = 0x1F0;
 const ATA_ERROR: u32 = 0x1F1;
@@ -231,5 +232,3 @@ function AtaLogStatus(what: string, status: u32): void {
   KeLogHex(status);
   KeLogEnd();
 }
-
-void ATA_ERROR;

@@ -10,11 +10,8 @@
 // OBJ_KERNEL_HANDLE from kernel mode). IoStatusBlock.Information says what
 // happened (FILE_OPENED, FILE_CREATED, FILE_OVERWRITTEN, FILE_SUPERSEDED).
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import {
-  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ObReferenceObjectByAttributes, ObInsertParsedObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
@@ -30,6 +27,9 @@ import {
   FileDispositionInformation, FileNetworkOpenInformation, FO_DELETE_ON_CLOSE, FO_DIRECTORY_FILE, FO_OPENED,
   FO_SYNCHRONOUS_IO, IRP, IRP_MJ_CREATE, IRP_MJ_QUERY_INFORMATION, IRP_MJ_SET_INFORMATION,
 } from "./iop";
+import {
+  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+} from "../sdk/ntstatus";
 
 const CONTEXT_TAG: u32 = 0x78436F49; // 'IoCx'
 // A service's context block: out-parameters and a kernel OBJECT_ATTRIBUTES.
@@ -224,5 +224,3 @@ export function NtQueryAttributesFile(objectAttributes: usize, fileInformation: 
 export function NtQueryFullAttributesFile(objectAttributes: usize, fileInformation: usize): u32 {
   return IopQueryAttributes(objectAttributes, fileInformation, FileNetworkOpenInformation, 56);
 }
-
-void STATUS_SUCCESS;

@@ -11,11 +11,8 @@
 //
 // The null device swallows writes and reads as end of file.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import {
-  NT_SUCCESS, STATUS_END_OF_FILE, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { AtaFlushCache, AtaReadSectors, AtaSectors, AtaWriteSectors } from "./ata";
 import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "./iomgr";
 import {
@@ -24,8 +21,10 @@ import {
 } from "./iop";
 import { NtCreateDirectoryObject } from "../ob/obdir";
 import { NtClose } from "../ob/obhandle";
-import { DIRECTORY_ALL_ACCESS, InitializeObjectAttributes, OBJ_KERNEL_HANDLE, OBJ_PERMANENT } from "../ob/obp";
+import { DIRECTORY_ALL_ACCESS, InitializeObjectAttributes } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
+import { NT_SUCCESS, STATUS_END_OF_FILE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../sdk/ntstatus";
+import { OBJ_KERNEL_HANDLE, OBJ_PERMANENT } from "../sdk/ntdef";
 
 /** A disk device's extension. */
 @unmanaged export class DISK_EXTENSION {
@@ -142,5 +141,3 @@ export function IoInitializeDisks(): void {
   KeLogString(IopPartitionCount == 1 ? " partition" : " partitions");
   KeLogEnd();
 }
-
-void STATUS_INSUFFICIENT_RESOURCES;

@@ -2,12 +2,9 @@
 // and saves hives with them. They run on a system thread (they wait for the
 // disk) and never under the object manager's lock.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import {
-  NT_SUCCESS, STATUS_FILE_INVALID, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlInitUnicodeString } from "../rtl/unicode";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, DELETE, SYNCHRONIZE } from "../ob/obp";
+import { InitializeObjectAttributes, DELETE, SYNCHRONIZE } from "../ob/obp";
 import { ObDereferenceObject } from "../ob/obref";
 import { IoFileInformation, IoOpenFileObject } from "./create";
 import { IoTransferFile } from "./iofunc";
@@ -17,6 +14,8 @@ import {
   FILE_WRITE_THROUGH, FILE_READ_ATTRIBUTES, FileStandardInformation, IRP_MJ_FLUSH_BUFFERS,
   IRP_MJ_QUERY_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, FileEndOfFileInformation, FileDispositionInformation,
 } from "./iop";
+import { NT_SUCCESS, STATUS_FILE_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
 
 const TAG: u32 = 0x6C466F49; // 'IoFl'
 // A block: +0 UNICODE_STRING, +8 OBJECT_ATTRIBUTES (24), +32 file, +36 information, +40 FILE_STANDARD_INFORMATION (24)
@@ -140,5 +139,3 @@ export function IoCloseFile(file: usize): void {
   ObDereferenceObject(file);
   IopProcessDeferredCloses();
 }
-
-void STATUS_SUCCESS;

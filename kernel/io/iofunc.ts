@@ -12,20 +12,15 @@
 // FILE_USE_FILE_POINTER_POSITION) the file's current position is used, and
 // every read or write moves it.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeSetEvent, KeResetEvent } from "../ke/wait";
-import {
-  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW, STATUS_END_OF_FILE, STATUS_INFO_LENGTH_MISMATCH,
-  STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
-  STATUS_NOT_SAME_DEVICE, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS, STATUS_ACCESS_DENIED,
-} from "../sdk/ntstatus";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExEventObjectType } from "../ex/sync";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObReferenceObjectByAttributes } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
-import { DELETE, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../ob/obp";
+import { DELETE, InitializeObjectAttributes } from "../ob/obp";
 import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IopProcessDeferredCloses, IoTransfer } from "./iomgr";
 import { IoFileInformation } from "./create";
 import {
@@ -41,6 +36,13 @@ import {
   IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, SL_RESTART_SCAN,
   SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED, IO_PAGING_FILE,
 } from "./iop";
+import {
+  NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW,
+  STATUS_END_OF_FILE, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+  STATUS_NOT_SAME_DEVICE, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
 
 /** The most a request moves at once; longer reads and writes are split. */
 const IO_CHUNK: u32 = 65536;
@@ -664,5 +666,3 @@ export function NtFsControlFile(fileHandle: u32, event: u32, apcRoutine: usize, 
                                 code: u32, input: usize, inputLength: u32, output: usize, outputLength: u32): u32 {
   return IopControl(IRP_MJ_FILE_SYSTEM_CONTROL, fileHandle, event, ioStatusBlock, code, input, inputLength, output, outputLength);
 }
-
-void FileObjectName; void FO_SYNCHRONOUS_IO; void FileNamesInformation;

@@ -18,15 +18,11 @@
 // outside the lock (after NtClose, at the start of every file service, and
 // from the I/O worker thread).
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeCreateThread, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
-import {
-  NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_NAME_TOO_LONG,
-  STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { RtlInitUnicodeString, RtlUnicodeString, RtlStartsWithSeparator } from "../rtl/unicode";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
@@ -35,8 +31,7 @@ import { NtClose } from "../ob/obhandle";
 import { NtCreateDirectoryObject } from "../ob/obdir";
 import { NtCreateSymbolicLinkObject } from "../ob/oblink";
 import {
-  InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, OBJ_PERMANENT, OBJECT_TYPE_INITIALIZER,
-  DIRECTORY_ALL_ACCESS, SYMBOLIC_LINK_ALL_ACCESS, STANDARD_RIGHTS_REQUIRED, SYNCHRONIZE, READ_CONTROL,
+  InitializeObjectAttributes, OBJECT_TYPE_INITIALIZER, DIRECTORY_ALL_ACCESS, SYMBOLIC_LINK_ALL_ACCESS, STANDARD_RIGHTS_REQUIRED, SYNCHRONIZE, READ_CONTROL,
 } from "../ob/obp";
 import {
   DEVICE_OBJECT, DriverMajorFunction, FILE_ALL_ACCESS, FILE_GENERIC_EXECUTE, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
@@ -44,6 +39,11 @@ import {
   IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_MAXIMUM_FUNCTION, PDRIVER_DISPATCH, SIZEOF_DEVICE_OBJECT, SIZEOF_DRIVER_OBJECT,
   SIZEOF_FILE_OBJECT, SIZEOF_IRP,
 } from "./iop";
+import {
+  NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_NAME_TOO_LONG,
+  STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, OBJ_PERMANENT } from "../sdk/ntdef";
 
 export let IoDriverObjectType: usize = 0;
 export let IoDeviceObjectType: usize = 0;

@@ -3,10 +3,10 @@
 // and \SystemRoot (its \Windows directory).
 
 import { KeLog } from "../ke/log";
-import { NT_SUCCESS } from "../sdk/ntstatus";
 import { FatMountPartition } from "../fat/fatfile";
 import { IoGetPartitionDevice } from "./disk";
 import { IoCreateSymbolicLink } from "./iomgr";
+import { NT_SUCCESS } from "../sdk/ntstatus";
 
 /** True once \SystemRoot names a mounted volume. */
 export let IoSystemVolumeMounted: bool = false;

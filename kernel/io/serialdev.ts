@@ -12,12 +12,12 @@ import { KeLogCharacter, KeLogEnd } from "../ke/log";
 import { KEVENT_SIZE, KeInitializeEvent, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { HalSerialRead, HalSerialReceived, HalSerialStartInterrupts } from "../hal/serial";
 import { PsLogBeginForCurrentProcess } from "../ps/psmain";
-import { STATUS_SUCCESS } from "../sdk/ntstatus";
 import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoCreateSymbolicLink, IoSetMajorFunction } from "./iomgr";
 import {
   FILE_DEVICE_SERIAL_PORT, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ,
   IRP_MJ_WRITE,
 } from "./iop";
+import { STATUS_SUCCESS } from "../sdk/ntstatus";
 
 const SerialReceived: usize = memory.data(<i32>KEVENT_SIZE, 8);
 

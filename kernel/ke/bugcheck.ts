@@ -19,10 +19,15 @@ import { HalSerialEnsureLineStart, HalSerialFlush } from "../hal/serial";
 import { HalDisplayBlueScreen, HalDisplayNewLine, HalDisplayString } from "../hal/vga";
 import { cli, hlt } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogBeginBare, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_ASSERTION_FAILURE, STATUS_FLOAT_INVALID_OPERATION,
+  STATUS_ILLEGAL_INSTRUCTION, STATUS_INTEGER_DIVIDE_BY_ZERO, STATUS_INTEGER_OVERFLOW,
+  STATUS_STACK_OVERFLOW, STATUS_SYSTEM_PROCESS_TERMINATED,
+} from "../sdk/ntstatus";
 
 // ---- Bug check codes used across the project ----
 
-/** p1 what is wrong (see mm/pool.ts), p2 the pool block, p3/p4 details. */
+/** p1 what is wrong (see ex/pool.ts), p2 the pool block, p3/p4 details. */
 export const BAD_POOL_HEADER: u32 = 0x19;
 /** p1 what is wrong (0x41284 reference on a free page, 0x41287 free of a free page), p2 the page. */
 export const MEMORY_MANAGEMENT: u32 = 0x1A;
@@ -60,23 +65,9 @@ export const UNEXPECTED_KERNEL_MODE_TRAP: u32 = 0x7F;
 export const CRITICAL_PROCESS_DIED: u32 = 0xEF;
 /** A critical process or thread was terminated. */
 export const CRITICAL_OBJECT_TERMINATION: u32 = 0xF4;
-/**
- * A system process (smss, csrss, winlogon) ended, raised as a hard error
- * with OptionShutdownSystem: p1 the address of the kernel's ANSI copy of the
- * process's description ("Session Manager Initialization"), p2 the status it
- * ended with, p3 and p4 the hard error's further parameters (ex/harderr.ts).
- */
-export const STATUS_SYSTEM_PROCESS_TERMINATED: u32 = 0xC000021A;
 
 // ---- NTSTATUS exception codes reported in p1 of KMODE_EXCEPTION_NOT_HANDLED ----
 
-export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;      // bad memory access
-export const STATUS_ILLEGAL_INSTRUCTION: u32 = 0xC000001D;   // invalid opcode / unreachable
-export const STATUS_FLOAT_INVALID_OPERATION: u32 = 0xC0000090; // NaN or out of range to integer
-export const STATUS_INTEGER_DIVIDE_BY_ZERO: u32 = 0xC0000094; // division by zero
-export const STATUS_INTEGER_OVERFLOW: u32 = 0xC0000095;      // INT_MIN / -1 and friends
-export const STATUS_STACK_OVERFLOW: u32 = 0xC00000FD;        // kernel stack exhausted
-export const STATUS_ASSERTION_FAILURE: u32 = 0xC0000420;     // a failed assertion / abort()
 
 // ---- WebAssembly trap codes passed to KiWasmTrap by the translated code ----
 

@@ -118,3 +118,26 @@ export function KeBenchmarkMark(value: u32): void {
   if (KiBenchmarkMarks < 0) KiBenchmarkMarks = KeCommandLineHasOption("benchmarks") ? 1 : 0;
   if (KiBenchmarkMarks != 0) outb(0xF5, value);
 }
+
+// ---- boot self-tests ----
+//
+// The product kernel carries no self-tests: kernel/main.ts calls
+// KeRunBootSelfTests at three points of the boot, and the hook does nothing
+// until the self-test kernel's entry (kernel/selftest.ts, built as
+// build/ntoskrnl-selftest.bin) installs the tests with KeSetBootSelfTests.
+
+/** The memory manager's tests (phase 0, after the address spaces). */
+export const SELFTEST_MM: u32 = 0;
+/** The object manager's tests (phase 0, after ObInitSystem). */
+export const SELFTEST_OB: u32 = 1;
+/** The dispatcher's tests (phase 1, first on the system thread). */
+export const SELFTEST_KE: u32 = 2;
+
+function KiNoBootSelfTests(stage: u32): void {}
+let KiBootSelfTests: (stage: u32) => void = KiNoBootSelfTests;
+
+/** Installs the boot self-tests (the self-test kernel's entry does, before the boot). */
+export function KeSetBootSelfTests(tests: (stage: u32) => void): void { KiBootSelfTests = tests; }
+
+/** Runs the self-tests of `stage` (SELFTEST_*) when they are installed. */
+export function KeRunBootSelfTests(stage: u32): void { KiBootSelfTests(stage); }

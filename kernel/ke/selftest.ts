@@ -10,12 +10,13 @@ import {
   KTHREAD, KeCreateThread, KeReadyThread, KeCurrentThread, KeContextSwitches, KeDereferenceThread, KeTerminateThread,
 } from "./thread";
 import {
-  KEVENT_SIZE, KMUTANT_SIZE, KSEMAPHORE_SIZE, KTIMER_SIZE, STATUS_ABANDONED_WAIT_0, STATUS_MUTANT_NOT_OWNED,
-  STATUS_SEMAPHORE_LIMIT_EXCEEDED, STATUS_TIMEOUT, WaitAll, WaitAny, KeDelayExecution, KeInitializeEvent,
-  KeInitializeMutant, KeInitializeSemaphore, KeInitializeTimer, KeQueryTickCount, KeReleaseMutant, KeReleaseSemaphore,
-  KeResetEvent, KeSetEvent, KeSetTimer, KeWaitForMultipleObjects, KeWaitForSingleObject, KePulseEvent,
+  KEVENT_SIZE, KMUTANT_SIZE, KSEMAPHORE_SIZE, KTIMER_SIZE, WaitAll, WaitAny, KeDelayExecution, KeInitializeEvent, KeInitializeMutant, KeInitializeSemaphore, KeInitializeTimer, KeQueryTickCount, KeReleaseMutant, KeReleaseSemaphore, KeResetEvent, KeSetEvent, KeSetTimer, KeWaitForMultipleObjects, KeWaitForSingleObject, KePulseEvent,
 } from "./wait";
-import { ExPoolBytesInUse, ExPoolPages } from "../mm/pool";
+import { ExPoolBytesInUse, ExPoolPages } from "../ex/pool";
+import {
+  STATUS_ABANDONED_WAIT_0, STATUS_MUTANT_NOT_OWNED, STATUS_SEMAPHORE_LIMIT_EXCEEDED,
+  STATUS_TIMEOUT,
+} from "../sdk/ntstatus";
 
 let checks: u32 = 0;
 let failed = false;

@@ -7,15 +7,14 @@
 // An unknown number gives STATUS_INVALID_SYSTEM_SERVICE, an unreadable
 // argument block STATUS_ACCESS_VIOLATION; the caller goes on either way.
 
-import { STATUS_ACCESS_VIOLATION } from "../sdk/ntstatus";
 import { cli, sti } from "../sdk/intrinsics";
 import { KTRAP_FRAME } from "../sdk/context";
 import { KeCurrentThread, KTHREAD_SERVICE_ARGS } from "./thread";
 import { KiCallService, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
 import { MmIsUserRangeAccessible } from "../mm/procmm";
 import { KiSetPreviousMode, UserMode } from "./probe";
+import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_SYSTEM_SERVICE } from "../sdk/ntstatus";
 
-export const STATUS_INVALID_SYSTEM_SERVICE: u32 = 0xC000001C;
 /** Vector of the system service gate (DPL 3). */
 export const KI_SYSTEM_SERVICE_VECTOR: u32 = 0x2E;
 

@@ -18,8 +18,9 @@
 import { cli, func_address, read_eflags, sti, swap_context, hlt } from "../sdk/intrinsics";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED } from "./bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "./log";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PoolTag } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PoolTag } from "../ex/pool";
 import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList, RemoveHeadList } from "../sdk/list";
+import { STATUS_KERNEL_APC } from "../sdk/ntstatus";
 
 export const MAXIMUM_PRIORITY: u32 = 32;
 export const LOW_REALTIME_PRIORITY: u32 = 16;
@@ -446,8 +447,6 @@ export function KeRequestTermination(thread: usize, status: u32): void {
   KiUnlockDispatcher(f);
   KiCheckPreemption();
 }
-/** What a wait ended by a termination request returns. */
-export const STATUS_KERNEL_APC: u32 = 0x100;
 
 /** Sets a thread's priority (and base priority); a ready thread changes queue, a lowered running thread may be preempted. Returns the old one. */
 export function KeSetPriorityThread(thread: usize, priority: u32): u32 {

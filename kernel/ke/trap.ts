@@ -28,9 +28,13 @@ import { MmGrowUserStack, STACK_GROWN, STACK_OVERFLOW } from "../mm/virtual";
 import { PIC_IRQ_COUNT, PIC_MASTER_VECTOR } from "../hal/pic";
 import {
   KeBugCheckEx, KMODE_EXCEPTION_NOT_HANDLED, PAGE_FAULT_IN_NONPAGED_AREA, UNEXPECTED_KERNEL_MODE_TRAP,
-  STATUS_ACCESS_VIOLATION, STATUS_ILLEGAL_INSTRUCTION, STATUS_INTEGER_DIVIDE_BY_ZERO, STATUS_INTEGER_OVERFLOW,
-  STATUS_FLOAT_INVALID_OPERATION,
 } from "./bugcheck";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_ARRAY_BOUNDS_EXCEEDED, STATUS_BREAKPOINT,
+  STATUS_DATATYPE_MISALIGNMENT, STATUS_FLOAT_INVALID_OPERATION, STATUS_FLOAT_MULTIPLE_TRAPS,
+  STATUS_ILLEGAL_INSTRUCTION, STATUS_INTEGER_DIVIDE_BY_ZERO, STATUS_INTEGER_OVERFLOW,
+  STATUS_PRIVILEGED_INSTRUCTION, STATUS_SINGLE_STEP, STATUS_STACK_OVERFLOW,
+} from "../sdk/ntstatus";
 
 /** Offset of HardwareEsp: where a ring-0 trap's stack pointer was. */
 const KTRAP_FRAME_HARDWARE_ESP: u32 = 68;
@@ -45,11 +49,6 @@ const PF_ERROR_PRESENT: u32 = 0x1;
 const SELECTOR_RPL_MASK: u32 = 3;
 
 // NTSTATUS codes for exceptions NT raises as debug events or floating-point errors.
-const STATUS_SINGLE_STEP: u32 = 0x80000004;        // #DB
-const STATUS_BREAKPOINT: u32 = 0x80000003;         // #BP (int3)
-const STATUS_DATATYPE_MISALIGNMENT: u32 = 0x80000002; // #AC
-const STATUS_ARRAY_BOUNDS_EXCEEDED: u32 = 0xC000008C; // #BR (bound)
-const STATUS_FLOAT_MULTIPLE_TRAPS: u32 = 0xC00002B5;  // #XM (SSE)
 
 /** A short name for an exception vector, for the log. */
 function KiExceptionName(vector: u32): string {
@@ -161,8 +160,6 @@ function KiUnexpectedException(frame: usize): void {
   KeBugCheckEx(UNEXPECTED_KERNEL_MODE_TRAP, vector, trap.ErrorCode, trap.Eip, 0);
 }
 
-const STATUS_PRIVILEGED_INSTRUCTION: u32 = 0xC0000096;
-const STATUS_STACK_OVERFLOW: u32 = 0xC00000FD;
 
 /** Is the instruction at user address `eip` one ring 3 may not run (cli, sti, hlt, in, out, ...)? */
 function KiIsPrivilegedInstruction(eip: u32): bool {

@@ -24,19 +24,15 @@ import {
   EventNotificationObject, EventSynchronizationObject, MutantObject, SemaphoreObject, ThreadObject,
   TimerNotificationObject, TimerSynchronizationObject, ProcessObject,
 } from "./thread";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { HalQueryTickCount } from "../hal/pit";
+import {
+  STATUS_ABANDONED_WAIT_0, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  STATUS_MUTANT_NOT_OWNED, STATUS_SEMAPHORE_LIMIT_EXCEEDED, STATUS_SUCCESS, STATUS_TIMEOUT,
+  STATUS_WAIT_0,
+} from "../sdk/ntstatus";
 
-export const STATUS_SUCCESS: u32 = 0;
-export const STATUS_WAIT_0: u32 = 0;
-export const STATUS_ABANDONED_WAIT_0: u32 = 0x80;
-export const STATUS_TIMEOUT: u32 = 0x102;
-export const STATUS_MUTANT_NOT_OWNED: u32 = 0xC0000046;
-export const STATUS_SEMAPHORE_LIMIT_EXCEEDED: u32 = 0xC0000047;
-export const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
-export const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
-export const STATUS_MUTANT_LIMIT_EXCEEDED: u32 = 0xC0000191;
 
 export const WaitAll: u32 = 0;
 export const WaitAny: u32 = 1;

@@ -17,14 +17,12 @@
 // asks for one is refused with STATUS_NOT_IMPLEMENTED for now; an empty
 // REMOTE_PORT_VIEW is accepted and answered with no view.
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_NOT_IMPLEMENTED, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_TYPE_MISMATCH } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExProbeHandle } from "../ex/capture";
 import { ObCreateObject } from "../ob/obcreate";
 import { ObInsertObject, ObReferenceObjectByName } from "../ob/obname";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
-import { OBJ_CASE_INSENSITIVE } from "../ob/obp";
 import {
   LPCP_PORT_SIZE, LpcPortObjectType, LpcpInitializePort, LpcpIsPort, LpcpAllocateMessage, LpcpFreeMessage, LpcpLock, LpcpUnlock,
   LpcpQueueMessage, LpcpCurrentThread, LpcpPrepareWait, LpcpWaitForAnswer, LpcpWake, LpcpClosePortSide, LpcpReferencePort,
@@ -35,8 +33,13 @@ import { LpcpStampMessage } from "./send";
 import {
   SIZEOF_PORT_MESSAGE, SIZEOF_PORT_VIEW, SIZEOF_REMOTE_PORT_VIEW, SIZEOF_SECURITY_QUALITY_OF_SERVICE, LPC_CONNECTION_REQUEST, PORT_ALL_ACCESS,
 } from "../sdk/lpc";
-import { STATUS_PORT_DISCONNECTED, STATUS_PORT_CONNECTION_REFUSED, STATUS_INVALID_PORT_HANDLE, STATUS_REPLY_MESSAGE_MISMATCH } from "../sdk/ntstatus";
-import { STATUS_INVALID_CID } from "../sdk/ntstatus";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_INVALID_PARAMETER,
+  STATUS_INVALID_PORT_HANDLE, STATUS_NOT_IMPLEMENTED, STATUS_NO_MEMORY, STATUS_OBJECT_NAME_INVALID,
+  STATUS_OBJECT_TYPE_MISMATCH, STATUS_PORT_CONNECTION_REFUSED, STATUS_PORT_DISCONNECTED,
+  STATUS_REPLY_MESSAGE_MISMATCH, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
 
 const NAME_TAG: u32 = 0x6E63704C; // 'Lpcn'
 

@@ -2,7 +2,6 @@
 // (a server's connection port), NtQueryInformationPort and
 // NtRegisterThreadTerminatePort.
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER_3, STATUS_INVALID_PARAMETER_4, STATUS_NO_MEMORY } from "../sdk/ntstatus";
 import { ProbeForWrite } from "../ke/probe";
 import { ExpCreate } from "../ex/sync";
 import { ObDereferenceObject } from "../ob/obref";
@@ -13,6 +12,10 @@ import {
 import {
   PORT_ALL_ACCESS, PORT_CREATE_MAXIMUM_CONNECTION_INFO_SIZE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, PortBasicInformation,
 } from "../sdk/lpc";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER_3,
+  STATUS_INVALID_PARAMETER_4, STATUS_NO_MEMORY, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 function LpcpInitConnectionPort(port: usize, maxConnectionInfo: u32, maxMessage: u32): u32 {
   LpcpInitializePort(port, SERVER_CONNECTION_PORT, maxConnectionInfo, maxMessage);

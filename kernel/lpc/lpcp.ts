@@ -31,7 +31,7 @@
 import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_SCRATCH, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { KEVENT_SIZE, KSEMAPHORE_SIZE, KeInitializeEvent, KeInitializeSemaphore, KeReleaseSemaphore, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KeBugCheckEx } from "../ke/bugcheck";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
@@ -41,12 +41,14 @@ import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, READ_CONTROL, DELETE 
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsInitialSystemProcess } from "../ps/psmain";
-import { STATUS_SUCCESS, STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_THREAD_IS_TERMINATING } from "../sdk/ntstatus";
 import {
   PORT_MESSAGE, SIZEOF_PORT_MESSAGE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, PORT_CONNECT, PORT_ALL_ACCESS,
 } from "../sdk/lpc";
-import { STATUS_PORT_DISCONNECTED } from "../sdk/ntstatus";
 import { KTHREAD_THREAD_LINKS } from "../ke/thread";
+import {
+  STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_PORT_DISCONNECTED, STATUS_SUCCESS,
+  STATUS_THREAD_IS_TERMINATING,
+} from "../sdk/ntstatus";
 
 // ---- ports ----
 

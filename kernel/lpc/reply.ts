@@ -8,10 +8,9 @@
 // exactly that MessageId through a port connected to the replier's
 // (send.ts, LpcpAnswerable).
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_NO_MEMORY } from "../sdk/ntstatus";
 import { ProbeForWrite } from "../ke/probe";
 import { KeCurrentThread, KTHREAD } from "../ke/thread";
-import { KeReleaseSemaphore, KeWaitForSingleObject, STATUS_TIMEOUT } from "../ke/wait";
+import { KeReleaseSemaphore, KeWaitForSingleObject } from "../ke/wait";
 import { ObDereferenceObject } from "../ob/obref";
 import { ExCaptureTimeout } from "../ex/capture";
 import { IsListEmpty } from "../sdk/list";
@@ -24,6 +23,7 @@ import { LpcpCaptureMessage, LpcpFindWaiter, LpcpTakeAnswer } from "./send";
 import {
   SIZEOF_PORT_MESSAGE, LPC_REPLY, LPC_CONNECTION_REQUEST,
 } from "../sdk/lpc";
+import { STATUS_ACCESS_VIOLATION, STATUS_NO_MEMORY, STATUS_SUCCESS, STATUS_TIMEOUT } from "../sdk/ntstatus";
 
 /**
  * Captures the caller's reply at `user` for `port` and hands it to the

@@ -7,7 +7,6 @@
 // header and data copied into pool in the same locked step. The kernel then
 // writes Type, ClientId and MessageId itself.
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_NO_MEMORY, STATUS_INVALID_CID } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeCurrentThread, KTHREAD } from "../ke/thread";
 import { ObDereferenceObject } from "../ob/obref";
@@ -19,7 +18,11 @@ import {
 import {
   SIZEOF_PORT_MESSAGE, LPC_NEW_MESSAGE, LPC_REQUEST, LPC_DATAGRAM, LPC_CONNECTION_REQUEST,
 } from "../sdk/lpc";
-import { STATUS_PORT_MESSAGE_TOO_LONG, STATUS_PORT_DISCONNECTED, STATUS_INVALID_PORT_HANDLE, STATUS_REPLY_MESSAGE_MISMATCH } from "../sdk/ntstatus";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_CID,
+  STATUS_INVALID_PARAMETER, STATUS_INVALID_PORT_HANDLE, STATUS_NO_MEMORY, STATUS_PORT_DISCONNECTED,
+  STATUS_PORT_MESSAGE_TOO_LONG, STATUS_REPLY_MESSAGE_MISMATCH, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 /**
  * Captures the caller's message at `user` (at most `maxLength` bytes, header

@@ -41,42 +41,40 @@
 //   (a u32 per page), then a byte of protection per page, then
 //   SECTION_IMAGE_INFORMATION (48 bytes), then the image base.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
-import { ProbeForWrite } from "../ke/probe";
 import { invlpg, cli, read_eflags, sti } from "../sdk/intrinsics";
-import {
-  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_COMMITMENT_LIMIT, STATUS_CONFLICTING_ADDRESSES, STATUS_INFO_LENGTH_MISMATCH,
-  STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT, STATUS_INVALID_INFO_CLASS, STATUS_NO_MEMORY, STATUS_SUCCESS,
-  STATUS_INVALID_VIEW_SIZE,
-} from "../sdk/ntstatus";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject } from "../ob/obref";
 import { IoFileObjectType } from "../io/iomgr";
 import { IoTransferFile } from "../io/iofunc";
 import { IoQueryFileSize } from "../io/iofile";
 import { FILE_EXECUTE, FILE_OBJECT, FILE_READ_DATA, FILE_WRITE_DATA, IRP_MJ_READ } from "../io/iop";
+import { MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiOverlaps, MiPte, MiPteBits, MiRemoveVad } from "./virtual";
 import {
-  MEM_IMAGE, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY, MiDecommit,
-  MiFindFreeRange, MiFindVad, MiInsertVad, MiOverlaps, MiPte, MiPteBits, MiRemoveVad,
-} from "./virtual";
-import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS } from "./procmm";
+  IMAGE_DATA_DIRECTORY, IMAGE_DOS_HEADER, IMAGE_NT_HEADERS32, IMAGE_OPTIONAL_HEADER32, IMAGE_SECTION_HEADER, SECTION_IMAGE_INFORMATION,
+} from "../sdk/pe";
+import {
+  NT_ERROR, NT_SUCCESS, STATUS_COMMITMENT_LIMIT, STATUS_CONFLICTING_ADDRESSES,
+  STATUS_IMAGE_NOT_AT_BASE, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT,
+  STATUS_INVALID_IMAGE_NOT_MZ, STATUS_INVALID_IMAGE_PROTECT, STATUS_INVALID_IMAGE_WIN_16,
+  STATUS_INVALID_IMAGE_WIN_64, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_VIEW_SIZE,
+  STATUS_NO_MEMORY, STATUS_SECTION_NOT_IMAGE, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import {
+  MEM_IMAGE, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_READONLY, PAGE_READWRITE, SEC_FILE, SEC_IMAGE,
+} from "../sdk/ntdef";
+import {
+  IMAGE_DOS_SIGNATURE, IMAGE_FILE_EXECUTABLE_IMAGE, IMAGE_FILE_MACHINE_I386, IMAGE_NT_OPTIONAL_HDR32_MAGIC, IMAGE_NT_OPTIONAL_HDR64_MAGIC, IMAGE_NT_SIGNATURE, IMAGE_NUMBEROF_DIRECTORY_ENTRIES, IMAGE_SCN_CNT_CODE, IMAGE_SCN_MEM_EXECUTE, IMAGE_SCN_MEM_WRITE, NE_SIGNATURE, SECTION_HEADER_SIZE,
+} from "../sdk/pe";
 
-export const STATUS_INVALID_IMAGE_NOT_MZ: u32 = 0xC000012F;
-export const STATUS_INVALID_IMAGE_PROTECT: u32 = 0xC0000130;
-export const STATUS_INVALID_IMAGE_WIN_16: u32 = 0xC0000131;
-export const STATUS_INVALID_IMAGE_WIN_64: u32 = 0xC0000359;
-export const STATUS_IMAGE_NOT_AT_BASE: u32 = 0x40000003;
-export const STATUS_SECTION_NOT_IMAGE: u32 = 0xC0000049;
 
-const SEC_IMAGE: u32 = 0x01000000;
-const SEC_FILE: u32 = 0x00800000;
 const IMAGE_TAG: u32 = 0x67616D49; // 'Imag'
 const MAX_IMAGE_FILE: u32 = 0x1000000; // 16 MiB: bigger files are not read whole
 const MAX_IMAGE_SIZE: u32 = 0x10000000; // R14: 256 MiB
-export const SIZEOF_SECTION_IMAGE_INFORMATION: u32 = 48;
+export const SIZEOF_SECTION_IMAGE_INFORMATION: u32 = <u32>offsetof<SECTION_IMAGE_INFORMATION>();
 
 // The data section's body fields (mm/section.ts).
 const SECTION_SIZE: u32 = 0;
@@ -114,49 +112,54 @@ function IsPowerOfTwo(x: u32): bool { return x != 0 && (x & (x - 1)) == 0; }
 
 /** Checks the headers of the `length`-byte file at `file` (rules R1-R16); the NT headers' offset goes to `ntOut`. */
 function MiCheckImageHeaders(file: usize, length: u32, ntOut: usize): u32 {
-  if (length < 64 || load<u16>(file) != 0x5A4D) return Refuse("R1: no MZ header", STATUS_INVALID_IMAGE_NOT_MZ);
-  const nt = load<u32>(file + 60);
-  if (nt == 0 || nt > length || length - nt < 24) return Refuse("R2: e_lfanew outside the file", STATUS_INVALID_IMAGE_PROTECT);
-  const signature = load<u32>(file + nt);
-  if (signature != 0x00004550) {
-    if ((signature & 0xFFFF) == 0x454E) return Refuse("R3: a 16-bit NE image", STATUS_INVALID_IMAGE_WIN_16);
+  const dos = changetype<IMAGE_DOS_HEADER>(file);
+  if (length < <u32>offsetof<IMAGE_DOS_HEADER>() || <u32>dos.e_magic != IMAGE_DOS_SIGNATURE) return Refuse("R1: no MZ header", STATUS_INVALID_IMAGE_NOT_MZ);
+  const nt = <u32>dos.e_lfanew;
+  const fixed = <u32>offsetof<IMAGE_NT_HEADERS32>("OptionalHeader_Magic"); // signature and file header
+  if (nt == 0 || nt > length || length - nt < fixed) return Refuse("R2: e_lfanew outside the file", STATUS_INVALID_IMAGE_PROTECT);
+  const headers = changetype<IMAGE_NT_HEADERS32>(file + nt);
+  const signature = headers.Signature;
+  if (signature != IMAGE_NT_SIGNATURE) {
+    if ((signature & 0xFFFF) == NE_SIGNATURE) return Refuse("R3: a 16-bit NE image", STATUS_INVALID_IMAGE_WIN_16);
     return Refuse("R3: no PE signature", STATUS_INVALID_IMAGE_PROTECT);
   }
-  const fh = file + nt + 4;
-  const optionalSize = <u32>load<u16>(fh + 16);
-  if (optionalSize < 96 || nt + 24 + optionalSize > length) return Refuse("R4: optional header too short or past the end", STATUS_INVALID_IMAGE_FORMAT);
-  const oh = fh + 20;
-  const magic = load<u16>(oh);
-  if (magic == 0x20B) return Refuse("R5: a PE32+ (64-bit) image", STATUS_INVALID_IMAGE_WIN_64);
-  if (magic != 0x10B) return Refuse("R5: bad optional header magic", STATUS_INVALID_IMAGE_FORMAT);
-  if (load<u16>(fh) != 0x14C) return Refuse("R6: not an i386 image", STATUS_INVALID_IMAGE_FORMAT);
-  if ((load<u16>(fh + 18) & 0x0002) == 0) return Refuse("R7: not marked executable", STATUS_INVALID_IMAGE_FORMAT);
-  const directories = load<u32>(oh + 92);
-  if (<u32>96 + (directories < 16 ? directories : 16) * 8 > optionalSize) return Refuse("R8: data directories past the optional header", STATUS_INVALID_IMAGE_FORMAT);
-  const sectionAlignment = load<u32>(oh + 32), fileAlignment = load<u32>(oh + 36);
+  const fh = headers.FileHeader;
+  const optionalSize = <u32>fh.SizeOfOptionalHeader;
+  const directoriesAt = <u32>offsetof<IMAGE_OPTIONAL_HEADER32>("DataDirectory");
+  if (optionalSize < directoriesAt || nt + fixed + optionalSize > length) return Refuse("R4: optional header too short or past the end", STATUS_INVALID_IMAGE_FORMAT);
+  const oh = headers.OptionalHeader;
+  const magic = <u32>oh.Magic;
+  if (magic == IMAGE_NT_OPTIONAL_HDR64_MAGIC) return Refuse("R5: a PE32+ (64-bit) image", STATUS_INVALID_IMAGE_WIN_64);
+  if (magic != IMAGE_NT_OPTIONAL_HDR32_MAGIC) return Refuse("R5: bad optional header magic", STATUS_INVALID_IMAGE_FORMAT);
+  if (<u32>fh.Machine != IMAGE_FILE_MACHINE_I386) return Refuse("R6: not an i386 image", STATUS_INVALID_IMAGE_FORMAT);
+  if ((<u32>fh.Characteristics & IMAGE_FILE_EXECUTABLE_IMAGE) == 0) return Refuse("R7: not marked executable", STATUS_INVALID_IMAGE_FORMAT);
+  const directories = oh.NumberOfRvaAndSizes;
+  const used = directories < IMAGE_NUMBEROF_DIRECTORY_ENTRIES ? directories : IMAGE_NUMBEROF_DIRECTORY_ENTRIES;
+  if (directoriesAt + used * <u32>offsetof<IMAGE_DATA_DIRECTORY>() > optionalSize) return Refuse("R8: data directories past the optional header", STATUS_INVALID_IMAGE_FORMAT);
+  const sectionAlignment = oh.SectionAlignment, fileAlignment = oh.FileAlignment;
   if (!IsPowerOfTwo(sectionAlignment) || !IsPowerOfTwo(fileAlignment) ||
       (sectionAlignment < 4096 ? sectionAlignment != fileAlignment : sectionAlignment < fileAlignment)) {
     return Refuse("R9: bad section or file alignment", STATUS_INVALID_IMAGE_FORMAT);
   }
-  const imageBase = load<u32>(oh + 28), sizeOfImage = load<u32>(oh + 56);
+  const imageBase = oh.ImageBase, sizeOfImage = oh.SizeOfImage;
   if ((imageBase & 0xFFFF) != 0 || imageBase < MM_LOWEST_USER_ADDRESS || <u64>imageBase + <u64>sizeOfImage > <u64>MM_HIGHEST_USER_ADDRESS) {
     return Refuse("R10: image base not 64 KiB aligned or the image outside user space", STATUS_INVALID_IMAGE_FORMAT);
   }
-  const count = <u32>load<u16>(fh + 2);
+  const count = <u32>fh.NumberOfSections;
   if (count > 96) return Refuse("R11: more than 96 sections", STATUS_INVALID_IMAGE_FORMAT);
-  const table = nt + 24 + optionalSize;
-  const sizeOfHeaders = load<u32>(oh + 60);
-  if (table + count * 40 > sizeOfHeaders || sizeOfHeaders > length) return Refuse("R12: section table outside the headers", STATUS_INVALID_IMAGE_FORMAT);
+  const table = nt + fixed + optionalSize;
+  const sizeOfHeaders = oh.SizeOfHeaders;
+  if (table + count * SECTION_HEADER_SIZE > sizeOfHeaders || sizeOfHeaders > length) return Refuse("R12: section table outside the headers", STATUS_INVALID_IMAGE_FORMAT);
   if (sizeOfImage == 0 || sizeOfImage > MAX_IMAGE_SIZE) return Refuse("R14: SizeOfImage 0 or over 256 MiB", STATUS_INVALID_IMAGE_FORMAT);
   let expected = AlignUp(sizeOfHeaders, sectionAlignment);
   let rawEnd = sizeOfHeaders;
-  const entry = load<u32>(oh + 16);
+  const entry = oh.AddressOfEntryPoint;
   let entryFound = entry == 0;
   for (let i: u32 = 0; i < count; i++) {
-    const s = file + table + i * 40;
-    const virtualAddress = load<u32>(s + 12);
-    let virtualSize = load<u32>(s + 8);
-    const rawSize = load<u32>(s + 16), rawPointer = load<u32>(s + 20);
+    const s = changetype<IMAGE_SECTION_HEADER>(file + table + i * SECTION_HEADER_SIZE);
+    const virtualAddress = s.VirtualAddress;
+    let virtualSize = s.VirtualSize;
+    const rawSize = s.SizeOfRawData, rawPointer = s.PointerToRawData;
     if (virtualSize == 0) virtualSize = rawSize;
     if (virtualAddress != expected || virtualSize == 0 || <u64>virtualAddress + <u64>virtualSize > 0xFFFFFFFF) {
       return Refuse("R13: sections out of order, not contiguous or empty", STATUS_INVALID_IMAGE_FORMAT);
@@ -202,7 +205,8 @@ function MiSetProtection(section: usize, pages: u32, rva: u32, bytes: u32, prote
 
 /** ExpCreate's body initialiser for an image: frames, contents, protections, information. */
 function MiInitializeImage(section: usize, pages: u32, unused: u32): u32 {
-  const oh = Source + SourceNt + 24, fh = Source + SourceNt + 4;
+  const headers = changetype<IMAGE_NT_HEADERS32>(Source + SourceNt);
+  const oh = headers.OptionalHeader, fh = headers.FileHeader;
   store<u64>(section, <u64>pages << 12, SECTION_SIZE);
   store<u32>(section, PAGE_EXECUTE_WRITECOPY, SECTION_PROTECTION);
   store<u32>(section, SEC_IMAGE | SEC_FILE, SECTION_ATTRIBUTES);
@@ -213,43 +217,44 @@ function MiInitializeImage(section: usize, pages: u32, unused: u32): u32 {
     store<u32>(section + SECTION_FRAMES + (i << 2), page);
     store<u32>(section, i + 1, SECTION_PAGES);
   }
-  MiCopyIntoImage(section, 0, 0, load<u32>(oh + 60));
-  const count = <u32>load<u16>(fh + 2);
-  const table = SourceNt + 24 + <u32>load<u16>(fh + 16);
+  MiCopyIntoImage(section, 0, 0, oh.SizeOfHeaders);
+  const count = <u32>fh.NumberOfSections;
+  const table = headers.FirstSection;
   let containsCode = false;
   for (let i: u32 = 0; i < count; i++) {
-    const s = Source + table + i * 40;
-    const rva = load<u32>(s + 12);
-    let virtualSize = load<u32>(s + 8);
-    const rawSize = load<u32>(s + 16), rawPointer = load<u32>(s + 20);
+    const s = changetype<IMAGE_SECTION_HEADER>(table + i * SECTION_HEADER_SIZE);
+    const rva = s.VirtualAddress;
+    let virtualSize = s.VirtualSize;
+    const rawSize = s.SizeOfRawData, rawPointer = s.PointerToRawData;
     if (virtualSize == 0) virtualSize = rawSize;
-    const characteristics = load<u32>(s + 36);
+    const characteristics = s.Characteristics;
     if (rawSize != 0 && rawPointer != 0) MiCopyIntoImage(section, rva, rawPointer, rawSize < virtualSize ? rawSize : virtualSize);
     let protection = P_READONLY;
-    if ((characteristics & 0x80000000) != 0) protection = P_WRITECOPY;              // IMAGE_SCN_MEM_WRITE
-    else if ((characteristics & 0x20000000) != 0) protection = P_EXECUTE_READ;      // IMAGE_SCN_MEM_EXECUTE
-    if ((characteristics & 0x20000020) != 0) containsCode = true;                    // execute, or IMAGE_SCN_CNT_CODE
+    if ((characteristics & IMAGE_SCN_MEM_WRITE) != 0) protection = P_WRITECOPY;
+    else if ((characteristics & IMAGE_SCN_MEM_EXECUTE) != 0) protection = P_EXECUTE_READ;
+    if ((characteristics & (IMAGE_SCN_MEM_EXECUTE | IMAGE_SCN_CNT_CODE)) != 0) containsCode = true;
     MiSetProtection(section, pages, rva, virtualSize, protection);
   }
   // SECTION_IMAGE_INFORMATION.
   const info = InfoOf(section, pages);
-  const imageBase = load<u32>(oh + 28);
-  store<u32>(info, imageBase + load<u32>(oh + 16));       // TransferAddress
-  store<u32>(info + 4, 0);                                // ZeroBits
-  store<u32>(info + 8, load<u32>(oh + 72));               // MaximumStackSize (SizeOfStackReserve)
-  store<u32>(info + 12, load<u32>(oh + 76));              // CommittedStackSize
-  store<u32>(info + 16, <u32>load<u16>(oh + 68));         // SubSystemType
-  store<u16>(info + 20, load<u16>(oh + 50));              // SubSystemMinorVersion
-  store<u16>(info + 22, load<u16>(oh + 48));              // SubSystemMajorVersion
-  store<u32>(info + 24, 0);                               // GpValue
-  store<u16>(info + 28, load<u16>(fh + 18));              // ImageCharacteristics
-  store<u16>(info + 30, load<u16>(oh + 70));              // DllCharacteristics
-  store<u16>(info + 32, load<u16>(fh));                   // Machine
-  store<u8>(info + 34, containsCode ? 1 : 0);             // ImageContainsCode
-  store<u8>(info + 35, 0);                                // ImageFlags
-  store<u32>(info + 36, load<u32>(oh + 88));              // LoaderFlags
-  store<u32>(info + 40, SourceLength);                    // ImageFileSize
-  store<u32>(info + 44, load<u32>(oh + 64));              // CheckSum
+  const ii = changetype<SECTION_IMAGE_INFORMATION>(info);
+  const imageBase = oh.ImageBase;
+  ii.TransferAddress = imageBase + oh.AddressOfEntryPoint;
+  ii.ZeroBits = 0;
+  ii.MaximumStackSize = oh.SizeOfStackReserve;
+  ii.CommittedStackSize = oh.SizeOfStackCommit;
+  ii.SubSystemType = <u32>oh.Subsystem;
+  ii.SubSystemMinorVersion = oh.MinorSubsystemVersion;
+  ii.SubSystemMajorVersion = oh.MajorSubsystemVersion;
+  ii.GpValue = 0;
+  ii.ImageCharacteristics = fh.Characteristics;
+  ii.DllCharacteristics = oh.DllCharacteristics;
+  ii.Machine = fh.Machine;
+  ii.ImageContainsCode = containsCode ? 1 : 0;
+  ii.ImageFlags = 0;
+  ii.LoaderFlags = oh.LoaderFlags;
+  ii.ImageFileSize = SourceLength;
+  ii.CheckSum = oh.CheckSum;
   store<u32>(info + SIZEOF_SECTION_IMAGE_INFORMATION, imageBase);
   memory.copy(info + SIZEOF_SECTION_IMAGE_INFORMATION + 4, SourceName, IMAGE_NAME_BYTES);
   return STATUS_SUCCESS;
@@ -326,7 +331,7 @@ function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes
   ObDereferenceObject(file);
   if (NT_SUCCESS(status)) status = MiCheckImageHeaders(buffer, <u32>size, out + 12);
   if (NT_SUCCESS(status)) {
-    const sizeOfImage = load<u32>(buffer + load<u32>(out + 12) + 24 + 56);
+    const sizeOfImage = changetype<IMAGE_NT_HEADERS32>(buffer + load<u32>(out + 12)).OptionalHeader.SizeOfImage;
     const pages = (sizeOfImage + 4095) >> 12;
     if (pages > MmAvailablePages) status = STATUS_COMMITMENT_LIMIT;
     else {
@@ -334,7 +339,7 @@ function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes
       status = create(handle, access, objectAttributes, type, MiImageBodySize(pages), MiInitializeImage, pages, 0);
       Source = 0;
     }
-  } else if ((status & 0xC0000000) == 0xC0000000 && Refusal.length != 0) {
+  } else if (NT_ERROR(status) && Refusal.length != 0) {
     MiLogRefusal(status);
   }
   Refusal = "";
@@ -441,5 +446,3 @@ export function MiQuerySection(section: usize, informationClass: u32, into: usiz
   store<u32>(statusOut, STATUS_INVALID_INFO_CLASS);
   return 0;
 }
-
-void PAGE_WRITECOPY; void ProbeForWrite; void STATUS_ACCESS_VIOLATION; void STATUS_INFO_LENGTH_MISMATCH; void PAGE_EXECUTE_READ; void PAGE_READONLY;

@@ -11,9 +11,8 @@
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED } from "../ke/bugcheck";
 import { KeLoaderBlock, LOADER_PARAMETER_BLOCK } from "../ke/loader";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { PAGE_SIZE } from "../sdk/ntdef";
 
-/** Bytes per page. */
-export const PAGE_SIZE: u32 = 4096;
 /** Most usable ranges kept; more are logged but ignored. */
 export const MM_MAX_RANGES: u32 = 32;
 

@@ -24,16 +24,12 @@
 //
 //   paging file (pool 'MmPf'): see MMPAGING_FILE; its name's characters follow it
 
-import {
-  NT_SUCCESS, STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER_2,
-  STATUS_INVALID_PARAMETER_3, STATUS_OBJECT_NAME_INVALID, STATUS_PRIVILEGE_NOT_HELD, STATUS_TOO_MANY_PAGING_FILES,
-} from "../sdk/ntstatus";
 import { KernelMode, KiSetPreviousMode, ProbeForRead } from "../ke/probe";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmAvailablePages, MmNumberOfManagedPages } from "./pfn";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, SYNCHRONIZE } from "../ob/obp";
+import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { ObDereferenceObject } from "../ob/obref";
 import { IoOpenFileObject } from "../io/create";
 import { IoSetDeleteFile, IoSetPagingFileSize } from "../io/iofunc";
@@ -43,10 +39,15 @@ import {
 } from "../io/iop";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_CREATE_PAGEFILE_PRIVILEGE } from "../se/tokenobj";
+import {
+  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER_2,
+  STATUS_INVALID_PARAMETER_3, STATUS_OBJECT_NAME_INVALID, STATUS_PRIVILEGE_NOT_HELD,
+  STATUS_SUCCESS, STATUS_TOO_MANY_PAGING_FILES,
+} from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE, PAGE_SIZE } from "../sdk/ntdef";
 
 /** NT's MAX_PAGING_FILES. */
 export const MAX_PAGING_FILES: u32 = 16;
-const PAGE_SIZE: u64 = 4096;
 /** 256 pages: the smallest paging file NT takes. */
 const MINIMUM_PAGEFILE_SIZE: u64 = 256 * PAGE_SIZE;
 /** x86 without PAE: (1M - 1) pages. */

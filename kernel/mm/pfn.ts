@@ -15,7 +15,8 @@ import { KSEG0_BASE, KSEG0_SIZE } from "../ke/loader";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, MEMORY_MANAGEMENT } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { MmPhysicalRangeCount, MmPhysicalRanges, PAGE_SIZE } from "./mminit";
+import { MmPhysicalRangeCount, MmPhysicalRanges } from "./mminit";
+import { ExRegisterPoolPages } from "../ex/pool";
 
 /**
  * First physical address the allocator manages. Below it: the first MiB, the
@@ -83,6 +84,7 @@ export function MmInitializePfnDatabase(): void {
   KeLogString(" MiB) free from ");
   KeLogHex(MiLowestPage << PAGE_SHIFT);
   KeLogEnd();
+  ExRegisterPoolPages(MmAllocatePhysicalPages, MmFreePhysicalPage); // the pool can have pages from here
 }
 
 /** Takes `count` contiguous free pages, zeroed; returns the first page number, or 0 when none. */

@@ -13,11 +13,8 @@ import { invlpg, read_cr3, write_cr3 } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
 import { MmAllocatePhysicalPage, MmFreePhysicalPage, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
+import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 
-export const MM_LOWEST_USER_ADDRESS: usize = 0x00010000;
-export const MM_HIGHEST_USER_ADDRESS: usize = 0x7FFEFFFF;
-/** User pointers must lie below this (NT's MmUserProbeAddress). */
-export const MM_USER_PROBE_ADDRESS: usize = 0x7FFF0000;
 
 export const PTE_PRESENT: u32 = 0x1;
 export const PTE_WRITE: u32 = 0x2;

@@ -29,19 +29,12 @@
 // like the other Mm services, until Mm can work on another address space;
 // any other handle gets STATUS_INVALID_HANDLE.
 
-import {
-  STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PAGE_PROTECTION, STATUS_CONFLICTING_ADDRESSES,
-  STATUS_NO_MEMORY, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_TYPE_MISMATCH, STATUS_COMMITMENT_LIMIT, STATUS_INVALID_FILE_FOR_SECTION,
-  STATUS_INVALID_PARAMETER_3, STATUS_INVALID_PARAMETER_4, STATUS_INVALID_PARAMETER_5, STATUS_INVALID_PARAMETER_6,
-  STATUS_INVALID_PARAMETER_8, STATUS_INVALID_PARAMETER_9, STATUS_INVALID_VIEW_SIZE, STATUS_MAPPED_ALIGNMENT, STATUS_NOT_MAPPED_VIEW,
-  STATUS_SECTION_PROTECTION, STATUS_INFO_LENGTH_MISMATCH,
-} from "../sdk/ntstatus";
 import { cli, invlpg, read_eflags, sti } from "../sdk/intrinsics";
 import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObDereferenceObject } from "../ob/obref";
-import { OBJ_OPENLINK, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED } from "../ob/obp";
+import { OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { OBJECT_TYPE_OF } from "../ob/obp";
 import { IoFileObjectType } from "../io/iomgr";
@@ -49,12 +42,21 @@ import { MiCreateImageSection, MiIsImageSection, MiMapImageView, MiQuerySection 
 import { ExProbeHandle } from "../ex/capture";
 import { ExpCreate, ExpLastStatus, ExpOpen, ExpReference } from "../ex/sync";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmReferencePhysicalPage } from "./pfn";
-import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS } from "./procmm";
 import {
-  MEM_MAPPED, MEM_PRIVATE, MEM_RESERVE, MEM_TOP_DOWN, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE,
-  PAGE_READONLY, PAGE_READWRITE, MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiIsProtectionCompatible, MiOverlaps, MiPte,
-  MiPteBits, MiRemoveVad, MiValidProtection, MiVadListOf, vadEnd, vadStart, vadType,
+  MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiIsProtectionCompatible, MiOverlaps, MiPte, MiPteBits, MiRemoveVad, MiValidProtection, MiVadListOf, vadEnd, vadStart, vadType,
 } from "./virtual";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_COMMITMENT_LIMIT, STATUS_CONFLICTING_ADDRESSES,
+  STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_FILE_FOR_SECTION,
+  STATUS_INVALID_HANDLE, STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER_3,
+  STATUS_INVALID_PARAMETER_4, STATUS_INVALID_PARAMETER_5, STATUS_INVALID_PARAMETER_6,
+  STATUS_INVALID_PARAMETER_8, STATUS_INVALID_PARAMETER_9, STATUS_INVALID_VIEW_SIZE,
+  STATUS_MAPPED_ALIGNMENT, STATUS_NOT_MAPPED_VIEW, STATUS_NO_MEMORY, STATUS_OBJECT_TYPE_MISMATCH,
+  STATUS_SECTION_PROTECTION, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import {
+  MEM_MAPPED, MEM_PRIVATE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, OBJ_OPENLINK, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_READONLY, PAGE_READWRITE, PAGE_SIZE, SEC_COMMIT, SEC_IMAGE, SEC_RESERVE,
+} from "../sdk/ntdef";
 
 // ---- access rights and flags (ntddk.h, winnt.h) ----
 
@@ -67,9 +69,6 @@ export const SECTION_ALL_ACCESS: u32 = STANDARD_RIGHTS_REQUIRED | 0x1F;
 
 export const SEC_BASED: u32 = 0x00200000;       // accepted; the view goes anywhere (no based address table)
 export const SEC_NO_CHANGE: u32 = 0x00400000;   // accepted; views may still be changed
-export const SEC_IMAGE: u32 = 0x01000000;       // needs a file: STATUS_INVALID_FILE_FOR_SECTION
-export const SEC_RESERVE: u32 = 0x04000000;     // committed at once, as SEC_COMMIT
-export const SEC_COMMIT: u32 = 0x08000000;
 export const SEC_NOCACHE: u32 = 0x10000000;     // accepted; memory is cached
 export const SEC_LARGE_PAGES: u32 = 0x80000000; // accepted; 4 KiB pages
 const SEC_VALID: u32 = SEC_BASED | SEC_NO_CHANGE | SEC_IMAGE | SEC_RESERVE | SEC_COMMIT | SEC_NOCACHE | SEC_LARGE_PAGES;
@@ -83,7 +82,6 @@ const MEM_LARGE_PAGES: u32 = 0x20000000;
 const MEM_DOS_LIM: u32 = 0x40000000;
 const MAP_VALID: u32 = MEM_TOP_DOWN | MEM_LARGE_PAGES | MEM_DOS_LIM | SEC_NO_CHANGE | MEM_RESERVE;
 
-const PAGE_SIZE: u32 = 4096;
 const GRANULARITY: u32 = 0x10000;
 /** The highest address a view may cover: user space less its top 64 KiB (NT's MM_HIGHEST_VAD_ADDRESS). */
 const MM_HIGHEST_VAD_ADDRESS: usize = MM_HIGHEST_USER_ADDRESS - GRANULARITY;

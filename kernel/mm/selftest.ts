@@ -10,7 +10,7 @@
 import { KeCommandLineHasOption } from "../ke/loader";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { MmAvailablePages, MmAllocatePhysicalPages, MmFreePhysicalPage, MmPageToVirtual } from "./pfn";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, ExPoolPages, ExPoolTagBytes, NonPagedPool, PoolTag } from "./pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, ExPoolPages, ExPoolTagBytes, NonPagedPool, PoolTag } from "../ex/pool";
 
 const LIVE: u32 = 64;
 const CYCLES: u32 = 1000;

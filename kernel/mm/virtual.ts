@@ -21,37 +21,30 @@
 //   VAD (pool, 24 bytes): +0 links  +8 first byte  +12 end (exclusive)
 //                         +16 allocation protection  +20 type (MEM_PRIVATE / MEM_MAPPED / MEM_IMAGE)
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INVALID_PAGE_PROTECTION, STATUS_CONFLICTING_ADDRESSES, STATUS_MEMORY_NOT_ALLOCATED, STATUS_NO_MEMORY, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH, STATUS_FREE_VM_NOT_AT_BASE, STATUS_NOT_COMMITTED, STATUS_UNABLE_TO_DELETE_SECTION, STATUS_SECTION_PROTECTION } from "../sdk/ntstatus";
 import { read_cr3, invlpg } from "../sdk/intrinsics";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KSEG0_BASE } from "../ke/loader";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual } from "./pfn";
-import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MmIsUserRangeAccessible } from "./procmm";
-import { InsertTailList, InsertHeadList, RemoveEntryList } from "../sdk/list";
+import { PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MmIsUserRangeAccessible } from "./procmm";
+import { InsertTailList, RemoveEntryList } from "../sdk/list";
+import { TEB } from "../sdk/peb";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_CONFLICTING_ADDRESSES, STATUS_FREE_VM_NOT_AT_BASE,
+  STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS,
+  STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER, STATUS_MEMORY_NOT_ALLOCATED,
+  STATUS_NOT_COMMITTED, STATUS_NO_MEMORY, STATUS_SECTION_PROTECTION, STATUS_SUCCESS,
+  STATUS_UNABLE_TO_DELETE_SECTION,
+} from "../sdk/ntstatus";
+import {
+  MEM_COMMIT, MEM_DECOMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, MEM_RELEASE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
+} from "../sdk/ntdef";
+import { TEB_DEALLOCATION_STACK } from "../sdk/peb";
 
-export const MEM_COMMIT: u32 = 0x1000;
-export const MEM_RESERVE: u32 = 0x2000;
-export const MEM_DECOMMIT: u32 = 0x4000;
-export const MEM_RELEASE: u32 = 0x8000;
-export const MEM_FREE: u32 = 0x10000;
-export const MEM_PRIVATE: u32 = 0x20000;
-export const MEM_MAPPED: u32 = 0x40000;
-export const MEM_IMAGE: u32 = 0x1000000;
-export const MEM_TOP_DOWN: u32 = 0x100000;
-export const PAGE_NOACCESS: u32 = 0x01;
-export const PAGE_READONLY: u32 = 0x02;
-export const PAGE_READWRITE: u32 = 0x04;
-export const PAGE_EXECUTE: u32 = 0x10;
-export const PAGE_EXECUTE_READ: u32 = 0x20;
-export const PAGE_EXECUTE_READWRITE: u32 = 0x40;
-export const PAGE_WRITECOPY: u32 = 0x08;
-export const PAGE_EXECUTE_WRITECOPY: u32 = 0x80;
 
 
 const GRANULARITY: u32 = 0x10000;
 const VAD_TAG: u32 = 0x20646156; // 'Vad '
-const NtCurrentProcess: u32 = 0xFFFFFFFF;
 
 /** The process whose address space a handle names: the current one (-1) until process handles exist. Set by Ps. */
 let MiCurrentVadList: usize = 0;
@@ -345,13 +338,9 @@ export function MmDeleteVads(head: usize): void {
     MiRemoveVad(load<usize>(head));
   }
 }
-void InsertHeadList;
 
 // ---- user stacks ----
 
-/** TEB offsets: NT_TIB.StackLimit, and DeallocationStack (the stack reservation's base). */
-const TEB_STACK_LIMIT: u32 = 0x08;
-export const TEB_DEALLOCATION_STACK: u32 = 0xE0C;
 
 /** What MmGrowUserStack found. */
 export const STACK_NOT_STACK: u32 = 0, STACK_GROWN: u32 = 1, STACK_OVERFLOW: u32 = 2;
@@ -366,8 +355,9 @@ export const STACK_NOT_STACK: u32 = 0, STACK_GROWN: u32 = 1, STACK_OVERFLOW: u32
  * in NT. `teb` is the thread's TEB (current address space).
  */
 export function MmGrowUserStack(teb: usize, address: usize): u32 {
-  if (teb == 0 || !MmIsUserRangeAccessible(teb + TEB_STACK_LIMIT, 4, true) || !MmIsUserRangeAccessible(teb + TEB_DEALLOCATION_STACK, 4, true)) return STACK_NOT_STACK;
-  const limit = load<usize>(teb + TEB_STACK_LIMIT), bottom = load<usize>(teb + TEB_DEALLOCATION_STACK);
+  const t = changetype<TEB>(teb);
+  if (teb == 0 || !MmIsUserRangeAccessible(teb + offsetof<TEB>("NtTib_StackLimit"), 4, true) || !MmIsUserRangeAccessible(teb + TEB_DEALLOCATION_STACK, 4, true)) return STACK_NOT_STACK;
+  const limit = t.NtTib_StackLimit, bottom = t.DeallocationStack;
   const page = address & ~4095;
   if (bottom == 0 || page < bottom || page >= limit) return STACK_NOT_STACK;
   const head = MiVadListOf(0xFFFFFFFF);
@@ -378,6 +368,6 @@ export function MmGrowUserStack(teb: usize, address: usize): u32 {
   store<usize>(cells, page);
   store<u32>(cells, <u32>(limit - page), 4);
   if (MiAllocateVirtualMemory(0xFFFFFFFF, cells, 0, cells + 4, MEM_COMMIT, PAGE_READWRITE) != STATUS_SUCCESS) return STACK_NOT_STACK;
-  store<usize>(teb + TEB_STACK_LIMIT, page);
+  t.NtTib_StackLimit = page;
   return STACK_GROWN;
 }

@@ -3,15 +3,16 @@
 // bounce buffer, attached to the other process for its half of each copy.
 
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmIsUserRangeAccessible } from "./procmm";
 import { KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess } from "../ps/psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
-import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS } from "../sdk/ntstatus";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_PARTIAL_COPY, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 export const PROCESS_VM_READ: u32 = 0x0010;
 export const PROCESS_VM_WRITE: u32 = 0x0020;
-const STATUS_PARTIAL_COPY: u32 = 0x8000000D;
 const COPY_TAG: u32 = 0x79706F43; // 'Copy'
 const CHUNK: u32 = 4096;
 

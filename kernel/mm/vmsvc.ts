@@ -6,12 +6,12 @@
 // back to the caller.
 
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
-import { ExGetPreviousMode, KernelMode, KiSetPreviousMode, ProbeForWrite } from "../ke/probe";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
+import { KernelMode, KiSetPreviousMode, ProbeForWrite } from "../ke/probe";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
 import { KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess } from "../ps/psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
-import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
+import { NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
 
 export const PROCESS_VM_OPERATION: u32 = 0x0008;
 export const PROCESS_QUERY_INFORMATION: u32 = 0x0400;
@@ -96,10 +96,8 @@ export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u3
   const mode = MiEnter(other);
   const status = MiQueryVirtualMemory(SELF, address, infoClass, copy, bounded, cells() + 12);
   MiLeave(mode);
-  if ((status & 0xC0000000) != 0xC0000000) memory.copy(buffer, copy, bounded);
+  if (!NT_ERROR(status)) memory.copy(buffer, copy, bounded);
   if (resultLength != 0) store<u32>(resultLength, load<u32>(cells(), 12));
   ExFreePoolWithTag(copy, 0x6D6D7651);
   return status;
 }
-
-void ExGetPreviousMode;

@@ -17,11 +17,7 @@
 // Context of NtQueryDirectoryObject is the index of the next entry in that
 // order, valid while the directory does not change (as in NT).
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import {
-  NT_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_MORE_ENTRIES,
-  STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
   RtlCopyUnicodeText, RtlEqualUnicodeString, RtlHashUnicodeStringUpcase, RtlUnicodeString, RtlWriteUnicodeString,
 } from "../rtl/unicode";
@@ -36,6 +32,10 @@ import { ObDereferenceObject, ObReferenceObject } from "./obref";
 import { ObReferenceObjectByHandle } from "./obhandle";
 import { ObInsertObject, ObOpenObjectByName } from "./obname";
 import { ObpDirectoryObjectType } from "./obinit";
+import {
+  NT_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_MORE_ENTRIES,
+  STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 /**
  * An out-parameter slot for the calls below. Module-level slots like this

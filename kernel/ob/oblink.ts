@@ -14,12 +14,8 @@
 // object) and DOS device maps (DosDeviceDriveIndex stays 0) are not
 // implemented: every lookup reparses by name.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { HalQueryUptime, KUPTIME } from "../hal/pit";
-import {
-  NT_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_NAME_TOO_LONG,
-  STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import {
   RtlCopyUnicodeText, RtlEndsWithSeparator, RtlStartsWithSeparator, RtlUnicodeString,
 } from "../rtl/unicode";
@@ -32,6 +28,10 @@ import { ObDereferenceObject, ObReferenceObjectByPointer } from "./obref";
 import { ObReferenceObjectByHandle } from "./obhandle";
 import { ObInsertObject, ObOpenObjectByName } from "./obname";
 import { ObpSymbolicLinkObjectType } from "./obinit";
+import {
+  NT_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  STATUS_NAME_TOO_LONG, STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 /** The longest name a reparse may build, in bytes (NT's limit). */
 const OBP_MAX_NAME_LENGTH: u32 = 0xFFF0;

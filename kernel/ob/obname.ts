@@ -22,17 +22,10 @@
 // The lookup's strings live in a small pool block (a context); a complete
 // name a parse procedure rewrote is a pool buffer the lookup frees.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import {
-  NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER,
-  STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_EXISTS, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND,
-  STATUS_OBJECT_PATH_NOT_FOUND, STATUS_OBJECT_PATH_SYNTAX_BAD, STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE,
-  STATUS_SUCCESS,
-} from "../sdk/ntstatus";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlNextPathComponent, RtlStartsWithSeparator, RtlUnicodeString } from "../rtl/unicode";
 import {
-  OB_FLAG_NEW_OBJECT, OB_NAME_TAG, OBJ_CASE_INSENSITIVE, OBJ_INHERIT, OBJ_KERNEL_HANDLE, OBJ_MAX_REPARSE_ATTEMPTS,
-  OBJ_OPENIF, OBJECT_ATTRIBUTES, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE_OF, ObpAcquireLock, ObpReleaseLock, ObpTypeInfo,
+  OB_FLAG_NEW_OBJECT, OB_NAME_TAG, OBJ_MAX_REPARSE_ATTEMPTS, OBJECT_ATTRIBUTES, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE_OF, ObpAcquireLock, ObpReleaseLock, ObpTypeInfo,
 } from "./obp";
 import { ObpHasName, ObpValidateName, ObpValidateObjectAttributes } from "./obcreate";
 import { ExGetPreviousMode, KernelMode } from "../ke/probe";
@@ -40,6 +33,13 @@ import { ObpInsertNamedObject, ObpLookupDirectoryEntry } from "./obdir";
 import { ObpCreateHandle, ObReferenceObjectByHandle } from "./obhandle";
 import { ObDereferenceObject, ObReferenceObject, ObReferenceObjectByPointer, ObpDeleteNameCheck } from "./obref";
 import { ObpDirectoryObjectType, ObpRootDirectoryObject, ObpSymbolicLinkObjectType } from "./obinit";
+import {
+  NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER,
+  STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_EXISTS, STATUS_OBJECT_NAME_INVALID,
+  STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_OBJECT_PATH_SYNTAX_BAD,
+  STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE, OBJ_INHERIT, OBJ_KERNEL_HANDLE, OBJ_OPENIF } from "../sdk/ntdef";
 
 // ---- the lookup context: a pool block per lookup ----
 

@@ -22,6 +22,7 @@
 
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { UNICODE_STRING } from "../rtl/unicode";
+import { OBJ_INHERIT } from "../sdk/ntdef";
 
 // ---- the object manager's lock ----
 //
@@ -39,17 +40,7 @@ const EFLAGS_IF: u32 = 0x200;
 // ---- OBJECT_ATTRIBUTES.Attributes (ntdef.h) ----
 
 export const OBJ_PROTECT_CLOSE: u32 = 0x00000001;  // handle attribute only (NtSetInformationObject, NtDuplicateObject)
-export const OBJ_INHERIT: u32 = 0x00000002;        // the handle is inherited by child processes
 export const OBJ_AUDIT_OBJECT_CLOSE: u32 = 0x00000004; // handle attribute only
-export const OBJ_PERMANENT: u32 = 0x00000010;      // the name stays after the last handle is closed
-export const OBJ_EXCLUSIVE: u32 = 0x00000020;      // recorded, not enforced (no processes yet)
-export const OBJ_CASE_INSENSITIVE: u32 = 0x00000040; // name lookups ignore case
-export const OBJ_OPENIF: u32 = 0x00000080;         // create: open the existing object instead of failing
-export const OBJ_OPENLINK: u32 = 0x00000100;       // registry keys only; accepted and ignored here
-export const OBJ_KERNEL_HANDLE: u32 = 0x00000200;  // the handle goes to the kernel's handle table
-export const OBJ_FORCE_ACCESS_CHECK: u32 = 0x00000400; // accepted; there are no security checks yet
-/** Every attribute OBJECT_ATTRIBUTES may carry. */
-export const OBJ_VALID_ATTRIBUTES: u32 = 0x000007F2;
 /** The attributes a handle table entry keeps, in the low bits of its object pointer. */
 export const OBJ_HANDLE_ATTRIBUTES: u32 = OBJ_PROTECT_CLOSE | OBJ_INHERIT | OBJ_AUDIT_OBJECT_CLOSE;
 
@@ -108,10 +99,6 @@ export const SIZEOF_OBJECT_HANDLE_FLAG_INFORMATION: u32 = 2;
 
 // ---- handles ----
 
-/** NtCurrentProcess(): the pseudo handle -1. */
-export const NtCurrentProcess: u32 = 0xFFFFFFFF;
-/** NtCurrentThread(): the pseudo handle -2. */
-export const NtCurrentThread: u32 = 0xFFFFFFFE;
 /** Handles with this bit (other than the pseudo handles) index the kernel handle table. */
 export const KERNEL_HANDLE_FLAG: u32 = 0x80000000;
 

@@ -17,21 +17,19 @@
 // A buffer too small for the answer is STATUS_INFO_LENGTH_MISMATCH, with
 // the size needed at ReturnLength.
 
-import {
-  NT_SUCCESS, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_NAME_TOO_LONG, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { OBJ_NAME_PATH_SEPARATOR, RtlUnicodeString, RtlWriteUnicodeString } from "../rtl/unicode";
 import {
-  DELETE, OB_FLAG_EXCLUSIVE_OBJECT, OB_FLAG_PERMANENT_OBJECT, OBJ_EXCLUSIVE, OBJ_INHERIT, OBJ_PERMANENT, OBJ_PROTECT_CLOSE,
-  OBJECT_HANDLE_INFORMATION, OBJECT_HEADER_NAME_INFO, OBJECT_HEADER_TO_NAME_INFO, OBJECT_SYMBOLIC_LINK, OBJECT_TO_OBJECT_HEADER,
-  OBJECT_TYPE, ObjectBasicInformation, ObjectHandleFlagInformation, ObjectNameInformation, ObjectTypeInformation,
-  ObjectTypesInformation, ObpTypeInfo, ObpTypeName, SIZEOF_OBJECT_BASIC_INFORMATION, SIZEOF_OBJECT_HANDLE_FLAG_INFORMATION,
-  SIZEOF_OBJECT_NAME_INFORMATION, SIZEOF_OBJECT_TYPE_INFORMATION, ObpAcquireLock, ObpReleaseLock,
+  DELETE, OB_FLAG_EXCLUSIVE_OBJECT, OB_FLAG_PERMANENT_OBJECT, OBJ_PROTECT_CLOSE, OBJECT_HANDLE_INFORMATION, OBJECT_HEADER_NAME_INFO, OBJECT_HEADER_TO_NAME_INFO, OBJECT_SYMBOLIC_LINK, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE, ObjectBasicInformation, ObjectHandleFlagInformation, ObjectNameInformation, ObjectTypeInformation, ObjectTypesInformation, ObpTypeInfo, ObpTypeName, SIZEOF_OBJECT_BASIC_INFORMATION, SIZEOF_OBJECT_HANDLE_FLAG_INFORMATION, SIZEOF_OBJECT_NAME_INFORMATION, SIZEOF_OBJECT_TYPE_INFORMATION, ObpAcquireLock, ObpReleaseLock,
 } from "./obp";
 import { ObpObjectTypeCount, ObpObjectTypes } from "./obcreate";
 import { ObSetHandleAttributes, ObReferenceObjectByHandle } from "./obhandle";
 import { ObDereferenceObject, ObMakePermanentObject, ObMakeTemporaryObject } from "./obref";
 import { ObpRootDirectoryObject, ObpSymbolicLinkObjectType } from "./obinit";
+import {
+  NT_SUCCESS, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_NAME_TOO_LONG,
+  STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { OBJ_EXCLUSIVE, OBJ_INHERIT, OBJ_PERMANENT } from "../sdk/ntdef";
 
 /** Out-parameter slots (see obdir.ts). */
 const ObpQueryObject: usize = memory.data(4, 4);

@@ -13,12 +13,12 @@
 // with REFERENCE_BY_POINTER, as in NT.
 
 import { KeBugCheckEx } from "../ke/bugcheck";
-import { STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS } from "../sdk/ntstatus";
 import {
   OB_FLAG_PERMANENT_OBJECT, OBJECT_HEADER_NAME_INFO, OBJECT_HEADER_TO_NAME_INFO, OBJECT_TO_OBJECT_HEADER, ObpAcquireLock, ObpReleaseLock,
 } from "./obp";
 import { ObpDeleteObject } from "./obcreate";
 import { ObpUnlinkFromDirectory } from "./obdir";
+import { STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 /** Bug check: p1 the object's type, p2 the object, p3 its handle count, p4 its pointer count. */
 export const REFERENCE_BY_POINTER: u32 = 0x18;

@@ -15,8 +15,7 @@
 // the type it registered (types are permanent).
 
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { ExPoolAllocationsInUse, ExPoolBytesInUse, ExPoolTagBytes } from "../mm/pool";
-import { STATUS_SUCCESS } from "../sdk/ntstatus";
+import { ExPoolAllocationsInUse, ExPoolBytesInUse, ExPoolTagBytes } from "../ex/pool";
 import { OB_DIR_TAG, OB_DIRECTORY_KEY, OB_HANDLE_TABLE_TAG, OB_NAME_TAG, OB_SYMBOLIC_LINK_KEY, OB_SYMLINK_TARGET_TAG } from "./obp";
 import { NtClose, ObCreateHandleTable, ObDestroyHandleTable, ObGetHandleCount, ObSwitchHandleTable } from "./obhandle";
 import { TestCase, TestCreateOpen, TestLifetime, TestLinks, TestNamespace } from "./selftestnames";
@@ -24,6 +23,7 @@ import {
   RegisterTestType, TestCustomType, TestDuplicate, TestHandleTables, TestHandles, TestQueryDirectory, TestQueryObject,
 } from "./selftesthandles";
 import { CheckCount, CreateDirectory, CreateLink, Fail, Handle, OpenDirectory, ResetChecks, check, expect } from "./testutil";
+import { STATUS_SUCCESS } from "../sdk/ntstatus";
 
 const CYCLES: u32 = 1000;
 

@@ -4,20 +4,10 @@
 // (ObCreateObjectType with close and delete procedures), and handle tables
 // of their own (switching, destroying).
 
-import {
-  STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_HANDLE_NOT_CLOSABLE, STATUS_INFO_LENGTH_MISMATCH,
-  STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_MORE_ENTRIES, STATUS_NO_MORE_ENTRIES,
-  STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_TYPE_MISMATCH,
-  STATUS_SUCCESS,
-} from "../sdk/ntstatus";
 import { RtlEqualUnicodeStringToString, RtlUnicodeString } from "../rtl/unicode";
-import { ExPoolTagBytes } from "../mm/pool";
+import { ExPoolTagBytes } from "../ex/pool";
 import {
-  DIRECTORY_ALL_ACCESS, DIRECTORY_QUERY, DIRECTORY_TRAVERSE, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS,
-  DUPLICATE_SAME_ATTRIBUTES, GENERIC_READ, MAXIMUM_ALLOWED, NtCurrentProcess, NtCurrentThread, OB_HANDLE_TABLE_TAG,
-  OBJ_INHERIT, OBJ_KERNEL_HANDLE, OBJ_PROTECT_CLOSE, OBJECT_TYPE, OBJECT_TYPE_INITIALIZER, ObjectHandleFlagInformation,
-  ObjectNameInformation, ObjectTypeInformation, ObjectTypesInformation, SIZEOF_OBJECT_TYPE_INITIALIZER,
-  STANDARD_RIGHTS_EXECUTE, STANDARD_RIGHTS_READ, STANDARD_RIGHTS_REQUIRED, STANDARD_RIGHTS_WRITE,
+  DIRECTORY_ALL_ACCESS, DIRECTORY_QUERY, DIRECTORY_TRAVERSE, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, DUPLICATE_SAME_ATTRIBUTES, GENERIC_READ, MAXIMUM_ALLOWED, OB_HANDLE_TABLE_TAG, OBJ_PROTECT_CLOSE, OBJECT_TYPE, OBJECT_TYPE_INITIALIZER, ObjectHandleFlagInformation, ObjectNameInformation, ObjectTypeInformation, ObjectTypesInformation, SIZEOF_OBJECT_TYPE_INITIALIZER, STANDARD_RIGHTS_EXECUTE, STANDARD_RIGHTS_READ, STANDARD_RIGHTS_REQUIRED, STANDARD_RIGHTS_WRITE,
 } from "./obp";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer, ObpObjectTypeCount } from "./obcreate";
 import { NtCreateDirectoryObject, NtQueryDirectoryObject } from "./obdir";
@@ -35,6 +25,14 @@ import {
   EntryIndex, EntryTypeIs, FullNameIs, Handle, HandleCount, HandleOut, LengthOut, ListDirectory, Name, ObjectOf,
   ObjectOut, Oa, OpenDirectory, QueryBasic, check, expect,
 } from "./testutil";
+import {
+  STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_HANDLE_NOT_CLOSABLE,
+  STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS,
+  STATUS_INVALID_PARAMETER, STATUS_MORE_ENTRIES, STATUS_NO_MORE_ENTRIES,
+  STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND,
+  STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { NtCurrentProcess, NtCurrentThread, OBJ_INHERIT, OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
 
 const ManyHandles: usize = memory.data(300 * 4, 4);
 const MANY: u32 = 300;

@@ -6,16 +6,11 @@
 // handle it opens, so the temporary objects it made are gone at its end.
 
 import {
-  STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_EXISTS, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND,
-  STATUS_OBJECT_PATH_NOT_FOUND, STATUS_OBJECT_PATH_SYNTAX_BAD, STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,
-} from "../sdk/ntstatus";
-import {
   RtlEqualUnicodeStringToString, RtlInitEmptyUnicodeString, RtlNextPathComponent, RtlUnicodeString, RtlUpcaseUnicodeChar,
 } from "../rtl/unicode";
-import { ExPoolTagBytes } from "../mm/pool";
+import { ExPoolTagBytes } from "../ex/pool";
 import {
-  DELETE, DIRECTORY_QUERY, DUPLICATE_SAME_ACCESS, NtCurrentProcess, OB_DIRECTORY_KEY, OB_SYMBOLIC_LINK_KEY, OB_SYMLINK_TARGET_TAG, OBJ_CASE_INSENSITIVE, OBJ_OPENIF,
-  OBJ_PERMANENT, OBJECT_ATTRIBUTES, OBJECT_TYPE_OF, SYMBOLIC_LINK_ALL_ACCESS,
+  DELETE, DIRECTORY_QUERY, DUPLICATE_SAME_ACCESS, OB_DIRECTORY_KEY, OB_SYMBOLIC_LINK_KEY, OB_SYMLINK_TARGET_TAG, OBJECT_ATTRIBUTES, OBJECT_TYPE_OF, SYMBOLIC_LINK_ALL_ACCESS,
 } from "./obp";
 import { NtOpenDirectoryObject } from "./obdir";
 import { NtCreateSymbolicLinkObject, NtQuerySymbolicLinkObject } from "./oblink";
@@ -32,6 +27,13 @@ import {
   Name, NameString, NumberedName, NumberedTarget, ObjectOf, ObjectOut, Oa, OpenDirectory, OpenLink, PointerCount,
   QueryBasic, TargetString, check, expect,
 } from "./testutil";
+import {
+  STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER,
+  STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_EXISTS, STATUS_OBJECT_NAME_INVALID,
+  STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_OBJECT_PATH_SYNTAX_BAD,
+  STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { NtCurrentProcess, OBJ_CASE_INSENSITIVE, OBJ_OPENIF, OBJ_PERMANENT } from "../sdk/ntdef";
 
 /** A UNICODE_STRING for path splitting. */
 const Component: usize = memory.data(8, 4);

@@ -7,7 +7,6 @@
 // status checks) and the test stops there.
 
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { NT_SUCCESS, STATUS_NO_MORE_ENTRIES, STATUS_SUCCESS } from "../sdk/ntstatus";
 import { RtlEqualUnicodeStringToString, RtlInitEmptyUnicodeString, RtlInitUnicodeString, RtlUnicodeString } from "../rtl/unicode";
 import {
   DIRECTORY_ALL_ACCESS, InitializeObjectAttributes, OBJECT_TO_OBJECT_HEADER, SIZEOF_OBJECT_ATTRIBUTES,
@@ -19,6 +18,7 @@ import { NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject } from "./oblink";
 import { ObReferenceObjectByHandle } from "./obhandle";
 import { ObDereferenceObject } from "./obref";
 import { NtQueryObject } from "./obquery";
+import { NT_SUCCESS, STATUS_NO_MORE_ENTRIES, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 // ---- scratch memory ----
 

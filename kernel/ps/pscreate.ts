@@ -12,7 +12,7 @@
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 
 import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmSectionObjectType, SECTION_MAP_EXECUTE } from "../mm/section";
 import { MiImageInformation, MiImageName, MiIsImageSection, MiMapImageView } from "../mm/image";
 import { MmCommitUserPages, MmCopyToUser } from "../mm/procmm";
@@ -24,15 +24,20 @@ import { RemoveEntryList } from "../sdk/list";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { MmCloneUserRange, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace } from "../mm/procmm";
-import { MEM_MAPPED, MEM_PRIVATE, PAGE_READWRITE, MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
+import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
   EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess, PEB_ADDRESS, PsInitialSystemProcess,
   PspAllocateProcessLike, PspAllocateProcessNamed, PspDereferenceProcess, EPROCESS_ACTIVE_LINKS,
 } from "./psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PspCreateProcessObject } from "./psprocess";
-import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../sdk/ntstatus";
+import { PEB } from "../sdk/peb";
+import { SECTION_IMAGE_INFORMATION } from "../sdk/pe";
+import {
+  NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  STATUS_SECTION_NOT_IMAGE, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { MEM_MAPPED, MEM_PRIVATE, PAGE_READWRITE } from "../sdk/ntdef";
 
-const STATUS_SECTION_NOT_IMAGE: u32 = 0xC0000049;
 const PROCESS_CREATE_PROCESS: u32 = 0x0080;
 /** PROCESS_CREATE_FLAGS_* NtCreateProcessEx understands. */
 const PROCESS_CREATE_FLAGS_BREAKAWAY: u32 = 0x1, PROCESS_CREATE_FLAGS_NO_DEBUG_INHERIT: u32 = 0x2, PROCESS_CREATE_FLAGS_INHERIT_HANDLES: u32 = 0x4;
@@ -119,17 +124,7 @@ function PspInsertNewProcess(child: usize, handle: usize, access: u32, objectAtt
 }
 
 // The PEB's fields that a new process from an image gets (x86 PEB of NT 5.2).
-const PEB_IMAGE_BASE: u32 = 0x008;
-const PEB_NUMBER_OF_PROCESSORS: u32 = 0x064;
-const PEB_OS_MAJOR: u32 = 0x0A4;
-const PEB_OS_MINOR: u32 = 0x0A8;
-const PEB_OS_BUILD: u32 = 0x0AC;
-const PEB_OS_PLATFORM: u32 = 0x0B0;
-const PEB_IMAGE_SUBSYSTEM: u32 = 0x0B4;
-const PEB_IMAGE_SUBSYSTEM_MAJOR: u32 = 0x0B8;
-const PEB_IMAGE_SUBSYSTEM_MINOR: u32 = 0x0BC;
-const PEB_SESSION_ID: u32 = 0x1D4;
-const PEB_BYTES: u32 = 0x210;
+const PEB_BYTES: u32 = <u32>offsetof<PEB>();
 
 /**
  * NtCreateProcess(Ex) with an image section: a new, empty address space
@@ -161,22 +156,23 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
   }
   if (!ok) {
     PspDeleteUnbornProcess(child);
-    return (mapStatus & 0xC0000000) == 0xC0000000 ? mapStatus : STATUS_INSUFFICIENT_RESOURCES;
+    return NT_ERROR(mapStatus) ? mapStatus : STATUS_INSUFFICIENT_RESOURCES;
   }
   const info = MiImageInformation(section);
   const peb = ExAllocatePoolWithTag(NonPagedPool, PEB_BYTES, 0x62655050); // 'PPeb'
   if (peb != 0) {
     memory.fill(peb, 0, PEB_BYTES);
-    store<u32>(peb + PEB_IMAGE_BASE, <u32>load<usize>(view));
-    store<u32>(peb + PEB_NUMBER_OF_PROCESSORS, 1);
-    store<u32>(peb + PEB_OS_MAJOR, 5);
-    store<u32>(peb + PEB_OS_MINOR, 2);
-    store<u16>(peb + PEB_OS_BUILD, 3790);
-    store<u32>(peb + PEB_OS_PLATFORM, 2); // VER_PLATFORM_WIN32_NT
-    store<u32>(peb + PEB_IMAGE_SUBSYSTEM, load<u32>(info + 16));
-    store<u32>(peb + PEB_IMAGE_SUBSYSTEM_MAJOR, <u32>load<u16>(info + 22));
-    store<u32>(peb + PEB_IMAGE_SUBSYSTEM_MINOR, <u32>load<u16>(info + 20));
-    store<u32>(peb + PEB_SESSION_ID, p.SessionId);
+    const block = changetype<PEB>(peb), image = changetype<SECTION_IMAGE_INFORMATION>(info);
+    block.ImageBaseAddress = load<usize>(view);
+    block.NumberOfProcessors = 1;
+    block.OSMajorVersion = 5;
+    block.OSMinorVersion = 2;
+    block.OSBuildNumber = 3790;
+    block.OSPlatformId = 2; // VER_PLATFORM_WIN32_NT
+    block.ImageSubsystem = image.SubSystemType;
+    block.ImageSubsystemMajorVersion = <u32>image.SubSystemMajorVersion;
+    block.ImageSubsystemMinorVersion = <u32>image.SubSystemMinorVersion;
+    block.SessionId = p.SessionId;
     MmCopyToUser(c.DirectoryTableBase, PEB_ADDRESS, peb, PEB_BYTES);
     ExFreePoolWithTag(peb, 0x62655050);
   }

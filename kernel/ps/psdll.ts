@@ -11,18 +11,21 @@
 // Without the file (or without that export) processes still run, their
 // threads starting at their own addresses; the log says which.
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
-import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { NT_SUCCESS, STATUS_SUCCESS } from "../sdk/ntstatus";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, SYNCHRONIZE } from "../ob/obp";
+import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { NtClose, ObReferenceObjectByHandle } from "../ob/obhandle";
 import { NtOpenFile } from "../io/create";
 import { IoSystemVolumeMounted } from "../io/iosys";
 import { MmSectionObjectType, NtCreateSection } from "../mm/section";
-import { MiImageInformation, MiMapImageView, MiReadImage, SIZEOF_SECTION_IMAGE_INFORMATION, STATUS_IMAGE_NOT_AT_BASE } from "../mm/image";
+import { MiImageInformation, MiMapImageView, MiReadImage, SIZEOF_SECTION_IMAGE_INFORMATION } from "../mm/image";
 import { MmCopyToUser } from "../mm/procmm";
 import { EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess } from "./psmain";
+import { CONTEXT } from "../sdk/context";
+import { IMAGE_DATA_DIRECTORY, IMAGE_DOS_HEADER, IMAGE_EXPORT_DIRECTORY, IMAGE_NT_HEADERS32, IMAGE_OPTIONAL_HEADER32 } from "../sdk/pe";
+import { NT_SUCCESS, STATUS_IMAGE_NOT_AT_BASE, STATUS_SUCCESS } from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
 
 /** The image section of ntdll.dll (referenced for good), or 0. */
 export let PspSystemDllSection: usize = 0;
@@ -36,15 +39,17 @@ const THUNK_NAME: string = "LdrInitializeThunk";
 /** The RVA of the export `name` (ASCII) of an image section, or 0; every read checked against the image. */
 function PspFindExport(section: usize, name: string): u32 {
   const block = memory.data(64, 4);
-  if (!MiReadImage(section, 0x3C, block, 4)) return 0;
+  if (!MiReadImage(section, <u32>offsetof<IMAGE_DOS_HEADER>("e_lfanew"), block, 4)) return 0;
   const nt = load<u32>(block);
-  // Optional header at nt + 24; the export directory entry at +96 (PE32).
-  if (!MiReadImage(section, nt + 24 + 92, block, 12)) return 0;
-  if (load<u32>(block) == 0) return 0; // NumberOfRvaAndSizes
-  const directory = load<u32>(block, 4);
-  if (directory == 0 || !MiReadImage(section, directory, block, 40)) return 0;
-  const functions = load<u32>(block, 0x14), names = load<u32>(block, 0x18);
-  const functionTable = load<u32>(block, 0x1C), nameTable = load<u32>(block, 0x20), ordinalTable = load<u32>(block, 0x24);
+  // NumberOfRvaAndSizes and DataDirectory[IMAGE_DIRECTORY_ENTRY_EXPORT] of the optional header.
+  const optional = nt + <u32>offsetof<IMAGE_NT_HEADERS32>("OptionalHeader_Magic");
+  if (!MiReadImage(section, optional + <u32>offsetof<IMAGE_OPTIONAL_HEADER32>("NumberOfRvaAndSizes"), block, 12)) return 0;
+  if (load<u32>(block) == 0) return 0; // no directories
+  const directory = changetype<IMAGE_DATA_DIRECTORY>(block + 4).VirtualAddress;
+  if (directory == 0 || !MiReadImage(section, directory, block, <u32>offsetof<IMAGE_EXPORT_DIRECTORY>())) return 0;
+  const exports = changetype<IMAGE_EXPORT_DIRECTORY>(block);
+  const functions = exports.NumberOfFunctions, names = exports.NumberOfNames;
+  const functionTable = exports.AddressOfFunctions, nameTable = exports.AddressOfNames, ordinalTable = exports.AddressOfNameOrdinals;
   const wanted = <u32>name.length;
   const text = memory.data(64, 4);
   for (let i: u32 = 0; i < names; i++) {
@@ -122,7 +127,7 @@ export function PspMapSystemDll(process: usize): u32 {
   return status;
 }
 
-const CONTEXT_SIZE: u32 = 716;
+const CONTEXT_SIZE: u32 = <u32>offsetof<CONTEXT>();
 
 /**
  * Where a new thread of `process` starts: for a process with ntdll.dll,
@@ -147,5 +152,3 @@ export function PspSystemDllStart(process: usize, context: usize, esp: usize, es
   store<usize>(espOut, record - 12);
   return PspLdrInitializeThunk + (p.SystemDllBase - PspSystemDllBase);
 }
-
-void KeLog;

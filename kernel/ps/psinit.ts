@@ -45,23 +45,31 @@
 
 import { KeBugCheckEx, SESSION1_INITIALIZATION_FAILED, SESSION5_INITIALIZATION_FAILED } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { NT_SUCCESS, STATUS_INVALID_IMAGE_FORMAT, STATUS_TIMEOUT } from "../sdk/ntstatus";
 import { RtlInitUnicodeString } from "../rtl/unicode";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, SYNCHRONIZE } from "../ob/obp";
+import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { NtClose } from "../ob/obhandle";
 import { NtOpenFile } from "../io/create";
 import { IoSystemVolumeMounted } from "../io/iosys";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { NtCreateSection, NtQuerySection } from "../mm/section";
 import { NtAllocateVirtualMemory } from "../mm/vmsvc";
 import { NtWriteVirtualMemory } from "../mm/vmcopy";
-import { MEM_COMMIT, MEM_RESERVE, PAGE_READWRITE } from "../mm/virtual";
 import { NtWaitForSingleObject } from "../ex/sync";
 import { NtCreateProcess } from "./pscreate";
 import { NtCreateThread, THREAD_ALL_ACCESS } from "./psthread";
 import { NtQueryInformationProcess } from "./psquery";
 import { PROCESS_ALL_ACCESS } from "./psprocess";
-import { NtCurrentProcess, PsBootModuleCount, PsRunBootModules } from "./psmain";
+import { PsBootModuleCount, PsRunBootModules } from "./psmain";
+import { INITIAL_TEB, PEB, RTL_USER_PROCESS_PARAMETERS } from "../sdk/peb";
+import { CONTEXT } from "../sdk/context";
+import { SECTION_IMAGE_INFORMATION } from "../sdk/pe";
+import { NT_SUCCESS, STATUS_INVALID_IMAGE_FORMAT, STATUS_TIMEOUT } from "../sdk/ntstatus";
+import {
+  MEM_COMMIT, MEM_RESERVE, NtCurrentProcess, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, PAGE_EXECUTE, PAGE_READWRITE, PAGE_SIZE, SEC_IMAGE,
+} from "../sdk/ntdef";
+import { CONTEXT_FULL } from "../sdk/context";
+import { RTL_USER_PROCESS_PARAMETERS_XP_SIZE } from "../sdk/peb";
+import { IMAGE_SUBSYSTEM_NATIVE } from "../sdk/pe";
 
 const SMSS_PATH: string = "\\SystemRoot\\System32\\smss.exe";
 const CURRENT_DIRECTORY: string = "C:\\Windows\\";
@@ -73,28 +81,26 @@ const FILE_EXECUTE: u32 = 0x0020;
 const FILE_SHARE_READ: u32 = 0x1, FILE_SHARE_DELETE: u32 = 0x4;
 const FILE_SYNCHRONOUS_IO_NONALERT: u32 = 0x20, FILE_NON_DIRECTORY_FILE: u32 = 0x40;
 const SECTION_ALL_ACCESS: u32 = 0xF001F;
-const PAGE_EXECUTE: u32 = 0x10;
-const SEC_IMAGE: u32 = 0x1000000;
 const SectionImageInformation: u32 = 1;
-const IMAGE_SUBSYSTEM_NATIVE: u32 = 1;
-const PAGE_SIZE: u32 = 4096;
 const MAX_PATH_BYTES: u32 = 260 * 2;
 const DEFAULT_STACK_RESERVE: u32 = 0x100000;
-const PEB_PROCESS_PARAMETERS: u32 = 0x10;
+const PEB_PROCESS_PARAMETERS: u32 = <u32>offsetof<PEB>("ProcessParameters");
 const SMSS_WAIT_SECONDS: i64 = 5;
 
 // RTL_USER_PROCESS_PARAMETERS (NT 5.2).
-const SIZEOF_PARAMS: u32 = 0x290;
-const P_MAXIMUM: u32 = 0x00, P_LENGTH: u32 = 0x04, P_FLAGS: u32 = 0x08;
-const P_CURDIR: u32 = 0x24, P_DLLPATH: u32 = 0x30, P_IMAGE: u32 = 0x38, P_COMMANDLINE: u32 = 0x40, P_ENVIRONMENT: u32 = 0x48;
+const SIZEOF_PARAMS: u32 = RTL_USER_PROCESS_PARAMETERS_XP_SIZE;
+const P_MAXIMUM: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("MaximumLength");
+const P_LENGTH: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("Length");
+const P_FLAGS: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("Flags");
+const P_CURDIR: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("CurrentDirectory_DosPath_Length");
+const P_DLLPATH: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("DllPath_Length");
+const P_IMAGE: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("ImagePathName_Length");
+const P_COMMANDLINE: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("CommandLine_Length");
+const P_ENVIRONMENT: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("Environment");
 
-// CONTEXT (x86, 0x2CC bytes) and INITIAL_TEB (20 bytes).
-const CONTEXT_SIZE: u32 = 0x2CC;
-const CONTEXT_FULL: u32 = 0x10007;
-const C_FLAGS: u32 = 0x00, C_SEGFS: u32 = 0x90, C_SEGES: u32 = 0x94, C_SEGDS: u32 = 0x98, C_EAX: u32 = 0xB0,
-  C_EIP: u32 = 0xB8, C_SEGCS: u32 = 0xBC, C_EFLAGS: u32 = 0xC0, C_ESP: u32 = 0xC4, C_SEGSS: u32 = 0xC8;
+const CONTEXT_SIZE: u32 = <u32>offsetof<CONTEXT>();
 const KGDT_R3_CODE_RPL3: u32 = 0x1B, KGDT_R3_DATA_RPL3: u32 = 0x23, KGDT_R3_TEB_RPL3: u32 = 0x3B;
-const INITIAL_TEB_SIZE: u32 = 20;
+const INITIAL_TEB_SIZE: u32 = <u32>offsetof<INITIAL_TEB>();
 
 const PARAMS_TAG: u32 = 0x73736D53; // 'Smss'
 
@@ -107,7 +113,7 @@ const Attributes = memory.data(24, 4);       // OBJECT_ATTRIBUTES
 const IoStatus = memory.data(8, 4);          // IO_STATUS_BLOCK
 const Handles = memory.data(16, 4);          // +0 file, +4 section, +8 process, +12 thread
 const ClientId = memory.data(8, 4);
-const ImageInfo = memory.data(48, 4);        // SECTION_IMAGE_INFORMATION
+const ImageInfo = memory.data(<i32>offsetof<SECTION_IMAGE_INFORMATION>(), 4);
 const BasicInfo = memory.data(24, 4);        // PROCESS_BASIC_INFORMATION
 const Region = memory.data(8, 4);            // base, size (NtAllocateVirtualMemory in and out)
 const Cell = memory.data(8, 8);              // one pointer to write; a timeout
@@ -205,13 +211,14 @@ function PspWriteProcessParameters(process: u32, peb: usize): void {
  * with the PEB as the argument, running at once. Returns the thread handle.
  */
 function PspCreateInitialThread(process: u32, peb: usize): u32 {
-  const maximum = load<u32>(ImageInfo, 8), committed = load<u32>(ImageInfo, 12);
+  const info = changetype<SECTION_IMAGE_INFORMATION>(ImageInfo);
+  const maximum = info.MaximumStackSize, committed = info.CommittedStackSize;
   let reserve = maximum != 0 ? (maximum + 0xFFFF) & ~0xFFFF : DEFAULT_STACK_RESERVE;
   let commit = committed != 0 ? (committed + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1) : PAGE_SIZE;
   if (commit > reserve) commit = reserve;
   store<usize>(Region, 0);
   store<u32>(Region, reserve, 4);
-  PspCheck(NtAllocateVirtualMemory(process, Region, load<u32>(ImageInfo, 4), Region + 4, MEM_RESERVE, PAGE_READWRITE), "NtAllocateVirtualMemory (stack reserve)");
+  PspCheck(NtAllocateVirtualMemory(process, Region, info.ZeroBits, Region + 4, MEM_RESERVE, PAGE_READWRITE), "NtAllocateVirtualMemory (stack reserve)");
   const base = load<usize>(Region);
   const top = base + load<u32>(Region, 4);
   // No PAGE_GUARD in this kernel: the committed top is all the stack has (its limit is the TEB's StackLimit).
@@ -222,22 +229,24 @@ function PspCreateInitialThread(process: u32, peb: usize): u32 {
   store<u32>(Frame, 0);
   store<u32>(Frame, <u32>peb, 4);
   PspCheck(NtWriteVirtualMemory(process, top - 8, Frame, 8, 0), "NtWriteVirtualMemory (stack)");
-  store<u32>(InitialTeb, 0, 0);                  // OldStackBase
-  store<u32>(InitialTeb, 0, 4);                  // OldStackLimit
-  store<u32>(InitialTeb, <u32>top, 8);           // StackBase
-  store<u32>(InitialTeb, <u32>(top - commit), 12); // StackLimit
-  store<u32>(InitialTeb, <u32>base, 16);         // AllocatedStackBase
+  const stack = changetype<INITIAL_TEB>(InitialTeb);
+  stack.OldStackBase = 0;
+  stack.OldStackLimit = 0;
+  stack.StackBase = top;
+  stack.StackLimit = top - commit;
+  stack.AllocatedStackBase = base;
   memory.fill(Context, 0, CONTEXT_SIZE);
-  store<u32>(Context, CONTEXT_FULL, C_FLAGS);
-  store<u32>(Context, KGDT_R3_TEB_RPL3, C_SEGFS);
-  store<u32>(Context, KGDT_R3_DATA_RPL3, C_SEGES);
-  store<u32>(Context, KGDT_R3_DATA_RPL3, C_SEGDS);
-  store<u32>(Context, <u32>peb, C_EAX);
-  store<u32>(Context, load<u32>(ImageInfo), C_EIP); // TransferAddress
-  store<u32>(Context, KGDT_R3_CODE_RPL3, C_SEGCS);
-  store<u32>(Context, 0x202, C_EFLAGS);            // IF
-  store<u32>(Context, <u32>(top - 8), C_ESP);
-  store<u32>(Context, KGDT_R3_DATA_RPL3, C_SEGSS);
+  const context = changetype<CONTEXT>(Context);
+  context.ContextFlags = CONTEXT_FULL;
+  context.SegFs = KGDT_R3_TEB_RPL3;
+  context.SegEs = KGDT_R3_DATA_RPL3;
+  context.SegDs = KGDT_R3_DATA_RPL3;
+  context.Eax = <u32>peb;
+  context.Eip = info.TransferAddress;
+  context.SegCs = KGDT_R3_CODE_RPL3;
+  context.EFlags = 0x202; // IF
+  context.Esp = <u32>(top - 8);
+  context.SegSs = KGDT_R3_DATA_RPL3;
   PspCheck(NtCreateThread(Handles + 12, THREAD_ALL_ACCESS, 0, process, ClientId, Context, InitialTeb, 0), "NtCreateThread");
   return load<u32>(Handles, 12);
 }
@@ -267,8 +276,8 @@ export function PsStartSessionManager(): void {
   NtClose(load<u32>(Handles));
   PspCheck(status, "NtCreateSection (SEC_IMAGE)");
   const section = load<u32>(Handles, 4);
-  PspCheck(NtQuerySection(section, SectionImageInformation, ImageInfo, 48, 0), "NtQuerySection");
-  const subsystem = load<u32>(ImageInfo, 16);
+  PspCheck(NtQuerySection(section, SectionImageInformation, ImageInfo, <u32>offsetof<SECTION_IMAGE_INFORMATION>(), 0), "NtQuerySection");
+  const subsystem = changetype<SECTION_IMAGE_INFORMATION>(ImageInfo).SubSystemType;
   if (subsystem != IMAGE_SUBSYSTEM_NATIVE) {
     KeLogBegin("ps");
     KeLogString("cannot start ");

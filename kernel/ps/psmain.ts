@@ -26,30 +26,29 @@ import {
   KTHREAD, KeCreateThread, KeReadyThread, KeDereferenceThread, KeRequestTermination, KeSetThreadFreeHook, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
   ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher,
 } from "../ke/thread";
-import { KeInitializeDispatcherHeader, KeSignalObject, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime, STATUS_SUCCESS } from "../ke/wait";
+import {
+  KeInitializeDispatcherHeader, KeSignalObject, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime,
+} from "../ke/wait";
 import { KiSetKernelStack, KiSetTebSegment, KGDT_R3_CODE, KGDT_R3_DATA, KGDT_R3_TEB, RPL_USER } from "../ke/gdt";
 import {
   MmCommitUserPages, MmCopyToUser, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace, MmIsUserRangeAccessible,
   MmKernelDirectory, MmSwitchAddressSpace,
 } from "../mm/procmm";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPool } from "../ex/pool";
 import { MmAvailablePages } from "../mm/pfn";
 import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
-import { MEM_IMAGE, MEM_PRIVATE, MiInsertVad, MmDeleteVads, MmSetProcessLookup, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../mm/virtual";
+import { MiInsertVad, MmDeleteVads, MmSetProcessLookup } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
 import { LpcExitThread } from "../lpc/lpcp";
+import { KTRAP_FRAME } from "../sdk/context";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT,
+  STATUS_NO_YIELD_PERFORMED, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+import { MEM_IMAGE, MEM_PRIVATE, NtCurrentProcess, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../sdk/ntdef";
 
-export const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
-export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
-export const STATUS_INVALID_IMAGE_FORMAT: u32 = 0xC000007B;
-export const STATUS_NO_YIELD_PERFORMED: u32 = 0x40000024;
-export const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
-export const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC0000034;
 
-/** NtCurrentProcess() and NtCurrentThread(). */
-export const NtCurrentProcess: u32 = 0xFFFFFFFF;
-export const NtCurrentThread: u32 = 0xFFFFFFFE;
 
 const UIMG_MAGIC: u32 = 0x474D4955; // 'UIMG'
 const USER_STACK_TOP: usize = 0x00300000;
@@ -387,17 +386,19 @@ function PspLogFailure(name: usize, status: u32): void {
  */
 export function PspStartUserThread(thread: usize, entry: usize, userStack: usize): void {
   const t = changetype<KTHREAD>(thread);
-  const frame = t.InitialStack - 76;
-  memory.fill(frame, 0, 76);
-  store<u32>(frame, 0, 0);                              // gs
-  store<u32>(frame, KGDT_R3_TEB | RPL_USER, 4);         // fs: the TEB
-  store<u32>(frame, KGDT_R3_DATA | RPL_USER, 8);        // es
-  store<u32>(frame, KGDT_R3_DATA | RPL_USER, 12);       // ds
-  store<u32>(frame, <u32>entry, 56);                    // eip
-  store<u32>(frame, KGDT_R3_CODE | RPL_USER, 60);       // cs
-  store<u32>(frame, 0x202, 64);                         // eflags: IF
-  store<u32>(frame, <u32>userStack, 68);                // esp
-  store<u32>(frame, KGDT_R3_DATA | RPL_USER, 72);       // ss
+  const size = <usize>offsetof<KTRAP_FRAME>();
+  const frame = t.InitialStack - size;
+  memory.fill(frame, 0, size);
+  const f = changetype<KTRAP_FRAME>(frame);
+  f.SegGs = 0;
+  f.SegFs = KGDT_R3_TEB | RPL_USER;   // the TEB
+  f.SegEs = KGDT_R3_DATA | RPL_USER;
+  f.SegDs = KGDT_R3_DATA | RPL_USER;
+  f.Eip = <u32>entry;
+  f.SegCs = KGDT_R3_CODE | RPL_USER;
+  f.EFlags = 0x202;                   // IF
+  f.HardwareEsp = <u32>userStack;
+  f.HardwareSegSs = KGDT_R3_DATA | RPL_USER;
   t.TrapFrame = frame;
   const sp = frame - 32;
   memory.fill(sp, 0, 32);

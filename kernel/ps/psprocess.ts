@@ -7,7 +7,6 @@
 // pool, see psmain.ts); waits on a Process handle wait on the EPROCESS,
 // which is signalled when its last thread has ended.
 
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INVALID_CID, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED } from "../sdk/ntstatus";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH, KeRequestTermination, KTHREAD_THREAD_LINKS } from "../ke/thread";
 import { ProbeForRead } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
@@ -21,9 +20,12 @@ import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } f
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import {
-  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, NtCurrentProcess, PsActiveProcessHead, PsGetCurrentProcess,
-  PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspTerminateProcess,
+  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspTerminateProcess,
 } from "./psmain";
+import {
+  STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_INVALID_HANDLE,
+  STATUS_INVALID_PARAMETER, STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 
 export const PROCESS_TERMINATE: u32 = 0x0001;

@@ -11,14 +11,17 @@
 //   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF); setting it
 //                                    needs SeDebugPrivilege (NT 5.2's rule)
 
-import { STATUS_SUCCESS, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_PRIVILEGE_NOT_HELD } from "../sdk/ntstatus";
 import { KTHREAD, KTHREAD_THREAD_LINKS, KeSetPriorityThread } from "../ke/thread";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE } from "../se/tokenobj";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { EPROCESS, EPROCESS_THREAD_LIST, NtCurrentProcess, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE } from "./psmain";
+import { EPROCESS, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION } from "./psprocess";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS,
+  STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 
 export const ProcessBasicInformation: u32 = 0;

@@ -11,8 +11,9 @@
 // CONTEXT.Eip with CONTEXT.Esp (and the integer registers of the CONTEXT),
 // with its own TEB whose stack fields come from the INITIAL_TEB.
 
-import { TEB_DEALLOCATION_STACK } from "../mm/virtual";
-import { STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES, STATUS_THREAD_IS_TERMINATING, STATUS_PENDING, STATUS_INVALID_INFO_CLASS, STATUS_INFO_LENGTH_MISMATCH, STATUS_PRIVILEGE_NOT_HELD } from "../sdk/ntstatus";
+import { CONTEXT, KTRAP_FRAME } from "../sdk/context";
+import { INITIAL_TEB, TEB } from "../sdk/peb";
+import { CLIENT_ID } from "../sdk/ntdef";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
@@ -26,23 +27,32 @@ import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from 
 import { ObInsertObject } from "../ob/obname";
 import { ObReferenceObjectByHandle, ObSetPseudoHandleResolver } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
-import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
+import { OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { MmCommitUserPages, MmCopyToUser, MmUserPageFrame } from "../mm/procmm";
 import { MmPageToVirtual } from "../mm/pfn";
-import { MEM_PRIVATE, MiInsertVad, PAGE_READWRITE } from "../mm/virtual";
-import { EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, NtCurrentThread, PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS } from "./psmain";
+import { MiInsertVad } from "../mm/virtual";
+import {
+  EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS,
+} from "./psmain";
 import { InsertTailList } from "../sdk/list";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { PspSystemDllStart } from "./psdll";
 import { PspResolveCurrentProcess, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "./psprocess";
 import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS } from "./psmain";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_CID, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+  STATUS_PENDING, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS, STATUS_THREAD_IS_TERMINATING,
+} from "../sdk/ntstatus";
+import { MEM_PRIVATE, MM_USER_PROBE_ADDRESS, NtCurrentThread, PAGE_READWRITE } from "../sdk/ntdef";
+import { CONTEXT_CONTROL, CONTEXT_INTEGER } from "../sdk/context";
+import { TEB_DEALLOCATION_STACK, TEB_SIZE } from "../sdk/peb";
 
 const PROCESS_CREATE_THREAD: u32 = 0x0002;
-const STATUS_INVALID_CID: u32 = 0xC000000B;
 
 /** NtOpenThread(ThreadHandle, DesiredAccess, ObjectAttributes, ClientId): by thread id (and process id, when given). */
 export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize, clientId: usize): u32 {
@@ -77,13 +87,9 @@ export const THREAD_TERMINATE: u32 = 0x0001;
 export const THREAD_SUSPEND_RESUME: u32 = 0x0002;
 export const THREAD_QUERY_INFORMATION: u32 = 0x0040;
 export const THREAD_ALL_ACCESS: u32 = STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x3FF;
-const NtCurrentProcess: u32 = 0xFFFFFFFF;
-/** CONTEXT (x86): 716 bytes; the fields read here. */
-const CONTEXT_SIZE: u32 = 716;
-const CONTEXT_EDI: u32 = 0x9C, CONTEXT_ESI: u32 = 0xA0, CONTEXT_EBX: u32 = 0xA4, CONTEXT_EDX: u32 = 0xA8, CONTEXT_ECX: u32 = 0xAC,
-  CONTEXT_EAX: u32 = 0xB0, CONTEXT_EBP: u32 = 0xB4, CONTEXT_EIP: u32 = 0xB8, CONTEXT_ESP: u32 = 0xC4;
-/** INITIAL_TEB: +0 OldStackBase, +4 OldStackLimit, +8 StackBase, +12 StackLimit, +16 AllocatedStackBase. */
-const INITIAL_TEB_SIZE: u32 = 20;
+/** sizeof(CONTEXT) and sizeof(INITIAL_TEB): what a service probes. */
+const CONTEXT_SIZE: u32 = <u32>offsetof<CONTEXT>();
+const INITIAL_TEB_SIZE: u32 = <u32>offsetof<INITIAL_TEB>();
 
 export let PsThreadType: usize = 0;
 
@@ -162,18 +168,19 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   const p = changetype<EPROCESS>(process);
   if (p.DirectoryTableBase == 0 || p.Peb == 0) return STATUS_INVALID_HANDLE; // the System process has no user half
   // Capture what is read: registers and the stack.
-  const eip = load<u32>(context, CONTEXT_EIP), esp = load<u32>(context, CONTEXT_ESP);
-  const stackBase = load<u32>(initialTeb, 8), stackLimit = load<u32>(initialTeb, 12), allocationBase = load<u32>(initialTeb, 16);
-  if (eip >= 0x7FFF0000 || esp >= 0x7FFF0000 || stackBase >= 0x7FFF0000) return STATUS_INVALID_PARAMETER;
+  const ctx = changetype<CONTEXT>(context), stack = changetype<INITIAL_TEB>(initialTeb);
+  const eip = ctx.Eip, esp = ctx.Esp;
+  const stackBase = stack.StackBase, stackLimit = stack.StackLimit, allocationBase = stack.AllocatedStackBase;
+  if (eip >= MM_USER_PROBE_ADDRESS || esp >= MM_USER_PROBE_ADDRESS || stackBase >= MM_USER_PROBE_ADDRESS) return STATUS_INVALID_PARAMETER;
   // A TEB page for it.
   const teb = PspAllocateTeb(process);
   if (teb == 0) return STATUS_INSUFFICIENT_RESOURCES;
   // A page used by an earlier thread is reused: cleared first; a new one is committed and recorded.
   const tebFrame = MmUserPageFrame(p.DirectoryTableBase, teb);
-  if (tebFrame != 0) memory.fill(MmPageToVirtual(tebFrame), 0, 4096);
+  if (tebFrame != 0) memory.fill(MmPageToVirtual(tebFrame), 0, TEB_SIZE);
   else {
-    if (!MmCommitUserPages(p.DirectoryTableBase, teb, 4096, true)) { PspFreeTeb(process, teb); return STATUS_INSUFFICIENT_RESOURCES; }
-    MiInsertVad(process + EPROCESS_VAD_LIST, teb, teb + 4096, PAGE_READWRITE, MEM_PRIVATE);
+    if (!MmCommitUserPages(p.DirectoryTableBase, teb, TEB_SIZE, true)) { PspFreeTeb(process, teb); return STATUS_INSUFFICIENT_RESOURCES; }
+    MiInsertVad(process + EPROCESS_VAD_LIST, teb, teb + TEB_SIZE, PAGE_READWRITE, MEM_PRIVATE);
   }
   // With ntdll.dll in the process, the thread enters LdrInitializeThunk(Context, NtdllBase) first (psdll.ts).
   let startEip: usize = eip, startEsp: usize = esp;
@@ -194,27 +201,28 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   const t = changetype<KTHREAD>(thread);
   const block = memory.data(64, 4);
   memory.fill(block, 0, 64);
-  store<u32>(block, 0xFFFFFFFF, 0x00);
-  store<u32>(block, stackBase, 0x04);
-  store<u32>(block, stackLimit, 0x08);
-  store<u32>(block, <u32>teb, 0x18);
-  store<u32>(block, p.UniqueProcessId, 0x20);
-  store<u32>(block, t.UniqueThread, 0x24);
-  store<u32>(block, <u32>PEB_ADDRESS, 0x30);
-  MmCopyToUser(p.DirectoryTableBase, teb, block, 0x34);
+  const head = changetype<TEB>(block); // the TEB's first fields, built here and copied into the new process
+  head.NtTib_ExceptionList = 0xFFFFFFFF; // end of the exception handler chain
+  head.NtTib_StackBase = stackBase;
+  head.NtTib_StackLimit = stackLimit;
+  head.NtTib_Self = teb;
+  head.ClientId_UniqueProcess = p.UniqueProcessId;
+  head.ClientId_UniqueThread = t.UniqueThread;
+  head.ProcessEnvironmentBlock = PEB_ADDRESS;
+  MmCopyToUser(p.DirectoryTableBase, teb, block, offsetof<TEB>("LastErrorValue"));
   // DeallocationStack: the stack's reservation, down to which it may grow (MmGrowUserStack); without one, it cannot.
   store<u32>(block, allocationBase != 0 && allocationBase < stackLimit ? allocationBase : stackLimit);
   MmCopyToUser(p.DirectoryTableBase, teb + TEB_DEALLOCATION_STACK, block, 4);
   t.Teb = teb;
   PspStartUserThread(thread, startEip, startEsp);
-  const frame = t.TrapFrame; // pushad order in the frame: edi +16, esi +20, ebp +24, ebx +32, edx +36, ecx +40, eax +44
-  store<u32>(frame, load<u32>(context, CONTEXT_EDI), 16);
-  store<u32>(frame, load<u32>(context, CONTEXT_ESI), 20);
-  store<u32>(frame, load<u32>(context, CONTEXT_EBP), 24);
-  store<u32>(frame, load<u32>(context, CONTEXT_EBX), 32);
-  store<u32>(frame, load<u32>(context, CONTEXT_EDX), 36);
-  store<u32>(frame, load<u32>(context, CONTEXT_ECX), 40);
-  store<u32>(frame, load<u32>(context, CONTEXT_EAX), 44);
+  const frame = changetype<KTRAP_FRAME>(t.TrapFrame);
+  frame.Edi = ctx.Edi;
+  frame.Esi = ctx.Esi;
+  frame.Ebp = ctx.Ebp;
+  frame.Ebx = ctx.Ebx;
+  frame.Edx = ctx.Edx;
+  frame.Ecx = ctx.Ecx;
+  frame.Eax = ctx.Eax;
   if ((createSuspended & 0xFF) != 0) t.SuspendCount = 1;
   // The handle, before the thread can run.
   const s = scratch();
@@ -235,7 +243,7 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   p.ActiveThreads++;
   KiUnlockDispatcher(f);
   store<u32>(handle, load<u32>(s, 12));
-  if (clientId != 0) { store<u32>(clientId, p.UniqueProcessId); store<u32>(clientId, t.UniqueThread, 4); }
+  if (clientId != 0) { changetype<CLIENT_ID>(clientId).UniqueProcess = p.UniqueProcessId; changetype<CLIENT_ID>(clientId).UniqueThread = t.UniqueThread; }
   KeReadyThread(thread); // parked instead while suspended
   KeDereferenceThread(thread); // the creator's: the object and the process keep it
   return STATUS_SUCCESS;
@@ -313,7 +321,6 @@ export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: us
   return STATUS_SUCCESS;
 }
 
-void OBJECT_TO_OBJECT_HEADER;
 
 export const ThreadPriority: u32 = 2;
 export const ThreadHideFromDebugger: u32 = 17;
@@ -365,8 +372,6 @@ export function NtSetInformationThread(handle: u32, infoClass: u32, buffer: usiz
   return STATUS_SUCCESS;
 }
 
-const CONTEXT_INTEGER: u32 = 0x00010002, CONTEXT_CONTROL: u32 = 0x00010001;
-const CONTEXT_FLAGS: u32 = 0x00, CONTEXT_EFLAGS: u32 = 0xC0;
 /** The eflags a user context may set: CF PF AF ZF SF TF DF OF; IF is always on, IOPL 0. */
 const EFLAGS_USER: u32 = 0x0CD5;
 
@@ -381,24 +386,26 @@ const EFLAGS_USER: u32 = 0x0CD5;
 export function NtContinue(context: usize, testAlert: u32): u32 {
   if (!ProbeForRead(context, CONTEXT_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
   const t = changetype<KTHREAD>(KeCurrentThread);
-  const frame = t.InitialStack - 76; // the system call's trap frame: ring 3 entered at the top of the kernel stack
-  const flags = load<u32>(context, CONTEXT_FLAGS);
-  let eax = load<u32>(frame, 44);
+  // The system call's trap frame: ring 3 entered at the top of the kernel stack.
+  const frame = changetype<KTRAP_FRAME>(t.InitialStack - offsetof<KTRAP_FRAME>());
+  const ctx = changetype<CONTEXT>(context);
+  const flags = ctx.ContextFlags;
+  let eax = frame.Eax;
   if ((flags & CONTEXT_CONTROL) == CONTEXT_CONTROL) {
-    const eip = load<u32>(context, CONTEXT_EIP), esp = load<u32>(context, CONTEXT_ESP);
-    if (eip >= 0x7FFF0000 || esp >= 0x7FFF0000) return STATUS_INVALID_PARAMETER;
-    store<u32>(frame, eip, 56);
-    store<u32>(frame, esp, 68);
-    store<u32>(frame, (load<u32>(context, CONTEXT_EFLAGS) & EFLAGS_USER) | 0x202, 64);
-    store<u32>(frame, load<u32>(context, CONTEXT_EBP), 24);
+    const eip = ctx.Eip, esp = ctx.Esp;
+    if (eip >= MM_USER_PROBE_ADDRESS || esp >= MM_USER_PROBE_ADDRESS) return STATUS_INVALID_PARAMETER;
+    frame.Eip = eip;
+    frame.HardwareEsp = esp;
+    frame.EFlags = (ctx.EFlags & EFLAGS_USER) | 0x202;
+    frame.Ebp = ctx.Ebp;
   }
   if ((flags & CONTEXT_INTEGER) == CONTEXT_INTEGER) {
-    store<u32>(frame, load<u32>(context, CONTEXT_EDI), 16);
-    store<u32>(frame, load<u32>(context, CONTEXT_ESI), 20);
-    store<u32>(frame, load<u32>(context, CONTEXT_EBX), 32);
-    store<u32>(frame, load<u32>(context, CONTEXT_EDX), 36);
-    store<u32>(frame, load<u32>(context, CONTEXT_ECX), 40);
-    eax = load<u32>(context, CONTEXT_EAX);
+    frame.Edi = ctx.Edi;
+    frame.Esi = ctx.Esi;
+    frame.Ebx = ctx.Ebx;
+    frame.Edx = ctx.Edx;
+    frame.Ecx = ctx.Ecx;
+    eax = ctx.Eax;
   }
   return eax;
 }

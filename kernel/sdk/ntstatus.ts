@@ -161,6 +161,12 @@ export const STATUS_INTEGER_DIVIDE_BY_ZERO: u32 = 0xC0000094;
 export const STATUS_INTEGER_OVERFLOW: u32 = 0xC0000095;      // INT_MIN / -1 and friends
 export const STATUS_PRIVILEGED_INSTRUCTION: u32 = 0xC0000096;
 export const STATUS_STACK_OVERFLOW: u32 = 0xC00000FD;
+/**
+ * A system process (smss, csrss, winlogon) ended, raised as a hard error
+ * with OptionShutdownSystem: p1 the address of the kernel's ANSI copy of the
+ * process's description ("Session Manager Initialization"), p2 the status it
+ * ended with, p3 and p4 the hard error's further parameters (ex/harderr.ts).
+ */
 export const STATUS_SYSTEM_PROCESS_TERMINATED: u32 = 0xC000021A;
 export const STATUS_FLOAT_MULTIPLE_TRAPS: u32 = 0xC00002B5;  // #XM (SSE)
 export const STATUS_ASSERTION_FAILURE: u32 = 0xC0000420;     // a failed assertion, abort()
@@ -177,7 +183,7 @@ export const STATUS_DLL_NOT_FOUND: u32 = 0xC0000135;
 export const STATUS_ORDINAL_NOT_FOUND: u32 = 0xC0000138;
 export const STATUS_ENTRYPOINT_NOT_FOUND: u32 = 0xC0000139;
 export const STATUS_DLL_INIT_FAILED: u32 = 0xC0000142;
-export const STATUS_INVALID_IMAGE_WIN_64: u32 = 0xC0000359;
+export const STATUS_INVALID_IMAGE_WIN_64: u32 = 0xC000035A;
 /** A file that is not a DLL where one must be (smss: a KnownDlls entry). */
 export const STATUS_INVALID_IMPORT_OF_NON_DLL: u32 = 0xC000036F;
 

@@ -219,3 +219,30 @@ export const IMAGE_SIZEOF_NT_HEADERS32: u32 = 248;
   VirtualAddress: u32;
   SizeOfBlock: u32;
 }
+
+/** What NtQuerySection(SectionImageInformation) tells about an image section (48 bytes). */
+@unmanaged export class SECTION_IMAGE_INFORMATION {
+  TransferAddress: usize;
+  ZeroBits: u32;
+  MaximumStackSize: u32;
+  CommittedStackSize: u32;
+  SubSystemType: u32;
+  SubSystemMinorVersion: u16;
+  SubSystemMajorVersion: u16;
+  GpValue: u32;
+  ImageCharacteristics: u16;
+  DllCharacteristics: u16;
+  Machine: u16;
+  ImageContainsCode: u8;
+  ImageFlags: u8;
+  LoaderFlags: u32;
+  ImageFileSize: u32;
+  CheckSum: u32;
+}
+/** sizeof(IMAGE_SECTION_HEADER). */
+export const SECTION_HEADER_SIZE: u32 = 40;
+/** "NE": a 16-bit Windows or OS/2 image's signature where "PE\0\0" would be. */
+export const NE_SIGNATURE: u32 = 0x454E;
+/** Relocation types HIGH and LOW: the high or low 16 bits of the delta added to a WORD. */
+export const IMAGE_REL_BASED_HIGH: u32 = 1;
+export const IMAGE_REL_BASED_LOW: u32 = 2;

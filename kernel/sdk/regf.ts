@@ -150,3 +150,6 @@ export const CM_KEY_VALUE_BIG: u32 = 16344;
   Count: u16;
   List: u32;
 }
+
+/** A cell's size field, before its data. */
+export const HCELL_HEADER_SIZE: u32 = 4;

@@ -5,7 +5,10 @@
 
 // SYSTEM_INFORMATION_CLASS values.
 export const SystemBasicInformation: u32 = 0;
+export const SystemProcessorInformation: u32 = 1;
+export const SystemPerformanceInformation: u32 = 2;
 export const SystemProcessInformation: u32 = 5;
+export const SystemPageFileInformation: u32 = 18;
 
 @unmanaged export class SYSTEM_BASIC_INFORMATION {
   Reserved: u32;

@@ -20,15 +20,11 @@
 // buffer too small for the changes leaves the token as it was:
 // STATUS_BUFFER_TOO_SMALL, with the length needed in *ReturnLength.
 
-import {
-  STATUS_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_INSUFFICIENT_RESOURCES,
-  STATUS_BUFFER_TOO_SMALL, STATUS_NOT_ALL_ASSIGNED, STATUS_NO_TOKEN,
-} from "../sdk/ntstatus";
 import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../mm/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ObReferenceObjectByHandle, ObpCreateHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
@@ -42,6 +38,11 @@ import {
   SE_MIN_WELL_KNOWN_PRIVILEGE, SE_MAX_WELL_KNOWN_PRIVILEGE, SE_PRIVILEGE_ENABLED, SE_PRIVILEGE_ENABLED_BY_DEFAULT, SE_PRIVILEGE_REMOVED,
   TOKEN_ADJUST_PRIVILEGES, TOKEN_QUERY,
 } from "./tokenobj";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_NOT_ALL_ASSIGNED, STATUS_NO_TOKEN,
+  STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 /**
  * The privileges the System token has enabled (and enabled by default).

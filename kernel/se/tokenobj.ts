@@ -14,9 +14,12 @@
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObDereferenceObject } from "../ob/obref";
-import { OB_FLAG_NEW_OBJECT, OBJ_OPENLINK, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED } from "../ob/obp";
+import {
+  OB_FLAG_NEW_OBJECT, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED,
+} from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { STATUS_SUCCESS } from "../sdk/ntstatus";
+import { OBJ_OPENLINK } from "../sdk/ntdef";
 
 // ---- access rights (winnt.h) ----
 

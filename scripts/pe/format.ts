@@ -208,7 +208,7 @@ export const STATUS_INVALID_IMAGE_NOT_MZ = 0xc000012f; // no "MZ" at the start
 export const STATUS_INVALID_IMAGE_PROTECT = 0xc0000130; // e_lfanew does not lead to a "PE\0\0" header
 export const STATUS_INVALID_IMAGE_WIN_16 = 0xc0000131; // a 16-bit Windows image
 export const STATUS_IMAGE_CHECKSUM_MISMATCH = 0xc0000221; // CheckSum differs from the computed one
-export const STATUS_INVALID_IMAGE_WIN_64 = 0xc0000359; // a PE32+ image on a 32-bit system
+export const STATUS_INVALID_IMAGE_WIN_64 = 0xc000035a; // a PE32+ image on a 32-bit system
 
 export const STATUS_NAMES: Record<number, string> = {
   [STATUS_SUCCESS]: 'STATUS_SUCCESS',

@@ -102,7 +102,7 @@ describe('image sections from ring 3', () => {
   it('refuses bad images with Windows\' statuses and a log line naming the rule', () => {
     for (const want of [
       'without execute access 0xC0000022', 'not mz 0xC000012F', 'bad signature 0xC0000130', 'wrong machine 0xC000007B',
-      'pe32+ 0xC0000359', 'truncated 0xC000007B', 'section past the end 0xC000007B', 'overlapping sections 0xC000007B',
+      'pe32+ 0xC000035A', 'truncated 0xC000007B', 'section past the end 0xC000007B', 'overlapping sections 0xC000007B',
       'entry outside 0xC000007B', 'empty file 0xC000012F', 'done 0x00000000',
     ]) has(want);
     for (const rule of ['R1: no MZ header', 'R3: no PE signature', 'R6: not an i386 image', 'R5: a PE32+ (64-bit) image',

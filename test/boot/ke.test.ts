@@ -5,7 +5,7 @@ import { buildKernel } from '../../scripts/build.ts';
 import { boot } from '../../emulator/node/boot.ts';
 
 let kernel: Uint8Array;
-beforeAll(async () => { kernel = (await buildKernel()).kernelImage; }, 180000);
+beforeAll(async () => { kernel = (await buildKernel({ selfTest: true })).kernelImage; }, 180000);
 
 const msg = (lines: string[]) => lines.map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ''));
 
@@ -25,6 +25,14 @@ describe('ke: threads, scheduler, waits', () => {
     expect(r.exitCode).toBeUndefined();
     expect(r.log).not.toContain('power off');
   }, 20000);
+
+  it('the product kernel carries no self-tests: `selftest` on its command line runs none', async () => {
+    const product = (await buildKernel({ write: false })).kernelImage;
+    expect(product.length).toBeLessThan(kernel.length);
+    const r = await boot({ kernel: product, cmdline: 'selftest', until: 'ke: idle loop', timeoutMs: 15000 });
+    expect(r.reached).toBe(true);
+    expect(msg(r.lines).filter((l) => l.includes('self-test'))).toEqual([]);
+  }, 240000);
 
   it('preemption, events, WaitAll, timeouts, abandoned mutants, semaphores, timers, no leaks', async () => {
     const r = await boot({ kernel, cmdline: 'selftest', until: 'ke: idle loop', timeoutMs: 20000 });

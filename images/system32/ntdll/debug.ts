@@ -18,9 +18,10 @@
 // characters, as NT's DbgPrint) goes to NtDisplayString: there is no
 // kernel debugger to receive it yet.
 
-import { NtDisplayString, RtlpProcessHeap, RtlpWcsLen, RtlpStrLen, STATUS_SUCCESS, STATUS_NO_MEMORY } from "./nt";
+import { NtDisplayString, RtlpProcessHeap, RtlpWcsLen, RtlpStrLen } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap, RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
 import { RtlpUnicodeCharToAnsi, RtlpAnsiCharToUnicode } from "./string";
+import { STATUS_NO_MEMORY, STATUS_SUCCESS } from "../../../kernel/sdk/ntstatus";
 
 const DBGPRINT_MAX: u32 = 512;
 const HEX_LOWER = "0123456789abcdef";

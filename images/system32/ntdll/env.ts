@@ -13,15 +13,19 @@
 // process's block (no RtlAcquirePebLock yet).
 
 import {
-  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, NtCurrentProcess, RtlpProcessParameters,
-  MEM_COMMIT, MEM_RESERVE, MEM_RELEASE, PAGE_READWRITE, PAGE_SIZE, RtlpWcsLen,
-  STATUS_SUCCESS, STATUS_INVALID_PARAMETER, STATUS_VARIABLE_NOT_FOUND, STATUS_BUFFER_TOO_SMALL, STATUS_NO_MEMORY,
+  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, RtlpProcessParameters, RtlpWcsLen,
 } from "./nt";
 import { RtlUpcaseUnicodeChar } from "./string";
 import { RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
+import { RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import {
+  STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_SUCCESS,
+  STATUS_VARIABLE_NOT_FOUND,
+} from "../../../kernel/sdk/ntstatus";
+import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
 
 /** RTL_USER_PROCESS_PARAMETERS.Environment. */
-export const PARAMS_ENVIRONMENT: u32 = 0x48;
+export const PARAMS_ENVIRONMENT: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("Environment");
 const EQUALS: u16 = 0x3D;
 
 @inline function ch(p: usize, i: u32): u32 { return <u32>load<u16>(p + (i << 1)); }

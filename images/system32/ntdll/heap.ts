@@ -42,10 +42,9 @@
 // free pages inside a segment.
 
 import {
-  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, NtCurrentProcess, NtClose,
-  NtCreateMutant, NtWaitForSingleObject, NtReleaseMutant,
-  MEM_COMMIT, MEM_RESERVE, MEM_RELEASE, PAGE_READWRITE, PAGE_SIZE, RtlpProcessHeap,
+  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, NtClose, NtCreateMutant, NtWaitForSingleObject, NtReleaseMutant, RtlpProcessHeap,
 } from "./nt";
+import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
 
 export const HEAP_NO_SERIALIZE: u32 = 0x1;
 export const HEAP_GROWABLE: u32 = 0x2;

@@ -44,25 +44,29 @@
 // for one thread at a time).
 
 import {
-  NtClose, NtOpenFile, NtCreateSection, RtlGetCurrentPeb, RtlpStrLen, RtlpInitObjectAttributes,
-  NT_SUCCESS, OBJ_CASE_INSENSITIVE, PEB_PROCESS_HEAP, PEB_PROCESS_PARAMETERS, PAGE_READWRITE, NtCurrentProcess,
-  STATUS_SUCCESS, STATUS_NO_MEMORY, STATUS_INVALID_PARAMETER, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND,
+  NtClose, NtOpenFile, NtCreateSection, RtlGetCurrentPeb, RtlpStrLen, RtlpInitObjectAttributes, PEB_PROCESS_HEAP, PEB_PROCESS_PARAMETERS,
 } from "./nt";
 import { RtlCreateHeap, RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { RtlEqualUnicodeString, RtlUpcaseUnicodeChar, setString } from "./string";
 import { RtlNormalizeProcessParams } from "./process";
 import { RtlDosSearchPath_U, RtlDosPathNameToNtPathName_U } from "./path";
 import {
-  DLL_PROCESS_ATTACH, DLL_THREAD_ATTACH, ENTRY_SIZE, E_BASE_NAME, E_DLL_BASE, E_ENTRY, E_FLAGS, E_FULL_NAME,
-  E_HASH_LINKS, E_INIT_LINKS, E_LOAD_COUNT, E_LOAD_LINKS, E_MEMORY_LINKS, E_SIZE, E_TIMESTAMP, HEAP_GROWABLE,
-  HEAP_ZERO_MEMORY, IMAGE_FILE_DLL, InitializeListHead, InsertTailList, LDRP_ENTRY_PROCESSED, LDRP_IMAGE_DLL,
-  LDRP_PROCESS_ATTACH_CALLED, LDR_DATA_SIZE, LD_INITIALIZED, LD_INIT_ORDER, LD_LOAD_ORDER, LD_MEMORY_ORDER,
-  LdrpAnsiToUnicode, LdrpConcat, LdrpProtect, LdrpRelocate, LdrpReport, PEB_IMAGE_BASE, PEB_LDR, P_DLLPATH, P_IMAGE,
-  RemoveEntryList, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND, STATUS_ENTRYPOINT_NOT_FOUND,
-  STATUS_IMAGE_NOT_AT_BASE, STATUS_INVALID_IMAGE_FORMAT, STATUS_ORDINAL_NOT_FOUND, asciiInside, characteristics,
-  directory, heap, inside, lineBegin, lineEnd, lineName, lineText, nameOf, ntHeaders, sizeOfImage, ustrBuffer,
-  ustrLength,
+  ENTRY_SIZE, E_BASE_NAME, E_DLL_BASE, E_ENTRY, E_FLAGS, E_FULL_NAME, E_HASH_LINKS, E_INIT_LINKS, E_LOAD_COUNT, E_LOAD_LINKS, E_MEMORY_LINKS, E_SIZE, E_TIMESTAMP, HEAP_GROWABLE, HEAP_ZERO_MEMORY, LDR_DATA_SIZE, LD_INITIALIZED, LD_INIT_ORDER, LD_LOAD_ORDER, LD_MEMORY_ORDER, LdrpAnsiToUnicode, LdrpConcat, LdrpProtect, LdrpRelocate, LdrpReport, PEB_IMAGE_BASE, PEB_LDR, P_DLLPATH, P_IMAGE, asciiInside, characteristics, directory, heap, inside, lineBegin, lineEnd, lineName, lineText, nameOf, ntHeaders, sizeOfImage, ustrBuffer, ustrLength,
 } from "./ldrimage";
+import { InitializeListHead, InsertTailList, RemoveEntryList } from "../../../kernel/sdk/list";
+import { IMAGE_NT_HEADERS32 } from "../../../kernel/sdk/pe";
+import { IMAGE_EXPORT_DIRECTORY, IMAGE_IMPORT_DESCRIPTOR } from "../../../kernel/sdk/pe";
+import {
+  NT_SUCCESS, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND, STATUS_ENTRYPOINT_NOT_FOUND,
+  STATUS_IMAGE_NOT_AT_BASE, STATUS_INVALID_IMAGE_FORMAT, STATUS_INVALID_PARAMETER,
+  STATUS_NO_MEMORY, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND,
+  STATUS_ORDINAL_NOT_FOUND, STATUS_SUCCESS,
+} from "../../../kernel/sdk/ntstatus";
+import { NtCurrentProcess, OBJ_CASE_INSENSITIVE, PAGE_READWRITE } from "../../../kernel/sdk/ntdef";
+import {
+  DLL_PROCESS_ATTACH, DLL_THREAD_ATTACH, LDRP_ENTRY_PROCESSED, LDRP_IMAGE_DLL, LDRP_PROCESS_ATTACH_CALLED,
+} from "../../../kernel/sdk/peb";
+import { IMAGE_DIRECTORY_ENTRY_EXPORT, IMAGE_DIRECTORY_ENTRY_IMPORT, IMAGE_FILE_DLL, IMAGE_ORDINAL_FLAG32 } from "../../../kernel/sdk/pe";
 
 @external("ntdll", "NtOpenSection") declare function NtOpenSection(section: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtMapViewOfSection") declare function NtMapViewOfSection(section: u32, process: u32, base: usize, zeroBits: u32,
@@ -99,13 +103,13 @@ function LdrpAddModule(base: usize, fullName: usize, dll: bool): usize {
     if (c == 0x5C || c == 0x2F || c == 0x3A) start = i + 1;
   }
   setString(entry + E_BASE_NAME, length - (start << 1), length - (start << 1) + 2, name + (start << 1));
-  const entryRva = load<u32>(ntHeaders(base) + 24 + 16);
+  const entryRva = changetype<IMAGE_NT_HEADERS32>(ntHeaders(base)).OptionalHeader.AddressOfEntryPoint;
   store<usize>(entry + E_DLL_BASE, base);
   store<usize>(entry + E_ENTRY, entryRva != 0 ? base + entryRva : 0);
   store<u32>(entry + E_SIZE, sizeOfImage(base));
   store<u32>(entry + E_FLAGS, dll ? LDRP_IMAGE_DLL : 0);
   store<u16>(entry + E_LOAD_COUNT, 1);
-  store<u32>(entry + E_TIMESTAMP, load<u32>(ntHeaders(base) + 8));
+  store<u32>(entry + E_TIMESTAMP, changetype<IMAGE_NT_HEADERS32>(ntHeaders(base)).FileHeader_TimeDateStamp);
   InitializeListHead(entry + E_HASH_LINKS);
   InitializeListHead(entry + E_INIT_LINKS);
   InsertTailList(LdrpData + LD_LOAD_ORDER, entry + E_LOAD_LINKS);
@@ -163,12 +167,12 @@ function LdrpCompareName(a: usize, b: usize, count: u32): i32 {
 function LdrpGetProcedure(entry: usize, name: usize, count: u32, ordinal: u32, hint: u32, depth: u32): usize {
   const base = load<usize>(entry + E_DLL_BASE);
   const sizeCell = memory.data(4, 4); // read at once below
-  const rva = directory(base, 0, sizeCell);
+  const rva = directory(base, IMAGE_DIRECTORY_ENTRY_EXPORT, sizeCell);
   const size = load<u32>(sizeCell);
-  if (rva == 0 || !inside(base, rva, 40)) return 0;
-  const dir = base + rva;
-  const functions = load<u32>(dir, 0x14), names = load<u32>(dir, 0x18);
-  const functionTable = load<u32>(dir, 0x1C), nameTable = load<u32>(dir, 0x20), ordinalTable = load<u32>(dir, 0x24);
+  if (rva == 0 || !inside(base, rva, <u32>offsetof<IMAGE_EXPORT_DIRECTORY>())) return 0;
+  const dir = changetype<IMAGE_EXPORT_DIRECTORY>(base + rva);
+  const functions = dir.NumberOfFunctions, names = dir.NumberOfNames;
+  const functionTable = dir.AddressOfFunctions, nameTable = dir.AddressOfNames, ordinalTable = dir.AddressOfNameOrdinals;
   if (functions > 0x10000 || names > functions + 0x10000) return 0;
   if (!inside(base, functionTable, functions << 2) || !inside(base, nameTable, names << 2) || !inside(base, ordinalTable, names << 1)) return 0;
   let index: u32 = 0xFFFFFFFF;
@@ -189,7 +193,7 @@ function LdrpGetProcedure(entry: usize, name: usize, count: u32, ordinal: u32, h
     if (found < 0) return 0;
     index = <u32>load<u16>(base + ordinalTable + (<u32>found << 1));
   } else {
-    index = ordinal - load<u32>(dir, 0x10);
+    index = ordinal - dir.Base;
   }
   if (index >= functions) return 0;
   const target = load<u32>(base + functionTable + (index << 2));
@@ -225,8 +229,9 @@ function LdrpGetProcedure(entry: usize, name: usize, count: u32, ordinal: u32, h
 /** Binds the import address table of one import descriptor of `entry` to `dll`. */
 function LdrpSnapImports(entry: usize, descriptor: usize, dll: usize, dllName: usize): u32 {
   const base = load<usize>(entry + E_DLL_BASE);
-  const iat = load<u32>(descriptor, 16);
-  let lookup = load<u32>(descriptor);
+  const d = changetype<IMAGE_IMPORT_DESCRIPTOR>(descriptor);
+  const iat = d.FirstThunk;
+  let lookup = d.OriginalFirstThunk;
   if (lookup == 0) lookup = iat;
   // Count the thunks (both tables must hold them all, up to the NUL).
   let count: u32 = 0;
@@ -243,7 +248,7 @@ function LdrpSnapImports(entry: usize, descriptor: usize, dll: usize, dllName: u
   for (let i: u32 = 0; NT_SUCCESS(status) && i < count; i++) {
     const thunk = load<u32>(base + lookup + (i << 2));
     let address: usize = 0;
-    if ((thunk & 0x80000000) != 0) {
+    if ((thunk & IMAGE_ORDINAL_FLAG32) != 0) {
       address = LdrpGetProcedure(dll, 0, 0, thunk & 0xFFFF, 0, 0);
       if (address == 0) {
         status = STATUS_ORDINAL_NOT_FOUND;
@@ -301,16 +306,16 @@ function LdrpMissing(what: string, name: usize, dll: usize, importer: usize, sta
 function LdrpWalkImports(entry: usize): u32 {
   const base = load<usize>(entry + E_DLL_BASE);
   const cell = memory.data(4, 4);
-  let rva = directory(base, 1, cell);
+  let rva = directory(base, IMAGE_DIRECTORY_ENTRY_IMPORT, cell);
   if (rva == 0) return STATUS_SUCCESS;
   const out = RtlAllocateHeap(heap(), 0, 4);
   if (out == 0) return STATUS_NO_MEMORY;
   let status = STATUS_SUCCESS;
   while (true) {
-    if (!inside(base, rva, 20)) { status = STATUS_INVALID_IMAGE_FORMAT; break; }
+    if (!inside(base, rva, <u32>offsetof<IMAGE_IMPORT_DESCRIPTOR>())) { status = STATUS_INVALID_IMAGE_FORMAT; break; }
     const descriptor = base + rva;
-    const nameRva = load<u32>(descriptor, 12);
-    if (nameRva == 0 && load<u32>(descriptor, 16) == 0) break; // the terminating descriptor
+    const nameRva = changetype<IMAGE_IMPORT_DESCRIPTOR>(descriptor).Name;
+    if (nameRva == 0 && changetype<IMAGE_IMPORT_DESCRIPTOR>(descriptor).FirstThunk == 0) break; // the terminating descriptor
     if (!asciiInside(base, nameRva)) { status = STATUS_INVALID_IMAGE_FORMAT; break; }
     const dllName = LdrpAnsiToUnicode(base + nameRva, RtlpStrLen(base + nameRva), "");
     if (dllName == 0) { status = STATUS_NO_MEMORY; break; }

@@ -3,40 +3,47 @@
 // reads (every RVA checked against the image's size), its "LDR:" lines, and
 // base relocation of a mapped image.
 
-import {
-  NtDisplayString, RtlpProcessHeap, NtCurrentProcess, PAGE_READWRITE, STATUS_SUCCESS, STATUS_NO_MEMORY,
-} from "./nt";
+import { NtDisplayString, RtlpProcessHeap } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { setString } from "./string";
+import { LDR_DATA_TABLE_ENTRY, PEB, PEB_LDR_DATA, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import {
+  IMAGE_BASE_RELOCATION, IMAGE_DOS_HEADER, IMAGE_NT_HEADERS32, IMAGE_OPTIONAL_HEADER32, IMAGE_SECTION_HEADER,
+} from "../../../kernel/sdk/pe";
+import {
+  STATUS_CONFLICTING_ADDRESSES, STATUS_INVALID_IMAGE_FORMAT, STATUS_NO_MEMORY, STATUS_SUCCESS,
+} from "../../../kernel/sdk/ntstatus";
+import { NtCurrentProcess, PAGE_EXECUTE_READ, PAGE_READONLY, PAGE_READWRITE } from "../../../kernel/sdk/ntdef";
+import {
+  IMAGE_DIRECTORY_ENTRY_BASERELOC, IMAGE_FILE_RELOCS_STRIPPED, IMAGE_REL_BASED_ABSOLUTE, IMAGE_REL_BASED_HIGH, IMAGE_REL_BASED_HIGHLOW, IMAGE_REL_BASED_LOW, IMAGE_SCN_MEM_EXECUTE, IMAGE_SCN_MEM_WRITE, SECTION_HEADER_SIZE,
+} from "../../../kernel/sdk/pe";
 
 @external("ntdll", "NtProtectVirtualMemory") declare function NtProtectVirtualMemory(process: u32, base: usize, size: usize, protect: u32, old: usize): u32;
 
-// ---- statuses ----
-export const STATUS_IMAGE_NOT_AT_BASE: u32 = 0x40000003;
-export const STATUS_CONFLICTING_ADDRESSES: u32 = 0xC0000018;
-export const STATUS_INVALID_IMAGE_FORMAT: u32 = 0xC000007B;
-export const STATUS_DLL_NOT_FOUND: u32 = 0xC0000135;
-export const STATUS_ORDINAL_NOT_FOUND: u32 = 0xC0000138;
-export const STATUS_ENTRYPOINT_NOT_FOUND: u32 = 0xC0000139;
-export const STATUS_DLL_INIT_FAILED: u32 = 0xC0000142;
-
-// ---- structures (x86 layouts) ----
-// PEB_LDR_DATA: Length, Initialized, SsHandle, the three list heads, EntryInProgress.
-export const LDR_DATA_SIZE: u32 = 0x28;
-export const LD_INITIALIZED: u32 = 0x04, LD_LOAD_ORDER: u32 = 0x0C, LD_MEMORY_ORDER: u32 = 0x14, LD_INIT_ORDER: u32 = 0x1C;
-// LDR_DATA_TABLE_ENTRY.
-export const E_LOAD_LINKS: u32 = 0x00, E_MEMORY_LINKS: u32 = 0x08, E_INIT_LINKS: u32 = 0x10;
-export const E_DLL_BASE: u32 = 0x18, E_ENTRY: u32 = 0x1C, E_SIZE: u32 = 0x20, E_FULL_NAME: u32 = 0x24, E_BASE_NAME: u32 = 0x2C;
-export const E_FLAGS: u32 = 0x34, E_LOAD_COUNT: u32 = 0x38, E_HASH_LINKS: u32 = 0x3C, E_TIMESTAMP: u32 = 0x44;
-export const ENTRY_SIZE: u32 = 0x50;
-export const LDRP_IMAGE_DLL: u32 = 0x4, LDRP_ENTRY_PROCESSED: u32 = 0x4000, LDRP_PROCESS_ATTACH_CALLED: u32 = 0x80000;
-export const PEB_LDR: u32 = 0x0C, PEB_IMAGE_BASE: u32 = 0x08;
-export const P_DLLPATH: u32 = 0x30, P_IMAGE: u32 = 0x38;
-export const DLL_PROCESS_ATTACH: u32 = 1, DLL_THREAD_ATTACH: u32 = 2;
+// ---- structures: the SDK's layouts (kernel/sdk/peb.ts), as offsets for address arithmetic ----
+export const LDR_DATA_SIZE: u32 = <u32>offsetof<PEB_LDR_DATA>();
+export const LD_INITIALIZED: u32 = <u32>offsetof<PEB_LDR_DATA>("Initialized");
+export const LD_LOAD_ORDER: u32 = <u32>offsetof<PEB_LDR_DATA>("InLoadOrderModuleList_Flink");
+export const LD_MEMORY_ORDER: u32 = <u32>offsetof<PEB_LDR_DATA>("InMemoryOrderModuleList_Flink");
+export const LD_INIT_ORDER: u32 = <u32>offsetof<PEB_LDR_DATA>("InInitializationOrderModuleList_Flink");
+export const E_LOAD_LINKS: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>("InLoadOrderLinks_Flink");
+export const E_MEMORY_LINKS: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>("InMemoryOrderLinks_Flink");
+export const E_INIT_LINKS: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>("InInitializationOrderLinks_Flink");
+export const E_DLL_BASE: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>("DllBase");
+export const E_ENTRY: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>("EntryPoint");
+export const E_SIZE: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>("SizeOfImage");
+export const E_FULL_NAME: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>("FullDllName_Length");
+export const E_BASE_NAME: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>("BaseDllName_Length");
+export const E_FLAGS: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>("Flags");
+export const E_LOAD_COUNT: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>("LoadCount");
+export const E_HASH_LINKS: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>("HashLinks_Flink");
+export const E_TIMESTAMP: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>("TimeDateStamp");
+export const ENTRY_SIZE: u32 = <u32>offsetof<LDR_DATA_TABLE_ENTRY>();
+export const PEB_LDR: u32 = <u32>offsetof<PEB>("Ldr");
+export const PEB_IMAGE_BASE: u32 = <u32>offsetof<PEB>("ImageBaseAddress");
+export const P_DLLPATH: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("DllPath_Length");
+export const P_IMAGE: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("ImagePathName_Length");
 export const HEAP_GROWABLE: u32 = 2, HEAP_ZERO_MEMORY: u32 = 8;
-export const PAGE_READONLY: u32 = 0x02, PAGE_EXECUTE_READ: u32 = 0x20;
-export const IMAGE_FILE_RELOCS_STRIPPED: u32 = 0x0001, IMAGE_FILE_DLL: u32 = 0x2000;
-export const IMAGE_SCN_MEM_EXECUTE: u32 = 0x20000000, IMAGE_SCN_MEM_WRITE: u32 = 0x80000000;
 
 // ---- small helpers ----
 
@@ -44,30 +51,20 @@ export function heap(): usize { return RtlpProcessHeap(); }
 @inline export function ustrLength(s: usize): u32 { return <u32>load<u16>(s); }
 @inline export function ustrBuffer(s: usize): usize { return load<usize>(s, 4); }
 
-export function InitializeListHead(head: usize): void { store<usize>(head, head); store<usize>(head, head, 4); }
-export function InsertTailList(head: usize, entry: usize): void {
-  const last = load<usize>(head, 4);
-  store<usize>(entry, head); store<usize>(entry, last, 4);
-  store<usize>(last, entry); store<usize>(head, entry, 4);
-}
-export function RemoveEntryList(entry: usize): void {
-  const next = load<usize>(entry), previous = load<usize>(entry, 4);
-  store<usize>(previous, next); store<usize>(next, previous, 4);
-}
-
 /** The PE headers' fields the loader reads (the kernel checked them when it made the section). */
-@inline export function ntHeaders(base: usize): usize { return base + load<u32>(base + 0x3C); }
-@inline export function sizeOfImage(base: usize): u32 { return load<u32>(ntHeaders(base) + 24 + 56); }
-@inline export function headerImageBase(base: usize): usize { return load<usize>(ntHeaders(base) + 24 + 28); }
-@inline export function characteristics(base: usize): u32 { return <u32>load<u16>(ntHeaders(base) + 22); }
-/** Data directory `index`: its RVA (0 when absent); its size at *size. */
+@inline export function ntHeaders(base: usize): usize { return base + <usize>changetype<IMAGE_DOS_HEADER>(base).e_lfanew; }
+@inline function optionalHeader(base: usize): IMAGE_OPTIONAL_HEADER32 { return changetype<IMAGE_NT_HEADERS32>(ntHeaders(base)).OptionalHeader; }
+@inline export function sizeOfImage(base: usize): u32 { return optionalHeader(base).SizeOfImage; }
+@inline export function headerImageBase(base: usize): usize { return optionalHeader(base).ImageBase; }
+@inline export function characteristics(base: usize): u32 { return <u32>changetype<IMAGE_NT_HEADERS32>(ntHeaders(base)).FileHeader_Characteristics; }
+/** Data directory `index` (IMAGE_DIRECTORY_ENTRY_*): its RVA (0 when absent); its size at *size. */
 export function directory(base: usize, index: u32, size: usize): u32 {
-  const optional = ntHeaders(base) + 24;
+  const optional = optionalHeader(base);
   store<u32>(size, 0);
-  if (index >= load<u32>(optional + 92)) return 0;
-  const rva = load<u32>(optional + 96 + (index << 3));
-  store<u32>(size, load<u32>(optional + 100 + (index << 3)));
-  return rva;
+  if (index >= optional.NumberOfRvaAndSizes) return 0;
+  const entry = optional.DataDirectoryEntry(index);
+  store<u32>(size, entry.Size);
+  return entry.VirtualAddress;
 }
 /** True when [rva, rva + length) lies inside the image. */
 @inline export function inside(base: usize, rva: u32, length: u32): bool {
@@ -172,14 +169,14 @@ export function LdrpProtect(base: usize, rva: u32, size: u32, protect: u32, args
 
 /** Gives the header page and every section its own protection again. */
 export function LdrpRestoreProtection(base: usize, args: usize): void {
-  const nt = ntHeaders(base);
-  const sections = <u32>load<u16>(nt + 6);
-  const table = nt + 24 + <u32>load<u16>(nt + 20);
+  const nt = changetype<IMAGE_NT_HEADERS32>(ntHeaders(base));
+  const sections = <u32>nt.FileHeader_NumberOfSections;
+  const table = nt.FirstSection;
   LdrpProtect(base, 0, 1, PAGE_READONLY, args);
   for (let i: u32 = 0; i < sections; i++) {
-    const s = table + i * 40;
-    const size = load<u32>(s, 8) != 0 ? load<u32>(s, 8) : load<u32>(s, 16);
-    if (size != 0) LdrpProtect(base, load<u32>(s, 12), size, sectionProtection(load<u32>(s, 36)), args);
+    const s = changetype<IMAGE_SECTION_HEADER>(table + i * SECTION_HEADER_SIZE);
+    const size = s.VirtualSize != 0 ? s.VirtualSize : s.SizeOfRawData;
+    if (size != 0) LdrpProtect(base, s.VirtualAddress, size, sectionProtection(s.Characteristics), args);
   }
 }
 
@@ -194,7 +191,7 @@ export function LdrpRelocate(entry: usize): u32 {
   if (delta == 0) return STATUS_SUCCESS;
   const args = RtlAllocateHeap(heap(), 0, 16);
   if (args == 0) return STATUS_NO_MEMORY;
-  const rva = directory(base, 5, args);
+  const rva = directory(base, IMAGE_DIRECTORY_ENTRY_BASERELOC, args);
   const size = load<u32>(args);
   if ((characteristics(base) & IMAGE_FILE_RELOCS_STRIPPED) != 0 || rva == 0 || size == 0) {
     RtlFreeHeap(heap(), 0, args);
@@ -207,27 +204,29 @@ export function LdrpRelocate(entry: usize): u32 {
   if (status == STATUS_SUCCESS) status = LdrpProtect(base, 0, limit, PAGE_READWRITE, args);
   let at = rva;
   const end = rva + size;
-  while (status == STATUS_SUCCESS && end - at >= 8) {
-    const page = load<u32>(base + at), blockSize = load<u32>(base + at + 4);
-    if (blockSize < 8 || (blockSize & 1) != 0 || blockSize > end - at || page >= limit) {
+  const header = <u32>offsetof<IMAGE_BASE_RELOCATION>();
+  while (status == STATUS_SUCCESS && end - at >= header) {
+    const block = changetype<IMAGE_BASE_RELOCATION>(base + at);
+    const page = block.VirtualAddress, blockSize = block.SizeOfBlock;
+    if (blockSize < header || (blockSize & 1) != 0 || blockSize > end - at || page >= limit) {
       status = STATUS_INVALID_IMAGE_FORMAT;
       LdrpReport(nameOf(entry), " has a bad relocation block", status);
       break;
     }
-    for (let p = at + 8; p + 2 <= at + blockSize; p += 2) {
+    for (let p = at + header; p + 2 <= at + blockSize; p += 2) {
       const word = <u32>load<u16>(base + p);
       const type = word >> 12, target = page + (word & 0xFFF);
-      if (type == 0) continue; // IMAGE_REL_BASED_ABSOLUTE: padding
-      const width: u32 = type == 3 ? 4 : 2;
+      if (type == IMAGE_REL_BASED_ABSOLUTE) continue; // padding
+      const width: u32 = type == IMAGE_REL_BASED_HIGHLOW ? 4 : 2;
       if (target > limit - width) {
         status = STATUS_INVALID_IMAGE_FORMAT;
         LdrpReport(nameOf(entry), " has a relocation outside the image", status);
         break;
       }
       const a = base + target;
-      if (type == 3) store<u32>(a, load<u32>(a) + delta);                          // HIGHLOW
-      else if (type == 1) store<u16>(a, <u16>((<u32>load<u16>(a) + (delta >>> 16)) & 0xFFFF)); // HIGH
-      else if (type == 2) store<u16>(a, <u16>((<u32>load<u16>(a) + delta) & 0xFFFF)); // LOW
+      if (type == IMAGE_REL_BASED_HIGHLOW) store<u32>(a, load<u32>(a) + delta);
+      else if (type == IMAGE_REL_BASED_HIGH) store<u16>(a, <u16>((<u32>load<u16>(a) + (delta >>> 16)) & 0xFFFF));
+      else if (type == IMAGE_REL_BASED_LOW) store<u16>(a, <u16>((<u32>load<u16>(a) + delta) & 0xFFFF));
       else {
         status = STATUS_INVALID_IMAGE_FORMAT;
         LdrpReport(nameOf(entry), " has a relocation of an unknown type", status);

@@ -1,7 +1,7 @@
 // What every ntdll source file shares: the native services it calls (wasm
 // imports from module "ntdll", which the DLL linker resolves to its own
-// `int 0x2e` stubs), the NTSTATUS values the Rtl routines return, and the
-// few PEB/TEB fields they read.
+// `int 0x2e` stubs) and the
+// few PEB/TEB fields they read. NTSTATUS values come from kernel/sdk/ntstatus.ts.
 //
 // Everything here is raw 32-bit memory: no managed AssemblyScript objects, so
 // the DLL has no garbage collector and its structures are NT's own layouts.
@@ -13,6 +13,9 @@
 //     +0x18 NT_TIB.Self                    +0x10 ProcessParameters
 //     +0x20 ClientId (process, thread)     +0x18 ProcessHeap
 //     +0x30 ProcessEnvironmentBlock
+
+import { OBJECT_ATTRIBUTES } from "../../../kernel/sdk/ntdef";
+import { PEB, TEB } from "../../../kernel/sdk/peb";
 
 // ---- services (signatures as NT declares them; handles and pointers are u32) ----
 @external("ntdll", "NtAllocateVirtualMemory") export declare function NtAllocateVirtualMemory(process: u32, base: usize, zeroBits: u32, size: usize, type: u32, protect: u32): u32;
@@ -54,41 +57,11 @@
 @external("ntdll", "NtCurrentTeb") export declare function NtCurrentTeb(): usize;
 
 // ---- pseudo handles and flags ----
-export const NtCurrentProcess: u32 = 0xFFFFFFFF;
-export const NtCurrentThread: u32 = 0xFFFFFFFE;
-export const MEM_COMMIT: u32 = 0x1000;
-export const MEM_RESERVE: u32 = 0x2000;
-export const MEM_DECOMMIT: u32 = 0x4000;
-export const MEM_RELEASE: u32 = 0x8000;
-export const PAGE_READWRITE: u32 = 0x04;
-export const PAGE_SIZE: u32 = 0x1000;
-export const OBJ_CASE_INSENSITIVE: u32 = 0x40;
-
-// ---- NTSTATUS ----
-export const STATUS_SUCCESS: u32 = 0;
-export const STATUS_BUFFER_OVERFLOW: u32 = 0x80000005;
-export const STATUS_NO_MORE_ENTRIES: u32 = 0x8000001A;
-export const STATUS_UNSUCCESSFUL: u32 = 0xC0000001;
-export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
-export const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
-export const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
-export const STATUS_NO_MEMORY: u32 = 0xC0000017;
-export const STATUS_BUFFER_TOO_SMALL: u32 = 0xC0000023;
-export const STATUS_OBJECT_TYPE_MISMATCH: u32 = 0xC0000024;
-export const STATUS_OBJECT_NAME_INVALID: u32 = 0xC0000033;
-export const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC0000034;
-export const STATUS_OBJECT_PATH_SYNTAX_BAD: u32 = 0xC000003B;
-export const STATUS_INVALID_PARAMETER_2: u32 = 0xC00000F0;
-export const STATUS_VARIABLE_NOT_FOUND: u32 = 0xC0000100;
-export const STATUS_NAME_TOO_LONG: u32 = 0xC0000106;
-export const STATUS_OBJECT_PATH_NOT_FOUND: u32 = 0xC000003A;
-
-@inline export function NT_SUCCESS(status: u32): bool { return <i32>status >= 0; }
 
 // ---- PEB / TEB ----
-export const TEB_PEB: u32 = 0x30;
-export const PEB_PROCESS_PARAMETERS: u32 = 0x10;
-export const PEB_PROCESS_HEAP: u32 = 0x18;
+export const TEB_PEB: u32 = <u32>offsetof<TEB>("ProcessEnvironmentBlock");
+export const PEB_PROCESS_PARAMETERS: u32 = <u32>offsetof<PEB>("ProcessParameters");
+export const PEB_PROCESS_HEAP: u32 = <u32>offsetof<PEB>("ProcessHeap");
 
 /** The current process's PEB (TEB->ProcessEnvironmentBlock, fs:[0x30]). */
 export function RtlGetCurrentPeb(): usize {
@@ -119,12 +92,13 @@ export function RtlpStrLen(s: usize): u32 {
   return n;
 }
 
-/** Fills an OBJECT_ATTRIBUTES (24 bytes): Length, RootDirectory, ObjectName, Attributes, SD, SQOS. */
+/** Fills an OBJECT_ATTRIBUTES (InitializeObjectAttributes). */
 export function RtlpInitObjectAttributes(oa: usize, name: usize, attributes: u32, root: u32): void {
-  store<u32>(oa, 24);
-  store<u32>(oa, root, 4);
-  store<u32>(oa, <u32>name, 8);
-  store<u32>(oa, attributes, 12);
-  store<u32>(oa, 0, 16);
-  store<u32>(oa, 0, 20);
+  const a = changetype<OBJECT_ATTRIBUTES>(oa);
+  a.Length = <u32>offsetof<OBJECT_ATTRIBUTES>();
+  a.RootDirectory = root;
+  a.ObjectName = name;
+  a.Attributes = attributes;
+  a.SecurityDescriptor = 0;
+  a.SecurityQualityOfService = 0;
 }

@@ -26,11 +26,15 @@
 
 import {
   RtlpProcessHeap, RtlpProcessParameters, RtlpWcsLen, RtlpInitObjectAttributes, NtQueryAttributesFile, NtOpenFile, NtClose,
-  OBJ_CASE_INSENSITIVE, STATUS_SUCCESS, STATUS_OBJECT_NAME_INVALID, STATUS_NO_MEMORY, NT_SUCCESS,
 } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { RtlUpcaseUnicodeChar } from "./string";
 import { RtlpCurrentEnvironment } from "./env";
+import { RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import {
+  NT_SUCCESS, STATUS_NO_MEMORY, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+} from "../../../kernel/sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 export const RtlPathTypeUnknown: u32 = 0;
 export const RtlPathTypeUncAbsolute: u32 = 1;
@@ -42,7 +46,7 @@ export const RtlPathTypeLocalDevice: u32 = 6;
 export const RtlPathTypeRootLocalDevice: u32 = 7;
 
 /** RTL_USER_PROCESS_PARAMETERS.CurrentDirectory.DosPath. */
-const PARAMS_CURDIR: u32 = 0x24;
+const PARAMS_CURDIR: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("CurrentDirectory_DosPath_Length");
 const BACKSLASH: u32 = 0x5C;
 
 @inline function ch(p: usize, i: u32): u32 { return <u32>load<u16>(p + (i << 1)); }

@@ -19,22 +19,33 @@
 // RtlCreateProcessParameters returns a denormalized block, as NT does.
 
 import {
-  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtWriteVirtualMemory, NtCurrentProcess, NtCurrentThread,
-  NtCreateThread, NtTerminateThread, NtOpenFile, NtCreateSection, NtCreateProcess, NtQuerySection, NtClose,
-  NtQueryInformationProcess, NtSetInformationProcess, NtQueryInformationThread, NtSetInformationThread,
-  NtOpenProcessToken, NtOpenThreadToken, NtAdjustPrivilegesToken,
-  RtlGetCurrentPeb, RtlpProcessParameters, RtlpProcessHeap, RtlpInitObjectAttributes,
-  MEM_COMMIT, MEM_RESERVE, MEM_RELEASE, PAGE_READWRITE, PAGE_SIZE,
-  STATUS_SUCCESS, STATUS_NO_MEMORY, STATUS_UNSUCCESSFUL, NT_SUCCESS,
+  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtTerminateThread, NtOpenFile, NtCreateSection, NtCreateProcess, NtQuerySection, NtClose, NtQueryInformationProcess, NtSetInformationProcess, NtQueryInformationThread, NtSetInformationThread, NtOpenProcessToken, NtOpenThreadToken, NtAdjustPrivilegesToken, RtlGetCurrentPeb, RtlpProcessParameters, RtlpProcessHeap, RtlpInitObjectAttributes,
 } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap, RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
 import { RtlpEnvironmentLength } from "./env";
+import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import { CONTEXT } from "../../../kernel/sdk/context";
+import {
+  NT_SUCCESS, STATUS_NO_MEMORY, STATUS_SUCCESS, STATUS_UNSUCCESSFUL,
+} from "../../../kernel/sdk/ntstatus";
+import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, NtCurrentThread, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
+import { CONTEXT_FULL } from "../../../kernel/sdk/context";
+import { RTL_USER_PROC_PARAMS_NORMALIZED } from "../../../kernel/sdk/peb";
 
-export const RTL_USER_PROC_PARAMS_NORMALIZED: u32 = 1;
-const SIZEOF_PARAMS: u32 = 0x298;
-const P_MAXIMUM: u32 = 0, P_LENGTH: u32 = 4, P_FLAGS: u32 = 8;
-const P_CURDIR: u32 = 0x24, P_DLLPATH: u32 = 0x30, P_IMAGE: u32 = 0x38, P_COMMANDLINE: u32 = 0x40, P_ENVIRONMENT: u32 = 0x48;
-const P_WINDOWTITLE: u32 = 0x70, P_DESKTOP: u32 = 0x78, P_SHELL: u32 = 0x80, P_RUNTIME: u32 = 0x88, P_ENVSIZE: u32 = 0x290;
+const SIZEOF_PARAMS: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>();
+const P_MAXIMUM: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("MaximumLength");
+const P_LENGTH: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("Length");
+const P_FLAGS: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("Flags");
+const P_CURDIR: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("CurrentDirectory_DosPath_Length");
+const P_DLLPATH: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("DllPath_Length");
+const P_IMAGE: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("ImagePathName_Length");
+const P_COMMANDLINE: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("CommandLine_Length");
+const P_ENVIRONMENT: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("Environment");
+const P_WINDOWTITLE: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("WindowTitle_Length");
+const P_DESKTOP: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("DesktopInfo_Length");
+const P_SHELL: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("ShellInfo_Length");
+const P_RUNTIME: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("RuntimeData_Length");
+const P_ENVSIZE: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("EnvironmentSize");
 const MAX_PATH_BYTES: u32 = 520;
 
 // The eight strings of a block, in the order they are laid out.
@@ -144,8 +155,7 @@ export function RtlDestroyProcessParameters(params: usize): u32 {
 
 // ---- threads ----
 
-const CONTEXT_SIZE: u32 = 0x2CC;
-const CONTEXT_FULL: u32 = 0x10007;
+const CONTEXT_SIZE: u32 = <u32>offsetof<CONTEXT>();
 const DEFAULT_STACK_RESERVE: u32 = 0x100000;
 
 /**
@@ -225,7 +235,7 @@ export function RtlExitUserThread(status: u32): void {
 
 const ProcessBreakOnTermination: u32 = 29;
 const ThreadBreakOnTermination: u32 = 18;
-const PEB_NT_GLOBAL_FLAG: u32 = 0x68;
+const PEB_NT_GLOBAL_FLAG: u32 = <u32>offsetof<PEB>("NtGlobalFlag");
 const FLG_ENABLE_SYSTEM_CRIT_BREAKS: u32 = 0x100000;
 
 function setCritical(isThread: bool, newValue: bool, oldValue: usize, checkFlag: bool): u32 {

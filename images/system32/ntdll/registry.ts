@@ -37,16 +37,18 @@
 // (scripts/pe/ntdll.ts); the Node tests' stand-in calls their wasm table.
 
 import {
-  NtOpenKey, NtCreateKey, NtClose, NtQueryValueKey, NtEnumerateValueKey, NtSetValueKey, NtDeleteValueKey,
-  RtlpProcessHeap, RtlpWcsLen, RtlpInitObjectAttributes, OBJ_CASE_INSENSITIVE, NT_SUCCESS,
-  STATUS_SUCCESS, STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL,
-  STATUS_OBJECT_NAME_NOT_FOUND, STATUS_NO_MORE_ENTRIES,
+  NtOpenKey, NtCreateKey, NtClose, NtQueryValueKey, NtEnumerateValueKey, NtSetValueKey, NtDeleteValueKey, RtlpProcessHeap, RtlpWcsLen, RtlpInitObjectAttributes,
 } from "./nt";
 /** Calls QueryRoutine(ValueName, ValueType, ValueData, ValueLength, Context, EntryContext) at a raw address (stdcall). */
 @external("ntdll", "RtlpCallQueryRoutine") declare function RtlpCallQueryRoutine(routine: usize, name: usize, type: u32, data: usize, length: u32, context: usize, entryContext: usize): u32;
 
 import { RtlAllocateHeap, RtlFreeHeap, RtlSizeHeap, RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
 import { RtlExpandEnvironmentStrings_U } from "./env";
+import {
+  NT_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER,
+  STATUS_NO_MEMORY, STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS,
+} from "../../../kernel/sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 export const RTL_REGISTRY_ABSOLUTE: u32 = 0;
 export const RTL_REGISTRY_SERVICES: u32 = 1;

@@ -14,12 +14,13 @@
 // in CP1252_HIGH, every other byte to the code unit of the same value;
 // characters with no byte become '?' (the code page's default character).
 
-import {
-  RtlpProcessHeap, RtlpWcsLen, RtlpStrLen,
-  STATUS_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER,
-  STATUS_INVALID_PARAMETER_2, STATUS_NO_MEMORY, STATUS_NAME_TOO_LONG, STATUS_ACCESS_VIOLATION,
-} from "./nt";
+import { RtlpProcessHeap, RtlpWcsLen, RtlpStrLen } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
+import {
+  STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL,
+  STATUS_INVALID_PARAMETER, STATUS_INVALID_PARAMETER_2, STATUS_NAME_TOO_LONG, STATUS_NO_MEMORY,
+  STATUS_SUCCESS,
+} from "../../../kernel/sdk/ntstatus";
 
 const MAXUSHORT: u32 = 0xFFFF;
 

@@ -6,10 +6,10 @@ import { show,
   NtClose, NtCreateEvent, NtSetEvent, NtWaitForSingleObject, NtCreateSection, NtOpenSection, NtMapViewOfSection, NtUnmapViewOfSection,
   NtQueryVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, attributes, ms, put, putHex, flush,
 } from "./nt";
+import { SEC_COMMIT } from "../../../kernel/sdk/ntdef";
 
 const SELF: u32 = 0xFFFFFFFF;
 const SECTION_ALL_ACCESS: u32 = 0xF001F;
-const SEC_COMMIT: u32 = 0x8000000;
 const h = memory.data(16, 4);      // +0 the shared section, +4 ready event, +8 answer event, +12 others
 const base = memory.data(4, 4);
 const size = memory.data(4, 4);

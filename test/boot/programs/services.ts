@@ -1,7 +1,7 @@
 // Ring 3: every service answers, and bad input gets a status back, never a crash.
 import { NtDelayExecution, NtQueryPerformanceCounter, NtQuerySystemTime, NtYieldExecution, NtDisplayString, syscall, put, putHex, flush, say } from "./nt";
+import { STATUS_ACCESS_VIOLATION } from "../../../kernel/sdk/ntstatus";
 
-const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
 const buffer = memory.data(16, 8);
 
 function report(what: string, status: u32): void { put(what); put(" "); putHex(status); flush(); }

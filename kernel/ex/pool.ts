@@ -21,7 +21,25 @@
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { BAD_POOL_CALLER, BAD_POOL_HEADER, KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { MmAllocatePhysicalPages, MmFreePhysicalPage, MmPageToVirtual, MmVirtualToPage } from "./pfn";
+import { KSEG0_BASE } from "../ke/loader";
+
+// Pages come from Mm's page frame database, which sits above Ex: Mm hands
+// its allocator in with ExRegisterPoolPages once the database is built
+// (mm/pfn.ts). Before that the pool has no pages and allocations fail.
+function ExpNoPages(count: u32): u32 { return 0; }
+function ExpNoFree(page: u32): void {}
+let ExpAllocatePages: (count: u32) => u32 = ExpNoPages;
+let ExpFreePage: (page: u32) => void = ExpNoFree;
+
+/** Mm's physical page allocator for the pool: `allocate` returns `count` contiguous zeroed pages (their first number) or 0. */
+export function ExRegisterPoolPages(allocate: (count: u32) => u32, free: (page: u32) => void): void {
+  ExpAllocatePages = allocate;
+  ExpFreePage = free;
+}
+
+/** Pool pages are in the kernel window (KSEG0): virtual = KSEG0_BASE + physical. */
+@inline function ExpPageToVirtual(page: u32): usize { return KSEG0_BASE + (<usize>page << 12); }
+@inline function ExpVirtualToPage(address: usize): u32 { return <u32>(address - KSEG0_BASE) >>> 12; }
 
 /** Pool types (only nonpaged memory exists; paged requests get nonpaged memory). */
 export const NonPagedPool: u32 = 0;
@@ -149,9 +167,9 @@ export function ExAllocatePoolWithTag(poolType: u32, bytes: u32, tag: u32): usiz
 function allocateBig(bytes: u32, tag: u32): usize {
   if (bigCount == BIG_MAX) return 0;
   const pages = (bytes + PAGE - 1) / PAGE;
-  const first = MmAllocatePhysicalPages(pages);
+  const first = ExpAllocatePages(pages);
   if (first == 0) return 0;
-  const p = MmPageToVirtual(first);
+  const p = ExpPageToVirtual(first);
   const e = BigTable + bigCount * 12;
   store<u32>(e, <u32>p); store<u32>(e, pages, 4); store<u32>(e, tag, 8);
   bigCount++;
@@ -171,10 +189,10 @@ function allocateSmall(bytes: u32, tag: u32): usize {
     if (first != h) { block = first - HEADER; listRemove(first); break; }
   }
   if (block == 0) {
-    const page = MmAllocatePhysicalPages(1);
+    const page = ExpAllocatePages(1);
     if (page == 0) return 0;
     ExPoolPages++;
-    block = MmPageToVirtual(page);
+    block = ExpPageToVirtual(page);
     setHeader(block, 0, UNITS_PER_PAGE, false, 0);
   }
   const have = sizeOf(block);
@@ -217,8 +235,8 @@ function freeBig(p: usize, tag: u32): void {
     if (<usize>load<u32>(e) != p) continue;
     const pages = load<u32>(e, 4), owner = load<u32>(e, 8);
     if (tag != 0 && tag != owner) KeBugCheckEx(BAD_POOL_CALLER, 0xD, tag, <u32>p, owner);
-    const first = MmVirtualToPage(p);
-    for (let k: u32 = 0; k < pages; k++) MmFreePhysicalPage(first + k);
+    const first = ExpVirtualToPage(p);
+    for (let k: u32 = 0; k < pages; k++) ExpFreePage(first + k);
     ExPoolPages -= pages;
     countFree(owner, pages * PAGE);
     bigCount--;
@@ -262,7 +280,7 @@ function freeSmall(p: usize, tag: u32): void {
     }
   }
   if (size == UNITS_PER_PAGE) {
-    MmFreePhysicalPage(MmVirtualToPage(block));
+    ExpFreePage(ExpVirtualToPage(block));
     ExPoolPages--;
     return;
   }

@@ -1,0 +1,29 @@
+// The self-test kernel's entry (build/ntoskrnl-selftest.bin; the tests build
+// it with buildKernel({ selfTest: true })): the product's boot order from
+// kernel/main.ts with the components' boot self-tests installed. With the
+// command-line word `selftest` they run at the points main.ts marks:
+// Mm's and Ob's in phase 0, the dispatcher's first in phase 1.
+// `selftest-double-free` makes Mm's test free a block twice (BAD_POOL_CALLER).
+// None of this code is in build/ntoskrnl.bin.
+
+import { KiSystemStartup as KiProductStartup } from "./main";
+import { KeCommandLineHasOption, KeSetBootSelfTests, SELFTEST_KE, SELFTEST_MM, SELFTEST_OB } from "./ke/loader";
+import { KeRunSelfTest } from "./ke/selftest";
+import { MmRunSelfTest } from "./mm/selftest";
+import { ObRunSelfTest } from "./ob/selftest";
+
+export { KiTrapDispatch } from "./ke/trap";
+export { KiWasmTrap } from "./ke/bugcheck";
+
+function KiRunBootSelfTests(stage: u32): void {
+  if (!KeCommandLineHasOption("selftest")) return;
+  if (stage == SELFTEST_MM) MmRunSelfTest();      // "mm: self-test passed: ..."
+  else if (stage == SELFTEST_OB) ObRunSelfTest(); // "ob: self-test passed: N checks"
+  else if (stage == SELFTEST_KE) KeRunSelfTest(); // "ke: self-test passed: ..."
+}
+
+/** Phase 0 of the boot, as kernel/main.ts's, with the self-tests installed first. */
+export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
+  KeSetBootSelfTests(KiRunBootSelfTests);
+  KiProductStartup(magic, multibootInfo);
+}

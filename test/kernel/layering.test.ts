@@ -1,0 +1,161 @@
+// The kernel's layers (README, "Layers"), checked on the import graph of
+// kernel/: no file imports a component above its own (only the generated
+// kernel/ke/sysent.ts may), and no private name (Mi*, Ki*, Obp*, Exp*, ...)
+// is imported outside its component. The tree still has upward edges and
+// private imports from before the order was written down: they are listed
+// here, and the test fails on any edge or import that is not on the lists,
+// so the lists can only shrink. Each check is also run on a graph with a
+// planted upward import, to show it catches one.
+
+import { describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeEdges, LAYERS, privateImports, readImportGraph, upwardEdges, type Edge } from './layering.ts';
+
+const KERNEL = join(dirname(fileURLToPath(import.meta.url)), '../../kernel');
+
+/** Upward imports the tree had when the order was written down (to be removed, never added to). */
+const KNOWN_UPWARD: readonly string[] = [
+  'ex/display.ts -> ps/psmain.ts',
+  'ex/harderr.ts -> ps/psmain.ts',
+  'ex/harderr.ts -> se/token.ts',
+  'ex/harderr.ts -> se/tokenobj.ts',
+  'ex/obsvc.ts -> io/iomgr.ts',
+  'ex/obsvc.ts -> ob/obdir.ts',
+  'ex/obsvc.ts -> ob/obhandle.ts',
+  'ex/obsvc.ts -> ob/oblink.ts',
+  'ex/obsvc.ts -> ob/obquery.ts',
+  'ex/sync.ts -> ob/obcreate.ts',
+  'ex/sync.ts -> ob/obhandle.ts',
+  'ex/sync.ts -> ob/obname.ts',
+  'ex/sync.ts -> ob/obp.ts',
+  'ex/sync.ts -> ob/obref.ts',
+  'ex/sysinfo.ts -> mm/pagefile.ts',
+  'ex/sysinfo.ts -> mm/pfn.ts',
+  'ex/sysinfo.ts -> ob/obhandle.ts',
+  'ex/sysinfo.ts -> ps/psmain.ts',
+  'hal/rtc.ts -> ke/log.ts',
+  'hal/serial.ts -> ke/interrupt.ts',
+  'io/iosys.ts -> fat/fatfile.ts',
+  'io/serialdev.ts -> ps/psmain.ts',
+  'ke/probe.ts -> mm/procmm.ts',
+  'ke/selftest.ts -> ex/pool.ts',
+  'ke/syscall.ts -> mm/procmm.ts',
+  'ke/thread.ts -> ex/pool.ts',
+  'ke/trap.ts -> mm/procmm.ts',
+  'ke/trap.ts -> mm/virtual.ts',
+  'ke/trap.ts -> ps/psmain.ts',
+  'ke/wait.ts -> ex/pool.ts',
+  'lpc/lpcp.ts -> ps/psmain.ts',
+  'mm/image.ts -> io/iofile.ts',
+  'mm/image.ts -> io/iofunc.ts',
+  'mm/image.ts -> io/iomgr.ts',
+  'mm/image.ts -> io/iop.ts',
+  'mm/image.ts -> ob/obhandle.ts',
+  'mm/image.ts -> ob/obref.ts',
+  'mm/pagefile.ts -> io/create.ts',
+  'mm/pagefile.ts -> io/iofunc.ts',
+  'mm/pagefile.ts -> io/iop.ts',
+  'mm/pagefile.ts -> ob/obp.ts',
+  'mm/pagefile.ts -> ob/obref.ts',
+  'mm/pagefile.ts -> se/token.ts',
+  'mm/pagefile.ts -> se/tokenobj.ts',
+  'mm/section.ts -> io/iomgr.ts',
+  'mm/section.ts -> ob/obcreate.ts',
+  'mm/section.ts -> ob/obp.ts',
+  'mm/section.ts -> ob/obref.ts',
+  'mm/vmcopy.ts -> ps/psmain.ts',
+  'mm/vmcopy.ts -> ps/psprocess.ts',
+  'mm/vmsvc.ts -> ps/psmain.ts',
+  'mm/vmsvc.ts -> ps/psprocess.ts',
+  'se/token.ts -> ps/psmain.ts',
+  'se/token.ts -> ps/psprocess.ts',
+  'se/token.ts -> ps/psthread.ts',
+];
+
+/** Private names imported across components when the rule was written down (to be removed, never added to). */
+const KNOWN_PRIVATE: readonly string[] = [
+  'cm/cmhive.ts imports ObpAcquireLock from ob/obp.ts',
+  'cm/cmhive.ts imports ObpReleaseLock from ob/obp.ts',
+  'cm/cminit.ts imports KiBrandString from ke/cpu.ts',
+  'cm/cminit.ts imports KiVendorString from ke/cpu.ts',
+  'cm/cminit.ts imports ObpAcquireLock from ob/obp.ts',
+  'cm/cminit.ts imports ObpReleaseLock from ob/obp.ts',
+  'cm/ntapi.ts imports ObpAcquireLock from ob/obp.ts',
+  'cm/ntapi.ts imports ObpReleaseLock from ob/obp.ts',
+  'ex/obsvc.ts imports IopProcessDeferredCloses from io/iomgr.ts',
+  'ex/sysinfo.ts imports KiIdleThread from ke/thread.ts',
+  'ex/sysinfo.ts imports KiLockDispatcher from ke/thread.ts',
+  'ex/sysinfo.ts imports KiUnlockDispatcher from ke/thread.ts',
+  'ke/trap.ts imports PspCheckTermination from ps/psmain.ts',
+  'ke/trap.ts imports PspUnhandledUserException from ps/psmain.ts',
+  'lpc/create.ts imports ExpCreate from ex/sync.ts',
+  'lpc/lpcp.ts imports KiLockDispatcher from ke/thread.ts',
+  'lpc/lpcp.ts imports KiUnlockDispatcher from ke/thread.ts',
+  'mm/pagefile.ts imports KiSetPreviousMode from ke/probe.ts',
+  'mm/section.ts imports ExpCreate from ex/sync.ts',
+  'mm/section.ts imports ExpLastStatus from ex/sync.ts',
+  'mm/section.ts imports ExpOpen from ex/sync.ts',
+  'mm/section.ts imports ExpReference from ex/sync.ts',
+  'mm/vmsvc.ts imports KiSetPreviousMode from ke/probe.ts',
+  'ps/pscreate.ts imports MiImageInformation from mm/image.ts',
+  'ps/pscreate.ts imports MiImageName from mm/image.ts',
+  'ps/pscreate.ts imports MiInsertVad from mm/virtual.ts',
+  'ps/pscreate.ts imports MiIsImageSection from mm/image.ts',
+  'ps/pscreate.ts imports MiMapImageView from mm/image.ts',
+  'ps/psdll.ts imports MiImageInformation from mm/image.ts',
+  'ps/psdll.ts imports MiMapImageView from mm/image.ts',
+  'ps/psdll.ts imports MiReadImage from mm/image.ts',
+  'ps/psmain.ts imports KiLockDispatcher from ke/thread.ts',
+  'ps/psmain.ts imports KiSetKernelStack from ke/gdt.ts',
+  'ps/psmain.ts imports KiSetTebSegment from ke/gdt.ts',
+  'ps/psmain.ts imports KiUnlockDispatcher from ke/thread.ts',
+  'ps/psmain.ts imports MiInsertVad from mm/virtual.ts',
+  'ps/psthread.ts imports KiLockDispatcher from ke/thread.ts',
+  'ps/psthread.ts imports KiUnlockDispatcher from ke/thread.ts',
+  'ps/psthread.ts imports MiInsertVad from mm/virtual.ts',
+  'se/token.ts imports ObpAcquireLock from ob/obp.ts',
+  'se/token.ts imports ObpCreateHandle from ob/obhandle.ts',
+  'se/token.ts imports ObpReleaseLock from ob/obp.ts',
+];
+
+describe('kernel layering', () => {
+  const graph = readImportGraph(KERNEL);
+
+  it('reads the import graph: every component is in the layer order', () => {
+    expect(graph.length).toBeGreaterThan(300);
+    const components = new Set(graph.flatMap((e) => [e.from, e.to]).map((p) => (p.includes('/') ? p.slice(0, p.indexOf('/')) : '')));
+    expect([...components].filter((c) => !LAYERS.includes(c))).toEqual([]);
+    expect(graph).toContainEqual({ from: 'ke/trap.ts', to: 'sdk/context.ts' });
+  });
+
+  it('has no upward import beyond the known ones', () => {
+    const upward = describeEdges(upwardEdges(graph));
+    expect(upward.filter((e) => !KNOWN_UPWARD.includes(e))).toEqual([]);
+    console.log(`layering: ${upward.length} known upward imports left (${KNOWN_UPWARD.length} when written down)`);
+  });
+
+  it('catches a planted upward import, and lets sysent.ts and downward imports be', () => {
+    const planted: Edge = { from: 'rtl/unicode.ts', to: 'ob/obp.ts' };
+    expect(describeEdges(upwardEdges([...graph, planted])).filter((e) => !KNOWN_UPWARD.includes(e))).toEqual(['rtl/unicode.ts -> ob/obp.ts']);
+    const small: Edge[] = [
+      { from: 'ke/wait.ts', to: 'ps/psmain.ts' },     // up: ke is below ps
+      { from: 'ps/psmain.ts', to: 'ke/wait.ts' },     // down
+      { from: 'ke/sysent.ts', to: 'ps/psmain.ts' },   // the generated service table
+      { from: 'sdk/pe.ts', to: 'sdk/ntdef.ts' },      // within a component
+      { from: 'main.ts', to: 'ps/psinit.ts' },        // the boot order, at the top
+      { from: 'sdk/list.ts', to: 'main.ts' },         // up to the top
+    ];
+    expect(describeEdges(upwardEdges(small))).toEqual(['ke/wait.ts -> ps/psmain.ts', 'sdk/list.ts -> main.ts']);
+  });
+
+  it('kernel/sdk imports nothing outside itself (any image may use it)', () => {
+    expect(graph.filter((e) => e.from.startsWith('sdk/') && !e.to.startsWith('sdk/'))).toEqual([]);
+  });
+
+  it('imports no private name across components beyond the known ones', () => {
+    const found = privateImports(KERNEL);
+    expect(found.filter((e) => !KNOWN_PRIVATE.includes(e))).toEqual([]);
+    console.log(`layering: ${found.length} known private imports left (${KNOWN_PRIVATE.length} when written down)`);
+  });
+});
