@@ -42,6 +42,11 @@ beforeAll(async () => {
     });
     server!.on('exit', (code) => fail(new Error(`npm run serve exited with ${code}: ${out}`)));
   });
+  // The blue-screen page needs a kernel that can be made to bug-check on
+  // purpose: the self-test kernel (the product kernel carries no self-tests),
+  // served beside the page and named by ?kernel=.
+  const { kernelImage: selfTest } = await buildKernel({ write: false, selfTest: true });
+  writeFileSync(join(dir, 'web', 'ntoskrnl-selftest.bin'), selfTest);
 }, 900_000);
 
 afterAll(() => {
@@ -134,7 +139,7 @@ describe('browser page (npm run serve, Chromium)', () => {
 
       // a bug check: the status decodes it and the blue screen is blue
       const bsod = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-      await bsod.goto(`${url}?disk=none&cmdline=${encodeURIComponent('selftest selftest-double-free')}`);
+      await bsod.goto(`${url}?kernel=ntoskrnl-selftest.bin&disk=none&cmdline=${encodeURIComponent('selftest selftest-double-free')}`);
       await bsod.waitForFunction(() => document.getElementById('status')?.className === 'stop', undefined, { timeout: 120_000 });
       expect(await bsod.textContent('#status')).toMatch(/^STOP 0x000000C2 BAD_POOL_CALLER: .* · p1 0x00000007 what the caller did wrong \(7 = double free\)/);
       await bsod.waitForTimeout(500); // the screen is drawn on the next animation frame
