@@ -179,10 +179,11 @@ describe.concurrent('cli (emulator/node/cli.ts)', () => {
     const badReg = join(tmp, 'bad.reg');
     writeFileSync(badReg, 'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\X]\r\n"a"=dword:zz\r\n');
     const runs = await Promise.all([
-      cli('--kernel', kernels.idle, '--reg', join(tmp, 'none.reg')),
-      cli('--kernel', kernels.idle, '--reg', badReg),
-      cli('--kernel', kernels.idle, '--add', 'x.exe'),
-      cli('--kernel', kernels.idle, '--add', `${join(tmp, 'none.exe')}=\\Windows\\x.exe`),
+      // a disk named, so the runs do not depend on build/disk.img (a clean clone has none)
+      cli('--kernel', kernels.idle, '--disk', kernels.idle, '--reg', join(tmp, 'none.reg')),
+      cli('--kernel', kernels.idle, '--disk', kernels.idle, '--reg', badReg),
+      cli('--kernel', kernels.idle, '--disk', kernels.idle, '--add', 'x.exe'),
+      cli('--kernel', kernels.idle, '--disk', kernels.idle, '--add', `${join(tmp, 'none.exe')}=\\Windows\\x.exe`),
       cli('--kernel', kernels.idle, '--disk', kernels.idle, '--restore', join(tmp, 'none.state')),
       cli('--kernel', kernels.idle, '--no-disk', '--log', join(tmp, 'no', 'such', 'dir.log')),
       cli('--kernel', kernels.idle, '--no-disk', '--snapshot', join(tmp, 's.state')),
