@@ -52,6 +52,8 @@ import { FatCleanVolumes } from "./fat/fatdirty";
 import { CmInitSystem1 } from "./cm/cminit";
 import { PsInitializeSystemDll } from "./ps/psdll";
 import { PsStartSessionManager } from "./ps/psinit";
+import { MmInitializeSharedUserData } from "./mm/shared";
+import { KiInitializeFastSystemCall } from "./ke/syscall";
 
 export { KiTrapDispatch } from "./ke/trap";
 export { KiWasmTrap } from "./ke/bugcheck";
@@ -81,6 +83,8 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   MmInitializePhysicalMemory();               // the loader's memory map: log it, keep usable ranges
   MmInitializePfnDatabase();                  // every usable page above the kernel's 8 MiB: free
   MmInitializeAddressSpaces();                // the boot directory is the System process's; address 0 unmapped
+  MmInitializeSharedUserData();               // KUSER_SHARED_DATA at 0x7FFE0000 in every process, its SystemCall stub
+  KiInitializeFastSystemCall();               // the SYSENTER MSRs: ntdll's stubs enter with sysenter
   KeRunBootSelfTests(SELFTEST_MM);            // self-test kernel only: "mm: self-test passed: ..."
   ExLogPoolUsage();                           // "mm: pool: 0 pages, ..."
   ObInitSystem();                             // types, handle table, \, \ObjectTypes, \Device, \??, ...

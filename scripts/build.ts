@@ -35,6 +35,10 @@ export interface BuildResult {
   kernelImage: Uint8Array;
   times: Record<string, number>;
   listing?: string;
+  /** Every label's address in the linked image (for profilers). */
+  labels?: Map<string, number>;
+  /** The AssemblyScript compiler's text format of the kernel, with function names. */
+  wat?: string;
 }
 
 export interface BuildOptions {
@@ -105,7 +109,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
   step('wasm2x86 translate');
   const linked = linkKernel(compiled, { entryExport: 'KiSystemStartup', stackLimitSymbol: '__stack_limit', bootModules: opts.bootModules });
   step('assemble + link');
-  if (opts.write === false) return { kernelWasm: wasm, kernelImage: linked.image, times };
+  if (opts.write === false) return { kernelWasm: wasm, kernelImage: linked.image, times, labels: linked.assembled.labels, wat };
 
   mkdirSync(BUILD, { recursive: true });
   if (opts.selfTest) {

@@ -1,7 +1,8 @@
 // The native system services: one list, from which come
 //   - the kernel's dispatch table, kernel/ke/sysent.ts (generated, checked in;
 //     `npx tsx scripts/services.ts` rewrites it, the build checks it is current),
-//   - the user-side stubs (`mov eax, N; lea edx, [esp+4]; int 0x2e; ret 4*args`),
+//   - the user-side stubs (`mov eax, N; mov edx, 0x7FFE0300; call edx; ret 4*args`:
+//     SharedUserData's sysenter stub; `int 0x2e` stubs on request),
 //     which ntdll exports (issue: PE images) and test programs link against.
 //
 // A service's number is its index in this list; its kernel routine is the
@@ -166,13 +167,21 @@ ${cases}
 `;
 }
 
-/** User-mode stubs, one per service, labelled `${prefix}${name}`. */
-export function serviceStubs(prefix: string): Insn[] {
+/** SharedUserData's SystemCall stub (`mov edx, esp; sysenter`; kernel/mm/shared.ts). */
+export const SYSTEM_CALL_STUB = 0x7FFE0300;
+
+/**
+ * User-mode stubs, one per service, labelled `${prefix}${name}`, as Windows
+ * XP's ntdll has them: `mov eax, N; mov edx, 0x7FFE0300; call edx; ret
+ * 4*args` (the fast system call through SharedUserData). With `int2e` they
+ * are the older `mov eax, N; lea edx, [esp+4]; int 0x2e; ret 4*args`.
+ */
+export function serviceStubs(prefix: string, int2e = false): Insn[] {
   return SERVICES.flatMap((s, i): Insn[] => [
     { op: 'align', ops: [imm(4)] }, { op: 'label', target: prefix + s.name },
     { op: 'mov', ops: [reg(EAX), imm(i)] },
-    { op: 'lea', ops: [reg(EDX), mem(4, ESP, 4)] },
-    { op: 'int', ops: [imm(0x2E)] },
+    ...(int2e ? [{ op: 'lea', ops: [reg(EDX), mem(4, ESP, 4)] }, { op: 'int', ops: [imm(0x2E)] }] as Insn[]
+      : [{ op: 'mov', ops: [reg(EDX), imm(SYSTEM_CALL_STUB)] }, { op: 'call', ops: [reg(EDX)] }] as Insn[]),
     s.args ? { op: 'ret', ops: [imm(s.args * 4)] } : { op: 'ret' },
   ]);
 }

@@ -1,5 +1,7 @@
 // System services: `int 0x2e` from ring 3 with eax = service number and
-// edx = the caller's arguments (on its stack, after the stub's return address).
+// edx = the caller's arguments (on its stack, after the stub's return address),
+// or `sysenter` from SharedUserData's stub (mm/shared.ts), whose entry builds
+// the same trap frame (edx = the arguments) and comes here too.
 //
 // The argument block is probed and copied into the thread's own buffer
 // (captured once: a second user thread cannot change it under the service),
@@ -7,7 +9,9 @@
 // An unknown number gives STATUS_INVALID_SYSTEM_SERVICE, an unreadable
 // argument block STATUS_ACCESS_VIOLATION; the caller goes on either way.
 
-import { cli, sti } from "../sdk/intrinsics";
+import { cli, sti, sysenter_entry, wrmsr } from "../sdk/intrinsics";
+import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "./log";
+import { KGDT_R0_CODE, KiTss } from "./gdt";
 import { KTRAP_FRAME } from "../sdk/context";
 import { KeCurrentThread, KTHREAD_SERVICE_ARGS } from "./thread";
 import { KiCallService, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
@@ -17,6 +21,30 @@ import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_SYSTEM_SERVICE } from "../sdk/n
 
 /** Vector of the system service gate (DPL 3). */
 export const KI_SYSTEM_SERVICE_VECTOR: u32 = 0x2E;
+
+/** The SYSENTER model-specific registers. */
+const MSR_SYSENTER_CS: u32 = 0x174;
+const MSR_SYSENTER_ESP: u32 = 0x175;
+const MSR_SYSENTER_EIP: u32 = 0x176;
+
+/**
+ * Phase 0: the fast system call. `sysenter` loads cs from SYSENTER_CS (ss is
+ * the next selector), eip from SYSENTER_EIP (the toolchain's fast entry) and
+ * esp from SYSENTER_ESP: the TSS, whose Esp0 (the running thread's kernel
+ * stack, set at every switch) the entry loads next, so no switch touches an
+ * MSR. `sysexit` goes back to cs SYSENTER_CS + 16 and ss + 24, | 3: NT's
+ * KGDT_R3_CODE and KGDT_R3_DATA.
+ */
+export function KiInitializeFastSystemCall(): void {
+  wrmsr(MSR_SYSENTER_CS, KGDT_R0_CODE);
+  wrmsr(MSR_SYSENTER_ESP, <u32>KiTss);
+  wrmsr(MSR_SYSENTER_EIP, <u32>sysenter_entry());
+  KeLogBegin("ke");
+  KeLogString("fast system call: sysenter to ");
+  KeLogHex(<u32>sysenter_entry());
+  KeLogString(", sysexit back; int 0x2e stays");
+  KeLogEnd();
+}
 
 /** System calls made so far. */
 export let KeSystemCalls: u32 = 0;
