@@ -3,19 +3,20 @@
 // or `sysenter` from SharedUserData's stub (mm/shared.ts), whose entry builds
 // the same trap frame (edx = the arguments) and comes here too.
 //
-// The argument block is probed and copied into the thread's own buffer
-// (captured once: a second user thread cannot change it under the service),
+// The argument block is range-checked and copied into the thread's own buffer
+// with user_copy (captured once: a second user thread cannot change it under
+// the service; an unmapped page makes the copy fail, see ke/trap.ts),
 // interrupts go back on, the service runs, and its NTSTATUS returns in eax.
 // An unknown number gives STATUS_INVALID_SYSTEM_SERVICE, an unreadable
 // argument block STATUS_ACCESS_VIOLATION; the caller goes on either way.
 
-import { cli, sti, sysenter_entry, wrmsr } from "../sdk/intrinsics";
+import { cli, sti, sysenter_entry, user_copy, wrmsr } from "../sdk/intrinsics";
+import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "./log";
 import { KGDT_R0_CODE, KiTss } from "./gdt";
 import { KTRAP_FRAME } from "../sdk/context";
 import { KeCurrentThread, KTHREAD_SERVICE_ARGS } from "./thread";
 import { KiCallService, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
-import { MmIsUserRangeAccessible } from "../mm/procmm";
 import { KiSetPreviousMode, UserMode } from "./probe";
 import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_SYSTEM_SERVICE } from "../sdk/ntstatus";
 
@@ -57,8 +58,9 @@ export function KiSystemService(frame: usize): void {
   const bytes = KiServiceArgumentBytes(service);
   const args = KeCurrentThread + KTHREAD_SERVICE_ARGS;
   if (bytes != 0) {
-    if (!MmIsUserRangeAccessible(trap.Edx, bytes, false)) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
-    memory.copy(args, trap.Edx, bytes);
+    // A range check, then a copy that a page fault turns into a failure (the exception table).
+    const from = trap.Edx;
+    if (from + bytes < from || <usize>(from + bytes) > MM_USER_PROBE_ADDRESS || user_copy(args, from, bytes) != 0) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
   }
   const mode = KiSetPreviousMode(UserMode);
   sti();

@@ -409,7 +409,7 @@ export function PspStartUserThread(thread: usize, entry: usize, userStack: usize
 // ---- ending threads and processes ----
 
 /** Called at every return to user mode: a thread asked to end does so here, on its own stack. */
-export function PspCheckTermination(): void {
+@inline export function PspCheckTermination(): void {
   const t = changetype<KTHREAD>(KeCurrentThread);
   if (t.TerminatePending != 0) PspExitThread(t.TerminateStatus);
 }

@@ -109,5 +109,7 @@
  * through which the kernel reads and writes user memory that may vanish.
  */
 @external("kernel", "user_copy") export declare function user_copy(destination: usize, source: usize, length: usize): u32;
+/** Stores a u32 at `address`; returns 0, or 1 when a page fault hit the store (listed in the exception table too). */
+@external("kernel", "user_store32") export declare function user_store32(address: usize, value: u32): u32;
 /** Address of the exception table: u32 count, then (start, end, fixup) per entry, code addresses. */
 @external("kernel", "exception_table") export declare function exception_table(): usize;

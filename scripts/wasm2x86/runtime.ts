@@ -109,8 +109,15 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
         L(l('copy')), I('rep_movsd'), I('mov', r(ECX), r(EDX)), I('and', r(ECX), imm(3)), I('rep_movsb'), L(l('copied')),
         I('mov', r(EAX), imm(0)), I('pop', r(EDI)), I('pop', r(ESI)), I('ret', imm(12)),
         L(l('fault')), I('cld'), I('mov', r(EAX), imm(1)), I('pop', r(EDI)), I('pop', r(ESI)), I('ret', imm(12)),
+        // userstore32(address, value) -> eax 0, or 1 when the store faulted.
+        { op: 'align', ops: [imm(16)] }, L(p + 'userstore32'),
+        I('mov', r(ECX), arg(4)), I('mov', r(EDX), arg(8)),
+        L(l('store')), I('mov', mem(4, ECX, 0), r(EDX)), L(l('stored')),
+        I('mov', r(EAX), imm(0)), I('ret', imm(8)),
+        L(l('storefault')), I('mov', r(EAX), imm(1)), I('ret', imm(8)),
         { op: 'align', ops: [imm(4)] }, L(cfg.prefix + '__ex_table'),
-        { op: 'dd', ops: [imm(1), imm(0, l('copy')), imm(0, l('copied')), imm(0, l('fault'))] });
+        { op: 'dd', ops: [imm(2), imm(0, l('copy')), imm(0, l('copied')), imm(0, l('fault')),
+          imm(0, l('store')), imm(0, l('stored')), imm(0, l('storefault'))] });
       break;
     case 'cpuid':
       add(I('push', r(EBX)), I('push', r(ESI)),

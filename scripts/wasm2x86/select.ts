@@ -673,6 +673,7 @@ function emitIntrinsic(sel: FunctionSelector, fi: number): void {
     case 'swap_context': sel.callLabel(ctx.helper('swap_context'), 3, null); return;
     case 'wrmsr': sel.callLabel(ctx.helper('wrmsr'), 2, null); return;
     case 'user_copy': sel.callLabel(ctx.helper('usercopy'), 3, 'i32'); return;
+    case 'user_store32': ctx.helper('usercopy'); sel.callLabel(`${ctx.prefix}__rt_userstore32`, 2, 'i32'); return;
     case 'exception_table': {
       ctx.helper('usercopy');
       const r = vs.alloc();

@@ -171,6 +171,7 @@ export class FakeMachine {
       bytes.copyWithin(destination >>> 0, source >>> 0, (source >>> 0) + (length >>> 0));
       return 0;
     },
+    user_store32: (address: number, value: number) => { new DataView(this.exports.memory.buffer).setUint32(address >>> 0, value >>> 0, true); return 0; },
     exception_table: () => 0,
   };
   /** Model-specific registers the kernel wrote (wrmsr). */
