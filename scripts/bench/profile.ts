@@ -51,6 +51,7 @@ async function trace(image: Uint8Array, dir: string, tag: string): Promise<Map<n
   execFileSync('mkfifo', [fifo]);
   const q = spawn('qemu-system-i386', ['-kernel', kernel, '-serial', 'null', '-display', 'none', '-append', 'poweroff',
     '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-no-reboot', '-m', '64', '-singlestep', '-icount', 'shift=0,sleep=off', '-d', 'exec,nochain', '-D', fifo], { stdio: 'ignore' });
+  const exited = new Promise((r) => q.on('exit', r));
   const counts = new Map<number, number>();
   const rl = createInterface({ input: (await import('node:fs')).createReadStream(fifo) });
   for await (const line of rl) {
@@ -59,7 +60,7 @@ async function trace(image: Uint8Array, dir: string, tag: string): Promise<Map<n
     const pc = parseInt(m[1], 16);
     counts.set(pc, (counts.get(pc) ?? 0) + 1);
   }
-  await new Promise((r) => q.on('exit', r));
+  await exited;
   return counts;
 }
 
