@@ -45,6 +45,7 @@ import {
   PORT_MESSAGE, SIZEOF_PORT_MESSAGE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, PORT_CONNECT, PORT_ALL_ACCESS,
 } from "../sdk/lpc";
 import { KTHREAD_THREAD_LINKS } from "../ke/thread";
+import { LpcpDeleteViews } from "./view";
 import {
   STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_PORT_DISCONNECTED, STATUS_SUCCESS,
   STATUS_THREAD_IS_TERMINATING,
@@ -86,6 +87,15 @@ export const PORT_CLOSED: u32 = 0x100;
   // +68 KEVENT (notification): signalled while the queue holds a message
   EvType: u32; EvSignalState: i32; EvWaitFlink: usize; EvWaitBlink: usize;
   QueueCount: u32;          // messages on the queue
+  // Port views (kernel/lpc/view.ts): what this side has mapped, unmapped when the port goes.
+  MappingProcess: usize;    // the process (referenced) whose address space holds the two views below; 0: none
+  ClientSectionBase: usize; // the client's view: in the client (client port), in the server (server port)
+  ServerSectionBase: usize; // the server's view: in the client (client port), in the server (server port)
+  SectionToMap: usize;      // client ports: the client's section (referenced), for the server to map
+  ViewOffset: u32;          // client ports: the client view's section offset (64 KiB aligned)
+  ViewSize: u32;            // client ports: the client view's size
+  ViewRemoteBase: usize;    // client ports: where the server mapped the client's view
+  ServerViewSize: u32;      // client ports: the server view's size
 }
 export const LPCP_PORT_SIZE: u32 = offsetof<LPCP_PORT>();
 export const PORT_QUEUE: u32 = offsetof<LPCP_PORT>("QueueFlink");
@@ -515,6 +525,7 @@ function LpcpDeletePort(object: usize): void {
   if (p.DispatcherObject != 0) LpcpPortCount--;
   if (LpcpPortCount == 0) LpcpEmptyZone();
   LpcpUnlock(lock);
+  LpcpDeleteViews(object);
   if (connection != 0 && connection != object) ObDereferenceObject(connection);
 }
 

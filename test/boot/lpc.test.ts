@@ -75,7 +75,7 @@ describe('lpc', () => {
       'connect with a bad name pointer 0xC0000005',
       'connect without QoS 0xC0000005',
       'connect with a bad information pointer 0xC0000005',
-      'connect with a port view 0xC0000002',
+      'connect with a port view of no section 0xC0000008',
       'request on an event 0xC0000024',
       'request on a bad handle 0xC0000008',
       'query 0x00000000',
