@@ -10,7 +10,7 @@ import { NtDelayExecution, NtRaiseException, NtYieldExecution } from "../ps/psma
 import { NtDisplayString } from "../ex/display";
 import { NtQuerySystemTime, NtQueryPerformanceCounter } from "../ex/time";
 import { NtQueryInformationProcess, NtSetInformationProcess } from "../ps/psquery";
-import { NtQuerySystemInformation } from "../ex/sysinfo";
+import { NtQuerySystemInformation, NtSetSystemInformation } from "../ex/sysinfo";
 import { NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject, NtQuerySymbolicLinkObject, NtMakeTemporaryObject, NtMakePermanentObject, NtQueryDirectoryObject, NtQueryObject, NtSetInformationObject, NtDuplicateObject } from "../ex/obsvc";
 import { NtCreateEvent, NtOpenEvent, NtSetEvent, NtResetEvent, NtPulseEvent, NtClearEvent, NtCreateMutant, NtOpenMutant, NtReleaseMutant, NtCreateSemaphore, NtOpenSemaphore, NtReleaseSemaphore, NtCreateTimer, NtOpenTimer, NtSetTimer, NtCancelTimer, NtWaitForSingleObject, NtWaitForMultipleObjects } from "../ex/sync";
 import { NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory } from "../mm/vmsvc";
@@ -25,7 +25,6 @@ import { NtConnectPort, NtSecureConnectPort, NtAcceptConnectPort, NtCompleteConn
 import { NtListenPort, NtReplyPort, NtReplyWaitReceivePort, NtReplyWaitReceivePortEx, NtReplyWaitReplyPort } from "../lpc/reply";
 import { NtRequestPort, NtRequestWaitReplyPort, NtImpersonateClientOfPort } from "../lpc/send";
 import { NtCreatePagingFile } from "../mm/pagefile";
-import { NtSetSystemInformation } from "../ex/sysinfoset";
 
 /** Services in the table. */
 export const KiServiceCount: u32 = 110;

@@ -4,7 +4,7 @@
 // everything the boot starts are in session 0, and a new process joins the
 // session of the process that creates it (NT: MiSessionAddProcess on the
 // creator's session), whoever its parent is. NtSetSystemInformation's
-// SystemSessionCreate (ex/sysinfoset.ts) makes the next free id with its
+// SystemSessionCreate (ex/sysinfo.ts) makes the next free id with its
 // session space (mm/session.ts) and its object directories
 //   \Sessions\<n>  with  BaseNamedObjects, Windows, DosDevices
 // (session 0 keeps \BaseNamedObjects; \Sessions is smss's, made here when

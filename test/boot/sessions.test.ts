@@ -1,4 +1,4 @@
-// Sessions (kernel/ps/pssession.ts, kernel/mm/session.ts, ex/sysinfoset.ts):
+// Sessions (kernel/ps/pssession.ts, kernel/mm/session.ts, ex/sysinfo.ts):
 // session ids from ring 3 (programs/sessions.ts: a process the kernel starts,
 // as it starts smss, and copies of it), SystemSessionCreate/Detach with their
 // checks, per-session directories, sessions ending with their last process;

@@ -1,4 +1,4 @@
-// Sessions from ring 3 (kernel/ps/pssession.ts, ex/sysinfoset.ts): this
+// Sessions from ring 3 (kernel/ps/pssession.ts, ex/sysinfo.ts): this
 // process (P, started by the kernel like smss: session 0) and copies of it.
 //   - ProcessSessionInformation and SYSTEM_PROCESS_INFORMATION.SessionId: 0;
 //   - SystemSessionCreate/Detach: length, privilege (SeLoadDriverPrivilege),
