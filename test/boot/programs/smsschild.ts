@@ -16,11 +16,12 @@
 //   debugflags         the DebugFlags of its process parameters (BootExecute's `debug`)
 //   smapi              a hostile \\SmApiPort client: connects without and with
 //                      connection information and sends requests smss must refuse
-//   subsystem [PORT]   a subsystem's side of the SM API, as csrss does it: its own
+//   subsystem [PORT] [stay]  a subsystem's side of the SM API, as csrss does it: its own
 //                      port PORT (default \\Windows\\SbTestPort), a connection
 //                      to \\SmApiPort naming it, smss's connection back accepted
 //                      (if smss knows it as a subsystem), then ExecPgm (3) for a
-//                      process it made suspended (`smsschild tag started by ExecPgm`)
+//                      process it made suspended (`smsschild tag started by ExecPgm`);
+//                      with `stay` it then sleeps for ever, as a subsystem does
 
 import { put, putWide, putHex, flush } from "../../pe/programs/out";
 
@@ -263,7 +264,13 @@ export function main(): void {
     put("slept "); put(words[at + 1]); flush();
   } else if (what == "tag") { put("tag "); put(words.slice(at + 1).join(" ")); flush(); }
   else if (what == "smapi") smapi();
-  else if (what == "subsystem") subsystem(at + 1 < words.length ? words[at + 1] : "\\Windows\\SbTestPort");
+  else if (what == "subsystem") {
+    let port = "\\Windows\\SbTestPort", stay = false;
+    for (let i = at + 1; i < words.length; i++) { if (words[i] == "stay") stay = true; else if (words[i].startsWith("\\")) port = words[i]; }
+    subsystem(port);
+    // A subsystem smss watches must not end (its end is fatal once sessions are watched).
+    if (stay) { store<i64>(interval, 0x8000000000000000); while (true) NtDelayExecution(0, interval); }
+  }
   else if (what == "spawn") {
     const image = "\\??\\C:\\Windows\\System32\\smsschild.exe";
     const command = "smsschild " + words.slice(at + 1).join(" ");
