@@ -148,6 +148,18 @@ export const STATUS_NOT_ALL_ASSIGNED: u32 = 0x00000106;
 /** NtOpenThreadToken: the thread is not impersonating. */
 export const STATUS_NO_TOKEN: u32 = 0xC000007C;
 
+// ---- logons (lsass, winlogon) ----
+/** LsaLogonUser's SubStatus: no account has that name. */
+export const STATUS_NO_SUCH_USER: u32 = 0xC0000064;
+/** LsaLogonUser's SubStatus: the password is not the account's. */
+export const STATUS_WRONG_PASSWORD: u32 = 0xC000006A;
+/** LsaLogonUser: the user name or password is wrong (SubStatus says which). */
+export const STATUS_LOGON_FAILURE: u32 = 0xC000006D;
+/** LsaLogonUser: the account may not log on now (SubStatus: disabled, ...). */
+export const STATUS_ACCOUNT_RESTRICTION: u32 = 0xC000006E;
+/** LsaLogonUser's SubStatus: the account is disabled. */
+export const STATUS_ACCOUNT_DISABLED: u32 = 0xC0000072;
+
 // ---- exceptions (raised in a thread, or reported by a bug check) ----
 /** Not an error: a kernel APC was delivered during a wait. */
 export const STATUS_KERNEL_APC: u32 = 0x00000100;
