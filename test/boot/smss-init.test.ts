@@ -75,9 +75,12 @@ describe('smss initialization with a varied registry', () => {
         'async smsschild wait spawn load mathlib.dll',
         'smsschild env OS Path windir TESTVAR',
         'smsschild link \\??\\NUL',
+        'debug smsschild debugflags',
+        'smsschild debugflags',
         'smsschild write \\??\\COM1 hello-through-COM1',
         'smsschild read \\??\\X:\\hello.txt',
         'smsschild dirs \\Windows \\RPC+Control \\Sessions',
+        'smsschild subsystem',
         'async smsschild sleep 20',
         'smsschild read \\??\\C:\\ren\\a.txt',
         'nosuchprogram arg',
@@ -157,6 +160,36 @@ describe('smss initialization with a varied registry', () => {
     expect(slept).toBeGreaterThan(renames);
     // Before the renames: it read a.txt under its old name.
     expect(L).toContain('smsschild: read \\??\\C:\\ren\\a.txt 0x00000000 bytes of a');
+  });
+
+  it('ExecPgm from a client smss did not start as a subsystem is refused (0xC0000022) and its suspended process never runs', () => {
+    const L = r.lines;
+    const said = L.filter((l) => l.startsWith('smsschild: subsystem')).map((l) => l.slice(11));
+    expect(said, L.join('\n')).toEqual([
+      'subsystem port 0x00000000',
+      'subsystem connect 0x00000000',
+      'subsystem: no connection back 0x00000102',
+      'subsystem: suspended process 0x00000000',
+      'subsystem ExecPgm -> 0x00000000 ReturnValue 0xC0000022',
+      'subsystem: the process ExecPgm named ended 0x00000000 with 0xC0000022',
+    ]);
+    expect(r.smss.find((l) => /^SM API: connection from process \d+ with connection information \(subsystem type 2\) accepted, not a subsystem$/.test(l))).toBeDefined();
+    expect(r.smss.find((l) => /^SM API: process \d+ ApiNumber 3 refused, ExecPgm from an untrusted caller: 0xC0000022$/.test(l))).toBeDefined();
+    expect(L).not.toContain('smsschild: tag started by ExecPgm');
+  });
+
+  it('BootExecute\'s debug keyword starts the program with DebugFlags 1 and says no debugger is attached; others inherit smss\'s 0', () => {
+    const L = r.lines;
+    const debugged = indexOf(L, /^smss: BootExecute: smsschild debugflags \(process \d+, exit 0x00000000, DebugFlags 1: no debugger is attached, it runs undebugged\)$/);
+    const plain = indexOf(L, /^smss: BootExecute: smsschild debugflags \(process \d+, exit 0x00000000\)$/);
+    expect(debugged, L.join('\n')).toBeGreaterThanOrEqual(0);
+    expect(plain).toBeGreaterThan(debugged);
+    // Each program's own line comes before smss's line for it: 1 from the debug entry, 0 from the plain one.
+    const said = L.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('smsschild: debugflags '));
+    expect(said.map(([l]) => l)).toEqual(['smsschild: debugflags 0x00000001', 'smsschild: debugflags 0x00000000']);
+    expect(said[0][1]).toBeLessThan(debugged);
+    expect(said[1][1]).toBeGreaterThan(debugged);
+    expect(said[1][1]).toBeLessThan(plain);
   });
 
   it('gives children the registry\'s environment (REG_EXPAND_SZ expanded) and OS=Windows_NT', () => {
