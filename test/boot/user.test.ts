@@ -245,7 +245,7 @@ describe('user mode', () => {
     const out = lines.filter((l) => l.startsWith('writer: ')).map((l) => l.slice(8));
     expect(out).toEqual([
       'open 0x00000000', 'read its image base 0x00000000', 'image base 0x00400000', 'write 0x00000000', 'written 0x00000004',
-      'into the kernel 0xC0000005', 'from an unmapped page 0xC0000005', 'across the end of the PEB 0x8000000D', 'read before it stopped 0x00001000',
+      'into the kernel 0xC0000005', 'from an unmapped page 0xC0000005', 'across the end of SharedUserData 0x8000000D', 'read before it stopped 0x00001000',
       'bad handle 0xC0000008',
       'allocate there 0x00000000', 'write there 0x00000000', 'read back 0x00000000', 'value 0x11223344',
       'query there 0x00000000', 'state 0x00001000', 'not here 0x00000001',

@@ -86,7 +86,7 @@ export function main(): void {
   show("decommit the whole buffer", decommit(region, SIZE));
   store<u32>(cell, 0xFFFF);
   showDone("read memory into it", NtReadVirtualMemory(SELF, source, region, SIZE, cell), load<u32>(cell));
-  show("open ntdll.dll", NtOpenFile(cell + 16, 0x00100001 /* FILE_READ_DATA | SYNCHRONIZE */, attributes("\\SystemRoot\\System32\\ntdll.dll", 0x40), iosb, 1, 0x60));
+  show("open the data file", NtOpenFile(cell + 16, 0x00100001 /* FILE_READ_DATA | SYNCHRONIZE */, attributes("\\??\\C:\\ucopy.bin", 0x40), iosb, 1, 0x60));
   const file = load<u32>(cell, 16);
   store<u64>(offset, 0);
   store<u32>(iosb, 0xFFFF); store<u32>(iosb, 0xFFFF, 4);
