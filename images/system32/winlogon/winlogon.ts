@@ -1,7 +1,9 @@
 // winlogon.exe, the logon process of session 1 and every later session,
 // started by that session's smss copy after its csrss. It is critical in its
-// session (its end stops the system: smss bug-checks 0xC000021A naming the
-// "Windows Logon Process"). It waits until lsass has set
+// session through smss, which waits on it: its end stops the system with
+// 0xC000021A naming the "Windows Logon Process" and its exit status (so it
+// does not set the kernel's critical flag, which would stop the system with
+// 0xEF before smss could name it). It waits until lsass has set
 // \SECURITY\LSA_AUTHENTICATION_INITIALIZED, connects to
 // \LsaAuthenticationPort as the logon process "Winlogon", then loops:
 //
@@ -22,7 +24,7 @@
 // once the kernel has it; until then the request is logged and refused).
 
 import {
-  NtClose, NtCreateDirectoryObject, NtCreateEvent, NtWaitForSingleObject, NtOpenFile, RtlSetProcessIsCritical,
+  NtClose, NtCreateDirectoryObject, NtCreateEvent, NtWaitForSingleObject, NtOpenFile,
   RtlCreateEnvironment, RtlSetEnvironmentVariable,
   OBJ_OPENIF, OBJ_PERMANENT, DIRECTORY_ALL_ACCESS, EVENT_ALL_ACCESS, NotificationEvent, GENERIC_READ, SYNCHRONIZE,
   FILE_SYNCHRONOUS_IO_NONALERT, STATUS_SUCCESS, STATUS_LOGON_FAILURE, STATUS_NO_SUCH_USER, STATUS_WRONG_PASSWORD,
@@ -95,8 +97,7 @@ function WlRunShell(user: string): void {
 
 export function main(): void {
   Session = CurrentSessionId();
-  const critical = RtlSetProcessIsCritical(true, 0, false);
-  Say("process " + Decimal(CurrentProcessId()) + (critical == STATUS_SUCCESS ? ", critical" : ""));
+  Say("process " + Decimal(CurrentProcessId()));
   if (!WlWaitForLsa()) return;
   const connected = LsaConnect();
   if (connected != STATUS_SUCCESS) { LogFailure("NtConnectPort", connected, "\\LsaAuthenticationPort"); return; }
