@@ -70,6 +70,8 @@ export const STATUS_REPARSE_POINT_NOT_RESOLVED: u32 = 0xC0000280;
 
 // Used by the executive, Mm, Ps and the system service layer.
 export const STATUS_ABANDONED_WAIT_0: u32 = 0x80;
+export const STATUS_ALREADY_COMMITTED: u32 = 0xC0000021;
+export const STATUS_UNABLE_TO_FREE_VM: u32 = 0xC000001A;
 export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
 export const STATUS_CONFLICTING_ADDRESSES: u32 = 0xC0000018;
 export const STATUS_FREE_VM_NOT_AT_BASE: u32 = 0xC000009F;
