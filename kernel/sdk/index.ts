@@ -20,6 +20,7 @@
 //   list.ts        LIST_ENTRY and InitializeListHead, InsertTailList, RemoveEntryList, ...
 //   intrinsics.ts  the machine instructions the translator emits inline (kernel only)
 //   lpc.ts, sm.ts  PORT_MESSAGE and SM_API_MSG (written with the LPC and smss work)
+//   ntuser.ts      KEY_EVENT_RECORD, VK_*, and win32k.sys's shadow services as ntdll exports them
 //
 // Conventions (see ntdef.ts): @unmanaged classes laid over memory; an embedded
 // structure is flattened as Outer_Inner fields; padding is _Name_OFF; fields
@@ -37,3 +38,4 @@ export * from "./regf";
 export * from "./list";
 export * from "./lpc";
 export * from "./sm";
+export * from "./ntuser";

@@ -9,6 +9,8 @@ export const SystemProcessorInformation: u32 = 1;
 export const SystemPerformanceInformation: u32 = 2;
 export const SystemProcessInformation: u32 = 5;
 export const SystemPageFileInformation: u32 = 18;
+/** NtSetSystemInformation: load a session driver (win32k.sys) and its service table; a UNICODE_STRING path. */
+export const SystemExtendServiceTableInformation: u32 = 38;
 
 @unmanaged export class SYSTEM_BASIC_INFORMATION {
   Reserved: u32;

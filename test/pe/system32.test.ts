@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSystem32, SYSTEM32 } from '../../images/system32.ts';
 import { NTDLL_BASE } from '../../scripts/pe/ntdll.ts';
 import { peRead, type PeImage } from '../../scripts/pe/reader.ts';
-import { SERVICES } from '../../scripts/services.ts';
+import { SERVICES, SHADOW_SERVICE_BASE, SHADOW_SERVICES } from '../../scripts/services.ts';
 import { OBJDUMP, objdump, ourView, parseObjdump } from './objdump.ts';
 
 let images: Map<string, Uint8Array>;
@@ -36,7 +36,7 @@ describe('System32 images', () => {
     expect(img.headers.imageBase).toBe(NTDLL_BASE);
     expect(img.imports).toEqual([]);
     const names = new Set(img.exports!.functions.flatMap((f) => f.names));
-    for (const s of SERVICES) {
+    for (const s of [...SERVICES, ...SHADOW_SERVICES]) {
       expect(names.has(s.name), s.name).toBe(true);
       expect(names.has(`Zw${s.name.slice(2)}`), s.name).toBe(true);
       // One stub serves both names.
@@ -60,11 +60,13 @@ describe('System32 images', () => {
     expect(img.exports!.sorted).toBe(true);
   });
 
-  it('a service stub is mov eax, N; lea edx, [esp+4]; int 0x2e; ret 4*args', () => {
+  it('a service stub (native, and win32k\'s from 0x1000) is mov eax, N; lea edx, [esp+4]; int 0x2e; ret 4*args', () => {
     const img = read('ntdll.dll');
     const bytes = images.get('ntdll.dll')!;
     const text = img.sections.find((s) => s.name === '.text')!;
-    for (const [i, s] of SERVICES.entries()) {
+    const all = [...SERVICES.map((s, i) => [i, s] as const), ...SHADOW_SERVICES.map((s, i) => [SHADOW_SERVICE_BASE + i, s] as const)];
+    expect(all.length).toBeGreaterThan(SERVICES.length);
+    for (const [i, s] of all) {
       const rva = img.exports!.functions.find((f) => f.names.includes(s.name))!.rva!;
       const at = text.pointerToRawData + rva - text.virtualAddress;
       const code = [...bytes.subarray(at, at + (s.args ? 14 : 12))];
