@@ -1,5 +1,5 @@
-// The images of \Windows\System32 (images/system32.ts): ntdll.dll and
-// smss.exe as the build puts them on the disk. Our reader takes them without
+// The images of \Windows\System32 (images/system32.ts): ntdll.dll,
+// smss.exe, win32k.sys ... as the build puts them on the disk. Our reader takes them without
 // a warning, `objdump -p` reads them the same way, and ntdll.dll exports what
 // native programs link against: every system service as Nt* and Zw*, the
 // loader's entry, the cdecl DbgPrint family and the Rtl routines.
@@ -13,6 +13,7 @@ import { NTDLL_BASE } from '../../scripts/pe/ntdll.ts';
 import { peRead, type PeImage } from '../../scripts/pe/reader.ts';
 import { SERVICES, SHADOW_SERVICE_BASE, SHADOW_SERVICES } from '../../scripts/services.ts';
 import { OBJDUMP, objdump, ourView, parseObjdump } from './objdump.ts';
+import { kernelExportNames } from '../../scripts/build.ts';
 
 let images: Map<string, Uint8Array>;
 const read = (name: string): PeImage => peRead(images.get(name)!);
@@ -80,6 +81,17 @@ describe('System32 images', () => {
     const exported = new Set(read('ntdll.dll').exports!.functions.flatMap((f) => f.names));
     expect(img.imports.map((i) => i.dll)).toEqual(['ntdll.dll']);
     for (const f of img.imports[0].functions) expect(exported.has(f.name!), f.name).toBe(true);
+  });
+
+  it('win32k.sys: a kernel-mode image at 0xBF800000, relocatable, importing only what ntoskrnl.exe exports', () => {
+    const img = read('win32k.sys');
+    expect(img.headers.imageBase).toBe(0xbf800000);
+    expect(img.isDll).toBe(false);
+    expect(img.relocations.length).toBeGreaterThan(0);
+    expect(img.imports.map((i) => i.dll)).toEqual(['ntoskrnl.exe']);
+    const exported = new Set(kernelExportNames());
+    for (const f of img.imports[0].functions) expect(exported.has(f.name!), f.name).toBe(true);
+    expect(img.imports[0].functions.map((f) => f.name)).toContain('KeAddSystemServiceTable');
   });
 
   it(`objdump -p reads them as our reader does (${OBJDUMP ?? 'no objdump'})`, (ctx) => {
