@@ -21,6 +21,26 @@
 //   SB_API_MSG (0x110 bytes): h, then ConnectionInfo, or ApiNumber (+0x18),
 //   ReturnValue (+0x1C) and u (+0x20): CreateSession (0x58), TerminateSession,
 //   ForeignSessionComplete (SessionId), CreateProcess (0x18).
+//
+//   SB_CREATE_SESSION_MSG (0x58)          SB_CREATE_PROCESS_MSG (0x18), a union:
+//   +0x00 SessionId                       In:  +0x00 PUNICODE_STRING ImageName
+//   +0x04 RTL_USER_PROCESS_INFORMATION         +0x04 PUNICODE_STRING CurrentDirectory
+//         ProcessInfo (0x44)                   +0x08 PUNICODE_STRING CommandLine
+//   +0x48 PVOID Unknown                        +0x0C PUNICODE_STRING DllPath
+//   +0x4C MuSessionId                          +0x10 Flags (SB_PROCESS_FLAGS_*), +0x14 DebugFlags
+//   +0x50 CLIENT_ID ClientId              Out: +0x00 ProcessHandle, +0x04 ThreadHandle,
+//                                              +0x08 SubsystemType, +0x0C CLIENT_ID ClientId
+//   SB_TERMINATE_SESSION_MSG, SB_FOREIGN_SESSION_COMPLETE_MSG: +0x00 SessionId
+//
+//   SMSS_WINSTATION_API_MSG (0x40 bytes; ours: NT's \SmSsWinStationApiPort
+//   protocol is not documented): what a client sends smss to make a session.
+//   +0x00 PORT_MESSAGE h
+//   +0x18 ApiNumber               SmpWinStationCreateSessionApi (0); 1 or more is refused
+//   +0x1C ReturnValue             NTSTATUS
+//   +0x20 SessionId               out: the new session's id
+//   +0x24 WindowsSubSysProcessId  out: its csrss
+//   +0x28 InitialCommandProcessId out: its winlogon
+//   +0x2C reserved (0x14 bytes, zero)
 
 // ---- SM API numbers (SMSRV_API_NUMBER) ----
 export const SmpCreateForeignSessionApi: u32 = 0;
@@ -96,12 +116,37 @@ export const SB_API_MSG_U: u32 = 0x20;
 export const SIZEOF_SB_CREATE_SESSION_MSG: u32 = 0x58;
 export const SB_CREATE_SESSION_SESSION_ID: u32 = 0;
 export const SB_CREATE_SESSION_PROCESS_INFO: u32 = 4;
+export const SB_CREATE_SESSION_UNKNOWN: u32 = 0x48;
 export const SB_CREATE_SESSION_MU_SESSION_ID: u32 = 0x4C;
 export const SB_CREATE_SESSION_CLIENT_ID: u32 = 0x50;
 // SB_CREATE_PROCESS_MSG (0x18): In (ImageName, CurrentDirectory, CommandLine, DllPath, Flags, DebugFlags)
 // or Out (ProcessHandle, ThreadHandle, SubsystemType, ClientId)
 export const SIZEOF_SB_CREATE_PROCESS_MSG: u32 = 0x18;
+export const SB_CREATE_PROCESS_IN_IMAGE_NAME: u32 = 0x00;
+export const SB_CREATE_PROCESS_IN_CURRENT_DIRECTORY: u32 = 0x04;
+export const SB_CREATE_PROCESS_IN_COMMAND_LINE: u32 = 0x08;
+export const SB_CREATE_PROCESS_IN_DLL_PATH: u32 = 0x0C;
+export const SB_CREATE_PROCESS_IN_FLAGS: u32 = 0x10;
+export const SB_CREATE_PROCESS_IN_DEBUG_FLAGS: u32 = 0x14;
+export const SB_CREATE_PROCESS_OUT_PROCESS_HANDLE: u32 = 0x00;
+export const SB_CREATE_PROCESS_OUT_THREAD_HANDLE: u32 = 0x04;
+export const SB_CREATE_PROCESS_OUT_SUBSYSTEM_TYPE: u32 = 0x08;
+export const SB_CREATE_PROCESS_OUT_CLIENT_ID: u32 = 0x0C;
+// SB_TERMINATE_SESSION_MSG, SB_FOREIGN_SESSION_COMPLETE_MSG
+export const SB_TERMINATE_SESSION_SESSION_ID: u32 = 0;
+export const SB_FOREIGN_SESSION_COMPLETE_SESSION_ID: u32 = 0;
 export const SB_PROCESS_FLAGS_DEBUG: u32 = 0x1;
 export const SB_PROCESS_FLAGS_WAIT_ON_THREAD: u32 = 0x2;
 export const SB_PROCESS_FLAGS_RESERVE_1MB: u32 = 0x8;
 export const SB_PROCESS_FLAGS_SKIP_CHECKS: u32 = 0x20;
+
+// ---- \SmSsWinStationApiPort: SMSS_WINSTATION_API_MSG (ours; see the diagram above) ----
+export const SMSS_WINSTATION_API_PORT_NAME = "\\SmSsWinStationApiPort";
+export const SmpWinStationCreateSessionApi: u32 = 0;
+export const SmpWinStationMaxApiNumber: u32 = 1;
+export const SIZEOF_SMSS_WINSTATION_API_MSG: u32 = 0x40;
+export const SMSS_WINSTATION_API_NUMBER: u32 = 0x18;
+export const SMSS_WINSTATION_RETURN_VALUE: u32 = 0x1C;
+export const SMSS_WINSTATION_SESSION_ID: u32 = 0x20;
+export const SMSS_WINSTATION_CSRSS_PID: u32 = 0x24;
+export const SMSS_WINSTATION_INITIAL_COMMAND_PID: u32 = 0x28;
