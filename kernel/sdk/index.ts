@@ -20,11 +20,10 @@
 //   list.ts        LIST_ENTRY and InitializeListHead, InsertTailList, RemoveEntryList, ...
 //   intrinsics.ts  the machine instructions the translator emits inline (kernel only)
 //   lpc.ts, sm.ts  PORT_MESSAGE and SM_API_MSG (written with the LPC and smss work)
-<<<<<<< HEAD
-//   ntuser.ts      KEY_EVENT_RECORD, VK_*, and win32k.sys's shadow services as ntdll exports them
-=======
 //   csr.ts         CSR_API_MESSAGE, CSR_API_CONNECTINFO, CSR_CAPTURE_BUFFER, base server messages, HARDERROR_MSG
->>>>>>> main
+//   lsa.ts         \LsaAuthenticationPort: LSA_CONNECTION_INFO, LSA_API_MSG (lsass, winlogon)
+//   eventlog.ts    \EventLogPort: ELF_REPORT_MSG (the event log service and its clients)
+//   ntuser.ts      KEY_EVENT_RECORD, VK_*, and win32k.sys's shadow services as ntdll exports them
 //
 // Conventions (see ntdef.ts): @unmanaged classes laid over memory; an embedded
 // structure is flattened as Outer_Inner fields; padding is _Name_OFF; fields
@@ -42,9 +41,8 @@ export * from "./regf";
 export * from "./list";
 export * from "./lpc";
 export * from "./sm";
-<<<<<<< HEAD
-export * from "./ntuser";
-=======
 export * from "./csr";
 export * from "./hardmsg";
->>>>>>> main
+export * from "./lsa";
+export * from "./eventlog";
+export * from "./ntuser";
