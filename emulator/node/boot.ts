@@ -75,8 +75,11 @@ export interface BootOptions {
   restore?: string | ArrayBuffer | Uint8Array | Snapshot;
   /** end the run (reason 'interrupted') when this signal aborts */
   signal?: AbortSignal;
-  /** called once the machine runs, with a way to type into COM1 and to press keys (PS/2 scan code set 1 bytes) */
-  onReady?: (machine: { send(text: string): void; keys(scancodes: number[]): void }) => void;
+  /**
+   * called once the machine runs, with a way to type into COM1, to press keys
+   * (PS/2 scan code set 1 bytes) and to read the VGA text screen now
+   */
+  onReady?: (machine: { send(text: string): void; keys(scancodes: number[]): void; screen(): { rows: string[]; attributes: Uint8Array[] } | undefined }) => void;
   /** read the VGA text screen into the result when the run ends */
   screen?: boolean;
 }
@@ -533,6 +536,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       if (opts.onReady) safeCall(() => opts.onReady!({
         send: (text) => { if (!done) emu.serial0_send(text); },
         keys: (scancodes) => { if (!done) emu.keyboard_send_scancodes(scancodes); },
+        screen: () => readScreen(emu),
       }));
     });
     emu.add_listener('serial0-output-byte', onSerialByte);

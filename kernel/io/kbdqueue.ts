@@ -55,6 +55,17 @@ export function IoQueueKeyEvent(session: u32, record: usize): void {
   KeSetEvent(q);
 }
 
+/** Empties session `session`'s queue (the session ended). */
+export function IoFlushKeyQueue(session: u32): void {
+  if (!IopKeyQueuesReady || session >= MM_MAX_SESSIONS) return;
+  const f = read_eflags() & 0x200;
+  cli();
+  store<u32>(Queue(session), 0, Q_HEAD);
+  store<u32>(Queue(session), 0, Q_COUNT);
+  KeResetEvent(Queue(session));
+  if (f != 0) sti();
+}
+
 /** Takes the oldest event of `session`'s queue into `record` (kernel memory); false when empty. */
 function IopDequeue(session: u32, record: usize): bool {
   const f = read_eflags() & 0x200;

@@ -5,9 +5,10 @@
 //   1. once per session: a second load answers STATUS_IMAGE_ALREADY_LOADED;
 //   2. the whole file is read and its headers checked with the same rules as
 //      user images (mm/image.ts R1-R16, any 64 KiB aligned base);
-//   3. its SizeOfImage is allocated (MiAllocateDriverImage: session space
-//      when sessions exist, else kernel memory), the headers and each
-//      section's raw data copied, the rest zero;
+//   3. its SizeOfImage is committed in the caller's session space at
+//      MmSessionImageStart (0xBF800000, where NT x86 loads win32k.sys), so
+//      every page of it -- code, data, the screen buffer -- is the session's
+//      own; the headers and each section's raw data are copied, the rest zero;
 //   4. base relocations applied: blocks inside the directory, each target
 //      inside the image, types ABSOLUTE and HIGHLOW only;
 //   5. imports resolved by name against ntoskrnl.exe's export table
@@ -22,7 +23,11 @@
 // offset is checked before it is used.
 
 import { call_address, export_table } from "../sdk/intrinsics";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExFreePoolWithTag } from "../ex/pool";
+import { MmSessionCommit, MmSessionDecommit, MmSessionImageStart, MmSessionSpaceEnd, PsGetCurrentSessionId } from "./session";
+import { EPROCESS, EPROCESS_ACTIVE_LINKS, KeStackAttachProcess, KeUnstackDetachProcess, PsActiveProcessHead, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess } from "../ps/psmain";
+import { KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
+import { IoFlushKeyQueue } from "../io/kbdqueue";
 import { IoLoadFile } from "../io/iofile";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KiHasShadowTable, KiRemoveShadowTable } from "../ke/shadow";
@@ -41,24 +46,67 @@ import { MM_MAX_SESSIONS } from "./sessionid";
 export { MM_MAX_SESSIONS };
 
 const FILE_TAG: u32 = 0x6C694644; // 'DFil': the file while it loads
-const IMAGE_TAG: u32 = 0x6B323357; // 'W32k': the image when it is not in session space
 
 /** Per session: the loaded image's base (1 while it loads), and its size. */
 const MiSessionImages: usize = memory.data(<i32>(MM_MAX_SESSIONS * 8), 4);
 
-/** The current process's session id. FIXME: session 0 until sessions exist (PsGetCurrentSessionId). */
-export function MmGetCurrentSessionId(): u32 { return 0; }
+/** The current process's session id. */
+export function MmGetCurrentSessionId(): u32 { return PsGetCurrentSessionId(); }
 
-/** Works in session `session`'s address space (from one of its processes) until MmDetachSession; false when it has none. */
-export function MmAttachSession(session: u32): bool { return session == MmGetCurrentSessionId(); }
-export function MmDetachSession(): void {}
+/** The process MmAttachSession attached to (referenced), 0 when none. */
+let MiAttachedProcess: usize = 0;
 
-/** Memory for a driver image of `bytes`, page aligned, zeroed; 0 when there is none. */
+/**
+ * Works in session `session`'s address space until MmDetachSession, from one
+ * of its processes (KeStackAttachProcess): the System process for session 0.
+ * False when the session has no process (nothing to detach then).
+ */
+export function MmAttachSession(session: u32): bool {
+  let found: usize = 0;
+  const f = KiLockDispatcher();
+  if (session == 0) found = PsInitialSystemProcess;
+  else {
+    const head = PsActiveProcessHead;
+    for (let e = load<usize>(head); e != head && found == 0; e = load<usize>(e)) {
+      const process = e - EPROCESS_ACTIVE_LINKS;
+      if (changetype<EPROCESS>(process).SessionId == session && changetype<EPROCESS>(process).Session != 0) found = process;
+    }
+  }
+  if (found != 0) PspReferenceProcess(found);
+  KiUnlockDispatcher(f);
+  if (found == 0) return false;
+  MiAttachedProcess = found;
+  KeStackAttachProcess(found);
+  return true;
+}
+export function MmDetachSession(): void {
+  KeUnstackDetachProcess();
+  if (MiAttachedProcess != 0) PspDereferenceProcess(MiAttachedProcess);
+  MiAttachedProcess = 0;
+}
+
+/** The driver image's place: `bytes` committed at MmSessionImageStart in the current session, zeroed; 0 when that fails. */
 function MiAllocateDriverImage(bytes: u32): usize {
-  return ExAllocatePoolWithTag(NonPagedPool, bytes, IMAGE_TAG);
+  if (<u64>MmSessionImageStart + <u64>bytes > <u64>MmSessionSpaceEnd) return 0;
+  if (!NT_SUCCESS(MmSessionCommit(MmSessionImageStart, bytes))) { MmSessionDecommit(MmSessionImageStart, bytes); return 0; }
+  memory.fill(MmSessionImageStart, 0, bytes);
+  return MmSessionImageStart;
 }
 function MiFreeDriverImage(base: usize, bytes: u32): void {
-  ExFreePoolWithTag(base, IMAGE_TAG);
+  MmSessionDecommit(base, bytes);
+}
+
+/**
+ * Session `session` has ended (ps/pssession.ts, before its space is freed):
+ * its driver, shadow table, paint callout and key queue go with it.
+ */
+export function MmSessionDriverGone(session: u32): void {
+  if (session >= MM_MAX_SESSIONS) return;
+  KiRemoveShadowTable(session);
+  ExpRemoveWin32Callouts(session);
+  IoFlushKeyQueue(session);
+  store<usize>(MiSessionImages + session * 8, 0);
+  store<u32>(MiSessionImages + session * 8, 0, 4);
 }
 
 /** True when the current session has a session driver. */

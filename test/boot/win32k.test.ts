@@ -6,9 +6,8 @@
 // here from the real one); then it writes on its session's screen (read back
 // from VGA text memory) and reads the keys this harness presses through v86's
 // PS/2 keyboard (scan code set 1).
-//
-// FIXME: one session only (session 0): two sessions' buffers need the
-// sessions work's SystemSessionCreate.
+// A second program (programs/w32k2.ts) does it in two sessions: each has its
+// own driver, table and screen; the screen follows the active session.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../../scripts/build.ts';
@@ -172,5 +171,66 @@ describe('win32k.sys from ring 3 (session 0)', () => {
       'key up vk 0x0000000D scan 0x0000001C char 13 state 0x00000000',
       'done',
     ]);
+  });
+});
+
+describe('win32k.sys in two sessions', () => {
+  let lines: string[] = [];
+  let all: string[] = [];
+  let result: BootResult;
+  const shots = new Map<string, string[]>();
+
+  beforeAll(async () => {
+    const images = await buildSystem32();
+    const disk = buildDisk({ files: new Map([['\\Windows\\System32\\win32k.sys', images.get('win32k.sys')!]]) });
+    const { kernelImage } = await buildKernel({ bootModules: [{ name: 'w32k2.exe', bytes: await program('w32k2') }], write: false });
+    let machine: { keys(codes: number[]): void; screen(): { rows: string[] } | undefined } | undefined;
+    result = await boot({
+      kernel: kernelImage, disk, until: 'ps: session 1 ended', timeoutMs: 90000, screen: true,
+      onReady: (m) => { machine = m; },
+      onLine: (line) => {
+        for (const mark of ['session 1 written', 'look at session 1']) {
+          if (line.endsWith(`w32k2: ${mark}`)) shots.set(mark, machine?.screen()?.rows ?? []);
+        }
+        if (line.endsWith('w32k2: look at session 1')) machine?.keys([0x1e, 0x9e]); // 'a'
+      },
+    });
+    all = msg(result.lines);
+    lines = all.filter((l) => l.startsWith('w32k2: ')).map((l) => l.slice(7));
+    expect(result.stop, all.join('\n')).toBeUndefined();
+    expect(result.reached, all.join('\n')).toBe(true);
+  }, 180000);
+
+  it('each session loads its own copy: no shadow services in session 1 until it does, once per session', () => {
+    const want = [
+      'enable SeLoadDriverPrivilege 0x00000000', 'session 0 load 0x00000000', 'session 0 write 0x00000000',
+      'create session 0x00000000', 'now in session 1', 'session 1 write before load 0xC000001C',
+      'session 1 load 0x00000000', 'session 1 load again 0xC000010E', 'active 0',
+    ];
+    let at = -1;
+    for (const w of want) { const i = lines.indexOf(w, at + 1); expect(i, `${w} in\n${lines.join('\n')}`).toBeGreaterThan(at); at = i; }
+    expect(all.some((l) => l.startsWith('mm: session 0: \\SystemRoot\\System32\\win32k.sys loaded at 0xBF800000 ('))).toBe(true);
+    expect(all.some((l) => l.startsWith('mm: session 1: \\SystemRoot\\System32\\win32k.sys loaded at 0xBF800000 ('))).toBe(true);
+    expect(all).toContain('win32k: session 1: 7 services from 0x1000, 80x25 screen');
+  });
+
+  it('the screen is the active session\'s: session 1 writes off screen until it is switched to, and back', () => {
+    expect(shots.get('session 1 written')![0]).toBe("This is session 0's screen".padEnd(80));
+    expect(lines).toContain('switch to session 1 0x00000000');
+    expect(lines).toContain('active 1');
+    expect(shots.get('look at session 1')![0]).toBe('Session 1 has its own screen'.padEnd(80));
+    expect(lines).toContain('switch to session 0 0x00000000');
+    expect(result.screen!.rows[0]).toBe("This is session 0's screen".padEnd(80));
+    expect(result.screen!.rows.join('')).not.toContain('and more');
+    expect(all).toContain('ex: active session 0 -> 1');
+    expect(all).toContain('ex: active session 1 -> 0');
+  });
+
+  it('a key typed while session 1 is active goes to session 1', () => {
+    expect(lines).toContain('session 1 key 0x00000000 vk 0x00000041 char 97');
+  });
+
+  it('the session ends with its last process, and its driver with it', () => {
+    expect(all.some((l) => /^ps: session 1 ended: \d+ pages? of session space freed$/.test(l))).toBe(true);
   });
 });

@@ -43,10 +43,9 @@ import {
   HARDERROR_MSG_PARAMETERS,
 } from "../../../kernel/sdk/csr";
 import { HardErrorMessageTemplate, HardErrorDefaultResponse } from "../../../kernel/sdk/hardmsg";
+import { STATUS_ILLEGAL_FUNCTION, STATUS_TOO_MANY_NAMES } from "../../../kernel/sdk/ntstatus";
 import { LPC_CONNECTION_REQUEST, LPC_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_ERROR_EVENT, PORT_MAXIMUM_MESSAGE_LENGTH } from "../../../kernel/sdk/lpc";
 
-const STATUS_ILLEGAL_FUNCTION: u32 = 0xC00000AF;
-const STATUS_TOO_MANY_NAMES: u32 = 0xC00000CD;
 const PROCESS_VM_READ: u32 = 0x0010;
 
 // ---- client processes: a fixed table; a connection's PortContext is its entry ----
