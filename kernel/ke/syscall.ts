@@ -7,6 +7,7 @@
 // with user_copy (captured once: a second user thread cannot change it under
 // the service; an unmapped page makes the copy fail, see ke/trap.ts),
 // interrupts go back on, the service runs, and its NTSTATUS returns in eax.
+// Numbers from 0x1000 go to the session's shadow table (ke/shadow.ts).
 // An unknown number gives STATUS_INVALID_SYSTEM_SERVICE, an unreadable
 // argument block STATUS_ACCESS_VIOLATION; the caller goes on either way.
 
@@ -16,9 +17,10 @@ import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "./log";
 import { KGDT_R0_CODE, KiTss } from "./gdt";
 import { KTRAP_FRAME } from "../sdk/context";
 import { KeCurrentThread, KTHREAD_SERVICE_ARGS } from "./thread";
-import { KiCallService, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
+import { KiCallService, KiInitializeServiceTable, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
 import { KiSetPreviousMode, UserMode } from "./probe";
 import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_SYSTEM_SERVICE } from "../sdk/ntstatus";
+import { KI_SHADOW_SERVICE_BASE, KiCallShadowService, KiShadowArgumentBytes } from "./shadow";
 
 /** Vector of the system service gate (DPL 3). */
 export const KI_SYSTEM_SERVICE_VECTOR: u32 = 0x2E;
@@ -37,6 +39,7 @@ const MSR_SYSENTER_EIP: u32 = 0x176;
  * KGDT_R3_CODE and KGDT_R3_DATA.
  */
 export function KiInitializeFastSystemCall(): void {
+  KiInitializeServiceTable();                 // the dispatch table both entries use
   wrmsr(MSR_SYSENTER_CS, KGDT_R0_CODE);
   wrmsr(MSR_SYSENTER_ESP, <u32>KiTss);
   wrmsr(MSR_SYSENTER_EIP, <u32>sysenter_entry());
@@ -54,17 +57,26 @@ export function KiSystemService(frame: usize): void {
   const trap = changetype<KTRAP_FRAME>(frame);
   KeSystemCalls++;
   const service = trap.Eax;
-  if (service >= KiServiceCount) { trap.Eax = STATUS_INVALID_SYSTEM_SERVICE; return; }
-  const bytes = KiServiceArgumentBytes(service);
+  let bytes: u32 = 0;
+  const shadow = service >= KI_SHADOW_SERVICE_BASE;
+  if (shadow) {
+    // win32k.sys's table (ke/shadow.ts): there only once the caller's session loaded it.
+    const n = KiShadowArgumentBytes(service);
+    if (n < 0) { trap.Eax = STATUS_INVALID_SYSTEM_SERVICE; return; }
+    bytes = <u32>n;
+  } else {
+    if (service >= KiServiceCount) { trap.Eax = STATUS_INVALID_SYSTEM_SERVICE; return; }
+    bytes = KiServiceArgumentBytes(service);
+  }
   const args = KeCurrentThread + KTHREAD_SERVICE_ARGS;
   if (bytes != 0) {
     // A range check, then a copy that a page fault turns into a failure (the exception table).
     const from = trap.Edx;
-    if (from + bytes < from || <usize>(from + bytes) > MM_USER_PROBE_ADDRESS || user_copy(args, from, bytes) != 0) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
+    if (<usize>from > MM_USER_PROBE_ADDRESS - <usize>bytes || user_copy(args, from, bytes) != 0) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
   }
   const mode = KiSetPreviousMode(UserMode);
   sti();
-  const status = KiCallService(service, args);
+  const status = shadow ? KiCallShadowService(service, args, bytes) : KiCallService(service, args);
   cli();
   KiSetPreviousMode(mode);
   trap.Eax = status;

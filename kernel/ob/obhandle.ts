@@ -283,7 +283,7 @@ export function NtClose(handle: u32): u32 {
   return status;
 }
 
-function ObpCloseHandle(handle: u32): u32 {
+@inline function ObpCloseHandle(handle: u32): u32 {
   if (!ObpIsValidHandle(handle)) return STATUS_INVALID_HANDLE;
   if ((ObpEntryOf(handle).Object & OBJ_PROTECT_CLOSE) != 0) return STATUS_HANDLE_NOT_CLOSABLE;
   ObpCloseHandleTableEntry(ObpHandleTableOf(handle), ObpHandleIndex(handle));

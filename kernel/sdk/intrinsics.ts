@@ -113,3 +113,18 @@
 @external("kernel", "user_store32") export declare function user_store32(address: usize, value: u32): u32;
 /** Address of the exception table: u32 count, then (start, end, fixup) per entry, code addresses. */
 @external("kernel", "exception_table") export declare function exception_table(): usize;
+
+// ---- Calls to machine addresses ----
+
+/**
+ * Calls the stdcall routine at machine address `address` with `bytes` (a
+ * multiple of 4) of arguments copied from `args` (first argument first);
+ * returns its eax. How the kernel calls a driver's DriverEntry and its
+ * service table's routines, which are not in the kernel's wasm table.
+ */
+@external("kernel", "call_address") export declare function call_address(address: usize, args: usize, bytes: u32): u32;
+/**
+ * Address of the linker's export table (ntoskrnl.exe's exports for drivers):
+ * u32 count, then (address of the NUL-terminated name, address of the function) per export.
+ */
+@external("kernel", "export_table") export declare function export_table(): usize;

@@ -688,6 +688,13 @@ function emitIntrinsic(sel: FunctionSelector, fi: number): void {
       vs.pushReg('i32', r);
       return;
     }
+    case 'call_address': sel.callLabel(ctx.helper('call_address'), 3, 'i32'); return;
+    case 'export_table': {
+      const r = vs.alloc();
+      sel.e('mov', reg(r), imm(0, '__export_table'));
+      vs.pushReg('i32', r);
+      return;
+    }
     case 'boot_modules': {
       const r = vs.alloc();
       sel.e('mov', reg(r), imm(0, '__boot_modules'));
