@@ -130,6 +130,7 @@ export const SERVICES: Service[] = [
   { name: 'NtCreatePagingFile', args: 4, file: 'mm/pagefile' },
   { name: 'NtSetDefaultHardErrorPort', args: 1, file: 'ex/harderr' },
   { name: 'NtSetSystemInformation', args: 3, file: 'ex/sysinfo' },
+  { name: 'NtShutdownSystem', args: 1, file: 'ex/shutdown' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');
