@@ -10,6 +10,7 @@
 //               images/system32/NAME/ (with native/, their shared floor): session 0's
 //               initialization, the service control manager, the local security
 //               authority, the event log service, the logon process, the default shell
+//   win32k.sys  images/system32/win32k/  the session text screen and keyboard (kernel mode)
 //
 // Each image is kept under build/system32 with a fingerprint of everything
 // it is made from (its sources, the linker, the translator, the service
@@ -45,6 +46,7 @@ export const SYSTEM32: SystemImage[] = [
     sources: [`images/system32/${n}`, 'images/system32/native', 'kernel/sdk'],
     build: async () => (await buildUserImage(`images/system32/${n}/${n}.ts`, { name: `${n}.exe` })).bytes,
   })),
+  { name: 'win32k.sys', sources: ['images/system32/win32k', 'kernel/sdk/ntuser.ts', 'kernel/sdk/intrinsics.ts'], build: async () => (await buildUserImage('images/system32/win32k/win32k.ts', { name: 'win32k.sys', kind: 'sys', heapPages: 1 })).bytes },
 ];
 
 function files(path: string): string[] {

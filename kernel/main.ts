@@ -47,6 +47,7 @@ import { AtaInitialize } from "./io/ata";
 import { IoInitSystem } from "./io/iomgr";
 import { IoInitializeDisks } from "./io/disk";
 import { IoInitializeSerial } from "./io/serialdev";
+import { I8042Initialize } from "./io/i8042";
 import { IoMountSystemVolume } from "./io/iosys";
 import { FatCleanVolumes } from "./fat/fatdirty";
 import { CmInitSystem1 } from "./cm/cminit";
@@ -102,6 +103,7 @@ function Phase1Initialization(context: usize): void {
   LpcInitSystem();                            // \ObjectTypes\Port, WaitablePort: LPC
   IoInitSystem();                             // \ObjectTypes\Driver, Device, File; \Driver, \FileSystem; the I/O worker
   IoInitializeSerial();                       // \Device\Serial0 (COM1), \??\COM1; IRQ 4 drives the log from here
+  I8042Initialize();                          // the PS/2 keyboard on IRQ 1, keys to the active session's queue
   AtaInitialize();                            // the primary IDE disk: IDENTIFY, partition table (IRQ 14)
   IoInitializeDisks();                        // \Device\Null, \Device\Harddisk0\Partition0..N
   IoMountSystemVolume();                      // FAT on Partition1; \??\C:, \SystemRoot
@@ -124,3 +126,6 @@ function KiLogStarting(): void {
   KeLogString(" starting");
   KeLogEnd();
 }
+
+// ntoskrnl.exe's exports for kernel-mode images (mm/sysexports.ts).
+export * from "./mm/sysexports";

@@ -218,3 +218,9 @@ export const STATUS_CANNOT_IMPERSONATE: u32 = 0xC000010D;
 /** A reply (or accept, or impersonation) that names no request its thread waits on. */
 export const STATUS_REPLY_MESSAGE_MISMATCH: u32 = 0xC000021F;
 export const STATUS_LPC_REPLY_LOST: u32 = 0xC0000253;
+export const STATUS_IMAGE_ALREADY_LOADED: u32 = 0xC000010E;
+export const STATUS_IMAGE_MACHINE_TYPE_MISMATCH: u32 = 0x4000000E;
+export const STATUS_PROCEDURE_NOT_FOUND: u32 = 0xC000007A;
+export const STATUS_DRIVER_ORDINAL_NOT_FOUND: u32 = 0xC0000262;
+export const STATUS_DRIVER_ENTRYPOINT_NOT_FOUND: u32 = 0xC0000263;
+export const STATUS_INVALID_IMAGE_WIN_32: u32 = 0xC0000359;
