@@ -128,7 +128,7 @@ export const SERVICES: Service[] = [
   { name: 'NtRegisterThreadTerminatePort', args: 1, file: 'lpc/create' },
   { name: 'NtQueryInformationPort', args: 5, file: 'lpc/create' },
   { name: 'NtCreatePagingFile', args: 4, file: 'mm/pagefile' },
-  { name: 'NtSetDefaultHardErrorPort', args: 1, file: 'ex/harderr' },
+  { name: 'NtSetDefaultHardErrorPort', args: 1, file: 'ps/psharderr' },
   { name: 'NtSetSystemInformation', args: 3, file: 'ex/sysinfo' },
   { name: 'NtShutdownSystem', args: 1, file: 'ex/shutdown' },
 ];

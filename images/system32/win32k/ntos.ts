@@ -17,12 +17,11 @@
 @external("ntoskrnl.exe", "ExSwitchActiveSession") export declare function ExSwitchActiveSession(session: u32): u32;
 @external("ntoskrnl.exe", "IoReadKeyboardEvent") export declare function IoReadKeyboardEvent(record: usize, timeout: usize): u32;
 
+/** POOL_TYPE NonPagedPool. */
 export const NonPagedPool: u32 = 0;
-export const STATUS_SUCCESS: u32 = 0;
-export const STATUS_UNSUCCESSFUL: u32 = 0xC0000001;
-export const STATUS_INVALID_PARAMETER: u32 = 0xC000000D;
-export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
-export const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
+export {
+  STATUS_SUCCESS, STATUS_UNSUCCESSFUL, STATUS_INVALID_PARAMETER, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES,
+} from "../../../kernel/sdk/ntstatus";
 
 /** One log line `win32k: <message>`. */
 export function W32pLog(message: string): void {
