@@ -41,16 +41,19 @@ import { SeInitializeTokenType } from "./se/token";
 import { MmInitializePhysicalMemory } from "./mm/mminit";
 import { MmInitializePfnDatabase } from "./mm/pfn";
 import { ExLogPoolUsage } from "./ex/pool";
-import { KeRunBootSelfTests, SELFTEST_KE, SELFTEST_MM, SELFTEST_OB } from "./ke/loader";
+import { KeRunBootSelfTests, SELFTEST_KE, SELFTEST_MM, SELFTEST_OB, SELFTEST_SESSION } from "./ke/loader";
 import { ObInitSystem } from "./ob/obinit";
 import { AtaInitialize } from "./io/ata";
 import { IoInitSystem } from "./io/iomgr";
 import { IoInitializeDisks } from "./io/disk";
 import { IoInitializeSerial } from "./io/serialdev";
+import { I8042Initialize } from "./io/i8042";
 import { IoMountSystemVolume } from "./io/iosys";
 import { FatCleanVolumes } from "./fat/fatdirty";
 import { CmInitSystem1 } from "./cm/cminit";
 import { PsInitializeSystemDll } from "./ps/psdll";
+import { PsInitializeLpcViews } from "./ps/psview";
+import { PsInitializeHardErrorPorts } from "./ps/psharderr";
 import { PsStartSessionManager } from "./ps/psinit";
 
 export { KiTrapDispatch } from "./ke/trap";
@@ -92,15 +95,19 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
 /** Phase 1: the first system thread (priority 8). The idle thread halts when it is done. */
 function Phase1Initialization(context: usize): void {
   KeRunBootSelfTests(SELFTEST_KE);            // self-test kernel only: "ke: self-test passed: ..."
-  PsInitializeSystem();                       // the System process (pid 4)
+  PsInitializeSystem();                       // the System process (pid 4), session 0 and its session space
+  KeRunBootSelfTests(SELFTEST_SESSION);       // self-test kernel only: "mm: session self-test passed: ..."
   ExInitializeSynchronizationTypes();         // \ObjectTypes\Event, Mutant, Semaphore, Timer
   MmInitializeSectionType();                  // \ObjectTypes\Section: shared memory
   PsInitializeProcessType();                  // \ObjectTypes\Process; NtCurrentProcess resolves to it
   SeInitializeTokenType();                    // \ObjectTypes\Token; the System process's token (se/token.ts)
   PsInitializeThreadType();                   // \ObjectTypes\Thread; NtCurrentThread resolves to it
   LpcInitSystem();                            // \ObjectTypes\Port, WaitablePort: LPC
+  PsInitializeLpcViews();                     // LPC maps port views into processes through Ps
+  PsInitializeHardErrorPorts();               // NtRaiseHardError sends to a session's csrss once it has set its port
   IoInitSystem();                             // \ObjectTypes\Driver, Device, File; \Driver, \FileSystem; the I/O worker
   IoInitializeSerial();                       // \Device\Serial0 (COM1), \??\COM1; IRQ 4 drives the log from here
+  I8042Initialize();                          // the PS/2 keyboard on IRQ 1, keys to the active session's queue
   AtaInitialize();                            // the primary IDE disk: IDENTIFY, partition table (IRQ 14)
   IoInitializeDisks();                        // \Device\Null, \Device\Harddisk0\Partition0..N
   IoMountSystemVolume();                      // FAT on Partition1; \??\C:, \SystemRoot
@@ -123,3 +130,6 @@ function KiLogStarting(): void {
   KeLogString(" starting");
   KeLogEnd();
 }
+
+// ntoskrnl.exe's exports for kernel-mode images (mm/sysexports.ts).
+export * from "./mm/sysexports";

@@ -70,6 +70,8 @@ export const STATUS_REPARSE_POINT_NOT_RESOLVED: u32 = 0xC0000280;
 
 // Used by the executive, Mm, Ps and the system service layer.
 export const STATUS_ABANDONED_WAIT_0: u32 = 0x80;
+export const STATUS_ALREADY_COMMITTED: u32 = 0xC0000021;
+export const STATUS_UNABLE_TO_FREE_VM: u32 = 0xC000001A;
 export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
 export const STATUS_CONFLICTING_ADDRESSES: u32 = 0xC0000018;
 export const STATUS_FREE_VM_NOT_AT_BASE: u32 = 0xC000009F;
@@ -146,6 +148,18 @@ export const STATUS_NOT_ALL_ASSIGNED: u32 = 0x00000106;
 /** NtOpenThreadToken: the thread is not impersonating. */
 export const STATUS_NO_TOKEN: u32 = 0xC000007C;
 
+// ---- logons (lsass, winlogon) ----
+/** LsaLogonUser's SubStatus: no account has that name. */
+export const STATUS_NO_SUCH_USER: u32 = 0xC0000064;
+/** LsaLogonUser's SubStatus: the password is not the account's. */
+export const STATUS_WRONG_PASSWORD: u32 = 0xC000006A;
+/** LsaLogonUser: the user name or password is wrong (SubStatus says which). */
+export const STATUS_LOGON_FAILURE: u32 = 0xC000006D;
+/** LsaLogonUser: the account may not log on now (SubStatus: disabled, ...). */
+export const STATUS_ACCOUNT_RESTRICTION: u32 = 0xC000006E;
+/** LsaLogonUser's SubStatus: the account is disabled. */
+export const STATUS_ACCOUNT_DISABLED: u32 = 0xC0000072;
+
 // ---- exceptions (raised in a thread, or reported by a bug check) ----
 /** Not an error: a kernel APC was delivered during a wait. */
 export const STATUS_KERNEL_APC: u32 = 0x00000100;
@@ -198,9 +212,19 @@ export const STATUS_PORT_CONNECTION_REFUSED: u32 = 0xC0000041;
 /** A port of the wrong kind for the service (a connection port where a communication port is needed, ...). */
 export const STATUS_INVALID_PORT_HANDLE: u32 = 0xC0000042;
 export const STATUS_PORT_ALREADY_SET: u32 = 0xC0000048;
+/** csrss: an API its server DLL does not have, or a server DLL not loaded. */
+export const STATUS_ILLEGAL_FUNCTION: u32 = 0xC00000AF;
+/** csrss: a ServerId past the last server DLL slot (CsrpClientConnect). */
+export const STATUS_TOO_MANY_NAMES: u32 = 0xC00000CD;
 /** The process a port view was to be mapped into has ended. */
 export const STATUS_PROCESS_IS_TERMINATING: u32 = 0xC000010A;
 export const STATUS_CANNOT_IMPERSONATE: u32 = 0xC000010D;
 /** A reply (or accept, or impersonation) that names no request its thread waits on. */
 export const STATUS_REPLY_MESSAGE_MISMATCH: u32 = 0xC000021F;
 export const STATUS_LPC_REPLY_LOST: u32 = 0xC0000253;
+export const STATUS_IMAGE_ALREADY_LOADED: u32 = 0xC000010E;
+export const STATUS_IMAGE_MACHINE_TYPE_MISMATCH: u32 = 0x4000000E;
+export const STATUS_PROCEDURE_NOT_FOUND: u32 = 0xC000007A;
+export const STATUS_DRIVER_ORDINAL_NOT_FOUND: u32 = 0xC0000262;
+export const STATUS_DRIVER_ENTRYPOINT_NOT_FOUND: u32 = 0xC0000263;
+export const STATUS_INVALID_IMAGE_WIN_32: u32 = 0xC0000359;
