@@ -26,12 +26,13 @@ import { NtListenPort, NtReplyPort, NtReplyWaitReceivePort, NtReplyWaitReceivePo
 import { NtRequestPort, NtRequestWaitReplyPort, NtImpersonateClientOfPort } from "../lpc/send";
 import { NtCreatePagingFile } from "../mm/pagefile";
 import { NtSetDefaultHardErrorPort } from "../ps/psharderr";
+import { NtShutdownSystem } from "../ex/shutdown";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 111;
+export const KiServiceCount: u32 = 112;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 4, 12];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 4, 12, 4];
 /** Bytes of arguments of service `service` (below KiServiceCount: KiSystemService checks first). */
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>unchecked(KiArgumentBytes[service]); }
 
@@ -149,9 +150,10 @@ function KiEntryNtQueryInformationPort(args: usize): u32 { return NtQueryInforma
 function KiEntryNtCreatePagingFile(args: usize): u32 { return NtCreatePagingFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
 function KiEntryNtSetDefaultHardErrorPort(args: usize): u32 { return NtSetDefaultHardErrorPort(load<u32>(args)); }
 function KiEntryNtSetSystemInformation(args: usize): u32 { return NtSetSystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtShutdownSystem(args: usize): u32 { return NtShutdownSystem(load<u32>(args)); }
 
 /** The dispatch table: a function reference per service number (KiInitializeServiceTable fills it). */
-const KiServiceTable: usize = memory.data(444, 4);
+const KiServiceTable: usize = memory.data(448, 4);
 
 /** Phase 0: fills the dispatch table, so a service costs one indirect call, not a compare per number before it. */
 export function KiInitializeServiceTable(): void {
@@ -266,6 +268,7 @@ export function KiInitializeServiceTable(): void {
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreatePagingFile), 432);
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetDefaultHardErrorPort), 436);
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetSystemInformation), 440);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtShutdownSystem), 444);
 }
 
 /** Calls service `service` (below KiServiceCount) with the captured arguments at `args`. */
