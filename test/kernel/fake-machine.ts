@@ -173,6 +173,8 @@ export class FakeMachine {
     },
     user_store32: (address: number, value: number) => { new DataView(this.exports.memory.buffer).setUint32(address >>> 0, value >>> 0, true); return 0; },
     exception_table: () => 0,
+    call_address: () => { throw new Error('call_address (a driver routine) is phase 1: not reachable in the fake PC'); },
+    export_table: () => 0,
   };
   /** Model-specific registers the kernel wrote (wrmsr). */
   readonly msrs = new Map<number, number>();
