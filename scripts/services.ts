@@ -128,7 +128,7 @@ export const SERVICES: Service[] = [
   { name: 'NtRegisterThreadTerminatePort', args: 1, file: 'lpc/create' },
   { name: 'NtQueryInformationPort', args: 5, file: 'lpc/create' },
   { name: 'NtCreatePagingFile', args: 4, file: 'mm/pagefile' },
-  { name: 'NtSetSystemInformation', args: 3, file: 'ex/sysinfoset' },
+  { name: 'NtSetSystemInformation', args: 3, file: 'ex/sysinfostub' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

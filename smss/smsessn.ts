@@ -100,7 +100,7 @@ export function SmpStartSession(wanted: u32): SmpSession {
   const copy = SmpExecuteImage(SMSS_PATH, SMSS_PATH + " " + hex8(wanted) + " " + hex8(event), true, true);
   if (copy.process == 0) return new SmpSession(wanted, copy.status, 0, 0, 0, 0);
   SmpSetSessionCopy(entry, copy.pid);
-  SmpLog("sessions", "session " + SmpDecimal(wanted) + ": smss.exe " + hex8(wanted) + " (process " + SmpDecimal(copy.pid) + ")");
+  SmpLog("session " + SmpDecimal(wanted), "smss.exe " + hex8(wanted) + " (process " + SmpDecimal(copy.pid) + ")");
   NtResumeThread(copy.thread, 0);
   NtClose(copy.thread);
   NtWaitForSingleObject(copy.process, 0, 0);
@@ -117,7 +117,7 @@ function SmpBootSession(id: u32): SmpSession | null {
   const s = SmpStartSession(id);
   if (s.status == STATUS_SUCCESS) return s;
   if (s.status == STATUS_OBJECT_NAME_NOT_FOUND) {
-    SmpLog("sessions", "session " + SmpDecimal(id) + " not made: a program of the boot is not on this disk (" + SmpHex(s.status) + "); smss stays up");
+    SmpLog("session " + SmpDecimal(id), "not made: a program of the boot is not on this disk (" + SmpHex(s.status) + "); smss stays up");
     return null;
   }
   SmpFatal("session " + SmpDecimal(id), s.status);
@@ -187,19 +187,19 @@ function SmpServeWinStationRequest(): void {
   store<u32>(wsMessage + SMSS_WINSTATION_CSRSS_PID, 0);
   store<u32>(wsMessage + SMSS_WINSTATION_INITIAL_COMMAND_PID, 0);
   if (!SmpIsCritical()) {
-    SmpLog("sessions", "request from process " + SmpDecimal(client) + " refused: smss is no longer a critical process");
+    SmpLog("WinStation API", "request from process " + SmpDecimal(client) + " refused: smss is no longer a critical process");
     store<u32>(wsMessage + SMSS_WINSTATION_RETURN_VALUE, STATUS_ACCESS_DENIED);
     return;
   }
   const wanted = SmpHighestSessionId() + 1;
   const s = SmpStartSession(wanted);
   if (s.status == STATUS_SUCCESS) {
-    SmpLog("sessions", "session " + SmpDecimal(s.sessionId) + " made on request of process " + SmpDecimal(client) + ": csrss (process "
+    SmpLog("session " + SmpDecimal(s.sessionId), "made on request of process " + SmpDecimal(client) + ": csrss (process "
       + SmpDecimal(s.csrssPid) + "), winlogon (process " + SmpDecimal(s.initialPid) + ")");
     store<u32>(wsMessage + SMSS_WINSTATION_SESSION_ID, s.sessionId);
     store<u32>(wsMessage + SMSS_WINSTATION_CSRSS_PID, s.csrssPid);
     store<u32>(wsMessage + SMSS_WINSTATION_INITIAL_COMMAND_PID, s.initialPid);
-  } else SmpLog("sessions", "session " + SmpDecimal(wanted) + " for process " + SmpDecimal(client) + " failed - Status == " + SmpHex(s.status));
+  } else SmpLog("session " + SmpDecimal(wanted), "for process " + SmpDecimal(client) + " failed - Status == " + SmpHex(s.status));
   if (s.csrss != 0) NtClose(s.csrss);
   if (s.initial != 0) NtClose(s.initial);
   store<u32>(wsMessage + SMSS_WINSTATION_RETURN_VALUE, s.status);
@@ -218,7 +218,7 @@ export function SmpStartSessions(): void {
     SmpLog("waiting on session 1's csrss and winlogon", "csrss (process " + SmpDecimal(one.csrssPid) + "), winlogon (process " + SmpDecimal(one.initialPid)
       + ")" + (serving ? "; " + SMSS_WINSTATION_API_PORT_NAME + " makes further sessions" : ""));
     count += 2;
-  } else SmpLog("sessions", "no session 1 to wait on" + (serving ? "; " + SMSS_WINSTATION_API_PORT_NAME + " makes further sessions" : ""));
+  } else SmpLog("waiting", "no session 1 to wait on" + (serving ? "; " + SMSS_WINSTATION_API_PORT_NAME + " makes further sessions" : ""));
   const forever = heap.alloc(8);
   store<u64>(forever, 0x8000000000000000);
   while (true) {

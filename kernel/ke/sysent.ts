@@ -25,7 +25,7 @@ import { NtConnectPort, NtSecureConnectPort, NtAcceptConnectPort, NtCompleteConn
 import { NtListenPort, NtReplyPort, NtReplyWaitReceivePort, NtReplyWaitReceivePortEx, NtReplyWaitReplyPort } from "../lpc/reply";
 import { NtRequestPort, NtRequestWaitReplyPort, NtImpersonateClientOfPort } from "../lpc/send";
 import { NtCreatePagingFile } from "../mm/pagefile";
-import { NtSetSystemInformation } from "../ex/sysinfoset";
+import { NtSetSystemInformation } from "../ex/sysinfostub";
 
 /** Services in the table. */
 export const KiServiceCount: u32 = 110;
