@@ -4,12 +4,13 @@
 //        [--reg overlay.reg ...] [--add HOST_FILE=\Windows\path\NAME ...] [--no-system32]
 //   npx tsx images/build.ts list IMAGE            every file and directory, with sizes
 //   npx tsx images/build.ts extract IMAGE \path\in\image OUT
-//   npx tsx images/build.ts hive IMAGE            the SYSTEM hive as .reg text
+//   npx tsx images/build.ts hive IMAGE [SAM|SOFTWARE]  the SYSTEM (or that) hive as .reg text
 //
 // The image: an MBR with one partition, a FAT volume (FAT16 up to 512 MiB,
 // FAT32 above, or as asked), the Windows tree from the manifest below, and
 // \Windows\System32\config\SYSTEM built from images/registry/SYSTEM.reg plus
-// the overlays, in order. The CLI adds System32's programs (images/system32.ts:
+// the overlays, in order, and SAM and SOFTWARE beside it from SAM.reg and
+// SOFTWARE.reg. The CLI adds System32's programs (images/system32.ts:
 // ntdll.dll, smss.exe) unless --no-system32; buildDisk() adds only what it is given.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,9 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, '..');
 /** Where the hive goes in the image. */
 export const SYSTEM_HIVE_PATH = '\\Windows\\System32\\config\\SYSTEM';
+/** The other machine hives the image carries, built from images/registry/<NAME>.reg, beside SYSTEM. */
+export const OTHER_HIVES = ['SAM', 'SOFTWARE'] as const;
+export const hivePath = (name: string) => `\\Windows\\System32\\config\\${name}`;
 /** A fixed timestamp: the same inputs give the same image, byte for byte. */
 const IMAGE_DATE = new Date(Date.UTC(2026, 0, 1, 0, 0, 0));
 
@@ -43,6 +47,8 @@ export interface DiskOptions {
   files?: Map<string, Uint8Array>;
   /** The SYSTEM hive's bytes instead of the one built from the .reg sources; null for none. */
   systemHive?: Uint8Array | null;
+  /** SAM and SOFTWARE from their .reg sources (default true); false leaves them out. */
+  otherHives?: boolean;
 }
 
 function dirOf(root: FatDirNode, path: string): FatDirNode {
@@ -73,6 +79,11 @@ export function buildSystemHive(overlays: DiskOptions['overlays'] = []): Uint8Ar
   return buildHive(regExport(tree), 'SYSTEM (with overlays)');
 }
 
+/** A machine hive other than SYSTEM (SAM, SOFTWARE) from images/registry/NAME.reg. */
+export function buildOtherHive(name: string): Uint8Array {
+  return buildHive(readFileSync(join(HERE, 'registry', `${name}.reg`)), `images/registry/${name}.reg`, { root: `HKEY_LOCAL_MACHINE\\${name}` });
+}
+
 /** A whole disk image. */
 export function buildDisk(opts: DiskOptions = {}): Uint8Array {
   const sizeMB = opts.sizeMB ?? 32;
@@ -81,6 +92,9 @@ export function buildDisk(opts: DiskOptions = {}): Uint8Array {
   for (const d of MANIFEST_DIRS) dirOf(root, d);
   const hive = opts.systemHive === undefined ? buildSystemHive(opts.overlays) : opts.systemHive;
   if (hive) addFile(root, SYSTEM_HIVE_PATH, hive);
+  if (opts.otherHives !== false) {
+    for (const name of OTHER_HIVES) if (!opts.files?.has(hivePath(name))) addFile(root, hivePath(name), buildOtherHive(name));
+  }
   for (const [path, data] of opts.files ?? []) addFile(root, path, data);
   const partitionSectors = sizeMB * 2048 - 2048;
   return MbrBuildFatDisk(root.children as FatNode[], { type, partitionSectors, date: IMAGE_DATE, label: 'NTWASM86' });
@@ -136,7 +150,12 @@ async function main(argv: string[]): Promise<void> {
   const image = new Uint8Array(readFileSync(argv[0]));
   if (command === 'list') { for (const l of listDisk(image)) console.log(l); return; }
   if (command === 'extract') { writeFileSync(argv[2], openDisk(image).readPath(argv[1])); return; }
-  if (command === 'hive') { process.stdout.write(regExport(new RegfReader(openDisk(image).readPath(SYSTEM_HIVE_PATH)).tree()) + '\r\n'); return; }
+  if (command === 'hive') {
+    // `hive IMAGE [SAM|SOFTWARE]`: SYSTEM unless another hive is named.
+    const name = (argv[1] ?? 'SYSTEM').toUpperCase();
+    process.stdout.write(regExport(new RegfReader(openDisk(image).readPath(hivePath(name))).tree(), `HKEY_LOCAL_MACHINE\\${name}`) + '\r\n');
+    return;
+  }
   throw new Error(`unknown command ${command}`);
 }
 

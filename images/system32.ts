@@ -5,6 +5,7 @@
 //   ntdll.dll   images/system32/ntdll/   the native API: service stubs, Rtl, the loader
 //   smss.exe    smss/                    the Session Manager
 //   autochk.exe images/system32/autochk/ the FAT checker smss runs from BootExecute
+//   csrss.exe   images/system32/csrss/   the Windows subsystem's server (ApiPort, SbApiPort, hard errors)
 //
 // Each image is kept under build/system32 with a fingerprint of everything
 // it is made from (its sources, the linker, the translator, the service
@@ -34,6 +35,7 @@ export const SYSTEM32: SystemImage[] = [
   { name: 'ntdll.dll', sources: ['images/system32/ntdll'], build: async () => (await buildNtdll()).bytes },
   { name: 'smss.exe', sources: ['smss'], build: async () => (await buildUserImage('smss/smss.ts', { name: 'smss.exe' })).bytes },
   { name: 'autochk.exe', sources: ['images/system32/autochk'], build: async () => (await buildUserImage('images/system32/autochk/autochk.ts', { name: 'autochk.exe' })).bytes },
+  { name: 'csrss.exe', sources: ['images/system32/csrss', 'smss/ntapi.ts'], build: async () => (await buildUserImage('images/system32/csrss/csrss.ts', { name: 'csrss.exe' })).bytes },
 ];
 
 function files(path: string): string[] {

@@ -129,6 +129,7 @@ export const SERVICES: Service[] = [
   { name: 'NtQueryInformationPort', args: 5, file: 'lpc/create' },
   { name: 'NtCreatePagingFile', args: 4, file: 'mm/pagefile' },
   { name: 'NtSetSystemInformation', args: 3, file: 'ex/sysinfostub' },
+  { name: 'NtSetDefaultHardErrorPort', args: 1, file: 'ex/harderr' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

@@ -4,13 +4,17 @@
 // An entry is `[debug|async|autocheck]... image args...`. The image is
 // looked for on the environment's Path, then in %SystemRoot%\System32, with
 // `.exe` added when it has no extension. Entries run one at a time, smss
-// waiting for each to end, unless `async`. A missing `autocheck` image is
+// waiting for each to end, unless `async`. `debug` starts the program with
+// DebugFlags 1 in its process parameters, as NT's smss does (other programs
+// inherit smss's own DebugFlags); NT once handed such a process to its
+// debug subsystem, which no longer exists, and no debugger is attached
+// here either: the entry's line says so and the program runs as any other. A missing `autocheck` image is
 // NT's `<name> program not found - skipping AUTOCHECK`; any other failure
 // is logged and the next entry runs. These programs run before any
 // subsystem and before the renames, so they see the old names.
 
 import {
-  NtClose, NtQueryAttributesFile, NtResumeThread, NtWaitForSingleObject, NtTerminateProcess, NtQueryInformationProcess,
+  NtClose, NtQueryAttributesFile, NtResumeThread, RtlGetCurrentPeb, NtWaitForSingleObject, NtTerminateProcess, NtQueryInformationProcess,
   RtlCreateProcessParameters, RtlDestroyProcessParameters, RtlCreateUserProcess, RtlDosPathNameToNtPathName_U,
   OBJ_CASE_INSENSITIVE, STATUS_SUCCESS, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_INVALID_IMAGE_FORMAT,
 } from "./ntapi";
@@ -71,12 +75,24 @@ export class SmpProcess {
   constructor(public process: u32, public thread: u32, public pid: u32, public status: u32) {}
 }
 
+/** RTL_USER_PROCESS_PARAMETERS.DebugFlags, and PEB.ProcessParameters. */
+const PROCESS_PARAMETERS_DEBUG_FLAGS: u32 = 0x0C;
+const PEB_PROCESS_PARAMETERS: u32 = 0x10;
+
+/** smss's own DebugFlags, which the programs it starts inherit unless `debug` asks for 1. */
+export function SmpOwnDebugFlags(): u32 {
+  const params = load<usize>(RtlGetCurrentPeb(), PEB_PROCESS_PARAMETERS);
+  return params == 0 ? 0 : load<u32>(params, PROCESS_PARAMETERS_DEBUG_FLAGS);
+}
+
 /**
  * Starts `ntPath` with `commandLine` in smss's environment: a native image
  * only (anything else is ended unstarted with STATUS_INVALID_IMAGE_FORMAT);
- * resumed unless `suspended`; with smss's inheritable handles when `inherit`.
+ * resumed unless `suspended`. `debug` sets DebugFlags 1 in its process
+ * parameters (else smss's own DebugFlags are passed on); with smss's
+ * inheritable handles when `inherit`.
  */
-export function SmpExecuteImage(ntPath: string, commandLine: string, suspended: bool, inherit: bool = false): SmpProcess {
+export function SmpExecuteImage(ntPath: string, commandLine: string, suspended: bool, debug: bool = false, inherit: bool = false): SmpProcess {
   const params = SmpSlot();
   const image = SmpUnicode(ntPath);
   let status = RtlCreateProcessParameters(params, image, 0, 0, SmpUnicode(commandLine), 0, 0, 0, 0, 0);
@@ -84,6 +100,7 @@ export function SmpExecuteImage(ntPath: string, commandLine: string, suspended: 
     SmpLogFailure("RtlCreateProcessParameters", status, ntPath);
     return new SmpProcess(0, 0, 0, status);
   }
+  store<u32>(load<usize>(params), debug ? 1 : SmpOwnDebugFlags(), PROCESS_PARAMETERS_DEBUG_FLAGS);
   const info = heap.alloc(RTL_USER_PROCESS_INFORMATION_SIZE);
   memory.fill(info, 0, RTL_USER_PROCESS_INFORMATION_SIZE);
   store<u32>(info, RTL_USER_PROCESS_INFORMATION_SIZE);
@@ -137,14 +154,16 @@ function SmpRunBootEntry(entry: string): string {
     else SmpLogFailure("SmpFindImage", STATUS_OBJECT_NAME_NOT_FOUND, name + " - skipped");
     return commandLine + " (not found)";
   }
-  const started = SmpExecuteImage(image, commandLine, false);
+  const debug = (flags & SMP_DEBUG_FLAG) != 0;
+  const started = SmpExecuteImage(image, commandLine, false, debug);
   if (started.process == 0) return commandLine + " (not started, " + SmpHex(started.status) + ")";
   let result: string;
+  const debugged = debug ? ", DebugFlags 1: no debugger is attached, it runs undebugged" : "";
   if ((flags & SMP_ASYNC_FLAG) != 0) {
-    result = commandLine + " (process " + SmpDecimal(started.pid) + ", async)";
+    result = commandLine + " (process " + SmpDecimal(started.pid) + ", async" + debugged + ")";
   } else {
     NtWaitForSingleObject(started.process, 0, 0);
-    result = commandLine + " (process " + SmpDecimal(started.pid) + ", exit " + SmpHex(SmpExitStatus(started.process)) + ")";
+    result = commandLine + " (process " + SmpDecimal(started.pid) + ", exit " + SmpHex(SmpExitStatus(started.process)) + debugged + ")";
   }
   NtClose(started.thread);
   NtClose(started.process);

@@ -97,7 +97,7 @@ export function SmpStartSession(wanted: u32): SmpSession {
   const event = load<u32>(slot);
   const entry = SmpRegisterSession(wanted, event);
   if (entry == 0) { NtClose(event); return new SmpSession(wanted, STATUS_UNSUCCESSFUL, 0, 0, 0, 0); }
-  const copy = SmpExecuteImage(SMSS_PATH, SMSS_PATH + " " + hex8(wanted) + " " + hex8(event), true, true);
+  const copy = SmpExecuteImage(SMSS_PATH, SMSS_PATH + " " + hex8(wanted) + " " + hex8(event), true, false, true);
   if (copy.process == 0) return new SmpSession(wanted, copy.status, 0, 0, 0, 0);
   SmpSetSessionCopy(entry, copy.pid);
   SmpLog("session " + SmpDecimal(wanted), "smss.exe " + hex8(wanted) + " (process " + SmpDecimal(copy.pid) + ")");

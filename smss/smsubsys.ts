@@ -127,7 +127,7 @@ function SmpLoadRequired(sessionId: u32, event: u32): u32 {
     if (SmpEqualNoCase(name, "Debug")) {
       if (value.length == 0) { log("Debug: nothing to start (empty value)"); continue; }
       const image = SmpFindImage(SmpWords(value)[0]);
-      const debug = image.length != 0 ? SmpExecuteImage(image, SmpExpand(value), false) : null;
+      const debug = image.length != 0 ? SmpExecuteImage(image, SmpExpand(value), false, true) : null;
       if (debug === null || debug.process == 0) SmpSessionFailed(sessionId, "Debug subsystem " + value + " not started", debug === null ? STATUS_OBJECT_NAME_NOT_FOUND : debug.status);
       else { log("Debug: " + value + " (process " + SmpDecimal(debug.pid) + ")"); NtClose(debug.thread); NtClose(debug.process); }
     } else if (SmpEqualNoCase(name, "Windows")) {

@@ -161,7 +161,7 @@ function CmpLogRefusal(path: string, result: u32, status: u32): void {
  * instead of a bug check.
  */
 /** Returns true when the hive came from a file (false: a new empty one). */
-export function CmpLoadHive(hive: u32, createMissing: bool): bool {
+export function CmpLoadHive(hive: u32, createMissing: bool, optional: bool = false): bool {
   const status = memory.data(8, 4);
   const path = CmpHiveFile(hive), altPath = CmpHiveAltFile(hive);
   const result = CmpReadHiveFile(hive, path, status);
@@ -171,6 +171,7 @@ export function CmpLoadHive(hive: u32, createMissing: bool): bool {
   }
   const alt = CmpReadHiveFile(hive, altPath, status + 4);
   if (result == 0x100 && alt == 0x100 && createMissing) { CmpCreateEmptyHive(hive); return false; }
+  if (result == 0x100 && alt == 0x100 && optional) return false; // not on this disk: NtInitializeRegistry makes it later
   CmpLogRefusal(path, result, load<u32>(status));
   if (alt == REGF_OK) {
     CmpMountHive(hive, load<usize>(Root), load<usize>(Security), load<u32>(Security, 4));

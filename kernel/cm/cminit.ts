@@ -6,7 +6,7 @@
 //      RESOURCEMAP has it), the IDE disk and the serial port
 //   3. the SYSTEM hive from \SystemRoot\System32\config\SYSTEM (cmhive.ts)
 //   4. SYSTEM\CurrentControlSet: a volatile link to the control set that
-//      SYSTEM\Select\Current names
+//      SYSTEM\Select\Current names; then SOFTWARE and SAM when they are there
 //   5. the lazy flusher thread
 //
 // Without a system volume (a diskless boot) only the volatile keys exist,
@@ -30,7 +30,7 @@ import {
 } from "./cmp";
 import { CmpCreateRegistryRoot } from "./cmparse";
 import {
-  CM_HIVE_DEFAULT, CM_HIVE_SOFTWARE, CM_HIVE_SYSTEM, CmpHiveIsLoaded, CmpHiveRoot,
+  CM_HIVE_DEFAULT, CM_HIVE_SAM, CM_HIVE_SOFTWARE, CM_HIVE_SYSTEM, CmpHiveIsLoaded, CmpHiveRoot,
   CmpHiveFile, CmpInitializeFlusher, CmpLoadHive, CmpSetMasterKeys,
 } from "./cmhive";
 
@@ -276,6 +276,12 @@ export function CmInitSystem1(): void {
   CmpCreateCurrentControlSet();
   ObpReleaseLock(lock2);
   CmSystemHiveLoaded = true;
+  // SOFTWARE and SAM are loaded here too when the disk has them (lsass and
+  // winlogon read them, smss does not call NtInitializeRegistry yet); a disk
+  // without them gets empty ones from NtInitializeRegistry(REG_INIT_BOOT_SM).
+  for (let hive = CM_HIVE_SOFTWARE; hive <= CM_HIVE_SAM; hive++) {
+    if (CmpLoadHive(hive, false, true)) CmpLogHiveCounts(hive, CmpHiveFile(hive));
+  }
 }
 
 /** NtInitializeRegistry(REG_INIT_BOOT_SM): the other machine hives and the default user's. */

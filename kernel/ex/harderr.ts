@@ -1,10 +1,19 @@
-// Hard errors (Ex): NtRaiseHardError.
+// Hard errors (Ex): NtRaiseHardError and NtSetDefaultHardErrorPort.
 //
 // A hard error is a status a process (or the kernel) wants a person to see:
-// "Unable To Locate Component", or smss's last words. NT sends it to a hard
-// error port (csrss's, set with NtSetDefaultHardErrorPort) and waits for the
-// answer a person clicks. There is no such port yet, so every hard error is
-// answered as NT answers one nobody handles: Response = ResponseReturnToCaller,
+// "Unable To Locate Component", or smss's last words. NT sends it to the
+// default hard error port (csrss's ApiPort, set with
+// NtSetDefaultHardErrorPort) as a HARDERROR_MSG (kernel/sdk/csr.ts,
+// type LPC_ERROR_EVENT, the raising thread's ClientId) and waits for the
+// answer a person clicks: its Response goes back to the caller. String
+// parameters go as the caller passed them (addresses of UNICODE_STRINGs in
+// its process), which csrss reads with NtReadVirtualMemory, as NT's does.
+// Each session has its own port (its csrss's; a second call in a session
+// whose port is open gets STATUS_UNSUCCESSFUL, as NT's second call does),
+// and the port's own process never waits on itself.
+//
+// Without a port (or when it is gone), a hard error is answered as NT
+// answers one nobody handles: Response = ResponseReturnToCaller,
 // STATUS_SUCCESS, with one log line that spells the status's message and the
 // parameters:
 //
@@ -39,40 +48,36 @@
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeBugCheckWithMessage } from "../ke/bugcheck";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogAsciiz } from "../ke/log";
-import { cli } from "../sdk/intrinsics";
+import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { EPROCESS, PsGetCurrentProcess, PsImageFileName } from "../ps/psmain";
 import { SeSinglePrivilegeCheck } from "../se/token";
-import { SE_SHUTDOWN_PRIVILEGE } from "../se/tokenobj";
+import { SE_SHUTDOWN_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
+import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
+import { LpcpReferencePort, LpcpReferenceStatus, Port, PORT_CLOSED } from "../lpc/lpcp";
+import { LpcRequestWaitReplyPortKernel } from "../lpc/send";
+import { LPC_ERROR_EVENT } from "../sdk/lpc";
+import {
+  SIZEOF_HARDERROR_MSG, HARDERROR_MSG_STATUS, HARDERROR_MSG_ERROR_STATUS, HARDERROR_MSG_VALID_RESPONSE_OPTIONS, HARDERROR_MSG_RESPONSE,
+  HARDERROR_MSG_NUMBER_OF_PARAMETERS, HARDERROR_MSG_UNICODE_STRING_PARAMETER_MASK, HARDERROR_MSG_PARAMETERS, HARDERROR_MSG_ERROR_TIME,
+} from "../sdk/csr";
+import { KeQuerySystemTime } from "../ke/wait";
 import {
   NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND,
   STATUS_ENTRYPOINT_NOT_FOUND, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER_2,
   STATUS_INVALID_PARAMETER_4, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
-  STATUS_SYSTEM_PROCESS_TERMINATED,
+  STATUS_SYSTEM_PROCESS_TERMINATED, STATUS_UNSUCCESSFUL,
 } from "../sdk/ntstatus";
 
 /** Most parameters a hard error carries (NT's MAXIMUM_HARDERROR_PARAMETERS). */
 export const MAXIMUM_HARDERROR_PARAMETERS: u32 = 5;
 
-// HARDERROR_RESPONSE_OPTION: the buttons a person would be offered.
-export const OptionAbortRetryIgnore: u32 = 0;
-export const OptionOk: u32 = 1;
-export const OptionOkCancel: u32 = 2;
-export const OptionRetryCancel: u32 = 3;
-export const OptionYesNo: u32 = 4;
-export const OptionYesNoCancel: u32 = 5;
-/** The error ends the system (needs SeShutdownPrivilege). */
-export const OptionShutdownSystem: u32 = 6;
-export const OptionOkNoWait: u32 = 7;
-/** The last valid option (XP's OptionCancelTryContinue). */
-export const OptionCancelTryContinue: u32 = 8;
-
-// HARDERROR_RESPONSE: what the caller gets back.
-/** Nobody answered: the caller goes on as it sees fit. */
-export const ResponseReturnToCaller: u32 = 0;
-export const ResponseNotHandled: u32 = 1;
-export const ResponseOk: u32 = 6;
+export {
+  OptionAbortRetryIgnore, OptionOk, OptionOkCancel, OptionRetryCancel, OptionYesNo, OptionYesNoCancel, OptionShutdownSystem, OptionOkNoWait,
+  OptionCancelTryContinue, ResponseReturnToCaller, ResponseNotHandled, ResponseOk,
+} from "../sdk/hardmsg";
+import { HardErrorMessageTemplate, OptionCancelTryContinue, OptionShutdownSystem, ResponseReturnToCaller } from "../sdk/hardmsg";
 
 /** The first parameters' status a system process's death is raised with. */
 
@@ -84,24 +89,8 @@ const VECTOR_BYTES: u32 = MAXIMUM_HARDERROR_PARAMETERS * 4;
 const MESSAGE_MAX: u32 = 512;
 const ExpMessage: usize = memory.data(MESSAGE_MAX, 4);
 
-/**
- * NT's message for `status` (ntstatus.h's text, as the blue screen and the
- * message box show it): "{Caption}\nText", `%s` a string parameter, `%x` a
- * number as eight hex digits; "" when we do not know the status.
- */
-function ExpMessageTemplate(status: u32): string {
-  switch (status) {
-    case STATUS_SYSTEM_PROCESS_TERMINATED:
-      return "{Fatal System Error}\nThe %s system process terminated unexpectedly with a status of 0x%x (0x%x 0x%x).\nThe system has been shut down.";
-    case STATUS_DLL_NOT_FOUND:
-      return "{Unable To Locate Component}\nThis application has failed to start because %s was not found. Re-installing the application may fix this problem.";
-    case STATUS_ENTRYPOINT_NOT_FOUND:
-      return "{Entry Point Not Found}\nThe procedure entry point %s could not be located in the dynamic link library %s.";
-    case STATUS_DLL_INIT_FAILED:
-      return "{DLL Initialization Failed}\nInitialization of the dynamic link library %s failed. The process is terminating abnormally.";
-  }
-  return "";
-}
+/** NT's message for `status` (sdk/hardmsg.ts). */
+function ExpMessageTemplate(status: u32): string { return HardErrorMessageTemplate(status); }
 
 // ---- formatting, into the log line (ExpOut == 0) or into ExpMessage ----
 
@@ -250,6 +239,83 @@ function ExpLogHardError(status: u32, block: usize, count: u32, mask: u32, optio
   KeLogEnd();
 }
 
+// ---- the default hard error ports, one per session ----
+
+/** Sessions with a port of their own; a process of a later session has none. */
+const EXP_PORT_SESSIONS: u32 = 16;
+/** Per session: +0 the port (referenced), +4 the process that set it (its csrss). */
+const ExpDefaultErrorPorts = memory.data(EXP_PORT_SESSIONS * 8, 4);
+
+/** The session's port if it is still open (referenced), else 0. Interrupts off: the table changes under them. */
+function ExpReferenceErrorPort(session: u32): usize {
+  if (session >= EXP_PORT_SESSIONS) return 0;
+  const f = read_eflags() & 0x200;
+  cli();
+  const port = load<usize>(ExpDefaultErrorPorts + session * 8);
+  const usable = port != 0 && (Port(port).Flags & PORT_CLOSED) == 0 && load<usize>(ExpDefaultErrorPorts + session * 8, 4) != PsGetCurrentProcess();
+  if (usable) ObReferenceObject(port);
+  if (f != 0) sti();
+  return usable ? port : 0;
+}
+
+/**
+ * NtSetDefaultHardErrorPort(PortHandle): SeTcbPrivilege; the port takes the
+ * hard errors of the caller's session. STATUS_UNSUCCESSFUL when the session
+ * has an open one already.
+ */
+export function NtSetDefaultHardErrorPort(handle: u32): u32 {
+  if (!SeSinglePrivilegeCheck(SE_TCB_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+  const process = PsGetCurrentProcess();
+  const session = changetype<EPROCESS>(process).SessionId;
+  if (session >= EXP_PORT_SESSIONS) return STATUS_UNSUCCESSFUL;
+  const port = LpcpReferencePort(handle);
+  if (port == 0) return LpcpReferenceStatus();
+  const slot = ExpDefaultErrorPorts + session * 8;
+  const f = read_eflags() & 0x200;
+  cli();
+  const old = load<usize>(slot);
+  const taken = old != 0 && (Port(old).Flags & PORT_CLOSED) == 0;
+  if (!taken) { store<usize>(slot, port); store<usize>(slot, process, 4); }
+  if (f != 0) sti();
+  if (taken) { ObDereferenceObject(port); return STATUS_UNSUCCESSFUL; }
+  if (old != 0) ObDereferenceObject(old);
+  KeLogBegin("ex");
+  KeLogString("session ");
+  KeLogDecimal(session);
+  KeLogString(": default hard error port set by ");
+  KeLogAsciiz(PsImageFileName(process), 16);
+  KeLogString(" (pid ");
+  KeLogDecimal(changetype<EPROCESS>(process).UniqueProcessId);
+  KeLogString(")");
+  KeLogEnd();
+  return STATUS_SUCCESS;
+}
+
+/**
+ * Sends the hard error to `port` and waits for csrss's answer; the response
+ * (ResponseReturnToCaller when the port fails or does not handle it).
+ * `original` is the caller's own parameter vector.
+ */
+function ExpSendHardError(port: usize, status: u32, count: u32, mask: u32, original: usize, options: u32): u32 {
+  const message = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_HARDERROR_MSG * 2, ERR_TAG);
+  if (message == 0) return ResponseReturnToCaller;
+  memory.fill(message, 0, SIZEOF_HARDERROR_MSG * 2);
+  store<u16>(message, <u16>(SIZEOF_HARDERROR_MSG - 24));
+  store<u16>(message, <u16>SIZEOF_HARDERROR_MSG, 2);
+  store<u64>(message + HARDERROR_MSG_ERROR_TIME, KeQuerySystemTime());
+  store<u32>(message + HARDERROR_MSG_ERROR_STATUS, status);
+  store<u32>(message + HARDERROR_MSG_VALID_RESPONSE_OPTIONS, options);
+  store<u32>(message + HARDERROR_MSG_NUMBER_OF_PARAMETERS, count);
+  store<u32>(message + HARDERROR_MSG_UNICODE_STRING_PARAMETER_MASK, mask);
+  memory.copy(message + HARDERROR_MSG_PARAMETERS, original, MAXIMUM_HARDERROR_PARAMETERS * 4);
+  const reply = message + SIZEOF_HARDERROR_MSG;
+  const sent = LpcRequestWaitReplyPortKernel(port, LPC_ERROR_EVENT, message, reply, SIZEOF_HARDERROR_MSG);
+  let response = ResponseReturnToCaller;
+  if (sent == STATUS_SUCCESS && load<u32>(reply + HARDERROR_MSG_STATUS) == STATUS_SUCCESS) response = load<u32>(reply + HARDERROR_MSG_RESPONSE);
+  ExFreePoolWithTag(message, ERR_TAG);
+  return response;
+}
+
 /**
  * NtRaiseHardError(ErrorStatus, NumberOfParameters, UnicodeStringParameterMask,
  * Parameters, ValidResponseOptions, *Response). NT's checks, in NT's order:
@@ -276,8 +342,15 @@ export function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters:
     return STATUS_PRIVILEGE_NOT_HELD;
   }
   if (options == OptionShutdownSystem && NT_ERROR(status)) ExpSystemErrorHandler(status, block, count, mask);
-  ExpLogHardError(status, block, count, mask, options);
+  // The caller's own parameters, for the port (the block holds the kernel's copies of the strings).
+  const original = KeCurrentThread + KTHREAD_SERVICE_SCRATCH + 4; // ExpCaptureParameters left the caller's vector there
+  const port = ExpReferenceErrorPort(changetype<EPROCESS>(PsGetCurrentProcess()).SessionId);
+  let answer = ResponseReturnToCaller;
+  if (port != 0) {
+    answer = ExpSendHardError(port, status, count, mask, original, options);
+    ObDereferenceObject(port);
+  } else ExpLogHardError(status, block, count, mask, options);
   ExFreePoolWithTag(block, ERR_TAG);
-  store<u32>(response, ResponseReturnToCaller);
+  if (ProbeForWrite(response, 4, 4)) store<u32>(response, answer);
   return STATUS_SUCCESS;
 }

@@ -13,9 +13,11 @@
 // MaxConnectionInfoLength and at the client's buffer.
 //
 // Port views (a section shared by client and server, PORT_VIEW and
-// REMOTE_PORT_VIEW) come with csrss in a later issue: a connection that
-// asks for one is refused with STATUS_NOT_IMPLEMENTED for now; an empty
-// REMOTE_PORT_VIEW is accepted and answered with no view.
+// REMOTE_PORT_VIEW) are mapped by view.ts: the client's at NtConnectPort
+// (into the client) and at NtAcceptConnectPort (into the server), the
+// server's at NtAcceptConnectPort (into both). A view that cannot be mapped
+// in the server refuses the connection: the client gets
+// STATUS_PORT_CONNECTION_REFUSED and the server the mapping's status.
 
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
@@ -40,8 +42,19 @@ import {
   STATUS_REPLY_MESSAGE_MISMATCH, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
+import { PsGetCurrentProcess } from "../ps/psmain";
+import {
+  LpcpCaptureView, LpcpCheckRemoteView, LpcpMapView, LpcpProcessOfThread, LpcpReferenceViewSection, LpcpSetMappingProcess,
+  REMOTE_VIEW_BASE, REMOTE_VIEW_SIZE, VIEW_BASE, VIEW_REMOTE_BASE, VIEW_SECTION_OFFSET, VIEW_SIZE,
+} from "./view";
 
 const NAME_TAG: u32 = 0x6E63704C; // 'Lpcn'
+const VIEW_TAG: u32 = 0x7663704C; // 'Lpcv'
+/** A service's view work space (pool, only when views are asked for): the captured PORT_VIEW, then two mapping results. */
+const VIEWS_CAPTURED: u32 = 0;
+const VIEWS_MAP: u32 = 24;       // base, size, offset (u64)
+const VIEWS_REMOTE_MAP: u32 = 40;
+const VIEWS_BYTES: u32 = 56;
 
 /** Copies the caller's UNICODE_STRING into pool (UNICODE_STRING + text); 0 with the status at LpcpScratch()+4. */
 function LpcpCaptureName(name: usize): usize {
@@ -86,22 +99,6 @@ function LpcpReferenceConnectionPort(name: usize): usize {
   return port;
 }
 
-/** Checks a PORT_VIEW (in/out) and REMOTE_PORT_VIEW (out) of the caller; views themselves are not supported yet. */
-function LpcpCheckViews(portView: usize, remoteView: usize): u32 {
-  const lock = LpcpLock(); // each probe and its read with nothing in between
-  let status = STATUS_SUCCESS;
-  if (portView != 0) {
-    if (!ProbeForWrite(portView, SIZEOF_PORT_VIEW, 4)) status = STATUS_ACCESS_VIOLATION;
-    else if (load<u32>(portView) != SIZEOF_PORT_VIEW) status = STATUS_INVALID_PARAMETER;
-    else status = STATUS_NOT_IMPLEMENTED; // port views come with csrss (a later issue)
-  } else if (remoteView != 0) {
-    if (!ProbeForWrite(remoteView, SIZEOF_REMOTE_PORT_VIEW, 4)) status = STATUS_ACCESS_VIOLATION;
-    else if (load<u32>(remoteView) != SIZEOF_REMOTE_PORT_VIEW) status = STATUS_INVALID_PARAMETER;
-  }
-  LpcpUnlock(lock);
-  return status;
-}
-
 /** Hands the caller its new handle (probed again under the lock); a caller that unmapped the slot gets STATUS_ACCESS_VIOLATION and keeps the handle, as on NT. */
 function LpcpStoreHandle(handle: usize, value: u32): u32 {
   const lock = LpcpLock();
@@ -109,11 +106,6 @@ function LpcpStoreHandle(handle: usize, value: u32): u32 {
   if (ok) store<u32>(handle, value);
   LpcpUnlock(lock);
   return ok ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
-}
-
-/** An empty REMOTE_PORT_VIEW: no view was mapped. Under the lock. */
-function LpcpNoRemoteView(remoteView: usize): void {
-  if (remoteView != 0 && ProbeForWrite(remoteView, SIZEOF_REMOTE_PORT_VIEW, 4)) { store<u32>(remoteView, 0, 4); store<u32>(remoteView, 0, 8); }
 }
 
 /**
@@ -139,8 +131,20 @@ function LpcpConnect(handle: usize, name: usize, qos: usize, clientView: usize, 
   maxMessageLength: usize, connectionInfo: usize, connectionInfoLength: usize): u32 {
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
   if (!ProbeForRead(qos, SIZEOF_SECURITY_QUALITY_OF_SERVICE, 4)) return STATUS_ACCESS_VIOLATION; // accepted; nothing impersonates yet
-  let status = LpcpCheckViews(clientView, serverView);
-  if (status != STATUS_SUCCESS) return status;
+  if (clientView == 0 && serverView == 0) return LpcpConnectWith(0, handle, name, clientView, serverView, maxMessageLength, connectionInfo, connectionInfoLength);
+  const views = ExAllocatePoolWithTag(NonPagedPool, VIEWS_BYTES, VIEW_TAG);
+  if (views == 0) return STATUS_NO_MEMORY;
+  let status = clientView != 0 ? LpcpCaptureView(clientView, views + VIEWS_CAPTURED) : STATUS_SUCCESS;
+  if (status == STATUS_SUCCESS && serverView != 0) status = LpcpCheckRemoteView(serverView);
+  if (status == STATUS_SUCCESS) status = LpcpConnectWith(views, handle, name, clientView, serverView, maxMessageLength, connectionInfo, connectionInfoLength);
+  ExFreePoolWithTag(views, VIEW_TAG);
+  return status;
+}
+
+/** NtConnectPort once the views are captured (into `views`, pool; 0 when there are none). */
+function LpcpConnectWith(views: usize, handle: usize, name: usize, clientView: usize, serverView: usize,
+  maxMessageLength: usize, connectionInfo: usize, connectionInfoLength: usize): u32 {
+  let status = STATUS_SUCCESS;
   if (maxMessageLength != 0 && !ProbeForWrite(maxMessageLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
   let bufferLength: u32 = 0;
   if (connectionInfoLength != 0) {
@@ -166,6 +170,19 @@ function LpcpConnect(handle: usize, name: usize, qos: usize, clientView: usize, 
   const client = load<usize>(s);
   LpcpInitializePort(client, CLIENT_COMMUNICATION_PORT, cp.MaxConnectionInfoLength, cp.MaxMessageLength);
   Port(client).ConnectionPort = connection;
+  if (clientView != 0) {
+    // The client's view, mapped into the client now; the port keeps the section for the server.
+    const section = LpcpReferenceViewSection(views + VIEWS_CAPTURED, s + 16);
+    if (section == 0) { ObDereferenceObject(client); return load<u32>(s, 16); }
+    Port(client).SectionToMap = section;
+    const current = PsGetCurrentProcess();
+    status = LpcpMapView(section, current, load<u32>(views, VIEWS_CAPTURED + VIEW_SECTION_OFFSET), load<u32>(views, VIEWS_CAPTURED + VIEW_SIZE), views + VIEWS_MAP);
+    if (status != STATUS_SUCCESS) { ObDereferenceObject(client); return status; }
+    LpcpSetMappingProcess(client, current);
+    Port(client).ClientSectionBase = load<usize>(views, VIEWS_MAP);
+    Port(client).ViewSize = load<u32>(views, VIEWS_MAP + 4);
+    Port(client).ViewOffset = load<u32>(views, VIEWS_MAP + 8);
+  }
   const message = LpcpAllocateMessage(cp.MaxConnectionInfoLength);
   if (message == 0) { ObDereferenceObject(client); return STATUS_NO_MEMORY; }
   Msg(message).ClientPort = client; // freed with the message unless it gets a handle
@@ -180,6 +197,7 @@ function LpcpConnect(handle: usize, name: usize, qos: usize, clientView: usize, 
     h.DataLength = <u16>infoLength;
     h.TotalLength = <u16>(SIZEOF_PORT_MESSAGE + infoLength);
     const id = LpcpStampMessage(message, LPC_CONNECTION_REQUEST);
+    h.ClientViewSize = Port(client).ViewSize; // the server sees the size of the client's view
     LpcpPrepareWait(lt, id, connection, message);
     LpcpQueueMessage(connection, message);
   }
@@ -203,7 +221,17 @@ function LpcpConnect(handle: usize, name: usize, qos: usize, clientView: usize, 
   }
   if (status == STATUS_SUCCESS) {
     if (maxMessageLength != 0 && ProbeForWrite(maxMessageLength, 4, 4)) store<u32>(maxMessageLength, Port(client).MaxMessageLength);
-    LpcpNoRemoteView(serverView);
+    const c = Port(client);
+    if (clientView != 0 && ProbeForWrite(clientView, SIZEOF_PORT_VIEW, 4)) {
+      store<u32>(clientView + VIEW_SECTION_OFFSET, c.ViewOffset);
+      store<u32>(clientView + VIEW_SIZE, c.ViewSize);
+      store<usize>(clientView + VIEW_BASE, c.ClientSectionBase);
+      store<usize>(clientView + VIEW_REMOTE_BASE, c.ViewRemoteBase);
+    }
+    if (serverView != 0 && ProbeForWrite(serverView, SIZEOF_REMOTE_PORT_VIEW, 4)) {
+      store<u32>(serverView + REMOTE_VIEW_SIZE, c.ServerViewSize);
+      store<usize>(serverView + REMOTE_VIEW_BASE, c.ServerSectionBase);
+    }
   } else {
     // Accepted but not completed (the client is ending, or the server closed): undo the link.
     const server = Msg(message).ServerPort;
@@ -235,8 +263,63 @@ export function NtAcceptConnectPort(handle: usize, portContext: usize, request: 
   const accepting = (accept & 0xFF) != 0;
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
   if (!ProbeForRead(request, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
-  let status = LpcpCheckViews(accepting ? serverView : 0, clientView);
+  if (!accepting) serverView = 0; // a refusal maps nothing
+  if (serverView == 0 && clientView == 0) return LpcpAcceptWith(0, 0, handle, portContext, request, accepting, 0, 0);
+  const views = ExAllocatePoolWithTag(NonPagedPool, VIEWS_BYTES, VIEW_TAG);
+  if (views == 0) return STATUS_NO_MEMORY;
+  let status = serverView != 0 ? LpcpCaptureView(serverView, views + VIEWS_CAPTURED) : STATUS_SUCCESS;
+  if (status == STATUS_SUCCESS && clientView != 0) status = LpcpCheckRemoteView(clientView);
+  let section: usize = 0;
+  if (status == STATUS_SUCCESS && serverView != 0) {
+    section = LpcpReferenceViewSection(views + VIEWS_CAPTURED, views + VIEWS_MAP);
+    if (section == 0) status = load<u32>(views, VIEWS_MAP);
+  }
+  if (status == STATUS_SUCCESS) status = LpcpAcceptWith(views, section, handle, portContext, request, accepting, serverView, clientView);
+  if (section != 0) ObDereferenceObject(section);
+  ExFreePoolWithTag(views, VIEW_TAG);
+  return status;
+}
+
+/**
+ * Maps the connection's views for an accepted `server` port (under the
+ * lock): the client's section into the server (the current process), the
+ * server's `section` (if any) into the server and into the client's process.
+ * Each side's port records what was mapped in its process.
+ */
+function LpcpMapConnectionViews(views: usize, section: usize, server: usize, client: usize, clientThread: usize): u32 {
+  const current = PsGetCurrentProcess();
+  const c = Port(client), sp = Port(server);
+  let status = STATUS_SUCCESS;
+  if (c.SectionToMap != 0) {
+    status = LpcpMapView(c.SectionToMap, current, c.ViewOffset, c.ViewSize, views + VIEWS_MAP);
+    if (status != STATUS_SUCCESS) return status;
+    LpcpSetMappingProcess(server, current);
+    sp.ClientSectionBase = load<usize>(views, VIEWS_MAP);
+    c.ViewRemoteBase = sp.ClientSectionBase;
+  }
+  if (section == 0) return STATUS_SUCCESS;
+  const captured = views + VIEWS_CAPTURED;
+  status = LpcpMapView(section, current, load<u32>(captured, VIEW_SECTION_OFFSET), load<u32>(captured, VIEW_SIZE), views + VIEWS_MAP);
   if (status != STATUS_SUCCESS) return status;
+  LpcpSetMappingProcess(server, current);
+  sp.ServerSectionBase = load<usize>(views, VIEWS_MAP);
+  const size = load<u32>(views, VIEWS_MAP + 4), offset = load<u32>(views, VIEWS_MAP + 8);
+  store<u32>(captured + VIEW_SECTION_OFFSET, offset);
+  store<u32>(captured + VIEW_SIZE, size);
+  store<usize>(captured + VIEW_BASE, sp.ServerSectionBase);
+  const clientProcess = LpcpProcessOfThread(clientThread);
+  status = LpcpMapView(section, clientProcess, offset, size, views + VIEWS_REMOTE_MAP);
+  if (status != STATUS_SUCCESS) return status;
+  LpcpSetMappingProcess(client, clientProcess);
+  c.ServerSectionBase = load<usize>(views, VIEWS_REMOTE_MAP);
+  c.ServerViewSize = load<u32>(views, VIEWS_REMOTE_MAP + 4);
+  store<usize>(captured + VIEW_REMOTE_BASE, c.ServerSectionBase);
+  return STATUS_SUCCESS;
+}
+
+/** NtAcceptConnectPort once the views are captured (`views`, pool, 0 when none) and the server's section referenced (`section`, or 0). */
+function LpcpAcceptWith(views: usize, section: usize, handle: usize, portContext: usize, request: usize, accepting: bool, serverView: usize, clientView: usize): u32 {
+  let status = STATUS_SUCCESS;
   const s = LpcpScratch();
   let server: usize = 0;
   if (accepting) {
@@ -266,9 +349,11 @@ export function NtAcceptConnectPort(handle: usize, portContext: usize, request: 
     memory.copy(MsgPort(message) + SIZEOF_PORT_MESSAGE, request + SIZEOF_PORT_MESSAGE, dataLength);
     MsgHeader(message).DataLength = <u16>dataLength;
     MsgHeader(message).TotalLength = <u16>(SIZEOF_PORT_MESSAGE + dataLength);
-    if (!accepting) LpcpWake(lt, STATUS_PORT_CONNECTION_REFUSED, 0);
+    const client = Msg(message).ClientPort;
+    // The views first: one that cannot be mapped refuses the connection (the server's port goes with what it mapped).
+    if (accepting) status = LpcpMapConnectionViews(views, section, server, client, Lt(lt).Thread);
+    if (!accepting || status != STATUS_SUCCESS) LpcpWake(lt, STATUS_PORT_CONNECTION_REFUSED, 0);
     else {
-      const client = Msg(message).ClientPort;
       const connection = Port(client).ConnectionPort;
       const cp = Port(connection);
       LpcpInitializePort(server, SERVER_COMMUNICATION_PORT, cp.MaxConnectionInfoLength, cp.MaxMessageLength);
@@ -283,7 +368,11 @@ export function NtAcceptConnectPort(handle: usize, portContext: usize, request: 
       Port(server).ConnectingThread = lt;
       ObReferenceObject(server);
       Msg(message).ServerPort = server; // the client reads it when it wakes, whatever the server has closed by then
-      LpcpNoRemoteView(clientView);
+      if (clientView != 0 && ProbeForWrite(clientView, SIZEOF_REMOTE_PORT_VIEW, 4)) {
+        store<u32>(clientView + REMOTE_VIEW_SIZE, Port(server).ClientSectionBase != 0 ? Port(client).ViewSize : 0);
+        store<usize>(clientView + REMOTE_VIEW_BASE, Port(server).ClientSectionBase);
+      }
+      if (serverView != 0 && ProbeForWrite(serverView, SIZEOF_PORT_VIEW, 4)) memory.copy(serverView + VIEW_SECTION_OFFSET, views + VIEWS_CAPTURED + VIEW_SECTION_OFFSET, 16);
     }
   }
   LpcpUnlock(lock);

@@ -1,6 +1,7 @@
 // LPC's private structures and the machinery the services share: the Port
 // and WaitablePort object types, message queues, per-thread reply state,
-// port rundown (a side that closes) and thread rundown (LPC_CLIENT_DIED).
+// port rundown (a side that closes), thread rundown (LPC_CLIENT_DIED) and
+// the replies to requests whose thread gave up waiting (LPC_LOST_REPLY).
 //
 // Ports come in the four kinds NT has. A server creates a *connection port*
 // (NtCreatePort, usually named); a client's NtConnectPort makes a *client
@@ -42,9 +43,11 @@ import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsInitialSystemProcess } from "../ps/psmain";
 import {
-  PORT_MESSAGE, SIZEOF_PORT_MESSAGE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, PORT_CONNECT, PORT_ALL_ACCESS,
+  PORT_MESSAGE, SIZEOF_PORT_MESSAGE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_LOST_REPLY,
+  PORT_CONNECT, PORT_ALL_ACCESS,
 } from "../sdk/lpc";
 import { KTHREAD_THREAD_LINKS } from "../ke/thread";
+import { LpcpDeleteViews } from "./view";
 import {
   STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_PORT_DISCONNECTED, STATUS_SUCCESS,
   STATUS_THREAD_IS_TERMINATING,
@@ -86,6 +89,15 @@ export const PORT_CLOSED: u32 = 0x100;
   // +68 KEVENT (notification): signalled while the queue holds a message
   EvType: u32; EvSignalState: i32; EvWaitFlink: usize; EvWaitBlink: usize;
   QueueCount: u32;          // messages on the queue
+  // Port views (kernel/lpc/view.ts): what this side has mapped, unmapped when the port goes.
+  MappingProcess: usize;    // the process (referenced) whose address space holds the two views below; 0: none
+  ClientSectionBase: usize; // the client's view: in the client (client port), in the server (server port)
+  ServerSectionBase: usize; // the server's view: in the client (client port), in the server (server port)
+  SectionToMap: usize;      // client ports: the client's section (referenced), for the server to map
+  ViewOffset: u32;          // client ports: the client view's section offset (64 KiB aligned)
+  ViewSize: u32;            // client ports: the client view's size
+  ViewRemoteBase: usize;    // client ports: where the server mapped the client's view
+  ServerViewSize: u32;      // client ports: the server view's size
 }
 export const LPCP_PORT_SIZE: u32 = offsetof<LPCP_PORT>();
 export const PORT_QUEUE: u32 = offsetof<LPCP_PORT>("QueueFlink");
@@ -333,13 +345,103 @@ export function LpcpWake(lt: usize, status: u32, message: usize): void {
  */
 export function LpcpWaitForAnswer(lt: usize): u32 {
   const wait = KeWaitForSingleObject(lt + THREAD_REPLY_EVENT, 0);
+  // A request the other side already holds will be answered to nobody: its
+  // reply is lost (LpcpNoteLostReply). The record is made before the lock.
+  const record = wait != 0 ? ExAllocatePoolWithTag(NonPagedPool, LPCP_LOST_SIZE, LOST_TAG) : 0;
   const lock = LpcpLock();
   const l = Lt(lt);
   let status = STATUS_SUCCESS;
-  if (wait != 0 && l.ReplyMessageId != 0) { l.ReplyMessageId = 0; status = STATUS_THREAD_IS_TERMINATING; }
+  let kept = false;
+  if (wait != 0 && l.ReplyMessageId != 0) {
+    if (l.Request == 0 && l.WaitingOnPort != 0 && record != 0) { LpcpNoteLostReply(record, l); kept = true; }
+    l.ReplyMessageId = 0;
+    status = STATUS_THREAD_IS_TERMINATING;
+  }
   if (l.Request != 0) LpcpUnqueueMessage(l.Request);
   LpcpUnlock(lock);
+  if (record != 0 && !kept) ExFreePoolWithTag(record, LOST_TAG);
   return status;
+}
+
+// ---- lost replies ----
+//
+// A thread that stops waiting (it is killed, or ends) after the other side
+// received its request leaves that request unanswered. NT's NtReplyPort says
+// what becomes of the reply that still comes: when the thread it names does
+// not wait for that MessageId, the message goes, typed LPC_LOST_REPLY, to
+// the queue of the port connected to the replier's port. Here that holds for the
+// requests a thread gave up on: each is remembered (ClientId, MessageId,
+// the port it went out through) until its reply comes or that port closes;
+// a reply naming anything else still gets STATUS_REPLY_MESSAGE_MISMATCH or
+// STATUS_INVALID_CID, as NT's code answers forged replies.
+
+@unmanaged class LPCP_LOST {
+  LinksFlink: usize;        // on LpcpLostReplies
+  LinksBlink: usize;
+  UniqueProcess: u32;
+  UniqueThread: u32;
+  MessageId: u32;
+  Port: usize;              // the port the request went out through (not referenced: a record goes when it closes)
+}
+const LPCP_LOST_SIZE: u32 = offsetof<LPCP_LOST>();
+const LOST_TAG: u32 = 0x4C63704C; // 'LpcL'
+/** At most this many lost requests are remembered (the oldest is forgotten first). */
+const LPCP_MAX_LOST: u32 = 16;
+const LpcpLostReplies: usize = memory.data(8, 4);
+let LpcpLostCount: u32 = 0;
+@inline function Lost(record: usize): LPCP_LOST { return changetype<LPCP_LOST>(record); }
+
+/** Remembers the request `l` waited on as lost (under the lock). */
+function LpcpNoteLostReply(record: usize, l: LPCP_THREAD): void {
+  if (LpcpLostCount >= LPCP_MAX_LOST) LpcpForgetLost(load<usize>(LpcpLostReplies));
+  Lost(record).UniqueProcess = l.UniqueProcess;
+  Lost(record).UniqueThread = l.UniqueThread;
+  Lost(record).MessageId = l.ReplyMessageId;
+  Lost(record).Port = l.WaitingOnPort;
+  InsertTailList(LpcpLostReplies, record);
+  LpcpLostCount++;
+}
+
+function LpcpForgetLost(record: usize): void {
+  RemoveEntryList(record);
+  LpcpLostCount--;
+  ExFreePoolWithTag(record, LOST_TAG);
+}
+
+/** Every lost request that went out through `port` is forgotten: it closes (under the lock). */
+function LpcpForgetLostOf(port: usize): void {
+  let e = load<usize>(LpcpLostReplies);
+  while (e != LpcpLostReplies) {
+    const next = load<usize>(e);
+    if (Lost(e).Port == port) LpcpForgetLost(e);
+    e = next;
+  }
+}
+
+/**
+ * A reply through `port` that no thread waits for: if it answers a lost
+ * request sent through a port connected to `port` (or through a
+ * communication port of `port`, a connection port), it becomes an
+ * LPC_LOST_REPLY queued where the requester's side receives, and true is
+ * returned; the message is then the queue's. Under the lock (the last step).
+ */
+export function LpcpDeliverLostReply(port: usize, message: usize, process: u32, thread: u32, id: u32): bool {
+  for (let e = load<usize>(LpcpLostReplies); e != LpcpLostReplies; e = load<usize>(e)) {
+    const r = Lost(e);
+    if (r.UniqueProcess != process || r.UniqueThread != thread || r.MessageId != id) continue;
+    const sent = r.Port;
+    const peer = Port(sent).ConnectedPort;
+    if (peer != port && !(PortKind(port) == SERVER_CONNECTION_PORT && peer != 0 && Port(peer).ConnectionPort == port)) return false;
+    const serverSide = PortKind(sent) == SERVER_COMMUNICATION_PORT;
+    const queue = serverSide ? Port(sent).ConnectionPort : sent;
+    if (queue == 0 || (Port(queue).Flags & PORT_CLOSED) != 0 || (Port(sent).Flags & PORT_CLOSED) != 0) return false;
+    LpcpForgetLost(e);
+    MsgHeader(message).Type = LPC_LOST_REPLY;
+    Msg(message).PortContext = serverSide ? Port(sent).PortContext : 0;
+    LpcpQueueMessage(queue, message);
+    return true;
+  }
+  return false;
 }
 
 /** Answers every thread waiting through `a` or `b` with STATUS_PORT_DISCONNECTED (under the lock). */
@@ -452,6 +554,7 @@ export function LpcpClosePortSide(port: usize): void {
   const p = Port(port);
   if ((p.Flags & PORT_CLOSED) != 0) return;
   p.Flags |= PORT_CLOSED;
+  LpcpForgetLostOf(port);
   const kind = p.Flags & PORT_TYPE;
   if (kind == SERVER_CONNECTION_PORT) {
     // Every connection request and request still queued is answered; datagrams go.
@@ -515,6 +618,7 @@ function LpcpDeletePort(object: usize): void {
   if (p.DispatcherObject != 0) LpcpPortCount--;
   if (LpcpPortCount == 0) LpcpEmptyZone();
   LpcpUnlock(lock);
+  LpcpDeleteViews(object);
   if (connection != 0 && connection != object) ObDereferenceObject(connection);
 }
 
@@ -572,6 +676,7 @@ function LpcpCreateType(name: string, tag: u32): usize {
 /** Phase 1: \ObjectTypes\Port and \ObjectTypes\WaitablePort (a WaitablePort handle may be waited on). */
 export function LpcInitSystem(): void {
   InitializeListHead(LpcpThreads);
+  InitializeListHead(LpcpLostReplies);
   LpcPortObjectType = LpcpCreateType("Port", 0x74726F50);                  // 'Port'
   LpcWaitablePortObjectType = LpcpCreateType("WaitablePort", 0x74695157);  // 'WQit'
   ExRegisterIndirectWaitableType(LpcWaitablePortObjectType);

@@ -6,7 +6,8 @@
 // to, a client port from its own queue (what the server sends it). A reply
 // goes to the thread its ClientId names, only if that thread waits for
 // exactly that MessageId through a port connected to the replier's
-// (send.ts, LpcpAnswerable).
+// (send.ts, LpcpAnswerable); a reply to a request whose thread gave up
+// waiting after the server received it goes back as LPC_LOST_REPLY (lpcp.ts).
 
 import { ProbeForWrite } from "../ke/probe";
 import { KeCurrentThread, KTHREAD } from "../ke/thread";
@@ -16,7 +17,7 @@ import { ExCaptureTimeout } from "../ex/capture";
 import { IsListEmpty } from "../sdk/list";
 import {
   LpcpLock, LpcpUnlock, LpcpDequeueMessage, LpcpFreeMessage, LpcpCurrentThread, LpcpCurrentProcessId, LpcpPrepareWait, LpcpWake,
-  LpcpWaitForAnswer, LpcpReferencePort, LpcpReferenceStatus, LpcpScratch, Lt, Msg, MsgHeader, MsgPort, Port, PortKind,
+  LpcpWaitForAnswer, LpcpDeliverLostReply, LpcpReferencePort, LpcpReferenceStatus, LpcpScratch, Lt, Msg, MsgHeader, MsgPort, Port, PortKind,
   PORT_QUEUE, PORT_SEMAPHORE, SERVER_COMMUNICATION_PORT,
 } from "./lpcp";
 import { LpcpCaptureMessage, LpcpFindWaiter, LpcpTakeAnswer } from "./send";
@@ -42,8 +43,12 @@ function LpcpReply(port: usize, user: usize, before: usize): u32 {
   h.UniqueThread = changetype<KTHREAD>(KeCurrentThread).UniqueThread;
   const lock = LpcpLock();
   const waiter = LpcpFindWaiter(port, process, thread, id);
-  if (waiter == 0) status = load<u32>(LpcpScratch(), 4);
-  else {
+  if (waiter == 0) {
+    status = load<u32>(LpcpScratch(), 4);
+    // A reply to a request whose thread stopped waiting is not refused: it is lost (LPC_LOST_REPLY).
+    // (Not for NtReplyWaitReplyPort: its caller waits for an answer a lost reply never brings.)
+    if (before == 0 && LpcpDeliverLostReply(port, message, process, thread, id)) { LpcpUnlock(lock); return STATUS_SUCCESS; }
+  } else {
     if (before != 0) LpcpPrepareWait(before, id, port, 0);
     LpcpWake(waiter, STATUS_SUCCESS, message);
   }

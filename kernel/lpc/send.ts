@@ -210,3 +210,56 @@ export function NtImpersonateClientOfPort(handle: u32, message: usize): u32 {
 }
 
 void LPCP_MESSAGE_HEADER;
+
+/**
+ * The kernel's own request (NT's LpcRequestWaitReplyPort, used for hard
+ * errors): `request` (kernel memory, a whole PORT_MESSAGE of at most the
+ * port's maximum) goes through `port` (referenced by the caller) typed
+ * `type`, with the current thread's ClientId, and the current thread waits
+ * for the answer, copied to `reply` (kernel memory, `replyMax` bytes at
+ * most). STATUS_PORT_DISCONNECTED when the server is gone or goes.
+ */
+export function LpcRequestWaitReplyPortKernel(port: usize, type: u16, request: usize, reply: usize, replyMax: u32): u32 {
+  const total = <u32>load<u16>(request, 2);
+  if (total < SIZEOF_PORT_MESSAGE || total > Port(port).MaxMessageLength) return STATUS_PORT_MESSAGE_TOO_LONG;
+  const lt = LpcpCurrentThread();
+  if (lt == 0) return STATUS_NO_MEMORY;
+  const message = LpcpAllocateMessage(total - SIZEOF_PORT_MESSAGE);
+  if (message == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  memory.copy(MsgPort(message), request, total);
+  MsgHeader(message).DataLength = <u16>(total - SIZEOF_PORT_MESSAGE);
+  let status = STATUS_SUCCESS;
+  const lock = LpcpLock();
+  const queue = LpcpRoute(port, RouteContext);
+  if (queue == 0) status = STATUS_PORT_DISCONNECTED;
+  else {
+    const id = LpcpStampMessage(message, type);
+    Msg(message).PortContext = load<usize>(RouteContext);
+    Msg(message).Sender = lt;
+    LpcpPrepareWait(lt, id, port, message);
+    LpcpQueueMessage(queue, message);
+  }
+  LpcpUnlock(lock);
+  if (status != STATUS_SUCCESS) { LpcpFreeMessage(message); return status; }
+  const wait = LpcpWaitForAnswer(lt);
+  // As LpcpTakeAnswer, into kernel memory.
+  const relock = LpcpLock();
+  const l = Lt(lt);
+  const sent = l.Request;
+  l.Request = 0;
+  const answer = l.ReplyMessage;
+  l.ReplyMessage = 0;
+  status = wait == STATUS_SUCCESS ? l.ReplyStatus : wait;
+  if (status == STATUS_SUCCESS) {
+    if (answer == 0) status = STATUS_PORT_DISCONNECTED;
+    else {
+      let n = <u32>MsgHeader(answer).TotalLength;
+      if (n > replyMax) n = replyMax;
+      memory.copy(reply, MsgPort(answer), n);
+    }
+  }
+  LpcpUnlock(relock);
+  if (sent != 0) LpcpFreeMessage(sent);
+  if (answer != 0) LpcpFreeMessage(answer);
+  return status;
+}

@@ -297,6 +297,23 @@ function MiMapViewOfSection(section: usize, head: usize, base: usize, zeroBits: 
   return STATUS_SUCCESS;
 }
 
+/**
+ * Kernel callers (LPC port views, kernel/lpc/view.ts): a read/write view of
+ * the referenced data or image `section` anywhere in the CURRENT address
+ * space (attach first to map into another process), whose regions are at
+ * `head`. `out` (kernel memory) receives the base (+0), the size (+4) and
+ * the 64 KiB-aligned offset (+8, u64). The statuses are NtMapViewOfSection's
+ * (STATUS_INVALID_VIEW_SIZE, STATUS_MAPPED_ALIGNMENT, STATUS_SECTION_PROTECTION, ...).
+ */
+export function MmMapViewOfSectionKernel(section: usize, head: usize, offset: u64, size: u32, out: usize): u32 {
+  return MiMapViewOfSection(section, head, 0, 0, 0, offset, size, 0, PAGE_READWRITE, out, out + 4, out + 8);
+}
+
+/** Kernel callers: unmaps the view holding `address` from the current address space (regions at `head`). */
+export function MmUnmapViewOfSectionKernel(head: usize, address: usize): u32 {
+  return MiUnmapViewOfSection(head, address);
+}
+
 /** NtUnmapViewOfSection(ProcessHandle (-1), BaseAddress: any address in the view). */
 export function NtUnmapViewOfSection(process: u32, baseAddress: usize): u32 {
   if (ExGetPreviousMode() == UserMode && baseAddress > MM_HIGHEST_USER_ADDRESS) return STATUS_NOT_MAPPED_VIEW;

@@ -20,6 +20,7 @@
 //   list.ts        LIST_ENTRY and InitializeListHead, InsertTailList, RemoveEntryList, ...
 //   intrinsics.ts  the machine instructions the translator emits inline (kernel only)
 //   lpc.ts, sm.ts  PORT_MESSAGE and SM_API_MSG (written with the LPC and smss work)
+//   csr.ts         CSR_API_MESSAGE, CSR_API_CONNECTINFO, CSR_CAPTURE_BUFFER, base server messages, HARDERROR_MSG
 //
 // Conventions (see ntdef.ts): @unmanaged classes laid over memory; an embedded
 // structure is flattened as Outer_Inner fields; padding is _Name_OFF; fields
@@ -37,3 +38,5 @@ export * from "./regf";
 export * from "./list";
 export * from "./lpc";
 export * from "./sm";
+export * from "./csr";
+export * from "./hardmsg";

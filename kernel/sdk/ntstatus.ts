@@ -198,6 +198,8 @@ export const STATUS_PORT_CONNECTION_REFUSED: u32 = 0xC0000041;
 /** A port of the wrong kind for the service (a connection port where a communication port is needed, ...). */
 export const STATUS_INVALID_PORT_HANDLE: u32 = 0xC0000042;
 export const STATUS_PORT_ALREADY_SET: u32 = 0xC0000048;
+/** The process a port view was to be mapped into has ended. */
+export const STATUS_PROCESS_IS_TERMINATING: u32 = 0xC000010A;
 export const STATUS_CANNOT_IMPERSONATE: u32 = 0xC000010D;
 /** A reply (or accept, or impersonation) that names no request its thread waits on. */
 export const STATUS_REPLY_MESSAGE_MISMATCH: u32 = 0xC000021F;

@@ -27,7 +27,8 @@ import { MbrReadPartition } from '../../images/disk/mbr.ts';
 import { msg } from './usermode.ts';
 import {
   Plant, cleanVolume, diskWith, fat12Volume, plantBackupBoot, plantCrossLink, plantFat12DotDot, plantFatCopies, plantFsInfo,
-  plantLfnChecksum, plantLost, plantSizes,
+  plantLfnChecksum, plantLost, plantSizes, plantInvalidLink, plantLoop, plantBadShortName, plantReservedAttributes, plantDirectorySize,
+  plantMissingDots,
 } from './autochkfix.ts';
 
 function has(tool: string): boolean {
@@ -349,6 +350,113 @@ describe('autochk on a clean volume, FAT copies that differ, a bad long-name che
     if (FSCK) {
       expect(fsck(before[3], 'fat12').said.join('\n')).toMatch(/\/SUB\/INNER\s+Invalid '\.\.' entry/);
       expect(fsck(partition(after, 4), 'fat12-after')).toEqual({ status: 0, said: [] });
+    }
+  });
+});
+
+describe('autochk on an invalid link, a loop, a bad short name, reserved attribute bits, a directory with a size, missing "." and ".." (FAT16, FAT32, FAT12)', () => {
+  const P2 = '\\Device\\Harddisk0\\Partition2', P3 = '\\Device\\Harddisk0\\Partition3', P4 = '\\Device\\Harddisk0\\Partition4';
+  let runs: Run[] = [];
+  let before: Uint8Array[] = [];
+  let after: Uint8Array;
+
+  beforeAll(async () => {
+    const base = bootVolumeDisk();
+    // FAT16: GAMMA.BIN's chain links past the volume, BETA.BIN's short name has a '?', SUB has a size.
+    const a = cleanVolume('fat16'); plantInvalidLink(a); plantBadShortName(a); plantDirectorySize(a);
+    // FAT32: ALPHA.BIN's chain loops, SUB\INSIDE.TXT has reserved attribute bits, SUB\DEEPER lost "." and "..".
+    const b = cleanVolume('fat32'); plantLoop(b); plantReservedAttributes(b); plantMissingDots(b);
+    // FAT12: HELLO.TXT's chain loops, SUB has a size, FAT 2 differs from FAT 1.
+    const c = fat12Volume(0);
+    const p = new Plant(c);
+    p.setFat(4, 2);
+    p.setSize(p.entry(0, 'SUB        '), 512);
+    plantFatCopies(c);
+    const { disk } = diskWith(base, [a, b, c]);
+    before = [1, 2, 3, 4].map((n) => partition(disk, n));
+    const r = await runAutochk(disk, [...commandsFor(P2), ...commandsFor(P3), ...commandsFor(P4)], 'c');
+    runs = r.runs; after = r.after;
+  }, 400000);
+
+  it('FAT16: finds an invalid cluster link, a bad short name and a directory size as fsck.fat does, and repairs them', () => {
+    const [report, repair, again] = threeRuns(runs, P2);
+    const old = new Plant(before[1]);
+    const gamma = old.start(old.entry(0, 'GAMMA   BIN'));
+    const second = old.fat(gamma);
+    const said = report.lines.join('\n');
+    expect(report.lines, said).toContain(`\\GAMMA.BIN has an invalid link in allocation unit ${second} (${old.bpb.clusterCount + 7}).`);
+    expect(report.lines).toContain('\\BE?A.BIN has a short name with characters FAT does not allow.');
+    expect(report.lines).toContain('\\SUB is a directory with a size (1234 bytes).');
+    expect(report.exit).toBe(CORRUPT);
+    expect(repair.lines).toContain(`  The chain now ends at allocation unit ${second}.`);
+    expect(repair.lines).toContain('  The characters were replaced with \'_\'.');
+    expect(repair.lines).toContain('  The size was set to 0.');
+    expect(repair.lines, repair.lines.join('\n')).toContain(FIXED);
+    expect(again.lines, again.lines.join('\n')).toContain(CLEAN);
+    const v = new FatVolume(partition(after, 2));
+    expect(v.lookup('\\BE_A.BIN')).not.toBeNull();
+    expect(v.lookup('\\SUB')!.size).toBe(0);
+    expect(v.chain(v.lookup('\\GAMMA.BIN')!.cluster)).toHaveLength(2);
+    expect(v.lookup('\\GAMMA.BIN')!.size).toBe(2 * old.clusterBytes);
+    if (FSCK) {
+      const theirs = fsck(before[1], 'link').said.join('\n');
+      // dosfstools numbers clusters from the first data cluster (ours minus 2), and names the last valid one.
+      expect(theirs).toContain(`Cluster ${second - 2} out of range (${old.bpb.clusterCount + 7} > ${old.bpb.clusterCount + 1}). Setting to EOF.`);
+      expect(theirs).toMatch(/\/BE\?A\.BIN\s+Bad short file name/);
+      expect(theirs).toMatch(/\/SUB\s+Directory has non-zero size/);
+      expect(fsck(partition(after, 2), 'link-after')).toEqual({ status: 0, said: [] });
+    }
+  });
+
+  it('FAT32: finds a chain loop and missing "." and ".." as fsck.fat does, and reserved attribute bits (which fsck.fat 4.2 does not check); repairs them', () => {
+    const [report, repair, again] = threeRuns(runs, P3);
+    const old = new Plant(before[2]);
+    const alpha = old.start(old.entry(0, 'ALPHA   BIN'));
+    const said = report.lines.join('\n');
+    expect(report.lines, said).toContain(`\\ALPHA.BIN has a chain that loops back to allocation unit ${alpha}.`);
+    expect(report.lines).toContain('\\SUB\\INSIDE.TXT has reserved attribute bits set (attributes 0xE0).');
+    expect(report.lines).toContain('\\SUB\\DEEPER has no \'.\' entry.');
+    expect(report.lines).toContain('\\SUB\\DEEPER has no \'..\' entry.');
+    expect(report.exit).toBe(CORRUPT);
+    expect(repair.lines).toContain('  The reserved bits were cleared.');
+    expect(repair.lines).toContain('  The entry was written.');
+    expect(repair.lines, repair.lines.join('\n')).toContain(FIXED);
+    expect(again.lines, again.lines.join('\n')).toContain(CLEAN);
+    const p = new Plant(partition(after, 3));
+    expect(p.chain(p.start(p.entry(0, 'ALPHA   BIN')))).toHaveLength(Math.ceil(3000 / p.clusterBytes));
+    const sub = p.start(p.entry(0, 'SUB        '));
+    expect(p.vol[p.entry(sub, 'INSIDE  TXT') + 11]).toBe(0x20);
+    const deeper = p.start(p.entry(sub, 'DEEPER     '));
+    expect(p.start(p.entry(deeper, '.          '))).toBe(deeper);
+    expect(p.start(p.entry(deeper, '..         '))).toBe(sub);
+    if (FSCK) {
+      const theirs = fsck(before[2], 'loop').said.join('\n');
+      expect(theirs).toMatch(/\/ALPHA\.BIN\s+Circular cluster chain/);
+      expect(theirs).toMatch(/\/SUB\/DEEPER\s+Expected a valid '\.' entry in the first slot/);
+      expect(theirs).toMatch(/\/SUB\/DEEPER\s+Expected a valid '\.\.' entry in the second slot/);
+      expect(theirs).not.toMatch(/INSIDE/); // dosfstools does not look at the reserved bits
+      expect(fsck(partition(after, 3), 'loop-after')).toEqual({ status: 0, said: [] });
+    }
+  });
+
+  it('FAT12: finds a chain loop, a directory size and FAT copies that differ as fsck.fat does, and repairs them', () => {
+    const [report, repair, again] = threeRuns(runs, P4);
+    const said = report.lines.join('\n');
+    expect(report.lines, said).toContain('\\HELLO.TXT has a chain that loops back to allocation unit 2.');
+    expect(report.lines).toContain('\\SUB is a directory with a size (512 bytes).');
+    expect(report.lines.some((l) => /^The file allocation tables \(FATs\) on the disk are not the same: FAT 2 differs from FAT 1/.test(l)), said).toBe(true);
+    expect(report.exit).toBe(CORRUPT);
+    expect(repair.lines, repair.lines.join('\n')).toContain(FIXED);
+    expect(again.lines, again.lines.join('\n')).toContain(CLEAN);
+    const p = new Plant(partition(after, 4));
+    expect(p.chain(2)).toEqual([2, 3, 4]);
+    expect(p.size(p.entry(0, 'SUB        '))).toBe(0);
+    if (FSCK) {
+      const theirs = fsck(before[3], 'fat12-loop').said.join('\n');
+      expect(theirs).toMatch(/\/HELLO\.TXT\s+Circular cluster chain/);
+      expect(theirs).toMatch(/\/SUB\s+Directory has non-zero size/);
+      expect(theirs).toMatch(/FATs differ/);
+      expect(fsck(partition(after, 4), 'fat12-loop-after')).toEqual({ status: 0, said: [] });
     }
   });
 });

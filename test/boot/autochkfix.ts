@@ -249,3 +249,49 @@ export function diskWith(boot: Uint8Array, volumes: Uint8Array[]): { disk: Uint8
   });
   return { disk, starts };
 }
+
+// ---- more damage: links, loops, names, attributes, directories ----
+
+/** GAMMA.BIN's second cluster links to a cluster number past the volume's last. */
+export function plantInvalidLink(vol: Uint8Array): void {
+  const p = new Plant(vol);
+  const gamma = p.chain(p.start(p.entry(0, 'GAMMA   BIN')));
+  if (gamma.length < 3) throw new Error('GAMMA.BIN is too short');
+  p.setFat(gamma[1], p.bpb.clusterCount + 7);
+}
+
+/** ALPHA.BIN's last cluster links back to its first: a loop. */
+export function plantLoop(vol: Uint8Array): void {
+  const p = new Plant(vol);
+  const alpha = p.chain(p.start(p.entry(0, 'ALPHA   BIN')));
+  p.setFat(alpha[alpha.length - 1], alpha[0]);
+}
+
+/** BETA.BIN's short name gets a '?' (a character FAT does not allow). */
+export function plantBadShortName(vol: Uint8Array): void {
+  const p = new Plant(vol);
+  vol[p.entry(0, 'BETA    BIN') + 2] = 0x3f;
+}
+
+/** SUB\INSIDE.TXT gets the reserved attribute bits 0x40 and 0x80. */
+export function plantReservedAttributes(vol: Uint8Array): void {
+  const p = new Plant(vol);
+  const sub = p.start(p.entry(0, 'SUB        '));
+  vol[p.entry(sub, 'INSIDE  TXT') + 11] |= 0xc0;
+}
+
+/** The directory SUB has a size of 1234 bytes (a directory's is 0). */
+export function plantDirectorySize(vol: Uint8Array): void {
+  const p = new Plant(vol);
+  p.setSize(p.entry(0, 'SUB        '), 1234);
+}
+
+/** SUB\DEEPER has lost its '.' and '..' entries (both slots deleted). */
+export function plantMissingDots(vol: Uint8Array): void {
+  const p = new Plant(vol);
+  const sub = p.start(p.entry(0, 'SUB        '));
+  const deeper = p.start(p.entry(sub, 'DEEPER     '));
+  const [dot, dotdot] = p.entries(deeper);
+  if (vol[dot] !== 0x2e || vol[dotdot + 1] !== 0x2e) throw new Error('no dot entries');
+  vol[dot] = 0xe5; vol[dotdot] = 0xe5;
+}

@@ -21,19 +21,25 @@ describe('hard errors from ring 3', () => {
   }, 300000);
 
   it('a hard error nobody handles: one log line with its parameters and message, ResponseReturnToCaller', () => {
-    expect(out.slice(0, 3)).toEqual([
+    expect(out.slice(0, 6)).toEqual([
       'dll not found 0x00000000 response 0x00000000',
       'numbers 0x00000000 response 0x00000000',
       'no parameters 0x00000000 response 0x00000000',
+      'yes or no 0x00000000 response 0x00000000',
+      'ok, no wait 0x00000000 response 0x00000000',
+      'cancel, try again, continue 0x00000000 response 0x00000000',
     ]);
     expect(all).toContainEqual(expect.stringMatching(
       /^ex: hard error 0xC0000135 from harderr\.exe \(pid \d+\), options 1, parameters "missing\.dll": no hard error port, ResponseReturnToCaller: \{Unable To Locate Component\} This application has failed to start because missing\.dll was not found\. Re-installing the application may fix this problem\.$/));
     expect(all).toContainEqual(expect.stringMatching(/^ex: hard error 0xC0000001 from harderr\.exe \(pid \d+\), options 1, parameters 0x00000011 0x00000022: no hard error port, ResponseReturnToCaller$/));
     expect(all).toContainEqual(expect.stringMatching(/^ex: hard error 0x40000000 from harderr\.exe \(pid \d+\), options 1, no parameters: no hard error port, ResponseReturnToCaller$/));
+    for (const [status, options] of [['C0000022', 4], ['80000005', 7], ['C0000001', 8]]) {
+      expect(all).toContainEqual(expect.stringMatching(new RegExp(`^ex: hard error 0x${status} from harderr\\.exe \\(pid \\d+\\), options ${options}, no parameters: no hard error port, ResponseReturnToCaller$`)));
+    }
   });
 
   it('bad arguments and hostile pointers get NT\'s statuses, and no response', () => {
-    expect(out.slice(3, 10)).toEqual([
+    expect(out.slice(6, 13)).toEqual([
       'six parameters 0xC00000F0 response 0x0000DEAD',
       'parameters without count 0xC00000F0 response 0x0000DEAD',
       'bad option 0xC00000F2 response 0x0000DEAD',
@@ -45,7 +51,7 @@ describe('hard errors from ring 3', () => {
   });
 
   it('OptionShutdownSystem needs SeShutdownPrivilege enabled; a success status does not stop', () => {
-    expect(out.slice(10, 14)).toEqual([
+    expect(out.slice(13, 17)).toEqual([
       'shutdown without privilege 0xC0000061 response 0x0000DEAD',
       'open token 0x00000000',
       'enable shutdown privilege 0x00000000',

@@ -75,7 +75,7 @@ describe('lpc', () => {
       'connect with a bad name pointer 0xC0000005',
       'connect without QoS 0xC0000005',
       'connect with a bad information pointer 0xC0000005',
-      'connect with a port view 0xC0000002',
+      'connect with a port view of no section 0xC0000008',
       'request on an event 0xC0000024',
       'request on a bad handle 0xC0000008',
       'query 0x00000000',
@@ -124,7 +124,7 @@ describe('lpc', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 3; pool in use (\d+) bytes before them, \1 after$/));
   }, 90000);
 
-  it('listen, a reply that waits for an answer, a datagram to the client, a client thread killed mid-request', async () => {
+  it('listen, a reply that waits for an answer, a datagram to the client, a client thread killed mid-request, its reply lost', async () => {
     const lines = await run([['lpcpair.exe', 'lpcpair'], ['lpcpeer.exe', 'lpcpeer']], 60000);
     expect(out(lines, 'lpcpair')).toEqual([
       'create 0x00000000',
@@ -140,9 +140,11 @@ describe('lpc', () => {
       'request from the second thread kept',
       'receive 0x00000000 type 6 ctx 5',
       'client died, thread is the requester 1',
+      'reply to the killed thread (a lost reply) 0x00000000',
+      'the same reply again 0xC000000B',
       'receive 0x00000000 type 5 ctx 5',
       'client port closed',
-      'reply to the killed thread 0xC000000B',
+      'reply to the killed thread after its port closed 0xC000000B',
       'datagram to the closed client 0xC0000037',
     ]);
     expect(out(lines, 'lpcpeer')).toEqual([
@@ -156,6 +158,8 @@ describe('lpc', () => {
       'kill the second thread 0x00000000',
       'wait for it 0x00000000',
       'its exit status 0x00000077',
+      'receive the lost reply 0x00000000',
+      'lost reply: type 4 data 0x00001057 MessageId set 1 from the server 1',
     ]);
     expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 2; pool in use (\d+) bytes before them, \1 after$/));
   }, 90000);

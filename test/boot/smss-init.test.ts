@@ -75,6 +75,8 @@ describe('smss initialization with a varied registry', () => {
         'async smsschild wait spawn load mathlib.dll',
         'smsschild env OS Path windir TESTVAR',
         'smsschild link \\??\\NUL',
+        'debug smsschild debugflags',
+        'smsschild debugflags',
         'smsschild write \\??\\COM1 hello-through-COM1',
         'smsschild read \\??\\X:\\hello.txt',
         'smsschild dirs \\Windows \\RPC+Control \\Sessions',
@@ -157,6 +159,20 @@ describe('smss initialization with a varied registry', () => {
     expect(slept).toBeGreaterThan(renames);
     // Before the renames: it read a.txt under its old name.
     expect(L).toContain('smsschild: read \\??\\C:\\ren\\a.txt 0x00000000 bytes of a');
+  });
+
+  it('BootExecute\'s debug keyword starts the program with DebugFlags 1 and says no debugger is attached; others inherit smss\'s 0', () => {
+    const L = r.lines;
+    const debugged = indexOf(L, /^smss: BootExecute: smsschild debugflags \(process \d+, exit 0x00000000, DebugFlags 1: no debugger is attached, it runs undebugged\)$/);
+    const plain = indexOf(L, /^smss: BootExecute: smsschild debugflags \(process \d+, exit 0x00000000\)$/);
+    expect(debugged, L.join('\n')).toBeGreaterThanOrEqual(0);
+    expect(plain).toBeGreaterThan(debugged);
+    // Each program's own line comes before smss's line for it: 1 from the debug entry, 0 from the plain one.
+    const said = L.map((l, i) => [l, i] as const).filter(([l]) => l.startsWith('smsschild: debugflags '));
+    expect(said.map(([l]) => l)).toEqual(['smsschild: debugflags 0x00000001', 'smsschild: debugflags 0x00000000']);
+    expect(said[0][1]).toBeLessThan(debugged);
+    expect(said[1][1]).toBeGreaterThan(debugged);
+    expect(said[1][1]).toBeLessThan(plain);
   });
 
   it('gives children the registry\'s environment (REG_EXPAND_SZ expanded) and OS=Windows_NT', () => {

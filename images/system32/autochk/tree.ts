@@ -11,7 +11,7 @@
 // cleared, a directory's size is 0, a file's size is cut to its chain (or
 // its chain to its size).
 
-import { AcAllocate, AcFree, AcPathLength, AcPathPush, AcPathTruncate, AcRead, AcWrite, NT_SUCCESS, flush, put, putDec } from "./nt";
+import { AcAllocate, AcFree, AcPathLength, AcPathPush, AcPathTruncate, AcRead, AcWrite, NT_SUCCESS, flush, put, putDec, putHex } from "./nt";
 import { BytesPerSector, ClusterBytes, FatType, RootCluster, RootEntries, RootSectors, RootStart, SectorsPerCluster, VolClusterSector } from "./volume";
 import { ChainOwned, ChainStart, ChainTruncate, ChainWalk, ChainCrossLinked, Fix, fixed, problem } from "./chain";
 
@@ -237,7 +237,7 @@ export function TreeCheckDirectory(list: usize, count: u32, self: u32, parent: u
       if (Fix) { changed = true; fixed("The characters were replaced with '_'."); }
     }
     if ((attributes & 0xC0) != 0) {
-      problem(); put("has reserved attribute bits set (0x"); putDec(attributes); put(")."); flush();
+      problem(); put("has reserved attribute bits set (attributes 0x"); putHex(attributes, 2); put(")."); flush();
       if (Fix) { store<u8>(e, <u8>(attributes & 0x3F), 11); changed = true; fixed("The reserved bits were cleared."); }
     }
     if ((attributes & ATTR_DIRECTORY) != 0) changed = TreeSubdirectory(e, isRoot ? 0 : self, depth) || changed;

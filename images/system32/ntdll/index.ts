@@ -38,3 +38,7 @@ export {
 } from "./registry";
 export { DbgPrint, DbgPrintEx, vDbgPrintEx, _vsnprintf } from "./debug";
 export { LdrpInitialize, LdrLoadDll, LdrGetDllHandle, LdrGetProcedureAddress, LdrUnloadDll } from "./ldr";
+export {
+  CsrClientConnectToServer, CsrClientCallServer, CsrAllocateCaptureBuffer, CsrAllocateMessagePointer, CsrCaptureMessageBuffer,
+  CsrFreeCaptureBuffer, CsrGetProcessId,
+} from "./csr";

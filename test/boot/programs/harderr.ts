@@ -9,7 +9,7 @@ import { show, put, putHex, flush, unicode } from "./nt";
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
 
-const OptionOk: u32 = 1, OptionShutdownSystem: u32 = 6;
+const OptionOk: u32 = 1, OptionYesNo: u32 = 4, OptionShutdownSystem: u32 = 6, OptionOkNoWait: u32 = 7, OptionCancelTryContinue: u32 = 8;
 const params = memory.data(32, 4);
 const response = memory.data(4, 4);
 const dll = memory.data(8, 4);
@@ -32,6 +32,10 @@ export function main(): void {
   store<u32>(params, 0x11); store<u32>(params, 0x22, 4);
   raise("numbers", 0xC0000001, 2, 0, params, OptionOk);
   raise("no parameters", 0x40000000, 0, 0, 0, OptionOk);
+  // Whatever buttons it offers, nobody answers: ResponseReturnToCaller.
+  raise("yes or no", 0xC0000022, 0, 0, 0, OptionYesNo);
+  raise("ok, no wait", 0x80000005, 0, 0, 0, OptionOkNoWait);
+  raise("cancel, try again, continue", 0xC0000001, 0, 0, 0, OptionCancelTryContinue);
   // NT's argument checks, in its order.
   raise("six parameters", 0xC0000135, 6, 0, params, OptionOk);
   raise("parameters without count", 0xC0000135, 0, 0, params, OptionOk);

@@ -93,7 +93,7 @@ export function main(): void {
   store<u32>(infoLength, 16);
   show("connect with a bad information pointer", NtConnectPort(h + 8, name, q, 0, 0, 0, 0x80000000, infoLength));
   store<u32>(view, 24);
-  show("connect with a port view", NtConnectPort(h + 8, name, q, view, 0, 0, 0, 0));
+  show("connect with a port view of no section", NtConnectPort(h + 8, name, q, view, 0, 0, 0, 0));
   NtCreateEvent(h + 12, 0x1F0003, 0, 0, 0);
   show("request on an event", NtRequestPort(load<u32>(h, 12), req));
   show("request on a bad handle", NtRequestPort(0x1234, req));

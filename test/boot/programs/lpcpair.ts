@@ -1,7 +1,8 @@
 // LPC server for the third scenario of test/boot/lpc.test.ts (its client is
 // lpcpeer.ts): NtListenPort, a reply that waits for the client's answer
 // (NtReplyWaitReplyPort), a datagram to the client, a client thread killed
-// while it waits (LPC_CLIENT_DIED), and a reply to a thread that is gone.
+// while it waits (LPC_CLIENT_DIED), the reply to its request (LPC_LOST_REPLY),
+// and a reply to a thread that is gone.
 import { show, say, put, putHex, putDec, flush, NtClose, attributes, ms } from "./nt";
 import {
   NtCreatePort, NtListenPort, NtAcceptConnectPort, NtCompleteConnectPort, NtReplyWaitReceivePortEx, NtReplyWaitReplyPort, NtRequestPort,
@@ -46,10 +47,15 @@ export function main(): void {
   if (msgType(m) == LPC_REQUEST) { memory.copy(saved, m, 0x100); say("request from the second thread kept"); }
   receive(port);
   if (msgType(m) == LPC_CLIENT_DIED) { put("client died, thread is the requester "); putDec(msgTid(m) == msgTid(saved) ? 1 : 0); flush(); }
+  // Its request is still ours to answer: the reply is lost (LPC_LOST_REPLY on the client's port).
+  const killedPid = msgPid(saved), killedTid = msgTid(saved), killedId = msgId(saved);
+  header(saved, 4, 28); setData(saved, 0, 0x1057);
+  store<u32>(saved, killedPid, 8); store<u32>(saved, killedTid, 12); store<u32>(saved, killedId, 16);
+  show("reply to the killed thread (a lost reply)", NtReplyPort(port, saved));
+  show("the same reply again", NtReplyPort(port, saved));
   receive(port);
   if (msgType(m) == LPC_PORT_CLOSED) say("client port closed");
-  header(saved, 4, 28);
-  show("reply to the killed thread", NtReplyPort(port, saved));
+  show("reply to the killed thread after its port closed", NtReplyPort(port, saved));
   show("datagram to the closed client", NtRequestPort(server, saved));
   NtClose(server);
   NtClose(port);

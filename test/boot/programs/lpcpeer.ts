@@ -1,6 +1,7 @@
 // LPC client for lpcpair.ts: answers the server's reply-and-wait, receives
 // a datagram, and has a second thread killed while it waits for a reply
-// (the thread registered its port with NtRegisterThreadTerminatePort).
+// (the thread registered its port with NtRegisterThreadTerminatePort), then
+// receives the server's reply to that thread's request as LPC_LOST_REPLY.
 import { show, put, putHex, putDec, flush, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtWaitForSingleObject,
   NtDelayExecution, NtQueryInformationThread, unicode, ms } from "./nt";
 import {
@@ -24,6 +25,7 @@ const initialTeb = memory.data(20, 4);
 const cell = memory.data(64, 4);
 const tbi = memory.data(28, 4);
 let port: u32 = 0;
+let serverPid: u32 = 0;
 
 function spawn(routine: (p: u32) => void, param: u32): u32 {
   store<u32>(cell, 0); store<u32>(cell, 0x10000, 4);
@@ -63,6 +65,7 @@ export function main(): void {
   show("reply data", msgData(rep, 0));
   // Answer the server, which waits on the same MessageId: the reply's header names its thread.
   const pid = msgPid(rep), tid = msgTid(rep), id = msgId(rep);
+  serverPid = pid;
   header(rep, 4);
   store<u32>(rep, pid, 8); store<u32>(rep, tid, 12); store<u32>(rep, id, 16);
   setData(rep, 0, 0xCAFE);
@@ -76,4 +79,8 @@ export function main(): void {
   show("wait for it", NtWaitForSingleObject(thread, 0, ms(t, 5000)));
   NtQueryInformationThread(thread, 0, tbi, 28, 0);
   show("its exit status", load<u32>(tbi));
+  // The server answers the killed thread's request anyway: the reply comes to this port, lost.
+  show("receive the lost reply", NtReplyWaitReceivePortEx(port, ctx, 0, rep, ms(t, 5000)));
+  put("lost reply: type "); putDec(msgType(rep)); put(" data "); putHex(msgData(rep, 0)); put(" MessageId set "); putDec(msgId(rep) != 0 ? 1 : 0);
+  put(" from the server "); putDec(msgPid(rep) == serverPid ? 1 : 0); flush();
 }

@@ -13,6 +13,7 @@
 //   spawn WORDS...     runs smsschild again with WORDS (a process made now, after the wait)
 //   sleep N            sleeps N x 100 ms, then says so
 //   tag TEXT           just says TEXT (an entry's order in the log)
+//   debugflags         the DebugFlags of its process parameters (BootExecute's `debug`)
 //   smapi              a hostile \\SmApiPort client: connects without and with
 //                      connection information and sends requests smss must refuse
 
@@ -191,6 +192,7 @@ export function main(): void {
   const what = words[at];
   if (what == "env") for (let i = at + 1; i < words.length; i++) env(words[i]);
   else if (what == "link") link(words[at + 1]);
+  else if (what == "debugflags") { put("debugflags "); putHex(load<u32>(load<usize>(RtlGetCurrentPeb(), 0x10), 0x0C)); flush(); }
   else if (what == "write") write(words[at + 1], words.slice(at + 2).join(" "));
   else if (what == "read") read(words[at + 1]);
   else if (what == "dirs") for (let i = at + 1; i < words.length; i++) dir(words[i].replaceAll("+", " ")); // `\RPC+Control`
