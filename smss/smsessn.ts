@@ -44,12 +44,15 @@ const NotificationEvent: u32 = 0;
 const WaitAny: u32 = 1;
 const SystemProcessInformation: u32 = 5;
 const ProcessBreakOnTermination: u32 = 29;
+const ProcessSessionInformation: u32 = 24;
 // SYSTEM_PROCESS_INFORMATION (kernel/sdk/sysinfo.ts): the fields read here.
 const SPI_NEXT: u32 = 0x00, SPI_PID: u32 = 0x44, SPI_PARENT: u32 = 0x48;
 
 /** A session a copy of smss made: its id, status, and its csrss and initial command (handles the first smss keeps). */
 export class SmpSession {
   constructor(public sessionId: u32, public status: u32, public csrssPid: u32, public csrss: u32, public initialPid: u32, public initial: u32) {}
+  /** The kernel's session of the copy when it ended: 0 for a session above 0 when the kernel makes no sessions. */
+  copySession: u32 = 0;
 }
 
 function hex8(v: u32): string { return SmpHex(v).slice(2); }
@@ -106,10 +109,14 @@ export function SmpStartSession(wanted: u32): SmpSession {
   NtWaitForSingleObject(copy.process, 0, 0);
   status = SmpSessionCompleted(entry) ? SmpSessionStatus(entry) : SmpExitStatus(copy.process);
   if (status == STATUS_SUCCESS && SmpExitStatus(copy.process) != STATUS_SUCCESS) status = SmpExitStatus(copy.process);
+  const inSession = SmpSlot();
+  NtQueryInformationProcess(copy.process, ProcessSessionInformation, inSession, 4, 0);
   NtClose(copy.process);
   const csrssPid = SmpSessionSubsystem(entry);
   const initialPid = status == STATUS_SUCCESS ? SmpChildOf(copy.pid, csrssPid) : 0;
-  return new SmpSession(SmpSessionId(entry), status, csrssPid, SmpOpenProcessById(csrssPid), initialPid, SmpOpenProcessById(initialPid));
+  const made = new SmpSession(SmpSessionId(entry), status, csrssPid, SmpOpenProcessById(csrssPid), initialPid, SmpOpenProcessById(initialPid));
+  made.copySession = load<u32>(inSession);
+  return made;
 }
 
 /** Step 5: a boot session (0 or 1); its failure is fatal, except a program not on the disk yet. Null when it was not made. */
@@ -118,6 +125,11 @@ function SmpBootSession(id: u32): SmpSession | null {
   if (s.status == STATUS_SUCCESS) return s;
   if (s.status == STATUS_OBJECT_NAME_NOT_FOUND) {
     SmpLog("session " + SmpDecimal(id), "not made: a program of the boot is not on this disk (" + SmpHex(s.status) + "); smss stays up");
+    return null;
+  }
+  if (id != 0 && s.copySession == 0) {
+    // Until the kernel makes sessions, session 1's programs run in session 0 beside session 0's and may collide there.
+    SmpLog("session " + SmpDecimal(id), "not made: the kernel makes no sessions yet, and in session 0 it failed - Status == " + SmpHex(s.status) + "; smss stays up");
     return null;
   }
   SmpFatal("session " + SmpDecimal(id), s.status);
