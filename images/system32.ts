@@ -6,6 +6,10 @@
 //   smss.exe    smss/                    the Session Manager
 //   autochk.exe images/system32/autochk/ the FAT checker smss runs from BootExecute
 //   csrss.exe   images/system32/csrss/   the Windows subsystem's server (ApiPort, SbApiPort, hard errors)
+//   wininit.exe, services.exe, lsass.exe, eventlog.exe, winlogon.exe, defshell.exe
+//               images/system32/NAME/ (with native/, their shared floor): session 0's
+//               initialization, the service control manager, the local security
+//               authority, the event log service, the logon process, the default shell
 //
 // Each image is kept under build/system32 with a fingerprint of everything
 // it is made from (its sources, the linker, the translator, the service
@@ -36,6 +40,11 @@ export const SYSTEM32: SystemImage[] = [
   { name: 'smss.exe', sources: ['smss'], build: async () => (await buildUserImage('smss/smss.ts', { name: 'smss.exe' })).bytes },
   { name: 'autochk.exe', sources: ['images/system32/autochk'], build: async () => (await buildUserImage('images/system32/autochk/autochk.ts', { name: 'autochk.exe' })).bytes },
   { name: 'csrss.exe', sources: ['images/system32/csrss', 'smss/ntapi.ts'], build: async () => (await buildUserImage('images/system32/csrss/csrss.ts', { name: 'csrss.exe' })).bytes },
+  ...['wininit', 'services', 'lsass', 'eventlog', 'winlogon', 'defshell'].map((n) => ({
+    name: `${n}.exe`,
+    sources: [`images/system32/${n}`, 'images/system32/native', 'kernel/sdk'],
+    build: async () => (await buildUserImage(`images/system32/${n}/${n}.ts`, { name: `${n}.exe` })).bytes,
+  })),
 ];
 
 function files(path: string): string[] {

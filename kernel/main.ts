@@ -41,7 +41,7 @@ import { SeInitializeTokenType } from "./se/token";
 import { MmInitializePhysicalMemory } from "./mm/mminit";
 import { MmInitializePfnDatabase } from "./mm/pfn";
 import { ExLogPoolUsage } from "./ex/pool";
-import { KeRunBootSelfTests, SELFTEST_KE, SELFTEST_MM, SELFTEST_OB } from "./ke/loader";
+import { KeRunBootSelfTests, SELFTEST_KE, SELFTEST_MM, SELFTEST_OB, SELFTEST_SESSION } from "./ke/loader";
 import { ObInitSystem } from "./ob/obinit";
 import { AtaInitialize } from "./io/ata";
 import { IoInitSystem } from "./io/iomgr";
@@ -92,7 +92,8 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
 /** Phase 1: the first system thread (priority 8). The idle thread halts when it is done. */
 function Phase1Initialization(context: usize): void {
   KeRunBootSelfTests(SELFTEST_KE);            // self-test kernel only: "ke: self-test passed: ..."
-  PsInitializeSystem();                       // the System process (pid 4)
+  PsInitializeSystem();                       // the System process (pid 4), session 0 and its session space
+  KeRunBootSelfTests(SELFTEST_SESSION);       // self-test kernel only: "mm: session self-test passed: ..."
   ExInitializeSynchronizationTypes();         // \ObjectTypes\Event, Mutant, Semaphore, Timer
   MmInitializeSectionType();                  // \ObjectTypes\Section: shared memory
   PsInitializeProcessType();                  // \ObjectTypes\Process; NtCurrentProcess resolves to it

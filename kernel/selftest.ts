@@ -2,14 +2,16 @@
 // it with buildKernel({ selfTest: true })): the product's boot order from
 // kernel/main.ts with the components' boot self-tests installed. With the
 // command-line word `selftest` they run at the points main.ts marks:
-// Mm's and Ob's in phase 0, the dispatcher's first in phase 1.
+// Mm's and Ob's in phase 0, the dispatcher's first in phase 1, session
+// space's after the System process.
 // `selftest-double-free` makes Mm's test free a block twice (BAD_POOL_CALLER).
 // None of this code is in build/ntoskrnl.bin.
 
 import { KiSystemStartup as KiProductStartup } from "./main";
-import { KeCommandLineHasOption, KeSetBootSelfTests, SELFTEST_KE, SELFTEST_MM, SELFTEST_OB } from "./ke/loader";
+import { KeCommandLineHasOption, KeSetBootSelfTests, SELFTEST_KE, SELFTEST_MM, SELFTEST_OB, SELFTEST_SESSION } from "./ke/loader";
 import { KeRunSelfTest } from "./ke/selftest";
 import { MmRunSelfTest } from "./mm/selftest";
+import { MmRunSessionSelfTest } from "./mm/selftestsession";
 import { ObRunSelfTest } from "./ob/selftest";
 
 export { KiTrapDispatch } from "./ke/trap";
@@ -20,6 +22,7 @@ function KiRunBootSelfTests(stage: u32): void {
   if (stage == SELFTEST_MM) MmRunSelfTest();      // "mm: self-test passed: ..."
   else if (stage == SELFTEST_OB) ObRunSelfTest(); // "ob: self-test passed: N checks"
   else if (stage == SELFTEST_KE) KeRunSelfTest(); // "ke: self-test passed: ..."
+  else if (stage == SELFTEST_SESSION) MmRunSessionSelfTest(); // "mm: session self-test passed: N checks"
 }
 
 /** Phase 0 of the boot, as kernel/main.ts's, with the self-tests installed first. */

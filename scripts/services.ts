@@ -128,8 +128,8 @@ export const SERVICES: Service[] = [
   { name: 'NtRegisterThreadTerminatePort', args: 1, file: 'lpc/create' },
   { name: 'NtQueryInformationPort', args: 5, file: 'lpc/create' },
   { name: 'NtCreatePagingFile', args: 4, file: 'mm/pagefile' },
-  { name: 'NtSetSystemInformation', args: 3, file: 'ex/sysinfostub' },
   { name: 'NtSetDefaultHardErrorPort', args: 1, file: 'ex/harderr' },
+  { name: 'NtSetSystemInformation', args: 3, file: 'ex/sysinfo' },
 ];
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..');

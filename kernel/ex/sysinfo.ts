@@ -4,6 +4,12 @@
 // SystemProcessInformation (5) and SystemPageFileInformation (18,
 // mm/pagefile.ts), in their real 32-bit layouts.
 //
+// NtSetSystemInformation: the classes that change the system, each with NT's
+// privilege check; the length first (STATUS_INFO_LENGTH_MISMATCH), then the
+// privilege (STATUS_PRIVILEGE_NOT_HELD), then the pointer, as ReactOS orders
+// them. SystemSessionCreate (47, ULONG out) and SystemSessionDetach (48,
+// ULONG in) need SeLoadDriverPrivilege (ps/pssession.ts does the work).
+//
 // SystemProcessInformation is one SYSTEM_PROCESS_INFORMATION record (184
 // bytes) per process, each followed by a SYSTEM_THREAD_INFORMATION (64 bytes)
 // per thread and then its image name (UTF-16, NUL-terminated, aligned);
@@ -11,7 +17,10 @@
 // idle thread, no name) comes first, then the active processes in creation
 // order (System, pid 4, first).
 
-import { ProbeForWrite } from "../ke/probe";
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { SeSinglePrivilegeCheck } from "../se/token";
+import { SE_LOAD_DRIVER_PRIVILEGE } from "../se/tokenobj";
+import { PsCreateSession, PsDetachSession } from "../ps/pssession";
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping } from "../ke/cpu";
 import { MmAvailablePages, MmNumberOfManagedPages } from "../mm/pfn";
@@ -20,11 +29,12 @@ import { ObGetHandleCount } from "../ob/obhandle";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsImageFileName } from "../ps/psmain";
 import { SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../sdk/sysinfo";
 import {
-  STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS,
+  STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { MM_ALLOCATION_GRANULARITY, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_SIZE } from "../sdk/ntdef";
 import {
   SystemBasicInformation, SystemPageFileInformation, SystemPerformanceInformation, SystemProcessInformation, SystemProcessorInformation,
+  SystemSessionCreate, SystemSessionDetach,
 } from "../sdk/sysinfo";
 
 
@@ -178,4 +188,31 @@ export function NtQuerySystemInformation(infoClass: u32, buffer: usize, length: 
   for (let e = load<usize>(head); e != head; e = load<usize>(e)) at += PspWriteProcess(at, e - EPROCESS_ACTIVE_LINKS, load<usize>(e) == head);
   KiUnlockDispatcher(f);
   return STATUS_SUCCESS;
+}
+
+/** NtSetSystemInformation(SystemInformationClass, SystemInformation, SystemInformationLength). */
+export function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32 {
+  switch (infoClass) {
+    case SystemSessionCreate: return ExpSessionCreate(buffer, length);
+    case SystemSessionDetach: return ExpSessionDetach(buffer, length);
+  }
+  return STATUS_INVALID_INFO_CLASS;
+}
+
+function ExpSessionCreate(buffer: usize, length: u32): u32 {
+  if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!SeSinglePrivilegeCheck(SE_LOAD_DRIVER_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+  if (!ProbeForWrite(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const id = memory.data(4, 4);
+  const status = PsCreateSession(id);
+  // The page was probed before the session was made; the write comes after (as NT's).
+  if (status == STATUS_SUCCESS && ProbeForWrite(buffer, 4, 4)) store<u32>(buffer, load<u32>(id));
+  return status;
+}
+
+function ExpSessionDetach(buffer: usize, length: u32): u32 {
+  if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!SeSinglePrivilegeCheck(SE_LOAD_DRIVER_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+  if (!ProbeForRead(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  return PsDetachSession(load<u32>(buffer));
 }

@@ -132,6 +132,8 @@ export const SELFTEST_MM: u32 = 0;
 export const SELFTEST_OB: u32 = 1;
 /** The dispatcher's tests (phase 1, first on the system thread). */
 export const SELFTEST_KE: u32 = 2;
+/** Session space's tests (phase 1, after the System process and session 0). */
+export const SELFTEST_SESSION: u32 = 3;
 
 function KiNoBootSelfTests(stage: u32): void {}
 let KiBootSelfTests: (stage: u32) => void = KiNoBootSelfTests;

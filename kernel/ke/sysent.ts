@@ -10,7 +10,7 @@ import { NtDelayExecution, NtRaiseException, NtYieldExecution } from "../ps/psma
 import { NtDisplayString } from "../ex/display";
 import { NtQuerySystemTime, NtQueryPerformanceCounter } from "../ex/time";
 import { NtQueryInformationProcess, NtSetInformationProcess } from "../ps/psquery";
-import { NtQuerySystemInformation } from "../ex/sysinfo";
+import { NtQuerySystemInformation, NtSetSystemInformation } from "../ex/sysinfo";
 import { NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject, NtQuerySymbolicLinkObject, NtMakeTemporaryObject, NtMakePermanentObject, NtQueryDirectoryObject, NtQueryObject, NtSetInformationObject, NtDuplicateObject } from "../ex/obsvc";
 import { NtCreateEvent, NtOpenEvent, NtSetEvent, NtResetEvent, NtPulseEvent, NtClearEvent, NtCreateMutant, NtOpenMutant, NtReleaseMutant, NtCreateSemaphore, NtOpenSemaphore, NtReleaseSemaphore, NtCreateTimer, NtOpenTimer, NtSetTimer, NtCancelTimer, NtWaitForSingleObject, NtWaitForMultipleObjects } from "../ex/sync";
 import { NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory } from "../mm/vmsvc";
@@ -25,13 +25,12 @@ import { NtConnectPort, NtSecureConnectPort, NtAcceptConnectPort, NtCompleteConn
 import { NtListenPort, NtReplyPort, NtReplyWaitReceivePort, NtReplyWaitReceivePortEx, NtReplyWaitReplyPort } from "../lpc/reply";
 import { NtRequestPort, NtRequestWaitReplyPort, NtImpersonateClientOfPort } from "../lpc/send";
 import { NtCreatePagingFile } from "../mm/pagefile";
-import { NtSetSystemInformation } from "../ex/sysinfostub";
 
 /** Services in the table. */
 export const KiServiceCount: u32 = 111;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 12, 4];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 4, 12];
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>KiArgumentBytes[service]; }
 
 /** Calls service `service` with the captured arguments at `args`. */
@@ -146,8 +145,8 @@ export function KiCallService(service: u32, args: usize): u32 {
     case 106: return NtRegisterThreadTerminatePort(load<u32>(args));
     case 107: return NtQueryInformationPort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
     case 108: return NtCreatePagingFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 109: return NtSetSystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 110: return NtSetDefaultHardErrorPort(load<u32>(args));
+    case 109: return NtSetDefaultHardErrorPort(load<u32>(args));
+    case 110: return NtSetSystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
   }
   return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE
 }

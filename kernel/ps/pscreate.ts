@@ -23,11 +23,11 @@ import { ObDereferenceObject } from "../ob/obref";
 import { RemoveEntryList } from "../sdk/list";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
-import { MmCloneUserRange, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace } from "../mm/procmm";
+import { MmCloneUserRange, MmDeleteProcessAddressSpace } from "../mm/procmm";
 import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
   EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess, PEB_ADDRESS, PsInitialSystemProcess,
-  PspAllocateProcessLike, PspAllocateProcessNamed, PspDereferenceProcess, EPROCESS_ACTIVE_LINKS,
+  PspAllocateProcessLike, PspAllocateProcessNamed, PspCreateAddressSpace, PspDereferenceProcess, EPROCESS_ACTIVE_LINKS,
 } from "./psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PspCreateProcessObject } from "./psprocess";
 import { PEB } from "../sdk/peb";
@@ -47,7 +47,7 @@ const PROCESS_CREATE_FLAGS_BREAKAWAY: u32 = 0x1, PROCESS_CREATE_FLAGS_NO_DEBUG_I
 /** A new process's empty address space and handle table (with the parent's inheritable handles when `flags` asks). */
 function PspGiveAddressSpaceAndHandles(child: usize, parent: usize, flags: u32): bool {
   const c = changetype<EPROCESS>(child);
-  c.DirectoryTableBase = MmCreateProcessAddressSpace();
+  c.DirectoryTableBase = PspCreateAddressSpace(child);
   c.ObjectTable = ObCreateHandleTable();
   let ok = c.DirectoryTableBase != 0 && c.ObjectTable != 0;
   if (ok && (flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) != 0) ok = ObInheritHandles(changetype<EPROCESS>(parent).ObjectTable, c.ObjectTable);
@@ -96,7 +96,10 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
   }
   if (!ok) { PspDeleteUnbornProcess(child); return STATUS_INSUFFICIENT_RESOURCES; }
   c.Peb = p.Peb;
-  c.SessionId = p.SessionId;
+  if (c.Peb != 0) { // the copied PEB names the child's session (its creator's)
+    store<u32>(scratch(), c.SessionId, 24);
+    MmCopyToUser(c.DirectoryTableBase, c.Peb + offsetof<PEB>("SessionId"), scratch() + 24, 4);
+  }
   c.BasePriority = p.BasePriority;
   const status = PspInsertNewProcess(child, handle, access, objectAttributes);
   KeLogBegin("ps");
@@ -172,12 +175,11 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
     block.ImageSubsystem = image.SubSystemType;
     block.ImageSubsystemMajorVersion = <u32>image.SubSystemMajorVersion;
     block.ImageSubsystemMinorVersion = <u32>image.SubSystemMinorVersion;
-    block.SessionId = p.SessionId;
+    block.SessionId = c.SessionId; // the creator's session (pssession.ts)
     MmCopyToUser(c.DirectoryTableBase, PEB_ADDRESS, peb, PEB_BYTES);
     ExFreePoolWithTag(peb, 0x62655050);
   }
   c.Peb = PEB_ADDRESS;
-  c.SessionId = p.SessionId;
   c.BasePriority = p.BasePriority;
   const status = PspInsertNewProcess(child, handle, access, objectAttributes);
   KeLogBegin("ps");

@@ -41,6 +41,9 @@ import { MiInsertVad, MmDeleteVads, MmSetProcessLookup } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
 import { LpcExitThread } from "../lpc/lpcp";
+import { MmSessionSetDirectory } from "../mm/session";
+import { PsInitializeSessionZero, PspSessionAddProcess, PspSessionRemoveProcess } from "./pssession";
+import { TOKEN } from "../se/tokenobj";
 import { KTRAP_FRAME } from "../sdk/context";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT,
@@ -104,6 +107,8 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   Token: usize;
   /** The id of the process it was created from (NT's InheritedFromUniqueProcessId): 4 for smss and the boot's processes. */
   InheritedFromUniqueProcessId: u32;
+  /** Its session's space (mm/session.ts, ps/pssession.ts): the creator's session; 0 once it has left. */
+  Session: usize;
 }
 const EPROCESS_SIZE: u32 = offsetof<EPROCESS>();
 export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink");
@@ -141,6 +146,7 @@ export function PspDereferenceProcess(process: usize): void {
   p.References--;
   if (p.References != 0) return;
   if (p.Token != 0) { SeDereferenceToken(p.Token); p.Token = 0; }
+  if (p.Session != 0) PspSessionRemoveProcess(process, 0); // never ran: its session loses it now
   ExFreePoolWithTag(process, PROCESS_TAG);
 }
 
@@ -185,6 +191,10 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   p.References = 1;
   p.Token = token;
   p.InheritedFromUniqueProcessId = parent != 0 ? changetype<EPROCESS>(parent).UniqueProcessId : 0;
+  // The session is the creating process's (NT: MiSessionAddProcess), whoever the parent is.
+  const creator = PspCreatorProcess();
+  PspSessionAddProcess(process, creator != 0 ? changetype<EPROCESS>(creator).Session : 0);
+  if (token != 0) changetype<TOKEN>(token).SessionId = p.SessionId;
   const now = KeQuerySystemTime();
   p.CreateTimeLow = <u32>now;
   p.CreateTimeHigh = <u32>(now >>> 32);
@@ -192,6 +202,14 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   InsertTailList(PsActiveProcessHead, process + EPROCESS_ACTIVE_LINKS);
   for (let i: u32 = 0; i < nameLength && i < 15; i++) store<u8>(process + EPROCESS_IMAGE_NAME + i, load<u8>(name + i));
   return process;
+}
+
+/** A new address space for `process`: the kernel half with its session's PDEs. 0 when out of memory. */
+export function PspCreateAddressSpace(process: usize): u32 {
+  const pd = MmCreateProcessAddressSpace();
+  const session = changetype<EPROCESS>(process).Session;
+  if (pd != 0 && session != 0) MmSessionSetDirectory(pd, session);
+  return pd;
 }
 
 /** The process a new process inherits from when none is named: the current thread's own (not one it is attached to). */
@@ -249,6 +267,7 @@ export function PsInitializeSystem(): void {
   const p = changetype<EPROCESS>(PsInitialSystemProcess);
   p.UniqueProcessId = 4;
   p.DirectoryTableBase = MmKernelDirectory;
+  PsInitializeSessionZero(PsInitialSystemProcess, MmKernelDirectory); // "ps: session 0: ..."
   // The System process's handles are the kernel's (the table current since ObInitSystem).
   PspKernelHandleTable = ObSwitchHandleTable(0);
   ObSwitchHandleTable(PspKernelHandleTable);
@@ -291,7 +310,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   const p = changetype<EPROCESS>(process);
   p.UniqueProcessId = PspNextProcessId;
   PspNextProcessId += 4;
-  const pd = MmCreateProcessAddressSpace();
+  const pd = PspCreateAddressSpace(process);
   p.DirectoryTableBase = pd;
   p.ObjectTable = ObCreateHandleTable();
   const stackBottom = USER_STACK_TOP - stackBytes;
@@ -498,6 +517,7 @@ function PspProcessEnded(process: usize, status: u32): void {
   const table = p.ObjectTable;
   p.ObjectTable = 0;
   if (table != 0) ObDestroyHandleTable(table);
+  PspSessionRemoveProcess(process, p.DirectoryTableBase); // the session ends with its last process
   cli();
   changetype<KTHREAD>(KeCurrentThread).Teb = 0;
   MmSwitchAddressSpace(MmKernelDirectory);

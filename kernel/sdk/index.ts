@@ -21,6 +21,8 @@
 //   intrinsics.ts  the machine instructions the translator emits inline (kernel only)
 //   lpc.ts, sm.ts  PORT_MESSAGE and SM_API_MSG (written with the LPC and smss work)
 //   csr.ts         CSR_API_MESSAGE, CSR_API_CONNECTINFO, CSR_CAPTURE_BUFFER, base server messages, HARDERROR_MSG
+//   lsa.ts         \LsaAuthenticationPort: LSA_CONNECTION_INFO, LSA_API_MSG (lsass, winlogon)
+//   eventlog.ts    \EventLogPort: ELF_REPORT_MSG (the event log service and its clients)
 //
 // Conventions (see ntdef.ts): @unmanaged classes laid over memory; an embedded
 // structure is flattened as Outer_Inner fields; padding is _Name_OFF; fields
@@ -40,3 +42,5 @@ export * from "./lpc";
 export * from "./sm";
 export * from "./csr";
 export * from "./hardmsg";
+export * from "./lsa";
+export * from "./eventlog";

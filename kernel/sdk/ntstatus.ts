@@ -70,6 +70,8 @@ export const STATUS_REPARSE_POINT_NOT_RESOLVED: u32 = 0xC0000280;
 
 // Used by the executive, Mm, Ps and the system service layer.
 export const STATUS_ABANDONED_WAIT_0: u32 = 0x80;
+export const STATUS_ALREADY_COMMITTED: u32 = 0xC0000021;
+export const STATUS_UNABLE_TO_FREE_VM: u32 = 0xC000001A;
 export const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
 export const STATUS_CONFLICTING_ADDRESSES: u32 = 0xC0000018;
 export const STATUS_FREE_VM_NOT_AT_BASE: u32 = 0xC000009F;
@@ -145,6 +147,18 @@ export const STATUS_REGISTRY_IO_FAILED: u32 = 0xC000014D;
 export const STATUS_NOT_ALL_ASSIGNED: u32 = 0x00000106;
 /** NtOpenThreadToken: the thread is not impersonating. */
 export const STATUS_NO_TOKEN: u32 = 0xC000007C;
+
+// ---- logons (lsass, winlogon) ----
+/** LsaLogonUser's SubStatus: no account has that name. */
+export const STATUS_NO_SUCH_USER: u32 = 0xC0000064;
+/** LsaLogonUser's SubStatus: the password is not the account's. */
+export const STATUS_WRONG_PASSWORD: u32 = 0xC000006A;
+/** LsaLogonUser: the user name or password is wrong (SubStatus says which). */
+export const STATUS_LOGON_FAILURE: u32 = 0xC000006D;
+/** LsaLogonUser: the account may not log on now (SubStatus: disabled, ...). */
+export const STATUS_ACCOUNT_RESTRICTION: u32 = 0xC000006E;
+/** LsaLogonUser's SubStatus: the account is disabled. */
+export const STATUS_ACCOUNT_DISABLED: u32 = 0xC0000072;
 
 // ---- exceptions (raised in a thread, or reported by a bug check) ----
 /** Not an error: a kernel APC was delivered during a wait. */

@@ -9,6 +9,10 @@ export const SystemProcessorInformation: u32 = 1;
 export const SystemPerformanceInformation: u32 = 2;
 export const SystemProcessInformation: u32 = 5;
 export const SystemPageFileInformation: u32 = 18;
+/** NtSetSystemInformation classes (NT 5.2 numbering). */
+export const SystemExtendServiceTableInformation: u32 = 38;
+export const SystemSessionCreate: u32 = 47;
+export const SystemSessionDetach: u32 = 48;
 
 @unmanaged export class SYSTEM_BASIC_INFORMATION {
   Reserved: u32;

@@ -3,7 +3,9 @@
 // client (programs/csrcli.ts, a PE32 importing ntdll) connects with ntdll's
 // CsrClientConnectToServer over a port view, calls base server APIs (one
 // with a capture buffer), sends hostile messages, and raises hard errors
-// that reach csrss through the kernel's default hard error port.
+// that reach csrss through the kernel's default hard error port. A client
+// built by MinGW (test/mingw/csrmingw.c, its own C layouts, MinGW's
+// libntdll.a) does the same from another toolchain.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../../scripts/build.ts';
 import { boot } from '../../emulator/node/boot.ts';
@@ -11,6 +13,10 @@ import { buildDisk } from '../../images/build.ts';
 import { buildSystem32 } from '../../images/system32.ts';
 import { buildUserImage } from '../../scripts/pe/link.ts';
 import { msg } from './usermode.ts';
+import { mingwPrograms } from '../mingw/build.ts';
+
+const built = mingwPrograms();
+const mingwMissing = 'missing' in built ? built.missing : undefined;
 
 const SM = 'HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\Session Manager';
 const hexBytes = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(',');
@@ -24,6 +30,7 @@ describe('csrss', () => {
   let lines: string[] = [];
   let csrss: string[] = [];
   let cli: string[] = [];
+  let mingw: string[] = [];
   let csrssPid = 0;
   let cliPid = 0;
 
@@ -33,14 +40,18 @@ describe('csrss', () => {
     const client = (await buildUserImage('test/boot/programs/csrcli.ts', { name: 'csrcli.exe' })).bytes;
     const files = new Map<string, Uint8Array>([...system32].map(([n, b]) => [`\\Windows\\System32\\${n}`, b]));
     files.set('\\Windows\\System32\\csrcli.exe', client);
-    const overlay = `[${SM}]\r\n"BootExecute"=${multi(['autocheck autochk *', `async csrss ${COMMAND}`, 'csrcli \\CsrTest'])}\r\n`;
+    const steps = ['autocheck autochk *', `async csrss ${COMMAND}`, 'csrcli \\CsrTest'];
+    if ('images' in built) { files.set('\\Windows\\System32\\csrmingw.exe', built.images.get('csrmingw.exe')!); steps.push('csrmingw'); }
+    const overlay = `[${SM}]\r\n"BootExecute"=${multi(steps)}\r\n`;
     const disk = buildDisk({ files, overlays: [{ text: `Windows Registry Editor Version 5.00\r\n\r\n${overlay}`, fileName: 'csrss-test.reg' }] });
-    const r = await boot({ kernel, disk, until: 'csrcli: done', timeoutMs: 240000 });
+    const r = await boot({ kernel, disk, until: 'images' in built ? 'smss: BootExecute: csrmingw' : 'csrcli: done', timeoutMs: 300000 });
     lines = msg(r.lines);
     expect(r.stop, lines.join('\n')).toBeUndefined();
     expect(r.reached, lines.join('\n')).toBe(true);
+    if (process.env.CSRSS_LOG) console.log(lines.join('\n'));
     csrss = lines.filter((l) => l.startsWith('csrss: ')).map((l) => l.slice(7));
     cli = lines.filter((l) => l.startsWith('csrcli: ')).map((l) => l.slice(8));
+    mingw = lines.filter((l) => l.startsWith('csrmingw: ')).map((l) => l.slice(10));
     csrssPid = Number(lines.map((l) => /^ps: process (\d+) \(csrss\.exe\) created/.exec(l)).find((m) => m)?.[1]);
     cliPid = Number(lines.map((l) => /^ps: process (\d+) \(csrcli\.exe\) created/.exec(l)).find((m) => m)?.[1]);
   }, 600000);
@@ -104,5 +115,28 @@ describe('csrss', () => {
     expect(csrss).toContain(`session 0: hard error 0xC0000001 from process ${cliPid} (options 4): Unknown Hard Error 0x00000011 0x00000022: ResponseYes`);
     // Sent to csrss, not logged by the kernel as unhandled.
     expect(lines.find((l) => l.startsWith('ex: hard error '))).toBeUndefined();
+  });
+
+  it('a client built by MinGW: its own PORT_VIEW and CSR layouts, ntdll\'s Csr* through libntdll.a', (ctx) => {
+    if (mingwMissing) { console.log(`skipped: ${mingwMissing}`); ctx.skip(); }
+    expect(mingw, lines.join('\n')).toEqual([
+      'create section 0x00000000',
+      'raw connect with a port view 0x00000000',
+      'view size 0x00010000, base set, remote base set, no server view 0x00000000',
+      'connection information length 0x00000024, server dlls 0x00000002',
+      'CsrClientConnectToServer 0x00000000',
+      'csrss is the process that answered the raw connection 0x00000001',
+      'GetTempFile 0x00000000',
+      'unique id nonzero 0x00000001',
+      'DefineDosDevice M: 0x00000000',
+      'open \\??\\M: 0x00000000',
+      '\\??\\M: -> \\Device\\Null',
+      'hard error 0x00000000',
+      'response 0x00000006',
+    ]);
+    const pid = Number(lines.map((l) => /^ps: process (\d+) \(csrmingw\.exe\) created/.exec(l)).find((m) => m)?.[1]);
+    expect(csrss).toContain(`session 0: hard error 0xC0000139 from process ${pid} (options 2): {Entry Point Not Found} The procedure entry point `
+      + 'MissingEntry could not be located in the dynamic link library mathlib.dll.: ResponseOk');
+    expect(lines.find((l) => /^smss: BootExecute: csrmingw \(process \d+, exit 0x00005A5A\)$/.test(l)), lines.join('\n')).toBeDefined();
   });
 });

@@ -1,147 +1,119 @@
-// smss part 2 (SMSS.md step 4h, sections 5-7) on the emulated machine: the
-// real smss.exe with stand-ins for csrss.exe, wininit.exe and winlogon.exe
-// (programs/smsession.ts: a minimal Windows subsystem that connects to
-// \SmApiPort with SB_CONNECTION_INFO, and initial commands that stay up),
-// and the same program as a test driver run from BootExecute (async) that
-// waits for the sessions, lists the processes, asks \SmSsWinStationApiPort
-// for a session, ends processes by pid.
-
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Sessions (kernel/ps/pssession.ts, kernel/mm/session.ts, ex/sysinfo.ts):
+// session ids from ring 3 (programs/sessions.ts: a process the kernel starts,
+// as it starts smss, and copies of it), SystemSessionCreate/Detach with their
+// checks, per-session directories, sessions ending with their last process;
+// and session space itself through the self-test kernel (two sessions'
+// pages differ, a shared frame is the same in both, every page comes back).
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../../scripts/build.ts';
-import { boot } from '../../emulator/node/boot.ts';
-import { buildDisk } from '../../images/build.ts';
-import { buildSystem32 } from '../../images/system32.ts';
-import { buildUserImage } from '../../scripts/pe/link.ts';
-import { msg } from './usermode.ts';
+import { boot, type BootResult } from '../../emulator/node/boot.ts';
+import { msg, program } from './usermode.ts';
 
-const SM = 'HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\Session Manager';
-const hexBytes = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(',');
-const multi = (list: string[]) => `hex(7):${hexBytes(new Uint8Array(Buffer.from(list.map((s) => `${s}\0`).join('') + '\0', 'utf16le')))}`;
-const expand = (s: string) => `hex(2):${hexBytes(new Uint8Array(Buffer.from(`${s}\0`, 'utf16le')))}`;
+describe('sessions from ring 3', () => {
+  let r: BootResult;
+  let all: string[] = [];
+  const said = (who: string) => all.filter((l) => l.startsWith(`sessions: ${who}`)).map((l) => l.slice(10));
 
-let kernel: Uint8Array;
-let system32: Map<string, Uint8Array>;
-const standIns = new Map<string, Uint8Array>();
-beforeAll(async () => {
-  kernel = (await buildKernel({ write: false })).kernelImage;
-  system32 = await buildSystem32();
-  for (const name of ['csrss.exe', 'wininit.exe', 'winlogon.exe', 'smsession.exe']) {
-    standIns.set(name, (await buildUserImage('test/boot/programs/smsession.ts', { name })).bytes);
-  }
-}, 600000);
-
-/** Boots with the stand-ins and `driver` (smsession's actions, run async from BootExecute) until `until`. */
-async function run(driver: string, until: string, overlay = '', timeoutMs = 240000) {
-  const files = new Map<string, Uint8Array>([...system32].map(([n, b]) => [`\\Windows\\System32\\${n}`, b]));
-  for (const [n, b] of standIns) files.set(`\\Windows\\System32\\${n}`, b);
-  const reg = `[${SM}]\n"BootExecute"=${multi(['autocheck autochk *', `async smsession ${driver}`])}\n${overlay}`;
-  const disk = buildDisk({ files, overlays: [{ text: `Windows Registry Editor Version 5.00\n\n${reg}\n`, fileName: 'sessions-test.reg' }] });
-  const r = await boot({ kernel, disk, until, timeoutMs });
-  return { ...r, lines: msg(r.lines) };
-}
-const find = (lines: string[], re: RegExp) => lines.findIndex((l) => re.test(l));
-
-describe('sessions 0 and 1 at boot', () => {
-  let r: Awaited<ReturnType<typeof run>>;
   beforeAll(async () => {
-    r = await run('await 1 tree winstation', 'smsession: done', `[${SM}\\SubSystems]\n"Windows"=${expand('%SystemRoot%\\system32\\csrss.exe ObjectDirectory=\\Windows SharedSection=1024,3072,512 Windows=On SubSystemType=Windows')}`);
-  }, 600000);
+    const { kernelImage } = await buildKernel({ bootModules: [{ name: 'sessions.exe', bytes: await program('sessions') }], write: false });
+    r = await boot({ kernel: kernelImage, until: 'ke: idle loop', timeoutMs: 150000 });
+    all = msg(r.lines);
+  }, 300000);
 
-  it('csrss gets the Windows value, expanded, as its whole command line', () => {
-    if (process.env.SESSIONS_DUMP) console.log(r.lines.join('\n'));
+  it('runs to its end without a bug check', () => {
     expect(r.stop).toBeUndefined();
-    const lines = r.lines.filter((l) => l.startsWith('csrss: command line '));
-    expect(lines).toHaveLength(3); // sessions 0, 1 and 2
-    for (const l of lines) expect(l).toBe('csrss: command line C:\\Windows\\system32\\csrss.exe ObjectDirectory=\\Windows SharedSection=1024,3072,512 Windows=On SubSystemType=Windows');
+    expect(r.reached).toBe(true);
   });
 
-  it('each initial command starts only after its session\'s csrss connected and smss connected back', () => {
-    const c0 = find(r.lines, /^smss: SM API: session 0: the Windows subsystem \(process \d+\) connected; smss connected back to \\Windows\\SbApiPort/);
-    const c1 = find(r.lines, /^smss: SM API: session 1: the Windows subsystem \(process \d+\) connected; smss connected back to /);
-    const wininit = find(r.lines, /^wininit: started in session/);
-    const winlogon = find(r.lines, /^winlogon: started in session/);
-    expect(c0).toBeGreaterThanOrEqual(0);
-    expect(c1).toBeGreaterThan(c0);
-    expect(wininit).toBeGreaterThan(c0);
-    expect(winlogon).toBeGreaterThan(c1);
-    expect(wininit).toBeLessThan(c1);
-    // The SB connection reached the subsystem's own port.
-    expect(r.lines.filter((l) => /^csrss: SbApiPort: connection from process \d+ 0x00000000$/.test(l))).toHaveLength(3); // sessions 0, 1 and 2
-    expect(find(r.lines, /^smss: session 1: csrss \(process \d+\) and winlogon \(process \d+\) started$/)).toBeGreaterThan(c1);
-    expect(find(r.lines, /^smss: waiting on session 1's csrss and winlogon: /)).toBeGreaterThan(winlogon);
+  it('a process the kernel starts is in session 0, as System is, everywhere it is reported', () => {
+    expect(said('P: session').filter((l) => / peb /.test(l))).toEqual(['P: session 0 peb 0 listed 0 System listed 0']);
+    expect(said('Q: session')).toEqual(['Q: session 0']);
   });
 
-  it('the process tree: one smss.exe (child of System), csrss and wininit/winlogon children of the exited session copies', () => {
-    const procs = r.lines.filter((l) => l.startsWith('smsession: process ')).map((l) => {
-      const m = /^smsession: process (\S+) pid (\d+) parent (\d+) session (\d+)$/.exec(l)!;
-      return { name: m[1], pid: +m[2], parent: +m[3], session: +m[4] };
-    });
-    const smss = procs.filter((p) => p.name === 'smss.exe');
-    expect(smss).toHaveLength(1);
-    expect(smss[0].parent).toBe(4);
-    const csrss = procs.filter((p) => p.name === 'csrss.exe');
-    const wininit = procs.filter((p) => p.name === 'wininit.exe');
-    const winlogon = procs.filter((p) => p.name === 'winlogon.exe');
-    expect(csrss).toHaveLength(2);
-    expect(wininit).toHaveLength(1);
-    expect(winlogon).toHaveLength(1);
-    // The copies that started them are gone; each pair shares its copy as parent, a different one per session.
-    const copies = r.lines.map((l) => /^smss: session (\d): smss\.exe 0000000\d \(process (\d+)\)$/.exec(l)).filter((m) => m && +m[1] < 2).map((m) => +m![2]);
-    expect(copies).toHaveLength(2);
-    expect(procs.find((p) => copies.includes(p.pid))).toBeUndefined();
-    expect(csrss[0].parent).toBe(copies[0]);
-    expect(wininit[0].parent).toBe(copies[0]);
-    expect(csrss[1].parent).toBe(copies[1]);
-    expect(winlogon[0].parent).toBe(copies[1]);
-    for (const p of [...smss, csrss[0], ...wininit]) expect(p.session).toBe(0);
-    // Session 1's pair is in session 1 once the kernel makes sessions (SystemSessionCreate); until then smss says it is not.
-    if (!r.lines.some((l) => /^smss: session 1: the kernel makes no sessions yet/.test(l))) for (const p of [csrss[1], ...winlogon]) expect(p.session).toBe(1);
+  it('SystemSessionCreate and Detach: length, SeLoadDriverPrivilege, pointers, class, session 0', () => {
+    const out = all.filter((l) => l.startsWith('sessions: ') && !/^sessions: [PQRS]:/.test(l)).map((l) => l.slice(10));
+    expect(out).toEqual([
+      'open token 0x00000000',
+      'create without SeLoadDriverPrivilege 0xC0000061',
+      'detach without it 0xC0000061',
+      'create, short buffer 0xC0000004',
+      'create, kernel buffer 0xC0000005',
+      'unknown class 0xC0000003',
+      'detach from session 0 0xC000001A',
+    ]);
   });
 
-  it('\\SmSsWinStationApiPort makes session 2 on request, with its own csrss and winlogon, while session 1 runs', () => {
-    const m = /^smsession: winstation 0x00000000 return 0x00000000 session (\d+) csrss (\d+) winlogon (\d+)$/.exec(r.lines.find((l) => l.startsWith('smsession: winstation 0x')) ?? '');
-    expect(m).not.toBeNull();
-    const [session, csrss, winlogon] = [+m![1], +m![2], +m![3]];
-    expect(session).toBe(2);
-    expect(r.lines).toContain(`smss: session 2: csrss (process ${csrss}) and winlogon (process ${winlogon}) started`);
-    expect(find(r.lines, new RegExp(`^smss: SM API: session 2: the Windows subsystem \\(process ${csrss}\\) connected; smss connected back to `))).toBeGreaterThan(0);
-    expect(find(r.lines, new RegExp(`^smss: session 2: made on request of process \\d+: csrss \\(process ${csrss}\\), winlogon \\(process ${winlogon}\\)$`))).toBeGreaterThan(0);
-    // Session 1's pair is still what smss waits on: no stop, and an unknown request is refused.
-    expect(r.stop).toBeUndefined();
-    expect(r.lines).toContain('smsession: winstation api 7 0x00000000 return 0xC0000002');
+  it('the creator moves into the new session, with its directories; a second create is refused', () => {
+    expect(said('P:')).toEqual(expect.arrayContaining([
+      'P: create 0x00000000 id 1',
+      'P: now in 1 peb 1 listed 1 Q still in 0',
+      'P: create again 0xC0000021 id 57005',
+      'P: BaseNamedObjects 0x00000000',
+      'P: Windows 0x00000000',
+      'P: DosDevices 0x00000000',
+    ]));
+    expect(all).toContainEqual(expect.stringMatching(/^ps: session 1 created by process \d+ \(sessions\.exe\): \\Sessions\\1$/));
+  });
+
+  it("a new process takes its creator's session, not its parent's", () => {
+    const q = /^ps: process (\d+) created as a copy of process (\d+)$/.exec(all.find((l) => / created as a copy of /.test(l))!)!;
+    expect(said('R:')).toEqual([`R: session 1 peb 1 listed 1 parent ${q[1]}`]); // Q's pid, P made it
+    expect(all).toContain(`ps: process ${Number(q[1]) + 4} created as a copy of process ${q[1]}`);
+    expect(said('P: R ended')).toEqual(['P: R ended 0x00000000']);
+  });
+
+  it('session 2: made by another process, lives while a process is in it, its directories go with it', () => {
+    expect(said('Q:')).toEqual([
+      'Q: session 0',
+      'Q: create 0x00000000 id 2',
+      'Q: now in 2',
+      'Q: its Windows directory 0x00000000',
+      'Q: detach 0x00000000',
+      'Q: after detach 0',
+      'Q: with S still there, Windows 0x00000000',
+    ]);
+    expect(said('S:')).toEqual(['S: session 2']);
+    expect(said('P:')).toEqual(expect.arrayContaining([
+      'P: Q ended 0x00000000',
+      'P: a process left in session 2 1',
+      'P: S ended 0x00000000',
+      'P: session 2\'s Windows after S 0xC000003A', // STATUS_OBJECT_PATH_NOT_FOUND: \\Sessions\\2 is gone
+      'P: \\Sessions\\2 after S 0xC0000034',
+    ]));
+    // It ended after S, not when Q detached.
+    const detached = all.findIndex((l) => /^ps: process \d+ \(sessions\.exe\) detached from session 2$/.test(l));
+    const ended = all.findIndex((l) => /^ps: session 2 ended: \d+ pages? of session space freed$/.test(l));
+    expect(detached).toBeGreaterThan(-1);
+    expect(ended).toBeGreaterThan(detached);
+    const sExited = all.slice(detached, ended).filter((l) => /^ps: process \d+ \(sessions\) exited with status 0x00000000$/.test(l));
+    expect(sExited.length).toBe(2); // Q, then S
+  });
+
+  it('detach: another id is refused; the last process leaving ends the session; ids are reused', () => {
+    expect(said('P:')).toEqual(expect.arrayContaining([
+      'P: detach from another session 0xC000000D',
+      'P: detach 0x00000000',
+      'P: after detach 0 peb 0',
+      "P: session 1's Windows after detach 0xC000003A",
+      'P: create after detach 0x00000000 id 1',
+    ]));
+    const ends = all.filter((l) => /^ps: session 1 ended: /.test(l));
+    expect(ends.length).toBe(2); // at the detach, and when P ends in its second session 1
+    const last = all.findIndex((l) => l === 'sessions: P: ends in it 0x00000000');
+    expect(all.slice(last).some((l) => /^ps: session 1 ended: /.test(l))).toBe(true);
   });
 });
 
-describe('the death of session 1\'s csrss or winlogon, ended by pid from another process', () => {
-  for (const [name, k, status, what] of [['winlogon.exe', 1, 0xC0000123, 'Windows Logon Process'], ['csrss.exe', 2, 0xC0DE0042, 'Windows SubSystem']] as const) {
-    it(`${name}: STOP 0xC000021A naming "${what}" with its exit status`, async () => {
-      const hex = status.toString(16).toUpperCase().padStart(8, '0');
-      const r = await run(`await 1 kill ${name} ${k} ${hex} sleep 100000`, 'smsession: done');
-      expect(r.lines.find((l) => l.startsWith(`smsession: kill ${name} `))).toMatch(/ 0x00000000$/);
-      expect(r.stop?.code).toBe(0xC000021A);
-      expect(r.stop?.params.slice(1)).toEqual([status, 0, 0]);
-      expect(r.stop?.text?.[1]).toBe(`The ${what} system process terminated unexpectedly with a status of 0x${hex} (0x00000000 0x00000000).`);
-      expect(find(r.lines, new RegExp(`^smss: session 1: ${name.slice(0, -4)} \\(process \\d+\\) ended with status 0x${hex}: ${what} terminated$`))).toBeGreaterThan(0);
-    }, 600000);
-  }
-});
-
-describe('smss\'s critical flag', () => {
-  // smss is ended after the kernel's first 5 s (guest time), when its end is no longer SESSION5_INITIALIZATION_FAILED.
-  it('cleared from another process (with its main thread\'s): new sessions are refused and smss can end without CRITICAL_PROCESS_DIED', async () => {
-    const r = await run('await 1 uncriticalthread uncritical winstation sleep 6000 killsmss sleep 3000', 'smsession: done');
-    expect(r.lines.find((l) => l.startsWith('smsession: uncriticalthread smss '))).toMatch(/ 0x00000000$/);
+describe('session space (self-test kernel)', () => {
+  it('two sessions have their own pages at the same address, share a frame, and give every page back', async () => {
+    const { kernelImage } = await buildKernel({ selfTest: true, write: false });
+    const r = await boot({ kernel: kernelImage, cmdline: 'selftest', until: 'ke: idle loop', timeoutMs: 60000 });
     expect(r.stop).toBeUndefined();
-    expect(r.lines.find((l) => l.startsWith('smsession: uncritical smss '))).toMatch(/ 0x00000000$/);
-    expect(r.lines.find((l) => l.startsWith('smsession: winstation 0x'))).toMatch(/^smsession: winstation 0x00000000 return 0xC0000022 session 0 /);
-    expect(find(r.lines, /^smss: WinStation API: request from process \d+ refused: smss is no longer a critical process$/)).toBeGreaterThan(0);
-    expect(r.lines.find((l) => l.startsWith('smsession: killsmss smss '))).toMatch(/ 0x00000000$/);
-    expect(find(r.lines, /^ps: process 8 \(smss\) exited with status 0x00001234$/)).toBeGreaterThan(0);
-  }, 600000);
-
-  it('still set (its main thread\'s cleared): ending smss stops the system with CRITICAL_PROCESS_DIED (0xEF)', async () => {
-    const r = await run('await 1 uncriticalthread killsmss sleep 100000', 'smsession: done');
-    expect(r.lines.find((l) => l.startsWith('smsession: uncriticalthread smss '))).toMatch(/ 0x00000000$/);
-    expect(r.stop?.code).toBe(0xEF);
-  }, 600000);
+    const lines = msg(r.lines);
+    expect(lines.filter((l) => l.includes('session self-test'))).toEqual([expect.stringMatching(/^mm: session self-test passed: \d+ checks$/)]);
+    expect(Number(/passed: (\d+)/.exec(lines.find((l) => l.includes('session self-test passed'))!)![1])).toBeGreaterThanOrEqual(24);
+    // its two sessions ended, and the boot's real sessions start again at 1
+    expect(lines).toContain('ps: session 0: session space 0xBF000000-0xBFFFFFFF');
+    expect(lines.filter((l) => /^ps: session [12] ended: \d+ pages? of session space freed$/.test(l)).length).toBe(2);
+  }, 300000);
 });

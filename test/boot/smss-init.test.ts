@@ -80,6 +80,7 @@ describe('smss initialization with a varied registry', () => {
         'smsschild write \\??\\COM1 hello-through-COM1',
         'smsschild read \\??\\X:\\hello.txt',
         'smsschild dirs \\Windows \\RPC+Control \\Sessions',
+        'smsschild subsystem',
         'async smsschild sleep 20',
         'smsschild read \\??\\C:\\ren\\a.txt',
         'nosuchprogram arg',
@@ -159,6 +160,22 @@ describe('smss initialization with a varied registry', () => {
     expect(slept).toBeGreaterThan(renames);
     // Before the renames: it read a.txt under its old name.
     expect(L).toContain('smsschild: read \\??\\C:\\ren\\a.txt 0x00000000 bytes of a');
+  });
+
+  it('ExecPgm from a client smss did not start as a subsystem is refused (0xC0000022) and its suspended process never runs', () => {
+    const L = r.lines;
+    const said = L.filter((l) => l.startsWith('smsschild: subsystem')).map((l) => l.slice(11));
+    expect(said, L.join('\n')).toEqual([
+      'subsystem port 0x00000000',
+      'subsystem connect 0x00000000',
+      'subsystem: no connection back 0x00000102',
+      'subsystem: suspended process 0x00000000',
+      'subsystem ExecPgm -> 0x00000000 ReturnValue 0xC0000022',
+      'subsystem: the process ExecPgm named ended 0x00000000 with 0xC0000022',
+    ]);
+    expect(r.smss.find((l) => /^SM API: connection from process \d+ with connection information \(subsystem type 2\) accepted, not a subsystem$/.test(l))).toBeDefined();
+    expect(r.smss.find((l) => /^SM API: process \d+ ApiNumber 3 refused, ExecPgm from an untrusted caller: 0xC0000022$/.test(l))).toBeDefined();
+    expect(L).not.toContain('smsschild: tag started by ExecPgm');
   });
 
   it('BootExecute\'s debug keyword starts the program with DebugFlags 1 and says no debugger is attached; others inherit smss\'s 0', () => {

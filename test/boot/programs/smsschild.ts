@@ -16,6 +16,12 @@
 //   debugflags         the DebugFlags of its process parameters (BootExecute's `debug`)
 //   smapi              a hostile \\SmApiPort client: connects without and with
 //                      connection information and sends requests smss must refuse
+//   subsystem [PORT] [stay]  a subsystem's side of the SM API, as csrss does it: its own
+//                      port PORT (default \\Windows\\SbTestPort), a connection
+//                      to \\SmApiPort naming it, smss's connection back accepted
+//                      (if smss knows it as a subsystem), then ExecPgm (3) for a
+//                      process it made suspended (`smsschild tag started by ExecPgm`);
+//                      with `stay` it then sleeps for ever, as a subsystem does
 
 import { put, putWide, putHex, flush } from "../../pe/programs/out";
 
@@ -42,6 +48,12 @@ import { put, putWide, putHex, flush } from "../../pe/programs/out";
 @external("ntdll", "NtConnectPort") declare function NtConnectPort(handle: usize, name: usize, qos: usize, clientView: usize, serverView: usize,
   maxMessage: usize, info: usize, infoLength: usize): u32;
 @external("ntdll", "NtRequestWaitReplyPort") declare function NtRequestWaitReplyPort(port: u32, request: usize, reply: usize): u32;
+@external("ntdll", "NtCreatePort") declare function NtCreatePort(handle: usize, oa: usize, maxConnectionInfo: u32, maxMessage: u32, maxPool: u32): u32;
+@external("ntdll", "NtReplyWaitReceivePortEx") declare function NtReplyWaitReceivePortEx(port: u32, context: usize, reply: usize, receive: usize, timeout: usize): u32;
+@external("ntdll", "NtAcceptConnectPort") declare function NtAcceptConnectPort(handle: usize, context: usize, message: usize, accept: u32, serverView: usize, clientView: usize): u32;
+@external("ntdll", "NtCompleteConnectPort") declare function NtCompleteConnectPort(port: u32): u32;
+@external("ntdll", "NtTerminateProcess") declare function NtTerminateProcess(process: u32, status: u32): u32;
+@external("ntdll", "NtQueryInformationProcess") declare function NtQueryInformationProcess(process: u32, infoClass: u32, buffer: usize, length: u32, returned: usize): u32;
 
 const words = new Array<string>();
 const oa = memory.data(24, 4), us = memory.data(8, 4), us2 = memory.data(8, 4), handle = memory.data(4, 4), iosb = memory.data(8, 4);
@@ -170,6 +182,55 @@ function smapi(): void {
   }
 }
 
+const sbPort = memory.data(4, 4), sbServer = memory.data(4, 4), sbMessage = memory.data(0x110, 4), execInfo = memory.data(0x44, 4);
+const execParams = memory.data(4, 4), execImage = memory.data(8, 4), execLine = memory.data(8, 4), execBasic = memory.data(24, 4);
+
+/** A subsystem's side of the SM API (see the list at the top). */
+function subsystem(portName: string): void {
+  let status = NtCreatePort(sbPort, attributes(portName), 0xF4, 0x110, 0);
+  put("subsystem port "); putHex(status); flush();
+  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8);
+  memory.fill(connectInfo, 0, 0xF4);
+  store<u32>(connectInfo, 2); // IMAGE_SUBSYSTEM_WINDOWS_GUI, as csrss
+  for (let i = 0; i < portName.length; i++) store<u16>(connectInfo + 4 + (i << 1), <u16>portName.charCodeAt(i));
+  store<u32>(infoLength, 0xF4);
+  status = NtConnectPort(handle, unicode(us, "\\SmApiPort"), qos, 0, 0, 0, connectInfo, infoLength);
+  put("subsystem connect "); putHex(status); flush();
+  if (status != 0) return;
+  const port = load<u32>(handle);
+  // smss connects back to a subsystem it started; anyone else waits in vain (2 s).
+  store<i64>(interval, -20000000);
+  status = NtReplyWaitReceivePortEx(load<u32>(sbPort), 0, 0, sbMessage, interval);
+  if (status == 0 && (load<u16>(sbMessage, 4) & 0xFF) == 10) {
+    status = NtAcceptConnectPort(sbServer, 0, sbMessage, 1, 0, 0);
+    if (status == 0) status = NtCompleteConnectPort(load<u32>(sbServer));
+    put("subsystem: smss connected back, accepted "); putHex(status); flush();
+  } else { put("subsystem: no connection back "); putHex(status); flush(); }
+  // A process made suspended, which ExecPgm hands to smss to let run.
+  const image = "\\??\\C:\\Windows\\System32\\smsschild.exe";
+  status = RtlCreateProcessParameters(execParams, unicode(execImage, image), 0, 0, unicode(execLine, "smsschild tag started by ExecPgm"), 0, 0, 0, 0, 0);
+  memory.fill(execInfo, 0, 0x44); store<u32>(execInfo, 0x44);
+  if (status == 0) status = RtlCreateUserProcess(execImage, 0x40, load<usize>(execParams), 0, 0, 0, false, 0, 0, execInfo);
+  put("subsystem: suspended process "); putHex(status); flush();
+  if (status != 0) return;
+  memory.fill(message, 0, 0x130);
+  store<u16>(message, <u16>(0x130 - 24)); store<u16>(message, <u16>0x130, 2);
+  store<u32>(message, 3, 0x18);                // SmpExecPgmApi
+  store<u32>(message, 0xDEADBEEF, 0x1C);
+  memory.copy(message + 0x20, execInfo, 0x44);  // SM_EXEC_PGM_MSG.ProcessInformation; DebugFlag (+0x44) FALSE
+  status = NtRequestWaitReplyPort(port, message, message);
+  const returned = load<u32>(message, 0x1C);
+  put("subsystem ExecPgm -> "); putHex(status); put(" ReturnValue "); putHex(returned); flush();
+  const process = load<u32>(execInfo, 4);
+  if (status != 0 || returned != 0) NtTerminateProcess(process, 0xC0000022);
+  store<i64>(interval, -100000000);
+  const waited = NtWaitForSingleObject(process, 0, interval);
+  NtQueryInformationProcess(process, 0, execBasic, 24, 0);
+  put("subsystem: the process ExecPgm named ended "); putHex(waited); put(" with "); putHex(load<u32>(execBasic)); flush();
+  NtClose(process); NtClose(load<u32>(execInfo, 8));
+  NtClose(port);
+}
+
 function number(s: string): i64 {
   let v: i64 = 0;
   for (let i = 0; i < s.length; i++) v = v * 10 + (s.charCodeAt(i) - 48);
@@ -203,6 +264,13 @@ export function main(): void {
     put("slept "); put(words[at + 1]); flush();
   } else if (what == "tag") { put("tag "); put(words.slice(at + 1).join(" ")); flush(); }
   else if (what == "smapi") smapi();
+  else if (what == "subsystem") {
+    let port = "\\Windows\\SbTestPort", stay = false;
+    for (let i = at + 1; i < words.length; i++) { if (words[i] == "stay") stay = true; else if (words[i].startsWith("\\")) port = words[i]; }
+    subsystem(port);
+    // A subsystem smss watches must not end (its end is fatal once sessions are watched).
+    if (stay) { store<i64>(interval, 0x8000000000000000); while (true) NtDelayExecution(0, interval); }
+  }
   else if (what == "spawn") {
     const image = "\\??\\C:\\Windows\\System32\\smsschild.exe";
     const command = "smsschild " + words.slice(at + 1).join(" ");

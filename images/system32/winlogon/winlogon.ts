@@ -1,0 +1,129 @@
+// winlogon.exe, the logon process of session 1 and every later session,
+// started by that session's smss copy after its csrss. It is critical in its
+// session (its end stops the system: smss bug-checks 0xC000021A naming the
+// "Windows Logon Process"). It waits until lsass has set
+// \SECURITY\LSA_AUTHENTICATION_INITIALIZED, connects to
+// \LsaAuthenticationPort as the logon process "Winlogon", then loops:
+//
+//   1. the logon screen: `winlogon: session <n>: logon screen` on COM1 and
+//      the prompts (console.ts: the session's screen once win32k's shadow
+//      services are there, COM1 until then);
+//   2. the user name and the password, read from COM1 (headless; one line
+//      each);
+//   3. LsaLogonUser through the port (lsa.ts); a failure is shown and
+//      reported to the event log (529), and the screen comes back;
+//   4. on success (528 reported): the Shell that SOFTWARE\Microsoft\Windows
+//      NT\CurrentVersion\Winlogon names (defshell.exe when it is missing or
+//      cannot start), with USERNAME, USERDOMAIN and USERPROFILE in its
+//      environment; winlogon waits for it: its end is the log-off (538),
+//      and the logon screen comes back.
+//
+// A user name of `shutdown` asks to shut the system down (NtShutdownSystem
+// once the kernel has it; until then the request is logged and refused).
+
+import {
+  NtClose, NtCreateDirectoryObject, NtCreateEvent, NtWaitForSingleObject, NtOpenFile, RtlSetProcessIsCritical,
+  RtlCreateEnvironment, RtlSetEnvironmentVariable,
+  OBJ_OPENIF, OBJ_PERMANENT, DIRECTORY_ALL_ACCESS, EVENT_ALL_ACCESS, NotificationEvent, GENERIC_READ, SYNCHRONIZE,
+  FILE_SYNCHRONOUS_IO_NONALERT, STATUS_SUCCESS, STATUS_LOGON_FAILURE, STATUS_NO_SUCH_USER, STATUS_WRONG_PASSWORD,
+} from "../native/nt";
+import {
+  Attributes, CurrentProcessId, CurrentSessionId, Decimal, EqualNoCase, ExitStatus, Hex, Log, LogFailure, Milliseconds,
+  ImagePathOf, OpenKey, ReadLine, ReadString, Slot, StartProcess, Unicode,
+} from "../native/util";
+import { ReportEvent } from "../native/event";
+import { LsaConnect, LsaLogonUser, LsaSubStatus, LsaLogonId } from "./lsa";
+import { LSA_AUTHENTICATION_EVENT_NAME } from "../../../kernel/sdk/lsa";
+import { EVENTLOG_AUDIT_SUCCESS, EVENTLOG_AUDIT_FAILURE, EVENT_LOGON, EVENT_LOGOFF, EVENT_LOGON_FAILURE } from "../../../kernel/sdk/eventlog";
+
+const WINLOGON_KEY = "\\Registry\\Machine\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon";
+const DEFAULT_SHELL = "defshell.exe";
+const iosb = memory.data(8, 4);
+let Session: u32 = 0;
+
+function Say(text: string): void { Log("session " + Decimal(Session) + ": " + text); }
+
+/** Waits for lsass (its event, made here if lsass has not made it yet, as NT's winlogon does). */
+function WlWaitForLsa(): bool {
+  const h = Slot();
+  let status = NtCreateDirectoryObject(h, DIRECTORY_ALL_ACCESS, Attributes("\\SECURITY", OBJ_OPENIF | OBJ_PERMANENT, 0));
+  if (status == STATUS_SUCCESS || status == 0x40000000) NtClose(load<u32>(h));
+  status = NtCreateEvent(h, EVENT_ALL_ACCESS, Attributes(LSA_AUTHENTICATION_EVENT_NAME, OBJ_OPENIF, 0), NotificationEvent, false);
+  if (status != STATUS_SUCCESS && status != 0x40000000) { LogFailure("NtCreateEvent", status, LSA_AUTHENTICATION_EVENT_NAME); return false; }
+  const event = load<u32>(h);
+  let waited = 0;
+  while (NtWaitForSingleObject(event, 0, Milliseconds(10000)) != STATUS_SUCCESS) {
+    waited += 10;
+    Say("still waiting for lsass (" + Decimal(waited) + " s)");
+  }
+  NtClose(event);
+  return true;
+}
+
+/** The environment of a user's shell: winlogon's own, plus who logged on. */
+function WlUserEnvironment(user: string): usize {
+  const env = Slot();
+  if (RtlCreateEnvironment(true, env) != STATUS_SUCCESS) return 0;
+  RtlSetEnvironmentVariable(env, Unicode("USERNAME"), Unicode(user));
+  RtlSetEnvironmentVariable(env, Unicode("USERDOMAIN"), Unicode("NTWASM86"));
+  RtlSetEnvironmentVariable(env, Unicode("USERPROFILE"), Unicode("C:\\Users\\" + user));
+  return load<usize>(env);
+}
+
+/** Runs the user's shell until it ends (the log-off). */
+function WlRunShell(user: string): void {
+  const key = OpenKey(WINLOGON_KEY, 0);
+  const shell = ReadString(key, "Shell", DEFAULT_SHELL);
+  if (key != 0) NtClose(key);
+  const env = WlUserEnvironment(user);
+  let commandLine = shell.length != 0 ? shell : DEFAULT_SHELL;
+  let started = StartProcess(ImagePathOf(commandLine), commandLine, env, false);
+  if (started.process == 0 && !EqualNoCase(commandLine, DEFAULT_SHELL)) {
+    Say("the Shell \"" + commandLine + "\" cannot start - Status == " + Hex(started.status) + "; starting " + DEFAULT_SHELL);
+    commandLine = DEFAULT_SHELL;
+    started = StartProcess(ImagePathOf(commandLine), commandLine, env, false);
+  }
+  if (started.process == 0) { Say("no shell could start - Status == " + Hex(started.status) + "; logged off"); return; }
+  NtClose(started.thread);
+  Say("shell " + commandLine + " (process " + Decimal(started.pid) + ") started for " + user);
+  NtWaitForSingleObject(started.process, 0, 0);
+  const status = ExitStatus(started.process);
+  NtClose(started.process);
+  Say(user + " logged off (the shell ended with status " + Hex(status) + ")");
+  ReportEvent("Security", EVENTLOG_AUDIT_SUCCESS, EVENT_LOGOFF, user + " logged off in session " + Decimal(Session));
+}
+
+export function main(): void {
+  Session = CurrentSessionId();
+  const critical = RtlSetProcessIsCritical(true, 0, false);
+  Say("process " + Decimal(CurrentProcessId()) + (critical == STATUS_SUCCESS ? ", critical" : ""));
+  if (!WlWaitForLsa()) return;
+  const connected = LsaConnect();
+  if (connected != STATUS_SUCCESS) { LogFailure("NtConnectPort", connected, "\\LsaAuthenticationPort"); return; }
+  const h = Slot();
+  const open = NtOpenFile(h, GENERIC_READ | SYNCHRONIZE, Attributes("\\??\\COM1", 0, 0), iosb, 3, FILE_SYNCHRONOUS_IO_NONALERT);
+  if (open != STATUS_SUCCESS) { LogFailure("NtOpenFile", open, "\\??\\COM1"); return; }
+  const com1 = load<u32>(h);
+  while (true) {
+    Say("logon screen");
+    Say("user name:");
+    const user = ReadLine(com1, 20);
+    if (user == null) { Say("COM1 cannot be read"); return; }
+    if (EqualNoCase(user, "shutdown")) { Say("shutdown requested: NtShutdownSystem is not in this kernel yet - refused"); continue; }
+    Say("password:");
+    const password = ReadLine(com1, 64);
+    if (password == null) { Say("COM1 cannot be read"); return; }
+    const status = LsaLogonUser(user, password);
+    if (status != STATUS_SUCCESS) {
+      const sub = LsaSubStatus();
+      Say("logon failed for " + user + ": " + Hex(status) + (status == STATUS_LOGON_FAILURE
+        ? (sub == STATUS_NO_SUCH_USER ? " (unknown user name or bad password; no such user)" : sub == STATUS_WRONG_PASSWORD
+          ? " (unknown user name or bad password; wrong password)" : "") : " (sub-status " + Hex(sub) + ")"));
+      ReportEvent("Security", EVENTLOG_AUDIT_FAILURE, EVENT_LOGON_FAILURE, "logon failure for " + user + " in session " + Decimal(Session) + ": " + Hex(status));
+      continue;
+    }
+    Say(user + " logged on (logon id " + Hex(LsaLogonId()) + ")");
+    ReportEvent("Security", EVENTLOG_AUDIT_SUCCESS, EVENT_LOGON, user + " logged on in session " + Decimal(Session));
+    WlRunShell(user);
+  }
+}

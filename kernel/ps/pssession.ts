@@ -1,0 +1,264 @@
+// Sessions: which processes are in which session, and the session's life.
+//
+// Every process is in a session (EPROCESS.Session / SessionId): System and
+// everything the boot starts are in session 0, and a new process joins the
+// session of the process that creates it (NT: MiSessionAddProcess on the
+// creator's session), whoever its parent is. NtSetSystemInformation's
+// SystemSessionCreate (ex/sysinfo.ts) makes the next free id with its
+// session space (mm/session.ts) and its object directories
+//   \Sessions\<n>  with  BaseNamedObjects, Windows, DosDevices
+// (session 0 keeps \BaseNamedObjects; \Sessions is smss's, made here when
+// smss has not), and moves the calling process into it. SystemSessionDetach
+// moves the caller back to session 0. A session other than 0 ends when its
+// last process has gone (ended, detached, or never started): its space is
+// freed and its directories lose their names.
+//
+// Log lines: `ps: session <n> created by process <pid> (<name>): \Sessions\<n>`
+// and `ps: session <n> ended: <k> pages of session space freed`.
+
+import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KernelMode, KiSetPreviousMode } from "../ke/probe";
+import { cli, read_eflags, sti } from "../sdk/intrinsics";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import {
+  MM_SESSION_SPACE, MmSessionCreateSpace, MmSessionDeleteSpace, MmSessionSetDirectory, MmSessionZero,
+} from "../mm/session";
+import { MmCopyToUser } from "../mm/procmm";
+import { NtCreateDirectoryObject } from "../ob/obdir";
+import { NtClose } from "../ob/obhandle";
+import { ObReferenceObjectByHandle } from "../ob/obhandle";
+import { ObDereferenceObject, ObMakeTemporaryObject } from "../ob/obref";
+import { DIRECTORY_ALL_ACCESS, InitializeObjectAttributes } from "../ob/obp";
+import { ObpDirectoryObjectType } from "../ob/obinit";
+import { TOKEN } from "../se/tokenobj";
+import { EPROCESS, PsGetCurrentProcess, PsImageFileName } from "./psmain";
+import { PEB } from "../sdk/peb";
+import { OBJ_OPENIF, OBJ_PERMANENT } from "../sdk/ntdef";
+import {
+  NT_SUCCESS, STATUS_ALREADY_COMMITTED, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  STATUS_SUCCESS, STATUS_UNABLE_TO_FREE_VM,
+} from "../sdk/ntstatus";
+
+/** A session's directories (PsData of its MM_SESSION_SPACE), each referenced: \Sessions\<n> and its three. */
+const SESSION_DIRECTORIES: u32 = 4;
+const DIRECTORY_TAG: u32 = 0x44736553; // 'SesD'
+const SUBDIRECTORY_NAMES: StaticArray<string> = ["BaseNamedObjects", "Windows", "DosDevices"];
+
+@inline function PspLock(): u32 { const f = read_eflags() & 0x200; cli(); return f; }
+@inline function PspUnlock(f: u32): void { if (f != 0) sti(); }
+
+/** Puts `process` (not yet running) in `session`, 0 meaning session 0. */
+export function PspSessionAddProcess(process: usize, session: usize): void {
+  if (session == 0) session = MmSessionZero;
+  const p = changetype<EPROCESS>(process);
+  p.Session = session;
+  if (session == 0) return; // before session 0 exists: System itself (PsInitializeSystem fixes it)
+  const f = PspLock();
+  changetype<MM_SESSION_SPACE>(session).ProcessCount++;
+  PspUnlock(f);
+  p.SessionId = changetype<MM_SESSION_SPACE>(session).SessionId;
+}
+
+/**
+ * Takes `process` out of its session; the session ends when that was its
+ * last process. `pd` (the process's directory, 0 when it has none or it is
+ * going anyway) gets session 0's PDEs instead.
+ */
+export function PspSessionRemoveProcess(process: usize, pd: u32): void {
+  const p = changetype<EPROCESS>(process);
+  const session = p.Session;
+  if (session == 0) return;
+  p.Session = 0;
+  if (pd != 0) MmSessionSetDirectory(pd, MmSessionZero);
+  const s = changetype<MM_SESSION_SPACE>(session);
+  const f = PspLock();
+  s.ProcessCount--;
+  const last = s.ProcessCount == 0 && session != MmSessionZero;
+  PspUnlock(f);
+  if (last) PspSessionEnd(session);
+}
+
+/** Session 0 for the System process (phase 1, PsInitializeSystem): its space, in the boot directory. */
+export function PsInitializeSessionZero(system: usize, pd: u32): void {
+  const session = MmSessionCreateSpace();
+  if (session == 0) return; // no memory in phase 1: the boot fails soon anyway
+  MmSessionSetDirectory(pd, session);
+  PspSessionAddProcess(system, session);
+  KeLogBegin("ps");
+  KeLogString("session 0: session space 0xBF000000-0xBFFFFFFF");
+  KeLogEnd();
+}
+
+// ---- names ----
+
+const NameBuffer = memory.data(96, 4);  // UTF-16 text
+const NameString = memory.data(8, 4);   // UNICODE_STRING over it
+const Attributes = memory.data(24, 4);  // OBJECT_ATTRIBUTES
+const HandleOut = memory.data(4, 4);
+const ObjectOut = memory.data(4, 4);
+let NameLength: u32 = 0;
+
+function PspNameReset(): void { NameLength = 0; }
+function PspNameAppend(text: string): void {
+  for (let i = 0; i < text.length && NameLength < 46; i++) store<u16>(NameBuffer + (NameLength++ << 1), <u16>text.charCodeAt(i));
+}
+function PspNameAppendDecimal(value: u32): void {
+  if (value >= 10) PspNameAppendDecimal(value / 10);
+  if (NameLength < 46) store<u16>(NameBuffer + (NameLength++ << 1), <u16>(0x30 + value % 10));
+}
+function PspNameString(): usize {
+  store<u16>(NameString, <u16>(NameLength << 1));
+  store<u16>(NameString, <u16>(NameLength << 1), 2);
+  store<usize>(NameString, NameBuffer, 4);
+  return NameString;
+}
+
+/** Creates (or opens) the permanent directory named in NameBuffer; returns it referenced, or 0 (status at *status). */
+function PspCreateDirectory(statusOut: usize): usize {
+  InitializeObjectAttributes(Attributes, PspNameString(), OBJ_PERMANENT | OBJ_OPENIF, 0, 0);
+  let status = NtCreateDirectoryObject(HandleOut, DIRECTORY_ALL_ACCESS, Attributes);
+  store<u32>(statusOut, status);
+  if (!NT_SUCCESS(status)) return 0;
+  const handle = load<u32>(HandleOut);
+  status = ObReferenceObjectByHandle(handle, 0, ObpDirectoryObjectType, ObjectOut, 0);
+  NtClose(handle);
+  store<u32>(statusOut, status);
+  return NT_SUCCESS(status) ? load<usize>(ObjectOut) : 0;
+}
+
+/** Makes \Sessions (if smss has not), \Sessions\<n> and its three directories. */
+function PspCreateSessionDirectories(session: usize): u32 {
+  const s = changetype<MM_SESSION_SPACE>(session);
+  const list = ExAllocatePoolWithTag(NonPagedPool, SESSION_DIRECTORIES * 4, DIRECTORY_TAG);
+  if (list == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  memory.fill(list, 0, SESSION_DIRECTORIES * 4);
+  s.PsData = list;
+  const statusOut = memory.data(4, 4);
+  const mode = KiSetPreviousMode(KernelMode); // our own names, in kernel memory
+  PspNameReset();
+  PspNameAppend("\\Sessions");
+  const sessions = PspCreateDirectory(statusOut);
+  let status = load<u32>(statusOut);
+  if (sessions != 0) ObDereferenceObject(sessions); // permanent: the namespace keeps it
+  for (let i: u32 = 0; NT_SUCCESS(status) && i < SESSION_DIRECTORIES; i++) {
+    PspNameReset();
+    PspNameAppend("\\Sessions\\");
+    PspNameAppendDecimal(s.SessionId);
+    if (i > 0) { PspNameAppend("\\"); PspNameAppend(SUBDIRECTORY_NAMES[i - 1]); }
+    store<usize>(list + (i << 2), PspCreateDirectory(statusOut));
+    status = load<u32>(statusOut);
+  }
+  KiSetPreviousMode(mode);
+  return NT_SUCCESS(status) ? STATUS_SUCCESS : status;
+}
+
+/** The session's directories lose their names (subdirectories first) and our references. */
+function PspDeleteSessionDirectories(session: usize): void {
+  const list = changetype<MM_SESSION_SPACE>(session).PsData;
+  if (list == 0) return;
+  for (let i = <i32>SESSION_DIRECTORIES - 1; i >= 0; i--) {
+    const directory = load<usize>(list + (<u32>i << 2));
+    if (directory == 0) continue;
+    ObMakeTemporaryObject(directory);
+    ObDereferenceObject(directory);
+  }
+  ExFreePoolWithTag(list, DIRECTORY_TAG);
+  changetype<MM_SESSION_SPACE>(session).PsData = 0;
+}
+
+function PspSessionEnd(session: usize): void {
+  const id = changetype<MM_SESSION_SPACE>(session).SessionId;
+  PspDeleteSessionDirectories(session);
+  const pages = MmSessionDeleteSpace(session);
+  KeLogBegin("ps");
+  KeLogString("session ");
+  KeLogDecimal(id);
+  KeLogString(" ended: ");
+  KeLogDecimal(pages);
+  KeLogString(pages == 1 ? " page" : " pages");
+  KeLogString(" of session space freed");
+  KeLogEnd();
+}
+
+// ---- moving the current process ----
+
+/** The current process moves to `session`: its directory's session PDEs, SessionId, its token's and PEB's. */
+function PspMoveCurrentProcess(session: usize): void {
+  const process = PsGetCurrentProcess();
+  const p = changetype<EPROCESS>(process);
+  const old = p.Session;
+  PspSessionAddProcess(process, session);
+  MmSessionSetDirectory(p.DirectoryTableBase, session);
+  const id = changetype<MM_SESSION_SPACE>(session).SessionId;
+  if (p.Token != 0) changetype<TOKEN>(p.Token).SessionId = id;
+  if (p.Peb != 0) {
+    const value = memory.data(4, 4);
+    store<u32>(value, id);
+    MmCopyToUser(p.DirectoryTableBase, p.Peb + offsetof<PEB>("SessionId"), value, 4);
+  }
+  if (old != 0) {
+    // out of the old session (the process's directory already has the new PDEs)
+    p.Session = old;
+    const keep = session;
+    PspSessionRemoveProcess(process, 0);
+    p.Session = keep;
+  }
+}
+
+/**
+ * NT's MmSessionCreate for the current process (SystemSessionCreate): a
+ * process already in a session other than 0 gets STATUS_ALREADY_COMMITTED;
+ * otherwise the next free id, its space and directories, and the process
+ * moves in. Writes the id to `*sessionId` (kernel memory).
+ */
+export function PsCreateSession(sessionId: usize): u32 {
+  const process = PsGetCurrentProcess();
+  const p = changetype<EPROCESS>(process);
+  if (p.Session != 0 && p.Session != MmSessionZero) return STATUS_ALREADY_COMMITTED;
+  const session = MmSessionCreateSpace();
+  if (session == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  const status = PspCreateSessionDirectories(session);
+  if (status != STATUS_SUCCESS) {
+    PspDeleteSessionDirectories(session);
+    MmSessionDeleteSpace(session);
+    return status;
+  }
+  PspMoveCurrentProcess(session);
+  const id = changetype<MM_SESSION_SPACE>(session).SessionId;
+  store<u32>(sessionId, id);
+  KeLogBegin("ps");
+  KeLogString("session ");
+  KeLogDecimal(id);
+  KeLogString(" created by process ");
+  KeLogDecimal(p.UniqueProcessId);
+  KeLogString(" (");
+  KeLogAsciiz(PsImageFileName(process), 15);
+  KeLogString("): \\Sessions\\");
+  KeLogDecimal(id);
+  KeLogEnd();
+  return STATUS_SUCCESS;
+}
+
+/**
+ * NT's MmSessionDelete (SystemSessionDetach): the current process, which
+ * must be in session `id` (not 0: STATUS_UNABLE_TO_FREE_VM, as NT answers a
+ * process in no session; another id: STATUS_INVALID_PARAMETER), goes back
+ * to session 0; the session ends if it was the last process in it.
+ */
+export function PsDetachSession(id: u32): u32 {
+  const process = PsGetCurrentProcess();
+  const p = changetype<EPROCESS>(process);
+  const session = p.Session;
+  if (session == 0 || session == MmSessionZero) return STATUS_UNABLE_TO_FREE_VM;
+  if (changetype<MM_SESSION_SPACE>(session).SessionId != id) return STATUS_INVALID_PARAMETER;
+  KeLogBegin("ps");
+  KeLogString("process ");
+  KeLogDecimal(p.UniqueProcessId);
+  KeLogString(" (");
+  KeLogAsciiz(PsImageFileName(process), 15);
+  KeLogString(") detached from session ");
+  KeLogDecimal(id);
+  KeLogEnd();
+  PspMoveCurrentProcess(MmSessionZero);
+  return STATUS_SUCCESS;
+}

@@ -1,0 +1,67 @@
+// \LsaAuthenticationPort from a client that is not winlogon, for
+// test/boot/logon.test.ts: waits for lsass's event, then connects and sends
+// logons right and wrong, and hostile requests; logs each status.
+import {
+  NtConnectPort, NtRequestWaitReplyPort, NtCreateEvent, NtCreateDirectoryObject, NtWaitForSingleObject, OBJ_OPENIF, EVENT_ALL_ACCESS, NotificationEvent,
+} from "../../../images/system32/native/nt";
+import { Attributes, Hex, Log, Milliseconds, Slot, Unicode } from "../../../images/system32/native/util";
+import {
+  LSA_AUTHENTICATION_PORT_NAME, LSA_AUTHENTICATION_EVENT_NAME, SIZEOF_LSA_CONNECTION_INFO, SIZEOF_LSA_API_MSG,
+  LSA_API_MSG_API_NUMBER, LSA_API_MSG_STATUS, LSA_CONNECTION_INFO_NAME_LENGTH, LSA_CONNECTION_INFO_NAME,
+  LSA_LOGON_USER_NAME_LENGTH, LSA_LOGON_PASSWORD_LENGTH, LSA_LOGON_USER_NAME, LSA_LOGON_PASSWORD, LSA_LOGON_SUB_STATUS,
+  LSA_LOGON_RELATIVE_ID,
+} from "../../../kernel/sdk/lsa";
+
+const qos = memory.data(12, 4);
+const info = memory.data(<i32>SIZEOF_LSA_CONNECTION_INFO, 4);
+const infoLength = memory.data(4, 4);
+const m = memory.data(<i32>SIZEOF_LSA_API_MSG, 8);
+let port: u32 = 0;
+
+function connect(name: string): u32 {
+  memory.fill(info, 0, SIZEOF_LSA_CONNECTION_INFO);
+  store<u32>(info + LSA_CONNECTION_INFO_NAME_LENGTH, name.length);
+  for (let i = 0; i < name.length; i++) store<u8>(info + LSA_CONNECTION_INFO_NAME + i, <u8>name.charCodeAt(i));
+  store<u32>(infoLength, SIZEOF_LSA_CONNECTION_INFO);
+  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8);
+  const h = Slot();
+  const status = NtConnectPort(h, Unicode(LSA_AUTHENTICATION_PORT_NAME), qos, 0, 0, 0, info, infoLength);
+  if (status == 0) port = load<u32>(h);
+  return status;
+}
+
+function logon(what: string, api: u32, user: string, password: string, nameBytes: u32, dataLength: u32): void {
+  memory.fill(m, 0, SIZEOF_LSA_API_MSG);
+  store<u16>(m, <u16>dataLength);
+  store<u16>(m, <u16>(dataLength + 24), 2);
+  store<u32>(m + LSA_API_MSG_API_NUMBER, api);
+  store<u16>(m + LSA_LOGON_USER_NAME_LENGTH, <u16>nameBytes);
+  store<u16>(m + LSA_LOGON_PASSWORD_LENGTH, <u16>(password.length << 1));
+  memory.copy(m + LSA_LOGON_USER_NAME, changetype<usize>(user), min<u32>(<u32>user.length << 1, 64));
+  memory.copy(m + LSA_LOGON_PASSWORD, changetype<usize>(password), <u32>password.length << 1);
+  const status = NtRequestWaitReplyPort(port, m, m);
+  Log(what + ": call " + Hex(status) + " status " + Hex(load<u32>(m + LSA_API_MSG_STATUS)) + " sub " + Hex(load<u32>(m + LSA_LOGON_SUB_STATUS))
+    + " rid " + Hex(load<u32>(m + LSA_LOGON_RELATIVE_ID)));
+}
+
+export function main(): void {
+  const h = Slot();
+  // As winlogon does: the directory and the event may not be there yet (lsass makes them too).
+  NtCreateDirectoryObject(h, 0xF000F, Attributes("\\SECURITY", OBJ_OPENIF | 0x10, 0));
+  NtCreateEvent(h, EVENT_ALL_ACCESS, Attributes(LSA_AUTHENTICATION_EVENT_NAME, OBJ_OPENIF, 0), NotificationEvent, false);
+  Log("wait for lsass " + Hex(NtWaitForSingleObject(load<u32>(h), 0, Milliseconds(60000))));
+  Log("connect without a name " + Hex(connect("")));
+  Log("connect " + Hex(connect("LsaProbe")));
+  const full = SIZEOF_LSA_API_MSG - 24;
+  logon("right password", 2, "Administrator", "password", 26, full);
+  logon("name in another case", 2, "ADMINISTRATOR", "password", 26, full);
+  logon("password in another case", 2, "Administrator", "Password", 26, full);
+  logon("unknown user", 2, "Nobody", "password", 12, full);
+  logon("disabled account", 2, "Guest", "", 10, full);
+  logon("a path for a name", 2, "..\\000001F4", "password", 22, full);
+  logon("name too long", 2, "Administrator", "password", 200, full);
+  logon("message too short", 2, "Administrator", "password", 26, 16);
+  logon("CallPackage", 0, "Administrator", "password", 26, full);
+  logon("API 9", 9, "Administrator", "password", 26, full);
+  Log("done");
+}
