@@ -31,9 +31,9 @@ beforeAll(async () => {
 }, 600000);
 
 /** Boots with the stand-ins and `driver` (smsession's actions, run async from BootExecute) until `until`. */
-async function run(driver: string, until: string, overlay = '', timeoutMs = 240000) {
+async function run(driver: string, until: string, overlay = '', timeoutMs = 240000, realCsrss = false) {
   const files = new Map<string, Uint8Array>([...system32].map(([n, b]) => [`\\Windows\\System32\\${n}`, b]));
-  for (const [n, b] of standIns) files.set(`\\Windows\\System32\\${n}`, b);
+  for (const [n, b] of standIns) if (!(realCsrss && n === 'csrss.exe')) files.set(`\\Windows\\System32\\${n}`, b);
   const reg = `[${SM}]\n"BootExecute"=${multi(['autocheck autochk *', `async smsession ${driver}`])}\n${overlay}`;
   const disk = buildDisk({ files, overlays: [{ text: `Windows Registry Editor Version 5.00\n\n${reg}\n`, fileName: 'sessions-test.reg' }] });
   const r = await boot({ kernel, disk, until, timeoutMs });
@@ -143,5 +143,24 @@ describe('smss\'s critical flag', () => {
     const r = await run('await 1 uncriticalthread killsmss sleep 100000', 'smsession: done');
     expect(r.lines.find((l) => l.startsWith('smsession: uncriticalthread smss '))).toMatch(/ 0x00000000$/);
     expect(r.stop?.code).toBe(0xEF);
+  }, 600000);
+});
+
+describe('session 0 with the real csrss.exe (images/system32/csrss)', () => {
+  it('csrss gets the default Windows value, connects as the Windows subsystem, smss connects back, then wininit starts', async () => {
+    expect(system32.has('csrss.exe')).toBe(true);
+    const r = await run('tree', 'smss: waiting', '', 240000, true);
+    expect(r.stop, r.lines.join('\n')).toBeUndefined();
+    const csrssLine = r.lines.find((l) => /^ps: process \d+ \(csrss\.exe\) created .* parent \d+, session 0$/.test(l))!;
+    const pid = /process (\d+)/.exec(csrssLine)![1];
+    expect(r.lines).toContain(`smss: session 0: Windows: C:\\Windows\\system32\\csrss.exe ObjectDirectory=\\Windows (process ${pid}), waiting for it to connect`);
+    const ready = find(r.lines, /^csrss: session 0: ApiPort \\Windows\\ApiPort ready, SbApiPort \\Windows\\SbApiPort/);
+    const back = r.lines.indexOf(`smss: SM API: session 0: the Windows subsystem (process ${pid}) connected; smss connected back to \\Windows\\SbApiPort`);
+    const sb = find(r.lines, /^csrss: session 0: SB API: connection from process 8 accepted$/);
+    const wininit = find(r.lines, /^wininit: started in session 0/);
+    expect(ready).toBeGreaterThan(0);
+    expect(sb).toBeGreaterThan(ready);
+    expect(back).toBeGreaterThan(ready);
+    expect(wininit).toBeGreaterThan(back);
   }, 600000);
 });
