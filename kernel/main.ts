@@ -47,10 +47,13 @@ import { AtaInitialize } from "./io/ata";
 import { IoInitSystem } from "./io/iomgr";
 import { IoInitializeDisks } from "./io/disk";
 import { IoInitializeSerial } from "./io/serialdev";
+import { I8042Initialize } from "./io/i8042";
 import { IoMountSystemVolume } from "./io/iosys";
 import { FatCleanVolumes } from "./fat/fatdirty";
 import { CmInitSystem1 } from "./cm/cminit";
 import { PsInitializeSystemDll } from "./ps/psdll";
+import { PsInitializeLpcViews } from "./ps/psview";
+import { PsInitializeHardErrorPorts } from "./ps/psharderr";
 import { PsStartSessionManager } from "./ps/psinit";
 
 export { KiTrapDispatch } from "./ke/trap";
@@ -100,8 +103,11 @@ function Phase1Initialization(context: usize): void {
   SeInitializeTokenType();                    // \ObjectTypes\Token; the System process's token (se/token.ts)
   PsInitializeThreadType();                   // \ObjectTypes\Thread; NtCurrentThread resolves to it
   LpcInitSystem();                            // \ObjectTypes\Port, WaitablePort: LPC
+  PsInitializeLpcViews();                     // LPC maps port views into processes through Ps
+  PsInitializeHardErrorPorts();               // NtRaiseHardError sends to a session's csrss once it has set its port
   IoInitSystem();                             // \ObjectTypes\Driver, Device, File; \Driver, \FileSystem; the I/O worker
   IoInitializeSerial();                       // \Device\Serial0 (COM1), \??\COM1; IRQ 4 drives the log from here
+  I8042Initialize();                          // the PS/2 keyboard on IRQ 1, keys to the active session's queue
   AtaInitialize();                            // the primary IDE disk: IDENTIFY, partition table (IRQ 14)
   IoInitializeDisks();                        // \Device\Null, \Device\Harddisk0\Partition0..N
   IoMountSystemVolume();                      // FAT on Partition1; \??\C:, \SystemRoot
@@ -124,3 +130,6 @@ function KiLogStarting(): void {
   KeLogString(" starting");
   KeLogEnd();
 }
+
+// ntoskrnl.exe's exports for kernel-mode images (mm/sysexports.ts).
+export * from "./mm/sysexports";

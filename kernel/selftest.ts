@@ -30,3 +30,6 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   KeSetBootSelfTests(KiRunBootSelfTests);
   KiProductStartup(magic, multibootInfo);
 }
+
+// ntoskrnl.exe's exports for kernel-mode images (mm/sysexports.ts).
+export * from "./mm/sysexports";

@@ -72,6 +72,17 @@ function kernelFingerprint(): string {
   return hash.digest('hex');
 }
 
+/**
+ * The names ntoskrnl.exe exports to kernel-mode images: what
+ * kernel/mm/sysexports.ts re-exports or defines (the entry files re-export it).
+ */
+export function kernelExportNames(): string[] {
+  const text = readFileSync(join(ROOT, 'kernel/mm/sysexports.ts'), 'utf8');
+  const names = [...text.matchAll(/^export \{([^}]*)\} from/gm)].flatMap((m) => m[1].split(',').map((x) => x.trim()).filter(Boolean));
+  names.push(...[...text.matchAll(/^export function (\w+)/gm)].map((m) => m[1]));
+  return names;
+}
+
 export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult> {
   const log = opts.log ?? (() => {});
   const times: Record<string, number> = {};
@@ -103,7 +114,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
     dump: opts.dump,
   });
   step('wasm2x86 translate');
-  const linked = linkKernel(compiled, { entryExport: 'KiSystemStartup', stackLimitSymbol: '__stack_limit', bootModules: opts.bootModules });
+  const linked = linkKernel(compiled, { entryExport: 'KiSystemStartup', stackLimitSymbol: '__stack_limit', bootModules: opts.bootModules, exports: kernelExportNames() });
   step('assemble + link');
   if (opts.write === false) return { kernelWasm: wasm, kernelImage: linked.image, times };
 

@@ -14,7 +14,7 @@ import { compileAssemblyScript } from './asc.ts';
 import { compileModule, TRAP } from './wasm2x86/index.ts';
 import { assemble } from './wasm2x86/emit.ts';
 import { EAX, ECX, EDX, ESP, imm, mem, memSym, reg, type Insn, type Mnemonic } from './wasm2x86/x86.ts';
-import { SERVICES, serviceStubs } from './services.ts';
+import { SERVICES, SHADOW_SERVICES, serviceStubs } from './services.ts';
 
 export const USER_IMAGE_BASE = 0x00400000;
 /** Where a user program's AssemblyScript static data starts. */
@@ -62,7 +62,7 @@ export function userTrapHandler(call: (service: string) => Insn): Insn[] {
 /** Builds the UIMG image of an AssemblyScript program. */
 export async function buildUserProgram(path: string): Promise<Uint8Array> {
   const { wasm } = await compileAssemblyScript(path, ['--memoryBase', String(USER_MEMORY_BASE)]);
-  const services = new Set(SERVICES.map((s) => s.name));
+  const services = new Set([...SERVICES, ...SHADOW_SERVICES].map((s) => s.name));
   const compiled = compileModule(wasm, {
     name: path.split('/').pop(), prefix: 'u_',
     trapHandler: '__user_trap', stackLimit: 'fs:8',

@@ -75,8 +75,11 @@ export interface BootOptions {
   restore?: string | ArrayBuffer | Uint8Array | Snapshot;
   /** end the run (reason 'interrupted') when this signal aborts */
   signal?: AbortSignal;
-  /** called once the machine runs, with a way to type into COM1 */
-  onReady?: (machine: { send(text: string): void }) => void;
+  /**
+   * called once the machine runs, with a way to type into COM1, to press keys
+   * (PS/2 scan code set 1 bytes) and to read the VGA text screen now
+   */
+  onReady?: (machine: { send(text: string): void; keys(scancodes: number[]): void; screen(): { rows: string[]; attributes: Uint8Array[] } | undefined }) => void;
   /** read the VGA text screen into the result when the run ends */
   screen?: boolean;
 }
@@ -164,6 +167,7 @@ interface V86Internals {
   stop(): Promise<void>;
   save_state(): Promise<ArrayBuffer>;
   serial0_send(text: string): void;
+  keyboard_send_scancodes(codes: number[]): void;
 }
 
 /** The VGA text screen as v86 holds it: rows of text (code page 437 bytes as Latin-1) and attributes. */
@@ -529,7 +533,11 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
     });
     // after a restored state is in place (emulator-ready comes before it)
     emu.add_listener('emulator-loaded', () => {
-      if (opts.onReady) safeCall(() => opts.onReady!({ send: (text) => { if (!done) emu.serial0_send(text); } }));
+      if (opts.onReady) safeCall(() => opts.onReady!({
+        send: (text) => { if (!done) emu.serial0_send(text); },
+        keys: (scancodes) => { if (!done) emu.keyboard_send_scancodes(scancodes); },
+        screen: () => readScreen(emu),
+      }));
     });
     emu.add_listener('serial0-output-byte', onSerialByte);
     emu.add_listener('cpu-event-halt', () => {

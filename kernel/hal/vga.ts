@@ -85,6 +85,12 @@ let HalpDisplayColumn: u32 = 0;
 let HalpDisplayAttribute: u32 = ATTR_CONSOLE;
 /** First row that scrolls: CONSOLE_TOP normally, 0 on the blue screen. */
 let HalpDisplayTop: u32 = CONSOLE_TOP;
+/**
+ * win32k.sys paints the screen (a session's buffer) once it has called
+ * InbvAcquireDisplayOwnership: the console echo stops; a bug check takes the
+ * screen back for the blue screen.
+ */
+let HalpDisplayOwnedByDriver: bool = false;
 
 @inline function HalpCellAddress(row: u32, column: u32): usize {
   return VGA_TEXT_BASE + <usize>((row * VGA_COLUMNS + column) << 1);
@@ -173,8 +179,27 @@ export function HalDisplayBanner(text: string, suffix: string): void {
   }
 }
 
+/**
+ * NT's InbvAcquireDisplayOwnership: the display driver (win32k.sys) owns the
+ * screen from now on; the kernel's console echo stops writing to it.
+ */
+export function InbvAcquireDisplayOwnership(): void { HalpDisplayOwnedByDriver = true; }
+/** True once a display driver owns the screen. */
+export function InbvCheckDisplayOwnership(): bool { return HalpDisplayOwnedByDriver; }
+
+/** The hardware cursor to `column`, `row` (for the display driver). */
+export function HalDisplaySetCursor(column: u32, row: u32): void {
+  if (column >= VGA_COLUMNS || row >= VGA_ROWS) return;
+  const cell = row * VGA_COLUMNS + column;
+  outb(VGA_CRTC_INDEX, CRTC_CURSOR_HIGH);
+  outb(VGA_CRTC_DATA, (cell >> 8) & 0xFF);
+  outb(VGA_CRTC_INDEX, CRTC_CURSOR_LOW);
+  outb(VGA_CRTC_DATA, cell & 0xFF);
+}
+
 /** Ends the current console line, scrolling when the screen is full. */
 export function HalDisplayNewLine(): void {
+  if (HalpDisplayOwnedByDriver) return;
   HalpDisplayColumn = 0;
   if (HalpDisplayRow + 1 < VGA_ROWS) HalpDisplayRow++;
   else HalpDisplayScroll();
@@ -183,6 +208,7 @@ export function HalDisplayNewLine(): void {
 
 /** Puts one character (code page 437) at the cursor; LF ends the line; long lines wrap. */
 export function HalDisplayCharacter(character: u32): void {
+  if (HalpDisplayOwnedByDriver) return;
   if (character == ASCII_LF) {
     HalDisplayNewLine();
     return;
@@ -203,6 +229,7 @@ export function HalDisplayString(text: string): void {
  * at row 1. Later output scrolls the whole screen.
  */
 export function HalDisplayBlueScreen(): void {
+  HalpDisplayOwnedByDriver = false;
   outb(VGA_GC_INDEX, GC_MISCELLANEOUS);
   outb(VGA_GC_DATA, GC_MISC_TEXT_B8000);
   HalpProgramPalette();

@@ -4,6 +4,7 @@
 // The argument block is probed and copied into the thread's own buffer
 // (captured once: a second user thread cannot change it under the service),
 // interrupts go back on, the service runs, and its NTSTATUS returns in eax.
+// Numbers from 0x1000 go to the session's shadow table (ke/shadow.ts).
 // An unknown number gives STATUS_INVALID_SYSTEM_SERVICE, an unreadable
 // argument block STATUS_ACCESS_VIOLATION; the caller goes on either way.
 
@@ -14,6 +15,7 @@ import { KiCallService, KiServiceArgumentBytes, KiServiceCount } from "./sysent"
 import { MmIsUserRangeAccessible } from "../mm/procmm";
 import { KiSetPreviousMode, UserMode } from "./probe";
 import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_SYSTEM_SERVICE } from "../sdk/ntstatus";
+import { KI_SHADOW_SERVICE_BASE, KiCallShadowService, KiShadowArgumentBytes } from "./shadow";
 
 /** Vector of the system service gate (DPL 3). */
 export const KI_SYSTEM_SERVICE_VECTOR: u32 = 0x2E;
@@ -25,8 +27,17 @@ export function KiSystemService(frame: usize): void {
   const trap = changetype<KTRAP_FRAME>(frame);
   KeSystemCalls++;
   const service = trap.Eax;
-  if (service >= KiServiceCount) { trap.Eax = STATUS_INVALID_SYSTEM_SERVICE; return; }
-  const bytes = KiServiceArgumentBytes(service);
+  let bytes: u32 = 0;
+  const shadow = service >= KI_SHADOW_SERVICE_BASE;
+  if (shadow) {
+    // win32k.sys's table (ke/shadow.ts): there only once the caller's session loaded it.
+    const n = KiShadowArgumentBytes(service);
+    if (n < 0) { trap.Eax = STATUS_INVALID_SYSTEM_SERVICE; return; }
+    bytes = <u32>n;
+  } else {
+    if (service >= KiServiceCount) { trap.Eax = STATUS_INVALID_SYSTEM_SERVICE; return; }
+    bytes = KiServiceArgumentBytes(service);
+  }
   const args = KeCurrentThread + KTHREAD_SERVICE_ARGS;
   if (bytes != 0) {
     if (!MmIsUserRangeAccessible(trap.Edx, bytes, false)) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
@@ -34,7 +45,7 @@ export function KiSystemService(frame: usize): void {
   }
   const mode = KiSetPreviousMode(UserMode);
   sti();
-  const status = KiCallService(service, args);
+  const status = shadow ? KiCallShadowService(service, args, bytes) : KiCallService(service, args);
   cli();
   KiSetPreviousMode(mode);
   trap.Eax = status;

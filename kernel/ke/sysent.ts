@@ -19,12 +19,13 @@ import { NtCreateFile, NtOpenFile, NtDeleteFile, NtQueryAttributesFile, NtQueryF
 import { NtReadFile, NtWriteFile, NtQueryInformationFile, NtSetInformationFile, NtQueryDirectoryFile, NtQueryVolumeInformationFile, NtFlushBuffersFile, NtDeviceIoControlFile, NtFsControlFile } from "../io/iofunc";
 import { NtCreateKey, NtOpenKey, NtOpenKeyEx, NtDeleteKey, NtQueryKey, NtEnumerateKey, NtEnumerateValueKey, NtQueryValueKey, NtSetValueKey, NtDeleteValueKey, NtFlushKey, NtInitializeRegistry } from "../cm/ntapi";
 import { NtOpenProcessToken, NtOpenThreadToken, NtAdjustPrivilegesToken } from "../se/token";
-import { NtRaiseHardError, NtSetDefaultHardErrorPort } from "../ex/harderr";
+import { NtRaiseHardError } from "../ex/harderr";
 import { NtCreatePort, NtCreateWaitablePort, NtRegisterThreadTerminatePort, NtQueryInformationPort } from "../lpc/create";
 import { NtConnectPort, NtSecureConnectPort, NtAcceptConnectPort, NtCompleteConnectPort } from "../lpc/connect";
 import { NtListenPort, NtReplyPort, NtReplyWaitReceivePort, NtReplyWaitReceivePortEx, NtReplyWaitReplyPort } from "../lpc/reply";
 import { NtRequestPort, NtRequestWaitReplyPort, NtImpersonateClientOfPort } from "../lpc/send";
 import { NtCreatePagingFile } from "../mm/pagefile";
+import { NtSetDefaultHardErrorPort } from "../ps/psharderr";
 
 /** Services in the table. */
 export const KiServiceCount: u32 = 111;

@@ -105,13 +105,20 @@ const P_READONLY: u8 = 1, P_EXECUTE_READ: u8 = 2, P_WRITECOPY: u8 = 3;
 
 /** What the last check refused (for the log line). */
 let Refusal: string = "";
+/** The rule MiCheckImageHeaders refused last (the driver loader's log line). */
+export function MiImageRefusal(): string { return Refusal; }
 function Refuse(rule: string, status: u32): u32 { Refusal = rule; return status; }
 
 function IsPowerOfTwo(x: u32): bool { return x != 0 && (x & (x - 1)) == 0; }
 @inline function AlignUp(x: u32, a: u32): u32 { return (x + a - 1) & ~(a - 1); }
 
-/** Checks the headers of the `length`-byte file at `file` (rules R1-R16); the NT headers' offset goes to `ntOut`. */
-function MiCheckImageHeaders(file: usize, length: u32, ntOut: usize): u32 {
+/**
+ * Checks the headers of the `length`-byte file at `file` (rules R1-R16); the
+ * NT headers' offset goes to `ntOut`. A kernel-mode image (`system`, the
+ * driver loader mm/sysload.ts) may have its base anywhere: R10 asks only the
+ * 64 KiB alignment, since the loader always relocates.
+ */
+export function MiCheckImageHeaders(file: usize, length: u32, ntOut: usize, system: bool = false): u32 {
   const dos = changetype<IMAGE_DOS_HEADER>(file);
   if (length < <u32>offsetof<IMAGE_DOS_HEADER>() || <u32>dos.e_magic != IMAGE_DOS_SIGNATURE) return Refuse("R1: no MZ header", STATUS_INVALID_IMAGE_NOT_MZ);
   const nt = <u32>dos.e_lfanew;
@@ -142,7 +149,7 @@ function MiCheckImageHeaders(file: usize, length: u32, ntOut: usize): u32 {
     return Refuse("R9: bad section or file alignment", STATUS_INVALID_IMAGE_FORMAT);
   }
   const imageBase = oh.ImageBase, sizeOfImage = oh.SizeOfImage;
-  if ((imageBase & 0xFFFF) != 0 || imageBase < MM_LOWEST_USER_ADDRESS || <u64>imageBase + <u64>sizeOfImage > <u64>MM_HIGHEST_USER_ADDRESS) {
+  if ((imageBase & 0xFFFF) != 0 || (!system && (imageBase < MM_LOWEST_USER_ADDRESS || <u64>imageBase + <u64>sizeOfImage > <u64>MM_HIGHEST_USER_ADDRESS))) {
     return Refuse("R10: image base not 64 KiB aligned or the image outside user space", STATUS_INVALID_IMAGE_FORMAT);
   }
   const count = <u32>fh.NumberOfSections;

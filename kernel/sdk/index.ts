@@ -23,6 +23,7 @@
 //   csr.ts         CSR_API_MESSAGE, CSR_API_CONNECTINFO, CSR_CAPTURE_BUFFER, base server messages, HARDERROR_MSG
 //   lsa.ts         \LsaAuthenticationPort: LSA_CONNECTION_INFO, LSA_API_MSG (lsass, winlogon)
 //   eventlog.ts    \EventLogPort: ELF_REPORT_MSG (the event log service and its clients)
+//   ntuser.ts      KEY_EVENT_RECORD, VK_*, and win32k.sys's shadow services as ntdll exports them
 //
 // Conventions (see ntdef.ts): @unmanaged classes laid over memory; an embedded
 // structure is flattened as Outer_Inner fields; padding is _Name_OFF; fields
@@ -44,3 +45,4 @@ export * from "./csr";
 export * from "./hardmsg";
 export * from "./lsa";
 export * from "./eventlog";
+export * from "./ntuser";

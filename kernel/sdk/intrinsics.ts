@@ -95,3 +95,18 @@
 @external("kernel", "trap_exit") export declare function trap_exit(): usize;
 /** Address of the linker's boot module table: u32 count, then (name, address, size) per module. */
 @external("kernel", "boot_modules") export declare function boot_modules(): usize;
+
+// ---- Calls to machine addresses ----
+
+/**
+ * Calls the stdcall routine at machine address `address` with `bytes` (a
+ * multiple of 4) of arguments copied from `args` (first argument first);
+ * returns its eax. How the kernel calls a driver's DriverEntry and its
+ * service table's routines, which are not in the kernel's wasm table.
+ */
+@external("kernel", "call_address") export declare function call_address(address: usize, args: usize, bytes: u32): u32;
+/**
+ * Address of the linker's export table (ntoskrnl.exe's exports for drivers):
+ * u32 count, then (address of the NUL-terminated name, address of the function) per export.
+ */
+@external("kernel", "export_table") export declare function export_table(): usize;

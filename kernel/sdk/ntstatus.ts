@@ -212,9 +212,19 @@ export const STATUS_PORT_CONNECTION_REFUSED: u32 = 0xC0000041;
 /** A port of the wrong kind for the service (a connection port where a communication port is needed, ...). */
 export const STATUS_INVALID_PORT_HANDLE: u32 = 0xC0000042;
 export const STATUS_PORT_ALREADY_SET: u32 = 0xC0000048;
+/** csrss: an API its server DLL does not have, or a server DLL not loaded. */
+export const STATUS_ILLEGAL_FUNCTION: u32 = 0xC00000AF;
+/** csrss: a ServerId past the last server DLL slot (CsrpClientConnect). */
+export const STATUS_TOO_MANY_NAMES: u32 = 0xC00000CD;
 /** The process a port view was to be mapped into has ended. */
 export const STATUS_PROCESS_IS_TERMINATING: u32 = 0xC000010A;
 export const STATUS_CANNOT_IMPERSONATE: u32 = 0xC000010D;
 /** A reply (or accept, or impersonation) that names no request its thread waits on. */
 export const STATUS_REPLY_MESSAGE_MISMATCH: u32 = 0xC000021F;
 export const STATUS_LPC_REPLY_LOST: u32 = 0xC0000253;
+export const STATUS_IMAGE_ALREADY_LOADED: u32 = 0xC000010E;
+export const STATUS_IMAGE_MACHINE_TYPE_MISMATCH: u32 = 0x4000000E;
+export const STATUS_PROCEDURE_NOT_FOUND: u32 = 0xC000007A;
+export const STATUS_DRIVER_ORDINAL_NOT_FOUND: u32 = 0xC0000262;
+export const STATUS_DRIVER_ENTRYPOINT_NOT_FOUND: u32 = 0xC0000263;
+export const STATUS_INVALID_IMAGE_WIN_32: u32 = 0xC0000359;

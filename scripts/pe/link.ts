@@ -28,7 +28,9 @@
 //   DLLs: "kernel" is the translator's intrinsics (inline instructions, as in
 //   every program of this project: func_address, or cli in the tests that
 //   check ring 3 cannot use it), and `env.abort` (an AssemblyScript
-//   assertion) raises the unreachable trap.
+//   assertion) raises the unreachable trap. `pe.address_of:NAME()` returns
+//   the address of the program's exported function NAME (a table of
+//   routines the program hands out, as win32k.sys's service table).
 // - Exports: every exported function of a DLL by name, at its own entry: the
 //   translator's functions are stdcall and keep ebx, esi, edi and ebp, the
 //   Windows x86 convention, so no wrappers are needed.
@@ -36,12 +38,19 @@
 //   globals, the memory size, the start function), main(), then
 //   NtTerminateProcess(-1, 0). A DLL's is DllMain(hinst, reason, reserved):
 //   instantiate on DLL_PROCESS_ATTACH (1), return TRUE.
+// - A kernel-mode image (kind 'sys', win32k.sys; based at 0xBF800000, where
+//   NT x86 loads session images) imports from "ntoskrnl.exe" (the kernel's
+//   export table, kernel/mm/sysexports.ts); its entry is
+//   DriverEntry(DriverObject, RegistryPath): instantiate, then the
+//   AssemblyScript export DriverEntry. A wasm trap calls
+//   KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, status, address, 0, 0); the
+//   prologues check no stack limit (kernel stacks are not TEB-described).
 // - A wasm trap raises the matching exception (NtRaiseException), else ends
 //   the process with its NTSTATUS, as UIMG programs do; every prologue checks
 //   esp against the TEB's DeallocationStack (fs:[0xE0C]), the bottom of the
 //   stack's reservation: the kernel commits stack pages as they are touched.
 //
-// CLI: npx tsx scripts/pe/link.ts in.ts out.exe [--dll] [--base 0x...] [--name N] [--heap-pages N]
+// CLI: npx tsx scripts/pe/link.ts in.ts out.exe [--dll|--sys] [--base 0x...] [--name N] [--heap-pages N]
 
 import { TRAP_STATUS, userTrapHandler } from '../userprog.ts';
 import { writeFileSync } from 'node:fs';
@@ -57,7 +66,7 @@ import { memoryImage, PARTNER_DELTA, symbolizeMemoryAddresses } from './membase.
 import { DEFAULT_DLL_BASE, DEFAULT_EXE_BASE, peLayout, peWrite, SECTION_ALIGNMENT, type PeImageSpec, type PeImportSpec, type PeLayout, type PeSectionSpec } from './writer.ts';
 
 export interface PeLinkOptions {
-  kind?: 'exe' | 'dll'; // 'exe' by default
+  kind?: 'exe' | 'dll' | 'sys'; // 'exe' by default
   imageBase?: number; // 0x00400000 for an .exe, 0x10000000 for a DLL by default
   name?: string; // the DLL's export name and the name in errors ("prog.exe")
   heapPages?: number; // 64 KiB pages memory.grow may add past the initial memory (4 by default)
@@ -124,6 +133,24 @@ const thunkSym = (dll: string, fn: string) => `__pe_thunk$${dll}$${fn}`;
 /** `call dword [IAT slot]`. */
 const callIat = (dll: string, fn: string): Insn => I('call', { k: 'm', s: 4, disp: 0, sym: iatSym(dll, fn) });
 
+/** Where a kernel-mode image is based: NT x86's session image space (the loader relocates it anyway). */
+export const DEFAULT_SYS_BASE = 0xBF800000;
+/** KMODE_EXCEPTION_NOT_HANDLED: the bug check a trap in a kernel-mode image ends in. */
+const KMODE_EXCEPTION_NOT_HANDLED = 0x1E;
+
+/** __user_trap(code, address) of a kernel-mode image: KeBugCheckEx(0x1E, status, address, 0, 0). */
+function kernelTrapHandler(imports: ImportList): Insn[] {
+  imports.add('ntoskrnl.exe', 'KeBugCheckEx');
+  return [
+    align(16), L(TRAP_HANDLER),
+    I('mov', reg(EAX), mem(4, ESP, 4)), I('and', reg(EAX), imm(15)),
+    I('mov', reg(EAX), { k: 'm', s: 4, disp: 0, index: EAX, scale: 4, sym: '__trap_status' }),
+    I('mov', reg(ECX), mem(4, ESP, 8)),
+    I('push', imm(0)), I('push', imm(0)), I('push', reg(ECX)), I('push', reg(EAX)), I('push', imm(KMODE_EXCEPTION_NOT_HANDLED)),
+    callIat('ntoskrnl.exe', 'KeBugCheckEx'), { op: 'ud2' },
+  ];
+}
+
 /** The DLL a wasm import module names: "ntdll" -> "ntdll.dll"; a name with an extension stays. */
 export function importDll(module: string): string {
   return /\.(dll|exe|sys)$/i.test(module) ? module : `${module}.dll`;
@@ -142,8 +169,11 @@ class ImportList {
   }
 }
 
-/** The entry point: NtProcessStartup for an .exe, DllMain for a DLL. */
-function entryCode(kind: 'exe' | 'dll', compiled: CompiledModule, mainLabel: string | undefined, terminate: Insn): Insn[] {
+/** The entry point: NtProcessStartup for an .exe, DllMain for a DLL, DriverEntry for a .sys. */
+function entryCode(kind: 'exe' | 'dll' | 'sys', compiled: CompiledModule, mainLabel: string | undefined, terminate: Insn): Insn[] {
+  if (kind === 'sys') {
+    return [align(16), L('__pe_entry'), { op: 'call', target: compiled.instantiate }, { op: 'jmp', target: mainLabel! }];
+  }
   if (kind === 'dll') {
     return [
       align(16), L('__pe_entry'),
@@ -161,13 +191,18 @@ function entryCode(kind: 'exe' | 'dll', compiled: CompiledModule, mainLabel: str
 }
 
 /** Translate one compilation of the program (both compilations get the same options). */
-function translate(mod: Module, name: string, imports: ImportList | undefined, usesAbort: { value: boolean }, extras?: PeLinkExtras): CompiledModule {
+const ADDRESS_OF = 'address_of:';
+const addressOfSym = (fn: string) => `__pe_address_of$${fn}`;
+
+function translate(mod: Module, name: string, imports: ImportList | undefined, usesAbort: { value: boolean }, extras?: PeLinkExtras, kernelMode = false, addressOf?: Set<string>): CompiledModule {
   const opts: CompileOptions = {
-    name, prefix: 'u_', trapHandler: TRAP_HANDLER, stackLimit: `fs:${TEB_DEALLOCATION_STACK}`,
+    name, prefix: 'u_', trapHandler: TRAP_HANDLER, stackLimit: kernelMode ? undefined : `fs:${TEB_DEALLOCATION_STACK}`,
     preloadedData: true, memoryEnd: { initialEnd: INITIAL_END, limitEnd: LIMIT_END },
     resolveImport: (module, fn, kind) => {
       if (kind !== 'func') return undefined;
       if (module === 'env' && fn === 'abort') { usesAbort.value = true; return ABORT; }
+      // pe.address_of:NAME() returns the (relocated) address of the exported function NAME.
+      if (module === 'pe' && fn.startsWith(ADDRESS_OF)) { addressOf?.add(fn.slice(ADDRESS_OF.length)); return addressOfSym(fn.slice(ADDRESS_OF.length)); }
       const internal = extras?.internalImport?.(module, fn);
       if (internal) return internal;
       const dll = importDll(module);
@@ -182,7 +217,7 @@ function translate(mod: Module, name: string, imports: ImportList | undefined, u
 export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions = {}): Promise<PeLinkResult> {
   const kind = options.kind ?? 'exe';
   const name = options.name ?? (kind === 'dll' ? 'program.dll' : 'program.exe');
-  const imageBase = options.imageBase ?? (kind === 'dll' ? DEFAULT_DLL_BASE : DEFAULT_EXE_BASE);
+  const imageBase = options.imageBase ?? (kind === 'dll' ? DEFAULT_DLL_BASE : kind === 'sys' ? DEFAULT_SYS_BASE : DEFAULT_EXE_BASE);
   if (imageBase % PAGE !== 0 || imageBase <= 0) throw new Error(`link ${name}: image base ${hex(imageBase)} is not a non-zero multiple of 64 KiB`);
   const memoryBase = imageBase + MEMORY_RVA;
   const wasm = decodeModule(await compile(memoryBase));
@@ -192,20 +227,27 @@ export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions 
   const imports = new ImportList();
   const usesAbort = { value: false };
   const extras = options.extras;
-  const compiled = translate(wasm, name, imports, usesAbort, extras);
-  const other = translate(partner, name, undefined, { value: false }, extras);
+  const addressOf = new Set<string>();
+  const compiled = translate(wasm, name, imports, usesAbort, extras, kind === 'sys', addressOf);
+  const other = translate(partner, name, undefined, { value: false }, extras, kind === 'sys');
   const trapCall = (service: string): Insn => {
     const internal = extras?.internalImport?.('ntdll', service);
     if (internal) return { op: 'call', target: internal };
     imports.add('ntdll.dll', service);
     return callIat('ntdll.dll', service);
   };
-  const trapCode = userTrapHandler(trapCall); // the trap handler's services: NtRaiseException, NtTerminateProcess
+  const trapCode = kind === 'sys' ? kernelTrapHandler(imports) : userTrapHandler(trapCall); // the trap handler's services: NtRaiseException, NtTerminateProcess
   const functions = new Map(compiled.funcLabels.map((label, i) => [label, `function ${i} (${compiled.funcNames.get(i)})`]));
   const code = symbolizeMemoryAddresses(compiled.insns, other.insns, memoryBase, MEMBASE, `link ${name}`, (label) => functions.get(label));
   const memory = memoryImage(wasm, partner, memoryBase, `link ${name}`);
 
   let mainLabel: string | undefined;
+  if (kind === 'sys') {
+    const entry = compiled.exports.get('DriverEntry');
+    if (!entry || entry.kind !== 'func') throw new Error(`link ${name}: a .sys exports DriverEntry(DriverObject, RegistryPath)`);
+    if (entry.type!.params.length !== 2 || entry.type!.results.length !== 1) throw new Error(`link ${name}: DriverEntry takes two arguments and returns an NTSTATUS`);
+    mainLabel = entry.label;
+  }
   if (kind === 'exe') {
     const main = compiled.exports.get('main');
     if (!main || main.kind !== 'func') throw new Error(`link ${name}: an .exe exports main()`);
@@ -241,6 +283,7 @@ export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions 
     ...entryCode(kind, compiled, mainLabel, kind === 'exe' ? trapCall('NtTerminateProcess') : I('nop')),
     ...trapCode,
     ...(extras?.code?.(exportLabel, compiled.instantiate) ?? []),
+    ...[...addressOf].flatMap((fn): Insn[] => [align(4), L(addressOfSym(fn)), I('mov', reg(EAX), imm(0, exportLabel(fn))), I('ret')]),
     ...(usesAbort.value ? [align(16), L(ABORT), I('mov', reg(EAX), mem(4, ESP, 0)), I('push', reg(EAX)), I('push', imm(TRAP.UNREACHABLE)), { op: 'call', target: TRAP_HANDLER } as Insn, I('ud2')] : []),
     ...[...imports.all()].flatMap(([dll, fn]) => [align(8), L(thunkSym(dll, fn)), I('jmp', { k: 'm', s: 4, disp: 0, sym: iatSym(dll, fn) })]),
     ...code.slice(0, split),
@@ -304,18 +347,19 @@ export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions 
 
 /** Link the AssemblyScript program at `path` (a path from the repository root or absolute). */
 export async function buildUserImage(path: string, options: PeLinkOptions = {}): Promise<PeLinkResult> {
-  const name = options.name ?? basename(path).replace(/\.ts$/, options.kind === 'dll' ? '.dll' : '.exe');
+  const name = options.name ?? basename(path).replace(/\.ts$/, options.kind === 'dll' ? '.dll' : options.kind === 'sys' ? '.sys' : '.exe');
   return linkUserImage(async (base) => (await compileAssemblyScript(path, ['--memoryBase', String(base)])).wasm, { ...options, name });
 }
 
 async function cli(args: string[]): Promise<void> {
-  const usage = 'usage: npx tsx scripts/pe/link.ts in.ts out.exe [--dll] [--base 0x...] [--name N] [--heap-pages N]';
+  const usage = 'usage: npx tsx scripts/pe/link.ts in.ts out.exe [--dll|--sys] [--base 0x...] [--name N] [--heap-pages N]';
   const files: string[] = [];
   const options: PeLinkOptions = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => { if (i + 1 >= args.length) throw new Error(`${a} needs a value\n${usage}`); return args[++i]; };
     if (a === '--dll') options.kind = 'dll';
+    else if (a === '--sys') options.kind = 'sys';
     else if (a === '--base') options.imageBase = Number(value());
     else if (a === '--name') options.name = value();
     else if (a === '--heap-pages') options.heapPages = Number(value());

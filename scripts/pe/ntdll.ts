@@ -26,7 +26,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVICES, serviceStubs } from '../services.ts';
+import { SERVICES, SHADOW_SERVICES, serviceStubs } from '../services.ts';
 import { EAX, EBP, EBX, EDI, ESI, ESP, imm, mem, reg, type Insn, type Mnemonic } from '../wasm2x86/x86.ts';
 import { buildUserImage, type PeLinkExtras, type PeLinkResult } from './link.ts';
 
@@ -59,7 +59,7 @@ function rawCall(label: string, args: number): Insn[] {
 }
 
 function extras(): PeLinkExtras {
-  const services = new Set(SERVICES.map((s) => s.name));
+  const services = new Set([...SERVICES, ...SHADOW_SERVICES].map((s) => s.name));
   const helpers = new Set(['NtCurrentTeb', 'LdrpCallInitRoutine', 'RtlpCallQueryRoutine']);
   const unknown = new Set<string>();
   return {
@@ -100,7 +100,7 @@ function extras(): PeLinkExtras {
     ],
     data: [align(4), L(READY), { op: 'dd', ops: [imm(0)] }],
     exports: [
-      ...SERVICES.flatMap((s) => [{ name: s.name, label: stub(s.name) }, { name: `Zw${s.name.slice(2)}`, label: stub(s.name) }]),
+      ...[...SERVICES, ...SHADOW_SERVICES].flatMap((s) => [{ name: s.name, label: stub(s.name) }, { name: `Zw${s.name.slice(2)}`, label: stub(s.name) }]),
       { name: 'NtCurrentTeb', label: helper('NtCurrentTeb') },
       { name: 'LdrInitializeThunk', label: '__ntdll$LdrInitializeThunk' },
       { name: 'DbgPrint', label: '__ntdll$DbgPrint' },

@@ -36,6 +36,13 @@ export interface KernelLinkOptions {
    * its NUL-terminated name, the address of its bytes (page aligned) and its size.
    */
   bootModules?: Array<{ name: string; bytes: Uint8Array }>;
+  /**
+   * The kernel's export table (intrinsic kernel.export_table): wasm exports of
+   * the module published by name for kernel-mode images (ntoskrnl.exe's
+   * exports). The table at __export_table is a u32 count, then per export the
+   * address of its NUL-terminated name and the address of the function.
+   */
+  exports?: string[];
 }
 
 export interface KernelImage {
@@ -135,7 +142,17 @@ export function linkKernel(mod: CompiledModule, opts: KernelLinkOptions): Kernel
       ...modules.flatMap((m, i): Insn[] => [L(`__boot_module${i}$name`), { op: 'db', bytes: new TextEncoder().encode(m.name + '\0') }]),
       ...modules.flatMap((m, i): Insn[] => [{ op: 'align', ops: [imm(4096)] }, L(`__boot_module${i}`), { op: 'db', bytes: m.bytes }]),
     ];
-    const insns = [...header, ...stub, ...gdt, ...mod.insns, ...moduleData, { op: 'align', ops: [imm(4096)] } as Insn, L('__image_end')];
+    const exported = (opts.exports ?? []).map((name) => {
+      const e = mod.exports.get(name);
+      if (!e || e.kind !== 'func') throw new Error(`link: the export table names ${name}, which the module does not export as a function`);
+      return { name, label: e.label };
+    });
+    const exportData: Insn[] = [
+      { op: 'align', ops: [imm(4)] }, L('__export_table'),
+      { op: 'dd', ops: [imm(exported.length), ...exported.flatMap((e, i) => [imm(0, `__export${i}$name`), imm(0, e.label)])] },
+      ...exported.map((e, i): Insn[] => [L(`__export${i}$name`), { op: 'db', bytes: new TextEncoder().encode(e.name + '\0') }]).flat(),
+    ];
+    const insns = [...header, ...stub, ...gdt, ...mod.insns, ...exportData, ...moduleData, { op: 'align', ops: [imm(4096)] } as Insn, L('__image_end')];
     lastInsns = insns;
     return assemble(insns, origin, bss);
   };

@@ -93,6 +93,16 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
       if (cfg.stackLimit) add(I('mov', memSym(4, cfg.stackLimit), r(EDX)));
       add(I('pop', r(EDI)), I('pop', r(ESI)), I('pop', r(EBX)), I('pop', r(EBP)), I('ret', imm(12)));
       break;
+    case 'call_address':
+      // call_address(address, args, bytes): copies `bytes` (a multiple of 4) from
+      // `args` to the stack and calls `address` (stdcall: it pops them); eax back.
+      // ebp restores esp whatever the callee popped; ebx/esi/edi survive.
+      add(I('push', r(EBP)), I('mov', r(EBP), r(ESP)), I('push', r(ESI)), I('push', r(EDI)),
+        I('mov', r(ECX), mem(4, EBP, 16)), I('sub', r(ESP), r(ECX)),
+        I('mov', r(ESI), mem(4, EBP, 12)), I('mov', r(EDI), r(ESP)), I('shr', r(ECX), imm(2)), I('cld'), I('rep_movsd'),
+        I('call', mem(4, EBP, 8)),
+        I('lea', r(ESP), mem(4, EBP, -8)), I('pop', r(EDI)), I('pop', r(ESI)), I('pop', r(EBP)), I('ret', imm(12)));
+      break;
     case 'cpuid':
       add(I('push', r(EBX)), I('push', r(ESI)),
         I('mov', r(EAX), arg(12)), I('mov', r(ECX), arg(16)), I('mov', r(ESI), arg(20)), I('cpuid'),

@@ -671,6 +671,13 @@ function emitIntrinsic(sel: FunctionSelector, fi: number): void {
     case 'rdtsc': { vs.evict(EAX); vs.reserve(EAX); vs.evict(EDX); vs.unreserve(EAX); sel.e('rdtsc'); vs.pushReg('i64', EAX, EDX); return; }
     case 'cpuid': sel.callLabel(ctx.helper('cpuid'), 3, null); return;
     case 'swap_context': sel.callLabel(ctx.helper('swap_context'), 3, null); return;
+    case 'call_address': sel.callLabel(ctx.helper('call_address'), 3, 'i32'); return;
+    case 'export_table': {
+      const r = vs.alloc();
+      sel.e('mov', reg(r), imm(0, '__export_table'));
+      vs.pushReg('i32', r);
+      return;
+    }
     case 'boot_modules': {
       const r = vs.alloc();
       sel.e('mov', reg(r), imm(0, '__boot_modules'));

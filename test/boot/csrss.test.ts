@@ -31,6 +31,7 @@ describe('csrss', () => {
   let csrss: string[] = [];
   let cli: string[] = [];
   let mingw: string[] = [];
+  let screen = '';
   let csrssPid = 0;
   let cliPid = 0;
 
@@ -44,7 +45,8 @@ describe('csrss', () => {
     if ('images' in built) { files.set('\\Windows\\System32\\csrmingw.exe', built.images.get('csrmingw.exe')!); steps.push('csrmingw'); }
     const overlay = `[${SM}]\r\n"BootExecute"=${multi(steps)}\r\n`;
     const disk = buildDisk({ files, overlays: [{ text: `Windows Registry Editor Version 5.00\r\n\r\n${overlay}`, fileName: 'csrss-test.reg' }] });
-    const r = await boot({ kernel, disk, until: 'images' in built ? 'smss: BootExecute: csrmingw' : 'csrcli: done', timeoutMs: 300000 });
+    const r = await boot({ kernel, disk, until: 'images' in built ? 'smss: BootExecute: csrmingw' : 'csrcli: done', timeoutMs: 300000, screen: true });
+    screen = r.screen?.rows.join('') ?? '';
     lines = msg(r.lines);
     expect(r.stop, lines.join('\n')).toBeUndefined();
     expect(r.reached, lines.join('\n')).toBe(true);
@@ -104,6 +106,8 @@ describe('csrss', () => {
 
   it('hard errors from a program reach csrss through the kernel and are answered with the default button', () => {
     expect(cli.slice(25)).toEqual([
+      'enable SeLoadDriverPrivilege 0x00000000',
+      'load win32k.sys 0x00000000',
       'hard error, OptionOk 0x00000000',
       'response 0x00000006',
       'hard error, OptionYesNo 0x00000000',
@@ -113,6 +117,10 @@ describe('csrss', () => {
     expect(csrss).toContain(`session 0: hard error 0xC0000135 from process ${cliPid} (options 1): {Unable To Locate Component} This application has failed to start `
       + 'because missing.dll was not found. Re-installing the application may fix this problem.: ResponseOk');
     expect(csrss).toContain(`session 0: hard error 0xC0000001 from process ${cliPid} (options 4): Unknown Hard Error 0x00000011 0x00000022: ResponseYes`);
+    // On the session's screen too (win32k is loaded in session 0 by then).
+    expect(screen).toContain('{Unable To Locate Component} This application has failed to start because missing.dll was not found. '
+      + 'Re-installing the application may fix this problem.: ResponseOk');
+    expect(screen).toContain('Unknown Hard Error 0x00000011 0x00000022: ResponseYes');
     // Sent to csrss, not logged by the kernel as unhandled.
     expect(lines.find((l) => l.startsWith('ex: hard error '))).toBeUndefined();
   });

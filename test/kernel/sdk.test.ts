@@ -93,6 +93,8 @@ const FACTS: Fact[] = [
   ['SYSTEM_THREAD_INFORMATION', 'ClientId_UniqueProcess', 'SYSTEM_THREAD_INFORMATION', 'ClientId.UniqueProcess'],
   ['SYSTEM_THREAD_INFORMATION', 'ClientId_UniqueThread', 'SYSTEM_THREAD_INFORMATION', 'ClientId.UniqueThread'],
   size('SYSTEM_THREAD_INFORMATION', 'SYSTEM_THREAD_INFORMATION'),
+  ...same('KEY_EVENT_RECORD', 'KEY_EVENT_RECORD', 'bKeyDown wRepeatCount wVirtualKeyCode wVirtualScanCode dwControlKeyState'),
+  ['KEY_EVENT_RECORD', 'UnicodeChar', 'KEY_EVENT_RECORD', 'uChar.UnicodeChar'], size('KEY_EVENT_RECORD', 'KEY_EVENT_RECORD'),
 ];
 
 /** Named offset constants of the SDK against MinGW's declarations: [SDK constant, C offsetof expression]. */
@@ -113,6 +115,11 @@ const CONSTANT_FACTS: Array<[string, string]> = [
   ['OBJ_CASE_INSENSITIVE', 'OBJ_CASE_INSENSITIVE'],
   ['MEM_COMMIT', 'MEM_COMMIT'], ['MEM_RESERVE', 'MEM_RESERVE'], ['MEM_RELEASE', 'MEM_RELEASE'],
   ['PAGE_READWRITE', 'PAGE_READWRITE'], ['PAGE_EXECUTE_READ', 'PAGE_EXECUTE_READ'], ['SEC_IMAGE', 'SEC_IMAGE'],
+  ['KEY_EVENT_RECORD_SIZE', 'sizeof(KEY_EVENT_RECORD)'],
+  ['SHIFT_PRESSED', 'SHIFT_PRESSED'], ['LEFT_CTRL_PRESSED', 'LEFT_CTRL_PRESSED'], ['RIGHT_ALT_PRESSED', 'RIGHT_ALT_PRESSED'],
+  ['CAPSLOCK_ON', 'CAPSLOCK_ON'], ['ENHANCED_KEY', 'ENHANCED_KEY'],
+  ['VK_RETURN', 'VK_RETURN'], ['VK_BACK', 'VK_BACK'], ['VK_ESCAPE', 'VK_ESCAPE'], ['VK_SHIFT', 'VK_SHIFT'], ['VK_CAPITAL', 'VK_CAPITAL'],
+  ['VK_LEFT', 'VK_LEFT'], ['VK_DELETE', 'VK_DELETE'], ['VK_F1', 'VK_F1'],
 ];
 
 const sdkSource = (rel: string) => readFileSync(join(ROOT, 'kernel/sdk', rel), 'utf8');

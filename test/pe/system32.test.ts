@@ -1,5 +1,5 @@
-// The images of \Windows\System32 (images/system32.ts): ntdll.dll and
-// smss.exe as the build puts them on the disk. Our reader takes them without
+// The images of \Windows\System32 (images/system32.ts): ntdll.dll,
+// smss.exe, win32k.sys ... as the build puts them on the disk. Our reader takes them without
 // a warning, `objdump -p` reads them the same way, and ntdll.dll exports what
 // native programs link against: every system service as Nt* and Zw*, the
 // loader's entry, the cdecl DbgPrint family and the Rtl routines.
@@ -11,8 +11,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSystem32, SYSTEM32 } from '../../images/system32.ts';
 import { NTDLL_BASE } from '../../scripts/pe/ntdll.ts';
 import { peRead, type PeImage } from '../../scripts/pe/reader.ts';
-import { SERVICES } from '../../scripts/services.ts';
+import { SERVICES, SHADOW_SERVICE_BASE, SHADOW_SERVICES } from '../../scripts/services.ts';
 import { OBJDUMP, objdump, ourView, parseObjdump } from './objdump.ts';
+import { kernelExportNames } from '../../scripts/build.ts';
 
 let images: Map<string, Uint8Array>;
 const read = (name: string): PeImage => peRead(images.get(name)!);
@@ -36,7 +37,7 @@ describe('System32 images', () => {
     expect(img.headers.imageBase).toBe(NTDLL_BASE);
     expect(img.imports).toEqual([]);
     const names = new Set(img.exports!.functions.flatMap((f) => f.names));
-    for (const s of SERVICES) {
+    for (const s of [...SERVICES, ...SHADOW_SERVICES]) {
       expect(names.has(s.name), s.name).toBe(true);
       expect(names.has(`Zw${s.name.slice(2)}`), s.name).toBe(true);
       // One stub serves both names.
@@ -60,11 +61,13 @@ describe('System32 images', () => {
     expect(img.exports!.sorted).toBe(true);
   });
 
-  it('a service stub is mov eax, N; lea edx, [esp+4]; int 0x2e; ret 4*args', () => {
+  it('a service stub (native, and win32k\'s from 0x1000) is mov eax, N; lea edx, [esp+4]; int 0x2e; ret 4*args', () => {
     const img = read('ntdll.dll');
     const bytes = images.get('ntdll.dll')!;
     const text = img.sections.find((s) => s.name === '.text')!;
-    for (const [i, s] of SERVICES.entries()) {
+    const all = [...SERVICES.map((s, i) => [i, s] as const), ...SHADOW_SERVICES.map((s, i) => [SHADOW_SERVICE_BASE + i, s] as const)];
+    expect(all.length).toBeGreaterThan(SERVICES.length);
+    for (const [i, s] of all) {
       const rva = img.exports!.functions.find((f) => f.names.includes(s.name))!.rva!;
       const at = text.pointerToRawData + rva - text.virtualAddress;
       const code = [...bytes.subarray(at, at + (s.args ? 14 : 12))];
@@ -78,6 +81,17 @@ describe('System32 images', () => {
     const exported = new Set(read('ntdll.dll').exports!.functions.flatMap((f) => f.names));
     expect(img.imports.map((i) => i.dll)).toEqual(['ntdll.dll']);
     for (const f of img.imports[0].functions) expect(exported.has(f.name!), f.name).toBe(true);
+  });
+
+  it('win32k.sys: a kernel-mode image at 0xBF800000, relocatable, importing only what ntoskrnl.exe exports', () => {
+    const img = read('win32k.sys');
+    expect(img.headers.imageBase).toBe(0xbf800000);
+    expect(img.isDll).toBe(false);
+    expect(img.relocations.length).toBeGreaterThan(0);
+    expect(img.imports.map((i) => i.dll)).toEqual(['ntoskrnl.exe']);
+    const exported = new Set(kernelExportNames());
+    for (const f of img.imports[0].functions) expect(exported.has(f.name!), f.name).toBe(true);
+    expect(img.imports[0].functions.map((f) => f.name)).toContain('KeAddSystemServiceTable');
   });
 
   it(`objdump -p reads them as our reader does (${OBJDUMP ?? 'no objdump'})`, (ctx) => {

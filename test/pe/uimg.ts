@@ -19,7 +19,7 @@ import { assemble } from '../../scripts/wasm2x86/emit.ts';
 import { imm, type Insn } from '../../scripts/wasm2x86/x86.ts';
 import { REL_BASED_HIGHLOW } from '../../scripts/pe/format.ts';
 import { type PeImage, peRead } from '../../scripts/pe/reader.ts';
-import { SERVICES, serviceStubs } from '../../scripts/services.ts';
+import { SERVICES, SHADOW_SERVICES, serviceStubs } from '../../scripts/services.ts';
 
 const UIMG_MAGIC = 0x474d4955; // 'UIMG'
 const PEB_ADDRESS = 0x7ffdf000; // kernel/ps/psmain.ts
@@ -60,7 +60,7 @@ export function peToUimg(exe: Uint8Array, dlls: { name: string; bytes: Uint8Arra
   const externals = new Map<string, number>([['__exe_entry', main.at + main.img.headers.addressOfEntryPoint]]);
   libraries.forEach((d, k) => externals.set(`__dllmain${k}`, d.at + d.img.headers.addressOfEntryPoint));
   const stubs = assemble([...start, ...serviceStubs('__sys_')], stubsAt, externals);
-  const services = new Set(SERVICES.map((s) => s.name));
+  const services = new Set([...SERVICES, ...SHADOW_SERVICES].map((s) => s.name));
 
   const out = new Uint8Array(stubsAt + stubs.code.length - base);
   const view = new DataView(out.buffer);

@@ -21,6 +21,8 @@ import { SIZEOF_CSR_API_MESSAGE, CSR_API_MESSAGE_DATA, CSR_API_MESSAGE_STATUS, C
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(handle: usize, access: u32, oa: usize, size: usize, protect: u32, attributes: u32, file: u32): u32;
 @external("ntdll", "NtRaiseHardError") declare function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters: usize, options: u32, response: usize): u32;
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
+@external("ntdll", "RtlAdjustPrivilege") declare function RtlAdjustPrivilege(privilege: u32, enable: u32, thread: u32, enabled: usize): u32;
+@external("ntdll", "NtSetSystemInformation") declare function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32;
 
 const BASESRV: u32 = 1;
 const message = memory.data(SIZEOF_CSR_API_MESSAGE, 8);
@@ -135,6 +137,9 @@ export function main(): void {
   raw(port, theirs, 2, "a pointer offset past the message");
   NtClose(port);
 
+  // win32k.sys in this session (csrss's): csrss then shows hard errors on the session's screen too.
+  show("enable SeLoadDriverPrivilege", RtlAdjustPrivilege(10, 1, 0, response));
+  show("load win32k.sys", NtSetSystemInformation(38, wide(us, "\\SystemRoot\\System32\\win32k.sys"), 8));
   // Hard errors: csrss answers with the default button.
   store<u32>(params, wide(dllName, "missing.dll"));
   store<u32>(response, 0xDEAD);

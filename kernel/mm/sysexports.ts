@@ -1,0 +1,45 @@
+// ntoskrnl.exe's export table: the kernel routines a kernel-mode image
+// (win32k.sys) may import by name from "ntoskrnl.exe".
+//
+// The kernel's entry files (main.ts, selftest.ts) re-export this file, so
+// each routine is a wasm export, kept whole by the optimiser; scripts/build.ts
+// reads the names below and the linker writes the table (name, machine
+// address) the intrinsic export_table points at. The driver loader
+// (mm/sysload.ts) resolves imports there. Each routine is an ordinary
+// translated function: stdcall, eax result, ebx/esi/edi/ebp kept, exactly
+// what a driver's import thunk calls. Where NT has the routine the name and
+// arguments are NT's (ProbeForRead/ProbeForWrite return FALSE where NT's
+// raise an exception); the others are ours.
+
+import { KeLogBeginAsciiz, KeLogCharacter, KeLogEnd } from "../ke/log";
+import { MmGetCurrentSessionId } from "./sysload";
+
+export { ExAllocatePoolWithTag, ExFreePoolWithTag } from "../ex/pool";
+export { KeBugCheckEx } from "../ke/bugcheck";
+export { ExGetPreviousMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
+export { KeAddSystemServiceTable } from "../ke/shadow";
+export { HalDisplaySetCursor, InbvAcquireDisplayOwnership, InbvCheckDisplayOwnership } from "../hal/vga";
+export { ExGetActiveSession, ExSwitchActiveSession, PsEstablishWin32Callouts } from "../ex/w32";
+export { IoReadKeyboardEvent } from "../io/kbdqueue";
+
+/** NT's PsGetCurrentProcessSessionId. */
+export function PsGetCurrentProcessSessionId(): u32 { return MmGetCurrentSessionId(); }
+
+const MiLogComponent: usize = memory.data(20, 4);
+
+/**
+ * Ours (DbgPrint takes a format and varargs, which our drivers cannot
+ * pass): one log line `component: message` from two UTF-16 strings.
+ */
+export function KeLogDriverMessage(component: usize, componentChars: u32, message: usize, messageChars: u32): void {
+  const name = MiLogComponent;
+  let n: u32 = 0;
+  for (; n < componentChars && n < 16; n++) {
+    const c = <u32>load<u16>(component + (n << 1));
+    store<u8>(name + n, c > 0x20 && c < 0x7F ? c : 0x3F);
+  }
+  store<u8>(name + n, 0);
+  KeLogBeginAsciiz(name);
+  for (let i: u32 = 0; i < messageChars && i < 200; i++) KeLogCharacter(<u32>load<u16>(message + (i << 1)));
+  KeLogEnd();
+}

@@ -1,0 +1,351 @@
+// Session drivers: NtSetSystemInformation(SystemExtendServiceTableInformation)
+// loads a kernel-mode PE32 image (win32k.sys) into the caller's session, as
+// NT's MmLoadSystemImage does for session images:
+//
+//   1. once per session: a second load answers STATUS_IMAGE_ALREADY_LOADED;
+//   2. the whole file is read and its headers checked with the same rules as
+//      user images (mm/image.ts R1-R16, any 64 KiB aligned base);
+//   3. its SizeOfImage is committed in the caller's session space at
+//      MmSessionImageStart (0xBF800000, where NT x86 loads win32k.sys), so
+//      every page of it -- code, data, the screen buffer -- is the session's
+//      own; the headers and each section's raw data are copied, the rest zero;
+//   4. base relocations applied: blocks inside the directory, each target
+//      inside the image, types ABSOLUTE and HIGHLOW only;
+//   5. imports resolved by name against ntoskrnl.exe's export table
+//      (mm/sysexports.ts): another DLL is STATUS_DLL_NOT_FOUND, an ordinal
+//      STATUS_DRIVER_ORDINAL_NOT_FOUND, an unknown name
+//      STATUS_DRIVER_ENTRYPOINT_NOT_FOUND;
+//   6. DriverEntry(NULL, NULL) is called (it registers the shadow table with
+//      KeAddSystemServiceTable and its paint routine); a failure unloads.
+//
+// Every refusal is one log line `mm: session <n>: <path> refused: <why>
+// (status 0x...)`; nothing in a bad file can crash the kernel, since every
+// offset is checked before it is used.
+
+import { call_address, export_table } from "../sdk/intrinsics";
+import { ExFreePoolWithTag } from "../ex/pool";
+import { MmSessionCommit, MmSessionDecommit, MmSessionImageStart, MmSessionSpaceEnd, PsGetCurrentSessionId } from "./session";
+import { EPROCESS, EPROCESS_ACTIVE_LINKS, KeStackAttachProcess, KeUnstackDetachProcess, PsActiveProcessHead, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess } from "../ps/psmain";
+import { KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
+import { IoFlushKeyQueue } from "../io/kbdqueue";
+import { IoLoadFile } from "../io/iofile";
+import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KiHasShadowTable, KiRemoveShadowTable } from "../ke/shadow";
+import { ExpRemoveWin32Callouts } from "../ex/w32";
+import { MiCheckImageHeaders, MiImageRefusal } from "./image";
+import {
+  IMAGE_BASE_RELOCATION, IMAGE_DIRECTORY_ENTRY_BASERELOC, IMAGE_DIRECTORY_ENTRY_IMPORT, IMAGE_IMPORT_DESCRIPTOR,
+  IMAGE_NT_HEADERS32, IMAGE_ORDINAL_FLAG32, IMAGE_REL_BASED_ABSOLUTE, IMAGE_REL_BASED_HIGHLOW, IMAGE_SECTION_HEADER, SECTION_HEADER_SIZE,
+} from "../sdk/pe";
+import {
+  NT_SUCCESS, STATUS_DLL_NOT_FOUND, STATUS_DRIVER_ENTRYPOINT_NOT_FOUND, STATUS_DRIVER_ORDINAL_NOT_FOUND, STATUS_IMAGE_ALREADY_LOADED,
+  STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+
+import { MM_MAX_SESSIONS } from "./sessionid";
+export { MM_MAX_SESSIONS };
+
+const FILE_TAG: u32 = 0x6C694644; // 'DFil': the file while it loads
+
+/** Per session: the loaded image's base (1 while it loads), and its size. */
+const MiSessionImages: usize = memory.data(<i32>(MM_MAX_SESSIONS * 8), 4);
+
+/** The current process's session id. */
+export function MmGetCurrentSessionId(): u32 { return PsGetCurrentSessionId(); }
+
+/** The process MmAttachSession attached to (referenced), 0 when none. */
+let MiAttachedProcess: usize = 0;
+
+/**
+ * Works in session `session`'s address space until MmDetachSession, from one
+ * of its processes (KeStackAttachProcess): the System process for session 0.
+ * False when the session has no process (nothing to detach then).
+ */
+export function MmAttachSession(session: u32): bool {
+  let found: usize = 0;
+  const f = KiLockDispatcher();
+  if (session == 0) found = PsInitialSystemProcess;
+  else {
+    const head = PsActiveProcessHead;
+    for (let e = load<usize>(head); e != head && found == 0; e = load<usize>(e)) {
+      const process = e - EPROCESS_ACTIVE_LINKS;
+      if (changetype<EPROCESS>(process).SessionId == session && changetype<EPROCESS>(process).Session != 0) found = process;
+    }
+  }
+  if (found != 0) PspReferenceProcess(found);
+  KiUnlockDispatcher(f);
+  if (found == 0) return false;
+  MiAttachedProcess = found;
+  KeStackAttachProcess(found);
+  return true;
+}
+export function MmDetachSession(): void {
+  KeUnstackDetachProcess();
+  if (MiAttachedProcess != 0) PspDereferenceProcess(MiAttachedProcess);
+  MiAttachedProcess = 0;
+}
+
+/** The driver image's place: `bytes` committed at MmSessionImageStart in the current session, zeroed; 0 when that fails. */
+function MiAllocateDriverImage(bytes: u32): usize {
+  if (<u64>MmSessionImageStart + <u64>bytes > <u64>MmSessionSpaceEnd) return 0;
+  if (!NT_SUCCESS(MmSessionCommit(MmSessionImageStart, bytes))) { MmSessionDecommit(MmSessionImageStart, bytes); return 0; }
+  memory.fill(MmSessionImageStart, 0, bytes);
+  return MmSessionImageStart;
+}
+function MiFreeDriverImage(base: usize, bytes: u32): void {
+  MmSessionDecommit(base, bytes);
+}
+
+/**
+ * Session `session` has ended (ps/pssession.ts, before its space is freed):
+ * its driver, shadow table, paint callout and key queue go with it.
+ */
+export function MmSessionDriverGone(session: u32): void {
+  if (session >= MM_MAX_SESSIONS) return;
+  KiRemoveShadowTable(session);
+  ExpRemoveWin32Callouts(session);
+  IoFlushKeyQueue(session);
+  store<usize>(MiSessionImages + session * 8, 0);
+  store<u32>(MiSessionImages + session * 8, 0, 4);
+}
+
+/** True when the current session has a session driver. */
+export function MmSessionDriverLoaded(session: u32): bool {
+  return session < MM_MAX_SESSIONS && load<usize>(MiSessionImages + session * 8) > 1;
+}
+
+let MiWhy: string = "";
+const MiImportCount: usize = memory.data(4, 4);
+function MiRefuse(why: string, status: u32): u32 { MiWhy = why; return status; }
+
+/** True when [rva, rva + bytes) is inside the image. */
+@inline function MiInside(rva: u32, bytes: u32, size: u32): bool {
+  return <u64>rva + <u64>bytes <= <u64>size;
+}
+
+/** The bytes of the NUL-terminated ASCII name at `rva` inside the image, or -1 when it runs out of it. */
+function MiNameLength(image: usize, rva: u32, size: u32): i32 {
+  if (rva >= size) return -1;
+  for (let i: u32 = 0; rva + i < size && i < 256; i++) if (load<u8>(image + rva + i) == 0) return <i32>i;
+  return -1;
+}
+
+/** Applies the base relocations for a move of `delta` (rule 4). */
+function MiRelocate(image: usize, nt: IMAGE_NT_HEADERS32, size: u32, delta: u32): u32 {
+  const oh = nt.OptionalHeader;
+  if (oh.NumberOfRvaAndSizes <= IMAGE_DIRECTORY_ENTRY_BASERELOC) return delta == 0 ? STATUS_SUCCESS : MiRefuse("no relocation directory", STATUS_INVALID_IMAGE_FORMAT);
+  const dir = oh.DataDirectoryEntry(IMAGE_DIRECTORY_ENTRY_BASERELOC);
+  const start = dir.VirtualAddress, bytes = dir.Size;
+  if (bytes == 0) return delta == 0 ? STATUS_SUCCESS : MiRefuse("no relocations", STATUS_INVALID_IMAGE_FORMAT);
+  if (!MiInside(start, bytes, size)) return MiRefuse("relocation directory outside the image", STATUS_INVALID_IMAGE_FORMAT);
+  let at: u32 = 0;
+  while (at + 8 <= bytes) {
+    const block = changetype<IMAGE_BASE_RELOCATION>(image + start + at);
+    const page = block.VirtualAddress, blockSize = block.SizeOfBlock;
+    if (blockSize < 8 || (blockSize & 1) != 0 || blockSize > bytes - at) return MiRefuse("relocation block size", STATUS_INVALID_IMAGE_FORMAT);
+    for (let e: u32 = 8; e < blockSize; e += 2) {
+      const entry = <u32>load<u16>(image + start + at + e);
+      const type = entry >> 12;
+      if (type == IMAGE_REL_BASED_ABSOLUTE) continue;
+      if (type != IMAGE_REL_BASED_HIGHLOW) return MiRefuse("relocation type not HIGHLOW", STATUS_INVALID_IMAGE_FORMAT);
+      const target = <u64>page + <u64>(entry & 0xFFF);
+      if (target + 4 > <u64>size) return MiRefuse("relocation target outside the image", STATUS_INVALID_IMAGE_FORMAT);
+      const p = image + <usize>target;
+      store<u32>(p, load<u32>(p) + delta);
+    }
+    at += blockSize;
+  }
+  if (at != bytes) return MiRefuse("relocation directory ends inside a block", STATUS_INVALID_IMAGE_FORMAT);
+  return STATUS_SUCCESS;
+}
+
+/** Fills the import address table from ntoskrnl.exe's exports (rule 5); the count goes to `countOut`. */
+function MiResolveImports(image: usize, nt: IMAGE_NT_HEADERS32, size: u32, countOut: usize): u32 {
+  store<u32>(countOut, 0);
+  const oh = nt.OptionalHeader;
+  if (oh.NumberOfRvaAndSizes <= IMAGE_DIRECTORY_ENTRY_IMPORT) return STATUS_SUCCESS;
+  const dir = oh.DataDirectoryEntry(IMAGE_DIRECTORY_ENTRY_IMPORT);
+  if (dir.Size == 0) return STATUS_SUCCESS;
+  const descriptorSize = <u32>offsetof<IMAGE_IMPORT_DESCRIPTOR>();
+  let count: u32 = 0;
+  for (let d = dir.VirtualAddress; ; d += descriptorSize) {
+    if (!MiInside(d, descriptorSize, size)) return MiRefuse("import directory outside the image", STATUS_INVALID_IMAGE_FORMAT);
+    const desc = changetype<IMAGE_IMPORT_DESCRIPTOR>(image + d);
+    if (desc.Name == 0 && desc.FirstThunk == 0) break;
+    const nameLength = MiNameLength(image, desc.Name, size);
+    if (nameLength < 0) return MiRefuse("import DLL name outside the image", STATUS_INVALID_IMAGE_FORMAT);
+    if (!MiAsciiEqualsNoCase(image + desc.Name, <u32>nameLength, "ntoskrnl.exe")) {
+      KeLogBegin("mm");
+      KeLogString("driver imports from ");
+      MiLogAscii(image + desc.Name, <u32>nameLength);
+      KeLogString(", which is not loaded");
+      KeLogEnd();
+      return MiRefuse("import from a DLL other than ntoskrnl.exe", STATUS_DLL_NOT_FOUND);
+    }
+    const lookup = desc.OriginalFirstThunk != 0 ? desc.OriginalFirstThunk : desc.FirstThunk;
+    for (let i: u32 = 0; ; i++) {
+      if (!MiInside(lookup + i * 4, 4, size) || !MiInside(desc.FirstThunk + i * 4, 4, size)) return MiRefuse("import thunks outside the image", STATUS_INVALID_IMAGE_FORMAT);
+      const thunk = load<u32>(image + lookup + i * 4);
+      if (thunk == 0) break;
+      if ((thunk & IMAGE_ORDINAL_FLAG32) != 0) return MiRefuse("import by ordinal", STATUS_DRIVER_ORDINAL_NOT_FOUND);
+      const length = MiNameLength(image, thunk + 2, size); // IMAGE_IMPORT_BY_NAME: hint, then the name
+      if (length < 0) return MiRefuse("import name outside the image", STATUS_INVALID_IMAGE_FORMAT);
+      const address = MmLookupKernelExport(image + thunk + 2, <u32>length);
+      if (address == 0) {
+        KeLogBegin("mm");
+        KeLogString("ntoskrnl.exe exports no ");
+        MiLogAscii(image + thunk + 2, <u32>length);
+        KeLogEnd();
+        return MiRefuse("unknown import", STATUS_DRIVER_ENTRYPOINT_NOT_FOUND);
+      }
+      store<u32>(image + desc.FirstThunk + i * 4, <u32>address);
+      count++;
+    }
+  }
+  store<u32>(countOut, count);
+  return STATUS_SUCCESS;
+}
+
+function MiAsciiEqualsNoCase(address: usize, length: u32, text: string): bool {
+  if (length != <u32>text.length) return false;
+  for (let i: u32 = 0; i < length; i++) {
+    let a = <u32>load<u8>(address + i), b = <u32>text.charCodeAt(i);
+    if (a >= 0x41 && a <= 0x5A) a += 0x20;
+    if (b >= 0x41 && b <= 0x5A) b += 0x20;
+    if (a != b) return false;
+  }
+  return true;
+}
+
+function MiLogAscii(address: usize, length: u32): void {
+  for (let i: u32 = 0; i < length && i < 64; i++) {
+    const c = <u32>load<u8>(address + i);
+    KeLogCharacter(c >= 0x20 && c < 0x7F ? c : 0x3F);
+  }
+}
+
+/**
+ * The address of ntoskrnl.exe's export named by the `length` ASCII bytes at
+ * `name` (the linker's table, mm/sysexports.ts), or 0.
+ */
+export function MmLookupKernelExport(name: usize, length: u32): usize {
+  const table = export_table();
+  const count = load<u32>(table);
+  for (let i: u32 = 0; i < count; i++) {
+    const candidate = load<usize>(table + 4 + i * 8);
+    let k: u32 = 0;
+    while (k < length && load<u8>(candidate + k) == load<u8>(name + k)) k++;
+    if (k == length && load<u8>(candidate + k) == 0) return load<usize>(table + 8 + i * 8);
+  }
+  return 0;
+}
+
+/** Lays the checked file out at `image` (rule 3). */
+function MiCopySections(image: usize, file: usize, nt: IMAGE_NT_HEADERS32): void {
+  memory.copy(image, file, nt.OptionalHeader.SizeOfHeaders);
+  const count = <u32>nt.FileHeader_NumberOfSections;
+  const table = nt.FirstSection;
+  for (let i: u32 = 0; i < count; i++) {
+    const s = changetype<IMAGE_SECTION_HEADER>(table + i * SECTION_HEADER_SIZE);
+    let raw = s.SizeOfRawData;
+    const virtualSize = s.VirtualSize != 0 ? s.VirtualSize : raw;
+    if (raw > virtualSize) raw = virtualSize;
+    if (raw != 0 && s.PointerToRawData != 0) memory.copy(image + s.VirtualAddress, file + s.PointerToRawData, raw);
+  }
+}
+
+/**
+ * Loads the session driver at the NT path `path` (kernel memory, `bytes`
+ * bytes of UTF-16) into the current session and runs its DriverEntry.
+ */
+export function MmLoadSessionDriver(path: usize, bytes: u32): u32 {
+  const session = MmGetCurrentSessionId();
+  const name = String.UTF16.decodeUnsafe(path, bytes);
+  const slot = MiSessionImages + session * 8;
+  if (session >= MM_MAX_SESSIONS) return STATUS_INSUFFICIENT_RESOURCES;
+  if (load<usize>(slot) != 0 || KiHasShadowTable(session)) {
+    MiLogRefusal(session, name, "already loaded in this session", STATUS_IMAGE_ALREADY_LOADED);
+    return STATUS_IMAGE_ALREADY_LOADED;
+  }
+  store<usize>(slot, 1); // loading: a second caller meanwhile is refused
+  const result = memory.data(8, 4);
+  let status = IoLoadFile(name, FILE_TAG, result);
+  if (!NT_SUCCESS(status)) {
+    store<usize>(slot, 0);
+    MiLogRefusal(session, name, "cannot read the file", status);
+    return status;
+  }
+  const file = load<usize>(result), length = load<u32>(result, 4);
+  const ntOffset = memory.data(4, 4);
+  let image: usize = 0, size: u32 = 0, imports: u32 = 0;
+  MiWhy = "";
+  status = MiCheckImageHeaders(file, length, ntOffset, true);
+  if (!NT_SUCCESS(status)) MiWhy = MiImageRefusal();
+  if (NT_SUCCESS(status)) {
+    const fileNt = changetype<IMAGE_NT_HEADERS32>(file + load<u32>(ntOffset));
+    size = fileNt.OptionalHeader.SizeOfImage;
+    if (fileNt.OptionalHeader.AddressOfEntryPoint == 0) status = MiRefuse("no entry point", STATUS_INVALID_IMAGE_FORMAT);
+    else {
+      image = MiAllocateDriverImage(size);
+      if (image == 0) status = MiRefuse("no memory for the image", STATUS_INSUFFICIENT_RESOURCES);
+    }
+    if (NT_SUCCESS(status)) {
+      MiCopySections(image, file, fileNt);
+      const nt = changetype<IMAGE_NT_HEADERS32>(image + load<u32>(ntOffset));
+      status = MiRelocate(image, nt, size, <u32>image - nt.OptionalHeader.ImageBase);
+      if (NT_SUCCESS(status)) status = MiResolveImports(image, nt, size, MiImportCount);
+      if (NT_SUCCESS(status)) imports = load<u32>(MiImportCount);
+    }
+  }
+  ExFreePoolWithTag(file, FILE_TAG);
+  if (NT_SUCCESS(status)) {
+    const nt = changetype<IMAGE_NT_HEADERS32>(image + load<u32>(ntOffset));
+    nt.OptionalHeader.ImageBase = <u32>image;
+    const entry = image + nt.OptionalHeader.AddressOfEntryPoint;
+    const args = memory.data(8, 4);
+    store<u32>(args, 0);
+    store<u32>(args, 0, 4);
+    store<usize>(slot, image);
+    store<u32>(slot, size, 4);
+    status = call_address(entry, args, 8);
+    if (!NT_SUCCESS(status)) MiWhy = "DriverEntry failed";
+  }
+  if (!NT_SUCCESS(status)) {
+    KiRemoveShadowTable(session);
+    ExpRemoveWin32Callouts(session);
+    if (image != 0) MiFreeDriverImage(image, size);
+    store<usize>(slot, 0);
+    store<u32>(slot, 0, 4);
+    MiLogRefusal(session, name, MiWhy, status);
+    return status;
+  }
+  KeLogBegin("mm");
+  KeLogString("session ");
+  KeLogDecimal(session);
+  KeLogString(": ");
+  KeLogString(name);
+  KeLogString(" loaded at ");
+  KeLogHex(<u32>image);
+  KeLogString(" (");
+  KeLogDecimal(size);
+  KeLogString(" bytes, ");
+  KeLogDecimal(imports);
+  KeLogString(" imports from ntoskrnl.exe), shadow table ");
+  KeLogString(KiHasShadowTable(session) ? "registered" : "absent");
+  KeLogEnd();
+  return STATUS_SUCCESS;
+}
+
+function MiLogRefusal(session: u32, name: string, why: string, status: u32): void {
+  KeLogBegin("mm");
+  KeLogString("session ");
+  KeLogDecimal(session);
+  KeLogString(": ");
+  KeLogString(name);
+  KeLogString(" refused: ");
+  KeLogString(why);
+  KeLogString(" (status ");
+  KeLogHex(status);
+  KeLogString(")");
+  KeLogEnd();
+}
