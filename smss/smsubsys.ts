@@ -29,6 +29,7 @@ import { SmpExecuteImage, SmpExitStatus, SmpFindImage } from "./smexec";
 import { SmpDecimal, SmpEqualNoCase, SmpHex, SmpLog, SmpLogText, SmpSlot, SmpUnicode, SmpWords } from "./smutil";
 
 const SystemExtendServiceTableInformation: u32 = 38;
+const STATUS_IMAGE_ALREADY_LOADED: u32 = 0xC000010E;
 const SystemSessionCreate: u32 = 47;
 const SE_LOAD_DRIVER_PRIVILEGE: u32 = 10;
 const WaitAny: u32 = 1;
@@ -70,6 +71,7 @@ function SmpLoadKmode(sessionId: u32): string {
   RtlAdjustPrivilege(SE_LOAD_DRIVER_PRIVILEGE, true, false, SmpSlot());
   const status = NtSetSystemInformation(SystemExtendServiceTableInformation, SmpUnicode(SMP_WIN32K), 8);
   if (status == STATUS_SUCCESS) return "Kmode " + SMP_WIN32K + " loaded";
+  if (status == STATUS_IMAGE_ALREADY_LOADED) return "Kmode " + SMP_WIN32K + " already loaded in this session";
   // NT's line for this failure, then the session fails; a driver that is not there yet is only logged.
   SmpLogText("Load of WIN32K failed - Status == " + SmpHex(status) + " (" + SMP_WIN32K + ", session " + SmpDecimal(sessionId) + ")");
   if (status == STATUS_OBJECT_NAME_NOT_FOUND || status == STATUS_INVALID_INFO_CLASS || status == STATUS_NOT_IMPLEMENTED || status == STATUS_INVALID_SYSTEM_SERVICE) {
