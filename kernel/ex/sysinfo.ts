@@ -18,7 +18,7 @@
 // order (System, pid 4, first).
 //
 // NtSetSystemInformation: SystemExtendServiceTableInformation (38) loads a
-// session driver (mm/sysload.ts).
+// session driver (ps/psw32.ts, mm/sysload.ts).
 
 import { PsCreateSession, PsDetachSession } from "../ps/pssession";
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
@@ -30,12 +30,11 @@ import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessH
 import { SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../sdk/sysinfo";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS,
-  STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD,
+  STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD, STATUS_NOT_IMPLEMENTED,
 } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_LOAD_DRIVER_PRIVILEGE } from "../se/tokenobj";
-import { MmLoadSessionDriver } from "../mm/sysload";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { SystemExtendServiceTableInformation } from "../sdk/sysinfo";
 import { MM_ALLOCATION_GRANULARITY, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_SIZE } from "../sdk/ntdef";
@@ -202,10 +201,19 @@ const PATH_TAG: u32 = 0x68746150; // 'Path'
 /** The longest driver path accepted (bytes of UTF-16). */
 const MAX_DRIVER_PATH: u32 = 512;
 
+function ExpNoDriverLoader(path: usize, bytes: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
+let ExpSessionDriverLoader: (path: usize, bytes: u32) => u32 = ExpNoDriverLoader;
+
+/**
+ * Ps hands in its session driver loader at boot (ps/psw32.ts; Ex sits below
+ * the layers that load images), as Mm hands the pool its pages.
+ */
+export function ExRegisterSessionDriverLoader(loader: (path: usize, bytes: u32) => u32): void { ExpSessionDriverLoader = loader; }
+
 /**
  * SystemExtendServiceTableInformation (38): `buffer` is a UNICODE_STRING
  * naming a session driver (win32k.sys); SeLoadDriverPrivilege. The name is
- * captured, then mm/sysload.ts loads the image into the caller's session.
+ * captured, then the loader puts the image into the caller's session.
  */
 function ExpLoadSessionDriver(buffer: usize, length: u32): u32 {
   if (length != 8) return STATUS_INFO_LENGTH_MISMATCH;
@@ -218,7 +226,7 @@ function ExpLoadSessionDriver(buffer: usize, length: u32): u32 {
   const copy = ExAllocatePoolWithTag(NonPagedPool, bytes, PATH_TAG);
   if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
   memory.copy(copy, text, bytes);
-  const status = MmLoadSessionDriver(copy, bytes);
+  const status = ExpSessionDriverLoader(copy, bytes);
   ExFreePoolWithTag(copy, PATH_TAG);
   return status;
 }
