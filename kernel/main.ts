@@ -53,6 +53,8 @@ import { FatCleanVolumes } from "./fat/fatdirty";
 import { CmInitSystem1 } from "./cm/cminit";
 import { PsInitializeSystemDll } from "./ps/psdll";
 import { PsInitializeWin32 } from "./ps/psw32";
+import { PsInitializeLpcViews } from "./ps/psview";
+import { PsInitializeHardErrorPorts } from "./ps/psharderr";
 import { PsStartSessionManager } from "./ps/psinit";
 
 export { KiTrapDispatch } from "./ke/trap";
@@ -103,6 +105,8 @@ function Phase1Initialization(context: usize): void {
   SeInitializeTokenType();                    // \ObjectTypes\Token; the System process's token (se/token.ts)
   PsInitializeThreadType();                   // \ObjectTypes\Thread; NtCurrentThread resolves to it
   LpcInitSystem();                            // \ObjectTypes\Port, WaitablePort: LPC
+  PsInitializeLpcViews();                     // LPC maps port views into processes through Ps
+  PsInitializeHardErrorPorts();               // NtRaiseHardError sends to a session's csrss once it has set its port
   IoInitSystem();                             // \ObjectTypes\Driver, Device, File; \Driver, \FileSystem; the I/O worker
   IoInitializeSerial();                       // \Device\Serial0 (COM1), \??\COM1; IRQ 4 drives the log from here
   I8042Initialize();                          // the PS/2 keyboard on IRQ 1, keys to the active session's queue

@@ -128,8 +128,9 @@ export const SERVICES: Service[] = [
   { name: 'NtRegisterThreadTerminatePort', args: 1, file: 'lpc/create' },
   { name: 'NtQueryInformationPort', args: 5, file: 'lpc/create' },
   { name: 'NtCreatePagingFile', args: 4, file: 'mm/pagefile' },
-  { name: 'NtSetDefaultHardErrorPort', args: 1, file: 'ex/harderr' },
+  { name: 'NtSetDefaultHardErrorPort', args: 1, file: 'ps/psharderr' },
   { name: 'NtSetSystemInformation', args: 3, file: 'ex/sysinfo' },
+  { name: 'NtShutdownSystem', args: 1, file: 'ex/shutdown' },
 ];
 
 /** The shadow table's first number (NT's second service table, win32k.sys's). */

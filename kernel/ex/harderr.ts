@@ -1,4 +1,6 @@
-// Hard errors (Ex): NtRaiseHardError and NtSetDefaultHardErrorPort.
+// Hard errors (Ex): NtRaiseHardError. (NtSetDefaultHardErrorPort and the
+// sending to the port are ps/psharderr.ts: they need LPC and processes,
+// which sit above Ex; Ps registers them here at phase 1.)
 //
 // A hard error is a status a process (or the kernel) wants a person to see:
 // "Unable To Locate Component", or smss's last words. NT sends it to the
@@ -48,26 +50,17 @@
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeBugCheckWithMessage } from "../ke/bugcheck";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogAsciiz } from "../ke/log";
-import { cli, read_eflags, sti } from "../sdk/intrinsics";
+import { cli } from "../sdk/intrinsics";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { EPROCESS, PsGetCurrentProcess, PsImageFileName } from "../ps/psmain";
 import { SeSinglePrivilegeCheck } from "../se/token";
-import { SE_SHUTDOWN_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
-import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
-import { LpcpReferencePort, LpcpReferenceStatus, Port, PORT_CLOSED } from "../lpc/lpcp";
-import { LpcRequestWaitReplyPortKernel } from "../lpc/send";
-import { LPC_ERROR_EVENT } from "../sdk/lpc";
-import {
-  SIZEOF_HARDERROR_MSG, HARDERROR_MSG_STATUS, HARDERROR_MSG_ERROR_STATUS, HARDERROR_MSG_VALID_RESPONSE_OPTIONS, HARDERROR_MSG_RESPONSE,
-  HARDERROR_MSG_NUMBER_OF_PARAMETERS, HARDERROR_MSG_UNICODE_STRING_PARAMETER_MASK, HARDERROR_MSG_PARAMETERS, HARDERROR_MSG_ERROR_TIME,
-} from "../sdk/csr";
-import { KeQuerySystemTime } from "../ke/wait";
+import { SE_SHUTDOWN_PRIVILEGE } from "../se/tokenobj";
 import {
   NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND,
   STATUS_ENTRYPOINT_NOT_FOUND, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER_2,
   STATUS_INVALID_PARAMETER_4, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
-  STATUS_SYSTEM_PROCESS_TERMINATED, STATUS_UNSUCCESSFUL,
+  STATUS_SYSTEM_PROCESS_TERMINATED,
 } from "../sdk/ntstatus";
 
 /** Most parameters a hard error carries (NT's MAXIMUM_HARDERROR_PARAMETERS). */
@@ -239,82 +232,20 @@ function ExpLogHardError(status: u32, block: usize, count: u32, mask: u32, optio
   KeLogEnd();
 }
 
-// ---- the default hard error ports, one per session ----
-
-/** Sessions with a port of their own; a process of a later session has none. */
-const EXP_PORT_SESSIONS: u32 = 16;
-/** Per session: +0 the port (referenced), +4 the process that set it (its csrss). */
-const ExpDefaultErrorPorts = memory.data(EXP_PORT_SESSIONS * 8, 4);
-
-/** The session's port if it is still open (referenced), else 0. Interrupts off: the table changes under them. */
-function ExpReferenceErrorPort(session: u32): usize {
-  if (session >= EXP_PORT_SESSIONS) return 0;
-  const f = read_eflags() & 0x200;
-  cli();
-  const port = load<usize>(ExpDefaultErrorPorts + session * 8);
-  const usable = port != 0 && (Port(port).Flags & PORT_CLOSED) == 0 && load<usize>(ExpDefaultErrorPorts + session * 8, 4) != PsGetCurrentProcess();
-  if (usable) ObReferenceObject(port);
-  if (f != 0) sti();
-  return usable ? port : 0;
-}
+// ---- the default hard error port (Ps keeps it: ps/psharderr.ts, above LPC) ----
 
 /**
- * NtSetDefaultHardErrorPort(PortHandle): SeTcbPrivilege; the port takes the
- * hard errors of the caller's session. STATUS_UNSUCCESSFUL when the session
- * has an open one already.
+ * Sends a hard error to the raising process's session's port and returns
+ * the response, or EX_HARD_ERROR_NO_PORT when the session has none (or the
+ * caller is the port's own process). `parameters` is the caller's own
+ * vector (its string parameters are addresses in its process).
  */
-export function NtSetDefaultHardErrorPort(handle: u32): u32 {
-  if (!SeSinglePrivilegeCheck(SE_TCB_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-  const process = PsGetCurrentProcess();
-  const session = changetype<EPROCESS>(process).SessionId;
-  if (session >= EXP_PORT_SESSIONS) return STATUS_UNSUCCESSFUL;
-  const port = LpcpReferencePort(handle);
-  if (port == 0) return LpcpReferenceStatus();
-  const slot = ExpDefaultErrorPorts + session * 8;
-  const f = read_eflags() & 0x200;
-  cli();
-  const old = load<usize>(slot);
-  const taken = old != 0 && (Port(old).Flags & PORT_CLOSED) == 0;
-  if (!taken) { store<usize>(slot, port); store<usize>(slot, process, 4); }
-  if (f != 0) sti();
-  if (taken) { ObDereferenceObject(port); return STATUS_UNSUCCESSFUL; }
-  if (old != 0) ObDereferenceObject(old);
-  KeLogBegin("ex");
-  KeLogString("session ");
-  KeLogDecimal(session);
-  KeLogString(": default hard error port set by ");
-  KeLogAsciiz(PsImageFileName(process), 16);
-  KeLogString(" (pid ");
-  KeLogDecimal(changetype<EPROCESS>(process).UniqueProcessId);
-  KeLogString(")");
-  KeLogEnd();
-  return STATUS_SUCCESS;
-}
+export type EX_HARD_ERROR_PORT_HANDLER = (status: u32, count: u32, mask: u32, parameters: usize, options: u32) => u32;
+export const EX_HARD_ERROR_NO_PORT: u32 = 0xFFFFFFFF;
+let ExpPortHandler: usize = 0;
 
-/**
- * Sends the hard error to `port` and waits for csrss's answer; the response
- * (ResponseReturnToCaller when the port fails or does not handle it).
- * `original` is the caller's own parameter vector.
- */
-function ExpSendHardError(port: usize, status: u32, count: u32, mask: u32, original: usize, options: u32): u32 {
-  const message = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_HARDERROR_MSG * 2, ERR_TAG);
-  if (message == 0) return ResponseReturnToCaller;
-  memory.fill(message, 0, SIZEOF_HARDERROR_MSG * 2);
-  store<u16>(message, <u16>(SIZEOF_HARDERROR_MSG - 24));
-  store<u16>(message, <u16>SIZEOF_HARDERROR_MSG, 2);
-  store<u64>(message + HARDERROR_MSG_ERROR_TIME, KeQuerySystemTime());
-  store<u32>(message + HARDERROR_MSG_ERROR_STATUS, status);
-  store<u32>(message + HARDERROR_MSG_VALID_RESPONSE_OPTIONS, options);
-  store<u32>(message + HARDERROR_MSG_NUMBER_OF_PARAMETERS, count);
-  store<u32>(message + HARDERROR_MSG_UNICODE_STRING_PARAMETER_MASK, mask);
-  memory.copy(message + HARDERROR_MSG_PARAMETERS, original, MAXIMUM_HARDERROR_PARAMETERS * 4);
-  const reply = message + SIZEOF_HARDERROR_MSG;
-  const sent = LpcRequestWaitReplyPortKernel(port, LPC_ERROR_EVENT, message, reply, SIZEOF_HARDERROR_MSG);
-  let response = ResponseReturnToCaller;
-  if (sent == STATUS_SUCCESS && load<u32>(reply + HARDERROR_MSG_STATUS) == STATUS_SUCCESS) response = load<u32>(reply + HARDERROR_MSG_RESPONSE);
-  ExFreePoolWithTag(message, ERR_TAG);
-  return response;
-}
+/** Phase 1, by Ps: where hard errors go when a session has a port. */
+export function ExSetHardErrorPortHandler(handler: EX_HARD_ERROR_PORT_HANDLER): void { ExpPortHandler = changetype<usize>(handler); }
 
 /**
  * NtRaiseHardError(ErrorStatus, NumberOfParameters, UnicodeStringParameterMask,
@@ -344,12 +275,11 @@ export function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters:
   if (options == OptionShutdownSystem && NT_ERROR(status)) ExpSystemErrorHandler(status, block, count, mask);
   // The caller's own parameters, for the port (the block holds the kernel's copies of the strings).
   const original = KeCurrentThread + KTHREAD_SERVICE_SCRATCH + 4; // ExpCaptureParameters left the caller's vector there
-  const port = ExpReferenceErrorPort(changetype<EPROCESS>(PsGetCurrentProcess()).SessionId);
-  let answer = ResponseReturnToCaller;
-  if (port != 0) {
-    answer = ExpSendHardError(port, status, count, mask, original, options);
-    ObDereferenceObject(port);
-  } else ExpLogHardError(status, block, count, mask, options);
+  let answer = ExpPortHandler != 0 ? changetype<EX_HARD_ERROR_PORT_HANDLER>(ExpPortHandler)(status, count, mask, original, options) : EX_HARD_ERROR_NO_PORT;
+  if (answer == EX_HARD_ERROR_NO_PORT) {
+    ExpLogHardError(status, block, count, mask, options);
+    answer = ResponseReturnToCaller;
+  }
   ExFreePoolWithTag(block, ERR_TAG);
   if (ProbeForWrite(response, 4, 4)) store<u32>(response, answer);
   return STATUS_SUCCESS;

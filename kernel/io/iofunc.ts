@@ -259,6 +259,7 @@ function IopReadWrite(write: bool, fileHandle: u32, eventHandle: u32, ioStatusBl
       if (!(s == STATUS_END_OF_FILE && done != 0)) status = s; // a read that got something succeeds
       break;
     }
+    if (s != STATUS_SUCCESS) status = s; // a success code with news (a serial read's STATUS_TIMEOUT) reaches the caller
     done += moved;
     if (moved < n) break; // short read: the end of the file
   }

@@ -7,17 +7,38 @@
 // controls become spaces, CR is dropped. Transmission and reception are
 // interrupt-driven on IRQ 4 (hal/serial.ts). A read waits until at least one
 // byte has arrived and returns what is there, up to the length asked for.
+//
+// Read timeouts: IOCTL_SERIAL_SET_TIMEOUTS (SERIAL_TIMEOUTS, ntddser.h) sets
+// them for the open it is sent on (NT keeps them per port, which only one
+// open may hold; ours may be opened several times, so each open keeps its
+// own, in FsContext2). ReadIntervalTimeout MAXDWORD with both read totals 0:
+// a read returns at once with what is there (0 bytes: STATUS_TIMEOUT).
+// ReadIntervalTimeout MAXDWORD with ReadTotalTimeoutMultiplier MAXDWORD, or
+// any other nonzero total: a read waits that long (multiplier x length +
+// constant, milliseconds) for the first byte, then returns what is there
+// (NT would wait to fill the buffer). All zero: no timeout (the default).
 
 import { KeLogCharacter, KeLogEnd } from "../ke/log";
 import { KEVENT_SIZE, KeInitializeEvent, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { HalSerialRead, HalSerialReceived, HalSerialStartInterrupts } from "../hal/serial";
 import { PsLogBeginForCurrentProcess } from "../ps/psmain";
 import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoCreateSymbolicLink, IoSetMajorFunction } from "./iomgr";
 import {
-  FILE_DEVICE_SERIAL_PORT, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ,
-  IRP_MJ_WRITE,
+  FILE_DEVICE_SERIAL_PORT, FILE_OBJECT, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
+  IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ, IRP_MJ_WRITE,
 } from "./iop";
-import { STATUS_SUCCESS } from "../sdk/ntstatus";
+import {
+  STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_SUCCESS, STATUS_TIMEOUT,
+} from "../sdk/ntstatus";
+
+/** CTL_CODE(FILE_DEVICE_SERIAL_PORT, 7 / 8, METHOD_BUFFERED, FILE_ANY_ACCESS) (ntddser.h). */
+const IOCTL_SERIAL_SET_TIMEOUTS: u32 = 0x001B001C;
+const IOCTL_SERIAL_GET_TIMEOUTS: u32 = 0x001B0020;
+/** SERIAL_TIMEOUTS: five ULONGs (ReadInterval, ReadTotalMultiplier, ReadTotalConstant, WriteTotalMultiplier, WriteTotalConstant). */
+const SIZEOF_SERIAL_TIMEOUTS: u32 = 20;
+const SERIAL_TIMEOUTS_TAG: u32 = 0x54726553; // 'SerT'
+const MAXULONG: u32 = 0xFFFFFFFF;
 
 const SerialReceived: usize = memory.data(<i32>KEVENT_SIZE, 8);
 
@@ -26,16 +47,73 @@ function SerialReceive(): void { KeSetEvent(SerialReceived); }
 
 function SerialSucceed(device: usize, irp: usize): u32 { return STATUS_SUCCESS; }
 
+/** The open's SERIAL_TIMEOUTS (pool, FsContext2), or 0 for none set. */
+function SerialTimeouts(irp: usize): usize {
+  const file = changetype<IRP>(irp).FileObject;
+  return file != 0 ? changetype<FILE_OBJECT>(file).FsContext2 : 0;
+}
+
 function SerialRead(device: usize, irp: usize): u32 {
   const i = changetype<IRP>(irp);
   i.Information = 0;
   if (i.Length == 0) return STATUS_SUCCESS;
+  // The wait for the first byte: forever (0), none, or a relative time in 100 ns units.
+  const t = SerialTimeouts(irp);
+  let limited = false;
+  const due = memory.data(8, 8);
+  if (t != 0) {
+    const interval = load<u32>(t), multiplier = load<u32>(t, 4), constant = load<u32>(t, 8);
+    let ms: u64 = 0;
+    if (interval == MAXULONG && multiplier == MAXULONG) ms = constant;
+    else ms = <u64>multiplier * i.Length + constant;
+    if (interval == MAXULONG || ms != 0) {
+      limited = true;
+      store<i64>(due, -(<i64>ms * 10000));
+    }
+  }
   while (HalSerialReceived() == 0) {
+    if (limited && load<i64>(due) == 0) return STATUS_TIMEOUT;
     KeResetEvent(SerialReceived);
     if (HalSerialReceived() != 0) break;
-    KeWaitForSingleObject(SerialReceived, 0);
+    if (KeWaitForSingleObject(SerialReceived, limited ? due : 0) == STATUS_TIMEOUT && HalSerialReceived() == 0) return STATUS_TIMEOUT;
   }
   i.Information = HalSerialRead(i.Buffer, i.Length);
+  return STATUS_SUCCESS;
+}
+
+function SerialControl(device: usize, irp: usize): u32 {
+  const i = changetype<IRP>(irp);
+  const code = i.P0;
+  i.Information = 0;
+  const file = i.FileObject;
+  if (file == 0) return STATUS_INVALID_DEVICE_REQUEST;
+  const f = changetype<FILE_OBJECT>(file);
+  if (code == IOCTL_SERIAL_SET_TIMEOUTS) {
+    if (i.Length < SIZEOF_SERIAL_TIMEOUTS) return STATUS_BUFFER_TOO_SMALL;
+    if (f.FsContext2 == 0) {
+      f.FsContext2 = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_SERIAL_TIMEOUTS, SERIAL_TIMEOUTS_TAG);
+      if (f.FsContext2 == 0) return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    memory.copy(f.FsContext2, i.Buffer, SIZEOF_SERIAL_TIMEOUTS);
+    return STATUS_SUCCESS;
+  }
+  if (code == IOCTL_SERIAL_GET_TIMEOUTS) {
+    if (i.P3 < SIZEOF_SERIAL_TIMEOUTS) return STATUS_BUFFER_TOO_SMALL;
+    if (f.FsContext2 != 0) memory.copy(i.Buffer, f.FsContext2, SIZEOF_SERIAL_TIMEOUTS);
+    else memory.fill(i.Buffer, 0, SIZEOF_SERIAL_TIMEOUTS);
+    i.Information = SIZEOF_SERIAL_TIMEOUTS;
+    return STATUS_SUCCESS;
+  }
+  return STATUS_INVALID_DEVICE_REQUEST;
+}
+
+/** The open's last close: its timeouts go. */
+function SerialClose(device: usize, irp: usize): u32 {
+  const file = changetype<IRP>(irp).FileObject;
+  if (file != 0 && changetype<FILE_OBJECT>(file).FsContext2 != 0) {
+    ExFreePoolWithTag(changetype<FILE_OBJECT>(file).FsContext2, SERIAL_TIMEOUTS_TAG);
+    changetype<FILE_OBJECT>(file).FsContext2 = 0;
+  }
   return STATUS_SUCCESS;
 }
 
@@ -67,6 +145,8 @@ export function IoInitializeSerial(): void {
   IoSetMajorFunction(driver, IRP_MJ_FLUSH_BUFFERS, SerialSucceed);
   IoSetMajorFunction(driver, IRP_MJ_READ, SerialRead);
   IoSetMajorFunction(driver, IRP_MJ_WRITE, SerialWrite);
+  IoSetMajorFunction(driver, IRP_MJ_DEVICE_CONTROL, SerialControl);
+  IoSetMajorFunction(driver, IRP_MJ_CLOSE, SerialClose);
   if (IoCreateDevice(driver, "\\Device\\Serial0", 0, FILE_DEVICE_SERIAL_PORT) == 0) return;
   IoCreateSymbolicLink("\\??\\COM1", "\\Device\\Serial0");
   HalSerialStartInterrupts(SerialReceive);

@@ -42,9 +42,8 @@ import {
   STATUS_REPLY_MESSAGE_MISMATCH, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
-import { PsGetCurrentProcess } from "../ps/psmain";
 import {
-  LpcpCaptureView, LpcpCheckRemoteView, LpcpMapView, LpcpProcessOfThread, LpcpReferenceViewSection, LpcpSetMappingProcess,
+  LpcpCaptureView, LpcpCheckRemoteView, LpcpCurrentProcess, LpcpMapView, LpcpProcessOfThread, LpcpReferenceViewSection, LpcpSetMappingProcess,
   REMOTE_VIEW_BASE, REMOTE_VIEW_SIZE, VIEW_BASE, VIEW_REMOTE_BASE, VIEW_SECTION_OFFSET, VIEW_SIZE,
 } from "./view";
 
@@ -172,10 +171,10 @@ function LpcpConnectWith(views: usize, handle: usize, name: usize, clientView: u
   Port(client).ConnectionPort = connection;
   if (clientView != 0) {
     // The client's view, mapped into the client now; the port keeps the section for the server.
-    const section = LpcpReferenceViewSection(views + VIEWS_CAPTURED, s + 16);
-    if (section == 0) { ObDereferenceObject(client); return load<u32>(s, 16); }
+    const section = LpcpReferenceViewSection(views + VIEWS_CAPTURED, views + VIEWS_MAP);
+    if (section == 0) { ObDereferenceObject(client); return load<u32>(views, VIEWS_MAP); }
     Port(client).SectionToMap = section;
-    const current = PsGetCurrentProcess();
+    const current = LpcpCurrentProcess();
     status = LpcpMapView(section, current, load<u32>(views, VIEWS_CAPTURED + VIEW_SECTION_OFFSET), load<u32>(views, VIEWS_CAPTURED + VIEW_SIZE), views + VIEWS_MAP);
     if (status != STATUS_SUCCESS) { ObDereferenceObject(client); return status; }
     LpcpSetMappingProcess(client, current);
@@ -287,7 +286,7 @@ export function NtAcceptConnectPort(handle: usize, portContext: usize, request: 
  * Each side's port records what was mapped in its process.
  */
 function LpcpMapConnectionViews(views: usize, section: usize, server: usize, client: usize, clientThread: usize): u32 {
-  const current = PsGetCurrentProcess();
+  const current = LpcpCurrentProcess();
   const c = Port(client), sp = Port(server);
   let status = STATUS_SUCCESS;
   if (c.SectionToMap != 0) {

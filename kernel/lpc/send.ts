@@ -13,7 +13,7 @@ import { ObDereferenceObject } from "../ob/obref";
 import {
   LPCP_MESSAGE_HEADER, LpcpAllocateMessage, LpcpFreeMessage, LpcpNewMessageId, LpcpLock, LpcpUnlock, LpcpQueueMessage, LpcpRoute,
   LpcpCurrentThread, LpcpCurrentProcessId, LpcpPrepareWait, LpcpWaitForAnswer, LpcpReferencePort, LpcpReferenceStatus, LpcpScratch,
-  LpcpFindThread, LpcpThreadExists, LPCP_MAX_QUEUED_DATAGRAMS, Lt, Msg, MsgHeader, MsgPort, Port, PortKind, SERVER_COMMUNICATION_PORT, SERVER_CONNECTION_PORT,
+  LpcpFindThread, LpcpThreadExists, LPCP_MAX_QUEUED_DATAGRAMS, Lt, Msg, MsgHeader, MsgPort, Port, PortKind, SERVER_COMMUNICATION_PORT, SERVER_CONNECTION_PORT, PORT_CLOSED,
 } from "./lpcp";
 import {
   SIZEOF_PORT_MESSAGE, LPC_NEW_MESSAGE, LPC_REQUEST, LPC_DATAGRAM, LPC_CONNECTION_REQUEST,
@@ -263,3 +263,9 @@ export function LpcRequestWaitReplyPortKernel(port: usize, type: u16, request: u
   if (answer != 0) LpcpFreeMessage(answer);
   return status;
 }
+
+/** A port by handle, referenced, for kernel components above LPC; 0 with the status in LpcReferencePortStatus(). */
+export function LpcReferencePortByHandle(handle: u32): usize { return LpcpReferencePort(handle); }
+export function LpcReferencePortStatus(): u32 { return LpcpReferenceStatus(); }
+/** Has the side that owns `port` closed it (its owner ended or closed its last handle)? */
+export function LpcIsPortClosed(port: usize): bool { return (Port(port).Flags & PORT_CLOSED) != 0; }

@@ -16,7 +16,9 @@
 //   ServerView(remote).ViewBase <- server's section ->  ServerView.ViewBase; ServerView.ViewRemoteBase = the client's address
 //
 // Each port records what it mapped and in which process (referenced); the
-// views go when the port is deleted, as NT's LpcpDeletePort unmaps them. A
+// views go when the port is deleted, as NT's LpcpDeletePort unmaps them.
+// Mapping into a process is Ps's (ps/psview.ts registers it at phase 1:
+// Ps sits above LPC). A
 // section handle or view NT refuses gets NT's status: the handle's
 // (STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_ACCESS_DENIED
 // without SECTION_MAP_READ | SECTION_MAP_WRITE), or NtMapViewOfSection's
@@ -28,15 +30,13 @@
 //   REMOTE_PORT_VIEW (12): +0 Length  +4 ViewSize  +8 ViewBase
 
 import { ProbeForWrite } from "../ke/probe";
-import { KTHREAD } from "../ke/thread";
+import { KeCurrentThread, KTHREAD } from "../ke/thread";
 import { ObDereferenceObject } from "../ob/obref";
-import { ExpLastStatus, ExpReference } from "../ex/sync";
-import { MmMapViewOfSectionKernel, MmSectionObjectType, MmUnmapViewOfSectionKernel, SECTION_MAP_READ, SECTION_MAP_WRITE } from "../mm/section";
-import { MmKernelDirectory } from "../mm/procmm";
-import { EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess, PspDereferenceProcess, PspReferenceProcess } from "../ps/psmain";
-import { cli, read_eflags, sti } from "../sdk/intrinsics";
+import { ObReferenceObjectByHandle } from "../ob/obhandle";
+import { ExIsUserHandleAllowed } from "../ex/obsvc";
+import { MmSectionObjectType, SECTION_MAP_READ, SECTION_MAP_WRITE } from "../mm/section";
 import { SIZEOF_PORT_VIEW, SIZEOF_REMOTE_PORT_VIEW } from "../sdk/lpc";
-import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_IMAGE_NOT_AT_BASE, STATUS_PROCESS_IS_TERMINATING, STATUS_SUCCESS } from "../sdk/ntstatus";
+import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from "../sdk/ntstatus";
 import { LpcpLock, LpcpUnlock, Port } from "./lpcp";
 
 // PORT_VIEW and REMOTE_PORT_VIEW fields (sdk/lpc.ts has the classes).
@@ -74,56 +74,47 @@ export function LpcpCheckRemoteView(view: usize): u32 {
   return status;
 }
 
-/** The section a captured PORT_VIEW names, referenced for mapping read/write; 0 with the status at `statusOut`. */
+/** The section a captured PORT_VIEW names, referenced for mapping read/write; 0 with the status at `statusOut` (two words of kernel memory). */
 export function LpcpReferenceViewSection(captured: usize, statusOut: usize): usize {
-  const section = ExpReference(load<u32>(captured, VIEW_SECTION_HANDLE), SECTION_MAP_READ | SECTION_MAP_WRITE, MmSectionObjectType);
-  store<u32>(statusOut, section == 0 ? ExpLastStatus() : STATUS_SUCCESS);
-  return section;
+  const handle = load<u32>(captured, VIEW_SECTION_HANDLE);
+  let status = STATUS_INVALID_HANDLE;
+  if (ExIsUserHandleAllowed(handle)) status = ObReferenceObjectByHandle(handle, SECTION_MAP_READ | SECTION_MAP_WRITE, MmSectionObjectType, statusOut + 4, 0);
+  store<u32>(statusOut, status);
+  return status == STATUS_SUCCESS ? load<usize>(statusOut, 4) : 0;
 }
 
-/** A process whose address space still exists (an ended process's is the kernel's). */
-function LpcpProcessAlive(process: usize): bool {
-  return changetype<EPROCESS>(process).DirectoryTableBase != MmKernelDirectory;
+// ---- processes: Ps (above LPC) registers how to work in one (ps/psview.ts) ----
+
+/** Maps `section` read/write anywhere into `process`; `out`: base, size, offset (u64). */
+export type LPC_MAP_VIEW = (section: usize, process: usize, offset: u32, size: u32, out: usize) => u32;
+/** Unmaps the view at `base` from `process`, if the process still has an address space. */
+export type LPC_UNMAP_VIEW = (process: usize, base: usize) => void;
+/** Takes or drops a reference on a process. */
+export type LPC_PROCESS_REFERENCE = (process: usize) => void;
+let LpcpMapHook: usize = 0, LpcpUnmapHook: usize = 0, LpcpReferenceHook: usize = 0, LpcpDereferenceHook: usize = 0;
+
+/** Phase 1, by Ps: how LPC maps views into processes and keeps them referenced. */
+export function LpcSetProcessViewHooks(map: LPC_MAP_VIEW, unmap: LPC_UNMAP_VIEW, reference: LPC_PROCESS_REFERENCE, dereference: LPC_PROCESS_REFERENCE): void {
+  LpcpMapHook = changetype<usize>(map);
+  LpcpUnmapHook = changetype<usize>(unmap);
+  LpcpReferenceHook = changetype<usize>(reference);
+  LpcpDereferenceHook = changetype<usize>(dereference);
 }
 
-/**
- * Maps `section` read/write anywhere into `process` (attached to when it is
- * not the current one; interrupts stay off meanwhile so it cannot end
- * halfway). `out` (kernel memory): base, size, offset (u64), as
- * MmMapViewOfSectionKernel.
- */
+/** The current thread's process. */
+export function LpcpCurrentProcess(): usize { return changetype<KTHREAD>(KeCurrentThread).Process; }
+
+/** Maps `section` into `process` (see LPC_MAP_VIEW); STATUS_NOT_IMPLEMENTED before Ps registered. */
 export function LpcpMapView(section: usize, process: usize, offset: u32, size: u32, out: usize): u32 {
-  const f = read_eflags() & 0x200;
-  cli();
-  let status = STATUS_PROCESS_IS_TERMINATING;
-  if (LpcpProcessAlive(process)) {
-    const other = process != PsGetCurrentProcess();
-    if (other) KeStackAttachProcess(process);
-    status = MmMapViewOfSectionKernel(section, process + EPROCESS_VAD_LIST, <u64>offset, size, out);
-    if (status == STATUS_IMAGE_NOT_AT_BASE) status = STATUS_SUCCESS; // an image section: mapped, elsewhere than its base
-    if (other) KeUnstackDetachProcess();
-  }
-  if (f != 0) sti();
-  return status;
-}
-
-/** Unmaps the view at `base` from `process` if it still exists. */
-function LpcpUnmapView(process: usize, base: usize): void {
-  if (base == 0 || !LpcpProcessAlive(process)) return;
-  const f = read_eflags() & 0x200;
-  cli();
-  const other = process != PsGetCurrentProcess();
-  if (other) KeStackAttachProcess(process);
-  MmUnmapViewOfSectionKernel(process + EPROCESS_VAD_LIST, base);
-  if (other) KeUnstackDetachProcess();
-  if (f != 0) sti();
+  if (LpcpMapHook == 0) return STATUS_NOT_IMPLEMENTED;
+  return changetype<LPC_MAP_VIEW>(LpcpMapHook)(section, process, offset, size, out);
 }
 
 /** Records `process` (referenced once per port) as the one holding `port`'s views. */
 export function LpcpSetMappingProcess(port: usize, process: usize): void {
   const p = Port(port);
   if (p.MappingProcess != 0) return;
-  PspReferenceProcess(process);
+  changetype<LPC_PROCESS_REFERENCE>(LpcpReferenceHook)(process);
   p.MappingProcess = process;
 }
 
@@ -135,12 +126,13 @@ export function LpcpDeleteViews(port: usize): void {
   const p = Port(port);
   const process = p.MappingProcess;
   if (process != 0) {
-    LpcpUnmapView(process, p.ClientSectionBase);
-    LpcpUnmapView(process, p.ServerSectionBase);
+    const unmap = changetype<LPC_UNMAP_VIEW>(LpcpUnmapHook);
+    if (p.ClientSectionBase != 0) unmap(process, p.ClientSectionBase);
+    if (p.ServerSectionBase != 0) unmap(process, p.ServerSectionBase);
     p.ClientSectionBase = 0;
     p.ServerSectionBase = 0;
     p.MappingProcess = 0;
-    PspDereferenceProcess(process);
+    changetype<LPC_PROCESS_REFERENCE>(LpcpDereferenceHook)(process);
   }
   const section = p.SectionToMap;
   if (section != 0) { p.SectionToMap = 0; ObDereferenceObject(section); }

@@ -212,6 +212,10 @@ export const STATUS_PORT_CONNECTION_REFUSED: u32 = 0xC0000041;
 /** A port of the wrong kind for the service (a connection port where a communication port is needed, ...). */
 export const STATUS_INVALID_PORT_HANDLE: u32 = 0xC0000042;
 export const STATUS_PORT_ALREADY_SET: u32 = 0xC0000048;
+/** csrss: an API its server DLL does not have, or a server DLL not loaded. */
+export const STATUS_ILLEGAL_FUNCTION: u32 = 0xC00000AF;
+/** csrss: a ServerId past the last server DLL slot (CsrpClientConnect). */
+export const STATUS_TOO_MANY_NAMES: u32 = 0xC00000CD;
 /** The process a port view was to be mapped into has ended. */
 export const STATUS_PROCESS_IS_TERMINATING: u32 = 0xC000010A;
 export const STATUS_CANNOT_IMPERSONATE: u32 = 0xC000010D;

@@ -31,6 +31,8 @@ describe('csrss', () => {
   let csrss: string[] = [];
   let cli: string[] = [];
   let mingw: string[] = [];
+  let screen = '';
+  let cliSession: string[] = [];
   let csrssPid = 0;
   let cliPid = 0;
 
@@ -42,15 +44,19 @@ describe('csrss', () => {
     files.set('\\Windows\\System32\\csrcli.exe', client);
     const steps = ['autocheck autochk *', `async csrss ${COMMAND}`, 'csrcli \\CsrTest'];
     if ('images' in built) { files.set('\\Windows\\System32\\csrmingw.exe', built.images.get('csrmingw.exe')!); steps.push('csrmingw'); }
+    steps.push('csrcli session');
     const overlay = `[${SM}]\r\n"BootExecute"=${multi(steps)}\r\n`;
     const disk = buildDisk({ files, overlays: [{ text: `Windows Registry Editor Version 5.00\r\n\r\n${overlay}`, fileName: 'csrss-test.reg' }] });
-    const r = await boot({ kernel, disk, until: 'images' in built ? 'smss: BootExecute: csrmingw' : 'csrcli: done', timeoutMs: 300000 });
+    const r = await boot({ kernel, disk, until: 'csrcli: session done', timeoutMs: 300000, screen: true });
+    screen = r.screen?.rows.join('') ?? '';
     lines = msg(r.lines);
     expect(r.stop, lines.join('\n')).toBeUndefined();
     expect(r.reached, lines.join('\n')).toBe(true);
     if (process.env.CSRSS_LOG) console.log(lines.join('\n'));
     csrss = lines.filter((l) => l.startsWith('csrss: ')).map((l) => l.slice(7));
-    cli = lines.filter((l) => l.startsWith('csrcli: ')).map((l) => l.slice(8));
+    const all = lines.filter((l) => l.startsWith('csrcli: ')).map((l) => l.slice(8));
+    cli = all.slice(0, all.indexOf('done') + 1);
+    cliSession = all.slice(all.indexOf('done') + 1);
     mingw = lines.filter((l) => l.startsWith('csrmingw: ')).map((l) => l.slice(10));
     csrssPid = Number(lines.map((l) => /^ps: process (\d+) \(csrss\.exe\) created/.exec(l)).find((m) => m)?.[1]);
     cliPid = Number(lines.map((l) => /^ps: process (\d+) \(csrcli\.exe\) created/.exec(l)).find((m) => m)?.[1]);
@@ -104,6 +110,8 @@ describe('csrss', () => {
 
   it('hard errors from a program reach csrss through the kernel and are answered with the default button', () => {
     expect(cli.slice(25)).toEqual([
+      'enable SeLoadDriverPrivilege 0x00000000',
+      'load win32k.sys 0x00000000',
       'hard error, OptionOk 0x00000000',
       'response 0x00000006',
       'hard error, OptionYesNo 0x00000000',
@@ -113,6 +121,10 @@ describe('csrss', () => {
     expect(csrss).toContain(`session 0: hard error 0xC0000135 from process ${cliPid} (options 1): {Unable To Locate Component} This application has failed to start `
       + 'because missing.dll was not found. Re-installing the application may fix this problem.: ResponseOk');
     expect(csrss).toContain(`session 0: hard error 0xC0000001 from process ${cliPid} (options 4): Unknown Hard Error 0x00000011 0x00000022: ResponseYes`);
+    // On the session's screen too (win32k is loaded in session 0 by then).
+    expect(screen).toContain('{Unable To Locate Component} This application has failed to start because missing.dll was not found. '
+      + 'Re-installing the application may fix this problem.: ResponseOk');
+    expect(screen).toContain('Unknown Hard Error 0x00000011 0x00000022: ResponseYes');
     // Sent to csrss, not logged by the kernel as unhandled.
     expect(lines.find((l) => l.startsWith('ex: hard error '))).toBeUndefined();
   });
@@ -138,5 +150,35 @@ describe('csrss', () => {
     expect(csrss).toContain(`session 0: hard error 0xC0000139 from process ${pid} (options 2): {Entry Point Not Found} The procedure entry point `
       + 'MissingEntry could not be located in the dynamic link library mathlib.dll.: ResponseOk');
     expect(lines.find((l) => /^smss: BootExecute: csrmingw \(process \d+, exit 0x00005A5A\)$/.test(l)), lines.join('\n')).toBeDefined();
+  });
+
+  it('a csrss in a new session uses \\Sessions\\<n>\\Windows and takes that session\'s hard errors', () => {
+    expect(cliSession, lines.join('\n')).toEqual([
+      'enable SeLoadDriverPrivilege 0x00000000',
+      'create a session 0x00000000',
+      'session 0x00000001',
+      'process parameters 0x00000000',
+      'start csrss 0x00000000',
+      'resume 0x00000000',
+      'connect to the session\'s csrss 0x00000000',
+      'csrss is the one started 0x00000001',
+      'get temp file 0x00000000',
+      'hard error 0x00000000',
+      'response 0x00000006',
+      'session done',
+    ]);
+    const created = (image: string) => lines.map((l) => new RegExp(`^ps: process (\\d+) \\(${image}\\) created .*session (\\d+)$`).exec(l)).filter((m) => m);
+    const session1Csrss = Number(created('csrss\\.exe').find((m) => m![2] === '1')?.[1]);
+    const sessionClient = Number(created('csrcli\\.exe')[1]?.[1]);
+    expect(session1Csrss).toBeGreaterThan(0);
+    expect(session1Csrss).not.toBe(csrssPid);
+    expect(csrss).toContain('session 1: command line: 2 parts taken, 0 skipped: ObjectDirectory=\\Sessions\\1\\Windows SharedSection=0,0,0 '
+      + 'Windows=Off ServerDll=basesrv (1) ProfileControl=Off MaxRequestThreads=16');
+    expect(csrss).toContain('session 1: ApiPort \\Sessions\\1\\Windows\\ApiPort ready, SbApiPort \\Sessions\\1\\Windows\\SbApiPort (the directory existed)');
+    expect(lines).toContain(`ex: session 1: default hard error port set by csrss.exe (pid ${session1Csrss})`);
+    expect(csrss).toContain(`session 1: hard error 0xC0000135 from process ${sessionClient} (options 1): {Unable To Locate Component} This application has `
+      + 'failed to start because session.dll was not found. Re-installing the application may fix this problem.: ResponseOk');
+    // Session 0's csrss took none of session 1's.
+    expect(csrss.filter((l) => l.startsWith('session 0: hard error ') && l.includes('session.dll'))).toEqual([]);
   });
 });

@@ -149,13 +149,27 @@ describe.each([['fat16', 32], ['fat32', 300]] as const)('files on a %s volume, f
 describe('\\Device\\Serial0 (COM1, interrupt-driven on IRQ 4)', () => {
   it('turns written lines into log lines and hands typed bytes to a waiting read', async () => {
     const { kernelImage } = await buildKernel({ bootModules: [{ name: 'serial', bytes: await program('serial') }], write: false });
-    const r = await boot({ kernel: kernelImage, until: 'ke: idle loop', timeoutMs: 30000, input: [{ after: 'serial: waiting for input', text: 'hello' }] });
+    const r = await boot({ kernel: kernelImage, until: 'ke: idle loop', timeoutMs: 30000, input: [{ after: 'serial: waiting for input', text: 'hello' }, { after: 'serial: waiting with a timeout', text: 'z' }] });
     expect(r.stop).toBeUndefined();
     const t = msg(r.lines);
     const at = t.indexOf('serial: open 0x00000000');
     expect(at).toBeGreaterThan(-1);
     expect(t.slice(at + 1, at + 4)).toEqual(['serial: first line', 'serial: second line', 'serial: write 0x00000000 24']);
     expect(t).toContain('serial: read 5 bytes: 104,101,108,108,111');
+    // Read timeouts per open (IOCTL_SERIAL_SET_TIMEOUTS): at once, a bounded wait, a wait that gets the typed byte.
+    const after = t.indexOf('serial: read 5 bytes: 104,101,108,108,111');
+    expect(t.slice(after + 1, after + 10)).toEqual([
+      'serial: set immediate timeouts 0x00000000',
+      'serial: read with nothing there 0x00000102 0',
+      'serial: set a 200 ms first-byte wait 0x00000000',
+      'serial: get timeouts 0x00000000 0xFFFFFFFF 0xFFFFFFFF 200',
+      'serial: read that times out 0x00000102',
+      'serial: a short set 0xC0000023',
+      'serial: an unknown control code 0xC0000010',
+      'serial: waiting with a timeout',
+      'serial: read within the timeout 0x00000000 1 122',
+    ]);
+    expect(t).toContain('serial: another open\'s timeouts 0x00000000 0x00000000');
     // Every line kept the log format although the port is interrupt-driven now.
     for (const line of r.lines.filter((l) => l.length > 0)) expect(line).toMatch(/^\[ *\d+\.\d{6}\] [a-z][a-z0-9]*: /);
   }, 60000);

@@ -148,10 +148,61 @@ describe('winlogon and the default shell', () => {
     const shell = w.indexOf('session 0: shell defshell.exe (process N) started for administrator');
     expect(shell).toBeGreaterThan(-1);
     expect(of('defshell')[0]).toMatch(/^NTWASM86\\administrator is logged on in session 0 \(process \d+\); press a key to log off$/);
-    expect(of('defshell')[1]).toBe('administrator logs off');
+    expect(of('defshell')[1]).toBe('administrator logs off (a key on COM1)');
     const off = w.indexOf('session 0: administrator logged off (the shell ended with status 0x00000000)');
     expect(off).toBeGreaterThan(shell);
-    expect(w.indexOf('session 0: logon screen', off)).toBeGreaterThan(off);
-    expect(w[w.length - 1]).toMatch(/^session 0: ADMINISTRATOR logged on \(logon id 0x[0-9A-F]{8}\)$/);
+    const screen = w.indexOf('session 0: logon screen', off);
+    expect(screen).toBeGreaterThan(off);
+    expect(w.findIndex((l) => /^session 0: ADMINISTRATOR logged on \(logon id 0x[0-9A-F]{8}\)$/.test(l))).toBeGreaterThan(screen);
+  });
+});
+
+/** Scan code set 1 make and break codes for lower-case letters and Enter. */
+const SCAN: Record<string, number> = { q: 0x10, a: 0x1e, d: 0x20, i: 0x17, m: 0x32, n: 0x31, o: 0x18, p: 0x19, r: 0x13, s: 0x1f, t: 0x14, w: 0x11, '\r': 0x1c };
+const typed = (text: string) => [...text].flatMap((c) => [SCAN[c], SCAN[c] | 0x80]);
+
+describe('winlogon with win32k.sys in its session: the screen and the keyboard', () => {
+  let k: string[] = [];
+  let screens: string[][] = [];
+  beforeAll(async () => {
+    const files = await system32Files();
+    files.set('\\Windows\\System32\\w32load.exe', (await buildUserImage('test/boot/programs/w32load.ts', { name: 'w32load.exe' })).bytes);
+    const overlay = 'Windows Registry Editor Version 5.00\r\n\r\n'
+      + `[${CCS}\\Control\\Session Manager]\r\n"BootExecute"=${multiSz('autocheck autochk *', 'w32load', 'async wininit', 'async winlogon')}\r\n\r\n`;
+    const disk = buildDisk({ files, overlays: [{ text: overlay, fileName: 'logon-keyboard.reg' }] });
+    const { kernelImage } = await buildKernel({ write: false });
+    let machine: { keys(codes: number[]): void; send(text: string): void } | undefined;
+    const abort = new AbortController();
+    let prompts = 0;
+    const r = await boot({
+      kernel: kernelImage, disk, timeoutMs: 240000, screen: true, signal: abort.signal,
+      onReady: (m) => { machine = m; },
+      onLine: (line) => {
+        if (line.endsWith(`${W}user name:`) && ++prompts === 2) abort.abort(); // back at the screen after the log-off
+        else if (line.endsWith(`${W}user name:`)) machine?.keys(typed('administrator\r'));
+        else if (line.endsWith(`${W}password:`)) machine?.keys(typed('password\r'));
+        else if (line.endsWith('press a key to log off')) machine?.keys(typed('q'));
+      },
+    });
+    k = msg(r.lines);
+    if (process.env.LOGON_TEST_LOG) writeFileSync(`${process.env.LOGON_TEST_LOG}.keyboard`, r.lines.join('\n'));
+    expect(r.stop, k.join('\n')).toBeUndefined();
+    expect(prompts, k.join('\n')).toBe(2);
+    screens = [r.screen!.rows];
+  }, 600000);
+
+  it('draws the logon screen on the session screen and takes the name and password from the keyboard', () => {
+    expect(k).toContain('w32load: load win32k.sys 0x00000000');
+    expect(k).toContain(`${W}the logon screen is on this session's screen; keys from its keyboard and COM1`);
+    expect(k.find((l) => l.startsWith(`${W}administrator logged on (logon id 0x`))).toBeDefined();
+    expect(k.find((l) => l.startsWith('defshell: NTWASM86\\administrator is logged on'))).toBeDefined();
+    expect(k).toContain('defshell: administrator logs off (a key on the keyboard)');
+    expect(k).toContain(`${W}administrator logged off (the shell ended with status 0x00000000)`);
+    // After the log-off the logon screen is back, drawn anew (the Welcome line is gone).
+    const rows = screens[0];
+    expect(rows[0]).toContain('Log On to Windows');
+    expect(rows.join('\n')).toContain('Session: 0');
+    expect(rows.join('\n')).toContain('User name: ');
+    expect(rows.join('\n')).not.toContain('Welcome');
   });
 });

@@ -81,6 +81,7 @@ describe('smss initialization with a varied registry', () => {
         'smsschild read \\??\\X:\\hello.txt',
         'smsschild dirs \\Windows \\RPC+Control \\Sessions',
         'smsschild subsystem',
+        'smsschild dup',
         'async smsschild sleep 20',
         'smsschild read \\??\\C:\\ren\\a.txt',
         'nosuchprogram arg',
@@ -176,6 +177,19 @@ describe('smss initialization with a varied registry', () => {
     expect(r.smss.find((l) => /^SM API: connection from process \d+ with connection information \(subsystem type 2\) accepted, not a subsystem$/.test(l))).toBeDefined();
     expect(r.smss.find((l) => /^SM API: process \d+ ApiNumber 3 refused, ExecPgm from an untrusted caller: 0xC0000022$/.test(l))).toBeDefined();
     expect(L).not.toContain('smsschild: tag started by ExecPgm');
+  });
+
+  it('NtDuplicateObject between processes: into a child and back, closing the source there; PROCESS_DUP_HANDLE needed', () => {
+    const said = r.lines.filter((l) => l.startsWith('smsschild: dup: ')).map((l) => l.slice(16));
+    expect(said, r.lines.join('\n')).toEqual([
+      'a suspended child 0x00000000',
+      'into the child 0x00000000',
+      'back from the child, closing its copy 0x00000000',
+      'the event set through the copy is signalled 0x00000000',
+      'the child\'s copy again 0xC0000008',
+      'open itself for query only 0x00000000, duplicate from it 0xC0000022',
+    ]);
+    expect(r.lines).not.toContain('smsschild: tag never runs');
   });
 
   it('BootExecute\'s debug keyword starts the program with DebugFlags 1 and says no debugger is attached; others inherit smss\'s 0', () => {

@@ -15,7 +15,7 @@ describe('ntdll module', () => {
     const module = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
     const exports = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name);
     expect(exports.length).toBeGreaterThan(70);
-    for (const name of exports) expect(name, name).toMatch(/^(Rtl[A-Z]|Ldr[A-Z]|LdrpInitialize$|Dbg|vDbg|_vsnprintf$)/);
+    for (const name of exports) expect(name, name).toMatch(/^(Rtl[A-Z]|Ldr[A-Z]|Csr[A-Z]|LdrpInitialize$|Dbg|vDbg|_vsnprintf$)/);
     expect(exports.filter((n) => n.startsWith('Rtlp'))).toEqual([]);
     for (const routine of ['RtlInitUnicodeString', 'RtlAllocateHeap', 'RtlQueryRegistryValues', 'RtlDosPathNameToNtPathName_U', 'RtlCreateUserProcess', 'DbgPrint'])
       expect(exports).toContain(routine);

@@ -19,7 +19,9 @@
 //
 // A hard error (LPC_ERROR_EVENT on the connection port, HARDERROR_MSG from
 // the kernel): its string parameters are read from the raising process,
-// the message is written as Windows shows it, on COM1:
+// the message is written as Windows shows it, on the session's screen
+// (win32k's NtUserConsoleWrite, once win32k is loaded in the session) and
+// on COM1:
 //   csrss: hard error 0xC0000135 from process 12 (options 1): {Unable To Locate Component} This application has failed ...: ResponseOk
 // and it is answered with the default button's response (nobody here to
 // press another).
@@ -43,10 +45,12 @@ import {
   HARDERROR_MSG_PARAMETERS,
 } from "../../../kernel/sdk/csr";
 import { HardErrorMessageTemplate, HardErrorDefaultResponse } from "../../../kernel/sdk/hardmsg";
+import { STATUS_ILLEGAL_FUNCTION, STATUS_TOO_MANY_NAMES } from "../../../kernel/sdk/ntstatus";
+import { NtUserConsoleWrite } from "../../../kernel/sdk/ntuser";
+
+const CRLF = "\r\n";
 import { LPC_CONNECTION_REQUEST, LPC_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_ERROR_EVENT, PORT_MAXIMUM_MESSAGE_LENGTH } from "../../../kernel/sdk/lpc";
 
-const STATUS_ILLEGAL_FUNCTION: u32 = 0xC00000AF;
-const STATUS_TOO_MANY_NAMES: u32 = 0xC00000CD;
 const PROCESS_VM_READ: u32 = 0x0010;
 
 // ---- client processes: a fixed table; a connection's PortContext is its entry ----
@@ -300,6 +304,7 @@ function CsrpHandleHardError(): void {
   const response = HardErrorDefaultResponse(options);
   session(); put(line, "hard error "); putHex(line, status); put(line, " from process "); putDec(line, pid);
   put(line, " (options "); putDec(line, options); put(line, "): ");
+  const textStart = load<u32>(line);
   const template = HardErrorMessageTemplate(status);
   if (template.length == 0) {
     put(line, "Unknown Hard Error");
@@ -317,6 +322,12 @@ function CsrpHandleHardError(): void {
   }
   put(line, ": ");
   put(line, CsrpResponseName(response));
+  // The session's screen too, once win32k is loaded in it (before, the service is not there: COM1 only).
+  const textEnd = load<u32>(line);
+  if (NtUserConsoleWrite(changetype<usize>(CRLF), 4) == STATUS_SUCCESS) {
+    NtUserConsoleWrite(line + 12 + (textStart << 1), (textEnd - textStart) << 1);
+    NtUserConsoleWrite(changetype<usize>(CRLF), 4);
+  }
   flush(line);
   if (process != 0) NtClose(process);
   store<u32>(message + HARDERROR_MSG_RESPONSE, response);

@@ -23,9 +23,8 @@ import {
   RTL_USER_PROCESS_INFORMATION_PROCESS, RTL_USER_PROCESS_INFORMATION_THREAD, RTL_USER_PROCESS_INFORMATION_CLIENT_ID,
 } from "../../../kernel/sdk/sm";
 import { LPC_CONNECTION_REQUEST, LPC_REQUEST, LPC_PORT_CLOSED } from "../../../kernel/sdk/lpc";
+import { STATUS_INVALID_HANDLE, STATUS_INVALID_CID, STATUS_INSUFFICIENT_RESOURCES } from "../../../kernel/sdk/ntstatus";
 
-const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
-const STATUS_INVALID_CID: u32 = 0xC000000B;
 
 const line = memory.data(CSR_LINE_BYTES, 4);
 const message = memory.data(SIZEOF_SB_API_MSG, 8);
@@ -48,7 +47,7 @@ function CsrpSbCreateSession(): u32 {
   let status = NtQueryInformationProcess(process, 0, basic, 24, 0);
   if (status != STATUS_SUCCESS) status = STATUS_INVALID_HANDLE;
   else if (load<u32>(basic, 16) != pid) status = STATUS_INVALID_CID;
-  else if (CsrSessionCount >= MAX_SESSIONS) status = 0xC000009A; // STATUS_INSUFFICIENT_RESOURCES
+  else if (CsrSessionCount >= MAX_SESSIONS) status = STATUS_INSUFFICIENT_RESOURCES;
   else {
     status = NtResumeThread(thread, 0);
     if (status == STATUS_SUCCESS) {

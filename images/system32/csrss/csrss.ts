@@ -24,7 +24,7 @@
 import {
   NtCreateDirectoryObject, NtCreatePort, NtConnectPort, NtDelayExecution, NtSetDefaultHardErrorPort, NtQueryInformationProcess,
   RtlGetCurrentPeb, RtlCreateUserThread, RtlAdjustPrivilege, func_address, NtClose, NtTerminateProcess, NtCurrentProcess, STATUS_SUCCESS,
-  OBJ_CASE_INSENSITIVE, OBJ_OPENIF, OBJ_PERMANENT, DIRECTORY_ALL_ACCESS, CsrpAttributes, CsrpCounted,
+  OBJ_CASE_INSENSITIVE, OBJ_OPENIF, OBJ_PERMANENT, DIRECTORY_ALL_ACCESS, STATUS_OBJECT_NAME_EXISTS, CsrpAttributes, CsrpCounted,
   put, putDec, putHex, putWide, flush, CSR_LINE_BYTES,
 } from "./csrutil";
 import { CsrApiLoop, CsrApiInitialize } from "./csrapi";
@@ -32,9 +32,9 @@ import { CsrSbApiLoop } from "./csrsb";
 import { SIZEOF_CSR_API_CONNECTINFO, SIZEOF_CSR_API_MESSAGE } from "../../../kernel/sdk/csr";
 import { SIZEOF_SB_CONNECTION_INFO, SIZEOF_SB_API_MSG, SB_CONNECTION_INFO_SUBSYSTEM_TYPE, SB_CONNECTION_INFO_PORT_NAME, SB_CONNECTION_INFO_PORT_NAME_CHARS } from "../../../kernel/sdk/sm";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import { STATUS_UNSUCCESSFUL } from "../../../kernel/sdk/ntstatus";
 
 const IMAGE_SUBSYSTEM_WINDOWS_GUI: u32 = 2;
-const STATUS_UNSUCCESSFUL: u32 = 0xC0000001;
 const SE_TCB_PRIVILEGE: u32 = 7;
 const forever = memory.data<u64>([0x8000000000000000]);
 const line = memory.data(CSR_LINE_BYTES, 4);
@@ -185,7 +185,7 @@ function CsrpStartThread(routine: (p: usize) => void): u32 {
 function CsrpCreatePorts(): bool {
   let status = NtCreateDirectoryObject(handle, DIRECTORY_ALL_ACCESS,
     CsrpAttributes(oa, CsrpCounted(name, CsrObjectDirectory, CsrObjectDirectoryLength), OBJ_CASE_INSENSITIVE | OBJ_OPENIF | OBJ_PERMANENT));
-  const opened = status == 0x40000000; // STATUS_OBJECT_NAME_EXISTS: made before (smss, or the kernel for a session)
+  const opened = status == STATUS_OBJECT_NAME_EXISTS; // made before (smss, or the kernel for a session)
   if (status != STATUS_SUCCESS && !opened) { failed("NtCreateDirectoryObject", status, "ObjectDirectory"); return false; }
   NtClose(load<u32>(handle));
   status = NtCreatePort(handle, CsrpAttributes(oa, CsrpName(name, nameText, "\\ApiPort"), OBJ_CASE_INSENSITIVE),

@@ -57,19 +57,25 @@ function ElfRecord(source: string, type: u32, id: u32, text: string): bool {
   const stamp = Decimal(load<u16>(fields)) + "-" + two(load<u16>(fields, 2)) + "-" + two(load<u16>(fields, 4)) + " "
     + two(load<u16>(fields, 6)) + ":" + two(load<u16>(fields, 8)) + ":" + two(load<u16>(fields, 10));
   const entry = typeName(type) + " " + source + " " + Decimal(id) + ": " + text;
-  Log("recorded " + entry);
-  if (File == 0) return false;
-  const line = stamp + " " + entry + "\r\n";
-  let n: u32 = 0;
-  for (let i = 0; i < line.length && n < 512; i++) {
-    const c = line.charCodeAt(i);
-    store<u8>(bytes + n++, <u8>(c < 0x80 ? c : 0x3F));
+  // The file first, then the COM1 line: whoever sees the line finds the record on the disk.
+  let written = false;
+  if (File != 0) {
+    const line = stamp + " " + entry + "\r\n";
+    let n: u32 = 0;
+    for (let i = 0; i < line.length && n < 512; i++) {
+      const c = line.charCodeAt(i);
+      store<u8>(bytes + n++, <u8>(c < 0x80 ? c : 0x3F));
+    }
+    const status = NtWriteFile(File, 0, 0, 0, iosb, bytes, n, toEnd, 0);
+    if (status != STATUS_SUCCESS) LogFailure("NtWriteFile", status, EVENTLOG_FILE_NAME);
+    else {
+      NtFlushBuffersFile(File, iosb); // on the disk at once: the record outlives a power cut
+      Recorded++;
+      written = true;
+    }
   }
-  const status = NtWriteFile(File, 0, 0, 0, iosb, bytes, n, toEnd, 0);
-  if (status != STATUS_SUCCESS) { LogFailure("NtWriteFile", status, EVENTLOG_FILE_NAME); return false; }
-  NtFlushBuffersFile(File, iosb); // on the disk at once: the record outlives a power cut
-  Recorded++;
-  return true;
+  Log("recorded " + entry);
+  return written;
 }
 
 function ElfReport(): bool {

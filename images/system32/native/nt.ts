@@ -35,6 +35,8 @@
   share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtReadFile") export declare function NtReadFile(file: u32, event: u32, apc: usize, context: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
 @external("ntdll", "NtWriteFile") export declare function NtWriteFile(file: u32, event: u32, apc: usize, context: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
+@external("ntdll", "NtDeviceIoControlFile") export declare function NtDeviceIoControlFile(file: u32, event: u32, apc: usize, context: usize, iosb: usize, code: u32,
+  input: usize, inputLength: u32, output: usize, outputLength: u32): u32;
 @external("ntdll", "NtFlushBuffersFile") export declare function NtFlushBuffersFile(file: u32, iosb: usize): u32;
 
 // ---- registry ----

@@ -30,7 +30,7 @@ import {
   CsrpClientConnect, SIZEOF_CSR_CLIENT_CONNECT, CSR_CLIENT_CONNECT_SERVER_ID, CSR_CLIENT_CONNECT_INFO, CSR_CLIENT_CONNECT_INFO_SIZE,
 } from "../../../kernel/sdk/csr";
 import { SIZEOF_PORT_MESSAGE, SIZEOF_PORT_VIEW, SIZEOF_REMOTE_PORT_VIEW } from "../../../kernel/sdk/lpc";
-import { STATUS_SUCCESS, STATUS_NO_MEMORY, STATUS_INVALID_PARAMETER, STATUS_NAME_TOO_LONG } from "../../../kernel/sdk/ntstatus";
+import { STATUS_SUCCESS, STATUS_NO_MEMORY, STATUS_INVALID_PARAMETER, STATUS_NAME_TOO_LONG, STATUS_PORT_DISCONNECTED } from "../../../kernel/sdk/ntstatus";
 import { PAGE_READWRITE, SEC_RESERVE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(section: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
@@ -151,7 +151,7 @@ export function CsrClientCallServer(message: usize, captureBuffer: usize, apiNum
   store<u16>(message, <u16>total, 2);
   store<u32>(message, 0, 4); // Type and DataInfoOffset (ZeroInit)
   store<u32>(message + CSR_API_MESSAGE_API_NUMBER, apiNumber);
-  if (CsrApiPort == 0) { store<u32>(message + CSR_API_MESSAGE_STATUS, 0xC0000037); return 0xC0000037; } // STATUS_PORT_DISCONNECTED: never connected
+  if (CsrApiPort == 0) { store<u32>(message + CSR_API_MESSAGE_STATUS, STATUS_PORT_DISCONNECTED); return STATUS_PORT_DISCONNECTED; } // never connected
   if (captureBuffer != 0) {
     store<usize>(message + CSR_API_MESSAGE_CAPTURE_DATA, captureBuffer + CsrPortMemoryRemoteDelta);
     const count = load<u32>(captureBuffer + CSR_CAPTURE_BUFFER_POINTER_COUNT);

@@ -1,15 +1,17 @@
 // winlogon.exe, the logon process of session 1 and every later session,
 // started by that session's smss copy after its csrss. It is critical in its
-// session (its end stops the system: smss bug-checks 0xC000021A naming the
-// "Windows Logon Process"). It waits until lsass has set
+// session through smss, which waits on it: its end stops the system with
+// 0xC000021A naming the "Windows Logon Process" and its exit status (so it
+// does not set the kernel's critical flag, which would stop the system with
+// 0xEF before smss could name it). It waits until lsass has set
 // \SECURITY\LSA_AUTHENTICATION_INITIALIZED, connects to
 // \LsaAuthenticationPort as the logon process "Winlogon", then loops:
 //
 //   1. the logon screen: `winlogon: session <n>: logon screen` on COM1 and
 //      the prompts (console.ts: the session's screen once win32k's shadow
 //      services are there, COM1 until then);
-//   2. the user name and the password, read from COM1 (headless; one line
-//      each);
+//   2. the user name and the password, one line each, typed on COM1
+//      (headless) or on the session's keyboard (input.ts);
 //   3. LsaLogonUser through the port (lsa.ts); a failure is shown and
 //      reported to the event log (529), and the screen comes back;
 //   4. on success (528 reported): the Shell that SOFTWARE\Microsoft\Windows
@@ -22,23 +24,24 @@
 // once the kernel has it; until then the request is logged and refused).
 
 import {
-  NtClose, NtCreateDirectoryObject, NtCreateEvent, NtWaitForSingleObject, NtOpenFile, RtlSetProcessIsCritical,
+  NtClose, NtCreateDirectoryObject, NtCreateEvent, NtWaitForSingleObject,
   RtlCreateEnvironment, RtlSetEnvironmentVariable,
-  OBJ_OPENIF, OBJ_PERMANENT, DIRECTORY_ALL_ACCESS, EVENT_ALL_ACCESS, NotificationEvent, GENERIC_READ, SYNCHRONIZE,
-  FILE_SYNCHRONOUS_IO_NONALERT, STATUS_SUCCESS, STATUS_LOGON_FAILURE, STATUS_NO_SUCH_USER, STATUS_WRONG_PASSWORD,
+  OBJ_OPENIF, OBJ_PERMANENT, DIRECTORY_ALL_ACCESS, EVENT_ALL_ACCESS, NotificationEvent,
+  STATUS_SUCCESS, STATUS_LOGON_FAILURE, STATUS_NO_SUCH_USER, STATUS_WRONG_PASSWORD,
 } from "../native/nt";
 import {
   Attributes, CurrentProcessId, CurrentSessionId, Decimal, EqualNoCase, ExitStatus, Hex, Log, LogFailure, Milliseconds,
-  ImagePathOf, OpenKey, ReadLine, ReadString, Slot, StartProcess, Unicode,
+  ImagePathOf, OpenKey, ReadString, Slot, StartProcess, Unicode,
 } from "../native/util";
 import { ReportEvent } from "../native/event";
+import { InputLine, InputOpen } from "./input";
+import { ConsoleLogonScreen, ConsoleOpen, ConsoleWrite } from "./console";
 import { LsaConnect, LsaLogonUser, LsaSubStatus, LsaLogonId } from "./lsa";
 import { LSA_AUTHENTICATION_EVENT_NAME } from "../../../kernel/sdk/lsa";
 import { EVENTLOG_AUDIT_SUCCESS, EVENTLOG_AUDIT_FAILURE, EVENT_LOGON, EVENT_LOGOFF, EVENT_LOGON_FAILURE } from "../../../kernel/sdk/eventlog";
 
 const WINLOGON_KEY = "\\Registry\\Machine\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon";
 const DEFAULT_SHELL = "defshell.exe";
-const iosb = memory.data(8, 4);
 let Session: u32 = 0;
 
 function Say(text: string): void { Log("session " + Decimal(Session) + ": " + text); }
@@ -95,23 +98,25 @@ function WlRunShell(user: string): void {
 
 export function main(): void {
   Session = CurrentSessionId();
-  const critical = RtlSetProcessIsCritical(true, 0, false);
-  Say("process " + Decimal(CurrentProcessId()) + (critical == STATUS_SUCCESS ? ", critical" : ""));
+  Say("process " + Decimal(CurrentProcessId()));
   if (!WlWaitForLsa()) return;
   const connected = LsaConnect();
   if (connected != STATUS_SUCCESS) { LogFailure("NtConnectPort", connected, "\\LsaAuthenticationPort"); return; }
-  const h = Slot();
-  const open = NtOpenFile(h, GENERIC_READ | SYNCHRONIZE, Attributes("\\??\\COM1", 0, 0), iosb, 3, FILE_SYNCHRONOUS_IO_NONALERT);
-  if (open != STATUS_SUCCESS) { LogFailure("NtOpenFile", open, "\\??\\COM1"); return; }
-  const com1 = load<u32>(h);
+  if (!InputOpen()) return;
+  const screen = ConsoleOpen(Session);
+  Say(screen ? "the logon screen is on this session's screen; keys from its keyboard and COM1" : "no session screen (win32k is not loaded in this session): COM1 only");
+  let message = "";
   while (true) {
+    ConsoleLogonScreen(Session, message);
     Say("logon screen");
+    ConsoleWrite("User name: ");
     Say("user name:");
-    const user = ReadLine(com1, 20);
+    const user = InputLine(20, false);
     if (user == null) { Say("COM1 cannot be read"); return; }
-    if (EqualNoCase(user, "shutdown")) { Say("shutdown requested: NtShutdownSystem is not in this kernel yet - refused"); continue; }
+    if (EqualNoCase(user, "shutdown")) { Say("shutdown requested: NtShutdownSystem is not in this kernel yet - refused"); message = "Shutdown is not available yet."; continue; }
+    ConsoleWrite("Password:  ");
     Say("password:");
-    const password = ReadLine(com1, 64);
+    const password = InputLine(64, true);
     if (password == null) { Say("COM1 cannot be read"); return; }
     const status = LsaLogonUser(user, password);
     if (status != STATUS_SUCCESS) {
@@ -120,10 +125,13 @@ export function main(): void {
         ? (sub == STATUS_NO_SUCH_USER ? " (unknown user name or bad password; no such user)" : sub == STATUS_WRONG_PASSWORD
           ? " (unknown user name or bad password; wrong password)" : "") : " (sub-status " + Hex(sub) + ")"));
       ReportEvent("Security", EVENTLOG_AUDIT_FAILURE, EVENT_LOGON_FAILURE, "logon failure for " + user + " in session " + Decimal(Session) + ": " + Hex(status));
+      message = status == STATUS_LOGON_FAILURE ? "The user name or password is incorrect." : "Logon failure: " + Hex(status);
       continue;
     }
     Say(user + " logged on (logon id " + Hex(LsaLogonId()) + ")");
     ReportEvent("Security", EVENTLOG_AUDIT_SUCCESS, EVENT_LOGON, user + " logged on in session " + Decimal(Session));
+    ConsoleWrite("\r\nWelcome, " + user + ".\r\n");
     WlRunShell(user);
+    message = "";
   }
 }

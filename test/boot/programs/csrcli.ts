@@ -3,6 +3,9 @@
 // port view, base server APIs through CsrClientCallServer (one with a
 // capture buffer), hostile messages on a connection of its own, and hard
 // errors that csrss answers. Every line is "what value".
+// `csrcli session`: makes a new session (SystemSessionCreate), starts a
+// csrss in it, and talks to that one: its directory is \Sessions\<n>\Windows
+// and it takes the session's hard errors.
 import { put, putHex, putWide, flush } from "../../pe/programs/out";
 import { SIZEOF_CSR_API_MESSAGE, CSR_API_MESSAGE_DATA, CSR_API_MESSAGE_STATUS, CSR_API_MESSAGE_CAPTURE_DATA, CSR_CREATE_API_NUMBER } from "../../../kernel/sdk/csr";
 
@@ -21,6 +24,13 @@ import { SIZEOF_CSR_API_MESSAGE, CSR_API_MESSAGE_DATA, CSR_API_MESSAGE_STATUS, C
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(handle: usize, access: u32, oa: usize, size: usize, protect: u32, attributes: u32, file: u32): u32;
 @external("ntdll", "NtRaiseHardError") declare function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters: usize, options: u32, response: usize): u32;
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
+@external("ntdll", "RtlAdjustPrivilege") declare function RtlAdjustPrivilege(privilege: u32, enable: u32, thread: u32, enabled: usize): u32;
+@external("ntdll", "NtSetSystemInformation") declare function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32;
+@external("ntdll", "RtlCreateProcessParameters") declare function RtlCreateProcessParameters(result: usize, image: usize, dllPath: usize, currentDirectory: usize,
+  commandLine: usize, environment: usize, title: usize, desktop: usize, shell: usize, runtime: usize): u32;
+@external("ntdll", "RtlCreateUserProcess") declare function RtlCreateUserProcess(image: usize, attributes: u32, params: usize, processSd: usize, threadSd: usize,
+  parent: u32, inherit: u32, debugPort: u32, exceptionPort: u32, info: usize): u32;
+@external("ntdll", "NtResumeThread") declare function NtResumeThread(thread: u32, previous: usize): u32;
 
 const BASESRV: u32 = 1;
 const message = memory.data(SIZEOF_CSR_API_MESSAGE, 8);
@@ -56,9 +66,43 @@ function directory(): string {
 }
 
 const dirText = memory.data(256, 2);
+const sessionId = memory.data(4, 4), processParams = memory.data(4, 4), processInfo = memory.data(0x44, 4);
+const imageName = memory.data(8, 4), commandLine = memory.data(8, 4);
+
+/** `csrcli session`: a csrss of a new session, and a client of it in that session. */
+function session(): void {
+  show("enable SeLoadDriverPrivilege", RtlAdjustPrivilege(10, 1, 0, response));
+  show("create a session", NtSetSystemInformation(47, sessionId, 4)); // SystemSessionCreate: this process moves into it
+  show("session", load<u32>(sessionId));
+  // csrss, started by this process: it joins this process's session.
+  wide(imageName, "\\SystemRoot\\System32\\csrss.exe");
+  wide(commandLine, "csrss ObjectDirectory=\\Windows ServerDll=basesrv,1");
+  show("process parameters", RtlCreateProcessParameters(processParams, imageName, 0, 0, commandLine, 0, 0, 0, 0, 0));
+  store<u32>(processInfo, 0x44);
+  show("start csrss", RtlCreateUserProcess(imageName, 0x40, load<usize>(processParams), 0, 0, 0, 0, 0, 0, processInfo));
+  show("resume", NtResumeThread(load<u32>(processInfo, 8), 0));
+  const dir = "\\Sessions\\" + load<u32>(sessionId).toString() + "\\Windows";
+  for (let i = 0; i < dir.length; i++) store<u16>(dirText + (i << 1), <u16>dir.charCodeAt(i));
+  store<u16>(dirText + (<u32>dir.length << 1), 0);
+  let status: u32 = 0;
+  for (let i = 0; i < 500; i++) {
+    status = CsrClientConnectToServer(dirText, 0, 0, 0, 0);
+    if (status != 0xC0000034) break;
+    store<i64>(t, -100000); NtDelayExecution(0, t);
+  }
+  show("connect to the session's csrss", status);
+  show("csrss is the one started", CsrGetProcessId() == load<u32>(processInfo, 12) ? 1 : 0);
+  show("get temp file", base(2, 4));
+  store<u32>(params, wide(dllName, "session.dll"));
+  store<u32>(response, 0xDEAD);
+  show("hard error", NtRaiseHardError(0xC0000135, 1, 1, params, 1, response));
+  show("response", load<u32>(response));
+  put("session done"); flush();
+}
 
 export function main(): void {
   const dir = directory();
+  if (dir == "session") { session(); return; }
   for (let i = 0; i < dir.length && i < 120; i++) store<u16>(dirText + (i << 1), <u16>dir.charCodeAt(i));
   store<u16>(dirText + (<u32>(dir.length < 120 ? dir.length : 120) << 1), 0); // a PWSTR: NUL-terminated
   // Connect (csrss may still be starting): the view, then basesrv's connection step with 8 bytes of information.
@@ -135,6 +179,9 @@ export function main(): void {
   raw(port, theirs, 2, "a pointer offset past the message");
   NtClose(port);
 
+  // win32k.sys in this session (csrss's): csrss then shows hard errors on the session's screen too.
+  show("enable SeLoadDriverPrivilege", RtlAdjustPrivilege(10, 1, 0, response));
+  show("load win32k.sys", NtSetSystemInformation(38, wide(us, "\\SystemRoot\\System32\\win32k.sys"), 8));
   // Hard errors: csrss answers with the default button.
   store<u32>(params, wide(dllName, "missing.dll"));
   store<u32>(response, 0xDEAD);

@@ -4,6 +4,7 @@ import { NtClose, put, putHex, putDec, flush, unicode } from "./nt";
 
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(h: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
 @external("ntdll", "NtReadFile") declare function NtReadFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
+@external("ntdll", "NtDeviceIoControlFile") declare function NtDeviceIoControlFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, code: u32, input: usize, inputLength: u32, output: usize, outputLength: u32): u32;
 @external("ntdll", "NtWriteFile") declare function NtWriteFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
 
 const h = memory.data(4, 4);
@@ -29,5 +30,31 @@ export function main(): void {
   put("read "); putDec(got); put(" bytes: ");
   for (let i: u32 = 0; i < got; i++) putDec(load<u8>(buffer + i)), put(i + 1 < got ? "," : "");
   flush();
+  // Read timeouts (IOCTL_SERIAL_SET_TIMEOUTS): at once, then a bounded wait, then a wait that gets a byte.
+  const timeouts = memory.data(20, 4);
+  memory.fill(timeouts, 0, 20);
+  store<u32>(timeouts, 0xFFFFFFFF);
+  put("set immediate timeouts "); putHex(NtDeviceIoControlFile(load<u32>(h), 0, 0, 0, iosb, 0x1B001C, timeouts, 20, 0, 0)); flush();
+  store<u32>(iosb, 0xAAAA, 4);
+  put("read with nothing there "); putHex(NtReadFile(load<u32>(h), 0, 0, 0, iosb, buffer, 8, 0, 0)); put(" "); putDec(load<u32>(iosb, 4)); flush();
+  store<u32>(timeouts, 0xFFFFFFFF, 4); store<u32>(timeouts, 200, 8);
+  put("set a 200 ms first-byte wait "); putHex(NtDeviceIoControlFile(load<u32>(h), 0, 0, 0, iosb, 0x1B001C, timeouts, 20, 0, 0)); flush();
+  memory.fill(timeouts, 0, 20);
+  put("get timeouts "); putHex(NtDeviceIoControlFile(load<u32>(h), 0, 0, 0, iosb, 0x1B0020, 0, 0, timeouts, 20)); put(" ");
+  putHex(load<u32>(timeouts)); put(" "); putHex(load<u32>(timeouts, 4)); put(" "); putDec(load<u32>(timeouts, 8)); flush();
+  put("read that times out "); putHex(NtReadFile(load<u32>(h), 0, 0, 0, iosb, buffer, 8, 0, 0)); flush();
+  put("a short set "); putHex(NtDeviceIoControlFile(load<u32>(h), 0, 0, 0, iosb, 0x1B001C, timeouts, 8, 0, 0)); flush();
+  put("an unknown control code "); putHex(NtDeviceIoControlFile(load<u32>(h), 0, 0, 0, iosb, 0x1B0FFC, 0, 0, 0, 0)); flush();
+  store<u32>(timeouts, 0xFFFFFFFF, 4); store<u32>(timeouts, 30000, 8);
+  NtDeviceIoControlFile(load<u32>(h), 0, 0, 0, iosb, 0x1B001C, timeouts, 20, 0, 0);
+  put("waiting with a timeout"); flush();
+  const status = NtReadFile(load<u32>(h), 0, 0, 0, iosb, buffer, 8, 0, 0);
+  put("read within the timeout "); putHex(status); put(" "); putDec(load<u32>(iosb, 4)); put(" "); putDec(load<u8>(buffer)); flush();
+  // Another open of the port keeps no timeouts: the default (wait forever) is per open.
+  const h2 = memory.data(4, 4);
+  NtOpenFile(h2, 0xC0100000, oa, iosb, 3, 0x20);
+  memory.fill(timeouts, 0xEE, 20);
+  put("another open's timeouts "); putHex(NtDeviceIoControlFile(load<u32>(h2), 0, 0, 0, iosb, 0x1B0020, 0, 0, timeouts, 20)); put(" "); putHex(load<u32>(timeouts)); flush();
+  NtClose(load<u32>(h2));
   NtClose(load<u32>(h));
 }
