@@ -19,7 +19,10 @@ import {
   KeSetActiveSession, KeSetSessionIdRoutine, KeSetSessionPaintRoutine,
 } from "../ke/shadow";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { ExFreePoolWithTag } from "../ex/pool";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ProbeForRead } from "../ke/probe";
+import { SeSinglePrivilegeCheck } from "../se/token";
+import { SE_LOAD_DRIVER_PRIVILEGE } from "../se/tokenobj";
 import { ExRegisterSessionDriverLoader } from "../ex/sysinfo";
 import { MmForgetSessionDriver, MmLoadSessionImage, MmRefuseSessionDriver } from "../mm/sysload";
 import { PsGetCurrentSessionId } from "../mm/session";
@@ -29,14 +32,43 @@ import {
   EPROCESS, EPROCESS_ACTIVE_LINKS, KeStackAttachProcess, KeUnstackDetachProcess, PsActiveProcessHead, PsInitialSystemProcess,
   PspDereferenceProcess, PspReferenceProcess,
 } from "./psmain";
-import { NT_SUCCESS, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../sdk/ntstatus";
+import {
+  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
 
 const FILE_TAG: u32 = 0x6C694644; // 'DFil': a driver file while it loads
 
 /** Phase 1: Ke learns how to tell the current session; NtSetSystemInformation learns how to load a session driver. */
 export function PsInitializeWin32(): void {
   KeSetSessionIdRoutine(PsGetCurrentSessionId);
-  ExRegisterSessionDriverLoader(PsLoadSessionDriver);
+  ExRegisterSessionDriverLoader(PsLoadSessionDriverService);
+}
+
+const PATH_TAG: u32 = 0x68746150; // 'Path'
+/** The longest driver path accepted (bytes of UTF-16). */
+const MAX_DRIVER_PATH: u32 = 512;
+
+/**
+ * NtSetSystemInformation(SystemExtendServiceTableInformation): `buffer` is
+ * the caller's UNICODE_STRING naming a session driver (win32k.sys). The
+ * length first, then SeLoadDriverPrivilege, then the pointers (ReactOS's
+ * order); the name is captured and the driver loaded.
+ */
+function PsLoadSessionDriverService(buffer: usize, length: u32): u32 {
+  if (length != 8) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!SeSinglePrivilegeCheck(SE_LOAD_DRIVER_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+  if (!ProbeForRead(buffer, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  const bytes = <u32>load<u16>(buffer);
+  const text = load<usize>(buffer, 4);
+  if (bytes == 0 || (bytes & 1) != 0 || bytes > MAX_DRIVER_PATH) return STATUS_INVALID_PARAMETER;
+  if (!ProbeForRead(text, bytes, 2)) return STATUS_ACCESS_VIOLATION;
+  const copy = ExAllocatePoolWithTag(NonPagedPool, bytes, PATH_TAG);
+  if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  memory.copy(copy, text, bytes);
+  const status = PsLoadSessionDriver(copy, bytes);
+  ExFreePoolWithTag(copy, PATH_TAG);
+  return status;
 }
 
 /**
