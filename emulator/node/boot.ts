@@ -87,7 +87,7 @@ export interface BootOptions {
 /** A guest write to port 0xF5 (benchmarks mark measured regions with it). */
 export interface Mark { value: number; instructions: number }
 
-export type EndReason = 'marker' | 'stop' | 'exit' | 'halt' | 'timeout' | 'crash' | 'interrupted';
+export type EndReason = 'marker' | 'stop' | 'exit' | 'reset' | 'halt' | 'timeout' | 'crash' | 'interrupted';
 
 export interface BootResult {
   /** the whole serial output, one character per byte (Latin-1) */
@@ -100,6 +100,8 @@ export interface BootResult {
   stop?: StopSeen;
   /** the guest wrote this value to port 0xF4 */
   exitCode?: number;
+  /** the guest reset the machine (8042 pulse 0xFE to port 0x64, or 0xCF9): the run ends there */
+  reset: boolean;
   /** an exception from the emulator (a v86 wasm panic, a throwing callback, ...) */
   crash?: string;
   timedOut: boolean;
@@ -141,6 +143,8 @@ interface V86Internals {
   v86?: {
     cpu: {
       mem8?: Uint8Array;
+      /** v86 calls it for a keyboard-controller or 0xCF9 reset */
+      reboot_internal?: () => void;
       /** control registers: cr[3] is the page directory */
       cr?: Int32Array;
       devices?: {
@@ -359,6 +363,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
     let exitCode: number | undefined;
     let crash: string | undefined;
     let halted = false;
+    let reset = false;
     const marks: Mark[] = [];
     const lineInstructions: number[] = [];
     let markerTimer: ReturnType<typeof setTimeout> | undefined;
@@ -411,6 +416,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
         reached: monitor.reached,
         stop: monitor.stop,
         exitCode,
+        reset,
         crash,
         timedOut: reason === 'timeout',
         halted,
@@ -507,6 +513,12 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       // on a write; take it over so the guest can exit with a code.
       const dev = { name: 'harness-exit' };
       v86.cpu.io.register_write(0xf4, dev, onExitPort, onExitPort, onExitPort);
+      // A reset ends the run instead of rebooting: the harness reports it.
+      v86.cpu.reboot_internal = () => {
+        if (done) return;
+        reset = true;
+        finish('reset');
+      };
       // Port 0xF5: a benchmark mark; record the instruction counter.
       const onMark = (value: number): void => {
         marks.push({ value: value >>> 0, instructions: emu.get_instruction_counter() });

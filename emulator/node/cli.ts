@@ -69,10 +69,11 @@ last milestone, see README). A one-line summary goes to stderr.
 
 Exit codes:
   0  --until marker reached; or the guest wrote 0 to port 0xF4; or, without
-     --until, the run ended (Ctrl+C, timeout or halt) after at least one
-     serial line with no bug check and no crash
-  1  timeout or halt without the marker (or with no serial output at all),
-     or a nonzero value written to port 0xF4
+     --until, the run ended (Ctrl+C, timeout, halt or a reset of the
+     machine, which ends the run) after at least one serial line with no
+     bug check and no crash
+  1  timeout, halt or reset without the marker (or with no serial output
+     at all), or a nonzero value written to port 0xF4
   2  bug check (STOP code printed)
   3  emulator crash
   4  usage error, a missing or unreadable file, a bad .reg file, or a failed build
@@ -191,6 +192,7 @@ export function exitCodeFor(r: BootResult, hadUntil: boolean): number {
   if (r.stop) return EXIT.BUGCHECK;
   if (r.reached) return EXIT.OK;
   if (r.exitCode !== undefined) return r.exitCode === 0 ? EXIT.OK : EXIT.FAIL;
+  if (r.reset) return hadUntil ? EXIT.FAIL : EXIT.OK;
   if (hadUntil) return EXIT.FAIL;
   return r.lines.length > 0 ? EXIT.OK : EXIT.FAIL;
 }
@@ -217,6 +219,7 @@ export function summary(r: BootResult, until?: string, timeoutS?: number): strin
       : `boot: guest exit code ${r.exitCode} (${hex32(r.exitCode)}) ${stats(r)}`;
   }
   const missed = until !== undefined ? `, ${describeMarker(until)} not seen` : '';
+  if (r.reset) return `boot: guest reset the machine (reboot) ${stats(r)}${missed}`;
   const lines = `${r.lines.length} line${r.lines.length === 1 ? '' : 's'}`;
   if (r.halted) return `boot: halted with interrupts off ${stats(r)}, ${lines}${missed}${howFar(r)}`;
   const limit = timeoutS ?? +(r.wallMs / 1000).toFixed(2);

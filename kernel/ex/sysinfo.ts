@@ -102,6 +102,7 @@ function PspWriteProcess(at: usize, process: usize, last: bool): u32 {
     r.CreateTime_High = p.CreateTimeHigh;
     r.BasePriority = <i32>p.BasePriority;
     r.UniqueProcessId = p.UniqueProcessId;
+    r.InheritedFromUniqueProcessId = p.InheritedFromUniqueProcessId;
     r.HandleCount = p.ObjectTable != 0 ? ObGetHandleCount(p.ObjectTable) : 0;
     r.SessionId = p.SessionId;
     const nameBytes = PspNameBytes(process);

@@ -18,9 +18,11 @@
 //
 // NtCurrentProcess (-1) and NtCurrentThread (-2) are pseudo handles, not
 // entries. ObReferenceObjectByHandle hands them to the resolver Ps installs
-// with ObSetPseudoHandleResolver; until then they are STATUS_INVALID_HANDLE,
-// and so is any process handle passed to NtDuplicateObject other than
-// NtCurrentProcess.
+// with ObSetPseudoHandleResolver; until then they are STATUS_INVALID_HANDLE.
+// NtDuplicateObject works between any two processes, as NT's does: a
+// process handle (with PROCESS_DUP_HANDLE) names the table, found through
+// what Ps installs with ObSetProcessHandleTables; until then only
+// NtCurrentProcess is a process handle it takes.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
@@ -29,7 +31,7 @@ import {
 import { ObDereferenceObject, ObReferenceObject, ObpDeleteNameCheck } from "./obref";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_HANDLE_NOT_CLOSABLE, STATUS_INSUFFICIENT_RESOURCES,
-  STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,
+  STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_OBJECT_TYPE_MISMATCH, STATUS_PROCESS_IS_TERMINATING, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { NtCurrentProcess, NtCurrentThread, OBJ_INHERIT, OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
 
@@ -46,6 +48,13 @@ export let ObpKernelHandleTable: usize = 0;
 /** The table handles of the running process live in. */
 export let ObpCurrentHandleTable: usize = 0;
 let ObpPseudoHandleResolver: OB_PSEUDO_HANDLE_RESOLVER | null = null;
+
+/** A process's handle table from its Process object's body (0 once the process has ended). */
+export type OB_PROCESS_HANDLE_TABLE = (processObject: usize) => usize;
+let ObpProcessType: usize = 0;
+let ObpProcessHandleTable: OB_PROCESS_HANDLE_TABLE | null = null;
+/** PROCESS_DUP_HANDLE: what a process handle needs to have handles duplicated from or into it. */
+const PROCESS_DUP_HANDLE: u32 = 0x0040;
 
 // ---- tables ----
 
@@ -123,6 +132,12 @@ export function ObSetPseudoHandleResolver(resolver: OB_PSEUDO_HANDLE_RESOLVER | 
   ObpPseudoHandleResolver = resolver;
 }
 
+/** Ps: the Process type and how to find a process's handle table (NtDuplicateObject between processes). */
+export function ObSetProcessHandleTables(processType: usize, tableOf: OB_PROCESS_HANDLE_TABLE): void {
+  ObpProcessType = processType;
+  ObpProcessHandleTable = tableOf;
+}
+
 /** Creates the kernel's handle table and makes it current (ObInitSystem). */
 export function ObpInitializeHandleTables(): bool {
   ObpKernelHandleTable = ObCreateHandleTable();
@@ -142,7 +157,12 @@ export function ObpInitializeHandleTables(): bool {
 
 /** The table a handle value belongs to (0 before ObInitSystem). */
 function ObpHandleTableOf(handle: u32): usize {
-  return (handle & KERNEL_HANDLE_FLAG) != 0 ? ObpKernelHandleTable : ObpCurrentHandleTable;
+  return ObpHandleTableIn(ObpCurrentHandleTable, handle);
+}
+
+/** The table a handle value of the process whose table is `table` belongs to. */
+@inline function ObpHandleTableIn(table: usize, handle: u32): usize {
+  return (handle & KERNEL_HANDLE_FLAG) != 0 ? ObpKernelHandleTable : table;
 }
 
 /** The entry index of a handle value: the tag bits (1-0) and the kernel bit dropped. */
@@ -152,8 +172,13 @@ function ObpHandleTableOf(handle: u32): usize {
 
 /** True when `handle` names a live entry of its table. */
 function ObpIsValidHandle(handle: u32): bool {
+  return ObpIsValidHandleIn(ObpCurrentHandleTable, handle);
+}
+
+/** True when `handle`, a handle of the process whose table is `processTable`, names a live entry. */
+function ObpIsValidHandleIn(processTable: usize, handle: u32): bool {
   if (ObpIsPseudoHandle(handle)) return false;
-  const table = ObpHandleTableOf(handle);
+  const table = ObpHandleTableIn(processTable, handle);
   const index = ObpHandleIndex(handle);
   if (table == 0 || index == 0 || index >= changetype<HANDLE_TABLE>(table).Capacity) return false;
   return ObpTableEntry(table, index).Object != 0;
@@ -254,14 +279,19 @@ export function ObReferenceObjectByHandle(handle: u32, desiredAccess: u32, objec
 }
 
 function ObpReferenceObjectByHandle(handle: u32, desiredAccess: u32, objectType: usize, object: usize, handleInformation: usize): u32 {
+  return ObpReferenceObjectByHandleIn(ObpCurrentHandleTable, handle, desiredAccess, objectType, object, handleInformation);
+}
+
+/** ObReferenceObjectByHandle for a handle of the process whose table is `processTable` (pseudo handles: the current process's only). */
+function ObpReferenceObjectByHandleIn(processTable: usize, handle: u32, desiredAccess: u32, objectType: usize, object: usize, handleInformation: usize): u32 {
   store<usize>(object, 0);
   if (ObpIsPseudoHandle(handle)) {
     const resolver = ObpPseudoHandleResolver;
-    if (resolver) return resolver(handle, desiredAccess, objectType, object, handleInformation);
+    if (resolver && processTable == ObpCurrentHandleTable) return resolver(handle, desiredAccess, objectType, object, handleInformation);
     return STATUS_INVALID_HANDLE;
   }
-  if (!ObpIsValidHandle(handle)) return STATUS_INVALID_HANDLE;
-  const entry = ObpEntryOf(handle);
+  if (!ObpIsValidHandleIn(processTable, handle)) return STATUS_INVALID_HANDLE;
+  const entry = ObpTableEntry(ObpHandleTableIn(processTable, handle), ObpHandleIndex(handle));
   const body = entry.Object & ~(<usize>OBJ_HANDLE_ATTRIBUTES);
   if (objectType != 0 && OBJECT_TO_OBJECT_HEADER(body).Type != objectType) return STATUS_OBJECT_TYPE_MISMATCH;
   if ((desiredAccess & ~entry.GrantedAccess) != 0) return STATUS_ACCESS_DENIED;
@@ -284,9 +314,15 @@ export function NtClose(handle: u32): u32 {
 }
 
 function ObpCloseHandle(handle: u32): u32 {
-  if (!ObpIsValidHandle(handle)) return STATUS_INVALID_HANDLE;
-  if ((ObpEntryOf(handle).Object & OBJ_PROTECT_CLOSE) != 0) return STATUS_HANDLE_NOT_CLOSABLE;
-  ObpCloseHandleTableEntry(ObpHandleTableOf(handle), ObpHandleIndex(handle));
+  return ObpCloseHandleIn(ObpCurrentHandleTable, handle);
+}
+
+/** Closes a handle of the process whose table is `processTable`. */
+function ObpCloseHandleIn(processTable: usize, handle: u32): u32 {
+  if (!ObpIsValidHandleIn(processTable, handle)) return STATUS_INVALID_HANDLE;
+  const table = ObpHandleTableIn(processTable, handle);
+  if ((ObpTableEntry(table, ObpHandleIndex(handle)).Object & OBJ_PROTECT_CLOSE) != 0) return STATUS_HANDLE_NOT_CLOSABLE;
+  ObpCloseHandleTableEntry(table, ObpHandleIndex(handle));
   return STATUS_SUCCESS;
 }
 
@@ -314,9 +350,29 @@ function ObpSetHandleAttributes(handle: u32, inherit: bool, protectFromClose: bo
   return STATUS_SUCCESS;
 }
 
-/** The handle table of a process handle: only NtCurrentProcess until Ps exists (0 otherwise). */
-function ObpHandleTableOfProcess(processHandle: u32): usize {
-  return processHandle == NtCurrentProcess ? ObpCurrentHandleTable : 0;
+const ObpDuplicateProcess: usize = memory.data(4, 4);
+const ObpDuplicateTable: usize = memory.data(4, 4);
+
+/**
+ * The handle table of the process a handle names, at ObpDuplicateTable:
+ * NtCurrentProcess's, or through a process handle granted
+ * PROCESS_DUP_HANDLE (STATUS_ACCESS_DENIED without it,
+ * STATUS_PROCESS_IS_TERMINATING once the process has closed its table).
+ * Under the lock.
+ */
+function ObpHandleTableOfProcess(processHandle: u32): u32 {
+  store<usize>(ObpDuplicateTable, 0);
+  if (processHandle == NtCurrentProcess) { store<usize>(ObpDuplicateTable, ObpCurrentHandleTable); return STATUS_SUCCESS; }
+  const tableOf = ObpProcessHandleTable;
+  if (!tableOf || ObpProcessType == 0) return STATUS_INVALID_HANDLE;
+  const status = ObpReferenceObjectByHandle(processHandle, PROCESS_DUP_HANDLE, ObpProcessType, ObpDuplicateProcess, 0);
+  if (!NT_SUCCESS(status)) return status;
+  const object = load<usize>(ObpDuplicateProcess);
+  const table = tableOf!(object);
+  ObDereferenceObject(object); // the handle still holds it
+  if (table == 0) return STATUS_PROCESS_IS_TERMINATING;
+  store<usize>(ObpDuplicateTable, table);
+  return STATUS_SUCCESS;
 }
 
 /** NT's MAXIMUM_ALLOWED access bit. */
@@ -327,8 +383,9 @@ const ObpDuplicateSource: usize = memory.data(4, 4);
 const ObpDuplicateInformation: usize = memory.data(8, 4);
 
 /**
- * Duplicates `sourceHandle` of a process into a process (both NtCurrentProcess
- * for now) and stores the new handle at `targetHandle`. DUPLICATE_SAME_ACCESS
+ * Duplicates `sourceHandle` of a process into a process (each NtCurrentProcess
+ * or a process handle with PROCESS_DUP_HANDLE) and stores the new handle at
+ * `targetHandle`. DUPLICATE_SAME_ACCESS
  * keeps the source's access (else `desiredAccess`, which may not exceed it),
  * DUPLICATE_SAME_ATTRIBUTES its attributes (else `handleAttributes`:
  * OBJ_INHERIT, OBJ_PROTECT_CLOSE). DUPLICATE_CLOSE_SOURCE closes the source
@@ -347,23 +404,25 @@ function ObpDuplicateObject(sourceProcessHandle: u32, sourceHandle: u32, targetP
                             desiredAccess: u32, handleAttributes: u32, options: u32): u32 {
   if ((options & ~(DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES)) != 0) return STATUS_INVALID_PARAMETER;
   if ((handleAttributes & ~(OBJ_INHERIT | OBJ_PROTECT_CLOSE)) != 0) return STATUS_INVALID_PARAMETER;
-  const sourceTable = ObpHandleTableOfProcess(sourceProcessHandle);
-  if (sourceTable == 0) return STATUS_INVALID_HANDLE;
-  let status = ObpReferenceObjectByHandle(sourceHandle, 0, 0, ObpDuplicateSource, ObpDuplicateInformation);
+  let status = ObpHandleTableOfProcess(sourceProcessHandle);
+  if (!NT_SUCCESS(status)) return status;
+  const sourceTable = load<usize>(ObpDuplicateTable);
+  status = ObpReferenceObjectByHandleIn(sourceTable, sourceHandle, 0, 0, ObpDuplicateSource, ObpDuplicateInformation);
   if (!NT_SUCCESS(status)) return status;
   const object = load<usize>(ObpDuplicateSource);
   const source = changetype<OBJECT_HANDLE_INFORMATION>(ObpDuplicateInformation);
   const sourceAccess = source.GrantedAccess, sourceAttributes = source.HandleAttributes;
-  if ((options & DUPLICATE_CLOSE_SOURCE) != 0) ObpCloseHandle(sourceHandle); // as NtClose: a protected handle stays
+  if ((options & DUPLICATE_CLOSE_SOURCE) != 0) ObpCloseHandleIn(sourceTable, sourceHandle); // as NtClose: a protected handle stays
   if (targetProcessHandle == 0) {
     ObDereferenceObject(object);
     return (options & DUPLICATE_CLOSE_SOURCE) != 0 ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
   }
-  const targetTable = ObpHandleTableOfProcess(targetProcessHandle);
-  if (targetTable == 0) {
+  status = ObpHandleTableOfProcess(targetProcessHandle);
+  if (!NT_SUCCESS(status)) {
     ObDereferenceObject(object);
-    return STATUS_INVALID_HANDLE;
+    return status;
   }
+  const targetTable = load<usize>(ObpDuplicateTable);
   // Without DUPLICATE_SAME_ACCESS the new handle may not have more access than
   // the source: DuplicateHandle's documentation (Win32) says "a file handle
   // created with the GENERIC_READ access right cannot be duplicated so that it

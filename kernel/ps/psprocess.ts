@@ -12,7 +12,7 @@ import { ProbeForRead } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
-import { ObReferenceObjectByHandle } from "../ob/obhandle";
+import { ObReferenceObjectByHandle, ObSetProcessHandleTables } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
@@ -59,6 +59,13 @@ export function PsInitializeProcessType(): void {
   if (status != STATUS_SUCCESS) KeBugCheckEx(0x5E, 12, status, 0, 0);
   PsProcessType = load<usize>(TypeOut);
   ExRegisterIndirectWaitableType(PsProcessType);
+  ObSetProcessHandleTables(PsProcessType, PspProcessHandleTable);
+}
+
+/** A Process object's process's handle table (0 once it has ended): NtDuplicateObject between processes. */
+function PspProcessHandleTable(object: usize): usize {
+  const process = load<usize>(object);
+  return process == 0 ? 0 : changetype<EPROCESS>(process).ObjectTable;
 }
 
 /** A Process object for `process` (new, one reference), stored at `out`. */

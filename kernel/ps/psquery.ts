@@ -7,13 +7,15 @@
 //       UniqueProcessId, InheritedFromUniqueProcessId
 //   ProcessBasePriority (5)          set: a KPRIORITY (1-31); raising it needs SeIncreaseBasePriorityPrivilege;
 //                                    every thread's base priority moves with it
-//   ProcessSessionInformation (24)   ULONG SessionId (query and set)
+//   ProcessSessionInformation (24)   ULONG SessionId; set: SeTcbPrivilege, an existing session (the
+//                                    process moves there with its session space; ps/pssession.ts)
 //   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF); setting it
 //                                    needs SeDebugPrivilege (NT 5.2's rule)
 
 import { KTHREAD, KTHREAD_THREAD_LINKS, KeSetPriorityThread } from "../ke/thread";
 import { SeSinglePrivilegeCheck } from "../se/token";
-import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE } from "../se/tokenobj";
+import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
+import { PsSetProcessSessionId } from "./pssession";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { EPROCESS, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
@@ -91,7 +93,13 @@ export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32
       PspSetProcessBasePriority(process, value);
       break;
     }
-    case ProcessSessionInformation: p.SessionId = value; break;
+    case ProcessSessionInformation: {
+      // NT asks for SeTcbPrivilege; the session must exist (its space and directories come with it).
+      if (!SeSinglePrivilegeCheck(SE_TCB_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+      const status = PsSetProcessSessionId(process, value);
+      if (status != STATUS_SUCCESS) return status;
+      break;
+    }
     case ProcessBreakOnTermination:
       if (!SeSinglePrivilegeCheck(SE_DEBUG_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD; // as NT 5.2 and later
       if (value != 0) p.Flags |= PS_PROCESS_FLAGS_CRITICAL; else p.Flags &= ~PS_PROCESS_FLAGS_CRITICAL;

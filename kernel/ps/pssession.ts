@@ -21,7 +21,7 @@ import { KernelMode, KiSetPreviousMode } from "../ke/probe";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
-  MM_SESSION_SPACE, MmSessionCreateSpace, MmSessionDeleteSpace, MmSessionSetDirectory, MmSessionZero,
+  MM_SESSION_SPACE, MmSessionCreateSpace, MmSessionDeleteSpace, MmSessionLookup, MmSessionSetDirectory, MmSessionZero,
 } from "../mm/session";
 import { MmCopyToUser } from "../mm/procmm";
 import { MmSessionDriverGone } from "../mm/sysload";
@@ -184,16 +184,16 @@ function PspSessionEnd(session: usize): void {
 
 // ---- moving the current process ----
 
-/** The current process moves to `session`: its directory's session PDEs, SessionId, its token's and PEB's. */
-function PspMoveCurrentProcess(session: usize): void {
-  const process = PsGetCurrentProcess();
+/** `process` moves to `session`: its directory's session PDEs, SessionId, its token's and PEB's. */
+function PspMoveProcess(process: usize, session: usize): void {
   const p = changetype<EPROCESS>(process);
   const old = p.Session;
+  if (old == session) return;
   PspSessionAddProcess(process, session);
-  MmSessionSetDirectory(p.DirectoryTableBase, session);
+  if (p.DirectoryTableBase != 0) MmSessionSetDirectory(p.DirectoryTableBase, session);
   const id = changetype<MM_SESSION_SPACE>(session).SessionId;
   if (p.Token != 0) changetype<TOKEN>(p.Token).SessionId = id;
-  if (p.Peb != 0) {
+  if (p.Peb != 0 && p.DirectoryTableBase != 0) {
     const value = memory.data(4, 4);
     store<u32>(value, id);
     MmCopyToUser(p.DirectoryTableBase, p.Peb + offsetof<PEB>("SessionId"), value, 4);
@@ -201,10 +201,22 @@ function PspMoveCurrentProcess(session: usize): void {
   if (old != 0) {
     // out of the old session (the process's directory already has the new PDEs)
     p.Session = old;
-    const keep = session;
     PspSessionRemoveProcess(process, 0);
-    p.Session = keep;
+    p.Session = session;
   }
+}
+function PspMoveCurrentProcess(session: usize): void { PspMoveProcess(PsGetCurrentProcess(), session); }
+
+/**
+ * NtSetInformationProcess(ProcessSessionInformation): `process` moves into
+ * the existing session `id` (the caller checked SeTcbPrivilege).
+ * STATUS_INVALID_PARAMETER when there is no such session.
+ */
+export function PsSetProcessSessionId(process: usize, id: u32): u32 {
+  const session = MmSessionLookup(id);
+  if (session == 0) return STATUS_INVALID_PARAMETER;
+  PspMoveProcess(process, session);
+  return STATUS_SUCCESS;
 }
 
 /**

@@ -97,6 +97,13 @@ describe('sessions from ring 3', () => {
       "P: session 1's Windows after detach 0xC000003A",
       'P: create after detach 0x00000000 id 1',
     ]));
+    expect(said('P: X')).toEqual([
+      'P: X in 1',
+      'P: X to session 99 0xC000000D',
+      'P: X to session 0 without SeTcbPrivilege 0xC0000061',
+      'P: X to session 0 0x00000000',
+      'P: X now in 0 listed 0, P still in 1',
+    ]);
     const ends = all.filter((l) => /^ps: session 1 ended: /.test(l));
     expect(ends.length).toBe(2); // at the detach, and when P ends in its second session 1
     const last = all.findIndex((l) => l === 'sessions: P: ends in it 0x00000000');

@@ -10,11 +10,12 @@
 //   - Q makes session 2, makes S (session 2), detaches: session 2 lives on
 //     while S does and its directories go when S ends;
 //   - P detaches: session 1 ends (R is gone); P makes a session again (id 1
-//     reused) and ends in it.
+//     reused), moves a child X to session 0 with ProcessSessionInformation
+//     (SeTcbPrivilege; an existing session), and ends in it.
 import {
   show, put, putHex, putDec, flush, attributes, ms, NtQueryInformationProcess, NtQuerySystemInformation, NtCreateProcessEx,
   NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtClose, NtOpenDirectoryObject,
-  NtCreateEvent, NtOpenEvent, NtSetEvent, NtOpenProcess, NtTerminateProcess,
+  NtCreateEvent, NtOpenEvent, NtSetEvent, NtOpenProcess, NtTerminateProcess, NtSetInformationProcess,
 } from "./nt";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("ntdll", "NtSetSystemInformation") declare function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32;
@@ -125,6 +126,25 @@ function lingerer(p: u32): void {
   NtTerminateProcess(SELF, 0);
 }
 
+/** X: waits until it is ended. */
+function idler(p: u32): void { while (true) NtWaitForSingleObject(0xFFFFFFFF, 0, ms(t, 10000)); }
+
+/** ProcessSessionInformation set on another process: `x`, in session `id`. */
+function move(x: u32, id: u32): void {
+  put("P: X in "); putDec(sessionOf(x)); flush();
+  store<u32>(cell, 99, 28);
+  show("P: X to session 99", NtSetInformationProcess(x, ProcessSessionInformation, cell + 28, 4));
+  privilege(7, false); // SeTcbPrivilege
+  store<u32>(cell, 0, 28);
+  show("P: X to session 0 without SeTcbPrivilege", NtSetInformationProcess(x, ProcessSessionInformation, cell + 28, 4));
+  privilege(7, true);
+  show("P: X to session 0", NtSetInformationProcess(x, ProcessSessionInformation, cell + 28, 4));
+  put("P: X now in "); putDec(sessionOf(x)); put(" listed "); putDec(listedSession(pidOf(x))); put(", P still in "); putDec(sessionOf(SELF)); flush();
+  NtTerminateProcess(x, 0);
+  NtWaitForSingleObject(x, 0, ms(t, 5000));
+  NtClose(x);
+}
+
 /** Q: a copy made while P was in session 0. */
 function second(p: u32): void {
   put("Q: session "); putDec(sessionOf(SELF)); flush();
@@ -187,6 +207,7 @@ export function main(): void {
   detach("P: detach", id);
   put("P: after detach "); putDec(sessionOf(SELF)); put(" peb "); putDec(load<u32>(PEB_SESSION_ID)); flush();
   openDirectory("P: session 1's Windows after detach", "\\Sessions\\1\\Windows");
-  create("P: create after detach");
+  const again = create("P: create after detach");
+  move(spawn(SELF, idler, 0), again);
   show("P: ends in it", 0);
 }

@@ -22,6 +22,9 @@
 //                      (if smss knows it as a subsystem), then ExecPgm (3) for a
 //                      process it made suspended (`smsschild tag started by ExecPgm`);
 //                      with `stay` it then sleeps for ever, as a subsystem does
+//   dup                NtDuplicateObject between processes: an event into a child
+//                      it made suspended and back, DUPLICATE_CLOSE_SOURCE in the
+//                      child, a process handle without PROCESS_DUP_HANDLE
 
 import { put, putWide, putHex, flush } from "../../pe/programs/out";
 
@@ -48,6 +51,10 @@ import { put, putWide, putHex, flush } from "../../pe/programs/out";
 @external("ntdll", "NtConnectPort") declare function NtConnectPort(handle: usize, name: usize, qos: usize, clientView: usize, serverView: usize,
   maxMessage: usize, info: usize, infoLength: usize): u32;
 @external("ntdll", "NtRequestWaitReplyPort") declare function NtRequestWaitReplyPort(port: u32, request: usize, reply: usize): u32;
+@external("ntdll", "NtCreateEvent") declare function NtCreateEvent(handle: usize, access: u32, oa: usize, type: u32, initial: u32): u32;
+@external("ntdll", "NtSetEvent") declare function NtSetEvent(handle: u32, previous: usize): u32;
+@external("ntdll", "NtDuplicateObject") declare function NtDuplicateObject(sourceProcess: u32, source: u32, targetProcess: u32, target: usize, access: u32, attributes: u32, options: u32): u32;
+@external("ntdll", "NtOpenProcess") declare function NtOpenProcess(handle: usize, access: u32, oa: usize, cid: usize): u32;
 @external("ntdll", "NtCreatePort") declare function NtCreatePort(handle: usize, oa: usize, maxConnectionInfo: u32, maxMessage: u32, maxPool: u32): u32;
 @external("ntdll", "NtReplyWaitReceivePortEx") declare function NtReplyWaitReceivePortEx(port: u32, context: usize, reply: usize, receive: usize, timeout: usize): u32;
 @external("ntdll", "NtAcceptConnectPort") declare function NtAcceptConnectPort(handle: usize, context: usize, message: usize, accept: u32, serverView: usize, clientView: usize): u32;
@@ -231,6 +238,39 @@ function subsystem(portName: string): void {
   NtClose(port);
 }
 
+const dupEvent = memory.data(4, 4), dupChild = memory.data(4, 4), dupBack = memory.data(4, 4), dupSelf = memory.data(4, 4), dupCid = memory.data(8, 4);
+const dupOa = memory.data(24, 4), dupInfo = memory.data(0x44, 4);
+
+/** NtDuplicateObject from and into another process (see the list at the top). */
+function dup(): void {
+  const SELF: u32 = 0xFFFFFFFF, SAME_ACCESS: u32 = 2, CLOSE_SOURCE: u32 = 1;
+  NtCreateEvent(dupEvent, 0x1F0003, 0, 0, 0); // a notification event, not signalled
+  const event = load<u32>(dupEvent);
+  const image = "\\??\\C:\\Windows\\System32\\smsschild.exe";
+  let status = RtlCreateProcessParameters(execParams, unicode(execImage, image), 0, 0, unicode(execLine, "smsschild tag never runs"), 0, 0, 0, 0, 0);
+  memory.fill(dupInfo, 0, 0x44); store<u32>(dupInfo, 0x44);
+  if (status == 0) status = RtlCreateUserProcess(execImage, 0x40, load<usize>(execParams), 0, 0, 0, false, 0, 0, dupInfo);
+  put("dup: a suspended child "); putHex(status); flush();
+  if (status != 0) return;
+  const child = load<u32>(dupInfo, 4);
+  status = NtDuplicateObject(SELF, event, child, dupChild, 0, 0, SAME_ACCESS);
+  put("dup: into the child "); putHex(status); flush();
+  status = NtDuplicateObject(child, load<u32>(dupChild), SELF, dupBack, 0, 0, SAME_ACCESS | CLOSE_SOURCE);
+  put("dup: back from the child, closing its copy "); putHex(status); flush();
+  NtSetEvent(load<u32>(dupBack), 0);
+  store<i64>(interval, 0);
+  put("dup: the event set through the copy is signalled "); putHex(NtWaitForSingleObject(event, 0, interval)); flush();
+  put("dup: the child's copy again "); putHex(NtDuplicateObject(child, load<u32>(dupChild), SELF, dupBack, 0, 0, SAME_ACCESS)); flush();
+  // Its own process by id, with PROCESS_QUERY_INFORMATION only: no handle may be taken from it.
+  store<u32>(dupOa, 24); store<u32>(dupOa, 0, 4); store<u32>(dupOa, 0, 8); store<u32>(dupOa, 0, 12); store<u32>(dupOa, 0, 16); store<u32>(dupOa, 0, 20);
+  NtQueryInformationProcess(SELF, 0, execBasic, 24, 0);
+  store<u32>(dupCid, load<u32>(execBasic, 16)); store<u32>(dupCid, 0, 4); // PROCESS_BASIC_INFORMATION.UniqueProcessId
+  status = NtOpenProcess(dupSelf, 0x0400, dupOa, dupCid);
+  put("dup: open itself for query only "); putHex(status); put(", duplicate from it "); putHex(NtDuplicateObject(load<u32>(dupSelf), event, SELF, dupBack, 0, 0, SAME_ACCESS)); flush();
+  NtTerminateProcess(child, 0x1234);
+  NtClose(child); NtClose(load<u32>(dupInfo, 8));
+}
+
 function number(s: string): i64 {
   let v: i64 = 0;
   for (let i = 0; i < s.length; i++) v = v * 10 + (s.charCodeAt(i) - 48);
@@ -264,6 +304,7 @@ export function main(): void {
     put("slept "); put(words[at + 1]); flush();
   } else if (what == "tag") { put("tag "); put(words.slice(at + 1).join(" ")); flush(); }
   else if (what == "smapi") smapi();
+  else if (what == "dup") dup();
   else if (what == "subsystem") {
     let port = "\\Windows\\SbTestPort", stay = false;
     for (let i = at + 1; i < words.length; i++) { if (words[i] == "stay") stay = true; else if (words[i].startsWith("\\")) port = words[i]; }
