@@ -2,36 +2,40 @@
 // smss; smss starts session 0 (csrss, wininit -> services, lsass, the event
 // log service) and session 1 (csrss, winlogon); a person logs on through
 // COM1 with a wrong password, then the right one; the default shell says
-// who logged on; a key logs off and the logon screen comes back.
+// who logged on; a key logs off and the logon screen comes back; the user
+// name `shutdown` powers the machine off (NtShutdownSystem), leaving a
+// clean volume with the event log's records.
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../../scripts/build.ts';
 import { boot } from '../../emulator/node/boot.ts';
-import { buildDisk } from '../../images/build.ts';
+import { buildDisk, openDisk } from '../../images/build.ts';
 import { system32Files } from '../../images/system32.ts';
 import { msg } from './usermode.ts';
 
 const W = 'winlogon: session 1: ';
 let lines: string[] = [];
+let result: Awaited<ReturnType<typeof boot>>;
+let after: Uint8Array;
 const of = (component: string) => lines.filter((l) => l.startsWith(`${component}: `)).map((l) => l.slice(component.length + 2));
 
 beforeAll(async () => {
   const disk = buildDisk({ files: await system32Files() });
   const { kernelImage } = await buildKernel({ write: false });
-  const abort = new AbortController();
-  let screens = 0;
   const r = await boot({
-    kernel: kernelImage, disk, timeoutMs: 300000, signal: abort.signal,
+    kernel: kernelImage, disk, timeoutMs: 240000,
     input: [
       { after: `${W}user name:`, text: 'Administrator\r' }, { after: `${W}password:`, text: 'Password1\r' },
       { after: `${W}user name:`, text: 'Administrator\r' }, { after: `${W}password:`, text: 'password\r' },
       { after: 'press a key to log off', text: 'x' },
+      { after: `${W}user name:`, text: 'shutdown\r' },
     ],
-    onLine: (line) => { if (line.endsWith(`${W}logon screen`) && ++screens === 3) abort.abort(); },
+    onDiskDone: (image) => { after = image; },
   });
+  result = r;
+  if (process.env.LOGON_TEST_LOG) (await import('node:fs')).writeFileSync(process.env.LOGON_TEST_LOG, r.lines.join('\n'));
   lines = msg(r.lines);
   expect(r.stop, lines.join('\n')).toBeUndefined();
-  expect(screens, lines.join('\n')).toBe(3);
 }, 600000);
 
 describe('boot to the logon screen and log on through COM1', () => {
@@ -56,5 +60,21 @@ describe('boot to the logon screen and log on through COM1', () => {
     expect(w.lastIndexOf('logon screen')).toBeGreaterThan(off);
     expect(of('defshell')[0]).toMatch(/^NTWASM86\\Administrator is logged on in session 1 \(process \d+\); press a key to log off$/);
     expect(lines).toContain('lsass: logon of Administrator (RID 500): 0xC000006D (wrong password, sub-status 0xC000006A)');
+  });
+
+  it('the user name shutdown powers the machine off: processes ended, hives flushed, the volume clean, the records on it', () => {
+    expect(lines).toContain(`${W}shutdown requested: powering off`);
+    expect(lines.some((l) => /^ke: shutdown: power off requested by process \d+ \(winlogon\.exe\)$/.test(l)), lines.join('\n')).toBe(true);
+    expect(result.reason).toBe('exit');
+    expect(result.exitCode).toBe(0);
+    const text = new TextDecoder().decode(openDisk(after).readPath('\\Windows\\System32\\config\\SysEvent.log'));
+    const entries = text.split('\r\n').filter(Boolean).map((l) => l.replace(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /, ''));
+    expect(entries).toEqual([
+      'information EventLog 6005: The Event log service was started.',
+      'audit-failure Security 529: logon failure for Administrator in session 1: 0xC000006D',
+      'audit-success Security 528: Administrator logged on in session 1',
+      'audit-success Security 538: Administrator logged off in session 1',
+      'audit-success Security 513: shutdown requested at the logon screen of session 1',
+    ]);
   });
 });
