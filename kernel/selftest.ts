@@ -31,5 +31,5 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   KiProductStartup(magic, multibootInfo);
 }
 
-// ntoskrnl.exe's exports for kernel-mode images (mm/sysexports.ts).
-export * from "./mm/sysexports";
+// ntoskrnl.exe's exports for kernel-mode images.
+export * from "./exports";

@@ -341,7 +341,7 @@ async function processes(): Promise<void> {
 const XP_SMSS_BYTES = 50688;
 /** smss's steps (SMSS.md), as its log lines name them. */
 const SMSS_STEPS = ['start', 'API port', 'configuration', 'object directories', 'environment', 'DOS devices', 'sessions', 'BootExecute',
-  'renames', 'KnownDlls', 'paging files', 'dynamic environment', 'waiting for subsystems'];
+  'renames', 'KnownDlls', 'paging files', 'dynamic environment', 'subsystems'];
 
 /**
  * The Session Manager: smss.exe's size beside Windows XP's, and each of its
@@ -358,8 +358,8 @@ async function smssSteps(): Promise<void> {
   console.log(`System32\\smss.exe: ${fmtN(smss.length)} bytes; Windows XP SP3's smss.exe: ${fmtN(XP_SMSS_BYTES)} bytes (${ratio(smss.length, XP_SMSS_BYTES)})`);
   const { kernelImage } = await buildKernel({ write: false });
   const disk = buildDisk({ files: new Map([...system32].map(([n, b]) => [`\\Windows\\System32\\${n}`, b])) });
-  const r = await boot({ kernel: kernelImage, disk, until: 'smss: waiting for subsystems', timeoutMs: 600000, lineInstructions: true });
-  if (!r.reached || !r.lineInstructions) fail(`bench: smss did not reach "waiting for subsystems" (${r.reason}): ${r.log.slice(-400)}`);
+  const r = await boot({ kernel: kernelImage, disk, until: 'smss: subsystems: ', timeoutMs: 600000, lineInstructions: true });
+  if (!r.reached || !r.lineInstructions) fail(`bench: smss did not reach "subsystems" (${r.reason}): ${r.log.slice(-400)}`);
   const at = r.lineInstructions;
   const body = (l: string) => l.replace(/^\[\s*\d+\.\d+\] /, '');
   const started = r.lines.findIndex((l) => body(l).startsWith('ps: session manager started'));
@@ -373,7 +373,7 @@ async function smssSteps(): Promise<void> {
   }
   for (const [step, n] of rows) console.log(`  ${step.padEnd(24)} ${fmtN(n).padStart(12)} guest instructions`);
   const total = at[previous] - at[started];
-  console.log(`smss from "session manager started" to "waiting for subsystems": ${fmtN(total)} guest instructions; ${fmtN(at[started])} before it (kernel boot)`);
+  console.log(`smss from "session manager started" to "subsystems": ${fmtN(total)} guest instructions; ${fmtN(at[started])} before it (kernel boot)`);
 }
 
 main().catch((e) => { console.error(`bench: FAILED: ${e.stack ?? e}`); process.exit(1); });

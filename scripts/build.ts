@@ -78,10 +78,10 @@ function kernelFingerprint(): string {
 
 /**
  * The names ntoskrnl.exe exports to kernel-mode images: what
- * kernel/mm/sysexports.ts re-exports or defines (the entry files re-export it).
+ * kernel/exports.ts re-exports or defines (the entry files re-export it).
  */
 export function kernelExportNames(): string[] {
-  const text = readFileSync(join(ROOT, 'kernel/mm/sysexports.ts'), 'utf8');
+  const text = readFileSync(join(ROOT, 'kernel/exports.ts'), 'utf8');
   const names = [...text.matchAll(/^export \{([^}]*)\} from/gm)].flatMap((m) => m[1].split(',').map((x) => x.trim()).filter(Boolean));
   names.push(...[...text.matchAll(/^export function (\w+)/gm)].map((m) => m[1]));
   return names;

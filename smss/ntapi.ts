@@ -13,11 +13,13 @@
 @external("ntdll", "NtMakeTemporaryObject") export declare function NtMakeTemporaryObject(handle: u32): u32;
 @external("ntdll", "NtCreateEvent") export declare function NtCreateEvent(handle: usize, access: u32, oa: usize, type: u32, initial: bool): u32;
 @external("ntdll", "NtSetEvent") export declare function NtSetEvent(handle: u32, previous: usize): u32;
+@external("ntdll", "NtWaitForMultipleObjects") export declare function NtWaitForMultipleObjects(count: u32, handles: usize, waitType: u32, alertable: u32, timeout: usize): u32;
 @external("ntdll", "NtWaitForSingleObject") export declare function NtWaitForSingleObject(handle: u32, alertable: u32, timeout: usize): u32;
 @external("ntdll", "NtResumeThread") export declare function NtResumeThread(thread: u32, previous: usize): u32;
 @external("ntdll", "NtTerminateProcess") export declare function NtTerminateProcess(process: u32, status: u32): u32;
 @external("ntdll", "NtQueryInformationProcess") export declare function NtQueryInformationProcess(process: u32, cls: u32, info: usize, length: u32, result: usize): u32;
 @external("ntdll", "NtSetInformationProcess") export declare function NtSetInformationProcess(process: u32, cls: u32, info: usize, length: u32): u32;
+@external("ntdll", "NtSetSystemInformation") export declare function NtSetSystemInformation(cls: u32, info: usize, length: u32): u32;
 @external("ntdll", "NtQuerySystemInformation") export declare function NtQuerySystemInformation(cls: u32, info: usize, length: u32, result: usize): u32;
 @external("ntdll", "NtOpenProcess") export declare function NtOpenProcess(handle: usize, access: u32, oa: usize, clientId: usize): u32;
 @external("ntdll", "NtDuplicateObject") export declare function NtDuplicateObject(sourceProcess: u32, source: u32, targetProcess: u32, target: usize,
@@ -30,6 +32,7 @@
 @external("ntdll", "NtReplyWaitReceivePort") export declare function NtReplyWaitReceivePort(port: u32, context: usize, reply: usize, receive: usize): u32;
 @external("ntdll", "NtAcceptConnectPort") export declare function NtAcceptConnectPort(handle: usize, context: usize, message: usize, accept: bool, serverView: usize, clientView: usize): u32;
 @external("ntdll", "NtCompleteConnectPort") export declare function NtCompleteConnectPort(port: u32): u32;
+@external("ntdll", "NtReplyPort") export declare function NtReplyPort(port: u32, reply: usize): u32;
 @external("ntdll", "NtRequestWaitReplyPort") export declare function NtRequestWaitReplyPort(port: u32, request: usize, reply: usize): u32;
 
 // ---- files and sections ----
@@ -81,7 +84,7 @@ export {
   NT_SUCCESS, STATUS_SUCCESS, STATUS_TIMEOUT, STATUS_OBJECT_NAME_EXISTS, STATUS_BUFFER_OVERFLOW, STATUS_NO_MORE_ENTRIES, STATUS_NOT_IMPLEMENTED,
   STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_OBJECT_TYPE_MISMATCH,
   STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_PATH_NOT_FOUND,
-  STATUS_INVALID_IMAGE_FORMAT, STATUS_DISK_FULL, STATUS_INVALID_IMAGE_NOT_MZ, STATUS_SYSTEM_PROCESS_TERMINATED, STATUS_INVALID_IMPORT_OF_NON_DLL,
+  STATUS_INVALID_IMAGE_FORMAT, STATUS_DISK_FULL, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_SYSTEM_SERVICE, STATUS_UNSUCCESSFUL, STATUS_INVALID_IMAGE_NOT_MZ, STATUS_SYSTEM_PROCESS_TERMINATED, STATUS_INVALID_IMPORT_OF_NON_DLL,
 } from "../kernel/sdk/ntstatus";
 export { OBJ_INHERIT, OBJ_PERMANENT, OBJ_OPENIF, OBJ_CASE_INSENSITIVE, SEC_IMAGE, PAGE_EXECUTE } from "../kernel/sdk/ntdef";
 

@@ -122,3 +122,9 @@ export function SmpCreateDynamicEnvironmentVariables(): void {
   install();
   SmpLog("dynamic environment", SmpJoin(shown, " "));
 }
+
+/** A session's copy of smss: the block it inherited from the first smss (already built and expanded) is its own. */
+export function SmpInheritEnvironment(): void {
+  const status = RtlCreateEnvironment(true, SmpEnvironment);
+  if (status != STATUS_SUCCESS) SmpLogFailure("RtlCreateEnvironment", status, "");
+}

@@ -89,9 +89,10 @@ export function SmpOwnDebugFlags(): u32 {
  * Starts `ntPath` with `commandLine` in smss's environment: a native image
  * only (anything else is ended unstarted with STATUS_INVALID_IMAGE_FORMAT);
  * resumed unless `suspended`. `debug` sets DebugFlags 1 in its process
- * parameters (else smss's own DebugFlags are passed on).
+ * parameters (else smss's own DebugFlags are passed on); with smss's
+ * inheritable handles when `inherit`.
  */
-export function SmpExecuteImage(ntPath: string, commandLine: string, suspended: bool, debug: bool = false): SmpProcess {
+export function SmpExecuteImage(ntPath: string, commandLine: string, suspended: bool, debug: bool = false, inherit: bool = false): SmpProcess {
   const params = SmpSlot();
   const image = SmpUnicode(ntPath);
   let status = RtlCreateProcessParameters(params, image, 0, 0, SmpUnicode(commandLine), 0, 0, 0, 0, 0);
@@ -103,7 +104,7 @@ export function SmpExecuteImage(ntPath: string, commandLine: string, suspended: 
   const info = heap.alloc(RTL_USER_PROCESS_INFORMATION_SIZE);
   memory.fill(info, 0, RTL_USER_PROCESS_INFORMATION_SIZE);
   store<u32>(info, RTL_USER_PROCESS_INFORMATION_SIZE);
-  status = RtlCreateUserProcess(image, OBJ_CASE_INSENSITIVE, load<usize>(params), 0, 0, 0, false, 0, 0, info);
+  status = RtlCreateUserProcess(image, OBJ_CASE_INSENSITIVE, load<usize>(params), 0, 0, 0, inherit, 0, 0, info);
   RtlDestroyProcessParameters(load<usize>(params));
   if (status != STATUS_SUCCESS) {
     SmpLogFailure("RtlCreateUserProcess", status, ntPath);

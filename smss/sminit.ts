@@ -47,8 +47,8 @@ function subkeyValues(name: string): SmpValue[] {
   return values;
 }
 
-/** Reads every value of SMSS.md step 2; a Session Manager key that cannot be opened is fatal. */
-export function SmpLoadConfiguration(): void {
+/** Reads every value of SMSS.md step 2; a Session Manager key that cannot be opened is fatal. A session's copy reads it `quiet`. */
+export function SmpLoadConfiguration(quiet: bool = false): void {
   SmpSessionManagerKey = SmpOpenKey(SESSION_MANAGER, 0, 0xF003F /* KEY_ALL_ACCESS: renames delete values */);
   if (SmpSessionManagerKey == 0) {
     const status = SmpOpenKeyStatus;
@@ -81,6 +81,7 @@ export function SmpLoadConfiguration(): void {
   SmpSubSystemDebug = SmpReadString(subsystems, "Debug", "");
   if (subsystems != 0) NtClose(subsystems);
   SmpMiniNT = SmpKeyExists(MININT);
+  if (quiet) return;
 
   SmpLog("configuration", "Session Manager: ProtectionMode " + SmpDecimal(SmpProtectionMode)
     + ", ObjectDirectories " + SmpDecimal(SmpObjectDirectories.length)

@@ -11,18 +11,13 @@
 //   pagefile.ts paging files (4f)           smapi.ts    \SmApiPort (1, the SM API)
 //   smfail.ts   fatal failures              smreg.ts, smutil.ts  registry reading, log, strings
 //
-// Part 2 (issue 13) continues after step 4g; what is here for it:
-// SmpSubSystem* (sminit.ts) hold Kmode, Required, Optional and the Windows
-// value (REG_EXPAND_SZ: expand it with SmpExpand for csrss's command line);
-// SmpExecuteImage (smexec.ts) starts a subsystem suspended; its pid goes in
-// SmpKnownSubSystems (smapi.ts) so that its connection to \SmApiPort (with
-// SB_CONNECTION_INFO, kernel/sdk/sm.ts) is accepted as a subsystem, may use
-// APIs 0-2 and ExecPgm, and is connected back to its SbApiPort (SB_API_MSG,
-// SbpCreateSession...). Sessions get \Sessions\<n> under the directory of
-// step 4b. Until then smss says so on its last line and serves \SmApiPort.
+//   smsessn.ts  sessions (5, 6, 7)         smsubsys.ts a session's copy: Kmode, csrss, winlogon (4h)
+//
+// The same image is each session's copy of smss (smsessn.ts starts it with
+// a command line naming the session): main() tells them apart by that.
 
 import {
-  NtDelayExecution, NtSetInformationProcess, NtQueryInformationProcess, RtlSetProcessIsCritical, RtlSetThreadIsCritical, NtCurrentProcess,
+  RtlGetCurrentPeb, NtSetInformationProcess, NtQueryInformationProcess, RtlSetProcessIsCritical, RtlSetThreadIsCritical, NtCurrentProcess,
   STATUS_SUCCESS,
 } from "./ntapi";
 import { SmpCreateObjectDirectories, SmpLoadConfiguration, SmpSubSystemsRequired, SmpSubSystemKmode, SmpSubSystemWindows } from "./sminit";
@@ -33,11 +28,34 @@ import { SmpProcessFileRenames } from "./smrename";
 import { SmpInitializeKnownDlls } from "./smknown";
 import { SmpCreatePagingFiles } from "./pagefile";
 import { SmpCreateApiPort, SmpVolumesSafe } from "./smapi";
-import { SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpSlot } from "./smutil";
+import { SmpStartSessions } from "./smsessn";
+import { SmpSessionMain } from "./smsubsys";
+import { SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpWords } from "./smutil";
 
 const ProcessBasePriority: u32 = 5;
 const SMSS_BASE_PRIORITY: u32 = 11;
-const forever = memory.data<u64>([0x8000000000000000]); // the longest relative interval
+
+/** A copy's command line: `smss.exe <session> <event>` (eight hexadecimal digits each); -1 for the first smss. */
+function SmpCopyArguments(event: usize): i64 {
+  const params = load<usize>(RtlGetCurrentPeb() + 0x10);
+  if (params == 0) return -1;
+  const words = SmpWords(String.UTF16.decodeUnsafe(load<usize>(params + 0x44), <usize>load<u16>(params + 0x40)));
+  if (words.length != 3 || words[1].length != 8 || words[2].length != 8) return -1;
+  const id = parseHex(words[1]), handle = parseHex(words[2]);
+  if (id < 0 || handle < 0) return -1;
+  store<u32>(event, <u32>handle);
+  return id;
+}
+function parseHex(s: string): i64 {
+  let v: i64 = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const d = c >= 48 && c <= 57 ? c - 48 : (c >= 65 && c <= 70 ? c - 55 : (c >= 97 && c <= 102 ? c - 87 : -1));
+    if (d < 0) return -1;
+    v = (v << 4) | <i64>d;
+  }
+  return v;
+}
 
 /** Start: critical process and main thread, base priority 11. */
 function SmpStart(): void {
@@ -57,6 +75,9 @@ function SmpStart(): void {
 }
 
 export function main(): void {
+  const event = SmpSlot();
+  const session = SmpCopyArguments(event);
+  if (session >= 0) { SmpSessionMain(<u32>session, load<u32>(event)); return; }
   SmpStart();
   SmpCreateApiPort();                         // 1. \SmApiPort, its thread, \Device\VolumesSafeForWriteAccess
   SmpLoadConfiguration();                     // 2. the Session Manager key
@@ -70,7 +91,7 @@ export function main(): void {
   SmpCreatePagingFiles();                     // 4f. pagefile.sys
   SmpVolumesSafe();                           //     \Device\VolumesSafeForWriteAccess set
   SmpCreateDynamicEnvironmentVariables();     // 4g. OS, PROCESSOR_*, NUMBER_OF_PROCESSORS
-  SmpLog("waiting for subsystems", "Kmode and Required (" + SmpJoin(SmpSubSystemsRequired, ", ")
-    + ") are started by part 2 (issue 13); \\SmApiPort stays served");
-  while (true) NtDelayExecution(0, forever);
+  SmpLog("subsystems", "Kmode " + (SmpSubSystemKmode.length != 0 ? SmpSubSystemKmode : "(none)") + ", Required "
+    + SmpJoin(SmpSubSystemsRequired, " ") + ": each session's smss starts them");
+  SmpStartSessions();                         // 5-7. sessions 0 and 1, then wait and serve
 }

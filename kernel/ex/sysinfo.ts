@@ -18,7 +18,7 @@
 // order (System, pid 4, first).
 //
 // NtSetSystemInformation: SystemExtendServiceTableInformation (38) loads a
-// session driver (mm/sysload.ts).
+// session driver (ps/psw32.ts, mm/sysload.ts).
 
 import { PsCreateSession, PsDetachSession } from "../ps/pssession";
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
@@ -30,13 +30,11 @@ import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessH
 import { SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../sdk/sysinfo";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS,
-  STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD,
+  STATUS_NOT_IMPLEMENTED, STATUS_PRIVILEGE_NOT_HELD,
 } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_LOAD_DRIVER_PRIVILEGE } from "../se/tokenobj";
-import { MmLoadSessionDriver } from "../mm/sysload";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { SystemExtendServiceTableInformation } from "../sdk/sysinfo";
 import { MM_ALLOCATION_GRANULARITY, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_SIZE } from "../sdk/ntdef";
 import {
@@ -102,6 +100,7 @@ function PspWriteProcess(at: usize, process: usize, last: bool): u32 {
     r.CreateTime_High = p.CreateTimeHigh;
     r.BasePriority = <i32>p.BasePriority;
     r.UniqueProcessId = p.UniqueProcessId;
+    r.InheritedFromUniqueProcessId = p.InheritedFromUniqueProcessId;
     r.HandleCount = p.ObjectTable != 0 ? ObGetHandleCount(p.ObjectTable) : 0;
     r.SessionId = p.SessionId;
     const nameBytes = PspNameBytes(process);
@@ -198,36 +197,21 @@ export function NtQuerySystemInformation(infoClass: u32, buffer: usize, length: 
 
 // ---- NtSetSystemInformation ----
 
-const PATH_TAG: u32 = 0x68746150; // 'Path'
-/** The longest driver path accepted (bytes of UTF-16). */
-const MAX_DRIVER_PATH: u32 = 512;
+function ExpNoDriverLoader(buffer: usize, length: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
+let ExpSessionDriverLoader: (buffer: usize, length: u32) => u32 = ExpNoDriverLoader;
 
 /**
- * SystemExtendServiceTableInformation (38): `buffer` is a UNICODE_STRING
- * naming a session driver (win32k.sys); SeLoadDriverPrivilege. The name is
- * captured, then mm/sysload.ts loads the image into the caller's session.
+ * SystemExtendServiceTableInformation (38) is Ps's: it hands in its session
+ * driver loader at boot (ps/psw32.ts; Ex sits below the layers that check
+ * privileges and load images), as Mm hands the pool its pages. The loader
+ * gets the caller's UNICODE_STRING and length as they are.
  */
-function ExpLoadSessionDriver(buffer: usize, length: u32): u32 {
-  if (length != 8) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!SeSinglePrivilegeCheck(SE_LOAD_DRIVER_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-  if (!ProbeForRead(buffer, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  const bytes = <u32>load<u16>(buffer);
-  const text = load<usize>(buffer, 4);
-  if (bytes == 0 || (bytes & 1) != 0 || bytes > MAX_DRIVER_PATH) return STATUS_INVALID_PARAMETER;
-  if (!ProbeForRead(text, bytes, 2)) return STATUS_ACCESS_VIOLATION;
-  const copy = ExAllocatePoolWithTag(NonPagedPool, bytes, PATH_TAG);
-  if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  memory.copy(copy, text, bytes);
-  const status = MmLoadSessionDriver(copy, bytes);
-  ExFreePoolWithTag(copy, PATH_TAG);
-  return status;
-}
-
+export function ExRegisterSessionDriverLoader(loader: (buffer: usize, length: u32) => u32): void { ExpSessionDriverLoader = loader; }
 
 /** NtSetSystemInformation(SystemInformationClass, SystemInformation, SystemInformationLength). */
 export function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32 {
   switch (infoClass) {
-    case SystemExtendServiceTableInformation: return ExpLoadSessionDriver(buffer, length);
+    case SystemExtendServiceTableInformation: return ExpSessionDriverLoader(buffer, length);
     case SystemSessionCreate: return ExpSessionCreate(buffer, length);
     case SystemSessionDetach: return ExpSessionDetach(buffer, length);
   }

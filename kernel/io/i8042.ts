@@ -11,7 +11,7 @@
 import { inb, outb } from "../sdk/intrinsics";
 import { KeConnectInterrupt } from "../ke/interrupt";
 import { KeLog } from "../ke/log";
-import { ExGetActiveSession } from "../ex/w32";
+import { KeGetActiveSession } from "../ke/shadow";
 import { IoInitializeKeyQueues, IoQueueKeyEvent } from "./kbdqueue";
 import {
   CAPSLOCK_ON, ENHANCED_KEY, KEY_EVENT_RECORD, LEFT_ALT_PRESSED, LEFT_CTRL_PRESSED, RIGHT_ALT_PRESSED, RIGHT_CTRL_PRESSED, SHIFT_PRESSED,
@@ -154,7 +154,7 @@ function I8042Byte(byte: u32): void {
   r.wVirtualScanCode = <u16>code;
   r.UnicodeChar = <u16>I8042Character(code, extended);
   r.dwControlKeyState = I8042State | (I8042Shift != 0 ? SHIFT_PRESSED : 0) | (extended ? ENHANCED_KEY : 0);
-  IoQueueKeyEvent(ExGetActiveSession(), I8042Record);
+  IoQueueKeyEvent(KeGetActiveSession(), I8042Record);
 }
 
 /** IRQ 1: every byte waiting at the controller. */

@@ -24,7 +24,7 @@ import {
   MM_SESSION_SPACE, MmSessionCreateSpace, MmSessionDeleteSpace, MmSessionLookup, MmSessionSetDirectory, MmSessionZero,
 } from "../mm/session";
 import { MmCopyToUser } from "../mm/procmm";
-import { MmSessionDriverGone } from "../mm/sysload";
+import { PspSessionDriverGone } from "./psw32";
 import { NtCreateDirectoryObject } from "../ob/obdir";
 import { NtClose } from "../ob/obhandle";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
@@ -169,7 +169,7 @@ function PspDeleteSessionDirectories(session: usize): void {
 
 function PspSessionEnd(session: usize): void {
   const id = changetype<MM_SESSION_SPACE>(session).SessionId;
-  MmSessionDriverGone(id); // win32k.sys's tables (mm/sysload.ts)
+  PspSessionDriverGone(id); // win32k.sys's records (ps/psw32.ts)
   PspDeleteSessionDirectories(session);
   const pages = MmSessionDeleteSpace(session);
   KeLogBegin("ps");

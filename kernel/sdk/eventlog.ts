@@ -4,7 +4,7 @@
 // whether it was recorded). NT's event log is reached through RPC; this
 // fixed message is ours. Event types and ids are NT's (winnt.h EVENTLOG_*;
 // 6005 "The Event log service was started", 528/538/529 logon, log-off and
-// logon failure as NT 5's Security log numbers them).
+// logon failure, 513 shutdown, as NT 5's Security log numbers them).
 //
 //   ELF_REPORT_MSG (0xE4 bytes)
 //   +0x00 PORT_MESSAGE h          (24 bytes, sdk/lpc.ts)
@@ -30,6 +30,8 @@ export const EVENT_EVENTLOG_STARTED: u32 = 6005;
 export const EVENT_LOGON: u32 = 528;
 export const EVENT_LOGON_FAILURE: u32 = 529;
 export const EVENT_LOGOFF: u32 = 538;
+/** Ours in the Security log's style: a shutdown asked for at the logon screen (NT logs 513 when the system shuts down). */
+export const EVENT_SHUTDOWN: u32 = 513;
 
 export const SIZEOF_ELF_REPORT_MSG: u32 = 0xE4;
 export const ELF_REPORT_EVENT_ID: u32 = 0x18;

@@ -103,13 +103,23 @@ describe('csrss', () => {
       'capture buffer outside the view 0x00000000 0xC000000D',
       'a captured pointer outside its buffer 0x00000000 0xC000000D',
     ]);
-    expect(cli[24]).toBe('a pointer offset past the message 0x00000000 0xC000000D');
+    expect(cli.slice(24, 30)).toEqual([
+      'a pointer offset past the message 0x00000000 0xC000000D',
+      'a request too short 0x00000000 0x0000DEAD',
+      'connect without connection information 0xC0000041',
+      'connect without a port view 0x00000000',
+      'a capture buffer without a view 0x00000000 0xC000000D',
+      'no capture buffer, no view 0x00000000 0x00000000',
+    ]);
+    expect(csrss).toContain(`session 0: process ${cliPid}: API 1:5 -> 0xC000000D`); // the request too short
+    expect(csrss).toContain(`session 0: process ${cliPid} refused: no CSR_API_CONNECTINFO`);
+    expect(csrss).toContain(`session 0: process ${cliPid} connected without a port view`);
     expect(csrss).toContain(`session 0: process ${cliPid}: API 0:0 -> 0x00000000`); // CsrpClientConnect for basesrv
     expect(csrss).toContain(`session 0: process ${cliPid}: API 1:23 -> 0x00000000`); // DefineDosDevice
   });
 
   it('hard errors from a program reach csrss through the kernel and are answered with the default button', () => {
-    expect(cli.slice(25)).toEqual([
+    expect(cli.slice(30)).toEqual([
       'enable SeLoadDriverPrivilege 0x00000000',
       'load win32k.sys 0x00000000',
       'hard error, OptionOk 0x00000000',

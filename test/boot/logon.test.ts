@@ -1,7 +1,7 @@
 // The logon side in one boot (images/system32/{wininit,services,lsass,
-// eventlog,winlogon,defshell}): until smss starts wininit and winlogon
-// itself, BootExecute starts them (`async`), and a test program talks to
-// lsass before winlogon starts. What is checked: wininit starts services and lsass; services starts
+// eventlog,winlogon,defshell}), started by smss as on every boot (session 0:
+// wininit; session 1: winlogon), with test services added to the registry
+// and a test program (BootExecute, async) that talks to lsass. What is checked: wininit starts services and lsass; services starts
 // the auto-start own-process services in ServiceGroupOrder's order and logs
 // what it skips and what fails; lsass answers logons against the SAM hive
 // as NT does; winlogon shows its logon screen, refuses wrong logons, starts
@@ -22,7 +22,7 @@ const CCS = 'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet';
 const service = (name: string, values: Record<string, string>) =>
   `[${CCS}\\Services\\${name}]\r\n` + Object.entries(values).map(([k, v]) => `"${k}"=${v}`).join('\r\n') + '\r\n\r\n';
 const OVERLAY = 'Windows Registry Editor Version 5.00\r\n\r\n'
-  + `[${CCS}\\Control\\Session Manager]\r\n"BootExecute"=${multiSz('autocheck autochk *', 'async wininit', 'lsaprobe', 'async winlogon')}\r\n\r\n`
+  + `[${CCS}\\Control\\Session Manager]\r\n"BootExecute"=${multiSz('autocheck autochk *', 'async lsaprobe')}\r\n\r\n`
   // Key order (by name): AProbe, Driver, EventLog, Manual, Missing, Shared, ZProbe. Start order: ZProbe (System
   // Reserved, the first group), EventLog (Event Log), then the ungrouped and unlisted ones in key order.
   + service('ZProbe', { Type: 'dword:00000010', Start: 'dword:00000002', Group: '"System Reserved"', ImagePath: '"C:\\\\Windows\\\\System32\\\\svcprobe.exe ZProbe"' })
@@ -32,7 +32,7 @@ const OVERLAY = 'Windows Registry Editor Version 5.00\r\n\r\n'
   + service('Shared', { Type: 'dword:00000020', Start: 'dword:00000002', ImagePath: '"svcprobe.exe Shared"' })
   + service('Driver', { Type: 'dword:00000001', Start: 'dword:00000002', ImagePath: '"System32\\\\drivers\\\\x.sys"' });
 
-const W = 'winlogon: session 0: ';
+const W = 'winlogon: session 1: ';
 /** What is typed on COM1, each after the line that asks for it. */
 const INPUT = [
   { after: `${W}user name:`, text: 'Administrator\r' }, { after: `${W}password:`, text: 'wrong\r' },
@@ -94,11 +94,11 @@ describe('wininit, services and the event log service', () => {
     expect(text.split('\r\n').filter(Boolean).every((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /.test(l))).toBe(true);
     expect(entries).toEqual([
       'information EventLog 6005: The Event log service was started.',
-      'audit-failure Security 529: logon failure for Administrator in session 0: 0xC000006D',
-      'audit-failure Security 529: logon failure for nobody in session 0: 0xC000006D',
-      'audit-success Security 528: administrator logged on in session 0',
-      'audit-success Security 538: administrator logged off in session 0',
-      'audit-success Security 528: ADMINISTRATOR logged on in session 0',
+      'audit-failure Security 529: logon failure for Administrator in session 1: 0xC000006D',
+      'audit-failure Security 529: logon failure for nobody in session 1: 0xC000006D',
+      'audit-success Security 528: administrator logged on in session 1',
+      'audit-success Security 538: administrator logged off in session 1',
+      'audit-success Security 528: ADMINISTRATOR logged on in session 1',
     ]);
     expect(of('eventlog').filter((l) => l.startsWith('recorded ')).length).toBe(6);
   });
@@ -135,7 +135,7 @@ describe('lsass', () => {
 
 describe('winlogon and the default shell', () => {
   it('shows the logon screen, refuses a wrong password and an unknown user, and comes back to the screen each time', () => {
-    const w = of('winlogon').filter((l) => l.startsWith('session 0: ')).map((l) => l.slice(11));
+    const w = of('winlogon').filter((l) => l.startsWith('session 1: ')).map((l) => l.slice(11));
     const screens = w.filter((l) => l === 'logon screen').length;
     expect(screens).toBe(4); // the first, after each failure, after the log-off
     expect(w).toContain('logon failed for Administrator: 0xC000006D (unknown user name or bad password; wrong password)');
@@ -145,15 +145,15 @@ describe('winlogon and the default shell', () => {
 
   it('starts the Shell from SOFTWARE\\...\\Winlogon with the user in its environment; its end is the log-off', () => {
     const w = of('winlogon').map((l) => l.replace(/process \d+/, 'process N'));
-    const shell = w.indexOf('session 0: shell defshell.exe (process N) started for administrator');
+    const shell = w.indexOf('session 1: shell defshell.exe (process N) started for administrator');
     expect(shell).toBeGreaterThan(-1);
-    expect(of('defshell')[0]).toMatch(/^NTWASM86\\administrator is logged on in session 0 \(process \d+\); press a key to log off$/);
+    expect(of('defshell')[0]).toMatch(/^NTWASM86\\administrator is logged on in session 1 \(process \d+\); press a key to log off$/);
     expect(of('defshell')[1]).toBe('administrator logs off (a key on COM1)');
-    const off = w.indexOf('session 0: administrator logged off (the shell ended with status 0x00000000)');
+    const off = w.indexOf('session 1: administrator logged off (the shell ended with status 0x00000000)');
     expect(off).toBeGreaterThan(shell);
-    const screen = w.indexOf('session 0: logon screen', off);
+    const screen = w.indexOf('session 1: logon screen', off);
     expect(screen).toBeGreaterThan(off);
-    expect(w.findIndex((l) => /^session 0: ADMINISTRATOR logged on \(logon id 0x[0-9A-F]{8}\)$/.test(l))).toBeGreaterThan(screen);
+    expect(w.findIndex((l) => /^session 1: ADMINISTRATOR logged on \(logon id 0x[0-9A-F]{8}\)$/.test(l))).toBeGreaterThan(screen);
   });
 });
 
@@ -165,11 +165,8 @@ describe('winlogon with win32k.sys in its session: the screen and the keyboard',
   let k: string[] = [];
   let screens: string[][] = [];
   beforeAll(async () => {
-    const files = await system32Files();
-    files.set('\\Windows\\System32\\w32load.exe', (await buildUserImage('test/boot/programs/w32load.ts', { name: 'w32load.exe' })).bytes);
-    const overlay = 'Windows Registry Editor Version 5.00\r\n\r\n'
-      + `[${CCS}\\Control\\Session Manager]\r\n"BootExecute"=${multiSz('autocheck autochk *', 'w32load', 'async wininit', 'async winlogon')}\r\n\r\n`;
-    const disk = buildDisk({ files, overlays: [{ text: overlay, fileName: 'logon-keyboard.reg' }] });
+    // As built: smss loads win32k.sys (Kmode) in session 1 before winlogon starts there.
+    const disk = buildDisk({ files: await system32Files() });
     const { kernelImage } = await buildKernel({ write: false });
     let machine: { keys(codes: number[]): void; send(text: string): void } | undefined;
     const abort = new AbortController();
@@ -192,7 +189,6 @@ describe('winlogon with win32k.sys in its session: the screen and the keyboard',
   }, 600000);
 
   it('draws the logon screen on the session screen and takes the name and password from the keyboard', () => {
-    expect(k).toContain('w32load: load win32k.sys 0x00000000');
     expect(k).toContain(`${W}the logon screen is on this session's screen; keys from its keyboard and COM1`);
     expect(k.find((l) => l.startsWith(`${W}administrator logged on (logon id 0x`))).toBeDefined();
     expect(k.find((l) => l.startsWith('defshell: NTWASM86\\administrator is logged on'))).toBeDefined();
@@ -201,7 +197,7 @@ describe('winlogon with win32k.sys in its session: the screen and the keyboard',
     // After the log-off the logon screen is back, drawn anew (the Welcome line is gone).
     const rows = screens[0];
     expect(rows[0]).toContain('Log On to Windows');
-    expect(rows.join('\n')).toContain('Session: 0');
+    expect(rows.join('\n')).toContain('Session: 1');
     expect(rows.join('\n')).toContain('User name: ');
     expect(rows.join('\n')).not.toContain('Welcome');
   });

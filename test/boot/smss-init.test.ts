@@ -125,7 +125,7 @@ describe('smss initialization with a varied registry', () => {
   it('runs every step in SMSS.md order, one line each, and stays up', () => {
     expect(r.stop, r.lines.join('\n')).toBeUndefined();
     const steps = ['start', 'API port', 'configuration', 'object directories', 'environment', 'DOS devices', 'sessions', 'BootExecute',
-      'renames', 'KnownDlls', 'paging files', 'dynamic environment', 'waiting for subsystems'];
+      'renames', 'KnownDlls', 'paging files', 'dynamic environment', 'subsystems'];
     const at = steps.map((s) => r.smss.findIndex((l) => l.startsWith(`${s}: `)));
     for (let i = 0; i < steps.length; i++) expect(at[i], steps[i]).toBeGreaterThanOrEqual(0);
     for (let i = 1; i < steps.length; i++) expect(at[i], `${steps[i - 1]} before ${steps[i]}`).toBeGreaterThan(at[i - 1]);
@@ -323,7 +323,7 @@ describe('smss with malformed and missing registry values', () => {
       '"BINVAR"=hex:01,02,03',
       '[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\MiniNT]',
     ].join('\n');
-    const r = await run(overlay, [['\\keep.txt', new TextEncoder().encode('keep')]], 'smss: waiting for subsystems');
+    const r = await run(overlay, [['\\keep.txt', new TextEncoder().encode('keep')]], 'smss: subsystems: ');
     expect(r.stop, r.lines.join('\n')).toBeUndefined();
     expect(r.smss).toContain('configuration: BootExecute is REG_DWORD, not REG_MULTI_SZ - using the default');
     expect(r.smss).toContain('configuration: ObjectDirectories has an odd length (5 bytes) - using the default');
@@ -348,7 +348,7 @@ describe('\\SmApiPort and a client built by MinGW (test/mingw/smapi.c, its own S
       return;
     }
     const smapi = built.images.get('smapi.exe')!;
-    const r = await run(`[${SM}]\n"BootExecute"=${multi(['smapi'])}`, [['\\Windows\\System32\\smapi.exe', smapi]], 'smss: waiting for subsystems');
+    const r = await run(`[${SM}]\n"BootExecute"=${multi(['smapi'])}`, [['\\Windows\\System32\\smapi.exe', smapi]], 'smss: subsystems: ');
     expect(r.stop, r.lines.join('\n')).toBeUndefined();
     const got = r.lines.filter((l) => l.startsWith('smapi: ')).map((l) => l.slice(7));
     expect(got, r.lines.join('\n')).toEqual([
@@ -369,7 +369,7 @@ describe('paging files', () => {
 
   it('makes pagefile.sys at its configured minimum; an entry on a drive that is not there is logged and skipped', async () => {
     const overlay = [`[${SM}\\Memory Management]`, `"PagingFiles"=${multi(['C:\\pagefile.sys 6 12', 'Q:\\other.sys 4'])}`].join('\n');
-    const r = await run(overlay, [], 'smss: waiting for subsystems');
+    const r = await run(overlay, [], 'smss: subsystems: ');
     expect(r.stop, r.lines.join('\n')).toBeUndefined();
     expect(r.smss).toContain('paging files: \\??\\C:\\pagefile.sys 6 MB (max 12 MB) - registered; the kernel does not page to it yet');
     expect(r.smss.find((l) => l.startsWith('SmpCreatePagingFile failed - Status == 0xC000003A (Q:\\other.sys'))).toBeDefined();
@@ -378,7 +378,7 @@ describe('paging files', () => {
 
   it('system-managed on any drive: capped by the free space, shrunk by 16 MB until it fits; fsck.fat accepts the volume', async (ctx) => {
     const overlay = [`[${SM}\\Memory Management]`, `"PagingFiles"=${multi(['?:\\pagefile.sys'])}`].join('\n');
-    const r = await run(overlay, [], 'smss: waiting for subsystems');
+    const r = await run(overlay, [], 'smss: subsystems: ');
     expect(r.stop, r.lines.join('\n')).toBeUndefined();
     const line = r.smss.find((l) => l.startsWith('paging files: '))!;
     const m = /^paging files: \\\?\?\\C:\\pagefile\.sys (\d+) MB/.exec(line);
@@ -397,7 +397,7 @@ describe('paging files', () => {
 
   it('makes an emergency file when no entry gives one', async () => {
     const overlay = [`[${SM}\\Memory Management]`, `"PagingFiles"=${multi(['Q:\\pagefile.sys 4 8'])}`].join('\n');
-    const r = await run(overlay, [], 'smss: waiting for subsystems');
+    const r = await run(overlay, [], 'smss: subsystems: ');
     expect(r.smss.find((l) => l.startsWith('paging files: '))).toBe('paging files: \\??\\C:\\pagefile.sys 16 MB (max 16 MB) (emergency) - registered; the kernel does not page to it yet');
     expect(pagefile(r.after, '\\pagefile.sys')).toBe(16 * 1024 * 1024);
   }, 180000);

@@ -78,9 +78,9 @@ describe('browser page (npm run serve, Chromium)', () => {
       const page = await browser.newPage({ viewport: { width: 1600, height: 1000 }, acceptDownloads: true });
       await page.goto(url);
       // the last boot milestone today: smss waits for its subsystems
-      await page.waitForFunction(() => (window as any).ntPage?.serial.includes('smss: waiting for subsystems'), undefined, { timeout: 240_000 });
+      await page.waitForFunction(() => (window as any).ntPage?.serial.includes('smss: subsystems: '), undefined, { timeout: 240_000 });
       expect(await page.textContent('#status')).toMatch(/^running · last milestone: subsystems at \d+\.\d{3} s$/);
-      expect(await page.locator('.xterm-rows').textContent()).toContain('smss: waiting for subsystems');
+      expect(await page.locator('.xterm-rows').textContent()).toContain('smss: subsystems: ');
 
       // the timeline: kernel phases, smss steps, processes with their session; hover shows the lines
       const kinds = await page.$$eval('#timeline .tl-row', (rows) => rows.map((r) => (r as HTMLElement).dataset.kind));
@@ -123,7 +123,7 @@ describe('browser page (npm run serve, Chromium)', () => {
       await page.click('#reg-apply');
       // the new boot: smss renames the file, deletes the value and flushes the hive
       await page.waitForFunction(() => /smss: renames: 1 renamed/.test((window as any).ntPage?.serial), undefined, { timeout: 240_000 });
-      await page.waitForFunction(() => (window as any).ntPage?.serial.includes('smss: waiting for subsystems'), undefined, { timeout: 240_000 });
+      await page.waitForFunction(() => (window as any).ntPage?.serial.includes('smss: subsystems: '), undefined, { timeout: 240_000 });
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-disk')]);
       const saved = new Uint8Array(readFileSync((await download.path())!));
       const volume = openDisk(saved);

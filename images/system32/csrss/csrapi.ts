@@ -226,11 +226,11 @@ function CsrpBaseApi(client: usize, api: u32): u32 {
 
 /** One request of a registered client: the status it gets. */
 function CsrpDispatch(client: usize): u32 {
-  if (<u32>load<u16>(message) < CSR_API_MESSAGE_DATA - 24) return STATUS_INVALID_PARAMETER;
-  const number = load<u32>(message + CSR_API_MESSAGE_API_NUMBER);
+  const number = <u32>load<u16>(message) >= 8 ? load<u32>(message + CSR_API_MESSAGE_API_NUMBER) : 0; // the second word of data
   const serverId = number >>> 16, api = number & 0xFFFF;
   let status: u32;
-  if (serverId >= CSR_SERVER_DLL_MAX || (CsrLoadedServers & (1 << serverId)) == 0) status = STATUS_ILLEGAL_FUNCTION;
+  if (<u32>load<u16>(message) < CSR_API_MESSAGE_DATA - 24) status = STATUS_INVALID_PARAMETER; // no room for Status and Reserved
+  else if (serverId >= CSR_SERVER_DLL_MAX || (CsrLoadedServers & (1 << serverId)) == 0) status = STATUS_ILLEGAL_FUNCTION;
   else if ((serverId == CSRSRV_SERVERDLL_INDEX && api >= CsrpMaxApiNumber) || (serverId == BASESRV_SERVERDLL_INDEX && api >= BasepMaxApiNumber)) status = STATUS_ILLEGAL_FUNCTION;
   else {
     status = CsrpValidateCapture(client);

@@ -1,9 +1,10 @@
 // Reporting an event to the event log service (\EventLogPort,
-// kernel/sdk/eventlog.ts): one datagram per event. A program connects on
-// its first report; while the service is not there, reports are dropped
-// (and the next report tries to connect again).
+// kernel/sdk/eventlog.ts): one request per event, answered once the record is
+// on the disk (so a shutdown right after a report keeps it). A program
+// connects on its first report; while the service is not there, reports are
+// dropped (and the next report tries to connect again).
 
-import { NtConnectPort, NtRequestPort, NtClose, STATUS_SUCCESS } from "./nt";
+import { NtConnectPort, NtRequestWaitReplyPort, NtClose, STATUS_SUCCESS } from "./nt";
 import { Unicode } from "./util";
 import {
   EVENTLOG_PORT_NAME, SIZEOF_ELF_REPORT_MSG, ELF_REPORT_EVENT_ID, ELF_REPORT_EVENT_TYPE, ELF_REPORT_SOURCE_LENGTH,
@@ -33,7 +34,7 @@ export function ReportEvent(source: string, type: u32, id: u32, text: string): b
   store<u16>(message + ELF_REPORT_TEXT_LENGTH, <u16>textBytes);
   memory.copy(message + ELF_REPORT_SOURCE, changetype<usize>(source), sourceBytes);
   memory.copy(message + ELF_REPORT_TEXT, changetype<usize>(text), textBytes);
-  if (NtRequestPort(EventPort, message) == STATUS_SUCCESS) return true;
+  if (NtRequestWaitReplyPort(EventPort, message, message) == STATUS_SUCCESS) return true;
   NtClose(EventPort); // the service went away: connect again next time
   EventPort = 0;
   return false;

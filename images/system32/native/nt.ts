@@ -56,6 +56,8 @@
 @external("ntdll", "RtlCreateUserProcess") export declare function RtlCreateUserProcess(image: usize, attributes: u32, params: usize, processSd: usize, threadSd: usize,
   parent: u32, inherit: bool, debugPort: u32, exceptionPort: u32, info: usize): u32;
 @external("ntdll", "RtlSetProcessIsCritical") export declare function RtlSetProcessIsCritical(newValue: bool, oldValue: usize, checkFlag: bool): u32;
+@external("ntdll", "RtlAdjustPrivilege") export declare function RtlAdjustPrivilege(privilege: u32, enable: bool, currentThread: bool, enabled: usize): u32;
+@external("ntdll", "NtShutdownSystem") export declare function NtShutdownSystem(action: u32): u32;
 @external("ntdll", "RtlGetCurrentPeb") export declare function RtlGetCurrentPeb(): usize;
 @external("ntdll", "RtlTimeToTimeFields") export declare function RtlTimeToTimeFields(time: usize, fields: usize): void;
 

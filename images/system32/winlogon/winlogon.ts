@@ -20,12 +20,13 @@
 //      environment; winlogon waits for it: its end is the log-off (538),
 //      and the logon screen comes back.
 //
-// A user name of `shutdown` asks to shut the system down (NtShutdownSystem
-// once the kernel has it; until then the request is logged and refused).
+// A user name of `shutdown` (no password asked, as NT's logon screen offers
+// "Shut Down" before anyone logs on) shuts the system down: winlogon enables
+// SeShutdownPrivilege and calls NtShutdownSystem(ShutdownPowerOff).
 
 import {
   NtClose, NtCreateDirectoryObject, NtCreateEvent, NtWaitForSingleObject,
-  RtlCreateEnvironment, RtlSetEnvironmentVariable,
+  RtlCreateEnvironment, RtlSetEnvironmentVariable, RtlAdjustPrivilege, NtShutdownSystem,
   OBJ_OPENIF, OBJ_PERMANENT, DIRECTORY_ALL_ACCESS, EVENT_ALL_ACCESS, NotificationEvent,
   STATUS_SUCCESS, STATUS_LOGON_FAILURE, STATUS_NO_SUCH_USER, STATUS_WRONG_PASSWORD,
 } from "../native/nt";
@@ -38,7 +39,10 @@ import { InputLine, InputOpen } from "./input";
 import { ConsoleLogonScreen, ConsoleOpen, ConsoleWrite } from "./console";
 import { LsaConnect, LsaLogonUser, LsaSubStatus, LsaLogonId } from "./lsa";
 import { LSA_AUTHENTICATION_EVENT_NAME } from "../../../kernel/sdk/lsa";
-import { EVENTLOG_AUDIT_SUCCESS, EVENTLOG_AUDIT_FAILURE, EVENT_LOGON, EVENT_LOGOFF, EVENT_LOGON_FAILURE } from "../../../kernel/sdk/eventlog";
+import { EVENTLOG_AUDIT_SUCCESS, EVENTLOG_AUDIT_FAILURE, EVENT_LOGON, EVENT_LOGOFF, EVENT_LOGON_FAILURE, EVENT_SHUTDOWN } from "../../../kernel/sdk/eventlog";
+
+const SE_SHUTDOWN_PRIVILEGE: u32 = 19;
+const ShutdownPowerOff: u32 = 2;
 
 const WINLOGON_KEY = "\\Registry\\Machine\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon";
 const DEFAULT_SHELL = "defshell.exe";
@@ -96,6 +100,18 @@ function WlRunShell(user: string): void {
   ReportEvent("Security", EVENTLOG_AUDIT_SUCCESS, EVENT_LOGOFF, user + " logged off in session " + Decimal(Session));
 }
 
+/** NtShutdownSystem(ShutdownPowerOff), with SeShutdownPrivilege enabled: returns only when it fails. */
+function WlShutdown(): void {
+  Say("shutdown requested: powering off");
+  ReportEvent("Security", EVENTLOG_AUDIT_SUCCESS, EVENT_SHUTDOWN, "shutdown requested at the logon screen of session " + Decimal(Session));
+  ConsoleWrite("\r\nShutting down...\r\n");
+  const enabled = Slot();
+  const privilege = RtlAdjustPrivilege(SE_SHUTDOWN_PRIVILEGE, true, false, enabled);
+  if (privilege != STATUS_SUCCESS) LogFailure("RtlAdjustPrivilege", privilege, "SeShutdownPrivilege");
+  const status = NtShutdownSystem(ShutdownPowerOff);
+  LogFailure("NtShutdownSystem", status, "ShutdownPowerOff");
+}
+
 export function main(): void {
   Session = CurrentSessionId();
   Say("process " + Decimal(CurrentProcessId()));
@@ -113,7 +129,7 @@ export function main(): void {
     Say("user name:");
     const user = InputLine(20, false);
     if (user == null) { Say("COM1 cannot be read"); return; }
-    if (EqualNoCase(user, "shutdown")) { Say("shutdown requested: NtShutdownSystem is not in this kernel yet - refused"); message = "Shutdown is not available yet."; continue; }
+    if (EqualNoCase(user, "shutdown")) { WlShutdown(); message = "The shutdown failed."; continue; }
     ConsoleWrite("Password:  ");
     Say("password:");
     const password = InputLine(64, true);

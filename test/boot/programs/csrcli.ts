@@ -177,7 +177,20 @@ export function main(): void {
   // The same pointer offset past the message.
   store<u32>(mine, 0x100, 16);
   raw(port, theirs, 2, "a pointer offset past the message");
+  // A request too short for CsrCaptureData, ApiNumber, Status and Reserved.
+  // (Status lies past its end: the answer cannot carry it; csrss logs the refusal.)
+  store<u16>(reply, 8); store<u16>(reply, 32, 2); store<u32>(reply, 0, 4);
+  store<u32>(reply + 0x1C, CSR_CREATE_API_NUMBER(BASESRV, 5));
+  store<u32>(reply + CSR_API_MESSAGE_STATUS, 0xDEAD);
+  put("a request too short "); putHex(NtRequestWaitReplyPort(port, reply, reply)); put(" "); putHex(load<u32>(reply + CSR_API_MESSAGE_STATUS)); flush();
   NtClose(port);
+  // No CSR_API_CONNECTINFO: refused. Without a port view: accepted, but a capture buffer has nowhere to be.
+  show("connect without connection information", NtConnectPort(h + 8, wide(us, dir + "\\ApiPort"), qos, 0, 0, 0, 0, 0));
+  store<u32>(connLength, 0x24);
+  show("connect without a port view", NtConnectPort(h + 12, wide(us, dir + "\\ApiPort"), qos, 0, 0, 0, conn, connLength));
+  raw(load<u32>(h, 12), 0x00400000, 2, "a capture buffer without a view");
+  raw(load<u32>(h, 12), 0, 2, "no capture buffer, no view");
+  NtClose(load<u32>(h, 12));
 
   // win32k.sys in this session (csrss's): csrss then shows hard errors on the session's screen too.
   show("enable SeLoadDriverPrivilege", RtlAdjustPrivilege(10, 1, 0, response));
