@@ -131,7 +131,7 @@ export const SERVICES: Service[] = [
   { name: 'NtCreatePagingFile', args: 4, file: 'mm/pagefile' },
   { name: 'NtSetDefaultHardErrorPort', args: 1, file: 'ps/psharderr' },
   { name: 'NtSetSystemInformation', args: 3, file: 'ex/sysinfo' },
-  { name: 'NtShutdownSystem', args: 1, file: 'ex/shutdown' },
+  { name: 'NtShutdownSystem', args: 1, file: 'ps/psshutdown' },
 ];
 
 /** The shadow table's first number (NT's second service table, win32k.sys's). */

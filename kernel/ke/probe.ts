@@ -29,6 +29,16 @@ export const UserMode: u32 = 1;
   return old;
 }
 
+/**
+ * What NT's Zw* entry does for a kernel caller: the services called until
+ * KeLeaveKernelCall take their pointers as kernel memory (PreviousMode
+ * KernelMode, no probes). Returns the mode to give back.
+ */
+export function KeEnterKernelCall(): u32 { return KiSetPreviousMode(KernelMode); }
+
+/** Ends a KeEnterKernelCall: the thread's previous mode as it was. */
+export function KeLeaveKernelCall(mode: u32): void { KiSetPreviousMode(mode); }
+
 /** True when [address, address + length) may be read: always in kernel mode, probed in user mode. */
 export function ProbeForRead(address: usize, length: u32, alignment: u32): bool {
   if (ExGetPreviousMode() == KernelMode || length == 0) return true;

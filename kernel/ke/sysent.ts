@@ -26,7 +26,7 @@ import { NtListenPort, NtReplyPort, NtReplyWaitReceivePort, NtReplyWaitReceivePo
 import { NtRequestPort, NtRequestWaitReplyPort, NtImpersonateClientOfPort } from "../lpc/send";
 import { NtCreatePagingFile } from "../mm/pagefile";
 import { NtSetDefaultHardErrorPort } from "../ps/psharderr";
-import { NtShutdownSystem } from "../ex/shutdown";
+import { NtShutdownSystem } from "../ps/psshutdown";
 
 /** Services in the table. */
 export const KiServiceCount: u32 = 112;

@@ -23,9 +23,10 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/po
 import { ProbeForRead } from "../ke/probe";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_LOAD_DRIVER_PRIVILEGE } from "../se/tokenobj";
-import { ExRegisterSessionDriverLoader } from "../ex/sysinfo";
+import { ExRegisterSetInformationHandler } from "../ex/sysinfo";
+import { SystemExtendServiceTableInformation, SystemSessionCreate, SystemSessionDetach } from "../sdk/sysinfo";
+import { PsGetCurrentSessionId, PspSessionCreateService, PspSessionDetachService } from "./pssession";
 import { MmForgetSessionDriver, MmLoadSessionImage, MmRefuseSessionDriver } from "../mm/sysload";
-import { PsGetCurrentSessionId } from "../mm/session";
 import { IoLoadFile } from "../io/iofile";
 import { IoFlushKeyQueue } from "../io/kbdqueue";
 import {
@@ -39,10 +40,12 @@ import {
 
 const FILE_TAG: u32 = 0x6C694644; // 'DFil': a driver file while it loads
 
-/** Phase 1: Ke learns how to tell the current session; NtSetSystemInformation learns how to load a session driver. */
+/** Phase 1: Ke learns how to tell the current session; NtSetSystemInformation learns how to load a session driver and make and leave sessions. */
 export function PsInitializeWin32(): void {
   KeSetSessionIdRoutine(PsGetCurrentSessionId);
-  ExRegisterSessionDriverLoader(PsLoadSessionDriverService);
+  ExRegisterSetInformationHandler(SystemExtendServiceTableInformation, PsLoadSessionDriverService);
+  ExRegisterSetInformationHandler(SystemSessionCreate, PspSessionCreateService);
+  ExRegisterSetInformationHandler(SystemSessionDetach, PspSessionDetachService);
 }
 
 const PATH_TAG: u32 = 0x68746150; // 'Path'

@@ -154,7 +154,10 @@ describe('session 0 with the real csrss.exe (images/system32/csrss)', () => {
     expect(r.stop, r.lines.join('\n')).toBeUndefined();
     const csrssLine = r.lines.find((l) => /^ps: process \d+ \(csrss\.exe\) created .* parent \d+, session 0$/.test(l))!;
     const pid = /process (\d+)/.exec(csrssLine)![1];
-    expect(r.lines).toContain(`smss: session 0: Windows: C:\\Windows\\system32\\csrss.exe ObjectDirectory=\\Windows (process ${pid}), waiting for it to connect`);
+    const windows = 'C:\\Windows\\system32\\csrss.exe ObjectDirectory=\\Windows SharedSection=1024,3072,512 Windows=On SubSystemType=Windows ServerDll=basesrv,1 ServerDll=winsrv:UserServerDllInitialization,3 ServerDll=winsrv:ConServerDllInitialization,2 ProfileControl=Off MaxRequestThreads=16';
+    expect(r.lines).toContain(`smss: session 0: Windows: ${windows} (process ${pid}), waiting for it to connect`);
+    // Windows XP's own value: csrss takes every part of it.
+    expect(r.lines).toContain('csrss: session 0: command line: 9 parts taken, 0 skipped: ObjectDirectory=\\Windows SharedSection=1024,3072,512 Windows=On ServerDll=basesrv (1), winsrv (3), winsrv (2) ProfileControl=Off MaxRequestThreads=16');
     const ready = find(r.lines, /^csrss: session 0: ApiPort \\Windows\\ApiPort ready, SbApiPort \\Windows\\SbApiPort/);
     const back = r.lines.indexOf(`smss: SM API: session 0: the Windows subsystem (process ${pid}) connected; smss connected back to \\Windows\\SbApiPort`);
     const sb = find(r.lines, /^csrss: session 0: SB API: connection from process 8 accepted$/);
