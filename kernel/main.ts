@@ -52,9 +52,12 @@ import { IoMountSystemVolume } from "./io/iosys";
 import { FatCleanVolumes } from "./fat/fatdirty";
 import { CmInitSystem1 } from "./cm/cminit";
 import { PsInitializeSystemDll } from "./ps/psdll";
+import { PsInitializeWin32 } from "./ps/psw32";
 import { PsInitializeLpcViews } from "./ps/psview";
 import { PsInitializeHardErrorPorts } from "./ps/psharderr";
 import { PsStartSessionManager } from "./ps/psinit";
+import { MmInitializeSharedUserData } from "./mm/shared";
+import { KiInitializeFastSystemCall } from "./ke/syscall";
 
 export { KiTrapDispatch } from "./ke/trap";
 export { KiWasmTrap } from "./ke/bugcheck";
@@ -84,6 +87,8 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   MmInitializePhysicalMemory();               // the loader's memory map: log it, keep usable ranges
   MmInitializePfnDatabase();                  // every usable page above the kernel's 8 MiB: free
   MmInitializeAddressSpaces();                // the boot directory is the System process's; address 0 unmapped
+  MmInitializeSharedUserData();               // KUSER_SHARED_DATA at 0x7FFE0000 in every process, its SystemCall stub
+  KiInitializeFastSystemCall();               // the SYSENTER MSRs: ntdll's stubs enter with sysenter
   KeRunBootSelfTests(SELFTEST_MM);            // self-test kernel only: "mm: self-test passed: ..."
   ExLogPoolUsage();                           // "mm: pool: 0 pages, ..."
   ObInitSystem();                             // types, handle table, \, \ObjectTypes, \Device, \??, ...
@@ -96,6 +101,7 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
 function Phase1Initialization(context: usize): void {
   KeRunBootSelfTests(SELFTEST_KE);            // self-test kernel only: "ke: self-test passed: ..."
   PsInitializeSystem();                       // the System process (pid 4), session 0 and its session space
+  PsInitializeWin32();                        // session drivers: NtSetSystemInformation(38) and the shadow tables per session
   KeRunBootSelfTests(SELFTEST_SESSION);       // self-test kernel only: "mm: session self-test passed: ..."
   ExInitializeSynchronizationTypes();         // \ObjectTypes\Event, Mutant, Semaphore, Timer
   MmInitializeSectionType();                  // \ObjectTypes\Section: shared memory
@@ -131,5 +137,5 @@ function KiLogStarting(): void {
   KeLogEnd();
 }
 
-// ntoskrnl.exe's exports for kernel-mode images (mm/sysexports.ts).
-export * from "./mm/sysexports";
+// ntoskrnl.exe's exports for kernel-mode images.
+export * from "./exports";

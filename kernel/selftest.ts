@@ -11,7 +11,7 @@ import { KiSystemStartup as KiProductStartup } from "./main";
 import { KeCommandLineHasOption, KeSetBootSelfTests, SELFTEST_KE, SELFTEST_MM, SELFTEST_OB, SELFTEST_SESSION } from "./ke/loader";
 import { KeRunSelfTest } from "./ke/selftest";
 import { MmRunSelfTest } from "./mm/selftest";
-import { MmRunSessionSelfTest } from "./mm/selftestsession";
+import { PsRunSessionSelfTest } from "./ps/selftestsession";
 import { ObRunSelfTest } from "./ob/selftest";
 
 export { KiTrapDispatch } from "./ke/trap";
@@ -22,7 +22,7 @@ function KiRunBootSelfTests(stage: u32): void {
   if (stage == SELFTEST_MM) MmRunSelfTest();      // "mm: self-test passed: ..."
   else if (stage == SELFTEST_OB) ObRunSelfTest(); // "ob: self-test passed: N checks"
   else if (stage == SELFTEST_KE) KeRunSelfTest(); // "ke: self-test passed: ..."
-  else if (stage == SELFTEST_SESSION) MmRunSessionSelfTest(); // "mm: session self-test passed: N checks"
+  else if (stage == SELFTEST_SESSION) PsRunSessionSelfTest(); // "mm: session self-test passed: N checks"
 }
 
 /** Phase 0 of the boot, as kernel/main.ts's, with the self-tests installed first. */
@@ -31,5 +31,5 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   KiProductStartup(magic, multibootInfo);
 }
 
-// ntoskrnl.exe's exports for kernel-mode images (mm/sysexports.ts).
-export * from "./mm/sysexports";
+// ntoskrnl.exe's exports for kernel-mode images.
+export * from "./exports";

@@ -49,6 +49,7 @@ import { buildDisk, buildSystemHive } from '../images/build.ts';
 import { helloImage } from '../test/pe/tiny.ts';
 import { buildSystem32 } from '../images/system32.ts';
 import { buildUserImage } from './pe/link.ts';
+import { SERVICES } from './services.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -219,7 +220,8 @@ async function translator(): Promise<void> {
 async function benchProgram(name: string, n: number): Promise<Uint8Array> {
   const src = join(ROOT, 'scripts/bench/programs', `${name}.ts`);
   const copy = join(ROOT, 'scripts/bench/programs', `.${name}-${n}.ts`);
-  writeFileSync(copy, readFileSync(src, 'utf8').replace(/const ITERATIONS: u32 = \d+;/, `const ITERATIONS: u32 = ${n};`));
+  writeFileSync(copy, readFileSync(src, 'utf8').replace(/const ITERATIONS: u32 = \d+;/, `const ITERATIONS: u32 = ${n};`)
+    .replace(/const NTCLOSE: u32 = \d+;/, `const NTCLOSE: u32 = ${SERVICES.findIndex((s) => s.name === 'NtClose')};`));
   try { return await buildUserProgram(copy); } finally { unlinkSync(copy); }
 }
 
@@ -237,6 +239,8 @@ async function kernelPaths(): Promise<void> {
   const N = 20000;
   const [s0, s1] = await Promise.all([0, N].map(async (n) => kernelRun([{ name: 'sysbench.exe', bytes: await benchProgram('syscall', n) }])));
   const perCall = (s1 - s0) / N;
+  const [i0, i1] = await Promise.all([0, N].map(async (n) => kernelRun([{ name: 'sysbench.exe', bytes: await benchProgram('syscall2e', n) }])));
+  const perInt = (i1 - i0) / N;
   const [y0, y1] = await Promise.all([0, N].map(async (n) => kernelRun([
     { name: 'yielda.exe', bytes: await benchProgram('yield', n) }, { name: 'yieldb.exe', bytes: await benchProgram('yield', n) },
   ])));
@@ -244,10 +248,11 @@ async function kernelPaths(): Promise<void> {
   // One process alone: the same system call finds nobody to yield to (no switch).
   const [a0, a1] = await Promise.all([0, N].map(async (n) => kernelRun([{ name: 'yielda.exe', bytes: await benchProgram('yield', n) }])));
   const perYieldAlone = (a1 - a0) / N;
-  console.log(`NtClose(invalid handle) round trip (user loop + int 0x2e + capture + dispatch + iret): ${perCall.toFixed(1)} instructions`);
+  console.log(`NtClose(invalid handle) round trip (user loop + ntdll-style stub + SharedUserData's sysenter stub + capture + dispatch + sysexit): ${perCall.toFixed(1)} instructions; reference 454 before the fast call (${ratio(perCall, 454)}), target 200`);
+  console.log(`NtClose(invalid handle) round trip through int 0x2e (user loop + int 0x2e + capture + dispatch + iret): ${perInt.toFixed(1)} instructions (sysenter path: ${ratio(perCall, perInt)} of it)`);
   console.log(`NtYieldExecution with nobody to yield to: ${perYieldAlone.toFixed(1)} instructions`);
   console.log(`NtYieldExecution between two processes (system call + thread switch with address space): ${perYield.toFixed(1)} instructions`);
-  console.log(`thread switch (the difference): ${(perYield - perYieldAlone).toFixed(1)} instructions`);
+  console.log(`thread switch (the difference): ${(perYield - perYieldAlone).toFixed(1)} instructions; reference 220 (${ratio(perYield - perYieldAlone, 220)}), target 150`);
   await lpcRoundTrip(perCall, perYield - perYieldAlone);
 }
 

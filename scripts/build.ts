@@ -35,6 +35,10 @@ export interface BuildResult {
   kernelImage: Uint8Array;
   times: Record<string, number>;
   listing?: string;
+  /** Every label's address in the linked image (for profilers). */
+  labels?: Map<string, number>;
+  /** The AssemblyScript compiler's text format of the kernel, with function names. */
+  wat?: string;
 }
 
 export interface BuildOptions {
@@ -74,10 +78,10 @@ function kernelFingerprint(): string {
 
 /**
  * The names ntoskrnl.exe exports to kernel-mode images: what
- * kernel/mm/sysexports.ts re-exports or defines (the entry files re-export it).
+ * kernel/exports.ts re-exports or defines (the entry files re-export it).
  */
 export function kernelExportNames(): string[] {
-  const text = readFileSync(join(ROOT, 'kernel/mm/sysexports.ts'), 'utf8');
+  const text = readFileSync(join(ROOT, 'kernel/exports.ts'), 'utf8');
   const names = [...text.matchAll(/^export \{([^}]*)\} from/gm)].flatMap((m) => m[1].split(',').map((x) => x.trim()).filter(Boolean));
   names.push(...[...text.matchAll(/^export function (\w+)/gm)].map((m) => m[1]));
   return names;
@@ -116,7 +120,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
   step('wasm2x86 translate');
   const linked = linkKernel(compiled, { entryExport: 'KiSystemStartup', stackLimitSymbol: '__stack_limit', bootModules: opts.bootModules, exports: kernelExportNames() });
   step('assemble + link');
-  if (opts.write === false) return { kernelWasm: wasm, kernelImage: linked.image, times };
+  if (opts.write === false) return { kernelWasm: wasm, kernelImage: linked.image, times, labels: linked.assembled.labels, wat };
 
   mkdirSync(BUILD, { recursive: true });
   if (opts.selfTest) {

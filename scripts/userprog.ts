@@ -6,8 +6,8 @@
 //   +16 static data region first byte  +20 its end  +24 stack bytes
 //
 // Imports from module "ntdll" are the native services (scripts/services.ts),
-// linked to `int 0x2e` stubs; `test.syscall(number, args)` is a raw service
-// call for tests. A wasm trap ends the process with the matching NTSTATUS,
+// linked to stubs that enter through SharedUserData's sysenter stub, as ntdll's
+// do; `test.syscall(number, args)` is a raw service call (`int 0x2e`) for tests. A wasm trap ends the process with the matching NTSTATUS,
 // and the prologues check esp against the TEB's StackLimit (fs:[8]).
 
 import { compileAssemblyScript } from './asc.ts';

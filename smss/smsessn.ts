@@ -5,7 +5,8 @@
 //
 //   5. session 0 (csrss, wininit), then session 1 (csrss, winlogon), each
 //      copy waited for; a boot session that fails is fatal (NT's
-//      "Session Manager Initialization" with the copy's status).
+//      "Session Manager Initialization" with the copy's status), a missing
+//      csrss.exe, wininit.exe or winlogon.exe included.
 //   6. it waits on session 1's csrss and winlogon: if either ends, the
 //      hard error STATUS_SYSTEM_PROCESS_TERMINATED names it ("Windows
 //      SubSystem", "Windows Logon Process") with its exit status: 0xC000021A.
@@ -24,7 +25,7 @@ import {
   NtClose, NtDelayExecution, NtCreateEvent, NtCreatePort, NtSetEvent, NtResumeThread, NtWaitForSingleObject, NtWaitForMultipleObjects, NtReplyWaitReceivePort,
   NtAcceptConnectPort, NtCompleteConnectPort, NtOpenProcess, NtQueryInformationProcess, NtQuerySystemInformation, RtlCreateUserThread, func_address,
   NtCurrentProcess, EVENT_ALL_ACCESS, OBJ_INHERIT, SYNCHRONIZE, PROCESS_QUERY_INFORMATION, STATUS_SUCCESS, STATUS_ACCESS_DENIED,
-  STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_BUFFER_TOO_SMALL, STATUS_UNSUCCESSFUL,
+  STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_BUFFER_TOO_SMALL, STATUS_UNSUCCESSFUL,
 } from "./ntapi";
 import {
   SIZEOF_SMSS_WINSTATION_API_MSG, SMSS_WINSTATION_API_NUMBER, SMSS_WINSTATION_RETURN_VALUE, SMSS_WINSTATION_SESSION_ID, SMSS_WINSTATION_CSRSS_PID,
@@ -44,15 +45,12 @@ const NotificationEvent: u32 = 0;
 const WaitAny: u32 = 1;
 const SystemProcessInformation: u32 = 5;
 const ProcessBreakOnTermination: u32 = 29;
-const ProcessSessionInformation: u32 = 24;
 // SYSTEM_PROCESS_INFORMATION (kernel/sdk/sysinfo.ts): the fields read here.
 const SPI_NEXT: u32 = 0x00, SPI_PID: u32 = 0x44, SPI_PARENT: u32 = 0x48;
 
 /** A session a copy of smss made: its id, status, and its csrss and initial command (handles the first smss keeps). */
 export class SmpSession {
   constructor(public sessionId: u32, public status: u32, public csrssPid: u32, public csrss: u32, public initialPid: u32, public initial: u32) {}
-  /** The kernel's session of the copy when it ended: 0 for a session above 0 when the kernel makes no sessions. */
-  copySession: u32 = 0;
 }
 
 function hex8(v: u32): string { return SmpHex(v).slice(2); }
@@ -109,31 +107,17 @@ export function SmpStartSession(wanted: u32): SmpSession {
   NtWaitForSingleObject(copy.process, 0, 0);
   status = SmpSessionCompleted(entry) ? SmpSessionStatus(entry) : SmpExitStatus(copy.process);
   if (status == STATUS_SUCCESS && SmpExitStatus(copy.process) != STATUS_SUCCESS) status = SmpExitStatus(copy.process);
-  const inSession = SmpSlot();
-  NtQueryInformationProcess(copy.process, ProcessSessionInformation, inSession, 4, 0);
   NtClose(copy.process);
   const csrssPid = SmpSessionSubsystem(entry);
   const initialPid = status == STATUS_SUCCESS ? SmpChildOf(copy.pid, csrssPid) : 0;
-  const made = new SmpSession(SmpSessionId(entry), status, csrssPid, SmpOpenProcessById(csrssPid), initialPid, SmpOpenProcessById(initialPid));
-  made.copySession = load<u32>(inSession);
-  return made;
+  return new SmpSession(SmpSessionId(entry), status, csrssPid, SmpOpenProcessById(csrssPid), initialPid, SmpOpenProcessById(initialPid));
 }
 
-/** Step 5: a boot session (0 or 1); its failure is fatal, except a program not on the disk yet. Null when it was not made. */
-function SmpBootSession(id: u32): SmpSession | null {
+/** Step 5: a boot session (0 or 1); its failure is fatal ("Session Manager Initialization" and the copy's status). */
+function SmpBootSession(id: u32): SmpSession {
   const s = SmpStartSession(id);
-  if (s.status == STATUS_SUCCESS) return s;
-  if (s.status == STATUS_OBJECT_NAME_NOT_FOUND) {
-    SmpLog("session " + SmpDecimal(id), "not made: a program of the boot is not on this disk (" + SmpHex(s.status) + "); smss stays up");
-    return null;
-  }
-  if (id != 0 && s.copySession == 0) {
-    // Until the kernel makes sessions, session 1's programs run in session 0 beside session 0's and may collide there.
-    SmpLog("session " + SmpDecimal(id), "not made: the kernel makes no sessions yet, and in session 0 it failed - Status == " + SmpHex(s.status) + "; smss stays up");
-    return null;
-  }
-  SmpFatal("session " + SmpDecimal(id), s.status);
-  return null;
+  if (s.status != STATUS_SUCCESS) SmpFatal("session " + SmpDecimal(id), s.status);
+  return s;
 }
 
 // ---- \SmSsWinStationApiPort: the thread receives, the main thread makes the session ----
@@ -225,7 +209,7 @@ export function SmpStartSessions(): void {
   const handles = heap.alloc(12);
   let count: u32 = 0;
   if (serving) { store<u32>(handles, SmpRequestEvent); count = 1; }
-  if (one !== null && one.csrss != 0 && one.initial != 0) {
+  if (one.csrss != 0 && one.initial != 0) {
     store<u32>(handles + (count << 2), one.csrss); store<u32>(handles + ((count + 1) << 2), one.initial);
     SmpLog("waiting on session 1's csrss and winlogon", "csrss (process " + SmpDecimal(one.csrssPid) + "), winlogon (process " + SmpDecimal(one.initialPid)
       + ")" + (serving ? "; " + SMSS_WINSTATION_API_PORT_NAME + " makes further sessions" : ""));

@@ -12,10 +12,10 @@
 //   smss.exe 00000001 0000004C      session id, the inherited event's handle
 //
 // NT treats a failure here as fatal for the boot's sessions (the first smss
-// decides, smsessn.ts). Until every program of the boot is on the disk, an
-// image that is simply missing (csrss.exe, wininit.exe, winlogon.exe, or
-// win32k.sys) ends the copy with STATUS_OBJECT_NAME_NOT_FOUND after one line
-// saying so, and the first smss stays up without them.
+// decides, smsessn.ts): a missing csrss.exe, wininit.exe or winlogon.exe
+// ends the copy with STATUS_OBJECT_NAME_NOT_FOUND after one line saying so.
+// Until win32k.sys is on the disk and the kernel loads it, Kmode's failure
+// for that reason only is logged (NT's line) and the session goes on.
 
 import {
   NtClose, NtConnectPort, NtRequestWaitReplyPort, NtResumeThread, NtSetSystemInformation, NtTerminateProcess, NtWaitForMultipleObjects,
@@ -52,10 +52,6 @@ function SmpCreateSessionSpace(wanted: u32): u32 {
   store<u32>(id, wanted);
   RtlAdjustPrivilege(SE_LOAD_DRIVER_PRIVILEGE, true, false, SmpSlot());
   const status = NtSetSystemInformation(SystemSessionCreate, id, 4);
-  if (status == STATUS_INVALID_INFO_CLASS || status == STATUS_NOT_IMPLEMENTED || status == STATUS_INVALID_SYSTEM_SERVICE) {
-    log("the kernel makes no sessions yet (SystemSessionCreate " + SmpHex(status) + "): this session's programs run in session 0");
-    return wanted;
-  }
   if (status != STATUS_SUCCESS) SmpSessionFailed(wanted, "SystemSessionCreate failed: session space creation failed", status);
   const got = load<u32>(id);
   if (got != wanted) {
@@ -99,9 +95,7 @@ function SmpStartWindowsSubSystem(sessionId: u32, value: string, event: u32): u3
   const words = SmpWords(commandLine);
   const image = words.length != 0 ? SmpFindImage(words[0]) : "";
   if (image.length == 0) {
-    log("Windows: " + (words.length != 0 ? words[0] : "(empty)") + " not found - no Windows subsystem in this session");
-    SmpReportSession(sessionId, STATUS_OBJECT_NAME_NOT_FOUND);
-    NtTerminateProcess(NtCurrentProcess, STATUS_OBJECT_NAME_NOT_FOUND);
+    SmpSessionFailed(sessionId, "Windows: " + (words.length != 0 ? words[0] : "(empty)") + " not found", STATUS_OBJECT_NAME_NOT_FOUND);
   }
   const csrss = SmpExecuteImage(image, commandLine, true);
   if (csrss.process == 0) SmpSessionFailed(sessionId, "Windows subsystem " + image + " not started", csrss.status);
@@ -144,9 +138,7 @@ function SmpExecuteInitialCommand(sessionId: u32): u32 {
   const name = sessionId == 0 ? "wininit.exe" : "winlogon.exe";
   const image = SmpFindImage(name);
   if (image.length == 0) {
-    log("initial command " + name + " not found");
-    SmpReportSession(sessionId, STATUS_OBJECT_NAME_NOT_FOUND);
-    NtTerminateProcess(NtCurrentProcess, STATUS_OBJECT_NAME_NOT_FOUND);
+    SmpSessionFailed(sessionId, "initial command " + name + " not found", STATUS_OBJECT_NAME_NOT_FOUND);
   }
   const started = SmpExecuteImage(image, name, false);
   if (started.process == 0) SmpSessionFailed(sessionId, "initial command " + name + " failed", started.status);

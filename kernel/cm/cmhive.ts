@@ -321,6 +321,9 @@ export function CmpFlushHive(hive: u32): u32 {
   return status;
 }
 
+/** NT's CmShutdownSystem, as the shutdown calls it: every hive with changes written. Returns how many. */
+export function CmShutdownSystem(): u32 { return CmpFlushAll(); }
+
 /** Writes every hive with changes. */
 export function CmpFlushAll(): u32 {
   let result = STATUS_SUCCESS;

@@ -14,7 +14,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 
 
 /** A handle user mode may use: not a kernel handle (bit 31), except the pseudo handles -1 and -2. */
-export function ExIsUserHandleAllowed(handle: u32): bool {
+@inline export function ExIsUserHandleAllowed(handle: u32): bool {
   return ExGetPreviousMode() != UserMode || (handle & 0x80000000) == 0 || handle >= 0xFFFFFFFE;
 }
 

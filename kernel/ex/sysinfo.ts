@@ -4,11 +4,14 @@
 // SystemProcessInformation (5) and SystemPageFileInformation (18,
 // mm/pagefile.ts), in their real 32-bit layouts.
 //
-// NtSetSystemInformation: the classes that change the system, each with NT's
-// privilege check; the length first (STATUS_INFO_LENGTH_MISMATCH), then the
-// privilege (STATUS_PRIVILEGE_NOT_HELD), then the pointer, as ReactOS orders
-// them. SystemSessionCreate (47, ULONG out) and SystemSessionDetach (48,
-// ULONG in) need SeLoadDriverPrivilege (ps/pssession.ts does the work).
+// NtSetSystemInformation: the classes that change the system. Ex sits below
+// the layers that check privileges, make sessions and load images, so each
+// class is handed in at boot by the component that owns it
+// (ExRegisterSetInformationHandler): SystemExtendServiceTableInformation (38)
+// by ps/psw32.ts, SystemSessionCreate (47) and SystemSessionDetach (48) by
+// ps/pssession.ts. Each handler checks the length first
+// (STATUS_INFO_LENGTH_MISMATCH), then the privilege (STATUS_PRIVILEGE_NOT_HELD),
+// then the pointer, as ReactOS orders them.
 //
 // SystemProcessInformation is one SYSTEM_PROCESS_INFORMATION record (184
 // bytes) per process, each followed by a SYSTEM_THREAD_INFORMATION (64 bytes)
@@ -16,11 +19,7 @@
 // NextEntryOffset chains them, 0 ends the list. The Idle process (pid 0, its
 // idle thread, no name) comes first, then the active processes in creation
 // order (System, pid 4, first).
-//
-// NtSetSystemInformation: SystemExtendServiceTableInformation (38) loads a
-// session driver (mm/sysload.ts).
 
-import { PsCreateSession, PsDetachSession } from "../ps/pssession";
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping } from "../ke/cpu";
 import { MmAvailablePages, MmNumberOfManagedPages } from "../mm/pfn";
@@ -30,13 +29,9 @@ import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessH
 import { SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../sdk/sysinfo";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS,
-  STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD,
+  STATUS_NOT_IMPLEMENTED, STATUS_PRIVILEGE_NOT_HELD,
 } from "../sdk/ntstatus";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { SeSinglePrivilegeCheck } from "../se/token";
-import { SE_LOAD_DRIVER_PRIVILEGE } from "../se/tokenobj";
-import { MmLoadSessionDriver } from "../mm/sysload";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { SystemExtendServiceTableInformation } from "../sdk/sysinfo";
 import { MM_ALLOCATION_GRANULARITY, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_SIZE } from "../sdk/ntdef";
 import {
@@ -199,56 +194,31 @@ export function NtQuerySystemInformation(infoClass: u32, buffer: usize, length: 
 
 // ---- NtSetSystemInformation ----
 
-const PATH_TAG: u32 = 0x68746150; // 'Path'
-/** The longest driver path accepted (bytes of UTF-16). */
-const MAX_DRIVER_PATH: u32 = 512;
+/** One class of NtSetSystemInformation: the caller's buffer and length as they are. */
+export type SetInformationHandler = (buffer: usize, length: u32) => u32;
+
+function ExpNoHandler(buffer: usize, length: u32): u32 { return STATUS_NOT_IMPLEMENTED; }
+let ExpDriverLoader: SetInformationHandler = ExpNoHandler;
+let ExpSessionCreate: SetInformationHandler = ExpNoHandler;
+let ExpSessionDetach: SetInformationHandler = ExpNoHandler;
 
 /**
- * SystemExtendServiceTableInformation (38): `buffer` is a UNICODE_STRING
- * naming a session driver (win32k.sys); SeLoadDriverPrivilege. The name is
- * captured, then mm/sysload.ts loads the image into the caller's session.
+ * Phase 1: the component that owns a class hands in its handler (Ps for the
+ * session driver loader and for sessions), as Mm hands the pool its pages.
+ * Until then the class answers STATUS_NOT_IMPLEMENTED.
  */
-function ExpLoadSessionDriver(buffer: usize, length: u32): u32 {
-  if (length != 8) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!SeSinglePrivilegeCheck(SE_LOAD_DRIVER_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-  if (!ProbeForRead(buffer, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  const bytes = <u32>load<u16>(buffer);
-  const text = load<usize>(buffer, 4);
-  if (bytes == 0 || (bytes & 1) != 0 || bytes > MAX_DRIVER_PATH) return STATUS_INVALID_PARAMETER;
-  if (!ProbeForRead(text, bytes, 2)) return STATUS_ACCESS_VIOLATION;
-  const copy = ExAllocatePoolWithTag(NonPagedPool, bytes, PATH_TAG);
-  if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  memory.copy(copy, text, bytes);
-  const status = MmLoadSessionDriver(copy, bytes);
-  ExFreePoolWithTag(copy, PATH_TAG);
-  return status;
+export function ExRegisterSetInformationHandler(infoClass: u32, handler: SetInformationHandler): void {
+  if (infoClass == SystemExtendServiceTableInformation) ExpDriverLoader = handler;
+  else if (infoClass == SystemSessionCreate) ExpSessionCreate = handler;
+  else if (infoClass == SystemSessionDetach) ExpSessionDetach = handler;
 }
-
 
 /** NtSetSystemInformation(SystemInformationClass, SystemInformation, SystemInformationLength). */
 export function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32 {
   switch (infoClass) {
-    case SystemExtendServiceTableInformation: return ExpLoadSessionDriver(buffer, length);
+    case SystemExtendServiceTableInformation: return ExpDriverLoader(buffer, length);
     case SystemSessionCreate: return ExpSessionCreate(buffer, length);
     case SystemSessionDetach: return ExpSessionDetach(buffer, length);
   }
   return STATUS_INVALID_INFO_CLASS;
-}
-
-function ExpSessionCreate(buffer: usize, length: u32): u32 {
-  if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!SeSinglePrivilegeCheck(SE_LOAD_DRIVER_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-  if (!ProbeForWrite(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const id = memory.data(4, 4);
-  const status = PsCreateSession(id);
-  // The page was probed before the session was made; the write comes after (as NT's).
-  if (status == STATUS_SUCCESS && ProbeForWrite(buffer, 4, 4)) store<u32>(buffer, load<u32>(id));
-  return status;
-}
-
-function ExpSessionDetach(buffer: usize, length: u32): u32 {
-  if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!SeSinglePrivilegeCheck(SE_LOAD_DRIVER_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-  if (!ProbeForRead(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  return PsDetachSession(load<u32>(buffer));
 }

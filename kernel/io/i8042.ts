@@ -11,7 +11,7 @@
 import { inb, outb } from "../sdk/intrinsics";
 import { KeConnectInterrupt } from "../ke/interrupt";
 import { KeLog } from "../ke/log";
-import { ExGetActiveSession } from "../ex/w32";
+import { KeGetActiveSession } from "../ke/shadow";
 import { IoInitializeKeyQueues, IoQueueKeyEvent } from "./kbdqueue";
 import {
   CAPSLOCK_ON, ENHANCED_KEY, KEY_EVENT_RECORD, LEFT_ALT_PRESSED, LEFT_CTRL_PRESSED, RIGHT_ALT_PRESSED, RIGHT_CTRL_PRESSED, SHIFT_PRESSED,
@@ -20,9 +20,9 @@ import {
 
 const I8042_DATA: u32 = 0x60;          // data port: scan codes in, keyboard commands out
 const I8042_STATUS: u32 = 0x64;        // status register (read)
-const STATUS_OUTPUT_FULL: u32 = 0x01;  // a byte waits at the data port
-const STATUS_INPUT_FULL: u32 = 0x02;   // the controller has not taken our last byte yet
-const STATUS_AUX_DATA: u32 = 0x20;     // the waiting byte is the mouse's
+const I8042_STATUS_OUTPUT_FULL: u32 = 0x01;  // a byte waits at the data port
+const I8042_STATUS_INPUT_FULL: u32 = 0x02;   // the controller has not taken our last byte yet
+const I8042_STATUS_AUX_DATA: u32 = 0x20;     // the waiting byte is the mouse's
 const KBD_ENABLE_SCANNING: u32 = 0xF4; // keyboard command: start sending scan codes
 const KBD_ACK: u32 = 0xFA;             // the keyboard's answer to a command
 const KBD_RESEND: u32 = 0xFE;
@@ -154,25 +154,25 @@ function I8042Byte(byte: u32): void {
   r.wVirtualScanCode = <u16>code;
   r.UnicodeChar = <u16>I8042Character(code, extended);
   r.dwControlKeyState = I8042State | (I8042Shift != 0 ? SHIFT_PRESSED : 0) | (extended ? ENHANCED_KEY : 0);
-  IoQueueKeyEvent(ExGetActiveSession(), I8042Record);
+  IoQueueKeyEvent(KeGetActiveSession(), I8042Record);
 }
 
 /** IRQ 1: every byte waiting at the controller. */
 function I8042Interrupt(frame: usize): void {
   for (let n = 0; n < 16; n++) {
     const status = inb(I8042_STATUS);
-    if ((status & STATUS_OUTPUT_FULL) == 0) break;
+    if ((status & I8042_STATUS_OUTPUT_FULL) == 0) break;
     const byte = inb(I8042_DATA);
-    if ((status & STATUS_AUX_DATA) == 0) I8042Byte(byte);
+    if ((status & I8042_STATUS_AUX_DATA) == 0) I8042Byte(byte);
   }
 }
 
 /** Phase 1: the key queues, IRQ 1, and the keyboard told to scan. */
 export function I8042Initialize(): void {
   IoInitializeKeyQueues();
-  for (let n = 0; n < 64 && (inb(I8042_STATUS) & STATUS_OUTPUT_FULL) != 0; n++) inb(I8042_DATA); // stale bytes
+  for (let n = 0; n < 64 && (inb(I8042_STATUS) & I8042_STATUS_OUTPUT_FULL) != 0; n++) inb(I8042_DATA); // stale bytes
   KeConnectInterrupt(KEYBOARD_IRQ, I8042Interrupt);
-  for (let n = 0; n < 100000 && (inb(I8042_STATUS) & STATUS_INPUT_FULL) != 0; n++);
+  for (let n = 0; n < 100000 && (inb(I8042_STATUS) & I8042_STATUS_INPUT_FULL) != 0; n++);
   outb(I8042_DATA, KBD_ENABLE_SCANNING);
   KeLog("io", "i8042: keyboard on IRQ 1, scan code set 1");
 }

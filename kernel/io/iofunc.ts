@@ -13,7 +13,7 @@
 // every read or write moves it.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeForRead, ProbeForWrite, ProbeUserRange } from "../ke/probe";
 import { KeSetEvent, KeResetEvent } from "../ke/wait";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExEventObjectType } from "../ex/sync";
@@ -76,8 +76,8 @@ function IopFinishEvent(event: usize): void {
 }
 
 function IopWriteIoStatus(ioStatusBlock: usize, status: u32, information: u32): void {
-  store<u32>(ioStatusBlock, status);
-  store<u32>(ioStatusBlock, information, 4);
+  // Guarded stores: the block was probed before the request, and may be gone after it (nothing to report then).
+  if (ExWriteUserUlong(ioStatusBlock, status)) ExWriteUserUlong(ioStatusBlock + 4, information);
 }
 
 /** The IO_STATUS_BLOCK of a request that succeeded, or filled the buffer as far as it went (STATUS_BUFFER_OVERFLOW). */
@@ -192,7 +192,9 @@ export function IoSetDeleteFile(file: usize): u32 {
 function IopReadWrite(write: bool, fileHandle: u32, eventHandle: u32, ioStatusBlock: usize, buffer: usize, length: u32,
                       byteOffset: usize): u32 {
   if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  if (write ? !ProbeForRead(buffer, length, 1) : !ProbeForWrite(buffer, length, 1)) return STATUS_ACCESS_VIOLATION;
+  // The buffer: a range check. The device may take long, and the buffer may be gone by the time
+  // the data is there: the copies below are guarded (ke/probe.ts) and answer STATUS_ACCESS_VIOLATION.
+  if (!ProbeUserRange(buffer, length, 1)) return STATUS_ACCESS_VIOLATION;
   let offsetLow: u32 = FILE_USE_FILE_POINTER_POSITION, offsetHigh: u32 = 0xFFFFFFFF;
   if (byteOffset != 0) {
     if (!ProbeForRead(byteOffset, 8, 4)) return STATUS_ACCESS_VIOLATION;
@@ -250,11 +252,11 @@ function IopReadWrite(write: bool, fileHandle: u32, eventHandle: u32, ioStatusBl
   }
   while (NT_SUCCESS(status) && done < length) {
     const n = length - done < IO_CHUNK ? length - done : IO_CHUNK;
-    if (write) memory.copy(kernel, buffer + done, n);
+    if (write && !ExCopyFromUser(kernel, buffer + done, n)) { status = STATUS_ACCESS_VIOLATION; break; }
     const at: u64 = toEnd ? 0xFFFFFFFFFFFFFFFF : offset + <u64>done;
     const s = IoTransferFile(file, write ? IRP_MJ_WRITE : IRP_MJ_READ, at, kernel, n, context + 8);
     const moved = load<u32>(context + 8);
-    if (!write && moved != 0) memory.copy(buffer + done, kernel, moved);
+    if (!write && moved != 0 && !ExCopyToUser(buffer + done, kernel, moved)) { status = STATUS_ACCESS_VIOLATION; break; }
     if (!NT_SUCCESS(s)) {
       if (!(s == STATUS_END_OF_FILE && done != 0)) status = s; // a read that got something succeeds
       break;

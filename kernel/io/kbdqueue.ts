@@ -1,6 +1,6 @@
 // Key queues: one per session. The i8042 driver (io/i8042.ts) turns scan
 // codes into KEY_EVENT_RECORDs and puts them in the ACTIVE session's queue
-// (ex/w32.ts); a thread reads its OWN session's queue (win32k.sys's
+// (ke/shadow.ts); a thread reads its OWN session's queue (win32k.sys's
 // NtUserReadKey calls IoReadKeyboardEvent, an ntoskrnl.exe export).
 //
 // The queues are kernel memory, not session space: the keyboard interrupt
@@ -14,8 +14,7 @@ import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { KEVENT_SIZE, KeInitializeEvent, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KEY_EVENT_RECORD_SIZE } from "../sdk/ntuser";
 import { STATUS_INVALID_PARAMETER, STATUS_SUCCESS, STATUS_TIMEOUT } from "../sdk/ntstatus";
-import { MmGetCurrentSessionId } from "../mm/sysload";
-import { MM_MAX_SESSIONS } from "../mm/sessionid";
+import { KE_MAX_SESSIONS as MM_MAX_SESSIONS, KeGetCurrentSessionId } from "../ke/shadow";
 
 /** Events a session's queue holds. */
 const QUEUE_LENGTH: u32 = 32;
@@ -91,7 +90,7 @@ function IopDequeue(session: u32, record: usize): bool {
  * STATUS_SUCCESS or STATUS_TIMEOUT.
  */
 export function IoReadKeyboardEvent(record: usize, timeout: usize): u32 {
-  const session = MmGetCurrentSessionId();
+  const session = KeGetCurrentSessionId();
   if (!IopKeyQueuesReady || session >= MM_MAX_SESSIONS || record == 0) return STATUS_INVALID_PARAMETER;
   let status = STATUS_SUCCESS;
   while (!IopDequeue(session, record)) {

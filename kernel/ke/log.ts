@@ -20,8 +20,8 @@ import { HalSerialNewLine, HalSerialWriteByte } from "../hal/serial";
 import { HalQueryUptime, KUPTIME } from "../hal/pit";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 
-/** Longest line in bytes; longer text is cut. */
-const LOG_LINE_MAX: u32 = 320;
+/** Longest line in bytes (a whole DbgPrint text, 512 bytes, with its timestamp and component); longer text is cut. */
+const LOG_LINE_MAX: u32 = 640;
 /** Width of the seconds field before the decimal point. */
 const LOG_SECONDS_WIDTH: u32 = 5;
 /** EFLAGS.IF */

@@ -9,23 +9,35 @@
 // copy what they read twice (capture) before using it.
 
 import { KeCurrentThread, KTHREAD } from "./thread";
+import { user_copy, user_store32 } from "../sdk/intrinsics";
+import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { MmIsUserRangeAccessible } from "../mm/procmm";
 
 export const KernelMode: u32 = 0;
 export const UserMode: u32 = 1;
 
 /** The mode the current service was called from. */
-export function ExGetPreviousMode(): u32 {
+@inline export function ExGetPreviousMode(): u32 {
   return KeCurrentThread != 0 ? changetype<KTHREAD>(KeCurrentThread).PreviousMode : KernelMode;
 }
 
 /** Sets the previous mode; returns the old one (KiSystemService restores it). */
-export function KiSetPreviousMode(mode: u32): u32 {
+@inline export function KiSetPreviousMode(mode: u32): u32 {
   const t = changetype<KTHREAD>(KeCurrentThread);
   const old = t.PreviousMode;
   t.PreviousMode = mode;
   return old;
 }
+
+/**
+ * What NT's Zw* entry does for a kernel caller: the services called until
+ * KeLeaveKernelCall take their pointers as kernel memory (PreviousMode
+ * KernelMode, no probes). Returns the mode to give back.
+ */
+export function KeEnterKernelCall(): u32 { return KiSetPreviousMode(KernelMode); }
+
+/** Ends a KeEnterKernelCall: the thread's previous mode as it was. */
+export function KeLeaveKernelCall(mode: u32): void { KiSetPreviousMode(mode); }
 
 /** True when [address, address + length) may be read: always in kernel mode, probed in user mode. */
 export function ProbeForRead(address: usize, length: u32, alignment: u32): bool {
@@ -39,4 +51,39 @@ export function ProbeForWrite(address: usize, length: u32, alignment: u32): bool
   if (ExGetPreviousMode() == KernelMode || length == 0) return true;
   if ((address & (alignment - 1)) != 0) return false;
   return MmIsUserRangeAccessible(address, length, true);
+}
+
+// ---- NT's probes: a range check, then accesses that cannot bug-check ----
+//
+// ProbeUserRange is NT's ProbeForRead/ProbeForWrite: alignment and the range
+// below MM_USER_PROBE_ADDRESS, no page walk. What makes that enough is the
+// access that follows: ExCopyFromUser, ExCopyToUser and ExWriteUserUlong run
+// the toolchain's user-copy routines, which the page-fault handler finds in
+// its exception table (ke/trap.ts): a page unmapped, decommitted or read-only
+// under them, even by another thread after the probe, makes them return
+// false and the service answer STATUS_ACCESS_VIOLATION. Services not yet
+// moved to them keep ProbeForRead/ProbeForWrite above, which also walk the
+// page tables.
+
+/** True when [address, address + length) is aligned and below MM_USER_PROBE_ADDRESS (always in kernel mode). */
+export function ProbeUserRange(address: usize, length: u32, alignment: u32): bool {
+  if (ExGetPreviousMode() == KernelMode || length == 0) return true;
+  if ((address & (alignment - 1)) != 0) return false;
+  const end = address + length;
+  return end >= address && end <= MM_USER_PROBE_ADDRESS;
+}
+
+/** Copies `length` bytes of (probed) user memory to `kernel`; false when a page faulted. */
+@inline export function ExCopyFromUser(kernel: usize, user: usize, length: u32): bool {
+  return user_copy(kernel, user, length) == 0;
+}
+
+/** Copies `length` bytes from `kernel` to (probed) user memory; false when a page faulted. */
+@inline export function ExCopyToUser(user: usize, kernel: usize, length: u32): bool {
+  return user_copy(user, kernel, length) == 0;
+}
+
+/** Stores a u32 in (probed) user memory; false when the page faulted. */
+@inline export function ExWriteUserUlong(user: usize, value: u32): bool {
+  return user_store32(user, value) == 0;
 }

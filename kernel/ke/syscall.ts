@@ -1,24 +1,54 @@
 // System services: `int 0x2e` from ring 3 with eax = service number and
-// edx = the caller's arguments (on its stack, after the stub's return address).
+// edx = the caller's arguments (on its stack, after the stub's return address),
+// or `sysenter` from SharedUserData's stub (mm/shared.ts), whose entry builds
+// the same trap frame (edx = the arguments) and comes here too.
 //
-// The argument block is probed and copied into the thread's own buffer
-// (captured once: a second user thread cannot change it under the service),
+// The argument block is range-checked and copied into the thread's own buffer
+// with user_copy (captured once: a second user thread cannot change it under
+// the service; an unmapped page makes the copy fail, see ke/trap.ts),
 // interrupts go back on, the service runs, and its NTSTATUS returns in eax.
 // Numbers from 0x1000 go to the session's shadow table (ke/shadow.ts).
 // An unknown number gives STATUS_INVALID_SYSTEM_SERVICE, an unreadable
 // argument block STATUS_ACCESS_VIOLATION; the caller goes on either way.
 
-import { cli, sti } from "../sdk/intrinsics";
+import { cli, sti, sysenter_entry, user_copy, wrmsr } from "../sdk/intrinsics";
+import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
+import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "./log";
+import { KGDT_R0_CODE, KiTss } from "./gdt";
 import { KTRAP_FRAME } from "../sdk/context";
 import { KeCurrentThread, KTHREAD_SERVICE_ARGS } from "./thread";
-import { KiCallService, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
-import { MmIsUserRangeAccessible } from "../mm/procmm";
+import { KiCallService, KiInitializeServiceTable, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
 import { KiSetPreviousMode, UserMode } from "./probe";
 import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_SYSTEM_SERVICE } from "../sdk/ntstatus";
 import { KI_SHADOW_SERVICE_BASE, KiCallShadowService, KiShadowArgumentBytes } from "./shadow";
 
 /** Vector of the system service gate (DPL 3). */
 export const KI_SYSTEM_SERVICE_VECTOR: u32 = 0x2E;
+
+/** The SYSENTER model-specific registers. */
+const MSR_SYSENTER_CS: u32 = 0x174;
+const MSR_SYSENTER_ESP: u32 = 0x175;
+const MSR_SYSENTER_EIP: u32 = 0x176;
+
+/**
+ * Phase 0: the fast system call. `sysenter` loads cs from SYSENTER_CS (ss is
+ * the next selector), eip from SYSENTER_EIP (the toolchain's fast entry) and
+ * esp from SYSENTER_ESP: the TSS, whose Esp0 (the running thread's kernel
+ * stack, set at every switch) the entry loads next, so no switch touches an
+ * MSR. `sysexit` goes back to cs SYSENTER_CS + 16 and ss + 24, | 3: NT's
+ * KGDT_R3_CODE and KGDT_R3_DATA.
+ */
+export function KiInitializeFastSystemCall(): void {
+  KiInitializeServiceTable();                 // the dispatch table both entries use
+  wrmsr(MSR_SYSENTER_CS, KGDT_R0_CODE);
+  wrmsr(MSR_SYSENTER_ESP, <u32>KiTss);
+  wrmsr(MSR_SYSENTER_EIP, <u32>sysenter_entry());
+  KeLogBegin("ke");
+  KeLogString("fast system call: sysenter to ");
+  KeLogHex(<u32>sysenter_entry());
+  KeLogString(", sysexit back; int 0x2e stays");
+  KeLogEnd();
+}
 
 /** System calls made so far. */
 export let KeSystemCalls: u32 = 0;
@@ -40,8 +70,9 @@ export function KiSystemService(frame: usize): void {
   }
   const args = KeCurrentThread + KTHREAD_SERVICE_ARGS;
   if (bytes != 0) {
-    if (!MmIsUserRangeAccessible(trap.Edx, bytes, false)) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
-    memory.copy(args, trap.Edx, bytes);
+    // A range check, then a copy that a page fault turns into a failure (the exception table).
+    const from = trap.Edx;
+    if (<usize>from > MM_USER_PROBE_ADDRESS - <usize>bytes || user_copy(args, from, bytes) != 0) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
   }
   const mode = KiSetPreviousMode(UserMode);
   sti();

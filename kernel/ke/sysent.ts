@@ -26,130 +26,254 @@ import { NtListenPort, NtReplyPort, NtReplyWaitReceivePort, NtReplyWaitReceivePo
 import { NtRequestPort, NtRequestWaitReplyPort, NtImpersonateClientOfPort } from "../lpc/send";
 import { NtCreatePagingFile } from "../mm/pagefile";
 import { NtSetDefaultHardErrorPort } from "../ps/psharderr";
-import { NtShutdownSystem } from "../ex/shutdown";
+import { NtShutdownSystem } from "../ps/psshutdown";
 
 /** Services in the table. */
 export const KiServiceCount: u32 = 112;
 
 /** Bytes of arguments each service takes from the user stack. */
 const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 4, 12, 4];
-export function KiServiceArgumentBytes(service: u32): u32 { return <u32>KiArgumentBytes[service]; }
+/** Bytes of arguments of service `service` (below KiServiceCount: KiSystemService checks first). */
+export function KiServiceArgumentBytes(service: u32): u32 { return <u32>unchecked(KiArgumentBytes[service]); }
 
-/** Calls service `service` with the captured arguments at `args`. */
+/** A service's entry: its routine called with the arguments from the captured block. */
+type KSERVICE_ENTRY = (args: usize) => u32;
+
+function KiEntryNtTerminateProcess(args: usize): u32 { return NtTerminateProcess(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtOpenProcess(args: usize): u32 { return NtOpenProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtCreateProcess(args: usize): u32 { return NtCreateProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28)); }
+function KiEntryNtCreateProcessEx(args: usize): u32 { return NtCreateProcessEx(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32)); }
+function KiEntryNtReadVirtualMemory(args: usize): u32 { return NtReadVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtWriteVirtualMemory(args: usize): u32 { return NtWriteVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtTerminateThread(args: usize): u32 { return NtTerminateThread(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtDelayExecution(args: usize): u32 { return NtDelayExecution(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtRaiseException(args: usize): u32 { return NtRaiseException(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtYieldExecution(args: usize): u32 { return NtYieldExecution(); }
+function KiEntryNtDisplayString(args: usize): u32 { return NtDisplayString(load<u32>(args)); }
+function KiEntryNtQuerySystemTime(args: usize): u32 { return NtQuerySystemTime(load<u32>(args)); }
+function KiEntryNtQueryPerformanceCounter(args: usize): u32 { return NtQueryPerformanceCounter(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtQueryInformationProcess(args: usize): u32 { return NtQueryInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtSetInformationProcess(args: usize): u32 { return NtSetInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtQueryInformationThread(args: usize): u32 { return NtQueryInformationThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtCreateThread(args: usize): u32 { return NtCreateThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28)); }
+function KiEntryNtOpenThread(args: usize): u32 { return NtOpenThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtSetInformationThread(args: usize): u32 { return NtSetInformationThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtResumeThread(args: usize): u32 { return NtResumeThread(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtSuspendThread(args: usize): u32 { return NtSuspendThread(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtQuerySystemInformation(args: usize): u32 { return NtQuerySystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtClose(args: usize): u32 { return NtClose(load<u32>(args)); }
+function KiEntryNtCreateDirectoryObject(args: usize): u32 { return NtCreateDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtOpenDirectoryObject(args: usize): u32 { return NtOpenDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtCreateSymbolicLinkObject(args: usize): u32 { return NtCreateSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtOpenSymbolicLinkObject(args: usize): u32 { return NtOpenSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtQuerySymbolicLinkObject(args: usize): u32 { return NtQuerySymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtMakeTemporaryObject(args: usize): u32 { return NtMakeTemporaryObject(load<u32>(args)); }
+function KiEntryNtMakePermanentObject(args: usize): u32 { return NtMakePermanentObject(load<u32>(args)); }
+function KiEntryNtQueryDirectoryObject(args: usize): u32 { return NtQueryDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24)); }
+function KiEntryNtQueryObject(args: usize): u32 { return NtQueryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtSetInformationObject(args: usize): u32 { return NtSetInformationObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtDuplicateObject(args: usize): u32 { return NtDuplicateObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24)); }
+function KiEntryNtCreateEvent(args: usize): u32 { return NtCreateEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtOpenEvent(args: usize): u32 { return NtOpenEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtSetEvent(args: usize): u32 { return NtSetEvent(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtResetEvent(args: usize): u32 { return NtResetEvent(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtPulseEvent(args: usize): u32 { return NtPulseEvent(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtClearEvent(args: usize): u32 { return NtClearEvent(load<u32>(args)); }
+function KiEntryNtCreateMutant(args: usize): u32 { return NtCreateMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtOpenMutant(args: usize): u32 { return NtOpenMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtReleaseMutant(args: usize): u32 { return NtReleaseMutant(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtCreateSemaphore(args: usize): u32 { return NtCreateSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtOpenSemaphore(args: usize): u32 { return NtOpenSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtReleaseSemaphore(args: usize): u32 { return NtReleaseSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtCreateTimer(args: usize): u32 { return NtCreateTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtOpenTimer(args: usize): u32 { return NtOpenTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtSetTimer(args: usize): u32 { return NtSetTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24)); }
+function KiEntryNtCancelTimer(args: usize): u32 { return NtCancelTimer(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtWaitForSingleObject(args: usize): u32 { return NtWaitForSingleObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtWaitForMultipleObjects(args: usize): u32 { return NtWaitForMultipleObjects(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtAllocateVirtualMemory(args: usize): u32 { return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20)); }
+function KiEntryNtFreeVirtualMemory(args: usize): u32 { return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtProtectVirtualMemory(args: usize): u32 { return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtQueryVirtualMemory(args: usize): u32 { return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20)); }
+function KiEntryNtCreateSection(args: usize): u32 { return NtCreateSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24)); }
+function KiEntryNtOpenSection(args: usize): u32 { return NtOpenSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtMapViewOfSection(args: usize): u32 { return NtMapViewOfSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36)); }
+function KiEntryNtUnmapViewOfSection(args: usize): u32 { return NtUnmapViewOfSection(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtCreateFile(args: usize): u32 { return NtCreateFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36), load<u32>(args, 40)); }
+function KiEntryNtOpenFile(args: usize): u32 { return NtOpenFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20)); }
+function KiEntryNtDeleteFile(args: usize): u32 { return NtDeleteFile(load<u32>(args)); }
+function KiEntryNtQueryAttributesFile(args: usize): u32 { return NtQueryAttributesFile(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtQueryFullAttributesFile(args: usize): u32 { return NtQueryFullAttributesFile(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtReadFile(args: usize): u32 { return NtReadFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32)); }
+function KiEntryNtWriteFile(args: usize): u32 { return NtWriteFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32)); }
+function KiEntryNtQueryInformationFile(args: usize): u32 { return NtQueryInformationFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtSetInformationFile(args: usize): u32 { return NtSetInformationFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtQueryDirectoryFile(args: usize): u32 { return NtQueryDirectoryFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36), load<u32>(args, 40)); }
+function KiEntryNtQueryVolumeInformationFile(args: usize): u32 { return NtQueryVolumeInformationFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtFlushBuffersFile(args: usize): u32 { return NtFlushBuffersFile(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtDeviceIoControlFile(args: usize): u32 { return NtDeviceIoControlFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36)); }
+function KiEntryNtFsControlFile(args: usize): u32 { return NtFsControlFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36)); }
+function KiEntryNtCreateKey(args: usize): u32 { return NtCreateKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24)); }
+function KiEntryNtOpenKey(args: usize): u32 { return NtOpenKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtOpenKeyEx(args: usize): u32 { return NtOpenKeyEx(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtDeleteKey(args: usize): u32 { return NtDeleteKey(load<u32>(args)); }
+function KiEntryNtQueryKey(args: usize): u32 { return NtQueryKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtEnumerateKey(args: usize): u32 { return NtEnumerateKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20)); }
+function KiEntryNtEnumerateValueKey(args: usize): u32 { return NtEnumerateValueKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20)); }
+function KiEntryNtQueryValueKey(args: usize): u32 { return NtQueryValueKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20)); }
+function KiEntryNtSetValueKey(args: usize): u32 { return NtSetValueKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20)); }
+function KiEntryNtDeleteValueKey(args: usize): u32 { return NtDeleteValueKey(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtFlushKey(args: usize): u32 { return NtFlushKey(load<u32>(args)); }
+function KiEntryNtInitializeRegistry(args: usize): u32 { return NtInitializeRegistry(load<u32>(args)); }
+function KiEntryNtQuerySection(args: usize): u32 { return NtQuerySection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtContinue(args: usize): u32 { return NtContinue(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtOpenProcessToken(args: usize): u32 { return NtOpenProcessToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtOpenThreadToken(args: usize): u32 { return NtOpenThreadToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtAdjustPrivilegesToken(args: usize): u32 { return NtAdjustPrivilegesToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20)); }
+function KiEntryNtRaiseHardError(args: usize): u32 { return NtRaiseHardError(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20)); }
+function KiEntryNtCreatePort(args: usize): u32 { return NtCreatePort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtCreateWaitablePort(args: usize): u32 { return NtCreateWaitablePort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtConnectPort(args: usize): u32 { return NtConnectPort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28)); }
+function KiEntryNtSecureConnectPort(args: usize): u32 { return NtSecureConnectPort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32)); }
+function KiEntryNtListenPort(args: usize): u32 { return NtListenPort(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtAcceptConnectPort(args: usize): u32 { return NtAcceptConnectPort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20)); }
+function KiEntryNtCompleteConnectPort(args: usize): u32 { return NtCompleteConnectPort(load<u32>(args)); }
+function KiEntryNtRequestPort(args: usize): u32 { return NtRequestPort(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtRequestWaitReplyPort(args: usize): u32 { return NtRequestWaitReplyPort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtReplyPort(args: usize): u32 { return NtReplyPort(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtReplyWaitReceivePort(args: usize): u32 { return NtReplyWaitReceivePort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtReplyWaitReceivePortEx(args: usize): u32 { return NtReplyWaitReceivePortEx(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtReplyWaitReplyPort(args: usize): u32 { return NtReplyWaitReplyPort(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtImpersonateClientOfPort(args: usize): u32 { return NtImpersonateClientOfPort(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtRegisterThreadTerminatePort(args: usize): u32 { return NtRegisterThreadTerminatePort(load<u32>(args)); }
+function KiEntryNtQueryInformationPort(args: usize): u32 { return NtQueryInformationPort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtCreatePagingFile(args: usize): u32 { return NtCreatePagingFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
+function KiEntryNtSetDefaultHardErrorPort(args: usize): u32 { return NtSetDefaultHardErrorPort(load<u32>(args)); }
+function KiEntryNtSetSystemInformation(args: usize): u32 { return NtSetSystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
+function KiEntryNtShutdownSystem(args: usize): u32 { return NtShutdownSystem(load<u32>(args)); }
+
+/** The dispatch table: a function reference per service number (KiInitializeServiceTable fills it). */
+const KiServiceTable: usize = memory.data(448, 4);
+
+/** Phase 0: fills the dispatch table, so a service costs one indirect call, not a compare per number before it. */
+export function KiInitializeServiceTable(): void {
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtTerminateProcess), 0);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenProcess), 4);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateProcess), 8);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateProcessEx), 12);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReadVirtualMemory), 16);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtWriteVirtualMemory), 20);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtTerminateThread), 24);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDelayExecution), 28);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRaiseException), 32);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtYieldExecution), 36);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDisplayString), 40);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQuerySystemTime), 44);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryPerformanceCounter), 48);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationProcess), 52);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetInformationProcess), 56);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationThread), 60);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateThread), 64);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenThread), 68);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetInformationThread), 72);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtResumeThread), 76);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSuspendThread), 80);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQuerySystemInformation), 84);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtClose), 88);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateDirectoryObject), 92);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenDirectoryObject), 96);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateSymbolicLinkObject), 100);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenSymbolicLinkObject), 104);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQuerySymbolicLinkObject), 108);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtMakeTemporaryObject), 112);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtMakePermanentObject), 116);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryDirectoryObject), 120);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryObject), 124);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetInformationObject), 128);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDuplicateObject), 132);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateEvent), 136);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenEvent), 140);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetEvent), 144);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtResetEvent), 148);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtPulseEvent), 152);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtClearEvent), 156);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateMutant), 160);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenMutant), 164);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReleaseMutant), 168);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateSemaphore), 172);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenSemaphore), 176);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReleaseSemaphore), 180);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateTimer), 184);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenTimer), 188);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetTimer), 192);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCancelTimer), 196);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtWaitForSingleObject), 200);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtWaitForMultipleObjects), 204);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtAllocateVirtualMemory), 208);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtFreeVirtualMemory), 212);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtProtectVirtualMemory), 216);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryVirtualMemory), 220);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateSection), 224);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenSection), 228);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtMapViewOfSection), 232);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtUnmapViewOfSection), 236);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateFile), 240);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenFile), 244);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDeleteFile), 248);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryAttributesFile), 252);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryFullAttributesFile), 256);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReadFile), 260);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtWriteFile), 264);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationFile), 268);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetInformationFile), 272);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryDirectoryFile), 276);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryVolumeInformationFile), 280);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtFlushBuffersFile), 284);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDeviceIoControlFile), 288);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtFsControlFile), 292);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateKey), 296);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenKey), 300);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenKeyEx), 304);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDeleteKey), 308);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryKey), 312);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtEnumerateKey), 316);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtEnumerateValueKey), 320);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryValueKey), 324);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetValueKey), 328);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDeleteValueKey), 332);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtFlushKey), 336);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtInitializeRegistry), 340);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQuerySection), 344);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtContinue), 348);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenProcessToken), 352);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenThreadToken), 356);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtAdjustPrivilegesToken), 360);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRaiseHardError), 364);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreatePort), 368);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateWaitablePort), 372);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtConnectPort), 376);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSecureConnectPort), 380);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtListenPort), 384);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtAcceptConnectPort), 388);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCompleteConnectPort), 392);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRequestPort), 396);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRequestWaitReplyPort), 400);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyPort), 404);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyWaitReceivePort), 408);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyWaitReceivePortEx), 412);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyWaitReplyPort), 416);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtImpersonateClientOfPort), 420);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRegisterThreadTerminatePort), 424);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationPort), 428);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreatePagingFile), 432);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetDefaultHardErrorPort), 436);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetSystemInformation), 440);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtShutdownSystem), 444);
+}
+
+/** Calls service `service` (below KiServiceCount) with the captured arguments at `args`. */
 export function KiCallService(service: u32, args: usize): u32 {
-  switch (service) {
-    case 0: return NtTerminateProcess(load<u32>(args), load<u32>(args, 4));
-    case 1: return NtOpenProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 2: return NtCreateProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28));
-    case 3: return NtCreateProcessEx(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32));
-    case 4: return NtReadVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 5: return NtWriteVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 6: return NtTerminateThread(load<u32>(args), load<u32>(args, 4));
-    case 7: return NtDelayExecution(load<u32>(args), load<u32>(args, 4));
-    case 8: return NtRaiseException(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 9: return NtYieldExecution();
-    case 10: return NtDisplayString(load<u32>(args));
-    case 11: return NtQuerySystemTime(load<u32>(args));
-    case 12: return NtQueryPerformanceCounter(load<u32>(args), load<u32>(args, 4));
-    case 13: return NtQueryInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 14: return NtSetInformationProcess(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 15: return NtQueryInformationThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 16: return NtCreateThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28));
-    case 17: return NtOpenThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 18: return NtSetInformationThread(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 19: return NtResumeThread(load<u32>(args), load<u32>(args, 4));
-    case 20: return NtSuspendThread(load<u32>(args), load<u32>(args, 4));
-    case 21: return NtQuerySystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 22: return NtClose(load<u32>(args));
-    case 23: return NtCreateDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 24: return NtOpenDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 25: return NtCreateSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 26: return NtOpenSymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 27: return NtQuerySymbolicLinkObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 28: return NtMakeTemporaryObject(load<u32>(args));
-    case 29: return NtMakePermanentObject(load<u32>(args));
-    case 30: return NtQueryDirectoryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 31: return NtQueryObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 32: return NtSetInformationObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 33: return NtDuplicateObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 34: return NtCreateEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 35: return NtOpenEvent(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 36: return NtSetEvent(load<u32>(args), load<u32>(args, 4));
-    case 37: return NtResetEvent(load<u32>(args), load<u32>(args, 4));
-    case 38: return NtPulseEvent(load<u32>(args), load<u32>(args, 4));
-    case 39: return NtClearEvent(load<u32>(args));
-    case 40: return NtCreateMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 41: return NtOpenMutant(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 42: return NtReleaseMutant(load<u32>(args), load<u32>(args, 4));
-    case 43: return NtCreateSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 44: return NtOpenSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 45: return NtReleaseSemaphore(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 46: return NtCreateTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 47: return NtOpenTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 48: return NtSetTimer(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 49: return NtCancelTimer(load<u32>(args), load<u32>(args, 4));
-    case 50: return NtWaitForSingleObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 51: return NtWaitForMultipleObjects(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 52: return NtAllocateVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 53: return NtFreeVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 54: return NtProtectVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 55: return NtQueryVirtualMemory(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 56: return NtCreateSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 57: return NtOpenSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 58: return NtMapViewOfSection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36));
-    case 59: return NtUnmapViewOfSection(load<u32>(args), load<u32>(args, 4));
-    case 60: return NtCreateFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36), load<u32>(args, 40));
-    case 61: return NtOpenFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 62: return NtDeleteFile(load<u32>(args));
-    case 63: return NtQueryAttributesFile(load<u32>(args), load<u32>(args, 4));
-    case 64: return NtQueryFullAttributesFile(load<u32>(args), load<u32>(args, 4));
-    case 65: return NtReadFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32));
-    case 66: return NtWriteFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32));
-    case 67: return NtQueryInformationFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 68: return NtSetInformationFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 69: return NtQueryDirectoryFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36), load<u32>(args, 40));
-    case 70: return NtQueryVolumeInformationFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 71: return NtFlushBuffersFile(load<u32>(args), load<u32>(args, 4));
-    case 72: return NtDeviceIoControlFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36));
-    case 73: return NtFsControlFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36));
-    case 74: return NtCreateKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24));
-    case 75: return NtOpenKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 76: return NtOpenKeyEx(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 77: return NtDeleteKey(load<u32>(args));
-    case 78: return NtQueryKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 79: return NtEnumerateKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 80: return NtEnumerateValueKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 81: return NtQueryValueKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 82: return NtSetValueKey(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 83: return NtDeleteValueKey(load<u32>(args), load<u32>(args, 4));
-    case 84: return NtFlushKey(load<u32>(args));
-    case 85: return NtInitializeRegistry(load<u32>(args));
-    case 86: return NtQuerySection(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 87: return NtContinue(load<u32>(args), load<u32>(args, 4));
-    case 88: return NtOpenProcessToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 89: return NtOpenThreadToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 90: return NtAdjustPrivilegesToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 91: return NtRaiseHardError(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 92: return NtCreatePort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 93: return NtCreateWaitablePort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 94: return NtConnectPort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28));
-    case 95: return NtSecureConnectPort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32));
-    case 96: return NtListenPort(load<u32>(args), load<u32>(args, 4));
-    case 97: return NtAcceptConnectPort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20));
-    case 98: return NtCompleteConnectPort(load<u32>(args));
-    case 99: return NtRequestPort(load<u32>(args), load<u32>(args, 4));
-    case 100: return NtRequestWaitReplyPort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 101: return NtReplyPort(load<u32>(args), load<u32>(args, 4));
-    case 102: return NtReplyWaitReceivePort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 103: return NtReplyWaitReceivePortEx(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 104: return NtReplyWaitReplyPort(load<u32>(args), load<u32>(args, 4));
-    case 105: return NtImpersonateClientOfPort(load<u32>(args), load<u32>(args, 4));
-    case 106: return NtRegisterThreadTerminatePort(load<u32>(args));
-    case 107: return NtQueryInformationPort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16));
-    case 108: return NtCreatePagingFile(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12));
-    case 109: return NtSetDefaultHardErrorPort(load<u32>(args));
-    case 110: return NtSetSystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8));
-    case 111: return NtShutdownSystem(load<u32>(args));
-  }
-  return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE
+  const routine = load<usize>(KiServiceTable + (service << 2));
+  if (routine == 0) return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE (the table is not filled yet)
+  return changetype<KSERVICE_ENTRY>(routine)(args);
 }

@@ -252,7 +252,11 @@ export function KeYieldExecution(): bool {
 }
 
 /** Called from KiTrapDispatch when an interrupt is done: switch if the clock or a wake-up asked for it. */
-export function KiDispatchInterruptEnd(): void {
+@inline export function KiDispatchInterruptEnd(): void {
+  if (KiDispatchPending) KiDispatchAtInterruptEnd(); // every system call passes here: a compare when nothing is pending
+}
+
+function KiDispatchAtInterruptEnd(): void {
   if (!KiDispatchPending || KiInterruptDepth != 0 || KeCurrentThread == 0) return;
   KiDispatchPending = false;
   const cur = changetype<KTHREAD>(KeCurrentThread);

@@ -16,7 +16,8 @@
 //   the rest (NMI, #NM, #DF, #TS, #NP, #SS, #MC, reserved)
 //                       -> UNEXPECTED_KERNEL_MODE_TRAP (vector, error code, eip, 0)
 
-import { read_cr2 } from "../sdk/intrinsics";
+import { exception_table, read_cr2 } from "../sdk/intrinsics";
+import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { KTRAP_FRAME } from "../sdk/context";
 import { KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogHexDigits, KeLogString } from "./log";
 import { KiDispatchInterrupt } from "./interrupt";
@@ -204,8 +205,48 @@ function KiUserException(frame: usize): void {
   PspUnhandledUserException(status, trap.Eip, address, KiExceptionName(vector));
 }
 
+/**
+ * The code address where a fault at `eip` resumes, when `eip` lies in one of
+ * the kernel's user-copy routines (the toolchain's exception table: a count,
+ * then start, end and fixup per routine); 0 otherwise. NT finds the same in
+ * the SEH frames around its user accesses, Linux in its exception table.
+ */
+export function KeFindExceptionFixup(eip: usize): usize {
+  const table = exception_table();
+  if (table == 0) return 0;
+  const count = load<u32>(table);
+  for (let i: u32 = 0; i < count; i++) {
+    const entry = table + 4 + i * 12;
+    if (eip >= <usize>load<u32>(entry) && eip < <usize>load<u32>(entry, 4)) return <usize>load<u32>(entry, 8);
+  }
+  return 0;
+}
+
+/**
+ * A ring-0 page fault on a user address inside a user-copy routine: the copy
+ * resumes at its fault exit, which tells its caller (STATUS_ACCESS_VIOLATION
+ * for the service). Probes are range checks against MM_USER_PROBE_ADDRESS;
+ * this is what makes a page unmapped, decommitted or read-only under a copy
+ * harmless. Any other kernel fault still bug-checks.
+ */
+function KiUserCopyFault(frame: usize): bool {
+  const trap = changetype<KTRAP_FRAME>(frame);
+  if (<usize>read_cr2() >= MM_USER_PROBE_ADDRESS) return false;
+  const fixup = KeFindExceptionFixup(trap.Eip);
+  if (fixup == 0) return false;
+  trap.Eip = <u32>fixup;
+  return true;
+}
+
 /** Called by every interrupt entry stub with the address of its KTRAP_FRAME. */
 export function KiTrapDispatch(frame: usize): void {
+  // System services first: they are most of the traps.
+  if (changetype<KTRAP_FRAME>(frame).Vector == KI_SYSTEM_SERVICE_VECTOR) {
+    KiSystemService(frame);
+    KiDispatchInterruptEnd();
+    if ((changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) PspCheckTermination();
+    return;
+  }
   KiDispatchTrap(frame);
   // Back to ring 3: a thread asked to end ends here instead.
   if ((changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) PspCheckTermination();
@@ -215,10 +256,8 @@ function KiDispatchTrap(frame: usize): void {
   const vector = changetype<KTRAP_FRAME>(frame).Vector;
   if (vector < EXCEPTION_VECTORS && (changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) {
     KiUserException(frame);
-  } else if (vector == KI_SYSTEM_SERVICE_VECTOR) {
-    KiSystemService(frame);
-    KiDispatchInterruptEnd();
   } else if (vector < EXCEPTION_VECTORS) {
+    if (vector == VECTOR_PAGE_FAULT && KiUserCopyFault(frame)) return;
     KiUnexpectedException(frame);
   } else if (vector - PIC_MASTER_VECTOR < PIC_IRQ_COUNT) {
     KiEnterInterrupt();

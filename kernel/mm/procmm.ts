@@ -13,7 +13,8 @@ import { invlpg, read_cr3, write_cr3 } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
 import { MmAllocatePhysicalPage, MmFreePhysicalPage, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
-import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
+import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_SHARED_USER_DATA_VA, MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
+import { MmSharedUserDataPage } from "./shared";
 
 
 export const PTE_PRESENT: u32 = 0x1;
@@ -45,6 +46,13 @@ export function MmCreateProcessAddressSpace(): u32 {
   if (page == 0) return 0;
   const pd = page << 12;
   memory.copy(directory(pd) + KERNEL_PDE_FIRST * 4, directory(MmKernelDirectory) + KERNEL_PDE_FIRST * 4, KERNEL_PDE_FIRST * 4);
+  // SharedUserData, read-only for ring 3: one more reference on its frame per address space.
+  if (MmSharedUserDataPage != 0) {
+    const pte = MiPteAddress(pd, MM_SHARED_USER_DATA_VA, true);
+    if (pte == 0) { MmFreePhysicalPage(page); return 0; }
+    MmReferencePhysicalPage(MmSharedUserDataPage);
+    store<u32>(pte, (MmSharedUserDataPage << 12) | PTE_PRESENT | PTE_USER);
+  }
   return pd;
 }
 

@@ -37,7 +37,6 @@ import { cli, invlpg, read_cr3, read_eflags, sti, write_cr3 } from "../sdk/intri
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { MmAllocatePhysicalPage, MmFreePhysicalPage, MmReferencePhysicalPage } from "./pfn";
-import { PsGetCurrentProcess, EPROCESS } from "../ps/psmain";
 import {
   STATUS_CONFLICTING_ADDRESSES, STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_NOT_COMMITTED, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
@@ -184,15 +183,19 @@ export function MmSessionLookup(id: u32): usize {
 
 // ---- the kernel API (CONTRACTS.md section 1) ----
 
-/** The current process's session space (session 0's for kernel threads). */
-export function MmSessionCurrent(): usize {
-  const session = changetype<EPROCESS>(PsGetCurrentProcess()).Session;
-  return session != 0 ? session : MmSessionZero;
+/** How Mm learns the current process's session space (Ps sits above Mm and hands it in). */
+export type MM_CURRENT_SESSION_ROUTINE = () => usize;
+let MiCurrentSessionRoutine: usize = 0;
+
+/** Ps tells Mm how to find the current process's session space (0: none yet). */
+export function MmSetCurrentSessionRoutine(routine: MM_CURRENT_SESSION_ROUTINE): void {
+  MiCurrentSessionRoutine = changetype<usize>(routine);
 }
 
-/** The current process's session id (0 for System and kernel threads). */
-export function PsGetCurrentSessionId(): u32 {
-  return changetype<EPROCESS>(PsGetCurrentProcess()).SessionId;
+/** The current process's session space (session 0's for kernel threads and before Ps has said). */
+export function MmSessionCurrent(): usize {
+  const session = MiCurrentSessionRoutine != 0 ? changetype<MM_CURRENT_SESSION_ROUTINE>(MiCurrentSessionRoutine)() : 0;
+  return session != 0 ? session : MmSessionZero;
 }
 
 /** The PTE of session address `va` in `session`'s tables. */

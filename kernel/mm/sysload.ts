@@ -3,8 +3,8 @@
 // NT's MmLoadSystemImage does for session images:
 //
 //   1. once per session: a second load answers STATUS_IMAGE_ALREADY_LOADED;
-//   2. the whole file is read and its headers checked with the same rules as
-//      user images (mm/image.ts R1-R16, any 64 KiB aligned base);
+//   2. the whole file (read by ps/psw32.ts) has its headers checked with the
+//      same rules as user images (mm/image.ts R1-R16, any 64 KiB aligned base);
 //   3. its SizeOfImage is committed in the caller's session space at
 //      MmSessionImageStart (0xBF800000, where NT x86 loads win32k.sys), so
 //      every page of it -- code, data, the screen buffer -- is the session's
@@ -12,26 +12,21 @@
 //   4. base relocations applied: blocks inside the directory, each target
 //      inside the image, types ABSOLUTE and HIGHLOW only;
 //   5. imports resolved by name against ntoskrnl.exe's export table
-//      (mm/sysexports.ts): another DLL is STATUS_DLL_NOT_FOUND, an ordinal
+//      (kernel/exports.ts): another DLL is STATUS_DLL_NOT_FOUND, an ordinal
 //      STATUS_DRIVER_ORDINAL_NOT_FOUND, an unknown name
 //      STATUS_DRIVER_ENTRYPOINT_NOT_FOUND;
 //   6. DriverEntry(NULL, NULL) is called (it registers the shadow table with
-//      KeAddSystemServiceTable and its paint routine); a failure unloads.
+//      KeAddSystemServiceTable and its paint routine); a failure unloads
+//      (ps/psw32.ts takes back what the driver registered).
 //
 // Every refusal is one log line `mm: session <n>: <path> refused: <why>
 // (status 0x...)`; nothing in a bad file can crash the kernel, since every
 // offset is checked before it is used.
 
 import { call_address, export_table } from "../sdk/intrinsics";
-import { ExFreePoolWithTag } from "../ex/pool";
-import { MmSessionCommit, MmSessionDecommit, MmSessionImageStart, MmSessionSpaceEnd, PsGetCurrentSessionId } from "./session";
-import { EPROCESS, EPROCESS_ACTIVE_LINKS, KeStackAttachProcess, KeUnstackDetachProcess, PsActiveProcessHead, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess } from "../ps/psmain";
-import { KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
-import { IoFlushKeyQueue } from "../io/kbdqueue";
-import { IoLoadFile } from "../io/iofile";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { KiHasShadowTable, KiRemoveShadowTable } from "../ke/shadow";
-import { ExpRemoveWin32Callouts } from "../ex/w32";
+import { KE_MAX_SESSIONS, KeHasSessionServices } from "../ke/shadow";
+import { MmSessionCommit, MmSessionDecommit, MmSessionImageStart, MmSessionSpaceEnd } from "./session";
 import { MiCheckImageHeaders, MiImageRefusal } from "./image";
 import {
   IMAGE_BASE_RELOCATION, IMAGE_DIRECTORY_ENTRY_BASERELOC, IMAGE_DIRECTORY_ENTRY_IMPORT, IMAGE_IMPORT_DESCRIPTOR,
@@ -42,48 +37,8 @@ import {
   STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 
-import { MM_MAX_SESSIONS } from "./sessionid";
-export { MM_MAX_SESSIONS };
-
-const FILE_TAG: u32 = 0x6C694644; // 'DFil': the file while it loads
-
 /** Per session: the loaded image's base (1 while it loads), and its size. */
-const MiSessionImages: usize = memory.data(<i32>(MM_MAX_SESSIONS * 8), 4);
-
-/** The current process's session id. */
-export function MmGetCurrentSessionId(): u32 { return PsGetCurrentSessionId(); }
-
-/** The process MmAttachSession attached to (referenced), 0 when none. */
-let MiAttachedProcess: usize = 0;
-
-/**
- * Works in session `session`'s address space until MmDetachSession, from one
- * of its processes (KeStackAttachProcess): the System process for session 0.
- * False when the session has no process (nothing to detach then).
- */
-export function MmAttachSession(session: u32): bool {
-  let found: usize = 0;
-  const f = KiLockDispatcher();
-  if (session == 0) found = PsInitialSystemProcess;
-  else {
-    const head = PsActiveProcessHead;
-    for (let e = load<usize>(head); e != head && found == 0; e = load<usize>(e)) {
-      const process = e - EPROCESS_ACTIVE_LINKS;
-      if (changetype<EPROCESS>(process).SessionId == session && changetype<EPROCESS>(process).Session != 0) found = process;
-    }
-  }
-  if (found != 0) PspReferenceProcess(found);
-  KiUnlockDispatcher(f);
-  if (found == 0) return false;
-  MiAttachedProcess = found;
-  KeStackAttachProcess(found);
-  return true;
-}
-export function MmDetachSession(): void {
-  KeUnstackDetachProcess();
-  if (MiAttachedProcess != 0) PspDereferenceProcess(MiAttachedProcess);
-  MiAttachedProcess = 0;
-}
+const MiSessionImages: usize = memory.data(<i32>(KE_MAX_SESSIONS * 8), 4);
 
 /** The driver image's place: `bytes` committed at MmSessionImageStart in the current session, zeroed; 0 when that fails. */
 function MiAllocateDriverImage(bytes: u32): usize {
@@ -96,22 +51,22 @@ function MiFreeDriverImage(base: usize, bytes: u32): void {
   MmSessionDecommit(base, bytes);
 }
 
-/**
- * Session `session` has ended (ps/pssession.ts, before its space is freed):
- * its driver, shadow table, paint callout and key queue go with it.
- */
-export function MmSessionDriverGone(session: u32): void {
-  if (session >= MM_MAX_SESSIONS) return;
-  KiRemoveShadowTable(session);
-  ExpRemoveWin32Callouts(session);
-  IoFlushKeyQueue(session);
+/** Session `session` has ended (ps/psw32.ts): its image went with its session space. */
+export function MmForgetSessionDriver(session: u32): void {
+  if (session >= KE_MAX_SESSIONS) return;
   store<usize>(MiSessionImages + session * 8, 0);
   store<u32>(MiSessionImages + session * 8, 0, 4);
 }
 
-/** True when the current session has a session driver. */
+/** True when session `session` has a session driver. */
 export function MmSessionDriverLoaded(session: u32): bool {
-  return session < MM_MAX_SESSIONS && load<usize>(MiSessionImages + session * 8) > 1;
+  return session < KE_MAX_SESSIONS && load<usize>(MiSessionImages + session * 8) > 1;
+}
+
+/** A second load in `session`: refused with STATUS_IMAGE_ALREADY_LOADED and a log line. */
+export function MmRefuseSessionDriver(session: u32, name: string): u32 {
+  MiLogRefusal(session, name, "already loaded in this session", STATUS_IMAGE_ALREADY_LOADED);
+  return STATUS_IMAGE_ALREADY_LOADED;
 }
 
 let MiWhy: string = "";
@@ -226,7 +181,7 @@ function MiLogAscii(address: usize, length: u32): void {
 
 /**
  * The address of ntoskrnl.exe's export named by the `length` ASCII bytes at
- * `name` (the linker's table, mm/sysexports.ts), or 0.
+ * `name` (the linker's table, kernel/exports.ts), or 0.
  */
 export function MmLookupKernelExport(name: usize, length: u32): usize {
   const table = export_table();
@@ -255,31 +210,23 @@ function MiCopySections(image: usize, file: usize, nt: IMAGE_NT_HEADERS32): void
 }
 
 /**
- * Loads the session driver at the NT path `path` (kernel memory, `bytes`
- * bytes of UTF-16) into the current session and runs its DriverEntry.
+ * Lays out the driver file `file` (`length` bytes, read by ps/psw32.ts;
+ * `readStatus` is the read's status) in session `session`, the current one,
+ * and runs its DriverEntry. `name` is its path, for the log.
  */
-export function MmLoadSessionDriver(path: usize, bytes: u32): u32 {
-  const session = MmGetCurrentSessionId();
-  const name = String.UTF16.decodeUnsafe(path, bytes);
+export function MmLoadSessionImage(session: u32, name: string, file: usize, length: u32, readStatus: u32): u32 {
+  if (session >= KE_MAX_SESSIONS) return STATUS_INSUFFICIENT_RESOURCES;
   const slot = MiSessionImages + session * 8;
-  if (session >= MM_MAX_SESSIONS) return STATUS_INSUFFICIENT_RESOURCES;
-  if (load<usize>(slot) != 0 || KiHasShadowTable(session)) {
-    MiLogRefusal(session, name, "already loaded in this session", STATUS_IMAGE_ALREADY_LOADED);
-    return STATUS_IMAGE_ALREADY_LOADED;
+  if (load<usize>(slot) != 0 || KeHasSessionServices(session)) return MmRefuseSessionDriver(session, name);
+  if (!NT_SUCCESS(readStatus)) {
+    MiLogRefusal(session, name, "cannot read the file", readStatus);
+    return readStatus;
   }
   store<usize>(slot, 1); // loading: a second caller meanwhile is refused
-  const result = memory.data(8, 4);
-  let status = IoLoadFile(name, FILE_TAG, result);
-  if (!NT_SUCCESS(status)) {
-    store<usize>(slot, 0);
-    MiLogRefusal(session, name, "cannot read the file", status);
-    return status;
-  }
-  const file = load<usize>(result), length = load<u32>(result, 4);
   const ntOffset = memory.data(4, 4);
   let image: usize = 0, size: u32 = 0, imports: u32 = 0;
   MiWhy = "";
-  status = MiCheckImageHeaders(file, length, ntOffset, true);
+  let status = MiCheckImageHeaders(file, length, ntOffset, true);
   if (!NT_SUCCESS(status)) MiWhy = MiImageRefusal();
   if (NT_SUCCESS(status)) {
     const fileNt = changetype<IMAGE_NT_HEADERS32>(file + load<u32>(ntOffset));
@@ -297,7 +244,6 @@ export function MmLoadSessionDriver(path: usize, bytes: u32): u32 {
       if (NT_SUCCESS(status)) imports = load<u32>(MiImportCount);
     }
   }
-  ExFreePoolWithTag(file, FILE_TAG);
   if (NT_SUCCESS(status)) {
     const nt = changetype<IMAGE_NT_HEADERS32>(image + load<u32>(ntOffset));
     nt.OptionalHeader.ImageBase = <u32>image;
@@ -311,8 +257,6 @@ export function MmLoadSessionDriver(path: usize, bytes: u32): u32 {
     if (!NT_SUCCESS(status)) MiWhy = "DriverEntry failed";
   }
   if (!NT_SUCCESS(status)) {
-    KiRemoveShadowTable(session);
-    ExpRemoveWin32Callouts(session);
     if (image != 0) MiFreeDriverImage(image, size);
     store<usize>(slot, 0);
     store<u32>(slot, 0, 4);
@@ -331,7 +275,7 @@ export function MmLoadSessionDriver(path: usize, bytes: u32): u32 {
   KeLogString(" bytes, ");
   KeLogDecimal(imports);
   KeLogString(" imports from ntoskrnl.exe), shadow table ");
-  KeLogString(KiHasShadowTable(session) ? "registered" : "absent");
+  KeLogString(KeHasSessionServices(session) ? "registered" : "absent");
   KeLogEnd();
   return STATUS_SUCCESS;
 }

@@ -37,7 +37,7 @@ import {
   STATUS_UNABLE_TO_DELETE_SECTION,
 } from "../sdk/ntstatus";
 import {
-  MEM_COMMIT, MEM_DECOMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, MEM_RELEASE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
+  MEM_COMMIT, MEM_DECOMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, MEM_RELEASE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_SHARED_USER_DATA_VA, PAGE_SIZE, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
 } from "../sdk/ntdef";
 import { TEB_DEALLOCATION_STACK } from "../sdk/peb";
 
@@ -88,6 +88,8 @@ export function MiFindVad(head: usize, address: usize): usize {
 
 /** Does [start, end) overlap a region? */
 export function MiOverlaps(head: usize, start: usize, end: usize): bool {
+  // SharedUserData's page is in every process without a region of its own: nothing else goes there.
+  if (start < MM_SHARED_USER_DATA_VA + PAGE_SIZE && end > MM_SHARED_USER_DATA_VA) return true;
   for (let v = load<usize>(head); v != head; v = load<usize>(v)) if (start < vadEnd(v) && end > vadStart(v)) return true;
   return false;
 }

@@ -1,10 +1,13 @@
 // NtReadVirtualMemory / NtWriteVirtualMemory: copying between the caller's
 // address space and another process's, a page at a time through a pool
 // bounce buffer, attached to the other process for its half of each copy.
+// Both halves go through the user-copy routines (ke/probe.ts): a page that is
+// missing, or vanishes while the copy runs, ends it with STATUS_ACCESS_VIOLATION
+// (nothing copied) or STATUS_PARTIAL_COPY, and NumberOfBytes says how far it got.
 
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { MmIsUserRangeAccessible } from "./procmm";
 import { KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess } from "../ps/psmain";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
 import {
@@ -17,8 +20,10 @@ const COPY_TAG: u32 = 0x79706F43; // 'Copy'
 const CHUNK: u32 = 4096;
 
 function MiCopyVirtualMemory(handle: u32, processAddress: usize, callerBuffer: usize, size: u32, done: usize, toProcess: bool): u32 {
-  if (!(toProcess ? ProbeForRead(callerBuffer, size, 1) : ProbeForWrite(callerBuffer, size, 1))) return STATUS_ACCESS_VIOLATION;
-  if (done != 0 && !ProbeForWrite(done, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  // Range checks only: every access below goes through the user-copy routines, so a page that
+  // vanishes under a copy (another thread decommits it) ends the copy with a status, never a bug check.
+  if (!ProbeUserRange(callerBuffer, size, 1)) return STATUS_ACCESS_VIOLATION;
+  if (done != 0 && !ProbeUserRange(done, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const process = PsProcessFromHandle(handle, toProcess ? PROCESS_VM_WRITE : PROCESS_VM_READ);
   if (process == 0) return PsProcessHandleStatus();
   const other = process != PsGetCurrentProcess();
@@ -27,18 +32,21 @@ function MiCopyVirtualMemory(handle: u32, processAddress: usize, callerBuffer: u
   let copied: u32 = 0;
   while (status == STATUS_SUCCESS && copied < size) {
     const n = size - copied < CHUNK ? size - copied : CHUNK;
-    if (toProcess) memory.copy(bounce, callerBuffer + copied, n);
-    if (other) KeStackAttachProcess(process);
-    const ok = MmIsUserRangeAccessible(processAddress + copied, n, toProcess);
-    if (ok) { if (toProcess) memory.copy(processAddress + copied, bounce, n); else memory.copy(bounce, processAddress + copied, n); }
-    if (other) KeUnstackDetachProcess();
+    let ok = !toProcess || ExCopyFromUser(bounce, callerBuffer + copied, n);
+    if (ok) {
+      if (other) KeStackAttachProcess(process);
+      // The other process's range: user space (the kernel half is never copied), then a guarded copy.
+      ok = processAddress + copied + n > processAddress + copied && processAddress + copied + n <= MM_USER_PROBE_ADDRESS
+        && (toProcess ? ExCopyToUser(processAddress + copied, bounce, n) : ExCopyFromUser(bounce, processAddress + copied, n));
+      if (other) KeUnstackDetachProcess();
+    }
+    if (ok && !toProcess) ok = ExCopyToUser(callerBuffer + copied, bounce, n);
     if (!ok) { status = copied == 0 ? STATUS_ACCESS_VIOLATION : STATUS_PARTIAL_COPY; break; }
-    if (!toProcess) memory.copy(callerBuffer + copied, bounce, n);
     copied += n;
   }
   if (bounce != 0) ExFreePoolWithTag(bounce, COPY_TAG);
   PsReleaseProcessFromHandle();
-  if (done != 0) store<u32>(done, copied);
+  if (done != 0 && !ExWriteUserUlong(done, copied)) return STATUS_ACCESS_VIOLATION;
   return status;
 }
 

@@ -313,12 +313,12 @@ export function NtClose(handle: u32): u32 {
   return status;
 }
 
-function ObpCloseHandle(handle: u32): u32 {
+@inline function ObpCloseHandle(handle: u32): u32 {
   return ObpCloseHandleIn(ObpCurrentHandleTable, handle);
 }
 
 /** Closes a handle of the process whose table is `processTable`. */
-function ObpCloseHandleIn(processTable: usize, handle: u32): u32 {
+@inline function ObpCloseHandleIn(processTable: usize, handle: u32): u32 {
   if (!ObpIsValidHandleIn(processTable, handle)) return STATUS_INVALID_HANDLE;
   const table = ObpHandleTableIn(processTable, handle);
   if ((ObpTableEntry(table, ObpHandleIndex(handle)).Object & OBJ_PROTECT_CLOSE) != 0) return STATUS_HANDLE_NOT_CLOSABLE;

@@ -47,7 +47,7 @@ import { TOKEN } from "../se/tokenobj";
 import { KTRAP_FRAME } from "../sdk/context";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT,
-  STATUS_NO_YIELD_PERFORMED, STATUS_SUCCESS,
+  STATUS_NO_YIELD_PERFORMED, STATUS_SUCCESS, STATUS_SYSTEM_SHUTDOWN,
 } from "../sdk/ntstatus";
 import { MEM_IMAGE, MEM_PRIVATE, NtCurrentProcess, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../sdk/ntdef";
 
@@ -428,7 +428,7 @@ export function PspStartUserThread(thread: usize, entry: usize, userStack: usize
 // ---- ending threads and processes ----
 
 /** Called at every return to user mode: a thread asked to end does so here, on its own stack. */
-export function PspCheckTermination(): void {
+@inline export function PspCheckTermination(): void {
   const t = changetype<KTHREAD>(KeCurrentThread);
   if (t.TerminatePending != 0) PspExitThread(t.TerminateStatus);
 }
@@ -648,4 +648,63 @@ export function PsRunBootModules(): void {
 /** The current process's image name as a log component (for NtDisplayString). */
 export function PsLogBeginForCurrentProcess(): void {
   KeLogBeginAsciiz(PspShortName(PsGetCurrentProcess()));
+}
+// ---- The end of every process but the caller (NtShutdownSystem, ps/psshutdown.ts) ----
+
+/** At most this many processes are ended per round; rounds repeat until none is left. */
+const SHUTDOWN_BATCH: u32 = 32;
+/** EPROCESS.Flags bit (beside PS_PROCESS_FLAGS_CRITICAL): the shutdown has asked it to end. */
+const PSP_PROCESS_ASKED_TO_END: u32 = 0x80000000;
+
+/**
+ * Ends every process but System and the caller (and the caller's other
+ * threads): critical flags cleared, every thread asked to end, each process
+ * waited for (5 s at most: one that will not end does not stop the shutdown;
+ * it is not asked again).
+ * Returns how many processes were ended.
+ */
+export function PsEndOtherProcesses(caller: usize): u32 {
+  const batch = memory.data(SHUTDOWN_BATCH * 4, 4);
+  const timeout = memory.data(8, 8);
+  let total: u32 = 0;
+  // The caller's other threads.
+  PsEndProcessThreads(caller);
+  while (true) {
+    let n: u32 = 0;
+    const f = KiLockDispatcher();
+    for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead && n < SHUTDOWN_BATCH; e = load<usize>(e)) {
+      const process = e - EPROCESS_ACTIVE_LINKS;
+      const p = changetype<EPROCESS>(process);
+      if (process == PsInitialSystemProcess || process == caller || p.ActiveThreads == 0) continue;
+      if ((p.Flags & PSP_PROCESS_ASKED_TO_END) != 0) continue; // asked in an earlier round and would not end
+      p.Flags = (p.Flags & ~PS_PROCESS_FLAGS_CRITICAL) | PSP_PROCESS_ASKED_TO_END;
+      PspReferenceProcess(process);
+      store<usize>(batch + (n << 2), process);
+      n++;
+    }
+    KiUnlockDispatcher(f);
+    if (n == 0) break;
+    for (let i: u32 = 0; i < n; i++) PsEndProcessThreads(load<usize>(batch + (i << 2)));
+    for (let i: u32 = 0; i < n; i++) {
+      const process = load<usize>(batch + (i << 2));
+      store<i64>(timeout, -50000000); // 5 s
+      KeWaitForSingleObject(process, timeout);
+      PspDereferenceProcess(process);
+    }
+    total += n;
+  }
+  return total;
+}
+
+/** Asks every thread of `process` but the current one to end, critical or not. */
+export function PsEndProcessThreads(process: usize): void {
+  const p = changetype<EPROCESS>(process);
+  if (p.ExitStatus == 0 || p.ExitStatus == 0x103) p.ExitStatus = STATUS_SYSTEM_SHUTDOWN;
+  const head = process + EPROCESS_THREAD_LIST;
+  for (let e = load<usize>(head); e != head; e = load<usize>(e)) {
+    const thread = e - KTHREAD_THREAD_LINKS;
+    if (thread == KeCurrentThread) continue;
+    changetype<KTHREAD>(thread).CrossThreadFlags &= ~PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
+    KeRequestTermination(thread, STATUS_SYSTEM_SHUTDOWN);
+  }
 }

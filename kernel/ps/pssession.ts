@@ -17,28 +17,29 @@
 // and `ps: session <n> ended: <k> pages of session space freed`.
 
 import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { KernelMode, KiSetPreviousMode } from "../ke/probe";
+import { KeEnterKernelCall, KeLeaveKernelCall, ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
-  MM_SESSION_SPACE, MmSessionCreateSpace, MmSessionDeleteSpace, MmSessionLookup, MmSessionSetDirectory, MmSessionZero,
+  MM_SESSION_SPACE, MmSessionCreateSpace, MmSetCurrentSessionRoutine, MmSessionDeleteSpace, MmSessionLookup, MmSessionSetDirectory, MmSessionZero,
 } from "../mm/session";
 import { MmCopyToUser } from "../mm/procmm";
-import { MmSessionDriverGone } from "../mm/sysload";
+import { PspSessionDriverGone } from "./psw32";
 import { NtCreateDirectoryObject } from "../ob/obdir";
 import { NtClose } from "../ob/obhandle";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObMakeTemporaryObject } from "../ob/obref";
 import { DIRECTORY_ALL_ACCESS, InitializeObjectAttributes } from "../ob/obp";
-import { ObpDirectoryObjectType } from "../ob/obinit";
 import { TOKEN } from "../se/tokenobj";
 import { EPROCESS, PsGetCurrentProcess, PsImageFileName } from "./psmain";
 import { PEB } from "../sdk/peb";
 import { OBJ_OPENIF, OBJ_PERMANENT } from "../sdk/ntdef";
 import {
-  NT_SUCCESS, STATUS_ALREADY_COMMITTED, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
-  STATUS_SUCCESS, STATUS_UNABLE_TO_FREE_VM,
+  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_ALREADY_COMMITTED, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS, STATUS_UNABLE_TO_FREE_VM,
 } from "../sdk/ntstatus";
+import { SeSinglePrivilegeCheck } from "../se/token";
+import { SE_LOAD_DRIVER_PRIVILEGE } from "../se/tokenobj";
 
 /** A session's directories (PsData of its MM_SESSION_SPACE), each referenced: \Sessions\<n> and its three. */
 const SESSION_DIRECTORIES: u32 = 4;
@@ -81,6 +82,7 @@ export function PspSessionRemoveProcess(process: usize, pd: u32): void {
 
 /** Session 0 for the System process (phase 1, PsInitializeSystem): its space, in the boot directory. */
 export function PsInitializeSessionZero(system: usize, pd: u32): void {
+  MmSetCurrentSessionRoutine(PspCurrentSessionSpace);
   const session = MmSessionCreateSpace();
   if (session == 0) return; // no memory in phase 1: the boot fails soon anyway
   MmSessionSetDirectory(pd, session);
@@ -88,6 +90,16 @@ export function PsInitializeSessionZero(system: usize, pd: u32): void {
   KeLogBegin("ps");
   KeLogString("session 0: session space 0xBF000000-0xBFFFFFFF");
   KeLogEnd();
+}
+
+/** The current process's session space, for Mm (0 when it is in none). */
+function PspCurrentSessionSpace(): usize {
+  return changetype<EPROCESS>(PsGetCurrentProcess()).Session;
+}
+
+/** The current process's session id (0 for System and kernel threads). */
+export function PsGetCurrentSessionId(): u32 {
+  return changetype<EPROCESS>(PsGetCurrentProcess()).SessionId;
 }
 
 // ---- names ----
@@ -121,7 +133,7 @@ function PspCreateDirectory(statusOut: usize): usize {
   store<u32>(statusOut, status);
   if (!NT_SUCCESS(status)) return 0;
   const handle = load<u32>(HandleOut);
-  status = ObReferenceObjectByHandle(handle, 0, ObpDirectoryObjectType, ObjectOut, 0);
+  status = ObReferenceObjectByHandle(handle, 0, 0, ObjectOut, 0); // any type: the handle was just made for a directory
   NtClose(handle);
   store<u32>(statusOut, status);
   return NT_SUCCESS(status) ? load<usize>(ObjectOut) : 0;
@@ -135,7 +147,7 @@ function PspCreateSessionDirectories(session: usize): u32 {
   memory.fill(list, 0, SESSION_DIRECTORIES * 4);
   s.PsData = list;
   const statusOut = memory.data(4, 4);
-  const mode = KiSetPreviousMode(KernelMode); // our own names, in kernel memory
+  const mode = KeEnterKernelCall(); // our own names, in kernel memory
   PspNameReset();
   PspNameAppend("\\Sessions");
   const sessions = PspCreateDirectory(statusOut);
@@ -149,7 +161,7 @@ function PspCreateSessionDirectories(session: usize): u32 {
     store<usize>(list + (i << 2), PspCreateDirectory(statusOut));
     status = load<u32>(statusOut);
   }
-  KiSetPreviousMode(mode);
+  KeLeaveKernelCall(mode);
   return NT_SUCCESS(status) ? STATUS_SUCCESS : status;
 }
 
@@ -169,7 +181,7 @@ function PspDeleteSessionDirectories(session: usize): void {
 
 function PspSessionEnd(session: usize): void {
   const id = changetype<MM_SESSION_SPACE>(session).SessionId;
-  MmSessionDriverGone(id); // win32k.sys's tables (mm/sysload.ts)
+  PspSessionDriverGone(id); // win32k.sys's records (ps/psw32.ts)
   PspDeleteSessionDirectories(session);
   const pages = MmSessionDeleteSpace(session);
   KeLogBegin("ps");
@@ -225,7 +237,7 @@ export function PsSetProcessSessionId(process: usize, id: u32): u32 {
  * otherwise the next free id, its space and directories, and the process
  * moves in. Writes the id to `*sessionId` (kernel memory).
  */
-export function PsCreateSession(sessionId: usize): u32 {
+export function PsCreateSession(): u32 {
   const process = PsGetCurrentProcess();
   const p = changetype<EPROCESS>(process);
   if (p.Session != 0 && p.Session != MmSessionZero) return STATUS_ALREADY_COMMITTED;
@@ -239,7 +251,6 @@ export function PsCreateSession(sessionId: usize): u32 {
   }
   PspMoveCurrentProcess(session);
   const id = changetype<MM_SESSION_SPACE>(session).SessionId;
-  store<u32>(sessionId, id);
   KeLogBegin("ps");
   KeLogString("session ");
   KeLogDecimal(id);
@@ -275,4 +286,26 @@ export function PsDetachSession(id: u32): u32 {
   KeLogEnd();
   PspMoveCurrentProcess(MmSessionZero);
   return STATUS_SUCCESS;
+}
+
+/**
+ * NtSetSystemInformation(SystemSessionCreate): ULONG out, SeLoadDriverPrivilege.
+ * The page is probed before the session is made and written after (as NT's);
+ * the id written is the one the caller's process is now in.
+ */
+export function PspSessionCreateService(buffer: usize, length: u32): u32 {
+  if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!SeSinglePrivilegeCheck(SE_LOAD_DRIVER_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+  if (!ProbeForWrite(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const status = PsCreateSession();
+  if (status == STATUS_SUCCESS && ProbeForWrite(buffer, 4, 4)) store<u32>(buffer, PsGetCurrentSessionId());
+  return status;
+}
+
+/** NtSetSystemInformation(SystemSessionDetach): ULONG in, SeLoadDriverPrivilege. */
+export function PspSessionDetachService(buffer: usize, length: u32): u32 {
+  if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!SeSinglePrivilegeCheck(SE_LOAD_DRIVER_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+  if (!ProbeForRead(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  return PsDetachSession(load<u32>(buffer));
 }

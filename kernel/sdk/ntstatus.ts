@@ -182,6 +182,8 @@ export const STATUS_STACK_OVERFLOW: u32 = 0xC00000FD;
  * ended with, p3 and p4 the hard error's further parameters (ex/harderr.ts).
  */
 export const STATUS_SYSTEM_PROCESS_TERMINATED: u32 = 0xC000021A;
+/** The exit status of the processes NtShutdownSystem ends. */
+export const STATUS_SYSTEM_SHUTDOWN: u32 = 0xC00002EB;
 export const STATUS_FLOAT_MULTIPLE_TRAPS: u32 = 0xC00002B5;  // #XM (SSE)
 export const STATUS_ASSERTION_FAILURE: u32 = 0xC0000420;     // a failed assertion, abort()
 

@@ -40,7 +40,7 @@
 //   instantiate on DLL_PROCESS_ATTACH (1), return TRUE.
 // - A kernel-mode image (kind 'sys', win32k.sys; based at 0xBF800000, where
 //   NT x86 loads session images) imports from "ntoskrnl.exe" (the kernel's
-//   export table, kernel/mm/sysexports.ts); its entry is
+//   export table, kernel/exports.ts); its entry is
 //   DriverEntry(DriverObject, RegistryPath): instantiate, then the
 //   AssemblyScript export DriverEntry. A wasm trap calls
 //   KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, status, address, 0, 0); the

@@ -3,8 +3,9 @@
 // machine code can be:
 //
 //   Nt*, Zw*            one stub per system service of scripts/services.ts,
-//                       exported under both names: mov eax, N; lea edx,
-//                       [esp+4]; int 0x2e; ret 4*args. The DLL's own calls to
+//                       exported under both names: mov eax, N; mov edx,
+//                       0x7FFE0300; call edx; ret 4*args (SharedUserData's
+//                       sysenter stub, as Windows XP). The DLL's own calls to
 //                       services (wasm imports from "ntdll") go straight there.
 //   NtCurrentTeb        mov eax, fs:[0x18]; ret
 //   LdrInitializeThunk  where the kernel starts every thread of an image

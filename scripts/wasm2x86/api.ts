@@ -27,6 +27,7 @@ export const KERNEL_INTRINSICS: ReadonlySet<string> = new Set([
   'inb', 'inw', 'inl', 'outb', 'outw', 'outl', 'cli', 'sti', 'hlt', 'pause', 'lgdt', 'lidt', 'ltr',
   'read_cr0', 'read_cr2', 'read_cr3', 'read_cr4', 'write_cr0', 'write_cr3', 'write_cr4', 'invlpg',
   'read_eflags', 'rdtsc', 'cpuid', 'trap_entry', 'func_address', 'swap_context', 'trap_exit', 'boot_modules',
+  'wrmsr', 'sysenter_entry', 'user_copy', 'user_store32', 'exception_table',
   'call_address', 'export_table',
 ]);
 

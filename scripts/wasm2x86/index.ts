@@ -146,8 +146,8 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
       if (!opts.trapDispatchExport) throw new TranslateError('kernel.trap_entry used but no trapDispatchExport option', name);
       const exp = mod.exports.find((e) => e.kind === 'func' && e.name === opts.trapDispatchExport);
       if (!exp) throw new TranslateError(`trap dispatch export ${opts.trapDispatchExport} not found`, name);
-      rt.push(...interruptStubs(prefix, funcLabel(exp.index)));
-    } else rt.push(...runtimeRoutine(h, cfg));
+      rt.push(...interruptStubs(prefix, funcLabel(exp.index), helpers.has('sysenter')));
+    } else if (h !== 'sysenter') rt.push(...runtimeRoutine(h, cfg));
   }
 
 

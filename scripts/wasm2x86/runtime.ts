@@ -93,6 +93,32 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
       if (cfg.stackLimit) add(I('mov', memSym(4, cfg.stackLimit), r(EDX)));
       add(I('pop', r(EDI)), I('pop', r(ESI)), I('pop', r(EBX)), I('pop', r(EBP)), I('ret', imm(12)));
       break;
+    case 'wrmsr':
+      // wrmsr(index, low): the high half is 0.
+      add(I('mov', r(ECX), arg(4)), I('mov', r(EAX), arg(8)), I('mov', r(EDX), imm(0)), I('wrmsr'), I('ret', imm(8)));
+      break;
+    case 'usercopy':
+      // usercopy(dst, src, len) -> eax 0, or 1 when a page fault hit the copy.
+      // The copy between the labels `copy` and `copied` is listed in the
+      // exception table (__ex_table: count, then start, end, fixup per entry):
+      // the kernel's page-fault handler resumes a fault there at `fault`, on
+      // the same stack (a ring-0 trap keeps esp), which returns 1.
+      add(I('push', r(ESI)), I('push', r(EDI)),
+        I('mov', r(EDI), arg(12)), I('mov', r(ESI), arg(16)), I('mov', r(ECX), arg(20)),
+        I('mov', r(EDX), r(ECX)), I('shr', r(ECX), imm(2)), I('cld'),
+        L(l('copy')), I('rep_movsd'), I('mov', r(ECX), r(EDX)), I('and', r(ECX), imm(3)), I('rep_movsb'), L(l('copied')),
+        I('mov', r(EAX), imm(0)), I('pop', r(EDI)), I('pop', r(ESI)), I('ret', imm(12)),
+        L(l('fault')), I('cld'), I('mov', r(EAX), imm(1)), I('pop', r(EDI)), I('pop', r(ESI)), I('ret', imm(12)),
+        // userstore32(address, value) -> eax 0, or 1 when the store faulted.
+        { op: 'align', ops: [imm(16)] }, L(p + 'userstore32'),
+        I('mov', r(ECX), arg(4)), I('mov', r(EDX), arg(8)),
+        L(l('store')), I('mov', mem(4, ECX, 0), r(EDX)), L(l('stored')),
+        I('mov', r(EAX), imm(0)), I('ret', imm(8)),
+        L(l('storefault')), I('mov', r(EAX), imm(1)), I('ret', imm(8)),
+        { op: 'align', ops: [imm(4)] }, L(cfg.prefix + '__ex_table'),
+        { op: 'dd', ops: [imm(2), imm(0, l('copy')), imm(0, l('copied')), imm(0, l('fault')),
+          imm(0, l('store')), imm(0, l('stored')), imm(0, l('storefault'))] });
+      break;
     case 'call_address':
       // call_address(address, args, bytes): copies `bytes` (a multiple of 4) from
       // `args` to the stack and calls `address` (stdcall: it pops them); eax back.
@@ -226,7 +252,7 @@ const ERROR_CODE_VECTORS = new Set([8, 10, 11, 12, 13, 14, 17, 21, 29, 30]);
  * (prefix__int_table). Each builds the trap frame documented in
  * kernel/ke/trap.ts and calls dispatch(frame) with stdcall.
  */
-export function interruptStubs(prefix: string, dispatch: string): Insn[] {
+export function interruptStubs(prefix: string, dispatch: string, fastEntry = false): Insn[] {
   const out: Insn[] = [];
   const common = `${prefix}__int_common`;
   for (let v = 0; v < 256; v++) {
@@ -240,9 +266,56 @@ export function interruptStubs(prefix: string, dispatch: string): Insn[] {
     L(`${prefix}__int_exit`),
     I('pop', sreg(GS)), I('pop', sreg(FS)), I('pop', sreg(ES)), I('pop', sreg(DS)), I('popad'),
     I('add', r(ESP), imm(8)), I('iretd'));
+  if (fastEntry) out.push(...sysenterStub(prefix, dispatch));
   out.push({ op: 'align', ops: [imm(4)] }, L(`${prefix}__int_table`));
   const dd: Operand[] = [];
   for (let v = 0; v < 256; v++) dd.push(imm(0, `${prefix}__int${v}`));
   out.push({ op: 'dd', ops: dd });
   return out;
+}
+
+/** Where SharedUserData's SystemCallStub (`mov edx, esp; sysenter` at 0x7FFE0300) returns: its `ret`. */
+export const SYSTEM_CALL_RETURN = 0x7FFE0304;
+/** The system service vector, which the fast entry's frame carries as if `int 0x2e` had built it. */
+const SYSTEM_SERVICE_VECTOR = 0x2E;
+const EFLAGS_IF = 0x200, EFLAGS_TF = 0x100;
+/** Selectors: ring-3 code and data (RPL 3), ring-0 data. */
+const USER_CS = 0x1B, USER_SS = 0x23, KERNEL_DS = 0x10;
+
+/**
+ * The fast system call entry (SYSENTER_EIP): NT's KiFastCallEntry. `sysenter`
+ * arrives with interrupts off on the stack SYSENTER_ESP names, which is the
+ * TSS (the kernel sets it so): its Esp0 field, the running thread's kernel
+ * stack, is loaded first. edx is the user stack pointer at the stub's
+ * `sysenter`, with two return addresses above the arguments. The stub builds
+ * the same KTRAP_FRAME as `int 0x2e` (eip = SystemCallReturn, edx = the
+ * arguments) and calls the dispatcher. On the way out, a frame still
+ * returning to SystemCallReturn in ring 3 without the trap flag leaves with
+ * `sysexit` (the flags restored with IF clear, then `sti`, whose one-
+ * instruction shadow covers `sysexit`); any other frame (changed by
+ * NtContinue, a context change, a new thread) leaves through the `iretd`
+ * exit.
+ */
+function sysenterStub(prefix: string, dispatch: string): Insn[] {
+  const exit = `${prefix}__int_exit`;
+  const frame = (off: number) => mem(4, ESP, off);
+  return [
+    { op: 'align', ops: [imm(16)] }, L(`${prefix}__sysenter`),
+    I('mov', r(ESP), mem(4, ESP, 4)),
+    I('push', imm(USER_SS)), I('push', r(EDX)), I('pushfd'), I('or', mem(4, ESP, 0), imm(EFLAGS_IF)),
+    I('push', imm(USER_CS)), I('push', imm(SYSTEM_CALL_RETURN)), I('push', imm(0)), I('push', imm(SYSTEM_SERVICE_VECTOR)),
+    I('add', r(EDX), imm(8)),
+    I('pushad'), I('push', sreg(DS)), I('push', sreg(ES)), I('push', sreg(FS)), I('push', sreg(GS)),
+    I('mov', r(EAX), imm(KERNEL_DS)), I('mov', sreg(DS), r(EAX, 2)), I('mov', sreg(ES), r(EAX, 2)), I('cld'),
+    I('push', r(ESP)), { op: 'call', target: dispatch },
+    // KTRAP_FRAME: +56 eip, +60 cs, +64 eflags, +68 esp.
+    I('cmp', frame(56), imm(SYSTEM_CALL_RETURN)), J('ne', exit),
+    I('cmp', frame(60), imm(USER_CS)), J('ne', exit),
+    I('test', frame(64), imm(EFLAGS_TF)), J('ne', exit),
+    I('pop', sreg(GS)), I('pop', sreg(FS)), I('pop', sreg(ES)), I('pop', sreg(DS)), I('popad'),
+    I('add', r(ESP), imm(8)),
+    I('mov', r(EDX), frame(0)), I('mov', r(ECX), frame(12)),
+    I('and', frame(8), imm(~EFLAGS_IF)), I('push', frame(8)), I('popfd'),
+    I('sti'), I('sysexit'),
+  ];
 }

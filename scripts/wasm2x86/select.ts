@@ -671,6 +671,23 @@ function emitIntrinsic(sel: FunctionSelector, fi: number): void {
     case 'rdtsc': { vs.evict(EAX); vs.reserve(EAX); vs.evict(EDX); vs.unreserve(EAX); sel.e('rdtsc'); vs.pushReg('i64', EAX, EDX); return; }
     case 'cpuid': sel.callLabel(ctx.helper('cpuid'), 3, null); return;
     case 'swap_context': sel.callLabel(ctx.helper('swap_context'), 3, null); return;
+    case 'wrmsr': sel.callLabel(ctx.helper('wrmsr'), 2, null); return;
+    case 'user_copy': sel.callLabel(ctx.helper('usercopy'), 3, 'i32'); return;
+    case 'user_store32': ctx.helper('usercopy'); sel.callLabel(`${ctx.prefix}__rt_userstore32`, 2, 'i32'); return;
+    case 'exception_table': {
+      ctx.helper('usercopy');
+      const r = vs.alloc();
+      sel.e('mov', reg(r), imm(0, `${ctx.prefix}__ex_table`));
+      vs.pushReg('i32', r);
+      return;
+    }
+    case 'sysenter_entry': {
+      ctx.helper('interrupts'); ctx.helper('sysenter');
+      const r = vs.alloc();
+      sel.e('mov', reg(r), imm(0, `${ctx.prefix}__sysenter`));
+      vs.pushReg('i32', r);
+      return;
+    }
     case 'call_address': sel.callLabel(ctx.helper('call_address'), 3, 'i32'); return;
     case 'export_table': {
       const r = vs.alloc();

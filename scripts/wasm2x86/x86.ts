@@ -56,6 +56,7 @@ export function invert(c: Cond): Cond {
  *  control:       jmp call (target label, or ops[0] r/m for indirect) ret (optional imm16) retf iretd leave int int3 ud2
  *  string:        rep_movsb rep_movsd rep_stosb rep_stosd cld std
  *  system:        cli sti hlt pause nop rdtsc cpuid lgdt lidt ltr invlpg in out pushad popad pushfd popfd
+ *                 wrmsr sysenter sysexit
  *                 (mov with a CrOp or SregOp operand for control/segment registers)
  *                 in: ops [reg al/ax/eax, imm8 | reg dx(s=2)] ; out: ops [imm8 | reg dx, reg al/ax/eax]
  *  pseudo:        label (target = name) ; align (ops[0] imm = power of two, padding 0xCC in code)
@@ -68,6 +69,7 @@ export const MNEMONICS = [
   'jcc', 'setcc', 'cmovcc', 'jmp', 'call', 'ret', 'retf', 'iretd', 'leave', 'int', 'int3', 'ud2',
   'rep_movsb', 'rep_movsd', 'rep_stosb', 'rep_stosd', 'cld', 'std',
   'cli', 'sti', 'hlt', 'pause', 'nop', 'rdtsc', 'cpuid', 'lgdt', 'lidt', 'ltr', 'invlpg', 'in', 'out', 'pushad', 'popad', 'pushfd', 'popfd',
+  'wrmsr', 'sysenter', 'sysexit',
   'label', 'align', 'db', 'dd',
 ] as const;
 /** Every mnemonic and pseudo-op of the IR (listed above by group). */

@@ -55,3 +55,36 @@ describe('security: pool from user input', () => {
     expect(lines).toContainEqual(expect.stringMatching(/\(qvmbig\) exited with status 0x00000000$/));
   }, 120000);
 });
+
+describe('security: user copies that fault return a status', () => {
+  it('a buffer decommitted before or during NtReadVirtualMemory and NtReadFile: statuses, never a bug check', async () => {
+    // A disk with a 64 KiB file to read, C:\ucopy.bin.
+    const bootModules = [{ name: 'ucopy.exe', bytes: await program('ucopy') }];
+    const { kernelImage } = await buildKernel({ bootModules, write: false });
+    const data = new Uint8Array(0x10000).map((_, i) => i & 0xff);
+    const r = await boot({ kernel: kernelImage, disk: buildDisk({ fat: 'fat16', sizeMB: 32, files: new Map([['\\ucopy.bin', data]]) }), until: 'ke: idle loop', timeoutMs: 240000 });
+    expect(r.stop, r.log.slice(-2000)).toBeUndefined();
+    const lines = msg(r.lines);
+    const out = lines.filter((l) => l.startsWith('ucopy: ')).map((l) => l.slice(7));
+    expect(out.slice(0, 9), lines.slice(-30).join('\n')).toEqual([
+      'allocate 0x00000000',
+      'decommit the last page 0x00000000',
+      'read memory into it 0x8000000D done 61440',   // STATUS_PARTIAL_COPY: the copy faulted on the last page
+      'the copied part is right yes',
+      'decommit the whole buffer 0x00000000',
+      'read memory into it 0xC0000005 done 0',       // STATUS_ACCESS_VIOLATION: nothing copied
+      'open the data file 0x00000000',
+      'read the file into it 0xC0000005',            // the device's data had nowhere to go
+      'commit the buffer again 0x00000000',
+    ]);
+    for (const what of ['read memory', 'read the file']) {
+      const m = out.map((l) => new RegExp(`^${what} calls (\\d+) success (\\d+) partial (\\d+) access violation (\\d+) other (\\d+) switches (\\d+)$`).exec(l)).find((x) => x);
+      expect(m, `${what}: ${out.join('\n')}`).toBeTruthy();
+      expect(Number(m![5])).toBe(0);                         // only the statuses above
+      expect(Number(m![6])).toBeGreaterThanOrEqual(100);     // the other thread toggled the page between calls, many times
+      expect(Number(m![2])).toBeGreaterThan(0);              // and calls with the page there still succeed
+    }
+    expect(out).toContain('the kernel is still running');
+    expect(lines).toContainEqual(expect.stringMatching(/\(ucopy\) exited with status 0x00000000$/));
+  }, 300000);
+});

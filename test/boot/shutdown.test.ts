@@ -1,4 +1,4 @@
-// NtShutdownSystem (kernel/ex/shutdown.ts) from ring 3 (programs/shutdown.ts,
+// NtShutdownSystem (kernel/ps/psshutdown.ts) from ring 3 (programs/shutdown.ts,
 // programs/shutreset.ts): the refusals; a power-off that ends the other
 // processes (a critical one without a bug check), writes the registry change
 // nobody flushed, marks the volume clean and leaves a disk fsck.fat and

@@ -31,9 +31,10 @@ beforeAll(async () => {
 }, 600000);
 
 /** Boots with the stand-ins and `driver` (smsession's actions, run async from BootExecute) until `until`. */
-async function run(driver: string, until: string, overlay = '', timeoutMs = 240000, realCsrss = false) {
+async function run(driver: string, until: string, overlay = '', timeoutMs = 240000, realCsrss = false, without: string[] = []) {
   const files = new Map<string, Uint8Array>([...system32].map(([n, b]) => [`\\Windows\\System32\\${n}`, b]));
   for (const [n, b] of standIns) if (!(realCsrss && n === 'csrss.exe')) files.set(`\\Windows\\System32\\${n}`, b);
+  for (const n of without) files.delete(`\\Windows\\System32\\${n}`);
   const reg = `[${SM}]\n"BootExecute"=${multi(['autocheck autochk *', `async smsession ${driver}`])}\n${overlay}`;
   const disk = buildDisk({ files, overlays: [{ text: `Windows Registry Editor Version 5.00\n\n${reg}\n`, fileName: 'sessions-test.reg' }] });
   const r = await boot({ kernel, disk, until, timeoutMs });
@@ -153,7 +154,10 @@ describe('session 0 with the real csrss.exe (images/system32/csrss)', () => {
     expect(r.stop, r.lines.join('\n')).toBeUndefined();
     const csrssLine = r.lines.find((l) => /^ps: process \d+ \(csrss\.exe\) created .* parent \d+, session 0$/.test(l))!;
     const pid = /process (\d+)/.exec(csrssLine)![1];
-    expect(r.lines).toContain(`smss: session 0: Windows: C:\\Windows\\system32\\csrss.exe ObjectDirectory=\\Windows (process ${pid}), waiting for it to connect`);
+    const windows = 'C:\\Windows\\system32\\csrss.exe ObjectDirectory=\\Windows SharedSection=1024,3072,512 Windows=On SubSystemType=Windows ServerDll=basesrv,1 ServerDll=winsrv:UserServerDllInitialization,3 ServerDll=winsrv:ConServerDllInitialization,2 ProfileControl=Off MaxRequestThreads=16';
+    expect(r.lines).toContain(`smss: session 0: Windows: ${windows} (process ${pid}), waiting for it to connect`);
+    // Windows XP's own value: csrss takes every part of it.
+    expect(r.lines).toContain('csrss: session 0: command line: 9 parts taken, 0 skipped: ObjectDirectory=\\Windows SharedSection=1024,3072,512 Windows=On ServerDll=basesrv (1), winsrv (3), winsrv (2) ProfileControl=Off MaxRequestThreads=16');
     const ready = find(r.lines, /^csrss: session 0: ApiPort \\Windows\\ApiPort ready, SbApiPort \\Windows\\SbApiPort/);
     const back = r.lines.indexOf(`smss: SM API: session 0: the Windows subsystem (process ${pid}) connected; smss connected back to \\Windows\\SbApiPort`);
     const sb = find(r.lines, /^csrss: session 0: SB API: connection from process 8 accepted$/);
@@ -162,5 +166,16 @@ describe('session 0 with the real csrss.exe (images/system32/csrss)', () => {
     expect(sb).toBeGreaterThan(ready);
     expect(back).toBeGreaterThan(ready);
     expect(wininit).toBeGreaterThan(back);
+  }, 600000);
+});
+
+describe('a program of the boot that is not on the disk', () => {
+  it('no winlogon.exe: session 1\'s initial command fails, which is fatal (0xC000021A, "Session Manager Initialization", STATUS_OBJECT_NAME_NOT_FOUND)', async () => {
+    const r = await run('tree', 'never', '', 240000, false, ['winlogon.exe']);
+    expect(r.lines).toContain('smss: session 1: initial command winlogon.exe not found - Status == 0xC0000034');
+    expect(find(r.lines, /^smss: session 1: fatal, status 0xC0000034/)).toBeGreaterThan(0);
+    expect(r.stop?.code).toBe(0xC000021A);
+    expect(r.stop?.params.slice(1)).toEqual([0xC0000034, 0, 0]);
+    expect(r.stop?.text?.[1]).toBe('The Session Manager Initialization system process terminated unexpectedly with a status of 0xC0000034 (0x00000000 0x00000000).');
   }, 600000);
 });

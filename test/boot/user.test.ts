@@ -34,6 +34,19 @@ describe('user mode', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^ps: process \d+ \(svctest\) exited with status 0x00000000$/));
   }, 120000); // the first test builds the kernel (asc alone takes 40-50 s on a busy machine)
 
+  it('SharedUserData: the sysenter stub at 0x7FFE0300, version fields, nothing allocated over it, read-only', async () => {
+    const lines = await run([['shared.exe', 'shareddata']]);
+    const out = lines.filter((l) => l.startsWith('shared: ')).map((l) => l.slice(8));
+    expect(out).toEqual([
+      'SystemCall 0x0000008B 0x000000D4 0x0000000F 0x00000034 0x000000C3', // mov edx, esp; sysenter; ret
+      'version 0x00000005.0x00000001 machine 0x0000014C',
+      'close through the sysenter stub 0xC0000008',
+      'allocate over it 0xC0000018',                                      // STATUS_CONFLICTING_ADDRESSES
+      'write to it',
+    ]);
+    expect(lines).toContainEqual(expect.stringMatching(/\(shared\) exited with status 0xC0000005$/));
+  }, 60000);
+
   it('privileged instructions and bad accesses end the process with their NTSTATUS; the kernel goes on', async () => {
     const lines = await run([
       ['cli.exe', 'cli'], ['hlt.exe', 'hlt'], ['outport.exe', 'outport'], ['nullread.exe', 'nullread'], ['kwrite.exe', 'kwrite'],
@@ -232,7 +245,7 @@ describe('user mode', () => {
     const out = lines.filter((l) => l.startsWith('writer: ')).map((l) => l.slice(8));
     expect(out).toEqual([
       'open 0x00000000', 'read its image base 0x00000000', 'image base 0x00400000', 'write 0x00000000', 'written 0x00000004',
-      'into the kernel 0xC0000005', 'from an unmapped page 0xC0000005', 'across the end of the PEB 0x8000000D', 'read before it stopped 0x00001000',
+      'into the kernel 0xC0000005', 'from an unmapped page 0xC0000005', 'across the end of SharedUserData 0x8000000D', 'read before it stopped 0x00001000',
       'bad handle 0xC0000008',
       'allocate there 0x00000000', 'write there 0x00000000', 'read back 0x00000000', 'value 0x11223344',
       'query there 0x00000000', 'state 0x00001000', 'not here 0x00000001',

@@ -222,8 +222,8 @@ describe('win32k.sys in two sessions', () => {
     expect(lines).toContain('switch to session 0 0x00000000');
     expect(result.screen!.rows[0]).toBe("This is session 0's screen".padEnd(80));
     expect(result.screen!.rows.join('')).not.toContain('and more');
-    expect(all).toContain('ex: active session 0 -> 1');
-    expect(all).toContain('ex: active session 1 -> 0');
+    expect(all).toContain('ps: active session 0 -> 1');
+    expect(all).toContain('ps: active session 1 -> 0');
   });
 
   it('a key typed while session 1 is active goes to session 1', () => {

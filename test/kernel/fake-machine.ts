@@ -164,7 +164,20 @@ export class FakeMachine {
     swap_context: () => { throw new SchedulerStarted(); },
     trap_exit: () => 0x80100FF0 | 0,
     boot_modules: () => { throw new Error('boot_modules is phase 1: not reachable in the fake PC'); },
+    wrmsr: (index: number, low: number) => { this.msrs.set(index >>> 0, low >>> 0); },
+    sysenter_entry: () => 0x80100FE0 | 0,
+    user_copy: (destination: number, source: number, length: number) => {
+      const bytes = new Uint8Array(this.exports.memory.buffer);
+      bytes.copyWithin(destination >>> 0, source >>> 0, (source >>> 0) + (length >>> 0));
+      return 0;
+    },
+    user_store32: (address: number, value: number) => { new DataView(this.exports.memory.buffer).setUint32(address >>> 0, value >>> 0, true); return 0; },
+    exception_table: () => 0,
+    call_address: () => { throw new Error('call_address (a driver routine) is phase 1: not reachable in the fake PC'); },
+    export_table: () => 0,
   };
+  /** Model-specific registers the kernel wrote (wrmsr). */
+  readonly msrs = new Map<number, number>();
 
   async instantiate(module: WebAssembly.Module): Promise<KernelExports> {
     const instance = await WebAssembly.instantiate(module, { kernel: this.imports });

@@ -1,6 +1,6 @@
 // The session's text screen: 80x25 cells (character | attribute << 8) in
 // this image's memory, which is in session space, so each session has its
-// own. When the session is the active one (ex/w32.ts in the kernel) every
+// own. When the session is the active one (kernel/ke/shadow.ts) every
 // change is mirrored to VGA text memory and the hardware cursor.
 //
 // The screen is the kernel's console (the log echo) until the first
@@ -8,7 +8,7 @@
 // then win32k takes it (InbvAcquireDisplayOwnership) and paints its buffer.
 
 import {
-  ExGetActiveSession, ExSwitchActiveSession, HalDisplaySetCursor, InbvAcquireDisplayOwnership, InbvCheckDisplayOwnership,
+  KeGetActiveSession, PsSwitchActiveSession, HalDisplaySetCursor, InbvAcquireDisplayOwnership, InbvCheckDisplayOwnership,
   ProbeForRead, ProbeForWrite, PsGetCurrentProcessSessionId,
   STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_SUCCESS,
 } from "./ntos";
@@ -31,7 +31,7 @@ let W32pAttribute: u32 = DEFAULT_ATTRIBUTE;
 
 /** True when this session's screen is what VGA shows. */
 function W32pVisible(): bool {
-  return ExGetActiveSession() == PsGetCurrentProcessSessionId() && InbvCheckDisplayOwnership();
+  return KeGetActiveSession() == PsGetCurrentProcessSessionId() && InbvCheckDisplayOwnership();
 }
 
 /** Copies the whole buffer to VGA and places the cursor (the paint callout; stdcall, no arguments). */
@@ -42,7 +42,7 @@ export function W32pPaint(): void {
 
 /** Before a change by the active session: takes the screen from the kernel's console the first time. */
 function W32pClaim(): bool {
-  if (ExGetActiveSession() != PsGetCurrentProcessSessionId()) return false;
+  if (KeGetActiveSession() != PsGetCurrentProcessSessionId()) return false;
   if (!InbvCheckDisplayOwnership()) { InbvAcquireDisplayOwnership(); W32pPaint(); }
   return true;
 }
@@ -122,11 +122,11 @@ export function NtUserConsoleSetAttribute(attribute: u32): u32 {
 }
 
 export function NtUserSwitchSession(sessionId: u32): u32 {
-  return ExSwitchActiveSession(sessionId);
+  return PsSwitchActiveSession(sessionId);
 }
 
 export function NtUserGetActiveSession(sessionId: usize): u32 {
   if (!ProbeForWrite(sessionId, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  store<u32>(sessionId, ExGetActiveSession());
+  store<u32>(sessionId, KeGetActiveSession());
   return STATUS_SUCCESS;
 }

@@ -1,4 +1,4 @@
-// What win32k.sys imports from ntoskrnl.exe (kernel/mm/sysexports.ts lists
+// What win32k.sys imports from ntoskrnl.exe (kernel/exports.ts lists
 // the kernel's side). Every routine is stdcall; BOOLEANs come back as 0/1.
 
 @external("ntoskrnl.exe", "ExAllocatePoolWithTag") export declare function ExAllocatePoolWithTag(poolType: u32, bytes: u32, tag: u32): usize;
@@ -13,8 +13,8 @@
 @external("ntoskrnl.exe", "InbvCheckDisplayOwnership") export declare function InbvCheckDisplayOwnership(): bool;
 @external("ntoskrnl.exe", "KeLogDriverMessage") export declare function KeLogDriverMessage(component: usize, componentChars: u32, message: usize, messageChars: u32): void;
 @external("ntoskrnl.exe", "HalDisplaySetCursor") export declare function HalDisplaySetCursor(column: u32, row: u32): void;
-@external("ntoskrnl.exe", "ExGetActiveSession") export declare function ExGetActiveSession(): u32;
-@external("ntoskrnl.exe", "ExSwitchActiveSession") export declare function ExSwitchActiveSession(session: u32): u32;
+@external("ntoskrnl.exe", "KeGetActiveSession") export declare function KeGetActiveSession(): u32;
+@external("ntoskrnl.exe", "PsSwitchActiveSession") export declare function PsSwitchActiveSession(session: u32): u32;
 @external("ntoskrnl.exe", "IoReadKeyboardEvent") export declare function IoReadKeyboardEvent(record: usize, timeout: usize): u32;
 
 /** POOL_TYPE NonPagedPool. */

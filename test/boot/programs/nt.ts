@@ -1,5 +1,5 @@
 // What the ring-3 test programs use: native services (imports from "ntdll",
-// linked to int 0x2e stubs by scripts/userprog.ts), a raw service call, and
+// linked to the sysenter stubs by scripts/userprog.ts), a raw service call (int 0x2e), and
 // output through NtDisplayString (a log line named after the process).
 
 @external("ntdll", "NtDisplayString") export declare function NtDisplayString(string: usize): u32;

@@ -1,4 +1,4 @@
-// NtShutdownSystem (kernel/ex/shutdown.ts) from ring 3, on a disk: this
+// NtShutdownSystem (kernel/ps/psshutdown.ts) from ring 3, on a disk: this
 // process writes a file (the volume turns dirty) and a registry value
 // without flushing it, starts a critical copy of itself that waits forever,
 // checks the refusals (a bad action, no SeShutdownPrivilege), then asks for

@@ -19,7 +19,7 @@ export function main(): void {
   show("written", load<u32>(done));
   show("into the kernel", NtWriteVirtualMemory(p, 0x80100000, buf, 4, done));
   show("from an unmapped page", NtReadVirtualMemory(p, 0x00002000, buf, 4, done));
-  show("across the end of the PEB", NtReadVirtualMemory(p, 0x7FFDF000, buf, 4100, done));
+  show("across the end of SharedUserData", NtReadVirtualMemory(p, 0x7FFE0000, buf, 4100, done)); // the page after it is never mapped
   show("read before it stopped", load<u32>(done));
   show("bad handle", NtReadVirtualMemory(0x4444, 0x7FFDF008, buf, 4, done));
   crossProcessMemory(p);

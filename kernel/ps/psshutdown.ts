@@ -21,18 +21,14 @@
 // processor halts with interrupts off.
 
 import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { KTHREAD, KTHREAD_THREAD_LINKS, KeCurrentThread, KeRequestTermination, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { KeDelayExecution, KeWaitForSingleObject } from "../ke/wait";
 import { HalSerialFlush } from "../hal/serial";
 import { cli, hlt, outb, outw } from "../sdk/intrinsics";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_SHUTDOWN_PRIVILEGE } from "../se/tokenobj";
-import { CmpFlushAll } from "../cm/cmhive";
+import { CmShutdownSystem } from "../cm/cmhive";
 import { FatCleanVolumes } from "../fat/fatdirty";
-import {
-  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION, PS_PROCESS_FLAGS_CRITICAL,
-  PsActiveProcessHead, PsGetCurrentProcess, PsImageFileName, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess,
-} from "../ps/psmain";
+import { EPROCESS, PsEndOtherProcesses, PsEndProcessThreads, PsGetCurrentProcess, PsImageFileName } from "./psmain";
 import { NT_SUCCESS, STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD } from "../sdk/ntstatus";
 
 /** SHUTDOWN_ACTION. */
@@ -52,25 +48,17 @@ const I8042_PULSE_RESET: u32 = 0xFE;
 /** PCI reset control register: bit 1 system reset, bit 2 do it. */
 const PCI_RESET_CONTROL: u32 = 0xCF9;
 const PCI_RESET_NOW: u32 = 0x06;
-/** Exit status for the processes the shutdown ends. */
-const STATUS_SYSTEM_SHUTDOWN: u32 = 0xC00002EB;
-/** At most this many processes are ended per round; rounds repeat until none is left. */
-const BATCH: u32 = 32;
-
-/** EPROCESS.Flags bit (beside PS_PROCESS_FLAGS_CRITICAL): the shutdown has asked it to end. */
-const EXP_PROCESS_ASKED_TO_END: u32 = 0x80000000;
-
-let ExpShutdownStarted = false;
+let PspShutdownStarted = false;
 
 /** NtShutdownSystem(Action). Returns only on a refusal. */
 export function NtShutdownSystem(action: u32): u32 {
   if (action > ShutdownPowerOff) return STATUS_INVALID_PARAMETER;
   if (!SeSinglePrivilegeCheck(SE_SHUTDOWN_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-  if (ExpShutdownStarted) {
+  if (PspShutdownStarted) {
     // Someone else is shutting down: wait for the end with everybody else.
     while (true) KeDelayExecution(-10000000);
   }
-  ExpShutdownStarted = true;
+  PspShutdownStarted = true;
   const caller = PsGetCurrentProcess();
   KeLogBegin("ke");
   KeLogString("shutdown: ");
@@ -82,14 +70,14 @@ export function NtShutdownSystem(action: u32): u32 {
   KeLogString(")");
   KeLogEnd();
 
-  const ended = ExpEndProcesses(caller);
+  const ended = PsEndOtherProcesses(caller);
   KeLogBegin("ke");
   KeLogString("shutdown: ");
   KeLogDecimal(ended);
   KeLogString(ended == 1 ? " process ended" : " processes ended");
   KeLogEnd();
 
-  const flushed = CmpFlushAll();
+  const flushed = CmShutdownSystem();
   KeLogBegin("ke");
   KeLogString(NT_SUCCESS(flushed) ? "shutdown: registry flushed" : "shutdown: registry flush failed");
   KeLogEnd();
@@ -123,57 +111,4 @@ export function NtShutdownSystem(action: u32): u32 {
   }
   while (true) hlt(); // interrupts off: the machine stays here
   return 0;
-}
-
-/**
- * Ends every process but System and the caller (and the caller's other
- * threads): critical flags cleared, every thread asked to end, each process
- * waited for (5 s at most: one that will not end does not stop the shutdown;
- * it is not asked again).
- * Returns how many processes were ended.
- */
-function ExpEndProcesses(caller: usize): u32 {
-  const batch = memory.data(BATCH * 4, 4);
-  const timeout = memory.data(8, 8);
-  let total: u32 = 0;
-  // The caller's other threads.
-  ExpEndThreads(caller);
-  while (true) {
-    let n: u32 = 0;
-    const f = KiLockDispatcher();
-    for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead && n < BATCH; e = load<usize>(e)) {
-      const process = e - EPROCESS_ACTIVE_LINKS;
-      const p = changetype<EPROCESS>(process);
-      if (process == PsInitialSystemProcess || process == caller || p.ActiveThreads == 0) continue;
-      if ((p.Flags & EXP_PROCESS_ASKED_TO_END) != 0) continue; // asked in an earlier round and would not end
-      p.Flags = (p.Flags & ~PS_PROCESS_FLAGS_CRITICAL) | EXP_PROCESS_ASKED_TO_END;
-      PspReferenceProcess(process);
-      store<usize>(batch + (n << 2), process);
-      n++;
-    }
-    KiUnlockDispatcher(f);
-    if (n == 0) break;
-    for (let i: u32 = 0; i < n; i++) ExpEndThreads(load<usize>(batch + (i << 2)));
-    for (let i: u32 = 0; i < n; i++) {
-      const process = load<usize>(batch + (i << 2));
-      store<i64>(timeout, -50000000); // 5 s
-      KeWaitForSingleObject(process, timeout);
-      PspDereferenceProcess(process);
-    }
-    total += n;
-  }
-  return total;
-}
-
-/** Asks every thread of `process` but the current one to end, critical or not. */
-function ExpEndThreads(process: usize): void {
-  const p = changetype<EPROCESS>(process);
-  if (p.ExitStatus == 0 || p.ExitStatus == 0x103) p.ExitStatus = STATUS_SYSTEM_SHUTDOWN;
-  const head = process + EPROCESS_THREAD_LIST;
-  for (let e = load<usize>(head); e != head; e = load<usize>(e)) {
-    const thread = e - KTHREAD_THREAD_LINKS;
-    if (thread == KeCurrentThread) continue;
-    changetype<KTHREAD>(thread).CrossThreadFlags &= ~PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
-    KeRequestTermination(thread, STATUS_SYSTEM_SHUTDOWN);
-  }
 }

@@ -5,25 +5,26 @@
 // each routine is a wasm export, kept whole by the optimiser; scripts/build.ts
 // reads the names below and the linker writes the table (name, machine
 // address) the intrinsic export_table points at. The driver loader
-// (mm/sysload.ts) resolves imports there. Each routine is an ordinary
+// (mm/sysload.ts) resolves imports there. It sits beside main.ts, above the
+// components it takes routines from. Each routine is an ordinary
 // translated function: stdcall, eax result, ebx/esi/edi/ebp kept, exactly
 // what a driver's import thunk calls. Where NT has the routine the name and
 // arguments are NT's (ProbeForRead/ProbeForWrite return FALSE where NT's
 // raise an exception); the others are ours.
 
-import { KeLogBeginAsciiz, KeLogCharacter, KeLogEnd } from "../ke/log";
-import { MmGetCurrentSessionId } from "./sysload";
+import { KeLogBeginAsciiz, KeLogCharacter, KeLogEnd } from "./ke/log";
+import { KeGetCurrentSessionId } from "./ke/shadow";
 
-export { ExAllocatePoolWithTag, ExFreePoolWithTag } from "../ex/pool";
-export { KeBugCheckEx } from "../ke/bugcheck";
-export { ExGetPreviousMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
-export { KeAddSystemServiceTable } from "../ke/shadow";
-export { HalDisplaySetCursor, InbvAcquireDisplayOwnership, InbvCheckDisplayOwnership } from "../hal/vga";
-export { ExGetActiveSession, ExSwitchActiveSession, PsEstablishWin32Callouts } from "../ex/w32";
-export { IoReadKeyboardEvent } from "../io/kbdqueue";
+export { ExAllocatePoolWithTag, ExFreePoolWithTag } from "./ex/pool";
+export { KeBugCheckEx } from "./ke/bugcheck";
+export { ExGetPreviousMode, ProbeForRead, ProbeForWrite } from "./ke/probe";
+export { KeAddSystemServiceTable, KeGetActiveSession } from "./ke/shadow";
+export { HalDisplaySetCursor, InbvAcquireDisplayOwnership, InbvCheckDisplayOwnership } from "./hal/vga";
+export { PsEstablishWin32Callouts, PsSwitchActiveSession } from "./ps/psw32";
+export { IoReadKeyboardEvent } from "./io/kbdqueue";
 
 /** NT's PsGetCurrentProcessSessionId. */
-export function PsGetCurrentProcessSessionId(): u32 { return MmGetCurrentSessionId(); }
+export function PsGetCurrentProcessSessionId(): u32 { return KeGetCurrentSessionId(); }
 
 const MiLogComponent: usize = memory.data(20, 4);
 

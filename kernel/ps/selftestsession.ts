@@ -1,4 +1,4 @@
-// Boot-time self-test of session space (mm/session.ts), run in phase 1 right
+// Boot-time self-test of session space (mm/session.ts, from Ps: it needs processes), run in phase 1 right
 // after the System process and session 0 exist, when the command line has
 // `selftest`. Two processes are put in two new sessions; through the public
 // API, in each one's address space (KeStackAttachProcess), it checks that a
@@ -11,18 +11,18 @@
 // `mm: session self-test FAILED: ...` line per failed check.
 
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { MmAvailablePages } from "./pfn";
+import { MmAvailablePages } from "../mm/pfn";
 import { ExPoolPages } from "../ex/pool";
-import { MmDeleteProcessAddressSpace } from "./procmm";
+import { MmDeleteProcessAddressSpace } from "../mm/procmm";
 import {
   MM_SESSION_SPACE, MmSessionCommit, MmSessionCreateSpace, MmSessionDecommit, MmSessionMapShared, MmSessionPageFrame,
-  MmSessionProtect, MmSessionSpaceEnd, MmSessionSpaceStart, PsGetCurrentSessionId,
-} from "./session";
+  MmSessionProtect, MmSessionSpaceEnd, MmSessionSpaceStart,
+} from "../mm/session";
 import {
   EPROCESS, EPROCESS_ACTIVE_LINKS, KeStackAttachProcess, KeUnstackDetachProcess, PspAllocateProcessNamed, PspCreateAddressSpace,
   PspDereferenceProcess,
-} from "../ps/psmain";
-import { PspSessionAddProcess, PspSessionRemoveProcess } from "../ps/pssession";
+} from "./psmain";
+import { PsGetCurrentSessionId, PspSessionAddProcess, PspSessionRemoveProcess } from "./pssession";
 import { RemoveEntryList } from "../sdk/list";
 import { STATUS_CONFLICTING_ADDRESSES, STATUS_INVALID_PARAMETER, STATUS_NOT_COMMITTED, STATUS_SUCCESS } from "../sdk/ntstatus";
 
@@ -61,7 +61,7 @@ function MiEndTestProcess(process: usize): void {
   PspDereferenceProcess(process); // never ran: its session loses it and ends
 }
 
-export function MmRunSessionSelfTest(): void {
+export function PsRunSessionSelfTest(): void {
   const data = MmSessionSpaceStart + 0x10000;   // two private pages
   const code = MmSessionSpaceStart + 0x800000;  // one shared page
   const frame = memory.data(4, 4);
