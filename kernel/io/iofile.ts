@@ -14,8 +14,8 @@ import {
   FILE_WRITE_THROUGH, FILE_READ_ATTRIBUTES, FileStandardInformation, IRP_MJ_FLUSH_BUFFERS,
   IRP_MJ_QUERY_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, FileEndOfFileInformation, FileDispositionInformation,
 } from "./iop";
-import { NT_SUCCESS, STATUS_FILE_INVALID, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
-import { OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
+import { NT_SUCCESS, STATUS_FILE_INVALID, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_NAME_INVALID } from "../sdk/ntstatus";
+import { OBJ_CASE_INSENSITIVE, UNICODE_STRING } from "../sdk/ntdef";
 
 const TAG: u32 = 0x6C466F49; // 'IoFl'
 // A block: +0 UNICODE_STRING, +8 OBJECT_ATTRIBUTES (24), +32 file, +36 information, +40 FILE_STANDARD_INFORMATION (24)
@@ -23,6 +23,11 @@ const SIZE: u32 = 64;
 
 function IopOpen(block: usize, path: string, access: u32, disposition: u32): u32 {
   RtlInitUnicodeString(block, path);
+  return IopOpenInitialized(block, access, disposition);
+}
+
+/** IopOpen with the UNICODE_STRING at `block` already filled in. */
+function IopOpenInitialized(block: usize, access: u32, disposition: u32): u32 {
   InitializeObjectAttributes(block + 8, block, OBJ_CASE_INSENSITIVE, 0, 0);
   return IoOpenFileObject(block + 8, access | SYNCHRONIZE, disposition, FILE_NON_DIRECTORY_FILE | FILE_WRITE_THROUGH, 0,
                           FILE_SHARE_READ, block + 36, block + 32);
@@ -36,11 +41,25 @@ function IopOpen(block: usize, path: string, access: u32, disposition: u32): u32
  * STATUS_OBJECT_NAME_NOT_FOUND / STATUS_OBJECT_PATH_NOT_FOUND when it is missing.
  */
 export function IoLoadFile(path: string, tag: u32, result: usize): u32 {
+  return IoLoadFileCounted(changetype<usize>(path), <u32>path.length << 1, tag, result);
+}
+
+/**
+ * IoLoadFile for a path that is `bytes` bytes of UTF-16 at `path` (kernel
+ * memory, a UNICODE_STRING's buffer): the kernel has no heap to make an
+ * AssemblyScript string of it.
+ */
+export function IoLoadFileCounted(path: usize, bytes: u32, tag: u32, result: usize): u32 {
   store<usize>(result, 0);
   store<u32>(result, 0, 4);
+  if (bytes > 0xFFFE) return STATUS_OBJECT_NAME_INVALID;
   const block = ExAllocatePoolWithTag(NonPagedPool, SIZE, TAG);
   if (block == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  let status = IopOpen(block, path, FILE_READ_DATA | FILE_READ_ATTRIBUTES, FILE_OPEN);
+  const name = changetype<UNICODE_STRING>(block);
+  name.Length = <u16>bytes;
+  name.MaximumLength = <u16>bytes;
+  name.Buffer = path;
+  let status = IopOpenInitialized(block, FILE_READ_DATA | FILE_READ_ATTRIBUTES, FILE_OPEN);
   if (NT_SUCCESS(status)) {
     const file = load<usize>(block, 32);
     status = IoFileInformation(file, IRP_MJ_QUERY_INFORMATION, FileStandardInformation, block + 40, 24, 0);

@@ -52,6 +52,11 @@ export function KeLogString(text: string): void {
   for (let i = 0; i < text.length; i++) KeLogCharacter(<u32>text.charCodeAt(i));
 }
 
+/** Appends `bytes` bytes of UTF-16 text at `address` (a UNICODE_STRING's buffer; non-ASCII becomes '?'). */
+export function KeLogUnicode(address: usize, bytes: u32): void {
+  for (let i: u32 = 0; i + 1 < bytes; i += 2) KeLogCharacter(<u32>load<u16>(address + i));
+}
+
 /** Appends at most `limit` bytes of the C string at `address`. */
 export function KeLogAsciiz(address: usize, limit: u32): void {
   for (let i: u32 = 0; i < limit; i++) {

@@ -24,7 +24,7 @@
 // offset is checked before it is used.
 
 import { call_address, export_table } from "../sdk/intrinsics";
-import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogUnicode } from "../ke/log";
 import { KE_MAX_SESSIONS, KeHasSessionServices } from "../ke/shadow";
 import { MmSessionCommit, MmSessionDecommit, MmSessionImageStart, MmSessionSpaceEnd } from "./session";
 import { MiCheckImageHeaders, MiImageRefusal } from "./image";
@@ -64,8 +64,8 @@ export function MmSessionDriverLoaded(session: u32): bool {
 }
 
 /** A second load in `session`: refused with STATUS_IMAGE_ALREADY_LOADED and a log line. */
-export function MmRefuseSessionDriver(session: u32, name: string): u32 {
-  MiLogRefusal(session, name, "already loaded in this session", STATUS_IMAGE_ALREADY_LOADED);
+export function MmRefuseSessionDriver(session: u32, name: usize, nameBytes: u32): u32 {
+  MiLogRefusal(session, name, nameBytes, "already loaded in this session", STATUS_IMAGE_ALREADY_LOADED);
   return STATUS_IMAGE_ALREADY_LOADED;
 }
 
@@ -212,14 +212,14 @@ function MiCopySections(image: usize, file: usize, nt: IMAGE_NT_HEADERS32): void
 /**
  * Lays out the driver file `file` (`length` bytes, read by ps/psw32.ts;
  * `readStatus` is the read's status) in session `session`, the current one,
- * and runs its DriverEntry. `name` is its path, for the log.
+ * and runs its DriverEntry. `name` is its path (`nameBytes` bytes of UTF-16), for the log.
  */
-export function MmLoadSessionImage(session: u32, name: string, file: usize, length: u32, readStatus: u32): u32 {
+export function MmLoadSessionImage(session: u32, name: usize, nameBytes: u32, file: usize, length: u32, readStatus: u32): u32 {
   if (session >= KE_MAX_SESSIONS) return STATUS_INSUFFICIENT_RESOURCES;
   const slot = MiSessionImages + session * 8;
-  if (load<usize>(slot) != 0 || KeHasSessionServices(session)) return MmRefuseSessionDriver(session, name);
+  if (load<usize>(slot) != 0 || KeHasSessionServices(session)) return MmRefuseSessionDriver(session, name, nameBytes);
   if (!NT_SUCCESS(readStatus)) {
-    MiLogRefusal(session, name, "cannot read the file", readStatus);
+    MiLogRefusal(session, name, nameBytes, "cannot read the file", readStatus);
     return readStatus;
   }
   store<usize>(slot, 1); // loading: a second caller meanwhile is refused
@@ -260,14 +260,14 @@ export function MmLoadSessionImage(session: u32, name: string, file: usize, leng
     if (image != 0) MiFreeDriverImage(image, size);
     store<usize>(slot, 0);
     store<u32>(slot, 0, 4);
-    MiLogRefusal(session, name, MiWhy, status);
+    MiLogRefusal(session, name, nameBytes, MiWhy, status);
     return status;
   }
   KeLogBegin("mm");
   KeLogString("session ");
   KeLogDecimal(session);
   KeLogString(": ");
-  KeLogString(name);
+  KeLogUnicode(name, nameBytes);
   KeLogString(" loaded at ");
   KeLogHex(<u32>image);
   KeLogString(" (");
@@ -280,12 +280,12 @@ export function MmLoadSessionImage(session: u32, name: string, file: usize, leng
   return STATUS_SUCCESS;
 }
 
-function MiLogRefusal(session: u32, name: string, why: string, status: u32): void {
+function MiLogRefusal(session: u32, name: usize, nameBytes: u32, why: string, status: u32): void {
   KeLogBegin("mm");
   KeLogString("session ");
   KeLogDecimal(session);
   KeLogString(": ");
-  KeLogString(name);
+  KeLogUnicode(name, nameBytes);
   KeLogString(" refused: ");
   KeLogString(why);
   KeLogString(" (status ");

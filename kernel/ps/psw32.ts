@@ -27,7 +27,7 @@ import { ExRegisterSetInformationHandler } from "../ex/sysinfo";
 import { SystemExtendServiceTableInformation, SystemSessionCreate, SystemSessionDetach } from "../sdk/sysinfo";
 import { PsGetCurrentSessionId, PspSessionCreateService, PspSessionDetachService } from "./pssession";
 import { MmForgetSessionDriver, MmLoadSessionImage, MmRefuseSessionDriver } from "../mm/sysload";
-import { IoLoadFile } from "../io/iofile";
+import { IoLoadFileCounted } from "../io/iofile";
 import { IoFlushKeyQueue } from "../io/kbdqueue";
 import {
   EPROCESS, EPROCESS_ACTIVE_LINKS, KeStackAttachProcess, KeUnstackDetachProcess, PsActiveProcessHead, PsInitialSystemProcess,
@@ -81,12 +81,11 @@ function PsLoadSessionDriverService(buffer: usize, length: u32): u32 {
  */
 function PsLoadSessionDriver(path: usize, bytes: u32): u32 {
   const session = KeGetCurrentSessionId();
-  const name = String.UTF16.decodeUnsafe(path, bytes);
-  if (KeHasSessionServices(session)) return MmRefuseSessionDriver(session, name);
+  if (KeHasSessionServices(session)) return MmRefuseSessionDriver(session, path, bytes);
   const result = memory.data(8, 4);
-  let status = IoLoadFile(name, FILE_TAG, result);
-  if (!NT_SUCCESS(status)) return MmLoadSessionImage(session, name, 0, 0, status);
-  status = MmLoadSessionImage(session, name, load<usize>(result), load<u32>(result, 4), STATUS_SUCCESS);
+  let status = IoLoadFileCounted(path, bytes, FILE_TAG, result);
+  if (!NT_SUCCESS(status)) return MmLoadSessionImage(session, path, bytes, 0, 0, status);
+  status = MmLoadSessionImage(session, path, bytes, load<usize>(result), load<u32>(result, 4), STATUS_SUCCESS);
   ExFreePoolWithTag(load<usize>(result), FILE_TAG);
   if (!NT_SUCCESS(status)) KeRemoveSessionServices(session);
   return status;

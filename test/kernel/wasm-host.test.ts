@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LineSplitter, parseLogLine, parseStop } from '../../emulator/core/log.ts';
 import { KERNEL_INTRINSICS } from '../../scripts/wasm2x86/api.ts';
+import { kernelExportNames } from '../../scripts/build.ts';
 import {
   FakeMachine, Halted, MULTIBOOT_INFO, SchedulerStarted, TRAP_ENTRY_BASE, TRAP_ENTRY_STRIDE, V86_MMAP, type BootInfo,
 } from './fake-machine.ts';
@@ -99,7 +100,7 @@ function stopBlock(all: string[]) {
 }
 
 describe('kernel build', () => {
-  it('imports only intrinsics, exports the entry points, needs no start function and no heap', () => {
+  it('imports only intrinsics, exports the entry points and ntoskrnl.exe\'s routines, needs no start function and no heap', () => {
     const imports = WebAssembly.Module.imports(kernelModule);
     for (const i of imports) {
       expect(i.module).toBe('kernel');
@@ -107,7 +108,11 @@ describe('kernel build', () => {
       expect(INTRINSICS.has(i.name), i.name).toBe(true);
     }
     const exports = WebAssembly.Module.exports(kernelModule).map((e) => `${e.kind}:${e.name}`).sort();
-    expect(exports).toEqual(['function:KiSystemStartup', 'function:KiTrapDispatch', 'function:KiWasmTrap', 'memory:memory']);
+    // The entry points, and the routines kernel/exports.ts offers drivers (win32k.sys) as ntoskrnl.exe's export table.
+    const driverExports = kernelExportNames();
+    expect(driverExports).toContain('ExAllocatePoolWithTag');
+    const expected = ['function:KiSystemStartup', 'function:KiTrapDispatch', 'function:KiWasmTrap', 'memory:memory', ...driverExports.map((n) => `function:${n}`)].sort();
+    expect(exports).toEqual(expected);
     expect(kernelWat).not.toMatch(/\(start /);
     expect(kernelWat).not.toMatch(/memory\.grow|rt\/stub|__new|__alloc/);
     // Static data at 0x80400000 (printed by wasm-opt as a signed i32).
