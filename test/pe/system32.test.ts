@@ -61,7 +61,7 @@ describe('System32 images', () => {
     expect(img.exports!.sorted).toBe(true);
   });
 
-  it('a service stub (native, and win32k\'s from 0x1000) is mov eax, N; lea edx, [esp+4]; int 0x2e; ret 4*args', () => {
+  it('a service stub (native, and win32k\'s from 0x1000) is XP\'s: mov eax, N; mov edx, 0x7FFE0300 (SharedUserData!SystemCallStub); call edx; ret 4*args', () => {
     const img = read('ntdll.dll');
     const bytes = images.get('ntdll.dll')!;
     const text = img.sections.find((s) => s.name === '.text')!;
@@ -70,9 +70,9 @@ describe('System32 images', () => {
     for (const [i, s] of all) {
       const rva = img.exports!.functions.find((f) => f.names.includes(s.name))!.rva!;
       const at = text.pointerToRawData + rva - text.virtualAddress;
-      const code = [...bytes.subarray(at, at + (s.args ? 14 : 12))];
+      const code = [...bytes.subarray(at, at + (s.args ? 15 : 13))];
       const n = [i & 0xff, (i >> 8) & 0xff, 0, 0];
-      expect(code, s.name).toEqual([0xb8, ...n, 0x8d, 0x54, 0x24, 0x04, 0xcd, 0x2e, ...(s.args ? [0xc2, (s.args * 4) & 0xff, 0] : [0xc3])]);
+      expect(code, s.name).toEqual([0xb8, ...n, 0xba, 0x00, 0x03, 0xfe, 0x7f, 0xff, 0xd2, ...(s.args ? [0xc2, (s.args * 4) & 0xff, 0] : [0xc3])]);
     }
   });
 
