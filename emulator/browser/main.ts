@@ -253,6 +253,13 @@ $('files-apply').addEventListener('click', () => rebootWith({}));
   get serial() { return serial; },
   get typed() { return typed; },
   get pendingFiles() { return [...pendingFiles.keys()]; },
+  /** The terminal's whole buffer (scrollback too) as text, a row per line. */
+  terminalText(): string {
+    const buffer = term.buffer.active;
+    const rows: string[] = [];
+    for (let i = 0; i < buffer.length; i++) rows.push(buffer.getLine(i)?.translateToString(true) ?? '');
+    return rows.join('\n');
+  },
 };
 
 async function main(): Promise<void> {
