@@ -62,7 +62,7 @@ async function runAutochk(disk: Uint8Array, commands: string[], name: string): P
   const withList = replaceLaunchList(disk, launch);
   const { kernelImage } = await buildKernel({ write: false });
   const saved = join(tmp, `${name}-after.img`);
-  const r = await boot({ kernel: kernelImage, disk: withList, until: 'launch: done', timeoutMs: 240000, saveDisk: saved });
+  const r = await boot({ kernel: kernelImage, disk: withList, until: 'launch: done', timeoutMs: 540000, saveDisk: saved });
   const log = msg(r.lines);
   expect(r.stop, log.join('\n')).toBeUndefined();
   expect(r.reached, log.join('\n')).toBe(true);
@@ -154,7 +154,7 @@ describe('autochk on lost clusters (C:, mounted, dirty), a cross-link, wrong siz
     before = [1, 2, 3, 4].map((n) => partition(disk, n));
     const r = await runAutochk(disk, ['*', '/r *', '*', '/p \\??\\C:', ...commandsFor(P2), ...commandsFor(P3), ...commandsFor(P4)], 'a');
     runs = r.runs; log = r.log; after = r.after;
-  }, 400000);
+  }, 600000);
 
   it('checks a dirty volume with *, repairs it with /r * under the volume lock, and leaves it clean', () => {
     expect(runs.map((r) => r.command)).toEqual(['*', '/r *', '*', '/p \\??\\C:', ...commandsFor(P2), ...commandsFor(P3), ...commandsFor(P4)]);
@@ -279,7 +279,7 @@ describe('autochk on a clean volume, FAT copies that differ, a bad long-name che
     before = [1, 2, 3, 4].map((n) => partition(disk, n));
     const r = await runAutochk(disk, ['*', '/p C:', HOLD, ...commandsFor(P2), ...commandsFor(P3), ...commandsFor(P4)], 'b');
     runs = r.runs; after = r.after; log = r.log;
-  }, 400000);
+  }, 600000);
 
   it('passes over a clean volume with *, and finds nothing wrong with /p, with the counts fsck.fat gives', () => {
     expect(runs[0].lines).toEqual(['Checking file system on C:', 'The type of the file system is FAT.', 'The volume C: is clean; it is not checked (/p checks it anyway).']);
@@ -376,7 +376,7 @@ describe('autochk on an invalid link, a loop, a bad short name, reserved attribu
     before = [1, 2, 3, 4].map((n) => partition(disk, n));
     const r = await runAutochk(disk, [...commandsFor(P2), ...commandsFor(P3), ...commandsFor(P4)], 'c');
     runs = r.runs; after = r.after;
-  }, 400000);
+  }, 600000);
 
   it('FAT16: finds an invalid cluster link, a bad short name and a directory size as fsck.fat does, and repairs them', () => {
     const [report, repair, again] = threeRuns(runs, P2);

@@ -147,7 +147,13 @@ function open(pid: u32, access: u32): u32 {
 
 function winstation(): void {
   memory.fill(message, 0, 0x40);
-  let status = NtConnectPort(handle, unicode(us, "\\SmSsWinStationApiPort"), setQos(), 0, 0, 0, 0, 0);
+  // smss makes the port when it starts waiting on session 1 (step 7): until then, try again (10 s at most).
+  let status: u32 = 0;
+  for (let tries = 0; tries < 100; tries++) {
+    status = NtConnectPort(handle, unicode(us, "\\SmSsWinStationApiPort"), setQos(), 0, 0, 0, 0, 0);
+    if (status != 0xC0000034) break; // STATUS_OBJECT_NAME_NOT_FOUND
+    sleep(100);
+  }
   put("winstation connect "); putHex(status); flush();
   if (status != 0) return;
   const port = load<u32>(handle);
