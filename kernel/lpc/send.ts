@@ -137,19 +137,8 @@ export function NtRequestWaitReplyPort(handle: u32, request: usize, reply: usize
   let status = lt == 0 ? STATUS_NO_MEMORY : LpcpCaptureMessage(request, Port(port).MaxMessageLength, LPC_REQUEST);
   if (status == STATUS_SUCCESS) {
     const message = load<usize>(LpcpScratch(), 8);
-    const lock = LpcpLock();
-    const queue = LpcpRoute(port, RouteContext);
-    if (queue == 0) status = STATUS_PORT_DISCONNECTED;
-    else {
-      const id = LpcpStampMessage(message, LPC_REQUEST);
-      Msg(message).PortContext = load<usize>(RouteContext);
-      Msg(message).Sender = lt;
-      LpcpPrepareWait(lt, id, port, message);
-      LpcpQueueMessage(queue, message);
-    }
-    LpcpUnlock(lock);
-    if (status != STATUS_SUCCESS) LpcpFreeMessage(message);
-    else status = LpcpTakeAnswer(lt, LpcpWaitForAnswer(lt), reply);
+    status = LpcpSendRequest(port, message, LPC_REQUEST, lt);
+    if (status == STATUS_SUCCESS) status = LpcpTakeAnswer(lt, LpcpWaitForAnswer(lt), reply);
   }
   ObDereferenceObject(port);
   return status;
@@ -228,19 +217,8 @@ export function LpcRequestWaitReplyPortKernel(port: usize, type: u16, request: u
   if (message == 0) return STATUS_INSUFFICIENT_RESOURCES;
   memory.copy(MsgPort(message), request, total);
   MsgHeader(message).DataLength = <u16>(total - SIZEOF_PORT_MESSAGE);
-  let status = STATUS_SUCCESS;
-  const lock = LpcpLock();
-  const queue = LpcpRoute(port, RouteContext);
-  if (queue == 0) status = STATUS_PORT_DISCONNECTED;
-  else {
-    const id = LpcpStampMessage(message, type);
-    Msg(message).PortContext = load<usize>(RouteContext);
-    Msg(message).Sender = lt;
-    LpcpPrepareWait(lt, id, port, message);
-    LpcpQueueMessage(queue, message);
-  }
-  LpcpUnlock(lock);
-  if (status != STATUS_SUCCESS) { LpcpFreeMessage(message); return status; }
+  let status = LpcpSendRequest(port, message, type, lt);
+  if (status != STATUS_SUCCESS) return status;
   const wait = LpcpWaitForAnswer(lt);
   // As LpcpTakeAnswer, into kernel memory.
   const relock = LpcpLock();
@@ -269,3 +247,25 @@ export function LpcReferencePortByHandle(handle: u32): usize { return LpcpRefere
 export function LpcReferencePortStatus(): u32 { return LpcpReferenceStatus(); }
 /** Has the side that owns `port` closed it (its owner ended or closed its last handle)? */
 export function LpcIsPortClosed(port: usize): bool { return (Port(port).Flags & PORT_CLOSED) != 0; }
+
+/**
+ * Queues `message` (a kernel copy) as a request of `type` from thread `lt`
+ * on the queue `port` routes to, and makes `lt` the one that waits for its
+ * answer. STATUS_PORT_DISCONNECTED (the message freed) when no one listens.
+ */
+function LpcpSendRequest(port: usize, message: usize, type: u16, lt: usize): u32 {
+  let status = STATUS_SUCCESS;
+  const lock = LpcpLock();
+  const queue = LpcpRoute(port, RouteContext);
+  if (queue == 0) status = STATUS_PORT_DISCONNECTED;
+  else {
+    const id = LpcpStampMessage(message, type);
+    Msg(message).PortContext = load<usize>(RouteContext);
+    Msg(message).Sender = lt;
+    LpcpPrepareWait(lt, id, port, message);
+    LpcpQueueMessage(queue, message);
+  }
+  LpcpUnlock(lock);
+  if (status != STATUS_SUCCESS) LpcpFreeMessage(message);
+  return status;
+}
