@@ -7,7 +7,7 @@
 // wasm instructions it came from). Each step prints its time.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileAssemblyScript } from './asc.ts';
@@ -83,6 +83,15 @@ function translatorFingerprint(): string {
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) { hash.update(name); hash.update(readFileSync(join(dir, name))); }
   for (const file of ['scripts/build.ts', 'scripts/services.ts']) { hash.update(file); hash.update(readFileSync(join(ROOT, file))); }
   return hash.digest('hex');
+}
+
+/** Keeps the newest 200 linked kernels (about 0.4 MB each with their labels). */
+function pruneKernelCache(): void {
+  const entries = readdirSync(KERNEL_CACHE_DIR).filter((n) => n.endsWith('.bin'))
+    .map((n) => ({ n, t: statSync(join(KERNEL_CACHE_DIR, n)).mtimeMs })).sort((a, b) => b.t - a.t);
+  for (const { n } of entries.slice(200)) {
+    for (const f of [n, n.replace(/\.bin$/, '.labels.json')]) { try { unlinkSync(join(KERNEL_CACHE_DIR, f)); } catch { /* gone */ } }
+  }
 }
 
 function writeAtomic(path: string, data: string | Uint8Array): void {
@@ -179,6 +188,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
       mkdirSync(KERNEL_CACHE_DIR, { recursive: true });
       writeAtomic(join(KERNEL_CACHE_DIR, `${imageKey}.bin`), linked.image);
       writeAtomic(join(KERNEL_CACHE_DIR, `${imageKey}.labels.json`), JSON.stringify([...linked.assembled.labels]));
+      pruneKernelCache();
     } catch {
       // a read-only tree: no cache
     }

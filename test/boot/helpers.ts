@@ -27,7 +27,7 @@
 // restored run's result starts with the log the snapshot was taken after.
 
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -154,6 +154,7 @@ function readCached(key: string): Snapshot | undefined {
   if (!existsSync(log) || !existsSync(state)) return undefined;
   try {
     const bytes = readFileSync(state);
+    try { const now = new Date(); utimesSync(state, now, now); } catch { /* the newest-used stay when pruning */ }
     const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     return { state: buffer, log: readFileSync(log, 'latin1') };
   } catch {
@@ -171,8 +172,22 @@ function writeCached(key: string, snap: Snapshot): void {
     };
     put(`${key}.state`, new Uint8Array(snap.state));
     put(`${key}.log`, snap.log, 'latin1'); // last: a reader takes the pair only when the log is there
+    prune();
   } catch {
     // a read-only tree: memory only
+  }
+}
+
+/** How many snapshots build/cache keeps (the newest; each is the guest's RAM and disk, ~40 MB). */
+const SNAPSHOTS_KEPT = 12;
+
+function prune(): void {
+  const states = readdirSync(SNAPSHOT_DIR).filter((n) => n.endsWith('.state'))
+    .map((n) => ({ n, t: (() => { try { return statSync(join(SNAPSHOT_DIR, n)).mtimeMs; } catch { return 0; } })() }))
+    .sort((a, b) => b.t - a.t);
+  for (const { n } of states.slice(SNAPSHOTS_KEPT)) {
+    const key = n.slice(0, -'.state'.length);
+    for (const f of [`${key}.log`, n]) { try { unlinkSync(join(SNAPSHOT_DIR, f)); } catch { /* gone */ } }
   }
 }
 
