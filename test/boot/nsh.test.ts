@@ -23,8 +23,14 @@ const FSCK = spawnSync('fsck.fat', ['--help']).error === undefined;
 if (!FSCK) console.log('nsh tests: fsck.fat (dosfstools) is missing: the volume check is skipped');
 const W = 'winlogon: session 1: ';
 const BS = '\x7f', UP = '\x1b[A';
-/** What is typed at each prompt, in order (the log-off comes back to the logon screen; then a new logon). */
-const STEPS = [
+/** PS/2 scan code set 1 make and break codes of a line typed on the session's keyboard; '^' is the up arrow (E0 48). */
+const SCAN: Record<string, number> = { b: 0x30, d: 0x20, i: 0x17, k: 0x25, m: 0x32, r: 0x13, ' ': 0x39, '\r': 0x1c };
+const keys = (text: string) => [...text].flatMap((c) => (c === '^' ? [0xe0, 0x48, 0xe0, 0xc8] : [SCAN[c], SCAN[c] | 0x80]));
+/**
+ * What is typed at each prompt, in order: text on COM1, or keys on the
+ * keyboard (the log-off comes back to the logon screen; then a new logon).
+ */
+const STEPS: Array<string | { keys: number[] }> = [
   'help\r',
   'mkdir \\nshtest\r',
   'cd \\nshtest\r',
@@ -39,6 +45,9 @@ const STEPS = [
   'mkdir gone\r',
   'rmdir gone\r',
   `${UP}${UP}\r`,
+  { keys: keys('mkdir kb\r') },
+  { keys: keys('rmdir kb\r') },
+  { keys: keys('^^\r') },
   'dir\r',
   'dir *.bin\r',
   'type \\Windows\\System32\\config\\SysEvent.log\r',
@@ -68,15 +77,18 @@ beforeAll(async () => {
   files.set('\\Windows\\System32\\nshprobe.exe', (await buildUserImage('test/boot/programs/nshprobe.ts', { name: 'nshprobe.exe' })).bytes);
   const disk = buildDisk({ files });
   const { kernelImage } = await buildKernel({ write: false });
-  let machine: { send(text: string): void } | undefined;
+  let machine: { send(text: string): void; keys(codes: number[]): void } | undefined;
   result = await boot({
-    kernel: kernelImage, disk, timeoutMs: 480000,
+    kernel: kernelImage, disk, timeoutMs: 480000, screen: true,
     onReady: (m) => { machine = m; },
     onLine: (line) => {
       const l = line.replace(/^\[\s*\d+\.\d+\] /, '');
       if (l === `${W}user name:`) machine?.send('Administrator\r');
       else if (l === `${W}password:`) machine?.send('password\r');
-      else if (/^nsh: [^>]*> $/.test(l) && sent < STEPS.length) machine?.send(STEPS[sent++]);
+      else if (/^nsh: [^>]*> $/.test(l) && sent < STEPS.length) {
+        const step = STEPS[sent++];
+        if (typeof step === 'string') machine?.send(step); else machine?.keys(step.keys);
+      }
     },
     onDiskDone: (image) => { after = image; },
   });
@@ -115,11 +127,11 @@ describe('nsh: the prompt, the commands, their output', () => {
     const dir = output('C:\\nshtest> ', 'dir');
     expect(dir[0]).toBe(' Directory of C:\\nshtest');
     const names = dir.filter((l) => /^\d{4}-\d\d-\d\d  \d\d:\d\d /.test(l)).map((l) => l.slice(21));
-    expect(names).toEqual(expect.arrayContaining(['<DIR>          .', '<DIR>          ..', '<DIR>          sub', '<DIR>          sub2', '<DIR>          gone',
+    expect(names).toEqual(expect.arrayContaining(['<DIR>          .', '<DIR>          ..', '<DIR>          sub', '<DIR>          sub2', '<DIR>          gone', '<DIR>          kb',
       `${String(smss.length).padStart(14)} c.bin`]));
-    expect(names).toHaveLength(6);
+    expect(names).toHaveLength(7);
     expect(dir.at(-2)).toMatch(new RegExp(`^ +1 File\\(s\\) +${smss.length} bytes$`));
-    expect(dir.at(-1)).toMatch(/^ +5 Dir\(s\)$/);
+    expect(dir.at(-1)).toMatch(/^ +6 Dir\(s\)$/);
     const bins = output('C:\\nshtest> ', 'dir *.bin').filter((l) => /^\d{4}-/.test(l));
     expect(bins.map((l) => l.slice(36))).toEqual(['c.bin']);
   });
@@ -143,6 +155,19 @@ describe('nsh: the prompt, the commands, their output', () => {
     // rmdir gone, then Up Up Enter: the line shown for each recall, then the line run.
     const at = nsh.indexOf('C:\\nshtest> rmdir gone');
     expect(nsh.slice(at + 1, at + 5)).toEqual(['C:\\nshtest> ', 'C:\\nshtest> rmdir gone', 'C:\\nshtest> mkdir gone', 'C:\\nshtest> mkdir gone']);
+  });
+
+  it('reads lines from the session\'s keyboard too, where the up arrow (VK_UP) recalls', () => {
+    const at = nsh.indexOf('C:\\nshtest> mkdir kb');
+    expect(at, nsh.join('\n')).toBeGreaterThan(-1);
+    expect(nsh.slice(at + 1, at + 7)).toEqual(['C:\\nshtest> ', 'C:\\nshtest> rmdir kb', 'C:\\nshtest> ', 'C:\\nshtest> rmdir kb', 'C:\\nshtest> mkdir kb', 'C:\\nshtest> mkdir kb']);
+  });
+
+  it('shows the session on its screen: what was typed and what the commands printed', () => {
+    const rows = result.screen!.rows.map((r) => r.trimEnd());
+    expect(rows, rows.join('\n')).toContain('C:\\Windows\\System32> cd');
+    expect(rows).toContain('C:\\Windows\\System32> shutdown');
+    expect(rows).toContain('Shutting down...');
   });
 
   it('sets variables and starts programs with its environment, printing their process id', () => {
@@ -175,7 +200,7 @@ describe('nsh: logoff, shutdown and the disk afterwards', () => {
     const paths = listDisk(after).map((p) => p.toLowerCase());
     const under = paths.filter((p) => p.startsWith('\\nshtest\\')).sort();
     expect(under).toEqual([
-      '\\nshtest\\', `\\nshtest\\c.bin  ${smss.length}`, '\\nshtest\\gone\\', '\\nshtest\\sub\\', `\\nshtest\\sub\\c.bin  ${smss.length}`, '\\nshtest\\sub2\\',
+      '\\nshtest\\', `\\nshtest\\c.bin  ${smss.length}`, '\\nshtest\\gone\\', '\\nshtest\\kb\\', '\\nshtest\\sub\\', `\\nshtest\\sub\\c.bin  ${smss.length}`, '\\nshtest\\sub2\\',
     ].sort());
     const volume = openDisk(after);
     expect(Buffer.from(volume.readPath('\\nshtest\\c.bin')).equals(Buffer.from(smss))).toBe(true);
