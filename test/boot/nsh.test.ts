@@ -1,6 +1,7 @@
 // nsh.exe, the native shell, driven through COM1 on the image as built (plus
-// one probe program): one boot, a logon, many commands, a log-off, a second
-// logon and `shutdown`. Checked: what the shell prints (its prompt with the
+// one probe program): one run from the logon screen's snapshot
+// (helpers.ts), a logon, many commands, a log-off, a second logon and
+// `shutdown`. Checked: what the shell prints (its prompt with the
 // current directory, listings, files, NTSTATUS failures with their names,
 // line editing and history), what the programs it starts see, and the disk
 // the guest leaves (files copied, renamed, deleted; directories made and
@@ -11,13 +12,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildKernel } from '../../scripts/build.ts';
 import { buildUserImage } from '../../scripts/pe/link.ts';
-import { boot } from '../../emulator/node/boot.ts';
-import { buildDisk, listDisk, openDisk } from '../../images/build.ts';
+import { listDisk, openDisk } from '../../images/build.ts';
 import { system32Files } from '../../images/system32.ts';
 import { MbrReadPartition } from '../../images/disk/mbr.ts';
-import { msg } from './usermode.ts';
+import { logOn, messages, standardMachine, type BootResult } from './helpers.ts';
 
 const FSCK = spawnSync('fsck.fat', ['--help']).error === undefined;
 if (!FSCK) console.log('nsh tests: fsck.fat (dosfstools) is missing: the volume check is skipped');
@@ -66,33 +65,34 @@ const STEPS: Array<string | { keys: number[] }> = [
 
 let lines: string[] = [];
 let nsh: string[] = [];
-let result: Awaited<ReturnType<typeof boot>>;
+let result: BootResult;
 let after: Uint8Array;
 let smss: Uint8Array;
 let sent = 0;
 
 beforeAll(async () => {
-  const files = await system32Files();
-  smss = files.get('\\Windows\\System32\\smss.exe')!;
-  files.set('\\Windows\\System32\\nshprobe.exe', (await buildUserImage('test/boot/programs/nshprobe.ts', { name: 'nshprobe.exe' })).bytes);
-  const disk = buildDisk({ files });
-  const { kernelImage } = await buildKernel({ write: false });
+  const probe = (await buildUserImage('test/boot/programs/nshprobe.ts', { name: 'nshprobe.exe' })).bytes;
+  const m = await standardMachine({ add: { '\\Windows\\System32\\nshprobe.exe': probe } });
+  smss = (await system32Files()).get('\\Windows\\System32\\smss.exe')!;
   let machine: { send(text: string): void; keys(codes: number[]): void } | undefined;
-  result = await boot({
-    kernel: kernelImage, disk, timeoutMs: 480000, screen: true,
-    onReady: (m) => { machine = m; },
+  let loggedOff = false;
+  // From the logon screen's snapshot: logOn types the first user name and password; the second logon is typed here.
+  result = await logOn(m, {
+    until: undefined, timeoutMs: 480000, screen: true,
+    onReady: (mm) => { machine = mm; },
     onLine: (line) => {
       const l = line.replace(/^\[\s*\d+\.\d+\] /, '');
-      if (l === `${W}user name:`) machine?.send('Administrator\r');
-      else if (l === `${W}password:`) machine?.send('password\r');
+      if (loggedOff && l === `${W}user name:`) machine?.send('Administrator\r');
+      else if (loggedOff && l === `${W}password:`) machine?.send('password\r');
       else if (/^nsh: [^>]*> $/.test(l) && sent < STEPS.length) {
         const step = STEPS[sent++];
+        if (step === 'logoff\r') loggedOff = true;
         if (typeof step === 'string') machine?.send(step); else machine?.keys(step.keys);
       }
     },
     onDiskDone: (image) => { after = image; },
   });
-  lines = msg(result.lines);
+  lines = messages(result);
   if (process.env.NSH_TEST_LOG) writeFileSync(process.env.NSH_TEST_LOG, result.lines.join('\n'));
   nsh = lines.filter((l) => l.startsWith('nsh: ')).map((l) => l.slice(5));
   expect(result.stop, lines.join('\n')).toBeUndefined();
