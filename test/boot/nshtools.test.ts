@@ -1,6 +1,7 @@
 // The shell's system commands (images/system32/nsh/tools*.ts) on the image
 // as built, plus a harmless program planted as C:\Windows\Temp\smss.exe (the
-// classic malware disguise): one boot, a logon through COM1, then each
+// classic malware disguise): from the logon screen (a snapshot of the boot,
+// test/boot/helpers.ts), a logon through COM1, then each
 // command typed into COM1 and its output read back from the serial log
 // (`nsh: ...` lines). What the commands say is checked against what the
 // kernel and smss logged on their own (pids, parents, sessions, critical
@@ -12,25 +13,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildKernel } from '../../scripts/build.ts';
-import { boot } from '../../emulator/node/boot.ts';
-import { buildDisk, openDisk } from '../../images/build.ts';
-import { system32Files } from '../../images/system32.ts';
+import { openDisk } from '../../images/build.ts';
 import { buildUserImage } from '../../scripts/pe/link.ts';
+import { logOn, standardMachine, type BootResult } from './helpers.ts';
 import { msg } from './usermode.ts';
 
-const W = 'winlogon: session 1: ';
 const FAKE = '\\Windows\\Temp\\smss.exe';
 const DEVICE = '\\Device\\Harddisk0\\Partition1';
 const PROMPT = /^nsh: [A-Z]:\\[^>]*> ?$/;
 
 /** What each command printed (its `nsh: ` lines after the echo, up to the next prompt). */
 const out = new Map<string, string[]>();
-/** Where each command's echo is in the log. */
-const echoedAt = new Map<string, number>();
 let all: string[] = [];
 let after: Uint8Array | undefined;
-let stop: Awaited<ReturnType<typeof boot>>['stop'];
+let stop: BootResult['stop'];
 
 /** The commands, in order; a key names one run of a command when it runs more than once. */
 const script: Array<[key: string, command: string | (() => string)]> = [];
@@ -74,10 +70,7 @@ step('help');
 step('kill csrss', () => `kill ${rows('tlist').find((p) => p.session === 1 && p.image.toLowerCase().endsWith('\\csrss.exe'))?.pid ?? 'none'}`);
 
 beforeAll(async () => {
-  const files = await system32Files();
-  files.set(FAKE, (await buildUserImage('test/boot/programs/sleeper.ts', { name: 'smss.exe' })).bytes);
-  const disk = buildDisk({ files });
-  const { kernelImage } = await buildKernel({ write: false });
+  const m = await standardMachine({ add: { [FAKE]: (await buildUserImage('test/boot/programs/sleeper.ts', { name: 'smss.exe' })).bytes } });
   const lines: string[] = [];
   let send: (text: string) => void = () => {};
   let next = 0;          // the script's next command
@@ -86,14 +79,11 @@ beforeAll(async () => {
   const onLine = (raw: string) => {
     const line = msg([raw])[0];
     lines.push(line);
-    if (line === `${W}user name:`) send('Administrator\r');
-    if (line === `${W}password:`) send('password\r');
     if (typed && line.startsWith('nsh: ') && line.endsWith(`> ${typed}`)) { echoAt = lines.length - 1; typed = ''; return; }
     if (!PROMPT.test(line) || typed) return;
     if (echoAt >= 0) {
       const [key] = script[next - 1];
       out.set(key, lines.slice(echoAt + 1, -1).filter((l) => l.startsWith('nsh: ')).map((l) => l.slice(5)));
-      echoedAt.set(key, echoAt);
       echoAt = -1;
     }
     if (next < script.length) {
@@ -102,9 +92,10 @@ beforeAll(async () => {
       send(`${typed}\r`);
     }
   };
-  const r = await boot({
-    kernel: kernelImage, disk, timeoutMs: 1500000, // until the bug check the last command causes
-    onReady: (m) => { send = m.send; }, onLine, onDiskDone: (image) => { after = image; },
+  // From the logon screen's snapshot (test/boot/helpers.ts), until the bug check the last command causes.
+  const r = await logOn(m, {
+    until: undefined, timeoutMs: 1500000,
+    onReady: (machine) => { send = machine.send; }, onLine, onDiskDone: (image) => { after = image; },
   });
   all = msg(r.lines);
   stop = r.stop;
@@ -223,7 +214,7 @@ describe('nsh system commands', () => {
     const lines = out.get('events')!;
     expect(lines).toContainEqual(expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+information\s+EventLog\s+6005\s+The Event log service was started\.$/));
     expect(lines).toContainEqual(expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+audit-success\s+Security\s+528\s+Administrator logged on in session 1$/));
-    const recorded = all.slice(0, echoedAt.get('events')).filter((l) => l.startsWith('eventlog: recorded ')).length;
+    const recorded = all.slice(0, all.findIndex((l) => /^nsh: .*> events$/.test(l))).filter((l) => l.startsWith('eventlog: recorded ')).length;
     expect(lines.at(-1)).toBe(`${recorded} records`);
   });
 
