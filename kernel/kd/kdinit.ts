@@ -26,10 +26,10 @@ import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import {
   KdAnswer, KdAnswerLength, KdCount, KdHasCount, KdHasPath, KdHasPid, KdPath, KdPathLength, KdPid, KdRequest, REQUEST_MAX,
   KdpBegin, KdpEnd, KdpError, KdpMember, KdpParseRequest, KdpPut, KdpQueryIs, KdpString, KdpStringBytes, KdQuery, KdQueryLength,
-  KdpComma, KdpDecimal,
+  KdpComma, KdpDecimal, KdpForgetRequest,
 } from "./kdjson";
 import { KdLogLines, KdpLogLine, KdpWriteLogLines } from "./kdlog";
-import { KdpQueryHandles, KdpQueryProcesses, KdpQuerySessions, KdpQueryThreads } from "./kdps";
+import { KdpQueryHandles, KdpQueryProcesses, KdpQuerySessions, KdpQueryThreads, KdpSetInterruptFrame } from "./kdps";
 import { KdpQueryObject, KdpQueryPool } from "./kdob";
 import { KdpQueryRegistry } from "./kdreg";
 
@@ -85,7 +85,9 @@ export function KdInitSystem1(): void {
 /** IRQ 3 (interrupts off). */
 function KdpInterrupt(frame: usize): void {
   HalKdInterrupt();
+  KdpSetInterruptFrame(frame);
   KdpPump();
+  KdpSetInterruptFrame(0);
 }
 
 /** Answers complete request lines while the transmitter is free. */
@@ -117,6 +119,7 @@ function KdpTakeLine(): bool {
 
 /** Builds the answer to the line in KdRequest. */
 function KdpAnswer(): void {
+  KdpForgetRequest();
   if (LineTooLong) { KdpError("request too long (1024 bytes at most)"); KdpEnd(); return; }
   if (!KdpParseRequest(LineLength)) { KdpEnd(); return; }
   KdpBegin();

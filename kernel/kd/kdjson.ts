@@ -351,15 +351,8 @@ function ParseValue(): bool {
   return Fail("a value was expected");
 }
 
-/**
- * Takes apart the request line of `length` bytes in KdRequest. On failure
- * the error answer is already built (KdpBegin...KdpEnd still to close) and
- * false comes back.
- */
-export function KdpParseRequest(length: u32): bool {
-  At = 0;
-  End = length;
-  Failure = "";
+/** Forgets the last request's members (an answer to a line nobody parsed has no id). */
+export function KdpForgetRequest(): void {
   KdRequestHasId = false;
   KdRequestId = 0;
   KdQueryLength = 0;
@@ -367,6 +360,18 @@ export function KdpParseRequest(length: u32): bool {
   KdHasPath = false;
   KdHasPid = false;
   KdHasCount = false;
+}
+
+/**
+ * Takes apart the request line of `length` bytes in KdRequest. On failure
+ * the error answer is already built (KdpBegin...KdpEnd still to close) and
+ * false comes back.
+ */
+export function KdpParseRequest(length: u32): bool {
+  KdpForgetRequest();
+  At = 0;
+  End = length;
+  Failure = "";
   let ok = KdpParseObject();
   if (ok) {
     SkipSpace();

@@ -28,6 +28,16 @@ import {
   KdpBool, KdpComma, KdpDecimal, KdpError, KdpHex, KdpMember, KdpPut, KdpRaw, KdpRoom, KdpString, KdpStringAsciiz, KdpUnicodeString,
 } from "./kdjson";
 import { KdpWriteObjectName } from "./kdob";
+import { KTRAP_FRAME } from "../sdk/context";
+
+/** The interrupt frame the debugger's request came in on (kdinit.ts sets it): the running thread's mode. */
+let KdpFrame: usize = 0;
+export function KdpSetInterruptFrame(frame: usize): void { KdpFrame = frame; }
+
+/** Ring 3 was running when the interrupt came. */
+function KdpInterruptedUserMode(): bool {
+  return KdpFrame != 0 && (changetype<KTRAP_FRAME>(KdpFrame).SegCs & 3) == 3;
+}
 
 /** Longest image name (EPROCESS.ImageFileName). */
 const IMAGE_NAME_MAX: u32 = 16;
@@ -121,7 +131,10 @@ function KdpWriteThread(thread: usize, process: usize): void {
   KdpMember("state"); KdpString(thread == KeCurrentThread ? "Running" : KdpStateName(t.State));
   KdpMember("priority"); KdpDecimal(t.Priority);
   KdpMember("basePriority"); KdpDecimal(t.BasePriority);
-  KdpMember("mode"); KdpString(t.PreviousMode != 0 ? "User" : "Kernel");
+  // The running thread's mode is where the interrupt came from; any other
+  // thread's, the mode its last wait or system call was entered from.
+  const user = thread == KeCurrentThread ? KdpInterruptedUserMode() : t.PreviousMode != 0;
+  KdpMember("mode"); KdpString(user ? "User" : "Kernel");
   KdpMember("suspended"); KdpBool(t.SuspendCount != 0);
   // NT's KWAIT_REASON, as far as the wait tells it: a wait with no object
   // is a delay; a suspended thread waits for its resume; a wait entered
