@@ -1,6 +1,8 @@
 // The kernel debugger on COM2 (kernel/kd, README "The kernel debugger"):
-// every query against the system as built, booted once to the sessions'
-// milestone and kept running, each answer checked against what the log and
+// every query against the system as built (this tree's kernel, System32 and
+// hives: test/boot/helpers.ts standardMachine), booted once to the sessions'
+// milestone and kept running (a live machine, so no snapshot: the test reads
+// the log's earlier lines while it asks), each answer checked against what the log and
 // the sources say (the process tree the log tells, the .reg source of the
 // SYSTEM hive, the log lines themselves); malformed requests get JSON
 // errors and the kernel goes on answering. A second boot runs a ring-3
@@ -12,14 +14,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/build.ts';
 import { boot, type BootResult, type Machine } from '../../emulator/node/boot.ts';
+import { standardMachine, type Machine as Built } from './helpers.ts';
 import { BootLog } from '../../emulator/core/bootlog.ts';
 import { formatKdAnswer, parseKdCommand, type KdAnswer } from '../../emulator/core/kd.ts';
 import { buildUserImage } from '../../scripts/pe/link.ts';
 import { regFindKey, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_QWORD, REG_SZ, type RegValue } from '../../images/registry/regfile.ts';
 import { regTreeFromSources } from '../../images/registry/hive.ts';
 
-const KERNEL = join(ROOT, 'build/ntoskrnl.bin');
-const DISK = join(ROOT, 'build/disk.img');
 const SESSIONS_UP = 'smss: waiting on session 1';
 
 interface Live {
@@ -30,7 +31,7 @@ interface Live {
 }
 
 /** Boots and keeps the machine running once a line contains `milestone`; stop() ends it. */
-async function liveBoot(milestone: string, extra: Partial<Parameters<typeof boot>[0]> = {}): Promise<Live> {
+async function liveBoot(built: Built, milestone: string): Promise<Live> {
   const abort = new AbortController();
   const lines: string[] = [];
   let machine: Machine | undefined;
@@ -38,7 +39,7 @@ async function liveBoot(milestone: string, extra: Partial<Parameters<typeof boot
   let failed!: (e: Error) => void;
   const up = new Promise<void>((resolve, reject) => { reached = resolve; failed = reject; });
   const done = boot({
-    kernel: KERNEL, disk: DISK, timeoutMs: 600_000, signal: abort.signal, ...extra,
+    kernel: built.kernel, disk: built.disk, timeoutMs: 600_000, signal: abort.signal,
     onReady: (m) => { machine = m; },
     onLine: (l) => { lines.push(l); if (l.includes(milestone)) reached(); },
   });
@@ -75,7 +76,7 @@ describe('kernel debugger on COM2', () => {
   const kd = (q: string, args: Record<string, string | number> = {}) => live.machine.kd(q, args);
 
   beforeAll(async () => {
-    live = await liveBoot(SESSIONS_UP);
+    live = await liveBoot(await standardMachine(), SESSIONS_UP);
     log = new BootLog();
     for (const l of live.lines) log.push(l);
   }, 600_000);
@@ -285,7 +286,7 @@ describe('kernel debugger while ring 3 spins at priority 31', () => {
     const multiSz = 'hex(7):' + [...Buffer.from('kdspin\0\0', 'utf16le')].map((b) => b.toString(16)).join(',');
     const reg = 'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\Session Manager]\r\n'
       + `"BootExecute"=${multiSz}\r\n`;
-    live = await liveBoot('kdspin: priority 31', { reg: { text: reg, fileName: 'kdspin.reg' }, add: { '\\Windows\\System32\\kdspin.exe': spin } });
+    live = await liveBoot(await standardMachine({ reg, add: { '\\Windows\\System32\\kdspin.exe': spin } }), 'kdspin: priority 31');
   }, 600_000);
   afterAll(async () => { await live?.stop(); });
 
