@@ -16,7 +16,8 @@ import { hex32 } from '../core/log.ts';
 import { SerialMonitor } from '../core/monitor.ts';
 import { padToSectors, toArrayBuffer, v86Config } from '../core/options.ts';
 import { checkReg, editDisk, readSystemReg } from '../../images/disk/edit.ts';
-import { drawObjects, drawProcesses, drawTimeline } from './panels.ts';
+import { drawObjects, drawProcesses, drawTimeline, type KdView } from './panels.ts';
+import { KdClient, type KdAnswer } from '../core/kd.ts';
 import { packState, unpackState, type PageState } from './state.ts';
 
 const params = new URLSearchParams(location.search);
@@ -58,6 +59,7 @@ interface Emulator {
   v86?: { cpu: { io: { register_write(port: number, dev: object, a: (v: number) => void, b: (v: number) => void, c: (v: number) => void): void }; devices?: { ide?: { primary?: { master?: { buffer?: { buffer?: ArrayBuffer } } } } } } };
   add_listener(event: string, fn: (arg: any) => void): void;
   serial0_send(text: string): void;
+  serial_send_bytes(serial: number, bytes: Uint8Array): void;
   save_state(): Promise<ArrayBuffer>;
   stop(): Promise<void>;
   run(): Promise<void>;
@@ -75,6 +77,13 @@ let ended = false;
 let starts = 0;
 let startedBy: 'boot' | 'restart' | 'restore' = 'boot';
 const pendingFiles = new Map<string, Uint8Array>();
+/** The kernel debugger on COM2 of the running boot, and what it said last (the process and object panels). */
+let kd: KdClient | undefined;
+let kdView: KdView = { directories: new Map() };
+/** Seconds between the panels' questions to the debugger. */
+const KD_POLL_MS = 3000;
+/** Object directories asked at most per round (the root, then its subdirectories, breadth first). */
+const KD_DIRECTORIES = 24;
 
 /** The disk as the guest left it so far (v86 writes into its own buffer). */
 function diskNow(): Uint8Array | undefined {
@@ -89,8 +98,8 @@ function redraw(): void {
   requestAnimationFrame(() => {
     drawQueued = false;
     drawTimeline($('timeline'), log);
-    drawProcesses($('processes'), log);
-    drawObjects($('objects'), log);
+    drawProcesses($('processes'), log, kd ? kdView : undefined);
+    drawObjects($('objects'), log, kd ? kdView : undefined);
   });
 }
 
@@ -111,6 +120,9 @@ async function start(disk: Uint8Array | undefined, state?: PageState, how: typeo
   log = new BootLog();
   serial = '';
   ended = false;
+  kd?.close('the machine restarted');
+  kd = undefined;
+  kdView = { directories: new Map() };
   term.reset();
   starts++;
   startedBy = how;
@@ -149,6 +161,17 @@ async function start(disk: Uint8Array | undefined, state?: PageState, how: typeo
     };
     emu.v86!.cpu.io.register_write(0xf4, { name: 'page-exit' }, onExit, onExit, onExit);
   });
+  // COM2: the kernel debugger (kernel/kd); asked once the kernel says it is there
+  const client = new KdClient((bytes) => { if (emulator === emu) emu.serial_send_bytes(1, bytes); }, 15_000);
+  emu.add_listener('serial1-output-byte', (b: number) => { if (emulator === emu) client.pushByte(b); });
+  if (state) {
+    // a restored machine said its kd line before it was saved: ask it once it runs
+    emu.add_listener('emulator-loaded', () => {
+      if (emulator !== emu || kd) return;
+      kd = client;
+      void pollKd(emu, client);
+    });
+  }
   emu.add_listener('serial0-output-byte', (b: number) => {
     if (emulator !== emu) return;
     const ch = String.fromCharCode(b);
@@ -157,6 +180,10 @@ async function start(disk: Uint8Array | undefined, state?: PageState, how: typeo
     const line = monitor.pushByte(b);
     if (line === undefined) return;
     log.push(line);
+    if (!kd && line.includes('kd: kernel debugger on COM2')) {
+      kd = client;
+      void pollKd(emu, client);
+    }
     redraw();
     if (log.stop) {
       ended = true;
@@ -168,6 +195,33 @@ async function start(disk: Uint8Array | undefined, state?: PageState, how: typeo
     ended = true;
     show(`halted · last milestone: ${log.lastMilestone?.label ?? 'none'}`, 'off');
   });
+}
+
+/** Asks the debugger for the process list and the object namespace every KD_POLL_MS while this boot runs. */
+async function pollKd(emu: Emulator, client: KdClient): Promise<void> {
+  while (emulator === emu && kd === client) {
+    if (!ended) {
+      try {
+        const view: KdView = { directories: new Map(), processes: await client.query('process') };
+        const queue = ['\\'];
+        while (queue.length && view.directories.size < KD_DIRECTORIES) {
+          const path = queue.shift()!;
+          const dir: KdAnswer = await client.query('object', { path });
+          if (dir.error) continue;
+          view.directories.set(path, dir);
+          for (const e of (dir.entries as Array<{ name: string; type: string }>) ?? []) {
+            if (e.type === 'Directory') queue.push(path === '\\' ? `\\${e.name}` : `${path}\\${e.name}`);
+          }
+        }
+        view.at = performance.now();
+        if (kd === client) kdView = view;
+      } catch (e) {
+        if (kd === client) kdView = { ...kdView, error: (e as Error).message };
+      }
+      redraw();
+    }
+    await new Promise((r) => setTimeout(r, KD_POLL_MS));
+  }
 }
 
 function safeReadReg(disk: Uint8Array): string {
@@ -295,6 +349,9 @@ $('files-apply').addEventListener('click', () => rebootWith({}));
   screenText(): string[] {
     return [...$('screen').firstElementChild!.children].map((row) => (row.textContent ?? '').replace(/\u00a0/g, ' '));
   },
+  /** Asks the kernel debugger on COM2 (undefined until the kernel has started it). */
+  kd(q: string, args: Record<string, string | number> = {}): Promise<KdAnswer> | undefined { return kd?.query(q, args); },
+  get kdView() { return kdView; },
   /** The terminal's whole buffer (scrollback too) as text, a row per line. */
   terminalText(): string {
     const buffer = term.buffer.active;
