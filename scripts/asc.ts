@@ -10,7 +10,7 @@
 
 import asc from 'assemblyscript/asc';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,18 @@ function writeAtomic(path: string, data: string | Uint8Array): void {
   renameSync(tmp, path);
 }
 
+/** Compiles kept (the newest; a kernel's wasm and text are a few MB, a program's a few KB). */
+const KEPT = 400;
+
+function prune(): void {
+  const entries = readdirSync(ASC_CACHE_DIR).filter((n) => n.endsWith('.json'))
+    .map((n) => ({ key: n.slice(0, -5), t: (() => { try { return statSync(join(ASC_CACHE_DIR, n)).mtimeMs; } catch { return 0; } })() }))
+    .sort((a, b) => b.t - a.t);
+  for (const { key } of entries.slice(KEPT)) {
+    for (const ext of ['.json', '.wasm', '.wat']) { try { unlinkSync(join(ASC_CACHE_DIR, key + ext)); } catch { /* gone */ } }
+  }
+}
+
 function store(key: string, inputs: Record<string, string | null>, wasm: Uint8Array, wat: string | undefined): void {
   try {
     mkdirSync(ASC_CACHE_DIR, { recursive: true });
@@ -67,6 +79,7 @@ function store(key: string, inputs: Record<string, string | null>, wasm: Uint8Ar
     if (wat !== undefined) writeAtomic(join(ASC_CACHE_DIR, `${key}.wat`), wat);
     // the entry last: it names files that must already be there
     writeAtomic(join(ASC_CACHE_DIR, `${key}.json`), JSON.stringify({ inputs, wat: wat !== undefined } satisfies CacheEntry));
+    prune();
   } catch {
     // a read-only tree: no cache
   }
