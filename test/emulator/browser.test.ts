@@ -195,7 +195,7 @@ async function logOnSaveRestoreRestart(page: Page): Promise<void> {
   expect(saved.length).toBeGreaterThan(32 << 20); // the guest's memory is in it
 
   // log on at the VGA screen: click it, type on the keyboard
-  await page.waitForFunction(() => (window as any).ntPage.screenText().some((r: string) => r.includes('User name:')), undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => (window as any).ntPage.screenText().some((r: string) => r.includes('User name:')), undefined, { timeout: 120_000 });
   await page.click('#screen');
   await page.keyboard.type('Administrator');
   await page.keyboard.press('Enter');
@@ -209,7 +209,7 @@ async function logOnSaveRestoreRestart(page: Page): Promise<void> {
   expect(serial1).toMatch(/winlogon: session 1: shell nsh\.exe \(process \d+\) started for administrator/i);
   expect(await page.evaluate(() => (window as any).ntPage.typed)).toBe(''); // the keys went to the screen, not COM1
   // the shell's prompt on the VGA screen, light grey on black
-  await page.waitForFunction(() => (window as any).ntPage.screenText().some((r: string) => r.startsWith('C:\\Windows\\System32>')), undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => (window as any).ntPage.screenText().some((r: string) => r.startsWith('C:\\Windows\\System32>')), undefined, { timeout: 120_000 });
   await page.waitForTimeout(500); // the next animation frame paints it
   const shell = readPng(await page.locator('#screen').screenshot({ path: join(OUTPUT, 'browser-shell.png') }));
   expect(share(shell, [170, 170, 170])).toBeGreaterThan(0.001);
@@ -224,18 +224,21 @@ async function logOnSaveRestoreRestart(page: Page): Promise<void> {
   expect(term).toContain('nsh: C:\\Windows\\System32> dir');
   expect(term).toContain(' Directory of C:\\Windows\\System32');
   expect(term).toMatch(/ nsh\.exe/);
-  await page.waitForFunction(() => (window as any).ntPage.screenText().some((r: string) => r.includes('Directory of C:\\Windows\\System32')), undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => (window as any).ntPage.screenText().some((r: string) => r.includes('Directory of C:\\Windows\\System32')), undefined, { timeout: 120_000 });
   expect((await page.evaluate(() => (window as any).ntPage.screenText())).join('\n')).toMatch(/ntdll\.dll/);
 
   // restore state: back at the logon screen, with the log that came before it
   await page.setInputFiles('#restore-state', statePath);
-  await page.waitForFunction(() => (window as any).ntPage.startedBy === 'restore', undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => (window as any).ntPage.startedBy === 'restore', undefined, { timeout: 120_000 });
   const restored: string = await page.evaluate(() => (window as any).ntPage.serial);
   expect(restored.startsWith(savedLog)).toBe(true);
   expect(restored).not.toContain(shellPrompt);
-  await page.waitForFunction(() => /^running \(restored\) · last milestone: logon screen/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+  // the status names the restored log's last milestone (the logon screen, or a later line smss said meanwhile)
+  await page.waitForFunction(() => /^running \(restored\) · last milestone: /.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 120_000 });
+  const milestone: string = await page.evaluate(() => (window as any).ntPage.log.lastMilestone.label);
+  expect(await page.textContent('#status')).toContain(`last milestone: ${milestone} at `);
   expect(await page.evaluate(() => (window as any).ntPage.terminalText())).toContain(`${W}user name:`);
-  await page.waitForFunction(() => (window as any).ntPage.screenText()[0].includes('Log On to Windows'), undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => (window as any).ntPage.screenText()[0].includes('Log On to Windows'), undefined, { timeout: 120_000 });
   const labels = await page.$$eval('#timeline .tl-label', (ls) => ls.map((l) => l.textContent));
   expect(labels).toContain('smss: BootExecute'); // the panels are drawn from the restored log
   // the restored machine runs: log on from the terminal this time
@@ -250,7 +253,7 @@ async function logOnSaveRestoreRestart(page: Page): Promise<void> {
 
   // restart: a new boot from the disk as the guest left it (the rename of the boot before stays done)
   await page.click('#restart');
-  await page.waitForFunction(() => (window as any).ntPage.startedBy === 'restart', undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => (window as any).ntPage.startedBy === 'restart', undefined, { timeout: 120_000 });
   await serialHas(page, 'smss: renames: ');
   const again: string = await page.evaluate(() => (window as any).ntPage.serial);
   expect(again).toContain('smss: renames: none pending');
