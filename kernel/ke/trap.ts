@@ -23,7 +23,8 @@ import { KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogHexDigits, KeLogSt
 import { KiDispatchInterrupt } from "./interrupt";
 import { KiDispatchInterruptEnd, KiEnterInterrupt, KiLeaveInterrupt, KeCurrentThread, KTHREAD } from "./thread";
 import { KiSystemService, KI_SYSTEM_SERVICE_VECTOR } from "./syscall";
-import { PspCheckTermination, PspUnhandledUserException } from "../ps/psmain";
+import { PspCheckTermination } from "../ps/psmain";
+import { KiDispatchUserTrap } from "./except";
 import { MmIsUserRangeAccessible } from "../mm/procmm";
 import { MmGrowUserStack, STACK_GROWN, STACK_OVERFLOW } from "../mm/virtual";
 import { PIC_IRQ_COUNT, PIC_MASTER_VECTOR } from "../hal/pic";
@@ -183,15 +184,22 @@ function KiIsPrivilegedInstruction(eip: u32): bool {
   return false;
 }
 
-/** An exception in ring 3: the process ends with the matching NTSTATUS (no user exception dispatch yet). */
+/**
+ * An exception in ring 3: its NTSTATUS and record go to the thread's own
+ * handlers (ke/except.ts), as NT's trap handlers hand them to
+ * KiDispatchException. A page fault below the committed stack commits it
+ * instead; an access violation carries (read 0 / write 1, address), a
+ * general protection fault (0, 0xFFFFFFFF) as NT gives it; a breakpoint
+ * points back at its int3.
+ */
 function KiUserException(frame: usize): void {
   const trap = changetype<KTRAP_FRAME>(frame);
   const vector = trap.Vector;
   let status = KiExceptionStatus(vector);
-  let address: u32 = 0;
+  let count: u32 = 0, p0: u32 = 0, p1: u32 = 0;
   if (vector == VECTOR_PAGE_FAULT) {
     status = STATUS_ACCESS_VIOLATION;
-    address = read_cr2();
+    const address = read_cr2();
     // A touch below the committed part of the thread's stack: commit it and run the instruction again
     // (or, on the reservation's last page, the stack has overflowed).
     if ((trap.ErrorCode & PF_ERROR_PRESENT) == 0) {
@@ -199,10 +207,13 @@ function KiUserException(frame: usize): void {
       if (stack == STACK_GROWN) return;
       if (stack == STACK_OVERFLOW) status = STATUS_STACK_OVERFLOW;
     }
+    if (status == STATUS_ACCESS_VIOLATION) { count = 2; p0 = (trap.ErrorCode & PF_ERROR_WRITE) != 0 ? 1 : 0; p1 = address; }
   }
   else if (vector == 13 && KiIsPrivilegedInstruction(trap.Eip)) status = STATUS_PRIVILEGED_INSTRUCTION;
+  else if (vector == 13) { status = STATUS_ACCESS_VIOLATION; count = 2; p0 = 0; p1 = 0xFFFFFFFF; }
+  else if (vector == 3) { trap.Eip = trap.Eip - 1; count = 1; } // BREAKPOINT_BREAK
   else if (status == 0) status = STATUS_ACCESS_VIOLATION;
-  PspUnhandledUserException(status, trap.Eip, address, KiExceptionName(vector));
+  KiDispatchUserTrap(frame, status, trap.Eip, count, p0, p1, KiExceptionName(vector));
 }
 
 /**

@@ -570,31 +570,6 @@ export function PspTerminateProcess(process: usize, status: u32): void {
 
 // ---- services ----
 
-/**
- * NtRaiseException(ExceptionRecord, ContextRecord, FirstChance): user mode
- * raising an exception (a WebAssembly trap does). There is no user exception
- * dispatch yet, so nothing can handle it: the process ends with its code,
- * logged like a processor exception.
- */
-export function NtRaiseException(record: u32, context: u32, firstChance: u32): u32 {
-  if (!ProbeForRead(record, 20, 4)) return STATUS_ACCESS_VIOLATION;
-  const code = load<u32>(record), address = load<u32>(record, 12);
-  PspUnhandledUserException(code, address, 0, PspExceptionName(code));
-  return STATUS_SUCCESS;
-}
-
-function PspExceptionName(code: u32): string {
-  switch (code) {
-    case 0xC0000094: return "integer divide by zero";
-    case 0xC0000095: return "integer overflow";
-    case 0xC000001D: return "illegal instruction";
-    case 0xC00000FD: return "stack overflow";
-    case 0xC0000005: return "access violation";
-    case 0xC0000090: return "invalid floating-point operation";
-  }
-  return "raised";
-}
-
 /** NtDelayExecution(Alertable, DelayInterval): sleeps; the interval is captured from user memory. */
 export function NtDelayExecution(alertable: u32, interval: u32): u32 {
   if (!ProbeForRead(interval, 8, 4)) return STATUS_ACCESS_VIOLATION;
