@@ -160,7 +160,7 @@ async function main() {
   if (process.argv.includes('translator')) { await translator(); return; }
   console.log('== build');
   const t0 = performance.now();
-  const built = await buildKernel();
+  const built = await buildKernel({ cache: false }); // the whole pipeline, not build/cache
   const buildMs = performance.now() - t0;
   console.log(`pipeline (asc + wasm2x86 + link): ${fmtMs(buildMs)}  [${Object.entries(built.times).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')}]`);
   const floor = floorImage();
