@@ -33,9 +33,7 @@ import { KGDT_R3_CODE, KGDT_R3_DATA, KGDT_R3_TEB, RPL_USER } from "./gdt";
 import { KeCurrentThread, KTHREAD } from "./thread";
 import { ExCopyFromUser, ExCopyToUser, ProbeUserRange } from "./probe";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
-import { MmGrowUserStack } from "../mm/virtual";
-import { EPROCESS, PsGetCurrentProcess, PspUnhandledUserException } from "../ps/psmain";
-import { PsUserExceptionDispatcher } from "../ps/psdll";
+import { KeBugCheckEx, KMODE_EXCEPTION_NOT_HANDLED } from "./bugcheck";
 
 export const CONTEXT_SIZE: u32 = <u32>offsetof<CONTEXT>();
 const RECORD_HEADER: u32 = <u32>offsetof<EXCEPTION_RECORD>("ExceptionInformation");
@@ -51,6 +49,31 @@ const EFLAGS_IF_RESERVED: u32 = 0x202;
 const KiContext: usize = memory.data(<i32>offsetof<CONTEXT>(), 16);
 const KiRecord: usize = memory.data(<i32>offsetof<EXCEPTION_RECORD>(), 4);
 const KiPointers: usize = memory.data(8, 4);
+
+// ---- what Ps tells Ke (Ps sits above Ke: it hands these in at PsInitializeSystem) ----
+
+/** Where the current process's KiUserExceptionDispatcher is (NT's KeUserExceptionDispatcher, per process here), or 0. */
+export type KE_USER_DISPATCHER_ROUTINE = () => usize;
+/** Ends the current process for an exception nobody handled (and logs it): code, address, access address, what. */
+export type KE_UNHANDLED_EXCEPTION_ROUTINE = (status: u32, eip: u32, address: u32, what: string) => void;
+/** The current process's id, for the log. */
+export type KE_PROCESS_ID_ROUTINE = () => u32;
+
+function KiNoUserDispatcher(): usize { return 0; }
+function KiNoProcessId(): u32 { return 0; }
+function KiUnhandledBeforePs(status: u32, eip: u32, address: u32, what: string): void {
+  KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, status, eip, address, 0);
+}
+let KiUserDispatcher: KE_USER_DISPATCHER_ROUTINE = KiNoUserDispatcher;
+let KiUnhandledException: KE_UNHANDLED_EXCEPTION_ROUTINE = KiUnhandledBeforePs;
+let KiProcessId: KE_PROCESS_ID_ROUTINE = KiNoProcessId;
+
+/** Ps's part of user-mode exceptions (see the types above). */
+export function KeSetUserExceptionRoutines(dispatcher: KE_USER_DISPATCHER_ROUTINE, unhandled: KE_UNHANDLED_EXCEPTION_ROUTINE, processId: KE_PROCESS_ID_ROUTINE): void {
+  KiUserDispatcher = dispatcher;
+  KiUnhandledException = unhandled;
+  KiProcessId = processId;
+}
 
 /** The current thread's trap frame from ring 3: at the top of its kernel stack. */
 export function KeUserTrapFrame(thread: usize): usize {
@@ -137,9 +160,7 @@ function KiDispatchToUser(record: usize, frame: usize, dispatcher: usize): bool 
   const bottom = recordAt - 8;
   // Not ProbeUserRange: a trap runs with PreviousMode KernelMode, which that skips.
   if (esp > MM_USER_PROBE_ADDRESS) return false;
-  // Below the committed part of its stack: commit it first, as a touch from ring 3 would.
-  const teb = changetype<KTHREAD>(KeCurrentThread).Teb;
-  if (teb != 0) MmGrowUserStack(teb, bottom);
+  // Below the committed part of its stack, the copies' page faults commit it as a touch from ring 3 would (ke/trap.ts).
   store<u32>(KiPointers, <u32>recordAt);
   store<u32>(KiPointers, <u32>contextAt, 4);
   if (!ExCopyToUser(contextAt, KiContext, CONTEXT_SIZE)) return false;
@@ -160,7 +181,6 @@ function KiDispatchToUser(record: usize, frame: usize, dispatcher: usize): bool 
 /** One line per exception handed to user mode: what, where, which process. */
 function KiLogDispatch(record: usize, firstChance: bool, dispatched: bool): void {
   const r = changetype<EXCEPTION_RECORD>(record);
-  const p = changetype<EPROCESS>(PsGetCurrentProcess());
   KeLogBegin("ke");
   KeLogString(firstChance ? "first-chance exception " : "second-chance exception ");
   KeLogHex(r.ExceptionCode);
@@ -169,7 +189,7 @@ function KiLogDispatch(record: usize, firstChance: bool, dispatched: bool): void
   KeLogString(") at ");
   KeLogHex(<u32>r.ExceptionAddress);
   KeLogString(" in process ");
-  KeLogDecimal(p.UniqueProcessId);
+  KeLogDecimal(KiProcessId());
   KeLogString(dispatched ? ": to KiUserExceptionDispatcher" : ": the user stack cannot take the exception frame");
   KeLogEnd();
 }
@@ -184,16 +204,16 @@ function KiLogDispatch(record: usize, firstChance: bool, dispatched: bool): void
 export function KiDispatchException(record: usize, frame: usize, firstChance: bool, what: string): void {
   const r = changetype<EXCEPTION_RECORD>(record);
   if (firstChance) {
-    const dispatcher = PsUserExceptionDispatcher(PsGetCurrentProcess());
+    const dispatcher = KiUserDispatcher();
     if (dispatcher != 0) {
       const dispatched = KiDispatchToUser(record, frame, dispatcher);
       KiLogDispatch(record, true, dispatched);
       if (dispatched) return;
     }
   }
-  // No debugger, no exception port: the process ends with the code (PspUnhandledUserException logs it).
+  // No debugger, no exception port: the process ends with the code (Ps logs it).
   const access = r.ExceptionCode == STATUS_ACCESS_VIOLATION && r.NumberParameters >= 2 ? load<u32>(record + RECORD_HEADER, 4) : 0;
-  PspUnhandledUserException(r.ExceptionCode, <u32>r.ExceptionAddress, access, what);
+  KiUnhandledException(r.ExceptionCode, <u32>r.ExceptionAddress, access, what);
 }
 
 /**

@@ -236,15 +236,20 @@ export function KeFindExceptionFixup(eip: usize): usize {
 /**
  * A ring-0 page fault on a user address inside a user-copy routine: the copy
  * resumes at its fault exit, which tells its caller (STATUS_ACCESS_VIOLATION
- * for the service). Probes are range checks against MM_USER_PROBE_ADDRESS;
+ * for the service), unless the address is the thread's stack below its
+ * committed part, which is committed and the copy goes on. Probes are range checks against MM_USER_PROBE_ADDRESS;
  * this is what makes a page unmapped, decommitted or read-only under a copy
  * harmless. Any other kernel fault still bug-checks.
  */
 function KiUserCopyFault(frame: usize): bool {
   const trap = changetype<KTRAP_FRAME>(frame);
-  if (<usize>read_cr2() >= MM_USER_PROBE_ADDRESS) return false;
+  const address = read_cr2();
+  if (<usize>address >= MM_USER_PROBE_ADDRESS) return false;
   const fixup = KeFindExceptionFixup(trap.Eip);
   if (fixup == 0) return false;
+  // Below the committed part of the thread's stack (the exception frame ke/except.ts pushes, say):
+  // commit it and copy on, as a touch from ring 3 would.
+  if ((trap.ErrorCode & PF_ERROR_PRESENT) == 0 && KeCurrentThread != 0 && MmGrowUserStack(changetype<KTHREAD>(KeCurrentThread).Teb, address) == STACK_GROWN) return true;
   trap.Eip = <u32>fixup;
   return true;
 }

@@ -30,12 +30,13 @@ beforeEach(async () => {
   handlers = new Map(); filters = new Map(); calls = [];
   record = h.alloc(0x50, 4); context = h.alloc(0x2CC, 4);
   h.w32(record, 0xC0000005);
-  h.services.RtlpExecuteHandler = (handler, rec, frame, ctx) => {
+  // An i64 import: the JavaScript stand-in answers a BigInt (edx:eax on the machine).
+  h.services.RtlpExecuteHandler = ((handler: number, rec: number, frame: number, ctx: number) => {
     expect([rec, ctx]).toEqual([record, context]);
     const [disposition, dc] = handlers.get(handler)!(frame, h.r32(rec + 4));
     calls.push(`frame ${hex(frame)} flags ${h.r32(rec + 4)}`);
     return (BigInt(dc) << 32n) | BigInt(disposition);
-  };
+  }) as unknown as (...args: number[]) => number;
   h.services.RtlpCallExceptionFilter = (filter, rec, ctx) => {
     expect([rec, ctx]).toEqual([record, context]);
     calls.push(`filter ${filter}`);
@@ -170,7 +171,7 @@ describe('RtlpUnwind (RtlUnwind\'s work)', () => {
 
   it('without a record of the caller\'s, the one its entry made (STATUS_UNWIND) goes to the handlers', () => {
     const mine = own();
-    h.services.RtlpExecuteHandler = (handler, rec) => { calls.push(`${hex(h.r32(rec))} ${h.r32(rec + 4)}`); return BigInt(ContinueSearch); };
+    h.services.RtlpExecuteHandler = ((handler: number, rec: number) => { calls.push(`${hex(h.r32(rec))} ${h.r32(rec + 4)}`); return BigInt(ContinueSearch); }) as unknown as (...args: number[]) => number;
     chain([0x700, 0x901]);
     x.RtlpUnwind(CHAIN_END, 0, mine, context);
     expect(calls).toEqual([`0xC0000027 ${EXCEPTION_UNWINDING}`]);
