@@ -154,9 +154,9 @@ export function main(): void {
   show("remove Q:", base(23, 20, again));
   CsrFreeCaptureBuffer(again);
   show("open \\??\\Q: after the removal", NtOpenSymbolicLinkObject(h, 1, attributes(wide(us, "\\??\\Q:"))));
-  show("a server csrss did not load", CsrClientCallServer(message, 0, CSR_CREATE_API_NUMBER(2, 0), 4));
+  show("an API below the console server's first", CsrClientCallServer(message, 0, CSR_CREATE_API_NUMBER(2, 0), 4));
   show("a base API past the last", base(200, 4));
-  show("a base API csrss has not", base(0, 4));
+  show("a base API csrss has not", base(3, 4)); // BasepExitProcess
 
   // A connection of its own, for messages ntdll would never send.
   store<i64>(size, 0x10000);
