@@ -87,7 +87,7 @@ function session(): void {
   let status: u32 = 0;
   for (let i = 0; i < 500; i++) {
     status = CsrClientConnectToServer(dirText, 0, 0, 0, 0);
-    if (status != 0xC0000034) break;
+    if (status != 0xC0000034 && status != 0xC000003A) break; // not there yet: no port, or no directory
     store<i64>(t, -100000); NtDelayExecution(0, t);
   }
   show("connect to the session's csrss", status);
@@ -110,7 +110,7 @@ export function main(): void {
   for (let i = 0; i < 500; i++) {
     store<u32>(info, 0x12345678); store<u32>(info, 0x9ABCDEF0, 4); store<u32>(infoSize, 8);
     status = CsrClientConnectToServer(dirText, BASESRV, info, infoSize, s2s);
-    if (status != 0xC0000034) break; // STATUS_OBJECT_NAME_NOT_FOUND
+    if (status != 0xC0000034 && status != 0xC000003A) break; // STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND (no directory yet)
     store<i64>(t, -100000); NtDelayExecution(0, t);
   }
   show("connect", status);

@@ -122,7 +122,7 @@ function connectSb(dir: string): u32 {
   let status: u32 = 0;
   for (let i = 0; i < 300; i++) {
     status = NtConnectPort(h, wide(us, dir + "\\SbApiPort"), qos, 0, 0, 0, 0, 0);
-    if (status != 0xC0000034) break;
+    if (status != 0xC0000034 && status != 0xC000003A) break; // not there yet: no port, or no directory
     sleep(10);
   }
   sb = load<u32>(h);
@@ -133,7 +133,7 @@ function sharedSection(dir: string): void {
   for (let i = 0; i < dir.length; i++) store<u16>(dirText + (i << 1), <u16>dir.charCodeAt(i));
   store<u16>(dirText + (dir.length << 1), 0);
   let status: u32 = 0;
-  for (let i = 0; i < 300; i++) { status = CsrClientConnectToServer(dirText, 0, 0, 0, 0); if (status != 0xC0000034) break; sleep(10); }
+  for (let i = 0; i < 300; i++) { status = CsrClientConnectToServer(dirText, 0, 0, 0, 0); if (status != 0xC0000034 && status != 0xC000003A) break; sleep(10); }
   show("connect", status);
   const peb = RtlGetCurrentPeb();
   const base = load<usize>(peb, 0x4C), staticData = load<usize>(peb, 0x54);
