@@ -151,6 +151,8 @@ export const STATUS_NO_TOKEN: u32 = 0xC000007C;
 // ---- logons (lsass, winlogon) ----
 /** LsaLogonUser's SubStatus: no account has that name. */
 export const STATUS_NO_SUCH_USER: u32 = 0xC0000064;
+/** The authentication package named is not one LSA has (LsaLookupAuthenticationPackage, LsaCallAuthenticationPackage). */
+export const STATUS_NO_SUCH_PACKAGE: u32 = 0xC00000FE;
 /** LsaLogonUser's SubStatus: the password is not the account's. */
 export const STATUS_WRONG_PASSWORD: u32 = 0xC000006A;
 /** LsaLogonUser: the user name or password is wrong (SubStatus says which). */

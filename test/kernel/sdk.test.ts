@@ -132,6 +132,9 @@ const CONSTANT_FACTS: Array<[string, string]> = [
   ['CAPSLOCK_ON', 'CAPSLOCK_ON'], ['ENHANCED_KEY', 'ENHANCED_KEY'],
   ['VK_RETURN', 'VK_RETURN'], ['VK_BACK', 'VK_BACK'], ['VK_ESCAPE', 'VK_ESCAPE'], ['VK_SHIFT', 'VK_SHIFT'], ['VK_CAPITAL', 'VK_CAPITAL'],
   ['VK_LEFT', 'VK_LEFT'], ['VK_DELETE', 'VK_DELETE'], ['VK_F1', 'VK_F1'],
+  // csrss's user server (winuser.h) and lsass's MSV1_0 package (ntsecapi.h)
+  ['EWX_LOGOFF', 'EWX_LOGOFF'], ['EWX_SHUTDOWN', 'EWX_SHUTDOWN'], ['EWX_REBOOT', 'EWX_REBOOT'], ['EWX_FORCE', 'EWX_FORCE'], ['EWX_POWEROFF', 'EWX_POWEROFF'],
+  ['MsV1_0ChangePassword', 'MsV1_0ChangePassword'],
 ];
 
 const sdkSource = (rel: string) => readFileSync(join(ROOT, 'kernel/sdk', rel), 'utf8');
@@ -157,7 +160,7 @@ function mingwValues(expressions: string[], ifDefined = false): number[] {
   const dir = join(ROOT, 'build/sdk-test');
   mkdirSync(dir, { recursive: true });
   const c = [
-    '#include <stddef.h>', '#include <windows.h>', '#include <winternl.h>', '#include <ntstatus.h>',
+    '#include <stddef.h>', '#include <windows.h>', '#include <winternl.h>', '#include <ntstatus.h>', '#include <ntsecapi.h>',
     'unsigned int facts[] = {',
     ...expressions.map((e) => (ifDefined ? `#ifdef ${e}\n  (unsigned int)(${e}),\n#else\n  0xFFFFFFFFu,\n#endif` : `  (unsigned int)(${e}),`)),
     '};',

@@ -113,6 +113,7 @@ export function StatusName(status: i32): string {
     case 0xC00000F6: return "STATUS_INVALID_PARAMETER_8";
     case 0xC00000F7: return "STATUS_INVALID_PARAMETER_9";
     case 0xC00000FD: return "STATUS_STACK_OVERFLOW";
+    case 0xC00000FE: return "STATUS_NO_SUCH_PACKAGE";
     case 0xC0000100: return "STATUS_VARIABLE_NOT_FOUND";
     case 0xC0000101: return "STATUS_DIRECTORY_NOT_EMPTY";
     case 0xC0000102: return "STATUS_FILE_CORRUPT_ERROR";
