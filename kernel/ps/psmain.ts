@@ -40,6 +40,7 @@ import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "
 import { MiInsertVad, MmDeleteVads, MmSetProcessLookup } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
+import { ObDereferenceDeviceMap, ObInheritDeviceMap, ObSetCurrentDeviceMapRoutine } from "../ob/obdevmap";
 import { LpcExitThread } from "../lpc/lpcp";
 import { MmSessionSetDirectory } from "../mm/session";
 import { PsInitializeSessionZero, PspSessionAddProcess, PspSessionRemoveProcess } from "./pssession";
@@ -109,6 +110,8 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   InheritedFromUniqueProcessId: u32;
   /** Its session's space (mm/session.ts, ps/pssession.ts): the creator's session; 0 once it has left. */
   Session: usize;
+  /** Its DEVICE_MAP (ob/obdevmap.ts): what "\??" names for it; its parent's, one reference. */
+  DeviceMap: usize;
 }
 const EPROCESS_SIZE: u32 = offsetof<EPROCESS>();
 export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink");
@@ -116,6 +119,7 @@ export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink
 export const PsActiveProcessHead: usize = memory.data(8, 4);
 export const EPROCESS_THREAD_LIST: u32 = offsetof<EPROCESS>("ThreadListFlink");
 export const EPROCESS_VAD_LIST: u32 = offsetof<EPROCESS>("VadListFlink");
+export const EPROCESS_DEVICE_MAP: u32 = offsetof<EPROCESS>("DeviceMap");
 const EPROCESS_IMAGE_NAME: u32 = offsetof<EPROCESS>("ImageFileName0");
 export const PS_PROCESS_FLAGS_CRITICAL: u32 = 1;
 const PROCESS_TAG: u32 = 0x636F7250; // 'Proc'
@@ -146,6 +150,7 @@ export function PspDereferenceProcess(process: usize): void {
   p.References--;
   if (p.References != 0) return;
   if (p.Token != 0) { SeDereferenceToken(p.Token); p.Token = 0; }
+  ObDereferenceDeviceMap(process + EPROCESS_DEVICE_MAP);
   if (p.Session != 0) PspSessionRemoveProcess(process, 0); // never ran: its session loses it now
   ExFreePoolWithTag(process, PROCESS_TAG);
 }
@@ -191,6 +196,7 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   p.References = 1;
   p.Token = token;
   p.InheritedFromUniqueProcessId = parent != 0 ? changetype<EPROCESS>(parent).UniqueProcessId : 0;
+  ObInheritDeviceMap(process + EPROCESS_DEVICE_MAP, parent != 0 ? changetype<EPROCESS>(parent).DeviceMap : 0);
   // The session is the creating process's (NT: MiSessionAddProcess), whoever the parent is.
   const creator = PspCreatorProcess();
   PspSessionAddProcess(process, creator != 0 ? changetype<EPROCESS>(creator).Session : 0);
@@ -260,6 +266,12 @@ export function KeUnstackDetachProcess(): void {
   MmSwitchAddressSpace(t.Process != 0 ? changetype<EPROCESS>(t.Process).DirectoryTableBase : MmKernelDirectory);
 }
 
+/** The current process's device map for Ob's "\??" (0: the system one). */
+function PspCurrentDeviceMap(): usize {
+  const process = PsGetCurrentProcess();
+  return process != 0 ? changetype<EPROCESS>(process).DeviceMap : 0;
+}
+
 /** Phase 1: the System process (pid 4) and the switch hook. */
 export function PsInitializeSystem(): void {
   const name = memory.data<u8>([0x53, 0x79, 0x73, 0x74, 0x65, 0x6D]); // "System"
@@ -279,6 +291,7 @@ export function PsInitializeSystem(): void {
   KeSetSwapHook(PspSwapContext);
   KeSetThreadFreeHook(PspThreadFreed);
   MmSetProcessLookup(PspVadListFromHandle);
+  ObSetCurrentDeviceMapRoutine(PspCurrentDeviceMap);
   KeLogBegin("ps");
   KeLogString("System process (pid 4)");
   KeLogEnd();
