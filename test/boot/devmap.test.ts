@@ -144,3 +144,69 @@ describe('device maps, SharedUserData, win32k.sys in two sessions (ring 3)', () 
     expect(s1.ownSum).not.toBe(s0.ownSum);
   });
 });
+
+describe("each session's names, made by its smss (the real boot)", () => {
+  let r: BootResult;
+  let all: string[] = [];
+  let out: string[] = [];
+  const one = (line: string) => { expect(out, out.join('\n')).toContain(line); };
+
+  beforeAll(async () => {
+    const SM = 'HKEY_LOCAL_MACHINE\\SYSTEM\\ControlSet001\\Control\\Session Manager';
+    const multi = (list: string[]) => `hex(7):${Array.from(Buffer.from(list.map((s) => `${s}\0`).join('') + '\0', 'utf16le'), (b) => b.toString(16).padStart(2, '0')).join(',')}`;
+    const system32 = await buildSystem32();
+    const files = new Map<string, Uint8Array>([...system32].map(([n, b]) => [`\\Windows\\System32\\${n}`, b]));
+    files.set('\\Windows\\System32\\devmapsm.exe', (await buildUserImage('test/boot/programs/devmapsm.ts', { name: 'devmapsm.exe' })).bytes);
+    const reg = `Windows Registry Editor Version 5.00\n\n[${SM}]\n"BootExecute"=${multi(['autocheck autochk *', 'async devmapsm'])}\n`;
+    const disk = buildDisk({ files, overlays: [{ text: reg, fileName: 'devmap-test.reg' }] });
+    const { kernelImage } = await buildKernel({ write: false });
+    r = await boot({ kernel: kernelImage, disk, until: 'devmapsm: done', timeoutMs: 300000 });
+    all = msg(r.lines);
+    out = all.filter((l) => l.startsWith('devmapsm: ')).map((l) => l.slice(10));
+  }, 420000);
+
+  it('boots to its end without a bug check, with session 2 made on request', () => {
+    expect(r.stop, all.join('\n')).toBeUndefined();
+    expect(r.reached, all.join('\n')).toBe(true);
+    one('session 2 requested 0x00000000 session 2');
+  });
+
+  it("each session's smss says what its session got", () => {
+    expect(all).toContain('smss: session 0: DOS devices: \\GLOBAL?? (the global ones); named objects: \\BaseNamedObjects (Global, Local, Session; \\Sessions\\BNOLINKS\\0)');
+    for (const n of [1, 2]) {
+      expect(all).toContain(`smss: session ${n}: DOS devices: \\Sessions\\${n}\\DosDevices (Global -> \\GLOBAL??), this session's device map; `
+        + `named objects: \\Sessions\\${n}\\BaseNamedObjects (Global, Local, Session; \\Sessions\\BNOLINKS\\${n})`);
+    }
+  });
+
+  it('the links: DosDevices\\Global, BaseNamedObjects\' Global, Local and Session, \\Sessions\\BNOLINKS', () => {
+    one('link \\Sessions\\1\\DosDevices\\Global -> \\GLOBAL??');
+    one('link \\Sessions\\2\\DosDevices\\Global -> \\GLOBAL??');
+    one('link \\BaseNamedObjects\\Global -> \\BaseNamedObjects');
+    one('link \\BaseNamedObjects\\Local -> \\BaseNamedObjects');
+    one('link \\BaseNamedObjects\\Session -> \\Sessions\\BNOLINKS');
+    one('link \\Sessions\\2\\BaseNamedObjects\\Global -> \\BaseNamedObjects');
+    one('link \\Sessions\\2\\BaseNamedObjects\\Local -> \\Sessions\\2\\BaseNamedObjects');
+    one('link \\Sessions\\2\\BaseNamedObjects\\Session -> \\Sessions\\BNOLINKS');
+    one('link \\Sessions\\BNOLINKS\\0 -> \\BaseNamedObjects');
+    one('link \\Sessions\\BNOLINKS\\1 -> \\Sessions\\1\\BaseNamedObjects');
+    one('link \\Sessions\\BNOLINKS\\2 -> \\Sessions\\2\\BaseNamedObjects');
+  });
+
+  it('names through them reach the right directories', () => {
+    one('directory \\Sessions\\1\\BaseNamedObjects\\Session\\2 is \\Sessions\\2\\BaseNamedObjects');
+    one('directory \\Sessions\\2\\BaseNamedObjects\\Global is \\BaseNamedObjects');
+    one('directory \\Sessions\\2\\BaseNamedObjects\\Local is \\Sessions\\2\\BaseNamedObjects');
+    one('directory \\Sessions\\2\\DosDevices\\Global is \\GLOBAL??');
+  });
+
+  it("a DOS device made in session 2 is in session 2's processes' device map, not in session 1's", () => {
+    one('create \\Sessions\\2\\DosDevices\\Q: 0x00000000');
+    const c = hex(bit('C')), cq = hex(bit('C') | bit('Q'));
+    one(`map session 2 winlogon 0x00000000 ${cq}`);
+    one(`map session 2 csrss 0x00000000 ${cq}`);
+    one(`map session 1 winlogon 0x00000000 ${c}`);
+    one(`map session 1 csrss 0x00000000 ${c}`);
+    one(`map session 0 (this process) 0x00000000 ${c}`);
+  });
+});
