@@ -1,8 +1,8 @@
 // The whole chain on the image as built, nothing added: the kernel starts
 // smss; smss starts session 0 (csrss, wininit -> services, lsass, the event
 // log service) and session 1 (csrss, winlogon); a person logs on through
-// COM1 with a wrong password, then the right one; the default shell says
-// who logged on; a key logs off and the logon screen comes back; the user
+// COM1 with a wrong password, then the right one; the shell (nsh.exe) shows
+// its prompt; its `logoff` ends it and the logon screen comes back; the user
 // name `shutdown` powers the machine off (NtShutdownSystem), leaving a
 // clean volume with the event log's records.
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
     input: [
       { after: `${W}user name:`, text: 'Administrator\r' }, { after: `${W}password:`, text: 'Password1\r' },
       { after: `${W}user name:`, text: 'Administrator\r' }, { after: `${W}password:`, text: 'password\r' },
-      { after: 'press a key to log off', text: 'x' },
+      { after: 'nsh: session 1: prompt', text: 'logoff\r' },
       { after: `${W}user name:`, text: 'shutdown\r' },
     ],
     onDiskDone: (image) => { after = image; },
@@ -51,14 +51,14 @@ describe('boot to the logon screen and log on through COM1', () => {
     const w = of('winlogon').filter((l) => l.startsWith('session 1: ')).map((l) => l.slice(11).replace(/process \d+/, 'process N'));
     const failed = w.indexOf('logon failed for Administrator: 0xC000006D (unknown user name or bad password; wrong password)');
     const on = w.findIndex((l) => /^Administrator logged on \(logon id 0x[0-9A-F]{8}\)$/.test(l));
-    const shell = w.indexOf('shell defshell.exe (process N) started for Administrator');
+    const shell = w.indexOf('shell nsh.exe (process N) started for Administrator');
     const off = w.indexOf('Administrator logged off (the shell ended with status 0x00000000)');
     expect(failed, w.join('\n')).toBeGreaterThan(w.indexOf('logon screen'));
     expect(on).toBeGreaterThan(failed);
     expect(shell).toBeGreaterThan(on);
     expect(off).toBeGreaterThan(shell);
     expect(w.lastIndexOf('logon screen')).toBeGreaterThan(off);
-    expect(of('defshell')[0]).toMatch(/^NTWASM86\\Administrator is logged on in session 1 \(process \d+\); press a key to log off$/);
+    expect(of('nsh')).toEqual(expect.arrayContaining(['session 1: prompt', 'C:\\Windows\\System32> logoff']));
     expect(lines).toContain('lsass: logon of Administrator (RID 500): 0xC000006D (wrong password, sub-status 0xC000006A)');
   });
 
