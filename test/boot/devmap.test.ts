@@ -37,10 +37,10 @@ describe('device maps, SharedUserData, win32k.sys in two sessions (ring 3)', () 
     const images = await buildSystem32();
     const disk = buildDisk({ files: new Map([['\\Windows\\System32\\win32k.sys', images.get('win32k.sys')!]]) });
     const { kernelImage } = await buildKernel({ bootModules: [{ name: 'devmap.exe', bytes: await program('devmap') }], write: false });
-    r = await boot({ kernel: kernelImage, disk, until: 'devmap: P: done', timeoutMs: 150000 });
+    r = await boot({ kernel: kernelImage, disk, until: 'devmap: P: done', timeoutMs: 300000 });
     all = msg(r.lines);
     out = all.filter((l) => l.startsWith('devmap: ')).map((l) => l.slice(8));
-  }, 300000);
+  }, 900000);
 
   it('runs to its end without a bug check', () => {
     expect(r.stop, all.join('\n')).toBeUndefined();
@@ -163,7 +163,7 @@ describe("each session's names, made by its smss (the real boot)", () => {
     r = await boot({ kernel: kernelImage, disk, until: 'devmapsm: done', timeoutMs: 300000 });
     all = msg(r.lines);
     out = all.filter((l) => l.startsWith('devmapsm: ')).map((l) => l.slice(10));
-  }, 420000);
+  }, 900000);
 
   it('boots to its end without a bug check, with session 2 made on request', () => {
     expect(r.stop, all.join('\n')).toBeUndefined();
