@@ -16,7 +16,8 @@ import { hex32 } from '../core/log.ts';
 import { SerialMonitor } from '../core/monitor.ts';
 import { padToSectors, toArrayBuffer, v86Config } from '../core/options.ts';
 import { checkReg, editDisk, readSystemReg } from '../../images/disk/edit.ts';
-import { drawObjects, drawProcesses, drawTimeline } from './panels.ts';
+import { drawObjects, drawProcesses, drawTimeline, type KdView } from './panels.ts';
+import { KdClient, type KdAnswer } from '../core/kd.ts';
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -57,6 +58,7 @@ interface Emulator {
   v86?: { cpu: { io: { register_write(port: number, dev: object, a: (v: number) => void, b: (v: number) => void, c: (v: number) => void): void }; devices?: { ide?: { primary?: { master?: { buffer?: { buffer?: ArrayBuffer } } } } } } };
   add_listener(event: string, fn: (arg: any) => void): void;
   serial0_send(text: string): void;
+  serial_send_bytes(serial: number, bytes: Uint8Array): void;
   save_state(): Promise<ArrayBuffer>;
   stop(): Promise<void>;
   destroy(): Promise<void>;
@@ -70,6 +72,13 @@ let serial = '';
 let typed = '';
 let ended = false;
 const pendingFiles = new Map<string, Uint8Array>();
+/** The kernel debugger on COM2 of the running boot, and what it said last (the process and object panels). */
+let kd: KdClient | undefined;
+let kdView: KdView = { directories: new Map() };
+/** Seconds between the panels' questions to the debugger. */
+const KD_POLL_MS = 3000;
+/** Object directories asked at most per round (the root, then its subdirectories, breadth first). */
+const KD_DIRECTORIES = 24;
 
 /** The disk as the guest left it so far (v86 writes into its own buffer). */
 function diskNow(): Uint8Array | undefined {
@@ -84,8 +93,8 @@ function redraw(): void {
   requestAnimationFrame(() => {
     drawQueued = false;
     drawTimeline($('timeline'), log);
-    drawProcesses($('processes'), log);
-    drawObjects($('objects'), log);
+    drawProcesses($('processes'), log, kd ? kdView : undefined);
+    drawObjects($('objects'), log, kd ? kdView : undefined);
   });
 }
 
@@ -105,6 +114,9 @@ async function start(disk: Uint8Array | undefined, state?: ArrayBuffer): Promise
   log = new BootLog();
   serial = '';
   ended = false;
+  kd?.close('the machine restarted');
+  kd = undefined;
+  kdView = { directories: new Map() };
   term.reset();
   bootDisk = disk;
   if (disk) $<HTMLTextAreaElement>('reg-text').value = safeReadReg(disk);
@@ -133,6 +145,17 @@ async function start(disk: Uint8Array | undefined, state?: ArrayBuffer): Promise
     };
     emu.v86!.cpu.io.register_write(0xf4, { name: 'page-exit' }, onExit, onExit, onExit);
   });
+  // COM2: the kernel debugger (kernel/kd); asked once the kernel says it is there
+  const client = new KdClient((bytes) => { if (emulator === emu) emu.serial_send_bytes(1, bytes); }, 15_000);
+  emu.add_listener('serial1-output-byte', (b: number) => { if (emulator === emu) client.pushByte(b); });
+  if (state) {
+    // a restored machine said its kd line before it was saved: ask it once it runs
+    emu.add_listener('emulator-loaded', () => {
+      if (emulator !== emu || kd) return;
+      kd = client;
+      void pollKd(emu, client);
+    });
+  }
   emu.add_listener('serial0-output-byte', (b: number) => {
     if (emulator !== emu) return;
     const ch = String.fromCharCode(b);
@@ -141,6 +164,10 @@ async function start(disk: Uint8Array | undefined, state?: ArrayBuffer): Promise
     const line = monitor.pushByte(b);
     if (line === undefined) return;
     log.push(line);
+    if (!kd && line.includes('kd: kernel debugger on COM2')) {
+      kd = client;
+      void pollKd(emu, client);
+    }
     redraw();
     if (log.stop) {
       ended = true;
@@ -152,6 +179,33 @@ async function start(disk: Uint8Array | undefined, state?: ArrayBuffer): Promise
     ended = true;
     show(`halted · last milestone: ${log.lastMilestone?.label ?? 'none'}`, 'off');
   });
+}
+
+/** Asks the debugger for the process list and the object namespace every KD_POLL_MS while this boot runs. */
+async function pollKd(emu: Emulator, client: KdClient): Promise<void> {
+  while (emulator === emu && kd === client) {
+    if (!ended) {
+      try {
+        const view: KdView = { directories: new Map(), processes: await client.query('process') };
+        const queue = ['\\'];
+        while (queue.length && view.directories.size < KD_DIRECTORIES) {
+          const path = queue.shift()!;
+          const dir: KdAnswer = await client.query('object', { path });
+          if (dir.error) continue;
+          view.directories.set(path, dir);
+          for (const e of (dir.entries as Array<{ name: string; type: string }>) ?? []) {
+            if (e.type === 'Directory') queue.push(path === '\\' ? `\\${e.name}` : `${path}\\${e.name}`);
+          }
+        }
+        view.at = performance.now();
+        if (kd === client) kdView = view;
+      } catch (e) {
+        if (kd === client) kdView = { ...kdView, error: (e as Error).message };
+      }
+      redraw();
+    }
+    await new Promise((r) => setTimeout(r, KD_POLL_MS));
+  }
 }
 
 function safeReadReg(disk: Uint8Array): string {
@@ -253,6 +307,9 @@ $('files-apply').addEventListener('click', () => rebootWith({}));
   get serial() { return serial; },
   get typed() { return typed; },
   get pendingFiles() { return [...pendingFiles.keys()]; },
+  /** Asks the kernel debugger on COM2 (undefined until the kernel has started it). */
+  kd(q: string, args: Record<string, string | number> = {}): Promise<KdAnswer> | undefined { return kd?.query(q, args); },
+  get kdView() { return kdView; },
   /** The terminal's whole buffer (scrollback too) as text, a row per line. */
   terminalText(): string {
     const buffer = term.buffer.active;

@@ -7,25 +7,23 @@
 // clean volume with the event log's records.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildKernel } from '../../scripts/build.ts';
-import { boot } from '../../emulator/node/boot.ts';
-import { buildDisk, openDisk } from '../../images/build.ts';
-import { system32Files } from '../../images/system32.ts';
+import { openDisk } from '../../images/build.ts';
+import { bootUntil, LOGON_SCREEN, standardMachine, type BootResult } from './helpers.ts';
 import { msg } from './usermode.ts';
 
 const W = 'winlogon: session 1: ';
 let lines: string[] = [];
-let result: Awaited<ReturnType<typeof boot>>;
+let result: BootResult;
 let after: Uint8Array;
 const of = (component: string) => lines.filter((l) => l.startsWith(`${component}: `)).map((l) => l.slice(component.length + 2));
 
 beforeAll(async () => {
-  const disk = buildDisk({ files: await system32Files() });
-  const { kernelImage } = await buildKernel({ write: false });
-  const r = await boot({
-    kernel: kernelImage, disk, timeoutMs: 240000,
+  // The boot to the logon screen is the shared snapshot (test/boot/helpers.ts); the log before it is in the result.
+  const r = await bootUntil(await standardMachine(), undefined, {
+    from: LOGON_SCREEN, timeoutMs: 240000,
+    send: 'Administrator\r', // at the first "user name:"
     input: [
-      { after: `${W}user name:`, text: 'Administrator\r' }, { after: `${W}password:`, text: 'Password1\r' },
+      { after: `${W}password:`, text: 'Password1\r' },
       { after: `${W}user name:`, text: 'Administrator\r' }, { after: `${W}password:`, text: 'password\r' },
       { after: 'nsh: session 1: prompt', text: 'logoff\r' },
       { after: `${W}user name:`, text: 'shutdown\r' },

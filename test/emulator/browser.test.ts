@@ -97,6 +97,18 @@ describe('browser page (npm run serve, Chromium)', () => {
       expect(tree).toMatch(/^System \(pid 4, critical\)/);
       expect(tree).toContain('\\SystemRoot\\System32\\smss.exe (pid 8, parent 4, session 0, critical) running since');
 
+      // the kernel debugger (COM2) answers the page: its own process list and the object namespace
+      await page.waitForFunction(() => (window as any).ntPage?.kdView?.processes !== undefined, undefined, { timeout: 120_000 });
+      const kdTree = await page.textContent('#processes');
+      expect(kdTree).toContain('from the kernel debugger (COM2)');
+      expect(kdTree).toMatch(/\n\s*smss\.exe \(pid 8, parent 4, session 0, critical, \d+ threads, \d+ handles\)/);
+      await page.click('nav button[data-panel="objects"]');
+      const objects = await page.textContent('#objects');
+      expect(objects).toMatch(/KnownDlls {2}\[Directory\]/);
+      expect(objects).toMatch(/SystemRoot {2}\[SymbolicLink\] -> \\Device\\Harddisk0\\Partition1\\Windows/);
+      const answer = await page.evaluate(() => (window as any).ntPage.kd('object', { path: '\\ObjectTypes' }));
+      expect(answer.entries.map((e: { name: string }) => e.name)).toContain('Process');
+
       // the VGA screen by its pixels, once winlogon shows session 1's logon screen there (win32k.sys):
       // its title bar white on blue, the text light grey and the prompt bright white on black
       await page.waitForFunction(() => (window as any).ntPage?.serial.includes('winlogon: session 1: logon screen'), undefined, { timeout: 240_000 });
