@@ -31,6 +31,8 @@ import { NtClose, ObpInitializeHandleTables, ObReferenceObjectByHandle } from ".
 import { NtCreateSymbolicLinkObject, ObpDeleteSymbolicLink, ObpParseSymbolicLink } from "./oblink";
 import { ObDereferenceObject } from "./obref";
 import { ObpCreateSystemDeviceMap } from "./obdevmap";
+import { ObQueryNameString } from "./obquery";
+import { MmSetQueryNameRoutine } from "../mm/image";
 import { NT_SUCCESS } from "../sdk/ntstatus";
 import { OBJ_PERMANENT } from "../sdk/ntdef";
 
@@ -159,6 +161,7 @@ function ObpLayoutsMatch(): bool {
 export function ObInitSystem(): void {
   if (!ObpLayoutsMatch()) ObpInitFailed(STEP_LAYOUT, 0);
   if (!ObpInitializeHandleTables()) ObpInitFailed(STEP_HANDLE_TABLE, 0);
+  MmSetQueryNameRoutine(ObQueryNameString);
   ObpTypeObjectType = ObpCreateSystemType("Type", OB_TYPE_TAG,
     STANDARD_RIGHTS_READ, STANDARD_RIGHTS_WRITE, STANDARD_RIGHTS_EXECUTE, OBJECT_TYPE_ALL_ACCESS, SIZEOF_OBJECT_TYPE, null, null);
   ObpDirectoryObjectType = ObpCreateSystemType("Directory", 0,
