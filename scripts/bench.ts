@@ -8,6 +8,8 @@
 //     wasm2x86 (test/wasm2x86/programs/bench-kernels.ts), against the same
 //     program compiled by gcc -O2 -m32 (scripts/bench/kernels.c; gcc is a
 //     bench-only reference).
+//  4. ... kernel paths, storage, processes, smss (see each function), and the
+//     logon to the shell's first prompt (scripts/bench/shell.ts).
 //
 // How kernels are measured. v86's instruction counter, read from a port
 // handler, does not include the instructions of the block the interpreter is
@@ -50,6 +52,7 @@ import { helloImage } from '../test/pe/tiny.ts';
 import { buildSystem32 } from '../images/system32.ts';
 import { buildUserImage } from './pe/link.ts';
 import { SERVICES } from './services.ts';
+import { shellLogon } from './bench/shell.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -156,6 +159,8 @@ async function main() {
   if (process.argv.includes('smss')) { await smssSteps(); return; }
   // `npm run bench -- kernel`: only the system call, thread switch and LPC figures.
   if (process.argv.includes('kernel')) { await kernelPaths(); return; }
+  // `npm run bench -- shell`: only the logon to nsh's first prompt.
+  if (process.argv.includes('shell')) { await shellLogon(RUNS); return; }
   // `npm run bench -- logon`: boot to the logon screen, a new session, System32's sizes.
   if (process.argv.includes('logon')) { await logonFigures(); return; }
   // `npm run bench -- translator`: only the translator against gcc.
@@ -183,6 +188,7 @@ async function main() {
   await processes();
   await smssSteps();
   await logonFigures();
+  await shellLogon(RUNS);
   console.log(`(bench ran ${((performance.now() - tStart) / 1000).toFixed(1)} s)`);
 }
 
