@@ -18,6 +18,8 @@
 // 0x01000000, the stack below 0x00300000, the PEB at 0x7FFDF000 and the
 // first thread's TEB at 0x7FFDE000 (NT's classic addresses).
 
+import { KeSetUserExceptionRoutines } from "../ke/except";
+import { PsUserExceptionDispatcher } from "./psdll";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { boot_modules, trap_exit, cli } from "../sdk/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
@@ -285,7 +287,12 @@ export function KeUnstackDetachProcess(): void {
 }
 
 /** Phase 1: the System process (pid 4) and the switch hook. */
+/** The current process's KiUserExceptionDispatcher (psdll.ts), for Ke. */
+function PspCurrentUserDispatcher(): usize { return PsUserExceptionDispatcher(PsGetCurrentProcess()); }
+function PspCurrentProcessId(): u32 { return changetype<EPROCESS>(PsGetCurrentProcess()).UniqueProcessId; }
+
 export function PsInitializeSystem(): void {
+  KeSetUserExceptionRoutines(PspCurrentUserDispatcher, PspUnhandledUserException, PspCurrentProcessId); // ke/except.ts
   const name = memory.data<u8>([0x53, 0x79, 0x73, 0x74, 0x65, 0x6D]); // "System"
   PsInitialSystemProcess = PspAllocateProcess(name, 6);
   const p = changetype<EPROCESS>(PsInitialSystemProcess);
@@ -555,7 +562,7 @@ function PspProcessEnded(process: usize, status: u32): void {
 }
 
 /** A user-mode exception nobody handles: log it and end the process with its status. */
-export function PspUnhandledUserException(status: u32, eip: u32, address: u32, what: string): void {
+function PspUnhandledUserException(status: u32, eip: u32, address: u32, what: string): void {
   const process = PsGetCurrentProcess();
   const p = changetype<EPROCESS>(process);
   KeLogBegin("ps");
@@ -593,31 +600,6 @@ export function PspTerminateProcess(process: usize, status: u32): void {
 }
 
 // ---- services ----
-
-/**
- * NtRaiseException(ExceptionRecord, ContextRecord, FirstChance): user mode
- * raising an exception (a WebAssembly trap does). There is no user exception
- * dispatch yet, so nothing can handle it: the process ends with its code,
- * logged like a processor exception.
- */
-export function NtRaiseException(record: u32, context: u32, firstChance: u32): u32 {
-  if (!ProbeForRead(record, 20, 4)) return STATUS_ACCESS_VIOLATION;
-  const code = load<u32>(record), address = load<u32>(record, 12);
-  PspUnhandledUserException(code, address, 0, PspExceptionName(code));
-  return STATUS_SUCCESS;
-}
-
-function PspExceptionName(code: u32): string {
-  switch (code) {
-    case 0xC0000094: return "integer divide by zero";
-    case 0xC0000095: return "integer overflow";
-    case 0xC000001D: return "illegal instruction";
-    case 0xC00000FD: return "stack overflow";
-    case 0xC0000005: return "access violation";
-    case 0xC0000090: return "invalid floating-point operation";
-  }
-  return "raised";
-}
 
 /** NtDelayExecution(Alertable, DelayInterval): sleeps; the interval is captured from user memory. */
 export function NtDelayExecution(alertable: u32, interval: u32): u32 {
