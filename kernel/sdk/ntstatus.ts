@@ -177,6 +177,16 @@ export const STATUS_INTEGER_DIVIDE_BY_ZERO: u32 = 0xC0000094;
 export const STATUS_INTEGER_OVERFLOW: u32 = 0xC0000095;      // INT_MIN / -1 and friends
 export const STATUS_PRIVILEGED_INSTRUCTION: u32 = 0xC0000096;
 export const STATUS_STACK_OVERFLOW: u32 = 0xC00000FD;
+/** A handler asked to continue an exception raised as non-continuable (RtlDispatchException). */
+export const STATUS_NONCONTINUABLE_EXCEPTION: u32 = 0xC0000025;
+/** A frame handler returned a disposition the dispatcher does not know. */
+export const STATUS_INVALID_DISPOSITION: u32 = 0xC0000026;
+/** The code of the record RtlUnwind makes when it is given none. */
+export const STATUS_UNWIND: u32 = 0xC0000027;
+/** RtlUnwind met a registration outside the stack's limits or misaligned. */
+export const STATUS_BAD_STACK: u32 = 0xC0000028;
+/** RtlUnwind's target frame is not on the registration chain. */
+export const STATUS_INVALID_UNWIND_TARGET: u32 = 0xC0000029;
 /**
  * A system process (smss, csrss, winlogon) ended, raised as a hard error
  * with OptionShutdownSystem: p1 the address of the kernel's ANSI copy of the

@@ -49,6 +49,8 @@ const STEPS: Array<string | { keys: number[] }> = [
   { keys: keys('^^\r') },
   'dir\r',
   'dir *.bin\r',
+  // Without the heap given back after each command nsh.exe runs out of memory (0xC000001D) after about 15 of these.
+  ...Array.from({ length: 24 }, () => 'dir \\Windows\\System32\r'),
   'type \\Windows\\System32\\config\\SysEvent.log\r',
   'cd \\nothere\\x\r',
   'type nothere.txt\r',
@@ -134,6 +136,15 @@ describe('nsh: the prompt, the commands, their output', () => {
     expect(dir.at(-1)).toMatch(/^ +6 Dir\(s\)$/);
     const bins = output('C:\\nshtest> ', 'dir *.bin').filter((l) => /^\d{4}-/.test(l));
     expect(bins.map((l) => l.slice(36))).toEqual(['c.bin']);
+  });
+
+  it('gives its heap back after each command: two dozen listings in a row, the shell still there', () => {
+    const runs = nsh.filter((l) => l === 'C:\\nshtest> dir \\Windows\\System32');
+    expect(runs).toHaveLength(24);
+    const listings = output('C:\\nshtest> ', 'dir \\Windows\\System32', 23);
+    expect(listings.at(-1)).toMatch(/^ +\d+ Dir\(s\)$/);
+    expect(lines.filter((l) => /^ps: process \d+ \(nsh(\.exe)?\) exited with status 0x00000000$/.test(l))).toHaveLength(1); // the logoff
+    expect(lines.some((l) => /unhandled exception/.test(l))).toBe(false);
   });
 
   it('types a file', () => {
