@@ -81,6 +81,9 @@ describe('user-mode exceptions reach the program\'s own handlers', () => {
       'raised order VF',
       'after the unwind the top frame is the outer one: yes',
       'unwind order VIOUW',
+      // inner: the ud2 (flags 0), then its own handler's AV with EXCEPTION_NESTED_CALL (0x10); outer: the AV, flags 0
+      'nested: inner saw 0xC000001D, then 0x00000010; outer saw 0xC0000005; seen 3',
+      'nested order VV',
       'after NtContinue: cs 0x0000001B ss 0x00000023 ds 0x00000023 fs 0x0000003B iopl 0 if 1 tf 0',
       'cli after it code 0xC0000096 params 0',
       'after NtSetContextThread: cs 0x0000001B ss 0x00000023 ds 0x00000023 fs 0x0000003B iopl 0 if 1 tf 0',
@@ -92,7 +95,7 @@ describe('user-mode exceptions reach the program\'s own handlers', () => {
     const pid = /^ps: process (\d+) \(seh\)/.exec(all.find((l) => /^ps: process \d+ \(seh\) exited/.test(l)) ?? '')?.[1];
     expect(pid).toBeDefined();
     const dispatched = all.filter((l) => new RegExp(`^ke: first-chance exception 0x[0-9A-F]{8} \\(.*\\) at 0x[0-9A-F]{8} in process ${pid}: to KiUserExceptionDispatcher$`).test(l));
-    expect(dispatched.length).toBe(6); // av, divide, int3, ud2, 2 x cli; the raise stays in user mode
+    expect(dispatched.length).toBe(8); // av, divide, int3, ud2, ud2 and the AV in its handler, 2 x cli; the raise stays in user mode
     expect(all.filter((l) => l.startsWith(`ps: process ${pid} (seh): unhandled exception`))).toEqual([]);
   });
 

@@ -22,7 +22,7 @@ static PVOID lastAddress;
 
 /* Fault sites and where their handlers send the thread on (global labels in the asm blocks below). */
 extern char seh_av_fault[], seh_av_resume[], seh_div_fault[], seh_div_resume[], seh_ud_fault[], seh_ud_resume[];
-extern char seh_cli_fault[], seh_cli_resume[];
+extern char seh_cli_fault[], seh_cli_resume[], seh_nest_fault[], seh_nest_resume[], seh_nud_fault[], seh_nud_resume[];
 
 static LONG NTAPI vectored(EXCEPTION_POINTERS *p) {
   saw('V');
@@ -124,6 +124,52 @@ __attribute__((noinline)) static void unwind_test(void) {
   frame_pop(&outer);
 }
 
+/*
+ * A nested exception: the inner frame's handler faults itself. ntdll's own registration around the
+ * handler (RtlpNestedHandler) answers ExceptionNestedException, so the inner frame sees the second
+ * exception with EXCEPTION_NESTED_CALL; the outer frame, past it, sees it without, and fixes it.
+ */
+static ULONG nestSeen[4], nestCount;
+__attribute__((noinline)) static void fault_in_handler(void) {
+  __asm__ volatile ("xorl %%ecx, %%ecx\n"
+                    ".globl _seh_nest_fault\n_seh_nest_fault:\n\t"
+                    "movl (%%ecx), %%eax\n"
+                    ".globl _seh_nest_resume\n_seh_nest_resume:\n\t" ::: "eax", "ecx", "memory");
+}
+static ULONG __cdecl nest_inner(EXCEPTION_RECORD *rec, EXCEPTION_REGISTRATION *frame, CONTEXT *ctx, PVOID dc) {
+  (void)frame; (void)dc;
+  if (rec->ExceptionFlags & EXCEPTION_UNWINDING) return ExceptionContinueSearch;
+  if (nestCount < 4) nestSeen[nestCount++] = (ULONG)rec->ExceptionCode ^ rec->ExceptionFlags;
+  if (rec->ExceptionCode != STATUS_ILLEGAL_INSTRUCTION) return ExceptionContinueSearch;
+  fault_in_handler();
+  ctx->Eip = (ULONG)seh_nud_resume;
+  return ExceptionContinueExecution;
+}
+static ULONG __cdecl nest_outer(EXCEPTION_RECORD *rec, EXCEPTION_REGISTRATION *frame, CONTEXT *ctx, PVOID dc) {
+  (void)frame; (void)dc;
+  if (rec->ExceptionFlags & EXCEPTION_UNWINDING) return ExceptionContinueSearch;
+  if (nestCount < 4) nestSeen[nestCount++] = (ULONG)rec->ExceptionCode ^ rec->ExceptionFlags;
+  if (ctx->Eip != (ULONG)seh_nest_fault) return ExceptionContinueSearch;
+  ctx->Eip = (ULONG)seh_nest_resume;
+  return ExceptionContinueExecution;
+}
+__attribute__((noinline)) static void nested_inner(void) {
+  EXCEPTION_REGISTRATION inner;
+  frame_push(&inner, nest_inner);
+  __asm__ volatile (".globl _seh_nud_fault\n_seh_nud_fault:\n\t"
+                    "ud2\n"
+                    ".globl _seh_nud_resume\n_seh_nud_resume:\n\t" ::: "memory");
+  frame_pop(&inner);
+}
+__attribute__((noinline)) static void nested_test(void) {
+  EXCEPTION_REGISTRATION outer;
+  frame_push(&outer, nest_outer);
+  nested_inner();
+  frame_pop(&outer);
+  put("nested: inner saw "); puthex(nestSeen[0]); put(", then "); puthex(nestSeen[1] ^ STATUS_ACCESS_VIOLATION);
+  put("; outer saw "); puthex(nestSeen[2]); put("; seen "); putdec(nestCount); flush();
+}
+
 static ULONG reg(int which) {
   ULONG v = 0;
   switch (which) {
@@ -186,6 +232,9 @@ void NTAPI NtProcessStartup(PEB *peb) {
 
   unwind_test();
   show_seen("unwind");
+
+  nested_test();
+  show_seen("nested");
 
   /* NtContinue with kernel selectors, IOPL 3 and TF: RtlCaptureContext returns a second time, in ring 3. */
   continued = 0;
