@@ -137,9 +137,8 @@ function ctz32(x: number): number { if (x === 0) return 32; let n = 0; while (!(
 /** The next instruction consumes a flags entry as its first operand. */
 function flagsWanted(sel: Sel): boolean {
   const nx = sel.next?.name;
-  if (nx === 'br_if' || nx === 'if' || nx === 'select') return true;
-  if (nx === 'i32.eqz') { const n2 = sel.next2?.name; return n2 === 'br_if' || n2 === 'if' || n2 === 'select'; }
-  return false;
+  // i32.eqz inverts the condition code (and makes the 0/1 byte itself when nothing tests it).
+  return nx === 'br_if' || nx === 'if' || nx === 'select' || nx === 'i32.eqz';
 }
 
 /** Push flags (cc) as a fused condition, or materialize them as 0/1. */

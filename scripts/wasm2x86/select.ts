@@ -233,9 +233,9 @@ export class FunctionSelector {
           return 0;
         }
         if (c.result && c.kind !== 'loop') {
-          // The result goes to eax (edx:eax) on both paths; keep the condition out of the way.
-          const fixed = c.result === 'i64' ? [EAX, EDX] : [EAX];
-          if (cond.k === 'reg' && (fixed.includes(cond.r))) vs.toReg(cond, fixed);
+          // The result goes to eax (edx:eax) on both paths. Test the condition
+          // first: the moves that follow (mov, lea, movzx) keep the flags.
+          this.toFlags(cond);
           const top = vs.top();
           vs.toFixed(top, EAX, c.result === 'i64' ? EDX : -1);
         }
@@ -372,6 +372,20 @@ export class FunctionSelector {
     const test = head[head.length - 1];
     this.out.push({ op: 'jcc', cc: invert(test.cc as Cond), target: c.bodyLabel! });
     this.jmp(test.target!);
+  }
+
+  /** Turn a condition entry into flags (cc: true when non-zero), in place; constants stay. */
+  toFlags(cond: V): void {
+    const vs = this.vs;
+    if (cond.k === 'flags' || cond.k === 'const') return;
+    if (cond.k === 'b8') this.e('test', reg(cond.r, 1), reg(cond.r, 1));
+    else {
+      if (cond.k === 'ea') vs.materialize(cond);
+      const op = vs.operand(cond);
+      if (op.k === 'r') this.e('test', op, op); else this.e('cmp', op, imm(0));
+    }
+    vs.free(cond);
+    Object.assign(cond, { k: 'flags', cc: 'ne' });
   }
 
   /** Jump to `label` when the condition is true (jumpIf) or false. */
