@@ -10,6 +10,7 @@
 //               images/system32/NAME/ (with native/, their shared floor): session 0's
 //               initialization, the service control manager, the local security
 //               authority, the event log service, the logon process, the default shell
+//   nsh.exe     images/system32/nsh/     the native command shell (winlogon's Shell)
 //   win32k.sys  images/system32/win32k/  the session text screen and keyboard (kernel mode)
 //
 // Each image is kept under build/system32 with a fingerprint of everything
@@ -22,6 +23,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildNtdll } from '../scripts/pe/ntdll.ts';
 import { buildUserImage } from '../scripts/pe/link.ts';
+import { writeStatusNames } from '../scripts/statusnames.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -46,6 +48,8 @@ export const SYSTEM32: SystemImage[] = [
     sources: [`images/system32/${n}`, 'images/system32/native', 'kernel/sdk'],
     build: async () => (await buildUserImage(`images/system32/${n}/${n}.ts`, { name: `${n}.exe` })).bytes,
   })),
+  // The shell gives its heap back after each command (nsh/heap.ts); 8 pages bound one command's use.
+  { name: 'nsh.exe', sources: ['images/system32/nsh', 'images/system32/native', 'kernel/sdk'], build: async () => (await buildUserImage('images/system32/nsh/nsh.ts', { name: 'nsh.exe', heapPages: 8 })).bytes },
   { name: 'win32k.sys', sources: ['images/system32/win32k', 'kernel/sdk/ntuser.ts', 'kernel/sdk/intrinsics.ts'], build: async () => (await buildUserImage('images/system32/win32k/win32k.ts', { name: 'win32k.sys', kind: 'sys', heapPages: 1 })).bytes },
 ];
 
@@ -67,6 +71,7 @@ function fingerprint(image: SystemImage): string {
  * date (build/system32/NAME, with NAME.fingerprint beside it).
  */
 export async function buildSystem32(log?: (line: string) => void): Promise<Map<string, Uint8Array>> {
+  if (writeStatusNames()) log?.('build: regenerated images/system32/native/status.ts from kernel/sdk/ntstatus.ts');
   const dir = join(ROOT, 'build', 'system32');
   mkdirSync(dir, { recursive: true });
   const out = new Map<string, Uint8Array>();

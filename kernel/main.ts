@@ -58,6 +58,7 @@ import { PsInitializeHardErrorPorts } from "./ps/psharderr";
 import { PsStartSessionManager } from "./ps/psinit";
 import { MmInitializeSharedUserData } from "./mm/shared";
 import { KiInitializeFastSystemCall } from "./ke/syscall";
+import { KdInitSystem0, KdInitSystem1 } from "./kd/kdinit";
 
 export { KiTrapDispatch } from "./ke/trap";
 export { KiWasmTrap } from "./ke/bugcheck";
@@ -68,6 +69,7 @@ const KERNEL_NAME: string = "NT-style kernel 0.1 (wasm2x86)";
 /** Phase 0 of the boot, called once by the entry stub. Never returns. */
 export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   HalInitializeSerial();                      // COM1 115200 8N1: the log goes out from here
+  KdInitSystem0();                            // the debugger keeps the log's last lines from the first one on
   HalInitializeDisplay();                     // VGA text at 0xB8000, cleared; log lines echo there
   HalDisplayBanner(KERNEL_NAME, " booting");  // the top row stays put
   KiLogStarting();                            // "ke: NT-style kernel 0.1 (wasm2x86) starting"
@@ -113,6 +115,7 @@ function Phase1Initialization(context: usize): void {
   PsInitializeHardErrorPorts();               // NtRaiseHardError sends to a session's csrss once it has set its port
   IoInitSystem();                             // \ObjectTypes\Driver, Device, File; \Driver, \FileSystem; the I/O worker
   IoInitializeSerial();                       // \Device\Serial0 (COM1), \??\COM1; IRQ 4 drives the log from here
+  KdInitSystem1();                            // the kernel debugger answers on COM2 (IRQ 3) from here
   I8042Initialize();                          // the PS/2 keyboard on IRQ 1, keys to the active session's queue
   AtaInitialize();                            // the primary IDE disk: IDENTIFY, partition table (IRQ 14)
   IoInitializeDisks();                        // \Device\Null, \Device\Harddisk0\Partition0..N

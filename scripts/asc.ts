@@ -1,24 +1,112 @@
 // AssemblyScript compilation in-process (no child process per program), with
 // the flags every program of this project is built with.
+//
+// Compiles are cached under build/cache/asc: an entry is the wasm (and text)
+// of one command line, with every file the compiler read (its path and a hash
+// of its contents) and every file it looked for and did not find. An entry is
+// used only while all of those are as they were, so an edit anywhere in what
+// a program imports (or a new file where the compiler looked) compiles again.
+// ASC_CACHE=0 turns the cache off.
 
 import asc from 'assemblyscript/asc';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export interface AscResult { wasm: Uint8Array; wat?: string; ms: number }
+export interface AscResult { wasm: Uint8Array; wat?: string; ms: number; cached?: boolean }
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Where compiles are kept (a directory of its own under build/). */
+export const ASC_CACHE_DIR = join(ROOT, 'build', 'cache', 'asc');
+
+const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+interface CacheEntry {
+  /** absolute path -> sha256 of its text, or null: looked for, not there */
+  inputs: Record<string, string | null>;
+  wat: boolean;
+}
+
+function cacheOn(): boolean {
+  return process.env.ASC_CACHE !== '0';
+}
+
+/** The cached compile for `key` when every input is unchanged. */
+function lookup(key: string): { wasm: Uint8Array; wat?: string } | undefined {
+  const meta = join(ASC_CACHE_DIR, `${key}.json`);
+  if (!existsSync(meta)) return undefined;
+  try {
+    const entry = JSON.parse(readFileSync(meta, 'utf8')) as CacheEntry;
+    for (const [path, hash] of Object.entries(entry.inputs)) {
+      if (hash === null) { if (existsSync(path)) return undefined; continue; }
+      let text: string;
+      try { text = readFileSync(path, 'utf8'); } catch { return undefined; }
+      if (sha(text) !== hash) return undefined;
+    }
+    const wasm = new Uint8Array(readFileSync(join(ASC_CACHE_DIR, `${key}.wasm`)));
+    const wat = entry.wat ? readFileSync(join(ASC_CACHE_DIR, `${key}.wat`), 'utf8') : undefined;
+    return { wasm, wat };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a file so that readers see all of it or none (rename into place). */
+function writeAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+function store(key: string, inputs: Record<string, string | null>, wasm: Uint8Array, wat: string | undefined): void {
+  try {
+    mkdirSync(ASC_CACHE_DIR, { recursive: true });
+    writeAtomic(join(ASC_CACHE_DIR, `${key}.wasm`), wasm);
+    if (wat !== undefined) writeAtomic(join(ASC_CACHE_DIR, `${key}.wat`), wat);
+    // the entry last: it names files that must already be there
+    writeAtomic(join(ASC_CACHE_DIR, `${key}.json`), JSON.stringify({ inputs, wat: wat !== undefined } satisfies CacheEntry));
+  } catch {
+    // a read-only tree: no cache
+  }
+}
 
 /** Compile `entry` (a path relative to the repository root) to wasm bytes. */
-export async function compileAssemblyScript(entry: string, extra: string[] = [], wantText = false): Promise<AscResult> {
+export async function compileAssemblyScript(entry: string, extra: string[] = [], wantText = false, opts: { cache?: boolean } = {}): Promise<AscResult> {
   const t0 = performance.now();
+  const cache = opts.cache !== false && cacheOn();
+  const args = [entry, '-O3', '--runtime', 'stub', '--noAssert', '-o', 'out.wasm', ...(wantText ? ['-t', 'out.wat'] : []), ...extra];
+  const key = sha(JSON.stringify({ asc: asc.version, cwd: process.cwd(), args }));
+  if (cache) {
+    const hit = lookup(key);
+    if (hit) return { ...hit, ms: performance.now() - t0, cached: true };
+  }
   const outputs = new Map<string, Uint8Array | string>();
   const stderr = asc.createMemoryStream();
-  const args = [entry, '-O3', '--runtime', 'stub', '--noAssert', '-o', 'out.wasm', ...(wantText ? ['-t', 'out.wat'] : []), ...extra];
+  const inputs: Record<string, string | null> = {};
   const { error } = await asc.main(args, {
     stderr,
     stdout: asc.createMemoryStream(),
     writeFile: (name: string, contents: Uint8Array | string) => { outputs.set(name, contents); },
+    // as asc's own reader (a path relative to baseDir, null when missing), noting what it read
+    readFile: async (name: string, baseDir: string) => {
+      const path = resolve(baseDir, name);
+      try {
+        const text = await readFile(path, 'utf8');
+        inputs[path] = sha(text);
+        return text;
+      } catch {
+        inputs[path] ??= null;
+        return null;
+      }
+    },
   });
   if (error) throw new Error(`asc ${entry}: ${error.message}\n${stderr.toString()}`);
   const wasm = outputs.get('out.wasm');
   if (!(wasm instanceof Uint8Array)) throw new Error(`asc ${entry}: no output`);
-  const wat = outputs.get('out.wat');
-  return { wasm, wat: typeof wat === 'string' ? wat : wat ? new TextDecoder().decode(wat) : undefined, ms: performance.now() - t0 };
+  const watOut = outputs.get('out.wat');
+  const wat = typeof watOut === 'string' ? watOut : watOut ? new TextDecoder().decode(watOut) : undefined;
+  if (cache) store(key, inputs, wasm, wat);
+  return { wasm, wat, ms: performance.now() - t0 };
 }

@@ -7,7 +7,7 @@
 // wasm instructions it came from). Each step prints its time.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileAssemblyScript } from './asc.ts';
@@ -54,6 +54,13 @@ export interface BuildOptions {
    * written as build/ntoskrnl-selftest.bin; the product kernel has none.
    */
   selfTest?: boolean;
+  /**
+   * Reuse earlier work (default true): the AssemblyScript compile (build/cache/asc,
+   * scripts/asc.ts) and, for `write: false` without `dump`, the linked image
+   * (build/cache/kernel, keyed by the wasm, the boot modules and the translator's
+   * sources). False measures the whole pipeline (the bench).
+   */
+  cache?: boolean;
 }
 
 /** The AssemblyScript entry of the product kernel and of the self-test kernel. */
@@ -61,6 +68,37 @@ export const KERNEL_ENTRY = 'kernel/main.ts';
 export const SELFTEST_KERNEL_ENTRY = 'kernel/selftest.ts';
 
 const ascCache = new Map<string, { fingerprint: string; wasm: Uint8Array; wat?: string }>();
+/** The translated kernel per wasm (a test builds many kernels that differ only in their boot modules). */
+const translated = new Map<string, ReturnType<typeof compileModule>>();
+
+/** Linked kernels of earlier runs: build/cache/kernel/<key>.bin and <key>.labels.json. */
+const KERNEL_CACHE_DIR = join(BUILD, 'cache', 'kernel');
+
+const sha256 = (...parts: Array<string | Uint8Array>) => { const h = createHash('sha256'); for (const p of parts) h.update(p); return h.digest('hex'); };
+
+/** A hash of the translator and linker sources (what turns the wasm into the image). */
+function translatorFingerprint(): string {
+  const hash = createHash('sha256');
+  const dir = join(ROOT, 'scripts', 'wasm2x86');
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.ts')).sort()) { hash.update(name); hash.update(readFileSync(join(dir, name))); }
+  for (const file of ['scripts/build.ts', 'scripts/services.ts']) { hash.update(file); hash.update(readFileSync(join(ROOT, file))); }
+  return hash.digest('hex');
+}
+
+/** Keeps the newest 200 linked kernels (about 0.4 MB each with their labels). */
+function pruneKernelCache(): void {
+  const entries = readdirSync(KERNEL_CACHE_DIR).filter((n) => n.endsWith('.bin'))
+    .map((n) => ({ n, t: statSync(join(KERNEL_CACHE_DIR, n)).mtimeMs })).sort((a, b) => b.t - a.t);
+  for (const { n } of entries.slice(200)) {
+    for (const f of [n, n.replace(/\.bin$/, '.labels.json')]) { try { unlinkSync(join(KERNEL_CACHE_DIR, f)); } catch { /* gone */ } }
+  }
+}
+
+function writeAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
 
 /** A hash of every kernel source file (path and contents). */
 function kernelFingerprint(): string {
@@ -103,23 +141,58 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
     const out = await compileAssemblyScript(join(ROOT, entry), [
       '--use', 'abort=kernel/ke/bugcheck/KiAbort',
       '--memoryBase', String(KERNEL_MEMORY_BASE),
-    ], true);
+    ], true, { cache: opts.cache });
     compiledAsc = { fingerprint, wasm: out.wasm, wat: out.wat };
     ascCache.set(entry, compiledAsc);
   }
   const { wasm, wat } = compiledAsc;
   step(`asc ${entry}`);
-  const compiled = compileModule(wasm, {
-    name: 'kernel.wasm',
-    trapHandler: 'export:KiWasmTrap',
-    stackLimit: '__stack_limit',
-    trapDispatchExport: 'KiTrapDispatch',
-    maxMemoryPages: KERNEL_MAX_PAGES,
-    dump: opts.dump,
-  });
+  const exports = kernelExportNames();
+  // a test variant linked before (same wasm, modules, exports and translator): the image as it was
+  const useImageCache = opts.write === false && !opts.dump && opts.cache !== false && process.env.ASC_CACHE !== '0';
+  let imageKey = '';
+  if (useImageCache) {
+    const modules = opts.bootModules ?? [];
+    imageKey = sha256(translatorFingerprint(), wasm, JSON.stringify({ exports, modules: modules.map((m) => [m.name, m.bytes.length]) }), ...modules.map((m) => m.bytes));
+    const bin = join(KERNEL_CACHE_DIR, `${imageKey}.bin`);
+    const labelsFile = join(KERNEL_CACHE_DIR, `${imageKey}.labels.json`);
+    if (existsSync(labelsFile)) {
+      try {
+        const kernelImage = new Uint8Array(readFileSync(bin));
+        const labels = new Map<string, number>(JSON.parse(readFileSync(labelsFile, 'utf8')));
+        step('cached image');
+        return { kernelWasm: wasm, kernelImage, times, labels, wat };
+      } catch {
+        // a damaged entry: build it again
+      }
+    }
+  }
+  const translateKey = opts.dump ? '' : sha256(wasm);
+  let compiled = translated.get(translateKey);
+  if (!compiled) {
+    compiled = compileModule(wasm, {
+      name: 'kernel.wasm',
+      trapHandler: 'export:KiWasmTrap',
+      stackLimit: '__stack_limit',
+      trapDispatchExport: 'KiTrapDispatch',
+      maxMemoryPages: KERNEL_MAX_PAGES,
+      dump: opts.dump,
+    });
+    if (translateKey) { translated.clear(); translated.set(translateKey, compiled); }
+  }
   step('wasm2x86 translate');
-  const linked = linkKernel(compiled, { entryExport: 'KiSystemStartup', stackLimitSymbol: '__stack_limit', bootModules: opts.bootModules, exports: kernelExportNames() });
+  const linked = linkKernel(compiled, { entryExport: 'KiSystemStartup', stackLimitSymbol: '__stack_limit', bootModules: opts.bootModules, exports });
   step('assemble + link');
+  if (useImageCache) {
+    try {
+      mkdirSync(KERNEL_CACHE_DIR, { recursive: true });
+      writeAtomic(join(KERNEL_CACHE_DIR, `${imageKey}.bin`), linked.image);
+      writeAtomic(join(KERNEL_CACHE_DIR, `${imageKey}.labels.json`), JSON.stringify([...linked.assembled.labels]));
+      pruneKernelCache();
+    } catch {
+      // a read-only tree: no cache
+    }
+  }
   if (opts.write === false) return { kernelWasm: wasm, kernelImage: linked.image, times, labels: linked.assembled.labels, wat };
 
   mkdirSync(BUILD, { recursive: true });

@@ -43,6 +43,9 @@ export function v86Config(m: MachineOptions): Record<string, unknown> {
     disable_keyboard: !m.interactive,
     disable_mouse: !m.interactive,
     disable_speaker: true,
+    // COM2 (0x2F8, IRQ 3): the kernel debugger's port (emulator/core/kd.ts). Always
+    // there, so a machine state saved without a debugger attached can be queried later.
+    uart1: true,
   };
   if (m.wasmPath) config.wasm_path = m.wasmPath;
   if (m.disk) config.hda = { buffer: m.disk };

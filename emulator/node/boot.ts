@@ -12,6 +12,7 @@ import { SerialMonitor, type Marker, type StopSeen } from '../core/monitor.ts';
 import { DEFAULT_TIMEOUT_MS, padToSectors, toArrayBuffer, v86Config } from '../core/options.ts';
 import { BootLog, type DecodedStop, type LogEvent } from '../core/bootlog.ts';
 import { editDisk } from '../../images/disk/edit.ts';
+import { KdClient, type KdAnswer } from '../core/kd.ts';
 
 /** A .reg overlay: a file path, or the text itself with a name for messages. */
 export type RegSource = string | { text: string | Uint8Array; fileName: string };
@@ -79,9 +80,30 @@ export interface BootOptions {
    * called once the machine runs, with a way to type into COM1, to press keys
    * (PS/2 scan code set 1 bytes) and to read the VGA text screen now
    */
-  onReady?: (machine: { send(text: string): void; keys(scancodes: number[]): void; screen(): { rows: string[]; attributes: Uint8Array[] } | undefined }) => void;
+  onReady?: (machine: Machine) => void;
+  /** each byte the guest sends on COM2 (the kernel debugger's answers) */
+  onKdByte?: (b: number) => void;
   /** read the VGA text screen into the result when the run ends */
   screen?: boolean;
+}
+
+/** What onReady gets: the running machine. */
+export interface Machine {
+  /** types `text` into COM1 */
+  send(text: string): void;
+  /** presses keys (PS/2 scan code set 1 bytes) */
+  keys(scancodes: number[]): void;
+  /** the VGA text screen now */
+  screen(): { rows: string[]; attributes: Uint8Array[] } | undefined;
+  /**
+   * asks the kernel debugger on COM2 (README, "The kernel debugger"):
+   * `kd('process')`, `kd('object', { path: '\\Sessions' })`, `kd('reg', { key: 'HKLM\\SYSTEM' })`
+   */
+  kd(q: string, args?: Record<string, string | number>): Promise<KdAnswer>;
+  /** sends one line to COM2 as it is and resolves with the answer to it */
+  kdRaw(line: string): Promise<KdAnswer>;
+  /** writes raw bytes to COM2 (no answer awaited) */
+  kdSend(bytes: Uint8Array): void;
 }
 
 /** A guest write to port 0xF5 (benchmarks mark measured regions with it). */
@@ -171,6 +193,7 @@ interface V86Internals {
   stop(): Promise<void>;
   save_state(): Promise<ArrayBuffer>;
   serial0_send(text: string): void;
+  serial_send_bytes(serial: number, bytes: Uint8Array): void;
   keyboard_send_scancodes(codes: number[]): void;
 }
 
@@ -357,6 +380,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
   }
 
   let emulator: V86Internals | undefined;
+  let kd: KdClient | undefined;
 
   const result = await new Promise<BootResult>((resolve) => {
     let done = false;
@@ -390,6 +414,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       clearTimeout(stopTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       leaveBoot(onCrash);
+      kd?.close();
       const last = monitor.end();
       if (last !== undefined) bootLog.push(last);
       // 0xC000021A: p1 is the kernel's copy of the process's description; read it back
@@ -544,11 +569,20 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       };
     });
     // after a restored state is in place (emulator-ready comes before it)
+    kd = new KdClient((bytes) => { if (!done) emu.serial_send_bytes(1, bytes); });
+    const kdClient = kd;
+    emu.add_listener('serial1-output-byte', (b: number) => {
+      if (opts.onKdByte) safeCall(() => opts.onKdByte!(b));
+      kdClient.pushByte(b);
+    });
     emu.add_listener('emulator-loaded', () => {
       if (opts.onReady) safeCall(() => opts.onReady!({
         send: (text) => { if (!done) emu.serial0_send(text); },
         keys: (scancodes) => { if (!done) emu.keyboard_send_scancodes(scancodes); },
         screen: () => readScreen(emu),
+        kd: (q, args) => kdClient.query(q, args),
+        kdRaw: (line) => kdClient.raw(line),
+        kdSend: (bytes) => { if (!done) emu.serial_send_bytes(1, bytes); },
       }));
     });
     emu.add_listener('serial0-output-byte', onSerialByte);

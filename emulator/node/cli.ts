@@ -2,6 +2,7 @@
 // Run with: npx tsx emulator/node/cli.ts [options]
 
 import { spawnSync } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
 import { accessSync, constants, createWriteStream, existsSync, readFileSync, statSync, type WriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,9 @@ export const EXIT = {
   CRASH: 3,
   USAGE: 4, // bad option, missing file, failed build
 } as const;
+
+/** The kernel debugger's TCP port with --kd. */
+export const DEFAULT_KD_PORT = 8087;
 
 /** With --until and no --timeout, give up after this many seconds. */
 const DEFAULT_UNTIL_TIMEOUT_S = 10;
@@ -55,6 +59,9 @@ Options:
   --interactive      type into COM1 from stdin (the default when stdin is a terminal;
                      Ctrl+C ends the run); --no-interactive turns it off
   --screen           print the VGA text screen at the end
+  --kd[=PORT|PATH]   expose the kernel debugger (COM2, JSON lines) on 127.0.0.1:PORT
+                     (default ${DEFAULT_KD_PORT}, or a free port when that one is taken)
+                     or on a unix socket PATH; \`npm run kd\` connects to it
   --build            run the build (npx tsx scripts/build.ts) first; this also
                      happens when the default kernel file is missing
   --quiet            do not echo the serial log (the summary is still printed)
@@ -99,6 +106,8 @@ export interface CliOptions {
   /** undefined: when stdin is a terminal */
   interactive?: boolean;
   screen: boolean;
+  /** --kd: a TCP port or a unix socket path for the kernel debugger */
+  kd?: number | string;
   build: boolean;
   quiet: boolean;
   help: boolean;
@@ -171,6 +180,15 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--interactive': o.interactive = true; break;
       case '--no-interactive': o.interactive = false; break;
       case '--screen': o.screen = true; break;
+      case '--kd': {
+        if (inline === undefined || inline === '') { o.kd = DEFAULT_KD_PORT; break; }
+        if (/^\d+$/.test(inline)) {
+          const port = Number(inline);
+          if (port < 1 || port > 65535) throw new UsageError(`--kd: a port in 1..65535, got ${inline}`);
+          o.kd = port;
+        } else o.kd = inline;
+        break;
+      }
       case '--build': o.build = true; break;
       case '--quiet': case '-q': o.quiet = true; break;
       case '--help': case '-h': o.help = true; break;
@@ -247,6 +265,25 @@ function writable(file: string, flag: string): void {
   } catch {
     throw new UsageError(`${flag}: cannot write ${file}: ${existsSync(dir) ? 'directory not writable' : 'no such directory'}`);
   }
+}
+
+/** A server for the kernel debugger's clients: a TCP port on 127.0.0.1 (a free one if taken) or a unix socket. */
+function listenKd(where: number | string, onConnection: (socket: Socket) => void): Promise<Server> {
+  const server = createServer(onConnection);
+  return new Promise<Server>((resolveServer, reject) => {
+    const fail = (err: NodeJS.ErrnoException) => {
+      if (typeof where === 'number' && err.code === 'EADDRINUSE') {
+        server.removeAllListeners('error');
+        server.once('error', (e) => reject(new UsageError(`--kd: cannot listen: ${e.message}`)));
+        server.listen(0, '127.0.0.1', () => resolveServer(server));
+        return;
+      }
+      reject(new UsageError(`--kd: cannot listen on ${where}: ${err.message}`));
+    };
+    server.once('error', fail);
+    if (typeof where === 'number') server.listen(where, '127.0.0.1', () => resolveServer(server));
+    else server.listen(where, () => resolveServer(server));
+  });
 }
 
 function runBuild(): void {
@@ -327,6 +364,24 @@ export async function main(argv: string[]): Promise<number> {
       if (!inStop) process.stdout.write(JSON.stringify({ text: line }) + '\n');
     };
 
+    // --kd: COM2's bytes to every connected client, the clients' bytes to COM2
+    let kdServer: Server | undefined;
+    const kdClients = new Set<Socket>();
+    let sendToCom2: ((bytes: Uint8Array) => void) | undefined;
+    const pendingKd: Uint8Array[] = [];
+    if (o.kd !== undefined) {
+      kdServer = await listenKd(o.kd, (socket) => {
+        kdClients.add(socket);
+        socket.on('data', (data: Buffer) => { if (sendToCom2) sendToCom2(new Uint8Array(data)); else pendingKd.push(new Uint8Array(data)); });
+        socket.on('close', () => kdClients.delete(socket));
+        socket.on('error', () => kdClients.delete(socket));
+      });
+      const where = kdServer.address();
+      const shown = typeof where === 'string' ? where : `127.0.0.1:${where?.port}`;
+      const arg = typeof where === 'string' ? `--socket ${where}` : `--port ${where?.port}`;
+      process.stderr.write(`kd: kernel debugger (COM2, JSON lines) on ${shown}; \`npm run kd -- ${arg}\` gives a prompt\n`);
+    }
+
     let result: BootResult;
     try {
       result = await boot({
@@ -347,7 +402,10 @@ export async function main(argv: string[]): Promise<number> {
           sendToCom1 = machine.send;
           if (pendingInput) machine.send(pendingInput);
           pendingInput = '';
+          sendToCom2 = machine.kdSend;
+          for (const bytes of pendingKd.splice(0)) machine.kdSend(bytes);
         },
+        onKdByte: kdServer ? (b) => { for (const c of kdClients) c.write(Uint8Array.of(b)); } : undefined,
         onByte: logFile
           ? (b) => {
               logChunk += String.fromCharCode(b);
@@ -357,6 +415,10 @@ export async function main(argv: string[]): Promise<number> {
         onLine: o.quiet ? undefined : o.json ? emitJson : (line) => process.stdout.write(line + '\n'),
       });
     } finally {
+      if (kdServer) {
+        for (const c of kdClients) c.destroy();
+        await new Promise<void>((done) => kdServer!.close(() => done()));
+      }
       process.off('SIGINT', onSigint);
       if (interactive) {
         process.stdin.off('data', onStdin);

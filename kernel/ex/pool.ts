@@ -136,6 +136,11 @@ export function ExPoolTagFrees(tag: u32): u32 {
   return 0;
 }
 
+/** Tags seen so far (the debugger's pool query walks 0 .. count - 1 with ExPoolTagAt). */
+export function ExPoolTagCount(): u32 { return tagCount; }
+/** The tag in slot `index` (creation order), 0 past the end. */
+export function ExPoolTagAt(index: u32): u32 { return index < tagCount ? load<u32>(TagTable + index * 16) : 0; }
+
 /** A tag from four characters, as NT writes them ('Proc' reads P, r, o, c in memory). */
 export function PoolTag(s: string): u32 {
   let t: u32 = 0;

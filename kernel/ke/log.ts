@@ -40,6 +40,15 @@ let KiLogActive: bool = false;
 /** IF as it was at KeLogBegin, restored by KeLogEnd. */
 let KiLogInterruptsWereOn: bool = false;
 
+/** Gets each finished line (its bytes, no line end), interrupts off: the debugger's log ring. */
+export type KLOG_SINK = (line: usize, length: u32) => void;
+let KiLogSink: usize = 0;
+
+/** The debugger (kernel/kd, above Ke) hands in where finished lines go besides COM1 and the screen. */
+export function KeSetLogSink(sink: KLOG_SINK): void {
+  KiLogSink = changetype<usize>(sink);
+}
+
 /** Appends one byte (non-ASCII becomes '?'). */
 export function KeLogCharacter(character: u32): void {
   if (KiLogLength >= LOG_LINE_MAX) return;
@@ -143,6 +152,7 @@ function KiLogTimestamp(): void {
 
 /** Sends the line to COM1 and the screen, then restores the interrupt flag. */
 export function KeLogEnd(): void {
+  if (KiLogSink != 0) changetype<KLOG_SINK>(KiLogSink)(KiLogLine, KiLogLength);
   for (let i: u32 = 0; i < KiLogLength; i++) {
     const character = <u32>load<u8>(KiLogLine + i);
     HalSerialWriteByte(character);

@@ -55,7 +55,7 @@ export const KTIMER_SIZE: u32 = 40;
 @unmanaged class KMUTANT { Type: u32; SignalState: i32; WaitListFlink: usize; WaitListBlink: usize; MutantListFlink: usize; MutantListBlink: usize; OwnerThread: usize; Abandoned: u32; }
 @unmanaged class KSEMAPHORE { Type: u32; SignalState: i32; WaitListFlink: usize; WaitListBlink: usize; Limit: i32; }
 @unmanaged class KTIMER { Type: u32; SignalState: i32; WaitListFlink: usize; WaitListBlink: usize; DueTick: u32; TimerListFlink: usize; TimerListBlink: usize; Period: u32; Armed: u32; }
-@unmanaged class KWAIT_BLOCK { WaitListFlink: usize; WaitListBlink: usize; Thread: usize; Object: usize; NextWaitBlock: usize; WaitKey: u16; WaitType: u16; }
+@unmanaged export class KWAIT_BLOCK { WaitListFlink: usize; WaitListBlink: usize; Thread: usize; Object: usize; NextWaitBlock: usize; WaitKey: u16; WaitType: u16; }
 
 /** Armed timer objects (their +20 links). */
 const KiTimerListHead: usize = memory.data(8, 4);

@@ -39,7 +39,12 @@
 //
 //   body (after the data section's fields, mm/section.ts): +20 frames
 //   (a u32 per page), then a byte of protection per page, then
-//   SECTION_IMAGE_INFORMATION (48 bytes), then the image base.
+//   SECTION_IMAGE_INFORMATION (48 bytes), then the image base, the file's
+//   last name component (16 bytes of ASCII), and the file's full NT name
+//   (a u32 byte count, then UTF-16, at most IMAGE_PATH_CHARS characters):
+//   the name of the device the path named and the path on it,
+//   "\Device\Harddisk0\Partition1\Windows\System32\smss.exe", what NT's
+//   ProcessImageFileName reports (ps/psquery.ts).
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
@@ -87,12 +92,25 @@ const SECTION_FRAMES: u32 = 20;
 @inline function InfoOf(section: usize, pages: u32): usize { return ProtectionsOf(section, pages) + ((pages + 3) & ~3); }
 /** The size of an image section's body with `pages` pages. */
 @inline export function MiImageBodySize(pages: u32): u32 {
-  return SECTION_FRAMES + (pages << 2) + ((pages + 3) & ~3) + SIZEOF_SECTION_IMAGE_INFORMATION + 4 + IMAGE_NAME_BYTES;
+  return SECTION_FRAMES + (pages << 2) + ((pages + 3) & ~3) + SIZEOF_SECTION_IMAGE_INFORMATION + 4 + IMAGE_NAME_BYTES + IMAGE_PATH_BYTES;
 }
 /** The file's name (its last component, ASCII, NUL-padded): what a process made from the image is called. */
 const IMAGE_NAME_BYTES: u32 = 16;
 export function MiImageName(section: usize): usize {
   return InfoOf(section, load<u32>(section, SECTION_PAGES)) + SIZEOF_SECTION_IMAGE_INFORMATION + 4;
+}
+/** The file's full NT name (UTF-16, 256 characters at most): a u32 byte count, the text after it. */
+const IMAGE_PATH_CHARS: u32 = 256;
+const IMAGE_PATH_BYTES: u32 = 4 + IMAGE_PATH_CHARS * 2;
+export function MmImageFilePath(section: usize): usize { return MiImageName(section) + IMAGE_NAME_BYTES; }
+
+/** How Mm names a file's device (ObQueryNameString's signature); Ob sits above Mm and hands it in. */
+export type MM_QUERY_NAME_ROUTINE = (object: usize, buffer: usize, length: u32, returnLength: usize) => u32;
+let MiQueryNameRoutine: usize = 0;
+
+/** Ob tells Mm how to read an object's name (0 until then: image paths are then the path on the volume alone). */
+export function MmSetQueryNameRoutine(routine: MM_QUERY_NAME_ROUTINE): void {
+  MiQueryNameRoutine = changetype<usize>(routine);
 }
 /** The image information (SECTION_IMAGE_INFORMATION) of an image section, and its base after it. */
 export function MiImageInformation(section: usize): usize { return InfoOf(section, load<u32>(section, SECTION_PAGES)); }
@@ -190,6 +208,9 @@ export function MiCheckImageHeaders(file: usize, length: u32, ntOut: usize, syst
 
 let Source: usize = 0;          // the file's bytes, for MiInitializeImage
 const SourceName: usize = memory.data(16, 4); // its last name component, ASCII
+const SourcePath: usize = memory.data(4 + 256 * 2, 4); // its full NT name: byte count, UTF-16 (IMAGE_PATH_BYTES)
+const SOURCE_PATH_NAME_BYTES: u32 = 8 + 256 * 2 + 2;
+const SourcePathName: usize = memory.data(8 + 256 * 2 + 2, 4); // OBJECT_NAME_INFORMATION of the file's device
 let SourceLength: u32 = 0;
 let SourceNt: u32 = 0;
 const CreateLock: usize = memory.data(<i32>KEVENT_SIZE, 8);
@@ -264,14 +285,29 @@ function MiInitializeImage(section: usize, pages: u32, unused: u32): u32 {
   ii.CheckSum = oh.CheckSum;
   store<u32>(info + SIZEOF_SECTION_IMAGE_INFORMATION, imageBase);
   memory.copy(info + SIZEOF_SECTION_IMAGE_INFORMATION + 4, SourceName, IMAGE_NAME_BYTES);
+  memory.copy(info + SIZEOF_SECTION_IMAGE_INFORMATION + 4 + IMAGE_NAME_BYTES, SourcePath, 4 + load<u32>(SourcePath));
   return STATUS_SUCCESS;
 }
 
-/** Keeps the last component of the file object's name (up to 15 characters, non-ASCII as '?') in SourceName. */
+/**
+ * Keeps the last component of the file object's name (up to 15 characters,
+ * non-ASCII as '?') in SourceName, and its full NT name (the device's object
+ * name, then the path on it; cut at IMAGE_PATH_CHARS) in SourcePath.
+ */
 function MiKeepFileName(file: usize): void {
   memory.fill(SourceName, 0, 16);
   const f = changetype<FILE_OBJECT>(file);
   const buffer = f.FileNameBuffer, length = <u32>f.FileNameLength;
+  let path: u32 = 0;
+  const text = SourcePath + 4;
+  if (f.RelatedDevice != 0 && MiQueryNameRoutine != 0
+    && changetype<MM_QUERY_NAME_ROUTINE>(MiQueryNameRoutine)(f.RelatedDevice, SourcePathName, SOURCE_PATH_NAME_BYTES, 0) == STATUS_SUCCESS) {
+    path = min<u32>(<u32>load<u16>(SourcePathName), IMAGE_PATH_CHARS * 2);
+    memory.copy(text, load<usize>(SourcePathName, 4), path);
+  }
+  const rest = min<u32>(length, IMAGE_PATH_CHARS * 2 - path);
+  memory.copy(text + path, buffer, rest);
+  store<u32>(SourcePath, path + rest);
   let start: u32 = 0;
   for (let i: u32 = 0; i < length; i += 2) if (load<u16>(buffer + i) == 0x5C) start = i + 2;
   let n: u32 = 0;

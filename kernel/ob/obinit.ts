@@ -27,6 +27,8 @@ import { NtCreateDirectoryObject, ObpDirectoryEntryCount, ObpLinkIntoDirectory, 
 import { NtClose, ObpInitializeHandleTables, ObReferenceObjectByHandle } from "./obhandle";
 import { NtCreateSymbolicLinkObject, ObpDeleteSymbolicLink, ObpParseSymbolicLink } from "./oblink";
 import { ObDereferenceObject } from "./obref";
+import { ObQueryNameString } from "./obquery";
+import { MmSetQueryNameRoutine } from "../mm/image";
 import { NT_SUCCESS } from "../sdk/ntstatus";
 import { OBJ_PERMANENT } from "../sdk/ntdef";
 
@@ -155,6 +157,7 @@ function ObpLayoutsMatch(): bool {
 export function ObInitSystem(): void {
   if (!ObpLayoutsMatch()) ObpInitFailed(STEP_LAYOUT, 0);
   if (!ObpInitializeHandleTables()) ObpInitFailed(STEP_HANDLE_TABLE, 0);
+  MmSetQueryNameRoutine(ObQueryNameString);
   ObpTypeObjectType = ObpCreateSystemType("Type", OB_TYPE_TAG,
     STANDARD_RIGHTS_READ, STANDARD_RIGHTS_WRITE, STANDARD_RIGHTS_EXECUTE, OBJECT_TYPE_ALL_ACCESS, SIZEOF_OBJECT_TYPE, null, null);
   ObpDirectoryObjectType = ObpCreateSystemType("Directory", 0,

@@ -109,6 +109,11 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   InheritedFromUniqueProcessId: u32;
   /** Its session's space (mm/session.ts, ps/pssession.ts): the creator's session; 0 once it has left. */
   Session: usize;
+  /**
+   * The full NT name of its image file (pool 'PsIp': a u32 byte count, then UTF-16), what
+   * ProcessImageFileName reports; 0 for the System process and boot modules.
+   */
+  ImageFilePath: usize;
 }
 const EPROCESS_SIZE: u32 = offsetof<EPROCESS>();
 export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink");
@@ -119,6 +124,7 @@ export const EPROCESS_VAD_LIST: u32 = offsetof<EPROCESS>("VadListFlink");
 const EPROCESS_IMAGE_NAME: u32 = offsetof<EPROCESS>("ImageFileName0");
 export const PS_PROCESS_FLAGS_CRITICAL: u32 = 1;
 const PROCESS_TAG: u32 = 0x636F7250; // 'Proc'
+const IMAGE_PATH_TAG: u32 = 0x70497350; // 'PsIp'
 
 /** The System process: owner of the kernel threads. */
 export let PsInitialSystemProcess: usize = 0;
@@ -147,6 +153,7 @@ export function PspDereferenceProcess(process: usize): void {
   if (p.References != 0) return;
   if (p.Token != 0) { SeDereferenceToken(p.Token); p.Token = 0; }
   if (p.Session != 0) PspSessionRemoveProcess(process, 0); // never ran: its session loses it now
+  if (p.ImageFilePath != 0) ExFreePoolWithTag(p.ImageFilePath, IMAGE_PATH_TAG);
   ExFreePoolWithTag(process, PROCESS_TAG);
 }
 
@@ -218,9 +225,26 @@ function PspCreatorProcess(): usize {
   return own != 0 ? own : PsInitialSystemProcess;
 }
 
-/** A new process named like `parent`, with the next process id and a copy of its token (no address space, threads or handles yet). */
+/** A new process named like `parent` (its image file's name too), with the next process id and a copy of its token (no address space, threads or handles yet). */
 export function PspAllocateProcessLike(parent: usize): usize {
-  return PspAllocateProcessNamed(parent + EPROCESS_IMAGE_NAME, parent);
+  const process = PspAllocateProcessNamed(parent + EPROCESS_IMAGE_NAME, parent);
+  const path = changetype<EPROCESS>(parent).ImageFilePath;
+  if (process != 0 && path != 0) PsSetProcessImageFilePath(process, path + 4, load<u32>(path));
+  return process;
+}
+
+/**
+ * Gives `process` a pool copy of its image file's full NT name (`bytes` of
+ * UTF-16 at `text`); without pool it has none (ProcessImageFileName is empty).
+ */
+export function PsSetProcessImageFilePath(process: usize, text: usize, bytes: u32): void {
+  const p = changetype<EPROCESS>(process);
+  if (p.ImageFilePath != 0) { ExFreePoolWithTag(p.ImageFilePath, IMAGE_PATH_TAG); p.ImageFilePath = 0; }
+  const copy = ExAllocatePoolWithTag(NonPagedPool, 4 + bytes, IMAGE_PATH_TAG);
+  if (copy == 0) return;
+  store<u32>(copy, bytes);
+  memory.copy(copy + 4, text, bytes);
+  p.ImageFilePath = copy;
 }
 
 /**

@@ -9,6 +9,11 @@
 //                                    every thread's base priority moves with it
 //   ProcessSessionInformation (24)   ULONG SessionId; set: SeTcbPrivilege, an existing session (the
 //                                    process moves there with its session space; ps/pssession.ts)
+//   ProcessImageFileName (27)        UNICODE_STRING, then its text (NUL-terminated) in the same buffer: the
+//                                    image file's full NT name as the kernel opened it (the device's name, then
+//                                    the path on it: \Device\Harddisk0\Partition1\Windows\System32\smss.exe);
+//                                    empty for the System process and boot modules. A buffer shorter than that is
+//                                    STATUS_INFO_LENGTH_MISMATCH with the size needed at ReturnLength (NT's rule)
 //   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF); setting it
 //                                    needs SeDebugPrivilege (NT 5.2's rule)
 
@@ -29,6 +34,7 @@ import {
 export const ProcessBasicInformation: u32 = 0;
 export const ProcessBasePriority: u32 = 5;
 export const ProcessSessionInformation: u32 = 24;
+export const ProcessImageFileName: u32 = 27;
 export const ProcessBreakOnTermination: u32 = 29;
 
 /** The process a handle names (referenced until PsReleaseProcessFromHandle), or 0. */
@@ -50,6 +56,7 @@ export function NtQueryInformationProcess(handle: u32, infoClass: u32, buffer: u
   if (process == 0) return PsProcessHandleStatus();
   const p = changetype<EPROCESS>(process);
   if (returnLength != 0 && (!ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
+  if (infoClass == ProcessImageFileName) return PspQueryImageFileName(p, buffer, length, returnLength);
   let size: u32 = 0;
   switch (infoClass) {
     case ProcessBasicInformation: size = 24; break;
@@ -71,6 +78,24 @@ export function NtQueryInformationProcess(handle: u32, infoClass: u32, buffer: u
     case ProcessBreakOnTermination: store<u32>(buffer, (p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0 ? 1 : 0); break;
   }
   if (returnLength != 0) store<u32>(returnLength, size);
+  return STATUS_SUCCESS;
+}
+
+/** ProcessImageFileName: a UNICODE_STRING whose text follows it in the caller's buffer. */
+function PspQueryImageFileName(p: EPROCESS, buffer: u32, length: u32, returnLength: u32): u32 {
+  const path = p.ImageFilePath;
+  const bytes: u32 = path != 0 ? load<u32>(path) : 0;
+  const size: u32 = 8 + (bytes != 0 ? bytes + 2 : 0);
+  if (returnLength != 0) store<u32>(returnLength, size);
+  if (length < size) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!ProbeForWrite(buffer, size, 4)) return STATUS_ACCESS_VIOLATION;
+  store<u16>(buffer, <u16>bytes);
+  store<u16>(buffer, <u16>(bytes != 0 ? bytes + 2 : 0), 2);
+  store<u32>(buffer, bytes != 0 ? buffer + 8 : 0, 4);
+  if (bytes != 0) {
+    memory.copy(buffer + 8, path + 4, bytes);
+    store<u16>(buffer + 8 + bytes, 0);
+  }
   return STATUS_SUCCESS;
 }
 

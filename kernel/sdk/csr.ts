@@ -107,3 +107,33 @@ export const HARDERROR_MSG_RESPONSE: u32 = 0x30;
 export const HARDERROR_MSG_NUMBER_OF_PARAMETERS: u32 = 0x34;
 export const HARDERROR_MSG_UNICODE_STRING_PARAMETER_MASK: u32 = 0x38;
 export const HARDERROR_MSG_PARAMETERS: u32 = 0x3C;
+
+// ---- csrss's shared section (SharedSection=<KB>,...: the first size) ----
+// csrss makes one section of SharedSection's first size per session and
+// maps it into every client as the ServerView of its ApiPort connection
+// (NT's CsrSrvAttachSharedSection maps it read-only at csrss's own base;
+// our clients get it where the kernel puts the port view, read/write, so
+// what is inside is addressed by OFFSETS from the section's start, and
+// ntdll sets PEB.ReadOnlySharedMemoryBase to the client's own base).
+// CSR_API_CONNECTINFO's SharedSectionBase, SharedStaticServerData and
+// SharedSectionHeap are csrss's addresses (as NT's).
+//
+//   +0x00 ULONG StaticServerData[4]  offset of each server DLL's static data (0 = none)
+//   +0x10 ULONG SessionId            csrss's session
+//   +0x14 ULONG ServerProcessId      csrss
+//   +0x18 ULONG Connections          clients that connected so far (csrss counts)
+//   +0x1C ULONG SizeInKb             the section's size
+//   +0x20 BASE_STATIC_SERVER_DATA (ours, a subset: three counted strings, each
+//         Length, MaximumLength, ULONG offset of the text):
+//         WindowsDirectory (+0x00), WindowsSystemDirectory (+0x08), NamedObjectDirectory (+0x10)
+//   +0x100 the texts
+export const CSR_SHARED_STATIC_SERVER_DATA: u32 = 0x00;
+export const CSR_SHARED_SESSION_ID: u32 = 0x10;
+export const CSR_SHARED_SERVER_PROCESS_ID: u32 = 0x14;
+export const CSR_SHARED_CONNECTIONS: u32 = 0x18;
+export const CSR_SHARED_SIZE_KB: u32 = 0x1C;
+export const CSR_SHARED_BASE_STATIC_DATA: u32 = 0x20;
+export const BASE_STATIC_WINDOWS_DIRECTORY: u32 = 0x00;
+export const BASE_STATIC_WINDOWS_SYSTEM_DIRECTORY: u32 = 0x08;
+export const BASE_STATIC_NAMED_OBJECT_DIRECTORY: u32 = 0x10;
+export const CSR_SHARED_TEXT: u32 = 0x100;

@@ -108,22 +108,26 @@ export function memoryImage(a: Module, b: Module, base: number, where: string): 
   if (sa.length !== sb.length || sa.some((s, k) => s.at !== sb[k].at || s.bytes.length !== sb[k].bytes.length)) {
     throw new Error(`${where}: the data segments are laid out differently at memory bases ${hex(base)} and ${hex(base + PARTNER_DELTA)}`);
   }
-  const size = sa.reduce((end, s) => Math.max(end, s.at + s.bytes.length), 0);
-  const bytes = new Uint8Array(size), partner = new Uint8Array(size);
+  let size = sa.reduce((end, s) => Math.max(end, s.at + s.bytes.length), 0);
+  // A segment's trailing zero bytes are not in it (the compiler drops them), so a pointer at
+  // the very end may have its high byte past the last segment: three zero bytes of room.
+  const end = size;
+  const bytes = new Uint8Array(size + 3), partner = new Uint8Array(size + 3);
   for (const s of sa) bytes.set(s.bytes, s.at);
   for (const s of sb) partner.set(s.bytes, s.at);
   const dword = (m: Uint8Array, i: number) => (m[i] | (m[i + 1] << 8) | (m[i + 2] << 16) | (m[i + 3] << 24)) >>> 0;
   const pointers: number[] = [];
   // The delta's low 16 bits are zero and its third byte is not: a pointer's
   // first differing byte is always its third, so the dword starts two before.
-  for (let i = 0; i < size; i++) {
+  for (let i = 0; i < end; i++) {
     if (bytes[i] === partner[i]) continue;
     const at = i - 2;
-    if (at < 0 || at + 4 > size || ((dword(partner, at) - dword(bytes, at)) | 0) !== PARTNER_DELTA) {
+    if (at < 0 || ((dword(partner, at) - dword(bytes, at)) | 0) !== PARTNER_DELTA) {
       throw new Error(`${where}: the data at memory base + ${hex(i)} (address ${hex(base + i)}) differs between memory bases, but not as a 32-bit pointer`);
     }
     pointers.push(at);
+    size = Math.max(size, at + 4);
     i = at + 3;
   }
-  return { bytes, pointers };
+  return { bytes: bytes.subarray(0, size), pointers };
 }

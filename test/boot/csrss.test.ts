@@ -35,6 +35,8 @@ describe('csrss', () => {
   let cliSession: string[] = [];
   let csrssPid = 0;
   let cliPid = 0;
+  let sb: string[] = [];
+  let kids: string[] = [];
 
   beforeAll(async () => {
     const kernel = (await buildKernel({ write: false })).kernelImage;
@@ -42,12 +44,13 @@ describe('csrss', () => {
     const client = (await buildUserImage('test/boot/programs/csrcli.ts', { name: 'csrcli.exe' })).bytes;
     const files = new Map<string, Uint8Array>([...system32].map(([n, b]) => [`\\Windows\\System32\\${n}`, b]));
     files.set('\\Windows\\System32\\csrcli.exe', client);
+    for (const name of ['csrsb.exe', 'csrsbkid.exe']) files.set(`\\Windows\\System32\\${name}`, (await buildUserImage('test/boot/programs/csrsb.ts', { name })).bytes);
     const steps = ['autocheck autochk *', `async csrss ${COMMAND}`, 'csrcli \\CsrTest'];
     if ('images' in built) { files.set('\\Windows\\System32\\csrmingw.exe', built.images.get('csrmingw.exe')!); steps.push('csrmingw'); }
-    steps.push('csrcli session');
+    steps.push('csrsb \\CsrTest', 'csrcli session', 'csrsb \\Sessions\\1\\Windows');
     const overlay = `[${SM}]\r\n"BootExecute"=${multi(steps)}\r\n`;
     const disk = buildDisk({ files, overlays: [{ text: `Windows Registry Editor Version 5.00\r\n\r\n${overlay}`, fileName: 'csrss-test.reg' }] });
-    const r = await boot({ kernel, disk, until: 'csrcli: session done', timeoutMs: 300000, screen: true });
+    const r = await boot({ kernel, disk, until: 'csrsb: session done', timeoutMs: 300000, screen: true });
     screen = r.screen?.rows.join('') ?? '';
     lines = msg(r.lines);
     expect(r.stop, lines.join('\n')).toBeUndefined();
@@ -58,6 +61,8 @@ describe('csrss', () => {
     cli = all.slice(0, all.indexOf('done') + 1);
     cliSession = all.slice(all.indexOf('done') + 1);
     mingw = lines.filter((l) => l.startsWith('csrmingw: ')).map((l) => l.slice(10));
+    sb = lines.filter((l) => l.startsWith('csrsb: ')).map((l) => l.slice(7));
+    kids = lines.filter((l) => l.startsWith('csrsbkid: ')).map((l) => l.slice(10));
     csrssPid = Number(lines.map((l) => /^ps: process (\d+) \(csrss\.exe\) created/.exec(l)).find((m) => m)?.[1]);
     cliPid = Number(lines.map((l) => /^ps: process (\d+) \(csrcli\.exe\) created/.exec(l)).find((m) => m)?.[1]);
   }, 600000);
@@ -76,7 +81,7 @@ describe('csrss', () => {
   });
 
   it('a client connects with CsrClientConnectToServer over a port view and gets answers', () => {
-    expect(csrss).toContain(`session 0: process ${cliPid} connected, port view of 0x00010000 bytes`);
+    expect(csrss.find((l) => l.startsWith(`session 0: process ${cliPid} connected, port view of 0x00010000 bytes, shared section at 0x`) && l.endsWith(' in it')), csrss.join('\n')).toBeDefined();
     expect(cli.slice(0, 24)).toEqual([
       'connect 0x00000000',
       'server to server 0x00000000',
@@ -113,7 +118,7 @@ describe('csrss', () => {
     ]);
     expect(csrss).toContain(`session 0: process ${cliPid}: API 1:5 -> 0xC000000D`); // the request too short
     expect(csrss).toContain(`session 0: process ${cliPid} refused: no CSR_API_CONNECTINFO`);
-    expect(csrss).toContain(`session 0: process ${cliPid} connected without a port view`);
+    expect(csrss.find((l) => l.startsWith(`session 0: process ${cliPid} connected without a port view, shared section at 0x`))).toBeDefined();
     expect(csrss).toContain(`session 0: process ${cliPid}: API 0:0 -> 0x00000000`); // CsrpClientConnect for basesrv
     expect(csrss).toContain(`session 0: process ${cliPid}: API 1:23 -> 0x00000000`); // DefineDosDevice
   });
@@ -144,7 +149,7 @@ describe('csrss', () => {
     expect(mingw, lines.join('\n')).toEqual([
       'create section 0x00000000',
       'raw connect with a port view 0x00000000',
-      'view size 0x00010000, base set, remote base set, no server view 0x00000000',
+      'view size 0x00010000, base set, remote base set, server view (csrss\'s shared section) 0x00100000 mapped, csrss\'s base named',
       'connection information length 0x00000024, server dlls 0x00000002',
       'CsrClientConnectToServer 0x00000000',
       'csrss is the process that answered the raw connection 0x00000001',
@@ -190,5 +195,76 @@ describe('csrss', () => {
       + 'failed to start because session.dll was not found. Re-installing the application may fix this problem.: ResponseOk');
     // Session 0's csrss took none of session 1's.
     expect(csrss.filter((l) => l.startsWith('session 0: hard error ') && l.includes('session.dll'))).toEqual([]);
+  });
+  it('SharedSection=: csrss makes the section, maps it into each client; ntdll names it in the PEB with the base server\'s static data', () => {
+    expect(csrss.find((l) => /^session 0: shared section of 1024 KB at 0x[0-9A-F]{8}, Windows directory C:\\Windows$/.test(l)), csrss.join('\n')).toBeDefined();
+    expect(sb.slice(0, 10), lines.join('\n')).toEqual([
+      'connect 0x00000000',
+      'shared section mapped 0x00000001',
+      'static server data in it 0x00000001',
+      'session 0x00000000',
+      'csrss named in it is csrss 0x00000001',
+      'size in KB 0x00000400',
+      'connections so far at least 2 0x00000001',
+      'windows directory C:\\Windows',
+      'named objects \\BaseNamedObjects',
+      'connect to SbApiPort 0x00000000',
+    ]);
+    // Session 1's csrss has no SharedSection= on its command line: no section.
+    expect(csrss.filter((l) => l.startsWith('session 1: shared section'))).toEqual([]);
+  });
+
+  it('the SB API: CreateProcess, CreateSession + TerminateSession, ForeignSessionComplete, and hostile requests refused', () => {
+    const pidOf = (image: string) => lines.map((l) => new RegExp(`^ps: process (\\d+) \\(${image}\\) created`).exec(l)).filter((m) => m).map((m) => +m![1]);
+    expect(sb.slice(10), lines.join('\n')).toEqual([
+      'create process 0x00000000',
+      'the process handle is ours and names the ClientId 0x00000001',
+      'subsystem type 0x00000001',
+      'a thread handle 0x00000001',
+      'it runs 0x00000102',
+      'end it with our handle 0x00000000',
+      'its exit status 0x00001234',
+      'open csrss 0x00000000',
+      'start suspended 0x00000000',
+      'create session 77 0x00000000',
+      'resumed by csrss: it runs 0x00000102',
+      'terminate session 77 0x00000000',
+      'wait 0x00000000',
+      'its exit status 0xC00002EB',
+      'terminate session 77 again 0xC000000D',
+      'start suspended 0x00000000',
+      'create session 78 0x00000000',
+      'foreign session complete 78 0x00000000',
+      'terminate session 78 after it 0xC000000D',
+      'its process still runs 0x00000102',
+      'an image name nobody maps 0xC0000005',
+      'an odd length 0xC000000D',
+      'no image name 0xC000000D',
+      'an image not on the disk 0xC0000034',
+      'debug flag 0xC00000BB',
+      'create session with handles csrss has not 0xC0000008',
+      'a short create process 0xC000000D',
+      'a request without ApiNumber 0xC000000D',
+      'api 9 0xC0000002',
+      'after all that, create process 0x00000000',
+      'done',
+      'connect to SbApiPort 0x00000000',
+      'my session 0x00000000',
+      'create process 0x00000000',
+      'its session 0x00000001',
+      'session done',
+    ]);
+    // The processes ran: csrss started them (their parent) or resumed them.
+    expect(kids).toContain('started running');
+    expect(kids.filter((l) => l === 'handed running')).toHaveLength(2);
+    expect(kids).toContain('other running');
+    const kidPids = pidOf('csrsbkid\\.exe');
+    const started = lines.find((l) => new RegExp(`^ps: process ${kidPids[0]} \\(csrsbkid\\.exe\\) created .*parent ${csrssPid},`).test(l));
+    expect(started, lines.join('\n')).toBeDefined();
+    expect(csrss).toContain(`session 0: SB API: CreateSession 77: process ${kidPids[1]} registered and resumed`);
+    expect(csrss).toContain('session 0: SB API: TerminateSession 77: 1 of 1 processes ended');
+    expect(csrss).toContain('session 0: SB API: ForeignSessionComplete 78: 1 processes forgotten');
+    expect(csrss).toContain('session 0: SB API: unknown ApiNumber 9: 0xC0000002');
+    expect(csrss.find((l) => l.startsWith('session 1: SB API: CreateProcess for process ') && l.includes('csrsbkid.exe started as process ') && l.endsWith(' in session 1'))).toBeDefined();
   });
 });

@@ -144,7 +144,11 @@ describe('a process from a PE32 file', () => {
     for (const want of ['open 0x00000000', 'section 0x00000000', 'process 0x00000000', 'image info 0x00000000', 'stack 0x00000000',
       'thread 0x00000000', 'wait 0x00000000', 'exit status 0x00001234', 'read peb 0x00000000',
       'peb image base 0x00400000 processors 1 os 5.2.3790 platform 2 subsystem 1',
-      'continue from a kernel pointer 0xC0000005', 'continue into the kernel 0xC000000D', 'done 0x00000000']) {
+      'continue from a kernel pointer 0xC0000005', 'continue into the kernel 0xC000000D', 'done 0x00000000',
+      // ProcessImageFileName: the file's device and path, NT's form; too short a buffer says what it needs; a boot module has none.
+      `child image name short 0xC0000004 needs ${8 + 2 * '\\Device\\Harddisk0\\Partition1\\Images\\hello.exe'.length + 2}`,
+      'child image name 0x00000000 length 90 buffer inside 1 [\\Device\\Harddisk0\\Partition1\\Images\\hello.exe]',
+      'self image name short 0x00000000 needs 8', 'self image name 0x00000000 length 0 buffer inside 0 []']) {
       expect(lines, `${want}\n${all.join('\n')}`).toContain(want);
     }
     expect(all.find((l) => / \(hello\.exe\) created from its image at 0x00400000, entry 0x00401000, parent \d+, session \d+$/.test(l))).toBeDefined();

@@ -1,5 +1,5 @@
 // The logon side in one boot (images/system32/{wininit,services,lsass,
-// eventlog,winlogon,defshell}), started by smss as on every boot (session 0:
+// eventlog,winlogon,nsh}), started by smss as on every boot (session 0:
 // wininit; session 1: winlogon), with test services added to the registry
 // and a test program (BootExecute, async) that talks to lsass. What is checked: wininit starts services and lsass; services starts
 // the auto-start own-process services in ServiceGroupOrder's order and logs
@@ -16,6 +16,7 @@ import { boot } from '../../emulator/node/boot.ts';
 import { buildDisk, openDisk } from '../../images/build.ts';
 import { system32Files } from '../../images/system32.ts';
 import { msg } from './usermode.ts';
+import { logOn, standardMachine } from './helpers.ts';
 
 const multiSz = (...s: string[]) => 'hex(7):' + [...Buffer.from(s.join('\0') + '\0\0', 'utf16le')].map((b) => b.toString(16).padStart(2, '0')).join(',');
 const CCS = 'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet';
@@ -38,7 +39,7 @@ const INPUT = [
   { after: `${W}user name:`, text: 'Administrator\r' }, { after: `${W}password:`, text: 'wrong\r' },
   { after: `${W}user name:`, text: 'nobody\r' }, { after: `${W}password:`, text: 'password\r' },
   { after: `${W}user name:`, text: 'administrator\r' }, { after: `${W}password:`, text: 'password\r' },
-  { after: 'press a key to log off', text: 'q' },
+  { after: 'nsh: session 1: prompt', text: 'logoff\r' },
   { after: `${W}user name:`, text: 'ADMINISTRATOR\r' }, { after: `${W}password:`, text: 'password\r' },
 ];
 
@@ -145,10 +146,10 @@ describe('winlogon and the default shell', () => {
 
   it('starts the Shell from SOFTWARE\\...\\Winlogon with the user in its environment; its end is the log-off', () => {
     const w = of('winlogon').map((l) => l.replace(/process \d+/, 'process N'));
-    const shell = w.indexOf('session 1: shell defshell.exe (process N) started for administrator');
+    const shell = w.indexOf('session 1: shell nsh.exe (process N) started for administrator');
     expect(shell).toBeGreaterThan(-1);
-    expect(of('defshell')[0]).toMatch(/^NTWASM86\\administrator is logged on in session 1 \(process \d+\); press a key to log off$/);
-    expect(of('defshell')[1]).toBe('administrator logs off (a key on COM1)');
+    expect(of('nsh').filter((l) => !l.startsWith('C:\\Windows\\System32>'))[0]).toMatch(/^session 1: process \d+$/);
+    expect(of('nsh')).toContain('C:\\Windows\\System32> logoff'); // the line read from COM1
     const off = w.indexOf('session 1: administrator logged off (the shell ended with status 0x00000000)');
     expect(off).toBeGreaterThan(shell);
     const screen = w.indexOf('session 1: logon screen', off);
@@ -158,41 +159,43 @@ describe('winlogon and the default shell', () => {
 });
 
 /** Scan code set 1 make and break codes for lower-case letters and Enter. */
-const SCAN: Record<string, number> = { q: 0x10, a: 0x1e, d: 0x20, i: 0x17, m: 0x32, n: 0x31, o: 0x18, p: 0x19, r: 0x13, s: 0x1f, t: 0x14, w: 0x11, '\r': 0x1c };
+const SCAN: Record<string, number> = {
+  q: 0x10, a: 0x1e, d: 0x20, f: 0x21, g: 0x22, i: 0x17, l: 0x26, m: 0x32, n: 0x31, o: 0x18, p: 0x19, r: 0x13, s: 0x1f, t: 0x14, w: 0x11, '\r': 0x1c,
+};
 const typed = (text: string) => [...text].flatMap((c) => [SCAN[c], SCAN[c] | 0x80]);
 
 describe('winlogon with win32k.sys in its session: the screen and the keyboard', () => {
   let k: string[] = [];
   let screens: string[][] = [];
   beforeAll(async () => {
-    // As built: smss loads win32k.sys (Kmode) in session 1 before winlogon starts there.
-    const disk = buildDisk({ files: await system32Files() });
-    const { kernelImage } = await buildKernel({ write: false });
-    let machine: { keys(codes: number[]): void; send(text: string): void } | undefined;
+    // As built: smss loads win32k.sys (Kmode) in session 1 before winlogon starts there. The boot to
+    // the logon screen is the shared snapshot (test/boot/helpers.ts); the name and password are typed
+    // on the PS/2 keyboard there, a key logs off, and the run ends at the logon screen that comes back.
+    let machine: { keys(codes: number[]): void } | undefined;
     const abort = new AbortController();
-    let prompts = 0;
-    const r = await boot({
-      kernel: kernelImage, disk, timeoutMs: 240000, screen: true, signal: abort.signal,
+    let loggedOff = false;
+    const r = await logOn(await standardMachine(), {
+      user: 'administrator', password: 'password', keyboard: true, until: undefined,
+      timeoutMs: 240000, screen: true, signal: abort.signal,
       onReady: (m) => { machine = m; },
       onLine: (line) => {
-        if (line.endsWith(`${W}user name:`) && ++prompts === 2) abort.abort(); // back at the screen after the log-off
-        else if (line.endsWith(`${W}user name:`)) machine?.keys(typed('administrator\r'));
-        else if (line.endsWith(`${W}password:`)) machine?.keys(typed('password\r'));
-        else if (line.endsWith('press a key to log off')) machine?.keys(typed('q'));
+        if (line.includes(`${W}administrator logged off`)) loggedOff = true;
+        else if (loggedOff && line.endsWith(`${W}user name:`)) abort.abort(); // back at the screen after the log-off
+        else if (line.endsWith('nsh: session 1: prompt')) machine?.keys(typed('logoff\r'));
       },
     });
     k = msg(r.lines);
     if (process.env.LOGON_TEST_LOG) writeFileSync(`${process.env.LOGON_TEST_LOG}.keyboard`, r.lines.join('\n'));
     expect(r.stop, k.join('\n')).toBeUndefined();
-    expect(prompts, k.join('\n')).toBe(2);
+    expect(k.filter((l) => l === `${W}user name:`).length, k.join('\n')).toBe(2);
     screens = [r.screen!.rows];
   }, 600000);
 
   it('draws the logon screen on the session screen and takes the name and password from the keyboard', () => {
     expect(k).toContain(`${W}the logon screen is on this session's screen; keys from its keyboard and COM1`);
     expect(k.find((l) => l.startsWith(`${W}administrator logged on (logon id 0x`))).toBeDefined();
-    expect(k.find((l) => l.startsWith('defshell: NTWASM86\\administrator is logged on'))).toBeDefined();
-    expect(k).toContain('defshell: administrator logs off (a key on the keyboard)');
+    expect(k).toContain('nsh: session 1: prompt');
+    expect(k).toContain('nsh: C:\\Windows\\System32> logoff'); // the line typed on the keyboard, echoed to COM1
     expect(k).toContain(`${W}administrator logged off (the shell ended with status 0x00000000)`);
     // After the log-off the logon screen is back, drawn anew (the Welcome line is gone).
     const rows = screens[0];

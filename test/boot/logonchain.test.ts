@@ -1,33 +1,31 @@
 // The whole chain on the image as built, nothing added: the kernel starts
 // smss; smss starts session 0 (csrss, wininit -> services, lsass, the event
 // log service) and session 1 (csrss, winlogon); a person logs on through
-// COM1 with a wrong password, then the right one; the default shell says
-// who logged on; a key logs off and the logon screen comes back; the user
+// COM1 with a wrong password, then the right one; the shell (nsh.exe) shows
+// its prompt; its `logoff` ends it and the logon screen comes back; the user
 // name `shutdown` powers the machine off (NtShutdownSystem), leaving a
 // clean volume with the event log's records.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildKernel } from '../../scripts/build.ts';
-import { boot } from '../../emulator/node/boot.ts';
-import { buildDisk, openDisk } from '../../images/build.ts';
-import { system32Files } from '../../images/system32.ts';
+import { openDisk } from '../../images/build.ts';
+import { bootUntil, LOGON_SCREEN, standardMachine, type BootResult } from './helpers.ts';
 import { msg } from './usermode.ts';
 
 const W = 'winlogon: session 1: ';
 let lines: string[] = [];
-let result: Awaited<ReturnType<typeof boot>>;
+let result: BootResult;
 let after: Uint8Array;
 const of = (component: string) => lines.filter((l) => l.startsWith(`${component}: `)).map((l) => l.slice(component.length + 2));
 
 beforeAll(async () => {
-  const disk = buildDisk({ files: await system32Files() });
-  const { kernelImage } = await buildKernel({ write: false });
-  const r = await boot({
-    kernel: kernelImage, disk, timeoutMs: 240000,
+  // The boot to the logon screen is the shared snapshot (test/boot/helpers.ts); the log before it is in the result.
+  const r = await bootUntil(await standardMachine(), undefined, {
+    from: LOGON_SCREEN, timeoutMs: 240000,
+    send: 'Administrator\r', // at the first "user name:"
     input: [
-      { after: `${W}user name:`, text: 'Administrator\r' }, { after: `${W}password:`, text: 'Password1\r' },
+      { after: `${W}password:`, text: 'Password1\r' },
       { after: `${W}user name:`, text: 'Administrator\r' }, { after: `${W}password:`, text: 'password\r' },
-      { after: 'press a key to log off', text: 'x' },
+      { after: 'nsh: session 1: prompt', text: 'logoff\r' },
       { after: `${W}user name:`, text: 'shutdown\r' },
     ],
     onDiskDone: (image) => { after = image; },
@@ -51,14 +49,14 @@ describe('boot to the logon screen and log on through COM1', () => {
     const w = of('winlogon').filter((l) => l.startsWith('session 1: ')).map((l) => l.slice(11).replace(/process \d+/, 'process N'));
     const failed = w.indexOf('logon failed for Administrator: 0xC000006D (unknown user name or bad password; wrong password)');
     const on = w.findIndex((l) => /^Administrator logged on \(logon id 0x[0-9A-F]{8}\)$/.test(l));
-    const shell = w.indexOf('shell defshell.exe (process N) started for Administrator');
+    const shell = w.indexOf('shell nsh.exe (process N) started for Administrator');
     const off = w.indexOf('Administrator logged off (the shell ended with status 0x00000000)');
     expect(failed, w.join('\n')).toBeGreaterThan(w.indexOf('logon screen'));
     expect(on).toBeGreaterThan(failed);
     expect(shell).toBeGreaterThan(on);
     expect(off).toBeGreaterThan(shell);
     expect(w.lastIndexOf('logon screen')).toBeGreaterThan(off);
-    expect(of('defshell')[0]).toMatch(/^NTWASM86\\Administrator is logged on in session 1 \(process \d+\); press a key to log off$/);
+    expect(of('nsh')).toEqual(expect.arrayContaining(['session 1: prompt', 'C:\\Windows\\System32> logoff']));
     expect(lines).toContain('lsass: logon of Administrator (RID 500): 0xC000006D (wrong password, sub-status 0xC000006A)');
   });
 

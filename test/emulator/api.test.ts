@@ -6,7 +6,9 @@ import { buildKernel } from '../../scripts/build.ts';
 import { buildDisk, openDisk } from '../../images/build.ts';
 import { sleepingSmssImage } from '../pe/tiny.ts';
 import { boot } from '../../emulator/node/index.ts';
-import { bootUntil, expectLine, expectNoLine, expectStop, machine, snapshotStats } from './helpers.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { bootUntil, expectLine, expectNoLine, expectStop, forgetSnapshots, machine, SNAPSHOT_DIR, snapshotKey, snapshotStats } from './helpers.ts';
 
 let kernel: Uint8Array;
 let disk: Uint8Array;
@@ -68,13 +70,14 @@ describe('boot() from the package entry point', () => {
   });
 });
 
-describe('boot test helpers (test/emulator/helpers.ts)', () => {
+describe('boot test helpers (test/boot/helpers.ts)', () => {
   it('bootUntil boots to `from` once, then every case starts from the snapshot', async () => {
     const m = machine({ kernel, disk });
     const before = { ...snapshotStats };
     const a = await bootUntil(m, 'ke: idle loop', { from: 'ps: session manager started' });
     const b = await bootUntil(m, /ke: idle/, { from: 'ps: session manager started' });
-    expect(snapshotStats.taken - before.taken).toBe(1);
+    // one boot to `from` (or its state read back from build/cache/snapshots), two runs from it
+    expect(snapshotStats.taken + snapshotStats.loaded - before.taken - before.loaded).toBe(1);
     expect(snapshotStats.restored - before.restored).toBe(2);
     expectLine(a, 'ke: idle loop');
     expectLine(a, /ps: System process \(pid 4\)/); // from before the snapshot
@@ -83,6 +86,30 @@ describe('boot test helpers (test/emulator/helpers.ts)', () => {
     expect(() => expectNoLine(a, 'ke: idle loop')).toThrow(/a line matches/);
     expect(b.reason).toBe('marker');
     expect(b.lines.filter((l) => l.includes('ps: session manager started'))).toHaveLength(1);
+  });
+
+  it('a snapshot is kept under build/cache/snapshots by the machine\'s contents and read back from there', async () => {
+    if (process.env.SNAPSHOT_CACHE === '0') return; // the cache is off: nothing to check
+    const m = machine({ kernel, disk, memoryMB: 24 }); // a machine of this test's own
+    const from = 'ps: session manager started';
+    const key = snapshotKey(m, from);
+    expect(snapshotKey(machine({ kernel, disk, memoryMB: 32 }), from)).not.toBe(key);
+    expect(snapshotKey(m, 'ke: idle loop')).not.toBe(key);
+    const a = await bootUntil(m, 'ke: idle loop', { from });
+    expect(existsSync(join(SNAPSHOT_DIR, `${key}.state`))).toBe(true);
+    expect(existsSync(join(SNAPSHOT_DIR, `${key}.log`))).toBe(true);
+    forgetSnapshots(); // as a new run would: nothing in memory
+    const before = { ...snapshotStats };
+    const b = await bootUntil(m, 'ke: idle loop', { from });
+    expect(snapshotStats.taken - before.taken).toBe(0);
+    expect(snapshotStats.loaded - before.loaded).toBe(1);
+    for (const r of [a, b]) {
+      expectLine(r, 'ke: idle loop');
+      expect(r.lines.filter((l) => l.includes(from))).toHaveLength(1);
+    }
+    // the log before the snapshot is the same lines
+    const upTo = (r: typeof a) => r.lines.slice(0, r.lines.findIndex((l) => l.includes(from)) + 1);
+    expect(upTo(b)).toEqual(upTo(a));
   });
 
   it('expectStop checks the code and parameters of the decoded bug check', async () => {

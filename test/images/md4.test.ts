@@ -101,6 +101,6 @@ describe('the SAM and SOFTWARE hives of the image', () => {
     const admin = sh('SAM', 'cd \\SAM\\Domains\\Account\\Users\\000001F4\nlsval\n');
     expect(admin).toContain(`"NTHash"=hex(3):${[...ntHash('password')].map((b) => b.toString(16).padStart(2, '0')).join(',')}`);
     expect(sh('SAM', 'cd \\SAM\\Domains\\Account\\Users\\000001F5\nlsval\n')).toContain('"Disabled"=dword:00000001');
-    expect(sh('SOFTWARE', 'cd \\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\nlsval\n')).toContain('"Shell"="defshell.exe"');
+    expect(sh('SOFTWARE', 'cd \\Microsoft\\Windows NT\\CurrentVersion\\Winlogon\nlsval\n')).toContain('"Shell"="nsh.exe"');
   });
 });

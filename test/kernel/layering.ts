@@ -23,6 +23,7 @@ export const LAYERS: readonly string[] = [
   'fat', // the FAT file system driver
   'cm', // configuration manager (registry)
   'ps', // processes and threads
+  'kd', // the kernel debugger (COM2): reads every component below it
   '', // kernel/main.ts and kernel/selftest.ts
 ];
 
@@ -72,7 +73,7 @@ export function describeEdges(edges: Edge[]): string[] {
 }
 
 /** Prefixes of private names (NT's Xxp / Mi / Ki convention): not imported outside their component. */
-export const PRIVATE_PREFIX = /^(Mi|Ki|Obp|Exp|Iop|Psp|Cmp|Sep|Lpcp|Halp|Rtlp|Fatp|Mmp)[A-Z]/;
+export const PRIVATE_PREFIX = /^(Mi|Ki|Obp|Exp|Iop|Psp|Cmp|Sep|Lpcp|Halp|Rtlp|Fatp|Mmp|Kdp)[A-Z]/;
 
 /** "file imports Name from target" for every private name imported across components (main.ts, the boot, may use Ki*). */
 export function privateImports(kernelDir: string): string[] {

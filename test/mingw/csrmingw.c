@@ -117,7 +117,8 @@ void NTAPI NtProcessStartup(PEB *peb) {
   HANDLE port;
   show("raw connect with a port view", NtConnectPort(&port, &name, &qos, &view, &remote, NULL, &info, &infoLength));
   put("view size "); puthex(view.ViewSize); put(view.ViewBase ? ", base set" : ", no base"); put(view.ViewRemoteBase ? ", remote base set" : ", no remote base");
-  put(", no server view "); puthex(remote.ViewSize); flush();
+  put(", server view (csrss's shared section) "); puthex(remote.ViewSize); put(remote.ViewBase ? " mapped" : " not mapped");
+  put(info.SharedSectionBase ? ", csrss's base named" : ", no base named"); flush();
   put("connection information length "); puthex(infoLength); put(", server dlls "); puthex(info.NumberOfServerDllNames); flush();
   NtClose(port);
   NtClose(section);

@@ -105,7 +105,10 @@ describe('RtlSetCurrentDirectory_U', () => {
     const dirs = new Set(['\\??\\C:\\Windows\\', '\\??\\D:\\Games\\']);
     const opened: string[] = [], closed: number[] = [];
     let next = 0x40;
+    const misaligned: number[] = [];
     h.services.NtOpenFile = (handle, access, oa, iosb, share, options) => {
+      // The kernel's probes refuse misaligned arguments (STATUS_ACCESS_VIOLATION).
+      for (const p of [handle, oa, iosb]) if (p % 4 !== 0) { misaligned.push(p); return 0xC0000005; }
       const name = h.readUS(h.r32(oa + 8));
       opened.push(`${name} ${access.toString(16)} ${share} ${options.toString(16)}`);
       if (!dirs.has(name)) return 0xC0000103; // STATUS_NOT_A_DIRECTORY
@@ -124,6 +127,8 @@ describe('RtlSetCurrentDirectory_U', () => {
     expect(h.readUS(params + 0x24)).toBe('D:\\Games\\');
     expect(h.r32(params + 0x2C)).toBe(0x48);
     expect(x.RtlSetCurrentDirectory_U(h.us('D:\\' + 'x'.repeat(300))) >>> 0).toBe(0xC0000106); // longer than the 520-byte buffer
+    for (const d of ['D:\\Games\\a', 'D:\\Games\\ab', 'D:\\Games\\abc', 'D:\\Games\\abcd']) x.RtlSetCurrentDirectory_U(h.us(d));
+    expect(misaligned).toEqual([]);
   });
 });
 

@@ -54,6 +54,14 @@ describe('memoryImage', () => {
     expect(m.pointers).toEqual([7, 16, 24]);
   });
 
+  it('finds a pointer that ends the data with its zero high byte dropped (the compiler trims trailing zeros)', () => {
+    const at = (base: number) => mod(base, [[0, [9]], [8, le(base + 0x3770).slice(0, 3)]]);
+    const m = memoryImage(at(F), at(F + PARTNER_DELTA), F, 'test');
+    expect(m.pointers).toEqual([8]);
+    expect(m.bytes.length).toBe(12);
+    expect([...m.bytes.subarray(8, 12)]).toEqual(le(F + 0x3770));
+  });
+
   it('refuses a dword that moves by something else, and a segment below the base', () => {
     const shifted = (base: number) => mod(base, [[0, le(base >>> 4)]]);
     expect(() => memoryImage(shifted(F), shifted(F + PARTNER_DELTA), F, 'link y.dll')).toThrow(/link y\.dll: the data at memory base \+ 0x2 .* not as a 32-bit pointer/);

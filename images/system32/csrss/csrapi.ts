@@ -33,10 +33,11 @@ import {
   NtOpenSymbolicLinkObject, NtMakeTemporaryObject, STATUS_SUCCESS, STATUS_NOT_IMPLEMENTED, STATUS_INVALID_PARAMETER,
   OBJ_CASE_INSENSITIVE, OBJ_PERMANENT, SYMBOLIC_LINK_ALL_ACCESS, CsrpAttributes, CsrpCounted, put, putChar, putDec, putHex, putWide, flush, CSR_LINE_BYTES,
 } from "./csrutil";
-import { CsrApiPortHandle, CsrProcessId, CsrServerDllIndexes, CsrServerDllNames, CsrSessionId } from "./csrss";
+import { CsrApiPortHandle, CsrProcessId, CsrServerDllIndexes, CsrServerDllNames, CsrSessionId, CsrSharedSection, CsrSharedSectionBase, CsrSharedSectionSize } from "./csrss";
 import {
   SIZEOF_CSR_API_CONNECTINFO, SIZEOF_CSR_API_MESSAGE, CSR_API_MESSAGE_CAPTURE_DATA, CSR_API_MESSAGE_API_NUMBER, CSR_API_MESSAGE_STATUS, CSR_API_MESSAGE_DATA,
-  CSR_CONNECTINFO_SERVER_PROCESS_ID, CSR_CONNECTINFO_NUMBER_OF_SERVER_DLL_NAMES, CSR_CAPTURE_BUFFER_SIZE, CSR_CAPTURE_BUFFER_POINTER_COUNT,
+  CSR_CONNECTINFO_SERVER_PROCESS_ID, CSR_CONNECTINFO_NUMBER_OF_SERVER_DLL_NAMES, CSR_CONNECTINFO_SHARED_SECTION_BASE, CSR_CONNECTINFO_SHARED_STATIC_SERVER_DATA,
+  CSR_SHARED_STATIC_SERVER_DATA, CSR_SHARED_CONNECTIONS, CSR_CAPTURE_BUFFER_SIZE, CSR_CAPTURE_BUFFER_POINTER_COUNT,
   CSR_CAPTURE_BUFFER_POINTER_OFFSETS, CSR_CLIENT_CONNECT_SERVER_ID, CSR_CLIENT_CONNECT_INFO, CSR_CLIENT_CONNECT_INFO_SIZE, CSR_SERVER_DLL_MAX,
   CSRSRV_SERVERDLL_INDEX, BASESRV_SERVERDLL_INDEX, CsrpClientConnect, CsrpMaxApiNumber, BasepGetTempFile, BasepSetProcessShutdownParam,
   BasepGetProcessShutdownParam, BasepDefineDosDevice, BasepMaxApiNumber, BASE_DEFINE_DOS_DEVICE_FLAGS, BASE_DEFINE_DOS_DEVICE_NAME,
@@ -68,6 +69,7 @@ const message = memory.data(0x148, 8);
 const contextOut = memory.data(4, 4);
 const portOut = memory.data(4, 4);
 const remoteView = memory.data(12, 4);
+const sharedView = memory.data(24, 4);
 const oa = memory.data(24, 4);
 const cid = memory.data(8, 4);
 const linkName = memory.data(8, 4), linkTarget = memory.data(8, 4);
@@ -97,15 +99,22 @@ function CsrpHandleConnectionRequest(): void {
     memory.fill(entry, 0, CLIENT_BYTES);
     store<u32>(entry, 1, C_IN_USE);
     store<u32>(entry, pid, C_PID);
-    // The answer: csrss's process id and its server DLLs; no shared section is mapped for clients.
+    // The answer: csrss's process id, its server DLLs, where csrss has the shared section (mapped into the client as the ServerView).
     memory.fill(message + 24, 0, SIZEOF_CSR_API_CONNECTINFO);
     store<u32>(message + 24 + CSR_CONNECTINFO_SERVER_PROCESS_ID, CsrProcessId);
+    if (CsrSharedSection != 0) {
+      store<u32>(message + 24 + CSR_CONNECTINFO_SHARED_SECTION_BASE, <u32>CsrSharedSectionBase);
+      store<u32>(message + 24 + CSR_CONNECTINFO_SHARED_STATIC_SERVER_DATA, <u32>(CsrSharedSectionBase + CSR_SHARED_STATIC_SERVER_DATA));
+    }
     store<u32>(message + 24 + CSR_CONNECTINFO_NUMBER_OF_SERVER_DLL_NAMES, CsrServerDllNames.length);
     store<u16>(message, <u16>SIZEOF_CSR_API_CONNECTINFO);
     store<u16>(message, <u16>(24 + SIZEOF_CSR_API_CONNECTINFO), 2);
   }
   store<u32>(remoteView, 12); store<u32>(remoteView, 0, 4); store<u32>(remoteView, 0, 8);
-  let status = NtAcceptConnectPort(portOut, entry, message, accept, 0, accept ? remoteView : 0);
+  memory.fill(sharedView, 0, 24);
+  store<u32>(sharedView, 24); store<u32>(sharedView, CsrSharedSection, 4); store<u32>(sharedView, CsrSharedSectionSize, 12);
+  const shared = accept && CsrSharedSection != 0;
+  let status = NtAcceptConnectPort(portOut, entry, message, accept, shared ? sharedView : 0, accept ? remoteView : 0);
   if (accept && status == STATUS_SUCCESS) {
     store<u32>(entry, load<u32>(portOut), C_PORT);
     store<u32>(entry, load<u32>(remoteView, 8), C_VIEW);
@@ -113,6 +122,7 @@ function CsrpHandleConnectionRequest(): void {
     status = NtCompleteConnectPort(load<u32>(portOut));
   }
   if (accept && status != STATUS_SUCCESS) store<u32>(entry, 0, C_IN_USE);
+  if (shared && status == STATUS_SUCCESS) store<u32>(CsrSharedSectionBase + CSR_SHARED_CONNECTIONS, load<u32>(CsrSharedSectionBase + CSR_SHARED_CONNECTIONS) + 1);
   session(); put(line, "process "); putDec(line, pid);
   if (!accept) put(line, entry == 0 ? " refused: no free client entry" : " refused: no CSR_API_CONNECTINFO");
   else if (status != STATUS_SUCCESS) { put(line, " connection failed "); putHex(line, status); }
@@ -120,6 +130,7 @@ function CsrpHandleConnectionRequest(): void {
     put(line, " connected");
     if (load<u32>(entry, C_VIEW) != 0) { put(line, ", port view of "); putHex(line, load<u32>(entry, C_VIEW_SIZE)); put(line, " bytes"); }
     else put(line, " without a port view");
+    if (shared) { put(line, ", shared section at "); putHex(line, load<u32>(sharedView, 20)); put(line, " in it"); }
   }
   flush(line);
 }

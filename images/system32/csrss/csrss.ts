@@ -19,17 +19,26 @@
 //   5. the connection to \SmApiPort as the Windows subsystem (smss
 //      connects back to SbApiPort meanwhile);
 //   6. the default hard error port of its session (NtSetDefaultHardErrorPort);
-// then it stays up: the threads serve, the first thread waits.
+// then it stays up: the threads serve, the first thread waits. Before the
+// ports, the shared section (SharedSection='s first size, in KB): the static
+// server data clients find through PEB.ReadOnlyStaticServerData
+// (kernel/sdk/csr.ts has its layout); csrapi.ts maps it into each client.
 
 import {
   NtCreateDirectoryObject, NtCreatePort, NtConnectPort, NtDelayExecution, NtSetDefaultHardErrorPort, NtQueryInformationProcess,
   RtlGetCurrentPeb, RtlCreateUserThread, RtlAdjustPrivilege, func_address, NtClose, NtTerminateProcess, NtCurrentProcess, STATUS_SUCCESS,
+  NtCreateSection, NtMapViewOfSection, SECTION_ALL_ACCESS,
   OBJ_CASE_INSENSITIVE, OBJ_OPENIF, OBJ_PERMANENT, DIRECTORY_ALL_ACCESS, STATUS_OBJECT_NAME_EXISTS, CsrpAttributes, CsrpCounted,
   put, putDec, putHex, putWide, flush, CSR_LINE_BYTES,
 } from "./csrutil";
 import { CsrApiLoop, CsrApiInitialize } from "./csrapi";
 import { CsrSbApiLoop } from "./csrsb";
-import { SIZEOF_CSR_API_CONNECTINFO, SIZEOF_CSR_API_MESSAGE } from "../../../kernel/sdk/csr";
+import {
+  SIZEOF_CSR_API_CONNECTINFO, SIZEOF_CSR_API_MESSAGE, CSR_SHARED_STATIC_SERVER_DATA, CSR_SHARED_SESSION_ID, CSR_SHARED_SERVER_PROCESS_ID,
+  CSR_SHARED_SIZE_KB, CSR_SHARED_BASE_STATIC_DATA, BASE_STATIC_WINDOWS_DIRECTORY, BASE_STATIC_WINDOWS_SYSTEM_DIRECTORY,
+  BASE_STATIC_NAMED_OBJECT_DIRECTORY, CSR_SHARED_TEXT, BASESRV_SERVERDLL_INDEX,
+} from "../../../kernel/sdk/csr";
+import { PAGE_READWRITE, SEC_COMMIT } from "../../../kernel/sdk/ntdef";
 import { SIZEOF_SB_CONNECTION_INFO, SIZEOF_SB_API_MSG, SB_CONNECTION_INFO_SUBSYSTEM_TYPE, SB_CONNECTION_INFO_PORT_NAME, SB_CONNECTION_INFO_PORT_NAME_CHARS } from "../../../kernel/sdk/sm";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 import { STATUS_UNSUCCESSFUL } from "../../../kernel/sdk/ntstatus";
@@ -54,6 +63,10 @@ export const CsrServerDllIndexes: u32[] = [];
 export let CsrProcessId: u32 = 0;
 export let CsrApiPortHandle: u32 = 0;
 export let CsrSbApiPortHandle: u32 = 0;
+/** The shared section (0 when SharedSection= gave none or it could not be made), csrss's view of it, its size in bytes. */
+export let CsrSharedSection: u32 = 0;
+export let CsrSharedSectionBase: usize = 0;
+export let CsrSharedSectionSize: u32 = 0;
 
 function log(text: string): void { put(line, text); flush(line); }
 
@@ -237,11 +250,60 @@ function CsrpSetHardErrorPort(): void {
   put(line, "session "); putDec(line, CsrSessionId); put(line, ": default hard error port: "); putHex(line, status); flush(line);
 }
 
+/** Appends a counted string (Length, MaximumLength, offset) to the shared section: `text` at `*next`. */
+function CsrpSharedString(field: usize, text: string, next: usize): void {
+  const at = load<u32>(next);
+  for (let i = 0; i < text.length; i++) store<u16>(CsrSharedSectionBase + at + (i << 1), <u16>text.charCodeAt(i));
+  store<u16>(CsrSharedSectionBase + at + (text.length << 1), 0);
+  store<u16>(field, <u16>(text.length << 1)); store<u16>(field, <u16>((text.length + 1) << 1), 2); store<u32>(field, at, 4);
+  store<u32>(next, (at + ((text.length + 1) << 1) + 3) & ~3);
+}
+
+/**
+ * The shared section (NT's CsrSrvCreateSharedSection): SharedSection's first
+ * size, committed, mapped here; the base server's static data written into
+ * it (the Windows directory from SharedUserData.NtSystemRoot, the session's
+ * named object directory). Without a size (or when it cannot be made) csrss
+ * runs without one: clients then see no shared memory.
+ */
+function CsrpCreateSharedSection(): void {
+  if (CsrSharedSection0 == 0) return;
+  const size = memory.data(8, 8), base = memory.data(4, 4), viewSize = memory.data(4, 4);
+  store<u64>(size, <u64>CsrSharedSection0 << 10);
+  let status = NtCreateSection(handle, SECTION_ALL_ACCESS, 0, size, PAGE_READWRITE, SEC_COMMIT, 0);
+  if (status == STATUS_SUCCESS) {
+    CsrSharedSection = load<u32>(handle);
+    store<u32>(base, 0); store<u32>(viewSize, 0);
+    status = NtMapViewOfSection(CsrSharedSection, NtCurrentProcess, base, 0, 0, 0, viewSize, 2 /* ViewUnmap */, 0, PAGE_READWRITE);
+    if (status != STATUS_SUCCESS) { NtClose(CsrSharedSection); CsrSharedSection = 0; }
+  }
+  if (status != STATUS_SUCCESS) { failed("NtCreateSection", status, "SharedSection"); return; }
+  CsrSharedSectionBase = load<usize>(base);
+  CsrSharedSectionSize = load<u32>(viewSize);
+  const s = CsrSharedSectionBase;
+  store<u32>(s + CSR_SHARED_SESSION_ID, CsrSessionId);
+  store<u32>(s + CSR_SHARED_SERVER_PROCESS_ID, CsrProcessId);
+  store<u32>(s + CSR_SHARED_SIZE_KB, CsrSharedSection0);
+  // The base server's static data, its texts after it.
+  let root = "";
+  for (let i = 0; i < 259; i++) { const c = load<u16>(0x7FFE0030 + (i << 1)); if (c == 0) break; root += String.fromCharCode(c); }
+  const next = memory.data(4, 4);
+  store<u32>(next, CSR_SHARED_TEXT);
+  const data = s + CSR_SHARED_BASE_STATIC_DATA;
+  CsrpSharedString(data + BASE_STATIC_WINDOWS_DIRECTORY, root, next);
+  CsrpSharedString(data + BASE_STATIC_WINDOWS_SYSTEM_DIRECTORY, root + "\\system32", next);
+  CsrpSharedString(data + BASE_STATIC_NAMED_OBJECT_DIRECTORY, CsrSessionId == 0 ? "\\BaseNamedObjects" : "\\Sessions\\" + CsrSessionId.toString() + "\\BaseNamedObjects", next);
+  store<u32>(s + CSR_SHARED_STATIC_SERVER_DATA + (BASESRV_SERVERDLL_INDEX << 2), CSR_SHARED_BASE_STATIC_DATA);
+  put(line, "session "); putDec(line, CsrSessionId); put(line, ": shared section of "); putDec(line, CsrSharedSection0); put(line, " KB at ");
+  putHex(line, <u32>CsrSharedSectionBase); put(line, ", Windows directory "); put(line, root); flush(line);
+}
+
 export function main(): void {
   const basic = memory.data(24, 4);
   NtQueryInformationProcess(NtCurrentProcess, 0, basic, 24, 0);
   CsrProcessId = load<u32>(basic, 16);
   CsrpParseCommandLine();                     // 1. ObjectDirectory=, SharedSection=, ServerDll=, ...
+  CsrpCreateSharedSection();                  //    the shared section and the base server's static data
   if (!CsrpCreatePorts()) NtTerminateProcess(NtCurrentProcess, STATUS_UNSUCCESSFUL); // 2-4. the directory, ApiPort, SbApiPort, their threads
   CsrpConnectToSm();                          // 5. \SmApiPort, as the Windows subsystem
   CsrpSetHardErrorPort();                     // 6. hard errors of the session come here

@@ -10,7 +10,9 @@ export {
   NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject, NtMakeTemporaryObject,
   NtDelayExecution, NtWaitForSingleObject, NtResumeThread, NtQueryInformationProcess, NtOpenProcess, NtDuplicateObject, NtCreatePort,
   NtConnectPort, NtReplyWaitReceivePort, NtAcceptConnectPort, NtCompleteConnectPort, NtRequestWaitReplyPort, NtTerminateProcess,
-  RtlGetCurrentPeb, RtlCreateUserThread, RtlAdjustPrivilege, func_address, NtCurrentProcess, NtCurrentThread,
+  RtlGetCurrentPeb, RtlCreateUserThread, RtlAdjustPrivilege, func_address, NtCurrentProcess, NtCurrentThread, NtCreateSection, NtMapViewOfSection,
+  NtSetInformationProcess, RtlCreateProcessParameters, RtlDestroyProcessParameters, RtlCreateUserProcess, SECTION_ALL_ACCESS, PROCESS_DUP_HANDLE,
+  PROCESS_QUERY_INFORMATION, THREAD_ALL_ACCESS, SYNCHRONIZE,
   STATUS_SUCCESS, STATUS_NOT_IMPLEMENTED, STATUS_INVALID_PARAMETER, STATUS_ACCESS_DENIED, STATUS_OBJECT_NAME_EXISTS,
   OBJ_CASE_INSENSITIVE, OBJ_OPENIF, OBJ_PERMANENT, DIRECTORY_ALL_ACCESS, SYMBOLIC_LINK_ALL_ACCESS, PROCESS_ALL_ACCESS,
 } from "../../../smss/ntapi";

@@ -119,10 +119,11 @@ export class Value {
   dword(): u32 { return this.length >= 4 ? load<u32>(this.data) : 0; }
 }
 
+// A new buffer per call, not one kept in a global: nsh gives its heap back
+// after each command (nsh/heap.ts), which a kept buffer would not survive.
 let buffer: usize = 0;
-let bufferSize: u32 = 0;
 function room(size: u32): usize {
-  if (size > bufferSize) { buffer = heap.alloc(size); bufferSize = size; }
+  buffer = heap.alloc(size);
   return buffer;
 }
 const resultLength = memory.data(4, 4);

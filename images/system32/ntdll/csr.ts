@@ -22,16 +22,17 @@
 //   CsrFreeCaptureBuffer(buffer)
 
 import { RtlCreateHeap, RtlAllocateHeap, RtlFreeHeap } from "./heap";
-import { RtlpInitObjectAttributes } from "./nt";
+import { RtlpInitObjectAttributes, RtlGetCurrentPeb } from "./nt";
 import {
   SIZEOF_CSR_API_CONNECTINFO, SIZEOF_CSR_API_MESSAGE, CSR_API_MESSAGE_CAPTURE_DATA, CSR_API_MESSAGE_API_NUMBER, CSR_API_MESSAGE_STATUS,
-  CSR_API_MESSAGE_DATA, CSR_CONNECTINFO_SERVER_PROCESS_ID, CSR_CAPTURE_BUFFER_SIZE, CSR_CAPTURE_BUFFER_PREVIOUS, CSR_CAPTURE_BUFFER_POINTER_COUNT,
+  CSR_API_MESSAGE_DATA, CSR_CONNECTINFO_SERVER_PROCESS_ID, CSR_CONNECTINFO_SHARED_SECTION_BASE, CSR_CONNECTINFO_SHARED_STATIC_SERVER_DATA, CSR_CAPTURE_BUFFER_SIZE, CSR_CAPTURE_BUFFER_PREVIOUS, CSR_CAPTURE_BUFFER_POINTER_COUNT,
   CSR_CAPTURE_BUFFER_BUFFER_END, CSR_CAPTURE_BUFFER_POINTER_OFFSETS, CSR_PORT_VIEW_SIZE, CSR_CREATE_API_NUMBER, CSRSRV_SERVERDLL_INDEX,
   CsrpClientConnect, SIZEOF_CSR_CLIENT_CONNECT, CSR_CLIENT_CONNECT_SERVER_ID, CSR_CLIENT_CONNECT_INFO, CSR_CLIENT_CONNECT_INFO_SIZE,
 } from "../../../kernel/sdk/csr";
 import { SIZEOF_PORT_MESSAGE, SIZEOF_PORT_VIEW, SIZEOF_REMOTE_PORT_VIEW } from "../../../kernel/sdk/lpc";
 import { STATUS_SUCCESS, STATUS_NO_MEMORY, STATUS_INVALID_PARAMETER, STATUS_NAME_TOO_LONG, STATUS_PORT_DISCONNECTED } from "../../../kernel/sdk/ntstatus";
 import { PAGE_READWRITE, SEC_RESERVE } from "../../../kernel/sdk/ntdef";
+import { PEB } from "../../../kernel/sdk/peb";
 
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(section: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
 @external("ntdll", "NtSecureConnectPort") declare function NtSecureConnectPort(handle: usize, name: usize, qos: usize, clientView: usize, sid: usize, serverView: usize,
@@ -100,6 +101,15 @@ function CsrpConnectToServer(objectDirectory: usize): u32 {
   CsrPortHeap = heap;
   CsrPortMemoryRemoteDelta = load<usize>(clientView, 20) - base;
   CsrProcessId = load<u32>(connectInfo, CSR_CONNECTINFO_SERVER_PROCESS_ID);
+  // csrss's shared section, mapped here as the connection's server view: the PEB names it (NT's
+  // ReadOnlySharedMemoryBase and ReadOnlyStaticServerData), at this process's address of it.
+  const sharedBase = load<usize>(serverView, 8), csrssBase = load<usize>(connectInfo, CSR_CONNECTINFO_SHARED_SECTION_BASE);
+  if (sharedBase != 0 && csrssBase != 0) {
+    const peb = changetype<PEB>(RtlGetCurrentPeb());
+    peb.ReadOnlySharedMemoryBase = sharedBase;
+    peb.ReadOnlySharedMemoryHeap = 0;
+    peb.ReadOnlyStaticServerData = sharedBase + (load<usize>(connectInfo, CSR_CONNECTINFO_SHARED_STATIC_SERVER_DATA) - csrssBase);
+  }
   NtQueryInformationProcess(0xFFFFFFFF, 0, basic, 24, 0);
   CsrServerProcess = load<u32>(basic, 16) == CsrProcessId;
   return STATUS_SUCCESS;

@@ -311,9 +311,10 @@ export function RtlSetCurrentDirectory_U(path: usize): u32 {
   const chars = <u32>load<u16>(path) >> 1;
   // The path NUL-terminated, its full form, the NT form and the open's arguments, in one block.
   const bound = chars + fullPathBound0(cwd) + 8;
-  const block = RtlAllocateHeap(heap, 0, (chars + 1 + bound + 2) * 2 + 64);
+  const block = RtlAllocateHeap(heap, 0, (chars + 1 + bound + 2) * 2 + 68);
   if (block == 0) return STATUS_NO_MEMORY;
-  const name = block, fullPath = block + ((chars + 1) << 1), args = fullPath + ((bound + 2) << 1);
+  // The arguments 4-byte aligned: the kernel's probes refuse a misaligned IO_STATUS_BLOCK or handle.
+  const name = block, fullPath = block + ((chars + 1) << 1), args = (fullPath + ((bound + 2) << 1) + 3) & ~(<usize>3);
   const nt = args, oa = args + 8, iosb = args + 32, handle = args + 40;
   memory.copy(name, load<usize>(path, 4), chars << 1);
   store<u16>(name + (chars << 1), 0);

@@ -3,7 +3,7 @@
 // entry point NtQuerySection gives; then the new process's exit status and
 // the PEB the kernel gave it.
 import { show, NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
-  NtReadVirtualMemory, ms, put, putHex, putDec, flush, unicode } from "./nt";
+  NtReadVirtualMemory, ms, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(handle: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
@@ -21,6 +21,17 @@ const stack = memory.data(8, 4);
 const pbi = memory.data(28, 4);
 const peb = memory.data(0x200, 4);
 const t = memory.data(8, 8);
+const imageName = memory.data(8 + 520, 4);
+const needed = memory.data(4, 4);
+
+/** ProcessImageFileName (27) of `process`: a short buffer's status and size needed, then the name. */
+function imageFileName(what: string, process: u32): void {
+  const short = NtQueryInformationProcess(process, 27, imageName, 8, needed);
+  put(what); put(" image name short "); putHex(short); put(" needs "); putDec(load<u32>(needed)); flush();
+  const status = NtQueryInformationProcess(process, 27, imageName, 8 + 520, needed);
+  put(what); put(" image name "); putHex(status); put(" length "); putDec(load<u16>(imageName)); put(" buffer inside "); putDec(load<u32>(imageName, 4) == imageName + 8 ? 1 : 0);
+  put(" ["); putUnicode(imageName); put("]"); flush();
+}
 
 export function main(): void {
   unicode(name, "\\??\\C:\\Images\\hello.exe");
@@ -32,6 +43,8 @@ export function main(): void {
   const section = load<u32>(h + 4);
   show("process", NtCreateProcessEx(h + 8, 0x1F0FFF, 0, 0xFFFFFFFF, 0, section, 0, 0, 0));
   const process = load<u32>(h + 8);
+  imageFileName("child", process);
+  imageFileName("self", 0xFFFFFFFF);
   show("read peb", NtReadVirtualMemory(process, 0x7FFDF000, peb, 0x1D8, 0));
   put("peb image base "); putHex(load<u32>(peb, 8)); put(" processors "); putDec(load<u32>(peb, 0x64));
   put(" os "); putDec(load<u32>(peb, 0xA4)); put("."); putDec(load<u32>(peb, 0xA8)); put("."); putDec(load<u16>(peb, 0xAC));

@@ -1,0 +1,87 @@
+// What the kernel debugger (kernel/kd) reads of the registry.
+//
+// The debugger answers from its interrupt routine: nothing may wait or
+// allocate there, and the tree's lock (the object manager's: interrupts
+// off) is held in effect. CmDebugLookupKey finds a key by its full name
+// (\REGISTRY\MACHINE\SYSTEM\...), following link keys such as
+// CurrentControlSet through their SymbolicLinkValue as a lookup through
+// the object manager would; the debugger then reads the CM_KEY and its
+// values with cmp.ts's accessors (CmKey, CmSubKey, CmValueAt, ...).
+
+import { CM_KEY_DELETED, CM_KEY_LINK, CmKey, CmpFindSubKey, CmpFindValue, CmValueData, CM_VALUE } from "./cmp";
+import { CmpRegistryRoot } from "./cmhive";
+
+const BACKSLASH: u16 = 0x5C;
+/** Links followed in one lookup before it is given up (a loop). */
+const MAX_LINKS: u32 = 8;
+/** Longest name a lookup handles, in bytes of UTF-16. */
+const PATH_MAX: u32 = 1024;
+
+/** The path being resolved (the caller's copy, then rebuilt after each link). */
+const PathBuffer: usize = memory.data(<i32>PATH_MAX, 4);
+const RestBuffer: usize = memory.data(<i32>PATH_MAX, 4);
+/** "SymbolicLinkValue" in UTF-16. */
+const LinkValueName: usize = memory.data(34, 4);
+let LinkValueNameReady: bool = false;
+
+function CmpUpcaseAscii(c: u32): u32 { return c >= 0x61 && c <= 0x7A ? c - 0x20 : c; }
+
+/** True when the UTF-16 text at `text` starts with the ASCII `prefix`, ignoring case. */
+function CmpStartsWith(text: usize, bytes: u32, prefix: string): bool {
+  if (bytes < <u32>prefix.length * 2) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    if (CmpUpcaseAscii(<u32>load<u16>(text + (<u32>i << 1))) != CmpUpcaseAscii(<u32>prefix.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
+/**
+ * The key named by the UTF-16 full name at `path` (`bytes` long, starting
+ * with \REGISTRY), or 0 when there is none. Link keys on the way (and at
+ * the end) are followed.
+ */
+export function CmDebugLookupKey(path: usize, bytes: u32): usize {
+  if (CmpRegistryRoot == 0 || bytes > PATH_MAX) return 0;
+  if (!LinkValueNameReady) {
+    const name = "SymbolicLinkValue";
+    for (let i = 0; i < name.length; i++) store<u16>(LinkValueName + (<u32>i << 1), <u16>name.charCodeAt(i));
+    LinkValueNameReady = true;
+  }
+  memory.copy(PathBuffer, path, bytes);
+  let length = bytes;
+  for (let links: u32 = 0; links <= MAX_LINKS; links++) {
+    if (!CmpStartsWith(PathBuffer, length, "\\REGISTRY")) return 0;
+    let at: u32 = 18; // past "\REGISTRY"
+    if (at < length && load<u16>(PathBuffer + at) != BACKSLASH) return 0;
+    let key = CmpRegistryRoot;
+    let relinked = false;
+    while (at < length) {
+      while (at < length && load<u16>(PathBuffer + at) == BACKSLASH) at += 2;
+      if (at >= length) break;
+      let end = at;
+      while (end < length && load<u16>(PathBuffer + end) != BACKSLASH) end += 2;
+      const sub = CmpFindSubKey(key, PathBuffer + at, end - at);
+      if (sub == 0 || (CmKey(sub).Flags & CM_KEY_DELETED) != 0) return 0;
+      key = sub;
+      at = end;
+      if ((CmKey(key).Flags & CM_KEY_LINK) != 0) {
+        // The target, then what is left of the name.
+        const value = CmpFindValue(key, LinkValueName, 34);
+        if (value == 0) return 0;
+        let target = changetype<CM_VALUE>(value).DataLength & ~1;
+        const data = CmValueData(value);
+        while (target >= 2 && load<u16>(data + target - 2) == 0) target -= 2; // a terminating NUL
+        const rest = length - at;
+        if (target + rest > PATH_MAX) return 0;
+        memory.copy(RestBuffer, PathBuffer + at, rest);
+        memory.copy(PathBuffer, data, target);
+        memory.copy(PathBuffer + target, RestBuffer, rest);
+        length = target + rest;
+        relinked = true;
+        break;
+      }
+    }
+    if (!relinked) return key;
+  }
+  return 0;
+}

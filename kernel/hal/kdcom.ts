@@ -1,0 +1,156 @@
+// COM2: the kernel debugger's serial port (a 16550 UART at 0x2F8, IRQ 3).
+//
+// DESIGN.md section 5: COM2 carries the debugger's line protocol and
+// nothing else. This file is the device alone, as hal/serial.ts is COM1's:
+// the debugger (kernel/kd) connects IRQ 3 itself (the HAL sits below the
+// kernel's interrupt table) and calls HalKdInterrupt from its routine.
+//
+// Receiving: every byte the UART has goes into a receive ring; the
+// debugger takes them with HalKdRead. Transmitting: the debugger hands
+// in one whole answer (HalKdTransmit, a buffer it keeps untouched until
+// HalKdTransmitting is false) and the "transmitter empty" interrupt sends
+// it a FIFO's worth (16 bytes) at a time, so a long answer never holds
+// interrupts off for its whole length on a real UART.
+//
+// The port is probed with its scratch register first: a machine without
+// COM2 gets no debugger, and nothing here touches the port again.
+
+import { inb, outb } from "../sdk/intrinsics";
+
+/** I/O base of COM2. */
+export const COM2_BASE: u32 = 0x2F8;
+/** COM2's interrupt line on PCs. */
+export const COM2_IRQ: u32 = 3;
+
+// Register offsets from the base (DLL/DLM while LCR.DLAB is set).
+const UART_THR: u32 = 0; // transmit holding register (write)
+const UART_RBR: u32 = 0; // receive buffer register (read)
+const UART_DLL: u32 = 0; // divisor latch, low byte (DLAB = 1)
+const UART_IER: u32 = 1; // interrupt enable register
+const UART_DLM: u32 = 1; // divisor latch, high byte (DLAB = 1)
+const UART_IIR: u32 = 2; // interrupt identification register (read)
+const UART_FCR: u32 = 2; // FIFO control register (write)
+const UART_LCR: u32 = 3; // line control register
+const UART_MCR: u32 = 4; // modem control register
+const UART_LSR: u32 = 5; // line status register
+const UART_MSR: u32 = 6; // modem status register
+const UART_SCR: u32 = 7; // scratch register (the presence probe)
+
+const IER_RX: u32 = 0x01;            // received data available
+const IER_THRI: u32 = 0x02;          // transmit holding register empty
+const LCR_DLAB: u32 = 0x80;          // divisor latch access bit
+const LCR_8N1: u32 = 0x03;           // 8 data bits, no parity, 1 stop bit
+const FCR_ENABLE_CLEAR: u32 = 0xC7;  // FIFOs on, both cleared, receive trigger at 14 bytes
+const MCR_DTR_RTS_OUT2: u32 = 0x0B;  // DTR, RTS, and OUT2 (gates the interrupt line on PCs)
+const LSR_DR: u32 = 0x01;            // data ready
+const LSR_THRE: u32 = 0x20;          // transmit holding register empty
+const IIR_NONE: u32 = 0x01;          // no interrupt pending
+const IIR_THRE: u32 = 0x02;          // transmitter empty
+const IIR_RX: u32 = 0x04;            // received data available
+const IIR_LINE: u32 = 0x06;          // line status (read LSR)
+const IIR_TIMEOUT: u32 = 0x0C;       // character timeout (data in the FIFO)
+const FIFO_DEPTH: u32 = 16;
+const SCRATCH_PROBE: u32 = 0x5A;
+/** 115200 baud: the divisor of the UART's 1.8432 MHz / 16 clock. */
+const DIVISOR_115200: u32 = 1;
+
+/** Receive ring (a power of two). */
+const RX_SIZE: u32 = 2048;
+const RxRing: usize = memory.data(<i32>RX_SIZE, 4);
+let RxHead: u32 = 0, RxTail: u32 = 0;
+
+let HalpKdPresent: bool = false;
+/** The answer being sent: [TxNext, TxEnd). */
+let TxNext: usize = 0, TxEnd: usize = 0;
+let HalpKdSending: bool = false;
+/** Bytes that arrived with the receive ring full (dropped). */
+export let HalKdOverruns: u32 = 0;
+
+/** What HalKdInterrupt saw (bits). */
+export const KD_EVENT_RECEIVED: u32 = 1;    // bytes went into the receive ring
+export const KD_EVENT_SENT: u32 = 2;        // the last byte of the answer went out
+
+/** Programs COM2 for 115200 8N1, FIFOs on, its interrupts off. False when there is no UART there. */
+export function HalKdInitialize(): bool {
+  outb(COM2_BASE + UART_SCR, SCRATCH_PROBE);
+  if ((inb(COM2_BASE + UART_SCR) & 0xFF) != SCRATCH_PROBE) return false;
+  outb(COM2_BASE + UART_IER, 0);
+  outb(COM2_BASE + UART_LCR, LCR_DLAB);
+  outb(COM2_BASE + UART_DLL, DIVISOR_115200 & 0xFF);
+  outb(COM2_BASE + UART_DLM, DIVISOR_115200 >> 8);
+  outb(COM2_BASE + UART_LCR, LCR_8N1);
+  outb(COM2_BASE + UART_FCR, FCR_ENABLE_CLEAR);
+  while ((inb(COM2_BASE + UART_LSR) & LSR_DR) != 0) inb(COM2_BASE + UART_RBR); // stale input
+  HalpKdPresent = true;
+  return true;
+}
+
+/** Lets the UART interrupt (receive; transmit while an answer is going out). The caller has connected IRQ 3. */
+export function HalKdEnableInterrupts(): void {
+  if (!HalpKdPresent) return;
+  outb(COM2_BASE + UART_MCR, MCR_DTR_RTS_OUT2);
+  outb(COM2_BASE + UART_IER, IER_RX);
+}
+
+/** Sends [buffer, buffer + length) from the transmit interrupt. Call with interrupts off and nothing being sent. */
+export function HalKdTransmit(buffer: usize, length: u32): void {
+  if (!HalpKdPresent || length == 0) return;
+  TxNext = buffer;
+  TxEnd = buffer + length;
+  HalpKdSending = true;
+  // The holding register is empty: enabling THRI raises the interrupt at once.
+  outb(COM2_BASE + UART_IER, IER_RX | IER_THRI);
+}
+
+/** An answer is still going out. */
+export function HalKdTransmitting(): bool { return HalpKdSending; }
+
+/** Fills the transmitter; true when the answer is all sent. */
+function HalpKdTransmitChunk(): bool {
+  let n: u32 = 0;
+  while (n < FIFO_DEPTH && TxNext < TxEnd) {
+    outb(COM2_BASE + UART_THR, <u32>load<u8>(TxNext));
+    TxNext++;
+    n++;
+  }
+  if (TxNext < TxEnd) return false;
+  HalpKdSending = false;
+  outb(COM2_BASE + UART_IER, IER_RX);
+  return true;
+}
+
+/** Services the UART (from the IRQ 3 routine, interrupts off); returns KD_EVENT_* bits. */
+export function HalKdInterrupt(): u32 {
+  if (!HalpKdPresent) return 0;
+  let events: u32 = 0;
+  for (let round = 0; round < 8; round++) {
+    const iir = inb(COM2_BASE + UART_IIR) & 0x0F;
+    if ((iir & IIR_NONE) != 0) break;
+    if (iir == IIR_RX || iir == IIR_TIMEOUT) {
+      while ((inb(COM2_BASE + UART_LSR) & LSR_DR) != 0) {
+        const c = inb(COM2_BASE + UART_RBR);
+        if (RxHead - RxTail < RX_SIZE) { store<u8>(RxRing + (RxHead & (RX_SIZE - 1)), <u8>c); RxHead++; }
+        else HalKdOverruns++;
+        events |= KD_EVENT_RECEIVED;
+      }
+    } else if (iir == IIR_THRE) {
+      if (HalpKdSending && (inb(COM2_BASE + UART_LSR) & LSR_THRE) != 0 && HalpKdTransmitChunk()) events |= KD_EVENT_SENT;
+    } else if (iir == IIR_LINE) {
+      inb(COM2_BASE + UART_LSR);
+    } else {
+      inb(COM2_BASE + UART_MSR);
+    }
+  }
+  return events;
+}
+
+/** Takes up to `length` received bytes into `buffer`; returns how many. Interrupts off. */
+export function HalKdRead(buffer: usize, length: u32): u32 {
+  let n: u32 = 0;
+  while (n < length && RxTail != RxHead) {
+    store<u8>(buffer + n, load<u8>(RxRing + (RxTail & (RX_SIZE - 1))));
+    RxTail++;
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,228 @@
+// csrss's shared section and its SB API from a client (test/boot/csrss.test.ts),
+// linked as csrsb.exe and, for the processes csrss starts or is handed,
+// csrsbkid.exe (the same program: `csrsbkid` prints its session and waits).
+//
+//   csrsb <dir>                  the shared section through ntdll's CsrClientConnectToServer
+//                                (PEB.ReadOnlySharedMemoryBase / ReadOnlyStaticServerData),
+//                                then <dir>\SbApiPort: CreateProcess, CreateSession +
+//                                TerminateSession, ForeignSessionComplete, hostile messages
+//   csrsb \Sessions\<n>\Windows  CreateProcess through another session's csrss: the
+//                                process is in THAT session (this one stays in session 0)
+// Every line is "what value".
+import { put, putHex, putWide, flush } from "../../pe/programs/out";
+import {
+  SIZEOF_SB_API_MSG, SB_API_MSG_API_NUMBER, SB_API_MSG_RETURN_VALUE, SB_API_MSG_U, SbpCreateSession, SbpTerminateSession, SbpForeignSessionComplete,
+  SbpCreateProcess, SB_CREATE_PROCESS_IN_IMAGE_NAME, SB_CREATE_PROCESS_IN_COMMAND_LINE, SB_CREATE_PROCESS_IN_FLAGS, SB_CREATE_PROCESS_OUT_PROCESS_HANDLE,
+  SB_CREATE_PROCESS_OUT_THREAD_HANDLE, SB_CREATE_PROCESS_OUT_SUBSYSTEM_TYPE, SB_CREATE_PROCESS_OUT_CLIENT_ID, SB_CREATE_SESSION_SESSION_ID,
+  SB_CREATE_SESSION_PROCESS_INFO,
+} from "../../../kernel/sdk/sm";
+import {
+  CSR_SHARED_SESSION_ID, CSR_SHARED_SERVER_PROCESS_ID, CSR_SHARED_CONNECTIONS, CSR_SHARED_SIZE_KB, BASE_STATIC_WINDOWS_DIRECTORY,
+  BASE_STATIC_NAMED_OBJECT_DIRECTORY,
+} from "../../../kernel/sdk/csr";
+
+@external("ntdll", "CsrClientConnectToServer") declare function CsrClientConnectToServer(dir: usize, serverId: u32, info: usize, infoSize: usize, s2s: usize): u32;
+@external("ntdll", "CsrGetProcessId") declare function CsrGetProcessId(): u32;
+@external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
+@external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
+@external("ntdll", "NtConnectPort") declare function NtConnectPort(handle: usize, name: usize, qos: usize, clientView: usize, serverView: usize, maxMessage: usize, info: usize, infoLength: usize): u32;
+@external("ntdll", "NtRequestWaitReplyPort") declare function NtRequestWaitReplyPort(port: u32, request: usize, reply: usize): u32;
+@external("ntdll", "NtQueryInformationProcess") declare function NtQueryInformationProcess(process: u32, cls: u32, info: usize, length: u32, result: usize): u32;
+@external("ntdll", "NtTerminateProcess") declare function NtTerminateProcess(process: u32, status: u32): u32;
+@external("ntdll", "NtWaitForSingleObject") declare function NtWaitForSingleObject(handle: u32, alertable: u32, timeout: usize): u32;
+@external("ntdll", "NtOpenProcess") declare function NtOpenProcess(handle: usize, access: u32, oa: usize, cid: usize): u32;
+@external("ntdll", "NtDuplicateObject") declare function NtDuplicateObject(sp: u32, s: u32, tp: u32, t: usize, access: u32, attributes: u32, options: u32): u32;
+@external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
+@external("ntdll", "RtlCreateProcessParameters") declare function RtlCreateProcessParameters(result: usize, image: usize, dllPath: usize, currentDirectory: usize,
+  commandLine: usize, environment: usize, title: usize, desktop: usize, shell: usize, runtime: usize): u32;
+@external("ntdll", "RtlCreateUserProcess") declare function RtlCreateUserProcess(image: usize, attributes: u32, params: usize, processSd: usize, threadSd: usize,
+  parent: u32, inherit: u32, debugPort: u32, exceptionPort: u32, info: usize): u32;
+
+const m = memory.data(SIZEOF_SB_API_MSG, 8);
+const h = memory.data(16, 4), qos = memory.data(12, 4), us = memory.data(8, 4), oa = memory.data(24, 4), cid = memory.data(8, 4);
+const basic = memory.data(24, 4), sessionInfo = memory.data(4, 4), t = memory.data(8, 8);
+const image = memory.data(8, 4), commandLine = memory.data(8, 4), params = memory.data(4, 4), info = memory.data(0x44, 4);
+const dirText = memory.data(256, 2);
+let sb: u32 = 0;
+
+function show(what: string, v: u32): void { put(what); put(" "); putHex(v); flush(); }
+function wide(at: usize, s: string): usize {
+  store<u16>(at, <u16>(s.length << 1)); store<u16>(at, <u16>(s.length << 1), 2); store<usize>(at, changetype<usize>(s), 4);
+  return at;
+}
+function words(): string[] {
+  const p = load<usize>(RtlGetCurrentPeb(), 0x10);
+  const chars = <i32>(load<u16>(p, 0x40) >>> 1), text = load<usize>(p, 0x44);
+  let all = "";
+  for (let i = 0; i < chars; i++) all += String.fromCharCode(load<u16>(text + (i << 1)));
+  return all.split(" ");
+}
+function sleep(ms: i64): void { store<i64>(t, -ms * 10000); NtDelayExecution(0, t); }
+
+/** One SB request of `length` bytes after the header; the answer's ReturnValue (or the port's failure). */
+function sbCall(api: u32, dataLength: u32 = SIZEOF_SB_API_MSG - 24): u32 {
+  store<u16>(m, <u16>dataLength); store<u16>(m, <u16>(dataLength + 24), 2); store<u32>(m, 0, 4);
+  store<u32>(m + SB_API_MSG_API_NUMBER, api);
+  store<u32>(m + SB_API_MSG_RETURN_VALUE, 0xDEAD);
+  const status = NtRequestWaitReplyPort(sb, m, m);
+  return status != 0 ? status : load<u32>(m + SB_API_MSG_RETURN_VALUE);
+}
+function clear(): void { memory.fill(m, 0, SIZEOF_SB_API_MSG); }
+/** TerminateSession / ForeignSessionComplete of `id`. */
+function sbSession(api: u32, id: u32): u32 { clear(); store<u32>(m + SB_API_MSG_U, id); return sbCall(api); }
+function sbEmpty(api: u32, length: u32 = SIZEOF_SB_API_MSG - 24): u32 { clear(); return sbCall(api, length); }
+
+/** SbCreateProcess of csrsbkid.exe; the status. */
+function createKid(name: string, args: string): u32 {
+  clear();
+  store<usize>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_IMAGE_NAME, wide(image, name));
+  store<usize>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_COMMAND_LINE, wide(commandLine, args));
+  return sbCall(SbpCreateProcess);
+}
+
+function exitStatus(process: u32): u32 { NtQueryInformationProcess(process, 0, basic, 24, 0); return load<u32>(basic); }
+function pidOf(process: u32): u32 { return NtQueryInformationProcess(process, 0, basic, 24, 0) == 0 ? load<u32>(basic, 16) : 0; }
+function sessionOf(process: u32): u32 { store<u32>(sessionInfo, 0xFFFF); NtQueryInformationProcess(process, 24, sessionInfo, 4, 0); return load<u32>(sessionInfo); }
+function poll(process: u32): u32 { store<i64>(t, 0); return NtWaitForSingleObject(process, 0, t); }
+
+/** A csrsbkid.exe of ours, suspended; its process and thread handles in info. */
+function startSuspended(): u32 {
+  wide(image, "\\SystemRoot\\System32\\csrsbkid.exe");
+  let s = RtlCreateProcessParameters(params, image, 0, 0, wide(commandLine, "csrsbkid handed"), 0, 0, 0, 0, 0);
+  if (s != 0) return s;
+  store<u32>(info, 0x44);
+  return RtlCreateUserProcess(image, 0x40, load<usize>(params), 0, 0, 0, 0, 0, 0, info);
+}
+
+/** SbCreateSession `id` for a kid of ours: its handles duplicated into csrss (`csrss` = PROCESS_DUP_HANDLE handle). */
+function handOver(csrss: u32, id: u32): u32 {
+  clear();
+  const pi = m + SB_API_MSG_U + SB_CREATE_SESSION_PROCESS_INFO;
+  store<u32>(m + SB_API_MSG_U + SB_CREATE_SESSION_SESSION_ID, id);
+  memory.copy(pi, info, 0x44);
+  let s = NtDuplicateObject(0xFFFFFFFF, load<u32>(info, 4), csrss, pi + 4, 0, 0, 2);
+  if (s == 0) s = NtDuplicateObject(0xFFFFFFFF, load<u32>(info, 8), csrss, pi + 8, 0, 0, 2);
+  if (s != 0) return s;
+  return sbCall(SbpCreateSession);
+}
+
+function connectSb(dir: string): u32 {
+  store<u32>(qos, 12); store<u32>(qos, 2, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10);
+  let status: u32 = 0;
+  for (let i = 0; i < 300; i++) {
+    status = NtConnectPort(h, wide(us, dir + "\\SbApiPort"), qos, 0, 0, 0, 0, 0);
+    if (status != 0xC0000034) break;
+    sleep(10);
+  }
+  sb = load<u32>(h);
+  return status;
+}
+
+function sharedSection(dir: string): void {
+  for (let i = 0; i < dir.length; i++) store<u16>(dirText + (i << 1), <u16>dir.charCodeAt(i));
+  store<u16>(dirText + (dir.length << 1), 0);
+  let status: u32 = 0;
+  for (let i = 0; i < 300; i++) { status = CsrClientConnectToServer(dirText, 0, 0, 0, 0); if (status != 0xC0000034) break; sleep(10); }
+  show("connect", status);
+  const peb = RtlGetCurrentPeb();
+  const base = load<usize>(peb, 0x4C), staticData = load<usize>(peb, 0x54);
+  show("shared section mapped", base != 0 ? 1 : 0);
+  show("static server data in it", staticData == base ? 1 : 0);
+  if (base == 0) return;
+  show("session", load<u32>(base + CSR_SHARED_SESSION_ID));
+  show("csrss named in it is csrss", load<u32>(base + CSR_SHARED_SERVER_PROCESS_ID) == CsrGetProcessId() ? 1 : 0);
+  show("size in KB", load<u32>(base + CSR_SHARED_SIZE_KB));
+  show("connections so far at least 2", load<u32>(base + CSR_SHARED_CONNECTIONS) >= 2 ? 1 : 0);
+  const baseData = base + load<u32>(staticData, 4); // StaticServerData[BASESRV]: an offset
+  const windows = baseData + BASE_STATIC_WINDOWS_DIRECTORY, objects = baseData + BASE_STATIC_NAMED_OBJECT_DIRECTORY;
+  put("windows directory "); putWide(base + load<u32>(windows, 4), <u32>load<u16>(windows)); flush();
+  put("named objects "); putWide(base + load<u32>(objects, 4), <u32>load<u16>(objects)); flush();
+}
+
+function sbApi(dir: string): void {
+  show("connect to SbApiPort", connectSb(dir));
+  const csrssPid = CsrGetProcessId();
+  // CreateProcess: csrss starts the image, the handles are ours.
+  show("create process", createKid("\\SystemRoot\\System32\\csrsbkid.exe", "csrsbkid started"));
+  const process = load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_PROCESS_HANDLE), thread = load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_THREAD_HANDLE);
+  const kid = load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_CLIENT_ID);
+  show("the process handle is ours and names the ClientId", pidOf(process) == kid && kid != 0 ? 1 : 0);
+  show("subsystem type", load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_SUBSYSTEM_TYPE));
+  show("a thread handle", thread != 0 ? 1 : 0);
+  sleep(300);
+  show("it runs", poll(process));
+  show("end it with our handle", NtTerminateProcess(process, 0x1234));
+  NtWaitForSingleObject(process, 0, 0);
+  show("its exit status", exitStatus(process));
+  NtClose(process); NtClose(thread);
+  // CreateSession: a suspended process of ours handed to csrss, which resumes it; TerminateSession ends it.
+  store<u32>(cid, csrssPid); store<u32>(cid, 0, 4);
+  memory.fill(oa, 0, 24); store<u32>(oa, 24);
+  show("open csrss", NtOpenProcess(h + 4, 0x40 /* PROCESS_DUP_HANDLE */, oa, cid));
+  const csrss = load<u32>(h, 4);
+  show("start suspended", startSuspended());
+  const mine = load<u32>(info, 4);
+  show("create session 77", handOver(csrss, 77));
+  sleep(300);
+  show("resumed by csrss: it runs", poll(mine));
+  show("terminate session 77", sbSession(SbpTerminateSession, 77));
+  show("wait", NtWaitForSingleObject(mine, 0, 0));
+  show("its exit status", exitStatus(mine));
+  show("terminate session 77 again", sbSession(SbpTerminateSession, 77));
+  NtClose(mine); NtClose(load<u32>(info, 8));
+  // ForeignSessionComplete: csrss forgets the session; its process goes on.
+  show("start suspended", startSuspended());
+  const other = load<u32>(info, 4);
+  show("create session 78", handOver(csrss, 78));
+  show("foreign session complete 78", sbSession(SbpForeignSessionComplete, 78));
+  show("terminate session 78 after it", sbSession(SbpTerminateSession, 78));
+  sleep(300);
+  show("its process still runs", poll(other));
+  NtTerminateProcess(other, 0); NtClose(other); NtClose(load<u32>(info, 8));
+  // Hostile requests: refused, csrss goes on.
+  clear(); store<usize>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_IMAGE_NAME, 0x10);
+  show("an image name nobody maps", sbCall(SbpCreateProcess));
+  clear(); store<usize>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_IMAGE_NAME, image); store<u16>(image, 7);
+  show("an odd length", sbCall(SbpCreateProcess));
+  show("no image name", sbEmpty(SbpCreateProcess));
+  show("an image not on the disk", createKid("\\SystemRoot\\System32\\nothere.exe", "nothere"));
+  clear(); store<usize>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_IMAGE_NAME, wide(image, "\\SystemRoot\\System32\\csrsbkid.exe"));
+  store<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_FLAGS, 1);
+  show("debug flag", sbCall(SbpCreateProcess));
+  clear(); store<u32>(m + SB_API_MSG_U + SB_CREATE_SESSION_PROCESS_INFO + 4, 0x1234); store<u32>(m + SB_API_MSG_U + SB_CREATE_SESSION_PROCESS_INFO + 12, 4);
+  show("create session with handles csrss has not", sbCall(SbpCreateSession));
+  show("a short create process", sbEmpty(SbpCreateProcess, 12));
+  show("a request without ApiNumber", sbEmpty(0, 0));
+  show("api 9", sbEmpty(9));
+  show("after all that, create process", createKid("\\SystemRoot\\System32\\csrsbkid.exe", "csrsbkid last"));
+  const last = load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_PROCESS_HANDLE);
+  NtTerminateProcess(last, 0); NtClose(last); NtClose(load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_THREAD_HANDLE));
+  NtClose(csrss);
+  put("done"); flush();
+}
+
+/** Through another session's csrss: the process is in that session. */
+function otherSession(dir: string): void {
+  show("connect to SbApiPort", connectSb(dir));
+  store<u32>(basic, 0);
+  show("my session", sessionOf(0xFFFFFFFF));
+  show("create process", createKid("\\SystemRoot\\System32\\csrsbkid.exe", "csrsbkid other"));
+  const process = load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_PROCESS_HANDLE);
+  show("its session", sessionOf(process));
+  sleep(300);
+  NtTerminateProcess(process, 0); NtClose(process); NtClose(load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_THREAD_HANDLE));
+  put("session done"); flush();
+}
+
+export function main(): void {
+  const w = words();
+  if (w.length > 1 && w[0] == "csrsbkid") {
+    show("session", load<u32>(RtlGetCurrentPeb(), 0x1D4));
+    put(w[1]); put(" running"); flush();
+    while (true) sleep(100000);
+  }
+  const dir = w.length > 1 ? w[1] : "\\Windows";
+  if (dir.startsWith("\\Sessions\\")) { otherSession(dir); return; }
+  sharedSection(dir);
+  sbApi(dir);
+}
