@@ -62,7 +62,13 @@ export function KiSystemService(frame: usize): void {
   // The thread is the same when the service returns (a switch comes back to this stack).
   const thread = changetype<KTHREAD>(KeCurrentThread);
   const args = changetype<usize>(thread) + KTHREAD_SERVICE_ARGS;
-  if (!KiCaptureArguments(trap, args, KiServiceArgumentBytes(service))) return;
+  const bytes = KiServiceArgumentBytes(service);
+  if (bytes != 0) {
+    // A range check, then a copy that a page fault turns into a failure (the exception table).
+    const from = trap.Edx;
+    if (<usize>from > MM_USER_PROBE_ADDRESS - <usize>bytes) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
+    if (user_copy(args, from, bytes) != 0) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
+  }
   const mode = thread.PreviousMode;
   thread.PreviousMode = UserMode;
   sti();
@@ -72,18 +78,6 @@ export function KiSystemService(frame: usize): void {
   trap.Eax = status;
 }
 
-/**
- * Copies the caller's `bytes` of arguments (at its edx) to `args`: a range
- * check, then a copy that a page fault turns into a failure (the exception
- * table). False, with STATUS_ACCESS_VIOLATION in the frame's eax, when it fails.
- */
-@inline function KiCaptureArguments(trap: KTRAP_FRAME, args: usize, bytes: u32): bool {
-  if (bytes == 0) return true;
-  const from = trap.Edx;
-  if (<usize>from > MM_USER_PROBE_ADDRESS - <usize>bytes || user_copy(args, from, bytes) != 0) { trap.Eax = STATUS_ACCESS_VIOLATION; return false; }
-  return true;
-}
-
 /** A service of the session's shadow table (win32k.sys, ke/shadow.ts): there only once the caller's session loaded it. */
 function KiShadowSystemService(trap: KTRAP_FRAME, service: u32): void {
   const n = KiShadowArgumentBytes(service);
@@ -91,7 +85,10 @@ function KiShadowSystemService(trap: KTRAP_FRAME, service: u32): void {
   const bytes = <u32>n;
   const thread = changetype<KTHREAD>(KeCurrentThread);
   const args = changetype<usize>(thread) + KTHREAD_SERVICE_ARGS;
-  if (!KiCaptureArguments(trap, args, bytes)) return;
+  if (bytes != 0) {
+    const from = trap.Edx;
+    if (<usize>from > MM_USER_PROBE_ADDRESS - <usize>bytes || user_copy(args, from, bytes) != 0) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
+  }
   const mode = thread.PreviousMode;
   thread.PreviousMode = UserMode;
   sti();
