@@ -31,6 +31,9 @@ import { SmpCreateApiPort, SmpVolumesSafe } from "./smapi";
 import { SmpStartSessions } from "./smsessn";
 import { SmpSessionMain } from "./smsubsys";
 import { SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpWords } from "./smutil";
+import { SmpInstallExceptionFilter } from "./smfail";
+/** The top-level exception filter (smfail.ts), exported so that the linker can give its address. */
+export { SmpUnhandledExceptionFilter } from "./smfail";
 
 const ProcessBasePriority: u32 = 5;
 const SMSS_BASE_PRIORITY: u32 = 11;
@@ -79,6 +82,7 @@ function SmpStart(): void {
 }
 
 export function main(): void {
+  SmpInstallExceptionFilter();                // an exception in any smss thread stops the system (smfail.ts)
   const event = SmpSlot();
   const session = SmpCopyArguments(event);
   if (session >= 0) { SmpSessionMain(<u32>session, load<u32>(event), SmpCopyInitialCommand); return; }

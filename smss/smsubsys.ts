@@ -26,6 +26,7 @@ import { SIZEOF_SM_API_MSG, SM_API_MSG_API_NUMBER, SM_API_MSG_RETURN_VALUE, SM_A
 import { SmpLoadConfiguration, SmpSubSystemsRequired, SmpSubSystemValues, SmpSubSystemKmode } from "./sminit";
 import { SmpExpand, SmpInheritEnvironment } from "./smenv";
 import { SmpExecuteImage, SmpExitStatus, SmpFindImage } from "./smexec";
+import { SmpSetSessionObjectDirectories } from "./smdevmap";
 import { SmpDecimal, SmpEqualNoCase, SmpHex, SmpLog, SmpLogText, SmpSlot, SmpUnicode, SmpWords } from "./smutil";
 
 const SystemExtendServiceTableInformation: u32 = 38;
@@ -173,6 +174,7 @@ export function SmpSessionMain(wanted: u32, event: u32, command: string = ""): v
   SmpInheritEnvironment();
   SmpLoadConfiguration(true);
   const sessionId = wanted != 0 ? SmpCreateSessionSpace(wanted) : 0;
+  SmpSetSessionObjectDirectories(sessionId); // smdevmap.ts: its "\??" and BaseNamedObjects links, inherited by what it starts
   const kmode = SmpLoadKmode(sessionId);
   log(kmode + "; Required " + SmpJoinRequired());
   const csrss = SmpLoadRequired(sessionId, event);

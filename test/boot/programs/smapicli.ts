@@ -65,7 +65,7 @@ function connect(name: string, info: usize = 0, infoLength: usize = 0): u32 {
   let status: u32 = 0;
   for (let i = 0; i < 600; i++) {
     status = NtConnectPort(h, wide(us, name), qos, 0, 0, 0, info, infoLength);
-    if (status != 0xC0000034) break;
+    if (status != 0xC0000034 && status != 0xC000003A) break; // not there yet: no port, or no directory
     sleep(50);
   }
   return status;
