@@ -40,7 +40,7 @@ const TOOLCHAIN = ['scripts/pe', 'scripts/wasm2x86', 'scripts/services.ts', 'scr
 
 export const SYSTEM32: SystemImage[] = [
   { name: 'ntdll.dll', sources: ['images/system32/ntdll'], build: async () => (await buildNtdll()).bytes },
-  { name: 'smss.exe', sources: ['smss'], build: async () => (await buildUserImage('smss/smss.ts', { name: 'smss.exe' })).bytes },
+  { name: 'smss.exe', sources: ['smss', 'kernel/sdk'], build: async () => (await buildUserImage('smss/smss.ts', { name: 'smss.exe' })).bytes },
   { name: 'autochk.exe', sources: ['images/system32/autochk'], build: async () => (await buildUserImage('images/system32/autochk/autochk.ts', { name: 'autochk.exe' })).bytes },
   { name: 'csrss.exe', sources: ['images/system32/csrss', 'smss/ntapi.ts', 'kernel/sdk'], build: async () => (await buildUserImage('images/system32/csrss/csrss.ts', { name: 'csrss.exe' })).bytes },
   ...['wininit', 'services', 'lsass', 'eventlog', 'winlogon', 'defshell'].map((n) => ({

@@ -14,6 +14,7 @@
 
 import { KeLogBeginAsciiz, KeLogCharacter, KeLogEnd } from "./ke/log";
 import { KeGetCurrentSessionId } from "./ke/shadow";
+import { SePrivilegeCheckMode } from "./se/token";
 
 export { ExAllocatePoolWithTag, ExFreePoolWithTag } from "./ex/pool";
 export { KeBugCheckEx } from "./ke/bugcheck";
@@ -25,6 +26,16 @@ export { IoReadKeyboardEvent } from "./io/kbdqueue";
 
 /** NT's PsGetCurrentProcessSessionId. */
 export function PsGetCurrentProcessSessionId(): u32 { return KeGetCurrentSessionId(); }
+
+/**
+ * NT's SeSinglePrivilegeCheck(LUID PrivilegeValue, KPROCESSOR_MODE
+ * PreviousMode): the LUID comes by value, as two words (well-known
+ * privileges have a zero high part). TRUE when `previousMode` is KernelMode
+ * or the caller's token has the privilege enabled.
+ */
+export function SeSinglePrivilegeCheck(luidLow: u32, luidHigh: u32, previousMode: u32): bool {
+  return luidHigh == 0 && SePrivilegeCheckMode(luidLow, previousMode);
+}
 
 const MiLogComponent: usize = memory.data(20, 4);
 

@@ -8,6 +8,8 @@
 //     wasm2x86 (test/wasm2x86/programs/bench-kernels.ts), against the same
 //     program compiled by gcc -O2 -m32 (scripts/bench/kernels.c; gcc is a
 //     bench-only reference).
+//  4. ... kernel paths, storage, processes, smss (see each function), and the
+//     logon to the shell's first prompt (scripts/bench/shell.ts).
 //
 // How kernels are measured. v86's instruction counter, read from a port
 // handler, does not include the instructions of the block the interpreter is
@@ -50,6 +52,7 @@ import { helloImage } from '../test/pe/tiny.ts';
 import { buildSystem32 } from '../images/system32.ts';
 import { buildUserImage } from './pe/link.ts';
 import { SERVICES } from './services.ts';
+import { shellLogon } from './bench/shell.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
@@ -156,6 +159,10 @@ async function main() {
   if (process.argv.includes('smss')) { await smssSteps(); return; }
   // `npm run bench -- kernel`: only the system call, thread switch and LPC figures.
   if (process.argv.includes('kernel')) { await kernelPaths(); return; }
+  // `npm run bench -- session-memory`: only win32k.sys's pages per session.
+  if (process.argv.includes('session-memory')) { await sessionMemory(); return; }
+  // `npm run bench -- shell`: only the logon to nsh's first prompt.
+  if (process.argv.includes('shell')) { await shellLogon(RUNS); return; }
   // `npm run bench -- logon`: boot to the logon screen, a new session, System32's sizes.
   if (process.argv.includes('logon')) { await logonFigures(); return; }
   // `npm run bench -- translator`: only the translator against gcc.
@@ -182,7 +189,9 @@ async function main() {
   await storage();
   await processes();
   await smssSteps();
+  await sessionMemory();
   await logonFigures();
+  await shellLogon(RUNS);
   console.log(`(bench ran ${((performance.now() - tStart) / 1000).toFixed(1)} s)`);
 }
 
@@ -377,6 +386,27 @@ async function smssSteps(): Promise<void> {
   for (const [step, n] of rows) console.log(`  ${step.padEnd(24)} ${fmtN(n).padStart(12)} guest instructions`);
   const total = at[previous] - at[started];
   console.log(`smss from "session manager started" to "subsystems": ${fmtN(total)} guest instructions; ${fmtN(at[started])} before it (kernel boot)`);
+}
+
+/**
+ * Issue 13: what a new session costs in win32k.sys pages. The kernel's line
+ * for each load (mm/sysshare.ts) counts the pages it maps from the shared
+ * copy and those it owns, read from its page tables; before sharing every
+ * page was the session's own.
+ */
+async function sessionMemory(): Promise<void> {
+  console.log('== session memory (win32k.sys per session)');
+  const system32 = await buildSystem32();
+  const { kernelImage } = await buildKernel({ write: false });
+  const disk = buildDisk({ files: new Map([...system32].map(([n, b]) => [`\\Windows\\System32\\${n}`, b])) });
+  const r = await boot({ kernel: kernelImage, disk, until: 'winlogon: session 1: logon screen', timeoutMs: 600000 });
+  if (!r.reached) fail(`bench: the boot did not reach session 1's logon screen (${r.reason}): ${r.log.slice(-400)}`);
+  const line = r.lines.map((l) => l.replace(/^\[\s*\d+\.\d+\] /, '')).find((l) => l.startsWith('mm: session 1: ') && l.includes(' mapped from the shared copy'));
+  const m = line && /: (\d+) pages of the image mapped from the shared copy .* (\d+) private /.exec(line);
+  if (!m) fail('bench: no "mapped from the shared copy" line for session 1');
+  const shared = Number(m[1]), own = Number(m[2]);
+  console.log(`win32k.sys in a new session: ${own} pages (${own * 4} KiB) of its own, ${shared} read-only pages (${shared * 4} KiB) mapped from the shared copy; `
+    + `without sharing ${shared + own} pages (${(shared + own) * 4} KiB): ${ratio(own, shared + own)}`);
 }
 
 // ---- boot to the logon screen, a new session, System32's sizes (issue 13's "Done when") ----

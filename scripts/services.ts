@@ -25,7 +25,7 @@ export const SERVICES: Service[] = [
   { name: 'NtWriteVirtualMemory', args: 5, file: 'mm/vmcopy' },
   { name: 'NtTerminateThread', args: 2, file: 'ps/psthread' },
   { name: 'NtDelayExecution', args: 2, file: 'ps/psmain' },
-  { name: 'NtRaiseException', args: 3, file: 'ps/psmain' },
+  { name: 'NtRaiseException', args: 3, file: 'ke/except' },
   { name: 'NtYieldExecution', args: 0, file: 'ps/psmain' },
   { name: 'NtDisplayString', args: 1, file: 'ex/display' },
   { name: 'NtQuerySystemTime', args: 1, file: 'ex/time' },
@@ -106,7 +106,7 @@ export const SERVICES: Service[] = [
   { name: 'NtFlushKey', args: 1, file: 'cm/ntapi' },
   { name: 'NtInitializeRegistry', args: 1, file: 'cm/ntapi' },
   { name: 'NtQuerySection', args: 5, file: 'mm/section' },
-  { name: 'NtContinue', args: 2, file: 'ps/psthread' },
+  { name: 'NtContinue', args: 2, file: 'ke/except' },
   { name: 'NtOpenProcessToken', args: 3, file: 'se/token' },
   { name: 'NtOpenThreadToken', args: 4, file: 'se/token' },
   { name: 'NtAdjustPrivilegesToken', args: 6, file: 'se/token' },
@@ -132,6 +132,8 @@ export const SERVICES: Service[] = [
   { name: 'NtSetDefaultHardErrorPort', args: 1, file: 'ps/psharderr' },
   { name: 'NtSetSystemInformation', args: 3, file: 'ex/sysinfo' },
   { name: 'NtShutdownSystem', args: 1, file: 'ps/psshutdown' },
+  { name: 'NtGetContextThread', args: 2, file: 'ps/psthread' },
+  { name: 'NtSetContextThread', args: 2, file: 'ps/psthread' },
 ];
 
 /** The shadow table's first number (NT's second service table, win32k.sys's). */

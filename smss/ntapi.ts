@@ -73,6 +73,7 @@
   maximumStack: u32, committedStack: u32, start: usize, parameter: usize, thread: usize, clientId: usize): u32;
 @external("ntdll", "RtlSetProcessIsCritical") export declare function RtlSetProcessIsCritical(newValue: bool, oldValue: usize, checkFlag: bool): u32;
 @external("ntdll", "RtlSetThreadIsCritical") export declare function RtlSetThreadIsCritical(newValue: bool, oldValue: usize, checkFlag: bool): u32;
+@external("ntdll", "RtlSetUnhandledExceptionFilter") export declare function RtlSetUnhandledExceptionFilter(filter: usize): void;
 @external("ntdll", "RtlAdjustPrivilege") export declare function RtlAdjustPrivilege(privilege: u32, enable: bool, currentThread: bool, enabled: usize): u32;
 @external("kernel", "func_address") export declare function func_address(slot: u32): usize;
 

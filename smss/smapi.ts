@@ -26,10 +26,27 @@
 // back to the SbApiPort it named, then sets the session's event, which the
 // copy waits on before it starts winlogon or wininit. The copy itself is a
 // trusted client that reports with SessionComplete (1).
+//
+// The other APIs (any connected client may call them: \SmApiPort is the
+// SYSTEM account's in NT, and so is every process here):
+//   0 CreateForeignSession     (a subsystem) a new foreign session id, remembered with
+//                              the caller's SbApiPort connection
+//   2 TerminateForeignSession  (a subsystem) the session is over: smss tells the subsystem
+//                              that created it (SbForeignSessionComplete with the status)
+//                              and answers with that subsystem's answer; unknown id:
+//                              STATUS_INVALID_PARAMETER
+//   4 LoadDeferedSubsystem     a subsystem named in SubSystems\Optional, started once
+//   5 StartCsr                 a new session with its csrss and initial command
+//   6 StopCsr                  ends a session's csrss (not session 0's or 1's)
+// 4-6 need the main thread (they start processes and allocate): the request
+// is queued (SmpApiWorkEvent) and answered later with NtReplyPort on the
+// client's port by the main thread (smsessn.ts, SmpServeDeferredRequests);
+// this thread goes on serving, so the copies of smss those requests start
+// can report here meanwhile.
 
 import {
   NtClose, NtCreateEvent, NtSetEvent, PROCESS_QUERY_INFORMATION, STATUS_OBJECT_NAME_NOT_FOUND, NtCreatePort, NtConnectPort, NtReplyWaitReceivePort, NtAcceptConnectPort, NtCompleteConnectPort,
-  NtOpenProcess, NtDuplicateObject, NtResumeThread, NtQueryInformationProcess, NtDisplayString, RtlCreateUserThread, func_address,
+  NtOpenProcess, NtDuplicateObject, NtResumeThread, NtQueryInformationProcess, NtDisplayString, RtlCreateUserThread, func_address, NtReplyPort, NtRequestWaitReplyPort,
   NtCurrentProcess, EVENT_ALL_ACCESS, OBJ_PERMANENT, PROCESS_DUP_HANDLE, PROCESS_ALL_ACCESS, THREAD_ALL_ACCESS,
   STATUS_SUCCESS, STATUS_NOT_IMPLEMENTED, STATUS_INVALID_PARAMETER, STATUS_ACCESS_DENIED, STATUS_INVALID_IMAGE_FORMAT,
 } from "./ntapi";
@@ -38,8 +55,13 @@ import {
   SmpTerminateForeignSessionApi, SmpExecPgmApi, SmpSessionCompleteApi, SIZEOF_SB_CONNECTION_INFO, SB_CONNECTION_INFO_SUBSYSTEM_TYPE,
   SB_CONNECTION_INFO_PORT_NAME, SB_CONNECTION_INFO_PORT_NAME_CHARS, SM_SESSION_COMPLETE_SESSION_ID, SM_SESSION_COMPLETE_STATUS,
   RTL_USER_PROCESS_INFORMATION_PROCESS, RTL_USER_PROCESS_INFORMATION_THREAD, RTL_USER_PROCESS_INFORMATION_SUBSYSTEM,
-  SM_EXEC_PGM_PROCESS_INFORMATION,
+  SM_EXEC_PGM_PROCESS_INFORMATION, SmpCreateForeignSessionApi, SmpLoadDeferedSubsystemApi, SmpStartCsrApi, SmpStopCsrApi,
+  SM_CREATE_FOREIGN_SESSION_ID, SIZEOF_SM_CREATE_FOREIGN_SESSION_MSG, SM_TERMINATE_FOREIGN_SESSION_ID, SM_TERMINATE_FOREIGN_SESSION_STATUS,
+  SM_LOAD_DEFERED_LENGTH, SM_LOAD_DEFERED_BUFFER_CHARS, SM_START_CSR_LENGTH, SM_START_CSR_BUFFER_CHARS, SIZEOF_SM_START_CSR_MSG,
+  SIZEOF_SB_API_MSG, SB_API_MSG_API_NUMBER, SB_API_MSG_RETURN_VALUE, SB_API_MSG_U, SbpForeignSessionComplete, SB_FOREIGN_SESSION_COMPLETE_SESSION_ID,
+  SB_FOREIGN_SESSION_COMPLETE_STATUS,
 } from "../kernel/sdk/sm";
+import { STATUS_INSUFFICIENT_RESOURCES } from "../kernel/sdk/ntstatus";
 import {
   LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_REQUEST, LPC_DATAGRAM, PORT_MESSAGE_DATA_LENGTH, PORT_MESSAGE_TYPE,
   PORT_MESSAGE_CLIENT_ID,
@@ -56,7 +78,7 @@ let SmpUniqueProcessId: u32 = 0;
 
 // ---- client contexts: a fixed table, the PortContext of each connection is its entry's address ----
 const MAX_CLIENTS: u32 = 64;
-const CONTEXT_SIZE: u32 = 16; // InUse, ProcessId, Flags, SubsystemType
+const CONTEXT_SIZE: u32 = 24; // InUse, ProcessId, Flags, SubsystemType, the client's port (smss's end), its SbApiPort (smss connected back)
 const CLIENT_SUBSYSTEM: u32 = 1; // a subsystem smss started (part 2 marks them)
 const CLIENT_TRUSTED: u32 = 2;   // may use ExecPgm: smss itself and its subsystems
 const CLIENT_SESSION: u32 = 4;   // a per-session copy of smss: may report SessionComplete
@@ -109,6 +131,119 @@ function SmpSessionOfCopy(pid: u32): usize {
   return 0;
 }
 
+// ---- subsystems LoadDeferedSubsystem started: +0 pid, +4 event (set once it connected), +8 smss's port to its SbApiPort ----
+const MAX_DEFERRED: u32 = 8;
+const SmpDeferred = memory.data(MAX_DEFERRED * 12, 4);
+/** Main thread, before the subsystem runs: its entry (0 when full); its connection sets `event`. */
+export function SmpRegisterDeferredSubsystem(pid: u32, event: u32): usize {
+  for (let i: u32 = 0; i < MAX_DEFERRED; i++) {
+    const e = SmpDeferred + i * 12;
+    if (load<u32>(e) != 0) continue;
+    store<u32>(e, 0, 8); store<u32>(e, event, 4); store<u32>(e, pid);
+    if (SmpKnownSubSystemCount < 16) { store<u32>(SmpKnownSubSystems + (SmpKnownSubSystemCount << 2), pid); SmpKnownSubSystemCount++; }
+    return e;
+  }
+  return 0;
+}
+function SmpDeferredOf(pid: u32): usize {
+  for (let i: u32 = 0; i < MAX_DEFERRED; i++) { const e = SmpDeferred + i * 12; if (pid != 0 && load<u32>(e) == pid) return e; }
+  return 0;
+}
+/** The csrss process id of session `id` (0 when smss knows none). */
+export function SmpSessionSubsystemById(id: u32): u32 {
+  for (let i: u32 = 0; i < MAX_SESSIONS; i++) {
+    const e = SmpSessions + i * SESSION_SIZE;
+    if (load<u32>(e) != 0 && load<u32>(e, 4) == id && load<u32>(e, 16) != 0) return load<u32>(e, 16);
+  }
+  return 0;
+}
+/** StopCsr ended it: the session has no csrss any more. */
+export function SmpForgetSessionSubsystem(id: u32): void {
+  for (let i: u32 = 0; i < MAX_SESSIONS; i++) {
+    const e = SmpSessions + i * SESSION_SIZE;
+    if (load<u32>(e) != 0 && load<u32>(e, 4) == id) store<u32>(e, 0, 16);
+  }
+}
+
+// ---- foreign sessions: +0 id (0 = free), +4 the creating subsystem's SbApiPort (smss's connection) ----
+const MAX_FOREIGN: u32 = 16;
+const SmpForeign = memory.data(MAX_FOREIGN * 8, 4);
+let SmpNextForeignSessionId: u32 = 0x100;
+
+// ---- requests for the main thread: +0 state (0 free, 1 queued), +4 the client's port, +8 the SM_API_MSG ----
+const MAX_DEFERRED_REQUESTS: u32 = 4;
+const REQUEST_SLOT: u32 = 8 + SIZEOF_SM_API_MSG;
+const SmpDeferredRequests = memory.data(MAX_DEFERRED_REQUESTS * REQUEST_SLOT, 4);
+/** Set (auto-reset) when a request waits in SmpDeferredRequests. */
+export let SmpApiWorkEvent: u32 = 0;
+/** SmpDispatch's answer for a request the main thread answers later. */
+const SMP_DEFERRED: u32 = 0xFFFFFFFF;
+
+/** Main thread: each queued request, handed to `serve` (which fills its answer and returns the status), then answered. */
+export function SmpServeDeferredRequests(serve: (message: usize, clientPid: u32) => u32): void {
+  for (let i: u32 = 0; i < MAX_DEFERRED_REQUESTS; i++) {
+    const slot = SmpDeferredRequests + i * REQUEST_SLOT;
+    if (load<u32>(slot) != 1) continue;
+    const m = slot + 8;
+    const status = serve(m, load<u32>(m + PORT_MESSAGE_CLIENT_ID));
+    store<u32>(m + SM_API_MSG_RETURN_VALUE, status);
+    store<u16>(m + PORT_MESSAGE_DATA_LENGTH, <u16>(SIZEOF_SM_API_MSG - 24));
+    store<u16>(m + 2, <u16>SIZEOF_SM_API_MSG);
+    const replied = NtReplyPort(load<u32>(slot, 4), m);
+    if (replied != STATUS_SUCCESS) SmpLogFailure("NtReplyPort", replied, "SM API");
+    store<u32>(slot, 0);
+  }
+}
+
+/** API thread: queues the request for the main thread (STATUS_INSUFFICIENT_RESOURCES when the queue is full). */
+function SmpDefer(context: usize): u32 {
+  for (let i: u32 = 0; i < MAX_DEFERRED_REQUESTS; i++) {
+    const slot = SmpDeferredRequests + i * REQUEST_SLOT;
+    if (load<u32>(slot) != 0) continue;
+    memory.copy(slot + 8, request, SIZEOF_SM_API_MSG);
+    store<u32>(slot, load<u32>(context, 16), 4);
+    store<u32>(slot, 1);
+    NtSetEvent(SmpApiWorkEvent, 0);
+    return SMP_DEFERRED;
+  }
+  return STATUS_INSUFFICIENT_RESOURCES;
+}
+
+const sbMessage = memory.data(SIZEOF_SB_API_MSG, 4);
+
+/** CreateForeignSession from a subsystem: a new id, remembered with the subsystem's SbApiPort. */
+function SmpCreateForeignSession(context: usize): u32 {
+  const sb = load<u32>(context, 20);
+  if (sb == 0) return STATUS_INVALID_PARAMETER; // smss has no connection to its SbApiPort to report the end on
+  for (let i: u32 = 0; i < MAX_FOREIGN; i++) {
+    const e = SmpForeign + (i << 3);
+    if (load<u32>(e) != 0) continue;
+    const id = SmpNextForeignSessionId++;
+    store<u32>(e, id); store<u32>(e, sb, 4);
+    store<u32>(request + SM_API_MSG_U + SM_CREATE_FOREIGN_SESSION_ID, id);
+    return STATUS_SUCCESS;
+  }
+  return STATUS_INSUFFICIENT_RESOURCES;
+}
+
+/** TerminateForeignSession: SbForeignSessionComplete to the subsystem that created the session; its answer. */
+function SmpTerminateForeignSession(): u32 {
+  const id = load<u32>(request + SM_API_MSG_U + SM_TERMINATE_FOREIGN_SESSION_ID);
+  for (let i: u32 = 0; i < MAX_FOREIGN; i++) {
+    const e = SmpForeign + (i << 3);
+    if (id == 0 || load<u32>(e) != id) continue;
+    store<u32>(e, 0);
+    memory.fill(sbMessage, 0, SIZEOF_SB_API_MSG);
+    store<u16>(sbMessage, <u16>(SIZEOF_SB_API_MSG - 24)); store<u16>(sbMessage, <u16>SIZEOF_SB_API_MSG, 2);
+    store<u32>(sbMessage + SB_API_MSG_API_NUMBER, SbpForeignSessionComplete);
+    store<u32>(sbMessage + SB_API_MSG_U + SB_FOREIGN_SESSION_COMPLETE_SESSION_ID, id);
+    store<u32>(sbMessage + SB_API_MSG_U + SB_FOREIGN_SESSION_COMPLETE_STATUS, load<u32>(request + SM_API_MSG_U + SM_TERMINATE_FOREIGN_SESSION_STATUS));
+    const sent = NtRequestWaitReplyPort(load<u32>(e, 4), sbMessage, sbMessage);
+    return sent != STATUS_SUCCESS ? sent : load<u32>(sbMessage + SB_API_MSG_RETURN_VALUE);
+  }
+  return STATUS_INVALID_PARAMETER;
+}
+
 function SmpIsKnownSubSystem(pid: u32): bool {
   for (let i: u32 = 0; i < SmpKnownSubSystemCount; i++) if (load<u32>(SmpKnownSubSystems + (i << 2)) == pid) return true;
   return false;
@@ -155,8 +290,11 @@ function SmpParentOf(pid: u32): u32 {
   return status == STATUS_SUCCESS ? load<u32>(parentInfo, 20) : 0;
 }
 
-/** smss connects back to a session's subsystem's SbApiPort (named in its SB_CONNECTION_INFO), then lets the session's copy go on. */
-function SmpConnectBack(session: usize, pid: u32, infoLength: u32): void {
+/**
+ * smss connects back to a subsystem's SbApiPort (named in its SB_CONNECTION_INFO): for a session's csrss
+ * (`session`: then the session's copy goes on) or a subsystem LoadDeferedSubsystem started (`deferred`).
+ */
+function SmpConnectBack(session: usize, deferred: usize, context: usize, pid: u32, infoLength: u32): void {
   let chars: u32 = 0;
   const name = request + 0x18 + SB_CONNECTION_INFO_PORT_NAME;
   const most = infoLength > SB_CONNECTION_INFO_PORT_NAME ? (infoLength - SB_CONNECTION_INFO_PORT_NAME) >> 1 : 0;
@@ -167,13 +305,20 @@ function SmpConnectBack(session: usize, pid: u32, infoLength: u32): void {
   store<u32>(sbQos, 12); store<u32>(sbQos, 1, 4); store<u16>(sbQos, 0x0101, 8); store<u16>(sbQos, 0, 10);
   store<u32>(sbHandle, 0);
   const status = chars != 0 ? NtConnectPort(sbHandle, sbName, sbQos, 0, 0, 0, 0, 0) : STATUS_OBJECT_NAME_NOT_FOUND;
-  store<u32>(session, pid, 16);
-  store<u32>(session, status == STATUS_SUCCESS ? load<u32>(sbHandle) : 0, 20);
-  put("SM API: session "); putDec(load<u32>(session, 4)); put(": the Windows subsystem (process "); putDec(pid); put(") connected");
+  const sb = status == STATUS_SUCCESS ? load<u32>(sbHandle) : 0;
+  store<u32>(context, sb, 20);
+  if (session != 0) {
+    store<u32>(session, pid, 16);
+    store<u32>(session, sb, 20);
+    put("SM API: session "); putDec(load<u32>(session, 4)); put(": the Windows subsystem (process "); putDec(pid); put(") connected");
+  } else {
+    store<u32>(deferred, sb, 8);
+    put("SM API: the deferred subsystem (process "); putDec(pid); put(") connected");
+  }
   if (status == STATUS_SUCCESS) { put("; smss connected back to "); putWide(sbBuffer, chars); }
   else { put("; connecting back to "); putWide(sbBuffer, chars); put(" failed - Status == "); putHex(status); }
   flush();
-  NtSetEvent(load<u32>(session, 12), 0);
+  NtSetEvent(session != 0 ? load<u32>(session, 12) : load<u32>(deferred, 4), 0);
 }
 
 /** LPC_CONNECTION_REQUEST: accept, with a context that says what the client is. */
@@ -199,10 +344,10 @@ function SmpHandleConnectionRequest(): void {
     else session = 0;
   }
   const accept = context != 0;
-  if (accept) { store<u32>(context, 1); store<u32>(context, pid, 4); store<u32>(context, flags, 8); store<u32>(context, type, 12); }
+  if (accept) { store<u32>(context, 1); store<u32>(context, pid, 4); store<u32>(context, flags, 8); store<u32>(context, type, 12); store<u32>(context, 0, 16); store<u32>(context, 0, 20); }
   store<u32>(portOut, 0);
   let status = NtAcceptConnectPort(portOut, context, request, accept, 0, 0);
-  if (accept && status == STATUS_SUCCESS) status = NtCompleteConnectPort(load<u32>(portOut));
+  if (accept && status == STATUS_SUCCESS) { store<u32>(context, load<u32>(portOut), 16); status = NtCompleteConnectPort(load<u32>(portOut)); }
   else if (accept) store<u32>(context, 0);
   put("SM API: connection from process "); putDec(pid);
   if (hasInfo) { put(" with connection information (subsystem type "); putDec(type); put(")"); } else put(" without connection information");
@@ -211,7 +356,9 @@ function SmpHandleConnectionRequest(): void {
   else if ((flags & CLIENT_SESSION) != 0) put(" accepted (the smss of a session)");
   else put((flags & CLIENT_SUBSYSTEM) != 0 ? " accepted as a subsystem" : (pid == SmpUniqueProcessId ? " accepted (smss itself)" : " accepted, not a subsystem"));
   flush();
-  if (session != 0 && accept && status == STATUS_SUCCESS) SmpConnectBack(session, pid, infoLength);
+  if (session != 0 && accept && status == STATUS_SUCCESS) SmpConnectBack(session, 0, context, pid, infoLength);
+  const deferred = hasInfo && (flags & CLIENT_SUBSYSTEM) != 0 ? SmpDeferredOf(pid) : 0;
+  if (deferred != 0 && load<u32>(deferred, 8) == 0 && accept && status == STATUS_SUCCESS) SmpConnectBack(0, deferred, context, pid, infoLength);
 }
 
 /** SessionComplete from a session's copy of smss: the session it made (its id) and how it went. */
@@ -254,6 +401,9 @@ function SmpExecPgm(context: usize): u32 {
 /** One request: the status that goes back as ReturnValue. */
 function SmpDispatch(context: usize): u32 {
   const pid = load<u32>(context, 4), flags = load<u32>(context, 8);
+  // What the kernel did not copy reads as zeros (a short request carries nothing of an earlier one's).
+  const dataLength = <u32>load<u16>(request + PORT_MESSAGE_DATA_LENGTH);
+  if (dataLength + 24 < SIZEOF_SM_API_MSG) memory.fill(request + 24 + dataLength, 0, SIZEOF_SM_API_MSG - 24 - dataLength);
   const api = load<u32>(request + SM_API_MSG_API_NUMBER);
   let status: u32;
   let why = "";
@@ -264,6 +414,23 @@ function SmpDispatch(context: usize): u32 {
   else if (api == SmpExecPgmApi) {
     if ((flags & CLIENT_TRUSTED) == 0) { status = STATUS_ACCESS_DENIED; why = "ExecPgm from an untrusted caller"; }
     else status = SmpExecPgm(context);
+  } else if (api == SmpCreateForeignSessionApi) {
+    status = SmpCreateForeignSession(context);
+    if (status == STATUS_SUCCESS) { put("SM API: process "); putDec(pid); put(" created foreign session "); putDec(load<u32>(request + SM_API_MSG_U + SM_CREATE_FOREIGN_SESSION_ID)); flush(); }
+  } else if (api == SmpTerminateForeignSessionApi) {
+    status = SmpTerminateForeignSession();
+  } else if (api == SmpLoadDeferedSubsystemApi || api == SmpStartCsrApi || api == SmpStopCsrApi) {
+    // Checked here (no allocation), done by the main thread.
+    const length = load<u32>(request + SM_API_MSG_U + (api == SmpStartCsrApi ? SM_START_CSR_LENGTH : SM_LOAD_DEFERED_LENGTH));
+    if (api == SmpLoadDeferedSubsystemApi && ((length & 1) != 0 || length == 0 || length > SM_LOAD_DEFERED_BUFFER_CHARS * 2)) { status = STATUS_INVALID_PARAMETER; why = "a subsystem name of a bad length"; }
+    else if (api == SmpStartCsrApi && ((length & 1) != 0 || length > SM_START_CSR_BUFFER_CHARS * 2)) { status = STATUS_INVALID_PARAMETER; why = "a command line of a bad length"; }
+    else if (<u32>load<u16>(request + PORT_MESSAGE_DATA_LENGTH) < 8 + (api == SmpStartCsrApi ? SIZEOF_SM_START_CSR_MSG - 8 : 4)) { status = STATUS_INVALID_PARAMETER; why = "too short"; }
+    else if (load<u32>(context, 16) == 0) { status = STATUS_INVALID_PARAMETER; why = "no port to answer on"; }
+    else {
+      status = SmpDefer(context);
+      if (status == SMP_DEFERRED) return status;
+      why = "the main thread's queue is full";
+    }
   } else { status = STATUS_NOT_IMPLEMENTED; why = "not served by this smss"; }
   put("SM API: process "); putDec(pid); put(" ApiNumber "); putDec(api);
   if (api == SmpSessionCompleteApi && why.length == 0) {
@@ -288,7 +455,10 @@ function SmpApiLoop(parameter: usize): void {
     if (type == LPC_CONNECTION_REQUEST) { SmpHandleConnectionRequest(); continue; }
     if (type == LPC_PORT_CLOSED || type == LPC_CLIENT_DIED) { if (context != 0) store<u32>(context, 0); continue; }
     if ((type != LPC_REQUEST && type != LPC_DATAGRAM) || context == 0) continue;
-    store<u32>(request + SM_API_MSG_RETURN_VALUE, SmpDispatch(context));
+    if (type == LPC_DATAGRAM && load<u32>(request + SM_API_MSG_API_NUMBER) >= SmpLoadDeferedSubsystemApi && load<u32>(request + SM_API_MSG_API_NUMBER) < SmpMaxApiNumber) continue; // nobody to answer
+    const answer = SmpDispatch(context);
+    if (answer == SMP_DEFERRED) continue; // the main thread answers
+    store<u32>(request + SM_API_MSG_RETURN_VALUE, answer);
     // The answer is a whole SM_API_MSG, whatever the request's length was.
     store<u16>(request + PORT_MESSAGE_DATA_LENGTH, <u16>(SIZEOF_SM_API_MSG - 24));
     store<u16>(request + 2, <u16>SIZEOF_SM_API_MSG); // TotalLength
@@ -319,6 +489,7 @@ export function SmpCreateApiPort(): void {
       port = "\\SmApiPort and its thread";
     }
   }
+  if (NtCreateEvent(handle, EVENT_ALL_ACCESS, 0, 1 /* SynchronizationEvent */, false) == STATUS_SUCCESS) SmpApiWorkEvent = load<u32>(handle);
   status = NtCreateEvent(handle, EVENT_ALL_ACCESS, SmpAttributes("\\Device\\VolumesSafeForWriteAccess", OBJ_PERMANENT, 0), NotificationEvent, false);
   if (status != STATUS_SUCCESS) SmpLogFailure("NtCreateEvent", status, "\\Device\\VolumesSafeForWriteAccess");
   else SmpVolumesSafeEvent = load<u32>(handle);

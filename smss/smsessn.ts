@@ -34,8 +34,20 @@ import {
 import { LPC_CONNECTION_REQUEST, LPC_REQUEST, PORT_MESSAGE_DATA_LENGTH, PORT_MESSAGE_TOTAL_LENGTH, PORT_MESSAGE_TYPE, PORT_MESSAGE_CLIENT_ID } from "../kernel/sdk/lpc";
 import {
   SmpRegisterSession, SmpSetSessionCopy, SmpSessionId, SmpSessionSubsystem, SmpSessionCompleted, SmpSessionStatus, SmpHighestSessionId,
+  SmpApiWorkEvent, SmpServeDeferredRequests, SmpRegisterDeferredSubsystem, SmpSessionSubsystemById, SmpForgetSessionSubsystem,
 } from "./smapi";
+import { SmpSubSystemValue } from "./smsubsys";
+import { SmpSubSystemsOptional } from "./sminit";
+import { SmpExpand } from "./smenv";
+import { SmpFindImage } from "./smexec";
+import { SmpEqualNoCase, SmpWords } from "./smutil";
+import {
+  SM_API_MSG_API_NUMBER, SM_API_MSG_U, SmpLoadDeferedSubsystemApi, SmpStartCsrApi, SM_LOAD_DEFERED_LENGTH, SM_LOAD_DEFERED_BUFFER,
+  SM_START_CSR_SESSION_ID, SM_START_CSR_LENGTH, SM_START_CSR_BUFFER, SM_START_CSR_WINDOWS_PID, SM_START_CSR_INITIAL_COMMAND_PID, SM_STOP_CSR_SESSION_ID,
+} from "../kernel/sdk/sm";
+import { STATUS_OBJECT_NAME_NOT_FOUND, STATUS_INSUFFICIENT_RESOURCES } from "../kernel/sdk/ntstatus";
 import { SmpExecuteImage, SmpExitStatus } from "./smexec";
+import { NtTerminateProcess } from "./ntapi";
 import { SmpFatal, SmpTerminate } from "./smfail";
 import { SmpAttributes, SmpDecimal, SmpHex, SmpLog, SmpLogFailure, SmpSlot } from "./smutil";
 
@@ -85,11 +97,11 @@ function SmpOpenProcessById(pid: u32): u32 {
   store<u32>(cid, pid);
   const oa = heap.alloc(24);
   memory.fill(oa, 0, 24); store<u32>(oa, 24);
-  return NtOpenProcess(handle, SYNCHRONIZE | PROCESS_QUERY_INFORMATION, oa, cid) == STATUS_SUCCESS ? load<u32>(handle) : 0;
+  return NtOpenProcess(handle, SYNCHRONIZE | PROCESS_QUERY_INFORMATION | 0x0001 /* PROCESS_TERMINATE */, oa, cid) == STATUS_SUCCESS ? load<u32>(handle) : 0;
 }
 
 /** Starts the copy of smss for session `wanted` and waits until it has made the session (or failed). */
-export function SmpStartSession(wanted: u32): SmpSession {
+export function SmpStartSession(wanted: u32, initialCommand: string = ""): SmpSession {
   const slot = SmpSlot();
   const oa = heap.alloc(24);
   memory.fill(oa, 0, 24); store<u32>(oa, 24); store<u32>(oa, OBJ_INHERIT, 12);
@@ -98,7 +110,7 @@ export function SmpStartSession(wanted: u32): SmpSession {
   const event = load<u32>(slot);
   const entry = SmpRegisterSession(wanted, event);
   if (entry == 0) { NtClose(event); return new SmpSession(wanted, STATUS_UNSUCCESSFUL, 0, 0, 0, 0); }
-  const copy = SmpExecuteImage(SMSS_PATH, SMSS_PATH + " " + hex8(wanted) + " " + hex8(event), true, false, true);
+  const copy = SmpExecuteImage(SMSS_PATH, SMSS_PATH + " " + hex8(wanted) + " " + hex8(event) + (initialCommand.length != 0 ? " " + initialCommand : ""), true, false, true);
   if (copy.process == 0) return new SmpSession(wanted, copy.status, 0, 0, 0, 0);
   SmpSetSessionCopy(entry, copy.pid);
   SmpLog("session " + SmpDecimal(wanted), "smss.exe " + hex8(wanted) + " (process " + SmpDecimal(copy.pid) + ")");
@@ -201,14 +213,114 @@ function SmpServeWinStationRequest(): void {
   store<u32>(wsMessage + SMSS_WINSTATION_RETURN_VALUE, s.status);
 }
 
+// ---- SM API requests the API thread queued for this thread (smapi.ts) ----
+
+/** Deferred subsystems started so far (by name), with their process handles. */
+const SmpDeferredNames: string[] = [];
+const SmpDeferredProcesses: u32[] = [];
+
+/** LoadDeferedSubsystem: a name of SubSystems\Optional, its value the command line; started once, answered once it connected. */
+function SmpLoadDeferedSubsystem(message: usize, client: u32): u32 {
+  const name = String.UTF16.decodeUnsafe(message + SM_API_MSG_U + SM_LOAD_DEFERED_BUFFER, load<u32>(message + SM_API_MSG_U + SM_LOAD_DEFERED_LENGTH));
+  let listed = false;
+  for (let i = 0; i < SmpSubSystemsOptional.length; i++) if (SmpEqualNoCase(SmpSubSystemsOptional[i], name)) listed = true;
+  const value = listed ? SmpSubSystemValue(name) : null;
+  if (value === null || value.length == 0) {
+    SmpLog("LoadDeferedSubsystem", name + " (for process " + SmpDecimal(client) + "): " + (listed ? "no value of that name under SubSystems" : "not an Optional subsystem") + " - Status == " + SmpHex(STATUS_OBJECT_NAME_NOT_FOUND));
+    return STATUS_OBJECT_NAME_NOT_FOUND;
+  }
+  for (let i = 0; i < SmpDeferredNames.length; i++) {
+    if (!SmpEqualNoCase(SmpDeferredNames[i], name)) continue;
+    if (SmpExitStatus(SmpDeferredProcesses[i]) == 0x103 /* STATUS_PENDING: still running */) {
+      SmpLog("LoadDeferedSubsystem", name + " (for process " + SmpDecimal(client) + "): already running");
+      return STATUS_SUCCESS;
+    }
+  }
+  const commandLine = SmpExpand(value!);
+  const words = SmpWords(commandLine);
+  const image = words.length != 0 ? SmpFindImage(words[0]) : "";
+  if (image.length == 0) { SmpLog("LoadDeferedSubsystem", name + ": " + commandLine + " not found"); return STATUS_OBJECT_NAME_NOT_FOUND; }
+  const started = SmpExecuteImage(image, commandLine, true);
+  if (started.process == 0) { SmpLog("LoadDeferedSubsystem", name + ": " + image + " not started - Status == " + SmpHex(started.status)); return started.status; }
+  const slot = SmpSlot();
+  let status = NtCreateEvent(slot, EVENT_ALL_ACCESS, 0, NotificationEvent, false);
+  const event = status == STATUS_SUCCESS ? load<u32>(slot) : 0;
+  if (event == 0 || SmpRegisterDeferredSubsystem(started.pid, event) == 0) {
+    NtTerminateProcess(started.process, STATUS_INSUFFICIENT_RESOURCES);
+    NtClose(started.thread); NtClose(started.process);
+    if (event != 0) NtClose(event);
+    return STATUS_INSUFFICIENT_RESOURCES;
+  }
+  SmpLog("LoadDeferedSubsystem", name + " for process " + SmpDecimal(client) + ": " + commandLine + " (process " + SmpDecimal(started.pid) + "), waiting for it to connect");
+  NtResumeThread(started.thread, 0);
+  NtClose(started.thread);
+  const handles = SmpSlot();
+  store<u32>(handles, event); store<u32>(handles, started.process, 4);
+  const woke = NtWaitForMultipleObjects(2, handles, WaitAny, 0, 0);
+  NtClose(event);
+  if (woke != 0) {
+    status = woke == 1 ? SmpExitStatus(started.process) : woke;
+    SmpLog("LoadDeferedSubsystem", name + " (process " + SmpDecimal(started.pid) + ") ended before it connected - Status == " + SmpHex(status));
+    NtClose(started.process);
+    return status == STATUS_SUCCESS ? STATUS_UNSUCCESSFUL : status;
+  }
+  SmpDeferredNames.push(name);
+  SmpDeferredProcesses.push(started.process);
+  SmpLog("LoadDeferedSubsystem", name + " (process " + SmpDecimal(started.pid) + ") connected");
+  return STATUS_SUCCESS;
+}
+
+/** StartCsr: a new session, its csrss and its initial command (the message's command line, or winlogon). */
+function SmpStartCsr(message: usize, client: u32): u32 {
+  const u = message + SM_API_MSG_U;
+  const command = String.UTF16.decodeUnsafe(u + SM_START_CSR_BUFFER, load<u32>(u + SM_START_CSR_LENGTH));
+  store<u32>(u + SM_START_CSR_SESSION_ID, 0); store<u32>(u + SM_START_CSR_WINDOWS_PID, 0); store<u32>(u + SM_START_CSR_INITIAL_COMMAND_PID, 0);
+  if (!SmpIsCritical()) { SmpLog("StartCsr", "request from process " + SmpDecimal(client) + " refused: smss is no longer a critical process"); return STATUS_ACCESS_DENIED; }
+  const wanted = SmpHighestSessionId() + 1;
+  const s = SmpStartSession(wanted, command);
+  if (s.csrss != 0) NtClose(s.csrss);
+  if (s.initial != 0) NtClose(s.initial);
+  if (s.status != STATUS_SUCCESS) { SmpLog("StartCsr", "session " + SmpDecimal(wanted) + " for process " + SmpDecimal(client) + " failed - Status == " + SmpHex(s.status)); return s.status; }
+  SmpLog("session " + SmpDecimal(s.sessionId), "made by StartCsr of process " + SmpDecimal(client) + ": csrss (process " + SmpDecimal(s.csrssPid)
+    + "), " + (command.length != 0 ? command : "winlogon") + " (process " + SmpDecimal(s.initialPid) + ")");
+  store<u32>(u + SM_START_CSR_SESSION_ID, s.sessionId);
+  store<u32>(u + SM_START_CSR_WINDOWS_PID, s.csrssPid);
+  store<u32>(u + SM_START_CSR_INITIAL_COMMAND_PID, s.initialPid);
+  return STATUS_SUCCESS;
+}
+
+/** StopCsr: ends the csrss of a session smss made (the boot sessions' csrss the system needs: refused). */
+function SmpStopCsr(message: usize, client: u32): u32 {
+  const id = load<u32>(message + SM_API_MSG_U + SM_STOP_CSR_SESSION_ID);
+  if (id <= 1) { SmpLog("StopCsr", "session " + SmpDecimal(id) + " for process " + SmpDecimal(client) + " refused: the boot sessions keep their csrss"); return STATUS_ACCESS_DENIED; }
+  const pid = SmpSessionSubsystemById(id);
+  const process = SmpOpenProcessById(pid);
+  if (process == 0) { SmpLog("StopCsr", "session " + SmpDecimal(id) + " for process " + SmpDecimal(client) + ": no csrss - Status == " + SmpHex(STATUS_INVALID_PARAMETER)); return STATUS_INVALID_PARAMETER; }
+  let status = NtTerminateProcess(process, STATUS_SUCCESS);
+  if (status == STATUS_SUCCESS) { NtWaitForSingleObject(process, 0, 0); SmpForgetSessionSubsystem(id); }
+  NtClose(process);
+  SmpLog("StopCsr", "session " + SmpDecimal(id) + " for process " + SmpDecimal(client) + ": csrss (process " + SmpDecimal(pid) + ") " + (status == STATUS_SUCCESS ? "ended" : "not ended - Status == " + SmpHex(status)));
+  return status;
+}
+
+function SmpServeSmRequest(message: usize, client: u32): u32 {
+  const api = load<u32>(message + SM_API_MSG_API_NUMBER);
+  if (api == SmpLoadDeferedSubsystemApi) return SmpLoadDeferedSubsystem(message, client);
+  if (api == SmpStartCsrApi) return SmpStartCsr(message, client);
+  return SmpStopCsr(message, client);
+}
+
 /** Steps 5, 6 and 7. Never returns. */
 export function SmpStartSessions(): void {
   SmpBootSession(0);
   const one = SmpBootSession(1);
   const serving = SmpCreateWinStationPort();
-  const handles = heap.alloc(12);
-  let count: u32 = 0;
-  if (serving) { store<u32>(handles, SmpRequestEvent); count = 1; }
+  const handles = heap.alloc(16);
+  // Handle 0: the SM API's queued requests (LoadDeferedSubsystem, StartCsr, StopCsr); 1: the WinStation request; then session 1's pair.
+  store<u32>(handles, SmpApiWorkEvent);
+  let count: u32 = 1;
+  if (serving) { store<u32>(handles + 4, SmpRequestEvent); count = 2; }
+  const first = count; // the index of csrss
   if (one.csrss != 0 && one.initial != 0) {
     store<u32>(handles + (count << 2), one.csrss); store<u32>(handles + ((count + 1) << 2), one.initial);
     SmpLog("waiting on session 1's csrss and winlogon", "csrss (process " + SmpDecimal(one.csrssPid) + "), winlogon (process " + SmpDecimal(one.initialPid)
@@ -220,8 +332,9 @@ export function SmpStartSessions(): void {
   while (true) {
     if (count == 0) { NtDelayExecution(0, forever); continue; }
     const woke = NtWaitForMultipleObjects(count, handles, WaitAny, 0, 0);
-    const which = serving ? woke : woke + 1; // 0 request, 1 csrss, 2 winlogon
-    if (which == 0) { SmpServeWinStationRequest(); NtSetEvent(SmpDoneEvent, 0); continue; }
+    if (woke == 0) { SmpServeDeferredRequests(SmpServeSmRequest); continue; }
+    const which = woke >= first ? woke - first + 1 : 0; // 0 request, 1 csrss, 2 winlogon
+    if (woke < first) { SmpServeWinStationRequest(); NtSetEvent(SmpDoneEvent, 0); continue; }
     if (which == 1 || which == 2) {
       const process = load<u32>(handles + (woke << 2));
       const status = SmpExitStatus(process);
@@ -231,6 +344,6 @@ export function SmpStartSessions(): void {
       SmpTerminate(name, status, "");
     }
     SmpLogFailure("NtWaitForMultipleObjects", woke, "session 1");
-    count = serving ? 1 : 0;
+    count = first;
   }
 }

@@ -31,16 +31,23 @@ import { SmpCreateApiPort, SmpVolumesSafe } from "./smapi";
 import { SmpStartSessions } from "./smsessn";
 import { SmpSessionMain } from "./smsubsys";
 import { SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpWords } from "./smutil";
+import { SmpInstallExceptionFilter } from "./smfail";
+/** The top-level exception filter (smfail.ts), exported so that the linker can give its address. */
+export { SmpUnhandledExceptionFilter } from "./smfail";
 
 const ProcessBasePriority: u32 = 5;
 const SMSS_BASE_PRIORITY: u32 = 11;
 
-/** A copy's command line: `smss.exe <session> <event>` (eight hexadecimal digits each); -1 for the first smss. */
+let SmpCopyInitialCommand = "";
+
+/** A copy's command line: `smss.exe <session> <event> [initial command]` (eight hexadecimal digits each); -1 for the first smss. */
 function SmpCopyArguments(event: usize): i64 {
   const params = load<usize>(RtlGetCurrentPeb() + 0x10);
   if (params == 0) return -1;
   const words = SmpWords(String.UTF16.decodeUnsafe(load<usize>(params + 0x44), <usize>load<u16>(params + 0x40)));
-  if (words.length != 3 || words[1].length != 8 || words[2].length != 8) return -1;
+  if (words.length < 3 || words[1].length != 8 || words[2].length != 8) return -1;
+  // After them, StartCsr's initial command, when it named one.
+  SmpCopyInitialCommand = words.slice(3).join(" ");
   const id = parseHex(words[1]), handle = parseHex(words[2]);
   if (id < 0 || handle < 0) return -1;
   store<u32>(event, <u32>handle);
@@ -75,9 +82,10 @@ function SmpStart(): void {
 }
 
 export function main(): void {
+  SmpInstallExceptionFilter();                // an exception in any smss thread stops the system (smfail.ts)
   const event = SmpSlot();
   const session = SmpCopyArguments(event);
-  if (session >= 0) { SmpSessionMain(<u32>session, load<u32>(event)); return; }
+  if (session >= 0) { SmpSessionMain(<u32>session, load<u32>(event), SmpCopyInitialCommand); return; }
   SmpStart();
   SmpCreateApiPort();                         // 1. \SmApiPort, its thread, \Device\VolumesSafeForWriteAccess
   SmpLoadConfiguration();                     // 2. the Session Manager key

@@ -26,6 +26,7 @@ import { SIZEOF_SM_API_MSG, SM_API_MSG_API_NUMBER, SM_API_MSG_RETURN_VALUE, SM_A
 import { SmpLoadConfiguration, SmpSubSystemsRequired, SmpSubSystemValues, SmpSubSystemKmode } from "./sminit";
 import { SmpExpand, SmpInheritEnvironment } from "./smenv";
 import { SmpExecuteImage, SmpExitStatus, SmpFindImage } from "./smexec";
+import { SmpSetSessionObjectDirectories } from "./smdevmap";
 import { SmpDecimal, SmpEqualNoCase, SmpHex, SmpLog, SmpLogText, SmpSlot, SmpUnicode, SmpWords } from "./smutil";
 
 const SystemExtendServiceTableInformation: u32 = 38;
@@ -77,7 +78,7 @@ function SmpLoadKmode(sessionId: u32): string {
   return "";
 }
 
-function SmpSubSystemValue(name: string): string | null {
+export function SmpSubSystemValue(name: string): string | null {
   for (let i = 0; i < SmpSubSystemValues.length; i++) {
     const v = SmpSubSystemValues[i];
     if (SmpEqualNoCase(v.name, name)) return v.text();
@@ -133,14 +134,14 @@ function SmpLoadRequired(sessionId: u32, event: u32): u32 {
   return csrss;
 }
 
-/** The initial command: wininit.exe in session 0, winlogon.exe elsewhere; its process id. */
-function SmpExecuteInitialCommand(sessionId: u32): u32 {
-  const name = sessionId == 0 ? "wininit.exe" : "winlogon.exe";
+/** The initial command: wininit.exe in session 0, winlogon.exe elsewhere, or StartCsr's `command`; its process id. */
+function SmpExecuteInitialCommand(sessionId: u32, command: string): u32 {
+  const name = command.length != 0 ? SmpWords(command)[0] : sessionId == 0 ? "wininit.exe" : "winlogon.exe";
   const image = SmpFindImage(name);
   if (image.length == 0) {
     SmpSessionFailed(sessionId, "initial command " + name + " not found", STATUS_OBJECT_NAME_NOT_FOUND);
   }
-  const started = SmpExecuteImage(image, name, false);
+  const started = SmpExecuteImage(image, command.length != 0 ? command : name, false);
   if (started.process == 0) SmpSessionFailed(sessionId, "initial command " + name + " failed", started.status);
   NtClose(started.thread);
   NtClose(started.process);
@@ -168,16 +169,18 @@ function SmpReportSession(sessionId: u32, status: u32): void {
 }
 
 /** A session's copy of smss, from its command line's session id and event handle. Never returns. */
-export function SmpSessionMain(wanted: u32, event: u32): void {
+export function SmpSessionMain(wanted: u32, event: u32, command: string = ""): void {
   SmpSessionStep = "session " + SmpDecimal(wanted);
   SmpInheritEnvironment();
   SmpLoadConfiguration(true);
   const sessionId = wanted != 0 ? SmpCreateSessionSpace(wanted) : 0;
+  SmpSetSessionObjectDirectories(sessionId); // smdevmap.ts: its "\??" and BaseNamedObjects links, inherited by what it starts
   const kmode = SmpLoadKmode(sessionId);
   log(kmode + "; Required " + SmpJoinRequired());
   const csrss = SmpLoadRequired(sessionId, event);
-  const initial = SmpExecuteInitialCommand(sessionId);
-  log("csrss (process " + SmpDecimal(csrss) + ") and " + (sessionId == 0 ? "wininit" : "winlogon") + " (process " + SmpDecimal(initial) + ") started");
+  const initial = SmpExecuteInitialCommand(sessionId, command);
+  log("csrss (process " + SmpDecimal(csrss) + ") and " + (command.length != 0 ? "the initial command " + command : sessionId == 0 ? "wininit" : "winlogon")
+    + " (process " + SmpDecimal(initial) + ") started");
   SmpReportSession(sessionId, STATUS_SUCCESS);
   NtTerminateProcess(NtCurrentProcess, STATUS_SUCCESS);
 }

@@ -16,7 +16,9 @@ import { hex32 } from '../core/log.ts';
 import { SerialMonitor } from '../core/monitor.ts';
 import { padToSectors, toArrayBuffer, v86Config } from '../core/options.ts';
 import { checkReg, editDisk, readSystemReg } from '../../images/disk/edit.ts';
-import { drawObjects, drawProcesses, drawTimeline } from './panels.ts';
+import { drawObjects, drawProcesses, drawTimeline, type KdView } from './panels.ts';
+import { KdClient, type KdAnswer } from '../core/kd.ts';
+import { packState, unpackState, type PageState } from './state.ts';
 
 const params = new URLSearchParams(location.search);
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -57,8 +59,10 @@ interface Emulator {
   v86?: { cpu: { io: { register_write(port: number, dev: object, a: (v: number) => void, b: (v: number) => void, c: (v: number) => void): void }; devices?: { ide?: { primary?: { master?: { buffer?: { buffer?: ArrayBuffer } } } } } } };
   add_listener(event: string, fn: (arg: any) => void): void;
   serial0_send(text: string): void;
+  serial_send_bytes(serial: number, bytes: Uint8Array): void;
   save_state(): Promise<ArrayBuffer>;
   stop(): Promise<void>;
+  run(): Promise<void>;
   destroy(): Promise<void>;
 }
 
@@ -69,7 +73,17 @@ let log = new BootLog();
 let serial = '';
 let typed = '';
 let ended = false;
+/** Machines started in this tab (boots, restarts, restores), and how the current one began. */
+let starts = 0;
+let startedBy: 'boot' | 'restart' | 'restore' = 'boot';
 const pendingFiles = new Map<string, Uint8Array>();
+/** The kernel debugger on COM2 of the running boot, and what it said last (the process and object panels). */
+let kd: KdClient | undefined;
+let kdView: KdView = { directories: new Map() };
+/** Seconds between the panels' questions to the debugger. */
+const KD_POLL_MS = 3000;
+/** Object directories asked at most per round (the root, then its subdirectories, breadth first). */
+const KD_DIRECTORIES = 24;
 
 /** The disk as the guest left it so far (v86 writes into its own buffer). */
 function diskNow(): Uint8Array | undefined {
@@ -84,8 +98,8 @@ function redraw(): void {
   requestAnimationFrame(() => {
     drawQueued = false;
     drawTimeline($('timeline'), log);
-    drawProcesses($('processes'), log);
-    drawObjects($('objects'), log);
+    drawProcesses($('processes'), log, kd ? kdView : undefined);
+    drawObjects($('objects'), log, kd ? kdView : undefined);
   });
 }
 
@@ -93,10 +107,11 @@ function showProgress(): void {
   const m = log.lastMilestone;
   const where = m ? `${m.label} at ${m.seconds.toFixed(3)} s` : 'starting';
   const running = log.milestones.some((x) => x.id === 'smss-running');
-  show(`${running ? 'running' : 'booting'} · last milestone: ${where}`, running ? 'running' : 'booting');
+  const restored = startedBy === 'restore' ? ' (restored)' : '';
+  show(`${running ? 'running' : 'booting'}${restored} · last milestone: ${where}`, running ? 'running' : 'booting');
 }
 
-async function start(disk: Uint8Array | undefined, state?: ArrayBuffer): Promise<void> {
+async function start(disk: Uint8Array | undefined, state?: PageState, how: typeof startedBy = state ? 'restore' : 'boot'): Promise<void> {
   if (emulator) {
     const old = emulator;
     emulator = undefined;
@@ -105,12 +120,25 @@ async function start(disk: Uint8Array | undefined, state?: ArrayBuffer): Promise
   log = new BootLog();
   serial = '';
   ended = false;
+  kd?.close('the machine restarted');
+  kd = undefined;
+  kdView = { directories: new Map() };
   term.reset();
+  starts++;
+  startedBy = how;
   bootDisk = disk;
   if (disk) $<HTMLTextAreaElement>('reg-text').value = safeReadReg(disk);
   redraw();
   show(state ? 'restoring the saved state...' : 'booting...', 'booting');
   const monitor = new SerialMonitor();
+  if (state?.log) {
+    // the log the saved machine had received: the terminal and the panels as they were
+    serial = state.log;
+    term.write(state.log);
+    monitor.preload(state.log);
+    for (const l of monitor.lines) log.push(l);
+    showProgress();
+  }
   const config = v86Config({
     kernel,
     disk: disk ? toArrayBuffer(padToSectors(disk)) : undefined,
@@ -120,7 +148,7 @@ async function start(disk: Uint8Array | undefined, state?: ArrayBuffer): Promise
     screenContainer: $('screen'),
     interactive: true,
   });
-  if (state) config.initial_state = { buffer: state };
+  if (state) config.initial_state = { buffer: state.state };
   const emu = new V86(config as any) as unknown as Emulator;
   emulator = emu;
   emu.add_listener('emulator-ready', () => {
@@ -133,6 +161,17 @@ async function start(disk: Uint8Array | undefined, state?: ArrayBuffer): Promise
     };
     emu.v86!.cpu.io.register_write(0xf4, { name: 'page-exit' }, onExit, onExit, onExit);
   });
+  // COM2: the kernel debugger (kernel/kd); asked once the kernel says it is there
+  const client = new KdClient((bytes) => { if (emulator === emu) emu.serial_send_bytes(1, bytes); }, 15_000);
+  emu.add_listener('serial1-output-byte', (b: number) => { if (emulator === emu) client.pushByte(b); });
+  if (state) {
+    // a restored machine said its kd line before it was saved: ask it once it runs
+    emu.add_listener('emulator-loaded', () => {
+      if (emulator !== emu || kd) return;
+      kd = client;
+      void pollKd(emu, client);
+    });
+  }
   emu.add_listener('serial0-output-byte', (b: number) => {
     if (emulator !== emu) return;
     const ch = String.fromCharCode(b);
@@ -141,6 +180,10 @@ async function start(disk: Uint8Array | undefined, state?: ArrayBuffer): Promise
     const line = monitor.pushByte(b);
     if (line === undefined) return;
     log.push(line);
+    if (!kd && line.includes('kd: kernel debugger on COM2')) {
+      kd = client;
+      void pollKd(emu, client);
+    }
     redraw();
     if (log.stop) {
       ended = true;
@@ -152,6 +195,33 @@ async function start(disk: Uint8Array | undefined, state?: ArrayBuffer): Promise
     ended = true;
     show(`halted · last milestone: ${log.lastMilestone?.label ?? 'none'}`, 'off');
   });
+}
+
+/** Asks the debugger for the process list and the object namespace every KD_POLL_MS while this boot runs. */
+async function pollKd(emu: Emulator, client: KdClient): Promise<void> {
+  while (emulator === emu && kd === client) {
+    if (!ended) {
+      try {
+        const view: KdView = { directories: new Map(), processes: await client.query('process') };
+        const queue = ['\\'];
+        while (queue.length && view.directories.size < KD_DIRECTORIES) {
+          const path = queue.shift()!;
+          const dir: KdAnswer = await client.query('object', { path });
+          if (dir.error) continue;
+          view.directories.set(path, dir);
+          for (const e of (dir.entries as Array<{ name: string; type: string }>) ?? []) {
+            if (e.type === 'Directory') queue.push(path === '\\' ? `\\${e.name}` : `${path}\\${e.name}`);
+          }
+        }
+        view.at = performance.now();
+        if (kd === client) kdView = view;
+      } catch (e) {
+        if (kd === client) kdView = { ...kdView, error: (e as Error).message };
+      }
+      redraw();
+    }
+    await new Promise((r) => setTimeout(r, KD_POLL_MS));
+  }
 }
 
 function safeReadReg(disk: Uint8Array): string {
@@ -183,18 +253,37 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('nav button')) {
   });
 }
 
-$('restart').addEventListener('click', () => void start(diskNow()));
+// ---- save state, restore state, restart (emulator/browser/state.ts: the file carries the log too) ----
+
+$('restart').addEventListener('click', () => void start(diskNow(), undefined, 'restart'));
 $('save-log').addEventListener('click', () => download('serial.log', new Uint8Array([...serial].map((c) => c.charCodeAt(0)))));
 $('save-disk').addEventListener('click', () => {
   const d = diskNow();
   if (d) download('disk.img', d as Uint8Array<ArrayBuffer>);
 });
 $('save-state').addEventListener('click', async () => {
-  if (emulator) download('machine.state', await emulator.save_state());
+  const emu = emulator;
+  if (!emu) return;
+  // paused while saving, so the log kept is exactly what came before the state
+  await emu.stop();
+  let saved: PageState;
+  try {
+    saved = { state: await emu.save_state(), log: serial };
+  } finally {
+    if (emulator === emu && !ended) await emu.run();
+  }
+  download('machine.state', packState(saved) as Uint8Array<ArrayBuffer>);
 });
 $<HTMLInputElement>('restore-state').addEventListener('change', async (e) => {
-  const f = (e.target as HTMLInputElement).files?.[0];
-  if (f) await start(diskNow(), await f.arrayBuffer());
+  const input = e.target as HTMLInputElement;
+  const f = input.files?.[0];
+  input.value = ''; // the same file can be chosen again
+  if (!f) return;
+  try {
+    await start(diskNow(), unpackState(await f.arrayBuffer()));
+  } catch (err) {
+    show(`cannot restore ${f.name}: ${err instanceof Error ? err.message : err}`, 'stop');
+  }
 });
 
 const regText = $<HTMLTextAreaElement>('reg-text');
@@ -253,6 +342,16 @@ $('files-apply').addEventListener('click', () => rebootWith({}));
   get serial() { return serial; },
   get typed() { return typed; },
   get pendingFiles() { return [...pendingFiles.keys()]; },
+  /** machines started in this tab, and how the current one began ('boot', 'restart', 'restore') */
+  get starts() { return starts; },
+  get startedBy() { return startedBy; },
+  /** The VGA text screen as v86 draws it in the page: 25 rows of text. */
+  screenText(): string[] {
+    return [...$('screen').firstElementChild!.children].map((row) => (row.textContent ?? '').replace(/\u00a0/g, ' '));
+  },
+  /** Asks the kernel debugger on COM2 (undefined until the kernel has started it). */
+  kd(q: string, args: Record<string, string | number> = {}): Promise<KdAnswer> | undefined { return kd?.query(q, args); },
+  get kdView() { return kdView; },
   /** The terminal's whole buffer (scrollback too) as text, a row per line. */
   terminalText(): string {
     const buffer = term.buffer.active;

@@ -5,6 +5,17 @@
 
 import { type BootLog } from '../core/bootlog.ts';
 import { treeText } from '../core/logtext.ts';
+import { type KdAnswer } from '../core/kd.ts';
+
+/** What the kernel debugger (COM2) said last: the process list and object directories by path. */
+export interface KdView {
+  processes?: KdAnswer;
+  /** directory path -> the `object` answer for it */
+  directories: Map<string, KdAnswer>;
+  /** when the last answers came (performance.now()), and the last error */
+  at?: number;
+  error?: string;
+}
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -49,8 +60,32 @@ export function drawTimeline(host: HTMLElement, log: BootLog): void {
   host.append(hover);
 }
 
-/** The process tree and sessions. */
-export function drawProcesses(host: HTMLElement, log: BootLog): void {
+type Row = Record<string, any>;
+
+/** The kernel's own process tree (the `process` query), as indented text. */
+function kdProcessTree(answer: KdAnswer): string {
+  const ps = (answer.processes as Row[]) ?? [];
+  const pids = new Set(ps.map((p) => p.pid));
+  const out: string[] = [];
+  const walk = (p: Row, depth: number) => {
+    out.push(`${'  '.repeat(depth)}${p.name} (pid ${p.pid}, parent ${p.parent}, session ${p.session}${p.critical ? ', critical' : ''}, ${p.threads} threads, ${p.handles} handles)`);
+    for (const c of ps.filter((x) => x.parent === p.pid && x.pid !== p.pid)) walk(c, depth + 1);
+  };
+  for (const root of ps.filter((p) => !pids.has(p.parent) || p.parent === p.pid)) walk(root, 0);
+  return out.join('\n');
+}
+
+function kdSection(host: HTMLElement, kd: KdView | undefined, body: () => string | undefined): void {
+  if (!kd) return;
+  host.append(el('h2', '', 'from the kernel debugger (COM2)'));
+  const text = body();
+  const note = kd.error ? `(${kd.error})` : text === undefined ? '(asking...)' : '';
+  if (note) host.append(el('p', '', note));
+  if (text !== undefined) host.append(el('div', 'tree kd-tree', text));
+}
+
+/** The process tree and sessions; then, once the kernel debugger answered, the kernel's own list. */
+export function drawProcesses(host: HTMLElement, log: BootLog, kd?: KdView): void {
   host.replaceChildren();
   const tree = treeText(log);
   host.append(el('div', 'tree', tree.length ? tree.join('\n') : '(no process lines yet)'));
@@ -59,14 +94,32 @@ export function drawProcesses(host: HTMLElement, log: BootLog): void {
     host.append(el('h2', '', 'sessions'));
     host.append(el('div', 'tree', sessions.map((s) => `session ${s.id}: ${s.processes.map((p) => `${log.processes.get(p)!.name} (${p})`).join(', ')}`).join('\n')));
   }
+  kdSection(host, kd, () => (kd?.processes ? kdProcessTree(kd.processes) : undefined));
+}
+
+/** The object namespace the kernel debugger listed: every directory asked, with types and link targets. */
+function kdObjectTree(kd: KdView): string | undefined {
+  if (!kd.directories.has('\\')) return undefined;
+  const out: string[] = ['\\'];
+  const walk = (path: string, depth: number) => {
+    const dir = kd.directories.get(path);
+    const entries = ((dir?.entries as Row[]) ?? []).slice().sort((a, b) => String(a.name).localeCompare(String(b.name)));
+    for (const e of entries) {
+      out.push(`${'  '.repeat(depth)}${e.name}  [${e.type}]${e.target ? ` -> ${e.target}` : ''}`);
+      const child = path === '\\' ? `\\${e.name}` : `${path}\\${e.name}`;
+      if (e.type === 'Directory' && kd.directories.has(child)) walk(child, depth + 1);
+    }
+  };
+  walk('\\', 1);
+  return out.join('\n');
 }
 
 /**
  * The object namespace as the log names it: every absolute NT path
  * (\Device\..., \??\C:, \KnownDlls\..., \REGISTRY\...) that appears in a
- * message, as a tree. (The kernel debugger on COM2 will give the real one.)
+ * message, as a tree; then the real one, from the kernel debugger on COM2.
  */
-export function drawObjects(host: HTMLElement, log: BootLog): void {
+export function drawObjects(host: HTMLElement, log: BootLog, kd?: KdView): void {
   type Node = Map<string, Node>;
   const root: Node = new Map();
   for (const e of log.events) {
@@ -89,4 +142,5 @@ export function drawObjects(host: HTMLElement, log: BootLog): void {
   };
   walk(root, 1);
   host.replaceChildren(el('p', '', 'Names the log has mentioned so far:'), el('div', 'tree', out.join('\n')));
+  kdSection(host, kd, () => (kd ? kdObjectTree(kd) : undefined));
 }

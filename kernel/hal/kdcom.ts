@@ -50,6 +50,8 @@ const IIR_RX: u32 = 0x04;            // received data available
 const IIR_LINE: u32 = 0x06;          // line status (read LSR)
 const IIR_TIMEOUT: u32 = 0x0C;       // character timeout (data in the FIFO)
 const FIFO_DEPTH: u32 = 16;
+/** Bytes sent from one transmit interrupt at most. */
+const TX_BURST: u32 = 1024;
 const SCRATCH_PROBE: u32 = 0x5A;
 /** 115200 baud: the divisor of the UART's 1.8432 MHz / 16 clock. */
 const DIVISOR_115200: u32 = 1;
@@ -105,13 +107,24 @@ export function HalKdTransmit(buffer: usize, length: u32): void {
 /** An answer is still going out. */
 export function HalKdTransmitting(): bool { return HalpKdSending; }
 
-/** Fills the transmitter; true when the answer is all sent. */
+/**
+ * Fills the transmitter: a FIFO's worth, and again while the UART still
+ * says its FIFO is empty (a real 16550 does not until the bytes have gone
+ * out; an emulated one sends at once), up to TX_BURST bytes per interrupt
+ * so one interrupt never holds the others off for long. True when the
+ * answer is all sent.
+ */
 function HalpKdTransmitChunk(): bool {
-  let n: u32 = 0;
-  while (n < FIFO_DEPTH && TxNext < TxEnd) {
-    outb(COM2_BASE + UART_THR, <u32>load<u8>(TxNext));
-    TxNext++;
-    n++;
+  let sent: u32 = 0;
+  while (TxNext < TxEnd && sent < TX_BURST) {
+    if (sent != 0 && (inb(COM2_BASE + UART_LSR) & LSR_THRE) == 0) break;
+    let n: u32 = 0;
+    while (n < FIFO_DEPTH && TxNext < TxEnd) {
+      outb(COM2_BASE + UART_THR, <u32>load<u8>(TxNext));
+      TxNext++;
+      n++;
+    }
+    sent += n;
   }
   if (TxNext < TxEnd) return false;
   HalpKdSending = false;

@@ -5,8 +5,9 @@
 import { NtTerminateProcess, NtOpenProcess } from "../ps/psprocess";
 import { NtCreateProcess, NtCreateProcessEx } from "../ps/pscreate";
 import { NtReadVirtualMemory, NtWriteVirtualMemory } from "../mm/vmcopy";
-import { NtTerminateThread, NtQueryInformationThread, NtCreateThread, NtOpenThread, NtSetInformationThread, NtResumeThread, NtSuspendThread, NtContinue } from "../ps/psthread";
-import { NtDelayExecution, NtRaiseException, NtYieldExecution } from "../ps/psmain";
+import { NtTerminateThread, NtQueryInformationThread, NtCreateThread, NtOpenThread, NtSetInformationThread, NtResumeThread, NtSuspendThread, NtGetContextThread, NtSetContextThread } from "../ps/psthread";
+import { NtDelayExecution, NtYieldExecution } from "../ps/psmain";
+import { NtRaiseException, NtContinue } from "../ke/except";
 import { NtDisplayString } from "../ex/display";
 import { NtQuerySystemTime, NtQueryPerformanceCounter } from "../ex/time";
 import { NtQueryInformationProcess, NtSetInformationProcess } from "../ps/psquery";
@@ -29,10 +30,10 @@ import { NtSetDefaultHardErrorPort } from "../ps/psharderr";
 import { NtShutdownSystem } from "../ps/psshutdown";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 112;
+export const KiServiceCount: u32 = 114;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 4, 12, 4];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 4, 12, 4, 8, 8];
 /** Bytes of arguments of service `service` (below KiServiceCount: KiSystemService checks first). */
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>unchecked(KiArgumentBytes[service]); }
 
@@ -151,9 +152,11 @@ function KiEntryNtCreatePagingFile(args: usize): u32 { return NtCreatePagingFile
 function KiEntryNtSetDefaultHardErrorPort(args: usize): u32 { return NtSetDefaultHardErrorPort(load<u32>(args)); }
 function KiEntryNtSetSystemInformation(args: usize): u32 { return NtSetSystemInformation(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
 function KiEntryNtShutdownSystem(args: usize): u32 { return NtShutdownSystem(load<u32>(args)); }
+function KiEntryNtGetContextThread(args: usize): u32 { return NtGetContextThread(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtSetContextThread(args: usize): u32 { return NtSetContextThread(load<u32>(args), load<u32>(args, 4)); }
 
 /** The dispatch table: a function reference per service number (KiInitializeServiceTable fills it). */
-const KiServiceTable: usize = memory.data(448, 4);
+const KiServiceTable: usize = memory.data(456, 4);
 
 /** Phase 0: fills the dispatch table, so a service costs one indirect call, not a compare per number before it. */
 export function KiInitializeServiceTable(): void {
@@ -269,6 +272,8 @@ export function KiInitializeServiceTable(): void {
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetDefaultHardErrorPort), 436);
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetSystemInformation), 440);
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtShutdownSystem), 444);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtGetContextThread), 448);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetContextThread), 452);
 }
 
 /** Calls service `service` (below KiServiceCount) with the captured arguments at `args`. */

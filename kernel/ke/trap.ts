@@ -23,7 +23,8 @@ import { KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogHexDigits, KeLogSt
 import { KiDispatchInterrupt } from "./interrupt";
 import { KiDispatchInterruptEnd, KiEnterInterrupt, KiLeaveInterrupt, KeCurrentThread, KTHREAD } from "./thread";
 import { KiSystemService, KI_SYSTEM_SERVICE_VECTOR } from "./syscall";
-import { PspCheckTermination, PspUnhandledUserException } from "../ps/psmain";
+import { PspCheckTermination } from "../ps/psmain";
+import { KiDispatchUserTrap } from "./except";
 import { MmIsUserRangeAccessible } from "../mm/procmm";
 import { MmGrowUserStack, STACK_GROWN, STACK_OVERFLOW } from "../mm/virtual";
 import { PIC_IRQ_COUNT, PIC_MASTER_VECTOR } from "../hal/pic";
@@ -183,15 +184,22 @@ function KiIsPrivilegedInstruction(eip: u32): bool {
   return false;
 }
 
-/** An exception in ring 3: the process ends with the matching NTSTATUS (no user exception dispatch yet). */
+/**
+ * An exception in ring 3: its NTSTATUS and record go to the thread's own
+ * handlers (ke/except.ts), as NT's trap handlers hand them to
+ * KiDispatchException. A page fault below the committed stack commits it
+ * instead; an access violation carries (read 0 / write 1, address), a
+ * general protection fault (0, 0xFFFFFFFF) as NT gives it; a breakpoint
+ * points back at its int3.
+ */
 function KiUserException(frame: usize): void {
   const trap = changetype<KTRAP_FRAME>(frame);
   const vector = trap.Vector;
   let status = KiExceptionStatus(vector);
-  let address: u32 = 0;
+  let count: u32 = 0, p0: u32 = 0, p1: u32 = 0;
   if (vector == VECTOR_PAGE_FAULT) {
     status = STATUS_ACCESS_VIOLATION;
-    address = read_cr2();
+    const address = read_cr2();
     // A touch below the committed part of the thread's stack: commit it and run the instruction again
     // (or, on the reservation's last page, the stack has overflowed).
     if ((trap.ErrorCode & PF_ERROR_PRESENT) == 0) {
@@ -199,10 +207,13 @@ function KiUserException(frame: usize): void {
       if (stack == STACK_GROWN) return;
       if (stack == STACK_OVERFLOW) status = STATUS_STACK_OVERFLOW;
     }
+    if (status == STATUS_ACCESS_VIOLATION) { count = 2; p0 = (trap.ErrorCode & PF_ERROR_WRITE) != 0 ? 1 : 0; p1 = address; }
   }
   else if (vector == 13 && KiIsPrivilegedInstruction(trap.Eip)) status = STATUS_PRIVILEGED_INSTRUCTION;
+  else if (vector == 13) { status = STATUS_ACCESS_VIOLATION; count = 2; p0 = 0; p1 = 0xFFFFFFFF; }
+  else if (vector == 3) { trap.Eip = trap.Eip - 1; count = 1; } // BREAKPOINT_BREAK
   else if (status == 0) status = STATUS_ACCESS_VIOLATION;
-  PspUnhandledUserException(status, trap.Eip, address, KiExceptionName(vector));
+  KiDispatchUserTrap(frame, status, trap.Eip, count, p0, p1, KiExceptionName(vector));
 }
 
 /**
@@ -225,15 +236,20 @@ export function KeFindExceptionFixup(eip: usize): usize {
 /**
  * A ring-0 page fault on a user address inside a user-copy routine: the copy
  * resumes at its fault exit, which tells its caller (STATUS_ACCESS_VIOLATION
- * for the service). Probes are range checks against MM_USER_PROBE_ADDRESS;
+ * for the service), unless the address is the thread's stack below its
+ * committed part, which is committed and the copy goes on. Probes are range checks against MM_USER_PROBE_ADDRESS;
  * this is what makes a page unmapped, decommitted or read-only under a copy
  * harmless. Any other kernel fault still bug-checks.
  */
 function KiUserCopyFault(frame: usize): bool {
   const trap = changetype<KTRAP_FRAME>(frame);
-  if (<usize>read_cr2() >= MM_USER_PROBE_ADDRESS) return false;
+  const address = read_cr2();
+  if (<usize>address >= MM_USER_PROBE_ADDRESS) return false;
   const fixup = KeFindExceptionFixup(trap.Eip);
   if (fixup == 0) return false;
+  // Below the committed part of the thread's stack (the exception frame ke/except.ts pushes, say):
+  // commit it and copy on, as a touch from ring 3 would.
+  if ((trap.ErrorCode & PF_ERROR_PRESENT) == 0 && KeCurrentThread != 0 && MmGrowUserStack(changetype<KTHREAD>(KeCurrentThread).Teb, address) == STACK_GROWN) return true;
   trap.Eip = <u32>fixup;
   return true;
 }

@@ -53,7 +53,6 @@ import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } fro
 import { invlpg, cli, read_eflags, sti } from "../sdk/intrinsics";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject } from "../ob/obref";
-import { ObQueryNameString } from "../ob/obquery";
 import { IoFileObjectType } from "../io/iomgr";
 import { IoTransferFile } from "../io/iofunc";
 import { IoQueryFileSize } from "../io/iofile";
@@ -103,7 +102,16 @@ export function MiImageName(section: usize): usize {
 /** The file's full NT name (UTF-16, 256 characters at most): a u32 byte count, the text after it. */
 const IMAGE_PATH_CHARS: u32 = 256;
 const IMAGE_PATH_BYTES: u32 = 4 + IMAGE_PATH_CHARS * 2;
-export function MiImageFilePath(section: usize): usize { return MiImageName(section) + IMAGE_NAME_BYTES; }
+export function MmImageFilePath(section: usize): usize { return MiImageName(section) + IMAGE_NAME_BYTES; }
+
+/** How Mm names a file's device (ObQueryNameString's signature); Ob sits above Mm and hands it in. */
+export type MM_QUERY_NAME_ROUTINE = (object: usize, buffer: usize, length: u32, returnLength: usize) => u32;
+let MiQueryNameRoutine: usize = 0;
+
+/** Ob tells Mm how to read an object's name (0 until then: image paths are then the path on the volume alone). */
+export function MmSetQueryNameRoutine(routine: MM_QUERY_NAME_ROUTINE): void {
+  MiQueryNameRoutine = changetype<usize>(routine);
+}
 /** The image information (SECTION_IMAGE_INFORMATION) of an image section, and its base after it. */
 export function MiImageInformation(section: usize): usize { return InfoOf(section, load<u32>(section, SECTION_PAGES)); }
 export function MiIsImageSection(section: usize): bool { return (load<u32>(section, SECTION_ATTRIBUTES) & SEC_IMAGE) != 0; }
@@ -292,7 +300,8 @@ function MiKeepFileName(file: usize): void {
   const buffer = f.FileNameBuffer, length = <u32>f.FileNameLength;
   let path: u32 = 0;
   const text = SourcePath + 4;
-  if (f.RelatedDevice != 0 && ObQueryNameString(f.RelatedDevice, SourcePathName, SOURCE_PATH_NAME_BYTES, 0) == STATUS_SUCCESS) {
+  if (f.RelatedDevice != 0 && MiQueryNameRoutine != 0
+    && changetype<MM_QUERY_NAME_ROUTINE>(MiQueryNameRoutine)(f.RelatedDevice, SourcePathName, SOURCE_PATH_NAME_BYTES, 0) == STATUS_SUCCESS) {
     path = min<u32>(<u32>load<u16>(SourcePathName), IMAGE_PATH_CHARS * 2);
     memory.copy(text, load<usize>(SourcePathName, 4), path);
   }

@@ -6,16 +6,20 @@
 //   2. the whole file (read by ps/psw32.ts) has its headers checked with the
 //      same rules as user images (mm/image.ts R1-R16, any 64 KiB aligned base);
 //   3. its SizeOfImage is committed in the caller's session space at
-//      MmSessionImageStart (0xBF800000, where NT x86 loads win32k.sys), so
-//      every page of it -- code, data, the screen buffer -- is the session's
-//      own; the headers and each section's raw data are copied, the rest zero;
+//      MmSessionImageStart (0xBF800000, where NT x86 loads win32k.sys); the
+//      headers and each section's raw data are copied, the rest zero. The
+//      first session's load keeps its read-only pages (code, .reloc) as the
+//      shared copy; a later load of the same file maps those frames and
+//      copies only the writable sections, so each session's data (the screen
+//      buffer) is its own while the code is in memory once (sysshare.ts);
 //   4. base relocations applied: blocks inside the directory, each target
 //      inside the image, types ABSOLUTE and HIGHLOW only;
 //   5. imports resolved by name against ntoskrnl.exe's export table
 //      (kernel/exports.ts): another DLL is STATUS_DLL_NOT_FOUND, an ordinal
 //      STATUS_DRIVER_ORDINAL_NOT_FOUND, an unknown name
 //      STATUS_DRIVER_ENTRYPOINT_NOT_FOUND;
-//   6. DriverEntry(NULL, NULL) is called (it registers the shadow table with
+//   6. DriverEntry(DriverObject, NULL) is called, with a DRIVER_OBJECT
+//      (kernel/sdk/driver.ts) describing the image (it registers the shadow table with
 //      KeAddSystemServiceTable and its paint routine); a failure unloads
 //      (ps/psw32.ts takes back what the driver registered).
 //
@@ -28,6 +32,14 @@ import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogStri
 import { KE_MAX_SESSIONS, KeHasSessionServices } from "../ke/shadow";
 import { MmSessionCommit, MmSessionDecommit, MmSessionImageStart, MmSessionSpaceEnd } from "./session";
 import { MiCheckImageHeaders, MiImageRefusal } from "./image";
+import {
+  MiCopyIntoImage, MiEndSharedLoad, MiHashImageFile, MiImageWritable, MiLogSharing, MiMapSharedImage, MiPlanSharing, MiRecordSharedImage,
+  MiSharedCopyMatches,
+} from "./sysshare";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import {
+  DRIVER_EXTENSION, DRIVER_OBJECT, DRVO_LEGACY_DRIVER, IO_TYPE_DRIVER, SIZEOF_DRIVER_EXTENSION, SIZEOF_DRIVER_OBJECT,
+} from "../sdk/driver";
 import {
   IMAGE_BASE_RELOCATION, IMAGE_DIRECTORY_ENTRY_BASERELOC, IMAGE_DIRECTORY_ENTRY_IMPORT, IMAGE_IMPORT_DESCRIPTOR,
   IMAGE_NT_HEADERS32, IMAGE_ORDINAL_FLAG32, IMAGE_REL_BASED_ABSOLUTE, IMAGE_REL_BASED_HIGHLOW, IMAGE_SECTION_HEADER, SECTION_HEADER_SIZE,
@@ -47,13 +59,51 @@ function MiAllocateDriverImage(bytes: u32): usize {
   memory.fill(MmSessionImageStart, 0, bytes);
   return MmSessionImageStart;
 }
+/** The driver image's place from the shared copy (sysshare.ts): its read-only frames mapped, the rest fresh; 0 when that fails. */
+function MiMapDriverImage(bytes: u32): usize {
+  if (!NT_SUCCESS(MiMapSharedImage(MmSessionImageStart, bytes))) { MiEndSharedLoad(); MmSessionDecommit(MmSessionImageStart, bytes); return 0; }
+  return MmSessionImageStart;
+}
 function MiFreeDriverImage(base: usize, bytes: u32): void {
   MmSessionDecommit(base, bytes);
+}
+
+/** Per session: the DRIVER_OBJECT its image's DriverEntry got (pool), 0 when none. */
+const MiSessionDriverObjects: usize = memory.data(<i32>(KE_MAX_SESSIONS * 4), 4);
+const DRIVER_OBJECT_TAG: u32 = 0x76697244; // 'Driv'
+
+/**
+ * The driver object NT hands a session image's DriverEntry (NT's is a local
+ * one; ours lives as long as the session's image): NT x86's DRIVER_OBJECT
+ * with its DRIVER_EXTENSION right after it, describing the image. 0 when the
+ * pool is out.
+ */
+function MiCreateDriverObject(image: usize, size: u32, entry: usize): usize {
+  const block = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_DRIVER_OBJECT + SIZEOF_DRIVER_EXTENSION, DRIVER_OBJECT_TAG);
+  if (block == 0) return 0;
+  const d = changetype<DRIVER_OBJECT>(block);
+  d.Type = IO_TYPE_DRIVER;
+  d.Size = <u16>SIZEOF_DRIVER_OBJECT;
+  d.Flags = DRVO_LEGACY_DRIVER;
+  d.DriverStart = image;
+  d.DriverSize = size;
+  d.DriverExtension = block + SIZEOF_DRIVER_OBJECT;
+  d.DriverInit = entry;
+  changetype<DRIVER_EXTENSION>(block + SIZEOF_DRIVER_OBJECT).DriverObject = block;
+  return block;
+}
+
+function MiDeleteDriverObject(session: u32): void {
+  const slot = MiSessionDriverObjects + session * 4;
+  const block = load<usize>(slot);
+  if (block != 0) ExFreePoolWithTag(block, DRIVER_OBJECT_TAG);
+  store<usize>(slot, 0);
 }
 
 /** Session `session` has ended (ps/psw32.ts): its image went with its session space. */
 export function MmForgetSessionDriver(session: u32): void {
   if (session >= KE_MAX_SESSIONS) return;
+  MiDeleteDriverObject(session);
   store<usize>(MiSessionImages + session * 8, 0);
   store<u32>(MiSessionImages + session * 8, 0, 4);
 }
@@ -106,7 +156,7 @@ function MiRelocate(image: usize, nt: IMAGE_NT_HEADERS32, size: u32, delta: u32)
       const target = <u64>page + <u64>(entry & 0xFFF);
       if (target + 4 > <u64>size) return MiRefuse("relocation target outside the image", STATUS_INVALID_IMAGE_FORMAT);
       const p = image + <usize>target;
-      store<u32>(p, load<u32>(p) + delta);
+      if (MiImageWritable(image, p)) store<u32>(p, load<u32>(p) + delta); // a shared page has it already
     }
     at += blockSize;
   }
@@ -153,7 +203,7 @@ function MiResolveImports(image: usize, nt: IMAGE_NT_HEADERS32, size: u32, count
         KeLogEnd();
         return MiRefuse("unknown import", STATUS_DRIVER_ENTRYPOINT_NOT_FOUND);
       }
-      store<u32>(image + desc.FirstThunk + i * 4, <u32>address);
+      if (MiImageWritable(image, image + desc.FirstThunk + i * 4)) store<u32>(image + desc.FirstThunk + i * 4, <u32>address);
       count++;
     }
   }
@@ -197,7 +247,7 @@ export function MmLookupKernelExport(name: usize, length: u32): usize {
 
 /** Lays the checked file out at `image` (rule 3). */
 function MiCopySections(image: usize, file: usize, nt: IMAGE_NT_HEADERS32): void {
-  memory.copy(image, file, nt.OptionalHeader.SizeOfHeaders);
+  MiCopyIntoImage(image, image, file, nt.OptionalHeader.SizeOfHeaders);
   const count = <u32>nt.FileHeader_NumberOfSections;
   const table = nt.FirstSection;
   for (let i: u32 = 0; i < count; i++) {
@@ -205,7 +255,7 @@ function MiCopySections(image: usize, file: usize, nt: IMAGE_NT_HEADERS32): void
     let raw = s.SizeOfRawData;
     const virtualSize = s.VirtualSize != 0 ? s.VirtualSize : raw;
     if (raw > virtualSize) raw = virtualSize;
-    if (raw != 0 && s.PointerToRawData != 0) memory.copy(image + s.VirtualAddress, file + s.PointerToRawData, raw);
+    if (raw != 0 && s.PointerToRawData != 0) MiCopyIntoImage(image, image + s.VirtualAddress, file + s.PointerToRawData, raw);
   }
 }
 
@@ -224,8 +274,9 @@ export function MmLoadSessionImage(session: u32, name: usize, nameBytes: u32, fi
   }
   store<usize>(slot, 1); // loading: a second caller meanwhile is refused
   const ntOffset = memory.data(4, 4);
-  let image: usize = 0, size: u32 = 0, imports: u32 = 0;
+  let image: usize = 0, size: u32 = 0, imports: u32 = 0, mapped = false;
   MiWhy = "";
+  const hash = MiHashImageFile(file, length);
   let status = MiCheckImageHeaders(file, length, ntOffset, true);
   if (!NT_SUCCESS(status)) MiWhy = MiImageRefusal();
   if (NT_SUCCESS(status)) {
@@ -233,30 +284,42 @@ export function MmLoadSessionImage(session: u32, name: usize, nameBytes: u32, fi
     size = fileNt.OptionalHeader.SizeOfImage;
     if (fileNt.OptionalHeader.AddressOfEntryPoint == 0) status = MiRefuse("no entry point", STATUS_INVALID_IMAGE_FORMAT);
     else {
-      image = MiAllocateDriverImage(size);
+      // The same file loaded in another session already: its read-only pages are mapped, not copied (sysshare.ts).
+      mapped = MiPlanSharing(fileNt, size) != 0 && MiSharedCopyMatches(length, hash, size);
+      image = mapped ? MiMapDriverImage(size) : MiAllocateDriverImage(size);
       if (image == 0) status = MiRefuse("no memory for the image", STATUS_INSUFFICIENT_RESOURCES);
     }
     if (NT_SUCCESS(status)) {
       MiCopySections(image, file, fileNt);
       const nt = changetype<IMAGE_NT_HEADERS32>(image + load<u32>(ntOffset));
-      status = MiRelocate(image, nt, size, <u32>image - nt.OptionalHeader.ImageBase);
+      status = MiRelocate(image, nt, size, <u32>image - fileNt.OptionalHeader.ImageBase);
       if (NT_SUCCESS(status)) status = MiResolveImports(image, nt, size, MiImportCount);
       if (NT_SUCCESS(status)) imports = load<u32>(MiImportCount);
     }
   }
   if (NT_SUCCESS(status)) {
     const nt = changetype<IMAGE_NT_HEADERS32>(image + load<u32>(ntOffset));
-    nt.OptionalHeader.ImageBase = <u32>image;
+    if (nt.OptionalHeader.ImageBase != <u32>image) nt.OptionalHeader.ImageBase = <u32>image; // a shared header page has it already
+    MiEndSharedLoad();
+    if (!mapped) MiRecordSharedImage(image, size, length, hash);
+    MiLogSharing(session, image, size, mapped);
     const entry = image + nt.OptionalHeader.AddressOfEntryPoint;
-    const args = memory.data(8, 4);
-    store<u32>(args, 0);
-    store<u32>(args, 0, 4);
-    store<usize>(slot, image);
-    store<u32>(slot, size, 4);
-    status = call_address(entry, args, 8);
-    if (!NT_SUCCESS(status)) MiWhy = "DriverEntry failed";
+    const driverObject = MiCreateDriverObject(image, size, entry);
+    if (driverObject == 0) status = MiRefuse("no memory for the driver object", STATUS_INSUFFICIENT_RESOURCES);
+    else {
+      store<usize>(MiSessionDriverObjects + session * 4, driverObject);
+      const args = memory.data(8, 4);
+      store<usize>(args, driverObject); // DriverObject
+      store<u32>(args, 0, 4);           // RegistryPath: NULL, as NT passes it to a session image
+      store<usize>(slot, image);
+      store<u32>(slot, size, 4);
+      status = call_address(entry, args, 8);
+      if (!NT_SUCCESS(status)) MiWhy = "DriverEntry failed";
+    }
   }
   if (!NT_SUCCESS(status)) {
+    MiEndSharedLoad();
+    MiDeleteDriverObject(session);
     if (image != 0) MiFreeDriverImage(image, size);
     store<usize>(slot, 0);
     store<u32>(slot, 0, 4);

@@ -314,9 +314,14 @@ export function MiQueryVirtualMemory(process: u32, address: usize, infoClass: u3
   const page = address & ~4095;
   const vad = MiFindVad(head, page);
   // MEMORY_BASIC_INFORMATION: BaseAddress, AllocationBase, AllocationProtect, RegionSize, State, Protect, Type.
-  if (vad == 0) {
-    // A free range: up to the next region (or the end of user space).
+  if (vad == 0 && page == MM_SHARED_USER_DATA_VA) {
+    // SharedUserData has no VAD; NT reports its page as one committed, read-only, private page.
+    store<u32>(buffer, <u32>page); store<u32>(buffer, <u32>page, 4); store<u32>(buffer, PAGE_READONLY, 8);
+    store<u32>(buffer, PAGE_SIZE, 12); store<u32>(buffer, MEM_COMMIT, 16); store<u32>(buffer, PAGE_READONLY, 20); store<u32>(buffer, MEM_PRIVATE, 24);
+  } else if (vad == 0) {
+    // A free range: up to the next region, SharedUserData or the end of user space.
     let next: usize = MM_HIGHEST_USER_ADDRESS + 1;
+    if (page < MM_SHARED_USER_DATA_VA) next = MM_SHARED_USER_DATA_VA;
     for (let v = load<usize>(head); v != head; v = load<usize>(v)) if (vadStart(v) > page && vadStart(v) < next) next = vadStart(v);
     store<u32>(buffer, <u32>page); store<u32>(buffer, 0, 4); store<u32>(buffer, 0, 8);
     store<u32>(buffer, <u32>(next - page), 12); store<u32>(buffer, MEM_FREE, 16); store<u32>(buffer, PAGE_NOACCESS, 20); store<u32>(buffer, 0, 24);

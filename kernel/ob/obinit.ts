@@ -7,8 +7,11 @@
 //   \                 the root directory
 //   \ObjectTypes      one entry per type, here and from ObCreateObjectType
 //   \Device           device objects (Io)
-//   \??               the global DOS devices directory (drive letters, COM1, ...)
-//   \DosDevices       a symbolic link to \??
+//   \GLOBAL??         the global DOS devices directory (drive letters, COM1, ...),
+//                     the system device map's: "\??" names it for processes
+//                     without a map of their own (obdevmap.ts); Global -> itself,
+//                     GLOBALROOT -> "" (the root)
+//   \DosDevices       a symbolic link to \?? (the caller's DOS devices)
 //   \KernelObjects    events the kernel publishes (low memory, ...)
 //   \BaseNamedObjects named objects of the Win32 world
 //
@@ -27,6 +30,9 @@ import { NtCreateDirectoryObject, ObpDirectoryEntryCount, ObpLinkIntoDirectory, 
 import { NtClose, ObpInitializeHandleTables, ObReferenceObjectByHandle } from "./obhandle";
 import { NtCreateSymbolicLinkObject, ObpDeleteSymbolicLink, ObpParseSymbolicLink } from "./oblink";
 import { ObDereferenceObject } from "./obref";
+import { ObpCreateSystemDeviceMap } from "./obdevmap";
+import { ObQueryNameString } from "./obquery";
+import { MmSetQueryNameRoutine } from "../mm/image";
 import { NT_SUCCESS } from "../sdk/ntstatus";
 import { OBJ_PERMANENT } from "../sdk/ntdef";
 
@@ -155,6 +161,7 @@ function ObpLayoutsMatch(): bool {
 export function ObInitSystem(): void {
   if (!ObpLayoutsMatch()) ObpInitFailed(STEP_LAYOUT, 0);
   if (!ObpInitializeHandleTables()) ObpInitFailed(STEP_HANDLE_TABLE, 0);
+  MmSetQueryNameRoutine(ObQueryNameString);
   ObpTypeObjectType = ObpCreateSystemType("Type", OB_TYPE_TAG,
     STANDARD_RIGHTS_READ, STANDARD_RIGHTS_WRITE, STANDARD_RIGHTS_EXECUTE, OBJECT_TYPE_ALL_ACCESS, SIZEOF_OBJECT_TYPE, null, null);
   ObpDirectoryObjectType = ObpCreateSystemType("Directory", 0,
@@ -168,7 +175,10 @@ export function ObInitSystem(): void {
   ObpTypeDirectoryObject = ObpCreateSystemDirectory("\\ObjectTypes");
   ObpNameEarlyTypes();
   ObpCreateSystemDirectory("\\Device");
-  ObpCreateSystemDirectory("\\??");
+  const global = ObpCreateSystemDirectory("\\GLOBAL??");
+  if (!ObpCreateSystemDeviceMap(global)) ObpInitFailed(STEP_DIRECTORIES, 0);
+  ObpCreateSystemLink("\\GLOBAL??\\Global", "\\GLOBAL??");
+  ObpCreateSystemLink("\\GLOBAL??\\GLOBALROOT", "");
   ObpCreateSystemLink("\\DosDevices", "\\??");
   ObpCreateSystemDirectory("\\KernelObjects");
   ObpCreateSystemDirectory("\\BaseNamedObjects");

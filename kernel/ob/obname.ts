@@ -11,6 +11,11 @@
 // name); something other than a directory on the way
 // STATUS_OBJECT_TYPE_MISMATCH.
 //
+// "\??" and "\??\..." start in the caller's DOS devices directory (its
+// process's device map, obdevmap.ts) instead of the root; a component not
+// found in such a directory is looked up in the global one, \GLOBAL??,
+// unless it is the last component of a name being created.
+//
 // An object whose type has a parse procedure takes over the rest of the
 // name. For a symbolic link (oblink.ts) that is a reparse: the link's target
 // and the rest of the name become the complete name and the lookup starts
@@ -33,6 +38,7 @@ import { ObpInsertNamedObject, ObpLookupDirectoryEntry } from "./obdir";
 import { ObpCreateHandle, ObReferenceObjectByHandle } from "./obhandle";
 import { ObDereferenceObject, ObReferenceObject, ObReferenceObjectByPointer, ObpDeleteNameCheck } from "./obref";
 import { ObpDirectoryObjectType, ObpRootDirectoryObject, ObpSymbolicLinkObjectType } from "./obinit";
+import { ObpDosDevicesDirectory, ObpShadowDirectory } from "./obdevmap";
 import {
   NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER,
   STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_EXISTS, STATUS_OBJECT_NAME_INVALID,
@@ -55,6 +61,18 @@ function ObpReturnObject(object: usize, objectType: usize, found: usize): u32 {
   const status = ObReferenceObjectByPointer(object, 0, objectType);
   if (NT_SUCCESS(status)) store<usize>(found, object);
   return status;
+}
+
+/** Bytes of "\??", the name of the caller's DOS devices. */
+const DOS_DEVICES_PREFIX_BYTES: u32 = 6;
+
+/** True for "\??" and "\??\...": the name starts in the caller's DOS devices directory. */
+function ObpIsDosDevicesName(name: usize): bool {
+  const n = RtlUnicodeString(name);
+  if (n.Length < <u16>DOS_DEVICES_PREFIX_BYTES) return false;
+  const b = n.Buffer;
+  if (load<u16>(b) != 0x5C || load<u16>(b, 2) != 0x3F || load<u16>(b, 4) != 0x3F) return false;
+  return n.Length == <u16>DOS_DEVICES_PREFIX_BYTES || load<u16>(b, 6) == 0x5C;
 }
 
 /** True when the complete name is exactly "\". */
@@ -97,11 +115,26 @@ function ObpLookupOnce(context: usize, directory: usize, attributes: u32, object
   if (directory == ObpRootDirectoryObject && ObpIsRootName(context + CONTEXT_COMPLETE)) {
     return ObpReturnObject(directory, objectType, found);
   }
+  if (directory == ObpRootDirectoryObject && ObpIsDosDevicesName(remaining)) {
+    // "\??" is the caller's DOS devices directory (its device map's, obdevmap.ts).
+    const rest = RtlUnicodeString(remaining);
+    rest.Buffer += DOS_DEVICES_PREFIX_BYTES;
+    rest.Length -= <u16>DOS_DEVICES_PREFIX_BYTES;
+    rest.MaximumLength = rest.Length;
+    directory = ObpDosDevicesDirectory();
+    if (rest.Length == 0) return ObpReturnObject(directory, objectType, found);
+  }
   const caseInsensitive = (attributes & OBJ_CASE_INSENSITIVE) != 0;
   while (true) {
     if (RtlNextPathComponent(remaining, component) == 0) return STATUS_OBJECT_NAME_INVALID;
     const last = RtlUnicodeString(remaining).Length == 0;
-    const object = ObpLookupDirectoryEntry(directory, component, caseInsensitive);
+    let object = ObpLookupDirectoryEntry(directory, component, caseInsensitive);
+    if (object == 0 && (!last || insertObject == 0)) {
+      // A process's own DOS devices directory falls back on the global one (NT's shadow directory);
+      // a new name always goes into the process's own.
+      const shadow = ObpShadowDirectory(directory);
+      if (shadow != 0) object = ObpLookupDirectoryEntry(shadow, component, caseInsensitive);
+    }
     if (object == 0) {
       if (!last) return STATUS_OBJECT_PATH_NOT_FOUND;
       if (insertObject == 0) return STATUS_OBJECT_NAME_NOT_FOUND;

@@ -244,10 +244,15 @@ export const SIZEOF_OBJECT_TYPE: u32 = OBJECT_TYPE_INFO_OFFSET + SIZEOF_OBJECT_T
 
 /** Hash chains per directory, as in NT. */
 export const NUMBER_HASH_BUCKETS: u32 = 37;
-/** OBJECT_DIRECTORY: HashBuckets[37] (heads of OBJECT_DIRECTORY_ENTRY chains), then a count. */
-export const SIZEOF_OBJECT_DIRECTORY: u32 = NUMBER_HASH_BUCKETS * 4 + 4;
+/**
+ * OBJECT_DIRECTORY: HashBuckets[37] (heads of OBJECT_DIRECTORY_ENTRY chains),
+ * then a count (where NT keeps its Lock), then DeviceMap at +0x98 as in NT x86
+ * (obdevmap.ts: the map whose DOS devices directory this is, or 0).
+ */
+export const SIZEOF_OBJECT_DIRECTORY: u32 = NUMBER_HASH_BUCKETS * 4 + 8;
 @inline export function ObpDirectoryBucket(directory: usize, index: u32): usize { return directory + (index << 2); }
 @inline export function ObpDirectoryCount(directory: usize): usize { return directory + NUMBER_HASH_BUCKETS * 4; }
+@inline export function ObpDirectoryDeviceMap(directory: usize): usize { return directory + NUMBER_HASH_BUCKETS * 4 + 4; }
 
 @unmanaged export class OBJECT_DIRECTORY_ENTRY {
   ChainLink: usize;              // next entry in the same bucket

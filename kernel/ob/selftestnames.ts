@@ -19,7 +19,7 @@ import { ObOpenObjectByName } from "./obname";
 import { NtMakePermanentObject, NtMakeTemporaryObject } from "./obquery";
 import { ObDereferenceObject } from "./obref";
 import {
-  ObpDirectoryObjectType, ObpRootDirectoryObject, ObpSymbolicLinkObjectType, ObpTypeObjectType,
+  ObpDirectoryObjectType, ObpRootDirectoryObject, ObpSymbolicLinkObjectType, ObpTypeDirectoryObject, ObpTypeObjectType,
 } from "./obinit";
 import {
   Attributes, AttributesOf, BASIC_ATTRIBUTES, BASIC_HANDLE_COUNT, BASIC_POINTER_COUNT, BasicField, Buffer, CreateDirectory, CreateLink,
@@ -55,7 +55,8 @@ export function TestNamespace(): bool {
   if (!check(count >= 6, "the root lists its entries")) return false;
   if (!check(EntryTypeIs(EntryIndex(count, "ObjectTypes"), "Directory"), "\\ObjectTypes is listed as a Directory")) return false;
   if (!check(EntryTypeIs(EntryIndex(count, "Device"), "Directory"), "\\Device is listed")) return false;
-  if (!check(EntryTypeIs(EntryIndex(count, "??"), "Directory"), "\\?? is listed")) return false;
+  if (!check(EntryTypeIs(EntryIndex(count, "GLOBAL??"), "Directory"), "\\GLOBAL?? is listed")) return false;
+  if (!check(EntryIndex(count, "??") < 0, "\\?? is not an object of the root")) return false;
   if (!check(EntryTypeIs(EntryIndex(count, "KernelObjects"), "Directory"), "\\KernelObjects is listed")) return false;
   if (!check(EntryTypeIs(EntryIndex(count, "BaseNamedObjects"), "Directory"), "\\BaseNamedObjects is listed")) return false;
   if (!check(EntryTypeIs(EntryIndex(count, "DosDevices"), "SymbolicLink"), "\\DosDevices is listed as a SymbolicLink")) return false;
@@ -64,6 +65,9 @@ export function TestNamespace(): bool {
   if (!expect(OpenDirectory("\\??"), STATUS_SUCCESS, "open \\??")) return false;
   const dosDevices = ObjectOf(Handle());
   NtClose(Handle());
+  if (!OpensAs("\\GLOBAL??", 0, dosDevices, "the kernel's \\?? is \\GLOBAL??")) return false;
+  if (!OpensAs("\\GLOBAL??\\Global", 0, dosDevices, "\\GLOBAL??\\Global leads to \\GLOBAL??")) return false;
+  if (!OpensAs("\\??\\GLOBALROOT\\ObjectTypes", 0, ObpTypeDirectoryObject, "\\??\\GLOBALROOT leads to the root")) return false;
   if (!OpensAs("\\DosDevices", 0, dosDevices, "\\DosDevices leads to \\??")) return false;
   if (!expect(OpenLink("\\DosDevices"), STATUS_SUCCESS, "open the link \\DosDevices itself")) return false;
   const link = Handle();

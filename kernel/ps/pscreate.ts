@@ -14,7 +14,7 @@ import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmSectionObjectType, SECTION_MAP_EXECUTE } from "../mm/section";
-import { MiImageFilePath, MiImageInformation, MiImageName, MiIsImageSection, MiMapImageView } from "../mm/image";
+import { MmImageFilePath, MiImageInformation, MiImageName, MiIsImageSection, MiMapImageView } from "../mm/image";
 import { MmCommitUserPages, MmCopyToUser } from "../mm/procmm";
 import { PspMapSystemDll } from "./psdll";
 import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable, ObInheritHandles } from "../ob/obhandle";
@@ -144,7 +144,7 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
   const child = PspAllocateProcessNamed(MiImageName(section), parent); // a copy of the parent's token
   if (child == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const c = changetype<EPROCESS>(child);
-  const path = MiImageFilePath(section);
+  const path = MmImageFilePath(section);
   PsSetProcessImageFilePath(child, path + 4, load<u32>(path));
   let ok = PspGiveAddressSpaceAndHandles(child, parent, flags)
     && MmCommitUserPages(c.DirectoryTableBase, PEB_ADDRESS, 4096, true)

@@ -31,10 +31,13 @@ import { OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
 export let PspSystemDllSection: usize = 0;
 /** Where LdrInitializeThunk is when ntdll.dll is at its base, or 0. */
 export let PspLdrInitializeThunk: usize = 0;
+/** Where KiUserExceptionDispatcher is when ntdll.dll is at its base (NT's KeUserExceptionDispatcher), or 0. */
+let PspUserExceptionDispatcher: usize = 0;
 let PspSystemDllBase: usize = 0;
 
 const SYSTEM_DLL: string = "\\SystemRoot\\System32\\ntdll.dll";
 const THUNK_NAME: string = "LdrInitializeThunk";
+const DISPATCHER_NAME: string = "KiUserExceptionDispatcher";
 
 /** The RVA of the export `name` (ASCII) of an image section, or 0; every read checked against the image. */
 function PspFindExport(section: usize, name: string): u32 {
@@ -104,12 +107,18 @@ export function PsInitializeSystemDll(): void {
   PspSystemDllSection = section;
   PspSystemDllBase = base;
   PspLdrInitializeThunk = thunk != 0 ? base + thunk : 0;
+  const dispatcher = PspFindExport(section, DISPATCHER_NAME);
+  PspUserExceptionDispatcher = dispatcher != 0 ? base + dispatcher : 0;
   KeLogBegin("ps");
   KeLogString(SYSTEM_DLL);
   KeLogString(": mapped into every image process at ");
   KeLogHex(<u32>base);
   if (thunk != 0) { KeLogString(", threads start at LdrInitializeThunk "); KeLogHex(<u32>(base + thunk)); }
   else KeLogString("; it exports no LdrInitializeThunk: threads start at their own addresses");
+  KeLogEnd();
+  KeLogBegin("ps");
+  if (dispatcher != 0) { KeLogString("user-mode exceptions go to KiUserExceptionDispatcher "); KeLogHex(<u32>(base + dispatcher)); }
+  else KeLogString("ntdll.dll exports no KiUserExceptionDispatcher: a user-mode exception ends its process");
   KeLogEnd();
 }
 
@@ -128,6 +137,13 @@ export function PspMapSystemDll(process: usize): u32 {
 }
 
 const CONTEXT_SIZE: u32 = <u32>offsetof<CONTEXT>();
+
+/** Where `process`'s exceptions go in user mode: its ntdll's KiUserExceptionDispatcher, or 0 (no ntdll, or no such export). */
+export function PsUserExceptionDispatcher(process: usize): usize {
+  const p = changetype<EPROCESS>(process);
+  if (p.SystemDllBase == 0 || PspUserExceptionDispatcher == 0) return 0;
+  return PspUserExceptionDispatcher + (p.SystemDllBase - PspSystemDllBase);
+}
 
 /**
  * Where a new thread of `process` starts: for a process with ntdll.dll,

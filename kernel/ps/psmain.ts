@@ -18,6 +18,8 @@
 // 0x01000000, the stack below 0x00300000, the PEB at 0x7FFDF000 and the
 // first thread's TEB at 0x7FFDE000 (NT's classic addresses).
 
+import { KeSetUserExceptionRoutines } from "../ke/except";
+import { PsUserExceptionDispatcher } from "./psdll";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { boot_modules, trap_exit, cli } from "../sdk/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
@@ -40,6 +42,7 @@ import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "
 import { MiInsertVad, MmDeleteVads, MmSetProcessLookup } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
+import { ObDereferenceDeviceMap, ObInheritDeviceMap, ObSetCurrentDeviceMapRoutine } from "../ob/obdevmap";
 import { LpcExitThread } from "../lpc/lpcp";
 import { MmSessionSetDirectory } from "../mm/session";
 import { PsInitializeSessionZero, PspSessionAddProcess, PspSessionRemoveProcess } from "./pssession";
@@ -109,6 +112,8 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
   InheritedFromUniqueProcessId: u32;
   /** Its session's space (mm/session.ts, ps/pssession.ts): the creator's session; 0 once it has left. */
   Session: usize;
+  /** Its DEVICE_MAP (ob/obdevmap.ts): what "\??" names for it; its parent's, one reference. */
+  DeviceMap: usize;
   /**
    * The full NT name of its image file (pool 'PsIp': a u32 byte count, then UTF-16), what
    * ProcessImageFileName reports; 0 for the System process and boot modules.
@@ -121,6 +126,7 @@ export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink
 export const PsActiveProcessHead: usize = memory.data(8, 4);
 export const EPROCESS_THREAD_LIST: u32 = offsetof<EPROCESS>("ThreadListFlink");
 export const EPROCESS_VAD_LIST: u32 = offsetof<EPROCESS>("VadListFlink");
+export const EPROCESS_DEVICE_MAP: u32 = offsetof<EPROCESS>("DeviceMap");
 const EPROCESS_IMAGE_NAME: u32 = offsetof<EPROCESS>("ImageFileName0");
 export const PS_PROCESS_FLAGS_CRITICAL: u32 = 1;
 const PROCESS_TAG: u32 = 0x636F7250; // 'Proc'
@@ -152,6 +158,7 @@ export function PspDereferenceProcess(process: usize): void {
   p.References--;
   if (p.References != 0) return;
   if (p.Token != 0) { SeDereferenceToken(p.Token); p.Token = 0; }
+  ObDereferenceDeviceMap(process + EPROCESS_DEVICE_MAP);
   if (p.Session != 0) PspSessionRemoveProcess(process, 0); // never ran: its session loses it now
   if (p.ImageFilePath != 0) ExFreePoolWithTag(p.ImageFilePath, IMAGE_PATH_TAG);
   ExFreePoolWithTag(process, PROCESS_TAG);
@@ -198,6 +205,7 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   p.References = 1;
   p.Token = token;
   p.InheritedFromUniqueProcessId = parent != 0 ? changetype<EPROCESS>(parent).UniqueProcessId : 0;
+  ObInheritDeviceMap(process + EPROCESS_DEVICE_MAP, parent != 0 ? changetype<EPROCESS>(parent).DeviceMap : 0);
   // The session is the creating process's (NT: MiSessionAddProcess), whoever the parent is.
   const creator = PspCreatorProcess();
   PspSessionAddProcess(process, creator != 0 ? changetype<EPROCESS>(creator).Session : 0);
@@ -284,8 +292,19 @@ export function KeUnstackDetachProcess(): void {
   MmSwitchAddressSpace(t.Process != 0 ? changetype<EPROCESS>(t.Process).DirectoryTableBase : MmKernelDirectory);
 }
 
+/** The current process's device map for Ob's "\??" (0: the system one). */
+function PspCurrentDeviceMap(): usize {
+  const process = PsGetCurrentProcess();
+  return process != 0 ? changetype<EPROCESS>(process).DeviceMap : 0;
+}
+
 /** Phase 1: the System process (pid 4) and the switch hook. */
+/** The current process's KiUserExceptionDispatcher (psdll.ts), for Ke. */
+function PspCurrentUserDispatcher(): usize { return PsUserExceptionDispatcher(PsGetCurrentProcess()); }
+function PspCurrentProcessId(): u32 { return changetype<EPROCESS>(PsGetCurrentProcess()).UniqueProcessId; }
+
 export function PsInitializeSystem(): void {
+  KeSetUserExceptionRoutines(PspCurrentUserDispatcher, PspUnhandledUserException, PspCurrentProcessId); // ke/except.ts
   const name = memory.data<u8>([0x53, 0x79, 0x73, 0x74, 0x65, 0x6D]); // "System"
   PsInitialSystemProcess = PspAllocateProcess(name, 6);
   const p = changetype<EPROCESS>(PsInitialSystemProcess);
@@ -303,6 +322,7 @@ export function PsInitializeSystem(): void {
   KeSetSwapHook(PspSwapContext);
   KeSetThreadFreeHook(PspThreadFreed);
   MmSetProcessLookup(PspVadListFromHandle);
+  ObSetCurrentDeviceMapRoutine(PspCurrentDeviceMap);
   KeLogBegin("ps");
   KeLogString("System process (pid 4)");
   KeLogEnd();
@@ -555,7 +575,7 @@ function PspProcessEnded(process: usize, status: u32): void {
 }
 
 /** A user-mode exception nobody handles: log it and end the process with its status. */
-export function PspUnhandledUserException(status: u32, eip: u32, address: u32, what: string): void {
+function PspUnhandledUserException(status: u32, eip: u32, address: u32, what: string): void {
   const process = PsGetCurrentProcess();
   const p = changetype<EPROCESS>(process);
   KeLogBegin("ps");
@@ -593,31 +613,6 @@ export function PspTerminateProcess(process: usize, status: u32): void {
 }
 
 // ---- services ----
-
-/**
- * NtRaiseException(ExceptionRecord, ContextRecord, FirstChance): user mode
- * raising an exception (a WebAssembly trap does). There is no user exception
- * dispatch yet, so nothing can handle it: the process ends with its code,
- * logged like a processor exception.
- */
-export function NtRaiseException(record: u32, context: u32, firstChance: u32): u32 {
-  if (!ProbeForRead(record, 20, 4)) return STATUS_ACCESS_VIOLATION;
-  const code = load<u32>(record), address = load<u32>(record, 12);
-  PspUnhandledUserException(code, address, 0, PspExceptionName(code));
-  return STATUS_SUCCESS;
-}
-
-function PspExceptionName(code: u32): string {
-  switch (code) {
-    case 0xC0000094: return "integer divide by zero";
-    case 0xC0000095: return "integer overflow";
-    case 0xC000001D: return "illegal instruction";
-    case 0xC00000FD: return "stack overflow";
-    case 0xC0000005: return "access violation";
-    case 0xC0000090: return "invalid floating-point operation";
-  }
-  return "raised";
-}
 
 /** NtDelayExecution(Alertable, DelayInterval): sleeps; the interval is captured from user memory. */
 export function NtDelayExecution(alertable: u32, interval: u32): u32 {

@@ -7,6 +7,9 @@
 //       UniqueProcessId, InheritedFromUniqueProcessId
 //   ProcessBasePriority (5)          set: a KPRIORITY (1-31); raising it needs SeIncreaseBasePriorityPrivilege;
 //                                    every thread's base priority moves with it
+//   ProcessDeviceMap (23)            query: PROCESS_DEVICEMAP_INFORMATION (36) or _EX (40): drive letters of
+//                                    its "\??" and the global ones; set: a directory handle
+//                                    (SeTcbPrivilege) becomes its "\??" (ob/obdevmap.ts)
 //   ProcessSessionInformation (24)   ULONG SessionId; set: SeTcbPrivilege, an existing session (the
 //                                    process moves there with its session space; ps/pssession.ts)
 //   ProcessImageFileName (27)        UNICODE_STRING, then its text (NUL-terminated) in the same buffer: the
@@ -22,7 +25,12 @@ import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
 import { PsSetProcessSessionId } from "./pssession";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { EPROCESS, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
+import { EPROCESS, EPROCESS_DEVICE_MAP, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
+import { ObQueryDeviceMapInformation, ObSetDeviceMap } from "../ob/obdevmap";
+import {
+  PROCESS_DEVICEMAP_INFORMATION_EX_FLAGS, PROCESS_LUID_DOSDEVICES_ONLY, ProcessDeviceMap, SIZEOF_PROCESS_DEVICEMAP_INFORMATION,
+  SIZEOF_PROCESS_DEVICEMAP_INFORMATION_EX,
+} from "../sdk/procinfo";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION } from "./psprocess";
 import {
@@ -56,6 +64,7 @@ export function NtQueryInformationProcess(handle: u32, infoClass: u32, buffer: u
   if (process == 0) return PsProcessHandleStatus();
   const p = changetype<EPROCESS>(process);
   if (returnLength != 0 && (!ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
+  if (infoClass == ProcessDeviceMap) return PspQueryDeviceMap(process, buffer, length, returnLength);
   if (infoClass == ProcessImageFileName) return PspQueryImageFileName(p, buffer, length, returnLength);
   let size: u32 = 0;
   switch (infoClass) {
@@ -104,7 +113,7 @@ export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32
   if (process == 0) return PsProcessHandleStatus();
   const p = changetype<EPROCESS>(process);
   switch (infoClass) {
-    case ProcessBasePriority: case ProcessSessionInformation: case ProcessBreakOnTermination: break;
+    case ProcessBasePriority: case ProcessSessionInformation: case ProcessBreakOnTermination: case ProcessDeviceMap: break;
     default: return STATUS_INVALID_INFO_CLASS;
   }
   const check = PspCheckBuffer(buffer, length, 4, false);
@@ -125,6 +134,14 @@ export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32
       if (status != STATUS_SUCCESS) return status;
       break;
     }
+    case ProcessDeviceMap: {
+      // PROCESS_DEVICEMAP_INFORMATION.Set: a directory handle (DIRECTORY_TRAVERSE). With LUID
+      // device maps on (NT 5.1's default) changing a process's map takes SeTcbPrivilege.
+      if (!SeSinglePrivilegeCheck(SE_TCB_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+      const status = ObSetDeviceMap(process + EPROCESS_DEVICE_MAP, value);
+      if (status != STATUS_SUCCESS) return status;
+      break;
+    }
     case ProcessBreakOnTermination:
       if (!SeSinglePrivilegeCheck(SE_DEBUG_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD; // as NT 5.2 and later
       if (value != 0) p.Flags |= PS_PROCESS_FLAGS_CRITICAL; else p.Flags &= ~PS_PROCESS_FLAGS_CRITICAL;
@@ -138,6 +155,30 @@ export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32
   return STATUS_SUCCESS;
 }
 
+
+/** A kernel copy of the query form, filled under Ob's lock, then copied out. */
+const PspDeviceMapInfo: usize = memory.data(<i32>SIZEOF_PROCESS_DEVICEMAP_INFORMATION, 4);
+
+/**
+ * NtQueryInformationProcess(ProcessDeviceMap): PROCESS_DEVICEMAP_INFORMATION
+ * (36 bytes) or its _EX form (40, whose Flags the caller sets:
+ * PROCESS_LUID_DOSDEVICES_ONLY or 0, anything else STATUS_INVALID_PARAMETER).
+ */
+function PspQueryDeviceMap(process: usize, buffer: u32, length: u32, returnLength: u32): u32 {
+  let flags: u32 = 0;
+  if (length == SIZEOF_PROCESS_DEVICEMAP_INFORMATION_EX) {
+    if (!ProbeForWrite(buffer, length, 4)) return STATUS_ACCESS_VIOLATION;
+    flags = load<u32>(buffer + PROCESS_DEVICEMAP_INFORMATION_EX_FLAGS);
+    if ((flags & ~PROCESS_LUID_DOSDEVICES_ONLY) != 0) return STATUS_INVALID_PARAMETER;
+  } else {
+    const check = PspCheckBuffer(buffer, length, SIZEOF_PROCESS_DEVICEMAP_INFORMATION, true);
+    if (check != STATUS_SUCCESS) return check;
+  }
+  ObQueryDeviceMapInformation(changetype<EPROCESS>(process).DeviceMap, PspDeviceMapInfo, flags);
+  memory.copy(buffer, PspDeviceMapInfo, SIZEOF_PROCESS_DEVICEMAP_INFORMATION);
+  if (returnLength != 0) store<u32>(returnLength, length);
+  return STATUS_SUCCESS;
+}
 
 /**
  * NT's KeSetPriorityProcess: the process's base priority becomes `priority`

@@ -41,6 +41,7 @@ import {
 import { InsertTailList } from "../sdk/list";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { PspSystemDllStart } from "./psdll";
+import { KeGetContextThread, KeSetContextThread, KeUserTrapFrame } from "../ke/except";
 import { PspResolveCurrentProcess, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "./psprocess";
 import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS } from "./psmain";
 import {
@@ -49,7 +50,6 @@ import {
   STATUS_PENDING, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS, STATUS_THREAD_IS_TERMINATING,
 } from "../sdk/ntstatus";
 import { MEM_PRIVATE, MM_USER_PROBE_ADDRESS, NtCurrentThread, PAGE_READWRITE } from "../sdk/ntdef";
-import { CONTEXT_CONTROL, CONTEXT_INTEGER } from "../sdk/context";
 import { TEB_DEALLOCATION_STACK, TEB_SIZE } from "../sdk/peb";
 
 const PROCESS_CREATE_THREAD: u32 = 0x0002;
@@ -372,40 +372,39 @@ export function NtSetInformationThread(handle: u32, infoClass: u32, buffer: usiz
   return STATUS_SUCCESS;
 }
 
-/** The eflags a user context may set: CF PF AF ZF SF TF DF OF; IF is always on, IOPL 0. */
-const EFLAGS_USER: u32 = 0x0CD5;
+
+// ---- thread contexts ----
+
+const THREAD_GET_CONTEXT: u32 = 0x0008;
+const THREAD_SET_CONTEXT: u32 = 0x0010;
+
+/** A referenced thread whose user registers can be read or written (it runs in a process with a user half). */
+function PspContextThread(thread: usize): bool {
+  const t = changetype<KTHREAD>(thread);
+  return t.Teb != 0 && t.Process != 0 && changetype<EPROCESS>(t.Process).Peb != 0;
+}
+
+/** NtGetContextThread(ThreadHandle, Context): the thread's user registers (ke/except.ts). */
+export function NtGetContextThread(handle: u32, context: usize): u32 {
+  const thread = PspThreadFromHandle(handle, THREAD_GET_CONTEXT);
+  if (thread == 0) return load<u32>(scratch(), 24);
+  const object = load<usize>(scratch(), 8);
+  const status = PspContextThread(thread) ? KeGetContextThread(thread, context) : STATUS_INVALID_PARAMETER;
+  ObDereferenceObject(object);
+  return status;
+}
 
 /**
- * NtContinue(Context, TestAlert): the calling thread goes on in user mode
- * with the registers of `Context` (CONTEXT_CONTROL: eip, esp, ebp, eflags;
- * CONTEXT_INTEGER: eax, ebx, ecx, edx, esi, edi), as ntdll's
- * LdrInitializeThunk and exception dispatching do. Segments stay the
- * user's; eflags keep IF set and IOPL 0. Returns the context's eax, which
- * the system call path leaves in eax. TestAlert: no APCs yet, ignored.
+ * NtSetContextThread(ThreadHandle, Context): sets the thread's user
+ * registers, sanitised as NtContinue's (it stays in ring 3). For the calling
+ * thread, the service returns into the new context (its eax is the context's).
  */
-export function NtContinue(context: usize, testAlert: u32): u32 {
-  if (!ProbeForRead(context, CONTEXT_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
-  const t = changetype<KTHREAD>(KeCurrentThread);
-  // The system call's trap frame: ring 3 entered at the top of the kernel stack.
-  const frame = changetype<KTRAP_FRAME>(t.InitialStack - offsetof<KTRAP_FRAME>());
-  const ctx = changetype<CONTEXT>(context);
-  const flags = ctx.ContextFlags;
-  let eax = frame.Eax;
-  if ((flags & CONTEXT_CONTROL) == CONTEXT_CONTROL) {
-    const eip = ctx.Eip, esp = ctx.Esp;
-    if (eip >= MM_USER_PROBE_ADDRESS || esp >= MM_USER_PROBE_ADDRESS) return STATUS_INVALID_PARAMETER;
-    frame.Eip = eip;
-    frame.HardwareEsp = esp;
-    frame.EFlags = (ctx.EFlags & EFLAGS_USER) | 0x202;
-    frame.Ebp = ctx.Ebp;
-  }
-  if ((flags & CONTEXT_INTEGER) == CONTEXT_INTEGER) {
-    frame.Edi = ctx.Edi;
-    frame.Esi = ctx.Esi;
-    frame.Ebx = ctx.Ebx;
-    frame.Edx = ctx.Edx;
-    frame.Ecx = ctx.Ecx;
-    eax = ctx.Eax;
-  }
-  return eax;
+export function NtSetContextThread(handle: u32, context: usize): u32 {
+  const thread = PspThreadFromHandle(handle, THREAD_SET_CONTEXT);
+  if (thread == 0) return load<u32>(scratch(), 24);
+  const object = load<usize>(scratch(), 8);
+  let status = PspContextThread(thread) ? KeSetContextThread(thread, context) : STATUS_INVALID_PARAMETER;
+  ObDereferenceObject(object);
+  if (status == STATUS_SUCCESS && thread == KeCurrentThread) status = changetype<KTRAP_FRAME>(KeUserTrapFrame(thread)).Eax;
+  return status;
 }

@@ -72,6 +72,55 @@ export const CONTEXT_FULL: u32 = 0x00010007;
 
 /** Exceptions that cannot be continued. */
 export const EXCEPTION_NONCONTINUABLE: u32 = 0x1;
+// EXCEPTION_RECORD.ExceptionFlags set by the dispatcher and RtlUnwind.
+/** The record goes to handlers being unwound (RtlUnwind), not asked to handle it. */
+export const EXCEPTION_UNWINDING: u32 = 0x2;
+/** Unwinding to the end of the chain (RtlUnwind without a target frame). */
+export const EXCEPTION_EXIT_UNWIND: u32 = 0x4;
+/** A registration lay outside the stack's limits or was misaligned: dispatch stopped. */
+export const EXCEPTION_STACK_INVALID: u32 = 0x8;
+/** Raised inside a handler: the frames up to the one whose handler was running see this flag. */
+export const EXCEPTION_NESTED_CALL: u32 = 0x10;
+/** The frame being unwound is RtlUnwind's target. */
+export const EXCEPTION_TARGET_UNWIND: u32 = 0x20;
+/** EXCEPTION_UNWINDING | EXCEPTION_EXIT_UNWIND. */
+export const EXCEPTION_UNWIND: u32 = 0x6;
+
+// What a frame handler returns (EXCEPTION_DISPOSITION).
+export const ExceptionContinueExecution: u32 = 0;
+export const ExceptionContinueSearch: u32 = 1;
+export const ExceptionNestedException: u32 = 2;
+export const ExceptionCollidedUnwind: u32 = 3;
+
+// What a vectored handler or an exception filter returns.
+export const EXCEPTION_EXECUTE_HANDLER: i32 = 1;
+export const EXCEPTION_CONTINUE_SEARCH: i32 = 0;
+export const EXCEPTION_CONTINUE_EXECUTION: i32 = -1;
+
+/** The end of the fs:[0] registration chain (TEB NtTib.ExceptionList). */
+export const EXCEPTION_CHAIN_END: u32 = 0xFFFFFFFF;
+
+/**
+ * One frame's registration on the fs:[0] chain (8 bytes, on the stack of
+ * the code it protects): the next (older) registration and the frame's
+ * handler, `EXCEPTION_DISPOSITION handler(record, frame, context, dispatcherContext)` (cdecl).
+ */
+@unmanaged export class EXCEPTION_REGISTRATION_RECORD {
+  Next: usize;
+  Handler: usize;
+}
+
+/** What a vectored handler or a filter is given: the record and the context (8 bytes). */
+@unmanaged export class EXCEPTION_POINTERS {
+  ExceptionRecord: usize;
+  ContextRecord: usize;
+}
+
+/** AccessViolation's ExceptionInformation[0]: what the access was. */
+export const EXCEPTION_READ_FAULT: u32 = 0;
+export const EXCEPTION_WRITE_FAULT: u32 = 1;
+export const EXCEPTION_EXECUTE_FAULT: u32 = 8;
+
 /** EXCEPTION_RECORD.ExceptionInformation holds at most this many values. */
 export const EXCEPTION_MAXIMUM_PARAMETERS: u32 = 15;
 

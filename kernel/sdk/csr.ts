@@ -82,6 +82,12 @@ export const BasepSetProcessShutdownParam: u32 = 12;
 export const BasepGetProcessShutdownParam: u32 = 13;
 export const BasepDefineDosDevice: u32 = 23;
 export const BasepMaxApiNumber: u32 = 29;
+/** BASE_CREATE_PROCESS (XP's head of it): ProcessHandle, ThreadHandle (+4), CLIENT_ID ClientId (+8), CreationFlags (+0x10),
+ *  VdmBinaryType, VdmTask, hVDM, then the side-by-side data (not read here). */
+export const BASE_CREATE_PROCESS_PROCESS_HANDLE: u32 = 0x00;
+export const BASE_CREATE_PROCESS_THREAD_HANDLE: u32 = 0x04;
+export const BASE_CREATE_PROCESS_CLIENT_ID: u32 = 0x08;
+export const BASE_CREATE_PROCESS_CREATION_FLAGS: u32 = 0x10;
 /** BASE_GET_TEMP_FILE: UniqueID. */
 export const SIZEOF_BASE_GET_TEMP_FILE: u32 = 4;
 /** BASE_GETSET_PROCESS_SHUTDOWN_PARAMS: ShutdownLevel, ShutdownFlags. */
@@ -137,3 +143,50 @@ export const BASE_STATIC_WINDOWS_DIRECTORY: u32 = 0x00;
 export const BASE_STATIC_WINDOWS_SYSTEM_DIRECTORY: u32 = 0x08;
 export const BASE_STATIC_NAMED_OBJECT_DIRECTORY: u32 = 0x10;
 export const CSR_SHARED_TEXT: u32 = 0x100;
+
+// ---- winsrv's console server (CONSRV, index 2) and user server (USERSRV, index 3) ----
+// API numbers as Server 2003's csrss numbers them (ReactOS's conmsg.h / winmsg.h lists):
+// each server's first number is CONSRV_FIRST_API_NUMBER (512) or USERSRV_FIRST_API_NUMBER (1024).
+export const CONSRV_FIRST_API_NUMBER: u32 = 512;
+export const ConsolepSetCursorPosition: u32 = 512 + 22;
+export const ConsolepSetTextAttribute: u32 = 512 + 26;
+export const ConsolepReadConsole: u32 = 512 + 29;
+export const ConsolepWriteConsole: u32 = 512 + 30;
+export const ConsolepGetTitle: u32 = 512 + 38;
+export const ConsolepSetTitle: u32 = 512 + 39;
+/** Server 2003's last console API is ConsolepGetProcessList (512 + 84). */
+export const ConsolepMaxApiNumber: u32 = 512 + 85;
+/** CONSOLE_WRITECONSOLE (0x6C): ConsoleHandle, OutputHandle, CHAR StaticBuffer[80] (+8), PVOID Buffer (+0x58),
+ *  ULONG NumBytes (+0x5C), Reserved1, BOOLEAN UsingStaticBuffer (+0x64), BOOLEAN Unicode (+0x65), Reserved2[6]. */
+export const SIZEOF_CONSOLE_WRITECONSOLE: u32 = 0x6C;
+export const CONSOLE_WRITECONSOLE_STATIC_BUFFER: u32 = 0x08;
+export const CONSOLE_WRITECONSOLE_STATIC_BYTES: u32 = 80;
+export const CONSOLE_WRITECONSOLE_BUFFER: u32 = 0x58;
+export const CONSOLE_WRITECONSOLE_NUM_BYTES: u32 = 0x5C;
+export const CONSOLE_WRITECONSOLE_USING_STATIC_BUFFER: u32 = 0x64;
+export const CONSOLE_WRITECONSOLE_UNICODE: u32 = 0x65;
+/** CONSOLE_SETTEXTATTRIB: ConsoleHandle, OutputHandle, WORD Attributes (+8). */
+export const CONSOLE_SETTEXTATTRIB_ATTRIBUTES: u32 = 0x08;
+/** CONSOLE_SETCURSORPOSITION: ConsoleHandle, OutputHandle, COORD Position (+8: X, Y as SHORTs). */
+export const CONSOLE_SETCURSORPOSITION_POSITION: u32 = 0x08;
+/** CONSOLE_GETSETCONSOLETITLE (16): ConsoleHandle, ULONG Length (+4, bytes), PVOID Title (+8, captured), BOOLEAN Unicode (+12). */
+export const SIZEOF_CONSOLE_TITLE: u32 = 16;
+export const CONSOLE_TITLE_LENGTH: u32 = 4;
+export const CONSOLE_TITLE_TITLE: u32 = 8;
+export const CONSOLE_TITLE_UNICODE: u32 = 12;
+
+export const USERSRV_FIRST_API_NUMBER: u32 = 1024;
+export const UserpExitWindowsEx: u32 = 1024;
+export const UserpRegisterLogonProcess: u32 = 1024 + 7;
+export const UserpMaxApiNumber: u32 = 1024 + 10;
+/** EXITWINDOWSEXMSG (Server 2003, 16): dwLastError, uFlags (+4), dwReserved, fSuccess (+12). */
+export const SIZEOF_EXITWINDOWSEX: u32 = 16;
+export const EXITWINDOWSEX_LAST_ERROR: u32 = 0;
+export const EXITWINDOWSEX_FLAGS: u32 = 4;
+export const EXITWINDOWSEX_SUCCESS: u32 = 12;
+/** ExitWindowsEx flags (winuser.h). */
+export const EWX_LOGOFF: u32 = 0;
+export const EWX_SHUTDOWN: u32 = 1;
+export const EWX_REBOOT: u32 = 2;
+export const EWX_FORCE: u32 = 4;
+export const EWX_POWEROFF: u32 = 8;

@@ -24,6 +24,8 @@
 //   lsa.ts         \LsaAuthenticationPort: LSA_CONNECTION_INFO, LSA_API_MSG (lsass, winlogon)
 //   eventlog.ts    \EventLogPort: ELF_REPORT_MSG (the event log service and its clients)
 //   ntuser.ts      KEY_EVENT_RECORD, VK_*, and win32k.sys's shadow services as ntdll exports them
+//   procinfo.ts    process information classes' structures: PROCESS_DEVICEMAP_INFORMATION (ProcessDeviceMap)
+//   driver.ts      DRIVER_OBJECT, DRIVER_EXTENSION (what a kernel-mode image's DriverEntry gets)
 //
 // Conventions (see ntdef.ts): @unmanaged classes laid over memory; an embedded
 // structure is flattened as Outer_Inner fields; padding is _Name_OFF; fields
@@ -46,3 +48,5 @@ export * from "./hardmsg";
 export * from "./lsa";
 export * from "./eventlog";
 export * from "./ntuser";
+export * from "./procinfo";
+export * from "./driver";

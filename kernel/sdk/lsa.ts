@@ -28,6 +28,17 @@
 // STATUS_NO_SUCH_USER or STATUS_WRONG_PASSWORD (NT does not tell the caller
 // which: the SubStatus is for the log); STATUS_ACCOUNT_RESTRICTION with
 // STATUS_ACCOUNT_DISABLED.
+//
+// The other APIs (ours inline as well; NT passes pointers):
+//   LookupPackage (3)   +0x20 PackageNameLength (bytes, 1-127), +0x24 PackageName CHAR[128] (ANSI),
+//                       out +0xA4 AuthenticationPackage (the package's number)
+//   CallPackage (0)     +0x20 AuthenticationPackage, +0x24 MessageType (MSV1_0_PROTOCOL_MESSAGE_TYPE),
+//                       MsV1_0ChangePassword (5): +0x28 UserNameLength, +0x2A OldPasswordLength,
+//                       +0x2C NewPasswordLength (bytes, u16 each), +0x30 UserName WCHAR[32],
+//                       +0x70 OldPassword WCHAR[32], +0xB0 NewPassword WCHAR[32] (lsass clears both),
+//                       out +0xF0 ProtocolStatus; Status is the call's (STATUS_NO_SUCH_PACKAGE for a
+//                       package that is not there, STATUS_INVALID_PARAMETER for a message it does not take)
+//   DeregisterLogonProcess (1)  the logon process leaves: lsass answers, then closes its connection
 
 export const LSA_AUTHENTICATION_PORT_NAME = "\\LsaAuthenticationPort";
 /** Set by lsass once the port is served; winlogon waits on it (NT's name). */
@@ -62,3 +73,26 @@ export const LSA_LOGON_ID: u32 = 0xE8;
 export const LSA_LOGON_RELATIVE_ID: u32 = 0xF0;
 export const LSA_USER_NAME_MAX: u32 = 64;     // bytes
 export const LSA_PASSWORD_MAX: u32 = 128;     // bytes
+
+// ---- LookupPackage ----
+export const LSA_LOOKUP_PACKAGE_NAME_LENGTH: u32 = 0x20;
+export const LSA_LOOKUP_PACKAGE_NAME: u32 = 0x24;
+export const LSA_LOOKUP_PACKAGE_NAME_MAX: u32 = 127;
+export const LSA_LOOKUP_PACKAGE_ID: u32 = 0xA4;
+/** The packages lsass has, by number (ntsecapi.h's MSV1_0_PACKAGE_NAME is the first). */
+export const MSV1_0_PACKAGE_NAME = "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0";
+export const MSV1_0_PACKAGE_ID: u32 = 0;
+
+// ---- CallPackage ----
+export const LSA_CALL_PACKAGE_ID: u32 = 0x20;
+export const LSA_CALL_PACKAGE_MESSAGE_TYPE: u32 = 0x24;
+/** MSV1_0_PROTOCOL_MESSAGE_TYPE (ntsecapi.h). */
+export const MsV1_0ChangePassword: u32 = 5;
+export const LSA_CHANGE_PASSWORD_USER_NAME_LENGTH: u32 = 0x28;
+export const LSA_CHANGE_PASSWORD_OLD_LENGTH: u32 = 0x2A;
+export const LSA_CHANGE_PASSWORD_NEW_LENGTH: u32 = 0x2C;
+export const LSA_CHANGE_PASSWORD_USER_NAME: u32 = 0x30;
+export const LSA_CHANGE_PASSWORD_OLD: u32 = 0x70;
+export const LSA_CHANGE_PASSWORD_NEW: u32 = 0xB0;
+export const LSA_CHANGE_PASSWORD_FIELD_MAX: u32 = 64; // bytes of each
+export const LSA_CALL_PACKAGE_PROTOCOL_STATUS: u32 = 0xF0;

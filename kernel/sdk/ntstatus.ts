@@ -151,6 +151,8 @@ export const STATUS_NO_TOKEN: u32 = 0xC000007C;
 // ---- logons (lsass, winlogon) ----
 /** LsaLogonUser's SubStatus: no account has that name. */
 export const STATUS_NO_SUCH_USER: u32 = 0xC0000064;
+/** The authentication package named is not one LSA has (LsaLookupAuthenticationPackage, LsaCallAuthenticationPackage). */
+export const STATUS_NO_SUCH_PACKAGE: u32 = 0xC00000FE;
 /** LsaLogonUser's SubStatus: the password is not the account's. */
 export const STATUS_WRONG_PASSWORD: u32 = 0xC000006A;
 /** LsaLogonUser: the user name or password is wrong (SubStatus says which). */
@@ -175,6 +177,16 @@ export const STATUS_INTEGER_DIVIDE_BY_ZERO: u32 = 0xC0000094;
 export const STATUS_INTEGER_OVERFLOW: u32 = 0xC0000095;      // INT_MIN / -1 and friends
 export const STATUS_PRIVILEGED_INSTRUCTION: u32 = 0xC0000096;
 export const STATUS_STACK_OVERFLOW: u32 = 0xC00000FD;
+/** A handler asked to continue an exception raised as non-continuable (RtlDispatchException). */
+export const STATUS_NONCONTINUABLE_EXCEPTION: u32 = 0xC0000025;
+/** A frame handler returned a disposition the dispatcher does not know. */
+export const STATUS_INVALID_DISPOSITION: u32 = 0xC0000026;
+/** The code of the record RtlUnwind makes when it is given none. */
+export const STATUS_UNWIND: u32 = 0xC0000027;
+/** RtlUnwind met a registration outside the stack's limits or misaligned. */
+export const STATUS_BAD_STACK: u32 = 0xC0000028;
+/** RtlUnwind's target frame is not on the registration chain. */
+export const STATUS_INVALID_UNWIND_TARGET: u32 = 0xC0000029;
 /**
  * A system process (smss, csrss, winlogon) ended, raised as a hard error
  * with OptionShutdownSystem: p1 the address of the kernel's ANSI copy of the

@@ -82,6 +82,17 @@ export const SM_START_CSR_WINDOWS_PID: u32 = 0x108;
 export const SM_START_CSR_INITIAL_COMMAND_PID: u32 = 0x10C;
 // SM_STOP_CSR_MSG
 export const SM_STOP_CSR_SESSION_ID: u32 = 0;
+// SM_CREATE_FOREIGN_SESSION_MSG (ReactOS leaves it unimplemented; NT 3.x's ntsm.h SMCREATEFOREIGNSESSION, 0x54):
+// ForeignSessionId (out), SourceSessionId, RTL_USER_PROCESS_INFORMATION ProcessInformation, CLIENT_ID DebugUiClientId
+export const SIZEOF_SM_CREATE_FOREIGN_SESSION_MSG: u32 = 0x54;
+export const SM_CREATE_FOREIGN_SESSION_ID: u32 = 0;
+export const SM_CREATE_FOREIGN_SESSION_SOURCE_ID: u32 = 4;
+export const SM_CREATE_FOREIGN_SESSION_PROCESS_INFORMATION: u32 = 8;
+export const SM_CREATE_FOREIGN_SESSION_DEBUG_UI_CLIENT_ID: u32 = 0x4C;
+// SM_TERMINATE_FOREIGN_SESSION_MSG (NT's is "Tbd"; ours: the session and its end status, which smss passes on
+// to the subsystem that created it as SbForeignSessionComplete's TerminationStatus)
+export const SM_TERMINATE_FOREIGN_SESSION_ID: u32 = 0;
+export const SM_TERMINATE_FOREIGN_SESSION_STATUS: u32 = 4;
 
 // ---- RTL_USER_PROCESS_INFORMATION (ExecPgm, SB CreateSession) ----
 export const SIZEOF_RTL_USER_PROCESS_INFORMATION: u32 = 0x44;
@@ -135,6 +146,8 @@ export const SB_CREATE_PROCESS_OUT_CLIENT_ID: u32 = 0x0C;
 // SB_TERMINATE_SESSION_MSG, SB_FOREIGN_SESSION_COMPLETE_MSG
 export const SB_TERMINATE_SESSION_SESSION_ID: u32 = 0;
 export const SB_FOREIGN_SESSION_COMPLETE_SESSION_ID: u32 = 0;
+/** NT 3.x's SBFOREIGNSESSIONCOMPLETE carries the termination status after the id (ReactOS's stops at the id). */
+export const SB_FOREIGN_SESSION_COMPLETE_STATUS: u32 = 4;
 export const SB_PROCESS_FLAGS_DEBUG: u32 = 0x1;
 export const SB_PROCESS_FLAGS_WAIT_ON_THREAD: u32 = 0x2;
 export const SB_PROCESS_FLAGS_RESERVE_1MB: u32 = 0x8;

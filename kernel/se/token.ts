@@ -92,7 +92,12 @@ export function SeInitializeTokenType(): void {
  * for kernel threads.
  */
 export function SeSinglePrivilegeCheck(luid: u32): bool {
-  if (ExGetPreviousMode() == KernelMode) return true;
+  return SePrivilegeCheckMode(luid, ExGetPreviousMode());
+}
+
+/** The same check for an explicit processor mode (NT's SeSinglePrivilegeCheck(Privilege, PreviousMode), which drivers call). */
+export function SePrivilegeCheckMode(luid: u32, previousMode: u32): bool {
+  if (previousMode == KernelMode) return true;
   const t = changetype<KTHREAD>(KeCurrentThread);
   const process = t.Process != 0 ? t.Process : PsInitialSystemProcess;
   const token = changetype<EPROCESS>(process).Token;

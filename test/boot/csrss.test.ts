@@ -24,7 +24,7 @@ const multi = (list: string[]) => `hex(7):${hexBytes(new Uint8Array(Buffer.from(
 const hex = (n: number) => `0x${n.toString(16).toUpperCase().padStart(8, '0')}`;
 
 const COMMAND = 'ObjectDirectory=\\CsrTest SharedSection=1024,3072,512 Windows=On SubSystemType=Windows ServerDll=basesrv,1 '
-  + 'ServerDll=winsrv:UserServerDllInitialization,3 ProfileControl=Off MaxRequestThreads=16 Bogus MaxRequestThreads=lots';
+  + 'ServerDll=winsrv:UserServerDllInitialization,3 ServerDll=winsrv:ConServerDllInitialization,2 ProfileControl=Off MaxRequestThreads=16 Bogus MaxRequestThreads=lots';
 
 describe('csrss', () => {
   let lines: string[] = [];
@@ -36,6 +36,8 @@ describe('csrss', () => {
   let csrssPid = 0;
   let cliPid = 0;
   let sb: string[] = [];
+  let rows: string[] = [];
+  let attributes: Uint8Array[] = [];
   let kids: string[] = [];
 
   beforeAll(async () => {
@@ -47,11 +49,13 @@ describe('csrss', () => {
     for (const name of ['csrsb.exe', 'csrsbkid.exe']) files.set(`\\Windows\\System32\\${name}`, (await buildUserImage('test/boot/programs/csrsb.ts', { name })).bytes);
     const steps = ['autocheck autochk *', `async csrss ${COMMAND}`, 'csrcli \\CsrTest'];
     if ('images' in built) { files.set('\\Windows\\System32\\csrmingw.exe', built.images.get('csrmingw.exe')!); steps.push('csrmingw'); }
-    steps.push('csrsb \\CsrTest', 'csrcli session', 'csrsb \\Sessions\\1\\Windows');
+    steps.push('csrsb \\CsrTest', 'csrcli session', 'csrsb \\Sessions\\1\\Windows', 'csrsb \\CsrTest poweroff');
     const overlay = `[${SM}]\r\n"BootExecute"=${multi(steps)}\r\n`;
     const disk = buildDisk({ files, overlays: [{ text: `Windows Registry Editor Version 5.00\r\n\r\n${overlay}`, fileName: 'csrss-test.reg' }] });
-    const r = await boot({ kernel, disk, until: 'csrsb: session done', timeoutMs: 300000, screen: true });
+    const r = await boot({ kernel, disk, until: 'ke: power off (NtShutdownSystem)', timeoutMs: 300000, screen: true });
     screen = r.screen?.rows.join('') ?? '';
+    rows = r.screen?.rows ?? [];
+    attributes = r.screen?.attributes ?? [];
     lines = msg(r.lines);
     expect(r.stop, lines.join('\n')).toBeUndefined();
     expect(r.reached, lines.join('\n')).toBe(true);
@@ -70,8 +74,8 @@ describe('csrss', () => {
   it('parses its command line, logs what it skips, makes its directory and both ports, connects to \\SmApiPort as the Windows subsystem', () => {
     expect(csrss).toContain('command line: "Bogus" is not Name=Value - skipped');
     expect(csrss).toContain('command line: MaxRequestThreads "lots" is not 1-256 - skipped');
-    expect(csrss).toContain('session 0: command line: 8 parts taken, 2 skipped: ObjectDirectory=\\CsrTest SharedSection=1024,3072,512 Windows=On '
-      + 'ServerDll=basesrv (1), winsrv (3) ProfileControl=Off MaxRequestThreads=16');
+    expect(csrss).toContain('session 0: command line: 9 parts taken, 2 skipped: ObjectDirectory=\\CsrTest SharedSection=1024,3072,512 Windows=On '
+      + 'ServerDll=basesrv (1), winsrv (3), winsrv (2) ProfileControl=Off MaxRequestThreads=16');
     expect(csrss).toContain('session 0: ApiPort \\CsrTest\\ApiPort ready, SbApiPort \\CsrTest\\SbApiPort (the directory made)');
     expect(csrss.find((l) => l.startsWith('session 0: connected to \\SmApiPort as the Windows subsystem (SbApiPort \\CsrTest\\SbApiPort): 0x'))).toBeDefined();
     // smss saw the connection: from csrss's process, with SB_CONNECTION_INFO of subsystem type 2.
@@ -100,7 +104,7 @@ describe('csrss', () => {
       '\\??\\Q: -> \\Device\\Null',
       'remove Q: 0x00000000',
       'open \\??\\Q: after the removal 0xC0000034',
-      'a server csrss did not load 0xC00000AF',
+      'an API below the console server\'s first 0xC00000AF',
       'a base API past the last 0xC00000AF',
       'a base API csrss has not 0xC0000002',
       'raw connect 0x00000000',
@@ -150,7 +154,7 @@ describe('csrss', () => {
       'create section 0x00000000',
       'raw connect with a port view 0x00000000',
       'view size 0x00010000, base set, remote base set, server view (csrss\'s shared section) 0x00100000 mapped, csrss\'s base named',
-      'connection information length 0x00000024, server dlls 0x00000002',
+      'connection information length 0x00000024, server dlls 0x00000003',
       'CsrClientConnectToServer 0x00000000',
       'csrss is the process that answered the raw connection 0x00000001',
       'GetTempFile 0x00000000',
@@ -216,7 +220,7 @@ describe('csrss', () => {
 
   it('the SB API: CreateProcess, CreateSession + TerminateSession, ForeignSessionComplete, and hostile requests refused', () => {
     const pidOf = (image: string) => lines.map((l) => new RegExp(`^ps: process (\\d+) \\(${image}\\) created`).exec(l)).filter((m) => m).map((m) => +m![1]);
-    expect(sb.slice(10), lines.join('\n')).toEqual([
+    expect(sb.slice(10, sb.indexOf('done') + 1), lines.join('\n')).toEqual([
       'create process 0x00000000',
       'the process handle is ours and names the ClientId 0x00000001',
       'subsystem type 0x00000001',
@@ -248,11 +252,16 @@ describe('csrss', () => {
       'api 9 0xC0000002',
       'after all that, create process 0x00000000',
       'done',
+    ]);
+    expect(sb.slice(sb.indexOf('winsrv done') + 1)).toEqual([
       'connect to SbApiPort 0x00000000',
       'my session 0x00000000',
       'create process 0x00000000',
       'its session 0x00000001',
+      'connect to its ApiPort 0x00000000',
+      'a console API of a csrss without the console server 0xC00000AF',
       'session done',
+      'connect 0x00000000',
     ]);
     // The processes ran: csrss started them (their parent) or resumed them.
     expect(kids).toContain('started running');
@@ -266,5 +275,56 @@ describe('csrss', () => {
     expect(csrss).toContain('session 0: SB API: ForeignSessionComplete 78: 1 processes forgotten');
     expect(csrss).toContain('session 0: SB API: unknown ApiNumber 9: 0xC0000002');
     expect(csrss.find((l) => l.startsWith('session 1: SB API: CreateProcess for process ') && l.includes('csrsbkid.exe started as process ') && l.endsWith(' in session 1'))).toBeDefined();
+  });
+
+  it('winsrv\'s console server writes to the session\'s screen; the user server logs off a session\'s clients but its logon process, and powers off', () => {
+    const at = sb.indexOf('done');
+    expect(sb.slice(at + 1, sb.indexOf('winsrv done') + 1), lines.join('\n')).toEqual([
+      'write console 0x00000000',
+      'bytes written 0x00000010',
+      'set attribute 0x00000000',
+      'set cursor 0x00000000',
+      'write console, captured 0x00000000',
+      'set attribute back 0x00000000',
+      'a cursor off the screen 0xC000000D',
+      'an attribute too big 0xC000000D',
+      'more than the static buffer 0xC000000D',
+      'an odd Unicode length 0xC000000D',
+      'more than was captured 0xC000000D',
+      'set title 0x00000000',
+      'get title 0x00000000',
+      'title csrsb title',
+      'read console 0xC0000002',
+      'a console API past the last 0xC00000AF',
+      'a user API below the first 0xC00000AF',
+      'both kids connected 0x00000001',
+      'start suspended 0x00000000',
+      'tell csrss of it 0x00000000',
+      'a ClientId that is not its 0xC000000B',
+      'a handle this process has not 0xC0000008',
+      'register me as the logon process while the kid is 0xC0000022',
+      'register another process 0xC000000D',
+      'log off 0x00000000',
+      'success 0x00000001',
+      'the console kid ended 0x00000000',
+      'its exit status 0xC00002EB',
+      'the logon kid did not 0x00000102',
+      'the process csrss was told of ended 0x00000000',
+      'its exit status 0xC00002EB',
+      'winsrv done',
+    ]);
+    // On the session's screen: the text at the cursor set, in the attribute set.
+    expect(screen).toContain('hello from csrsb');
+    expect(rows[20]?.slice(10, 28)).toBe('WIDE TEXT AT 10,20');
+    expect(attributes[20]?.[10]).toBe(0x1E);
+    const sbPid = Number(lines.map((l) => /^ps: process (\d+) \(csrsb\.exe\) created/.exec(l)).find((m) => m)?.[1]);
+    expect(csrss).toContain(`session 0: console (process ${sbPid}): hello from csrsb`);
+    expect(kids).toContain('console connect 0x00000000');
+    expect(kids).toContain('register as the logon process 0x00000000');
+    expect(csrss).toContain(`session 0: ExitWindowsEx (log-off) from process ${sbPid}: 2 processes ended`);
+    expect(csrss.find((l) => l.startsWith(`session 0: process ${sbPid} created process `))).toBeDefined();
+    // The last csrsb asks for a power off: csrss calls NtShutdownSystem.
+    expect(csrss.find((l) => /^session 0: ExitWindowsEx from process \d+: power off$/.test(l))).toBeDefined();
+    expect(lines).toContain(`ke: shutdown: power off requested by process ${csrssPid} (csrss.exe)`);
   });
 });

@@ -9,8 +9,11 @@
 // thread that raises itself to priority 31 and spins forever in BootExecute
 // (test/boot/programs/kdspin.ts): the debugger still answers, and sees it.
 
-import { readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/build.ts';
 import { boot, type BootResult, type Machine } from '../../emulator/node/boot.ts';
@@ -316,4 +319,54 @@ describe('kernel debugger while ring 3 spins at priority 31', () => {
       expect(again[0]).toMatchObject({ state: 'Running', priority: 31 });
     }
   });
+});
+
+describe('npm run kd and npm start -- --kd, against a saved machine state', () => {
+  let dir: string;
+  const files = { kernel: '', disk: '', state: '', socket: '' };
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kd-'));
+    const m = await standardMachine();
+    Object.assign(files, { kernel: join(dir, 'ntoskrnl.bin'), disk: join(dir, 'disk.img'), state: join(dir, 'state.bin'), socket: join(dir, 'kd.sock') });
+    writeFileSync(files.kernel, m.kernel);
+    writeFileSync(files.disk, m.disk!);
+    const r = await boot({ kernel: m.kernel, disk: m.disk, until: SESSIONS_UP, timeoutMs: 600_000, snapshot: files.state });
+    expect(r.reason).toBe('marker');
+  }, 600_000);
+  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+  const kdScript = (args: string[]) => promisify(execFile)('node', ['--import', 'tsx', join(ROOT, 'scripts/kd.ts'), ...args], { cwd: ROOT, timeout: 300_000 });
+
+  it('--snapshot: restores the state headless and prints the answers', async () => {
+    const { stdout } = await kdScript(['--snapshot', files.state, '--kernel', files.kernel, '--disk', files.disk, '!session', '!object \\KnownDlls']);
+    expect(stdout).toMatch(/^active session: 1\n/);
+    expect(stdout).toMatch(/^1 +2 +\d+ +true +\d+ \d+$/m);
+    expect(stdout).toMatch(/^KnownDllPath +SymbolicLink +C:\\Windows\\system32$/m);
+    const json = await kdScript(['--snapshot', files.state, '--kernel', files.kernel, '--disk', files.disk, '--json', '!process']);
+    const answer = JSON.parse(json.stdout.trim()) as KdAnswer;
+    expect((answer.processes as Row[]).find((p) => p.name === 'smss.exe')).toMatchObject({ parent: 4 });
+    await expect(kdScript(['--snapshot', files.state, '--kernel', files.kernel, '--disk', files.disk, '!bogus'])).rejects.toMatchObject({ code: 1 });
+  }, 600_000);
+
+  it('npm start -- --kd=SOCKET serves COM2 to npm run kd -- --socket', async () => {
+    const child = spawn('node', ['--import', 'tsx', join(ROOT, 'emulator/node/cli.ts'), '--restore', files.state, '--kernel', files.kernel,
+      '--disk', files.disk, `--kd=${files.socket}`, '--quiet', '--no-interactive', '--timeout', '280'], { cwd: ROOT });
+    let stderr = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.includes('gives a prompt')) resolve(); });
+        child.on('exit', () => reject(new Error(`npm start ended: ${stderr}`)));
+      });
+      expect(stderr).toContain(`kd: kernel debugger (COM2, JSON lines) on ${files.socket}`);
+      const { stdout } = await kdScript(['--socket', files.socket, '!handle', '!log 200']);
+      expect(stdout).toMatch(/^pid +name +handles$/m);
+      expect(stdout).toMatch(/^\d+ +csrss\.exe +[1-9]\d*$/m);
+      expect(stdout).toMatch(/smss: waiting on session 1/);
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
+    expect(stderr).toMatch(/boot: stopped \(Ctrl\+C\)/);
+  }, 600_000);
 });

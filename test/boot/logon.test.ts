@@ -8,7 +8,11 @@
 // the Shell on a right one, and comes back to the screen at the log-off;
 // the event log service records all of it in SysEvent.log on the disk.
 
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ntHash } from '../../images/registry/md4.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildKernel } from '../../scripts/build.ts';
 import { buildUserImage } from '../../scripts/pe/link.ts';
@@ -124,13 +128,42 @@ describe('lsass', () => {
       'a path for a name: call 0x00000000 status 0xC000006D sub 0xC0000064 rid 0x00000000',
       'name too long: call 0x00000000 status 0xC000000D sub 0xC000000D rid 0x00000000',
       'message too short: call 0x00000000 status 0xC000000D sub 0x00000000 rid 0x00000000',
-      'CallPackage: call 0x00000000 status 0xC0000002 sub 0x00000000 rid 0x00000000',
       'API 9: call 0x00000000 status 0xC000000D sub 0x00000000 rid 0x00000000',
+      'lookup MSV1_0: call 0x00000000 status 0x00000000 package 0x00000000',
+      'lookup Kerberos: call 0x00000000 status 0xC00000FE package 0x00000000',
+      'lookup a name too long: call 0x00000000 status 0xC000000D package 0x00000000',
+      'change Guest\'s password, wrong old one: call 0x00000000 status 0x00000000 protocol 0xC000006A passwords cleared 0x00000001',
+      'change Guest\'s password: call 0x00000000 status 0x00000000 protocol 0x00000000 passwords cleared 0x00000001',
+      'Guest, the old password: call 0x00000000 status 0xC000006D sub 0xC000006A rid 0x000001F5',
+      'Guest, the new password: call 0x00000000 status 0xC000006E sub 0xC0000072 rid 0x000001F5',
+      'change the password of nobody: call 0x00000000 status 0x00000000 protocol 0xC0000064 passwords cleared 0x00000001',
+      'another package: call 0x00000000 status 0xC00000FE protocol 0x00000000 passwords cleared 0x00000001',
+      'another MSV1_0 message: call 0x00000000 status 0xC000000D protocol 0x00000000 passwords cleared 0x00000001',
+      'a password too long: call 0x00000000 status 0x00000000 protocol 0xC000000D passwords cleared 0x00000001',
+      'deregister: call 0x00000000 status 0x00000000',
+      'a logon after deregistering: call 0xC0000037 status 0x00000000 sub 0x00000000 rid 0x00000000',
       'done',
     ]);
+    expect(of('lsass')).toContain('password change of Guest (RID 501): 0x00000000 (the SAM hive is flushed)');
+    expect(of('lsass').find((l) => /^logon process \(process \d+\) deregistered$/.test(l))).toBeDefined();
     expect(of('lsass')).toContain('logon of Guest (RID 501): 0xC000006E (account disabled, sub-status 0xC0000072)');
     expect(of('lsass')).toContain('logon of Administrator (RID 500): 0xC000006D (wrong password, sub-status 0xC000006A)');
     expect(of('lsass')).toContain('logon of ..\\000001F4: 0xC000006D (no such user, sub-status 0xC0000064)');
+  });
+});
+
+describe('lsass\'s password change on the disk', () => {
+  it('the SAM hive on the disk holds Guest\'s new NT hash (read by hivexget)', (ctx) => {
+    if (spawnSync('hivexget', ['--help']).error) { console.log('skipped: hivexget not found (apt-get install libhivex-bin)'); ctx.skip(); }
+    const dir = mkdtempSync(join(tmpdir(), 'sam-'));
+    try {
+      const file = join(dir, 'SAM');
+      writeFileSync(file, openDisk(after).readPath('\\Windows\\System32\\config\\SAM'));
+      const key = execFileSync('hivexget', [file, '\\SAM\\Domains\\Account\\Users\\000001F5'], { encoding: 'utf8' });
+      const hash = Array.from(ntHash('guest2'), (b) => b.toString(16).padStart(2, '0')).join(',');
+      expect(key).toContain(`"NTHash"=hex(3):${hash}`);
+      expect(key).not.toContain(`"NTHash"=hex(3):${Array.from(ntHash(''), (b) => b.toString(16).padStart(2, '0')).join(',')}`);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
 

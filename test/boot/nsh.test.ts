@@ -49,10 +49,16 @@ const STEPS: Array<string | { keys: number[] }> = [
   { keys: keys('^^\r') },
   'dir\r',
   'dir *.bin\r',
+  // Without the heap given back after each command nsh.exe runs out of memory (0xC000001D) after about 15 of these.
+  ...Array.from({ length: 24 }, () => 'dir \\Windows\\System32\r'),
   'type \\Windows\\System32\\config\\SysEvent.log\r',
   'cd \\nothere\\x\r',
   'type nothere.txt\r',
   'mkdir \\nothere\\x\r',
+  'ren c.bin sub\r',
+  'del sub\r',
+  'copy c.bin \\nshtest\\C.BIN\r',
+  'start nothere.exe\r',
   'set NSHVAR=hello world\r',
   'set nshv\r',
   'start nshprobe.exe one "two three"\r',
@@ -69,10 +75,12 @@ let result: BootResult;
 let after: Uint8Array;
 let smss: Uint8Array;
 let sent = 0;
+let probe: Promise<Uint8Array> | undefined;
+/** test/boot/programs/nshprobe.ts as C:\Windows\System32\nshprobe.exe (built once: both runs share the snapshot). */
+const probeImage = () => (probe ??= buildUserImage('test/boot/programs/nshprobe.ts', { name: 'nshprobe.exe' }).then((r) => r.bytes));
 
 beforeAll(async () => {
-  const probe = (await buildUserImage('test/boot/programs/nshprobe.ts', { name: 'nshprobe.exe' })).bytes;
-  const m = await standardMachine({ add: { '\\Windows\\System32\\nshprobe.exe': probe } });
+  const m = await standardMachine({ add: { '\\Windows\\System32\\nshprobe.exe': await probeImage() } });
   smss = (await system32Files()).get('\\Windows\\System32\\smss.exe')!;
   let machine: { send(text: string): void; keys(codes: number[]): void } | undefined;
   let loggedOff = false;
@@ -136,6 +144,15 @@ describe('nsh: the prompt, the commands, their output', () => {
     expect(bins.map((l) => l.slice(36))).toEqual(['c.bin']);
   });
 
+  it('gives its heap back after each command: two dozen listings in a row, the shell still there', () => {
+    const runs = nsh.filter((l) => l === 'C:\\nshtest> dir \\Windows\\System32');
+    expect(runs).toHaveLength(24);
+    const listings = output('C:\\nshtest> ', 'dir \\Windows\\System32', 23);
+    expect(listings.at(-1)).toMatch(/^ +\d+ Dir\(s\)$/);
+    expect(lines.filter((l) => /^ps: process \d+ \(nsh(\.exe)?\) exited with status 0x00000000$/.test(l))).toHaveLength(1); // the logoff
+    expect(lines.some((l) => /unhandled exception/.test(l))).toBe(false);
+  });
+
   it('types a file', () => {
     const text = output('C:\\nshtest> ', 'type \\Windows\\System32\\config\\SysEvent.log');
     expect(text.some((l) => l.endsWith('information EventLog 6005: The Event log service was started.')), text.join('\n')).toBe(true);
@@ -146,6 +163,10 @@ describe('nsh: the prompt, the commands, their output', () => {
     expect(output('C:\\nshtest> ', 'cd \\nothere\\x')).toEqual(['cd \\nothere\\x: 0xC000003A STATUS_OBJECT_PATH_NOT_FOUND']);
     expect(output('C:\\nshtest> ', 'type nothere.txt')).toEqual(['type nothere.txt: 0xC0000034 STATUS_OBJECT_NAME_NOT_FOUND']);
     expect(output('C:\\nshtest> ', 'mkdir \\nothere\\x')).toEqual(['mkdir \\nothere\\x: 0xC000003A STATUS_OBJECT_PATH_NOT_FOUND']);
+    expect(output('C:\\nshtest> ', 'ren c.bin sub')).toEqual(['ren c.bin sub: 0xC0000035 STATUS_OBJECT_NAME_COLLISION']);
+    expect(output('C:\\nshtest> ', 'del sub')).toEqual(['del sub: 0xC00000BA STATUS_FILE_IS_A_DIRECTORY']);
+    expect(output('C:\\nshtest> ', 'copy c.bin \\nshtest\\C.BIN')).toEqual(['The file cannot be copied onto itself.']);
+    expect(output('C:\\nshtest> ', 'start nothere.exe')).toEqual(['start \\SystemRoot\\System32\\nothere.exe: 0xC0000034 STATUS_OBJECT_NAME_NOT_FOUND']);
     expect(output('C:\\nshtest> ', 'frobnicate now')).toEqual(['\'frobnicate\' is not a command; type help for the list.']);
   });
 
@@ -215,4 +236,15 @@ describe('nsh: logoff, shutdown and the disk afterwards', () => {
     expect(said).toEqual([]);
     expect(r.status).toBe(0);
   });
+});
+
+describe('nsh: reboot', () => {
+  it('reboot restarts the machine (NtShutdownSystem(ShutdownReboot) from nsh)', async () => {
+    const m = await standardMachine({ add: { '\\Windows\\System32\\nshprobe.exe': await probeImage() } });
+    const r = await logOn(m, { until: undefined, timeoutMs: 240000, input: [{ after: 'nsh: session 1: prompt', text: 'reboot\r' }] });
+    const l = messages(r);
+    expect(l).toContain('nsh: Restarting...');
+    expect(l.some((x) => /^ke: shutdown: reboot requested by process \d+ \(nsh(\.exe)?\)$/.test(x)), l.join('\n')).toBe(true);
+    expect(r.reason).toBe('reset');
+  }, 300000);
 });

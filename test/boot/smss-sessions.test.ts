@@ -127,6 +127,18 @@ describe('the death of session 1\'s csrss or winlogon, ended by pid from another
   }
 });
 
+describe('the death of session 1\'s real csrss.exe (images/system32/csrss), ended by pid from another process', () => {
+  it('STOP 0xC000021A naming "Windows SubSystem" with the status it was ended with', async () => {
+    const r = await run('await 1 kill csrss.exe 2 C0DE0043 sleep 100000', 'smsession: done', '', 240000, true);
+    expect(r.lines.find((l) => l.startsWith('smsession: kill csrss.exe '))).toMatch(/ 0x00000000$/);
+    // It was the real one: it had made session 1's ports before it was ended.
+    expect(find(r.lines, /^csrss: session 1: ApiPort \\Sessions\\1\\Windows\\ApiPort ready/)).toBeGreaterThan(0);
+    expect(r.stop?.code).toBe(0xC000021A);
+    expect(r.stop?.params.slice(1)).toEqual([0xC0DE0043, 0, 0]);
+    expect(r.stop?.text?.[1]).toBe('The Windows SubSystem system process terminated unexpectedly with a status of 0xC0DE0043 (0x00000000 0x00000000).');
+  }, 600000);
+});
+
 describe('smss\'s critical flag', () => {
   // smss is ended after the kernel's first 5 s (guest time), when its end is no longer SESSION5_INITIALIZATION_FAILED.
   it('cleared from another process (with its main thread\'s): new sessions are refused and smss can end without CRITICAL_PROCESS_DIED', async () => {

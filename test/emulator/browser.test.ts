@@ -97,6 +97,18 @@ describe('browser page (npm run serve, Chromium)', () => {
       expect(tree).toMatch(/^System \(pid 4, critical\)/);
       expect(tree).toContain('\\SystemRoot\\System32\\smss.exe (pid 8, parent 4, session 0, critical) running since');
 
+      // the kernel debugger (COM2) answers the page: its own process list and the object namespace
+      await page.waitForFunction(() => (window as any).ntPage?.kdView?.processes !== undefined, undefined, { timeout: 120_000 });
+      const kdTree = await page.textContent('#processes');
+      expect(kdTree).toContain('from the kernel debugger (COM2)');
+      expect(kdTree).toMatch(/\n\s*smss\.exe \(pid 8, parent 4, session 0, critical, \d+ threads, \d+ handles\)/);
+      await page.click('nav button[data-panel="objects"]');
+      const objects = await page.textContent('#objects');
+      expect(objects).toMatch(/KnownDlls {2}\[Directory\]/);
+      expect(objects).toMatch(/SystemRoot {2}\[SymbolicLink\] -> \\Device\\Harddisk0\\Partition1\\Windows/);
+      const answer = await page.evaluate(() => (window as any).ntPage.kd('object', { path: '\\ObjectTypes' }));
+      expect(answer.entries.map((e: { name: string }) => e.name)).toContain('Process');
+
       // the VGA screen by its pixels, once winlogon shows session 1's logon screen there (win32k.sys):
       // its title bar white on blue, the text light grey and the prompt bright white on black
       await page.waitForFunction(() => (window as any).ntPage?.serial.includes('winlogon: session 1: logon screen'), undefined, { timeout: 240_000 });
@@ -134,11 +146,7 @@ describe('browser page (npm run serve, Chromium)', () => {
       expect(new TextDecoder().decode(volume.readPath('\\Windows\\after.txt'))).toBe('renamed by smss\r\n');
       expect(volume.lookup('\\Windows\\before.txt')).toBeNull();
 
-      // typing into the terminal goes to COM1
-      await page.click('#terminal');
-      await page.keyboard.type('ver\r');
-      expect(await page.evaluate(() => (window as any).ntPage.typed)).toBe('ver\r');
-
+      await logOnSaveRestoreRestart(page);
       await page.screenshot({ path: join(OUTPUT, 'browser.png') });
 
       // a bug check: the status decodes it and the blue screen is blue
@@ -153,5 +161,100 @@ describe('browser page (npm run serve, Chromium)', () => {
     } finally {
       await browser.close();
     }
-  }, 900_000);
+  }, 1_500_000);
 });
+
+type Page = import('playwright-core').Page;
+const serialHas = (page: Page, text: string, timeout = 240_000) =>
+  page.waitForFunction((t) => (window as any).ntPage?.serial.includes(t), text, { timeout });
+const count = (text: string, part: string) => text.split(part).length - 1;
+
+/**
+ * The state buttons and a logon, as a person does them in the page: at the
+ * logon screen save the machine state; log on by typing on the VGA screen
+ * (the PS/2 keyboard) and reach the shell that SOFTWARE's Winlogon\Shell
+ * names; run `dir` from the terminal (COM1); restore the saved state (back at
+ * the logon screen, its log with it) and log on again from the terminal;
+ * restart (a new boot from the disk as the guest left it). What is checked
+ * is what a person sees: the VGA screen's text and pixels, the terminal, the
+ * status line.
+ */
+async function logOnSaveRestoreRestart(page: Page): Promise<void> {
+  const W = 'winlogon: session 1: ';
+  const shellPrompt = 'nsh: session 1: prompt';
+  await serialHas(page, `${W}user name:`);
+
+  // save state at the logon screen: the file is the page's (the log, then v86's state)
+  const [saving] = await Promise.all([page.waitForEvent('download'), page.click('#save-state')]);
+  const statePath = join(dir, 'logon.state');
+  await saving.saveAs(statePath);
+  const saved = readFileSync(statePath);
+  expect(saved.subarray(0, 8).toString('latin1')).toBe('NTSTATE1');
+  const savedLog = saved.subarray(12, 12 + saved.readUInt32LE(8)).toString('latin1');
+  expect(savedLog).toContain(`${W}user name:`);
+  expect(saved.length).toBeGreaterThan(32 << 20); // the guest's memory is in it
+
+  // log on at the VGA screen: click it, type on the keyboard
+  await page.waitForFunction(() => (window as any).ntPage.screenText().some((r: string) => r.includes('User name:')), undefined, { timeout: 60_000 });
+  await page.click('#screen');
+  await page.keyboard.type('Administrator');
+  await page.keyboard.press('Enter');
+  await serialHas(page, `${W}password:`);
+  await page.keyboard.type('password');
+  await page.keyboard.press('Enter');
+  await serialHas(page, shellPrompt);
+  const serial1: string = await page.evaluate(() => (window as any).ntPage.serial);
+  // (the keyboard path gives the letters without Shift today: the name arrives as "administrator"; SAM names ignore case)
+  expect(serial1).toMatch(/winlogon: session 1: administrator logged on \(logon id 0x[0-9A-F]{8}\)/i);
+  expect(serial1).toMatch(/winlogon: session 1: shell nsh\.exe \(process \d+\) started for administrator/i);
+  expect(await page.evaluate(() => (window as any).ntPage.typed)).toBe(''); // the keys went to the screen, not COM1
+  // the shell's prompt on the VGA screen, light grey on black
+  await page.waitForFunction(() => (window as any).ntPage.screenText().some((r: string) => r.startsWith('C:\\Windows\\System32>')), undefined, { timeout: 60_000 });
+  await page.waitForTimeout(500); // the next animation frame paints it
+  const shell = readPng(await page.locator('#screen').screenshot({ path: join(OUTPUT, 'browser-shell.png') }));
+  expect(share(shell, [170, 170, 170])).toBeGreaterThan(0.001);
+  expect(share(shell, [0, 0, 0])).toBeGreaterThan(0.8);
+
+  // the terminal types into COM1: nsh reads the line there and answers on the screen and the terminal
+  await page.click('#terminal');
+  await page.keyboard.type('dir\r');
+  expect(await page.evaluate(() => (window as any).ntPage.typed)).toBe('dir\r');
+  await page.waitForFunction(() => /nsh: +\d+ File\(s\)/.test((window as any).ntPage.serial), undefined, { timeout: 120_000 });
+  const term = await page.evaluate(() => (window as any).ntPage.terminalText());
+  expect(term).toContain('nsh: C:\\Windows\\System32> dir');
+  expect(term).toContain(' Directory of C:\\Windows\\System32');
+  expect(term).toMatch(/ nsh\.exe/);
+  await page.waitForFunction(() => (window as any).ntPage.screenText().some((r: string) => r.includes('Directory of C:\\Windows\\System32')), undefined, { timeout: 60_000 });
+  expect((await page.evaluate(() => (window as any).ntPage.screenText())).join('\n')).toMatch(/ntdll\.dll/);
+
+  // restore state: back at the logon screen, with the log that came before it
+  await page.setInputFiles('#restore-state', statePath);
+  await page.waitForFunction(() => (window as any).ntPage.startedBy === 'restore', undefined, { timeout: 60_000 });
+  const restored: string = await page.evaluate(() => (window as any).ntPage.serial);
+  expect(restored.startsWith(savedLog)).toBe(true);
+  expect(restored).not.toContain(shellPrompt);
+  await page.waitForFunction(() => /^running \(restored\) · last milestone: logon screen/.test(document.getElementById('status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+  expect(await page.evaluate(() => (window as any).ntPage.terminalText())).toContain(`${W}user name:`);
+  await page.waitForFunction(() => (window as any).ntPage.screenText()[0].includes('Log On to Windows'), undefined, { timeout: 60_000 });
+  const labels = await page.$$eval('#timeline .tl-label', (ls) => ls.map((l) => l.textContent));
+  expect(labels).toContain('smss: BootExecute'); // the panels are drawn from the restored log
+  // the restored machine runs: log on from the terminal this time
+  await page.click('#terminal');
+  await page.keyboard.type('Administrator\r');
+  await serialHas(page, `${W}password:`);
+  await page.keyboard.type('password\r');
+  await serialHas(page, shellPrompt);
+  const after: string = await page.evaluate(() => (window as any).ntPage.serial);
+  expect(count(after, `${W}user name:`)).toBe(count(savedLog, `${W}user name:`)); // no new boot: the same logon screen
+  expect(count(after, 'ps: session manager started')).toBe(1);
+
+  // restart: a new boot from the disk as the guest left it (the rename of the boot before stays done)
+  await page.click('#restart');
+  await page.waitForFunction(() => (window as any).ntPage.startedBy === 'restart', undefined, { timeout: 60_000 });
+  await serialHas(page, 'smss: renames: ');
+  const again: string = await page.evaluate(() => (window as any).ntPage.serial);
+  expect(again).toContain('smss: renames: none pending');
+  expect(again).not.toContain(shellPrompt);
+  expect(count(again, 'ps: session manager started')).toBe(1);
+  expect(await page.evaluate(() => (window as any).ntPage.terminalText())).not.toContain('nsh: ');
+}

@@ -88,7 +88,6 @@ const KNOWN_PRIVATE: readonly string[] = [
   'ex/sysinfo.ts imports KiLockDispatcher from ke/thread.ts',
   'ex/sysinfo.ts imports KiUnlockDispatcher from ke/thread.ts',
   'ke/trap.ts imports PspCheckTermination from ps/psmain.ts',
-  'ke/trap.ts imports PspUnhandledUserException from ps/psmain.ts',
   'lpc/create.ts imports ExpCreate from ex/sync.ts',
   'lpc/lpcp.ts imports KiLockDispatcher from ke/thread.ts',
   'lpc/lpcp.ts imports KiUnlockDispatcher from ke/thread.ts',

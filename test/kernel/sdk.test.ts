@@ -20,6 +20,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileAssemblyScript } from '../../scripts/asc.ts';
+import { CONTEXT_OFFSETS } from '../../scripts/pe/ntdll.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const GCC = 'i686-w64-mingw32-gcc';
@@ -45,6 +46,8 @@ const FACTS: Fact[] = [
   ['CONTEXT', 'FloatSave_Cr0NpxState', 'CONTEXT', 'FloatSave.Cr0NpxState'], size('CONTEXT', 'CONTEXT'),
   ...same('EXCEPTION_RECORD', 'EXCEPTION_RECORD', 'ExceptionCode ExceptionFlags ExceptionRecord ExceptionAddress NumberParameters ExceptionInformation'),
   size('EXCEPTION_RECORD', 'EXCEPTION_RECORD'),
+  ...same('EXCEPTION_REGISTRATION_RECORD', 'EXCEPTION_REGISTRATION_RECORD', 'Next Handler'), size('EXCEPTION_REGISTRATION_RECORD', 'EXCEPTION_REGISTRATION_RECORD'),
+  ...same('EXCEPTION_POINTERS', 'EXCEPTION_POINTERS', 'ExceptionRecord ContextRecord'), size('EXCEPTION_POINTERS', 'EXCEPTION_POINTERS'),
   ...same('PEB', 'PEB', 'BeingDebugged Ldr ProcessParameters AtlThunkSListPtr32 PostProcessInitRoutine SessionId'),
   ...same('TEB', 'TEB', 'ProcessEnvironmentBlock'),
   ['RTL_USER_PROCESS_PARAMETERS', 'ImagePathName_Length', 'RTL_USER_PROCESS_PARAMETERS', 'ImagePathName'],
@@ -112,6 +115,15 @@ const CONSTANT_FACTS: Array<[string, string]> = [
   ['IMAGE_ORDINAL_FLAG32', 'IMAGE_ORDINAL_FLAG32'],
   ['IMAGE_REL_BASED_HIGHLOW', 'IMAGE_REL_BASED_HIGHLOW'],
   ['CONTEXT_FULL', 'CONTEXT_FULL'],
+  ['EXCEPTION_NONCONTINUABLE', 'EXCEPTION_NONCONTINUABLE'], ['EXCEPTION_UNWINDING', 'EXCEPTION_UNWINDING'],
+  ['EXCEPTION_EXIT_UNWIND', 'EXCEPTION_EXIT_UNWIND'], ['EXCEPTION_STACK_INVALID', 'EXCEPTION_STACK_INVALID'],
+  ['EXCEPTION_NESTED_CALL', 'EXCEPTION_NESTED_CALL'], ['EXCEPTION_TARGET_UNWIND', 'EXCEPTION_TARGET_UNWIND'],
+  ['EXCEPTION_MAXIMUM_PARAMETERS', 'EXCEPTION_MAXIMUM_PARAMETERS'],
+  ['ExceptionContinueExecution', 'ExceptionContinueExecution'], ['ExceptionContinueSearch', 'ExceptionContinueSearch'],
+  ['ExceptionNestedException', 'ExceptionNestedException'], ['ExceptionCollidedUnwind', 'ExceptionCollidedUnwind'],
+  ['EXCEPTION_EXECUTE_HANDLER', 'EXCEPTION_EXECUTE_HANDLER'], ['EXCEPTION_CONTINUE_EXECUTION', 'EXCEPTION_CONTINUE_EXECUTION'],
+  ['EXCEPTION_READ_FAULT', 'EXCEPTION_READ_FAULT'], ['EXCEPTION_WRITE_FAULT', 'EXCEPTION_WRITE_FAULT'],
+  ['EXCEPTION_EXECUTE_FAULT', 'EXCEPTION_EXECUTE_FAULT'],
   ['OBJ_CASE_INSENSITIVE', 'OBJ_CASE_INSENSITIVE'],
   ['MEM_COMMIT', 'MEM_COMMIT'], ['MEM_RESERVE', 'MEM_RESERVE'], ['MEM_RELEASE', 'MEM_RELEASE'],
   ['PAGE_READWRITE', 'PAGE_READWRITE'], ['PAGE_EXECUTE_READ', 'PAGE_EXECUTE_READ'], ['SEC_IMAGE', 'SEC_IMAGE'],
@@ -120,6 +132,9 @@ const CONSTANT_FACTS: Array<[string, string]> = [
   ['CAPSLOCK_ON', 'CAPSLOCK_ON'], ['ENHANCED_KEY', 'ENHANCED_KEY'],
   ['VK_RETURN', 'VK_RETURN'], ['VK_BACK', 'VK_BACK'], ['VK_ESCAPE', 'VK_ESCAPE'], ['VK_SHIFT', 'VK_SHIFT'], ['VK_CAPITAL', 'VK_CAPITAL'],
   ['VK_LEFT', 'VK_LEFT'], ['VK_DELETE', 'VK_DELETE'], ['VK_F1', 'VK_F1'],
+  // csrss's user server (winuser.h) and lsass's MSV1_0 package (ntsecapi.h)
+  ['EWX_LOGOFF', 'EWX_LOGOFF'], ['EWX_SHUTDOWN', 'EWX_SHUTDOWN'], ['EWX_REBOOT', 'EWX_REBOOT'], ['EWX_FORCE', 'EWX_FORCE'], ['EWX_POWEROFF', 'EWX_POWEROFF'],
+  ['MsV1_0ChangePassword', 'MsV1_0ChangePassword'],
 ];
 
 const sdkSource = (rel: string) => readFileSync(join(ROOT, 'kernel/sdk', rel), 'utf8');
@@ -145,7 +160,7 @@ function mingwValues(expressions: string[], ifDefined = false): number[] {
   const dir = join(ROOT, 'build/sdk-test');
   mkdirSync(dir, { recursive: true });
   const c = [
-    '#include <stddef.h>', '#include <windows.h>', '#include <winternl.h>', '#include <ntstatus.h>',
+    '#include <stddef.h>', '#include <windows.h>', '#include <winternl.h>', '#include <ntstatus.h>', '#include <ntsecapi.h>',
     'unsigned int facts[] = {',
     ...expressions.map((e) => (ifDefined ? `#ifdef ${e}\n  (unsigned int)(${e}),\n#else\n  0xFFFFFFFFu,\n#endif` : `  (unsigned int)(${e}),`)),
     '};',
@@ -155,6 +170,14 @@ function mingwValues(expressions: string[], ifDefined = false): number[] {
   const values = [...asm.slice(asm.indexOf('_facts:')).matchAll(/^\s*\.long\s+(-?\d+)/gm)].map((m) => Number(m[1]) >>> 0);
   return values.slice(0, expressions.length);
 }
+
+describe('host-side copies of SDK layouts', () => {
+  it('the CONTEXT offsets ntdll\'s x86 exception entries use are context.ts\'s', async () => {
+    const fields = Object.keys(CONTEXT_OFFSETS) as Array<keyof typeof CONTEXT_OFFSETS>;
+    const ours = await sdkValues(fields.map((f) => `offsetof<sdk.CONTEXT>("${f}")`));
+    expect(fields.map((f, i) => `${f} ${ours[i]}`)).toEqual(fields.map((f) => `${f} ${CONTEXT_OFFSETS[f]}`));
+  }, 240000);
+});
 
 describe.skipIf(!haveGcc)(`SDK layouts against MinGW's headers (${GCC})`, () => {
   it('every listed field offset and structure size agrees with winternl.h / winnt.h', async () => {

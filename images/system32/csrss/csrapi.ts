@@ -11,8 +11,11 @@
 // the buffer (else STATUS_INVALID_PARAMETER, as NT's CsrCaptureArguments).
 // Answered here:
 //   CSRSRV (0)   CsrpClientConnect: a server DLL's connection step
-//   BASESRV (1)  BasepGetTempFile (a unique number), BasepSet/GetProcessShutdownParam
+//   BASESRV (1)  BasepCreateProcess (the caller's new process: csrss takes a handle
+//                of its own, checks it names the ClientId, and knows the process
+//                from then on: a log-off ends it), BasepGetTempFile (a unique number), BasepSet/GetProcessShutdownParam
 //                (kept per process), BasepDefineDosDevice (\??\ links)
+//   CONSRV (2), USERSRV (3): a subset, winsrv.ts (console writes, title; log-off, shutdown)
 // Any other API of a server DLL named on the command line answers
 // STATUS_NOT_IMPLEMENTED; a server not loaded or an API past its last,
 // STATUS_ILLEGAL_FUNCTION (NT's words).
@@ -30,6 +33,7 @@
 
 import {
   NtAcceptConnectPort, NtCompleteConnectPort, NtReplyWaitReceivePort, NtClose, NtOpenProcess, NtReadVirtualMemory, NtCreateSymbolicLinkObject,
+  NtDuplicateObject, NtQueryInformationProcess, NtCurrentProcess, PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION, SYNCHRONIZE,
   NtOpenSymbolicLinkObject, NtMakeTemporaryObject, STATUS_SUCCESS, STATUS_NOT_IMPLEMENTED, STATUS_INVALID_PARAMETER,
   OBJ_CASE_INSENSITIVE, OBJ_PERMANENT, SYMBOLIC_LINK_ALL_ACCESS, CsrpAttributes, CsrpCounted, put, putChar, putDec, putHex, putWide, flush, CSR_LINE_BYTES,
 } from "./csrutil";
@@ -39,15 +43,19 @@ import {
   CSR_CONNECTINFO_SERVER_PROCESS_ID, CSR_CONNECTINFO_NUMBER_OF_SERVER_DLL_NAMES, CSR_CONNECTINFO_SHARED_SECTION_BASE, CSR_CONNECTINFO_SHARED_STATIC_SERVER_DATA,
   CSR_SHARED_STATIC_SERVER_DATA, CSR_SHARED_CONNECTIONS, CSR_CAPTURE_BUFFER_SIZE, CSR_CAPTURE_BUFFER_POINTER_COUNT,
   CSR_CAPTURE_BUFFER_POINTER_OFFSETS, CSR_CLIENT_CONNECT_SERVER_ID, CSR_CLIENT_CONNECT_INFO, CSR_CLIENT_CONNECT_INFO_SIZE, CSR_SERVER_DLL_MAX,
-  CSRSRV_SERVERDLL_INDEX, BASESRV_SERVERDLL_INDEX, CsrpClientConnect, CsrpMaxApiNumber, BasepGetTempFile, BasepSetProcessShutdownParam,
+  CSRSRV_SERVERDLL_INDEX, BASESRV_SERVERDLL_INDEX, CsrpClientConnect, CsrpMaxApiNumber, BasepGetTempFile, BasepCreateProcess,
+  BASE_CREATE_PROCESS_PROCESS_HANDLE, BASE_CREATE_PROCESS_CLIENT_ID, BasepSetProcessShutdownParam,
   BasepGetProcessShutdownParam, BasepDefineDosDevice, BasepMaxApiNumber, BASE_DEFINE_DOS_DEVICE_FLAGS, BASE_DEFINE_DOS_DEVICE_NAME,
   BASE_DEFINE_DOS_DEVICE_TARGET, DDD_RAW_TARGET_PATH, DDD_REMOVE_DEFINITION, SIZEOF_HARDERROR_MSG, HARDERROR_MSG_STATUS, HARDERROR_MSG_ERROR_STATUS,
   HARDERROR_MSG_VALID_RESPONSE_OPTIONS, HARDERROR_MSG_RESPONSE, HARDERROR_MSG_NUMBER_OF_PARAMETERS, HARDERROR_MSG_UNICODE_STRING_PARAMETER_MASK,
   HARDERROR_MSG_PARAMETERS,
 } from "../../../kernel/sdk/csr";
 import { HardErrorMessageTemplate, HardErrorDefaultResponse } from "../../../kernel/sdk/hardmsg";
-import { STATUS_ILLEGAL_FUNCTION, STATUS_TOO_MANY_NAMES } from "../../../kernel/sdk/ntstatus";
+import { STATUS_ILLEGAL_FUNCTION, STATUS_TOO_MANY_NAMES, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_CID } from "../../../kernel/sdk/ntstatus";
+const PROCESS_TERMINATE: u32 = 0x0001;
 import { NtUserConsoleWrite } from "../../../kernel/sdk/ntuser";
+import { CsrConsoleApi, CsrUserApi } from "./winsrv";
+import { CONSRV_SERVERDLL_INDEX, USERSRV_SERVERDLL_INDEX, CONSRV_FIRST_API_NUMBER, ConsolepMaxApiNumber, USERSRV_FIRST_API_NUMBER, UserpMaxApiNumber } from "../../../kernel/sdk/csr";
 
 const CRLF = "\r\n";
 import { LPC_CONNECTION_REQUEST, LPC_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_ERROR_EVENT, PORT_MAXIMUM_MESSAGE_LENGTH } from "../../../kernel/sdk/lpc";
@@ -213,8 +221,50 @@ function CsrpDefineDosDevice(): u32 {
   return status;
 }
 
+// ---- processes a client made and told csrss of (BasepCreateProcess): +0 pid, +4 csrss's handle (0 = free) ----
+const MAX_BASE_PROCESSES: u32 = 32;
+const CsrBaseProcesses = memory.data(MAX_BASE_PROCESSES * 8, 4);
+const basic = memory.data(24, 4);
+
+/** BasepCreateProcess: the caller's new process (its handle and ClientId in the caller's terms), known to csrss from now on. */
+function CsrpBaseCreateProcess(client: usize): u32 {
+  const data = message + CSR_API_MESSAGE_DATA;
+  const pid = load<u32>(data + BASE_CREATE_PROCESS_CLIENT_ID);
+  let entry: usize = 0;
+  for (let i: u32 = 0; i < MAX_BASE_PROCESSES; i++) {
+    const e = CsrBaseProcesses + (i << 3);
+    if (load<u32>(e, 4) == 0) { entry = e; break; }
+    // An entry whose process has ended is free again.
+    if (NtQueryInformationProcess(load<u32>(e, 4), 0, basic, 24, 0) == STATUS_SUCCESS && load<u32>(basic) != 0x103 /* STATUS_PENDING */) {
+      NtClose(load<u32>(e, 4)); store<u32>(e, 0, 4); entry = e; break;
+    }
+  }
+  if (entry == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  store<u32>(cid, load<u32>(client, C_PID)); store<u32>(cid, 0, 4);
+  CsrpAttributes(oa, 0, 0);
+  let status = NtOpenProcess(portOut, PROCESS_DUP_HANDLE, oa, cid);
+  if (status != STATUS_SUCCESS) return status;
+  const caller = load<u32>(portOut);
+  status = NtDuplicateObject(caller, load<u32>(data + BASE_CREATE_PROCESS_PROCESS_HANDLE), NtCurrentProcess, done, PROCESS_QUERY_INFORMATION | PROCESS_TERMINATE | SYNCHRONIZE, 0, 0);
+  NtClose(caller);
+  if (status != STATUS_SUCCESS) return status;
+  const process = load<u32>(done);
+  if (NtQueryInformationProcess(process, 0, basic, 24, 0) != STATUS_SUCCESS || load<u32>(basic, 16) != pid) { NtClose(process); return STATUS_INVALID_CID; }
+  store<u32>(entry, pid); store<u32>(entry, process, 4);
+  session(); put(line, "process "); putDec(line, load<u32>(client, C_PID)); put(line, " created process "); putDec(line, pid); flush(line);
+  return STATUS_SUCCESS;
+}
+
+/** The processes BasepCreateProcess told of, for the log-off (winsrv.ts): entry `i`'s handle (0: none), 0xFFFFFFFF past the table. */
+export function CsrBaseProcessAt(i: u32): u32 {
+  if (i >= MAX_BASE_PROCESSES) return 0xFFFFFFFF;
+  return load<u32>(CsrBaseProcesses + (i << 3), 4);
+}
+export function CsrBaseProcessIdAt(i: u32): u32 { return i < MAX_BASE_PROCESSES ? load<u32>(CsrBaseProcesses + (i << 3)) : 0; }
+
 function CsrpBaseApi(client: usize, api: u32): u32 {
   const data = message + CSR_API_MESSAGE_DATA;
+  if (api == BasepCreateProcess) return CsrpBaseCreateProcess(client);
   if (api == BasepGetTempFile) {
     CsrTempFileId++;
     if (CsrTempFileId == 0) CsrTempFileId = 1;
@@ -235,6 +285,18 @@ function CsrpBaseApi(client: usize, api: u32): u32 {
   return STATUS_NOT_IMPLEMENTED;
 }
 
+/** Is process `pid` a connected client? */
+function CsrpIsClient(pid: u32): bool {
+  for (let i: u32 = 0; i < MAX_CLIENTS; i++) { const c = CsrClients + i * CLIENT_BYTES; if (load<u32>(c, C_IN_USE) != 0 && load<u32>(c, C_PID) == pid) return true; }
+  return false;
+}
+/** The process id of client entry `i` (0: free), 0xFFFFFFFF past the table. */
+function CsrpClientAt(i: u32): u32 {
+  if (i >= MAX_CLIENTS) return 0xFFFFFFFF;
+  const c = CsrClients + i * CLIENT_BYTES;
+  return load<u32>(c, C_IN_USE) != 0 ? load<u32>(c, C_PID) : 0;
+}
+
 /** One request of a registered client: the status it gets. */
 function CsrpDispatch(client: usize): u32 {
   const number = <u32>load<u16>(message) >= 8 ? load<u32>(message + CSR_API_MESSAGE_API_NUMBER) : 0; // the second word of data
@@ -242,13 +304,19 @@ function CsrpDispatch(client: usize): u32 {
   let status: u32;
   if (<u32>load<u16>(message) < CSR_API_MESSAGE_DATA - 24) status = STATUS_INVALID_PARAMETER; // no room for Status and Reserved
   else if (serverId >= CSR_SERVER_DLL_MAX || (CsrLoadedServers & (1 << serverId)) == 0) status = STATUS_ILLEGAL_FUNCTION;
-  else if ((serverId == CSRSRV_SERVERDLL_INDEX && api >= CsrpMaxApiNumber) || (serverId == BASESRV_SERVERDLL_INDEX && api >= BasepMaxApiNumber)) status = STATUS_ILLEGAL_FUNCTION;
+  else if ((serverId == CSRSRV_SERVERDLL_INDEX && api >= CsrpMaxApiNumber) || (serverId == BASESRV_SERVERDLL_INDEX && api >= BasepMaxApiNumber)
+    || (serverId == CONSRV_SERVERDLL_INDEX && (api < CONSRV_FIRST_API_NUMBER || api >= ConsolepMaxApiNumber))
+    || (serverId == USERSRV_SERVERDLL_INDEX && (api < USERSRV_FIRST_API_NUMBER || api >= UserpMaxApiNumber))) status = STATUS_ILLEGAL_FUNCTION;
   else {
+    // What the kernel did not copy reads as zeros (a short request carries nothing of an earlier one's).
+    const length = <u32>load<u16>(message);
+    if (length + 24 < SIZEOF_CSR_API_MESSAGE) memory.fill(message + 24 + length, 0, SIZEOF_CSR_API_MESSAGE - 24 - length);
     status = CsrpValidateCapture(client);
     if (status == STATUS_SUCCESS) {
       if (serverId == CSRSRV_SERVERDLL_INDEX) status = api == CsrpClientConnect ? CsrpClientConnectApi(client) : STATUS_NOT_IMPLEMENTED;
       else if (serverId == BASESRV_SERVERDLL_INDEX) status = CsrpBaseApi(client, api);
-      else status = STATUS_NOT_IMPLEMENTED;
+      else if (serverId == CONSRV_SERVERDLL_INDEX) status = CsrConsoleApi(load<u32>(client, C_PID), api, message + CSR_API_MESSAGE_DATA, CsrpInCapture);
+      else status = CsrUserApi(load<u32>(client, C_PID), api, message + CSR_API_MESSAGE_DATA, CsrpIsClient, CsrpClientAt);
     }
   }
   session(); put(line, "process "); putDec(line, load<u32>(client, C_PID)); put(line, ": API "); putDec(line, serverId); putChar(line, 0x3A); putDec(line, api);

@@ -8,20 +8,29 @@
 //
 // Log lines: `lsass: ...` (startup, each connection, each logon and its
 // result with NT's status and sub-status).
+//
+// The other LSA APIs: LookupAuthenticationPackage (the one package here,
+// MSV1_0, by its name), CallAuthenticationPackage (MSV1_0's ChangePassword:
+// the SAM hive updated and flushed, sam.ts; other messages are refused),
+// DeregisterLogonProcess (answered, then the connection is closed).
 
 import {
   NtClose, NtCreateDirectoryObject, NtCreateEvent, NtSetEvent, NtCreatePort, NtReplyWaitReceivePort, NtAcceptConnectPort,
-  NtCompleteConnectPort, RtlSetProcessIsCritical,
+  NtCompleteConnectPort, RtlSetProcessIsCritical, NtReplyPort,
   OBJ_OPENIF, OBJ_PERMANENT, DIRECTORY_ALL_ACCESS, EVENT_ALL_ACCESS, NotificationEvent,
   STATUS_SUCCESS, STATUS_NOT_IMPLEMENTED, STATUS_INVALID_PARAMETER,
 } from "../native/nt";
 import { Attributes, CurrentProcessId, Decimal, Hex, Log, LogFailure, Slot } from "../native/util";
-import { SamAccountCount, SamLogonUser } from "./sam";
+import { SamAccountCount, SamLogonUser, SamChangePassword } from "./sam";
 import {
   LSA_AUTHENTICATION_PORT_NAME, LSA_AUTHENTICATION_EVENT_NAME, LsapLogonUserApi, LsapMaxApiNumber,
   SIZEOF_LSA_CONNECTION_INFO, SIZEOF_LSA_API_MSG, LSA_API_MSG_API_NUMBER, LSA_API_MSG_STATUS,
   LSA_CONNECTION_INFO_STATUS, LSA_CONNECTION_INFO_NAME_LENGTH, LSA_CONNECTION_INFO_NAME, LSA_LOGON_PROCESS_NAME_MAX,
+  LsapCallPackageApi, LsapDeregisterLogonProcessApi, LsapLookupPackageApi, LSA_LOOKUP_PACKAGE_NAME_LENGTH, LSA_LOOKUP_PACKAGE_NAME,
+  LSA_LOOKUP_PACKAGE_NAME_MAX, LSA_LOOKUP_PACKAGE_ID, MSV1_0_PACKAGE_NAME, MSV1_0_PACKAGE_ID, LSA_CALL_PACKAGE_ID, LSA_CALL_PACKAGE_MESSAGE_TYPE,
+  MsV1_0ChangePassword, LSA_CALL_PACKAGE_PROTOCOL_STATUS, LSA_CHANGE_PASSWORD_OLD,
 } from "../../../kernel/sdk/lsa";
+import { STATUS_NO_SUCH_PACKAGE } from "../../../kernel/sdk/ntstatus";
 import {
   LPC_CONNECTION_REQUEST, LPC_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, PORT_MESSAGE_TYPE, PORT_MESSAGE_DATA_LENGTH,
   PORT_MESSAGE_TOTAL_LENGTH, PORT_MESSAGE_CLIENT_ID, SIZEOF_PORT_MESSAGE,
@@ -76,6 +85,33 @@ function LsapConnection(): void {
   Log("logon process \"" + name + "\" (process " + Decimal(pid) + ") connected");
 }
 
+/** LookupAuthenticationPackage: the package's number by its (ANSI) name. */
+function LsapLookupPackage(): u32 {
+  const length = load<u32>(request + LSA_LOOKUP_PACKAGE_NAME_LENGTH);
+  store<u32>(request + LSA_LOOKUP_PACKAGE_ID, 0);
+  if (length == 0 || length > LSA_LOOKUP_PACKAGE_NAME_MAX) return STATUS_INVALID_PARAMETER;
+  let name = "";
+  for (let i: u32 = 0; i < length; i++) name += String.fromCharCode(load<u8>(request + LSA_LOOKUP_PACKAGE_NAME + i));
+  if (name != MSV1_0_PACKAGE_NAME) { Log("lookup of package " + name + ": " + Hex(STATUS_NO_SUCH_PACKAGE)); return STATUS_NO_SUCH_PACKAGE; }
+  store<u32>(request + LSA_LOOKUP_PACKAGE_ID, MSV1_0_PACKAGE_ID);
+  return STATUS_SUCCESS;
+}
+
+/** CallAuthenticationPackage: MSV1_0's ChangePassword; ProtocolStatus is the package's answer. */
+function LsapCallPackage(): u32 {
+  const packageId = load<u32>(request + LSA_CALL_PACKAGE_ID), type = load<u32>(request + LSA_CALL_PACKAGE_MESSAGE_TYPE);
+  store<u32>(request + LSA_CALL_PACKAGE_PROTOCOL_STATUS, 0);
+  if (packageId != MSV1_0_PACKAGE_ID || type != MsV1_0ChangePassword) {
+    // Whatever the message held where passwords go is not sent back.
+    memory.fill(request + LSA_CHANGE_PASSWORD_OLD, 0, LSA_CALL_PACKAGE_PROTOCOL_STATUS - LSA_CHANGE_PASSWORD_OLD);
+    if (packageId != MSV1_0_PACKAGE_ID) return STATUS_NO_SUCH_PACKAGE;
+    Log("MSV1_0 message type " + Decimal(type) + " refused");
+    return STATUS_INVALID_PARAMETER;
+  }
+  store<u32>(request + LSA_CALL_PACKAGE_PROTOCOL_STATUS, SamChangePassword(request));
+  return STATUS_SUCCESS;
+}
+
 function LsapRequest(context: u32): void {
   const api = load<u32>(request + LSA_API_MSG_API_NUMBER);
   const length = <u32>load<u16>(request + PORT_MESSAGE_DATA_LENGTH);
@@ -83,9 +119,11 @@ function LsapRequest(context: u32): void {
   if (length + SIZEOF_PORT_MESSAGE < SIZEOF_LSA_API_MSG) memory.fill(request + SIZEOF_PORT_MESSAGE + length, 0, SIZEOF_LSA_API_MSG - SIZEOF_PORT_MESSAGE - length);
   let status: u32;
   if (api >= LsapMaxApiNumber) status = STATUS_INVALID_PARAMETER;
-  else if (api != LsapLogonUserApi) status = STATUS_NOT_IMPLEMENTED;
   else if (length + SIZEOF_PORT_MESSAGE < SIZEOF_LSA_API_MSG) status = STATUS_INVALID_PARAMETER;
-  else status = SamLogonUser(request);
+  else if (api == LsapLogonUserApi) status = SamLogonUser(request);
+  else if (api == LsapLookupPackageApi) status = LsapLookupPackage();
+  else if (api == LsapCallPackageApi) status = LsapCallPackage();
+  else status = STATUS_SUCCESS; // LsapDeregisterLogonProcessApi: the loop closes the connection after the answer
   store<u32>(request + LSA_API_MSG_STATUS, status);
   // The answer is a whole LSA_API_MSG.
   store<u16>(request + PORT_MESSAGE_DATA_LENGTH, <u16>(SIZEOF_LSA_API_MSG - SIZEOF_PORT_MESSAGE));
@@ -120,6 +158,14 @@ export function main(): void {
     if (type != LPC_REQUEST || context == 0) continue;
     LsapRequest(context);
     reply = request;
+    if (load<u32>(request + LSA_API_MSG_API_NUMBER) == LsapDeregisterLogonProcessApi && load<u32>(request + LSA_API_MSG_STATUS) == STATUS_SUCCESS && context <= MAX_CLIENTS && load<u32>(Clients + (context - 1) * 4) != 0) {
+      // The answer first (on this port), then the connection goes.
+      NtReplyPort(load<u32>(Clients + (context - 1) * 4), request);
+      reply = 0;
+      NtClose(load<u32>(Clients + (context - 1) * 4));
+      store<u32>(Clients + (context - 1) * 4, 0);
+      Log("logon process (process " + Decimal(load<u32>(request + PORT_MESSAGE_CLIENT_ID)) + ") deregistered");
+    }
   }
 }
 

@@ -51,6 +51,11 @@ export function StatusName(status: i32): string {
     case 0xC0000022: return "STATUS_ACCESS_DENIED";
     case 0xC0000023: return "STATUS_BUFFER_TOO_SMALL";
     case 0xC0000024: return "STATUS_OBJECT_TYPE_MISMATCH";
+    case 0xC0000025: return "STATUS_NONCONTINUABLE_EXCEPTION";
+    case 0xC0000026: return "STATUS_INVALID_DISPOSITION";
+    case 0xC0000027: return "STATUS_UNWIND";
+    case 0xC0000028: return "STATUS_BAD_STACK";
+    case 0xC0000029: return "STATUS_INVALID_UNWIND_TARGET";
     case 0xC000002A: return "STATUS_NOT_LOCKED";
     case 0xC000002D: return "STATUS_NOT_COMMITTED";
     case 0xC000002E: return "STATUS_INVALID_PORT_ATTRIBUTES";
@@ -108,6 +113,7 @@ export function StatusName(status: i32): string {
     case 0xC00000F6: return "STATUS_INVALID_PARAMETER_8";
     case 0xC00000F7: return "STATUS_INVALID_PARAMETER_9";
     case 0xC00000FD: return "STATUS_STACK_OVERFLOW";
+    case 0xC00000FE: return "STATUS_NO_SUCH_PACKAGE";
     case 0xC0000100: return "STATUS_VARIABLE_NOT_FOUND";
     case 0xC0000101: return "STATUS_DIRECTORY_NOT_EMPTY";
     case 0xC0000102: return "STATUS_FILE_CORRUPT_ERROR";

@@ -37,6 +37,10 @@ export {
   RtlQueryRegistryValues, RtlWriteRegistryValue, RtlDeleteRegistryValue, RtlCheckRegistryKey, RtlCreateRegistryKey,
 } from "./registry";
 export { DbgPrint, DbgPrintEx, vDbgPrintEx, _vsnprintf } from "./debug";
+export {
+  RtlDispatchException, RtlAddVectoredExceptionHandler, RtlRemoveVectoredExceptionHandler, RtlSetUnhandledExceptionFilter,
+  RtlpRaiseException, RtlpUnwind,
+} from "./except";
 export { LdrpInitialize, LdrLoadDll, LdrGetDllHandle, LdrGetProcedureAddress, LdrUnloadDll } from "./ldr";
 export {
   CsrClientConnectToServer, CsrClientCallServer, CsrAllocateCaptureBuffer, CsrAllocateMessagePointer, CsrCaptureMessageBuffer,

@@ -9,8 +9,8 @@
 
 import {
   KeGetActiveSession, PsSwitchActiveSession, HalDisplaySetCursor, InbvAcquireDisplayOwnership, InbvCheckDisplayOwnership,
-  ProbeForRead, ProbeForWrite, PsGetCurrentProcessSessionId,
-  STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_SUCCESS,
+  ProbeForRead, ProbeForWrite, PsGetCurrentProcessSessionId, SeSinglePrivilegeCheck, ExGetPreviousMode,
+  STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
 } from "./ntos";
 import { NTUSER_COLUMNS, NTUSER_ROWS } from "../../../kernel/sdk/ntuser";
 
@@ -121,7 +121,11 @@ export function NtUserConsoleSetAttribute(attribute: u32): u32 {
   return STATUS_SUCCESS;
 }
 
+/** SeTcbPrivilege (winnt.h's SE_TCB_PRIVILEGE): only a trusted caller (winlogon, csrss) moves the screen and keyboard. */
+const SE_TCB_PRIVILEGE: u32 = 7;
+
 export function NtUserSwitchSession(sessionId: u32): u32 {
+  if (!SeSinglePrivilegeCheck(SE_TCB_PRIVILEGE, 0, ExGetPreviousMode())) return STATUS_PRIVILEGE_NOT_HELD;
   return PsSwitchActiveSession(sessionId);
 }
 

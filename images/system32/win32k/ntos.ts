@@ -15,12 +15,15 @@
 @external("ntoskrnl.exe", "HalDisplaySetCursor") export declare function HalDisplaySetCursor(column: u32, row: u32): void;
 @external("ntoskrnl.exe", "KeGetActiveSession") export declare function KeGetActiveSession(): u32;
 @external("ntoskrnl.exe", "PsSwitchActiveSession") export declare function PsSwitchActiveSession(session: u32): u32;
+/** NT's SeSinglePrivilegeCheck(LUID PrivilegeValue, KPROCESSOR_MODE PreviousMode): the LUID by value, two words. */
+@external("ntoskrnl.exe", "SeSinglePrivilegeCheck") export declare function SeSinglePrivilegeCheck(luidLow: u32, luidHigh: u32, previousMode: u32): bool;
+@external("ntoskrnl.exe", "ExGetPreviousMode") export declare function ExGetPreviousMode(): u32;
 @external("ntoskrnl.exe", "IoReadKeyboardEvent") export declare function IoReadKeyboardEvent(record: usize, timeout: usize): u32;
 
 /** POOL_TYPE NonPagedPool. */
 export const NonPagedPool: u32 = 0;
 export {
-  STATUS_SUCCESS, STATUS_UNSUCCESSFUL, STATUS_INVALID_PARAMETER, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES,
+  STATUS_SUCCESS, STATUS_UNSUCCESSFUL, STATUS_INVALID_PARAMETER, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_PRIVILEGE_NOT_HELD,
 } from "../../../kernel/sdk/ntstatus";
 
 /** One log line `win32k: <message>`. */

@@ -17,12 +17,22 @@ import {
   SB_CREATE_SESSION_PROCESS_INFO,
 } from "../../../kernel/sdk/sm";
 import {
+  SIZEOF_CSR_API_MESSAGE, CSR_API_MESSAGE_DATA, CSR_CREATE_API_NUMBER, ConsolepWriteConsole, ConsolepSetTextAttribute, ConsolepSetCursorPosition,
+  ConsolepGetTitle, ConsolepSetTitle, ConsolepReadConsole, UserpExitWindowsEx, UserpRegisterLogonProcess, SIZEOF_CONSOLE_WRITECONSOLE,
+  CONSOLE_WRITECONSOLE_STATIC_BUFFER, CONSOLE_WRITECONSOLE_BUFFER, CONSOLE_WRITECONSOLE_NUM_BYTES, CONSOLE_WRITECONSOLE_USING_STATIC_BUFFER,
+  CONSOLE_WRITECONSOLE_UNICODE, SIZEOF_CONSOLE_TITLE, CONSOLE_TITLE_LENGTH, CONSOLE_TITLE_TITLE, CONSOLE_TITLE_UNICODE, SIZEOF_EXITWINDOWSEX,
+  EXITWINDOWSEX_FLAGS, EXITWINDOWSEX_SUCCESS, EWX_LOGOFF, EWX_POWEROFF,
   CSR_SHARED_SESSION_ID, CSR_SHARED_SERVER_PROCESS_ID, CSR_SHARED_CONNECTIONS, CSR_SHARED_SIZE_KB, BASE_STATIC_WINDOWS_DIRECTORY,
   BASE_STATIC_NAMED_OBJECT_DIRECTORY,
 } from "../../../kernel/sdk/csr";
 
 @external("ntdll", "CsrClientConnectToServer") declare function CsrClientConnectToServer(dir: usize, serverId: u32, info: usize, infoSize: usize, s2s: usize): u32;
 @external("ntdll", "CsrGetProcessId") declare function CsrGetProcessId(): u32;
+@external("ntdll", "CsrClientCallServer") declare function CsrClientCallServer(message: usize, buffer: usize, api: u32, length: u32): u32;
+@external("ntdll", "CsrAllocateCaptureBuffer") declare function CsrAllocateCaptureBuffer(count: u32, size: u32): usize;
+@external("ntdll", "CsrCaptureMessageBuffer") declare function CsrCaptureMessageBuffer(buffer: usize, data: usize, length: u32, captured: usize): void;
+@external("ntdll", "CsrAllocateMessagePointer") declare function CsrAllocateMessagePointer(buffer: usize, length: u32, captured: usize): u32;
+@external("ntdll", "CsrFreeCaptureBuffer") declare function CsrFreeCaptureBuffer(buffer: usize): void;
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
 @external("ntdll", "NtConnectPort") declare function NtConnectPort(handle: usize, name: usize, qos: usize, clientView: usize, serverView: usize, maxMessage: usize, info: usize, infoLength: usize): u32;
@@ -33,6 +43,7 @@ import {
 @external("ntdll", "NtOpenProcess") declare function NtOpenProcess(handle: usize, access: u32, oa: usize, cid: usize): u32;
 @external("ntdll", "NtDuplicateObject") declare function NtDuplicateObject(sp: u32, s: u32, tp: u32, t: usize, access: u32, attributes: u32, options: u32): u32;
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
+@external("ntdll", "NtResumeThread") declare function NtResumeThread(thread: u32, previous: usize): u32;
 @external("ntdll", "RtlCreateProcessParameters") declare function RtlCreateProcessParameters(result: usize, image: usize, dllPath: usize, currentDirectory: usize,
   commandLine: usize, environment: usize, title: usize, desktop: usize, shell: usize, runtime: usize): u32;
 @external("ntdll", "RtlCreateUserProcess") declare function RtlCreateUserProcess(image: usize, attributes: u32, params: usize, processSd: usize, threadSd: usize,
@@ -111,7 +122,7 @@ function connectSb(dir: string): u32 {
   let status: u32 = 0;
   for (let i = 0; i < 300; i++) {
     status = NtConnectPort(h, wide(us, dir + "\\SbApiPort"), qos, 0, 0, 0, 0, 0);
-    if (status != 0xC0000034) break;
+    if (status != 0xC0000034 && status != 0xC000003A) break; // not there yet: no port, or no directory
     sleep(10);
   }
   sb = load<u32>(h);
@@ -122,7 +133,7 @@ function sharedSection(dir: string): void {
   for (let i = 0; i < dir.length; i++) store<u16>(dirText + (i << 1), <u16>dir.charCodeAt(i));
   store<u16>(dirText + (dir.length << 1), 0);
   let status: u32 = 0;
-  for (let i = 0; i < 300; i++) { status = CsrClientConnectToServer(dirText, 0, 0, 0, 0); if (status != 0xC0000034) break; sleep(10); }
+  for (let i = 0; i < 300; i++) { status = CsrClientConnectToServer(dirText, 0, 0, 0, 0); if (status != 0xC0000034 && status != 0xC000003A) break; sleep(10); }
   show("connect", status);
   const peb = RtlGetCurrentPeb();
   const base = load<usize>(peb, 0x4C), staticData = load<usize>(peb, 0x54);
@@ -201,6 +212,120 @@ function sbApi(dir: string): void {
   put("done"); flush();
 }
 
+// ---- winsrv: the console and user servers ----
+const cm = memory.data(SIZEOF_CSR_API_MESSAGE, 8);
+const titleOut = memory.data(64, 2);
+function csr(server: u32, api: u32, length: u32, buffer: usize = 0): u32 { return CsrClientCallServer(cm, buffer, CSR_CREATE_API_NUMBER(server, api), length); }
+function cdata(): usize { memory.fill(cm, 0, SIZEOF_CSR_API_MESSAGE); return cm + CSR_API_MESSAGE_DATA; }
+function csrEmpty(server: u32, api: u32): u32 { cdata(); return csr(server, api, 16); }
+
+/** WriteConsole of an ANSI text from the message's static buffer; the status. */
+function writeStatic(text: string, bytes: i32 = -1): u32 {
+  const d = cdata();
+  for (let i = 0; i < text.length && i < 80; i++) store<u8>(d + CONSOLE_WRITECONSOLE_STATIC_BUFFER + i, <u8>text.charCodeAt(i));
+  store<u32>(d + CONSOLE_WRITECONSOLE_NUM_BYTES, bytes >= 0 ? <u32>bytes : text.length);
+  store<u8>(d + CONSOLE_WRITECONSOLE_USING_STATIC_BUFFER, 1);
+  return csr(2, ConsolepWriteConsole, SIZEOF_CONSOLE_WRITECONSOLE);
+}
+/** WriteConsole of a Unicode text through a capture buffer; the status. */
+function writeCaptured(text: string, bytes: i32 = -1): u32 {
+  const d = cdata();
+  const buffer = CsrAllocateCaptureBuffer(1, text.length << 1);
+  CsrCaptureMessageBuffer(buffer, changetype<usize>(text), text.length << 1, d + CONSOLE_WRITECONSOLE_BUFFER);
+  store<u32>(d + CONSOLE_WRITECONSOLE_NUM_BYTES, bytes >= 0 ? <u32>bytes : text.length << 1);
+  store<u8>(d + CONSOLE_WRITECONSOLE_UNICODE, 1);
+  const status = csr(2, ConsolepWriteConsole, SIZEOF_CONSOLE_WRITECONSOLE, buffer);
+  CsrFreeCaptureBuffer(buffer);
+  return status;
+}
+function setAttribute(a: u32): u32 { const d = cdata(); store<u16>(d + 8, <u16>a); return csr(2, ConsolepSetTextAttribute, 12); }
+function setCursor(x: u32, y: u32): u32 { const d = cdata(); store<u16>(d + 8, <u16>x); store<u16>(d + 10, <u16>y); return csr(2, ConsolepSetCursorPosition, 12); }
+function exitWindows(flags: u32): u32 { const d = cdata(); store<u32>(d + EXITWINDOWSEX_FLAGS, flags); return csr(3, UserpExitWindowsEx, SIZEOF_EXITWINDOWSEX); }
+function registerLogon(pid: u32): u32 { const d = cdata(); store<u32>(d, pid); return csr(3, UserpRegisterLogonProcess, 4); }
+function myPid(): u32 { NtQueryInformationProcess(0xFFFFFFFF, 0, basic, 24, 0); return load<u32>(basic, 16); }
+
+/** A kid of ours that connects to csrss (`how`: console, or logon: it registers as the logon process); its process handle. */
+function startClient(how: string, dir: string): u32 {
+  wide(image, "\\SystemRoot\\System32\\csrsbkid.exe");
+  RtlCreateProcessParameters(params, image, 0, 0, wide(commandLine, "csrsbkid " + how + " " + dir), 0, 0, 0, 0, 0);
+  store<u32>(info, 0x44);
+  if (RtlCreateUserProcess(image, 0x40, load<usize>(params), 0, 0, 0, 0, 0, 0, info) != 0) return 0;
+  NtResumeThread(load<u32>(info, 8), 0);
+  NtClose(load<u32>(info, 8));
+  return load<u32>(info, 4);
+}
+
+function winsrv(dir: string): void {
+  show("write console", writeStatic("hello from csrsb"));
+  show("bytes written", load<u32>(cm + CSR_API_MESSAGE_DATA + CONSOLE_WRITECONSOLE_NUM_BYTES));
+  show("set attribute", setAttribute(0x1E));
+  show("set cursor", setCursor(10, 20));
+  show("write console, captured", writeCaptured("WIDE TEXT AT 10,20"));
+  show("set attribute back", setAttribute(0x07));
+  show("a cursor off the screen", setCursor(80, 0));
+  show("an attribute too big", setAttribute(0x100));
+  show("more than the static buffer", writeStatic("x", 81));
+  show("an odd Unicode length", writeCaptured("odd", 5));
+  show("more than was captured", writeCaptured("four", 200));
+  const d = cdata();
+  const buffer = CsrAllocateCaptureBuffer(1, 64);
+  CsrCaptureMessageBuffer(buffer, changetype<usize>("csrsb title"), 22, d + CONSOLE_TITLE_TITLE);
+  store<u32>(d + CONSOLE_TITLE_LENGTH, 22); store<u8>(d + CONSOLE_TITLE_UNICODE, 1);
+  show("set title", csr(2, ConsolepSetTitle, SIZEOF_CONSOLE_TITLE, buffer));
+  CsrFreeCaptureBuffer(buffer);
+  const g = cdata();
+  const back = CsrAllocateCaptureBuffer(1, 64);
+  CsrAllocateMessagePointer(back, 64, g + CONSOLE_TITLE_TITLE);
+  store<u32>(g + CONSOLE_TITLE_LENGTH, 64); store<u8>(g + CONSOLE_TITLE_UNICODE, 1);
+  show("get title", csr(2, ConsolepGetTitle, SIZEOF_CONSOLE_TITLE, back));
+  const length = load<u32>(g + CONSOLE_TITLE_LENGTH);
+  memory.copy(titleOut, load<usize>(g + CONSOLE_TITLE_TITLE), length < 64 ? length : 64);
+  put("title "); putWide(titleOut, length < 64 ? length : 64); flush();
+  CsrFreeCaptureBuffer(back);
+  show("read console", csrEmpty(2, ConsolepReadConsole));
+  show("a console API past the last", csrEmpty(2, 512 + 200));
+  show("a user API below the first", csrEmpty(3, 5));
+  // The logon process and a log-off.
+  const before = load<u32>(load<usize>(RtlGetCurrentPeb(), 0x4C) + CSR_SHARED_CONNECTIONS);
+  const a = startClient("console", dir), b = startClient("logon", dir);
+  let connected = false;
+  for (let i = 0; i < 200 && !connected; i++) { sleep(50); connected = load<u32>(load<usize>(RtlGetCurrentPeb(), 0x4C) + CSR_SHARED_CONNECTIONS) >= before + 2; }
+  show("both kids connected", connected ? 1 : 0);
+  sleep(500);
+  // A process of ours csrss is told of (BasepCreateProcess): suspended, never connected.
+  show("start suspended", startSuspended());
+  const c = load<u32>(info, 4);
+  let e = cdata();
+  store<u32>(e, c); store<u32>(e, load<u32>(info, 8), 4); store<u32>(e, load<u32>(info, 12), 8); store<u32>(e, load<u32>(info, 16), 12);
+  show("tell csrss of it", csr(1, 0, 0x18));
+  e = cdata();
+  store<u32>(e, c); store<u32>(e, load<u32>(info, 8), 4); store<u32>(e, load<u32>(info, 12) + 4, 8);
+  show("a ClientId that is not its", csr(1, 0, 0x18));
+  e = cdata();
+  store<u32>(e, 0x7FF0);
+  show("a handle this process has not", csr(1, 0, 0x18));
+  show("register me as the logon process while the kid is", registerLogon(myPid()));
+  show("register another process", registerLogon(myPid() + 4));
+  show("log off", exitWindows(EWX_LOGOFF));
+  show("success", load<u32>(cm + CSR_API_MESSAGE_DATA + EXITWINDOWSEX_SUCCESS));
+  store<i64>(t, -50000000);
+  show("the console kid ended", NtWaitForSingleObject(a, 0, t));
+  show("its exit status", exitStatus(a));
+  show("the logon kid did not", poll(b));
+  store<i64>(t, -50000000);
+  show("the process csrss was told of ended", NtWaitForSingleObject(c, 0, t));
+  show("its exit status", exitStatus(c));
+  NtTerminateProcess(b, 0); NtClose(a); NtClose(b); NtClose(c); NtClose(load<u32>(info, 8));
+}
+
+/** The last step: ExitWindowsEx(EWX_POWEROFF) through csrss. */
+function powerOff(dir: string): void {
+  for (let i = 0; i < dir.length; i++) store<u16>(dirText + (i << 1), <u16>dir.charCodeAt(i));
+  store<u16>(dirText + (dir.length << 1), 0);
+  show("connect", CsrClientConnectToServer(dirText, 0, 0, 0, 0));
+  show("power off", exitWindows(EWX_POWEROFF));
+}
+
 /** Through another session's csrss: the process is in that session. */
 function otherSession(dir: string): void {
   show("connect to SbApiPort", connectSb(dir));
@@ -209,6 +334,10 @@ function otherSession(dir: string): void {
   show("create process", createKid("\\SystemRoot\\System32\\csrsbkid.exe", "csrsbkid other"));
   const process = load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_PROCESS_HANDLE);
   show("its session", sessionOf(process));
+  for (let i = 0; i < dir.length; i++) store<u16>(dirText + (i << 1), <u16>dir.charCodeAt(i));
+  store<u16>(dirText + (dir.length << 1), 0);
+  show("connect to its ApiPort", CsrClientConnectToServer(dirText, 0, 0, 0, 0));
+  show("a console API of a csrss without the console server", writeStatic("x"));
   sleep(300);
   NtTerminateProcess(process, 0); NtClose(process); NtClose(load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_THREAD_HANDLE));
   put("session done"); flush();
@@ -216,6 +345,15 @@ function otherSession(dir: string): void {
 
 export function main(): void {
   const w = words();
+  if (w.length > 2 && w[0] == "csrsbkid") {
+    // A client of csrss (`console`), or the session's logon process (`logon`).
+    const dir = w[2];
+    for (let i = 0; i < dir.length; i++) store<u16>(dirText + (i << 1), <u16>dir.charCodeAt(i));
+    store<u16>(dirText + (dir.length << 1), 0);
+    show(w[1] + " connect", CsrClientConnectToServer(dirText, 0, 0, 0, 0));
+    if (w[1] == "logon") show("register as the logon process", registerLogon(myPid()));
+    while (true) sleep(100000);
+  }
   if (w.length > 1 && w[0] == "csrsbkid") {
     show("session", load<u32>(RtlGetCurrentPeb(), 0x1D4));
     put(w[1]); put(" running"); flush();
@@ -223,6 +361,9 @@ export function main(): void {
   }
   const dir = w.length > 1 ? w[1] : "\\Windows";
   if (dir.startsWith("\\Sessions\\")) { otherSession(dir); return; }
+  if (w.length > 2 && w[2] == "poweroff") { powerOff(dir); return; }
   sharedSection(dir);
   sbApi(dir);
+  winsrv(dir);
+  put("winsrv done"); flush();
 }

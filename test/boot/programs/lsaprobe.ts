@@ -9,7 +9,9 @@ import {
   LSA_AUTHENTICATION_PORT_NAME, LSA_AUTHENTICATION_EVENT_NAME, SIZEOF_LSA_CONNECTION_INFO, SIZEOF_LSA_API_MSG,
   LSA_API_MSG_API_NUMBER, LSA_API_MSG_STATUS, LSA_CONNECTION_INFO_NAME_LENGTH, LSA_CONNECTION_INFO_NAME,
   LSA_LOGON_USER_NAME_LENGTH, LSA_LOGON_PASSWORD_LENGTH, LSA_LOGON_USER_NAME, LSA_LOGON_PASSWORD, LSA_LOGON_SUB_STATUS,
-  LSA_LOGON_RELATIVE_ID,
+  LSA_LOGON_RELATIVE_ID, LSA_LOOKUP_PACKAGE_NAME_LENGTH, LSA_LOOKUP_PACKAGE_NAME, LSA_LOOKUP_PACKAGE_ID, LSA_CALL_PACKAGE_ID,
+  LSA_CALL_PACKAGE_MESSAGE_TYPE, LSA_CHANGE_PASSWORD_USER_NAME_LENGTH, LSA_CHANGE_PASSWORD_OLD_LENGTH, LSA_CHANGE_PASSWORD_NEW_LENGTH,
+  LSA_CHANGE_PASSWORD_USER_NAME, LSA_CHANGE_PASSWORD_OLD, LSA_CHANGE_PASSWORD_NEW, LSA_CALL_PACKAGE_PROTOCOL_STATUS,
 } from "../../../kernel/sdk/lsa";
 
 const qos = memory.data(12, 4);
@@ -44,6 +46,36 @@ function logon(what: string, api: u32, user: string, password: string, nameBytes
     + " rid " + Hex(load<u32>(m + LSA_LOGON_RELATIVE_ID)));
 }
 
+function request(api: u32): u32 {
+  const full = SIZEOF_LSA_API_MSG - 24;
+  store<u16>(m, <u16>full); store<u16>(m, <u16>(full + 24), 2);
+  store<u32>(m + LSA_API_MSG_API_NUMBER, api);
+  return NtRequestWaitReplyPort(port, m, m);
+}
+
+function lookup(what: string, name: string, length: u32): void {
+  memory.fill(m, 0, SIZEOF_LSA_API_MSG);
+  store<u32>(m + LSA_LOOKUP_PACKAGE_NAME_LENGTH, length);
+  for (let i = 0; i < name.length && i < 127; i++) store<u8>(m + LSA_LOOKUP_PACKAGE_NAME + i, <u8>name.charCodeAt(i));
+  const status = request(3);
+  Log(what + ": call " + Hex(status) + " status " + Hex(load<u32>(m + LSA_API_MSG_STATUS)) + " package " + Hex(load<u32>(m + LSA_LOOKUP_PACKAGE_ID)));
+}
+
+function changePassword(what: string, packageId: u32, type: u32, user: string, old: string, now: string): void {
+  memory.fill(m, 0, SIZEOF_LSA_API_MSG);
+  store<u32>(m + LSA_CALL_PACKAGE_ID, packageId);
+  store<u32>(m + LSA_CALL_PACKAGE_MESSAGE_TYPE, type);
+  store<u16>(m + LSA_CHANGE_PASSWORD_USER_NAME_LENGTH, <u16>(user.length << 1));
+  store<u16>(m + LSA_CHANGE_PASSWORD_OLD_LENGTH, <u16>(old.length << 1));
+  store<u16>(m + LSA_CHANGE_PASSWORD_NEW_LENGTH, <u16>(now.length << 1));
+  memory.copy(m + LSA_CHANGE_PASSWORD_USER_NAME, changetype<usize>(user), <u32>user.length << 1);
+  memory.copy(m + LSA_CHANGE_PASSWORD_OLD, changetype<usize>(old), <u32>old.length << 1);
+  memory.copy(m + LSA_CHANGE_PASSWORD_NEW, changetype<usize>(now), <u32>now.length << 1);
+  const status = request(0);
+  Log(what + ": call " + Hex(status) + " status " + Hex(load<u32>(m + LSA_API_MSG_STATUS)) + " protocol " + Hex(load<u32>(m + LSA_CALL_PACKAGE_PROTOCOL_STATUS))
+    + " passwords cleared " + Hex(load<u32>(m + LSA_CHANGE_PASSWORD_OLD) == 0 && load<u32>(m + LSA_CHANGE_PASSWORD_NEW) == 0 ? 1 : 0));
+}
+
 export function main(): void {
   const h = Slot();
   // As winlogon does: the directory and the event may not be there yet (lsass makes them too).
@@ -61,7 +93,21 @@ export function main(): void {
   logon("a path for a name", 2, "..\\000001F4", "password", 22, full);
   logon("name too long", 2, "Administrator", "password", 200, full);
   logon("message too short", 2, "Administrator", "password", 26, 16);
-  logon("CallPackage", 0, "Administrator", "password", 26, full);
   logon("API 9", 9, "Administrator", "password", 26, full);
+  lookup("lookup MSV1_0", "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0", 37);
+  lookup("lookup Kerberos", "Kerberos", 8);
+  lookup("lookup a name too long", "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0", 200);
+  // Guest's password ("" in SAM.reg; the account is disabled, so a right password answers STATUS_ACCOUNT_RESTRICTION).
+  changePassword("change Guest's password, wrong old one", 0, 5, "Guest", "nope", "guest2");
+  changePassword("change Guest's password", 0, 5, "Guest", "", "guest2");
+  logon("Guest, the old password", 2, "Guest", "", 10, full);
+  logon("Guest, the new password", 2, "Guest", "guest2", 10, full);
+  changePassword("change the password of nobody", 0, 5, "Nobody", "", "x");
+  changePassword("another package", 7, 5, "Guest", "guest2", "x");
+  changePassword("another MSV1_0 message", 0, 2, "Guest", "guest2", "x");
+  changePassword("a password too long", 0, 5, "Guest", "guest2", "012345678901234567890123456789012");
+  memory.fill(m, 0, SIZEOF_LSA_API_MSG);
+  Log("deregister: call " + Hex(request(1)) + " status " + Hex(load<u32>(m + LSA_API_MSG_STATUS)));
+  logon("a logon after deregistering", 2, "Administrator", "password", 26, full);
   Log("done");
 }

@@ -66,7 +66,7 @@ function fail(program: string, what: string, status: u32): u32 {
  * for its parameters), waits for it, prints its exit status. (Literals, not
  * concatenations: the stub runtime has no abort to link.)
  */
-function run(program: string, ntImage: string, dosImage: string, commandLine: string): u32 {
+export function run(program: string, ntImage: string, dosImage: string, commandLine: string): u32 {
   unicode(name, ntImage);
   store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12);
   store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);

@@ -1,0 +1,41 @@
+// NtQueryInformationProcess / NtSetInformationProcess classes and their
+// structures that are not elsewhere (ntpsapi.h, NT x86 layouts).
+//
+//   ProcessDeviceMap (23)  PROCESS_DEVICEMAP_INFORMATION: set: a HANDLE to a
+//       directory (DIRECTORY_TRAVERSE) that becomes the process's "\??";
+//       query: DriveMap (bit n = drive 'A' + n) and DriveType[32]; the _EX form
+//       adds Flags (PROCESS_LUID_DOSDEVICES_ONLY: the process's own letters only)
+
+export const ProcessDeviceMap: u32 = 23;
+
+/** PROCESS_DEVICEMAP_INFORMATION.Set: the directory handle (the whole input). */
+export const SIZEOF_PROCESS_DEVICEMAP_INFORMATION_SET: u32 = 4;
+
+/** The query form: a union of { HANDLE DirectoryHandle } and { ULONG DriveMap; UCHAR DriveType[32] }, 36 bytes. */
+@unmanaged export class PROCESS_DEVICEMAP_INFORMATION {
+  DriveMap: u32;     // +0 (Set.DirectoryHandle on a set)
+  DriveType0: u32;   // +4: DriveType[32], one byte per letter
+  DriveType1: u32;
+  DriveType2: u32;
+  DriveType3: u32;
+  DriveType4: u32;
+  DriveType5: u32;
+  DriveType6: u32;
+  DriveType7: u32;
+}
+export const SIZEOF_PROCESS_DEVICEMAP_INFORMATION: u32 = 36;
+export const PROCESS_DEVICEMAP_INFORMATION_DRIVE_TYPE: u32 = 4;
+
+/** PROCESS_DEVICEMAP_INFORMATION_EX: the same, then ULONG Flags at +36 (40 bytes). */
+export const SIZEOF_PROCESS_DEVICEMAP_INFORMATION_EX: u32 = 40;
+export const PROCESS_DEVICEMAP_INFORMATION_EX_FLAGS: u32 = 36;
+export const PROCESS_LUID_DOSDEVICES_ONLY: u32 = 0x00000001;
+
+// DriveType values (winbase.h's DRIVE_*, ntddk's DOSDEVICE_DRIVE_*).
+export const DOSDEVICE_DRIVE_UNKNOWN: u8 = 0;
+export const DOSDEVICE_DRIVE_CALCULATE: u8 = 1;
+export const DOSDEVICE_DRIVE_REMOVABLE: u8 = 2;
+export const DOSDEVICE_DRIVE_FIXED: u8 = 3;
+export const DOSDEVICE_DRIVE_REMOTE: u8 = 4;
+export const DOSDEVICE_DRIVE_CDROM: u8 = 5;
+export const DOSDEVICE_DRIVE_RAMDISK: u8 = 6;
