@@ -260,11 +260,11 @@ async function kernelPaths(): Promise<void> {
   // One process alone: the same system call finds nobody to yield to (no switch).
   const [a0, a1] = await Promise.all([0, N].map(async (n) => kernelRun([{ name: 'yielda.exe', bytes: await benchProgram('yield', n) }])));
   const perYieldAlone = (a1 - a0) / N;
-  console.log(`NtClose(invalid handle) round trip (user loop + ntdll-style stub + SharedUserData's sysenter stub + capture + dispatch + sysexit): ${perCall.toFixed(1)} instructions; reference 454 before the fast call (${ratio(perCall, 454)}), target 200`);
+  console.log(`NtClose(invalid handle) round trip (user loop + ntdll-style stub + SharedUserData's sysenter stub + capture + dispatch + sysexit): ${perCall.toFixed(1)} instructions; reference 454 before the fast call (${ratio(perCall, 454)}), 272 before the translator's dataflow and condition work (${ratio(perCall, 272)}), target 200`);
   console.log(`NtClose(invalid handle) round trip through int 0x2e (user loop + int 0x2e + capture + dispatch + iret): ${perInt.toFixed(1)} instructions (sysenter path: ${ratio(perCall, perInt)} of it)`);
   console.log(`NtYieldExecution with nobody to yield to: ${perYieldAlone.toFixed(1)} instructions`);
   console.log(`NtYieldExecution between two processes (system call + thread switch with address space): ${perYield.toFixed(1)} instructions`);
-  console.log(`thread switch (the difference): ${(perYield - perYieldAlone).toFixed(1)} instructions; reference 220 (${ratio(perYield - perYieldAlone, 220)}), target 150`);
+  console.log(`thread switch (the difference): ${(perYield - perYieldAlone).toFixed(1)} instructions; reference 220 (${ratio(perYield - perYieldAlone, 220)}), 212 before the translator's dataflow and condition work (${ratio(perYield - perYieldAlone, 212)}), target 150`);
   await lpcRoundTrip(perCall, perYield - perYieldAlone);
 }
 

@@ -199,11 +199,12 @@ export function KiInitializeServiceTable(): void {
 ${stores}
 }
 
-/** Calls service \`service\` (below KiServiceCount) with the captured arguments at \`args\`. */
+/**
+ * Calls service \`service\` (below KiServiceCount) with the captured arguments at \`args\`.
+ * The table is full from phase 0 (KiInitializeFastSystemCall), long before ring 3 runs.
+ */
 export function KiCallService(service: u32, args: usize): u32 {
-  const routine = load<usize>(KiServiceTable + (service << 2));
-  if (routine == 0) return 0xC000001C; // STATUS_INVALID_SYSTEM_SERVICE (the table is not filled yet)
-  return changetype<KSERVICE_ENTRY>(routine)(args);
+  return changetype<KSERVICE_ENTRY>(load<usize>(KiServiceTable + (service << 2)))(args);
 }
 `;
 }

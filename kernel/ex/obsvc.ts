@@ -15,7 +15,8 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 
 /** A handle user mode may use: not a kernel handle (bit 31), except the pseudo handles -1 and -2. */
 @inline export function ExIsUserHandleAllowed(handle: u32): bool {
-  return ExGetPreviousMode() != UserMode || (handle & 0x80000000) == 0 || handle >= 0xFFFFFFFE;
+  if ((handle & 0x80000000) == 0) return true; // most handles: decided without looking at the thread
+  return handle >= 0xFFFFFFFE || ExGetPreviousMode() != UserMode;
 }
 
 @inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }

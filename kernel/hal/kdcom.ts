@@ -16,45 +16,26 @@
 // COM2 gets no debugger, and nothing here touches the port again.
 
 import { inb, outb } from "../sdk/intrinsics";
+import {
+  HalpUartProgram, IER_RX, IER_THRI, LSR_DR, LSR_THRE, MCR_DTR_RTS, MCR_OUT2, UART_FIFO_DEPTH, UART_IER, UART_IIR, UART_LSR, UART_MCR,
+  UART_MSR, UART_RBR, UART_SCR, UART_THR,
+} from "./uart";
 
 /** I/O base of COM2. */
 export const COM2_BASE: u32 = 0x2F8;
 /** COM2's interrupt line on PCs. */
 export const COM2_IRQ: u32 = 3;
 
-// Register offsets from the base (DLL/DLM while LCR.DLAB is set).
-const UART_THR: u32 = 0; // transmit holding register (write)
-const UART_RBR: u32 = 0; // receive buffer register (read)
-const UART_DLL: u32 = 0; // divisor latch, low byte (DLAB = 1)
-const UART_IER: u32 = 1; // interrupt enable register
-const UART_DLM: u32 = 1; // divisor latch, high byte (DLAB = 1)
-const UART_IIR: u32 = 2; // interrupt identification register (read)
-const UART_FCR: u32 = 2; // FIFO control register (write)
-const UART_LCR: u32 = 3; // line control register
-const UART_MCR: u32 = 4; // modem control register
-const UART_LSR: u32 = 5; // line status register
-const UART_MSR: u32 = 6; // modem status register
-const UART_SCR: u32 = 7; // scratch register (the presence probe)
-
-const IER_RX: u32 = 0x01;            // received data available
-const IER_THRI: u32 = 0x02;          // transmit holding register empty
-const LCR_DLAB: u32 = 0x80;          // divisor latch access bit
-const LCR_8N1: u32 = 0x03;           // 8 data bits, no parity, 1 stop bit
-const FCR_ENABLE_CLEAR: u32 = 0xC7;  // FIFOs on, both cleared, receive trigger at 14 bytes
-const MCR_DTR_RTS_OUT2: u32 = 0x0B;  // DTR, RTS, and OUT2 (gates the interrupt line on PCs)
-const LSR_DR: u32 = 0x01;            // data ready
-const LSR_THRE: u32 = 0x20;          // transmit holding register empty
 const IIR_NONE: u32 = 0x01;          // no interrupt pending
 const IIR_THRE: u32 = 0x02;          // transmitter empty
 const IIR_RX: u32 = 0x04;            // received data available
 const IIR_LINE: u32 = 0x06;          // line status (read LSR)
 const IIR_TIMEOUT: u32 = 0x0C;       // character timeout (data in the FIFO)
-const FIFO_DEPTH: u32 = 16;
 /** Bytes sent from one transmit interrupt at most. */
 const TX_BURST: u32 = 1024;
 const SCRATCH_PROBE: u32 = 0x5A;
-/** 115200 baud: the divisor of the UART's 1.8432 MHz / 16 clock. */
-const DIVISOR_115200: u32 = 1;
+/** The debugger's line speed. */
+const KD_BAUD: u32 = 115200;
 
 /** Receive ring (a power of two). */
 const RX_SIZE: u32 = 2048;
@@ -76,12 +57,7 @@ export const KD_EVENT_SENT: u32 = 2;        // the last byte of the answer went 
 export function HalKdInitialize(): bool {
   outb(COM2_BASE + UART_SCR, SCRATCH_PROBE);
   if ((inb(COM2_BASE + UART_SCR) & 0xFF) != SCRATCH_PROBE) return false;
-  outb(COM2_BASE + UART_IER, 0);
-  outb(COM2_BASE + UART_LCR, LCR_DLAB);
-  outb(COM2_BASE + UART_DLL, DIVISOR_115200 & 0xFF);
-  outb(COM2_BASE + UART_DLM, DIVISOR_115200 >> 8);
-  outb(COM2_BASE + UART_LCR, LCR_8N1);
-  outb(COM2_BASE + UART_FCR, FCR_ENABLE_CLEAR);
+  HalpUartProgram(COM2_BASE, KD_BAUD, MCR_DTR_RTS);
   while ((inb(COM2_BASE + UART_LSR) & LSR_DR) != 0) inb(COM2_BASE + UART_RBR); // stale input
   HalpKdPresent = true;
   return true;
@@ -90,7 +66,7 @@ export function HalKdInitialize(): bool {
 /** Lets the UART interrupt (receive; transmit while an answer is going out). The caller has connected IRQ 3. */
 export function HalKdEnableInterrupts(): void {
   if (!HalpKdPresent) return;
-  outb(COM2_BASE + UART_MCR, MCR_DTR_RTS_OUT2);
+  outb(COM2_BASE + UART_MCR, MCR_DTR_RTS | MCR_OUT2);
   outb(COM2_BASE + UART_IER, IER_RX);
 }
 
@@ -119,7 +95,7 @@ function HalpKdTransmitChunk(): bool {
   while (TxNext < TxEnd && sent < TX_BURST) {
     if (sent != 0 && (inb(COM2_BASE + UART_LSR) & LSR_THRE) == 0) break;
     let n: u32 = 0;
-    while (n < FIFO_DEPTH && TxNext < TxEnd) {
+    while (n < UART_FIFO_DEPTH && TxNext < TxEnd) {
       outb(COM2_BASE + UART_THR, <u32>load<u8>(TxNext));
       TxNext++;
       n++;

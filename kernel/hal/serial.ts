@@ -16,38 +16,14 @@
 
 import { cli, inb, outb, read_eflags, sti } from "../sdk/intrinsics";
 import { KeConnectInterrupt } from "../ke/interrupt";
+import {
+  HalpUartProgram, IER_RX, IER_THRI, LSR_DR, LSR_THRE, MCR_DTR_RTS, MCR_OUT2, UART_FIFO_DEPTH, UART_IER, UART_IIR, UART_LSR, UART_MCR,
+  UART_MSR, UART_RBR, UART_THR,
+} from "./uart";
 
 /** I/O base of COM1. */
 export const COM1_BASE: u32 = 0x3F8;
 
-// Register offsets from the base. DLL/DLM replace RBR/THR and IER while
-// LCR.DLAB is set.
-const UART_THR: u32 = 0; // transmit holding register (write)
-const UART_DLL: u32 = 0; // divisor latch, low byte (DLAB = 1)
-const UART_IER: u32 = 1; // interrupt enable register
-const UART_DLM: u32 = 1; // divisor latch, high byte (DLAB = 1)
-const UART_FCR: u32 = 2; // FIFO control register (write)
-const UART_LCR: u32 = 3; // line control register
-const UART_MCR: u32 = 4; // modem control register
-const UART_LSR: u32 = 5; // line status register
-const UART_RBR: u32 = 0; // receive buffer register (read)
-const UART_IIR: u32 = 2; // interrupt identification register (read)
-const UART_MSR: u32 = 6; // modem status register
-
-const IER_RX: u32 = 0x01;        // received data available
-const IER_THRI: u32 = 0x02;      // transmit holding register empty
-const MCR_OUT2: u32 = 0x08;      // gates the UART's interrupt line on PCs
-const LSR_DR: u32 = 0x01;        // data ready
-const FIFO_DEPTH: u32 = 16;
-
-const LCR_DLAB: u32 = 0x80;      // divisor latch access bit
-const LCR_8N1: u32 = 0x03;       // 8 data bits, no parity, 1 stop bit
-const FCR_ENABLE_CLEAR: u32 = 0xC7; // FIFOs on, both cleared, receive trigger at 14 bytes
-const MCR_DTR_RTS: u32 = 0x03;   // data terminal ready, request to send
-const LSR_THRE: u32 = 0x20;      // transmit holding register empty
-
-/** The UART's input clock divided by 16: divisor 1 gives this baud rate. */
-const UART_MAX_BAUD: u32 = 115200;
 /** The baud rate of the log. */
 const SERIAL_BAUD: u32 = 115200;
 /** Polls of LSR before a byte is given up (far longer than one byte time). */
@@ -63,14 +39,7 @@ let HalpSerialAtLineStart: bool = true;
 
 /** Programs COM1 for 115200 8N1 with FIFOs on and its interrupts off. */
 export function HalInitializeSerial(): void {
-  const divisor = UART_MAX_BAUD / SERIAL_BAUD;
-  outb(COM1_BASE + UART_IER, 0);
-  outb(COM1_BASE + UART_LCR, LCR_DLAB);
-  outb(COM1_BASE + UART_DLL, divisor & 0xFF);
-  outb(COM1_BASE + UART_DLM, divisor >> 8);
-  outb(COM1_BASE + UART_LCR, LCR_8N1);
-  outb(COM1_BASE + UART_FCR, FCR_ENABLE_CLEAR);
-  outb(COM1_BASE + UART_MCR, MCR_DTR_RTS);
+  HalpUartProgram(COM1_BASE, SERIAL_BAUD, MCR_DTR_RTS);
   HalpSerialReady = true;
 }
 
@@ -132,7 +101,7 @@ export function HalSerialWriteByte(value: u32): void {
 /** Fills the transmitter from the ring (in the interrupt). */
 function HalpTransmitChunk(): void {
   let n: u32 = 0;
-  while (n < FIFO_DEPTH && TxTail != TxHead) {
+  while (n < UART_FIFO_DEPTH && TxTail != TxHead) {
     outb(COM1_BASE + UART_THR, <u32>load<u8>(TxRing + (TxTail & (TX_SIZE - 1))));
     TxTail++;
     n++;

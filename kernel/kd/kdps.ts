@@ -77,7 +77,8 @@ function KdpProcessIdentity(process: usize): void {
   KdpStringAsciiz(PsImageFileName(process), IMAGE_NAME_MAX);
 }
 
-export function KdpQueryProcesses(): void {
+/** `"processes":[...]`: every process, all its members or (`full` false) its identity and handle count. */
+function KdpWriteProcesses(full: bool): void {
   KdpMember("processes");
   KdpPut(0x5B);
   const head = PsActiveProcessHead;
@@ -89,15 +90,23 @@ export function KdpQueryProcesses(): void {
     KdpComma(index++);
     KdpPut(0x7B);
     KdpProcessIdentity(process);
-    KdpMember("parent"); KdpDecimal(p.InheritedFromUniqueProcessId);
-    KdpMember("session"); KdpDecimal(p.SessionId);
-    KdpMember("threads"); KdpDecimal(KdpThreadCount(process));
+    if (full) {
+      KdpMember("parent"); KdpDecimal(p.InheritedFromUniqueProcessId);
+      KdpMember("session"); KdpDecimal(p.SessionId);
+      KdpMember("threads"); KdpDecimal(KdpThreadCount(process));
+    }
     KdpMember("handles"); KdpDecimal(KdpHandleCount(process));
-    KdpMember("basePriority"); KdpDecimal(p.BasePriority);
-    KdpMember("critical"); KdpBool((p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0);
+    if (full) {
+      KdpMember("basePriority"); KdpDecimal(p.BasePriority);
+      KdpMember("critical"); KdpBool((p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0);
+    }
     KdpPut(0x7D);
   }
   KdpPut(0x5D);
+}
+
+export function KdpQueryProcesses(): void {
+  KdpWriteProcesses(true);
 }
 
 function KdpStateName(state: u32): string {
@@ -176,23 +185,7 @@ export function KdpQueryThreads(onePid: bool, pid: u32): void {
 }
 
 export function KdpQueryHandles(onePid: bool, pid: u32): void {
-  if (!onePid) {
-    KdpMember("processes");
-    KdpPut(0x5B);
-    const head = PsActiveProcessHead;
-    let index: u32 = 0;
-    for (let e = load<usize>(head); e != head && e != 0 && index < WALK_LIMIT; e = load<usize>(e)) {
-      if (KdpRoom() < LIST_MARGIN) break;
-      const process = e - EPROCESS_ACTIVE_LINKS;
-      KdpComma(index++);
-      KdpPut(0x7B);
-      KdpProcessIdentity(process);
-      KdpMember("handles"); KdpDecimal(KdpHandleCount(process));
-      KdpPut(0x7D);
-    }
-    KdpPut(0x5D);
-    return;
-  }
+  if (!onePid) { KdpWriteProcesses(false); return; }
   const process = KdpFindProcess(pid);
   if (process == 0) { KdpError("no process with that pid"); return; }
   KdpMember("process");

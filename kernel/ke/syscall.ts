@@ -16,9 +16,9 @@ import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "./log";
 import { KGDT_R0_CODE, KiTss } from "./gdt";
 import { KTRAP_FRAME } from "../sdk/context";
-import { KeCurrentThread, KTHREAD_SERVICE_ARGS } from "./thread";
+import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_ARGS } from "./thread";
 import { KiCallService, KiInitializeServiceTable, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
-import { KiSetPreviousMode, UserMode } from "./probe";
+import { UserMode } from "./probe";
 import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_SYSTEM_SERVICE } from "../sdk/ntstatus";
 import { KI_SHADOW_SERVICE_BASE, KiCallShadowService, KiShadowArgumentBytes } from "./shadow";
 
@@ -57,27 +57,43 @@ export function KiSystemService(frame: usize): void {
   const trap = changetype<KTRAP_FRAME>(frame);
   KeSystemCalls++;
   const service = trap.Eax;
-  let bytes: u32 = 0;
-  const shadow = service >= KI_SHADOW_SERVICE_BASE;
-  if (shadow) {
-    // win32k.sys's table (ke/shadow.ts): there only once the caller's session loaded it.
-    const n = KiShadowArgumentBytes(service);
-    if (n < 0) { trap.Eax = STATUS_INVALID_SYSTEM_SERVICE; return; }
-    bytes = <u32>n;
-  } else {
-    if (service >= KiServiceCount) { trap.Eax = STATUS_INVALID_SYSTEM_SERVICE; return; }
-    bytes = KiServiceArgumentBytes(service);
-  }
-  const args = KeCurrentThread + KTHREAD_SERVICE_ARGS;
+  if (service >= KI_SHADOW_SERVICE_BASE) { KiShadowSystemService(trap, service); return; }
+  if (service >= KiServiceCount) { trap.Eax = STATUS_INVALID_SYSTEM_SERVICE; return; }
+  // The thread is the same when the service returns (a switch comes back to this stack).
+  const thread = changetype<KTHREAD>(KeCurrentThread);
+  const args = changetype<usize>(thread) + KTHREAD_SERVICE_ARGS;
+  const bytes = KiServiceArgumentBytes(service);
   if (bytes != 0) {
     // A range check, then a copy that a page fault turns into a failure (the exception table).
     const from = trap.Edx;
+    if (<usize>from > MM_USER_PROBE_ADDRESS - <usize>bytes) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
+    if (user_copy(args, from, bytes) != 0) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
+  }
+  const mode = thread.PreviousMode;
+  thread.PreviousMode = UserMode;
+  sti();
+  const status = KiCallService(service, args);
+  cli();
+  thread.PreviousMode = mode;
+  trap.Eax = status;
+}
+
+/** A service of the session's shadow table (win32k.sys, ke/shadow.ts): there only once the caller's session loaded it. */
+function KiShadowSystemService(trap: KTRAP_FRAME, service: u32): void {
+  const n = KiShadowArgumentBytes(service);
+  if (n < 0) { trap.Eax = STATUS_INVALID_SYSTEM_SERVICE; return; }
+  const bytes = <u32>n;
+  const thread = changetype<KTHREAD>(KeCurrentThread);
+  const args = changetype<usize>(thread) + KTHREAD_SERVICE_ARGS;
+  if (bytes != 0) {
+    const from = trap.Edx;
     if (<usize>from > MM_USER_PROBE_ADDRESS - <usize>bytes || user_copy(args, from, bytes) != 0) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
   }
-  const mode = KiSetPreviousMode(UserMode);
+  const mode = thread.PreviousMode;
+  thread.PreviousMode = UserMode;
   sti();
-  const status = shadow ? KiCallShadowService(service, args, bytes) : KiCallService(service, args);
+  const status = KiCallShadowService(service, args, bytes);
   cli();
-  KiSetPreviousMode(mode);
+  thread.PreviousMode = mode;
   trap.Eax = status;
 }

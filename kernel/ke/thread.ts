@@ -214,7 +214,7 @@ export function KiSwapThread(): void {
   if (KiSwapHook != 0) changetype<KSWAP_HOOK>(KiSwapHook)(next);
   swap_context(old + KTHREAD_SAVED_ESP, n.SavedEsp, n.StackLimit);
   // Back on this thread. A thread that ended before us left its stack to free.
-  KiReapDeadThread();
+  if (KiDeadThread != 0) KiReapDeadThread();
 }
 
 /**

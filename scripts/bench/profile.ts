@@ -21,9 +21,11 @@ import { execFileSync } from 'node:child_process';
 import { buildKernel, ROOT } from '../build.ts';
 import { buildUserProgram } from '../userprog.ts';
 
+let copies = 0;
 async function program(name: string, n: number): Promise<Uint8Array> {
   const src = join(ROOT, 'scripts/bench/programs', `${name}.ts`);
-  const copy = join(ROOT, 'scripts/bench/programs', `.${name}-prof-${n}.ts`);
+  // A copy per call: the same program may be built twice at once (`yield yield`).
+  const copy = join(ROOT, 'scripts/bench/programs', `.${name}-prof-${n}-${copies++}.ts`);
   writeFileSync(copy, readFileSync(src, 'utf8').replace(/const ITERATIONS: u32 = \d+;/, `const ITERATIONS: u32 = ${n};`));
   try { return await buildUserProgram(copy); } finally { unlinkSync(copy); }
 }

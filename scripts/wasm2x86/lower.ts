@@ -27,9 +27,8 @@ export interface LoweredFunc {
   /** The function calls something (a call, call_indirect or a helper routine). */
   makesCalls: boolean;
   /**
-   * Declared locals whose zero initialisation can be skipped: the function's
-   * straight-line entry code (before any block, branch or call) sets them
-   * before anything reads them.
+   * Declared locals whose zero initialisation can be skipped: on every path
+   * through the function, a write comes before any read (definitelySet).
    */
   setBeforeRead: boolean[];
 }
@@ -53,21 +52,60 @@ function checkType(t: ValType, what: string): void {
   if (t === 'funcref' || t === 'externref') throw new UnsupportedError('reference-types', `${what} has type ${t}`);
 }
 
-/** Locals the entry's straight-line code writes before it reads them (see LoweredFunc.setBeforeRead). */
-function entrySets(body: Instr[], count: number): boolean[] {
-  const seen = new Array<boolean>(count).fill(false);
-  const set = new Array<boolean>(count).fill(false);
+/**
+ * Locals that no read can see before a write (see LoweredFunc.setBeforeRead):
+ * a forward "definitely assigned" dataflow over the structured control flow.
+ * The state is the set of locals written on every path to the current point.
+ * A block's or if's end meets its fallthrough with every branch to it; a
+ * loop's head needs no fixpoint (every path to a back edge passes the head,
+ * so it only adds locals); after br, br_table, return and unreachable the code
+ * is unreachable until the enclosing end (state: everything). A local.get of
+ * a local not in the state needs the zero the function starts it with.
+ */
+function definitelySet(body: Instr[], count: number, numParams: number): boolean[] {
+  const needsZero = new Array<boolean>(count).fill(false);
+  let cur: Uint8Array = new Uint8Array(count);
+  for (let i = 0; i < numParams; i++) cur[i] = 1;
+  const ALL: Uint8Array = new Uint8Array(count).fill(1);
+  // Per open construct: its kind, the state at its start (if: for the else arm), and the meet of branches to its end.
+  const open: Array<{ kind: string; start: Uint8Array; merged: Uint8Array | null }> = [];
+  const meet = (into: Uint8Array | null, s: Uint8Array): Uint8Array => {
+    if (!into) return s.slice();
+    for (let i = 0; i < count; i++) into[i] &= s[i];
+    return into;
+  };
+  const branch = (depth: number) => {
+    const c = open[open.length - 1 - depth];
+    if (c && c.kind !== 'loop') c.merged = meet(c.merged, cur); // depth past the blocks: the function's return
+  };
   for (const ins of body) {
-    const n = ins.name;
-    if (n === 'local.get' || n === 'local.set' || n === 'local.tee') {
-      const i = ins.index!;
-      if (!seen[i]) { seen[i] = true; set[i] = n !== 'local.get'; }
-      continue;
+    switch (ins.name) {
+      case 'block': case 'loop': case 'if':
+        open.push({ kind: ins.name, start: cur.slice(), merged: null });
+        continue;
+      case 'else': {
+        const c = open[open.length - 1];
+        c.merged = meet(c.merged, cur);
+        c.kind = 'else';
+        cur = c.start.slice();
+        continue;
+      }
+      case 'end': {
+        const c = open.pop();
+        if (!c) continue; // the function's end
+        if (c.kind === 'if') c.merged = meet(c.merged, c.start); // no else: the condition false skips the arm
+        cur = c.kind === 'loop' ? cur : meet(c.merged, cur);
+        continue;
+      }
+      case 'br': branch(ins.index!); cur = ALL.slice(); continue;
+      case 'br_if': branch(ins.index!); continue;
+      case 'br_table': for (const d of ins.labels!) branch(d); cur = ALL.slice(); continue;
+      case 'return': case 'unreachable': cur = ALL.slice(); continue;
+      case 'local.get': if (!cur[ins.index!]) needsZero[ins.index!] = true; continue;
+      case 'local.set': case 'local.tee': cur[ins.index!] = 1; continue;
     }
-    if (n === 'block' || n === 'loop' || n === 'if' || n === 'else' || n === 'end' || n.startsWith('br') || n === 'return'
-      || n === 'unreachable' || n.startsWith('call')) break;
   }
-  return set;
+  return needsZero.map((z, i) => i >= numParams && !z);
 }
 
 export function lowerFunction(mod: Module, func: Func): LoweredFunc {
@@ -133,6 +171,6 @@ export function lowerFunction(mod: Module, func: Func): LoweredFunc {
   }
   return {
     func, localTypes, numParams: type.params.length, params: type.params, results: type.results,
-    weight, written, endOf, elseOf, usesI64, makesCalls, setBeforeRead: entrySets(func.body, localTypes.length),
+    weight, written, endOf, elseOf, usesI64, makesCalls, setBeforeRead: definitelySet(func.body, localTypes.length, type.params.length),
   };
 }

@@ -102,13 +102,15 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
       // The copy between the labels `copy` and `copied` is listed in the
       // exception table (__ex_table: count, then start, end, fixup per entry):
       // the kernel's page-fault handler resumes a fault there at `fault`, on
-      // the same stack (a ring-0 trap keeps esp), which returns 1.
-      add(I('push', r(ESI)), I('push', r(EDI)),
-        I('mov', r(EDI), arg(12)), I('mov', r(ESI), arg(16)), I('mov', r(ECX), arg(20)),
-        I('mov', r(EDX), r(ECX)), I('shr', r(ECX), imm(2)), I('cld'),
-        L(l('copy')), I('rep_movsd'), I('mov', r(ECX), r(EDX)), I('and', r(ECX), imm(3)), I('rep_movsb'), L(l('copied')),
-        I('mov', r(EAX), imm(0)), I('pop', r(EDI)), I('pop', r(ESI)), I('ret', imm(12)),
-        L(l('fault')), I('cld'), I('mov', r(EAX), imm(1)), I('pop', r(EDI)), I('pop', r(ESI)), I('ret', imm(12)),
+      // the same stack (a ring-0 trap keeps esp) and with the registers of the
+      // fault, which returns 1. esi and edi wait in eax and edx (no stack
+      // traffic); the direction flag is clear, as everywhere in translated code
+      // (the interrupt entries clear it, memcopy's backward copy sets it back).
+      add(I('mov', r(EAX), r(ESI)), I('mov', r(EDX), r(EDI)),
+        I('mov', r(EDI), arg(4)), I('mov', r(ESI), arg(8)), I('mov', r(ECX), arg(12)), I('shr', r(ECX), imm(2)),
+        L(l('copy')), I('rep_movsd'), I('mov', r(ECX), arg(12)), I('and', r(ECX), imm(3)), I('rep_movsb'), L(l('copied')),
+        I('mov', r(ESI), r(EAX)), I('mov', r(EDI), r(EDX)), I('mov', r(EAX), imm(0)), I('ret', imm(12)),
+        L(l('fault')), I('mov', r(ESI), r(EAX)), I('mov', r(EDI), r(EDX)), I('mov', r(EAX), imm(1)), I('ret', imm(12)),
         // userstore32(address, value) -> eax 0, or 1 when the store faulted.
         { op: 'align', ops: [imm(16)] }, L(p + 'userstore32'),
         I('mov', r(ECX), arg(4)), I('mov', r(EDX), arg(8)),

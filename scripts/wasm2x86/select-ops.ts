@@ -8,8 +8,8 @@
 
 import { TRAP } from './api.ts';
 import type { Instr } from './wasm.ts';
-import type { FunctionSelector } from './select.ts';
-import { SWAP_CC, asReg, type V, type Width } from './vstack.ts';
+import { RMW_OPS, widthOf, type FunctionSelector } from './select.ts';
+import { SWAP_CC, asReg, isLazy, type V, type Width } from './vstack.ts';
 import { EAX, ECX, EDX, EBX, reg, imm, mem, memSym, invert, type Cond, type MemOp, type Operand, type Size, type Mnemonic } from './x86.ts';
 
 type Sel = FunctionSelector;
@@ -126,7 +126,7 @@ export function emitOp(sel: Sel, ins: Instr): number {
   if (n in I32_SHIFT) { shift32(sel, n, I32_SHIFT[n]); return 0; }
   if (n in I32_CMP) { cmp32(sel, I32_CMP[n]); return 0; }
   if (n in I64_CMP) { cmp64(sel, I64_CMP[n]); return 0; }
-  if (n in LOADS) { load(sel, ins, LOADS[n]); return 0; }
+  if (n in LOADS) return load(sel, ins, LOADS[n]);
   if (n in STORES) { store(sel, ins, STORES[n]); return 0; }
   if (n in I64_HELPER) { i64Helper(sel, n); return 0; }
   throw new Error(`no instruction selection for ${n}`);
@@ -137,9 +137,8 @@ function ctz32(x: number): number { if (x === 0) return 32; let n = 0; while (!(
 /** The next instruction consumes a flags entry as its first operand. */
 function flagsWanted(sel: Sel): boolean {
   const nx = sel.next?.name;
-  if (nx === 'br_if' || nx === 'if' || nx === 'select') return true;
-  if (nx === 'i32.eqz') { const n2 = sel.next2?.name; return n2 === 'br_if' || n2 === 'if' || n2 === 'select'; }
-  return false;
+  // i32.eqz inverts the condition code (and makes the 0/1 byte itself when nothing tests it).
+  return nx === 'br_if' || nx === 'if' || nx === 'select' || nx === 'i32.eqz';
 }
 
 /** Push flags (cc) as a fused condition, or materialize them as 0/1. */
@@ -148,8 +147,14 @@ function pushCond(sel: Sel, cc: Cond): void {
   if (flagsWanted(sel)) { vs.push({ k: 'flags', w: 'i32', cc }); return; }
   const r = vs.alloc([], true);
   sel.out.push({ op: 'setcc', cc, ops: [reg(r, 1)] });
-  sel.e('movzx', reg(r), reg(r, 1));
-  vs.pushReg('i32', r);
+  pushB8(sel, r);
+}
+
+/** A 0/1 value in the low byte of r (see vstack.ts: widened only where a whole register is needed). */
+function pushB8(sel: Sel, r: number): void {
+  const v: V = { k: 'b8', w: 'i32', r };
+  sel.vs.owner[r] = v;
+  sel.vs.push(v);
 }
 
 function foldI32(op: string, a: number, b: number): number | undefined {
@@ -187,6 +192,13 @@ function alu32(sel: Sel, name: string, op: Mnemonic): void {
   const vs = sel.vs;
   let b = vs.pop(); let a = vs.pop();
   if (a.k === 'const' && b.k === 'const') { vs.push({ k: 'const', w: 'i32', lo: foldI32(name, a.lo, b.lo)!, hi: 0 }); return; }
+  // Two 0/1 bytes (compares): `or al, cl` and the like; the result is flags when a branch tests it.
+  if ((op === 'or' || op === 'and' || op === 'xor') && a.k === 'b8' && b.k === 'b8') {
+    sel.e(op, reg(a.r, 1), reg(b.r, 1));
+    vs.free(b);
+    if (flagsWanted(sel)) { vs.free(a); vs.push({ k: 'flags', w: 'i32', cc: 'ne' }); } else vs.push(a);
+    return;
+  }
   if (name === 'i32.add' && tryAddEA(sel, a, b)) return;
   // x - C is x + (-C): static data addresses (negative i32 with a high memoryBase) fold into [reg+disp].
   if (name === 'i32.sub' && b.k === 'const' && tryAddEA(sel, a, { k: 'const', w: 'i32', lo: (-b.lo) | 0, hi: 0 })) return;
@@ -198,7 +210,9 @@ function alu32(sel: Sel, name: string, op: Mnemonic): void {
     if (op === 'and' && b.lo === -1) { vs.push(a); return; }
     if (op === 'imul' && b.lo === 1) { vs.push(a); return; }
   }
-  if (b.k === 'flags' || b.k === 'ea') vs.materialize(b);
+  if (isLazy(b)) vs.materialize(b, vs.regsOf(a));
+  // `x & y` only tested against zero (br_if, if, select, through eqz too): `test`, no result register.
+  if (op === 'and' && flagsWanted(sel) && testAnd(sel, a, b)) return;
   const r = vs.toReg(a, vs.regsOf(b));
   const s = vs.src(b);
   if (op === 'imul' && s.k === 'i') sel.e('imul', reg(r), reg(r), s);
@@ -207,6 +221,23 @@ function alu32(sel: Sel, name: string, op: Mnemonic): void {
   else sel.e(op, reg(r), s);
   vs.free(b);
   vs.push(a);
+}
+
+/** `test a, b` for an i32.and whose result is only compared with zero: flags (ne: some bit set). */
+function testAnd(sel: Sel, a: V, b: V): boolean {
+  const vs = sel.vs;
+  if (isLazy(a)) vs.materialize(a, vs.regsOf(b));
+  let ao = vs.operand(a), bo = vs.operand(b);
+  if (ao.k === 'i') { const t = ao; ao = bo; bo = t; }
+  if (ao.k === 'i') return false;
+  if (ao.k === 'm' && bo.k === 'm') { vs.toReg(a, vs.regsOf(b)); ao = vs.operand(a); }
+  if (ao.k === 'r' && bo.k === 'm') { const t = ao; ao = bo; bo = t; } // test r/m, r
+  // A byte mask on a register or memory: the byte form (`test al, 1`), as compilers do.
+  if (bo.k === 'i' && bo.sym === undefined && (bo.v & ~0xFF) === 0 && (ao.k === 'm' || (ao.k === 'r' && ao.r <= EBX))) ao = { ...ao, s: 1 };
+  sel.e('test', ao, bo);
+  vs.free(a); vs.free(b);
+  vs.push({ k: 'flags', w: 'i32', cc: 'ne' });
+  return true;
 }
 
 /** i32.add of two register-ish values or a constant: an address expression instead of code. */
@@ -296,8 +327,8 @@ function evalCC(cc: Cond, a: number, b: number): boolean {
 /** cmp a, b (a not a constant). */
 function emitCmp(sel: Sel, a: V, b: V): void {
   const vs = sel.vs;
-  if (a.k === 'flags' || a.k === 'ea') vs.materialize(a, vs.regsOf(b));
-  if (b.k === 'flags' || b.k === 'ea') vs.materialize(b, vs.regsOf(a));
+  if (isLazy(a)) vs.materialize(a, vs.regsOf(b));
+  if (isLazy(b)) vs.materialize(b, vs.regsOf(a));
   let ao = vs.operand(a);
   const bo = vs.operand(b);
   if (ao.k === 'm' && bo.k === 'm') { vs.toReg(a, vs.regsOf(b)); ao = vs.operand(a); }
@@ -310,6 +341,12 @@ function eqz32(sel: Sel): void {
   const a = vs.pop();
   if (a.k === 'const') { vs.push({ k: 'const', w: 'i32', lo: a.lo === 0 ? 1 : 0, hi: 0 }); return; }
   if (a.k === 'flags') { pushCond(sel, invert(a.cc)); return; }
+  if (a.k === 'b8') {
+    // Tested: `test al, al` (flags e); as a value: the byte flipped, still 0/1.
+    if (flagsWanted(sel)) { sel.e('test', reg(a.r, 1), reg(a.r, 1)); vs.free(a); vs.push({ k: 'flags', w: 'i32', cc: 'e' }); }
+    else { sel.e('xor', reg(a.r, 1), imm(1)); vs.push(a); }
+    return;
+  }
   emitCmp(sel, a, { k: 'const', w: 'i32', lo: 0, hi: 0 });
   vs.free(a);
   pushCond(sel, 'e');
@@ -389,6 +426,7 @@ function copysign(sel: Sel, wide: boolean): void {
   const b = vs.pop(); const a = vs.pop();
   vs.toReg(a, vs.regsOf(b));
   const ra = wide ? asReg(a).hi : asReg(a).r;
+  if (isLazy(b)) vs.materialize(b, vs.regsOf(a));
   // b dies here: its own register (the sign's half) is the scratch when it has one.
   const t = b.k === 'reg' ? (wide ? b.hi : b.r) : vs.alloc(vs.regsOf(a));
   if (b.k !== 'reg') sel.e('mov', reg(t), vs.operand(b, wide ? 4 : 0));
@@ -421,7 +459,7 @@ function divI32(sel: Sel, name: string): void {
     return;
   }
   // The divisor must stay out of eax/edx, the dividend goes to eax, edx is the high half.
-  if (b.k === 'const' || b.k === 'flags' || b.k === 'ea' || (b.k === 'reg' && (b.r === EAX || b.r === EDX))) vs.toReg(b, [EAX, EDX]);
+  if (b.k === 'const' || isLazy(b) || (b.k === 'reg' && (b.r === EAX || b.r === EDX))) vs.toReg(b, [EAX, EDX]);
   else if (b.k === 'local' && sel.frame.homes[b.idx].reg < 0) { /* memory operand is fine */ }
   vs.toFixed(a, EAX);
   vs.reserve(EDX);
@@ -559,8 +597,51 @@ function address(sel: Sel, a: V, offset: number, s: Size, wide = false): MemOp {
   return mem(s, r, offset | 0);
 }
 
-function load(sel: Sel, ins: Instr, t: { w: Width; s: Size; signed: boolean }): void {
+/** A narrow or whole i32 load and the store of the same width that may pair with it (memoryUpdate). */
+const RMW_PAIR: Record<string, string> = {
+  'i32.load': 'i32.store', 'i32.load8_u': 'i32.store8', 'i32.load8_s': 'i32.store8', 'i32.load16_u': 'i32.store16', 'i32.load16_s': 'i32.store16',
+};
+
+/** Two stack entries that name the same address without moving anything: one local, one constant. */
+function sameAddress(a: V, b: V): boolean {
+  if (a.k === 'local' && b.k === 'local') return a.idx === b.idx;
+  if (a.k === 'const' && b.k === 'const') return a.lo === b.lo;
+  return false;
+}
+
+/**
+ * `local.get p; local.get p; i32.load o; i32.const c (or local.get x); i32.add; i32.store o`
+ * (also sub/and/or/xor, and the 8- and 16-bit pairs): `add dword [p+o], c`, one
+ * access that reads and writes. Returns the instructions consumed after the load, or 0.
+ */
+function memoryUpdate(sel: Sel, ins: Instr): number {
   const vs = sel.vs;
+  const src = sel.peek(1), op = sel.peek(2), st = sel.peek(3);
+  if (!src || !op || !st || st.name !== RMW_PAIR[ins.name] || (st.offset ?? 0) !== (ins.offset ?? 0) || !(op.name in RMW_OPS)) return 0;
+  const n = vs.stack.length;
+  if (n < 2 || !sameAddress(vs.stack[n - 1], vs.stack[n - 2])) return 0;
+  let value: Operand;
+  if (src.name === 'i32.const') value = imm(src.i32! | 0);
+  else if (src.name === 'local.get' && sel.frame.homes[src.index!].reg >= 0 && widthOf(sel.lf.localTypes[src.index!]) === 'i32') value = reg(sel.frame.homes[src.index!].reg);
+  else return 0;
+  const s: Size = st.name === 'i32.store8' ? 1 : st.name === 'i32.store16' ? 2 : 4;
+  if (value.k === 'r' && s === 1 && value.r > EBX) return 0; // no byte form of esi/edi
+  const a = vs.pop();
+  const b = vs.pop();
+  const m = address(sel, a, ins.offset ?? 0, s);
+  if (value.k === 'r') value = reg(value.r, s);
+  else if (s < 4) value = imm(value.v & (s === 1 ? 0xFF : 0xFFFF));
+  sel.e(RMW_OPS[op.name], m, value);
+  vs.free(a); vs.free(b);
+  return 3;
+}
+
+function load(sel: Sel, ins: Instr, t: { w: Width; s: Size; signed: boolean }): number {
+  const vs = sel.vs;
+  if (ins.name in RMW_PAIR) {
+    const used = memoryUpdate(sel, ins);
+    if (used) return used;
+  }
   const a = vs.pop();
   const m = address(sel, a, ins.offset ?? 0, t.s);
   const mine = vs.regsOf(a);
@@ -573,7 +654,7 @@ function load(sel: Sel, ins: Instr, t: { w: Width; s: Size; signed: boolean }): 
     const r = mine.length ? mine[0] : vs.alloc();
     ld(r, m);
     vs.pushReg('i32', r);
-    return;
+    return 0;
   }
   const lo = vs.alloc(mine);
   vs.reserve(lo);
@@ -585,12 +666,13 @@ function load(sel: Sel, ins: Instr, t: { w: Width; s: Size; signed: boolean }): 
   else sel.e('mov', reg(hi), imm(0));
   vs.free(a);
   vs.pushReg('i64', lo, hi);
+  return 0;
 }
 
 function store(sel: Sel, ins: Instr, t: { w: Width; s: Size; wide: boolean }): void {
   const vs = sel.vs;
   const v = vs.pop(); const a = vs.pop();
-  if (v.k === 'flags' || v.k === 'ea') vs.materialize(v, vs.regsOf(a));
+  if (isLazy(v)) vs.materialize(v, vs.regsOf(a));
   const m = address(sel, a, ins.offset ?? 0, t.s, t.wide);
   const avoid = vs.regsOf(a);
   const val = (half: number): Operand => {
@@ -632,6 +714,7 @@ function select(sel: Sel): void {
   // so an i64 select needs at most four: a's pair and b's pair (b may stay in memory).
   let cc: Cond;
   if (c.k === 'flags') cc = c.cc;
+  else if (c.k === 'b8') { sel.e('test', reg(c.r, 1), reg(c.r, 1)); cc = 'ne'; }
   else {
     if (c.k === 'ea') vs.materialize(c, [...vs.regsOf(a), ...vs.regsOf(b)]);
     const o = vs.operand(c);
@@ -639,7 +722,7 @@ function select(sel: Sel): void {
     cc = 'ne';
   }
   vs.free(c);
-  if (b.k === 'flags' || b.k === 'ea') vs.materialize(b);
+  if (isLazy(b)) vs.materialize(b, vs.regsOf(a));
   vs.toReg(a, vs.regsOf(b));
   if (b.k === 'const') vs.toReg(b, vs.regsOf(a));
   const ra = asReg(a);

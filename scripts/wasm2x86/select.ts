@@ -18,13 +18,15 @@ import type { CompileOptions } from './api.ts';
 import type { Module, Instr } from './wasm.ts';
 import type { LoweredFunc } from './lower.ts';
 import type { FrameLayout } from './allocate.ts';
-import { VStack, RESERVED, type V, type Width } from './vstack.ts';
+import { VStack, RESERVED, isLazy, type V, type Width } from './vstack.ts';
 import { emitOp } from './select-ops.ts';
 import {
   EAX, ECX, EDX, EBX, ESI, EDI, ESP, EBP, reg, imm, mem, memSym, invert,
   type Insn, type Cond, type Mnemonic, type Operand, type MemOp,
 } from './x86.ts';
 
+/** i32 operations a read-modify-write memory operand can do (`add dword [m], c`). */
+export const RMW_OPS: Record<string, Mnemonic> = { 'i32.add': 'add', 'i32.sub': 'sub', 'i32.and': 'and', 'i32.or': 'or', 'i32.xor': 'xor' };
 /** Instructions that only write their first operand. */
 const PURE_DEST_OPS = new Set(['mov', 'movzx', 'movsx', 'lea']);
 /** ALU instructions whose first operand is both read and written (two-operand forms). */
@@ -86,12 +88,17 @@ export class FunctionSelector {
   cur!: Instr;
   next: Instr | undefined;
   next2: Instr | undefined;
+  /** Index of the current instruction in the body (peek() looks further ahead). */
+  pc = 0;
 
   constructor(public ctx: ModuleContext, public lf: LoweredFunc, public frame: FrameLayout) {
     this.label = ctx.funcLabel(lf.func.index);
     this.retLabel = `${this.label}$ret`;
     this.vs = new VStack(this.out, frame.homes, frame.pinned, frame.localsBytes);
   }
+
+  /** The instruction k places after the current one. */
+  peek(k: number): Instr | undefined { return this.lf.func.body[this.pc + k]; }
 
   newLabel(): string { return `${this.label}$L${this.nLabels++}`; }
   e(op: Mnemonic, ...ops: Operand[]): void { this.out.push({ op, ops }); }
@@ -135,6 +142,7 @@ export class FunctionSelector {
     for (let i = 0; i < body.length; i++) {
       const ins = body[i];
       this.cur = ins;
+      this.pc = i;
       this.next = body[i + 1];
       this.next2 = body[i + 2];
       const before = this.out.length;
@@ -225,9 +233,9 @@ export class FunctionSelector {
           return 0;
         }
         if (c.result && c.kind !== 'loop') {
-          // The result goes to eax (edx:eax) on both paths; keep the condition out of the way.
-          const fixed = c.result === 'i64' ? [EAX, EDX] : [EAX];
-          if (cond.k === 'reg' && (fixed.includes(cond.r))) vs.toReg(cond, fixed);
+          // The result goes to eax (edx:eax) on both paths. Test the condition
+          // first: the moves that follow (mov, lea, movzx) keep the flags.
+          this.toFlags(cond);
           const top = vs.top();
           vs.toFixed(top, EAX, c.result === 'i64' ? EDX : -1);
         }
@@ -257,6 +265,8 @@ export class FunctionSelector {
       case 'local.set': case 'local.tee': this.setLocal(ins.index!, ins.name === 'local.tee'); return 0;
       case 'global.get': {
         const lbl = this.ctx.globalLabel(ins.index!);
+        const rmw = this.globalUpdate(ins.index!);
+        if (rmw) return rmw;
         if (this.ctx.globalWide(ins.index!)) {
           const lo = vs.alloc(); vs.owner[lo] = vs.owner[lo]; const hi = vs.alloc([lo]);
           this.e('mov', reg(lo), memSym(4, lbl));
@@ -283,6 +293,19 @@ export class FunctionSelector {
       }
     }
     return emitOp(this, ins);
+  }
+
+  /**
+   * `global.get g; i32.const c; i32.add (sub, and, or, xor); global.set g`:
+   * one `add dword [g], c`. Returns the instructions consumed after the get, or 0.
+   */
+  private globalUpdate(g: number): number {
+    if (this.ctx.globalWide(g)) return 0;
+    const c = this.peek(1), op = this.peek(2), set = this.peek(3);
+    if (c?.name !== 'i32.const' || !op || !(op.name in RMW_OPS) || set?.name !== 'global.set' || set.index !== g) return 0;
+    const lbl = this.ctx.globalLabel(g);
+    this.e(RMW_OPS[op.name], memSym(4, lbl), imm(c.i32! | 0));
+    return 3;
   }
 
   target(depth: number): Ctl {
@@ -351,11 +374,26 @@ export class FunctionSelector {
     this.jmp(test.target!);
   }
 
+  /** Turn a condition entry into flags (cc: true when non-zero), in place; constants stay. */
+  toFlags(cond: V): void {
+    const vs = this.vs;
+    if (cond.k === 'flags' || cond.k === 'const') return;
+    if (cond.k === 'b8') this.e('test', reg(cond.r, 1), reg(cond.r, 1));
+    else {
+      if (cond.k === 'ea') vs.materialize(cond);
+      const op = vs.operand(cond);
+      if (op.k === 'r') this.e('test', op, op); else this.e('cmp', op, imm(0));
+    }
+    vs.free(cond);
+    Object.assign(cond, { k: 'flags', cc: 'ne' });
+  }
+
   /** Jump to `label` when the condition is true (jumpIf) or false. */
   condJump(cond: V, jumpIf: boolean, label: string): void {
     const vs = this.vs;
     if (cond.k === 'flags') { this.jcc(jumpIf ? cond.cc : invert(cond.cc), label); return; }
     if (cond.k === 'const') { if ((cond.lo !== 0) === jumpIf) this.jmp(label); return; }
+    if (cond.k === 'b8') { this.e('test', reg(cond.r, 1), reg(cond.r, 1)); this.jcc(jumpIf ? 'ne' : 'e', label); return; }
     if (cond.k === 'ea') vs.materialize(cond);
     const op = vs.operand(cond);
     if (op.k === 'r') this.e('test', op, op); else this.e('cmp', op, imm(0));
@@ -478,7 +516,7 @@ export class FunctionSelector {
       if (tee) vs.push({ k: 'local', w: 'i32', idx });
       return;
     }
-    if (v.k === 'flags' || v.k === 'ea') vs.materialize(v);
+    if (isLazy(v)) vs.materialize(v);
     if (home.reg >= 0 && v.k === 'reg' && this.updateInPlace(v.r, home.reg)) {
       vs.free(v);
       if (tee) vs.push({ k: 'local', w: v.w, idx });
@@ -509,7 +547,7 @@ export class FunctionSelector {
     // value stack where they can be spilled when an address needs a register.
     for (let i = n - 1; i >= 0; i--) {
       const v = vs.pop();
-      if (v.k === 'flags' || v.k === 'ea') vs.materialize(v);
+      if (isLazy(v)) vs.materialize(v);
       if (v.w === 'i64') { this.e('push', vs.operand(v, 4)); this.e('push', vs.operand(v, 0)); }
       else this.e('push', vs.operand(v, 0));
       vs.free(v);

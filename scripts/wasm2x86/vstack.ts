@@ -6,7 +6,10 @@
 // that the next instruction consumes, or an address expression
 // base + index*scale + disp that a load or store folds into its operand.
 // Values are only moved when an instruction needs them somewhere else, so
-// `local.get a; i32.const 4; i32.add; i32.load` becomes one `mov`.
+// `local.get a; i32.const 4; i32.add; i32.load` becomes one `mov`. A compare
+// used as a value is a `b8` entry: 0/1 in the low byte of a byte register
+// (setcc), the upper bytes unknown; tests and i32.or/and/xor of two of them
+// use the byte as it is, anything else widens it first (movzx).
 //
 // Register management never touches the flags (it uses mov, lea and movzx
 // only), so a compare can be emitted before the moves that a branch needs.
@@ -25,7 +28,11 @@ export type V =
   | { k: 'local'; w: Width; idx: number }
   | { k: 'spill'; w: Width; slot: number }
   | { k: 'flags'; w: 'i32'; cc: Cond }
+  | { k: 'b8'; w: 'i32'; r: number }
   | { k: 'ea'; w: 'i32'; base: number; index: number; scale: 1 | 2 | 4 | 8; disp: number; deps: number[] };
+
+/** Entries that are not a plain operand yet: materialize() turns them into a register. */
+export function isLazy(v: V): boolean { return v.k === 'flags' || v.k === 'ea' || v.k === 'b8'; }
 
 /** An entry in registers (what toReg and toFixed leave). */
 export type RegV = V & { k: 'reg' };
@@ -90,6 +97,7 @@ export class VStack {
   }
   regsOf(v: V): number[] {
     if (v.k === 'reg') return v.hi >= 0 ? [v.r, v.hi] : [v.r];
+    if (v.k === 'b8') return [v.r];
     if (v.k === 'ea') return [v.base, v.index].filter((r) => r >= 0 && this.temps.includes(r) && this.owner[r] === v);
     return [];
   }
@@ -131,6 +139,7 @@ export class VStack {
     const v = this.owner[r];
     if (v === null) return;
     if (v === RESERVED) throw new Error(`register ${r} is reserved`);
+    if (v.k === 'b8') this.materialize(v); // widened where it is: a plain register entry may move anywhere
     const inStack = this.stack.indexOf(v);
     const avoidAll = [r, ...avoid];
     // Prefer another free register (a byte register for a value in one), else any free one.
@@ -179,13 +188,19 @@ export class VStack {
   }
   /** Like operand(), but lazy kinds (flags, ea) are turned into a register first. */
   src(v: V, half = 0): Operand {
-    if (v.k === 'flags' || v.k === 'ea') { this.materialize(v); }
+    if (isLazy(v)) { this.materialize(v); }
     return this.operand(v, half);
   }
 
   /** Turn a flags or ea entry into a plain register entry, in place. */
   materialize(v: V, avoid: number[] = []): void {
-    if (v.k === 'flags') {
+    if (v.k === 'b8') {
+      const r = v.r;
+      this.e('movzx', reg(r), reg(r, 1));
+      become(v, { k: 'reg', w: 'i32', r, hi: -1 });
+      this.own(r, v);
+      if (avoid.includes(r)) this.toReg(v, avoid);
+    } else if (v.k === 'flags') {
       const r = this.alloc(avoid, true);
       this.out.push({ op: 'setcc', cc: v.cc, ops: [reg(r, 1)] });
       this.e('movzx', reg(r), reg(r, 1));
@@ -212,7 +227,7 @@ export class VStack {
 
   /** Put an entry in temporary register(s) it owns alone (copying a pinned local). Returns the low register. */
   toReg(v: V, avoid: number[] = [], byteable = false): number {
-    if (v.k === 'flags' || v.k === 'ea') this.materialize(v, avoid);
+    if (isLazy(v)) this.materialize(v, avoid);
     if (v.k === 'reg') {
       const bad = (r: number) => avoid.includes(r) || (byteable && r > EBX);
       if (bad(v.r)) {
@@ -255,6 +270,7 @@ export class VStack {
 
   /** Put an entry exactly in register r (and hi for a pair), evicting what is there. */
   toFixed(v: V, r: number, hi = -1): void {
+    if (v.k === 'b8') this.materialize(v);
     if (v.k === 'flags' || v.k === 'ea') this.materialize(v, hi >= 0 ? [r, hi] : [r]);
     if (v.k === 'reg' && v.r === r && (hi < 0 || v.hi === hi)) return;
     // Free the entry's own registers first so moves between them work.
@@ -285,7 +301,7 @@ export class VStack {
     const v = this.stack[i];
     if (v.k === 'spill' && v.slot === i) return;
     if (v.k === 'const') return;
-    if (v.k === 'flags' || v.k === 'ea') this.materialize(v);
+    if (isLazy(v)) this.materialize(v);
     if (v.k === 'reg') {
       this.e('mov', this.slotMem(i), reg(v.r));
       if (v.hi >= 0) this.e('mov', this.slotMem(i, 4), reg(v.hi));
@@ -312,7 +328,7 @@ export class VStack {
   flushCallerSaved(upTo: number): void {
     for (let i = 0; i < upTo; i++) {
       const v = this.stack[i];
-      if (v.k === 'flags' || (v.k === 'ea') || (v.k === 'reg' && [v.r, v.hi].some((r) => r === EAX || r === ECX || r === EDX))) this.spillAt(i);
+      if (v.k === 'flags' || (v.k === 'ea') || ((v.k === 'reg' || v.k === 'b8') && this.regsOf(v).some((r) => r === EAX || r === ECX || r === EDX))) this.spillAt(i);
     }
   }
 

@@ -42,14 +42,31 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
     { fn: 'element', proves: /mov \w+, dword \[esi\+edi\*4\+0x8\]/, absent: /^\s+(shl|add) \w+, 0x2$/m },
     { fn: 'header', proves: /movzx \w+, word \[esi-0x10\][^\n]*\n\s+movzx \w+, byte \[esi-0xd\]/, absent: /^\s+sub (?!esp)/m },
   ],
+  'locals-init': [
+    // $x (esi) is set on both arms, $y (edi) only on one: only $y is zeroed.
+    { fn: 'arms', proves: /mov edi, 0\n/, absent: /mov esi, 0\n/ },
+    // Every path out of the block has set $x; $y is never read: no zeroing at all.
+    { fn: 'exits', proves: /mov esi, 1 /, absent: /, 0\n/ },
+    // Both loop locals are read before their first write: both zeroed.
+    { fn: 'loop', proves: /mov esi, 0\n\s+mov edi, 0\n/ },
+  ],
   'loop-rotation': [
     // The head's test once before the loop (jae to the exit), once at the back edge inverted (jb to the body).
     { fn: 'sum', proves: /cmp esi, [^\n]+\n\s+jae f0\$L0[^\n]*\nf0\$L3:[\s\S]*cmp esi, [^\n]+\n\s+jb f0\$L3\n/ },
+  ],
+  'read-modify-write': [
+    { fn: 'bump', proves: /add dword \[g0\], 1\s/, absent: /\[g0\]\n[\s\S]*\[g0\]/ },
+    // Each field: one instruction on memory; x is read once into its register.
+    { fn: 'fields', proves: /add dword \[esi\+0x8\], 1\s[^\n]*\n\s+or byte \[esi\+0xc\], 4\s[^\n]*\n\s+sub dword \[esi\+0x10\], edi\s[^\n]*\n\s+sub dword \[esi\+0x14\], edi/ },
   ],
   'compare-branch': [
     { fn: 'max', proves: /cmp esi, edi[^\n]*\n\s+mov eax, esi[^\n]*\n\s+cmovle eax, edi/, absent: /^\s+set[a-z]+ /m },
     { fn: 'clamp', proves: /cmp \w+, 0x64\s*(; \S+)?\n\s+jl /, absent: /^\s+set[a-z]+ /m },
     { fn: 'less', proves: /setb \w+/ },
+    // An i32.and tested against zero: `test`, a byte immediate on a byte operand; no and, no 0/1.
+    { fn: 'masked', proves: /test byte \[ebp\+0x8\], 4[^\n]*\n\s+je [\s\S]*test dword \[ebp\+0xc\], 0x8000[^\n]*\n\s+jne /, absent: /^\s+(and|set[a-z]+) /m },
+    // Two compares or'ed for a branch: their setcc bytes or'ed, the flags of that `or` branch.
+    { fn: 'either', proves: /sete (\w+)l[^\n]*\n[\s\S]*sete (\w+)l[^\n]*\n\s+or \1l, \2l[^\n]*\n\s+jne /, absent: /^\s+(movzx|test) /m },
   ],
 };
 
