@@ -232,6 +232,8 @@ describe('nsh system commands', () => {
     expect(list.find((p) => p.pid === +made![2])).toMatchObject({ parent: copy2, session: 2 });
     expect(list.find((p) => p.pid === +made![3])).toMatchObject({ parent: copy2, session: 2 });
     expect(list.find((p) => p.pid === +made![2])!.image.toLowerCase()).toBe(`${DEVICE}\\Windows\\system32\\csrss.exe`.toLowerCase());
+    // Session 2's logon screen takes keys from its keyboard only: COM1 stays session 1's shell's.
+    expect(all).toContain("winlogon: session 2: the logon screen is on this session's screen; keys from its keyboard (COM1 is session 1's)");
     expect(out.get('switch 2')).toEqual(['switch: session 2 is on the screen']);
     const switched = table('sessions switched');
     expect(switched.map((r) => r[0])).toEqual(['0', '1', '2']);

@@ -51,9 +51,9 @@ export function ConsoleLogonScreen(session: u32, message: string): void {
 }
 
 /** A key's character from the session's queue (key-down events only), or -1 when there is none now. */
-export function ConsoleReadKey(): i32 {
+export function ConsoleReadKey(wait: bool = false): i32 {
   if (!ConsoleAvailable) return -1;
-  while (NtUserReadKey(key, poll) == 0) {
+  while (NtUserReadKey(key, wait ? 0 : poll) == 0) { // no timeout pointer: until a key comes
     if (load<u32>(key) == 0) continue; // key up
     const c = <i32>load<u16>(key, 10);
     if (c != 0) return c;

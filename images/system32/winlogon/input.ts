@@ -1,5 +1,8 @@
 // winlogon's input: a line typed on COM1 (headless) or on the session's
-// keyboard (console.ts, through win32k's NtUserReadKey). COM1 is opened with
+// keyboard (console.ts, through win32k's NtUserReadKey). COM1 is session 1's
+// terminal (nsh.exe reads it there after the logon): a later session with a
+// screen reads only its keyboard, so its logon screen takes no keys meant for
+// session 1's shell. COM1 is opened with
 // a short read timeout (IOCTL_SERIAL_SET_TIMEOUTS, on winlogon's own open
 // only), so one thread polls both: COM1 for up to 100 ms, then the keyboard.
 // Nothing typed on COM1 is echoed there (it carries only log lines); keys
@@ -18,8 +21,9 @@ const byte = memory.data(4, 4);
 const timeouts = memory.data<u32>([0xFFFFFFFF, 0xFFFFFFFF, 100, 0, 0]); // wait up to 100 ms for a byte
 let Com1: u32 = 0;
 
-/** Opens COM1 for reading with the polling timeout; false when it cannot be read. */
-export function InputOpen(): bool {
+/** Opens COM1 for reading with the polling timeout (when `com1`); false when it cannot be read. */
+export function InputOpen(com1: bool): bool {
+  if (!com1) { Com1 = 0; return true; }
   const h = Slot();
   const status = NtOpenFile(h, GENERIC_READ | SYNCHRONIZE, Attributes("\\??\\COM1", 0, 0), iosb, 3, FILE_SYNCHRONOUS_IO_NONALERT);
   if (status != STATUS_SUCCESS) { LogFailure("NtOpenFile", status, "\\??\\COM1"); return false; }
@@ -31,6 +35,9 @@ export function InputOpen(): bool {
 
 /** The next character from COM1 or the keyboard (high bit 0x10000: it came from the keyboard); -1 when COM1 fails. */
 function InputChar(): i32 {
+  if (Com1 == 0) { // the keyboard only: wait for a key
+    while (true) { const key = ConsoleReadKey(true); if (key >= 0) return key | 0x10000; }
+  }
   while (true) {
     const status = NtReadFile(Com1, 0, 0, 0, iosb, byte, 1, 0, 0);
     if (status == STATUS_SUCCESS && load<u32>(iosb, 4) != 0) return <i32>load<u8>(byte);

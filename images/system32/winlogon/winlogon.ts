@@ -118,9 +118,12 @@ export function main(): void {
   if (!WlWaitForLsa()) return;
   const connected = LsaConnect();
   if (connected != STATUS_SUCCESS) { LogFailure("NtConnectPort", connected, "\\LsaAuthenticationPort"); return; }
-  if (!InputOpen()) return;
   const screen = ConsoleOpen(Session);
-  Say(screen ? "the logon screen is on this session's screen; keys from its keyboard and COM1" : "no session screen (win32k is not loaded in this session): COM1 only");
+  // COM1 is session 1's (and a session without a screen has nothing else).
+  const com1 = Session == 1 || !screen;
+  if (!InputOpen(com1)) return;
+  Say(screen ? "the logon screen is on this session's screen; keys from its keyboard" + (com1 ? " and COM1" : " (COM1 is session 1's)")
+    : "no session screen (win32k is not loaded in this session): COM1 only");
   let message = "";
   while (true) {
     ConsoleLogonScreen(Session, message);
