@@ -42,7 +42,10 @@
 // is queued (SmpApiWorkEvent) and answered later with NtReplyPort on the
 // client's port by the main thread (smsessn.ts, SmpServeDeferredRequests);
 // this thread goes on serving, so the copies of smss those requests start
-// can report here meanwhile.
+// can report here meanwhile. A program the main thread is waiting for (a
+// BootExecute entry run without `async`) is refused them with
+// STATUS_INVALID_DEVICE_STATE: the main thread would never get to its
+// request, and the two would wait on each other for ever.
 
 import {
   NtClose, NtCreateEvent, NtSetEvent, PROCESS_QUERY_INFORMATION, STATUS_OBJECT_NAME_NOT_FOUND, NtCreatePort, NtConnectPort, NtReplyWaitReceivePort, NtAcceptConnectPort, NtCompleteConnectPort,
@@ -61,7 +64,7 @@ import {
   SIZEOF_SB_API_MSG, SB_API_MSG_API_NUMBER, SB_API_MSG_RETURN_VALUE, SB_API_MSG_U, SbpForeignSessionComplete, SB_FOREIGN_SESSION_COMPLETE_SESSION_ID,
   SB_FOREIGN_SESSION_COMPLETE_STATUS,
 } from "../kernel/sdk/sm";
-import { STATUS_INSUFFICIENT_RESOURCES } from "../kernel/sdk/ntstatus";
+import { STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_STATE } from "../kernel/sdk/ntstatus";
 import {
   LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_REQUEST, LPC_DATAGRAM, PORT_MESSAGE_DATA_LENGTH, PORT_MESSAGE_TYPE,
   PORT_MESSAGE_CLIENT_ID,
@@ -176,6 +179,10 @@ const REQUEST_SLOT: u32 = 8 + SIZEOF_SM_API_MSG;
 const SmpDeferredRequests = memory.data(MAX_DEFERRED_REQUESTS * REQUEST_SLOT, 4);
 /** Set (auto-reset) when a request waits in SmpDeferredRequests. */
 export let SmpApiWorkEvent: u32 = 0;
+/** The process the main thread is waiting for to end (0: none): its requests for the main thread are refused. */
+let SmpMainThreadWaitsFor: u32 = 0;
+/** Main thread: it is about to wait for process `pid` to end (0: it no longer waits). */
+export function SmpSetMainThreadWait(pid: u32): void { SmpMainThreadWaitsFor = pid; }
 /** SmpDispatch's answer for a request the main thread answers later. */
 const SMP_DEFERRED: u32 = 0xFFFFFFFF;
 
@@ -426,6 +433,7 @@ function SmpDispatch(context: usize): u32 {
     else if (api == SmpStartCsrApi && ((length & 1) != 0 || length > SM_START_CSR_BUFFER_CHARS * 2)) { status = STATUS_INVALID_PARAMETER; why = "a command line of a bad length"; }
     else if (<u32>load<u16>(request + PORT_MESSAGE_DATA_LENGTH) < 8 + (api == SmpStartCsrApi ? SIZEOF_SM_START_CSR_MSG - 8 : 4)) { status = STATUS_INVALID_PARAMETER; why = "too short"; }
     else if (load<u32>(context, 16) == 0) { status = STATUS_INVALID_PARAMETER; why = "no port to answer on"; }
+    else if (pid != 0 && pid == SmpMainThreadWaitsFor) { status = STATUS_INVALID_DEVICE_STATE; why = "the main thread is waiting for this process to end"; }
     else {
       status = SmpDefer(context);
       if (status == SMP_DEFERRED) return status;

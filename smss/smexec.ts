@@ -19,6 +19,7 @@ import {
   OBJ_CASE_INSENSITIVE, STATUS_SUCCESS, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_INVALID_IMAGE_FORMAT,
 } from "./ntapi";
 import { SmpBootExecute } from "./sminit";
+import { SmpSetMainThreadWait } from "./smapi";
 import { SmpQueryVariable } from "./smenv";
 import { SmpAttributes, SmpDecimal, SmpEqualNoCase, SmpHex, SmpJoin, SmpLog, SmpLogText, SmpLogFailure, SmpSlot, SmpString, SmpUnicode, SmpWords } from "./smutil";
 
@@ -162,7 +163,9 @@ function SmpRunBootEntry(entry: string): string {
   if ((flags & SMP_ASYNC_FLAG) != 0) {
     result = commandLine + " (process " + SmpDecimal(started.pid) + ", async" + debugged + ")";
   } else {
+    SmpSetMainThreadWait(started.pid);
     NtWaitForSingleObject(started.process, 0, 0);
+    SmpSetMainThreadWait(0);
     result = commandLine + " (process " + SmpDecimal(started.pid) + ", exit " + SmpHex(SmpExitStatus(started.process)) + debugged + ")";
   }
   NtClose(started.thread);

@@ -354,7 +354,7 @@ describe('\\SmApiPort and a client built by MinGW (test/mingw/smapi.c, its own S
     expect(got, r.lines.join('\n')).toEqual([
       'connect 0x00000000 max message 0x00000130',
       'plain ApiNumber 0x00000007 -> 0x00000000 ReturnValue 0xC0000002',
-      'plain ApiNumber 0x00000005 -> 0x00000000 ReturnValue 0xC0000002',
+      'plain ApiNumber 0x00000005 -> 0x00000000 ReturnValue 0xC0000184', // StartCsr from the BootExecute entry smss waits for
       'plain ApiNumber 0x00000000 -> 0x00000000 ReturnValue 0xC000000D',
       'connect with information 0x00000000',
       'typed ApiNumber 0x00000001 -> 0x00000000 ReturnValue 0xC000000D',
