@@ -1,7 +1,7 @@
 // The logon side in one boot (images/system32/{wininit,services,lsass,
 // eventlog,winlogon,nsh}), started by smss as on every boot (session 0:
 // wininit; session 1: winlogon), with test services added to the registry
-// and a test program (BootExecute, async) that talks to lsass. What is checked: wininit starts services and lsass; services starts
+// and a test program that talks to lsass (started from nsh after the first logon). What is checked: wininit starts services and lsass; services starts
 // the auto-start own-process services in ServiceGroupOrder's order and logs
 // what it skips and what fails; lsass answers logons against the SAM hive
 // as NT does; winlogon shows its logon screen, refuses wrong logons, starts
@@ -27,7 +27,7 @@ const CCS = 'HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet';
 const service = (name: string, values: Record<string, string>) =>
   `[${CCS}\\Services\\${name}]\r\n` + Object.entries(values).map(([k, v]) => `"${k}"=${v}`).join('\r\n') + '\r\n\r\n';
 const OVERLAY = 'Windows Registry Editor Version 5.00\r\n\r\n'
-  + `[${CCS}\\Control\\Session Manager]\r\n"BootExecute"=${multiSz('autocheck autochk *', 'async lsaprobe')}\r\n\r\n`
+  + `[${CCS}\\Control\\Session Manager]\r\n"BootExecute"=${multiSz('autocheck autochk *')}\r\n\r\n`
   // Key order (by name): AProbe, Driver, EventLog, Manual, Missing, Shared, ZProbe. Start order: ZProbe (System
   // Reserved, the first group), EventLog (Event Log), then the ungrouped and unlisted ones in key order.
   + service('ZProbe', { Type: 'dword:00000010', Start: 'dword:00000002', Group: '"System Reserved"', ImagePath: '"C:\\\\Windows\\\\System32\\\\svcprobe.exe ZProbe"' })
@@ -43,7 +43,8 @@ const INPUT = [
   { after: `${W}user name:`, text: 'Administrator\r' }, { after: `${W}password:`, text: 'wrong\r' },
   { after: `${W}user name:`, text: 'nobody\r' }, { after: `${W}password:`, text: 'password\r' },
   { after: `${W}user name:`, text: 'administrator\r' }, { after: `${W}password:`, text: 'password\r' },
-  { after: 'nsh: session 1: prompt', text: 'logoff\r' },
+  // The probe of lsass's API runs from the shell once the boot has settled, then the log-off.
+  { after: 'nsh: session 1: prompt', text: 'start lsaprobe.exe\r' }, { after: 'lsaprobe: done', text: 'logoff\r' },
   { after: `${W}user name:`, text: 'ADMINISTRATOR\r' }, { after: `${W}password:`, text: 'password\r' },
 ];
 
@@ -57,8 +58,7 @@ beforeAll(async () => {
   files.set('\\Windows\\System32\\svcprobe.exe', (await buildUserImage('test/boot/programs/svcprobe.ts', { name: 'svcprobe.exe' })).bytes);
   const disk = buildDisk({ files, overlays: [{ text: OVERLAY, fileName: 'logon-test.reg' }] });
   const { kernelImage } = await buildKernel({ write: false });
-  // lsaprobe runs `async` from BootExecute beside the logons typed on COM1: the run ends when both are done,
-  // in whichever order the guest finishes them.
+  // The run ends when both the last logon and lsaprobe are done.
   const ends = ['eventlog: recorded audit-success Security 528: ADMINISTRATOR', 'lsaprobe: done'];
   const seen = new Set<string>();
   const done = new AbortController();
