@@ -4,10 +4,10 @@
 // comes with processes).
 
 import { pause } from "../sdk/intrinsics";
-import { pause } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
 import {
   KTHREAD, KeCreateThread, KeReadyThread, KeCurrentThread, KeContextSwitches, KeDereferenceThread, KeTerminateThread,
+  KeAllocateScratch, KeFreeScratch, KeScratchInUse,
 } from "./thread";
 import {
   KEVENT_SIZE, KMUTANT_SIZE, KSEMAPHORE_SIZE, KTIMER_SIZE, WaitAll, WaitAny, KeDelayExecution, KeInitializeEvent, KeInitializeMutant, KeInitializeSemaphore, KeInitializeTimer, KeQueryTickCount, KeReleaseMutant, KeReleaseSemaphore, KeResetEvent, KeSetEvent, KeSetTimer, KeWaitForMultipleObjects, KeWaitForSingleObject, KePulseEvent,
@@ -57,6 +57,30 @@ function spinB(context: usize): void { while (!stop) { counterB++; pause(); } }
 function waitOnA(context: usize): void { wakeStatus = KeWaitForSingleObject(eventA, 0); wakeOrder = wakeOrder * 10 + <u32>context; }
 function takeMutantAndDie(context: usize): void { KeWaitForSingleObject(mutant, 0); KeTerminateThread(7); }
 function waitOnSemaphore(context: usize): void { KeWaitForSingleObject(semaphore, 0); wakeOrder = wakeOrder * 10 + <u32>context; }
+
+let scratchA: usize = 0, scratchB: usize = 0;
+let scratchIntact = false, scratchZeroed = false;
+/** Takes 96 bytes of its scratch, fills them, sleeps on eventA while B runs, then checks they are still its own. */
+function scratchOwner(context: usize): void {
+  const p = KeAllocateScratch(96);
+  scratchA = p;
+  let zero = true;
+  for (let i: u32 = 0; i < 96; i++) { if (load<u8>(p + i) != 0) zero = false; store<u8>(p + i, 0xAA); }
+  scratchZeroed = zero;
+  KeWaitForSingleObject(eventA, 0);
+  let intact = true;
+  for (let i: u32 = 0; i < 96; i++) if (load<u8>(p + i) != 0xAA) intact = false;
+  scratchIntact = intact;
+  KeFreeScratch(p);
+  if (KeScratchInUse() != 0) scratchIntact = false;
+}
+/** Runs the same code path as scratchOwner would, on another thread, while A sleeps. */
+function scratchIntruder(context: usize): void {
+  const p = KeAllocateScratch(96);
+  scratchB = p;
+  memory.fill(p, 0xBB, 96);
+  KeFreeScratch(p);
+}
 
 function start(routine: (c: usize) => void, context: usize, priority: u32): usize {
   const t = KeCreateThread(0, routine, context, priority);
@@ -161,7 +185,24 @@ export function KeRunSelfTest(): bool {
   s = KeWaitForSingleObject(timer, relative(1000));
   check(s == 0 && KeQueryTickCount() - t1 >= 4, "a timer signals when due", s);
 
-  // 7. Nothing leaked: every thread's stack and body are back in the pool.
+  // 7. Scratch memory is the thread's own: another thread taking the same
+  // amount while the first sleeps gets other memory and leaves its bytes alone.
+  KeInitializeEvent(eventA, false, false);
+  const before = KeScratchInUse();
+  const sa = start(scratchOwner, 0, me.Priority + 1);
+  const sb = start(scratchIntruder, 0, me.Priority + 1);
+  join(sb);
+  KeSetEvent(eventA);
+  join(sa);
+  check(scratchA != 0 && scratchB != 0 && scratchA != scratchB, "two threads' scratch blocks differ", <u32>scratchA);
+  check(scratchZeroed, "scratch memory comes zeroed");
+  check(scratchIntact, "a sleeping thread's scratch survives another thread's use, and its free empties the arena");
+  const x = KeAllocateScratch(20), y = KeAllocateScratch(12);
+  check((x & 7) == 0 && y == x + 24, "blocks are 8-aligned and stacked", <u32>(y - x));
+  KeFreeScratch(x);
+  check(KeScratchInUse() == before, "freeing a block frees the ones after it", KeScratchInUse());
+
+  // 8. Nothing leaked: every thread's stack and body are back in the pool.
   check(ExPoolBytesInUse == pool0, "pool bytes back to the baseline", ExPoolBytesInUse);
   check(ExPoolPages == pages0, "pool pages back to the baseline", ExPoolPages);
 

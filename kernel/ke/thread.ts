@@ -16,7 +16,7 @@
 // uniprocessor kernel's DISPATCH_LEVEL.
 
 import { cli, func_address, read_eflags, sti, swap_context, hlt } from "../sdk/intrinsics";
-import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED } from "./bugcheck";
+import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, UNEXPECTED_KERNEL_MODE_TRAP } from "./bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "./log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PoolTag } from "../ex/pool";
 import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList, RemoveHeadList } from "../sdk/list";
@@ -124,7 +124,9 @@ export const KWAIT_BLOCK_SIZE: u32 = 24;
   TerminateStatus: u32;
   LpcThread: usize;      // the thread's LPC state (lpc/lpcp.ts LPCP_THREAD), made on its first LPC wait, freed when it ends
   CrossThreadFlags: u32; // PS_CROSS_THREAD_FLAGS_* (ps/psthread.ts): BreakOnTermination
-  // +140: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
+  WaitObject: usize;     // KeWaitForSingleObject's one-entry object array (the thread's own: a wait may be preempted before it reads it)
+  ScratchUsed: u32;      // bytes of the scratch arena in use (KeAllocateScratch)
+  // +148: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
 }
 export const KTHREAD_SIZE: u32 = offsetof<KTHREAD>();
 export const KTHREAD_WAIT_BLOCKS: u32 = KTHREAD_SIZE;
@@ -132,7 +134,12 @@ export const KTHREAD_WAIT_BLOCKS: u32 = KTHREAD_SIZE;
 export const KTHREAD_SERVICE_ARGS: u32 = KTHREAD_SIZE + (THREAD_WAIT_OBJECTS + 1) * KWAIT_BLOCK_SIZE;
 /** Then 64 bytes a service may use as its own scratch (captured values, out-parameters), per thread. */
 export const KTHREAD_SERVICE_SCRATCH: u32 = KTHREAD_SERVICE_ARGS + 64;
-const KTHREAD_ALLOCATION: u32 = KTHREAD_SERVICE_SCRATCH + 64;
+/** Then the thread's scratch arena (KeAllocateScratch). */
+const KTHREAD_SCRATCH_ARENA: u32 = (KTHREAD_SERVICE_SCRATCH + 64 + 7) & ~7; // 8-aligned (pool blocks are)
+/** Bytes in each thread's scratch arena. */
+export const KE_SCRATCH_SIZE: u32 = 1024;
+const KTHREAD_ALLOCATION: u32 = KTHREAD_SCRATCH_ARENA + KE_SCRATCH_SIZE;
+export const KTHREAD_WAIT_OBJECT: u32 = offsetof<KTHREAD>("WaitObject");
 export const KTHREAD_READY_LINKS: u32 = offsetof<KTHREAD>("ReadyListFlink");
 export const KTHREAD_TIMER_LINKS: u32 = offsetof<KTHREAD>("TimerFlink");
 export const KTHREAD_THREAD_LINKS: u32 = offsetof<KTHREAD>("ThreadListFlink");
@@ -340,6 +347,7 @@ export function KeCreateThread(process: usize, routine: KSTART_ROUTINE, context:
   t.UniqueThread = KiNextThreadId;
   KiNextThreadId += 4;
   t.LpcThread = 0;
+  t.ScratchUsed = 0;
   t.References = 2; // the creator's, and its own while it runs (dropped when its stack is freed)
   // The first switch to it "returns" into KiThreadStartup (see swap_context).
   const sp = t.InitialStack - 64;
@@ -355,6 +363,53 @@ export function KiSetThreadResume(thread: usize, stackPointer: usize, resume: us
   memory.fill(sp, 0, 32);
   store<usize>(sp, resume, 16);
   changetype<KTHREAD>(thread).SavedEsp = sp;
+}
+
+// ---- scratch memory ----
+//
+// Kernel code that needs a small buffer for the length of a call (a
+// UNICODE_STRING and its OBJECT_ATTRIBUTES, an out-parameter a service
+// fills, a captured structure) takes it from the running thread's scratch
+// arena, never from a module-level buffer: the kernel is preemptible, and a
+// buffer in the image is shared by every thread that runs the same code. A
+// thread that is switched out between writing such a buffer and reading it
+// back reads what another thread wrote (KeWaitForSingleObject's object array
+// did just that and lost wake-ups). The arena is a stack: KeFreeScratch frees
+// a block and everything taken after it. Interrupt routines may use it too,
+// as long as they free what they took before they return. Before the first
+// thread exists (phase 0) a boot arena stands in.
+
+const KiBootScratch: usize = memory.data(<i32>KE_SCRATCH_SIZE, 8);
+let KiBootScratchUsed: u32 = 0;
+
+/**
+ * `bytes` of zeroed memory, 8-aligned, owned by the running thread until
+ * KeFreeScratch. Running out is a kernel bug: bug check 0x7F (as a kernel
+ * stack overflow is), parameters 8, the bytes asked for and the bytes in use.
+ */
+export function KeAllocateScratch(bytes: u32): usize {
+  const size = (bytes + 7) & ~7;
+  const thread = KeCurrentThread;
+  const used = thread != 0 ? changetype<KTHREAD>(thread).ScratchUsed : KiBootScratchUsed;
+  if (size > KE_SCRATCH_SIZE - used) KeBugCheckEx(UNEXPECTED_KERNEL_MODE_TRAP, 8, bytes, used, 0);
+  const base = thread != 0 ? thread + KTHREAD_SCRATCH_ARENA : KiBootScratch;
+  if (thread != 0) changetype<KTHREAD>(thread).ScratchUsed = used + size; else KiBootScratchUsed = used + size;
+  memory.fill(base + used, 0, size);
+  return base + used;
+}
+
+/** Frees `block` (from KeAllocateScratch on this thread) and every block taken after it. */
+export function KeFreeScratch(block: usize): void {
+  const thread = KeCurrentThread;
+  const base = thread != 0 ? thread + KTHREAD_SCRATCH_ARENA : KiBootScratch;
+  const used = thread != 0 ? changetype<KTHREAD>(thread).ScratchUsed : KiBootScratchUsed;
+  if (block < base || block > base + used) KeBugCheckEx(UNEXPECTED_KERNEL_MODE_TRAP, 9, <u32>block, used, 0);
+  if (thread != 0) changetype<KTHREAD>(thread).ScratchUsed = <u32>(block - base); else KiBootScratchUsed = <u32>(block - base);
+}
+
+/** Bytes of the running thread's scratch arena in use (tests and kd). */
+export function KeScratchInUse(): u32 {
+  return KeCurrentThread != 0 ? changetype<KTHREAD>(KeCurrentThread).ScratchUsed : KiBootScratchUsed;
 }
 
 function KiThreadReturned(unused: usize): void { KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 0x7E, <u32>KeCurrentThread, 0, 0); }

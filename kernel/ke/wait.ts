@@ -18,7 +18,7 @@
 //                           +12 Object, +16 NextWaitBlock, +20 WaitKey (u16), WaitType (u16)
 
 import {
-  DISPATCHER_HEADER, KTHREAD, KWAIT_BLOCK_SIZE, KTHREAD_WAIT_BLOCKS, KTHREAD_TIMER_LINKS, KTHREAD_MUTANT_LIST,
+  DISPATCHER_HEADER, KTHREAD, KWAIT_BLOCK_SIZE, KTHREAD_WAIT_BLOCKS, KTHREAD_WAIT_OBJECT, KTHREAD_TIMER_LINKS, KTHREAD_MUTANT_LIST,
   THREAD_WAIT_OBJECTS, WAIT_LIST_OFFSET, KeCurrentThread, KiLockDispatcher, KiUnlockDispatcher, KiReadyThread,
   KiSwapThread, KiCheckPreemption, KeUpdateRunTime, Waiting, KeSetThreadExitHook, KeSetAbortWaitHook,
   EventNotificationObject, EventSynchronizationObject, MutantObject, SemaphoreObject, ThreadObject,
@@ -465,8 +465,11 @@ function KiWaitDone(f: u32, pooled: usize, status: u32): u32 {
 }
 
 export function KeWaitForSingleObject(object: usize, timeout: usize): u32 {
-  const one = memory.data(4);
-  store<usize>(one, object); // safe: the array is read before the thread can block
+  // The one-entry array is the thread's own: a module-level cell was
+  // overwritten by whichever thread preempted this one before the wait read
+  // it, and this thread then waited on that thread's object for ever.
+  const one = KeCurrentThread + KTHREAD_WAIT_OBJECT;
+  store<usize>(one, object);
   return KeWaitForMultipleObjects(1, one, WaitAny, timeout);
 }
 
