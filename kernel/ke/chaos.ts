@@ -28,11 +28,11 @@ import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log
 import { KiInterruptDepth, KiLockDispatcher, KiSwitchToAnyReadyThread, KiUnlockDispatcher } from "./thread";
 
 /** Probes between forced switches on average, without `chaosperiod=`. */
-const CHAOS_DEFAULT_PERIOD: u32 = 2000;
+const CHAOS_DEFAULT_PERIOD: u32 = 100;
 /** The count the probe gets while chaos is off: it calls back rarely. */
 const CHAOS_OFF_COUNT: u32 = 0x100000;
 /** A log line after every this many probes at zero. */
-const CHAOS_LOG_EVERY: u32 = 10000;
+const CHAOS_LOG_EVERY: u32 = 1000;
 const EFLAGS_IF: u32 = 0x200;
 
 let KiChaosEnabled: bool = false;
