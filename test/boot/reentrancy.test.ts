@@ -14,25 +14,43 @@
 // keeps interrupts off and nothing under it waits, so they were not shared
 // in practice.
 import { describe, expect, it } from 'vitest';
-import { run } from './usermode.ts';
+import { buildKernel } from '../../scripts/build.ts';
+import { boot } from '../../emulator/node/boot.ts';
+import { msg, program, run } from './usermode.ts';
+
+/** obrace's verdict: every worker ran every iteration with no wrong answer, and the workers interleaved. */
+function expectOwnAnswers(lines: string[], minimumSwitches: number): void {
+  const out = lines.filter((l) => l.startsWith('obrace: ')).map((l) => l.slice(8));
+  expect(out, lines.slice(-40).join('\n')).toContain('directory 0x00000000');
+  expect(out.filter((l) => /^(link|dir|event|create failed) /.test(l))).toEqual([]);
+  expect(out).toContain('wait 0x00000000');
+  const workers = out.map((l) => /^worker (\d) iterations (\d+) wrong (\d+) switches (\d+)/.exec(l)).filter((m) => m);
+  expect(workers.length, out.join('\n')).toBe(4);
+  for (const m of workers) {
+    expect(Number(m![2]), m![0]).toBe(3000);   // every iteration ran
+    expect(Number(m![3]), out.join('\n')).toBe(0); // and every answer was the worker's own
+  }
+  const total = /^total iterations (\d+) wrong (\d+) switches (\d+)$/.exec(out.find((l) => l.startsWith('total ')) ?? '');
+  expect(total, out.join('\n')).toBeTruthy();
+  // The workers did interleave: another one ran between two iterations of a worker many times.
+  expect(Number(total![3])).toBeGreaterThanOrEqual(minimumSwitches);
+  expect(lines).toContainEqual(expect.stringMatching(/\(obrace\) exited with status 0x00000000$/));
+}
 
 describe('reentrancy: services run by several threads at once', () => {
   it('Ob services (link query, duplicate, query object, open and query directory) and the performance counter answer each thread its own', async () => {
     const lines = await run([['obrace.exe', 'obrace']], 400000);
-    const out = lines.filter((l) => l.startsWith('obrace: ')).map((l) => l.slice(8));
-    expect(out, lines.slice(-40).join('\n')).toContain('directory 0x00000000');
-    expect(out.filter((l) => /^(link|dir|event|create failed) /.test(l))).toEqual([]);
-    expect(out).toContain('wait 0x00000000');
-    const workers = out.map((l) => /^worker (\d) iterations (\d+) wrong (\d+) switches (\d+)/.exec(l)).filter((m) => m);
-    expect(workers.length, out.join('\n')).toBe(4);
-    for (const m of workers) {
-      expect(Number(m![2]), m![0]).toBe(3000);   // every iteration ran
-      expect(Number(m![3]), out.join('\n')).toBe(0); // and every answer was the worker's own
-    }
-    const total = /^total iterations (\d+) wrong (\d+) switches (\d+)$/.exec(out.find((l) => l.startsWith('total ')) ?? '');
-    expect(total, out.join('\n')).toBeTruthy();
-    // The workers did interleave: another one ran between two iterations of a worker many times.
-    expect(Number(total![3])).toBeGreaterThanOrEqual(40);
-    expect(lines).toContainEqual(expect.stringMatching(/\(obrace\) exited with status 0x00000000$/));
+    expectOwnAnswers(lines, 40);
   }, 460000);
+
+  it('the same under the chaos kernel (forced switches at function entries and loop heads, chaos=SEED)', async () => {
+    const bootModules = [{ name: 'obrace.exe', bytes: await program('obrace') }];
+    const { kernelImage } = await buildKernel({ bootModules, write: false, chaos: true });
+    const r = await boot({ kernel: kernelImage, cmdline: 'chaos=20261207', until: 'ke: idle loop', timeoutMs: 400000 });
+    expect(r.stop, r.lines.slice(-30).join('\n')).toBeUndefined();
+    expect(r.reached).toBe(true);
+    const lines = msg(r.lines);
+    expect(lines.some((l) => l.startsWith('ke: chaos: seed 20261207'))).toBe(true);
+    expectOwnAnswers(lines, 1000);
+  }, 600000);
 });
