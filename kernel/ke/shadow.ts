@@ -17,7 +17,7 @@
 //   +8 Number argument bytes per service (a byte each, the driver's memory)
 //   +12 Paint the paint routine (stdcall, no arguments), 0 before it registered
 
-import { call_address } from "../sdk/intrinsics";
+import { call_address, cli, read_eflags, sti } from "../sdk/intrinsics";
 
 /** The first shadow service number. */
 export const KI_SHADOW_SERVICE_BASE: u32 = 0x1000;
@@ -54,11 +54,17 @@ export function KeAddSystemServiceTable(base: usize, count: usize, limit: u32, n
   const session = KeGetCurrentSessionId();
   if (index != 1 || base == 0 || number == 0 || limit == 0 || limit > KI_SHADOW_LIMIT || session >= KE_MAX_SESSIONS) return 0;
   const entry = KiRecord(session);
-  if (load<usize>(entry) != 0) return 0;
-  store<u32>(entry, limit, R_LIMIT);
-  store<usize>(entry, number, R_NUMBER);
-  store<usize>(entry, base); // last: the dispatcher tests Base
-  return 1;
+  // Test and set with interrupts off: two threads of a session registering at once get one table.
+  const f = read_eflags() & 0x200;
+  cli();
+  const free = load<usize>(entry) == 0;
+  if (free) {
+    store<u32>(entry, limit, R_LIMIT);
+    store<usize>(entry, number, R_NUMBER);
+    store<usize>(entry, base); // last: the dispatcher tests Base
+  }
+  if (f != 0) sti();
+  return free ? 1 : 0;
 }
 
 /** The paint routine of the current session's win32k.sys (ps/psw32.ts PsEstablishWin32Callouts). */
