@@ -3,7 +3,7 @@
 // and \SystemRoot (its \Windows directory).
 
 import { KeLog } from "../ke/log";
-import { FatMountPartition } from "../fat/fatfile";
+import { FatMountPartition } from "../fat/fatmount";
 import { IoGetPartitionDevice } from "./disk";
 import { IoCreateSymbolicLink } from "./iomgr";
 import { NT_SUCCESS } from "../sdk/ntstatus";
