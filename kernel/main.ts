@@ -50,6 +50,7 @@ import { IoInitializeSerial } from "./io/serialdev";
 import { I8042Initialize } from "./io/i8042";
 import { IoMountSystemVolume } from "./io/iosys";
 import { FatCleanVolumes } from "./fat/fatdirty";
+import { FatInitialize } from "./fat/fatmount";
 import { CmInitSystem1 } from "./cm/cminit";
 import { PsInitializeSystemDll } from "./ps/psdll";
 import { PsInitializeWin32 } from "./ps/psw32";
@@ -119,6 +120,7 @@ function Phase1Initialization(context: usize): void {
   I8042Initialize();                          // the PS/2 keyboard on IRQ 1, keys to the active session's queue
   AtaInitialize();                            // the primary IDE disk: IDENTIFY, partition table (IRQ 14)
   IoInitializeDisks();                        // \Device\Null, \Device\Harddisk0\Partition0..N
+  FatInitialize();                            // \FileSystem\Fastfat: Io mounts volumes through it
   IoMountSystemVolume();                      // FAT on Partition1; \??\C:, \SystemRoot
   CmInitSystem1();                            // \REGISTRY, HARDWARE, the SYSTEM hive, CurrentControlSet
   PsInitializeSystemDll();                    // \SystemRoot\System32\ntdll.dll, when there is one

@@ -17,6 +17,7 @@
 
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "../io/iomgr";
+import { IoRegisterFileSystem } from "../io/iosys";
 import { DISK_EXTENSION } from "../io/disk";
 import {
   DEVICE_OBJECT, FILE_DEVICE_DISK_FILE_SYSTEM, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DIRECTORY_CONTROL,
@@ -34,6 +35,9 @@ import { NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS } from "../sd
 // ---- mounting ----
 
 let FatDriver: usize = 0;
+
+/** Boot: Io mounts the system volume through FatMountPartition. */
+export function FatInitialize(): void { IoRegisterFileSystem(FatMountPartition); }
 
 /** Mounts the FAT volume on `partition` (a disk device); logs what it found. Returns the status. */
 export function FatMountPartition(partition: usize, name: string): u32 {

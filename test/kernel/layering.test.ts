@@ -36,7 +36,6 @@ const KNOWN_UPWARD: readonly string[] = [
   'ex/sysinfo.ts -> ps/psmain.ts',
   'hal/rtc.ts -> ke/log.ts',
   'hal/serial.ts -> ke/interrupt.ts',
-  'io/iosys.ts -> fat/fatfile.ts',
   'io/serialdev.ts -> ps/psmain.ts',
   'ke/probe.ts -> mm/procmm.ts',
   'ke/selftest.ts -> ex/pool.ts',
