@@ -23,7 +23,8 @@ import { KeConnectInterrupt } from "./ke/interrupt";
 import { HalQueryRealTimeClock } from "./hal/rtc";
 import { KeClockInterrupt, KeSetBootTime } from "./ke/wait";
 import { sti } from "./sdk/intrinsics";
-import { KeLog, KeLogBegin, KeLogEnd, KeLogString } from "./ke/log";
+import { KeLog, KeLogBegin, KeLogDecimalPadded, KeLogEnd, KeLogString } from "./ke/log";
+import { RtlTimeFromFields, SIZEOF_TIME_FIELDS, TIME_FIELDS } from "./rtl/time";
 import { KiInitializeLoaderBlock } from "./ke/loader";
 import { KiInitializeIdt } from "./ke/idt";
 import { KiIdentifyProcessor } from "./ke/cpu";
@@ -129,9 +130,22 @@ function Phase1Initialization(context: usize): void {
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends
 }
 
-/** The system time from the CMOS clock (left at 1601-01-01 when there is none). */
+/** The system time from the CMOS clock (left at 1601-01-01 when there is none). Phase 0: one thread. */
 function KiSetSystemTimeFromClock(): void {
-  const now = HalQueryRealTimeClock();
+  const fields = memory.data(<i32>SIZEOF_TIME_FIELDS, 4);
+  KeLogBegin("hal");
+  if (!HalQueryRealTimeClock(fields)) {
+    KeLogString("no usable real-time clock: the system time starts at 1601-01-01");
+    KeLogEnd();
+    return;
+  }
+  const f = changetype<TIME_FIELDS>(fields);
+  KeLogString("RTC ");
+  KeLogDecimalPadded(f.Year, 4, 0x30); KeLogString("-"); KeLogDecimalPadded(f.Month, 2, 0x30); KeLogString("-");
+  KeLogDecimalPadded(f.Day, 2, 0x30); KeLogString(" "); KeLogDecimalPadded(f.Hour, 2, 0x30); KeLogString(":");
+  KeLogDecimalPadded(f.Minute, 2, 0x30); KeLogString(":"); KeLogDecimalPadded(f.Second, 2, 0x30); KeLogString(" UTC");
+  KeLogEnd();
+  const now = RtlTimeFromFields(<i32>f.Year, <i32>f.Month, <i32>f.Day, f.Hour, f.Minute, f.Second);
   if (now != 0) KeSetBootTime(now);
 }
 

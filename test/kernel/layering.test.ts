@@ -34,8 +34,6 @@ const KNOWN_UPWARD: readonly string[] = [
   'ex/sysinfo.ts -> mm/pfn.ts',
   'ex/sysinfo.ts -> ob/obhandle.ts',
   'ex/sysinfo.ts -> ps/psmain.ts',
-  'hal/rtc.ts -> ke/log.ts',
-  'hal/serial.ts -> ke/interrupt.ts',
   'io/serialdev.ts -> ps/psmain.ts',
   'ke/probe.ts -> mm/procmm.ts',
   'ke/selftest.ts -> ex/pool.ts',

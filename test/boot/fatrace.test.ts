@@ -1,0 +1,80 @@
+// FAT under concurrent requests (programs/fatrace.ts): four ring-3 threads
+// at one priority create, write, read back, rename, reopen and delete files
+// of their own in one directory at once. Every status and byte the guest
+// checks must be right, and the disk it leaves must hold exactly the files
+// kept, byte for byte, and satisfy fsck.fat. The FAT driver holds its
+// volume's lock for a whole request and keeps no per-call state in module
+// memory (kernel/fat/fatmount.ts): a request that used another's sector
+// cache entry, status or scan would show here as a wrong byte, a wrong
+// status or a broken directory.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildKernel } from '../../scripts/build.ts';
+import { boot } from '../../emulator/node/boot.ts';
+import { buildDisk, listDisk, openDisk } from '../../images/build.ts';
+import { MbrReadPartition } from '../../images/disk/mbr.ts';
+import { msg, program } from './usermode.ts';
+
+const WORKERS = 4, ROUNDS = 12; // as programs/fatrace.ts
+const roundSize = (worker: number, round: number) => 700 + (round * 2731 + worker * 977) % 9000;
+const roundByte = (worker: number, round: number, j: number) => (j * 13 + round * 7 + worker * 51 + (j >> 9)) & 0xff;
+/** The name the last round's file keeps (renamed: an 8.3 name on even rounds, a long one on odd). */
+const keptName = (worker: number) => {
+  const k = ROUNDS - 1;
+  return (k & 1) === 0 ? `w${worker}n${k}.dat` : `Worker ${worker} renamed file ${k}.dat`;
+};
+
+function has(tool: string): boolean {
+  try { execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'pipe' }); return true; } catch { return false; }
+}
+
+describe.each([['fat16', 32], ['fat32', 300]] as const)('concurrent file requests on a %s volume', (fat, sizeMB) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'fatrace-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  let lines: string[] = [];
+  let after: Uint8Array;
+
+  beforeAll(async () => {
+    const { kernelImage } = await buildKernel({ bootModules: [{ name: 'fatrace', bytes: await program('fatrace') }], write: false });
+    const saved = join(tmp, 'after.img');
+    const r = await boot({ kernel: kernelImage, disk: buildDisk({ fat, sizeMB }), until: 'ke: idle loop', timeoutMs: 400000, saveDisk: saved });
+    expect(r.stop).toBeUndefined();
+    expect(r.reached).toBe(true);
+    lines = msg(r.lines).filter((l) => l.startsWith('fatrace: ')).map((l) => l.slice(9));
+    after = new Uint8Array(readFileSync(saved));
+    if (process.env.FATRACE_DIAG) {
+      console.log(msg(r.lines).join('\n'));
+      console.log(listDisk(after).join('\n'));
+      writeFileSync(`/tmp/fatrace-${fat}.img`, after);
+    }
+  }, 480000);
+
+  it('runs every round of every worker with the right statuses, sizes and bytes', () => {
+    expect(lines[0]).toBe('mkdir 0x00000000');
+    expect(lines).toContain(`workers ${WORKERS} rounds ${ROUNDS}`);
+    for (let i = 0; i < WORKERS; i++) expect(lines, lines.join('\n')).toContain(`worker ${i}: rounds ${ROUNDS} errors 0`);
+    expect(lines.filter((l) => l.includes('first failure') || l.includes(' wait '))).toEqual([]);
+    expect(lines.at(-1)).toBe('done 0x00000000');
+  });
+
+  it('leaves exactly the kept files, byte for byte, on a volume fsck.fat accepts', (ctx) => {
+    const listed = listDisk(after).filter((l) => l.startsWith('\\FatRace\\') && l !== '\\FatRace\\').sort();
+    expect(listed).toEqual(Array.from({ length: WORKERS }, (_, i) => `\\FatRace\\${keptName(i)}  ${roundSize(i, ROUNDS - 1)}`).sort());
+    const volume = openDisk(after);
+    for (let i = 0; i < WORKERS; i++) {
+      const bytes = volume.readPath(`\\FatRace\\${keptName(i)}`);
+      expect(bytes.length).toBe(roundSize(i, ROUNDS - 1));
+      for (let j = 0; j < bytes.length; j++) if (bytes[j] !== roundByte(i, ROUNDS - 1, j)) throw new Error(`worker ${i}: byte ${j} differs`);
+    }
+    if (!has('fsck.fat')) { console.log('skipped: fsck.fat (dosfstools) is not installed'); ctx.skip(); }
+    const part = join(tmp, 'part.img');
+    writeFileSync(part, MbrReadPartition(after).volume);
+    // -n: check only; a volume with any error makes fsck.fat exit non-zero, which throws here.
+    const out = execFileSync('fsck.fat', ['-n', part], { encoding: 'utf8' });
+    expect(out).not.toMatch(/differ|lost|Dirty|Orphan|invalid|free cluster summary/i);
+  });
+});
