@@ -37,7 +37,6 @@ const KNOWN_UPWARD: readonly string[] = [
   'io/serialdev.ts -> ps/psmain.ts',
   'ke/probe.ts -> mm/procmm.ts',
   'ke/selftest.ts -> ex/pool.ts',
-  'ke/syscall.ts -> mm/procmm.ts',
   'ke/thread.ts -> ex/pool.ts',
   'ke/trap.ts -> mm/procmm.ts',
   'ke/trap.ts -> mm/virtual.ts',
