@@ -410,7 +410,8 @@ export function FatMarkDeleted(vcb: usize, directory: u32, first: u32, count: u3
 /**
  * Finds `count` consecutive free entries in `directory`, growing it by a
  * cluster when it must (not FAT16's root: STATUS_DISK_FULL). A run that
- * stays in one sector is preferred. With `sameSector` (not END_OF_DIRECTORY)
+ * stays in one sector is preferred, but never one that would start after
+ * the end marker. With `sameSector` (not END_OF_DIRECTORY)
  * only runs in that sector count, and `treatFree` is an index taken as free.
  * The first index goes to `out`.
  */
@@ -439,6 +440,11 @@ export function FatFindFreeRun(vcb: usize, directory: u32, count: u32, sameSecto
         // In one sector? Runs of more than 16 never are.
         if (FatEntrySector(vcb, scan, runStart) == sector || count > 16) { found = true; break; }
         if (crossing == END_OF_DIRECTORY) crossing = runStart; // keep looking for a better one
+        // Not past the end marker (the first entry whose first byte is 0):
+        // a run that started after it would leave zero entries before the
+        // file, and every reader (ours, fsck.fat, Windows) stops at the
+        // first one: the file, and any file after it, would be lost.
+        if (ended) break;
         runStart++; runLength--;
       }
     } else {
