@@ -177,6 +177,44 @@ function spawn(routine: (p: u32) => void, param: u32): u32 {
   return load<u32>(cell, 8);
 }
 
+/** An OBJECT_ATTRIBUTES for `prefix` + `number` (none: 0xFFFFFFFF) + `suffix` in w's buffers. */
+function named(w: usize, prefix: string, number: u32, suffix: string): usize {
+  let n = ascii(w, 0, prefix);
+  if (number != 0xFFFFFFFF) n = decimal(w, n, number);
+  n = ascii(w, n, suffix);
+  store<u16>(w + W_USTR, <u16>(n << 1)); store<u16>(w + W_USTR, <u16>(n << 1), 2); store<u32>(w + W_USTR, <u32>(w + W_NAME), 4);
+  store<u32>(w + W_OA, 24); store<u32>(w + W_OA, 0, 4); store<u32>(w + W_OA, <u32>(w + W_USTR), 8);
+  store<u32>(w + W_OA, 0x40, 12); store<u32>(w + W_OA, 0, 16); store<u32>(w + W_OA, 0, 20);
+  return w + W_OA;
+}
+
+/**
+ * One thread, before the workers: a directory whose end marker (the first
+ * zero entry) is entry 14, two entries before a sector ends, then a name
+ * that needs four entries. They must start at the end marker: a run put in
+ * the next sector instead (in one sector, as the driver prefers) would sit
+ * behind zero entries where no reader looks.
+ */
+function endMarker(w: usize): void {
+  const h = w + W_HANDLE;
+  show("marker: mkdir", NtCreateFile(h, FILE_LIST_DIRECTORY | SYNCHRONIZE, named(w, "\\??\\C:\\FatRace\\Marker", 0xFFFFFFFF, ""), w + W_IOSB, 0, 0,
+    SHARE_ALL, FILE_CREATE, DIRECTORY | SYNC, 0, 0));
+  NtClose(load<u32>(h));
+  let failed: u32 = 0;
+  for (let k: u32 = 0; k < 12; k++) { // entries 2..13 ("." and ".." are 0 and 1)
+    const s = NtCreateFile(h, GENERIC_WRITE | SYNCHRONIZE, named(w, "\\??\\C:\\FatRace\\Marker\\m", k, ".txt"), w + W_IOSB, 0, 0,
+      SHARE_ALL, FILE_CREATE, NON_DIRECTORY | SYNC, 0, 0);
+    if (s != 0) failed++; else NtClose(load<u32>(h));
+  }
+  show("marker: twelve short names, failures", failed);
+  show("marker: a long name", NtCreateFile(h, GENERIC_WRITE | SYNCHRONIZE, named(w, "\\??\\C:\\FatRace\\Marker\\A long name after twelve short ones.txt", 0xFFFFFFFF, ""),
+    w + W_IOSB, 0, 0, SHARE_ALL, FILE_CREATE, NON_DIRECTORY | SYNC, 0, 0));
+  NtClose(load<u32>(h));
+  show("marker: opened again", NtCreateFile(h, GENERIC_READ | SYNCHRONIZE, named(w, "\\??\\C:\\FatRace\\Marker\\A long name after twelve short ones.txt", 0xFFFFFFFF, ""),
+    w + W_IOSB, 0, 0, SHARE_ALL, FILE_OPEN, NON_DIRECTORY | SYNC, 0, 0));
+  NtClose(load<u32>(h));
+}
+
 export function main(): void {
   // An indirect call the optimiser cannot rule out keeps the function table (see threads.ts).
   const indirect: (p: u32) => void = threadReturned;
@@ -188,6 +226,7 @@ export function main(): void {
   store<u32>(w0 + W_OA, 24); store<u32>(w0 + W_OA, <u32>(w0 + W_USTR), 8); store<u32>(w0 + W_OA, 0x40, 12);
   show("mkdir", NtCreateFile(w0 + W_HANDLE, FILE_LIST_DIRECTORY | SYNCHRONIZE, w0 + W_OA, w0 + W_IOSB, 0, 0, SHARE_ALL, FILE_CREATE, DIRECTORY | SYNC, 0, 0));
   NtClose(load<u32>(w0 + W_HANDLE));
+  endMarker(w0);
   for (let i: u32 = 0; i < WORKERS; i++) store<u32>(areas + (i << 2), <u32>allocate(W_SIZE));
   for (let i: u32 = 0; i < WORKERS; i++) store<u32>(threads + (i << 2), spawn(workerEntry, i));
   put("workers "); putDec(WORKERS); put(" rounds "); putDec(ROUNDS); flush();
