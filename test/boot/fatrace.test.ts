@@ -35,16 +35,21 @@ function has(tool: string): boolean {
   try { execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'pipe' }); return true; } catch { return false; }
 }
 
-describe.each([['fat16', 32], ['fat32', 300]] as const)('concurrent file requests on a %s volume', (fat, sizeMB) => {
+// The third run is the chaos kernel's (kernel/ke/chaos.ts): thread switches forced at pseudo-random
+// function entries and loop heads inside the kernel, far more often than the clock's.
+describe.each([['fat16', 32, false], ['fat32', 300, false], ['fat16', 32, true]] as const)('concurrent file requests on a %s volume (chaos kernel: %s)', (fat, sizeMB, chaos) => {
   const tmp = mkdtempSync(join(tmpdir(), 'fatrace-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   let lines: string[] = [];
   let after: Uint8Array;
 
   beforeAll(async () => {
-    const { kernelImage } = await buildKernel({ bootModules: [{ name: 'fatrace', bytes: await program('fatrace') }], write: false });
+    const { kernelImage } = await buildKernel({ bootModules: [{ name: 'fatrace', bytes: await program('fatrace') }], write: false, chaos });
     const saved = join(tmp, 'after.img');
-    const r = await boot({ kernel: kernelImage, disk: buildDisk({ fat, sizeMB }), until: 'ke: idle loop', timeoutMs: 400000, saveDisk: saved });
+    const r = await boot({
+      kernel: kernelImage, disk: buildDisk({ fat, sizeMB }), until: 'ke: idle loop', timeoutMs: 400000, saveDisk: saved,
+      cmdline: chaos ? 'chaos=20261207' : undefined,
+    });
     expect(r.stop).toBeUndefined();
     expect(r.reached).toBe(true);
     lines = msg(r.lines).filter((l) => l.startsWith('fatrace: ')).map((l) => l.slice(9));
