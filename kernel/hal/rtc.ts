@@ -22,6 +22,7 @@ function CmosRead(register: u32): u32 {
   return inb(CMOS_DATA);
 }
 
+// HalQueryRealTimeClock runs once, at boot (phase 0, one thread): its blocks are module-level.
 const Fields: usize = memory.data(8, 4); // second, minute, hour, day, month, year, century
 
 function HalpReadFields(into: usize): void {

@@ -32,6 +32,7 @@
 import { cli, invlpg, read_eflags, sti } from "../sdk/intrinsics";
 import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObDereferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED } from "../ob/obp";
@@ -99,6 +100,7 @@ const SECTION_FRAMES: u32 = 20;
 
 export let MmSectionObjectType: usize = 0;
 
+// Boot only (phase 1, before any second thread): the type's registration.
 const TypeName = memory.data(8, 4);
 const TypeInit = memory.data(128, 4);
 const TypeOut = memory.data(4, 4);
@@ -349,13 +351,17 @@ export function NtQuerySection(sectionHandle: u32, informationClass: u32, inform
   if (resultLength != 0 && !ProbeForWrite(resultLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const section = ExpReference(sectionHandle, SECTION_QUERY, MmSectionObjectType);
   if (section == 0) return ExpLastStatus();
-  const answer = memory.data(64, 8);
-  const status = memory.data(4, 4);
-  const bytes = MiQuerySection(section, informationClass, answer, status);
+  // The answer is this thread's own (a module-level block was another
+  // caller's answer when a switch fell between building and copying it).
+  const answer = KeAllocateScratch(64 + 8); // the answer, then its status
+  const bytes = MiQuerySection(section, informationClass, answer, answer + 64);
   ObDereferenceObject(section);
-  if (load<u32>(status) != STATUS_SUCCESS) return load<u32>(status);
-  if (length < bytes) return STATUS_INFO_LENGTH_MISMATCH;
-  memory.copy(information, answer, bytes);
-  if (resultLength != 0) store<u32>(resultLength, bytes);
-  return STATUS_SUCCESS;
+  let status = load<u32>(answer + 64);
+  if (status == STATUS_SUCCESS && length < bytes) status = STATUS_INFO_LENGTH_MISMATCH;
+  if (status == STATUS_SUCCESS) {
+    memory.copy(information, answer, bytes);
+    if (resultLength != 0) store<u32>(resultLength, bytes);
+  }
+  KeFreeScratch(answer);
+  return status;
 }
