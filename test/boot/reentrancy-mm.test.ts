@@ -26,13 +26,14 @@ describe('reentrancy: mm, io and cm services from four threads at once', () => {
     const out = lines.filter((l) => l.startsWith('reentmm: ')).map((l) => l.slice(9));
     expect(out, lines.slice(-40).join('\n')).toContain('done');
     expect(out.filter((l) => l.includes('setup failed'))).toEqual([]);
+    const report = out.join('\n');
     for (let w = 0; w < 4; w++) {
       for (const service of SERVICES) {
         const line = out.find((l) => l.startsWith(`worker ${w} ${service}: `));
         const m = line && /: calls (\d+) wrong (\d+)/.exec(line);
-        expect(m, `worker ${w} ${service}\n${out.join('\n')}`).toBeTruthy();
-        expect(Number(m![1]), line).toBeGreaterThanOrEqual(20); // each worker ran its loop many times
-        expect(line).toMatch(/ wrong 0$/);                       // and never got another's answer
+        expect(m, `worker ${w} ${service}\n${report}`).toBeTruthy();
+        expect(Number(m![1]), report).toBeGreaterThanOrEqual(20); // each worker ran its loop many times
+        expect(line, report).toMatch(/ wrong 0$/);                // and never got another's answer
       }
     }
     const seen = Number(/^interleavings (\d+)$/.exec(out.find((l) => l.startsWith('interleavings '))!)![1]);

@@ -16,7 +16,7 @@
 // NtQueryValueKey), and a file C:\reentW.tmp of (w + 1) * 100 bytes
 // (NtCreateFile and NtQueryInformationFile FileStandardInformation).
 import { put, putHex, putDec, flush, say, show, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtClose,
-  NtCreateSection, NtDelayExecution, NtDuplicateObject, NtQueryVirtualMemory, NtWaitForSingleObject, ms } from "./nt";
+  NtCreateSection, NtDelayExecution, NtOpenProcess, NtQueryInformationProcess, NtQueryVirtualMemory, NtWaitForSingleObject, ms } from "./nt";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("ntdll", "NtQuerySection") declare function NtQuerySection(h: u32, cls: u32, info: usize, length: u32, result: usize): u32;
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, titleIndex: u32, cls: usize, options: u32, disposition: usize): u32;
@@ -115,7 +115,12 @@ function setup(area: usize, w: u32): u32 {
   let s = NtCreateSection(area + A_SECTION, 0xF001F, 0, area + A_SIZE, 0x04, 0x8000000, 0); // PAGE_READWRITE, SEC_COMMIT
   if (s != 0) return s;
   // A real handle to this process.
-  s = NtDuplicateObject(SELF, SELF, SELF, area + A_PROCESS, 0, 0, 2); // DUPLICATE_SAME_ACCESS
+  s = NtQueryInformationProcess(SELF, 0, area + A_INFO, 24, 0); // ProcessBasicInformation: UniqueProcessId at +16
+  if (s != 0) return s;
+  store<u32>(area + A_INFO + 32, load<u32>(area + A_INFO, 16)); store<u32>(area + A_INFO + 36, 0); // CLIENT_ID
+  const oa = area + A_OA;
+  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, 0, 8); store<u32>(oa, 0, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  s = NtOpenProcess(area + A_PROCESS, 0x0400, oa, area + A_INFO + 32); // PROCESS_QUERY_INFORMATION
   if (s != 0) return s;
   // The key and its value.
   s = NtCreateKey(area + A_KEY, 0xF003F, path(area, w, "\\Registry\\Machine\\Reent#"), 0, 0, 1, 0); // REG_OPTION_VOLATILE
