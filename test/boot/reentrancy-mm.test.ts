@@ -1,8 +1,13 @@
 // Reentrancy of the mm, io and cm services (issue 17): four threads of one
 // ring-3 process call NtQuerySection, NtQueryVirtualMemory, NtOpenKey +
-// NtQueryValueKey and NtCreateFile + NtQueryInformationFile in a loop for 6 s
-// of guest time, each with inputs of its own (test/boot/programs/reentmm.ts),
-// and every answer must be the caller's own. Before the fix NtQuerySection
+// NtQueryValueKey and NtCreateFile + NtQueryInformationFile in a loop, each
+// with inputs of its own (test/boot/programs/reentmm.ts): the memory
+// manager's alone for 8 s of guest time (a loop that never blocks, so the
+// clock preempts the workers inside the services), then all of them for 2 s.
+// Every answer must be the caller's own. On the kernel before the fix a run
+// had 3 wrong answers in 8 s (NtQuerySection basic information answered with
+// another thread's STATUS_SECTION_NOT_IMAGE); the clock preempts only every
+// 30 ms, so a run can miss the window. Before the fix NtQuerySection
 // built its answer and status in module-level blocks and NtQueryVirtualMemory
 // kept the handle's status in a module-level variable: a thread preempted
 // inside the service got another thread's section size, status or handle

@@ -1,7 +1,8 @@
 // Reentrancy of the memory manager's, I/O manager's and registry's services
 // (issue 17): four threads of one process, at one priority, call the same
 // services in a loop, each with inputs of its own, and check that every
-// answer is its own. The kernel is preemptible inside a service; a service
+// answer is its own: first the memory manager's alone for 8 s (a loop that
+// never blocks, so the clock preempts it anywhere), then all for 2 s. The kernel is preemptible inside a service; a service
 // that kept per-call state in module-level memory answered one thread with
 // another's (NtQuerySection's answer and status, NtQueryVirtualMemory's
 // handle status). Each worker counts its calls and its wrong answers per
@@ -68,7 +69,10 @@ const context = memory.data(716, 4);
 const initialTeb = memory.data(20, 4);
 const cell = memory.data(64, 4);
 const delay = memory.data(8, 8);
-let stop = false;
+// 1: the memory manager's services only (the loop never blocks, so the clock
+// preempts the workers anywhere, inside the services too); 2: all of them
+// (the file system's I/O waits switch threads at every open); 3: stop.
+let phase: u32 = 1;
 let last: u32 = 0xFFFFFFFF; // the worker that called last
 
 function spawn(routine: (p: u32) => void, param: u32): u32 {
@@ -147,7 +151,7 @@ function worker(w: u32): void {
   if (s0 != 0) return;
   const section = load<u32>(area + A_SECTION), process = load<u32>(area + A_PROCESS);
   const size: u64 = <u64>(w + 1) * 0x3000, fileSize: u64 = <u64>(w + 1) * 100;
-  while (!stop) {
+  while (phase != 3) {
     if (last != w) { if (last != 0xFFFFFFFF) store<u32>(area + A_SEEN, load<u32>(area + A_SEEN) + 1); last = w; }
     // NtQuerySection, basic: 16 bytes, its own size.
     memory.fill(info, 0xCC, 64);
@@ -162,6 +166,7 @@ function worker(w: u32): void {
     // ... and through a handle that is none.
     s = NtQueryVirtualMemory(BAD_HANDLE, area, 0, info, 28, result);
     count(area, 3, s == STATUS_INVALID_HANDLE, s, 0);
+    if (phase == 1) continue;
     // The key, by its name, and its value.
     s = NtOpenKey(area + A_KEY, 0x20019, path(area, w, "\\Registry\\Machine\\Reent#"));
     let value: u32 = 0;
@@ -188,8 +193,10 @@ export function main(): void {
   const indirect: (p: u32) => void = threadReturned; // keeps threadReturned in the function table (func_address)
   if (load<u32>(0x7FFDF0F0) == 0x12345678) indirect(load<u32>(0x7FFDF0F4));
   for (let w: u32 = 0; w < WORKERS; w++) store<u32>(threads + (w << 2), spawn(worker, w));
-  NtDelayExecution(0, ms(delay, 6000));
-  stop = true;
+  NtDelayExecution(0, ms(delay, 8000));
+  phase = 2;
+  NtDelayExecution(0, ms(delay, 2000));
+  phase = 3;
   for (let w: u32 = 0; w < WORKERS; w++) NtWaitForSingleObject(load<u32>(threads + (w << 2)), 0, 0);
   let seen: u32 = 0;
   for (let w: u32 = 0; w < WORKERS; w++) {
