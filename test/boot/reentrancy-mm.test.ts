@@ -4,10 +4,11 @@
 // with inputs of its own (test/boot/programs/reentmm.ts): the memory
 // manager's alone for 8 s of guest time (a loop that never blocks, so the
 // clock preempts the workers inside the services), then all of them for 2 s.
-// Every answer must be the caller's own. On the kernel before the fix a run
-// had 3 wrong answers in 8 s (NtQuerySection basic information answered with
-// another thread's STATUS_SECTION_NOT_IMAGE); the clock preempts only every
-// 30 ms, so a run can miss the window. Before the fix NtQuerySection
+// Every answer must be the caller's own. It runs on the chaos kernel
+// (chaos=SEED: forced switches at pseudo-random function entries and loop
+// heads, far more often than the clock's every 30 ms). On the product kernel
+// before the fix a run had 3 wrong answers in 8 s (NtQuerySection basic
+// information answered with another thread's STATUS_SECTION_NOT_IMAGE). Before the fix NtQuerySection
 // built its answer and status in module-level blocks and NtQueryVirtualMemory
 // kept the handle's status in a module-level variable: a thread preempted
 // inside the service got another thread's section size, status or handle
@@ -24,8 +25,8 @@ const SERVICES = ['NtQuerySection basic', 'NtQuerySection image', 'NtQueryVirtua
 describe('reentrancy: mm, io and cm services from four threads at once', () => {
   it('every answer is the caller\'s own', async () => {
     const bootModules = [{ name: 'reentmm.exe', bytes: await program('reentmm') }];
-    const { kernelImage } = await buildKernel({ bootModules, write: false });
-    const r = await boot({ kernel: kernelImage, disk: buildDisk({ fat: 'fat16', sizeMB: 32 }), until: 'ke: idle loop', timeoutMs: 240000 });
+    const { kernelImage } = await buildKernel({ bootModules, write: false, chaos: true });
+    const r = await boot({ kernel: kernelImage, disk: buildDisk({ fat: 'fat16', sizeMB: 32 }), cmdline: 'chaos=20261207', until: 'ke: idle loop', timeoutMs: 400000 });
     expect(r.stop, r.log.slice(-2000)).toBeUndefined();
     const lines = msg(r.lines);
     const out = lines.filter((l) => l.startsWith('reentmm: ')).map((l) => l.slice(9));
@@ -44,5 +45,9 @@ describe('reentrancy: mm, io and cm services from four threads at once', () => {
     const seen = Number(/^interleavings (\d+)$/.exec(out.find((l) => l.startsWith('interleavings '))!)![1]);
     expect(seen).toBeGreaterThanOrEqual(50); // the clock switched between the workers many times mid-loop
     expect(lines).toContainEqual(expect.stringMatching(/\(reentmm\) exited with status 0x00000000$/));
-  }, 300000);
+    // The chaos kernel forced switches at pseudo-random points inside the kernel, many of them.
+    const chaos = lines.map((l) => /^ke: chaos: (\d+) points: (\d+) forced switches/.exec(l)).filter(Boolean).at(-1);
+    expect(chaos, 'no chaos count line').toBeTruthy();
+    expect(Number(chaos![2])).toBeGreaterThan(1000);
+  }, 460000);
 });
