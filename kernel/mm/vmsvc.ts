@@ -13,7 +13,8 @@
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KernelMode, KiSetPreviousMode, ProbeForWrite } from "../ke/probe";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
-import { KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess } from "../ps/psmain";
+import { PsGetCurrentProcess } from "../ps/psmain";
+import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
 import { NT_ERROR, STATUS_ACCESS_VIOLATION } from "../sdk/ntstatus";
 
