@@ -8,7 +8,7 @@
 // (only when it came from user mode), reference the object by handle with
 // the access it needs, call the kernel routine, dereference, write results.
 
-import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import {
   KEVENT_SIZE, KMUTANT_SIZE, KSEMAPHORE_SIZE, KTIMER_SIZE, KeCancelTimer, KeInitializeEvent, KeInitializeMutant,
   KeInitializeSemaphore, KeInitializeTimer, KePulseEvent, KeReadStateObject, KeReleaseMutant, KeReleaseSemaphore,
@@ -139,22 +139,6 @@ export function ExReferenceHandle(handle: u32, access: u32, type: usize, object:
   return ObReferenceObjectByHandle(handle, access, type, object, 0);
 }
 
-/**
- * The object behind a handle, or 0 with the status for ExpLastStatus.
- * FIXME: a side channel kept for mm/section.ts until it moves to
- * ExReferenceHandle; the status is the thread's own (KTHREAD_SERVICE_SCRATCH
- * + 24), so other threads cannot change it.
- */
-export function ExpReference(handle: u32, access: u32, type: usize): usize {
-  const out = KeAllocateScratch(4);
-  const status = ExReferenceHandle(handle, access, type, out);
-  const object = load<usize>(out);
-  KeFreeScratch(out);
-  store<u32>(KeCurrentThread + KTHREAD_SERVICE_SCRATCH, status, 24);
-  return status == STATUS_SUCCESS ? object : 0;
-}
-/** The status of the last failed ExpReference on this thread. */
-@inline export function ExpLastStatus(): u32 { return load<u32>(KeCurrentThread + KTHREAD_SERVICE_SCRATCH, 24); }
 
 function ExpWriteOptional(pointer: usize, value: i32): void { if (pointer != 0) store<i32>(pointer, value); }
 
