@@ -656,6 +656,7 @@ export function LpcExitThread(thread: usize): void {
 export let LpcPortObjectType: usize = 0;
 export let LpcWaitablePortObjectType: usize = 0;
 
+// The type's creation arguments: phase 1 only, before a second thread exists.
 const TypeName = memory.data(8, 4);
 const TypeInit = memory.data(128, 4);
 const TypeOut = memory.data(4, 4);
