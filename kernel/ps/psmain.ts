@@ -145,6 +145,17 @@ function PspNewProcessId(): u32 {
   KiUnlockDispatcher(f);
   return id;
 }
+/** The process with id `pid` on the active list, referenced (found and referenced before it can end and go), or 0. */
+export function PspReferenceProcessById(pid: u32): usize {
+  let process: usize = 0;
+  const f = KiLockDispatcher();
+  for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead; e = load<usize>(e)) {
+    if (changetype<EPROCESS>(e - EPROCESS_ACTIVE_LINKS).UniqueProcessId == pid) { process = e - EPROCESS_ACTIVE_LINKS; break; }
+  }
+  if (process != 0) PspReferenceProcess(process);
+  KiUnlockDispatcher(f);
+  return process;
+}
 /** Takes a process that never ran off the active list. */
 export function PspRemoveActiveProcess(process: usize): void {
   const f = KiLockDispatcher();

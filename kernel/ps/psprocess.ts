@@ -8,7 +8,7 @@
 // which is signalled when its last thread has ended.
 
 import {
-  KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD_SERVICE_SCRATCH, KeRequestTermination, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher,
+  KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD_SERVICE_SCRATCH, KeRequestTermination, KTHREAD_THREAD_LINKS,
 } from "../ke/thread";
 import { ProbeForRead } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
@@ -22,7 +22,7 @@ import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } f
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import {
-  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspTerminateProcess,
+  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspReferenceProcessById, PspTerminateProcess,
 } from "./psmain";
 import {
   STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_INVALID_HANDLE,
@@ -135,13 +135,7 @@ export function NtOpenProcess(handle: usize, access: u32, objectAttributes: usiz
   if (clientId == 0) return STATUS_INVALID_PARAMETER;
   if (!ProbeForRead(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
   const pid = load<u32>(clientId);
-  let process: usize = 0;
-  const f = KiLockDispatcher(); // found and referenced before it can end and go
-  for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead; e = load<usize>(e)) {
-    if (changetype<EPROCESS>(e - EPROCESS_ACTIVE_LINKS).UniqueProcessId == pid) { process = e - EPROCESS_ACTIVE_LINKS; break; }
-  }
-  if (process != 0) PspReferenceProcess(process);
-  KiUnlockDispatcher(f);
+  const process = PspReferenceProcessById(pid);
   if (process == 0) return STATUS_INVALID_CID;
   const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 object, +12 handle
   let status = ExCaptureObjectAttributes(objectAttributes, s);
