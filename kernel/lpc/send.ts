@@ -254,11 +254,10 @@ export function LpcIsPortClosed(port: usize): bool { return (Port(port).Flags & 
 function LpcpSendRequest(port: usize, message: usize, type: u16, lt: usize): u32 {
   let status = STATUS_SUCCESS;
   const lock = LpcpLock();
-  const queue = LpcpRoute(port, RouteContext);
+  const queue = LpcpRoute(port, message + offsetof<LPCP_MESSAGE>("PortContext")); // the receiver's context, into the message
   if (queue == 0) status = STATUS_PORT_DISCONNECTED;
   else {
     const id = LpcpStampMessage(message, type);
-    Msg(message).PortContext = load<usize>(RouteContext);
     Msg(message).Sender = lt;
     LpcpPrepareWait(lt, id, port, message);
     LpcpQueueMessage(queue, message);
