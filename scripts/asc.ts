@@ -89,7 +89,7 @@ function store(key: string, inputs: Record<string, string | null>, wasm: Uint8Ar
 export async function compileAssemblyScript(entry: string, extra: string[] = [], wantText = false, opts: { cache?: boolean } = {}): Promise<AscResult> {
   const t0 = performance.now();
   const cache = opts.cache !== false && cacheOn();
-  const args = [entry, '-O3', '--runtime', 'stub', '--noAssert', '-o', 'out.wasm', ...(wantText ? ['-t', 'out.wat'] : []), ...extra];
+  const args = [entry, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'threads', '-o', 'out.wasm', ...(wantText ? ['-t', 'out.wat'] : []), ...extra];
   const key = sha(JSON.stringify({ asc: asc.version, cwd: process.cwd(), args }));
   if (cache) {
     const hit = lookup(key);
