@@ -21,6 +21,10 @@ export { RtlTimeToTimeFields, RtlTimeFieldsToTime, RtlSecondsSince1970ToTime, Rt
 export { RtlCreateHeap, RtlDestroyHeap, RtlAllocateHeap, RtlReAllocateHeap, RtlFreeHeap, RtlSizeHeap, RtlValidateHeap } from "./heap";
 export { RtlGetCurrentPeb } from "./nt";
 export {
+  RtlInitializeCriticalSection, RtlInitializeCriticalSectionAndSpinCount, RtlDeleteCriticalSection,
+  RtlEnterCriticalSection, RtlTryEnterCriticalSection, RtlLeaveCriticalSection,
+} from "./critsect";
+export {
   RtlCreateEnvironment, RtlDestroyEnvironment, RtlSetEnvironmentVariable, RtlQueryEnvironmentVariable_U,
   RtlExpandEnvironmentStrings_U,
 } from "./env";
