@@ -40,12 +40,12 @@ function threadReturned(p: u32): void { NtTerminateThread(0xFFFFFFFE, 0); }
 function worker(id: u32): void {
   let bad: u32 = 0;
   for (let i: u32 = 0; i < ROUNDS; i++) {
-    const size = 8 + (i * 37 + id * 101) % 200;
+    const size: u32 = 8 + (i * 37 + id * 101) % 200;
     const p = heap.alloc(size);
     const tag = <u8>(id * 64 + (i & 63));
     memory.fill(p, tag, size);
     if ((i & 255) == id) NtYieldExecution();
-    for (let k: usize = 0; k < size; k++) if (load<u8>(p + k) != tag) { bad++; break; }
+    for (let k: u32 = 0; k < size; k++) if (load<u8>(p + k) != tag) { bad++; break; }
     heap.free(p);
     if (i % 300 == id) {
       let s = "t";
