@@ -115,13 +115,14 @@ export class FunctionSelector {
 
   /** Label of this function's stub for a trap kind. */
   trap(code: number): string {
+    // The prologue's stack check: one stub per module (its trap address is the
+    // caller's return address, still at [esp] when the check fails).
+    if (code === TRAP.STACK_EXHAUSTED) return this.ctx.helper('stacktrap');
     let l = this.trapStubs.get(code);
     if (!l) {
       l = `${this.label}$trap${code}`;
       this.trapStubs.set(code, l);
       this.tail.push({ op: 'label', target: l });
-      // The handler runs on what is left of the stack: switch the check off so its own prologue passes.
-      if (code === TRAP.STACK_EXHAUSTED && this.ctx.opts.stackLimit && !this.ctx.opts.stackLimit.startsWith('fs:')) this.tail.push({ op: 'mov', ops: [memSym(4, this.ctx.opts.stackLimit), imm(0)] });
       this.tail.push(
         { op: 'push', ops: [imm(0, l)] },
         { op: 'push', ops: [imm(code)] },
@@ -189,7 +190,11 @@ export class FunctionSelector {
           kind: ins.name, result: bt.results.length ? widthOf(bt.results[0]) : null, height: vs.stack.length,
           label: endLabel, endLabel, branched: false, dead: false, startReachable: true,
         };
-        if (ins.name === 'loop') { c.label = this.newLabel(); vs.resetTo(vs.stack.length); this.place(c.label); c.headStart = this.out.length; }
+        if (ins.name === 'loop') {
+          c.label = this.newLabel(); vs.resetTo(vs.stack.length); this.place(c.label);
+          if (this.ctx.opts.chaosProbe?.loops) this.out.push({ op: 'call', target: this.ctx.helper('chaos') }); // before the head: rotation keeps working
+          c.headStart = this.out.length;
+        }
         this.closeLoopHead();
         this.ctls.push(c);
         return 0;
@@ -619,6 +624,8 @@ export class FunctionSelector {
   private finish(): Insn[] {
     const { frame, lf, vs, ctx } = this;
     const pro: Insn[] = [{ op: 'label', target: this.label }];
+    const chaos = ctx.opts.chaosProbe;
+    if (chaos && !chaos.exclude?.includes(ctx.funcName(lf.func.index))) pro.push({ op: 'call', target: ctx.helper('chaos') });
     if (ctx.opts.stackLimit) {
       // 'fs:N': the limit is in the thread's TEB (NT_TIB.StackLimit is fs:[8]); else a symbol.
       const fs = /^fs:(\d+)$/.exec(ctx.opts.stackLimit);
