@@ -47,7 +47,7 @@ import {
   NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, RtlpProcessHeap,
 } from "./nt";
 import { RtlDeleteCriticalSection, RtlEnterCriticalSection, RtlInitializeCriticalSection, RtlLeaveCriticalSection } from "./critsect";
-import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
+import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE, RTL_CRITICAL_SECTION } from "../../../kernel/sdk/ntdef";
 
 export const HEAP_NO_SERIALIZE: u32 = 0x1;
 export const HEAP_GROWABLE: u32 = 0x2;
@@ -60,7 +60,7 @@ const H_SIGNATURE: u32 = 0, H_FLAGS: u32 = 4, H_SEGMENTS: u32 = 8, H_RESERVE: u3
 const H_LOCK: u32 = 24, H_BITMAP: u32 = 28, H_SCRATCH: u32 = 48, H_BINS: u32 = 56;
 const BIN_COUNT: u32 = 150;
 const H_CRITICAL_SECTION: u32 = H_BINS + BIN_COUNT * 4;
-const HEAP_HEADER_SIZE: u32 = (H_CRITICAL_SECTION + 24 + 7) & ~7;
+const HEAP_HEADER_SIZE: u32 = (H_CRITICAL_SECTION + <u32>offsetof<RTL_CRITICAL_SECTION>() + 7) & ~7;
 const S_NEXT: u32 = 0, S_BASE: u32 = 4, S_RESERVED_END: u32 = 8, S_COMMITTED_END: u32 = 12, S_FIRST: u32 = 16, S_HEAP: u32 = 20;
 const SEGMENT_HEADER_SIZE: u32 = 32;
 const BLOCK_HEADER: u32 = 16;
