@@ -1,8 +1,8 @@
-// The object manager's services as ring 3 calls them: handles from user mode
-// may not name the kernel's table (bit 31), pointers are probed and
-// OBJECT_ATTRIBUTES captured before the object manager sees them.
+// The object manager's services as ring 3 calls them: pointers are probed and
+// OBJECT_ATTRIBUTES captured before the object manager sees them. (Kernel
+// handles from user mode are refused by Ob itself, in every handle lookup.)
 
-import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
+import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { IopProcessDeferredCloses } from "../io/iomgr";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "./capture";
@@ -13,28 +13,19 @@ import { NtMakeTemporaryObject as ObMakeTemporary, NtMakePermanentObject as ObMa
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 
 
-/** A handle user mode may use: not a kernel handle (bit 31), except the pseudo handles -1 and -2. */
-@inline export function ExIsUserHandleAllowed(handle: u32): bool {
-  if ((handle & 0x80000000) == 0) return true; // most handles: decided without looking at the thread
-  return handle >= 0xFFFFFFFE || ExGetPreviousMode() != UserMode;
-}
-
 @inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
 
 export function NtClose(handle: u32): u32 {
-  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   const status = ObClose(handle);
   IopProcessDeferredCloses(); // a file's last close: its driver hears CLEANUP and CLOSE now, outside Ob's lock
   return status;
 }
 
 export function NtMakeTemporaryObject(handle: u32): u32 {
-  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   return ObMakeTemporary(handle);
 }
 
 export function NtMakePermanentObject(handle: u32): u32 {
-  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   return ObMakePermanent(handle);
 }
 
@@ -93,7 +84,6 @@ export function NtCreateSymbolicLinkObject(handle: usize, access: u32, objectAtt
  * the probe used to redirect the copy into kernel memory.)
  */
 export function NtQuerySymbolicLinkObject(handle: u32, target: usize, returnedLength: usize): u32 {
-  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   if (!ProbeForWrite(target, 8, 4)) return STATUS_ACCESS_VIOLATION;
   if (returnedLength != 0 && !ProbeForWrite(returnedLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = scratch();
@@ -119,7 +109,6 @@ import {
 
 /** NtQueryDirectoryObject(DirectoryHandle, Buffer, Length, ReturnSingleEntry, RestartScan, Context, ReturnLength optional). */
 export function NtQueryDirectoryObject(handle: u32, buffer: usize, length: u32, single: u32, restart: u32, context: usize, returnLength: usize): u32 {
-  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   if (!ProbeForWrite(buffer, length, 4) || !ProbeForWrite(context, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
   return ObQueryDirectory(handle, buffer, length, (single & 0xFF) != 0, (restart & 0xFF) != 0, context, returnLength);
@@ -127,7 +116,6 @@ export function NtQueryDirectoryObject(handle: u32, buffer: usize, length: u32, 
 
 /** NtQueryObject(Handle, ObjectInformationClass, Buffer, Length, ReturnLength optional). */
 export function NtQueryObject(handle: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
-  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   if (!ProbeForWrite(buffer, length, 4)) return STATUS_ACCESS_VIOLATION;
   if (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
   return ObQueryObject(handle, infoClass, buffer, length, returnLength);
@@ -135,7 +123,6 @@ export function NtQueryObject(handle: u32, infoClass: u32, buffer: usize, length
 
 /** NtSetInformationObject(Handle, ObjectInformationClass, Buffer, Length). */
 export function NtSetInformationObject(handle: u32, infoClass: u32, buffer: usize, length: u32): u32 {
-  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   if (!ProbeForRead(buffer, length, 1)) return STATUS_ACCESS_VIOLATION;
   return ObSetInformationObject(handle, infoClass, buffer, length);
 }
@@ -143,7 +130,6 @@ export function NtSetInformationObject(handle: u32, infoClass: u32, buffer: usiz
 /** NtDuplicateObject(SourceProcess, SourceHandle, TargetProcess, TargetHandle optional, DesiredAccess, HandleAttributes, Options). */
 export function NtDuplicateObject(sourceProcess: u32, sourceHandle: u32, targetProcess: u32, targetHandle: usize,
                                   access: u32, attributes: u32, options: u32): u32 {
-  if (!ExIsUserHandleAllowed(sourceHandle) || !ExIsUserHandleAllowed(sourceProcess) || !ExIsUserHandleAllowed(targetProcess)) return STATUS_INVALID_HANDLE;
   if (targetHandle != 0 && !ProbeForWrite(targetHandle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = KeCurrentThread + KTHREAD_SERVICE_SCRATCH;
   const status = ObDuplicateObject(sourceProcess, sourceHandle, targetProcess, targetHandle != 0 ? s + 40 : 0, access, attributes, options);

@@ -16,7 +16,6 @@ import {
 } from "../ke/wait";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { ExCaptureObjectAttributes, ExCaptureTimeout, ExProbeHandle, ExReleaseObjectAttributes } from "./capture";
-import { ExIsUserHandleAllowed } from "./obsvc";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject, ObOpenObjectByName } from "../ob/obname";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
@@ -123,7 +122,6 @@ export function ExpOpen(handle: usize, access: u32, objectAttributes: usize, typ
 /** References the object behind a handle (0 on failure, the status at scratch+24). */
 export function ExpReference(handle: u32, access: u32, type: usize): usize {
   const s = scratch();
-  if (!ExIsUserHandleAllowed(handle)) { store<u32>(s, 0xC0000008, 24); return 0; } // STATUS_INVALID_HANDLE
   const status = ObReferenceObjectByHandle(handle, access, type, s + 8, 0);
   store<u32>(s, status, 24);
   return status == STATUS_SUCCESS ? load<usize>(s, 8) : 0;

@@ -22,7 +22,6 @@ import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
 import { RemoveEntryList } from "../sdk/list";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
-import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { MmCloneUserRange, MmDeleteProcessAddressSpace } from "../mm/procmm";
 import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
@@ -73,7 +72,6 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
   PsReleaseProcessFromHandle(); // the caller's handle keeps it
   let section: usize = 0;
   if (sectionHandle != 0) {
-    if (!ExIsUserHandleAllowed(sectionHandle)) return 0xC0000008;
     const status = ObReferenceObjectByHandle(sectionHandle, SECTION_MAP_EXECUTE, MmSectionObjectType, scratch() + 8, 0);
     if (status != STATUS_SUCCESS) return status;
     section = load<usize>(scratch(), 8);

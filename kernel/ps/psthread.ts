@@ -30,7 +30,6 @@ import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
-import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { MmCommitUserPages, MmCopyToUser, MmUserPageFrame } from "../mm/procmm";
 import { MmPageToVirtual } from "../mm/pfn";
@@ -147,7 +146,6 @@ function PspResolvePseudoHandle(handle: u32, access: u32, type: usize, object: u
 /** The KTHREAD behind a handle (referenced: drop it with ObDereferenceObject(object at scratch+8)), 0 with the status at scratch+24. */
 function PspThreadFromHandle(handle: u32, access: u32): usize {
   const s = scratch();
-  if (!ExIsUserHandleAllowed(handle)) { store<u32>(s, STATUS_INVALID_HANDLE, 24); return 0; }
   const status = ObReferenceObjectByHandle(handle, access, PsThreadType, s + 8, 0);
   store<u32>(s, status, 24);
   return status == STATUS_SUCCESS ? load<usize>(load<usize>(s, 8)) : 0;

@@ -40,6 +40,25 @@ describe('security: handle access', () => {
   }, 120000);
 });
 
+describe('security: kernel handles', () => {
+  it('every kernel handle value ring 3 guesses is STATUS_INVALID_HANDLE, in every kind of handle lookup', async () => {
+    const lines = await run([['khandle.exe', 'khandle']], 120000);
+    // The kernel's table holds a handle during the attack (the System process's, kept open as NT does).
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: System process kernel handle 0x800000[0-9A-F]{2}$/));
+    const out = lines.filter((l) => l.startsWith('khandle: ')).map((l) => l.slice(9));
+    expect(out, lines.slice(-30).join('\n')).toEqual([
+      'create with OBJ_KERNEL_HANDLE 0x00000000 user handle',
+      'query it 0x00000000',
+      ...['NtQueryObject', 'NtQueryInformationProcess', 'NtDuplicateObject (handle)', 'NtDuplicateObject (source process)',
+        'NtWaitForSingleObject', 'NtOpenProcessToken', 'NtQueryKey', 'NtOpenKey (root)', 'NtOpenDirectoryObject (root)', 'NtCreateEvent (root)',
+        'NtOpenFile (root)', 'NtSetInformationObject', 'NtMakeTemporaryObject', 'NtTerminateProcess', 'NtClose']
+        .map((service) => `${service}: 0 not refused, first 0xC0000008`),
+      'done',
+    ]);
+    expect(lines).toContainEqual(expect.stringMatching(/\(khandle\) exited with status 0x00000000$/));
+  }, 180000);
+});
+
 describe('security: pool from user input', () => {
   it('NtQueryVirtualMemory of another process with a 16 MiB length: a status, bounded pool', async () => {
     const lines = await run([['victim.exe', 'victim'], ['qvmbig.exe', 'qvmbig']], 60000);
