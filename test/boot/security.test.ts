@@ -5,6 +5,7 @@ import { buildKernel } from '../../scripts/build.ts';
 import { boot } from '../../emulator/node/boot.ts';
 import { buildDisk } from '../../images/build.ts';
 import { msg, program, run } from './usermode.ts';
+import { helloImage, ntdllImage } from '../pe/tiny.ts';
 
 describe('security: ring-3 attacks', () => {
   it('NtQuerySymbolicLinkObject captures LinkTarget once: a racing Buffer flip never redirects the write', async () => {
@@ -57,6 +58,41 @@ describe('security: kernel handles', () => {
     ]);
     expect(lines).toContainEqual(expect.stringMatching(/\(khandle\) exited with status 0x00000000$/));
   }, 180000);
+});
+
+describe('security: image views', () => {
+  it('ntdll.dll\'s shared pages: a commit over them is refused, a page made writable is the writer\'s own copy', async () => {
+    const { kernelImage } = await buildKernel({ bootModules: [{ name: 'imgshare.exe', bytes: await program('imgshare') }], write: false });
+    const disk = buildDisk({ files: new Map([['\\Images\\hello.exe', helloImage()], ['\\Windows\\System32\\ntdll.dll', ntdllImage()]]) });
+    const r = await boot({ kernel: kernelImage, disk, until: 'ke: idle loop', timeoutMs: 60000 });
+    expect(r.stop, r.log.slice(-2000)).toBeUndefined();
+    const lines = msg(r.lines);
+    expect(lines).toContain('ps: \\SystemRoot\\System32\\ntdll.dll: mapped into every image process at 0x7C900000, threads start at LdrInitializeThunk 0x7C901000');
+    const out = lines.filter((l) => l.startsWith('imgshare: ')).map((l) => l.slice(10));
+    expect(out, lines.slice(-40).join('\n')).toEqual([
+      'open 0x00000000', 'section 0x00000000', 'process A 0x00000000', 'process B 0x00000000',
+      'read ntdll code in B 0x00000000', 'read ntdll headers in B 0x00000000',
+      expect.stringMatching(/^code starts 0x[0-9A-F]{6}68 headers start 0x00[0-9A-F]{2}5A4D$/), // push &text (LdrInitializeThunk); "MZ"
+      'commit read-write over ntdll code in A 0xC0000021',         // STATUS_ALREADY_COMMITTED, as NT for a file-backed view
+      'write ntdll code in A 0xC0000005',                          // still read-only
+      'ntdll code in A 0x00000000 original',
+      'ntdll code in B 0x00000000 original',
+      'protect ntdll code no-access in A 0x00000000',
+      'protect ntdll code read-write in A 0x00000000',
+      'write ntdll code in A 0x00000000',
+      'ntdll code in A 0x00000000 WRITTEN',                        // A's own copy
+      'ntdll code in B 0x00000000 original',
+      'protect ntdll headers read-write in A 0x00000000',
+      'write ntdll headers in A 0x00000000',
+      'ntdll headers in A 0x00000000 WRITTEN',
+      'ntdll headers in B 0x00000000 original',
+      'ntdll headers in A 0x00000000 protect 0x00000004 type 0x01000000', // PAGE_READWRITE, MEM_IMAGE
+      'process C 0x00000000',
+      'ntdll code in C 0x00000000 original',
+      'ntdll headers in C 0x00000000 original',
+      'end A 0x00000000', 'end B 0x00000000', 'end C 0x00000000',
+    ]);
+  }, 120000);
 });
 
 describe('security: pool from user input', () => {
