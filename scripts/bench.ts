@@ -173,7 +173,7 @@ async function main() {
   const buildMs = performance.now() - t0;
   console.log(`pipeline (asc + wasm2x86 + link): ${fmtMs(buildMs)}  [${Object.entries(built.times).map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')}]`);
   const floor = floorImage();
-  console.log(`ntoskrnl.bin: ${built.kernelImage.length} bytes; floor image: ${floor.length} bytes (${ratio(built.kernelImage.length, floor.length)})`);
+  console.log(`ntoskrnl.bin: ${built.kernelImage.length} bytes; floor image: ${floor.length} bytes (${ratio(built.kernelImage.length, floor.length)}); reference 409,600 before the packed data segments (${ratio(built.kernelImage.length, 409600)}), target 262,144 (${ratio(built.kernelImage.length, 262144)})`);
   const selfTest = await buildKernel({ selfTest: true });
   console.log(`ntoskrnl-selftest.bin (the same kernel with its boot self-tests): ${selfTest.kernelImage.length} bytes (${ratio(selfTest.kernelImage.length, built.kernelImage.length)} of ntoskrnl.bin)`);
 

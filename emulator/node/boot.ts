@@ -12,7 +12,7 @@ import { SerialMonitor, type Marker, type StopSeen } from '../core/monitor.ts';
 import { DEFAULT_TIMEOUT_MS, padToSectors, toArrayBuffer, v86Config } from '../core/options.ts';
 import { BootLog, type DecodedStop, type LogEvent } from '../core/bootlog.ts';
 import { editDisk } from '../../images/disk/edit.ts';
-import { KdClient, type KdAnswer } from '../core/kd.ts';
+import { KdClient, formatKdAnswer, type KdAnswer } from '../core/kd.ts';
 
 /** A .reg overlay: a file path, or the text itself with a name for messages. */
 export type RegSource = string | { text: string | Uint8Array; fileName: string };
@@ -85,6 +85,12 @@ export interface BootOptions {
   onKdByte?: (b: number) => void;
   /** read the VGA text screen into the result when the run ends */
   screen?: boolean;
+  /**
+   * on a timeout, ask the kernel debugger for its thread list first (up to 3 s
+   * more) and add it to `lines` as `[host] ...` lines, so a stalled boot's
+   * failure shows what every thread waits on; default true
+   */
+  kdOnTimeout?: boolean;
 }
 
 /** What onReady gets: the running machine. */
@@ -391,6 +397,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
     const marks: Mark[] = [];
     const lineInstructions: number[] = [];
     let markerTimer: ReturnType<typeof setTimeout> | undefined;
+    let stalledThreads: string[] | undefined;
     let stopTimer: ReturnType<typeof setTimeout> | undefined;
 
     const finish = (reason: EndReason): void => {
@@ -417,6 +424,9 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       kd?.close();
       const last = monitor.end();
       if (last !== undefined) bootLog.push(last);
+      if (reason === 'timeout' && stalledThreads) {
+        monitor.lines.push('[host] timed out; the kernel debugger\'s thread list at that moment:', ...stalledThreads.map((l) => `[host] ${l}`));
+      }
       // 0xC000021A: p1 is the kernel's copy of the process's description; read it back
       const decoded = bootLog.stop;
       if (decoded && (decoded.code === 0xc000021a || decoded.code === 0x21a) && emulator) {
@@ -474,7 +484,21 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
       }
     };
 
-    const timeoutTimer = Number.isFinite(timeoutMs) && timeoutMs > 0 ? setTimeout(() => finish('timeout'), timeoutMs) : undefined;
+    const onTimeout = (): void => {
+      if (done) return;
+      const client = kd;
+      if (opts.kdOnTimeout === false || !client || !emulator) return finish('timeout');
+      // the machine keeps running while the debugger answers (interrupt-driven, COM2)
+      let answered = false;
+      const giveUp = setTimeout(() => { if (!answered) { stalledThreads = ['no answer from the kernel debugger within 3 s']; finish('timeout'); } }, 3000);
+      client.query('thread').then((a) => {
+        answered = true;
+        clearTimeout(giveUp);
+        stalledThreads = formatKdAnswer(a).split('\n');
+        finish('timeout');
+      }, () => { answered = true; clearTimeout(giveUp); finish('timeout'); });
+    };
+    const timeoutTimer = Number.isFinite(timeoutMs) && timeoutMs > 0 ? setTimeout(onTimeout, timeoutMs) : undefined;
     const onAbort = (): void => finish('interrupted');
     if (opts.signal?.aborted) return finish('interrupted');
     opts.signal?.addEventListener('abort', onAbort);

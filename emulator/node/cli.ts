@@ -397,6 +397,7 @@ export async function main(argv: string[]): Promise<number> {
         restore: o.restore !== undefined ? resolve(o.restore) : undefined,
         signal: interrupt.signal,
         screen: o.screen,
+        kdOnTimeout: o.until !== undefined, // a missed milestone: show what every thread waits on
         saveDisk: o.saveDisk !== undefined ? resolve(o.saveDisk) : undefined,
         onReady: (machine) => {
           sendToCom1 = machine.send;
@@ -432,6 +433,7 @@ export async function main(argv: string[]): Promise<number> {
       const rows = result.screen?.rows.map((r) => r.replace(/\s+$/, '')) ?? ['(no text screen)'];
       process.stdout.write(`+${'-'.repeat(80)}+\n${rows.map((r) => `|${r.padEnd(80)}|`).join('\n')}\n+${'-'.repeat(80)}+\n`);
     }
+    if (result.timedOut) for (const l of result.lines) if (l.startsWith('[host] ')) process.stderr.write(l + '\n');
     process.stderr.write(summary(result, o.until, o.timeoutS) + '\n');
     if (result.decodedStop) for (const l of describeStop(result.decodedStop).slice(1)) process.stderr.write(`boot: ${l}\n`);
     if (result.snapshot && o.snapshot) process.stderr.write(`boot: machine state saved to ${o.snapshot} (${(result.snapshot.state.byteLength / 1048576).toFixed(1)} MiB)\n`);

@@ -87,7 +87,19 @@ export function buildInstance(inp: InstanceInput): Instance {
     }
   }
   const dataBlobs: Insn[] = [];
-  mod.datas.forEach((d, k) => {
+  const packed = memory && !opts.preloadedData && !opts.memoryEnd ? packSegments(mod, memory.min) : undefined;
+  if (packed) {
+    // One table of (address, length) runs over one blob: the runs' bytes, back to back.
+    const table = `${prefix}__data_runs`, blob = `${prefix}__data_blob`, loop = `${inst}$runs`;
+    ins.push(I('mov', reg(ESI), imm(0, blob)), I('mov', reg(EBX), imm(0, table)), I('mov', reg(EDX), imm(packed.runs.length)), I('cld'),
+      { op: 'label', target: loop },
+      I('mov', reg(EDI), mem(4, EBX, 0)), I('mov', reg(ECX), mem(4, EBX, 4)), I('rep_movsb'),
+      I('add', reg(EBX), imm(8)), I('dec', reg(EDX)), { op: 'jcc', cc: 'ne', target: loop });
+    dataBlobs.push({ op: 'align', ops: [imm(4)] }, { op: 'label', target: table },
+      { op: 'dd', ops: packed.runs.flatMap((r) => [imm(r.offset | 0), imm(r.bytes.length)]) },
+      { op: 'label', target: blob }, ...packed.runs.map((r): Insn => ({ op: 'db', bytes: r.bytes })));
+  }
+  if (!packed) mod.datas.forEach((d, k) => {
     if (d.mode !== 'active' || d.bytes.length === 0 && !d.offset) return;
     if (!memory) throw new TranslateError('data segment without a memory', name);
     const off = constValue(d.offset!);
@@ -214,4 +226,47 @@ export function buildInstance(inp: InstanceInput): Instance {
     ...globalData, ...tableData, ...dataBlobs,
   ];
   return { label: inst, code: ins, data, memory: memory ? { min: memory.min, max: memory.max } : undefined, maxPages };
+}
+
+/**
+ * The active data segments as a few runs, when that keeps the instantiation's
+ * meaning: every offset a constant, the segments in ascending order without
+ * overlap, all inside the initial memory (so none traps), which instantiate
+ * has zero-filled. Neighbours less than 9 bytes apart share a run (the gap's
+ * zeros cost less than a table entry); a longer gap (zero-initialized static
+ * data) is not in the image at all. Undefined when a condition does not hold.
+ */
+function packSegments(mod: Module, minPages: number): { runs: Array<{ offset: number; bytes: Uint8Array }> } | undefined {
+  const segs: Array<{ offset: number; bytes: Uint8Array }> = [];
+  for (const d of mod.datas) {
+    if (d.mode !== 'active') continue;
+    const e = d.offset!;
+    if (e.length !== 1 || e[0].name !== 'i32.const') return undefined;
+    if (d.bytes.length === 0) continue;
+    segs.push({ offset: e[0].i32! >>> 0, bytes: d.bytes });
+  }
+  if (segs.length === 0) return undefined;
+  let end = 0;
+  for (const sg of segs) {
+    if (sg.offset < end) return undefined;
+    end = sg.offset + sg.bytes.length;
+    if (end > minPages * 65536) return undefined;
+  }
+  const runs: Array<{ offset: number; parts: Uint8Array[]; end: number }> = [];
+  for (const sg of segs) {
+    const last = runs[runs.length - 1];
+    if (last && sg.offset - last.end <= 8) {
+      if (sg.offset > last.end) last.parts.push(new Uint8Array(sg.offset - last.end));
+      last.parts.push(sg.bytes);
+      last.end = sg.offset + sg.bytes.length;
+    } else runs.push({ offset: sg.offset, parts: [sg.bytes], end: sg.offset + sg.bytes.length });
+  }
+  return {
+    runs: runs.map((r) => {
+      const bytes = new Uint8Array(r.end - r.offset);
+      let at = 0;
+      for (const part of r.parts) { bytes.set(part, at); at += part.length; }
+      return { offset: r.offset, bytes };
+    }),
+  };
 }

@@ -115,13 +115,14 @@ export class FunctionSelector {
 
   /** Label of this function's stub for a trap kind. */
   trap(code: number): string {
+    // The prologue's stack check: one stub per module (its trap address is the
+    // caller's return address, still at [esp] when the check fails).
+    if (code === TRAP.STACK_EXHAUSTED) return this.ctx.helper('stacktrap');
     let l = this.trapStubs.get(code);
     if (!l) {
       l = `${this.label}$trap${code}`;
       this.trapStubs.set(code, l);
       this.tail.push({ op: 'label', target: l });
-      // The handler runs on what is left of the stack: switch the check off so its own prologue passes.
-      if (code === TRAP.STACK_EXHAUSTED && this.ctx.opts.stackLimit && !this.ctx.opts.stackLimit.startsWith('fs:')) this.tail.push({ op: 'mov', ops: [memSym(4, this.ctx.opts.stackLimit), imm(0)] });
       this.tail.push(
         { op: 'push', ops: [imm(0, l)] },
         { op: 'push', ops: [imm(code)] },

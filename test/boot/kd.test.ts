@@ -370,3 +370,21 @@ describe('npm run kd and npm start -- --kd, against a saved machine state', () =
     expect(stderr).toMatch(/boot: stopped \(Ctrl\+C\)/);
   }, 600_000);
 });
+
+describe('a run that misses its milestone shows what every thread waits on', () => {
+  it('the timeout adds the kernel debugger\'s thread list to the lines (and not when turned off)', async () => {
+    const { bootUntil, LOGON_SCREEN } = await import('./helpers.ts');
+    const m = await standardMachine();
+    const r = await bootUntil(m, 'a line no boot prints', { from: LOGON_SCREEN, timeoutMs: 4000 });
+    expect(r.timedOut).toBe(true);
+    const host = r.lines.filter((l) => l.startsWith('[host] '));
+    expect(host[0]).toBe('[host] timed out; the kernel debugger\'s thread list at that moment:');
+    expect(host[1]).toMatch(/^\[host\] tid\s+pid\s+name\s+state/);
+    // the logon screen waits for keys: winlogon's thread is there, waiting; System's too
+    expect(host).toContainEqual(expect.stringMatching(/^\[host\] \d+\s+\d+\s+winlogon\.exe\s+Waiting\s/));
+    expect(host).toContainEqual(expect.stringMatching(/^\[host\] 4\s+4\s+System\s/));
+    const quiet = await bootUntil(m, 'a line no boot prints', { from: LOGON_SCREEN, timeoutMs: 2000, kdOnTimeout: false });
+    expect(quiet.timedOut).toBe(true);
+    expect(quiet.lines.filter((l) => l.startsWith('[host] '))).toEqual([]);
+  }, 300_000);
+});
