@@ -2,7 +2,7 @@
 // OBJECT_ATTRIBUTES captured before the object manager sees them. (Kernel
 // handles from user mode are refused by Ob itself, in every handle lookup.)
 
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeForRead, ProbeForWrite, ProbeUserRange } from "../ke/probe";
 import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { IopProcessDeferredCloses } from "../io/iomgr";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "./capture";
@@ -37,7 +37,7 @@ function ExpCreateOrOpen(handle: usize, access: u32, objectAttributes: usize, ro
   let status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status != STATUS_SUCCESS) return status;
   status = routine(s + 12, access, load<usize>(s));
-  if (!NT_ERROR(status)) store<u32>(handle, load<u32>(s, 12));
+  if (!NT_ERROR(status) && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
   ExReleaseObjectAttributes(s);
   return status;
 }
@@ -55,20 +55,20 @@ export function NtOpenSymbolicLinkObject(handle: usize, access: u32, objectAttri
 /** NtCreateSymbolicLinkObject(LinkHandle, DesiredAccess, ObjectAttributes, LinkTarget): the target string is captured too. */
 export function NtCreateSymbolicLinkObject(handle: usize, access: u32, objectAttributes: usize, target: usize): u32 {
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
-  if (!ProbeForRead(target, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  const length = <u32>load<u16>(target);
-  const buffer = load<usize>(target, 4);
+  const s = scratch();
+  // LinkTarget read once (s+16: Length, MaximumLength, Buffer), the text through the user-copy routine.
+  if (!ProbeUserRange(target, 8, 4) || !ExCopyFromUser(s + 16, target, 8)) return STATUS_ACCESS_VIOLATION;
+  const length = <u32>load<u16>(s + 16);
+  const buffer = load<usize>(s + 16, 4);
   if ((length & 1) != 0) return STATUS_OBJECT_NAME_INVALID;
-  if (!ProbeForRead(buffer, length, 2)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(buffer, length, 2)) return STATUS_ACCESS_VIOLATION;
   const copy = ExAllocatePoolWithTag(NonPagedPool, 8 + length, 0x74706143); // 'Capt'
   if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
   store<u16>(copy, <u16>length); store<u16>(copy, <u16>length, 2); store<usize>(copy, copy + 8, 4);
-  memory.copy(copy + 8, buffer, length);
-  const s = scratch();
-  let status = ExCaptureObjectAttributes(objectAttributes, s);
+  let status = ExCopyFromUser(copy + 8, buffer, length) ? ExCaptureObjectAttributes(objectAttributes, s) : STATUS_ACCESS_VIOLATION;
   if (status == STATUS_SUCCESS) {
     status = ObCreateLink(s + 12, access, load<usize>(s), copy);
-    if (!NT_ERROR(status)) store<u32>(handle, load<u32>(s, 12));
+    if (!NT_ERROR(status) && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
     ExReleaseObjectAttributes(s);
   }
   ExFreePoolWithTag(copy, 0x74706143);
@@ -89,13 +89,14 @@ export function NtQuerySymbolicLinkObject(handle: u32, target: usize, returnedLe
   const s = scratch();
   const captured = s + 48;                    // kernel UNICODE_STRING: Length, MaximumLength, Buffer
   const length = s + 56;                      // kernel slot for the returned length
-  store<u64>(captured, load<u64>(target));    // the one read of the caller's structure
+  if (!ExCopyFromUser(captured, target, 8)) return STATUS_ACCESS_VIOLATION; // the one read of the caller's structure
   const maximum = <u32>load<u16>(captured, 2);
   if (!ProbeForWrite(load<usize>(captured, 4), maximum, 2)) return STATUS_ACCESS_VIOLATION;
   store<u32>(length, 0);
-  const status = ObQueryLink(handle, captured, returnedLength != 0 ? length : 0);
-  if (status == STATUS_SUCCESS) store<u16>(target, load<u16>(captured));
-  if (returnedLength != 0 && (status == STATUS_SUCCESS || status == STATUS_BUFFER_TOO_SMALL)) store<u32>(returnedLength, load<u32>(length));
+  let status = ObQueryLink(handle, captured, returnedLength != 0 ? length : 0);
+  if (status == STATUS_SUCCESS && !ExCopyToUser(target, captured, 2)) status = STATUS_ACCESS_VIOLATION;
+  if (returnedLength != 0 && (status == STATUS_SUCCESS || status == STATUS_BUFFER_TOO_SMALL)
+      && !ExWriteUserUlong(returnedLength, load<u32>(length))) status = STATUS_ACCESS_VIOLATION;
   return status;
 }
 
@@ -133,6 +134,6 @@ export function NtDuplicateObject(sourceProcess: u32, sourceHandle: u32, targetP
   if (targetHandle != 0 && !ProbeForWrite(targetHandle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = KeCurrentThread + KTHREAD_SERVICE_SCRATCH;
   const status = ObDuplicateObject(sourceProcess, sourceHandle, targetProcess, targetHandle != 0 ? s + 40 : 0, access, attributes, options);
-  if (targetHandle != 0 && !NT_ERROR(status)) store<u32>(targetHandle, load<u32>(s, 40));
+  if (targetHandle != 0 && !NT_ERROR(status) && !ExWriteUserUlong(targetHandle, load<u32>(s, 40))) return STATUS_ACCESS_VIOLATION;
   return status;
 }

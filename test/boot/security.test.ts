@@ -143,3 +143,29 @@ describe('security: user copies that fault return a status', () => {
     expect(lines).toContainEqual(expect.stringMatching(/\(ucopy\) exited with status 0x00000000$/));
   }, 300000);
 });
+
+describe('security: captures that fault', () => {
+  it('an OBJECT_ATTRIBUTES name and a registry value name whose page goes during the capture: STATUS_ACCESS_VIOLATION, never a bug check', async () => {
+    const lines = await run([['capfault.exe', 'capfault']], 240000);
+    const out = lines.filter((l) => l.startsWith('capfault: ')).map((l) => l.slice(10));
+    expect(out.slice(0, 7), lines.slice(-30).join('\n')).toEqual([
+      'allocate 0x00000000',
+      'open a long name 0xC000003B',         // STATUS_OBJECT_PATH_SYNTAX_BAD: the name was read (no root, no backslash)
+      'query a long value name 0xC0000008',  // STATUS_INVALID_HANDLE: the name was read before the key
+      'decommit the last page 0x00000000',
+      'open a long name 0xC0000005',
+      'query a long value name 0xC0000005',
+      'commit it again 0x00000000',
+    ]);
+    for (const [what, other] of [['open a long name', '0xC000003B'], ['query a long value name', '0xC0000008']]) {
+      const m = out.map((l) => new RegExp(`^${what} calls (\\d+) access violation (\\d+) other ${other} (\\d+) unexpected (\\d+) switches (\\d+)$`).exec(l)).find((x) => x);
+      expect(m, `${what}: ${out.join('\n')}`).toBeTruthy();
+      expect(Number(m![4])).toBe(0);                      // only the two statuses
+      expect(Number(m![5])).toBeGreaterThanOrEqual(100);  // the other thread toggled the page between calls, many times
+      expect(Number(m![2])).toBeGreaterThan(0);           // and some captures met the page gone
+      expect(Number(m![3])).toBeGreaterThan(0);           // and some found it there
+    }
+    expect(out).toContain('the kernel is still running');
+    expect(lines).toContainEqual(expect.stringMatching(/\(capfault\) exited with status 0x00000000$/));
+  }, 300000);
+});
