@@ -3,7 +3,7 @@
 // handles from user mode are refused by Ob itself, in every handle lookup.)
 
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeForRead, ProbeForWrite, ProbeUserRange } from "../ke/probe";
-import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { IopProcessDeferredCloses } from "../io/iomgr";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "./capture";
 import { NtClose as ObClose } from "../ob/obhandle";
@@ -12,8 +12,6 @@ import { NtCreateSymbolicLinkObject as ObCreateLink, NtOpenSymbolicLinkObject as
 import { NtMakeTemporaryObject as ObMakeTemporary, NtMakePermanentObject as ObMakePermanent } from "../ob/obquery";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 
-
-@inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
 
 export function NtClose(handle: u32): u32 {
   const status = ObClose(handle);
@@ -31,14 +29,20 @@ export function NtMakePermanentObject(handle: u32): u32 {
 
 type OPEN = (handle: usize, access: u32, objectAttributes: usize) => u32;
 
+// Per-call blocks come from the thread's scratch arena (KeAllocateScratch):
+// the captured attributes (8 bytes) and the handle Ob writes (+12) before it
+// goes to the caller.
+
 function ExpCreateOrOpen(handle: usize, access: u32, objectAttributes: usize, routine: OPEN): u32 {
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
-  const s = scratch();
+  const s = KeAllocateScratch(16);
   let status = ExCaptureObjectAttributes(objectAttributes, s);
-  if (status != STATUS_SUCCESS) return status;
-  status = routine(s + 12, access, load<usize>(s));
-  if (!NT_ERROR(status) && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
-  ExReleaseObjectAttributes(s);
+  if (status == STATUS_SUCCESS) {
+    status = routine(s + 12, access, load<usize>(s));
+    if (!NT_ERROR(status) && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
+    ExReleaseObjectAttributes(s);
+  }
+  KeFreeScratch(s);
   return status;
 }
 
@@ -55,24 +59,35 @@ export function NtOpenSymbolicLinkObject(handle: usize, access: u32, objectAttri
 /** NtCreateSymbolicLinkObject(LinkHandle, DesiredAccess, ObjectAttributes, LinkTarget): the target string is captured too. */
 export function NtCreateSymbolicLinkObject(handle: usize, access: u32, objectAttributes: usize, target: usize): u32 {
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
-  const s = scratch();
-  // LinkTarget read once (s+16: Length, MaximumLength, Buffer), the text through the user-copy routine.
-  if (!ProbeUserRange(target, 8, 4) || !ExCopyFromUser(s + 16, target, 8)) return STATUS_ACCESS_VIOLATION;
-  const length = <u32>load<u16>(s + 16);
-  const buffer = load<usize>(s + 16, 4);
-  if ((length & 1) != 0) return STATUS_OBJECT_NAME_INVALID;
-  if (!ProbeUserRange(buffer, length, 2)) return STATUS_ACCESS_VIOLATION;
-  const copy = ExAllocatePoolWithTag(NonPagedPool, 8 + length, 0x74706143); // 'Capt'
-  if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  store<u16>(copy, <u16>length); store<u16>(copy, <u16>length, 2); store<usize>(copy, copy + 8, 4);
-  let status = ExCopyFromUser(copy + 8, buffer, length) ? ExCaptureObjectAttributes(objectAttributes, s) : STATUS_ACCESS_VIOLATION;
+  // LinkTarget read once (s+16: Length, MaximumLength, Buffer), its text through the user-copy routine.
+  const s = KeAllocateScratch(24);
+  let status = ExpCaptureLinkTarget(target, s + 16);
+  const copy = load<usize>(s, 16);
+  if (status == STATUS_SUCCESS) status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
     status = ObCreateLink(s + 12, access, load<usize>(s), copy);
     if (!NT_ERROR(status) && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
     ExReleaseObjectAttributes(s);
   }
-  ExFreePoolWithTag(copy, 0x74706143);
+  KeFreeScratch(s);
+  if (copy != 0) ExFreePoolWithTag(copy, 0x74706143);
   return status;
+}
+
+/** A pool copy ('Capt': UNICODE_STRING then the text) of the caller's LinkTarget at `out` (0 on failure). */
+function ExpCaptureLinkTarget(target: usize, out: usize): u32 {
+  store<usize>(out, 0);
+  if (!ProbeUserRange(target, 8, 4) || !ExCopyFromUser(out, target, 8)) { store<usize>(out, 0); return STATUS_ACCESS_VIOLATION; }
+  const length = <u32>load<u16>(out);
+  const buffer = load<usize>(out, 4);
+  store<usize>(out, 0);
+  if ((length & 1) != 0) return STATUS_OBJECT_NAME_INVALID;
+  if (!ProbeUserRange(buffer, length, 2)) return STATUS_ACCESS_VIOLATION;
+  const copy = ExAllocatePoolWithTag(NonPagedPool, 8 + length, 0x74706143); // 'Capt'
+  if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  store<u16>(copy, <u16>length); store<u16>(copy, <u16>length, 2); store<usize>(copy, copy + 8, 4);
+  store<usize>(out, copy);
+  return ExCopyFromUser(copy + 8, buffer, length) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 /**
@@ -86,17 +101,17 @@ export function NtCreateSymbolicLinkObject(handle: usize, access: u32, objectAtt
 export function NtQuerySymbolicLinkObject(handle: u32, target: usize, returnedLength: usize): u32 {
   if (!ProbeForWrite(target, 8, 4)) return STATUS_ACCESS_VIOLATION;
   if (returnedLength != 0 && !ProbeForWrite(returnedLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const s = scratch();
-  const captured = s + 48;                    // kernel UNICODE_STRING: Length, MaximumLength, Buffer
-  const length = s + 56;                      // kernel slot for the returned length
-  if (!ExCopyFromUser(captured, target, 8)) return STATUS_ACCESS_VIOLATION; // the one read of the caller's structure
-  const maximum = <u32>load<u16>(captured, 2);
-  if (!ProbeForWrite(load<usize>(captured, 4), maximum, 2)) return STATUS_ACCESS_VIOLATION;
-  store<u32>(length, 0);
-  let status = ObQueryLink(handle, captured, returnedLength != 0 ? length : 0);
-  if (status == STATUS_SUCCESS && !ExCopyToUser(target, captured, 2)) status = STATUS_ACCESS_VIOLATION;
-  if (returnedLength != 0 && (status == STATUS_SUCCESS || status == STATUS_BUFFER_TOO_SMALL)
-      && !ExWriteUserUlong(returnedLength, load<u32>(length))) status = STATUS_ACCESS_VIOLATION;
+  const captured = KeAllocateScratch(12);    // kernel UNICODE_STRING: Length, MaximumLength, Buffer
+  const length = captured + 8;                // kernel slot for the returned length
+  let status = STATUS_ACCESS_VIOLATION;
+  // The one read of the caller's structure, then the writes back, through the user-copy routines.
+  if (ExCopyFromUser(captured, target, 8) && ProbeForWrite(load<usize>(captured, 4), <u32>load<u16>(captured, 2), 2)) {
+    status = ObQueryLink(handle, captured, returnedLength != 0 ? length : 0);
+    if (status == STATUS_SUCCESS && !ExCopyToUser(target, captured, 2)) status = STATUS_ACCESS_VIOLATION;
+    if (returnedLength != 0 && (status == STATUS_SUCCESS || status == STATUS_BUFFER_TOO_SMALL)
+        && !ExWriteUserUlong(returnedLength, load<u32>(length))) status = STATUS_ACCESS_VIOLATION;
+  }
+  KeFreeScratch(captured);
   return status;
 }
 
@@ -132,8 +147,10 @@ export function NtSetInformationObject(handle: u32, infoClass: u32, buffer: usiz
 export function NtDuplicateObject(sourceProcess: u32, sourceHandle: u32, targetProcess: u32, targetHandle: usize,
                                   access: u32, attributes: u32, options: u32): u32 {
   if (targetHandle != 0 && !ProbeForWrite(targetHandle, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const s = KeCurrentThread + KTHREAD_SERVICE_SCRATCH;
-  const status = ObDuplicateObject(sourceProcess, sourceHandle, targetProcess, targetHandle != 0 ? s + 40 : 0, access, attributes, options);
-  if (targetHandle != 0 && !NT_ERROR(status) && !ExWriteUserUlong(targetHandle, load<u32>(s, 40))) return STATUS_ACCESS_VIOLATION;
+  const out = KeAllocateScratch(4); // the new handle, in kernel memory until the end
+  const status = ObDuplicateObject(sourceProcess, sourceHandle, targetProcess, targetHandle != 0 ? out : 0, access, attributes, options);
+  const created = load<u32>(out);
+  KeFreeScratch(out);
+  if (targetHandle != 0 && !NT_ERROR(status) && !ExWriteUserUlong(targetHandle, created)) return STATUS_ACCESS_VIOLATION;
   return status;
 }
