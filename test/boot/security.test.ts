@@ -1,5 +1,38 @@
 // Issue 17 attacks, run from ring 3 (test/boot/programs/*.ts): each one
 // succeeded on the kernel before its fix.
+//
+// Single-fetch review (2026-12-07; the rule: every user value read once into
+// kernel memory, every user read and write through ExCopyFromUser /
+// ExCopyToUser / ExWriteUserUlong, which return a status when the page faults).
+// Follow the rule now:
+//   OBJECT_ATTRIBUTES of every service that takes one (ExCaptureObjectAttributes:
+//     the attributes, the UNICODE_STRING and the name each read once; ObjectName
+//     was read a second time by the copy), ExCaptureTimeout (the wait services'
+//     and NtReplyWaitReceivePortEx's timeouts), NtCreateSymbolicLinkObject (target),
+//     NtQuerySymbolicLinkObject (target in and out, returned length), the handle
+//     written back by NtCreate/OpenDirectoryObject, NtOpenSymbolicLinkObject,
+//     NtDuplicateObject; the registry: NtCreateKey/NtOpenKey(Ex) (handle,
+//     disposition, class), NtQueryKey, NtEnumerateKey, NtEnumerateValueKey,
+//     NtQueryValueKey, NtSetValueKey (name and data), NtDeleteValueKey (their
+//     UNICODE_STRINGs and information buffers); NtRead/WriteVirtualMemory,
+//     NtReadFile/NtWriteFile buffers (earlier: ucopy); NtRaiseException,
+//     NtContinue, NtDisplayString, NtCreateThread's CONTEXT (earlier).
+// Still read or written with plain loads and stores after a probe (each field
+// read once, so no double fetch found, but a page decommitted by another
+// thread between the probe and the access still faults in the kernel):
+//   NtQueryObject, NtQueryDirectoryObject (Ob writes the caller's buffer under
+//   its lock), NtSetInformationObject, NtOpenProcess/NtOpenThread (CLIENT_ID,
+//   handle), NtQueryInformationThread/Process, NtSetInformationThread/Process,
+//   NtQuerySystemInformation, NtDelayExecution, NtSetTimer (due time),
+//   NtSetTimer/NtCancelTimer/NtRelease* previous
+//   states, NtResume/SuspendThread previous count, NtAllocate/Free/Protect/
+//   QueryVirtualMemory (base, size, old protection, the information),
+//   NtCreateSection (maximum size), NtMapViewOfSection (base, offset, size),
+//   NtQuerySection, NtCreateFile/NtOpenFile (handle, IO_STATUS_BLOCK),
+//   NtQuery/SetInformationFile, NtQueryDirectoryFile, NtQueryVolumeInformationFile,
+//   NtOpenProcessToken, NtAdjustPrivilegesToken, NtRaiseHardError (response),
+//   the LPC services (messages copied under the port lock, probed there),
+//   NtQueryInformationPort, NtCreatePagingFile, NtUser* console services.
 import { describe, expect, it } from 'vitest';
 import { buildKernel } from '../../scripts/build.ts';
 import { boot } from '../../emulator/node/boot.ts';
