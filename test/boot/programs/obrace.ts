@@ -21,7 +21,7 @@ import { show, say, put, putDec, putHex, flush, unicode, attributes, NtAllocateV
 
 const SELF: u32 = 0xFFFFFFFF;
 const WORKERS: u32 = 4;
-const ITERATIONS: u32 = 1500;
+const ITERATIONS: u32 = 3000;
 const DIRECTORY_QUERY: u32 = 1, DIRECTORY_TRAVERSE: u32 = 2;
 const SYMBOLIC_LINK_QUERY: u32 = 1;
 
