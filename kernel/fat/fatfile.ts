@@ -36,7 +36,7 @@ import {
   IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, IO_PAGING_FILE,
 } from "../io/iop";
 import {
-  FAT_EOC, FAT_TAG, FatAcquireVolume, FatAllocateCluster, FatAllocateRun, FatFindFreeClusters, FatCacheRead, FatCacheWrite, FatClusterSector,
+  FAT_EOC, FAT_TAG, FatAcquireVolume, FatAllocateCluster, FatFreeClusters, FatAllocateRun, FatFindFreeClusters, FatCacheRead, FatCacheWrite, FatClusterSector,
   FatFreeChain, FatGetEntry, FatIsValidCluster, FatLastStatus, FatMountVolume, FatNow, FatReadSectors,
   FatReleaseVolume, FatSetEntry, FatToNtTime, FatWriteSectors, FatZeroCluster, NtToFatDateTime, SECTOR, SIZEOF_VCB,
   VCB, VcbLabel,
@@ -224,7 +224,7 @@ function FatEnsureClusters(vcb: usize, f: usize, count: u32): u32 {
   }
   // Not enough free clusters: refused before any is taken (as NT's FAT does).
   // (`have` may already be `count` or more: then nothing is needed, and count - have must not wrap.)
-  if (NT_SUCCESS(status) && have < count && count - have > changetype<VCB>(vcb).FreeClusters) status = STATUS_DISK_FULL;
+  if (NT_SUCCESS(status) && have < count && count - have > FatFreeClusters(vcb)) status = STATUS_DISK_FULL;
   // More than one cluster: one contiguous run if the volume has one, right
   // after the chain's end if that is free, else the first that fits.
   if (NT_SUCCESS(status) && have < count && count - have > 1) {
@@ -1057,9 +1057,7 @@ export function FatMountPartition(partition: usize, name: string): u32 {
   KeLogDecimal(v.ClusterCount);
   KeLogString(" clusters of ");
   KeLogDecimal(v.ClusterBytes);
-  KeLogString(" bytes, ");
-  KeLogDecimal(v.FreeClusters);
-  KeLogString(" free, label \"");
+  KeLogString(" bytes (free ones counted on first use), label \"");
   let n: u32 = 11;
   while (n > 0 && load<u8>(VcbLabel(vcb) + n - 1) == 0x20) n--;
   for (let k: u32 = 0; k < n; k++) {

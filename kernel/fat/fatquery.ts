@@ -14,7 +14,7 @@ import {
   FileFsAttributeInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation,
   FileFullDirectoryInformation, FileNamesInformation, IRP, SL_RESTART_SCAN, SL_RETURN_SINGLE_ENTRY,
 } from "../io/iop";
-import { FAT_TAG, FatAcquireVolume, FatDropCache, FatFlushDisk, FatReleaseVolume, FatRereadVolume, SECTOR, VCB, VcbLabel } from "./fatvol";
+import { FAT_FREE_UNKNOWN, FAT_TAG, FatAcquireVolume, FatDropCache, FatFlushDisk, FatFreeClusters, FatReleaseVolume, FatRereadVolume, SECTOR, VCB, VcbLabel } from "./fatvol";
 import { DISK_EXTENSION } from "../io/disk";
 import { DEVICE_OBJECT } from "../io/iop";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
@@ -176,6 +176,15 @@ function FatWriteDirectoryEntry(vcb: usize, scan: usize, cls: u32, out: usize, r
 
 // ---- volume ----
 
+/** The free clusters for a query: counted under the volume's lock the first time (fatvol.ts). */
+function FatQueryFreeClusters(vcb: usize): u32 {
+  if (changetype<VCB>(vcb).FreeClusters != FAT_FREE_UNKNOWN) return changetype<VCB>(vcb).FreeClusters;
+  FatAcquireVolume(vcb);
+  const free = FatFreeClusters(vcb);
+  FatReleaseVolume(vcb);
+  return free;
+}
+
 export function FatQueryVolume(device: usize, irp: usize): u32 {
   const vcb = VcbOf(device);
   const v = changetype<VCB>(vcb);
@@ -197,15 +206,16 @@ export function FatQueryVolume(device: usize, irp: usize): u32 {
     }
     case FileFsSizeInformation:
       store<u64>(out, <u64>v.ClusterCount);
-      store<u64>(out, <u64>v.FreeClusters, 8);
+      store<u64>(out, <u64>FatQueryFreeClusters(vcb), 8);
       store<u32>(out, v.SectorsPerCluster, 16);
       store<u32>(out, SECTOR, 20);
       i.Information = 24;
       return STATUS_SUCCESS;
     case FileFsFullSizeInformation:
       store<u64>(out, <u64>v.ClusterCount);
-      store<u64>(out, <u64>v.FreeClusters, 8);
-      store<u64>(out, <u64>v.FreeClusters, 16);
+      const free = FatQueryFreeClusters(vcb);
+      store<u64>(out, <u64>free, 8);
+      store<u64>(out, <u64>free, 16);
       store<u32>(out, v.SectorsPerCluster, 24);
       store<u32>(out, SECTOR, 28);
       i.Information = 32;
@@ -284,7 +294,7 @@ export function FatFileSystemControl(device: usize, irp: usize): u32 {
       v.Locked = 0;
       file.FsContext2 = 0;
       FatLogVolume(v, " unlocked and read again: ");
-      if (NT_SUCCESS(reread)) { KeLogDecimal(v.FreeClusters); KeLogString(" free clusters"); }
+      if (NT_SUCCESS(reread)) { KeLogDecimal(FatFreeClusters(vcb)); KeLogString(" free clusters"); }
       else { KeLogString("status "); KeLogHex(reread); }
       KeLogEnd();
       break;
