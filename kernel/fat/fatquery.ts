@@ -293,8 +293,9 @@ export function FatFileSystemControl(device: usize, irp: usize): u32 {
       if (NT_SUCCESS(reread)) FatRereadDirtyState(vcb); // what the checker left in FAT[1]
       v.Locked = 0;
       file.FsContext2 = 0;
+      const free = NT_SUCCESS(reread) ? FatFreeClusters(vcb) : 0; // counted (and logged) before this line opens
       FatLogVolume(v, " unlocked and read again: ");
-      if (NT_SUCCESS(reread)) { KeLogDecimal(FatFreeClusters(vcb)); KeLogString(" free clusters"); }
+      if (NT_SUCCESS(reread)) { KeLogDecimal(free); KeLogString(" free clusters"); }
       else { KeLogString("status "); KeLogHex(reread); }
       KeLogEnd();
       break;
