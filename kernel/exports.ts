@@ -14,6 +14,7 @@
 
 import { KeLogBeginAsciiz, KeLogCharacter, KeLogEnd } from "./ke/log";
 import { KeGetCurrentSessionId } from "./ke/shadow";
+import { KeAllocateScratch, KeFreeScratch } from "./ke/thread";
 import { SePrivilegeCheckMode } from "./se/token";
 
 export { ExAllocatePoolWithTag, ExFreePoolWithTag } from "./ex/pool";
@@ -37,14 +38,12 @@ export function SeSinglePrivilegeCheck(luidLow: u32, luidHigh: u32, previousMode
   return luidHigh == 0 && SePrivilegeCheckMode(luidLow, previousMode);
 }
 
-const MiLogComponent: usize = memory.data(20, 4);
-
 /**
  * Ours (DbgPrint takes a format and varargs, which our drivers cannot
  * pass): one log line `component: message` from two UTF-16 strings.
  */
 export function KeLogDriverMessage(component: usize, componentChars: u32, message: usize, messageChars: u32): void {
-  const name = MiLogComponent;
+  const name = KeAllocateScratch(20); // the caller's own: two drivers' threads may log at once
   let n: u32 = 0;
   for (; n < componentChars && n < 16; n++) {
     const c = <u32>load<u16>(component + (n << 1));
@@ -54,4 +53,5 @@ export function KeLogDriverMessage(component: usize, componentChars: u32, messag
   KeLogBeginAsciiz(name);
   for (let i: u32 = 0; i < messageChars && i < 200; i++) KeLogCharacter(<u32>load<u16>(message + (i << 1)));
   KeLogEnd();
+  KeFreeScratch(name);
 }

@@ -23,7 +23,8 @@ import { KeConnectInterrupt } from "./ke/interrupt";
 import { HalQueryRealTimeClock } from "./hal/rtc";
 import { KeClockInterrupt, KeSetBootTime } from "./ke/wait";
 import { sti } from "./sdk/intrinsics";
-import { KeLog, KeLogBegin, KeLogEnd, KeLogString } from "./ke/log";
+import { KeLog, KeLogBegin, KeLogDecimalPadded, KeLogEnd, KeLogString } from "./ke/log";
+import { RtlTimeFromFields, SIZEOF_TIME_FIELDS, TIME_FIELDS } from "./rtl/time";
 import { KiInitializeLoaderBlock } from "./ke/loader";
 import { KiInitializeIdt } from "./ke/idt";
 import { KiIdentifyProcessor } from "./ke/cpu";
@@ -50,6 +51,7 @@ import { IoInitializeSerial } from "./io/serialdev";
 import { I8042Initialize } from "./io/i8042";
 import { IoMountSystemVolume } from "./io/iosys";
 import { FatCleanVolumes } from "./fat/fatdirty";
+import { FatInitialize } from "./fat/fatmount";
 import { CmInitSystem1 } from "./cm/cminit";
 import { PsInitializeSystemDll } from "./ps/psdll";
 import { PsInitializeWin32 } from "./ps/psw32";
@@ -119,6 +121,7 @@ function Phase1Initialization(context: usize): void {
   I8042Initialize();                          // the PS/2 keyboard on IRQ 1, keys to the active session's queue
   AtaInitialize();                            // the primary IDE disk: IDENTIFY, partition table (IRQ 14)
   IoInitializeDisks();                        // \Device\Null, \Device\Harddisk0\Partition0..N
+  FatInitialize();                            // \FileSystem\Fastfat: Io mounts volumes through it
   IoMountSystemVolume();                      // FAT on Partition1; \??\C:, \SystemRoot
   CmInitSystem1();                            // \REGISTRY, HARDWARE, the SYSTEM hive, CurrentControlSet
   PsInitializeSystemDll();                    // \SystemRoot\System32\ntdll.dll, when there is one
@@ -127,9 +130,22 @@ function Phase1Initialization(context: usize): void {
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends
 }
 
-/** The system time from the CMOS clock (left at 1601-01-01 when there is none). */
+/** The system time from the CMOS clock (left at 1601-01-01 when there is none). Phase 0: one thread. */
 function KiSetSystemTimeFromClock(): void {
-  const now = HalQueryRealTimeClock();
+  const fields = memory.data(<i32>SIZEOF_TIME_FIELDS, 4);
+  KeLogBegin("hal");
+  if (!HalQueryRealTimeClock(fields)) {
+    KeLogString("no usable real-time clock: the system time starts at 1601-01-01");
+    KeLogEnd();
+    return;
+  }
+  const f = changetype<TIME_FIELDS>(fields);
+  KeLogString("RTC ");
+  KeLogDecimalPadded(f.Year, 4, 0x30); KeLogString("-"); KeLogDecimalPadded(f.Month, 2, 0x30); KeLogString("-");
+  KeLogDecimalPadded(f.Day, 2, 0x30); KeLogString(" "); KeLogDecimalPadded(f.Hour, 2, 0x30); KeLogString(":");
+  KeLogDecimalPadded(f.Minute, 2, 0x30); KeLogString(":"); KeLogDecimalPadded(f.Second, 2, 0x30); KeLogString(" UTC");
+  KeLogEnd();
+  const now = RtlTimeFromFields(<i32>f.Year, <i32>f.Month, <i32>f.Day, f.Hour, f.Minute, f.Second);
   if (now != 0) KeSetBootTime(now);
 }
 

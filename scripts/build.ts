@@ -1,10 +1,12 @@
 // The build: AssemblyScript -> wasm -> wasm2x86 -> multiboot kernel.
 //
-//   npx tsx scripts/build.ts [--dump] [--quiet]
+//   npx tsx scripts/build.ts [--dump] [--quiet] [--chaos]
 //
 // Writes build/kernel.wasm, build/kernel.wat, build/ntoskrnl.bin and, with
 // --dump, build/ntoskrnl.lst (each pass's text and the disassembly beside the
-// wasm instructions it came from). Each step prints its time.
+// wasm instructions it came from). Each step prints its time. --chaos writes
+// the chaos kernel build/chaos/ntoskrnl.bin instead (kernel/chaos.ts; the
+// disk only when build/disk.img is missing).
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -55,6 +57,13 @@ export interface BuildOptions {
    */
   selfTest?: boolean;
   /**
+   * The chaos kernel (entry kernel/chaos.ts, translated with a chaos probe at
+   * every function entry and loop head: kernel/ke/chaos.ts), written as
+   * build/chaos/ntoskrnl.bin; `chaos=SEED` on its command line forces thread
+   * switches at pseudo-random points (`npm run stress`). Never the product.
+   */
+  chaos?: boolean;
+  /**
    * Reuse earlier work (default true): the AssemblyScript compile (build/cache/asc,
    * scripts/asc.ts) and, for `write: false` without `dump`, the linked image
    * (build/cache/kernel, keyed by the wasm, the boot modules and the translator's
@@ -66,6 +75,11 @@ export interface BuildOptions {
 /** The AssemblyScript entry of the product kernel and of the self-test kernel. */
 export const KERNEL_ENTRY = 'kernel/main.ts';
 export const SELFTEST_KERNEL_ENTRY = 'kernel/selftest.ts';
+export const CHAOS_KERNEL_ENTRY = 'kernel/chaos.ts';
+/** Where `npm run build -- --chaos` writes the chaos kernel. */
+export const CHAOS_KERNEL_PATH = join(BUILD, 'chaos', 'ntoskrnl.bin');
+/** The chaos build's probes (CompileOptions.chaosProbe): the handler gets none of its own. */
+const CHAOS_PROBE = { handler: 'KiChaosPoint', loops: true, exclude: ['KiChaosPoint'] };
 
 const ascCache = new Map<string, { fingerprint: string; wasm: Uint8Array; wat?: string }>();
 /** The translated kernel per wasm (a test builds many kernels that differ only in their boot modules). */
@@ -134,7 +148,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
   if (writeSysent()) log('build: regenerated kernel/ke/sysent.ts from scripts/services.ts');
   // One AssemblyScript compile per process for the same kernel sources: tests
   // build many kernels that differ only in their boot modules.
-  const entry = opts.selfTest ? SELFTEST_KERNEL_ENTRY : KERNEL_ENTRY;
+  const entry = opts.chaos ? CHAOS_KERNEL_ENTRY : opts.selfTest ? SELFTEST_KERNEL_ENTRY : KERNEL_ENTRY;
   const fingerprint = kernelFingerprint();
   let compiledAsc = ascCache.get(entry)?.fingerprint === fingerprint ? ascCache.get(entry) : undefined;
   if (!compiledAsc) {
@@ -153,7 +167,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
   let imageKey = '';
   if (useImageCache) {
     const modules = opts.bootModules ?? [];
-    imageKey = sha256(translatorFingerprint(), wasm, JSON.stringify({ exports, modules: modules.map((m) => [m.name, m.bytes.length]) }), ...modules.map((m) => m.bytes));
+    imageKey = sha256(translatorFingerprint(), wasm, JSON.stringify({ exports, chaos: opts.chaos ? CHAOS_PROBE : undefined, modules: modules.map((m) => [m.name, m.bytes.length]) }), ...modules.map((m) => m.bytes));
     const bin = join(KERNEL_CACHE_DIR, `${imageKey}.bin`);
     const labelsFile = join(KERNEL_CACHE_DIR, `${imageKey}.labels.json`);
     if (existsSync(labelsFile)) {
@@ -167,7 +181,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
       }
     }
   }
-  const translateKey = opts.dump ? '' : sha256(wasm);
+  const translateKey = opts.dump ? '' : sha256(wasm, opts.chaos ? 'chaos' : '');
   let compiled = translated.get(translateKey);
   if (!compiled) {
     compiled = compileModule(wasm, {
@@ -177,6 +191,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
       trapDispatchExport: 'KiTrapDispatch',
       maxMemoryPages: KERNEL_MAX_PAGES,
       dump: opts.dump,
+      chaosProbe: opts.chaos ? CHAOS_PROBE : undefined,
     });
     if (translateKey) { translated.clear(); translated.set(translateKey, compiled); }
   }
@@ -196,6 +211,12 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
   if (opts.write === false) return { kernelWasm: wasm, kernelImage: linked.image, times, labels: linked.assembled.labels, wat };
 
   mkdirSync(BUILD, { recursive: true });
+  if (opts.chaos) {
+    mkdirSync(dirname(CHAOS_KERNEL_PATH), { recursive: true });
+    writeFileSync(CHAOS_KERNEL_PATH, linked.image);
+    log(`build: chaos/ntoskrnl.bin ${linked.image.length} bytes (chaos probes; boot it with chaos=SEED)`);
+    return { kernelWasm: wasm, kernelImage: linked.image, times };
+  }
   if (opts.selfTest) {
     writeFileSync(join(BUILD, 'ntoskrnl-selftest.bin'), linked.image);
     log(`build: ntoskrnl-selftest.bin ${linked.image.length} bytes`);
@@ -262,7 +283,10 @@ async function main() {
   const args = process.argv.slice(2);
   const quiet = args.includes('--quiet');
   const t0 = performance.now();
-  await buildKernel({ dump: args.includes('--dump'), log: quiet ? undefined : (s) => console.error(s) });
+  const chaos = args.includes('--chaos');
+  await buildKernel({ dump: args.includes('--dump'), chaos, log: quiet ? undefined : (s) => console.error(s) });
+  // --chaos: the chaos kernel only (build/chaos/ntoskrnl.bin); it boots the product's disk, built when missing.
+  if (chaos && existsSync(join(BUILD, 'disk.img'))) { if (!quiet) console.error(`build: done in ${((performance.now() - t0) / 1000).toFixed(2)} s`); return; }
   // The disk: MBR + FAT volume with the Windows tree, System32's programs and the SYSTEM hive (images/build.ts).
   const files = await system32Files(quiet ? undefined : (s) => console.error(s));
   const disk = buildDisk({ files });

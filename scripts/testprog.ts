@@ -8,18 +8,20 @@ import { linkKernel } from './wasm2x86/link.ts';
 
 export const PROGRAM_MEMORY_BASE = 0x80400000;
 
-export interface TestProgram { wasm: Uint8Array; image: Uint8Array; codeBytes: number }
+export interface TestProgram { wasm: Uint8Array; image: Uint8Array; codeBytes: number; insns: import('./wasm2x86/x86.ts').Insn[] }
 
-export async function buildTestProgram(path: string): Promise<TestProgram> {
+/** `chaosProbe`: the translator's chaos build (CompileOptions.chaosProbe) with this handler export. */
+export async function buildTestProgram(path: string, opts: { chaosProbe?: import('./wasm2x86/api.ts').CompileOptions['chaosProbe'] } = {}): Promise<TestProgram> {
   const { wasm } = await compileAssemblyScript(path, ['--memoryBase', String(PROGRAM_MEMORY_BASE), '--use', 'abort=test/wasm2x86/programs/io/progAbort']);
   const compiled = compileModule(wasm, {
     name: path.split('/').pop(),
     trapHandler: 'export:trap',
     stackLimit: '__stack_limit',
     maxMemoryPages: (PROGRAM_MEMORY_BASE + 8 * 1024 * 1024) / 65536,
+    chaosProbe: opts.chaosProbe,
   });
   const linked = linkKernel(compiled, { entryExport: 'main', stackLimitSymbol: '__stack_limit' });
-  return { wasm, image: linked.image, codeBytes: linked.image.length };
+  return { wasm, image: linked.image, codeBytes: linked.image.length, insns: compiled.insns };
 }
 
 /** Runs the program's wasm in Node with JavaScript intrinsics; returns what it printed and its exit code. */

@@ -51,7 +51,7 @@ import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeBugCheckWithMessage } from "../ke/bugcheck";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogAsciiz } from "../ke/log";
 import { cli } from "../sdk/intrinsics";
-import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { EPROCESS, PsGetCurrentProcess, PsImageFileName } from "../ps/psmain";
 import { SeSinglePrivilegeCheck } from "../se/token";
@@ -80,12 +80,17 @@ const STRING_MAX: u32 = 255;
 const VECTOR_BYTES: u32 = MAXIMUM_HARDERROR_PARAMETERS * 4;
 /** The STOP block's text, formatted with interrupts off just before the bug check. */
 const MESSAGE_MAX: u32 = 512;
+// One buffer is enough: it is written only by ExpSystemErrorHandler, with
+// interrupts off, on the way to the bug check (nothing runs after it).
 const ExpMessage: usize = memory.data(MESSAGE_MAX, 4);
 
 /** NT's message for `status` (sdk/hardmsg.ts). */
 function ExpMessageTemplate(status: u32): string { return HardErrorMessageTemplate(status); }
 
 // ---- formatting, into the log line (ExpOut == 0) or into ExpMessage ----
+//
+// ExpOut and ExpOutLength are set and used only with interrupts off: inside
+// a log line (KeLogBegin to KeLogEnd) or on the way to the bug check.
 
 let ExpOut: usize = 0;
 let ExpOutLength: u32 = 0;
@@ -140,12 +145,12 @@ function ExpLogParameters(block: usize, count: u32, mask: u32): void {
 
 /**
  * Copies the caller's parameters into a new pool block (see the file's
- * head); the block is at `out`. STATUS_ACCESS_VIOLATION for a pointer a
- * probe refuses.
+ * head); the block is at `out`, and the caller's vector as it was read at
+ * `vector` (VECTOR_BYTES of the caller's scratch). STATUS_ACCESS_VIOLATION
+ * for a pointer a probe refuses.
  */
-function ExpCaptureParameters(parameters: usize, count: u32, mask: u32, out: usize): u32 {
+function ExpCaptureParameters(parameters: usize, count: u32, mask: u32, out: usize, vector: usize): u32 {
   store<usize>(out, 0);
-  const vector = KeCurrentThread + KTHREAD_SERVICE_SCRATCH + 4; // the thread's own: probes may switch threads
   if (count != 0 && !ProbeForRead(parameters, count * 4, 4)) return STATUS_ACCESS_VIOLATION;
   let textBytes: u32 = 0;
   for (let i: u32 = 0; i < MAXIMUM_HARDERROR_PARAMETERS; i++) store<u32>(vector + (i << 2), i < count ? load<u32>(parameters + (i << 2)) : 0);
@@ -264,23 +269,26 @@ export function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters:
   if (options > OptionCancelTryContinue) return STATUS_INVALID_PARAMETER_4;
   if (!ProbeForWrite(response, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if (parameters == 0) count = 0;
-  const out = KeCurrentThread + KTHREAD_SERVICE_SCRATCH;
-  const captured = ExpCaptureParameters(parameters, count, mask, out);
-  if (captured != STATUS_SUCCESS) return captured;
+  // The thread's own (probes and the port's reply may switch threads): +0 the block, +4 the caller's vector.
+  const out = KeAllocateScratch(4 + VECTOR_BYTES);
+  const original = out + 4;
+  const captured = ExpCaptureParameters(parameters, count, mask, out, original);
+  if (captured != STATUS_SUCCESS) { KeFreeScratch(out); return captured; }
   const block = load<usize>(out);
   if (options == OptionShutdownSystem && !SeSinglePrivilegeCheck(SE_SHUTDOWN_PRIVILEGE)) {
     ExFreePoolWithTag(block, ERR_TAG);
+    KeFreeScratch(out);
     return STATUS_PRIVILEGE_NOT_HELD;
   }
   if (options == OptionShutdownSystem && NT_ERROR(status)) ExpSystemErrorHandler(status, block, count, mask);
   // The caller's own parameters, for the port (the block holds the kernel's copies of the strings).
-  const original = KeCurrentThread + KTHREAD_SERVICE_SCRATCH + 4; // ExpCaptureParameters left the caller's vector there
   let answer = ExpPortHandler != 0 ? changetype<EX_HARD_ERROR_PORT_HANDLER>(ExpPortHandler)(status, count, mask, original, options) : EX_HARD_ERROR_NO_PORT;
   if (answer == EX_HARD_ERROR_NO_PORT) {
     ExpLogHardError(status, block, count, mask, options);
     answer = ResponseReturnToCaller;
   }
   ExFreePoolWithTag(block, ERR_TAG);
+  KeFreeScratch(out);
   if (ProbeForWrite(response, 4, 4)) store<u32>(response, answer);
   return STATUS_SUCCESS;
 }

@@ -3,7 +3,7 @@
 // OBJECT_ATTRIBUTES captured before the object manager sees them.
 
 import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
-import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { IopProcessDeferredCloses } from "../io/iomgr";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "./capture";
 import { NtClose as ObClose } from "../ob/obhandle";
@@ -18,8 +18,6 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
   if ((handle & 0x80000000) == 0) return true; // most handles: decided without looking at the thread
   return handle >= 0xFFFFFFFE || ExGetPreviousMode() != UserMode;
 }
-
-@inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
 
 export function NtClose(handle: u32): u32 {
   if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
@@ -40,14 +38,20 @@ export function NtMakePermanentObject(handle: u32): u32 {
 
 type OPEN = (handle: usize, access: u32, objectAttributes: usize) => u32;
 
+// Per-call blocks come from the thread's scratch arena (KeAllocateScratch):
+// the captured attributes (8 bytes) and the handle Ob writes (+12) before it
+// goes to the caller.
+
 function ExpCreateOrOpen(handle: usize, access: u32, objectAttributes: usize, routine: OPEN): u32 {
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
-  const s = scratch();
+  const s = KeAllocateScratch(16);
   let status = ExCaptureObjectAttributes(objectAttributes, s);
-  if (status != STATUS_SUCCESS) return status;
-  status = routine(s + 12, access, load<usize>(s));
-  if (!NT_ERROR(status)) store<u32>(handle, load<u32>(s, 12));
-  ExReleaseObjectAttributes(s);
+  if (status == STATUS_SUCCESS) {
+    status = routine(s + 12, access, load<usize>(s));
+    if (!NT_ERROR(status)) store<u32>(handle, load<u32>(s, 12));
+    ExReleaseObjectAttributes(s);
+  }
+  KeFreeScratch(s);
   return status;
 }
 
@@ -73,13 +77,14 @@ export function NtCreateSymbolicLinkObject(handle: usize, access: u32, objectAtt
   if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
   store<u16>(copy, <u16>length); store<u16>(copy, <u16>length, 2); store<usize>(copy, copy + 8, 4);
   memory.copy(copy + 8, buffer, length);
-  const s = scratch();
+  const s = KeAllocateScratch(16);
   let status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
     status = ObCreateLink(s + 12, access, load<usize>(s), copy);
     if (!NT_ERROR(status)) store<u32>(handle, load<u32>(s, 12));
     ExReleaseObjectAttributes(s);
   }
+  KeFreeScratch(s);
   ExFreePoolWithTag(copy, 0x74706143);
   return status;
 }
@@ -96,16 +101,17 @@ export function NtQuerySymbolicLinkObject(handle: u32, target: usize, returnedLe
   if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   if (!ProbeForWrite(target, 8, 4)) return STATUS_ACCESS_VIOLATION;
   if (returnedLength != 0 && !ProbeForWrite(returnedLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const s = scratch();
-  const captured = s + 48;                    // kernel UNICODE_STRING: Length, MaximumLength, Buffer
-  const length = s + 56;                      // kernel slot for the returned length
+  const captured = KeAllocateScratch(12);    // kernel UNICODE_STRING: Length, MaximumLength, Buffer
+  const length = captured + 8;                // kernel slot for the returned length
   store<u64>(captured, load<u64>(target));    // the one read of the caller's structure
   const maximum = <u32>load<u16>(captured, 2);
-  if (!ProbeForWrite(load<usize>(captured, 4), maximum, 2)) return STATUS_ACCESS_VIOLATION;
-  store<u32>(length, 0);
-  const status = ObQueryLink(handle, captured, returnedLength != 0 ? length : 0);
-  if (status == STATUS_SUCCESS) store<u16>(target, load<u16>(captured));
-  if (returnedLength != 0 && (status == STATUS_SUCCESS || status == STATUS_BUFFER_TOO_SMALL)) store<u32>(returnedLength, load<u32>(length));
+  let status = STATUS_ACCESS_VIOLATION;
+  if (ProbeForWrite(load<usize>(captured, 4), maximum, 2)) {
+    status = ObQueryLink(handle, captured, returnedLength != 0 ? length : 0);
+    if (status == STATUS_SUCCESS) store<u16>(target, load<u16>(captured));
+    if (returnedLength != 0 && (status == STATUS_SUCCESS || status == STATUS_BUFFER_TOO_SMALL)) store<u32>(returnedLength, load<u32>(length));
+  }
+  KeFreeScratch(captured);
   return status;
 }
 
@@ -145,8 +151,9 @@ export function NtDuplicateObject(sourceProcess: u32, sourceHandle: u32, targetP
                                   access: u32, attributes: u32, options: u32): u32 {
   if (!ExIsUserHandleAllowed(sourceHandle) || !ExIsUserHandleAllowed(sourceProcess) || !ExIsUserHandleAllowed(targetProcess)) return STATUS_INVALID_HANDLE;
   if (targetHandle != 0 && !ProbeForWrite(targetHandle, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const s = KeCurrentThread + KTHREAD_SERVICE_SCRATCH;
-  const status = ObDuplicateObject(sourceProcess, sourceHandle, targetProcess, targetHandle != 0 ? s + 40 : 0, access, attributes, options);
-  if (targetHandle != 0 && !NT_ERROR(status)) store<u32>(targetHandle, load<u32>(s, 40));
+  const out = KeAllocateScratch(4); // the new handle, in kernel memory until the end
+  const status = ObDuplicateObject(sourceProcess, sourceHandle, targetProcess, targetHandle != 0 ? out : 0, access, attributes, options);
+  if (targetHandle != 0 && !NT_ERROR(status)) store<u32>(targetHandle, load<u32>(out));
+  KeFreeScratch(out);
   return status;
 }

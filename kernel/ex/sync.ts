@@ -8,7 +8,7 @@
 // (only when it came from user mode), reference the object by handle with
 // the access it needs, call the kernel routine, dereference, write results.
 
-import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import {
   KEVENT_SIZE, KMUTANT_SIZE, KSEMAPHORE_SIZE, KTIMER_SIZE, KeCancelTimer, KeInitializeEvent, KeInitializeMutant,
   KeInitializeSemaphore, KeInitializeTimer, KePulseEvent, KeReadStateObject, KeReleaseMutant, KeReleaseSemaphore,
@@ -27,7 +27,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { RemoveEntryList } from "../sdk/list";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import {
-  NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER,
   STATUS_INVALID_PARAMETER_2, STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 
@@ -51,6 +51,7 @@ export let ExTimerObjectType: usize = 0;
 
 // ---- types ----
 
+// Boot only (ExInitializeSynchronizationTypes runs once in phase 1, before user processes exist).
 const TypeName = memory.data(8, 4);
 const TypeInit = memory.data(128, 4);
 const TypeOut = memory.data(4, 4);
@@ -83,8 +84,10 @@ export function ExInitializeSynchronizationTypes(): void {
 
 // ---- helpers shared by the services (exported: other components' Create/Open services use them too) ----
 
-/** The thread's scratch: +0 captured attributes (8), +8 object, +12 handle, +16 timeout (8), +24 previous state. */
-@inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
+// Per-call blocks (captured attributes, out-parameters, a captured timeout)
+// come from the thread's scratch arena (KeAllocateScratch), freed on every
+// return path: a module-level block would be shared by every thread running
+// the service (see CONTRACTS.md, the reentrancy rule).
 
 /** Initialises a new object's body from two arguments; returns an NTSTATUS (a failure deletes the object). */
 export type EXP_INIT = (body: usize, a: u32, b: u32) => u32;
@@ -92,44 +95,66 @@ export type EXP_INIT = (body: usize, a: u32, b: u32) => u32;
 /** Create: probe the handle, capture the attributes, create, initialise the body, insert, hand out the handle. */
 export function ExpCreate(handle: usize, access: u32, objectAttributes: usize, type: usize, bodySize: u32, init: EXP_INIT, a: u32, b: u32): u32 {
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
-  const s = scratch();
+  const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 the object, +12 the handle
   let status = ExCaptureObjectAttributes(objectAttributes, s);
-  if (status != STATUS_SUCCESS) return status;
-  status = ObCreateObject(type, load<usize>(s), bodySize, s + 8);
   if (status == STATUS_SUCCESS) {
-    const body = load<usize>(s, 8);
-    status = init(body, a, b);
-    if (status != STATUS_SUCCESS) { ObDereferenceObject(body); }
-    else {
-      status = ObInsertObject(body, access, s + 12);
-      if (!NT_ERROR(status)) store<u32>(handle, load<u32>(s, 12));
+    status = ObCreateObject(type, load<usize>(s), bodySize, s + 8);
+    if (status == STATUS_SUCCESS) {
+      const body = load<usize>(s, 8);
+      status = init(body, a, b);
+      if (status != STATUS_SUCCESS) { ObDereferenceObject(body); }
+      else {
+        status = ObInsertObject(body, access, s + 12);
+        if (!NT_ERROR(status)) store<u32>(handle, load<u32>(s, 12));
+      }
     }
+    ExReleaseObjectAttributes(s);
   }
-  ExReleaseObjectAttributes(s);
+  KeFreeScratch(s);
   return status;
 }
 
 export function ExpOpen(handle: usize, access: u32, objectAttributes: usize, type: usize): u32 {
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
-  const s = scratch();
+  const s = KeAllocateScratch(16); // +0 captured attributes (8), +12 the handle
   let status = ExCaptureObjectAttributes(objectAttributes, s);
-  if (status != STATUS_SUCCESS) return status;
-  status = ObOpenObjectByName(load<usize>(s), type, access, s + 12);
-  if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
-  ExReleaseObjectAttributes(s);
+  if (status == STATUS_SUCCESS) {
+    status = ObOpenObjectByName(load<usize>(s), type, access, s + 12);
+    if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+    ExReleaseObjectAttributes(s);
+  }
+  KeFreeScratch(s);
   return status;
 }
 
-/** References the object behind a handle (0 on failure, the status at scratch+24). */
+/**
+ * References the object behind a handle a service was given: the status,
+ * and on success the object at `object` (4 bytes the caller owns, e.g. from
+ * KeAllocateScratch; 0 there on failure). A kernel handle from user mode is
+ * STATUS_INVALID_HANDLE.
+ */
+export function ExReferenceHandle(handle: u32, access: u32, type: usize, object: usize): u32 {
+  store<usize>(object, 0);
+  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
+  return ObReferenceObjectByHandle(handle, access, type, object, 0);
+}
+
+/**
+ * The object behind a handle, or 0 with the status for ExpLastStatus.
+ * FIXME: a side channel kept for mm/section.ts until it moves to
+ * ExReferenceHandle; the status is the thread's own (KTHREAD_SERVICE_SCRATCH
+ * + 24), so other threads cannot change it.
+ */
 export function ExpReference(handle: u32, access: u32, type: usize): usize {
-  const s = scratch();
-  if (!ExIsUserHandleAllowed(handle)) { store<u32>(s, 0xC0000008, 24); return 0; } // STATUS_INVALID_HANDLE
-  const status = ObReferenceObjectByHandle(handle, access, type, s + 8, 0);
-  store<u32>(s, status, 24);
-  return status == STATUS_SUCCESS ? load<usize>(s, 8) : 0;
+  const out = KeAllocateScratch(4);
+  const status = ExReferenceHandle(handle, access, type, out);
+  const object = load<usize>(out);
+  KeFreeScratch(out);
+  store<u32>(KeCurrentThread + KTHREAD_SERVICE_SCRATCH, status, 24);
+  return status == STATUS_SUCCESS ? object : 0;
 }
 /** The status of the last failed ExpReference on this thread. */
-@inline export function ExpLastStatus(): u32 { return load<u32>(scratch(), 24); }
+@inline export function ExpLastStatus(): u32 { return load<u32>(KeCurrentThread + KTHREAD_SERVICE_SCRATCH, 24); }
 
 function ExpWriteOptional(pointer: usize, value: i32): void { if (pointer != 0) store<i32>(pointer, value); }
 
@@ -152,8 +177,11 @@ export function NtOpenEvent(handle: usize, access: u32, objectAttributes: usize)
 const EV_SET: u32 = 0, EV_RESET: u32 = 1, EV_PULSE: u32 = 2;
 function ExpEventOp(handle: u32, previous: usize, op: u32): u32 {
   if (previous != 0 && !ProbeForWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const event = ExpReference(handle, EVENT_MODIFY_STATE, ExEventObjectType);
-  if (event == 0) return ExpLastStatus();
+  const out = KeAllocateScratch(4);
+  const status = ExReferenceHandle(handle, EVENT_MODIFY_STATE, ExEventObjectType, out);
+  const event = load<usize>(out);
+  KeFreeScratch(out);
+  if (status != STATUS_SUCCESS) return status;
   const old = op == EV_SET ? KeSetEvent(event) : op == EV_RESET ? KeResetEvent(event) : KePulseEvent(event);
   ObDereferenceObject(event);
   ExpWriteOptional(previous, old);
@@ -178,12 +206,15 @@ export function NtOpenMutant(handle: usize, access: u32, objectAttributes: usize
 /** NtReleaseMutant(MutantHandle, PreviousCount optional). */
 export function NtReleaseMutant(handle: u32, previousCount: usize): u32 {
   if (previousCount != 0 && !ProbeForWrite(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const mutant = ExpReference(handle, 0, ExMutantObjectType);
-  if (mutant == 0) return ExpLastStatus();
-  const s = scratch();
-  const status = KeReleaseMutant(mutant, s + 28);
-  ObDereferenceObject(mutant);
-  if (status == STATUS_SUCCESS) ExpWriteOptional(previousCount, load<i32>(s, 28));
+  const s = KeAllocateScratch(8); // +0 the mutant, +4 its previous count
+  let status = ExReferenceHandle(handle, 0, ExMutantObjectType, s);
+  if (status == STATUS_SUCCESS) {
+    const mutant = load<usize>(s);
+    status = KeReleaseMutant(mutant, s + 4);
+    ObDereferenceObject(mutant);
+    if (status == STATUS_SUCCESS) ExpWriteOptional(previousCount, load<i32>(s, 4));
+  }
+  KeFreeScratch(s);
   return status;
 }
 
@@ -204,12 +235,15 @@ export function NtOpenSemaphore(handle: usize, access: u32, objectAttributes: us
 /** NtReleaseSemaphore(SemaphoreHandle, ReleaseCount, PreviousCount optional). */
 export function NtReleaseSemaphore(handle: u32, releaseCount: u32, previousCount: usize): u32 {
   if (previousCount != 0 && !ProbeForWrite(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const semaphore = ExpReference(handle, SEMAPHORE_MODIFY_STATE, ExSemaphoreObjectType);
-  if (semaphore == 0) return ExpLastStatus();
-  const s = scratch();
-  const status = KeReleaseSemaphore(semaphore, <i32>releaseCount, s + 28);
-  ObDereferenceObject(semaphore);
-  if (status == STATUS_SUCCESS) ExpWriteOptional(previousCount, load<i32>(s, 28));
+  const s = KeAllocateScratch(8); // +0 the semaphore, +4 its previous count
+  let status = ExReferenceHandle(handle, SEMAPHORE_MODIFY_STATE, ExSemaphoreObjectType, s);
+  if (status == STATUS_SUCCESS) {
+    const semaphore = load<usize>(s);
+    status = KeReleaseSemaphore(semaphore, <i32>releaseCount, s + 4);
+    ObDereferenceObject(semaphore);
+    if (status == STATUS_SUCCESS) ExpWriteOptional(previousCount, load<i32>(s, 4));
+  }
+  KeFreeScratch(s);
   return status;
 }
 
@@ -233,8 +267,11 @@ export function NtSetTimer(handle: u32, dueTime: usize, apcRoutine: u32, context
   if (!ProbeForRead(dueTime, 8, 4)) return STATUS_ACCESS_VIOLATION;
   if (previousState != 0 && !ProbeForWrite(previousState, 1, 1)) return STATUS_ACCESS_VIOLATION;
   const due = load<i64>(dueTime);
-  const timer = ExpReference(handle, TIMER_MODIFY_STATE, ExTimerObjectType);
-  if (timer == 0) return ExpLastStatus();
+  const out = KeAllocateScratch(4);
+  const status = ExReferenceHandle(handle, TIMER_MODIFY_STATE, ExTimerObjectType, out);
+  const timer = load<usize>(out);
+  KeFreeScratch(out);
+  if (status != STATUS_SUCCESS) return status;
   const state = KeReadStateObject(timer);
   KeSetTimer(timer, due, period);
   ObDereferenceObject(timer);
@@ -244,8 +281,11 @@ export function NtSetTimer(handle: u32, dueTime: usize, apcRoutine: u32, context
 /** NtCancelTimer(TimerHandle, CurrentState optional). */
 export function NtCancelTimer(handle: u32, currentState: usize): u32 {
   if (currentState != 0 && !ProbeForWrite(currentState, 1, 1)) return STATUS_ACCESS_VIOLATION;
-  const timer = ExpReference(handle, TIMER_MODIFY_STATE, ExTimerObjectType);
-  if (timer == 0) return ExpLastStatus();
+  const out = KeAllocateScratch(4);
+  const status = ExReferenceHandle(handle, TIMER_MODIFY_STATE, ExTimerObjectType, out);
+  const timer = load<usize>(out);
+  KeFreeScratch(out);
+  if (status != STATUS_SUCCESS) return status;
   KeCancelTimer(timer);
   const state = KeReadStateObject(timer);
   ObDereferenceObject(timer);
@@ -291,17 +331,20 @@ export function NtWaitForMultipleObjects(count: u32, handles: usize, waitType: u
 }
 
 function NtWaitForMultipleObjectsInternal(count: u32, handles: usize, single: u32, waitType: u32, timeout: usize): u32 {
-  const s = scratch();
-  const due = ExCaptureTimeout(timeout, s + 16);
-  if (due == 1) return STATUS_ACCESS_VIOLATION;
-  const objects = ExAllocatePoolWithTag(NonPagedPool, count * 4, 0x74696157); // 'Wait'
-  if (objects == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  const s = KeAllocateScratch(16); // +0 the captured timeout (8), +8 an object
+  const due = ExCaptureTimeout(timeout, s);
+  const objects = due != 1 ? ExAllocatePoolWithTag(NonPagedPool, count * 4, 0x74696157) : 0; // 'Wait'
+  if (objects == 0) {
+    KeFreeScratch(s);
+    return due == 1 ? STATUS_ACCESS_VIOLATION : STATUS_INSUFFICIENT_RESOURCES;
+  }
   let referenced: u32 = 0;
   let status: u32 = STATUS_SUCCESS;
   for (; referenced < count; referenced++) {
     const handle = handles != 0 ? load<u32>(handles + referenced * 4) : single;
-    const object = ExpReference(handle, SYNCHRONIZE, 0);
-    if (object == 0) { status = ExpLastStatus(); break; }
+    status = ExReferenceHandle(handle, SYNCHRONIZE, 0, s + 8);
+    if (status != STATUS_SUCCESS) break;
+    const object = load<usize>(s, 8);
     if (!ExpIsWaitable(object)) { ObDereferenceObject(object); status = STATUS_OBJECT_TYPE_MISMATCH; break; }
     store<usize>(objects + referenced * 4, object);
   }
@@ -317,5 +360,6 @@ function NtWaitForMultipleObjectsInternal(count: u32, handles: usize, single: u3
   }
   for (let i: u32 = 0; i < referenced; i++) ObDereferenceObject(load<usize>(objects + i * 4));
   ExFreePoolWithTag(objects, 0x74696157);
+  KeFreeScratch(s);
   return status;
 }

@@ -4,6 +4,7 @@
 
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeQuerySystemTime } from "../ke/wait";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { HalQueryUptime, KUPTIME } from "../hal/pit";
 import { STATUS_ACCESS_VIOLATION, STATUS_SUCCESS } from "../sdk/ntstatus";
 
@@ -20,10 +21,12 @@ export function NtQuerySystemTime(time: u32): u32 {
 export function NtQueryPerformanceCounter(counter: u32, frequency: u32): u32 {
   if (!ProbeForWrite(counter, 8, 4)) return STATUS_ACCESS_VIOLATION;
   if (frequency != 0 && (!ProbeForWrite(frequency, 8, 4))) return STATUS_ACCESS_VIOLATION;
-  const uptime = memory.data(8, 4);
+  const uptime = KeAllocateScratch(<u32>offsetof<KUPTIME>()); // the thread's own: a preempting caller would overwrite a shared one
   HalQueryUptime(uptime);
   const u = changetype<KUPTIME>(uptime);
-  store<u64>(counter, <u64>u.Seconds * PERFORMANCE_FREQUENCY + <u64>u.Microseconds);
+  const value = <u64>u.Seconds * PERFORMANCE_FREQUENCY + <u64>u.Microseconds;
+  KeFreeScratch(uptime);
+  store<u64>(counter, value);
   if (frequency != 0) store<u64>(frequency, PERFORMANCE_FREQUENCY);
   return STATUS_SUCCESS;
 }

@@ -33,7 +33,7 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
-  FAT_EOC, FAT_TAG, FatAllocateCluster, FatCacheRead, FatCacheWrite, FatClusterSector, FatGetEntry, FatIsValidCluster, FatLastStatus, FatSetEntry, FatZeroCluster, VCB,
+  FAT_EOC, FAT_TAG, FatAllocateCluster, FatCacheRead, FatCacheWrite, FatClusterSector, FatGetEntry, FatIsValidCluster, FatCacheReadStatus, FatSetEntry, FatZeroCluster, VCB,
 } from "./fatvol";
 import { FAT_DIRENT, FAT_LFN_ENTRY } from "../sdk/fat";
 import {
@@ -54,7 +54,7 @@ export const MAX_NAME_CHARS: u32 = 255;
   ShortIndex: u32;    // the found file's short entry
   FirstIndex: u32;    // its first long entry (= ShortIndex without one)
   Sector: u32;        // where the short entry is
-  Offset: u32;
+  Status: u32;        // why FatNextFile or FatLookup last returned false: STATUS_SUCCESS at the end of the directory
   NameLength: u32;    // characters of Name
   ShortLength: u32;   // characters of ShortName
 }
@@ -138,21 +138,20 @@ function FatFormatShortName(entry: usize, out: usize): u32 {
 /**
  * Finds the next file (or directory) of the scan from scan.Index on; true
  * with the scan's found fields set, false at the end (or on an error, with
- * FatScanStatus set).
+ * the scan's Status set).
  */
-export let FatScanStatus: u32 = 0;
 export function FatNextFile(vcb: usize, scan: usize): bool {
   const s = changetype<DIRSCAN>(scan);
   const name = ScanName(scan);
   let lfnExpected: u32 = 0, lfnChecksum: u32 = 0, lfnTotal: u32 = 0, lfnFirst: u32 = 0, lfnValid = false;
-  FatScanStatus = STATUS_SUCCESS;
+  s.Status = STATUS_SUCCESS;
   while (true) {
     const index = s.Index;
     const sector = FatEntrySector(vcb, scan, index);
     if (sector == END_OF_DIRECTORY) return false;
-    if (sector == DIR_ERROR) { FatScanStatus = STATUS_FILE_CORRUPT_ERROR; return false; }
+    if (sector == DIR_ERROR) { s.Status = STATUS_FILE_CORRUPT_ERROR; return false; }
     const data = FatCacheRead(vcb, sector);
-    if (data == 0) { FatScanStatus = FatLastStatus; return false; }
+    if (data == 0) { s.Status = FatCacheReadStatus(vcb); return false; }
     const e = data + ((index & 15) << 5);
     const first = <u32>load<u8>(e);
     if (first == 0) return false;
@@ -184,7 +183,6 @@ export function FatNextFile(vcb: usize, scan: usize): bool {
     memory.copy(ScanEntry(scan), e, 32);
     s.ShortIndex = index;
     s.Sector = sector;
-    s.Offset = (index & 15) << 5;
     s.ShortLength = FatFormatShortName(e, ScanShortName(scan));
     if (lfnValid && lfnExpected == 1 && FatShortChecksum(e) == lfnChecksum) {
       let n: u32 = 0;
@@ -371,7 +369,7 @@ function FatWriteRun(vcb: usize, scan: usize, first: u32, count: u32, entries: u
     const sector = FatEntrySector(vcb, scan, first + i);
     if (sector >= DIR_ERROR) return STATUS_FILE_CORRUPT_ERROR;
     const data = FatCacheRead(vcb, sector);
-    if (data == 0) return FatLastStatus;
+    if (data == 0) return FatCacheReadStatus(vcb);
     while (i < count) {
       const index = first + i;
       if (FatEntrySector(vcb, scan, index) != sector) break;
@@ -398,7 +396,7 @@ export function FatMarkDeleted(vcb: usize, directory: u32, first: u32, count: u3
     const sector = FatEntrySector(vcb, scan, first + i);
     if (sector >= DIR_ERROR) { status = STATUS_FILE_CORRUPT_ERROR; break; }
     const data = FatCacheRead(vcb, sector);
-    if (data == 0) { status = FatLastStatus; break; }
+    if (data == 0) { status = FatCacheReadStatus(vcb); break; }
     while (i < count && FatEntrySector(vcb, scan, first + i) == sector) {
       store<u8>(data + (((first + i) & 15) << 5), 0xE5);
       i++;
@@ -412,7 +410,8 @@ export function FatMarkDeleted(vcb: usize, directory: u32, first: u32, count: u3
 /**
  * Finds `count` consecutive free entries in `directory`, growing it by a
  * cluster when it must (not FAT16's root: STATUS_DISK_FULL). A run that
- * stays in one sector is preferred. With `sameSector` (not END_OF_DIRECTORY)
+ * stays in one sector is preferred, but never one that would start after
+ * the end marker. With `sameSector` (not END_OF_DIRECTORY)
  * only runs in that sector count, and `treatFree` is an index taken as free.
  * The first index goes to `out`.
  */
@@ -429,7 +428,7 @@ export function FatFindFreeRun(vcb: usize, directory: u32, count: u32, sameSecto
     if (sector == DIR_ERROR) { status = STATUS_FILE_CORRUPT_ERROR; break; }
     if (sector == END_OF_DIRECTORY) break;
     const data = FatCacheRead(vcb, sector);
-    if (data == 0) { status = FatLastStatus; break; }
+    if (data == 0) { status = FatCacheReadStatus(vcb); break; }
     const first = <u32>load<u8>(data + ((index & 15) << 5));
     if (first == 0) ended = true;
     const free = ended || first == 0xE5 || index == treatFree;
@@ -441,6 +440,11 @@ export function FatFindFreeRun(vcb: usize, directory: u32, count: u32, sameSecto
         // In one sector? Runs of more than 16 never are.
         if (FatEntrySector(vcb, scan, runStart) == sector || count > 16) { found = true; break; }
         if (crossing == END_OF_DIRECTORY) crossing = runStart; // keep looking for a better one
+        // Not past the end marker (the first entry whose first byte is 0):
+        // a run that started after it would leave zero entries before the
+        // file, and every reader (ours, fsck.fat, Windows) stops at the
+        // first one: the file, and any file after it, would be lost.
+        if (ended) break;
         runStart++; runLength--;
       }
     } else {
@@ -460,7 +464,7 @@ export function FatFindFreeRun(vcb: usize, directory: u32, count: u32, sameSecto
       // Find the chain's last cluster.
       while (true) {
         const next = FatGetEntry(vcb, last);
-        if (next == 0xFFFFFFFF) { status = FatLastStatus; break; }
+        if (next == 0xFFFFFFFF) { status = FatCacheReadStatus(vcb); break; }
         if (next >= FAT_EOC) break;
         last = next;
       }
@@ -515,7 +519,7 @@ export function FatIsDirectoryEmpty(vcb: usize, directory: u32): bool {
     empty = false;
     break;
   }
-  if (FatScanStatus != STATUS_SUCCESS) empty = false;
+  if (changetype<DIRSCAN>(scan).Status != STATUS_SUCCESS) empty = false;
   FatFreeScan(scan);
   return empty;
 }

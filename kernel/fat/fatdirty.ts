@@ -20,7 +20,7 @@
 // A power cut or a bug check in between leaves it dirty, which is the point.
 
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQueryTickCount } from "../ke/wait";
-import { KeCreateThread, KeReadyThread } from "../ke/thread";
+import { KeAllocateScratch, KeCreateThread, KeReadyThread } from "../ke/thread";
 import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
@@ -29,7 +29,7 @@ import {
 } from "./fatvol";
 import { NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS } from "../sdk/ntstatus";
 
-/** The volumes mounted (the clean-volume thread walks them). */
+/** The volumes mounted (the clean-volume thread walks them): appended at mount, the entry before the count, so a reader below the count sees whole entries. */
 const MAX_VOLUMES: u32 = 8;
 const FatVolumes: usize = memory.data(<i32>(MAX_VOLUMES * 4), 4);
 let FatVolumeCount: u32 = 0;
@@ -149,7 +149,7 @@ export function FatCleanVolumes(): void {
 
 /** The deferred clean: a volume quiet for CLEAN_AFTER_TICKS after a write is marked clean. */
 function FatCleanVolumeThread(context: usize): void {
-  const delay = memory.data(8, 8);
+  const delay = KeAllocateScratch(8); // the thread's own for as long as it runs (it never returns)
   while (true) {
     KeWaitForSingleObject(FatDirtyEvent, 0);
     let pending = true;

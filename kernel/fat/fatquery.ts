@@ -3,7 +3,7 @@
 // both and names classes, with NT's wildcards * ? < > " matched
 // case-insensitively), IRP_MJ_QUERY_VOLUME_INFORMATION (volume, size, full
 // size, device, attribute), IRP_MJ_FLUSH_BUFFERS, and the volume locks of
-// IRP_MJ_FILE_SYSTEM_CONTROL. Registered by fatfile.ts when it mounts a
+// IRP_MJ_FILE_SYSTEM_CONTROL. Registered by fatmount.ts when it mounts a
 // volume.
 
 import { FatRereadDirtyState } from "./fatdirty";
@@ -19,9 +19,9 @@ import { DISK_EXTENSION } from "../io/disk";
 import { DEVICE_OBJECT } from "../io/iop";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import {
-  DIRSCAN, FatFreeScan, FatNewScan, FatNextFile, FatScanStatus, ScanEntry, ScanName, ScanShortName,
+  DIRSCAN, FatFreeScan, FatNewScan, FatNextFile, ScanEntry, ScanName, ScanShortName,
 } from "./fatdir";
-import { CCB, ClustersFor, FCB, FatWriteBasic, VcbOf } from "./fatfile";
+import { CCB, ClustersFor, FCB, FatWriteBasic, VcbOf } from "./fatfcb";
 import { FAT_DIRENT } from "../sdk/fat";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES,
@@ -94,7 +94,7 @@ export function FatQueryDirectory(device: usize, irp: usize): u32 {
   const fixed: u32 = cls == FileNamesInformation ? 12 : cls == FileDirectoryInformation ? 64 : cls == FileFullDirectoryInformation ? 68 : 94;
   while (true) {
     const before = s.Index;
-    if (!FatNextFile(vcb, scan)) { if (FatScanStatus != STATUS_SUCCESS) status = FatScanStatus; break; }
+    if (!FatNextFile(vcb, scan)) { if (s.Status != STATUS_SUCCESS) status = s.Status; break; }
     const name = ScanName(scan);
     if (ccb.PatternLength != 0 && !FatMatch(ccb.Pattern, ccb.PatternLength, name, s.NameLength)) continue;
     const nameBytes = s.NameLength << 1;

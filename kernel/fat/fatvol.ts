@@ -3,8 +3,11 @@
 // FAT date/time conversion.
 //
 // Sectors are 512 bytes (other sizes are refused at mount). Sector numbers
-// here are relative to the partition. The cache holds metadata sectors (FAT
-// and directories) and is write-through: every change reaches the disk in
+// here are relative to the partition. Each volume has its own cache of
+// metadata sectors (FAT and directories), which only the holder of the
+// volume's lock touches (every request holds it for its whole length, disk
+// waits included, so no other thread evicts a sector a request is using);
+// it is write-through: every change reaches the disk in
 // the order the driver makes it, which the crash-ordering rules of
 // fatdir.ts depend on. File data moves between the caller's buffer and the
 // disk directly (whole sectors) and keeps the cache coherent by updating
@@ -54,7 +57,7 @@ export const FAT_TAG: u32 = 0x20746146; // 'Fat '
   FreeClusters: u32;        // FAT_FREE_UNKNOWN until first needed (FatFreeClusters counts it), then kept up to date
   SerialNumber: u32;
   TotalSectors: u32;
-  FcbList: usize;           // open files (fatfile.ts)
+  FcbList: usize;           // open files (fatfcb.ts)
   FsInfoInvalidated: u32;   // FAT32: FSInfo's free count already set to unknown
   Label0: u32;              // the volume label: 11 bytes from the boot sector
   Label1: u32;
@@ -67,10 +70,12 @@ export const FAT_TAG: u32 = 0x20746146; // 'Fat '
   MountedDirty: u32;        // it was dirty at mount: it stays so until a checker clears it, as NT keeps it
   Marking: u32;             // the bit's own writes are under way (they must not mark again)
   LastWriteTick: u32;       // the clock tick of the last write: the volume is cleaned when it has been quiet
+  // +132
+  Cache: usize;             // FAT_CACHE (pool): the volume's sector cache, under Lock
 }
-export const SIZEOF_VCB: u32 = 132;
-@inline export function VcbLock(vcb: usize): usize { return vcb + 96; }
-@inline export function VcbLabel(vcb: usize): usize { return vcb + 80; }
+export const SIZEOF_VCB: u32 = 136;
+@inline export function VcbLock(vcb: usize): usize { return vcb + offsetof<VCB>("Lock"); }
+@inline export function VcbLabel(vcb: usize): usize { return vcb + offsetof<VCB>("Label0"); }
 
 export function FatAcquireVolume(vcb: usize): void { KeWaitForSingleObject(VcbLock(vcb), 0); }
 export function FatReleaseVolume(vcb: usize): void { KeSetEvent(VcbLock(vcb)); }
@@ -94,11 +99,12 @@ export function FatSetWriteHook(hook: (vcb: usize) => void): void { FatBeforeWri
 export function FatWriteSectors(vcb: usize, sector: u32, count: u32, buffer: usize): u32 {
   FatBeforeWrite(vcb);
   const status = IoDeviceTransfer(changetype<VCB>(vcb).Partition, IRP_MJ_WRITE, <u64>sector * SECTOR, buffer, count * SECTOR);
+  const cache = changetype<VCB>(vcb).Cache;
   for (let i: u32 = 0; i < CACHE_ENTRIES; i++) {
-    const s = load<u32>(CacheSector + (i << 2));
-    if (load<usize>(CacheVcb + (i << 2)) == vcb && s >= sector && s - sector < count) {
-      if (NT_SUCCESS(status)) memory.copy(CacheData + i * SECTOR, buffer + (s - sector) * SECTOR, SECTOR);
-      else store<usize>(CacheVcb + (i << 2), 0); // unknown now: drop it
+    const entry = changetype<FAT_CACHE_ENTRY>(CacheEntry(cache, i));
+    if (entry.Stamp != 0 && entry.Sector >= sector && entry.Sector - sector < count) {
+      if (NT_SUCCESS(status)) memory.copy(CacheData(cache, i), buffer + (entry.Sector - sector) * SECTOR, SECTOR);
+      else entry.Stamp = 0; // unknown now: drop it
     }
   }
   return status;
@@ -111,8 +117,10 @@ export function FatWriteSectorsRaw(vcb: usize, sector: u32, count: u32, buffer: 
 
 /** The cached copy of `sector`, or 0 when it is not cached (nothing is read or evicted). */
 export function FatCacheLookup(vcb: usize, sector: u32): usize {
+  const cache = changetype<VCB>(vcb).Cache;
   for (let i: u32 = 0; i < CACHE_ENTRIES; i++) {
-    if (load<usize>(CacheVcb + (i << 2)) == vcb && load<u32>(CacheSector + (i << 2)) == sector) return CacheData + i * SECTOR;
+    const entry = changetype<FAT_CACHE_ENTRY>(CacheEntry(cache, i));
+    if (entry.Stamp != 0 && entry.Sector == sector) return CacheData(cache, i);
   }
   return 0;
 }
@@ -123,52 +131,75 @@ export function FatFlushDisk(vcb: usize): u32 {
 }
 
 // ---- the sector cache ----
+//
+// One per volume, made at mount and guarded by the volume's lock:
+//
+//   FAT_CACHE   +0  Clock, Hits, Misses, ReadStatus
+//               +16 CACHE_ENTRIES x FAT_CACHE_ENTRY (Sector, Stamp; Stamp 0: empty)
+//               CACHE_DATA_AT: CACHE_ENTRIES sectors of 512 bytes
+//
+// A sector FatCacheRead returns stays where it is until CACHE_ENTRIES - 1
+// other sectors have been read after it (least recently used goes first):
+// a request may hold a few at once.
 
 const CACHE_ENTRIES: u32 = 64;
-const CacheVcb: usize = memory.data(<i32>(CACHE_ENTRIES * 4), 4);
-const CacheSector: usize = memory.data(<i32>(CACHE_ENTRIES * 4), 4);
-const CacheStamp: usize = memory.data(<i32>(CACHE_ENTRIES * 4), 4);
-let CacheData: usize = 0;
-let CacheClock: u32 = 0;
-export let FatCacheHits: u32 = 0;
-export let FatCacheMisses: u32 = 0;
-/** Set by FatCacheRead on failure. */
-export let FatLastStatus: u32 = 0;
+@unmanaged class FAT_CACHE {
+  Clock: u32;               // stamps in use order (1, 2, ...)
+  Hits: u32;
+  Misses: u32;
+  ReadStatus: u32;          // why the last FatCacheRead that returned 0 failed
+}
+@unmanaged class FAT_CACHE_ENTRY {
+  Sector: u32;
+  Stamp: u32;               // the Clock at its last use; 0: the entry holds nothing
+}
+const CACHE_ENTRIES_AT: u32 = 16;
+const CACHE_DATA_AT: u32 = CACHE_ENTRIES_AT + CACHE_ENTRIES * 8;
+const SIZEOF_FAT_CACHE: u32 = CACHE_DATA_AT + CACHE_ENTRIES * SECTOR;
+@inline function CacheEntry(cache: usize, i: u32): usize { return cache + CACHE_ENTRIES_AT + (i << 3); }
+@inline function CacheData(cache: usize, i: u32): usize { return cache + CACHE_DATA_AT + i * SECTOR; }
 
 /**
  * The 512 bytes of `sector`, from the cache or the disk; 0 on a read error
- * (FatLastStatus says which). The pointer is good until the next cache call.
+ * (FatCacheReadStatus says which). The pointer is good while the caller
+ * holds the volume's lock and reads fewer than CACHE_ENTRIES other sectors.
  */
 export function FatCacheRead(vcb: usize, sector: u32): usize {
+  const cache = changetype<VCB>(vcb).Cache;
+  const c = changetype<FAT_CACHE>(cache);
   let victim: u32 = 0, oldest: u32 = 0xFFFFFFFF;
   for (let i: u32 = 0; i < CACHE_ENTRIES; i++) {
-    const v = load<usize>(CacheVcb + (i << 2));
-    if (v == vcb && load<u32>(CacheSector + (i << 2)) == sector) {
-      store<u32>(CacheStamp + (i << 2), ++CacheClock);
-      FatCacheHits++;
-      return CacheData + i * SECTOR;
+    const entry = changetype<FAT_CACHE_ENTRY>(CacheEntry(cache, i));
+    if (entry.Stamp != 0 && entry.Sector == sector) {
+      entry.Stamp = ++c.Clock;
+      c.Hits++;
+      return CacheData(cache, i);
     }
-    const stamp: u32 = v == 0 ? 0 : load<u32>(CacheStamp + (i << 2));
-    if (stamp < oldest) { oldest = stamp; victim = i; }
+    if (entry.Stamp < oldest) { oldest = entry.Stamp; victim = i; }
   }
-  FatCacheMisses++;
-  const data = CacheData + victim * SECTOR;
-  store<usize>(CacheVcb + (victim << 2), 0);
+  c.Misses++;
+  const entry = changetype<FAT_CACHE_ENTRY>(CacheEntry(cache, victim));
+  const data = CacheData(cache, victim);
+  entry.Stamp = 0;
   const status = FatReadSectors(vcb, sector, 1, data);
-  if (!NT_SUCCESS(status)) { FatLastStatus = status; return 0; }
-  store<usize>(CacheVcb + (victim << 2), vcb);
-  store<u32>(CacheSector + (victim << 2), sector);
-  store<u32>(CacheStamp + (victim << 2), ++CacheClock);
+  if (!NT_SUCCESS(status)) { c.ReadStatus = status; return 0; }
+  entry.Sector = sector;
+  entry.Stamp = ++c.Clock;
   return data;
 }
+
+/** Why the volume's last FatCacheRead that returned 0 failed (read it at once, under the volume's lock). */
+export function FatCacheReadStatus(vcb: usize): u32 { return changetype<FAT_CACHE>(changetype<VCB>(vcb).Cache).ReadStatus; }
 
 /** Writes a sector the caller changed in the cache (the pointer FatCacheRead gave) through to the disk. */
 export function FatCacheWrite(vcb: usize, sector: u32, data: usize): u32 {
   FatBeforeWrite(vcb);
   const status = IoDeviceTransfer(changetype<VCB>(vcb).Partition, IRP_MJ_WRITE, <u64>sector * SECTOR, data, SECTOR);
   if (!NT_SUCCESS(status)) {
+    const cache = changetype<VCB>(vcb).Cache;
     for (let i: u32 = 0; i < CACHE_ENTRIES; i++) {
-      if (load<usize>(CacheVcb + (i << 2)) == vcb && load<u32>(CacheSector + (i << 2)) == sector) store<usize>(CacheVcb + (i << 2), 0);
+      const entry = changetype<FAT_CACHE_ENTRY>(CacheEntry(cache, i));
+      if (entry.Stamp != 0 && entry.Sector == sector) entry.Stamp = 0;
     }
   }
   return status;
@@ -176,7 +207,8 @@ export function FatCacheWrite(vcb: usize, sector: u32, data: usize): u32 {
 
 /** Forgets every cached sector of the volume (another writer changed the disk under it: FSCTL_DISMOUNT_VOLUME). */
 export function FatDropCache(vcb: usize): void {
-  for (let i: u32 = 0; i < CACHE_ENTRIES; i++) if (load<usize>(CacheVcb + (i << 2)) == vcb) store<usize>(CacheVcb + (i << 2), 0);
+  const cache = changetype<VCB>(vcb).Cache;
+  for (let i: u32 = 0; i < CACHE_ENTRIES; i++) changetype<FAT_CACHE_ENTRY>(CacheEntry(cache, i)).Stamp = 0;
 }
 
 /**
@@ -236,7 +268,7 @@ export function FatSetEntry(vcb: usize, cluster: u32, value: u32): u32 {
   for (let copy: u32 = 0; copy < v.NumberOfFats; copy++) {
     const sector = v.FatStart + copy * v.SectorsPerFat + offset / SECTOR;
     const data = FatCacheRead(vcb, sector);
-    if (data == 0) return FatLastStatus;
+    if (data == 0) return FatCacheReadStatus(vcb);
     if (v.FatType == 32) {
       const p = data + offset % SECTOR;
       store<u32>(p, (load<u32>(p) & 0xF0000000) | (value & 0x0FFFFFFF)); // the top four bits are reserved
@@ -254,7 +286,7 @@ function FatInvalidateFsInfo(vcb: usize): u32 {
   const v = changetype<VCB>(vcb);
   if (v.FatType != 32 || v.FsInfoSector == 0 || v.FsInfoInvalidated != 0) return STATUS_SUCCESS;
   const data = FatCacheRead(vcb, v.FsInfoSector);
-  if (data == 0) return FatLastStatus;
+  if (data == 0) return FatCacheReadStatus(vcb);
   v.FsInfoInvalidated = 1;
   if (load<u32>(data + FSI_LEAD_SIG_OFFSET) != FSI_LEAD_SIG || load<u32>(data + FSI_STRUC_SIG_OFFSET) != FSI_STRUC_SIG) return STATUS_SUCCESS; // not a valid FSInfo: leave it
   store<u32>(data + FSI_FREE_COUNT, 0xFFFFFFFF);
@@ -276,7 +308,7 @@ export function FatAllocateCluster(vcb: usize, previous: u32, out: usize): u32 {
   for (let n: u32 = 0; n < v.ClusterCount; n++) {
     if (!FatIsValidCluster(vcb, cluster)) cluster = 2;
     const entry = FatGetEntry(vcb, cluster);
-    if (entry == 0xFFFFFFFF) return FatLastStatus;
+    if (entry == 0xFFFFFFFF) return FatCacheReadStatus(vcb);
     if (entry == FAT_FREE) {
       status = FatSetEntry(vcb, cluster, 0x0FFFFFFF);
       if (!NT_SUCCESS(status)) return status;
@@ -336,7 +368,7 @@ export function FatAllocateRun(vcb: usize, previous: u32, first: u32, count: u32
   while (cluster < end) {
     const sector = (cluster << shift) / SECTOR;
     const data = FatCacheRead(vcb, v.FatStart + sector);
-    if (data == 0) return FatLastStatus;
+    if (data == 0) return FatCacheReadStatus(vcb);
     // Every entry of the run in this FAT sector.
     while (cluster < end && (cluster << shift) / SECTOR == sector) {
       const next = cluster + 1 < end ? cluster + 1 : 0x0FFFFFFF;
@@ -383,12 +415,12 @@ export function FatFreeChain(vcb: usize, first: u32): u32 {
     const sector = (cluster << shift) / SECTOR;
     if (pending != 0xFFFFFFFF && pending != sector) {
       const data = FatCacheRead(vcb, v.FatStart + pending);
-      if (data == 0) return FatLastStatus;
+      if (data == 0) return FatCacheReadStatus(vcb);
       status = FatWriteFatSector(vcb, pending, data);
       if (!NT_SUCCESS(status)) return status;
     }
     const data = FatCacheRead(vcb, v.FatStart + sector);
-    if (data == 0) return FatLastStatus;
+    if (data == 0) return FatCacheReadStatus(vcb);
     const p = data + ((cluster << shift) % SECTOR);
     let next: u32;
     if (v.FatType == 32) { next = load<u32>(p) & 0x0FFFFFFF; store<u32>(p, load<u32>(p) & 0xF0000000); }
@@ -401,7 +433,7 @@ export function FatFreeChain(vcb: usize, first: u32): u32 {
   }
   if (pending != 0xFFFFFFFF) {
     const data = FatCacheRead(vcb, v.FatStart + pending);
-    if (data == 0) return FatLastStatus;
+    if (data == 0) return FatCacheReadStatus(vcb);
     status = FatWriteFatSector(vcb, pending, data);
   }
   return status;
@@ -417,7 +449,6 @@ export function FatZeroCluster(vcb: usize, cluster: u32): u32 {
   return status;
 }
 
-/** Counts free clusters (at mount), reading the first FAT 16 sectors at a time past the cache. */
 /** VCB.FreeClusters before the free clusters are counted. */
 export const FAT_FREE_UNKNOWN: u32 = 0xFFFFFFFF;
 
@@ -442,7 +473,10 @@ export function FatFreeClusters(vcb: usize): u32 {
   return free;
 }
 
-/** Counts the free clusters (and sets NextFree to the first); FAT_FREE_UNKNOWN on a read error. */
+/**
+ * Counts the free clusters (and sets NextFree to the first), reading the first FAT 16 sectors
+ * at a time past the cache; FAT_FREE_UNKNOWN on a read error.
+ */
 function FatCountFree(vcb: usize): u32 {
   const v = changetype<VCB>(vcb);
   const CHUNK: u32 = 16;
@@ -488,9 +522,10 @@ export function FatMountVolume(vcb: usize, partitionSectors: u32): u32 {
 function FatMountVolumeInner(vcb: usize, partitionSectors: u32): u32 {
   const v = changetype<VCB>(vcb);
   KeInitializeEvent(VcbLock(vcb), false, true);
-  if (CacheData == 0) {
-    CacheData = ExAllocatePoolWithTag(NonPagedPool, CACHE_ENTRIES * SECTOR, FAT_TAG);
-    if (CacheData == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  if (v.Cache == 0) {
+    v.Cache = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_FAT_CACHE, FAT_TAG);
+    if (v.Cache == 0) return STATUS_INSUFFICIENT_RESOURCES;
+    memory.fill(v.Cache, 0, SIZEOF_FAT_CACHE);
   }
   const boot = ExAllocatePoolWithTag(NonPagedPool, SECTOR, FAT_TAG);
   if (boot == 0) return STATUS_INSUFFICIENT_RESOURCES;

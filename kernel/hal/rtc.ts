@@ -10,8 +10,7 @@
 // agree, outside an update. It is taken to run in UTC, as emulators keep it.
 
 import { inb, outb } from "../sdk/intrinsics";
-import { KeLogBegin, KeLogDecimalPadded, KeLogEnd, KeLogString } from "../ke/log";
-import { RtlTimeFromFields } from "../rtl/time";
+import { TIME_FIELDS } from "../rtl/time";
 
 const CMOS_INDEX: u32 = 0x70;
 const CMOS_DATA: u32 = 0x71;
@@ -22,6 +21,7 @@ function CmosRead(register: u32): u32 {
   return inb(CMOS_DATA);
 }
 
+// Read at boot only (phase 0, before a second thread exists): the raw registers.
 const Fields: usize = memory.data(8, 4); // second, minute, hour, day, month, year, century
 
 function HalpReadFields(into: usize): void {
@@ -38,11 +38,12 @@ function HalpReadFields(into: usize): void {
 @inline function FromBcd(v: u32): u32 { return (v & 0x0F) + (v >> 4) * 10; }
 
 /**
- * The time the CMOS clock shows, as NT time (UTC), or 0 when it shows
- * nothing sensible (no clock, or a date out of range). Logs what it read.
+ * The date and time the CMOS clock shows (UTC) into `fields` (TIME_FIELDS);
+ * false when it shows nothing sensible (no clock, or a date out of range).
+ * The kernel logs and sets the time (main.ts): the HAL sits below the log.
  */
-export function HalQueryRealTimeClock(): u64 {
-  const other = memory.data(8, 4);
+export function HalQueryRealTimeClock(fields: usize): bool {
+  const other = memory.data(8, 4); // boot only, as Fields
   HalpReadFields(Fields);
   for (let tries = 0; tries < 5; tries++) {
     HalpReadFields(other);
@@ -61,16 +62,9 @@ export function HalQueryRealTimeClock(): u64 {
   }
   if (!hours24) hour = (hour % 12) + (pm ? 12 : 0);
   const fullYear = (century >= 19 && century <= 30 ? century * 100 : (year < 80 ? 2000 : 1900)) + year;
-  KeLogBegin("hal");
-  if (second > 59 || minute > 59 || hour > 23 || day < 1 || day > 31 || month < 1 || month > 12) {
-    KeLogString("no usable real-time clock: the system time starts at 1601-01-01");
-    KeLogEnd();
-    return 0;
-  }
-  KeLogString("RTC ");
-  KeLogDecimalPadded(fullYear, 4, 0x30); KeLogString("-"); KeLogDecimalPadded(month, 2, 0x30); KeLogString("-");
-  KeLogDecimalPadded(day, 2, 0x30); KeLogString(" "); KeLogDecimalPadded(hour, 2, 0x30); KeLogString(":");
-  KeLogDecimalPadded(minute, 2, 0x30); KeLogString(":"); KeLogDecimalPadded(second, 2, 0x30); KeLogString(" UTC");
-  KeLogEnd();
-  return RtlTimeFromFields(<i32>fullYear, <i32>month, <i32>day, hour, minute, second);
+  if (second > 59 || minute > 59 || hour > 23 || day < 1 || day > 31 || month < 1 || month > 12) return false;
+  const f = changetype<TIME_FIELDS>(fields);
+  f.Year = <u16>fullYear; f.Month = <u16>month; f.Day = <u16>day;
+  f.Hour = <u16>hour; f.Minute = <u16>minute; f.Second = <u16>second; f.Milliseconds = 0; f.Weekday = 0;
+  return true;
 }

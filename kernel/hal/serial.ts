@@ -2,7 +2,7 @@
 //
 // The port is programmed once for 115200 baud, 8 data bits, no parity, one
 // stop bit, with its FIFOs on. Until the serial driver connects IRQ 4
-// (HalSerialStartInterrupts, phase 1), transmission polls the line status
+// (HalSerialInterrupt, then HalSerialStartInterrupts: phase 1), transmission polls the line status
 // register: a byte goes out when the transmit holding register is empty,
 // with a bounded poll so a missing or wedged UART cannot hang the kernel.
 // From then on it is interrupt-driven: bytes go into a transmit ring and the
@@ -15,7 +15,6 @@
 // the bug check block, nothing else (DESIGN.md section 5).
 
 import { cli, inb, outb, read_eflags, sti } from "../sdk/intrinsics";
-import { KeConnectInterrupt } from "../ke/interrupt";
 import {
   HalpUartProgram, IER_RX, IER_THRI, LSR_DR, LSR_THRE, MCR_DTR_RTS, MCR_OUT2, UART_FIFO_DEPTH, UART_IER, UART_IIR, UART_LSR, UART_MCR,
   UART_MSR, UART_RBR, UART_THR,
@@ -23,6 +22,8 @@ import {
 
 /** I/O base of COM1. */
 export const COM1_BASE: u32 = 0x3F8;
+/** COM1's interrupt line: the serial driver connects HalSerialInterrupt to it (the HAL sits below the kernel's interrupt table). */
+export const COM1_IRQ: u32 = 4;
 
 /** The baud rate of the log. */
 const SERIAL_BAUD: u32 = 115200;
@@ -112,8 +113,8 @@ function HalpTransmitChunk(): void {
   }
 }
 
-/** IRQ 4. */
-function HalpSerialInterrupt(frame: usize): void {
+/** IRQ 4's service routine (the serial driver connects it before HalSerialStartInterrupts). */
+export function HalSerialInterrupt(frame: usize): void {
   for (let round = 0; round < 8; round++) {
     const iir = inb(COM1_BASE + UART_IIR) & 0x0F;
     if ((iir & 1) != 0) break; // nothing pending
@@ -136,13 +137,12 @@ function HalpSerialInterrupt(frame: usize): void {
   }
 }
 
-/** Phase 1: IRQ 4 drives COM1 from now on; `receive` is called (in the interrupt) when bytes arrive. */
+/** Phase 1: IRQ 4 (HalSerialInterrupt, connected) drives COM1 from now on; `receive` is called (in the interrupt) when bytes arrive. */
 export function HalSerialStartInterrupts(receive: HAL_SERIAL_RECEIVE): void {
   if (!HalpSerialReady) return;
   const f = Enter();
   HalpReceiveCallback = changetype<usize>(receive);
   while ((inb(COM1_BASE + UART_LSR) & LSR_DR) != 0) inb(COM1_BASE + UART_RBR); // stale input
-  KeConnectInterrupt(4, HalpSerialInterrupt);
   outb(COM1_BASE + UART_MCR, MCR_DTR_RTS | MCR_OUT2);
   HalpSerialInterrupts = true;
   outb(COM1_BASE + UART_IER, IER_RX);

@@ -21,7 +21,8 @@
 import { KeLogCharacter, KeLogEnd } from "../ke/log";
 import { KEVENT_SIZE, KeInitializeEvent, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { HalSerialRead, HalSerialReceived, HalSerialStartInterrupts } from "../hal/serial";
+import { COM1_IRQ, HalSerialInterrupt, HalSerialRead, HalSerialReceived, HalSerialStartInterrupts } from "../hal/serial";
+import { KeConnectInterrupt } from "../ke/interrupt";
 import { PsLogBeginForCurrentProcess } from "../ps/psmain";
 import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoCreateSymbolicLink, IoSetMajorFunction } from "./iomgr";
 import {
@@ -149,5 +150,6 @@ export function IoInitializeSerial(): void {
   IoSetMajorFunction(driver, IRP_MJ_CLOSE, SerialClose);
   if (IoCreateDevice(driver, "\\Device\\Serial0", 0, FILE_DEVICE_SERIAL_PORT) == 0) return;
   IoCreateSymbolicLink("\\??\\COM1", "\\Device\\Serial0");
+  KeConnectInterrupt(COM1_IRQ, HalSerialInterrupt);
   HalSerialStartInterrupts(SerialReceive);
 }

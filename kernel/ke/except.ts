@@ -46,6 +46,11 @@ const EFLAGS_IF_RESERVED: u32 = 0x202;
 
 // Where the dispatch builds what it copies out. Used with interrupts off, from
 // the record's capture to the copy: one dispatch at a time on this single CPU.
+// (Traps enter through interrupt gates, the services below cli() first, and
+// nothing in between can switch threads: a fault in the user copies either
+// commits a stack page or takes the copy's fixup, neither of which waits.
+// A CONTEXT is 716 bytes, too big for the thread's 1 KiB scratch arena beside
+// a record, which is why these stay module-level.)
 const KiContext: usize = memory.data(<i32>offsetof<CONTEXT>(), 16);
 const KiRecord: usize = memory.data(<i32>offsetof<EXCEPTION_RECORD>(), 4);
 const KiPointers: usize = memory.data(8, 4);
@@ -287,7 +292,7 @@ export function NtRaiseException(record: usize, context: usize, firstChance: u32
  */
 export function KeGetContextThread(thread: usize, context: usize): u32 {
   if (!ProbeUserRange(context, CONTEXT_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
-  cli(); // KiContext is one buffer
+  cli(); // KiContext is one buffer (and `flags`: both used with interrupts off)
   const flags = memory.data(4, 4);
   if (!ExCopyFromUser(flags, context, 4)) return STATUS_ACCESS_VIOLATION;
   KeContextFromTrapFrame(KeUserTrapFrame(thread), KiContext);

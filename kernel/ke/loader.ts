@@ -16,7 +16,7 @@
 
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED } from "./bugcheck";
 import { KeLogAsciiz, KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogString } from "./log";
-import { RTL_ASCIIZ_MAX, RtlAsciizHasWord } from "../rtl/ascii";
+import { RTL_ASCIIZ_MAX, RtlAsciizHasWord, RtlAsciizLength } from "../rtl/ascii";
 import { outb } from "../sdk/intrinsics";
 
 /** Virtual address of physical address 0 (the entry stub's kernel window). */
@@ -143,3 +143,46 @@ export function KeSetBootSelfTests(tests: (stage: u32) => void): void { KiBootSe
 
 /** Runs the self-tests of `stage` (SELFTEST_*) when they are installed. */
 export function KeRunBootSelfTests(stage: u32): void { KiBootSelfTests(stage); }
+
+/**
+ * The number in `name=NUMBER` on the command line (decimal, or hexadecimal
+ * after 0x), or `fallback` when there is no such word or its number is bad.
+ */
+export function KeCommandLineOptionValue(name: string, fallback: u32): u32 {
+  const block = changetype<LOADER_PARAMETER_BLOCK>(KeLoaderBlock);
+  if (block.CommandLine == 0) return fallback;
+  const line = block.CommandLine;
+  const length = RtlAsciizLength(line);
+  const nameLength = <u32>name.length;
+  let start: u32 = 0;
+  while (start < length) {
+    while (start < length && <u32>load<u8>(line + start) <= 0x20) start++;
+    let end = start;
+    while (end < length && <u32>load<u8>(line + end) > 0x20) end++;
+    if (end - start > nameLength + 1 && <u32>load<u8>(line + start + nameLength) == 0x3D) { // '='
+      let same = true;
+      for (let i: u32 = 0; i < nameLength; i++) {
+        if (<u32>load<u8>(line + start + i) != <u32>name.charCodeAt(i)) { same = false; break; }
+      }
+      if (same) return KiParseNumber(line + start + nameLength + 1, end - start - nameLength - 1, fallback);
+    }
+    start = end;
+  }
+  return fallback;
+}
+
+function KiParseNumber(text: usize, length: u32, fallback: u32): u32 {
+  let value: u32 = 0;
+  let i: u32 = 0;
+  const hex = length > 2 && load<u8>(text) == 0x30 && (load<u8>(text + 1) | 0x20) == 0x78; // "0x"
+  if (hex) i = 2;
+  for (; i < length; i++) {
+    const c = <u32>load<u8>(text + i);
+    let digit: u32;
+    if (c >= 0x30 && c <= 0x39) digit = c - 0x30;
+    else if (hex && (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) digit = (c | 0x20) - 0x61 + 10;
+    else return fallback;
+    value = hex ? (value << 4) | digit : value * 10 + digit;
+  }
+  return value;
+}

@@ -32,6 +32,10 @@ const ASCII_ZERO: u32 = 0x30;
 const ASCII_UPPER_A: u32 = 0x41;
 const ASCII_QUESTION: u32 = 0x3F;
 
+// One line buffer for every thread: safe because a line is built and sent
+// with interrupts off (KeLogBegin to KeLogEnd) and nothing in between waits
+// (COM1 output polls when its ring is full), so no other thread can run and
+// start a line of its own until this one is out.
 const KiLogLine: usize = memory.data(LOG_LINE_MAX, 4);
 const KiLogUptime: usize = memory.data(offsetof<KUPTIME>(), 4);
 let KiLogLength: u32 = 0;

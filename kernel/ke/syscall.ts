@@ -17,6 +17,7 @@ import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "./log";
 import { KGDT_R0_CODE, KiTss } from "./gdt";
 import { KTRAP_FRAME } from "../sdk/context";
 import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_ARGS } from "./thread";
+import { KeBugCheckEx, UNEXPECTED_KERNEL_MODE_TRAP } from "./bugcheck";
 import { KiCallService, KiInitializeServiceTable, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
 import { UserMode } from "./probe";
 import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_SYSTEM_SERVICE } from "../sdk/ntstatus";
@@ -70,12 +71,25 @@ export function KiSystemService(frame: usize): void {
     if (user_copy(args, from, bytes) != 0) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
   }
   const mode = thread.PreviousMode;
+  const scratch = thread.ScratchUsed;
   thread.PreviousMode = UserMode;
   sti();
   const status = KiCallService(service, args);
   cli();
   thread.PreviousMode = mode;
+  if (thread.ScratchUsed != scratch) KiScratchLeaked(service, scratch, thread.ScratchUsed);
   trap.Eax = status;
+}
+
+/**
+ * A service must leave the thread's scratch arena (KeAllocateScratch) as it
+ * found it: a return path that forgot KeFreeScratch stops the system here,
+ * naming the service, instead of running the arena out many calls later.
+ * Bug check 0x7F (as the arena's own), parameters 10, the service number,
+ * the bytes in use before and after.
+ */
+function KiScratchLeaked(service: u32, before: u32, after: u32): void {
+  KeBugCheckEx(UNEXPECTED_KERNEL_MODE_TRAP, 10, service, before, after);
 }
 
 /** A service of the session's shadow table (win32k.sys, ke/shadow.ts): there only once the caller's session loaded it. */
@@ -90,10 +104,12 @@ function KiShadowSystemService(trap: KTRAP_FRAME, service: u32): void {
     if (<usize>from > MM_USER_PROBE_ADDRESS - <usize>bytes || user_copy(args, from, bytes) != 0) { trap.Eax = STATUS_ACCESS_VIOLATION; return; }
   }
   const mode = thread.PreviousMode;
+  const scratch = thread.ScratchUsed;
   thread.PreviousMode = UserMode;
   sti();
   const status = KiCallShadowService(service, args, bytes);
   cli();
   thread.PreviousMode = mode;
+  if (thread.ScratchUsed != scratch) KiScratchLeaked(service, scratch, thread.ScratchUsed);
   trap.Eax = status;
 }

@@ -19,7 +19,7 @@ import { cli, func_address, read_eflags, sti, swap_context, hlt } from "../sdk/i
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, UNEXPECTED_KERNEL_MODE_TRAP } from "./bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "./log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PoolTag } from "../ex/pool";
-import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList, RemoveHeadList } from "../sdk/list";
+import { InitializeListHead, InsertHeadList, InsertTailList, IsListEmpty, RemoveEntryList, RemoveHeadList } from "../sdk/list";
 import { STATUS_KERNEL_APC } from "../sdk/ntstatus";
 
 export const MAXIMUM_PRIORITY: u32 = 32;
@@ -589,4 +589,46 @@ export function KiInitializeScheduler(phase1: KSTART_ROUTINE): void {
   KeCurrentThread = idle;
   if (KiSwapHook != 0) changetype<KSWAP_HOOK>(KiSwapHook)(idle);
   swap_context(boot, t.SavedEsp, t.StackLimit); // the boot stack is left behind for good
+}
+
+// ---- chaos builds ----
+
+/**
+ * The chaos kernel's forced switch (kernel/ke/chaos.ts; the product kernel
+ * never calls it, so none of it is in build/ntoskrnl.bin): the running thread
+ * goes to the tail of its ready queue and the processor goes to ready thread
+ * number `choice` (modulo their count, queues walked from priority 0 up),
+ * whatever its priority, so a second thread runs the same code while the
+ * first is stopped anywhere. A lower-priority choice runs until the next
+ * scheduling event (an interrupt's end or KiCheckPreemption). The caller holds
+ * the dispatcher lock. False when no other thread is ready.
+ */
+export function KiSwitchToAnyReadyThread(choice: u32): bool {
+  const cur = KeCurrentThread;
+  if (cur == 0 || cur == KiIdleThread || changetype<KTHREAD>(cur).State != Running) return false;
+  let count: u32 = 0;
+  for (let p: u32 = 0; p < MAXIMUM_PRIORITY; p++) {
+    const head = queueOf(p);
+    for (let e = load<usize>(head); e != head; e = load<usize>(e)) count++;
+  }
+  if (count == 0) return false;
+  let k = choice % count;
+  let target: usize = 0;
+  for (let p: u32 = 0; p < MAXIMUM_PRIORITY && target == 0; p++) {
+    const head = queueOf(p);
+    for (let e = load<usize>(head); e != head; e = load<usize>(e)) {
+      if (k == 0) { target = e - KTHREAD_READY_LINKS; break; }
+      k--;
+    }
+  }
+  const best = <u32>31 - clz<u32>(KiReadySummary);
+  KiRemoveFromReadyQueue(target);
+  KiReadyThread(cur);
+  // KiSwapThread takes the head of the highest queue: the target goes there for this one pick
+  // (its Priority is unchanged, so it goes back to its own queue when it is readied again).
+  InsertHeadList(queueOf(MAXIMUM_PRIORITY - 1), target + KTHREAD_READY_LINKS);
+  KiReadySummary |= 1 << (MAXIMUM_PRIORITY - 1);
+  if (changetype<KTHREAD>(target).Priority < best || changetype<KTHREAD>(target).Priority < changetype<KTHREAD>(cur).Priority) KiDispatchPending = true;
+  KiSwapThread();
+  return true;
 }

@@ -12,6 +12,7 @@
 import { invlpg, read_cr3, write_cr3 } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
+import { KeSetKernelDirectory } from "../ke/attach";
 import { MmAllocatePhysicalPage, MmFreePhysicalPage, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
 import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_SHARED_USER_DATA_VA, MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { MmSharedUserDataPage } from "./shared";
@@ -31,6 +32,7 @@ export let MmKernelDirectory: u32 = 0;
 /** Phase 0: remember the boot directory and drop its identity map of the first 4 MiB (address 0 must fault). */
 export function MmInitializeAddressSpaces(): void {
   MmKernelDirectory = read_cr3() & 0xFFFFF000;
+  KeSetKernelDirectory(MmKernelDirectory); // a thread of no process detaches to it (ke/attach.ts)
   store<u32>(KSEG0_BASE + MmKernelDirectory, 0);
   write_cr3(MmKernelDirectory);
   KeLogBegin("mm");

@@ -8,7 +8,8 @@
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
 import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess } from "../ps/psmain";
+import { PsGetCurrentProcess } from "../ps/psmain";
+import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_PARTIAL_COPY, STATUS_SUCCESS,

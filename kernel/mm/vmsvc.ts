@@ -9,7 +9,8 @@ import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
 import { KernelMode, KiSetPreviousMode, ProbeForWrite } from "../ke/probe";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
-import { KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess } from "../ps/psmain";
+import { PsGetCurrentProcess } from "../ps/psmain";
+import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
 import { NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
 

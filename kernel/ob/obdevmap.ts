@@ -26,6 +26,7 @@
 //                             +0x08 ReferenceCount  +0x0C DriveMap  +0x10 DriveType[32]   (0x30 bytes)
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { RtlCharAt, RtlCharCount, RtlUnicodeString } from "../rtl/unicode";
 import {
   DIRECTORY_TRAVERSE, OB_FLAG_PERMANENT_OBJECT, OBJECT_DIRECTORY_ENTRY, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE_OF,
@@ -59,9 +60,6 @@ let ObpCurrentDeviceMapRoutine: usize = 0;
 export function ObSetCurrentDeviceMapRoutine(routine: OB_CURRENT_DEVICE_MAP_ROUTINE): void {
   ObpCurrentDeviceMapRoutine = changetype<usize>(routine);
 }
-
-/** Out-parameter slot (see obdir.ts). */
-const ObpDeviceMapScratch: usize = memory.data(4, 4);
 
 /** A new map of `directory` (the caller's reference on it goes to the map), or 0. Under the lock. */
 function ObpCreateDeviceMap(directory: usize): usize {
@@ -127,10 +125,11 @@ function ObpDereferenceDeviceMap(map: usize): void {
  * loses its reference.
  */
 export function ObSetDeviceMap(slot: usize, directoryHandle: u32): u32 {
+  const out = KeAllocateScratch(4); // out-parameters: the thread's own (see obdir.ts)
   const lock = ObpAcquireLock();
-  let status = ObReferenceObjectByHandle(directoryHandle, DIRECTORY_TRAVERSE, ObpDirectoryObjectType, ObpDeviceMapScratch, 0);
+  let status = ObReferenceObjectByHandle(directoryHandle, DIRECTORY_TRAVERSE, ObpDirectoryObjectType, out, 0);
   if (NT_SUCCESS(status)) {
-    const directory = load<usize>(ObpDeviceMapScratch);
+    const directory = load<usize>(out);
     let map = load<usize>(ObpDirectoryDeviceMap(directory));
     if (map != 0) {
       changetype<DEVICE_MAP>(map).ReferenceCount++;
@@ -149,6 +148,7 @@ export function ObSetDeviceMap(slot: usize, directoryHandle: u32): u32 {
     }
   }
   ObpReleaseLock(lock);
+  KeFreeScratch(out);
   return status;
 }
 

@@ -17,6 +17,7 @@
 // Context of NtQueryDirectoryObject is the index of the next entry in that
 // order, valid while the directory does not change (as in NT).
 
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
   RtlCopyUnicodeText, RtlEqualUnicodeString, RtlHashUnicodeStringUpcase, RtlUnicodeString, RtlWriteUnicodeString,
@@ -37,12 +38,11 @@ import {
   STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 
-/**
- * An out-parameter slot for the calls below. Module-level slots like this
- * one replace a caller's local variable (AssemblyScript cannot take a
- * local's address); the object manager's lock (obp.ts) makes them safe.
- */
-const ObpDirectoryScratch: usize = memory.data(4, 4);
+// Out-parameters (AssemblyScript cannot take a local's address) come from
+// the running thread's scratch arena (KeAllocateScratch), never from a
+// module-level slot: such a slot is shared by every thread running this
+// code, and would be safe only as long as nothing under the lock can switch
+// threads (see CONTRACTS.md, the reentrancy rule).
 
 // ---- entries ----
 
@@ -156,10 +156,12 @@ export function ObpDirectoryEntryCount(directory: usize): u32 {
  * an existing directory is opened instead (STATUS_OBJECT_NAME_EXISTS).
  */
 export function NtCreateDirectoryObject(directoryHandle: usize, desiredAccess: u32, objectAttributes: usize): u32 {
+  const out = KeAllocateScratch(4);
   const lock = ObpAcquireLock();
-  let status = ObCreateObject(ObpDirectoryObjectType, objectAttributes, SIZEOF_OBJECT_DIRECTORY, ObpDirectoryScratch);
-  if (NT_SUCCESS(status)) status = ObInsertObject(load<usize>(ObpDirectoryScratch), desiredAccess, directoryHandle);
+  let status = ObCreateObject(ObpDirectoryObjectType, objectAttributes, SIZEOF_OBJECT_DIRECTORY, out);
+  if (NT_SUCCESS(status)) status = ObInsertObject(load<usize>(out), desiredAccess, directoryHandle);
   ObpReleaseLock(lock);
+  KeFreeScratch(out);
   return status;
 }
 
@@ -210,9 +212,11 @@ export function NtQueryDirectoryObject(directoryHandle: u32, buffer: usize, leng
 
 function ObpQueryDirectoryObject(directoryHandle: u32, buffer: usize, length: u32, returnSingleEntry: bool,
                                  restartScan: bool, context: usize, returnLength: usize): u32 {
-  let status = ObReferenceObjectByHandle(directoryHandle, DIRECTORY_QUERY, ObpDirectoryObjectType, ObpDirectoryScratch, 0);
+  const out = KeAllocateScratch(4);
+  let status = ObReferenceObjectByHandle(directoryHandle, DIRECTORY_QUERY, ObpDirectoryObjectType, out, 0);
+  const directory = load<usize>(out);
+  KeFreeScratch(out);
   if (!NT_SUCCESS(status)) return status;
-  const directory = load<usize>(ObpDirectoryScratch);
   const skip: u32 = restartScan ? 0 : load<u32>(context);
   let entry = ObpNextDirectoryEntry(directory, 0);
   for (let i: u32 = 0; i < skip && entry != 0; i++) entry = ObpNextDirectoryEntry(directory, entry);

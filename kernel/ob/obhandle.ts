@@ -25,6 +25,7 @@
 // NtCurrentProcess is a process handle it takes.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import {
   DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, DUPLICATE_SAME_ATTRIBUTES, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, GENERIC_WRITE, HANDLE_TABLE, HANDLE_TABLE_ENTRY, KERNEL_HANDLE_FLAG, MAXIMUM_ALLOWED, OB_HANDLE_TABLE_TAG, OBJ_HANDLE_ATTRIBUTES, OBJ_PROTECT_CLOSE, OBJECT_HANDLE_INFORMATION, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE, ObpAcquireLock, ObpReleaseLock, ObpTypeInfo, SIZEOF_HANDLE_TABLE, SIZEOF_HANDLE_TABLE_ENTRY,
 } from "./obp";
@@ -350,37 +351,30 @@ function ObpSetHandleAttributes(handle: u32, inherit: bool, protectFromClose: bo
   return STATUS_SUCCESS;
 }
 
-const ObpDuplicateProcess: usize = memory.data(4, 4);
-const ObpDuplicateTable: usize = memory.data(4, 4);
-
 /**
- * The handle table of the process a handle names, at ObpDuplicateTable:
- * NtCurrentProcess's, or through a process handle granted
- * PROCESS_DUP_HANDLE (STATUS_ACCESS_DENIED without it,
- * STATUS_PROCESS_IS_TERMINATING once the process has closed its table).
- * Under the lock.
+ * The handle table of the process a handle names, at `out` (8 bytes of the
+ * caller's scratch; +4 is used for the process): NtCurrentProcess's, or
+ * through a process handle granted PROCESS_DUP_HANDLE
+ * (STATUS_ACCESS_DENIED without it, STATUS_PROCESS_IS_TERMINATING once the
+ * process has closed its table). Under the lock.
  */
-function ObpHandleTableOfProcess(processHandle: u32): u32 {
-  store<usize>(ObpDuplicateTable, 0);
-  if (processHandle == NtCurrentProcess) { store<usize>(ObpDuplicateTable, ObpCurrentHandleTable); return STATUS_SUCCESS; }
+function ObpHandleTableOfProcess(processHandle: u32, out: usize): u32 {
+  store<usize>(out, 0);
+  if (processHandle == NtCurrentProcess) { store<usize>(out, ObpCurrentHandleTable); return STATUS_SUCCESS; }
   const tableOf = ObpProcessHandleTable;
   if (!tableOf || ObpProcessType == 0) return STATUS_INVALID_HANDLE;
-  const status = ObpReferenceObjectByHandle(processHandle, PROCESS_DUP_HANDLE, ObpProcessType, ObpDuplicateProcess, 0);
+  const status = ObpReferenceObjectByHandle(processHandle, PROCESS_DUP_HANDLE, ObpProcessType, out + 4, 0);
   if (!NT_SUCCESS(status)) return status;
-  const object = load<usize>(ObpDuplicateProcess);
+  const object = load<usize>(out, 4);
   const table = tableOf!(object);
   ObDereferenceObject(object); // the handle still holds it
   if (table == 0) return STATUS_PROCESS_IS_TERMINATING;
-  store<usize>(ObpDuplicateTable, table);
+  store<usize>(out, table);
   return STATUS_SUCCESS;
 }
 
 /** NT's MAXIMUM_ALLOWED access bit. */
 const MAXIMUM_ALLOWED_ACCESS: u32 = 0x02000000;
-
-/** Out-parameter slots (see obdir.ts). */
-const ObpDuplicateSource: usize = memory.data(4, 4);
-const ObpDuplicateInformation: usize = memory.data(8, 4);
 
 /**
  * Duplicates `sourceHandle` of a process into a process (each NtCurrentProcess
@@ -394,35 +388,38 @@ const ObpDuplicateInformation: usize = memory.data(8, 4);
  */
 export function NtDuplicateObject(sourceProcessHandle: u32, sourceHandle: u32, targetProcessHandle: u32, targetHandle: usize,
                                   desiredAccess: u32, handleAttributes: u32, options: u32): u32 {
+  // Out-parameters (see obdir.ts): +0 a handle table, +4 a process, +8 the source object, +12 its OBJECT_HANDLE_INFORMATION.
+  const out = KeAllocateScratch(20);
   const lock = ObpAcquireLock();
-  const status = ObpDuplicateObject(sourceProcessHandle, sourceHandle, targetProcessHandle, targetHandle, desiredAccess, handleAttributes, options);
+  const status = ObpDuplicateObject(sourceProcessHandle, sourceHandle, targetProcessHandle, targetHandle, desiredAccess, handleAttributes, options, out);
   ObpReleaseLock(lock);
+  KeFreeScratch(out);
   return status;
 }
 
 function ObpDuplicateObject(sourceProcessHandle: u32, sourceHandle: u32, targetProcessHandle: u32, targetHandle: usize,
-                            desiredAccess: u32, handleAttributes: u32, options: u32): u32 {
+                            desiredAccess: u32, handleAttributes: u32, options: u32, out: usize): u32 {
   if ((options & ~(DUPLICATE_CLOSE_SOURCE | DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES)) != 0) return STATUS_INVALID_PARAMETER;
   if ((handleAttributes & ~(OBJ_INHERIT | OBJ_PROTECT_CLOSE)) != 0) return STATUS_INVALID_PARAMETER;
-  let status = ObpHandleTableOfProcess(sourceProcessHandle);
+  let status = ObpHandleTableOfProcess(sourceProcessHandle, out);
   if (!NT_SUCCESS(status)) return status;
-  const sourceTable = load<usize>(ObpDuplicateTable);
-  status = ObpReferenceObjectByHandleIn(sourceTable, sourceHandle, 0, 0, ObpDuplicateSource, ObpDuplicateInformation);
+  const sourceTable = load<usize>(out);
+  status = ObpReferenceObjectByHandleIn(sourceTable, sourceHandle, 0, 0, out + 8, out + 12);
   if (!NT_SUCCESS(status)) return status;
-  const object = load<usize>(ObpDuplicateSource);
-  const source = changetype<OBJECT_HANDLE_INFORMATION>(ObpDuplicateInformation);
+  const object = load<usize>(out, 8);
+  const source = changetype<OBJECT_HANDLE_INFORMATION>(out + 12);
   const sourceAccess = source.GrantedAccess, sourceAttributes = source.HandleAttributes;
   if ((options & DUPLICATE_CLOSE_SOURCE) != 0) ObpCloseHandleIn(sourceTable, sourceHandle); // as NtClose: a protected handle stays
   if (targetProcessHandle == 0) {
     ObDereferenceObject(object);
     return (options & DUPLICATE_CLOSE_SOURCE) != 0 ? STATUS_SUCCESS : STATUS_INVALID_PARAMETER;
   }
-  status = ObpHandleTableOfProcess(targetProcessHandle);
+  status = ObpHandleTableOfProcess(targetProcessHandle, out);
   if (!NT_SUCCESS(status)) {
     ObDereferenceObject(object);
     return status;
   }
-  const targetTable = load<usize>(ObpDuplicateTable);
+  const targetTable = load<usize>(out);
   // Without DUPLICATE_SAME_ACCESS the new handle may not have more access than
   // the source: DuplicateHandle's documentation (Win32) says "a file handle
   // created with the GENERIC_READ access right cannot be duplicated so that it

@@ -57,6 +57,7 @@ export let ObpDirectoryObjectType: usize = 0;
 export let ObpSymbolicLinkObjectType: usize = 0;
 
 // Scratch for the calls below: a name, attributes, an initializer and out-parameters.
+// Boot only: ObInitSystem runs in phase 0, before a second thread exists.
 const InitName: usize = memory.data(8, 4);
 const InitTarget: usize = memory.data(8, 4);
 const InitAttributes: usize = memory.data(<i32>SIZEOF_OBJECT_ATTRIBUTES, 4);

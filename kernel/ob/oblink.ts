@@ -16,6 +16,7 @@
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { HalQueryUptime, KUPTIME } from "../hal/pit";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import {
   RtlCopyUnicodeText, RtlEndsWithSeparator, RtlStartsWithSeparator, RtlUnicodeString,
 } from "../rtl/unicode";
@@ -36,8 +37,6 @@ import {
 /** The longest name a reparse may build, in bytes (NT's limit). */
 const OBP_MAX_NAME_LENGTH: u32 = 0xFFF0;
 
-/** Out-parameter slot (see obdir.ts). */
-const ObpLinkScratch: usize = memory.data(8, 8);
 
 /** The symbolic link type's delete procedure: the target buffer goes back to the pool. */
 export function ObpDeleteSymbolicLink(object: usize): void {
@@ -48,9 +47,12 @@ export function ObpDeleteSymbolicLink(object: usize): void {
 
 /** Uptime in 100 ns units: the creation time of links until there is a clock of day. */
 function ObpCurrentTime(): u64 {
-  HalQueryUptime(ObpLinkScratch);
-  const uptime = changetype<KUPTIME>(ObpLinkScratch);
-  return <u64>uptime.Seconds * 10000000 + <u64>uptime.Microseconds * 10;
+  const block = KeAllocateScratch(<u32>offsetof<KUPTIME>());
+  HalQueryUptime(block);
+  const uptime = changetype<KUPTIME>(block);
+  const time = <u64>uptime.Seconds * 10000000 + <u64>uptime.Microseconds * 10;
+  KeFreeScratch(block);
+  return time;
 }
 
 /**
@@ -110,9 +112,11 @@ export function NtCreateSymbolicLinkObject(linkHandle: usize, desiredAccess: u32
 
 function ObpCreateSymbolicLink(linkHandle: usize, desiredAccess: u32, objectAttributes: usize, linkTarget: usize): u32 {
   if (!ObpValidateLinkTarget(linkTarget)) return STATUS_INVALID_PARAMETER;
-  const status = ObCreateObject(ObpSymbolicLinkObjectType, objectAttributes, SIZEOF_OBJECT_SYMBOLIC_LINK, ObpLinkScratch);
+  const out = KeAllocateScratch(4); // out-parameters: the thread's own (see obdir.ts)
+  const status = ObCreateObject(ObpSymbolicLinkObjectType, objectAttributes, SIZEOF_OBJECT_SYMBOLIC_LINK, out);
+  const object = load<usize>(out);
+  KeFreeScratch(out);
   if (!NT_SUCCESS(status)) return status;
-  const object = load<usize>(ObpLinkScratch);
   const link = changetype<OBJECT_SYMBOLIC_LINK>(object);
   const length = <u32>RtlUnicodeString(linkTarget).Length;
   const buffer = ExAllocatePoolWithTag(NonPagedPool, length + 2, OB_SYMLINK_TARGET_TAG);
@@ -151,9 +155,11 @@ export function NtQuerySymbolicLinkObject(linkHandle: u32, linkTarget: usize, re
 }
 
 function ObpQuerySymbolicLink(linkHandle: u32, linkTarget: usize, returnedLength: usize): u32 {
-  const status = ObReferenceObjectByHandle(linkHandle, SYMBOLIC_LINK_QUERY, ObpSymbolicLinkObjectType, ObpLinkScratch, 0);
+  const out = KeAllocateScratch(4);
+  const status = ObReferenceObjectByHandle(linkHandle, SYMBOLIC_LINK_QUERY, ObpSymbolicLinkObjectType, out, 0);
+  const link = changetype<OBJECT_SYMBOLIC_LINK>(load<usize>(out));
+  KeFreeScratch(out);
   if (!NT_SUCCESS(status)) return status;
-  const link = changetype<OBJECT_SYMBOLIC_LINK>(load<usize>(ObpLinkScratch));
   const caller = RtlUnicodeString(linkTarget);
   const maximum = <u32>caller.MaximumLength, buffer = caller.Buffer;
   const bytes = returnedLength != 0 ? <u32>link.LinkTargetMaximumLength : <u32>link.LinkTargetLength;

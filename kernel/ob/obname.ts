@@ -34,6 +34,7 @@ import {
 } from "./obp";
 import { ObpHasName, ObpValidateName, ObpValidateObjectAttributes } from "./obcreate";
 import { ExGetPreviousMode, KernelMode } from "../ke/probe";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ObpInsertNamedObject, ObpLookupDirectoryEntry } from "./obdir";
 import { ObpCreateHandle, ObReferenceObjectByHandle } from "./obhandle";
 import { ObDereferenceObject, ObReferenceObject, ObReferenceObjectByPointer, ObpDeleteNameCheck } from "./obref";
@@ -222,30 +223,28 @@ export function ObpLookupObjectName(rootHandle: u32, objectName: usize, attribut
 
 // ---- inserting and opening ----
 
-/** Out-parameter slot (see obdir.ts). */
-const ObpFoundObject: usize = memory.data(4, 4);
-
 /**
  * Names a new object as its creator's OBJECT_ATTRIBUTES say. The object to
  * give a handle to, with the reference the handle will take over, is left
- * in ObpFoundObject: `object` itself, or with OBJ_OPENIF the existing one.
- * On failure every reference is dropped (the new object is deleted).
+ * at `out` (the caller's scratch): `object` itself, or with OBJ_OPENIF the
+ * existing one. On failure every reference is dropped (the new object is
+ * deleted).
  */
-function ObpInsertByName(object: usize, oa: OBJECT_ATTRIBUTES): u32 {
+function ObpInsertByName(object: usize, oa: OBJECT_ATTRIBUTES, out: usize): u32 {
   const type = OBJECT_TYPE_OF(object);
-  const status = ObpLookupObjectName(oa.RootDirectory, oa.ObjectName, oa.Attributes, type, object, ObpFoundObject);
+  const status = ObpLookupObjectName(oa.RootDirectory, oa.ObjectName, oa.Attributes, type, object, out);
   if (!NT_SUCCESS(status)) {
     ObDereferenceObject(object);
     return status;
   }
-  const found = load<usize>(ObpFoundObject);
+  const found = load<usize>(out);
   if (found == object) {
     ObDereferenceObject(object); // the lookup's reference: the creator's goes to the handle
     return STATUS_SUCCESS;
   }
   // The name exists: the new object was never named, its reference deletes it.
   ObDereferenceObject(object);
-  store<usize>(ObpFoundObject, 0);
+  store<usize>(out, 0);
   if ((oa.Attributes & OBJ_OPENIF) == 0) {
     ObDereferenceObject(found);
     return STATUS_OBJECT_NAME_COLLISION;
@@ -254,7 +253,7 @@ function ObpInsertByName(object: usize, oa: OBJECT_ATTRIBUTES): u32 {
     ObDereferenceObject(found);
     return STATUS_OBJECT_TYPE_MISMATCH;
   }
-  store<usize>(ObpFoundObject, found);
+  store<usize>(out, found);
   return STATUS_OBJECT_NAME_EXISTS;
 }
 
@@ -284,9 +283,11 @@ function ObpInsertObject(object: usize, desiredAccess: u32, handle: usize): u32 
   let attributes: u32 = 0;
   if (objectAttributes != 0) attributes = changetype<OBJECT_ATTRIBUTES>(objectAttributes).Attributes;
   if (ObpHasName(objectAttributes)) {
-    status = ObpInsertByName(object, changetype<OBJECT_ATTRIBUTES>(objectAttributes));
+    const out = KeAllocateScratch(4); // out-parameters: the thread's own (see obdir.ts)
+    status = ObpInsertByName(object, changetype<OBJECT_ATTRIBUTES>(objectAttributes), out);
+    target = load<usize>(out);
+    KeFreeScratch(out);
     if (!NT_SUCCESS(status)) return status;
-    target = load<usize>(ObpFoundObject);
   }
   const handleStatus = ObpCreateHandle(target, desiredAccess, attributes & (OBJ_INHERIT | OBJ_KERNEL_HANDLE), handle);
   if (!NT_SUCCESS(handleStatus)) {
@@ -313,9 +314,11 @@ function ObpOpenObjectByName(objectAttributes: usize, objectType: usize, desired
   let status = ObpValidateObjectAttributes(objectAttributes, objectType);
   if (!NT_SUCCESS(status)) return status;
   const oa = changetype<OBJECT_ATTRIBUTES>(objectAttributes);
-  status = ObpLookupObjectName(oa.RootDirectory, oa.ObjectName, oa.Attributes, objectType, 0, ObpFoundObject);
+  const out = KeAllocateScratch(4);
+  status = ObpLookupObjectName(oa.RootDirectory, oa.ObjectName, oa.Attributes, objectType, 0, out);
+  const object = load<usize>(out);
+  KeFreeScratch(out);
   if (!NT_SUCCESS(status)) return status;
-  const object = load<usize>(ObpFoundObject);
   status = ObpCreateHandle(object, desiredAccess, oa.Attributes & (OBJ_INHERIT | OBJ_KERNEL_HANDLE), handle);
   if (!NT_SUCCESS(status)) ObDereferenceObject(object);
   return status;

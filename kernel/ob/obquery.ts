@@ -18,6 +18,7 @@
 // the size needed at ReturnLength.
 
 import { OBJ_NAME_PATH_SEPARATOR, RtlUnicodeString, RtlWriteUnicodeString } from "../rtl/unicode";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import {
   DELETE, OB_FLAG_EXCLUSIVE_OBJECT, OB_FLAG_PERMANENT_OBJECT, OBJ_PROTECT_CLOSE, OBJECT_HANDLE_INFORMATION, OBJECT_HEADER_NAME_INFO, OBJECT_HEADER_TO_NAME_INFO, OBJECT_SYMBOLIC_LINK, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE, ObjectBasicInformation, ObjectHandleFlagInformation, ObjectNameInformation, ObjectTypeInformation, ObjectTypesInformation, ObpTypeInfo, ObpTypeName, SIZEOF_OBJECT_BASIC_INFORMATION, SIZEOF_OBJECT_HANDLE_FLAG_INFORMATION, SIZEOF_OBJECT_NAME_INFORMATION, SIZEOF_OBJECT_TYPE_INFORMATION, ObpAcquireLock, ObpReleaseLock,
 } from "./obp";
@@ -31,10 +32,7 @@ import {
 } from "../sdk/ntstatus";
 import { OBJ_EXCLUSIVE, OBJ_INHERIT, OBJ_PERMANENT } from "../sdk/ntdef";
 
-/** Out-parameter slots (see obdir.ts). */
-const ObpQueryObject: usize = memory.data(4, 4);
-const ObpQueryHandleInformation: usize = memory.data(8, 4);
-const ObpQueryLength: usize = memory.data(4, 4); // a running total for ObQueryTypeInfo
+// Out-parameters come from the thread's scratch arena (see obdir.ts).
 
 /** What stands for a directory that left the namespace in a full name. */
 const OBP_MISSING_NAME: string = "...";
@@ -150,12 +148,12 @@ export function ObQueryTypeInfo(type: usize, information: usize, length: u32, re
 
 /** ObjectTypesInformation: NumberOfTypes, then each type's record, 4-byte aligned. */
 function ObpQueryTypesInformation(buffer: usize, length: u32, returnLength: usize): u32 {
-  const used = ObpQueryLength;
-  store<u32>(used, 4);
   if (length < 4) {
     if (returnLength != 0) store<u32>(returnLength, 4);
     return STATUS_INFO_LENGTH_MISMATCH;
   }
+  const used = KeAllocateScratch(4); // a running total for ObQueryTypeInfo
+  store<u32>(used, 4);
   store<u32>(buffer, ObpObjectTypeCount);
   let status = STATUS_SUCCESS;
   for (let i: u32 = 0; i < ObpObjectTypeCount; i++) {
@@ -164,6 +162,7 @@ function ObpQueryTypesInformation(buffer: usize, length: u32, returnLength: usiz
     if (!NT_SUCCESS(result)) status = result; // keep counting the size needed
   }
   if (returnLength != 0) store<u32>(returnLength, load<u32>(used));
+  KeFreeScratch(used);
   return status;
 }
 
@@ -187,8 +186,7 @@ function ObpQueryBasicInformation(object: usize, handleInformation: OBJECT_HANDL
 }
 
 /** Answers one information class about a referenced object (see the file comment). */
-function ObpQueryObjectClass(object: usize, informationClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
-  const handleInformation = changetype<OBJECT_HANDLE_INFORMATION>(ObpQueryHandleInformation);
+function ObpQueryObjectClass(object: usize, handleInformation: OBJECT_HANDLE_INFORMATION, informationClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
   if (informationClass == ObjectBasicInformation) {
     if (length != SIZEOF_OBJECT_BASIC_INFORMATION) return STATUS_INFO_LENGTH_MISMATCH;
     ObpQueryBasicInformation(object, handleInformation, buffer);
@@ -197,10 +195,10 @@ function ObpQueryObjectClass(object: usize, informationClass: u32, buffer: usize
   }
   if (informationClass == ObjectNameInformation) return ObpQueryNameString(object, buffer, length, returnLength);
   if (informationClass == ObjectTypeInformation) {
-    const used = ObpQueryLength;
-    store<u32>(used, 0);
+    const used = KeAllocateScratch(4);
     const status = ObQueryTypeInfo(OBJECT_TO_OBJECT_HEADER(object).Type, buffer, length, used);
     if (returnLength != 0) store<u32>(returnLength, load<u32>(used));
+    KeFreeScratch(used);
     return status;
   }
   if (informationClass == ObjectHandleFlagInformation) {
@@ -220,12 +218,14 @@ export function NtQueryObject(handle: u32, informationClass: u32, buffer: usize,
   if (informationClass == ObjectTypesInformation) {
     status = ObpQueryTypesInformation(buffer, length, returnLength);
   } else {
-    status = ObReferenceObjectByHandle(handle, 0, 0, ObpQueryObject, ObpQueryHandleInformation);
+    const out = KeAllocateScratch(12); // +0 the object, +4 its OBJECT_HANDLE_INFORMATION
+    status = ObReferenceObjectByHandle(handle, 0, 0, out, out + 4);
     if (NT_SUCCESS(status)) {
-      const object = load<usize>(ObpQueryObject);
-      status = ObpQueryObjectClass(object, informationClass, buffer, length, returnLength);
+      const object = load<usize>(out);
+      status = ObpQueryObjectClass(object, changetype<OBJECT_HANDLE_INFORMATION>(out + 4), informationClass, buffer, length, returnLength);
       ObDereferenceObject(object);
     }
+    KeFreeScratch(out);
   }
   ObpReleaseLock(lock);
   return status;
@@ -240,14 +240,16 @@ export function NtSetInformationObject(handle: u32, informationClass: u32, buffe
 
 /** Makes the object of a handle (granted DELETE) temporary: it loses its name with its last handle. */
 export function NtMakeTemporaryObject(handle: u32): u32 {
+  const out = KeAllocateScratch(4);
   const lock = ObpAcquireLock();
-  const status = ObReferenceObjectByHandle(handle, DELETE, 0, ObpQueryObject, 0);
+  const status = ObReferenceObjectByHandle(handle, DELETE, 0, out, 0);
   if (NT_SUCCESS(status)) {
-    const object = load<usize>(ObpQueryObject);
+    const object = load<usize>(out);
     ObMakeTemporaryObject(object);
     ObDereferenceObject(object);
   }
   ObpReleaseLock(lock);
+  KeFreeScratch(out);
   return status;
 }
 
@@ -256,13 +258,15 @@ export function NtMakeTemporaryObject(handle: u32): u32 {
  * FIXME: check it once there are tokens.
  */
 export function NtMakePermanentObject(handle: u32): u32 {
+  const out = KeAllocateScratch(4);
   const lock = ObpAcquireLock();
-  const status = ObReferenceObjectByHandle(handle, 0, 0, ObpQueryObject, 0);
+  const status = ObReferenceObjectByHandle(handle, 0, 0, out, 0);
   if (NT_SUCCESS(status)) {
-    const object = load<usize>(ObpQueryObject);
+    const object = load<usize>(out);
     ObMakePermanentObject(object);
     ObDereferenceObject(object);
   }
   ObpReleaseLock(lock);
+  KeFreeScratch(out);
   return status;
 }

@@ -26,10 +26,11 @@ import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { MmCloneUserRange, MmDeleteProcessAddressSpace } from "../mm/procmm";
 import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
-  EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess, PEB_ADDRESS, PsInitialSystemProcess,
+  EPROCESS, EPROCESS_VAD_LIST, PEB_ADDRESS, PsInitialSystemProcess,
   PspAllocateProcessLike, PspAllocateProcessNamed, PspCreateAddressSpace, PspDereferenceProcess, EPROCESS_ACTIVE_LINKS,
   PsSetProcessImageFilePath,
 } from "./psmain";
+import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PspCreateProcessObject } from "./psprocess";
 import { PEB } from "../sdk/peb";
 import { SECTION_IMAGE_INFORMATION } from "../sdk/pe";

@@ -63,7 +63,8 @@ export const PEB_ADDRESS: usize = 0x7FFDF000;
 export const TEB_ADDRESS: usize = 0x7FFDE000;
 
 /**
- * EPROCESS (ours): the dispatcher header first (a process is waitable).
+ * EPROCESS (ours): the dispatcher header first (a process is waitable), then
+ * the page directory: these first fields are Ke's KPROCESS (ke/attach.ts).
  */
 @unmanaged export class EPROCESS {
   Type: u32;
@@ -275,21 +276,6 @@ function PspVadListFromHandle(handle: u32): usize {
   if (handle != NtCurrentProcess) return 0;
   const process = PsGetCurrentProcess();
   return process == PsInitialSystemProcess ? 0 : process + EPROCESS_VAD_LIST;
-}
-
-/**
- * Works in `process`'s address space until KeUnstackDetachProcess (NT's
- * KeStackAttachProcess): the switch hook keeps it across preemption. The
- * caller's own user memory is out of reach meanwhile.
- */
-export function KeStackAttachProcess(process: usize): void {
-  changetype<KTHREAD>(KeCurrentThread).AttachedProcess = process;
-  MmSwitchAddressSpace(changetype<EPROCESS>(process).DirectoryTableBase);
-}
-export function KeUnstackDetachProcess(): void {
-  const t = changetype<KTHREAD>(KeCurrentThread);
-  t.AttachedProcess = 0;
-  MmSwitchAddressSpace(t.Process != 0 ? changetype<EPROCESS>(t.Process).DirectoryTableBase : MmKernelDirectory);
 }
 
 /** The current process's device map for Ob's "\??" (0: the system one). */

@@ -11,7 +11,8 @@ import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { MmMapViewOfSectionKernel, MmUnmapViewOfSectionKernel } from "../mm/section";
 import { MmKernelDirectory } from "../mm/procmm";
 import { LpcSetProcessViewHooks } from "../lpc/view";
-import { EPROCESS, EPROCESS_VAD_LIST, KeStackAttachProcess, KeUnstackDetachProcess, PsGetCurrentProcess, PspDereferenceProcess, PspReferenceProcess } from "./psmain";
+import { EPROCESS, EPROCESS_VAD_LIST, PsGetCurrentProcess, PspDereferenceProcess, PspReferenceProcess } from "./psmain";
+import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
 import { STATUS_IMAGE_NOT_AT_BASE, STATUS_PROCESS_IS_TERMINATING, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 /** A process whose address space still exists (an ended process's is the kernel's). */

@@ -30,9 +30,10 @@ import { MmForgetSessionDriver, MmLoadSessionImage, MmRefuseSessionDriver } from
 import { IoLoadFileCounted } from "../io/iofile";
 import { IoFlushKeyQueue } from "../io/kbdqueue";
 import {
-  EPROCESS, EPROCESS_ACTIVE_LINKS, KeStackAttachProcess, KeUnstackDetachProcess, PsActiveProcessHead, PsInitialSystemProcess,
+  EPROCESS, EPROCESS_ACTIVE_LINKS, PsActiveProcessHead, PsInitialSystemProcess,
   PspDereferenceProcess, PspReferenceProcess,
 } from "./psmain";
+import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
 import {
   NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
   STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,

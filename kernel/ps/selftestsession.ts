@@ -19,9 +19,10 @@ import {
   MmSessionProtect, MmSessionSpaceEnd, MmSessionSpaceStart,
 } from "../mm/session";
 import {
-  EPROCESS, EPROCESS_ACTIVE_LINKS, KeStackAttachProcess, KeUnstackDetachProcess, PspAllocateProcessNamed, PspCreateAddressSpace,
+  EPROCESS, EPROCESS_ACTIVE_LINKS, PspAllocateProcessNamed, PspCreateAddressSpace,
   PspDereferenceProcess,
 } from "./psmain";
+import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
 import { PsGetCurrentSessionId, PspSessionAddProcess, PspSessionRemoveProcess } from "./pssession";
 import { RemoveEntryList } from "../sdk/list";
 import { STATUS_CONFLICTING_ADDRESSES, STATUS_INVALID_PARAMETER, STATUS_NOT_COMMITTED, STATUS_SUCCESS } from "../sdk/ntstatus";

@@ -33,6 +33,19 @@ export function RtlCivilFromDays(days: i32): u32 {
   return (<u32>y << 16) | (<u32>m << 8) | <u32>d;
 }
 
+/** NT's TIME_FIELDS: a date and time by its parts (ReactOS's RtlTimeToTimeFields fills it). */
+@unmanaged export class TIME_FIELDS {
+  Year: u16;          // 1601..
+  Month: u16;         // 1..12
+  Day: u16;           // 1..31
+  Hour: u16;
+  Minute: u16;
+  Second: u16;
+  Milliseconds: u16;
+  Weekday: u16;       // 0 = Sunday
+}
+export const SIZEOF_TIME_FIELDS: u32 = 16;
+
 /** NT time of a civil date and time (UTC). */
 export function RtlTimeFromFields(y: i32, m: i32, d: i32, hour: u32, minute: u32, second: u32): u64 {
   const days = <i64>RtlDaysFromCivil(y, m, d) + DAYS_1601_TO_1970;

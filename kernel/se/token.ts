@@ -21,7 +21,7 @@
 // STATUS_BUFFER_TOO_SMALL, with the length needed in *ReturnLength.
 
 import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD } from "../ke/thread";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
@@ -67,7 +67,9 @@ const SIZEOF_TOKEN_PRIVILEGES: u32 = 16;
 const PREVIOUS_STATE_MAX: u32 = 4 + (SE_MAX_WELL_KNOWN_PRIVILEGE - SE_MIN_WELL_KNOWN_PRIVILEGE + 1) * SIZEOF_LUID_AND_ATTRIBUTES;
 const SE_TAG: u32 = 0x72506553; // 'SePr': captured privileges
 
-@inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
+// Out-parameters and results come from the thread's scratch arena
+// (KeAllocateScratch), never from module-level memory: the services are
+// preemptible and every thread runs the same code.
 
 /** Phase 1, after the Process type: \ObjectTypes\Token and the System process's token. */
 export function SeInitializeTokenType(): void {
@@ -112,13 +114,13 @@ function SepCountPrivileges(mask: u64): u32 {
 
 /**
  * A handle to `token` with `access` (generic rights mapped) in the current
- * handle table, at scratch+0. Tokens have no security descriptors yet:
+ * handle table, at `out`. Tokens have no security descriptors yet:
  * every access asked for is granted.
  */
-function SepOpenToken(token: usize, access: u32): u32 {
+function SepOpenToken(token: usize, access: u32, out: usize): u32 {
   const lock = ObpAcquireLock();
   ObReferenceObject(token);
-  const status = ObpCreateHandle(token, access, 0, scratch());
+  const status = ObpCreateHandle(token, access, 0, out);
   if (status != STATUS_SUCCESS) ObDereferenceObject(token);
   ObpReleaseLock(lock);
   return status;
@@ -130,9 +132,11 @@ export function NtOpenProcessToken(process: u32, access: u32, token: usize): u32
   const p = PsProcessFromHandle(process, PROCESS_QUERY_INFORMATION);
   if (p == 0) return PsProcessHandleStatus();
   const primary = changetype<EPROCESS>(p).Token; // the process object we hold keeps the EPROCESS, and so its token
-  const status = primary != 0 ? SepOpenToken(primary, access) : STATUS_NO_TOKEN;
+  const out = KeAllocateScratch(4);
+  const status = primary != 0 ? SepOpenToken(primary, access, out) : STATUS_NO_TOKEN;
   PsReleaseProcessFromHandle();
-  if (status == STATUS_SUCCESS) store<u32>(token, load<u32>(scratch()));
+  if (status == STATUS_SUCCESS) store<u32>(token, load<u32>(out));
+  KeFreeScratch(out);
   return status;
 }
 
@@ -145,9 +149,12 @@ export function NtOpenProcessToken(process: u32, access: u32, token: usize): u32
 export function NtOpenThreadToken(thread: u32, access: u32, openAsSelf: u32, token: usize): u32 {
   if (!ExProbeHandle(token)) return STATUS_ACCESS_VIOLATION;
   if (!ExIsUserHandleAllowed(thread)) return STATUS_INVALID_HANDLE;
-  const status = ObReferenceObjectByHandle(thread, THREAD_QUERY_INFORMATION, PsThreadType, scratch() + 4, 0);
+  const out = KeAllocateScratch(4);
+  const status = ObReferenceObjectByHandle(thread, THREAD_QUERY_INFORMATION, PsThreadType, out, 0);
+  const object = load<usize>(out);
+  KeFreeScratch(out);
   if (status != STATUS_SUCCESS) return status;
-  ObDereferenceObject(load<usize>(scratch(), 4));
+  ObDereferenceObject(object);
   return STATUS_NO_TOKEN;
 }
 
@@ -176,24 +183,28 @@ export function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: u
   if (captured == 0) return STATUS_INSUFFICIENT_RESOURCES;
   if (count != 0) memory.copy(captured, newState + 4, count * SIZEOF_LUID_AND_ATTRIBUTES);
   const old = captured + count * SIZEOF_LUID_AND_ATTRIBUTES;
-  let status = ObReferenceObjectByHandle(token, TOKEN_ADJUST_PRIVILEGES | (previous != 0 ? TOKEN_QUERY : 0), SeTokenObjectType, scratch() + 8, 0);
+  const out = KeAllocateScratch(4);
+  let status = ObReferenceObjectByHandle(token, TOKEN_ADJUST_PRIVILEGES | (previous != 0 ? TOKEN_QUERY : 0), SeTokenObjectType, out, 0);
+  const object = load<usize>(out);
+  KeFreeScratch(out);
   if (status != STATUS_SUCCESS) { ExFreePoolWithTag(captured, SE_TAG); return status; }
-  const object = load<usize>(scratch(), 8);
+  const result = changetype<SEP_ADJUST_RESULT>(KeAllocateScratch(<u32>offsetof<SEP_ADJUST_RESULT>()));
   const lock = ObpAcquireLock(); // the token's lock: another thread adjusting it waits
-  const changes = SepAdjustPrivileges(changetype<TOKEN>(object), disable, captured, count, old);
+  const changes = SepAdjustPrivileges(changetype<TOKEN>(object), disable, captured, count, old, result);
   const required: u32 = 4 + changes * SIZEOF_LUID_AND_ATTRIBUTES;
   if (previous != 0 && length < required) status = STATUS_BUFFER_TOO_SMALL; // nothing changes
   else {
-    status = !disable && SepAdjustFound < count ? STATUS_NOT_ALL_ASSIGNED : STATUS_SUCCESS;
+    status = !disable && result.Found < count ? STATUS_NOT_ALL_ASSIGNED : STATUS_SUCCESS;
     const t = changetype<TOKEN>(object);
     if (changes != 0) {
-      t.Present = SepAdjustPresent;
-      t.Enabled = SepAdjustEnabled;
-      t.EnabledByDefault &= SepAdjustPresent;
+      t.Present = result.Present;
+      t.Enabled = result.Enabled;
+      t.EnabledByDefault &= result.Present;
       t.ModifiedId = SepAllocateLuid();
     }
   }
   ObpReleaseLock(lock);
+  KeFreeScratch(changetype<usize>(result));
   ObDereferenceObject(object);
   if (previous != 0) {
     store<u32>(returnLength, required);
@@ -207,9 +218,11 @@ export function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: u
 }
 
 /** SepAdjustPrivileges' results besides the count of changes: privileges matched, and the token's masks as they would become. */
-let SepAdjustFound: u32 = 0;
-let SepAdjustPresent: u64 = 0;
-let SepAdjustEnabled: u64 = 0;
+@unmanaged class SEP_ADJUST_RESULT {
+  Present: u64;
+  Enabled: u64;
+  Found: u32;
+}
 
 /**
  * Works out an adjustment without applying it: for every privilege of the
@@ -217,9 +230,9 @@ let SepAdjustEnabled: u64 = 0;
  * with its LUID (or disabled, with `disableAll`); each privilege that
  * changes goes with its old attributes to `old` + 4 + 12 * i. Returns the
  * number of changes; the new masks and the number of matched privileges
- * are left in SepAdjust*. Runs under the token's lock.
+ * go to `result`. Runs under the token's lock.
  */
-function SepAdjustPrivileges(t: TOKEN, disableAll: bool, entries: usize, count: u32, old: usize): u32 {
+function SepAdjustPrivileges(t: TOKEN, disableAll: bool, entries: usize, count: u32, old: usize, result: SEP_ADJUST_RESULT): u32 {
   let present = t.Present, enabled = t.Enabled;
   let found: u32 = 0, changes: u32 = 0;
   for (let luid = SE_MIN_WELL_KNOWN_PRIVILEGE; luid <= SE_MAX_WELL_KNOWN_PRIVILEGE; luid++) {
@@ -246,8 +259,8 @@ function SepAdjustPrivileges(t: TOKEN, disableAll: bool, entries: usize, count: 
     else if (enable) enabled |= bit;
     else enabled &= ~bit;
   }
-  SepAdjustFound = found;
-  SepAdjustPresent = present;
-  SepAdjustEnabled = enabled;
+  result.Found = found;
+  result.Present = present;
+  result.Enabled = enabled;
   return changes;
 }

@@ -12,6 +12,8 @@
 // process's token (se/token.ts holds the services and the System token).
 
 import { KeBugCheckEx } from "../ke/bugcheck";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
+import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObDereferenceObject } from "../ob/obref";
 import {
@@ -112,17 +114,27 @@ export const SIZEOF_TOKEN: u32 = offsetof<TOKEN>();
 
 /** Locally unique ids (ExAllocateLocallyUniqueId): after the well-known ones. */
 let SepNextLuid: u64 = 0x10000;
-export function SepAllocateLuid(): u64 { return SepNextLuid++; }
+/** Interrupts off for a few instructions (this uniprocessor kernel's DISPATCH_LEVEL): the global counters below. */
+@inline function SepLock(): u32 { const f = read_eflags() & 0x200; cli(); return f; }
+@inline function SepUnlock(f: u32): void { if (f != 0) sti(); }
+/** A new LUID. The counter is global: read and bumped with interrupts off, so two threads never get the same one. */
+export function SepAllocateLuid(): u64 {
+  const f = SepLock();
+  const luid = SepNextLuid++;
+  SepUnlock(f);
+  return luid;
+}
 
 export let SeTokenObjectType: usize = 0;
 /** Tokens alive (for the log and leak checks). */
 export let SepTokenCount: u32 = 0;
 
+// Boot only (SepCreateTokenType runs once in phase 1, before a second thread exists).
 const TypeName = memory.data(8, 4);
 const TypeInit = memory.data(64, 4);
 const Out = memory.data(4, 4);
 
-function SepDeleteToken(object: usize): void { SepTokenCount--; }
+function SepDeleteToken(object: usize): void { SepTokenCount--; } // under Ob's lock
 
 /** \ObjectTypes\Token. */
 export function SepCreateTokenType(): void {
@@ -140,8 +152,12 @@ export function SepCreateTokenType(): void {
 /** A new token object (one reference, no handle), or 0 when the pool is out. */
 export function SepCreateToken(present: u64, enabled: u64, enabledByDefault: u64, authenticationId: u64, sessionId: u32): usize {
   if (SeTokenObjectType == 0) return 0;
-  if (ObCreateObject(SeTokenObjectType, 0, SIZEOF_TOKEN, Out) != STATUS_SUCCESS) return 0;
-  const token = load<usize>(Out);
+  // The out-parameter is the thread's own: processes are made by several threads at once.
+  const out = KeAllocateScratch(4);
+  const status = ObCreateObject(SeTokenObjectType, 0, SIZEOF_TOKEN, out);
+  const token = load<usize>(out);
+  KeFreeScratch(out);
+  if (status != STATUS_SUCCESS) return 0;
   // Never inserted: it is reached through its process, and handles come from ObpCreateHandle.
   OBJECT_TO_OBJECT_HEADER(token).Flags &= ~OB_FLAG_NEW_OBJECT;
   const t = changetype<TOKEN>(token);
@@ -153,7 +169,9 @@ export function SepCreateToken(present: u64, enabled: u64, enabledByDefault: u64
   t.AuthenticationId = authenticationId;
   t.TokenType = TokenPrimary;
   t.SessionId = sessionId;
+  const f = SepLock();
   SepTokenCount++;
+  SepUnlock(f);
   return token;
 }
 

@@ -117,6 +117,17 @@ export interface CompileOptions {
   unsupportedFunctions?: 'error' | 'trap';
   /** Keep per-pass text for the dump flag. */
   dump?: boolean;
+  /**
+   * Chaos probes, for the stress build only (scripts/build.ts --chaos; never the
+   * product kernel): every function entry, and with `loops` every loop head,
+   * calls the runtime routine `chaos`, which counts a dword down and, when it
+   * reaches zero, calls the export `handler` (stdcall, one argument: the
+   * counter's address; the handler stores the next count there) with every
+   * register and the flags preserved. The handler decides whether to give the
+   * processor away there (kernel/ke/chaos.ts). Functions named in `exclude`
+   * (display names) get no probe at their entry.
+   */
+  chaosProbe?: { handler: string; loops?: boolean; exclude?: string[] };
 }
 
 export interface CompiledExport {

@@ -97,6 +97,13 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     trapHandler = funcLabel(exp.index);
   }
 
+  let chaosHandler: string | undefined;
+  if (opts.chaosProbe) {
+    const exp = mod.exports.find((e) => e.kind === 'func' && e.name === opts.chaosProbe!.handler);
+    if (!exp) throw new TranslateError(`chaos handler export ${opts.chaosProbe.handler} not found`, name);
+    chaosHandler = funcLabel(exp.index);
+  }
+
   const helpers = new Set<string>();
   const ctx: ModuleContext = {
     mod, opts, prefix, funcLabel,
@@ -146,7 +153,7 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   // Runtime routines and interrupt stubs.
   const rt: Insn[] = [];
   const cfg = { prefix, memPages: memPagesLabel, maxPages, limitEnd: opts.memoryEnd?.limitEnd, growHook: opts.memoryGrowHook, stackLimit: opts.stackLimit,
-    boundsTrap: opts.checkBulkBounds ? trapHandler : undefined };
+    boundsTrap: opts.checkBulkBounds ? trapHandler : undefined, chaosHandler };
   for (const h of [...helpers].sort()) {
     if (h === 'interrupts') {
       if (!opts.trapDispatchExport) throw new TranslateError('kernel.trap_entry used but no trapDispatchExport option', name);

@@ -31,6 +31,8 @@ export interface RuntimeConfig {
   boundsTrap?: string;
   /** CompileOptions.stackLimit: swap_context loads the new thread's limit there. */
   stackLimit?: string;
+  /** CompileOptions.chaosProbe: the label of the handler the `chaos` routine calls. */
+  chaosHandler?: string;
 }
 
 /** Emits routine `name` (its label is prefix + '__rt_' + name). */
@@ -61,6 +63,17 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
         L(l('out')), I('pop', r(EDI)), I('pop', r(ESI)), I('pop', r(EBX)), I('ret', imm(4)));
       break;
     }
+    case 'chaos':
+      // The chaos probe (CompileOptions.chaosProbe): called at function entries and
+      // loop heads, where the flags are dead (a call, or a loop label after the value
+      // stack was spilled), so the fast path may change them. At zero the handler
+      // runs with everything saved; it stores the next count through its argument.
+      if (!cfg.chaosHandler) throw new Error('runtime routine chaos needs a chaos handler');
+      add(I('sub', memSym(4, l('count')), imm(1)), J('e', l('fire')), I('ret'),
+        L(l('fire')), I('pushfd'), I('pushad'), I('push', imm(0, l('count'))), { op: 'call', target: cfg.chaosHandler },
+        I('popad'), I('popfd'), I('ret'),
+        { op: 'align', ops: [imm(4)] }, L(l('count')), { op: 'dd', ops: [imm(1)] });
+      break;
     case 'memcopy':
       // memcopy(dst, src, len), then memfill(dst, value, len): [esp+4] is the first argument.
       if (cfg.boundsTrap) add(...rangeCheck(arg(4), arg(12), l('oob')), ...rangeCheck(arg(8), arg(12), l('oob')));

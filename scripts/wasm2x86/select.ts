@@ -190,7 +190,11 @@ export class FunctionSelector {
           kind: ins.name, result: bt.results.length ? widthOf(bt.results[0]) : null, height: vs.stack.length,
           label: endLabel, endLabel, branched: false, dead: false, startReachable: true,
         };
-        if (ins.name === 'loop') { c.label = this.newLabel(); vs.resetTo(vs.stack.length); this.place(c.label); c.headStart = this.out.length; }
+        if (ins.name === 'loop') {
+          c.label = this.newLabel(); vs.resetTo(vs.stack.length); this.place(c.label);
+          if (this.ctx.opts.chaosProbe?.loops) this.out.push({ op: 'call', target: this.ctx.helper('chaos') }); // before the head: rotation keeps working
+          c.headStart = this.out.length;
+        }
         this.closeLoopHead();
         this.ctls.push(c);
         return 0;
@@ -620,6 +624,8 @@ export class FunctionSelector {
   private finish(): Insn[] {
     const { frame, lf, vs, ctx } = this;
     const pro: Insn[] = [{ op: 'label', target: this.label }];
+    const chaos = ctx.opts.chaosProbe;
+    if (chaos && !chaos.exclude?.includes(ctx.funcName(lf.func.index))) pro.push({ op: 'call', target: ctx.helper('chaos') });
     if (ctx.opts.stackLimit) {
       // 'fs:N': the limit is in the thread's TEB (NT_TIB.StackLimit is fs:[8]); else a symbol.
       const fs = /^fs:(\d+)$/.exec(ctx.opts.stackLimit);

@@ -1,0 +1,318 @@
+// The FAT file system driver: IRP_MJ_QUERY_INFORMATION and
+// IRP_MJ_SET_INFORMATION: basic, standard, internal, name, network-open,
+// attribute-tag and all information; attributes and times, disposition
+// (a non-empty directory is STATUS_DIRECTORY_NOT_EMPTY), end of file and
+// allocation (the paging file's clusters unzeroed), and renames with and
+// without ReplaceIfExists in the write order fatdir.ts describes.
+
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import {
+  FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_VALID_SET_FLAGS, FILE_OBJECT, FileAllInformation,
+  FileAllocationInformation, FileAttributeTagInformation, FileBasicInformation, FileDispositionInformation,
+  FileEndOfFileInformation, FileInternalInformation, FileNameInformation, FileNetworkOpenInformation, FileRenameInformation,
+  FileStandardInformation, IO_PAGING_FILE, IRP,
+} from "../io/iop";
+import {
+  FAT_TAG, FatAcquireVolume, FatCacheRead, FatCacheReadStatus, FatCacheWrite, FatClusterSector, FatReleaseVolume,
+  NtToFatDateTime, VCB,
+} from "./fatvol";
+import {
+  DIRSCAN, DIR_ERROR, END_OF_DIRECTORY, EntryCluster, FatBuildEntries, FatEqualNames, FatFindFreeRun, FatFreeScan,
+  FatIsDirectoryEmpty, FatIsValidName, FatLookup, FatMarkDeleted, FatNewScan, FatSectorOfEntry, FatWriteEntries, ScanEntry,
+  SetEntryCluster,
+} from "./fatdir";
+import {
+  ClustersFor, FCB, FatDeleteOnDisk, FatFindFcb, FatReadFcbEntry, FatRootCluster, FatUpdateEntry, FatWriteBasic, NextComponent,
+  NtAttributes, ROOT_PARENT, TOUCH_WRITE, VcbOf,
+} from "./fatfcb";
+import { FatEnsureClusters, FatSetFileSize } from "./fatdata";
+import { ATTR_DIRECTORY, ATTR_READ_ONLY, FAT_DIRENT } from "../sdk/fat";
+import {
+  NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_CANNOT_DELETE, STATUS_DIRECTORY_NOT_EMPTY, STATUS_DISK_FULL,
+  STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+  STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SUCCESS,
+} from "../sdk/ntstatus";
+
+// ---- information ----
+
+export function FatQueryInformation(device: usize, irp: usize): u32 {
+  const vcb = VcbOf(device);
+  const i = changetype<IRP>(irp);
+  const file = changetype<FILE_OBJECT>(i.FileObject);
+  const f = file.FsContext;
+  const fcb = changetype<FCB>(f);
+  const out = i.Buffer;
+  const entry = ExAllocatePoolWithTag(NonPagedPool, 32, FAT_TAG);
+  if (entry == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  FatAcquireVolume(vcb);
+  let status = FatReadFcbEntry(vcb, f, entry);
+  const allocation = <u64>ClustersFor(vcb, <u64>fcb.FileSize) * <u64>changetype<VCB>(vcb).ClusterBytes;
+  if (NT_SUCCESS(status)) {
+    switch (i.P0) {
+      case FileBasicInformation:
+        FatWriteBasic(vcb, entry, NtAttributes(fcb), out);
+        i.Information = 40;
+        break;
+      case FileStandardInformation:
+        FatWriteStandard(fcb, allocation, out);
+        i.Information = 24;
+        break;
+      case FileInternalInformation:
+        store<u32>(out, fcb.EntryIndex);
+        store<u32>(out, fcb.Directory, 4);
+        i.Information = 8;
+        break;
+      case FileNameInformation:
+        status = FatWriteName(fcb, out, i.Length, irp);
+        break;
+      case FileNetworkOpenInformation:
+        FatWriteBasic(vcb, entry, NtAttributes(fcb), out);
+        store<u64>(out, allocation, 32);
+        store<u64>(out, <u64>fcb.FileSize, 40);
+        store<u32>(out, NtAttributes(fcb) == 0 ? FILE_ATTRIBUTE_NORMAL : NtAttributes(fcb), 48);
+        store<u32>(out, 0, 52);
+        i.Information = 56;
+        break;
+      case FileAttributeTagInformation:
+        store<u32>(out, NtAttributes(fcb) == 0 ? FILE_ATTRIBUTE_NORMAL : NtAttributes(fcb));
+        store<u32>(out, 0, 4);
+        i.Information = 8;
+        break;
+      case FileAllInformation:
+        FatWriteBasic(vcb, entry, NtAttributes(fcb), out);
+        FatWriteStandard(fcb, allocation, out + 40);
+        store<u32>(out, fcb.EntryIndex, 64);
+        store<u32>(out, fcb.Directory, 68);
+        status = FatWriteName(fcb, out + 96, i.Length - 96, irp);
+        i.Information += 96;
+        break;
+      default:
+        status = STATUS_INVALID_INFO_CLASS;
+    }
+  }
+  FatReleaseVolume(vcb);
+  ExFreePoolWithTag(entry, FAT_TAG);
+  return status;
+}
+
+function FatWriteStandard(fcb: FCB, allocation: u64, out: usize): void {
+  store<u64>(out, allocation);
+  store<u64>(out, <u64>fcb.FileSize, 8);
+  store<u32>(out, 1, 16);
+  store<u8>(out, <u8>(fcb.DeletePending != 0 ? 1 : 0), 20);
+  store<u8>(out, <u8>(fcb.IsDirectory != 0 ? 1 : 0), 21);
+  store<u16>(out, 0, 22);
+}
+
+/** FILE_NAME_INFORMATION: the path on the volume; STATUS_BUFFER_OVERFLOW with what fits. */
+function FatWriteName(fcb: FCB, out: usize, length: u32, irp: usize): u32 {
+  store<u32>(out, fcb.PathLength);
+  let n = fcb.PathLength;
+  let status = STATUS_SUCCESS;
+  if (<u32>4 + n > length) { n = (length - 4) & ~<u32>1; status = STATUS_BUFFER_OVERFLOW; }
+  memory.copy(out + 4, fcb.Path, n);
+  changetype<IRP>(irp).Information = 4 + n;
+  return status;
+}
+
+export function FatSetInformation(device: usize, irp: usize): u32 {
+  const vcb = VcbOf(device);
+  const i = changetype<IRP>(irp);
+  const file = changetype<FILE_OBJECT>(i.FileObject);
+  const f = file.FsContext;
+  const fcb = changetype<FCB>(f);
+  const input = i.Buffer;
+  FatAcquireVolume(vcb);
+  let status = STATUS_SUCCESS;
+  if (fcb.Gone != 0) status = STATUS_FILE_CORRUPT_ERROR;
+  else switch (i.P0) {
+    case FileBasicInformation: {
+      const attributes = load<u32>(input, 32);
+      if (fcb.Directory == ROOT_PARENT) break;
+      if (attributes != 0) {
+        if ((attributes & FILE_ATTRIBUTE_DIRECTORY) != 0 && fcb.IsDirectory == 0) { status = STATUS_INVALID_PARAMETER; break; }
+        fcb.Attributes = (fcb.Attributes & ATTR_DIRECTORY) | (attributes & FILE_ATTRIBUTE_VALID_SET_FLAGS);
+      }
+      status = FatUpdateEntry(vcb, f, 0);
+      if (!NT_SUCCESS(status)) break;
+      // Times: 0 means "leave it", -1 "stop updating it" (taken as leave it here).
+      const written = load<u64>(input, 16), created = load<u64>(input, 0), accessed = load<u64>(input, 8);
+      if ((written != 0 && written != 0xFFFFFFFFFFFFFFFF) || (created != 0 && created != 0xFFFFFFFFFFFFFFFF)
+          || (accessed != 0 && accessed != 0xFFFFFFFFFFFFFFFF)) {
+        const sector = FatSectorOfEntry(vcb, fcb.Directory, fcb.EntryIndex);
+        const data = sector < DIR_ERROR ? FatCacheRead(vcb, sector) : 0;
+        if (data == 0) { status = STATUS_FILE_CORRUPT_ERROR; break; }
+        const e = data + ((fcb.EntryIndex & 15) << 5);
+        if (written != 0 && written != 0xFFFFFFFFFFFFFFFF) { const t = NtToFatDateTime(written); changetype<FAT_DIRENT>(e).WrtTime = <u16>t; changetype<FAT_DIRENT>(e).WrtDate = <u16>(t >> 16); }
+        if (created != 0 && created != 0xFFFFFFFFFFFFFFFF) { const t = NtToFatDateTime(created); changetype<FAT_DIRENT>(e).CrtTime = <u16>t; changetype<FAT_DIRENT>(e).CrtDate = <u16>(t >> 16); }
+        if (accessed != 0 && accessed != 0xFFFFFFFFFFFFFFFF) { const t = NtToFatDateTime(accessed); changetype<FAT_DIRENT>(e).LstAccDate = <u16>(t >> 16); }
+        status = FatCacheWrite(vcb, sector, data);
+      }
+      break;
+    }
+    case FileDispositionInformation: {
+      const del = load<u8>(input) != 0;
+      if (!del) { fcb.DeletePending = 0; break; }
+      if (fcb.Directory == ROOT_PARENT || (fcb.Attributes & ATTR_READ_ONLY) != 0) { status = STATUS_CANNOT_DELETE; break; }
+      if (fcb.IsDirectory != 0 && !FatIsDirectoryEmpty(vcb, fcb.FirstCluster)) { status = STATUS_DIRECTORY_NOT_EMPTY; break; }
+      fcb.DeletePending = 1;
+      break;
+    }
+    case FileEndOfFileInformation:
+    case FileAllocationInformation: {
+      if (fcb.IsDirectory != 0) { status = STATUS_INVALID_PARAMETER; break; }
+      const size = load<u64>(input);
+      if (i.P0 == FileEndOfFileInformation && (i.P1 & IO_PAGING_FILE) != 0 && size > <u64>fcb.FileSize) {
+        // The paging file (IoSetPagingFileSize): its clusters, one run where the
+        // volume has one, are not zeroed: nothing reads a page before writing it.
+        if (size > 0xFFFFFFFF) { status = STATUS_DISK_FULL; break; }
+        status = FatEnsureClusters(vcb, f, ClustersFor(vcb, size));
+        if (NT_SUCCESS(status)) { fcb.FileSize = <u32>size; status = FatUpdateEntry(vcb, f, TOUCH_WRITE); }
+      } else if (i.P0 == FileEndOfFileInformation) status = FatSetFileSize(vcb, f, size, false);
+      else if (size < <u64>fcb.FileSize) status = FatSetFileSize(vcb, f, size, false);
+      else if (size > 0xFFFFFFFF) status = STATUS_DISK_FULL;
+      else {
+        status = FatEnsureClusters(vcb, f, ClustersFor(vcb, size));
+        if (NT_SUCCESS(status)) status = FatUpdateEntry(vcb, f, 0);
+      }
+      break;
+    }
+    case FileRenameInformation:
+      status = FatRename(vcb, f, i.P2, i.P1 != 0);
+      break;
+    default:
+      status = STATUS_INVALID_INFO_CLASS;
+  }
+  FatReleaseVolume(vcb);
+  return status;
+}
+
+/** True when `path` (bytes) starts with the directory `prefix` followed by a backslash (case-insensitive). */
+function IsUnder(path: usize, pathLength: u32, prefix: usize, prefixLength: u32): bool {
+  if (pathLength <= prefixLength || load<u16>(path + prefixLength) != 0x5C) return false;
+  return FatEqualNames(path, prefix, prefixLength >> 1);
+}
+
+function FatRename(vcb: usize, f: usize, target: usize, replace: bool): u32 {
+  const fcb = changetype<FCB>(f);
+  if (fcb.Directory == ROOT_PARENT) return STATUS_INVALID_PARAMETER;
+  const path = load<usize>(target, 4);
+  const length = <u32>load<u16>(target);
+  if (fcb.IsDirectory != 0 && (IsUnder(path, length, fcb.Path, fcb.PathLength))) return STATUS_INVALID_PARAMETER;
+  const scan = FatNewScan(FatRootCluster(vcb));
+  const entries = ExAllocatePoolWithTag(NonPagedPool, 768, FAT_TAG);
+  if (scan == 0 || entries == 0) {
+    if (scan != 0) FatFreeScan(scan);
+    if (entries != 0) ExFreePoolWithTag(entries, FAT_TAG);
+    return STATUS_INSUFFICIENT_RESOURCES;
+  }
+  const slot = entries + 760;
+  let status = STATUS_SUCCESS;
+  // The target's directory.
+  let directory = FatRootCluster(vcb);
+  let at: u32 = 0, nameStart: u32 = 0, nameLength: u32 = 0;
+  while (true) {
+    nameLength = NextComponent(path, length, at, slot);
+    nameStart = load<u32>(slot);
+    const last = nameStart + (nameLength << 1) >= length;
+    if (!FatIsValidName(path + nameStart, nameLength)) { status = last ? STATUS_OBJECT_NAME_INVALID : STATUS_OBJECT_PATH_NOT_FOUND; break; }
+    if (last) break;
+    changetype<DIRSCAN>(scan).Directory = directory;
+    changetype<DIRSCAN>(scan).Cluster = 0;
+    if (!FatLookup(vcb, scan, path + nameStart, nameLength) || (load<u8>(ScanEntry(scan), 11) & ATTR_DIRECTORY) == 0) {
+      status = STATUS_OBJECT_PATH_NOT_FOUND; break;
+    }
+    directory = EntryCluster(vcb, ScanEntry(scan));
+    if (directory == 0) directory = FatRootCluster(vcb);
+    at = nameStart + (nameLength << 1);
+  }
+  const sameDirectory = directory == fcb.Directory;
+  if (NT_SUCCESS(status)) {
+    changetype<DIRSCAN>(scan).Directory = directory;
+    changetype<DIRSCAN>(scan).Cluster = 0;
+    if (FatLookup(vcb, scan, path + nameStart, nameLength)) {
+      const s = changetype<DIRSCAN>(scan);
+      if (!(sameDirectory && s.ShortIndex == fcb.EntryIndex)) { // not just a change of case
+        const e = ScanEntry(scan);
+        const other = FatFindFcb(vcb, directory, s.ShortIndex);
+        if (!replace) status = STATUS_OBJECT_NAME_COLLISION;
+        else if ((changetype<FAT_DIRENT>(e).Attr & (ATTR_DIRECTORY | ATTR_READ_ONLY)) != 0 || (other != 0 && changetype<FCB>(other).References != 0)) {
+          status = STATUS_ACCESS_DENIED;
+        } else {
+          // Replace: the old target goes first (a cut leaves the source under its old name).
+          status = FatDeleteOnDisk(vcb, directory, s.FirstIndex, s.ShortIndex, EntryCluster(vcb, e));
+        }
+      }
+    } else if (changetype<DIRSCAN>(scan).Status != STATUS_SUCCESS) {
+      status = changetype<DIRSCAN>(scan).Status;
+    }
+  }
+  let count: u32 = 0;
+  if (NT_SUCCESS(status)) {
+    count = FatBuildEntries(vcb, directory, path + nameStart, nameLength, entries, sameDirectory ? fcb.EntryIndex : END_OF_DIRECTORY);
+    if (count == 0) status = STATUS_OBJECT_NAME_COLLISION;
+  }
+  if (NT_SUCCESS(status)) {
+    // The new short entry takes everything but the name from the old one.
+    const old = entries + 736; // scratch (up to 22 entries are 704 bytes)
+    status = FatReadFcbEntry(vcb, f, old);
+    if (NT_SUCCESS(status)) {
+      const s = entries + ((count - 1) << 5);
+      const caseFlags = changetype<FAT_DIRENT>(s).NTRes; // the new name's
+      memory.copy(s + 11, old + 11, 21);
+      changetype<FAT_DIRENT>(s).NTRes = caseFlags;
+    }
+  }
+  if (NT_SUCCESS(status) && fcb.FirstIndex < fcb.EntryIndex) {
+    // Step 1: the old long entries go; the file stays under its short name.
+    status = FatMarkDeleted(vcb, fcb.Directory, fcb.FirstIndex, fcb.EntryIndex - fcb.FirstIndex);
+    if (NT_SUCCESS(status)) fcb.FirstIndex = fcb.EntryIndex;
+  }
+  let first: u32 = 0;
+  if (NT_SUCCESS(status)) {
+    let atomic = false;
+    if (sameDirectory) {
+      const oldSector = FatSectorOfEntry(vcb, directory, fcb.EntryIndex);
+      if (NT_SUCCESS(FatFindFreeRun(vcb, directory, count, oldSector, fcb.EntryIndex, slot))) {
+        // Step 2, one sector write: the new run in, the old short entry out.
+        first = load<u32>(slot);
+        const inside = fcb.EntryIndex >= first && fcb.EntryIndex < first + count;
+        status = FatWriteEntries(vcb, directory, first, count, entries, inside ? END_OF_DIRECTORY : fcb.EntryIndex);
+        atomic = true;
+      }
+    }
+    if (!atomic && NT_SUCCESS(status)) {
+      status = FatFindFreeRun(vcb, directory, count, END_OF_DIRECTORY, END_OF_DIRECTORY, slot);
+      if (NT_SUCCESS(status)) {
+        first = load<u32>(slot);
+        status = FatWriteEntries(vcb, directory, first, count, entries, END_OF_DIRECTORY);
+        if (NT_SUCCESS(status)) status = FatMarkDeleted(vcb, fcb.Directory, fcb.EntryIndex, 1);
+      }
+    }
+  }
+  if (NT_SUCCESS(status) && fcb.IsDirectory != 0 && !sameDirectory) {
+    // A directory that moved: its ".." names the new parent.
+    const sector = FatClusterSector(vcb, fcb.FirstCluster);
+    const data = FatCacheRead(vcb, sector);
+    if (data == 0) status = FatCacheReadStatus(vcb);
+    else if (load<u8>(data, 32) == 0x2E && load<u8>(data, 33) == 0x2E) {
+      SetEntryCluster(data + 32, directory == FatRootCluster(vcb) ? 0 : directory);
+      status = FatCacheWrite(vcb, sector, data);
+    }
+  }
+  if (NT_SUCCESS(status)) {
+    fcb.Directory = directory;
+    fcb.FirstIndex = first;
+    fcb.EntryIndex = first + count - 1;
+    const copy = ExAllocatePoolWithTag(NonPagedPool, length + 2, 0x46746146);
+    if (copy != 0) {
+      memory.copy(copy, path, length);
+      if (fcb.Path != 0) ExFreePoolWithTag(fcb.Path, 0x46746146);
+      fcb.Path = copy;
+      fcb.PathLength = length;
+    }
+  }
+  FatFreeScan(scan);
+  ExFreePoolWithTag(entries, FAT_TAG);
+  return status;
+}
