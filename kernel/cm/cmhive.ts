@@ -32,7 +32,7 @@
 import { ExFreePoolWithTag } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogDecimal } from "../ke/log";
-import { KeCreateThread, KeReadyThread } from "../ke/thread";
+import { KeAllocateScratch, KeCreateThread, KeFreeScratch, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeQuerySystemTime, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
 import {
@@ -120,12 +120,14 @@ function CmpLogHive(hive: u32, text: string): void {
 
 // ---- loading ----
 
-const Loaded: usize = memory.data(8, 4);   // IoLoadFile's result: image, length
-const Root: usize = memory.data(4, 4);
-const Security: usize = memory.data(8, 4);
+// A load's cells (the loading thread's scratch arena): +0 the two files' I/O
+// statuses, +8 IoLoadFile's result (image, length), +16 the root read,
+// +20 the security cell (address, length).
+const L_STATUS: u32 = 0, L_LOADED: u32 = 8, L_ROOT: u32 = 16, L_SECURITY: u32 = 20, L_SIZE: u32 = 28;
 
 /** Reads one file of a hive into a tree; REGF_* (or 0x100 + a missing file). `status` gets the I/O status. */
-function CmpReadHiveFile(hive: u32, path: string, statusOut: usize): u32 {
+function CmpReadHiveFile(hive: u32, path: string, statusOut: usize, cells: usize): u32 {
+  const Loaded = cells + L_LOADED, Root = cells + L_ROOT, Security = cells + L_SECURITY;
   const status = IoLoadFile(path, HIVE_TAG, Loaded);
   store<u32>(statusOut, status);
   if (!NT_SUCCESS(status)) return 0x100;
@@ -162,14 +164,21 @@ function CmpLogRefusal(path: string, result: u32, status: u32): void {
  */
 /** Returns true when the hive came from a file (false: a new empty one). */
 export function CmpLoadHive(hive: u32, createMissing: bool, optional: bool = false): bool {
-  const status = memory.data(8, 4);
+  const cells = KeAllocateScratch(L_SIZE);
+  const loaded = CmpLoadHiveWith(hive, createMissing, optional, cells);
+  KeFreeScratch(cells);
+  return loaded;
+}
+
+function CmpLoadHiveWith(hive: u32, createMissing: bool, optional: bool, cells: usize): bool {
+  const status = cells + L_STATUS, Root = cells + L_ROOT, Security = cells + L_SECURITY;
   const path = CmpHiveFile(hive), altPath = CmpHiveAltFile(hive);
-  const result = CmpReadHiveFile(hive, path, status);
+  const result = CmpReadHiveFile(hive, path, status, cells);
   if (result == REGF_OK) {
     CmpMountHive(hive, load<usize>(Root), load<usize>(Security), load<u32>(Security, 4));
     return true;
   }
-  const alt = CmpReadHiveFile(hive, altPath, status + 4);
+  const alt = CmpReadHiveFile(hive, altPath, status + 4, cells);
   if (result == 0x100 && alt == 0x100 && createMissing) { CmpCreateEmptyHive(hive); return false; }
   if (result == 0x100 && alt == 0x100 && optional) return false; // not on this disk: NtInitializeRegistry makes it later
   CmpLogRefusal(path, result, load<u32>(status));
@@ -229,6 +238,7 @@ function CmpMountHive(hive: u32, root: usize, security: usize, securityLength: u
 const FlushLock: usize = memory.data(<i32>KEVENT_SIZE, 8);
 const LazyEvent: usize = memory.data(<i32>KEVENT_SIZE, 8);
 let FlushReady: bool = false;
+// A flush's cells: used only under FlushLock (one flush at a time).
 const Image: usize = memory.data(8, 4);
 const File: usize = memory.data(4, 4);
 
@@ -243,7 +253,7 @@ const File: usize = memory.data(4, 4);
 function CmpOpenHiveFile(path: string, length: u32): u32 {
   let status = IoOpenFileForUpdate(path, File);
   if (!NT_SUCCESS(status)) return status;
-  const size = memory.data(8, 8);
+  const size = memory.data(8, 8); // under FlushLock
   status = IoQueryFileSize(load<usize>(File), size);
   if (NT_SUCCESS(status) && load<u64>(size) < <u64>length && load<u64>(size) != 0) {
     status = IoMarkFileForDelete(load<usize>(File));
@@ -338,6 +348,7 @@ export function CmpFlushAll(): u32 {
 export function CmpLazyFlush(): void { if (FlushReady && CmpDirtyHives != 0) KeSetEvent(LazyEvent); }
 
 function CmpLazyFlushThread(context: usize): void {
+  // One lazy flusher thread runs this: the blocks are its own.
   const delay = memory.data(8, 8);
   const never = memory.data(<i32>KEVENT_SIZE, 8);
   KeInitializeEvent(never, true, false);

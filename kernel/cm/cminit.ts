@@ -40,6 +40,7 @@ const CONFIG_INITIALIZATION_FAILED: u32 = 0x67;
 export let CmSystemHiveLoaded: bool = false;
 
 // ---- a small UTF-16 text builder for values made at boot ----
+// Boot only (CmInitSystem1, before any second thread): its block and length are module-level.
 
 const Text: usize = memory.data(256, 4);
 let TextLength: u32 = 0;

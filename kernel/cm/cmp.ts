@@ -26,6 +26,7 @@
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeQuerySystemTime } from "../ke/wait";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 
 export const CM_KEY_TAG: u32 = 0x794B6D43;   // 'CmKy'
@@ -351,9 +352,11 @@ export function CmpSetStringValue(key: usize, name: string, type: u32, text: str
 }
 
 export function CmpSetDwordValue(key: usize, name: string, data: u32): bool {
-  const buffer = memory.data(4, 4);
+  const buffer = KeAllocateScratch(4); // the caller's own
   store<u32>(buffer, data);
-  return CmpSetValue(key, changetype<usize>(name), <u32>name.length << 1, REG_DWORD, buffer, 4);
+  const ok = CmpSetValue(key, changetype<usize>(name), <u32>name.length << 1, REG_DWORD, buffer, 4);
+  KeFreeScratch(buffer);
+  return ok;
 }
 
 /** The DWORD value `name` of `key`, or `otherwise` when it is missing or not 4 bytes. */

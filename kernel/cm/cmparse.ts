@@ -29,6 +29,8 @@ import { NtClose } from "../ob/obhandle";
 import {
   InitializeObjectAttributes, OB_NAME_TAG, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED,
 } from "../ob/obp";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
+import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import {
   CM_KEY_DELETED, CM_KEY_LINK, CM_KEY_NO_DELETE, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey,
   CmValueData, CmpAllocateKey, CmpFindSubKey, CmpFindValue, CmpFreeKey, CmpLinkSubKey, CmpSetClass, CmpTouch, REG_LINK,
@@ -135,14 +137,31 @@ function CmpCreateChild(parent: usize, component: usize): usize {
   return child;
 }
 
-/** The Key type's parse procedure. */
+/**
+ * The Key type's parse procedure. The registry's services call it under the
+ * tree's lock; any other open of a \REGISTRY name (NtOpenDirectoryObject,
+ * NtQueryObject's lookups ...) reaches it without, so it takes the lock
+ * itself: interrupts off, as the object manager's lock is (it nests: the
+ * flag is saved and restored).
+ * Its component string is the calling thread's own (scratch arena).
+ */
 function CmpParseKey(parseObject: usize, objectType: usize, attributes: u32, completeName: usize,
                      remainingName: usize, object: usize): u32 {
+  const state = read_eflags() & 0x200;
+  cli();
+  const component = KeAllocateScratch(8);
+  const status = CmpParseKeyLocked(parseObject, objectType, attributes, completeName, remainingName, object, component);
+  KeFreeScratch(component);
+  if (state != 0) sti();
+  return status;
+}
+
+function CmpParseKeyLocked(parseObject: usize, objectType: usize, attributes: u32, completeName: usize,
+                           remainingName: usize, object: usize, component: usize): u32 {
   store<usize>(object, 0);
   if (objectType != 0 && objectType != CmKeyObjectType) return STATUS_OBJECT_TYPE_MISMATCH;
   let key = CmKeyOfObject(parseObject);
   if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) return STATUS_KEY_DELETED;
-  const component = memory.data(8, 4);
   let created = false;
   // An empty component anywhere but at the end ("A\\\\B") is a bad name, not a missing key.
   const rest = RtlUnicodeString(remainingName);
@@ -188,6 +207,7 @@ function CmpDeleteKeyObject(object: usize): void {
 
 // ---- initialization ----
 
+// CmpCreateRegistryRoot's: boot only (CmInitSystem1, before any second thread).
 const Name = memory.data(8, 4);
 const Attributes = memory.data(24, 4);
 const Init = memory.data(64, 4);

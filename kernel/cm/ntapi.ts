@@ -250,7 +250,7 @@ function CmpWriteFullName(key: usize, end: usize): void {
 /** Builds key information of `informationClass` for `key` into the context; returns the fixed size or 0 for a bad class. */
 function CmpBuildKeyInformation(context: usize, key: usize, informationClass: u32): u32 {
   const k = CmKey(key);
-  const maxima = memory.data(16, 4);
+  const maxima = memory.data(16, 4); // callers hold the tree's lock (interrupts off) across its use
   switch (informationClass) {
     case KeyBasicInformation: {
       const info = CmpInfoBuffer(context, 16 + k.NameLength);
@@ -535,15 +535,19 @@ export function NtInitializeRegistry(bootCondition: u32): u32 {
   bootCondition &= 0xFFFF;
   if (bootCondition >= REG_INIT_MAX_VALID) return STATUS_INVALID_PARAMETER;
   if (bootCondition == REG_INIT_BOOT_SM || bootCondition == REG_INIT_BOOT_SETUP) {
-    if (CmpHivesInitialized) return STATUS_ACCESS_DENIED;
+    // Test and set with interrupts off: two callers must not both load the hives.
+    const lock = ObpAcquireLock();
+    const already = CmpHivesInitialized;
     CmpHivesInitialized = true;
+    ObpReleaseLock(lock);
+    if (already) return STATUS_ACCESS_DENIED;
     CmpLoadOtherHives();
     return STATUS_SUCCESS;
   }
-  if (CmpBootAccepted || !CmpHivesInitialized) return STATUS_ACCESS_DENIED;
-  CmpBootAccepted = true;
-  if (!CmSystemHiveLoaded) return STATUS_SUCCESS;
   const lock = ObpAcquireLock();
+  if (CmpBootAccepted || !CmpHivesInitialized) { ObpReleaseLock(lock); return STATUS_ACCESS_DENIED; }
+  CmpBootAccepted = true;
+  if (!CmSystemHiveLoaded) { ObpReleaseLock(lock); return STATUS_SUCCESS; }
   const selectName = "Select";
   const select = CmpFindSubKey(CmpHiveRoot(CM_HIVE_SYSTEM), changetype<usize>(selectName), <u32>selectName.length << 1);
   if (select != 0) {

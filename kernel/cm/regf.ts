@@ -149,6 +149,10 @@ export function CmpRegfCheckHeader(image: usize, length: u32): u32 {
 @inline export function CmpRegfDataSize(image: usize): u32 { return changetype<HBASE_BLOCK>(image).Length; }
 
 // ---- reading ----
+// The reader's state is module-level: hives are read one at a time (at boot,
+// and by the one NtInitializeRegistry(REG_INIT_BOOT_SM) that may load them,
+// cm/ntapi.ts). The writer's state below is used only by CmpRegfWrite, which
+// runs under the tree's lock (interrupts off) and within FlushLock.
 
 let Data: usize = 0;      // the first bin
 let DataSize: u32 = 0;

@@ -18,6 +18,7 @@ import {
 import { FatCacheRead, FatCacheReadStatus, FatCacheWrite, FatFreeChain, FatNow, FatToNtTime, VCB } from "./fatvol";
 import { DIRSCAN, DIR_ERROR, EntryCluster, FatMarkDeleted, FatSectorOfEntry, ScanEntry, SetEntryCluster } from "./fatdir";
 import { ATTR_DIRECTORY, FAT_DIRENT } from "../sdk/fat";
+import { FILE_BASIC_INFORMATION, SIZEOF_FILE_BASIC_INFORMATION } from "../sdk/fileinfo";
 import { NT_SUCCESS, STATUS_FILE_CORRUPT_ERROR, STATUS_SHARING_VIOLATION, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 // ---- FCB and CCB ----
@@ -205,16 +206,16 @@ export function FatReleaseFcbUnused(vcb: usize, f: usize): void {
   FatReleaseFcb(vcb, f);
 }
 
+/** A FILE_BASIC_INFORMATION at `out` from a short entry (the change time is the write time). */
 export function FatWriteBasic(vcb: usize, e: usize, attributes: u32, out: usize): void {
-  const created = FatToNtTime(<u32>changetype<FAT_DIRENT>(e).CrtDate, <u32>changetype<FAT_DIRENT>(e).CrtTime);
-  const accessed = FatToNtTime(<u32>changetype<FAT_DIRENT>(e).LstAccDate, 0);
-  const written = FatToNtTime(<u32>changetype<FAT_DIRENT>(e).WrtDate, <u32>changetype<FAT_DIRENT>(e).WrtTime);
-  store<u64>(out, created);
-  store<u64>(out, accessed, 8);
-  store<u64>(out, written, 16);
-  store<u64>(out, written, 24);
-  store<u32>(out, attributes == 0 ? FILE_ATTRIBUTE_NORMAL : attributes, 32);
-  store<u32>(out, 0, 36);
+  const d = changetype<FAT_DIRENT>(e);
+  const b = changetype<FILE_BASIC_INFORMATION>(out);
+  memory.fill(out, 0, SIZEOF_FILE_BASIC_INFORMATION);
+  b.CreationTime = <i64>FatToNtTime(<u32>d.CrtDate, <u32>d.CrtTime);
+  b.LastAccessTime = <i64>FatToNtTime(<u32>d.LstAccDate, 0);
+  b.LastWriteTime = <i64>FatToNtTime(<u32>d.WrtDate, <u32>d.WrtTime);
+  b.ChangeTime = b.LastWriteTime;
+  b.FileAttributes = attributes == 0 ? FILE_ATTRIBUTE_NORMAL : attributes;
 }
 
 @inline export function NtAttributes(fcb: FCB): u32 { return fcb.Attributes & 0x37; }

@@ -28,6 +28,12 @@ import {
 import { FatEnsureClusters, FatSetFileSize } from "./fatdata";
 import { ATTR_DIRECTORY, ATTR_READ_ONLY, FAT_DIRENT } from "../sdk/fat";
 import {
+  FILE_ALL_INFORMATION, FILE_ATTRIBUTE_TAG_INFORMATION, FILE_BASIC_INFORMATION, FILE_DISPOSITION_INFORMATION,
+  FILE_END_OF_FILE_INFORMATION, FILE_INTERNAL_INFORMATION, FILE_NAME_INFORMATION, FILE_NETWORK_OPEN_INFORMATION,
+  FILE_STANDARD_INFORMATION, SIZEOF_FILE_BASIC_INFORMATION, SIZEOF_FILE_NETWORK_OPEN_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION,
+} from "../sdk/fileinfo";
+import { UNICODE_STRING } from "../sdk/ntdef";
+import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_CANNOT_DELETE, STATUS_DIRECTORY_NOT_EMPTY, STATUS_DISK_FULL,
   STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
   STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SUCCESS,
@@ -51,41 +57,45 @@ export function FatQueryInformation(device: usize, irp: usize): u32 {
     switch (i.P0) {
       case FileBasicInformation:
         FatWriteBasic(vcb, entry, NtAttributes(fcb), out);
-        i.Information = 40;
+        i.Information = SIZEOF_FILE_BASIC_INFORMATION;
         break;
       case FileStandardInformation:
         FatWriteStandard(fcb, allocation, out);
-        i.Information = 24;
+        i.Information = SIZEOF_FILE_STANDARD_INFORMATION;
         break;
       case FileInternalInformation:
-        store<u32>(out, fcb.EntryIndex);
-        store<u32>(out, fcb.Directory, 4);
-        i.Information = 8;
+        changetype<FILE_INTERNAL_INFORMATION>(out).IndexNumber = FatIndexNumber(fcb);
+        i.Information = offsetof<FILE_INTERNAL_INFORMATION>();
         break;
       case FileNameInformation:
         status = FatWriteName(fcb, out, i.Length, irp);
         break;
-      case FileNetworkOpenInformation:
-        FatWriteBasic(vcb, entry, NtAttributes(fcb), out);
-        store<u64>(out, allocation, 32);
-        store<u64>(out, <u64>fcb.FileSize, 40);
-        store<u32>(out, NtAttributes(fcb) == 0 ? FILE_ATTRIBUTE_NORMAL : NtAttributes(fcb), 48);
-        store<u32>(out, 0, 52);
-        i.Information = 56;
+      case FileNetworkOpenInformation: {
+        FatWriteBasic(vcb, entry, NtAttributes(fcb), out); // the times (the two layouts begin alike)
+        const n = changetype<FILE_NETWORK_OPEN_INFORMATION>(out);
+        n.AllocationSize = <i64>allocation;
+        n.EndOfFile = <i64>fcb.FileSize;
+        n.FileAttributes = NtAttributes(fcb) == 0 ? FILE_ATTRIBUTE_NORMAL : NtAttributes(fcb);
+        store<u32>(out + offsetof<FILE_NETWORK_OPEN_INFORMATION>("FileAttributes"), 0, 4); // the padding
+        i.Information = SIZEOF_FILE_NETWORK_OPEN_INFORMATION;
         break;
-      case FileAttributeTagInformation:
-        store<u32>(out, NtAttributes(fcb) == 0 ? FILE_ATTRIBUTE_NORMAL : NtAttributes(fcb));
-        store<u32>(out, 0, 4);
-        i.Information = 8;
+      }
+      case FileAttributeTagInformation: {
+        const t = changetype<FILE_ATTRIBUTE_TAG_INFORMATION>(out);
+        t.FileAttributes = NtAttributes(fcb) == 0 ? FILE_ATTRIBUTE_NORMAL : NtAttributes(fcb);
+        t.ReparseTag = 0;
+        i.Information = offsetof<FILE_ATTRIBUTE_TAG_INFORMATION>();
         break;
-      case FileAllInformation:
-        FatWriteBasic(vcb, entry, NtAttributes(fcb), out);
-        FatWriteStandard(fcb, allocation, out + 40);
-        store<u32>(out, fcb.EntryIndex, 64);
-        store<u32>(out, fcb.Directory, 68);
-        status = FatWriteName(fcb, out + 96, i.Length - 96, irp);
-        i.Information += 96;
+      }
+      case FileAllInformation: {
+        const name = offsetof<FILE_ALL_INFORMATION>("NameInformation_FileNameLength");
+        FatWriteBasic(vcb, entry, NtAttributes(fcb), out + offsetof<FILE_ALL_INFORMATION>("BasicInformation_CreationTime"));
+        FatWriteStandard(fcb, allocation, out + offsetof<FILE_ALL_INFORMATION>("StandardInformation_AllocationSize"));
+        changetype<FILE_ALL_INFORMATION>(out).InternalInformation_IndexNumber = FatIndexNumber(fcb);
+        status = FatWriteName(fcb, out + name, i.Length - name, irp);
+        i.Information += name;
         break;
+      }
       default:
         status = STATUS_INVALID_INFO_CLASS;
     }
@@ -95,23 +105,29 @@ export function FatQueryInformation(device: usize, irp: usize): u32 {
   return status;
 }
 
+/** A FILE_STANDARD_INFORMATION at `out`. */
 function FatWriteStandard(fcb: FCB, allocation: u64, out: usize): void {
-  store<u64>(out, allocation);
-  store<u64>(out, <u64>fcb.FileSize, 8);
-  store<u32>(out, 1, 16);
-  store<u8>(out, <u8>(fcb.DeletePending != 0 ? 1 : 0), 20);
-  store<u8>(out, <u8>(fcb.IsDirectory != 0 ? 1 : 0), 21);
-  store<u16>(out, 0, 22);
+  const t = changetype<FILE_STANDARD_INFORMATION>(out);
+  memory.fill(out, 0, SIZEOF_FILE_STANDARD_INFORMATION);
+  t.AllocationSize = <i64>allocation;
+  t.EndOfFile = <i64>fcb.FileSize;
+  t.NumberOfLinks = 1;
+  t.DeletePending = <u8>(fcb.DeletePending != 0 ? 1 : 0);
+  t.Directory = <u8>(fcb.IsDirectory != 0 ? 1 : 0);
 }
+
+/** FileInternalInformation's number: where the short entry is (directory, index), unique on the volume. */
+@inline function FatIndexNumber(fcb: FCB): i64 { return (<i64>fcb.Directory << 32) | <i64>fcb.EntryIndex; }
 
 /** FILE_NAME_INFORMATION: the path on the volume; STATUS_BUFFER_OVERFLOW with what fits. */
 function FatWriteName(fcb: FCB, out: usize, length: u32, irp: usize): u32 {
-  store<u32>(out, fcb.PathLength);
+  const fixed = offsetof<FILE_NAME_INFORMATION>("FileName");
+  changetype<FILE_NAME_INFORMATION>(out).FileNameLength = fcb.PathLength;
   let n = fcb.PathLength;
   let status = STATUS_SUCCESS;
-  if (<u32>4 + n > length) { n = (length - 4) & ~<u32>1; status = STATUS_BUFFER_OVERFLOW; }
-  memory.copy(out + 4, fcb.Path, n);
-  changetype<IRP>(irp).Information = 4 + n;
+  if (fixed + n > length) { n = (length - fixed) & ~<u32>1; status = STATUS_BUFFER_OVERFLOW; }
+  memory.copy(out + fixed, fcb.Path, n);
+  changetype<IRP>(irp).Information = fixed + n;
   return status;
 }
 
@@ -127,7 +143,8 @@ export function FatSetInformation(device: usize, irp: usize): u32 {
   if (fcb.Gone != 0) status = STATUS_FILE_CORRUPT_ERROR;
   else switch (i.P0) {
     case FileBasicInformation: {
-      const attributes = load<u32>(input, 32);
+      const basic = changetype<FILE_BASIC_INFORMATION>(input);
+      const attributes = basic.FileAttributes;
       if (fcb.Directory == ROOT_PARENT) break;
       if (attributes != 0) {
         if ((attributes & FILE_ATTRIBUTE_DIRECTORY) != 0 && fcb.IsDirectory == 0) { status = STATUS_INVALID_PARAMETER; break; }
@@ -136,7 +153,7 @@ export function FatSetInformation(device: usize, irp: usize): u32 {
       status = FatUpdateEntry(vcb, f, 0);
       if (!NT_SUCCESS(status)) break;
       // Times: 0 means "leave it", -1 "stop updating it" (taken as leave it here).
-      const written = load<u64>(input, 16), created = load<u64>(input, 0), accessed = load<u64>(input, 8);
+      const written = <u64>basic.LastWriteTime, created = <u64>basic.CreationTime, accessed = <u64>basic.LastAccessTime;
       if ((written != 0 && written != 0xFFFFFFFFFFFFFFFF) || (created != 0 && created != 0xFFFFFFFFFFFFFFFF)
           || (accessed != 0 && accessed != 0xFFFFFFFFFFFFFFFF)) {
         const sector = FatSectorOfEntry(vcb, fcb.Directory, fcb.EntryIndex);
@@ -151,7 +168,7 @@ export function FatSetInformation(device: usize, irp: usize): u32 {
       break;
     }
     case FileDispositionInformation: {
-      const del = load<u8>(input) != 0;
+      const del = changetype<FILE_DISPOSITION_INFORMATION>(input).DeleteFile != 0;
       if (!del) { fcb.DeletePending = 0; break; }
       if (fcb.Directory == ROOT_PARENT || (fcb.Attributes & ATTR_READ_ONLY) != 0) { status = STATUS_CANNOT_DELETE; break; }
       if (fcb.IsDirectory != 0 && !FatIsDirectoryEmpty(vcb, fcb.FirstCluster)) { status = STATUS_DIRECTORY_NOT_EMPTY; break; }
@@ -161,7 +178,7 @@ export function FatSetInformation(device: usize, irp: usize): u32 {
     case FileEndOfFileInformation:
     case FileAllocationInformation: {
       if (fcb.IsDirectory != 0) { status = STATUS_INVALID_PARAMETER; break; }
-      const size = load<u64>(input);
+      const size = <u64>changetype<FILE_END_OF_FILE_INFORMATION>(input).EndOfFile; // FILE_ALLOCATION_INFORMATION alike
       if (i.P0 == FileEndOfFileInformation && (i.P1 & IO_PAGING_FILE) != 0 && size > <u64>fcb.FileSize) {
         // The paging file (IoSetPagingFileSize): its clusters, one run where the
         // volume has one, are not zeroed: nothing reads a page before writing it.
@@ -196,8 +213,8 @@ function IsUnder(path: usize, pathLength: u32, prefix: usize, prefixLength: u32)
 function FatRename(vcb: usize, f: usize, target: usize, replace: bool): u32 {
   const fcb = changetype<FCB>(f);
   if (fcb.Directory == ROOT_PARENT) return STATUS_INVALID_PARAMETER;
-  const path = load<usize>(target, 4);
-  const length = <u32>load<u16>(target);
+  const path = changetype<UNICODE_STRING>(target).Buffer;
+  const length = <u32>changetype<UNICODE_STRING>(target).Length;
   if (fcb.IsDirectory != 0 && (IsUnder(path, length, fcb.Path, fcb.PathLength))) return STATUS_INVALID_PARAMETER;
   const scan = FatNewScan(FatRootCluster(vcb));
   const entries = ExAllocatePoolWithTag(NonPagedPool, 768, FAT_TAG);
@@ -219,7 +236,7 @@ function FatRename(vcb: usize, f: usize, target: usize, replace: bool): u32 {
     if (last) break;
     changetype<DIRSCAN>(scan).Directory = directory;
     changetype<DIRSCAN>(scan).Cluster = 0;
-    if (!FatLookup(vcb, scan, path + nameStart, nameLength) || (load<u8>(ScanEntry(scan), 11) & ATTR_DIRECTORY) == 0) {
+    if (!FatLookup(vcb, scan, path + nameStart, nameLength) || (<u32>changetype<FAT_DIRENT>(ScanEntry(scan)).Attr & ATTR_DIRECTORY) == 0) {
       status = STATUS_OBJECT_PATH_NOT_FOUND; break;
     }
     directory = EntryCluster(vcb, ScanEntry(scan));

@@ -19,10 +19,16 @@ import { DISK_EXTENSION } from "../io/disk";
 import { DEVICE_OBJECT } from "../io/iop";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import {
-  DIRSCAN, FatFreeScan, FatNewScan, FatNextFile, ScanEntry, ScanName, ScanShortName,
+  DIRSCAN, FatFreeScan, FatNewScan, FatNextFile, MAX_NAME_CHARS, ScanEntry, ScanName, ScanShortName,
 } from "./fatdir";
 import { CCB, ClustersFor, FCB, FatWriteBasic, VcbOf } from "./fatfcb";
 import { FAT_DIRENT } from "../sdk/fat";
+import {
+  FILE_BASIC_INFORMATION, FILE_BOTH_DIR_INFORMATION, FILE_DIRECTORY_INFORMATION, FILE_FS_ATTRIBUTE_INFORMATION,
+  FILE_FS_FULL_SIZE_INFORMATION, FILE_FS_SIZE_INFORMATION, FILE_FS_VOLUME_INFORMATION, FILE_FULL_DIR_INFORMATION,
+  FILE_CASE_PRESERVED_NAMES, FILE_NAMES_INFORMATION, FILE_UNICODE_ON_DISK, SIZEOF_FILE_FS_FULL_SIZE_INFORMATION,
+  SIZEOF_FILE_FS_SIZE_INFORMATION,
+} from "../sdk/fileinfo";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES,
   STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
@@ -91,7 +97,7 @@ export function FatQueryDirectory(device: usize, irp: usize): u32 {
   let used: u32 = 0, previous: i32 = -1;
   let status = STATUS_SUCCESS;
   const cls = i.P0;
-  const fixed: u32 = cls == FileNamesInformation ? 12 : cls == FileDirectoryInformation ? 64 : cls == FileFullDirectoryInformation ? 68 : 94;
+  const fixed = DirectoryFixedPart(cls);
   while (true) {
     const before = s.Index;
     if (!FatNextFile(vcb, scan)) { if (s.Status != STATUS_SUCCESS) status = s.Status; break; }
@@ -136,42 +142,54 @@ export function FatQueryDirectory(device: usize, irp: usize): u32 {
 }
 
 
+/** Bytes cleared at an entry's start: the longest fixed part (BOTH_DIR's 94) and the padding after a short name. */
+const ENTRY_CLEARED: u32 = 104;
+
+/** One directory entry of class `cls` at `out` (`room` bytes, at least the class's fixed part), its name cut to fit. */
 function FatWriteDirectoryEntry(vcb: usize, scan: usize, cls: u32, out: usize, room: u32, scratch: usize): void {
   const s = changetype<DIRSCAN>(scan);
   const e = ScanEntry(scan);
   const nameBytes = s.NameLength << 1;
-  memory.fill(out, 0, room < 104 ? room : 104);
-  store<u32>(out, 0);               // NextEntryOffset: set by the next entry
-  store<u32>(out, s.ShortIndex, 4); // FileIndex
+  memory.fill(out, 0, room < ENTRY_CLEARED ? room : ENTRY_CLEARED);
+  const d = changetype<FILE_DIRECTORY_INFORMATION>(out); // the fields every class has before its name
+  d.NextEntryOffset = 0; // set by the next entry
+  d.FileIndex = s.ShortIndex;
   let nameAt: u32;
   if (cls == FileNamesInformation) {
-    store<u32>(out, nameBytes, 8);
-    nameAt = 12;
+    changetype<FILE_NAMES_INFORMATION>(out).FileNameLength = nameBytes;
+    nameAt = offsetof<FILE_NAMES_INFORMATION>("FileName");
   } else {
     const attributes = <u32>changetype<FAT_DIRENT>(e).Attr & 0x37;
-    FatWriteBasic(vcb, e, attributes, scratch); // 40 bytes: times then attributes... use a temp
-    memory.copy(out + 8, scratch, 32);                  // the four times
+    FatWriteBasic(vcb, e, attributes, scratch);
+    const basic = changetype<FILE_BASIC_INFORMATION>(scratch);
+    d.CreationTime = basic.CreationTime;
+    d.LastAccessTime = basic.LastAccessTime;
+    d.LastWriteTime = basic.LastWriteTime;
+    d.ChangeTime = basic.ChangeTime;
     const isDirectory = (attributes & ATTR_DIRECTORY) != 0;
     const size: u64 = isDirectory ? 0 : <u64>changetype<FAT_DIRENT>(e).FileSize;
-    store<u64>(out, size, 40);
-    store<u64>(out, <u64>ClustersFor(vcb, size) * <u64>changetype<VCB>(vcb).ClusterBytes, 48);
-    store<u32>(out, attributes == 0 ? FILE_ATTRIBUTE_NORMAL : attributes, 56);
-    store<u32>(out, nameBytes, 60);
-    nameAt = 64;
-    if (cls == FileFullDirectoryInformation) nameAt = 68;
-    if (cls == FileBothDirectoryInformation) {
-      // EaSize at 64, ShortNameLength at 68, ShortName[12] at 70: only when the long name differs.
-      const hasLong = s.FirstIndex != s.ShortIndex;
-      if (hasLong && room >= 94) {
-        store<u8>(out, <u8>(s.ShortLength << 1), 68);
-        memory.copy(out + 70, ScanShortName(scan), s.ShortLength << 1);
-      }
-      nameAt = 94;
+    d.EndOfFile = <i64>size;
+    d.AllocationSize = <i64>(<u64>ClustersFor(vcb, size) * <u64>changetype<VCB>(vcb).ClusterBytes);
+    d.FileAttributes = attributes == 0 ? FILE_ATTRIBUTE_NORMAL : attributes;
+    d.FileNameLength = nameBytes;
+    nameAt = DirectoryFixedPart(cls);
+    if (cls == FileBothDirectoryInformation && s.FirstIndex != s.ShortIndex && room >= nameAt) {
+      // The 8.3 alias only when the long name differs from it.
+      changetype<FILE_BOTH_DIR_INFORMATION>(out).ShortNameLength = <u8>(s.ShortLength << 1);
+      memory.copy(out + offsetof<FILE_BOTH_DIR_INFORMATION>("ShortName"), ScanShortName(scan), s.ShortLength << 1);
     }
   }
   let n = nameBytes;
   if (nameAt + n > room) n = room > nameAt ? (room - nameAt) & ~<u32>1 : 0;
   memory.copy(out + nameAt, ScanName(scan), n);
+}
+
+/** Where a listing class's name starts: its fixed part. */
+function DirectoryFixedPart(cls: u32): u32 {
+  if (cls == FileNamesInformation) return offsetof<FILE_NAMES_INFORMATION>("FileName");
+  if (cls == FileDirectoryInformation) return offsetof<FILE_DIRECTORY_INFORMATION>("FileName");
+  if (cls == FileFullDirectoryInformation) return offsetof<FILE_FULL_DIR_INFORMATION>("FileName");
+  return offsetof<FILE_BOTH_DIR_INFORMATION>("FileName");
 }
 
 // ---- volume ----
@@ -192,44 +210,54 @@ export function FatQueryVolume(device: usize, irp: usize): u32 {
   const out = i.Buffer;
   switch (i.P0) {
     case FileFsVolumeInformation: {
-      store<u64>(out, 0);
-      store<u32>(out, v.SerialNumber, 8);
+      const info = changetype<FILE_FS_VOLUME_INFORMATION>(out);
+      const fixed = offsetof<FILE_FS_VOLUME_INFORMATION>("VolumeLabel");
+      info.VolumeCreationTime = 0;
+      info.VolumeSerialNumber = v.SerialNumber;
       let n: u32 = 11;
       while (n > 0 && load<u8>(VcbLabel(vcb) + n - 1) == 0x20) n--;
-      store<u32>(out, n << 1, 12);
-      store<u16>(out, 0, 16);
+      info.VolumeLabelLength = n << 1;
+      info.SupportsObjects = 0;
+      store<u8>(out + fixed - 1, 0);
       let status = STATUS_SUCCESS;
-      if (<u32>18 + (n << 1) > i.Length) { n = (i.Length - 18) >> 1; status = STATUS_BUFFER_OVERFLOW; }
-      for (let k: u32 = 0; k < n; k++) store<u16>(out + 18 + (k << 1), <u16>load<u8>(VcbLabel(vcb) + k));
-      i.Information = 18 + (n << 1);
+      if (fixed + (n << 1) > i.Length) { n = (i.Length - fixed) >> 1; status = STATUS_BUFFER_OVERFLOW; }
+      for (let k: u32 = 0; k < n; k++) store<u16>(out + fixed + (k << 1), <u16>load<u8>(VcbLabel(vcb) + k));
+      i.Information = fixed + (n << 1);
       return status;
     }
-    case FileFsSizeInformation:
-      store<u64>(out, <u64>v.ClusterCount);
-      store<u64>(out, <u64>FatQueryFreeClusters(vcb), 8);
-      store<u32>(out, v.SectorsPerCluster, 16);
-      store<u32>(out, SECTOR, 20);
-      i.Information = 24;
+    case FileFsSizeInformation: {
+      const info = changetype<FILE_FS_SIZE_INFORMATION>(out);
+      info.TotalAllocationUnits = <i64>v.ClusterCount;
+      info.AvailableAllocationUnits = <i64>FatQueryFreeClusters(vcb);
+      info.SectorsPerAllocationUnit = v.SectorsPerCluster;
+      info.BytesPerSector = SECTOR;
+      i.Information = SIZEOF_FILE_FS_SIZE_INFORMATION;
       return STATUS_SUCCESS;
-    case FileFsFullSizeInformation:
-      store<u64>(out, <u64>v.ClusterCount);
+    }
+    case FileFsFullSizeInformation: {
+      const info = changetype<FILE_FS_FULL_SIZE_INFORMATION>(out);
+      info.TotalAllocationUnits = <i64>v.ClusterCount;
       const free = FatQueryFreeClusters(vcb);
-      store<u64>(out, <u64>free, 8);
-      store<u64>(out, <u64>free, 16);
-      store<u32>(out, v.SectorsPerCluster, 24);
-      store<u32>(out, SECTOR, 28);
-      i.Information = 32;
+      info.CallerAvailableAllocationUnits = <i64>free;
+      info.ActualAvailableAllocationUnits = <i64>free;
+      info.SectorsPerAllocationUnit = v.SectorsPerCluster;
+      info.BytesPerSector = SECTOR;
+      i.Information = SIZEOF_FILE_FS_FULL_SIZE_INFORMATION;
       return STATUS_SUCCESS;
+    }
     case FileFsAttributeInformation: {
-      store<u32>(out, 0x6);   // FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK
-      store<u32>(out, 255, 4);
+      const info = changetype<FILE_FS_ATTRIBUTE_INFORMATION>(out);
+      const fixed = offsetof<FILE_FS_ATTRIBUTE_INFORMATION>("FileSystemName");
+      info.FileSystemAttributes = FILE_CASE_PRESERVED_NAMES | FILE_UNICODE_ON_DISK;
+      info.MaximumComponentNameLength = <i32>MAX_NAME_CHARS;
       const fat32 = v.FatType == 32;
       const n: u32 = fat32 ? 5 : 3;
-      store<u32>(out, n << 1, 8);
-      if (<u32>12 + (n << 1) > i.Length) { i.Information = 12; return STATUS_BUFFER_OVERFLOW; }
-      store<u16>(out, 0x46, 12); store<u16>(out, 0x41, 14); store<u16>(out, 0x54, 16); // "FAT"
-      if (fat32) { store<u16>(out, 0x33, 18); store<u16>(out, 0x32, 20); }           // "32"
-      i.Information = 12 + (n << 1);
+      info.FileSystemNameLength = n << 1;
+      if (fixed + (n << 1) > i.Length) { i.Information = fixed; return STATUS_BUFFER_OVERFLOW; }
+      const name = out + fixed;
+      store<u16>(name, 0x46); store<u16>(name, 0x41, 2); store<u16>(name, 0x54, 4); // "FAT"
+      if (fat32) { store<u16>(name, 0x33, 6); store<u16>(name, 0x32, 8); }        // "32"
+      i.Information = fixed + (n << 1);
       return STATUS_SUCCESS;
     }
     default:

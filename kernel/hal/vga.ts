@@ -16,7 +16,7 @@
 // Scrolling copies whole dwords: in an emulator each store to video memory
 // is a device access, so fewer, wider stores are much faster.
 
-import { inb, outb } from "../sdk/intrinsics";
+import { cli, inb, outb, read_eflags, sti } from "../sdk/intrinsics";
 
 /** Virtual address of text-mode video memory (physical 0xB8000 in the kernel window). */
 export const VGA_TEXT_BASE: usize = 0x800B8000;
@@ -191,10 +191,15 @@ export function InbvCheckDisplayOwnership(): bool { return HalpDisplayOwnedByDri
 export function HalDisplaySetCursor(column: u32, row: u32): void {
   if (column >= VGA_COLUMNS || row >= VGA_ROWS) return;
   const cell = row * VGA_COLUMNS + column;
+  // Interrupts off: an index write and its data write must not be split by
+  // another thread's (the session drivers of two sessions, the console echo).
+  const f = read_eflags() & 0x200;
+  cli();
   outb(VGA_CRTC_INDEX, CRTC_CURSOR_HIGH);
   outb(VGA_CRTC_DATA, (cell >> 8) & 0xFF);
   outb(VGA_CRTC_INDEX, CRTC_CURSOR_LOW);
   outb(VGA_CRTC_DATA, cell & 0xFF);
+  if (f != 0) sti();
 }
 
 /** Ends the current console line, scrolling when the screen is full. */

@@ -47,7 +47,7 @@ export let AtaSectors: u32 = 0;
 /** The drive's model (IDENTIFY words 27-46), printable ASCII, NUL-terminated. */
 export const AtaModel: usize = memory.data(44, 4);
 const AtaEvent: usize = memory.data(<i32>KEVENT_SIZE, 8);
-const Timeout: usize = memory.data(8, 8);
+const Timeout: usize = memory.data(8, 8); // AtaWait's: under AtaLock (and in AtaInitialize, at boot)
 let AtaStatus: u32 = 0;
 /** The channel's mutex: a synchronization event, signalled when free. */
 const AtaLock: usize = memory.data(<i32>KEVENT_SIZE, 8);

@@ -78,7 +78,7 @@ function DiskFlush(device: usize, irp: usize): u32 { return AtaFlushCache(); }
 function NullRead(device: usize, irp: usize): u32 { changetype<IRP>(irp).Information = 0; return STATUS_END_OF_FILE; }
 function NullWrite(device: usize, irp: usize): u32 { const i = changetype<IRP>(irp); i.Information = i.Length; return STATUS_SUCCESS; }
 
-const Scratch = memory.data(32, 4);
+const Scratch = memory.data(32, 4); // IoInitializeDisks only: boot (phase 1, before any second thread)
 
 function DiskCreatePartition(driver: usize, number: u32, start: u32, count: u32, type: u32): usize {
   const name = number == 0 ? "\\Device\\Harddisk0\\Partition0" : number == 1 ? "\\Device\\Harddisk0\\Partition1"

@@ -47,7 +47,7 @@ let I8042State: u32 = 0;     // the dwControlKeyState bits other than Shift
 /** Scan code bytes taken from the controller (ACKs included). */
 export let I8042Bytes: u32 = 0;
 
-const I8042Record: usize = memory.data(16, 4);
+const I8042Record: usize = memory.data(16, 4); // the interrupt routine's (interrupts off: one at a time)
 
 /** The virtual-key code of set 1 code `code` (0x01-0x58), `extended` after 0xE0. */
 function I8042VirtualKey(code: u32, extended: bool): u32 {

@@ -3,6 +3,7 @@
 // disk) and never under the object manager's lock.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, DELETE, SYNCHRONIZE } from "../ob/obp";
 import { ObDereferenceObject } from "../ob/obref";
@@ -124,33 +125,39 @@ export function IoOpenFileForUpdate(path: string, result: usize): u32 {
 
 /** Writes `length` bytes at byte `offset` of an open file, then flushes the file to the disk. */
 export function IoWriteFileAt(file: usize, offset: u64, buffer: usize, length: u32): u32 {
-  const information = memory.data(4, 4);
+  const information = KeAllocateScratch(4); // the caller's own: these helpers run on any thread
   let status = IoTransferFile(file, IRP_MJ_WRITE, offset, buffer, length, information);
   if (NT_SUCCESS(status) && load<u32>(information) != length) status = STATUS_FILE_INVALID;
   if (NT_SUCCESS(status)) status = IoTransferFile(file, IRP_MJ_FLUSH_BUFFERS, 0, 0, 0, information);
+  KeFreeScratch(information);
   return status;
 }
 
 /** The end-of-file of an open file at `size` (u64). */
 export function IoQueryFileSize(file: usize, size: usize): u32 {
-  const standard = memory.data(24, 8);
+  const standard = KeAllocateScratch(24);
   const status = IoFileInformation(file, IRP_MJ_QUERY_INFORMATION, FileStandardInformation, standard, 24, 0);
   store<u64>(size, NT_SUCCESS(status) ? load<u64>(standard, 8) : 0);
+  KeFreeScratch(standard);
   return status;
 }
 
 /** Sets the end-of-file of an open file (growing allocates and zero-fills before the entry names the clusters). */
 export function IoSetFileSize(file: usize, size: u64): u32 {
-  const information = memory.data(8, 8);
+  const information = KeAllocateScratch(8);
   store<u64>(information, size);
-  return IoFileInformation(file, IRP_MJ_SET_INFORMATION, FileEndOfFileInformation, information, 8, 0);
+  const status = IoFileInformation(file, IRP_MJ_SET_INFORMATION, FileEndOfFileInformation, information, 8, 0);
+  KeFreeScratch(information);
+  return status;
 }
 
 /** Marks an open file (opened by IoOpenFileForUpdate) for deletion; it goes when IoCloseFile lets it go. */
 export function IoMarkFileForDelete(file: usize): u32 {
-  const information = memory.data(4, 4);
+  const information = KeAllocateScratch(4);
   store<u8>(information, 1);
-  return IoFileInformation(file, IRP_MJ_SET_INFORMATION, FileDispositionInformation, information, 1, 0);
+  const status = IoFileInformation(file, IRP_MJ_SET_INFORMATION, FileDispositionInformation, information, 1, 0);
+  KeFreeScratch(information);
+  return status;
 }
 
 /** Lets go of a file object from IoOpenFileForUpdate (the driver hears CLEANUP and CLOSE now). */

@@ -20,7 +20,7 @@
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
-import { KeCreateThread, KeReadyThread } from "../ke/thread";
+import { KeAllocateScratch, KeCreateThread, KeFreeScratch, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { RtlInitUnicodeString, RtlUnicodeString, RtlStartsWithSeparator } from "../rtl/unicode";
@@ -52,14 +52,18 @@ export let IoFileObjectType: usize = 0;
 /** The longest path a file object keeps (bytes of UTF-16). */
 const IO_MAX_PATH_BYTES: u32 = 0xFFFC;
 
-// ---- scratch for the calls below (phase 1, one thread) ----
+// ---- cells for the calls below ----
 
-const Name = memory.data(8, 4);
-const Target = memory.data(8, 4);
-const Attributes = memory.data(24, 4);
+// Devices are made after boot too (a file system's volume device when it
+// mounts), so each call takes its cells from its thread's scratch arena:
+// +0 a name (UNICODE_STRING), +8 a link target (UNICODE_STRING),
+// +16 OBJECT_ATTRIBUTES (24), +40 the object made, +44 its handle.
+const C_NAME: u32 = 0, C_TARGET: u32 = 8, C_ATTRIBUTES: u32 = 16, C_OUT: u32 = 40, C_HANDLE: u32 = 44;
+const CELLS_SIZE: u32 = 48;
+// IoInitSystem's type initializer: boot only (phase 1, before any second thread).
 const Init = memory.data(64, 4);
-const Out = memory.data(4, 4);
-const HandleOut = memory.data(4, 4);
+const TypeName = memory.data(8, 4);
+const TypeOut = memory.data(4, 4);
 
 // ---- requests ----
 
@@ -112,18 +116,22 @@ export function IoDeviceTransfer(device: usize, major: u32, offset: u64, buffer:
 
 // ---- drivers and devices ----
 
-function IopMakeAttributes(name: string): usize {
-  RtlInitUnicodeString(Name, name);
-  InitializeObjectAttributes(Attributes, Name, OBJ_PERMANENT | OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, 0, 0);
-  return Attributes;
+function IopMakeAttributes(cells: usize, name: string): usize {
+  RtlInitUnicodeString(cells + C_NAME, name);
+  InitializeObjectAttributes(cells + C_ATTRIBUTES, cells + C_NAME, OBJ_PERMANENT | OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, 0, 0);
+  return cells + C_ATTRIBUTES;
 }
 
 /** Creates a permanent named object of `type` with a zeroed body; returns it (0 on failure). */
 function IopCreatePermanentObject(type: usize, name: string, bodySize: u32): usize {
-  if (!NT_SUCCESS(ObCreateObject(type, IopMakeAttributes(name), bodySize, Out))) return 0;
-  const object = load<usize>(Out);
-  if (!NT_SUCCESS(ObInsertObject(object, 0, HandleOut))) return 0;
-  NtClose(load<u32>(HandleOut)); // the name (permanent) keeps it
+  const cells = KeAllocateScratch(CELLS_SIZE);
+  let object: usize = 0;
+  if (NT_SUCCESS(ObCreateObject(type, IopMakeAttributes(cells, name), bodySize, cells + C_OUT))
+      && NT_SUCCESS(ObInsertObject(load<usize>(cells + C_OUT), 0, cells + C_HANDLE))) {
+    object = load<usize>(cells + C_OUT);
+    NtClose(load<u32>(cells + C_HANDLE)); // the name (permanent) keeps it
+  }
+  KeFreeScratch(cells);
   return object;
 }
 
@@ -157,8 +165,12 @@ export function IoCreateDevice(driver: usize, name: string, extensionSize: u32, 
   let device: usize = 0;
   if (name.length != 0) {
     device = IopCreatePermanentObject(IoDeviceObjectType, name, SIZEOF_DEVICE_OBJECT);
-  } else if (NT_SUCCESS(ObCreateObject(IoDeviceObjectType, 0, SIZEOF_DEVICE_OBJECT, Out))) {
-    device = load<usize>(Out); // unnamed: its creator's reference keeps it
+  } else {
+    const cells = KeAllocateScratch(CELLS_SIZE);
+    if (NT_SUCCESS(ObCreateObject(IoDeviceObjectType, 0, SIZEOF_DEVICE_OBJECT, cells + C_OUT))) {
+      device = load<usize>(cells + C_OUT); // unnamed: its creator's reference keeps it
+    }
+    KeFreeScratch(cells);
   }
   if (device == 0) return 0;
   const d = changetype<DEVICE_OBJECT>(device);
@@ -173,16 +185,20 @@ export function IoCreateDevice(driver: usize, name: string, extensionSize: u32, 
 
 /** Makes the permanent symbolic link `name` -> `target`. */
 export function IoCreateSymbolicLink(name: string, target: string): u32 {
-  RtlInitUnicodeString(Target, target);
-  const status = NtCreateSymbolicLinkObject(HandleOut, SYMBOLIC_LINK_ALL_ACCESS, IopMakeAttributes(name), Target);
-  if (NT_SUCCESS(status)) NtClose(load<u32>(HandleOut));
+  const cells = KeAllocateScratch(CELLS_SIZE);
+  RtlInitUnicodeString(cells + C_TARGET, target);
+  const status = NtCreateSymbolicLinkObject(cells + C_HANDLE, SYMBOLIC_LINK_ALL_ACCESS, IopMakeAttributes(cells, name), cells + C_TARGET);
+  if (NT_SUCCESS(status)) NtClose(load<u32>(cells + C_HANDLE));
+  KeFreeScratch(cells);
   return status;
 }
 
 function IopCreateDirectory(name: string): void {
-  const status = NtCreateDirectoryObject(HandleOut, DIRECTORY_ALL_ACCESS, IopMakeAttributes(name));
+  const cells = KeAllocateScratch(CELLS_SIZE);
+  const status = NtCreateDirectoryObject(cells + C_HANDLE, DIRECTORY_ALL_ACCESS, IopMakeAttributes(cells, name));
   if (!NT_SUCCESS(status)) KeBugCheckEx(0x5E, 0x11, status, 0, 0);
-  NtClose(load<u32>(HandleOut));
+  NtClose(load<u32>(cells + C_HANDLE));
+  KeFreeScratch(cells);
 }
 
 // ---- file objects: parse ----
@@ -269,8 +285,14 @@ function IopDeleteFile(file: usize): void {
     if (packet != 0) {
       memory.copy(packet, file, SIZEOF_FILE_OBJECT);
       // LIFO is fine: each file's CLEANUP and CLOSE stay together, and files are independent.
+      // Interrupts off for the push, as for the pop (IopDrainCloseQueue): a
+      // drain preempting a push between its read and its write of the head
+      // would free a packet the push then links.
+      const state = read_eflags() & 0x200;
+      cli();
       store<usize>(packet + SIZEOF_FILE_OBJECT, IopCloseQueue);
       IopCloseQueue = packet;
+      if (state != 0) sti();
       return; // the packet owns the name and the device references now
     }
     // No pool: the driver never hears the close (its per-open data leaks), the rest is freed.
@@ -333,7 +355,7 @@ function IopEndVolumeLock(file: usize): void {
 
 /** The I/O worker: closes what handle tables of ended processes let go, twice a second at most. */
 function IopWorkerThread(context: usize): void {
-  const timeout = memory.data(8, 8);
+  const timeout = memory.data(8, 8); // one worker thread runs this: the block is its own
   while (true) {
     store<i64>(timeout, -5000000); // 0.5 s
     KeWaitForSingleObject(IopCloseEvent, timeout);
@@ -354,10 +376,10 @@ function IopCreateType(name: string, tag: u32, bodySize: u32, read: u32, write: 
   info.PoolTag = tag;
   info.ParseProcedure = parse;
   info.DeleteProcedure = deleteProcedure;
-  RtlInitUnicodeString(Name, name);
-  const status = ObCreateObjectType(Name, Init, Out);
+  RtlInitUnicodeString(TypeName, name);
+  const status = ObCreateObjectType(TypeName, Init, TypeOut);
   if (!NT_SUCCESS(status)) KeBugCheckEx(0x5E, 0x12, status, 0, 0);
-  return load<usize>(Out);
+  return load<usize>(TypeOut);
 }
 
 /** Phase 1: the types, \Driver and \FileSystem, and the I/O worker thread. Drivers come after. */

@@ -20,6 +20,7 @@
 
 import { KeLogCharacter, KeLogEnd } from "../ke/log";
 import { KEVENT_SIZE, KeInitializeEvent, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { COM1_IRQ, HalSerialInterrupt, HalSerialRead, HalSerialReceived, HalSerialStartInterrupts } from "../hal/serial";
 import { KeConnectInterrupt } from "../ke/interrupt";
@@ -61,7 +62,7 @@ function SerialRead(device: usize, irp: usize): u32 {
   // The wait for the first byte: forever (0), none, or a relative time in 100 ns units.
   const t = SerialTimeouts(irp);
   let limited = false;
-  const due = memory.data(8, 8);
+  const due = KeAllocateScratch(8); // the reader's own: two threads may read COM1 with different timeouts
   if (t != 0) {
     const interval = load<u32>(t), multiplier = load<u32>(t, 4), constant = load<u32>(t, 8);
     let ms: u64 = 0;
@@ -72,12 +73,15 @@ function SerialRead(device: usize, irp: usize): u32 {
       store<i64>(due, -(<i64>ms * 10000));
     }
   }
+  let timedOut = false;
   while (HalSerialReceived() == 0) {
-    if (limited && load<i64>(due) == 0) return STATUS_TIMEOUT;
+    if (limited && load<i64>(due) == 0) { timedOut = true; break; }
     KeResetEvent(SerialReceived);
     if (HalSerialReceived() != 0) break;
-    if (KeWaitForSingleObject(SerialReceived, limited ? due : 0) == STATUS_TIMEOUT && HalSerialReceived() == 0) return STATUS_TIMEOUT;
+    if (KeWaitForSingleObject(SerialReceived, limited ? due : 0) == STATUS_TIMEOUT && HalSerialReceived() == 0) { timedOut = true; break; }
   }
+  KeFreeScratch(due);
+  if (timedOut) return STATUS_TIMEOUT;
   i.Information = HalSerialRead(i.Buffer, i.Length);
   return STATUS_SUCCESS;
 }

@@ -29,10 +29,12 @@ import { KiInterruptDepth, KiLockDispatcher, KiSwitchToAnyReadyThread, KiUnlockD
 
 /** Probes between forced switches on average, without `chaosperiod=`. */
 const CHAOS_DEFAULT_PERIOD: u32 = 100;
+/** A point where no switch may happen is tried again within this many probes. */
+const CHAOS_RETRY_WITHIN: u32 = 8;
 /** The count the probe gets while chaos is off: it calls back rarely. */
 const CHAOS_OFF_COUNT: u32 = 0x100000;
-/** A log line after every this many probes at zero. */
-const CHAOS_LOG_EVERY: u32 = 1000;
+/** A log line after every this many points (probes at zero where a switch may happen). */
+const CHAOS_LOG_EVERY: u32 = 500;
 const EFLAGS_IF: u32 = 0x200;
 
 let KiChaosEnabled: bool = false;
@@ -43,7 +45,7 @@ let KiChaosCounter: usize = 0;
 /** Forced switches so far, and probes that reached zero where no switch was allowed. */
 export let KiChaosSwitches: u32 = 0;
 export let KiChaosRefused: u32 = 0;
-/** Probes at zero with chaos on, and those where no other thread was ready. */
+/** Probes at zero with chaos on where a switch may happen, and those of them where no other thread was ready. */
 export let KiChaosPoints: u32 = 0;
 export let KiChaosAlone: u32 = 0;
 
@@ -62,11 +64,17 @@ export function KiChaosPoint(counter: usize): void {
   KiChaosCounter = counter;
   if (!KiChaosEnabled) { store<u32>(counter, CHAOS_OFF_COUNT); return; }
   store<u32>(counter, 1 + KiChaosRandom() % (2 * KiChaosPeriod - 1));
-  KiChaosPoints++;
-  if (KiChaosPoints % CHAOS_LOG_EVERY == 0) KiChaosLogCounts();
   // Where the clock could not preempt either: the dispatcher lock (interrupts
   // off), an interrupt routine (the switch waits for its end).
-  if ((read_eflags() & EFLAGS_IF) == 0 || KiInterruptDepth != 0) { KiChaosRefused++; return; }
+  // Such a point is tried again within a few probes: the first ones after a
+  // lock is dropped (check, unlock, act) are where races live.
+  if ((read_eflags() & EFLAGS_IF) == 0 || KiInterruptDepth != 0) {
+    KiChaosRefused++;
+    store<u32>(counter, 1 + KiChaosRandom() % CHAOS_RETRY_WITHIN);
+    return;
+  }
+  KiChaosPoints++;
+  if (KiChaosPoints % CHAOS_LOG_EVERY == 0) KiChaosLogCounts();
   const choice = KiChaosRandom();
   const f = KiLockDispatcher();
   const switched = KiSwitchToAnyReadyThread(choice);
@@ -74,7 +82,7 @@ export function KiChaosPoint(counter: usize): void {
   if (switched) KiChaosSwitches++; else KiChaosAlone++;
 }
 
-/** "ke: chaos: P points: S forced switches, A with no other thread ready, R where no switch may happen". */
+/** "ke: chaos: P points: S forced switches, A with no other thread ready; R probes at zero where no switch may happen". */
 function KiChaosLogCounts(): void {
   KeLogBegin("ke");
   KeLogString("chaos: ");
@@ -83,9 +91,9 @@ function KiChaosLogCounts(): void {
   KeLogDecimal(KiChaosSwitches);
   KeLogString(" forced switches, ");
   KeLogDecimal(KiChaosAlone);
-  KeLogString(" with no other thread ready, ");
+  KeLogString(" with no other thread ready; ");
   KeLogDecimal(KiChaosRefused);
-  KeLogString(" where no switch may happen");
+  KeLogString(" probes at zero where no switch may happen");
   KeLogEnd();
 }
 

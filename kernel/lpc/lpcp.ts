@@ -29,7 +29,7 @@
 // thread or a receiver is the last step of each change, because a wake-up
 // may switch to the woken thread at once.
 
-import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_SCRATCH, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
+import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD, KTHREAD_SERVICE_SCRATCH, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { KEVENT_SIZE, KSEMAPHORE_SIZE, KeInitializeEvent, KeInitializeSemaphore, KeReleaseSemaphore, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
@@ -506,8 +506,10 @@ function LpcpCreateTime(message: usize): void {
  * lock; nothing is queued or signalled yet.
  */
 function LpcpMakeKernelDatagram(port: usize, type: u16, queueOut: usize): usize {
-  const context = memory.data(4, 4); // read at once, under the lock
+  const context = KeAllocateScratch(4); // this call's own (a module cell would be any thread's)
   const queue = LpcpRoute(port, context);
+  const portContext = load<usize>(context);
+  KeFreeScratch(context);
   store<usize>(queueOut, queue);
   if (queue == 0) return 0;
   const message = LpcpAllocateMessage(8);
@@ -520,15 +522,17 @@ function LpcpMakeKernelDatagram(port: usize, type: u16, queueOut: usize): usize 
   h.UniqueThread = changetype<KTHREAD>(KeCurrentThread).UniqueThread;
   h.MessageId = LpcpNewMessageId();
   LpcpCreateTime(message);
-  Msg(message).PortContext = load<usize>(context);
+  Msg(message).PortContext = portContext;
   return message;
 }
 
 /** Sends a kernel datagram of `type` through `port`, if its other side is there. Under the lock (the last step). */
 export function LpcpSendKernelDatagram(port: usize, type: u16): void {
-  const queue = memory.data(4, 4);
-  const message = LpcpMakeKernelDatagram(port, type, queue);
-  if (message != 0) LpcpQueueMessage(load<usize>(queue), message);
+  const cell = KeAllocateScratch(4);
+  const message = LpcpMakeKernelDatagram(port, type, cell);
+  const queue = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (message != 0) LpcpQueueMessage(queue, message);
 }
 
 // ---- rundown ----
@@ -571,9 +575,10 @@ export function LpcpClosePortSide(port: usize): void {
   // LPC_PORT_CLOSED message is made while the link still routes it, then the
   // link is cut (each end held a reference on the other).
   const peer = p.ConnectedPort;
-  const closedQueue = memory.data(4, 4);
+  const closedQueue = KeAllocateScratch(4);
   const closed = peer != 0 ? LpcpMakeKernelDatagram(port, LPC_PORT_CLOSED, closedQueue) : 0;
   const queue = load<usize>(closedQueue);
+  KeFreeScratch(closedQueue);
   p.ConnectedPort = 0;
   let peerHeldUs = false;
   if (peer != 0 && Port(peer).ConnectedPort == port) { Port(peer).ConnectedPort = 0; peerHeldUs = true; }
@@ -656,6 +661,7 @@ export function LpcExitThread(thread: usize): void {
 export let LpcPortObjectType: usize = 0;
 export let LpcWaitablePortObjectType: usize = 0;
 
+// The type's creation arguments: phase 1 only, before a second thread exists.
 const TypeName = memory.data(8, 4);
 const TypeInit = memory.data(128, 4);
 const TypeOut = memory.data(4, 4);

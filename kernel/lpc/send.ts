@@ -11,7 +11,7 @@ import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeCurrentThread, KTHREAD } from "../ke/thread";
 import { ObDereferenceObject } from "../ob/obref";
 import {
-  LPCP_MESSAGE_HEADER, LpcpAllocateMessage, LpcpFreeMessage, LpcpNewMessageId, LpcpLock, LpcpUnlock, LpcpQueueMessage, LpcpRoute,
+  LPCP_MESSAGE, LPCP_MESSAGE_HEADER, LpcpAllocateMessage, LpcpFreeMessage, LpcpNewMessageId, LpcpLock, LpcpUnlock, LpcpQueueMessage, LpcpRoute,
   LpcpCurrentThread, LpcpCurrentProcessId, LpcpPrepareWait, LpcpWaitForAnswer, LpcpReferencePort, LpcpReferenceStatus, LpcpScratch,
   LpcpFindThread, LpcpThreadExists, LPCP_MAX_QUEUED_DATAGRAMS, Lt, Msg, MsgHeader, MsgPort, Port, PortKind, SERVER_COMMUNICATION_PORT, SERVER_CONNECTION_PORT, PORT_CLOSED,
 } from "./lpcp";
@@ -72,8 +72,6 @@ export function LpcpStampMessage(message: usize, type: u16): u32 {
   return id;
 }
 
-const RouteContext = memory.data(4, 4); // read at once, under the lock
-
 /** NtRequestPort(PortHandle, RequestMessage): a datagram; nobody waits for an answer. */
 export function NtRequestPort(handle: u32, request: usize): u32 {
   const port = LpcpReferencePort(handle);
@@ -82,12 +80,12 @@ export function NtRequestPort(handle: u32, request: usize): u32 {
   if (status == STATUS_SUCCESS) {
     const message = load<usize>(LpcpScratch(), 8);
     const lock = LpcpLock();
-    const queue = LpcpRoute(port, RouteContext);
+    // The receiver's context goes straight into the message (ours until it is queued).
+    const queue = LpcpRoute(port, message + offsetof<LPCP_MESSAGE>("PortContext"));
     if (queue == 0) status = STATUS_PORT_DISCONNECTED;
     else if (Port(queue).QueueCount >= LPCP_MAX_QUEUED_DATAGRAMS) status = STATUS_NO_MEMORY;
     else {
       LpcpStampMessage(message, LPC_DATAGRAM);
-      Msg(message).PortContext = load<usize>(RouteContext);
       LpcpQueueMessage(queue, message);
     }
     LpcpUnlock(lock);
@@ -256,11 +254,10 @@ export function LpcIsPortClosed(port: usize): bool { return (Port(port).Flags & 
 function LpcpSendRequest(port: usize, message: usize, type: u16, lt: usize): u32 {
   let status = STATUS_SUCCESS;
   const lock = LpcpLock();
-  const queue = LpcpRoute(port, RouteContext);
+  const queue = LpcpRoute(port, message + offsetof<LPCP_MESSAGE>("PortContext")); // the receiver's context, into the message
   if (queue == 0) status = STATUS_PORT_DISCONNECTED;
   else {
     const id = LpcpStampMessage(message, type);
-    Msg(message).PortContext = load<usize>(RouteContext);
     Msg(message).Sender = lt;
     LpcpPrepareWait(lt, id, port, message);
     LpcpQueueMessage(queue, message);

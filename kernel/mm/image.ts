@@ -50,6 +50,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/po
 import { MmAllocatePhysicalPage, MmAvailablePages, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { invlpg, cli, read_eflags, sti } from "../sdk/intrinsics";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject } from "../ob/obref";
@@ -121,61 +122,68 @@ const P_READONLY: u8 = 1, P_EXECUTE_READ: u8 = 2, P_WRITECOPY: u8 = 3;
 
 // ---- the header checks ----
 
-/** What the last check refused (for the log line). */
-let Refusal: string = "";
-/** The rule MiCheckImageHeaders refused last (the driver loader's log line). */
-export function MiImageRefusal(): string { return Refusal; }
-function Refuse(rule: string, status: u32): u32 { Refusal = rule; return status; }
+// What a check refused (for the log line) goes beside the NT headers'
+// offset in the caller's cells (MI_CHECK_CELLS bytes): two image checks may
+// run at once (an image section and a session driver), so it is the call's own.
+export const MI_CHECK_CELLS: u32 = 8;
+/** The rule MiCheckImageHeaders refused, from its `ntOut` cells ("" when none). */
+export function MiImageRefusal(ntOut: usize): string {
+  const rule = load<usize>(ntOut, 4);
+  return rule != 0 ? changetype<string>(rule) : "";
+}
+function Refuse(ntOut: usize, rule: string, status: u32): u32 { store<usize>(ntOut, changetype<usize>(rule), 4); return status; }
 
 function IsPowerOfTwo(x: u32): bool { return x != 0 && (x & (x - 1)) == 0; }
 @inline function AlignUp(x: u32, a: u32): u32 { return (x + a - 1) & ~(a - 1); }
 
 /**
  * Checks the headers of the `length`-byte file at `file` (rules R1-R16); the
- * NT headers' offset goes to `ntOut`. A kernel-mode image (`system`, the
+ * NT headers' offset goes to `ntOut` (MI_CHECK_CELLS bytes: the refused
+ * rule after it, MiImageRefusal). A kernel-mode image (`system`, the
  * driver loader mm/sysload.ts) may have its base anywhere: R10 asks only the
  * 64 KiB alignment, since the loader always relocates.
  */
 export function MiCheckImageHeaders(file: usize, length: u32, ntOut: usize, system: bool = false): u32 {
+  store<usize>(ntOut, 0, 4);
   const dos = changetype<IMAGE_DOS_HEADER>(file);
-  if (length < <u32>offsetof<IMAGE_DOS_HEADER>() || <u32>dos.e_magic != IMAGE_DOS_SIGNATURE) return Refuse("R1: no MZ header", STATUS_INVALID_IMAGE_NOT_MZ);
+  if (length < <u32>offsetof<IMAGE_DOS_HEADER>() || <u32>dos.e_magic != IMAGE_DOS_SIGNATURE) return Refuse(ntOut, "R1: no MZ header", STATUS_INVALID_IMAGE_NOT_MZ);
   const nt = <u32>dos.e_lfanew;
   const fixed = <u32>offsetof<IMAGE_NT_HEADERS32>("OptionalHeader_Magic"); // signature and file header
-  if (nt == 0 || nt > length || length - nt < fixed) return Refuse("R2: e_lfanew outside the file", STATUS_INVALID_IMAGE_PROTECT);
+  if (nt == 0 || nt > length || length - nt < fixed) return Refuse(ntOut, "R2: e_lfanew outside the file", STATUS_INVALID_IMAGE_PROTECT);
   const headers = changetype<IMAGE_NT_HEADERS32>(file + nt);
   const signature = headers.Signature;
   if (signature != IMAGE_NT_SIGNATURE) {
-    if ((signature & 0xFFFF) == NE_SIGNATURE) return Refuse("R3: a 16-bit NE image", STATUS_INVALID_IMAGE_WIN_16);
-    return Refuse("R3: no PE signature", STATUS_INVALID_IMAGE_PROTECT);
+    if ((signature & 0xFFFF) == NE_SIGNATURE) return Refuse(ntOut, "R3: a 16-bit NE image", STATUS_INVALID_IMAGE_WIN_16);
+    return Refuse(ntOut, "R3: no PE signature", STATUS_INVALID_IMAGE_PROTECT);
   }
   const fh = headers.FileHeader;
   const optionalSize = <u32>fh.SizeOfOptionalHeader;
   const directoriesAt = <u32>offsetof<IMAGE_OPTIONAL_HEADER32>("DataDirectory");
-  if (optionalSize < directoriesAt || nt + fixed + optionalSize > length) return Refuse("R4: optional header too short or past the end", STATUS_INVALID_IMAGE_FORMAT);
+  if (optionalSize < directoriesAt || nt + fixed + optionalSize > length) return Refuse(ntOut, "R4: optional header too short or past the end", STATUS_INVALID_IMAGE_FORMAT);
   const oh = headers.OptionalHeader;
   const magic = <u32>oh.Magic;
-  if (magic == IMAGE_NT_OPTIONAL_HDR64_MAGIC) return Refuse("R5: a PE32+ (64-bit) image", STATUS_INVALID_IMAGE_WIN_64);
-  if (magic != IMAGE_NT_OPTIONAL_HDR32_MAGIC) return Refuse("R5: bad optional header magic", STATUS_INVALID_IMAGE_FORMAT);
-  if (<u32>fh.Machine != IMAGE_FILE_MACHINE_I386) return Refuse("R6: not an i386 image", STATUS_INVALID_IMAGE_FORMAT);
-  if ((<u32>fh.Characteristics & IMAGE_FILE_EXECUTABLE_IMAGE) == 0) return Refuse("R7: not marked executable", STATUS_INVALID_IMAGE_FORMAT);
+  if (magic == IMAGE_NT_OPTIONAL_HDR64_MAGIC) return Refuse(ntOut, "R5: a PE32+ (64-bit) image", STATUS_INVALID_IMAGE_WIN_64);
+  if (magic != IMAGE_NT_OPTIONAL_HDR32_MAGIC) return Refuse(ntOut, "R5: bad optional header magic", STATUS_INVALID_IMAGE_FORMAT);
+  if (<u32>fh.Machine != IMAGE_FILE_MACHINE_I386) return Refuse(ntOut, "R6: not an i386 image", STATUS_INVALID_IMAGE_FORMAT);
+  if ((<u32>fh.Characteristics & IMAGE_FILE_EXECUTABLE_IMAGE) == 0) return Refuse(ntOut, "R7: not marked executable", STATUS_INVALID_IMAGE_FORMAT);
   const directories = oh.NumberOfRvaAndSizes;
   const used = directories < IMAGE_NUMBEROF_DIRECTORY_ENTRIES ? directories : IMAGE_NUMBEROF_DIRECTORY_ENTRIES;
-  if (directoriesAt + used * <u32>offsetof<IMAGE_DATA_DIRECTORY>() > optionalSize) return Refuse("R8: data directories past the optional header", STATUS_INVALID_IMAGE_FORMAT);
+  if (directoriesAt + used * <u32>offsetof<IMAGE_DATA_DIRECTORY>() > optionalSize) return Refuse(ntOut, "R8: data directories past the optional header", STATUS_INVALID_IMAGE_FORMAT);
   const sectionAlignment = oh.SectionAlignment, fileAlignment = oh.FileAlignment;
   if (!IsPowerOfTwo(sectionAlignment) || !IsPowerOfTwo(fileAlignment) ||
       (sectionAlignment < 4096 ? sectionAlignment != fileAlignment : sectionAlignment < fileAlignment)) {
-    return Refuse("R9: bad section or file alignment", STATUS_INVALID_IMAGE_FORMAT);
+    return Refuse(ntOut, "R9: bad section or file alignment", STATUS_INVALID_IMAGE_FORMAT);
   }
   const imageBase = oh.ImageBase, sizeOfImage = oh.SizeOfImage;
   if ((imageBase & 0xFFFF) != 0 || (!system && (imageBase < MM_LOWEST_USER_ADDRESS || <u64>imageBase + <u64>sizeOfImage > <u64>MM_HIGHEST_USER_ADDRESS))) {
-    return Refuse("R10: image base not 64 KiB aligned or the image outside user space", STATUS_INVALID_IMAGE_FORMAT);
+    return Refuse(ntOut, "R10: image base not 64 KiB aligned or the image outside user space", STATUS_INVALID_IMAGE_FORMAT);
   }
   const count = <u32>fh.NumberOfSections;
-  if (count > 96) return Refuse("R11: more than 96 sections", STATUS_INVALID_IMAGE_FORMAT);
+  if (count > 96) return Refuse(ntOut, "R11: more than 96 sections", STATUS_INVALID_IMAGE_FORMAT);
   const table = nt + fixed + optionalSize;
   const sizeOfHeaders = oh.SizeOfHeaders;
-  if (table + count * SECTION_HEADER_SIZE > sizeOfHeaders || sizeOfHeaders > length) return Refuse("R12: section table outside the headers", STATUS_INVALID_IMAGE_FORMAT);
-  if (sizeOfImage == 0 || sizeOfImage > MAX_IMAGE_SIZE) return Refuse("R14: SizeOfImage 0 or over 256 MiB", STATUS_INVALID_IMAGE_FORMAT);
+  if (table + count * SECTION_HEADER_SIZE > sizeOfHeaders || sizeOfHeaders > length) return Refuse(ntOut, "R12: section table outside the headers", STATUS_INVALID_IMAGE_FORMAT);
+  if (sizeOfImage == 0 || sizeOfImage > MAX_IMAGE_SIZE) return Refuse(ntOut, "R14: SizeOfImage 0 or over 256 MiB", STATUS_INVALID_IMAGE_FORMAT);
   let expected = AlignUp(sizeOfHeaders, sectionAlignment);
   let rawEnd = sizeOfHeaders;
   const entry = oh.AddressOfEntryPoint;
@@ -187,25 +195,28 @@ export function MiCheckImageHeaders(file: usize, length: u32, ntOut: usize, syst
     const rawSize = s.SizeOfRawData, rawPointer = s.PointerToRawData;
     if (virtualSize == 0) virtualSize = rawSize;
     if (virtualAddress != expected || virtualSize == 0 || <u64>virtualAddress + <u64>virtualSize > 0xFFFFFFFF) {
-      return Refuse("R13: sections out of order, not contiguous or empty", STATUS_INVALID_IMAGE_FORMAT);
+      return Refuse(ntOut, "R13: sections out of order, not contiguous or empty", STATUS_INVALID_IMAGE_FORMAT);
     }
     expected = AlignUp(virtualAddress + virtualSize, sectionAlignment);
     if (rawSize != 0 && rawPointer != 0) {
       if (rawPointer < rawEnd || <u64>rawPointer + <u64>rawSize > <u64>length) {
-        return Refuse("R15: raw data past the end of the file or overlapping", STATUS_INVALID_IMAGE_FORMAT);
+        return Refuse(ntOut, "R15: raw data past the end of the file or overlapping", STATUS_INVALID_IMAGE_FORMAT);
       }
       rawEnd = rawPointer + rawSize;
     }
     if (entry >= virtualAddress && entry - virtualAddress < virtualSize) entryFound = true;
   }
-  if (expected > AlignUp(sizeOfImage, sectionAlignment)) return Refuse("R14: SizeOfImage does not cover the sections", STATUS_INVALID_IMAGE_FORMAT);
-  if (!entryFound) return Refuse("R16: entry point outside the sections", STATUS_INVALID_IMAGE_FORMAT);
+  if (expected > AlignUp(sizeOfImage, sectionAlignment)) return Refuse(ntOut, "R14: SizeOfImage does not cover the sections", STATUS_INVALID_IMAGE_FORMAT);
+  if (!entryFound) return Refuse(ntOut, "R16: entry point outside the sections", STATUS_INVALID_IMAGE_FORMAT);
   store<u32>(ntOut, nt);
   return STATUS_SUCCESS;
 }
 
 // ---- building the section ----
 
+// The image being built: set and read only under CreateLock (one image
+// section is made at a time; MiInitializeImage, called back from ExpCreate,
+// reads them).
 let Source: usize = 0;          // the file's bytes, for MiInitializeImage
 const SourceName: usize = memory.data(16, 4); // its last name component, ASCII
 const SourcePath: usize = memory.data(4 + 256 * 2, 4); // its full NT name: byte count, UTF-16 (IMAGE_PATH_BYTES)
@@ -320,10 +331,10 @@ function MiKeepFileName(file: usize): void {
 type EXP_INIT = (body: usize, a: u32, b: u32) => u32;
 type EXP_CREATE = (handle: usize, access: u32, objectAttributes: usize, type: usize, bodySize: u32, init: EXP_INIT, a: u32, b: u32) => u32;
 
-function MiLogRefusal(status: u32): void {
+function MiLogRefusal(rule: string, status: u32): void {
   KeLogBegin("mm");
   KeLogString("image section refused: ");
-  KeLogString(Refusal);
+  KeLogString(rule);
   KeLogString(", status ");
   KeLogHex(status);
   KeLogEnd();
@@ -335,8 +346,12 @@ function MiLogRefusal(status: u32): void {
  */
 export function MiCreateImageSection(handle: usize, access: u32, objectAttributes: usize, fileHandle: u32, type: usize,
                                      create: EXP_CREATE, protect: u32): u32 {
-  if (!CreateLockReady) { KeInitializeEvent(CreateLock, false, true); CreateLockReady = true; }
-  KeWaitForSingleObject(CreateLock, 0); // one image at a time: the module's Source* variables
+  if (!CreateLockReady) { // the first call (ntdll's section, at boot); interrupts off all the same
+    const f = read_eflags() & 0x200; cli();
+    if (!CreateLockReady) { KeInitializeEvent(CreateLock, false, true); CreateLockReady = true; }
+    if (f != 0) sti();
+  }
+  KeWaitForSingleObject(CreateLock, 0); // one image at a time: the module's Source* variables (MiInitializeImage reads them)
   const status = MiCreateImageSectionLocked(handle, access, objectAttributes, fileHandle, type, create, MiFileAccess(protect));
   KeSetEvent(CreateLock);
   return status;
@@ -353,15 +368,18 @@ function MiFileAccess(protect: u32): u32 {
 
 function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes: usize, fileHandle: u32, type: usize,
                                     create: EXP_CREATE, fileAccess: u32): u32 {
-  const out = memory.data(16, 8);
+  // The call's cells: +0 the file object, +4 the bytes read, +8 the file's size (u64), +16 the header check's (MI_CHECK_CELLS).
+  const out = KeAllocateScratch(16 + MI_CHECK_CELLS);
+  const check = out + 16;
+  store<usize>(check, 0, 4);
   let status = ObReferenceObjectByHandle(fileHandle, fileAccess, IoFileObjectType, out, 0);
-  if (!NT_SUCCESS(status)) return status;
+  if (!NT_SUCCESS(status)) { KeFreeScratch(out); return status; }
   const file = load<usize>(out);
   MiKeepFileName(file);
   status = IoQueryFileSize(file, out + 8);
   const size = load<u64>(out + 8);
-  if (NT_SUCCESS(status) && size > <u64>MAX_IMAGE_FILE) status = Refuse("the file is over 16 MiB", STATUS_INVALID_IMAGE_FORMAT);
-  if (NT_SUCCESS(status) && size < 64) status = Refuse("R1: no MZ header", STATUS_INVALID_IMAGE_NOT_MZ);
+  if (NT_SUCCESS(status) && size > <u64>MAX_IMAGE_FILE) status = Refuse(check, "the file is over 16 MiB", STATUS_INVALID_IMAGE_FORMAT);
+  if (NT_SUCCESS(status) && size < 64) status = Refuse(check, "R1: no MZ header", STATUS_INVALID_IMAGE_NOT_MZ);
   let buffer: usize = 0;
   if (NT_SUCCESS(status)) {
     buffer = ExAllocatePoolWithTag(NonPagedPool, <u32>size, IMAGE_TAG);
@@ -369,24 +387,24 @@ function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes
   }
   if (NT_SUCCESS(status)) {
     status = IoTransferFile(file, IRP_MJ_READ, 0, buffer, <u32>size, out + 4);
-    if (NT_SUCCESS(status) && load<u32>(out + 4) != <u32>size) status = Refuse("the file could not be read whole", STATUS_INVALID_IMAGE_FORMAT);
+    if (NT_SUCCESS(status) && load<u32>(out + 4) != <u32>size) status = Refuse(check, "the file could not be read whole", STATUS_INVALID_IMAGE_FORMAT);
   }
   ObDereferenceObject(file);
-  if (NT_SUCCESS(status)) status = MiCheckImageHeaders(buffer, <u32>size, out + 12);
+  if (NT_SUCCESS(status)) status = MiCheckImageHeaders(buffer, <u32>size, check);
   if (NT_SUCCESS(status)) {
-    const sizeOfImage = changetype<IMAGE_NT_HEADERS32>(buffer + load<u32>(out + 12)).OptionalHeader.SizeOfImage;
+    const sizeOfImage = changetype<IMAGE_NT_HEADERS32>(buffer + load<u32>(check)).OptionalHeader.SizeOfImage;
     const pages = (sizeOfImage + 4095) >> 12;
     if (pages > MmAvailablePages) status = STATUS_COMMITMENT_LIMIT;
     else {
-      Source = buffer; SourceLength = <u32>size; SourceNt = load<u32>(out + 12);
+      Source = buffer; SourceLength = <u32>size; SourceNt = load<u32>(check);
       status = create(handle, access, objectAttributes, type, MiImageBodySize(pages), MiInitializeImage, pages, 0);
       Source = 0;
     }
-  } else if (NT_ERROR(status) && Refusal.length != 0) {
-    MiLogRefusal(status);
+  } else if (NT_ERROR(status) && MiImageRefusal(check).length != 0) {
+    MiLogRefusal(MiImageRefusal(check), status);
   }
-  Refusal = "";
   if (buffer != 0) ExFreePoolWithTag(buffer, IMAGE_TAG);
+  KeFreeScratch(out);
   return status;
 }
 

@@ -79,8 +79,11 @@ let MmPeakCommitment: u32 = 0;
 
 /** Pages committed now: every page taken from the free list (nothing is paged out). */
 export function MmTotalCommittedPages(): u32 {
+  const on = (read_eflags() & 0x200) != 0;
+  cli(); // the peak is a read-modify-write shared by every caller
   const committed = MmNumberOfManagedPages - MmAvailablePages;
   if (committed > MmPeakCommitment) MmPeakCommitment = committed;
+  if (on) sti();
   return committed;
 }
 /** NT's MmTotalCommitLimit: physical pages plus every paging file's pages. */
@@ -135,7 +138,10 @@ export function NtCreatePagingFile(name: usize, minimumSize: usize, maximumSize:
     return status;
   }
   store<usize>(MmPagingFiles + (slot << 2), record);
+  const on = (read_eflags() & 0x200) != 0;
+  cli(); // two NtCreatePagingFile calls may add at once
   MmTotalPagingFilePages += pf.CurrentPages;
+  if (on) sti();
   KeLogBegin("mm");
   KeLogString("paging file ");
   for (let i: u32 = 0; i < length; i += 2) KeLogCharacter(<u32>load<u16>(record + SIZEOF_MMPAGING_FILE + i));

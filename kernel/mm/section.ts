@@ -32,6 +32,7 @@
 import { cli, invlpg, read_eflags, sti } from "../sdk/intrinsics";
 import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObDereferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED } from "../ob/obp";
@@ -40,7 +41,7 @@ import { OBJECT_TYPE_OF } from "../ob/obp";
 import { IoFileObjectType } from "../io/iomgr";
 import { MiCreateImageSection, MiIsImageSection, MiMapImageView, MiQuerySection } from "./image";
 import { ExProbeHandle } from "../ex/capture";
-import { ExpCreate, ExpLastStatus, ExpOpen, ExpReference } from "../ex/sync";
+import { ExReferenceHandle, ExpCreate, ExpOpen } from "../ex/sync";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmReferencePhysicalPage } from "./pfn";
 import {
   MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiIsProtectionCompatible, MiOverlaps, MiPte, MiPteBits, MiRemoveVad, MiValidProtection, MiVadListOf, vadEnd, vadStart, vadType,
@@ -52,7 +53,7 @@ import {
   STATUS_INVALID_PARAMETER_4, STATUS_INVALID_PARAMETER_5, STATUS_INVALID_PARAMETER_6,
   STATUS_INVALID_PARAMETER_8, STATUS_INVALID_PARAMETER_9, STATUS_INVALID_VIEW_SIZE,
   STATUS_MAPPED_ALIGNMENT, STATUS_NOT_MAPPED_VIEW, STATUS_NO_MEMORY, STATUS_OBJECT_TYPE_MISMATCH,
-  STATUS_SECTION_PROTECTION, STATUS_SUCCESS,
+  STATUS_SECTION_PROTECTION, STATUS_SUCCESS, NT_SUCCESS,
 } from "../sdk/ntstatus";
 import {
   MEM_MAPPED, MEM_PRIVATE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, OBJ_OPENLINK, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_READONLY, PAGE_READWRITE, PAGE_SIZE, SEC_COMMIT, SEC_IMAGE, SEC_RESERVE,
@@ -99,6 +100,7 @@ const SECTION_FRAMES: u32 = 20;
 
 export let MmSectionObjectType: usize = 0;
 
+// Boot only (phase 1, before any second thread): the type's registration.
 const TypeName = memory.data(8, 4);
 const TypeInit = memory.data(128, 4);
 const TypeOut = memory.data(4, 4);
@@ -182,8 +184,11 @@ export function NtCreateSection(handle: usize, access: u32, objectAttributes: us
   if (fileHandle != 0) {
     // An image of a file (mm/image.ts). Mapped data files are not there yet:
     // a file without SEC_IMAGE is refused, and so is any other object.
-    const object = ExpReference(fileHandle, 0, 0);
-    if (object == 0) return ExpLastStatus();
+    const cell = KeAllocateScratch(4);
+    const status = ExReferenceHandle(fileHandle, 0, 0, cell);
+    const object = load<usize>(cell);
+    KeFreeScratch(cell);
+    if (!NT_SUCCESS(status)) return status;
     const isFile = OBJECT_TYPE_OF(object) == IoFileObjectType;
     ObDereferenceObject(object);
     if (!isFile) return STATUS_OBJECT_TYPE_MISMATCH;
@@ -230,8 +235,11 @@ export function NtMapViewOfSection(sectionHandle: u32, process: u32, baseAddress
   }
   const head = MiVadListOf(process);
   if (head == 0) return STATUS_INVALID_HANDLE;
-  const section = ExpReference(sectionHandle, MiSectionAccess(protect), MmSectionObjectType);
-  if (section == 0) return ExpLastStatus();
+  const cell = KeAllocateScratch(4);
+  const referenced = ExReferenceHandle(sectionHandle, MiSectionAccess(protect), MmSectionObjectType, cell);
+  const section = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (!NT_SUCCESS(referenced)) return referenced;
   const status = MiMapViewOfSection(section, head, base, zeroBits, commitSize, offset, size, allocationType, protect, baseAddress, viewSize, sectionOffset);
   ObDereferenceObject(section);
   return status;
@@ -347,15 +355,20 @@ function MiUnmapViewOfSection(head: usize, address: usize): u32 {
 export function NtQuerySection(sectionHandle: u32, informationClass: u32, information: usize, length: u32, resultLength: usize): u32 {
   if (!ProbeForWrite(information, length, 4)) return STATUS_ACCESS_VIOLATION;
   if (resultLength != 0 && !ProbeForWrite(resultLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const section = ExpReference(sectionHandle, SECTION_QUERY, MmSectionObjectType);
-  if (section == 0) return ExpLastStatus();
-  const answer = memory.data(64, 8);
-  const status = memory.data(4, 4);
-  const bytes = MiQuerySection(section, informationClass, answer, status);
+  // The answer is this thread's own (a module-level block was another
+  // caller's answer when a switch fell between building and copying it).
+  const answer = KeAllocateScratch(64 + 8); // the answer, its status, the section
+  const referenced = ExReferenceHandle(sectionHandle, SECTION_QUERY, MmSectionObjectType, answer + 68);
+  if (!NT_SUCCESS(referenced)) { KeFreeScratch(answer); return referenced; }
+  const section = load<usize>(answer + 68);
+  const bytes = MiQuerySection(section, informationClass, answer, answer + 64);
   ObDereferenceObject(section);
-  if (load<u32>(status) != STATUS_SUCCESS) return load<u32>(status);
-  if (length < bytes) return STATUS_INFO_LENGTH_MISMATCH;
-  memory.copy(information, answer, bytes);
-  if (resultLength != 0) store<u32>(resultLength, bytes);
-  return STATUS_SUCCESS;
+  let status = load<u32>(answer + 64);
+  if (status == STATUS_SUCCESS && length < bytes) status = STATUS_INFO_LENGTH_MISMATCH;
+  if (status == STATUS_SUCCESS) {
+    memory.copy(information, answer, bytes);
+    if (resultLength != 0) store<u32>(resultLength, bytes);
+  }
+  KeFreeScratch(answer);
+  return status;
 }

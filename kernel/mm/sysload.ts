@@ -27,11 +27,12 @@
 // (status 0x...)`; nothing in a bad file can crash the kernel, since every
 // offset is checked before it is used.
 
-import { call_address, export_table } from "../sdk/intrinsics";
+import { call_address, cli, export_table, read_eflags, sti } from "../sdk/intrinsics";
+import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogUnicode } from "../ke/log";
 import { KE_MAX_SESSIONS, KeHasSessionServices } from "../ke/shadow";
 import { MmSessionCommit, MmSessionDecommit, MmSessionImageStart, MmSessionSpaceEnd } from "./session";
-import { MiCheckImageHeaders, MiImageRefusal } from "./image";
+import { MI_CHECK_CELLS, MiCheckImageHeaders, MiImageRefusal } from "./image";
 import {
   MiCopyIntoImage, MiEndSharedLoad, MiHashImageFile, MiImageWritable, MiLogSharing, MiMapSharedImage, MiPlanSharing, MiRecordSharedImage,
   MiSharedCopyMatches,
@@ -119,9 +120,24 @@ export function MmRefuseSessionDriver(session: u32, name: usize, nameBytes: u32)
   return STATUS_IMAGE_ALREADY_LOADED;
 }
 
-let MiWhy: string = "";
-const MiImportCount: usize = memory.data(4, 4);
+// One session image is loaded at a time (MiLoadLock, a KEVENT used as a
+// mutex): the load's state below, the sharing plan (sysshare.ts) and the
+// per-session slots are the loader's, and two sessions' smss may load
+// win32k.sys at once.
+const MiLoadLock: usize = memory.data(<i32>KEVENT_SIZE, 8);
+let MiLoadLockReady: bool = false;
+let MiWhy: string = "";                       // why the load under the lock was refused (for its log line)
+const MiImportCount: usize = memory.data(4, 4); // imports resolved by the load under the lock
 function MiRefuse(why: string, status: u32): u32 { MiWhy = why; return status; }
+
+function MiAcquireLoadLock(): void {
+  if (!MiLoadLockReady) {
+    const f = read_eflags() & 0x200; cli();
+    if (!MiLoadLockReady) { KeInitializeEvent(MiLoadLock, false, true); MiLoadLockReady = true; }
+    if (f != 0) sti();
+  }
+  KeWaitForSingleObject(MiLoadLock, 0);
+}
 
 /** True when [rva, rva + bytes) is inside the image. */
 @inline function MiInside(rva: u32, bytes: u32, size: u32): bool {
@@ -266,6 +282,13 @@ function MiCopySections(image: usize, file: usize, nt: IMAGE_NT_HEADERS32): void
  */
 export function MmLoadSessionImage(session: u32, name: usize, nameBytes: u32, file: usize, length: u32, readStatus: u32): u32 {
   if (session >= KE_MAX_SESSIONS) return STATUS_INSUFFICIENT_RESOURCES;
+  MiAcquireLoadLock();
+  const status = MiLoadSessionImageLocked(session, name, nameBytes, file, length, readStatus);
+  KeSetEvent(MiLoadLock);
+  return status;
+}
+
+function MiLoadSessionImageLocked(session: u32, name: usize, nameBytes: u32, file: usize, length: u32, readStatus: u32): u32 {
   const slot = MiSessionImages + session * 8;
   if (load<usize>(slot) != 0 || KeHasSessionServices(session)) return MmRefuseSessionDriver(session, name, nameBytes);
   if (!NT_SUCCESS(readStatus)) {
@@ -273,12 +296,12 @@ export function MmLoadSessionImage(session: u32, name: usize, nameBytes: u32, fi
     return readStatus;
   }
   store<usize>(slot, 1); // loading: a second caller meanwhile is refused
-  const ntOffset = memory.data(4, 4);
+  const ntOffset = memory.data(<i32>MI_CHECK_CELLS, 4); // under the lock
   let image: usize = 0, size: u32 = 0, imports: u32 = 0, mapped = false;
   MiWhy = "";
   const hash = MiHashImageFile(file, length);
   let status = MiCheckImageHeaders(file, length, ntOffset, true);
-  if (!NT_SUCCESS(status)) MiWhy = MiImageRefusal();
+  if (!NT_SUCCESS(status)) MiWhy = MiImageRefusal(ntOffset);
   if (NT_SUCCESS(status)) {
     const fileNt = changetype<IMAGE_NT_HEADERS32>(file + load<u32>(ntOffset));
     size = fileNt.OptionalHeader.SizeOfImage;
@@ -308,7 +331,7 @@ export function MmLoadSessionImage(session: u32, name: usize, nameBytes: u32, fi
     if (driverObject == 0) status = MiRefuse("no memory for the driver object", STATUS_INSUFFICIENT_RESOURCES);
     else {
       store<usize>(MiSessionDriverObjects + session * 4, driverObject);
-      const args = memory.data(8, 4);
+      const args = memory.data(8, 4); // under the lock
       store<usize>(args, driverObject); // DriverObject
       store<u32>(args, 0, 4);           // RegistryPath: NULL, as NT passes it to a session image
       store<usize>(slot, image);

@@ -31,6 +31,9 @@ const MI_SHARED_MAX_PAGES: u32 = 256;
 const PAGE_SHIFT: u32 = 12;
 const PAGE_BYTES: u32 = 4096;
 
+// All of the state below is the session image loader's: it is read and
+// written only under its lock (MiLoadLock, mm/sysload.ts), one load at a time.
+
 // This load's plan: per page of the image, 1 = read-only (shareable), 2 = writable, 0 = neither.
 const PLAN_READ_ONLY: u8 = 1;
 const PLAN_WRITABLE: u8 = 2;

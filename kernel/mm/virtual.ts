@@ -23,6 +23,7 @@
 
 import { read_cr3, invlpg } from "../sdk/intrinsics";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KSEG0_BASE } from "../ke/loader";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual } from "./pfn";
@@ -47,9 +48,9 @@ const GRANULARITY: u32 = 0x10000;
 const VAD_TAG: u32 = 0x20646156; // 'Vad '
 
 /** The process whose address space a handle names: the current one (-1) until process handles exist. Set by Ps. */
-let MiCurrentVadList: usize = 0;
+let MiCurrentVadList: usize = 0; // never set: 0 (no regions) until Ps registers its lookup at boot
 export type MI_PROCESS_LOOKUP = (handle: u32) => usize;
-let MiLookup: usize = 0;
+let MiLookup: usize = 0; // set once at boot (MmSetProcessLookup), read after
 /** Ps tells Mm how to find a process's VAD list head from a handle (0 when the handle is bad). */
 export function MmSetProcessLookup(lookup: MI_PROCESS_LOOKUP): void { MiLookup = changetype<usize>(lookup); }
 export function MiVadListOf(handle: u32): usize { return MiLookup != 0 ? changetype<MI_PROCESS_LOOKUP>(MiLookup)(handle) : MiCurrentVadList; }
@@ -371,10 +372,12 @@ export function MmGrowUserStack(teb: usize, address: usize): u32 {
   const vad = head != 0 ? MiFindVad(head, page) : 0;
   if (vad == 0 || vadType(vad) != MEM_PRIVATE || vadStart(vad) > bottom || vadEnd(vad) < limit) return STACK_NOT_STACK;
   if (page < bottom + 4096) return STACK_OVERFLOW;
-  const cells = memory.data(8, 4);
+  const cells = KeAllocateScratch(8); // the faulting thread's own: two threads' stacks may grow at once
   store<usize>(cells, page);
   store<u32>(cells, <u32>(limit - page), 4);
-  if (MiAllocateVirtualMemory(0xFFFFFFFF, cells, 0, cells + 4, MEM_COMMIT, PAGE_READWRITE) != STATUS_SUCCESS) return STACK_NOT_STACK;
+  const status = MiAllocateVirtualMemory(0xFFFFFFFF, cells, 0, cells + 4, MEM_COMMIT, PAGE_READWRITE);
+  KeFreeScratch(cells);
+  if (status != STATUS_SUCCESS) return STACK_NOT_STACK;
   t.NtTib_StackLimit = page;
   return STACK_GROWN;
 }

@@ -9,7 +9,7 @@
 // threads and, with handle inheritance asked for, the parent's inheritable
 // handles at the same values; NtCreateThread gives it its first thread.
 
-import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH } from "../ke/thread";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 
 import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
@@ -20,7 +20,6 @@ import { PspMapSystemDll } from "./psdll";
 import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable, ObInheritHandles } from "../ob/obhandle";
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
-import { RemoveEntryList } from "../sdk/list";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { MmCloneUserRange, MmDeleteProcessAddressSpace } from "../mm/procmm";
@@ -28,14 +27,14 @@ import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
   EPROCESS, EPROCESS_VAD_LIST, PEB_ADDRESS, PsInitialSystemProcess,
   PspAllocateProcessLike, PspAllocateProcessNamed, PspCreateAddressSpace, PspDereferenceProcess, EPROCESS_ACTIVE_LINKS,
-  PsSetProcessImageFilePath,
+  PsSetProcessImageFilePath, PspRemoveActiveProcess,
 } from "./psmain";
 import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
-import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PspCreateProcessObject } from "./psprocess";
+import { PsDereferenceProcess, PsReferenceProcessByHandle, PspCreateProcessObject } from "./psprocess";
 import { PEB } from "../sdk/peb";
 import { SECTION_IMAGE_INFORMATION } from "../sdk/pe";
 import {
-  NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER,
   STATUS_SECTION_NOT_IMAGE, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { MEM_MAPPED, MEM_PRIVATE, PAGE_READWRITE } from "../sdk/ntdef";
@@ -43,8 +42,6 @@ import { MEM_MAPPED, MEM_PRIVATE, PAGE_READWRITE } from "../sdk/ntdef";
 const PROCESS_CREATE_PROCESS: u32 = 0x0080;
 /** PROCESS_CREATE_FLAGS_* NtCreateProcessEx understands. */
 const PROCESS_CREATE_FLAGS_BREAKAWAY: u32 = 0x1, PROCESS_CREATE_FLAGS_NO_DEBUG_INHERIT: u32 = 0x2, PROCESS_CREATE_FLAGS_INHERIT_HANDLES: u32 = 0x4;
-
-@inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
 
 /** A new process's empty address space and handle table (with the parent's inheritable handles when `flags` asks). */
 function PspGiveAddressSpaceAndHandles(child: usize, parent: usize, flags: u32): bool {
@@ -62,27 +59,34 @@ function PspDeleteUnbornProcess(child: usize): void {
   MmDeleteVads(child + EPROCESS_VAD_LIST);
   if (c.ObjectTable != 0) ObDestroyHandleTable(c.ObjectTable);
   if (c.DirectoryTableBase != 0) MmDeleteProcessAddressSpace(c.DirectoryTableBase);
-  RemoveEntryList(child + EPROCESS_ACTIVE_LINKS); // off the active list, where PspAllocateProcess* put it
+  PspRemoveActiveProcess(child); // off the active list, where PspAllocateProcess* put it
   PspDereferenceProcess(child); // never alive: gone
 }
 
 function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, parentHandle: u32, flags: u32, sectionHandle: u32): u32 {
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
   if ((flags & ~(PROCESS_CREATE_FLAGS_BREAKAWAY | PROCESS_CREATE_FLAGS_NO_DEBUG_INHERIT | PROCESS_CREATE_FLAGS_INHERIT_HANDLES)) != 0) return STATUS_INVALID_PARAMETER;
-  const parent = PsProcessFromHandle(parentHandle, PROCESS_CREATE_PROCESS);
-  if (parent == 0) return PsProcessHandleStatus();
-  PsReleaseProcessFromHandle(); // the caller's handle keeps it
-  let section: usize = 0;
-  if (sectionHandle != 0) {
-    if (!ExIsUserHandleAllowed(sectionHandle)) return 0xC0000008;
-    const status = ObReferenceObjectByHandle(sectionHandle, SECTION_MAP_EXECUTE, MmSectionObjectType, scratch() + 8, 0);
-    if (status != STATUS_SUCCESS) return status;
-    section = load<usize>(scratch(), 8);
-    if (!MiIsImageSection(section)) { ObDereferenceObject(section); return STATUS_SECTION_NOT_IMAGE; }
-    const result = PspCreateProcessFromImage(handle, access, objectAttributes, parent, flags, section);
-    ObDereferenceObject(section);
-    return result;
+  const cells = KeAllocateScratch(8); // +0 the parent, +4 the section
+  let status = PsReferenceProcessByHandle(parentHandle, PROCESS_CREATE_PROCESS, cells);
+  const parent = load<usize>(cells);
+  if (status == STATUS_SUCCESS && sectionHandle != 0) {
+    status = ExIsUserHandleAllowed(sectionHandle)
+      ? ObReferenceObjectByHandle(sectionHandle, SECTION_MAP_EXECUTE, MmSectionObjectType, cells + 4, 0) : STATUS_INVALID_HANDLE;
   }
+  const section = load<usize>(cells, 4);
+  KeFreeScratch(cells);
+  if (status == STATUS_SUCCESS) {
+    if (section == 0) status = PspCreateProcessCopy(handle, access, objectAttributes, parent, flags);
+    else if (!MiIsImageSection(section)) status = STATUS_SECTION_NOT_IMAGE;
+    else status = PspCreateProcessFromImage(handle, access, objectAttributes, parent, flags, section);
+  }
+  if (section != 0) ObDereferenceObject(section);
+  if (parent != 0) PsDereferenceProcess(parent);
+  return status;
+}
+
+/** NtCreateProcess(Ex) without a section: a copy of the parent's address space. */
+function PspCreateProcessCopy(handle: usize, access: u32, objectAttributes: usize, parent: usize, flags: u32): u32 {
   if (parent == PsInitialSystemProcess) return STATUS_INVALID_PARAMETER; // no user half to copy (an image needs none)
   const p = changetype<EPROCESS>(parent);
   const child = PspAllocateProcessLike(parent);
@@ -99,8 +103,10 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
   if (!ok) { PspDeleteUnbornProcess(child); return STATUS_INSUFFICIENT_RESOURCES; }
   c.Peb = p.Peb;
   if (c.Peb != 0) { // the copied PEB names the child's session (its creator's)
-    store<u32>(scratch(), c.SessionId, 24);
-    MmCopyToUser(c.DirectoryTableBase, c.Peb + offsetof<PEB>("SessionId"), scratch() + 24, 4);
+    const cell = KeAllocateScratch(4);
+    store<u32>(cell, c.SessionId);
+    MmCopyToUser(c.DirectoryTableBase, c.Peb + offsetof<PEB>("SessionId"), cell, 4);
+    KeFreeScratch(cell);
   }
   c.BasePriority = p.BasePriority;
   const status = PspInsertNewProcess(child, handle, access, objectAttributes);
@@ -115,7 +121,7 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
 
 /** Gives the new process its object and the caller a handle to it. */
 function PspInsertNewProcess(child: usize, handle: usize, access: u32, objectAttributes: usize): u32 {
-  const s = scratch();
+  const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 object, +12 handle
   let status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
     status = PspCreateProcessObject(child, load<usize>(s), s + 8);
@@ -125,6 +131,7 @@ function PspInsertNewProcess(child: usize, handle: usize, access: u32, objectAtt
     }
     ExReleaseObjectAttributes(s);
   }
+  KeFreeScratch(s);
   return status;
 }
 
@@ -150,17 +157,17 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
   let ok = PspGiveAddressSpaceAndHandles(child, parent, flags)
     && MmCommitUserPages(c.DirectoryTableBase, PEB_ADDRESS, 4096, true)
     && MiInsertVad(child + EPROCESS_VAD_LIST, PEB_ADDRESS, PEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE);
-  const view = scratch() + 16; // base, size
+  const view = KeAllocateScratch(8); // base, size
   let mapStatus: u32 = STATUS_INSUFFICIENT_RESOURCES;
   if (ok) {
-    store<usize>(view, 0);
-    store<u32>(view, 0, 4);
     KeStackAttachProcess(child);
     mapStatus = MiMapImageView(section, child + EPROCESS_VAD_LIST, 0, 0, 0, view, view + 4, 0);
     KeUnstackDetachProcess();
     ok = mapStatus == STATUS_SUCCESS; // an empty address space has the image's range free
     if (ok) { mapStatus = PspMapSystemDll(child); ok = mapStatus == STATUS_SUCCESS; } // ntdll.dll beside it
   }
+  const imageBase = load<usize>(view);
+  KeFreeScratch(view);
   if (!ok) {
     PspDeleteUnbornProcess(child);
     return NT_ERROR(mapStatus) ? mapStatus : STATUS_INSUFFICIENT_RESOURCES;
@@ -170,7 +177,7 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
   if (peb != 0) {
     memory.fill(peb, 0, PEB_BYTES);
     const block = changetype<PEB>(peb), image = changetype<SECTION_IMAGE_INFORMATION>(info);
-    block.ImageBaseAddress = load<usize>(view);
+    block.ImageBaseAddress = imageBase;
     block.NumberOfProcessors = 1;
     block.OSMajorVersion = 5;
     block.OSMinorVersion = 2;
@@ -192,7 +199,7 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
   KeLogString(" (");
   KeLogAsciiz(MiImageName(section), 15);
   KeLogString(") created from its image at ");
-  KeLogHex(<u32>load<usize>(view));
+  KeLogHex(<u32>imageBase);
   KeLogString(", entry ");
   KeLogHex(load<u32>(info));
   KeLogString(", parent "); // the process tree and sessions, for whoever reads the log

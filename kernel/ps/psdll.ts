@@ -12,6 +12,7 @@
 // threads starting at their own addresses; the log says which.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
@@ -42,7 +43,8 @@ const DISPATCHER_NAME: string = "KiUserExceptionDispatcher";
 
 /** The RVA of the export `name` (ASCII) of an image section, or 0; every read checked against the image. */
 function PspFindExport(section: usize, name: string): u32 {
-  const block = memory.data(64, 4);
+  const block = memory.data(64, 4); // phase 1 only (PsInitializeSystemDll), before any user process
+
   if (!MiReadImage(section, <u32>offsetof<IMAGE_DOS_HEADER>("e_lfanew"), block, 4)) return 0;
   const nt = load<u32>(block);
   // NumberOfRvaAndSizes and DataDirectory[IMAGE_DIRECTORY_ENTRY_EXPORT] of the optional header.
@@ -73,6 +75,7 @@ function PspFindExport(section: usize, name: string): u32 {
 /** Phase 1, after the registry: reads ntdll.dll into its image section and finds LdrInitializeThunk. */
 export function PsInitializeSystemDll(): void {
   if (!IoSystemVolumeMounted) return;
+  // Phase 1's thread only, before any user process exists: a module buffer is safe.
   const block = memory.data(64, 4); // +0 UNICODE_STRING, +8 OBJECT_ATTRIBUTES, +32 file, +36 section, +40 IO_STATUS_BLOCK
   RtlInitUnicodeString(block, SYSTEM_DLL);
   InitializeObjectAttributes(block + 8, block, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, 0, 0);
@@ -126,14 +129,13 @@ export function PsInitializeSystemDll(): void {
 /** Maps ntdll.dll into a new process at its base (NT: the same address in every process). */
 export function PspMapSystemDll(process: usize): u32 {
   if (PspSystemDllSection == 0) return STATUS_SUCCESS;
-  const view = memory.data(8, 4);
-  store<usize>(view, 0);
-  store<u32>(view, 0, 4);
+  const view = KeAllocateScratch(8); // base, size: this call's own (processes are made by several threads at once)
   KeStackAttachProcess(process);
   let status = MiMapImageView(PspSystemDllSection, process + EPROCESS_VAD_LIST, PspSystemDllBase, 0, 0, view, view + 4, 0);
   KeUnstackDetachProcess();
   if (status == STATUS_IMAGE_NOT_AT_BASE) status = STATUS_SUCCESS; // asked at the base: only the base is given
   if (NT_SUCCESS(status)) changetype<EPROCESS>(process).SystemDllBase = load<usize>(view);
+  KeFreeScratch(view);
   return status;
 }
 

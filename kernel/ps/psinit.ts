@@ -107,7 +107,8 @@ const PARAMS_TAG: u32 = 0x73736D53; // 'Smss'
 /** The session manager's process handle (kernel table), kept for as long as the system runs. */
 export let PsSessionManagerProcess: u32 = 0;
 
-// Kernel-memory arguments of the services (never the per-thread service scratch, which the services use).
+// Kernel-memory arguments of the services. Module buffers are safe here: only phase 1's thread runs
+// this file, once; no other thread ever touches them.
 const Name = memory.data(8, 4);              // UNICODE_STRING
 const Attributes = memory.data(24, 4);       // OBJECT_ATTRIBUTES
 const IoStatus = memory.data(8, 4);          // IO_STATUS_BLOCK

@@ -25,7 +25,7 @@ import { boot_modules, trap_exit, cli } from "../sdk/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KeBugCheckEx, CRITICAL_OBJECT_TERMINATION, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
 import {
-  KTHREAD, KeCreateThread, KeReadyThread, KeDereferenceThread, KeRequestTermination, KeSetThreadFreeHook, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
+  KTHREAD, KeAllocateScratch, KeFreeScratch, KeCreateThread, KeReadyThread, KeDereferenceThread, KeRequestTermination, KeSetThreadFreeHook, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
   ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher,
 } from "../ke/thread";
 import {
@@ -138,6 +138,31 @@ export let PsInitialSystemProcess: usize = 0;
 /** The kernel's handle table (the System process's). */
 let PspKernelHandleTable: usize = 0;
 let PspNextProcessId: u32 = 8;
+/** The next process id (taken with interrupts off: two creators at once get two ids). */
+function PspNewProcessId(): u32 {
+  const f = KiLockDispatcher();
+  const id = PspNextProcessId;
+  PspNextProcessId = id + 4;
+  KiUnlockDispatcher(f);
+  return id;
+}
+/** The process with id `pid` on the active list, referenced (found and referenced before it can end and go), or 0. */
+export function PspReferenceProcessById(pid: u32): usize {
+  let process: usize = 0;
+  const f = KiLockDispatcher();
+  for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead; e = load<usize>(e)) {
+    if (changetype<EPROCESS>(e - EPROCESS_ACTIVE_LINKS).UniqueProcessId == pid) { process = e - EPROCESS_ACTIVE_LINKS; break; }
+  }
+  if (process != 0) PspReferenceProcess(process);
+  KiUnlockDispatcher(f);
+  return process;
+}
+/** Takes a process that never ran off the active list. */
+export function PspRemoveActiveProcess(process: usize): void {
+  const f = KiLockDispatcher();
+  RemoveEntryList(process + EPROCESS_ACTIVE_LINKS);
+  KiUnlockDispatcher(f);
+}
 
 /** A user thread's memory goes: it no longer needs its process. */
 function PspThreadFreed(thread: usize): void {
@@ -153,11 +178,17 @@ export function PspAttachThreadToProcess(thread: usize, process: usize): void { 
  * thread has ended), one per thread (until the thread's memory goes), one per
  * Process object: the memory goes with the last.
  */
-export function PspReferenceProcess(process: usize): void { changetype<EPROCESS>(process).References++; }
+export function PspReferenceProcess(process: usize): void {
+  const f = KiLockDispatcher(); // a read-modify-write another thread may interrupt
+  changetype<EPROCESS>(process).References++;
+  KiUnlockDispatcher(f);
+}
 export function PspDereferenceProcess(process: usize): void {
   const p = changetype<EPROCESS>(process);
-  p.References--;
-  if (p.References != 0) return;
+  const f = KiLockDispatcher();
+  const left = --p.References;
+  KiUnlockDispatcher(f);
+  if (left != 0) return;
   if (p.Token != 0) { SeDereferenceToken(p.Token); p.Token = 0; }
   ObDereferenceDeviceMap(process + EPROCESS_DEVICE_MAP);
   if (p.Session != 0) PspSessionRemoveProcess(process, 0); // never ran: its session loses it now
@@ -214,8 +245,10 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   const now = KeQuerySystemTime();
   p.CreateTimeLow = <u32>now;
   p.CreateTimeHigh = <u32>(now >>> 32);
+  const f = KiLockDispatcher(); // the list every process creation and end changes
   if (load<usize>(PsActiveProcessHead) == 0) InitializeListHead(PsActiveProcessHead);
   InsertTailList(PsActiveProcessHead, process + EPROCESS_ACTIVE_LINKS);
+  KiUnlockDispatcher(f);
   for (let i: u32 = 0; i < nameLength && i < 15; i++) store<u8>(process + EPROCESS_IMAGE_NAME + i, load<u8>(name + i));
   return process;
 }
@@ -266,8 +299,7 @@ export function PspAllocateProcessNamed(name: usize, parent: usize = 0): usize {
   while (length < 15 && load<u8>(name + length) != 0) length++;
   const process = PspAllocateProcess(name, length, parent);
   if (process == 0) return 0;
-  changetype<EPROCESS>(process).UniqueProcessId = PspNextProcessId;
-  PspNextProcessId += 4;
+  changetype<EPROCESS>(process).UniqueProcessId = PspNewProcessId();
   return process;
 }
 
@@ -338,8 +370,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   const process = PspAllocateProcess(nameAddress, nameLength);
   if (process == 0) { PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES); return 0; }
   const p = changetype<EPROCESS>(process);
-  p.UniqueProcessId = PspNextProcessId;
-  PspNextProcessId += 4;
+  p.UniqueProcessId = PspNewProcessId();
   const pd = PspCreateAddressSpace(process);
   p.DirectoryTableBase = pd;
   p.ObjectTable = ObCreateHandleTable();
@@ -360,20 +391,19 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
     if (p.ObjectTable != 0) ObDestroyHandleTable(p.ObjectTable);
     MmDeleteVads(vads);
     if (pd != 0) MmDeleteProcessAddressSpace(pd);
-    RemoveEntryList(process + EPROCESS_ACTIVE_LINKS);
+    PspRemoveActiveProcess(process);
     PspDereferenceProcess(process); // never alive: gone, with its token
     PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES);
     return 0;
   }
   // PEB: +0x08 ImageBaseAddress. TEB: NT_TIB (ExceptionList, StackBase, StackLimit), Self, ClientId, PEB.
-  const block = memory.data(64, 4);
-  memory.fill(block, 0, 64);
+  const block = KeAllocateScratch(64); // zeroed
   store<u32>(block, <u32>base, 0x08);
   MmCopyToUser(pd, PEB_ADDRESS, block, 16);
   p.Peb = PEB_ADDRESS;
   const thread = KeCreateThread(process, changetype<(c: usize) => void>(0), 0, priority);
   if (thread != 0) PspAttachThreadToProcess(thread, process);
-  if (thread == 0) { MmDeleteProcessAddressSpace(pd); RemoveEntryList(process + EPROCESS_ACTIVE_LINKS); PspDereferenceProcess(process); PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES); return 0; }
+  if (thread == 0) { KeFreeScratch(block); MmDeleteProcessAddressSpace(pd); PspRemoveActiveProcess(process); PspDereferenceProcess(process); PspLogFailure(name, STATUS_INSUFFICIENT_RESOURCES); return 0; }
   const t = changetype<KTHREAD>(thread);
   memory.fill(block, 0, 64);
   store<u32>(block, 0xFFFFFFFF, 0x00);                     // ExceptionList: none
@@ -384,6 +414,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   store<u32>(block, t.UniqueThread, 0x24);                 // ClientId.UniqueThread
   store<u32>(block, <u32>PEB_ADDRESS, 0x30);               // ProcessEnvironmentBlock
   MmCopyToUser(pd, TEB_ADDRESS, block, 0x34);
+  KeFreeScratch(block);
   t.Teb = TEB_ADDRESS;
   p.TebSlots0 = 1;
   PspStartUserThread(thread, start, USER_STACK_TOP - 16);
@@ -404,19 +435,16 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   return process;
 }
 
-/** The image name without its extension ("smss" for smss.exe): the process's log component. */
-function PspShortName(process: usize): usize {
-  const out = memory.data(16, 4);
+/** The length of the image name without its extension ("smss" for smss.exe): the process's log component. */
+function PspShortNameLength(process: usize): u32 {
   let i: u32 = 0;
   for (; i < 15; i++) {
     const c = load<u8>(process + EPROCESS_IMAGE_NAME + i);
     if (c == 0 || c == 0x2E) break;
-    store<u8>(out + i, c);
   }
-  store<u8>(out + i, 0);
-  return out;
+  return i;
 }
-function KeLogAsciiName(process: usize): void { KeLogAsciiz(PspShortName(process), 16); }
+function KeLogAsciiName(process: usize): void { KeLogAsciiz(process + EPROCESS_IMAGE_NAME, PspShortNameLength(process)); }
 /** The full image name (NUL-terminated ASCII, at most 15 characters). */
 export function PsImageFileName(process: usize): usize { return process + EPROCESS_IMAGE_NAME; }
 
@@ -469,12 +497,15 @@ export const PSP_MAX_TEBS: u32 = 64;
 /** Takes a free TEB slot; returns its address, or 0 when all 64 are in use. */
 export function PspAllocateTeb(process: usize): usize {
   const p = changetype<EPROCESS>(process);
+  const f = KiLockDispatcher(); // two threads of the process may create threads at once: one slot each
   for (let k: u32 = 1; k < PSP_MAX_TEBS; k++) {
     const used = k < 32 ? (p.TebSlots0 >>> k) & 1 : (p.TebSlots1 >>> (k - 32)) & 1;
     if (used != 0) continue;
     if (k < 32) p.TebSlots0 |= 1 << k; else p.TebSlots1 |= 1 << (k - 32);
+    KiUnlockDispatcher(f);
     return TEB_ADDRESS - k * 4096;
   }
+  KiUnlockDispatcher(f);
   return 0;
 }
 
@@ -483,7 +514,9 @@ export function PspFreeTeb(process: usize, teb: usize): void {
   if (teb == 0 || teb > TEB_ADDRESS) return;
   const k = <u32>((TEB_ADDRESS - teb) >>> 12);
   const p = changetype<EPROCESS>(process);
+  const f = KiLockDispatcher();
   if (k < 32) p.TebSlots0 &= ~(1 << k); else if (k < PSP_MAX_TEBS) p.TebSlots1 &= ~(1 << (k - 32));
+  KiUnlockDispatcher(f);
 }
 
 /** KTHREAD.CrossThreadFlags: the thread is critical (ThreadBreakOnTermination): its end stops the system. */
@@ -619,7 +652,7 @@ export function PsRunBootModules(): void {
   const count = PsBootModuleCount();
   if (count == 0) return;
   const table = boot_modules();
-  const processes = memory.data(64 * 4, 4);
+  const processes = memory.data(64 * 4, 4); // phase 1's own thread only, once: no other thread runs this
   const poolBefore = ExPoolBytesInUse;
   const pagesBefore = MmAvailablePages;
   let started: u32 = 0;
@@ -652,7 +685,11 @@ export function PsRunBootModules(): void {
 
 /** The current process's image name as a log component (for NtDisplayString). */
 export function PsLogBeginForCurrentProcess(): void {
-  KeLogBeginAsciiz(PspShortName(PsGetCurrentProcess()));
+  const process = PsGetCurrentProcess();
+  const name = KeAllocateScratch(16); // zeroed: the short name stays NUL-terminated
+  memory.copy(name, process + EPROCESS_IMAGE_NAME, PspShortNameLength(process));
+  KeLogBeginAsciiz(name);
+  KeFreeScratch(name);
 }
 // ---- The end of every process but the caller (NtShutdownSystem, ps/psshutdown.ts) ----
 
@@ -669,8 +706,8 @@ const PSP_PROCESS_ASKED_TO_END: u32 = 0x80000000;
  * Returns how many processes were ended.
  */
 export function PsEndOtherProcesses(caller: usize): u32 {
-  const batch = memory.data(SHUTDOWN_BATCH * 4, 4);
-  const timeout = memory.data(8, 8);
+  const timeout = KeAllocateScratch(8 + SHUTDOWN_BATCH * 4); // +0 the wait's timeout, +8 the batch
+  const batch = timeout + 8;
   let total: u32 = 0;
   // The caller's other threads.
   PsEndProcessThreads(caller);
@@ -698,6 +735,7 @@ export function PsEndOtherProcesses(caller: usize): u32 {
     }
     total += n;
   }
+  KeFreeScratch(timeout);
   return total;
 }
 

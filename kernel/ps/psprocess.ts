@@ -7,7 +7,9 @@
 // pool, see psmain.ts); waits on a Process handle wait on the EPROCESS,
 // which is signalled when its last thread has ended.
 
-import { KeCurrentThread, KTHREAD_SERVICE_SCRATCH, KeRequestTermination, KTHREAD_THREAD_LINKS } from "../ke/thread";
+import {
+  KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD_SERVICE_SCRATCH, KeRequestTermination, KTHREAD_THREAD_LINKS,
+} from "../ke/thread";
 import { ProbeForRead } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
@@ -20,7 +22,7 @@ import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } f
 import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import {
-  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspTerminateProcess,
+  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspReferenceProcessById, PspTerminateProcess,
 } from "./psmain";
 import {
   STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_INVALID_HANDLE,
@@ -43,6 +45,7 @@ function PspDeleteProcessObject(object: usize): void {
   PspDereferenceProcess(process);
 }
 
+// The type's creation arguments: phase 1 only, before a second thread exists.
 const TypeName = memory.data(8, 4);
 const TypeInit = memory.data(128, 4);
 const TypeOut = memory.data(4, 4);
@@ -88,22 +91,43 @@ export function PspResolveCurrentProcess(access: u32, type: usize, object: usize
   return PspCreateProcessObject(process, 0, object);
 }
 
-@inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
-
 /**
- * The EPROCESS behind a process handle (-1 included), referenced through its
- * object: release with PsReleaseProcessFromHandle(). 0 on failure, the
- * status then at scratch+32.
+ * The EPROCESS behind a process handle (-1 included), at `*out` with a
+ * reference of its own (drop it with PsDereferenceProcess): the caller's
+ * handle may be closed by another of its threads meanwhile. Returns the
+ * status of the handle's check; `*out` is written only on success.
  */
+export function PsReferenceProcessByHandle(handle: u32, access: u32, out: usize): u32 {
+  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
+  const cell = KeAllocateScratch(4);
+  const status = ObReferenceObjectByHandle(handle, access, PsProcessType, cell, 0);
+  if (status == STATUS_SUCCESS) {
+    const object = load<usize>(cell);
+    const process = load<usize>(object);
+    PspReferenceProcess(process);
+    ObDereferenceObject(object);
+    store<usize>(out, process);
+  }
+  KeFreeScratch(cell);
+  return status;
+}
+/** Drops a reference PsReferenceProcessByHandle took. */
+export function PsDereferenceProcess(process: usize): void { PspDereferenceProcess(process); }
+
+// FIXME: the three below are the old form (the object and the status in the
+// thread's 64-byte service scratch), kept until kernel/mm/vmsvc.ts and
+// vmcopy.ts move to PsReferenceProcessByHandle.
+@inline function serviceScratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
+/** Old form: the EPROCESS (0 on failure: PsProcessHandleStatus), referenced through its object until PsReleaseProcessFromHandle. */
 export function PsProcessFromHandle(handle: u32, access: u32): usize {
-  const s = scratch();
+  const s = serviceScratch();
   if (!ExIsUserHandleAllowed(handle)) { store<u32>(s, STATUS_INVALID_HANDLE, 32); return 0; }
   const status = ObReferenceObjectByHandle(handle, access, PsProcessType, s + 36, 0);
   store<u32>(s, status, 32);
   return status == STATUS_SUCCESS ? load<usize>(load<usize>(s, 36)) : 0;
 }
-export function PsProcessHandleStatus(): u32 { return load<u32>(scratch(), 32); }
-export function PsReleaseProcessFromHandle(): void { ObDereferenceObject(load<usize>(scratch(), 36)); }
+export function PsProcessHandleStatus(): u32 { return load<u32>(serviceScratch(), 32); }
+export function PsReleaseProcessFromHandle(): void { ObDereferenceObject(load<usize>(serviceScratch(), 36)); }
 
 /** NtOpenProcess(ProcessHandle, DesiredAccess, ObjectAttributes, ClientId): by process id. */
 export function NtOpenProcess(handle: usize, access: u32, objectAttributes: usize, clientId: usize): u32 {
@@ -111,34 +135,41 @@ export function NtOpenProcess(handle: usize, access: u32, objectAttributes: usiz
   if (clientId == 0) return STATUS_INVALID_PARAMETER;
   if (!ProbeForRead(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
   const pid = load<u32>(clientId);
-  let process: usize = 0;
-  for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead; e = load<usize>(e)) {
-    if (changetype<EPROCESS>(e - EPROCESS_ACTIVE_LINKS).UniqueProcessId == pid) { process = e - EPROCESS_ACTIVE_LINKS; break; }
-  }
+  const process = PspReferenceProcessById(pid);
   if (process == 0) return STATUS_INVALID_CID;
-  const s = scratch();
+  const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 object, +12 handle
   let status = ExCaptureObjectAttributes(objectAttributes, s);
-  if (status != STATUS_SUCCESS) return status;
-  status = PspCreateProcessObject(process, load<usize>(s), s + 8);
   if (status == STATUS_SUCCESS) {
-    status = ObInsertObject(load<usize>(s, 8), access, s + 12);
-    if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+    status = PspCreateProcessObject(process, load<usize>(s), s + 8);
+    if (status == STATUS_SUCCESS) {
+      status = ObInsertObject(load<usize>(s, 8), access, s + 12);
+      if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+    }
+    ExReleaseObjectAttributes(s);
   }
-  ExReleaseObjectAttributes(s);
+  KeFreeScratch(s);
+  PspDereferenceProcess(process); // the object holds its own
   return status;
 }
 
 /** NtTerminateProcess(ProcessHandle, ExitStatus): the current process ends now, another as its threads next return to user mode. */
 export function NtTerminateProcess(handle: u32, status: u32): u32 {
-  const process = PsProcessFromHandle(handle, PROCESS_TERMINATE);
-  if (process == 0) return PsProcessHandleStatus();
-  PsReleaseProcessFromHandle();
-  if (process == PsInitialSystemProcess) return STATUS_ACCESS_DENIED;
-  if (process == PsGetCurrentProcess()) { PspTerminateProcess(process, status); return STATUS_SUCCESS; }
+  const cell = KeAllocateScratch(4);
+  const checked = PsReferenceProcessByHandle(handle, PROCESS_TERMINATE, cell);
+  const process = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (checked != STATUS_SUCCESS) return checked;
+  if (process == PsInitialSystemProcess) { PsDereferenceProcess(process); return STATUS_ACCESS_DENIED; }
+  if (process == PsGetCurrentProcess()) { PsDereferenceProcess(process); PspTerminateProcess(process, status); return STATUS_SUCCESS; }
   const p = changetype<EPROCESS>(process);
   p.ExitStatus = status;
   const head = process + EPROCESS_THREAD_LIST;
-  for (let e = load<usize>(head); e != head; e = load<usize>(e)) KeRequestTermination(e - KTHREAD_THREAD_LINKS, status);
+  for (let e = load<usize>(head); e != head;) {
+    const next = load<usize>(e); // a request may switch to that thread, which may end
+    KeRequestTermination(e - KTHREAD_THREAD_LINKS, status);
+    e = next;
+  }
+  PsDereferenceProcess(process);
   return STATUS_SUCCESS;
 }
 

@@ -20,7 +20,7 @@
 //   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF); setting it
 //                                    needs SeDebugPrivilege (NT 5.2's rule)
 
-import { KTHREAD, KTHREAD_THREAD_LINKS, KeSetPriorityThread } from "../ke/thread";
+import { KTHREAD, KTHREAD_THREAD_LINKS, KeAllocateScratch, KeFreeScratch, KeSetPriorityThread } from "../ke/thread";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
 import { PsSetProcessSessionId } from "./pssession";
@@ -32,7 +32,7 @@ import {
   SIZEOF_PROCESS_DEVICEMAP_INFORMATION_EX,
 } from "../sdk/procinfo";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle, PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION } from "./psprocess";
+import { PsDereferenceProcess, PsReferenceProcessByHandle, PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION } from "./psprocess";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS,
   STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
@@ -45,11 +45,20 @@ export const ProcessSessionInformation: u32 = 24;
 export const ProcessImageFileName: u32 = 27;
 export const ProcessBreakOnTermination: u32 = 29;
 
-/** The process a handle names (referenced until PsReleaseProcessFromHandle), or 0. */
-function PspProcessFromHandle(handle: u32, access: u32): usize {
-  const process = PsProcessFromHandle(handle, access);
-  if (process != 0) PsReleaseProcessFromHandle(); // EPROCESS stays: the caller's handle keeps it
-  return process;
+/**
+ * Runs an information routine on the process a handle names, referenced
+ * meanwhile (another thread of the caller may close the handle).
+ */
+function PspWithProcess(handle: u32, access: u32, routine: (process: usize, infoClass: u32, buffer: u32, length: u32, returnLength: u32) => u32,
+                        infoClass: u32, buffer: u32, length: u32, returnLength: u32): u32 {
+  const cell = KeAllocateScratch(4);
+  let status = PsReferenceProcessByHandle(handle, access, cell);
+  const process = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (status != STATUS_SUCCESS) return status;
+  status = routine(process, infoClass, buffer, length, returnLength);
+  PsDereferenceProcess(process);
+  return status;
 }
 
 /** Exactly `want` bytes expected; the buffer must be writable (or readable) user memory. */
@@ -60,8 +69,10 @@ function PspCheckBuffer(buffer: u32, length: u32, want: u32, write: bool): u32 {
 }
 
 export function NtQueryInformationProcess(handle: u32, infoClass: u32, buffer: u32, length: u32, returnLength: u32): u32 {
-  const process = PspProcessFromHandle(handle, PROCESS_QUERY_INFORMATION);
-  if (process == 0) return PsProcessHandleStatus();
+  return PspWithProcess(handle, PROCESS_QUERY_INFORMATION, PspQueryInformationProcess, infoClass, buffer, length, returnLength);
+}
+
+function PspQueryInformationProcess(process: usize, infoClass: u32, buffer: u32, length: u32, returnLength: u32): u32 {
   const p = changetype<EPROCESS>(process);
   if (returnLength != 0 && (!ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
   if (infoClass == ProcessDeviceMap) return PspQueryDeviceMap(process, buffer, length, returnLength);
@@ -109,8 +120,10 @@ function PspQueryImageFileName(p: EPROCESS, buffer: u32, length: u32, returnLeng
 }
 
 export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32, length: u32): u32 {
-  const process = PspProcessFromHandle(handle, PROCESS_SET_INFORMATION);
-  if (process == 0) return PsProcessHandleStatus();
+  return PspWithProcess(handle, PROCESS_SET_INFORMATION, PspSetInformationProcess, infoClass, buffer, length, 0);
+}
+
+function PspSetInformationProcess(process: usize, infoClass: u32, buffer: u32, length: u32, unused: u32): u32 {
   const p = changetype<EPROCESS>(process);
   switch (infoClass) {
     case ProcessBasePriority: case ProcessSessionInformation: case ProcessBreakOnTermination: case ProcessDeviceMap: break;
@@ -156,9 +169,6 @@ export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32
 }
 
 
-/** A kernel copy of the query form, filled under Ob's lock, then copied out. */
-const PspDeviceMapInfo: usize = memory.data(<i32>SIZEOF_PROCESS_DEVICEMAP_INFORMATION, 4);
-
 /**
  * NtQueryInformationProcess(ProcessDeviceMap): PROCESS_DEVICEMAP_INFORMATION
  * (36 bytes) or its _EX form (40, whose Flags the caller sets:
@@ -174,8 +184,12 @@ function PspQueryDeviceMap(process: usize, buffer: u32, length: u32, returnLengt
     const check = PspCheckBuffer(buffer, length, SIZEOF_PROCESS_DEVICEMAP_INFORMATION, true);
     if (check != STATUS_SUCCESS) return check;
   }
-  ObQueryDeviceMapInformation(changetype<EPROCESS>(process).DeviceMap, PspDeviceMapInfo, flags);
-  memory.copy(buffer, PspDeviceMapInfo, SIZEOF_PROCESS_DEVICEMAP_INFORMATION);
+  // A kernel copy of the query form, filled under Ob's lock, then copied out: the
+  // thread's own (a module-level one was another caller's by the time it was copied).
+  const info = KeAllocateScratch(SIZEOF_PROCESS_DEVICEMAP_INFORMATION);
+  ObQueryDeviceMapInformation(changetype<EPROCESS>(process).DeviceMap, info, flags);
+  memory.copy(buffer, info, SIZEOF_PROCESS_DEVICEMAP_INFORMATION);
+  KeFreeScratch(info);
   if (returnLength != 0) store<u32>(returnLength, length);
   return STATUS_SUCCESS;
 }

@@ -18,6 +18,7 @@
 
 import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { KeEnterKernelCall, KeLeaveKernelCall, ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
@@ -104,39 +105,51 @@ export function PsGetCurrentSessionId(): u32 {
 
 // ---- names ----
 
-const NameBuffer = memory.data(96, 4);  // UTF-16 text
-const NameString = memory.data(8, 4);   // UNICODE_STRING over it
-const Attributes = memory.data(24, 4);  // OBJECT_ATTRIBUTES
-const HandleOut = memory.data(4, 4);
-const ObjectOut = memory.data(4, 4);
-let NameLength: u32 = 0;
+// The names of a session's directories are built in the creating thread's
+// scratch (two sessions may be made at once: smss's NewSession and another
+// caller), in a PSP_NAME:
+@unmanaged class PSP_NAME {
+  Length: u32;         // characters in Text
+  String_Length: u16;  // UNICODE_STRING over Text
+  String_MaximumLength: u16;
+  String_Buffer: usize;
+  Attributes: usize;   // OBJECT_ATTRIBUTES (24 bytes)
+  Attributes1: usize; Attributes2: usize; Attributes3: usize; Attributes4: usize; Attributes5: usize;
+  Handle: u32;
+  Object: usize;
+  // then the text: PSP_NAME_CHARACTERS UTF-16 characters
+}
+const PSP_NAME_CHARACTERS: u32 = 46;
+const PSP_NAME_TEXT: u32 = offsetof<PSP_NAME>();
+const PSP_NAME_SIZE: u32 = PSP_NAME_TEXT + PSP_NAME_CHARACTERS * 2;
 
-function PspNameReset(): void { NameLength = 0; }
-function PspNameAppend(text: string): void {
-  for (let i = 0; i < text.length && NameLength < 46; i++) store<u16>(NameBuffer + (NameLength++ << 1), <u16>text.charCodeAt(i));
+function PspNameReset(name: usize): void { changetype<PSP_NAME>(name).Length = 0; }
+function PspNameAppend(name: usize, text: string): void {
+  const n = changetype<PSP_NAME>(name);
+  for (let i = 0; i < text.length && n.Length < PSP_NAME_CHARACTERS; i++) store<u16>(name + PSP_NAME_TEXT + (n.Length++ << 1), <u16>text.charCodeAt(i));
 }
-function PspNameAppendDecimal(value: u32): void {
-  if (value >= 10) PspNameAppendDecimal(value / 10);
-  if (NameLength < 46) store<u16>(NameBuffer + (NameLength++ << 1), <u16>(0x30 + value % 10));
-}
-function PspNameString(): usize {
-  store<u16>(NameString, <u16>(NameLength << 1));
-  store<u16>(NameString, <u16>(NameLength << 1), 2);
-  store<usize>(NameString, NameBuffer, 4);
-  return NameString;
+function PspNameAppendDecimal(name: usize, value: u32): void {
+  if (value >= 10) PspNameAppendDecimal(name, value / 10);
+  const n = changetype<PSP_NAME>(name);
+  if (n.Length < PSP_NAME_CHARACTERS) store<u16>(name + PSP_NAME_TEXT + (n.Length++ << 1), <u16>(0x30 + value % 10));
 }
 
-/** Creates (or opens) the permanent directory named in NameBuffer; returns it referenced, or 0 (status at *status). */
-function PspCreateDirectory(statusOut: usize): usize {
-  InitializeObjectAttributes(Attributes, PspNameString(), OBJ_PERMANENT | OBJ_OPENIF, 0, 0);
-  let status = NtCreateDirectoryObject(HandleOut, DIRECTORY_ALL_ACCESS, Attributes);
+/** Creates (or opens) the permanent directory `name` names; returns it referenced, or 0 (status at *statusOut). */
+function PspCreateDirectory(name: usize, statusOut: usize): usize {
+  const n = changetype<PSP_NAME>(name);
+  n.String_Length = <u16>(n.Length << 1);
+  n.String_MaximumLength = <u16>(n.Length << 1);
+  n.String_Buffer = name + PSP_NAME_TEXT;
+  const attributes = name + offsetof<PSP_NAME>("Attributes");
+  InitializeObjectAttributes(attributes, name + offsetof<PSP_NAME>("String_Length"), OBJ_PERMANENT | OBJ_OPENIF, 0, 0);
+  let status = NtCreateDirectoryObject(name + offsetof<PSP_NAME>("Handle"), DIRECTORY_ALL_ACCESS, attributes);
   store<u32>(statusOut, status);
   if (!NT_SUCCESS(status)) return 0;
-  const handle = load<u32>(HandleOut);
-  status = ObReferenceObjectByHandle(handle, 0, 0, ObjectOut, 0); // any type: the handle was just made for a directory
+  const handle = n.Handle;
+  status = ObReferenceObjectByHandle(handle, 0, 0, name + offsetof<PSP_NAME>("Object"), 0); // any type: the handle was just made for a directory
   NtClose(handle);
   store<u32>(statusOut, status);
-  return NT_SUCCESS(status) ? load<usize>(ObjectOut) : 0;
+  return NT_SUCCESS(status) ? n.Object : 0;
 }
 
 /** Makes \Sessions (if smss has not), \Sessions\<n> and its three directories. */
@@ -146,22 +159,24 @@ function PspCreateSessionDirectories(session: usize): u32 {
   if (list == 0) return STATUS_INSUFFICIENT_RESOURCES;
   memory.fill(list, 0, SESSION_DIRECTORIES * 4);
   s.PsData = list;
-  const statusOut = memory.data(4, 4);
+  const statusOut = KeAllocateScratch(4 + PSP_NAME_SIZE);
+  const name = statusOut + 4;
   const mode = KeEnterKernelCall(); // our own names, in kernel memory
-  PspNameReset();
-  PspNameAppend("\\Sessions");
-  const sessions = PspCreateDirectory(statusOut);
+  PspNameReset(name);
+  PspNameAppend(name, "\\Sessions");
+  const sessions = PspCreateDirectory(name, statusOut);
   let status = load<u32>(statusOut);
   if (sessions != 0) ObDereferenceObject(sessions); // permanent: the namespace keeps it
   for (let i: u32 = 0; NT_SUCCESS(status) && i < SESSION_DIRECTORIES; i++) {
-    PspNameReset();
-    PspNameAppend("\\Sessions\\");
-    PspNameAppendDecimal(s.SessionId);
-    if (i > 0) { PspNameAppend("\\"); PspNameAppend(SUBDIRECTORY_NAMES[i - 1]); }
-    store<usize>(list + (i << 2), PspCreateDirectory(statusOut));
+    PspNameReset(name);
+    PspNameAppend(name, "\\Sessions\\");
+    PspNameAppendDecimal(name, s.SessionId);
+    if (i > 0) { PspNameAppend(name, "\\"); PspNameAppend(name, SUBDIRECTORY_NAMES[i - 1]); }
+    store<usize>(list + (i << 2), PspCreateDirectory(name, statusOut));
     status = load<u32>(statusOut);
   }
   KeLeaveKernelCall(mode);
+  KeFreeScratch(statusOut);
   return NT_SUCCESS(status) ? STATUS_SUCCESS : status;
 }
 
@@ -206,9 +221,10 @@ function PspMoveProcess(process: usize, session: usize): void {
   const id = changetype<MM_SESSION_SPACE>(session).SessionId;
   if (p.Token != 0) changetype<TOKEN>(p.Token).SessionId = id;
   if (p.Peb != 0 && p.DirectoryTableBase != 0) {
-    const value = memory.data(4, 4);
+    const value = KeAllocateScratch(4);
     store<u32>(value, id);
     MmCopyToUser(p.DirectoryTableBase, p.Peb + offsetof<PEB>("SessionId"), value, 4);
+    KeFreeScratch(value);
   }
   if (old != 0) {
     // out of the old session (the process's directory already has the new PDEs)

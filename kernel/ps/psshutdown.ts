@@ -23,7 +23,7 @@
 import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { KeDelayExecution, KeWaitForSingleObject } from "../ke/wait";
 import { HalSerialFlush } from "../hal/serial";
-import { cli, hlt, outb, outw } from "../sdk/intrinsics";
+import { cli, hlt, outb, outw, read_eflags, sti } from "../sdk/intrinsics";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_SHUTDOWN_PRIVILEGE } from "../se/tokenobj";
 import { CmShutdownSystem } from "../cm/cmhive";
@@ -48,17 +48,23 @@ const I8042_PULSE_RESET: u32 = 0xFE;
 /** PCI reset control register: bit 1 system reset, bit 2 do it. */
 const PCI_RESET_CONTROL: u32 = 0xCF9;
 const PCI_RESET_NOW: u32 = 0x06;
+/** Set once, by the first caller (read and set with interrupts off). */
 let PspShutdownStarted = false;
 
 /** NtShutdownSystem(Action). Returns only on a refusal. */
 export function NtShutdownSystem(action: u32): u32 {
   if (action > ShutdownPowerOff) return STATUS_INVALID_PARAMETER;
   if (!SeSinglePrivilegeCheck(SE_SHUTDOWN_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-  if (PspShutdownStarted) {
+  // Test and set with interrupts off: two callers must not both go on.
+  const f = read_eflags() & 0x200;
+  cli();
+  const already = PspShutdownStarted;
+  PspShutdownStarted = true;
+  if (f != 0) sti();
+  if (already) {
     // Someone else is shutting down: wait for the end with everybody else.
     while (true) KeDelayExecution(-10000000);
   }
-  PspShutdownStarted = true;
   const caller = PsGetCurrentProcess();
   KeLogBegin("ke");
   KeLogString("shutdown: ");

@@ -19,7 +19,7 @@ import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
-  KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KTHREAD_SERVICE_SCRATCH, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
+  KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KeAllocateScratch, KeFreeScratch, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
 } from "../ke/thread";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
@@ -42,7 +42,7 @@ import { InsertTailList } from "../sdk/list";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { PspSystemDllStart } from "./psdll";
 import { KeGetContextThread, KeSetContextThread, KeUserTrapFrame } from "../ke/except";
-import { PspResolveCurrentProcess, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "./psprocess";
+import { PspResolveCurrentProcess, PsDereferenceProcess, PsReferenceProcessByHandle } from "./psprocess";
 import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS } from "./psmain";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES,
@@ -61,6 +61,7 @@ export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize
   if (!ProbeForRead(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
   const pid = load<u32>(clientId), tid = load<u32>(clientId, 4);
   let thread: usize = 0;
+  const f = KiLockDispatcher(); // found and referenced before it can end and go
   for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead && thread == 0; e = load<usize>(e)) {
     const process = e - EPROCESS_ACTIVE_LINKS;
     if (pid != 0 && changetype<EPROCESS>(process).UniqueProcessId != pid) continue;
@@ -69,16 +70,21 @@ export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize
       if (changetype<KTHREAD>(t - KTHREAD_THREAD_LINKS).UniqueThread == tid) { thread = t - KTHREAD_THREAD_LINKS; break; }
     }
   }
+  if (thread != 0) KeReferenceThread(thread);
+  KiUnlockDispatcher(f);
   if (thread == 0) return STATUS_INVALID_CID;
-  const s = scratch();
+  const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 object, +12 handle
   let status = ExCaptureObjectAttributes(objectAttributes, s);
-  if (status != STATUS_SUCCESS) return status;
-  status = PspCreateThreadObject(thread, load<usize>(s), s + 8);
   if (status == STATUS_SUCCESS) {
-    status = ObInsertObject(load<usize>(s, 8), access, s + 12);
-    if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+    status = PspCreateThreadObject(thread, load<usize>(s), s + 8);
+    if (status == STATUS_SUCCESS) {
+      status = ObInsertObject(load<usize>(s, 8), access, s + 12);
+      if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+    }
+    ExReleaseObjectAttributes(s);
   }
-  ExReleaseObjectAttributes(s);
+  KeFreeScratch(s);
+  KeDereferenceThread(thread); // the object holds its own
   return status;
 }
 
@@ -102,6 +108,7 @@ function PspDeleteThreadObject(object: usize): void {
   KeDereferenceThread(thread);
 }
 
+// The type's creation arguments: phase 1 only, before a second thread exists.
 const TypeName = memory.data(8, 4);
 const TypeInit = memory.data(128, 4);
 const TypeOut = memory.data(4, 4);
@@ -142,16 +149,22 @@ function PspResolvePseudoHandle(handle: u32, access: u32, type: usize, object: u
   return PspCreateThreadObject(KeCurrentThread, 0, object);
 }
 
-@inline function scratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
-
-/** The KTHREAD behind a handle (referenced: drop it with ObDereferenceObject(object at scratch+8)), 0 with the status at scratch+24. */
-function PspThreadFromHandle(handle: u32, access: u32): usize {
-  const s = scratch();
-  if (!ExIsUserHandleAllowed(handle)) { store<u32>(s, STATUS_INVALID_HANDLE, 24); return 0; }
-  const status = ObReferenceObjectByHandle(handle, access, PsThreadType, s + 8, 0);
-  store<u32>(s, status, 24);
-  return status == STATUS_SUCCESS ? load<usize>(load<usize>(s, 8)) : 0;
+/**
+ * The Thread object behind a handle, referenced, at `*out` (drop it with
+ * ObDereferenceObject; its KTHREAD is load<usize>(object)). Returns the
+ * status; `*out` is written only on success.
+ */
+function PspReferenceThreadByHandle(handle: u32, access: u32, out: usize): u32 {
+  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
+  return ObReferenceObjectByHandle(handle, access, PsThreadType, out, 0);
 }
+
+// NtCreateThread's work area (scratch): +0 the process, then the captured
+// attributes (8), the new object, the new handle, the start's stack pointer,
+// and the head of the TEB built for the new thread.
+const CW_ATTRIBUTES: u32 = 4, CW_OBJECT: u32 = 12, CW_HANDLE: u32 = 16, CW_ESP: u32 = 20, CW_TEB: u32 = 24;
+const CW_TEB_BYTES: u32 = 64;
+const CREATE_WORK_SIZE: u32 = CW_TEB + CW_TEB_BYTES;
 
 /**
  * NtCreateThread(ThreadHandle, DesiredAccess, ObjectAttributes, ProcessHandle (-1),
@@ -162,9 +175,20 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
   if (clientId != 0 && !ProbeForWrite(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
   if (!ProbeForRead(context, CONTEXT_SIZE, 4) || !ProbeForRead(initialTeb, INITIAL_TEB_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
-  const process = PsProcessFromHandle(processHandle, PROCESS_CREATE_THREAD);
-  if (process == 0) return PsProcessHandleStatus();
-  PsReleaseProcessFromHandle(); // the caller's handle keeps it
+  // The call's own memory (never the image's: two callers at once would share it).
+  const work = KeAllocateScratch(CREATE_WORK_SIZE);
+  let status = PsReferenceProcessByHandle(processHandle, PROCESS_CREATE_THREAD, work);
+  if (status == STATUS_SUCCESS) {
+    const process = load<usize>(work);
+    status = PspCreateThread(work, process, handle, access, objectAttributes, clientId, context, initialTeb, createSuspended);
+    PsDereferenceProcess(process);
+  }
+  KeFreeScratch(work);
+  return status;
+}
+
+function PspCreateThread(work: usize, process: usize, handle: usize, access: u32, objectAttributes: usize, clientId: usize,
+                         context: usize, initialTeb: usize, createSuspended: u32): u32 {
   const p = changetype<EPROCESS>(process);
   if (p.DirectoryTableBase == 0 || p.Peb == 0) return STATUS_INVALID_HANDLE; // the System process has no user half
   // Capture what is read: registers and the stack.
@@ -188,19 +212,17 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
     const copy = ExAllocatePoolWithTag(NonPagedPool, CONTEXT_SIZE, 0x78746E43); // 'Cntx'
     if (copy == 0) { PspFreeTeb(process, teb); return STATUS_INSUFFICIENT_RESOURCES; }
     memory.copy(copy, context, CONTEXT_SIZE);
-    const newEsp = memory.data(4, 4);
-    const thunk = PspSystemDllStart(process, copy, esp, newEsp);
+    const thunk = PspSystemDllStart(process, copy, esp, work + CW_ESP);
     ExFreePoolWithTag(copy, 0x78746E43);
     if (thunk == 0) { PspFreeTeb(process, teb); return STATUS_ACCESS_VIOLATION; } // its stack cannot take the context
     startEip = thunk;
-    startEsp = load<usize>(newEsp);
+    startEsp = load<usize>(work, CW_ESP);
   }
   const thread = KeCreateThread(process, changetype<(c: usize) => void>(0), 0, changetype<KTHREAD>(KeCurrentThread).Priority);
   if (thread == 0) { PspFreeTeb(process, teb); return STATUS_INSUFFICIENT_RESOURCES; }
   PspAttachThreadToProcess(thread, process);
   const t = changetype<KTHREAD>(thread);
-  const block = memory.data(64, 4);
-  memory.fill(block, 0, 64);
+  const block = work + CW_TEB; // zeroed
   const head = changetype<TEB>(block); // the TEB's first fields, built here and copied into the new process
   head.NtTib_ExceptionList = 0xFFFFFFFF; // end of the exception handler chain
   head.NtTib_StackBase = stackBase;
@@ -225,11 +247,11 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   frame.Eax = ctx.Eax;
   if ((createSuspended & 0xFF) != 0) t.SuspendCount = 1;
   // The handle, before the thread can run.
-  const s = scratch();
+  const s = work + CW_ATTRIBUTES;
   let status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
-    status = PspCreateThreadObject(thread, load<usize>(s), s + 8);
-    if (status == STATUS_SUCCESS) status = ObInsertObject(load<usize>(s, 8), access, s + 12);
+    status = PspCreateThreadObject(thread, load<usize>(s), work + CW_OBJECT);
+    if (status == STATUS_SUCCESS) status = ObInsertObject(load<usize>(work, CW_OBJECT), access, work + CW_HANDLE);
     ExReleaseObjectAttributes(s);
   }
   if (status != STATUS_SUCCESS) {
@@ -242,20 +264,26 @@ export function NtCreateThread(handle: usize, access: u32, objectAttributes: usi
   InsertTailList(process + EPROCESS_THREAD_LIST, thread + KTHREAD_THREAD_LINKS);
   p.ActiveThreads++;
   KiUnlockDispatcher(f);
-  store<u32>(handle, load<u32>(s, 12));
+  store<u32>(handle, load<u32>(work, CW_HANDLE));
   if (clientId != 0) { changetype<CLIENT_ID>(clientId).UniqueProcess = p.UniqueProcessId; changetype<CLIENT_ID>(clientId).UniqueThread = t.UniqueThread; }
   KeReadyThread(thread); // parked instead while suspended
   KeDereferenceThread(thread); // the creator's: the object and the process keep it
   return STATUS_SUCCESS;
 }
 
+// The services below that take a thread handle share one shape: the
+// object is referenced into a cell of the thread's scratch, the work is done
+// on its KTHREAD, the object is dropped.
+
 /** NtResumeThread(ThreadHandle, PreviousSuspendCount optional). */
 export function NtResumeThread(handle: u32, previous: usize): u32 {
   if (previous != 0 && !ProbeForWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const thread = PspThreadFromHandle(handle, THREAD_SUSPEND_RESUME);
-  if (thread == 0) return load<u32>(scratch(), 24);
-  const object = load<usize>(scratch(), 8);
-  const count = KeResumeThread(thread);
+  const cell = KeAllocateScratch(4);
+  const status = PspReferenceThreadByHandle(handle, THREAD_SUSPEND_RESUME, cell);
+  const object = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (status != STATUS_SUCCESS) return status;
+  const count = KeResumeThread(load<usize>(object));
   ObDereferenceObject(object);
   if (previous != 0) store<u32>(previous, count);
   return STATUS_SUCCESS;
@@ -264,11 +292,15 @@ export function NtResumeThread(handle: u32, previous: usize): u32 {
 /** NtSuspendThread(ThreadHandle, PreviousSuspendCount optional). */
 export function NtSuspendThread(handle: u32, previous: usize): u32 {
   if (previous != 0 && !ProbeForWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const thread = PspThreadFromHandle(handle, THREAD_SUSPEND_RESUME);
-  if (thread == 0) return load<u32>(scratch(), 24);
-  const object = load<usize>(scratch(), 8);
-  if (changetype<KTHREAD>(thread).State == Terminated) { ObDereferenceObject(object); return STATUS_THREAD_IS_TERMINATING; }
+  const cell = KeAllocateScratch(4);
+  const status = PspReferenceThreadByHandle(handle, THREAD_SUSPEND_RESUME, cell);
+  const object = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (status != STATUS_SUCCESS) return status;
+  const thread = load<usize>(object);
+  const terminated = changetype<KTHREAD>(thread).State == Terminated;
   ObDereferenceObject(object);
+  if (terminated) return STATUS_THREAD_IS_TERMINATING;
   const count = KeSuspendThread(thread);
   if (previous != 0) store<u32>(previous, count);
   return STATUS_SUCCESS;
@@ -277,9 +309,12 @@ export function NtSuspendThread(handle: u32, previous: usize): u32 {
 /** NtTerminateThread(ThreadHandle (0 or -2: the caller), ExitStatus). */
 export function NtTerminateThread(handle: u32, status: u32): u32 {
   if (handle == 0 || handle == NtCurrentThread) { PspExitThread(status); return STATUS_SUCCESS; }
-  const thread = PspThreadFromHandle(handle, THREAD_TERMINATE);
-  if (thread == 0) return load<u32>(scratch(), 24);
-  const object = load<usize>(scratch(), 8);
+  const cell = KeAllocateScratch(4);
+  const lookup = PspReferenceThreadByHandle(handle, THREAD_TERMINATE, cell);
+  const object = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (lookup != STATUS_SUCCESS) return lookup;
+  const thread = load<usize>(object);
   if (thread == KeCurrentThread) { ObDereferenceObject(object); PspExitThread(status); }
   KeRequestTermination(thread, status);
   ObDereferenceObject(object);
@@ -289,35 +324,35 @@ export function NtTerminateThread(handle: u32, status: u32): u32 {
 /**
  * NtQueryInformationThread(ThreadHandle, ThreadBasicInformation, Buffer, 28, ReturnLength):
  * ExitStatus (STATUS_PENDING while it runs), TebBaseAddress, ClientId, AffinityMask, Priority, BasePriority.
+ * ThreadBreakOnTermination (a ULONG) too.
  */
 export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
+  let size: u32 = 0;
+  if (infoClass == ThreadBreakOnTermination) size = 4;
+  else if (infoClass == 0) size = 28;
+  else return STATUS_INVALID_INFO_CLASS;
+  if (length != size) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!ProbeForWrite(buffer, size, 4) || (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
+  const cell = KeAllocateScratch(4);
+  const status = PspReferenceThreadByHandle(handle, THREAD_QUERY_INFORMATION, cell);
+  const object = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (status != STATUS_SUCCESS) return status;
+  const t = changetype<KTHREAD>(load<usize>(object));
   if (infoClass == ThreadBreakOnTermination) {
-    if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
-    if (!ProbeForWrite(buffer, 4, 4) || (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
-    const thread = PspThreadFromHandle(handle, THREAD_QUERY_INFORMATION);
-    if (thread == 0) return load<u32>(scratch(), 24);
-    store<u32>(buffer, (changetype<KTHREAD>(thread).CrossThreadFlags & PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION) != 0 ? 1 : 0);
-    ObDereferenceObject(load<usize>(scratch(), 8));
-    if (returnLength != 0) store<u32>(returnLength, 4);
-    return STATUS_SUCCESS;
+    store<u32>(buffer, (t.CrossThreadFlags & PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION) != 0 ? 1 : 0);
+  } else {
+    const process = t.Process;
+    store<u32>(buffer, t.State == Terminated ? t.ExitStatus : STATUS_PENDING);
+    store<u32>(buffer, <u32>t.Teb, 4);
+    store<u32>(buffer, process != 0 ? changetype<EPROCESS>(process).UniqueProcessId : 4, 8);
+    store<u32>(buffer, t.UniqueThread, 12);
+    store<u32>(buffer, 1, 16);
+    store<u32>(buffer, t.Priority, 20);
+    store<u32>(buffer, t.BasePriority, 24);
   }
-  if (infoClass != 0) return STATUS_INVALID_INFO_CLASS;
-  if (length != 28) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!ProbeForWrite(buffer, 28, 4) || (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
-  const thread = PspThreadFromHandle(handle, THREAD_QUERY_INFORMATION);
-  if (thread == 0) return load<u32>(scratch(), 24);
-  const object = load<usize>(scratch(), 8);
-  const t = changetype<KTHREAD>(thread);
-  const process = t.Process;
-  store<u32>(buffer, t.State == Terminated ? t.ExitStatus : STATUS_PENDING);
-  store<u32>(buffer, <u32>t.Teb, 4);
-  store<u32>(buffer, process != 0 ? changetype<EPROCESS>(process).UniqueProcessId : 4, 8);
-  store<u32>(buffer, t.UniqueThread, 12);
-  store<u32>(buffer, 1, 16);
-  store<u32>(buffer, t.Priority, 20);
-  store<u32>(buffer, t.BasePriority, 24);
   ObDereferenceObject(object);
-  if (returnLength != 0) store<u32>(returnLength, 28);
+  if (returnLength != 0) store<u32>(returnLength, size);
   return STATUS_SUCCESS;
 }
 
@@ -334,21 +369,26 @@ const THREAD_SET_INFORMATION: u32 = 0x0020;
  * there is no debugger to hide from) and ThreadBreakOnTermination (a ULONG).
  */
 export function NtSetInformationThread(handle: u32, infoClass: u32, buffer: usize, length: u32): u32 {
+  let value: u32 = 0;
   if (infoClass == ThreadHideFromDebugger) {
     if (length != 0) return STATUS_INFO_LENGTH_MISMATCH;
-    const thread = PspThreadFromHandle(handle, THREAD_SET_INFORMATION);
-    if (thread == 0) return load<u32>(scratch(), 24);
-    ObDereferenceObject(load<usize>(scratch(), 8));
-    return STATUS_SUCCESS;
-  }
-  if (infoClass == ThreadBreakOnTermination) {
+  } else if (infoClass == ThreadBreakOnTermination || infoClass == ThreadPriority) {
     if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
     if (!ProbeForRead(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
-    const critical = load<u32>(buffer) != 0;
-    if (!SeSinglePrivilegeCheck(SE_DEBUG_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-    const thread = PspThreadFromHandle(handle, THREAD_SET_INFORMATION);
-    if (thread == 0) return load<u32>(scratch(), 24);
+    value = load<u32>(buffer);
+    if (infoClass == ThreadPriority && (value == 0 || value > 31)) return STATUS_INVALID_PARAMETER;
+    if (infoClass == ThreadBreakOnTermination && !SeSinglePrivilegeCheck(SE_DEBUG_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+  } else return STATUS_INVALID_INFO_CLASS;
+  const cell = KeAllocateScratch(4);
+  const status = PspReferenceThreadByHandle(handle, THREAD_SET_INFORMATION, cell);
+  const object = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (status != STATUS_SUCCESS) return status;
+  const thread = load<usize>(object);
+  if (infoClass == ThreadPriority) KeSetPriorityThread(thread, value);
+  else if (infoClass == ThreadBreakOnTermination) {
     const t = changetype<KTHREAD>(thread);
+    const critical = value != 0;
     if (critical) t.CrossThreadFlags |= PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
     else t.CrossThreadFlags &= ~PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
     KeLogBegin("ps");
@@ -356,18 +396,7 @@ export function NtSetInformationThread(handle: u32, infoClass: u32, buffer: usiz
     KeLogDecimal(t.UniqueThread);
     KeLogString(critical ? " is critical: its end stops the system" : " is no longer critical");
     KeLogEnd();
-    ObDereferenceObject(load<usize>(scratch(), 8));
-    return STATUS_SUCCESS;
   }
-  if (infoClass != ThreadPriority) return STATUS_INVALID_INFO_CLASS;
-  if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!ProbeForRead(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const priority = load<u32>(buffer);
-  if (priority == 0 || priority > 31) return STATUS_INVALID_PARAMETER;
-  const thread = PspThreadFromHandle(handle, THREAD_SET_INFORMATION);
-  if (thread == 0) return load<u32>(scratch(), 24);
-  const object = load<usize>(scratch(), 8);
-  KeSetPriorityThread(thread, priority);
   ObDereferenceObject(object);
   return STATUS_SUCCESS;
 }
@@ -386,10 +415,13 @@ function PspContextThread(thread: usize): bool {
 
 /** NtGetContextThread(ThreadHandle, Context): the thread's user registers (ke/except.ts). */
 export function NtGetContextThread(handle: u32, context: usize): u32 {
-  const thread = PspThreadFromHandle(handle, THREAD_GET_CONTEXT);
-  if (thread == 0) return load<u32>(scratch(), 24);
-  const object = load<usize>(scratch(), 8);
-  const status = PspContextThread(thread) ? KeGetContextThread(thread, context) : STATUS_INVALID_PARAMETER;
+  const cell = KeAllocateScratch(4);
+  let status = PspReferenceThreadByHandle(handle, THREAD_GET_CONTEXT, cell);
+  const object = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (status != STATUS_SUCCESS) return status;
+  const thread = load<usize>(object);
+  status = PspContextThread(thread) ? KeGetContextThread(thread, context) : STATUS_INVALID_PARAMETER;
   ObDereferenceObject(object);
   return status;
 }
@@ -400,10 +432,13 @@ export function NtGetContextThread(handle: u32, context: usize): u32 {
  * thread, the service returns into the new context (its eax is the context's).
  */
 export function NtSetContextThread(handle: u32, context: usize): u32 {
-  const thread = PspThreadFromHandle(handle, THREAD_SET_CONTEXT);
-  if (thread == 0) return load<u32>(scratch(), 24);
-  const object = load<usize>(scratch(), 8);
-  let status = PspContextThread(thread) ? KeSetContextThread(thread, context) : STATUS_INVALID_PARAMETER;
+  const cell = KeAllocateScratch(4);
+  let status = PspReferenceThreadByHandle(handle, THREAD_SET_CONTEXT, cell);
+  const object = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (status != STATUS_SUCCESS) return status;
+  const thread = load<usize>(object);
+  status = PspContextThread(thread) ? KeSetContextThread(thread, context) : STATUS_INVALID_PARAMETER;
   ObDereferenceObject(object);
   if (status == STATUS_SUCCESS && thread == KeCurrentThread) status = changetype<KTRAP_FRAME>(KeUserTrapFrame(thread)).Eax;
   return status;

@@ -20,6 +20,7 @@ import {
 } from "../ke/shadow";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ProbeForRead } from "../ke/probe";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_LOAD_DRIVER_PRIVILEGE } from "../se/tokenobj";
@@ -83,11 +84,13 @@ function PsLoadSessionDriverService(buffer: usize, length: u32): u32 {
 function PsLoadSessionDriver(path: usize, bytes: u32): u32 {
   const session = KeGetCurrentSessionId();
   if (KeHasSessionServices(session)) return MmRefuseSessionDriver(session, path, bytes);
-  const result = memory.data(8, 4);
+  const result = KeAllocateScratch(8); // the file's pool copy and its size: this call's own (sessions load their drivers at once)
   let status = IoLoadFileCounted(path, bytes, FILE_TAG, result);
+  const file = load<usize>(result), size = load<u32>(result, 4);
+  KeFreeScratch(result);
   if (!NT_SUCCESS(status)) return MmLoadSessionImage(session, path, bytes, 0, 0, status);
-  status = MmLoadSessionImage(session, path, bytes, load<usize>(result), load<u32>(result, 4), STATUS_SUCCESS);
-  ExFreePoolWithTag(load<usize>(result), FILE_TAG);
+  status = MmLoadSessionImage(session, path, bytes, file, size, STATUS_SUCCESS);
+  ExFreePoolWithTag(file, FILE_TAG);
   if (!NT_SUCCESS(status)) KeRemoveSessionServices(session);
   return status;
 }
@@ -97,15 +100,13 @@ export function PsEstablishWin32Callouts(callouts: usize): void {
   if (callouts != 0) KeSetSessionPaintRoutine(load<usize>(callouts));
 }
 
-/** The process PspAttachSession attached to (referenced), 0 when none. */
-let PspAttachedProcess: usize = 0;
-
 /**
  * Works in session `session`'s address space until PspDetachSession, from
  * one of its processes (KeStackAttachProcess): the System process for
- * session 0. False when the session has no process.
+ * session 0. Returns that process (referenced: give it to
+ * PspDetachSession), or 0 when the session has no process.
  */
-function PspAttachSession(session: u32): bool {
+function PspAttachSession(session: u32): usize {
   let found: usize = 0;
   const f = read_eflags() & 0x200; // the process list changes with interrupts off (a uniprocessor's lock)
   cli();
@@ -119,15 +120,12 @@ function PspAttachSession(session: u32): bool {
   }
   if (found != 0) PspReferenceProcess(found);
   if (f != 0) sti();
-  if (found == 0) return false;
-  PspAttachedProcess = found;
-  KeStackAttachProcess(found);
-  return true;
+  if (found != 0) KeStackAttachProcess(found);
+  return found;
 }
-function PspDetachSession(): void {
+function PspDetachSession(process: usize): void {
   KeUnstackDetachProcess();
-  if (PspAttachedProcess != 0) PspDereferenceProcess(PspAttachedProcess);
-  PspAttachedProcess = 0;
+  PspDereferenceProcess(process);
 }
 
 /**
@@ -144,9 +142,12 @@ export function PsSwitchActiveSession(session: u32): u32 {
   InbvAcquireDisplayOwnership();
   if (session == KeGetCurrentSessionId()) {
     call_address(paint, 0, 0);
-  } else if (PspAttachSession(session)) {
-    call_address(paint, 0, 0);
-    PspDetachSession();
+  } else {
+    const attached = PspAttachSession(session);
+    if (attached != 0) {
+      call_address(paint, 0, 0);
+      PspDetachSession(attached);
+    }
   }
   if (previous != session) {
     KeLogBegin("ps");

@@ -39,6 +39,7 @@ export * from "./context";
 export * from "./pe";
 export * from "./sysinfo";
 export * from "./fat";
+export * from "./fileinfo";
 export * from "./regf";
 export * from "./list";
 export * from "./lpc";

@@ -42,6 +42,7 @@ describe.each([['fat16', 32, false], ['fat32', 300, false], ['fat16', 32, true]]
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   let lines: string[] = [];
   let after: Uint8Array;
+  let forced = 0; // the chaos kernel's forced switches (its last "ke: chaos: ..." line)
 
   beforeAll(async () => {
     const { kernelImage } = await buildKernel({ bootModules: [{ name: 'fatrace', bytes: await program('fatrace') }], write: false, chaos });
@@ -53,6 +54,7 @@ describe.each([['fat16', 32, false], ['fat32', 300, false], ['fat16', 32, true]]
     expect(r.stop).toBeUndefined();
     expect(r.reached).toBe(true);
     lines = msg(r.lines).filter((l) => l.startsWith('fatrace: ')).map((l) => l.slice(9));
+    forced = Number(msg(r.lines).map((l) => /^ke: chaos: \d+ points: (\d+) forced switches/.exec(l)?.[1]).filter(Boolean).at(-1) ?? 0);
     after = new Uint8Array(readFileSync(saved));
     if (process.env.FATRACE_DIAG) {
       console.log(msg(r.lines).join('\n'));
@@ -76,6 +78,7 @@ describe.each([['fat16', 32, false], ['fat32', 300, false], ['fat16', 32, true]]
     for (let i = 0; i < WORKERS; i++) expect(lines, lines.join('\n')).toContain(`worker ${i}: rounds ${ROUNDS} errors 0`);
     expect(lines.filter((l) => l.includes('first failure') || l.includes(' wait '))).toEqual([]);
     expect(lines.at(-1)).toBe('done 0x00000000');
+    if (chaos) expect(forced).toBeGreaterThan(50);
   });
 
   it('leaves exactly the kept files, byte for byte, on a volume fsck.fat accepts', (ctx) => {

@@ -98,10 +98,49 @@ const FACTS: Fact[] = [
   size('SYSTEM_THREAD_INFORMATION', 'SYSTEM_THREAD_INFORMATION'),
   ...same('KEY_EVENT_RECORD', 'KEY_EVENT_RECORD', 'bKeyDown wRepeatCount wVirtualKeyCode wVirtualScanCode dwControlKeyState'),
   ['KEY_EVENT_RECORD', 'UnicodeChar', 'KEY_EVENT_RECORD', 'uChar.UnicodeChar'], size('KEY_EVENT_RECORD', 'KEY_EVENT_RECORD'),
+  // File information (kernel/sdk/fileinfo.ts): what the FAT driver writes and callers read.
+  ...same('FILE_DIRECTORY_INFORMATION', 'FILE_DIRECTORY_INFORMATION', `NextEntryOffset FileIndex CreationTime LastAccessTime LastWriteTime ChangeTime
+    EndOfFile AllocationSize FileAttributes FileNameLength FileName`),
+  ...same('FILE_FULL_DIR_INFORMATION', 'FILE_FULL_DIR_INFORMATION', 'NextEntryOffset FileIndex CreationTime EndOfFile AllocationSize FileAttributes FileNameLength EaSize FileName'),
+  ...same('FILE_BOTH_DIR_INFORMATION', 'FILE_BOTH_DIR_INFORMATION', `NextEntryOffset FileIndex CreationTime LastAccessTime LastWriteTime ChangeTime
+    EndOfFile AllocationSize FileAttributes FileNameLength EaSize ShortNameLength ShortName FileName`),
+  ...same('FILE_NAMES_INFORMATION', 'FILE_NAMES_INFORMATION', 'NextEntryOffset FileIndex FileNameLength FileName'),
+  ...same('FILE_BASIC_INFORMATION', 'FILE_BASIC_INFORMATION', 'CreationTime LastAccessTime LastWriteTime ChangeTime FileAttributes'),
+  ...same('FILE_STANDARD_INFORMATION', 'FILE_STANDARD_INFORMATION', 'AllocationSize EndOfFile NumberOfLinks DeletePending Directory'),
+  ...same('FILE_INTERNAL_INFORMATION', 'FILE_INTERNAL_INFORMATION', 'IndexNumber'), size('FILE_INTERNAL_INFORMATION', 'FILE_INTERNAL_INFORMATION'),
+  ...same('FILE_NAME_INFORMATION', 'FILE_NAME_INFORMATION', 'FileNameLength FileName'),
+  ...same('FILE_RENAME_INFORMATION', 'FILE_RENAME_INFORMATION', 'ReplaceIfExists RootDirectory FileNameLength FileName'),
+  ...same('FILE_NETWORK_OPEN_INFORMATION', 'FILE_NETWORK_OPEN_INFORMATION', 'CreationTime LastAccessTime LastWriteTime ChangeTime AllocationSize EndOfFile FileAttributes'),
+  ...same('FILE_ATTRIBUTE_TAG_INFORMATION', 'FILE_ATTRIBUTE_TAG_INFORMATION', 'FileAttributes ReparseTag'), size('FILE_ATTRIBUTE_TAG_INFORMATION', 'FILE_ATTRIBUTE_TAG_INFORMATION'),
+  ['FILE_DISPOSITION_INFORMATION', 'DeleteFile', 'FILE_DISPOSITION_INFORMATION', 'DoDeleteFile'], // MinGW: DeleteFile is a macro there
+  ...same('FILE_END_OF_FILE_INFORMATION', 'FILE_END_OF_FILE_INFORMATION', 'EndOfFile'), size('FILE_END_OF_FILE_INFORMATION', 'FILE_END_OF_FILE_INFORMATION'),
+  ['FILE_ALL_INFORMATION', 'BasicInformation_FileAttributes', 'FILE_ALL_INFORMATION', 'BasicInformation.FileAttributes'],
+  ['FILE_ALL_INFORMATION', 'StandardInformation_AllocationSize', 'FILE_ALL_INFORMATION', 'StandardInformation'],
+  ['FILE_ALL_INFORMATION', 'StandardInformation_Directory', 'FILE_ALL_INFORMATION', 'StandardInformation.Directory'],
+  ['FILE_ALL_INFORMATION', 'InternalInformation_IndexNumber', 'FILE_ALL_INFORMATION', 'InternalInformation'],
+  ['FILE_ALL_INFORMATION', 'PositionInformation_CurrentByteOffset', 'FILE_ALL_INFORMATION', 'PositionInformation'],
+  ['FILE_ALL_INFORMATION', 'AlignmentInformation_AlignmentRequirement', 'FILE_ALL_INFORMATION', 'AlignmentInformation'],
+  ['FILE_ALL_INFORMATION', 'NameInformation_FileNameLength', 'FILE_ALL_INFORMATION', 'NameInformation'],
+  ['FILE_ALL_INFORMATION', 'NameInformation_FileName', 'FILE_ALL_INFORMATION', 'NameInformation.FileName'],
+  ...same('FILE_FS_VOLUME_INFORMATION', 'FILE_FS_VOLUME_INFORMATION', 'VolumeCreationTime VolumeSerialNumber VolumeLabelLength SupportsObjects VolumeLabel'),
+  ...same('FILE_FS_SIZE_INFORMATION', 'FILE_FS_SIZE_INFORMATION', 'TotalAllocationUnits AvailableAllocationUnits SectorsPerAllocationUnit BytesPerSector'),
+  size('FILE_FS_SIZE_INFORMATION', 'FILE_FS_SIZE_INFORMATION'),
+  ...same('FILE_FS_FULL_SIZE_INFORMATION', 'FILE_FS_FULL_SIZE_INFORMATION', `TotalAllocationUnits CallerAvailableAllocationUnits
+    ActualAvailableAllocationUnits SectorsPerAllocationUnit BytesPerSector`),
+  size('FILE_FS_FULL_SIZE_INFORMATION', 'FILE_FS_FULL_SIZE_INFORMATION'),
+  ...same('FILE_FS_ATTRIBUTE_INFORMATION', 'FILE_FS_ATTRIBUTE_INFORMATION', 'FileSystemAttributes MaximumComponentNameLength FileSystemNameLength FileSystemName'),
 ];
 
 /** Named offset constants of the SDK against MinGW's declarations: [SDK constant, C offsetof expression]. */
 const CONSTANT_FACTS: Array<[string, string]> = [
+  ['SIZEOF_FILE_BASIC_INFORMATION', 'sizeof(FILE_BASIC_INFORMATION)'],
+  ['SIZEOF_FILE_STANDARD_INFORMATION', 'sizeof(FILE_STANDARD_INFORMATION)'],
+  ['SIZEOF_FILE_NETWORK_OPEN_INFORMATION', 'sizeof(FILE_NETWORK_OPEN_INFORMATION)'],
+  ['SIZEOF_FILE_FS_SIZE_INFORMATION', 'sizeof(FILE_FS_SIZE_INFORMATION)'],
+  ['SIZEOF_FILE_FS_FULL_SIZE_INFORMATION', 'sizeof(FILE_FS_FULL_SIZE_INFORMATION)'],
+  ['FILE_CASE_SENSITIVE_SEARCH', 'FILE_CASE_SENSITIVE_SEARCH'],
+  ['FILE_CASE_PRESERVED_NAMES', 'FILE_CASE_PRESERVED_NAMES'],
+  ['FILE_UNICODE_ON_DISK', 'FILE_UNICODE_ON_DISK'],
   ['TEB_TLS_SLOTS', 'offsetof(TEB, TlsSlots)'],
   ['IMAGE_SIZEOF_NT_HEADERS32', 'sizeof(IMAGE_NT_HEADERS32)'],
   ['SECTION_HEADER_SIZE', 'sizeof(IMAGE_SECTION_HEADER)'],

@@ -1,0 +1,36 @@
+// Reentrancy of Ps's services (the rule in CONTRACTS.md: no per-call state
+// in module memory): ring-3 programs run several threads, or processes, at
+// one priority through the same services with inputs of their own and check
+// every answer (test/boot/programs/psrace.ts, sessrace.ts); test/boot/reentrancy.test.ts has the other components'.
+import { describe, expect, it } from 'vitest';
+import { run } from './usermode.ts';
+
+const out = (lines: string[], program: string) => lines.filter((l) => l.startsWith(`${program}: `)).map((l) => l.slice(program.length + 2));
+
+describe('ps reentrancy', () => {
+  it('four threads create threads and query device maps at once: every TEB and every drive map is the caller\'s own', async () => {
+    const lines = await run([['psrace.exe', 'psrace']], 240000);
+    const said = out(lines, 'psrace');
+    expect(said.slice(0, 5)).toEqual(['link R: 0x00000000', 'directory 0x00000000', 'link Q: 0x00000000', 'link Global 0x00000000', 'set the device map 0x00000000']);
+    // Q: alone in the process's own map; Q: and R: with the global ones.
+    const maps = said.map((l) => /^drive maps: own and global 0x([0-9A-F]{8}), own only 0x([0-9A-F]{8})$/.exec(l)).find((m) => m);
+    expect(maps, said.join('\n')).toBeTruthy();
+    const all = parseInt(maps![1], 16), own = parseInt(maps![2], 16);
+    expect(own, said.join('\n')).toBe(1 << 16);
+    expect(all, said.join('\n')).toBe((1 << 16) | (1 << 17));
+    for (let i = 0; i < 4; i++) {
+      expect(said, said.join('\n')).toContain(`worker ${i}: 150 iterations, wrong TEBs 0, wrong device maps 0, failed calls 0`);
+    }
+    expect(lines).toContainEqual(expect.stringMatching(/\(psrace\) exited with status 0x00000000$/));
+  }, 300000);
+
+  it('two processes make and leave sessions at once: each is in the session it was given, with that session\'s directories', async () => {
+    const lines = await run([['sessa.exe', 'sessrace'], ['sessb.exe', 'sessrace']], 240000);
+    for (const who of ['sessa', 'sessb']) {
+      expect(out(lines, who), out(lines, who).join('\n')).toEqual(['open token 0x00000000', 'enable SeLoadDriverPrivilege 0x00000000', 'sessions made 40, in the wrong session 0, directories missing 0, failed calls 0']);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`\\(${who}\\) exited with status 0x00000000$`)));
+    }
+    // The two made sessions while the other's existed: ids above 1 were given.
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: session 2 created by process \d+ \(sess[ab]\.exe\): \\Sessions\\2$/));
+  }, 300000);
+});
