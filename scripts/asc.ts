@@ -8,7 +8,7 @@
 // a program imports (or a new file where the compiler looked) compiles again.
 // ASC_CACHE=0 turns the cache off.
 
-import asc from 'assemblyscript/asc';
+import asc, { libraryFiles } from 'assemblyscript/asc';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -22,6 +22,15 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ASC_CACHE_DIR = join(ROOT, 'build', 'cache', 'asc');
 
 const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * `--runtime stub` is our thread-safe bump allocator (scripts/asrt/stub.ts),
+ * put in the compiler's library in place of AssemblyScript's own stub
+ * (whose allocator is a read-modify-write of one global that two threads
+ * of a process could interleave). Part of every cache key.
+ */
+const RUNTIME_STUB = readFileSync(join(ROOT, 'scripts', 'asrt', 'stub.ts'), 'utf8');
+if (process.env.ASC_OWN_STUB !== '1') (libraryFiles as Record<string, string>)['rt/stub'] = RUNTIME_STUB;
 
 interface CacheEntry {
   /** absolute path -> sha256 of its text, or null: looked for, not there */
@@ -89,8 +98,8 @@ function store(key: string, inputs: Record<string, string | null>, wasm: Uint8Ar
 export async function compileAssemblyScript(entry: string, extra: string[] = [], wantText = false, opts: { cache?: boolean } = {}): Promise<AscResult> {
   const t0 = performance.now();
   const cache = opts.cache !== false && cacheOn();
-  const args = [entry, '-O3', '--runtime', 'stub', '--noAssert', '-o', 'out.wasm', ...(wantText ? ['-t', 'out.wat'] : []), ...extra];
-  const key = sha(JSON.stringify({ asc: asc.version, cwd: process.cwd(), args }));
+  const args = [entry, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'threads', '-o', 'out.wasm', ...(wantText ? ['-t', 'out.wat'] : []), ...extra];
+  const key = sha(JSON.stringify({ asc: asc.version, cwd: process.cwd(), args, runtime: sha(RUNTIME_STUB) }));
   if (cache) {
     const hit = lookup(key);
     if (hit) return { ...hit, ms: performance.now() - t0, cached: true };

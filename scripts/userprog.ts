@@ -6,12 +6,14 @@
 //   +16 static data region first byte  +20 its end  +24 stack bytes
 //
 // Imports from module "ntdll" are the native services (scripts/services.ts),
+// `env.abort` raises the unreachable trap,
 // linked to stubs that enter through SharedUserData's sysenter stub, as ntdll's
 // do; `test.syscall(number, args)` is a raw service call (`int 0x2e`) for tests. A wasm trap ends the process with the matching NTSTATUS,
 // and the prologues check esp against the TEB's StackLimit (fs:[8]).
 
 import { compileAssemblyScript } from './asc.ts';
 import { compileModule, TRAP } from './wasm2x86/index.ts';
+import { decodeModule } from './wasm2x86/decode.ts';
 import { assemble } from './wasm2x86/emit.ts';
 import { EAX, ECX, EDX, ESP, imm, mem, memSym, reg, type Insn, type Mnemonic } from './wasm2x86/x86.ts';
 import { SERVICES, SHADOW_SERVICES, serviceStubs } from './services.ts';
@@ -63,13 +65,17 @@ export function userTrapHandler(call: (service: string) => Insn): Insn[] {
 export async function buildUserProgram(path: string): Promise<Uint8Array> {
   const { wasm } = await compileAssemblyScript(path, ['--memoryBase', String(USER_MEMORY_BASE)]);
   const services = new Set([...SERVICES, ...SHADOW_SERVICES].map((s) => s.name));
+  // memory.grow stops where the committed heap pages end (it zeroes what it adds: past them it would fault).
+  const initialPages = decodeModule(wasm).memories[0]?.min ?? USER_MEMORY_BASE / 65536;
   const compiled = compileModule(wasm, {
     name: path.split('/').pop(), prefix: 'u_',
-    trapHandler: '__user_trap', stackLimit: 'fs:8',
+    trapHandler: '__user_trap', stackLimit: 'fs:8', maxMemoryPages: initialPages + USER_HEAP_PAGES,
     resolveImport: (module, name, kind) => {
       if (kind !== 'func') return undefined;
       if (module === 'ntdll' && services.has(name)) return `__sys_${name}`;
       if (module === 'test' && name === 'syscall') return '__sys_raw';
+      // An AssemblyScript abort (a failed check, an allocation too large) is the unreachable trap, as in a PE image.
+      if (module === 'env' && name === 'abort') return '__user_abort';
       return undefined;
     },
   });
@@ -89,6 +95,9 @@ export async function buildUserProgram(path: string): Promise<Uint8Array> {
     // (NtRaiseException with an EXCEPTION_RECORD on the stack, non-continuable);
     // with no handler the process ends with its NTSTATUS.
     ...userTrapHandler((service) => ({ op: 'call', target: `__sys_${service}` })),
+    // env.abort(message, file, line, column): the unreachable trap at the caller's address.
+    { op: 'align', ops: [imm(16)] }, L('__user_abort'),
+    I('mov', reg(EAX), mem(4, ESP, 0)), I('push', reg(EAX)), I('push', imm(TRAP.UNREACHABLE)), { op: 'call', target: '__user_trap' }, { op: 'ud2' },
     // test.syscall(number, args): any service number with any argument pointer.
     { op: 'align', ops: [imm(16)] }, L('__sys_raw'),
     I('mov', reg(EAX), mem(4, ESP, 4)), I('mov', reg(EDX), mem(4, ESP, 8)), I('int', imm(0x2E)), I('ret', imm(8)),

@@ -15,6 +15,7 @@ import {
   SYNCHRONIZE, FILE_READ_ATTRIBUTES, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_SYNCHRONOUS_IO_NONALERT, STATUS_SUCCESS, STATUS_DISK_FULL,
   STATUS_NOT_IMPLEMENTED,
 } from "./ntapi";
+import { FILE_FS_SIZE_INFORMATION, SIZEOF_FILE_FS_SIZE_INFORMATION } from "../kernel/sdk/fileinfo";
 import { SmpMiniNT, SmpPagingFiles } from "./sminit";
 import { SmpNtPath } from "./smexec";
 import { SmpAttributes, SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpParseDecimal, SmpSlot, SmpUnicode, SmpWords } from "./smutil";
@@ -33,12 +34,12 @@ function SmpVolumeFreeSpace(letter: string): i64 {
   const status = NtOpenFile(handle, FILE_READ_ATTRIBUTES | SYNCHRONIZE, SmpAttributes("\\??\\" + letter + ":\\", 0, 0), iosb,
     FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_SYNCHRONOUS_IO_NONALERT);
   if (status != STATUS_SUCCESS) return -1;
-  const info = heap.alloc(24);
-  const query = NtQueryVolumeInformationFile(load<u32>(handle), iosb, info, 24, FileFsSizeInformation);
+  const info = heap.alloc(SIZEOF_FILE_FS_SIZE_INFORMATION);
+  const query = NtQueryVolumeInformationFile(load<u32>(handle), iosb, info, SIZEOF_FILE_FS_SIZE_INFORMATION, FileFsSizeInformation);
   NtClose(load<u32>(handle));
   if (query != STATUS_SUCCESS) return -1;
-  // FILE_FS_SIZE_INFORMATION: TotalAllocationUnits, AvailableAllocationUnits (i64), SectorsPerAllocationUnit, BytesPerSector.
-  const free = load<u64>(info, 8) * <u64>load<u32>(info, 16) * <u64>load<u32>(info, 20);
+  const size = changetype<FILE_FS_SIZE_INFORMATION>(info);
+  const free = <u64>size.AvailableAllocationUnits * <u64>size.SectorsPerAllocationUnit * <u64>size.BytesPerSector;
   return free > MINIMUM_TO_KEEP_FREE ? <i64>(free - MINIMUM_TO_KEEP_FREE) : 0;
 }
 

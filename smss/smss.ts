@@ -15,6 +15,25 @@
 //
 // The same image is each session's copy of smss (smsessn.ts starts it with
 // a command line naming the session): main() tells them apart by that.
+//
+// Threads (audited 2026-12-07; the kernel preempts any of them anywhere):
+//   main        every step, the sessions, the deferred SM requests, the
+//               WinStation requests; all logging through smutil.ts (SmpLog),
+//               all allocation (strings, SmpSlot, heap.alloc)
+//   SmApiPort   smapi.ts SmpApiLoop: its own static buffers (request, the
+//               out-cells, apiLine/apiLength for its log lines through its
+//               own put/flush: no other thread calls those), the client table
+//   WinStation  smsessn.ts SmpWinStationLoop: receives into wsMessage and
+//               hands it to main with two events (main touches wsMessage only
+//               between them)
+// Shared tables, each with one writer per field: the session entries (main
+// fills one, then InUse; the API thread writes the subsystem fields main
+// reads after the copy's exit), the deferred-subsystem entries and
+// SmpKnownSubSystems (main appends, count last), the deferred-request slots
+// (API thread fills, then state 1, then sets the event; main serves, then
+// state 0). The AssemblyScript heap is thread-safe (scripts/asrt/stub.ts),
+// and ntdll's heap has its critical section; a session's copy is another
+// process, with its own copies of all of these.
 
 import {
   RtlGetCurrentPeb, NtSetInformationProcess, NtQueryInformationProcess, RtlSetProcessIsCritical, RtlSetThreadIsCritical, NtCurrentProcess,

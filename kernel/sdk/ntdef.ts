@@ -54,6 +54,21 @@
   UniqueThread: u32;
 }
 
+/**
+ * RTL_CRITICAL_SECTION (24 bytes, NT x86; CRITICAL_SECTION in winbase.h):
+ *   +0 DebugInfo  +4 LockCount (-1 free; each Enter adds one, each Leave takes one)
+ *   +8 RecursionCount  +12 OwningThread (thread id)  +16 LockSemaphore (event handle, made on contention)
+ *   +20 SpinCount
+ */
+@unmanaged export class RTL_CRITICAL_SECTION {
+  DebugInfo: usize;
+  LockCount: i32;
+  RecursionCount: i32;
+  OwningThread: u32;
+  LockSemaphore: u32;
+  SpinCount: u32;
+}
+
 /** A signed 64-bit value as two halves (4-byte aligned on x86 when embedded in a packed place). */
 @unmanaged export class LARGE_INTEGER {
   LowPart: u32;

@@ -17,6 +17,13 @@
 // Fields far into the TEB are reached through @inline accessors at their
 // named offsets (TEB_*), so the class does not spell out 4 KiB of padding.
 
+/**
+ * TEB->SpareBytes1 (24 bytes, XP's +0x1BC): ntdll's per-thread out-parameter
+ * cells for the services its critical sections call (the handle NtCreateEvent
+ * returns), where neither a static cell (shared by every thread) nor the heap
+ * (whose lock may be the critical section in question) can serve.
+ */
+export const TEB_SPARE_BYTES1: u32 = 0x1BC;
 /** TEB->LastStatusValue. */
 export const TEB_LAST_STATUS_VALUE: u32 = 0xBF4;
 /** TEB->StaticUnicodeString (UNICODE_STRING) and its buffer (261 WCHARs). */

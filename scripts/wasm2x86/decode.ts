@@ -54,8 +54,25 @@ const FC_NAMES: Record<number, string> = {
   12: 'table.init', 13: 'elem.drop', 14: 'table.copy', 15: 'table.grow', 16: 'table.size', 17: 'table.fill',
 };
 
+// The threads proposal's atomic instructions (0xFE prefix): the i32 ones the
+// selector knows (select-ops.ts); the rest decode, then are refused by lower.ts.
+const FE_NAMES: Record<number, string> = {
+  0x00: 'memory.atomic.notify', 0x01: 'memory.atomic.wait32', 0x02: 'memory.atomic.wait64', 0x03: 'atomic.fence',
+  0x10: 'i32.atomic.load', 0x11: 'i64.atomic.load', 0x12: 'i32.atomic.load8_u', 0x13: 'i32.atomic.load16_u',
+  0x14: 'i64.atomic.load8_u', 0x15: 'i64.atomic.load16_u', 0x16: 'i64.atomic.load32_u',
+  0x17: 'i32.atomic.store', 0x18: 'i64.atomic.store', 0x19: 'i32.atomic.store8', 0x1A: 'i32.atomic.store16',
+  0x1B: 'i64.atomic.store8', 0x1C: 'i64.atomic.store16', 0x1D: 'i64.atomic.store32',
+};
+{
+  // Read-modify-write: seven operations, each at seven widths (i32, i64, i32 8/16, i64 8/16/32).
+  const ops = ['add', 'sub', 'and', 'or', 'xor', 'xchg', 'cmpxchg'];
+  const widths = ['i32.atomic.rmw', 'i64.atomic.rmw', 'i32.atomic.rmw8', 'i32.atomic.rmw16', 'i64.atomic.rmw8', 'i64.atomic.rmw16', 'i64.atomic.rmw32'];
+  ops.forEach((o, i) => widths.forEach((w, j) => { FE_NAMES[0x1E + i * 7 + j] = `${w}.${o}${j >= 2 ? '_u' : ''}`; }));
+}
+
 export function opcodeName(op: number): string {
   if (op >= 0xFC00 && op < 0xFD00) return FC_NAMES[op & 0xFF] ?? `0xfc ${op & 0xFF}`;
+  if (op >= 0xFE00 && op < 0xFF00) return FE_NAMES[op & 0xFF] ?? `0xfe ${op & 0xFF}`;
   return OPS[op]?.[0] ?? `0x${op.toString(16)}`;
 }
 
@@ -324,6 +341,16 @@ function instrs(s: Reader, mod: Module, isConst: boolean): Instr[] {
         case 14: ins.index = s.u32(); ins.index2 = s.u32(); break;
         case 15: case 16: case 17: ins.index = s.u32(); break;
       }
+      out.push(ins);
+      continue;
+    }
+    if (op === 0xFE) {
+      const sub = s.u32();
+      const name = FE_NAMES[sub];
+      if (!name) s.fail(`illegal opcode 0xfe ${sub}`, pos);
+      const ins: Instr = { op: 0xFE00 | sub, name, pos };
+      if (sub === 0x03) { if (s.byte() !== 0) s.fail('atomic.fence: nonzero reserved byte', pos); }
+      else { ins.align = s.u32(); ins.offset = s.u32(); }
       out.push(ins);
       continue;
     }

@@ -37,6 +37,7 @@ export function formatInsn(insn: Insn): string {
   if (insn.op === 'dd') return `dd ${(insn.ops ?? []).map(fmtOp).join(', ')}`;
   let name: string = insn.op;
   if (insn.cc) name = name.replace('cc', insn.cc);
+  if (name.startsWith('lock_')) name = `lock ${name.slice(5)}`;
   const ops = (insn.ops ?? []).map(fmtOp);
   if (insn.target) ops.push(insn.target);
   return ops.length ? `${name} ${ops.join(', ')}` : name;
@@ -191,6 +192,12 @@ function encodeOne(insn: Insn): Encoded {
       if (!isRM(a) || b?.k !== 'r') break;
       opsz(b.s);
       out.push(b.s === 1 ? 0x86 : 0x87); modrm(out, fix, b.r, a);
+      break;
+    }
+    case 'lock_xadd': case 'lock_cmpxchg': {
+      // F0 (lock) 0F C1 /r xadd r/m32, r32 ; F0 0F B1 /r cmpxchg r/m32, r32
+      if (a?.k !== 'm' || b?.k !== 'r' || b.s !== 4) throw new EncodeError(`${op} takes a dword memory operand and a 32-bit register`);
+      out.push(0xF0, 0x0F, op === 'lock_xadd' ? 0xC1 : 0xB1); modrm(out, fix, b.r, a);
       break;
     }
     case 'inc': case 'dec': {

@@ -46,6 +46,15 @@ const I64_HELPERS = new Set([
   'memory.copy', 'memory.fill', 'memory.grow',
 ]);
 
+// Atomic instructions (0xFE prefix) the selector knows: the i32 ones. Loads, stores and
+// the fence are plain instructions on one processor; the read-modify-writes are
+// runtime routines with a `lock`ed instruction (runtime.ts atomic_*).
+export const ATOMIC_RMW = ['add', 'sub', 'and', 'or', 'xor', 'xchg', 'cmpxchg'] as const;
+const ATOMICS = new Set([
+  'atomic.fence', 'i32.atomic.load', 'i32.atomic.load8_u', 'i32.atomic.load16_u',
+  'i32.atomic.store', 'i32.atomic.store8', 'i32.atomic.store16', ...ATOMIC_RMW.map((o) => `i32.atomic.rmw.${o}`),
+]);
+
 function isWide(t: ValType): boolean { return t === 'i64' || t === 'f64'; }
 function checkType(t: ValType, what: string): void {
   if (t === 'v128') throw new UnsupportedError('simd', `${what} has type v128`);
@@ -165,6 +174,11 @@ export function lowerFunction(mod: Module, func: Func): LoweredFunc {
       if (!FLOAT_MOVES.has(name)) throw new UnsupportedError('float', `${name} at byte 0x${ins.pos.toString(16)}`);
     }
     if (name.startsWith('table.') || name.startsWith('ref.')) throw new UnsupportedError('reference-types', name);
+    if (ins.op >= 0xFE00) {
+      if (!ATOMICS.has(name)) throw new UnsupportedError('other', `${name} (the translator has the i32 atomics only; no wait/notify)`);
+      if (name.startsWith('i32.atomic.rmw.')) makesCalls = true;
+      continue;
+    }
     if (ins.op >= 0xFD00) throw new UnsupportedError('simd', name);
     if (name.startsWith('i64.') || name.includes('_i64')) usesI64 = true;
     if (I64_HELPERS.has(name)) makesCalls = true;

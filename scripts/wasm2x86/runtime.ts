@@ -63,6 +63,28 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
         L(l('out')), I('pop', r(EDI)), I('pop', r(ESI)), I('pop', r(EBX)), I('ret', imm(4)));
       break;
     }
+    case 'atomic_add': case 'atomic_sub': case 'atomic_xchg': case 'atomic_and': case 'atomic_or': case 'atomic_xor':
+      // atomic_OP(address, value, offset) -> eax, the old value at address + offset
+      // (wasm's i32.atomic.rmw.OP: the memarg offset is the last argument).
+      add(I('mov', r(ECX), arg(4)), I('add', r(ECX), arg(12)), I('mov', r(EAX), arg(8)));
+      if (name === 'atomic_add' || name === 'atomic_sub') {
+        if (name === 'atomic_sub') add(I('neg', r(EAX)));
+        add(I('lock_xadd', mem(4, ECX, 0), r(EAX)));
+      } else if (name === 'atomic_xchg') add(I('xchg', mem(4, ECX, 0), r(EAX))); // locked by itself
+      else {
+        // and/or/xor: compare-exchange until no other writer came between the read and the write.
+        const op = name.slice(7) as Mnemonic;
+        add(I('push', r(EBX)), I('mov', r(EBX), r(EAX)), I('mov', r(EAX), mem(4, ECX, 0)),
+          L(l('again')), I('mov', r(EDX), r(EAX)), I(op, r(EDX), r(EBX)),
+          I('lock_cmpxchg', mem(4, ECX, 0), r(EDX)), J('ne', l('again')), I('pop', r(EBX)));
+      }
+      add(I('ret', imm(12)));
+      break;
+    case 'atomic_cmpxchg':
+      // atomic_cmpxchg(address, expected, replacement, offset) -> eax, the old value
+      add(I('mov', r(ECX), arg(4)), I('add', r(ECX), arg(16)), I('mov', r(EAX), arg(8)), I('mov', r(EDX), arg(12)),
+        I('lock_cmpxchg', mem(4, ECX, 0), r(EDX)), I('ret', imm(16)));
+      break;
     case 'chaos':
       // The chaos probe (CompileOptions.chaosProbe): called at function entries and
       // loop heads, where the flags are dead (a call, or a loop label after the value

@@ -65,6 +65,26 @@ export function emitOp(sel: Sel, ins: Instr): number {
     case 'memory.grow': sel.callLabel(sel.ctx.helper('memory_grow'), 1, 'i32'); return 0;
     case 'memory.copy': sel.callLabel(sel.ctx.helper('memcopy'), 3, null); return 0;
     case 'memory.fill': sel.callLabel(sel.ctx.helper('memfill'), 3, null); return 0;
+    // Atomics on one processor: an aligned load or store is one instruction
+    // already, so these are the plain ones; the fence orders nothing more.
+    case 'atomic.fence': return 0;
+    case 'i32.atomic.load': case 'i32.atomic.load8_u': case 'i32.atomic.load16_u': {
+      const plain = n.replace('.atomic', '');
+      return load(sel, { ...ins, name: plain }, LOADS[plain]);
+    }
+    case 'i32.atomic.store': case 'i32.atomic.store8': case 'i32.atomic.store16': {
+      const plain = n.replace('.atomic', '');
+      store(sel, { ...ins, name: plain }, STORES[plain]);
+      return 0;
+    }
+    case 'i32.atomic.rmw.add': case 'i32.atomic.rmw.sub': case 'i32.atomic.rmw.and': case 'i32.atomic.rmw.or':
+    case 'i32.atomic.rmw.xor': case 'i32.atomic.rmw.xchg': case 'i32.atomic.rmw.cmpxchg': {
+      // A runtime routine with the `lock`ed instruction; the memarg offset is its last argument.
+      const op = n.slice('i32.atomic.rmw.'.length);
+      vs.push({ k: 'const', w: 'i32', lo: ins.offset ?? 0, hi: 0 });
+      sel.callLabel(sel.ctx.helper(`atomic_${op}`), op === 'cmpxchg' ? 4 : 3, 'i32');
+      return 0;
+    }
     case 'i32.popcnt': sel.callLabel(sel.ctx.helper('i32_popcnt'), 1, 'i32'); return 0;
     case 'i64.clz': case 'i64.ctz': case 'i64.popcnt': sel.callLabel(sel.ctx.helper(n.replace('.', '_')), 1, 'i64'); return 0;
     case 'i32.clz': case 'i32.ctz': {

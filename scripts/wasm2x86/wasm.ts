@@ -40,7 +40,8 @@ export interface Data { mode: 'active' | 'passive'; memory: number; offset?: Con
 /**
  * One instruction. `op` is the opcode byte; prefixed opcodes are
  * 0xFC00 | sub-opcode (0xFC0A memory.copy, 0xFC0B memory.fill, 0xFC00-07
- * trunc_sat) and 0xFD00 | sub for SIMD (rejected later). `name` is the text
+ * trunc_sat), 0xFD00 | sub for SIMD (rejected later) and 0xFE00 | sub for
+ * the threads proposal's atomics (align and offset as a load's). `name` is the text
  * mnemonic ('i32.add'). `pos` is the byte offset in the module, for errors.
  */
 export interface Instr {

@@ -54,6 +54,7 @@ export function invert(c: Cond): Cond {
  *  bits:          bsf bsr bt
  *  conditional:   jcc setcc cmovcc (with `cc`)
  *  control:       jmp call (target label, or ops[0] r/m for indirect) ret (optional imm16) retf iretd leave int int3 ud2
+ *  atomic:        lock_xadd lock_cmpxchg (ops [m32, r32]; cmpxchg compares with eax)
  *  string:        rep_movsb rep_movsd rep_stosb rep_stosd cld std
  *  system:        cli sti hlt pause nop rdtsc cpuid lgdt lidt ltr invlpg in out pushad popad pushfd popfd
  *                 wrmsr sysenter sysexit
@@ -67,7 +68,7 @@ export const MNEMONICS = [
   'add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp', 'test', 'inc', 'dec', 'neg', 'not', 'mul', 'imul', 'div', 'idiv',
   'shl', 'shr', 'sar', 'rol', 'ror', 'rcl', 'rcr', 'shld', 'shrd', 'bsf', 'bsr', 'bt',
   'jcc', 'setcc', 'cmovcc', 'jmp', 'call', 'ret', 'retf', 'iretd', 'leave', 'int', 'int3', 'ud2',
-  'rep_movsb', 'rep_movsd', 'rep_stosb', 'rep_stosd', 'cld', 'std',
+  'lock_xadd', 'lock_cmpxchg', 'rep_movsb', 'rep_movsd', 'rep_stosb', 'rep_stosd', 'cld', 'std',
   'cli', 'sti', 'hlt', 'pause', 'nop', 'rdtsc', 'cpuid', 'lgdt', 'lidt', 'ltr', 'invlpg', 'in', 'out', 'pushad', 'popad', 'pushfd', 'popfd',
   'wrmsr', 'sysenter', 'sysexit',
   'label', 'align', 'db', 'dd',

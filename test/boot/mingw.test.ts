@@ -23,7 +23,7 @@ import { msg, program } from './usermode.ts';
 const built = mingwPrograms();
 const missing = 'missing' in built ? built.missing : undefined;
 const images = 'images' in built ? built.images : new Map<string, Uint8Array>();
-const PROGRAMS = ['hello', 'files', 'registry', 'spawn'];
+const PROGRAMS = ['hello', 'files', 'registry', 'spawn', 'critsect'];
 
 /** Skips the test (with the reason printed) when MinGW is not installed. */
 function needMingw(ctx: { skip: () => void }): void {
@@ -62,8 +62,8 @@ describe('MinGW-w64 native programs run on our kernel and ntdll.dll', () => {
     needMingw(ctx);
     const exits = of('mingwrun');
     expect(exits, all.join('\n')).toEqual(['hello exit 0x00001234', 'files exit 0x00000000', 'registry exit 0x00000000',
-      'spawn exit 0x00000000', 'done']);
-    for (const [name, status] of [['hello', '0x00001234'], ['files', '0x00000000'], ['registry', '0x00000000'], ['spawn', '0x00000000']]) {
+      'spawn exit 0x00000000', 'critsect exit 0x00000000', 'done']);
+    for (const [name, status] of [['hello', '0x00001234'], ['files', '0x00000000'], ['registry', '0x00000000'], ['spawn', '0x00000000'], ['critsect', '0x00000000']]) {
       expect(all.filter((l) => new RegExp(`^ps: process \\d+ \\(${name}\\) exited with status ${status}$`).test(l)).length, name)
         .toBeGreaterThanOrEqual(1);
     }
@@ -166,6 +166,18 @@ describe('MinGW-w64 native programs run on our kernel and ntdll.dll', () => {
       'destroy parameters 0x00000000',
       'close thread 0x00000000',
       'close process 0x00000000',
+      'done, first failed check at line 0',
+    ]);
+  });
+
+  it('critsect: four threads on one critical section and the process heap: every increment kept, never two inside, every block intact', (ctx) => {
+    needMingw(ctx);
+    expect(of('critsect'), all.join('\n')).toEqual([
+      'counter 4000 of 4000',
+      'overlaps 0 recursions 64 heap errors 0',
+      'heap valid 1',
+      'contended yes',
+      'after: lock count 0 recursion 0 owner 0x00000000',
       'done, first failed check at line 0',
     ]);
   });

@@ -209,6 +209,12 @@ describe('user mode', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^ps: boot processes ended: 1; pool in use (\d+) bytes before them, \1 after$/));
   }, 90000);
 
+  it('the AssemblyScript heap shared by four preempted threads: every block and string they were given is theirs alone', async () => {
+    const lines = await run([['asheap.exe', 'asheap']], 120000);
+    expect(lines.filter((l) => l.startsWith('asheap: ')), lines.join('\n')).toEqual(['asheap: threads 4 rounds 24000 errors 0']);
+    expect(lines).toContainEqual(expect.stringMatching(/\(asheap\) exited with status 0x00000000$/));
+  }, 150000);
+
   it('process handles: open by id, query, terminate another process, wait for it, exit status', async () => {
     const lines = await run([['victim.exe', 'victim'], ['procctl.exe', 'procctl']], 60000);
     const out = lines.filter((l) => l.startsWith('procctl: ')).map((l) => l.slice(9));

@@ -8,7 +8,7 @@ import { buildTestProgram, runInNode } from '../../scripts/testprog.ts';
 import { boot } from '../../emulator/node/boot.ts';
 
 const DIR = join(import.meta.dirname, 'programs');
-const PROGRAMS = ['crc32', 'sort', 'hash', 'copy', 'control', 'traps'];
+const PROGRAMS = ['crc32', 'sort', 'hash', 'copy', 'control', 'traps', 'atomics'];
 
 describe('AssemblyScript programs: wasm in Node vs x86 in v86', () => {
   for (const name of PROGRAMS) {

@@ -169,6 +169,8 @@ const ALU_CASES: Case[] = [
   [I('cwde'), 'cwde', 1],
   [I('xchg', mem(4, EAX), reg(ECX)), 'xchg ecx, dword [eax]', 2],
   [I('xchg', reg(EBX), reg(EDX)), 'xchg edx, ebx', 2],
+  [I('lock_xadd', mem(4, ECX), reg(EAX)), 'lock xadd dword [ecx], eax', 4],
+  [I('lock_cmpxchg', mem(4, EBX, 8), reg(EDX)), 'lock cmpxchg dword [ebx+8], edx', 5],
   [I('bsf', reg(EAX), reg(ECX)), 'bsf eax, ecx', 3],
   [I('bsr', reg(EDX), mem(4, EAX)), 'bsr edx, dword [eax]', 3],
   [I('bt', reg(EAX), imm(5)), 'bt eax, 5', 4],

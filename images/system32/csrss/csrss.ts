@@ -23,6 +23,19 @@
 // ports, the shared section (SharedSection='s first size, in KB): the static
 // server data clients find through PEB.ReadOnlyStaticServerData
 // (kernel/sdk/csr.ts has its layout); csrapi.ts maps it into each client.
+//
+// Threads (audited 2026-12-07; preempted anywhere):
+//   main      this file: the steps above, then it waits; its own buffers
+//             (line, handle, oa, name, sbInfo, ...)
+//   ApiPort   csrapi.ts CsrApiLoop and winsrv.ts (called only from it): their
+//             own line buffers and message, the client table, the base
+//             process table
+//   SbApiPort csrsb.ts CsrSbApiLoop: its own line, message and process table
+// What threads share is written before the port threads start and read-only
+// after (the command line's values, CsrApiPortHandle, CsrSbApiPortHandle,
+// CsrSessionId, the shared section). Log lines go through csrutil.ts's put
+// into the caller's own buffer. The AssemblyScript heap is thread-safe
+// (scripts/asrt/stub.ts); ntdll's heap has its critical section.
 
 import {
   NtCreateDirectoryObject, NtCreatePort, NtConnectPort, NtDelayExecution, NtSetDefaultHardErrorPort, NtQueryInformationProcess,

@@ -10,6 +10,9 @@
 //
 // Its first event is its own start, as NT's (6005). winlogon reports logons,
 // log-offs and failed logons (528, 538, 529).
+//
+// Threads: one (audited 2026-12-07): it starts none, so its static buffers and
+// globals have one user; the ntdll routines it calls lock for themselves.
 
 import {
   NtCreatePort, NtReplyWaitReceivePort, NtAcceptConnectPort, NtCompleteConnectPort, NtClose, NtCreateFile, NtWriteFile,

@@ -13,6 +13,9 @@
 // MSV1_0, by its name), CallAuthenticationPackage (MSV1_0's ChangePassword:
 // the SAM hive updated and flushed, sam.ts; other messages are refused),
 // DeregisterLogonProcess (answered, then the connection is closed).
+//
+// Threads: one (audited 2026-12-07): it starts none, so its static buffers and
+// globals have one user; the ntdll routines it calls lock for themselves.
 
 import {
   NtClose, NtCreateDirectoryObject, NtCreateEvent, NtSetEvent, NtCreatePort, NtReplyWaitReceivePort, NtAcceptConnectPort,

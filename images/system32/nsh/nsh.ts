@@ -10,6 +10,9 @@
 // of tools.ts. Every failure prints its NTSTATUS and the status's name
 // (io.ts ShStatus). The first prompt logs `nsh: session <n>: prompt`.
 // After each command the heap it used is given back (heap.ts).
+//
+// Threads: one (audited 2026-12-07): it starts none, so its static buffers and
+// globals have one user; the ntdll routines it calls lock for themselves.
 
 import {
   NtClose, NtShutdownSystem, RtlAdjustPrivilege, STATUS_SUCCESS,

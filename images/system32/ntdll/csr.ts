@@ -41,6 +41,8 @@ import { PEB } from "../../../kernel/sdk/peb";
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
 @external("ntdll", "NtQueryInformationProcess") declare function NtQueryInformationProcess(process: u32, infoClass: u32, info: usize, length: u32, result: usize): u32;
 
+import { RtlEnterCriticalSection, RtlLeaveCriticalSection } from "./critsect";
+
 const SECTION_ALL_ACCESS: u32 = 0xF001F;
 /** The most characters of <ObjectDirectory>\ApiPort. */
 const NAME_CHARS: u32 = 128;
@@ -53,7 +55,14 @@ let CsrProcessId: u32 = 0;
 /** True in csrss itself (the server answered with our own process id). */
 let CsrServerProcess: bool = false;
 
-// The connection's work space (one connection per process, made once).
+/**
+ * Held while the connection is made: two threads of a process calling
+ * CsrClientConnectToServer at once would both connect, through the one set
+ * of buffers below. A critical section in static data, free (LockCount -1).
+ */
+const CsrpConnectLock = memory.data<i32>([0, -1, 0, 0, 0, 0]);
+
+// The connection's work space (one connection per process, made once, under CsrpConnectLock).
 const portName = memory.data(8, 4);
 const nameText = memory.data(NAME_CHARS * 2, 2);
 const clientView = memory.data(SIZEOF_PORT_VIEW, 4);
@@ -122,7 +131,9 @@ function CsrpConnectToServer(objectDirectory: usize): u32 {
 export function CsrClientConnectToServer(objectDirectory: usize, serverId: u32, connectionInfo: usize, connectionInfoSize: usize, serverToServer: usize): u32 {
   if (objectDirectory == 0) return STATUS_INVALID_PARAMETER;
   if (CsrApiPort == 0) {
-    const status = CsrpConnectToServer(objectDirectory);
+    RtlEnterCriticalSection(CsrpConnectLock);
+    const status = CsrApiPort == 0 ? CsrpConnectToServer(objectDirectory) : STATUS_SUCCESS;
+    RtlLeaveCriticalSection(CsrpConnectLock);
     if (status != STATUS_SUCCESS) return status;
   }
   if (serverToServer != 0) store<u8>(serverToServer, CsrServerProcess ? 1 : 0);

@@ -38,6 +38,7 @@
 
 import { NtCurrentTeb, RtlpProcessHeap } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
+import { RtlEnterCriticalSection, RtlLeaveCriticalSection } from "./critsect";
 import {
   EXCEPTION_CHAIN_END, EXCEPTION_CONTINUE_EXECUTION, EXCEPTION_EXECUTE_HANDLER, EXCEPTION_EXIT_UNWIND,
   EXCEPTION_NESTED_CALL, EXCEPTION_NONCONTINUABLE, EXCEPTION_RECORD, EXCEPTION_REGISTRATION_RECORD, EXCEPTION_STACK_INVALID,
@@ -72,6 +73,12 @@ const VEH_HANDLER: u32 = 8;
 const VEH_ENTRY_SIZE: u32 = 12;
 /** The list head: the handlers in call order. */
 const RtlpVectoredHandlers: usize = memory.data(8, 4);
+/**
+ * Guards the list (and its first-use set-up): held to add, remove, and
+ * while the handlers are called, as XP holds its lock during the callouts
+ * (recursive: a handler may add or remove handlers on the same thread).
+ */
+const RtlpVectoredHandlerLock = memory.data<i32>([0, -1, 0, 0, 0, 0]);
 
 function RtlpVectoredListHead(): usize {
   if (load<usize>(RtlpVectoredHandlers) == 0) { store<usize>(RtlpVectoredHandlers, RtlpVectoredHandlers); store<usize>(RtlpVectoredHandlers, RtlpVectoredHandlers, 4); }
@@ -88,6 +95,7 @@ export function RtlAddVectoredExceptionHandler(first: u32, handler: usize): usiz
   const entry = RtlAllocateHeap(RtlpProcessHeap(), 0, VEH_ENTRY_SIZE);
   if (entry == 0) return 0;
   store<usize>(entry, handler, VEH_HANDLER);
+  RtlEnterCriticalSection(RtlpVectoredHandlerLock);
   const head = RtlpVectoredListHead();
   if (first != 0) {
     const next = load<usize>(head);
@@ -98,29 +106,37 @@ export function RtlAddVectoredExceptionHandler(first: u32, handler: usize): usiz
     store<usize>(entry, head); store<usize>(entry, prev, 4);
     store<usize>(prev, entry); store<usize>(head, entry, 4);
   }
+  RtlLeaveCriticalSection(RtlpVectoredHandlerLock);
   return entry;
 }
 
 /** RtlRemoveVectoredExceptionHandler(Handle): 1 when it was registered (and is no longer), 0 otherwise. */
 export function RtlRemoveVectoredExceptionHandler(handle: usize): u32 {
+  RtlEnterCriticalSection(RtlpVectoredHandlerLock);
   const head = RtlpVectoredListHead();
+  let found: u32 = 0;
   for (let entry = load<usize>(head); entry != head; entry = load<usize>(entry)) {
     if (entry != handle) continue;
     const next = load<usize>(entry), prev = load<usize>(entry, 4);
     store<usize>(prev, next); store<usize>(next, prev, 4);
-    RtlFreeHeap(RtlpProcessHeap(), 0, entry);
-    return 1;
+    found = 1;
+    break;
   }
-  return 0;
+  RtlLeaveCriticalSection(RtlpVectoredHandlerLock);
+  if (found != 0) RtlFreeHeap(RtlpProcessHeap(), 0, handle);
+  return found;
 }
 
 /** True when a vectored handler answered EXCEPTION_CONTINUE_EXECUTION. */
 function RtlpCallVectoredHandlers(record: usize, context: usize): bool {
+  RtlEnterCriticalSection(RtlpVectoredHandlerLock);
   const head = RtlpVectoredListHead();
+  let handled = false;
   for (let entry = load<usize>(head); entry != head; entry = load<usize>(entry)) {
-    if (RtlpCallExceptionFilter(load<usize>(entry, VEH_HANDLER), record, context) == EXCEPTION_CONTINUE_EXECUTION) return true;
+    if (RtlpCallExceptionFilter(load<usize>(entry, VEH_HANDLER), record, context) == EXCEPTION_CONTINUE_EXECUTION) { handled = true; break; }
   }
-  return false;
+  RtlLeaveCriticalSection(RtlpVectoredHandlerLock);
+  return handled;
 }
 
 // ---- the top-level filter ----

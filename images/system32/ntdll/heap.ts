@@ -14,10 +14,11 @@
 //     +12 SegmentReserve (for new segments)    +12 CommittedEnd
 //     +16 SegmentCommit (commit step)          +16 FirstBlock
 //     +20 UserMemory (1: caller's region)      +20 Heap
-//     +24 Lock (a mutant handle; 0 with HEAP_NO_SERIALIZE)
+//     +24 Lock (the address of the critical section at +656; 0 with HEAP_NO_SERIALIZE)
 //     +28 bitmap of non-empty bins (5 words)
 //     +48 scratch for system call arguments (8 bytes, used under the lock)
 //     +56 bins[150]: free-list heads
+//     +656 the heap's RTL_CRITICAL_SECTION (24 bytes)
 //
 // Blocks are contiguous in a segment, 8-byte granular, each after a 16-byte
 // header; a zero-size busy header (the sentinel) ends the committed part.
@@ -33,18 +34,20 @@
 // segment other than the first that becomes wholly free is released.
 //
 // Serialization: unless the heap was made with HEAP_NO_SERIALIZE, every
-// call (without HEAP_NO_SERIALIZE) holds the heap's lock, a kernel mutant
-// (NtCreateMutant; waits and releases are two system calls: FIXME: a
-// user-mode critical section once the toolchain has an atomic exchange).
+// call (without HEAP_NO_SERIALIZE) holds the heap's lock, a critical section
+// in the header (critsect.ts): one locked instruction to take and one to
+// release when no other thread holds it, no system call; an event is made
+// only when two threads meet on the heap.
 //
 // Not done: HEAP_GENERATE_EXCEPTIONS (failure returns NULL, no STATUS_NO_MEMORY
 // exception), tail checking and free-block fill patterns, decommitting
 // free pages inside a segment.
 
 import {
-  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, NtClose, NtCreateMutant, NtWaitForSingleObject, NtReleaseMutant, RtlpProcessHeap,
+  NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, RtlpProcessHeap,
 } from "./nt";
-import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
+import { RtlDeleteCriticalSection, RtlEnterCriticalSection, RtlInitializeCriticalSection, RtlLeaveCriticalSection } from "./critsect";
+import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE, RTL_CRITICAL_SECTION } from "../../../kernel/sdk/ntdef";
 
 export const HEAP_NO_SERIALIZE: u32 = 0x1;
 export const HEAP_GROWABLE: u32 = 0x2;
@@ -56,7 +59,8 @@ const HEAP_SIGNATURE: u32 = 0xEEFFEEFF;
 const H_SIGNATURE: u32 = 0, H_FLAGS: u32 = 4, H_SEGMENTS: u32 = 8, H_RESERVE: u32 = 12, H_COMMIT: u32 = 16, H_USER: u32 = 20;
 const H_LOCK: u32 = 24, H_BITMAP: u32 = 28, H_SCRATCH: u32 = 48, H_BINS: u32 = 56;
 const BIN_COUNT: u32 = 150;
-const HEAP_HEADER_SIZE: u32 = (H_BINS + BIN_COUNT * 4 + 7) & ~7;
+const H_CRITICAL_SECTION: u32 = H_BINS + BIN_COUNT * 4;
+const HEAP_HEADER_SIZE: u32 = (H_CRITICAL_SECTION + <u32>offsetof<RTL_CRITICAL_SECTION>() + 7) & ~7;
 const S_NEXT: u32 = 0, S_BASE: u32 = 4, S_RESERVED_END: u32 = 8, S_COMMITTED_END: u32 = 12, S_FIRST: u32 = 16, S_HEAP: u32 = 20;
 const SEGMENT_HEADER_SIZE: u32 = 32;
 const BLOCK_HEADER: u32 = 16;
@@ -304,14 +308,8 @@ function RtlpCreateHeap(flags: u32, base: usize, reserve: u32, commit: u32, args
   store<u32>(heap + H_USER, user);
   initSegment(heap, heap + HEAP_HEADER_SIZE, base, base + reserve, base + commit);
   if ((flags & HEAP_NO_SERIALIZE) == 0) {
-    if (NtCreateMutant(heap + H_LOCK, 0x1F0001 /* MUTANT_ALL_ACCESS */, 0, 0) != 0) {
-      store<u32>(heap + H_SIGNATURE, 0);
-      if (user == 0) {
-        store<usize>(args, base); store<u32>(args, 0, 4);
-        NtFreeVirtualMemory(NtCurrentProcess, args, args + 4, MEM_RELEASE);
-      }
-      return 0;
-    }
+    RtlInitializeCriticalSection(heap + H_CRITICAL_SECTION);
+    store<usize>(heap + H_LOCK, heap + H_CRITICAL_SECTION);
   }
   return heap;
 }
@@ -323,7 +321,7 @@ export function RtlDestroyHeap(heap: usize): usize {
   const user = load<u32>(heap + H_USER);
   const firstSegment = load<usize>(heap + H_SEGMENTS);
   store<u32>(heap + H_SIGNATURE, 0);
-  if (load<u32>(heap + H_LOCK) != 0) NtClose(load<u32>(heap + H_LOCK));
+  if (load<usize>(heap + H_LOCK) != 0) RtlDeleteCriticalSection(load<usize>(heap + H_LOCK));
   // Later segments first, with the header's scratch; then the first segment, which holds the header.
   let args = heap + H_SCRATCH;
   let s = load<usize>(firstSegment + S_NEXT);
@@ -346,13 +344,13 @@ export function RtlDestroyHeap(heap: usize): usize {
 }
 
 /** Takes the heap's lock (unless the heap or the call says HEAP_NO_SERIALIZE); returns what unlock needs. */
-function lock(heap: usize, flags: u32): u32 {
-  const handle = load<u32>(heap + H_LOCK);
-  if (handle == 0 || (flags & HEAP_NO_SERIALIZE) != 0) return 0;
-  NtWaitForSingleObject(handle, 0, 0);
-  return handle;
+function lock(heap: usize, flags: u32): usize {
+  const section = load<usize>(heap + H_LOCK);
+  if (section == 0 || (flags & HEAP_NO_SERIALIZE) != 0) return 0;
+  RtlEnterCriticalSection(section);
+  return section;
 }
-@inline function unlock(handle: u32): void { if (handle != 0) NtReleaseMutant(handle, 0); }
+@inline function unlock(section: usize): void { if (section != 0) RtlLeaveCriticalSection(section); }
 
 /** A valid heap (its signature), before any lock is taken. */
 @inline function isHeap(heap: usize): bool { return heap != 0 && load<u32>(heap + H_SIGNATURE) == HEAP_SIGNATURE; }

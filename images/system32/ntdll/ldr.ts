@@ -47,6 +47,7 @@ import {
   NtClose, NtOpenFile, NtCreateSection, RtlGetCurrentPeb, RtlpStrLen, RtlpInitObjectAttributes, PEB_PROCESS_HEAP, PEB_PROCESS_PARAMETERS,
 } from "./nt";
 import { RtlCreateHeap, RtlAllocateHeap, RtlFreeHeap } from "./heap";
+import { RtlEnterCriticalSection, RtlLeaveCriticalSection } from "./critsect";
 import { RtlEqualUnicodeString, RtlUpcaseUnicodeChar, setString } from "./string";
 import { RtlNormalizeProcessParams } from "./process";
 import { RtlDosSearchPath_U, RtlDosPathNameToNtPathName_U } from "./path";
@@ -55,6 +56,7 @@ import {
 } from "./ldrimage";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../../../kernel/sdk/list";
 import { IMAGE_NT_HEADERS32 } from "../../../kernel/sdk/pe";
+import { PEB } from "../../../kernel/sdk/peb";
 import { IMAGE_EXPORT_DIRECTORY, IMAGE_IMPORT_DESCRIPTOR } from "../../../kernel/sdk/pe";
 import {
   NT_SUCCESS, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND, STATUS_ENTRYPOINT_NOT_FOUND,
@@ -78,6 +80,15 @@ import { IMAGE_DIRECTORY_ENTRY_EXPORT, IMAGE_DIRECTORY_ENTRY_IMPORT, IMAGE_FILE_
 @external("ntdll", "NtTerminateProcess") declare function NtTerminateProcess(process: u32, status: u32): u32;
 /** Calls a DLL entry point, BOOL WINAPI DllMain(hinst, reason, reserved), at a raw address (the DLL linker's helper). */
 @external("ntdll", "LdrpCallInitRoutine") declare function LdrpCallInitRoutine(routine: usize, base: usize, reason: u32, context: usize): u32;
+
+/**
+ * The loader lock (NT's LdrpLoaderLock, which PEB.LoaderLock names): held by
+ * LdrLoadDll, LdrGetDllHandle, LdrGetProcedureAddress and LdrUnloadDll for
+ * their whole work, so two threads never walk or change the module lists,
+ * or use the loader's static cells, at once. Recursive: a DllMain may load.
+ * Process start-up (LdrpInitialize) runs before any second thread exists.
+ */
+const LdrpLoaderLock = memory.data<i32>([0, -1, 0, 0, 0, 0]);
 
 let LdrpInitialized: bool = false;
 let LdrpData: usize = 0;
@@ -513,6 +524,7 @@ function LdrpInitializeProcess(context: usize, ntdllBase: usize): u32 {
   InitializeListHead(ldr + LD_INIT_ORDER);
   LdrpData = ldr;
   store<usize>(peb + PEB_LDR, ldr);
+  changetype<PEB>(peb).LoaderLock = LdrpLoaderLock;
   // The program (named by the parameters' ImagePathName) and ntdll.dll.
   const exeBase = load<usize>(peb + PEB_IMAGE_BASE);
   LdrpImageEntry = LdrpAddModule(exeBase, params != 0 ? params + P_IMAGE : 0, false);
@@ -584,7 +596,7 @@ function LdrpBaseName(name: usize): usize {
  * LdrLoadDll(SearchPath, DllCharacteristics, DllName, *BaseAddress): the
  * DLL (and what it imports) loaded and initialized, or its count raised.
  */
-export function LdrLoadDll(searchPath: usize, characteristics: usize, name: usize, baseAddress: usize): u32 {
+function LdrpLoadDllLocked(searchPath: usize, characteristics: usize, name: usize, baseAddress: usize): u32 {
   if (name == 0 || baseAddress == 0 || LdrpData == 0) return STATUS_INVALID_PARAMETER;
   const base = LdrpBaseName(name);
   if (base == 0) return STATUS_NO_MEMORY;
@@ -599,7 +611,7 @@ export function LdrLoadDll(searchPath: usize, characteristics: usize, name: usiz
 }
 
 /** LdrGetDllHandle(Path, Characteristics, DllName, *Handle): the base of a loaded module, or STATUS_DLL_NOT_FOUND. */
-export function LdrGetDllHandle(path: usize, characteristics: usize, name: usize, handle: usize): u32 {
+function LdrpGetDllHandleLocked(path: usize, characteristics: usize, name: usize, handle: usize): u32 {
   if (name == 0 || handle == 0) return STATUS_INVALID_PARAMETER;
   const base = LdrpBaseName(name);
   if (base == 0) return STATUS_NO_MEMORY;
@@ -614,7 +626,7 @@ export function LdrGetDllHandle(path: usize, characteristics: usize, name: usize
  * LdrGetProcedureAddress(BaseAddress, Name (ANSI_STRING, or NULL), Ordinal,
  * *Address): an export of a loaded module.
  */
-export function LdrGetProcedureAddress(base: usize, name: usize, ordinal: u32, address: usize): u32 {
+function LdrpGetProcedureAddressLocked(base: usize, name: usize, ordinal: u32, address: usize): u32 {
   if (address == 0) return STATUS_INVALID_PARAMETER;
   store<usize>(address, 0);
   const entry = LdrpFindModule(0, base);
@@ -628,7 +640,7 @@ export function LdrGetProcedureAddress(base: usize, name: usize, ordinal: u32, a
 }
 
 /** LdrUnloadDll(BaseAddress): counts a dynamic load down (DLLs are not unmapped yet). */
-export function LdrUnloadDll(base: usize): u32 {
+function LdrpUnloadDllLocked(base: usize): u32 {
   const entry = LdrpFindModule(0, base);
   if (entry == 0) return STATUS_DLL_NOT_FOUND;
   const count = <u32>load<u16>(entry + E_LOAD_COUNT);
@@ -636,3 +648,37 @@ export function LdrUnloadDll(base: usize): u32 {
   return STATUS_SUCCESS;
 }
 
+
+// ---- the exports: each under the loader lock ----
+
+/** LdrLoadDll: see LdrpLoadDllLocked. */
+export function LdrLoadDll(searchPath: usize, characteristics: usize, name: usize, baseAddress: usize): u32 {
+  RtlEnterCriticalSection(LdrpLoaderLock);
+  const status = LdrpLoadDllLocked(searchPath, characteristics, name, baseAddress);
+  RtlLeaveCriticalSection(LdrpLoaderLock);
+  return status;
+}
+
+/** LdrGetDllHandle: see LdrpGetDllHandleLocked. */
+export function LdrGetDllHandle(path: usize, characteristics: usize, name: usize, handle: usize): u32 {
+  RtlEnterCriticalSection(LdrpLoaderLock);
+  const status = LdrpGetDllHandleLocked(path, characteristics, name, handle);
+  RtlLeaveCriticalSection(LdrpLoaderLock);
+  return status;
+}
+
+/** LdrGetProcedureAddress: see LdrpGetProcedureAddressLocked. */
+export function LdrGetProcedureAddress(base: usize, name: usize, ordinal: u32, address: usize): u32 {
+  RtlEnterCriticalSection(LdrpLoaderLock);
+  const status = LdrpGetProcedureAddressLocked(base, name, ordinal, address);
+  RtlLeaveCriticalSection(LdrpLoaderLock);
+  return status;
+}
+
+/** LdrUnloadDll: see LdrpUnloadDllLocked. */
+export function LdrUnloadDll(base: usize): u32 {
+  RtlEnterCriticalSection(LdrpLoaderLock);
+  const status = LdrpUnloadDllLocked(base);
+  RtlLeaveCriticalSection(LdrpLoaderLock);
+  return status;
+}

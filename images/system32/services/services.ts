@@ -8,6 +8,9 @@
 // Drivers and shared-process services are named and skipped. Each start and
 // each failure is logged; then services.exe waits on the service processes
 // and logs each one's end with its status.
+//
+// Threads: one (audited 2026-12-07): it starts none, so its static buffers and
+// globals have one user; the ntdll routines it calls lock for themselves.
 
 import { NtWaitForMultipleObjects, NtDelayExecution, NtClose } from "../native/nt";
 import {

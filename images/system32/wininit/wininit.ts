@@ -4,6 +4,9 @@
 // security authority), in NT's order, and waits on them: the end of either
 // is logged with its status. NT's wininit shuts the system down when lsass
 // ends; here lsass is critical itself, so the kernel stops the system first.
+//
+// Threads: one (audited 2026-12-07): it starts none, so its static buffers and
+// globals have one user; the ntdll routines it calls lock for themselves.
 
 import {
   NtWaitForMultipleObjects, NtDelayExecution, NtClose, RtlSetProcessIsCritical, STATUS_SUCCESS,

@@ -23,6 +23,9 @@
 // A user name of `shutdown` (no password asked, as NT's logon screen offers
 // "Shut Down" before anyone logs on) shuts the system down: winlogon enables
 // SeShutdownPrivilege and calls NtShutdownSystem(ShutdownPowerOff).
+//
+// Threads: one (audited 2026-12-07): it starts none, so its static buffers and
+// globals have one user; the ntdll routines it calls lock for themselves.
 
 import {
   NtClose, NtCreateDirectoryObject, NtCreateEvent, NtWaitForSingleObject,

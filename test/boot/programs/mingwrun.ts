@@ -131,5 +131,6 @@ export function main(): void {
   run("files", "\\??\\C:\\mingw\\files.exe", "C:\\mingw\\files.exe", "files.exe");
   run("registry", "\\??\\C:\\mingw\\registry.exe", "C:\\mingw\\registry.exe", "registry.exe");
   run("spawn", "\\??\\C:\\mingw\\spawn.exe", "C:\\mingw\\spawn.exe", "spawn.exe");
+  run("critsect", "\\??\\C:\\mingw\\critsect.exe", "C:\\mingw\\critsect.exe", "critsect.exe");
   put("done"); flush();
 }
