@@ -97,8 +97,11 @@ export function standardMachine(opts: StandardOptions = {}): Promise<Machine> {
       for (const [path, bytes] of Object.entries(opts.add ?? {})) files.set(path, bytes);
       const regs = opts.reg === undefined ? [] : Array.isArray(opts.reg) ? opts.reg : [opts.reg];
       const disk = buildDisk({ files, overlays: regs.map((text, i) => ({ text, fileName: `overlay${i}.reg` })) });
-      const { kernelImage } = await buildKernel({ write: false, bootModules: opts.bootModules });
-      return { kernel: kernelImage, disk, memoryMB: opts.memoryMB, cmdline: opts.cmdline };
+      // CHAOS=SEED in the environment: the chaos kernel with `chaos=SEED` (README, "Races"), for any boot test
+      const chaos = process.env.CHAOS;
+      const { kernelImage } = await buildKernel({ write: false, bootModules: opts.bootModules, chaos: chaos !== undefined });
+      const cmdline = chaos !== undefined ? [opts.cmdline, `chaos=${chaos}`].filter(Boolean).join(' ') : opts.cmdline;
+      return { kernel: kernelImage, disk, memoryMB: opts.memoryMB, cmdline };
     })();
     standard.set(key, m);
   }

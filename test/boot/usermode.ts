@@ -12,11 +12,15 @@ export const program = (name: string) => buildUserProgram(join(ROOT, 'test/boot/
 /** Log lines without their `[seconds]` prefix. */
 export const msg = (lines: string[]) => lines.map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ''));
 
-/** Boots with these (module name, program) pairs until the idle loop; no bug check allowed. */
+/**
+ * Boots with these (module name, program) pairs until the idle loop; no bug check allowed.
+ * With CHAOS=SEED in the environment: the chaos kernel with `chaos=SEED` (README, "Races").
+ */
 export async function run(modules: Array<[string, string]>, timeoutMs = 30000): Promise<string[]> {
   const bootModules = await Promise.all(modules.map(async ([name, src]) => ({ name, bytes: await program(src) })));
-  const { kernelImage } = await buildKernel({ bootModules, write: false });
-  const r = await boot({ kernel: kernelImage, until: 'ke: idle loop', timeoutMs });
+  const chaos = process.env.CHAOS;
+  const { kernelImage } = await buildKernel({ bootModules, write: false, chaos: chaos !== undefined });
+  const r = await boot({ kernel: kernelImage, until: 'ke: idle loop', timeoutMs, cmdline: chaos !== undefined ? `chaos=${chaos}` : undefined });
   expect(r.stop).toBeUndefined();
   expect(r.reached).toBe(true);
   return msg(r.lines);
