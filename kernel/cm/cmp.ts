@@ -27,6 +27,7 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeQuerySystemTime } from "../ke/wait";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
+import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 
 export const CM_KEY_TAG: u32 = 0x794B6D43;   // 'CmKy'
@@ -183,9 +184,21 @@ export function CmpTouch(key: usize): void {
 }
 
 /** Hive dirty bits, one per hive index + 1 (cmhive.ts reads and clears them). */
+// Both changes are read-modify-writes done with interrupts off: some callers
+// (the flusher's failure path, a hive's recovery) do not hold the tree's lock,
+// and a switch between the read and the write would lose another's bit.
 export let CmpDirtyHives: u32 = 0;
-export function CmpMarkHiveDirty(hive: u32): void { if (hive != 0) CmpDirtyHives |= 1 << hive; }
-export function CmpDirtyHivesClear(bits: u32): void { CmpDirtyHives &= ~bits; }
+export function CmpMarkHiveDirty(hive: u32): void {
+  if (hive == 0) return;
+  const f = read_eflags() & 0x200; cli();
+  CmpDirtyHives |= 1 << hive;
+  if (f != 0) sti();
+}
+export function CmpDirtyHivesClear(bits: u32): void {
+  const f = read_eflags() & 0x200; cli();
+  CmpDirtyHives &= ~bits;
+  if (f != 0) sti();
+}
 
 /**
  * A new key named by the `nameLength` bytes at `name`, not yet in the tree.

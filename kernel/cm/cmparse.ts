@@ -25,7 +25,6 @@ import { KeQuerySystemTime } from "../ke/wait";
 import { RtlInitUnicodeString, RtlNextPathComponent, RtlUnicodeString } from "../rtl/unicode";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
-import { NtClose } from "../ob/obhandle";
 import {
   InitializeObjectAttributes, OB_NAME_TAG, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED,
 } from "../ob/obp";
@@ -68,6 +67,8 @@ export const SIZEOF_CM_KEY_BODY: u32 = 4;
 @inline export function CmKeyOfObject(object: usize): usize { return load<usize>(object); }
 
 export let CmKeyObjectType: usize = 0;
+/** A kernel handle to \REGISTRY, open for the life of the system (NT's CmpRegistryRootHandle). */
+export let CmpRegistryRootHandle: u32 = 0;
 
 // ---- the create context (under the lock) ----
 export let CmpCreating: bool = false;
@@ -239,6 +240,6 @@ export function CmpCreateRegistryRoot(): usize {
     status = ObInsertObject(load<usize>(Out), KEY_ALL_ACCESS, HandleOut);
   }
   if (!NT_SUCCESS(status)) KeBugCheckEx(0x67, 2, status, 0, 0);
-  NtClose(load<u32>(HandleOut)); // the permanent name keeps it
+  CmpRegistryRootHandle = load<u32>(HandleOut); // kept open, as NT keeps it (the permanent name keeps the key too)
   return root;
 }

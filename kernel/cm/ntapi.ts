@@ -12,7 +12,8 @@
 // STATUS_KEY_DELETED. Changes to hive keys wake the lazy flusher (cmhive.ts).
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExGetPreviousMode, ExWriteUserUlong, KernelMode, ProbeForWrite, ProbeUserRange } from "../ke/probe";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ObInsertParsedObject, ObReferenceObjectByAttributes } from "../ob/obname";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
@@ -67,23 +68,35 @@ function CmpFreeContext(context: usize): void {
   ExFreePoolWithTag(context, CONTEXT_TAG);
 }
 
-/** Captures an optional UNICODE_STRING* of the caller into the 12 bytes at `out`. */
+/**
+ * Captures an optional UNICODE_STRING* of the caller into the 12 bytes at
+ * `out`. From user mode the structure is read once, into kernel memory, and
+ * both it and the characters through the user-copy routine (a page gone
+ * under the copy: STATUS_ACCESS_VIOLATION).
+ */
 function CmpCaptureString(source: usize, out: usize, maximumBytes: u32): u32 {
   store<usize>(out, 0);
   store<u32>(out, 0, 4);
   store<usize>(out, 0, 8);
   if (source == 0) return STATUS_SUCCESS;
   const user = ExGetPreviousMode() != KernelMode;
-  if (user && !ProbeForRead(source, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  const length = <u32>load<u16>(source);
-  const buffer = load<usize>(source, 4);
+  const captured = KeAllocateScratch(8);
+  const status = CmpCaptureStringIn(source, captured, out, maximumBytes, user);
+  KeFreeScratch(captured);
+  return status;
+}
+
+function CmpCaptureStringIn(source: usize, captured: usize, out: usize, maximumBytes: u32, user: bool): u32 {
+  if (!ProbeUserRange(source, 8, 4) || !ExCopyFromUser(captured, source, 8)) return STATUS_ACCESS_VIOLATION;
+  const length = <u32>load<u16>(captured);
+  const buffer = load<usize>(captured, 4);
   if ((length & 1) != 0 || length > maximumBytes) return STATUS_INVALID_PARAMETER;
   if (length == 0) return STATUS_SUCCESS;
   if (!user) { store<usize>(out, buffer); store<u32>(out, length, 4); return STATUS_SUCCESS; }
-  if (!ProbeForRead(buffer, length, 2)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(buffer, length, 2)) return STATUS_ACCESS_VIOLATION;
   const copy = ExAllocatePoolWithTag(NonPagedPool, length, CM_NAME_TAG);
   if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  memory.copy(copy, buffer, length);
+  if (!ExCopyFromUser(copy, buffer, length)) { ExFreePoolWithTag(copy, CM_NAME_TAG); return STATUS_ACCESS_VIOLATION; }
   store<usize>(out, copy);
   store<u32>(out, length, 4);
   store<usize>(out, copy, 8);
@@ -109,10 +122,10 @@ function CmpInfoBuffer(context: usize, size: u32): usize {
 /** Copies the built information out with NT's length rules; `fixed` is the class's fixed part. */
 function CmpReturnInformation(context: usize, fixed: u32, buffer: usize, length: u32, resultLength: usize): u32 {
   const required = load<u32>(context + X_INFO_SIZE);
-  store<u32>(resultLength, required);
+  if (!ExWriteUserUlong(resultLength, required)) return STATUS_ACCESS_VIOLATION;
   if (length < fixed) return STATUS_BUFFER_TOO_SMALL;
   const count = length < required ? length : required;
-  memory.copy(buffer, load<usize>(context + X_INFO), count);
+  if (!ExCopyToUser(buffer, load<usize>(context + X_INFO), count)) return STATUS_ACCESS_VIOLATION;
   return count < required ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS;
 }
 
@@ -151,8 +164,8 @@ function CmpOpenOrCreate(keyHandle: usize, desiredAccess: u32, objectAttributes:
     ObpReleaseLock(lock);
     if (NT_SUCCESS(status)) status = CmpInsertKeyHandle(context, oa, desiredAccess);
     if (NT_SUCCESS(status)) {
-      store<u32>(keyHandle, load<u32>(context + X_HANDLE));
-      if (disposition != 0) store<u32>(disposition, result);
+      if (!ExWriteUserUlong(keyHandle, load<u32>(context + X_HANDLE))
+          || (disposition != 0 && !ExWriteUserUlong(disposition, result))) status = STATUS_ACCESS_VIOLATION; // the handle stays, as in NT
     }
   }
   CmpFreeContext(context);
@@ -459,11 +472,14 @@ export function NtSetValueKey(keyHandle: u32, valueName: usize, titleIndex: u32,
   if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
   let status = CmpCaptureString(valueName, context + X_NAME, CM_MAX_VALUE_NAME_CHARS * 2);
   if (NT_SUCCESS(status) && dataSize != 0) {
-    if (ExGetPreviousMode() != KernelMode && !ProbeForRead(data, dataSize, 1)) status = STATUS_ACCESS_VIOLATION;
+    if (!ProbeUserRange(data, dataSize, 1)) status = STATUS_ACCESS_VIOLATION;
     else {
       const copy = ExAllocatePoolWithTag(NonPagedPool, dataSize, CM_NAME_TAG);
       if (copy == 0) status = STATUS_INSUFFICIENT_RESOURCES;
-      else { memory.copy(copy, data, dataSize); store<usize>(context + X_DATA, copy); }
+      else {
+        store<usize>(context + X_DATA, copy); // freed with the context
+        if (!ExCopyFromUser(copy, data, dataSize)) status = STATUS_ACCESS_VIOLATION;
+      }
     }
   }
   if (NT_SUCCESS(status)) status = CmpReferenceKey(keyHandle, KEY_SET_VALUE, context);

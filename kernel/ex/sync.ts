@@ -16,7 +16,6 @@ import {
 } from "../ke/wait";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { ExCaptureObjectAttributes, ExCaptureTimeout, ExProbeHandle, ExReleaseObjectAttributes } from "./capture";
-import { ExIsUserHandleAllowed } from "./obsvc";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject, ObOpenObjectByName } from "../ob/obname";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
@@ -135,7 +134,6 @@ export function ExpOpen(handle: usize, access: u32, objectAttributes: usize, typ
  */
 export function ExReferenceHandle(handle: u32, access: u32, type: usize, object: usize): u32 {
   store<usize>(object, 0);
-  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   return ObReferenceObjectByHandle(handle, access, type, object, 0);
 }
 

@@ -10,7 +10,7 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { FILE_OBJECT, IRP, IRP_MJ_READ } from "../io/iop";
 import {
-  FAT_EOC, FAT_TAG, FatAcquireVolume, FatAllocateCluster, FatAllocateRun, FatCacheReadStatus, FatClusterSector, FatFindFreeClusters,
+  FAT_EOC, FAT_TAG, FatAcquireVolume, FatAllocateCluster, FatAllocateRun, FatCacheReadStatus, FatClusterSector, FatFindFreeClusters, FatFreeClusters,
   FatFreeChain, FatGetEntry, FatIsValidCluster, FatReadSectors, FatReleaseVolume, FatSetEntry, FatWriteSectors, SECTOR, VCB,
 } from "./fatvol";
 import { ClustersFor, FCB, FatUpdateEntry, TOUCH_WRITE, VcbOf } from "./fatfcb";
@@ -60,7 +60,7 @@ export function FatEnsureClusters(vcb: usize, f: usize, count: u32): u32 {
   }
   // Not enough free clusters: refused before any is taken (as NT's FAT does).
   // (`have` may already be `count` or more: then nothing is needed, and count - have must not wrap.)
-  if (NT_SUCCESS(status) && have < count && count - have > changetype<VCB>(vcb).FreeClusters) status = STATUS_DISK_FULL;
+  if (NT_SUCCESS(status) && have < count && count - have > FatFreeClusters(vcb)) status = STATUS_DISK_FULL;
   // More than one cluster: one contiguous run if the volume has one, right
   // after the chain's end if that is free, else the first that fits.
   if (NT_SUCCESS(status) && have < count && count - have > 1) {

@@ -78,9 +78,7 @@ export function FatMountPartition(partition: usize, name: string): u32 {
   KeLogDecimal(v.ClusterCount);
   KeLogString(" clusters of ");
   KeLogDecimal(v.ClusterBytes);
-  KeLogString(" bytes, ");
-  KeLogDecimal(v.FreeClusters);
-  KeLogString(" free, label \"");
+  KeLogString(" bytes (free ones counted on first use), label \"");
   let n: u32 = 11;
   while (n > 0 && load<u8>(VcbLabel(vcb) + n - 1) == 0x20) n--;
   for (let k: u32 = 0; k < n; k++) {

@@ -14,7 +14,7 @@ import {
   FileFsAttributeInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation,
   FileFullDirectoryInformation, FileNamesInformation, IRP, SL_RESTART_SCAN, SL_RETURN_SINGLE_ENTRY,
 } from "../io/iop";
-import { FAT_TAG, FatAcquireVolume, FatDropCache, FatFlushDisk, FatReleaseVolume, FatRereadVolume, SECTOR, VCB, VcbLabel } from "./fatvol";
+import { FAT_FREE_UNKNOWN, FAT_TAG, FatAcquireVolume, FatDropCache, FatFlushDisk, FatFreeClusters, FatReleaseVolume, FatRereadVolume, SECTOR, VCB, VcbLabel } from "./fatvol";
 import { DISK_EXTENSION } from "../io/disk";
 import { DEVICE_OBJECT } from "../io/iop";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
@@ -194,6 +194,15 @@ function DirectoryFixedPart(cls: u32): u32 {
 
 // ---- volume ----
 
+/** The free clusters for a query: counted under the volume's lock the first time (fatvol.ts). */
+function FatQueryFreeClusters(vcb: usize): u32 {
+  if (changetype<VCB>(vcb).FreeClusters != FAT_FREE_UNKNOWN) return changetype<VCB>(vcb).FreeClusters;
+  FatAcquireVolume(vcb);
+  const free = FatFreeClusters(vcb);
+  FatReleaseVolume(vcb);
+  return free;
+}
+
 export function FatQueryVolume(device: usize, irp: usize): u32 {
   const vcb = VcbOf(device);
   const v = changetype<VCB>(vcb);
@@ -219,7 +228,7 @@ export function FatQueryVolume(device: usize, irp: usize): u32 {
     case FileFsSizeInformation: {
       const info = changetype<FILE_FS_SIZE_INFORMATION>(out);
       info.TotalAllocationUnits = <i64>v.ClusterCount;
-      info.AvailableAllocationUnits = <i64>v.FreeClusters;
+      info.AvailableAllocationUnits = <i64>FatQueryFreeClusters(vcb);
       info.SectorsPerAllocationUnit = v.SectorsPerCluster;
       info.BytesPerSector = SECTOR;
       i.Information = SIZEOF_FILE_FS_SIZE_INFORMATION;
@@ -228,8 +237,9 @@ export function FatQueryVolume(device: usize, irp: usize): u32 {
     case FileFsFullSizeInformation: {
       const info = changetype<FILE_FS_FULL_SIZE_INFORMATION>(out);
       info.TotalAllocationUnits = <i64>v.ClusterCount;
-      info.CallerAvailableAllocationUnits = <i64>v.FreeClusters;
-      info.ActualAvailableAllocationUnits = <i64>v.FreeClusters;
+      const free = FatQueryFreeClusters(vcb);
+      info.CallerAvailableAllocationUnits = <i64>free;
+      info.ActualAvailableAllocationUnits = <i64>free;
       info.SectorsPerAllocationUnit = v.SectorsPerCluster;
       info.BytesPerSector = SECTOR;
       i.Information = SIZEOF_FILE_FS_FULL_SIZE_INFORMATION;
@@ -311,8 +321,9 @@ export function FatFileSystemControl(device: usize, irp: usize): u32 {
       if (NT_SUCCESS(reread)) FatRereadDirtyState(vcb); // what the checker left in FAT[1]
       v.Locked = 0;
       file.FsContext2 = 0;
+      const free = NT_SUCCESS(reread) ? FatFreeClusters(vcb) : 0; // counted (and logged) before this line opens
       FatLogVolume(v, " unlocked and read again: ");
-      if (NT_SUCCESS(reread)) { KeLogDecimal(v.FreeClusters); KeLogString(" free clusters"); }
+      if (NT_SUCCESS(reread)) { KeLogDecimal(free); KeLogString(" free clusters"); }
       else { KeLogString("status "); KeLogHex(reread); }
       KeLogEnd();
       break;

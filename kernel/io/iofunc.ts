@@ -15,7 +15,6 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeForRead, ProbeForWrite, ProbeUserRange } from "../ke/probe";
 import { KeSetEvent, KeResetEvent } from "../ke/wait";
-import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExEventObjectType } from "../ex/sync";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObReferenceObjectByAttributes } from "../ob/obname";
@@ -56,7 +55,6 @@ const CONTEXT_TAG: u32 = 0x66436F49; // 'IoCf'
 
 /** References the file behind `handle` with `access`; the status goes to `status`. */
 function IopReferenceFile(handle: u32, access: u32, out: usize): u32 {
-  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   IopProcessDeferredCloses();
   return ObReferenceObjectByHandle(handle, access, IoFileObjectType, out, 0);
 }
@@ -65,7 +63,6 @@ function IopReferenceFile(handle: u32, access: u32, out: usize): u32 {
 function IopReferenceEvent(handle: u32, out: usize): u32 {
   store<usize>(out, 0);
   if (handle == 0) return STATUS_SUCCESS;
-  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   const status = ObReferenceObjectByHandle(handle, 0x0002, ExEventObjectType, out, 0); // EVENT_MODIFY_STATE
   if (NT_SUCCESS(status)) KeResetEvent(load<usize>(out));
   return status;
@@ -423,7 +420,6 @@ function IopResolveRenameTarget(file: usize, information: usize, length: u32, co
     store<u16>(context + 32, <u16>nameLength);
     store<u16>(context + 34, <u16>nameLength);
     store<usize>(context + 36, name);
-    if (root != 0 && !ExIsUserHandleAllowed(root)) return STATUS_INVALID_HANDLE;
     InitializeObjectAttributes(context + 40, context + 32, OBJ_CASE_INSENSITIVE, root, 0);
     const status = ObReferenceObjectByAttributes(context + 40, IoFileObjectType, context + 64);
     if (!NT_SUCCESS(status)) return status == 0xC0000024 ? STATUS_OBJECT_NAME_INVALID : status; // type mismatch: not a file path

@@ -39,7 +39,6 @@ import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate"
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, READ_CONTROL, DELETE } from "../ob/obp";
-import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsInitialSystemProcess } from "../ps/psmain";
 import {
@@ -713,7 +712,6 @@ export function LpcpInitializePort(port: usize, flags: u32, maxConnectionInfo: u
  */
 export function LpcpReferencePort(handle: u32): usize {
   const s = LpcpScratch();
-  if (!ExIsUserHandleAllowed(handle)) { store<u32>(s, STATUS_INVALID_HANDLE, 4); return 0; }
   let status = ObReferenceObjectByHandle(handle, 0, 0, s, 0);
   if (status == STATUS_SUCCESS) {
     const object = load<usize>(s);

@@ -33,7 +33,6 @@ import { ProbeForWrite } from "../ke/probe";
 import { KeCurrentThread, KTHREAD } from "../ke/thread";
 import { ObDereferenceObject } from "../ob/obref";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
-import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { MmSectionObjectType, SECTION_MAP_READ, SECTION_MAP_WRITE } from "../mm/section";
 import { SIZEOF_PORT_VIEW, SIZEOF_REMOTE_PORT_VIEW } from "../sdk/lpc";
 import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from "../sdk/ntstatus";
@@ -77,8 +76,7 @@ export function LpcpCheckRemoteView(view: usize): u32 {
 /** The section a captured PORT_VIEW names, referenced for mapping read/write; 0 with the status at `statusOut` (two words of kernel memory). */
 export function LpcpReferenceViewSection(captured: usize, statusOut: usize): usize {
   const handle = load<u32>(captured, VIEW_SECTION_HANDLE);
-  let status = STATUS_INVALID_HANDLE;
-  if (ExIsUserHandleAllowed(handle)) status = ObReferenceObjectByHandle(handle, SECTION_MAP_READ | SECTION_MAP_WRITE, MmSectionObjectType, statusOut + 4, 0);
+  const status = ObReferenceObjectByHandle(handle, SECTION_MAP_READ | SECTION_MAP_WRITE, MmSectionObjectType, statusOut + 4, 0);
   store<u32>(statusOut, status);
   return status == STATUS_SUCCESS ? load<usize>(statusOut, 4) : 0;
 }

@@ -17,6 +17,13 @@
 // refuses them (STATUS_UNABLE_TO_DELETE_SECTION, NtUnmapViewOfSection is the
 // way), and a view's protection may only change within what it was mapped
 // with (STATUS_SECTION_PROTECTION, NT's MiIsPteProtectionCompatible).
+// An image view (MEM_IMAGE) is all committed and backed by its file: MEM_COMMIT
+// there is STATUS_ALREADY_COMMITTED, as NT says for every file-backed view
+// ("only page file backed sections can be committed"); its pages change only
+// through NtProtectVirtualMemory, where a page made writable that still maps
+// a frame shared with the section gets this process's own copy first
+// (copy-on-write, done at once): a write to ntdll.dll's code in one process
+// is never seen by another.
 //
 //   VAD (pool, 24 bytes): +0 links  +8 first byte  +12 end (exclusive)
 //                         +16 allocation protection  +20 type (MEM_PRIVATE / MEM_MAPPED / MEM_IMAGE)
@@ -26,12 +33,12 @@ import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KSEG0_BASE } from "../ke/loader";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual } from "./pfn";
+import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual, MmPhysicalPageReferences } from "./pfn";
 import { PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MmIsUserRangeAccessible } from "./procmm";
 import { InsertTailList, RemoveEntryList } from "../sdk/list";
 import { TEB } from "../sdk/peb";
 import {
-  STATUS_ACCESS_VIOLATION, STATUS_CONFLICTING_ADDRESSES, STATUS_FREE_VM_NOT_AT_BASE,
+  STATUS_ACCESS_VIOLATION, STATUS_ALREADY_COMMITTED, STATUS_CONFLICTING_ADDRESSES, STATUS_FREE_VM_NOT_AT_BASE,
   STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS,
   STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER, STATUS_MEMORY_NOT_ALLOCATED,
   STATUS_NOT_COMMITTED, STATUS_NO_MEMORY, STATUS_SECTION_PROTECTION, STATUS_SUCCESS,
@@ -196,6 +203,8 @@ export function MiAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBi
     end = (base + size + 4095) & ~4095;
     const vad = MiFindVad(head, start);
     if (vad == 0 || end > vadEnd(vad)) return STATUS_CONFLICTING_ADDRESSES;
+    // An image view is committed from its file: a commit would make the section's shared frames this process's to write.
+    if (vadType(vad) == MEM_IMAGE && (type & MEM_COMMIT) != 0) return STATUS_ALREADY_COMMITTED;
     // A view's pages are all committed: only their protection can change, within the view's.
     if (vadType(vad) == MEM_MAPPED && !MiIsProtectionCompatible(vadProtection(vad), protect)) return STATUS_SECTION_PROTECTION;
   }
@@ -261,6 +270,11 @@ export function MiFreeVirtualMemory(process: u32, baseAddress: usize, regionSize
   return STATUS_SUCCESS;
 }
 
+/** Does a committed PTE map a frame someone else references too (an image section's page)? */
+function MiIsSharedFrame(e: u32): bool {
+  return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0 && MmPhysicalPageReferences(e >>> 12) > 1;
+}
+
 /** NtProtectVirtualMemory(ProcessHandle, *BaseAddress, *RegionSize, NewProtect, *OldProtect). */
 export function MiProtectVirtualMemory(process: u32, baseAddress: usize, regionSize: usize, newProtect: u32, oldProtect: usize): u32 {
   if (!MiCapture(baseAddress) || !MiCapture(regionSize) || !MiCapture(oldProtect)) return STATUS_ACCESS_VIOLATION;
@@ -278,17 +292,19 @@ export function MiProtectVirtualMemory(process: u32, baseAddress: usize, regionS
   const old = MiPageProtection(start);
   // An image page that becomes writable while it maps the section's shared frame (code, read-only
   // data) gets its own copy first: what the loader writes there (relocations, bound imports) is
-  // this process's alone, never seen by another view of the same image.
+  // this process's alone, never seen by another view of the same image. Shared means referenced
+  // by more than this PTE (the section holds one), whatever the PTE's bits say now: a page made
+  // PAGE_NOACCESS keeps the shared frame behind a not-present PTE.
   const privatize = vadType(vad) == MEM_IMAGE && MiWritable(newProtect);
   if (privatize) {
     let wanted: u32 = 0;
-    for (let va = start; va < end; va += 4096) if ((load<u32>(MiPte(va, false)) & PTE_WRITE) == 0) wanted++;
+    for (let va = start; va < end; va += 4096) if (MiIsSharedFrame(load<u32>(MiPte(va, false)))) wanted++;
     if (wanted > MmAvailablePages) return STATUS_NO_MEMORY;
   }
   for (let va = start; va < end; va += 4096) {
     const pte = MiPte(va, false);
     let e = load<u32>(pte);
-    if (privatize && (e & PTE_WRITE) == 0 && (e & PTE_PRESENT) != 0) {
+    if (privatize && MiIsSharedFrame(e)) {
       const copy = MmAllocatePhysicalPage();
       if (copy == 0) return STATUS_NO_MEMORY; // counted above: not reached
       memory.copy(MmPageToVirtual(copy), MmPageToVirtual(e >>> 12), 4096);

@@ -14,7 +14,12 @@
 // kernel's table (the System process's, NT's ObpKernelHandleTable) and
 // ObpCurrentHandleTable, which Ps switches with ObSwitchHandleTable. A
 // handle with bit 31 set (OBJ_KERNEL_HANDLE) always indexes the kernel's
-// table. FIXME: the syscall layer must refuse kernel handles from user mode.
+// table, and only from kernel mode: every lookup here (ObReferenceObjectByHandle
+// and so every service, OBJECT_ATTRIBUTES.RootDirectory, the registry's key
+// handles, NtClose, NtDuplicateObject, handle attributes) goes through
+// ObpIsValidHandleIn, which refuses one from a caller whose previous mode is
+// UserMode with STATUS_INVALID_HANDLE, as NT's ObReferenceObjectByHandle does
+// with an AccessMode of UserMode. Services need no check of their own.
 //
 // NtCurrentProcess (-1) and NtCurrentThread (-2) are pseudo handles, not
 // entries. ObReferenceObjectByHandle hands them to the resolver Ps installs
@@ -35,6 +40,7 @@ import {
   STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_OBJECT_TYPE_MISMATCH, STATUS_PROCESS_IS_TERMINATING, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { NtCurrentProcess, NtCurrentThread, OBJ_INHERIT, OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
+import { ExGetPreviousMode, UserMode } from "../ke/probe";
 
 /** Entries in a new table (512 bytes); entry 0 is never used. */
 const HANDLE_TABLE_INITIAL_ENTRIES: u32 = 64;
@@ -176,9 +182,14 @@ function ObpIsValidHandle(handle: u32): bool {
   return ObpIsValidHandleIn(ObpCurrentHandleTable, handle);
 }
 
-/** True when `handle`, a handle of the process whose table is `processTable`, names a live entry. */
+/**
+ * True when `handle`, a handle of the process whose table is `processTable`,
+ * names a live entry. A kernel handle (bit 31) names one only for a caller in
+ * kernel mode: from user mode it is no handle at all.
+ */
 function ObpIsValidHandleIn(processTable: usize, handle: u32): bool {
   if (ObpIsPseudoHandle(handle)) return false;
+  if ((handle & KERNEL_HANDLE_FLAG) != 0 && ExGetPreviousMode() == UserMode) return false;
   const table = ObpHandleTableIn(processTable, handle);
   const index = ObpHandleIndex(handle);
   if (table == 0 || index == 0 || index >= changetype<HANDLE_TABLE>(table).Capacity) return false;
@@ -229,11 +240,13 @@ function ObpCreateHandleInTable(table: usize, object: usize, grantedAccess: u32,
 
 /**
  * Creates a handle to `object` with `desiredAccess` (generic rights mapped)
- * in the current table, or the kernel's with OBJ_KERNEL_HANDLE, taking over
- * one reference the caller holds. OBJ_INHERIT is the only attribute a new
- * handle takes from OBJECT_ATTRIBUTES.
+ * in the current table, or the kernel's with OBJ_KERNEL_HANDLE from kernel
+ * mode (a user-mode caller's OBJ_KERNEL_HANDLE is ignored, as in NT: it
+ * could not use the handle), taking over one reference the caller holds.
+ * OBJ_INHERIT is the only attribute a new handle takes from OBJECT_ATTRIBUTES.
  */
 export function ObpCreateHandle(object: usize, desiredAccess: u32, attributes: u32, handle: usize): u32 {
+  if (ExGetPreviousMode() == UserMode) attributes &= ~OBJ_KERNEL_HANDLE;
   const table = (attributes & OBJ_KERNEL_HANDLE) != 0 ? ObpKernelHandleTable : ObpCurrentHandleTable;
   const granted = ObpMapGenericMask(OBJECT_TO_OBJECT_HEADER(object).Type, desiredAccess);
   return ObpCreateHandleInTable(table, object, granted, attributes & (OBJ_INHERIT | OBJ_KERNEL_HANDLE), handle);

@@ -27,10 +27,11 @@ import {
 import { ObCreateObject } from "./obcreate";
 import { ObDereferenceObject, ObReferenceObjectByPointer } from "./obref";
 import { ObReferenceObjectByHandle } from "./obhandle";
+import { ExCopyToUser } from "../ke/probe";
 import { ObInsertObject, ObOpenObjectByName } from "./obname";
 import { ObpSymbolicLinkObjectType } from "./obinit";
 import {
-  NT_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
   STATUS_NAME_TOO_LONG, STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 
@@ -165,8 +166,9 @@ function ObpQuerySymbolicLink(linkHandle: u32, linkTarget: usize, returnedLength
   const bytes = returnedLength != 0 ? <u32>link.LinkTargetMaximumLength : <u32>link.LinkTargetLength;
   let result = STATUS_SUCCESS;
   if (bytes <= maximum) {
-    memory.copy(buffer, link.LinkTargetBuffer, bytes);
-    caller.Length = link.LinkTargetLength;
+    // The caller's buffer (probed): through the user-copy routine, so a page gone meanwhile is a status.
+    if (ExCopyToUser(buffer, link.LinkTargetBuffer, bytes)) caller.Length = link.LinkTargetLength;
+    else result = STATUS_ACCESS_VIOLATION;
   } else {
     result = STATUS_BUFFER_TOO_SMALL;
   }

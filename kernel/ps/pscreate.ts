@@ -21,7 +21,6 @@ import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable, O
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
-import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { MmCloneUserRange, MmDeleteProcessAddressSpace } from "../mm/procmm";
 import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
@@ -70,8 +69,7 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
   let status = PsReferenceProcessByHandle(parentHandle, PROCESS_CREATE_PROCESS, cells);
   const parent = load<usize>(cells);
   if (status == STATUS_SUCCESS && sectionHandle != 0) {
-    status = ExIsUserHandleAllowed(sectionHandle)
-      ? ObReferenceObjectByHandle(sectionHandle, SECTION_MAP_EXECUTE, MmSectionObjectType, cells + 4, 0) : STATUS_INVALID_HANDLE;
+    status = ObReferenceObjectByHandle(sectionHandle, SECTION_MAP_EXECUTE, MmSectionObjectType, cells + 4, 0);
   }
   const section = load<usize>(cells, 4);
   KeFreeScratch(cells);

@@ -16,10 +16,11 @@ import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from 
 import { ObInsertObject } from "../ob/obname";
 import { ObReferenceObjectByHandle, ObSetProcessHandleTables } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
-import { OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
+import { InitializeObjectAttributes, OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
+import { OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
+import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
-import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import {
   EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspReferenceProcessById, PspTerminateProcess,
@@ -36,6 +37,13 @@ export const PROCESS_QUERY_INFORMATION: u32 = 0x0400;
 export const PROCESS_ALL_ACCESS: u32 = STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0xFFF;
 
 export let PsProcessType: usize = 0;
+/**
+ * A kernel handle to the System process with PROCESS_ALL_ACCESS, open for the
+ * life of the system (NT's PspInitialSystemProcessHandle). Ring 3 must never
+ * reach it: the kernel's table is never empty, and a guessed kernel handle
+ * from user mode is STATUS_INVALID_HANDLE (ob/obhandle.ts).
+ */
+export let PspInitialSystemProcessHandle: u32 = 0;
 
 function PspDeleteProcessObject(object: usize): void {
   const process = load<usize>(object);
@@ -63,6 +71,21 @@ export function PsInitializeProcessType(): void {
   PsProcessType = load<usize>(TypeOut);
   ExRegisterIndirectWaitableType(PsProcessType);
   ObSetProcessHandleTables(PsProcessType, PspProcessHandleTable);
+  PspOpenSystemProcessHandle();
+}
+
+/** Phase 1, the System thread only: PspInitialSystemProcessHandle. */
+function PspOpenSystemProcessHandle(): void {
+  const attributes = memory.data(24, 4); // boot only: one thread
+  InitializeObjectAttributes(attributes, 0, OBJ_KERNEL_HANDLE, 0, 0);
+  let status = PspCreateProcessObject(PsInitialSystemProcess, attributes, TypeOut);
+  if (status == STATUS_SUCCESS) status = ObInsertObject(load<usize>(TypeOut), PROCESS_ALL_ACCESS, TypeOut);
+  if (status != STATUS_SUCCESS) KeBugCheckEx(0x5E, 12, status, 1, 0);
+  PspInitialSystemProcessHandle = load<u32>(TypeOut);
+  KeLogBegin("ps");
+  KeLogString("System process kernel handle ");
+  KeLogHex(PspInitialSystemProcessHandle);
+  KeLogEnd();
 }
 
 /** A Process object's process's handle table (0 once it has ended): NtDuplicateObject between processes. */
@@ -98,7 +121,6 @@ export function PspResolveCurrentProcess(access: u32, type: usize, object: usize
  * status of the handle's check; `*out` is written only on success.
  */
 export function PsReferenceProcessByHandle(handle: u32, access: u32, out: usize): u32 {
-  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   const cell = KeAllocateScratch(4);
   const status = ObReferenceObjectByHandle(handle, access, PsProcessType, cell, 0);
   if (status == STATUS_SUCCESS) {
@@ -121,7 +143,6 @@ export function PsDereferenceProcess(process: usize): void { PspDereferenceProce
 /** Old form: the EPROCESS (0 on failure: PsProcessHandleStatus), referenced through its object until PsReleaseProcessFromHandle. */
 export function PsProcessFromHandle(handle: u32, access: u32): usize {
   const s = serviceScratch();
-  if (!ExIsUserHandleAllowed(handle)) { store<u32>(s, STATUS_INVALID_HANDLE, 32); return 0; }
   const status = ObReferenceObjectByHandle(handle, access, PsProcessType, s + 36, 0);
   store<u32>(s, status, 32);
   return status == STATUS_SUCCESS ? load<usize>(load<usize>(s, 36)) : 0;

@@ -30,7 +30,6 @@ import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
-import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { MmCommitUserPages, MmCopyToUser, MmUserPageFrame } from "../mm/procmm";
 import { MmPageToVirtual } from "../mm/pfn";
@@ -155,7 +154,6 @@ function PspResolvePseudoHandle(handle: u32, access: u32, type: usize, object: u
  * status; `*out` is written only on success.
  */
 function PspReferenceThreadByHandle(handle: u32, access: u32, out: usize): u32 {
-  if (!ExIsUserHandleAllowed(handle)) return STATUS_INVALID_HANDLE;
   return ObReferenceObjectByHandle(handle, access, PsThreadType, out, 0);
 }
 

@@ -29,7 +29,6 @@ import { ObReferenceObjectByHandle, ObpCreateHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
 import { ExProbeHandle } from "../ex/capture";
-import { ExIsUserHandleAllowed } from "../ex/obsvc";
 import { EPROCESS, PsInitialSystemProcess } from "../ps/psmain";
 import { PROCESS_QUERY_INFORMATION, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
 import { PsThreadType, THREAD_QUERY_INFORMATION } from "../ps/psthread";
@@ -148,7 +147,6 @@ export function NtOpenProcessToken(process: u32, access: u32, token: usize): u32
  */
 export function NtOpenThreadToken(thread: u32, access: u32, openAsSelf: u32, token: usize): u32 {
   if (!ExProbeHandle(token)) return STATUS_ACCESS_VIOLATION;
-  if (!ExIsUserHandleAllowed(thread)) return STATUS_INVALID_HANDLE;
   const out = KeAllocateScratch(4);
   const status = ObReferenceObjectByHandle(thread, THREAD_QUERY_INFORMATION, PsThreadType, out, 0);
   const object = load<usize>(out);
@@ -177,7 +175,6 @@ export function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: u
     if (!ProbeForRead(newState, 4 + count * SIZEOF_LUID_AND_ATTRIBUTES, 4)) return STATUS_ACCESS_VIOLATION;
   }
   if (previous != 0 && (!ProbeForWrite(previous, length, 4) || !ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
-  if (!ExIsUserHandleAllowed(token)) return STATUS_INVALID_HANDLE;
   // One block: the captured entries, then the previous state as it will be returned.
   const captured = ExAllocatePoolWithTag(NonPagedPool, count * SIZEOF_LUID_AND_ATTRIBUTES + PREVIOUS_STATE_MAX, SE_TAG);
   if (captured == 0) return STATUS_INSUFFICIENT_RESOURCES;

@@ -328,8 +328,9 @@ const USER_CS = 0x1B, USER_SS = 0x23, KERNEL_DS = 0x10;
  * the same KTRAP_FRAME as `int 0x2e` (eip = SystemCallReturn, edx = the
  * arguments) and calls the dispatcher. On the way out, a frame still
  * returning to SystemCallReturn in ring 3 without the trap flag leaves with
- * `sysexit` (the flags restored with IF clear, then `sti`, whose one-
- * instruction shadow covers `sysexit`); any other frame (changed by
+ * `sysexit` (the user's arithmetic flags are not restored, as the
+ * stub's caller expects of a call; `sti`, whose one-instruction shadow covers
+ * `sysexit`, sets IF); any other frame (changed by
  * NtContinue, a context change, a new thread) leaves through the `iretd`
  * exit.
  */
@@ -339,20 +340,21 @@ function sysenterStub(prefix: string, dispatch: string): Insn[] {
   return [
     { op: 'align', ops: [imm(16)] }, L(`${prefix}__sysenter`),
     I('mov', r(ESP), mem(4, ESP, 4)),
-    I('push', imm(USER_SS)), I('push', r(EDX)), I('pushfd'), I('or', mem(4, ESP, 0), imm(EFLAGS_IF)),
+    // The user's arithmetic flags are not kept (a call clobbers them; NT's stub is a call): the frame says IF.
+    I('push', imm(USER_SS)), I('push', r(EDX)), I('push', imm(EFLAGS_IF | 2)),
     I('push', imm(USER_CS)), I('push', imm(SYSTEM_CALL_RETURN)), I('push', imm(0)), I('push', imm(SYSTEM_SERVICE_VECTOR)),
     I('add', r(EDX), imm(8)),
     I('pushad'), I('push', sreg(DS)), I('push', sreg(ES)), I('push', sreg(FS)), I('push', sreg(GS)),
     I('mov', r(EAX), imm(KERNEL_DS)), I('mov', sreg(DS), r(EAX, 2)), I('mov', sreg(ES), r(EAX, 2)), I('cld'),
     I('push', r(ESP)), { op: 'call', target: dispatch },
     // KTRAP_FRAME: +56 eip, +60 cs, +64 eflags, +68 esp.
+    // (eip SystemCallReturn is a user address: cs is USER_CS then.)
     I('cmp', frame(56), imm(SYSTEM_CALL_RETURN)), J('ne', exit),
-    I('cmp', frame(60), imm(USER_CS)), J('ne', exit),
     I('test', frame(64), imm(EFLAGS_TF)), J('ne', exit),
     I('pop', sreg(GS)), I('pop', sreg(FS)), I('pop', sreg(ES)), I('pop', sreg(DS)), I('popad'),
-    I('add', r(ESP), imm(8)),
-    I('mov', r(EDX), frame(0)), I('mov', r(ECX), frame(12)),
-    I('and', frame(8), imm(~EFLAGS_IF)), I('push', frame(8)), I('popfd'),
+    // +0 vector, +4 error code, +8 eip, +20 esp. Interrupts are off here (the dispatcher returns so);
+    // eflags stay the kernel's but for IF: `sti`'s one-instruction shadow covers `sysexit`.
+    I('mov', r(EDX), frame(8)), I('mov', r(ECX), frame(20)),
     I('sti'), I('sysexit'),
   ];
 }

@@ -37,7 +37,7 @@ function has(tool: string): boolean {
 
 // The third run is the chaos kernel's (kernel/ke/chaos.ts): thread switches forced at pseudo-random
 // function entries and loop heads inside the kernel, far more often than the clock's.
-describe.each([['fat16', 32, false], ['fat32', 300, false], ['fat16', 32, true]] as const)('concurrent file requests on a %s volume (chaos kernel: %s)', (fat, sizeMB, chaos) => {
+describe.each([['fat16', 32, false], ['fat32', 300, false], ['fat16', 32, true]] as const)('concurrent file requests on a %s volume of %i MB (chaos kernel: %s)', (fat, sizeMB, chaos) => {
   const tmp = mkdtempSync(join(tmpdir(), 'fatrace-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   let lines: string[] = [];
