@@ -415,11 +415,21 @@ export function KeScratchInUse(): u32 {
 function KiThreadReturned(unused: usize): void { KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, 0x7E, <u32>KeCurrentThread, 0, 0); }
 
 /** References on a thread (its creator's and waiters'): the memory goes with the last. */
-export function KeReferenceThread(thread: usize): void { changetype<KTHREAD>(thread).References++; }
+// The count changes with interrupts off: two threads dropping the last two
+// references must not both see zero (or neither), and none may read the
+// count of a thread another one has just freed.
+export function KeReferenceThread(thread: usize): void {
+  const f = KiLockDispatcher();
+  changetype<KTHREAD>(thread).References++;
+  KiUnlockDispatcher(f);
+}
 export function KeDereferenceThread(thread: usize): void {
   const t = changetype<KTHREAD>(thread);
-  t.References--;
-  if (t.References == 0 && t.StackBase == 0) {
+  const f = KiLockDispatcher();
+  const left = --t.References;
+  const free = left == 0 && t.StackBase == 0;
+  KiUnlockDispatcher(f);
+  if (free) {
     if (KiThreadFreeHook != 0) changetype<KTHREAD_FREE_HOOK>(KiThreadFreeHook)(thread);
     ExFreePoolWithTag(thread, THREAD_TAG);
   }
