@@ -87,8 +87,9 @@ export interface BootOptions {
   screen?: boolean;
   /**
    * on a timeout, ask the kernel debugger for its thread list first (up to 3 s
-   * more) and add it to `lines` as `[host] ...` lines, so a stalled boot's
-   * failure shows what every thread waits on; default true
+   * more; only when the log announced it: `kd: kernel debugger on COM2`) and
+   * add it to `lines` as `[host] ...` lines, so a stalled boot's failure shows
+   * what every thread waits on; default true
    */
   kdOnTimeout?: boolean;
 }
@@ -487,7 +488,9 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
     const onTimeout = (): void => {
       if (done) return;
       const client = kd;
-      if (opts.kdOnTimeout === false || !client || !emulator) return finish('timeout');
+      // only a kernel that announced its debugger on COM2 is asked (a test kernel without one would cost 3 s)
+      const hasKd = monitor.lines.some((l) => l.includes('kd: kernel debugger on COM2'));
+      if (opts.kdOnTimeout === false || !client || !emulator || !hasKd) return finish('timeout');
       // the machine keeps running while the debugger answers (interrupt-driven, COM2)
       let answered = false;
       const giveUp = setTimeout(() => { if (!answered) { stalledThreads = ['no answer from the kernel debugger within 3 s']; finish('timeout'); } }, 3000);
