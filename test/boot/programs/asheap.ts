@@ -5,37 +5,18 @@
 // threads were both given shows as a pattern the other thread wrote. Every
 // few rounds a string is built by concatenation and checked character by
 // character. Only the main thread prints (the line buffer in nt.ts is one).
+import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtWaitForSingleObject, NtYieldExecution, put, putDec, flush, ms } from "./nt";
-@external("kernel", "func_address") declare function func_address(slot: u32): usize;
 
 const SELF: u32 = 0xFFFFFFFF;
 const THREADS: u32 = 4;
 const ROUNDS: u32 = 6000;
-const context = memory.data(716, 4);
-const initialTeb = memory.data(20, 4);
-const cell = memory.data(64, 4);
 const t = memory.data(8, 8);
 const handles = memory.data(16, 4);
 const errors = memory.data(16, 4);   // per thread: a block or string found wrong
 const finished = memory.data(16, 4); // per thread: rounds done
 
-/** Starts `routine(param)` on a new 64 KiB stack; returns its handle. */
-function spawn(routine: (p: u32) => void, param: u32): u32 {
-  store<u32>(cell, 0); store<u32>(cell, 0x10000, 4);
-  NtAllocateVirtualMemory(SELF, cell, 0, cell + 4, 0x3000, 0x04);
-  const bottom = load<u32>(cell), top = bottom + 0x10000;
-  store<u32>(top - 8, <u32>func_address(load<u32>(changetype<usize>(threadReturned))));
-  store<u32>(top - 4, param);
-  memory.fill(context, 0, 716);
-  store<u32>(context, <u32>func_address(load<u32>(changetype<usize>(routine))), 0xB8); // Eip
-  store<u32>(context, top - 8, 0xC4);                                                     // Esp
-  store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom + 0x2000, 12);
-  const s = NtCreateThread(cell + 8, 0x1F03FF, 0, SELF, cell + 12, context, initialTeb, 0);
-  if (s != 0) { show("create failed", s); return 0; }
-  return load<u32>(cell, 8);
-}
 
-function threadReturned(p: u32): void { NtTerminateThread(0xFFFFFFFE, 0); }
 
 function worker(id: u32): void {
   let bad: u32 = 0;

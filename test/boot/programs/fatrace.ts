@@ -7,8 +7,8 @@
 // nt.ts is one for the process): each keeps its counts and its first
 // failure in its own memory, and the main thread reports them at the end.
 // test/boot/fatrace.test.ts then reads the disk (our reader, fsck.fat).
+import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, put, putDec, putHex, flush, NtAllocateVirtualMemory, NtClose, NtCreateThread, NtTerminateThread, NtWaitForSingleObject, ms } from "./nt";
-@external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtReadFile") declare function NtReadFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
 @external("ntdll", "NtWriteFile") declare function NtWriteFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
@@ -37,8 +37,6 @@ const W_SIZE: u32 = 0x10000;
 const areas = memory.data(<i32>(WORKERS * 4), 4);
 const threads = memory.data(<i32>(WORKERS * 4), 4);
 const cell = memory.data(64, 4);
-const context = memory.data(716, 4);
-const initialTeb = memory.data(20, 4);
 const timeout = memory.data(8, 8);
 
 function ascii(w: usize, at: u32, s: string): u32 {
@@ -152,7 +150,6 @@ function worker(index: u32): void {
     store<u32>(w + W_ROUNDS, load<u32>(w + W_ROUNDS) + 1);
   }
 }
-function threadReturned(p: u32): void { NtTerminateThread(0xFFFFFFFE, 0); }
 function workerEntry(p: u32): void { worker(p); NtTerminateThread(0xFFFFFFFE, 0); }
 
 /** 64 KiB committed at `base` cell; its address. */
@@ -163,19 +160,6 @@ function allocate(size: u32): usize {
   return <usize>load<u32>(cell);
 }
 
-/** Starts `routine(param)` on a new 64 KiB stack; returns its handle. */
-function spawn(routine: (p: u32) => void, param: u32): u32 {
-  const bottom = <u32>allocate(0x10000), top = bottom + 0x10000;
-  store<u32>(top - 8, <u32>func_address(load<u32>(changetype<usize>(threadReturned))));
-  store<u32>(top - 4, param);
-  memory.fill(context, 0, 716);
-  store<u32>(context, <u32>func_address(load<u32>(changetype<usize>(routine))), 0xB8); // Eip
-  store<u32>(context, top - 8, 0xC4);                                                     // Esp
-  store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom + 0x2000, 12);
-  const s = NtCreateThread(cell + 8, 0x1F03FF, 0, SELF, cell + 12, context, initialTeb, 0);
-  if (s != 0) { show("create thread", s); return 0; }
-  return load<u32>(cell, 8);
-}
 
 /** An OBJECT_ATTRIBUTES for `prefix` + `number` (none: 0xFFFFFFFF) + `suffix` in w's buffers. */
 function named(w: usize, prefix: string, number: u32, suffix: string): usize {

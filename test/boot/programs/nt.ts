@@ -124,3 +124,32 @@ export function findPid(first: u32, second: u32): u32 {
 }
 @external("ntdll", "NtCreateProcessEx") export declare function NtCreateProcessEx(handle: usize, access: u32, oa: usize, parent: u32, flags: u32, section: u32, debugPort: u32, exceptionPort: u32, job: u32): u32;
 @external("ntdll", "NtSetInformationThread") export declare function NtSetInformationThread(thread: u32, infoClass: u32, buffer: usize, length: u32): u32;
+
+// ---- threads ----
+@external("kernel", "func_address") declare function spawnFuncAddress(slot: u32): usize;
+const spawnContext = memory.data(716, 4);  // CONTEXT: only Eip and Esp are set
+const spawnTeb = memory.data(20, 4);       // INITIAL_TEB
+const spawnCell = memory.data(24, 4);      // base, size, handle, ClientId
+/** Where a thread's routine returns to (its first stack slot): the thread ends. */
+export function threadReturned(p: u32): void { NtTerminateThread(0xFFFFFFFE, 0); }
+/**
+ * Starts `routine(param)` in this process on a new 64 KiB stack (suspended
+ * when asked); returns its handle, or 0 after a "create failed" line. The
+ * program's main must keep the function table alive (an indirect call
+ * through `threadReturned` that never runs; see threads.ts), since the
+ * start address comes from func_address.
+ */
+export function spawnThread(routine: (p: u32) => void, param: u32, suspended: u32 = 0): u32 {
+  store<u32>(spawnCell, 0); store<u32>(spawnCell, 0x10000, 4);
+  NtAllocateVirtualMemory(0xFFFFFFFF, spawnCell, 0, spawnCell + 4, 0x3000 /* MEM_COMMIT | MEM_RESERVE */, 0x04 /* PAGE_READWRITE */);
+  const bottom = load<u32>(spawnCell), top = bottom + 0x10000;
+  store<u32>(top - 8, <u32>spawnFuncAddress(load<u32>(changetype<usize>(threadReturned))));
+  store<u32>(top - 4, param);
+  memory.fill(spawnContext, 0, 716);
+  store<u32>(spawnContext, <u32>spawnFuncAddress(load<u32>(changetype<usize>(routine))), 0xB8); // Eip
+  store<u32>(spawnContext, top - 8, 0xC4);                                                          // Esp
+  store<u32>(spawnTeb, top, 8); store<u32>(spawnTeb, bottom + 0x2000, 12);
+  const s = NtCreateThread(spawnCell + 8, 0x1F03FF, 0, 0xFFFFFFFF, spawnCell + 12, spawnContext, spawnTeb, suspended);
+  if (s != 0) { show("create failed", s); return 0; }
+  return load<u32>(spawnCell, 8);
+}

@@ -13,11 +13,11 @@
 // name), NtQueryObject (type name), NtQueryPerformanceCounter (never goes
 // back). The workers count the times another worker ran between two of their
 // own iterations (switches), to show the services did interleave.
+import { spawnThread, threadReturned } from "./nt";
 import { show, say, put, putDec, putHex, flush, unicode, attributes, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread,
   NtCreateDirectoryObject, NtCreateSymbolicLinkObject, NtCreateEvent, NtQuerySymbolicLinkObject, NtDuplicateObject,
   NtQueryObject, NtClose, NtOpenDirectoryObject, NtQueryDirectoryObject, NtQueryPerformanceCounter,
   NtWaitForMultipleObjects } from "./nt";
-@external("kernel", "func_address") declare function func_address(slot: u32): usize;
 
 const SELF: u32 = 0xFFFFFFFF;
 const WORKERS: u32 = 4;
@@ -25,8 +25,6 @@ const ITERATIONS: u32 = 3000;
 const DIRECTORY_QUERY: u32 = 1, DIRECTORY_TRAVERSE: u32 = 2;
 const SYMBOLIC_LINK_QUERY: u32 = 1;
 
-const context = memory.data(716, 4);
-const initialTeb = memory.data(20, 4);
 const cell = memory.data(64, 4);
 const threads = memory.data(16, 4);
 
@@ -146,23 +144,11 @@ function worker(i: u32): void {
   NtTerminateThread(0xFFFFFFFE, 0);
 }
 
-function spawn(routine: (p: u32) => void, param: u32): u32 {
-  store<u32>(cell, 0); store<u32>(cell, 0x10000, 4);
-  NtAllocateVirtualMemory(SELF, cell, 0, cell + 4, 0x3000, 0x04);
-  const bottom = load<u32>(cell), top = bottom + 0x10000;
-  store<u32>(top - 8, <u32>func_address(load<u32>(changetype<usize>(threadReturned))));
-  store<u32>(top - 4, param);
-  memory.fill(context, 0, 716);
-  store<u32>(context, <u32>func_address(load<u32>(changetype<usize>(routine))), 0xB8); // Eip
-  store<u32>(context, top - 8, 0xC4);                                                     // Esp
-  store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom + 0x2000, 12);
-  const s = NtCreateThread(cell + 8, 0x1F03FF, 0, SELF, cell + 12, context, initialTeb, 1); // suspended: all start together
-  if (s != 0) { show("create failed", s); return 0; }
-  return load<u32>(cell, 8);
-}
-function threadReturned(p: u32): void { NtTerminateThread(0xFFFFFFFE, 0); }
 
 @external("ntdll", "NtResumeThread") declare function NtResumeThread(handle: u32, previous: usize): u32;
+
+/** Every worker starts suspended: all start together. */
+function spawn(routine: (p: u32) => void, param: u32): u32 { return spawnThread(routine, param, 1); }
 
 export function main(): void {
   const indirect: (p: u32) => void = threadReturned;

@@ -16,9 +16,9 @@
 // volatile key \Registry\Machine\ReentW with Index = 1000 + w (NtOpenKey and
 // NtQueryValueKey), and a file C:\reentW.tmp of (w + 1) * 100 bytes
 // (NtCreateFile and NtQueryInformationFile FileStandardInformation).
+import { spawnThread as spawn, threadReturned } from "./nt";
 import { put, putHex, putDec, flush, say, show, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtClose,
   NtCreateSection, NtDelayExecution, NtOpenProcess, NtQueryInformationProcess, NtQueryVirtualMemory, NtWaitForSingleObject, ms } from "./nt";
-@external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("ntdll", "NtQuerySection") declare function NtQuerySection(h: u32, cls: u32, info: usize, length: u32, result: usize): u32;
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, titleIndex: u32, cls: usize, options: u32, disposition: usize): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
@@ -65,9 +65,6 @@ const A_TEXT: u32 = 1024;   // a path (UTF-16, 512)
 const A_FILL: u32 = 2048;   // file contents (1024)
 
 const threads = memory.data(<i32>(WORKERS * 4), 4);
-const context = memory.data(716, 4);
-const initialTeb = memory.data(20, 4);
-const cell = memory.data(64, 4);
 const delay = memory.data(8, 8);
 // 1: the memory manager's services only (the loop never blocks, so the clock
 // preempts the workers anywhere, inside the services too); 2: all of them
@@ -75,21 +72,6 @@ const delay = memory.data(8, 8);
 let phase: u32 = 1;
 let last: u32 = 0xFFFFFFFF; // the worker that called last
 
-function spawn(routine: (p: u32) => void, param: u32): u32 {
-  store<u32>(cell, 0); store<u32>(cell, 0x10000, 4);
-  NtAllocateVirtualMemory(SELF, cell, 0, cell + 4, 0x3000, 0x04);
-  const bottom = load<u32>(cell), top = bottom + 0x10000;
-  store<u32>(top - 8, <u32>func_address(load<u32>(changetype<usize>(threadReturned))));
-  store<u32>(top - 4, param);
-  memory.fill(context, 0, 716);
-  store<u32>(context, <u32>func_address(load<u32>(changetype<usize>(routine))), 0xB8); // Eip
-  store<u32>(context, top - 8, 0xC4);                                                     // Esp
-  store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom + 0x2000, 12);
-  const s = NtCreateThread(cell + 8, 0x1F03FF, 0, SELF, cell + 12, context, initialTeb, 0);
-  if (s != 0) { show("create failed", s); return 0; }
-  return load<u32>(cell, 8);
-}
-function threadReturned(p: u32): void { NtTerminateThread(0xFFFFFFFE, 0); }
 
 /** The worker's path: `text` with its '#' replaced by the worker's digit, as a UNICODE_STRING in its OBJECT_ATTRIBUTES. */
 function path(area: usize, w: u32, text: string): usize {

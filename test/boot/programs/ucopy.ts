@@ -8,17 +8,15 @@
 // Lines: first the cases without a race (a status and the bytes reported),
 // then two races, each "<what> calls N success N partial N access violation N
 // other N switches N", then "the kernel is still running".
+import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, say, put, putHex, putDec, flush, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtCreateThread, NtTerminateThread,
   NtReadVirtualMemory, NtSuspendThread, attributes } from "./nt";
-@external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(h: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
 @external("ntdll", "NtReadFile") declare function NtReadFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
 
 const SELF: u32 = 0xFFFFFFFF;
 const MEM_COMMIT: u32 = 0x1000, MEM_RESERVE: u32 = 0x2000, MEM_DECOMMIT: u32 = 0x4000, PAGE_READWRITE: u32 = 0x04;
 const SIZE: u32 = 0x10000;
-const context = memory.data(716, 4);
-const initialTeb = memory.data(20, 4);
 const cell = memory.data(64, 4);
 const flip = memory.data(16, 4);   // the toggling thread's own cells
 const iosb = memory.data(8, 4);
@@ -28,21 +26,6 @@ let region: usize = 0;
 let stop = false;
 let toggles: u32 = 0;
 
-function spawn(routine: (p: u32) => void, param: u32): u32 {
-  store<u32>(cell, 0); store<u32>(cell, 0x10000, 4);
-  NtAllocateVirtualMemory(SELF, cell, 0, cell + 4, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE);
-  const bottom = load<u32>(cell), top = bottom + 0x10000;
-  store<u32>(top - 8, <u32>func_address(load<u32>(changetype<usize>(threadReturned))));
-  store<u32>(top - 4, param);
-  memory.fill(context, 0, 716);
-  store<u32>(context, <u32>func_address(load<u32>(changetype<usize>(routine))), 0xB8); // Eip
-  store<u32>(context, top - 8, 0xC4);                                                     // Esp
-  store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom + 0x2000, 12);
-  const s = NtCreateThread(cell + 8, 0x1F03FF, 0, SELF, cell + 12, context, initialTeb, 0);
-  if (s != 0) { show("create failed", s); return 0; }
-  return load<u32>(cell, 8);
-}
-function threadReturned(p: u32): void { NtTerminateThread(0xFFFFFFFE, 0); }
 
 /** Decommits `pages` pages at `at` (this thread's cells). */
 function decommit(at: usize, bytes: u32): u32 {
