@@ -43,6 +43,7 @@
 //     is no smss to start: a line says so and phase 1 goes on to the idle
 //     loop (NT would have stopped with INACCESSIBLE_BOOT_DEVICE earlier).
 
+import { PsShutdownInProgress } from "./psshutdown";
 import { KeBugCheckEx, SESSION1_INITIALIZATION_FAILED, SESSION5_INITIALIZATION_FAILED } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
@@ -314,6 +315,8 @@ export function PsStartSessionManager(): void {
   store<i64>(Cell, -SMSS_WAIT_SECONDS * 10000000);
   status = NtWaitForSingleObject(process, 0, Cell);
   if (status == STATUS_TIMEOUT) return; // running: phase 1 goes on; the handle keeps it
+  // A shutdown asked for within the five seconds (a quick logon and reboot) ends smss: not a failed boot.
+  if (status == 0 /* STATUS_WAIT_0: it ended */ && PsShutdownInProgress()) return;
   PspCheck(status, "NtWaitForSingleObject");
   PspCheck(NtQueryInformationProcess(process, 0, <u32>BasicInfo, 24, 0), "NtQueryInformationProcess");
   const exitStatus = load<u32>(BasicInfo);

@@ -50,6 +50,8 @@ const PCI_RESET_CONTROL: u32 = 0xCF9;
 const PCI_RESET_NOW: u32 = 0x06;
 /** Set once, by the first caller (read and set with interrupts off). */
 let PspShutdownStarted = false;
+/** NtShutdownSystem has begun: processes now end because it ends them. */
+export function PsShutdownInProgress(): bool { return PspShutdownStarted; }
 
 /** NtShutdownSystem(Action). Returns only on a refusal. */
 export function NtShutdownSystem(action: u32): u32 {
