@@ -202,3 +202,33 @@ describe('security: captures that fault', () => {
     expect(lines).toContainEqual(expect.stringMatching(/\(capfault\) exited with status 0x00000000$/));
   }, 300000);
 });
+
+describe('security: single fetch under a vanishing page', () => {
+  it('ex/ob/ps/se services with their buffers in a page another thread decommits and commits: statuses, never a bug check', async () => {
+    // The chaos kernel (forced switches at function entries and loop heads) widens every window between
+    // a probe and an access, so the old kernel's page-walk probes lost the race within a few hundred rounds.
+    const bootModules = [{ name: 'fetchrace.exe', bytes: await program('fetchrace') }];
+    const { kernelImage } = await buildKernel({ bootModules, write: false, chaos: true });
+    const r = await boot({ kernel: kernelImage, cmdline: 'chaos=17017 chaosperiod=40', until: 'ke: idle loop', timeoutMs: 400000 });
+    expect(r.stop, r.log.slice(-3000)).toBeUndefined();
+    expect(r.reached).toBe(true);
+    const lines = msg(r.lines);
+    const out = lines.filter((l) => l.startsWith('fetchrace: ')).map((l) => l.slice(11));
+    expect(out.slice(0, 2), lines.slice(-40).join('\n')).toEqual(['allocate 0x00000000', 'set up 0x00000000']);
+    expect(out.filter((l) => / without a race | unexpected /.test(l)), out.join('\n')).toEqual([]);
+    const tallies = out.map((l) => /^(.+) calls (\d+) success (\d+) access violation (\d+) normal (\d+) other (\d+)$/.exec(l)).filter((m) => m) as RegExpExecArray[];
+    expect(tallies.length).toBe(40);
+    let violations = 0;
+    for (const m of tallies) {
+      expect(Number(m[6]), m[0]).toBe(0);                                              // only SUCCESS, ACCESS_VIOLATION or the service's own error
+      expect(Number(m[3]) + Number(m[4]) + Number(m[5]), m[0]).toBe(Number(m[2]));
+      expect(Number(m[3]), m[0]).toBeGreaterThan(0);                                   // calls with the page there still work
+      violations += Number(m[4]);
+    }
+    expect(violations).toBeGreaterThan(100);                                           // the page went away under many calls
+    const switches = out.map((l) => /^switches (\d+)$/.exec(l)).find((m) => m);
+    expect(Number(switches![1])).toBeGreaterThanOrEqual(1000);
+    expect(out).toContain('the kernel is still running');
+    expect(lines).toContainEqual(expect.stringMatching(/\(fetchrace\) exited with status 0x00000000$/));
+  }, 600000);
+});
