@@ -47,7 +47,7 @@
 //
 //   block (pool 'Err '): +0 ULONG Vector[5]  +20 the strings, NUL-terminated, each at most 255 characters
 
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
 import { KeBugCheckWithMessage } from "../ke/bugcheck";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogAsciiz } from "../ke/log";
 import { cli } from "../sdk/intrinsics";
@@ -146,41 +146,40 @@ function ExpLogParameters(block: usize, count: u32, mask: u32): void {
 /**
  * Copies the caller's parameters into a new pool block (see the file's
  * head); the block is at `out`, and the caller's vector as it was read at
- * `vector` (VECTOR_BYTES of the caller's scratch). STATUS_ACCESS_VIOLATION
- * for a pointer a probe refuses.
+ * `vector` (VECTOR_BYTES of the caller's scratch). Each user value is read
+ * once, through the user-copy routine: the vector, each string's
+ * UNICODE_STRING and the characters kept. STATUS_ACCESS_VIOLATION for a
+ * pointer a probe refuses or a page that is gone.
  */
 function ExpCaptureParameters(parameters: usize, count: u32, mask: u32, out: usize, vector: usize): u32 {
   store<usize>(out, 0);
-  if (count != 0 && !ProbeForRead(parameters, count * 4, 4)) return STATUS_ACCESS_VIOLATION;
+  memory.fill(vector, 0, VECTOR_BYTES);
+  if (count != 0 && (!ProbeUserRange(parameters, count * 4, 4) || !ExCopyFromUser(vector, parameters, count * 4))) return STATUS_ACCESS_VIOLATION;
   let textBytes: u32 = 0;
-  for (let i: u32 = 0; i < MAXIMUM_HARDERROR_PARAMETERS; i++) store<u32>(vector + (i << 2), i < count ? load<u32>(parameters + (i << 2)) : 0);
-  for (let i: u32 = 0; i < count; i++) {
-    if ((mask & (1 << i)) == 0) continue;
-    const string = load<u32>(vector + (i << 2));
-    if (!ProbeForRead(string, 8, 4)) return STATUS_ACCESS_VIOLATION;
-    const maximum = <u32>load<u16>(string, 2);
-    if (!ProbeForRead(load<u32>(string, 4), maximum, 1)) return STATUS_ACCESS_VIOLATION;
-    textBytes += STRING_MAX + 1;
-  }
-  const block = ExAllocatePoolWithTag(NonPagedPool, VECTOR_BYTES + textBytes, ERR_TAG);
+  for (let i: u32 = 0; i < count; i++) if ((mask & (1 << i)) != 0) textBytes += STRING_MAX + 1;
+  // The block, then room for one string's UNICODE_STRING and raw characters as they are copied in.
+  const block = ExAllocatePoolWithTag(NonPagedPool, VECTOR_BYTES + textBytes + 8 + STRING_MAX * 2, ERR_TAG);
   if (block == 0) return STATUS_INSUFFICIENT_RESOURCES;
   memory.copy(block, vector, VECTOR_BYTES);
+  const raw = block + VECTOR_BYTES + textBytes;
   let text = block + VECTOR_BYTES;
   for (let i: u32 = 0; i < count; i++) {
     if ((mask & (1 << i)) == 0) continue;
-    const string = load<u32>(block + (i << 2));
-    // Read once: another thread may change the descriptor; stay inside what was probed.
-    let length = <u32>load<u16>(string);
-    const maximum = <u32>load<u16>(string, 2);
-    const buffer = load<u32>(string, 4);
-    if (length > maximum) length = maximum;
-    let n: u32 = 0;
-    for (let k: u32 = 0; k + 1 < length && n < STRING_MAX; k += 2) {
-      const c = <u32>load<u16>(buffer + k);
+    const string = load<u32>(vector + (i << 2));
+    if (!ProbeUserRange(string, 8, 4) || !ExCopyFromUser(raw, string, 8)) { ExFreePoolWithTag(block, ERR_TAG); return STATUS_ACCESS_VIOLATION; }
+    let length = <u32>load<u16>(raw);
+    const maximum = <u32>load<u16>(raw, 2);
+    const buffer = load<u32>(raw, 4);
+    if (!ProbeUserRange(buffer, maximum, 1)) { ExFreePoolWithTag(block, ERR_TAG); return STATUS_ACCESS_VIOLATION; }
+    if (length > maximum) length = maximum; // stay inside what was probed
+    let characters = length >> 1;
+    if (characters > STRING_MAX) characters = STRING_MAX;
+    if (!ExCopyFromUser(raw + 8, buffer, characters << 1)) { ExFreePoolWithTag(block, ERR_TAG); return STATUS_ACCESS_VIOLATION; }
+    for (let n: u32 = 0; n < characters; n++) {
+      const c = <u32>load<u16>(raw + 8 + (n << 1));
       store<u8>(text + n, <u8>(c >= 0x20 && c < 0x7F ? c : 0x3F));
-      n++;
     }
-    store<u8>(text + n, 0);
+    store<u8>(text + characters, 0);
     store<u32>(block + (i << 2), <u32>text);
     text += STRING_MAX + 1;
   }
@@ -267,7 +266,7 @@ export function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters:
   if (count > MAXIMUM_HARDERROR_PARAMETERS) return STATUS_INVALID_PARAMETER_2;
   if (parameters != 0 && count == 0) return STATUS_INVALID_PARAMETER_2;
   if (options > OptionCancelTryContinue) return STATUS_INVALID_PARAMETER_4;
-  if (!ProbeForWrite(response, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(response, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if (parameters == 0) count = 0;
   // The thread's own (probes and the port's reply may switch threads): +0 the block, +4 the caller's vector.
   const out = KeAllocateScratch(4 + VECTOR_BYTES);
@@ -289,6 +288,5 @@ export function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters:
   }
   ExFreePoolWithTag(block, ERR_TAG);
   KeFreeScratch(out);
-  if (ProbeForWrite(response, 4, 4)) store<u32>(response, answer);
-  return STATUS_SUCCESS;
+  return ExWriteUserUlong(response, answer) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }

@@ -7,6 +7,10 @@
 // Each service works the NT way: probe and capture what the caller passed
 // (only when it came from user mode), reference the object by handle with
 // the access it needs, call the kernel routine, dereference, write results.
+// Probes are range checks (ProbeUserRange); every read of the caller's
+// memory is one ExCopyFromUser into kernel memory and every result goes out
+// through ExWriteUserUlong / ExCopyToUser, so a page another thread takes
+// away meanwhile gives STATUS_ACCESS_VIOLATION, never a kernel fault.
 
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import {
@@ -14,8 +18,8 @@ import {
   KeInitializeSemaphore, KeInitializeTimer, KePulseEvent, KeReadStateObject, KeReleaseMutant, KeReleaseSemaphore,
   KeResetEvent, KeSetEvent, KeSetTimer, KeWaitForMultipleObjects, MAXIMUM_WAIT_OBJECTS, WaitAll, WaitAny,
 } from "../ke/wait";
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
-import { ExCaptureObjectAttributes, ExCaptureTimeout, ExProbeHandle, ExReleaseObjectAttributes } from "./capture";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { ExCaptureObjectAttributes, ExCaptureTimeout, ExReleaseObjectAttributes } from "./capture";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject, ObOpenObjectByName } from "../ob/obname";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
@@ -91,9 +95,13 @@ export function ExInitializeSynchronizationTypes(): void {
 /** Initialises a new object's body from two arguments; returns an NTSTATUS (a failure deletes the object). */
 export type EXP_INIT = (body: usize, a: u32, b: u32) => u32;
 
-/** Create: probe the handle, capture the attributes, create, initialise the body, insert, hand out the handle. */
+/**
+ * Create: probe the handle, capture the attributes, create, initialise the
+ * body, insert, hand out the handle (through the user-copy routine: a page
+ * gone by then is STATUS_ACCESS_VIOLATION, the handle stays open, as NT's).
+ */
 export function ExpCreate(handle: usize, access: u32, objectAttributes: usize, type: usize, bodySize: u32, init: EXP_INIT, a: u32, b: u32): u32 {
-  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 the object, +12 the handle
   let status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
@@ -104,7 +112,7 @@ export function ExpCreate(handle: usize, access: u32, objectAttributes: usize, t
       if (status != STATUS_SUCCESS) { ObDereferenceObject(body); }
       else {
         status = ObInsertObject(body, access, s + 12);
-        if (!NT_ERROR(status)) store<u32>(handle, load<u32>(s, 12));
+        if (!NT_ERROR(status) && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
       }
     }
     ExReleaseObjectAttributes(s);
@@ -114,12 +122,12 @@ export function ExpCreate(handle: usize, access: u32, objectAttributes: usize, t
 }
 
 export function ExpOpen(handle: usize, access: u32, objectAttributes: usize, type: usize): u32 {
-  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = KeAllocateScratch(16); // +0 captured attributes (8), +12 the handle
   let status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
     status = ObOpenObjectByName(load<usize>(s), type, access, s + 12);
-    if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+    if (status == STATUS_SUCCESS && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
     ExReleaseObjectAttributes(s);
   }
   KeFreeScratch(s);
@@ -138,7 +146,19 @@ export function ExReferenceHandle(handle: u32, access: u32, type: usize, object:
 }
 
 
-function ExpWriteOptional(pointer: usize, value: i32): void { if (pointer != 0) store<i32>(pointer, value); }
+/** A result for an optional out-pointer the service probed: SUCCESS, or STATUS_ACCESS_VIOLATION when its page is gone. */
+function ExpWriteOptional(pointer: usize, value: i32): u32 {
+  return pointer == 0 || ExWriteUserUlong(pointer, <u32>value) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
+}
+/** The same for a BOOLEAN (one byte), copied from the caller's scratch. */
+function ExpWriteOptionalBoolean(pointer: usize, value: bool): u32 {
+  if (pointer == 0) return STATUS_SUCCESS;
+  const cell = KeAllocateScratch(4);
+  store<u8>(cell, value ? 1 : 0);
+  const ok = ExCopyToUser(pointer, cell, 1);
+  KeFreeScratch(cell);
+  return ok ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
+}
 
 // ---- events ----
 
@@ -158,7 +178,7 @@ export function NtOpenEvent(handle: usize, access: u32, objectAttributes: usize)
 
 const EV_SET: u32 = 0, EV_RESET: u32 = 1, EV_PULSE: u32 = 2;
 function ExpEventOp(handle: u32, previous: usize, op: u32): u32 {
-  if (previous != 0 && !ProbeForWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (previous != 0 && !ProbeUserRange(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const out = KeAllocateScratch(4);
   const status = ExReferenceHandle(handle, EVENT_MODIFY_STATE, ExEventObjectType, out);
   const event = load<usize>(out);
@@ -166,8 +186,7 @@ function ExpEventOp(handle: u32, previous: usize, op: u32): u32 {
   if (status != STATUS_SUCCESS) return status;
   const old = op == EV_SET ? KeSetEvent(event) : op == EV_RESET ? KeResetEvent(event) : KePulseEvent(event);
   ObDereferenceObject(event);
-  ExpWriteOptional(previous, old);
-  return STATUS_SUCCESS;
+  return ExpWriteOptional(previous, old);
 }
 export function NtSetEvent(handle: u32, previousState: usize): u32 { return ExpEventOp(handle, previousState, EV_SET); }
 export function NtResetEvent(handle: u32, previousState: usize): u32 { return ExpEventOp(handle, previousState, EV_RESET); }
@@ -187,14 +206,14 @@ export function NtOpenMutant(handle: usize, access: u32, objectAttributes: usize
 }
 /** NtReleaseMutant(MutantHandle, PreviousCount optional). */
 export function NtReleaseMutant(handle: u32, previousCount: usize): u32 {
-  if (previousCount != 0 && !ProbeForWrite(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (previousCount != 0 && !ProbeUserRange(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = KeAllocateScratch(8); // +0 the mutant, +4 its previous count
   let status = ExReferenceHandle(handle, 0, ExMutantObjectType, s);
   if (status == STATUS_SUCCESS) {
     const mutant = load<usize>(s);
     status = KeReleaseMutant(mutant, s + 4);
     ObDereferenceObject(mutant);
-    if (status == STATUS_SUCCESS) ExpWriteOptional(previousCount, load<i32>(s, 4));
+    if (status == STATUS_SUCCESS) status = ExpWriteOptional(previousCount, load<i32>(s, 4));
   }
   KeFreeScratch(s);
   return status;
@@ -216,14 +235,14 @@ export function NtOpenSemaphore(handle: usize, access: u32, objectAttributes: us
 }
 /** NtReleaseSemaphore(SemaphoreHandle, ReleaseCount, PreviousCount optional). */
 export function NtReleaseSemaphore(handle: u32, releaseCount: u32, previousCount: usize): u32 {
-  if (previousCount != 0 && !ProbeForWrite(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (previousCount != 0 && !ProbeUserRange(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = KeAllocateScratch(8); // +0 the semaphore, +4 its previous count
   let status = ExReferenceHandle(handle, SEMAPHORE_MODIFY_STATE, ExSemaphoreObjectType, s);
   if (status == STATUS_SUCCESS) {
     const semaphore = load<usize>(s);
     status = KeReleaseSemaphore(semaphore, <i32>releaseCount, s + 4);
     ObDereferenceObject(semaphore);
-    if (status == STATUS_SUCCESS) ExpWriteOptional(previousCount, load<i32>(s, 4));
+    if (status == STATUS_SUCCESS) status = ExpWriteOptional(previousCount, load<i32>(s, 4));
   }
   KeFreeScratch(s);
   return status;
@@ -246,23 +265,22 @@ export function NtOpenTimer(handle: usize, access: u32, objectAttributes: usize)
 /** NtSetTimer(TimerHandle, DueTime, TimerApcRoutine (unsupported: must be 0), TimerContext, ResumeTimer, Period (ms), PreviousState). */
 export function NtSetTimer(handle: u32, dueTime: usize, apcRoutine: u32, context: u32, resume: u32, period: u32, previousState: usize): u32 {
   if (apcRoutine != 0) return STATUS_INVALID_PARAMETER; // APCs do not exist yet
-  if (!ProbeForRead(dueTime, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  if (previousState != 0 && !ProbeForWrite(previousState, 1, 1)) return STATUS_ACCESS_VIOLATION;
-  const due = load<i64>(dueTime);
-  const out = KeAllocateScratch(4);
-  const status = ExReferenceHandle(handle, TIMER_MODIFY_STATE, ExTimerObjectType, out);
-  const timer = load<usize>(out);
-  KeFreeScratch(out);
+  if (previousState != 0 && !ProbeUserRange(previousState, 1, 1)) return STATUS_ACCESS_VIOLATION;
+  const s = KeAllocateScratch(12); // +0 the due time, read once; +8 the timer
+  if (!ProbeUserRange(dueTime, 8, 4) || !ExCopyFromUser(s, dueTime, 8)) { KeFreeScratch(s); return STATUS_ACCESS_VIOLATION; }
+  const due = load<i64>(s);
+  const status = ExReferenceHandle(handle, TIMER_MODIFY_STATE, ExTimerObjectType, s + 8);
+  const timer = load<usize>(s, 8);
+  KeFreeScratch(s);
   if (status != STATUS_SUCCESS) return status;
   const state = KeReadStateObject(timer);
   KeSetTimer(timer, due, period);
   ObDereferenceObject(timer);
-  if (previousState != 0) store<u8>(previousState, state != 0 ? 1 : 0);
-  return STATUS_SUCCESS;
+  return ExpWriteOptionalBoolean(previousState, state != 0);
 }
 /** NtCancelTimer(TimerHandle, CurrentState optional). */
 export function NtCancelTimer(handle: u32, currentState: usize): u32 {
-  if (currentState != 0 && !ProbeForWrite(currentState, 1, 1)) return STATUS_ACCESS_VIOLATION;
+  if (currentState != 0 && !ProbeUserRange(currentState, 1, 1)) return STATUS_ACCESS_VIOLATION;
   const out = KeAllocateScratch(4);
   const status = ExReferenceHandle(handle, TIMER_MODIFY_STATE, ExTimerObjectType, out);
   const timer = load<usize>(out);
@@ -271,8 +289,7 @@ export function NtCancelTimer(handle: u32, currentState: usize): u32 {
   KeCancelTimer(timer);
   const state = KeReadStateObject(timer);
   ObDereferenceObject(timer);
-  if (currentState != 0) store<u8>(currentState, state != 0 ? 1 : 0);
-  return STATUS_SUCCESS;
+  return ExpWriteOptionalBoolean(currentState, state != 0);
 }
 
 // ---- waits on handles ----
@@ -308,7 +325,7 @@ export function NtWaitForSingleObject(handle: u32, alertable: u32, timeout: usiz
 export function NtWaitForMultipleObjects(count: u32, handles: usize, waitType: u32, alertable: u32, timeout: usize): u32 {
   if (count == 0 || count > MAXIMUM_WAIT_OBJECTS) return STATUS_INVALID_PARAMETER;
   if (waitType != WaitAll && waitType != WaitAny) return STATUS_INVALID_PARAMETER_2;
-  if (!ProbeForRead(handles, count * 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(handles, count * 4, 4)) return STATUS_ACCESS_VIOLATION;
   return NtWaitForMultipleObjectsInternal(count, handles, 0, waitType, timeout);
 }
 
@@ -320,10 +337,16 @@ function NtWaitForMultipleObjectsInternal(count: u32, handles: usize, single: u3
     KeFreeScratch(s);
     return due == 1 ? STATUS_ACCESS_VIOLATION : STATUS_INSUFFICIENT_RESOURCES;
   }
+  // The caller's handles, read once into the block that then holds their objects.
+  if (handles != 0 && !ExCopyFromUser(objects, handles, count * 4)) {
+    ExFreePoolWithTag(objects, 0x74696157);
+    KeFreeScratch(s);
+    return STATUS_ACCESS_VIOLATION;
+  }
   let referenced: u32 = 0;
   let status: u32 = STATUS_SUCCESS;
   for (; referenced < count; referenced++) {
-    const handle = handles != 0 ? load<u32>(handles + referenced * 4) : single;
+    const handle = handles != 0 ? load<u32>(objects + referenced * 4) : single;
     status = ExReferenceHandle(handle, SYNCHRONIZE, 0, s + 8);
     if (status != STATUS_SUCCESS) break;
     const object = load<usize>(s, 8);

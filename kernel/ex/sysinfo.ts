@@ -19,6 +19,12 @@
 // NextEntryOffset chains them, 0 ends the list. The Idle process (pid 0, its
 // idle thread, no name) comes first, then the active processes in creation
 // order (System, pid 4, first).
+//
+// Every answer is built in pool and copied to the caller once, through the
+// user-copy routine (ExCopyToUser), after the probes (range checks): a page
+// another thread takes away meanwhile gives STATUS_ACCESS_VIOLATION. The
+// pointers an answer holds into itself (image and paging-file names) are
+// the caller's addresses.
 
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping } from "../ke/cpu";
@@ -28,10 +34,11 @@ import { ObGetHandleCount } from "../ob/obhandle";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsImageFileName } from "../ps/psmain";
 import { SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../sdk/sysinfo";
 import {
-  STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS,
+  STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS, STATUS_SUCCESS,
   STATUS_NOT_IMPLEMENTED, STATUS_PRIVILEGE_NOT_HELD,
 } from "../sdk/ntstatus";
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { SystemExtendServiceTableInformation } from "../sdk/sysinfo";
 import { MM_ALLOCATION_GRANULARITY, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_SIZE } from "../sdk/ntdef";
 import {
@@ -46,6 +53,9 @@ const THREAD_RECORD: u32 = <u32>offsetof<SYSTEM_THREAD_INFORMATION>();
 const PROCESSOR_SIZE: u32 = 12; // SYSTEM_PROCESSOR_INFORMATION
 /** SYSTEM_PERFORMANCE_INFORMATION on x86 (MinGW's winternl.h: 312 reserved bytes). */
 const PERFORMANCE_SIZE: u32 = 312;
+/** SYSTEM_PAGEFILE_INFORMATION.PageFileName.Buffer. */
+const PAGEFILE_NAME_BUFFER: u32 = 20;
+const SYSINFO_TAG: u32 = 0x49737953; // 'SysI'
 
 function PspNameBytes(process: usize): u32 {
   if (process == 0) return 0;
@@ -83,8 +93,8 @@ function PspWriteThread(at: usize, thread: usize, pid: u32): void {
   r.WaitReason = 0;
 }
 
-/** Writes one process's record at `at`; returns its size. */
-function PspWriteProcess(at: usize, process: usize, last: bool): u32 {
+/** Writes one process's record at `at` (its name pointer moved by `delta`, to the caller's copy); returns its size. */
+function PspWriteProcess(at: usize, process: usize, last: bool, delta: usize): u32 {
   const threads = PspThreadCount(process);
   const size = PspRecordSize(process, threads);
   memory.fill(at, 0, PROCESS_RECORD);
@@ -107,7 +117,7 @@ function PspWriteProcess(at: usize, process: usize, last: bool): u32 {
     store<u16>(nameAt + (nameBytes << 1), 0);
     r.ImageName_Length = <u16>(nameBytes * 2);
     r.ImageName_MaximumLength = <u16>(nameBytes * 2 + 2);
-    r.ImageName_Buffer = nameAt; // in the caller's buffer
+    r.ImageName_Buffer = nameAt + delta; // in the caller's buffer
     let k: u32 = 0;
     const head = process + EPROCESS_THREAD_LIST;
     for (let e = load<usize>(head); e != head; e = load<usize>(e)) {
@@ -123,73 +133,122 @@ function PspWriteProcess(at: usize, process: usize, last: bool): u32 {
 
 /** NtQuerySystemInformation(SystemInformationClass, SystemInformation, Length, *ReturnLength). */
 export function NtQuerySystemInformation(infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
-  if (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  if (infoClass == SystemBasicInformation) {
-    if (returnLength != 0) store<u32>(returnLength, BASIC_SIZE);
-    if (length != BASIC_SIZE) return STATUS_INFO_LENGTH_MISMATCH;
-    if (!ProbeForWrite(buffer, BASIC_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
-    memory.fill(buffer, 0, BASIC_SIZE);
-    const b = changetype<SYSTEM_BASIC_INFORMATION>(buffer);
-    b.TimerResolution = 100000; // 10 ms in 100 ns units
-    b.PageSize = PAGE_SIZE;
-    b.NumberOfPhysicalPages = MmNumberOfManagedPages;
-    b.LowestPhysicalPageNumber = 1;
-    b.HighestPhysicalPageNumber = MmNumberOfManagedPages + 0x800;
-    b.AllocationGranularity = MM_ALLOCATION_GRANULARITY;
-    b.MinimumUserModeAddress = MM_LOWEST_USER_ADDRESS;
-    b.MaximumUserModeAddress = MM_HIGHEST_USER_ADDRESS;
-    b.ActiveProcessorsAffinityMask = 1;
-    b.NumberOfProcessors = 1;
-    return STATUS_SUCCESS;
+  if (returnLength != 0 && !ProbeUserRange(returnLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (infoClass == SystemProcessInformation) return ExpQueryProcessInformation(buffer, length, returnLength);
+  let size: u32 = 0, exact = true;
+  switch (infoClass) {
+    case SystemBasicInformation: size = BASIC_SIZE; break;
+    case SystemProcessorInformation: size = PROCESSOR_SIZE; break;
+    case SystemPerformanceInformation: size = PERFORMANCE_SIZE; exact = false; break;
+    case SystemPageFileInformation: size = MmPageFileInformationLength(); exact = false; break;
+    default: return STATUS_INVALID_INFO_CLASS;
   }
-  if (infoClass == SystemProcessorInformation) {
-    // Architecture 0 (x86), Level = cpuid family, Revision = model << 8 | stepping (family 6 and later,
-    // as NT encodes it), MaximumProcessors, FeatureBits: what smss makes PROCESSOR_LEVEL and _REVISION of.
-    if (returnLength != 0) store<u32>(returnLength, PROCESSOR_SIZE);
-    if (length != PROCESSOR_SIZE) return STATUS_INFO_LENGTH_MISMATCH;
-    if (!ProbeForWrite(buffer, PROCESSOR_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
-    store<u16>(buffer, 0);
-    store<u16>(buffer, <u16>KeProcessorFamily, 2);
-    store<u16>(buffer, <u16>((KeProcessorModel << 8) | KeProcessorStepping), 4);
-    store<u16>(buffer, 1, 6);
-    store<u32>(buffer, KeFeatureBits, 8);
-    return STATUS_SUCCESS;
+  if (returnLength != 0 && !ExWriteUserUlong(returnLength, size)) return STATUS_ACCESS_VIOLATION;
+  if (exact ? length != size : length < size) return STATUS_INFO_LENGTH_MISMATCH;
+  if (!ProbeUserRange(buffer, size, 4)) return STATUS_ACCESS_VIOLATION;
+  if (size == 0) return STATUS_SUCCESS;
+  const answer = ExAllocatePoolWithTag(NonPagedPool, size, SYSINFO_TAG);
+  if (answer == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  memory.fill(answer, 0, size);
+  if (infoClass == SystemBasicInformation) ExpFillBasic(answer);
+  else if (infoClass == SystemProcessorInformation) ExpFillProcessor(answer);
+  else if (infoClass == SystemPerformanceInformation) ExpFillPerformance(answer);
+  else if (size == MmPageFileInformationLength()) ExpFillPageFiles(answer, buffer);
+  else size = 0; // a paging file came meanwhile: an empty answer rather than a write past the block
+  const ok = size == 0 || ExCopyToUser(buffer, answer, size);
+  ExFreePoolWithTag(answer, SYSINFO_TAG);
+  return ok ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
+}
+
+function ExpFillBasic(buffer: usize): void {
+  const b = changetype<SYSTEM_BASIC_INFORMATION>(buffer);
+  b.TimerResolution = 100000; // 10 ms in 100 ns units
+  b.PageSize = PAGE_SIZE;
+  b.NumberOfPhysicalPages = MmNumberOfManagedPages;
+  b.LowestPhysicalPageNumber = 1;
+  b.HighestPhysicalPageNumber = MmNumberOfManagedPages + 0x800;
+  b.AllocationGranularity = MM_ALLOCATION_GRANULARITY;
+  b.MinimumUserModeAddress = MM_LOWEST_USER_ADDRESS;
+  b.MaximumUserModeAddress = MM_HIGHEST_USER_ADDRESS;
+  b.ActiveProcessorsAffinityMask = 1;
+  b.NumberOfProcessors = 1;
+}
+
+/**
+ * Architecture 0 (x86), Level = cpuid family, Revision = model << 8 | stepping (family 6 and later,
+ * as NT encodes it), MaximumProcessors, FeatureBits: what smss makes PROCESSOR_LEVEL and _REVISION of.
+ */
+function ExpFillProcessor(buffer: usize): void {
+  store<u16>(buffer, 0);
+  store<u16>(buffer, <u16>KeProcessorFamily, 2);
+  store<u16>(buffer, <u16>((KeProcessorModel << 8) | KeProcessorStepping), 4);
+  store<u16>(buffer, 1, 6);
+  store<u32>(buffer, KeFeatureBits, 8);
+}
+
+function ExpFillPerformance(buffer: usize): void {
+  store<u32>(buffer, MmAvailablePages, 44);        // AvailablePages
+  store<u32>(buffer, MmTotalCommittedPages(), 48); // CommittedPages
+  store<u32>(buffer, MmTotalCommitLimit(), 52);    // CommitLimit: physical pages + paging files
+  store<u32>(buffer, MmPeakCommitmentPages(), 56); // PeakCommitment
+}
+
+/** Mm's paging-file records at `answer`, their name pointers moved to the caller's copy at `user`. */
+function ExpFillPageFiles(answer: usize, user: usize): void {
+  MmQueryPageFileInformation(answer);
+  let at = answer;
+  while (true) {
+    store<usize>(at, load<usize>(at, PAGEFILE_NAME_BUFFER) - answer + user, PAGEFILE_NAME_BUFFER);
+    const next = load<u32>(at);
+    if (next == 0) break;
+    at += next;
   }
-  if (infoClass == SystemPerformanceInformation) {
-    if (returnLength != 0) store<u32>(returnLength, PERFORMANCE_SIZE);
-    if (length < PERFORMANCE_SIZE) return STATUS_INFO_LENGTH_MISMATCH;
-    if (!ProbeForWrite(buffer, PERFORMANCE_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
-    memory.fill(buffer, 0, PERFORMANCE_SIZE);
-    store<u32>(buffer, MmAvailablePages, 44);        // AvailablePages
-    store<u32>(buffer, MmTotalCommittedPages(), 48); // CommittedPages
-    store<u32>(buffer, MmTotalCommitLimit(), 52);    // CommitLimit: physical pages + paging files
-    store<u32>(buffer, MmPeakCommitmentPages(), 56); // PeakCommitment
-    return STATUS_SUCCESS;
-  }
-  if (infoClass == SystemPageFileInformation) {
-    const total = MmPageFileInformationLength();
-    if (returnLength != 0) store<u32>(returnLength, total);
-    if (length < total) return STATUS_INFO_LENGTH_MISMATCH;
-    if (!ProbeForWrite(buffer, total, 4)) return STATUS_ACCESS_VIOLATION;
-    MmQueryPageFileInformation(buffer);
-    return STATUS_SUCCESS;
-  }
-  if (infoClass != SystemProcessInformation) return STATUS_INVALID_INFO_CLASS;
-  const f = KiLockDispatcher();
+}
+
+/** Bytes of the whole process list; under the dispatcher lock. */
+function ExpProcessListSize(): u32 {
   let total = PspRecordSize(0, 1);
   const head = PsActiveProcessHead;
   for (let e = load<usize>(head); e != head; e = load<usize>(e)) {
     const process = e - EPROCESS_ACTIVE_LINKS;
     total += PspRecordSize(process, PspThreadCount(process));
   }
-  if (returnLength != 0) store<u32>(returnLength, total);
-  if (length < total) { KiUnlockDispatcher(f); return STATUS_INFO_LENGTH_MISMATCH; }
-  if (!ProbeForWrite(buffer, total, 4)) { KiUnlockDispatcher(f); return STATUS_ACCESS_VIOLATION; }
-  let at = buffer;
-  at += PspWriteProcess(at, 0, load<usize>(head) == head);
-  for (let e = load<usize>(head); e != head; e = load<usize>(e)) at += PspWriteProcess(at, e - EPROCESS_ACTIVE_LINKS, load<usize>(e) == head);
-  KiUnlockDispatcher(f);
-  return STATUS_SUCCESS;
+  return total;
+}
+
+/**
+ * SystemProcessInformation: sized under the dispatcher lock, then written
+ * into pool under it again (a list that grew in between is sized anew), and
+ * copied out with the lock released.
+ */
+function ExpQueryProcessInformation(buffer: usize, length: u32, returnLength: usize): u32 {
+  let answer: usize = 0, allocated: u32 = 0, total: u32 = 0;
+  while (true) {
+    const f = KiLockDispatcher();
+    total = ExpProcessListSize();
+    if (total <= allocated) {
+      const head = PsActiveProcessHead;
+      const delta = buffer - answer;
+      let at = answer;
+      at += PspWriteProcess(at, 0, load<usize>(head) == head, delta);
+      for (let e = load<usize>(head); e != head; e = load<usize>(e)) at += PspWriteProcess(at, e - EPROCESS_ACTIVE_LINKS, load<usize>(e) == head, delta);
+      KiUnlockDispatcher(f);
+      break;
+    }
+    KiUnlockDispatcher(f);
+    if (answer != 0) ExFreePoolWithTag(answer, SYSINFO_TAG);
+    answer = 0;
+    if (length < total) break;
+    answer = ExAllocatePoolWithTag(NonPagedPool, total, SYSINFO_TAG);
+    if (answer == 0) return STATUS_INSUFFICIENT_RESOURCES;
+    allocated = total;
+  }
+  let status = STATUS_SUCCESS;
+  if (returnLength != 0 && !ExWriteUserUlong(returnLength, total)) status = STATUS_ACCESS_VIOLATION;
+  else if (answer == 0) status = STATUS_INFO_LENGTH_MISMATCH;
+  else if (!ProbeUserRange(buffer, total, 4) || !ExCopyToUser(buffer, answer, total)) status = STATUS_ACCESS_VIOLATION;
+  if (answer != 0) ExFreePoolWithTag(answer, SYSINFO_TAG);
+  return status;
 }
 
 // ---- NtSetSystemInformation ----

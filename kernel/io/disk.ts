@@ -19,8 +19,8 @@ import {
   DEVICE_OBJECT, FILE_DEVICE_DISK, FILE_DEVICE_NULL, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
   IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ, IRP_MJ_WRITE,
 } from "./iop";
-import { NtCreateDirectoryObject } from "../ob/obdir";
-import { NtClose } from "../ob/obhandle";
+import { ObCreateDirectoryObject } from "../ob/obdir";
+import { ObCloseHandle } from "../ob/obhandle";
 import { DIRECTORY_ALL_ACCESS, InitializeObjectAttributes } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { NT_SUCCESS, STATUS_END_OF_FILE, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../sdk/ntstatus";
@@ -111,7 +111,7 @@ export function IoInitializeDisks(): void {
   IoSetMajorFunction(driver, IRP_MJ_FLUSH_BUFFERS, DiskFlush);
   RtlInitUnicodeString(Scratch, "\\Device\\Harddisk0");
   InitializeObjectAttributes(Scratch + 8, Scratch, OBJ_PERMANENT | OBJ_KERNEL_HANDLE, 0, 0);
-  if (NT_SUCCESS(NtCreateDirectoryObject(Scratch + 28, DIRECTORY_ALL_ACCESS, Scratch + 8))) NtClose(load<u32>(Scratch + 28));
+  if (NT_SUCCESS(ObCreateDirectoryObject(Scratch + 28, DIRECTORY_ALL_ACCESS, Scratch + 8))) ObCloseHandle(load<u32>(Scratch + 28));
   DiskCreatePartition(driver, 0, 0, AtaSectors, 0);
   const mbr = ExAllocatePoolWithTag(NonPagedPool, 512, 0x6B736944); // 'Disk'
   if (mbr == 0) return;

@@ -27,9 +27,10 @@ import { RtlInitUnicodeString, RtlUnicodeString, RtlStartsWithSeparator } from "
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
-import { NtClose } from "../ob/obhandle";
-import { NtCreateDirectoryObject } from "../ob/obdir";
-import { NtCreateSymbolicLinkObject } from "../ob/oblink";
+import { ObCloseHandle } from "../ob/obhandle";
+import { ObRegisterCloseRoutine } from "../ob/obsvc";
+import { ObCreateDirectoryObject } from "../ob/obdir";
+import { ObCreateSymbolicLinkObject } from "../ob/oblink";
 import {
   InitializeObjectAttributes, OBJECT_TYPE_INITIALIZER, DIRECTORY_ALL_ACCESS, SYMBOLIC_LINK_ALL_ACCESS, STANDARD_RIGHTS_REQUIRED, SYNCHRONIZE, READ_CONTROL,
 } from "../ob/obp";
@@ -129,7 +130,7 @@ function IopCreatePermanentObject(type: usize, name: string, bodySize: u32): usi
   if (NT_SUCCESS(ObCreateObject(type, IopMakeAttributes(cells, name), bodySize, cells + C_OUT))
       && NT_SUCCESS(ObInsertObject(load<usize>(cells + C_OUT), 0, cells + C_HANDLE))) {
     object = load<usize>(cells + C_OUT);
-    NtClose(load<u32>(cells + C_HANDLE)); // the name (permanent) keeps it
+    ObCloseHandle(load<u32>(cells + C_HANDLE)); // the name (permanent) keeps it
   }
   KeFreeScratch(cells);
   return object;
@@ -187,17 +188,17 @@ export function IoCreateDevice(driver: usize, name: string, extensionSize: u32, 
 export function IoCreateSymbolicLink(name: string, target: string): u32 {
   const cells = KeAllocateScratch(CELLS_SIZE);
   RtlInitUnicodeString(cells + C_TARGET, target);
-  const status = NtCreateSymbolicLinkObject(cells + C_HANDLE, SYMBOLIC_LINK_ALL_ACCESS, IopMakeAttributes(cells, name), cells + C_TARGET);
-  if (NT_SUCCESS(status)) NtClose(load<u32>(cells + C_HANDLE));
+  const status = ObCreateSymbolicLinkObject(cells + C_HANDLE, SYMBOLIC_LINK_ALL_ACCESS, IopMakeAttributes(cells, name), cells + C_TARGET);
+  if (NT_SUCCESS(status)) ObCloseHandle(load<u32>(cells + C_HANDLE));
   KeFreeScratch(cells);
   return status;
 }
 
 function IopCreateDirectory(name: string): void {
   const cells = KeAllocateScratch(CELLS_SIZE);
-  const status = NtCreateDirectoryObject(cells + C_HANDLE, DIRECTORY_ALL_ACCESS, IopMakeAttributes(cells, name));
+  const status = ObCreateDirectoryObject(cells + C_HANDLE, DIRECTORY_ALL_ACCESS, IopMakeAttributes(cells, name));
   if (!NT_SUCCESS(status)) KeBugCheckEx(0x5E, 0x11, status, 0, 0);
-  NtClose(load<u32>(cells + C_HANDLE));
+  ObCloseHandle(load<u32>(cells + C_HANDLE));
   KeFreeScratch(cells);
 }
 
@@ -315,6 +316,9 @@ function IopReleaseFileObjectParts(file: usize): void {
   if (IopCloseQueue != 0) IopDrainCloseQueue(); // every NtClose passes here: the empty queue costs a compare
 }
 
+/** What NtClose runs after every close (ObRegisterCloseRoutine). */
+function IopCloseAfterNtClose(): void { IopProcessDeferredCloses(); }
+
 function IopDrainCloseQueue(): void {
   while (IopCloseQueue != 0) {
     const state = read_eflags() & 0x200;
@@ -395,6 +399,7 @@ export function IoInitSystem(): void {
   IopCreateDirectory("\\FileSystem");
   KeInitializeEvent(IopCloseEvent, false, false);
   IopCloseEventReady = true;
+  ObRegisterCloseRoutine(IopCloseAfterNtClose);
   const worker = KeCreateThread(0, IopWorkerThread, 0, 9);
   if (worker != 0) KeReadyThread(worker);
 }

@@ -12,7 +12,7 @@ import { NtDisplayString } from "../ex/display";
 import { NtQuerySystemTime, NtQueryPerformanceCounter } from "../ex/time";
 import { NtQueryInformationProcess, NtSetInformationProcess } from "../ps/psquery";
 import { NtQuerySystemInformation, NtSetSystemInformation } from "../ex/sysinfo";
-import { NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject, NtQuerySymbolicLinkObject, NtMakeTemporaryObject, NtMakePermanentObject, NtQueryDirectoryObject, NtQueryObject, NtSetInformationObject, NtDuplicateObject } from "../ex/obsvc";
+import { NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject, NtQuerySymbolicLinkObject, NtMakeTemporaryObject, NtMakePermanentObject, NtQueryDirectoryObject, NtQueryObject, NtSetInformationObject, NtDuplicateObject } from "../ob/obsvc";
 import { NtCreateEvent, NtOpenEvent, NtSetEvent, NtResetEvent, NtPulseEvent, NtClearEvent, NtCreateMutant, NtOpenMutant, NtReleaseMutant, NtCreateSemaphore, NtOpenSemaphore, NtReleaseSemaphore, NtCreateTimer, NtOpenTimer, NtSetTimer, NtCancelTimer, NtWaitForSingleObject, NtWaitForMultipleObjects } from "../ex/sync";
 import { NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory } from "../mm/vmsvc";
 import { NtCreateSection, NtOpenSection, NtMapViewOfSection, NtUnmapViewOfSection, NtQuerySection } from "../mm/section";

@@ -155,7 +155,7 @@ export function ObpDirectoryEntryCount(directory: usize): u32 {
  * writes a handle with `desiredAccess` to `directoryHandle`. With OBJ_OPENIF
  * an existing directory is opened instead (STATUS_OBJECT_NAME_EXISTS).
  */
-export function NtCreateDirectoryObject(directoryHandle: usize, desiredAccess: u32, objectAttributes: usize): u32 {
+export function ObCreateDirectoryObject(directoryHandle: usize, desiredAccess: u32, objectAttributes: usize): u32 {
   const out = KeAllocateScratch(4);
   const lock = ObpAcquireLock();
   let status = ObCreateObject(ObpDirectoryObjectType, objectAttributes, SIZEOF_OBJECT_DIRECTORY, out);
@@ -166,7 +166,7 @@ export function NtCreateDirectoryObject(directoryHandle: usize, desiredAccess: u
 }
 
 /** Opens an existing directory object by name (links on the way are followed). */
-export function NtOpenDirectoryObject(directoryHandle: usize, desiredAccess: u32, objectAttributes: usize): u32 {
+export function ObOpenDirectoryObject(directoryHandle: usize, desiredAccess: u32, objectAttributes: usize): u32 {
   return ObOpenObjectByName(objectAttributes, ObpDirectoryObjectType, desiredAccess, directoryHandle);
 }
 
@@ -202,7 +202,7 @@ function ObpWriteDirectoryInformation(directory: usize, entry: usize, count: u32
  * when nothing is left, STATUS_BUFFER_TOO_SMALL when not even the first entry
  * fits; *ReturnLength (optional) is the bytes used, or needed for the first.
  */
-export function NtQueryDirectoryObject(directoryHandle: u32, buffer: usize, length: u32, returnSingleEntry: bool,
+export function ObQueryDirectoryObject(directoryHandle: u32, buffer: usize, length: u32, returnSingleEntry: bool,
                                        restartScan: bool, context: usize, returnLength: usize): u32 {
   const lock = ObpAcquireLock();
   const status = ObpQueryDirectoryObject(directoryHandle, buffer, length, returnSingleEntry, restartScan, context, returnLength);

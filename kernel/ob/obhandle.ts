@@ -320,7 +320,7 @@ function ObpReferenceObjectByHandleIn(processTable: usize, handle: u32, desiredA
 }
 
 /** Closes a handle. A handle marked protect-from-close stays: STATUS_HANDLE_NOT_CLOSABLE. */
-export function NtClose(handle: u32): u32 {
+export function ObCloseHandle(handle: u32): u32 {
   const lock = ObpAcquireLock();
   const status = ObpCloseHandle(handle);
   ObpReleaseLock(lock);
@@ -399,7 +399,7 @@ const MAXIMUM_ALLOWED_ACCESS: u32 = 0x02000000;
  * handle (unless protected from close) before the new one is made, whatever
  * happens next; with no target process that is all it does.
  */
-export function NtDuplicateObject(sourceProcessHandle: u32, sourceHandle: u32, targetProcessHandle: u32, targetHandle: usize,
+export function ObDuplicateObject(sourceProcessHandle: u32, sourceHandle: u32, targetProcessHandle: u32, targetHandle: usize,
                                   desiredAccess: u32, handleAttributes: u32, options: u32): u32 {
   // Out-parameters (see obdir.ts): +0 a handle table, +4 a process, +8 the source object, +12 its OBJECT_HANDLE_INFORMATION.
   const out = KeAllocateScratch(20);

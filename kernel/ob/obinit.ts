@@ -26,9 +26,9 @@ import {
   DIRECTORY_ALL_ACCESS, DIRECTORY_CREATE_OBJECT, DIRECTORY_CREATE_SUBDIRECTORY, DIRECTORY_QUERY, DIRECTORY_TRAVERSE, HANDLE_TABLE, HANDLE_TABLE_ENTRY, InitializeObjectAttributes, OB_FLAG_NEW_OBJECT, OB_TYPE_TAG, OB_DELETE_METHOD, OB_PARSE_METHOD, OBJECT_ATTRIBUTES, OBJECT_DIRECTORY_ENTRY, OBJECT_HANDLE_INFORMATION, OBJECT_HEADER, OBJECT_HEADER_NAME_INFO, OBJECT_SYMBOLIC_LINK, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE, OBJECT_TYPE_ALL_ACCESS, OBJECT_TYPE_INFO_OFFSET, OBJECT_TYPE_INITIALIZER, SIZEOF_HANDLE_TABLE, SIZEOF_HANDLE_TABLE_ENTRY, SIZEOF_OBJECT_DIRECTORY_ENTRY, SIZEOF_OBJECT_HANDLE_INFORMATION, SIZEOF_OBJECT_HEADER, SIZEOF_OBJECT_HEADER_NAME_INFO, SIZEOF_OBJECT_ATTRIBUTES, SIZEOF_OBJECT_DIRECTORY, SIZEOF_OBJECT_SYMBOLIC_LINK, SIZEOF_OBJECT_TYPE, SIZEOF_OBJECT_TYPE_INITIALIZER, STANDARD_RIGHTS_EXECUTE, STANDARD_RIGHTS_READ, STANDARD_RIGHTS_WRITE, SYMBOLIC_LINK_ALL_ACCESS, SYMBOLIC_LINK_QUERY,
 } from "./obp";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer, ObpObjectTypeCount, ObpObjectTypes } from "./obcreate";
-import { NtCreateDirectoryObject, ObpDirectoryEntryCount, ObpLinkIntoDirectory, ObpSetObjectName } from "./obdir";
-import { NtClose, ObpInitializeHandleTables, ObReferenceObjectByHandle } from "./obhandle";
-import { NtCreateSymbolicLinkObject, ObpDeleteSymbolicLink, ObpParseSymbolicLink } from "./oblink";
+import { ObCreateDirectoryObject, ObpDirectoryEntryCount, ObpLinkIntoDirectory, ObpSetObjectName } from "./obdir";
+import { ObCloseHandle, ObpInitializeHandleTables, ObReferenceObjectByHandle } from "./obhandle";
+import { ObCreateSymbolicLinkObject, ObpDeleteSymbolicLink, ObpParseSymbolicLink } from "./oblink";
 import { ObDereferenceObject } from "./obref";
 import { ObpCreateSystemDeviceMap } from "./obdevmap";
 import { ObQueryNameString } from "./obquery";
@@ -100,14 +100,14 @@ function ObpCreateRootDirectory(): void {
 function ObpCreateSystemDirectory(path: string): usize {
   RtlInitUnicodeString(InitName, path);
   InitializeObjectAttributes(InitAttributes, InitName, OBJ_PERMANENT, 0, 0);
-  let status = NtCreateDirectoryObject(InitOut, DIRECTORY_ALL_ACCESS, InitAttributes);
+  let status = ObCreateDirectoryObject(InitOut, DIRECTORY_ALL_ACCESS, InitAttributes);
   if (!NT_SUCCESS(status)) ObpInitFailed(STEP_DIRECTORIES, status);
   const handle = load<u32>(InitOut);
   status = ObReferenceObjectByHandle(handle, 0, ObpDirectoryObjectType, InitOut, 0);
   if (!NT_SUCCESS(status)) ObpInitFailed(STEP_DIRECTORIES, status);
   const directory = load<usize>(InitOut);
   ObDereferenceObject(directory);
-  NtClose(handle);
+  ObCloseHandle(handle);
   return directory;
 }
 
@@ -116,9 +116,9 @@ function ObpCreateSystemLink(path: string, target: string): void {
   RtlInitUnicodeString(InitName, path);
   RtlInitUnicodeString(InitTarget, target);
   InitializeObjectAttributes(InitAttributes, InitName, OBJ_PERMANENT, 0, 0);
-  const status = NtCreateSymbolicLinkObject(InitOut, SYMBOLIC_LINK_ALL_ACCESS, InitAttributes, InitTarget);
+  const status = ObCreateSymbolicLinkObject(InitOut, SYMBOLIC_LINK_ALL_ACCESS, InitAttributes, InitTarget);
   if (!NT_SUCCESS(status)) ObpInitFailed(STEP_LINKS, status);
-  NtClose(load<u32>(InitOut));
+  ObCloseHandle(load<u32>(InitOut));
 }
 
 /** Enters the types created before \ObjectTypes existed. */

@@ -27,11 +27,10 @@ import {
 import { ObCreateObject } from "./obcreate";
 import { ObDereferenceObject, ObReferenceObjectByPointer } from "./obref";
 import { ObReferenceObjectByHandle } from "./obhandle";
-import { ExCopyToUser } from "../ke/probe";
 import { ObInsertObject, ObOpenObjectByName } from "./obname";
 import { ObpSymbolicLinkObjectType } from "./obinit";
 import {
-  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  NT_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
   STATUS_NAME_TOO_LONG, STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 
@@ -104,7 +103,7 @@ function ObpValidateLinkTarget(linkTarget: usize): bool {
  * Creates a symbolic link named by `objectAttributes` pointing to
  * `linkTarget` (a UNICODE_STRING, copied) and stores a handle at `linkHandle`.
  */
-export function NtCreateSymbolicLinkObject(linkHandle: usize, desiredAccess: u32, objectAttributes: usize, linkTarget: usize): u32 {
+export function ObCreateSymbolicLinkObject(linkHandle: usize, desiredAccess: u32, objectAttributes: usize, linkTarget: usize): u32 {
   const lock = ObpAcquireLock();
   const status = ObpCreateSymbolicLink(linkHandle, desiredAccess, objectAttributes, linkTarget);
   ObpReleaseLock(lock);
@@ -134,7 +133,7 @@ function ObpCreateSymbolicLink(linkHandle: usize, desiredAccess: u32, objectAttr
 }
 
 /** Opens a symbolic link object itself (not what it points to). */
-export function NtOpenSymbolicLinkObject(linkHandle: usize, desiredAccess: u32, objectAttributes: usize): u32 {
+export function ObOpenSymbolicLinkObject(linkHandle: usize, desiredAccess: u32, objectAttributes: usize): u32 {
   return ObOpenObjectByName(objectAttributes, ObpSymbolicLinkObjectType, desiredAccess, linkHandle);
 }
 
@@ -144,11 +143,11 @@ export function NtOpenSymbolicLinkObject(linkHandle: usize, desiredAccess: u32, 
  * `returnedLength` (a u32, or 0) the buffer must hold the target and its NUL
  * and receives both, and *returnedLength the bytes with the NUL; without,
  * the text alone must fit. Too small: STATUS_BUFFER_TOO_SMALL, with the
- * bytes needed (NUL included) at `returnedLength`. From user mode,
- * `linkTarget` and `returnedLength` are kernel copies the service captured
- * (kernel/ex/obsvc.ts): this routine reads the caller's structure once.
+ * bytes needed (NUL included) at `returnedLength`. All three are kernel memory:
+ * NtQuerySymbolicLinkObject (obsvc.ts) hands in its capture of the caller's
+ * structure and a pool buffer, and copies the answer out after the lock.
  */
-export function NtQuerySymbolicLinkObject(linkHandle: u32, linkTarget: usize, returnedLength: usize): u32 {
+export function ObQuerySymbolicLinkObject(linkHandle: u32, linkTarget: usize, returnedLength: usize): u32 {
   const lock = ObpAcquireLock();
   const status = ObpQuerySymbolicLink(linkHandle, linkTarget, returnedLength);
   ObpReleaseLock(lock);
@@ -166,9 +165,8 @@ function ObpQuerySymbolicLink(linkHandle: u32, linkTarget: usize, returnedLength
   const bytes = returnedLength != 0 ? <u32>link.LinkTargetMaximumLength : <u32>link.LinkTargetLength;
   let result = STATUS_SUCCESS;
   if (bytes <= maximum) {
-    // The caller's buffer (probed): through the user-copy routine, so a page gone meanwhile is a status.
-    if (ExCopyToUser(buffer, link.LinkTargetBuffer, bytes)) caller.Length = link.LinkTargetLength;
-    else result = STATUS_ACCESS_VIOLATION;
+    memory.copy(buffer, link.LinkTargetBuffer, bytes);
+    caller.Length = link.LinkTargetLength;
   } else {
     result = STATUS_BUFFER_TOO_SMALL;
   }

@@ -212,7 +212,7 @@ function ObpQueryObjectClass(object: usize, handleInformation: OBJECT_HANDLE_INF
 }
 
 /** Queries an object by handle: see the file comment for the classes. */
-export function NtQueryObject(handle: u32, informationClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
+export function ObQueryObject(handle: u32, informationClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
   const lock = ObpAcquireLock();
   let status: u32;
   if (informationClass == ObjectTypesInformation) {
@@ -232,14 +232,14 @@ export function NtQueryObject(handle: u32, informationClass: u32, buffer: usize,
 }
 
 /** Sets a handle's attributes: ObjectHandleFlagInformation (Inherit, ProtectFromClose) only. */
-export function NtSetInformationObject(handle: u32, informationClass: u32, buffer: usize, length: u32): u32 {
+export function ObSetInformationObject(handle: u32, informationClass: u32, buffer: usize, length: u32): u32 {
   if (informationClass != ObjectHandleFlagInformation) return STATUS_INVALID_INFO_CLASS;
   if (length != SIZEOF_OBJECT_HANDLE_FLAG_INFORMATION) return STATUS_INFO_LENGTH_MISMATCH;
   return ObSetHandleAttributes(handle, load<u8>(buffer) != 0, load<u8>(buffer, 1) != 0);
 }
 
 /** Makes the object of a handle (granted DELETE) temporary: it loses its name with its last handle. */
-export function NtMakeTemporaryObject(handle: u32): u32 {
+export function ObMakeTemporaryHandle(handle: u32): u32 {
   const out = KeAllocateScratch(4);
   const lock = ObpAcquireLock();
   const status = ObReferenceObjectByHandle(handle, DELETE, 0, out, 0);
@@ -257,7 +257,7 @@ export function NtMakeTemporaryObject(handle: u32): u32 {
  * Makes the object of a handle permanent. NT requires SeCreatePermanentPrivilege;
  * FIXME: check it once there are tokens.
  */
-export function NtMakePermanentObject(handle: u32): u32 {
+export function ObMakePermanentHandle(handle: u32): u32 {
   const out = KeAllocateScratch(4);
   const lock = ObpAcquireLock();
   const status = ObReferenceObjectByHandle(handle, 0, 0, out, 0);

@@ -17,7 +17,7 @@
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { ExPoolAllocationsInUse, ExPoolBytesInUse, ExPoolTagBytes } from "../ex/pool";
 import { OB_DIR_TAG, OB_DIRECTORY_KEY, OB_HANDLE_TABLE_TAG, OB_NAME_TAG, OB_SYMBOLIC_LINK_KEY, OB_SYMLINK_TARGET_TAG } from "./obp";
-import { NtClose, ObCreateHandleTable, ObDestroyHandleTable, ObGetHandleCount, ObSwitchHandleTable } from "./obhandle";
+import { ObCloseHandle, ObCreateHandleTable, ObDestroyHandleTable, ObGetHandleCount, ObSwitchHandleTable } from "./obhandle";
 import { TestCase, TestCreateOpen, TestLifetime, TestLinks, TestNamespace } from "./selftestnames";
 import {
   RegisterTestType, TestCustomType, TestDuplicate, TestHandleTables, TestHandles, TestQueryDirectory, TestQueryObject,
@@ -79,7 +79,7 @@ function TestLeaks(): bool {
   for (let i: u32 = 0; i < CYCLES; i++) {
     const status = CreateDirectory("\\BaseNamedObjects\\ObCycle");
     if (status != STATUS_SUCCESS) return expect(status, STATUS_SUCCESS, "create a directory in a cycle");
-    NtClose(Handle());
+    ObCloseHandle(Handle());
   }
   if (!SameAsSnapshot("1000 directory create/close cycles leave the pool as it was")) return false;
   for (let i: u32 = 0; i < CYCLES; i++) {
@@ -88,8 +88,8 @@ function TestLeaks(): bool {
     const link = Handle();
     status = OpenDirectory("\\BaseNamedObjects\\ObCycleLink");
     if (status != STATUS_SUCCESS) return expect(status, STATUS_SUCCESS, "open through a link in a cycle");
-    NtClose(Handle());
-    NtClose(link);
+    ObCloseHandle(Handle());
+    ObCloseHandle(link);
   }
   return SameAsSnapshot("1000 link create/open/close cycles leave the pool as it was");
 }

@@ -10,13 +10,13 @@ import {
   DIRECTORY_ALL_ACCESS, DIRECTORY_QUERY, DIRECTORY_TRAVERSE, DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, DUPLICATE_SAME_ATTRIBUTES, GENERIC_READ, MAXIMUM_ALLOWED, OB_HANDLE_TABLE_TAG, OBJ_PROTECT_CLOSE, OBJECT_TYPE, OBJECT_TYPE_INITIALIZER, ObjectHandleFlagInformation, ObjectNameInformation, ObjectTypeInformation, ObjectTypesInformation, SIZEOF_OBJECT_TYPE_INITIALIZER, STANDARD_RIGHTS_EXECUTE, STANDARD_RIGHTS_READ, STANDARD_RIGHTS_REQUIRED, STANDARD_RIGHTS_WRITE,
 } from "./obp";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer, ObpObjectTypeCount } from "./obcreate";
-import { NtCreateDirectoryObject, NtQueryDirectoryObject } from "./obdir";
+import { ObCreateDirectoryObject, ObQueryDirectoryObject } from "./obdir";
 import {
-  NtClose, NtDuplicateObject, ObCreateHandleTable, ObDestroyHandleTable, ObGetHandleCount, ObReferenceObjectByHandle,
+  ObCloseHandle, ObDuplicateObject, ObCreateHandleTable, ObDestroyHandleTable, ObGetHandleCount, ObReferenceObjectByHandle,
   ObSetPseudoHandleResolver, ObSwitchHandleTable, ObpCurrentHandleTable, ObpKernelHandleTable,
 } from "./obhandle";
 import { ObInsertObject, ObOpenObjectByName } from "./obname";
-import { NtQueryObject, NtSetInformationObject } from "./obquery";
+import { ObQueryObject, ObSetInformationObject } from "./obquery";
 import { ObDereferenceObject } from "./obref";
 import { ObpSymbolicLinkObjectType, ObpTypeObjectType } from "./obinit";
 import {
@@ -54,7 +54,7 @@ function TestResolver(handle: u32, desiredAccess: u32, objectType: usize, object
 function SetHandleFlags(handle: u32, inherit: u8, protectFromClose: u8): u32 {
   store<u8>(Buffer, inherit);
   store<u8>(Buffer, protectFromClose, 1);
-  return NtSetInformationObject(handle, ObjectHandleFlagInformation, Buffer, 2);
+  return ObSetInformationObject(handle, ObjectHandleFlagInformation, Buffer, 2);
 }
 
 /** Opens \Device MANY times into ManyHandles; checks the handles are distinct. */
@@ -72,15 +72,15 @@ function OpenMany(device: usize): bool {
 }
 
 export function TestHandles(table: usize): bool {
-  if (!expect(NtClose(0), STATUS_INVALID_HANDLE, "close handle 0")) return false;
-  if (!expect(NtClose(0x12345678), STATUS_INVALID_HANDLE, "close a handle past the table")) return false;
-  if (!expect(NtClose(NtCurrentProcess), STATUS_INVALID_HANDLE, "close NtCurrentProcess()")) return false;
-  if (!expect(NtClose(NtCurrentThread), STATUS_INVALID_HANDLE, "close NtCurrentThread()")) return false;
+  if (!expect(ObCloseHandle(0), STATUS_INVALID_HANDLE, "close handle 0")) return false;
+  if (!expect(ObCloseHandle(0x12345678), STATUS_INVALID_HANDLE, "close a handle past the table")) return false;
+  if (!expect(ObCloseHandle(NtCurrentProcess), STATUS_INVALID_HANDLE, "close NtCurrentProcess()")) return false;
+  if (!expect(ObCloseHandle(NtCurrentThread), STATUS_INVALID_HANDLE, "close NtCurrentThread()")) return false;
   if (!expect(OpenDirectory("\\Device"), STATUS_SUCCESS, "open \\Device")) return false;
   const first = Handle(), device = ObjectOf(first);
   if (!check(ObjectOf(first | 3) == device, "the two low bits of a handle are ignored")) return false;
-  if (!expect(NtClose(first), STATUS_SUCCESS, "close it")) return false;
-  if (!expect(NtClose(first), STATUS_INVALID_HANDLE, "close it twice")) return false;
+  if (!expect(ObCloseHandle(first), STATUS_SUCCESS, "close it")) return false;
+  if (!expect(ObCloseHandle(first), STATUS_INVALID_HANDLE, "close it twice")) return false;
   if (!expect(ObReferenceObjectByHandle(first, 0, 0, ObjectOut, 0), STATUS_INVALID_HANDLE, "reference a closed handle")) return false;
   if (!check(load<usize>(ObjectOut) == 0, "a failed reference returns no object")) return false;
   if (!expect(OpenDirectory("\\Device"), STATUS_SUCCESS, "open \\Device again")) return false;
@@ -95,37 +95,37 @@ export function TestHandles(table: usize): bool {
   if (!check(ResolvedHandle == NtCurrentThread && ResolvedAccess == 7, "the resolver gets the handle and the access")) return false;
   if (!expect(ObReferenceObjectByHandle(NtCurrentThread, 0, 0, ObjectOut, 0), STATUS_INVALID_HANDLE, "no resolver, no pseudo handles")) return false;
   if (!expect(ObReferenceObjectByHandle(again, 0, ObpSymbolicLinkObjectType, ObjectOut, 0), STATUS_OBJECT_TYPE_MISMATCH, "reference with the wrong type")) return false;
-  NtClose(again);
+  ObCloseHandle(again);
 
   if (!expect(OpenDirectory("\\Device", 0, 0, DIRECTORY_TRAVERSE), STATUS_SUCCESS, "open \\Device for traverse only")) return false;
   const traverse = Handle();
-  if (!expect(NtQueryDirectoryObject(traverse, Buffer, BUFFER_SIZE, false, true, Context, LengthOut), STATUS_ACCESS_DENIED, "list without DIRECTORY_QUERY")) return false;
+  if (!expect(ObQueryDirectoryObject(traverse, Buffer, BUFFER_SIZE, false, true, Context, LengthOut), STATUS_ACCESS_DENIED, "list without DIRECTORY_QUERY")) return false;
   if (!expect(ObReferenceObjectByHandle(traverse, DIRECTORY_QUERY, 0, ObjectOut, 0), STATUS_ACCESS_DENIED, "reference for rights not granted")) return false;
-  NtClose(traverse);
+  ObCloseHandle(traverse);
   if (!expect(OpenDirectory("\\Device", 0, 0, GENERIC_READ), STATUS_SUCCESS, "open \\Device for GENERIC_READ")) return false;
   if (!expect(QueryBasic(Handle()), STATUS_SUCCESS, "query it")) return false;
   if (!check(BasicField(BASIC_GRANTED_ACCESS) == (STANDARD_RIGHTS_READ | DIRECTORY_QUERY | DIRECTORY_TRAVERSE), "GENERIC_READ maps to query and traverse")) return false;
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   if (!expect(OpenDirectory("\\Device", 0, 0, MAXIMUM_ALLOWED), STATUS_SUCCESS, "open \\Device for MAXIMUM_ALLOWED")) return false;
   if (!expect(QueryBasic(Handle()), STATUS_SUCCESS, "query it") || !check(BasicField(BASIC_GRANTED_ACCESS) == DIRECTORY_ALL_ACCESS, "MAXIMUM_ALLOWED grants all")) return false;
-  NtClose(Handle());
+  ObCloseHandle(Handle());
 
   if (!expect(OpenDirectory("\\Device"), STATUS_SUCCESS, "open \\Device to protect")) return false;
   const protectedHandle = Handle();
   if (!expect(SetHandleFlags(protectedHandle, 0, 1), STATUS_SUCCESS, "mark a handle protect-from-close")) return false;
-  if (!expect(NtClose(protectedHandle), STATUS_HANDLE_NOT_CLOSABLE, "close a protected handle")) return false;
-  if (!expect(NtQueryObject(protectedHandle, ObjectHandleFlagInformation, Buffer, 2, LengthOut), STATUS_SUCCESS, "query the handle flags")) return false;
+  if (!expect(ObCloseHandle(protectedHandle), STATUS_HANDLE_NOT_CLOSABLE, "close a protected handle")) return false;
+  if (!expect(ObQueryObject(protectedHandle, ObjectHandleFlagInformation, Buffer, 2, LengthOut), STATUS_SUCCESS, "query the handle flags")) return false;
   if (!check(load<u8>(Buffer) == 0 && load<u8>(Buffer, 1) == 1, "the flags say protected, not inherited")) return false;
   if (!expect(QueryBasic(protectedHandle), STATUS_SUCCESS, "query it") || !check((BasicField(BASIC_ATTRIBUTES) & OBJ_PROTECT_CLOSE) != 0, "OBJ_PROTECT_CLOSE shows")) return false;
-  if (!expect(NtSetInformationObject(protectedHandle, ObjectHandleFlagInformation, Buffer, 3), STATUS_INFO_LENGTH_MISMATCH, "handle flags of a wrong length")) return false;
-  if (!expect(NtSetInformationObject(protectedHandle, 0, Buffer, 2), STATUS_INVALID_INFO_CLASS, "a class that cannot be set")) return false;
+  if (!expect(ObSetInformationObject(protectedHandle, ObjectHandleFlagInformation, Buffer, 3), STATUS_INFO_LENGTH_MISMATCH, "handle flags of a wrong length")) return false;
+  if (!expect(ObSetInformationObject(protectedHandle, 0, Buffer, 2), STATUS_INVALID_INFO_CLASS, "a class that cannot be set")) return false;
   if (!expect(SetHandleFlags(protectedHandle, 0, 0), STATUS_SUCCESS, "unprotect it")) return false;
-  if (!expect(NtClose(protectedHandle), STATUS_SUCCESS, "close the unprotected handle")) return false;
+  if (!expect(ObCloseHandle(protectedHandle), STATUS_SUCCESS, "close the unprotected handle")) return false;
 
   const before = ObGetHandleCount(table);
   if (!OpenMany(device)) return false;
   if (!check(ObGetHandleCount(table) == before + MANY, "the table grew to hold them")) return false;
-  for (let i: u32 = 0; i < MANY; i++) NtClose(load<u32>(ManyHandles + (i << 2)));
+  for (let i: u32 = 0; i < MANY; i++) ObCloseHandle(load<u32>(ManyHandles + (i << 2)));
   if (!check(ObGetHandleCount(table) == before, "closing them empties the table again")) return false;
 
   const kernelBefore = ObGetHandleCount(ObpKernelHandleTable);
@@ -134,49 +134,49 @@ export function TestHandles(table: usize): bool {
   if (!check((kernel & 0x80000000) != 0 && ObGetHandleCount(ObpKernelHandleTable) == kernelBefore + 1
     && ObGetHandleCount(table) == before, "OBJ_KERNEL_HANDLE puts the handle in the kernel's table")) return false;
   if (!check(ObjectOf(kernel) == device, "a kernel handle names its object from any table")) return false;
-  if (!expect(NtClose(kernel), STATUS_SUCCESS, "close the kernel handle")) return false;
+  if (!expect(ObCloseHandle(kernel), STATUS_SUCCESS, "close the kernel handle")) return false;
   return check(ObGetHandleCount(ObpKernelHandleTable) == kernelBefore, "the kernel's table is back");
 }
 
 export function TestDuplicate(): bool {
   if (!expect(OpenDirectory("\\Device"), STATUS_SUCCESS, "open \\Device")) return false;
   const source = Handle(), device = ObjectOf(source), handles = HandleCount(device);
-  if (!expect(NtDuplicateObject(NtCurrentProcess, source, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS), STATUS_SUCCESS, "duplicate with the same access")) return false;
+  if (!expect(ObDuplicateObject(NtCurrentProcess, source, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS), STATUS_SUCCESS, "duplicate with the same access")) return false;
   const same = Handle();
   if (!check(same != source && ObjectOf(same) == device && HandleCount(device) == handles + 1, "a duplicate is a new handle to the object")) return false;
   if (!expect(QueryBasic(same), STATUS_SUCCESS, "query it") || !check(BasicField(BASIC_GRANTED_ACCESS) == DIRECTORY_ALL_ACCESS, "it has the source's access")) return false;
-  if (!expect(NtDuplicateObject(NtCurrentProcess, source, NtCurrentProcess, HandleOut, DIRECTORY_TRAVERSE, 0, 0), STATUS_SUCCESS, "duplicate with less access")) return false;
+  if (!expect(ObDuplicateObject(NtCurrentProcess, source, NtCurrentProcess, HandleOut, DIRECTORY_TRAVERSE, 0, 0), STATUS_SUCCESS, "duplicate with less access")) return false;
   const less = Handle();
-  if (!expect(NtQueryDirectoryObject(less, Buffer, BUFFER_SIZE, false, true, Context, LengthOut), STATUS_ACCESS_DENIED, "the lesser duplicate cannot list")) return false;
-  if (!expect(NtDuplicateObject(NtCurrentProcess, source, NtCurrentProcess, HandleOut, GENERIC_READ, OBJ_INHERIT, 0), STATUS_SUCCESS, "duplicate as inheritable")) return false;
+  if (!expect(ObQueryDirectoryObject(less, Buffer, BUFFER_SIZE, false, true, Context, LengthOut), STATUS_ACCESS_DENIED, "the lesser duplicate cannot list")) return false;
+  if (!expect(ObDuplicateObject(NtCurrentProcess, source, NtCurrentProcess, HandleOut, GENERIC_READ, OBJ_INHERIT, 0), STATUS_SUCCESS, "duplicate as inheritable")) return false;
   const inherited = Handle();
   if (!expect(QueryBasic(inherited), STATUS_SUCCESS, "query it")) return false;
   if (!check((BasicField(BASIC_ATTRIBUTES) & OBJ_INHERIT) != 0 && BasicField(BASIC_GRANTED_ACCESS) == (STANDARD_RIGHTS_READ | DIRECTORY_QUERY | DIRECTORY_TRAVERSE),
     "the duplicate has the attributes and mapped access asked for")) return false;
-  if (!expect(NtDuplicateObject(NtCurrentProcess, inherited, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES),
+  if (!expect(ObDuplicateObject(NtCurrentProcess, inherited, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS | DUPLICATE_SAME_ATTRIBUTES),
     STATUS_SUCCESS, "duplicate with the same attributes")) return false;
   const sameAttributes = Handle();
   if (!expect(QueryBasic(sameAttributes), STATUS_SUCCESS, "query it") || !check((BasicField(BASIC_ATTRIBUTES) & OBJ_INHERIT) != 0, "DUPLICATE_SAME_ATTRIBUTES keeps OBJ_INHERIT")) return false;
   const beforeMove = HandleCount(device);
-  if (!expect(NtDuplicateObject(NtCurrentProcess, same, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE), STATUS_SUCCESS, "duplicate and close the source")) return false;
+  if (!expect(ObDuplicateObject(NtCurrentProcess, same, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE), STATUS_SUCCESS, "duplicate and close the source")) return false;
   // The source is closed first, as in NT, so the new handle may take its value.
   const moved = Handle();
   if (!check(HandleCount(device) == beforeMove && ObjectOf(moved) == device, "DUPLICATE_CLOSE_SOURCE moves the handle")) return false;
-  if (!expect(NtDuplicateObject(NtCurrentProcess, moved, 0, 0, 0, 0, DUPLICATE_CLOSE_SOURCE), STATUS_SUCCESS, "close through NtDuplicateObject")) return false;
-  if (!expect(NtClose(moved), STATUS_INVALID_HANDLE, "with no target it only closes")) return false;
-  if (!expect(NtDuplicateObject(NtCurrentProcess, 0x7FF0, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS), STATUS_INVALID_HANDLE, "duplicate a bad handle")) return false;
-  if (!expect(NtDuplicateObject(NtCurrentProcess, source, NtCurrentProcess, HandleOut, 0, 0, 8), STATUS_INVALID_PARAMETER, "an undefined option")) return false;
-  if (!expect(NtDuplicateObject(0x44, source, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS), STATUS_INVALID_HANDLE, "another process (none before Ps)")) return false;
+  if (!expect(ObDuplicateObject(NtCurrentProcess, moved, 0, 0, 0, 0, DUPLICATE_CLOSE_SOURCE), STATUS_SUCCESS, "close through NtDuplicateObject")) return false;
+  if (!expect(ObCloseHandle(moved), STATUS_INVALID_HANDLE, "with no target it only closes")) return false;
+  if (!expect(ObDuplicateObject(NtCurrentProcess, 0x7FF0, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS), STATUS_INVALID_HANDLE, "duplicate a bad handle")) return false;
+  if (!expect(ObDuplicateObject(NtCurrentProcess, source, NtCurrentProcess, HandleOut, 0, 0, 8), STATUS_INVALID_PARAMETER, "an undefined option")) return false;
+  if (!expect(ObDuplicateObject(0x44, source, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS), STATUS_INVALID_HANDLE, "another process (none before Ps)")) return false;
   if (!expect(SetHandleFlags(source, 0, 1), STATUS_SUCCESS, "protect the source")) return false;
-  if (!expect(NtDuplicateObject(NtCurrentProcess, source, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE), STATUS_SUCCESS, "duplicate a protected source")) return false;
+  if (!expect(ObDuplicateObject(NtCurrentProcess, source, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS | DUPLICATE_CLOSE_SOURCE), STATUS_SUCCESS, "duplicate a protected source")) return false;
   const copy = Handle();
   if (!check(copy != source && ObjectOf(source) == device, "DUPLICATE_CLOSE_SOURCE leaves a protected source open")) return false;
   SetHandleFlags(source, 0, 0);
-  NtClose(copy);
-  NtClose(less);
-  NtClose(inherited);
-  NtClose(sameAttributes);
-  NtClose(source);
+  ObCloseHandle(copy);
+  ObCloseHandle(less);
+  ObCloseHandle(inherited);
+  ObCloseHandle(sameAttributes);
+  ObCloseHandle(source);
   return check(HandleCount(device) == handles - 1, "the duplicates are all closed");
 }
 
@@ -218,34 +218,34 @@ export function TestQueryDirectory(): bool {
   // 4 records (the last zeroed) + "A" "Directory" + "Bb" "Directory" + "Link" "SymbolicLink", each string with a NUL
   if (!check(load<u32>(LengthOut) == 64 + (4 + 20) + (6 + 20) + (10 + 26), "ReturnLength counts records and strings")) return false;
   if (!check(StringsInBuffer(3, load<u32>(LengthOut)), "the strings are NUL-terminated, in the buffer")) return false;
-  if (!expect(NtQueryDirectoryObject(directory, Buffer, BUFFER_SIZE, false, false, Context, LengthOut), STATUS_NO_MORE_ENTRIES, "continue after the end")) return false;
+  if (!expect(ObQueryDirectoryObject(directory, Buffer, BUFFER_SIZE, false, false, Context, LengthOut), STATUS_NO_MORE_ENTRIES, "continue after the end")) return false;
 
   let seen: u32 = 0;
   for (let i: u32 = 0; i < 3; i++) {
-    if (!expect(NtQueryDirectoryObject(directory, Buffer, BUFFER_SIZE, true, i == 0, Context, LengthOut), STATUS_SUCCESS, "one entry at a time")) return false;
+    if (!expect(ObQueryDirectoryObject(directory, Buffer, BUFFER_SIZE, true, i == 0, Context, LengthOut), STATUS_SUCCESS, "one entry at a time")) return false;
     seen |= EntryBit(0);
     if (!check(load<u32>(Context) == i + 1, "Context moves by one")) return false;
   }
   if (!check(seen == 7, "one at a time, each entry comes once")) return false;
-  if (!expect(NtQueryDirectoryObject(directory, Buffer, BUFFER_SIZE, true, false, Context, LengthOut), STATUS_NO_MORE_ENTRIES, "one at a time, then no more")) return false;
+  if (!expect(ObQueryDirectoryObject(directory, Buffer, BUFFER_SIZE, true, false, Context, LengthOut), STATUS_NO_MORE_ENTRIES, "one at a time, then no more")) return false;
 
-  if (!expect(NtQueryDirectoryObject(directory, Buffer, BUFFER_SIZE, true, true, Context, LengthOut), STATUS_SUCCESS, "the first entry")) return false;
+  if (!expect(ObQueryDirectoryObject(directory, Buffer, BUFFER_SIZE, true, true, Context, LengthOut), STATUS_SUCCESS, "the first entry")) return false;
   const firstBit = EntryBit(0), needed = load<u32>(LengthOut);
-  if (!expect(NtQueryDirectoryObject(directory, Buffer, needed - 1, true, true, Context, LengthOut), STATUS_BUFFER_TOO_SMALL, "a buffer one byte short")) return false;
+  if (!expect(ObQueryDirectoryObject(directory, Buffer, needed - 1, true, true, Context, LengthOut), STATUS_BUFFER_TOO_SMALL, "a buffer one byte short")) return false;
   if (!check(load<u32>(LengthOut) == needed, "the length needed is returned")) return false;
-  if (!expect(NtQueryDirectoryObject(directory, Buffer, needed, false, true, Context, LengthOut), STATUS_MORE_ENTRIES, "a buffer for one of three")) return false;
+  if (!expect(ObQueryDirectoryObject(directory, Buffer, needed, false, true, Context, LengthOut), STATUS_MORE_ENTRIES, "a buffer for one of three")) return false;
   if (!check(load<u32>(Context) == 1 && EntryBit(0) == firstBit, "it holds the first entry, Context says one")) return false;
   store<u32>(Context, 99);
-  if (!expect(NtQueryDirectoryObject(directory, Buffer, BUFFER_SIZE, false, false, Context, LengthOut), STATUS_NO_MORE_ENTRIES, "a Context past the end")) return false;
+  if (!expect(ObQueryDirectoryObject(directory, Buffer, BUFFER_SIZE, false, false, Context, LengthOut), STATUS_NO_MORE_ENTRIES, "a Context past the end")) return false;
   if (!expect(CreateDirectory("\\Device\\ObEmpty"), STATUS_SUCCESS, "create an empty directory")) return false;
   const empty = Handle();
-  if (!expect(NtQueryDirectoryObject(empty, Buffer, BUFFER_SIZE, false, true, Context, LengthOut), STATUS_NO_MORE_ENTRIES, "list an empty directory")) return false;
-  NtClose(empty);
-  NtClose(a);
-  NtClose(bb);
-  NtClose(link);
+  if (!expect(ObQueryDirectoryObject(empty, Buffer, BUFFER_SIZE, false, true, Context, LengthOut), STATUS_NO_MORE_ENTRIES, "list an empty directory")) return false;
+  ObCloseHandle(empty);
+  ObCloseHandle(a);
+  ObCloseHandle(bb);
+  ObCloseHandle(link);
   if (!check(ListDirectory(directory) == 0, "closing their handles empties the directory")) return false;
-  NtClose(directory);
+  ObCloseHandle(directory);
   return true;
 }
 
@@ -257,38 +257,38 @@ export function TestQueryObject(): bool {
   if (!check(FullNameIs(leaf, "\\Device\\ObQuery\\Leaf"), "ObjectNameInformation is the full name")) return false;
   const nameBytes: u32 = 8 + 40 + 2; // the UNICODE_STRING, 20 characters, a NUL
   if (!check(load<u32>(LengthOut) == nameBytes, "and its length")) return false;
-  if (!expect(NtQueryObject(leaf, ObjectNameInformation, Buffer, 20, LengthOut), STATUS_INFO_LENGTH_MISMATCH, "a name buffer too small")) return false;
+  if (!expect(ObQueryObject(leaf, ObjectNameInformation, Buffer, 20, LengthOut), STATUS_INFO_LENGTH_MISMATCH, "a name buffer too small")) return false;
   if (!check(load<u32>(LengthOut) == nameBytes, "the size needed is returned")) return false;
   if (!expect(OpenDirectory("\\"), STATUS_SUCCESS, "open \\") || !check(FullNameIs(Handle(), "\\"), "the root's name is \\")) return false;
-  NtClose(Handle());
-  if (!expect(NtCreateDirectoryObject(HandleOut, DIRECTORY_ALL_ACCESS, 0), STATUS_SUCCESS, "create an unnamed directory")) return false;
+  ObCloseHandle(Handle());
+  if (!expect(ObCreateDirectoryObject(HandleOut, DIRECTORY_ALL_ACCESS, 0), STATUS_SUCCESS, "create an unnamed directory")) return false;
   const unnamed = Handle();
-  if (!expect(NtQueryObject(unnamed, ObjectNameInformation, Buffer, BUFFER_SIZE, LengthOut), STATUS_SUCCESS, "query its name")) return false;
+  if (!expect(ObQueryObject(unnamed, ObjectNameInformation, Buffer, BUFFER_SIZE, LengthOut), STATUS_SUCCESS, "query its name")) return false;
   if (!check(RtlUnicodeString(Buffer).Length == 0 && load<u32>(LengthOut) == 8, "an unnamed object has an empty name")) return false;
   if (!expect(QueryBasic(unnamed), STATUS_SUCCESS, "query it") || !check(BasicField(BASIC_NAME_INFO_SIZE) == 0, "and no name size")) return false;
-  NtClose(unnamed);
+  ObCloseHandle(unnamed);
 
-  if (!expect(NtQueryObject(leaf, 0, Buffer, 55, LengthOut), STATUS_INFO_LENGTH_MISMATCH, "basic information needs exactly 56 bytes")) return false;
+  if (!expect(ObQueryObject(leaf, 0, Buffer, 55, LengthOut), STATUS_INFO_LENGTH_MISMATCH, "basic information needs exactly 56 bytes")) return false;
   if (!expect(QueryBasic(leaf), STATUS_SUCCESS, "basic information")) return false;
   if (!check(BasicField(BASIC_HANDLE_COUNT) == 1 && BasicField(BASIC_POINTER_COUNT) == 3, "counts: 1 handle, 3 references")) return false;
   if (!check(BasicField(BASIC_GRANTED_ACCESS) == DIRECTORY_ALL_ACCESS, "the granted access")) return false;
   if (!check(BasicField(BASIC_NAME_INFO_SIZE) == nameBytes, "the size of the name query")) return false;
   const typeBytes: u32 = 96 + 20; // OBJECT_TYPE_INFORMATION + "Directory" and its NUL, 4-aligned
   if (!check(BasicField(BASIC_TYPE_INFO_SIZE) == 96 + 18 + 2, "the size of the type query")) return false;
-  if (!expect(NtQueryObject(leaf, ObjectTypeInformation, Buffer, BUFFER_SIZE, LengthOut), STATUS_SUCCESS, "type information")) return false;
+  if (!expect(ObQueryObject(leaf, ObjectTypeInformation, Buffer, BUFFER_SIZE, LengthOut), STATUS_SUCCESS, "type information")) return false;
   if (!check(RtlEqualUnicodeStringToString(Buffer, "Directory", false) && load<u32>(LengthOut) == typeBytes, "the type name and size")) return false;
   if (!check(load<u32>(Buffer, 8) >= 8 && load<u32>(Buffer, 76) == DIRECTORY_ALL_ACCESS
     && load<u32>(Buffer, 60) == (STANDARD_RIGHTS_READ | DIRECTORY_QUERY | DIRECTORY_TRAVERSE), "object count, access mask, generic mapping")) return false;
-  if (!expect(NtQueryObject(leaf, ObjectTypeInformation, Buffer, 100, LengthOut), STATUS_INFO_LENGTH_MISMATCH, "a type buffer too small")) return false;
-  if (!expect(NtQueryObject(0, ObjectTypesInformation, Buffer, BUFFER_SIZE, LengthOut), STATUS_SUCCESS, "all types")) return false;
+  if (!expect(ObQueryObject(leaf, ObjectTypeInformation, Buffer, 100, LengthOut), STATUS_INFO_LENGTH_MISMATCH, "a type buffer too small")) return false;
+  if (!expect(ObQueryObject(0, ObjectTypesInformation, Buffer, BUFFER_SIZE, LengthOut), STATUS_SUCCESS, "all types")) return false;
   if (!check(load<u32>(Buffer) == ObpObjectTypeCount && RtlEqualUnicodeStringToString(Buffer + 4, "Type", false), "every type, Type first")) return false;
-  if (!expect(NtQueryObject(leaf, 9, Buffer, BUFFER_SIZE, LengthOut), STATUS_INVALID_INFO_CLASS, "an undefined class")) return false;
-  if (!expect(NtQueryObject(0x7FF0, 0, Buffer, 56, LengthOut), STATUS_INVALID_HANDLE, "query a bad handle")) return false;
+  if (!expect(ObQueryObject(leaf, 9, Buffer, BUFFER_SIZE, LengthOut), STATUS_INVALID_INFO_CLASS, "an undefined class")) return false;
+  if (!expect(ObQueryObject(0x7FF0, 0, Buffer, 56, LengthOut), STATUS_INVALID_HANDLE, "query a bad handle")) return false;
   if (!expect(CreateLink("\\Device\\ObQueryLink", "\\Device"), STATUS_SUCCESS, "create a link")) return false;
   if (!expect(QueryBasic(Handle()), STATUS_SUCCESS, "query it") || !check(load<u64>(Buffer, BASIC_CREATION_TIME) != 0, "a link has a creation time")) return false;
-  NtClose(Handle());
-  NtClose(leaf);
-  NtClose(parent);
+  ObCloseHandle(Handle());
+  ObCloseHandle(leaf);
+  ObCloseHandle(parent);
   return true;
 }
 
@@ -337,7 +337,7 @@ export function TestCustomType(): bool {
   if (!check(changetype<OBJECT_TYPE>(TestType).Key == TEST_TYPE_KEY, "the type's pool tag comes from its name")) return false;
   if (!expect(ObOpenObjectByName(Oa("\\ObjectTypes\\ObSelfTest"), ObpTypeObjectType, 0, HandleOut), STATUS_SUCCESS, "the type is in \\ObjectTypes")) return false;
   if (!check(ObjectOf(Handle()) == TestType, "as itself")) return false;
-  NtClose(Handle());
+  ObCloseHandle(Handle());
 
   if (!expect(ObCreateObject(TestType, Oa(OBJECT_NAME, OBJ_INHERIT), 16, ObjectOut), STATUS_INVALID_PARAMETER, "an attribute the type refuses")) return false;
   if (!expect(ObCreateObject(TestType, Oa(OBJECT_NAME), 16, ObjectOut), STATUS_SUCCESS, "create an ObSelfTest object")) return false;
@@ -349,7 +349,7 @@ export function TestCustomType(): bool {
   if (!check(FullNameIs(handle, OBJECT_NAME), "it has its name")) return false;
   if (!expect(OpenDirectory("\\KernelObjects"), STATUS_SUCCESS, "open \\KernelObjects")) return false;
   const count = ListDirectory(Handle());
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   if (!check(EntryTypeIs(EntryIndex(count, "ObSelfTestObject"), "ObSelfTest"), "it is listed with its type name")) return false;
   if (!expect(SetInherit(handle), STATUS_ACCESS_DENIED, "no inheritance for a type that refuses OBJ_INHERIT")) return false;
   if (!expect(OpenDirectory("\\KernelObjects\\ObSelfTestObject\\X"), STATUS_OBJECT_TYPE_MISMATCH, "a path through an ObSelfTest object")) return false;
@@ -361,10 +361,10 @@ export function TestCustomType(): bool {
 
   CloseCalls = 0;
   DeleteCalls = 0;
-  NtClose(second);
+  ObCloseHandle(second);
   if (!check(CloseCalls == 1 && LastHandleCount == 1 && DeleteCalls == 0, "the close procedure runs for each handle")) return false;
   if (!expect(ObReferenceObjectByHandle(handle, 0, TestType, ObjectOut, 0), STATUS_SUCCESS, "reference it")) return false;
-  NtClose(handle);
+  ObCloseHandle(handle);
   if (!check(CloseCalls == 2 && LastHandleCount == 0 && DeleteCalls == 0, "a reference defers the delete procedure")) return false;
   if (!expect(ObOpenObjectByName(Oa(OBJECT_NAME), 0, 0, HandleOut), STATUS_OBJECT_NAME_NOT_FOUND, "the name went with the last handle")) return false;
   ObDereferenceObject(object);
@@ -377,7 +377,7 @@ export function TestCustomType(): bool {
 function SetInherit(handle: u32): u32 {
   store<u8>(Buffer, 1);
   store<u8>(Buffer, 0, 1);
-  return NtSetInformationObject(handle, ObjectHandleFlagInformation, Buffer, 2);
+  return ObSetInformationObject(handle, ObjectHandleFlagInformation, Buffer, 2);
 }
 
 // ---- handle tables ----
@@ -387,7 +387,7 @@ export function TestHandleTables(current: usize): bool {
   const tableBytes = ExPoolTagBytes(OB_HANDLE_TABLE_TAG);
   if (!expect(OpenDirectory("\\Device"), STATUS_SUCCESS, "open \\Device")) return false;
   const device = ObjectOf(Handle());
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   const handles = HandleCount(device);
   const other = ObCreateHandleTable();
   if (!check(other != 0, "create a handle table")) return false;
@@ -401,7 +401,7 @@ export function TestHandleTables(current: usize): bool {
   if (!expect(created, STATUS_SUCCESS, "create a directory in the other table") || !expect(protect, STATUS_SUCCESS, "protect its handle")) return false;
   if (!check(opened == 100 && inOther == 101 && HandleCount(device) == handles + 100, "the other table holds its 101 handles")) return false;
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObOtherTable"), STATUS_SUCCESS, "its handle keeps the name")) return false;
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   ObDestroyHandleTable(other);
   if (!check(HandleCount(device) == handles, "destroying the table closed its handles")) return false;
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObOtherTable"), STATUS_OBJECT_NAME_NOT_FOUND, "the protected handle too")) return false;

@@ -12,11 +12,11 @@ import { ExPoolTagBytes } from "../ex/pool";
 import {
   DELETE, DIRECTORY_QUERY, DUPLICATE_SAME_ACCESS, OB_DIRECTORY_KEY, OB_SYMBOLIC_LINK_KEY, OB_SYMLINK_TARGET_TAG, OBJECT_ATTRIBUTES, OBJECT_TYPE_OF, SYMBOLIC_LINK_ALL_ACCESS,
 } from "./obp";
-import { NtOpenDirectoryObject } from "./obdir";
-import { NtCreateSymbolicLinkObject, NtQuerySymbolicLinkObject } from "./oblink";
-import { NtClose, NtDuplicateObject, ObReferenceObjectByHandle } from "./obhandle";
+import { ObOpenDirectoryObject } from "./obdir";
+import { ObCreateSymbolicLinkObject, ObQuerySymbolicLinkObject } from "./oblink";
+import { ObCloseHandle, ObDuplicateObject, ObReferenceObjectByHandle } from "./obhandle";
 import { ObOpenObjectByName } from "./obname";
-import { NtMakePermanentObject, NtMakeTemporaryObject } from "./obquery";
+import { ObMakePermanentHandle, ObMakeTemporaryHandle } from "./obquery";
 import { ObDereferenceObject } from "./obref";
 import {
   ObpDirectoryObjectType, ObpRootDirectoryObject, ObpSymbolicLinkObjectType, ObpTypeDirectoryObject, ObpTypeObjectType,
@@ -42,7 +42,7 @@ const Component: usize = memory.data(8, 4);
 function OpensAs(text: string, attributes: u32, object: usize, what: string, root: u32 = 0): bool {
   if (!expect(OpenDirectory(text, attributes, root), STATUS_SUCCESS, what)) return false;
   const found = ObjectOf(Handle());
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   return check(found == object, what);
 }
 
@@ -60,11 +60,11 @@ export function TestNamespace(): bool {
   if (!check(EntryTypeIs(EntryIndex(count, "KernelObjects"), "Directory"), "\\KernelObjects is listed")) return false;
   if (!check(EntryTypeIs(EntryIndex(count, "BaseNamedObjects"), "Directory"), "\\BaseNamedObjects is listed")) return false;
   if (!check(EntryTypeIs(EntryIndex(count, "DosDevices"), "SymbolicLink"), "\\DosDevices is listed as a SymbolicLink")) return false;
-  NtClose(root);
+  ObCloseHandle(root);
 
   if (!expect(OpenDirectory("\\??"), STATUS_SUCCESS, "open \\??")) return false;
   const dosDevices = ObjectOf(Handle());
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   if (!OpensAs("\\GLOBAL??", 0, dosDevices, "the kernel's \\?? is \\GLOBAL??")) return false;
   if (!OpensAs("\\GLOBAL??\\Global", 0, dosDevices, "\\GLOBAL??\\Global leads to \\GLOBAL??")) return false;
   if (!OpensAs("\\??\\GLOBALROOT\\ObjectTypes", 0, ObpTypeDirectoryObject, "\\??\\GLOBALROOT leads to the root")) return false;
@@ -73,20 +73,20 @@ export function TestNamespace(): bool {
   const link = Handle();
   if (!check(OBJECT_TYPE_OF(ObjectOf(link)) == ObpSymbolicLinkObjectType, "\\DosDevices is a symbolic link")) return false;
   RtlInitEmptyUnicodeString(TargetString, Buffer, 64);
-  if (!expect(NtQuerySymbolicLinkObject(link, TargetString, 0), STATUS_SUCCESS, "query \\DosDevices")) return false;
+  if (!expect(ObQuerySymbolicLinkObject(link, TargetString, 0), STATUS_SUCCESS, "query \\DosDevices")) return false;
   if (!check(RtlEqualUnicodeStringToString(TargetString, "\\??", false), "\\DosDevices points to \\??")) return false;
-  NtClose(link);
+  ObCloseHandle(link);
 
   const types = ObpTypeObjectType;
   if (!expect(ObOpenObjectByName(Oa("\\ObjectTypes\\Directory"), types, 0, HandleOut), STATUS_SUCCESS, "open \\ObjectTypes\\Directory")) return false;
   if (!check(ObjectOf(Handle()) == ObpDirectoryObjectType, "\\ObjectTypes\\Directory is the directory type")) return false;
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   if (!expect(ObOpenObjectByName(Oa("\\ObjectTypes\\SymbolicLink"), types, 0, HandleOut), STATUS_SUCCESS, "open \\ObjectTypes\\SymbolicLink")) return false;
   if (!check(ObjectOf(Handle()) == ObpSymbolicLinkObjectType, "\\ObjectTypes\\SymbolicLink is the link type")) return false;
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   if (!expect(ObOpenObjectByName(Oa("\\ObjectTypes\\Type"), types, 0, HandleOut), STATUS_SUCCESS, "open \\ObjectTypes\\Type")) return false;
   if (!check(ObjectOf(Handle()) == types && OBJECT_TYPE_OF(types) == types, "the type Type is its own type")) return false;
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   return true;
 }
 
@@ -114,11 +114,11 @@ export function TestCreateOpen(): bool {
   if (!expect(OpenDirectory("\\Device\\"), STATUS_OBJECT_NAME_INVALID, "a trailing backslash")) return false;
   AttributesOf(Name("\\Device\\ObTest"), 0, 0);
   RtlUnicodeString(NameString).Length = 5;
-  if (!expect(NtOpenDirectoryObject(HandleOut, DIRECTORY_QUERY, Attributes), STATUS_OBJECT_NAME_INVALID, "a name of odd length")) return false;
-  if (!expect(NtOpenDirectoryObject(HandleOut, DIRECTORY_QUERY, 0), STATUS_INVALID_PARAMETER, "no OBJECT_ATTRIBUTES")) return false;
+  if (!expect(ObOpenDirectoryObject(HandleOut, DIRECTORY_QUERY, Attributes), STATUS_OBJECT_NAME_INVALID, "a name of odd length")) return false;
+  if (!expect(ObOpenDirectoryObject(HandleOut, DIRECTORY_QUERY, 0), STATUS_INVALID_PARAMETER, "no OBJECT_ATTRIBUTES")) return false;
   Oa("\\Device");
   changetype<OBJECT_ATTRIBUTES>(Attributes).Length = 20;
-  if (!expect(NtOpenDirectoryObject(HandleOut, DIRECTORY_QUERY, Attributes), STATUS_INVALID_PARAMETER, "a wrong OBJECT_ATTRIBUTES.Length")) return false;
+  if (!expect(ObOpenDirectoryObject(HandleOut, DIRECTORY_QUERY, Attributes), STATUS_INVALID_PARAMETER, "a wrong OBJECT_ATTRIBUTES.Length")) return false;
   if (!expect(OpenDirectory("\\Device", 0x800), STATUS_INVALID_PARAMETER, "an undefined attribute")) return false;
   if (!expect(OpenDirectory("\\Device", 0x1), STATUS_INVALID_PARAMETER, "OBJ_PROTECT_CLOSE in OBJECT_ATTRIBUTES")) return false;
   if (!expect(OpenLink("\\Device"), STATUS_OBJECT_TYPE_MISMATCH, "a directory opened as a link")) return false;
@@ -129,13 +129,13 @@ export function TestCreateOpen(): bool {
   if (!OpensAs("ObTest", 0, test, "a name relative to \\Device", device)) return false;
   if (!expect(OpenDirectory("", 0, device), STATUS_SUCCESS, "an empty name relative to \\Device")) return false;
   if (!check(ObjectOf(Handle()) == ObjectOf(device), "an empty relative name opens the root directory handle's object")) return false;
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   if (!expect(OpenDirectory("\\ObTest", 0, device), STATUS_OBJECT_PATH_SYNTAX_BAD, "an absolute name with a root")) return false;
   if (!expect(OpenDirectory("ObTest", 0, 0x7FFC), STATUS_INVALID_HANDLE, "a relative name with a bad root handle")) return false;
   if (!expect(CreateDirectory("ObRelative", 0, device), STATUS_SUCCESS, "create relative to \\Device")) return false;
   const relative = Handle();
   if (!check(FullNameIs(relative, "\\Device\\ObRelative"), "a relative create names the object under its root")) return false;
-  NtClose(relative);
+  ObCloseHandle(relative);
   if (!expect(OpenDirectory("\\Device\\ObRelative"), STATUS_OBJECT_NAME_NOT_FOUND, "the relative object went with its handle")) return false;
 
   if (!expect(OpenLink("\\DosDevices"), STATUS_SUCCESS, "open \\DosDevices as a link")) return false;
@@ -143,12 +143,12 @@ export function TestCreateOpen(): bool {
   if (!expect(OpenDirectory("X", 0, link), STATUS_OBJECT_TYPE_MISMATCH, "a relative name under a link")) return false;
   if (!expect(OpenDirectory("", 0, link), STATUS_SUCCESS, "an empty name relative to a link follows it")) return false;
   const followed = ObjectOf(Handle());
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   if (!OpensAs("\\??", 0, followed, "the link root leads to \\??")) return false;
-  NtClose(link);
-  NtClose(device);
-  NtClose(first);
-  if (!expect(NtClose(second), STATUS_SUCCESS, "close the last handle of \\Device\\ObTest")) return false;
+  ObCloseHandle(link);
+  ObCloseHandle(device);
+  ObCloseHandle(first);
+  if (!expect(ObCloseHandle(second), STATUS_SUCCESS, "close the last handle of \\Device\\ObTest")) return false;
   return expect(OpenDirectory("\\Device\\ObTest"), STATUS_OBJECT_NAME_NOT_FOUND, "a temporary directory goes with its last handle");
 }
 
@@ -178,9 +178,9 @@ export function TestCase(): bool {
   if (!OpensAs("\\Device\\OB\u00C9T\u00C9", OBJ_CASE_INSENSITIVE, ObjectOf(latin), "a case-insensitive Latin-1 open")) return false;
   if (!OpensAs("\\Device\\ob\u00E9t\u00E9", OBJ_CASE_INSENSITIVE, ObjectOf(latin), "a lowercase Latin-1 open")) return false;
   if (!expect(OpenDirectory("\\Device\\OB\u00C9T\u00C9"), STATUS_OBJECT_NAME_NOT_FOUND, "an exact Latin-1 open with other case")) return false;
-  NtClose(mixed);
-  NtClose(upper);
-  NtClose(latin);
+  ObCloseHandle(mixed);
+  ObCloseHandle(upper);
+  ObCloseHandle(latin);
   return expect(OpenDirectory("\\Device\\ObCase"), STATUS_OBJECT_NAME_NOT_FOUND, "the case test's directories are gone");
 }
 
@@ -188,12 +188,12 @@ export function TestCase(): bool {
 export function TestLifetime(): bool {
   if (!expect(CreateDirectory("\\BaseNamedObjects\\ObTemp"), STATUS_SUCCESS, "create a temporary directory")) return false;
   const first = Handle();
-  if (!expect(NtDuplicateObject(NtCurrentProcess, first, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS), STATUS_SUCCESS, "duplicate it")) return false;
+  if (!expect(ObDuplicateObject(NtCurrentProcess, first, NtCurrentProcess, HandleOut, 0, 0, DUPLICATE_SAME_ACCESS), STATUS_SUCCESS, "duplicate it")) return false;
   const second = Handle();
-  NtClose(first);
+  ObCloseHandle(first);
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObTemp"), STATUS_SUCCESS, "the name stays while a handle is open")) return false;
-  NtClose(Handle());
-  NtClose(second);
+  ObCloseHandle(Handle());
+  ObCloseHandle(second);
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObTemp"), STATUS_OBJECT_NAME_NOT_FOUND, "the name goes with the last handle")) return false;
 
   const directoryBytes = ExPoolTagBytes(OB_DIRECTORY_KEY);
@@ -205,7 +205,7 @@ export function TestLifetime(): bool {
   if (!check((BasicField(BASIC_ATTRIBUTES) & OBJ_PERMANENT) == 0, "not permanent")) return false;
   if (!expect(ObReferenceObjectByHandle(handle, 0, ObpDirectoryObjectType, ObjectOut, 0), STATUS_SUCCESS, "reference it")) return false;
   const object = load<usize>(ObjectOut);
-  NtClose(handle);
+  ObCloseHandle(handle);
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObTemp"), STATUS_OBJECT_NAME_NOT_FOUND, "a reference does not keep the name")) return false;
   if (!check(PointerCount(object) == 1 && HandleCount(object) == 0, "the reference keeps the object")) return false;
   ObDereferenceObject(object);
@@ -213,24 +213,24 @@ export function TestLifetime(): bool {
 
   if (!expect(CreateDirectory("\\BaseNamedObjects\\ObPermanent", OBJ_PERMANENT), STATUS_SUCCESS, "create a permanent directory")) return false;
   if (!expect(QueryBasic(Handle()), STATUS_SUCCESS, "query it") || !check((BasicField(BASIC_ATTRIBUTES) & OBJ_PERMANENT) != 0, "OBJ_PERMANENT shows")) return false;
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObPermanent", 0, 0, DIRECTORY_QUERY), STATUS_SUCCESS, "a permanent name stays without handles")) return false;
-  if (!expect(NtMakeTemporaryObject(Handle()), STATUS_ACCESS_DENIED, "NtMakeTemporaryObject needs DELETE access")) return false;
-  NtClose(Handle());
+  if (!expect(ObMakeTemporaryHandle(Handle()), STATUS_ACCESS_DENIED, "NtMakeTemporaryObject needs DELETE access")) return false;
+  ObCloseHandle(Handle());
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObPermanent", 0, 0, DELETE), STATUS_SUCCESS, "open it for DELETE")) return false;
   const permanent = Handle();
-  if (!expect(NtMakeTemporaryObject(permanent), STATUS_SUCCESS, "make it temporary")) return false;
+  if (!expect(ObMakeTemporaryHandle(permanent), STATUS_SUCCESS, "make it temporary")) return false;
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObPermanent"), STATUS_SUCCESS, "the name stays while a handle is open")) return false;
-  NtClose(Handle());
-  NtClose(permanent);
+  ObCloseHandle(Handle());
+  ObCloseHandle(permanent);
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObPermanent"), STATUS_OBJECT_NAME_NOT_FOUND, "made temporary, it goes with its last handle")) return false;
 
   if (!expect(CreateDirectory("\\BaseNamedObjects\\ObLater"), STATUS_SUCCESS, "create a temporary directory")) return false;
-  if (!expect(NtMakePermanentObject(Handle()), STATUS_SUCCESS, "make it permanent")) return false;
-  NtClose(Handle());
+  if (!expect(ObMakePermanentHandle(Handle()), STATUS_SUCCESS, "make it permanent")) return false;
+  ObCloseHandle(Handle());
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObLater"), STATUS_SUCCESS, "made permanent, it stays without handles")) return false;
-  if (!expect(NtMakeTemporaryObject(Handle()), STATUS_SUCCESS, "make it temporary again")) return false;
-  NtClose(Handle());
+  if (!expect(ObMakeTemporaryHandle(Handle()), STATUS_SUCCESS, "make it temporary again")) return false;
+  ObCloseHandle(Handle());
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObLater"), STATUS_OBJECT_NAME_NOT_FOUND, "and it goes")) return false;
 
   if (!expect(CreateDirectory("\\BaseNamedObjects\\ObParent"), STATUS_SUCCESS, "create a parent directory")) return false;
@@ -238,10 +238,10 @@ export function TestLifetime(): bool {
   if (!expect(CreateDirectory("\\BaseNamedObjects\\ObParent\\Child"), STATUS_SUCCESS, "create a child in it")) return false;
   const child = Handle();
   if (!check(FullNameIs(child, "\\BaseNamedObjects\\ObParent\\Child"), "the child's full name")) return false;
-  NtClose(parent);
+  ObCloseHandle(parent);
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObParent"), STATUS_OBJECT_NAME_NOT_FOUND, "the parent's name goes with its handle")) return false;
   if (!check(FullNameIs(child, "\\...\\Child"), "a child of an unnamed directory shows \\...\\Child, as in NT")) return false;
-  NtClose(child);
+  ObCloseHandle(child);
   return check(ExPoolTagBytes(OB_DIRECTORY_KEY) == directoryBytes, "the child's last handle frees child and parent");
 }
 
@@ -258,7 +258,7 @@ function CreateChain(prefix: string, count: u32, handles: usize): bool {
 }
 
 function CloseHandles(handles: usize, count: u32): void {
-  for (let i: u32 = 0; i < count; i++) NtClose(load<u32>(handles + (i << 2)));
+  for (let i: u32 = 0; i < count; i++) ObCloseHandle(load<u32>(handles + (i << 2)));
 }
 
 const ChainHandles: usize = memory.data(33 * 4, 4);
@@ -292,28 +292,28 @@ export function TestLinks(): bool {
   if (!OpensAs("\\??\\ObRoot\\Device\\ObLinked0", 0, deviceObject, "a path through a link to \\")) return false;
   if (!expect(CreateDirectory("\\??\\ObY", OBJ_OPENIF), STATUS_OBJECT_NAME_EXISTS, "OBJ_OPENIF of a directory over links to one")) return false;
   if (!check(ObjectOf(Handle()) == deviceObject, "the links are followed to the existing directory")) return false;
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   if (!expect(CreateLink("\\??\\ObY", "\\X"), STATUS_OBJECT_NAME_COLLISION, "a link over a link's name")) return false;
   if (!expect(CreateLink("\\??\\ObY", "\\X", OBJ_OPENIF), STATUS_OBJECT_NAME_EXISTS, "OBJ_OPENIF of a link over a link")) return false;
   if (!check(ObjectOf(Handle()) == ObjectOf(y), "OBJ_OPENIF opens the existing link")) return false;
-  NtClose(Handle());
+  ObCloseHandle(Handle());
 
   if (!expect(OpenLink("\\??\\ObY"), STATUS_SUCCESS, "open the link \\??\\ObY itself")) return false;
   const opened = Handle();
   const target = TargetString;
   RtlInitEmptyUnicodeString(target, Buffer, 4);
-  if (!expect(NtQuerySymbolicLinkObject(opened, target, LengthOut), STATUS_BUFFER_TOO_SMALL, "query into 4 bytes")) return false;
+  if (!expect(ObQuerySymbolicLinkObject(opened, target, LengthOut), STATUS_BUFFER_TOO_SMALL, "query into 4 bytes")) return false;
   if (!check(load<u32>(LengthOut) == 16, "the target needs 16 bytes with its NUL")) return false;
   RtlInitEmptyUnicodeString(target, Buffer, 14);
-  if (!expect(NtQuerySymbolicLinkObject(opened, target, LengthOut), STATUS_BUFFER_TOO_SMALL, "with a returned length the NUL must fit too")) return false;
-  if (!expect(NtQuerySymbolicLinkObject(opened, target, 0), STATUS_SUCCESS, "without one the text alone fits")) return false;
+  if (!expect(ObQuerySymbolicLinkObject(opened, target, LengthOut), STATUS_BUFFER_TOO_SMALL, "with a returned length the NUL must fit too")) return false;
+  if (!expect(ObQuerySymbolicLinkObject(opened, target, 0), STATUS_SUCCESS, "without one the text alone fits")) return false;
   if (!check(RtlEqualUnicodeStringToString(target, "\\??\\ObX", false), "the target is \\??\\ObX")) return false;
   RtlInitEmptyUnicodeString(target, Buffer, 16);
   store<u16>(Buffer + 14, 0xFFFF);
-  if (!expect(NtQuerySymbolicLinkObject(opened, target, LengthOut), STATUS_SUCCESS, "query into 16 bytes")) return false;
+  if (!expect(ObQuerySymbolicLinkObject(opened, target, LengthOut), STATUS_SUCCESS, "query into 16 bytes")) return false;
   if (!check(load<u16>(Buffer + 14) == 0 && RtlUnicodeString(target).Length == 14, "the NUL is copied with the text")) return false;
-  if (!expect(NtQuerySymbolicLinkObject(device, target, 0), STATUS_OBJECT_TYPE_MISMATCH, "query a directory as a link")) return false;
-  NtClose(opened);
+  if (!expect(ObQuerySymbolicLinkObject(device, target, 0), STATUS_OBJECT_TYPE_MISMATCH, "query a directory as a link")) return false;
+  ObCloseHandle(opened);
 
   if (!expect(CreateLink("\\??\\ObLoop1", "\\??\\ObLoop2"), STATUS_SUCCESS, "create a loop, part 1")) return false;
   store<u32>(LinkHandles + (links++ << 2), Handle());
@@ -321,7 +321,7 @@ export function TestLinks(): bool {
   store<u32>(LinkHandles + (links++ << 2), Handle());
   if (!expect(OpenDirectory("\\??\\ObLoop1"), STATUS_OBJECT_NAME_NOT_FOUND, "a loop of links ends as NT ends it")) return false;
   if (!expect(OpenLink("\\??\\ObLoop1"), STATUS_SUCCESS, "a link in a loop opens itself")) return false;
-  NtClose(Handle());
+  ObCloseHandle(Handle());
   if (!expect(CreateLink("\\??\\ObDangling", "\\Device\\ObNowhere"), STATUS_SUCCESS, "create a dangling link")) return false;
   store<u32>(LinkHandles + (links++ << 2), Handle());
   if (!expect(OpenDirectory("\\??\\ObDangling"), STATUS_OBJECT_NAME_NOT_FOUND, "open a dangling link")) return false;
@@ -331,7 +331,7 @@ export function TestLinks(): bool {
   if (!expect(OpenDirectory("\\??\\ObRelative"), STATUS_OBJECT_NAME_NOT_FOUND, "a relative target resolves nowhere")) return false;
   RtlInitEmptyUnicodeString(TargetString, Buffer, 8);
   RtlUnicodeString(TargetString).Length = 3;
-  if (!expect(NtCreateSymbolicLinkObject(HandleOut, SYMBOLIC_LINK_ALL_ACCESS, Oa("\\??\\ObOdd"), TargetString), STATUS_INVALID_PARAMETER,
+  if (!expect(ObCreateSymbolicLinkObject(HandleOut, SYMBOLIC_LINK_ALL_ACCESS, Oa("\\??\\ObOdd"), TargetString), STATUS_INVALID_PARAMETER,
     "a target of odd length")) return false;
 
   // 31 reparses are allowed, the 32nd is not (OBJ_MAX_REPARSE_ATTEMPTS).
@@ -344,8 +344,8 @@ export function TestLinks(): bool {
   if (!expect(OpenDirectory("\\??\\ObChain31"), STATUS_OBJECT_NAME_NOT_FOUND, "a chain of 32 links is too long")) return false;
   CloseHandles(ChainHandles, 32);
   CloseHandles(LinkHandles, links);
-  NtClose(sub);
-  NtClose(device);
+  ObCloseHandle(sub);
+  ObCloseHandle(device);
   if (!expect(OpenDirectory("\\??\\ObX"), STATUS_OBJECT_NAME_NOT_FOUND, "the links went with their handles")) return false;
   return check(ExPoolTagBytes(OB_SYMBOLIC_LINK_KEY) == linkBytes && ExPoolTagBytes(OB_SYMLINK_TARGET_TAG) == targetBytes,
     "the links and their targets went back to the pool");

@@ -13,11 +13,11 @@ import {
   SIZEOF_OBJECT_BASIC_INFORMATION, SIZEOF_OBJECT_DIRECTORY_INFORMATION, SYMBOLIC_LINK_ALL_ACCESS, ObjectBasicInformation,
   ObjectNameInformation,
 } from "./obp";
-import { NtCreateDirectoryObject, NtOpenDirectoryObject, NtQueryDirectoryObject } from "./obdir";
-import { NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject } from "./oblink";
+import { ObCreateDirectoryObject, ObOpenDirectoryObject, ObQueryDirectoryObject } from "./obdir";
+import { ObCreateSymbolicLinkObject, ObOpenSymbolicLinkObject } from "./oblink";
 import { ObReferenceObjectByHandle } from "./obhandle";
 import { ObDereferenceObject } from "./obref";
-import { NtQueryObject } from "./obquery";
+import { ObQueryObject } from "./obquery";
 import { NT_SUCCESS, STATUS_NO_MORE_ENTRIES, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 // ---- scratch memory ----
@@ -124,25 +124,25 @@ export function Oa(text: string, attributes: u32 = 0, root: u32 = 0): usize {
 @inline export function Handle(): u32 { return load<u32>(HandleOut); }
 
 export function CreateDirectory(text: string, attributes: u32 = 0, root: u32 = 0): u32 {
-  return NtCreateDirectoryObject(HandleOut, DIRECTORY_ALL_ACCESS, Oa(text, attributes, root));
+  return ObCreateDirectoryObject(HandleOut, DIRECTORY_ALL_ACCESS, Oa(text, attributes, root));
 }
 
 export function OpenDirectory(text: string, attributes: u32 = 0, root: u32 = 0, access: u32 = DIRECTORY_ALL_ACCESS): u32 {
-  return NtOpenDirectoryObject(HandleOut, access, Oa(text, attributes, root));
+  return ObOpenDirectoryObject(HandleOut, access, Oa(text, attributes, root));
 }
 
 export function CreateLink(text: string, target: string, attributes: u32 = 0, root: u32 = 0): u32 {
   RtlInitUnicodeString(TargetString, target);
-  return NtCreateSymbolicLinkObject(HandleOut, SYMBOLIC_LINK_ALL_ACCESS, Oa(text, attributes, root), TargetString);
+  return ObCreateSymbolicLinkObject(HandleOut, SYMBOLIC_LINK_ALL_ACCESS, Oa(text, attributes, root), TargetString);
 }
 
 /** A link whose name and target were built with NumberedName / NumberedTarget. */
 export function CreateLinkFromStrings(attributes: u32): u32 {
-  return NtCreateSymbolicLinkObject(HandleOut, SYMBOLIC_LINK_ALL_ACCESS, AttributesOf(NameString, attributes, 0), TargetString);
+  return ObCreateSymbolicLinkObject(HandleOut, SYMBOLIC_LINK_ALL_ACCESS, AttributesOf(NameString, attributes, 0), TargetString);
 }
 
 export function OpenLink(text: string, attributes: u32 = 0): u32 {
-  return NtOpenSymbolicLinkObject(HandleOut, SYMBOLIC_LINK_ALL_ACCESS, Oa(text, attributes, 0));
+  return ObOpenSymbolicLinkObject(HandleOut, SYMBOLIC_LINK_ALL_ACCESS, Oa(text, attributes, 0));
 }
 
 /** The object behind a handle (not kept referenced), or 0. */
@@ -159,7 +159,7 @@ export function HandleCount(object: usize): i32 { return OBJECT_TO_OBJECT_HEADER
 
 /** ObjectBasicInformation of a handle into Buffer; field `offset` of it afterwards with BasicField. */
 export function QueryBasic(handle: u32): u32 {
-  return NtQueryObject(handle, ObjectBasicInformation, Buffer, SIZEOF_OBJECT_BASIC_INFORMATION, LengthOut);
+  return ObQueryObject(handle, ObjectBasicInformation, Buffer, SIZEOF_OBJECT_BASIC_INFORMATION, LengthOut);
 }
 @inline export function BasicField(offset: u32): u32 { return load<u32>(Buffer + offset); }
 export const BASIC_ATTRIBUTES: u32 = 0;
@@ -172,13 +172,13 @@ export const BASIC_CREATION_TIME: u32 = 48;
 
 /** True when the full name of a handle's object (ObjectNameInformation) is `text`. */
 export function FullNameIs(handle: u32, text: string): bool {
-  if (!NT_SUCCESS(NtQueryObject(handle, ObjectNameInformation, Buffer, BUFFER_SIZE, LengthOut))) return false;
+  if (!NT_SUCCESS(ObQueryObject(handle, ObjectNameInformation, Buffer, BUFFER_SIZE, LengthOut))) return false;
   return RtlEqualUnicodeStringToString(Buffer, text, false);
 }
 
 /** Lists a whole directory into Buffer (RestartScan); the number of entries, or -1 on failure. */
 export function ListDirectory(handle: u32): i32 {
-  const status = NtQueryDirectoryObject(handle, Buffer, BUFFER_SIZE, false, true, Context, LengthOut);
+  const status = ObQueryDirectoryObject(handle, Buffer, BUFFER_SIZE, false, true, Context, LengthOut);
   if (status == STATUS_NO_MORE_ENTRIES) return 0;
   if (status != STATUS_SUCCESS) return -1;
   let count = 0;

@@ -16,7 +16,7 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
-import { NtClose, ObReferenceObjectByHandle } from "../ob/obhandle";
+import { ObCloseHandle, ObReferenceObjectByHandle } from "../ob/obhandle";
 import { NtOpenFile } from "../io/create";
 import { IoSystemVolumeMounted } from "../io/iosys";
 import { MmSectionObjectType, NtCreateSection } from "../mm/section";
@@ -92,7 +92,7 @@ export function PsInitializeSystemDll(): void {
   }
   InitializeObjectAttributes(block + 8, 0, OBJ_KERNEL_HANDLE, 0, 0);
   status = NtCreateSection(block + 36, 0xF001F, block + 8, 0, 0x10, 0x1000000, load<u32>(block, 32));
-  NtClose(load<u32>(block, 32));
+  ObCloseHandle(load<u32>(block, 32));
   if (!NT_SUCCESS(status)) {
     KeLogBegin("ps");
     KeLogString(SYSTEM_DLL);
@@ -102,7 +102,7 @@ export function PsInitializeSystemDll(): void {
     return;
   }
   status = ObReferenceObjectByHandle(load<u32>(block, 36), 0, MmSectionObjectType, block + 48, 0);
-  NtClose(load<u32>(block, 36));
+  ObCloseHandle(load<u32>(block, 36));
   if (!NT_SUCCESS(status)) return;
   const section = load<usize>(block, 48);
   const info = MiImageInformation(section);

@@ -48,7 +48,7 @@ import { KeBugCheckEx, SESSION1_INITIALIZATION_FAILED, SESSION5_INITIALIZATION_F
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
-import { NtClose } from "../ob/obhandle";
+import { ObCloseHandle } from "../ob/obhandle";
 import { NtOpenFile } from "../io/create";
 import { IoSystemVolumeMounted } from "../io/iosys";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
@@ -275,7 +275,7 @@ export function PsStartSessionManager(): void {
     FILE_SYNCHRONOUS_IO_NONALERT | FILE_NON_DIRECTORY_FILE), "NtOpenFile");
   InitializeObjectAttributes(Attributes, 0, OBJ_KERNEL_HANDLE, 0, 0);
   let status = NtCreateSection(Handles + 4, SECTION_ALL_ACCESS, Attributes, 0, PAGE_EXECUTE, SEC_IMAGE, load<u32>(Handles));
-  NtClose(load<u32>(Handles));
+  ObCloseHandle(load<u32>(Handles));
   PspCheck(status, "NtCreateSection (SEC_IMAGE)");
   const section = load<u32>(Handles, 4);
   PspCheck(NtQuerySection(section, SectionImageInformation, ImageInfo, <u32>offsetof<SECTION_IMAGE_INFORMATION>(), 0), "NtQuerySection");
@@ -294,7 +294,7 @@ export function PsStartSessionManager(): void {
   // The process, a child of the System process (the caller here).
   InitializeObjectAttributes(Attributes, 0, OBJ_KERNEL_HANDLE, 0, 0);
   status = NtCreateProcess(Handles + 8, PROCESS_ALL_ACCESS, Attributes, NtCurrentProcess, 0, section, 0, 0);
-  NtClose(section);
+  ObCloseHandle(section);
   PspCheck(status, "NtCreateProcess");
   const process = load<u32>(Handles, 8);
   PspCheck(NtQueryInformationProcess(process, 0 /* ProcessBasicInformation */, <u32>BasicInfo, 24, 0), "NtQueryInformationProcess");
@@ -302,7 +302,7 @@ export function PsStartSessionManager(): void {
   const pid = load<u32>(BasicInfo, 16);
   PspWriteProcessParameters(process, peb);
   const thread = PspCreateInitialThread(process, peb);
-  NtClose(thread);
+  ObCloseHandle(thread);
   PsSessionManagerProcess = process;
   KeLogBegin("ps");
   KeLogString("session manager started: process ");

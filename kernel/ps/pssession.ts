@@ -26,8 +26,8 @@ import {
 } from "../mm/session";
 import { MmCopyToUser } from "../mm/procmm";
 import { PspSessionDriverGone } from "./psw32";
-import { NtCreateDirectoryObject } from "../ob/obdir";
-import { NtClose } from "../ob/obhandle";
+import { ObCreateDirectoryObject } from "../ob/obdir";
+import { ObCloseHandle } from "../ob/obhandle";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObMakeTemporaryObject } from "../ob/obref";
 import { DIRECTORY_ALL_ACCESS, InitializeObjectAttributes } from "../ob/obp";
@@ -142,12 +142,12 @@ function PspCreateDirectory(name: usize, statusOut: usize): usize {
   n.String_Buffer = name + PSP_NAME_TEXT;
   const attributes = name + offsetof<PSP_NAME>("Attributes");
   InitializeObjectAttributes(attributes, name + offsetof<PSP_NAME>("String_Length"), OBJ_PERMANENT | OBJ_OPENIF, 0, 0);
-  let status = NtCreateDirectoryObject(name + offsetof<PSP_NAME>("Handle"), DIRECTORY_ALL_ACCESS, attributes);
+  let status = ObCreateDirectoryObject(name + offsetof<PSP_NAME>("Handle"), DIRECTORY_ALL_ACCESS, attributes);
   store<u32>(statusOut, status);
   if (!NT_SUCCESS(status)) return 0;
   const handle = n.Handle;
   status = ObReferenceObjectByHandle(handle, 0, 0, name + offsetof<PSP_NAME>("Object"), 0); // any type: the handle was just made for a directory
-  NtClose(handle);
+  ObCloseHandle(handle);
   store<u32>(statusOut, status);
   return NT_SUCCESS(status) ? n.Object : 0;
 }
