@@ -10,10 +10,11 @@ import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { PsGetCurrentProcess } from "../ps/psmain";
 import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
-import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
+import { PsDereferenceProcess, PsReferenceProcessByHandle } from "../ps/psprocess";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_PARTIAL_COPY, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 
 export const PROCESS_VM_READ: u32 = 0x0010;
 export const PROCESS_VM_WRITE: u32 = 0x0020;
@@ -25,8 +26,11 @@ function MiCopyVirtualMemory(handle: u32, processAddress: usize, callerBuffer: u
   // vanishes under a copy (another thread decommits it) ends the copy with a status, never a bug check.
   if (!ProbeUserRange(callerBuffer, size, 1)) return STATUS_ACCESS_VIOLATION;
   if (done != 0 && !ProbeUserRange(done, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const process = PsProcessFromHandle(handle, toProcess ? PROCESS_VM_WRITE : PROCESS_VM_READ);
-  if (process == 0) return PsProcessHandleStatus();
+  const cell = KeAllocateScratch(4);
+  const referenced = PsReferenceProcessByHandle(handle, toProcess ? PROCESS_VM_WRITE : PROCESS_VM_READ, cell);
+  const process = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (referenced != STATUS_SUCCESS) return referenced;
   const other = process != PsGetCurrentProcess();
   const bounce = ExAllocatePoolWithTag(NonPagedPool, CHUNK, COPY_TAG);
   let status = bounce == 0 ? STATUS_INSUFFICIENT_RESOURCES : STATUS_SUCCESS;
@@ -46,7 +50,7 @@ function MiCopyVirtualMemory(handle: u32, processAddress: usize, callerBuffer: u
     copied += n;
   }
   if (bounce != 0) ExFreePoolWithTag(bounce, COPY_TAG);
-  PsReleaseProcessFromHandle();
+  PsDereferenceProcess(process);
   if (done != 0 && !ExWriteUserUlong(done, copied)) return STATUS_ACCESS_VIOLATION;
   return status;
 }

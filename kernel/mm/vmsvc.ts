@@ -15,8 +15,8 @@ import { KernelMode, KiSetPreviousMode, ProbeForWrite } from "../ke/probe";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
 import { PsGetCurrentProcess } from "../ps/psmain";
 import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
-import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
-import { NT_ERROR, STATUS_ACCESS_VIOLATION } from "../sdk/ntstatus";
+import { PsDereferenceProcess, PsReferenceProcessByHandle } from "../ps/psprocess";
+import { NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 export const PROCESS_VM_OPERATION: u32 = 0x0008;
 export const PROCESS_QUERY_INFORMATION: u32 = 0x0400;
@@ -29,9 +29,12 @@ const C_STATUS: u32 = 16;
 /** The other process a handle names (0: it is the current one, or the handle failed: then the status is at cells + C_STATUS). */
 function MiOtherProcess(handle: u32, access: u32, cells: usize): usize {
   if (handle == SELF) return 0;
-  const process = PsProcessFromHandle(handle, access);
-  if (process == 0) { store<u32>(cells + C_STATUS, PsProcessHandleStatus()); return 0; }
-  PsReleaseProcessFromHandle(); // the caller's handle keeps it
+  const cell = KeAllocateScratch(4);
+  const status = PsReferenceProcessByHandle(handle, access, cell);
+  const process = load<usize>(cell);
+  KeFreeScratch(cell);
+  if (status != STATUS_SUCCESS) { store<u32>(cells + C_STATUS, status); return 0; }
+  PsDereferenceProcess(process); // the caller's handle keeps it
   return process == PsGetCurrentProcess() ? 0 : process;
 }
 

@@ -20,7 +20,8 @@ import { PspMapSystemDll } from "./psdll";
 import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable, ObInheritHandles } from "../ob/obhandle";
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
-import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
+import { ExCaptureObjectAttributes, ExReleaseObjectAttributes } from "../ex/capture";
+import { ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
 import { MmCloneUserRange, MmDeleteProcessAddressSpace } from "../mm/procmm";
 import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
@@ -63,7 +64,7 @@ function PspDeleteUnbornProcess(child: usize): void {
 }
 
 function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, parentHandle: u32, flags: u32, sectionHandle: u32): u32 {
-  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if ((flags & ~(PROCESS_CREATE_FLAGS_BREAKAWAY | PROCESS_CREATE_FLAGS_NO_DEBUG_INHERIT | PROCESS_CREATE_FLAGS_INHERIT_HANDLES)) != 0) return STATUS_INVALID_PARAMETER;
   const cells = KeAllocateScratch(8); // +0 the parent, +4 the section
   let status = PsReferenceProcessByHandle(parentHandle, PROCESS_CREATE_PROCESS, cells);
@@ -125,7 +126,8 @@ function PspInsertNewProcess(child: usize, handle: usize, access: u32, objectAtt
     status = PspCreateProcessObject(child, load<usize>(s), s + 8);
     if (status == STATUS_SUCCESS) {
       status = ObInsertObject(load<usize>(s, 8), access, s + 12);
-      if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+      // A page gone by now: the process stays (its handle is in the table), the caller hears of the fault.
+      if (status == STATUS_SUCCESS && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
     }
     ExReleaseObjectAttributes(s);
   }

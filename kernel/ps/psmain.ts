@@ -20,7 +20,7 @@
 
 import { KeSetUserExceptionRoutines } from "../ke/except";
 import { PsUserExceptionDispatcher } from "./psdll";
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ProbeUserRange } from "../ke/probe";
 import { boot_modules, trap_exit, cli } from "../sdk/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KeBugCheckEx, CRITICAL_OBJECT_TERMINATION, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
@@ -635,8 +635,11 @@ export function PspTerminateProcess(process: usize, status: u32): void {
 
 /** NtDelayExecution(Alertable, DelayInterval): sleeps; the interval is captured from user memory. */
 export function NtDelayExecution(alertable: u32, interval: u32): u32 {
-  if (!ProbeForRead(interval, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  return KeDelayExecution(load<i64>(interval));
+  const cell = KeAllocateScratch(8); // the interval, read once
+  const ok = ProbeUserRange(interval, 8, 4) && ExCopyFromUser(cell, interval, 8);
+  const due = load<i64>(cell);
+  KeFreeScratch(cell);
+  return ok ? KeDelayExecution(due) : STATUS_ACCESS_VIOLATION;
 }
 
 /** NtYieldExecution(): STATUS_NO_YIELD_PERFORMED when no other thread was ready. */

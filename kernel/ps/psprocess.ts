@@ -8,9 +8,9 @@
 // which is signalled when its last thread has ended.
 
 import {
-  KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD_SERVICE_SCRATCH, KeRequestTermination, KTHREAD_THREAD_LINKS,
+  KeAllocateScratch, KeCurrentThread, KeFreeScratch, KeRequestTermination, KTHREAD_THREAD_LINKS,
 } from "../ke/thread";
-import { ProbeForRead } from "../ke/probe";
+import { ExCopyFromUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
@@ -20,7 +20,7 @@ import { InitializeObjectAttributes, OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STAND
 import { OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
-import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
+import { ExCaptureObjectAttributes, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import {
   EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspReferenceProcessById, PspTerminateProcess,
@@ -136,26 +136,15 @@ export function PsReferenceProcessByHandle(handle: u32, access: u32, out: usize)
 /** Drops a reference PsReferenceProcessByHandle took. */
 export function PsDereferenceProcess(process: usize): void { PspDereferenceProcess(process); }
 
-// FIXME: the three below are the old form (the object and the status in the
-// thread's 64-byte service scratch), kept until kernel/mm/vmsvc.ts and
-// vmcopy.ts move to PsReferenceProcessByHandle.
-@inline function serviceScratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH; }
-/** Old form: the EPROCESS (0 on failure: PsProcessHandleStatus), referenced through its object until PsReleaseProcessFromHandle. */
-export function PsProcessFromHandle(handle: u32, access: u32): usize {
-  const s = serviceScratch();
-  const status = ObReferenceObjectByHandle(handle, access, PsProcessType, s + 36, 0);
-  store<u32>(s, status, 32);
-  return status == STATUS_SUCCESS ? load<usize>(load<usize>(s, 36)) : 0;
-}
-export function PsProcessHandleStatus(): u32 { return load<u32>(serviceScratch(), 32); }
-export function PsReleaseProcessFromHandle(): void { ObDereferenceObject(load<usize>(serviceScratch(), 36)); }
-
 /** NtOpenProcess(ProcessHandle, DesiredAccess, ObjectAttributes, ClientId): by process id. */
 export function NtOpenProcess(handle: usize, access: u32, objectAttributes: usize, clientId: usize): u32 {
-  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if (clientId == 0) return STATUS_INVALID_PARAMETER;
-  if (!ProbeForRead(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  const pid = load<u32>(clientId);
+  const cid = KeAllocateScratch(8); // the CLIENT_ID, read once
+  const ok = ProbeUserRange(clientId, 8, 4) && ExCopyFromUser(cid, clientId, 8);
+  const pid = load<u32>(cid);
+  KeFreeScratch(cid);
+  if (!ok) return STATUS_ACCESS_VIOLATION;
   const process = PspReferenceProcessById(pid);
   if (process == 0) return STATUS_INVALID_CID;
   const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 object, +12 handle
@@ -164,7 +153,7 @@ export function NtOpenProcess(handle: usize, access: u32, objectAttributes: usiz
     status = PspCreateProcessObject(process, load<usize>(s), s + 8);
     if (status == STATUS_SUCCESS) {
       status = ObInsertObject(load<usize>(s, 8), access, s + 12);
-      if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+      if (status == STATUS_SUCCESS && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
     }
     ExReleaseObjectAttributes(s);
   }

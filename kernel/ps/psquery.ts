@@ -24,7 +24,7 @@ import { KTHREAD, KTHREAD_THREAD_LINKS, KeAllocateScratch, KeFreeScratch, KeSetP
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
 import { PsSetProcessSessionId } from "./pssession";
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
 import { EPROCESS, EPROCESS_DEVICE_MAP, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
 import { ObQueryDeviceMapInformation, ObSetDeviceMap } from "../ob/obdevmap";
 import {
@@ -34,9 +34,12 @@ import {
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { PsDereferenceProcess, PsReferenceProcessByHandle, PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION } from "./psprocess";
 import {
-  STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS,
+  STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS,
   STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+
+const PSP_ANSWER_TAG: u32 = 0x73417350; // 'PsAs': an answer on its way to the caller
 
 
 export const ProcessBasicInformation: u32 = 0;
@@ -61,11 +64,21 @@ function PspWithProcess(handle: u32, access: u32, routine: (process: usize, info
   return status;
 }
 
-/** Exactly `want` bytes expected; the buffer must be writable (or readable) user memory. */
-function PspCheckBuffer(buffer: u32, length: u32, want: u32, write: bool): u32 {
+/**
+ * Exactly `want` bytes expected, in the caller's range (a range check: the
+ * answers are built in kernel memory and copied out once, the values set are
+ * read once, through the user-copy routines).
+ */
+function PspCheckBuffer(buffer: u32, length: u32, want: u32): u32 {
   if (length != want) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!(write ? ProbeForWrite(buffer, length, 4) : ProbeForRead(buffer, length, 4))) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(buffer, length, 4)) return STATUS_ACCESS_VIOLATION;
   return STATUS_SUCCESS;
+}
+
+/** Copies an answer built in kernel memory to the caller, and its size to ReturnLength (optional). */
+function PspCopyAnswer(buffer: u32, answer: usize, size: u32, returnLength: u32): u32 {
+  if (!ExCopyToUser(buffer, answer, size)) return STATUS_ACCESS_VIOLATION;
+  return returnLength == 0 || ExWriteUserUlong(returnLength, size) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 export function NtQueryInformationProcess(handle: u32, infoClass: u32, buffer: u32, length: u32, returnLength: u32): u32 {
@@ -74,7 +87,7 @@ export function NtQueryInformationProcess(handle: u32, infoClass: u32, buffer: u
 
 function PspQueryInformationProcess(process: usize, infoClass: u32, buffer: u32, length: u32, returnLength: u32): u32 {
   const p = changetype<EPROCESS>(process);
-  if (returnLength != 0 && (!ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
+  if (returnLength != 0 && !ProbeUserRange(returnLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if (infoClass == ProcessDeviceMap) return PspQueryDeviceMap(process, buffer, length, returnLength);
   if (infoClass == ProcessImageFileName) return PspQueryImageFileName(p, buffer, length, returnLength);
   let size: u32 = 0;
@@ -83,22 +96,24 @@ function PspQueryInformationProcess(process: usize, infoClass: u32, buffer: u32,
     case ProcessSessionInformation: case ProcessBreakOnTermination: size = 4; break;
     default: return STATUS_INVALID_INFO_CLASS;
   }
-  const check = PspCheckBuffer(buffer, length, size, true);
+  const check = PspCheckBuffer(buffer, length, size);
   if (check != STATUS_SUCCESS) return check;
+  const info = KeAllocateScratch(24);
   switch (infoClass) {
     case ProcessBasicInformation:
-      store<u32>(buffer, p.ActiveThreads != 0 ? STATUS_PENDING : p.ExitStatus);
-      store<u32>(buffer, <u32>p.Peb, 4);
-      store<u32>(buffer, 1, 8);               // one processor
-      store<u32>(buffer, p.BasePriority, 12);
-      store<u32>(buffer, p.UniqueProcessId, 16);
-      store<u32>(buffer, p.InheritedFromUniqueProcessId, 20);
+      store<u32>(info, p.ActiveThreads != 0 ? STATUS_PENDING : p.ExitStatus);
+      store<u32>(info, <u32>p.Peb, 4);
+      store<u32>(info, 1, 8);               // one processor
+      store<u32>(info, p.BasePriority, 12);
+      store<u32>(info, p.UniqueProcessId, 16);
+      store<u32>(info, p.InheritedFromUniqueProcessId, 20);
       break;
-    case ProcessSessionInformation: store<u32>(buffer, p.SessionId); break;
-    case ProcessBreakOnTermination: store<u32>(buffer, (p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0 ? 1 : 0); break;
+    case ProcessSessionInformation: store<u32>(info, p.SessionId); break;
+    case ProcessBreakOnTermination: store<u32>(info, (p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0 ? 1 : 0); break;
   }
-  if (returnLength != 0) store<u32>(returnLength, size);
-  return STATUS_SUCCESS;
+  const status = PspCopyAnswer(buffer, info, size, returnLength);
+  KeFreeScratch(info);
+  return status;
 }
 
 /** ProcessImageFileName: a UNICODE_STRING whose text follows it in the caller's buffer. */
@@ -106,17 +121,22 @@ function PspQueryImageFileName(p: EPROCESS, buffer: u32, length: u32, returnLeng
   const path = p.ImageFilePath;
   const bytes: u32 = path != 0 ? load<u32>(path) : 0;
   const size: u32 = 8 + (bytes != 0 ? bytes + 2 : 0);
-  if (returnLength != 0) store<u32>(returnLength, size);
+  if (returnLength != 0 && !ExWriteUserUlong(returnLength, size)) return STATUS_ACCESS_VIOLATION;
   if (length < size) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!ProbeForWrite(buffer, size, 4)) return STATUS_ACCESS_VIOLATION;
-  store<u16>(buffer, <u16>bytes);
-  store<u16>(buffer, <u16>(bytes != 0 ? bytes + 2 : 0), 2);
-  store<u32>(buffer, bytes != 0 ? buffer + 8 : 0, 4);
+  if (!ProbeUserRange(buffer, size, 4)) return STATUS_ACCESS_VIOLATION;
+  // Built in pool (the UNICODE_STRING pointing at the caller's copy of the text), copied out once.
+  const answer = ExAllocatePoolWithTag(NonPagedPool, size, PSP_ANSWER_TAG);
+  if (answer == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  store<u16>(answer, <u16>bytes);
+  store<u16>(answer, <u16>(bytes != 0 ? bytes + 2 : 0), 2);
+  store<u32>(answer, bytes != 0 ? buffer + 8 : 0, 4);
   if (bytes != 0) {
-    memory.copy(buffer + 8, path + 4, bytes);
-    store<u16>(buffer + 8 + bytes, 0);
+    memory.copy(answer + 8, path + 4, bytes);
+    store<u16>(answer + 8 + bytes, 0);
   }
-  return STATUS_SUCCESS;
+  const ok = ExCopyToUser(buffer, answer, size);
+  ExFreePoolWithTag(answer, PSP_ANSWER_TAG);
+  return ok ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32, length: u32): u32 {
@@ -129,9 +149,13 @@ function PspSetInformationProcess(process: usize, infoClass: u32, buffer: u32, l
     case ProcessBasePriority: case ProcessSessionInformation: case ProcessBreakOnTermination: case ProcessDeviceMap: break;
     default: return STATUS_INVALID_INFO_CLASS;
   }
-  const check = PspCheckBuffer(buffer, length, 4, false);
+  const check = PspCheckBuffer(buffer, length, 4);
   if (check != STATUS_SUCCESS) return check;
-  const value = load<u32>(buffer);
+  const cell = KeAllocateScratch(4); // the value, read once
+  const read = ExCopyFromUser(cell, buffer, 4);
+  const value = load<u32>(cell);
+  KeFreeScratch(cell);
+  if (!read) return STATUS_ACCESS_VIOLATION;
   switch (infoClass) {
     case ProcessBasePriority: {
       if (value == 0 || value > 31) return STATUS_INVALID_PARAMETER;
@@ -177,21 +201,25 @@ function PspSetInformationProcess(process: usize, infoClass: u32, buffer: u32, l
 function PspQueryDeviceMap(process: usize, buffer: u32, length: u32, returnLength: u32): u32 {
   let flags: u32 = 0;
   if (length == SIZEOF_PROCESS_DEVICEMAP_INFORMATION_EX) {
-    if (!ProbeForWrite(buffer, length, 4)) return STATUS_ACCESS_VIOLATION;
-    flags = load<u32>(buffer + PROCESS_DEVICEMAP_INFORMATION_EX_FLAGS);
+    if (!ProbeUserRange(buffer, length, 4)) return STATUS_ACCESS_VIOLATION;
+    const cell = KeAllocateScratch(4); // Flags, read once
+    const read = ExCopyFromUser(cell, buffer + PROCESS_DEVICEMAP_INFORMATION_EX_FLAGS, 4);
+    flags = load<u32>(cell);
+    KeFreeScratch(cell);
+    if (!read) return STATUS_ACCESS_VIOLATION;
     if ((flags & ~PROCESS_LUID_DOSDEVICES_ONLY) != 0) return STATUS_INVALID_PARAMETER;
   } else {
-    const check = PspCheckBuffer(buffer, length, SIZEOF_PROCESS_DEVICEMAP_INFORMATION, true);
+    const check = PspCheckBuffer(buffer, length, SIZEOF_PROCESS_DEVICEMAP_INFORMATION);
     if (check != STATUS_SUCCESS) return check;
   }
   // A kernel copy of the query form, filled under Ob's lock, then copied out: the
   // thread's own (a module-level one was another caller's by the time it was copied).
   const info = KeAllocateScratch(SIZEOF_PROCESS_DEVICEMAP_INFORMATION);
   ObQueryDeviceMapInformation(changetype<EPROCESS>(process).DeviceMap, info, flags);
-  memory.copy(buffer, info, SIZEOF_PROCESS_DEVICEMAP_INFORMATION);
+  let status = ExCopyToUser(buffer, info, SIZEOF_PROCESS_DEVICEMAP_INFORMATION) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
   KeFreeScratch(info);
-  if (returnLength != 0) store<u32>(returnLength, length);
-  return STATUS_SUCCESS;
+  if (status == STATUS_SUCCESS && returnLength != 0 && !ExWriteUserUlong(returnLength, length)) status = STATUS_ACCESS_VIOLATION;
+  return status;
 }
 
 /**

@@ -17,7 +17,7 @@
 // and `ps: session <n> ended: <k> pages of session space freed`.
 
 import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { KeEnterKernelCall, KeLeaveKernelCall, ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExWriteUserUlong, KeEnterKernelCall, KeLeaveKernelCall, ProbeUserRange } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
@@ -306,15 +306,16 @@ export function PsDetachSession(id: u32): u32 {
 
 /**
  * NtSetSystemInformation(SystemSessionCreate): ULONG out, SeLoadDriverPrivilege.
- * The page is probed before the session is made and written after (as NT's);
- * the id written is the one the caller's process is now in.
+ * The pointer is checked before the session is made and written after (as
+ * NT's), through the user-copy routine; the id written is the one the
+ * caller's process is now in.
  */
 export function PspSessionCreateService(buffer: usize, length: u32): u32 {
   if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
   if (!SeSinglePrivilegeCheck(SE_LOAD_DRIVER_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-  if (!ProbeForWrite(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const status = PsCreateSession();
-  if (status == STATUS_SUCCESS && ProbeForWrite(buffer, 4, 4)) store<u32>(buffer, PsGetCurrentSessionId());
+  if (status == STATUS_SUCCESS && !ExWriteUserUlong(buffer, PsGetCurrentSessionId())) return STATUS_ACCESS_VIOLATION;
   return status;
 }
 
@@ -322,6 +323,9 @@ export function PspSessionCreateService(buffer: usize, length: u32): u32 {
 export function PspSessionDetachService(buffer: usize, length: u32): u32 {
   if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
   if (!SeSinglePrivilegeCheck(SE_LOAD_DRIVER_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-  if (!ProbeForRead(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  return PsDetachSession(load<u32>(buffer));
+  const cell = KeAllocateScratch(4); // the session id, read once
+  const read = ProbeUserRange(buffer, 4, 4) && ExCopyFromUser(cell, buffer, 4);
+  const id = load<u32>(cell);
+  KeFreeScratch(cell);
+  return read ? PsDetachSession(id) : STATUS_ACCESS_VIOLATION;
 }

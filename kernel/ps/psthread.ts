@@ -13,7 +13,6 @@
 
 import { CONTEXT, KTRAP_FRAME } from "../sdk/context";
 import { INITIAL_TEB, TEB } from "../sdk/peb";
-import { CLIENT_ID } from "../sdk/ntdef";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
@@ -21,7 +20,7 @@ import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
   KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KeAllocateScratch, KeFreeScratch, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
 } from "../ke/thread";
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
@@ -29,7 +28,7 @@ import { ObReferenceObjectByHandle, ObSetPseudoHandleResolver } from "../ob/obha
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
-import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
+import { ExCaptureObjectAttributes, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { MmCommitUserPages, MmCopyToUser, MmUserPageFrame } from "../mm/procmm";
 import { MmPageToVirtual } from "../mm/pfn";
@@ -55,10 +54,13 @@ const PROCESS_CREATE_THREAD: u32 = 0x0002;
 
 /** NtOpenThread(ThreadHandle, DesiredAccess, ObjectAttributes, ClientId): by thread id (and process id, when given). */
 export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize, clientId: usize): u32 {
-  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if (clientId == 0) return STATUS_INVALID_PARAMETER;
-  if (!ProbeForRead(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  const pid = load<u32>(clientId), tid = load<u32>(clientId, 4);
+  const cid = KeAllocateScratch(8); // the CLIENT_ID, read once
+  const ok = ProbeUserRange(clientId, 8, 4) && ExCopyFromUser(cid, clientId, 8);
+  const pid = load<u32>(cid), tid = load<u32>(cid, 4);
+  KeFreeScratch(cid);
+  if (!ok) return STATUS_ACCESS_VIOLATION;
   let thread: usize = 0;
   const f = KiLockDispatcher(); // found and referenced before it can end and go
   for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead && thread == 0; e = load<usize>(e)) {
@@ -78,7 +80,7 @@ export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize
     status = PspCreateThreadObject(thread, load<usize>(s), s + 8);
     if (status == STATUS_SUCCESS) {
       status = ObInsertObject(load<usize>(s, 8), access, s + 12);
-      if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+      if (status == STATUS_SUCCESS && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
     }
     ExReleaseObjectAttributes(s);
   }
@@ -170,20 +172,36 @@ const CREATE_WORK_SIZE: u32 = CW_TEB + CW_TEB_BYTES;
  */
 export function NtCreateThread(handle: usize, access: u32, objectAttributes: usize, processHandle: u32, clientId: usize,
                                context: usize, initialTeb: usize, createSuspended: u32): u32 {
-  if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
-  if (clientId != 0 && !ProbeForWrite(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  if (!ProbeForRead(context, CONTEXT_SIZE, 4) || !ProbeForRead(initialTeb, INITIAL_TEB_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (clientId != 0 && !ProbeUserRange(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(context, CONTEXT_SIZE, 4) || !ProbeUserRange(initialTeb, INITIAL_TEB_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
+  // CONTEXT and INITIAL_TEB read once, into pool: everything after uses the copies.
+  const captured = ExAllocatePoolWithTag(NonPagedPool, CONTEXT_SIZE + INITIAL_TEB_SIZE, CONTEXT_TAG);
+  if (captured == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  if (!ExCopyFromUser(captured, context, CONTEXT_SIZE) || !ExCopyFromUser(captured + CONTEXT_SIZE, initialTeb, INITIAL_TEB_SIZE)) {
+    ExFreePoolWithTag(captured, CONTEXT_TAG);
+    return STATUS_ACCESS_VIOLATION;
+  }
   // The call's own memory (never the image's: two callers at once would share it).
   const work = KeAllocateScratch(CREATE_WORK_SIZE);
   let status = PsReferenceProcessByHandle(processHandle, PROCESS_CREATE_THREAD, work);
   if (status == STATUS_SUCCESS) {
     const process = load<usize>(work);
-    status = PspCreateThread(work, process, handle, access, objectAttributes, clientId, context, initialTeb, createSuspended);
+    status = PspCreateThread(work, process, handle, access, objectAttributes, clientId, captured, captured + CONTEXT_SIZE, createSuspended);
     PsDereferenceProcess(process);
   }
   KeFreeScratch(work);
+  ExFreePoolWithTag(captured, CONTEXT_TAG);
   return status;
 }
+
+const CONTEXT_TAG: u32 = 0x78746E43; // 'Cntx'
+
+/**
+ * PspCreateThread's work: `context` and `initialTeb` are kernel copies; the
+ * handle and the CLIENT_ID go to the caller's (probed) pointers through the
+ * user-copy routine at the end.
+ */
 
 function PspCreateThread(work: usize, process: usize, handle: usize, access: u32, objectAttributes: usize, clientId: usize,
                          context: usize, initialTeb: usize, createSuspended: u32): u32 {
@@ -207,11 +225,7 @@ function PspCreateThread(work: usize, process: usize, handle: usize, access: u32
   // With ntdll.dll in the process, the thread enters LdrInitializeThunk(Context, NtdllBase) first (psdll.ts).
   let startEip: usize = eip, startEsp: usize = esp;
   if (p.SystemDllBase != 0) {
-    const copy = ExAllocatePoolWithTag(NonPagedPool, CONTEXT_SIZE, 0x78746E43); // 'Cntx'
-    if (copy == 0) { PspFreeTeb(process, teb); return STATUS_INSUFFICIENT_RESOURCES; }
-    memory.copy(copy, context, CONTEXT_SIZE);
-    const thunk = PspSystemDllStart(process, copy, esp, work + CW_ESP);
-    ExFreePoolWithTag(copy, 0x78746E43);
+    const thunk = PspSystemDllStart(process, context, esp, work + CW_ESP);
     if (thunk == 0) { PspFreeTeb(process, teb); return STATUS_ACCESS_VIOLATION; } // its stack cannot take the context
     startEip = thunk;
     startEsp = load<usize>(work, CW_ESP);
@@ -262,11 +276,12 @@ function PspCreateThread(work: usize, process: usize, handle: usize, access: u32
   InsertTailList(process + EPROCESS_THREAD_LIST, thread + KTHREAD_THREAD_LINKS);
   p.ActiveThreads++;
   KiUnlockDispatcher(f);
-  store<u32>(handle, load<u32>(work, CW_HANDLE));
-  if (clientId != 0) { changetype<CLIENT_ID>(clientId).UniqueProcess = p.UniqueProcessId; changetype<CLIENT_ID>(clientId).UniqueThread = t.UniqueThread; }
+  // A page gone by now: the thread still starts (its handle is in the table), the caller hears of the fault.
+  let written = ExWriteUserUlong(handle, load<u32>(work, CW_HANDLE));
+  if (clientId != 0 && written) written = ExWriteUserUlong(clientId, p.UniqueProcessId) && ExWriteUserUlong(clientId + 4, t.UniqueThread);
   KeReadyThread(thread); // parked instead while suspended
   KeDereferenceThread(thread); // the creator's: the object and the process keep it
-  return STATUS_SUCCESS;
+  return written ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 // The services below that take a thread handle share one shape: the
@@ -275,7 +290,7 @@ function PspCreateThread(work: usize, process: usize, handle: usize, access: u32
 
 /** NtResumeThread(ThreadHandle, PreviousSuspendCount optional). */
 export function NtResumeThread(handle: u32, previous: usize): u32 {
-  if (previous != 0 && !ProbeForWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (previous != 0 && !ProbeUserRange(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const cell = KeAllocateScratch(4);
   const status = PspReferenceThreadByHandle(handle, THREAD_SUSPEND_RESUME, cell);
   const object = load<usize>(cell);
@@ -283,13 +298,12 @@ export function NtResumeThread(handle: u32, previous: usize): u32 {
   if (status != STATUS_SUCCESS) return status;
   const count = KeResumeThread(load<usize>(object));
   ObDereferenceObject(object);
-  if (previous != 0) store<u32>(previous, count);
-  return STATUS_SUCCESS;
+  return previous == 0 || ExWriteUserUlong(previous, count) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 /** NtSuspendThread(ThreadHandle, PreviousSuspendCount optional). */
 export function NtSuspendThread(handle: u32, previous: usize): u32 {
-  if (previous != 0 && !ProbeForWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (previous != 0 && !ProbeUserRange(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const cell = KeAllocateScratch(4);
   const status = PspReferenceThreadByHandle(handle, THREAD_SUSPEND_RESUME, cell);
   const object = load<usize>(cell);
@@ -300,8 +314,7 @@ export function NtSuspendThread(handle: u32, previous: usize): u32 {
   ObDereferenceObject(object);
   if (terminated) return STATUS_THREAD_IS_TERMINATING;
   const count = KeSuspendThread(thread);
-  if (previous != 0) store<u32>(previous, count);
-  return STATUS_SUCCESS;
+  return previous == 0 || ExWriteUserUlong(previous, count) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 /** NtTerminateThread(ThreadHandle (0 or -2: the caller), ExitStatus). */
@@ -330,28 +343,31 @@ export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: us
   else if (infoClass == 0) size = 28;
   else return STATUS_INVALID_INFO_CLASS;
   if (length != size) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!ProbeForWrite(buffer, size, 4) || (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
-  const cell = KeAllocateScratch(4);
-  const status = PspReferenceThreadByHandle(handle, THREAD_QUERY_INFORMATION, cell);
-  const object = load<usize>(cell);
-  KeFreeScratch(cell);
-  if (status != STATUS_SUCCESS) return status;
-  const t = changetype<KTHREAD>(load<usize>(object));
-  if (infoClass == ThreadBreakOnTermination) {
-    store<u32>(buffer, (t.CrossThreadFlags & PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION) != 0 ? 1 : 0);
-  } else {
-    const process = t.Process;
-    store<u32>(buffer, t.State == Terminated ? t.ExitStatus : STATUS_PENDING);
-    store<u32>(buffer, <u32>t.Teb, 4);
-    store<u32>(buffer, process != 0 ? changetype<EPROCESS>(process).UniqueProcessId : 4, 8);
-    store<u32>(buffer, t.UniqueThread, 12);
-    store<u32>(buffer, 1, 16);
-    store<u32>(buffer, t.Priority, 20);
-    store<u32>(buffer, t.BasePriority, 24);
+  if (!ProbeUserRange(buffer, size, 4) || (returnLength != 0 && !ProbeUserRange(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
+  // The answer is built here (+4), then copied to the caller once.
+  const s = KeAllocateScratch(4 + 28);
+  let status = PspReferenceThreadByHandle(handle, THREAD_QUERY_INFORMATION, s);
+  const object = load<usize>(s);
+  if (status == STATUS_SUCCESS) {
+    const info = s + 4;
+    const t = changetype<KTHREAD>(load<usize>(object));
+    if (infoClass == ThreadBreakOnTermination) {
+      store<u32>(info, (t.CrossThreadFlags & PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION) != 0 ? 1 : 0);
+    } else {
+      const process = t.Process;
+      store<u32>(info, t.State == Terminated ? t.ExitStatus : STATUS_PENDING);
+      store<u32>(info, <u32>t.Teb, 4);
+      store<u32>(info, process != 0 ? changetype<EPROCESS>(process).UniqueProcessId : 4, 8);
+      store<u32>(info, t.UniqueThread, 12);
+      store<u32>(info, 1, 16);
+      store<u32>(info, t.Priority, 20);
+      store<u32>(info, t.BasePriority, 24);
+    }
+    ObDereferenceObject(object);
+    if (!ExCopyToUser(buffer, info, size) || (returnLength != 0 && !ExWriteUserUlong(returnLength, size))) status = STATUS_ACCESS_VIOLATION;
   }
-  ObDereferenceObject(object);
-  if (returnLength != 0) store<u32>(returnLength, size);
-  return STATUS_SUCCESS;
+  KeFreeScratch(s);
+  return status;
 }
 
 
@@ -372,8 +388,11 @@ export function NtSetInformationThread(handle: u32, infoClass: u32, buffer: usiz
     if (length != 0) return STATUS_INFO_LENGTH_MISMATCH;
   } else if (infoClass == ThreadBreakOnTermination || infoClass == ThreadPriority) {
     if (length != 4) return STATUS_INFO_LENGTH_MISMATCH;
-    if (!ProbeForRead(buffer, 4, 4)) return STATUS_ACCESS_VIOLATION;
-    value = load<u32>(buffer);
+    const cell = KeAllocateScratch(4); // the value, read once
+    const ok = ProbeUserRange(buffer, 4, 4) && ExCopyFromUser(cell, buffer, 4);
+    value = load<u32>(cell);
+    KeFreeScratch(cell);
+    if (!ok) return STATUS_ACCESS_VIOLATION;
     if (infoClass == ThreadPriority && (value == 0 || value > 31)) return STATUS_INVALID_PARAMETER;
     if (infoClass == ThreadBreakOnTermination && !SeSinglePrivilegeCheck(SE_DEBUG_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
   } else return STATUS_INVALID_INFO_CLASS;

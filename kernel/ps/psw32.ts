@@ -21,7 +21,7 @@ import {
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
-import { ProbeForRead } from "../ke/probe";
+import { ExCopyFromUser, ProbeUserRange } from "../ke/probe";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_LOAD_DRIVER_PRIVILEGE } from "../se/tokenobj";
 import { ExRegisterSetInformationHandler } from "../ex/sysinfo";
@@ -63,14 +63,18 @@ const MAX_DRIVER_PATH: u32 = 512;
 function PsLoadSessionDriverService(buffer: usize, length: u32): u32 {
   if (length != 8) return STATUS_INFO_LENGTH_MISMATCH;
   if (!SeSinglePrivilegeCheck(SE_LOAD_DRIVER_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-  if (!ProbeForRead(buffer, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  const bytes = <u32>load<u16>(buffer);
-  const text = load<usize>(buffer, 4);
+  // The UNICODE_STRING and then the name, each read once through the user-copy routine.
+  const cell = KeAllocateScratch(8);
+  const read = ProbeUserRange(buffer, 8, 4) && ExCopyFromUser(cell, buffer, 8);
+  const bytes = <u32>load<u16>(cell);
+  const text = load<usize>(cell, 4);
+  KeFreeScratch(cell);
+  if (!read) return STATUS_ACCESS_VIOLATION;
   if (bytes == 0 || (bytes & 1) != 0 || bytes > MAX_DRIVER_PATH) return STATUS_INVALID_PARAMETER;
-  if (!ProbeForRead(text, bytes, 2)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(text, bytes, 2)) return STATUS_ACCESS_VIOLATION;
   const copy = ExAllocatePoolWithTag(NonPagedPool, bytes, PATH_TAG);
   if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  memory.copy(copy, text, bytes);
+  if (!ExCopyFromUser(copy, text, bytes)) { ExFreePoolWithTag(copy, PATH_TAG); return STATUS_ACCESS_VIOLATION; }
   const status = PsLoadSessionDriver(copy, bytes);
   ExFreePoolWithTag(copy, PATH_TAG);
   return status;

@@ -20,7 +20,7 @@
 // buffer too small for the changes leaves the token as it was:
 // STATUS_BUFFER_TOO_SMALL, with the length needed in *ReturnLength.
 
-import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExGetPreviousMode, ExWriteUserUlong, KernelMode, ProbeUserRange } from "../ke/probe";
 import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD } from "../ke/thread";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
@@ -28,9 +28,8 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/po
 import { ObReferenceObjectByHandle, ObpCreateHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
-import { ExProbeHandle } from "../ex/capture";
 import { EPROCESS, PsInitialSystemProcess } from "../ps/psmain";
-import { PROCESS_QUERY_INFORMATION, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
+import { PROCESS_QUERY_INFORMATION, PsDereferenceProcess, PsReferenceProcessByHandle } from "../ps/psprocess";
 import { PsThreadType, THREAD_QUERY_INFORMATION } from "../ps/psthread";
 import {
   TOKEN, SeTokenObjectType, SepCreateTokenType, SepCreateToken, SepAllocateLuid, SepPrivilegeBit, SE_ALL_PRIVILEGES, SYSTEM_LUID,
@@ -127,14 +126,16 @@ function SepOpenToken(token: usize, access: u32, out: usize): u32 {
 
 /** NtOpenProcessToken(ProcessHandle, DesiredAccess, *TokenHandle): the process's primary token; needs PROCESS_QUERY_INFORMATION. */
 export function NtOpenProcessToken(process: u32, access: u32, token: usize): u32 {
-  if (!ExProbeHandle(token)) return STATUS_ACCESS_VIOLATION;
-  const p = PsProcessFromHandle(process, PROCESS_QUERY_INFORMATION);
-  if (p == 0) return PsProcessHandleStatus();
-  const primary = changetype<EPROCESS>(p).Token; // the process object we hold keeps the EPROCESS, and so its token
-  const out = KeAllocateScratch(4);
-  const status = primary != 0 ? SepOpenToken(primary, access, out) : STATUS_NO_TOKEN;
-  PsReleaseProcessFromHandle();
-  if (status == STATUS_SUCCESS) store<u32>(token, load<u32>(out));
+  if (!ProbeUserRange(token, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const out = KeAllocateScratch(4); // the process, then the new handle
+  let status = PsReferenceProcessByHandle(process, PROCESS_QUERY_INFORMATION, out);
+  if (status == STATUS_SUCCESS) {
+    const p = load<usize>(out);
+    const primary = changetype<EPROCESS>(p).Token; // the reference we hold keeps the EPROCESS, and so its token
+    status = primary != 0 ? SepOpenToken(primary, access, out) : STATUS_NO_TOKEN;
+    PsDereferenceProcess(p);
+    if (status == STATUS_SUCCESS && !ExWriteUserUlong(token, load<u32>(out))) status = STATUS_ACCESS_VIOLATION;
+  }
   KeFreeScratch(out);
   return status;
 }
@@ -146,7 +147,7 @@ export function NtOpenProcessToken(process: u32, access: u32, token: usize): u32
  * is STATUS_NO_TOKEN.
  */
 export function NtOpenThreadToken(thread: u32, access: u32, openAsSelf: u32, token: usize): u32 {
-  if (!ExProbeHandle(token)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(token, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const out = KeAllocateScratch(4);
   const status = ObReferenceObjectByHandle(thread, THREAD_QUERY_INFORMATION, PsThreadType, out, 0);
   const object = load<usize>(out);
@@ -162,23 +163,31 @@ export function NtOpenThreadToken(thread: u32, access: u32, openAsSelf: u32, tok
  * SE_PRIVILEGE_REMOVED, as NT 6.0 added) removes privileges of a token, or
  * disables all of them. Needs TOKEN_ADJUST_PRIVILEGES, and TOKEN_QUERY
  * when PreviousState is asked for (ReturnLength is then required too).
- * NewState is probed and captured once before the token is touched.
+ * NewState is read once (its count, then its entries) into pool before the
+ * token is touched; the previous state is built there and copied out once.
  */
 export function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32 {
   const disable = (disableAll & 0xFF) != 0; // a BOOLEAN
   if (!disable && newState == 0) return STATUS_INVALID_PARAMETER;
   let count: u32 = 0;
   if (!disable) {
-    if (!ProbeForRead(newState, SIZEOF_TOKEN_PRIVILEGES, 4)) return STATUS_ACCESS_VIOLATION;
-    count = load<u32>(newState);
+    const cell = KeAllocateScratch(4); // PrivilegeCount, read once
+    const read = ProbeUserRange(newState, SIZEOF_TOKEN_PRIVILEGES, 4) && ExCopyFromUser(cell, newState, 4);
+    count = load<u32>(cell);
+    KeFreeScratch(cell);
+    if (!read) return STATUS_ACCESS_VIOLATION;
     if (count > SEP_MAX_PRIVILEGE_COUNT) return STATUS_INVALID_PARAMETER;
-    if (!ProbeForRead(newState, 4 + count * SIZEOF_LUID_AND_ATTRIBUTES, 4)) return STATUS_ACCESS_VIOLATION;
+    if (!ProbeUserRange(newState, 4 + count * SIZEOF_LUID_AND_ATTRIBUTES, 4)) return STATUS_ACCESS_VIOLATION;
   }
-  if (previous != 0 && (!ProbeForWrite(previous, length, 4) || !ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
+  // ReturnLength is required with PreviousState (NT's probe of a NULL one faults).
+  if (previous != 0 && (returnLength == 0 || !ProbeUserRange(previous, length, 4) || !ProbeUserRange(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
   // One block: the captured entries, then the previous state as it will be returned.
   const captured = ExAllocatePoolWithTag(NonPagedPool, count * SIZEOF_LUID_AND_ATTRIBUTES + PREVIOUS_STATE_MAX, SE_TAG);
   if (captured == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  if (count != 0) memory.copy(captured, newState + 4, count * SIZEOF_LUID_AND_ATTRIBUTES);
+  if (count != 0 && !ExCopyFromUser(captured, newState + 4, count * SIZEOF_LUID_AND_ATTRIBUTES)) {
+    ExFreePoolWithTag(captured, SE_TAG);
+    return STATUS_ACCESS_VIOLATION;
+  }
   const old = captured + count * SIZEOF_LUID_AND_ATTRIBUTES;
   const out = KeAllocateScratch(4);
   let status = ObReferenceObjectByHandle(token, TOKEN_ADJUST_PRIVILEGES | (previous != 0 ? TOKEN_QUERY : 0), SeTokenObjectType, out, 0);
@@ -204,10 +213,11 @@ export function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: u
   KeFreeScratch(changetype<usize>(result));
   ObDereferenceObject(object);
   if (previous != 0) {
-    store<u32>(returnLength, required);
-    if (status != STATUS_BUFFER_TOO_SMALL) {
+    // The token has changed by now: a page gone is reported, the change stays (as NT's).
+    if (!ExWriteUserUlong(returnLength, required)) status = STATUS_ACCESS_VIOLATION;
+    else if (status != STATUS_BUFFER_TOO_SMALL) {
       store<u32>(old, changes);
-      memory.copy(previous, old, required);
+      if (!ExCopyToUser(previous, old, required)) status = STATUS_ACCESS_VIOLATION;
     }
   }
   ExFreePoolWithTag(captured, SE_TAG);
