@@ -7,10 +7,12 @@
 // Each service works the NT way: probe and capture what the caller passed
 // (only when it came from user mode), reference the object by handle with
 // the access it needs, call the kernel routine, dereference, write results.
-// Probes are range checks (ProbeUserRange); every read of the caller's
-// memory is one ExCopyFromUser into kernel memory and every result goes out
-// through ExWriteUserUlong / ExCopyToUser, so a page another thread takes
-// away meanwhile gives STATUS_ACCESS_VIOLATION, never a kernel fault.
+// Probes are range checks (ProbeUserRange; ProbeUserWrite, which also
+// touches the pages, for the out-pointers of a service that changes state:
+// a bad one fails before the change); every read of the caller's memory is
+// one ExCopyFromUser into kernel memory and every result goes out through
+// ExWriteUserUlong / ExCopyToUser, so a page another thread takes away
+// meanwhile gives STATUS_ACCESS_VIOLATION, never a kernel fault.
 
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import {
@@ -18,7 +20,7 @@ import {
   KeInitializeSemaphore, KeInitializeTimer, KePulseEvent, KeReadStateObject, KeReleaseMutant, KeReleaseSemaphore,
   KeResetEvent, KeSetEvent, KeSetTimer, KeWaitForMultipleObjects, MAXIMUM_WAIT_OBJECTS, WaitAll, WaitAny,
 } from "../ke/wait";
-import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange, ProbeUserWrite } from "../ke/probe";
 import { ExCaptureObjectAttributes, ExCaptureTimeout, ExReleaseObjectAttributes } from "./capture";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject, ObOpenObjectByName } from "../ob/obname";
@@ -101,7 +103,7 @@ export type EXP_INIT = (body: usize, a: u32, b: u32) => u32;
  * gone by then is STATUS_ACCESS_VIOLATION, the handle stays open, as NT's).
  */
 export function ExpCreate(handle: usize, access: u32, objectAttributes: usize, type: usize, bodySize: u32, init: EXP_INIT, a: u32, b: u32): u32 {
-  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserWrite(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 the object, +12 the handle
   let status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
@@ -122,7 +124,7 @@ export function ExpCreate(handle: usize, access: u32, objectAttributes: usize, t
 }
 
 export function ExpOpen(handle: usize, access: u32, objectAttributes: usize, type: usize): u32 {
-  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserWrite(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = KeAllocateScratch(16); // +0 captured attributes (8), +12 the handle
   let status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
@@ -178,7 +180,7 @@ export function NtOpenEvent(handle: usize, access: u32, objectAttributes: usize)
 
 const EV_SET: u32 = 0, EV_RESET: u32 = 1, EV_PULSE: u32 = 2;
 function ExpEventOp(handle: u32, previous: usize, op: u32): u32 {
-  if (previous != 0 && !ProbeUserRange(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (previous != 0 && !ProbeUserWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const out = KeAllocateScratch(4);
   const status = ExReferenceHandle(handle, EVENT_MODIFY_STATE, ExEventObjectType, out);
   const event = load<usize>(out);
@@ -206,7 +208,7 @@ export function NtOpenMutant(handle: usize, access: u32, objectAttributes: usize
 }
 /** NtReleaseMutant(MutantHandle, PreviousCount optional). */
 export function NtReleaseMutant(handle: u32, previousCount: usize): u32 {
-  if (previousCount != 0 && !ProbeUserRange(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (previousCount != 0 && !ProbeUserWrite(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = KeAllocateScratch(8); // +0 the mutant, +4 its previous count
   let status = ExReferenceHandle(handle, 0, ExMutantObjectType, s);
   if (status == STATUS_SUCCESS) {
@@ -235,7 +237,7 @@ export function NtOpenSemaphore(handle: usize, access: u32, objectAttributes: us
 }
 /** NtReleaseSemaphore(SemaphoreHandle, ReleaseCount, PreviousCount optional). */
 export function NtReleaseSemaphore(handle: u32, releaseCount: u32, previousCount: usize): u32 {
-  if (previousCount != 0 && !ProbeUserRange(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (previousCount != 0 && !ProbeUserWrite(previousCount, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = KeAllocateScratch(8); // +0 the semaphore, +4 its previous count
   let status = ExReferenceHandle(handle, SEMAPHORE_MODIFY_STATE, ExSemaphoreObjectType, s);
   if (status == STATUS_SUCCESS) {
@@ -265,7 +267,7 @@ export function NtOpenTimer(handle: usize, access: u32, objectAttributes: usize)
 /** NtSetTimer(TimerHandle, DueTime, TimerApcRoutine (unsupported: must be 0), TimerContext, ResumeTimer, Period (ms), PreviousState). */
 export function NtSetTimer(handle: u32, dueTime: usize, apcRoutine: u32, context: u32, resume: u32, period: u32, previousState: usize): u32 {
   if (apcRoutine != 0) return STATUS_INVALID_PARAMETER; // APCs do not exist yet
-  if (previousState != 0 && !ProbeUserRange(previousState, 1, 1)) return STATUS_ACCESS_VIOLATION;
+  if (previousState != 0 && !ProbeUserWrite(previousState, 1, 1)) return STATUS_ACCESS_VIOLATION;
   const s = KeAllocateScratch(12); // +0 the due time, read once; +8 the timer
   if (!ProbeUserRange(dueTime, 8, 4) || !ExCopyFromUser(s, dueTime, 8)) { KeFreeScratch(s); return STATUS_ACCESS_VIOLATION; }
   const due = load<i64>(s);
@@ -280,7 +282,7 @@ export function NtSetTimer(handle: u32, dueTime: usize, apcRoutine: u32, context
 }
 /** NtCancelTimer(TimerHandle, CurrentState optional). */
 export function NtCancelTimer(handle: u32, currentState: usize): u32 {
-  if (currentState != 0 && !ProbeUserRange(currentState, 1, 1)) return STATUS_ACCESS_VIOLATION;
+  if (currentState != 0 && !ProbeUserWrite(currentState, 1, 1)) return STATUS_ACCESS_VIOLATION;
   const out = KeAllocateScratch(4);
   const status = ExReferenceHandle(handle, TIMER_MODIFY_STATE, ExTimerObjectType, out);
   const timer = load<usize>(out);

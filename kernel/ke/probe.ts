@@ -8,7 +8,7 @@
 // page is mapped for user access (and writable, for ProbeForWrite). Services
 // copy what they read twice (capture) before using it.
 
-import { KeCurrentThread, KTHREAD } from "./thread";
+import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD } from "./thread";
 import { user_copy, user_store32 } from "../sdk/intrinsics";
 import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { MmIsUserRangeAccessible } from "../mm/procmm";
@@ -71,6 +71,26 @@ export function ProbeUserRange(address: usize, length: u32, alignment: u32): boo
   if ((address & (alignment - 1)) != 0) return false;
   const end = address + length;
   return end >= address && end <= MM_USER_PROBE_ADDRESS;
+}
+
+/**
+ * NT's ProbeForWrite for an out-pointer whose service changes something it
+ * cannot take back (a token's privileges): the range check, then every page
+ * touched, a byte read and written back through the user-copy routines, so a
+ * buffer unmapped or read-only at the call fails before the change. A page
+ * taken away after this still gives a status at the final write.
+ */
+export function ProbeUserWrite(address: usize, length: u32, alignment: u32): bool {
+  if (!ProbeUserRange(address, length, alignment)) return false;
+  if (ExGetPreviousMode() == KernelMode || length == 0) return true;
+  const cell = KeAllocateScratch(4);
+  let ok = true;
+  for (let page = address & ~(<usize>0xFFF); ok && page < address + length; page += 0x1000) {
+    const at = page < address ? address : page;
+    ok = user_copy(cell, at, 1) == 0 && user_copy(at, cell, 1) == 0;
+  }
+  KeFreeScratch(cell);
+  return ok;
 }
 
 /** Copies `length` bytes of (probed) user memory to `kernel`; false when a page faulted. */

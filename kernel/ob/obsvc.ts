@@ -9,11 +9,13 @@
 // kernel memory; answers are built in pool or in the thread's scratch arena
 // (the Ob routines run under Ob's lock, with interrupts off) and copied to
 // the caller once, after the lock, through ExCopyToUser / ExWriteUserUlong.
-// Probes are range checks (ProbeUserRange); a page another thread takes
-// away between the probe and the copy gives STATUS_ACCESS_VIOLATION. Kernel
+// Probes are range checks (ProbeUserRange; the handle out-pointers also have
+// their page touched, ProbeUserWrite, so a bad one fails before a handle is
+// made); a page another thread takes away between the probe and the copy
+// gives STATUS_ACCESS_VIOLATION. Kernel
 // handles from user mode are refused by Ob itself, in every handle lookup.
 
-import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange, ProbeUserWrite } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExCaptureObjectAttributes, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
@@ -58,7 +60,7 @@ export function NtMakePermanentObject(handle: u32): u32 { return ObMakePermanent
 /** NtDuplicateObject(SourceProcess, SourceHandle, TargetProcess, TargetHandle optional, DesiredAccess, HandleAttributes, Options). */
 export function NtDuplicateObject(sourceProcess: u32, sourceHandle: u32, targetProcess: u32, targetHandle: usize,
                                   access: u32, attributes: u32, options: u32): u32 {
-  if (targetHandle != 0 && !ProbeUserRange(targetHandle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (targetHandle != 0 && !ProbeUserWrite(targetHandle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const out = KeAllocateScratch(4); // the new handle, in kernel memory until the end
   const status = ObDuplicateObject(sourceProcess, sourceHandle, targetProcess, targetHandle != 0 ? out : 0, access, attributes, options);
   const created = load<u32>(out);
@@ -76,7 +78,7 @@ type OPEN = (handle: usize, access: u32, objectAttributes: usize) => u32;
 // goes to the caller.
 
 function ObpCreateOrOpen(handle: usize, access: u32, objectAttributes: usize, routine: OPEN): u32 {
-  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserWrite(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const s = KeAllocateScratch(16);
   let status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
@@ -100,7 +102,7 @@ export function NtOpenSymbolicLinkObject(handle: usize, access: u32, objectAttri
 
 /** NtCreateSymbolicLinkObject(LinkHandle, DesiredAccess, ObjectAttributes, LinkTarget): the target string is captured too. */
 export function NtCreateSymbolicLinkObject(handle: usize, access: u32, objectAttributes: usize, target: usize): u32 {
-  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserWrite(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   // LinkTarget read once (s+16: Length, MaximumLength, Buffer), its text through the user-copy routine.
   const s = KeAllocateScratch(24);
   let status = ObpCaptureLinkTarget(target, s + 16);

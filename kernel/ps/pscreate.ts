@@ -21,7 +21,7 @@ import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable, O
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
 import { ExCaptureObjectAttributes, ExReleaseObjectAttributes } from "../ex/capture";
-import { ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { ExWriteUserUlong, ProbeUserWrite } from "../ke/probe";
 import { MmCloneUserRange, MmDeleteProcessAddressSpace } from "../mm/procmm";
 import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
@@ -64,7 +64,7 @@ function PspDeleteUnbornProcess(child: usize): void {
 }
 
 function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, parentHandle: u32, flags: u32, sectionHandle: u32): u32 {
-  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserWrite(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if ((flags & ~(PROCESS_CREATE_FLAGS_BREAKAWAY | PROCESS_CREATE_FLAGS_NO_DEBUG_INHERIT | PROCESS_CREATE_FLAGS_INHERIT_HANDLES)) != 0) return STATUS_INVALID_PARAMETER;
   const cells = KeAllocateScratch(8); // +0 the parent, +4 the section
   let status = PsReferenceProcessByHandle(parentHandle, PROCESS_CREATE_PROCESS, cells);

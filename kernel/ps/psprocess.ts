@@ -10,7 +10,7 @@
 import {
   KeAllocateScratch, KeCurrentThread, KeFreeScratch, KeRequestTermination, KTHREAD_THREAD_LINKS,
 } from "../ke/thread";
-import { ExCopyFromUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { ExCopyFromUser, ExWriteUserUlong, ProbeUserRange, ProbeUserWrite } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
@@ -138,7 +138,7 @@ export function PsDereferenceProcess(process: usize): void { PspDereferenceProce
 
 /** NtOpenProcess(ProcessHandle, DesiredAccess, ObjectAttributes, ClientId): by process id. */
 export function NtOpenProcess(handle: usize, access: u32, objectAttributes: usize, clientId: usize): u32 {
-  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserWrite(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if (clientId == 0) return STATUS_INVALID_PARAMETER;
   const cid = KeAllocateScratch(8); // the CLIENT_ID, read once
   const ok = ProbeUserRange(clientId, 8, 4) && ExCopyFromUser(cid, clientId, 8);

@@ -20,7 +20,7 @@ import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
   KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KeAllocateScratch, KeFreeScratch, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
 } from "../ke/thread";
-import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange, ProbeUserWrite } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
@@ -54,7 +54,7 @@ const PROCESS_CREATE_THREAD: u32 = 0x0002;
 
 /** NtOpenThread(ThreadHandle, DesiredAccess, ObjectAttributes, ClientId): by thread id (and process id, when given). */
 export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize, clientId: usize): u32 {
-  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserWrite(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if (clientId == 0) return STATUS_INVALID_PARAMETER;
   const cid = KeAllocateScratch(8); // the CLIENT_ID, read once
   const ok = ProbeUserRange(clientId, 8, 4) && ExCopyFromUser(cid, clientId, 8);
@@ -172,8 +172,8 @@ const CREATE_WORK_SIZE: u32 = CW_TEB + CW_TEB_BYTES;
  */
 export function NtCreateThread(handle: usize, access: u32, objectAttributes: usize, processHandle: u32, clientId: usize,
                                context: usize, initialTeb: usize, createSuspended: u32): u32 {
-  if (!ProbeUserRange(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  if (clientId != 0 && !ProbeUserRange(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserWrite(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (clientId != 0 && !ProbeUserWrite(clientId, 8, 4)) return STATUS_ACCESS_VIOLATION;
   if (!ProbeUserRange(context, CONTEXT_SIZE, 4) || !ProbeUserRange(initialTeb, INITIAL_TEB_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
   // CONTEXT and INITIAL_TEB read once, into pool: everything after uses the copies.
   const captured = ExAllocatePoolWithTag(NonPagedPool, CONTEXT_SIZE + INITIAL_TEB_SIZE, CONTEXT_TAG);
@@ -290,7 +290,7 @@ function PspCreateThread(work: usize, process: usize, handle: usize, access: u32
 
 /** NtResumeThread(ThreadHandle, PreviousSuspendCount optional). */
 export function NtResumeThread(handle: u32, previous: usize): u32 {
-  if (previous != 0 && !ProbeUserRange(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (previous != 0 && !ProbeUserWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const cell = KeAllocateScratch(4);
   const status = PspReferenceThreadByHandle(handle, THREAD_SUSPEND_RESUME, cell);
   const object = load<usize>(cell);
@@ -303,7 +303,7 @@ export function NtResumeThread(handle: u32, previous: usize): u32 {
 
 /** NtSuspendThread(ThreadHandle, PreviousSuspendCount optional). */
 export function NtSuspendThread(handle: u32, previous: usize): u32 {
-  if (previous != 0 && !ProbeUserRange(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (previous != 0 && !ProbeUserWrite(previous, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const cell = KeAllocateScratch(4);
   const status = PspReferenceThreadByHandle(handle, THREAD_SUSPEND_RESUME, cell);
   const object = load<usize>(cell);

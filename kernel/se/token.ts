@@ -20,7 +20,7 @@
 // buffer too small for the changes leaves the token as it was:
 // STATUS_BUFFER_TOO_SMALL, with the length needed in *ReturnLength.
 
-import { ExCopyFromUser, ExCopyToUser, ExGetPreviousMode, ExWriteUserUlong, KernelMode, ProbeUserRange } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExGetPreviousMode, ExWriteUserUlong, KernelMode, ProbeUserRange, ProbeUserWrite } from "../ke/probe";
 import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD } from "../ke/thread";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
@@ -126,7 +126,7 @@ function SepOpenToken(token: usize, access: u32, out: usize): u32 {
 
 /** NtOpenProcessToken(ProcessHandle, DesiredAccess, *TokenHandle): the process's primary token; needs PROCESS_QUERY_INFORMATION. */
 export function NtOpenProcessToken(process: u32, access: u32, token: usize): u32 {
-  if (!ProbeUserRange(token, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserWrite(token, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const out = KeAllocateScratch(4); // the process, then the new handle
   let status = PsReferenceProcessByHandle(process, PROCESS_QUERY_INFORMATION, out);
   if (status == STATUS_SUCCESS) {
@@ -147,7 +147,7 @@ export function NtOpenProcessToken(process: u32, access: u32, token: usize): u32
  * is STATUS_NO_TOKEN.
  */
 export function NtOpenThreadToken(thread: u32, access: u32, openAsSelf: u32, token: usize): u32 {
-  if (!ProbeUserRange(token, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserWrite(token, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const out = KeAllocateScratch(4);
   const status = ObReferenceObjectByHandle(thread, THREAD_QUERY_INFORMATION, PsThreadType, out, 0);
   const object = load<usize>(out);
@@ -180,7 +180,7 @@ export function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: u
     if (!ProbeUserRange(newState, 4 + count * SIZEOF_LUID_AND_ATTRIBUTES, 4)) return STATUS_ACCESS_VIOLATION;
   }
   // ReturnLength is required with PreviousState (NT's probe of a NULL one faults).
-  if (previous != 0 && (returnLength == 0 || !ProbeUserRange(previous, length, 4) || !ProbeUserRange(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
+  if (previous != 0 && (returnLength == 0 || !ProbeUserWrite(previous, length, 4) || !ProbeUserWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
   // One block: the captured entries, then the previous state as it will be returned.
   const captured = ExAllocatePoolWithTag(NonPagedPool, count * SIZEOF_LUID_AND_ATTRIBUTES + PREVIOUS_STATE_MAX, SE_TAG);
   if (captured == 0) return STATUS_INSUFFICIENT_RESOURCES;

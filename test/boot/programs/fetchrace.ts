@@ -78,7 +78,7 @@ const NAMES: string[] = [
 ];
 
 /** A status a service gives without any race: a wait with a zero timeout on an event not set. */
-function usual(i: i32): u32 { return i == 18 ? 0x00000102 : 0; }
+function usual(i: i32): u32 { return i == 18 || i == 19 ? 0x00000102 : 0; }
 /** The error a service gives for what a zeroed page holds as its input (0: none). */
 function normal(i: i32): u32 {
   switch (i) {
@@ -86,7 +86,6 @@ function normal(i: i32): u32 {
     case 21: case 22: return 0xC000000B; // NtOpenProcess/Thread: CLIENT_ID 0, STATUS_INVALID_CID
     case 25: case 27: return 0xC000000D; // priority 0: STATUS_INVALID_PARAMETER
     case 35: return 0x00000106;      // NtAdjustPrivilegesToken: privilege 0, STATUS_NOT_ALL_ASSIGNED
-    case 19: return 0x00000102;      // a wait on the mutant that timed out
   }
   return 0;
 }
