@@ -29,7 +29,7 @@ import { show, say, put, putHex, putDec, flush, NtAllocateVirtualMemory, NtFreeV
 const SELF: u32 = 0xFFFFFFFF, SELF_THREAD: u32 = 0xFFFFFFFE;
 const MEM_COMMIT: u32 = 0x1000, MEM_RESERVE: u32 = 0x2000, MEM_DECOMMIT: u32 = 0x4000, PAGE_READWRITE: u32 = 0x04;
 const AV: u32 = 0xC0000005;
-const ROUNDS: u32 = 400;
+const ROUNDS: u32 = 120;
 
 // Offsets in the page.
 const HANDLE: u32 = 0x000, CID: u32 = 0x010, PREV: u32 = 0x020, RLEN: u32 = 0x030, TIME: u32 = 0x040, TIME2: u32 = 0x048;
@@ -40,6 +40,7 @@ const cell = memory.data(64, 4);
 const flip = memory.data(16, 4);   // the toggling thread's own cells
 const local = memory.data(4096, 16);
 const counts = memory.data(64 * 5 * 4, 4);
+const zero = memory.data(8, 8);    // a timeout of 0: the waits never block (a release refused by a vanished page leaves the count taken)
 let page: usize = 0;
 let stop = false;
 let toggles: u32 = 0;
@@ -86,6 +87,7 @@ function normal(i: i32): u32 {
     case 21: case 22: return 0xC000000B; // NtOpenProcess/Thread: CLIENT_ID 0, STATUS_INVALID_CID
     case 25: case 27: return 0xC000000D; // priority 0: STATUS_INVALID_PARAMETER
     case 35: return 0x00000106;      // NtAdjustPrivilegesToken: privilege 0, STATUS_NOT_ALL_ASSIGNED
+    case 15: return 0xC0000047;      // NtReleaseSemaphore after a release whose page was gone: STATUS_SEMAPHORE_LIMIT_EXCEEDED
   }
   return 0;
 }
@@ -107,8 +109,8 @@ function call(i: i32): u32 {
     case 11: return NtSetEvent(ev, page + PREV);
     case 12: return NtResetEvent(ev, page + PREV);
     case 13: return NtPulseEvent(ev, page + PREV);
-    case 14: NtWaitForSingleObject(mutant, 0, 0); return NtReleaseMutant(mutant, page + PREV);
-    case 15: NtWaitForSingleObject(semaphore, 0, 0); return NtReleaseSemaphore(semaphore, 1, page + PREV);
+    case 14: NtWaitForSingleObject(mutant, 0, zero); return NtReleaseMutant(mutant, page + PREV);
+    case 15: NtWaitForSingleObject(semaphore, 0, zero); return NtReleaseSemaphore(semaphore, 1, page + PREV);
     case 16: put64(TIME, -10000000); return NtSetTimer(timer, page + TIME, 0, 0, 0, 0, page + PREV);
     case 17: return NtCancelTimer(timer, page + PREV);
     case 18: put32(HANDLES, ev); put64(TIME2, 0); return NtWaitForMultipleObjects(1, page + HANDLES, 1, 0, page + TIME2);
@@ -176,6 +178,7 @@ export function main(): void {
   const t = spawn(toggler, 0);
   let switches: u32 = 0, seen: u32 = 0;
   for (let round: u32 = 0; round < ROUNDS; round++) {
+    if (round % 40 == 0) { put("round "); putDec(round); flush(); }
     for (let i = 0; i < n; i++) {
       if ((i == 36 || i == 37) && (round & 15) != 0) continue; // each logs a line
       const s = call(i);
