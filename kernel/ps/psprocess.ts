@@ -95,8 +95,8 @@ function PspProcessHandleTable(object: usize): usize {
 }
 
 /** A Process object for `process` (new, one reference), stored at `out`. */
-export function PspCreateProcessObject(process: usize, objectAttributes: usize, out: usize): u32 {
-  const status = ObCreateObject(PsProcessType, objectAttributes, 4, out);
+export function PspCreateProcessObject(process: usize, objectAttributes: usize, out: usize, chargeQuota: bool = true): u32 {
+  const status = ObCreateObject(PsProcessType, objectAttributes, 4, out, chargeQuota);
   if (status != STATUS_SUCCESS) return status;
   const object = load<usize>(out);
   PspReferenceProcess(process);
@@ -111,7 +111,7 @@ export function PspResolveCurrentProcess(access: u32, type: usize, object: usize
   const process = PsGetCurrentProcess();
   const wrapper = changetype<EPROCESS>(process).ObjectWrapper;
   if (wrapper != 0) { ObReferenceObject(wrapper); store<usize>(object, wrapper); return STATUS_SUCCESS; }
-  return PspCreateProcessObject(process, 0, object);
+  return PspCreateProcessObject(process, 0, object, false); // a pseudo handle: charged to no one
 }
 
 /**
