@@ -23,7 +23,7 @@ import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import {
-  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspReferenceProcessById, PspTerminateProcess,
+  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspEndProcessWithoutThreads, PspReferenceProcess, PspReferenceProcessById, PspTerminateProcess,
 } from "./psmain";
 import {
   STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_INVALID_HANDLE,
@@ -182,6 +182,7 @@ export function NtTerminateProcess(handle: u32, status: u32): u32 {
   if (checked != STATUS_SUCCESS) return checked;
   if (process == PsInitialSystemProcess) { PsDereferenceProcess(process); return STATUS_ACCESS_DENIED; }
   if (process == PsGetCurrentProcess()) { PsDereferenceProcess(process); PspTerminateProcess(process, status); return STATUS_SUCCESS; }
+  if (PspEndProcessWithoutThreads(process, status)) { PsDereferenceProcess(process); return STATUS_SUCCESS; }
   const p = changetype<EPROCESS>(process);
   p.ExitStatus = status;
   const head = process + EPROCESS_THREAD_LIST;
