@@ -3,7 +3,7 @@
 // Each enables SeCreatePagefilePrivilege and asks for the paging file (one of
 // them makes it: the other's open of the same file is refused, and it waits
 // until the commit limit has grown), then commits twice the pages available
-// at its start in one region, writes every word of every page with a value
+// the memory manager has (all of RAM above the kernel) in one region, writes every word of every page with a value
 // of (process, page, word), reads every page back and counts the words that
 // differ; then a commit past the commit limit must fail with
 // STATUS_COMMITMENT_LIMIT. It reports the paging files' use at the end.
@@ -23,7 +23,7 @@ const minimum = memory.data(8, 8);
 const maximum = memory.data(8, 8);
 const perf = memory.data(312, 8);
 const list = memory.data(512, 8);
-const basic = memory.data(24, 4);
+const basic = memory.data(44, 4);
 const token = memory.data(4, 4);
 const state = memory.data(16, 4);
 const base = memory.data(4, 4);
@@ -34,7 +34,7 @@ let pid: u32 = 0;
 function line(): void { put("pid "); putDec(pid); put(" "); }
 
 function performance(offset: u32): u32 {
-  return NtQuerySystemInformation(2, perf, 312, 0) == 0 ? load<u32>(perf, offset) : 0;
+  return NtQuerySystemInformation(2, perf, 312, 0) == 0 ? load<u32>(perf + offset) : 0;
 }
 const AVAILABLE: u32 = 44, COMMITTED: u32 = 48, LIMIT: u32 = 52;
 
@@ -44,7 +44,8 @@ const AVAILABLE: u32 = 44, COMMITTED: u32 = 48, LIMIT: u32 = 52;
 export function main(): void {
   NtQueryInformationProcess(SELF, 0, basic, 24, 0);
   pid = load<u32>(basic, 16);
-  const physical = performance(LIMIT); // no paging file yet: the commit limit is the physical pages
+  NtQuerySystemInformation(0, basic, 44, 0); // SystemBasicInformation: NumberOfPhysicalPages, the pages the memory manager has
+  const physical = load<u32>(basic, 12);
   // SeCreatePagefilePrivilege, then the paging file (whichever process gets there first makes it).
   NtOpenProcessToken(SELF, 0x28, token); // TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY
   store<u32>(state, 1); store<u32>(state, 15, 4); store<u32>(state, 0, 8); store<u32>(state, 2, 12);
@@ -54,10 +55,9 @@ export function main(): void {
   line(); put("create "); putHex(created); flush();
   // The other process may still be making it: wait (at most 20 s) for the commit limit to grow by it.
   for (let i = 0; i < 2000 && performance(LIMIT) < physical + <u32>(PAGEFILE_MB * MiB / 4096); i++) NtDelayExecution(0, ms(delay, 10));
-  const available = performance(AVAILABLE);
-  const pages = available * 2;
-  line(); put("commit "); putDec(pages); put(" pages: twice the "); putDec(available); put(" available; limit grew by ");
-  putDec(performance(LIMIT) - physical); flush();
+  const pages = physical * 2;
+  line(); put("commit "); putDec(pages); put(" pages: twice the "); putDec(physical); put(" physical pages ("); putDec(performance(AVAILABLE));
+  put(" available); limit grew by "); putDec(performance(LIMIT) - physical); flush();
   store<u32>(base, 0); store<u32>(size, pages * 4096);
   const status = NtAllocateVirtualMemory(SELF, base, 0, size, 0x3000, 0x04); // MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE
   line(); put("allocate "); putHex(status); flush();
