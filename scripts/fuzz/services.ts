@@ -103,7 +103,7 @@ export async function runServicesBoot(kernel: Uint8Array, disk: Uint8Array, seed
   const t0 = Date.now();
   const r = await boot({
     kernel: patchKernel(kernel, seed, calls, progress), disk, until: 'ke: idle loop', memoryMB: MEMORY_MB,
-    timeoutMs: opts.timeoutMs ?? Math.max(120_000, calls * 20), readMemory: { address: 0, length: MEMORY_MB << 20 },
+    timeoutMs: opts.timeoutMs ?? Math.max(180_000, calls * 60), readMemory: { address: 0, length: MEMORY_MB << 20 },
     onLine: opts.onLine,
   });
   const seconds = (Date.now() - t0) / 1000;
