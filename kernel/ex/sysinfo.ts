@@ -23,7 +23,7 @@
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping } from "../ke/cpu";
 import { MmAvailablePages, MmNumberOfManagedPages } from "../mm/pfn";
-import { MmPageFileInformationLength, MmPeakCommitmentPages, MmQueryPageFileInformation, MmTotalCommitLimit, MmTotalCommittedPages } from "../mm/pagefile";
+import { MmPageFileInformationLength, MmPeakCommitmentPages, MmQueryPagingCounts, MmQueryPageFileInformation, MmTotalCommitLimit, MmTotalCommittedPages } from "../mm/pagefile";
 import { ObGetHandleCount } from "../ob/obhandle";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsImageFileName } from "../ps/psmain";
 import { SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../sdk/sysinfo";
@@ -164,6 +164,7 @@ export function NtQuerySystemInformation(infoClass: u32, buffer: usize, length: 
     store<u32>(buffer, MmTotalCommittedPages(), 48); // CommittedPages
     store<u32>(buffer, MmTotalCommitLimit(), 52);    // CommitLimit: physical pages + paging files
     store<u32>(buffer, MmPeakCommitmentPages(), 56); // PeakCommitment
+    MmQueryPagingCounts(buffer);                     // TransitionCount, PageReadCount, DirtyPagesWriteCount, ...
     return STATUS_SUCCESS;
   }
   if (infoClass == SystemPageFileInformation) {
