@@ -26,7 +26,7 @@ import { put, putHex, putDec, flush, say, show, syscall, threadReturned, NtAlloc
   NtQueryVirtualMemory, NtCreateThread, NtTerminateThread, NtClose, NtCreateEvent, NtCreateMutant, NtCreateSemaphore, NtCreateTimer,
   NtCreateDirectoryObject, NtCreateSymbolicLinkObject, NtOpenDirectoryObject, NtOpenProcess, NtOpenThread, NtCreateSection,
   NtMapViewOfSection, NtUnmapViewOfSection, NtCreateProcessEx, NtQueryInformationThread, NtDelayExecution, NtWaitForSingleObject,
-  NtYieldExecution, NtQueryInformationProcess } from "./nt";
+  NtYieldExecution, NtQueryInformationProcess, NtWriteVirtualMemory } from "./nt";
 import { NtCreatePort, NtCreateWaitablePort, NtConnectPort, NtReplyWaitReceivePortEx, NtAcceptConnectPort, NtCompleteConnectPort, NtReplyPort } from "./lpcnt";
 import { TABLE } from "../../../build/fuzz/svctable";
 
@@ -118,7 +118,22 @@ function typeOf(kind: u32): i32 {
 }
 
 /** A handle for kind `kind` ('h' any, or a type letter; Q and U never name the fuzzer's own process or threads). */
+/** True when `h` is safe for Q (not this process) or U (not one of this process's threads but the victim). */
+const checkInfo = memory.data(32, 4);
+function harmless(kind: u32, h: u32): bool {
+  // A handle value may have been closed and reused for this process or one of its threads: asked, not assumed.
+  if (kind == 0x51) return NtQueryInformationProcess(h, 0, checkInfo, 24, 0) != 0 || load<u32>(checkInfo, 16) != selfPid;
+  if (NtQueryInformationThread(h, 0, checkInfo, 28, 0) != 0) return true;
+  return load<u32>(checkInfo, 8) != selfPid || load<u32>(checkInfo, 12) == victimTid;
+}
 function handle(kind: u32): u32 {
+  if (kind == 0x51 || kind == 0x55) {
+    for (let i = 0; i < 8; i++) { const h = handleOf(kind); if (harmless(kind, h)) return h; }
+    return 0x12345678;
+  }
+  return handleOf(kind);
+}
+function handleOf(kind: u32): u32 {
   const safe = kind == 0x51 || kind == 0x55; // Q, U
   const type = typeOf(kind);
   const r = sane ? 0 : below(100);
@@ -350,7 +365,10 @@ function arg(kind: u32): u32 {
     }
     case 0x47: return !sane && below(10) == 0 ? badPointer() : <u32>safeContext;  // G
     case 0x67: return !sane && below(10) == 0 ? badPointer() : <u32>safeTeb;      // g
-    case 0x42: return badPointer();                                       // B
+    case 0x42: {                                                          // B: never readable (a CONTEXT read from
+      const r = below(4);                                                 // memory the fuzzer committed would send a thread anywhere)
+      return r == 0 ? 0 : r == 1 ? 0x80000000 + (below(0x100000) << 2) : r == 2 ? MM_USER_PROBE_ADDRESS - 4 + below(8) : 0xFFFFF000;
+    }
     case 0x4E: {                                                          // N
       if (below(2) == 0) return badPointer();
       store<u16>(displayString, 32); store<u16>(displayString, 32, 2);
@@ -405,7 +423,12 @@ function fuzzOne(): void {
   let block = <u32>argv;
   const r = mostlyValid ? 2 : below(64);
   if (r == 0) block = badPointer();
-  else if (r == 1 && n > 0) { block = E + 7 * PAGE - (n * 4 - 4 * below(n)); for (let k: u32 = 0; k < n * 4 && block + k < E + 7 * PAGE; k += 4) store<u32>(block + k, load<u32>(argv + k)); }
+  else if (r == 1 && n > 0) {
+    // the block runs off the end of the committed page: written with NtWriteVirtualMemory, which answers a status if the
+    // fuzzer's own calls decommitted the page (a store here would end the fuzzer)
+    block = E + 7 * PAGE - (n * 4 - 4 * below(n));
+    NtWriteVirtualMemory(SELF, block, argv, E + 7 * PAGE - block, 0);
+  }
   // Into the ring first: a STOP inside the call leaves it there.
   const slot = load<u32>(RING, 16);
   const entry = RING + 64 + slot * 64;
