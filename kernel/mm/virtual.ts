@@ -38,8 +38,7 @@ import {
   PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MM_READWRITE, MmIsUserRangeAccessible, MiIsPagedOutPte, MiPteProtection,
   MiReleasePte, MiResolvePagedOut,
 } from "./procmm";
-import { MiAllocatePageWait, MiPagingActive } from "./paging";
-import { MmTotalCommitLimit, MmTotalCommittedPages } from "./pagefile";
+import { MiAllocatePageWait, MiCommitFits, MiEnsureAvailablePages, MiPagingActive } from "./paging";
 import { KeCurrentThread } from "../ke/thread";
 import { InsertTailList, RemoveEntryList } from "../sdk/list";
 import { TEB } from "../sdk/peb";
@@ -192,11 +191,6 @@ function MiPageProtection(va: usize): u32 {
   return (e & PTE_WRITE) != 0 ? PAGE_READWRITE : PAGE_READONLY;
 }
 
-/** Do `pages` more committed pages stay within the commit limit? Always, before a paging file exists (allocation decides then). */
-function MiCommitFits(pages: u32): bool {
-  return !MiPagingActive || pages == 0 || <u64>MmTotalCommittedPages() + <u64>pages <= <u64>MmTotalCommitLimit();
-}
-
 // ---- capture helpers ----
 
 function MiCapture(pointer: usize): bool { return ProbeForWrite(pointer, 4, 4); }
@@ -343,15 +337,15 @@ export function MiProtectVirtualMemory(process: u32, baseAddress: usize, regionS
   if (privatize) {
     let wanted: u32 = 0;
     for (let va = start; va < end; va += 4096) if (MiIsSharedFrame(load<u32>(MiPte(va, false)))) wanted++;
-    if (wanted > MmAvailablePages) return STATUS_NO_MEMORY;
+    if (!MiEnsureAvailablePages(wanted)) return STATUS_NO_MEMORY;
   }
   for (let va = start; va < end; va += 4096) {
     const pte = MiPte(va, false);
     MiMakeResident(pte, va);
     let e = load<u32>(pte);
     if (privatize && MiIsSharedFrame(e)) {
-      const copy = MmAllocatePhysicalPage();
-      if (copy == 0) return STATUS_NO_MEMORY; // counted above: not reached
+      const copy = MiAllocatePageWait();
+      if (copy == 0) return STATUS_NO_MEMORY;
       memory.copy(MmPageToVirtual(copy), MmPageToVirtual(e >>> 12), 4096);
       MmFreePhysicalPage(e >>> 12); // the view's reference to the shared frame
       e = (copy << 12) | (e & 0xFFF);
