@@ -33,6 +33,7 @@ import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KSEG0_BASE } from "../ke/loader";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExChargePoolQuota, ExReturnPoolQuota } from "../ex/quota";
 import { MiSetPageOwner, MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual, MmPhysicalPageReferences } from "./pfn";
 import {
   PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MM_READWRITE, MmIsUserRangeAccessible, MiIsPagedOutPte, MiPteProtection,
@@ -107,11 +108,27 @@ export function MiOverlaps(head: usize, start: usize, end: usize): bool {
   return false;
 }
 
-/** Inserts a region, keeping the list sorted by address. */
+// A region's record is pool its process's calls make the kernel keep: it is
+// charged to the process's quota (ex/quota.ts) while it exists, so a process
+// cannot fill the pool with regions. Ps names the quota block of a region
+// list (MmSetVadQuotaRoutine): every list is an EPROCESS's.
+function MiNoVadQuota(head: usize): usize { return 0; }
+let MiVadQuotaBlock: (head: usize) => usize = MiNoVadQuota;
+/** Ps: the quota block of the process whose region list is `head`. */
+export function MmSetVadQuotaRoutine(routine: (head: usize) => usize): void { MiVadQuotaBlock = routine; }
+/** A region's record: links, start, end, protection, type, the quota block charged (+24). */
+const VAD_BYTES: u32 = 28;
+/** What one costs its process: the record with its pool header, rounded as the pool rounds. */
+const VAD_CHARGE: u32 = (VAD_BYTES + 8 + 7) & ~7;
+
+/** Inserts a region, keeping the list sorted by address. False without pool or past the process's quota. */
 export function MiInsertVad(head: usize, start: usize, end: usize, protect: u32, type: u32): bool {
-  const vad = ExAllocatePoolWithTag(NonPagedPool, 24, VAD_TAG);
-  if (vad == 0) return false;
+  const block = MiVadQuotaBlock(head);
+  if (ExChargePoolQuota(block, 0, VAD_CHARGE) != STATUS_SUCCESS) return false;
+  const vad = ExAllocatePoolWithTag(NonPagedPool, VAD_BYTES, VAD_TAG);
+  if (vad == 0) { ExReturnPoolQuota(block, 0, VAD_CHARGE); return false; }
   store<usize>(vad, start, 8); store<usize>(vad, end, 12); store<u32>(vad, protect, 16); store<u32>(vad, type, 20);
+  store<usize>(vad, block, 24);
   let at = load<usize>(head);
   while (at != head && vadStart(at) < start) at = load<usize>(at);
   InsertTailList(at, vad); // before `at`
@@ -121,7 +138,9 @@ export function MiInsertVad(head: usize, start: usize, end: usize, protect: u32,
 /** Takes a region off its list and frees it (its pages are the caller's business). */
 export function MiRemoveVad(vad: usize): void {
   RemoveEntryList(vad);
+  const block = load<usize>(vad, 24);
   ExFreePoolWithTag(vad, VAD_TAG);
+  ExReturnPoolQuota(block, 0, VAD_CHARGE);
 }
 
 /** First free 64 KiB-aligned range of `bytes` at or above the lowest user address. */

@@ -43,7 +43,7 @@ import {
 } from "../ex/quota";
 import { MmAvailablePages } from "../mm/pfn";
 import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
-import { MiInsertVad, MmDeleteVads, MmSetProcessLookup } from "../mm/virtual";
+import { MiInsertVad, MmDeleteVads, MmSetProcessLookup, MmSetVadQuotaRoutine } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
 import { ObDereferenceDeviceMap, ObInheritDeviceMap, ObSetCurrentDeviceMapRoutine } from "../ob/obdevmap";
@@ -351,6 +351,10 @@ function PspCurrentDeviceMap(): usize {
 function PspCurrentQuotaBlock(): usize {
   return changetype<EPROCESS>(PspCreatorProcess()).QuotaBlock;
 }
+/** The quota block of the process whose region list is at `head` (every list is an EPROCESS's). */
+function PspVadListQuotaBlock(head: usize): usize {
+  return changetype<EPROCESS>(head - EPROCESS_VAD_LIST).QuotaBlock;
+}
 
 /** Phase 1: the System process (pid 4) and the switch hook. */
 /** The current process's KiUserExceptionDispatcher (psdll.ts), for Ke. */
@@ -377,6 +381,7 @@ export function PsInitializeSystem(): void {
   KeSetThreadFreeHook(PspThreadFreed);
   MmSetProcessLookup(PspVadListFromHandle);
   ExSetQuotaBlockRoutine(PspCurrentQuotaBlock); // ex/quota.ts: who pays for pool a call allocates
+  MmSetVadQuotaRoutine(PspVadListQuotaBlock);   // and for a process's regions: the process
   ObSetCurrentDeviceMapRoutine(PspCurrentDeviceMap);
   KeLogBegin("ps");
   KeLogString("System process (pid 4)");
