@@ -110,6 +110,8 @@ export const SERVICES: Service[] = [
   { name: 'NtOpenProcessToken', args: 3, file: 'se/token' },
   { name: 'NtOpenThreadToken', args: 4, file: 'se/token' },
   { name: 'NtAdjustPrivilegesToken', args: 6, file: 'se/token' },
+  { name: 'NtQueryInformationToken', args: 5, file: 'se/tokeninfo' },
+  { name: 'NtCreateToken', args: 13, file: 'se/tokeninfo' },
   { name: 'NtRaiseHardError', args: 6, file: 'ex/harderr' },
   // LPC ports
   { name: 'NtCreatePort', args: 5, file: 'lpc/create' },

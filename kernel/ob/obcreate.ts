@@ -16,6 +16,7 @@
 // Nt* services do.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExFreeSecurityDescriptor } from "../ex/security";
 import {
   OBJ_NAME_PATH_SEPARATOR, RtlCharAt, RtlCharCount, RtlEqualUnicodeString, RtlUnicodeString,
 } from "../rtl/unicode";
@@ -59,6 +60,8 @@ function ObpAllocateObject(type: usize, tag: u32, withName: bool, bodySize: u32,
   header.Type = type;
   header.NameInfoOffset = <u8>nameInfoSize;
   header.Flags = flags;
+  header.ObjectCreateInfo = 0;
+  header.SecurityDescriptor = 0;
   const object = block + nameInfoSize + SIZEOF_OBJECT_HEADER;
   if (type != 0) ObpCountObject(type);
   return object;
@@ -74,6 +77,8 @@ export function ObpDeleteObject(object: usize): void {
   const deleteProcedure = ObpTypeInfo(type).DeleteProcedure;
   if (deleteProcedure) deleteProcedure(object);
   changetype<OBJECT_TYPE>(type).TotalNumberOfObjects--;
+  const sd = OBJECT_TO_OBJECT_HEADER(object).SecurityDescriptor;
+  if (sd != 0) ExFreeSecurityDescriptor(sd); // obsecure.ts: the object owns its descriptor
   const nameInfo = OBJECT_HEADER_TO_NAME_INFO(object);
   if (nameInfo != 0 && ObpNameOf(nameInfo).Buffer != 0) ExFreePoolWithTag(ObpNameOf(nameInfo).Buffer, OB_NAME_TAG);
   const block = nameInfo != 0 ? nameInfo : object - SIZEOF_OBJECT_HEADER;

@@ -34,6 +34,9 @@ import {
 } from "./obp";
 import { ObpHasName, ObpValidateName, ObpValidateObjectAttributes } from "./obcreate";
 import { ExGetPreviousMode, KernelMode } from "../ke/probe";
+import { ExCaptureSecurityDescriptor, ExFreeSecurityDescriptor } from "../ex/security";
+import { ObpCheckObjectAccess, ObSetObjectSecurity } from "./obsecure";
+import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ObpInsertNamedObject, ObpLookupDirectoryEntry } from "./obdir";
 import { ObpCreateHandle, ObReferenceObjectByHandle } from "./obhandle";
@@ -266,10 +269,41 @@ function ObpInsertByName(object: usize, oa: OBJECT_ATTRIBUTES, out: usize): u32 
  * STATUS_OBJECT_NAME_EXISTS; without it, STATUS_OBJECT_NAME_COLLISION.
  */
 export function ObInsertObject(object: usize, desiredAccess: u32, handle: usize): u32 {
+  const captured = ObpCaptureCreatorSecurity(object);
+  if (captured != STATUS_SUCCESS) return captured;
   const lock = ObpAcquireLock();
   const status = ObpInsertObject(object, desiredAccess, handle);
   ObpReleaseLock(lock);
   return status;
+}
+
+/**
+ * The descriptor the creator's OBJECT_ATTRIBUTES give, captured into the
+ * header (obsecure.ts) before the lock: a user address is read through the
+ * user-copy routine, once. A bad descriptor fails the creation: the object
+ * is deleted (its creator's reference dropped), as ObInsertObject does on
+ * any failure.
+ */
+function ObpCaptureCreatorSecurity(object: usize): u32 {
+  const header = OBJECT_TO_OBJECT_HEADER(object);
+  if ((header.Flags & OB_FLAG_NEW_OBJECT) == 0 || header.ObjectCreateInfo == 0) return STATUS_SUCCESS;
+  const sd = changetype<OBJECT_ATTRIBUTES>(header.ObjectCreateInfo).SecurityDescriptor;
+  if (sd == 0) return STATUS_SUCCESS;
+  const out = KeAllocateScratch(4);
+  const status = ExCaptureSecurityDescriptor(sd, sd < MM_USER_PROBE_ADDRESS, out);
+  const copy = load<usize>(out);
+  KeFreeScratch(out);
+  if (status != STATUS_SUCCESS) {
+    const lock = ObpAcquireLock();
+    header.Flags &= ~OB_FLAG_NEW_OBJECT;
+    header.ObjectCreateInfo = 0;
+    ObDereferenceObject(object);
+    ObpReleaseLock(lock);
+    return status;
+  }
+  const previous = ObSetObjectSecurity(object, copy);
+  if (previous != 0) ExFreeSecurityDescriptor(previous);
+  return STATUS_SUCCESS;
 }
 
 function ObpInsertObject(object: usize, desiredAccess: u32, handle: usize): u32 {
@@ -286,6 +320,12 @@ function ObpInsertObject(object: usize, desiredAccess: u32, handle: usize): u32 
     const out = KeAllocateScratch(4); // out-parameters: the thread's own (see obdir.ts)
     status = ObpInsertByName(object, changetype<OBJECT_ATTRIBUTES>(objectAttributes), out);
     target = load<usize>(out);
+    if (NT_SUCCESS(status) && target != object) {
+      // OBJ_OPENIF found an existing object: this is an open, checked as one.
+      const checked = ObpCheckObjectAccess(target, desiredAccess, out);
+      if (checked != STATUS_SUCCESS) { ObDereferenceObject(target); status = checked; }
+      else desiredAccess = load<u32>(out);
+    }
     KeFreeScratch(out);
     if (!NT_SUCCESS(status)) return status;
   }
@@ -317,6 +357,11 @@ function ObpOpenObjectByName(objectAttributes: usize, objectType: usize, desired
   const out = KeAllocateScratch(4);
   status = ObpLookupObjectName(oa.RootDirectory, oa.ObjectName, oa.Attributes, objectType, 0, out);
   const object = load<usize>(out);
+  if (NT_SUCCESS(status)) {
+    status = ObpCheckObjectAccess(object, desiredAccess, out); // obsecure.ts: the object's descriptor, the caller's token
+    if (!NT_SUCCESS(status)) ObDereferenceObject(object);
+    else desiredAccess = load<u32>(out);
+  }
   KeFreeScratch(out);
   if (!NT_SUCCESS(status)) return status;
   status = ObpCreateHandle(object, desiredAccess, oa.Attributes & (OBJ_INHERIT | OBJ_KERNEL_HANDLE), handle);
@@ -371,7 +416,11 @@ export function ObInsertParsedObject(object: usize, oa: usize, insert: usize, de
   if (ExGetPreviousMode() == KernelMode) handleAttributes |= attributes & OBJ_KERNEL_HANDLE;
   const i = changetype<OBJECT_ATTRIBUTES>(insert);
   i.Length = 24;
+  i.RootDirectory = 0;
+  i.ObjectName = 0;
   i.Attributes = handleAttributes;
+  i.SecurityDescriptor = 0; // a parsed object's security is its component's (Cm: the hive's)
+  i.SecurityQualityOfService = 0;
   OBJECT_TO_OBJECT_HEADER(object).ObjectCreateInfo = insert;
   return ObInsertObject(object, desiredAccess, handle);
 }

@@ -42,6 +42,8 @@ import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "
 import { MiInsertVad, MmDeleteVads, MmSetProcessLookup } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
+import { SeDefaultSecurityDescriptor } from "../se/access";
+import { ExFreeSecurityDescriptor } from "../ex/security";
 import { ObDereferenceDeviceMap, ObInheritDeviceMap, ObSetCurrentDeviceMapRoutine } from "../ob/obdevmap";
 import { LpcExitThread } from "../lpc/lpcp";
 import { MmSessionSetDirectory } from "../mm/session";
@@ -120,6 +122,11 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
    * ProcessImageFileName reports; 0 for the System process and boot modules.
    */
   ImageFilePath: usize;
+  /**
+   * Its security descriptor (self-relative, 'SeSd' pool): what NtOpenProcess and NtOpenThread check
+   * (se/access.ts). The creator's token's defaults, or the one NtCreateProcess's OBJECT_ATTRIBUTES gave.
+   */
+  SecurityDescriptor: usize;
 }
 const EPROCESS_SIZE: u32 = offsetof<EPROCESS>();
 export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink");
@@ -193,6 +200,7 @@ export function PspDereferenceProcess(process: usize): void {
   ObDereferenceDeviceMap(process + EPROCESS_DEVICE_MAP);
   if (p.Session != 0) PspSessionRemoveProcess(process, 0); // never ran: its session loses it now
   if (p.ImageFilePath != 0) ExFreePoolWithTag(p.ImageFilePath, IMAGE_PATH_TAG);
+  if (p.SecurityDescriptor != 0) ExFreeSecurityDescriptor(p.SecurityDescriptor);
   ExFreePoolWithTag(process, PROCESS_TAG);
 }
 
@@ -227,8 +235,11 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
     token = SeCopyPrimaryToken(parentToken);
     if (token == 0) return 0;
   }
+  // Its descriptor: the creating process's token's defaults (NT: the creator's, not the parent's).
+  const creatorProcess = PspCreatorProcess();
+  const sd = creatorProcess != 0 ? SeDefaultSecurityDescriptor(changetype<EPROCESS>(creatorProcess).Token) : 0;
   const process = ExAllocatePoolWithTag(NonPagedPool, EPROCESS_SIZE, PROCESS_TAG);
-  if (process == 0) { if (token != 0) SeDereferenceToken(token); return 0; }
+  if (process == 0) { if (token != 0) SeDereferenceToken(token); if (sd != 0) ExFreeSecurityDescriptor(sd); return 0; }
   KeInitializeDispatcherHeader(process, ProcessObject);
   InitializeListHead(process + EPROCESS_THREAD_LIST);
   InitializeListHead(process + EPROCESS_VAD_LIST);
@@ -236,6 +247,7 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   p.BasePriority = 8;
   p.References = 1;
   p.Token = token;
+  p.SecurityDescriptor = sd;
   p.InheritedFromUniqueProcessId = parent != 0 ? changetype<EPROCESS>(parent).UniqueProcessId : 0;
   ObInheritDeviceMap(process + EPROCESS_DEVICE_MAP, parent != 0 ? changetype<EPROCESS>(parent).DeviceMap : 0);
   // The session is the creating process's (NT: MiSessionAddProcess), whoever the parent is.

@@ -324,6 +324,8 @@ describe('csrss', () => {
     expect(csrss).toContain(`session 0: ExitWindowsEx (log-off) from process ${sbPid}: 2 processes ended`);
     expect(csrss.find((l) => l.startsWith(`session 0: process ${sbPid} created process `))).toBeDefined();
     // The last csrsb asks for a power off: csrss calls NtShutdownSystem.
+    // First without SeShutdownPrivilege enabled: refused (csrss asks the kernel for the caller's token's privileges).
+    expect(csrss.find((l) => /^session 0: ExitWindowsEx from process \d+ refused: its token does not have SeShutdownPrivilege enabled$/.test(l))).toBeDefined();
     expect(csrss.find((l) => /^session 0: ExitWindowsEx from process \d+: power off$/.test(l))).toBeDefined();
     expect(lines).toContain(`ke: shutdown: power off requested by process ${csrssPid} (csrss.exe)`);
   });
