@@ -10,6 +10,7 @@
 // descriptor says (explicit SECURITY_DESCRIPTORs in OBJECT_ATTRIBUTES,
 // captured once and validated), and malformed descriptors are refused.
 
+import { appendFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildUserImage } from '../../scripts/pe/link.ts';
 import { logOn, messages, standardMachine, type BootResult } from './helpers.ts';
@@ -24,14 +25,17 @@ beforeAll(async () => {
   const m = await standardMachine({ add: { '\\Windows\\System32\\accprobe.exe': image }, bootModules: [{ name: 'accprobe.exe', bytes: await program('accprobe') }] });
   let started = false;
   result = await logOn(m, {
-    user: 'User', until: 'accprobe: user: done', timeoutMs: 400000,
+    user: 'User', until: 'accprobe: user: done', timeoutMs: 600000,
     input: [{ after: 'nsh: session 1: prompt', text: 'start accprobe.exe\r' }],
-    onLine: (line) => { if (line.includes('nsh: session 1: prompt')) started = true; },
+    onLine: (line) => {
+      if (line.includes('nsh: session 1: prompt')) started = true;
+      if (process.env.ACCESS_TEST_LOG) appendFileSync(process.env.ACCESS_TEST_LOG, `${line}\n`);
+    },
   });
   lines = messages(result);
   expect(result.stop, lines.join('\n')).toBeUndefined();
   expect(started, lines.join('\n')).toBe(true);
-}, 600000);
+}, 900000);
 
 /** Every wanted line, in this order (others may come between). */
 function inOrder(have: string[], want: string[]): void {

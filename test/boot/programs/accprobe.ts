@@ -17,7 +17,18 @@ import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../../../
   user: usize, groups: usize, privileges: usize, owner: usize, group: usize, dacl: usize, source: usize): u32;
 @external("ntdll", "NtOpenThread") declare function NtOpenThread(handle: usize, access: u32, oa: usize, clientId: usize): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(handle: usize, access: u32, oa: usize): u32;
-@external("ntdll", "RtlAdjustPrivilege") declare function RtlAdjustPrivilege(privilege: u32, enable: bool, currentThread: bool, enabled: usize): u32;
+@external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
+
+/** RtlAdjustPrivilege's way (a boot module links to services only): enable `luid`; STATUS_NOT_ALL_ASSIGNED becomes STATUS_PRIVILEGE_NOT_HELD. */
+function enablePrivilege(luid: u32): u32 {
+  let status = NtOpenProcessToken(SELF, 0x28 /* TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY */, h);
+  if (status != 0) return status;
+  const token = load<u32>(h);
+  store<u32>(info, 1); store<u32>(info, luid, 4); store<u32>(info, 0, 8); store<u32>(info, 2, 12);
+  status = NtAdjustPrivilegesToken(token, 0, info, 0, 0, 0);
+  NtClose(token);
+  return status == 0x106 ? 0xC0000061 : status;
+}
 
 const SELF: u32 = 0xFFFFFFFF;
 const PROCESS_TERMINATE: u32 = 0x1, PROCESS_QUERY_INFORMATION: u32 = 0x400, THREAD_TERMINATE: u32 = 0x1, MAXIMUM_ALLOWED: u32 = 0x02000000;
@@ -36,7 +47,6 @@ const value = memory.data(4, 4);
 const sd = memory.data(128, 4);
 const basic = memory.data(56, 4);
 const t = memory.data(8, 8);
-const was = memory.data(4, 4);
 let who = "user";
 
 function line(what: string, status: u32): void { put(who); put(": "); show(what, status); }
@@ -217,7 +227,7 @@ export function main(): void {
   status = NtSetInformationProcess(SELF, 29, value, 4);
   line("set this process critical", status);
   if (status == 0) { store<u32>(value, 0); line("and not critical again", NtSetInformationProcess(SELF, 29, value, 4)); }
-  line("enable SeDebugPrivilege", RtlAdjustPrivilege(20, true, false, was));
+  line("enable SeDebugPrivilege", enablePrivilege(20));
   openKey("open the SAM hive", "\\Registry\\Machine\\SAM", KEY_READ);
   openKey("open SAM's accounts", "\\Registry\\Machine\\SAM\\SAM\\Domains\\Account\\Users", KEY_READ);
   openKey("open SOFTWARE to read", "\\Registry\\Machine\\SOFTWARE", KEY_READ);
