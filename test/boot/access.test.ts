@@ -1,6 +1,7 @@
 // Access rights from ring 3 (issue 17): test/boot/programs/accprobe.ts runs
-// twice on the image as built -- as a boot module, with a copy of the System
-// token (SYSTEM), and started from the shell of `User`, an ordinary account
+// twice on the image as built -- as an auto-start service (services.exe starts
+// it as SYSTEM, with a copy of the System token), and started from the shell
+// of `User`, an ordinary account
 // (images/registry/SAM.reg) who logged on through winlogon and so got a token
 // of its own (winlogon: NtCreateToken, then ProcessAccessToken on the
 // suspended shell). The user cannot open csrss or winlogon to end them, nor
@@ -14,7 +15,11 @@ import { appendFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildUserImage } from '../../scripts/pe/link.ts';
 import { logOn, messages, standardMachine, type BootResult } from './helpers.ts';
-import { program } from './usermode.ts';
+
+/** accprobe.exe as an own-process auto-start service: services.exe runs it as SYSTEM. */
+const OVERLAY = 'Windows Registry Editor Version 5.00\r\n\r\n'
+  + '[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\AccProbe]\r\n'
+  + '"Type"=dword:00000010\r\n"Start"=dword:00000002\r\n"ImagePath"="accprobe.exe"\r\n\r\n';
 
 let result: BootResult;
 let lines: string[] = [];
@@ -22,7 +27,7 @@ const of = (who: string) => lines.filter((l) => l.startsWith(`accprobe: ${who}: 
 
 beforeAll(async () => {
   const image = (await buildUserImage('test/boot/programs/accprobe.ts', { name: 'accprobe.exe' })).bytes;
-  const m = await standardMachine({ add: { '\\Windows\\System32\\accprobe.exe': image }, bootModules: [{ name: 'accprobe.exe', bytes: await program('accprobe') }] });
+  const m = await standardMachine({ add: { '\\Windows\\System32\\accprobe.exe': image }, reg: OVERLAY });
   let started = false;
   result = await logOn(m, {
     user: 'User', until: 'accprobe: user: done', timeoutMs: 600000,

@@ -1,5 +1,6 @@
 // Access checks from ring 3 (test/boot/access.test.ts). The same program runs
-// twice: as a boot module (the System token's copy: SYSTEM) and from the
+// twice: as a service (services.exe starts it with the System token's copy:
+// SYSTEM) and from the
 // shell of `User`, an ordinary user who logged on through winlogon. It says
 // who it is (NtQueryInformationToken), then tries what only SYSTEM (or a
 // holder of SeDebugPrivilege) may: open csrss and winlogon to end them, open
@@ -211,8 +212,8 @@ function descriptors(): void {
 
 export function main(): void {
   identify();
-  // The boot module starts before smss: wait (up to a minute) for session 1's csrss and winlogon.
-  for (let i = 0; i < 240 && !findSystemProcesses(); i++) NtDelayExecution(0, ms(t, 250));
+  // The service starts before session 1 exists: wait (up to ten minutes) for its csrss and winlogon.
+  for (let i = 0; i < 2400 && !findSystemProcesses(); i++) NtDelayExecution(0, ms(t, 250));
   line("found csrss and winlogon of session 1", findSystemProcesses() ? 0 : 0xC0000225);
   openProcess("open csrss to end it", load<u32>(found), PROCESS_TERMINATE);
   openProcess("open winlogon to end it", load<u32>(found, 4), PROCESS_TERMINATE);
