@@ -33,7 +33,7 @@ import {
   OB_FLAG_NEW_OBJECT, OB_NAME_TAG, OBJ_MAX_REPARSE_ATTEMPTS, OBJECT_ATTRIBUTES, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE_OF, ObpAcquireLock, ObpReleaseLock, ObpTypeInfo,
 } from "./obp";
 import { ObpHasName, ObpValidateName, ObpValidateObjectAttributes } from "./obcreate";
-import { ExGetPreviousMode, KernelMode } from "../ke/probe";
+import { ExGetPreviousMode, KernelMode, UserMode } from "../ke/probe";
 import { ExCaptureSecurityDescriptor, ExFreeSecurityDescriptor } from "../ex/security";
 import { ObpCheckObjectAccess, ObSetObjectSecurity } from "./obsecure";
 import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
@@ -290,7 +290,9 @@ function ObpCaptureCreatorSecurity(object: usize): u32 {
   const sd = changetype<OBJECT_ATTRIBUTES>(header.ObjectCreateInfo).SecurityDescriptor;
   if (sd == 0) return STATUS_SUCCESS;
   const out = KeAllocateScratch(4);
-  const status = ExCaptureSecurityDescriptor(sd, sd < MM_USER_PROBE_ADDRESS, out);
+  // From user mode every descriptor address is the caller's (a kernel address fails the probe); a kernel caller's
+  // user address is read through the user-copy routine too.
+  const status = ExCaptureSecurityDescriptor(sd, ExGetPreviousMode() == UserMode || sd < MM_USER_PROBE_ADDRESS, out);
   const copy = load<usize>(out);
   KeFreeScratch(out);
   if (status != STATUS_SUCCESS) {

@@ -366,3 +366,21 @@ export function SeAssignPrimaryToken(process: usize, tokenHandle: u32): u32 {
   KeLogEnd();
   return STATUS_SUCCESS;
 }
+
+/** The token's three privilege masks (present, enabled, enabled by default) at `out` (24 bytes), read under its lock. */
+export function SepReadPrivileges(token: usize, out: usize): void {
+  const lock = ObpAcquireLock();
+  const t = changetype<TOKEN>(token);
+  store<u64>(out, t.Present);
+  store<u64>(out, t.Enabled, 8);
+  store<u64>(out, t.EnabledByDefault, 16);
+  ObpReleaseLock(lock);
+}
+
+/** A handle to a new token (its creator's reference goes to the handle) with `access`, at `out`. */
+export function SepInsertToken(token: usize, access: u32, out: usize): u32 {
+  const lock = ObpAcquireLock();
+  const status = ObpCreateHandle(token, access, 0, out);
+  ObpReleaseLock(lock);
+  return status;
+}

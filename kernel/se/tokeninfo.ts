@@ -26,9 +26,8 @@ import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange, ProbeFo
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExProbeHandle } from "../ex/capture";
-import { ObReferenceObjectByHandle, ObpCreateHandle } from "../ob/obhandle";
+import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject } from "../ob/obref";
-import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
 import { RtlEqualSid, RtlLengthSid, RtlValidAcl, RtlValidSid } from "../rtl/security";
 import {
   SID_AND_ATTRIBUTES, SIZEOF_SID_AND_ATTRIBUTES, SIZEOF_LUID_AND_ATTRIBUTES, SIZEOF_TOKEN_STATISTICS, TOKEN_STATISTICS, SID_HEADER_SIZE,
@@ -45,7 +44,7 @@ import {
   SE_MIN_WELL_KNOWN_PRIVILEGE, SE_MAX_WELL_KNOWN_PRIVILEGE, SE_PRIVILEGE_ENABLED, SE_PRIVILEGE_ENABLED_BY_DEFAULT,
   TOKEN_QUERY, TOKEN_QUERY_SOURCE, TokenPrimary,
 } from "./tokenobj";
-import { SeQueryCurrentToken, SeSinglePrivilegeCheck } from "./token";
+import { SeQueryCurrentToken, SeSinglePrivilegeCheck, SepInsertToken, SepReadPrivileges } from "./token";
 
 const INFO_TAG: u32 = 0x49656553; // 'SeeI': token information being built, captured arguments
 /** Most groups NtCreateToken takes. */
@@ -160,9 +159,10 @@ export function NtQueryInformationToken(handle: u32, infoClass: u32, buffer: usi
   if (status != STATUS_SUCCESS) return status;
   const t = changetype<TOKEN>(object);
   // The privilege masks change under the token's lock (NtAdjustPrivilegesToken): read them there, once.
-  const lock = ObpAcquireLock();
-  const present = t.Present, enabled = t.Enabled, byDefault = t.EnabledByDefault;
-  ObpReleaseLock(lock);
+  const masks = KeAllocateScratch(24);
+  SepReadPrivileges(object, masks);
+  const present = load<u64>(masks), enabled = load<u64>(masks, 8), byDefault = load<u64>(masks, 16);
+  KeFreeScratch(masks);
   const required = t.UserAndGroupCount != 0 ? SepInformationLength(t, infoClass, present) : 0;
   if (required == 0) { ObDereferenceObject(object); return STATUS_INVALID_INFO_CLASS; }
   if (length < required) {
@@ -302,9 +302,7 @@ function SepCreateTokenCaptured(handle: usize, desiredAccess: u32, authenticatio
     t.SourceIdentifier = load<u64>(small, 40);
     if (SepSetTokenIdentity(token, block, count, at, ownerIndex, groupIndex, dacl)) {
       const out = KeAllocateScratch(4);
-      const lock = ObpAcquireLock();
-      status = ObpCreateHandle(token, desiredAccess, 0, out); // the creator's reference goes to the handle
-      ObpReleaseLock(lock);
+      status = SepInsertToken(token, desiredAccess, out); // the creator's reference goes to the handle
       const value = load<u32>(out);
       KeFreeScratch(out);
       if (status == STATUS_SUCCESS && !ExWriteUserUlong(handle, value)) status = STATUS_ACCESS_VIOLATION; // the handle stays, as in NT
