@@ -262,6 +262,8 @@ describe('csrss', () => {
       'a console API of a csrss without the console server 0xC00000AF',
       'session done',
       'connect 0x00000000',
+      'power off without SeShutdownPrivilege enabled 0xC0000061', // ExitWindowsEx's rule, checked by csrss in the caller's token
+      'enable SeShutdownPrivilege 0x00000000',
     ]);
     // The processes ran: csrss started them (their parent) or resumed them.
     expect(kids).toContain('started running');
