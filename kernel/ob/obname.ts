@@ -34,9 +34,7 @@ import {
 } from "./obp";
 import { ObpHasName, ObpValidateName, ObpValidateObjectAttributes } from "./obcreate";
 import { ExGetPreviousMode, KernelMode, UserMode } from "../ke/probe";
-import { ExCaptureSecurityDescriptor, ExFreeSecurityDescriptor } from "../ex/security";
-import { ObpCheckObjectAccess, ObSetObjectSecurity } from "./obsecure";
-import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
+import { ObpCheckObjectAccess } from "./obsecure";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ObpInsertNamedObject, ObpLookupDirectoryEntry } from "./obdir";
 import { ObpCreateHandle, ObReferenceObjectByHandle } from "./obhandle";
@@ -269,43 +267,10 @@ function ObpInsertByName(object: usize, oa: OBJECT_ATTRIBUTES, out: usize): u32 
  * STATUS_OBJECT_NAME_EXISTS; without it, STATUS_OBJECT_NAME_COLLISION.
  */
 export function ObInsertObject(object: usize, desiredAccess: u32, handle: usize): u32 {
-  const captured = ObpCaptureCreatorSecurity(object);
-  if (captured != STATUS_SUCCESS) return captured;
   const lock = ObpAcquireLock();
   const status = ObpInsertObject(object, desiredAccess, handle);
   ObpReleaseLock(lock);
   return status;
-}
-
-/**
- * The descriptor the creator's OBJECT_ATTRIBUTES give, captured into the
- * header (obsecure.ts) before the lock: a user address is read through the
- * user-copy routine, once. A bad descriptor fails the creation: the object
- * is deleted (its creator's reference dropped), as ObInsertObject does on
- * any failure.
- */
-function ObpCaptureCreatorSecurity(object: usize): u32 {
-  const header = OBJECT_TO_OBJECT_HEADER(object);
-  if ((header.Flags & OB_FLAG_NEW_OBJECT) == 0 || header.ObjectCreateInfo == 0) return STATUS_SUCCESS;
-  const sd = changetype<OBJECT_ATTRIBUTES>(header.ObjectCreateInfo).SecurityDescriptor;
-  if (sd == 0) return STATUS_SUCCESS;
-  const out = KeAllocateScratch(4);
-  // From user mode every descriptor address is the caller's (a kernel address fails the probe); a kernel caller's
-  // user address is read through the user-copy routine too.
-  const status = ExCaptureSecurityDescriptor(sd, ExGetPreviousMode() == UserMode || sd < MM_USER_PROBE_ADDRESS, out);
-  const copy = load<usize>(out);
-  KeFreeScratch(out);
-  if (status != STATUS_SUCCESS) {
-    const lock = ObpAcquireLock();
-    header.Flags &= ~OB_FLAG_NEW_OBJECT;
-    header.ObjectCreateInfo = 0;
-    ObDereferenceObject(object);
-    ObpReleaseLock(lock);
-    return status;
-  }
-  const previous = ObSetObjectSecurity(object, copy);
-  if (previous != 0) ExFreeSecurityDescriptor(previous);
-  return STATUS_SUCCESS;
 }
 
 function ObpInsertObject(object: usize, desiredAccess: u32, handle: usize): u32 {

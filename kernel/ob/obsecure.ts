@@ -2,8 +2,8 @@
 //
 // An object may carry a self-relative SECURITY_DESCRIPTOR (pool 'SeSd') in
 // OBJECT_HEADER.SecurityDescriptor: the one its creator gave in
-// OBJECT_ATTRIBUTES.SecurityDescriptor (captured by ObInsertObject, before
-// the object manager's lock, through ExCaptureSecurityDescriptor), or the one
+// OBJECT_ATTRIBUTES.SecurityDescriptor (captured by ObCreateObject, before
+// anything is made, through ExCaptureSecurityDescriptor), or the one
 // a component assigns (tokens: se/; processes and threads keep theirs on the
 // EPROCESS: ps/). An object without one is open to everybody (NT's NULL
 // DACL). It goes with the object (ObpDeleteObject).
