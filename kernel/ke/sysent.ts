@@ -20,7 +20,6 @@ import { NtCreateFile, NtOpenFile, NtDeleteFile, NtQueryAttributesFile, NtQueryF
 import { NtReadFile, NtWriteFile, NtQueryInformationFile, NtSetInformationFile, NtQueryDirectoryFile, NtQueryVolumeInformationFile, NtFlushBuffersFile, NtDeviceIoControlFile, NtFsControlFile } from "../io/iofunc";
 import { NtCreateKey, NtOpenKey, NtOpenKeyEx, NtDeleteKey, NtQueryKey, NtEnumerateKey, NtEnumerateValueKey, NtQueryValueKey, NtSetValueKey, NtDeleteValueKey, NtFlushKey, NtInitializeRegistry } from "../cm/ntapi";
 import { NtOpenProcessToken, NtOpenThreadToken, NtAdjustPrivilegesToken } from "../se/token";
-import { NtQueryInformationToken, NtCreateToken } from "../se/tokeninfo";
 import { NtRaiseHardError } from "../ex/harderr";
 import { NtCreatePort, NtCreateWaitablePort, NtRegisterThreadTerminatePort, NtQueryInformationPort } from "../lpc/create";
 import { NtConnectPort, NtSecureConnectPort, NtAcceptConnectPort, NtCompleteConnectPort } from "../lpc/connect";
@@ -29,12 +28,13 @@ import { NtRequestPort, NtRequestWaitReplyPort, NtImpersonateClientOfPort } from
 import { NtCreatePagingFile } from "../mm/pagefile";
 import { NtSetDefaultHardErrorPort } from "../ps/psharderr";
 import { NtShutdownSystem } from "../ps/psshutdown";
+import { NtQueryInformationToken, NtCreateToken } from "../se/tokeninfo";
 
 /** Services in the table. */
 export const KiServiceCount: u32 = 116;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 20, 52, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 4, 12, 4, 8, 8];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 4, 12, 4, 8, 8, 20, 52];
 /** Bytes of arguments of service `service` (below KiServiceCount: KiSystemService checks first). */
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>unchecked(KiArgumentBytes[service]); }
 
@@ -132,8 +132,6 @@ function KiEntryNtContinue(args: usize): u32 { return NtContinue(load<u32>(args)
 function KiEntryNtOpenProcessToken(args: usize): u32 { return NtOpenProcessToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
 function KiEntryNtOpenThreadToken(args: usize): u32 { return NtOpenThreadToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12)); }
 function KiEntryNtAdjustPrivilegesToken(args: usize): u32 { return NtAdjustPrivilegesToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20)); }
-function KiEntryNtQueryInformationToken(args: usize): u32 { return NtQueryInformationToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
-function KiEntryNtCreateToken(args: usize): u32 { return NtCreateToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36), load<u32>(args, 40), load<u32>(args, 44), load<u32>(args, 48)); }
 function KiEntryNtRaiseHardError(args: usize): u32 { return NtRaiseHardError(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20)); }
 function KiEntryNtCreatePort(args: usize): u32 { return NtCreatePort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
 function KiEntryNtCreateWaitablePort(args: usize): u32 { return NtCreateWaitablePort(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
@@ -157,6 +155,8 @@ function KiEntryNtSetSystemInformation(args: usize): u32 { return NtSetSystemInf
 function KiEntryNtShutdownSystem(args: usize): u32 { return NtShutdownSystem(load<u32>(args)); }
 function KiEntryNtGetContextThread(args: usize): u32 { return NtGetContextThread(load<u32>(args), load<u32>(args, 4)); }
 function KiEntryNtSetContextThread(args: usize): u32 { return NtSetContextThread(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtQueryInformationToken(args: usize): u32 { return NtQueryInformationToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtCreateToken(args: usize): u32 { return NtCreateToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36), load<u32>(args, 40), load<u32>(args, 44), load<u32>(args, 48)); }
 
 /** The dispatch table: a function reference per service number (KiInitializeServiceTable fills it). */
 const KiServiceTable: usize = memory.data(464, 4);
@@ -254,31 +254,31 @@ export function KiInitializeServiceTable(): void {
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenProcessToken), 352);
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenThreadToken), 356);
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtAdjustPrivilegesToken), 360);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationToken), 364);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateToken), 368);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRaiseHardError), 372);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreatePort), 376);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateWaitablePort), 380);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtConnectPort), 384);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSecureConnectPort), 388);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtListenPort), 392);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtAcceptConnectPort), 396);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCompleteConnectPort), 400);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRequestPort), 404);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRequestWaitReplyPort), 408);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyPort), 412);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyWaitReceivePort), 416);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyWaitReceivePortEx), 420);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyWaitReplyPort), 424);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtImpersonateClientOfPort), 428);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRegisterThreadTerminatePort), 432);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationPort), 436);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreatePagingFile), 440);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetDefaultHardErrorPort), 444);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetSystemInformation), 448);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtShutdownSystem), 452);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtGetContextThread), 456);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetContextThread), 460);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRaiseHardError), 364);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreatePort), 368);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateWaitablePort), 372);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtConnectPort), 376);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSecureConnectPort), 380);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtListenPort), 384);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtAcceptConnectPort), 388);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCompleteConnectPort), 392);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRequestPort), 396);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRequestWaitReplyPort), 400);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyPort), 404);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyWaitReceivePort), 408);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyWaitReceivePortEx), 412);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyWaitReplyPort), 416);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtImpersonateClientOfPort), 420);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRegisterThreadTerminatePort), 424);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationPort), 428);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreatePagingFile), 432);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetDefaultHardErrorPort), 436);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetSystemInformation), 440);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtShutdownSystem), 444);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtGetContextThread), 448);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetContextThread), 452);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationToken), 456);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateToken), 460);
 }
 
 /**
