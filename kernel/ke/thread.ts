@@ -132,10 +132,16 @@ export const KTHREAD_SIZE: u32 = offsetof<KTHREAD>();
 export const KTHREAD_WAIT_BLOCKS: u32 = KTHREAD_SIZE;
 /** After the wait blocks: the arguments of the current system service, copied from the user stack (16 at most). */
 export const KTHREAD_SERVICE_ARGS: u32 = KTHREAD_SIZE + (THREAD_WAIT_OBJECTS + 1) * KWAIT_BLOCK_SIZE;
-/** Then 64 bytes a service may use as its own scratch (captured values, out-parameters), per thread. */
+/** Then 40 bytes a service may use as its own scratch (captured values, out-parameters), per thread. */
 export const KTHREAD_SERVICE_SCRATCH: u32 = KTHREAD_SERVICE_ARGS + 64;
+/**
+ * Then the LPC services' frame (lpc/lpcp.ts LPCP_SERVICE_FRAME, at most
+ * KTHREAD_LPC_FRAME_SIZE bytes): as NT's ETHREAD keeps its LPC fields.
+ */
+export const KTHREAD_LPC_FRAME: u32 = KTHREAD_SERVICE_SCRATCH + 40;
+export const KTHREAD_LPC_FRAME_SIZE: u32 = 24;
 /** Then the thread's scratch arena (KeAllocateScratch). */
-const KTHREAD_SCRATCH_ARENA: u32 = (KTHREAD_SERVICE_SCRATCH + 64 + 7) & ~7; // 8-aligned (pool blocks are)
+const KTHREAD_SCRATCH_ARENA: u32 = (KTHREAD_LPC_FRAME + KTHREAD_LPC_FRAME_SIZE + 7) & ~7; // 8-aligned (pool blocks are)
 /** Bytes in each thread's scratch arena. */
 export const KE_SCRATCH_SIZE: u32 = 1024;
 const KTHREAD_ALLOCATION: u32 = KTHREAD_SCRATCH_ARENA + KE_SCRATCH_SIZE;
@@ -271,9 +277,12 @@ function KiDispatchAtInterruptEnd(): void {
   KiSwapThread();
 }
 
+/** Non-zero while KeForEachThread walks a thread list: a switch asked for meanwhile waits for the walk's end. */
+let KiDispatchDeferred: u32 = 0;
+
 /** Outside interrupts: switch now if something better became ready (after signalling an object). */
 export function KiCheckPreemption(): void {
-  if (KiInterruptDepth != 0) return;
+  if (KiInterruptDepth != 0 || KiDispatchDeferred != 0) return;
   const f = KiLockDispatcher();
   if (KiDispatchPending && KeCurrentThread != 0) {
     KiDispatchPending = false;
@@ -513,6 +522,26 @@ export function KeRequestTermination(thread: usize, status: u32): void {
       KiReadyThread(thread);
     }
   }
+  KiUnlockDispatcher(f);
+  KiCheckPreemption();
+}
+
+export type KTHREAD_VISITOR = (thread: usize, context: usize) => void;
+
+/**
+ * Calls `visit(thread, context)` for every thread on a process's thread list
+ * (`head`; linked through KTHREAD_THREAD_LINKS) with the dispatcher lock held
+ * and no switch until the walk ends: a thread asked to end unlinks itself and
+ * is freed only when it next runs, which is after the walk, so the walk never
+ * follows a link of a freed thread. The visits may ready threads or change
+ * priorities (KeRequestTermination, KeSetPriorityThread) but never wait; the
+ * switch they call for comes once, at the end.
+ */
+export function KeForEachThread(head: usize, visit: KTHREAD_VISITOR, context: usize): void {
+  const f = KiLockDispatcher();
+  KiDispatchDeferred++;
+  for (let e = load<usize>(head); e != head; e = load<usize>(e)) visit(e - KTHREAD_THREAD_LINKS, context);
+  KiDispatchDeferred--;
   KiUnlockDispatcher(f);
   KiCheckPreemption();
 }

@@ -29,10 +29,11 @@
 // thread or a receiver is the last step of each change, because a wake-up
 // may switch to the woken thread at once.
 
-import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD, KTHREAD_SERVICE_SCRATCH, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
+import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD, KTHREAD_LPC_FRAME, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { KEVENT_SIZE, KSEMAPHORE_SIZE, KeInitializeEvent, KeInitializeSemaphore, KeReleaseSemaphore, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExChargePoolQuota, ExCurrentQuotaBlock, ExReturnPoolQuota } from "../ex/quota";
 import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
@@ -42,7 +43,7 @@ import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, READ_CONTROL, DELETE 
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsInitialSystemProcess } from "../ps/psmain";
 import {
-  PORT_MESSAGE, SIZEOF_PORT_MESSAGE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_LOST_REPLY,
+  PORT_MESSAGE, SIZEOF_PORT_MESSAGE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_LOST_REPLY,
   PORT_CONNECT, PORT_ALL_ACCESS,
 } from "../sdk/lpc";
 import { KTHREAD_THREAD_LINKS } from "../ke/thread";
@@ -121,9 +122,11 @@ export const PORT_WAIT_EVENT: u32 = offsetof<LPCP_PORT>("EvType");
   ClientPort: usize;        // connection requests: the client's new port (referenced), until it gets a handle
   ServerPort: usize;        // connection requests: the server port NtAcceptConnectPort made (referenced; 0 before)
   Capacity: u32;            // bytes of data the buffer holds (connection requests: the answer's room)
-  // +32: PORT_MESSAGE, data
+  QuotaBlock: usize;        // the sender's quota block charged for the buffer (ex/quota.ts), 0 for the kernel's notices
+  Reserved: u32;
+  // +40: PORT_MESSAGE, data
 }
-export const LPCP_MESSAGE_HEADER: u32 = 32;
+export const LPCP_MESSAGE_HEADER: u32 = 40;
 @inline export function Msg(message: usize): LPCP_MESSAGE { return changetype<LPCP_MESSAGE>(message); }
 @inline export function MsgHeader(message: usize): PORT_MESSAGE { return changetype<PORT_MESSAGE>(message + LPCP_MESSAGE_HEADER); }
 @inline export function MsgPort(message: usize): usize { return message + LPCP_MESSAGE_HEADER; }
@@ -143,16 +146,24 @@ let LpcpZoneCount: u32 = 0;
 /** Ports in existence: the zone is emptied when this drops to 0. */
 let LpcpPortCount: u32 = 0;
 
-/** A message with room for `dataCapacity` bytes of data (at most LPCP_MAX_DATA), headers zeroed; 0 when pool is out. */
-export function LpcpAllocateMessage(dataCapacity: u32): usize {
+/**
+ * A message with room for `dataCapacity` bytes of data (at most LPCP_MAX_DATA), headers zeroed; 0 when pool
+ * is out or, with `charge`, when the sending process's quota is (ex/quota.ts: a message queued holds a whole
+ * buffer of the sender's nonpaged quota until it is freed, so a port's queue cannot fill the pool).
+ */
+export function LpcpAllocateMessage(dataCapacity: u32, charge: bool = true): usize {
   if (dataCapacity > LPCP_MAX_DATA) return 0;
+  const block = charge ? ExCurrentQuotaBlock() : 0;
+  if (ExChargePoolQuota(block, 0, LPCP_ZONE_BYTES) != STATUS_SUCCESS) return 0;
   const lock = LpcpLock();
   let message = LpcpZoneFree;
   if (message != 0) { LpcpZoneFree = load<usize>(message); LpcpZoneCount--; }
   LpcpUnlock(lock);
   if (message != 0) memory.fill(message, 0, LPCP_MESSAGE_HEADER + SIZEOF_PORT_MESSAGE);
   else message = ExAllocatePoolWithTag(NonPagedPool, LPCP_ZONE_BYTES, MESSAGE_TAG);
-  if (message != 0) Msg(message).Capacity = dataCapacity;
+  if (message == 0) { ExReturnPoolQuota(block, 0, LPCP_ZONE_BYTES); return 0; }
+  Msg(message).Capacity = dataCapacity;
+  Msg(message).QuotaBlock = block;
   return message;
 }
 
@@ -161,6 +172,9 @@ export function LpcpFreeMessage(message: usize): void {
   const m = Msg(message);
   if (m.ClientPort != 0) { const client = m.ClientPort; m.ClientPort = 0; ObDereferenceObject(client); }
   if (m.ServerPort != 0) { const server = m.ServerPort; m.ServerPort = 0; ObDereferenceObject(server); }
+  const block = m.QuotaBlock;
+  m.QuotaBlock = 0;
+  ExReturnPoolQuota(block, 0, LPCP_ZONE_BYTES);
   const lock = LpcpLock();
   const keep = LpcpPortCount != 0 && LpcpZoneCount < LPCP_ZONE_MAX;
   if (keep) { store<usize>(message, LpcpZoneFree); LpcpZoneFree = message; LpcpZoneCount++; }
@@ -511,7 +525,7 @@ function LpcpMakeKernelDatagram(port: usize, type: u16, queueOut: usize): usize 
   KeFreeScratch(context);
   store<usize>(queueOut, queue);
   if (queue == 0) return 0;
-  const message = LpcpAllocateMessage(8);
+  const message = LpcpAllocateMessage(8, false); // the kernel's notice: never refused for the closer's quota
   if (message == 0) return 0;
   const h = MsgHeader(message);
   h.DataLength = 8;
@@ -704,26 +718,48 @@ export function LpcpInitializePort(port: usize, flags: u32, maxConnectionInfo: u
 
 // ---- handles ----
 
-@inline export function LpcpScratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH + 40; }
+/**
+ * What an LPC service hands between its helpers, one per thread (in its
+ * KTHREAD at KTHREAD_LPC_FRAME; a service runs on one thread, and a helper
+ * that is preempted finds its own thread's frame again).
+ */
+@unmanaged export class LPCP_SERVICE_FRAME {
+  /** The out-parameter of the Ob routines: the object (ObReferenceObjectByHandle/ByName, ObCreateObject) or the new handle (ObInsertObject). */
+  Out: usize;
+  /** Why LpcpReferencePort (and the name and waiter look-ups) returned 0. */
+  Status: u32;
+  /** LpcpCaptureMessage's new LPCP_MESSAGE. */
+  Message: usize;
+  /** The type of the message LpcpReceive copied out (NtListenPort looks for connection requests). */
+  ReceivedType: u32;
+  /** The captured timeout of NtReplyWaitReceivePortEx. */
+  Timeout: i64;
+}
+// It fits its KTHREAD_LPC_FRAME_SIZE bytes: test/kernel/lpc-layout.test.ts.
+
+/** The running thread's LPC service frame. */
+@inline export function LpcpFrame(): LPCP_SERVICE_FRAME { return changetype<LPCP_SERVICE_FRAME>(KeCurrentThread + KTHREAD_LPC_FRAME); }
+/** The address of its Out field, for the Ob routines that return an object or a handle through a pointer. */
+@inline export function LpcpOut(): usize { return KeCurrentThread + KTHREAD_LPC_FRAME + offsetof<LPCP_SERVICE_FRAME>("Out"); }
 
 /**
  * References the port behind `handle` (either port type) and returns it, or
- * 0 with the status at LpcpScratch()+4. Drop it with ObDereferenceObject.
+ * 0 with the status in LpcpReferenceStatus(). Drop it with ObDereferenceObject.
  */
 export function LpcpReferencePort(handle: u32): usize {
-  const s = LpcpScratch();
-  let status = ObReferenceObjectByHandle(handle, 0, 0, s, 0);
+  const frame = LpcpFrame();
+  let status = ObReferenceObjectByHandle(handle, 0, 0, LpcpOut(), 0);
   if (status == STATUS_SUCCESS) {
-    const object = load<usize>(s);
+    const object = frame.Out;
     const type = OBJECT_TO_OBJECT_HEADER(object).Type;
     if (type == LpcPortObjectType || type == LpcWaitablePortObjectType) return object;
     ObDereferenceObject(object);
     status = STATUS_OBJECT_TYPE_MISMATCH;
   }
-  store<u32>(s, status, 4);
+  frame.Status = status;
   return 0;
 }
-@inline export function LpcpReferenceStatus(): u32 { return load<u32>(LpcpScratch(), 4); }
+@inline export function LpcpReferenceStatus(): u32 { return LpcpFrame().Status; }
 
 /** Is `port` a port object (either type)? */
 export function LpcpIsPort(object: usize): bool {
@@ -731,4 +767,3 @@ export function LpcpIsPort(object: usize): bool {
   return type == LpcPortObjectType || type == LpcWaitablePortObjectType;
 }
 
-void LPC_CONNECTION_REQUEST;
