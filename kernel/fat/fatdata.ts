@@ -119,7 +119,13 @@ function FatTransfer(vcb: usize, f: usize, write: bool, offset: u32, buffer: usi
     const left = length - done;
     if (inSector == 0 && left >= SECTOR) {
       let count = left / SECTOR;
-      const sectorsLeft = v.SectorsPerCluster - inCluster / SECTOR;
+      let sectorsLeft = v.SectorsPerCluster - inCluster / SECTOR;
+      // Clusters that follow on the disk go in the same request (one command, up to 256 sectors).
+      const index = pos / v.ClusterBytes;
+      for (let k: u32 = 1; count > sectorsLeft && sectorsLeft + v.SectorsPerCluster <= 256; k++) {
+        if (FatClusterAt(vcb, f, index + k) != cluster + k) break;
+        sectorsLeft += v.SectorsPerCluster;
+      }
       if (count > sectorsLeft) count = sectorsLeft;
       status = write ? FatWriteSectors(vcb, sector, count, buffer + done) : FatReadSectors(vcb, sector, count, buffer + done);
       if (!NT_SUCCESS(status)) break;
