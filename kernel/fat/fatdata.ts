@@ -64,6 +64,8 @@ export function FatEnsureClusters(vcb: usize, f: usize, count: u32): u32 {
   let have: u32 = 0, last: u32 = 0;
   if (fcb.FirstCluster != 0) {
     last = fcb.FirstCluster; have = 1;
+    // From the last position looked up (FatClusterAt's), not the chain's start: appending writes stay linear.
+    if (fcb.LastCluster != 0 && FatIsValidCluster(vcb, fcb.LastCluster)) { last = fcb.LastCluster; have = fcb.LastIndex + 1; }
     while (true) {
       const next = FatGetEntry(vcb, last);
       if (next == 0xFFFFFFFF) { status = FatCacheReadStatus(vcb); break; }
