@@ -11,8 +11,8 @@ import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeCurrentThread, KTHREAD } from "../ke/thread";
 import { ObDereferenceObject } from "../ob/obref";
 import {
-  LPCP_MESSAGE, LPCP_MESSAGE_HEADER, LpcpAllocateMessage, LpcpFreeMessage, LpcpNewMessageId, LpcpLock, LpcpUnlock, LpcpQueueMessage, LpcpRoute,
-  LpcpCurrentThread, LpcpCurrentProcessId, LpcpPrepareWait, LpcpWaitForAnswer, LpcpReferencePort, LpcpReferenceStatus, LpcpScratch,
+  LPCP_MESSAGE, LpcpAllocateMessage, LpcpFreeMessage, LpcpNewMessageId, LpcpLock, LpcpUnlock, LpcpQueueMessage, LpcpRoute,
+  LpcpCurrentThread, LpcpCurrentProcessId, LpcpPrepareWait, LpcpWaitForAnswer, LpcpReferencePort, LpcpReferenceStatus, LpcpFrame,
   LpcpFindThread, LpcpThreadExists, LPCP_MAX_QUEUED_DATAGRAMS, Lt, Msg, MsgHeader, MsgPort, Port, PortKind, SERVER_COMMUNICATION_PORT, SERVER_CONNECTION_PORT, PORT_CLOSED,
 } from "./lpcp";
 import {
@@ -26,14 +26,14 @@ import {
 
 /**
  * Captures the caller's message at `user` (at most `maxLength` bytes, header
- * included) into a new LPCP_MESSAGE, stored at LpcpScratch()+8. Type must be
+ * included) into a new LPCP_MESSAGE, stored in LpcpFrame().Message. Type must be
  * 0 or `allowedType` (0xFFFF: any, for replies). Returns an NTSTATUS:
  * STATUS_INVALID_PARAMETER when TotalLength < DataLength + 24 or the type is
  * wrong, STATUS_PORT_MESSAGE_TOO_LONG past the port's maximum.
  */
 export function LpcpCaptureMessage(user: usize, maxLength: u32, allowedType: u32): u32 {
-  const out = LpcpScratch() + 8;
-  store<usize>(out, 0);
+  const frame = LpcpFrame();
+  frame.Message = 0;
   const lock = LpcpLock(); // probe and copy with nothing in between that could unmap the buffer
   if (!ProbeForRead(user, SIZEOF_PORT_MESSAGE, 4)) { LpcpUnlock(lock); return STATUS_ACCESS_VIOLATION; }
   // The header's length and type fields, read once.
@@ -53,7 +53,7 @@ export function LpcpCaptureMessage(user: usize, maxLength: u32, allowedType: u32
       const h = MsgHeader(message);
       h.DataLength = <u16>dataLength; // the values checked, whatever the copy says
       h.TotalLength = <u16>totalLength;
-      store<usize>(out, message);
+      frame.Message = message;
     }
   }
   LpcpUnlock(lock);
@@ -78,7 +78,7 @@ export function NtRequestPort(handle: u32, request: usize): u32 {
   if (port == 0) return LpcpReferenceStatus();
   let status = LpcpCaptureMessage(request, Port(port).MaxMessageLength, LPC_DATAGRAM);
   if (status == STATUS_SUCCESS) {
-    const message = load<usize>(LpcpScratch(), 8);
+    const message = LpcpFrame().Message;
     const lock = LpcpLock();
     // The receiver's context goes straight into the message (ours until it is queued).
     const queue = LpcpRoute(port, message + offsetof<LPCP_MESSAGE>("PortContext"));
@@ -134,7 +134,7 @@ export function NtRequestWaitReplyPort(handle: u32, request: usize, reply: usize
   const lt = LpcpCurrentThread();
   let status = lt == 0 ? STATUS_NO_MEMORY : LpcpCaptureMessage(request, Port(port).MaxMessageLength, LPC_REQUEST);
   if (status == STATUS_SUCCESS) {
-    const message = load<usize>(LpcpScratch(), 8);
+    const message = LpcpFrame().Message;
     status = LpcpSendRequest(port, message, LPC_REQUEST, lt);
     if (status == STATUS_SUCCESS) status = LpcpTakeAnswer(lt, LpcpWaitForAnswer(lt), reply);
   }
@@ -163,13 +163,13 @@ export function LpcpAnswerable(port: usize, lt: usize): bool {
   return PortKind(port) == SERVER_CONNECTION_PORT && peer != 0 && Port(peer).ConnectionPort == port;
 }
 
-/** The waiting thread a message's ClientId and MessageId name, if `port` may answer it; else 0 and the status at LpcpScratch()+4. */
+/** The waiting thread a message's ClientId and MessageId name, if `port` may answer it; else 0 and the status in LpcpFrame().Status. */
 export function LpcpFindWaiter(port: usize, process: u32, thread: u32, id: u32): usize {
   const lt = LpcpFindThread(process, thread);
   let status = STATUS_SUCCESS;
   if (lt == 0) status = LpcpThreadExists(process, thread) ? STATUS_REPLY_MESSAGE_MISMATCH : STATUS_INVALID_CID;
   else if (id == 0 || Lt(lt).ReplyMessageId != id || !LpcpAnswerable(port, lt)) status = STATUS_REPLY_MESSAGE_MISMATCH;
-  store<u32>(LpcpScratch(), status, 4);
+  LpcpFrame().Status = status;
   return status == STATUS_SUCCESS ? lt : 0;
 }
 
@@ -189,14 +189,13 @@ export function NtImpersonateClientOfPort(handle: u32, message: usize): u32 {
     const lock = LpcpLock();
     if (!ProbeForRead(message, SIZEOF_PORT_MESSAGE, 4)) { LpcpUnlock(lock); ObDereferenceObject(port); return STATUS_ACCESS_VIOLATION; }
     const process = load<u32>(message, 8), thread = load<u32>(message, 12), id = load<u32>(message, 16);
-    status = LpcpFindWaiter(port, process, thread, id) != 0 ? STATUS_SUCCESS : load<u32>(LpcpScratch(), 4);
+    status = LpcpFindWaiter(port, process, thread, id) != 0 ? STATUS_SUCCESS : LpcpFrame().Status;
     LpcpUnlock(lock);
   }
   ObDereferenceObject(port);
   return status;
 }
 
-void LPCP_MESSAGE_HEADER;
 
 /**
  * The kernel's own request (NT's LpcRequestWaitReplyPort, used for hard

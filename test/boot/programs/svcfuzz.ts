@@ -22,6 +22,7 @@
 // Lines: "svcfuzz: seed S calls N", "pool ...", "progress N calls ...",
 // "stuck in service 0x.. after N calls", then "count <number> <calls> <ok> <av>"
 // per service (several per line) and "done N calls S stalls".
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { put, putHex, putDec, flush, say, show, syscall, threadReturned, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory,
   NtQueryVirtualMemory, NtCreateThread, NtTerminateThread, NtClose, NtCreateEvent, NtCreateMutant, NtCreateSemaphore, NtCreateTimer,
   NtCreateDirectoryObject, NtCreateSymbolicLinkObject, NtOpenDirectoryObject, NtOpenProcess, NtOpenThread, NtCreateSection,
@@ -541,8 +542,7 @@ const srvOa = memory.data(24, 4);
 function nameOa(name: string): u32 {
   store<u16>(srvName, <u16>(name.length << 1)); store<u16>(srvName, <u16>(name.length << 1), 2);
   store<u32>(srvName, <u32>changetype<usize>(name), 4);
-  store<u32>(srvOa, 24); store<u32>(srvOa, 0, 4); store<u32>(srvOa, <u32>srvName, 8); store<u32>(srvOa, 0x40, 12);
-  store<u32>(srvOa, 0, 16); store<u32>(srvOa, 0, 20);
+  InitializeObjectAttributes(srvOa, srvName, OBJ_CASE_INSENSITIVE, 0, 0);
   return <u32>srvOa;
 }
 /** The caller's and main's own OBJECT_ATTRIBUTES (the server thread has its own). */
