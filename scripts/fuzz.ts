@@ -1,5 +1,10 @@
-// npm run fuzz -- <fuzzer> [options]: the project's fuzzers, by name.
+// npm run fuzz -- [fuzzer] [options]: the project's fuzzers, by name (default: services).
 //
+//   services [--seed N] [--calls N] [--boots N] [--jobs N] [--progress N]
+//       the ring-3 services fuzzer (test/boot/programs/svcfuzz.ts, scripts/fuzz/services.ts):
+//       --calls in all (default 20000), split over --boots boots (default: one per 50000
+//       calls) of seeds seed, seed+1, ..., in --jobs worker processes (default 2).
+//       `npm run fuzz -- --calls 1000000` is the long run.
 //   translator [--seed N] [--modules N] [--batch N] [--minimize N] [--out DIR] [--no-bulk]
 //       random valid modules, Node's WebAssembly against wasm2x86's x86 in v86
 //       (scripts/fuzz/translator.ts); minimized failures go to DIR
@@ -10,12 +15,36 @@
 
 import { join } from 'node:path';
 import { fuzzTranslator } from './fuzz/translator.ts';
+import { fuzzServicesRun } from './fuzz/services.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
 interface Fuzzer { usage: string; run(args: Map<string, string>): Promise<number> }
 
 const FUZZERS: Record<string, Fuzzer> = {
+  services: {
+    usage: '[services] [--seed N] [--calls N] [--boots N] [--jobs N] [--progress N]   (the default fuzzer)',
+    async run(args) {
+      const seed = Number(args.get('seed') ?? Date.now() % 1000000);
+      const calls = Number(args.get('calls') ?? 20000);
+      const boots = Number(args.get('boots') ?? Math.max(1, Math.ceil(calls / 50000)));
+      const jobs = Number(args.get('jobs') ?? 2);
+      const perBoot = Math.ceil(calls / boots);
+      const progress = Number(args.get('progress') ?? Math.min(10000, Math.max(1000, Math.floor(perBoot / 10))));
+      if (![seed, calls, boots, jobs, progress].every((n) => Number.isInteger(n) && n >= 0) || boots < 1) { console.error('services: numbers expected'); return 2; }
+      console.log(`[fuzz services] seed ${seed}: ${calls} calls in ${boots} boots of ${perBoot} (seeds ${seed}..${seed + boots - 1}), ${jobs} workers`);
+      const r = await fuzzServicesRun({ seed, boots, calls: perBoot, jobs, progress, log: (s) => console.log(`[fuzz services] ${s}`) });
+      const never = [...r.counts.values()].filter((c) => c.calls === 0).map((c) => c.name);
+      const noSuccess = [...r.counts.values()].filter((c) => c.calls > 0 && c.ok === 0).map((c) => c.name);
+      console.log(`[fuzz services] seed ${seed}: ${r.calls} calls, ${r.outcomes.length} boots, ${r.stops} bug checks, ${r.failures} failed boots, ` +
+        `${r.outcomes.reduce((a, o) => a + o.stalls, 0)} stalls, ${r.seconds.toFixed(0)} s`);
+      console.log(`[fuzz services] services called: ${[...r.counts.values()].filter((c) => c.calls > 0).length} of ${r.counts.size}` +
+        (never.length ? `; never: ${never.join(', ')}` : '') + (noSuccess.length ? `; never succeeded: ${noSuccess.join(', ')}` : ''));
+      if (args.has('counts')) for (const c of r.counts.values()) console.log(`  ${c.name.padEnd(32)} ${String(c.calls).padStart(8)} calls ${String(c.ok).padStart(7)} ok ${String(c.av).padStart(7)} access violations`);
+      for (const o of r.outcomes.filter((x) => !x.ok)) console.log(`  seed ${o.seed}: ${o.what}${o.file ? ` (${o.file})` : ''}`);
+      return r.failures ? 1 : 0;
+    },
+  },
   translator: {
     usage: 'translator [--seed N] [--modules N] [--batch N] [--minimize N] [--out DIR] [--no-bulk]',
     async run(args) {
@@ -36,10 +65,12 @@ const FUZZERS: Record<string, Fuzzer> = {
 };
 
 async function main(): Promise<number> {
-  const [name, ...rest] = process.argv.slice(2);
-  const fuzzer = name ? FUZZERS[name] : undefined;
+  const argv = process.argv.slice(2);
+  // No fuzzer named (the first argument an option, or nothing): the services fuzzer.
+  const [name, ...rest] = argv.length === 0 || argv[0].startsWith('--') ? ['services', ...argv] : argv;
+  const fuzzer = FUZZERS[name];
   if (!fuzzer) {
-    console.error(`usage: npm run fuzz -- <fuzzer> [options]\n${Object.values(FUZZERS).map((f) => '  ' + f.usage).join('\n')}`);
+    console.error(`usage: npm run fuzz -- [fuzzer] [options]   (the fuzzer defaults to services)\n${Object.values(FUZZERS).map((f) => '  ' + f.usage).join('\n')}`);
     return 2;
   }
   const args = new Map<string, string>();
