@@ -8,7 +8,7 @@
 // fails the minimum shrinks by 16 MB and it is tried again. When no entry
 // gives a paging file, an emergency one is made on any drive at the
 // smallest system size (16 MB). MiniNT makes none. The kernel creates and
-// registers the file (it does not page to it yet: its log line says so).
+// registers the file; from then on the kernel pages private memory to it.
 
 import {
   NtCreatePagingFile, NtClose, NtOpenFile, NtQueryVolumeInformationFile, NtQuerySystemInformation, RtlAdjustPrivilege,
@@ -136,5 +136,5 @@ export function SmpCreatePagingFiles(): void {
     const emergency = SmpCreateEntry("?:\\pagefile.sys", EMERGENCY_SIZE, EMERGENCY_SIZE, EMERGENCY_SIZE);
     if (emergency.length != 0) made.push(emergency + " (emergency)");
   }
-  SmpLog("paging files", made.length != 0 ? SmpJoin(made, ", ") + " - registered; the kernel does not page to it yet" : "none could be made");
+  SmpLog("paging files", made.length != 0 ? SmpJoin(made, ", ") + " - registered" : "none could be made");
 }

@@ -138,6 +138,10 @@ export function ExPoolTagFrees(tag: u32): u32 {
 
 /** Tags seen so far (the debugger's pool query walks 0 .. count - 1 with ExPoolTagAt). */
 export function ExPoolTagCount(): u32 { return tagCount; }
+/** Allocations since boot, every tag. */
+export function ExPoolTotalAllocs(): u32 { let n: u32 = 0; for (let i: u32 = 0; i < tagCount; i++) n += load<u32>(TagTable + i * 16, 4); return n; }
+/** Frees since boot, every tag. */
+export function ExPoolTotalFrees(): u32 { let n: u32 = 0; for (let i: u32 = 0; i < tagCount; i++) n += load<u32>(TagTable + i * 16, 8); return n; }
 /** The tag in slot `index` (creation order), 0 past the end. */
 export function ExPoolTagAt(index: u32): u32 { return index < tagCount ? load<u32>(TagTable + index * 16) : 0; }
 

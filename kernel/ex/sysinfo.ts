@@ -1,6 +1,7 @@
 // NtQuerySystemInformation: SystemBasicInformation (0),
 // SystemProcessorInformation (1), SystemPerformanceInformation (2: the
-// available, committed and commit-limit pages; the rest zero),
+// available, committed and commit-limit pages, the pool's pages, allocations
+// and frees; the rest zero),
 // SystemProcessInformation (5) and SystemPageFileInformation (18,
 // mm/pagefile.ts), in their real 32-bit layouts.
 //
@@ -25,6 +26,8 @@ import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping
 import { MmAvailablePages, MmNumberOfManagedPages } from "../mm/pfn";
 import { MmPageFileInformationLength, MmPeakCommitmentPages, MmQueryPageFileInformation, MmTotalCommitLimit, MmTotalCommittedPages } from "../mm/pagefile";
 import { ObGetHandleCount } from "../ob/obhandle";
+import { ExPoolPages, ExPoolTotalAllocs, ExPoolTotalFrees } from "./pool";
+import { EPROCESS_QUOTA_BLOCK } from "./quota";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsImageFileName } from "../ps/psmain";
 import { SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../sdk/sysinfo";
 import {
@@ -100,6 +103,13 @@ function PspWriteProcess(at: usize, process: usize, last: bool): u32 {
     r.InheritedFromUniqueProcessId = p.InheritedFromUniqueProcessId;
     r.HandleCount = p.ObjectTable != 0 ? ObGetHandleCount(p.ObjectTable) : 0;
     r.SessionId = p.SessionId;
+    if (p.QuotaBlock != 0) { // what its calls have charged (ex/quota.ts)
+      const q = changetype<EPROCESS_QUOTA_BLOCK>(p.QuotaBlock);
+      r.QuotaPeakPagedPoolUsage = q.PagedPeak;
+      r.QuotaPagedPoolUsage = q.PagedUsage;
+      r.QuotaPeakNonPagedPoolUsage = q.NonPagedPeak;
+      r.QuotaNonPagedPoolUsage = q.NonPagedUsage;
+    }
     const nameBytes = PspNameBytes(process);
     const nameAt = at + PROCESS_RECORD + threads * THREAD_RECORD;
     const name = PsImageFileName(process);
@@ -164,6 +174,10 @@ export function NtQuerySystemInformation(infoClass: u32, buffer: usize, length: 
     store<u32>(buffer, MmTotalCommittedPages(), 48); // CommittedPages
     store<u32>(buffer, MmTotalCommitLimit(), 52);    // CommitLimit: physical pages + paging files
     store<u32>(buffer, MmPeakCommitmentPages(), 56); // PeakCommitment
+    // The pool (only nonpaged memory exists): its pages, and allocations and frees since boot.
+    store<u32>(buffer, ExPoolPages, 116);             // NonPagedPoolPages
+    store<u32>(buffer, ExPoolTotalAllocs(), 128);     // NonPagedPoolAllocs
+    store<u32>(buffer, ExPoolTotalFrees(), 132);      // NonPagedPoolFrees
     return STATUS_SUCCESS;
   }
   if (infoClass == SystemPageFileInformation) {

@@ -8,7 +8,7 @@
 // size is written after the data, so a power cut keeps the old size.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { FILE_OBJECT, IRP, IRP_MJ_READ } from "../io/iop";
+import { FILE_OBJECT, IRP, IRP_MJ_READ, IRP_PAGING_IO } from "../io/iop";
 import {
   FAT_EOC, FAT_TAG, FatAcquireVolume, FatAllocateCluster, FatAllocateRun, FatCacheReadStatus, FatClusterSector, FatFindFreeClusters, FatFreeClusters,
   FatFreeChain, FatGetEntry, FatIsValidCluster, FatReadSectors, FatReleaseVolume, FatSetEntry, FatWriteSectors, SECTOR, VCB,
@@ -38,6 +38,20 @@ function FatClusterAt(vcb: usize, f: usize, index: u32): u32 {
   fcb.LastIndex = at;
   fcb.LastCluster = cluster;
   return cluster;
+}
+
+/** Is the file's chain one run of consecutive clusters from FirstCluster (under the volume lock)? */
+export function FatIsOneRun(vcb: usize, f: usize): bool {
+  const fcb = changetype<FCB>(f);
+  let cluster = fcb.FirstCluster;
+  if (!FatIsValidCluster(vcb, cluster)) return false;
+  const count = ClustersFor(vcb, <u64>fcb.FileSize);
+  for (let n: u32 = 1; n < count; n++) {
+    const next = FatGetEntry(vcb, cluster);
+    if (next != cluster + 1) return false;
+    cluster = next;
+  }
+  return true;
 }
 
 /** Makes the file's chain at least `count` clusters long. */
@@ -190,6 +204,35 @@ export function FatSetFileSize(vcb: usize, f: usize, size: u64, keepAllocation: 
 
 // ---- read and write ----
 
+/**
+ * Paging I/O (IRP_PAGING_IO) on the paging file: whole sectors inside the
+ * file's size, its size and entry never changed. A file in one run (every
+ * paging file the volume had room for) maps an offset to a sector with no
+ * chain walk and no lock, as NT's FAT maps paging I/O through the file's
+ * fixed allocation: the modified page writer and a faulting thread never wait
+ * for a caller of the file system. Otherwise the chain is walked under the lock.
+ */
+function FatPagingIo(vcb: usize, irp: usize): u32 {
+  const i = changetype<IRP>(irp);
+  const f = changetype<FILE_OBJECT>(i.FileObject).FsContext;
+  const fcb = changetype<FCB>(f);
+  const write = i.MajorFunction != IRP_MJ_READ;
+  if (i.ByteOffsetHigh != 0 || (i.ByteOffsetLow & (SECTOR - 1)) != 0 || (i.Length & (SECTOR - 1)) != 0) return STATUS_INVALID_DEVICE_REQUEST;
+  if (<u64>i.ByteOffsetLow + <u64>i.Length > <u64>fcb.FileSize) return STATUS_END_OF_FILE;
+  let status: u32;
+  if (fcb.PagingRun != 0) {
+    const sector = FatClusterSector(vcb, fcb.FirstCluster) + i.ByteOffsetLow / SECTOR;
+    const count = i.Length / SECTOR;
+    status = write ? FatWriteSectors(vcb, sector, count, i.Buffer) : FatReadSectors(vcb, sector, count, i.Buffer);
+  } else {
+    FatAcquireVolume(vcb);
+    status = FatTransfer(vcb, f, write, i.ByteOffsetLow, i.Buffer, i.Length);
+    FatReleaseVolume(vcb);
+  }
+  if (NT_SUCCESS(status)) i.Information = i.Length;
+  return status;
+}
+
 export function FatReadWrite(device: usize, irp: usize): u32 {
   const vcb = VcbOf(device);
   const i = changetype<IRP>(irp);
@@ -198,6 +241,7 @@ export function FatReadWrite(device: usize, irp: usize): u32 {
   const fcb = changetype<FCB>(f);
   i.Information = 0;
   if (fcb.IsDirectory != 0) return STATUS_INVALID_DEVICE_REQUEST;
+  if ((i.P1 & IRP_PAGING_IO) != 0) return FatPagingIo(vcb, irp);
   FatAcquireVolume(vcb);
   let status = STATUS_SUCCESS;
   if (i.MajorFunction == IRP_MJ_READ) {

@@ -42,8 +42,9 @@ import { NT_SUCCESS, STATUS_FILE_CORRUPT_ERROR, STATUS_SHARING_VIOLATION, STATUS
   LastIndex: u32;        // the chain walk's last stop
   LastCluster: u32;
   Gone: u32;             // deleted from the disk: its entry is no more
+  PagingRun: u32;        // a paging file in one run of clusters from FirstCluster: paging I/O needs no chain walk
 }
-export const SIZEOF_FCB: u32 = 88;
+export const SIZEOF_FCB: u32 = 92;
 export const ROOT_PARENT: u32 = 0xFFFFFFFF;
 
 @unmanaged export class CCB {
@@ -83,6 +84,7 @@ export function FatNewFcb(vcb: usize, path: usize, pathLength: u32): usize {
     memory.copy(fcb.Path, path, pathLength);
   }
   fcb.PathLength = pathLength;
+  fcb.PagingRun = 0;
   fcb.Next = changetype<VCB>(vcb).FcbList;
   changetype<VCB>(vcb).FcbList = f;
   return f;

@@ -25,7 +25,7 @@ import {
   ClustersFor, FCB, FatDeleteOnDisk, FatFindFcb, FatReadFcbEntry, FatRootCluster, FatUpdateEntry, FatWriteBasic, NextComponent,
   NtAttributes, ROOT_PARENT, TOUCH_WRITE, VcbOf,
 } from "./fatfcb";
-import { FatEnsureClusters, FatSetFileSize } from "./fatdata";
+import { FatEnsureClusters, FatIsOneRun, FatSetFileSize } from "./fatdata";
 import { ATTR_DIRECTORY, ATTR_READ_ONLY, FAT_DIRENT } from "../sdk/fat";
 import {
   FILE_ALL_INFORMATION, FILE_ATTRIBUTE_TAG_INFORMATION, FILE_BASIC_INFORMATION, FILE_DISPOSITION_INFORMATION,
@@ -185,6 +185,7 @@ export function FatSetInformation(device: usize, irp: usize): u32 {
         if (size > 0xFFFFFFFF) { status = STATUS_DISK_FULL; break; }
         status = FatEnsureClusters(vcb, f, ClustersFor(vcb, size));
         if (NT_SUCCESS(status)) { fcb.FileSize = <u32>size; status = FatUpdateEntry(vcb, f, TOUCH_WRITE); }
+        if (NT_SUCCESS(status)) fcb.PagingRun = FatIsOneRun(vcb, f) ? 1 : 0;
       } else if (i.P0 == FileEndOfFileInformation) status = FatSetFileSize(vcb, f, size, false);
       else if (size < <u64>fcb.FileSize) status = FatSetFileSize(vcb, f, size, false);
       else if (size > 0xFFFFFFFF) status = STATUS_DISK_FULL;

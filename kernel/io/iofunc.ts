@@ -35,7 +35,7 @@ import {
   FileStandardInformation, FileObjectName, FO_SYNCHRONOUS_IO, IO_BUFFER_TAG, IRP, IRP_MJ_DEVICE_CONTROL,
   IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION,
   IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, SL_RESTART_SCAN,
-  SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED, IO_PAGING_FILE,
+  SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED, IO_PAGING_FILE, IRP_PAGING_IO,
 } from "./iop";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW,
@@ -100,6 +100,25 @@ function IopEndService(file: usize, context: usize, status: u32): u32 {
  */
 export function IoTransferFile(file: usize, major: u32, offset: u64, buffer: usize, length: u32, information: usize): u32 {
   return IoTransfer(changetype<FILE_OBJECT>(file).DeviceObject, file, major, offset, buffer, length, information);
+}
+
+/**
+ * Paging I/O (IRP_PAGING_IO): reads or writes `length` bytes (whole
+ * sectors) of kernel memory at `offset` of the paging file `file`, as the
+ * memory manager pages to it. Returns the file system's status.
+ */
+export function IoPagingTransfer(file: usize, write: bool, offset: u64, buffer: usize, length: u32): u32 {
+  const irp = IoAllocateIrp(write ? IRP_MJ_WRITE : IRP_MJ_READ, changetype<FILE_OBJECT>(file).DeviceObject, file);
+  if (irp == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  const i = changetype<IRP>(irp);
+  i.Buffer = buffer;
+  i.Length = length;
+  i.ByteOffsetLow = <u32>offset;
+  i.ByteOffsetHigh = <u32>(offset >> 32);
+  i.P1 = IRP_PAGING_IO;
+  const status = IoCallDriver(irp);
+  IoFreeIrp(irp);
+  return status;
 }
 
 /**

@@ -210,6 +210,14 @@ export const SIZEOF_IRP: u32 = 48;
  * contiguous run where it can and does not zero it (IoSetPagingFileSize).
  */
 export const IO_PAGING_FILE: u32 = 0x01;
+/**
+ * IRP_MJ_READ / IRP_MJ_WRITE P1: paging I/O on a paging file (NT's
+ * IRP_PAGING_IO): the memory manager moves whole pages inside the file's
+ * size; the file system takes none of its locks when the file is one run
+ * (the modified page writer and a page fault must not wait on a caller of
+ * the file system), never changes the file's size or entry.
+ */
+export const IRP_PAGING_IO: u32 = 0x02;
 
 export const SL_RESTART_SCAN: u32 = 0x01;
 export const SL_RETURN_SINGLE_ENTRY: u32 = 0x02;

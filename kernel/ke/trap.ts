@@ -26,7 +26,7 @@ import { KiSystemService, KI_SYSTEM_SERVICE_VECTOR } from "./syscall";
 import { PspCheckTermination } from "../ps/psmain";
 import { KiDispatchUserTrap } from "./except";
 import { MmIsUserRangeAccessible } from "../mm/procmm";
-import { MmGrowUserStack, STACK_GROWN, STACK_OVERFLOW } from "../mm/virtual";
+import { MmAccessFault, MmGrowUserStack, STACK_GROWN, STACK_OVERFLOW } from "../mm/virtual";
 import { PIC_IRQ_COUNT, PIC_MASTER_VECTOR } from "../hal/pic";
 import {
   KeBugCheckEx, KMODE_EXCEPTION_NOT_HANDLED, PAGE_FAULT_IN_NONPAGED_AREA, UNEXPECTED_KERNEL_MODE_TRAP,
@@ -203,6 +203,7 @@ function KiUserException(frame: usize): void {
     // A touch below the committed part of the thread's stack: commit it and run the instruction again
     // (or, on the reservation's last page, the stack has overflowed).
     if ((trap.ErrorCode & PF_ERROR_PRESENT) == 0) {
+      if (MmAccessFault(address)) return; // paged out (mm/paging.ts): back in memory, run it again
       const stack = MmGrowUserStack(changetype<KTHREAD>(KeCurrentThread).Teb, address);
       if (stack == STACK_GROWN) return;
       if (stack == STACK_OVERFLOW) status = STATUS_STACK_OVERFLOW;
@@ -254,6 +255,16 @@ function KiUserCopyFault(frame: usize): bool {
   return true;
 }
 
+/**
+ * A ring-0 not-present fault on a user page the memory manager paged out
+ * (a copy, or a read after a probe): the page is read back and the access
+ * runs again, as NT's MmAccessFault does for kernel accesses to pageable memory.
+ */
+function KiPagedOutFault(frame: usize): bool {
+  const address = read_cr2();
+  return (changetype<KTRAP_FRAME>(frame).ErrorCode & PF_ERROR_PRESENT) == 0 && MmAccessFault(address);
+}
+
 /** Called by every interrupt entry stub with the address of its KTRAP_FRAME. */
 export function KiTrapDispatch(frame: usize): void {
   // System services first: they are most of the traps.
@@ -273,6 +284,7 @@ function KiDispatchTrap(frame: usize): void {
   if (vector < EXCEPTION_VECTORS && (changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) {
     KiUserException(frame);
   } else if (vector < EXCEPTION_VECTORS) {
+    if (vector == VECTOR_PAGE_FAULT && KiPagedOutFault(frame)) return;
     if (vector == VECTOR_PAGE_FAULT && KiUserCopyFault(frame)) return;
     KiUnexpectedException(frame);
   } else if (vector - PIC_MASTER_VECTOR < PIC_IRQ_COUNT) {

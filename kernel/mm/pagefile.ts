@@ -9,9 +9,13 @@
 // system with IO_PAGING_FILE (FAT: one contiguous run of clusters where the
 // volume has one, not zeroed) and registers it: SystemPageFileInformation
 // lists it and the commit limit (SystemPerformanceInformation's CommitLimit)
-// grows by its pages. Nothing is paged out to it yet: the memory manager
-// keeps every committed page resident (its allocations still stop at the
-// physical pages), and the log line says so.
+// grows by its pages. From then on it is backing store (mm/paging.ts): the
+// modified page writer writes private pages out to it, page by page, with
+// paging I/O (IoPagingTransfer, IRP_PAGING_IO: the file system maps the
+// offset through the file's one run of clusters without its locks), and a
+// fault reads them back. Each file has a bitmap of its pages in use; page 0
+// is never used (a paging-file PTE with PageFileHigh 0 would be NT's
+// demand-zero PTE).
 //
 // NT's checks, in NT's order: sixteen files already, STATUS_TOO_MANY_PAGING_FILES;
 // SeCreatePagefilePrivilege not enabled, STATUS_PRIVILEGE_NOT_HELD; a bad
@@ -33,7 +37,8 @@ import { MmAvailablePages, MmNumberOfManagedPages } from "./pfn";
 import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { ObDereferenceObject } from "../ob/obref";
 import { IoOpenFileObject } from "../io/create";
-import { IoSetDeleteFile, IoSetPagingFileSize } from "../io/iofunc";
+import { IoPagingTransfer, IoSetDeleteFile, IoSetPagingFileSize } from "../io/iofunc";
+import { MiStartModifiedPageWriter } from "./paging";
 import {
   FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_HIDDEN, FILE_ATTRIBUTE_SYSTEM, FILE_CREATED, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF,
   FILE_READ_DATA, FILE_SYNCHRONOUS_IO_NONALERT, FILE_WRITE_DATA,
@@ -63,8 +68,10 @@ const PAGEFILE_TAG: u32 = 0x66506D4D; // 'MmPf'
   MinimumPages: u32;
   MaximumPages: u32;
   CurrentPages: u32;     // the file's size now (its minimum: it never grows yet)
-  InUsePages: u32;       // pages written out: none, there is no paging yet
+  InUsePages: u32;       // pages holding a paged-out page
   PeakPages: u32;
+  Bitmap: usize;         // pool: a bit per page, set when in use (page 0 always)
+  Hint: u32;             // where the next search for a free page starts
   NameLength: u32;       // bytes; the characters follow the record
 }
 const SIZEOF_MMPAGING_FILE: u32 = offsetof<MMPAGING_FILE>();
@@ -78,11 +85,14 @@ let MmTotalPagingFilePages: u32 = 0;
 /** The highest commitment seen by SystemPerformanceInformation. */
 let MmPeakCommitment: u32 = 0;
 
-/** Pages committed now: every page taken from the free list (nothing is paged out). */
+/** Pages of the paging files holding paged-out pages (they stay committed). */
+export let MmPagedOutPages: u32 = 0;
+
+/** Pages committed now: every page taken from the free list and every page in a paging file. */
 export function MmTotalCommittedPages(): u32 {
   const on = (read_eflags() & 0x200) != 0;
   cli(); // the peak is a read-modify-write shared by every caller
-  const committed = MmNumberOfManagedPages - MmAvailablePages;
+  const committed = MmNumberOfManagedPages - MmAvailablePages + MmPagedOutPages;
   if (committed > MmPeakCommitment) MmPeakCommitment = committed;
   if (on) sti();
   return committed;
@@ -131,10 +141,15 @@ export function NtCreatePagingFile(name: usize, minimumSize: usize, maximumSize:
   pf.CurrentPages = pf.MinimumPages;
   pf.InUsePages = 0;
   pf.PeakPages = 0;
+  pf.Hint = 1;
+  pf.Bitmap = ExAllocatePoolWithTag(NonPagedPool, (pf.CurrentPages + 7) >>> 3, PAGEFILE_TAG);
+  if (pf.Bitmap == 0) { ExFreePoolWithTag(record, PAGEFILE_TAG); return STATUS_INSUFFICIENT_RESOURCES; }
+  store<u8>(pf.Bitmap, 1); // page 0: never used
   const slot = MiReservePagingFileSlot();
-  if (slot == 0xFFFFFFFF) { ExFreePoolWithTag(record, PAGEFILE_TAG); return STATUS_TOO_MANY_PAGING_FILES; }
+  if (slot == 0xFFFFFFFF) { ExFreePoolWithTag(pf.Bitmap, PAGEFILE_TAG); ExFreePoolWithTag(record, PAGEFILE_TAG); return STATUS_TOO_MANY_PAGING_FILES; }
   const status = MiOpenPagingFile(record, minimum);
   if (!NT_SUCCESS(status)) {
+    ExFreePoolWithTag(pf.Bitmap, PAGEFILE_TAG);
     ExFreePoolWithTag(record, PAGEFILE_TAG);
     // The slot goes back only if it is the last one taken; otherwise it stays empty.
     const on = (read_eflags() & 0x200) != 0;
@@ -157,9 +172,84 @@ export function NtCreatePagingFile(name: usize, minimumSize: usize, maximumSize:
   KeLogDecimal(<u32>(maximum >> 10));
   KeLogString(" KiB), commit limit now ");
   KeLogDecimal(MmTotalCommitLimit());
-  KeLogString(" pages; nothing is paged to it yet");
+  KeLogString(" pages; the modified page writer pages to it");
   KeLogEnd();
+  MiStartModifiedPageWriter();
   return STATUS_SUCCESS;
+}
+
+// ---- pages of the paging files ----
+
+/**
+ * Takes a free page of a paging file, interrupts off: returns the
+ * paging-file PTE bits that name it (PageFileHigh = page, PageFileLow =
+ * file), 0 when every file is full.
+ */
+export function MiAllocatePageFileSlot(): u32 {
+  const on = (read_eflags() & 0x200) != 0;
+  cli();
+  let result: u32 = 0;
+  for (let i: u32 = 0; i < MmNumberOfPagingFiles && result == 0; i++) {
+    const record = load<usize>(MmPagingFiles + (i << 2));
+    if (record == 0) continue;
+    const pf = changetype<MMPAGING_FILE>(record);
+    if (pf.InUsePages + 1 >= pf.CurrentPages) continue;
+    let page = pf.Hint;
+    for (let n: u32 = 0; n < pf.CurrentPages; n++, page++) {
+      if (page >= pf.CurrentPages) page = 1;
+      const byte = pf.Bitmap + (page >>> 3), bit: u32 = <u32>1 << (page & 7);
+      const bits = <u32>load<u8>(byte);
+      if ((bits & bit) != 0) continue;
+      store<u8>(byte, <u8>(bits | bit));
+      pf.InUsePages++;
+      if (pf.InUsePages > pf.PeakPages) pf.PeakPages = pf.InUsePages;
+      pf.Hint = page + 1;
+      result = (page << 12) | (i << 1);
+      break;
+    }
+  }
+  if (on) sti();
+  return result;
+}
+
+/** Gives back the paging-file page a paging-file PTE names (its page is gone or back in memory). */
+export function MiFreePageFileSlot(e: u32): void {
+  const on = (read_eflags() & 0x200) != 0;
+  cli();
+  const record = load<usize>(MmPagingFiles + (((e >>> 1) & 0xF) << 2));
+  const page = e >>> 12;
+  if (record != 0) {
+    const pf = changetype<MMPAGING_FILE>(record);
+    const byte = pf.Bitmap + (page >>> 3), bit: u32 = <u32>1 << (page & 7);
+    const bits = <u32>load<u8>(byte);
+    if (page < pf.CurrentPages && (bits & bit) != 0) {
+      store<u8>(byte, <u8>(bits & ~bit));
+      pf.InUsePages--;
+      if (page < pf.Hint) pf.Hint = page;
+    }
+  }
+  if (on) sti();
+}
+
+/** Counts pages going to (+1) or coming back from (-1) the paging files, interrupts off. */
+export function MiCountPagedOut(delta: i32): void {
+  const on = (read_eflags() & 0x200) != 0;
+  cli();
+  MmPagedOutPages += <u32>delta;
+  if (on) sti();
+}
+
+/** A paged-out page was released with its PTE (decommitted, or its process ended). */
+export function MiReleasePagedOut(e: u32): void {
+  MiFreePageFileSlot(e);
+  MiCountPagedOut(-1);
+}
+
+/** Reads or writes one page at kernel address `buffer` from or to the paging-file page a PTE names. */
+export function MiPageFileIo(e: u32, write: bool, buffer: usize): u32 {
+  const record = load<usize>(MmPagingFiles + (((e >>> 1) & 0xF) << 2));
+  if (record == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  return IoPagingTransfer(changetype<MMPAGING_FILE>(record).FileObject, write, <u64>(e >>> 12) * PAGE_SIZE, buffer, PAGE_SIZE);
 }
 
 /**

@@ -10,6 +10,12 @@
 //
 // Entry (u16): 0 = not RAM or reserved, 1 = free, 2.. = in use (reference
 // count + 1). The database lives in static memory sized for the whole window.
+//
+// A private user page (committed by NtAllocateVirtualMemory) also has its
+// owner here, NT's PFN PteAddress: the kernel address of the PTE that maps
+// it and the user address (8 bytes per page, from the first managed pages).
+// The modified page writer's clock (mm/paging.ts) finds what to page out
+// there; the owner is forgotten when the page is freed.
 
 import { KSEG0_BASE, KSEG0_SIZE } from "../ke/loader";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
@@ -43,6 +49,8 @@ let MiLowestPage: u32 = 0;
 let MiHighestPage: u32 = 0;
 /** Where the next single-page search starts. */
 let MiHint: u32 = 0;
+/** Owners of private user pages: (PTE address, user address) per page number, 0 when none. */
+let MiPfnOwners: usize = 0;
 
 // The database is changed with interrupts off (this uniprocessor kernel's
 // PFN lock): a service allocating pages may be preempted by another's.
@@ -76,6 +84,11 @@ export function MmInitializePfnDatabase(): void {
   MmAvailablePages = MmNumberOfManagedPages;
   MiHint = MiLowestPage;
   if (MmNumberOfManagedPages == 0) KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, PHASE0_STEP_PFN, MmPhysicalRangeCount, 0, 0);
+  const ownerPages = ((MiHighestPage << 3) + 4095) >>> PAGE_SHIFT;
+  const owners = MiTakePages(ownerPages);
+  if (owners == 0) KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, PHASE0_STEP_PFN, MmPhysicalRangeCount, 1, 0);
+  MiPfnOwners = MmPageToVirtual(owners);
+  memory.fill(MiPfnOwners, 0, ownerPages << PAGE_SHIFT);
   KeLogBegin("mm");
   KeLogString("page frame database: ");
   KeLogDecimal(MmNumberOfManagedPages);
@@ -124,6 +137,26 @@ function MiTakePages(count: u32): u32 {
 /** One zeroed page, or 0 when memory is exhausted. */
 export function MmAllocatePhysicalPage(): u32 { return MmAllocatePhysicalPages(1); }
 
+/** One zeroed page if more than `reserve` are free (what pool and page tables may still take), else 0. */
+export function MiAllocatePhysicalPageAbove(reserve: u32): u32 {
+  const f = MiLockPfnDatabase();
+  const page = MmAvailablePages > reserve ? MiTakePages(1) : 0;
+  MiUnlockPfnDatabase(f);
+  if (page != 0) memory.fill(MmPageToVirtual(page), 0, 1 << PAGE_SHIFT);
+  return page;
+}
+
+/** Records the PTE (kernel address) and user address of a private user page: the writer's clock may page it out. */
+export function MiSetPageOwner(page: u32, pte: usize, va: usize): void {
+  store<u32>(MiPfnOwners + (page << 3), <u32>pte);
+  store<u32>(MiPfnOwners + (page << 3), <u32>va, 4);
+}
+@inline export function MiPageOwnerPte(page: u32): usize { return <usize>load<u32>(MiPfnOwners + (page << 3)); }
+@inline export function MiPageOwnerVa(page: u32): usize { return <usize>load<u32>(MiPfnOwners + (page << 3), 4); }
+/** The managed page numbers: [MiFirstManagedPage(), MiEndManagedPage()). */
+export function MiFirstManagedPage(): u32 { return MiLowestPage; }
+export function MiEndManagedPage(): u32 { return MiHighestPage; }
+
 /** Adds a reference to an allocated page (a page shared by two mappings). */
 export function MmReferencePhysicalPage(page: u32): void {
   const f = MiLockPfnDatabase();
@@ -141,6 +174,7 @@ export function MmFreePhysicalPage(page: u32): void {
   if (v > 2) setPfn(page, v - 1);
   else {
     setPfn(page, PFN_FREE);
+    store<u64>(MiPfnOwners + (page << 3), 0); // no owner any more
     MmAvailablePages++;
     if (page < MiHint) MiHint = page;
   }

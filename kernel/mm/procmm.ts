@@ -7,9 +7,25 @@
 // gets 4 KiB page tables on demand. Page tables and directories are ordinary
 // pages of the page frame database, reached through KSEG0.
 //
-//   PDE/PTE bits: P 0x1, RW 0x2, US 0x4, PS 0x80 (4 MiB page, PDEs only)
+//   PDE/PTE bits: P 0x1, RW 0x2, US 0x4, A 0x20, PS 0x80 (4 MiB page, PDEs only)
+//
+// A PTE with P clear is the memory manager's (NT's x86 software PTEs,
+// MMPTE_SOFTWARE / MMPTE_TRANSITION / MMPTE_PROTOTYPE without PAE):
+//
+//   31                     12 11 10 9     5 4     1 0
+//   +------------------------+--+--+-------+-------+-+
+//   | PageFileHigh           | 0| 0| Prot  |PFLow  |0|  paging file: page PageFileHigh (never 0) of paging file PFLow
+//   | PageFrameNumber        | 1| 0| Prot  |   0   |0|  transition: the frame still holds the page (being written, or written)
+//   | (prototype PTE address)| x| 1| ...   |       |0|  prototype: not used (a view maps its section's frames directly)
+//   | PageFrameNumber        | 0| 0|1 (bit 9, ours)|0|  committed PAGE_NOACCESS: the frame is held, no access
+//   +------------------------+--+--+-------+-------+-+
+//
+// Prot is NT's MM_* protection: MM_READONLY 1, MM_READWRITE 4 (execute is
+// read without NX); only these two are written, so bit 9 stays clear in a
+// paging-file or transition PTE and tells the no-access PTE apart. 0 is a
+// page not committed. See mm/paging.ts for who moves a page between them.
 
-import { invlpg, read_cr3, write_cr3 } from "../sdk/intrinsics";
+import { cli, invlpg, read_cr3, read_eflags, sti, write_cr3 } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
 import { KeSetKernelDirectory } from "../ke/attach";
@@ -24,6 +40,41 @@ export const PTE_USER: u32 = 0x4;
 const PDE_LARGE: u32 = 0x80;
 /** A committed PAGE_NOACCESS page (mm/virtual.ts): not present, but its frame is held. */
 export const PTE_COMMITTED_NOACCESS: u32 = 0x200;
+/** Accessed: the processor sets it on every use; the modified page writer's clock clears it. */
+export const PTE_ACCESSED: u32 = 0x20;
+/** Software PTE: the page's frame is still in memory (NT's MMPTE_TRANSITION.Transition). */
+export const PTE_TRANSITION: u32 = 0x800;
+/** Software PTE: a prototype PTE (NT's MMPTE_PROTOTYPE.Prototype); never written here. */
+export const PTE_PROTOTYPE: u32 = 0x400;
+/** NT's protection codes in bits 5-9 of a software PTE. */
+export const MM_READONLY: u32 = 1;
+export const MM_READWRITE: u32 = 4;
+const PTE_PROTECTION_SHIFT: u32 = 5;
+
+/** Does a PTE value hold a frame (valid, transition or committed no-access)? */
+@inline export function MiPteHoldsFrame(e: u32): bool { return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS | PTE_TRANSITION)) != 0; }
+/** Is a (not present) PTE value a paging-file PTE? */
+@inline export function MiIsPageFilePte(e: u32): bool { return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS | PTE_TRANSITION | PTE_PROTOTYPE)) == 0 && (e >>> 12) != 0; }
+/** Is the page out of the working set (transition or in the paging file): a fault brings it back? */
+@inline export function MiIsPagedOutPte(e: u32): bool { return (e & PTE_PRESENT) == 0 && ((e & PTE_TRANSITION) != 0 || MiIsPageFilePte(e)); }
+/** The MM_* protection of a software PTE. */
+@inline export function MiPteProtection(e: u32): u32 { return (e >>> PTE_PROTECTION_SHIFT) & 0x1F; }
+/** Protection bits for a software PTE made from a valid one. */
+@inline export function MiSoftwareProtection(valid: u32): u32 { return ((valid & PTE_WRITE) != 0 ? MM_READWRITE : MM_READONLY) << PTE_PROTECTION_SHIFT; }
+/** The valid PTE bits (frame not included) a software PTE's protection gives back. */
+@inline export function MiValidBits(e: u32): u32 { return PTE_PRESENT | PTE_USER | (MiPteProtection(e) == MM_READWRITE ? PTE_WRITE : 0); }
+
+/**
+ * Resolves a paged-out PTE (mm/paging.ts, set at boot): makes the page at
+ * `pte` (kernel address of the PTE of user address `va`) valid again.
+ * False when the PTE is not paged out or the page cannot be read back.
+ */
+export type MI_RESOLVE_PTE = (pte: usize, va: usize) => bool;
+let MiResolveRoutine: usize = 0;
+export function MiSetResolvePte(routine: MI_RESOLVE_PTE): void { MiResolveRoutine = changetype<usize>(routine); }
+export function MiResolvePagedOut(pte: usize, va: usize): bool {
+  return MiResolveRoutine != 0 && changetype<MI_RESOLVE_PTE>(MiResolveRoutine)(pte, va);
+}
 const KERNEL_PDE_FIRST: u32 = 512;
 
 /** Physical address of the boot (system process) page directory. */
@@ -99,7 +150,8 @@ export function MmCommitUserPages(pd: u32, va: usize, bytes: u32, writable: bool
 export function MmUserPageFrame(pd: u32, va: usize): u32 {
   const pte = MiPteAddress(pd, va, false);
   if (pte == 0) return 0;
-  const e = load<u32>(pte);
+  let e = load<u32>(pte);
+  if (MiIsPagedOutPte(e) && MiResolvePagedOut(pte, va)) e = load<u32>(pte); // paged out: read back first
   return (e & PTE_PRESENT) != 0 ? e >>> 12 : 0;
 }
 
@@ -132,6 +184,11 @@ export function MmIsUserRangeAccessible(address: usize, length: u32, write: bool
     const pte = MiPteAddress(pd, a, false);
     if (pte == 0) return false;
     const e = load<u32>(pte);
+    if (MiIsPagedOutPte(e)) {
+      // Paged out: the access brings it back (a fault the handler resolves).
+      if (write && MiPteProtection(e) != MM_READWRITE) return false;
+      continue;
+    }
     if ((e & (PTE_PRESENT | PTE_USER)) != (PTE_PRESENT | PTE_USER)) return false;
     if (write && (e & PTE_WRITE) == 0) return false;
   }
@@ -151,12 +208,34 @@ export function MmDeleteProcessAddressSpace(pd: u32): void {
     const table = KSEG0_BASE + (e & 0xFFFFF000);
     for (let j: u32 = 0; j < 1024; j++) {
       const p = load<u32>(table + (j << 2));
-      if ((p & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0) MmFreePhysicalPage(p >>> 12);
+      if (p == 0) continue;
+      // Cleared as it goes: the modified page writer compares a PTE it is writing out before it changes it.
+      MiReleasePte(table + (j << 2), p);
     }
     MmFreePhysicalPage(e >>> 12);
   }
   MmFreePhysicalPage(pd >>> 12);
 }
+
+/**
+ * Releases what a user PTE holds and clears it, interrupts off (the
+ * modified page writer changes PTEs with interrupts off): a frame's
+ * reference (valid, transition, no-access) or a paging-file page.
+ */
+export function MiReleasePte(pte: usize, e: u32): void {
+  const f = read_eflags() & 0x200; cli();
+  const now = load<u32>(pte); // the writer may have changed it since the caller read it
+  store<u32>(pte, 0);
+  if (MiPteHoldsFrame(now)) MmFreePhysicalPage(now >>> 12);
+  else if (MiIsPageFilePte(now)) MiReleasePageFileRoutineCall(now);
+  if (f != 0) sti();
+}
+
+/** Frees a paging-file page (mm/pagefile.ts registers it: this file is below the paging file's I/O). */
+export type MI_RELEASE_PAGEFILE = (e: u32) => void;
+let MiReleasePageFileRoutine: usize = 0;
+export function MiSetReleasePageFile(routine: MI_RELEASE_PAGEFILE): void { MiReleasePageFileRoutine = changetype<usize>(routine); }
+function MiReleasePageFileRoutineCall(e: u32): void { if (MiReleasePageFileRoutine != 0) changetype<MI_RELEASE_PAGEFILE>(MiReleasePageFileRoutine)(e); }
 
 /**
  * Copies the user half of address space `from` into `to` (a new, empty one)
@@ -168,7 +247,8 @@ export function MmCloneUserRange(from: u32, to: u32, start: usize, end: usize, s
   for (let va = start; va < end; va += 4096) {
     const source = MiPteAddress(from, va, false);
     if (source == 0) continue;
-    const e = load<u32>(source);
+    let e = load<u32>(source);
+    if (MiIsPagedOutPte(e) && MiResolvePagedOut(source, va)) e = load<u32>(source); // the parent's page, read back first
     if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) == 0) continue;
     const target = MiPteAddress(to, va, true);
     if (target == 0) return false;

@@ -32,19 +32,25 @@ import { read_cr3, invlpg } from "../sdk/intrinsics";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KSEG0_BASE } from "../ke/loader";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual, MmPhysicalPageReferences } from "./pfn";
-import { PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MmIsUserRangeAccessible } from "./procmm";
+import { MiSetPageOwner, MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual, MmPhysicalPageReferences } from "./pfn";
+import {
+  PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MM_READWRITE, MmIsUserRangeAccessible, MiIsPagedOutPte, MiPteProtection,
+  MiReleasePte, MiResolvePagedOut,
+} from "./procmm";
+import { MiAllocatePageWait, MiPagingActive } from "./paging";
+import { MmTotalCommitLimit, MmTotalCommittedPages } from "./pagefile";
+import { KeCurrentThread } from "../ke/thread";
 import { InsertTailList, RemoveEntryList } from "../sdk/list";
 import { TEB } from "../sdk/peb";
 import {
   STATUS_ALREADY_COMMITTED, STATUS_CONFLICTING_ADDRESSES, STATUS_FREE_VM_NOT_AT_BASE,
-  STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS,
+  STATUS_COMMITMENT_LIMIT, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS,
   STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER, STATUS_MEMORY_NOT_ALLOCATED,
   STATUS_NOT_COMMITTED, STATUS_NO_MEMORY, STATUS_SECTION_PROTECTION, STATUS_SUCCESS,
   STATUS_UNABLE_TO_DELETE_SECTION,
 } from "../sdk/ntstatus";
 import {
-  MEM_COMMIT, MEM_DECOMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, MEM_RELEASE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_SHARED_USER_DATA_VA, PAGE_SIZE, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
+  MEM_COMMIT, MEM_DECOMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, MEM_RELEASE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_SHARED_USER_DATA_VA, MM_USER_PROBE_ADDRESS, PAGE_SIZE, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
 } from "../sdk/ntdef";
 import { TEB_DEALLOCATION_STACK } from "../sdk/peb";
 
@@ -148,7 +154,28 @@ export function MiPte(va: usize, create: bool): usize {
 
 function MiIsCommitted(va: usize): bool {
   const pte = MiPte(va, false);
-  return pte != 0 && (load<u32>(pte) & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0;
+  if (pte == 0) return false;
+  const e = load<u32>(pte);
+  return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0 || MiIsPagedOutPte(e);
+}
+
+/** A paged-out page of the current address space made valid again (mm/paging.ts) before it is changed. */
+function MiMakeResident(pte: usize, va: usize): void {
+  if (MiIsPagedOutPte(load<u32>(pte))) MiResolvePagedOut(pte, va);
+}
+
+/**
+ * A page fault on a not-present user address (ring 3, or a kernel access
+ * after a probe): true when the page was paged out and is valid again, or
+ * another thread made it valid first (the instruction runs again).
+ */
+export function MmAccessFault(address: usize): bool {
+  if (address >= MM_USER_PROBE_ADDRESS || KeCurrentThread == 0) return false;
+  const pte = MiPte(address, false);
+  if (pte == 0) return false;
+  const e = load<u32>(pte);
+  if ((e & (PTE_PRESENT | PTE_USER)) == (PTE_PRESENT | PTE_USER)) return true;
+  return MiIsPagedOutPte(e) && MiResolvePagedOut(pte, address & ~4095);
 }
 
 export function MiPteBits(protect: u32): u32 {
@@ -159,8 +186,14 @@ export function MiPteBits(protect: u32): u32 {
 /** The protection a committed page has now. */
 function MiPageProtection(va: usize): u32 {
   const e = load<u32>(MiPte(va, false));
+  if (MiIsPagedOutPte(e)) return MiPteProtection(e) == MM_READWRITE ? PAGE_READWRITE : PAGE_READONLY;
   if ((e & PTE_PRESENT) == 0) return PAGE_NOACCESS;
   return (e & PTE_WRITE) != 0 ? PAGE_READWRITE : PAGE_READONLY;
+}
+
+/** Do `pages` more committed pages stay within the commit limit? Always, before a paging file exists (allocation decides then). */
+function MiCommitFits(pages: u32): bool {
+  return !MiPagingActive || pages == 0 || <u64>MmTotalCommittedPages() + <u64>pages <= <u64>MmTotalCommitLimit();
 }
 
 // ---- services ----
@@ -192,6 +225,7 @@ export function MiAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBi
       if (start == 0) return STATUS_NO_MEMORY;
       end = start + bytes;
     }
+    if ((type & MEM_COMMIT) != 0 && !MiCommitFits((end - start) >>> 12)) return STATUS_COMMITMENT_LIMIT;
     if (!MiInsertVad(head, start, end, protect, MEM_PRIVATE)) return STATUS_NO_MEMORY;
   } else {
     // Commit within an existing reservation.
@@ -206,15 +240,26 @@ export function MiAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBi
     if (vadType(vad) == MEM_MAPPED && !MiIsProtectionCompatible(vadProtection(vad), protect)) return STATUS_SECTION_PROTECTION;
   }
   if ((type & MEM_COMMIT) != 0) {
+    // Private pages are pageable once a paging file exists; the commit charge stays within the
+    // commit limit (physical pages + paging files), NT's STATUS_COMMITMENT_LIMIT beyond it.
+    const pageable = (type & MEM_RESERVE) != 0 || vadType(MiFindVad(head, start)) == MEM_PRIVATE;
+    if (MiPagingActive && (type & MEM_RESERVE) == 0) {
+      let wanted: u32 = 0;
+      for (let va = start; va < end; va += 4096) if (!MiIsCommitted(va)) wanted++;
+      if (!MiCommitFits(wanted)) return STATUS_COMMITMENT_LIMIT;
+    }
     for (let va = start; va < end; va += 4096) {
       const pte = MiPte(va, true);
       if (pte == 0) return STATUS_NO_MEMORY;
+      MiMakeResident(pte, va);
       const e = load<u32>(pte);
       let frame = e & 0xFFFFF000;
       if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) == 0) {
-        const page = MmAllocatePhysicalPage();
+        const page = pageable ? MiAllocatePageWait() : MmAllocatePhysicalPage();
         if (page == 0) return STATUS_NO_MEMORY;
+        if (load<u32>(pte) != e) { MmFreePhysicalPage(page); va -= 4096; continue; } // another thread committed it while this one waited
         frame = page << 12;
+        if (pageable) MiSetPageOwner(page, pte, va);
       }
       store<u32>(pte, frame | MiPteBits(protect));
       invlpg(va);
@@ -231,8 +276,7 @@ export function MiDecommit(start: usize, end: usize): void {
     const pte = MiPte(va, false);
     if (pte == 0) continue;
     const e = load<u32>(pte);
-    if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0) MmFreePhysicalPage(e >>> 12);
-    store<u32>(pte, 0);
+    if (e != 0) MiReleasePte(pte, e); // a frame's reference, or a paging-file page
     invlpg(va);
   }
 }
@@ -298,6 +342,7 @@ export function MiProtectVirtualMemory(process: u32, baseAddress: usize, regionS
   }
   for (let va = start; va < end; va += 4096) {
     const pte = MiPte(va, false);
+    MiMakeResident(pte, va);
     let e = load<u32>(pte);
     if (privatize && MiIsSharedFrame(e)) {
       const copy = MmAllocatePhysicalPage();

@@ -14,13 +14,20 @@
 // (obname.ts), which reads it from the OBJECT_ATTRIBUTES remembered in the
 // header's ObjectCreateInfo: the creator keeps them alive in between, as the
 // Nt* services do.
+//
+// Quotas (ex/quota.ts): ObCreateObject charges the creating process for the
+// object's block (nonpaged) and for its name, the name's copy and its
+// directory entry (paged), before it allocates anything, and records the
+// charge in a quota info at the front of the block; the object's deletion
+// returns it to the same quota block, whether or not its creator still runs.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExChargePoolQuota, ExCurrentQuotaBlock, ExReturnPoolQuota } from "../ex/quota";
 import {
   OBJ_NAME_PATH_SEPARATOR, RtlCharAt, RtlCharCount, RtlEqualUnicodeString, RtlUnicodeString,
 } from "../rtl/unicode";
 import {
-  OB_FLAG_EXCLUSIVE_OBJECT, OB_FLAG_KERNEL_OBJECT, OB_FLAG_NEW_OBJECT, OB_FLAG_PERMANENT_OBJECT, OB_NAME_TAG, OBJECT_ATTRIBUTES, OBJECT_HEADER, OBJECT_HEADER_TO_NAME_INFO, OBJECT_TYPE, OBJECT_TYPE_INFO_OFFSET, OBJECT_TO_OBJECT_HEADER, ObpNameOf, ObpTypeInfo, SIZEOF_OBJECT_ATTRIBUTES, SIZEOF_OBJECT_HEADER, SIZEOF_OBJECT_HEADER_NAME_INFO, SIZEOF_OBJECT_TYPE, SIZEOF_OBJECT_TYPE_INITIALIZER, OBJECT_TYPE_INITIALIZER, ObpAcquireLock, ObpReleaseLock,
+  OB_FLAG_EXCLUSIVE_OBJECT, OB_FLAG_KERNEL_OBJECT, OB_FLAG_NEW_OBJECT, OB_FLAG_PERMANENT_OBJECT, OB_NAME_TAG, OBJECT_ATTRIBUTES, OBJECT_HEADER, OBJECT_HEADER_TO_NAME_INFO, OBJECT_HEADER_TO_QUOTA_INFO, OBJECT_HEADER_QUOTA_INFO, OBJECT_TYPE, SIZEOF_OBJECT_DIRECTORY_ENTRY, SIZEOF_OBJECT_HEADER_QUOTA_INFO, OBJECT_TYPE_INFO_OFFSET, OBJECT_TO_OBJECT_HEADER, ObpNameOf, ObpTypeInfo, SIZEOF_OBJECT_ATTRIBUTES, SIZEOF_OBJECT_HEADER, SIZEOF_OBJECT_HEADER_NAME_INFO, SIZEOF_OBJECT_TYPE, SIZEOF_OBJECT_TYPE_INITIALIZER, OBJECT_TYPE_INITIALIZER, ObpAcquireLock, ObpReleaseLock,
 } from "./obp";
 import { ObpLinkIntoDirectory, ObpSetObjectName } from "./obdir";
 import { ObpTypeDirectoryObject, ObpTypeObjectType } from "./obinit";
@@ -45,21 +52,24 @@ function ObpCountObject(type: usize): void {
 }
 
 /**
- * Allocates name info (when `withName`), header and a zeroed body of
- * `bodySize` in one block tagged `tag`, with one reference. `type` 0 is the
- * Type type being created: the caller points the header at the new body.
+ * Allocates quota info (when `withQuota`), name info (when `withName`),
+ * header and a zeroed body of `bodySize` in one block tagged `tag`, with one
+ * reference. `type` 0 is the Type type being created: the caller points the
+ * header at the new body.
  */
-function ObpAllocateObject(type: usize, tag: u32, withName: bool, bodySize: u32, flags: u8): usize {
+function ObpAllocateObject(type: usize, tag: u32, withName: bool, bodySize: u32, flags: u8, withQuota: bool = false): usize {
+  const quotaInfoSize: u32 = withQuota ? SIZEOF_OBJECT_HEADER_QUOTA_INFO : 0;
   const nameInfoSize: u32 = withName ? SIZEOF_OBJECT_HEADER_NAME_INFO : 0;
-  const block = ExAllocatePoolWithTag(NonPagedPool, nameInfoSize + SIZEOF_OBJECT_HEADER + bodySize, tag);
+  const block = ExAllocatePoolWithTag(NonPagedPool, quotaInfoSize + nameInfoSize + SIZEOF_OBJECT_HEADER + bodySize, tag);
   if (block == 0) return 0;
-  const header = changetype<OBJECT_HEADER>(block + nameInfoSize);
+  const header = changetype<OBJECT_HEADER>(block + quotaInfoSize + nameInfoSize);
   header.PointerCount = 1;
   header.HandleCount = 0;
   header.Type = type;
   header.NameInfoOffset = <u8>nameInfoSize;
+  header.QuotaInfoOffset = <u8>(quotaInfoSize + nameInfoSize);
   header.Flags = flags;
-  const object = block + nameInfoSize + SIZEOF_OBJECT_HEADER;
+  const object = block + quotaInfoSize + nameInfoSize + SIZEOF_OBJECT_HEADER;
   if (type != 0) ObpCountObject(type);
   return object;
 }
@@ -76,8 +86,35 @@ export function ObpDeleteObject(object: usize): void {
   changetype<OBJECT_TYPE>(type).TotalNumberOfObjects--;
   const nameInfo = OBJECT_HEADER_TO_NAME_INFO(object);
   if (nameInfo != 0 && ObpNameOf(nameInfo).Buffer != 0) ExFreePoolWithTag(ObpNameOf(nameInfo).Buffer, OB_NAME_TAG);
-  const block = nameInfo != 0 ? nameInfo : object - SIZEOF_OBJECT_HEADER;
+  const quotaInfo = OBJECT_HEADER_TO_QUOTA_INFO(object);
+  const block = quotaInfo != 0 ? quotaInfo : nameInfo != 0 ? nameInfo : object - SIZEOF_OBJECT_HEADER;
+  let quotaBlock: usize = 0, paged: u32 = 0, nonPaged: u32 = 0;
+  if (quotaInfo != 0) {
+    const q = changetype<OBJECT_HEADER_QUOTA_INFO>(quotaInfo);
+    quotaBlock = q.QuotaBlockCharged; paged = q.PagedPoolCharge; nonPaged = q.NonPagedPoolCharge;
+  }
   ExFreePoolWithTag(block, changetype<OBJECT_TYPE>(type).Key);
+  ExReturnPoolQuota(quotaBlock, paged, nonPaged);
+}
+
+/** Pool a pool block of `bytes` really takes: its header and the rounding to 8 (ex/pool.ts). */
+@inline function ObpPoolBytes(bytes: u32): u32 { return (bytes + 8 + 7) & ~7; }
+
+/**
+ * What creating an object charges (NT's ObpChargeQuotaForObject): nonpaged,
+ * its block and whatever more the type says each object costs
+ * (DefaultNonPagedPoolCharge beyond the body: a process's EPROCESS, a
+ * thread's KTHREAD); paged, its name's copy and directory entry.
+ */
+function ObpNonPagedCharge(type: usize, withName: bool, bodySize: u32): u32 {
+  const nameInfoSize: u32 = withName ? SIZEOF_OBJECT_HEADER_NAME_INFO : 0;
+  const extra = ObpTypeInfo(type).DefaultNonPagedPoolCharge;
+  return ObpPoolBytes(SIZEOF_OBJECT_HEADER_QUOTA_INFO + nameInfoSize + SIZEOF_OBJECT_HEADER + bodySize) + (extra > bodySize ? extra - bodySize : 0);
+}
+function ObpPagedCharge(objectAttributes: usize): u32 {
+  if (!ObpHasName(objectAttributes)) return 0;
+  const length = <u32>RtlUnicodeString(changetype<OBJECT_ATTRIBUTES>(objectAttributes).ObjectName).Length;
+  return ObpPoolBytes(length + 2) + ObpPoolBytes(SIZEOF_OBJECT_DIRECTORY_ENTRY);
 }
 
 // ---- ObCreateObject ----
@@ -112,15 +149,18 @@ export function ObpHasName(objectAttributes: usize): bool {
  * and one reference, and stores its address at `object`. `objectAttributes`
  * (or 0) must stay valid until ObInsertObject, which names the object and
  * gives out the handle. OBJ_PERMANENT and OBJ_EXCLUSIVE become header flags.
+ * The creating process is charged for it (ex/quota.ts) unless `chargeQuota`
+ * is false: the stand-in objects Ps makes for NtCurrentProcess/NtCurrentThread,
+ * which NT does not make at all, are charged to no one.
  */
-export function ObCreateObject(objectType: usize, objectAttributes: usize, bodySize: u32, object: usize): u32 {
+export function ObCreateObject(objectType: usize, objectAttributes: usize, bodySize: u32, object: usize, chargeQuota: bool = true): u32 {
   const lock = ObpAcquireLock();
-  const status = ObpCreateObject(objectType, objectAttributes, bodySize, object);
+  const status = ObpCreateObject(objectType, objectAttributes, bodySize, object, chargeQuota);
   ObpReleaseLock(lock);
   return status;
 }
 
-function ObpCreateObject(objectType: usize, objectAttributes: usize, bodySize: u32, object: usize): u32 {
+function ObpCreateObject(objectType: usize, objectAttributes: usize, bodySize: u32, object: usize, chargeQuota: bool): u32 {
   store<usize>(object, 0);
   let attributes: u32 = 0;
   if (objectAttributes != 0) {
@@ -132,8 +172,21 @@ function ObpCreateObject(objectType: usize, objectAttributes: usize, bodySize: u
   if ((attributes & OBJ_PERMANENT) != 0) flags |= OB_FLAG_PERMANENT_OBJECT;
   if ((attributes & OBJ_EXCLUSIVE) != 0) flags |= OB_FLAG_EXCLUSIVE_OBJECT;
   if ((attributes & OBJ_KERNEL_HANDLE) != 0) flags |= OB_FLAG_KERNEL_OBJECT;
-  const body = ObpAllocateObject(objectType, changetype<OBJECT_TYPE>(objectType).Key, ObpHasName(objectAttributes), bodySize, flags);
-  if (body == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  // Charged first, so a process at its limit is refused before the pool is touched.
+  const withName = ObpHasName(objectAttributes);
+  const quotaBlock = chargeQuota ? ExCurrentQuotaBlock() : 0;
+  const paged = ObpPagedCharge(objectAttributes), nonPaged = ObpNonPagedCharge(objectType, withName, bodySize);
+  const charge = ExChargePoolQuota(quotaBlock, paged, nonPaged);
+  if (!NT_SUCCESS(charge)) return charge;
+  const body = ObpAllocateObject(objectType, changetype<OBJECT_TYPE>(objectType).Key, withName, bodySize, flags, quotaBlock != 0);
+  if (body == 0) { ExReturnPoolQuota(quotaBlock, paged, nonPaged); return STATUS_INSUFFICIENT_RESOURCES; }
+  if (quotaBlock != 0) {
+    const q = changetype<OBJECT_HEADER_QUOTA_INFO>(OBJECT_HEADER_TO_QUOTA_INFO(body));
+    q.PagedPoolCharge = paged;
+    q.NonPagedPoolCharge = nonPaged;
+    q.SecurityDescriptorCharge = 0;
+    q.QuotaBlockCharged = quotaBlock;
+  }
   OBJECT_TO_OBJECT_HEADER(body).ObjectCreateInfo = objectAttributes;
   store<usize>(object, body);
   return STATUS_SUCCESS;

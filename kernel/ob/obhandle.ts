@@ -30,6 +30,7 @@
 // NtCurrentProcess is a process handle it takes.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExChargePoolQuota, ExDereferenceQuotaBlock, ExReferenceQuotaBlock, ExReturnPoolQuota } from "../ex/quota";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import {
   DUPLICATE_CLOSE_SOURCE, DUPLICATE_SAME_ACCESS, DUPLICATE_SAME_ATTRIBUTES, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, GENERIC_WRITE, HANDLE_TABLE, HANDLE_TABLE_ENTRY, KERNEL_HANDLE_FLAG, MAXIMUM_ALLOWED, OB_HANDLE_TABLE_TAG, OBJ_HANDLE_ATTRIBUTES, OBJ_PROTECT_CLOSE, OBJECT_HANDLE_INFORMATION, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE, ObpAcquireLock, ObpReleaseLock, ObpTypeInfo, SIZEOF_HANDLE_TABLE, SIZEOF_HANDLE_TABLE_ENTRY,
@@ -76,10 +77,12 @@ function ObpFreeEntries(table: HANDLE_TABLE, from: u32, to: u32): void {
 }
 
 /** A new, empty handle table, or 0 when the pool is exhausted. */
-export function ObCreateHandleTable(): usize {
+export function ObCreateHandleTable(quotaBlock: usize = 0): usize {
   const address = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_HANDLE_TABLE, OB_HANDLE_TABLE_TAG);
   if (address == 0) return 0;
   const table = changetype<HANDLE_TABLE>(address);
+  table.QuotaBlock = 0;
+  table.QuotaCharged = 0;
   table.Table = ExAllocatePoolWithTag(NonPagedPool, HANDLE_TABLE_INITIAL_ENTRIES * SIZEOF_HANDLE_TABLE_ENTRY, OB_HANDLE_TABLE_TAG);
   if (table.Table == 0) {
     ExFreePoolWithTag(address, OB_HANDLE_TABLE_TAG);
@@ -89,21 +92,35 @@ export function ObCreateHandleTable(): usize {
   table.HandleCount = 0;
   table.FirstFree = 0;
   ObpFreeEntries(table, 1, HANDLE_TABLE_INITIAL_ENTRIES);
+  // The first entries come with the process (its EPROCESS charge covers them); growth is charged.
+  if (quotaBlock != 0) { ExReferenceQuotaBlock(quotaBlock); table.QuotaBlock = quotaBlock; }
   return address;
 }
 
-/** Doubles a full table. False when it cannot grow. */
-function ObpGrowHandleTable(table: HANDLE_TABLE): bool {
+/**
+ * Doubles a full table, charging the owning process's quota for the
+ * entries added (ex/quota.ts): STATUS_QUOTA_EXCEEDED past its limit,
+ * STATUS_INSUFFICIENT_RESOURCES without pool or past the largest table.
+ */
+function ObpGrowHandleTable(table: HANDLE_TABLE): u32 {
   const capacity = table.Capacity;
-  if (capacity >= HANDLE_TABLE_MAX_ENTRIES) return false;
+  if (capacity >= HANDLE_TABLE_MAX_ENTRIES) return STATUS_INSUFFICIENT_RESOURCES;
+  const added = capacity * SIZEOF_HANDLE_TABLE_ENTRY;
+  const charge = ExChargePoolQuota(table.QuotaBlock, 0, added);
+  if (charge != STATUS_SUCCESS) return charge;
   const entries = ExAllocatePoolWithTag(NonPagedPool, capacity * 2 * SIZEOF_HANDLE_TABLE_ENTRY, OB_HANDLE_TABLE_TAG);
-  if (entries == 0) return false;
+  if (entries == 0) { ExReturnPoolQuota(table.QuotaBlock, 0, added); return STATUS_INSUFFICIENT_RESOURCES; }
+  if (table.QuotaBlock != 0) {
+    // One reference on the block for the table, whatever its size: give back the charge's own.
+    table.QuotaCharged += added;
+    ExDereferenceQuotaBlock(table.QuotaBlock);
+  }
   memory.copy(entries, table.Table, capacity * SIZEOF_HANDLE_TABLE_ENTRY);
   ExFreePoolWithTag(table.Table, OB_HANDLE_TABLE_TAG);
   table.Table = entries;
   table.Capacity = capacity * 2;
   ObpFreeEntries(table, capacity, capacity * 2);
-  return true;
+  return STATUS_SUCCESS;
 }
 
 /**
@@ -117,6 +134,7 @@ export function ObDestroyHandleTable(address: usize): void {
     if (ObpTableEntry(address, index).Object != 0) ObpCloseHandleTableEntry(address, index);
   }
   ExFreePoolWithTag(table.Table, OB_HANDLE_TABLE_TAG);
+  if (table.QuotaBlock != 0) ExReturnPoolQuota(table.QuotaBlock, 0, table.QuotaCharged); // and the table's reference
   ExFreePoolWithTag(address, OB_HANDLE_TABLE_TAG);
   if (ObpCurrentHandleTable == address) ObpCurrentHandleTable = ObpKernelHandleTable;
   ObpReleaseLock(lock);
@@ -223,7 +241,10 @@ export function ObpMapGenericMask(type: usize, access: u32): u32 {
  */
 function ObpCreateHandleInTable(table: usize, object: usize, grantedAccess: u32, attributes: u32, handle: usize): u32 {
   const t = changetype<HANDLE_TABLE>(table);
-  if (t.FirstFree == 0 && !ObpGrowHandleTable(t)) return STATUS_INSUFFICIENT_RESOURCES;
+  if (t.FirstFree == 0) {
+    const grown = ObpGrowHandleTable(t);
+    if (grown != STATUS_SUCCESS) return grown;
+  }
   const index = t.FirstFree;
   const entry = ObpTableEntry(table, index);
   t.FirstFree = entry.GrantedAccess;
@@ -464,7 +485,7 @@ export function ObInheritHandles(source: usize, target: usize): bool {
   const lock = ObpAcquireLock();
   const s = changetype<HANDLE_TABLE>(source), t = changetype<HANDLE_TABLE>(target);
   let ok = true;
-  while (ok && t.Capacity < s.Capacity) ok = ObpGrowHandleTable(t);
+  while (ok && t.Capacity < s.Capacity) ok = ObpGrowHandleTable(t) == STATUS_SUCCESS;
   if (ok) {
     for (let index: u32 = 1; index < s.Capacity; index++) {
       const from = ObpTableEntry(source, index);

@@ -163,13 +163,32 @@ export const SIZEOF_OBJECT_HEADER_NAME_INFO: u32 = 16;
 /** The Name UNICODE_STRING inside a name info. */
 @inline export function OBJECT_NAME_INFO_NAME(nameInfo: usize): usize { return nameInfo + 4; }
 
+/**
+ * OBJECT_HEADER_QUOTA_INFO: what creating the object charged (ex/quota.ts)
+ * and to whom, so deleting it returns exactly that. It comes first in the
+ * block, before the name info, as in NT. NT keeps the charging process in
+ * ExclusiveProcess and the block in the header; here the block is here.
+ */
+@unmanaged export class OBJECT_HEADER_QUOTA_INFO {
+  PagedPoolCharge: u32;          // the name, its copy and its directory entry
+  NonPagedPoolCharge: u32;       // the block itself (and what the type adds: DefaultNonPagedPoolCharge)
+  SecurityDescriptorCharge: u32; // always 0
+  QuotaBlockCharged: usize;      // the EPROCESS_QUOTA_BLOCK, one reference until the charge is returned
+}
+export const SIZEOF_OBJECT_HEADER_QUOTA_INFO: u32 = 16;
+/** The quota info of an object, or 0 when it charged no one. */
+@inline export function OBJECT_HEADER_TO_QUOTA_INFO(object: usize): usize {
+  const offset = <u32>OBJECT_TO_OBJECT_HEADER(object).QuotaInfoOffset;
+  return offset == 0 ? 0 : object - SIZEOF_OBJECT_HEADER - offset;
+}
+
 @unmanaged export class OBJECT_HEADER {
   PointerCount: i32;
   HandleCount: i32;
   Type: usize;                   // the OBJECT_TYPE (itself an object of type Type)
   NameInfoOffset: u8;            // bytes from the name info to this header, 0 = no name info
   HandleInfoOffset: u8;          // always 0 (no per-process handle counts)
-  QuotaInfoOffset: u8;           // always 0 (no quotas)
+  QuotaInfoOffset: u8;           // bytes from the quota info to this header, 0 = charged to no one
   Flags: u8;                     // OB_FLAG_*
   ObjectCreateInfo: usize;       // OB_FLAG_NEW_OBJECT: the creator's OBJECT_ATTRIBUTES (may be 0)
   SecurityDescriptor: usize;     // always 0 for now
@@ -281,8 +300,10 @@ export const SIZEOF_OBJECT_SYMBOLIC_LINK: u32 = 24;
   Capacity: u32;                 // entries; entry 0 is never used (handle 0 is invalid)
   HandleCount: u32;
   FirstFree: u32;                // index of the first free entry, 0 = none
+  QuotaBlock: usize;             // the owning process's EPROCESS_QUOTA_BLOCK the entries are charged to, or 0
+  QuotaCharged: u32;             // nonpaged bytes charged to it for the entries
 }
-export const SIZEOF_HANDLE_TABLE: u32 = 16;
+export const SIZEOF_HANDLE_TABLE: u32 = 24;
 
 /**
  * Object is the body pointer with the handle's OBJ_HANDLE_ATTRIBUTES in its

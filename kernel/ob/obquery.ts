@@ -20,7 +20,7 @@
 import { OBJ_NAME_PATH_SEPARATOR, RtlUnicodeString, RtlWriteUnicodeString } from "../rtl/unicode";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import {
-  DELETE, OB_FLAG_EXCLUSIVE_OBJECT, OB_FLAG_PERMANENT_OBJECT, OBJ_PROTECT_CLOSE, OBJECT_HANDLE_INFORMATION, OBJECT_HEADER_NAME_INFO, OBJECT_HEADER_TO_NAME_INFO, OBJECT_SYMBOLIC_LINK, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE, ObjectBasicInformation, ObjectHandleFlagInformation, ObjectNameInformation, ObjectTypeInformation, ObjectTypesInformation, ObpTypeInfo, ObpTypeName, SIZEOF_OBJECT_BASIC_INFORMATION, SIZEOF_OBJECT_HANDLE_FLAG_INFORMATION, SIZEOF_OBJECT_NAME_INFORMATION, SIZEOF_OBJECT_TYPE_INFORMATION, ObpAcquireLock, ObpReleaseLock,
+  DELETE, OB_FLAG_EXCLUSIVE_OBJECT, OB_FLAG_PERMANENT_OBJECT, OBJ_PROTECT_CLOSE, OBJECT_HANDLE_INFORMATION, OBJECT_HEADER_NAME_INFO, OBJECT_HEADER_TO_NAME_INFO, OBJECT_HEADER_TO_QUOTA_INFO, OBJECT_HEADER_QUOTA_INFO, OBJECT_SYMBOLIC_LINK, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE, ObjectBasicInformation, ObjectHandleFlagInformation, ObjectNameInformation, ObjectTypeInformation, ObjectTypesInformation, ObpTypeInfo, ObpTypeName, SIZEOF_OBJECT_BASIC_INFORMATION, SIZEOF_OBJECT_HANDLE_FLAG_INFORMATION, SIZEOF_OBJECT_NAME_INFORMATION, SIZEOF_OBJECT_TYPE_INFORMATION, ObpAcquireLock, ObpReleaseLock,
 } from "./obp";
 import { ObpObjectTypeCount, ObpObjectTypes } from "./obcreate";
 import { ObSetHandleAttributes, ObReferenceObjectByHandle } from "./obhandle";
@@ -177,6 +177,11 @@ function ObpQueryBasicInformation(object: usize, handleInformation: OBJECT_HANDL
   store<u32>(buffer, handleInformation.GrantedAccess, 4);
   store<u32>(buffer, <u32>header.HandleCount, 8);
   store<u32>(buffer, <u32>header.PointerCount, 12);
+  const quotaInfo = OBJECT_HEADER_TO_QUOTA_INFO(object); // what its creation charged (ex/quota.ts)
+  if (quotaInfo != 0) {
+    store<u32>(buffer, changetype<OBJECT_HEADER_QUOTA_INFO>(quotaInfo).PagedPoolCharge, 16);
+    store<u32>(buffer, changetype<OBJECT_HEADER_QUOTA_INFO>(quotaInfo).NonPagedPoolCharge, 20);
+  }
   const nameInfo = OBJECT_HEADER_TO_NAME_INFO(object);
   if (nameInfo != 0 && changetype<OBJECT_HEADER_NAME_INFO>(nameInfo).Directory != 0) {
     store<u32>(buffer, SIZEOF_OBJECT_NAME_INFORMATION + ObpFullName(object, 0) + 2, 36); // NameInfoSize

@@ -46,7 +46,7 @@ const PROCESS_CREATE_FLAGS_BREAKAWAY: u32 = 0x1, PROCESS_CREATE_FLAGS_NO_DEBUG_I
 function PspGiveAddressSpaceAndHandles(child: usize, parent: usize, flags: u32): bool {
   const c = changetype<EPROCESS>(child);
   c.DirectoryTableBase = PspCreateAddressSpace(child);
-  c.ObjectTable = ObCreateHandleTable();
+  c.ObjectTable = ObCreateHandleTable(c.QuotaBlock);
   let ok = c.DirectoryTableBase != 0 && c.ObjectTable != 0;
   if (ok && (flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) != 0) ok = ObInheritHandles(changetype<EPROCESS>(parent).ObjectTable, c.ObjectTable);
   return ok;

@@ -37,6 +37,10 @@ import {
   MmKernelDirectory, MmSwitchAddressSpace,
 } from "../mm/procmm";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPool } from "../ex/pool";
+import {
+  ExChargePoolQuota, ExCreateQuotaBlock, ExDereferenceQuotaBlock, ExReturnPoolQuota, ExSetQuotaBlockRoutine,
+  QUOTA_DEFAULT_NONPAGED_LIMIT, QUOTA_DEFAULT_PAGED_LIMIT, QUOTA_UNLIMITED,
+} from "../ex/quota";
 import { MmAvailablePages } from "../mm/pfn";
 import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
 import { MiInsertVad, MmDeleteVads, MmSetProcessLookup } from "../mm/virtual";
@@ -120,8 +124,15 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
    * ProcessImageFileName reports; 0 for the System process and boot modules.
    */
   ImageFilePath: usize;
+  /** Its pool quota (ex/quota.ts): what its calls make the kernel allocate is charged here; one reference. */
+  QuotaBlock: usize;
+  /** The block its creator was charged for this EPROCESS (and its first handle table), and how much: returned when it goes. */
+  CreatorQuotaBlock: usize;
+  CreatorQuotaCharge: u32;
 }
 const EPROCESS_SIZE: u32 = offsetof<EPROCESS>();
+/** What creating a process charges its creator: the EPROCESS, its quota block and its first handle table, with pool headers. */
+const PROCESS_QUOTA_CHARGE: u32 = EPROCESS_SIZE + 8 + 40 + 40 + 64 * 8 + 8;
 export const EPROCESS_ACTIVE_LINKS: u32 = offsetof<EPROCESS>("ActiveProcessFlink");
 /** The processes that have not ended, System first. */
 export const PsActiveProcessHead: usize = memory.data(8, 4);
@@ -193,7 +204,10 @@ export function PspDereferenceProcess(process: usize): void {
   ObDereferenceDeviceMap(process + EPROCESS_DEVICE_MAP);
   if (p.Session != 0) PspSessionRemoveProcess(process, 0); // never ran: its session loses it now
   if (p.ImageFilePath != 0) ExFreePoolWithTag(p.ImageFilePath, IMAGE_PATH_TAG);
+  const creatorBlock = p.CreatorQuotaBlock, creatorCharge = p.CreatorQuotaCharge;
+  if (p.QuotaBlock != 0) ExDereferenceQuotaBlock(p.QuotaBlock);
   ExFreePoolWithTag(process, PROCESS_TAG);
+  ExReturnPoolQuota(creatorBlock, 0, creatorCharge);
 }
 
 /** The running thread's process (the System process for kernel threads). */
@@ -227,8 +241,18 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
     token = SeCopyPrimaryToken(parentToken);
     if (token == 0) return 0;
   }
-  const process = ExAllocatePoolWithTag(NonPagedPool, EPROCESS_SIZE, PROCESS_TAG);
-  if (process == 0) { if (token != 0) SeDereferenceToken(token); return 0; }
+  // The creator pays for the EPROCESS (the System process and the boot's own are the System's, unlimited).
+  const creatorBlock = PsInitialSystemProcess != 0 ? changetype<EPROCESS>(PspCreatorProcess()).QuotaBlock : 0;
+  if (ExChargePoolQuota(creatorBlock, 0, PROCESS_QUOTA_CHARGE) != STATUS_SUCCESS) { if (token != 0) SeDereferenceToken(token); return 0; }
+  const quota = ExCreateQuotaBlock(PsInitialSystemProcess != 0 ? QUOTA_DEFAULT_PAGED_LIMIT : QUOTA_UNLIMITED,
+                                   PsInitialSystemProcess != 0 ? QUOTA_DEFAULT_NONPAGED_LIMIT : QUOTA_UNLIMITED);
+  const process = quota != 0 ? ExAllocatePoolWithTag(NonPagedPool, EPROCESS_SIZE, PROCESS_TAG) : 0;
+  if (process == 0) {
+    if (quota != 0) ExDereferenceQuotaBlock(quota);
+    ExReturnPoolQuota(creatorBlock, 0, PROCESS_QUOTA_CHARGE);
+    if (token != 0) SeDereferenceToken(token);
+    return 0;
+  }
   KeInitializeDispatcherHeader(process, ProcessObject);
   InitializeListHead(process + EPROCESS_THREAD_LIST);
   InitializeListHead(process + EPROCESS_VAD_LIST);
@@ -236,6 +260,9 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   p.BasePriority = 8;
   p.References = 1;
   p.Token = token;
+  p.QuotaBlock = quota;
+  p.CreatorQuotaBlock = creatorBlock;
+  p.CreatorQuotaCharge = creatorBlock != 0 ? PROCESS_QUOTA_CHARGE : 0;
   p.InheritedFromUniqueProcessId = parent != 0 ? changetype<EPROCESS>(parent).UniqueProcessId : 0;
   ObInheritDeviceMap(process + EPROCESS_DEVICE_MAP, parent != 0 ? changetype<EPROCESS>(parent).DeviceMap : 0);
   // The session is the creating process's (NT: MiSessionAddProcess), whoever the parent is.
@@ -316,6 +343,15 @@ function PspCurrentDeviceMap(): usize {
   return process != 0 ? changetype<EPROCESS>(process).DeviceMap : 0;
 }
 
+/**
+ * The quota block the running thread's pool charges go to: its own
+ * process's (not one it is attached to; NT charges PsGetCurrentProcess, the
+ * same for a thread that is not attached), the System's for kernel threads.
+ */
+function PspCurrentQuotaBlock(): usize {
+  return changetype<EPROCESS>(PspCreatorProcess()).QuotaBlock;
+}
+
 /** Phase 1: the System process (pid 4) and the switch hook. */
 /** The current process's KiUserExceptionDispatcher (psdll.ts), for Ke. */
 function PspCurrentUserDispatcher(): usize { return PsUserExceptionDispatcher(PsGetCurrentProcess()); }
@@ -340,6 +376,7 @@ export function PsInitializeSystem(): void {
   KeSetSwapHook(PspSwapContext);
   KeSetThreadFreeHook(PspThreadFreed);
   MmSetProcessLookup(PspVadListFromHandle);
+  ExSetQuotaBlockRoutine(PspCurrentQuotaBlock); // ex/quota.ts: who pays for pool a call allocates
   ObSetCurrentDeviceMapRoutine(PspCurrentDeviceMap);
   KeLogBegin("ps");
   KeLogString("System process (pid 4)");
@@ -373,7 +410,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   p.UniqueProcessId = PspNewProcessId();
   const pd = PspCreateAddressSpace(process);
   p.DirectoryTableBase = pd;
-  p.ObjectTable = ObCreateHandleTable();
+  p.ObjectTable = ObCreateHandleTable(p.QuotaBlock);
   const stackBottom = USER_STACK_TOP - stackBytes;
   let ok = pd != 0 && p.ObjectTable != 0
     && MmCommitUserPages(pd, base, size, true) && MmCopyToUser(pd, base, image, size)
@@ -565,6 +602,7 @@ function PspCriticalThreadExited(thread: usize, status: u32): void {
 
 function PspProcessEnded(process: usize, status: u32): void {
   const p = changetype<EPROCESS>(process);
+  if (!PspMarkProcessExited(process)) return; // ended already, threadless (PspEndProcessWithoutThreads)
   if (p.ExitStatus == 0 || p.ExitStatus == 0x103) p.ExitStatus = status;
   KeLogBegin("ps");
   KeLogString("process ");
@@ -591,6 +629,59 @@ function PspProcessEnded(process: usize, status: u32): void {
   RemoveEntryList(process + EPROCESS_ACTIVE_LINKS);
   KeSignalObject(process);
   PspDereferenceProcess(process); // no longer alive (threads and handles may still hold it)
+}
+
+/** EPROCESS.Flags bit: the process has ended (its teardown ran or is running). */
+const PSP_PROCESS_EXITED: u32 = 0x40000000;
+
+/** Marks a process ended; false when it already was (its teardown must not run twice). */
+function PspMarkProcessExited(process: usize): bool {
+  const p = changetype<EPROCESS>(process);
+  const f = KiLockDispatcher();
+  const first = (p.Flags & PSP_PROCESS_EXITED) == 0;
+  p.Flags |= PSP_PROCESS_EXITED;
+  KiUnlockDispatcher(f);
+  return first;
+}
+
+/**
+ * NtTerminateProcess of a process that has no thread (NtCreateProcess made
+ * it and nobody gave it one): no last thread will end it, so it ends here,
+ * from the terminating thread -- its handles closed, its address space and
+ * regions freed, off the active list, signalled, no longer alive -- as NT
+ * ends it. Without this, every such process stayed for ever (leaks.test.ts
+ * saw 8 pool blocks and 15 pages go per process). False when it has threads:
+ * the last of them ends it.
+ */
+export function PspEndProcessWithoutThreads(process: usize, status: u32): bool {
+  const p = changetype<EPROCESS>(process);
+  const f = KiLockDispatcher();
+  const alone = p.ActiveThreads == 0 && (p.Flags & PSP_PROCESS_EXITED) == 0 && p.DirectoryTableBase != 0 && p.DirectoryTableBase != MmKernelDirectory;
+  if (alone) p.Flags |= PSP_PROCESS_EXITED;
+  KiUnlockDispatcher(f);
+  if (!alone) return false;
+  p.ExitStatus = status;
+  KeLogBegin("ps");
+  KeLogString("process ");
+  KeLogDecimal(p.UniqueProcessId);
+  KeLogString(" (");
+  KeLogAsciiName(process);
+  KeLogString(") ended before any thread ran, status ");
+  KeLogHex(status);
+  KeLogEnd();
+  if ((p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0) KeBugCheckEx(CRITICAL_PROCESS_DIED, <u32>process, 0, 0, 0);
+  const table = p.ObjectTable;
+  p.ObjectTable = 0;
+  if (table != 0) ObDestroyHandleTable(table);
+  const pd = p.DirectoryTableBase;
+  PspSessionRemoveProcess(process, pd);
+  p.DirectoryTableBase = MmKernelDirectory; // never current: the caller runs in its own space
+  MmDeleteProcessAddressSpace(pd);
+  MmDeleteVads(process + EPROCESS_VAD_LIST);
+  PspRemoveActiveProcess(process);
+  KeSignalObject(process);
+  PspDereferenceProcess(process); // no longer alive (handles may still hold it)
+  return true;
 }
 
 /** A user-mode exception nobody handles: log it and end the process with its status. */

@@ -23,7 +23,7 @@ import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import {
-  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspReferenceProcessById, PspTerminateProcess,
+  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspEndProcessWithoutThreads, PspReferenceProcess, PspReferenceProcessById, PspTerminateProcess,
 } from "./psmain";
 import {
   STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_INVALID_HANDLE,
@@ -95,8 +95,8 @@ function PspProcessHandleTable(object: usize): usize {
 }
 
 /** A Process object for `process` (new, one reference), stored at `out`. */
-export function PspCreateProcessObject(process: usize, objectAttributes: usize, out: usize): u32 {
-  const status = ObCreateObject(PsProcessType, objectAttributes, 4, out);
+export function PspCreateProcessObject(process: usize, objectAttributes: usize, out: usize, chargeQuota: bool = true): u32 {
+  const status = ObCreateObject(PsProcessType, objectAttributes, 4, out, chargeQuota);
   if (status != STATUS_SUCCESS) return status;
   const object = load<usize>(out);
   PspReferenceProcess(process);
@@ -111,7 +111,7 @@ export function PspResolveCurrentProcess(access: u32, type: usize, object: usize
   const process = PsGetCurrentProcess();
   const wrapper = changetype<EPROCESS>(process).ObjectWrapper;
   if (wrapper != 0) { ObReferenceObject(wrapper); store<usize>(object, wrapper); return STATUS_SUCCESS; }
-  return PspCreateProcessObject(process, 0, object);
+  return PspCreateProcessObject(process, 0, object, false); // a pseudo handle: charged to no one
 }
 
 /**
@@ -182,6 +182,7 @@ export function NtTerminateProcess(handle: u32, status: u32): u32 {
   if (checked != STATUS_SUCCESS) return checked;
   if (process == PsInitialSystemProcess) { PsDereferenceProcess(process); return STATUS_ACCESS_DENIED; }
   if (process == PsGetCurrentProcess()) { PsDereferenceProcess(process); PspTerminateProcess(process, status); return STATUS_SUCCESS; }
+  if (PspEndProcessWithoutThreads(process, status)) { PsDereferenceProcess(process); return STATUS_SUCCESS; }
   const p = changetype<EPROCESS>(process);
   p.ExitStatus = status;
   const head = process + EPROCESS_THREAD_LIST;

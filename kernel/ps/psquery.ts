@@ -5,6 +5,10 @@
 //   ProcessBasicInformation (0)      PROCESS_BASIC_INFORMATION, 24 bytes:
 //       ExitStatus, PebBaseAddress, AffinityMask, BasePriority,
 //       UniqueProcessId, InheritedFromUniqueProcessId
+//   ProcessQuotaLimits (1)           QUOTA_LIMITS (32): the pool limits (ex/quota.ts); set: new limits,
+//                                    raising one needs SeIncreaseQuotaPrivilege
+//   ProcessVmCounters (3)            VM_COUNTERS (44) or _EX (48): the pool quota in use and at peak
+//                                    (QuotaPagedPoolUsage, QuotaNonPagedPoolUsage); the rest 0
 //   ProcessBasePriority (5)          set: a KPRIORITY (1-31); raising it needs SeIncreaseBasePriorityPrivilege;
 //                                    every thread's base priority moves with it
 //   ProcessDeviceMap (23)            query: PROCESS_DEVICEMAP_INFORMATION (36) or _EX (40): drive letters of
@@ -22,14 +26,16 @@
 
 import { KTHREAD, KTHREAD_THREAD_LINKS, KeAllocateScratch, KeFreeScratch, KeSetPriorityThread } from "../ke/thread";
 import { SeSinglePrivilegeCheck } from "../se/token";
-import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
+import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE, SE_INCREASE_QUOTA_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
+import { EPROCESS_QUOTA_BLOCK } from "../ex/quota";
 import { PsSetProcessSessionId } from "./pssession";
 import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { EPROCESS, EPROCESS_DEVICE_MAP, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
 import { ObQueryDeviceMapInformation, ObSetDeviceMap } from "../ob/obdevmap";
 import {
   PROCESS_DEVICEMAP_INFORMATION_EX_FLAGS, PROCESS_LUID_DOSDEVICES_ONLY, ProcessDeviceMap, SIZEOF_PROCESS_DEVICEMAP_INFORMATION,
-  SIZEOF_PROCESS_DEVICEMAP_INFORMATION_EX,
+  SIZEOF_PROCESS_DEVICEMAP_INFORMATION_EX, ProcessQuotaLimits, ProcessVmCounters, QUOTA_LIMITS, SIZEOF_QUOTA_LIMITS, SIZEOF_VM_COUNTERS,
+  SIZEOF_VM_COUNTERS_EX, VM_COUNTERS,
 } from "../sdk/procinfo";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { PsDereferenceProcess, PsReferenceProcessByHandle, PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION } from "./psprocess";
@@ -77,6 +83,7 @@ function PspQueryInformationProcess(process: usize, infoClass: u32, buffer: u32,
   if (returnLength != 0 && (!ProbeForWrite(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
   if (infoClass == ProcessDeviceMap) return PspQueryDeviceMap(process, buffer, length, returnLength);
   if (infoClass == ProcessImageFileName) return PspQueryImageFileName(p, buffer, length, returnLength);
+  if (infoClass == ProcessQuotaLimits || infoClass == ProcessVmCounters) return PspQueryQuota(p, infoClass, buffer, length, returnLength);
   let size: u32 = 0;
   switch (infoClass) {
     case ProcessBasicInformation: size = 24; break;
@@ -125,6 +132,7 @@ export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32
 
 function PspSetInformationProcess(process: usize, infoClass: u32, buffer: u32, length: u32, unused: u32): u32 {
   const p = changetype<EPROCESS>(process);
+  if (infoClass == ProcessQuotaLimits) return PspSetQuotaLimits(p, buffer, length);
   switch (infoClass) {
     case ProcessBasePriority: case ProcessSessionInformation: case ProcessBreakOnTermination: case ProcessDeviceMap: break;
     default: return STATUS_INVALID_INFO_CLASS;
@@ -212,4 +220,52 @@ function PspSetProcessBasePriority(process: usize, priority: u32): void {
     if (base > high) base = high;
     KeSetPriorityThread(thread, <u32>base);
   }
+}
+
+/**
+ * ProcessQuotaLimits (QUOTA_LIMITS) and ProcessVmCounters (VM_COUNTERS or
+ * its _EX form) from the process's quota block: filled in the thread's
+ * scratch, then copied out once.
+ */
+function PspQueryQuota(p: EPROCESS, infoClass: u32, buffer: u32, length: u32, returnLength: u32): u32 {
+  const size = infoClass == ProcessQuotaLimits ? SIZEOF_QUOTA_LIMITS
+    : length == SIZEOF_VM_COUNTERS_EX ? SIZEOF_VM_COUNTERS_EX : SIZEOF_VM_COUNTERS;
+  const check = PspCheckBuffer(buffer, length, size, true);
+  if (check != STATUS_SUCCESS) return check;
+  const info = KeAllocateScratch(size);
+  const q = changetype<EPROCESS_QUOTA_BLOCK>(p.QuotaBlock);
+  if (infoClass == ProcessQuotaLimits) {
+    const l = changetype<QUOTA_LIMITS>(info);
+    l.PagedPoolLimit = p.QuotaBlock != 0 ? q.PagedLimit : 0xFFFFFFFF;
+    l.NonPagedPoolLimit = p.QuotaBlock != 0 ? q.NonPagedLimit : 0xFFFFFFFF;
+    l.PagefileLimit = 0xFFFFFFFF;
+  } else if (p.QuotaBlock != 0) {
+    const v = changetype<VM_COUNTERS>(info);
+    v.QuotaPeakPagedPoolUsage = q.PagedPeak;
+    v.QuotaPagedPoolUsage = q.PagedUsage;
+    v.QuotaPeakNonPagedPoolUsage = q.NonPagedPeak;
+    v.QuotaNonPagedPoolUsage = q.NonPagedUsage;
+  }
+  memory.copy(buffer, info, size);
+  KeFreeScratch(info);
+  if (returnLength != 0) store<u32>(returnLength, size);
+  return STATUS_SUCCESS;
+}
+
+/**
+ * ProcessQuotaLimits set: the pool limits become the ones given (0 keeps a
+ * limit as it is). Lowering one below what is in use refuses the next
+ * charges, nothing more; raising one needs SeIncreaseQuotaPrivilege, as NT asks.
+ */
+function PspSetQuotaLimits(p: EPROCESS, buffer: u32, length: u32): u32 {
+  const check = PspCheckBuffer(buffer, length, SIZEOF_QUOTA_LIMITS, false);
+  if (check != STATUS_SUCCESS) return check;
+  const paged = load<u32>(buffer), nonPaged = load<u32>(buffer, 4); // each read once
+  if (p.QuotaBlock == 0) return STATUS_INVALID_PARAMETER;
+  const q = changetype<EPROCESS_QUOTA_BLOCK>(p.QuotaBlock);
+  const newPaged = paged != 0 ? paged : q.PagedLimit, newNonPaged = nonPaged != 0 ? nonPaged : q.NonPagedLimit;
+  if ((newPaged > q.PagedLimit || newNonPaged > q.NonPagedLimit) && !SeSinglePrivilegeCheck(SE_INCREASE_QUOTA_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+  q.PagedLimit = newPaged;
+  q.NonPagedLimit = newNonPaged;
+  return STATUS_SUCCESS;
 }

@@ -128,8 +128,8 @@ export function PsInitializeThreadType(): void {
 }
 
 /** A Thread object for `thread` (new, with one reference), or 0. */
-function PspCreateThreadObject(thread: usize, objectAttributes: usize, out: usize): u32 {
-  const status = ObCreateObject(PsThreadType, objectAttributes, 4, out);
+function PspCreateThreadObject(thread: usize, objectAttributes: usize, out: usize, chargeQuota: bool = true): u32 {
+  const status = ObCreateObject(PsThreadType, objectAttributes, 4, out, chargeQuota);
   if (status != STATUS_SUCCESS) return status;
   const object = load<usize>(out);
   KeReferenceThread(thread);
@@ -145,7 +145,7 @@ function PspResolvePseudoHandle(handle: u32, access: u32, type: usize, object: u
   if (type != 0 && type != PsThreadType) return 0xC0000024; // STATUS_OBJECT_TYPE_MISMATCH
   const t = changetype<KTHREAD>(KeCurrentThread);
   if (t.ObjectWrapper != 0) { ObReferenceObject(t.ObjectWrapper); store<usize>(object, t.ObjectWrapper); return STATUS_SUCCESS; }
-  return PspCreateThreadObject(KeCurrentThread, 0, object);
+  return PspCreateThreadObject(KeCurrentThread, 0, object, false); // a pseudo handle: charged to no one
 }
 
 /**

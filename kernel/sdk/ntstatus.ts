@@ -56,6 +56,8 @@ export const STATUS_OBJECT_PATH_NOT_FOUND: u32 = 0xC000003A;
 /** A relative name without a root directory, or an absolute one with a root. */
 export const STATUS_OBJECT_PATH_SYNTAX_BAD: u32 = 0xC000003B;
 export const STATUS_PRIVILEGE_NOT_HELD: u32 = 0xC0000061;
+/** The call would take the process past its pool quota (ex/quota.ts). */
+export const STATUS_QUOTA_EXCEEDED: u32 = 0xC0000044;
 export const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
 export const STATUS_NOT_IMPLEMENTED: u32 = 0xC0000002;
 export const STATUS_NAME_TOO_LONG: u32 = 0xC0000106;

@@ -39,3 +39,43 @@ export const DOSDEVICE_DRIVE_FIXED: u8 = 3;
 export const DOSDEVICE_DRIVE_REMOTE: u8 = 4;
 export const DOSDEVICE_DRIVE_CDROM: u8 = 5;
 export const DOSDEVICE_DRIVE_RAMDISK: u8 = 6;
+
+// ---- pool quotas (ex/quota.ts) ----
+//
+//   ProcessQuotaLimits (1)  QUOTA_LIMITS, 32 bytes: PagedPoolLimit, NonPagedPoolLimit,
+//       MinimumWorkingSetSize, MaximumWorkingSetSize, PagefileLimit, then TimeLimit
+//       (LARGE_INTEGER, 8-aligned at +24). Query: the process's pool limits (0xFFFFFFFF:
+//       none); set: new pool limits (0 keeps one), raising them needs SeIncreaseQuotaPrivilege.
+//   ProcessVmCounters (3)   VM_COUNTERS, 44 bytes (or VM_COUNTERS_EX, 48, + PrivateUsage):
+//       the Quota*PoolUsage fields are what the process's calls have charged now and at peak.
+
+export const ProcessQuotaLimits: u32 = 1;
+export const ProcessVmCounters: u32 = 3;
+
+@unmanaged export class QUOTA_LIMITS {
+  PagedPoolLimit: u32;
+  NonPagedPoolLimit: u32;
+  MinimumWorkingSetSize: u32;
+  MaximumWorkingSetSize: u32;
+  PagefileLimit: u32;
+  Reserved: u32;         // padding: TimeLimit is 8-aligned
+  TimeLimitLow: u32;
+  TimeLimitHigh: u32;
+}
+export const SIZEOF_QUOTA_LIMITS: u32 = 32;
+
+@unmanaged export class VM_COUNTERS {
+  PeakVirtualSize: u32;
+  VirtualSize: u32;
+  PageFaultCount: u32;
+  PeakWorkingSetSize: u32;
+  WorkingSetSize: u32;
+  QuotaPeakPagedPoolUsage: u32;
+  QuotaPagedPoolUsage: u32;
+  QuotaPeakNonPagedPoolUsage: u32;
+  QuotaNonPagedPoolUsage: u32;
+  PagefileUsage: u32;
+  PeakPagefileUsage: u32;
+}
+export const SIZEOF_VM_COUNTERS: u32 = 44;
+export const SIZEOF_VM_COUNTERS_EX: u32 = 48;

@@ -371,7 +371,7 @@ describe('paging files', () => {
     const overlay = [`[${SM}\\Memory Management]`, `"PagingFiles"=${multi(['C:\\pagefile.sys 6 12', 'Q:\\other.sys 4'])}`].join('\n');
     const r = await run(overlay, [], 'smss: subsystems: ');
     expect(r.stop, r.lines.join('\n')).toBeUndefined();
-    expect(r.smss).toContain('paging files: \\??\\C:\\pagefile.sys 6 MB (max 12 MB) - registered; the kernel does not page to it yet');
+    expect(r.smss).toContain('paging files: \\??\\C:\\pagefile.sys 6 MB (max 12 MB) - registered');
     expect(r.smss.find((l) => l.startsWith('SmpCreatePagingFile failed - Status == 0xC000003A (Q:\\other.sys'))).toBeDefined();
     expect(pagefile(r.after, '\\pagefile.sys')).toBe(6 * 1024 * 1024);
   }, 180000);
@@ -398,7 +398,7 @@ describe('paging files', () => {
   it('makes an emergency file when no entry gives one', async () => {
     const overlay = [`[${SM}\\Memory Management]`, `"PagingFiles"=${multi(['Q:\\pagefile.sys 4 8'])}`].join('\n');
     const r = await run(overlay, [], 'smss: subsystems: ');
-    expect(r.smss.find((l) => l.startsWith('paging files: '))).toBe('paging files: \\??\\C:\\pagefile.sys 16 MB (max 16 MB) (emergency) - registered; the kernel does not page to it yet');
+    expect(r.smss.find((l) => l.startsWith('paging files: '))).toBe('paging files: \\??\\C:\\pagefile.sys 16 MB (max 16 MB) (emergency) - registered');
     expect(pagefile(r.after, '\\pagefile.sys')).toBe(16 * 1024 * 1024);
   }, 180000);
 });

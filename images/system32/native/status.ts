@@ -70,6 +70,7 @@ export function StatusName(status: i32): string {
     case 0xC0000041: return "STATUS_PORT_CONNECTION_REFUSED";
     case 0xC0000042: return "STATUS_INVALID_PORT_HANDLE";
     case 0xC0000043: return "STATUS_SHARING_VIOLATION";
+    case 0xC0000044: return "STATUS_QUOTA_EXCEEDED";
     case 0xC0000045: return "STATUS_INVALID_PAGE_PROTECTION";
     case 0xC0000046: return "STATUS_MUTANT_NOT_OWNED";
     case 0xC0000047: return "STATUS_SEMAPHORE_LIMIT_EXCEEDED";

@@ -1,0 +1,99 @@
+// Paging to pagefile.sys from ring 3 (kernel/mm/paging.ts). Two copies of
+// this program run at once, as two processes, on a machine with little RAM.
+// Each enables SeCreatePagefilePrivilege and asks for the paging file (one of
+// them makes it: the other's open of the same file is refused, and it waits
+// until the commit limit has grown), then commits twice the pages available
+// the memory manager has (all of RAM above the kernel) in one region, writes every word of every page with a value
+// of (process, page, word), reads every page back and counts the words that
+// differ; then a commit past the commit limit must fail with
+// STATUS_COMMITMENT_LIMIT. It reports the paging files' use at the end.
+import { put, putHex, putDec, flush, unicode, ms, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQuerySystemInformation,
+  NtQueryInformationProcess, NtDelayExecution } from "./nt";
+@external("ntdll", "NtCreatePagingFile") declare function NtCreatePagingFile(name: usize, minimum: usize, maximum: usize, priority: u32): u32;
+@external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
+@external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
+
+const SELF: u32 = 0xFFFFFFFF;
+const MiB: u64 = 1024 * 1024;
+const PAGEFILE_MB: u64 = 20;
+const STATUS_COMMITMENT_LIMIT: u32 = 0xC000012D;
+
+const name = memory.data(8, 4);
+const minimum = memory.data(8, 8);
+const maximum = memory.data(8, 8);
+const perf = memory.data(312, 8);
+const list = memory.data(512, 8);
+const basic = memory.data(44, 4);
+const token = memory.data(4, 4);
+const state = memory.data(16, 4);
+const base = memory.data(4, 4);
+const size = memory.data(4, 4);
+const delay = memory.data(8, 8);
+
+let pid: u32 = 0;
+function line(): void { put("pid "); putDec(pid); put(" "); }
+
+function performance(offset: u32): u32 {
+  return NtQuerySystemInformation(2, perf, 312, 0) == 0 ? load<u32>(perf + offset) : 0;
+}
+const AVAILABLE: u32 = 44, COMMITTED: u32 = 48, LIMIT: u32 = 52;
+
+/** The value word `word` of page `page` holds in this process. */
+@inline function pattern(page: u32, word: u32): u32 { return (page * 0x9E3779B1) ^ (word * 0x85EBCA77) ^ (pid << 20) ^ 0x5A5A0000; }
+
+export function main(): void {
+  NtQueryInformationProcess(SELF, 0, basic, 24, 0);
+  pid = load<u32>(basic, 16);
+  NtQuerySystemInformation(0, basic, 44, 0); // SystemBasicInformation: NumberOfPhysicalPages, the pages the memory manager has
+  const physical = load<u32>(basic, 12);
+  // SeCreatePagefilePrivilege, then the paging file (whichever process gets there first makes it).
+  NtOpenProcessToken(SELF, 0x28, token); // TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY
+  store<u32>(state, 1); store<u32>(state, 15, 4); store<u32>(state, 0, 8); store<u32>(state, 2, 12);
+  NtAdjustPrivilegesToken(load<u32>(token), 0, state, 0, 0, 0);
+  store<u64>(minimum, PAGEFILE_MB * MiB); store<u64>(maximum, PAGEFILE_MB * MiB);
+  const created = NtCreatePagingFile(unicode(name, "\\??\\C:\\pagefile.sys"), minimum, maximum, 0);
+  line(); put("create "); putHex(created); flush();
+  // The other process may still be making it: wait (at most 20 s) for the commit limit to grow by it.
+  for (let i = 0; i < 2000 && performance(LIMIT) < physical + <u32>(PAGEFILE_MB * MiB / 4096); i++) NtDelayExecution(0, ms(delay, 10));
+  const pages = physical * 2;
+  line(); put("commit "); putDec(pages); put(" pages: twice the "); putDec(physical); put(" physical pages ("); putDec(performance(AVAILABLE));
+  put(" available); limit grew by "); putDec(performance(LIMIT) - physical); flush();
+  store<u32>(base, 0); store<u32>(size, pages * 4096);
+  const status = NtAllocateVirtualMemory(SELF, base, 0, size, 0x3000, 0x04); // MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE
+  line(); put("allocate "); putHex(status); flush();
+  if (status != 0) return;
+  const region = load<u32>(base);
+  for (let p: u32 = 0; p < pages; p++) {
+    const at = region + (p << 12);
+    for (let w: u32 = 0; w < 1024; w++) store<u32>(at + (w << 2), pattern(p, w));
+  }
+  line(); put("wrote "); putDec(pages); put(" pages"); flush();
+  let wrong: u32 = 0, wrongPages: u32 = 0, firstWrong: u32 = 0xFFFFFFFF;
+  for (let p: u32 = 0; p < pages; p++) {
+    const at = region + (p << 12);
+    let bad: u32 = 0;
+    for (let w: u32 = 0; w < 1024; w++) if (load<u32>(at + (w << 2)) != pattern(p, w)) bad++;
+    if (bad != 0) { wrong += bad; wrongPages++; if (firstWrong == 0xFFFFFFFF) firstWrong = p; }
+  }
+  line(); put("checked "); putDec(pages); put(" pages: "); putDec(wrongPages); put(" pages wrong ("); putDec(wrong);
+  put(" words"); if (firstWrong != 0xFFFFFFFF) { put(", first page "); putDec(firstWrong); } put(")"); flush();
+  // The commit charge stays within the commit limit: one page more than is left fails. (The other
+  // process may free its memory between the look and the commit: then it is tried again.)
+  const over = memory.data(4, 4), overSize = memory.data(4, 4);
+  let refused: u32 = 0;
+  for (let i = 0; i < 5; i++) {
+    const left = performance(LIMIT) - performance(COMMITTED);
+    store<u32>(over, 0); store<u32>(overSize, (left + 1) * 4096);
+    refused = NtAllocateVirtualMemory(SELF, over, 0, overSize, 0x3000, 0x04);
+    if (refused != 0) break;
+    store<u32>(overSize, 0); NtFreeVirtualMemory(SELF, over, overSize, 0x8000);
+  }
+  line(); put("commit past the limit "); putHex(refused); put(refused == STATUS_COMMITMENT_LIMIT ? " (STATUS_COMMITMENT_LIMIT)" : ""); flush();
+  // The paging file's use: SystemPageFileInformation (pages in use now and at the peak).
+  if (NtQuerySystemInformation(18, list, 512, 0) == 0) {
+    line(); put("paging file total "); putDec(load<u32>(list, 4)); put(" in use "); putDec(load<u32>(list, 8));
+    put(" peak "); putDec(load<u32>(list, 12)); flush();
+  }
+  store<u32>(size, 0);
+  line(); put("free "); putHex(NtFreeVirtualMemory(SELF, base, size, 0x8000)); flush();
+}

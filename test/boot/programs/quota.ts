@@ -1,0 +1,114 @@
+// Pool quotas from ring 3 (kernel/ex/quota.ts). The process reads its limits
+// and usage (NtQueryInformationProcess: ProcessQuotaLimits, ProcessVmCounters),
+// checks one event's charge against what NtQueryObject says it cost, then, in
+// two rounds, creates events with long names until the paged quota refuses
+// one and unnamed events until the nonpaged quota does, sees a key open and a
+// file open refused too, closes everything and reads its usage again. The
+// host test (test/boot/user.test.ts) compares the numbers.
+import {
+  NtClose, NtCreateEvent, NtQueryInformationProcess, NtSetInformationProcess, NtQueryObject, put, putDec, putHex, flush, show,
+} from "./nt";
+@external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtOpenFile") declare function NtOpenFile(h: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
+
+const SELF: u32 = 0xFFFFFFFF;
+const MAX_HANDLES: u32 = 16384;
+const handles = memory.data(MAX_HANDLES * 4, 4);
+const h = memory.data(8, 4);
+const vm = memory.data(48, 4);
+const limits = memory.data(32, 4);
+const basic = memory.data(56, 4);
+const iosb = memory.data(8, 4);
+const oa = memory.data(24, 4);
+const us = memory.data(8, 4);
+const NAME_CHARS: u32 = 1000;
+const text = memory.data(NAME_CHARS * 2 + 64, 4);
+
+let count: u32 = 0;
+
+function paged(): u32 { NtQueryInformationProcess(SELF, 3, vm, 44, 0); return load<u32>(vm, 24); }
+function nonPaged(): u32 { NtQueryInformationProcess(SELF, 3, vm, 44, 0); return load<u32>(vm, 32); }
+
+/** OBJECT_ATTRIBUTES for `prefix` followed by `number` in decimal and filler to NAME_CHARS characters (0: no name). */
+function longName(prefix: string, number: u32): usize {
+  let n: u32 = 0;
+  for (let i = 0; i < prefix.length; i++) store<u16>(text + (n++ << 1), <u16>prefix.charCodeAt(i));
+  let digits: u32 = 1, v = number;
+  while (v >= 10) { v /= 10; digits++; }
+  for (let i: u32 = 0; i < digits; i++) { store<u16>(text + ((n + digits - 1 - i) << 1), <u16>(48 + number % 10)); number /= 10; }
+  n += digits;
+  while (n < NAME_CHARS) store<u16>(text + (n++ << 1), 0x78); // 'x'
+  store<u16>(us, <u16>(n << 1)); store<u16>(us, <u16>(n << 1), 2); store<u32>(us, <u32>text, 4);
+  return named(us);
+}
+function named(name: usize): usize {
+  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8);
+  store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  return oa;
+}
+function plainName(s: string): usize {
+  store<u16>(us, <u16>(s.length << 1)); store<u16>(us, <u16>(s.length << 1), 2); store<u32>(us, <u32>changetype<usize>(s), 4);
+  return named(us);
+}
+
+function closeAll(): u32 {
+  let failures: u32 = 0;
+  for (let i: u32 = 0; i < count; i++) if (NtClose(load<u32>(handles + (i << 2))) != 0) failures++;
+  count = 0;
+  return failures;
+}
+
+function round(r: u32): void {
+  const pagedBefore = paged(), nonPagedBefore = nonPaged();
+  put("round "); putDec(r); put(" before: paged "); putDec(pagedBefore); put(" nonpaged "); putDec(nonPagedBefore); flush();
+  // Named events until the paged quota refuses one.
+  let status: u32 = 0;
+  while (count < MAX_HANDLES) {
+    status = NtCreateEvent(h, 0x1F0003, longName("\\BaseNamedObjects\\QuotaEvent", count), 0, 0);
+    if (status != 0) break;
+    store<u32>(handles + (count << 2), load<u32>(h));
+    count++;
+  }
+  const namedCount = count;
+  put("round "); putDec(r); put(": named events "); putDec(namedCount); put(" then "); putHex(status);
+  put(" paged "); putDec(paged()); flush();
+  // Unnamed events until the nonpaged quota refuses one.
+  while (count < MAX_HANDLES) {
+    status = NtCreateEvent(h, 0x1F0003, 0, 0, 0);
+    if (status != 0) break;
+    store<u32>(handles + (count << 2), load<u32>(h));
+    count++;
+  }
+  put("round "); putDec(r); put(": unnamed events "); putDec(count - namedCount); put(" then "); putHex(status);
+  put(" nonpaged "); putDec(nonPaged()); flush();
+  // At the limit, the other services that make objects are refused as well, with the same status.
+  put("round "); putDec(r); put(": open key "); putHex(NtOpenKey(h, 0x20019, plainName("\\Registry\\Machine\\SYSTEM\\Select")));
+  put(" open file "); putHex(NtOpenFile(h, 0x80100000, plainName("\\??\\C:\\Data\\quota.txt"), iosb, 7, 0x20));
+  flush();
+  const failures = closeAll();
+  put("round "); putDec(r); put(" after: paged "); putDec(paged()); put(" nonpaged "); putDec(nonPaged());
+  put(" close failures "); putDec(failures); flush();
+}
+
+export function main(): void {
+  show("query limits", NtQueryInformationProcess(SELF, 1, limits, 32, 0));
+  put("limits: paged "); putDec(load<u32>(limits)); put(" nonpaged "); putDec(load<u32>(limits, 4)); flush();
+  show("vm counters, wrong length", NtQueryInformationProcess(SELF, 3, vm, 40, 0));
+  // One unnamed event: what it adds to the usage is what NtQueryObject says it was charged.
+  const before = nonPaged();
+  show("one event", NtCreateEvent(h, 0x1F0003, 0, 0, 0));
+  const added = nonPaged() - before;
+  show("query it", NtQueryObject(load<u32>(h), 0, basic, 56, 0));
+  put("event: usage grew "); putDec(added); put(", its NonPagedPoolCharge "); putDec(load<u32>(basic, 20));
+  put(", PagedPoolCharge "); putDec(load<u32>(basic, 16)); flush();
+  NtClose(load<u32>(h));
+  put("closed: back "); putDec(nonPaged() == before ? 1 : 0); flush();
+  round(1);
+  round(2);
+  show("an event after it all", NtCreateEvent(h, 0x1F0003, plainName("\\BaseNamedObjects\\QuotaAfter"), 0, 0));
+  NtClose(load<u32>(h));
+  // Lowering one's own limit needs no privilege; below what is in use, the next charge is refused.
+  store<u32>(limits, 0); store<u32>(limits, nonPaged(), 4);
+  show("lower nonpaged limit", NtSetInformationProcess(SELF, 1, limits, 32));
+  show("event over the lowered limit", NtCreateEvent(h, 0x1F0003, 0, 0, 0));
+}
