@@ -34,6 +34,10 @@ import {
 @external("ntdll", "NtQueryAttributesFile") declare function NtQueryAttributesFile(oa: usize, info: usize): u32;
 @external("ntdll", "NtQuerySection") declare function NtQuerySection(h: u32, cls: u32, info: usize, length: u32, result: usize): u32;
 @external("ntdll", "NtCreatePagingFile") declare function NtCreatePagingFile(name: usize, minimum: usize, maximum: usize, priority: u32): u32;
+@external("ntdll", "NtSetSystemInformation") declare function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32;
+@external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
+@external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
+import { NtUserConsoleWrite, NtUserGetActiveSession, NtUserReadKey } from "../../../kernel/sdk/ntuser";
 
 const SELF: u32 = 0xFFFFFFFF;
 const MEM_COMMIT: u32 = 0x1000, MEM_RESERVE: u32 = 0x2000, MEM_DECOMMIT: u32 = 0x4000, MEM_RELEASE: u32 = 0x8000;
@@ -195,6 +199,14 @@ function connect(i: u32): u32 {
   return s;
 }
 
+function consoleWrite(i: u32): u32 {
+  for (let k: u32 = 0; k < 16; k++) store<u16>(poked + (k << 1), <u16>(k == 15 ? 0x0D : 0x2E));
+  pokeBytes(P + 0x100, 32);
+  return NtUserConsoleWrite(P + 0x100, 32);
+}
+function activeSession(i: u32): u32 { return NtUserGetActiveSession(P + 16); }
+function readKey(i: u32): u32 { poke64(P + 8, 0); return NtUserReadKey(P + 0x20, P + 8); }
+
 let calls: u32 = 0, ok: u32 = 0, av: u32 = 0, other: u32 = 0, switches: u32 = 0;
 const seen = memory.data(16, 4);  // the other statuses seen (4 at most)
 let seenCount: u32 = 0;
@@ -250,6 +262,12 @@ export function main(): void {
   show("request", NtRequestWaitReplyPort(client, request, request + 0x100));
   store<i64>(zeroTimeout, 0);
 
+  // win32k.sys, for its services (SeLoadDriverPrivilege first).
+  show("open token", NtOpenProcessToken(0xFFFFFFFF, 0x28, cell + 16));
+  store<u32>(cell, 1, 32); store<u32>(cell, 10 /* SE_LOAD_DRIVER_PRIVILEGE */, 36); store<u32>(cell, 0, 40); store<u32>(cell, 2, 44);
+  show("enable SeLoadDriverPrivilege", NtAdjustPrivilegesToken(load<u32>(cell, 16), 0, cell + 32, 0, 0, 0));
+  show("load win32k.sys", NtSetSystemInformation(38 /* SystemExtendServiceTableInformation */, unicode(cell + 48, "\\SystemRoot\\System32\\win32k.sys"), 8));
+
   const t = spawn(toggler, 0);
   const R: u32 = 40, N: u32 = 50000;
   race("NtAllocateVirtualMemory", allocate, R, N);
@@ -273,6 +291,9 @@ export function main(): void {
   race("NtReplyWaitReceivePortEx", receiveMessage, R, N);
   race("NtQueryInformationPort", queryPort, R, N);
   race("NtConnectPort", connect, R, 2000);
+  race("NtUserConsoleWrite", consoleWrite, R, N);
+  race("NtUserGetActiveSession", activeSession, R, N);
+  race("NtUserReadKey", readKey, R, N);
   stop = true;
   NtSuspendThread(t, 0);
   say("the kernel is still running");
