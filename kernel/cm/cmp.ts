@@ -200,12 +200,52 @@ export function CmpDirtyHivesClear(bits: u32): void {
   if (f != 0) sti();
 }
 
+// ---- the registry's quota ----
+//
+// Keys and values live in pool for as long as the registry holds them,
+// whoever made them and long after: a process cannot be charged for them
+// (NT charges the registry's own global quota, CmpGlobalQuota). Their bytes
+// are counted here, and past CM_REGISTRY_QUOTA a new key or value is refused
+// (the callers answer STATUS_INSUFFICIENT_RESOURCES), so NtSetValueKey in a
+// loop cannot take the machine's pool. Hives loaded at boot count too.
+
+/** Most bytes of keys and values the registry holds (NT's RegistrySizeLimit is at least 4 MiB). */
+export const CM_REGISTRY_QUOTA: u32 = 4 * 1024 * 1024;
+/** Bytes of keys and values held now. */
+export let CmpRegistryBytes: u32 = 0;
+
+function CmpAllocateRegistryBlock(bytes: u32, tag: u32): usize {
+  const f = read_eflags() & 0x200;
+  cli();
+  const ok = <u64>CmpRegistryBytes + bytes <= <u64>CM_REGISTRY_QUOTA;
+  if (ok) CmpRegistryBytes += bytes;
+  if (f != 0) sti();
+  if (!ok) return 0;
+  const block = ExAllocatePoolWithTag(NonPagedPool, bytes, tag);
+  if (block == 0) CmpReturnRegistryBytes(bytes);
+  return block;
+}
+function CmpReturnRegistryBytes(bytes: u32): void {
+  const f = read_eflags() & 0x200;
+  cli();
+  CmpRegistryBytes = bytes <= CmpRegistryBytes ? CmpRegistryBytes - bytes : 0;
+  if (f != 0) sti();
+}
+function CmpFreeRegistryBlock(block: usize, bytes: u32, tag: u32): void {
+  ExFreePoolWithTag(block, tag);
+  CmpReturnRegistryBytes(bytes);
+}
+function CmpFreeValue(value: usize): void {
+  const v = changetype<CM_VALUE>(value);
+  CmpFreeRegistryBlock(value, SIZEOF_CM_VALUE + ((v.NameLength + 3) & ~3) + v.DataLength, CM_VALUE_TAG);
+}
+
 /**
  * A new key named by the `nameLength` bytes at `name`, not yet in the tree.
  * Returns 0 without pool.
  */
 export function CmpAllocateKey(name: usize, nameLength: u32, flags: u32, hive: u32, time: u64): usize {
-  const key = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_CM_KEY + nameLength + 2, CM_KEY_TAG);
+  const key = CmpAllocateRegistryBlock(SIZEOF_CM_KEY + nameLength + 2, CM_KEY_TAG);
   if (key == 0) return 0;
   memory.fill(key, 0, SIZEOF_CM_KEY);
   const k = CmKey(key);
@@ -252,17 +292,17 @@ export function CmpSetClass(key: usize, text: usize, length: u32): bool {
 /** Frees a key's values, arrays, class and the key itself (not its subkeys). */
 export function CmpFreeKey(key: usize): void {
   const k = CmKey(key);
-  for (let i: u32 = 0; i < k.ValueCount; i++) ExFreePoolWithTag(CmValueAt(key, i), CM_VALUE_TAG);
+  for (let i: u32 = 0; i < k.ValueCount; i++) CmpFreeValue(CmValueAt(key, i));
   if (k.Values != 0) ExFreePoolWithTag(k.Values, CM_ARRAY_TAG);
   if (k.SubKeys != 0) ExFreePoolWithTag(k.SubKeys, CM_ARRAY_TAG);
   if (k.Class != 0) ExFreePoolWithTag(k.Class, CM_NAME_TAG);
-  ExFreePoolWithTag(key, CM_KEY_TAG);
+  CmpFreeRegistryBlock(key, SIZEOF_CM_KEY + k.NameLength + 2, CM_KEY_TAG);
 }
 
 /** Marks `key` deleted and frees what only it used; the block goes when its last reference does. */
 export function CmpDeleteKeyContents(key: usize): void {
   const k = CmKey(key);
-  for (let i: u32 = 0; i < k.ValueCount; i++) ExFreePoolWithTag(CmValueAt(key, i), CM_VALUE_TAG);
+  for (let i: u32 = 0; i < k.ValueCount; i++) CmpFreeValue(CmValueAt(key, i));
   k.ValueCount = 0;
   k.Flags |= CM_KEY_DELETED;
   if (k.References == 0) CmpFreeKey(key);
@@ -293,7 +333,7 @@ export function CmpFreeTree(root: usize): void {
  */
 export function CmpSetValue(key: usize, name: usize, nameLength: u32, type: u32, data: usize, dataLength: u32): bool {
   const size = SIZEOF_CM_VALUE + ((nameLength + 3) & ~3) + dataLength;
-  const value = ExAllocatePoolWithTag(NonPagedPool, size, CM_VALUE_TAG);
+  const value = CmpAllocateRegistryBlock(size, CM_VALUE_TAG);
   if (value == 0) return false;
   const v = changetype<CM_VALUE>(value);
   v.Type = type;
@@ -306,11 +346,11 @@ export function CmpSetValue(key: usize, name: usize, nameLength: u32, type: u32,
     const old = CmValueAt(key, <u32>index);
     memory.copy(CmValueName(value), CmValueName(old), nameLength); // keep the name's original case
     store<usize>(CmKey(key).Values + (<u32>index << 2), value);
-    ExFreePoolWithTag(old, CM_VALUE_TAG);
+    CmpFreeValue(old);
     return true;
   }
   if (!CmpGrow(key + offsetof<CM_KEY>("Values"))) {
-    ExFreePoolWithTag(value, CM_VALUE_TAG);
+    CmpFreeValue(value);
     return false;
   }
   CmpInsertPointer(key + offsetof<CM_KEY>("Values"), CmKey(key).ValueCount, value);
@@ -323,7 +363,7 @@ export function CmpDeleteValue(key: usize, name: usize, nameLength: u32): bool {
   if (index < 0) return false;
   const value = CmValueAt(key, <u32>index);
   CmpRemovePointer(key + offsetof<CM_KEY>("Values"), <u32>index);
-  ExFreePoolWithTag(value, CM_VALUE_TAG);
+  CmpFreeValue(value);
   return true;
 }
 

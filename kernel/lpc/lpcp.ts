@@ -33,6 +33,7 @@ import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD, KTHREAD_SER
 import { KEVENT_SIZE, KSEMAPHORE_SIZE, KeInitializeEvent, KeInitializeSemaphore, KeReleaseSemaphore, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExChargePoolQuota, ExCurrentQuotaBlock, ExReturnPoolQuota } from "../ex/quota";
 import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
@@ -121,9 +122,11 @@ export const PORT_WAIT_EVENT: u32 = offsetof<LPCP_PORT>("EvType");
   ClientPort: usize;        // connection requests: the client's new port (referenced), until it gets a handle
   ServerPort: usize;        // connection requests: the server port NtAcceptConnectPort made (referenced; 0 before)
   Capacity: u32;            // bytes of data the buffer holds (connection requests: the answer's room)
-  // +32: PORT_MESSAGE, data
+  QuotaBlock: usize;        // the sender's quota block charged for the buffer (ex/quota.ts), 0 for the kernel's notices
+  Reserved: u32;
+  // +40: PORT_MESSAGE, data
 }
-export const LPCP_MESSAGE_HEADER: u32 = 32;
+export const LPCP_MESSAGE_HEADER: u32 = 40;
 @inline export function Msg(message: usize): LPCP_MESSAGE { return changetype<LPCP_MESSAGE>(message); }
 @inline export function MsgHeader(message: usize): PORT_MESSAGE { return changetype<PORT_MESSAGE>(message + LPCP_MESSAGE_HEADER); }
 @inline export function MsgPort(message: usize): usize { return message + LPCP_MESSAGE_HEADER; }
@@ -143,16 +146,24 @@ let LpcpZoneCount: u32 = 0;
 /** Ports in existence: the zone is emptied when this drops to 0. */
 let LpcpPortCount: u32 = 0;
 
-/** A message with room for `dataCapacity` bytes of data (at most LPCP_MAX_DATA), headers zeroed; 0 when pool is out. */
-export function LpcpAllocateMessage(dataCapacity: u32): usize {
+/**
+ * A message with room for `dataCapacity` bytes of data (at most LPCP_MAX_DATA), headers zeroed; 0 when pool
+ * is out or, with `charge`, when the sending process's quota is (ex/quota.ts: a message queued holds a whole
+ * buffer of the sender's nonpaged quota until it is freed, so a port's queue cannot fill the pool).
+ */
+export function LpcpAllocateMessage(dataCapacity: u32, charge: bool = true): usize {
   if (dataCapacity > LPCP_MAX_DATA) return 0;
+  const block = charge ? ExCurrentQuotaBlock() : 0;
+  if (ExChargePoolQuota(block, 0, LPCP_ZONE_BYTES) != STATUS_SUCCESS) return 0;
   const lock = LpcpLock();
   let message = LpcpZoneFree;
   if (message != 0) { LpcpZoneFree = load<usize>(message); LpcpZoneCount--; }
   LpcpUnlock(lock);
   if (message != 0) memory.fill(message, 0, LPCP_MESSAGE_HEADER + SIZEOF_PORT_MESSAGE);
   else message = ExAllocatePoolWithTag(NonPagedPool, LPCP_ZONE_BYTES, MESSAGE_TAG);
-  if (message != 0) Msg(message).Capacity = dataCapacity;
+  if (message == 0) { ExReturnPoolQuota(block, 0, LPCP_ZONE_BYTES); return 0; }
+  Msg(message).Capacity = dataCapacity;
+  Msg(message).QuotaBlock = block;
   return message;
 }
 
@@ -161,6 +172,9 @@ export function LpcpFreeMessage(message: usize): void {
   const m = Msg(message);
   if (m.ClientPort != 0) { const client = m.ClientPort; m.ClientPort = 0; ObDereferenceObject(client); }
   if (m.ServerPort != 0) { const server = m.ServerPort; m.ServerPort = 0; ObDereferenceObject(server); }
+  const block = m.QuotaBlock;
+  m.QuotaBlock = 0;
+  ExReturnPoolQuota(block, 0, LPCP_ZONE_BYTES);
   const lock = LpcpLock();
   const keep = LpcpPortCount != 0 && LpcpZoneCount < LPCP_ZONE_MAX;
   if (keep) { store<usize>(message, LpcpZoneFree); LpcpZoneFree = message; LpcpZoneCount++; }
@@ -511,7 +525,7 @@ function LpcpMakeKernelDatagram(port: usize, type: u16, queueOut: usize): usize 
   KeFreeScratch(context);
   store<usize>(queueOut, queue);
   if (queue == 0) return 0;
-  const message = LpcpAllocateMessage(8);
+  const message = LpcpAllocateMessage(8, false); // the kernel's notice: never refused for the closer's quota
   if (message == 0) return 0;
   const h = MsgHeader(message);
   h.DataLength = 8;

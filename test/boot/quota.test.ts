@@ -65,6 +65,11 @@ describe('pool quotas', () => {
     expect(out).toContain('an event after it all 0x00000000');
     expect(out).toContain('lower nonpaged limit 0x00000000');
     expect(out).toContain(`event over the lowered limit ${STATUS_QUOTA_EXCEEDED}`);
+    // The registry's own quota: 4 MiB of keys and values, whoever set them.
+    expect(out).toContain('volatile key 0x00000000');
+    expect(out).toContain('registry: 1 MiB values 3 then 0xC000009A');
+    expect(out).toContain('delete the key 0x00000000');
+    expect(out).toContain('a 1 MiB value again 0x00000000');
     // The process ended and its pool went with it: the kernel's own count is back.
     const m = /^ps: boot processes ended: 1; pool in use (\d+) bytes before them, (\d+) after$/.exec(lines.find((l) => l.startsWith('ps: boot processes ended')) ?? '');
     expect(m, lines.join('\n')).not.toBeNull();

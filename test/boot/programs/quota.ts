@@ -9,6 +9,10 @@ import {
   NtClose, NtCreateEvent, NtQueryInformationProcess, NtSetInformationProcess, NtQueryObject, put, putDec, putHex, flush, show,
 } from "./nt";
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, titleIndex: u32, cls: usize, options: u32, disposition: usize): u32;
+@external("ntdll", "NtSetValueKey") declare function NtSetValueKey(h: u32, name: usize, titleIndex: u32, type: u32, data: usize, size: u32): u32;
+@external("ntdll", "NtDeleteKey") declare function NtDeleteKey(h: u32): u32;
+@external("ntdll", "NtAllocateVirtualMemory") declare function NtAllocateVirtualMemory(process: u32, base: usize, zeroBits: u32, size: usize, type: u32, protect: u32): u32;
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(h: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
 
 const SELF: u32 = 0xFFFFFFFF;
@@ -107,8 +111,41 @@ export function main(): void {
   round(2);
   show("an event after it all", NtCreateEvent(h, 0x1F0003, plainName("\\BaseNamedObjects\\QuotaAfter"), 0, 0));
   NtClose(load<u32>(h));
+  registry();
   // Lowering one's own limit needs no privilege; below what is in use, the next charge is refused.
   store<u32>(limits, 0); store<u32>(limits, nonPaged(), 4);
   show("lower nonpaged limit", NtSetInformationProcess(SELF, 1, limits, 32));
   show("event over the lowered limit", NtCreateEvent(h, 0x1F0003, 0, 0, 0));
+}
+
+const region = memory.data(8, 4);
+const valueName = memory.data(8, 4);
+const valueText = memory.data(16, 4);
+
+/**
+ * The registry is global (what a process puts there stays after it): its own
+ * quota (kernel/cm/cmp.ts) refuses 1 MiB values in a volatile key past 4 MiB
+ * of keys and values; the key deleted, a value fits again.
+ */
+function registry(): void {
+  store<u32>(region, 0); store<u32>(region, 0x100000, 4);
+  show("a 1 MiB buffer", NtAllocateVirtualMemory(SELF, region, 0, region + 4, 0x3000, 0x04));
+  const data = load<u32>(region);
+  show("volatile key", NtCreateKey(h, 0xF003F, plainName("\\Registry\\Machine\\SYSTEM\\QuotaTest"), 0, 0, 1, 0));
+  const key = load<u32>(h);
+  let status: u32 = 0, count: u32 = 0;
+  while (count < 16) {
+    store<u16>(valueText, 0x42); store<u16>(valueText, <u16>(0x41 + count), 2); // "BA", "BB", ...
+    store<u16>(valueName, 4); store<u16>(valueName, 4, 2); store<u32>(valueName, <u32>valueText, 4);
+    status = NtSetValueKey(key, valueName, 0, 3, data, 0x100000);
+    if (status != 0) break;
+    count++;
+  }
+  put("registry: 1 MiB values "); putDec(count); put(" then "); putHex(status); flush();
+  show("delete the key", NtDeleteKey(key));
+  NtClose(key);
+  show("volatile key again", NtCreateKey(h, 0xF003F, plainName("\\Registry\\Machine\\SYSTEM\\QuotaTest"), 0, 0, 1, 0));
+  show("a 1 MiB value again", NtSetValueKey(load<u32>(h), valueName, 0, 3, data, 0x100000));
+  NtDeleteKey(load<u32>(h));
+  NtClose(load<u32>(h));
 }
