@@ -89,7 +89,7 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
   KeLog("ke", "interrupts enabled");
   KiSetSystemTimeFromClock();                 // "hal: RTC 2026-01-01 12:00:00 UTC": the system time from CMOS
   MmInitializePhysicalMemory();               // the loader's memory map: log it, keep usable ranges
-  MmInitializePfnDatabase();                  // every usable page above the kernel's 8 MiB: free
+  MmInitializePfnDatabase();                  // every usable page from 1 MiB but the kernel image and its data: free
   MmInitializeAddressSpaces();                // the boot directory is the System process's; address 0 unmapped
   MmInitializeSharedUserData();               // KUSER_SHARED_DATA at 0x7FFE0000 in every process, its SystemCall stub
   KiInitializeFastSystemCall();               // the SYSENTER MSRs: ntdll's stubs enter with sysenter

@@ -26,11 +26,26 @@ export const BUILD = join(ROOT, 'build');
 /** Where the kernel's AssemblyScript static data starts (a contract with kernel/). */
 export const KERNEL_MEMORY_BASE = 0x80400000;
 /**
- * The kernel's wasm memory (static data + AssemblyScript heap) may grow to 4 MiB
- * past its base, i.e. to physical 8 MiB: the page frame database manages the
- * RAM above that (MM_LOWEST_MANAGED in kernel/mm/pfn.ts; a contract).
+ * The kernel's wasm memory (its static data; the kernel allocates from pool,
+ * never from an AssemblyScript heap) must end below physical 8 MiB. It never
+ * grows: memory.grow stops at its initial size (kernelMemoryPages), because
+ * the page frame database manages every page past the memory's end at boot
+ * (MmInitializePfnDatabase in kernel/mm/pfn.ts reads memory.size(); a contract).
  */
 export const KERNEL_MAX_PAGES = (KERNEL_MEMORY_BASE + 4 * 1024 * 1024) / 65536;
+
+/** The initial pages of a wasm module's own memory (its memory section), for memory.grow's limit. */
+function kernelMemoryPages(wasm: Uint8Array): number {
+  const leb = (at: number): [number, number] => { let v = 0, shift = 0, b: number; do { b = wasm[at++]; v += (b & 0x7F) * 2 ** shift; shift += 7; } while (b & 0x80); return [v, at]; };
+  let at = 8;
+  while (at < wasm.length) {
+    const id = wasm[at];
+    const [size, body] = leb(at + 1);
+    if (id === 5) { const [, limits] = leb(body); const [min] = leb(limits + 1); if (min > KERNEL_MAX_PAGES) throw new Error(`build: the kernel's memory (${min} pages) passes 8 MiB`); return min; }
+    at = body + size;
+  }
+  throw new Error('build: the kernel module has no memory section');
+}
 
 export interface BuildResult {
   kernelWasm: Uint8Array;
@@ -189,7 +204,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
       trapHandler: 'export:KiWasmTrap',
       stackLimit: '__stack_limit',
       trapDispatchExport: 'KiTrapDispatch',
-      maxMemoryPages: KERNEL_MAX_PAGES,
+      maxMemoryPages: kernelMemoryPages(wasm),
       dump: opts.dump,
       chaosProbe: opts.chaos ? CHAOS_PROBE : undefined,
     });

@@ -24,7 +24,7 @@
 import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping } from "../ke/cpu";
 import { MmAvailablePages, MmNumberOfManagedPages } from "../mm/pfn";
-import { MmPageFileInformationLength, MmPeakCommitmentPages, MmQueryPageFileInformation, MmTotalCommitLimit, MmTotalCommittedPages } from "../mm/pagefile";
+import { MmPageFileInformationLength, MmPeakCommitmentPages, MmQueryPagingCounts, MmQueryPageFileInformation, MmTotalCommitLimit, MmTotalCommittedPages } from "../mm/pagefile";
 import { ObGetHandleCount } from "../ob/obhandle";
 import { ExPoolPages, ExPoolTotalAllocs, ExPoolTotalFrees } from "./pool";
 import { EPROCESS_QUOTA_BLOCK } from "./quota";
@@ -174,6 +174,7 @@ export function NtQuerySystemInformation(infoClass: u32, buffer: usize, length: 
     store<u32>(buffer, MmTotalCommittedPages(), 48); // CommittedPages
     store<u32>(buffer, MmTotalCommitLimit(), 52);    // CommitLimit: physical pages + paging files
     store<u32>(buffer, MmPeakCommitmentPages(), 56); // PeakCommitment
+    MmQueryPagingCounts(buffer);                     // TransitionCount, PageReadCount, DirtyPagesWriteCount, ...
     // The pool (only nonpaged memory exists): its pages, and allocations and frees since boot.
     store<u32>(buffer, ExPoolPages, 116);             // NonPagedPoolPages
     store<u32>(buffer, ExPoolTotalAllocs(), 128);     // NonPagedPoolAllocs

@@ -271,9 +271,12 @@ function KiDispatchAtInterruptEnd(): void {
   KiSwapThread();
 }
 
+/** Non-zero while KeForEachThread walks a thread list: a switch asked for meanwhile waits for the walk's end. */
+let KiDispatchDeferred: u32 = 0;
+
 /** Outside interrupts: switch now if something better became ready (after signalling an object). */
 export function KiCheckPreemption(): void {
-  if (KiInterruptDepth != 0) return;
+  if (KiInterruptDepth != 0 || KiDispatchDeferred != 0) return;
   const f = KiLockDispatcher();
   if (KiDispatchPending && KeCurrentThread != 0) {
     KiDispatchPending = false;
@@ -513,6 +516,26 @@ export function KeRequestTermination(thread: usize, status: u32): void {
       KiReadyThread(thread);
     }
   }
+  KiUnlockDispatcher(f);
+  KiCheckPreemption();
+}
+
+export type KTHREAD_VISITOR = (thread: usize, context: usize) => void;
+
+/**
+ * Calls `visit(thread, context)` for every thread on a process's thread list
+ * (`head`; linked through KTHREAD_THREAD_LINKS) with the dispatcher lock held
+ * and no switch until the walk ends: a thread asked to end unlinks itself and
+ * is freed only when it next runs, which is after the walk, so the walk never
+ * follows a link of a freed thread. The visits may ready threads or change
+ * priorities (KeRequestTermination, KeSetPriorityThread) but never wait; the
+ * switch they call for comes once, at the end.
+ */
+export function KeForEachThread(head: usize, visit: KTHREAD_VISITOR, context: usize): void {
+  const f = KiLockDispatcher();
+  KiDispatchDeferred++;
+  for (let e = load<usize>(head); e != head; e = load<usize>(e)) visit(e - KTHREAD_THREAD_LINKS, context);
+  KiDispatchDeferred--;
   KiUnlockDispatcher(f);
   KiCheckPreemption();
 }

@@ -48,6 +48,7 @@
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
+import { MiAllocatePageWait, MiCommitFits, MiEnsureAvailablePages } from "./paging";
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
@@ -251,7 +252,7 @@ function MiInitializeImage(section: usize, pages: u32, unused: u32): u32 {
   store<u32>(section, SEC_IMAGE | SEC_FILE, SECTION_ATTRIBUTES);
   memory.fill(ProtectionsOf(section, pages), P_READONLY, pages);
   for (let i: u32 = 0; i < pages; i++) {
-    const page = MmAllocatePhysicalPage(); // zeroed
+    const page = MiAllocatePageWait(); // zeroed
     if (page == 0) return STATUS_COMMITMENT_LIMIT; // the delete procedure gives back those taken so far
     store<u32>(section + SECTION_FRAMES + (i << 2), page);
     store<u32>(section, i + 1, SECTION_PAGES);
@@ -394,7 +395,7 @@ function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes
   if (NT_SUCCESS(status)) {
     const sizeOfImage = changetype<IMAGE_NT_HEADERS32>(buffer + load<u32>(check)).OptionalHeader.SizeOfImage;
     const pages = (sizeOfImage + 4095) >> 12;
-    if (pages > MmAvailablePages) status = STATUS_COMMITMENT_LIMIT;
+    if (!MiCommitFits(pages) || !MiEnsureAvailablePages(pages)) status = STATUS_COMMITMENT_LIMIT;
     else {
       Source = buffer; SourceLength = <u32>size; SourceNt = load<u32>(check);
       status = create(handle, access, objectAttributes, type, MiImageBodySize(pages), MiInitializeImage, pages, 0);
@@ -440,6 +441,11 @@ export function MiMapImageView(section: usize, head: usize, base: usize, offset:
   const length = <usize>pages << 12;
   if (offset != 0 || (size != 0 && <usize>size != length)) return STATUS_INVALID_VIEW_SIZE; // an image is mapped whole
   const imageBase = <usize>load<u32>(InfoOf(section, pages) + SIZEOF_SECTION_IMAGE_INFORMATION);
+  // The view's own copies of its write-copy pages are taken with interrupts off below: make them free first
+  // (with a paging file, the modified page writer pages out what it must; mm/paging.ts).
+  let copies: u32 = 0;
+  for (let i: u32 = 0; i < pages; i++) if (load<u8>(ProtectionsOf(section, pages) + i) == P_WRITECOPY) copies++;
+  MiEnsureAvailablePages(copies + 8); // and a few page tables
   const f = MiLockAddressSpace();
   let start: usize = 0;
   if (base != 0) {

@@ -38,7 +38,7 @@ import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { ObDereferenceObject } from "../ob/obref";
 import { IoOpenFileObject } from "../io/create";
 import { IoPagingTransfer, IoSetDeleteFile, IoSetPagingFileSize } from "../io/iofunc";
-import { MiStartModifiedPageWriter } from "./paging";
+import { MiStartModifiedPageWriter, MmPagesRead, MmPagesWritten, MmTransitionFaults } from "./paging";
 import {
   FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_HIDDEN, FILE_ATTRIBUTE_SYSTEM, FILE_CREATED, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF,
   FILE_READ_DATA, FILE_SYNCHRONOUS_IO_NONALERT, FILE_WRITE_DATA,
@@ -100,6 +100,21 @@ export function MmTotalCommittedPages(): u32 {
 /** NT's MmTotalCommitLimit: physical pages plus every paging file's pages. */
 export function MmTotalCommitLimit(): u32 { return MmNumberOfManagedPages + MmTotalPagingFilePages; }
 export function MmPeakCommitmentPages(): u32 { return MmPeakCommitment; }
+
+/**
+ * Paging's counters in SYSTEM_PERFORMANCE_INFORMATION (`buffer`, probed):
+ * TransitionCount (+68, soft faults), PageReadCount and PageReadIoCount
+ * (+80, +84: pages read back, one read each), DirtyPagesWriteCount and
+ * DirtyWriteIoCount (+96, +100: pages the modified page writer wrote, one
+ * write each).
+ */
+export function MmQueryPagingCounts(buffer: usize): void {
+  store<u32>(buffer, MmTransitionFaults, 68);
+  store<u32>(buffer, MmPagesRead, 80);
+  store<u32>(buffer, MmPagesRead, 84);
+  store<u32>(buffer, MmPagesWritten, 96);
+  store<u32>(buffer, MmPagesWritten, 100);
+}
 
 /** Takes a slot (0xFFFFFFFF: sixteen are taken), interrupts off while counting. */
 function MiReservePagingFileSlot(): u32 {

@@ -53,7 +53,7 @@ import {
   MiIsPageFilePte, MiSetReleasePageFile, MiSetResolvePte, MiSoftwareProtection, MiValidBits, PTE_ACCESSED,
   PTE_PRESENT, PTE_TRANSITION, PTE_USER,
 } from "./procmm";
-import { MiAllocatePageFileSlot, MiCountPagedOut, MiFreePageFileSlot, MiPageFileIo, MiReleasePagedOut } from "./pagefile";
+import { MiAllocatePageFileSlot, MiCountPagedOut, MiFreePageFileSlot, MiPageFileIo, MiReleasePagedOut, MmTotalCommitLimit, MmTotalCommittedPages } from "./pagefile";
 import { NT_SUCCESS } from "../sdk/ntstatus";
 
 /** Pages user memory never takes: pool, page tables and paging I/O's own allocations do. */
@@ -80,6 +80,8 @@ let MiWriterStarting: bool = false;
 let MiWriterThread: usize = 0;
 /** The clock's hand: the next page frame it looks at. */
 let MiClockHand: u32 = 0;
+/** The writer pages out until this many pages are free (MI_WRITER_GOAL, or more for a large request). */
+let MiWriterWanted: u32 = MI_WRITER_GOAL;
 /** Passes of the writer that found nothing to page out. */
 let MiWriterFutilePasses: u32 = 0;
 
@@ -130,17 +132,42 @@ export function MiAllocatePageWait(): u32 {
   }
 }
 
+/**
+ * Makes `pages` pages free above the reserve for memory that is not paged
+ * (a section's or an image's frames, taken together), waiting for the writer
+ * to page out what it can. False when they cannot be had.
+ */
+export function MiEnsureAvailablePages(pages: u32): bool {
+  if (!MiPagingActive || KeCurrentThread == MiWriterThread) return pages <= MmAvailablePages;
+  const start = MiWriterFutilePasses;
+  while (MmAvailablePages < pages + MI_RESERVE_PAGES) {
+    if (MiWriterFutilePasses - start >= 2) return pages <= MmAvailablePages;
+    KeResetEvent(MiFreedEvent);
+    if (MmAvailablePages >= pages + MI_RESERVE_PAGES) break;
+    if (pages + MI_WRITER_GOAL > MiWriterWanted) MiWriterWanted = pages + MI_WRITER_GOAL; // a word: no lock needed
+    KeSetEvent(MiWriterEvent);
+    KeWaitForSingleObject(MiFreedEvent, MiPageWaitTimeout);
+  }
+  return true;
+}
+
+/** Do `pages` more committed pages stay within the commit limit (physical pages + paging files)? Always without a paging file. */
+export function MiCommitFits(pages: u32): bool {
+  return !MiPagingActive || pages == 0 || <u64>MmTotalCommittedPages() + <u64>pages <= <u64>MmTotalCommitLimit();
+}
+
 /** The modified page writer's thread. */
 function MiModifiedPageWriter(context: usize): void {
   while (true) {
     KeWaitForSingleObject(MiWriterEvent, 0);
     let futile = false;
-    while (MmAvailablePages < MI_WRITER_GOAL) {
+    while (MmAvailablePages < MiWriterWanted) {
       const written = MiWriteOnePage();
       if (written == 0) { futile = true; break; }
       if (written == 1) KeSetEvent(MiFreedEvent);
     }
     if (futile) MiWriterFutilePasses++;
+    MiWriterWanted = MI_WRITER_GOAL;
     KeSetEvent(MiFreedEvent);
   }
 }

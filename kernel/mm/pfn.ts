@@ -1,8 +1,8 @@
 // The page frame database: one entry per physical page of the kernel window.
 //
 // Built in phase 0 from the usable ranges of the loader's memory map. Pages
-// below MM_LOWEST_MANAGED (real-mode area, the kernel image, its static data
-// and its AssemblyScript heap) are never handed out. Every other usable page
+// below MM_LOWEST_MANAGED (the real-mode area), the kernel image and its
+// static data are never handed out (MmInitializePfnDatabase). Every other usable page
 // starts free; MmAllocatePhysicalPage takes one (zeroed), MmFreePhysicalPage
 // gives it back. Runs of contiguous pages are available for pool allocations
 // larger than a page. All physical memory is visible at KSEG0_BASE + address,
@@ -17,7 +17,7 @@
 // The modified page writer's clock (mm/paging.ts) finds what to page out
 // there; the owner is forgotten when the page is freed.
 
-import { KSEG0_BASE, KSEG0_SIZE } from "../ke/loader";
+import { KSEG0_BASE, KSEG0_SIZE, KeLoaderBlock, LOADER_PARAMETER_BLOCK } from "../ke/loader";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, MEMORY_MANAGEMENT } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
@@ -25,11 +25,16 @@ import { MmPhysicalRangeCount, MmPhysicalRanges } from "./mminit";
 import { ExRegisterPoolPages } from "../ex/pool";
 
 /**
- * First physical address the allocator manages. Below it: the first MiB, the
- * kernel image at 1 MiB, the static data at 4 MiB (KERNEL_MEMORY_BASE in
- * scripts/build.ts) and its heap, which may grow to this address (KERNEL_MAX_PAGES).
+ * Below this the allocator manages nothing: the first MiB (real-mode area,
+ * BIOS, where loaders put their multiboot information).
  */
-export const MM_LOWEST_MANAGED: u32 = 0x00800000;
+export const MM_LOWEST_MANAGED: u32 = 0x00100000;
+/** Where the loader puts the image (scripts/wasm2x86/link.ts LOAD_PHYS): its multiboot header is in the first 8 KiB. */
+const KERNEL_LOAD_PHYSICAL: u32 = 0x00100000;
+const MULTIBOOT_HEADER_MAGIC: u32 = 0x1BADB002;
+const MULTIBOOT_HEADER_BSS_END: u32 = 24; // bss_end_addr: the image's end, its .bss (boot page directory, boot stack) included
+/** Where the kernel's static data starts (KERNEL_MEMORY_BASE in scripts/build.ts, a contract), physical. */
+const KERNEL_DATA_PHYSICAL: u32 = 0x00400000;
 const PAGE_SHIFT: u32 = 12;
 const MAX_PAGES: u32 = KSEG0_SIZE >>> PAGE_SHIFT;
 
@@ -65,7 +70,44 @@ let MiPfnOwners: usize = 0;
 /** Physical page of a kernel-window virtual address. */
 @inline export function MmVirtualToPage(address: usize): u32 { return <u32>(address - KSEG0_BASE) >>> PAGE_SHIFT; }
 
-/** Builds the database from MmPhysicalRanges; logs what it manages. */
+/**
+ * The end of the kernel image (physical, page aligned): the bss_end_addr of
+ * its multiboot header, or the start of its static data when there is no
+ * header to read.
+ */
+function MiKernelImageEnd(): u32 {
+  for (let at: u32 = 0; at < 8192; at += 4) {
+    const header = KSEG0_BASE + KERNEL_LOAD_PHYSICAL + at;
+    const flags = load<u32>(header, 4);
+    if (load<u32>(header) == MULTIBOOT_HEADER_MAGIC && load<u32>(header) + flags + load<u32>(header, 8) == 0) {
+      if ((flags & 0x10000) == 0) break; // no address fields
+      return (load<u32>(header, MULTIBOOT_HEADER_BSS_END) + 4095) & ~4095;
+    }
+  }
+  return KERNEL_DATA_PHYSICAL;
+}
+
+/** Takes [first, end) (bytes) out of the free pages again: memory the kernel or the loader holds. */
+function MiHoldBack(first: u32, end: u32): void {
+  for (let p = first >>> PAGE_SHIFT; p < ((end + 4095) >>> PAGE_SHIFT) && p < MAX_PAGES; p++) {
+    if (pfn(p) != PFN_FREE) continue;
+    setPfn(p, PFN_NOT_RAM);
+    MmNumberOfManagedPages--;
+  }
+}
+
+/** Bytes the kernel holds back: its image with its .bss, and its static data (its wasm memory, which never grows). */
+export let MmKernelHeldBytes: u32 = 0;
+
+/**
+ * Builds the database from MmPhysicalRanges; logs what it manages. Every
+ * usable page from 1 MiB is managed except what the kernel takes: its image
+ * (from 1 MiB to the bss end its multiboot header gives), its static data
+ * (from 4 MiB to the end of its wasm memory: the page frame database, the
+ * IDT and GDT, ... ; the kernel allocates from pool, never from a wasm heap,
+ * and the build lets its memory not grow), and the loader's command line and
+ * memory map, which the kernel reads later.
+ */
 export function MmInitializePfnDatabase(): void {
   MiLowestPage = MAX_PAGES;
   for (let i: u32 = 0; i < MmPhysicalRangeCount; i++) {
@@ -81,6 +123,15 @@ export function MmInitializePfnDatabase(): void {
     if (p0 < MiLowestPage) MiLowestPage = p0;
     if (p1 > MiHighestPage) MiHighestPage = p1;
   }
+  const imageEnd = MiKernelImageEnd();
+  const dataEnd = <u32>(<usize>memory.size() << 16) - <u32>KSEG0_BASE;
+  MiHoldBack(KERNEL_LOAD_PHYSICAL, imageEnd);
+  MiHoldBack(KERNEL_DATA_PHYSICAL, dataEnd);
+  MmKernelHeldBytes = (imageEnd - KERNEL_LOAD_PHYSICAL) + (dataEnd - KERNEL_DATA_PHYSICAL);
+  const block = changetype<LOADER_PARAMETER_BLOCK>(KeLoaderBlock);
+  if (block.CommandLine != 0) MiHoldBack(<u32>(block.CommandLine - KSEG0_BASE), <u32>(block.CommandLine - KSEG0_BASE) + 4096); // its page (and the next: it may cross one)
+  if (block.MemoryMap != 0) MiHoldBack(<u32>(block.MemoryMap - KSEG0_BASE), <u32>(block.MemoryMap - KSEG0_BASE) + block.MemoryMapLength);
+  while (MiLowestPage < MiHighestPage && pfn(MiLowestPage) != PFN_FREE) MiLowestPage++;
   MmAvailablePages = MmNumberOfManagedPages;
   MiHint = MiLowestPage;
   if (MmNumberOfManagedPages == 0) KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, PHASE0_STEP_PFN, MmPhysicalRangeCount, 0, 0);
@@ -96,6 +147,13 @@ export function MmInitializePfnDatabase(): void {
   KeLogDecimal(MmNumberOfManagedPages >>> 8);
   KeLogString(" MiB) free from ");
   KeLogHex(MiLowestPage << PAGE_SHIFT);
+  KeLogString("; the kernel holds ");
+  KeLogDecimal(MmKernelHeldBytes >>> 10);
+  KeLogString(" KiB (image to ");
+  KeLogHex(imageEnd);
+  KeLogString(", data to ");
+  KeLogHex(dataEnd);
+  KeLogString(")");
   KeLogEnd();
   ExRegisterPoolPages(MmAllocatePhysicalPages, MmFreePhysicalPage); // the pool can have pages from here
 }

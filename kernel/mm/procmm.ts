@@ -32,6 +32,7 @@ import { KeSetKernelDirectory } from "../ke/attach";
 import { MmAllocatePhysicalPage, MmFreePhysicalPage, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
 import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_SHARED_USER_DATA_VA, MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { MmSharedUserDataPage } from "./shared";
+import { MiAllocatePageWait } from "./paging";
 
 
 export const PTE_PRESENT: u32 = 0x1;
@@ -140,7 +141,7 @@ export function MmCommitUserPages(pd: u32, va: usize, bytes: u32, writable: bool
   const end = (va + bytes + 4095) & ~4095;
   for (let a = first; a < end; a += 4096) {
     if (MmUserPageFrame(pd, a) != 0) continue;
-    const page = MmAllocatePhysicalPage();
+    const page = MiAllocatePageWait();
     if (page == 0 || !MmMapUserPage(pd, a, page, writable)) return false;
   }
   return true;

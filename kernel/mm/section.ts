@@ -43,6 +43,7 @@ import { MiCreateImageSection, MiIsImageSection, MiMapImageView, MiQuerySection 
 import { ExProbeHandle } from "../ex/capture";
 import { ExReferenceHandle, ExpCreate, ExpOpen } from "../ex/sync";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmReferencePhysicalPage } from "./pfn";
+import { MiAllocatePageWait, MiCommitFits, MiEnsureAvailablePages } from "./paging";
 import {
   MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiIsProtectionCompatible, MiOverlaps, MiPte, MiPteBits, MiRemoveVad, MiValidProtection, MiVadListOf, vadEnd, vadStart, vadType,
 } from "./virtual";
@@ -152,7 +153,7 @@ function MiInitializeSection(section: usize, pages: u32, b: u32): u32 {
   store<u32>(section, b & 0xFF, SECTION_PROTECTION);
   store<u32>(section, b & ~0xFF, SECTION_ATTRIBUTES);
   for (let i: u32 = 0; i < pages; i++) {
-    const page = MmAllocatePhysicalPage();
+    const page = MiAllocatePageWait();
     if (page == 0) return STATUS_COMMITMENT_LIMIT; // the delete procedure gives back those taken so far
     store<u32>(section + SECTION_FRAMES + (i << 2), page);
     store<u32>(section, i + 1, SECTION_PAGES);
@@ -203,7 +204,7 @@ export function NtCreateSection(handle: usize, access: u32, objectAttributes: us
   if (size < 0) return STATUS_INVALID_PARAMETER_4;
   // Every page is committed now: more than the free pages is over the commit limit.
   const pages = (<u64>size + PAGE_SIZE - 1) >> 12;
-  if (pages > <u64>MmAvailablePages) return STATUS_COMMITMENT_LIMIT;
+  if (pages > 0xFFFFF || !MiCommitFits(<u32>pages) || !MiEnsureAvailablePages(<u32>pages)) return STATUS_COMMITMENT_LIMIT;
   return ExpCreate(handle, access, objectAttributes, MmSectionObjectType, SECTION_FRAMES + (<u32>pages << 2),
     MiInitializeSection, <u32>pages, protect | (attributes & ~0xFF));
 }

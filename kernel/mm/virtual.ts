@@ -32,13 +32,13 @@ import { read_cr3, invlpg } from "../sdk/intrinsics";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KSEG0_BASE } from "../ke/loader";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExChargePoolQuota, ExReturnPoolQuota } from "../ex/quota";
 import { MiSetPageOwner, MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual, MmPhysicalPageReferences } from "./pfn";
 import {
   PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MM_READWRITE, MmIsUserRangeAccessible, MiIsPagedOutPte, MiPteProtection,
   MiReleasePte, MiResolvePagedOut,
 } from "./procmm";
-import { MiAllocatePageWait, MiPagingActive } from "./paging";
-import { MmTotalCommitLimit, MmTotalCommittedPages } from "./pagefile";
+import { MiAllocatePageWait, MiCommitFits, MiEnsureAvailablePages, MiPagingActive } from "./paging";
 import { KeCurrentThread } from "../ke/thread";
 import { InsertTailList, RemoveEntryList } from "../sdk/list";
 import { TEB } from "../sdk/peb";
@@ -107,11 +107,27 @@ export function MiOverlaps(head: usize, start: usize, end: usize): bool {
   return false;
 }
 
-/** Inserts a region, keeping the list sorted by address. */
+// A region's record is pool its process's calls make the kernel keep: it is
+// charged to the process's quota (ex/quota.ts) while it exists, so a process
+// cannot fill the pool with regions. Ps names the quota block of a region
+// list (MmSetVadQuotaRoutine): every list is an EPROCESS's.
+function MiNoVadQuota(head: usize): usize { return 0; }
+let MiVadQuotaBlock: (head: usize) => usize = MiNoVadQuota;
+/** Ps: the quota block of the process whose region list is `head`. */
+export function MmSetVadQuotaRoutine(routine: (head: usize) => usize): void { MiVadQuotaBlock = routine; }
+/** A region's record: links, start, end, protection, type, the quota block charged (+24). */
+const VAD_BYTES: u32 = 28;
+/** What one costs its process: the record with its pool header, rounded as the pool rounds. */
+const VAD_CHARGE: u32 = (VAD_BYTES + 8 + 7) & ~7;
+
+/** Inserts a region, keeping the list sorted by address. False without pool or past the process's quota. */
 export function MiInsertVad(head: usize, start: usize, end: usize, protect: u32, type: u32): bool {
-  const vad = ExAllocatePoolWithTag(NonPagedPool, 24, VAD_TAG);
-  if (vad == 0) return false;
+  const block = MiVadQuotaBlock(head);
+  if (ExChargePoolQuota(block, 0, VAD_CHARGE) != STATUS_SUCCESS) return false;
+  const vad = ExAllocatePoolWithTag(NonPagedPool, VAD_BYTES, VAD_TAG);
+  if (vad == 0) { ExReturnPoolQuota(block, 0, VAD_CHARGE); return false; }
   store<usize>(vad, start, 8); store<usize>(vad, end, 12); store<u32>(vad, protect, 16); store<u32>(vad, type, 20);
+  store<usize>(vad, block, 24);
   let at = load<usize>(head);
   while (at != head && vadStart(at) < start) at = load<usize>(at);
   InsertTailList(at, vad); // before `at`
@@ -121,7 +137,9 @@ export function MiInsertVad(head: usize, start: usize, end: usize, protect: u32,
 /** Takes a region off its list and frees it (its pages are the caller's business). */
 export function MiRemoveVad(vad: usize): void {
   RemoveEntryList(vad);
+  const block = load<usize>(vad, 24);
   ExFreePoolWithTag(vad, VAD_TAG);
+  ExReturnPoolQuota(block, 0, VAD_CHARGE);
 }
 
 /** First free 64 KiB-aligned range of `bytes` at or above the lowest user address. */
@@ -191,10 +209,6 @@ function MiPageProtection(va: usize): u32 {
   return (e & PTE_WRITE) != 0 ? PAGE_READWRITE : PAGE_READONLY;
 }
 
-/** Do `pages` more committed pages stay within the commit limit? Always, before a paging file exists (allocation decides then). */
-function MiCommitFits(pages: u32): bool {
-  return !MiPagingActive || pages == 0 || <u64>MmTotalCommittedPages() + <u64>pages <= <u64>MmTotalCommitLimit();
-}
 
 // ---- services ----
 //
@@ -338,15 +352,15 @@ export function MiProtectVirtualMemory(process: u32, baseAddress: usize, regionS
   if (privatize) {
     let wanted: u32 = 0;
     for (let va = start; va < end; va += 4096) if (MiIsSharedFrame(load<u32>(MiPte(va, false)))) wanted++;
-    if (wanted > MmAvailablePages) return STATUS_NO_MEMORY;
+    if (!MiEnsureAvailablePages(wanted)) return STATUS_NO_MEMORY;
   }
   for (let va = start; va < end; va += 4096) {
     const pte = MiPte(va, false);
     MiMakeResident(pte, va);
     let e = load<u32>(pte);
     if (privatize && MiIsSharedFrame(e)) {
-      const copy = MmAllocatePhysicalPage();
-      if (copy == 0) return STATUS_NO_MEMORY; // counted above: not reached
+      const copy = MiAllocatePageWait();
+      if (copy == 0) return STATUS_NO_MEMORY;
       memory.copy(MmPageToVirtual(copy), MmPageToVirtual(e >>> 12), 4096);
       MmFreePhysicalPage(e >>> 12); // the view's reference to the shared frame
       e = (copy << 12) | (e & 0xFFF);

@@ -25,7 +25,7 @@ import { boot_modules, trap_exit, cli } from "../sdk/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KeBugCheckEx, CRITICAL_OBJECT_TERMINATION, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
 import {
-  KTHREAD, KeAllocateScratch, KeFreeScratch, KeCreateThread, KeReadyThread, KeDereferenceThread, KeRequestTermination, KeSetThreadFreeHook, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
+  KTHREAD, KeAllocateScratch, KeFreeScratch, KeCreateThread, KeForEachThread, KeReadyThread, KeDereferenceThread, KeRequestTermination, KeSetThreadFreeHook, KeCurrentThread, KeSetSwapHook, KeTerminateThread, KeYieldExecution,
   ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher,
 } from "../ke/thread";
 import {
@@ -43,7 +43,7 @@ import {
 } from "../ex/quota";
 import { MmAvailablePages } from "../mm/pfn";
 import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
-import { MiInsertVad, MmDeleteVads, MmSetProcessLookup } from "../mm/virtual";
+import { MiInsertVad, MmDeleteVads, MmSetProcessLookup, MmSetVadQuotaRoutine } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
 import { ObDereferenceDeviceMap, ObInheritDeviceMap, ObSetCurrentDeviceMapRoutine } from "../ob/obdevmap";
@@ -351,6 +351,10 @@ function PspCurrentDeviceMap(): usize {
 function PspCurrentQuotaBlock(): usize {
   return changetype<EPROCESS>(PspCreatorProcess()).QuotaBlock;
 }
+/** The quota block of the process whose region list is at `head` (every list is an EPROCESS's). */
+function PspVadListQuotaBlock(head: usize): usize {
+  return changetype<EPROCESS>(head - EPROCESS_VAD_LIST).QuotaBlock;
+}
 
 /** Phase 1: the System process (pid 4) and the switch hook. */
 /** The current process's KiUserExceptionDispatcher (psdll.ts), for Ke. */
@@ -377,6 +381,7 @@ export function PsInitializeSystem(): void {
   KeSetThreadFreeHook(PspThreadFreed);
   MmSetProcessLookup(PspVadListFromHandle);
   ExSetQuotaBlockRoutine(PspCurrentQuotaBlock); // ex/quota.ts: who pays for pool a call allocates
+  MmSetVadQuotaRoutine(PspVadListQuotaBlock);   // and for a process's regions: the process
   ObSetCurrentDeviceMapRoutine(PspCurrentDeviceMap);
   KeLogBegin("ps");
   KeLogString("System process (pid 4)");
@@ -711,15 +716,20 @@ function PspUnhandledUserException(status: u32, eip: u32, address: u32, what: st
 export function PspTerminateProcess(process: usize, status: u32): void {
   const p = changetype<EPROCESS>(process);
   p.ExitStatus = status;
-  const head = process + EPROCESS_THREAD_LIST;
-  let entry = load<usize>(head);
-  while (entry != head) {
-    const next = load<usize>(entry);
-    const thread = entry - KTHREAD_THREAD_LINKS;
-    if (thread != KeCurrentThread) KeRequestTermination(thread, status);
-    entry = next;
-  }
+  KeForEachThread(process + EPROCESS_THREAD_LIST, PspAskToEnd, status);
   if (changetype<KTHREAD>(KeCurrentThread).Process == process) PspExitThread(status);
+}
+
+/** KeForEachThread's visit: asks `thread` (but not the caller) to end with `status`. */
+export function PspAskToEnd(thread: usize, status: usize): void {
+  if (thread != KeCurrentThread) KeRequestTermination(thread, <u32>status);
+}
+
+/** KeForEachThread's visit for a shutdown: critical or not, `thread` (but not the caller) is asked to end. */
+function PspAskToEndForShutdown(thread: usize, status: usize): void {
+  if (thread == KeCurrentThread) return;
+  changetype<KTHREAD>(thread).CrossThreadFlags &= ~PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
+  KeRequestTermination(thread, <u32>status);
 }
 
 // ---- services ----
@@ -834,11 +844,5 @@ export function PsEndOtherProcesses(caller: usize): u32 {
 export function PsEndProcessThreads(process: usize): void {
   const p = changetype<EPROCESS>(process);
   if (p.ExitStatus == 0 || p.ExitStatus == 0x103) p.ExitStatus = STATUS_SYSTEM_SHUTDOWN;
-  const head = process + EPROCESS_THREAD_LIST;
-  for (let e = load<usize>(head); e != head; e = load<usize>(e)) {
-    const thread = e - KTHREAD_THREAD_LINKS;
-    if (thread == KeCurrentThread) continue;
-    changetype<KTHREAD>(thread).CrossThreadFlags &= ~PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
-    KeRequestTermination(thread, STATUS_SYSTEM_SHUTDOWN);
-  }
+  KeForEachThread(process + EPROCESS_THREAD_LIST, PspAskToEndForShutdown, STATUS_SYSTEM_SHUTDOWN);
 }

@@ -8,7 +8,7 @@
 // which is signalled when its last thread has ended.
 
 import {
-  KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD_SERVICE_SCRATCH, KeRequestTermination, KTHREAD_THREAD_LINKS,
+  KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD_SERVICE_SCRATCH, KeForEachThread,
 } from "../ke/thread";
 import { ProbeForRead } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
@@ -23,7 +23,7 @@ import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import {
-  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspEndProcessWithoutThreads, PspReferenceProcess, PspReferenceProcessById, PspTerminateProcess,
+  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspEndProcessWithoutThreads, PspReferenceProcess, PspReferenceProcessById, PspTerminateProcess, PspAskToEnd,
 } from "./psmain";
 import {
   STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_INVALID_HANDLE,
@@ -185,12 +185,7 @@ export function NtTerminateProcess(handle: u32, status: u32): u32 {
   if (PspEndProcessWithoutThreads(process, status)) { PsDereferenceProcess(process); return STATUS_SUCCESS; }
   const p = changetype<EPROCESS>(process);
   p.ExitStatus = status;
-  const head = process + EPROCESS_THREAD_LIST;
-  for (let e = load<usize>(head); e != head;) {
-    const next = load<usize>(e); // a request may switch to that thread, which may end
-    KeRequestTermination(e - KTHREAD_THREAD_LINKS, status);
-    e = next;
-  }
+  KeForEachThread(process + EPROCESS_THREAD_LIST, PspAskToEnd, status);
   PsDereferenceProcess(process);
   return STATUS_SUCCESS;
 }

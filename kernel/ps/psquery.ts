@@ -24,7 +24,7 @@
 //   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF); setting it
 //                                    needs SeDebugPrivilege (NT 5.2's rule)
 
-import { KTHREAD, KTHREAD_THREAD_LINKS, KeAllocateScratch, KeFreeScratch, KeSetPriorityThread } from "../ke/thread";
+import { KTHREAD, KeAllocateScratch, KeForEachThread, KeFreeScratch, KeSetPriorityThread } from "../ke/thread";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE, SE_INCREASE_QUOTA_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
 import { EPROCESS_QUOTA_BLOCK } from "../ex/quota";
@@ -211,15 +211,18 @@ function PspSetProcessBasePriority(process: usize, priority: u32): void {
   const p = changetype<EPROCESS>(process);
   const delta = <i32>priority - <i32>p.BasePriority;
   p.BasePriority = priority;
-  const low: i32 = priority >= 16 ? 16 : 1, high: i32 = priority >= 16 ? 31 : 15;
-  const head = process + EPROCESS_THREAD_LIST;
-  for (let e = load<usize>(head); e != head; e = load<usize>(e)) {
-    const thread = e - KTHREAD_THREAD_LINKS;
-    let base = <i32>changetype<KTHREAD>(thread).BasePriority + delta;
-    if (base < low) base = low;
-    if (base > high) base = high;
-    KeSetPriorityThread(thread, <u32>base);
-  }
+  // The visit's context: the change and the class's bounds, packed (delta + 32) | low << 8 | high << 16.
+  const low: u32 = priority >= 16 ? 16 : 1, high: u32 = priority >= 16 ? 31 : 15;
+  KeForEachThread(process + EPROCESS_THREAD_LIST, PspShiftBasePriority, <u32>(delta + 32) | low << 8 | high << 16);
+}
+
+/** KeForEachThread's visit: moves `thread`'s base priority by the packed delta, kept within the packed bounds. */
+function PspShiftBasePriority(thread: usize, packed: usize): void {
+  const low = <i32>((packed >> 8) & 0xFF), high = <i32>((packed >> 16) & 0xFF);
+  let base = <i32>changetype<KTHREAD>(thread).BasePriority + (<i32>(packed & 0xFF) - 32);
+  if (base < low) base = low;
+  if (base > high) base = high;
+  KeSetPriorityThread(thread, <u32>base);
 }
 
 /**

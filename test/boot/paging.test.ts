@@ -1,4 +1,4 @@
-// Paging to pagefile.sys (kernel/mm/paging.ts): a 10 MiB machine, two
+// Paging to pagefile.sys (kernel/mm/paging.ts): an 8 MiB machine, two
 // processes at once (programs/paging.ts, twice), each committing twice the
 // physical pages the memory manager has and writing a value of (process, page, word)
 // into every word, then reading every page back. Every word must come back;
@@ -11,7 +11,7 @@ import { boot } from '../../emulator/node/boot.ts';
 import { buildDisk } from '../../images/build.ts';
 import { msg, program } from './usermode.ts';
 
-const MEMORY_MB = 10;
+const MEMORY_MB = 8;
 
 describe('paging to pagefile.sys with little RAM', () => {
   let all: string[] = [];
@@ -22,7 +22,7 @@ describe('paging to pagefile.sys with little RAM', () => {
     const bytes = await program('paging');
     const chaos = process.env.CHAOS;
     const { kernelImage } = await buildKernel({ bootModules: [{ name: 'paging1.exe', bytes }, { name: 'paging2.exe', bytes }], write: false, chaos: chaos !== undefined });
-    const r = await boot({ kernel: kernelImage, disk: buildDisk({ fat: 'fat16', sizeMB: 32 }), memoryMB: MEMORY_MB, until: 'ke: idle loop', timeoutMs: 400000,
+    const r = await boot({ kernel: kernelImage, disk: buildDisk({ fat: 'fat16', sizeMB: 48 }), memoryMB: MEMORY_MB, until: 'ke: idle loop', timeoutMs: 900000,
       cmdline: chaos !== undefined ? `chaos=${chaos}` : undefined });
     all = msg(r.lines);
     expect(r.stop, all.slice(-30).join('\n')).toBeUndefined();
@@ -34,14 +34,14 @@ describe('paging to pagefile.sys with little RAM', () => {
       if (!byPid.has(m[1])) byPid.set(m[1], []);
       byPid.get(m[1])!.push(m[2]);
     }
-  }, 600000);
+  }, 1000000);
   afterAll(() => { byPid = new Map(); });
 
   it('runs two processes; one makes the paging file, the other finds it made', () => {
     expect([...byPid.keys()].length, all.join('\n')).toBe(2);
     const creates = [...byPid.values()].map((lines) => lines.find((l) => l.startsWith('create ')));
     expect(creates.filter((c) => c === 'create 0x00000000').length).toBe(1);
-    expect(all).toContainEqual(expect.stringMatching(/^mm: paging file \\\?\?\\C:\\pagefile\.sys: 20480 KiB .*the modified page writer pages to it$/));
+    expect(all).toContainEqual(expect.stringMatching(/^mm: paging file \\\?\?\\C:\\pagefile\.sys: 28672 KiB .*the modified page writer pages to it$/));
   });
 
   it('each commits twice the available pages and reads every word back as written', () => {
@@ -52,7 +52,7 @@ describe('paging to pagefile.sys with little RAM', () => {
       const pages = Number(m![1]);
       expect(pages).toBe(2 * Number(m![2]));
       expect(Number(m![2])).toBe(physical);
-      expect(Number(m![4])).toBe(20 * 256);
+      expect(Number(m![4])).toBe(28 * 256);
       expect(lines).toContain('allocate 0x00000000');
       expect(lines).toContain(`wrote ${pages} pages`);
       expect(lines).toContain(`checked ${pages} pages: 0 pages wrong (0 words)`);
@@ -64,7 +64,7 @@ describe('paging to pagefile.sys with little RAM', () => {
       const use = lines.find((l) => l.startsWith('paging file total '));
       const m = /^paging file total (\d+) in use (\d+) peak (\d+)$/.exec(use ?? '');
       expect(m, `${pid}: ${lines.join(' | ')}`).not.toBeNull();
-      expect(Number(m![1])).toBe(20 * 256);
+      expect(Number(m![1])).toBe(28 * 256);
       // Twice the physical pages cannot all be in memory: at least half of them went out at once.
       const pages = Number(/^commit (\d+)/.exec(lines.find((l) => l.startsWith('commit ') && l.includes('physical'))!)![1]);
       expect(Number(m![3])).toBeGreaterThanOrEqual(pages / 2);

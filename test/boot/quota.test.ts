@@ -34,6 +34,8 @@ describe('pool quotas', () => {
     expect(Number(ev![1])).toBeGreaterThan(0);
     expect(Number(ev![1])).toBe(Number(ev![2]));
     expect(Number(ev![3])).toBe(0);
+    // Its own regions (image, data, stack, TEB, PEB) are charged from the start.
+    expect(Number(/^round 1 before: paged 0 nonpaged (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
     expect(out).toContain('closed: back 1');
     const rounds = [1, 2].map((n) => {
       const num = (re: RegExp) => { const m = re.exec(text); expect(m, `${re}\n${text}`).not.toBeNull(); return m!.slice(1).map((x) => (x.startsWith('0x') ? x : Number(x))); };
@@ -65,6 +67,7 @@ describe('pool quotas', () => {
     expect(out).toContain('an event after it all 0x00000000');
     expect(out).toContain('lower nonpaged limit 0x00000000');
     expect(out).toContain(`event over the lowered limit ${STATUS_QUOTA_EXCEEDED}`);
+    expect(out).toContain('reserve over the lowered limit 0xC0000017'); // STATUS_NO_MEMORY, as for no pool
     // The registry's own quota: 4 MiB of keys and values, whoever set them.
     expect(out).toContain('volatile key 0x00000000');
     expect(out).toContain('registry: 1 MiB values 3 then 0xC000009A');

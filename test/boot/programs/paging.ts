@@ -15,7 +15,7 @@ import { put, putHex, putDec, flush, unicode, ms, NtAllocateVirtualMemory, NtFre
 
 const SELF: u32 = 0xFFFFFFFF;
 const MiB: u64 = 1024 * 1024;
-const PAGEFILE_MB: u64 = 20;
+const PAGEFILE_MB: u64 = 28;
 const STATUS_COMMITMENT_LIMIT: u32 = 0xC000012D;
 
 const name = memory.data(8, 4);

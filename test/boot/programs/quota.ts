@@ -116,6 +116,9 @@ export function main(): void {
   store<u32>(limits, 0); store<u32>(limits, nonPaged(), 4);
   show("lower nonpaged limit", NtSetInformationProcess(SELF, 1, limits, 32));
   show("event over the lowered limit", NtCreateEvent(h, 0x1F0003, 0, 0, 0));
+  // A region's record is charged too: reserving more address space is refused.
+  store<u32>(region, 0); store<u32>(region, 0x10000, 4);
+  show("reserve over the lowered limit", NtAllocateVirtualMemory(SELF, region, 0, region + 4, 0x2000, 0x04));
 }
 
 const region = memory.data(8, 4);
