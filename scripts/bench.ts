@@ -135,6 +135,10 @@ const KERNELS: Kernel[] = [
   { k: 2, label: 'word copy 16 KiB', per: 'word', elems: 4096 },
   { k: 3, label: 'insertion sort 600 ints', per: 'move', elems: sortShifts() },
   { k: 4, label: 'fnv1a32 8 KiB', per: 'byte', elems: 8192 },
+  { k: 5, label: 'string compare 8 KiB', per: 'byte', elems: 8192 },
+  { k: 6, label: 'pool 256 alloc+free', per: 'pair', elems: 256 },
+  { k: 7, label: 'hash lookup 4096', per: 'lookup', elems: 4096 },
+  { k: 8, label: 'memcpy+memset 16 KiB', per: 'KiB', elems: 32 },
 ];
 
 /** Instructions per kernel call: (t(N=2, on) - t(N=2, off)) / 2, checked against N=1. */
@@ -203,7 +207,7 @@ async function main() {
   console.log(`(bench ran ${((performance.now() - tStart) / 1000).toFixed(1)} s)`);
 }
 
-/** Issue 2's figures: guest instructions per call of four compute kernels, ours against gcc -O2 -m32. */
+/** Issue 2's and issue 16's figures: guest instructions per call of eight compute kernels, ours against gcc -O2 -m32. */
 async function translator(): Promise<void> {
   console.log('== translator vs gcc -O2 -m32 (guest instructions per kernel call; whole-run differences)');
   // The method on a loop whose count is known: 2 instructions per iteration, exactly.

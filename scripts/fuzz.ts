@@ -5,6 +5,9 @@
 //       --calls in all (default 20000), split over --boots boots (default: one per 50000
 //       calls) of seeds seed, seed+1, ..., in --jobs worker processes (default 2).
 //       `npm run fuzz -- --calls 1000000` is the long run.
+//   hives | fat | images | formats [--seed N] [--boots N]
+//       mutated regf hives, FAT volumes, PE images (scripts/fuzz/formats.ts), one boot
+//       per seed (seed, seed+1, ...); `formats` runs the three.
 //   translator [--seed N] [--modules N] [--batch N] [--minimize N] [--out DIR] [--no-bulk]
 //       random valid modules, Node's WebAssembly against wasm2x86's x86 in v86
 //       (scripts/fuzz/translator.ts); minimized failures go to DIR
@@ -16,6 +19,7 @@
 import { join } from 'node:path';
 import { fuzzTranslator } from './fuzz/translator.ts';
 import { fuzzServicesRun } from './fuzz/services.ts';
+import { FORMAT_FUZZERS } from './fuzz/formats.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -45,6 +49,27 @@ const FUZZERS: Record<string, Fuzzer> = {
       return r.failures ? 1 : 0;
     },
   },
+  ...Object.fromEntries(['hives', 'fat', 'images', 'formats'].map((name) => [name, {
+    usage: `${name} [--seed N] [--boots N]`,
+    async run(args: Map<string, string>) {
+      const seed = Number(args.get('seed') ?? Date.now() % 1000000);
+      const boots = Number(args.get('boots') ?? 4);
+      const kinds = name === 'formats' ? (['hives', 'fat', 'images'] as const) : [name as keyof typeof FORMAT_FUZZERS];
+      let failed = 0, mutations = 0, runs = 0;
+      const t0 = Date.now();
+      for (const kind of kinds) {
+        for (let i = 0; i < boots; i++) {
+          const o = await FORMAT_FUZZERS[kind](seed + i);
+          runs++; mutations += o.mutations;
+          if (!o.ok) failed++;
+          console.log(`[fuzz ${kind}] seed ${seed + i}: ${o.what} (${o.mutations} mutations, ${o.seconds.toFixed(0)} s)` +
+            (o.ok ? '' : `\n  ${o.detail.join('\n  ')}\n  last lines:\n    ${o.last.join('\n    ')}${o.file ? `\n  log: ${o.file}` : ''}`));
+        }
+      }
+      console.log(`[fuzz ${name}] seed ${seed}: ${runs} boots, ${mutations} mutations, ${failed} failed, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+      return failed ? 1 : 0;
+    },
+  } satisfies Fuzzer])),
   translator: {
     usage: 'translator [--seed N] [--modules N] [--batch N] [--minimize N] [--out DIR] [--no-bulk]',
     async run(args) {

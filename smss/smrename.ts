@@ -8,6 +8,7 @@
 // logged and the next one done. Afterwards both values are deleted and the
 // hive flushed, so a second boot does not do them again. MiniNT skips this.
 
+import { FILE_RENAME_INFORMATION } from "../kernel/sdk/fileinfo";
 import {
   NtClose, NtOpenFile, NtSetInformationFile, NtDeleteValueKey, NtFlushKey,
   DELETE, SYNCHRONIZE, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_SHARE_DELETE, FILE_SYNCHRONOUS_IO_NONALERT, FILE_OPEN_FOR_BACKUP_INTENT,
@@ -37,14 +38,15 @@ function SmpProcessFileRename(source: string, target: string): u32 {
   } else {
     const replace = target.charCodeAt(0) == 0x21; // '!'
     const name = replace ? target.substring(1) : target;
-    // FILE_RENAME_INFORMATION: ReplaceIfExists (BOOLEAN, padded), RootDirectory, FileNameLength, FileName.
     const bytes = <u32>name.length << 1;
-    const info = heap.alloc(12 + bytes);
-    store<u32>(info, replace ? 1 : 0);
-    store<u32>(info, 0, 4);
-    store<u32>(info, bytes, 8);
-    memory.copy(info + 12, changetype<usize>(name), bytes);
-    status = NtSetInformationFile(file, iosb, info, 12 + bytes, FileRenameInformation);
+    const at = <u32>offsetof<FILE_RENAME_INFORMATION>("FileName");
+    const info = heap.alloc(at + bytes);
+    memory.fill(info, 0, at); // no RootDirectory; ReplaceIfExists's padding zero
+    const rename = changetype<FILE_RENAME_INFORMATION>(info);
+    rename.ReplaceIfExists = replace ? 1 : 0;
+    rename.FileNameLength = bytes;
+    memory.copy(info + at, changetype<usize>(name), bytes);
+    status = NtSetInformationFile(file, iosb, info, at + bytes, FileRenameInformation);
     if (status != STATUS_SUCCESS) SmpLogFailure("NtSetInformationFile", status, source + " -> " + target);
   }
   NtClose(file);

@@ -21,6 +21,7 @@
 // main thread, which waits on the request event and on session 1's pair at
 // once, and does the work.
 
+import { InitializeObjectAttributes, OBJECT_ATTRIBUTES } from "../kernel/sdk/ntdef";
 import {
   NtClose, NtDelayExecution, NtCreateEvent, NtCreatePort, NtSetEvent, NtResumeThread, NtWaitForSingleObject, NtWaitForMultipleObjects, NtReplyWaitReceivePort,
   NtAcceptConnectPort, NtCompleteConnectPort, NtOpenProcess, NtQueryInformationProcess, NtQuerySystemInformation, RtlCreateUserThread, func_address,
@@ -95,16 +96,14 @@ function SmpOpenProcessById(pid: u32): u32 {
   if (pid == 0) return 0;
   const handle = SmpSlot(), cid = SmpSlot();
   store<u32>(cid, pid);
-  const oa = heap.alloc(24);
-  memory.fill(oa, 0, 24); store<u32>(oa, 24);
+  const oa = InitializeObjectAttributes(heap.alloc(offsetof<OBJECT_ATTRIBUTES>()), 0, 0, 0, 0);
   return NtOpenProcess(handle, SYNCHRONIZE | PROCESS_QUERY_INFORMATION | 0x0001 /* PROCESS_TERMINATE */, oa, cid) == STATUS_SUCCESS ? load<u32>(handle) : 0;
 }
 
 /** Starts the copy of smss for session `wanted` and waits until it has made the session (or failed). */
 export function SmpStartSession(wanted: u32, initialCommand: string = ""): SmpSession {
   const slot = SmpSlot();
-  const oa = heap.alloc(24);
-  memory.fill(oa, 0, 24); store<u32>(oa, 24); store<u32>(oa, OBJ_INHERIT, 12);
+  const oa = InitializeObjectAttributes(heap.alloc(offsetof<OBJECT_ATTRIBUTES>()), 0, OBJ_INHERIT, 0, 0);
   let status = NtCreateEvent(slot, EVENT_ALL_ACCESS, oa, NotificationEvent, false);
   if (status != STATUS_SUCCESS) { SmpLogFailure("NtCreateEvent", status, "session " + SmpDecimal(wanted)); return new SmpSession(wanted, status, 0, 0, 0, 0); }
   const event = load<u32>(slot);

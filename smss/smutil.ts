@@ -6,6 +6,7 @@
 // a bump allocator that never gives it back. Initialization allocates a
 // bounded amount; the API loop (smapi.ts) allocates nothing per message.
 
+import { InitializeObjectAttributes, OBJECT_ATTRIBUTES } from "../kernel/sdk/ntdef";
 import { NtDisplayString, OBJ_CASE_INSENSITIVE } from "./ntapi";
 
 const line = memory.data(8, 4);
@@ -130,14 +131,7 @@ export function SmpStringAt(p: usize, bytes: u32): string {
 
 /** A new OBJECT_ATTRIBUTES for `name` (case-insensitive, plus `attributes`), relative to `root`. */
 export function SmpAttributes(name: string, attributes: u32, root: u32): usize {
-  const oa = heap.alloc(24);
-  store<u32>(oa, 24);
-  store<u32>(oa, root, 4);
-  store<usize>(oa, name.length != 0 ? SmpUnicode(name) : 0, 8);
-  store<u32>(oa, attributes | OBJ_CASE_INSENSITIVE, 12);
-  store<u32>(oa, 0, 16);
-  store<u32>(oa, 0, 20);
-  return oa;
+  return InitializeObjectAttributes(heap.alloc(offsetof<OBJECT_ATTRIBUTES>()), name.length != 0 ? SmpUnicode(name) : 0, attributes | OBJ_CASE_INSENSITIVE, root, 0);
 }
 
 /** A 4-byte slot for one handle (or other out value). */

@@ -238,8 +238,9 @@ export function FatReadWrite(device: usize, irp: usize): u32 {
   const i = changetype<IRP>(irp);
   const file = changetype<FILE_OBJECT>(i.FileObject);
   const f = file.FsContext;
-  const fcb = changetype<FCB>(f);
   i.Information = 0;
+  if (f == 0) return STATUS_INVALID_DEVICE_REQUEST; // an open without the file system's context
+  const fcb = changetype<FCB>(f);
   if (fcb.IsDirectory != 0) return STATUS_INVALID_DEVICE_REQUEST;
   if ((i.P1 & IRP_PAGING_IO) != 0) return FatPagingIo(vcb, irp);
   FatAcquireVolume(vcb);

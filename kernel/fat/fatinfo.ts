@@ -35,7 +35,7 @@ import {
 import { UNICODE_STRING } from "../sdk/ntdef";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_CANNOT_DELETE, STATUS_DIRECTORY_NOT_EMPTY, STATUS_DISK_FULL,
-  STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
+  STATUS_FILE_CORRUPT_ERROR, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
   STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 
@@ -46,6 +46,7 @@ export function FatQueryInformation(device: usize, irp: usize): u32 {
   const i = changetype<IRP>(irp);
   const file = changetype<FILE_OBJECT>(i.FileObject);
   const f = file.FsContext;
+  if (f == 0) return STATUS_INVALID_DEVICE_REQUEST; // an open without the file system's context (fuzz: services seed 4)
   const fcb = changetype<FCB>(f);
   const out = i.Buffer;
   const entry = ExAllocatePoolWithTag(NonPagedPool, 32, FAT_TAG);
@@ -136,6 +137,7 @@ export function FatSetInformation(device: usize, irp: usize): u32 {
   const i = changetype<IRP>(irp);
   const file = changetype<FILE_OBJECT>(i.FileObject);
   const f = file.FsContext;
+  if (f == 0) return STATUS_INVALID_DEVICE_REQUEST; // an open without the file system's context (fuzz: services seed 4)
   const fcb = changetype<FCB>(f);
   const input = i.Buffer;
   FatAcquireVolume(vcb);

@@ -66,6 +66,7 @@ export function FatQueryDirectory(device: usize, irp: usize): u32 {
   const file = changetype<FILE_OBJECT>(i.FileObject);
   const f = file.FsContext;
   const c = file.FsContext2;
+  if (f == 0 || c == 0) return STATUS_INVALID_DEVICE_REQUEST; // an open without the file system's context
   const fcb = changetype<FCB>(f);
   const ccb = changetype<CCB>(c);
   if (fcb.IsDirectory == 0) return STATUS_INVALID_PARAMETER;

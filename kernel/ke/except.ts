@@ -28,9 +28,8 @@ import { CONTEXT, CONTEXT_CONTROL, CONTEXT_FULL, CONTEXT_INTEGER, CONTEXT_SEGMEN
 import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../sdk/ntstatus";
 import { TEB } from "../sdk/peb";
-import { cli } from "../sdk/intrinsics";
 import { KGDT_R3_CODE, KGDT_R3_DATA, KGDT_R3_TEB, RPL_USER } from "./gdt";
-import { KeCurrentThread, KTHREAD } from "./thread";
+import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KiLockDispatcher, KiUnlockDispatcher, KTHREAD } from "./thread";
 import { ExCopyFromUser, ExCopyToUser, ProbeUserRange } from "./probe";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
 import { KeBugCheckEx, KMODE_EXCEPTION_NOT_HANDLED } from "./bugcheck";
@@ -44,16 +43,11 @@ const EFLAGS_USER: u32 = 0x0CD5;
 /** IF, and bit 1 (always 1). */
 const EFLAGS_IF_RESERVED: u32 = 0x202;
 
-// Where the dispatch builds what it copies out. Used with interrupts off, from
-// the record's capture to the copy: one dispatch at a time on this single CPU.
-// (Traps enter through interrupt gates, the services below cli() first, and
-// nothing in between can switch threads: a fault in the user copies either
-// commits a stack page or takes the copy's fixup, neither of which waits.
-// A CONTEXT is 716 bytes, too big for the thread's 1 KiB scratch arena beside
-// a record, which is why these stay module-level.)
-const KiContext: usize = memory.data(<i32>offsetof<CONTEXT>(), 16);
-const KiRecord: usize = memory.data(<i32>offsetof<EXCEPTION_RECORD>(), 4);
-const KiPointers: usize = memory.data(8, 4);
+// Where the dispatch builds what it copies: the thread's scratch arena (a
+// CONTEXT, 716 bytes, and a record, 80, fit in its 1 KiB beside nothing else:
+// a trap from ring 3 and a service from ring 3 find it empty). Not module
+// memory: a user copy may wait (a page read back from the paging file turns
+// interrupts on), and another thread's dispatch may run meanwhile.
 
 // ---- what Ps tells Ke (Ps sits above Ke: it hands these in at PsInitializeSystem) ----
 
@@ -153,8 +147,15 @@ export function KeExceptionName(code: u32): string {
  * cannot take them (the frame is then unchanged).
  */
 function KiDispatchToUser(record: usize, frame: usize, dispatcher: usize): bool {
+  const context = KeAllocateScratch(CONTEXT_SIZE + 8); // the CONTEXT, then the two pointers
+  const done = KiCopyDispatchFrame(record, frame, dispatcher, context, context + CONTEXT_SIZE);
+  KeFreeScratch(context);
+  return done;
+}
+
+function KiCopyDispatchFrame(record: usize, frame: usize, dispatcher: usize, context: usize, pointers: usize): bool {
   const f = changetype<KTRAP_FRAME>(frame);
-  KeContextFromTrapFrame(frame, KiContext);
+  KeContextFromTrapFrame(frame, context);
   const count = changetype<EXCEPTION_RECORD>(record).NumberParameters;
   const recordBytes = RECORD_HEADER + (count << 2);
   const esp = <usize>f.HardwareEsp & ~3;
@@ -166,11 +167,11 @@ function KiDispatchToUser(record: usize, frame: usize, dispatcher: usize): bool 
   // Not ProbeUserRange: a trap runs with PreviousMode KernelMode, which that skips.
   if (esp > MM_USER_PROBE_ADDRESS) return false;
   // Below the committed part of its stack, the copies' page faults commit it as a touch from ring 3 would (ke/trap.ts).
-  store<u32>(KiPointers, <u32>recordAt);
-  store<u32>(KiPointers, <u32>contextAt, 4);
-  if (!ExCopyToUser(contextAt, KiContext, CONTEXT_SIZE)) return false;
+  store<u32>(pointers, <u32>recordAt);
+  store<u32>(pointers, <u32>contextAt, 4);
+  if (!ExCopyToUser(contextAt, context, CONTEXT_SIZE)) return false;
   if (!ExCopyToUser(recordAt, record, recordBytes)) return false;
-  if (!ExCopyToUser(bottom, KiPointers, 8)) return false;
+  if (!ExCopyToUser(bottom, pointers, 8)) return false;
   f.HardwareEsp = <u32>bottom;
   f.Eip = <u32>dispatcher;
   f.SegCs = KGDT_R3_CODE | RPL_USER;
@@ -226,14 +227,15 @@ export function KiDispatchException(record: usize, frame: usize, firstChance: bo
  * up to two parameters) to the user's handlers.
  */
 export function KiDispatchUserTrap(frame: usize, code: u32, address: usize, count: u32, p0: u32, p1: u32, what: string): void {
-  memory.fill(KiRecord, 0, RECORD_SIZE);
-  const r = changetype<EXCEPTION_RECORD>(KiRecord);
+  const record = KeAllocateScratch(RECORD_SIZE); // zeroed
+  const r = changetype<EXCEPTION_RECORD>(record);
   r.ExceptionCode = code;
   r.ExceptionAddress = address;
   r.NumberParameters = count;
-  store<u32>(KiRecord + RECORD_HEADER, p0);
-  store<u32>(KiRecord + RECORD_HEADER, p1, 4);
-  KiDispatchException(KiRecord, frame, true, what);
+  store<u32>(record + RECORD_HEADER, p0);
+  store<u32>(record + RECORD_HEADER, p1, 4);
+  KiDispatchException(record, frame, true, what); // returns only when user mode takes it
+  KeFreeScratch(record);
 }
 
 // ---- services ----
@@ -247,10 +249,11 @@ export function KiDispatchUserTrap(frame: usize, code: u32, address: usize, coun
  */
 export function NtContinue(context: usize, testAlert: u32): u32 {
   if (!ProbeUserRange(context, CONTEXT_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
-  cli(); // KiContext is one buffer
-  if (!ExCopyFromUser(KiContext, context, CONTEXT_SIZE)) return STATUS_ACCESS_VIOLATION;
+  const captured = KeAllocateScratch(CONTEXT_SIZE);
+  let status = ExCopyFromUser(captured, context, CONTEXT_SIZE) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
   const frame = KeUserTrapFrame(KeCurrentThread);
-  const status = KeContextToTrapFrame(frame, KiContext);
+  if (status == STATUS_SUCCESS) status = KeContextToTrapFrame(frame, captured); // the caller's own frame: nobody else writes it
+  KeFreeScratch(captured);
   if (status != STATUS_SUCCESS) return status;
   return changetype<KTRAP_FRAME>(frame).Eax;
 }
@@ -266,22 +269,33 @@ export function NtContinue(context: usize, testAlert: u32): u32 {
  */
 export function NtRaiseException(record: usize, context: usize, firstChance: u32): u32 {
   if (!ProbeUserRange(record, RECORD_HEADER, 4)) return STATUS_ACCESS_VIOLATION;
-  cli(); // KiRecord and KiContext are one buffer each
-  if (!ExCopyFromUser(KiRecord, record, RECORD_HEADER)) return STATUS_ACCESS_VIOLATION;
-  const r = changetype<EXCEPTION_RECORD>(KiRecord);
+  const captured = KeAllocateScratch(RECORD_SIZE);
+  const status = KiCaptureRaise(captured, record, context);
+  if (status != STATUS_SUCCESS) { KeFreeScratch(captured); return status; }
+  const frame = KeUserTrapFrame(KeCurrentThread);
+  // Dispatched to user mode (KiDispatchToUser takes its own CONTEXT buffer) or the process ends here.
+  KiDispatchException(captured, frame, (firstChance & 0xFF) != 0, KeExceptionName(changetype<EXCEPTION_RECORD>(captured).ExceptionCode));
+  KeFreeScratch(captured);
+  return changetype<KTRAP_FRAME>(frame).Eax;
+}
+
+/** NtRaiseException's capture: the record (header, then its parameters) into `captured`, the context into the caller's trap frame. */
+function KiCaptureRaise(captured: usize, record: usize, context: usize): u32 {
+  if (!ExCopyFromUser(captured, record, RECORD_HEADER)) return STATUS_ACCESS_VIOLATION;
+  const r = changetype<EXCEPTION_RECORD>(captured);
   if (r.NumberParameters > EXCEPTION_MAXIMUM_PARAMETERS) return STATUS_INVALID_PARAMETER;
   const more = r.NumberParameters << 2;
-  if (!ProbeUserRange(record, RECORD_HEADER + more, 4) || !ExCopyFromUser(KiRecord + RECORD_HEADER, record + RECORD_HEADER, more)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(record, RECORD_HEADER + more, 4) || !ExCopyFromUser(captured + RECORD_HEADER, record + RECORD_HEADER, more)) return STATUS_ACCESS_VIOLATION;
   r.ExceptionCode &= ~0x10000000; // the reserved bit, as NT clears it
-  const frame = KeUserTrapFrame(KeCurrentThread);
-  if (context != 0) {
-    if (!ProbeUserRange(context, CONTEXT_SIZE, 4) || !ExCopyFromUser(KiContext, context, CONTEXT_SIZE)) return STATUS_ACCESS_VIOLATION;
-    // A context whose eip or esp is in the kernel (a jump there faulted) keeps the thread's own: the
-    // exception is dispatched all the same, so that its second chance ends the process with its code.
-    KeContextToTrapFrame(frame, KiContext);
-  }
-  KiDispatchException(KiRecord, frame, (firstChance & 0xFF) != 0, KeExceptionName(r.ExceptionCode));
-  return changetype<KTRAP_FRAME>(frame).Eax;
+  if (context == 0) return STATUS_SUCCESS;
+  if (!ProbeUserRange(context, CONTEXT_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
+  const c = KeAllocateScratch(CONTEXT_SIZE);
+  const copied = ExCopyFromUser(c, context, CONTEXT_SIZE);
+  // A context whose eip or esp is in the kernel (a jump there faulted) keeps the thread's own: the
+  // exception is dispatched all the same, so that its second chance ends the process with its code.
+  if (copied) KeContextToTrapFrame(KeUserTrapFrame(KeCurrentThread), c);
+  KeFreeScratch(c);
+  return copied ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 /**
@@ -292,17 +306,24 @@ export function NtRaiseException(record: usize, context: usize, firstChance: u32
  */
 export function KeGetContextThread(thread: usize, context: usize): u32 {
   if (!ProbeUserRange(context, CONTEXT_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
-  cli(); // KiContext is one buffer (and `flags`: both used with interrupts off)
-  const flags = memory.data(4, 4);
-  if (!ExCopyFromUser(flags, context, 4)) return STATUS_ACCESS_VIOLATION;
-  KeContextFromTrapFrame(KeUserTrapFrame(thread), KiContext);
-  const wanted = load<u32>(flags);
-  const c = changetype<CONTEXT>(KiContext);
+  const built = KeAllocateScratch(CONTEXT_SIZE);
+  const status = KiGetContext(thread, context, built);
+  KeFreeScratch(built);
+  return status;
+}
+
+function KiGetContext(thread: usize, context: usize, built: usize): u32 {
+  if (!ExCopyFromUser(built, context, 4)) return STATUS_ACCESS_VIOLATION; // ContextFlags
+  const wanted = load<u32>(built);
+  const f = KiLockDispatcher(); // the registers of one moment
+  KeContextFromTrapFrame(KeUserTrapFrame(thread), built);
+  KiUnlockDispatcher(f);
+  const c = changetype<CONTEXT>(built);
   if ((wanted & CONTEXT_CONTROL) != CONTEXT_CONTROL) { c.Ebp = 0; c.Eip = 0; c.SegCs = 0; c.EFlags = 0; c.Esp = 0; c.SegSs = 0; }
   if ((wanted & CONTEXT_INTEGER) != CONTEXT_INTEGER) { c.Edi = 0; c.Esi = 0; c.Ebx = 0; c.Edx = 0; c.Ecx = 0; c.Eax = 0; }
   if ((wanted & CONTEXT_SEGMENTS) != CONTEXT_SEGMENTS) { c.SegGs = 0; c.SegFs = 0; c.SegEs = 0; c.SegDs = 0; }
   c.ContextFlags = wanted;
-  return ExCopyToUser(context, KiContext, CONTEXT_SIZE) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
+  return ExCopyToUser(context, built, CONTEXT_SIZE) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 /**
@@ -312,7 +333,13 @@ export function KeGetContextThread(thread: usize, context: usize): u32 {
  */
 export function KeSetContextThread(thread: usize, context: usize): u32 {
   if (!ProbeUserRange(context, CONTEXT_SIZE, 4)) return STATUS_ACCESS_VIOLATION;
-  cli(); // KiContext is one buffer
-  if (!ExCopyFromUser(KiContext, context, CONTEXT_SIZE)) return STATUS_ACCESS_VIOLATION;
-  return KeContextToTrapFrame(KeUserTrapFrame(thread), KiContext);
+  const captured = KeAllocateScratch(CONTEXT_SIZE);
+  let status = ExCopyFromUser(captured, context, CONTEXT_SIZE) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
+  if (status == STATUS_SUCCESS) {
+    const f = KiLockDispatcher(); // all the registers at one moment
+    status = KeContextToTrapFrame(KeUserTrapFrame(thread), captured);
+    KiUnlockDispatcher(f);
+  }
+  KeFreeScratch(captured);
+  return status;
 }

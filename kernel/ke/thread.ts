@@ -132,10 +132,16 @@ export const KTHREAD_SIZE: u32 = offsetof<KTHREAD>();
 export const KTHREAD_WAIT_BLOCKS: u32 = KTHREAD_SIZE;
 /** After the wait blocks: the arguments of the current system service, copied from the user stack (16 at most). */
 export const KTHREAD_SERVICE_ARGS: u32 = KTHREAD_SIZE + (THREAD_WAIT_OBJECTS + 1) * KWAIT_BLOCK_SIZE;
-/** Then 64 bytes a service may use as its own scratch (captured values, out-parameters), per thread. */
+/** Then 40 bytes a service may use as its own scratch (captured values, out-parameters), per thread. */
 export const KTHREAD_SERVICE_SCRATCH: u32 = KTHREAD_SERVICE_ARGS + 64;
+/**
+ * Then the LPC services' frame (lpc/lpcp.ts LPCP_SERVICE_FRAME, at most
+ * KTHREAD_LPC_FRAME_SIZE bytes): as NT's ETHREAD keeps its LPC fields.
+ */
+export const KTHREAD_LPC_FRAME: u32 = KTHREAD_SERVICE_SCRATCH + 40;
+export const KTHREAD_LPC_FRAME_SIZE: u32 = 24;
 /** Then the thread's scratch arena (KeAllocateScratch). */
-const KTHREAD_SCRATCH_ARENA: u32 = (KTHREAD_SERVICE_SCRATCH + 64 + 7) & ~7; // 8-aligned (pool blocks are)
+const KTHREAD_SCRATCH_ARENA: u32 = (KTHREAD_LPC_FRAME + KTHREAD_LPC_FRAME_SIZE + 7) & ~7; // 8-aligned (pool blocks are)
 /** Bytes in each thread's scratch arena. */
 export const KE_SCRATCH_SIZE: u32 = 1024;
 const KTHREAD_ALLOCATION: u32 = KTHREAD_SCRATCH_ARENA + KE_SCRATCH_SIZE;

@@ -34,7 +34,7 @@ import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import {
   LPCP_PORT_SIZE, LpcPortObjectType, LpcpInitializePort, LpcpIsPort, LpcpAllocateMessage, LpcpFreeMessage, LpcpLock, LpcpUnlock,
   LpcpQueueMessage, LpcpCurrentThread, LpcpPrepareWait, LpcpWaitForAnswer, LpcpWake, LpcpClosePortSide, LpcpReferencePort,
-  LpcpReferenceStatus, LpcpScratch, LpcpFindThread, LpcpThreadExists, Lt, Msg, MsgHeader, MsgPort, Port, PortKind,
+  LpcpReferenceStatus, LpcpFrame, LpcpOut, LpcpFindThread, LpcpThreadExists, Lt, Msg, MsgHeader, MsgPort, Port, PortKind,
   CLIENT_COMMUNICATION_PORT, SERVER_COMMUNICATION_PORT, SERVER_CONNECTION_PORT, PORT_CLOSED,
 } from "./lpcp";
 import { LpcpStampMessage } from "./send";
@@ -62,12 +62,15 @@ const VIEWS_MAP: u32 = 24;       // base, size, offset (u64)
 const VIEWS_REMOTE_MAP: u32 = 40;
 const VIEWS_BYTES: u32 = 56;
 
-/** Copies the caller's UNICODE_STRING into pool (UNICODE_STRING + text); 0 with the status at LpcpScratch()+4. */
+/** Copies the caller's UNICODE_STRING into pool (UNICODE_STRING + text); 0 with the status in LpcpFrame().Status. */
 function LpcpCaptureName(name: usize): usize {
-  const s = LpcpScratch();
+  const frame = LpcpFrame();
   // The UNICODE_STRING, then its text, each read once.
-  if (!ProbeUserRange(name, 8, 4) || !ExCopyFromUser(s, name, 8)) { store<u32>(s, STATUS_ACCESS_VIOLATION, 4); return 0; }
+  const s = KeAllocateScratch(8);
+  const ok = ProbeUserRange(name, 8, 4) && ExCopyFromUser(s, name, 8);
   const length = <u32>load<u16>(s), maximum = <u32>load<u16>(s, 2), buffer = load<usize>(s, 4);
+  KeFreeScratch(s);
+  if (!ok) { frame.Status = STATUS_ACCESS_VIOLATION; return 0; }
   let copy: usize = 0;
   let status = STATUS_SUCCESS;
   if ((length & 1) != 0 || length > maximum || length == 0) status = STATUS_OBJECT_NAME_INVALID;
@@ -82,25 +85,25 @@ function LpcpCaptureName(name: usize): usize {
       store<usize>(copy, copy + 8, 4);
     }
   }
-  store<u32>(s, status, 4);
+  frame.Status = status;
   return copy;
 }
 
-/** The connection port a name names, referenced; 0 with the status at LpcpScratch()+4. */
+/** The connection port a name names, referenced; 0 with the status in LpcpFrame().Status. */
 function LpcpReferenceConnectionPort(name: usize): usize {
-  const s = LpcpScratch();
+  const frame = LpcpFrame();
   const copy = LpcpCaptureName(name);
   if (copy == 0) return 0;
-  let status = ObReferenceObjectByName(copy, OBJ_CASE_INSENSITIVE, 0, s);
+  let status = ObReferenceObjectByName(copy, OBJ_CASE_INSENSITIVE, 0, LpcpOut());
   ExFreePoolWithTag(copy, NAME_TAG);
   let port: usize = 0;
   if (status == STATUS_SUCCESS) {
-    port = load<usize>(s);
+    port = frame.Out;
     if (!LpcpIsPort(port)) status = STATUS_OBJECT_TYPE_MISMATCH;
     else if (PortKind(port) != SERVER_CONNECTION_PORT) status = STATUS_INVALID_PORT_HANDLE;
     if (status != STATUS_SUCCESS) { ObDereferenceObject(port); port = 0; }
   }
-  store<u32>(s, status, 4);
+  frame.Status = status;
   return port;
 }
 
@@ -174,10 +177,9 @@ function LpcpConnectWith(views: usize, handle: usize, name: usize, clientView: u
   const infoLength = bufferLength > cp.MaxConnectionInfoLength ? cp.MaxConnectionInfoLength : bufferLength;
 
   // The client's port: it owns the reference on the connection port from here.
-  const s = LpcpScratch();
-  status = ObCreateObject(LpcPortObjectType, 0, LPCP_PORT_SIZE, s);
+  status = ObCreateObject(LpcPortObjectType, 0, LPCP_PORT_SIZE, LpcpOut());
   if (status != STATUS_SUCCESS) { ObDereferenceObject(connection); return status; }
-  const client = load<usize>(s);
+  const client = LpcpFrame().Out;
   LpcpInitializePort(client, CLIENT_COMMUNICATION_PORT, cp.MaxConnectionInfoLength, cp.MaxMessageLength);
   Port(client).ConnectionPort = connection;
   if (clientView != 0) {
@@ -260,8 +262,8 @@ function LpcpConnectWith(views: usize, handle: usize, name: usize, clientView: u
 
   // A handle to the client port (an extra reference keeps it while a failure undoes the link).
   ObReferenceObject(client);
-  status = ObInsertObject(client, PORT_ALL_ACCESS, s + 12);
-  if (status == STATUS_SUCCESS) status = LpcpStoreHandle(handle, load<u32>(s, 12));
+  status = ObInsertObject(client, PORT_ALL_ACCESS, LpcpOut());
+  if (status == STATUS_SUCCESS) status = LpcpStoreHandle(handle, <u32>LpcpFrame().Out);
   else { lock = LpcpLock(); LpcpClosePortSide(client); LpcpUnlock(lock); }
   ObDereferenceObject(client);
   return status;
@@ -353,12 +355,11 @@ function LpcpMapConnectionViews(views: usize, section: usize, server: usize, cli
 /** NtAcceptConnectPort once the views are captured (`views`, pool, 0 when none) and the server's section referenced (`section`, or 0). */
 function LpcpAcceptWith(views: usize, section: usize, handle: usize, portContext: usize, request: usize, accepting: bool, serverView: usize, clientView: usize): u32 {
   let status = STATUS_SUCCESS;
-  const s = LpcpScratch();
   let server: usize = 0;
   if (accepting) {
-    status = ObCreateObject(LpcPortObjectType, 0, LPCP_PORT_SIZE, s);
+    status = ObCreateObject(LpcPortObjectType, 0, LPCP_PORT_SIZE, LpcpOut());
     if (status != STATUS_SUCCESS) return status;
-    server = load<usize>(s);
+    server = LpcpFrame().Out;
     LpcpInitializePort(server, SERVER_COMMUNICATION_PORT, 0, 0); // its maxima come from the connection port below
   }
   // What goes back to the caller's views, gathered under the lock and written after it:
@@ -417,8 +418,8 @@ function LpcpAcceptWith(views: usize, section: usize, handle: usize, portContext
   if (server == 0) return status;
   if (status != STATUS_SUCCESS) { ObDereferenceObject(server); return status; }
   ObReferenceObject(server);
-  status = ObInsertObject(server, PORT_ALL_ACCESS, s + 12);
-  if (status == STATUS_SUCCESS) status = LpcpStoreHandle(handle, load<u32>(s, 12));
+  status = ObInsertObject(server, PORT_ALL_ACCESS, LpcpOut());
+  if (status == STATUS_SUCCESS) status = LpcpStoreHandle(handle, <u32>LpcpFrame().Out);
   else { lock = LpcpLock(); LpcpClosePortSide(server); LpcpUnlock(lock); }
   ObDereferenceObject(server);
   return status;

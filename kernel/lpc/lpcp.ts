@@ -29,7 +29,7 @@
 // thread or a receiver is the last step of each change, because a wake-up
 // may switch to the woken thread at once.
 
-import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD, KTHREAD_SERVICE_SCRATCH, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
+import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD, KTHREAD_LPC_FRAME, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
 import { KEVENT_SIZE, KSEMAPHORE_SIZE, KeInitializeEvent, KeInitializeSemaphore, KeReleaseSemaphore, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
@@ -43,7 +43,7 @@ import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, READ_CONTROL, DELETE 
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsInitialSystemProcess } from "../ps/psmain";
 import {
-  PORT_MESSAGE, SIZEOF_PORT_MESSAGE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_LOST_REPLY,
+  PORT_MESSAGE, SIZEOF_PORT_MESSAGE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_LOST_REPLY,
   PORT_CONNECT, PORT_ALL_ACCESS,
 } from "../sdk/lpc";
 import { KTHREAD_THREAD_LINKS } from "../ke/thread";
@@ -718,26 +718,48 @@ export function LpcpInitializePort(port: usize, flags: u32, maxConnectionInfo: u
 
 // ---- handles ----
 
-@inline export function LpcpScratch(): usize { return KeCurrentThread + KTHREAD_SERVICE_SCRATCH + 40; }
+/**
+ * What an LPC service hands between its helpers, one per thread (in its
+ * KTHREAD at KTHREAD_LPC_FRAME; a service runs on one thread, and a helper
+ * that is preempted finds its own thread's frame again).
+ */
+@unmanaged export class LPCP_SERVICE_FRAME {
+  /** The out-parameter of the Ob routines: the object (ObReferenceObjectByHandle/ByName, ObCreateObject) or the new handle (ObInsertObject). */
+  Out: usize;
+  /** Why LpcpReferencePort (and the name and waiter look-ups) returned 0. */
+  Status: u32;
+  /** LpcpCaptureMessage's new LPCP_MESSAGE. */
+  Message: usize;
+  /** The type of the message LpcpReceive copied out (NtListenPort looks for connection requests). */
+  ReceivedType: u32;
+  /** The captured timeout of NtReplyWaitReceivePortEx. */
+  Timeout: i64;
+}
+// It fits its KTHREAD_LPC_FRAME_SIZE bytes: test/kernel/lpc-layout.test.ts.
+
+/** The running thread's LPC service frame. */
+@inline export function LpcpFrame(): LPCP_SERVICE_FRAME { return changetype<LPCP_SERVICE_FRAME>(KeCurrentThread + KTHREAD_LPC_FRAME); }
+/** The address of its Out field, for the Ob routines that return an object or a handle through a pointer. */
+@inline export function LpcpOut(): usize { return KeCurrentThread + KTHREAD_LPC_FRAME + offsetof<LPCP_SERVICE_FRAME>("Out"); }
 
 /**
  * References the port behind `handle` (either port type) and returns it, or
- * 0 with the status at LpcpScratch()+4. Drop it with ObDereferenceObject.
+ * 0 with the status in LpcpReferenceStatus(). Drop it with ObDereferenceObject.
  */
 export function LpcpReferencePort(handle: u32): usize {
-  const s = LpcpScratch();
-  let status = ObReferenceObjectByHandle(handle, 0, 0, s, 0);
+  const frame = LpcpFrame();
+  let status = ObReferenceObjectByHandle(handle, 0, 0, LpcpOut(), 0);
   if (status == STATUS_SUCCESS) {
-    const object = load<usize>(s);
+    const object = frame.Out;
     const type = OBJECT_TO_OBJECT_HEADER(object).Type;
     if (type == LpcPortObjectType || type == LpcWaitablePortObjectType) return object;
     ObDereferenceObject(object);
     status = STATUS_OBJECT_TYPE_MISMATCH;
   }
-  store<u32>(s, status, 4);
+  frame.Status = status;
   return 0;
 }
-@inline export function LpcpReferenceStatus(): u32 { return load<u32>(LpcpScratch(), 4); }
+@inline export function LpcpReferenceStatus(): u32 { return LpcpFrame().Status; }
 
 /** Is `port` a port object (either type)? */
 export function LpcpIsPort(object: usize): bool {
@@ -745,4 +767,3 @@ export function LpcpIsPort(object: usize): bool {
   return type == LpcPortObjectType || type == LpcWaitablePortObjectType;
 }
 
-void LPC_CONNECTION_REQUEST;

@@ -17,7 +17,7 @@ import { ExCaptureTimeout } from "../ex/capture";
 import { IsListEmpty } from "../sdk/list";
 import {
   LpcpLock, LpcpUnlock, LpcpDequeueMessage, LpcpFreeMessage, LpcpCurrentThread, LpcpCurrentProcessId, LpcpPrepareWait, LpcpWake,
-  LpcpWaitForAnswer, LpcpDeliverLostReply, LpcpReferencePort, LpcpReferenceStatus, LpcpScratch, Lt, Msg, MsgHeader, MsgPort, Port, PortKind,
+  LpcpWaitForAnswer, LpcpDeliverLostReply, LpcpReferencePort, LpcpReferenceStatus, LpcpFrame, LPCP_SERVICE_FRAME, Lt, Msg, MsgHeader, MsgPort, Port, PortKind,
   PORT_QUEUE, PORT_SEMAPHORE, SERVER_COMMUNICATION_PORT,
 } from "./lpcp";
 import { LpcpCaptureMessage, LpcpFindWaiter, LpcpTakeAnswer } from "./send";
@@ -35,7 +35,7 @@ import { STATUS_ACCESS_VIOLATION, STATUS_NO_MEMORY, STATUS_SUCCESS, STATUS_TIMEO
 function LpcpReply(port: usize, user: usize, before: usize): u32 {
   let status = LpcpCaptureMessage(user, Port(port).MaxMessageLength, 0xFFFF);
   if (status != STATUS_SUCCESS) return status;
-  const message = load<usize>(LpcpScratch(), 8);
+  const message = LpcpFrame().Message;
   const h = MsgHeader(message);
   const process = h.UniqueProcess, thread = h.UniqueThread, id = h.MessageId;
   h.Type = LPC_REPLY; // MessageId and CallbackId stay the request's
@@ -44,7 +44,7 @@ function LpcpReply(port: usize, user: usize, before: usize): u32 {
   const lock = LpcpLock();
   const waiter = LpcpFindWaiter(port, process, thread, id);
   if (waiter == 0) {
-    status = load<u32>(LpcpScratch(), 4);
+    status = LpcpFrame().Status;
     // A reply to a request whose thread stopped waiting is not refused: it is lost (LPC_LOST_REPLY).
     // (Not for NtReplyWaitReplyPort: its caller waits for an answer a lost reply never brings.)
     if (before == 0 && LpcpDeliverLostReply(port, message, process, thread, id)) { LpcpUnlock(lock); return STATUS_SUCCESS; }
@@ -91,7 +91,7 @@ function LpcpProbeForWrite(address: usize, length: u32): bool {
  * to the caller after it (ExCopyToUser; a connection request, which stays
  * its client's, through a kernel copy made under the lock): a buffer that
  * faults then gets STATUS_ACCESS_VIOLATION and the message is lost, as in
- * NT. The message's type goes to LpcpScratch()+12.
+ * NT. The message's type goes to LpcpFrame().ReceivedType.
  */
 function LpcpReceive(port: usize, portContext: usize, receive: usize, timeout: usize): u32 {
   const queuePort = PortKind(port) == SERVER_COMMUNICATION_PORT ? Port(port).ConnectionPort : port;
@@ -114,7 +114,7 @@ function LpcpReceive(port: usize, portContext: usize, receive: usize, timeout: u
     memory.copy(bounce, MsgPort(message), total);
     const context = Msg(message).PortContext;
     const type = MsgHeader(message).Type;
-    store<u32>(LpcpScratch(), type, 12);
+    LpcpFrame().ReceivedType = type;
     const sender = Msg(message).Sender;
     let keep = false;
     if (sender != 0 && Lt(sender).Request == message) {
@@ -140,7 +140,7 @@ function LpcpReceive(port: usize, portContext: usize, receive: usize, timeout: u
 export function NtReplyWaitReceivePortEx(handle: u32, portContext: usize, reply: usize, receive: usize, timeout: usize): u32 {
   if (portContext != 0 && !ProbeUserRange(portContext, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if (!LpcpProbeForWrite(receive, SIZEOF_PORT_MESSAGE)) return STATUS_ACCESS_VIOLATION;
-  const due = ExCaptureTimeout(timeout, LpcpScratch() + 16);
+  const due = ExCaptureTimeout(timeout, changetype<usize>(LpcpFrame()) + offsetof<LPCP_SERVICE_FRAME>("Timeout"));
   if (due == 1) return STATUS_ACCESS_VIOLATION;
   const port = LpcpReferencePort(handle);
   if (port == 0) return LpcpReferenceStatus();
@@ -163,7 +163,7 @@ export function NtListenPort(handle: u32, connectionRequest: usize): u32 {
   while (true) {
     const status = NtReplyWaitReceivePortEx(handle, 0, 0, connectionRequest, 0);
     if (status != STATUS_SUCCESS) return status;
-    if ((load<u32>(LpcpScratch(), 12) & 0xFFF) == LPC_CONNECTION_REQUEST) return STATUS_SUCCESS;
+    if ((LpcpFrame().ReceivedType & 0xFFF) == LPC_CONNECTION_REQUEST) return STATUS_SUCCESS;
   }
 }
 

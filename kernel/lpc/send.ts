@@ -15,8 +15,8 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KeCurrentThread, KTHREAD } from "../ke/thread";
 import { ObDereferenceObject } from "../ob/obref";
 import {
-  LPCP_MESSAGE, LPCP_MESSAGE_HEADER, LpcpAllocateMessage, LpcpFreeMessage, LpcpNewMessageId, LpcpLock, LpcpUnlock, LpcpQueueMessage, LpcpRoute,
-  LpcpCurrentThread, LpcpCurrentProcessId, LpcpPrepareWait, LpcpWaitForAnswer, LpcpReferencePort, LpcpReferenceStatus, LpcpScratch,
+  LPCP_MESSAGE, LpcpAllocateMessage, LpcpFreeMessage, LpcpNewMessageId, LpcpLock, LpcpUnlock, LpcpQueueMessage, LpcpRoute,
+  LpcpCurrentThread, LpcpCurrentProcessId, LpcpPrepareWait, LpcpWaitForAnswer, LpcpReferencePort, LpcpReferenceStatus, LpcpFrame,
   LpcpFindThread, LpcpThreadExists, LPCP_MAX_QUEUED_DATAGRAMS, Lt, Msg, MsgHeader, MsgPort, Port, PortKind, SERVER_COMMUNICATION_PORT, SERVER_CONNECTION_PORT, PORT_CLOSED,
 } from "./lpcp";
 import {
@@ -30,14 +30,14 @@ import {
 
 /**
  * Captures the caller's message at `user` (at most `maxLength` bytes, header
- * included) into a new LPCP_MESSAGE, stored at LpcpScratch()+8. Type must be
+ * included) into a new LPCP_MESSAGE, stored in LpcpFrame().Message. Type must be
  * 0 or `allowedType` (0xFFFF: any, for replies). Returns an NTSTATUS:
  * STATUS_INVALID_PARAMETER when TotalLength < DataLength + 24 or the type is
  * wrong, STATUS_PORT_MESSAGE_TOO_LONG past the port's maximum.
  */
 export function LpcpCaptureMessage(user: usize, maxLength: u32, allowedType: u32): u32 {
-  const out = LpcpScratch() + 8;
-  store<usize>(out, 0);
+  const frame = LpcpFrame();
+  frame.Message = 0;
   // The header, read once into this thread's scratch.
   const header = KeAllocateScratch(SIZEOF_PORT_MESSAGE);
   if (!ProbeUserRange(user, SIZEOF_PORT_MESSAGE, 4) || !ExCopyFromUser(header, user, SIZEOF_PORT_MESSAGE)) { KeFreeScratch(header); return STATUS_ACCESS_VIOLATION; }
@@ -62,7 +62,7 @@ export function LpcpCaptureMessage(user: usize, maxLength: u32, allowedType: u32
         const h = MsgHeader(message);
         h.DataLength = <u16>dataLength; // the values checked
         h.TotalLength = <u16>totalLength;
-        store<usize>(out, message);
+        frame.Message = message;
       }
     }
   }
@@ -88,7 +88,7 @@ export function NtRequestPort(handle: u32, request: usize): u32 {
   if (port == 0) return LpcpReferenceStatus();
   let status = LpcpCaptureMessage(request, Port(port).MaxMessageLength, LPC_DATAGRAM);
   if (status == STATUS_SUCCESS) {
-    const message = load<usize>(LpcpScratch(), 8);
+    const message = LpcpFrame().Message;
     const lock = LpcpLock();
     // The receiver's context goes straight into the message (ours until it is queued).
     const queue = LpcpRoute(port, message + offsetof<LPCP_MESSAGE>("PortContext"));
@@ -144,7 +144,7 @@ export function NtRequestWaitReplyPort(handle: u32, request: usize, reply: usize
   const lt = LpcpCurrentThread();
   let status = lt == 0 ? STATUS_NO_MEMORY : LpcpCaptureMessage(request, Port(port).MaxMessageLength, LPC_REQUEST);
   if (status == STATUS_SUCCESS) {
-    const message = load<usize>(LpcpScratch(), 8);
+    const message = LpcpFrame().Message;
     status = LpcpSendRequest(port, message, LPC_REQUEST, lt);
     if (status == STATUS_SUCCESS) status = LpcpTakeAnswer(lt, LpcpWaitForAnswer(lt), reply);
   }
@@ -173,13 +173,13 @@ export function LpcpAnswerable(port: usize, lt: usize): bool {
   return PortKind(port) == SERVER_CONNECTION_PORT && peer != 0 && Port(peer).ConnectionPort == port;
 }
 
-/** The waiting thread a message's ClientId and MessageId name, if `port` may answer it; else 0 and the status at LpcpScratch()+4. */
+/** The waiting thread a message's ClientId and MessageId name, if `port` may answer it; else 0 and the status in LpcpFrame().Status. */
 export function LpcpFindWaiter(port: usize, process: u32, thread: u32, id: u32): usize {
   const lt = LpcpFindThread(process, thread);
   let status = STATUS_SUCCESS;
   if (lt == 0) status = LpcpThreadExists(process, thread) ? STATUS_REPLY_MESSAGE_MISMATCH : STATUS_INVALID_CID;
   else if (id == 0 || Lt(lt).ReplyMessageId != id || !LpcpAnswerable(port, lt)) status = STATUS_REPLY_MESSAGE_MISMATCH;
-  store<u32>(LpcpScratch(), status, 4);
+  LpcpFrame().Status = status;
   return status == STATUS_SUCCESS ? lt : 0;
 }
 
@@ -201,14 +201,13 @@ export function NtImpersonateClientOfPort(handle: u32, message: usize): u32 {
   let status = STATUS_INVALID_PORT_HANDLE;
   if (PortKind(port) == SERVER_COMMUNICATION_PORT) {
     const lock = LpcpLock();
-    status = LpcpFindWaiter(port, process, thread, id) != 0 ? STATUS_SUCCESS : load<u32>(LpcpScratch(), 4);
+    status = LpcpFindWaiter(port, process, thread, id) != 0 ? STATUS_SUCCESS : LpcpReferenceStatus();
     LpcpUnlock(lock);
   }
   ObDereferenceObject(port);
   return status;
 }
 
-void LPCP_MESSAGE_HEADER;
 
 /**
  * The kernel's own request (NT's LpcRequestWaitReplyPort, used for hard

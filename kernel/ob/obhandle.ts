@@ -479,10 +479,15 @@ function ObpDuplicateObject(sourceProcessHandle: u32, sourceHandle: u32, targetP
 /**
  * A new process inherits its parent's handles marked OBJ_INHERIT, at the same
  * values, with the same access and attributes (NtCreateProcess with handle
- * inheritance). `target` is a new, empty table. False when it cannot grow.
+ * inheritance). `sourceCell` holds the parent's table (EPROCESS.ObjectTable: 0 once the
+ * parent has ended); `target` is a new, empty table. False when it cannot grow or the parent has no table.
  */
-export function ObInheritHandles(source: usize, target: usize): bool {
+export function ObInheritHandles(sourceCell: usize, target: usize): bool {
   const lock = ObpAcquireLock();
+  // The parent's table, read under the lock: a parent that has ended has none (its exit zeroes the
+  // cell, then destroys the table under this lock). Read before the lock, it bug-checked (services fuzzer, seeds 13, 15).
+  const source = load<usize>(sourceCell);
+  if (source == 0) { ObpReleaseLock(lock); return false; }
   const s = changetype<HANDLE_TABLE>(source), t = changetype<HANDLE_TABLE>(target);
   let ok = true;
   while (ok && t.Capacity < s.Capacity) ok = ObpGrowHandleTable(t) == STATUS_SUCCESS;

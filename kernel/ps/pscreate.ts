@@ -34,7 +34,7 @@ import { PEB } from "../sdk/peb";
 import { SECTION_IMAGE_INFORMATION } from "../sdk/pe";
 import {
   NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER,
-  STATUS_SECTION_NOT_IMAGE, STATUS_SUCCESS,
+  STATUS_PROCESS_IS_TERMINATING, STATUS_SECTION_NOT_IMAGE, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { MEM_MAPPED, MEM_PRIVATE, PAGE_READWRITE } from "../sdk/ntdef";
 
@@ -48,7 +48,7 @@ function PspGiveAddressSpaceAndHandles(child: usize, parent: usize, flags: u32):
   c.DirectoryTableBase = PspCreateAddressSpace(child);
   c.ObjectTable = ObCreateHandleTable(c.QuotaBlock);
   let ok = c.DirectoryTableBase != 0 && c.ObjectTable != 0;
-  if (ok && (flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) != 0) ok = ObInheritHandles(changetype<EPROCESS>(parent).ObjectTable, c.ObjectTable);
+  if (ok && (flags & PROCESS_CREATE_FLAGS_INHERIT_HANDLES) != 0) ok = ObInheritHandles(parent + offsetof<EPROCESS>("ObjectTable"), c.ObjectTable);
   return ok;
 }
 
@@ -73,6 +73,8 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
   }
   const section = load<usize>(cells, 4);
   KeFreeScratch(cells);
+  // A parent that has ended (its handle table gone) has nothing to give a child.
+  if (status == STATUS_SUCCESS && changetype<EPROCESS>(parent).ObjectTable == 0) status = STATUS_PROCESS_IS_TERMINATING;
   if (status == STATUS_SUCCESS) {
     if (section == 0) status = PspCreateProcessCopy(handle, access, objectAttributes, parent, flags);
     else if (!MiIsImageSection(section)) status = STATUS_SECTION_NOT_IMAGE;

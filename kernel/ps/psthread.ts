@@ -21,7 +21,7 @@ import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
   KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KeAllocateScratch, KeFreeScratch, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
 } from "../ke/thread";
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExWriteUserUlong, ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
@@ -78,7 +78,7 @@ export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize
     status = PspCreateThreadObject(thread, load<usize>(s), s + 8);
     if (status == STATUS_SUCCESS) {
       status = ObInsertObject(load<usize>(s, 8), access, s + 12);
-      if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+      if (status == STATUS_SUCCESS && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
     }
     ExReleaseObjectAttributes(s);
   }
@@ -262,11 +262,13 @@ function PspCreateThread(work: usize, process: usize, handle: usize, access: u32
   InsertTailList(process + EPROCESS_THREAD_LIST, thread + KTHREAD_THREAD_LINKS);
   p.ActiveThreads++;
   KiUnlockDispatcher(f);
-  store<u32>(handle, load<u32>(work, CW_HANDLE));
-  if (clientId != 0) { changetype<CLIENT_ID>(clientId).UniqueProcess = p.UniqueProcessId; changetype<CLIENT_ID>(clientId).UniqueThread = t.UniqueThread; }
+  // Through the fault-handled store: the probed page may be gone by now (another thread unmapped it:
+  // STOP 0x50 here, services fuzzer seed 1). As in NT, the thread runs all the same.
+  const wrote = ExWriteUserUlong(handle, load<u32>(work, CW_HANDLE))
+    && (clientId == 0 || (ExWriteUserUlong(clientId, p.UniqueProcessId) && ExWriteUserUlong(clientId + 4, t.UniqueThread)));
   KeReadyThread(thread); // parked instead while suspended
   KeDereferenceThread(thread); // the creator's: the object and the process keep it
-  return STATUS_SUCCESS;
+  return wrote ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 // The services below that take a thread handle share one shape: the

@@ -100,6 +100,11 @@ export const SIZEOF_FILE_STANDARD_INFORMATION: u32 = 24;
   IndexNumber: i64;
 }
 
+/** FilePositionInformation (14): the file object's current byte offset. */
+@unmanaged export class FILE_POSITION_INFORMATION {
+  CurrentByteOffset: i64;
+}
+
 /** FileNameInformation (9): the path on the volume. */
 @unmanaged export class FILE_NAME_INFORMATION {
   FileNameLength: u32;

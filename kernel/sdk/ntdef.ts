@@ -42,6 +42,23 @@
   SecurityQualityOfService: usize;
 }
 
+/**
+ * InitializeObjectAttributes (ntdef.h's macro): fills the OBJECT_ATTRIBUTES
+ * at `oa` with `name` (a UNICODE_STRING, or 0), `attributes` (OBJ_*), `root`
+ * (a directory handle the name is relative to, or 0) and
+ * `securityDescriptor` (or 0); no quality of service. Returns `oa`.
+ */
+@inline export function InitializeObjectAttributes(oa: usize, name: usize, attributes: u32, root: u32, securityDescriptor: usize): usize {
+  const a = changetype<OBJECT_ATTRIBUTES>(oa);
+  a.Length = <u32>offsetof<OBJECT_ATTRIBUTES>();
+  a.RootDirectory = root;
+  a.ObjectName = name;
+  a.Attributes = attributes;
+  a.SecurityDescriptor = securityDescriptor;
+  a.SecurityQualityOfService = 0;
+  return oa;
+}
+
 /** The final status of an I/O request and a request-specific count (bytes moved, disposition). */
 @unmanaged export class IO_STATUS_BLOCK {
   Status: u32;

@@ -218,6 +218,16 @@ export const TEB_SIZE: u32 = 0x1000;
   EnvironmentSize: u32;
   EnvironmentVersion: u32;
 }
+/**
+ * CURDIR (RTL_USER_PROCESS_PARAMETERS.CurrentDirectory, 12 bytes): the DOS
+ * path (ending with '\\') and a handle to the directory.
+ */
+@unmanaged export class CURDIR {
+  DosPath_Length: u16;
+  DosPath_MaximumLength: u16;
+  DosPath_Buffer: usize;
+  Handle: u32;
+}
 /** XP's size of the block (without EnvironmentSize and EnvironmentVersion). */
 export const RTL_USER_PROCESS_PARAMETERS_XP_SIZE: u32 = 0x290;
 /** Flags: the strings hold pointers (normalized), not offsets. */

@@ -76,8 +76,83 @@ __attribute__((noipa)) u32 fnv1a32(const u8 *p, u32 n) {
   return h;
 }
 
+/* --- the wider set: a bounded string compare, a block pool, a hash lookup, memcpy/memset */
+#define N_CMP 8192
+static u8 cmpA[N_CMP], cmpB[N_CMP];
+
+__attribute__((noipa)) int compareBytes(const u8 *a, const u8 *b, u32 n) {
+  for (u32 i = 0; i < n; i++) {
+    int x = a[i], y = b[i];
+    if (x != y) return x - y;
+    if (x == 0) break;
+  }
+  return 0;
+}
+
+#define N_POOL 256
+static u8 pool[16 + N_POOL * 32] __attribute__((aligned(16)));
+static u8 *slots[N_POOL];
+
+static void poolInit(u8 *p, u32 blocks) {
+  u8 *head = 0;
+  for (u32 i = blocks; i > 0; i--) { u8 *b = p + 16 + ((i - 1) << 5); *(u8 **)b = head; head = b; }
+  *(u8 **)p = head;
+}
+static u8 *poolAlloc(u8 *p) { u8 *b = *(u8 **)p; if (b) *(u8 **)p = *(u8 **)b; return b; }
+static void poolFree(u8 *p, u8 *b) { *(u8 **)b = *(u8 **)p; *(u8 **)p = b; }
+
+__attribute__((noipa)) u32 poolChurn(u8 *p, u8 **s, u32 n) {
+  u32 sum = 0;
+  for (u32 i = 0; i < n; i++) {
+    u8 *b = poolAlloc(p);
+    if (!b) return sum;
+    *(u32 *)(b + 4) = i;
+    s[i] = b;
+    sum += (u32)(b - p);
+  }
+  for (u32 i = n; i > 0; i--) poolFree(p, s[i - 1]);
+  return sum;
+}
+
+#define N_LOOKUP 4096
+static u32 htable[1024];
+static u32 keys[N_LOOKUP];
+
+static void hashInsert(u32 *t, u32 key) {
+  u32 i = (key * 0x9E3779B1u) >> 22;
+  for (;;) { u32 k = t[i]; if (k == key) return; if (k == 0) { t[i] = key; return; } i = (i + 1) & 1023; }
+}
+static int hashFind(const u32 *t, u32 key) {
+  u32 i = (key * 0x9E3779B1u) >> 22;
+  for (;;) { u32 k = t[i]; if (k == key) return 1; if (k == 0) return 0; i = (i + 1) & 1023; }
+}
+__attribute__((noipa)) u32 hashLookups(const u32 *t, const u32 *k, u32 n) {
+  u32 found = 0;
+  for (u32 i = 0; i < n; i++) if (hashFind(t, k[i])) found++;
+  return found;
+}
+
+/* memcpy/memset as an i386 libc has them (rep movsl / rep stosl, then the odd bytes): what the
+ * translator's memory.copy/memory.fill do. */
+void *memcpy(void *d, const void *s, unsigned n) {
+  void *r = d; unsigned w = n >> 2, b = n & 3;
+  __asm__ volatile("cld; rep movsl; mov %3, %%ecx; rep movsb" : "+D"(d), "+S"(s), "+c"(w) : "r"(b) : "memory");
+  return r;
+}
+void *memset(void *d, int c, unsigned n) {
+  void *r = d; unsigned w = n >> 2, b = n & 3, v = (u8)c * 0x01010101u;
+  __asm__ volatile("cld; rep stosl; mov %3, %%ecx; rep stosb" : "+D"(d), "+c"(w) : "a"(v), "r"(b) : "memory");
+  return r;
+}
+#define N_BULK 16384
+static u8 bulkFill[N_BULK];
+__attribute__((noipa)) void copyFill(u8 *d, const u8 *s, u8 *f, u32 n) {
+  memcpy(d, s, n);
+  memset(f, 0x5A, n);
+}
+
 /* --- driver */
-volatile u32 results[4];
+volatile u32 results[8];
 
 static void putc_(u32 c) { outb(0x3F8, c); }
 static void puts_(const char *s) { while (*s) putc_((u8)*s++); }
@@ -107,6 +182,10 @@ __attribute__((noinline)) static void run(u32 k, u32 m) {
   else if (k == 2) copyWords(dst, src, N_COPY);
   else if (k == 3) insertionSort(a, N_SORT);
   else if (k == 4) results[1] = fnv1a32(hashBuf, N_HASH);
+  else if (k == 5) results[2] = (u32)compareBytes(cmpA, cmpB, N_CMP);
+  else if (k == 6) results[3] = poolChurn(pool, slots, N_POOL);
+  else if (k == 7) results[4] = hashLookups(htable, keys, N_LOOKUP);
+  else if (k == 8) copyFill(dst, src, bulkFill, N_BULK);
 }
 
 void cmain(const u8 *info) {
@@ -117,6 +196,16 @@ void cmain(const u8 *info) {
   for (int i = 0; i < N_CRC; i++) { x = x * 1103515245u + 12345u; crcBuf[i] = (u8)(x >> 16); }
   for (u32 i = 0; i < N_COPY; i++) src[i] = (u8)(i ^ (i >> 7));
   for (int i = 0; i < N_HASH; i++) hashBuf[i] = (u8)(i * 31 + (i >> 3));
+  for (u32 i = 0; i < N_CMP; i++) { u8 c = (u8)(0x41 + i % 26); cmpA[i] = c; cmpB[i] = c; }
+  cmpB[N_CMP - 1] = 0x7A;
+  poolInit(pool, N_POOL);
+  u32 y = 99;
+  for (u32 i = 0; i < N_LOOKUP; i++) {
+    y ^= y << 13; y ^= y >> 17; y ^= y << 5;
+    u32 key = y | 1;
+    keys[i] = key;
+    if ((i & 1) == 0 && i < 1024) hashInsert(htable, key);
+  }
   if (verify) {
     line("crc32", crc32(crcBuf, N_CRC));
     copyWords(dst, src, N_COPY);
@@ -129,6 +218,12 @@ void cmain(const u8 *info) {
     line("sorted", ok);
     line("sum", s);
     line("fnv1a32", fnv1a32(hashBuf, N_HASH));
+    line("compare", (u32)compareBytes(cmpA, cmpB, N_CMP));
+    line("pool", poolChurn(pool, slots, N_POOL));
+    line("pool again", poolChurn(pool, slots, N_POOL));
+    line("hash", hashLookups(htable, keys, N_LOOKUP));
+    copyFill(dst, src, bulkFill, N_BULK);
+    line("bulk", crc32(dst, N_BULK) ^ crc32(bulkFill, N_BULK));
     puts_("done\n");
   } else {
     for (u32 r = 0; r < n; r++) run(k, m);

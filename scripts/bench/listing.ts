@@ -14,7 +14,7 @@ import { ROOT } from '../build.ts';
 import { buildGccReference } from './gcc.ts';
 
 export const BENCH_PROGRAM = join(ROOT, 'test/wasm2x86/programs/bench-kernels.ts');
-export const KERNEL_FUNCS = ['crc32', 'copyWords', 'insertionSort', 'fnv1a32'];
+export const KERNEL_FUNCS = ['crc32', 'copyWords', 'insertionSort', 'fnv1a32', 'compareBytes', 'poolChurn', 'hashLookups', 'copyFill'];
 
 /** wasm2x86's code for the named functions: address, bytes, instruction, wasm op. */
 export async function translatedListing(funcs: string[]): Promise<Map<string, string>> {

@@ -28,7 +28,7 @@
 //            p page protection   r allocation type   l section attributes
 //            d create disposition   x file options
 //
-// Weight: calls per round relative to 8 (blocking services lower, log-writing ones too).
+// Weight: calls per round relative to 32 (blocking services lower, log-writing ones too).
 //
 // Left out on purpose (each would legitimately end the fuzzer or the machine):
 //   NtShutdownSystem          ends every process and the machine.
@@ -175,11 +175,11 @@ export const KINDS: Record<string, string> = {
   NtUserConsoleSetAttribute: 'n',
 };
 
-/** Calls per round relative to 8: services that can block until the watchdog ends the caller, and the log writers, less often. */
+/** Calls per round relative to 32: services that can block until the watchdog ends the caller, and the log writers, less often. */
 export const WEIGHTS: Record<string, number> = {
   NtListenPort: 1, NtReplyWaitReceivePort: 1, NtReplyWaitReplyPort: 1, NtUserReadKey: 1,
-  NtDisplayString: 2, NtUserConsoleWrite: 2, NtUserConsoleClear: 2, NtUserSwitchSession: 2,
-  NtCreateProcess: 4, NtCreateProcessEx: 4, NtCreatePagingFile: 2, NtInitializeRegistry: 4,
+  NtDisplayString: 8, NtUserConsoleWrite: 8, NtUserConsoleClear: 8, NtUserSwitchSession: 8,
+  NtCreateProcess: 16, NtCreateProcessEx: 16, NtCreatePagingFile: 8, NtInitializeRegistry: 16,
 };
 
 export interface FuzzService { name: string; number: number; args: number; kinds: string; weight: number }
@@ -193,7 +193,7 @@ export function fuzzServices(): FuzzService[] {
     if (kinds === undefined) throw new Error(`scripts/fuzz/svctable.ts: no argument kinds for ${s.name} (add it to KINDS)`);
     if (kinds === 'SKIP') continue;
     if (kinds.length !== s.args) throw new Error(`scripts/fuzz/svctable.ts: ${s.name} takes ${s.args} arguments, KINDS has ${kinds.length}`);
-    out.push({ name: s.name, number, args: s.args, kinds, weight: WEIGHTS[s.name] ?? 8 });
+    out.push({ name: s.name, number, args: s.args, kinds, weight: WEIGHTS[s.name] ?? 32 });
   }
   return out;
 }

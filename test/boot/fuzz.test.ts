@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SERVICES, SHADOW_SERVICES } from '../../scripts/services.ts';
 import { buildServicesFuzzer, runServicesBoot } from '../../scripts/fuzz/services.ts';
 import { fuzzServices, KINDS } from '../../scripts/fuzz/svctable.ts';
+import { fuzzFat, fuzzHives, fuzzImages, mutate, Rng } from '../../scripts/fuzz/formats.ts';
 
 /** A service's family: the kernel folder of its routine (ex/obsvc.ts counts as ob), win32k for the shadow table. */
 function family(name: string): string {
@@ -43,4 +44,33 @@ describe('the services fuzzer', () => {
     expect(r.counts.reduce((a, c) => a + c.av, 0)).toBeGreaterThan(100);
     expect(r.counts.filter((c) => c.calls > 0).length).toBeGreaterThan(fuzzServices().length * 0.9);
   }, 300_000);
+});
+
+describe('the format fuzzers', () => {
+  it('mutations are deterministic: a seed gives the same bytes', () => {
+    const a = new Uint8Array(4096).fill(7), b = new Uint8Array(4096).fill(7);
+    const regions = [{ start: 100, end: 4000, weight: 1, name: 'x' }];
+    expect(mutate(a, new Rng(42), regions, 20)).toEqual(mutate(b, new Rng(42), regions, 20));
+    expect(a).toEqual(b);
+    expect(a.some((x) => x !== 7)).toBe(true);
+  });
+
+  it('hives, seed 1: mutated SOFTWARE, SAM, SECURITY and DEFAULT (their .ALT intact) load or recover, every hive walked and written', async () => {
+    const o = await fuzzHives(1);
+    expect(o.what, [o.what, ...o.detail, ...o.last].join('\n')).toMatch(/^ok: 5 hives walked/);
+    expect(o.mutations).toBeGreaterThan(4);
+  }, 400_000);
+
+  it('fat, seed 3: a mutated volume mounts, is walked and written, no bug check', async () => {
+    const o = await fuzzFat(3);
+    expect(o.ok, [o.what, ...o.detail, ...o.last].join('\n')).toBe(true);
+    expect(o.accepted).toBeUndefined();
+    expect(o.what).toMatch(/^ok: files [1-9]/);
+  }, 400_000);
+
+  it('images, seed 1: six mutated images and DLLs, each one reported by the launcher, no bug check', async () => {
+    const o = await fuzzImages(1, 6);
+    expect(o.ok, [o.what, ...o.detail, ...o.last].join('\n')).toBe(true);
+    expect(o.mutations).toBeGreaterThanOrEqual(6);
+  }, 600_000);
 });

@@ -14,11 +14,11 @@ import { ROOT } from '../../scripts/build.ts';
 const GCC = 'i686-w64-mingw32-gcc';
 const sdk = readFileSync(join(ROOT, 'kernel/sdk/lpc.ts'), 'utf8');
 const status = readFileSync(join(ROOT, 'kernel/sdk/ntstatus.ts'), 'utf8');
-const SIZES: Record<string, number> = { u8: 1, u16: 2, i16: 2, u32: 4, i32: 4, usize: 4 };
+const SIZES: Record<string, number> = { u8: 1, u16: 2, i16: 2, u32: 4, i32: 4, usize: 4, i64: 8 };
 
 /** Field offsets of an @unmanaged class of the SDK file, natural alignment as on x86. */
-function layout(name: string): { fields: Array<[string, number]>; size: number } {
-  const body = new RegExp(`@unmanaged export class ${name} \\{([^}]*)\\}`).exec(sdk)![1];
+function layout(name: string, text = sdk): { fields: Array<[string, number]>; size: number } {
+  const body = new RegExp(`@unmanaged export class ${name} \\{([^}]*)\\}`).exec(text)![1];
   let at = 0;
   const fields: Array<[string, number]> = [];
   for (const [, field, type] of body.matchAll(/(\w+): (\w+);/g)) {
@@ -76,5 +76,20 @@ describe('kernel/sdk/lpc.ts', () => {
       expect(r.status).toBe(0);
       expect(lines.filter((l) => l.startsWith('_Static_assert')).length).toBeGreaterThan(25);
     } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+});
+
+describe('kernel/lpc/lpcp.ts', () => {
+  it('the LPC service frame fits the bytes the KTHREAD keeps for it, before the scratch arena', () => {
+    const lpcp = readFileSync(join(ROOT, 'kernel/lpc/lpcp.ts'), 'utf8');
+    const thread = readFileSync(join(ROOT, 'kernel/ke/thread.ts'), 'utf8');
+    const frame = layout('LPCP_SERVICE_FRAME', lpcp);
+    expect(frame.fields.map(([f]) => f)).toEqual(['Out', 'Status', 'Message', 'ReceivedType', 'Timeout']);
+    expect(frame.size).toBeLessThanOrEqual(constant(thread, 'KTHREAD_LPC_FRAME_SIZE'));
+    expect(thread).toMatch(/KTHREAD_SCRATCH_ARENA: u32 = \(KTHREAD_LPC_FRAME \+ KTHREAD_LPC_FRAME_SIZE \+ 7\)/);
+    // Nothing in LPC addresses the thread's service scratch by raw offset any more.
+    for (const f of ['lpcp.ts', 'connect.ts', 'send.ts', 'reply.ts', 'create.ts']) {
+      expect(readFileSync(join(ROOT, 'kernel/lpc', f), 'utf8')).not.toMatch(/KTHREAD_SERVICE_SCRATCH|LpcpScratch/);
+    }
   });
 });

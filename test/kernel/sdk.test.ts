@@ -109,6 +109,7 @@ const FACTS: Fact[] = [
   ...same('FILE_STANDARD_INFORMATION', 'FILE_STANDARD_INFORMATION', 'AllocationSize EndOfFile NumberOfLinks DeletePending Directory'),
   ...same('FILE_INTERNAL_INFORMATION', 'FILE_INTERNAL_INFORMATION', 'IndexNumber'), size('FILE_INTERNAL_INFORMATION', 'FILE_INTERNAL_INFORMATION'),
   ...same('FILE_NAME_INFORMATION', 'FILE_NAME_INFORMATION', 'FileNameLength FileName'),
+  ...same('FILE_POSITION_INFORMATION', 'FILE_POSITION_INFORMATION', 'CurrentByteOffset'), size('FILE_POSITION_INFORMATION', 'FILE_POSITION_INFORMATION'),
   ...same('FILE_RENAME_INFORMATION', 'FILE_RENAME_INFORMATION', 'ReplaceIfExists RootDirectory FileNameLength FileName'),
   ...same('FILE_NETWORK_OPEN_INFORMATION', 'FILE_NETWORK_OPEN_INFORMATION', 'CreationTime LastAccessTime LastWriteTime ChangeTime AllocationSize EndOfFile FileAttributes'),
   ...same('FILE_ATTRIBUTE_TAG_INFORMATION', 'FILE_ATTRIBUTE_TAG_INFORMATION', 'FileAttributes ReparseTag'), size('FILE_ATTRIBUTE_TAG_INFORMATION', 'FILE_ATTRIBUTE_TAG_INFORMATION'),
@@ -262,7 +263,7 @@ function sources(...dirs: string[]): Array<{ path: string; text: string }> {
 }
 
 /** A raw number the SDK names, and the files where it may still appear (with why). */
-const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[] }> = [
+const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms?: boolean }> = [
   { what: 'MM_USER_PROBE_ADDRESS (0x7FFF0000)', re: /0x7FFF0000/i, allow: ['images/system32/ntdll/heap.ts'] }, // the heap's largest request, not an address
   { what: 'IMAGE_DOS_HEADER.e_lfanew (0x3C)', re: /[+,] 0x3C\)/, allow: [] },
   { what: '"MZ" / "PE\\0\\0"', re: /0x5A4D\b|0x0*4550\b/, allow: [] },
@@ -273,6 +274,11 @@ const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[] }> = [
   { what: 'FAT BPB fields by offset', re: /load<u(8|16|32)>\(b, (11|13|14|16|17|19|22|32|36|44|48)\)/, allow: [] },
   { what: 'regf base block checksum (508) and signatures', re: /\+ 508\)|0x6B6E\b|0x6B76\b|0x66676572/, allow: [] },
   { what: 'KTRAP_FRAME offsets (InitialStack - 76)', re: /InitialStack - 76/, allow: [] },
+  // Also in smss and the ring-3 test programs (test/boot/programs): InitializeObjectAttributes, OBJECT_ATTRIBUTES, IO_STATUS_BLOCK.
+  { what: 'OBJECT_ATTRIBUTES by offset (Length 24, RootDirectory +4 .. SecurityQualityOfService +20)',
+    re: /store<u32>\(\w*oa, 24\)|store<\w+>\(\w*oa, [^;]*, (4|8|12|16|20)\)|load<\w+>\(\w*oa, (4|8|12|16|20)\)/i, allow: [], alsoPrograms: true },
+  { what: 'IO_STATUS_BLOCK.Information by offset (iosb + 4)', re: /(load|store)<u32>\([^;()]*iosb[^;()]*, ([^;()]+, )?4\)/i, allow: [], alsoPrograms: true },
+  { what: 'FILE_BOTH_DIR_INFORMATION.FileName (+94) or FILE_RENAME_INFORMATION (12 + the name) by offset', re: /\+ 94\b|, 12 \+ (\(\w+ << 1\)|bytes)/, allow: [], alsoPrograms: true },
 ];
 
 /**
@@ -298,18 +304,19 @@ describe('the tree keeps to the SDK', () => {
   });
 
   it('keeps no import alive with `void X;`', () => {
-    // kernel/lpc/ belongs to the LPC work, which removes its own.
-    const found = all.filter(({ path }) => !path.startsWith('kernel/lpc/'))
+    const found = all
       .flatMap(({ path, text }) => text.split('\n').map((l, i) => ({ path, line: i + 1, l })).filter(({ l }) => /^\s*(void \w+;\s*)+$/.test(l)));
     expect(found.map(({ path, line, l }) => `${path}:${line}: ${l.trim()}`)).toEqual([]);
   });
 
   it('does not spell out what the SDK names (structure offsets, signatures, limits)', () => {
     const hits: string[] = [];
-    for (const { path, text } of all) {
+    const programs = sources('smss', 'test/boot/programs').map((f) => ({ ...f, program: true }));
+    for (const { path, text, program } of [...all.map((f) => ({ ...f, program: false })), ...programs]) {
       if (path.startsWith('kernel/sdk/')) continue;
       const lines = text.split('\n');
       for (const fact of RAW_FACTS) {
+        if (program && !fact.alsoPrograms) continue;
         if (fact.allow.includes(path)) continue;
         lines.forEach((l, i) => { if (fact.re.test(l.replace(/\/\/.*$/, ''))) hits.push(`${path}:${i + 1}: ${fact.what}: ${l.trim()}`); });
       }
@@ -318,7 +325,9 @@ describe('the tree keeps to the SDK', () => {
   });
 
   it('the raw-number patterns do find what they look for (a planted line)', () => {
-    const planted = ['  if (eip >= 0x7FFF0000) return STATUS_INVALID_PARAMETER;', '  const nt = load<u32>(file + 0x3C);', '  const frame = t.InitialStack - 76;'];
-    expect(planted.map((l) => RAW_FACTS.some((f) => f.re.test(l)))).toEqual([true, true, true]);
+    const planted = ['  if (eip >= 0x7FFF0000) return STATUS_INVALID_PARAMETER;', '  const nt = load<u32>(file + 0x3C);', '  const frame = t.InitialStack - 76;',
+      '  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<usize>(oa, name, 8);', '  putDec(load<u32>(iosb, 4));', '  store<u32>(dupOa, 0x40, 12);',
+      '  putText(e + 94, n);', '  NtSetInformationFile(h, iosb, info, 12 + (n << 1), 10);'];
+    expect(planted.map((l) => RAW_FACTS.some((f) => f.re.test(l)))).toEqual([true, true, true, true, true, true, true, true]);
   });
 });

@@ -31,6 +31,7 @@
 //
 // The thread allocates nothing: every buffer below is static.
 
+import { OBJECT_ATTRIBUTES } from "../../../kernel/sdk/ntdef";
 import {
   NtAcceptConnectPort, NtCompleteConnectPort, NtReplyWaitReceivePort, NtClose, NtOpenProcess, NtReadVirtualMemory, NtCreateSymbolicLinkObject,
   NtDuplicateObject, NtQueryInformationProcess, NtCurrentProcess, PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION, SYNCHRONIZE,
@@ -215,7 +216,7 @@ function CsrpDefineDosDevice(): u32 {
   if ((flags & DDD_RAW_TARGET_PATH) == 0) { for (let i = 0; i < prefix.length; i++) store<u16>(targetText + (i << 1), <u16>prefix.charCodeAt(i)); at = 4; }
   const t = CsrpCaptureString(data + BASE_DEFINE_DOS_DEVICE_TARGET, targetText + (at << 1), 250);
   if (t <= 0) return STATUS_INVALID_PARAMETER;
-  store<u32>(oa, OBJ_CASE_INSENSITIVE | OBJ_PERMANENT, 12);
+  changetype<OBJECT_ATTRIBUTES>(oa).Attributes = OBJ_CASE_INSENSITIVE | OBJ_PERMANENT;
   const status = NtCreateSymbolicLinkObject(portOut, SYMBOLIC_LINK_ALL_ACCESS, oa, CsrpCounted(linkTarget, targetText, at + <u32>t));
   if (status == STATUS_SUCCESS) NtClose(load<u32>(portOut));
   return status;

@@ -7,6 +7,7 @@
 // NtUserReadKey, when win32k is loaded in the session); that key ends it, and
 // its end is the log-off.
 
+import { IO_STATUS_BLOCK } from "../../../kernel/sdk/ntdef";
 import {
   NtOpenFile, NtReadFile, NtClose, NtDeviceIoControlFile, RtlQueryEnvironmentVariable_U, GENERIC_READ, SYNCHRONIZE,
   FILE_SYNCHRONOUS_IO_NONALERT, STATUS_SUCCESS, STATUS_TIMEOUT,
@@ -42,7 +43,7 @@ export function main(): void {
   let from = "COM1";
   while (true) {
     const read = NtReadFile(load<u32>(h), 0, 0, 0, iosb, key, 1, 0, 0);
-    if (read == STATUS_SUCCESS && load<u32>(iosb, 4) != 0) break;
+    if (read == STATUS_SUCCESS && changetype<IO_STATUS_BLOCK>(iosb).Information != 0) break;
     if (read != STATUS_SUCCESS && read != STATUS_TIMEOUT) break;
     if (keyboard && NtUserReadKey(keyEvent, poll) == STATUS_SUCCESS && load<u32>(keyEvent) != 0) { from = "the keyboard"; break; }
   }

@@ -7,6 +7,7 @@
 // is never given back. Every loop that runs for the life of a program
 // (lsass's requests, winlogon's logons) allocates a bounded amount per turn.
 
+import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJECT_ATTRIBUTES } from "../../../kernel/sdk/ntdef";
 import {
   NtDisplayString, NtOpenKey, NtQueryValueKey, NtEnumerateKey, NtClose, NtReadFile, NtQueryInformationProcess,
   RtlCreateProcessParameters, RtlDestroyProcessParameters, RtlCreateUserProcess, RtlExpandEnvironmentStrings_U,
@@ -83,14 +84,7 @@ export function StringAt(p: usize, bytes: u32): string {
 
 /** A new OBJECT_ATTRIBUTES for `name` (case-insensitive, plus `attributes`), relative to `root`. */
 export function Attributes(name: string, attributes: u32, root: u32): usize {
-  const oa = heap.alloc(24);
-  store<u32>(oa, 24);
-  store<u32>(oa, root, 4);
-  store<usize>(oa, name.length != 0 ? Unicode(name) : 0, 8);
-  store<u32>(oa, attributes | OBJ_CASE_INSENSITIVE, 12);
-  store<u32>(oa, 0, 16);
-  store<u32>(oa, 0, 20);
-  return oa;
+  return InitializeObjectAttributes(heap.alloc(offsetof<OBJECT_ATTRIBUTES>()), name.length != 0 ? Unicode(name) : 0, attributes | OBJ_CASE_INSENSITIVE, root, 0);
 }
 
 /** An 8-byte zeroed slot for a handle or another out value. */
@@ -294,7 +288,7 @@ export function ReadLine(file: u32, max: i32): string | null {
   while (true) {
     const status = NtReadFile(file, 0, 0, 0, iosb, byte, 1, 0, 0);
     if (status != STATUS_SUCCESS) return null;
-    if (load<u32>(iosb, 4) == 0) continue;
+    if (changetype<IO_STATUS_BLOCK>(iosb).Information == 0) continue;
     const c = load<u8>(byte);
     if (c == 0x0D || c == 0x0A) {
       if (s.length == 0 && c == 0x0A) continue; // the LF of a CR LF

@@ -10,6 +10,8 @@
 // deleting is FileDispositionInformation on an open with DELETE access.
 // Each command returns 0 or the failing NTSTATUS, already printed.
 
+import { FILE_RENAME_INFORMATION } from "../../../kernel/sdk/fileinfo";
+import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJECT_ATTRIBUTES, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import {
   NtOpenFile, NtCreateFile, NtReadFile, NtWriteFile, NtClose, RtlTimeToTimeFields,
   GENERIC_READ, GENERIC_WRITE, SYNCHRONIZE, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_SYNCHRONOUS_IO_NONALERT,
@@ -88,10 +90,7 @@ function Open(path: string, access: u32, disposition: u32, options: u32): Opened
 
 /** OBJECT_ATTRIBUTES for an NT path (case-insensitive). */
 function AttributesOf(ntPath: string): usize {
-  const oa = heap.alloc(24);
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<usize>(oa, Unicode(ntPath), 8);
-  store<u32>(oa, 0x40 /* OBJ_CASE_INSENSITIVE */, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
-  return oa;
+  return InitializeObjectAttributes(heap.alloc(offsetof<OBJECT_ATTRIBUTES>()), Unicode(ntPath), OBJ_CASE_INSENSITIVE, 0, 0);
 }
 
 /** The last part of a path (after its last \ or /, or a drive's colon). */
@@ -194,7 +193,7 @@ export function CmdType(args: Array<string>): i32 {
     while (true) {
       status = NtReadFile(opened.handle, 0, 0, 0, iosb, chunk, CHUNK, 0, 0);
       if (status != STATUS_SUCCESS) break;
-      const got = load<u32>(iosb, 4);
+      const got = changetype<IO_STATUS_BLOCK>(iosb).Information;
       if (got == 0) break;
       lastByte = load<u8>(chunk + got - 1);
       ShWrite(Latin1(chunk, got));
@@ -237,7 +236,7 @@ export function CmdCopy(args: Array<string>): i32 {
   while (true) {
     status = NtReadFile(from.handle, 0, 0, 0, iosb, chunk, CHUNK, 0, 0);
     if (status != STATUS_SUCCESS) break;
-    const got = load<u32>(iosb, 4);
+    const got = changetype<IO_STATUS_BLOCK>(iosb).Information;
     if (got == 0) break;
     status = NtWriteFile(target.handle, 0, 0, 0, iosb, chunk, got, 0, 0);
     if (status != STATUS_SUCCESS) break;
@@ -263,12 +262,13 @@ export function CmdRen(args: Array<string>): i32 {
     if (nt.status != STATUS_SUCCESS) { NtClose(opened.handle); ShStatus("ren " + name, <i32>nt.status); return <i32>nt.status; }
     name = nt.path;
   }
-  // FILE_RENAME_INFORMATION: ReplaceIfExists (BOOLEAN, padded), RootDirectory, FileNameLength, FileName.
   const bytes = <u32>name.length << 1;
-  const info = heap.alloc(12 + bytes);
-  store<u32>(info, 0); store<u32>(info, 0, 4); store<u32>(info, bytes, 8);
-  memory.copy(info + 12, changetype<usize>(name), bytes);
-  const status = NtSetInformationFile(opened.handle, iosb, info, 12 + bytes, FileRenameInformation);
+  const at = <u32>offsetof<FILE_RENAME_INFORMATION>("FileName");
+  const info = heap.alloc(at + bytes);
+  memory.fill(info, 0, at); // ReplaceIfExists FALSE (its padding too), no RootDirectory
+  changetype<FILE_RENAME_INFORMATION>(info).FileNameLength = bytes;
+  memory.copy(info + at, changetype<usize>(name), bytes);
+  const status = NtSetInformationFile(opened.handle, iosb, info, at + bytes, FileRenameInformation);
   NtClose(opened.handle);
   if (status != STATUS_SUCCESS) ShStatus("ren " + args[0] + " " + args[1], <i32>status);
   return <i32>status;

@@ -18,6 +18,7 @@
 // Nothing here keeps an AssemblyScript heap object across commands: nsh.ts
 // gives the heap back after each command (heap.ts).
 
+import { IO_STATUS_BLOCK } from "../../../kernel/sdk/ntdef";
 import {
   NtOpenFile, NtReadFile, NtWriteFile, NtDeviceIoControlFile, GENERIC_READ, GENERIC_WRITE, SYNCHRONIZE,
   FILE_SYNCHRONOUS_IO_NONALERT, STATUS_SUCCESS, STATUS_TIMEOUT,
@@ -125,7 +126,7 @@ let EscapeState = 0;
 function Com1Byte(): i32 {
   if (Com1 == 0) return -2;
   const status = NtReadFile(Com1, 0, 0, 0, iosb, byte, 1, 0, 0);
-  if (status == STATUS_SUCCESS && load<u32>(iosb, 4) != 0) return <i32>load<u8>(byte);
+  if (status == STATUS_SUCCESS && changetype<IO_STATUS_BLOCK>(iosb).Information != 0) return <i32>load<u8>(byte);
   if (status != STATUS_SUCCESS && status != STATUS_TIMEOUT) { LogFailure("NtReadFile", status, "COM1"); return -1; }
   return -2;
 }

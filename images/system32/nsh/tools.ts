@@ -11,6 +11,7 @@
 // toolsfmt.ts builds output lines, toolsnt.ts declares the native API they
 // use beyond images/system32/native/nt.ts.
 
+import { IO_STATUS_BLOCK } from "../../../kernel/sdk/ntdef";
 import { ShStatus, ShWriteLine } from "./io";
 import { Emit, EmitLine, ParseNumber, Put, PutLeft, UpperAscii } from "./toolsfmt";
 import { Critical, Kill, Sessions, Tlist } from "./toolsproc";
@@ -136,7 +137,7 @@ function Events(args: Array<string>): i32 {
   let partial = "";
   while (true) {
     status = NtReadFile(file, 0, 0, 0, iosb, chunk, CHUNK, 0, 0);
-    const got = load<u32>(iosb, 4);
+    const got = changetype<IO_STATUS_BLOCK>(iosb).Information;
     if (status != STATUS_SUCCESS || got == 0) break;
     // ASCII lines ending in CR LF; a line may span two reads.
     let from: u32 = 0;

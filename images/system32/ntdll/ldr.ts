@@ -64,7 +64,7 @@ import {
   STATUS_NO_MEMORY, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND,
   STATUS_ORDINAL_NOT_FOUND, STATUS_SUCCESS,
 } from "../../../kernel/sdk/ntstatus";
-import { NtCurrentProcess, OBJ_CASE_INSENSITIVE, PAGE_READWRITE } from "../../../kernel/sdk/ntdef";
+import { IO_STATUS_BLOCK, NtCurrentProcess, OBJ_CASE_INSENSITIVE, OBJECT_ATTRIBUTES, PAGE_READWRITE } from "../../../kernel/sdk/ntdef";
 import {
   DLL_PROCESS_ATTACH, DLL_THREAD_ATTACH, LDRP_ENTRY_PROCESSED, LDRP_IMAGE_DLL, LDRP_PROCESS_ATTACH_CALLED,
 } from "../../../kernel/sdk/peb";
@@ -355,9 +355,9 @@ function LdrpWalkImports(entry: usize): u32 {
 /** Opens the section of `name` (a base name): from \KnownDlls, or the file found on the DLL path. `fullName` gets the path. */
 function LdrpOpenDll(name: usize, searchPath: usize, section: usize, fullName: usize): u32 {
   const h = heap();
-  const block = RtlAllocateHeap(h, HEAP_ZERO_MEMORY, 64); // +0 OBJECT_ATTRIBUTES, +24 IO_STATUS_BLOCK, +32 file, +40 NT name
+  const block = RtlAllocateHeap(h, HEAP_ZERO_MEMORY, 64); // OBJECT_ATTRIBUTES, IO_STATUS_BLOCK, file (8 kept), NT name
   if (block == 0) return STATUS_NO_MEMORY;
-  const oa = block, iosb = block + 24, file = block + 32, ntName = block + 40;
+  const oa = block, iosb = oa + offsetof<OBJECT_ATTRIBUTES>(), file = iosb + offsetof<IO_STATUS_BLOCK>(), ntName = file + 8;
   store<usize>(fullName, 0);
   let status: u32 = STATUS_DLL_NOT_FOUND;
   // 1. \KnownDlls\<name>: a section smss made at boot.
@@ -488,19 +488,20 @@ function LdrpRunInitializeRoutines(context: usize): u32 {
 /** Reads \KnownDlls\KnownDllPath (when smss has made \KnownDlls). */
 function LdrpReadKnownDllPath(): void {
   const h = heap();
-  const block = RtlAllocateHeap(h, HEAP_ZERO_MEMORY, 48); // +0 OBJECT_ATTRIBUTES, +24 handle, +28 length, +32 target
+  const block = RtlAllocateHeap(h, HEAP_ZERO_MEMORY, 48); // OBJECT_ATTRIBUTES, then the link's handle
   if (block == 0) return;
+  const link = block + offsetof<OBJECT_ATTRIBUTES>();
   const name = LdrpConcat(0, "\\KnownDlls\\KnownDllPath", 0);
   if (name != 0) {
     RtlpInitObjectAttributes(block, name, OBJ_CASE_INSENSITIVE, 0);
-    if (NT_SUCCESS(NtOpenSymbolicLinkObject(block + 24, 1 /* SYMBOLIC_LINK_QUERY */, block))) {
+    if (NT_SUCCESS(NtOpenSymbolicLinkObject(link, 1 /* SYMBOLIC_LINK_QUERY */, block))) {
       const target = RtlAllocateHeap(h, 0, 8 + 520);
       if (target != 0) {
         setString(target, 0, 518, target + 8);
-        if (NT_SUCCESS(NtQuerySymbolicLinkObject(load<u32>(block, 24), target, 0))) LdrpKnownDllPath = target;
+        if (NT_SUCCESS(NtQuerySymbolicLinkObject(load<u32>(link), target, 0))) LdrpKnownDllPath = target;
         else RtlFreeHeap(h, 0, target);
       }
-      NtClose(load<u32>(block, 24));
+      NtClose(load<u32>(link));
     }
     RtlFreeHeap(h, 0, name);
   }

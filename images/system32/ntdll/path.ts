@@ -30,11 +30,13 @@ import {
 import { RtlAllocateHeap, RtlFreeHeap } from "./heap";
 import { RtlUpcaseUnicodeChar } from "./string";
 import { RtlpCurrentEnvironment } from "./env";
-import { RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import { CURDIR, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 import {
-  NT_SUCCESS, STATUS_NO_MEMORY, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
+  NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_NAME_TOO_LONG, STATUS_NO_MEMORY, STATUS_OBJECT_NAME_INVALID,
+  STATUS_SHARING_VIOLATION, STATUS_SUCCESS,
 } from "../../../kernel/sdk/ntstatus";
-import { OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { IO_STATUS_BLOCK, OBJ_CASE_INSENSITIVE, OBJ_INHERIT, OBJECT_ATTRIBUTES, UNICODE_STRING } from "../../../kernel/sdk/ntdef";
+import { SIZEOF_FILE_BASIC_INFORMATION } from "../../../kernel/sdk/fileinfo";
 
 export const RtlPathTypeUnknown: u32 = 0;
 export const RtlPathTypeUncAbsolute: u32 = 1;
@@ -101,7 +103,7 @@ export function RtlIsDosDeviceName_U(path: usize): u32 {
   return device ? ((start << 1) << 16) | (count << 1) : 0;
 }
 
-/** The current directory (DosPath UNICODE_STRING), or 0 without process parameters. */
+/** The current directory (a CURDIR: DosPath, Handle), or 0 without process parameters. */
 function currentDirectory(): usize {
   const params = RtlpProcessParameters();
   return params == 0 ? 0 : params + PARAMS_CURDIR;
@@ -137,8 +139,8 @@ function driveDirectory(drive: u32): usize {
 /** (the directory a name of kind `type` is relative to) << 32 | its characters; 0: none. */
 function baseOf(name: usize, type: u32): u64 {
   const cwd = currentDirectory();
-  const cwdBuf: usize = cwd != 0 ? load<usize>(cwd, 4) : 0;
-  const cwdCount: u32 = cwd != 0 ? <u32>load<u16>(cwd) >> 1 : 0;
+  const cwdBuf: usize = cwd != 0 ? changetype<CURDIR>(cwd).DosPath_Buffer : 0;
+  const cwdCount: u32 = cwd != 0 ? <u32>changetype<CURDIR>(cwd).DosPath_Length >> 1 : 0;
   if (type == RtlPathTypeDriveRelative) {
     const drive = RtlUpcaseUnicodeChar(ch(name, 0));
     if (cwdCount >= 2 && RtlUpcaseUnicodeChar(ch(cwdBuf, 0)) == drive && ch(cwdBuf, 1) == 0x3A) return pack(cwdBuf, cwdCount);
@@ -287,8 +289,8 @@ export function RtlGetFullPathName_U(fileName: usize, size: u32, buffer: usize, 
 export function RtlGetCurrentDirectory_U(size: u32, buffer: usize): u32 {
   const cwd = currentDirectory();
   if (cwd == 0) return 0;
-  let bytes = <u32>load<u16>(cwd);
-  const p = load<usize>(cwd, 4);
+  let bytes = <u32>changetype<CURDIR>(cwd).DosPath_Length;
+  const p = changetype<CURDIR>(cwd).DosPath_Buffer;
   // NT drops the trailing '\' unless the directory is a drive root ("C:\").
   if (bytes > 6 && ch(p, (bytes >> 1) - 1) == BACKSLASH && ch(p, (bytes >> 1) - 2) != 0x3A) bytes -= 2;
   if (bytes + 2 > size) return bytes + 2;
@@ -308,15 +310,15 @@ export function RtlSetCurrentDirectory_U(path: usize): u32 {
   const cwd = currentDirectory();
   if (cwd == 0) return STATUS_OBJECT_NAME_INVALID;
   const heap = RtlpProcessHeap();
-  const chars = <u32>load<u16>(path) >> 1;
+  const chars = <u32>changetype<UNICODE_STRING>(path).Length >> 1;
   // The path NUL-terminated, its full form, the NT form and the open's arguments, in one block.
   const bound = chars + fullPathBound0(cwd) + 8;
   const block = RtlAllocateHeap(heap, 0, (chars + 1 + bound + 2) * 2 + 68);
   if (block == 0) return STATUS_NO_MEMORY;
   // The arguments 4-byte aligned: the kernel's probes refuse a misaligned IO_STATUS_BLOCK or handle.
   const name = block, fullPath = block + ((chars + 1) << 1), args = (fullPath + ((bound + 2) << 1) + 3) & ~(<usize>3);
-  const nt = args, oa = args + 8, iosb = args + 32, handle = args + 40;
-  memory.copy(name, load<usize>(path, 4), chars << 1);
+  const nt = args, oa = nt + offsetof<UNICODE_STRING>(), iosb = oa + offsetof<OBJECT_ATTRIBUTES>(), handle = iosb + offsetof<IO_STATUS_BLOCK>();
+  memory.copy(name, changetype<UNICODE_STRING>(path).Buffer, chars << 1);
   store<u16>(name + (chars << 1), 0);
   let status: u32 = STATUS_SUCCESS;
   let bytes = RtlGetFullPathName_U(name, bound << 1, fullPath, 0);
@@ -324,27 +326,28 @@ export function RtlSetCurrentDirectory_U(path: usize): u32 {
   if (status == STATUS_SUCCESS && load<u16>(fullPath + bytes - 2) != <u16>BACKSLASH) {
     store<u16>(fullPath + bytes, <u16>BACKSLASH); bytes += 2; store<u16>(fullPath + bytes, 0);
   }
-  if (status == STATUS_SUCCESS && bytes + 2 > <u32>load<u16>(cwd, 2)) status = 0xC0000106; // STATUS_NAME_TOO_LONG
+  if (status == STATUS_SUCCESS && bytes + 2 > <u32>changetype<CURDIR>(cwd).DosPath_MaximumLength) status = STATUS_NAME_TOO_LONG;
   if (status == STATUS_SUCCESS) status = RtlDosPathNameToNtPathName_U_WithStatus(fullPath, nt, 0, 0);
   if (status == STATUS_SUCCESS) {
-    RtlpInitObjectAttributes(oa, nt, OBJ_CASE_INSENSITIVE | 2 /* OBJ_INHERIT */, 0);
+    RtlpInitObjectAttributes(oa, nt, OBJ_CASE_INSENSITIVE | OBJ_INHERIT, 0);
     // FILE_TRAVERSE | SYNCHRONIZE; share read and write; FILE_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT.
     status = NtOpenFile(handle, 0x100020, oa, iosb, 3, 0x21);
-    RtlFreeHeap(heap, 0, load<usize>(nt, 4));
+    RtlFreeHeap(heap, 0, changetype<UNICODE_STRING>(nt).Buffer);
   }
   if (NT_SUCCESS(status)) {
-    const old = load<u32>(cwd, 8);
+    const dir = changetype<CURDIR>(cwd);
+    const old = dir.Handle;
     if (old != 0) NtClose(old);
-    store<u32>(cwd, load<u32>(handle), 8);
-    memory.copy(load<usize>(cwd, 4), fullPath, bytes + 2);
-    store<u16>(cwd, <u16>bytes);
+    dir.Handle = load<u32>(handle);
+    memory.copy(dir.DosPath_Buffer, fullPath, bytes + 2);
+    dir.DosPath_Length = <u16>bytes;
   }
   RtlFreeHeap(heap, 0, block);
   return status;
 }
 
 /** Characters of the current directory (what a relative name can add). */
-function fullPathBound0(cwd: usize): u32 { return <u32>load<u16>(cwd) >> 1; }
+function fullPathBound0(cwd: usize): u32 { return <u32>changetype<CURDIR>(cwd).DosPath_Length >> 1; }
 
 /**
  * Converts a DOS path into an NT path ("\??\..."), allocated on the process
@@ -392,9 +395,10 @@ export function RtlDosPathNameToNtPathName_U_WithStatus(dosName: usize, ntName: 
     for (let i = 0; i < prefix.length; i++) store<u16>(buffer + (<usize>i << 1), <u16>prefix.charCodeAt(i));
     memory.copy(buffer + (<usize>prefix.length << 1), full + (skip << 1), (fullCount - skip) << 1);
     store<u16>(buffer + (chars << 1), 0);
-    store<u16>(ntName, <u16>(chars << 1));
-    store<u16>(ntName, <u16>((chars + 1) << 1), 2);
-    store<usize>(ntName, buffer, 4);
+    const nt = changetype<UNICODE_STRING>(ntName);
+    nt.Length = <u16>(chars << 1);
+    nt.MaximumLength = <u16>((chars + 1) << 1);
+    nt.Buffer = buffer;
     if (filePart != 0 && lastStart != 0xFFFFFFFF && lastStart >= skip) {
       store<usize>(filePart, buffer + ((<u32>prefix.length + lastStart - skip) << 1));
     }
@@ -411,18 +415,18 @@ export function RtlDosPathNameToNtPathName_U(dosName: usize, ntName: usize, file
 /** TRUE when NtQueryAttributesFile finds the file (or finds it locked or denied). */
 export function RtlDoesFileExists_U(fileName: usize): bool {
   const heap = RtlpProcessHeap();
-  const block = RtlAllocateHeap(heap, 0, 72); // FILE_BASIC_INFORMATION (40), OBJECT_ATTRIBUTES (24), the name (8)
+  const block = RtlAllocateHeap(heap, 0, SIZEOF_FILE_BASIC_INFORMATION + offsetof<OBJECT_ATTRIBUTES>() + offsetof<UNICODE_STRING>());
   if (block == 0) return false;
-  const info = block, oa = block + 40, nt = block + 64;
-  let status: u32 = 0xC0000033;
+  const info = block, oa = info + SIZEOF_FILE_BASIC_INFORMATION, nt = oa + offsetof<OBJECT_ATTRIBUTES>();
+  let status: u32 = STATUS_OBJECT_NAME_INVALID;
   if (RtlDosPathNameToNtPathName_U(fileName, nt, 0, 0)) {
     RtlpInitObjectAttributes(oa, nt, OBJ_CASE_INSENSITIVE, 0);
     status = NtQueryAttributesFile(oa, info);
-    RtlFreeHeap(heap, 0, load<usize>(nt, 4));
+    RtlFreeHeap(heap, 0, changetype<UNICODE_STRING>(nt).Buffer);
   }
   RtlFreeHeap(heap, 0, block);
-  // STATUS_SHARING_VIOLATION, STATUS_ACCESS_DENIED: the file is there.
-  return status == 0 || status == 0xC0000043 || status == 0xC0000022;
+  // A file locked or denied is there.
+  return status == STATUS_SUCCESS || status == STATUS_SHARING_VIOLATION || status == STATUS_ACCESS_DENIED;
 }
 
 /**

@@ -28,7 +28,8 @@ import { CONTEXT } from "../../../kernel/sdk/context";
 import {
   NT_SUCCESS, STATUS_NO_MEMORY, STATUS_SUCCESS, STATUS_UNSUCCESSFUL,
 } from "../../../kernel/sdk/ntstatus";
-import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, NtCurrentThread, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
+import { IO_STATUS_BLOCK, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, NtCurrentThread, OBJECT_ATTRIBUTES, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
+import { SECTION_IMAGE_INFORMATION } from "../../../kernel/sdk/pe";
 import { CONTEXT_FULL } from "../../../kernel/sdk/context";
 import { RTL_USER_PROC_PARAMS_NORMALIZED } from "../../../kernel/sdk/peb";
 
@@ -221,7 +222,7 @@ export function RtlCreateUserThread(process: u32, securityDescriptor: usize, cre
 /** OBJECT_ATTRIBUTES at `oa` with only a security descriptor. */
 function RtlpThreadAttributes(oa: usize, securityDescriptor: usize): usize {
   RtlpInitObjectAttributes(oa, 0, 0, 0);
-  store<usize>(oa, securityDescriptor, 16);
+  changetype<OBJECT_ATTRIBUTES>(oa).SecurityDescriptor = securityDescriptor;
   return oa;
 }
 
@@ -309,7 +310,8 @@ export function RtlCreateUserProcess(imagePath: usize, attributes: u32, params: 
   const heap = RtlpProcessHeap();
   const scratch = RtlAllocateHeap(heap, 8, 128);
   if (scratch == 0) return STATUS_NO_MEMORY;
-  const oa = scratch, iosb = scratch + 24, handles = scratch + 32, pbi = scratch + 48, args = scratch + 72, value = scratch + 88;
+  const oa = scratch, iosb = oa + offsetof<OBJECT_ATTRIBUTES>(), handles = iosb + offsetof<IO_STATUS_BLOCK>();
+  const pbi = scratch + 48, args = scratch + 72, value = scratch + 88;
   // handles: +0 file, +4 section, +8 process
   memory.fill(info, 0, 0x44);
   store<u32>(info, 0x44);
@@ -323,7 +325,7 @@ export function RtlCreateUserProcess(imagePath: usize, attributes: u32, params: 
   }
   if (NT_SUCCESS(status)) {
     RtlpInitObjectAttributes(oa, 0, 0, 0);
-    store<usize>(oa, processSd, 16);
+    changetype<OBJECT_ATTRIBUTES>(oa).SecurityDescriptor = processSd;
     status = NtCreateProcess(handles + 8, 0x1F0FFF /* PROCESS_ALL_ACCESS */, oa, parent != 0 ? parent : NtCurrentProcess,
       inheritHandles ? 1 : 0, load<u32>(handles, 4), debugPort, exceptionPort);
     if (NT_SUCCESS(status)) {
@@ -333,8 +335,9 @@ export function RtlCreateUserProcess(imagePath: usize, attributes: u32, params: 
       if (NT_SUCCESS(status)) status = NtQueryInformationProcess(process, 0 /* ProcessBasicInformation */, pbi, 24, 0);
       if (NT_SUCCESS(status)) status = RtlpCopyParameters(process, params, load<usize>(pbi, 4), args, value);
       if (NT_SUCCESS(status)) {
-        status = RtlCreateUserThread(process, threadSd, true, load<u32>(image, 4), load<u32>(image, 8), load<u32>(image, 12),
-          load<usize>(image), load<usize>(pbi, 4), info + 8, info + 12);
+        const i = changetype<SECTION_IMAGE_INFORMATION>(image);
+        status = RtlCreateUserThread(process, threadSd, true, i.ZeroBits, i.MaximumStackSize, i.CommittedStackSize,
+          i.TransferAddress, load<usize>(pbi, 4), info + 8, info + 12);
       }
       if (!NT_SUCCESS(status)) { NtClose(process); store<u32>(info, 0, 4); }
     }

@@ -44,11 +44,12 @@ import {
 
 import { RtlAllocateHeap, RtlFreeHeap, RtlSizeHeap, RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
 import { RtlExpandEnvironmentStrings_U } from "./env";
+import { setString } from "./string";
 import {
   NT_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER,
   STATUS_NO_MEMORY, STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS,
 } from "../../../kernel/sdk/ntstatus";
-import { OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { OBJ_CASE_INSENSITIVE, OBJECT_ATTRIBUTES, UNICODE_STRING } from "../../../kernel/sdk/ntdef";
 
 export const RTL_REGISTRY_ABSOLUTE: u32 = 0;
 export const RTL_REGISTRY_SERVICES: u32 = 1;
@@ -100,7 +101,7 @@ function openKey(relativeTo: u32, path: usize, create: bool, access: u32, handle
   const heap = RtlpProcessHeap();
   const block = RtlAllocateHeap(heap, 0, 32 + ((rootChars + 1 + pathChars) << 1));
   if (block == 0) return STATUS_NO_MEMORY;
-  const name = block, oa = block + 8, text = block + 32;
+  const name = block, oa = name + offsetof<UNICODE_STRING>(), text = oa + offsetof<OBJECT_ATTRIBUTES>();
   let n: u32 = 0;
   if (root != null) {
     for (let i: u32 = 0; i < rootChars; i++) store<u16>(text + (i << 1), <u16>root.charCodeAt(<i32>i));
@@ -109,7 +110,7 @@ function openKey(relativeTo: u32, path: usize, create: bool, access: u32, handle
   }
   memory.copy(text + (n << 1), path, pathChars << 1);
   n += pathChars;
-  store<u16>(name, <u16>(n << 1)); store<u16>(name, <u16>(n << 1), 2); store<usize>(name, text, 4);
+  setString(name, n << 1, n << 1, text);
   RtlpInitObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0);
   const status = create ? NtCreateKey(handle, access, oa, 0, 0, 0, 0) : NtOpenKey(handle, access, oa);
   RtlFreeHeap(heap, 0, block);
@@ -121,9 +122,9 @@ function openKey(relativeTo: u32, path: usize, create: bool, access: u32, handle
 function openSubkey(parent: u32, name: usize, handle: usize): u32 {
   const block = RtlpAllocateScratch(32);
   if (block == 0) return STATUS_NO_MEMORY;
-  const us = block, oa = block + 8;
+  const us = block, oa = us + offsetof<UNICODE_STRING>();
   const bytes = RtlpWcsLen(name) << 1;
-  store<u16>(us, <u16>bytes); store<u16>(us, <u16>bytes, 2); store<usize>(us, name, 4);
+  setString(us, bytes, bytes, name);
   RtlpInitObjectAttributes(oa, us, OBJ_CASE_INSENSITIVE, parent);
   const status = NtOpenKey(handle, KEY_READ, oa);
   RtlpFreeScratch(block);
@@ -209,7 +210,7 @@ function processValue(entry: usize, name: usize, type: u32, data: usize, length:
     const source = block, dest = block + 8, needed = block + 16;
     let chars = (length >> 1);
     if (chars > 0 && load<u16>(data + ((chars - 1) << 1)) == 0) chars--;
-    store<u16>(source, <u16>(chars << 1)); store<u16>(source, <u16>(chars << 1), 2); store<usize>(source, data, 4);
+    setString(source, chars << 1, chars << 1, data);
     let capacity: u32 = (chars << 1) + 256;
     let status: u32 = STATUS_BUFFER_TOO_SMALL;
     let out: usize = 0;
@@ -217,7 +218,7 @@ function processValue(entry: usize, name: usize, type: u32, data: usize, length:
       if (capacity > 0xFFFE) capacity = 0xFFFE;
       out = RtlAllocateHeap(heap, 0, capacity);
       if (out == 0) { status = STATUS_NO_MEMORY; break; }
-      store<u16>(dest, 0); store<u16>(dest, <u16>capacity, 2); store<usize>(dest, out, 4);
+      setString(dest, 0, capacity, out);
       status = RtlExpandEnvironmentStrings_U(environment, source, dest, needed);
       if (status == STATUS_BUFFER_TOO_SMALL) { RtlFreeHeap(heap, 0, out); out = 0; capacity = load<u32>(needed); }
     }
@@ -342,7 +343,7 @@ export function RtlQueryRegistryValues(relativeTo: u32, path: usize, table: usiz
       continue;
     }
     const bytes = RtlpWcsLen(name) << 1;
-    store<u16>(us, <u16>bytes); store<u16>(us, <u16>bytes, 2); store<usize>(us, name, 4);
+    setString(us, bytes, bytes, name);
     status = readValue(current, us, 0, handles + 12);
     if (status == STATUS_OBJECT_NAME_NOT_FOUND) {
       if ((flags & RTL_QUERY_REGISTRY_REQUIRED) != 0) break;
@@ -351,7 +352,7 @@ export function RtlQueryRegistryValues(relativeTo: u32, path: usize, table: usiz
       const info = load<usize>(handles, 12);
       status = processValue(entry, name, load<u32>(info, 4), info + load<u32>(info, 8), load<u32>(info, 12), context, environment);
       if (NT_SUCCESS(status) && (flags & RTL_QUERY_REGISTRY_DELETE) != 0) {
-        store<u16>(us, <u16>bytes); store<u16>(us, <u16>bytes, 2); store<usize>(us, name, 4);
+        setString(us, bytes, bytes, name);
         NtDeleteValueKey(current, us);
       }
     }
@@ -374,7 +375,7 @@ export function RtlWriteRegistryValue(relativeTo: u32, path: usize, valueName: u
   if (!NT_SUCCESS(status)) { RtlpFreeScratch(handles); return status; }
   const us = handles + 8;
   const bytes = RtlpWcsLen(valueName) << 1;
-  store<u16>(us, <u16>bytes); store<u16>(us, <u16>bytes, 2); store<usize>(us, valueName, 4);
+  setString(us, bytes, bytes, valueName);
   status = NtSetValueKey(load<u32>(handles), us, 0, type, data, length);
   if (load<u32>(handles, 4) != 0) NtClose(load<u32>(handles));
   RtlpFreeScratch(handles);
@@ -389,7 +390,7 @@ export function RtlDeleteRegistryValue(relativeTo: u32, path: usize, valueName: 
   if (!NT_SUCCESS(status)) { RtlpFreeScratch(handles); return status; }
   const us = handles + 8;
   const bytes = RtlpWcsLen(valueName) << 1;
-  store<u16>(us, <u16>bytes); store<u16>(us, <u16>bytes, 2); store<usize>(us, valueName, 4);
+  setString(us, bytes, bytes, valueName);
   status = NtDeleteValueKey(load<u32>(handles), us);
   if (load<u32>(handles, 4) != 0) NtClose(load<u32>(handles));
   RtlpFreeScratch(handles);

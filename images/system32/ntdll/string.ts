@@ -21,15 +21,17 @@ import {
   STATUS_INVALID_PARAMETER, STATUS_INVALID_PARAMETER_2, STATUS_NAME_TOO_LONG, STATUS_NO_MEMORY,
   STATUS_SUCCESS,
 } from "../../../kernel/sdk/ntstatus";
+import { UNICODE_STRING } from "../../../kernel/sdk/ntdef";
 
 const MAXUSHORT: u32 = 0xFFFF;
 
-@inline function len(s: usize): u32 { return <u32>load<u16>(s); }
-@inline function maxLen(s: usize): u32 { return <u32>load<u16>(s, 2); }
-@inline function buf(s: usize): usize { return load<usize>(s, 4); }
-/** Fills a UNICODE_STRING / STRING: Length, MaximumLength, Buffer. */
+@inline function len(s: usize): u32 { return <u32>changetype<UNICODE_STRING>(s).Length; }
+@inline function maxLen(s: usize): u32 { return <u32>changetype<UNICODE_STRING>(s).MaximumLength; }
+@inline function buf(s: usize): usize { return changetype<UNICODE_STRING>(s).Buffer; }
+/** Fills a UNICODE_STRING / STRING (the same layout): Length, MaximumLength, Buffer. */
 @inline export function setString(s: usize, length: u32, maximum: u32, buffer: usize): void {
-  store<u16>(s, <u16>length); store<u16>(s, <u16>maximum, 2); store<usize>(s, buffer, 4);
+  const u = changetype<UNICODE_STRING>(s);
+  u.Length = <u16>length; u.MaximumLength = <u16>maximum; u.Buffer = buffer;
 }
 
 // ---- initialisation ----

@@ -8,6 +8,7 @@
 // Nothing typed on COM1 is echoed there (it carries only log lines); keys
 // typed on the keyboard are echoed on the screen, the password as '*'.
 
+import { IO_STATUS_BLOCK } from "../../../kernel/sdk/ntdef";
 import {
   NtOpenFile, NtReadFile, NtDeviceIoControlFile, GENERIC_READ, SYNCHRONIZE, FILE_SYNCHRONOUS_IO_NONALERT,
   STATUS_SUCCESS, STATUS_TIMEOUT,
@@ -40,7 +41,7 @@ function InputChar(): i32 {
   }
   while (true) {
     const status = NtReadFile(Com1, 0, 0, 0, iosb, byte, 1, 0, 0);
-    if (status == STATUS_SUCCESS && load<u32>(iosb, 4) != 0) return <i32>load<u8>(byte);
+    if (status == STATUS_SUCCESS && changetype<IO_STATUS_BLOCK>(iosb).Information != 0) return <i32>load<u8>(byte);
     if (status != STATUS_SUCCESS && status != STATUS_TIMEOUT) return -1;
     const key = ConsoleReadKey();
     if (key >= 0) return key | 0x10000;

@@ -9,6 +9,7 @@
 // Lines: the cases without a race, then each race as "<what> calls N access
 // violation N other N switches N" (other: the status the call gives when the
 // name is all there), then "the kernel is still running".
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, say, put, putHex, putDec, flush, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtCreateThread, NtTerminateThread,
   NtOpenDirectoryObject, NtSuspendThread } from "./nt";
@@ -53,7 +54,7 @@ const result = memory.data(4, 4);
 /** NtOpenDirectoryObject with a name of `bytes` that ends where the region ends. */
 function openLongName(): u32 {
   store<u16>(name, <u16>OBJECT_NAME); store<u16>(name, <u16>OBJECT_NAME, 2); store<u32>(name, <u32>(region + SIZE - OBJECT_NAME), 4);
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   return NtOpenDirectoryObject(cell + 16, 1, oa);
 }
 /** NtQueryValueKey (no key: the name is captured before the handle is looked up) with a value name that ends where the region ends. */

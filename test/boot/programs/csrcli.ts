@@ -8,6 +8,7 @@
 // and it takes the session's hard errors.
 import { put, putHex, putWide, flush } from "../../pe/programs/out";
 import { SIZEOF_CSR_API_MESSAGE, CSR_API_MESSAGE_DATA, CSR_API_MESSAGE_STATUS, CSR_API_MESSAGE_CAPTURE_DATA, CSR_CREATE_API_NUMBER } from "../../../kernel/sdk/csr";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "CsrClientConnectToServer") declare function CsrClientConnectToServer(dir: usize, serverId: u32, info: usize, infoSize: usize, s2s: usize): u32;
 @external("ntdll", "CsrClientCallServer") declare function CsrClientCallServer(message: usize, buffer: usize, api: u32, length: u32): u32;
@@ -50,7 +51,7 @@ function wide(at: usize, s: string): usize {
   return at;
 }
 function attributes(name: usize): usize {
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<usize>(oa, name, 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   return oa;
 }
 function base(api: u32, length: u32, buffer: usize = 0): u32 { return CsrClientCallServer(message, buffer, CSR_CREATE_API_NUMBER(BASESRV, api), length); }

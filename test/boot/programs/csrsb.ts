@@ -25,6 +25,7 @@ import {
   CSR_SHARED_SESSION_ID, CSR_SHARED_SERVER_PROCESS_ID, CSR_SHARED_CONNECTIONS, CSR_SHARED_SIZE_KB, BASE_STATIC_WINDOWS_DIRECTORY,
   BASE_STATIC_NAMED_OBJECT_DIRECTORY,
 } from "../../../kernel/sdk/csr";
+import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "CsrClientConnectToServer") declare function CsrClientConnectToServer(dir: usize, serverId: u32, info: usize, infoSize: usize, s2s: usize): u32;
 @external("ntdll", "CsrGetProcessId") declare function CsrGetProcessId(): u32;
@@ -168,7 +169,7 @@ function sbApi(dir: string): void {
   NtClose(process); NtClose(thread);
   // CreateSession: a suspended process of ours handed to csrss, which resumes it; TerminateSession ends it.
   store<u32>(cid, csrssPid); store<u32>(cid, 0, 4);
-  memory.fill(oa, 0, 24); store<u32>(oa, 24);
+  InitializeObjectAttributes(oa, 0, 0, 0, 0);
   show("open csrss", NtOpenProcess(h + 4, 0x40 /* PROCESS_DUP_HANDLE */, oa, cid));
   const csrss = load<u32>(h, 4);
   show("start suspended", startSuspended());

@@ -12,6 +12,7 @@
 //   - Y, P's child in session 1, inherits the map and sees Q:; Z does not;
 //   - NtQueryVirtualMemory at SharedUserData and around it;
 //   - NtUserSwitchSession without and with SeTcbPrivilege.
+import { OBJECT_ATTRIBUTES } from "../../../kernel/sdk/ntdef";
 import {
   show, put, putHex, putDec, flush, say, attributes, unicode, ms, putUnicode, NtQueryInformationProcess, NtSetInformationProcess,
   NtCreateProcessEx, NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtClose,
@@ -92,7 +93,7 @@ function openDirectory(what: string, name: string): void {
 }
 function makeLink(what: string, name: string, to: string, root: u32 = 0): void {
   const oa = attributes(name, 0x40);
-  store<u32>(oa, root, 4);
+  changetype<OBJECT_ATTRIBUTES>(oa).RootDirectory = root;
   const status = NtCreateSymbolicLinkObject(h + 32, 0xF0001, oa, unicode(target, to));
   show(what, status);
   // The handle stays open: the link lives while the test runs.

@@ -5,6 +5,7 @@
 // duplicated so that it has both the GENERIC_READ and GENERIC_WRITE access
 // right", DuplicateHandle). The file's first bytes tell whether it was written.
 import { show, NtClose, NtDuplicateObject, put, flush, unicode } from "./nt";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtReadFile") declare function NtReadFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
 @external("ntdll", "NtWriteFile") declare function NtWriteFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
@@ -20,7 +21,7 @@ const buffer = memory.data(16, 4);
 
 function create(slot: u32, access: u32, disposition: u32): u32 {
   unicode(name, "\\??\\C:\\dupwrite.txt");
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   return NtCreateFile(h + slot * 4, access | SYNCHRONIZE, oa, iosb, 0, 0, 7, disposition, 0x20 | 0x40, 0, 0);
 }
 function write(handle: u32, text: string): u32 {

@@ -9,6 +9,8 @@
 // test/boot/fatrace.test.ts then reads the disk (our reader, fsck.fat).
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, put, putDec, putHex, flush, NtAllocateVirtualMemory, NtClose, NtCreateThread, NtTerminateThread, NtWaitForSingleObject, ms } from "./nt";
+import { IO_STATUS_BLOCK } from "../../../kernel/sdk/ntdef";
+import { FILE_DISPOSITION_INFORMATION, FILE_RENAME_INFORMATION, FILE_STANDARD_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION } from "../../../kernel/sdk/fileinfo";
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtReadFile") declare function NtReadFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
 @external("ntdll", "NtWriteFile") declare function NtWriteFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
@@ -79,7 +81,7 @@ function fail(w: usize, step: u32, round: u32, status: u32, detail: u32): bool {
 /** Status and Information as expected, else a failure of `step`. */
 function check(w: usize, step: u32, round: u32, status: u32, information: u32): bool {
   if (status != 0) return fail(w, step, round, status, 0);
-  if (load<u32>(w + W_IOSB, 4) != information) return fail(w, step, round, status, 0x10000000 | load<u32>(w + W_IOSB, 4));
+  if (changetype<IO_STATUS_BLOCK>(w + W_IOSB).Information != information) return fail(w, step, round, status, 0x10000000 | changetype<IO_STATUS_BLOCK>(w + W_IOSB).Information);
   return true;
 }
 /** The file's size for a round, and its bytes (different per worker, round and position). */
@@ -113,14 +115,17 @@ function round(w: usize, worker: u32, k: u32): bool {
   if (!check(w, 3, k, NtWriteFile(load<u32>(h), 0, 0, 0, w + W_IOSB, w + W_DATA + first, size - first, w + W_OFFSET, 0), size - first)) return false;
   // 4, 5: read back; 6: its size.
   if (!readBack(w, 4, k, load<u32>(h), size)) return false;
-  if (!check(w, 6, k, NtQueryInformationFile(load<u32>(h), w + W_IOSB, w + W_INFO, 24, 5 /* FileStandardInformation */), 24)) return false;
-  if (load<u32>(w + W_INFO, 8) != size) return fail(w, 6, k, 0, 0x20000000 | load<u32>(w + W_INFO, 8));
+  if (!check(w, 6, k, NtQueryInformationFile(load<u32>(h), w + W_IOSB, w + W_INFO, SIZEOF_FILE_STANDARD_INFORMATION, 5 /* FileStandardInformation */), SIZEOF_FILE_STANDARD_INFORMATION)) return false;
+  const eof = <u32>changetype<FILE_STANDARD_INFORMATION>(w + W_INFO).EndOfFile;
+  if (eof != size) return fail(w, 6, k, 0, 0x20000000 | eof);
   // 7: renamed in its directory (a name relative to it); 8: closed.
   const n = fileName(w, 0, worker, k, true);
   const info = w + W_RENAME;
-  store<u8>(info, 0); store<u32>(info, 0, 4); store<u32>(info, n << 1, 8);
-  memory.copy(info + 12, w + W_NAME, n << 1);
-  if (!check(w, 7, k, NtSetInformationFile(load<u32>(h), w + W_IOSB, info, 12 + (n << 1), 10 /* FileRenameInformation */), 0)) return false;
+  const rename = changetype<FILE_RENAME_INFORMATION>(info);
+  rename.ReplaceIfExists = 0; rename.RootDirectory = 0; rename.FileNameLength = n << 1;
+  const at = offsetof<FILE_RENAME_INFORMATION>("FileName");
+  memory.copy(info + at, w + W_NAME, n << 1);
+  if (!check(w, 7, k, NtSetInformationFile(load<u32>(h), w + W_IOSB, info, <u32>at + (n << 1), 10 /* FileRenameInformation */), 0)) return false;
   const closed = NtClose(load<u32>(h));
   if (closed != 0) return fail(w, 8, k, closed, 0);
   // 9: the new name opens, 10, 11: with the same bytes; 12: the old name is gone.
@@ -131,7 +136,7 @@ function round(w: usize, worker: u32, k: u32): bool {
   if (old != STATUS_OBJECT_NAME_NOT_FOUND) { if (old == 0) NtClose(load<u32>(h, 4)); return fail(w, 12, k, old, 0); }
   // The last round's file stays; 13: the others are deleted, 14: closed, 15: gone.
   if (k + 1 < ROUNDS) {
-    store<u8>(w + W_INFO, 1);
+    changetype<FILE_DISPOSITION_INFORMATION>(w + W_INFO).DeleteFile = 1;
     if (!check(w, 13, k, NtSetInformationFile(load<u32>(h), w + W_IOSB, w + W_INFO, 1, 13 /* FileDispositionInformation */), 0)) return false;
   }
   const closedAgain = NtClose(load<u32>(h));

@@ -3,6 +3,12 @@
 // compares them, then reads the disk the guest left with our FAT reader and
 // with fsck.fat.
 import { show, NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
+import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, UNICODE_STRING } from "../../../kernel/sdk/ntdef";
+import {
+  FILE_BASIC_INFORMATION, FILE_BOTH_DIR_INFORMATION, FILE_END_OF_FILE_INFORMATION, FILE_FS_ATTRIBUTE_INFORMATION, FILE_FS_SIZE_INFORMATION,
+  FILE_NAME_INFORMATION, FILE_NETWORK_OPEN_INFORMATION, FILE_POSITION_INFORMATION, FILE_RENAME_INFORMATION, FILE_STANDARD_INFORMATION,
+  SIZEOF_FILE_BASIC_INFORMATION, SIZEOF_FILE_FS_SIZE_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION,
+} from "../../../kernel/sdk/fileinfo";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(h: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
@@ -33,20 +39,22 @@ const data = memory.data(8192, 8);
 const offset = memory.data(8, 8);
 const info = memory.data(1024, 8);
 const pattern = memory.data(8, 4);
+const standard = changetype<FILE_STANDARD_INFORMATION>(info);
+const basic = changetype<FILE_BASIC_INFORMATION>(info);
 
 function at(path: string): usize {
   unicode(name, path);
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12);
-  store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   return oa;
 }
 const text = memory.data(8, 4);
 /** Appends `bytes` of UTF-16 at `at` to the line. */
 function putText(at: usize, bytes: u32): void {
-  store<u16>(text, <u16>bytes); store<u16>(text, <u16>bytes, 2); store<u32>(text, <u32>at, 4);
+  const s = changetype<UNICODE_STRING>(text);
+  s.Length = <u16>bytes; s.MaximumLength = <u16>bytes; s.Buffer = at;
   putUnicode(text);
 }
-function showInfo(what: string, status: u32): void { put(what); put(" "); putHex(status); put(" info "); putDec(load<u32>(iosb, 4)); flush(); }
+function showInfo(what: string, status: u32): void { put(what); put(" "); putHex(status); put(" info "); putDec(changetype<IO_STATUS_BLOCK>(iosb).Information); flush(); }
 
 function create(slot: u32, path: string, access: u32, disposition: u32, options: u32, share: u32 = SHARE_ALL, attributes: u32 = 0): u32 {
   return NtCreateFile(h + slot * 4, access | SYNCHRONIZE, at(path), iosb, 0, attributes, share, disposition, options | SYNC, 0, 0);
@@ -64,11 +72,11 @@ function listDirectory(slot: u32, mask: string): void {
     let e: usize = info;
     while (true) {
       put("entry ");
-      const n = load<u32>(e, 60);
-      putText(e + 94, n);
-      put(" size "); putDec(load<u32>(e, 40)); put(" attributes "); putHex(load<u32>(e, 56));
+      const entry = changetype<FILE_BOTH_DIR_INFORMATION>(e);
+      putText(e + offsetof<FILE_BOTH_DIR_INFORMATION>("FileName"), entry.FileNameLength);
+      put(" size "); putDec(<u32>entry.EndOfFile); put(" attributes "); putHex(entry.FileAttributes);
       flush();
-      const next = load<u32>(e);
+      const next = entry.NextEntryOffset;
       if (next == 0) break;
       e += next;
     }
@@ -76,9 +84,11 @@ function listDirectory(slot: u32, mask: string): void {
 }
 
 function rename(slot: u32, to: string, replace: u32): u32 {
-  store<u8>(info, <u8>replace); store<u32>(info, 0, 4); store<u32>(info, to.length << 1, 8);
-  memory.copy(info + 12, changetype<usize>(to), to.length << 1);
-  return NtSetInformationFile(handle(slot), iosb, info, 12 + (to.length << 1), 10 /* FileRenameInformation */);
+  const r = changetype<FILE_RENAME_INFORMATION>(info);
+  r.ReplaceIfExists = <u8>replace; r.RootDirectory = 0; r.FileNameLength = to.length << 1;
+  const name = offsetof<FILE_RENAME_INFORMATION>("FileName");
+  memory.copy(info + name, changetype<usize>(to), to.length << 1);
+  return NtSetInformationFile(handle(slot), iosb, info, <u32>name + (to.length << 1), 10 /* FileRenameInformation */);
 }
 
 export function main(): void {
@@ -102,28 +112,28 @@ export function main(): void {
   let zeros = true;
   for (let i: u32 = 0; i < 4000; i++) if (load<u8>(buffer + i) != 0) zeros = false;
   show("gap is zeros", zeros ? 1 : 0);
-  show("standard", NtQueryInformationFile(handle(1), iosb, info, 24, 5));
-  put("size "); putDec(load<u32>(info, 8)); put(" allocation "); putDec(load<u32>(info)); put(" directory "); putDec(load<u8>(info, 21)); flush();
-  show("position", NtQueryInformationFile(handle(1), iosb, info, 8, 14));
-  put("at "); putDec(load<u32>(info)); flush();
+  show("standard", NtQueryInformationFile(handle(1), iosb, info, SIZEOF_FILE_STANDARD_INFORMATION, 5));
+  put("size "); putDec(<u32>standard.EndOfFile); put(" allocation "); putDec(<u32>standard.AllocationSize); put(" directory "); putDec(standard.Directory); flush();
+  show("position", NtQueryInformationFile(handle(1), iosb, info, offsetof<FILE_POSITION_INFORMATION>(), 14));
+  put("at "); putDec(<u32>changetype<FILE_POSITION_INFORMATION>(info).CurrentByteOffset); flush();
   show("name", NtQueryInformationFile(handle(1), iosb, info, 512, 9));
-  put("name "); putText(info + 4, load<u32>(info)); flush();
+  put("name "); putText(info + offsetof<FILE_NAME_INFORMATION>("FileName"), changetype<FILE_NAME_INFORMATION>(info).FileNameLength); flush();
   show("name, small buffer", NtQueryInformationFile(handle(1), iosb, info, 12, 9));
   show("bad class", NtQueryInformationFile(handle(1), iosb, info, 512, 99));
   show("short buffer", NtQueryInformationFile(handle(1), iosb, info, 8, 5));
   // Truncate with end of file.
-  store<u64>(info, 100);
-  show("set end of file", NtSetInformationFile(handle(1), iosb, info, 8, 20));
-  NtQueryInformationFile(handle(1), iosb, info, 24, 5);
-  put("size now "); putDec(load<u32>(info, 8)); flush();
+  changetype<FILE_END_OF_FILE_INFORMATION>(info).EndOfFile = 100;
+  show("set end of file", NtSetInformationFile(handle(1), iosb, info, offsetof<FILE_END_OF_FILE_INFORMATION>(), 20));
+  NtQueryInformationFile(handle(1), iosb, info, SIZEOF_FILE_STANDARD_INFORMATION, 5);
+  put("size now "); putDec(<u32>standard.EndOfFile); flush();
   show("close", NtClose(handle(1)));
   // Dispositions on an existing file.
   showInfo("create existing", create(1, "\\??\\c:\\test\\HELLO WORLD.TXT", GENERIC_READ, FILE_CREATE, NON_DIRECTORY));
   showInfo("open_if existing", create(1, "\\??\\c:\\test\\HELLO WORLD.TXT", GENERIC_READ, FILE_OPEN_IF, NON_DIRECTORY));
   NtClose(handle(1));
   showInfo("overwrite_if", create(1, "\\??\\C:\\Test\\Hello World.txt", GENERIC_WRITE, FILE_OVERWRITE_IF, NON_DIRECTORY));
-  NtQueryInformationFile(handle(1), iosb, info, 24, 5);
-  put("size after overwrite "); putDec(load<u32>(info, 8)); flush();
+  NtQueryInformationFile(handle(1), iosb, info, SIZEOF_FILE_STANDARD_INFORMATION, 5);
+  put("size after overwrite "); putDec(<u32>standard.EndOfFile); flush();
   NtWriteFile(handle(1), 0, 0, 0, iosb, data, 3000, 0, 0);
   NtClose(handle(1));
   showInfo("supersede", create(1, "\\??\\C:\\Test\\super.txt", GENERIC_WRITE, FILE_SUPERSEDE, NON_DIRECTORY));
@@ -145,7 +155,7 @@ export function main(): void {
   show("rename onto existing", rename(1, "super.txt", 0));
   show("rename elsewhere", rename(1, "\\??\\C:\\Moved.txt", 0));
   show("name after", NtQueryInformationFile(handle(1), iosb, info, 512, 9));
-  put("name "); putText(info + 4, load<u32>(info)); flush();
+  put("name "); putText(info + offsetof<FILE_NAME_INFORMATION>("FileName"), changetype<FILE_NAME_INFORMATION>(info).FileNameLength); flush();
   NtClose(handle(1));
   create(1, "\\??\\C:\\Test\\super.txt", DELETE, FILE_OPEN, NON_DIRECTORY);
   show("rename with replace", rename(1, "\\??\\C:\\Moved.txt", 1));
@@ -161,13 +171,13 @@ export function main(): void {
   listDirectory(0, "*.bin");
   // Read-only files.
   create(3, "\\??\\C:\\Test\\short.txt", 0x100 /* FILE_WRITE_ATTRIBUTES */, FILE_OPEN, NON_DIRECTORY);
-  memory.fill(info, 0, 40); store<u32>(info, 1, 32);
-  show("set read-only", NtSetInformationFile(handle(3), iosb, info, 40, 4));
+  memory.fill(info, 0, SIZEOF_FILE_BASIC_INFORMATION); basic.FileAttributes = 1; // FILE_ATTRIBUTE_READONLY
+  show("set read-only", NtSetInformationFile(handle(3), iosb, info, SIZEOF_FILE_BASIC_INFORMATION, 4));
   NtClose(handle(3));
   show("write a read-only file", create(3, "\\??\\C:\\Test\\short.txt", GENERIC_WRITE, FILE_OPEN, NON_DIRECTORY));
   show("delete a read-only file", NtDeleteFile(at("\\??\\C:\\Test\\short.txt")));
   show("attributes", NtQueryAttributesFile(at("\\??\\C:\\Test\\short.txt"), info));
-  put("attributes "); putHex(load<u32>(info, 32)); flush();
+  put("attributes "); putHex(basic.FileAttributes); flush();
   // Deleting.
   show("delete a full directory", NtDeleteFile(at("\\??\\C:\\Test")));
   show("delete a file", NtDeleteFile(at("\\??\\C:\\Test\\Second File With A Long Name.bin")));
@@ -178,15 +188,18 @@ export function main(): void {
   show("delete on close: gone", NtQueryAttributesFile(at("\\??\\C:\\Test\\temp.txt"), info));
   // The system files, through \SystemRoot.
   show("hive attributes", NtQueryFullAttributesFile(at("\\SystemRoot\\System32\\config\\SYSTEM"), info));
-  put("hive size "); putDec(load<u32>(info, 40)); flush();
+  put("hive size "); putDec(<u32>changetype<FILE_NETWORK_OPEN_INFORMATION>(info).EndOfFile); flush();
   show("open hive", create(4, "\\SystemRoot\\System32\\config\\SYSTEM", GENERIC_READ, FILE_OPEN, NON_DIRECTORY));
   store<u64>(offset, 0);
   NtReadFile(handle(4), 0, 0, 0, iosb, buffer, 4, offset, 0);
   put("hive magic "); putHex(load<u32>(buffer)); flush();
-  show("volume size", NtQueryVolumeInformationFile(handle(4), iosb, info, 24, 3));
-  put("clusters "); putDec(load<u32>(info)); put(" free "); putDec(load<u32>(info, 8)); put(" sectors per cluster "); putDec(load<u32>(info, 16)); flush();
+  show("volume size", NtQueryVolumeInformationFile(handle(4), iosb, info, SIZEOF_FILE_FS_SIZE_INFORMATION, 3));
+  const size = changetype<FILE_FS_SIZE_INFORMATION>(info);
+  put("clusters "); putDec(<u32>size.TotalAllocationUnits); put(" free "); putDec(<u32>size.AvailableAllocationUnits);
+  put(" sectors per cluster "); putDec(size.SectorsPerAllocationUnit); flush();
   show("volume attributes", NtQueryVolumeInformationFile(handle(4), iosb, info, 64, 5));
-  put("file system "); putText(info + 12, load<u32>(info, 8)); flush();
+  const fs = changetype<FILE_FS_ATTRIBUTE_INFORMATION>(info);
+  put("file system "); putText(info + offsetof<FILE_FS_ATTRIBUTE_INFORMATION>("FileSystemName"), fs.FileSystemNameLength); flush();
   // Hostile input.
   show("kernel buffer", NtReadFile(handle(4), 0, 0, 0, iosb, 0x80100000, 16, offset, 0));
   show("bad handle", NtReadFile(0x1234, 0, 0, 0, iosb, buffer, 16, offset, 0));

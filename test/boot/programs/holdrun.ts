@@ -7,6 +7,7 @@
 //   holdrun: exit <status of IMAGE>
 
 import { put, putHex, flush } from "../../pe/programs/out";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(file: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
@@ -44,7 +45,7 @@ export function main(): void {
   setString(file, text + (f << 1), (end - f) << 1);
   const i = word(text, count, end);
   const imageEnd = end;
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<usize>(oa, file, 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, file, OBJ_CASE_INSENSITIVE, 0, 0);
   const status = NtOpenFile(handle, 0x80100000 /* GENERIC_READ | SYNCHRONIZE */, oa, iosb, 7, 0x60);
   put("open "); putHex(status); flush();
   // The image path as its own string; the command line from the image on.

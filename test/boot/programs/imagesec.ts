@@ -3,6 +3,7 @@
 // protection, private data pages per view, and bad images refused with
 // their NTSTATUS. Every line is "what status [values]".
 import { show, NtClose, put, putHex, flush, unicode } from "./nt";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(handle: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
@@ -26,8 +27,7 @@ const maximum = memory.data(8, 8);
 
 function openFile(path: string, access: u32): u32 {
   unicode(name, path);
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12);
-  store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   return NtCreateFile(h, access | SYNCHRONIZE, oa, iosb, 0, 0, 1, 1 /* open */, 0x20 | 0x40, 0, 0);
 }
 

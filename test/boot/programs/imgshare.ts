@@ -11,6 +11,7 @@
 //      frame was still the shared one behind a not-present PTE), then a write.
 //   3. NtProtectVirtualMemory straight to PAGE_READWRITE on the headers page.
 // A's writes must land in A's own copies (A reads them back).
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { show, put, putHex, flush, unicode, NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory,
   NtReadVirtualMemory, NtWriteVirtualMemory, NtTerminateProcess } from "./nt";
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
@@ -44,7 +45,7 @@ function setRange(address: u32): usize { store<u32>(range, address); store<u32>(
 
 export function main(): void {
   unicode(name, "\\??\\C:\\Images\\hello.exe");
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   show("open", NtCreateFile(h, 0x80000000 | 0x20000000 | 0x100000, oa, iosb, 0, 0, 1, 1, 0x60, 0, 0));
   show("section", NtCreateSection(h + 4, 0xF001F, 0, 0, 0x10, 0x1000000, load<u32>(h)));
   NtClose(load<u32>(h));

@@ -9,6 +9,7 @@
 // open and create paths, and NtClose last. Each must answer
 // STATUS_INVALID_HANDLE: a kernel handle is no handle for user mode. One line
 // per service: how many guesses were not refused and the first status seen.
+import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
 import { put, putHex, putDec, flush, show, say, NtClose, NtCreateEvent, NtDuplicateObject, NtMakeTemporaryObject, NtOpenDirectoryObject,
   NtQueryInformationProcess, NtQueryObject, NtWaitForSingleObject, unicode } from "./nt";
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
@@ -31,7 +32,7 @@ const name = memory.data(8, 4);
 /** An OBJECT_ATTRIBUTES naming `text` relative to `root`. */
 function relative(root: u32, text: string, flags: u32): usize {
   unicode(name, text);
-  store<u32>(oa, 24); store<u32>(oa, root, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, flags, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, flags, root, 0);
   return oa;
 }
 

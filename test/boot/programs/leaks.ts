@@ -9,6 +9,7 @@
 // SystemPerformanceInformation), the free physical pages, and its own pool
 // quota usage (ProcessVmCounters). test/boot/leaks.test.ts reads the samples
 // from the log and checks they are flat after the first rounds.
+import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
 import {
   NtClose, NtCreateEvent, NtWaitForSingleObject, NtQuerySystemInformation, NtQueryInformationProcess, NtTerminateProcess,
   NtCreateSection, NtMapViewOfSection, NtUnmapViewOfSection, NtCreateProcessEx, NtCreateThread, NtAllocateVirtualMemory, NtFreeVirtualMemory,
@@ -49,9 +50,7 @@ const cus = memory.data(8, 4);
 
 function attrs(name: string, flags: u32 = 0x40): usize {
   unicode(us, name);
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>us, 8); store<u32>(oa, flags, 12);
-  store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
-  return oa;
+  return InitializeObjectAttributes(oa, us, flags, 0, 0);
 }
 
 let failures: u32 = 0;

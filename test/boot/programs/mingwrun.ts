@@ -6,6 +6,7 @@
 // NtProcessStartup(PEB), and a first thread at the image's entry point (the
 // kernel starts it in ntdll's LdrInitializeThunk, which loads the imports
 // and continues there). Waits for each and prints `NAME exit 0x........`.
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
   NtWriteVirtualMemory, NtTerminateProcess, ms, put, putHex, flush, unicode } from "./nt";
 
@@ -68,8 +69,7 @@ function fail(program: string, what: string, status: u32): u32 {
  */
 export function run(program: string, ntImage: string, dosImage: string, commandLine: string): u32 {
   unicode(name, ntImage);
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12);
-  store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   let status = NtCreateFile(h, 0x80000000 | 0x20000000 | 0x100000, oa, iosb, 0, 0, 1, 1, 0x60, 0, 0);
   if (status != 0) return fail(program, "open", status);
   status = NtCreateSection(h + 4, 0xF001F, 0, 0, 0x10, 0x1000000, load<u32>(h));

@@ -12,6 +12,8 @@
 /** int 0x2e with any service number and argument pointer. */
 @external("test", "syscall") export declare function syscall(service: u32, args: usize): u32;
 
+import { InitializeObjectAttributes, UNICODE_STRING } from "../../../kernel/sdk/ntdef";
+
 const line = memory.data(256, 4);
 const ustr = memory.data(8, 4);
 let length: u32 = 0;
@@ -72,15 +74,12 @@ const oaBuffer = memory.data(24, 4);
 const nameBuffer = memory.data(8, 4);
 /** An OBJECT_ATTRIBUTES for `name` (a static string; "" for none) with `attributes` (OBJ_CASE_INSENSITIVE 0x40, OBJ_OPENIF 0x80). */
 export function attributes(name: string, flags: u32): usize {
-  store<u32>(oaBuffer, 24); store<u32>(oaBuffer, 0, 4);
-  if (name.length == 0) store<u32>(oaBuffer, 0, 8);
-  else { unicode(nameBuffer, name); store<u32>(oaBuffer, <u32>nameBuffer, 8); }
-  store<u32>(oaBuffer, flags, 12); store<u32>(oaBuffer, 0, 16); store<u32>(oaBuffer, 0, 20);
-  return oaBuffer;
+  return InitializeObjectAttributes(oaBuffer, name.length == 0 ? 0 : unicode(nameBuffer, name), flags, 0, 0);
 }
 /** A UNICODE_STRING at `at` for a static string. */
 export function unicode(at: usize, s: string): usize {
-  store<u16>(at, <u16>(s.length << 1)); store<u16>(at, <u16>(s.length << 1), 2); store<u32>(at, <u32>changetype<usize>(s), 4);
+  const u = changetype<UNICODE_STRING>(at);
+  u.Length = <u16>(s.length << 1); u.MaximumLength = <u16>(s.length << 1); u.Buffer = changetype<usize>(s);
   return at;
 }
 export function ms(at: usize, milliseconds: i64): usize { store<i64>(at, -milliseconds * 10000); return at; }
@@ -97,8 +96,8 @@ export function ms(at: usize, milliseconds: i64): usize { store<i64>(at, -millis
 @external("ntdll", "NtMakeTemporaryObject") export declare function NtMakeTemporaryObject(handle: u32): u32;
 /** Appends a UNICODE_STRING's text to the line being built. */
 export function putUnicode(string: usize): void {
-  const length = <u32>load<u16>(string);
-  const buffer = load<u32>(string, 4);
+  const length = <u32>changetype<UNICODE_STRING>(string).Length;
+  const buffer = changetype<UNICODE_STRING>(string).Buffer;
   for (let i: u32 = 0; i < length; i += 2) put(String.fromCharCode(load<u16>(buffer + i)));
 }
 @external("ntdll", "NtCreateSection") export declare function NtCreateSection(handle: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;

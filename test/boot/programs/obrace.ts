@@ -13,6 +13,7 @@
 // name), NtQueryObject (type name), NtQueryPerformanceCounter (never goes
 // back). The workers count the times another worker ran between two of their
 // own iterations (switches), to show the services did interleave.
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { spawnThread, threadReturned } from "./nt";
 import { show, say, put, putDec, putHex, flush, unicode, attributes, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread,
   NtCreateDirectoryObject, NtCreateSymbolicLinkObject, NtCreateEvent, NtQuerySymbolicLinkObject, NtDuplicateObject,
@@ -61,9 +62,7 @@ function same(a: usize, b: usize, bytes: u32): bool {
   return true;
 }
 function oa(at: usize, name: usize, root: u32): usize {
-  store<u32>(at, 24); store<u32>(at, root, 4); store<u32>(at, <u32>name, 8);
-  store<u32>(at, 0x40, 12); store<u32>(at, 0, 16); store<u32>(at, 0, 20);
-  return at;
+  return InitializeObjectAttributes(at, name, OBJ_CASE_INSENSITIVE, root, 0);
 }
 /** The expected link target of worker i: \RaceTarget\ then 3*(i+1) letters 'A'+i (lengths differ per worker). */
 function targetText(i: u32, at: usize): u32 {

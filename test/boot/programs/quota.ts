@@ -5,6 +5,7 @@
 // one and unnamed events until the nonpaged quota does, sees a key open and a
 // file open refused too, closes everything and reads its usage again. The
 // host test (test/boot/user.test.ts) compares the numbers.
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import {
   NtClose, NtCreateEvent, NtQueryInformationProcess, NtSetInformationProcess, NtQueryObject, put, putDec, putHex, flush, show,
 } from "./nt";
@@ -46,9 +47,7 @@ function longName(prefix: string, number: u32): usize {
   return named(us);
 }
 function named(name: usize): usize {
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8);
-  store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
-  return oa;
+  return InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
 }
 function plainName(s: string): usize {
   store<u16>(us, <u16>(s.length << 1)); store<u16>(us, <u16>(s.length << 1), 2); store<u32>(us, <u32>changetype<usize>(s), 4);

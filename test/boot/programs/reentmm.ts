@@ -16,6 +16,8 @@
 // volatile key \Registry\Machine\ReentW with Index = 1000 + w (NtOpenKey and
 // NtQueryValueKey), and a file C:\reentW.tmp of (w + 1) * 100 bytes
 // (NtCreateFile and NtQueryInformationFile FileStandardInformation).
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { FILE_STANDARD_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION } from "../../../kernel/sdk/fileinfo";
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { put, putHex, putDec, flush, say, show, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtClose,
   NtCreateSection, NtDelayExecution, NtOpenProcess, NtQueryInformationProcess, NtQueryVirtualMemory, NtWaitForSingleObject, ms } from "./nt";
@@ -82,9 +84,7 @@ function path(area: usize, w: u32, text: string): usize {
   }
   store<u16>(area + A_NAME, <u16>(n << 1)); store<u16>(area + A_NAME, <u16>(n << 1), 2); store<u32>(area + A_NAME, <u32>(area + A_TEXT), 4);
   const oa = area + A_OA;
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>(area + A_NAME), 8);
-  store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20); // OBJ_CASE_INSENSITIVE
-  return oa;
+  return InitializeObjectAttributes(oa, area + A_NAME, OBJ_CASE_INSENSITIVE, 0, 0);
 }
 
 function count(area: usize, service: u32, ok: bool, status: u32, value: u32): void {
@@ -105,7 +105,7 @@ function setup(area: usize, w: u32): u32 {
   if (s != 0) return s;
   store<u32>(area + A_INFO + 32, load<u32>(area + A_INFO, 16)); store<u32>(area + A_INFO + 36, 0); // CLIENT_ID
   const oa = area + A_OA;
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, 0, 8); store<u32>(oa, 0, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, 0, 0, 0, 0);
   s = NtOpenProcess(area + A_PROCESS, 0x0400, oa, area + A_INFO + 32); // PROCESS_QUERY_INFORMATION
   if (s != 0) return s;
   // The key and its value.
@@ -163,8 +163,8 @@ function worker(w: u32): void {
     s = NtCreateFile(area + A_FILE, 0x80 | 0x100000, path(area, w, "\\??\\C:\\reent#.tmp"), area + A_IOSB, 0, 0, 7, 1, 0x60, 0, 0);
     let eof: u64 = 0xFFFFFFFF; // FILE_READ_ATTRIBUTES | SYNCHRONIZE, shared, FILE_OPEN
     if (s == 0) {
-      s = NtQueryInformationFile(load<u32>(area + A_FILE), area + A_IOSB, info, 24, 5); // FileStandardInformation
-      eof = load<u64>(info, 8);
+      s = NtQueryInformationFile(load<u32>(area + A_FILE), area + A_IOSB, info, SIZEOF_FILE_STANDARD_INFORMATION, 5); // FileStandardInformation
+      eof = changetype<FILE_STANDARD_INFORMATION>(info).EndOfFile;
       NtClose(load<u32>(area + A_FILE));
     }
     count(area, 5, s == 0 && eof == fileSize, s, <u32>eof);

@@ -2,6 +2,7 @@
 // writes \Registry\Machine\SYSTEM\Test, programs/regflush.ts Select\Counter)
 // and what the kernel put in HARDWARE at this boot.
 import { NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtEnumerateKey") declare function NtEnumerateKey(h: u32, index: u32, cls: u32, info: usize, length: u32, result: usize): u32;
@@ -17,8 +18,7 @@ const text = memory.data(8, 4);
 
 function open(path: string): u32 {
   unicode(name, path);
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12);
-  store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   const status = NtOpenKey(h, 0x20019, oa);
   put("open "); put(path); put(" "); putHex(status); flush();
   return status;

@@ -3,6 +3,7 @@
 // missing) and writes the hive with NtFlushKey. reggrow.ts runs the same with
 // a 40000-byte value added, so that the hive grows.
 import { put, putHex, flush, unicode } from "./nt";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtSetValueKey") declare function NtSetValueKey(h: u32, name: usize, titleIndex: u32, type: u32, data: usize, size: u32): u32;
@@ -23,8 +24,7 @@ export function main(): void { changeAndFlush(false); }
 /** The change (with `grow`, also Select\Blob, 40000 bytes) and the flush. */
 export function changeAndFlush(grow: bool): void {
   unicode(name, "\\Registry\\Machine\\SYSTEM\\Select");
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12);
-  store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   let status = NtOpenKey(h, 0xF003F, oa);
   put("open "); putHex(status); flush();
   const found = NtQueryValueKey(load<u32>(h), unicode(valueName, "Counter"), 2 /* partial */, info, 64, result);

@@ -3,6 +3,7 @@
 // Every line is "what status [values]"; the boot test compares them, then
 // reads the hive the kernel flushed from the saved disk.
 import { show, NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, titleIndex: u32, cls: usize, options: u32, disposition: usize): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
@@ -18,7 +19,7 @@ import { show, NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "
 @external("ntdll", "NtInitializeRegistry") declare function NtInitializeRegistry(flag: u32): u32;
 
 const KEY_QUERY_VALUE: u32 = 1, KEY_ALL_ACCESS: u32 = 0xF003F, KEY_READ: u32 = 0x20019;
-const OBJ_CASE_INSENSITIVE: u32 = 0x40, OBJ_OPENLINK: u32 = 0x100;
+const OBJ_OPENLINK: u32 = 0x100;
 const REG_OPTION_VOLATILE: u32 = 1;
 
 const h = memory.data(64, 4);
@@ -33,8 +34,7 @@ const data = memory.data(32768, 8);
 
 function at(path: string, root: u32 = 0, flags: u32 = OBJ_CASE_INSENSITIVE): usize {
   unicode(name, path);
-  store<u32>(oa, 24); store<u32>(oa, root, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, flags, 12);
-  store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, flags, root, 0);
   return oa;
 }
 @inline function handle(slot: u32): u32 { return load<u32>(h + slot * 4); }

@@ -4,6 +4,7 @@
 // fatal, STOP 0xC000021A. The thread's stack is 64 KiB allocated in smss.
 import { NtDelayExecution, NtQueryInformationProcess } from "../../../images/system32/native/nt";
 import { Decimal, Hex, Log, Milliseconds, Slot } from "../../../images/system32/native/util";
+import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtOpenProcess") declare function NtOpenProcess(handle: usize, access: u32, oa: usize, clientId: usize): u32;
 @external("ntdll", "NtAllocateVirtualMemory") declare function NtAllocateVirtualMemory(process: u32, base: usize, zeroBits: u32, size: usize, type: u32, protect: u32): u32;
@@ -20,7 +21,7 @@ export function main(): void {
   let status = NtQueryInformationProcess(0xFFFFFFFF, 0, pbi, 24, 0);
   const parent = load<u32>(pbi, 20);
   Log("parent " + Decimal(parent) + " " + Hex(status));
-  store<u32>(oa, 24);
+  InitializeObjectAttributes(oa, 0, 0, 0, 0);
   store<u32>(cid, parent); store<u32>(cid, 0, 4);
   const handle = Slot();
   status = NtOpenProcess(handle, 0x1F0FFF, oa, cid);

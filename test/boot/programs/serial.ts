@@ -1,6 +1,7 @@
 // \Device\Serial0 from ring 3: lines written become log lines; a read waits
 // for what the harness types into COM1.
 import { NtClose, put, putHex, putDec, flush, unicode } from "./nt";
+import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(h: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
 @external("ntdll", "NtReadFile") declare function NtReadFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
@@ -15,17 +16,17 @@ const buffer = memory.data(64, 4);
 
 export function main(): void {
   unicode(name, "\\??\\COM1");
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   put("open "); putHex(NtOpenFile(h, 0xC0100000, oa, iosb, 3, 0x20)); flush();
   const text = "first line\r\nsecond\tline\n";
   for (let i = 0; i < text.length; i++) store<u8>(buffer + i, <u8>text.charCodeAt(i));
-  put("write "); putHex(NtWriteFile(load<u32>(h), 0, 0, 0, iosb, buffer, text.length, 0, 0)); put(" "); putDec(load<u32>(iosb, 4)); flush();
+  put("write "); putHex(NtWriteFile(load<u32>(h), 0, 0, 0, iosb, buffer, text.length, 0, 0)); put(" "); putDec(changetype<IO_STATUS_BLOCK>(iosb).Information); flush();
   put("waiting for input"); flush();
   let got: u32 = 0;
   while (got < 5) {
     const status = NtReadFile(load<u32>(h), 0, 0, 0, iosb, buffer + got, 5 - got, 0, 0);
     if (status != 0) { put("read "); putHex(status); flush(); break; }
-    got += load<u32>(iosb, 4);
+    got += changetype<IO_STATUS_BLOCK>(iosb).Information;
   }
   put("read "); putDec(got); put(" bytes: ");
   for (let i: u32 = 0; i < got; i++) putDec(load<u8>(buffer + i)), put(i + 1 < got ? "," : "");
@@ -35,8 +36,8 @@ export function main(): void {
   memory.fill(timeouts, 0, 20);
   store<u32>(timeouts, 0xFFFFFFFF);
   put("set immediate timeouts "); putHex(NtDeviceIoControlFile(load<u32>(h), 0, 0, 0, iosb, 0x1B001C, timeouts, 20, 0, 0)); flush();
-  store<u32>(iosb, 0xAAAA, 4);
-  put("read with nothing there "); putHex(NtReadFile(load<u32>(h), 0, 0, 0, iosb, buffer, 8, 0, 0)); put(" "); putDec(load<u32>(iosb, 4)); flush();
+  changetype<IO_STATUS_BLOCK>(iosb).Information = 0xAAAA;
+  put("read with nothing there "); putHex(NtReadFile(load<u32>(h), 0, 0, 0, iosb, buffer, 8, 0, 0)); put(" "); putDec(changetype<IO_STATUS_BLOCK>(iosb).Information); flush();
   store<u32>(timeouts, 0xFFFFFFFF, 4); store<u32>(timeouts, 200, 8);
   put("set a 200 ms first-byte wait "); putHex(NtDeviceIoControlFile(load<u32>(h), 0, 0, 0, iosb, 0x1B001C, timeouts, 20, 0, 0)); flush();
   memory.fill(timeouts, 0, 20);
@@ -49,7 +50,7 @@ export function main(): void {
   NtDeviceIoControlFile(load<u32>(h), 0, 0, 0, iosb, 0x1B001C, timeouts, 20, 0, 0);
   put("waiting with a timeout"); flush();
   const status = NtReadFile(load<u32>(h), 0, 0, 0, iosb, buffer, 8, 0, 0);
-  put("read within the timeout "); putHex(status); put(" "); putDec(load<u32>(iosb, 4)); put(" "); putDec(load<u8>(buffer)); flush();
+  put("read within the timeout "); putHex(status); put(" "); putDec(changetype<IO_STATUS_BLOCK>(iosb).Information); put(" "); putDec(load<u8>(buffer)); flush();
   // Another open of the port keeps no timeouts: the default (wait forever) is per open.
   const h2 = memory.data(4, 4);
   NtOpenFile(h2, 0xC0100000, oa, iosb, 3, 0x20);

@@ -7,6 +7,7 @@
 // that builds the directories' names in module memory names one caller's
 // directories after the other's session.
 import { show, put, putDec, flush, NtQueryInformationProcess, NtOpenDirectoryObject, NtClose } from "./nt";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 @external("ntdll", "NtSetSystemInformation") declare function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
@@ -32,7 +33,7 @@ function exists(id: u32, sub: string): bool {
   appendDecimal(id);
   append(sub);
   store<u16>(name, <u16>(length << 1)); store<u16>(name, <u16>(length << 1), 2); store<u32>(name, <u32>text, 4);
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   if (NtOpenDirectoryObject(handle, 0x3, oa) != 0) return false;
   NtClose(load<u32>(handle));
   return true;

@@ -13,6 +13,7 @@ import {
   SIZEOF_SB_API_MSG, SB_API_MSG_API_NUMBER, SB_API_MSG_RETURN_VALUE, SB_API_MSG_U, SIZEOF_SMSS_WINSTATION_API_MSG, SMSS_WINSTATION_RETURN_VALUE,
   SMSS_WINSTATION_SESSION_ID,
 } from "../../../kernel/sdk/sm";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
@@ -46,8 +47,7 @@ function wide(at: usize, s: string): usize {
   return at;
 }
 function attributes(name: usize): usize {
-  memory.fill(oa, 0, 24); store<u32>(oa, 24); store<usize>(oa, name, 8); store<u32>(oa, 0x40, 12);
-  return oa;
+  return InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
 }
 function words(): string[] {
   const p = load<usize>(RtlGetCurrentPeb(), 0x10);
@@ -96,7 +96,7 @@ function stopCsr(id: u32): u32 { clear(); store<u32>(m + SM_API_MSG_U + SM_STOP_
 
 function open(pid: u32): u32 {
   store<u32>(cid, pid); store<u32>(cid, 0, 4);
-  memory.fill(oa, 0, 24); store<u32>(oa, 24);
+  InitializeObjectAttributes(oa, 0, 0, 0, 0);
   return NtOpenProcess(h + 8, 0x100400 /* SYNCHRONIZE | PROCESS_QUERY_INFORMATION */, oa, cid) == 0 ? load<u32>(h, 8) : 0;
 }
 function sessionOfPid(pid: u32): u32 {

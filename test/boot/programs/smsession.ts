@@ -17,6 +17,7 @@
 //     killsmss                ends smss.exe
 
 import { put, putWide, putHex, putDec, flush } from "../../pe/programs/out";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
@@ -50,7 +51,7 @@ function unicode(u: usize, s: string): usize {
   return u;
 }
 function attributes(name: string): usize {
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<usize>(oa, name.length != 0 ? unicode(us, name) : 0, 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name.length != 0 ? unicode(us, name) : 0, OBJ_CASE_INSENSITIVE, 0, 0);
   return oa;
 }
 function setQos(): usize { store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10); return qos; }

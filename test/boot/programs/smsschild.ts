@@ -27,6 +27,7 @@
 //                      child, a process handle without PROCESS_DUP_HANDLE
 
 import { put, putWide, putHex, flush } from "../../pe/programs/out";
+import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
 @external("ntdll", "RtlQueryEnvironmentVariable_U") declare function RtlQueryEnvironmentVariable_U(environment: usize, name: usize, value: usize): u32;
@@ -71,7 +72,7 @@ function unicode(u: usize, s: string): usize {
   return u;
 }
 function attributes(name: string): usize {
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<usize>(oa, unicode(us, name), 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, unicode(us, name), OBJ_CASE_INSENSITIVE, 0, 0);
   return oa;
 }
 
@@ -116,7 +117,7 @@ function read(path: string): void {
   let n: u32 = 0;
   if (status == 0) {
     status = NtReadFile(load<u32>(handle), 0, 0, 0, iosb, buffer, 64, 0, 0);
-    if (status == 0) n = load<u32>(iosb, 4);
+    if (status == 0) n = changetype<IO_STATUS_BLOCK>(iosb).Information;
     NtClose(load<u32>(handle));
   }
   put("read "); put(path); put(" "); putHex(status); put(" ");
@@ -262,7 +263,7 @@ function dup(): void {
   put("dup: the event set through the copy is signalled "); putHex(NtWaitForSingleObject(event, 0, interval)); flush();
   put("dup: the child's copy again "); putHex(NtDuplicateObject(child, load<u32>(dupChild), SELF, dupBack, 0, 0, SAME_ACCESS)); flush();
   // Its own process by id, with PROCESS_QUERY_INFORMATION only: no handle may be taken from it.
-  store<u32>(dupOa, 24); store<u32>(dupOa, 0, 4); store<u32>(dupOa, 0, 8); store<u32>(dupOa, 0, 12); store<u32>(dupOa, 0, 16); store<u32>(dupOa, 0, 20);
+  InitializeObjectAttributes(dupOa, 0, 0, 0, 0);
   NtQueryInformationProcess(SELF, 0, execBasic, 24, 0);
   store<u32>(dupCid, load<u32>(execBasic, 16)); store<u32>(dupCid, 0, 4); // PROCESS_BASIC_INFORMATION.UniqueProcessId
   status = NtOpenProcess(dupSelf, 0x0400, dupOa, dupCid);

@@ -2,6 +2,7 @@
 // NtCreateProcessEx with the section, a stack and a first thread at the
 // entry point NtQuerySection gives; then the new process's exit status and
 // the PEB the kernel gave it.
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { show, NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
   NtReadVirtualMemory, ms, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
 
@@ -35,8 +36,7 @@ function imageFileName(what: string, process: u32): void {
 
 export function main(): void {
   unicode(name, "\\??\\C:\\Images\\hello.exe");
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12);
-  store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   show("open", NtCreateFile(h, 0x80000000 | 0x20000000 | 0x100000, oa, iosb, 0, 0, 1, 1, 0x60, 0, 0));
   show("section", NtCreateSection(h + 4, 0xF001F, 0, 0, 0x10, 0x1000000, load<u32>(h)));
   NtClose(load<u32>(h));

@@ -22,11 +22,12 @@
 // Lines: "svcfuzz: seed S calls N", "pool ...", "progress N calls ...",
 // "stuck in service 0x.. after N calls", then "count <number> <calls> <ok> <av>"
 // per service (several per line) and "done N calls S stalls".
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { put, putHex, putDec, flush, say, show, syscall, threadReturned, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory,
   NtQueryVirtualMemory, NtCreateThread, NtTerminateThread, NtClose, NtCreateEvent, NtCreateMutant, NtCreateSemaphore, NtCreateTimer,
   NtCreateDirectoryObject, NtCreateSymbolicLinkObject, NtOpenDirectoryObject, NtOpenProcess, NtOpenThread, NtCreateSection,
   NtMapViewOfSection, NtUnmapViewOfSection, NtCreateProcessEx, NtQueryInformationThread, NtDelayExecution, NtWaitForSingleObject,
-  NtYieldExecution, NtQueryInformationProcess } from "./nt";
+  NtYieldExecution, NtQueryInformationProcess, NtWriteVirtualMemory } from "./nt";
 import { NtCreatePort, NtCreateWaitablePort, NtConnectPort, NtReplyWaitReceivePortEx, NtAcceptConnectPort, NtCompleteConnectPort, NtReplyPort } from "./lpcnt";
 import { TABLE } from "../../../build/fuzz/svctable";
 
@@ -80,6 +81,7 @@ let stopHelpers = false;
 let callerHandle: u32 = 0;
 let stalls: u32 = 0;
 let serverPort: u32 = 0;
+let waitPort: u32 = 0;
 let pagerSection: u32 = 0;
 let fuzzDir: u32 = 0;
 let victimThread: u32 = 0;
@@ -117,7 +119,22 @@ function typeOf(kind: u32): i32 {
 }
 
 /** A handle for kind `kind` ('h' any, or a type letter; Q and U never name the fuzzer's own process or threads). */
+/** True when `h` is safe for Q (not this process) or U (not one of this process's threads but the victim). */
+const checkInfo = memory.data(32, 4);
+function harmless(kind: u32, h: u32): bool {
+  // A handle value may have been closed and reused for this process or one of its threads: asked, not assumed.
+  if (kind == 0x51) return NtQueryInformationProcess(h, 0, checkInfo, 24, 0) != 0 || load<u32>(checkInfo, 16) != selfPid;
+  if (NtQueryInformationThread(h, 0, checkInfo, 28, 0) != 0) return true;
+  return load<u32>(checkInfo, 8) != selfPid || load<u32>(checkInfo, 12) == victimTid;
+}
 function handle(kind: u32): u32 {
+  if (kind == 0x51 || kind == 0x55) {
+    for (let i = 0; i < 8; i++) { const h = handleOf(kind); if (harmless(kind, h)) return h; }
+    return 0x12345678;
+  }
+  return handleOf(kind);
+}
+function handleOf(kind: u32): u32 {
   const safe = kind == 0x51 || kind == 0x55; // Q, U
   const type = typeOf(kind);
   const r = sane ? 0 : below(100);
@@ -194,9 +211,10 @@ function vaddr(): u32 {
 }
 
 // ---- values ----
+const SIZES = memory.data<u32>([4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 56, 64, 0x44, 0x130]);
 const LENGTHS = memory.data<u32>([0, 1, 2, 3, 4, 7, 8, 16, 24, 28, 0x100, 0x148, 0xFFF, 0x1000, 0x1001, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE]);
 function length(): u32 {
-  if (sane) { const r = below(4); return r == 0 ? below(2) : r == 1 ? 4 << below(9) : r == 2 ? below(16) : below(0x200); }
+  if (sane) { const r = below(5); return r == 0 ? below(2) : r == 1 ? 4 << below(9) : r == 2 ? below(16) : r == 3 ? load<u32>(SIZES + below(16) * 4) : below(0x200); }
   const r = below(10);
   if (r < 6) return load<u32>(LENGTHS + below(20) * 4);
   if (r < 8) return below(64);
@@ -348,7 +366,10 @@ function arg(kind: u32): u32 {
     }
     case 0x47: return !sane && below(10) == 0 ? badPointer() : <u32>safeContext;  // G
     case 0x67: return !sane && below(10) == 0 ? badPointer() : <u32>safeTeb;      // g
-    case 0x42: return badPointer();                                       // B
+    case 0x42: {                                                          // B: never readable (a CONTEXT read from
+      const r = below(4);                                                 // memory the fuzzer committed would send a thread anywhere)
+      return r == 0 ? 0 : r == 1 ? 0x80000000 + (below(0x100000) << 2) : r == 2 ? MM_USER_PROBE_ADDRESS - 4 + below(8) : 0xFFFFF000;
+    }
     case 0x4E: {                                                          // N
       if (below(2) == 0) return badPointer();
       store<u16>(displayString, 32); store<u16>(displayString, 32, 2);
@@ -403,7 +424,12 @@ function fuzzOne(): void {
   let block = <u32>argv;
   const r = mostlyValid ? 2 : below(64);
   if (r == 0) block = badPointer();
-  else if (r == 1 && n > 0) { block = E + 7 * PAGE - (n * 4 - 4 * below(n)); for (let k: u32 = 0; k < n * 4 && block + k < E + 7 * PAGE; k += 4) store<u32>(block + k, load<u32>(argv + k)); }
+  else if (r == 1 && n > 0) {
+    // the block runs off the end of the committed page: written with NtWriteVirtualMemory, which answers a status if the
+    // fuzzer's own calls decommitted the page (a store here would end the fuzzer)
+    block = E + 7 * PAGE - (n * 4 - 4 * below(n));
+    NtWriteVirtualMemory(SELF, block, argv, E + 7 * PAGE - block, 0);
+  }
   // Into the ring first: a STOP inside the call leaves it there.
   const slot = load<u32>(RING, 16);
   const entry = RING + 64 + slot * 64;
@@ -541,8 +567,7 @@ const srvOa = memory.data(24, 4);
 function nameOa(name: string): u32 {
   store<u16>(srvName, <u16>(name.length << 1)); store<u16>(srvName, <u16>(name.length << 1), 2);
   store<u32>(srvName, <u32>changetype<usize>(name), 4);
-  store<u32>(srvOa, 24); store<u32>(srvOa, 0, 4); store<u32>(srvOa, <u32>srvName, 8); store<u32>(srvOa, 0x40, 12);
-  store<u32>(srvOa, 0, 16); store<u32>(srvOa, 0, 20);
+  InitializeObjectAttributes(srvOa, srvName, OBJ_CASE_INSENSITIVE, 0, 0);
   return <u32>srvOa;
 }
 /** The caller's and main's own OBJECT_ATTRIBUTES (the server thread has its own). */
@@ -555,18 +580,23 @@ function poolName(name: string): u32 {
   store<u32>(poolOaCell, 0, 16); store<u32>(poolOaCell, 0, 20);
   return <u32>poolOaCell;
 }
+/** The server serves both its ports in turn: \fuzz\port and the waitable \fuzz\wport (a request to either gets a reply). */
 function server(p: u32): void {
   store<i64>(srvTimeout, -200000);
+  let turn: u32 = 0;
   while (!stopHelpers) {
     if (serverPort == 0) {
       const s = NtCreatePort(srvCell, nameOa("\\fuzz\\port"), 0x100, 0x148, 0);
       if (s != 0) { NtDelayExecution(0, srvTimeout); continue; }
       serverPort = load<u32>(srvCell);
     }
+    if (waitPort == 0 && NtCreateWaitablePort(srvCell, nameOa("\\fuzz\\wport"), 0x40, 0x148, 0) == 0) waitPort = load<u32>(srvCell);
+    turn++;
+    const port = (turn & 1) != 0 || waitPort == 0 ? serverPort : waitPort;
     store<u32>(srvCell, 0, 4);
-    const s = NtReplyWaitReceivePortEx(serverPort, srvCell + 4, 0, srvReceive, srvTimeout);
+    const s = NtReplyWaitReceivePortEx(port, srvCell + 4, 0, srvReceive, srvTimeout);
     if (s == 0x102) continue;
-    if (s == 0xC0000008 || s == 0xC0000024) { serverPort = 0; continue; }  // invalid handle, type mismatch: the fuzzer closed it
+    if (s == 0xC0000008 || s == 0xC0000024) { if (port == serverPort) serverPort = 0; else waitPort = 0; continue; } // the fuzzer closed it
     if (s != 0) { NtYieldExecution(); continue; }
     const type = <u32>load<u16>(srvReceive, 4) & 0xFF;
     if (type == 10) {
@@ -581,7 +611,7 @@ function server(p: u32): void {
       memory.copy(srvReply, srvReceive, 24);
       store<u16>(srvReply, 8); store<u16>(srvReply, 32, 2); store<u16>(srvReply, 0, 4); store<u16>(srvReply, 0, 6);
       store<u32>(srvReply, 0x52455054, 24); store<u32>(srvReply, serverReplied, 28);
-      if (NtReplyPort(serverPort, srvReply) == 0) serverReplied++;
+      if (NtReplyPort(port, srvReply) == 0) serverReplied++;
     }
   }
 }
@@ -630,7 +660,7 @@ function openPool(): void {
   poolName("\\fuzz\\port");
   store<u32>(sc + 48, 12); store<u32>(sc + 52, 2); store<u32>(sc + 56, 0);  // SECURITY_QUALITY_OF_SERVICE
   created(5, NtConnectPort(sc, poolUstr, sc + 48, 0, 0, 0, 0, 0));
-  created(5, NtCreateWaitablePort(sc, poolName("\\fuzz\\wport"), 0x40, 0x100, 0));
+  if (waitPort != 0) poolAdd(5, waitPort);
   created(6, NtOpenDirectoryObject(sc, 0xF000F, poolName("\\")));
   store<u16>(sc + 32, 24); store<u16>(sc + 34, 24); store<u32>(sc + 36, <u32>changetype<usize>("\\Device\\Null"));
   created(7, NtCreateSymbolicLinkObject(sc, 0xF0001, poolName("\\fuzz\\link"), sc + 32));
@@ -651,15 +681,16 @@ function openPool(): void {
 function sweep(): void {
   const top = maxHandle + 0x100 < 0x4000 ? maxHandle + 0x100 : 0x4000;
   for (let h: u32 = 4; h <= top; h += 4) {
-    if (h == callerHandle || h == serverPort || h == pagerSection || h == victimThread || h == fuzzDir) continue;
+    if (h == callerHandle || h == serverPort || h == waitPort || h == pagerSection || h == victimThread || h == fuzzDir) continue;
     let mine = false;
     for (let i: u32 = 0; i < srvCommN; i++) if (load<u32>(srvComm + i * 4) == h) mine = true;
     if (!mine) NtClose(h);
   }
   maxHandle = 0x100;
   // memory
+  // (below the TEBs and the PEB, which the kernel puts from 0x7FFDF000 down: never the fuzzer's)
   let at: u32 = 0x10000;
-  while (at < 0x7FFE0000) {
+  while (at < 0x7FF00000) {
     if (NtQueryVirtualMemory(SELF, at, 0, mbi, 28, 0) != 0) break;
     const base = load<u32>(mbi, 4), size = load<u32>(mbi, 12), state = load<u32>(mbi, 16), type = load<u32>(mbi, 24);
     if (size == 0) break;

@@ -7,6 +7,7 @@
 // (\Images\hello.exe) -- that are copies: what changes there is not seen here.
 //
 // Every line is "what status [length N previous LUID=attributes ...]".
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { show, NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject,
   NtQueryInformationProcess, NtQueryObject, NtOpenProcess, NtTerminateProcess, ms, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
@@ -108,8 +109,7 @@ function copyChild(): u32 {
 /** A process from \Images\hello.exe (not started yet); its handle, or 0. Its section is at h+24 (the caller starts it). */
 function imageChild(): u32 {
   unicode(name, "\\??\\C:\\Images\\hello.exe");
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>name, 8); store<u32>(oa, 0x40, 12);
-  store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   let status = NtCreateFile(h + 20, 0x80000000 | 0x20000000 | 0x100000, oa, iosb, 0, 0, 1, 1, 0x60, 0, 0);
   if (status == 0) {
     status = NtCreateSection(h + 24, 0xF001F, 0, 0, 0x10, 0x1000000, load<u32>(h + 20));

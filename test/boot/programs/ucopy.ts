@@ -8,6 +8,7 @@
 // Lines: first the cases without a race (a status and the bytes reported),
 // then two races, each "<what> calls N success N partial N access violation N
 // other N switches N", then "the kernel is still running".
+import { IO_STATUS_BLOCK } from "../../../kernel/sdk/ntdef";
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, say, put, putHex, putDec, flush, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtCreateThread, NtTerminateThread,
   NtReadVirtualMemory, NtSuspendThread, attributes } from "./nt";
@@ -72,7 +73,7 @@ export function main(): void {
   show("open the data file", NtOpenFile(cell + 16, 0x00100001 /* FILE_READ_DATA | SYNCHRONIZE */, attributes("\\??\\C:\\ucopy.bin", 0x40), iosb, 1, 0x60));
   const file = load<u32>(cell, 16);
   store<u64>(offset, 0);
-  store<u32>(iosb, 0xFFFF); store<u32>(iosb, 0xFFFF, 4);
+  changetype<IO_STATUS_BLOCK>(iosb).Status = 0xFFFF; changetype<IO_STATUS_BLOCK>(iosb).Information = 0xFFFF;
   show("read the file into it", NtReadFile(file, 0, 0, 0, iosb, region, SIZE, offset, 0));
   show("commit the buffer again", commit(region, SIZE));
 

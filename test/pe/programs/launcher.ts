@@ -9,6 +9,7 @@
 //   launch: <command line> -> exit 0x........
 //   launch: <command line> -> not started 0x........   (RtlCreateUserProcess failed)
 //   launch: <command line> -> not native 0xC000007B    (subsystem not 1: terminated unstarted)
+//   launch: <command line> -> timed out 0xC0000102     (after a line `timeout MS`: ran longer, ended)
 //   launch: done
 //
 // A line `knowndll <NT path of a DLL> <name>` makes \KnownDlls (once, with
@@ -46,6 +47,9 @@ const image = memory.data(8, 4), command = memory.data(8, 4), ustr = memory.data
 const oa = memory.data(24, 4), iosb = memory.data(8, 4), handle = memory.data(4, 4), params = memory.data(4, 4);
 const info = memory.data(0x44, 4), pbi = memory.data(24, 4);
 const forever = memory.data<u64>([0x8000000000000000]);
+/** A "timeout MS" line: later programs that run longer are ended (the format fuzzer's mutated images may loop). */
+const limit = memory.data(8, 8);
+let limited = false;
 function setString(s: usize, buffer: usize, bytes: u32): void { store<u16>(s, <u16>bytes); store<u16>(s, <u16>(bytes + 2), 2); store<usize>(s, buffer, 4); }
 
 function report(what: string, status: u32): void {
@@ -115,9 +119,15 @@ function launch(bytes: u32): void {
     report("not native", 0xC000007B);
   } else {
     NtResumeThread(thread, 0);
-    NtWaitForSingleObject(process, 0, 0);
-    NtQueryInformationProcess(process, 0, pbi, 24, 0);
-    report("exit", load<u32>(pbi));
+    if (limited && NtWaitForSingleObject(process, 0, limit) == 0x102 /* STATUS_TIMEOUT */) {
+      NtTerminateProcess(process, 0xC0000102);
+      NtWaitForSingleObject(process, 0, 0);
+      report("timed out", 0xC0000102);
+    } else {
+      NtWaitForSingleObject(process, 0, 0);
+      NtQueryInformationProcess(process, 0, pbi, 24, 0);
+      report("exit", load<u32>(pbi));
+    }
   }
   NtClose(thread);
   NtClose(process);
@@ -145,7 +155,12 @@ export function main(): void {
       at++;
     }
     at++;
-    if (n > 9 && load<u64>(wide) == 0x0077006F006E006B && load<u64>(wide, 8) == 0x006C006C0064006E && load<u16>(wide, 16) == 0x20) knownDll(n << 1); // "knowndll "
+    if (n > 8 && load<u64>(wide) == 0x0065006D00690074 && load<u32>(wide, 8) == 0x0075006F && load<u16>(wide, 12) == 0x0074 && load<u16>(wide, 14) == 0x20) { // "timeout "
+      let ms: i64 = 0;
+      for (let i: u32 = 8; i < n; i++) ms = ms * 10 + <i64>(load<u16>(wide + (i << 1)) - 48);
+      store<i64>(limit, -ms * 10000);
+      limited = true;
+    } else if (n > 9 && load<u64>(wide) == 0x0077006F006E006B && load<u64>(wide, 8) == 0x006C006C0064006E && load<u16>(wide, 16) == 0x20) knownDll(n << 1); // "knowndll "
     else if (n != 0) launch(n << 1);
   }
   put("launch: done"); flush();

@@ -7,7 +7,8 @@
 // inline exported functions that contain loops).
 //
 // Command line: "K N M V" (decimal)
-//   K  kernel: 1 crc32, 2 copyWords, 3 insertionSort, 4 fnv1a32
+//   K  kernel: 1 crc32, 2 copyWords, 3 insertionSort, 4 fnv1a32, 5 compareBytes,
+//      6 poolChurn, 7 hashLookups, 8 copyFill
 //   N  repetitions: each one prepares the input (only sort needs it: the
 //      array is regenerated) and, if M is 1, calls the kernel once
 //   V  1: verify mode, run every kernel once and print a checksum line each
@@ -16,9 +17,11 @@
 // whole-run instruction count. Two runs that differ only in M give the
 // instructions of N kernel calls, with exactly the same code around them.
 import { line, exit, mark, puts } from './io';
-import { crc32, makeCrcTable, copyWords, sum, insertionSort, fnv1a32 } from './kernels';
+import {
+  crc32, makeCrcTable, copyWords, sum, insertionSort, fnv1a32, compareBytes, poolInit, poolChurn, hashInsert, hashLookups, copyFill,
+} from './kernels';
 // Exported, so the optimiser keeps each kernel as its own function (not specialised into the driver).
-export { crc32, copyWords, insertionSort, fnv1a32 };
+export { crc32, copyWords, insertionSort, fnv1a32, compareBytes, poolChurn, hashLookups, copyFill };
 
 // --- crc32 (crc32.ts)
 const N_CRC = 16384;
@@ -42,9 +45,28 @@ function fillSort(): void {
 const N_HASH = 8192;
 const hashBuf = memory.data(N_HASH);
 
+// --- string compare: two 8 KiB strings, equal but for the last byte
+const N_CMP: u32 = 8192;
+const cmpA = memory.data(N_CMP);
+const cmpB = memory.data(N_CMP);
+
+// --- pool: 256 blocks of 32 bytes, all taken and given back per call
+const N_POOL: u32 = 256;
+const pool = memory.data(16 + N_POOL * 32, 16);
+const slots = memory.data(N_POOL * 4, 4);
+
+// --- hash: 512 keys in 1024 slots, 4096 lookups (half of them hits)
+const N_LOOKUP: u32 = 4096;
+const table = memory.data(1024 * 4, 4);
+const keys = memory.data(N_LOOKUP * 4, 4);
+
+// --- bulk memory: memcpy and memset of 16 KiB
+const N_BULK: u32 = 16384;
+const bulkFill = memory.data(N_BULK);
+
 // --- driver
 /** The kernels' scalar results land here, so they are not dead code. */
-const results = memory.data(16);
+const results = memory.data(32);
 
 /** The multiboot command line's decimal numbers (physical memory is mapped at 0x80000000). */
 const args = new StaticArray<u32>(4);
@@ -73,6 +95,10 @@ let crcFn: (p: usize, len: u32) => u32 = crc32;
 let copyFn: (d: usize, s: usize, n: u32) => void = copyWords;
 let sortFn: (p: usize, n: i32) => void = insertionSort;
 let fnvFn: (p: usize, n: u32) => u32 = fnv1a32;
+let cmpFn: (a: usize, b: usize, n: u32) => i32 = compareBytes;
+let poolFn: (pool: usize, slots: usize, n: u32) => u32 = poolChurn;
+let hashFn: (table: usize, keys: usize, n: u32) => u32 = hashLookups;
+let bulkFn: (d: usize, s: usize, f: usize, n: u32) => void = copyFill;
 
 function run(k: u32, m: u32): void {
   if (k == 3) fillSort();
@@ -81,6 +107,10 @@ function run(k: u32, m: u32): void {
   else if (k == 2) copyFn(dst, src, N_COPY);
   else if (k == 3) sortFn(a, N_SORT);
   else if (k == 4) store<u32>(results, fnvFn(hashBuf, N_HASH), 4);
+  else if (k == 5) store<i32>(results, cmpFn(cmpA, cmpB, N_CMP), 8);
+  else if (k == 6) store<u32>(results, poolFn(pool, slots, N_POOL), 12);
+  else if (k == 7) store<u32>(results, hashFn(table, keys, N_LOOKUP), 16);
+  else if (k == 8) bulkFn(dst, src, bulkFill, N_BULK);
 }
 
 export function main(magic: u32, info: usize): void {
@@ -92,6 +122,16 @@ export function main(magic: u32, info: usize): void {
   for (let i = 0; i < N_CRC; i++) { x = x * 1103515245 + 12345; store<u8>(crcBuf + i, x >>> 16); }
   for (let i: u32 = 0; i < N_COPY; i++) store<u8>(src + i, <u8>(i ^ (i >> 7)));
   for (let i = 0; i < N_HASH; i++) store<u8>(hashBuf + i, <u8>(i * 31 + (i >> 3)));
+  for (let i: u32 = 0; i < N_CMP; i++) { const c = <u8>(0x41 + i % 26); store<u8>(cmpA + i, c); store<u8>(cmpB + i, c); }
+  store<u8>(cmpB + N_CMP - 1, 0x7A);
+  poolInit(pool, N_POOL);
+  let y: u32 = 99;
+  for (let i: u32 = 0; i < N_LOOKUP; i++) {
+    y ^= y << 13; y ^= y >> 17; y ^= y << 5;
+    const key = y | 1;
+    store<u32>(keys + (<usize>i << 2), key);
+    if ((i & 1) == 0 && i < 1024) hashInsert(table, key);
+  }
   if (verify) {
     line('crc32', crcFn(crcBuf, N_CRC));
     copyFn(dst, src, N_COPY);
@@ -107,6 +147,12 @@ export function main(magic: u32, info: usize): void {
     line('sorted', ok);
     line('sum', s);
     line('fnv1a32', fnvFn(hashBuf, N_HASH));
+    line('compare', <u32>cmpFn(cmpA, cmpB, N_CMP));
+    line('pool', poolFn(pool, slots, N_POOL));
+    line('pool again', poolFn(pool, slots, N_POOL));
+    line('hash', hashFn(table, keys, N_LOOKUP));
+    bulkFn(dst, src, bulkFill, N_BULK);
+    line('bulk', crc32(dst, N_BULK) ^ crc32(bulkFill, N_BULK));
     puts('done\n');
   } else {
     for (let r: u32 = 0; r < n; r++) run(k, m);
