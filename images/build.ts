@@ -20,6 +20,7 @@ import { FatVolume, type FatDirNode, type FatNode, type FatReadNode, type FatTyp
 import { MbrBuildFatDisk, MbrReadPartition } from './disk/mbr.ts';
 import { buildHive, regExport, regTreeFromSources } from './registry/hive.ts';
 import { RegfReader } from './registry/regf-reader.ts';
+import { regfSystemOnlySecurity } from './registry/regf.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, '..');
@@ -81,7 +82,9 @@ export function buildSystemHive(overlays: DiskOptions['overlays'] = []): Uint8Ar
 
 /** A machine hive other than SYSTEM (SAM, SOFTWARE) from images/registry/NAME.reg. */
 export function buildOtherHive(name: string): Uint8Array {
-  return buildHive(readFileSync(join(HERE, 'registry', `${name}.reg`)), `images/registry/${name}.reg`, { root: `HKEY_LOCAL_MACHINE\\${name}` });
+  // SAM's keys are SYSTEM's only (the kernel checks the hive's descriptor on each open).
+  const security = name === 'SAM' ? regfSystemOnlySecurity() : undefined;
+  return buildHive(readFileSync(join(HERE, 'registry', `${name}.reg`)), `images/registry/${name}.reg`, { root: `HKEY_LOCAL_MACHINE\\${name}`, security });
 }
 
 /** A whole disk image. */

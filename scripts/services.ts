@@ -134,6 +134,8 @@ export const SERVICES: Service[] = [
   { name: 'NtShutdownSystem', args: 1, file: 'ps/psshutdown' },
   { name: 'NtGetContextThread', args: 2, file: 'ps/psthread' },
   { name: 'NtSetContextThread', args: 2, file: 'ps/psthread' },
+  { name: 'NtQueryInformationToken', args: 5, file: 'se/tokeninfo' },
+  { name: 'NtCreateToken', args: 13, file: 'se/tokeninfo' },
 ];
 
 /** The shadow table's first number (NT's second service table, win32k.sys's). */

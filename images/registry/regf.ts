@@ -56,6 +56,7 @@ export interface RegfOptions {
   fileName?: string; // stored in the base block (last 31 chars)
   timestamp?: bigint; // FILETIME for the base block, bins and keys
   rootName?: string; // root key name; Windows uses e.g. "ROOT" / "CMI-CreateHive{...}"
+  security?: Uint8Array; // the self-relative descriptor of every key (default regfDefaultSecurity())
 }
 
 /** The base block checksum: XOR of dwords 0..126, with NT's two special cases. */
@@ -116,6 +117,19 @@ function sid(auth: number, ...subs: number[]): number[] {
  * Everyone KEY_READ, inherited by subkeys.
  */
 export function regfDefaultSecurity(): Uint8Array {
+  return regfSecurity(false);
+}
+
+/**
+ * The SAM hive's descriptor: owner Administrators, group SYSTEM, a DACL
+ * granting SYSTEM KEY_ALL_ACCESS only (NT's SAM\SAM key: nobody else, not
+ * even Administrators, may open it; the kernel checks it on every open).
+ */
+export function regfSystemOnlySecurity(): Uint8Array {
+  return regfSecurity(true);
+}
+
+function regfSecurity(systemOnly: boolean): Uint8Array {
   const SE_DACL_PRESENT = 0x0004; // Dacl field is valid
   const SE_SELF_RELATIVE = 0x8000; // offsets, not pointers
   const KEY_ALL_ACCESS = 0xf003f; // every key right
@@ -128,9 +142,10 @@ export function regfDefaultSecurity(): Uint8Array {
     const size = 8 + who.length;
     return [0 /* ACCESS_ALLOWED_ACE_TYPE */, INHERIT, size & 0xff, size >> 8, ...le32(mask), ...who];
   };
-  const aces = [...ace(KEY_ALL_ACCESS, system), ...ace(KEY_ALL_ACCESS, admins), ...ace(KEY_READ, everyone)];
+  const aces = systemOnly ? [...ace(KEY_ALL_ACCESS, system)]
+    : [...ace(KEY_ALL_ACCESS, system), ...ace(KEY_ALL_ACCESS, admins), ...ace(KEY_READ, everyone)];
   const aclSize = 8 + aces.length;
-  const acl = [2 /* ACL_REVISION */, 0, aclSize & 0xff, aclSize >> 8, 3, 0, 0, 0, ...aces];
+  const acl = [2 /* ACL_REVISION */, 0, aclSize & 0xff, aclSize >> 8, systemOnly ? 1 : 3, 0, 0, 0, ...aces];
   const ownerOff = 20;
   const groupOff = ownerOff + admins.length;
   const daclOff = groupOff + system.length;
@@ -218,7 +233,7 @@ export function regfWrite(root: RegKey, opts: RegfOptions = {}): Uint8Array {
   const a = new CellAllocator(ts);
 
   // One shared sk for every key: a circular list of one.
-  const sd = regfDefaultSecurity();
+  const sd = opts.security ?? regfDefaultSecurity();
   const sk = a.alloc(SK_HEADER_SIZE + sd.length);
   let keyCount = 0;
 

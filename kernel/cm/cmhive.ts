@@ -29,6 +29,7 @@
 // thread, which waits five seconds (changes in that time go together) and
 // writes every dirty hive. NtFlushKey writes at once.
 
+import { RtlValidRelativeSecurityDescriptor } from "../rtl/security";
 import { ExFreePoolWithTag } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogDecimal } from "../ke/log";
@@ -68,6 +69,17 @@ const Hives: usize = memory.data(<i32>(HIVE_SIZE * (CM_HIVE_COUNT + 1)), 4);
 @inline function H(hive: u32): usize { return Hives + hive * HIVE_SIZE; }
 
 export function CmpHiveRoot(hive: u32): usize { return load<usize>(H(hive)); }
+/**
+ * The security descriptor every key of a hive has (the hive file's sk cell:
+ * the writer shares one among all keys; images/registry/regf.ts), or 0 when
+ * the hive has none or it is not a valid self-relative descriptor (then its
+ * keys are open to all, as keys with a NULL DACL).
+ */
+export function CmHiveSecurity(hive: u32): usize {
+  if (hive == 0 || hive > CM_HIVE_COUNT) return 0;
+  const sd = load<usize>(H(hive) + 4), length = load<u32>(H(hive) + 8);
+  return sd != 0 && RtlValidRelativeSecurityDescriptor(sd, length) ? sd : 0;
+}
 
 /** \REGISTRY, \REGISTRY\MACHINE and \REGISTRY\USER (cmparse.ts makes them). */
 export let CmpRegistryRoot: usize = 0;

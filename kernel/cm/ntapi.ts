@@ -25,10 +25,11 @@ import {
   CmpFindValue, CmpGetDwordValue, CmpSetDwordValue, CmpSetValue, CmpTouch, CmpUnlinkSubKey,
 } from "./cmp";
 import {
-  CmKeyObjectType, CmKeyOfObject, CmpCreateDisposition, CmpSetCreateContext, KEY_ENUMERATE_SUB_KEYS, KEY_QUERY_VALUE,
+  CmKeyObjectType, CmKeyOfObject, CmpCreateDisposition, CmpSetCreateContext, KEY_ENUMERATE_SUB_KEYS, KEY_QUERY_VALUE, REG_CREATED_NEW_KEY,
   KEY_SET_VALUE, REG_LEGAL_OPTION,
 } from "./cmparse";
-import { CM_HIVE_SYSTEM, CmpFlushAll, CmpFlushHive, CmpHiveRoot, CmpLazyFlush } from "./cmhive";
+import { CM_HIVE_SYSTEM, CmHiveSecurity, CmpFlushAll, CmpFlushHive, CmpHiveRoot, CmpLazyFlush } from "./cmhive";
+import { ObCheckAccess } from "../ob/obsecure";
 import { CmSystemHiveLoaded, CmpLoadOtherHives } from "./cminit";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW,
@@ -161,6 +162,19 @@ function CmpOpenOrCreate(keyHandle: usize, desiredAccess: u32, objectAttributes:
     result = CmpCreateDisposition;
     CmpSetCreateContext(false, 0, 0, 0, 0);
     ObpReleaseLock(lock);
+    if (NT_SUCCESS(status) && (!creating || result != REG_CREATED_NEW_KEY)) {
+      // Opening a key that exists: its hive's descriptor against the caller's token (NT's CmpCheckKeyAccess).
+      const granted = KeAllocateScratch(4);
+      const key = CmKeyOfObject(load<usize>(context + X_OBJECT));
+      const checked = ObCheckAccess(CmHiveSecurity(CmKey(key).Hive), CmKeyObjectType, desiredAccess, granted);
+      desiredAccess = load<u32>(granted);
+      KeFreeScratch(granted);
+      if (checked != STATUS_SUCCESS) {
+        ObDereferenceObject(load<usize>(context + X_OBJECT));
+        store<usize>(context + X_OBJECT, 0);
+        status = checked;
+      }
+    }
     if (NT_SUCCESS(status)) status = CmpInsertKeyHandle(context, oa, desiredAccess);
     if (NT_SUCCESS(status)) {
       if (!ExWriteUserUlong(keyHandle, load<u32>(context + X_HANDLE))

@@ -28,12 +28,13 @@ import { NtRequestPort, NtRequestWaitReplyPort, NtImpersonateClientOfPort } from
 import { NtCreatePagingFile } from "../mm/pagefile";
 import { NtSetDefaultHardErrorPort } from "../ps/psharderr";
 import { NtShutdownSystem } from "../ps/psshutdown";
+import { NtQueryInformationToken, NtCreateToken } from "../se/tokeninfo";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 114;
+export const KiServiceCount: u32 = 116;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 4, 12, 4, 8, 8];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 4, 12, 4, 8, 8, 20, 52];
 /** Bytes of arguments of service `service` (below KiServiceCount: KiSystemService checks first). */
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>unchecked(KiArgumentBytes[service]); }
 
@@ -154,9 +155,11 @@ function KiEntryNtSetSystemInformation(args: usize): u32 { return NtSetSystemInf
 function KiEntryNtShutdownSystem(args: usize): u32 { return NtShutdownSystem(load<u32>(args)); }
 function KiEntryNtGetContextThread(args: usize): u32 { return NtGetContextThread(load<u32>(args), load<u32>(args, 4)); }
 function KiEntryNtSetContextThread(args: usize): u32 { return NtSetContextThread(load<u32>(args), load<u32>(args, 4)); }
+function KiEntryNtQueryInformationToken(args: usize): u32 { return NtQueryInformationToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtCreateToken(args: usize): u32 { return NtCreateToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36), load<u32>(args, 40), load<u32>(args, 44), load<u32>(args, 48)); }
 
 /** The dispatch table: a function reference per service number (KiInitializeServiceTable fills it). */
-const KiServiceTable: usize = memory.data(456, 4);
+const KiServiceTable: usize = memory.data(464, 4);
 
 /** Phase 0: fills the dispatch table, so a service costs one indirect call, not a compare per number before it. */
 export function KiInitializeServiceTable(): void {
@@ -274,6 +277,8 @@ export function KiInitializeServiceTable(): void {
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtShutdownSystem), 444);
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtGetContextThread), 448);
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetContextThread), 452);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationToken), 456);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateToken), 460);
 }
 
 /**

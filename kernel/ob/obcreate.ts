@@ -22,6 +22,9 @@
 // returns it to the same quota block, whether or not its creator still runs.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExCaptureSecurityDescriptor, ExFreeSecurityDescriptor } from "../ex/security";
+import { ExGetPreviousMode, UserMode } from "../ke/probe";
+import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { ExChargePoolQuota, ExCurrentQuotaBlock, ExReturnPoolQuota } from "../ex/quota";
 import {
   OBJ_NAME_PATH_SEPARATOR, RtlCharAt, RtlCharCount, RtlEqualUnicodeString, RtlUnicodeString,
@@ -69,6 +72,8 @@ function ObpAllocateObject(type: usize, tag: u32, withName: bool, bodySize: u32,
   header.NameInfoOffset = <u8>nameInfoSize;
   header.QuotaInfoOffset = <u8>(quotaInfoSize + nameInfoSize);
   header.Flags = flags;
+  header.ObjectCreateInfo = 0;
+  header.SecurityDescriptor = 0;
   const object = block + quotaInfoSize + nameInfoSize + SIZEOF_OBJECT_HEADER;
   if (type != 0) ObpCountObject(type);
   return object;
@@ -84,6 +89,8 @@ export function ObpDeleteObject(object: usize): void {
   const deleteProcedure = ObpTypeInfo(type).DeleteProcedure;
   if (deleteProcedure) deleteProcedure(object);
   changetype<OBJECT_TYPE>(type).TotalNumberOfObjects--;
+  const sd = OBJECT_TO_OBJECT_HEADER(object).SecurityDescriptor;
+  if (sd != 0) ExFreeSecurityDescriptor(sd); // obsecure.ts: the object owns its descriptor
   const nameInfo = OBJECT_HEADER_TO_NAME_INFO(object);
   if (nameInfo != 0 && ObpNameOf(nameInfo).Buffer != 0) ExFreePoolWithTag(ObpNameOf(nameInfo).Buffer, OB_NAME_TAG);
   const quotaInfo = OBJECT_HEADER_TO_QUOTA_INFO(object);
@@ -154,9 +161,25 @@ export function ObpHasName(objectAttributes: usize): bool {
  * which NT does not make at all, are charged to no one.
  */
 export function ObCreateObject(objectType: usize, objectAttributes: usize, bodySize: u32, object: usize, chargeQuota: bool = true): u32 {
+  // The creator's descriptor (OBJECT_ATTRIBUTES.SecurityDescriptor) is captured first, before the lock and
+  // before anything is made (NT's ObpCaptureObjectCreateInformation): a bad one fails the creation cleanly.
+  // From user mode it is always read through the user-copy routine, once (ex/security.ts); obsecure.ts.
+  store<usize>(object, 0);
+  let sd: usize = 0;
+  if (objectAttributes != 0 && changetype<OBJECT_ATTRIBUTES>(objectAttributes).Length == SIZEOF_OBJECT_ATTRIBUTES) {
+    const given = changetype<OBJECT_ATTRIBUTES>(objectAttributes).SecurityDescriptor;
+    if (given != 0) {
+      const captured = ExCaptureSecurityDescriptor(given, ExGetPreviousMode() == UserMode || given < MM_USER_PROBE_ADDRESS, object);
+      if (captured != STATUS_SUCCESS) return captured;
+      sd = load<usize>(object);
+      store<usize>(object, 0);
+    }
+  }
   const lock = ObpAcquireLock();
   const status = ObpCreateObject(objectType, objectAttributes, bodySize, object, chargeQuota);
+  if (status == STATUS_SUCCESS) OBJECT_TO_OBJECT_HEADER(load<usize>(object)).SecurityDescriptor = sd;
   ObpReleaseLock(lock);
+  if (status != STATUS_SUCCESS && sd != 0) ExFreeSecurityDescriptor(sd);
   return status;
 }
 

@@ -33,7 +33,8 @@ import {
   OB_FLAG_NEW_OBJECT, OB_NAME_TAG, OBJ_MAX_REPARSE_ATTEMPTS, OBJECT_ATTRIBUTES, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE_OF, ObpAcquireLock, ObpReleaseLock, ObpTypeInfo,
 } from "./obp";
 import { ObpHasName, ObpValidateName, ObpValidateObjectAttributes } from "./obcreate";
-import { ExGetPreviousMode, KernelMode } from "../ke/probe";
+import { ExGetPreviousMode, KernelMode, UserMode } from "../ke/probe";
+import { ObpCheckObjectAccess } from "./obsecure";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ObpInsertNamedObject, ObpLookupDirectoryEntry } from "./obdir";
 import { ObpCreateHandle, ObReferenceObjectByHandle } from "./obhandle";
@@ -286,6 +287,12 @@ function ObpInsertObject(object: usize, desiredAccess: u32, handle: usize): u32 
     const out = KeAllocateScratch(4); // out-parameters: the thread's own (see obdir.ts)
     status = ObpInsertByName(object, changetype<OBJECT_ATTRIBUTES>(objectAttributes), out);
     target = load<usize>(out);
+    if (NT_SUCCESS(status) && target != object) {
+      // OBJ_OPENIF found an existing object: this is an open, checked as one.
+      const checked = ObpCheckObjectAccess(target, desiredAccess, out);
+      if (checked != STATUS_SUCCESS) { ObDereferenceObject(target); status = checked; }
+      else desiredAccess = load<u32>(out);
+    }
     KeFreeScratch(out);
     if (!NT_SUCCESS(status)) return status;
   }
@@ -317,6 +324,11 @@ function ObpOpenObjectByName(objectAttributes: usize, objectType: usize, desired
   const out = KeAllocateScratch(4);
   status = ObpLookupObjectName(oa.RootDirectory, oa.ObjectName, oa.Attributes, objectType, 0, out);
   const object = load<usize>(out);
+  if (NT_SUCCESS(status)) {
+    status = ObpCheckObjectAccess(object, desiredAccess, out); // obsecure.ts: the object's descriptor, the caller's token
+    if (!NT_SUCCESS(status)) ObDereferenceObject(object);
+    else desiredAccess = load<u32>(out);
+  }
   KeFreeScratch(out);
   if (!NT_SUCCESS(status)) return status;
   status = ObpCreateHandle(object, desiredAccess, oa.Attributes & (OBJ_INHERIT | OBJ_KERNEL_HANDLE), handle);
@@ -371,7 +383,11 @@ export function ObInsertParsedObject(object: usize, oa: usize, insert: usize, de
   if (ExGetPreviousMode() == KernelMode) handleAttributes |= attributes & OBJ_KERNEL_HANDLE;
   const i = changetype<OBJECT_ATTRIBUTES>(insert);
   i.Length = 24;
+  i.RootDirectory = 0;
+  i.ObjectName = 0;
   i.Attributes = handleAttributes;
+  i.SecurityDescriptor = 0; // a parsed object's security is its component's (Cm: the hive's)
+  i.SecurityQualityOfService = 0;
   OBJECT_TO_OBJECT_HEADER(object).ObjectCreateInfo = insert;
   return ObInsertObject(object, desiredAccess, handle);
 }

@@ -19,7 +19,9 @@ import { MmCommitUserPages, MmCopyToUser } from "../mm/procmm";
 import { PspMapSystemDll } from "./psdll";
 import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable, ObInheritHandles } from "../ob/obhandle";
 import { ObInsertObject } from "../ob/obname";
-import { ObDereferenceObject } from "../ob/obref";
+import { ObGetObjectSecurity } from "../ob/obsecure";
+import { ExDuplicateSecurityDescriptor, ExFreeSecurityDescriptor } from "../ex/security";
+import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { MmCloneUserRange, MmDeleteProcessAddressSpace } from "../mm/procmm";
 import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
@@ -119,6 +121,24 @@ function PspCreateProcessCopy(handle: usize, access: u32, objectAttributes: usiz
   return status;
 }
 
+/**
+ * A descriptor the creator gave in OBJECT_ATTRIBUTES (ObInsertObject captured
+ * it into the Process object's header) becomes the process's own, in place of
+ * the creator's token defaults (ps/psmain.ts).
+ */
+function PspTakeCreatorSecurity(process: usize, object: usize): void {
+  const given = ObGetObjectSecurity(object);
+  if (given == 0) return;
+  const out = KeAllocateScratch(4);
+  if (ExDuplicateSecurityDescriptor(given, out) == STATUS_SUCCESS) {
+    const p = changetype<EPROCESS>(process);
+    const previous = p.SecurityDescriptor;
+    p.SecurityDescriptor = load<usize>(out);
+    if (previous != 0) ExFreeSecurityDescriptor(previous);
+  }
+  KeFreeScratch(out);
+}
+
 /** Gives the new process its object and the caller a handle to it. */
 function PspInsertNewProcess(child: usize, handle: usize, access: u32, objectAttributes: usize): u32 {
   const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 object, +12 handle
@@ -126,8 +146,14 @@ function PspInsertNewProcess(child: usize, handle: usize, access: u32, objectAtt
   if (status == STATUS_SUCCESS) {
     status = PspCreateProcessObject(child, load<usize>(s), s + 8);
     if (status == STATUS_SUCCESS) {
-      status = ObInsertObject(load<usize>(s, 8), access, s + 12);
-      if (status == STATUS_SUCCESS) store<u32>(handle, load<u32>(s, 12));
+      const object = load<usize>(s, 8);
+      ObReferenceObject(object); // ours, while the descriptor is looked at (the handle may be closed meanwhile)
+      status = ObInsertObject(object, access, s + 12);
+      if (status == STATUS_SUCCESS) {
+        store<u32>(handle, load<u32>(s, 12));
+        PspTakeCreatorSecurity(child, object);
+      }
+      ObDereferenceObject(object);
     }
     ExReleaseObjectAttributes(s);
   }

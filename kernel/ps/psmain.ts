@@ -46,6 +46,8 @@ import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "
 import { MiInsertVad, MmDeleteVads, MmSetProcessLookup, MmSetVadQuotaRoutine } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
+import { SeDefaultSecurityDescriptor } from "../se/access";
+import { ExFreeSecurityDescriptor } from "../ex/security";
 import { ObDereferenceDeviceMap, ObInheritDeviceMap, ObSetCurrentDeviceMapRoutine } from "../ob/obdevmap";
 import { LpcExitThread } from "../lpc/lpcp";
 import { MmSessionSetDirectory } from "../mm/session";
@@ -124,6 +126,11 @@ export const TEB_ADDRESS: usize = 0x7FFDE000;
    * ProcessImageFileName reports; 0 for the System process and boot modules.
    */
   ImageFilePath: usize;
+  /**
+   * Its security descriptor (self-relative, 'SeSd' pool): what NtOpenProcess and NtOpenThread check
+   * (se/access.ts). The creator's token's defaults, or the one NtCreateProcess's OBJECT_ATTRIBUTES gave.
+   */
+  SecurityDescriptor: usize;
   /** Its pool quota (ex/quota.ts): what its calls make the kernel allocate is charged here; one reference. */
   QuotaBlock: usize;
   /** The block its creator was charged for this EPROCESS (and its first handle table), and how much: returned when it goes. */
@@ -204,6 +211,7 @@ export function PspDereferenceProcess(process: usize): void {
   ObDereferenceDeviceMap(process + EPROCESS_DEVICE_MAP);
   if (p.Session != 0) PspSessionRemoveProcess(process, 0); // never ran: its session loses it now
   if (p.ImageFilePath != 0) ExFreePoolWithTag(p.ImageFilePath, IMAGE_PATH_TAG);
+  if (p.SecurityDescriptor != 0) ExFreeSecurityDescriptor(p.SecurityDescriptor);
   const creatorBlock = p.CreatorQuotaBlock, creatorCharge = p.CreatorQuotaCharge;
   if (p.QuotaBlock != 0) ExDereferenceQuotaBlock(p.QuotaBlock);
   ExFreePoolWithTag(process, PROCESS_TAG);
@@ -241,9 +249,12 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
     token = SeCopyPrimaryToken(parentToken);
     if (token == 0) return 0;
   }
+  // Its descriptor: the creating process's token's defaults (NT: the creator's, not the parent's).
+  const creatorProcess = PspCreatorProcess();
+  const sd = creatorProcess != 0 ? SeDefaultSecurityDescriptor(changetype<EPROCESS>(creatorProcess).Token) : 0;
   // The creator pays for the EPROCESS (the System process and the boot's own are the System's, unlimited).
   const creatorBlock = PsInitialSystemProcess != 0 ? changetype<EPROCESS>(PspCreatorProcess()).QuotaBlock : 0;
-  if (ExChargePoolQuota(creatorBlock, 0, PROCESS_QUOTA_CHARGE) != STATUS_SUCCESS) { if (token != 0) SeDereferenceToken(token); return 0; }
+  if (ExChargePoolQuota(creatorBlock, 0, PROCESS_QUOTA_CHARGE) != STATUS_SUCCESS) { if (token != 0) SeDereferenceToken(token); if (sd != 0) ExFreeSecurityDescriptor(sd); return 0; }
   const quota = ExCreateQuotaBlock(PsInitialSystemProcess != 0 ? QUOTA_DEFAULT_PAGED_LIMIT : QUOTA_UNLIMITED,
                                    PsInitialSystemProcess != 0 ? QUOTA_DEFAULT_NONPAGED_LIMIT : QUOTA_UNLIMITED);
   const process = quota != 0 ? ExAllocatePoolWithTag(NonPagedPool, EPROCESS_SIZE, PROCESS_TAG) : 0;
@@ -251,6 +262,7 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
     if (quota != 0) ExDereferenceQuotaBlock(quota);
     ExReturnPoolQuota(creatorBlock, 0, PROCESS_QUOTA_CHARGE);
     if (token != 0) SeDereferenceToken(token);
+    if (sd != 0) ExFreeSecurityDescriptor(sd);
     return 0;
   }
   KeInitializeDispatcherHeader(process, ProcessObject);
@@ -260,6 +272,7 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   p.BasePriority = 8;
   p.References = 1;
   p.Token = token;
+  p.SecurityDescriptor = sd;
   p.QuotaBlock = quota;
   p.CreatorQuotaBlock = creatorBlock;
   p.CreatorQuotaCharge = creatorBlock != 0 ? PROCESS_QUOTA_CHARGE : 0;

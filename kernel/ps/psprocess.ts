@@ -22,6 +22,10 @@ import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
+import { ObCheckAccess } from "../ob/obsecure";
+import { SeSinglePrivilegeCheck } from "../se/token";
+import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
+import { MAXIMUM_ALLOWED } from "../ob/obp";
 import {
   EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspEndProcessWithoutThreads, PspReferenceProcess, PspReferenceProcessById, PspTerminateProcess, PspAskToEnd,
 } from "./psmain";
@@ -159,7 +163,9 @@ export function NtOpenProcess(handle: usize, access: u32, objectAttributes: usiz
   const process = PspReferenceProcessById(pid);
   if (process == 0) return STATUS_INVALID_CID;
   const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 object, +12 handle
-  let status = ExCaptureObjectAttributes(objectAttributes, s);
+  let status = PspCheckProcessAccess(process, access, s);
+  access = load<u32>(s);
+  if (status == STATUS_SUCCESS) status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
     status = PspCreateProcessObject(process, load<usize>(s), s + 8);
     if (status == STATUS_SUCCESS) {
@@ -171,6 +177,25 @@ export function NtOpenProcess(handle: usize, access: u32, objectAttributes: usiz
   KeFreeScratch(s);
   PspDereferenceProcess(process); // the object holds its own
   return status;
+}
+
+/**
+ * The access an open of `process` (by id: NtOpenProcess, or one of its
+ * threads: NtOpenThread with `type` PsThreadType) gets, at `granted`: NT's
+ * PsOpenProcess. A caller with SeDebugPrivilege enabled gets what it asks
+ * (MAXIMUM_ALLOWED: all access) whatever the DACL says; anyone else what
+ * the process's descriptor grants its token (STATUS_ACCESS_DENIED else).
+ */
+export function PsCheckOpenAccess(process: usize, type: usize, allAccess: u32, access: u32, granted: usize): u32 {
+  if (SeSinglePrivilegeCheck(SE_DEBUG_PRIVILEGE)) {
+    store<u32>(granted, (access & MAXIMUM_ALLOWED) != 0 ? allAccess | (access & ~MAXIMUM_ALLOWED) : access);
+    return STATUS_SUCCESS;
+  }
+  return ObCheckAccess(changetype<EPROCESS>(process).SecurityDescriptor, type, access, granted);
+}
+
+function PspCheckProcessAccess(process: usize, access: u32, granted: usize): u32 {
+  return PsCheckOpenAccess(process, PsProcessType, PROCESS_ALL_ACCESS, access, granted);
 }
 
 /** NtTerminateProcess(ProcessHandle, ExitStatus): the current process ends now, another as its threads next return to user mode. */

@@ -25,11 +25,12 @@
 //                                    needs SeDebugPrivilege (NT 5.2's rule)
 
 import { KTHREAD, KeAllocateScratch, KeForEachThread, KeFreeScratch, KeSetPriorityThread } from "../ke/thread";
-import { SeSinglePrivilegeCheck } from "../se/token";
+import { SeAssignPrimaryToken, SeSinglePrivilegeCheck } from "../se/token";
+import { ProcessAccessToken, SIZEOF_PROCESS_ACCESS_TOKEN } from "../sdk/security";
 import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE, SE_INCREASE_QUOTA_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
 import { EPROCESS_QUOTA_BLOCK } from "../ex/quota";
 import { PsSetProcessSessionId } from "./pssession";
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ProbeForRead, ProbeForWrite, ProbeUserRange } from "../ke/probe";
 import { EPROCESS, EPROCESS_DEVICE_MAP, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
 import { ObQueryDeviceMapInformation, ObSetDeviceMap } from "../ob/obdevmap";
 import {
@@ -135,6 +136,16 @@ function PspSetInformationProcess(process: usize, infoClass: u32, buffer: u32, l
   if (infoClass == ProcessQuotaLimits) return PspSetQuotaLimits(p, buffer, length);
   switch (infoClass) {
     case ProcessBasePriority: case ProcessSessionInformation: case ProcessBreakOnTermination: case ProcessDeviceMap: break;
+    case ProcessAccessToken: {
+      // PROCESS_ACCESS_TOKEN { Token, Thread }: a new primary token (se/token.ts checks SeAssignPrimaryTokenPrivilege).
+      if (length != SIZEOF_PROCESS_ACCESS_TOKEN) return STATUS_INFO_LENGTH_MISMATCH;
+      const cell = KeAllocateScratch(SIZEOF_PROCESS_ACCESS_TOKEN);
+      const copied = ProbeUserRange(buffer, SIZEOF_PROCESS_ACCESS_TOKEN, 4) && ExCopyFromUser(cell, buffer, SIZEOF_PROCESS_ACCESS_TOKEN);
+      const token = load<u32>(cell);
+      KeFreeScratch(cell);
+      if (!copied) return STATUS_ACCESS_VIOLATION;
+      return SeAssignPrimaryToken(process, token);
+    }
     default: return STATUS_INVALID_INFO_CLASS;
   }
   const check = PspCheckBuffer(buffer, length, 4, false);

@@ -41,8 +41,8 @@ import { InsertTailList } from "../sdk/list";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { PspSystemDllStart } from "./psdll";
 import { KeGetContextThread, KeSetContextThread, KeUserTrapFrame } from "../ke/except";
-import { PspResolveCurrentProcess, PsDereferenceProcess, PsReferenceProcessByHandle } from "./psprocess";
-import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS } from "./psmain";
+import { PspResolveCurrentProcess, PsCheckOpenAccess, PsDereferenceProcess, PsReferenceProcessByHandle } from "./psprocess";
+import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS, PsInitialSystemProcess } from "./psmain";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES,
   STATUS_INVALID_CID, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
@@ -73,7 +73,11 @@ export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize
   KiUnlockDispatcher(f);
   if (thread == 0) return STATUS_INVALID_CID;
   const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 object, +12 handle
-  let status = ExCaptureObjectAttributes(objectAttributes, s);
+  // A thread is protected by its process's descriptor, mapped with the Thread type's rights (psprocess.ts).
+  const owner = changetype<KTHREAD>(thread).Process != 0 ? changetype<KTHREAD>(thread).Process : PsInitialSystemProcess;
+  let status = PsCheckOpenAccess(owner, PsThreadType, THREAD_ALL_ACCESS, access, s);
+  access = load<u32>(s);
+  if (status == STATUS_SUCCESS) status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
     status = PspCreateThreadObject(thread, load<usize>(s), s + 8);
     if (status == STATUS_SUCCESS) {

@@ -26,6 +26,7 @@
 //   ntuser.ts      KEY_EVENT_RECORD, VK_*, and win32k.sys's shadow services as ntdll exports them
 //   procinfo.ts    process information classes' structures: PROCESS_DEVICEMAP_INFORMATION (ProcessDeviceMap)
 //   driver.ts      DRIVER_OBJECT, DRIVER_EXTENSION (what a kernel-mode image's DriverEntry gets)
+//   security.ts    SID, ACL, ACEs, SECURITY_DESCRIPTOR(_RELATIVE), TOKEN_* information, GENERIC_MAPPING
 //
 // Conventions (see ntdef.ts): @unmanaged classes laid over memory; an embedded
 // structure is flattened as Outer_Inner fields; padding is _Name_OFF; fields
@@ -51,3 +52,4 @@ export * from "./eventlog";
 export * from "./ntuser";
 export * from "./procinfo";
 export * from "./driver";
+export * from "./security";

@@ -23,24 +23,32 @@
 import { ExGetPreviousMode, KernelMode, ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD } from "../ke/thread";
 import { KeBugCheckEx } from "../ke/bugcheck";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ObReferenceObjectByHandle, ObpCreateHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
-import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
+import { GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, ObpAcquireLock, ObpReleaseLock, READ_CONTROL } from "../ob/obp";
 import { ExProbeHandle } from "../ex/capture";
+import { ObCheckAccess, ObGetObjectSecurity, ObSetAccessCheckRoutine } from "../ob/obsecure";
+import { RtlAddAccessAllowedAceAt, RtlCreateAcl, RtlInitializeSid } from "../rtl/security";
+import { SeAccessCheck, SeDefaultSecurityDescriptor } from "./access";
+import {
+  DOMAIN_ALIAS_RID_ADMINS, SECURITY_AUTHENTICATED_USER_RID, SECURITY_BUILTIN_DOMAIN_RID, SECURITY_LOCAL_SYSTEM_RID, SECURITY_NT_AUTHORITY,
+  SECURITY_WORLD_RID, SECURITY_WORLD_SID_AUTHORITY, SE_GROUP_ENABLED, SE_GROUP_ENABLED_BY_DEFAULT, SE_GROUP_MANDATORY, SE_GROUP_OWNER,
+  SIZEOF_ACL, SIZEOF_SID_AND_ATTRIBUTES,
+} from "../sdk/security";
 import { EPROCESS, PsInitialSystemProcess } from "../ps/psmain";
 import { PROCESS_QUERY_INFORMATION, PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
 import { PsThreadType, THREAD_QUERY_INFORMATION } from "../ps/psthread";
 import {
-  TOKEN, SeTokenObjectType, SepCreateTokenType, SepCreateToken, SepAllocateLuid, SepPrivilegeBit, SE_ALL_PRIVILEGES, SYSTEM_LUID,
+  TOKEN, SeTokenObjectType, SepCreateTokenType, SepCreateToken, SepSetTokenIdentity, SepAllocateLuid, SepPrivilegeBit, SE_ALL_PRIVILEGES, SYSTEM_LUID,
   SE_MIN_WELL_KNOWN_PRIVILEGE, SE_MAX_WELL_KNOWN_PRIVILEGE, SE_PRIVILEGE_ENABLED, SE_PRIVILEGE_ENABLED_BY_DEFAULT, SE_PRIVILEGE_REMOVED,
-  TOKEN_ADJUST_PRIVILEGES, TOKEN_QUERY,
+  TOKEN_ADJUST_PRIVILEGES, TOKEN_QUERY, TOKEN_ASSIGN_PRIMARY, TokenPrimary, SeCopyPrimaryToken, SE_ASSIGNPRIMARYTOKEN_PRIVILEGE,
 } from "./tokenobj";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES,
   STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_NOT_ALL_ASSIGNED, STATUS_NO_TOKEN,
-  STATUS_SUCCESS,
+  STATUS_SUCCESS, STATUS_PRIVILEGE_NOT_HELD, STATUS_BAD_TOKEN_TYPE,
 } from "../sdk/ntstatus";
 
 /**
@@ -75,7 +83,13 @@ export function SeInitializeTokenType(): void {
   SepCreateTokenType();
   const token = SepCreateToken(SE_ALL_PRIVILEGES, SYSTEM_ENABLED_PRIVILEGES, SYSTEM_ENABLED_PRIVILEGES, SYSTEM_LUID, 0);
   if (token == 0) KeBugCheckEx(0x5E, 14, STATUS_INSUFFICIENT_RESOURCES, 0, 0);
+  if (!SepSetTokenIdentity(token, SystemIdentity, SYSTEM_GROUP_COUNT, SepBuildSystemIdentity(), 1, 0, SystemDacl)) {
+    KeBugCheckEx(0x5E, 14, STATUS_INSUFFICIENT_RESOURCES, 1, 0);
+  }
+  changetype<TOKEN>(token).SourceName = SYSTEM_SOURCE_NAME;
   changetype<EPROCESS>(PsInitialSystemProcess).Token = token;
+  changetype<EPROCESS>(PsInitialSystemProcess).SecurityDescriptor = SeDefaultSecurityDescriptor(token);
+  ObSetAccessCheckRoutine(SepObjectAccessCheck);
   KeLogBegin("se");
   KeLogString("System token: ");
   KeLogDecimal(SepCountPrivileges(SE_ALL_PRIVILEGES));
@@ -83,6 +97,54 @@ export function SeInitializeTokenType(): void {
   KeLogDecimal(SepCountPrivileges(SYSTEM_ENABLED_PRIVILEGES));
   KeLogString(" enabled");
   KeLogEnd();
+  KeLogBegin("se");
+  KeLogString("System token: user S-1-5-18, groups S-1-5-32-544 (owner) S-1-1-0 S-1-5-11; default DACL SYSTEM all, Administrators read");
+  KeLogEnd();
+}
+
+/** "*SYSTEM*" as 8 ASCII bytes (NT's system token source name). */
+const SYSTEM_SOURCE_NAME: u64 = 0x2A4D45545359532A;
+/** The System token's user and groups: SYSTEM, Administrators (the default owner), Everyone, Authenticated Users. */
+const SYSTEM_GROUP_COUNT: u32 = 4;
+// Boot only (phase 1, one thread): the blocks SepSetTokenIdentity copies.
+const SystemIdentity = memory.data(128, 4);
+const SystemDacl = memory.data(64, 4);
+const GROUP_DEFAULT: u32 = SE_GROUP_MANDATORY | SE_GROUP_ENABLED_BY_DEFAULT | SE_GROUP_ENABLED;
+
+/**
+ * Writes the System token's identity into SystemIdentity and its default
+ * DACL into SystemDacl (NT's SeMakeSystemToken: SYSTEM GENERIC_ALL,
+ * Administrators GENERIC_READ | GENERIC_EXECUTE | READ_CONTROL); returns the
+ * identity block's length.
+ */
+function SepBuildSystemIdentity(): u32 {
+  const b = SystemIdentity;
+  let at: u32 = SYSTEM_GROUP_COUNT * SIZEOF_SID_AND_ATTRIBUTES;
+  const system = b + at; at += RtlInitializeSid(b + at, SECURITY_NT_AUTHORITY, 1, SECURITY_LOCAL_SYSTEM_RID, 0, 0, 0, 0);
+  const admins = b + at; at += RtlInitializeSid(b + at, SECURITY_NT_AUTHORITY, 2, SECURITY_BUILTIN_DOMAIN_RID, DOMAIN_ALIAS_RID_ADMINS, 0, 0, 0);
+  const world = b + at; at += RtlInitializeSid(b + at, SECURITY_WORLD_SID_AUTHORITY, 1, SECURITY_WORLD_RID, 0, 0, 0, 0);
+  const users = b + at; at += RtlInitializeSid(b + at, SECURITY_NT_AUTHORITY, 1, SECURITY_AUTHENTICATED_USER_RID, 0, 0, 0, 0);
+  store<usize>(b, system); store<u32>(b, 0, 4);
+  store<usize>(b, admins, 8); store<u32>(b, GROUP_DEFAULT | SE_GROUP_OWNER, 12);
+  store<usize>(b, world, 16); store<u32>(b, GROUP_DEFAULT, 20);
+  store<usize>(b, users, 24); store<u32>(b, GROUP_DEFAULT, 28);
+  RtlCreateAcl(SystemDacl, 64);
+  let end = RtlAddAccessAllowedAceAt(SystemDacl, SIZEOF_ACL, GENERIC_ALL, system);
+  end = RtlAddAccessAllowedAceAt(SystemDacl, end, GENERIC_READ | GENERIC_EXECUTE | READ_CONTROL, admins);
+  store<u16>(SystemDacl, <u16>end, 2);
+  return at;
+}
+
+/** The primary token of the current thread's process (the System process's for kernel threads); there is no impersonation. */
+export function SeQueryCurrentToken(): usize {
+  const t = changetype<KTHREAD>(KeCurrentThread);
+  const process = t.Process != 0 ? t.Process : PsInitialSystemProcess;
+  return changetype<EPROCESS>(process).Token;
+}
+
+/** What Ob runs on a user-mode open (ob/obsecure.ts): SeAccessCheck with the caller's token. */
+function SepObjectAccessCheck(sd: usize, desiredAccess: u32, mapping: usize, granted: usize): u32 {
+  return SeAccessCheck(sd, desiredAccess, mapping, SeQueryCurrentToken(), granted);
 }
 
 /**
@@ -113,13 +175,19 @@ function SepCountPrivileges(mask: u64): u32 {
 
 /**
  * A handle to `token` with `access` (generic rights mapped) in the current
- * handle table, at `out`. Tokens have no security descriptors yet:
- * every access asked for is granted.
+ * handle table, at `out`, if the token's security descriptor grants it to
+ * the caller (its own defaults: its user and SYSTEM, for a System token
+ * SYSTEM and Administrators' read).
  */
 function SepOpenToken(token: usize, access: u32, out: usize): u32 {
   const lock = ObpAcquireLock();
+  const granted = KeAllocateScratch(4);
+  let status = ObCheckAccess(ObGetObjectSecurity(token), SeTokenObjectType, access, granted); // the token's own descriptor
+  access = load<u32>(granted);
+  KeFreeScratch(granted);
+  if (status != STATUS_SUCCESS) { ObpReleaseLock(lock); return status; }
   ObReferenceObject(token);
-  const status = ObpCreateHandle(token, access, 0, out);
+  status = ObpCreateHandle(token, access, 0, out);
   if (status != STATUS_SUCCESS) ObDereferenceObject(token);
   ObpReleaseLock(lock);
   return status;
@@ -260,4 +328,59 @@ function SepAdjustPrivileges(t: TOKEN, disableAll: bool, entries: usize, count: 
   result.Present = present;
   result.Enabled = enabled;
   return changes;
+}
+
+/**
+ * NtSetInformationProcess(ProcessAccessToken): `process` (an EPROCESS the
+ * caller holds with PROCESS_SET_INFORMATION) gets a copy of the primary token
+ * behind `tokenHandle` (TOKEN_ASSIGN_PRIMARY) as its primary token, in its
+ * own session. As in NT this takes SeAssignPrimaryTokenPrivilege
+ * (STATUS_PRIVILEGE_NOT_HELD): CreateProcessAsUser's step, which winlogon
+ * runs as SYSTEM for the user's shell. The process should not have run yet
+ * (its threads would see the token change under them).
+ */
+export function SeAssignPrimaryToken(process: usize, tokenHandle: u32): u32 {
+  if (!SeSinglePrivilegeCheck(SE_ASSIGNPRIMARYTOKEN_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+  const out = KeAllocateScratch(4);
+  const status = ObReferenceObjectByHandle(tokenHandle, TOKEN_ASSIGN_PRIMARY, SeTokenObjectType, out, 0);
+  const object = load<usize>(out);
+  KeFreeScratch(out);
+  if (status != STATUS_SUCCESS) return status;
+  if (changetype<TOKEN>(object).TokenType != TokenPrimary) { ObDereferenceObject(object); return STATUS_BAD_TOKEN_TYPE; }
+  const copy = SeCopyPrimaryToken(object);
+  ObDereferenceObject(object);
+  if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  const p = changetype<EPROCESS>(process);
+  changetype<TOKEN>(copy).SessionId = p.SessionId;
+  const lock = ObpAcquireLock();
+  const previous = p.Token;
+  p.Token = copy;
+  ObpReleaseLock(lock);
+  if (previous != 0) ObDereferenceObject(previous);
+  KeLogBegin("se");
+  KeLogString("process ");
+  KeLogDecimal(p.UniqueProcessId);
+  KeLogString(" has a new primary token (logon session ");
+  KeLogHex(<u32>changetype<TOKEN>(copy).AuthenticationId);
+  KeLogString(")");
+  KeLogEnd();
+  return STATUS_SUCCESS;
+}
+
+/** The token's three privilege masks (present, enabled, enabled by default) at `out` (24 bytes), read under its lock. */
+export function SepReadPrivileges(token: usize, out: usize): void {
+  const lock = ObpAcquireLock();
+  const t = changetype<TOKEN>(token);
+  store<u64>(out, t.Present);
+  store<u64>(out, t.Enabled, 8);
+  store<u64>(out, t.EnabledByDefault, 16);
+  ObpReleaseLock(lock);
+}
+
+/** A handle to a new token (its creator's reference goes to the handle) with `access`, at `out`. */
+export function SepInsertToken(token: usize, access: u32, out: usize): u32 {
+  const lock = ObpAcquireLock();
+  const status = ObpCreateHandle(token, access, 0, out);
+  ObpReleaseLock(lock);
+  return status;
 }

@@ -3,8 +3,13 @@
 // A token here carries what NT's privilege model needs: its ids, its type
 // and session, and the privileges as three bitmasks over the well-known
 // privilege LUIDs (bit n is the privilege whose LUID is n, 2..35 as in
-// winnt.h): present, enabled, enabled by default. There are no SIDs, groups
-// or default DACL yet. Every process holds a primary token (EPROCESS.Token,
+// winnt.h): present, enabled, enabled by default; and who it speaks for:
+// its user and groups (UserAndGroups: one pool block, 'TokS', of
+// SID_AND_ATTRIBUTES entries, the user first, then the SIDs they point to),
+// the default owner, and the default DACL (an ACL in pool, 'TokD') that
+// objects it creates get (se/access.ts). Each token object carries a
+// security descriptor made from its own defaults (its user can open it).
+// Every process holds a primary token (EPROCESS.Token,
 // one reference); a new process gets a copy of its parent's, so adjusting
 // one never changes the other. A token goes with its last reference.
 //
@@ -16,6 +21,11 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObDereferenceObject } from "../ob/obref";
+import { ObSetObjectSecurity } from "../ob/obsecure";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExFreeSecurityDescriptor } from "../ex/security";
+import { SIZEOF_SID_AND_ATTRIBUTES } from "../sdk/security";
+import { SeDefaultSecurityDescriptor } from "./access";
 import {
   OB_FLAG_NEW_OBJECT, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED,
 } from "../ob/obp";
@@ -109,6 +119,18 @@ export const SYSTEM_LUID: u32 = 0x3E7;
   AuthenticationId: u64;  // the logon session (SYSTEM_LUID)
   TokenType: u32;         // TokenPrimary
   SessionId: u32;
+  /** SID_AND_ATTRIBUTES[UserAndGroupCount] then the SIDs ('TokS' pool); [0] is the user. */
+  UserAndGroups: usize;
+  UserAndGroupCount: u32;
+  UserAndGroupsLength: u32;
+  /** Index in UserAndGroups of the default owner, and of the primary group. */
+  DefaultOwnerIndex: u32;
+  PrimaryGroupIndex: u32;
+  /** The default DACL ('TokD' pool), or 0. */
+  DefaultDacl: usize;
+  /** TOKEN_SOURCE.SourceName (8 characters) and SourceIdentifier. */
+  SourceName: u64;
+  SourceIdentifier: u64;
 }
 export const SIZEOF_TOKEN: u32 = offsetof<TOKEN>();
 
@@ -134,7 +156,53 @@ const TypeName = memory.data(8, 4);
 const TypeInit = memory.data(64, 4);
 const Out = memory.data(4, 4);
 
-function SepDeleteToken(object: usize): void { SepTokenCount--; } // under Ob's lock
+export const SE_TOKEN_SIDS_TAG: u32 = 0x536B6F54; // 'TokS'
+export const SE_TOKEN_DACL_TAG: u32 = 0x446B6F54; // 'TokD'
+
+function SepDeleteToken(object: usize): void { // under Ob's lock
+  const t = changetype<TOKEN>(object);
+  if (t.UserAndGroups != 0) ExFreePoolWithTag(t.UserAndGroups, SE_TOKEN_SIDS_TAG);
+  if (t.DefaultDacl != 0) ExFreePoolWithTag(t.DefaultDacl, SE_TOKEN_DACL_TAG);
+  t.UserAndGroups = 0; t.DefaultDacl = 0;
+  const f = SepLock();
+  SepTokenCount--;
+  SepUnlock(f);
+}
+
+/**
+ * Gives `token` its identity: a copy of a user-and-groups block (`length`
+ * bytes, `count` entries whose SID pointers point inside `block`) and of a
+ * default DACL (or 0), and its security descriptor from them. False when
+ * the pool is out (the token then keeps what it had).
+ */
+export function SepSetTokenIdentity(token: usize, block: usize, count: u32, length: u32, ownerIndex: u32, groupIndex: u32, dacl: usize): bool {
+  const copy = ExAllocatePoolWithTag(NonPagedPool, length != 0 ? length : 4, SE_TOKEN_SIDS_TAG);
+  if (copy == 0) return false;
+  let daclCopy: usize = 0;
+  if (dacl != 0) {
+    const size = <u32>load<u16>(dacl, 2);
+    daclCopy = ExAllocatePoolWithTag(NonPagedPool, size, SE_TOKEN_DACL_TAG);
+    if (daclCopy == 0) { ExFreePoolWithTag(copy, SE_TOKEN_SIDS_TAG); return false; }
+    memory.copy(daclCopy, dacl, size);
+  }
+  memory.copy(copy, block, length);
+  for (let i: u32 = 0; i < count; i++) { // the SID pointers, rebased into the copy
+    const entry = copy + i * SIZEOF_SID_AND_ATTRIBUTES;
+    store<usize>(entry, load<usize>(entry) - block + copy);
+  }
+  const t = changetype<TOKEN>(token);
+  if (t.UserAndGroups != 0) ExFreePoolWithTag(t.UserAndGroups, SE_TOKEN_SIDS_TAG);
+  if (t.DefaultDacl != 0) ExFreePoolWithTag(t.DefaultDacl, SE_TOKEN_DACL_TAG);
+  t.UserAndGroups = copy;
+  t.UserAndGroupCount = count;
+  t.UserAndGroupsLength = length;
+  t.DefaultOwnerIndex = ownerIndex < count ? ownerIndex : 0;
+  t.PrimaryGroupIndex = groupIndex < count ? groupIndex : 0;
+  t.DefaultDacl = daclCopy;
+  const sd = SeDefaultSecurityDescriptor(token);
+  if (sd != 0) { const previous = ObSetObjectSecurity(token, sd); if (previous != 0) ExFreeSecurityDescriptor(previous); }
+  return true;
+}
 
 /** \ObjectTypes\Token. */
 export function SepCreateTokenType(): void {
@@ -169,6 +237,8 @@ export function SepCreateToken(present: u64, enabled: u64, enabledByDefault: u64
   t.AuthenticationId = authenticationId;
   t.TokenType = TokenPrimary;
   t.SessionId = sessionId;
+  t.UserAndGroups = 0; t.UserAndGroupCount = 0; t.UserAndGroupsLength = 0; t.DefaultDacl = 0;
+  t.DefaultOwnerIndex = 0; t.PrimaryGroupIndex = 0; t.SourceName = 0; t.SourceIdentifier = 0;
   const f = SepLock();
   SepTokenCount++;
   SepUnlock(f);
@@ -182,7 +252,17 @@ export function SepCreateToken(present: u64, enabled: u64, enabledByDefault: u64
  */
 export function SeCopyPrimaryToken(source: usize): usize {
   const s = changetype<TOKEN>(source);
-  return SepCreateToken(s.Present, s.Enabled, s.EnabledByDefault, s.AuthenticationId, s.SessionId);
+  const token = SepCreateToken(s.Present, s.Enabled, s.EnabledByDefault, s.AuthenticationId, s.SessionId);
+  if (token == 0) return 0;
+  const t = changetype<TOKEN>(token);
+  t.SourceName = s.SourceName;
+  t.SourceIdentifier = s.SourceIdentifier;
+  if (s.UserAndGroupCount != 0
+      && !SepSetTokenIdentity(token, s.UserAndGroups, s.UserAndGroupCount, s.UserAndGroupsLength, s.DefaultOwnerIndex, s.PrimaryGroupIndex, s.DefaultDacl)) {
+    ObDereferenceObject(token);
+    return 0;
+  }
+  return token;
 }
 
 /** Drops a reference on a token (a process's, when its EPROCESS goes). */

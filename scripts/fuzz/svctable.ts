@@ -142,6 +142,8 @@ export const KINDS: Record<string, string> = {
   NtOpenProcessToken: 'PaH',
   NtOpenThreadToken: 'TakH',
   NtAdjustPrivilegesToken: 'Okbnbb',
+  NtQueryInformationToken: 'Ocbnb',
+  NtCreateToken: 'Haonbbbbbbbbb',
   NtRaiseHardError: 'snnbIb',
   NtCreatePort: 'Honnn',
   NtCreateWaitablePort: 'Honnn',

@@ -262,6 +262,8 @@ describe('csrss', () => {
       'a console API of a csrss without the console server 0xC00000AF',
       'session done',
       'connect 0x00000000',
+      'power off without SeShutdownPrivilege enabled 0xC0000061', // ExitWindowsEx's rule, checked by csrss in the caller's token
+      'enable SeShutdownPrivilege 0x00000000',
     ]);
     // The processes ran: csrss started them (their parent) or resumed them.
     expect(kids).toContain('started running');
@@ -324,6 +326,8 @@ describe('csrss', () => {
     expect(csrss).toContain(`session 0: ExitWindowsEx (log-off) from process ${sbPid}: 2 processes ended`);
     expect(csrss.find((l) => l.startsWith(`session 0: process ${sbPid} created process `))).toBeDefined();
     // The last csrsb asks for a power off: csrss calls NtShutdownSystem.
+    // First without SeShutdownPrivilege enabled: refused (csrss asks the kernel for the caller's token's privileges).
+    expect(csrss.find((l) => /^session 0: ExitWindowsEx from process \d+ refused: its token does not have SeShutdownPrivilege enabled$/.test(l))).toBeDefined();
     expect(csrss.find((l) => /^session 0: ExitWindowsEx from process \d+: power off$/.test(l))).toBeDefined();
     expect(lines).toContain(`ke: shutdown: power off requested by process ${csrssPid} (csrss.exe)`);
   });

@@ -120,7 +120,7 @@ describe('wininit, services and the event log service', () => {
 
 describe('lsass', () => {
   it('serves \\LsaAuthenticationPort and sets its event, with the SAM read', () => {
-    expect(of('lsass')[0]).toMatch(/^process \d+, critical; SAM: 2 accounts; \\LsaAuthenticationPort ready$/);
+    expect(of('lsass')[0]).toMatch(/^process \d+, critical; SAM: 3 accounts; \\LsaAuthenticationPort ready$/);
     expect(of('lsass')[1]).toBe('\\SECURITY\\LSA_AUTHENTICATION_INITIALIZED set');
   });
 

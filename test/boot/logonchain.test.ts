@@ -39,7 +39,7 @@ beforeAll(async () => {
 describe('boot to the logon screen and log on through COM1', () => {
   it('session 0 runs wininit, services, lsass and the event log service; session 1 runs winlogon', () => {
     expect(of('wininit')[0]).toMatch(/^session 0, process \d+, critical$/);
-    expect(of('lsass')[0]).toMatch(/^process \d+, critical; SAM: 2 accounts; \\LsaAuthenticationPort ready$/);
+    expect(of('lsass')[0]).toMatch(/^process \d+, critical; SAM: 3 accounts; \\LsaAuthenticationPort ready$/);
     expect(of('services').some((l) => /^started EventLog \(Event Log, group Event Log\): process \d+$/.test(l))).toBe(true);
     expect(of('winlogon')[0]).toMatch(/^session 1: process \d+$/);
     expect(lines).toContain('lsass: logon process "Winlogon" (process ' + /^session 1: process (\d+)$/.exec(of('winlogon')[0])![1] + ') connected');

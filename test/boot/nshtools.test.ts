@@ -218,7 +218,7 @@ describe('nsh system commands', () => {
     expect(lines.at(-1)).toBe(`${recorded} records`);
   });
 
-  it('sessions, newsession (session 2 with its csrss and winlogon in tlist), switch', () => {
+  it('sessions, newsession (session 2 with its csrss and winlogon in tlist), switch refused without SeTcbPrivilege', () => {
     const table = (key: string) => (out.get(key) ?? []).slice(1).map((l) => l.trim().split(/\s+/));
     const before = table('sessions');
     expect(before.map((r) => r[0])).toEqual(['0', '1']);
@@ -234,11 +234,14 @@ describe('nsh system commands', () => {
     expect(list.find((p) => p.pid === +made![2])!.image.toLowerCase()).toBe(`${DEVICE}\\Windows\\system32\\csrss.exe`.toLowerCase());
     // Session 2's logon screen takes keys from its keyboard only: COM1 stays session 1's shell's.
     expect(all).toContain("winlogon: session 2: the logon screen is on this session's screen; keys from its keyboard (COM1 is session 1's)");
-    expect(out.get('switch 2')).toEqual(['switch: session 2 is on the screen']);
+    // The shell runs with the Administrator's token (winlogon's NtCreateToken), not SYSTEM's: moving the screen
+    // and keyboard takes SeTcbPrivilege (win32k's rule: winlogon and csrss may), which no user token has.
+    expect(out.get('switch 2')).toEqual(['switch: NtUserSwitchSession 2: 0xC0000061 STATUS_PRIVILEGE_NOT_HELD']);
     const switched = table('sessions switched');
     expect(switched.map((r) => r[0])).toEqual(['0', '1', '2']);
+    // Session 2 is on the screen all the same: its winlogon's logon screen, the new session's first write, took it.
     expect(switched.filter((r) => r[2] === 'yes').map((r) => r[0])).toEqual(['2']);
-    expect(out.get('switch 1')).toEqual(['switch: session 1 is on the screen']);
+    expect(out.get('switch 1')).toEqual(['switch: NtUserSwitchSession 1: 0xC0000061 STATUS_PRIVILEGE_NOT_HELD']);
   });
 
   it('help lists the system commands', () => {

@@ -130,6 +130,26 @@ const FACTS: Fact[] = [
     ActualAvailableAllocationUnits SectorsPerAllocationUnit BytesPerSector`),
   size('FILE_FS_FULL_SIZE_INFORMATION', 'FILE_FS_FULL_SIZE_INFORMATION'),
   ...same('FILE_FS_ATTRIBUTE_INFORMATION', 'FILE_FS_ATTRIBUTE_INFORMATION', 'FileSystemAttributes MaximumComponentNameLength FileSystemNameLength FileSystemName'),
+  // Security (kernel/sdk/security.ts, winnt.h)
+  ...same('SID', 'SID', 'Revision SubAuthorityCount IdentifierAuthority SubAuthority'), size('SID', 'SID'),
+  ...same('ACL', 'ACL', 'AclRevision Sbz1 AclSize AceCount Sbz2'), size('ACL', 'ACL'),
+  ...same('ACE_HEADER', 'ACE_HEADER', 'AceType AceFlags AceSize'), size('ACE_HEADER', 'ACE_HEADER'),
+  ['ACCESS_ALLOWED_ACE', 'Header_AceType', 'ACCESS_ALLOWED_ACE', 'Header.AceType'], ['ACCESS_ALLOWED_ACE', 'Header_AceSize', 'ACCESS_ALLOWED_ACE', 'Header.AceSize'],
+  ...same('ACCESS_ALLOWED_ACE', 'ACCESS_ALLOWED_ACE', 'Mask SidStart'), size('ACCESS_ALLOWED_ACE', 'ACCESS_ALLOWED_ACE'),
+  ...same('ACCESS_DENIED_ACE', 'ACCESS_DENIED_ACE', 'Mask SidStart'), size('ACCESS_DENIED_ACE', 'ACCESS_DENIED_ACE'),
+  ...same('SECURITY_DESCRIPTOR_RELATIVE', 'SECURITY_DESCRIPTOR_RELATIVE', 'Revision Sbz1 Control Owner Group Sacl Dacl'),
+  size('SECURITY_DESCRIPTOR_RELATIVE', 'SECURITY_DESCRIPTOR_RELATIVE'),
+  ...same('SECURITY_DESCRIPTOR', 'SECURITY_DESCRIPTOR', 'Revision Sbz1 Control Owner Group Sacl Dacl'), size('SECURITY_DESCRIPTOR', 'SECURITY_DESCRIPTOR'),
+  ...same('SID_AND_ATTRIBUTES', 'SID_AND_ATTRIBUTES', 'Sid Attributes'), size('SID_AND_ATTRIBUTES', 'SID_AND_ATTRIBUTES'),
+  ['LUID_AND_ATTRIBUTES', 'Luid_LowPart', 'LUID_AND_ATTRIBUTES', 'Luid.LowPart'], ['LUID_AND_ATTRIBUTES', 'Luid_HighPart', 'LUID_AND_ATTRIBUTES', 'Luid.HighPart'],
+  ...same('LUID_AND_ATTRIBUTES', 'LUID_AND_ATTRIBUTES', 'Attributes'), size('LUID_AND_ATTRIBUTES', 'LUID_AND_ATTRIBUTES'),
+  ['TOKEN_USER', 'User_Sid', 'TOKEN_USER', 'User.Sid'], ['TOKEN_USER', 'User_Attributes', 'TOKEN_USER', 'User.Attributes'], size('TOKEN_USER', 'TOKEN_USER'),
+  ...same('TOKEN_GROUPS', 'TOKEN_GROUPS', 'GroupCount Groups'), ...same('TOKEN_PRIVILEGES', 'TOKEN_PRIVILEGES', 'PrivilegeCount Privileges'),
+  size('TOKEN_OWNER', 'TOKEN_OWNER'), size('TOKEN_PRIMARY_GROUP', 'TOKEN_PRIMARY_GROUP'), size('TOKEN_DEFAULT_DACL', 'TOKEN_DEFAULT_DACL'),
+  ...same('TOKEN_SOURCE', 'TOKEN_SOURCE', 'SourceName SourceIdentifier'), size('TOKEN_SOURCE', 'TOKEN_SOURCE'),
+  ...same('TOKEN_STATISTICS', 'TOKEN_STATISTICS', `TokenId AuthenticationId ExpirationTime TokenType ImpersonationLevel DynamicCharged
+    DynamicAvailable GroupCount PrivilegeCount ModifiedId`), size('TOKEN_STATISTICS', 'TOKEN_STATISTICS'),
+  ...same('GENERIC_MAPPING', 'GENERIC_MAPPING', 'GenericRead GenericWrite GenericExecute GenericAll'), size('GENERIC_MAPPING', 'GENERIC_MAPPING'),
 ];
 
 /** Named offset constants of the SDK against MinGW's declarations: [SDK constant, C offsetof expression]. */
@@ -175,6 +195,22 @@ const CONSTANT_FACTS: Array<[string, string]> = [
   // csrss's user server (winuser.h) and lsass's MSV1_0 package (ntsecapi.h)
   ['EWX_LOGOFF', 'EWX_LOGOFF'], ['EWX_SHUTDOWN', 'EWX_SHUTDOWN'], ['EWX_REBOOT', 'EWX_REBOOT'], ['EWX_FORCE', 'EWX_FORCE'], ['EWX_POWEROFF', 'EWX_POWEROFF'],
   ['MsV1_0ChangePassword', 'MsV1_0ChangePassword'],
+  // winnt.h security constants (kernel/sdk/security.ts)
+  ['SID_REVISION', 'SID_REVISION'], ['SID_MAX_SUB_AUTHORITIES', 'SID_MAX_SUB_AUTHORITIES'], ['SECURITY_MAX_SID_SIZE', 'SECURITY_MAX_SID_SIZE'],
+  ['SECURITY_WORLD_RID', 'SECURITY_WORLD_RID'], ['SECURITY_INTERACTIVE_RID', 'SECURITY_INTERACTIVE_RID'], ['SECURITY_LOGON_IDS_RID', 'SECURITY_LOGON_IDS_RID'],
+  ['SECURITY_AUTHENTICATED_USER_RID', 'SECURITY_AUTHENTICATED_USER_RID'], ['SECURITY_LOCAL_SYSTEM_RID', 'SECURITY_LOCAL_SYSTEM_RID'],
+  ['SECURITY_NT_NON_UNIQUE', 'SECURITY_NT_NON_UNIQUE'], ['SECURITY_BUILTIN_DOMAIN_RID', 'SECURITY_BUILTIN_DOMAIN_RID'],
+  ['DOMAIN_ALIAS_RID_ADMINS', 'DOMAIN_ALIAS_RID_ADMINS'], ['DOMAIN_ALIAS_RID_USERS', 'DOMAIN_ALIAS_RID_USERS'], ['DOMAIN_USER_RID_ADMIN', 'DOMAIN_USER_RID_ADMIN'],
+  ['ACL_REVISION', 'ACL_REVISION'], ['ACL_REVISION_DS', 'ACL_REVISION_DS'],
+  ['ACCESS_ALLOWED_ACE_TYPE', 'ACCESS_ALLOWED_ACE_TYPE'], ['ACCESS_DENIED_ACE_TYPE', 'ACCESS_DENIED_ACE_TYPE'], ['SYSTEM_AUDIT_ACE_TYPE', 'SYSTEM_AUDIT_ACE_TYPE'],
+  ['OBJECT_INHERIT_ACE', 'OBJECT_INHERIT_ACE'], ['CONTAINER_INHERIT_ACE', 'CONTAINER_INHERIT_ACE'], ['INHERIT_ONLY_ACE', 'INHERIT_ONLY_ACE'], ['INHERITED_ACE', 'INHERITED_ACE'],
+  ['SECURITY_DESCRIPTOR_REVISION', 'SECURITY_DESCRIPTOR_REVISION'],
+  ['SE_OWNER_DEFAULTED', 'SE_OWNER_DEFAULTED'], ['SE_DACL_PRESENT', 'SE_DACL_PRESENT'], ['SE_DACL_DEFAULTED', 'SE_DACL_DEFAULTED'],
+  ['SE_SACL_PRESENT', 'SE_SACL_PRESENT'], ['SE_DACL_PROTECTED', 'SE_DACL_PROTECTED'], ['SE_SELF_RELATIVE', 'SE_SELF_RELATIVE'],
+  ['SE_GROUP_MANDATORY', 'SE_GROUP_MANDATORY'], ['SE_GROUP_ENABLED_BY_DEFAULT', 'SE_GROUP_ENABLED_BY_DEFAULT'], ['SE_GROUP_ENABLED', 'SE_GROUP_ENABLED'],
+  ['SE_GROUP_OWNER', 'SE_GROUP_OWNER'], ['SE_GROUP_USE_FOR_DENY_ONLY', 'SE_GROUP_USE_FOR_DENY_ONLY'], ['SE_GROUP_LOGON_ID', 'SE_GROUP_LOGON_ID'],
+  ['TokenUser', 'TokenUser'], ['TokenGroups', 'TokenGroups'], ['TokenPrivileges', 'TokenPrivileges'], ['TokenOwner', 'TokenOwner'],
+  ['TokenDefaultDacl', 'TokenDefaultDacl'], ['TokenType', 'TokenType'], ['TokenStatistics', 'TokenStatistics'], ['TokenSessionId', 'TokenSessionId'],
 ];
 
 const sdkSource = (rel: string) => readFileSync(join(ROOT, 'kernel/sdk', rel), 'utf8');

@@ -18,9 +18,11 @@
 //                                told csrss of (BasepCreateProcess), but the logon process;
 //                                EWX_SHUTDOWN / EWX_REBOOT / EWX_POWEROFF:
 //                                NtShutdownSystem (csrss enables its
-//                                SeShutdownPrivilege; FIXME: the caller's
-//                                privilege is not checked: the kernel has no
-//                                NtQueryInformationToken yet)
+//                                SeShutdownPrivilege) if the caller's token
+//                                has SeShutdownPrivilege enabled (NtOpenProcess,
+//                                NtOpenProcessToken, NtQueryInformationToken
+//                                (TokenPrivileges)), as ExitWindowsEx documents;
+//                                else STATUS_PRIVILEGE_NOT_HELD
 // Every other API of these servers answers STATUS_NOT_IMPLEMENTED; a number
 // outside a server's range STATUS_ILLEGAL_FUNCTION (csrapi.ts decides).
 // A console write is on COM1 too (`csrss: session <n>: console: <text>`),
@@ -40,9 +42,11 @@ import {
   CONSOLE_SETCURSORPOSITION_POSITION, CONSOLE_TITLE_LENGTH, CONSOLE_TITLE_TITLE, CONSOLE_TITLE_UNICODE, EXITWINDOWSEX_LAST_ERROR,
   EXITWINDOWSEX_FLAGS, EXITWINDOWSEX_SUCCESS, EWX_SHUTDOWN, EWX_REBOOT, EWX_POWEROFF,
 } from "../../../kernel/sdk/csr";
-import { STATUS_SYSTEM_SHUTDOWN } from "../../../kernel/sdk/ntstatus";
+import { STATUS_SYSTEM_SHUTDOWN, STATUS_PRIVILEGE_NOT_HELD } from "../../../kernel/sdk/ntstatus";
 
 @external("ntdll", "NtShutdownSystem") declare function NtShutdownSystem(action: u32): u32;
+@external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
+@external("ntdll", "NtQueryInformationToken") declare function NtQueryInformationToken(token: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32;
 
 const PROCESS_TERMINATE: u32 = 0x0001;
 const SE_SHUTDOWN_PRIVILEGE: u32 = 19;
@@ -54,6 +58,31 @@ const wide = memory.data(MAX_WRITE * 2, 2);
 const title = memory.data(TITLE_CHARS * 2, 2);
 let titleChars: u32 = 0;
 const oa = memory.data(24, 4), cid = memory.data(8, 4), handle = memory.data(4, 4), enabled = memory.data(4, 4);
+const tokenHandle = memory.data(4, 4), returned = memory.data(4, 4);
+const privileges = memory.data(4 + 12 * 40, 4);
+const TOKEN_QUERY: u32 = 0x0008, PROCESS_QUERY_INFORMATION: u32 = 0x0400, TokenPrivileges: u32 = 3, SE_PRIVILEGE_ENABLED: u32 = 2;
+
+/** Whether process `pid`'s primary token has privilege `luid` enabled (NtQueryInformationToken, TokenPrivileges). */
+function CsrCallerHasPrivilege(pid: u32, luid: u32): bool {
+  store<u32>(cid, pid); store<u32>(cid, 0, 4);
+  memory.fill(oa, 0, 24); store<u32>(oa, 24);
+  if (NtOpenProcess(handle, PROCESS_QUERY_INFORMATION, oa, cid) != STATUS_SUCCESS) return false;
+  const process = load<u32>(handle);
+  const opened = NtOpenProcessToken(process, TOKEN_QUERY, tokenHandle);
+  NtClose(process);
+  if (opened != STATUS_SUCCESS) return false;
+  const token = load<u32>(tokenHandle);
+  const status = NtQueryInformationToken(token, TokenPrivileges, privileges, 4 + 12 * 40, returned);
+  NtClose(token);
+  if (status != STATUS_SUCCESS) return false;
+  const count = load<u32>(privileges);
+  for (let i: u32 = 0; i < count && i < 40; i++) {
+    const e = privileges + 4 + i * 12;
+    if (load<u32>(e) == luid && load<u32>(e, 4) == 0) return (load<u32>(e, 8) & SE_PRIVILEGE_ENABLED) != 0;
+  }
+  return false;
+}
+
 /** The session's logon process (UserpRegisterLogonProcess), by id. */
 let CsrLogonProcessId: u32 = 0;
 
@@ -120,6 +149,12 @@ export function CsrUserApi(pid: u32, api: u32, data: usize, isClient: (pid: u32)
     store<u32>(data + EXITWINDOWSEX_SUCCESS, 0);
     if ((flags & (EWX_SHUTDOWN | EWX_REBOOT | EWX_POWEROFF)) != 0) {
       const action: u32 = (flags & EWX_POWEROFF) != 0 ? 2 : (flags & EWX_REBOOT) != 0 ? 1 : 0; // ShutdownPowerOff, ShutdownReboot, ShutdownNoReboot
+      if (!CsrCallerHasPrivilege(pid, SE_SHUTDOWN_PRIVILEGE)) {
+        put(line, "session "); putDec(line, CsrSessionId); put(line, ": ExitWindowsEx from process "); putDec(line, pid);
+        put(line, " refused: its token does not have SeShutdownPrivilege enabled"); flush(line);
+        store<u32>(data + EXITWINDOWSEX_LAST_ERROR, STATUS_PRIVILEGE_NOT_HELD);
+        return STATUS_PRIVILEGE_NOT_HELD;
+      }
       put(line, "session "); putDec(line, CsrSessionId); put(line, ": ExitWindowsEx from process "); putDec(line, pid);
       put(line, action == 2 ? ": power off" : action == 1 ? ": reboot" : ": shut down"); flush(line);
       RtlAdjustPrivilege(SE_SHUTDOWN_PRIVILEGE, true, false, enabled);

@@ -79,12 +79,18 @@ export function StatusName(status: i32): string {
     case 0xC000004B: return "STATUS_THREAD_IS_TERMINATING";
     case 0xC000004E: return "STATUS_SECTION_PROTECTION";
     case 0xC0000056: return "STATUS_DELETE_PENDING";
+    case 0xC0000058: return "STATUS_UNKNOWN_REVISION";
+    case 0xC000005A: return "STATUS_INVALID_OWNER";
+    case 0xC000005B: return "STATUS_INVALID_PRIMARY_GROUP";
     case 0xC0000061: return "STATUS_PRIVILEGE_NOT_HELD";
     case 0xC0000064: return "STATUS_NO_SUCH_USER";
     case 0xC000006A: return "STATUS_WRONG_PASSWORD";
     case 0xC000006D: return "STATUS_LOGON_FAILURE";
     case 0xC000006E: return "STATUS_ACCOUNT_RESTRICTION";
     case 0xC0000072: return "STATUS_ACCOUNT_DISABLED";
+    case 0xC0000077: return "STATUS_INVALID_ACL";
+    case 0xC0000078: return "STATUS_INVALID_SID";
+    case 0xC0000079: return "STATUS_INVALID_SECURITY_DESCR";
     case 0xC000007A: return "STATUS_PROCEDURE_NOT_FOUND";
     case 0xC000007B: return "STATUS_INVALID_IMAGE_FORMAT";
     case 0xC000007C: return "STATUS_NO_TOKEN";
@@ -100,6 +106,7 @@ export function StatusName(status: i32): string {
     case 0xC000009C: return "STATUS_DEVICE_DATA_ERROR";
     case 0xC000009F: return "STATUS_FREE_VM_NOT_AT_BASE";
     case 0xC00000A0: return "STATUS_MEMORY_NOT_ALLOCATED";
+    case 0xC00000A8: return "STATUS_BAD_TOKEN_TYPE";
     case 0xC00000AF: return "STATUS_ILLEGAL_FUNCTION";
     case 0xC00000B5: return "STATUS_IO_TIMEOUT";
     case 0xC00000BA: return "STATUS_FILE_IS_A_DIRECTORY";
@@ -125,6 +132,7 @@ export function StatusName(status: i32): string {
     case 0xC000010E: return "STATUS_IMAGE_ALREADY_LOADED";
     case 0xC0000121: return "STATUS_CANNOT_DELETE";
     case 0xC0000128: return "STATUS_FILE_CLOSED";
+    case 0xC000012B: return "STATUS_TOKEN_ALREADY_IN_USE";
     case 0xC000012D: return "STATUS_COMMITMENT_LIMIT";
     case 0xC000012F: return "STATUS_INVALID_IMAGE_NOT_MZ";
     case 0xC0000130: return "STATUS_INVALID_IMAGE_PROTECT";

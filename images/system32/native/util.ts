@@ -227,9 +227,11 @@ export class Started {
 
 /**
  * Starts the native program at `ntPath` with `commandLine` and `environment`
- * (0: this process's); resumed unless `suspended`.
+ * (0: this process's); resumed unless `suspended`. `processSd`: a security
+ * descriptor for the new process (0: the kernel gives it this process's
+ * token's defaults).
  */
-export function StartProcess(ntPath: string, commandLine: string, environment: usize, suspended: bool): Started {
+export function StartProcess(ntPath: string, commandLine: string, environment: usize, suspended: bool, processSd: usize = 0): Started {
   const params = Slot();
   const image = Unicode(ntPath);
   let status = RtlCreateProcessParameters(params, image, 0, 0, Unicode(commandLine), environment, 0, 0, 0, 0);
@@ -237,7 +239,7 @@ export function StartProcess(ntPath: string, commandLine: string, environment: u
   const info = heap.alloc(0x44);
   memory.fill(info, 0, 0x44);
   store<u32>(info, 0x44);
-  status = RtlCreateUserProcess(image, OBJ_CASE_INSENSITIVE, load<usize>(params), 0, 0, 0, false, 0, 0, info);
+  status = RtlCreateUserProcess(image, OBJ_CASE_INSENSITIVE, load<usize>(params), processSd, 0, 0, false, 0, 0, info);
   RtlDestroyProcessParameters(load<usize>(params));
   if (status != STATUS_SUCCESS) return new Started(0, 0, 0, status);
   const process = load<u32>(info, 4), thread = load<u32>(info, 8), pid = load<u32>(info, 12);

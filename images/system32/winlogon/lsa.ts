@@ -8,7 +8,7 @@ import {
   LSA_AUTHENTICATION_PORT_NAME, LsapLogonUserApi, SIZEOF_LSA_CONNECTION_INFO, SIZEOF_LSA_API_MSG, LSA_API_MSG_API_NUMBER,
   LSA_API_MSG_STATUS, LSA_CONNECTION_INFO_STATUS, LSA_CONNECTION_INFO_NAME_LENGTH, LSA_CONNECTION_INFO_NAME,
   LSA_LOGON_USER_NAME_LENGTH, LSA_LOGON_PASSWORD_LENGTH, LSA_LOGON_USER_NAME, LSA_LOGON_PASSWORD, LSA_LOGON_SUB_STATUS,
-  LSA_LOGON_ID, LSA_USER_NAME_MAX, LSA_PASSWORD_MAX,
+  LSA_LOGON_ID, LSA_LOGON_RELATIVE_ID, LSA_USER_NAME_MAX, LSA_PASSWORD_MAX,
 } from "../../../kernel/sdk/lsa";
 
 let LsaPort: u32 = 0;
@@ -52,3 +52,5 @@ export function LsaLogonUser(user: string, password: string): u32 {
 
 export function LsaSubStatus(): u32 { return load<u32>(message + LSA_LOGON_SUB_STATUS); }
 export function LsaLogonId(): u32 { return load<u32>(message + LSA_LOGON_ID); }
+/** The account's RID from the last successful LsaLogonUser. */
+export function LsaRelativeId(): u32 { return load<u32>(message + LSA_LOGON_RELATIVE_ID); }

@@ -17,8 +17,10 @@
 //   4. on success (528 reported): the Shell that SOFTWARE\Microsoft\Windows
 //      NT\CurrentVersion\Winlogon names (defshell.exe when it is missing or
 //      cannot start), with USERNAME, USERDOMAIN and USERPROFILE in its
-//      environment; winlogon waits for it: its end is the log-off (538),
-//      and the logon screen comes back.
+//      environment, run with a token of the user's own (token.ts:
+//      NtCreateToken, then ProcessAccessToken on the suspended shell);
+//      winlogon waits for it: its end is the log-off (538), and the logon
+//      screen comes back.
 //
 // A user name of `shutdown` (no password asked, as NT's logon screen offers
 // "Shut Down" before anyone logs on) shuts the system down: winlogon enables
@@ -40,7 +42,8 @@ import {
 import { ReportEvent } from "../native/event";
 import { InputLine, InputOpen } from "./input";
 import { ConsoleLogonScreen, ConsoleOpen, ConsoleWrite } from "./console";
-import { LsaConnect, LsaLogonUser, LsaSubStatus, LsaLogonId } from "./lsa";
+import { LsaConnect, LsaLogonUser, LsaSubStatus, LsaLogonId, LsaRelativeId } from "./lsa";
+import { StartAsUser, TokenStatus, WlCreateUserToken } from "./token";
 import { LSA_AUTHENTICATION_EVENT_NAME } from "../../../kernel/sdk/lsa";
 import { EVENTLOG_AUDIT_SUCCESS, EVENTLOG_AUDIT_FAILURE, EVENT_LOGON, EVENT_LOGOFF, EVENT_LOGON_FAILURE, EVENT_SHUTDOWN } from "../../../kernel/sdk/eventlog";
 
@@ -81,17 +84,17 @@ function WlUserEnvironment(user: string): usize {
 }
 
 /** Runs the user's shell until it ends (the log-off). */
-function WlRunShell(user: string): void {
+function WlRunShell(user: string, token: u32): void {
   const key = OpenKey(WINLOGON_KEY, 0);
   const shell = ReadString(key, "Shell", DEFAULT_SHELL);
   if (key != 0) NtClose(key);
   const env = WlUserEnvironment(user);
   let commandLine = shell.length != 0 ? shell : DEFAULT_SHELL;
-  let started = StartProcess(ImagePathOf(commandLine), commandLine, env, false);
+  let started = StartAsUser(token, ImagePathOf(commandLine), commandLine, env);
   if (started.process == 0 && !EqualNoCase(commandLine, DEFAULT_SHELL)) {
     Say("the Shell \"" + commandLine + "\" cannot start - Status == " + Hex(started.status) + "; starting " + DEFAULT_SHELL);
     commandLine = DEFAULT_SHELL;
-    started = StartProcess(ImagePathOf(commandLine), commandLine, env, false);
+    started = StartAsUser(token, ImagePathOf(commandLine), commandLine, env);
   }
   if (started.process == 0) { Say("no shell could start - Status == " + Hex(started.status) + "; logged off"); return; }
   NtClose(started.thread);
@@ -150,10 +153,17 @@ export function main(): void {
       message = status == STATUS_LOGON_FAILURE ? "The user name or password is incorrect." : "Logon failure: " + Hex(status);
       continue;
     }
+    const token = WlCreateUserToken(LsaRelativeId(), LsaLogonId());
+    if (token == 0) {
+      LogFailure("NtCreateToken", TokenStatus, user);
+      message = "Logon failure: " + Hex(TokenStatus);
+      continue;
+    }
     Say(user + " logged on (logon id " + Hex(LsaLogonId()) + ")");
     ReportEvent("Security", EVENTLOG_AUDIT_SUCCESS, EVENT_LOGON, user + " logged on in session " + Decimal(Session));
     ConsoleWrite("\r\nWelcome, " + user + ".\r\n");
-    WlRunShell(user);
+    WlRunShell(user, token);
+    NtClose(token);
     message = "";
   }
 }

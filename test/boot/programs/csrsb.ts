@@ -29,6 +29,8 @@ import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "CsrClientConnectToServer") declare function CsrClientConnectToServer(dir: usize, serverId: u32, info: usize, infoSize: usize, s2s: usize): u32;
 @external("ntdll", "CsrGetProcessId") declare function CsrGetProcessId(): u32;
+@external("ntdll", "RtlAdjustPrivilege") declare function RtlAdjustPrivilege(privilege: u32, enable: bool, currentThread: bool, enabled: usize): u32;
+const privilegeWas = memory.data(4, 4);
 @external("ntdll", "CsrClientCallServer") declare function CsrClientCallServer(message: usize, buffer: usize, api: u32, length: u32): u32;
 @external("ntdll", "CsrAllocateCaptureBuffer") declare function CsrAllocateCaptureBuffer(count: u32, size: u32): usize;
 @external("ntdll", "CsrCaptureMessageBuffer") declare function CsrCaptureMessageBuffer(buffer: usize, data: usize, length: u32, captured: usize): void;
@@ -324,6 +326,9 @@ function powerOff(dir: string): void {
   for (let i = 0; i < dir.length; i++) store<u16>(dirText + (i << 1), <u16>dir.charCodeAt(i));
   store<u16>(dirText + (dir.length << 1), 0);
   show("connect", CsrClientConnectToServer(dirText, 0, 0, 0, 0));
+  // ExitWindowsEx's rule: the caller enables SeShutdownPrivilege first (csrss checks its token).
+  show("power off without SeShutdownPrivilege enabled", exitWindows(EWX_POWEROFF));
+  show("enable SeShutdownPrivilege", RtlAdjustPrivilege(19, true, false, privilegeWas));
   show("power off", exitWindows(EWX_POWEROFF));
 }
 

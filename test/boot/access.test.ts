@@ -1,0 +1,151 @@
+// Access rights from ring 3 (issue 17): test/boot/programs/accprobe.ts runs
+// twice on the image as built -- as an auto-start service (services.exe starts
+// it as SYSTEM, with a copy of the System token), and started from the shell
+// of `User`, an ordinary account
+// (images/registry/SAM.reg) who logged on through winlogon and so got a token
+// of its own (winlogon: NtCreateToken, then ProcessAccessToken on the
+// suspended shell). The user cannot open csrss or winlogon to end them, nor
+// csrss's thread, cannot set the critical flag, cannot open the SAM hive
+// (SYSTEM only) or write SOFTWARE (Everyone may read it); SYSTEM can do all
+// of that. Both may open objects they gave a descriptor of their own as the
+// descriptor says (explicit SECURITY_DESCRIPTORs in OBJECT_ATTRIBUTES,
+// captured once and validated), and malformed descriptors are refused.
+
+import { appendFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildUserImage } from '../../scripts/pe/link.ts';
+import { logOn, messages, standardMachine, type BootResult } from './helpers.ts';
+
+/** accprobe.exe as an own-process auto-start service: services.exe runs it as SYSTEM. */
+const OVERLAY = 'Windows Registry Editor Version 5.00\r\n\r\n'
+  + '[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\AccProbe]\r\n'
+  + '"Type"=dword:00000010\r\n"Start"=dword:00000002\r\n"ImagePath"="accprobe.exe"\r\n\r\n';
+
+let result: BootResult;
+let lines: string[] = [];
+const of = (who: string) => lines.filter((l) => l.startsWith(`accprobe: ${who}: `)).map((l) => l.slice(`accprobe: ${who}: `.length));
+
+beforeAll(async () => {
+  const image = (await buildUserImage('test/boot/programs/accprobe.ts', { name: 'accprobe.exe' })).bytes;
+  const m = await standardMachine({ add: { '\\Windows\\System32\\accprobe.exe': image }, reg: OVERLAY });
+  let started = false;
+  result = await logOn(m, {
+    user: 'User', until: 'accprobe: user: done', timeoutMs: 600000,
+    input: [{ after: 'nsh: session 1: prompt', text: 'start accprobe.exe\r' }],
+    onLine: (line) => {
+      if (line.includes('nsh: session 1: prompt')) started = true;
+      if (process.env.ACCESS_TEST_LOG) appendFileSync(process.env.ACCESS_TEST_LOG, `${line}\n`);
+    },
+  });
+  lines = messages(result);
+  expect(result.stop, lines.join('\n')).toBeUndefined();
+  expect(started, lines.join('\n')).toBe(true);
+}, 900000);
+
+/** Every wanted line, in this order (others may come between). */
+function inOrder(have: string[], want: string[]): void {
+  let at = -1;
+  for (const w of want) {
+    const i = have.indexOf(w, at + 1);
+    expect(i, `"${w}" after line ${at} in:\n${have.join('\n')}`).toBeGreaterThan(at);
+    at = i;
+  }
+}
+
+describe('a user\'s token from winlogon', () => {
+  it('winlogon made it with NtCreateToken and gave it to the shell', () => {
+    expect(lines).toContainEqual(expect.stringMatching(/^se: process \d+ has a new primary token \(logon session 0x[0-9A-F]{8}\)$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^winlogon: session 1: User logged on \(logon id 0x[0-9A-F]{8}\)$/));
+  });
+
+  it('says who it is: the user, its groups, its privileges (no SeDebug, SeTcb, SeCreateToken, SeAssignPrimaryToken)', () => {
+    const user = of('user');
+    expect(user).toContainEqual(expect.stringMatching(/^token user 0x00000000 S-1-5-21-\d+-\d+-\d+-1000$/));
+    const groups = user.find((l) => l.startsWith('token groups '))!;
+    expect(groups).toMatch(/^token groups 0x00000000 S-1-1-0 S-1-5-32-545 S-1-5-4 S-1-5-11 S-1-5-5-0-\d+$/);
+    expect(user).toContain('token privileges 0x00000000 19=0 23=3');
+    expect(user).toContain('token type 0x00000000 1');
+    expect(user).toContain('TokenUser in 4 bytes 0xC0000023 needs 36');
+    expect(user).toContain('token impersonation level (a primary token) 0xC0000003');
+    const system = of('system');
+    expect(system).toContain('token user 0x00000000 S-1-5-18');
+    expect(system).toContain('token groups 0x00000000 S-1-5-32-544 S-1-1-0 S-1-5-11');
+    expect(system).toContain('token privileges 0x00000000 2=0 3=0 7=3 19=0 20=3 23=3');
+  });
+});
+
+describe('what only SYSTEM may do', () => {
+  it('the user cannot open csrss or winlogon to end them, nor csrss\'s thread; SYSTEM can', () => {
+    inOrder(of('user'), [
+      'found csrss and winlogon of session 1 0x00000000',
+      'open csrss to end it 0xC0000022',
+      'open winlogon to end it 0xC0000022',
+      'open csrss to query it 0xC0000022',
+      'open csrss with MAXIMUM_ALLOWED 0xC0000022',
+      'open csrss\'s thread to end it 0xC0000022',
+    ]);
+    inOrder(of('system'), [
+      'found csrss and winlogon of session 1 0x00000000',
+      'open csrss to end it 0x00000000 granted 0x00000001',
+      'open winlogon to end it 0x00000000 granted 0x00000001',
+      'open csrss to query it 0x00000000 granted 0x00000400',
+      'open csrss with MAXIMUM_ALLOWED 0x00000000 granted 0x001F0FFF',
+      'open csrss\'s thread to end it 0x00000000',
+    ]);
+  });
+
+  it('the user cannot set the critical flag (STATUS_PRIVILEGE_NOT_HELD) nor get SeDebugPrivilege; SYSTEM can', () => {
+    inOrder(of('user'), ['set this process critical 0xC0000061', 'enable SeDebugPrivilege 0xC0000061']);
+    inOrder(of('system'), ['set this process critical 0x00000000', 'and not critical again 0x00000000', 'enable SeDebugPrivilege 0x00000000']);
+  });
+
+  it('the user cannot open the SAM hive (SYSTEM only) nor write SOFTWARE, but reads SOFTWARE; SYSTEM can do all', () => {
+    inOrder(of('user'), [
+      'open the SAM hive 0xC0000022',
+      'open SAM\'s accounts 0xC0000022',
+      'open SOFTWARE to read 0x00000000',
+      'open SOFTWARE to set values 0xC0000022',
+    ]);
+    inOrder(of('system'), [
+      'open the SAM hive 0x00000000',
+      'open SAM\'s accounts 0x00000000',
+      'open SOFTWARE to read 0x00000000',
+      'open SOFTWARE to set values 0x00000000',
+    ]);
+  });
+
+  it('NtCreateToken needs SeCreateTokenPrivilege, ProcessAccessToken SeAssignPrimaryTokenPrivilege (SYSTEM has both, disabled)', () => {
+    for (const who of ['user', 'system']) {
+      inOrder(of(who), ['create a token 0xC0000061', 'give this process another primary token 0xC0000061']);
+    }
+  });
+});
+
+describe('explicit security descriptors in OBJECT_ATTRIBUTES', () => {
+  for (const who of ['user', 'system']) {
+    it(`${who}: opens get what the DACL grants; deny ACEs first; empty and NULL DACLs; malformed descriptors refused`, () => {
+      inOrder(of(who), [
+        'create an event Everyone may only query 0x00000000',
+        'open it to query 0x00000000 granted 0x00000001',
+        'open it to modify 0xC0000022',
+        'open it with MAXIMUM_ALLOWED 0x00000000 granted 0x00100001',
+        'open it with GENERIC_READ 0xC0000022', // READ_CONTROL too: only the owner has it without an ACE
+        'create an event denying Everyone query, then allowing all 0x00000000',
+        'open the deny event to query 0xC0000022',
+        'open the deny event to modify 0x00000000 granted 0x00000002',
+        'open the deny event with MAXIMUM_ALLOWED 0x00000000 granted 0x001F0002',
+        'create an event with an empty DACL 0x00000000',
+        'open the empty-DACL event to query 0xC0000022',
+        'create an event with a NULL DACL 0x00000000',
+        'open the NULL-DACL event for all access 0x00000000 granted 0x001F0003',
+        'a descriptor of revision 2 0xC0000058',
+        'a DACL shorter than its ACE 0xC0000079',
+        'an ACE\'s SID with 40 sub-authorities 0xC0000079',
+        'a descriptor in kernel memory 0xC0000005',
+        'a descriptor at an unmapped address 0xC0000005',
+        'open the first bad one 0xC0000034',
+        'done 0x00000000',
+      ]);
+    });
+  }
+});
