@@ -30,7 +30,7 @@ import { ProcessAccessToken, SIZEOF_PROCESS_ACCESS_TOKEN } from "../sdk/security
 import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE, SE_INCREASE_QUOTA_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
 import { EPROCESS_QUOTA_BLOCK } from "../ex/quota";
 import { PsSetProcessSessionId } from "./pssession";
-import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeForRead, ProbeForWrite, ProbeUserRange } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
 import { EPROCESS, EPROCESS_DEVICE_MAP, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
 import { ObQueryDeviceMapInformation, ObSetDeviceMap } from "../ob/obdevmap";
 import {

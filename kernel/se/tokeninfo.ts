@@ -22,7 +22,7 @@
 // of them (STATUS_INVALID_PRIMARY_GROUP). The new token is in the creator's
 // session and is protected by a descriptor from its own defaults.
 
-import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange, ProbeUserWrite } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExProbeHandle } from "../ex/capture";
@@ -149,7 +149,7 @@ function SepBuildInformation(t: TOKEN, infoClass: u32, k: usize, user: usize, pr
 
 /** NtQueryInformationToken(TokenHandle, TokenInformationClass, TokenInformation, TokenInformationLength, ReturnLength). */
 export function NtQueryInformationToken(handle: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
-  if (!ProbeForWrite(returnLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserWrite(returnLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if (length != 0 && !ProbeUserRange(buffer, length, 4)) return STATUS_ACCESS_VIOLATION;
   if (infoClass < TokenUser || infoClass > TokenSessionId || infoClass == 9 || infoClass == 11) return STATUS_INVALID_INFO_CLASS;
   const out = KeAllocateScratch(4);
