@@ -9,21 +9,33 @@
 // components it takes routines from. Each routine is an ordinary
 // translated function: stdcall, eax result, ebx/esi/edi/ebp kept, exactly
 // what a driver's import thunk calls. Where NT has the routine the name and
-// arguments are NT's (ProbeForRead/ProbeForWrite return FALSE where NT's
-// raise an exception); the others are ours.
+// arguments are NT's; the others are ours (ProbeUserRange, the user copies:
+// NT's drivers probe and copy inside try/except).
 
 import { KeLogBeginAsciiz, KeLogCharacter, KeLogEnd } from "./ke/log";
 import { KeGetCurrentSessionId } from "./ke/shadow";
 import { KeAllocateScratch, KeFreeScratch } from "./ke/thread";
 import { SePrivilegeCheckMode } from "./se/token";
+import { ExCopyFromUser as copyFromUser, ExCopyToUser as copyToUser, ExWriteUserUlong as writeUserUlong } from "./ke/probe";
 
 export { ExAllocatePoolWithTag, ExFreePoolWithTag } from "./ex/pool";
 export { KeBugCheckEx } from "./ke/bugcheck";
-export { ExGetPreviousMode, ProbeForRead, ProbeForWrite } from "./ke/probe";
+export { ExGetPreviousMode, ProbeUserRange } from "./ke/probe";
 export { KeAddSystemServiceTable, KeGetActiveSession } from "./ke/shadow";
 export { HalDisplaySetCursor, InbvAcquireDisplayOwnership, InbvCheckDisplayOwnership } from "./hal/vga";
 export { PsEstablishWin32Callouts, PsSwitchActiveSession } from "./ps/psw32";
 export { IoReadKeyboardEvent } from "./io/kbdqueue";
+
+// Ours (NT's drivers touch user memory inside try/except instead): the
+// guarded user copies of ke/probe.ts, for a driver's services after
+// ProbeUserRange. FALSE when a page faulted (STATUS_ACCESS_VIOLATION).
+
+/** Copies `length` bytes of (range-checked) user memory to `kernel`; FALSE when a page faulted. */
+export function ExCopyFromUser(kernel: usize, user: usize, length: u32): bool { return copyFromUser(kernel, user, length); }
+/** Copies `length` bytes from `kernel` to (range-checked) user memory; FALSE when a page faulted. */
+export function ExCopyToUser(user: usize, kernel: usize, length: u32): bool { return copyToUser(user, kernel, length); }
+/** Stores a ULONG in (range-checked) user memory; FALSE when the page faulted. */
+export function ExWriteUserUlong(user: usize, value: u32): bool { return writeUserUlong(user, value); }
 
 /** NT's PsGetCurrentProcessSessionId. */
 export function PsGetCurrentProcessSessionId(): u32 { return KeGetCurrentSessionId(); }

@@ -25,7 +25,7 @@ import { KeClockInterrupt, KeSetBootTime } from "./ke/wait";
 import { sti } from "./sdk/intrinsics";
 import { KeLog, KeLogBegin, KeLogDecimalPadded, KeLogEnd, KeLogString } from "./ke/log";
 import { RtlTimeFromFields, SIZEOF_TIME_FIELDS, TIME_FIELDS } from "./rtl/time";
-import { KiInitializeLoaderBlock } from "./ke/loader";
+import { KeBenchmarkMark, KiInitializeLoaderBlock } from "./ke/loader";
 import { KiInitializeIdt } from "./ke/idt";
 import { KiIdentifyProcessor } from "./ke/cpu";
 import { KiIdleLoop } from "./ke/idle";
@@ -124,7 +124,9 @@ function Phase1Initialization(context: usize): void {
   FatInitialize();                            // \FileSystem\Fastfat: Io mounts volumes through it
   IoMountSystemVolume();                      // FAT on Partition1; \??\C:, \SystemRoot
   CmInitSystem1();                            // \REGISTRY, HARDWARE, the SYSTEM hive, CurrentControlSet
+  KeBenchmarkMark(0x14);                      // npm run bench: ntdll.dll's image section, in guest instructions (to 0x15)
   PsInitializeSystemDll();                    // \SystemRoot\System32\ntdll.dll, when there is one
+  KeBenchmarkMark(0x15);
   PsStartSessionManager();                    // \SystemRoot\System32\smss.exe, waited on 5 s (or the boot modules, if any, to their end)
   FatCleanVolumes();                          // an orderly point: every volume flushed and marked clean (FAT[1])
   KiIdleLoop();                               // "ke: idle loop" (or poweroff); this thread ends

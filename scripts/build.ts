@@ -18,6 +18,7 @@ import { linkKernel, KERNEL_BASE } from './wasm2x86/link.ts';
 import { formatInsn } from './wasm2x86/emit.ts';
 import { writeSysent } from './services.ts';
 import { buildDisk } from '../images/build.ts';
+import { buildInputsHash, writeBuildStamp } from './buildstamp.mjs';
 import { system32Files } from '../images/system32.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -298,6 +299,8 @@ async function main() {
   const args = process.argv.slice(2);
   const quiet = args.includes('--quiet');
   const t0 = performance.now();
+  // A plain build records its inputs' hash (taken before it starts) for `npm run build`'s skip (scripts/buildstamp.mjs).
+  const stamp = args.length === 0 ? buildInputsHash() : undefined;
   const chaos = args.includes('--chaos');
   await buildKernel({ dump: args.includes('--dump'), chaos, log: quiet ? undefined : (s) => console.error(s) });
   // --chaos: the chaos kernel only (build/chaos/ntoskrnl.bin); it boots the product's disk, built when missing.
@@ -307,6 +310,7 @@ async function main() {
   const disk = buildDisk({ files });
   writeFileSync(join(BUILD, 'disk.img'), disk);
   if (!quiet) console.error(`build: disk.img ${disk.length >> 20} MiB (Windows tree, ${[...files.keys()].map((f) => f.split('\\').pop()).join(', ')}, SYSTEM hive from images/registry/SYSTEM.reg)`);
+  if (stamp) writeBuildStamp(stamp);
   if (!quiet) console.error(`build: done in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
 }
 

@@ -100,7 +100,11 @@ export const SIZEOF_CM_VALUE: u32 = 12;
 export function CmpCompareNames(a: usize, aLength: u32, b: usize, bLength: u32): i32 {
   const n = aLength < bLength ? aLength : bLength;
   for (let i: u32 = 0; i < n; i += 2) {
-    const ca = RtlUpcaseUnicodeChar(<u32>load<u16>(a + i)), cb = RtlUpcaseUnicodeChar(<u32>load<u16>(b + i));
+    let ca = <u32>load<u16>(a + i), cb = <u32>load<u16>(b + i);
+    if (ca == cb) continue;
+    // ASCII inline (most names); the table only for the rest
+    if (ca < 0x80) { if (ca - 0x61 < 26) ca -= 0x20; } else ca = RtlUpcaseUnicodeChar(ca);
+    if (cb < 0x80) { if (cb - 0x61 < 26) cb -= 0x20; } else cb = RtlUpcaseUnicodeChar(cb);
     if (ca != cb) return ca < cb ? -1 : 1;
   }
   if (aLength == bLength) return 0;
@@ -149,7 +153,22 @@ export function CmpFindValue(key: usize, name: usize, nameLength: u32): usize {
 function CmpGrow(field: usize): bool {
   const count = load<u32>(field, 4), capacity = load<u32>(field, 8);
   if (count < capacity) return true;
-  const newCapacity: u32 = capacity == 0 ? 4 : capacity * 2;
+  return CmpResize(field, capacity == 0 ? 4 : capacity * 2);
+}
+
+/**
+ * Room for `count` subkeys and values in a key that has none yet, in one
+ * allocation each (a hive load knows both counts from the nk cell). False
+ * without pool.
+ */
+export function CmpReserve(key: usize, subKeys: u32, values: u32): bool {
+  if (subKeys > CmKey(key).SubKeyCapacity && !CmpResize(key + offsetof<CM_KEY>("SubKeys"), subKeys)) return false;
+  if (values > CmKey(key).ValueCapacity && !CmpResize(key + offsetof<CM_KEY>("Values"), values)) return false;
+  return true;
+}
+
+function CmpResize(field: usize, newCapacity: u32): bool {
+  const count = load<u32>(field, 4);
   const array = ExAllocatePoolWithTag(NonPagedPool, newCapacity << 2, CM_ARRAY_TAG);
   if (array == 0) return false;
   const old = load<usize>(field);

@@ -12,7 +12,7 @@
 // STATUS_KEY_DELETED. Changes to hive keys wake the lazy flusher (cmhive.ts).
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { ExCopyFromUser, ExCopyToUser, ExGetPreviousMode, ExWriteUserUlong, KernelMode, ProbeForWrite, ProbeUserRange } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExGetPreviousMode, ExWriteUserUlong, KernelMode, ProbeUserRange } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ObInsertParsedObject, ObReferenceObjectByAttributes } from "../ob/obname";
@@ -130,10 +130,9 @@ function CmpReturnInformation(context: usize, fixed: u32, buffer: usize, length:
   return count < required ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS;
 }
 
-/** Probes an information buffer and its ResultLength. */
+/** Range-checks an information buffer and its ResultLength (CmpReturnInformation writes them, guarded). */
 function CmpProbeInformation(buffer: usize, length: u32, resultLength: usize): bool {
-  if (!ProbeForWrite(resultLength, 4, 4)) return false;
-  return length == 0 || ProbeForWrite(buffer, length, 4);
+  return ProbeUserRange(resultLength, 4, 4) && ProbeUserRange(buffer, length, 4);
 }
 
 // ---- opening and creating ----
@@ -147,7 +146,7 @@ function CmpInsertKeyHandle(context: usize, oa: usize, desiredAccess: u32): u32 
 function CmpOpenOrCreate(keyHandle: usize, desiredAccess: u32, objectAttributes: usize, titleIndex: u32, classString: usize,
                          options: u32, disposition: usize, creating: bool): u32 {
   if (!ExProbeHandle(keyHandle)) return STATUS_ACCESS_VIOLATION;
-  if (disposition != 0 && !ProbeForWrite(disposition, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (disposition != 0 && !ProbeUserRange(disposition, 4, 4)) return STATUS_ACCESS_VIOLATION;
   if (objectAttributes == 0) return STATUS_INVALID_PARAMETER;
   if ((options & ~REG_LEGAL_OPTION) != 0) return STATUS_INVALID_PARAMETER;
   const context = CmpNewContext();

@@ -40,7 +40,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/po
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
   CM_KEY_HIVE_ROOT, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey, CmSubKey, CmValueAt,
-  CmValueData, CmValueName, CmpAllocateKey, CmpFreeKey, CmpFreeTree, CmpLinkSubKey, CmpSetClass, CmpSetValue,
+  CmValueData, CmValueName, CmpAllocateKey, CmpFreeKey, CmpFreeTree, CmpLinkSubKey, CmpReserve, CmpSetClass, CmpSetValue,
 } from "./cmp";
 import { CM_BIG_DATA, CM_KEY_INDEX, CM_KEY_NODE, CM_KEY_SECURITY, CM_KEY_VALUE, HBASE_BLOCK, HBIN } from "../sdk/regf";
 import {
@@ -173,7 +173,13 @@ function Cell(offset: u32, need: u32): usize {
 /** Converts `count` name bytes (Latin-1 when `compressed`) at `source` to UTF-16 at `target`. */
 function CopyName(target: usize, source: usize, count: u32, compressed: bool): void {
   if (!compressed) { memory.copy(target, source, count); return; }
-  for (let i: u32 = 0; i < count; i++) store<u16>(target + (i << 1), <u16>load<u8>(source + i));
+  let i: u32 = 0;
+  for (; i + 4 <= count; i += 4) { // four characters a step: Latin-1 bytes -> UTF-16 code units
+    const four = load<u32>(source + i);
+    store<u32>(target + (i << 1), (four & 0xFF) | ((four & 0xFF00) << 8));
+    store<u32>(target + (i << 1), ((four >>> 16) & 0xFF) | ((four >>> 8) & 0xFF0000), 4);
+  }
+  for (; i < count; i++) store<u16>(target + (i << 1), <u16>load<u8>(source + i));
 }
 
 // A scratch buffer for names and data as they are copied out of the image.
@@ -316,6 +322,9 @@ function ReadKey(offset: u32, parent: usize, hive: u32, rootOut: usize): u32 {
     if (values > 0x100000) return REGF_BAD_LIST;
     const list = Cell(changetype<CM_KEY_NODE>(nk).ValueList, values << 2);
     if (list == 0) return REGF_BAD_LIST;
+    // the arrays at their final size at once (a count the list cells bound; a subkey count is checked against its lists below)
+    const subKeys = changetype<CM_KEY_NODE>(nk).SubKeyCount;
+    if (!CmpReserve(key, subKeys <= 1024 ? subKeys : 0, values)) return REGF_NO_MEMORY;
     for (let i: u32 = 0; i < values; i++) {
       const status = ReadValue(key, load<u32>(list + (i << 2)));
       if (status != REGF_OK) return status;
@@ -323,6 +332,7 @@ function ReadKey(offset: u32, parent: usize, hive: u32, rootOut: usize): u32 {
   }
   const subKeys = changetype<CM_KEY_NODE>(nk).SubKeyCount;
   if (subKeys != 0) {
+    if (values == 0 && subKeys <= 1024 && !CmpReserve(key, subKeys, 0)) return REGF_NO_MEMORY;
     const listed = ReadSubKeyList(key, changetype<CM_KEY_NODE>(nk).SubKeyList, true);
     if (listed == -2) return REGF_NO_MEMORY;
     if (listed < 0 || <u32>listed != subKeys) return REGF_BAD_LIST;

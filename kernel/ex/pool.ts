@@ -7,7 +7,9 @@
 //   +2 u16 BlockSize     units of this block, header included; bit 15 = in use
 //   +4 u32 PoolTag       four characters naming the owner ('ObDi', 'Proc', ...)
 //
-// Free blocks sit on ListHeads[units] (doubly linked through their body).
+// Free blocks sit on ListHeads[units] (doubly linked through their body);
+// a bitmap says which lists are not empty, so an allocation finds the
+// smallest fitting list with a bit scan instead of trying every size.
 // Freeing merges a block with free neighbours in its page; a page that is
 // wholly free again goes back to the page frame database. Larger requests
 // take whole contiguous pages and are recorded in a big-allocation table.
@@ -56,6 +58,9 @@ const MIN_FREE_UNITS: u32 = 2;              // header + the two list links
 
 const ListHeads: usize = memory.data(<i32>((UNITS_PER_PAGE + 1) * 8), 8);
 let listsReady = false;
+/** Bit u: ListHeads[u] is not empty (UNITS_PER_PAGE + 1 bits). */
+const LIST_WORDS: u32 = (UNITS_PER_PAGE >> 5) + 1;
+const NonEmpty: usize = memory.data(<i32>(LIST_WORDS * 4), 4);
 
 const BIG_MAX: u32 = 512;
 const BigTable: usize = memory.data(<i32>(BIG_MAX * 12), 4); // address, pages, tag
@@ -64,6 +69,10 @@ let bigCount: u32 = 0;
 const TAGS_MAX: u32 = 128;
 const TagTable: usize = memory.data(<i32>(TAGS_MAX * 16), 4); // tag, allocs, frees, bytes
 let tagCount: u32 = 0;
+/** Open-addressed index of TagTable: slot + 1 per entry, 0 empty (twice TAGS_MAX entries). */
+const TAG_HASH_SIZE: u32 = 256;
+const TagHash: usize = memory.data(<i32>TAG_HASH_SIZE, 4);
+@inline function tagHash(tag: u32): u32 { return (tag * 0x9E3779B1) >>> 24; }
 
 /** Pages the pool holds from the page frame database. */
 export let ExPoolPages: u32 = 0;
@@ -81,14 +90,32 @@ function initLists(): void {
   for (let u: u32 = 0; u <= UNITS_PER_PAGE; u++) { const h = headOf(u); store<usize>(h, h); store<usize>(h, h, 4); }
   listsReady = true;
 }
-function listInsert(head: usize, links: usize): void {
+function listInsert(units: u32, links: usize): void {
+  const head = headOf(units);
   const first = load<usize>(head);
   store<usize>(links, first); store<usize>(links, head, 4);
   store<usize>(first, links, 4); store<usize>(head, links);
+  const w = NonEmpty + ((units >> 5) << 2);
+  store<u32>(w, load<u32>(w) | (<u32>1 << (units & 31)));
 }
 function listRemove(links: usize): void {
   const f = load<usize>(links), b = load<usize>(links, 4);
   store<usize>(b, f); store<usize>(f, b, 4);
+  if (f == b) { // it was the only block: f and b are its list's head
+    const units = <u32>(f - ListHeads) >> 3;
+    const w = NonEmpty + ((units >> 5) << 2);
+    store<u32>(w, load<u32>(w) & ~(<u32>1 << (units & 31)));
+  }
+}
+/** The smallest list of at least `need` units that has a block (UNITS_PER_PAGE + 1 when none). */
+function firstListFrom(need: u32): u32 {
+  let i = need >> 5;
+  let bits = load<u32>(NonEmpty + (i << 2)) & (<u32>0xFFFFFFFF << (need & 31));
+  while (bits == 0) {
+    if (++i == LIST_WORDS) return UNITS_PER_PAGE + 1;
+    bits = load<u32>(NonEmpty + (i << 2));
+  }
+  return (i << 5) + ctz<u32>(bits);
 }
 
 @inline function sizeOf(block: usize): u32 { return <u32>(load<u16>(block, 2) & 0x7FFF); }
@@ -103,10 +130,18 @@ function listRemove(links: usize): void {
 // ---- per-tag usage ----
 
 function tagSlot(tag: u32): usize {
-  for (let i: u32 = 0; i < tagCount; i++) if (load<u32>(TagTable + i * 16) == tag) return TagTable + i * 16;
+  let h = tagHash(tag);
+  while (true) {
+    const slot = <u32>load<u8>(TagHash + h);
+    if (slot == 0) break;
+    const s = TagTable + (slot - 1) * 16;
+    if (load<u32>(s) == tag) return s;
+    h = (h + 1) & (TAG_HASH_SIZE - 1);
+  }
   if (tagCount == TAGS_MAX) return TagTable + (TAGS_MAX - 1) * 16; // the last slot takes the overflow
   const s = TagTable + tagCount * 16;
   tagCount++;
+  store<u8>(TagHash + h, <u8>tagCount);
   store<u32>(s, tag); store<u32>(s, 0, 4); store<u32>(s, 0, 8); store<u32>(s, 0, 12);
   return s;
 }
@@ -192,10 +227,11 @@ function allocateSmall(bytes: u32, tag: u32): usize {
   let need = (bytes + HEADER + UNIT - 1) / UNIT;
   if (need < MIN_FREE_UNITS) need = MIN_FREE_UNITS;
   let block: usize = 0;
-  for (let u = need; u <= UNITS_PER_PAGE; u++) {
-    const h = headOf(u);
-    const first = load<usize>(h);
-    if (first != h) { block = first - HEADER; listRemove(first); break; }
+  const u = firstListFrom(need);
+  if (u <= UNITS_PER_PAGE) {
+    const first = load<usize>(headOf(u));
+    block = first - HEADER;
+    listRemove(first);
   }
   if (block == 0) {
     const page = ExpAllocatePages(1);
@@ -213,7 +249,7 @@ function allocateSmall(bytes: u32, tag: u32): usize {
     const rest = block + need * UNIT;
     setHeader(rest, need, have - need, false, 0);
     fixNextPrev(rest, have - need);
-    listInsert(headOf(have - need), linksOf(rest));
+    listInsert(have - need, linksOf(rest));
   }
   setHeader(block, prev, units, true, tag);
   countAlloc(tag, units * UNIT);
@@ -295,7 +331,7 @@ function freeSmall(p: usize, tag: u32): void {
   }
   setHeader(block, prevSize, size, false, 0);
   fixNextPrev(block, size);
-  listInsert(headOf(size), linksOf(block));
+  listInsert(size, linksOf(block));
 }
 
 /** Logs the pool's state on one line (pages, allocations, bytes). */

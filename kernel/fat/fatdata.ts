@@ -64,6 +64,8 @@ export function FatEnsureClusters(vcb: usize, f: usize, count: u32): u32 {
   let have: u32 = 0, last: u32 = 0;
   if (fcb.FirstCluster != 0) {
     last = fcb.FirstCluster; have = 1;
+    // From the last position looked up (FatClusterAt's), not the chain's start: appending writes stay linear.
+    if (fcb.LastCluster != 0 && FatIsValidCluster(vcb, fcb.LastCluster)) { last = fcb.LastCluster; have = fcb.LastIndex + 1; }
     while (true) {
       const next = FatGetEntry(vcb, last);
       if (next == 0xFFFFFFFF) { status = FatCacheReadStatus(vcb); break; }
@@ -133,7 +135,13 @@ function FatTransfer(vcb: usize, f: usize, write: bool, offset: u32, buffer: usi
     const left = length - done;
     if (inSector == 0 && left >= SECTOR) {
       let count = left / SECTOR;
-      const sectorsLeft = v.SectorsPerCluster - inCluster / SECTOR;
+      let sectorsLeft = v.SectorsPerCluster - inCluster / SECTOR;
+      // Clusters that follow on the disk go in the same request (one command, up to 256 sectors).
+      const index = pos / v.ClusterBytes;
+      for (let k: u32 = 1; count > sectorsLeft && sectorsLeft + v.SectorsPerCluster <= 256; k++) {
+        if (FatClusterAt(vcb, f, index + k) != cluster + k) break;
+        sectorsLeft += v.SectorsPerCluster;
+      }
       if (count > sectorsLeft) count = sectorsLeft;
       status = write ? FatWriteSectors(vcb, sector, count, buffer + done) : FatReadSectors(vcb, sector, count, buffer + done);
       if (!NT_SUCCESS(status)) break;

@@ -118,14 +118,10 @@ function HalpDisplayMoveCursor(): void {
 
 /** Moves the scrolling region up one row and blanks the last row. */
 function HalpDisplayScroll(): void {
-  let to = HalpCellAddress(HalpDisplayTop, 0);
-  let from = HalpCellAddress(HalpDisplayTop + 1, 0);
+  const to = HalpCellAddress(HalpDisplayTop, 0);
+  const from = HalpCellAddress(HalpDisplayTop + 1, 0);
   const end = HalpCellAddress(VGA_ROWS, 0);
-  while (from < end) {
-    store<u32>(to, load<u32>(from));
-    to += 4;
-    from += 4;
-  }
+  if (from < end) memory.copy(to, from, end - from); // a string move (forward: `to` is below `from`)
   HalpDisplayClearRows(VGA_ROWS - 1, VGA_ROWS - 1, HalpDisplayAttribute);
 }
 

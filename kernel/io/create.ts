@@ -11,7 +11,11 @@
 // happened (FILE_OPENED, FILE_CREATED, FILE_OVERWRITTEN, FILE_SUPERSEDED).
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { IO_STATUS_BLOCK } from "../sdk/ntdef";
+import {
+  FILE_DISPOSITION_INFORMATION, SIZEOF_FILE_BASIC_INFORMATION, SIZEOF_FILE_NETWORK_OPEN_INFORMATION,
+} from "../sdk/fileinfo";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ObReferenceObjectByAttributes, ObInsertParsedObject } from "../ob/obname";
 import { ObDereferenceObject } from "../ob/obref";
@@ -38,7 +42,8 @@ const C_FILE: u32 = 8;      // the file object
 const C_HANDLE: u32 = 12;   // the new handle
 const C_INFO: u32 = 16;     // IoStatusBlock.Information
 const C_OA: u32 = 20;       // 24: OBJECT_ATTRIBUTES for ObInsertObject (attributes only)
-const C_BUFFER: u32 = 48;   // 64: a small information buffer
+const C_BUFFER: u32 = 48;   // 64: a small information buffer (FILE_NETWORK_OPEN_INFORMATION at most)
+const SIZEOF_IO_STATUS_BLOCK: u32 = offsetof<IO_STATUS_BLOCK>();
 const CONTEXT_SIZE: u32 = 112;
 
 /** GENERIC_* and MAXIMUM_ALLOWED as the file rights they stand for. */
@@ -137,8 +142,10 @@ export function NtCreateFile(fileHandle: usize, desiredAccess: u32, objectAttrib
                              allocationSize: usize, fileAttributes: u32, shareAccess: u32, createDisposition: u32,
                              createOptions: u32, eaBuffer: usize, eaLength: u32): u32 {
   if (!ExProbeHandle(fileHandle)) return STATUS_ACCESS_VIOLATION;
-  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  if (allocationSize != 0 && !ProbeForRead(allocationSize, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  // Range checks only: the handle and the IO_STATUS_BLOCK are written once, at the end, through
+  // ExWriteUserUlong; AllocationSize is not read (FAT allocates as it writes).
+  if (!ProbeUserRange(ioStatusBlock, SIZEOF_IO_STATUS_BLOCK, 4)) return STATUS_ACCESS_VIOLATION;
+  if (allocationSize != 0 && !ProbeUserRange(allocationSize, 8, 4)) return STATUS_ACCESS_VIOLATION;
   if (objectAttributes == 0) return STATUS_INVALID_PARAMETER;
   if (eaBuffer != 0 && eaLength != 0) return 0xC000004F; // STATUS_EAS_NOT_SUPPORTED
   const context = IopNewContext();
@@ -154,9 +161,10 @@ export function NtCreateFile(fileHandle: usize, desiredAccess: u32, objectAttrib
       status = ObInsertParsedObject(file, oa, context + C_OA, IoMapFileAccess(desiredAccess), context + C_HANDLE);
       if (NT_SUCCESS(status)) {
         status = createStatus;
-        store<u32>(fileHandle, load<u32>(context + C_HANDLE));
-        store<u32>(ioStatusBlock, status);
-        store<u32>(ioStatusBlock, load<u32>(context + C_INFO), 4);
+        // A page gone since the checks: the handle stays open (as in NT), the caller hears STATUS_ACCESS_VIOLATION.
+        if (!ExWriteUserUlong(fileHandle, load<u32>(context + C_HANDLE))
+            || !ExWriteUserUlong(ioStatusBlock + offsetof<IO_STATUS_BLOCK>("Status"), status)
+            || !ExWriteUserUlong(ioStatusBlock + offsetof<IO_STATUS_BLOCK>("Information"), load<u32>(context + C_INFO))) status = STATUS_ACCESS_VIOLATION;
       }
     }
   }
@@ -190,8 +198,8 @@ export function NtDeleteFile(objectAttributes: usize): u32 {
   let status = IopOpenForOperation(objectAttributes, context, DELETE, 0);
   if (NT_SUCCESS(status)) {
     const file = load<usize>(context + C_FILE);
-    store<u8>(context + C_BUFFER, 1); // FILE_DISPOSITION_INFORMATION.DeleteFile
-    status = IoFileInformation(file, IRP_MJ_SET_INFORMATION, FileDispositionInformation, context + C_BUFFER, 1, 0);
+    changetype<FILE_DISPOSITION_INFORMATION>(context + C_BUFFER).DeleteFile = 1;
+    status = IoFileInformation(file, IRP_MJ_SET_INFORMATION, FileDispositionInformation, context + C_BUFFER, offsetof<FILE_DISPOSITION_INFORMATION>(), 0);
     ObDereferenceObject(file);
     IopProcessDeferredCloses(); // the close deletes it
   }
@@ -200,7 +208,7 @@ export function NtDeleteFile(objectAttributes: usize): u32 {
 }
 
 function IopQueryAttributes(objectAttributes: usize, information: usize, informationClass: u32, length: u32): u32 {
-  if (!ProbeForWrite(information, length, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(information, length, 4)) return STATUS_ACCESS_VIOLATION;
   const context = IopNewContext();
   if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
   let status = IopOpenForOperation(objectAttributes, context, FILE_READ_ATTRIBUTES, 0);
@@ -209,7 +217,7 @@ function IopQueryAttributes(objectAttributes: usize, information: usize, informa
     status = IoFileInformation(file, IRP_MJ_QUERY_INFORMATION, informationClass, context + C_BUFFER, length, 0);
     ObDereferenceObject(file);
     IopProcessDeferredCloses();
-    if (NT_SUCCESS(status)) memory.copy(information, context + C_BUFFER, length);
+    if (NT_SUCCESS(status) && !ExCopyToUser(information, context + C_BUFFER, length)) status = STATUS_ACCESS_VIOLATION;
   }
   IopFreeContext(context);
   return status;
@@ -217,10 +225,10 @@ function IopQueryAttributes(objectAttributes: usize, information: usize, informa
 
 /** NtQueryAttributesFile(ObjectAttributes, FILE_BASIC_INFORMATION*). */
 export function NtQueryAttributesFile(objectAttributes: usize, fileInformation: usize): u32 {
-  return IopQueryAttributes(objectAttributes, fileInformation, FileBasicInformation, 40);
+  return IopQueryAttributes(objectAttributes, fileInformation, FileBasicInformation, SIZEOF_FILE_BASIC_INFORMATION);
 }
 
 /** NtQueryFullAttributesFile(ObjectAttributes, FILE_NETWORK_OPEN_INFORMATION*). */
 export function NtQueryFullAttributesFile(objectAttributes: usize, fileInformation: usize): u32 {
-  return IopQueryAttributes(objectAttributes, fileInformation, FileNetworkOpenInformation, 56);
+  return IopQueryAttributes(objectAttributes, fileInformation, FileNetworkOpenInformation, SIZEOF_FILE_NETWORK_OPEN_INFORMATION);
 }

@@ -13,7 +13,9 @@
 // every read or write moves it.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeForRead, ProbeForWrite, ProbeUserRange } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
+import { FILE_ALL_INFORMATION } from "../sdk/fileinfo";
 import { KeSetEvent, KeResetEvent } from "../ke/wait";
 import { ExEventObjectType } from "../ex/sync";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
@@ -41,7 +43,7 @@ import {
   STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
   STATUS_NOT_SAME_DEVICE, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
-import { OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
+import { IO_STATUS_BLOCK, OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
 
 /** The most a request moves at once; longer reads and writes are split. */
 const IO_CHUNK: u32 = 65536;
@@ -74,7 +76,7 @@ function IopFinishEvent(event: usize): void {
 
 function IopWriteIoStatus(ioStatusBlock: usize, status: u32, information: u32): void {
   // Guarded stores: the block was probed before the request, and may be gone after it (nothing to report then).
-  if (ExWriteUserUlong(ioStatusBlock, status)) ExWriteUserUlong(ioStatusBlock + 4, information);
+  if (ExWriteUserUlong(ioStatusBlock + offsetof<IO_STATUS_BLOCK>("Status"), status)) ExWriteUserUlong(ioStatusBlock + offsetof<IO_STATUS_BLOCK>("Information"), information);
 }
 
 /** The IO_STATUS_BLOCK of a request that succeeded, or filled the buffer as far as it went (STATUS_BUFFER_OVERFLOW). */
@@ -150,17 +152,22 @@ function IopBufferedRequest(file: usize, major: u32, p0: u32, p1: u32, p2: usize
   if (kernel == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const irp = IoAllocateIrp(major, IopControlTarget(file, major), file);
   if (irp == 0) { ExFreePoolWithTag(kernel, IO_BUFFER_TAG); return STATUS_INSUFFICIENT_RESOURCES; }
-  if (inputLength != 0) memory.copy(kernel, input, inputLength);
+  // The caller's input is read once, here; its output is written once, below (both guarded).
+  if (inputLength != 0 && !ExCopyFromUser(kernel, input, inputLength)) {
+    IoFreeIrp(irp);
+    ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+    return STATUS_ACCESS_VIOLATION;
+  }
   const i = changetype<IRP>(irp);
   i.P0 = p0; i.P1 = p1; i.P2 = p2; i.P3 = p3;
   i.Buffer = kernel;
   i.Length = inputLength != 0 ? inputLength : outputLength;
-  const status = IoCallDriver(irp);
+  let status = IoCallDriver(irp);
   let moved = i.Information;
   if (moved > outputLength) moved = outputLength;
   if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) {
-    memory.copy(output, kernel, moved);
-    store<u32>(information, moved);
+    if (ExCopyToUser(output, kernel, moved)) store<u32>(information, moved);
+    else status = STATUS_ACCESS_VIOLATION;
   }
   IoFreeIrp(irp);
   ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
@@ -207,15 +214,18 @@ export function IoSetDeleteFile(file: usize): u32 {
 
 function IopReadWrite(write: bool, fileHandle: u32, eventHandle: u32, ioStatusBlock: usize, buffer: usize, length: u32,
                       byteOffset: usize): u32 {
-  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
   // The buffer: a range check. The device may take long, and the buffer may be gone by the time
   // the data is there: the copies below are guarded (ke/probe.ts) and answer STATUS_ACCESS_VIOLATION.
   if (!ProbeUserRange(buffer, length, 1)) return STATUS_ACCESS_VIOLATION;
   let offsetLow: u32 = FILE_USE_FILE_POINTER_POSITION, offsetHigh: u32 = 0xFFFFFFFF;
   if (byteOffset != 0) {
-    if (!ProbeForRead(byteOffset, 8, 4)) return STATUS_ACCESS_VIOLATION;
-    offsetLow = load<u32>(byteOffset);
-    offsetHigh = load<u32>(byteOffset, 4);
+    const cell = KeAllocateScratch(8); // read once
+    const ok = ProbeUserRange(byteOffset, 8, 4) && ExCopyFromUser(cell, byteOffset, 8);
+    offsetLow = load<u32>(cell);
+    offsetHigh = load<u32>(cell, 4);
+    KeFreeScratch(cell);
+    if (!ok) return STATUS_ACCESS_VIOLATION;
   }
   const context = ExAllocatePoolWithTag(NonPagedPool, 16, CONTEXT_TAG);
   if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
@@ -340,8 +350,8 @@ export function NtQueryInformationFile(fileHandle: u32, ioStatusBlock: usize, fi
   const size = IopQueryInformationSize(informationClass);
   if (size == 0) return STATUS_INVALID_INFO_CLASS;
   if (length < size) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  if (!ProbeForWrite(fileInformation, length, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(fileInformation, length, 4)) return STATUS_ACCESS_VIOLATION;
   const context = ExAllocatePoolWithTag(NonPagedPool, 16, CONTEXT_TAG);
   if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
   let status = IopReferenceFile(fileHandle, IopQueryAccess(informationClass), context);
@@ -349,48 +359,45 @@ export function NtQueryInformationFile(fileHandle: u32, ioStatusBlock: usize, fi
   const file = load<usize>(context);
   const f = changetype<FILE_OBJECT>(file);
   if (length > IO_MAX_INFORMATION) length = IO_MAX_INFORMATION;
+  // Every answer is built in a kernel buffer and reaches the caller in one guarded copy.
   let information: u32 = 0;
-  if (informationClass == FilePositionInformation) {
-    store<u32>(fileInformation, f.CurrentByteOffsetLow);
-    store<u32>(fileInformation, f.CurrentByteOffsetHigh, 4);
+  const kernel = ExAllocatePoolWithTag(NonPagedPool, length, IO_BUFFER_TAG);
+  if (kernel == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+  else if (informationClass == FilePositionInformation) {
+    store<u32>(kernel, f.CurrentByteOffsetLow);
+    store<u32>(kernel, f.CurrentByteOffsetHigh, 4);
     information = 8;
   } else if (informationClass == FileModeInformation) {
-    store<u32>(fileInformation, f.CreateOptions & 0x103E); // the mode bits NT reports
+    store<u32>(kernel, f.CreateOptions & 0x103E); // the mode bits NT reports
     information = 4;
   } else if (informationClass == FileAccessInformation) {
     ObReferenceObjectByHandle(fileHandle, 0, IoFileObjectType, context + 4, context + 8);
     ObDereferenceObject(load<usize>(context + 4));
-    store<u32>(fileInformation, load<u32>(context + 12));
+    store<u32>(kernel, load<u32>(context + 12));
     information = 4;
   } else if (informationClass == FileAlignmentInformation) {
-    store<u32>(fileInformation, 0); // FILE_BYTE_ALIGNMENT
+    store<u32>(kernel, 0); // FILE_BYTE_ALIGNMENT
     information = 4;
   } else if (informationClass == FileEaInformation) {
-    store<u32>(fileInformation, 0);
+    store<u32>(kernel, 0);
     information = 4;
   } else {
-    const kernel = ExAllocatePoolWithTag(NonPagedPool, length, IO_BUFFER_TAG);
-    if (kernel == 0) status = STATUS_INSUFFICIENT_RESOURCES;
-    else {
-      status = IoFileInformation(file, IRP_MJ_QUERY_INFORMATION, informationClass, kernel, length, context + 4);
-      information = load<u32>(context + 4);
-      if (NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) {
-        if (informationClass == FileAllInformation) {
-          // The I/O manager's parts of FILE_ALL_INFORMATION: access, position, mode, alignment.
-          store<u32>(kernel, 0, 72); // EaSize (the driver wrote basic, standard and internal at 0..71, the name at 96)
-          ObReferenceObjectByHandle(fileHandle, 0, IoFileObjectType, context + 4, context + 8);
-          ObDereferenceObject(load<usize>(context + 4));
-          store<u32>(kernel, load<u32>(context + 12), 76);
-          store<u32>(kernel, f.CurrentByteOffsetLow, 80);
-          store<u32>(kernel, f.CurrentByteOffsetHigh, 84);
-          store<u32>(kernel, f.CreateOptions & 0x103E, 88);
-          store<u32>(kernel, 0, 92);
-        }
-        memory.copy(fileInformation, kernel, information);
-      }
-      ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+    status = IoFileInformation(file, IRP_MJ_QUERY_INFORMATION, informationClass, kernel, length, context + 4);
+    information = load<u32>(context + 4);
+    if ((NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) && informationClass == FileAllInformation) {
+      // The I/O manager's parts of FILE_ALL_INFORMATION: access, position, mode, alignment.
+      const all = changetype<FILE_ALL_INFORMATION>(kernel);
+      all.EaInformation_EaSize = 0; // the driver wrote basic, standard and internal before it, the name after
+      ObReferenceObjectByHandle(fileHandle, 0, IoFileObjectType, context + 4, context + 8);
+      ObDereferenceObject(load<usize>(context + 4));
+      all.AccessInformation_AccessFlags = load<u32>(context + 12);
+      all.PositionInformation_CurrentByteOffset = <i64>((<u64>f.CurrentByteOffsetHigh << 32) | <u64>f.CurrentByteOffsetLow);
+      all.ModeInformation_Mode = f.CreateOptions & 0x103E;
+      all.AlignmentInformation_AlignmentRequirement = 0;
     }
   }
+  if ((NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) && !ExCopyToUser(fileInformation, kernel, information)) status = STATUS_ACCESS_VIOLATION;
+  if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
   IopReportStatus(ioStatusBlock, status, information);
   return IopEndService(file, context, status);
 }
@@ -480,8 +487,8 @@ export function NtSetInformationFile(fileHandle: u32, ioStatusBlock: usize, file
   const size = IopSetInformationSize(informationClass);
   if (size == 0) return STATUS_INVALID_INFO_CLASS;
   if (length < size) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  if (!ProbeForRead(fileInformation, length, informationClass == FileDispositionInformation ? 1 : 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(fileInformation, length, informationClass == FileDispositionInformation ? 1 : 4)) return STATUS_ACCESS_VIOLATION;
   if (length > IO_MAX_INFORMATION) return STATUS_INVALID_PARAMETER;
   const context = ExAllocatePoolWithTag(NonPagedPool, 96, CONTEXT_TAG);
   if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
@@ -491,7 +498,7 @@ export function NtSetInformationFile(fileHandle: u32, ioStatusBlock: usize, file
   const f = changetype<FILE_OBJECT>(file);
   const kernel = ExAllocatePoolWithTag(NonPagedPool, length, IO_BUFFER_TAG); // captured: read once
   if (kernel == 0) status = STATUS_INSUFFICIENT_RESOURCES;
-  else memory.copy(kernel, fileInformation, length);
+  else if (!ExCopyFromUser(kernel, fileInformation, length)) status = STATUS_ACCESS_VIOLATION;
   if (NT_SUCCESS(status)) {
     if (informationClass == FilePositionInformation) {
       const high = load<u32>(kernel, 4);
@@ -542,8 +549,8 @@ export function NtQueryDirectoryFile(fileHandle: u32, eventHandle: u32, apcRouti
       && informationClass != FileBothDirectoryInformation && informationClass != FileNamesInformation) {
     return STATUS_INVALID_INFO_CLASS;
   }
-  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  if (!ProbeForWrite(fileInformation, length, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(fileInformation, length, 4)) return STATUS_ACCESS_VIOLATION;
   if (length < 16) return STATUS_INFO_LENGTH_MISMATCH;
   if (length > IO_MAX_INFORMATION) length = IO_MAX_INFORMATION;
   const context = ExAllocatePoolWithTag(NonPagedPool, 32, CONTEXT_TAG);
@@ -552,19 +559,18 @@ export function NtQueryDirectoryFile(fileHandle: u32, eventHandle: u32, apcRouti
   let pattern: usize = 0;
   let status = STATUS_SUCCESS;
   if (fileName != 0) {
-    if (!ProbeForRead(fileName, 8, 4)) status = STATUS_ACCESS_VIOLATION;
+    // The UNICODE_STRING, then its characters, each read once.
+    if (!ProbeUserRange(fileName, 8, 4) || !ExCopyFromUser(context + 16, fileName, 8)) status = STATUS_ACCESS_VIOLATION;
     else {
-      const n = <u32>load<u16>(fileName);
-      const b = load<usize>(fileName, 4);
+      const n = <u32>load<u16>(context + 16);
+      const b = load<usize>(context + 16, 4);
       if ((n & 1) != 0) status = STATUS_INVALID_PARAMETER;
-      else if (n != 0 && !ProbeForRead(b, n, 2)) status = STATUS_ACCESS_VIOLATION;
+      else if (n != 0 && !ProbeUserRange(b, n, 2)) status = STATUS_ACCESS_VIOLATION;
       else {
         pattern = ExAllocatePoolWithTag(NonPagedPool, 8 + n + 2, IO_BUFFER_TAG);
         if (pattern == 0) status = STATUS_INSUFFICIENT_RESOURCES;
-        else {
-          memory.copy(pattern + 8, b, n);
-          store<u16>(pattern, <u16>n); store<u16>(pattern, <u16>n, 2); store<usize>(pattern, pattern + 8, 4);
-        }
+        else if (!ExCopyFromUser(pattern + 8, b, n)) status = STATUS_ACCESS_VIOLATION;
+        else { store<u16>(pattern, <u16>n); store<u16>(pattern, <u16>n, 2); store<usize>(pattern, pattern + 8, 4); }
       }
     }
   }
@@ -606,8 +612,8 @@ export function NtQueryVolumeInformationFile(fileHandle: u32, ioStatusBlock: usi
   const size = IopVolumeInformationSize(informationClass);
   if (size == 0) return STATUS_INVALID_INFO_CLASS;
   if (length < size) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  if (!ProbeForWrite(fsInformation, length, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(fsInformation, length, 4)) return STATUS_ACCESS_VIOLATION;
   if (length > IO_MAX_INFORMATION) length = IO_MAX_INFORMATION;
   const context = ExAllocatePoolWithTag(NonPagedPool, 16, CONTEXT_TAG);
   if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
@@ -619,9 +625,10 @@ export function NtQueryVolumeInformationFile(fileHandle: u32, ioStatusBlock: usi
   if (informationClass == FileFsDeviceInformation) {
     // The I/O manager answers this one: the type and characteristics of the device named by the path.
     const d = changetype<DEVICE_OBJECT>(f.RelatedDevice);
-    store<u32>(fsInformation, d.DeviceType);
-    store<u32>(fsInformation, d.Characteristics | (d.MountedVolume != 0 ? FILE_DEVICE_IS_MOUNTED : 0), 4);
+    store<u32>(context + 8, d.DeviceType);
+    store<u32>(context + 12, d.Characteristics | (d.MountedVolume != 0 ? FILE_DEVICE_IS_MOUNTED : 0));
     information = 8;
+    if (!ExCopyToUser(fsInformation, context + 8, 8)) status = STATUS_ACCESS_VIOLATION;
   } else {
     status = IopBufferedRequest(file, IRP_MJ_QUERY_VOLUME_INFORMATION, informationClass, 0, 0, 0, 0, 0,
                                 fsInformation, length, context + 4);
@@ -633,7 +640,7 @@ export function NtQueryVolumeInformationFile(fileHandle: u32, ioStatusBlock: usi
 
 /** NtFlushBuffersFile(FileHandle, IoStatusBlock): the file's data and metadata reach the disk's media. */
 export function NtFlushBuffersFile(fileHandle: u32, ioStatusBlock: usize): u32 {
-  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
   const context = ExAllocatePoolWithTag(NonPagedPool, 16, CONTEXT_TAG);
   if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
   let status = IopReferenceFile(fileHandle, 0, context);
@@ -656,8 +663,8 @@ export function NtFlushBuffersFile(fileHandle: u32, ioStatusBlock: usize): u32 {
 
 function IopControl(major: u32, fileHandle: u32, eventHandle: u32, ioStatusBlock: usize, code: u32, input: usize,
                     inputLength: u32, output: usize, outputLength: u32): u32 {
-  if (!ProbeForWrite(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  if (!ProbeForRead(input, inputLength, 1) || !ProbeForWrite(output, outputLength, 1)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(ioStatusBlock, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(input, inputLength, 1) || !ProbeUserRange(output, outputLength, 1)) return STATUS_ACCESS_VIOLATION;
   if (inputLength > IO_MAX_INFORMATION || outputLength > IO_MAX_INFORMATION) return STATUS_INVALID_PARAMETER;
   const context = ExAllocatePoolWithTag(NonPagedPool, 16, CONTEXT_TAG);
   if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;

@@ -18,8 +18,14 @@
 // server's at NtAcceptConnectPort (into both). A view that cannot be mapped
 // in the server refuses the connection: the client gets
 // STATUS_PORT_CONNECTION_REFUSED and the server the mapping's status.
+//
+// User memory is read once, before the LPC lock is taken (ExCopyFromUser),
+// and written after it is released (ExCopyToUser / ExWriteUserUlong): a
+// user page never faults (or pages in) under the dispatcher lock, and one
+// decommitted by another thread gives STATUS_ACCESS_VIOLATION.
 
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExProbeHandle } from "../ex/capture";
 import { ObCreateObject } from "../ob/obcreate";
@@ -34,6 +40,7 @@ import {
 import { LpcpStampMessage } from "./send";
 import {
   SIZEOF_PORT_MESSAGE, SIZEOF_PORT_VIEW, SIZEOF_REMOTE_PORT_VIEW, SIZEOF_SECURITY_QUALITY_OF_SERVICE, LPC_CONNECTION_REQUEST, PORT_ALL_ACCESS,
+  PORT_CREATE_MAXIMUM_MESSAGE_LENGTH,
 } from "../sdk/lpc";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_INVALID_PARAMETER,
@@ -58,24 +65,26 @@ const VIEWS_BYTES: u32 = 56;
 /** Copies the caller's UNICODE_STRING into pool (UNICODE_STRING + text); 0 with the status in LpcpFrame().Status. */
 function LpcpCaptureName(name: usize): usize {
   const frame = LpcpFrame();
-  const lock = LpcpLock();
-  if (!ProbeForRead(name, 8, 4)) { LpcpUnlock(lock); frame.Status = STATUS_ACCESS_VIOLATION; return 0; }
-  const length = <u32>load<u16>(name), maximum = <u32>load<u16>(name, 2), buffer = load<usize>(name, 4);
+  // The UNICODE_STRING, then its text, each read once.
+  const s = KeAllocateScratch(8);
+  const ok = ProbeUserRange(name, 8, 4) && ExCopyFromUser(s, name, 8);
+  const length = <u32>load<u16>(s), maximum = <u32>load<u16>(s, 2), buffer = load<usize>(s, 4);
+  KeFreeScratch(s);
+  if (!ok) { frame.Status = STATUS_ACCESS_VIOLATION; return 0; }
   let copy: usize = 0;
   let status = STATUS_SUCCESS;
   if ((length & 1) != 0 || length > maximum || length == 0) status = STATUS_OBJECT_NAME_INVALID;
-  else if (!ProbeForRead(buffer, length, 2)) status = STATUS_ACCESS_VIOLATION;
+  else if (!ProbeUserRange(buffer, length, 2)) status = STATUS_ACCESS_VIOLATION;
   else {
     copy = ExAllocatePoolWithTag(NonPagedPool, 8 + length, NAME_TAG);
     if (copy == 0) status = STATUS_NO_MEMORY;
+    else if (!ExCopyFromUser(copy + 8, buffer, length)) { ExFreePoolWithTag(copy, NAME_TAG); copy = 0; status = STATUS_ACCESS_VIOLATION; }
     else {
       store<u16>(copy, <u16>length);
       store<u16>(copy, <u16>length, 2);
       store<usize>(copy, copy + 8, 4);
-      memory.copy(copy + 8, buffer, length);
     }
   }
-  LpcpUnlock(lock);
   frame.Status = status;
   return copy;
 }
@@ -98,13 +107,9 @@ function LpcpReferenceConnectionPort(name: usize): usize {
   return port;
 }
 
-/** Hands the caller its new handle (probed again under the lock); a caller that unmapped the slot gets STATUS_ACCESS_VIOLATION and keeps the handle, as on NT. */
+/** Hands the caller its new handle; a caller that unmapped the slot gets STATUS_ACCESS_VIOLATION and keeps the handle, as on NT. */
 function LpcpStoreHandle(handle: usize, value: u32): u32 {
-  const lock = LpcpLock();
-  const ok = ExProbeHandle(handle);
-  if (ok) store<u32>(handle, value);
-  LpcpUnlock(lock);
-  return ok ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
+  return ExProbeHandle(handle) && ExWriteUserUlong(handle, value) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 /**
@@ -122,19 +127,28 @@ export function NtConnectPort(handle: usize, name: usize, qos: usize, clientView
  */
 export function NtSecureConnectPort(handle: usize, name: usize, qos: usize, clientView: usize, requiredServerSid: usize, serverView: usize,
   maxMessageLength: usize, connectionInfo: usize, connectionInfoLength: usize): u32 {
-  if (requiredServerSid != 0 && !ProbeForRead(requiredServerSid, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  if (requiredServerSid != 0) {
+    const cell = KeAllocateScratch(8); // read (once), not compared
+    const ok = ProbeUserRange(requiredServerSid, 8, 4) && ExCopyFromUser(cell, requiredServerSid, 8);
+    KeFreeScratch(cell);
+    if (!ok) return STATUS_ACCESS_VIOLATION;
+  }
   return LpcpConnect(handle, name, qos, clientView, serverView, maxMessageLength, connectionInfo, connectionInfoLength);
 }
 
 function LpcpConnect(handle: usize, name: usize, qos: usize, clientView: usize, serverView: usize,
   maxMessageLength: usize, connectionInfo: usize, connectionInfoLength: usize): u32 {
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
-  if (!ProbeForRead(qos, SIZEOF_SECURITY_QUALITY_OF_SERVICE, 4)) return STATUS_ACCESS_VIOLATION; // accepted; nothing impersonates yet
+  // The QoS: captured (read once) and accepted; nothing impersonates yet.
+  const captured = KeAllocateScratch(SIZEOF_SECURITY_QUALITY_OF_SERVICE);
+  const ok = ProbeUserRange(qos, SIZEOF_SECURITY_QUALITY_OF_SERVICE, 4) && ExCopyFromUser(captured, qos, SIZEOF_SECURITY_QUALITY_OF_SERVICE);
+  KeFreeScratch(captured);
+  if (!ok) return STATUS_ACCESS_VIOLATION;
   if (clientView == 0 && serverView == 0) return LpcpConnectWith(0, handle, name, clientView, serverView, maxMessageLength, connectionInfo, connectionInfoLength);
   const views = ExAllocatePoolWithTag(NonPagedPool, VIEWS_BYTES, VIEW_TAG);
   if (views == 0) return STATUS_NO_MEMORY;
   let status = clientView != 0 ? LpcpCaptureView(clientView, views + VIEWS_CAPTURED) : STATUS_SUCCESS;
-  if (status == STATUS_SUCCESS && serverView != 0) status = LpcpCheckRemoteView(serverView);
+  if (status == STATUS_SUCCESS && serverView != 0) status = LpcpCheckRemoteView(serverView, views + VIEWS_MAP);
   if (status == STATUS_SUCCESS) status = LpcpConnectWith(views, handle, name, clientView, serverView, maxMessageLength, connectionInfo, connectionInfoLength);
   ExFreePoolWithTag(views, VIEW_TAG);
   return status;
@@ -144,16 +158,16 @@ function LpcpConnect(handle: usize, name: usize, qos: usize, clientView: usize, 
 function LpcpConnectWith(views: usize, handle: usize, name: usize, clientView: usize, serverView: usize,
   maxMessageLength: usize, connectionInfo: usize, connectionInfoLength: usize): u32 {
   let status = STATUS_SUCCESS;
-  if (maxMessageLength != 0 && !ProbeForWrite(maxMessageLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (maxMessageLength != 0 && !ProbeUserRange(maxMessageLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
   let bufferLength: u32 = 0;
   if (connectionInfoLength != 0) {
-    const lock = LpcpLock();
-    const ok = ProbeForWrite(connectionInfoLength, 4, 4);
-    if (ok) bufferLength = load<u32>(connectionInfoLength); // read once
-    LpcpUnlock(lock);
+    const cell = KeAllocateScratch(4);
+    const ok = ProbeUserRange(connectionInfoLength, 4, 4) && ExCopyFromUser(cell, connectionInfoLength, 4); // read once
+    bufferLength = load<u32>(cell);
+    KeFreeScratch(cell);
     if (!ok) return STATUS_ACCESS_VIOLATION;
   }
-  if (bufferLength != 0 && !ProbeForWrite(connectionInfo, bufferLength, 1)) return STATUS_ACCESS_VIOLATION;
+  if (bufferLength != 0 && !ProbeUserRange(connectionInfo, bufferLength, 1)) return STATUS_ACCESS_VIOLATION;
   const lt = LpcpCurrentThread();
   if (lt == 0) return STATUS_NO_MEMORY;
   const connection = LpcpReferenceConnectionPort(name);
@@ -186,11 +200,12 @@ function LpcpConnectWith(views: usize, handle: usize, name: usize, clientView: u
   Msg(message).ClientPort = client; // freed with the message unless it gets a handle
   Msg(message).Sender = lt;
 
+  // The connection information, read once into the message before the lock.
+  if (infoLength != 0 && !ExCopyFromUser(MsgPort(message) + SIZEOF_PORT_MESSAGE, connectionInfo, infoLength)) status = STATUS_ACCESS_VIOLATION;
   let lock = LpcpLock();
-  if (infoLength != 0 && !ProbeForRead(connectionInfo, infoLength, 1)) status = STATUS_ACCESS_VIOLATION;
+  if (status != STATUS_SUCCESS) {}
   else if ((cp.Flags & PORT_CLOSED) != 0) status = STATUS_PORT_DISCONNECTED;
   else {
-    memory.copy(MsgPort(message) + SIZEOF_PORT_MESSAGE, connectionInfo, infoLength);
     const h = MsgHeader(message);
     h.DataLength = <u16>infoLength;
     h.TotalLength = <u16>(SIZEOF_PORT_MESSAGE + infoLength);
@@ -203,33 +218,25 @@ function LpcpConnectWith(views: usize, handle: usize, name: usize, clientView: u
   if (status != STATUS_SUCCESS) { LpcpFreeMessage(message); return status; }
 
   const wait = LpcpWaitForAnswer(lt);
+  // What goes back to the caller, gathered under the lock, written after it:
+  // PORT_VIEW (24 bytes, at +0), REMOTE_PORT_VIEW (12, at +24), MaxMessageLength (+36).
+  const out = KeAllocateScratch(40);
   lock = LpcpLock();
   Lt(lt).Request = 0;
   status = wait == STATUS_SUCCESS ? Lt(lt).ReplyStatus : wait;
   Msg(message).ClientPort = 0; // ours now
   if (status == STATUS_SUCCESS && Port(client).ConnectedPort == 0) status = STATUS_PORT_DISCONNECTED;
-  if (status == STATUS_SUCCESS || status == STATUS_PORT_CONNECTION_REFUSED) {
-    // The server's connection information, as much as the caller's buffer holds.
-    let answer = <u32>MsgHeader(message).DataLength;
-    if (answer > bufferLength) answer = bufferLength;
-    if (connectionInfoLength != 0 && ProbeForWrite(connectionInfoLength, 4, 4) && (answer == 0 || ProbeForWrite(connectionInfo, answer, 1))) {
-      memory.copy(connectionInfo, MsgPort(message) + SIZEOF_PORT_MESSAGE, answer);
-      store<u32>(connectionInfoLength, answer);
-    }
-  }
   if (status == STATUS_SUCCESS) {
-    if (maxMessageLength != 0 && ProbeForWrite(maxMessageLength, 4, 4)) store<u32>(maxMessageLength, Port(client).MaxMessageLength);
     const c = Port(client);
-    if (clientView != 0 && ProbeForWrite(clientView, SIZEOF_PORT_VIEW, 4)) {
-      store<u32>(clientView + VIEW_SECTION_OFFSET, c.ViewOffset);
-      store<u32>(clientView + VIEW_SIZE, c.ViewSize);
-      store<usize>(clientView + VIEW_BASE, c.ClientSectionBase);
-      store<usize>(clientView + VIEW_REMOTE_BASE, c.ViewRemoteBase);
-    }
-    if (serverView != 0 && ProbeForWrite(serverView, SIZEOF_REMOTE_PORT_VIEW, 4)) {
-      store<u32>(serverView + REMOTE_VIEW_SIZE, c.ServerViewSize);
-      store<usize>(serverView + REMOTE_VIEW_BASE, c.ServerSectionBase);
-    }
+    store<u32>(out, SIZEOF_PORT_VIEW);
+    store<u32>(out + VIEW_SECTION_OFFSET, c.ViewOffset);
+    store<u32>(out + VIEW_SIZE, c.ViewSize);
+    store<usize>(out + VIEW_BASE, c.ClientSectionBase);
+    store<usize>(out + VIEW_REMOTE_BASE, c.ViewRemoteBase);
+    store<u32>(out + 24, SIZEOF_REMOTE_PORT_VIEW);
+    store<u32>(out + 24 + REMOTE_VIEW_SIZE, c.ServerViewSize);
+    store<usize>(out + 24 + REMOTE_VIEW_BASE, c.ServerSectionBase);
+    store<u32>(out + 36, c.MaxMessageLength);
   } else {
     // Accepted but not completed (the client is ending, or the server closed): undo the link.
     const server = Msg(message).ServerPort;
@@ -237,6 +244,19 @@ function LpcpConnectWith(views: usize, handle: usize, name: usize, clientView: u
     LpcpClosePortSide(client);
   }
   LpcpUnlock(lock);
+  if (status == STATUS_SUCCESS || status == STATUS_PORT_CONNECTION_REFUSED) {
+    // The server's connection information (the message is ours), as much as the caller's buffer holds.
+    let answer = <u32>MsgHeader(message).DataLength;
+    if (answer > bufferLength) answer = bufferLength;
+    if (connectionInfoLength != 0 && ExCopyToUser(connectionInfo, MsgPort(message) + SIZEOF_PORT_MESSAGE, answer)) ExWriteUserUlong(connectionInfoLength, answer);
+  }
+  if (status == STATUS_SUCCESS) {
+    // As on NT, a result that cannot be written leaves the connection made; only the handle's store decides the status.
+    if (maxMessageLength != 0) ExWriteUserUlong(maxMessageLength, load<u32>(out, 36));
+    if (clientView != 0) ExCopyToUser(clientView + VIEW_SECTION_OFFSET, out + VIEW_SECTION_OFFSET, SIZEOF_PORT_VIEW - VIEW_SECTION_OFFSET);
+    if (serverView != 0) ExCopyToUser(serverView + REMOTE_VIEW_SIZE, out + 24 + REMOTE_VIEW_SIZE, SIZEOF_REMOTE_PORT_VIEW - REMOTE_VIEW_SIZE);
+  }
+  KeFreeScratch(out);
   LpcpFreeMessage(message);
   if (status != STATUS_SUCCESS) { ObDereferenceObject(client); return status; }
 
@@ -258,15 +278,32 @@ function LpcpConnectWith(views: usize, handle: usize, name: usize, clientView: u
  * waits for NtCompleteConnectPort.
  */
 export function NtAcceptConnectPort(handle: usize, portContext: usize, request: usize, accept: u32, serverView: usize, clientView: usize): u32 {
-  const accepting = (accept & 0xFF) != 0;
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
-  if (!ProbeForRead(request, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
+  // The request (header, then as much data as a message holds) is read once, here, before any lock.
+  const captured = KeAllocateScratch(PORT_CREATE_MAXIMUM_MESSAGE_LENGTH);
+  let status = STATUS_SUCCESS;
+  if (!ProbeUserRange(request, SIZEOF_PORT_MESSAGE, 4) || !ExCopyFromUser(captured, request, SIZEOF_PORT_MESSAGE)) status = STATUS_ACCESS_VIOLATION;
+  else {
+    let dataLength = <u32>load<u16>(captured);
+    if (dataLength > PORT_CREATE_MAXIMUM_MESSAGE_LENGTH - SIZEOF_PORT_MESSAGE) dataLength = PORT_CREATE_MAXIMUM_MESSAGE_LENGTH - SIZEOF_PORT_MESSAGE;
+    store<u16>(captured, <u16>dataLength);
+    if (!ProbeUserRange(request, SIZEOF_PORT_MESSAGE + dataLength, 4)
+        || !ExCopyFromUser(captured + SIZEOF_PORT_MESSAGE, request + SIZEOF_PORT_MESSAGE, dataLength)) status = STATUS_ACCESS_VIOLATION;
+  }
+  if (status == STATUS_SUCCESS) status = LpcpAccept(handle, portContext, captured, accept, serverView, clientView);
+  KeFreeScratch(captured);
+  return status;
+}
+
+/** NtAcceptConnectPort with the request captured (kernel memory). */
+function LpcpAccept(handle: usize, portContext: usize, request: usize, accept: u32, serverView: usize, clientView: usize): u32 {
+  const accepting = (accept & 0xFF) != 0;
   if (!accepting) serverView = 0; // a refusal maps nothing
   if (serverView == 0 && clientView == 0) return LpcpAcceptWith(0, 0, handle, portContext, request, accepting, 0, 0);
   const views = ExAllocatePoolWithTag(NonPagedPool, VIEWS_BYTES, VIEW_TAG);
   if (views == 0) return STATUS_NO_MEMORY;
   let status = serverView != 0 ? LpcpCaptureView(serverView, views + VIEWS_CAPTURED) : STATUS_SUCCESS;
-  if (status == STATUS_SUCCESS && clientView != 0) status = LpcpCheckRemoteView(clientView);
+  if (status == STATUS_SUCCESS && clientView != 0) status = LpcpCheckRemoteView(clientView, views + VIEWS_MAP);
   let section: usize = 0;
   if (status == STATUS_SUCCESS && serverView != 0) {
     section = LpcpReferenceViewSection(views + VIEWS_CAPTURED, views + VIEWS_MAP);
@@ -325,9 +362,12 @@ function LpcpAcceptWith(views: usize, section: usize, handle: usize, portContext
     server = LpcpFrame().Out;
     LpcpInitializePort(server, SERVER_COMMUNICATION_PORT, 0, 0); // its maxima come from the connection port below
   }
+  // What goes back to the caller's views, gathered under the lock and written after it:
+  // the REMOTE_PORT_VIEW's size and base (+0), the PORT_VIEW from SectionOffset on (+8, 16 bytes).
+  const out = KeAllocateScratch(24);
+  let views_out = false;
   let lock = LpcpLock();
-  if (!ProbeForRead(request, SIZEOF_PORT_MESSAGE, 4)) { LpcpUnlock(lock); if (server != 0) ObDereferenceObject(server); return STATUS_ACCESS_VIOLATION; }
-  // The request's header, read once.
+  // The request's header (captured).
   const process = load<u32>(request, 8), thread = load<u32>(request, 12), id = load<u32>(request, 16);
   let dataLength = <u32>load<u16>(request);
   const lt = LpcpFindThread(process, thread);
@@ -340,9 +380,6 @@ function LpcpAcceptWith(views: usize, section: usize, handle: usize, portContext
   }
   if (status == STATUS_SUCCESS) {
     if (dataLength > Msg(message).Capacity) dataLength = Msg(message).Capacity;
-    if (!ProbeForRead(request, SIZEOF_PORT_MESSAGE + dataLength, 4)) status = STATUS_ACCESS_VIOLATION;
-  }
-  if (status == STATUS_SUCCESS) {
     memory.copy(MsgPort(message) + SIZEOF_PORT_MESSAGE, request + SIZEOF_PORT_MESSAGE, dataLength);
     MsgHeader(message).DataLength = <u16>dataLength;
     MsgHeader(message).TotalLength = <u16>(SIZEOF_PORT_MESSAGE + dataLength);
@@ -365,14 +402,19 @@ function LpcpAcceptWith(views: usize, section: usize, handle: usize, portContext
       Port(server).ConnectingThread = lt;
       ObReferenceObject(server);
       Msg(message).ServerPort = server; // the client reads it when it wakes, whatever the server has closed by then
-      if (clientView != 0 && ProbeForWrite(clientView, SIZEOF_REMOTE_PORT_VIEW, 4)) {
-        store<u32>(clientView + REMOTE_VIEW_SIZE, Port(server).ClientSectionBase != 0 ? Port(client).ViewSize : 0);
-        store<usize>(clientView + REMOTE_VIEW_BASE, Port(server).ClientSectionBase);
-      }
-      if (serverView != 0 && ProbeForWrite(serverView, SIZEOF_PORT_VIEW, 4)) memory.copy(serverView + VIEW_SECTION_OFFSET, views + VIEWS_CAPTURED + VIEW_SECTION_OFFSET, 16);
+      store<u32>(out, Port(server).ClientSectionBase != 0 ? Port(client).ViewSize : 0);
+      store<usize>(out, Port(server).ClientSectionBase, 4);
+      if (serverView != 0) memory.copy(out + 8, views + VIEWS_CAPTURED + VIEW_SECTION_OFFSET, 16);
+      views_out = true;
     }
   }
   LpcpUnlock(lock);
+  if (views_out) {
+    // As on NT, views that cannot be written back leave the connection made.
+    if (clientView != 0) ExCopyToUser(clientView + REMOTE_VIEW_SIZE, out, 8);
+    if (serverView != 0) ExCopyToUser(serverView + VIEW_SECTION_OFFSET, out + 8, 16);
+  }
+  KeFreeScratch(out);
   if (server == 0) return status;
   if (status != STATUS_SUCCESS) { ObDereferenceObject(server); return status; }
   ObReferenceObject(server);

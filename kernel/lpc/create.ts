@@ -2,12 +2,12 @@
 // (a server's connection port), NtQueryInformationPort and
 // NtRegisterThreadTerminatePort.
 
-import { ProbeForWrite } from "../ke/probe";
+import { ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
 import { ExpCreate } from "../ex/sync";
 import { ObDereferenceObject } from "../ob/obref";
 import {
   LPCP_PORT_SIZE, LpcPortObjectType, LpcWaitablePortObjectType, LpcpInitializePort, Port, SERVER_CONNECTION_PORT, PORT_WAITABLE,
-  LpcpReferencePort, LpcpReferenceStatus, LpcpCurrentThread, LpcpAddTerminatePort, LpcpLock, LpcpUnlock,
+  LpcpReferencePort, LpcpReferenceStatus, LpcpCurrentThread, LpcpAddTerminatePort,
 } from "./lpcp";
 import {
   PORT_ALL_ACCESS, PORT_CREATE_MAXIMUM_CONNECTION_INFO_SIZE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, PortBasicInformation,
@@ -57,16 +57,12 @@ export function NtCreateWaitablePort(handle: usize, objectAttributes: usize, max
  */
 export function NtQueryInformationPort(handle: u32, infoClass: u32, information: usize, length: u32, returnLength: usize): u32 {
   if (infoClass != PortBasicInformation) return STATUS_INVALID_INFO_CLASS;
-  if (length != 0 && !ProbeForWrite(information, length, 4)) return STATUS_ACCESS_VIOLATION;
-  if (returnLength != 0 && !ProbeForWrite(returnLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (length != 0 && !ProbeUserRange(information, length, 4)) return STATUS_ACCESS_VIOLATION;
+  if (returnLength != 0 && !ProbeUserRange(returnLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const port = LpcpReferencePort(handle);
   if (port == 0) return LpcpReferenceStatus();
   ObDereferenceObject(port);
-  const lock = LpcpLock();
-  const ok = returnLength == 0 || ProbeForWrite(returnLength, 4, 4);
-  if (returnLength != 0 && ok) store<u32>(returnLength, 0);
-  LpcpUnlock(lock);
-  return ok ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
+  return returnLength == 0 || ExWriteUserUlong(returnLength, 0) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }
 
 /**

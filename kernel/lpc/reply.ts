@@ -9,8 +9,8 @@
 // (send.ts, LpcpAnswerable); a reply to a request whose thread gave up
 // waiting after the server received it goes back as LPC_LOST_REPLY (lpcp.ts).
 
-import { ProbeForWrite } from "../ke/probe";
-import { KeCurrentThread, KTHREAD } from "../ke/thread";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD } from "../ke/thread";
 import { KeReleaseSemaphore, KeWaitForSingleObject } from "../ke/wait";
 import { ObDereferenceObject } from "../ob/obref";
 import { ExCaptureTimeout } from "../ex/capture";
@@ -22,7 +22,7 @@ import {
 } from "./lpcp";
 import { LpcpCaptureMessage, LpcpFindWaiter, LpcpTakeAnswer } from "./send";
 import {
-  SIZEOF_PORT_MESSAGE, LPC_REPLY, LPC_CONNECTION_REQUEST,
+  SIZEOF_PORT_MESSAGE, LPC_REPLY, LPC_CONNECTION_REQUEST, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH,
 } from "../sdk/lpc";
 import { STATUS_ACCESS_VIOLATION, STATUS_NO_MEMORY, STATUS_SUCCESS, STATUS_TIMEOUT } from "../sdk/ntstatus";
 
@@ -67,10 +67,31 @@ export function NtReplyPort(handle: u32, reply: usize): u32 {
 }
 
 /**
+ * NT's ProbeForWrite: the range check, then each page of [address, address +
+ * length) read and written back through the guarded copies, so a buffer with
+ * nothing mapped is refused before a message is taken for it. Not a
+ * promise: the pages may still go before the copy (which is guarded too).
+ */
+function LpcpProbeForWrite(address: usize, length: u32): bool {
+  if (!ProbeUserRange(address, length, 4)) return false;
+  if (length == 0) return true;
+  const cell = KeAllocateScratch(4);
+  let ok = true;
+  for (let page = address & ~<usize>4095; ok && page < address + length; page += 4096) {
+    const at = page < address ? address : page;
+    ok = ExCopyFromUser(cell, at, 1) && ExCopyToUser(at, cell, 1);
+  }
+  KeFreeScratch(cell);
+  return ok;
+}
+
+/**
  * Waits for a message on the queue `port` receives from and copies it to
- * `receive` (probed for its length under the lock: a bad buffer leaves the
- * message queued and gets STATUS_ACCESS_VIOLATION). The message's type goes
- * to LpcpFrame().ReceivedType.
+ * `receive`. The message is taken off its queue under the lock and copied
+ * to the caller after it (ExCopyToUser; a connection request, which stays
+ * its client's, through a kernel copy made under the lock): a buffer that
+ * faults then gets STATUS_ACCESS_VIOLATION and the message is lost, as in
+ * NT. The message's type goes to LpcpFrame().ReceivedType.
  */
 function LpcpReceive(port: usize, portContext: usize, receive: usize, timeout: usize): u32 {
   const queuePort = PortKind(port) == SERVER_COMMUNICATION_PORT ? Port(port).ConnectionPort : port;
@@ -78,18 +99,20 @@ function LpcpReceive(port: usize, portContext: usize, receive: usize, timeout: u
     const wait = KeWaitForSingleObject(queuePort + PORT_SEMAPHORE, timeout);
     if (wait == STATUS_TIMEOUT) return STATUS_TIMEOUT;
     if (wait != 0) return wait; // the thread is asked to end
+    const bounce = KeAllocateScratch(PORT_CREATE_MAXIMUM_MESSAGE_LENGTH);
     const lock = LpcpLock();
-    if (IsListEmpty(queuePort + PORT_QUEUE)) { LpcpUnlock(lock); continue; } // its sender took it back
+    if (IsListEmpty(queuePort + PORT_QUEUE)) { LpcpUnlock(lock); KeFreeScratch(bounce); continue; } // its sender took it back
     const message = load<usize>(queuePort + PORT_QUEUE);
     const total = <u32>MsgHeader(message).TotalLength;
-    if (!ProbeForWrite(receive, total, 4)) {
+    if (!ProbeUserRange(receive, total, 4)) {
       KeReleaseSemaphore(queuePort + PORT_SEMAPHORE, 1, 0); // the message stays for the next receive
       LpcpUnlock(lock);
+      KeFreeScratch(bounce);
       return STATUS_ACCESS_VIOLATION;
     }
     LpcpDequeueMessage(message);
-    memory.copy(receive, MsgPort(message), total);
-    if (portContext != 0 && ProbeForWrite(portContext, 4, 4)) store<usize>(portContext, Msg(message).PortContext);
+    memory.copy(bounce, MsgPort(message), total);
+    const context = Msg(message).PortContext;
     const type = MsgHeader(message).Type;
     LpcpFrame().ReceivedType = type;
     const sender = Msg(message).Sender;
@@ -102,7 +125,10 @@ function LpcpReceive(port: usize, portContext: usize, receive: usize, timeout: u
     }
     LpcpUnlock(lock);
     if (!keep) LpcpFreeMessage(message);
-    return STATUS_SUCCESS;
+    let status = STATUS_SUCCESS;
+    if (!ExCopyToUser(receive, bounce, total) || (portContext != 0 && !ExWriteUserUlong(portContext, <u32>context))) status = STATUS_ACCESS_VIOLATION;
+    KeFreeScratch(bounce);
+    return status;
   }
 }
 
@@ -112,8 +138,8 @@ function LpcpReceive(port: usize, portContext: usize, receive: usize, timeout: u
  * STATUS_TIMEOUT when none comes in time.
  */
 export function NtReplyWaitReceivePortEx(handle: u32, portContext: usize, reply: usize, receive: usize, timeout: usize): u32 {
-  if (portContext != 0 && !ProbeForWrite(portContext, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  if (!ProbeForWrite(receive, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
+  if (portContext != 0 && !ProbeUserRange(portContext, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!LpcpProbeForWrite(receive, SIZEOF_PORT_MESSAGE)) return STATUS_ACCESS_VIOLATION;
   const due = ExCaptureTimeout(timeout, changetype<usize>(LpcpFrame()) + offsetof<LPCP_SERVICE_FRAME>("Timeout"));
   if (due == 1) return STATUS_ACCESS_VIOLATION;
   const port = LpcpReferencePort(handle);
@@ -147,7 +173,7 @@ export function NtListenPort(handle: u32, connectionRequest: usize): u32 {
  * in the same buffer.
  */
 export function NtReplyWaitReplyPort(handle: u32, reply: usize): u32 {
-  if (!ProbeForWrite(reply, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(reply, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
   const port = LpcpReferencePort(handle);
   if (port == 0) return LpcpReferenceStatus();
   const lt = LpcpCurrentThread();

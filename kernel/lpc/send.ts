@@ -2,12 +2,16 @@
 // (a request and the wait for its reply), and NtImpersonateClientOfPort,
 // which checks that a message is a request its client still waits on.
 //
-// A message is captured once: its header is read a single time under the
-// lock, its lengths checked against that copy and the port's maximum, and
-// header and data copied into pool in the same locked step. The kernel then
-// writes Type, ClientId and MessageId itself.
+// A message is captured once, before any lock is taken: its header is read a
+// single time into kernel memory (ExCopyFromUser), its lengths checked
+// against that copy and the port's maximum, and the data after it copied
+// into the new message. The kernel then writes Type, ClientId and MessageId
+// itself. Answers go to the caller after the lock is released
+// (ExCopyToUser). A user page is never touched under the LPC lock (the
+// dispatcher lock): a fault there, or a page-in, could not be served.
 
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ProbeUserRange } from "../ke/probe";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KeCurrentThread, KTHREAD } from "../ke/thread";
 import { ObDereferenceObject } from "../ob/obref";
 import {
@@ -34,29 +38,35 @@ import {
 export function LpcpCaptureMessage(user: usize, maxLength: u32, allowedType: u32): u32 {
   const frame = LpcpFrame();
   frame.Message = 0;
-  const lock = LpcpLock(); // probe and copy with nothing in between that could unmap the buffer
-  if (!ProbeForRead(user, SIZEOF_PORT_MESSAGE, 4)) { LpcpUnlock(lock); return STATUS_ACCESS_VIOLATION; }
-  // The header's length and type fields, read once.
-  const lengths = load<u32>(user);
+  // The header, read once into this thread's scratch.
+  const header = KeAllocateScratch(SIZEOF_PORT_MESSAGE);
+  if (!ProbeUserRange(user, SIZEOF_PORT_MESSAGE, 4) || !ExCopyFromUser(header, user, SIZEOF_PORT_MESSAGE)) { KeFreeScratch(header); return STATUS_ACCESS_VIOLATION; }
+  const lengths = load<u32>(header);
   const dataLength = lengths & 0xFFFF, totalLength = lengths >>> 16;
-  const type = <u32>load<u16>(user, 4);
+  const type = <u32>load<u16>(header, 4);
   let status = STATUS_SUCCESS;
   if (dataLength + SIZEOF_PORT_MESSAGE > totalLength) status = STATUS_INVALID_PARAMETER;
   else if (totalLength > maxLength) status = STATUS_PORT_MESSAGE_TOO_LONG;
   else if (allowedType != 0xFFFF && type != LPC_NEW_MESSAGE && type != allowedType) status = STATUS_INVALID_PARAMETER;
-  else if (!ProbeForRead(user, totalLength, 4)) status = STATUS_ACCESS_VIOLATION;
+  else if (!ProbeUserRange(user, totalLength, 4)) status = STATUS_ACCESS_VIOLATION;
   if (status == STATUS_SUCCESS) {
     const message = LpcpAllocateMessage(totalLength - SIZEOF_PORT_MESSAGE);
     if (message == 0) status = STATUS_INSUFFICIENT_RESOURCES;
     else {
-      memory.copy(MsgPort(message), user, totalLength);
-      const h = MsgHeader(message);
-      h.DataLength = <u16>dataLength; // the values checked, whatever the copy says
-      h.TotalLength = <u16>totalLength;
-      frame.Message = message;
+      // The header as captured; the data after it, once.
+      memory.copy(MsgPort(message), header, SIZEOF_PORT_MESSAGE);
+      if (!ExCopyFromUser(MsgPort(message) + SIZEOF_PORT_MESSAGE, user + SIZEOF_PORT_MESSAGE, totalLength - SIZEOF_PORT_MESSAGE)) {
+        LpcpFreeMessage(message);
+        status = STATUS_ACCESS_VIOLATION;
+      } else {
+        const h = MsgHeader(message);
+        h.DataLength = <u16>dataLength; // the values checked
+        h.TotalLength = <u16>totalLength;
+        frame.Message = message;
+      }
     }
   }
-  LpcpUnlock(lock);
+  KeFreeScratch(header);
   return status;
 }
 
@@ -97,8 +107,9 @@ export function NtRequestPort(handle: u32, request: usize): u32 {
 
 /**
  * After LpcpWaitForAnswer: frees the request if nobody took it, copies the
- * answer to `reply` (probed for its TotalLength under the lock) and frees
- * it. Returns the wait's status, the waker's, or STATUS_ACCESS_VIOLATION.
+ * answer to `reply` (range-checked for its TotalLength, copied after the
+ * lock is released: the answer is this thread's by then) and frees it.
+ * Returns the wait's status, the waker's, or STATUS_ACCESS_VIOLATION.
  */
 export function LpcpTakeAnswer(lt: usize, waitStatus: u32, reply: usize): u32 {
   const lock = LpcpLock();
@@ -108,15 +119,14 @@ export function LpcpTakeAnswer(lt: usize, waitStatus: u32, reply: usize): u32 {
   const answer = l.ReplyMessage;
   l.ReplyMessage = 0;
   let status = waitStatus == STATUS_SUCCESS ? l.ReplyStatus : waitStatus;
+  LpcpUnlock(lock);
   if (status == STATUS_SUCCESS) {
     if (answer == 0) status = STATUS_PORT_DISCONNECTED;
     else {
       const total = <u32>MsgHeader(answer).TotalLength;
-      if (!ProbeForWrite(reply, total, 4)) status = STATUS_ACCESS_VIOLATION;
-      else memory.copy(reply, MsgPort(answer), total);
+      if (!ProbeUserRange(reply, total, 4) || !ExCopyToUser(reply, MsgPort(answer), total)) status = STATUS_ACCESS_VIOLATION;
     }
   }
-  LpcpUnlock(lock);
   if (request != 0) LpcpFreeMessage(request);
   if (answer != 0) LpcpFreeMessage(answer);
   return status;
@@ -128,7 +138,7 @@ export function LpcpTakeAnswer(lt: usize, waitStatus: u32, reply: usize): u32 {
  * STATUS_PORT_DISCONNECTED.
  */
 export function NtRequestWaitReplyPort(handle: u32, request: usize, reply: usize): u32 {
-  if (!ProbeForWrite(reply, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(reply, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
   const port = LpcpReferencePort(handle);
   if (port == 0) return LpcpReferenceStatus();
   const lt = LpcpCurrentThread();
@@ -181,15 +191,17 @@ export function LpcpFindWaiter(port: usize, process: u32, thread: u32, id: u32):
  * STATUS_INVALID_CID for a ClientId that names no thread).
  */
 export function NtImpersonateClientOfPort(handle: u32, message: usize): u32 {
-  if (!ProbeForRead(message, SIZEOF_PORT_MESSAGE, 4)) return STATUS_ACCESS_VIOLATION;
+  // The ClientId and MessageId, read once before the lock.
+  const ids = KeAllocateScratch(12);
+  if (!ProbeUserRange(message, SIZEOF_PORT_MESSAGE, 4) || !ExCopyFromUser(ids, message + 8, 12)) { KeFreeScratch(ids); return STATUS_ACCESS_VIOLATION; }
+  const process = load<u32>(ids), thread = load<u32>(ids, 4), id = load<u32>(ids, 8);
+  KeFreeScratch(ids);
   const port = LpcpReferencePort(handle);
   if (port == 0) return LpcpReferenceStatus();
   let status = STATUS_INVALID_PORT_HANDLE;
   if (PortKind(port) == SERVER_COMMUNICATION_PORT) {
     const lock = LpcpLock();
-    if (!ProbeForRead(message, SIZEOF_PORT_MESSAGE, 4)) { LpcpUnlock(lock); ObDereferenceObject(port); return STATUS_ACCESS_VIOLATION; }
-    const process = load<u32>(message, 8), thread = load<u32>(message, 12), id = load<u32>(message, 16);
-    status = LpcpFindWaiter(port, process, thread, id) != 0 ? STATUS_SUCCESS : LpcpFrame().Status;
+    status = LpcpFindWaiter(port, process, thread, id) != 0 ? STATUS_SUCCESS : LpcpReferenceStatus();
     LpcpUnlock(lock);
   }
   ObDereferenceObject(port);

@@ -29,14 +29,14 @@
 //   PORT_VIEW (24):        +0 Length  +4 SectionHandle  +8 SectionOffset  +12 ViewSize  +16 ViewBase  +20 ViewRemoteBase
 //   REMOTE_PORT_VIEW (12): +0 Length  +4 ViewSize  +8 ViewBase
 
-import { ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ProbeUserRange } from "../ke/probe";
 import { KeCurrentThread, KTHREAD } from "../ke/thread";
 import { ObDereferenceObject } from "../ob/obref";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { MmSectionObjectType, SECTION_MAP_READ, SECTION_MAP_WRITE } from "../mm/section";
 import { SIZEOF_PORT_VIEW, SIZEOF_REMOTE_PORT_VIEW } from "../sdk/lpc";
 import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_NOT_IMPLEMENTED, STATUS_SUCCESS } from "../sdk/ntstatus";
-import { LpcpLock, LpcpUnlock, Port } from "./lpcp";
+import { Port } from "./lpcp";
 
 // PORT_VIEW and REMOTE_PORT_VIEW fields (sdk/lpc.ts has the classes).
 export const VIEW_SECTION_HANDLE: u32 = 4;
@@ -48,29 +48,19 @@ export const REMOTE_VIEW_SIZE: u32 = 4;
 export const REMOTE_VIEW_BASE: u32 = 8;
 
 /**
- * Probes a PORT_VIEW (in/out) and copies it to `into` (kernel, 24 bytes),
- * read once under the lock; STATUS_INVALID_PARAMETER unless its Length is 24.
+ * Copies a PORT_VIEW (in/out) to `into` (kernel, 24 bytes), read once
+ * (ExCopyFromUser, no lock held); STATUS_INVALID_PARAMETER unless its Length
+ * is 24. What goes back to the caller is written by ExCopyToUser later.
  */
 export function LpcpCaptureView(view: usize, into: usize): u32 {
-  const lock = LpcpLock();
-  let status = STATUS_SUCCESS;
-  if (!ProbeForWrite(view, SIZEOF_PORT_VIEW, 4)) status = STATUS_ACCESS_VIOLATION;
-  else {
-    memory.copy(into, view, SIZEOF_PORT_VIEW);
-    if (load<u32>(into) != SIZEOF_PORT_VIEW) status = STATUS_INVALID_PARAMETER;
-  }
-  LpcpUnlock(lock);
-  return status;
+  if (!ProbeUserRange(view, SIZEOF_PORT_VIEW, 4) || !ExCopyFromUser(into, view, SIZEOF_PORT_VIEW)) return STATUS_ACCESS_VIOLATION;
+  return load<u32>(into) != SIZEOF_PORT_VIEW ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS;
 }
 
-/** Probes a REMOTE_PORT_VIEW (out); STATUS_INVALID_PARAMETER unless its Length is 12. */
-export function LpcpCheckRemoteView(view: usize): u32 {
-  const lock = LpcpLock();
-  let status = STATUS_SUCCESS;
-  if (!ProbeForWrite(view, SIZEOF_REMOTE_PORT_VIEW, 4)) status = STATUS_ACCESS_VIOLATION;
-  else if (load<u32>(view) != SIZEOF_REMOTE_PORT_VIEW) status = STATUS_INVALID_PARAMETER;
-  LpcpUnlock(lock);
-  return status;
+/** Checks a REMOTE_PORT_VIEW (out): its Length, read once, must be 12 (STATUS_INVALID_PARAMETER). `cell`: 4 bytes of kernel memory. */
+export function LpcpCheckRemoteView(view: usize, cell: usize): u32 {
+  if (!ProbeUserRange(view, SIZEOF_REMOTE_PORT_VIEW, 4) || !ExCopyFromUser(cell, view, 4)) return STATUS_ACCESS_VIOLATION;
+  return load<u32>(cell) != SIZEOF_REMOTE_PORT_VIEW ? STATUS_INVALID_PARAMETER : STATUS_SUCCESS;
 }
 
 /** The section a captured PORT_VIEW names, referenced for mapping read/write; 0 with the status at `statusOut` (two words of kernel memory). */

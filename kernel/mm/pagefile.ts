@@ -28,8 +28,9 @@
 //
 //   paging file (pool 'MmPf'): see MMPAGING_FILE; its name's characters follow it
 
-import { KernelMode, KiSetPreviousMode, ProbeForRead } from "../ke/probe";
+import { ExCopyFromUser, KernelMode, KiSetPreviousMode, ProbeUserRange } from "../ke/probe";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmAvailablePages, MmNumberOfManagedPages } from "./pfn";
@@ -132,18 +133,23 @@ function MiReservePagingFileSlot(): u32 {
 export function NtCreatePagingFile(name: usize, minimumSize: usize, maximumSize: usize, priority: u32): u32 {
   if (MmNumberOfPagingFiles >= MAX_PAGING_FILES) return STATUS_TOO_MANY_PAGING_FILES;
   if (!SeSinglePrivilegeCheck(SE_CREATE_PAGEFILE_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-  if (!ProbeForRead(minimumSize, 8, 4) || !ProbeForRead(maximumSize, 8, 4) || !ProbeForRead(name, 8, 4)) return STATUS_ACCESS_VIOLATION;
-  const minimum = load<u64>(minimumSize), maximum = load<u64>(maximumSize);
-  const length = <u32>load<u16>(name);
-  const buffer = load<usize>(name, 4);
+  // The sizes and the UNICODE_STRING are read once, into this thread's scratch.
+  if (!ProbeUserRange(minimumSize, 8, 4) || !ProbeUserRange(maximumSize, 8, 4) || !ProbeUserRange(name, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  const captured = KeAllocateScratch(24);
+  const ok = ExCopyFromUser(captured, minimumSize, 8) && ExCopyFromUser(captured + 8, maximumSize, 8) && ExCopyFromUser(captured + 16, name, 8);
+  const minimum = load<u64>(captured), maximum = load<u64>(captured, 8);
+  const length = <u32>load<u16>(captured, 16);
+  const buffer = load<usize>(captured, 20);
+  KeFreeScratch(captured);
+  if (!ok) return STATUS_ACCESS_VIOLATION;
   if (minimum < MINIMUM_PAGEFILE_SIZE || minimum > MAXIMUM_PAGEFILE_SIZE) return STATUS_INVALID_PARAMETER_2;
   if (maximum < minimum || maximum > MAXIMUM_PAGEFILE_SIZE) return STATUS_INVALID_PARAMETER_3;
   if (length == 0 || length > MAXIMUM_FILENAME_LENGTH || (length & 1) != 0) return STATUS_OBJECT_NAME_INVALID;
-  if (!ProbeForRead(buffer, length, 2)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(buffer, length, 2)) return STATUS_ACCESS_VIOLATION;
   const record = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_MMPAGING_FILE + length, PAGEFILE_TAG);
   if (record == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const pf = changetype<MMPAGING_FILE>(record);
-  memory.copy(record + SIZEOF_MMPAGING_FILE, buffer, length); // captured: read once
+  if (!ExCopyFromUser(record + SIZEOF_MMPAGING_FILE, buffer, length)) { ExFreePoolWithTag(record, PAGEFILE_TAG); return STATUS_ACCESS_VIOLATION; } // captured: read once
   pf.NameLength = length;
   pf.MinimumPages = <u32>(minimum / PAGE_SIZE);
   pf.MaximumPages = <u32>(maximum / PAGE_SIZE);

@@ -30,7 +30,7 @@
 // any other handle gets STATUS_INVALID_HANDLE.
 
 import { cli, invlpg, read_eflags, sti } from "../sdk/intrinsics";
-import { ExGetPreviousMode, ProbeForRead, ProbeForWrite, UserMode } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExGetPreviousMode, ExWriteUserUlong, ProbeUserRange, UserMode } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
@@ -177,8 +177,12 @@ export function NtCreateSection(handle: usize, access: u32, objectAttributes: us
   if (!MiValidSectionProtection(protect)) return STATUS_INVALID_PAGE_PROTECTION;
   let size: i64 = 0;
   if (maximumSize != 0) {
-    if (!ProbeForRead(maximumSize, 8, 4)) return STATUS_ACCESS_VIOLATION;
-    size = load<i64>(maximumSize);
+    // Read once, into this thread's scratch.
+    const cell = KeAllocateScratch(8);
+    const ok = ProbeUserRange(maximumSize, 8, 4) && ExCopyFromUser(cell, maximumSize, 8);
+    size = load<i64>(cell);
+    KeFreeScratch(cell);
+    if (!ok) return STATUS_ACCESS_VIOLATION;
   }
   if (!ExProbeHandle(handle)) return STATUS_ACCESS_VIOLATION;
   if (fileHandle == 0 && size == 0) return STATUS_INVALID_PARAMETER_4;
@@ -221,14 +225,28 @@ export function NtMapViewOfSection(sectionHandle: u32, process: u32, baseAddress
   if (inherit < ViewShare || inherit > ViewUnmap) return STATUS_INVALID_PARAMETER_8;
   if ((allocationType & ~MAP_VALID) != 0) return STATUS_INVALID_PARAMETER_9;
   if (!MiValidProtection(protect)) return STATUS_INVALID_PAGE_PROTECTION;
-  if (!ProbeForWrite(baseAddress, 4, 4) || !ProbeForWrite(viewSize, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  let offset: u64 = 0;
-  if (sectionOffset != 0) {
-    if (!ProbeForWrite(sectionOffset, 8, 4)) return STATUS_ACCESS_VIOLATION;
-    offset = load<u64>(sectionOffset);
+  // *BaseAddress, *ViewSize and *SectionOffset are read once into kernel
+  // cells (base +0, size +4, offset +8), the view is mapped with the cells as
+  // its out-parameters, and the results go back through ExWriteUserUlong.
+  if (!ProbeUserRange(baseAddress, 4, 4) || !ProbeUserRange(viewSize, 4, 4) || !ProbeUserRange(sectionOffset, 8, 4)) return STATUS_ACCESS_VIOLATION;
+  const cells = KeAllocateScratch(20);
+  if (!ExCopyFromUser(cells, baseAddress, 4) || !ExCopyFromUser(cells + 4, viewSize, 4)
+      || (sectionOffset != 0 && !ExCopyFromUser(cells + 8, sectionOffset, 8))) { KeFreeScratch(cells); return STATUS_ACCESS_VIOLATION; }
+  let status = MiMapViewOfSectionCaptured(sectionHandle, process, zeroBits, commitSize, allocationType, protect, cells, sectionOffset != 0);
+  if (NT_SUCCESS(status) && (!ExWriteUserUlong(baseAddress, load<u32>(cells)) || !ExWriteUserUlong(viewSize, load<u32>(cells, 4))
+      || (sectionOffset != 0 && (!ExWriteUserUlong(sectionOffset, load<u32>(cells, 8)) || !ExWriteUserUlong(sectionOffset + 4, load<u32>(cells, 12)))))) {
+    status = STATUS_ACCESS_VIOLATION; // the view stays mapped, as in NT
   }
-  const base = load<usize>(baseAddress);
-  const size = load<u32>(viewSize);
+  KeFreeScratch(cells);
+  return status;
+}
+
+/** NtMapViewOfSection on the captured values at `cells` (base +0, size +4, offset +8), which receive the results. */
+function MiMapViewOfSectionCaptured(sectionHandle: u32, process: u32, zeroBits: u32, commitSize: u32, allocationType: u32, protect: u32,
+                                    cells: usize, hasOffset: bool): u32 {
+  const offset = load<u64>(cells, 8);
+  const base = load<usize>(cells);
+  const size = load<u32>(cells, 4);
   if (base > MM_HIGHEST_VAD_ADDRESS || MM_HIGHEST_VAD_ADDRESS - base < size) return STATUS_INVALID_PARAMETER_3;
   if (zeroBits != 0) {
     if (zeroBits > MI_MAX_ZERO_BITS) return STATUS_INVALID_PARAMETER_4;
@@ -236,12 +254,10 @@ export function NtMapViewOfSection(sectionHandle: u32, process: u32, baseAddress
   }
   const head = MiVadListOf(process);
   if (head == 0) return STATUS_INVALID_HANDLE;
-  const cell = KeAllocateScratch(4);
-  const referenced = ExReferenceHandle(sectionHandle, MiSectionAccess(protect), MmSectionObjectType, cell);
-  const section = load<usize>(cell);
-  KeFreeScratch(cell);
+  const referenced = ExReferenceHandle(sectionHandle, MiSectionAccess(protect), MmSectionObjectType, cells + 16);
+  const section = load<usize>(cells + 16);
   if (!NT_SUCCESS(referenced)) return referenced;
-  const status = MiMapViewOfSection(section, head, base, zeroBits, commitSize, offset, size, allocationType, protect, baseAddress, viewSize, sectionOffset);
+  const status = MiMapViewOfSection(section, head, base, zeroBits, commitSize, offset, size, allocationType, protect, cells, cells + 4, hasOffset ? cells + 8 : 0);
   ObDereferenceObject(section);
   return status;
 }
@@ -354,8 +370,8 @@ function MiUnmapViewOfSection(head: usize, address: usize): u32 {
  * STATUS_INFO_LENGTH_MISMATCH.
  */
 export function NtQuerySection(sectionHandle: u32, informationClass: u32, information: usize, length: u32, resultLength: usize): u32 {
-  if (!ProbeForWrite(information, length, 4)) return STATUS_ACCESS_VIOLATION;
-  if (resultLength != 0 && !ProbeForWrite(resultLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(information, length, 4)) return STATUS_ACCESS_VIOLATION;
+  if (resultLength != 0 && !ProbeUserRange(resultLength, 4, 4)) return STATUS_ACCESS_VIOLATION;
   // The answer is this thread's own (a module-level block was another
   // caller's answer when a switch fell between building and copying it).
   const answer = KeAllocateScratch(64 + 8); // the answer, its status, the section
@@ -367,8 +383,7 @@ export function NtQuerySection(sectionHandle: u32, informationClass: u32, inform
   let status = load<u32>(answer + 64);
   if (status == STATUS_SUCCESS && length < bytes) status = STATUS_INFO_LENGTH_MISMATCH;
   if (status == STATUS_SUCCESS) {
-    memory.copy(information, answer, bytes);
-    if (resultLength != 0) store<u32>(resultLength, bytes);
+    if (!ExCopyToUser(information, answer, bytes) || (resultLength != 0 && !ExWriteUserUlong(resultLength, bytes))) status = STATUS_ACCESS_VIOLATION;
   }
   KeFreeScratch(answer);
   return status;

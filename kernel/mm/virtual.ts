@@ -29,7 +29,6 @@
 //                         +16 allocation protection  +20 type (MEM_PRIVATE / MEM_MAPPED / MEM_IMAGE)
 
 import { read_cr3, invlpg } from "../sdk/intrinsics";
-import { ProbeForRead, ProbeForWrite } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KSEG0_BASE } from "../ke/loader";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
@@ -44,7 +43,7 @@ import { KeCurrentThread } from "../ke/thread";
 import { InsertTailList, RemoveEntryList } from "../sdk/list";
 import { TEB } from "../sdk/peb";
 import {
-  STATUS_ACCESS_VIOLATION, STATUS_ALREADY_COMMITTED, STATUS_CONFLICTING_ADDRESSES, STATUS_FREE_VM_NOT_AT_BASE,
+  STATUS_ALREADY_COMMITTED, STATUS_CONFLICTING_ADDRESSES, STATUS_FREE_VM_NOT_AT_BASE,
   STATUS_COMMITMENT_LIMIT, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS,
   STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER, STATUS_MEMORY_NOT_ALLOCATED,
   STATUS_NOT_COMMITTED, STATUS_NO_MEMORY, STATUS_SECTION_PROTECTION, STATUS_SUCCESS,
@@ -210,15 +209,14 @@ function MiPageProtection(va: usize): u32 {
   return (e & PTE_WRITE) != 0 ? PAGE_READWRITE : PAGE_READONLY;
 }
 
-// ---- capture helpers ----
-
-function MiCapture(pointer: usize): bool { return ProbeForWrite(pointer, 4, 4); }
 
 // ---- services ----
+//
+// The routines below take kernel cells: vmsvc.ts captures the caller's values
+// (single fetch) and writes the results back (ExWriteUserUlong).
 
 /** NtAllocateVirtualMemory(ProcessHandle, *BaseAddress, ZeroBits, *RegionSize, AllocationType, Protect). */
 export function MiAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBits: u32, regionSize: usize, type: u32, protect: u32): u32 {
-  if (!MiCapture(baseAddress) || !MiCapture(regionSize)) return STATUS_ACCESS_VIOLATION;
   const head = MiVadListOf(process);
   if (head == 0) return STATUS_INVALID_HANDLE;
   if (zeroBits > 21) return STATUS_INVALID_PARAMETER;
@@ -299,7 +297,6 @@ export function MiDecommit(start: usize, end: usize): void {
 
 /** NtFreeVirtualMemory(ProcessHandle, *BaseAddress, *RegionSize, FreeType). */
 export function MiFreeVirtualMemory(process: u32, baseAddress: usize, regionSize: usize, freeType: u32): u32 {
-  if (!MiCapture(baseAddress) || !MiCapture(regionSize)) return STATUS_ACCESS_VIOLATION;
   const head = MiVadListOf(process);
   if (head == 0) return STATUS_INVALID_HANDLE;
   if (freeType != MEM_DECOMMIT && freeType != MEM_RELEASE) return STATUS_INVALID_PARAMETER;
@@ -334,7 +331,6 @@ function MiIsSharedFrame(e: u32): bool {
 
 /** NtProtectVirtualMemory(ProcessHandle, *BaseAddress, *RegionSize, NewProtect, *OldProtect). */
 export function MiProtectVirtualMemory(process: u32, baseAddress: usize, regionSize: usize, newProtect: u32, oldProtect: usize): u32 {
-  if (!MiCapture(baseAddress) || !MiCapture(regionSize) || !MiCapture(oldProtect)) return STATUS_ACCESS_VIOLATION;
   const head = MiVadListOf(process);
   if (head == 0) return STATUS_INVALID_HANDLE;
   if (!MiValidProtection(newProtect)) return STATUS_INVALID_PAGE_PROTECTION;
@@ -384,7 +380,6 @@ export function MiQueryVirtualMemory(process: u32, address: usize, infoClass: u3
   if (head == 0) return STATUS_INVALID_HANDLE;
   if (infoClass != 0) return STATUS_INVALID_INFO_CLASS;
   if (length < 28) return STATUS_INFO_LENGTH_MISMATCH;
-  if (!ProbeForWrite(buffer, 28, 4) || (resultLength != 0 && !ProbeForWrite(resultLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
   if (address > MM_HIGHEST_USER_ADDRESS) return STATUS_INVALID_PARAMETER;
   const page = address & ~4095;
   const vad = MiFindVad(head, page);

@@ -1,9 +1,13 @@
 // The virtual memory services as callers see them: the current process (-1)
-// directly, another process through its handle. For another process the
-// caller's in/out values are captured into kernel memory first, the thread
-// attaches to the other address space, runs the same routine in kernel mode
-// on its own (current = attached) process, detaches, and writes the results
-// back to the caller.
+// or another process through its handle. The caller's in/out values
+// (*BaseAddress, *RegionSize, the information) are captured into kernel
+// cells first, each read once through ExCopyFromUser; the routine in
+// virtual.ts runs in kernel mode on those cells (attached to the other
+// address space when there is one), and the results go back through
+// ExWriteUserUlong / ExCopyToUser: a page the caller's other thread
+// decommits meanwhile gives STATUS_ACCESS_VIOLATION, never a kernel fault.
+// As in NT, a result that cannot be written back leaves the work done
+// (the region stays allocated).
 //
 // Every per-call cell (the captured values, the handle's status) is in the
 // calling thread's scratch arena: the services are preemptible, and a
@@ -11,12 +15,12 @@
 // thread made a concurrent good call in another return its status).
 
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
-import { KernelMode, KiSetPreviousMode, ProbeForWrite } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, KernelMode, KiSetPreviousMode, ProbeUserRange } from "../ke/probe";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
 import { PsGetCurrentProcess } from "../ps/psmain";
 import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
 import { PsProcessFromHandle, PsProcessHandleStatus, PsReleaseProcessFromHandle } from "../ps/psprocess";
-import { NT_ERROR, STATUS_ACCESS_VIOLATION } from "../sdk/ntstatus";
+import { NT_ERROR, NT_SUCCESS, STATUS_ACCESS_VIOLATION } from "../sdk/ntstatus";
 
 export const PROCESS_VM_OPERATION: u32 = 0x0008;
 export const PROCESS_QUERY_INFORMATION: u32 = 0x0400;
@@ -35,32 +39,29 @@ function MiOtherProcess(handle: u32, access: u32, cells: usize): usize {
   return process == PsGetCurrentProcess() ? 0 : process;
 }
 
-function MiEnter(process: usize): u32 { const mode = KiSetPreviousMode(KernelMode); KeStackAttachProcess(process); return mode; }
-function MiLeave(mode: u32): void { KeUnstackDetachProcess(); KiSetPreviousMode(mode); }
+/** Kernel mode for the routine on the cells, in `process`'s address space (0: the current one). */
+function MiEnter(process: usize): u32 { const mode = KiSetPreviousMode(KernelMode); if (process != 0) KeStackAttachProcess(process); return mode; }
+function MiLeave(process: usize, mode: u32): void { if (process != 0) KeUnstackDetachProcess(); KiSetPreviousMode(mode); }
 
-/** Copies the caller's *BaseAddress and *RegionSize into the kernel cells (probed in the caller). */
+/** Reads the caller's *BaseAddress and *RegionSize once into the kernel cells. */
 function MiCaptureRange(cells: usize, baseAddress: usize, regionSize: usize): bool {
-  if (!ProbeForWrite(baseAddress, 4, 4) || !ProbeForWrite(regionSize, 4, 4)) return false;
-  store<u32>(cells, load<u32>(baseAddress));
-  store<u32>(cells, load<u32>(regionSize), 4);
-  return true;
+  return ProbeUserRange(baseAddress, 4, 4) && ProbeUserRange(regionSize, 4, 4)
+    && ExCopyFromUser(cells, baseAddress, 4) && ExCopyFromUser(cells + 4, regionSize, 4);
 }
-function MiReturnRange(cells: usize, baseAddress: usize, regionSize: usize): void {
-  store<u32>(baseAddress, load<u32>(cells));
-  store<u32>(regionSize, load<u32>(cells, 4));
+function MiReturnRange(cells: usize, baseAddress: usize, regionSize: usize): bool {
+  return ExWriteUserUlong(baseAddress, load<u32>(cells)) && ExWriteUserUlong(regionSize, load<u32>(cells, 4));
 }
 
 export function NtAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBits: u32, regionSize: usize, type: u32, protect: u32): u32 {
   const cells = KeAllocateScratch(CELLS_SIZE);
   const other = MiOtherProcess(process, PROCESS_VM_OPERATION, cells);
   let status = load<u32>(cells + C_STATUS);
-  if (status == 0 && other == 0) status = MiAllocateVirtualMemory(SELF, baseAddress, zeroBits, regionSize, type, protect);
-  else if (status == 0 && !MiCaptureRange(cells, baseAddress, regionSize)) status = STATUS_ACCESS_VIOLATION;
+  if (status == 0 && !MiCaptureRange(cells, baseAddress, regionSize)) status = STATUS_ACCESS_VIOLATION;
   else if (status == 0) {
     const mode = MiEnter(other);
     status = MiAllocateVirtualMemory(SELF, cells, zeroBits, cells + 4, type, protect);
-    MiLeave(mode);
-    MiReturnRange(cells, baseAddress, regionSize);
+    MiLeave(other, mode);
+    if (NT_SUCCESS(status) && !MiReturnRange(cells, baseAddress, regionSize)) status = STATUS_ACCESS_VIOLATION;
   }
   KeFreeScratch(cells);
   return status;
@@ -70,13 +71,12 @@ export function NtFreeVirtualMemory(process: u32, baseAddress: usize, regionSize
   const cells = KeAllocateScratch(CELLS_SIZE);
   const other = MiOtherProcess(process, PROCESS_VM_OPERATION, cells);
   let status = load<u32>(cells + C_STATUS);
-  if (status == 0 && other == 0) status = MiFreeVirtualMemory(SELF, baseAddress, regionSize, freeType);
-  else if (status == 0 && !MiCaptureRange(cells, baseAddress, regionSize)) status = STATUS_ACCESS_VIOLATION;
+  if (status == 0 && !MiCaptureRange(cells, baseAddress, regionSize)) status = STATUS_ACCESS_VIOLATION;
   else if (status == 0) {
     const mode = MiEnter(other);
     status = MiFreeVirtualMemory(SELF, cells, cells + 4, freeType);
-    MiLeave(mode);
-    MiReturnRange(cells, baseAddress, regionSize);
+    MiLeave(other, mode);
+    if (NT_SUCCESS(status) && !MiReturnRange(cells, baseAddress, regionSize)) status = STATUS_ACCESS_VIOLATION;
   }
   KeFreeScratch(cells);
   return status;
@@ -86,14 +86,12 @@ export function NtProtectVirtualMemory(process: u32, baseAddress: usize, regionS
   const cells = KeAllocateScratch(CELLS_SIZE);
   const other = MiOtherProcess(process, PROCESS_VM_OPERATION, cells);
   let status = load<u32>(cells + C_STATUS);
-  if (status == 0 && other == 0) status = MiProtectVirtualMemory(SELF, baseAddress, regionSize, newProtect, oldProtect);
-  else if (status == 0 && (!MiCaptureRange(cells, baseAddress, regionSize) || !ProbeForWrite(oldProtect, 4, 4))) status = STATUS_ACCESS_VIOLATION;
+  if (status == 0 && (!MiCaptureRange(cells, baseAddress, regionSize) || !ProbeUserRange(oldProtect, 4, 4))) status = STATUS_ACCESS_VIOLATION;
   else if (status == 0) {
     const mode = MiEnter(other);
     status = MiProtectVirtualMemory(SELF, cells, cells + 4, newProtect, cells + 8);
-    MiLeave(mode);
-    MiReturnRange(cells, baseAddress, regionSize);
-    store<u32>(oldProtect, load<u32>(cells, 8));
+    MiLeave(other, mode);
+    if (NT_SUCCESS(status) && (!MiReturnRange(cells, baseAddress, regionSize) || !ExWriteUserUlong(oldProtect, load<u32>(cells, 8)))) status = STATUS_ACCESS_VIOLATION;
   }
   KeFreeScratch(cells);
   return status;
@@ -106,8 +104,7 @@ export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u3
   const cells = KeAllocateScratch(CELLS_SIZE + MEMORY_BASIC_INFORMATION_SIZE);
   const other = MiOtherProcess(process, PROCESS_QUERY_INFORMATION, cells);
   let status = load<u32>(cells + C_STATUS);
-  if (status == 0 && other == 0) status = MiQueryVirtualMemory(SELF, address, infoClass, buffer, length, resultLength);
-  else if (status == 0 && (!ProbeForWrite(buffer, length, 4) || (resultLength != 0 && !ProbeForWrite(resultLength, 4, 4)))) status = STATUS_ACCESS_VIOLATION;
+  if (status == 0 && (!ProbeUserRange(buffer, length, 4) || (resultLength != 0 && !ProbeUserRange(resultLength, 4, 4)))) status = STATUS_ACCESS_VIOLATION;
   else if (status == 0) {
     // The kernel copy is at most what the class answers, whatever length the
     // caller names: a user-chosen length here once made the kernel allocate
@@ -116,9 +113,9 @@ export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u3
     const copy = cells + CELLS_SIZE;
     const mode = MiEnter(other);
     status = MiQueryVirtualMemory(SELF, address, infoClass, copy, bounded, cells + 12);
-    MiLeave(mode);
-    if (!NT_ERROR(status)) memory.copy(buffer, copy, bounded);
-    if (resultLength != 0) store<u32>(resultLength, load<u32>(cells, 12));
+    MiLeave(other, mode);
+    if (!NT_ERROR(status) && !ExCopyToUser(buffer, copy, bounded)) status = STATUS_ACCESS_VIOLATION;
+    else if (!NT_ERROR(status) && resultLength != 0 && !ExWriteUserUlong(resultLength, load<u32>(cells, 12))) status = STATUS_ACCESS_VIOLATION;
   }
   KeFreeScratch(cells);
   return status;

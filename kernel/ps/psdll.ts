@@ -13,6 +13,7 @@
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
+import { KeBenchmarkMark } from "../ke/loader";
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
@@ -58,12 +59,19 @@ function PspFindExport(section: usize, name: string): u32 {
   const functionTable = exports.AddressOfFunctions, nameTable = exports.AddressOfNames, ordinalTable = exports.AddressOfNameOrdinals;
   const wanted = <u32>name.length;
   const text = memory.data(64, 4);
-  for (let i: u32 = 0; i < names; i++) {
+  // The name table is sorted by byte value (the loader's binary search, as NT's): a binary search here too.
+  let low: i32 = 0, high: i32 = <i32>names - 1;
+  while (low <= high) {
+    const i = <u32>(low + high) >>> 1;
     if (!MiReadImage(section, nameTable + (i << 2), block, 4)) return 0;
-    if (!MiReadImage(section, load<u32>(block), text, wanted + 1)) continue;
-    let same = load<u8>(text + wanted) == 0;
-    for (let c: u32 = 0; same && c < wanted; c++) same = <u32>load<u8>(text + c) == <u32>name.charCodeAt(c);
-    if (!same) continue;
+    if (!MiReadImage(section, load<u32>(block), text, wanted + 1)) return 0; // a name at the image's very end: not ours
+    let c: i32 = 0;
+    for (let k: u32 = 0; c == 0 && k <= wanted; k++) {
+      const want = k < wanted ? <i32>name.charCodeAt(k) : 0;
+      c = <i32>load<u8>(text + k) - want;
+    }
+    if (c < 0) { low = <i32>i + 1; continue; }
+    if (c > 0) { high = <i32>i - 1; continue; }
     if (!MiReadImage(section, ordinalTable + (i << 1), block, 2)) return 0;
     const index = <u32>load<u16>(block);
     if (index >= functions || !MiReadImage(section, functionTable + (index << 2), block, 4)) return 0;
@@ -126,9 +134,13 @@ export function PsInitializeSystemDll(): void {
   KeLogEnd();
 }
 
+let PspMappedOnce = false; // npm run bench marks the first process's mapping (0x16 to 0x17)
 /** Maps ntdll.dll into a new process at its base (NT: the same address in every process). */
 export function PspMapSystemDll(process: usize): u32 {
   if (PspSystemDllSection == 0) return STATUS_SUCCESS;
+  const first = !PspMappedOnce;
+  PspMappedOnce = true;
+  if (first) KeBenchmarkMark(0x16);
   const view = KeAllocateScratch(8); // base, size: this call's own (processes are made by several threads at once)
   KeStackAttachProcess(process);
   let status = MiMapImageView(PspSystemDllSection, process + EPROCESS_VAD_LIST, PspSystemDllBase, 0, 0, view, view + 4, 0);
@@ -136,6 +148,7 @@ export function PspMapSystemDll(process: usize): u32 {
   if (status == STATUS_IMAGE_NOT_AT_BASE) status = STATUS_SUCCESS; // asked at the base: only the base is given
   if (NT_SUCCESS(status)) changetype<EPROCESS>(process).SystemDllBase = load<usize>(view);
   KeFreeScratch(view);
+  if (first) KeBenchmarkMark(0x17);
   return status;
 }
 

@@ -31,12 +31,23 @@ describe('ATA driver', () => {
     expect(r.stop).toBeUndefined();
     const lines = msg(r.lines);
     const sectors = disk.length / 512;
-    expect(lines).toContain(`io: ATA primary master "v86 ATA HD", ${sectors} sectors (48 MiB), PIO LBA28 on IRQ 14`);
+    // v86's PIIX3 IDE function offers bus mastering: transfers go by DMA (BAR4's registers)
+    expect(lines).toContain(`io: ATA primary master "v86 ATA HD", ${sectors} sectors (48 MiB), bus-master DMA LBA28 on IRQ 14 (registers at 0x0000B400)`);
     // The partition the image builder made, as the MBR on the disk says.
     const view = new DataView(disk.buffer, disk.byteOffset + 446);
     const type = view.getUint8(4), first = view.getUint32(8, true), count = view.getUint32(12, true);
     expect(lines).toContain(`io: partition 1: type 0x${type.toString(16).toUpperCase().padStart(8, '0')}, LBA ${first}, ${count} sectors`);
     expect(lines.filter((l) => l.startsWith('io: partition'))).toHaveLength(1);
+  }, 60000);
+
+  it('falls back to PIO with `nodma` and reads the same volume', async () => {
+    const disk = buildDisk({ sizeMB: 48, files: new Map([['\\Windows\\System32\\smss.exe', sleepingSmssImage()]]) });
+    const r = await boot({ kernel, disk, cmdline: 'nodma', until: 'ke: idle loop', timeoutMs: 30000 });
+    expect(r.stop).toBeUndefined();
+    const lines = msg(r.lines);
+    expect(lines).toContain(`io: ATA primary master "v86 ATA HD", ${disk.length / 512} sectors (48 MiB), PIO LBA28 on IRQ 14`);
+    expect(lines.filter((l) => l.startsWith('io: partition'))).toHaveLength(1);
+    expect(lines.some((l) => l.startsWith('fat: ') && l.includes('mounted'))).toBe(true);
   }, 60000);
 
   it('boots on without a disk', async () => {

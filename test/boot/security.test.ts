@@ -16,7 +16,28 @@
 //     NtQueryValueKey, NtSetValueKey (name and data), NtDeleteValueKey (their
 //     UNICODE_STRINGs and information buffers); NtRead/WriteVirtualMemory,
 //     NtReadFile/NtWriteFile buffers (earlier: ucopy); NtRaiseException,
-//     NtContinue, NtDisplayString, NtCreateThread's CONTEXT (earlier).
+//     NtContinue, NtDisplayString, NtCreateThread's CONTEXT (earlier);
+//   memory, sections, files, LPC, paging files, win32k (copyrace): NtAllocate/
+//     Free/Protect/QueryVirtualMemory (base, size, old protection, the
+//     information: captured into kernel cells, the routine runs on them, the
+//     results written back), NtCreateSection (maximum size), NtMapViewOfSection
+//     (base, offset, size), NtQuerySection, NtCreateFile/NtOpenFile (handle,
+//     IO_STATUS_BLOCK), NtQueryAttributesFile, NtQueryFullAttributesFile,
+//     NtQuery/SetInformationFile, NtQueryDirectoryFile (the pattern's
+//     UNICODE_STRING and text, the listing), NtQueryVolumeInformationFile,
+//     NtFlushBuffersFile, NtDeviceIoControlFile/NtFsControlFile (input and
+//     output), the byte offset of NtRead/WriteFile, NtCreatePagingFile (sizes,
+//     name), the registry's information buffers and disposition; LPC: each
+//     PORT_MESSAGE is captured before the port lock is taken (header once,
+//     then the data after it) and answers, received messages, connection
+//     information, views and handles are written after it is released
+//     (NtRequestPort, NtRequestWaitReplyPort, NtReplyPort,
+//     NtReplyWaitReceivePort(Ex), NtReplyWaitReplyPort, NtListenPort,
+//     NtImpersonateClientOfPort, NtConnectPort/NtSecureConnectPort (name,
+//     QoS, SID, views, connection information), NtAcceptConnectPort,
+//     NtQueryInformationPort); win32k's NtUserConsoleWrite (the text, through
+//     a kernel chunk), NtUserReadKey (timeout, record), NtUserGetActiveSession
+//     (through ntoskrnl's exported ExCopyFromUser/ExCopyToUser/ExWriteUserUlong).
 // Still read or written with plain loads and stores after a probe (each field
 // read once, so no double fetch found, but a page decommitted by another
 // thread between the probe and the access still faults in the kernel):
@@ -25,18 +46,13 @@
 //   handle), NtQueryInformationThread/Process, NtSetInformationThread/Process,
 //   NtQuerySystemInformation, NtDelayExecution, NtSetTimer (due time),
 //   NtSetTimer/NtCancelTimer/NtRelease* previous
-//   states, NtResume/SuspendThread previous count, NtAllocate/Free/Protect/
-//   QueryVirtualMemory (base, size, old protection, the information),
-//   NtCreateSection (maximum size), NtMapViewOfSection (base, offset, size),
-//   NtQuerySection, NtCreateFile/NtOpenFile (handle, IO_STATUS_BLOCK),
-//   NtQuery/SetInformationFile, NtQueryDirectoryFile, NtQueryVolumeInformationFile,
-//   NtOpenProcessToken, NtAdjustPrivilegesToken, NtRaiseHardError (response),
-//   the LPC services (messages copied under the port lock, probed there),
-//   NtQueryInformationPort, NtCreatePagingFile, NtUser* console services.
+//   states, NtResume/SuspendThread previous count,
+//   NtOpenProcessToken, NtAdjustPrivilegesToken, NtRaiseHardError (response).
 import { describe, expect, it } from 'vitest';
 import { buildKernel } from '../../scripts/build.ts';
 import { boot } from '../../emulator/node/boot.ts';
 import { buildDisk } from '../../images/build.ts';
+import { buildSystem32 } from '../../images/system32.ts';
 import { msg, program, run } from './usermode.ts';
 import { helloImage, ntdllImage } from '../pe/tiny.ts';
 
@@ -201,4 +217,64 @@ describe('security: captures that fault', () => {
     expect(out).toContain('the kernel is still running');
     expect(lines).toContainEqual(expect.stringMatching(/\(capfault\) exited with status 0x00000000$/));
   }, 300000);
+});
+
+describe('security: single fetch in the memory, section, file, LPC and paging-file services', () => {
+  it('every in/out value on a page another thread decommits and commits: SUCCESS, STATUS_ACCESS_VIOLATION or the service\'s own error, never a bug check', async () => {
+    const { kernelImage } = await buildKernel({ bootModules: [{ name: 'copyrace.exe', bytes: await program('copyrace') }], write: false });
+    const win32k = (await buildSystem32()).get('win32k.sys')!;
+    const disk = buildDisk({ fat: 'fat16', sizeMB: 32, files: new Map([['\\Windows\\System32\\win32k.sys', win32k]]) });
+    const r = await boot({ kernel: kernelImage, disk, until: 'ke: idle loop', timeoutMs: 600000 });
+    expect(r.stop, r.log.slice(-3000)).toBeUndefined();
+    const lines = msg(r.lines);
+    const out = lines.filter((l) => l.startsWith('copyrace: ')).map((l) => l.slice(10));
+    expect(out.slice(0, 12), lines.slice(-30).join('\n')).toEqual([
+      'allocate 0x00000000', 'reserve 0x00000000', 'section 0x00000000', 'create the file 0x00000000', 'write it 0x00000000',
+      'open the root 0x00000000', 'port 0x00000000', 'connect 0x00000000', 'request 0x00000000',
+      'open token 0x00000000', 'enable SeLoadDriverPrivilege 0x00000000', 'load win32k.sys 0x00000000',
+    ]);
+    // What each service may answer besides SUCCESS and STATUS_ACCESS_VIOLATION: its own error for
+    // values read from a page that came back zero-filled (or from the calls before).
+    const own: Record<string, string[]> = {
+      NtAllocateVirtualMemory: ['0xC000000D'],                    // base 0 for a commit
+      NtFreeVirtualMemory: ['0xC00000A0', '0xC000000D'],          // STATUS_MEMORY_NOT_ALLOCATED at base 0
+      NtProtectVirtualMemory: ['0xC0000018', '0xC000002D'],       // STATUS_CONFLICTING_ADDRESSES at base 0, STATUS_NOT_COMMITTED
+      NtQueryVirtualMemory: [],
+      NtCreateSection: ['0xC00000F2'],                            // STATUS_INVALID_PARAMETER_4: a zero maximum size
+      NtMapViewOfSection: [],
+      NtQuerySection: [],
+      NtCreateFile: [],
+      NtOpenFile: [],
+      NtQueryInformationFile: [],
+      NtSetInformationFile: [],
+      NtQueryDirectoryFile: ['0x80000006'],                       // STATUS_NO_MORE_FILES
+      'NtQueryDirectoryFile (pattern)': ['0x80000006', '0xC000000D'],
+      NtQueryVolumeInformationFile: [],
+      NtQueryAttributesFile: [],
+      NtCreatePagingFile: ['0xC00000F0', '0xC00000F1', '0xC0000033'], // STATUS_INVALID_PARAMETER_2/_3 (zero or refused sizes), a zero-length name
+      NtRequestWaitReplyPort: ['0xC000000D'],                     // a zero header
+      NtRequestPort: ['0xC000000D', '0xC0000017'],                // a zero header; the server's queue full
+      NtReplyWaitReceivePortEx: ['0x00000102'],                   // STATUS_TIMEOUT: nothing queued
+      NtQueryInformationPort: [],
+      NtConnectPort: [],
+      NtUserConsoleWrite: [],
+      NtUserGetActiveSession: [],
+      NtUserReadKey: ['0x00000102'],                              // STATUS_TIMEOUT: no key pressed
+    };
+    const escape = (s: string) => s.replace(/[()]/g, '\\$&');
+    let faulted = 0;
+    for (const [service, allowed] of Object.entries(own)) {
+      const m = out.map((l) => new RegExp(`^${escape(service)} calls (\\d+) success (\\d+) access violation (\\d+) other (\\d+) switches (\\d+)$`).exec(l)).find((x) => x);
+      expect(m, `${service}: ${out.join('\n')}`).toBeTruthy();
+      const others = out.filter((l) => l.startsWith(`${service} other 0x`)).map((l) => l.slice(service.length + 7));
+      expect(others.filter((s) => !allowed.includes(s)), `${service}: ${out.join('\n')}`).toEqual([]);
+      // (NtCreatePagingFile never succeeds here: its sizes are refused, after they were read; no key is pressed.)
+      if (service !== 'NtCreatePagingFile' && service !== 'NtUserReadKey') expect(Number(m![2]), `${service} never succeeded`).toBeGreaterThan(0);
+      expect(Number(m![5]), `${service}: the page did not go and come back between its calls`).toBeGreaterThanOrEqual(10);
+      faulted += Number(m![3]);
+    }
+    expect(faulted).toBeGreaterThan(0); // some calls met the page gone
+    expect(out).toContain('the kernel is still running');
+    expect(lines).toContainEqual(expect.stringMatching(/\(copyrace\) exited with status 0x00000000$/));
+  }, 900000);
 });

@@ -9,8 +9,9 @@
 
 import {
   KeGetActiveSession, PsSwitchActiveSession, HalDisplaySetCursor, InbvAcquireDisplayOwnership, InbvCheckDisplayOwnership,
-  ProbeForRead, ProbeForWrite, PsGetCurrentProcessSessionId, SeSinglePrivilegeCheck, ExGetPreviousMode,
-  STATUS_ACCESS_VIOLATION, STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
+  ProbeUserRange, ExCopyFromUser, ExWriteUserUlong, PsGetCurrentProcessSessionId, SeSinglePrivilegeCheck, ExGetPreviousMode,
+  ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool,
+  STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
 } from "./ntos";
 import { NTUSER_COLUMNS, NTUSER_ROWS } from "../../../kernel/sdk/ntuser";
 
@@ -20,6 +21,9 @@ const CELLS: u32 = NTUSER_COLUMNS * NTUSER_ROWS;
 /** Light grey on black. */
 const DEFAULT_ATTRIBUTE: u32 = 0x07;
 const MAX_WRITE_BYTES: u32 = 0x10000;
+/** NtUserConsoleWrite reads the caller's text through a kernel buffer of this many bytes at a time. */
+const WRITE_CHUNK: u32 = 512;
+const TEXT_TAG: u32 = 0x54323357; // 'W32T'
 
 /** The session's screen. */
 const W32pScreen: usize = memory.data(<i32>(CELLS * 2), 4);
@@ -91,11 +95,21 @@ export function W32pInitializeScreen(): void {
 
 export function NtUserConsoleWrite(text: usize, lengthBytes: u32): u32 {
   if ((lengthBytes & 1) != 0 || lengthBytes > MAX_WRITE_BYTES) return STATUS_INVALID_PARAMETER;
-  if (!ProbeForRead(text, lengthBytes, 2)) return STATUS_ACCESS_VIOLATION;
+  if (!ProbeUserRange(text, lengthBytes, 2)) return STATUS_ACCESS_VIOLATION;
+  // The text is read once, a chunk at a time, through the kernel's guarded copy: a page that
+  // goes meanwhile ends the write there with STATUS_ACCESS_VIOLATION (what came before it shows).
+  const chunk = ExAllocatePoolWithTag(NonPagedPool, WRITE_CHUNK, TEXT_TAG);
+  if (chunk == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const visible = W32pClaim();
-  for (let i: u32 = 0; i < lengthBytes; i += 2) W32pPut(<u32>load<u16>(text + i), visible);
+  let status = STATUS_SUCCESS;
+  for (let done: u32 = 0; done < lengthBytes; done += WRITE_CHUNK) {
+    const n = lengthBytes - done < WRITE_CHUNK ? lengthBytes - done : WRITE_CHUNK;
+    if (!ExCopyFromUser(chunk, text + done, n)) { status = STATUS_ACCESS_VIOLATION; break; }
+    for (let i: u32 = 0; i < n; i += 2) W32pPut(<u32>load<u16>(chunk + i), visible);
+  }
+  ExFreePoolWithTag(chunk, TEXT_TAG);
   if (visible) HalDisplaySetCursor(W32pCursorX < NTUSER_COLUMNS ? W32pCursorX : NTUSER_COLUMNS - 1, W32pCursorY);
-  return STATUS_SUCCESS;
+  return status;
 }
 
 export function NtUserConsoleClear(): u32 {
@@ -130,7 +144,6 @@ export function NtUserSwitchSession(sessionId: u32): u32 {
 }
 
 export function NtUserGetActiveSession(sessionId: usize): u32 {
-  if (!ProbeForWrite(sessionId, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  store<u32>(sessionId, KeGetActiveSession());
-  return STATUS_SUCCESS;
+  if (!ProbeUserRange(sessionId, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  return ExWriteUserUlong(sessionId, KeGetActiveSession()) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }

@@ -4,9 +4,12 @@
 @external("ntoskrnl.exe", "ExAllocatePoolWithTag") export declare function ExAllocatePoolWithTag(poolType: u32, bytes: u32, tag: u32): usize;
 @external("ntoskrnl.exe", "ExFreePoolWithTag") export declare function ExFreePoolWithTag(p: usize, tag: u32): void;
 @external("ntoskrnl.exe", "KeAddSystemServiceTable") export declare function KeAddSystemServiceTable(base: usize, count: usize, limit: u32, number: usize, index: u32): u32;
-/** TRUE when the range may be read (always in kernel mode); ours returns FALSE where NT's raises. */
-@external("ntoskrnl.exe", "ProbeForRead") export declare function ProbeForRead(address: usize, length: u32, alignment: u32): bool;
-@external("ntoskrnl.exe", "ProbeForWrite") export declare function ProbeForWrite(address: usize, length: u32, alignment: u32): bool;
+/** TRUE when the range is aligned and below MM_USER_PROBE_ADDRESS (always in kernel mode): a range check, no page walk. */
+@external("ntoskrnl.exe", "ProbeUserRange") export declare function ProbeUserRange(address: usize, length: u32, alignment: u32): bool;
+/** Ours: the kernel's guarded user copies, after ProbeUserRange; FALSE when a page faulted (STATUS_ACCESS_VIOLATION). */
+@external("ntoskrnl.exe", "ExCopyFromUser") export declare function ExCopyFromUser(kernel: usize, user: usize, length: u32): bool;
+@external("ntoskrnl.exe", "ExCopyToUser") export declare function ExCopyToUser(user: usize, kernel: usize, length: u32): bool;
+@external("ntoskrnl.exe", "ExWriteUserUlong") export declare function ExWriteUserUlong(user: usize, value: u32): bool;
 @external("ntoskrnl.exe", "PsGetCurrentProcessSessionId") export declare function PsGetCurrentProcessSessionId(): u32;
 @external("ntoskrnl.exe", "PsEstablishWin32Callouts") export declare function PsEstablishWin32Callouts(callouts: usize): void;
 @external("ntoskrnl.exe", "InbvAcquireDisplayOwnership") export declare function InbvAcquireDisplayOwnership(): void;
