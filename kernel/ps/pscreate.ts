@@ -23,7 +23,7 @@ import { ObGetObjectSecurity } from "../ob/obsecure";
 import { ExDuplicateSecurityDescriptor, ExFreeSecurityDescriptor } from "../ex/security";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
-import { MmCloneUserRange, MmDeleteProcessAddressSpace } from "../mm/procmm";
+import { MmCloneUserRange, MmDeleteProcessAddressSpace, MmKernelDirectory } from "../mm/procmm";
 import { MmLockAddressSpace, MmUnlockAddressSpace } from "../mm/aslock";
 import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
@@ -100,6 +100,7 @@ function PspCreateProcessCopy(handle: usize, access: u32, objectAttributes: usiz
   // releasing a region meanwhile would free its record and its pages under the walk.
   const head = parent + EPROCESS_VAD_LIST;
   MmLockAddressSpace();
+  if (p.DirectoryTableBase == MmKernelDirectory) ok = false; // the parent ended meanwhile: its regions are gone
   for (let v = load<usize>(head); ok && v != head; v = load<usize>(v)) {
     const type = load<u32>(v, 20);
     ok = MiInsertVad(child + EPROCESS_VAD_LIST, vadStart(v), vadEnd(v), load<u32>(v, 16), type)
