@@ -25,6 +25,7 @@
 // paging-file or transition PTE and tells the no-access PTE apart. 0 is a
 // page not committed. See mm/paging.ts for who moves a page between them.
 
+import { MmInitializeAddressSpaceLock } from "./aslock";
 import { cli, invlpg, read_cr3, read_eflags, sti, write_cr3 } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
@@ -83,6 +84,7 @@ export let MmKernelDirectory: u32 = 0;
 
 /** Phase 0: remember the boot directory and drop its identity map of the first 4 MiB (address 0 must fault). */
 export function MmInitializeAddressSpaces(): void {
+  MmInitializeAddressSpaceLock();
   MmKernelDirectory = read_cr3() & 0xFFFFF000;
   KeSetKernelDirectory(MmKernelDirectory); // a thread of no process detaches to it (ke/attach.ts)
   store<u32>(KSEG0_BASE + MmKernelDirectory, 0);
@@ -253,14 +255,24 @@ export function MmCloneUserRange(from: u32, to: u32, start: usize, end: usize, s
     if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) == 0) continue;
     const target = MiPteAddress(to, va, true);
     if (target == 0) return false;
-    if (shared) {
+    const page = shared ? 0 : MmAllocatePhysicalPage(); // before interrupts go off: it may wait for the writer
+    if (!shared && page == 0) return false;
+    // The parent's PTE again, with interrupts off to the copy's end: the modified page writer may have
+    // taken the page out meanwhile, and a frame must not be referenced or read after it was freed.
+    const f = read_eflags() & 0x200; cli();
+    e = load<u32>(source);
+    const resident = (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0;
+    if (resident && shared) {
       MmReferencePhysicalPage(e >>> 12);
       store<u32>(target, e);
-    } else {
-      const page = MmAllocatePhysicalPage();
-      if (page == 0) return false;
+    } else if (resident) {
       memory.copy(MmPageToVirtual(page), MmPageToVirtual(e >>> 12), 4096);
       store<u32>(target, (page << 12) | (e & 0xFFF));
+    }
+    if (f != 0) sti();
+    if (!resident) {
+      if (page != 0) MmFreePhysicalPage(page);
+      if (MiIsPagedOutPte(e)) va -= 4096; // paged out in between: read it back and copy it again
     }
   }
   return true;

@@ -16,6 +16,7 @@
 
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, KernelMode, KiSetPreviousMode, ProbeUserRange } from "../ke/probe";
+import { MmLockAddressSpace, MmUnlockAddressSpace } from "./aslock";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
 import { PsGetCurrentProcess } from "../ps/psmain";
 import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
@@ -42,9 +43,12 @@ function MiOtherProcess(handle: u32, access: u32, cells: usize): usize {
   return process == PsGetCurrentProcess() ? 0 : process;
 }
 
-/** Kernel mode for the routine on the cells, in `process`'s address space (0: the current one). */
-function MiEnter(process: usize): u32 { const mode = KiSetPreviousMode(KernelMode); if (process != 0) KeStackAttachProcess(process); return mode; }
-function MiLeave(process: usize, mode: u32): void { if (process != 0) KeUnstackDetachProcess(); KiSetPreviousMode(mode); }
+/**
+ * Kernel mode for the routine on the cells, in `process`'s address space (0: the current one), under the
+ * address-space lock (mm/aslock.ts): two threads never change or read one region list at once.
+ */
+function MiEnter(process: usize): u32 { const mode = KiSetPreviousMode(KernelMode); MmLockAddressSpace(); if (process != 0) KeStackAttachProcess(process); return mode; }
+function MiLeave(process: usize, mode: u32): void { if (process != 0) KeUnstackDetachProcess(); MmUnlockAddressSpace(); KiSetPreviousMode(mode); }
 
 /** Reads the caller's *BaseAddress and *RegionSize once into the kernel cells. */
 function MiCaptureRange(cells: usize, baseAddress: usize, regionSize: usize): bool {

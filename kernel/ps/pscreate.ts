@@ -24,7 +24,8 @@ import { ExDuplicateSecurityDescriptor, ExFreeSecurityDescriptor } from "../ex/s
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExWriteUserUlong, ProbeUserWrite } from "../ke/probe";
-import { MmCloneUserRange, MmDeleteProcessAddressSpace } from "../mm/procmm";
+import { MmCloneUserRange, MmDeleteProcessAddressSpace, MmKernelDirectory } from "../mm/procmm";
+import { MmLockAddressSpace, MmUnlockAddressSpace } from "../mm/aslock";
 import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
   EPROCESS, EPROCESS_VAD_LIST, PEB_ADDRESS, PsInitialSystemProcess,
@@ -96,13 +97,17 @@ function PspCreateProcessCopy(handle: usize, access: u32, objectAttributes: usiz
   if (child == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const c = changetype<EPROCESS>(child);
   let ok = PspGiveAddressSpaceAndHandles(child, parent, flags);
-  // The parent's regions, and their pages.
+  // The parent's regions, and their pages, under the address-space lock: another thread of the parent
+  // releasing a region meanwhile would free its record and its pages under the walk.
   const head = parent + EPROCESS_VAD_LIST;
+  MmLockAddressSpace();
+  if (p.DirectoryTableBase == MmKernelDirectory) ok = false; // the parent ended meanwhile: its regions are gone
   for (let v = load<usize>(head); ok && v != head; v = load<usize>(v)) {
     const type = load<u32>(v, 20);
     ok = MiInsertVad(child + EPROCESS_VAD_LIST, vadStart(v), vadEnd(v), load<u32>(v, 16), type)
       && MmCloneUserRange(p.DirectoryTableBase, c.DirectoryTableBase, vadStart(v), vadEnd(v), type == MEM_MAPPED);
   }
+  MmUnlockAddressSpace();
   if (!ok) { PspDeleteUnbornProcess(child); return STATUS_INSUFFICIENT_RESOURCES; }
   c.Peb = p.Peb;
   if (c.Peb != 0) { // the copied PEB names the child's session (its creator's)

@@ -18,6 +18,7 @@
 // 0x01000000, the stack below 0x00300000, the PEB at 0x7FFDF000 and the
 // first thread's TEB at 0x7FFDE000 (NT's classic addresses).
 
+import { MmLockAddressSpace, MmUnlockAddressSpace } from "../mm/aslock";
 import { KeSetUserExceptionRoutines } from "../ke/except";
 import { PsUserExceptionDispatcher } from "./psdll";
 import { ExCopyFromUser, ProbeUserRange } from "../ke/probe";
@@ -637,6 +638,7 @@ function PspProcessEnded(process: usize, status: u32): void {
   p.ObjectTable = 0;
   if (table != 0) ObDestroyHandleTable(table);
   PspSessionRemoveProcess(process, p.DirectoryTableBase); // the session ends with its last process
+  MmLockAddressSpace(); // a copy of this process made by another (NtCreateProcessEx) may be walking its regions
   cli();
   changetype<KTHREAD>(KeCurrentThread).Teb = 0;
   MmSwitchAddressSpace(MmKernelDirectory);
@@ -644,6 +646,7 @@ function PspProcessEnded(process: usize, status: u32): void {
   p.DirectoryTableBase = MmKernelDirectory;
   MmDeleteProcessAddressSpace(pd);
   MmDeleteVads(process + EPROCESS_VAD_LIST);
+  MmUnlockAddressSpace();
   RemoveEntryList(process + EPROCESS_ACTIVE_LINKS);
   KeSignalObject(process);
   PspDereferenceProcess(process); // no longer alive (threads and handles may still hold it)
@@ -693,9 +696,11 @@ export function PspEndProcessWithoutThreads(process: usize, status: u32): bool {
   if (table != 0) ObDestroyHandleTable(table);
   const pd = p.DirectoryTableBase;
   PspSessionRemoveProcess(process, pd);
+  MmLockAddressSpace();
   p.DirectoryTableBase = MmKernelDirectory; // never current: the caller runs in its own space
   MmDeleteProcessAddressSpace(pd);
   MmDeleteVads(process + EPROCESS_VAD_LIST);
+  MmUnlockAddressSpace();
   PspRemoveActiveProcess(process);
   KeSignalObject(process);
   PspDereferenceProcess(process); // no longer alive (handles may still hold it)
