@@ -33,6 +33,7 @@ import {
   STATUS_SUCCESS, STATUS_INVALID_PARAMETER, STATUS_ACCESS_DENIED, STATUS_NOT_IMPLEMENTED,
 } from "./csrutil";
 import { CsrSessionId } from "./csrss";
+import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
 import { CsrBaseProcessAt, CsrBaseProcessIdAt } from "./csrapi";
 import { NtUserConsoleWrite, NtUserConsoleSetAttribute, NtUserConsoleSetCursor } from "../../../kernel/sdk/ntuser";
 import {
@@ -65,7 +66,7 @@ const TOKEN_QUERY: u32 = 0x0008, PROCESS_QUERY_INFORMATION: u32 = 0x0400, TokenP
 /** Whether process `pid`'s primary token has privilege `luid` enabled (NtQueryInformationToken, TokenPrivileges). */
 function CsrCallerHasPrivilege(pid: u32, luid: u32): bool {
   store<u32>(cid, pid); store<u32>(cid, 0, 4);
-  memory.fill(oa, 0, 24); store<u32>(oa, 24);
+  InitializeObjectAttributes(oa, 0, 0, 0, 0);
   if (NtOpenProcess(handle, PROCESS_QUERY_INFORMATION, oa, cid) != STATUS_SUCCESS) return false;
   const process = load<u32>(handle);
   const opened = NtOpenProcessToken(process, TOKEN_QUERY, tokenHandle);

@@ -8,6 +8,7 @@
 // may: objects with descriptors of its own (explicit SECURITY_DESCRIPTORs in
 // OBJECT_ATTRIBUTES, captured and checked on each open), malformed ones.
 // Every line: "<who>: <what> <status> [more]".
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { show, put, putHex, putDec, flush, NtClose, NtOpenProcess, NtQuerySystemInformation, NtSetInformationProcess, NtDelayExecution,
   NtCreateEvent, NtOpenEvent, NtQueryObject, ms, unicode } from "./nt";
 import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../../../kernel/sdk/sysinfo";
@@ -52,9 +53,7 @@ let who = "user";
 
 function line(what: string, status: u32): void { put(who); put(": "); show(what, status); }
 function attributesOf(path: string, descriptor: usize): usize {
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>unicode(name, path), 8);
-  store<u32>(oa, 0x40, 12); store<u32>(oa, <u32>descriptor, 16); store<u32>(oa, 0, 20);
-  return oa;
+  return InitializeObjectAttributes(oa, unicode(name, path), OBJ_CASE_INSENSITIVE, 0, descriptor);
 }
 function putSid(sid: usize): void {
   put("S-1-"); putDec(load<u8>(sid, 7));
@@ -126,7 +125,7 @@ function findSystemProcesses(): bool {
 
 function openProcess(what: string, pid: u32, access: u32): void {
   store<u32>(cid, pid); store<u32>(cid, 0, 4);
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, 0, 8); store<u32>(oa, 0, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, 0, 0, 0, 0);
   const status = NtOpenProcess(h, access, oa, cid);
   put(who); put(": "); put(what); put(" "); putHex(status);
   if (status == 0) {

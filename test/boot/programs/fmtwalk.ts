@@ -9,6 +9,7 @@
 // Lines: "registry <status>", "hive <name> <status> keys N values N",
 // "files N dirs N bytes N errors N", "write <what> <status>", "done".
 import { put, putHex, putDec, flush, say, show, NtClose } from "./nt";
+import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 @external("ntdll", "NtInitializeRegistry") declare function NtInitializeRegistry(condition: u32): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, index: u32, cls: usize, options: u32, disposition: usize): u32;
@@ -46,8 +47,7 @@ function oaAt(d: u32, root: u32, length: u32): usize {
   const u = cells + d * 16 + 4;
   store<u16>(u, <u16>length); store<u16>(u, <u16>length, 2); store<u32>(u, <u32>(names + d * 520), 4);
   const oa = oas + d * 24;
-  store<u32>(oa, 24); store<u32>(oa, root, 4); store<u32>(oa, <u32>u, 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
-  return oa;
+  return InitializeObjectAttributes(oa, u, OBJ_CASE_INSENSITIVE, root, 0);
 }
 function nameAt(d: u32, s: string): u32 {
   for (let i = 0; i < s.length; i++) store<u16>(names + d * 520 + (i << 1), <u16>s.charCodeAt(i));
@@ -127,8 +127,7 @@ function pathOa(d: u32): usize {
   const u = cells + d * 16 + 4;
   store<u16>(u, <u16>pathBytes); store<u16>(u, <u16>pathBytes, 2); store<u32>(u, <u32>path, 4);
   const oa = oas + d * 24;
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<u32>(oa, <u32>u, 8); store<u32>(oa, 0x40, 12); store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
-  return oa;
+  return InitializeObjectAttributes(oa, u, OBJ_CASE_INSENSITIVE, 0, 0);
 }
 /** Every entry of the open directory `h` (depth d, its path at `path`): subdirectories walked, files read. */
 function walkDir(h: u32, d: u32): void {
@@ -173,7 +172,7 @@ function readFile(h: u32): void {
   for (let i = 0; i < 16; i++) {
     const s = NtReadFile(h, 0, 0, 0, iosb, data, 16384, 0, 0);
     if (s != 0) { if (s != 0xC0000011 /* STATUS_END_OF_FILE */) fileError(s); break; }
-    bytes += <u64>load<u32>(iosb, 4);
+    bytes += <u64>changetype<IO_STATUS_BLOCK>(iosb).Information;
   }
 }
 
