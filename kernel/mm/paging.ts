@@ -81,7 +81,7 @@ let MiWriterThread: usize = 0;
 /** The clock's hand: the next page frame it looks at. */
 let MiClockHand: u32 = 0;
 /** The writer pages out until this many pages are free (MI_WRITER_GOAL, or more for a large request). */
-let MiWriterWanted: u32 = MI_WRITER_GOAL;
+let MiWriterWanted: u32 = 0; // MI_WRITER_GOAL from the writer's start (a constant initialiser: the kernel has no start function)
 /** Passes of the writer that found nothing to page out. */
 let MiWriterFutilePasses: u32 = 0;
 
@@ -98,6 +98,7 @@ export function MiStartModifiedPageWriter(): void {
   cli();
   const first = !MiWriterStarting;
   MiWriterStarting = true;
+  if (first) MiWriterWanted = MI_WRITER_GOAL;
   if (on) sti();
   if (!first) return;
   KeInitializeEvent(MiWriterEvent, false, false);

@@ -124,7 +124,10 @@ export function MmInitializePfnDatabase(): void {
     if (p1 > MiHighestPage) MiHighestPage = p1;
   }
   const imageEnd = MiKernelImageEnd();
-  const dataEnd = <u32>(<usize>memory.size() << 16) - <u32>KSEG0_BASE;
+  // The static data's end (AssemblyScript's __heap_base, on a 64 KiB page as the module's initial memory,
+  // which the build keeps from growing); not memory.size(): a host that runs the kernel as wasm (the
+  // wasm-host test) grows the memory to reach all of RAM through KSEG0.
+  const dataEnd = <u32>((__heap_base + 0xFFFF) & ~<usize>0xFFFF) - <u32>KSEG0_BASE;
   MiHoldBack(KERNEL_LOAD_PHYSICAL, imageEnd);
   MiHoldBack(KERNEL_DATA_PHYSICAL, dataEnd);
   MmKernelHeldBytes = (imageEnd - KERNEL_LOAD_PHYSICAL) + (dataEnd - KERNEL_DATA_PHYSICAL);
