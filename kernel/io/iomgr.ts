@@ -18,6 +18,7 @@
 // outside the lock (after NtClose, at the start of every file service, and
 // from the I/O worker thread).
 
+import { OB_SECURITY_OWN_METHOD, ObSetTypeSecurity } from "../ob/obsecure";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeAllocateScratch, KeCreateThread, KeFreeScratch, KeReadyThread } from "../ke/thread";
@@ -395,6 +396,8 @@ export function IoInitSystem(): void {
                                      FILE_GENERIC_EXECUTE, deviceAll, IopParseDevice, null); // 'Devi'
   IoFileObjectType = IopCreateType("File", 0x656C6946, SIZEOF_FILE_OBJECT, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
                                    FILE_GENERIC_EXECUTE, FILE_ALL_ACCESS, IopParseFile, IopDeleteFile); // 'File'
+  // A file's security is the file system's (NT's IopGetSetSecurityObject; FAT keeps none): a duplicate never gains rights.
+  ObSetTypeSecurity(IoFileObjectType, OB_SECURITY_OWN_METHOD, null, null);
   IopCreateDirectory("\\Driver");
   IopCreateDirectory("\\FileSystem");
   KeInitializeEvent(IopCloseEvent, false, false);

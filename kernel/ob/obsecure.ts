@@ -13,18 +13,32 @@
 // (ObSetAccessCheckRoutine), and Ob runs it when a name is opened
 // (ObOpenObjectByName, OBJ_OPENIF's open of an existing object) for a
 // caller whose previous mode is UserMode.
+//
+// Where a type keeps its objects' descriptors (ObSetTypeSecurity):
+//   - in the object header (every type that registers nothing: NT's
+//     SeDefaultObjectMethod);
+//   - elsewhere, through the component's query and assign routines: a
+//     Process or Thread object is a wrapper (one per open) of the EPROCESS,
+//     whose descriptor serves the process and its threads;
+//   - by a method of the component's own (files, keys: NT's
+//     IopGetSetSecurityObject and CmpSecurityMethod). NtDuplicateObject
+//     never gives a handle to such an object rights its source lacked (NT:
+//     "we can't allow this privilege elevation"), which is why a file opened
+//     for reading cannot be duplicated into a writer.
 
 import { ExGetPreviousMode, UserMode } from "../ke/probe";
 import { OBJECT_TO_OBJECT_HEADER, ObpTypeInfo } from "./obp";
-import { STATUS_SUCCESS } from "../sdk/ntstatus";
+import { STATUS_ACCESS_DENIED, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 /**
  * Checks `desiredAccess` (generic rights allowed, MAXIMUM_ALLOWED too) against
  * a self-relative descriptor with the type's generic mapping (GENERIC_MAPPING
  * at `mapping`, 16 bytes), for the current thread's token; the granted access
  * goes to `granted`. Returns STATUS_SUCCESS or STATUS_ACCESS_DENIED.
+ * `processObject` is a Process object whose primary token is checked (the
+ * target of a duplicate), or 0 for the current thread's.
  */
-export type OB_ACCESS_CHECK = (sd: usize, desiredAccess: u32, mapping: usize, granted: usize) => u32;
+export type OB_ACCESS_CHECK = (sd: usize, desiredAccess: u32, mapping: usize, granted: usize, processObject: usize) => u32;
 let ObpAccessCheck: OB_ACCESS_CHECK | null = null;
 
 /** Se, at boot: the routine opens run. */
@@ -56,7 +70,7 @@ export function ObpCheckObjectAccess(object: usize, desiredAccess: u32, granted:
   const sd = OBJECT_TO_OBJECT_HEADER(object).SecurityDescriptor;
   const check = ObpAccessCheck;
   if (sd == 0 || !check || ExGetPreviousMode() != UserMode) return STATUS_SUCCESS;
-  return check!(sd, desiredAccess, ObGetTypeGenericMapping(OBJECT_TO_OBJECT_HEADER(object).Type), granted);
+  return check!(sd, desiredAccess, ObGetTypeGenericMapping(OBJECT_TO_OBJECT_HEADER(object).Type), granted, 0);
 }
 
 /** The same check for a descriptor kept outside the object header (a process's, a thread's), with the type's mapping. */
@@ -64,5 +78,105 @@ export function ObCheckAccess(sd: usize, type: usize, desiredAccess: u32, grante
   store<u32>(granted, desiredAccess);
   const check = ObpAccessCheck;
   if (sd == 0 || !check || ExGetPreviousMode() != UserMode) return STATUS_SUCCESS;
-  return check!(sd, desiredAccess, ObGetTypeGenericMapping(type), granted);
+  return check!(sd, desiredAccess, ObGetTypeGenericMapping(type), granted, 0);
 }
+
+// ---- types that keep descriptors elsewhere ----
+
+/** The descriptor of an object whose type keeps it elsewhere (kernel memory, valid under Ob's lock), or 0. */
+export type OB_SECURITY_QUERY = (object: usize) => usize;
+/** Gives such an object a new descriptor (a 'SeSd' block it then owns); returns the one it had, for the caller to free. */
+export type OB_SECURITY_ASSIGN = (object: usize, sd: usize) => usize;
+
+/** A type's descriptors are kept by a method of its component's own (files, keys). */
+export const OB_SECURITY_OWN_METHOD: u32 = 1;
+
+@unmanaged class OB_TYPE_SECURITY {
+  Type: usize;
+  Flags: u32;
+  Query: OB_SECURITY_QUERY | null;
+  Assign: OB_SECURITY_ASSIGN | null;
+}
+const SIZEOF_OB_TYPE_SECURITY: u32 = 16;
+const OBP_MAX_TYPE_SECURITY: u32 = 8;
+const ObpTypeSecurity = memory.data(<i32>(SIZEOF_OB_TYPE_SECURITY * OBP_MAX_TYPE_SECURITY), 4);
+let ObpTypeSecurityCount: u32 = 0;
+
+/**
+ * A component, at boot: where objects of `type` keep their descriptors
+ * (`query`, `assign`; either may be null: nothing to return, or no change
+ * allowed), and `flags` (OB_SECURITY_OWN_METHOD).
+ */
+export function ObSetTypeSecurity(type: usize, flags: u32, query: OB_SECURITY_QUERY | null, assign: OB_SECURITY_ASSIGN | null): void {
+  if (ObpTypeSecurityCount == OBP_MAX_TYPE_SECURITY) return;
+  const r = changetype<OB_TYPE_SECURITY>(ObpTypeSecurity + ObpTypeSecurityCount * SIZEOF_OB_TYPE_SECURITY);
+  r.Type = type; r.Flags = flags; r.Query = query; r.Assign = assign;
+  ObpTypeSecurityCount++;
+}
+
+/** The record of a type that registered one, or 0 (the descriptor is in the header). */
+function ObpTypeSecurityOf(type: usize): usize {
+  for (let i: u32 = 0; i < ObpTypeSecurityCount; i++) {
+    const r = ObpTypeSecurity + i * SIZEOF_OB_TYPE_SECURITY;
+    if (changetype<OB_TYPE_SECURITY>(r).Type == type) return r;
+  }
+  return 0;
+}
+
+/** True when the type's descriptors are its component's own business (files, keys). */
+export function ObpHasOwnSecurityMethod(type: usize): bool {
+  const r = ObpTypeSecurityOf(type);
+  return r != 0 && (changetype<OB_TYPE_SECURITY>(r).Flags & OB_SECURITY_OWN_METHOD) != 0;
+}
+
+/** An object's descriptor wherever its type keeps it (the header, or the component's query routine), or 0. */
+export function ObpQueryObjectSecurity(object: usize): usize {
+  const r = ObpTypeSecurityOf(OBJECT_TO_OBJECT_HEADER(object).Type);
+  if (r == 0) return OBJECT_TO_OBJECT_HEADER(object).SecurityDescriptor;
+  const query = changetype<OB_TYPE_SECURITY>(r).Query;
+  return query ? query(object) : 0;
+}
+
+/**
+ * Replaces an object's descriptor wherever its type keeps it; the previous
+ * one goes to `previous` for the caller to free. False (nothing changed)
+ * when the type allows no change.
+ */
+export function ObpAssignObjectSecurity(object: usize, sd: usize, previous: usize): bool {
+  store<usize>(previous, 0);
+  const r = ObpTypeSecurityOf(OBJECT_TO_OBJECT_HEADER(object).Type);
+  if (r == 0) { store<usize>(previous, ObSetObjectSecurity(object, sd)); return true; }
+  const assign = changetype<OB_TYPE_SECURITY>(r).Assign;
+  if (!assign) return false;
+  store<usize>(previous, assign(object, sd));
+  return true;
+}
+
+/**
+ * The access check of a duplicate that asks for rights its source lacks
+ * (NT's ObDuplicateObject with an access state, ObpIncrementHandleCount's
+ * ObCheckObjectAccess): `desiredAccess` (generic rights mapped; it may have
+ * MAXIMUM_ALLOWED) against the object's descriptor for the primary token of
+ * the TARGET process (`processObject`, 0 for the current one). A type with a
+ * method of its own refuses (STATUS_ACCESS_DENIED; with MAXIMUM_ALLOWED it
+ * grants nothing more). An object without a descriptor, or a kernel-mode
+ * caller, gets what it asks for (MAXIMUM_ALLOWED: every right of the type),
+ * as NT: no descriptor, no protection. Under Ob's lock.
+ */
+export function ObpCheckDuplicateAccess(object: usize, desiredAccess: u32, processObject: usize, granted: usize): u32 {
+  const type = OBJECT_TO_OBJECT_HEADER(object).Type;
+  const maximum = (desiredAccess & MAXIMUM_ALLOWED_RIGHT) != 0;
+  const asked = desiredAccess & ~MAXIMUM_ALLOWED_RIGHT;
+  store<u32>(granted, 0);
+  if (ObpHasOwnSecurityMethod(type)) return maximum ? STATUS_SUCCESS : STATUS_ACCESS_DENIED;
+  const sd = ObpQueryObjectSecurity(object);
+  const check = ObpAccessCheck;
+  if (sd == 0 || !check || ExGetPreviousMode() != UserMode) {
+    store<u32>(granted, maximum ? asked | ObpTypeInfo(type).ValidAccessMask : asked);
+    return STATUS_SUCCESS;
+  }
+  const status = check!(sd, desiredAccess, ObGetTypeGenericMapping(type), granted, processObject);
+  if (status != STATUS_SUCCESS && maximum && asked == 0) { store<u32>(granted, 0); return STATUS_SUCCESS; } // nothing more than the source's
+  return status;
+}
+const MAXIMUM_ALLOWED_RIGHT: u32 = 0x02000000;

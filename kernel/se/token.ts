@@ -142,9 +142,15 @@ export function SeQueryCurrentToken(): usize {
   return changetype<EPROCESS>(process).Token;
 }
 
-/** What Ob runs on a user-mode open (ob/obsecure.ts): SeAccessCheck with the caller's token. */
-function SepObjectAccessCheck(sd: usize, desiredAccess: u32, mapping: usize, granted: usize): u32 {
-  return SeAccessCheck(sd, desiredAccess, mapping, SeQueryCurrentToken(), granted);
+/**
+ * What Ob runs on a user-mode open (ob/obsecure.ts): SeAccessCheck with the
+ * caller's token, or for a duplicate with the primary token of the target
+ * process (`processObject`, a Process object: its body holds the EPROCESS).
+ */
+function SepObjectAccessCheck(sd: usize, desiredAccess: u32, mapping: usize, granted: usize, processObject: usize): u32 {
+  const process = processObject != 0 ? load<usize>(processObject) : 0;
+  const token = processObject == 0 ? SeQueryCurrentToken() : process != 0 ? changetype<EPROCESS>(process).Token : 0;
+  return SeAccessCheck(sd, desiredAccess, mapping, token, granted);
 }
 
 /**

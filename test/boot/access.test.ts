@@ -147,5 +147,25 @@ describe('explicit security descriptors in OBJECT_ATTRIBUTES', () => {
         'done 0x00000000',
       ]);
     });
+
+    it(`${who}: NtDuplicateObject checks rights beyond the source's against the descriptor (NT's rules)`, () => {
+      inOrder(of(who), [
+        'duplicate a query handle of the query-only event for modify 0xC0000022',
+        'duplicate it with MAXIMUM_ALLOWED 0x00000000 granted 0x00100001', // the source's query and the DACL's SYNCHRONIZE
+        'duplicate a modify handle of the deny event for query and modify 0xC0000022',
+        'duplicate it for SYNCHRONIZE 0x00000000 granted 0x00100000',
+        'duplicate a query handle of the NULL-DACL event for all access 0x00000000 granted 0x001F0003',
+        'duplicate a query handle of the NULL-DACL event with GENERIC_ALL 0x00000000 granted 0x001F0003',
+        'create an unnamed event for query only 0x00000000',
+        'duplicate it for modify (no descriptor) 0x00000000 granted 0x00000002',
+        'duplicate it with DUPLICATE_SAME_ACCESS 0x00000000 granted 0x00000001',
+        'done 0x00000000',
+      ]);
+    });
   }
+
+  it('permanent objects need SeCreatePermanentPrivilege: the user has none (STATUS_PRIVILEGE_NOT_HELD), SYSTEM has it', () => {
+    inOrder(of('user'), ['make the query-only event permanent 0xC0000061', 'create a permanent event 0xC0000061']);
+    inOrder(of('system'), ['make the query-only event permanent 0x00000000', 'and temporary again 0x00000000', 'create a permanent event 0x00000000']);
+  });
 });

@@ -10,7 +10,7 @@
 // Every line: "<who>: <what> <status> [more]".
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { show, put, putHex, putDec, flush, NtClose, NtOpenProcess, NtQuerySystemInformation, NtSetInformationProcess, NtDelayExecution,
-  NtCreateEvent, NtOpenEvent, NtQueryObject, ms, unicode } from "./nt";
+  NtCreateEvent, NtOpenEvent, NtQueryObject, NtDuplicateObject, NtMakeTemporaryObject, ms, unicode } from "./nt";
 import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../../../kernel/sdk/sysinfo";
 
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
@@ -19,6 +19,7 @@ import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../../../
   user: usize, groups: usize, privileges: usize, owner: usize, group: usize, dacl: usize, source: usize): u32;
 @external("ntdll", "NtOpenThread") declare function NtOpenThread(handle: usize, access: u32, oa: usize, clientId: usize): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(handle: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtMakePermanentObject") declare function NtMakePermanentObject(handle: u32): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
 
 /** RtlAdjustPrivilege's way (a boot module links to services only): enable `luid`; STATUS_NOT_ALL_ASSIGNED becomes STATUS_PRIVILEGE_NOT_HELD. */
@@ -167,6 +168,52 @@ function openEvent(what: string, path: string, access: u32): void {
   flush();
 }
 
+/** Opens `path` with `access` and duplicates that handle (into this process, without DUPLICATE_SAME_ACCESS) asking `asked`. */
+function duplicate(what: string, path: string, access: u32, asked: u32): void {
+  let status = NtOpenEvent(h, access, attributesOf(path, 0));
+  if (status == 0) {
+    const source = load<u32>(h);
+    status = NtDuplicateObject(SELF, source, SELF, h + 4, asked, 0, 0);
+    NtClose(source);
+  }
+  grantedLine(what, status, h + 4);
+}
+
+/** "<who>: <what> <status>" and, on success, " granted <the handle's access>" (the handle at `cell` is closed). */
+function grantedLine(what: string, status: u32, cell: usize): void {
+  put(who); put(": "); put(what); put(" "); putHex(status);
+  if (status == 0) {
+    NtQueryObject(load<u32>(cell), 0, basic, 56, 0);
+    put(" granted "); putHex(load<u32>(basic, 4));
+    NtClose(load<u32>(cell));
+  }
+  flush();
+}
+
+/**
+ * NtDuplicateObject without DUPLICATE_SAME_ACCESS: rights beyond the source
+ * handle's are checked against the object's descriptor (for the target
+ * process's token: this one), as an open would be; MAXIMUM_ALLOWED gives the
+ * source's rights and what the descriptor grants; an object without a
+ * descriptor has no protection (NT); files never gain rights (security.test's dupwrite).
+ */
+function duplicates(base: string): void {
+  duplicate("duplicate a query handle of the query-only event for modify", base + "Query", EVENT_QUERY_STATE, EVENT_MODIFY_STATE);
+  duplicate("duplicate it with MAXIMUM_ALLOWED", base + "Query", EVENT_QUERY_STATE, MAXIMUM_ALLOWED);
+  duplicate("duplicate a modify handle of the deny event for query and modify", base + "Deny", EVENT_MODIFY_STATE, EVENT_QUERY_STATE | EVENT_MODIFY_STATE);
+  duplicate("duplicate it for SYNCHRONIZE", base + "Deny", EVENT_MODIFY_STATE, 0x100000);
+  duplicate("duplicate a query handle of the NULL-DACL event for all access", base + "Null", EVENT_QUERY_STATE, EVENT_ALL_ACCESS);
+  duplicate("duplicate a query handle of the NULL-DACL event with GENERIC_ALL", base + "Null", EVENT_QUERY_STATE, 0x10000000);
+  let status = NtCreateEvent(h, EVENT_QUERY_STATE, 0, 0, 0);
+  line("create an unnamed event for query only", status);
+  if (status == 0) {
+    const source = load<u32>(h);
+    grantedLine("duplicate it for modify (no descriptor)", NtDuplicateObject(SELF, source, SELF, h + 4, EVENT_MODIFY_STATE, 0, 0), h + 4);
+    grantedLine("duplicate it with DUPLICATE_SAME_ACCESS", NtDuplicateObject(SELF, source, SELF, h + 4, EVENT_ALL_ACCESS, 0, 2), h + 4);
+    NtClose(source);
+  }
+}
+
 /** Objects with descriptors of their own: each create keeps its handle open (the name stays) until the end. */
 function descriptors(): void {
   const base = who == "system" ? "\\AccProbeSystem" : "\\AccProbeUser";
@@ -206,6 +253,16 @@ function descriptors(): void {
   line("a descriptor in kernel memory", NtCreateEvent(h, EVENT_ALL_ACCESS, attributesOf(base + "Bad4", 0x80100000), 0, 0));
   line("a descriptor at an unmapped address", NtCreateEvent(h, EVENT_ALL_ACCESS, attributesOf(base + "Bad5", 0x10), 0, 0));
   openEvent("open the first bad one", base + "Bad1", EVENT_QUERY_STATE);
+  duplicates(base);
+  // Permanent objects outlive their creator: SeCreatePermanentPrivilege (SYSTEM has it enabled).
+  status = NtMakePermanentObject(q);
+  line("make the query-only event permanent", status);
+  if (status == 0) line("and temporary again", NtMakeTemporaryObject(q));
+  attributesOf(base + "Permanent", 0);
+  store<u32>(oa, 0x10 | OBJ_CASE_INSENSITIVE, 12); // OBJ_PERMANENT
+  status = NtCreateEvent(h, EVENT_ALL_ACCESS, oa, 0, 0);
+  line("create a permanent event", status);
+  if (status == 0) { NtMakeTemporaryObject(load<u32>(h)); NtClose(load<u32>(h)); }
   NtClose(q); NtClose(d); NtClose(e); NtClose(n);
 }
 
