@@ -18,7 +18,7 @@
 // outside the lock (after NtClose, at the start of every file service, and
 // from the I/O worker thread).
 
-import { OB_SECURITY_OWN_METHOD, ObSetTypeSecurity } from "../ob/obsecure";
+import { OB_SECURITY_OWN_METHOD, OB_SECURITY_PUBLIC, ObGetSystemSecurityDescriptor, ObSetObjectSecurity, ObSetTypeSecurity } from "../ob/obsecure";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeAllocateScratch, KeCreateThread, KeFreeScratch, KeReadyThread } from "../ke/thread";
@@ -28,7 +28,7 @@ import { RtlInitUnicodeString, RtlUnicodeString, RtlStartsWithSeparator } from "
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
-import { ObCloseHandle } from "../ob/obhandle";
+import { ObCloseHandle, ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObRegisterCloseRoutine } from "../ob/obsvc";
 import { ObCreateDirectoryObject } from "../ob/obdir";
 import { ObCreateSymbolicLinkObject } from "../ob/oblink";
@@ -197,8 +197,15 @@ export function IoCreateSymbolicLink(name: string, target: string): u32 {
 
 function IopCreateDirectory(name: string): void {
   const cells = KeAllocateScratch(CELLS_SIZE);
-  const status = ObCreateDirectoryObject(cells + C_HANDLE, DIRECTORY_ALL_ACCESS, IopMakeAttributes(cells, name));
+  let status = ObCreateDirectoryObject(cells + C_HANDLE, DIRECTORY_ALL_ACCESS, IopMakeAttributes(cells, name));
   if (!NT_SUCCESS(status)) KeBugCheckEx(0x5E, 0x11, status, 0, 0);
+  // NT's public descriptor: everyone may look, only SYSTEM and Administrators add drivers.
+  status = ObReferenceObjectByHandle(load<u32>(cells + C_HANDLE), 0, 0, cells + C_OUT, 0);
+  if (NT_SUCCESS(status)) {
+    const sd = ObGetSystemSecurityDescriptor(OB_SECURITY_PUBLIC);
+    if (sd != 0) ObSetObjectSecurity(load<usize>(cells + C_OUT), sd);
+    ObDereferenceObject(load<usize>(cells + C_OUT));
+  }
   ObCloseHandle(load<u32>(cells + C_HANDLE));
   KeFreeScratch(cells);
 }

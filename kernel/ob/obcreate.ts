@@ -24,8 +24,7 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExCaptureSecurityDescriptor, ExFreeSecurityDescriptor } from "../ex/security";
 import { ExGetPreviousMode, UserMode } from "../ke/probe";
-import { SeSinglePrivilegeCheck } from "../se/token";
-import { SE_CREATE_PERMANENT_PRIVILEGE } from "../se/tokenobj";
+import { ObpDefaultObjectSecurity, ObpPrivilegeCheck, SE_CREATE_PERMANENT_PRIVILEGE } from "./obsecure";
 import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { ExChargePoolQuota, ExCurrentQuotaBlock, ExReturnPoolQuota } from "../ex/quota";
 import {
@@ -171,7 +170,7 @@ export function ObCreateObject(objectType: usize, objectAttributes: usize, bodyS
   if (objectAttributes != 0 && changetype<OBJECT_ATTRIBUTES>(objectAttributes).Length == SIZEOF_OBJECT_ATTRIBUTES) {
     // OBJ_PERMANENT from user mode needs SeCreatePermanentPrivilege (NT's ObInsertObjectEx), as NtMakePermanentObject does.
     if ((changetype<OBJECT_ATTRIBUTES>(objectAttributes).Attributes & OBJ_PERMANENT) != 0 && ExGetPreviousMode() == UserMode
-        && !SeSinglePrivilegeCheck(SE_CREATE_PERMANENT_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+        && !ObpPrivilegeCheck(SE_CREATE_PERMANENT_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
     const given = changetype<OBJECT_ATTRIBUTES>(objectAttributes).SecurityDescriptor;
     if (given != 0) {
       const captured = ExCaptureSecurityDescriptor(given, ExGetPreviousMode() == UserMode || given < MM_USER_PROBE_ADDRESS, object);
@@ -180,6 +179,8 @@ export function ObCreateObject(objectType: usize, objectAttributes: usize, bodyS
       store<usize>(object, 0);
     }
   }
+  // No descriptor of the creator's: a name made from user mode gets the creator's token's defaults (obsecure.ts).
+  if (sd == 0 && ObpHasName(objectAttributes)) sd = ObpDefaultObjectSecurity(objectType);
   const lock = ObpAcquireLock();
   const status = ObpCreateObject(objectType, objectAttributes, bodySize, object, chargeQuota);
   if (status == STATUS_SUCCESS) OBJECT_TO_OBJECT_HEADER(load<usize>(object)).SecurityDescriptor = sd;

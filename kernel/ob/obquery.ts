@@ -17,8 +17,7 @@
 // A buffer too small for the answer is STATUS_INFO_LENGTH_MISMATCH, with
 // the size needed at ReturnLength.
 
-import { SeSinglePrivilegeCheck } from "../se/token";
-import { SE_CREATE_PERMANENT_PRIVILEGE } from "../se/tokenobj";
+import { ObpPrivilegeCheck, SE_CREATE_PERMANENT_PRIVILEGE } from "./obsecure";
 import { OBJ_NAME_PATH_SEPARATOR, RtlUnicodeString, RtlWriteUnicodeString } from "../rtl/unicode";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import {
@@ -267,7 +266,7 @@ export function ObMakeTemporaryHandle(handle: u32): u32 {
  * permanent object outlives its creator and is a leak nobody can close).
  */
 export function ObMakePermanentHandle(handle: u32): u32 {
-  if (!SeSinglePrivilegeCheck(SE_CREATE_PERMANENT_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
+  if (!ObpPrivilegeCheck(SE_CREATE_PERMANENT_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
   const out = KeAllocateScratch(4);
   const lock = ObpAcquireLock();
   const status = ObReferenceObjectByHandle(handle, 0, 0, out, 0);

@@ -26,8 +26,37 @@
 //     "we can't allow this privilege elevation"), which is why a file opened
 //     for reading cannot be duplicated into a writer.
 
+//
+// Default descriptors (NT's SeAssignSecurity, without inheritance): an object
+// created by name from user mode without a descriptor of its creator's gets
+// one from the creator's token (owner its default owner, DACL its default
+// DACL: TOKEN_DEFAULT_DACL), through the routine Se registers
+// (ObSetDefaultSecurityRoutine). Objects the kernel names for itself get
+// none unless it gives them one: the directories of the namespace's top get
+// NT's (ObGetSystemSecurityDescriptor: "public", everyone may look and
+// traverse, SYSTEM and Administrators may do everything; "open", everyone may
+// also create objects and subdirectories, as \BaseNamedObjects).
+//
+// Directory checks (ObpCheckDirectoryAccess), for user-mode callers only:
+// creating a name in a directory needs DIRECTORY_CREATE_OBJECT
+// (DIRECTORY_CREATE_SUBDIRECTORY for a directory); looking a name up through
+// a directory needs DIRECTORY_TRAVERSE unless the token has
+// SeChangeNotifyPrivilege enabled (bypass traverse checking, which NT gives
+// everyone).
+
 import { ExGetPreviousMode, UserMode } from "../ke/probe";
-import { OBJECT_TO_OBJECT_HEADER, ObpTypeInfo } from "./obp";
+import { ExAllocatePoolWithTag, NonPagedPool } from "../ex/pool";
+import { SE_SD_TAG } from "../ex/security";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
+import { RtlAddAccessAllowedAceAt, RtlBuildRelativeSecurityDescriptor, RtlCreateAcl, RtlInitializeSid } from "../rtl/security";
+import {
+  DOMAIN_ALIAS_RID_ADMINS, SECURITY_BUILTIN_DOMAIN_RID, SECURITY_LOCAL_SYSTEM_RID, SECURITY_NT_AUTHORITY, SECURITY_WORLD_RID,
+  SECURITY_WORLD_SID_AUTHORITY, SIZEOF_ACL,
+} from "../sdk/security";
+import {
+  DIRECTORY_CREATE_OBJECT, DIRECTORY_CREATE_SUBDIRECTORY, DIRECTORY_TRAVERSE, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, GENERIC_WRITE,
+  OBJECT_TO_OBJECT_HEADER, ObpTypeInfo,
+} from "./obp";
 import { STATUS_ACCESS_DENIED, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 /**
@@ -43,6 +72,19 @@ let ObpAccessCheck: OB_ACCESS_CHECK | null = null;
 
 /** Se, at boot: the routine opens run. */
 export function ObSetAccessCheckRoutine(routine: OB_ACCESS_CHECK): void { ObpAccessCheck = routine; }
+
+/** True when the current thread's token has privilege `luid` enabled (Se's SeSinglePrivilegeCheck: kernel-mode callers have all). */
+export type OB_PRIVILEGE_CHECK = (luid: u32) => bool;
+let ObpPrivilegeCheckRoutine: OB_PRIVILEGE_CHECK | null = null;
+/** Se, at boot: the privilege check Ob runs (SeCreatePermanentPrivilege). */
+export function ObSetPrivilegeCheckRoutine(routine: OB_PRIVILEGE_CHECK): void { ObpPrivilegeCheckRoutine = routine; }
+/** SeCreatePermanentPrivilege's LUID (ntseapi.h): permanent objects. */
+export const SE_CREATE_PERMANENT_PRIVILEGE: u32 = 16;
+/** Se's privilege check; before Se registers it (phase 0, kernel only) every privilege is held. */
+export function ObpPrivilegeCheck(luid: u32): bool {
+  const check = ObpPrivilegeCheckRoutine;
+  return !check || check!(luid);
+}
 
 /** An object's security descriptor (self-relative, owned by the object), or 0. */
 export function ObGetObjectSecurity(object: usize): usize { return OBJECT_TO_OBJECT_HEADER(object).SecurityDescriptor; }
@@ -180,3 +222,80 @@ export function ObpCheckDuplicateAccess(object: usize, desiredAccess: u32, proce
   return status;
 }
 const MAXIMUM_ALLOWED_RIGHT: u32 = 0x02000000;
+
+// ---- default descriptors ----
+
+/** A new descriptor ('SeSd' pool) from the current thread's token's defaults, or 0 (Se's SeDefaultSecurityDescriptor). */
+export type OB_DEFAULT_SECURITY = () => usize;
+let ObpDefaultSecurity: OB_DEFAULT_SECURITY | null = null;
+/** Se, at boot: the routine that makes a creator's default descriptor. */
+export function ObSetDefaultSecurityRoutine(routine: OB_DEFAULT_SECURITY): void { ObpDefaultSecurity = routine; }
+
+/**
+ * The descriptor a new object named from user mode gets when its creator gave
+ * none (ObCreateObject): the creator's token's defaults, for types whose
+ * descriptors Ob keeps; 0 otherwise (kernel-mode creators, other types).
+ */
+export function ObpDefaultObjectSecurity(type: usize): usize {
+  const routine = ObpDefaultSecurity;
+  if (!routine || ExGetPreviousMode() != UserMode || ObpTypeSecurityOf(type) != 0) return 0;
+  return routine!();
+}
+
+/** ObGetSystemSecurityDescriptor kinds. */
+export const OB_SECURITY_PUBLIC: u32 = 0;  // Everyone GENERIC_READ | GENERIC_EXECUTE; SYSTEM, Administrators GENERIC_ALL
+export const OB_SECURITY_OPEN: u32 = 1;    // the same, and Everyone GENERIC_WRITE (a directory: create objects and subdirectories)
+
+/**
+ * A new descriptor ('SeSd' pool, the caller gives it to an object) as NT
+ * gives the namespace's top (SePublicDefaultUnrestrictedSd and the
+ * \BaseNamedObjects descriptor): owner Administrators, DACL Everyone
+ * (GENERIC_READ | GENERIC_EXECUTE, with OB_SECURITY_OPEN GENERIC_WRITE too),
+ * SYSTEM and Administrators GENERIC_ALL. The ACEs keep generic rights: each
+ * type maps them (a directory's GENERIC_READ is query and traverse, a link's
+ * is query). 0 when the pool is out.
+ */
+export function ObGetSystemSecurityDescriptor(kind: u32): usize {
+  // Scratch: +0 Everyone (12), +12 SYSTEM (12), +24 Administrators (16), +40 the ACL (8 + 20 + 20 + 24).
+  const s = KeAllocateScratch(112);
+  const world = s, system = s + 12, admins = s + 24, acl = s + 40;
+  RtlInitializeSid(world, SECURITY_WORLD_SID_AUTHORITY, 1, SECURITY_WORLD_RID, 0, 0, 0, 0);
+  RtlInitializeSid(system, SECURITY_NT_AUTHORITY, 1, SECURITY_LOCAL_SYSTEM_RID, 0, 0, 0, 0);
+  RtlInitializeSid(admins, SECURITY_NT_AUTHORITY, 2, SECURITY_BUILTIN_DOMAIN_RID, DOMAIN_ALIAS_RID_ADMINS, 0, 0, 0);
+  const aclSize: u32 = SIZEOF_ACL + 20 + 20 + 24;
+  RtlCreateAcl(acl, aclSize);
+  const worldMask = GENERIC_READ | GENERIC_EXECUTE | (kind == OB_SECURITY_OPEN ? GENERIC_WRITE : 0);
+  let at = RtlAddAccessAllowedAceAt(acl, SIZEOF_ACL, worldMask, world);
+  at = RtlAddAccessAllowedAceAt(acl, at, GENERIC_ALL, system);
+  RtlAddAccessAllowedAceAt(acl, at, GENERIC_ALL, admins);
+  const sd = ExAllocatePoolWithTag(NonPagedPool, 20 + 16 + aclSize, SE_SD_TAG);
+  if (sd != 0) RtlBuildRelativeSecurityDescriptor(sd, admins, acl);
+  KeFreeScratch(s);
+  return sd;
+}
+
+// ---- directory checks ----
+
+const SE_CHANGE_NOTIFY_PRIVILEGE: u32 = 23;
+
+/**
+ * A user-mode caller's right to create `object`'s name in `directory`
+ * (`object` 0: to traverse it). STATUS_SUCCESS or STATUS_ACCESS_DENIED.
+ * Under Ob's lock; reads only kernel memory.
+ */
+export function ObpCheckDirectoryAccess(directory: usize, object: usize, directoryType: usize): u32 {
+  if (ExGetPreviousMode() != UserMode) return STATUS_SUCCESS;
+  const sd = OBJECT_TO_OBJECT_HEADER(directory).SecurityDescriptor;
+  if (sd == 0) return STATUS_SUCCESS;
+  let access: u32;
+  if (object == 0) {
+    if (ObpPrivilegeCheck(SE_CHANGE_NOTIFY_PRIVILEGE)) return STATUS_SUCCESS;
+    access = DIRECTORY_TRAVERSE;
+  } else {
+    access = OBJECT_TO_OBJECT_HEADER(object).Type == directoryType ? DIRECTORY_CREATE_SUBDIRECTORY : DIRECTORY_CREATE_OBJECT;
+  }
+  const granted = KeAllocateScratch(4);
+  const status = ObpCheckObjectAccess(directory, access, granted);
+  KeFreeScratch(granted);
+  return status;
+}

@@ -164,6 +164,50 @@ describe('explicit security descriptors in OBJECT_ATTRIBUTES', () => {
     });
   }
 
+  it('the namespace\'s descriptors: the user cannot create in \\, \\KnownDlls, \\ObjectTypes or \\GLOBAL??, delete global links, or connect to \\SmApiPort; SYSTEM can', () => {
+    const denied = '0xC0000022';
+    for (const who of ['user', 'system']) {
+      const user = who === 'user';
+      inOrder(of(who), [
+        `create an event in \\ ${user ? denied : '0x00000000'}`,
+        `create an event in \\KnownDlls ${user ? denied : '0x00000000'}`,
+        `create an event in \\ObjectTypes ${user ? denied : '0x00000000'}`,
+        `create a directory in \\ ${user ? denied : '0x00000000'}`,
+        `create a DOS device link in \\GLOBAL?? ${user ? denied : '0x00000000'}`,
+        `open the global C: link to delete it ${user ? denied : '0x00000000'}`,
+        'open the global C: link to query it 0x00000000',
+        `open KnownDllPath to delete it ${user ? denied : '0x00000000'}`,
+        `connect to \\SmApiPort ${user ? denied : '0x00000000'}`,
+      ]);
+    }
+  });
+
+  it('objects made in \\BaseNamedObjects get the creator\'s default DACL: the user\'s own are the user\'s, SYSTEM\'s shut the user out', () => {
+    inOrder(of('system'), ['leave an event in \\BaseNamedObjects 0x00000000']);
+    for (const who of ['user', 'system']) {
+      inOrder(of(who), [
+        'create an event in \\BaseNamedObjects for query only 0x00000000',
+        'duplicate it for all access (its default DACL gives the creator all) 0x00000000 granted 0x001F0003',
+        `open SYSTEM's event in \\BaseNamedObjects to query ${who === 'user' ? '0xC0000022' : '0x00000000'}`,
+      ]);
+    }
+  });
+
+  for (const who of ['user', 'system']) {
+    it(`${who}: traversing a directory needs DIRECTORY_TRAVERSE unless SeChangeNotifyPrivilege is enabled`, () => {
+      inOrder(of(who), [
+        'create a directory Everyone may not traverse 0x00000000',
+        'create an event in it (SeChangeNotifyPrivilege bypasses traverse checking) 0x00000000',
+        'disable SeChangeNotifyPrivilege 0x00000000',
+        'open the event through the directory 0xC0000022',
+        'open an event through directories everyone may traverse 0x00000000 granted 0x00000001',
+        'enable SeChangeNotifyPrivilege 0x00000000',
+        'open the event through the directory again 0x00000000 granted 0x00000001',
+        'done 0x00000000',
+      ]);
+    });
+  }
+
   it('permanent objects need SeCreatePermanentPrivilege: the user has none (STATUS_PRIVILEGE_NOT_HELD), SYSTEM has it', () => {
     inOrder(of('user'), ['make the query-only event permanent 0xC0000061', 'create a permanent event 0xC0000061']);
     inOrder(of('system'), ['make the query-only event permanent 0x00000000', 'and temporary again 0x00000000', 'create a permanent event 0x00000000']);

@@ -45,6 +45,7 @@ import {
   put, putDec, putHex, putWide, flush, CSR_LINE_BYTES,
 } from "./csrutil";
 import { CsrApiLoop, CsrApiInitialize } from "./csrapi";
+import { WorldSecurityDescriptorAt } from "../native/security";
 import { CsrSbApiLoop } from "./csrsb";
 import {
   SIZEOF_CSR_API_CONNECTINFO, SIZEOF_CSR_API_MESSAGE, CSR_SHARED_STATIC_SERVER_DATA, CSR_SHARED_SESSION_ID, CSR_SHARED_SERVER_PROCESS_ID,
@@ -207,6 +208,9 @@ function CsrpStartThread(routine: (p: usize) => void): u32 {
   return status;
 }
 
+/** \ApiPort's descriptor (native/security.ts). */
+const apiPortSecurity = memory.data(92, 4);
+
 /** Steps 2-4: the directory, the two ports and their threads. */
 function CsrpCreatePorts(): bool {
   let status = NtCreateDirectoryObject(handle, DIRECTORY_ALL_ACCESS,
@@ -214,8 +218,10 @@ function CsrpCreatePorts(): bool {
   const opened = status == STATUS_OBJECT_NAME_EXISTS; // made before (smss, or the kernel for a session)
   if (status != STATUS_SUCCESS && !opened) { failed("NtCreateDirectoryObject", status, "ObjectDirectory"); return false; }
   NtClose(load<u32>(handle));
-  status = NtCreatePort(handle, CsrpAttributes(oa, CsrpName(name, nameText, "\\ApiPort"), OBJ_CASE_INSENSITIVE),
-    SIZEOF_CSR_API_CONNECTINFO, SIZEOF_CSR_API_MESSAGE, 16 * 4096);
+  // Every process of the session connects to \ApiPort, whoever runs it: Everyone gets PORT_CONNECT (and READ_CONTROL).
+  CsrpAttributes(oa, CsrpName(name, nameText, "\\ApiPort"), OBJ_CASE_INSENSITIVE);
+  store<usize>(oa, WorldSecurityDescriptorAt(apiPortSecurity, 0x00020001), 16);
+  status = NtCreatePort(handle, oa, SIZEOF_CSR_API_CONNECTINFO, SIZEOF_CSR_API_MESSAGE, 16 * 4096);
   if (status != STATUS_SUCCESS) { failed("NtCreatePort", status, "ApiPort"); return false; }
   CsrApiPortHandle = load<u32>(handle);
   CsrApiInitialize();

@@ -10,7 +10,8 @@
 // Every line: "<who>: <what> <status> [more]".
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { show, put, putHex, putDec, flush, NtClose, NtOpenProcess, NtQuerySystemInformation, NtSetInformationProcess, NtDelayExecution,
-  NtCreateEvent, NtOpenEvent, NtQueryObject, NtDuplicateObject, NtMakeTemporaryObject, ms, unicode } from "./nt";
+  NtCreateEvent, NtOpenEvent, NtQueryObject, NtDuplicateObject, NtMakeTemporaryObject, NtCreateDirectoryObject, NtCreateSymbolicLinkObject,
+  NtOpenSymbolicLinkObject, ms, unicode } from "./nt";
 import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../../../kernel/sdk/sysinfo";
 
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
@@ -19,6 +20,8 @@ import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../../../
   user: usize, groups: usize, privileges: usize, owner: usize, group: usize, dacl: usize, source: usize): u32;
 @external("ntdll", "NtOpenThread") declare function NtOpenThread(handle: usize, access: u32, oa: usize, clientId: usize): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(handle: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtConnectPort") declare function NtConnectPort(handle: usize, name: usize, qos: usize, clientView: usize, serverView: usize,
+  maxLength: usize, info: usize, infoLength: usize): u32;
 @external("ntdll", "NtMakePermanentObject") declare function NtMakePermanentObject(handle: u32): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
 
@@ -216,7 +219,7 @@ function duplicates(base: string): void {
 
 /** Objects with descriptors of their own: each create keeps its handle open (the name stays) until the end. */
 function descriptors(): void {
-  const base = who == "system" ? "\\AccProbeSystem" : "\\AccProbeUser";
+  const base = who == "system" ? "\\BaseNamedObjects\\AccProbeSystem" : "\\BaseNamedObjects\\AccProbeUser";
   // Everyone may query, nothing else.
   let status = NtCreateEvent(h, EVENT_ALL_ACCESS, attributesOf(base + "Query", everyoneSd(1, 0, EVENT_QUERY_STATE | 0x100000, 0, 0)), 0, 0);
   line("create an event Everyone may only query", status);
@@ -266,8 +269,96 @@ function descriptors(): void {
   NtClose(q); NtClose(d); NtClose(e); NtClose(n);
 }
 
+/** Where SYSTEM's run leaves an event with SYSTEM's default descriptor (permanent: the user's run comes later). */
+const SYSTEM_DEFAULT_EVENT = "\\BaseNamedObjects\\AccProbeSystemDefault";
+const target = memory.data(8, 4);
+const qos = memory.data(12, 4);
+
+/** An object made and closed at once (made temporary first: the test leaves nothing behind). */
+function made(what: string, status: u32): void {
+  line(what, status);
+  if (status == 0) { NtMakeTemporaryObject(load<u32>(h)); NtClose(load<u32>(h)); }
+}
+
+/**
+ * The namespace's descriptors (NT's): the user may not create in \, \KnownDlls,
+ * \ObjectTypes or the global DOS devices, nor open their links to delete them,
+ * nor connect to \SmApiPort; it may create in \BaseNamedObjects, and what it
+ * makes there gets its token's default DACL. SYSTEM may do all of it.
+ */
+function namespace(): void {
+  made("create an event in \\", NtCreateEvent(h, EVENT_ALL_ACCESS, attributesOf("\\AccProbeRoot" + who, 0), 0, 0));
+  made("create an event in \\KnownDlls", NtCreateEvent(h, EVENT_ALL_ACCESS, attributesOf("\\KnownDlls\\AccProbe" + who, 0), 0, 0));
+  made("create an event in \\ObjectTypes", NtCreateEvent(h, EVENT_ALL_ACCESS, attributesOf("\\ObjectTypes\\AccProbe" + who, 0), 0, 0));
+  made("create a directory in \\", NtCreateDirectoryObject(h, 0xF000F, attributesOf("\\AccProbeDirectory" + who, 0)));
+  made("create a DOS device link in \\GLOBAL??", NtCreateSymbolicLinkObject(h, 0xF0001, attributesOf("\\GLOBAL??\\AccProbe" + who + ":", 0),
+    unicode(target, "\\Device\\Null")));
+  let status = NtOpenSymbolicLinkObject(h, 0x10000 /* DELETE */, attributesOf("\\GLOBAL??\\C:", 0));
+  line("open the global C: link to delete it", status);
+  if (status == 0) NtClose(load<u32>(h));
+  status = NtOpenSymbolicLinkObject(h, 0x1 /* SYMBOLIC_LINK_QUERY */, attributesOf("\\GLOBAL??\\C:", 0));
+  line("open the global C: link to query it", status);
+  if (status == 0) NtClose(load<u32>(h));
+  status = NtOpenSymbolicLinkObject(h, 0x10000, attributesOf("\\KnownDlls\\KnownDllPath", 0));
+  line("open KnownDllPath to delete it", status);
+  if (status == 0) NtClose(load<u32>(h));
+  // SECURITY_QUALITY_OF_SERVICE: 12 bytes, SecurityImpersonation, static, effective only.
+  store<u32>(qos, 12); store<u32>(qos, 2, 4); store<u16>(qos, 0x0100, 8);
+  status = NtConnectPort(h, unicode(name, "\\SmApiPort"), qos, 0, 0, 0, 0, 0);
+  line("connect to \\SmApiPort", status == 0x00000000 || status == 0xC0000041 ? 0 : status); // SUCCESS or refused by smss: let in
+  if (status == 0) NtClose(load<u32>(h));
+  // Created here: the creator's token's defaults. The user's (winlogon's token): the user and SYSTEM GENERIC_ALL.
+  status = NtCreateEvent(h, EVENT_QUERY_STATE, attributesOf("\\BaseNamedObjects\\AccProbeDefault" + who, 0), 0, 0);
+  line("create an event in \\BaseNamedObjects for query only", status);
+  if (status == 0) {
+    const source = load<u32>(h);
+    grantedLine("duplicate it for all access (its default DACL gives the creator all)", NtDuplicateObject(SELF, source, SELF, h + 4, EVENT_ALL_ACCESS, 0, 0), h + 4);
+    NtClose(source);
+  }
+  // SYSTEM's event (SYSTEM's default DACL: SYSTEM all, Administrators read): wait for it up to a minute.
+  status = NtOpenEvent(h, EVENT_QUERY_STATE, attributesOf(SYSTEM_DEFAULT_EVENT, 0));
+  for (let i = 0; i < 240 && status == 0xC0000034; i++) { NtDelayExecution(0, ms(t, 250)); status = NtOpenEvent(h, EVENT_QUERY_STATE, attributesOf(SYSTEM_DEFAULT_EVENT, 0)); }
+  line("open SYSTEM's event in \\BaseNamedObjects to query", status);
+  if (status == 0) NtClose(load<u32>(h));
+  // Traverse checking: a directory that lets Everyone create and query, not traverse.
+  status = NtCreateDirectoryObject(h, 0xF000F, attributesOf("\\BaseNamedObjects\\AccProbeNoTraverse" + who, everyoneSd(1, 0, 0x5 /* QUERY | CREATE_OBJECT */, 0, 0)));
+  line("create a directory Everyone may not traverse", status);
+  if (status != 0) return;
+  const directory = load<u32>(h);
+  const inside = "\\BaseNamedObjects\\AccProbeNoTraverse" + who + "\\Event";
+  status = NtCreateEvent(h, EVENT_ALL_ACCESS, attributesOf(inside, 0), 0, 0);
+  line("create an event in it (SeChangeNotifyPrivilege bypasses traverse checking)", status);
+  const event = load<u32>(h);
+  line("disable SeChangeNotifyPrivilege", setPrivilege(23, false));
+  openEvent("open the event through the directory", inside, EVENT_QUERY_STATE);
+  openEvent("open an event through directories everyone may traverse", "\\BaseNamedObjects\\AccProbeDefault" + who, EVENT_QUERY_STATE);
+  line("enable SeChangeNotifyPrivilege", setPrivilege(23, true));
+  openEvent("open the event through the directory again", inside, EVENT_QUERY_STATE);
+  if (status == 0) NtClose(event);
+  NtClose(directory);
+}
+
+/** Enables or disables privilege `luid` of this process's token. */
+function setPrivilege(luid: u32, enable: bool): u32 {
+  let status = NtOpenProcessToken(SELF, 0x28, h + 8);
+  if (status != 0) return status;
+  const token = load<u32>(h, 8);
+  store<u32>(info, 1); store<u32>(info, luid, 4); store<u32>(info, 0, 8); store<u32>(info, enable ? 2 : 0, 12);
+  status = NtAdjustPrivilegesToken(token, 0, info, 0, 0, 0);
+  NtClose(token);
+  return status;
+}
+
 export function main(): void {
   identify();
+  if (who == "system") {
+    // Left for the user's run (permanent: SYSTEM holds SeCreatePermanentPrivilege), with SYSTEM's default descriptor.
+    attributesOf(SYSTEM_DEFAULT_EVENT, 0);
+    store<u32>(oa, 0x10 | OBJ_CASE_INSENSITIVE, 12);
+    const status = NtCreateEvent(h, EVENT_ALL_ACCESS, oa, 0, 0);
+    line("leave an event in \\BaseNamedObjects", status);
+    if (status == 0) NtClose(load<u32>(h));
+  }
   // The service starts before session 1 exists: wait (up to ten minutes) for its csrss and winlogon.
   for (let i = 0; i < 2400 && !findSystemProcesses(); i++) NtDelayExecution(0, ms(t, 250));
   line("found csrss and winlogon of session 1", findSystemProcesses() ? 0 : 0xC0000225);
@@ -294,5 +385,6 @@ export function main(): void {
   store<u32>(info, load<u32>(h)); store<u32>(info, 0, 4);
   line("give this process another primary token", NtSetInformationProcess(SELF, 9, info, 8));
   descriptors();
+  namespace();
   line("done", 0);
 }
