@@ -185,27 +185,34 @@ export function IoCreateDevice(driver: usize, name: string, extensionSize: u32, 
   return device;
 }
 
-/** Makes the permanent symbolic link `name` -> `target`. */
+/**
+ * Gives the object of the handle in `cells` NT's public descriptor (as
+ * IoCreateSymbolicLink and the I/O manager's directories get
+ * SePublicDefaultUnrestrictedSd): everyone may look, only SYSTEM and
+ * Administrators change or delete it.
+ */
+function IopProtect(cells: usize): void {
+  if (!NT_SUCCESS(ObReferenceObjectByHandle(load<u32>(cells + C_HANDLE), 0, 0, cells + C_OUT, 0))) return;
+  const sd = ObGetSystemSecurityDescriptor(OB_SECURITY_PUBLIC);
+  if (sd != 0) ObSetObjectSecurity(load<usize>(cells + C_OUT), sd);
+  ObDereferenceObject(load<usize>(cells + C_OUT));
+}
+
+/** Makes the permanent symbolic link `name` -> `target`, with NT's public descriptor. */
 export function IoCreateSymbolicLink(name: string, target: string): u32 {
   const cells = KeAllocateScratch(CELLS_SIZE);
   RtlInitUnicodeString(cells + C_TARGET, target);
   const status = ObCreateSymbolicLinkObject(cells + C_HANDLE, SYMBOLIC_LINK_ALL_ACCESS, IopMakeAttributes(cells, name), cells + C_TARGET);
-  if (NT_SUCCESS(status)) ObCloseHandle(load<u32>(cells + C_HANDLE));
+  if (NT_SUCCESS(status)) { IopProtect(cells); ObCloseHandle(load<u32>(cells + C_HANDLE)); }
   KeFreeScratch(cells);
   return status;
 }
 
 function IopCreateDirectory(name: string): void {
   const cells = KeAllocateScratch(CELLS_SIZE);
-  let status = ObCreateDirectoryObject(cells + C_HANDLE, DIRECTORY_ALL_ACCESS, IopMakeAttributes(cells, name));
+  const status = ObCreateDirectoryObject(cells + C_HANDLE, DIRECTORY_ALL_ACCESS, IopMakeAttributes(cells, name));
   if (!NT_SUCCESS(status)) KeBugCheckEx(0x5E, 0x11, status, 0, 0);
-  // NT's public descriptor: everyone may look, only SYSTEM and Administrators add drivers.
-  status = ObReferenceObjectByHandle(load<u32>(cells + C_HANDLE), 0, 0, cells + C_OUT, 0);
-  if (NT_SUCCESS(status)) {
-    const sd = ObGetSystemSecurityDescriptor(OB_SECURITY_PUBLIC);
-    if (sd != 0) ObSetObjectSecurity(load<usize>(cells + C_OUT), sd);
-    ObDereferenceObject(load<usize>(cells + C_OUT));
-  }
+  IopProtect(cells);
   ObCloseHandle(load<u32>(cells + C_HANDLE));
   KeFreeScratch(cells);
 }

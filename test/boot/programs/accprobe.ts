@@ -310,10 +310,9 @@ function namespace(): void {
   // Created here: the creator's token's defaults. The user's (winlogon's token): the user and SYSTEM GENERIC_ALL.
   status = NtCreateEvent(h, EVENT_QUERY_STATE, attributesOf("\\BaseNamedObjects\\AccProbeDefault" + who, 0), 0, 0);
   line("create an event in \\BaseNamedObjects for query only", status);
+  const own = status == 0 ? load<u32>(h) : 0; // open until the end: the traverse checks open it by name
   if (status == 0) {
-    const source = load<u32>(h);
-    grantedLine("duplicate it for all access (its default DACL gives the creator all)", NtDuplicateObject(SELF, source, SELF, h + 4, EVENT_ALL_ACCESS, 0, 0), h + 4);
-    NtClose(source);
+    grantedLine("duplicate it for all access (its default DACL gives the creator all)", NtDuplicateObject(SELF, own, SELF, h + 4, EVENT_ALL_ACCESS, 0, 0), h + 4);
   }
   // SYSTEM's event (SYSTEM's default DACL: SYSTEM all, Administrators read): wait for it up to a minute.
   status = NtOpenEvent(h, EVENT_QUERY_STATE, attributesOf(SYSTEM_DEFAULT_EVENT, 0));
@@ -323,7 +322,7 @@ function namespace(): void {
   // Traverse checking: a directory that lets Everyone create and query, not traverse.
   status = NtCreateDirectoryObject(h, 0xF000F, attributesOf("\\BaseNamedObjects\\AccProbeNoTraverse" + who, everyoneSd(1, 0, 0x5 /* QUERY | CREATE_OBJECT */, 0, 0)));
   line("create a directory Everyone may not traverse", status);
-  if (status != 0) return;
+  if (status != 0) { NtClose(own); return; }
   const directory = load<u32>(h);
   const inside = "\\BaseNamedObjects\\AccProbeNoTraverse" + who + "\\Event";
   status = NtCreateEvent(h, EVENT_ALL_ACCESS, attributesOf(inside, 0), 0, 0);
@@ -336,6 +335,7 @@ function namespace(): void {
   openEvent("open the event through the directory again", inside, EVENT_QUERY_STATE);
   if (status == 0) NtClose(event);
   NtClose(directory);
+  NtClose(own);
 }
 
 /** Enables or disables privilege `luid` of this process's token. */
