@@ -24,7 +24,7 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExCaptureSecurityDescriptor, ExFreeSecurityDescriptor } from "../ex/security";
 import { ExGetPreviousMode, UserMode } from "../ke/probe";
-import { ObpDefaultObjectSecurity, ObpPrivilegeCheck, SE_CREATE_PERMANENT_PRIVILEGE } from "./obsecure";
+import { ObpDefaultObjectSecurity } from "./obsecure";
 import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { ExChargePoolQuota, ExCurrentQuotaBlock, ExReturnPoolQuota } from "../ex/quota";
 import {
@@ -36,7 +36,7 @@ import {
 import { ObpLinkIntoDirectory, ObpSetObjectName } from "./obdir";
 import { ObpTypeDirectoryObject, ObpTypeObjectType } from "./obinit";
 import {
-  NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD,
+  NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
   STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { OBJ_EXCLUSIVE, OBJ_KERNEL_HANDLE, OBJ_PERMANENT, OBJ_VALID_ATTRIBUTES } from "../sdk/ntdef";
@@ -168,9 +168,6 @@ export function ObCreateObject(objectType: usize, objectAttributes: usize, bodyS
   store<usize>(object, 0);
   let sd: usize = 0;
   if (objectAttributes != 0 && changetype<OBJECT_ATTRIBUTES>(objectAttributes).Length == SIZEOF_OBJECT_ATTRIBUTES) {
-    // OBJ_PERMANENT from user mode needs SeCreatePermanentPrivilege (NT's ObInsertObjectEx), as NtMakePermanentObject does.
-    if ((changetype<OBJECT_ATTRIBUTES>(objectAttributes).Attributes & OBJ_PERMANENT) != 0 && ExGetPreviousMode() == UserMode
-        && !ObpPrivilegeCheck(SE_CREATE_PERMANENT_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
     const given = changetype<OBJECT_ATTRIBUTES>(objectAttributes).SecurityDescriptor;
     if (given != 0) {
       const captured = ExCaptureSecurityDescriptor(given, ExGetPreviousMode() == UserMode || given < MM_USER_PROBE_ADDRESS, object);

@@ -46,7 +46,7 @@
 
 import { ExGetPreviousMode, UserMode } from "../ke/probe";
 import { ExAllocatePoolWithTag, NonPagedPool } from "../ex/pool";
-import { SE_SD_TAG } from "../ex/security";
+import { ExDuplicateSecurityDescriptor, ExFreeSecurityDescriptor, SE_SD_TAG } from "../ex/security";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { RtlAddAccessAllowedAceAt, RtlBuildRelativeSecurityDescriptor, RtlCreateAcl, RtlInitializeSid } from "../rtl/security";
 import {
@@ -55,9 +55,9 @@ import {
 } from "../sdk/security";
 import {
   DIRECTORY_CREATE_OBJECT, DIRECTORY_CREATE_SUBDIRECTORY, DIRECTORY_TRAVERSE, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, GENERIC_WRITE,
-  OBJECT_TO_OBJECT_HEADER, ObpTypeInfo,
+  OB_FLAG_PERMANENT_OBJECT, OBJECT_TO_OBJECT_HEADER, ObpAcquireLock, ObpReleaseLock, ObpTypeInfo,
 } from "./obp";
-import { STATUS_ACCESS_DENIED, STATUS_SUCCESS } from "../sdk/ntstatus";
+import { STATUS_ACCESS_DENIED, STATUS_NOT_SUPPORTED, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 /**
  * Checks `desiredAccess` (generic rights allowed, MAXIMUM_ALLOWED too) against
@@ -171,7 +171,7 @@ export function ObpHasOwnSecurityMethod(type: usize): bool {
   return r != 0 && (changetype<OB_TYPE_SECURITY>(r).Flags & OB_SECURITY_OWN_METHOD) != 0;
 }
 
-/** An object's descriptor wherever its type keeps it (the header, or the component's query routine), or 0. */
+/** An object's descriptor wherever its type keeps it (the header, or the component's query routine), or 0. Under Ob's lock. */
 export function ObpQueryObjectSecurity(object: usize): usize {
   const r = ObpTypeSecurityOf(OBJECT_TO_OBJECT_HEADER(object).Type);
   if (r == 0) return OBJECT_TO_OBJECT_HEADER(object).SecurityDescriptor;
@@ -180,18 +180,38 @@ export function ObpQueryObjectSecurity(object: usize): usize {
 }
 
 /**
- * Replaces an object's descriptor wherever its type keeps it; the previous
- * one goes to `previous` for the caller to free. False (nothing changed)
- * when the type allows no change.
+ * NtQuerySecurityObject's read: a pool copy ('SeSd', the caller frees it
+ * with ExFreeSecurityDescriptor) of an object's descriptor wherever its type
+ * keeps it, at `out` (0 when it has none). STATUS_INSUFFICIENT_RESOURCES.
  */
-export function ObpAssignObjectSecurity(object: usize, sd: usize, previous: usize): bool {
-  store<usize>(previous, 0);
+export function ObCopyObjectSecurity(object: usize, out: usize): u32 {
+  store<usize>(out, 0);
+  const lock = ObpAcquireLock();
+  const sd = ObpQueryObjectSecurity(object);
+  const status = sd != 0 ? ExDuplicateSecurityDescriptor(sd, out) : STATUS_SUCCESS;
+  ObpReleaseLock(lock);
+  return status;
+}
+
+/**
+ * NtSetSecurityObject's write: `sd` (a valid 'SeSd' block) replaces the
+ * object's descriptor wherever its type keeps it; the object owns it from
+ * here (on failure the caller still does). STATUS_NOT_SUPPORTED when the type
+ * allows no change (threads share their process's; keys their hive's; files
+ * have the file system's, and FAT keeps none).
+ */
+export function ObAssignObjectSecurity(object: usize, sd: usize): u32 {
+  const lock = ObpAcquireLock();
   const r = ObpTypeSecurityOf(OBJECT_TO_OBJECT_HEADER(object).Type);
-  if (r == 0) { store<usize>(previous, ObSetObjectSecurity(object, sd)); return true; }
-  const assign = changetype<OB_TYPE_SECURITY>(r).Assign;
-  if (!assign) return false;
-  store<usize>(previous, assign(object, sd));
-  return true;
+  let previous: usize = 0, status = STATUS_SUCCESS;
+  if (r == 0) previous = ObSetObjectSecurity(object, sd);
+  else {
+    const assign = changetype<OB_TYPE_SECURITY>(r).Assign;
+    if (assign) previous = assign(object, sd); else status = STATUS_NOT_SUPPORTED;
+  }
+  ObpReleaseLock(lock);
+  if (previous != 0) ExFreeSecurityDescriptor(previous);
+  return status;
 }
 
 /**
@@ -280,11 +300,16 @@ const SE_CHANGE_NOTIFY_PRIVILEGE: u32 = 23;
 
 /**
  * A user-mode caller's right to create `object`'s name in `directory`
- * (`object` 0: to traverse it). STATUS_SUCCESS or STATUS_ACCESS_DENIED.
+ * (`object` 0: to traverse it). STATUS_SUCCESS, STATUS_ACCESS_DENIED, or
+ * STATUS_PRIVILEGE_NOT_HELD for a permanent object.
  * Under Ob's lock; reads only kernel memory.
  */
 export function ObpCheckDirectoryAccess(directory: usize, object: usize, directoryType: usize): u32 {
   if (ExGetPreviousMode() != UserMode) return STATUS_SUCCESS;
+  // A new permanent name (OBJ_PERMANENT) outlives its creator: SeCreatePermanentPrivilege, as NtMakePermanentObject.
+  // Only a name made: OBJ_OPENIF | OBJ_PERMANENT on an existing object opens it.
+  if (object != 0 && (OBJECT_TO_OBJECT_HEADER(object).Flags & OB_FLAG_PERMANENT_OBJECT) != 0
+      && !ObpPrivilegeCheck(SE_CREATE_PERMANENT_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
   const sd = OBJECT_TO_OBJECT_HEADER(directory).SecurityDescriptor;
   if (sd == 0) return STATUS_SUCCESS;
   let access: u32;

@@ -208,6 +208,31 @@ describe('explicit security descriptors in OBJECT_ATTRIBUTES', () => {
     });
   }
 
+  it('NtQuerySecurityObject and NtSetSecurityObject: READ_CONTROL, WRITE_DAC, WRITE_OWNER; self-relative; malformed refused; owners checked', () => {
+    const user = of('user'), system = of('system');
+    expect(user).toContain('query its owner and DACL in 4 bytes 0xC0000023 needs 112');
+    expect(system).toContain('query its owner and DACL in 4 bytes 0xC0000023 needs 88');
+    expect(user).toContainEqual(expect.stringMatching(
+      /^query its owner and DACL 0x00000000 revision 1 control 0x00008004 owner (S-1-5-21-\d+-\d+-\d+-1000) aces 2 \1 S-1-5-18$/));
+    expect(system).toContain('query its owner and DACL 0x00000000 revision 1 control 0x00008004 owner S-1-5-32-544 aces 2 S-1-5-18 S-1-5-32-544');
+    for (const who of ['user', 'system']) {
+      inOrder(of(who), [
+        'create an event for the security services 0x00000000',
+        'query it through a handle without READ_CONTROL 0xC0000022',
+        'set its DACL through a handle without WRITE_DAC 0xC0000022',
+        'set its DACL to Everyone query only 0x00000000',
+        'open it to modify 0xC0000022',
+        'open it to read its descriptor (the owner may) 0x00000000 granted 0x00020000',
+        'set a descriptor of revision 2 0xC0000058',
+        'set a DACL shorter than its ACE 0xC0000079',
+        'set a descriptor in kernel memory 0xC0000005',
+        `make SYSTEM its owner ${who === 'user' ? '0xC000005A' : '0x00000000'}`,
+        'query this process\'s DACL 0x00000000',
+        'done 0x00000000',
+      ]);
+    }
+  });
+
   it('permanent objects need SeCreatePermanentPrivilege: the user has none (STATUS_PRIVILEGE_NOT_HELD), SYSTEM has it', () => {
     inOrder(of('user'), ['make the query-only event permanent 0xC0000061', 'create a permanent event 0xC0000061']);
     inOrder(of('system'), ['make the query-only event permanent 0x00000000', 'and temporary again 0x00000000', 'create a permanent event 0x00000000']);

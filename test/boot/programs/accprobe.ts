@@ -22,6 +22,8 @@ import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../../../
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(handle: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtConnectPort") declare function NtConnectPort(handle: usize, name: usize, qos: usize, clientView: usize, serverView: usize,
   maxLength: usize, info: usize, infoLength: usize): u32;
+@external("ntdll", "NtQuerySecurityObject") declare function NtQuerySecurityObject(handle: u32, information: u32, sd: usize, length: u32, needed: usize): u32;
+@external("ntdll", "NtSetSecurityObject") declare function NtSetSecurityObject(handle: u32, information: u32, sd: usize): u32;
 @external("ntdll", "NtMakePermanentObject") declare function NtMakePermanentObject(handle: u32): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
 
@@ -338,6 +340,54 @@ function namespace(): void {
   NtClose(own);
 }
 
+/**
+ * NtQuerySecurityObject / NtSetSecurityObject: READ_CONTROL to read, WRITE_DAC
+ * and WRITE_OWNER to change; the self-relative format; malformed descriptors
+ * refused; an owner the token may not assign refused (STATUS_INVALID_OWNER).
+ */
+function securityServices(): void {
+  const path = "\\BaseNamedObjects\\AccProbeSd" + who;
+  let status = NtCreateEvent(h, EVENT_ALL_ACCESS, attributesOf(path, 0), 0, 0);
+  line("create an event for the security services", status);
+  if (status != 0) return;
+  const event = load<u32>(h);
+  store<u32>(returned, 0);
+  status = NtQuerySecurityObject(event, 5 /* OWNER | DACL */, info, 4, returned);
+  put(who); put(": query its owner and DACL in 4 bytes "); putHex(status); put(" needs "); putDec(load<u32>(returned)); flush();
+  status = NtQuerySecurityObject(event, 5, info, 1024, returned);
+  put(who); put(": query its owner and DACL "); putHex(status);
+  if (status == 0) {
+    // Self-relative: revision 1, SE_SELF_RELATIVE | SE_DACL_PRESENT, owner and DACL offsets.
+    put(" revision "); putDec(load<u8>(info)); put(" control "); putHex(load<u16>(info, 2));
+    put(" owner "); putSid(info + load<u32>(info, 4));
+    const acl = info + load<u32>(info, 16);
+    put(" aces "); putDec(load<u16>(acl, 4));
+    for (let i: u32 = 0, at: u32 = 8; i < <u32>load<u16>(acl, 4); i++) { put(" "); putSid(acl + at + 8); at += <u32>load<u16>(acl + at, 2); }
+  }
+  flush();
+  status = NtOpenEvent(h, EVENT_QUERY_STATE, attributesOf(path, 0));
+  if (status == 0) {
+    line("query it through a handle without READ_CONTROL", NtQuerySecurityObject(load<u32>(h), 4, info, 1024, returned));
+    line("set its DACL through a handle without WRITE_DAC", NtSetSecurityObject(load<u32>(h), 4, everyoneSd(0, 0, 0, 0, 0)));
+    NtClose(load<u32>(h));
+  }
+  line("set its DACL to Everyone query only", NtSetSecurityObject(event, 4, everyoneSd(1, 0, EVENT_QUERY_STATE, 0, 0)));
+  openEvent("open it to modify", path, EVENT_MODIFY_STATE);
+  openEvent("open it to read its descriptor (the owner may)", path, 0x20000);
+  everyoneSd(1, 0, EVENT_ALL_ACCESS, 0, 0); store<u8>(sd, 2);
+  line("set a descriptor of revision 2", NtSetSecurityObject(event, 4, sd));
+  everyoneSd(1, 0, EVENT_ALL_ACCESS, 0, 0); store<u16>(sd + 20, 16, 2);
+  line("set a DACL shorter than its ACE", NtSetSecurityObject(event, 4, sd));
+  line("set a descriptor in kernel memory", NtSetSecurityObject(event, 4, 0x80100000));
+  // Owner SYSTEM: only a token whose user or owner group it is (or SeRestorePrivilege).
+  memory.fill(sd, 0, 128);
+  store<u8>(sd, 1); store<u16>(sd, 0x8000, 2); store<u32>(sd, 20, 4);
+  store<u8>(sd + 20, 1); store<u8>(sd + 21, 1); store<u8>(sd + 27, 5); store<u32>(sd + 28, 18);
+  line("make SYSTEM its owner", NtSetSecurityObject(event, 1, sd));
+  line("query this process's DACL", NtQuerySecurityObject(SELF, 4, info, 1024, returned));
+  NtClose(event);
+}
+
 /** Enables or disables privilege `luid` of this process's token. */
 function setPrivilege(luid: u32, enable: bool): u32 {
   let status = NtOpenProcessToken(SELF, 0x28, h + 8);
@@ -386,5 +436,6 @@ export function main(): void {
   line("give this process another primary token", NtSetInformationProcess(SELF, 9, info, 8));
   descriptors();
   namespace();
+  securityServices();
   line("done", 0);
 }
