@@ -212,9 +212,13 @@ describe('explicit security descriptors in OBJECT_ATTRIBUTES', () => {
     const user = of('user'), system = of('system');
     expect(user).toContain('query its owner and DACL in 4 bytes 0xC0000023 needs 112');
     expect(system).toContain('query its owner and DACL in 4 bytes 0xC0000023 needs 88');
-    expect(user).toContainEqual(expect.stringMatching(
-      /^query its owner and DACL 0x00000000 revision 1 control 0x00008004 owner (S-1-5-21-\d+-\d+-\d+-1000) aces 2 \1 S-1-5-18$/));
-    expect(system).toContain('query its owner and DACL 0x00000000 revision 1 control 0x00008004 owner S-1-5-32-544 aces 2 S-1-5-18 S-1-5-32-544');
+    for (const who of [user, system]) expect(who).toContain('query its owner and DACL 0x00000000 revision 1 control 0x00008004');
+    const sid = user.find((l) => l.startsWith('token user '))!.split(' ').at(-1)!;
+    expect(sid).toMatch(/^S-1-5-21-\d+-\d+-\d+-1000$/);
+    expect(user).toContain(`its owner ${sid}`);
+    expect(user).toContain(`its DACL's ACEs 2 ${sid} S-1-5-18`); // winlogon's default DACL for the user
+    expect(system).toContain('its owner S-1-5-32-544');
+    expect(system).toContain('its DACL\'s ACEs 2 S-1-5-18 S-1-5-32-544'); // the System token's default DACL
     for (const who of ['user', 'system']) {
       inOrder(of(who), [
         'create an event for the security services 0x00000000',

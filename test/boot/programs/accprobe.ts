@@ -358,10 +358,10 @@ function securityServices(): void {
   put(who); put(": query its owner and DACL "); putHex(status);
   if (status == 0) {
     // Self-relative: revision 1, SE_SELF_RELATIVE | SE_DACL_PRESENT, owner and DACL offsets.
-    put(" revision "); putDec(load<u8>(info)); put(" control "); putHex(load<u16>(info, 2));
-    put(" owner "); putSid(info + load<u32>(info, 4));
+    put(" revision "); putDec(load<u8>(info)); put(" control "); putHex(load<u16>(info, 2)); flush();
+    put(who); put(": its owner "); putSid(info + load<u32>(info, 4)); flush();
     const acl = info + load<u32>(info, 16);
-    put(" aces "); putDec(load<u16>(acl, 4));
+    put(who); put(": its DACL's ACEs "); putDec(load<u16>(acl, 4));
     for (let i: u32 = 0, at: u32 = 8; i < <u32>load<u16>(acl, 4); i++) { put(" "); putSid(acl + at + 8); at += <u32>load<u16>(acl + at, 2); }
   }
   flush();
