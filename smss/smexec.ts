@@ -22,6 +22,7 @@ import { SmpBootExecute } from "./sminit";
 import { SmpSetMainThreadWait } from "./smapi";
 import { SmpQueryVariable } from "./smenv";
 import { SmpAttributes, SmpDecimal, SmpEqualNoCase, SmpHex, SmpJoin, SmpLog, SmpLogText, SmpLogFailure, SmpSlot, SmpString, SmpUnicode, SmpWords } from "./smutil";
+import { ProcessBasicInformation } from "../kernel/sdk/procinfo";
 
 export const SMP_DEBUG_FLAG: u32 = 1;
 export const SMP_ASYNC_FLAG: u32 = 2;
@@ -126,7 +127,7 @@ export function SmpExecuteImage(ntPath: string, commandLine: string, suspended: 
 /** A process's exit status (PROCESS_BASIC_INFORMATION.ExitStatus). */
 export function SmpExitStatus(process: u32): u32 {
   const pbi = heap.alloc(24);
-  NtQueryInformationProcess(process, 0, pbi, 24, 0);
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
   return load<u32>(pbi);
 }
 

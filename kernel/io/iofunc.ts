@@ -15,7 +15,14 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
-import { FILE_ALL_INFORMATION } from "../sdk/fileinfo";
+import {
+  FILE_ALL_INFORMATION, FileAccessInformation, FileAlignmentInformation, FileAllocationInformation, FileAllInformation,
+  FileAttributeTagInformation, FileBasicInformation, FileBothDirectoryInformation, FileDirectoryInformation,
+  FileDispositionInformation, FileEaInformation, FileEndOfFileInformation, FileFsAttributeInformation,
+  FileFsDeviceInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation,
+  FileFullDirectoryInformation, FileInternalInformation, FileModeInformation, FileNameInformation, FileNamesInformation,
+  FileNetworkOpenInformation, FilePositionInformation, FileRenameInformation, FileStandardInformation,
+} from "../sdk/fileinfo";
 import { KeSetEvent, KeResetEvent } from "../ke/wait";
 import { ExEventObjectType } from "../ex/sync";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
@@ -26,16 +33,10 @@ import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IopProcessDef
 import { IoFileInformation } from "./create";
 import {
   DEVICE_OBJECT, FILE_APPEND_DATA, FILE_OBJECT, FILE_READ_ATTRIBUTES, FILE_READ_DATA, FILE_WRITE_ATTRIBUTES, FO_VOLUME_OPEN,
-  FILE_WRITE_DATA, FileAccessInformation, FileAlignmentInformation, FileAllocationInformation, FileAllInformation,
-  FileAttributeTagInformation, FileBasicInformation, FileBothDirectoryInformation, FileDirectoryInformation,
-  FileDispositionInformation, FileEaInformation, FileEndOfFileInformation, FileFsAttributeInformation,
-  FileFsDeviceInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation,
-  FileFullDirectoryInformation, FileInternalInformation, FileModeInformation, FileNameInformation,
-  FileNamesInformation, FileNetworkOpenInformation, FilePositionInformation, FileRenameInformation,
-  FileStandardInformation, FileObjectName, FO_SYNCHRONOUS_IO, IO_BUFFER_TAG, IRP, IRP_MJ_DEVICE_CONTROL,
-  IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION,
-  IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, SL_RESTART_SCAN,
-  SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED, IO_PAGING_FILE, IRP_PAGING_IO,
+  FILE_WRITE_DATA, FileObjectName, FO_SYNCHRONOUS_IO, IO_BUFFER_TAG, IRP, IRP_MJ_DEVICE_CONTROL, IRP_MJ_DIRECTORY_CONTROL,
+  IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ,
+  IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, SL_RESTART_SCAN, SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED, IO_PAGING_FILE,
+  IRP_PAGING_IO,
 } from "./iop";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW,

@@ -32,6 +32,7 @@ import { IO_STATUS_BLOCK, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess
 import { SECTION_IMAGE_INFORMATION } from "../../../kernel/sdk/pe";
 import { CONTEXT_FULL } from "../../../kernel/sdk/context";
 import { RTL_USER_PROC_PARAMS_NORMALIZED } from "../../../kernel/sdk/peb";
+import { ProcessBasicInformation, ProcessBreakOnTermination, ThreadBreakOnTermination } from "../../../kernel/sdk/procinfo";
 
 const SIZEOF_PARAMS: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>();
 const P_MAXIMUM: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("MaximumLength");
@@ -234,8 +235,6 @@ export function RtlExitUserThread(status: u32): void {
 
 // ---- critical flags and privileges ----
 
-const ProcessBreakOnTermination: u32 = 29;
-const ThreadBreakOnTermination: u32 = 18;
 const PEB_NT_GLOBAL_FLAG: u32 = <u32>offsetof<PEB>("NtGlobalFlag");
 const FLG_ENABLE_SYSTEM_CRIT_BREAKS: u32 = 0x100000;
 
@@ -332,7 +331,7 @@ export function RtlCreateUserProcess(imagePath: usize, attributes: u32, params: 
       const process = load<u32>(handles, 8);
       store<u32>(info, process, 4);
       status = NtQuerySection(load<u32>(handles, 4), 1 /* SectionImageInformation */, image, 0x30, 0);
-      if (NT_SUCCESS(status)) status = NtQueryInformationProcess(process, 0 /* ProcessBasicInformation */, pbi, 24, 0);
+      if (NT_SUCCESS(status)) status = NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
       if (NT_SUCCESS(status)) status = RtlpCopyParameters(process, params, load<usize>(pbi, 4), args, value);
       if (NT_SUCCESS(status)) {
         const i = changetype<SECTION_IMAGE_INFORMATION>(image);

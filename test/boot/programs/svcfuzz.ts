@@ -30,6 +30,7 @@ import { put, putHex, putDec, flush, say, show, syscall, threadReturned, NtAlloc
   NtYieldExecution, NtQueryInformationProcess, NtWriteVirtualMemory } from "./nt";
 import { NtCreatePort, NtCreateWaitablePort, NtConnectPort, NtReplyWaitReceivePortEx, NtAcceptConnectPort, NtCompleteConnectPort, NtReplyPort } from "./lpcnt";
 import { TABLE } from "../../../build/fuzz/svctable";
+import { ProcessBasicInformation, ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
 
 @external("kernel", "func_address") declare function fuzzFuncAddress(slot: u32): usize;
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
@@ -123,8 +124,8 @@ function typeOf(kind: u32): i32 {
 const checkInfo = memory.data(32, 4);
 function harmless(kind: u32, h: u32): bool {
   // A handle value may have been closed and reused for this process or one of its threads: asked, not assumed.
-  if (kind == 0x51) return NtQueryInformationProcess(h, 0, checkInfo, 24, 0) != 0 || load<u32>(checkInfo, 16) != selfPid;
-  if (NtQueryInformationThread(h, 0, checkInfo, 28, 0) != 0) return true;
+  if (kind == 0x51) return NtQueryInformationProcess(h, ProcessBasicInformation, checkInfo, 24, 0) != 0 || load<u32>(checkInfo, 16) != selfPid;
+  if (NtQueryInformationThread(h, ThreadBasicInformation, checkInfo, 28, 0) != 0) return true;
   return load<u32>(checkInfo, 8) != selfPid || load<u32>(checkInfo, 12) == victimTid;
 }
 function handle(kind: u32): u32 {
@@ -634,7 +635,7 @@ function openPool(): void {
   if (ok(NtCreateProcessEx(sc, 0x1F0FFF, 0, SELF, 0, 0, 0, 0, 0))) {
     const v = load<u32>(sc);
     poolAdd(0, v); poolAdd(13, v);
-    if (NtQueryInformationProcess(v, 0, tbi, 24, 0) == 0) victimPid = load<u32>(tbi, 16);
+    if (NtQueryInformationProcess(v, ProcessBasicInformation, tbi, 24, 0) == 0) victimPid = load<u32>(tbi, 16);
   }
   poolAdd(1, SELF_THREAD);
   if (victimThread != 0) { poolAdd(1, victimThread); poolAdd(14, victimThread); }
@@ -745,7 +746,7 @@ export function main(): void {
   store<u32>(RING, 0x474E5246); store<u32>(RING, 0x5A5A5646, 4); store<u32>(RING, seed, 8);
   parseTable();
   put("seed "); putDec(seed); put(" calls "); putDec(calls); put(" services "); putDec(services); flush();
-  NtQueryInformationThread(SELF_THREAD, 0, tbi, 28, 0);
+  NtQueryInformationThread(SELF_THREAD, ThreadBasicInformation, tbi, 28, 0);
   selfPid = load<u32>(tbi, 8); selfTid = load<u32>(tbi, 12);
   // the regions: the image, data, stack and shared pages that exist now are kept
   let at: u32 = 0x10000;
@@ -790,7 +791,7 @@ export function main(): void {
   // helpers
   victimThread = spawn(victim, 0, load<u32>(STACKS));
   store<u32>(tbi, 0);
-  NtQueryInformationThread(victimThread, 0, tbi, 28, 0);
+  NtQueryInformationThread(victimThread, ThreadBasicInformation, tbi, 28, 0);
   victimTid = load<u32>(tbi, 12);
   spawn(server, 0, load<u32>(STACKS, 4));
   spawn(flipper, 0, load<u32>(STACKS, 8));
