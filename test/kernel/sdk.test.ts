@@ -332,8 +332,11 @@ function sources(...dirs: string[]): Array<{ path: string; text: string }> {
   return out;
 }
 
-/** A raw number the SDK names, and the files where it may still appear (with why). */
-const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms?: boolean }> = [
+/**
+ * A raw number the SDK names, and the files where it may still appear (with why). `where`: only files
+ * whose text matches it (those that call the services returning the records the rule is about).
+ */
+const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms?: boolean; where?: RegExp }> = [
   { what: 'MM_USER_PROBE_ADDRESS (0x7FFF0000)', re: /0x7FFF0000/i, allow: ['images/system32/ntdll/heap.ts'] }, // the heap's largest request, not an address
   { what: 'IMAGE_DOS_HEADER.e_lfanew (0x3C)', re: /[+,] 0x3C\)/, allow: [] },
   { what: '"MZ" / "PE\\0\\0"', re: /0x5A4D\b|0x0*4550\b/, allow: [] },
@@ -349,6 +352,16 @@ const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms
     re: /store<u32>\(\w*oa, 24\)|store<\w+>\(\w*oa, [^;]*, (4|8|12|16|20)\)|load<\w+>\(\w*oa, (4|8|12|16|20)\)/i, allow: [], alsoPrograms: true },
   { what: 'IO_STATUS_BLOCK.Information by offset (iosb + 4)', re: /(load|store)<u32>\([^;()]*iosb[^;()]*, ([^;()]+, )?4\)/i, allow: [], alsoPrograms: true },
   { what: 'FILE_BOTH_DIR_INFORMATION.FileName (+94) or FILE_RENAME_INFORMATION (12 + the name) by offset', re: /\+ 94\b|, 12 \+ (\(\w+ << 1\)|bytes)/, allow: [], alsoPrograms: true },
+  // The records NtQueryKey / NtEnumerateKey / NtQueryValueKey / NtEnumerateValueKey return (kernel/sdk/keyinfo.ts).
+  { what: 'KEY_*_INFORMATION fields by offset (Name at +12/+16/+20/+24, Type +4, DataOffset +8, DataLength +12 ...)',
+    re: /(load|store)<u(8|16|32|64)>\(\s*(info|buf|buffer)\w*,\s*(4|8|12|16|20|24|28|32|36|40)\)|\b(info|buf|buffer)\w* \+ (12|16|20|24)\b/,
+    where: /\bNt(QueryKey|EnumerateKey|QueryValueKey|EnumerateValueKey)\(/,
+    allow: ['test/boot/programs/reentmm.ts'], alsoPrograms: true }, // reentmm: NtQuerySection's and NtQueryVirtualMemory's records in the same buffer
+  // The records the file information services exchange (kernel/sdk/fileinfo.ts).
+  { what: 'FILE_*_INFORMATION fields by offset (directory entries +56/+60/+64, rename +4/+8/+12 ...)',
+    re: /(load|store)<u(8|16|32|64)>\(\s*(info|information|buf|buffer|at|entry|data|e)\w*,\s*(8|12|16|20|24|32|40|48|56|60|64|68|94)\)|\b(info|information|buf|buffer|at|entry|e)\w* \+ (12|16|20|24|56|60|64|68|94)\b/,
+    where: /\bNt(QueryInformationFile|SetInformationFile|QueryDirectoryFile|QueryVolumeInformationFile)\(|\bIopResolveRenameTarget\b/,
+    allow: ['test/boot/programs/reentmm.ts'], alsoPrograms: true },
 ];
 
 /** The services that take an information class, and which argument (from 0) it is. */
@@ -435,6 +448,7 @@ describe('the tree keeps to the SDK', () => {
       for (const fact of RAW_FACTS) {
         if (program && !fact.alsoPrograms) continue;
         if (fact.allow.includes(path)) continue;
+        if (fact.where && !fact.where.test(text)) continue;
         lines.forEach((l, i) => { if (fact.re.test(l.replace(/\/\/.*$/, ''))) hits.push(`${path}:${i + 1}: ${fact.what}: ${l.trim()}`); });
       }
     }
@@ -466,8 +480,10 @@ describe('the tree keeps to the SDK', () => {
   it('the raw-number patterns do find what they look for (a planted line)', () => {
     const planted = ['  if (eip >= 0x7FFF0000) return STATUS_INVALID_PARAMETER;', '  const nt = load<u32>(file + 0x3C);', '  const frame = t.InitialStack - 76;',
       '  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<usize>(oa, name, 8);', '  putDec(load<u32>(iosb, 4));', '  store<u32>(dupOa, 0x40, 12);',
-      '  putText(e + 94, n);', '  NtSetInformationFile(h, iosb, info, 12 + (n << 1), 10);'];
-    expect(planted.map((l) => RAW_FACTS.some((f) => f.re.test(l)))).toEqual([true, true, true, true, true, true, true, true]);
+      '  putText(e + 94, n);', '  NtSetInformationFile(h, iosb, info, 12 + (n << 1), 10);',
+      '  names.push(String.UTF16.decodeUnsafe(info + 16, load<u32>(info, 12)));', '  const type = load<u32>(buffer, 4), length = load<u32>(buffer, 12);',
+      '  const next = load<u32>(at), attrs = load<u32>(at, 56), n = load<u32>(at, 60);', '  const nameLength = load<u32>(information, 8);'];
+    expect(planted.map((l) => RAW_FACTS.some((f) => f.re.test(l)))).toEqual([true, true, true, true, true, true, true, true, true, true, true, true]);
   });
 
   it('the information class check finds a class written as a number (planted calls)', () => {

@@ -351,7 +351,8 @@ export function RtlQueryRegistryValues(relativeTo: u32, path: usize, table: usiz
       status = deliverDefault(entry, context, environment);
     } else if (NT_SUCCESS(status)) {
       const info = load<usize>(handles, 12);
-      status = processValue(entry, name, load<u32>(info, 4), info + load<u32>(info, 8), load<u32>(info, 12), context, environment);
+      const v = changetype<KEY_VALUE_FULL_INFORMATION>(info);
+      status = processValue(entry, name, v.Type, info + v.DataOffset, v.DataLength, context, environment);
       if (NT_SUCCESS(status) && (flags & RTL_QUERY_REGISTRY_DELETE) != 0) {
         setString(us, bytes, bytes, name);
         NtDeleteValueKey(current, us);
