@@ -16,6 +16,10 @@ import {
 } from "./nt";
 import { ProcessBasicInformation, ProcessSessionInformation } from "../../../kernel/sdk/procinfo";
 import { KeyBasicInformation, KeyValuePartialInformation, KEY_BASIC_INFORMATION, KEY_VALUE_PARTIAL_INFORMATION } from "../../../kernel/sdk/keyinfo";
+import {
+  RTL_USER_PROCESS_INFORMATION_CLIENT_ID, RTL_USER_PROCESS_INFORMATION_PROCESS, RTL_USER_PROCESS_INFORMATION_SIZE,
+  RTL_USER_PROCESS_INFORMATION_SUBSYSTEM, RTL_USER_PROCESS_INFORMATION_THREAD, SIZEOF_RTL_USER_PROCESS_INFORMATION,
+} from "../../../kernel/sdk/sm";
 
 const line = memory.data(8, 4);
 
@@ -235,15 +239,16 @@ export function StartProcess(ntPath: string, commandLine: string, environment: u
   const image = Unicode(ntPath);
   let status = RtlCreateProcessParameters(params, image, 0, 0, Unicode(commandLine), environment, 0, 0, 0, 0);
   if (status != STATUS_SUCCESS) return new Started(0, 0, 0, status);
-  const info = heap.alloc(0x44);
-  memory.fill(info, 0, 0x44);
-  store<u32>(info, 0x44);
+  const info = heap.alloc(SIZEOF_RTL_USER_PROCESS_INFORMATION);
+  memory.fill(info, 0, SIZEOF_RTL_USER_PROCESS_INFORMATION);
+  store<u32>(info + RTL_USER_PROCESS_INFORMATION_SIZE, SIZEOF_RTL_USER_PROCESS_INFORMATION);
   status = RtlCreateUserProcess(image, OBJ_CASE_INSENSITIVE, load<usize>(params), processSd, 0, 0, false, 0, 0, info);
   RtlDestroyProcessParameters(load<usize>(params));
   if (status != STATUS_SUCCESS) return new Started(0, 0, 0, status);
-  const process = load<u32>(info, 4), thread = load<u32>(info, 8), pid = load<u32>(info, 12);
-  // SECTION_IMAGE_INFORMATION at +0x14, SubSystemType at +0x10 of it: only native images.
-  if (load<u32>(info, 0x14 + 0x10) != 1) {
+  const process = load<u32>(info + RTL_USER_PROCESS_INFORMATION_PROCESS), thread = load<u32>(info + RTL_USER_PROCESS_INFORMATION_THREAD);
+  const pid = load<u32>(info + RTL_USER_PROCESS_INFORMATION_CLIENT_ID);
+  // only native images
+  if (load<u32>(info + RTL_USER_PROCESS_INFORMATION_SUBSYSTEM) != 1) {
     NtTerminateProcess(process, STATUS_INVALID_IMAGE_FORMAT);
     NtClose(thread); NtClose(process);
     return new Started(0, 0, 0, STATUS_INVALID_IMAGE_FORMAT);
