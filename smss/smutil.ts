@@ -144,7 +144,7 @@ export function SmpAttributes(name: string, attributes: u32, root: u32): usize {
  */
 export function SmpSharedAttributes(name: string, attributes: u32, root: u32, worldAccess: u32 = 0xA0000000): usize {
   const oa = SmpAttributes(name, attributes, root);
-  store<usize>(oa, WorldSecurityDescriptor(worldAccess), 16);
+  changetype<OBJECT_ATTRIBUTES>(oa).SecurityDescriptor = WorldSecurityDescriptor(worldAccess);
   return oa;
 }
 

@@ -52,7 +52,7 @@ import {
   CSR_SHARED_SIZE_KB, CSR_SHARED_BASE_STATIC_DATA, BASE_STATIC_WINDOWS_DIRECTORY, BASE_STATIC_WINDOWS_SYSTEM_DIRECTORY,
   BASE_STATIC_NAMED_OBJECT_DIRECTORY, CSR_SHARED_TEXT, BASESRV_SERVERDLL_INDEX,
 } from "../../../kernel/sdk/csr";
-import { PAGE_READWRITE, SEC_COMMIT } from "../../../kernel/sdk/ntdef";
+import { OBJECT_ATTRIBUTES, PAGE_READWRITE, SEC_COMMIT } from "../../../kernel/sdk/ntdef";
 import { SIZEOF_SB_CONNECTION_INFO, SIZEOF_SB_API_MSG, SB_CONNECTION_INFO_SUBSYSTEM_TYPE, SB_CONNECTION_INFO_PORT_NAME, SB_CONNECTION_INFO_PORT_NAME_CHARS } from "../../../kernel/sdk/sm";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 import { STATUS_UNSUCCESSFUL } from "../../../kernel/sdk/ntstatus";
@@ -221,7 +221,7 @@ function CsrpCreatePorts(): bool {
   NtClose(load<u32>(handle));
   // Every process of the session connects to \ApiPort, whoever runs it: Everyone gets PORT_CONNECT (and READ_CONTROL).
   CsrpAttributes(oa, CsrpName(name, nameText, "\\ApiPort"), OBJ_CASE_INSENSITIVE);
-  store<usize>(oa, WorldSecurityDescriptorAt(apiPortSecurity, 0x00020001), 16);
+  changetype<OBJECT_ATTRIBUTES>(oa).SecurityDescriptor = WorldSecurityDescriptorAt(apiPortSecurity, 0x00020001);
   status = NtCreatePort(handle, oa, SIZEOF_CSR_API_CONNECTINFO, SIZEOF_CSR_API_MESSAGE, 16 * 4096);
   if (status != STATUS_SUCCESS) { failed("NtCreatePort", status, "ApiPort"); return false; }
   CsrApiPortHandle = load<u32>(handle);

@@ -15,6 +15,7 @@
 // globals have one user; the ntdll routines it calls lock for themselves.
 
 import { WorldSecurityDescriptor } from "../native/security";
+import { OBJECT_ATTRIBUTES } from "../../../kernel/sdk/ntdef";
 import {
   NtCreatePort, NtReplyWaitReceivePort, NtAcceptConnectPort, NtCompleteConnectPort, NtClose, NtCreateFile, NtWriteFile,
   NtQuerySystemTime, RtlTimeToTimeFields, NtFlushBuffersFile,
@@ -101,7 +102,7 @@ export function main(): void {
   else File = load<u32>(h);
   // Every program may report events: Everyone gets PORT_CONNECT (native/security.ts).
   const attributes = Attributes(EVENTLOG_PORT_NAME, 0, 0);
-  store<usize>(attributes, WorldSecurityDescriptor(0x00020001), 16);
+  changetype<OBJECT_ATTRIBUTES>(attributes).SecurityDescriptor = WorldSecurityDescriptor(0x00020001);
   status = NtCreatePort(h, attributes, 0, SIZEOF_ELF_REPORT_MSG, 32 * SIZEOF_ELF_REPORT_MSG);
   if (status != STATUS_SUCCESS) { LogFailure("NtCreatePort", status, EVENTLOG_PORT_NAME); return; }
   const port = load<u32>(h);

@@ -8,7 +8,7 @@
 // may: objects with descriptors of its own (explicit SECURITY_DESCRIPTORs in
 // OBJECT_ATTRIBUTES, captured and checked on each open), malformed ones.
 // Every line: "<who>: <what> <status> [more]".
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeObjectAttributes, OBJECT_ATTRIBUTES, OBJ_CASE_INSENSITIVE, OBJ_PERMANENT } from "../../../kernel/sdk/ntdef";
 import { show, put, putHex, putDec, flush, NtClose, NtOpenProcess, NtQuerySystemInformation, NtSetInformationProcess, NtDelayExecution,
   NtCreateEvent, NtOpenEvent, NtQueryObject, NtDuplicateObject, NtMakeTemporaryObject, NtCreateDirectoryObject, NtCreateSymbolicLinkObject,
   NtOpenSymbolicLinkObject, ms, unicode } from "./nt";
@@ -266,7 +266,7 @@ function descriptors(): void {
   line("make the query-only event permanent", status);
   if (status == 0) line("and temporary again", NtMakeTemporaryObject(q));
   attributesOf(base + "Permanent", 0);
-  store<u32>(oa, 0x10 | OBJ_CASE_INSENSITIVE, 12); // OBJ_PERMANENT
+  changetype<OBJECT_ATTRIBUTES>(oa).Attributes = OBJ_PERMANENT | OBJ_CASE_INSENSITIVE;
   status = NtCreateEvent(h, EVENT_ALL_ACCESS, oa, 0, 0);
   line("create a permanent event", status);
   if (status == 0) { NtMakeTemporaryObject(load<u32>(h)); NtClose(load<u32>(h)); }
@@ -406,7 +406,7 @@ export function main(): void {
   if (who == "system") {
     // Left for the user's run (permanent: SYSTEM holds SeCreatePermanentPrivilege), with SYSTEM's default descriptor.
     attributesOf(SYSTEM_DEFAULT_EVENT, 0);
-    store<u32>(oa, 0x10 | OBJ_CASE_INSENSITIVE, 12);
+    changetype<OBJECT_ATTRIBUTES>(oa).Attributes = OBJ_PERMANENT | OBJ_CASE_INSENSITIVE;
     const status = NtCreateEvent(h, EVENT_ALL_ACCESS, oa, 0, 0);
     line("leave an event in \\BaseNamedObjects", status);
     if (status == 0) NtClose(load<u32>(h));
