@@ -31,17 +31,27 @@ const SELF: u32 = 0xFFFFFFFF;
 const CELLS_SIZE: u32 = 20;
 const C_STATUS: u32 = 16;
 
-/** The other process a handle names (0: it is the current one, or the handle failed: then the status is at cells + C_STATUS). */
+/**
+ * The other process a handle names, referenced until MiDoneWithProcess (0: it
+ * is the current one, or the handle failed: then the status is at cells +
+ * C_STATUS). The reference is the service's own: another thread of the
+ * caller may close the handle while the service is attached to the process,
+ * and the process may end and go meanwhile.
+ */
 function MiOtherProcess(handle: u32, access: u32, cells: usize): usize {
+  store<u32>(cells + C_STATUS, STATUS_SUCCESS);
   if (handle == SELF) return 0;
   const cell = KeAllocateScratch(4);
   const status = PsReferenceProcessByHandle(handle, access, cell);
   const process = load<usize>(cell);
   KeFreeScratch(cell);
   if (status != STATUS_SUCCESS) { store<u32>(cells + C_STATUS, status); return 0; }
-  PsDereferenceProcess(process); // the caller's handle keeps it
-  return process == PsGetCurrentProcess() ? 0 : process;
+  if (process == PsGetCurrentProcess()) { PsDereferenceProcess(process); return 0; } // the running thread keeps its own
+  return process;
 }
+
+/** Drops MiOtherProcess's reference, once the service is done with the process. */
+function MiDoneWithProcess(process: usize): void { if (process != 0) PsDereferenceProcess(process); }
 
 /**
  * Kernel mode for the routine on the cells, in `process`'s address space (0: the current one), under the
@@ -70,6 +80,7 @@ export function NtAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBi
     MiLeave(other, mode);
     if (NT_SUCCESS(status) && !MiReturnRange(cells, baseAddress, regionSize)) status = STATUS_ACCESS_VIOLATION;
   }
+  MiDoneWithProcess(other);
   KeFreeScratch(cells);
   return status;
 }
@@ -85,6 +96,7 @@ export function NtFreeVirtualMemory(process: u32, baseAddress: usize, regionSize
     MiLeave(other, mode);
     if (NT_SUCCESS(status) && !MiReturnRange(cells, baseAddress, regionSize)) status = STATUS_ACCESS_VIOLATION;
   }
+  MiDoneWithProcess(other);
   KeFreeScratch(cells);
   return status;
 }
@@ -100,6 +112,7 @@ export function NtProtectVirtualMemory(process: u32, baseAddress: usize, regionS
     MiLeave(other, mode);
     if (NT_SUCCESS(status) && (!MiReturnRange(cells, baseAddress, regionSize) || !ExWriteUserUlong(oldProtect, load<u32>(cells, 8)))) status = STATUS_ACCESS_VIOLATION;
   }
+  MiDoneWithProcess(other);
   KeFreeScratch(cells);
   return status;
 }
@@ -124,6 +137,7 @@ export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u3
     if (!NT_ERROR(status) && !ExCopyToUser(buffer, copy, bounded)) status = STATUS_ACCESS_VIOLATION;
     else if (!NT_ERROR(status) && resultLength != 0 && !ExWriteUserUlong(resultLength, load<u32>(cells, 12))) status = STATUS_ACCESS_VIOLATION;
   }
+  MiDoneWithProcess(other);
   KeFreeScratch(cells);
   return status;
 }
