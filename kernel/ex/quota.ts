@@ -16,9 +16,12 @@
 //   +20 NonPagedPeak
 //   +24 NonPagedLimit
 //
-// Each process has a block of its own (NT shares one between a process and
-// the children that inherit it; here a child gets its own at the default
-// limits, so one process's use is what its counters show). The block lives
+// A process shares its creator's block, as NT's EPROCESS->QuotaBlock (ps/
+// psmain.ts PspQuotaBlockForNewProcess): what a process's children and
+// theirs use counts against the one limit, so a program cannot escape it by
+// starting processes. The System process's block is unlimited; each process
+// it makes (smss, the boot's own modules) starts a new block at the default
+// limits. A process's counters (ProcessVmCounters) are its block's. The block lives
 // in Ex because the object manager charges it and sits below Ps: Ps hands in
 // the routine that names the current process's block (ExSetQuotaBlockRoutine).
 // Updates run with interrupts off (this uniprocessor's DISPATCH_LEVEL).

@@ -306,7 +306,9 @@ function volumeRegions(vol: Uint8Array): Region[] {
   const root = b.type === 'fat32' ? data + (b.rootCluster - 2) * cluster : fat1 + b.numFats * b.fatSize * bps;
   const rootBytes = b.type === 'fat32' ? cluster : b.rootEntries * 32;
   return [
-    { start: 11, end: b.type === 'fat32' ? 90 : 62, weight: 1, name: 'bpb' },
+    // The BPB up to the volume id: its label and type strings are informational (autochk, as NT's, does not
+    // compare the label with the root directory's; fsck.fat does and copies it).
+    { start: 11, end: b.type === 'fat32' ? 71 : 43, weight: 1, name: 'bpb' },
     { start: fat1, end: fat1 + bps, weight: 5, name: 'fat1' },
     { start: fat2, end: fat2 + bps, weight: 1, name: 'fat2' },
     { start: root, end: root + Math.min(rootBytes, 32 * 16), weight: 5, name: 'root' },

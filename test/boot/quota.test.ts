@@ -96,6 +96,10 @@ describe('pool quotas', () => {
     expect(out).toContain('a port 0x00000000');
     expect(out).toContain(`read over the lowered limit ${STATUS_QUOTA_EXCEEDED}`);
     expect(out).toContain(`datagram over the lowered limit ${STATUS_QUOTA_EXCEEDED}`);
+    // A process's children share its quota block: the lowered limit is theirs, and what they reserve counts against it.
+    expect(out).toContain('a child 0x00000000');
+    expect(out).toContain('the child\'s nonpaged limit is ours 1');
+    expect(out).toContain(`the child's reserve over the lowered limit ${STATUS_QUOTA_EXCEEDED}`);
     // The registry's own quota: 4 MiB of keys and values, whoever set them.
     expect(out).toContain('volatile key 0x00000000');
     expect(out).toContain('registry: 1 MiB values 3 then 0xC000009A');

@@ -7,7 +7,7 @@
 // host test (test/boot/user.test.ts) compares the numbers.
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import {
-  NtClose, NtCreateEvent, NtCreateSection, NtQueryInformationProcess, NtSetInformationProcess, NtQueryObject, attributes, put, putDec, putHex, flush, show,
+  NtClose, NtCreateEvent, NtCreateProcessEx, NtCreateSection, NtTerminateProcess, NtQueryInformationProcess, NtSetInformationProcess, NtQueryObject, attributes, put, putDec, putHex, flush, show,
 } from "./nt";
 import { NtCreatePort, NtRequestPort, header } from "./lpcnt";
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
@@ -125,8 +125,12 @@ export function main(): void {
   const file = load<u32>(h);
   show("a port", NtCreatePort(h, attributes("\\QuotaPort", 0x40), 0, 0x100, 0));
   const port = load<u32>(h);
+  // A copy of this process shares its quota block (NT's EPROCESS->QuotaBlock): its limits are ours.
+  show("a child", NtCreateProcessEx(h, 0x1F0FFF, 0, SELF, 0, 0, 0, 0, 0));
+  const child = load<u32>(h);
   // Lowering one's own limit needs no privilege; below what is in use, the next charge is refused.
-  store<u32>(limits, 0); store<u32>(limits, nonPaged(), 4);
+  const nonPagedLimit = nonPaged();
+  store<u32>(limits, 0); store<u32>(limits, nonPagedLimit, 4);
   show("lower nonpaged limit", NtSetInformationProcess(SELF, 1, limits, 32));
   show("event over the lowered limit", NtCreateEvent(h, 0x1F0003, 0, 0, 0));
   // A region's record is charged too: reserving more address space is refused.
@@ -135,6 +139,12 @@ export function main(): void {
   // A read's transfer buffer and a datagram's message are the caller's pool too.
   show("read over the lowered limit", NtReadFile(file, 0, 0, 0, iosb, readBuffer, 4096, 0, 0));
   show("datagram over the lowered limit", NtRequestPort(port, header(message, 8)));
+  NtQueryInformationProcess(child, 1, limits, 32, 0);
+  put("the child's nonpaged limit is ours "); putDec(load<u32>(limits, 4) == nonPagedLimit ? 1 : 0); flush();
+  store<u32>(region, 0); store<u32>(region, 0x10000, 4);
+  show("the child's reserve over the lowered limit", NtAllocateVirtualMemory(child, region, 0, region + 4, 0x2000, 0x04));
+  NtTerminateProcess(child, 0);
+  NtClose(child);
   NtClose(port);
   NtClose(file);
 }
