@@ -6,7 +6,8 @@
 //     has ended;
 //   - NtCreateThread into a process that has ended (one whose last thread
 //     ended, one terminated before any thread ran) is refused with
-//     STATUS_PROCESS_IS_TERMINATING, and the machine goes on.
+//     STATUS_PROCESS_IS_TERMINATING, and so is reserving memory in it (the
+//     virtual memory services on an ended process), and the machine goes on.
 // Every line is "what status".
 import {
   NtAllocateVirtualMemory, NtClose, NtCreateProcessEx, NtCreateThread, NtDelayExecution, NtResumeThread, NtSetInformationProcess,
@@ -81,6 +82,8 @@ export function main(): void {
   show("thread: into the ended copy", thread(a, 0));
   show("thread: into the ended copy, suspended", thread(a, 1));
   setToken("token: the ended copy", a, token);
+  store<u32>(cell, 0); store<u32>(cell, 0x10000, 4);
+  show("reserve in the ended copy", NtAllocateVirtualMemory(a, cell, 0, cell + 4, 0x2000, 0x04));
   NtClose(a);
 
   // A copy ended before any thread ran (NtTerminateProcess of a threadless process).
