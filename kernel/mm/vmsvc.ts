@@ -18,11 +18,11 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, KernelMode, KiSetPreviousMode, ProbeUserRange } from "../ke/probe";
 import { MmLockAddressSpace, MmUnlockAddressSpace } from "./aslock";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
-import { PsGetCurrentProcess } from "../ps/psmain";
+import { PsGetCurrentProcess, PsProcessHasEnded } from "../ps/psmain";
 import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
 import { PsDereferenceProcess, PsReferenceProcessByHandle } from "../ps/psprocess";
 import { NT_ERROR, NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_PROCESS_IS_TERMINATING, STATUS_SUCCESS } from "../sdk/ntstatus";
-import { PsProcessHasEnded } from "../ps/psexit";
+
 
 export const PROCESS_VM_OPERATION: u32 = 0x0008;
 export const PROCESS_QUERY_INFORMATION: u32 = 0x0400;

@@ -139,6 +139,15 @@ export const EPROCESS_VAD_LIST: u32 = offsetof<EPROCESS>("VadListFlink");
 export const EPROCESS_DEVICE_MAP: u32 = offsetof<EPROCESS>("DeviceMap");
 const EPROCESS_IMAGE_NAME: u32 = offsetof<EPROCESS>("ImageFileName0");
 export const PS_PROCESS_FLAGS_CRITICAL: u32 = 1;
+/** EPROCESS.Flags bit: the process has ended (its teardown, ps/psexit.ts, ran or is running). */
+export const PSP_PROCESS_EXITED: u32 = 0x40000000;
+
+/**
+ * Has the process ended? The flag is set before its teardown takes the
+ * address-space lock (mm/aslock.ts): a holder of that lock that sees it
+ * clear has the process's address space until it lets go.
+ */
+export function PsProcessHasEnded(process: usize): bool { return (changetype<EPROCESS>(process).Flags & PSP_PROCESS_EXITED) != 0; }
 const PROCESS_TAG: u32 = 0x636F7250; // 'Proc'
 const IMAGE_PATH_TAG: u32 = 0x70497350; // 'PsIp'
 

@@ -31,8 +31,7 @@ import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE, SE_INCREASE_QUOTA_P
 import { EPROCESS_QUOTA_BLOCK } from "../ex/quota";
 import { PsSetProcessSessionId } from "./pssession";
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
-import { EPROCESS, EPROCESS_DEVICE_MAP, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
-import { PsProcessHasEnded } from "./psexit";
+import { EPROCESS, EPROCESS_DEVICE_MAP, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess, PsProcessHasEnded } from "./psmain";
 import { ObQueryDeviceMapInformation, ObSetDeviceMap } from "../ob/obdevmap";
 import {
   PROCESS_DEVICEMAP_INFORMATION_EX_FLAGS, PROCESS_LUID_DOSDEVICES_ONLY, ProcessDeviceMap, SIZEOF_PROCESS_DEVICEMAP_INFORMATION,

@@ -36,13 +36,13 @@ import { MiInsertVad } from "../mm/virtual";
 import {
   EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspStartUserThread, PEB_ADDRESS,
 } from "./psmain";
-import { PspExitThread, PsProcessHasEnded } from "./psexit";
+import { PspExitThread } from "./psexit";
 import { InsertTailList } from "../sdk/list";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { PspSystemDllStart } from "./psdll";
 import { KeGetContextThread, KeSetContextThread, KeUserTrapFrame } from "../ke/except";
 import { PspResolveCurrentProcess, PsCheckOpenAccess, PsDereferenceProcess, PsReferenceProcessByHandle } from "./psprocess";
-import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS, PsInitialSystemProcess } from "./psmain";
+import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS, PsInitialSystemProcess, PsProcessHasEnded } from "./psmain";
 import { MmLockAddressSpace, MmUnlockAddressSpace } from "../mm/aslock";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES,
