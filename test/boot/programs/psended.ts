@@ -14,12 +14,14 @@ import {
   NtTerminateProcess, NtWaitForSingleObject, attributes, ms, show,
 } from "./nt";
 
+import { ProcessAccessToken } from "../../../kernel/sdk/security";
+
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
 
 const SELF: u32 = 0xFFFFFFFF;
-const ProcessAccessToken: u32 = 9;
+
 const SE_ASSIGNPRIMARYTOKEN_PRIVILEGE: u32 = 3;
 const h = memory.data(32, 4);
 const cell = memory.data(32, 4);

@@ -10,6 +10,7 @@ import {
   NtClose, NtCreateEvent, NtCreateProcessEx, NtCreateSection, NtTerminateProcess, NtQueryInformationProcess, NtSetInformationProcess, NtQueryObject, attributes, put, putDec, putHex, flush, show,
 } from "./nt";
 import { NtCreatePort, NtRequestPort, header } from "./lpcnt";
+import { ProcessQuotaLimits, ProcessVmCounters } from "../../../kernel/sdk/procinfo";
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, titleIndex: u32, cls: usize, options: u32, disposition: usize): u32;
 @external("ntdll", "NtSetValueKey") declare function NtSetValueKey(h: u32, name: usize, titleIndex: u32, type: u32, data: usize, size: u32): u32;
@@ -33,9 +34,9 @@ const text = memory.data(NAME_CHARS * 2 + 64, 4);
 
 let count: u32 = 0;
 
-function paged(): u32 { NtQueryInformationProcess(SELF, 3, vm, 44, 0); return load<u32>(vm, 24); }
-function nonPaged(): u32 { NtQueryInformationProcess(SELF, 3, vm, 44, 0); return load<u32>(vm, 32); }
-function nonPagedPeak(): u32 { NtQueryInformationProcess(SELF, 3, vm, 44, 0); return load<u32>(vm, 28); }
+function paged(): u32 { NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 44, 0); return load<u32>(vm, 24); }
+function nonPaged(): u32 { NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 44, 0); return load<u32>(vm, 32); }
+function nonPagedPeak(): u32 { NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 44, 0); return load<u32>(vm, 28); }
 
 /** OBJECT_ATTRIBUTES for `prefix` followed by `number` in decimal and filler to NAME_CHARS characters (0: no name). */
 function longName(prefix: string, number: u32): usize {
@@ -103,9 +104,9 @@ function round(r: u32): void {
 
 export function main(): void {
   chargedBeyondObjects();
-  show("query limits", NtQueryInformationProcess(SELF, 1, limits, 32, 0));
+  show("query limits", NtQueryInformationProcess(SELF, ProcessQuotaLimits, limits, 32, 0));
   put("limits: paged "); putDec(load<u32>(limits)); put(" nonpaged "); putDec(load<u32>(limits, 4)); flush();
-  show("vm counters, wrong length", NtQueryInformationProcess(SELF, 3, vm, 40, 0));
+  show("vm counters, wrong length", NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 40, 0));
   // One unnamed event: what it adds to the usage is what NtQueryObject says it was charged.
   const before = nonPaged();
   show("one event", NtCreateEvent(h, 0x1F0003, 0, 0, 0));
@@ -131,7 +132,7 @@ export function main(): void {
   // Lowering one's own limit needs no privilege; below what is in use, the next charge is refused.
   const nonPagedLimit = nonPaged();
   store<u32>(limits, 0); store<u32>(limits, nonPagedLimit, 4);
-  show("lower nonpaged limit", NtSetInformationProcess(SELF, 1, limits, 32));
+  show("lower nonpaged limit", NtSetInformationProcess(SELF, ProcessQuotaLimits, limits, 32));
   show("event over the lowered limit", NtCreateEvent(h, 0x1F0003, 0, 0, 0));
   // A region's record is charged too: reserving more address space is refused.
   store<u32>(region, 0); store<u32>(region, 0x10000, 4);
@@ -139,7 +140,7 @@ export function main(): void {
   // A read's transfer buffer and a datagram's message are the caller's pool too.
   show("read over the lowered limit", NtReadFile(file, 0, 0, 0, iosb, readBuffer, 4096, 0, 0));
   show("datagram over the lowered limit", NtRequestPort(port, header(message, 8)));
-  NtQueryInformationProcess(child, 1, limits, 32, 0);
+  NtQueryInformationProcess(child, ProcessQuotaLimits, limits, 32, 0);
   put("the child's nonpaged limit is ours "); putDec(load<u32>(limits, 4) == nonPagedLimit ? 1 : 0); flush();
   store<u32>(region, 0); store<u32>(region, 0x10000, 4);
   show("the child's reserve over the lowered limit", NtAllocateVirtualMemory(child, region, 0, region + 4, 0x2000, 0x04));
