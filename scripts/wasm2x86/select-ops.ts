@@ -10,7 +10,7 @@ import { TRAP } from './api.ts';
 import type { Instr } from './wasm.ts';
 import { RMW_OPS, widthOf, type FunctionSelector } from './select.ts';
 import { SWAP_CC, asReg, isLazy, type V, type Width } from './vstack.ts';
-import { EAX, ECX, EDX, EBX, reg, imm, mem, memSym, invert, type Cond, type MemOp, type Operand, type Size, type Mnemonic } from './x86.ts';
+import { EAX, ECX, EDX, EBX, ESI, EDI, reg, imm, mem, memSym, invert, type Cond, type MemOp, type Operand, type Size, type Mnemonic } from './x86.ts';
 
 type Sel = FunctionSelector;
 
@@ -63,8 +63,8 @@ export function emitOp(sel: Sel, ins: Instr): number {
     case 'i64.eqz': eqz64(sel); return 0;
     case 'memory.size': { const r = vs.alloc(); sel.e('mov', reg(r), memSym(4, sel.ctx.memPagesLabel)); vs.pushReg('i32', r); return 0; }
     case 'memory.grow': sel.callLabel(sel.ctx.helper('memory_grow'), 1, 'i32'); return 0;
-    case 'memory.copy': sel.callLabel(sel.ctx.helper('memcopy'), 3, null); return 0;
-    case 'memory.fill': sel.callLabel(sel.ctx.helper('memfill'), 3, null); return 0;
+    case 'memory.copy': bulkMemory(sel, true); return 0;
+    case 'memory.fill': bulkMemory(sel, false); return 0;
     // Atomics on one processor: an aligned load or store is one instruction
     // already, so these are the plain ones; the fence orders nothing more.
     case 'atomic.fence': return 0;
@@ -750,6 +750,102 @@ function select(sel: Sel): void {
   if (a.w === 'i64') sel.out.push({ op: 'cmovcc', cc: invert(cc), ops: [reg(ra.hi), vs.operand(b, 4)] });
   vs.free(b);
   vs.push(a);
+}
+
+/**
+ * memory.copy and memory.fill inline, as an i386 libc's memmove/memset: `rep movsd`
+ * (`rep stosd`) then the odd bytes. memory.copy is a memmove: when the destination
+ * starts inside the source (d - s < n, unsigned) it copies backward, byte by byte
+ * (out of line). With checkBulkBounds, both ranges are checked against the memory
+ * size before anything is written (also for n = 0), as the spec has it.
+ * Needs edi, ecx, eax, edx and (copy) esi: register entries below move to their
+ * slots, pinned locals in those registers are pushed around the copy.
+ */
+function bulkMemory(sel: Sel, copy: boolean): void {
+  const vs = sel.vs;
+  const n = vs.pop(); const s = vs.pop(); const d = vs.pop();
+  const clobber = copy ? [EAX, ECX, EDX, ESI, EDI] : [EAX, ECX, EDX, EDI];
+  for (let i = 0; i < vs.stack.length; i++) {
+    const v = vs.stack[i];
+    if (v.k === 'flags' || vs.regsOf(v).some((r) => clobber.includes(r))) vs.spillAt(i);
+  }
+  for (const v of [d, s, n]) if (isLazy(v)) vs.materialize(v);
+  const count = n.k === 'const' ? n.lo >>> 0 : -1;
+  const moves: Array<{ dst: number; src: Operand }> = [{ dst: EDI, src: vs.operand(d) }];
+  if (copy) moves.push({ dst: ESI, src: vs.operand(s) });
+  else if (s.k !== 'const') moves.push({ dst: EAX, src: vs.operand(s) });
+  if (count < 0) moves.push({ dst: ECX, src: vs.operand(n) });
+  const saved = clobber.filter((r) => sel.frame.pinned.includes(r));
+  for (const r of saved) sel.e('push', reg(r));
+  parallelMove(sel, moves);
+  for (const v of [d, s, n]) vs.free(v);
+  for (const r of clobber) {
+    if (vs.owner[r] !== null) throw new Error(`bulk memory: register ${r} still in use`);
+    if (r === ESI || r === EDI) vs.touched.add(r);
+  }
+  const N: Operand = count >= 0 ? imm(count | 0) : reg(ECX);
+  if (sel.ctx.opts.checkBulkBounds) {
+    // limit - start >= n for each range (limit - start borrowing: start past the limit).
+    const oob = sel.trap(TRAP.OUT_OF_BOUNDS);
+    sel.e('mov', reg(EDX), memSym(4, sel.ctx.memPagesLabel));
+    sel.e('shl', reg(EDX), imm(16));
+    for (const start of copy ? [ESI, EDI] : [EDI]) {
+      const t = copy && start === ESI ? EAX : EDX;
+      if (t !== EDX) sel.e('mov', reg(t), reg(EDX));
+      sel.e('sub', reg(t), reg(start));
+      sel.jcc('b', oob);
+      sel.e('cmp', reg(t), N);
+      sel.jcc('b', oob);
+    }
+  }
+  if (!copy) {
+    if (s.k === 'const') sel.e('mov', reg(EAX), imm(Math.imul(s.lo & 0xFF, 0x01010101)));
+    else { sel.e('movzx', reg(EAX), reg(EAX, 1)); sel.e('imul', reg(EAX), reg(EAX), imm(0x01010101)); }
+  }
+  const done = sel.newLabel();
+  if (copy) {
+    // Overlap with the destination above the source: backward (rare; out of line).
+    const back = sel.newLabel();
+    sel.e('mov', reg(EAX), reg(EDI));
+    sel.e('sub', reg(EAX), reg(ESI));
+    sel.e('cmp', reg(EAX), N);
+    sel.jcc('b', back);
+    sel.tail.push({ op: 'label', target: back });
+    if (count >= 0) sel.tail.push({ op: 'mov', ops: [reg(ECX), imm(count | 0)] });
+    sel.tail.push(
+      { op: 'lea', ops: [reg(ESI), mem(4, ESI, -1, ECX, 1)] }, { op: 'lea', ops: [reg(EDI), mem(4, EDI, -1, ECX, 1)] },
+      { op: 'std' }, { op: 'rep_movsb' }, { op: 'cld' }, { op: 'jmp', target: done });
+  }
+  // The direction flag is clear in translated code (see runtime.ts usercopy).
+  const [words, bytes]: Mnemonic[] = copy ? ['rep_movsd', 'rep_movsb'] : ['rep_stosd', 'rep_stosb'];
+  if (count >= 0) {
+    if (count >>> 2) { sel.e('mov', reg(ECX), imm(count >>> 2)); sel.e(words); }
+    if (count & 3) { sel.e('mov', reg(ECX), imm(count & 3)); sel.e(bytes); }
+  } else {
+    sel.e('mov', reg(EDX), reg(ECX));
+    sel.e('shr', reg(ECX), imm(2));
+    sel.e(words);
+    sel.e('mov', reg(ECX), reg(EDX));
+    sel.e('and', reg(ECX), imm(3));
+    sel.e(bytes);
+  }
+  sel.place(done);
+  for (const r of [...saved].reverse()) sel.e('pop', reg(r));
+}
+
+/** Moves into distinct registers whose sources may be each other's destinations (memory sources are ebp-based). */
+function parallelMove(sel: Sel, moves: Array<{ dst: number; src: Operand }>): void {
+  const reads = (o: Operand, r: number) => (o.k === 'r' && o.r === r) || (o.k === 'm' && (o.base === r || o.index === r));
+  const pending = moves.filter((m) => !(m.src.k === 'r' && m.src.r === m.dst));
+  while (pending.length) {
+    const i = pending.findIndex((m) => !pending.some((o) => o !== m && reads(o.src, m.dst)));
+    if (i >= 0) { sel.e('mov', reg(pending[i].dst), pending[i].src); pending.splice(i, 1); continue; }
+    // Only a cycle of registers is left: swap one pair, then whoever read either reads the other.
+    const m = pending.shift()!;
+    const a = (m.src as { r: number }).r, b = m.dst;
+    sel.e('xchg', reg(b), reg(a));
+    for (const o of pending) if (o.src.k === 'r') { if (o.src.r === a) o.src = reg(b); else if (o.src.r === b) o.src = reg(a); }
+  }
 }
 
 void EDX; void ECX;
