@@ -220,6 +220,17 @@ function alu32(sel: Sel, name: string, op: Mnemonic): void {
     return;
   }
   if (name === 'i32.add' && tryAddEA(sel, a, b)) return;
+  // An address of a local in memory and a register value, for a load or store
+  // next: the local into a register, and the sum stays an address expression
+  // (`mov ecx,[ebp+8]; mov ebx,[ecx+esi*4]`, not a lea, an add and the access).
+  if (name === 'i32.add' && addressNext(sel)) {
+    const inMemory = (v: V) => (v.k === 'local' && sel.frame.homes[v.idx].reg < 0) || v.k === 'spill';
+    const m = inMemory(a) && asEA(sel, b) ? a : inMemory(b) && asEA(sel, a) ? b : undefined;
+    if (m) {
+      vs.toReg(m, [...vs.regsOf(a), ...vs.regsOf(b)]);
+      if (tryAddEA(sel, a, b)) return;
+    }
+  }
   // x - C is x + (-C): static data addresses (negative i32 with a high memoryBase) fold into [reg+disp].
   if (name === 'i32.sub' && b.k === 'const' && tryAddEA(sel, a, { k: 'const', w: 'i32', lo: (-b.lo) | 0, hi: 0 })) return;
   const commutative = op !== 'sub';
@@ -260,6 +271,13 @@ function testAnd(sel: Sel, a: V, b: V): boolean {
   return true;
 }
 
+/** The value being computed is the address of the next load, or of a store of a local or constant. */
+function addressNext(sel: Sel): boolean {
+  const n1 = sel.peek(1)?.name ?? '', n2 = sel.peek(2)?.name ?? '';
+  if (n1 in LOADS) return true;
+  return (n1 === 'local.get' || n1 === 'i32.const') && n2 in STORES;
+}
+
 /** i32.add of two register-ish values or a constant: an address expression instead of code. */
 function tryAddEA(sel: Sel, a: V, b: V): boolean {
   const ea = asEA(sel, a), eb = asEA(sel, b);
@@ -271,6 +289,10 @@ function tryAddEA(sel: Sel, a: V, b: V): boolean {
     if (e.index >= 0) regs.push({ r: e.index, scale: e.scale });
   }
   if (regs.length > 2) return false;
+  // With two temporaries (a local pinned in edx or ecx), an address owns at most one of them.
+  const vs0 = sel.vs;
+  // (A load right after needs no other register: it may own both.)
+  if (vs0.temps.length <= 2 && regs.filter((x) => vs0.temps.includes(x.r)).length > 1 && !((sel.peek(1)?.name ?? '') in LOADS)) return false;
   const scaled = regs.filter((x) => x.scale !== 1);
   if (scaled.length > 1) return false;
   let base = -1, index = -1, scale: 1 | 2 | 4 | 8 = 1;
@@ -302,6 +324,11 @@ function shift32(sel: Sel, name: string, op: Mnemonic): void {
     const c = b.lo & 31;
     if (c === 0) { vs.push(a); return; }
     if (op === 'shl' && c <= 3) {
+      // An index in memory scaled for an access right after the add: into a register, then [base+index*scale].
+      if ((a.k === 'local' || a.k === 'spill') && !asEA(sel, a) && sel.peek(1)?.name === 'i32.add') {
+        const n2 = sel.peek(2)?.name ?? '', n3 = sel.peek(3)?.name ?? '';
+        if (n2 in LOADS || ((n2 === 'local.get' || n2 === 'i32.const') && n3 in STORES)) vs.toReg(a);
+      }
       const e = asEA(sel, a);
       if (e && e.index < 0 && e.base >= 0) {
         // (x + d) << c == (x << c) + (d << c) modulo 2^32: [x*scale + d*scale]
