@@ -158,7 +158,7 @@ function ctz32(x: number): number { if (x === 0) return 32; let n = 0; while (!(
 function flagsWanted(sel: Sel): boolean {
   const nx = sel.next?.name;
   // i32.eqz inverts the condition code (and makes the 0/1 byte itself when nothing tests it).
-  return nx === 'br_if' || nx === 'if' || nx === 'select' || nx === 'i32.eqz';
+  return nx === 'br_if' || nx === 'if' || nx === 'select' || nx === 'i32.eqz' || sel.secondTestEnds;
 }
 
 /** Push flags (cc) as a fused condition, or materialize them as 0/1. */

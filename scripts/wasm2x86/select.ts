@@ -27,6 +27,8 @@ import {
 
 /** i32 operations a read-modify-write memory operand can do (`add dword [m], c`). */
 export const RMW_OPS: Record<string, Mnemonic> = { 'i32.add': 'add', 'i32.sub': 'sub', 'i32.and': 'and', 'i32.or': 'or', 'i32.xor': 'xor' };
+/** Instructions that leave straight-line code (an `a && b` second test has none). */
+const CONTROL = new Set(['block', 'loop', 'if', 'else', 'end', 'br', 'br_if', 'br_table', 'return', 'unreachable']);
 /** Two-operand ALU instructions whose operands may be swapped (the flags come out the same). */
 const COMMUTATIVE_OPS = new Set(['add', 'and', 'or', 'xor']);
 /** Instructions that only write their first operand. */
@@ -92,6 +94,10 @@ export class FunctionSelector {
   next2: Instr | undefined;
   /** Index of the current instruction in the body (peek() looks further ahead). */
   pc = 0;
+  /** An `a && b` condition being fused (see andCondition): the else that ends its second test. */
+  private fused: { elseAt: number; falseLabel: string; height: number } | undefined;
+  /** The next instruction ends a fused second test: it takes a compare as flags. */
+  get secondTestEnds(): boolean { return this.fused?.elseAt === this.pc + 1; }
 
   constructor(public ctx: ModuleContext, public lf: LoweredFunc, public frame: FrameLayout) {
     this.label = ctx.funcLabel(lf.func.index);
@@ -202,6 +208,7 @@ export class FunctionSelector {
         return 0;
       }
       case 'if': {
+        if (this.andCondition()) return 0;
         const loop = this.ctls[this.ctls.length - 1];
         const cond = vs.pop();
         vs.flushAll();
@@ -220,7 +227,9 @@ export class FunctionSelector {
         this.ctls.push(c);
         return 0;
       }
-      case 'else': this.elseArm(this.ctls[this.ctls.length - 1]); return 0;
+      case 'else':
+        if (this.fused?.elseAt === this.pc) return this.andConsumer();
+        this.elseArm(this.ctls[this.ctls.length - 1]); return 0;
       case 'end': this.end(); return 0;
       case 'br': {
         const c = this.target(ins.index!);
@@ -302,6 +311,74 @@ export class FunctionSelector {
       }
     }
     return emitOp(this, ins);
+  }
+
+  // ---- `a && b` as a condition ----
+  //
+  // binaryen writes `if (a && b)` as `a (if (result i32) b (else i32.const 0)) (if ...)`
+  // (or br_if). Taken literally: a setcc, a jump over the else, a 0, then a test of
+  // the 0/1. Instead both tests jump straight to where "false" goes: the consuming
+  // if's else (or past the br_if), and the then arm's value is the second test.
+
+  /** An `if (result i32)` of that shape (a then arm without control flow) starts here: its condition jumps to the false label. */
+  private andCondition(): boolean {
+    const { lf, pc } = this;
+    const body = lf.func.body;
+    const ins = body[pc];
+    const bt = ins.blockType!;
+    const e = lf.elseOf[pc];
+    if (bt.results.length !== 1 || bt.results[0] !== 'i32' || e < 0 || lf.endOf[pc] !== e + 2) return false;
+    const zero = body[e + 1], consumer = body[e + 3];
+    if (zero?.name !== 'i32.const' || (zero.i32! | 0) !== 0 || !consumer) return false;
+    if (consumer.name === 'br_if') {
+      // The branch's target as seen from the consumer: the fused if pushes no control entry.
+      const t = this.ctls[this.ctls.length - 1 - consumer.index!];
+      if (!t || (t.result && t.kind !== 'loop')) return false;
+    } else if (consumer.name !== 'if') return false;
+    for (let i = pc + 1; i < e; i++) if (CONTROL.has(body[i].name)) return false;
+    const vs = this.vs;
+    const cond = vs.pop();
+    vs.flushAll();
+    const falseLabel = this.newLabel();
+    this.condJump(cond, false, falseLabel);
+    this.closeLoopHead();
+    vs.free(cond);
+    vs.resetTo(vs.stack.length);
+    this.fused = { elseAt: e, falseLabel, height: vs.stack.length };
+    return true;
+  }
+
+  /** At the fused if's else: the then arm's value is the second test of the consuming if or br_if. Returns the instructions skipped. */
+  private andConsumer(): number {
+    const vs = this.vs;
+    const f = this.fused!;
+    this.fused = undefined;
+    const consumer = this.lf.func.body[this.pc + 3];
+    const a = vs.pop();
+    if (vs.stack.length !== f.height) throw new Error('a && b: stack height changed in the second test');
+    this.closeLoopHead();
+    if (consumer.name === 'if') {
+      vs.flushAll();
+      const bt = consumer.blockType!;
+      const c: Ctl = {
+        kind: 'if', result: bt.results.length ? widthOf(bt.results[0]) : null, height: vs.stack.length,
+        label: '', endLabel: this.newLabel(), elseLabel: f.falseLabel, branched: false, dead: false, startReachable: true,
+      };
+      c.label = c.endLabel;
+      this.condJump(a, false, f.falseLabel);
+      vs.free(a);
+      vs.resetTo(vs.stack.length);
+      this.ctls.push(c);
+    } else {
+      const c = this.target(consumer.index!);
+      c.branched = true;
+      vs.flushAll();
+      this.condJump(a, true, c.label);
+      vs.free(a);
+      this.place(f.falseLabel);
+      vs.resetTo(vs.stack.length);
+    }
+    return 3;
   }
 
   /**
