@@ -763,7 +763,8 @@ function select(sel: Sel): void {
   if (c.k === 'flags') cc = c.cc;
   else if (c.k === 'b8') { sel.e('test', reg(c.r, 1), reg(c.r, 1)); cc = 'ne'; }
   else {
-    if (c.k === 'ea') vs.materialize(c, [...vs.regsOf(a), ...vs.regsOf(b)]);
+    // No registers to avoid: when none is free, a or b goes to its slot (spillHeld), not a failure.
+    if (c.k === 'ea') vs.materialize(c);
     const o = vs.operand(c);
     if (o.k === 'r') sel.e('test', o, o); else sel.e('cmp', o, imm(0));
     cc = 'ne';
@@ -810,7 +811,14 @@ function bulkMemory(sel: Sel, copy: boolean): void {
     if (vs.owner[r] !== null) throw new Error(`bulk memory: register ${r} still in use`);
     if (r === ESI || r === EDI) vs.touched.add(r);
   }
-  const N: Operand = count >= 0 ? imm(count | 0) : reg(ECX);
+  if (count < 0) {
+    // A length known only at run time: the routine (smaller code; the same instructions but a call and a ret).
+    if (!copy && s.k === 'const') sel.e('mov', reg(EAX), imm(s.lo & 0xFF));
+    sel.out.push({ op: 'call', target: sel.ctx.helper(copy ? 'memmove_r' : 'memset_r') });
+    for (const r of [...saved].reverse()) sel.e('pop', reg(r));
+    return;
+  }
+  const N: Operand = imm(count | 0);
   if (sel.ctx.opts.checkBulkBounds) {
     // limit - start >= n for each range (limit - start borrowing: start past the limit).
     const oob = sel.trap(TRAP.OUT_OF_BOUNDS);
