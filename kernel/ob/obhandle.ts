@@ -343,7 +343,12 @@ function ObpReferenceObjectByHandleIn(processTable: usize, handle: u32, desiredA
 /** Closes a handle. A handle marked protect-from-close stays: STATUS_HANDLE_NOT_CLOSABLE. */
 export function ObCloseHandle(handle: u32): u32 {
   const lock = ObpAcquireLock();
-  const status = ObpCloseHandle(handle);
+  // An index past its table's end is the common failure (a stale or made-up
+  // value; a pseudo handle's index is past any table): it is answered before
+  // the full check. Both give the same status.
+  const table = ObpHandleTableIn(ObpCurrentHandleTable, handle);
+  let status = STATUS_INVALID_HANDLE;
+  if (table != 0 && ObpHandleIndex(handle) < changetype<HANDLE_TABLE>(table).Capacity) status = ObpCloseHandle(handle);
   ObpReleaseLock(lock);
   return status;
 }
