@@ -348,13 +348,21 @@ function ObpReferenceObjectByHandleIn(processTable: usize, handle: u32, desiredA
 
 /** Closes a handle. A handle marked protect-from-close stays: STATUS_HANDLE_NOT_CLOSABLE. */
 export function ObCloseHandle(handle: u32): u32 {
-  const lock = ObpAcquireLock();
   // An index past its table's end is the common failure (a stale or made-up
-  // value; a pseudo handle's index is past any table): it is answered before
-  // the full check. Both give the same status.
+  // value; a pseudo handle's index is past any table), answered before the
+  // lock and the full check, with the same status. Safe unlocked: the current
+  // table is this thread's process's (a switch away and back restores it), a
+  // table only grows, and an index past its capacity names no handle at any
+  // moment before a growth (a destroyed table's stale capacity can only send
+  // the call on to the locked check).
   const table = ObpHandleTableIn(ObpCurrentHandleTable(), handle);
-  let status = STATUS_INVALID_HANDLE;
-  if (table != 0 && ObpHandleIndex(handle) < changetype<HANDLE_TABLE>(table).Capacity) status = ObpCloseHandle(handle);
+  if (table == 0 || ObpHandleIndex(handle) >= changetype<HANDLE_TABLE>(table).Capacity) return STATUS_INVALID_HANDLE;
+  return ObpCloseHandleLocked(handle);
+}
+
+function ObpCloseHandleLocked(handle: u32): u32 {
+  const lock = ObpAcquireLock();
+  const status = ObpCloseHandle(handle);
   ObpReleaseLock(lock);
   return status;
 }
