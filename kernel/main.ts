@@ -33,6 +33,7 @@ import { KiInitializeScheduler } from "./ke/thread";
 import { KiInitializeGdt } from "./ke/gdt";
 import { MmInitializeAddressSpaces } from "./mm/procmm";
 import { PsInitializeSystem } from "./ps/psmain";
+import { PsInitializeExceptionRoutines } from "./ps/psexit";
 import { ExInitializeSynchronizationTypes } from "./ex/sync";
 import { MmInitializeSectionType } from "./mm/section";
 import { PsInitializeThreadType } from "./ps/psthread";
@@ -105,6 +106,7 @@ export function KiSystemStartup(magic: u32, multibootInfo: u32): void {
 function Phase1Initialization(context: usize): void {
   KeRunBootSelfTests(SELFTEST_KE);            // self-test kernel only: "ke: self-test passed: ..."
   PsInitializeSystem();                       // the System process (pid 4), session 0 and its session space
+  PsInitializeExceptionRoutines();            // an unhandled user-mode exception ends its process (ps/psexit.ts)
   PsInitializeWin32();                        // session drivers: NtSetSystemInformation(38) and the shadow tables per session
   KeRunBootSelfTests(SELFTEST_SESSION);       // self-test kernel only: "mm: session self-test passed: ..."
   ExInitializeSynchronizationTypes();         // \ObjectTypes\Event, Mutant, Semaphore, Timer

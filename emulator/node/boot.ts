@@ -332,6 +332,13 @@ function describeError(err: unknown): string {
   return String(err);
 }
 
+/** The innermost JavaScript frames of a host-side error (v86 or this harness), for the crash report. */
+function whereFrom(err: unknown): string {
+  if (!(err instanceof Error) || !err.stack) return '';
+  const frames = err.stack.split('\n').slice(1).map((l) => l.trim()).filter((l) => l.startsWith('at ')).slice(0, 6);
+  return frames.length ? ` [${frames.join(' | ')}]` : '';
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -472,7 +479,7 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
     function onCrash(err: unknown): void {
       if (done) return;
       const note = panicNotes.length ? ` (${panicNotes.join('; ')})` : '';
-      crash = describeError(err) + note;
+      crash = describeError(err) + note + whereFrom(err);
       finish('crash');
     }
 

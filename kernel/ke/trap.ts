@@ -23,7 +23,7 @@ import { KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogHexDigits, KeLogSt
 import { KiDispatchInterrupt } from "./interrupt";
 import { KiDispatchInterruptEnd, KiEnterInterrupt, KiLeaveInterrupt, KeCurrentThread, KTHREAD } from "./thread";
 import { KiSystemService, KI_SYSTEM_SERVICE_VECTOR } from "./syscall";
-import { PspCheckTermination } from "../ps/psmain";
+import { PspCheckTermination } from "../ps/psexit";
 import { KiDispatchUserTrap } from "./except";
 import { MmIsUserRangeAccessible } from "../mm/procmm";
 import { MmAccessFault, MmGrowUserStack, STACK_GROWN, STACK_OVERFLOW } from "../mm/virtual";

@@ -18,24 +18,18 @@
 // 0x01000000, the stack below 0x00300000, the PEB at 0x7FFDF000 and the
 // first thread's TEB at 0x7FFDE000 (NT's classic addresses).
 
-import { MmLockAddressSpace, MmUnlockAddressSpace } from "../mm/aslock";
-import { KeSetUserExceptionRoutines } from "../ke/except";
-import { PsUserExceptionDispatcher } from "./psdll";
 import { ExCopyFromUser, ProbeUserRange } from "../ke/probe";
-import { boot_modules, trap_exit, cli } from "../sdk/intrinsics";
-import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
-import { KeBugCheckEx, CRITICAL_OBJECT_TERMINATION, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
+import { boot_modules, trap_exit } from "../sdk/intrinsics";
+import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import {
-  KTHREAD, KeAllocateScratch, KeFreeScratch, KeCreateThread, KeForEachThread, KeReadyThread, KeDereferenceThread, KeRequestTermination, KeSetThreadFreeHook, KeCurrentThread, KeEnableProcessSwitch, KeTerminateThread, KeYieldExecution,
-  ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher,
+  KTHREAD, KeAllocateScratch, KeFreeScratch, KeCreateThread, KeReadyThread, KeDereferenceThread, KeSetThreadFreeHook,
+  KeCurrentThread, KeEnableProcessSwitch, KeYieldExecution, ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher,
+  KiUnlockDispatcher,
 } from "../ke/thread";
-import {
-  KeInitializeDispatcherHeader, KeSignalObject, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime,
-} from "../ke/wait";
+import { KeInitializeDispatcherHeader, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
 import { KGDT_R3_CODE, KGDT_R3_DATA, KGDT_R3_TEB, RPL_USER } from "../ke/gdt";
 import {
-  MmCommitUserPages, MmCopyToUser, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace, MmIsUserRangeAccessible,
-  MmKernelDirectory, MmSwitchAddressSpace,
+  MmCommitUserPages, MmCopyToUser, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace, MmKernelDirectory, MmSwitchAddressSpace,
 } from "../mm/procmm";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPool } from "../ex/pool";
 import {
@@ -50,18 +44,14 @@ import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
 import { SeDefaultSecurityDescriptor } from "../se/access";
 import { ExFreeSecurityDescriptor } from "../ex/security";
 import { ObDereferenceDeviceMap, ObInheritDeviceMap, ObSetCurrentDeviceMapRoutine } from "../ob/obdevmap";
-import { LpcExitThread } from "../lpc/lpcp";
 import { MmSessionSetDirectory } from "../mm/session";
 import { PsInitializeSessionZero, PspSessionAddProcess, PspSessionRemoveProcess } from "./pssession";
 import { TOKEN } from "../se/tokenobj";
 import { KTRAP_FRAME } from "../sdk/context";
 import {
-  STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT,
-  STATUS_NO_YIELD_PERFORMED, STATUS_SUCCESS, STATUS_SYSTEM_SHUTDOWN,
+  STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_IMAGE_FORMAT, STATUS_NO_YIELD_PERFORMED, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { MEM_IMAGE, MEM_PRIVATE, NtCurrentProcess, PAGE_EXECUTE_READWRITE, PAGE_READWRITE } from "../sdk/ntdef";
-
-
 
 const UIMG_MAGIC: u32 = 0x474D4955; // 'UIMG'
 const USER_STACK_TOP: usize = 0x00300000;
@@ -359,13 +349,11 @@ function PspVadListQuotaBlock(head: usize): usize {
   return changetype<EPROCESS>(head - EPROCESS_VAD_LIST).QuotaBlock;
 }
 
-/** Phase 1: the System process (pid 4) and the switch hook. */
-/** The current process's KiUserExceptionDispatcher (psdll.ts), for Ke. */
-function PspCurrentUserDispatcher(): usize { return PsUserExceptionDispatcher(PsGetCurrentProcess()); }
-function PspCurrentProcessId(): u32 { return changetype<EPROCESS>(PsGetCurrentProcess()).UniqueProcessId; }
-
+/**
+ * Phase 1: the System process (pid 4) and the switch hook. (What Ke calls on
+ * a user-mode exception is registered by PsInitializeExceptionRoutines, ps/psexit.ts.)
+ */
 export function PsInitializeSystem(): void {
-  KeSetUserExceptionRoutines(PspCurrentUserDispatcher, PspUnhandledUserException, PspCurrentProcessId); // ke/except.ts
   const name = memory.data<u8>([0x53, 0x79, 0x73, 0x74, 0x65, 0x6D]); // "System"
   PsInitialSystemProcess = PspAllocateProcess(name, 6);
   const p = changetype<EPROCESS>(PsInitialSystemProcess);
@@ -470,7 +458,7 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
   KeLogString("process ");
   KeLogDecimal(p.UniqueProcessId);
   KeLogString(" (");
-  KeLogAsciiName(process);
+  PspLogShortName(process);
   KeLogString(") created: image at ");
   KeLogHex(<u32>base);
   KeLogString(", entry ");
@@ -490,7 +478,8 @@ function PspShortNameLength(process: usize): u32 {
   }
   return i;
 }
-function KeLogAsciiName(process: usize): void { KeLogAsciiz(process + EPROCESS_IMAGE_NAME, PspShortNameLength(process)); }
+/** Logs the process's short image name ("smss"). */
+export function PspLogShortName(process: usize): void { KeLogAsciiz(process + EPROCESS_IMAGE_NAME, PspShortNameLength(process)); }
 /** The full image name (NUL-terminated ASCII, at most 15 characters). */
 export function PsImageFileName(process: usize): usize { return process + EPROCESS_IMAGE_NAME; }
 
@@ -529,13 +518,7 @@ export function PspStartUserThread(thread: usize, entry: usize, userStack: usize
   t.SavedEsp = sp;
 }
 
-// ---- ending threads and processes ----
-
-/** Called at every return to user mode: a thread asked to end does so here, on its own stack. */
-@inline export function PspCheckTermination(): void {
-  const t = changetype<KTHREAD>(KeCurrentThread);
-  if (t.TerminatePending != 0) PspExitThread(t.TerminateStatus);
-}
+// ---- TEBs ----
 
 /** TEB pages: at most 64 per process, reused as threads come and go. */
 export const PSP_MAX_TEBS: u32 = 64;
@@ -567,179 +550,6 @@ export function PspFreeTeb(process: usize, teb: usize): void {
 
 /** KTHREAD.CrossThreadFlags: the thread is critical (ThreadBreakOnTermination): its end stops the system. */
 export const PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION: u32 = 0x00000400;
-/** CRITICAL_OBJECT_TERMINATION's first parameter for a thread: the object's dispatcher type (ThreadObject). */
-const CRITICAL_THREAD_OBJECT_TYPE: u32 = 6;
-
-/** Ends the current thread; the last thread of a process ends the process. Never returns. */
-export function PspExitThread(status: u32): void {
-  const thread = KeCurrentThread;
-  if ((changetype<KTHREAD>(thread).CrossThreadFlags & PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION) != 0) PspCriticalThreadExited(thread, status);
-  LpcExitThread(thread); // LPC_CLIENT_DIED to its terminate ports, while its process's handles are still open
-  const process = changetype<KTHREAD>(thread).Process;
-  if (process != 0) PspFreeTeb(process, changetype<KTHREAD>(thread).Teb);
-  if (process != 0) {
-    const p = changetype<EPROCESS>(process);
-    const f = KiLockDispatcher();
-    p.ActiveThreads--;
-    const last = p.ActiveThreads == 0;
-    KiUnlockDispatcher(f);
-    if (last) PspProcessEnded(process, status);
-  }
-  KeTerminateThread(status);
-}
-
-/**
- * A critical thread ended (NT's PspCatchCriticalBreak): one log line, then
- * CRITICAL_OBJECT_TERMINATION (6 = a thread, the thread, its process's
- * image name, 0).
- */
-function PspCriticalThreadExited(thread: usize, status: u32): void {
-  const process = changetype<KTHREAD>(thread).Process;
-  KeLogBegin("ps");
-  KeLogString("critical thread ");
-  KeLogDecimal(changetype<KTHREAD>(thread).UniqueThread);
-  if (process != 0) {
-    KeLogString(" (in ");
-    KeLogAsciiName(process);
-    KeLogCharacter(0x29);
-  }
-  KeLogString(" exited with status ");
-  KeLogHex(status);
-  KeLogEnd();
-  KeBugCheckEx(CRITICAL_OBJECT_TERMINATION, CRITICAL_THREAD_OBJECT_TYPE, <u32>thread, process != 0 ? <u32>PsImageFileName(process) : 0, 0);
-}
-
-function PspProcessEnded(process: usize, status: u32): void {
-  const p = changetype<EPROCESS>(process);
-  if (!PspMarkProcessExited(process)) return; // ended already, threadless (PspEndProcessWithoutThreads)
-  if (p.ExitStatus == 0 || p.ExitStatus == 0x103) p.ExitStatus = status;
-  KeLogBegin("ps");
-  KeLogString("process ");
-  KeLogDecimal(p.UniqueProcessId);
-  KeLogString(" (");
-  KeLogAsciiName(process);
-  KeLogString(") exited with status ");
-  KeLogHex(p.ExitStatus);
-  KeLogEnd();
-  if ((p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0) KeBugCheckEx(CRITICAL_PROCESS_DIED, <u32>process, 0, 0, 0);
-  // Every handle it still has is closed (objects lose their references), then
-  // off its address space for good and free it (the kernel half is all this thread needs).
-  const table = p.ObjectTable;
-  p.ObjectTable = 0;
-  if (table != 0) ObDestroyHandleTable(table);
-  PspSessionRemoveProcess(process, p.DirectoryTableBase); // the session ends with its last process
-  MmLockAddressSpace(); // a copy of this process made by another (NtCreateProcessEx) may be walking its regions
-  cli();
-  changetype<KTHREAD>(KeCurrentThread).Teb = 0;
-  MmSwitchAddressSpace(MmKernelDirectory);
-  const pd = p.DirectoryTableBase;
-  p.DirectoryTableBase = MmKernelDirectory;
-  MmDeleteProcessAddressSpace(pd);
-  MmDeleteVads(process + EPROCESS_VAD_LIST);
-  MmUnlockAddressSpace();
-  RemoveEntryList(process + EPROCESS_ACTIVE_LINKS);
-  KeSignalObject(process);
-  PspDereferenceProcess(process); // no longer alive (threads and handles may still hold it)
-}
-
-/** EPROCESS.Flags bit: the process has ended (its teardown ran or is running). */
-const PSP_PROCESS_EXITED: u32 = 0x40000000;
-
-/** Marks a process ended; false when it already was (its teardown must not run twice). */
-function PspMarkProcessExited(process: usize): bool {
-  const p = changetype<EPROCESS>(process);
-  const f = KiLockDispatcher();
-  const first = (p.Flags & PSP_PROCESS_EXITED) == 0;
-  p.Flags |= PSP_PROCESS_EXITED;
-  KiUnlockDispatcher(f);
-  return first;
-}
-
-/**
- * NtTerminateProcess of a process that has no thread (NtCreateProcess made
- * it and nobody gave it one): no last thread will end it, so it ends here,
- * from the terminating thread -- its handles closed, its address space and
- * regions freed, off the active list, signalled, no longer alive -- as NT
- * ends it. Without this, every such process stayed for ever (leaks.test.ts
- * saw 8 pool blocks and 15 pages go per process). False when it has threads:
- * the last of them ends it.
- */
-export function PspEndProcessWithoutThreads(process: usize, status: u32): bool {
-  const p = changetype<EPROCESS>(process);
-  const f = KiLockDispatcher();
-  const alone = p.ActiveThreads == 0 && (p.Flags & PSP_PROCESS_EXITED) == 0 && p.DirectoryTableBase != 0 && p.DirectoryTableBase != MmKernelDirectory;
-  if (alone) p.Flags |= PSP_PROCESS_EXITED;
-  KiUnlockDispatcher(f);
-  if (!alone) return false;
-  p.ExitStatus = status;
-  KeLogBegin("ps");
-  KeLogString("process ");
-  KeLogDecimal(p.UniqueProcessId);
-  KeLogString(" (");
-  KeLogAsciiName(process);
-  KeLogString(") ended before any thread ran, status ");
-  KeLogHex(status);
-  KeLogEnd();
-  if ((p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0) KeBugCheckEx(CRITICAL_PROCESS_DIED, <u32>process, 0, 0, 0);
-  const table = p.ObjectTable;
-  p.ObjectTable = 0;
-  if (table != 0) ObDestroyHandleTable(table);
-  const pd = p.DirectoryTableBase;
-  PspSessionRemoveProcess(process, pd);
-  MmLockAddressSpace();
-  p.DirectoryTableBase = MmKernelDirectory; // never current: the caller runs in its own space
-  MmDeleteProcessAddressSpace(pd);
-  MmDeleteVads(process + EPROCESS_VAD_LIST);
-  MmUnlockAddressSpace();
-  PspRemoveActiveProcess(process);
-  KeSignalObject(process);
-  PspDereferenceProcess(process); // no longer alive (handles may still hold it)
-  return true;
-}
-
-/** A user-mode exception nobody handles: log it and end the process with its status. */
-function PspUnhandledUserException(status: u32, eip: u32, address: u32, what: string): void {
-  const process = PsGetCurrentProcess();
-  const p = changetype<EPROCESS>(process);
-  KeLogBegin("ps");
-  KeLogString("process ");
-  KeLogDecimal(p.UniqueProcessId);
-  KeLogString(" (");
-  KeLogAsciiName(process);
-  KeLogString("): unhandled exception ");
-  KeLogHex(status);
-  KeLogString(" (");
-  KeLogString(what);
-  KeLogString(") at ");
-  KeLogHex(eip);
-  if (status == STATUS_ACCESS_VIOLATION) { KeLogString(", address "); KeLogHex(address); }
-  KeLogEnd();
-  PspTerminateProcess(process, status);
-}
-
-/**
- * Ends every thread of `process`: the others when they next return to user
- * mode (the last one to go ends the process), the current one now.
- */
-export function PspTerminateProcess(process: usize, status: u32): void {
-  const p = changetype<EPROCESS>(process);
-  p.ExitStatus = status;
-  KeForEachThread(process + EPROCESS_THREAD_LIST, PspAskToEnd, status);
-  if (changetype<KTHREAD>(KeCurrentThread).Process == process) PspExitThread(status);
-}
-
-/** KeForEachThread's visit: asks `thread` (but not the caller) to end with `status`. */
-export function PspAskToEnd(thread: usize, status: usize): void {
-  if (thread != KeCurrentThread) KeRequestTermination(thread, <u32>status);
-}
-
-/** KeForEachThread's visit for a shutdown: critical or not, `thread` (but not the caller) is asked to end. */
-function PspAskToEndForShutdown(thread: usize, status: usize): void {
-  if (thread == KeCurrentThread) return;
-  changetype<KTHREAD>(thread).CrossThreadFlags &= ~PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
-  KeRequestTermination(thread, <u32>status);
-}
-
 // ---- services ----
 
 /** NtDelayExecution(Alertable, DelayInterval): sleeps; the interval is captured from user memory. */
@@ -802,58 +612,4 @@ export function PsLogBeginForCurrentProcess(): void {
   memory.copy(name, process + EPROCESS_IMAGE_NAME, PspShortNameLength(process));
   KeLogBeginAsciiz(name);
   KeFreeScratch(name);
-}
-// ---- The end of every process but the caller (NtShutdownSystem, ps/psshutdown.ts) ----
-
-/** At most this many processes are ended per round; rounds repeat until none is left. */
-const SHUTDOWN_BATCH: u32 = 32;
-/** EPROCESS.Flags bit (beside PS_PROCESS_FLAGS_CRITICAL): the shutdown has asked it to end. */
-const PSP_PROCESS_ASKED_TO_END: u32 = 0x80000000;
-
-/**
- * Ends every process but System and the caller (and the caller's other
- * threads): critical flags cleared, every thread asked to end, each process
- * waited for (5 s at most: one that will not end does not stop the shutdown;
- * it is not asked again).
- * Returns how many processes were ended.
- */
-export function PsEndOtherProcesses(caller: usize): u32 {
-  const timeout = KeAllocateScratch(8 + SHUTDOWN_BATCH * 4); // +0 the wait's timeout, +8 the batch
-  const batch = timeout + 8;
-  let total: u32 = 0;
-  // The caller's other threads.
-  PsEndProcessThreads(caller);
-  while (true) {
-    let n: u32 = 0;
-    const f = KiLockDispatcher();
-    for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead && n < SHUTDOWN_BATCH; e = load<usize>(e)) {
-      const process = e - EPROCESS_ACTIVE_LINKS;
-      const p = changetype<EPROCESS>(process);
-      if (process == PsInitialSystemProcess || process == caller || p.ActiveThreads == 0) continue;
-      if ((p.Flags & PSP_PROCESS_ASKED_TO_END) != 0) continue; // asked in an earlier round and would not end
-      p.Flags = (p.Flags & ~PS_PROCESS_FLAGS_CRITICAL) | PSP_PROCESS_ASKED_TO_END;
-      PspReferenceProcess(process);
-      store<usize>(batch + (n << 2), process);
-      n++;
-    }
-    KiUnlockDispatcher(f);
-    if (n == 0) break;
-    for (let i: u32 = 0; i < n; i++) PsEndProcessThreads(load<usize>(batch + (i << 2)));
-    for (let i: u32 = 0; i < n; i++) {
-      const process = load<usize>(batch + (i << 2));
-      store<i64>(timeout, -50000000); // 5 s
-      KeWaitForSingleObject(process, timeout);
-      PspDereferenceProcess(process);
-    }
-    total += n;
-  }
-  KeFreeScratch(timeout);
-  return total;
-}
-
-/** Asks every thread of `process` but the current one to end, critical or not. */
-export function PsEndProcessThreads(process: usize): void {
-  const p = changetype<EPROCESS>(process);
-  if (p.ExitStatus == 0 || p.ExitStatus == 0x103) p.ExitStatus = STATUS_SYSTEM_SHUTDOWN;
-  KeForEachThread(process + EPROCESS_THREAD_LIST, PspAskToEndForShutdown, STATUS_SYSTEM_SHUTDOWN);
 }

@@ -27,8 +27,9 @@ import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
 import { MAXIMUM_ALLOWED } from "../ob/obp";
 import {
-  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspEndProcessWithoutThreads, PspReferenceProcess, PspReferenceProcessById, PspTerminateProcess, PspAskToEnd,
+  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspReferenceProcessById,
 } from "./psmain";
+import { PspAskToEnd, PspEndProcessWithoutThreads, PspTerminateProcess } from "./psexit";
 import {
   STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_INVALID_HANDLE,
   STATUS_INVALID_PARAMETER, STATUS_OBJECT_TYPE_MISMATCH, STATUS_SUCCESS,

@@ -28,8 +28,12 @@ import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_SHUTDOWN_PRIVILEGE } from "../se/tokenobj";
 import { CmShutdownSystem } from "../cm/cmhive";
 import { FatCleanVolumes } from "../fat/fatdirty";
-import { EPROCESS, PsEndOtherProcesses, PsEndProcessThreads, PsGetCurrentProcess, PsImageFileName } from "./psmain";
-import { NT_SUCCESS, STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD } from "../sdk/ntstatus";
+import { KTHREAD, KeAllocateScratch, KeCurrentThread, KeForEachThread, KeFreeScratch, KeRequestTermination, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
+import {
+  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION, PS_PROCESS_FLAGS_CRITICAL,
+  PsActiveProcessHead, PsGetCurrentProcess, PsImageFileName, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess,
+} from "./psmain";
+import { NT_SUCCESS, STATUS_INVALID_PARAMETER, STATUS_PRIVILEGE_NOT_HELD, STATUS_SYSTEM_SHUTDOWN } from "../sdk/ntstatus";
 
 /** SHUTDOWN_ACTION. */
 export const ShutdownNoReboot: u32 = 0;
@@ -119,4 +123,67 @@ export function NtShutdownSystem(action: u32): u32 {
   }
   while (true) hlt(); // interrupts off: the machine stays here
   return 0;
+}
+
+// ---- The end of every process but the caller ----
+
+/** KeForEachThread's visit for a shutdown: critical or not, `thread` (but not the caller) is asked to end. */
+function PspAskToEndForShutdown(thread: usize, status: usize): void {
+  if (thread == KeCurrentThread) return;
+  changetype<KTHREAD>(thread).CrossThreadFlags &= ~PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
+  KeRequestTermination(thread, <u32>status);
+}
+
+
+/** At most this many processes are ended per round; rounds repeat until none is left. */
+const SHUTDOWN_BATCH: u32 = 32;
+/** EPROCESS.Flags bit (beside PS_PROCESS_FLAGS_CRITICAL): the shutdown has asked it to end. */
+const PSP_PROCESS_ASKED_TO_END: u32 = 0x80000000;
+
+/**
+ * Ends every process but System and the caller (and the caller's other
+ * threads): critical flags cleared, every thread asked to end, each process
+ * waited for (5 s at most: one that will not end does not stop the shutdown;
+ * it is not asked again).
+ * Returns how many processes were ended.
+ */
+export function PsEndOtherProcesses(caller: usize): u32 {
+  const timeout = KeAllocateScratch(8 + SHUTDOWN_BATCH * 4); // +0 the wait's timeout, +8 the batch
+  const batch = timeout + 8;
+  let total: u32 = 0;
+  // The caller's other threads.
+  PsEndProcessThreads(caller);
+  while (true) {
+    let n: u32 = 0;
+    const f = KiLockDispatcher();
+    for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead && n < SHUTDOWN_BATCH; e = load<usize>(e)) {
+      const process = e - EPROCESS_ACTIVE_LINKS;
+      const p = changetype<EPROCESS>(process);
+      if (process == PsInitialSystemProcess || process == caller || p.ActiveThreads == 0) continue;
+      if ((p.Flags & PSP_PROCESS_ASKED_TO_END) != 0) continue; // asked in an earlier round and would not end
+      p.Flags = (p.Flags & ~PS_PROCESS_FLAGS_CRITICAL) | PSP_PROCESS_ASKED_TO_END;
+      PspReferenceProcess(process);
+      store<usize>(batch + (n << 2), process);
+      n++;
+    }
+    KiUnlockDispatcher(f);
+    if (n == 0) break;
+    for (let i: u32 = 0; i < n; i++) PsEndProcessThreads(load<usize>(batch + (i << 2)));
+    for (let i: u32 = 0; i < n; i++) {
+      const process = load<usize>(batch + (i << 2));
+      store<i64>(timeout, -50000000); // 5 s
+      KeWaitForSingleObject(process, timeout);
+      PspDereferenceProcess(process);
+    }
+    total += n;
+  }
+  KeFreeScratch(timeout);
+  return total;
+}
+
+/** Asks every thread of `process` but the current one to end, critical or not. */
+export function PsEndProcessThreads(process: usize): void {
+  const p = changetype<EPROCESS>(process);
+  if (p.ExitStatus == 0 || p.ExitStatus == 0x103) p.ExitStatus = STATUS_SYSTEM_SHUTDOWN;
+  KeForEachThread(process + EPROCESS_THREAD_LIST, PspAskToEndForShutdown, STATUS_SYSTEM_SHUTDOWN);
 }

@@ -34,8 +34,9 @@ import { MmCommitUserPages, MmCopyToUser, MmUserPageFrame } from "../mm/procmm";
 import { MmPageToVirtual } from "../mm/pfn";
 import { MiInsertVad } from "../mm/virtual";
 import {
-  EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspExitThread, PspStartUserThread, PEB_ADDRESS,
+  EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspStartUserThread, PEB_ADDRESS,
 } from "./psmain";
+import { PspExitThread } from "./psexit";
 import { InsertTailList } from "../sdk/list";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { PspSystemDllStart } from "./psdll";

@@ -23,6 +23,7 @@
 // "stuck in service 0x.. after N calls", then "count <number> <calls> <ok> <av>"
 // per service (several per line) and "done N calls S stalls".
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { STATUS_ACCESS_DENIED } from "../../../kernel/sdk/ntstatus";
 import { put, putHex, putDec, flush, say, show, syscall, threadReturned, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory,
   NtQueryVirtualMemory, NtCreateThread, NtTerminateThread, NtClose, NtCreateEvent, NtCreateMutant, NtCreateSemaphore, NtCreateTimer,
   NtCreateDirectoryObject, NtCreateSymbolicLinkObject, NtOpenDirectoryObject, NtOpenProcess, NtOpenThread, NtCreateSection,
@@ -123,8 +124,14 @@ function typeOf(kind: u32): i32 {
 const checkInfo = memory.data(32, 4);
 function harmless(kind: u32, h: u32): bool {
   // A handle value may have been closed and reused for this process or one of its threads: asked, not assumed.
-  if (kind == 0x51) return NtQueryInformationProcess(h, 0, checkInfo, 24, 0) != 0 || load<u32>(checkInfo, 16) != selfPid;
-  if (NtQueryInformationThread(h, 0, checkInfo, 28, 0) != 0) return true;
+  // A handle the query is refused on (granted PROCESS_TERMINATE or THREAD_TERMINATE but no query right)
+  // may still name this process or its main thread: not harmless. Other failures (another type, closed) are.
+  if (kind == 0x51) {
+    const s = NtQueryInformationProcess(h, 0, checkInfo, 24, 0);
+    return s != 0 ? s != STATUS_ACCESS_DENIED : load<u32>(checkInfo, 16) != selfPid;
+  }
+  const s = NtQueryInformationThread(h, 0, checkInfo, 28, 0);
+  if (s != 0) return s != STATUS_ACCESS_DENIED;
   return load<u32>(checkInfo, 8) != selfPid || load<u32>(checkInfo, 12) == victimTid;
 }
 function handle(kind: u32): u32 {
