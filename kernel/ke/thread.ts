@@ -21,7 +21,7 @@ import { KPROCESS } from "./attach";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, UNEXPECTED_KERNEL_MODE_TRAP } from "./bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "./log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PoolTag } from "../ex/pool";
-import { InitializeListHead, InsertHeadList, InsertTailList, IsListEmpty, RemoveEntryList, RemoveHeadList } from "../sdk/list";
+import { InitializeListHead, InsertHeadList, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { STATUS_KERNEL_APC } from "../sdk/ntstatus";
 
 export const MAXIMUM_PRIORITY: u32 = 32;
@@ -232,8 +232,13 @@ function KiSelectReadyThread(minimum: u32): usize {
   if (summary == 0) return 0;
   const p = (<u32>31 - clz<u32>(summary));
   if (p < minimum) return 0;
-  const entry = RemoveHeadList(queueOf(p));
-  if (IsListEmpty(queueOf(p))) KiReadySummary = summary & ~(1 << p);
+  // The queue's first thread, unlinked by hand: the summary bit says the queue has one.
+  const head = queueOf(p);
+  const entry = load<usize>(head);
+  const next = load<usize>(entry);
+  store<usize>(head, next);
+  store<usize>(next, head, 4);
+  if (next == head) KiReadySummary = summary & ~(1 << p);
   return entry - KTHREAD_READY_LINKS;
 }
 
