@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -10,6 +11,13 @@ export default defineConfig({
     pool: 'forks',
     // Two cores here and in CI: boots and builds are CPU-bound.
     maxWorkers: 2,
+    // Each worker process runs file after file (no new process per file): what a
+    // process built or compiled once (the kernel's translation, System32, v86's
+    // wasm, standard machines, boot snapshots) serves every later file in it.
+    // No test file mocks modules or changes process-wide state.
+    isolate: false,
+    // the longest files first (test/durations.json), so the two workers end together
+    sequence: { sequencer: LongestFirst },
     reporters: ['default'],
   },
 });

@@ -15,10 +15,11 @@ import {
   SYNCHRONIZE, FILE_READ_ATTRIBUTES, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_SYNCHRONOUS_IO_NONALERT, STATUS_SUCCESS, STATUS_DISK_FULL,
   STATUS_NOT_IMPLEMENTED,
 } from "./ntapi";
-import { FILE_FS_SIZE_INFORMATION, SIZEOF_FILE_FS_SIZE_INFORMATION } from "../kernel/sdk/fileinfo";
+import { FILE_FS_SIZE_INFORMATION, SIZEOF_FILE_FS_SIZE_INFORMATION, FileFsSizeInformation } from "../kernel/sdk/fileinfo";
 import { SmpMiniNT, SmpPagingFiles } from "./sminit";
 import { SmpNtPath } from "./smexec";
 import { SmpAttributes, SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpParseDecimal, SmpSlot, SmpUnicode, SmpWords } from "./smutil";
+import { SystemBasicInformation } from "../kernel/sdk/sysinfo";
 
 const MEGABYTE: u64 = 0x100000;
 const FUZZ_FACTOR: u64 = 16 * MEGABYTE;        // how much smaller each retry is
@@ -26,7 +27,6 @@ const MINIMUM_TO_KEEP_FREE: u64 = 4 * MEGABYTE; // left free on the volume (NT k
 const MAXIMUM_PAGEFILE_SIZE: u64 = 4095 * MEGABYTE;
 const EMERGENCY_SIZE: u64 = 16 * MEGABYTE;
 const SE_CREATE_PAGEFILE_PRIVILEGE: u32 = 15;
-const FileFsSizeInformation: u32 = 3;
 
 /** Free bytes on drive `letter` (less the reserve), or -1 when it is not a volume. */
 function SmpVolumeFreeSpace(letter: string): i64 {
@@ -106,7 +106,7 @@ export function SmpCreatePagingFiles(): void {
   if (SmpMiniNT) { SmpLog("paging files", "skipped (MiniNT)"); return; }
   RtlAdjustPrivilege(SE_CREATE_PAGEFILE_PRIVILEGE, true, false, SmpSlot());
   const sbi = heap.alloc(44);
-  const ram: u64 = NtQuerySystemInformation(0, sbi, 44, 0) == STATUS_SUCCESS ? <u64>load<u32>(sbi, 12) * <u64>load<u32>(sbi, 8) : 128 * MEGABYTE;
+  const ram: u64 = NtQuerySystemInformation(SystemBasicInformation, sbi, 44, 0) == STATUS_SUCCESS ? <u64>load<u32>(sbi, 12) * <u64>load<u32>(sbi, 8) : 128 * MEGABYTE;
   const made = new Array<string>();
   for (let i = 0; i < SmpPagingFiles.length; i++) {
     const words = SmpWords(SmpPagingFiles[i]);

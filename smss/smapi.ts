@@ -70,6 +70,7 @@ import {
   PORT_MESSAGE_CLIENT_ID,
 } from "../kernel/sdk/lpc";
 import { SmpAttributes, SmpLog, SmpLogFailure, SmpSlot, SmpUnicode } from "./smutil";
+import { ProcessBasicInformation } from "../kernel/sdk/procinfo";
 
 const NotificationEvent: u32 = 0;
 const IMAGE_SUBSYSTEM_NATIVE: u32 = 1;
@@ -292,7 +293,7 @@ function SmpParentOf(pid: u32): u32 {
   store<u32>(parentCid, pid); store<u32>(parentCid, 0, 4);
   if (NtOpenProcess(parentHandle, PROCESS_QUERY_INFORMATION, noAttributes, parentCid) != STATUS_SUCCESS) return 0;
   const h = load<u32>(parentHandle);
-  const status = NtQueryInformationProcess(h, 0, parentInfo, 24, 0);
+  const status = NtQueryInformationProcess(h, ProcessBasicInformation, parentInfo, 24, 0);
   NtClose(h);
   return status == STATUS_SUCCESS ? load<u32>(parentInfo, 20) : 0;
 }
@@ -478,7 +479,7 @@ function SmpApiLoop(parameter: usize): void {
 export function SmpCreateApiPort(): void {
   const pbi = SmpSlot();
   const basic = heap.alloc(24);
-  NtQueryInformationProcess(NtCurrentProcess, 0, basic, 24, 0);
+  NtQueryInformationProcess(NtCurrentProcess, ProcessBasicInformation, basic, 24, 0);
   SmpUniqueProcessId = load<u32>(basic, 16);
   const handle = SmpSlot();
   let status = NtCreatePort(handle, SmpAttributes("\\SmApiPort", 0, 0), SIZEOF_SB_CONNECTION_INFO, SIZEOF_SM_API_MSG, 128 * SIZEOF_SM_API_MSG);

@@ -21,11 +21,10 @@ import {
 import { SmpEnvironmentValues, SmpSessionManagerKey } from "./sminit";
 import { SmpIsText, SmpOpenKey, SmpReadString, SmpTypeName } from "./smreg";
 import { SmpDecimal, SmpHex4, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpString, SmpUnicode } from "./smutil";
+import { SystemBasicInformation, SystemProcessorInformation } from "../kernel/sdk/sysinfo";
 
 const PEB_PROCESS_PARAMETERS: u32 = 0x10;
 const PARAMS_ENVIRONMENT: u32 = 0x48;
-const SystemBasicInformation: u32 = 0;
-const SystemProcessorInformation: u32 = 1;
 
 /** The environment block smss builds (a pointer to it, as the Rtl routines take it). */
 export const SmpEnvironment = SmpSlot();

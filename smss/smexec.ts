@@ -22,14 +22,17 @@ import { SmpBootExecute } from "./sminit";
 import { SmpSetMainThreadWait } from "./smapi";
 import { SmpQueryVariable } from "./smenv";
 import { SmpAttributes, SmpDecimal, SmpEqualNoCase, SmpHex, SmpJoin, SmpLog, SmpLogText, SmpLogFailure, SmpSlot, SmpString, SmpUnicode, SmpWords } from "./smutil";
+import { ProcessBasicInformation } from "../kernel/sdk/procinfo";
+import {
+  RTL_USER_PROCESS_INFORMATION_CLIENT_ID, RTL_USER_PROCESS_INFORMATION_PROCESS, RTL_USER_PROCESS_INFORMATION_SIZE,
+  RTL_USER_PROCESS_INFORMATION_SUBSYSTEM, RTL_USER_PROCESS_INFORMATION_THREAD, SIZEOF_RTL_USER_PROCESS_INFORMATION,
+} from "../kernel/sdk/sm";
 
 export const SMP_DEBUG_FLAG: u32 = 1;
 export const SMP_ASYNC_FLAG: u32 = 2;
 export const SMP_AUTOCHECK_FLAG: u32 = 4;
 
 const IMAGE_SUBSYSTEM_NATIVE: u32 = 1;
-/** RTL_USER_PROCESS_INFORMATION (0x44 bytes): Size, Process, Thread, ClientId, SECTION_IMAGE_INFORMATION. */
-export const RTL_USER_PROCESS_INFORMATION_SIZE: u32 = 0x44;
 
 /** A DOS path's NT path (`C:\x` -> `\??\C:\x`), or "" when it is not a path. */
 export function SmpNtPath(dos: string): string {
@@ -102,18 +105,18 @@ export function SmpExecuteImage(ntPath: string, commandLine: string, suspended: 
     return new SmpProcess(0, 0, 0, status);
   }
   store<u32>(load<usize>(params), debug ? 1 : SmpOwnDebugFlags(), PROCESS_PARAMETERS_DEBUG_FLAGS);
-  const info = heap.alloc(RTL_USER_PROCESS_INFORMATION_SIZE);
-  memory.fill(info, 0, RTL_USER_PROCESS_INFORMATION_SIZE);
-  store<u32>(info, RTL_USER_PROCESS_INFORMATION_SIZE);
+  const info = heap.alloc(SIZEOF_RTL_USER_PROCESS_INFORMATION);
+  memory.fill(info, 0, SIZEOF_RTL_USER_PROCESS_INFORMATION);
+  store<u32>(info + RTL_USER_PROCESS_INFORMATION_SIZE, SIZEOF_RTL_USER_PROCESS_INFORMATION);
   status = RtlCreateUserProcess(image, OBJ_CASE_INSENSITIVE, load<usize>(params), 0, 0, 0, inherit, 0, 0, info);
   RtlDestroyProcessParameters(load<usize>(params));
   if (status != STATUS_SUCCESS) {
     SmpLogFailure("RtlCreateUserProcess", status, ntPath);
     return new SmpProcess(0, 0, 0, status);
   }
-  const process = load<u32>(info, 4), thread = load<u32>(info, 8), pid = load<u32>(info, 12);
-  // SECTION_IMAGE_INFORMATION at +0x14: SubSystemType at +0x10.
-  if (load<u32>(info, 0x14 + 0x10) != IMAGE_SUBSYSTEM_NATIVE) {
+  const process = load<u32>(info + RTL_USER_PROCESS_INFORMATION_PROCESS), thread = load<u32>(info + RTL_USER_PROCESS_INFORMATION_THREAD);
+  const pid = load<u32>(info + RTL_USER_PROCESS_INFORMATION_CLIENT_ID);
+  if (load<u32>(info + RTL_USER_PROCESS_INFORMATION_SUBSYSTEM) != IMAGE_SUBSYSTEM_NATIVE) {
     NtTerminateProcess(process, STATUS_INVALID_IMAGE_FORMAT);
     NtClose(thread); NtClose(process);
     SmpLogFailure("SmpExecuteImage", STATUS_INVALID_IMAGE_FORMAT, ntPath + " is not a native image");
@@ -126,7 +129,7 @@ export function SmpExecuteImage(ntPath: string, commandLine: string, suspended: 
 /** A process's exit status (PROCESS_BASIC_INFORMATION.ExitStatus). */
 export function SmpExitStatus(process: u32): u32 {
   const pbi = heap.alloc(24);
-  NtQueryInformationProcess(process, 0, pbi, 24, 0);
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
   return load<u32>(pbi);
 }
 

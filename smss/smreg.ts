@@ -11,9 +11,10 @@ import {
   STATUS_SUCCESS, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL,
 } from "./ntapi";
 import { SmpAttributes, SmpLog, SmpSlot, SmpStringAt, SmpUnicode, SmpDecimal } from "./smutil";
+import {
+  KeyValueFullInformation, KeyValuePartialInformation, KEY_VALUE_FULL_INFORMATION, KEY_VALUE_PARTIAL_INFORMATION,
+} from "../kernel/sdk/keyinfo";
 
-const KeyValueFullInformation: u32 = 1;
-const KeyValuePartialInformation: u32 = 2;
 
 /** One registry value: its name, type and a private copy of its data. */
 export class SmpValue {
@@ -53,12 +54,12 @@ export function SmpQueryValue(key: u32, name: string): SmpValue | null {
     size = load<u32>(result) + 16;
   }
   if (status != STATUS_SUCCESS) return null;
-  // KEY_VALUE_PARTIAL_INFORMATION: TitleIndex, Type, DataLength, Data.
-  const length = load<u32>(buffer, 8);
+  const info = changetype<KEY_VALUE_PARTIAL_INFORMATION>(buffer);
+  const length = info.DataLength;
   const data = heap.alloc(length + 2);
-  memory.copy(data, buffer + 12, length);
+  memory.copy(data, buffer + offsetof<KEY_VALUE_PARTIAL_INFORMATION>("Data"), length);
   store<u16>(data + length, 0);
-  return new SmpValue(name, load<u32>(buffer, 4), data, length);
+  return new SmpValue(name, info.Type, data, length);
 }
 
 /** Every value of `key`, in the key's order. */
@@ -75,9 +76,9 @@ export function SmpEnumerateValues(key: u32): SmpValue[] {
       size = load<u32>(result) + 16;
     }
     if (status != STATUS_SUCCESS) break;
-    // KEY_VALUE_FULL_INFORMATION: TitleIndex, Type, DataOffset, DataLength, NameLength, Name.
-    const type = load<u32>(buffer, 4), offset = load<u32>(buffer, 8), length = load<u32>(buffer, 12), nameLength = load<u32>(buffer, 16);
-    const name = String.UTF16.decodeUnsafe(buffer + 20, nameLength);
+    const info = changetype<KEY_VALUE_FULL_INFORMATION>(buffer);
+    const type = info.Type, offset = info.DataOffset, length = info.DataLength;
+    const name = String.UTF16.decodeUnsafe(buffer + offsetof<KEY_VALUE_FULL_INFORMATION>("Name"), info.NameLength);
     const data = heap.alloc(length + 2);
     memory.copy(data, buffer + offset, length);
     store<u16>(data + length, 0);

@@ -8,7 +8,7 @@
 // logged and the next one done. Afterwards both values are deleted and the
 // hive flushed, so a second boot does not do them again. MiniNT skips this.
 
-import { FILE_RENAME_INFORMATION } from "../kernel/sdk/fileinfo";
+import { FILE_RENAME_INFORMATION, FileDispositionInformation, FileRenameInformation } from "../kernel/sdk/fileinfo";
 import {
   NtClose, NtOpenFile, NtSetInformationFile, NtDeleteValueKey, NtFlushKey,
   DELETE, SYNCHRONIZE, FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_SHARE_DELETE, FILE_SYNCHRONOUS_IO_NONALERT, FILE_OPEN_FOR_BACKUP_INTENT,
@@ -17,8 +17,6 @@ import {
 import { SmpMiniNT, SmpRenames, SmpRenames2, SmpSessionManagerKey } from "./sminit";
 import { SmpAttributes, SmpDecimal, SmpLog, SmpLogFailure, SmpSlot, SmpUnicode } from "./smutil";
 
-const FileRenameInformation: u32 = 10;
-const FileDispositionInformation: u32 = 13;
 
 /** One pair: 0 when done, else the status (already logged). */
 function SmpProcessFileRename(source: string, target: string): u32 {

@@ -51,13 +51,13 @@ import { SmpExecuteImage, SmpExitStatus } from "./smexec";
 import { NtTerminateProcess } from "./ntapi";
 import { SmpFatal, SmpTerminate } from "./smfail";
 import { SmpAttributes, SmpDecimal, SmpHex, SmpLog, SmpLogFailure, SmpSlot } from "./smutil";
+import { SystemProcessInformation } from "../kernel/sdk/sysinfo";
+import { ProcessBreakOnTermination } from "../kernel/sdk/procinfo";
 
 export const SMSS_PATH = "\\SystemRoot\\System32\\smss.exe";
 const SynchronizationEvent: u32 = 1;
 const NotificationEvent: u32 = 0;
 const WaitAny: u32 = 1;
-const SystemProcessInformation: u32 = 5;
-const ProcessBreakOnTermination: u32 = 29;
 // SYSTEM_PROCESS_INFORMATION (kernel/sdk/sysinfo.ts): the fields read here.
 const SPI_NEXT: u32 = 0x00, SPI_PID: u32 = 0x44, SPI_PARENT: u32 = 0x48;
 

@@ -51,10 +51,10 @@ import { SmpStartSessions } from "./smsessn";
 import { SmpSessionMain } from "./smsubsys";
 import { SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpWords } from "./smutil";
 import { SmpInstallExceptionFilter } from "./smfail";
+import { ProcessBasicInformation, ProcessBasePriority } from "../kernel/sdk/procinfo";
 /** The top-level exception filter (smfail.ts), exported so that the linker can give its address. */
 export { SmpUnhandledExceptionFilter } from "./smfail";
 
-const ProcessBasePriority: u32 = 5;
 const SMSS_BASE_PRIORITY: u32 = 11;
 
 let SmpCopyInitialCommand = "";
@@ -86,7 +86,7 @@ function parseHex(s: string): i64 {
 /** Start: critical process and main thread, base priority 11. */
 function SmpStart(): void {
   const pbi = heap.alloc(24);
-  NtQueryInformationProcess(NtCurrentProcess, 0, pbi, 24, 0);
+  NtQueryInformationProcess(NtCurrentProcess, ProcessBasicInformation, pbi, 24, 0);
   let status = RtlSetProcessIsCritical(true, 0, false);
   if (status != STATUS_SUCCESS) SmpLogFailure("RtlSetProcessIsCritical", status, "");
   const thread = RtlSetThreadIsCritical(true, 0, false);

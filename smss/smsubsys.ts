@@ -28,10 +28,8 @@ import { SmpExpand, SmpInheritEnvironment } from "./smenv";
 import { SmpExecuteImage, SmpExitStatus, SmpFindImage } from "./smexec";
 import { SmpSetSessionObjectDirectories } from "./smdevmap";
 import { SmpDecimal, SmpEqualNoCase, SmpHex, SmpLog, SmpLogText, SmpSlot, SmpUnicode, SmpWords } from "./smutil";
-
-const SystemExtendServiceTableInformation: u32 = 38;
-const STATUS_IMAGE_ALREADY_LOADED: u32 = 0xC000010E;
-const SystemSessionCreate: u32 = 47;
+import { SystemExtendServiceTableInformation, SystemSessionCreate } from "../kernel/sdk/sysinfo";
+import { STATUS_IMAGE_ALREADY_LOADED } from "../kernel/sdk/ntstatus";
 const SE_LOAD_DRIVER_PRIVILEGE: u32 = 10;
 const WaitAny: u32 = 1;
 /** NT loads this path whatever Kmode's value says (the value only has to be there). */

@@ -1,19 +1,34 @@
 // Before any test file runs (once per `vitest run`, in the main process): the
-// kernel's AssemblyScript compile and System32's images, so the two workers
-// find them in build/cache and build/system32 instead of both making them at
-// once. A failure here is not the tests' business: the files that need the
-// build report it themselves.
-import { buildKernel } from '../scripts/build.ts';
-import { system32Files } from '../images/system32.ts';
+// kernels' AssemblyScript compiles (product, chaos, self-test) and System32's
+// images, so the two workers find them in build/cache and build/system32
+// instead of both making them at once. The two parts run in two processes at
+// once (test/prebuild.ts), one per core. A failure here is not the tests'
+// business: the files that need the build report it themselves.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from '../scripts/build.ts';
+
+function part(name: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'prebuild.ts'), name], {
+      cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', (e) => resolve(e.message));
+    child.on('close', (code) => {
+      if (process.env.PREBUILD_LOG && err) process.stderr.write(err);
+      resolve(code === 0 ? undefined : (err.trim().split('\n').find((l) => /error|Error/.test(l)) ?? `exit code ${code}`));
+    });
+  });
+}
 
 export default async function setup(): Promise<void> {
   const t0 = performance.now();
-  try {
-    await buildKernel({ write: false });
-    await system32Files();
-  } catch (err) {
-    console.error(`globalsetup: the build failed (${(err as Error).message.split('\n')[0]}); each test file builds for itself`);
+  const failures = (await Promise.all(['kernels', 'system32'].map(part))).filter(Boolean);
+  if (failures.length) {
+    console.error(`globalsetup: the build failed (${failures.join('; ')}); each test file builds for itself`);
     return;
   }
-  if (process.env.PREBUILD_LOG) console.error(`globalsetup: kernel and System32 built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (process.env.PREBUILD_LOG) console.error(`globalsetup: kernels and System32 built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }

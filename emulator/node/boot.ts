@@ -280,6 +280,16 @@ export function v86WasmPath(): string {
   return wasmPathCache;
 }
 
+// v86.wasm (2 MB) compiled once per process: every boot instantiates the same
+// WebAssembly.Module (with V8's optimised code for it) instead of reading and
+// compiling the file again. A module that fails to compile falls back to v86's
+// own loader (which then tries v86-fallback.wasm).
+let v86Module: Promise<WebAssembly.Module | undefined> | undefined;
+function v86CompiledModule(): Promise<WebAssembly.Module | undefined> {
+  v86Module ??= readFile(v86WasmPath()).then((bytes) => WebAssembly.compile(bytes), () => undefined).catch(() => undefined);
+  return v86Module;
+}
+
 async function bytesOf(x: Uint8Array | string): Promise<Uint8Array> {
   return typeof x === 'string' ? new Uint8Array(await readFile(x)) : x;
 }
@@ -383,6 +393,8 @@ export async function boot(opts: BootOptions): Promise<BootResult> {
   if ((opts.snapshot || opts.restore !== undefined) && !disk) throw new Error('snapshot and restore need a disk image (v86 0.5 cannot restore a machine without one)');
   const restore = opts.restore !== undefined ? await restoreState(opts.restore) : undefined;
   if (restore) config.initial_state = { buffer: restore.state };
+  const v86wasm = await v86CompiledModule();
+  if (v86wasm) config.wasm_fn = async (imports: WebAssembly.Imports) => (await WebAssembly.instantiate(v86wasm, imports)).exports;
   const monitor = new SerialMonitor(opts.until);
   const bootLog = new BootLog();
   // every serial byte, also after the end is decided (for the snapshot's log)

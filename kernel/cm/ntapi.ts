@@ -37,6 +37,12 @@ import {
   STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER, STATUS_KEY_DELETED, STATUS_NO_MORE_ENTRIES,
   STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import {
+  KEY_BASIC_INFORMATION, KEY_CACHED_INFORMATION, KEY_FULL_INFORMATION, KEY_NAME_INFORMATION, KEY_NODE_INFORMATION,
+  KEY_VALUE_BASIC_INFORMATION, KEY_VALUE_FULL_INFORMATION, KEY_VALUE_PARTIAL_INFORMATION, KeyBasicInformation,
+  KeyCachedInformation, KeyFullInformation, KeyNameInformation, KeyNodeInformation, KeyValueBasicInformation,
+  KeyValueFullInformation, KeyValuePartialInformation, SIZEOF_KEY_CACHED_INFORMATION,
+} from "../sdk/keyinfo";
 
 // ---- a service's context block ----
 const X_CAPTURE: u32 = 0;    // 8: captured OBJECT_ATTRIBUTES
@@ -230,12 +236,6 @@ export function NtDeleteKey(keyHandle: u32): u32 {
 
 // ---- key information ----
 
-export const KeyBasicInformation: u32 = 0;
-export const KeyNodeInformation: u32 = 1;
-export const KeyFullInformation: u32 = 2;
-export const KeyNameInformation: u32 = 3;
-export const KeyCachedInformation: u32 = 4;
-
 /** The longest subkey name, subkey class, value name and value data of `key` (bytes), at `out`. */
 function CmpMaxima(key: usize, out: usize): void {
   const k = CmKey(key);
@@ -279,64 +279,72 @@ function CmpBuildKeyInformation(context: usize, key: usize, informationClass: u3
   const maxima = memory.data(16, 4); // callers hold the tree's lock (interrupts off) across its use
   switch (informationClass) {
     case KeyBasicInformation: {
-      const info = CmpInfoBuffer(context, 16 + k.NameLength);
+      const fixed = <u32>offsetof<KEY_BASIC_INFORMATION>("Name");
+      const info = CmpInfoBuffer(context, fixed + k.NameLength);
       if (info == 0) return 0xFFFFFFFF;
-      store<u64>(info, k.LastWriteTime);
-      store<u32>(info + 8, k.TitleIndex);
-      store<u32>(info + 12, k.NameLength);
-      memory.copy(info + 16, k.Name, k.NameLength);
-      return 16;
+      const r = changetype<KEY_BASIC_INFORMATION>(info);
+      r.LastWriteTime = <i64>k.LastWriteTime;
+      r.TitleIndex = k.TitleIndex;
+      r.NameLength = k.NameLength;
+      memory.copy(info + fixed, k.Name, k.NameLength);
+      return fixed;
     }
     case KeyNodeInformation: {
-      const info = CmpInfoBuffer(context, 24 + k.NameLength + k.ClassLength);
+      const fixed = <u32>offsetof<KEY_NODE_INFORMATION>("Name");
+      const info = CmpInfoBuffer(context, fixed + k.NameLength + k.ClassLength);
       if (info == 0) return 0xFFFFFFFF;
-      store<u64>(info, k.LastWriteTime);
-      store<u32>(info + 8, k.TitleIndex);
-      store<u32>(info + 12, k.ClassLength != 0 ? 24 + k.NameLength : 0xFFFFFFFF);
-      store<u32>(info + 16, k.ClassLength);
-      store<u32>(info + 20, k.NameLength);
-      memory.copy(info + 24, k.Name, k.NameLength);
-      if (k.ClassLength != 0) memory.copy(info + 24 + k.NameLength, k.Class, k.ClassLength);
-      return 24;
+      const r = changetype<KEY_NODE_INFORMATION>(info);
+      r.LastWriteTime = <i64>k.LastWriteTime;
+      r.TitleIndex = k.TitleIndex;
+      r.ClassOffset = k.ClassLength != 0 ? fixed + k.NameLength : 0xFFFFFFFF;
+      r.ClassLength = k.ClassLength;
+      r.NameLength = k.NameLength;
+      memory.copy(info + fixed, k.Name, k.NameLength);
+      if (k.ClassLength != 0) memory.copy(info + fixed + k.NameLength, k.Class, k.ClassLength);
+      return fixed;
     }
     case KeyFullInformation: {
-      const info = CmpInfoBuffer(context, 44 + k.ClassLength);
+      const fixed = <u32>offsetof<KEY_FULL_INFORMATION>("Class");
+      const info = CmpInfoBuffer(context, fixed + k.ClassLength);
       if (info == 0) return 0xFFFFFFFF;
       CmpMaxima(key, maxima);
-      store<u64>(info, k.LastWriteTime);
-      store<u32>(info + 8, k.TitleIndex);
-      store<u32>(info + 12, k.ClassLength != 0 ? 44 : 0xFFFFFFFF);
-      store<u32>(info + 16, k.ClassLength);
-      store<u32>(info + 20, k.SubKeyCount);
-      store<u32>(info + 24, load<u32>(maxima));
-      store<u32>(info + 28, load<u32>(maxima, 4));
-      store<u32>(info + 32, k.ValueCount);
-      store<u32>(info + 36, load<u32>(maxima, 8));
-      store<u32>(info + 40, load<u32>(maxima, 12));
-      if (k.ClassLength != 0) memory.copy(info + 44, k.Class, k.ClassLength);
-      return 44;
+      const r = changetype<KEY_FULL_INFORMATION>(info);
+      r.LastWriteTime = <i64>k.LastWriteTime;
+      r.TitleIndex = k.TitleIndex;
+      r.ClassOffset = k.ClassLength != 0 ? fixed : 0xFFFFFFFF;
+      r.ClassLength = k.ClassLength;
+      r.SubKeys = k.SubKeyCount;
+      r.MaxNameLen = load<u32>(maxima);
+      r.MaxClassLen = load<u32>(maxima, 4);
+      r.Values = k.ValueCount;
+      r.MaxValueNameLen = load<u32>(maxima, 8);
+      r.MaxValueDataLen = load<u32>(maxima, 12);
+      if (k.ClassLength != 0) memory.copy(info + fixed, k.Class, k.ClassLength);
+      return fixed;
     }
     case KeyNameInformation: {
+      const fixed = <u32>offsetof<KEY_NAME_INFORMATION>("Name");
       const length = CmpFullNameLength(key);
-      const info = CmpInfoBuffer(context, 4 + length);
+      const info = CmpInfoBuffer(context, fixed + length);
       if (info == 0) return 0xFFFFFFFF;
-      store<u32>(info, length);
-      CmpWriteFullName(key, info + 4 + length);
-      return 4;
+      changetype<KEY_NAME_INFORMATION>(info).NameLength = length;
+      CmpWriteFullName(key, info + fixed + length);
+      return fixed;
     }
     case KeyCachedInformation: {
-      const info = CmpInfoBuffer(context, 40);
+      const info = CmpInfoBuffer(context, SIZEOF_KEY_CACHED_INFORMATION);
       if (info == 0) return 0xFFFFFFFF;
       CmpMaxima(key, maxima);
-      store<u64>(info, k.LastWriteTime);
-      store<u32>(info + 8, k.TitleIndex);
-      store<u32>(info + 12, k.SubKeyCount);
-      store<u32>(info + 16, load<u32>(maxima));
-      store<u32>(info + 20, k.ValueCount);
-      store<u32>(info + 24, load<u32>(maxima, 8));
-      store<u32>(info + 28, load<u32>(maxima, 12));
-      store<u32>(info + 32, k.NameLength);
-      return 40;
+      const r = changetype<KEY_CACHED_INFORMATION>(info);
+      r.LastWriteTime = <i64>k.LastWriteTime;
+      r.TitleIndex = k.TitleIndex;
+      r.SubKeys = k.SubKeyCount;
+      r.MaxNameLen = load<u32>(maxima);
+      r.Values = k.ValueCount;
+      r.MaxValueNameLen = load<u32>(maxima, 8);
+      r.MaxValueDataLen = load<u32>(maxima, 12);
+      r.NameLength = k.NameLength;
+      return SIZEOF_KEY_CACHED_INFORMATION;
     }
   }
   return 0;
@@ -391,40 +399,42 @@ export function NtEnumerateKey(keyHandle: u32, index: u32, informationClass: u32
 
 // ---- values ----
 
-export const KeyValueBasicInformation: u32 = 0;
-export const KeyValueFullInformation: u32 = 1;
-export const KeyValuePartialInformation: u32 = 2;
-
 function CmpBuildValueInformation(context: usize, value: usize, informationClass: u32): u32 {
   const v = changetype<CM_VALUE>(value);
   switch (informationClass) {
     case KeyValueBasicInformation: {
-      const info = CmpInfoBuffer(context, 12 + v.NameLength);
+      const fixed = <u32>offsetof<KEY_VALUE_BASIC_INFORMATION>("Name");
+      const info = CmpInfoBuffer(context, fixed + v.NameLength);
       if (info == 0) return 0xFFFFFFFF;
-      store<u32>(info + 4, v.Type);
-      store<u32>(info + 8, v.NameLength);
-      memory.copy(info + 12, CmValueName(value), v.NameLength);
-      return 12;
+      const r = changetype<KEY_VALUE_BASIC_INFORMATION>(info);
+      r.Type = v.Type;
+      r.NameLength = v.NameLength;
+      memory.copy(info + fixed, CmValueName(value), v.NameLength);
+      return fixed;
     }
     case KeyValueFullInformation: {
-      const dataOffset = (20 + v.NameLength + 3) & ~3;
+      const fixed = <u32>offsetof<KEY_VALUE_FULL_INFORMATION>("Name");
+      const dataOffset = (fixed + v.NameLength + 3) & ~3;
       const info = CmpInfoBuffer(context, dataOffset + v.DataLength);
       if (info == 0) return 0xFFFFFFFF;
-      store<u32>(info + 4, v.Type);
-      store<u32>(info + 8, dataOffset);
-      store<u32>(info + 12, v.DataLength);
-      store<u32>(info + 16, v.NameLength);
-      memory.copy(info + 20, CmValueName(value), v.NameLength);
+      const r = changetype<KEY_VALUE_FULL_INFORMATION>(info);
+      r.Type = v.Type;
+      r.DataOffset = dataOffset;
+      r.DataLength = v.DataLength;
+      r.NameLength = v.NameLength;
+      memory.copy(info + fixed, CmValueName(value), v.NameLength);
       memory.copy(info + dataOffset, CmValueData(value), v.DataLength);
-      return 20;
+      return fixed;
     }
     case KeyValuePartialInformation: {
-      const info = CmpInfoBuffer(context, 12 + v.DataLength);
+      const fixed = <u32>offsetof<KEY_VALUE_PARTIAL_INFORMATION>("Data");
+      const info = CmpInfoBuffer(context, fixed + v.DataLength);
       if (info == 0) return 0xFFFFFFFF;
-      store<u32>(info + 4, v.Type);
-      store<u32>(info + 8, v.DataLength);
-      memory.copy(info + 12, CmValueData(value), v.DataLength);
-      return 12;
+      const r = changetype<KEY_VALUE_PARTIAL_INFORMATION>(info);
+      r.Type = v.Type;
+      r.DataLength = v.DataLength;
+      memory.copy(info + fixed, CmValueData(value), v.DataLength);
+      return fixed;
     }
   }
   return 0;

@@ -6,12 +6,7 @@
 // without ReplaceIfExists in the write order fatdir.ts describes.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import {
-  FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_VALID_SET_FLAGS, FILE_OBJECT, FileAllInformation,
-  FileAllocationInformation, FileAttributeTagInformation, FileBasicInformation, FileDispositionInformation,
-  FileEndOfFileInformation, FileInternalInformation, FileNameInformation, FileNetworkOpenInformation, FileRenameInformation,
-  FileStandardInformation, IO_PAGING_FILE, IRP,
-} from "../io/iop";
+import { FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_VALID_SET_FLAGS, FILE_OBJECT, IO_PAGING_FILE, IRP } from "../io/iop";
 import {
   FAT_TAG, FatAcquireVolume, FatCacheRead, FatCacheReadStatus, FatCacheWrite, FatClusterSector, FatReleaseVolume,
   NtToFatDateTime, VCB,
@@ -30,7 +25,10 @@ import { ATTR_DIRECTORY, ATTR_READ_ONLY, FAT_DIRENT } from "../sdk/fat";
 import {
   FILE_ALL_INFORMATION, FILE_ATTRIBUTE_TAG_INFORMATION, FILE_BASIC_INFORMATION, FILE_DISPOSITION_INFORMATION,
   FILE_END_OF_FILE_INFORMATION, FILE_INTERNAL_INFORMATION, FILE_NAME_INFORMATION, FILE_NETWORK_OPEN_INFORMATION,
-  FILE_STANDARD_INFORMATION, SIZEOF_FILE_BASIC_INFORMATION, SIZEOF_FILE_NETWORK_OPEN_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION,
+  FILE_STANDARD_INFORMATION, SIZEOF_FILE_BASIC_INFORMATION, SIZEOF_FILE_NETWORK_OPEN_INFORMATION,
+  SIZEOF_FILE_STANDARD_INFORMATION, FileAllInformation, FileAllocationInformation, FileAttributeTagInformation,
+  FileBasicInformation, FileDispositionInformation, FileEndOfFileInformation, FileInternalInformation, FileNameInformation,
+  FileNetworkOpenInformation, FileRenameInformation, FileStandardInformation,
 } from "../sdk/fileinfo";
 import { UNICODE_STRING } from "../sdk/ntdef";
 import {

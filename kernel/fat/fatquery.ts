@@ -9,11 +9,7 @@
 import { FatRereadDirtyState } from "./fatdirty";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
-import {
-  FILE_ATTRIBUTE_NORMAL, FILE_OBJECT, FileBothDirectoryInformation, FileDirectoryInformation,
-  FileFsAttributeInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation,
-  FileFullDirectoryInformation, FileNamesInformation, IRP, SL_RESTART_SCAN, SL_RETURN_SINGLE_ENTRY,
-} from "../io/iop";
+import { FILE_ATTRIBUTE_NORMAL, FILE_OBJECT, IRP, SL_RESTART_SCAN, SL_RETURN_SINGLE_ENTRY } from "../io/iop";
 import { FAT_FREE_UNKNOWN, FAT_TAG, FatAcquireVolume, FatDropCache, FatFlushDisk, FatFreeClusters, FatReleaseVolume, FatRereadVolume, SECTOR, VCB, VcbLabel } from "./fatvol";
 import { DISK_EXTENSION } from "../io/disk";
 import { DEVICE_OBJECT } from "../io/iop";
@@ -27,7 +23,9 @@ import {
   FILE_BASIC_INFORMATION, FILE_BOTH_DIR_INFORMATION, FILE_DIRECTORY_INFORMATION, FILE_FS_ATTRIBUTE_INFORMATION,
   FILE_FS_FULL_SIZE_INFORMATION, FILE_FS_SIZE_INFORMATION, FILE_FS_VOLUME_INFORMATION, FILE_FULL_DIR_INFORMATION,
   FILE_CASE_PRESERVED_NAMES, FILE_NAMES_INFORMATION, FILE_UNICODE_ON_DISK, SIZEOF_FILE_FS_FULL_SIZE_INFORMATION,
-  SIZEOF_FILE_FS_SIZE_INFORMATION,
+  SIZEOF_FILE_FS_SIZE_INFORMATION, FileBothDirectoryInformation, FileDirectoryInformation, FileFsAttributeInformation,
+  FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation, FileFullDirectoryInformation,
+  FileNamesInformation,
 } from "../sdk/fileinfo";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_BUFFER_OVERFLOW, STATUS_INSUFFICIENT_RESOURCES,

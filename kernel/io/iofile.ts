@@ -12,11 +12,12 @@ import { IoTransferFile } from "./iofunc";
 import { IopProcessDeferredCloses } from "./iomgr";
 import {
   FILE_OPEN, FILE_OPEN_IF, FILE_OVERWRITE_IF, FILE_NON_DIRECTORY_FILE, FILE_READ_DATA, FILE_SHARE_READ, FILE_WRITE_DATA,
-  FILE_WRITE_THROUGH, FILE_READ_ATTRIBUTES, FileStandardInformation, IRP_MJ_FLUSH_BUFFERS,
-  IRP_MJ_QUERY_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, FileEndOfFileInformation, FileDispositionInformation,
+  FILE_WRITE_THROUGH, FILE_READ_ATTRIBUTES, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_READ,
+  IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE,
 } from "./iop";
 import { NT_SUCCESS, STATUS_FILE_INVALID, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_NAME_INVALID } from "../sdk/ntstatus";
 import { OBJ_CASE_INSENSITIVE, UNICODE_STRING } from "../sdk/ntdef";
+import { FileStandardInformation, FileEndOfFileInformation, FileDispositionInformation } from "../sdk/fileinfo";
 
 const TAG: u32 = 0x6C466F49; // 'IoFl'
 // A block: +0 UNICODE_STRING, +8 OBJECT_ATTRIBUTES (24), +32 file, +36 information, +40 FILE_STANDARD_INFORMATION (24)

@@ -15,7 +15,18 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
-import { FILE_ALL_INFORMATION } from "../sdk/fileinfo";
+import {
+  FILE_ALL_INFORMATION, FileAccessInformation, FileAlignmentInformation, FileAllocationInformation, FileAllInformation,
+  FileAttributeTagInformation, FileBasicInformation, FileBothDirectoryInformation, FileDirectoryInformation,
+  FileDispositionInformation, FileEaInformation, FileEndOfFileInformation, FileFsAttributeInformation,
+  FileFsDeviceInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation,
+  FileFullDirectoryInformation, FileInternalInformation, FileModeInformation, FileNameInformation, FileNamesInformation,
+  FileNetworkOpenInformation, FilePositionInformation, FileRenameInformation, FileStandardInformation,
+  FILE_DISPOSITION_INFORMATION, FILE_END_OF_FILE_INFORMATION, FILE_POSITION_INFORMATION, FILE_RENAME_INFORMATION,
+  SIZEOF_FILE_BASIC_INFORMATION, FILE_ATTRIBUTE_TAG_INFORMATION, FILE_INTERNAL_INFORMATION,
+  SIZEOF_FILE_STANDARD_INFORMATION, SIZEOF_FILE_NETWORK_OPEN_INFORMATION, SIZEOF_FILE_FS_SIZE_INFORMATION,
+  SIZEOF_FILE_FS_FULL_SIZE_INFORMATION,
+} from "../sdk/fileinfo";
 import { KeSetEvent, KeResetEvent } from "../ke/wait";
 import { ExEventObjectType } from "../ex/sync";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
@@ -26,16 +37,9 @@ import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IopProcessDef
 import { IoFileInformation } from "./create";
 import {
   DEVICE_OBJECT, FILE_APPEND_DATA, FILE_OBJECT, FILE_READ_ATTRIBUTES, FILE_READ_DATA, FILE_WRITE_ATTRIBUTES, FO_VOLUME_OPEN,
-  FILE_WRITE_DATA, FileAccessInformation, FileAlignmentInformation, FileAllocationInformation, FileAllInformation,
-  FileAttributeTagInformation, FileBasicInformation, FileBothDirectoryInformation, FileDirectoryInformation,
-  FileDispositionInformation, FileEaInformation, FileEndOfFileInformation, FileFsAttributeInformation,
-  FileFsDeviceInformation, FileFsFullSizeInformation, FileFsSizeInformation, FileFsVolumeInformation,
-  FileFullDirectoryInformation, FileInternalInformation, FileModeInformation, FileNameInformation,
-  FileNamesInformation, FileNetworkOpenInformation, FilePositionInformation, FileRenameInformation,
-  FileStandardInformation, FileObjectName, FO_SYNCHRONOUS_IO, IO_BUFFER_TAG, IRP, IRP_MJ_DEVICE_CONTROL,
-  IRP_MJ_DIRECTORY_CONTROL, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION,
-  IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ, IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, SL_RESTART_SCAN,
-  SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED, IO_PAGING_FILE, IRP_PAGING_IO,
+  FILE_WRITE_DATA, FileObjectName, FO_SYNCHRONOUS_IO, IO_BUFFER_TAG, IRP, IRP_MJ_DEVICE_CONTROL, IRP_MJ_DIRECTORY_CONTROL,
+  IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ,
+  IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE, SL_RESTART_SCAN, SL_RETURN_SINGLE_ENTRY, FILE_DEVICE_IS_MOUNTED, IO_PAGING_FILE,
 } from "./iop";
 import {
   NT_SUCCESS, STATUS_ACCESS_DENIED, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_OVERFLOW,
@@ -96,29 +100,12 @@ function IopEndService(file: usize, context: usize, status: u32): u32 {
 /**
  * Reads or writes `length` bytes of kernel memory at `offset` of `file`
  * (offset 0xFFFFFFFF_FFFFFFFF with a write: at the end of the file). The
- * bytes moved go to `information`.
+ * bytes moved go to `information` (when not 0). `paging`: paging I/O on the
+ * paging file (whole sectors), as the memory manager pages to it.
  */
-export function IoTransferFile(file: usize, major: u32, offset: u64, buffer: usize, length: u32, information: usize): u32 {
-  return IoTransfer(changetype<FILE_OBJECT>(file).DeviceObject, file, major, offset, buffer, length, information);
-}
-
-/**
- * Paging I/O (IRP_PAGING_IO): reads or writes `length` bytes (whole
- * sectors) of kernel memory at `offset` of the paging file `file`, as the
- * memory manager pages to it. Returns the file system's status.
- */
-export function IoPagingTransfer(file: usize, write: bool, offset: u64, buffer: usize, length: u32): u32 {
-  const irp = IoAllocateIrp(write ? IRP_MJ_WRITE : IRP_MJ_READ, changetype<FILE_OBJECT>(file).DeviceObject, file);
-  if (irp == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  const i = changetype<IRP>(irp);
-  i.Buffer = buffer;
-  i.Length = length;
-  i.ByteOffsetLow = <u32>offset;
-  i.ByteOffsetHigh = <u32>(offset >> 32);
-  i.P1 = IRP_PAGING_IO;
-  const status = IoCallDriver(irp);
-  IoFreeIrp(irp);
-  return status;
+export function IoTransferFile(file: usize, major: u32, offset: u64, buffer: usize, length: u32, information: usize,
+                               paging: bool = false): u32 {
+  return IoTransfer(changetype<FILE_OBJECT>(file).DeviceObject, file, major, offset, buffer, length, information, paging);
 }
 
 /**
@@ -322,18 +309,18 @@ export function NtWriteFile(fileHandle: u32, event: u32, apcRoutine: usize, apcC
 /** The fixed size of each FILE_INFORMATION_CLASS structure (0: not a class we serve). */
 function IopQueryInformationSize(informationClass: u32): u32 {
   switch (informationClass) {
-    case FileBasicInformation: return 40;
-    case FileStandardInformation: return 24;
-    case FileInternalInformation: return 8;
+    case FileBasicInformation: return SIZEOF_FILE_BASIC_INFORMATION;
+    case FileStandardInformation: return SIZEOF_FILE_STANDARD_INFORMATION;
+    case FileInternalInformation: return <u32>offsetof<FILE_INTERNAL_INFORMATION>();
     case FileEaInformation: return 4;
     case FileAccessInformation: return 4;
     case FileNameInformation: return 8;         // FileNameLength and the first WCHAR (padded)
-    case FilePositionInformation: return 8;
+    case FilePositionInformation: return <u32>offsetof<FILE_POSITION_INFORMATION>();
     case FileModeInformation: return 4;
     case FileAlignmentInformation: return 4;
     case FileAllInformation: return 104;
-    case FileNetworkOpenInformation: return 56;
-    case FileAttributeTagInformation: return 8;
+    case FileNetworkOpenInformation: return SIZEOF_FILE_NETWORK_OPEN_INFORMATION;
+    case FileAttributeTagInformation: return <u32>offsetof<FILE_ATTRIBUTE_TAG_INFORMATION>();
     default: return 0;
   }
 }
@@ -404,12 +391,12 @@ export function NtQueryInformationFile(fileHandle: u32, ioStatusBlock: usize, fi
 
 function IopSetInformationSize(informationClass: u32): u32 {
   switch (informationClass) {
-    case FileBasicInformation: return 40;
-    case FileRenameInformation: return 12;      // ReplaceIfExists, RootDirectory, FileNameLength (+ the name)
-    case FileDispositionInformation: return 1;
-    case FilePositionInformation: return 8;
-    case FileAllocationInformation: return 8;
-    case FileEndOfFileInformation: return 8;
+    case FileBasicInformation: return SIZEOF_FILE_BASIC_INFORMATION;
+    case FileRenameInformation: return <u32>offsetof<FILE_RENAME_INFORMATION>("FileName"); // (+ the name)
+    case FileDispositionInformation: return <u32>offsetof<FILE_DISPOSITION_INFORMATION>();
+    case FilePositionInformation: return <u32>offsetof<FILE_POSITION_INFORMATION>();
+    case FileAllocationInformation: return 8;   // FILE_ALLOCATION_INFORMATION: one LARGE_INTEGER
+    case FileEndOfFileInformation: return <u32>offsetof<FILE_END_OF_FILE_INFORMATION>();
     case FileModeInformation: return 4;
     default: return 0;
   }
@@ -435,10 +422,12 @@ function IopSetAccess(informationClass: u32): u32 {
  * a bare name stays in the file's directory.
  */
 function IopResolveRenameTarget(file: usize, information: usize, length: u32, context: usize, target: usize): u32 {
-  const nameLength = load<u32>(information, 8);
-  if (nameLength == 0 || (nameLength & 1) != 0 || nameLength > length - 12 || nameLength > 0xFFF0) return STATUS_INVALID_PARAMETER;
-  const name = information + 12;
-  const root = load<u32>(information, 4);
+  const rename = changetype<FILE_RENAME_INFORMATION>(information);
+  const fixed = <u32>offsetof<FILE_RENAME_INFORMATION>("FileName");
+  const nameLength = rename.FileNameLength;
+  if (nameLength == 0 || (nameLength & 1) != 0 || nameLength > length - fixed || nameLength > 0xFFF0) return STATUS_INVALID_PARAMETER;
+  const name = information + fixed;
+  const root = rename.RootDirectory;
   const f = changetype<FILE_OBJECT>(file);
   const absolute = load<u16>(name) == 0x5C;
   if (absolute || root != 0) {
@@ -517,7 +506,7 @@ export function NtSetInformationFile(fileHandle: u32, ioStatusBlock: usize, file
         else {
           const i = changetype<IRP>(irp);
           i.P0 = informationClass;
-          i.P1 = <u32>load<u8>(kernel); // ReplaceIfExists
+          i.P1 = <u32>changetype<FILE_RENAME_INFORMATION>(kernel).ReplaceIfExists;
           i.P2 = context + 8;           // the target path on the volume
           i.Buffer = kernel;
           i.Length = length;
@@ -598,10 +587,10 @@ export function NtQueryDirectoryFile(fileHandle: u32, eventHandle: u32, apcRouti
 function IopVolumeInformationSize(informationClass: u32): u32 {
   switch (informationClass) {
     case FileFsVolumeInformation: return 18;
-    case FileFsSizeInformation: return 24;
+    case FileFsSizeInformation: return SIZEOF_FILE_FS_SIZE_INFORMATION;
     case FileFsDeviceInformation: return 8;
     case FileFsAttributeInformation: return 12;
-    case FileFsFullSizeInformation: return 32;
+    case FileFsFullSizeInformation: return SIZEOF_FILE_FS_FULL_SIZE_INFORMATION;
     default: return 0;
   }
 }

@@ -36,9 +36,9 @@ import {
 } from "../ob/obp";
 import {
   DEVICE_OBJECT, DriverMajorFunction, FILE_ALL_ACCESS, FILE_GENERIC_EXECUTE, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
-  FILE_OBJECT, FileObjectName, FO_OPENED, FO_VOLUME_OPEN, IO_EXTENSION_TAG, IO_IRP_TAG, IO_NAME_TAG, IRP,
-  IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_MAXIMUM_FUNCTION, PDRIVER_DISPATCH, SIZEOF_DEVICE_OBJECT, SIZEOF_DRIVER_OBJECT,
-  SIZEOF_FILE_OBJECT, SIZEOF_IRP,
+  FILE_OBJECT, FileObjectName, FO_OPENED, FO_VOLUME_OPEN, IO_EXTENSION_TAG, IO_IRP_TAG, IO_NAME_TAG, IRP, IRP_MJ_CLEANUP,
+  IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_MAXIMUM_FUNCTION, PDRIVER_DISPATCH, SIZEOF_DEVICE_OBJECT,
+  SIZEOF_DRIVER_OBJECT, SIZEOF_FILE_OBJECT, SIZEOF_IRP, IRP_PAGING_IO,
 } from "./iop";
 import {
   NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_NAME_TOO_LONG,
@@ -95,8 +95,11 @@ export function IoCallDriver(irp: usize): u32 {
  * Reads or writes (or flushes) `length` bytes of kernel memory at `offset`
  * through `device`, for `file` (0: the device itself, as file systems use
  * their disk). The count moved goes to `information` when it is not 0.
+ * `paging`: paging I/O (IRP_PAGING_IO), the memory manager moving whole
+ * sectors of its paging file, which the file system maps without its caches.
  */
-export function IoTransfer(device: usize, file: usize, major: u32, offset: u64, buffer: usize, length: u32, information: usize): u32 {
+export function IoTransfer(device: usize, file: usize, major: u32, offset: u64, buffer: usize, length: u32, information: usize,
+                           paging: bool = false): u32 {
   const irp = IoAllocateIrp(major, device, file);
   if (irp == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const i = changetype<IRP>(irp);
@@ -104,6 +107,7 @@ export function IoTransfer(device: usize, file: usize, major: u32, offset: u64, 
   i.Length = length;
   i.ByteOffsetLow = <u32>offset;
   i.ByteOffsetHigh = <u32>(offset >> 32);
+  if (paging) i.P1 = IRP_PAGING_IO;
   const status = IoCallDriver(irp);
   if (information != 0) store<u32>(information, i.Information);
   IoFreeIrp(irp);

@@ -88,35 +88,7 @@ export const FILE_ATTRIBUTE_NORMAL: u32 = 0x80;
 /** The attributes a caller may set on a FAT file. */
 export const FILE_ATTRIBUTE_VALID_SET_FLAGS: u32 = 0x27;
 
-// ---- information classes (FILE_INFORMATION_CLASS, FS_INFORMATION_CLASS) ----
-
-export const FileDirectoryInformation: u32 = 1;
-export const FileFullDirectoryInformation: u32 = 2;
-export const FileBothDirectoryInformation: u32 = 3;
-export const FileBasicInformation: u32 = 4;
-export const FileStandardInformation: u32 = 5;
-export const FileInternalInformation: u32 = 6;
-export const FileEaInformation: u32 = 7;
-export const FileAccessInformation: u32 = 8;
-export const FileNameInformation: u32 = 9;
-export const FileRenameInformation: u32 = 10;
-export const FileNamesInformation: u32 = 12;
-export const FileDispositionInformation: u32 = 13;
-export const FilePositionInformation: u32 = 14;
-export const FileModeInformation: u32 = 16;
-export const FileAlignmentInformation: u32 = 17;
-export const FileAllInformation: u32 = 18;
-export const FileAllocationInformation: u32 = 19;
-export const FileEndOfFileInformation: u32 = 20;
-export const FileNetworkOpenInformation: u32 = 34;
-export const FileAttributeTagInformation: u32 = 35;
-export const FileMaximumInformation: u32 = 36;
-
-export const FileFsVolumeInformation: u32 = 1;
-export const FileFsSizeInformation: u32 = 3;
-export const FileFsDeviceInformation: u32 = 4;
-export const FileFsAttributeInformation: u32 = 5;
-export const FileFsFullSizeInformation: u32 = 7;
+// Information classes (FILE_INFORMATION_CLASS, FS_INFORMATION_CLASS): kernel/sdk/fileinfo.ts.
 
 // ---- device types and characteristics (devioctl.h) ----
 

@@ -11,7 +11,7 @@
 // lists it and the commit limit (SystemPerformanceInformation's CommitLimit)
 // grows by its pages. From then on it is backing store (mm/paging.ts): the
 // modified page writer writes private pages out to it, page by page, with
-// paging I/O (IoPagingTransfer, IRP_PAGING_IO: the file system maps the
+// paging I/O (IoTransferFile with `paging`, IRP_PAGING_IO: the file system maps the
 // offset through the file's one run of clusters without its locks), and a
 // fault reads them back. Each file has a bitmap of its pages in use; page 0
 // is never used (a paging-file PTE with PageFileHigh 0 would be NT's
@@ -37,11 +37,11 @@ import { MmAvailablePages, MmNumberOfManagedPages } from "./pfn";
 import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { ObDereferenceObject } from "../ob/obref";
 import { IoOpenFileObject } from "../io/create";
-import { IoPagingTransfer, IoSetDeleteFile, IoSetPagingFileSize } from "../io/iofunc";
+import { IoSetDeleteFile, IoSetPagingFileSize, IoTransferFile } from "../io/iofunc";
 import { MiStartModifiedPageWriter, MmPagesRead, MmPagesWritten, MmTransitionFaults } from "./paging";
 import {
   FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_HIDDEN, FILE_ATTRIBUTE_SYSTEM, FILE_CREATED, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF,
-  FILE_READ_DATA, FILE_SYNCHRONOUS_IO_NONALERT, FILE_WRITE_DATA,
+  FILE_READ_DATA, FILE_SYNCHRONOUS_IO_NONALERT, FILE_WRITE_DATA, IRP_MJ_READ, IRP_MJ_WRITE,
 } from "../io/iop";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_CREATE_PAGEFILE_PRIVILEGE } from "../se/tokenobj";
@@ -264,7 +264,7 @@ export function MiReleasePagedOut(e: u32): void {
 export function MiPageFileIo(e: u32, write: bool, buffer: usize): u32 {
   const record = load<usize>(MmPagingFiles + (((e >>> 1) & 0xF) << 2));
   if (record == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  return IoPagingTransfer(changetype<MMPAGING_FILE>(record).FileObject, write, <u64>(e >>> 12) * PAGE_SIZE, buffer, PAGE_SIZE);
+  return IoTransferFile(changetype<MMPAGING_FILE>(record).FileObject, write ? IRP_MJ_WRITE : IRP_MJ_READ, <u64>(e >>> 12) * PAGE_SIZE, buffer, PAGE_SIZE, 0, true);
 }
 
 /**

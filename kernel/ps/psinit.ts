@@ -71,6 +71,7 @@ import {
 import { CONTEXT_FULL } from "../sdk/context";
 import { RTL_USER_PROCESS_PARAMETERS_XP_SIZE } from "../sdk/peb";
 import { IMAGE_SUBSYSTEM_NATIVE } from "../sdk/pe";
+import { ProcessBasicInformation } from "../sdk/procinfo";
 
 const SMSS_PATH: string = "\\SystemRoot\\System32\\smss.exe";
 const CURRENT_DIRECTORY: string = "C:\\Windows\\";
@@ -297,7 +298,7 @@ export function PsStartSessionManager(): void {
   ObCloseHandle(section);
   PspCheck(status, "NtCreateProcess");
   const process = load<u32>(Handles, 8);
-  PspCheck(NtQueryInformationProcess(process, 0 /* ProcessBasicInformation */, <u32>BasicInfo, 24, 0), "NtQueryInformationProcess");
+  PspCheck(NtQueryInformationProcess(process, ProcessBasicInformation, <u32>BasicInfo, 24, 0), "NtQueryInformationProcess");
   const peb = <usize>load<u32>(BasicInfo, 4);
   const pid = load<u32>(BasicInfo, 16);
   PspWriteProcessParameters(process, peb);
@@ -318,7 +319,7 @@ export function PsStartSessionManager(): void {
   // A shutdown asked for within the five seconds (a quick logon and reboot) ends smss: not a failed boot.
   if (status == 0 /* STATUS_WAIT_0: it ended */ && PsShutdownInProgress()) return;
   PspCheck(status, "NtWaitForSingleObject");
-  PspCheck(NtQueryInformationProcess(process, 0, <u32>BasicInfo, 24, 0), "NtQueryInformationProcess");
+  PspCheck(NtQueryInformationProcess(process, ProcessBasicInformation, <u32>BasicInfo, 24, 0), "NtQueryInformationProcess");
   const exitStatus = load<u32>(BasicInfo);
   KeLogBegin("ps");
   KeLogString("session manager (process ");

@@ -34,9 +34,10 @@ import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "
 import { EPROCESS, EPROCESS_DEVICE_MAP, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
 import { ObQueryDeviceMapInformation, ObSetDeviceMap } from "../ob/obdevmap";
 import {
-  PROCESS_DEVICEMAP_INFORMATION_EX_FLAGS, PROCESS_LUID_DOSDEVICES_ONLY, ProcessDeviceMap, SIZEOF_PROCESS_DEVICEMAP_INFORMATION,
-  SIZEOF_PROCESS_DEVICEMAP_INFORMATION_EX, ProcessQuotaLimits, ProcessVmCounters, QUOTA_LIMITS, SIZEOF_QUOTA_LIMITS, SIZEOF_VM_COUNTERS,
-  SIZEOF_VM_COUNTERS_EX, VM_COUNTERS,
+  PROCESS_DEVICEMAP_INFORMATION_EX_FLAGS, PROCESS_LUID_DOSDEVICES_ONLY, ProcessDeviceMap,
+  SIZEOF_PROCESS_DEVICEMAP_INFORMATION, SIZEOF_PROCESS_DEVICEMAP_INFORMATION_EX, ProcessQuotaLimits, ProcessVmCounters,
+  QUOTA_LIMITS, SIZEOF_QUOTA_LIMITS, SIZEOF_VM_COUNTERS, SIZEOF_VM_COUNTERS_EX, VM_COUNTERS, ProcessBasicInformation,
+  ProcessBasePriority, ProcessSessionInformation, ProcessImageFileName, ProcessBreakOnTermination,
 } from "../sdk/procinfo";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { PsDereferenceProcess, PsReferenceProcessByHandle, PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION } from "./psprocess";
@@ -47,13 +48,6 @@ import {
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 
 const PSP_ANSWER_TAG: u32 = 0x73417350; // 'PsAs': an answer on its way to the caller
-
-
-export const ProcessBasicInformation: u32 = 0;
-export const ProcessBasePriority: u32 = 5;
-export const ProcessSessionInformation: u32 = 24;
-export const ProcessImageFileName: u32 = 27;
-export const ProcessBreakOnTermination: u32 = 29;
 
 /**
  * Runs an information routine on the process a handle names, referenced

@@ -50,6 +50,7 @@ import {
 } from "../sdk/ntstatus";
 import { MEM_PRIVATE, MM_USER_PROBE_ADDRESS, NtCurrentThread, PAGE_READWRITE } from "../sdk/ntdef";
 import { TEB_DEALLOCATION_STACK, TEB_SIZE } from "../sdk/peb";
+import { ThreadBasicInformation, ThreadPriority, ThreadHideFromDebugger, ThreadBreakOnTermination } from "../sdk/procinfo";
 
 const PROCESS_CREATE_THREAD: u32 = 0x0002;
 
@@ -345,7 +346,7 @@ export function NtTerminateThread(handle: u32, status: u32): u32 {
 export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
   let size: u32 = 0;
   if (infoClass == ThreadBreakOnTermination) size = 4;
-  else if (infoClass == 0) size = 28;
+  else if (infoClass == ThreadBasicInformation) size = 28;
   else return STATUS_INVALID_INFO_CLASS;
   if (length != size) return STATUS_INFO_LENGTH_MISMATCH;
   if (!ProbeUserRange(buffer, size, 4) || (returnLength != 0 && !ProbeUserRange(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
@@ -375,11 +376,6 @@ export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: us
   return status;
 }
 
-
-export const ThreadPriority: u32 = 2;
-export const ThreadHideFromDebugger: u32 = 17;
-/** ULONG: non-zero = critical; its end stops the system (CRITICAL_OBJECT_TERMINATION). Setting it needs SeDebugPrivilege. */
-export const ThreadBreakOnTermination: u32 = 18;
 const THREAD_SET_INFORMATION: u32 = 0x0020;
 
 /**

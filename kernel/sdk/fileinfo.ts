@@ -16,6 +16,39 @@
 //     +68 ShortNameLength, +70 ShortName   FULL_DIR: at 68; BOTH_DIR: at 94; NAMES: at 12
 //     +94 FileName
 
+// FILE_INFORMATION_CLASS (NtQueryInformationFile, NtSetInformationFile,
+// NtQueryDirectoryFile) and FS_INFORMATION_CLASS (NtQueryVolumeInformationFile):
+// the classes this system knows, with NT's numbers.
+
+export const FileDirectoryInformation: u32 = 1;
+export const FileFullDirectoryInformation: u32 = 2;
+export const FileBothDirectoryInformation: u32 = 3;
+export const FileBasicInformation: u32 = 4;
+export const FileStandardInformation: u32 = 5;
+export const FileInternalInformation: u32 = 6;
+export const FileEaInformation: u32 = 7;
+export const FileAccessInformation: u32 = 8;
+export const FileNameInformation: u32 = 9;
+export const FileRenameInformation: u32 = 10;
+export const FileNamesInformation: u32 = 12;
+export const FileDispositionInformation: u32 = 13;
+export const FilePositionInformation: u32 = 14;
+export const FileModeInformation: u32 = 16;
+export const FileAlignmentInformation: u32 = 17;
+export const FileAllInformation: u32 = 18;
+export const FileAllocationInformation: u32 = 19;
+export const FileEndOfFileInformation: u32 = 20;
+export const FileNetworkOpenInformation: u32 = 34;
+export const FileAttributeTagInformation: u32 = 35;
+/** One past the last class NT 5 defines: a class number at or above it is invalid. */
+export const FileMaximumInformation: u32 = 36;
+
+export const FileFsVolumeInformation: u32 = 1;
+export const FileFsSizeInformation: u32 = 3;
+export const FileFsDeviceInformation: u32 = 4;
+export const FileFsAttributeInformation: u32 = 5;
+export const FileFsFullSizeInformation: u32 = 7;
+
 /** FileDirectoryInformation (1): one entry of a directory listing. */
 @unmanaged export class FILE_DIRECTORY_INFORMATION {
   NextEntryOffset: u32;

@@ -14,7 +14,9 @@
 //   pe.ts          IMAGE_DOS_HEADER, IMAGE_NT_HEADERS32, IMAGE_FILE_HEADER,
 //                  IMAGE_OPTIONAL_HEADER32, IMAGE_DATA_DIRECTORY, IMAGE_SECTION_HEADER,
 //                  IMAGE_EXPORT_DIRECTORY, IMAGE_IMPORT_DESCRIPTOR, IMAGE_BASE_RELOCATION
-//   sysinfo.ts     SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION
+//   sysinfo.ts     SYSTEM_INFORMATION_CLASS numbers; SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION,
+//                  SYSTEM_THREAD_INFORMATION
+//   fileinfo.ts    FILE_INFORMATION_CLASS and FS_INFORMATION_CLASS numbers and their records
 //   fat.ts         FAT boot sector (BPB), FSInfo, short and long directory entries
 //   regf.ts        hive base block, bin header, nk/vk/sk/lf/lh/li/ri/db cells
 //   list.ts        LIST_ENTRY and InitializeListHead, InsertTailList, RemoveEntryList, ...
@@ -24,7 +26,10 @@
 //   lsa.ts         \LsaAuthenticationPort: LSA_CONNECTION_INFO, LSA_API_MSG (lsass, winlogon)
 //   eventlog.ts    \EventLogPort: ELF_REPORT_MSG (the event log service and its clients)
 //   ntuser.ts      KEY_EVENT_RECORD, VK_*, and win32k.sys's shadow services as ntdll exports them
-//   procinfo.ts    process information classes' structures: PROCESS_DEVICEMAP_INFORMATION (ProcessDeviceMap)
+//   keyinfo.ts     KEY_INFORMATION_CLASS, KEY_VALUE_INFORMATION_CLASS and their records
+//                  (KEY_BASIC_INFORMATION ... KEY_VALUE_PARTIAL_INFORMATION)
+//   procinfo.ts    PROCESSINFOCLASS and THREADINFOCLASS numbers; their structures that are
+//                  not elsewhere: PROCESS_DEVICEMAP_INFORMATION (ProcessDeviceMap), QUOTA_LIMITS ...
 //   driver.ts      DRIVER_OBJECT, DRIVER_EXTENSION (what a kernel-mode image's DriverEntry gets)
 //   security.ts    SID, ACL, ACEs, SECURITY_DESCRIPTOR(_RELATIVE), TOKEN_* information, GENERIC_MAPPING
 //
@@ -41,6 +46,7 @@ export * from "./pe";
 export * from "./sysinfo";
 export * from "./fat";
 export * from "./fileinfo";
+export * from "./keyinfo";
 export * from "./regf";
 export * from "./list";
 export * from "./lpc";

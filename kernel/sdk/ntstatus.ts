@@ -47,6 +47,8 @@ export const STATUS_OBJECT_TYPE_MISMATCH: u32 = 0xC0000024;
 /** FSCTL_UNLOCK_VOLUME from a handle that does not hold the volume's lock. */
 export const STATUS_NOT_LOCKED: u32 = 0xC000002A;
 /** A name with an empty component ("\A\\B", "\A\") or an odd byte length. */
+/** autochk's exit status when a volume is left with problems. */
+export const STATUS_DISK_CORRUPT_ERROR: u32 = 0xC0000032;
 export const STATUS_OBJECT_NAME_INVALID: u32 = 0xC0000033;
 export const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC0000034;
 export const STATUS_OBJECT_NAME_COLLISION: u32 = 0xC0000035;

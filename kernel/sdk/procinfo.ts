@@ -1,6 +1,31 @@
-// NtQueryInformationProcess / NtSetInformationProcess classes and their
-// structures that are not elsewhere (ntpsapi.h, NT x86 layouts).
-//
+// NtQueryInformationProcess / NtSetInformationProcess and
+// NtQueryInformationThread / NtSetInformationThread: the class numbers this
+// system knows (PROCESSINFOCLASS, THREADINFOCLASS; ntpsapi.h) and the classes'
+// structures that are not elsewhere (NT x86 layouts). ProcessAccessToken and
+// its PROCESS_ACCESS_TOKEN are in security.ts.
+
+// PROCESSINFOCLASS (ProcessQuotaLimits, ProcessVmCounters and ProcessDeviceMap below, with their records).
+/** PROCESS_BASIC_INFORMATION, 24 bytes: ExitStatus, PebBaseAddress, AffinityMask, BasePriority, UniqueProcessId, InheritedFromUniqueProcessId. */
+export const ProcessBasicInformation: u32 = 0;
+/** KPRIORITY (ULONG), set only. */
+export const ProcessBasePriority: u32 = 5;
+/** PROCESS_SESSION_INFORMATION: ULONG SessionId. */
+export const ProcessSessionInformation: u32 = 24;
+/** UNICODE_STRING and the image's NT path after it. */
+export const ProcessImageFileName: u32 = 27;
+/** ULONG: non-zero = critical (its end stops the system); setting it needs SeDebugPrivilege. */
+export const ProcessBreakOnTermination: u32 = 29;
+
+// THREADINFOCLASS.
+/** THREAD_BASIC_INFORMATION, 28 bytes: ExitStatus, TebBaseAddress, ClientId, AffinityMask, Priority, BasePriority. */
+export const ThreadBasicInformation: u32 = 0;
+/** KPRIORITY (ULONG), 1..31. */
+export const ThreadPriority: u32 = 2;
+/** No buffer: the debugger no longer sees the thread. */
+export const ThreadHideFromDebugger: u32 = 17;
+/** ULONG: non-zero = critical; its end stops the system (CRITICAL_OBJECT_TERMINATION). Setting it needs SeDebugPrivilege. */
+export const ThreadBreakOnTermination: u32 = 18;
+
 //   ProcessDeviceMap (23)  PROCESS_DEVICEMAP_INFORMATION: set: a HANDLE to a
 //       directory (DIRECTORY_TRAVERSE) that becomes the process's "\??";
 //       query: DriveMap (bit n = drive 'A' + n) and DriveType[32]; the _EX form

@@ -68,6 +68,24 @@ export const DEFAULT_USER = { user: 'Administrator', password: 'password' };
 
 const standard = new Map<string, Promise<Machine>>();
 
+/**
+ * How many standard machines and snapshots a worker keeps in memory (each
+ * holds a disk image or a saved machine, tens of MB). A worker runs file
+ * after file (vitest.config.ts: isolate false), so the least recently used
+ * ones go; snapshots stay in build/cache/snapshots.
+ */
+const KEPT_IN_MEMORY = 4;
+function remember<T>(map: Map<string, T>, key: string, value: T): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > KEPT_IN_MEMORY) map.delete(map.keys().next().value!);
+}
+function recall<T>(map: Map<string, T>, key: string): T | undefined {
+  const v = map.get(key);
+  if (v !== undefined) { map.delete(key); map.set(key, v); }
+  return v;
+}
+
 export interface StandardOptions {
   /** .reg overlays (the text of each) on the SYSTEM hive, as `images/build.ts --reg` */
   reg?: string | string[];
@@ -90,7 +108,7 @@ export function standardMachine(opts: StandardOptions = {}): Promise<Machine> {
     add: Object.entries(opts.add ?? {}).map(([k, v]) => [k, sha256(v)]),
     mods: (opts.bootModules ?? []).map((m) => [m.name, sha256(m.bytes)]),
   });
-  let m = standard.get(key);
+  let m = recall(standard, key);
   if (!m) {
     m = (async () => {
       const files = await system32Files();
@@ -103,7 +121,7 @@ export function standardMachine(opts: StandardOptions = {}): Promise<Machine> {
       const cmdline = chaos !== undefined ? [opts.cmdline, `chaos=${chaos}`].filter(Boolean).join(' ') : opts.cmdline;
       return { kernel: kernelImage, disk, memoryMB: opts.memoryMB, cmdline };
     })();
-    standard.set(key, m);
+    remember(standard, key, m);
   }
   return m;
 }
@@ -294,11 +312,11 @@ export async function bootUntil(m: Machine, until: Marker | undefined, opts: Boo
     : undefined;
   if (from !== undefined && m.disk) {
     const key = snapshotKey(m, from);
-    let snap = snapshots.get(key);
+    let snap = recall(snapshots, key);
     if (!snap) {
       // the snapshot boot gets its own time: the caller's timeout is for the run after it
       snap = snapshotOf(m, from, { kernel: m.kernel, disk: m.disk, cmdline: m.cmdline, memoryMB: m.memoryMB, timeoutMs: Math.max(base.timeoutMs ?? 0, 240_000) });
-      snapshots.set(key, snap);
+      remember(snapshots, key, snap);
     }
     const state = await snap;
     if (state) {

@@ -5,7 +5,7 @@ import { buildKernel } from '../../scripts/build.ts';
 import { boot } from '../../emulator/node/boot.ts';
 
 let kernel: Uint8Array;
-beforeAll(async () => { kernel = (await buildKernel({ selfTest: true })).kernelImage; }, 180000);
+beforeAll(async () => { kernel = (await buildKernel({ selfTest: true, write: false })).kernelImage; }, 180000);
 
 const msg = (lines: string[]) => lines.map((l) => l.replace(/^\[\s*\d+\.\d+\] /, ''));
 

@@ -210,7 +210,33 @@ const CONSTANT_FACTS: Array<[string, string]> = [
   ['SE_GROUP_MANDATORY', 'SE_GROUP_MANDATORY'], ['SE_GROUP_ENABLED_BY_DEFAULT', 'SE_GROUP_ENABLED_BY_DEFAULT'], ['SE_GROUP_ENABLED', 'SE_GROUP_ENABLED'],
   ['SE_GROUP_OWNER', 'SE_GROUP_OWNER'], ['SE_GROUP_USE_FOR_DENY_ONLY', 'SE_GROUP_USE_FOR_DENY_ONLY'], ['SE_GROUP_LOGON_ID', 'SE_GROUP_LOGON_ID'],
   ['TokenUser', 'TokenUser'], ['TokenGroups', 'TokenGroups'], ['TokenPrivileges', 'TokenPrivileges'], ['TokenOwner', 'TokenOwner'],
+  ['SystemBasicInformation', 'SystemBasicInformation'], ['SystemProcessorInformation', 'SystemProcessorInformation'],
+  ['SystemPerformanceInformation', 'SystemPerformanceInformation'], ['SystemProcessInformation', 'SystemProcessInformation'],
   ['TokenDefaultDacl', 'TokenDefaultDacl'], ['TokenType', 'TokenType'], ['TokenStatistics', 'TokenStatistics'], ['TokenSessionId', 'TokenSessionId'],
+];
+
+/**
+ * Against MinGW's DDK headers (ntifs.h, which brings wdm.h and ntddk.h, as
+ * test/kernel/lpc-layout.test.ts compiles them): the registry's information
+ * records and the information class numbers. [SDK expression, C expression].
+ */
+const DDK_FACTS: Array<[string, string]> = [
+  ...(['KEY_BASIC_INFORMATION:LastWriteTime TitleIndex NameLength Name', 'KEY_NODE_INFORMATION:LastWriteTime TitleIndex ClassOffset ClassLength NameLength Name',
+    'KEY_FULL_INFORMATION:LastWriteTime TitleIndex ClassOffset ClassLength SubKeys MaxNameLen MaxClassLen Values MaxValueNameLen MaxValueDataLen Class',
+    'KEY_VALUE_BASIC_INFORMATION:TitleIndex Type NameLength Name',
+    'KEY_VALUE_FULL_INFORMATION:TitleIndex Type DataOffset DataLength NameLength Name', 'KEY_VALUE_PARTIAL_INFORMATION:TitleIndex Type DataLength Data']
+    .flatMap((spec) => { const [t, fields] = spec.split(':'); return fields.split(' ').map((f) => [`offsetof<sdk.${t}>("${f}")`, `offsetof(${t}, ${f})`] as [string, string]); })),
+  // KEY_NAME_INFORMATION and KEY_CACHED_INFORMATION are not in MinGW: kernel/sdk/keyinfo.ts's diagram is their reference.
+  ...['KeyBasicInformation', 'KeyNodeInformation', 'KeyFullInformation', 'KeyNameInformation', 'KeyCachedInformation',
+    'KeyValueBasicInformation', 'KeyValueFullInformation', 'KeyValuePartialInformation',
+    'FileDirectoryInformation', 'FileFullDirectoryInformation', 'FileBothDirectoryInformation', 'FileBasicInformation', 'FileStandardInformation',
+    'FileInternalInformation', 'FileEaInformation', 'FileAccessInformation', 'FileNameInformation', 'FileRenameInformation', 'FileNamesInformation',
+    'FileDispositionInformation', 'FilePositionInformation', 'FileModeInformation', 'FileAlignmentInformation', 'FileAllInformation',
+    'FileAllocationInformation', 'FileEndOfFileInformation', 'FileNetworkOpenInformation', 'FileAttributeTagInformation',
+    'FileFsVolumeInformation', 'FileFsSizeInformation', 'FileFsDeviceInformation', 'FileFsAttributeInformation', 'FileFsFullSizeInformation',
+    'ProcessBasicInformation', 'ProcessQuotaLimits', 'ProcessVmCounters', 'ProcessBasePriority', 'ProcessAccessToken', 'ProcessDeviceMap',
+    'ProcessSessionInformation', 'ProcessImageFileName', 'ProcessBreakOnTermination',
+    'ThreadBasicInformation', 'ThreadPriority', 'ThreadHideFromDebugger', 'ThreadBreakOnTermination'].map((n) => [`sdk.${n}`, n] as [string, string]),
 ];
 
 const sdkSource = (rel: string) => readFileSync(join(ROOT, 'kernel/sdk', rel), 'utf8');
@@ -232,17 +258,18 @@ async function sdkValues(expressions: string[]): Promise<number[]> {
  * (a name MinGW does not define, with `ifDefined`, as 0xFFFFFFFF); returns
  * the values from gcc's assembly.
  */
-function mingwValues(expressions: string[], ifDefined = false): number[] {
+function mingwValues(expressions: string[], ifDefined = false, ddk = false): number[] {
   const dir = join(ROOT, 'build/sdk-test');
   mkdirSync(dir, { recursive: true });
   const c = [
-    '#include <stddef.h>', '#include <windows.h>', '#include <winternl.h>', '#include <ntstatus.h>', '#include <ntsecapi.h>',
+    ...(ddk ? ['#include <stddef.h>', '#include <ntifs.h>']
+      : ['#include <stddef.h>', '#include <windows.h>', '#include <winternl.h>', '#include <ntstatus.h>', '#include <ntsecapi.h>']),
     'unsigned int facts[] = {',
     ...expressions.map((e) => (ifDefined ? `#ifdef ${e}\n  (unsigned int)(${e}),\n#else\n  0xFFFFFFFFu,\n#endif` : `  (unsigned int)(${e}),`)),
     '};',
   ].join('\n');
   writeFileSync(join(dir, 'facts.c'), c + '\n');
-  const asm = execFileSync(GCC, ['-S', '-O0', '-w', '-o', '-', join(dir, 'facts.c')], { encoding: 'utf8' });
+  const asm = execFileSync(GCC, [...(ddk ? ['-I/usr/share/mingw-w64/include/ddk'] : []), '-S', '-O0', '-w', '-o', '-', join(dir, 'facts.c')], { encoding: 'utf8' });
   const values = [...asm.slice(asm.indexOf('_facts:')).matchAll(/^\s*\.long\s+(-?\d+)/gm)].map((m) => Number(m[1]) >>> 0);
   return values.slice(0, expressions.length);
 }
@@ -272,6 +299,13 @@ describe.skipIf(!haveGcc)(`SDK layouts against MinGW's headers (${GCC})`, () => 
     expect(CONSTANT_FACTS.map(([n], i) => `${n} ${ours[i].toString(16)}`)).toEqual(CONSTANT_FACTS.map(([n], i) => `${n} ${theirs[i].toString(16)}`));
   }, 240000);
 
+  it('registry information records and information class numbers agree with the DDK headers (ntifs.h)', async () => {
+    const ours = await sdkValues(DDK_FACTS.map(([e]) => e));
+    const theirs = mingwValues(DDK_FACTS.map(([, c]) => c), false, true);
+    expect(DDK_FACTS.map(([e], i) => `${e} ${ours[i]}`)).toEqual(DDK_FACTS.map(([e], i) => `${e} ${theirs[i]}`));
+    expect(DDK_FACTS.length).toBeGreaterThan(80);
+  }, 240000);
+
   it("every STATUS_* value that MinGW's ntstatus.h defines has its value", async () => {
     const names = statusNames();
     const ours = await sdkValues(names.map((n) => `sdk.${n}`));
@@ -298,8 +332,11 @@ function sources(...dirs: string[]): Array<{ path: string; text: string }> {
   return out;
 }
 
-/** A raw number the SDK names, and the files where it may still appear (with why). */
-const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms?: boolean }> = [
+/**
+ * A raw number the SDK names, and the files where it may still appear (with why). `where`: only files
+ * whose text matches it (those that call the services returning the records the rule is about).
+ */
+const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms?: boolean; where?: RegExp }> = [
   { what: 'MM_USER_PROBE_ADDRESS (0x7FFF0000)', re: /0x7FFF0000/i, allow: ['images/system32/ntdll/heap.ts'] }, // the heap's largest request, not an address
   { what: 'IMAGE_DOS_HEADER.e_lfanew (0x3C)', re: /[+,] 0x3C\)/, allow: [] },
   { what: '"MZ" / "PE\\0\\0"', re: /0x5A4D\b|0x0*4550\b/, allow: [] },
@@ -315,20 +352,73 @@ const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms
     re: /store<u32>\(\w*oa, 24\)|store<\w+>\(\w*oa, [^;]*, (4|8|12|16|20)\)|load<\w+>\(\w*oa, (4|8|12|16|20)\)/i, allow: [], alsoPrograms: true },
   { what: 'IO_STATUS_BLOCK.Information by offset (iosb + 4)', re: /(load|store)<u32>\([^;()]*iosb[^;()]*, ([^;()]+, )?4\)/i, allow: [], alsoPrograms: true },
   { what: 'FILE_BOTH_DIR_INFORMATION.FileName (+94) or FILE_RENAME_INFORMATION (12 + the name) by offset', re: /\+ 94\b|, 12 \+ (\(\w+ << 1\)|bytes)/, allow: [], alsoPrograms: true },
+  { what: 'RTL_USER_PROCESS_INFORMATION by offset (handles +4/+8, ClientId +12, the image\'s SubSystemType 0x14 + 0x10)',
+    re: /(load|store)<u32>\(\s*\w*[iI]nfo\w*,\s*(\w+, )?(4|8|12|16|0x14 \+ 0x10)\)|0x14 \+ 0x10/, where: /\bRtlCreateUserProcess\(/, allow: [] },
+  // The records NtQueryKey / NtEnumerateKey / NtQueryValueKey / NtEnumerateValueKey return (kernel/sdk/keyinfo.ts).
+  { what: 'KEY_*_INFORMATION fields by offset (Name at +12/+16/+20/+24, Type +4, DataOffset +8, DataLength +12 ...)',
+    re: /(load|store)<u(8|16|32|64)>\(\s*(info|buf|buffer)\w*,\s*(4|8|12|16|20|24|28|32|36|40)\)|\b(info|buf|buffer)\w* \+ (12|16|20|24)\b/,
+    where: /\bNt(QueryKey|EnumerateKey|QueryValueKey|EnumerateValueKey)\(/,
+    allow: ['test/boot/programs/reentmm.ts'], alsoPrograms: true }, // reentmm: NtQuerySection's and NtQueryVirtualMemory's records in the same buffer
+  // The records the file information services exchange (kernel/sdk/fileinfo.ts).
+  { what: 'FILE_*_INFORMATION fields by offset (directory entries +56/+60/+64, rename +4/+8/+12 ...)',
+    re: /(load|store)<u(8|16|32|64)>\(\s*(info|information|buf|buffer|at|entry|data|e)\w*,\s*(8|12|16|20|24|32|40|48|56|60|64|68|94)\)|\b(info|information|buf|buffer|at|entry|e)\w* \+ (12|16|20|24|56|60|64|68|94)\b/,
+    where: /\bNt(QueryInformationFile|SetInformationFile|QueryDirectoryFile|QueryVolumeInformationFile)\(|\bIopResolveRenameTarget\b/,
+    allow: ['test/boot/programs/reentmm.ts'], alsoPrograms: true },
 ];
 
-/**
- * Programs written at the same time as the SDK, not yet moved onto it (their
- * own work does that): the rules below skip them, and this list only shrinks.
- */
-const NOT_YET_ON_THE_SDK: readonly string[] = ['images/system32/autochk/'];
+/** The services that take an information class, and which argument (from 0) it is. */
+const CLASS_ARGUMENT: Record<string, number> = {
+  NtQueryInformationFile: 4, NtSetInformationFile: 4, NtQueryDirectoryFile: 7, NtQueryVolumeInformationFile: 4,
+  NtQueryInformationProcess: 1, NtSetInformationProcess: 1, NtQueryInformationThread: 1, NtSetInformationThread: 1,
+  NtQuerySystemInformation: 0, NtSetSystemInformation: 0,
+  NtQueryKey: 1, NtEnumerateKey: 2, NtQueryValueKey: 2, NtEnumerateValueKey: 2,
+};
+
+/** `text` with its comments blanked (line numbers kept); string literals stay. */
+function withoutComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, ' '));
+}
+
+/** The top-level arguments of the call whose '(' is at `open`, or null when it does not close. */
+function callArguments(text: string, open: number): string[] | null {
+  const args: string[] = [];
+  let depth = 0, start = open + 1;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") { const end = text.indexOf(c, i + 1); if (end < 0) return null; i = end; continue; }
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') { if (--depth === 0) { args.push(text.slice(start, i)); return args; } }
+    else if (c === ',' && depth === 1) { args.push(text.slice(start, i)); start = i + 1; }
+  }
+  return null;
+}
+
+/** "line: service class N" for every call that passes an information class as a number (a conditional's branches too). */
+function literalClasses(source: string): string[] {
+  const text = withoutComments(source);
+  const hits: string[] = [];
+  for (const [service, index] of Object.entries(CLASS_ARGUMENT)) {
+    for (const m of text.matchAll(new RegExp(`(?<![\\w.])${service}\\(`, 'g'))) {
+      const before = text.slice(text.lastIndexOf('\n', m.index) + 1, m.index);
+      if (/function\s*$/.test(before)) continue; // the declaration
+      const args = callArguments(text, m.index + service.length);
+      const arg = args?.[index];
+      if (arg === undefined) continue;
+      const branches = /\?/.test(arg) ? arg.slice(arg.indexOf('?') + 1).split(':') : [arg];
+      for (const b of branches) {
+        if (/^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(b)) hits.push(`${text.slice(0, m.index).split('\n').length}: ${service} class ${b.trim()}`);
+      }
+    }
+  }
+  return hits;
+}
 
 describe('the tree keeps to the SDK', () => {
-  const all = sources('kernel', 'images/system32').filter(({ path }) => !NOT_YET_ON_THE_SDK.some((p) => path.startsWith(p)));
+  const all = sources('kernel', 'images/system32');
 
-  it('defines every STATUS_* name once, in kernel/sdk/', () => {
+  it('defines every STATUS_* name once, in kernel/sdk/ (smss and the test programs too)', () => {
     const defs = new Map<string, string[]>();
-    for (const { path, text } of all) {
+    for (const { path, text } of [...all, ...sources('smss', 'test/boot/programs')]) {
       for (const m of text.matchAll(/^\s*(?:export\s+)?const\s+(STATUS_\w+)\s*:/gm)) defs.set(m[1], [...(defs.get(m[1]) ?? []), path]);
     }
     expect(defs.size).toBeGreaterThan(100);
@@ -339,8 +429,8 @@ describe('the tree keeps to the SDK', () => {
     expect(all.filter(({ text }) => /& 0xC0000000\) [!=]= 0xC0000000/.test(text)).map(({ path }) => path)).toEqual([]);
   });
 
-  it('keeps no import alive with `void X;`', () => {
-    const found = all
+  it('keeps no import alive with `void X;` (smss and the test programs too)', () => {
+    const found = [...all, ...sources('smss', 'test/boot/programs')]
       .flatMap(({ path, text }) => text.split('\n').map((l, i) => ({ path, line: i + 1, l })).filter(({ l }) => /^\s*(void \w+;\s*)+$/.test(l)));
     expect(found.map(({ path, line, l }) => `${path}:${line}: ${l.trim()}`)).toEqual([]);
   });
@@ -354,16 +444,54 @@ describe('the tree keeps to the SDK', () => {
       for (const fact of RAW_FACTS) {
         if (program && !fact.alsoPrograms) continue;
         if (fact.allow.includes(path)) continue;
+        if (fact.where && !fact.where.test(text)) continue;
         lines.forEach((l, i) => { if (fact.re.test(l.replace(/\/\/.*$/, ''))) hits.push(`${path}:${i + 1}: ${fact.what}: ${l.trim()}`); });
       }
     }
     expect(hits).toEqual([]);
   });
 
+  it('names every information class it passes (no class number written as a literal)', () => {
+    const hits: string[] = [];
+    for (const { path, text } of [...all, ...sources('smss', 'test/boot/programs')]) {
+      if (path.startsWith('kernel/sdk/') || path === 'kernel/ke/sysent.ts') continue;
+      hits.push(...literalClasses(text).map((h) => `${path}:${h}`));
+    }
+    expect(hits).toEqual([]);
+  });
+
+  it('defines every information class once, in kernel/sdk/', () => {
+    const names = [...['fileinfo.ts', 'procinfo.ts', 'sysinfo.ts', 'keyinfo.ts', 'security.ts'].flatMap((f) =>
+      [...sdkSource(f).matchAll(/^export const ((?:File|Process|Thread|System|Key)\w+): u32 = /gm)].map((m) => m[1]))];
+    expect(names).toEqual(expect.arrayContaining(['FileRenameInformation', 'FileFsSizeInformation', 'ProcessBasicInformation', 'ThreadBreakOnTermination',
+      'SystemProcessInformation', 'KeyValuePartialInformation', 'ProcessAccessToken']));
+    const again = new RegExp(`(?:^\\s*(?:export\\s+)?const\\s+|,\\s*)(${names.join('|')})\\s*:`, 'm');
+    const found = [...all, ...sources('smss', 'test/boot/programs')]
+      .filter(({ path }) => !path.startsWith('kernel/sdk/'))
+      .flatMap(({ path, text }) => text.split('\n').map((l, i) => ({ path, line: i + 1, l })).filter(({ l }) => again.test(l.replace(/\/\/.*$/, ''))))
+      .map(({ path, line, l }) => `${path}:${line}: ${l.trim()}`);
+    expect(found).toEqual([]);
+  });
+
   it('the raw-number patterns do find what they look for (a planted line)', () => {
     const planted = ['  if (eip >= 0x7FFF0000) return STATUS_INVALID_PARAMETER;', '  const nt = load<u32>(file + 0x3C);', '  const frame = t.InitialStack - 76;',
       '  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<usize>(oa, name, 8);', '  putDec(load<u32>(iosb, 4));', '  store<u32>(dupOa, 0x40, 12);',
-      '  putText(e + 94, n);', '  NtSetInformationFile(h, iosb, info, 12 + (n << 1), 10);'];
-    expect(planted.map((l) => RAW_FACTS.some((f) => f.re.test(l)))).toEqual([true, true, true, true, true, true, true, true]);
+      '  putText(e + 94, n);', '  NtSetInformationFile(h, iosb, info, 12 + (n << 1), 10);',
+      '  names.push(String.UTF16.decodeUnsafe(info + 16, load<u32>(info, 12)));', '  const type = load<u32>(buffer, 4), length = load<u32>(buffer, 12);',
+      '  const next = load<u32>(at), attrs = load<u32>(at, 56), n = load<u32>(at, 60);', '  const nameLength = load<u32>(information, 8);',
+      '  const process = load<u32>(info, 4), thread = load<u32>(info, 8), pid = load<u32>(info, 12);'];
+    expect(planted.map((l) => RAW_FACTS.some((f) => f.re.test(l)))).toEqual([true, true, true, true, true, true, true, true, true, true, true, true, true]);
+  });
+
+  it('the information class check finds a class written as a number (planted calls)', () => {
+    const planted = [
+      'status = NtQueryInformationFile(h, iosb, info, 24, 5 /* FileStandardInformation */);',
+      'NtQueryDirectoryFile(h, 0, 0, 0, iosb, buf,\n    4096, (i & 1) != 0 ? FileDirectoryInformation : 3, 0, 0, 1);',
+      'NtQueryValueKey(key, name, 2, info, 64, result);',
+      'const ok = NtQueryInformationProcess(SELF, 0, pbi, 24, 0) == 0;',
+    ];
+    expect(planted.map((l) => literalClasses(l).length)).toEqual([1, 1, 1, 1]);
+    expect(literalClasses('NtQueryInformationFile(h, iosb, info, 24, FileStandardInformation); // 5')).toEqual([]);
+    expect(literalClasses('@external("ntdll", "NtQueryKey") declare function NtQueryKey(h: u32, cls: u32): u32;')).toEqual([]);
   });
 });

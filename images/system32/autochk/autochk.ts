@@ -20,8 +20,8 @@
 // (after the repairs), else STATUS_DISK_CORRUPT_ERROR.
 
 import {
-  AcFree, AcRead, AcSetVolume, NT_SUCCESS, NtClose, NtFlushBuffersFile, NtFsControlFile, NtOpenFile, RtlGetCurrentPeb,
-  AcAllocate, flush, put, putChar, putCount, putDec, putHex, putWide, say,
+  AcFree, AcRead, AcSetVolume, NtClose, NtFlushBuffersFile, NtFsControlFile, NtOpenFile, RtlGetCurrentPeb, AcAllocate,
+  flush, put, putChar, putCount, putDec, putHex, putWide, say,
 } from "./nt";
 import {
   BootSector, ClusterBytes, ClusterCount, FatGet, FatType, FAT_BAD, Media, SerialNumber, TotalSectors, VolCheckBackupBoot, VolCheckFsInfo,
@@ -30,6 +30,9 @@ import {
 import { ChainInitialize, Problems, Repairs } from "./chain";
 import { FileBytes, Files, FolderBytes, Folders, HiddenBytes, HiddenFiles, TreeCheck } from "./tree";
 import { LostFind, LostRecover, LostClusters, RecoveredFiles } from "./lost";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { STATUS_DISK_CORRUPT_ERROR, NT_SUCCESS } from "../../../kernel/sdk/ntstatus";
+import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
 @external("ntdll", "NtTerminateProcess") declare function NtTerminateProcess(process: u32, status: u32): u32;
 
@@ -38,8 +41,6 @@ const FSCTL_UNLOCK_VOLUME: u32 = 0x0009001C;
 const FSCTL_DISMOUNT_VOLUME: u32 = 0x00090020;
 const FILE_READ_DATA: u32 = 1, FILE_WRITE_DATA: u32 = 2, SYNCHRONIZE: u32 = 0x100000;
 const FILE_SHARE_READ: u32 = 1, FILE_SHARE_WRITE: u32 = 2, FILE_SYNCHRONOUS_IO_NONALERT: u32 = 0x20;
-const OBJ_CASE_INSENSITIVE: u32 = 0x40;
-const STATUS_DISK_CORRUPT_ERROR: u32 = 0xC0000032;
 
 let OptionForce = false;   // /p
 let OptionRepair = false;  // /r
@@ -60,8 +61,7 @@ function putVolumeName(): void {
 
 function openVolume(access: u32): u32 {
   store<u16>(nameString, <u16>(nameLength << 1)); store<u16>(nameString, <u16>(nameLength << 1), 2); store<usize>(nameString, name, 4);
-  store<u32>(oa, 24); store<u32>(oa, 0, 4); store<usize>(oa, nameString, 8); store<u32>(oa, OBJ_CASE_INSENSITIVE, 12);
-  store<u32>(oa, 0, 16); store<u32>(oa, 0, 20);
+  InitializeObjectAttributes(oa, nameString, OBJ_CASE_INSENSITIVE, 0, 0);
   return NtOpenFile(handle, access | SYNCHRONIZE, oa, iosb, FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_SYNCHRONOUS_IO_NONALERT);
 }
 
@@ -187,7 +187,6 @@ function summary(): void {
 
 // ---- the command line ----
 
-const PEB_PROCESS_PARAMETERS: u32 = 0x10, P_COMMANDLINE: u32 = 0x40;
 
 function setName(p: usize, count: u32): void {
   nameLength = 0;
@@ -197,9 +196,10 @@ function setName(p: usize, count: u32): void {
 }
 
 export function main(): void {
-  const params = load<usize>(RtlGetCurrentPeb() + PEB_PROCESS_PARAMETERS);
-  const text = params != 0 ? load<usize>(params + P_COMMANDLINE + 4) : 0;
-  const count: u32 = params != 0 ? <u32>load<u16>(params + P_COMMANDLINE) >> 1 : 0;
+  const params = <usize>changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;
+  const p = changetype<RTL_USER_PROCESS_PARAMETERS>(params);
+  const text: usize = params != 0 ? <usize>p.CommandLine_Buffer : 0;
+  const count: u32 = params != 0 ? <u32>p.CommandLine_Length >> 1 : 0;
   // Two passes over the words after the image's: options, then volumes.
   let all = false, volumes: u32 = 0;
   for (let pass = 0; pass < 2; pass++) {

@@ -9,8 +9,9 @@
 // Owner table: one u32 per cluster, 0 for unclaimed, else the id of the
 // entry (file, directory, recovered chain) whose chain holds it.
 
-import { AcAllocate, AcRead, AcWrite, NT_SUCCESS, put, putDec, putPath, flush } from "./nt";
+import { AcAllocate, AcRead, AcWrite, put, putDec, putPath, flush } from "./nt";
 import { ClusterBytes, ClusterCount, FAT_BAD, FAT_EOC, FatGet, FatSet, SectorsPerCluster, VolClusterSector, VolIsCluster } from "./volume";
+import { NT_SUCCESS } from "../../../kernel/sdk/ntstatus";
 
 export let Owner: usize = 0;
 /** Repair (/r) or only report. */

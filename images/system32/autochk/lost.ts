@@ -7,13 +7,15 @@
 // root (the first number not taken), its size the chain's length in bytes,
 // as chkdsk's "convert lost chains to files".
 
-import { AcAllocate, AcFree, AcRead, AcSetQuiet, AcWrite, NT_SUCCESS, flush, put, putDec } from "./nt";
+import { AcAllocate, AcFree, AcRead, AcSetQuiet, AcWrite, flush, put, putDec } from "./nt";
 import {
   BytesPerSector, ClusterBytes, ClusterCount, FAT_BAD, FatGet, FatSet, FatType, RootCluster, RootSectors, RootStart,
   SectorsPerCluster, VolClusterSector, VolIsCluster,
 } from "./volume";
 import { ChainAllocate, ChainWalk, ChainOwned, OwnerOf } from "./chain";
-import { ATTR_ARCHIVE, ATTR_DIRECTORY, SetEntryStart, TreeNewId } from "./tree";
+import { SetEntryStart, TreeNewId } from "./tree";
+import { ATTR_ARCHIVE, ATTR_DIRECTORY, FAT_DIRENT, FAT_DIRENT_SIZE } from "../../../kernel/sdk/fat";
+import { NT_SUCCESS } from "../../../kernel/sdk/ntstatus";
 
 export let LostClusters: u32 = 0;
 export let LostChains: u32 = 0;
@@ -103,7 +105,7 @@ function isFound(e: usize, number: u32): bool {
   for (let i = 0; i < 8; i++) if (<u32>load<u8>(e + i) != <u32>want.charCodeAt(i)) return false;
   let v: u32 = 0;
   for (let i: u32 = 8; i < 11; i++) { const ch = <u32>load<u8>(e + i); if (ch < 48 || ch > 57) return false; v = v * 10 + ch - 48; }
-  return v == number && (<u32>load<u8>(e, 11) & ATTR_DIRECTORY) != 0;
+  return v == number && (<u32>changetype<FAT_DIRENT>(e).Attr & ATTR_DIRECTORY) != 0;
 }
 
 /**
@@ -169,15 +171,15 @@ export function LostRecover(): void {
   }
   const first = load<u32>(list);
   // `.` and `..` (the root: 0).
-  memory.fill(buffer, 0x20, 11); store<u8>(buffer, 0x2E); store<u8>(buffer, <u8>ATTR_DIRECTORY, 11); SetEntryStart(buffer, first);
-  memory.fill(buffer + 32, 0x20, 11); store<u8>(buffer + 32, 0x2E); store<u8>(buffer + 33, 0x2E); store<u8>(buffer + 32, <u8>ATTR_DIRECTORY, 11);
+  memory.fill(buffer, 0x20, 11); store<u8>(buffer, 0x2E); changetype<FAT_DIRENT>(buffer).Attr = <u8>ATTR_DIRECTORY; SetEntryStart(buffer, first);
+  memory.fill(buffer + 32, 0x20, 11); store<u8>(buffer + 32, 0x2E); store<u8>(buffer + 33, 0x2E); changetype<FAT_DIRENT>(buffer + FAT_DIRENT_SIZE).Attr = <u8>ATTR_DIRECTORY;
   for (let k: u32 = 0; k < kept; k++) {
     const e = buffer + ((k + 2) << 5);
     setName(e, "FILE0000CHK");
     setNumber(e, 4, 4, k);
-    store<u8>(e, <u8>ATTR_ARCHIVE, 11);
+    changetype<FAT_DIRENT>(e).Attr = <u8>ATTR_ARCHIVE;
     SetEntryStart(e, load<u32>(Heads + (k << 2)));
-    store<u32>(e, load<u32>(Lengths + (k << 2)) * ClusterBytes, 28);
+    changetype<FAT_DIRENT>(e).FileSize = load<u32>(Lengths + (k << 2)) * ClusterBytes;
     RecoveredFiles++;
   }
   let ok = true;
@@ -189,7 +191,7 @@ export function LostRecover(): void {
   memory.fill(entry, 0, 32);
   setName(entry, "FOUND   000");
   setNumber(entry, 8, 3, number);
-  store<u8>(entry, <u8>ATTR_DIRECTORY, 11);
+  changetype<FAT_DIRENT>(entry).Attr = <u8>ATTR_DIRECTORY;
   SetEntryStart(entry, first);
   if (ok) ok = rootAdd(entry, sector);
   if (!ok) {

@@ -18,10 +18,8 @@
 @external("ntdll", "NtClose") export declare function NtClose(handle: u32): u32;
 @external("ntdll", "RtlGetCurrentPeb") export declare function RtlGetCurrentPeb(): usize;
 
-export const STATUS_SUCCESS: u32 = 0;
-const MEM_COMMIT: u32 = 0x1000, MEM_RESERVE: u32 = 0x2000, MEM_RELEASE: u32 = 0x8000, PAGE_READWRITE: u32 = 0x04;
-
-@inline export function NT_SUCCESS(status: u32): bool { return <i32>status >= 0; }
+import { NT_SUCCESS, STATUS_SUCCESS } from "../../../kernel/sdk/ntstatus";
+import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_READWRITE } from "../../../kernel/sdk/ntdef";
 
 // ---- memory ----
 

@@ -11,13 +11,16 @@
 // cleared, a directory's size is 0, a file's size is cut to its chain (or
 // its chain to its size).
 
-import { AcAllocate, AcFree, AcPathLength, AcPathPush, AcPathTruncate, AcRead, AcWrite, NT_SUCCESS, flush, put, putDec, putHex } from "./nt";
+import { AcAllocate, AcFree, AcPathLength, AcPathPush, AcPathTruncate, AcRead, AcWrite, flush, put, putDec, putHex } from "./nt";
 import { BytesPerSector, ClusterBytes, FatType, RootCluster, RootEntries, RootSectors, RootStart, SectorsPerCluster, VolClusterSector } from "./volume";
 import { ChainOwned, ChainStart, ChainTruncate, ChainWalk, ChainCrossLinked, Fix, fixed, problem } from "./chain";
+import {
+  ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_HIDDEN, ATTR_LONG_NAME, ATTR_READ_ONLY, ATTR_SYSTEM, ATTR_VOLUME_ID, DIR_ENTRY_FREE,
+  FAT_DIRENT, FAT_LFN_ENTRY,
+} from "../../../kernel/sdk/fat";
+import { NT_SUCCESS } from "../../../kernel/sdk/ntstatus";
 
-export const ATTR_READ_ONLY: u32 = 0x01, ATTR_HIDDEN: u32 = 0x02, ATTR_SYSTEM: u32 = 0x04, ATTR_VOLUME_ID: u32 = 0x08;
-export const ATTR_DIRECTORY: u32 = 0x10, ATTR_ARCHIVE: u32 = 0x20, ATTR_LONG_NAME: u32 = 0x0F;
-const DELETED: u8 = 0xE5;
+const DELETED: u8 = <u8>DIR_ENTRY_FREE;
 /** A directory holds at most 65536 entries (2 MiB). */
 const DIRECTORY_MAX_BYTES: u32 = 65536 * 32;
 const MAX_DEPTH: u32 = 32;
@@ -32,11 +35,13 @@ export function TreeNewId(): u32 { return ++NextId; }
 
 /** The FAT entry's first cluster (FAT32 keeps the high word at +20). */
 export function EntryStart(e: usize): u32 {
-  return (FatType == 32 ? <u32>load<u16>(e, 20) << 16 : 0) | <u32>load<u16>(e, 26);
+  const d = changetype<FAT_DIRENT>(e);
+  return (FatType == 32 ? <u32>d.FstClusHI << 16 : 0) | <u32>d.FstClusLO;
 }
 export function SetEntryStart(e: usize, c: u32): void {
-  if (FatType == 32) store<u16>(e, <u16>(c >> 16), 20);
-  store<u16>(e, <u16>c, 26);
+  const d = changetype<FAT_DIRENT>(e);
+  if (FatType == 32) d.FstClusHI = <u16>(c >> 16);
+  d.FstClusLO = <u16>c;
 }
 
 /** The checksum of an 11-byte short name that its long-name entries carry. */
@@ -113,7 +118,7 @@ function writeDotEntry(e: usize, dots: u32, cluster: u32): void {
   memory.fill(e, 0x20, 11);
   store<u8>(e, 0x2E);
   if (dots == 2) store<u8>(e, 0x2E, 1);
-  store<u8>(e, <u8>ATTR_DIRECTORY, 11);
+  changetype<FAT_DIRENT>(e).Attr = <u8>ATTR_DIRECTORY;
   SetEntryStart(e, cluster);
 }
 
@@ -125,7 +130,7 @@ function checkDots(buffer: usize, entries: u32, self: u32, parent: u32): bool {
     const dots = k + 1;
     const want = k == 0 ? self : parent;
     const what = k == 0 ? "'.'" : "'..'";
-    if (!isDotName(e, dots) || (<u32>load<u8>(e, 11) & ATTR_DIRECTORY) == 0) {
+    if (!isDotName(e, dots) || (<u32>changetype<FAT_DIRENT>(e).Attr & ATTR_DIRECTORY) == 0) {
       const free = load<u8>(e) == 0 || load<u8>(e) == DELETED;
       problem(); put("has no "); put(what); put(" entry."); flush();
       if (Fix && free) { writeDotEntry(e, dots, want); changed = true; fixed("The entry was written."); }
@@ -188,14 +193,14 @@ export function TreeCheckDirectory(list: usize, count: u32, self: u32, parent: u
     const e = buffer + (i << 5);
     const first = load<u8>(e);
     if (first == 0) break;
-    const attributes = <u32>load<u8>(e, 11);
+    const attributes = <u32>changetype<FAT_DIRENT>(e).Attr;
     if (first == DELETED) {
       if (runFirst != 0xFFFFFFFF) { changed = orphan(buffer, runFirst, i - 1, "the sequence is cut by a deleted entry") || changed; runFirst = 0xFFFFFFFF; }
       continue;
     }
     if ((attributes & 0x3F) == ATTR_LONG_NAME) {
       const ordinal = <u32>first;
-      const sum = <u32>load<u8>(e, 13);
+      const sum = <u32>changetype<FAT_LFN_ENTRY>(e).Chksum;
       if ((ordinal & 0x40) != 0) {
         if (runFirst != 0xFFFFFFFF) changed = orphan(buffer, runFirst, i - 1, "a new sequence starts before its short entry") || changed;
         const n = ordinal & 0x1F;
@@ -238,7 +243,7 @@ export function TreeCheckDirectory(list: usize, count: u32, self: u32, parent: u
     }
     if ((attributes & 0xC0) != 0) {
       problem(); put("has reserved attribute bits set (attributes 0x"); putHex(attributes, 2); put(")."); flush();
-      if (Fix) { store<u8>(e, <u8>(attributes & 0x3F), 11); changed = true; fixed("The reserved bits were cleared."); }
+      if (Fix) { changetype<FAT_DIRENT>(e).Attr = <u8>(attributes & 0x3F); changed = true; fixed("The reserved bits were cleared."); }
     }
     if ((attributes & ATTR_DIRECTORY) != 0) changed = TreeSubdirectory(e, isRoot ? 0 : self, depth) || changed;
     else changed = TreeFile(e) || changed;
@@ -252,7 +257,7 @@ export function TreeCheckDirectory(list: usize, count: u32, self: u32, parent: u
 /** A file's entry: its chain against its size. True when the entry changed. */
 function TreeFile(e: usize): bool {
   const id = TreeNewId();
-  const size = load<u32>(e, 28);
+  const size = changetype<FAT_DIRENT>(e).FileSize;
   const start = EntryStart(e);
   const need: u32 = size == 0 ? 0 : (size - 1) / ClusterBytes + 1;
   let changed = false;
@@ -260,7 +265,7 @@ function TreeFile(e: usize): bool {
   if (ChainStart != start) { SetEntryStart(e, ChainStart); changed = true; }
   if (start != 0 && ChainStart == 0 && Fix) {
     // Nothing of the chain could be kept: the file is empty now.
-    if (size != 0) { store<u32>(e, 0, 28); changed = true; }
+    if (size != 0) { changetype<FAT_DIRENT>(e).FileSize = 0; changed = true; }
     n = 0;
   } else if (n > need && !(ChainCrossLinked && !Fix)) {
     problem(); put("is "); putDec(size); put(" bytes long but has "); putDec(n); put(" allocation units of "); putDec(ClusterBytes); put(" bytes."); flush();
@@ -274,13 +279,13 @@ function TreeFile(e: usize): bool {
   } else if (n < need) {
     problem(); put("is "); putDec(size); put(" bytes long but has only "); putDec(n); put(n == 1 ? " allocation unit" : " allocation units"); put(" of "); putDec(ClusterBytes); put(" bytes."); flush();
     if (Fix) {
-      store<u32>(e, n * ClusterBytes, 28);
+      changetype<FAT_DIRENT>(e).FileSize = n * ClusterBytes;
       if (n == 0) SetEntryStart(e, 0);
       changed = true;
       put("  The size was set to "); putDec(n * ClusterBytes); put(" bytes."); flush();
     }
   }
-  const attributes = <u32>load<u8>(e, 11);
+  const attributes = <u32>changetype<FAT_DIRENT>(e).Attr;
   const bytes = <u64>n * ClusterBytes;
   if ((attributes & ATTR_HIDDEN) != 0) { HiddenFiles++; HiddenBytes += bytes; }
   else { Files++; FileBytes += bytes; }
@@ -290,9 +295,9 @@ function TreeFile(e: usize): bool {
 /** A subdirectory's entry: its chain, then its contents. True when the entry changed. */
 function TreeSubdirectory(e: usize, parent: u32, depth: u32): bool {
   let changed = false;
-  if (load<u32>(e, 28) != 0) {
-    problem(); put("is a directory with a size ("); putDec(load<u32>(e, 28)); put(" bytes)."); flush();
-    if (Fix) { store<u32>(e, 0, 28); changed = true; fixed("The size was set to 0."); }
+  if (changetype<FAT_DIRENT>(e).FileSize != 0) {
+    problem(); put("is a directory with a size ("); putDec(changetype<FAT_DIRENT>(e).FileSize); put(" bytes)."); flush();
+    if (Fix) { changetype<FAT_DIRENT>(e).FileSize = 0; changed = true; fixed("The size was set to 0."); }
   }
   const start = EntryStart(e);
   if (start == 0) {

@@ -9,7 +9,13 @@
 // link, FAT_BAD, and FAT_EOC or above for the end of a chain whatever the
 // FAT's width.
 
-import { AcAllocate, AcRead, AcWrite, NT_SUCCESS, put, putDec, flush } from "./nt";
+import { AcAllocate, AcRead, AcWrite, put, putDec, flush } from "./nt";
+import {
+  BS_BOOT_SIG, BS_BOOT_SIG_VALUE, BS_EXTENDED_FAT16, BS_EXTENDED_FAT32, BS_SIGNATURE, BS_VOL_ID, FAT_BOOT_SECTOR,
+  FSI_FREE_COUNT, FSI_LEAD_SIG, FSI_LEAD_SIG_OFFSET, FSI_NXT_FREE, FSI_STRUC_SIG, FSI_STRUC_SIG_OFFSET, FSI_TRAIL_SIG,
+  FSI_TRAIL_SIG_OFFSET,
+} from "../../../kernel/sdk/fat";
+import { NT_SUCCESS } from "../../../kernel/sdk/ntstatus";
 
 export const FAT_BAD: u32 = 0x0FFFFFF7;
 export const FAT_EOC: u32 = 0x0FFFFFF8;
@@ -52,25 +58,26 @@ export function VolReadBootSector(partitionSectors: u64): bool {
   if (BootSector == 0) BootSector = AcAllocate(4096);
   if (!NT_SUCCESS(AcRead(0, 1, BootSector))) return refuse("the boot sector cannot be read");
   const b = BootSector;
-  const jump = <u32>load<u8>(b);
+  const bs = changetype<FAT_BOOT_SECTOR>(b);
+  const jump = <u32>bs.JmpBoot0;
   if (jump != 0xEB && jump != 0xE9) return refuse("the boot sector has no jump instruction");
-  if (load<u16>(b, 510) != 0xAA55) return refuse("the boot sector has no 0xAA55 signature");
-  const bps = <u32>load<u16>(b, 11);
+  if (bs.Signature != BS_SIGNATURE) return refuse("the boot sector has no 0xAA55 signature");
+  const bps = <u32>bs.BytsPerSec;
   if (bps < 512 || bps > 4096 || (bps & (bps - 1)) != 0) return refuse("the bytes per sector are not 512, 1024, 2048 or 4096");
   if (bps != 512) return refuse("sectors of other than 512 bytes are not supported");
-  const spc = <u32>load<u8>(b, 13);
+  const spc = <u32>bs.SecPerClus;
   if (spc == 0 || (spc & (spc - 1)) != 0) return refuse("the sectors per cluster are not a power of two");
-  const reserved = <u32>load<u16>(b, 14);
+  const reserved = <u32>bs.RsvdSecCnt;
   if (reserved == 0) return refuse("there are no reserved sectors");
-  const fats = <u32>load<u8>(b, 16);
+  const fats = <u32>bs.NumFATs;
   if (fats == 0 || fats > 4) return refuse("the number of FATs is not 1 to 4");
-  const rootEntries = <u32>load<u16>(b, 17);
-  let total = <u32>load<u16>(b, 19);
-  if (total == 0) total = load<u32>(b, 32);
-  const media = <u32>load<u8>(b, 21);
+  const rootEntries = <u32>bs.RootEntCnt;
+  let total = <u32>bs.TotSec16;
+  if (total == 0) total = bs.TotSec32;
+  const media = <u32>bs.Media;
   if (media != 0xF0 && media < 0xF8) return refuse("the media descriptor is not valid");
-  const fat16Size = <u32>load<u16>(b, 22);
-  const fatSize = fat16Size != 0 ? fat16Size : load<u32>(b, 36);
+  const fat16Size = <u32>bs.FATSz16;
+  const fatSize = fat16Size != 0 ? fat16Size : bs.FATSz32;
   if (fatSize == 0) return refuse("the FAT size is 0");
   if (<u64>total > partitionSectors) return refuse("the volume is larger than its partition");
   const rootSectors = (rootEntries * 32 + bps - 1) / bps;
@@ -88,13 +95,13 @@ export function VolReadBootSector(partitionSectors: u64): bool {
   ClusterCount = clusters; TotalSectors = total; Media = media;
   RootCluster = 0; FsInfoSector = 0;
   if (type == 32) {
-    RootCluster = load<u32>(b, 44);
+    RootCluster = bs.RootClus;
     if (!VolIsCluster(RootCluster)) return refuse("the root directory's first cluster is not valid");
-    const fsInfo = <u32>load<u16>(b, 48);
+    const fsInfo = <u32>bs.FSInfo;
     FsInfoSector = fsInfo != 0 && fsInfo != 0xFFFF && fsInfo < reserved ? fsInfo : 0;
   }
-  const ebpb: u32 = type == 32 ? 64 : 36;
-  SerialNumber = load<u8>(b + ebpb + 2) == 0x29 ? load<u32>(b + ebpb + 3) : 0;
+  const ebpb: u32 = type == 32 ? BS_EXTENDED_FAT32 : BS_EXTENDED_FAT16;
+  SerialNumber = <u32>load<u8>(b + ebpb + BS_BOOT_SIG) == BS_BOOT_SIG_VALUE ? load<u32>(b + ebpb + BS_VOL_ID) : 0;
   return true;
 }
 
@@ -216,7 +223,7 @@ export function VolCountFree(): u32 {
  */
 export function VolCheckBackupBoot(fix: bool): u32 {
   if (FatType != 32) return 0;
-  const backup = <u32>load<u16>(BootSector, 50);
+  const backup = <u32>changetype<FAT_BOOT_SECTOR>(BootSector).BkBootSec;
   if (backup == 0 || backup == 0xFFFF || backup >= ReservedSectors || backup == FsInfoSector) return 0;
   const s = BootSector + 3072;
   if (!NT_SUCCESS(AcRead(backup, 1, s))) { put("The backup boot sector cannot be read."); flush(); return 1; }
@@ -232,9 +239,6 @@ export function VolCheckBackupBoot(fix: bool): u32 {
 
 // ---- FSInfo (FAT32) ----
 
-const FSI_LEAD_SIG: u32 = 0x41615252, FSI_STRUC_SIG: u32 = 0x61417272, FSI_TRAIL_SIG: u32 = 0xAA550000;
-const FSI_FREE_COUNT: u32 = 488, FSI_NEXT_FREE: u32 = 492;
-
 /**
  * Checks the FSInfo sector against the real free count: its signatures, its
  * free count (0xFFFFFFFF: unknown, allowed) and its next-free hint. With
@@ -245,25 +249,26 @@ export function VolCheckFsInfo(free: u32, fix: bool): u32 {
   const s = BootSector + 2048; // the boot sector's buffer has room after its first 512 bytes
   if (!NT_SUCCESS(AcRead(FsInfoSector, 1, s))) { put("The FSInfo sector cannot be read."); flush(); return 1; }
   let problems: u32 = 0;
-  if (load<u32>(s) != FSI_LEAD_SIG || load<u32>(s, 484) != FSI_STRUC_SIG || load<u32>(s, 508) != FSI_TRAIL_SIG) {
+  if (load<u32>(s + FSI_LEAD_SIG_OFFSET) != FSI_LEAD_SIG || load<u32>(s + FSI_STRUC_SIG_OFFSET) != FSI_STRUC_SIG
+      || load<u32>(s + FSI_TRAIL_SIG_OFFSET) != FSI_TRAIL_SIG) {
     say2("The FSInfo sector's signatures are not valid.");
     problems++;
-    if (fix) { memory.fill(s, 0, 512); store<u32>(s, FSI_LEAD_SIG); store<u32>(s, FSI_STRUC_SIG, 484); store<u32>(s, FSI_TRAIL_SIG, 508); }
+    if (fix) { memory.fill(s, 0, 512); store<u32>(s + FSI_LEAD_SIG_OFFSET, FSI_LEAD_SIG); store<u32>(s + FSI_STRUC_SIG_OFFSET, FSI_STRUC_SIG); store<u32>(s + FSI_TRAIL_SIG_OFFSET, FSI_TRAIL_SIG); }
   }
-  const count = load<u32>(s, FSI_FREE_COUNT);
+  const count = load<u32>(s + FSI_FREE_COUNT);
   if (count != 0xFFFFFFFF && count != free || problems != 0) {
     if (problems == 0) {
       put("The free space count in the FSInfo sector is wrong: "); putDec(count); put(" allocation units, really "); putDec(free); put(".");
       flush();
       problems++;
     }
-    if (fix) store<u32>(s, free, FSI_FREE_COUNT);
+    if (fix) store<u32>(s + FSI_FREE_COUNT, free);
   }
-  const next = load<u32>(s, FSI_NEXT_FREE);
+  const next = load<u32>(s + FSI_NXT_FREE);
   if (next != 0xFFFFFFFF && !VolIsCluster(next)) {
     put("The next free allocation unit in the FSInfo sector ("); putDec(next); put(") is not on the volume."); flush();
     problems++;
-    if (fix) store<u32>(s, 0xFFFFFFFF, FSI_NEXT_FREE);
+    if (fix) store<u32>(s + FSI_NXT_FREE, 0xFFFFFFFF);
   }
   if (fix && problems != 0 && !NT_SUCCESS(AcWrite(FsInfoSector, 1, s))) return problems | 0x80000000;
   return problems;

@@ -60,6 +60,7 @@ export function StatusName(status: i32): string {
     case 0xC000002D: return "STATUS_NOT_COMMITTED";
     case 0xC000002E: return "STATUS_INVALID_PORT_ATTRIBUTES";
     case 0xC000002F: return "STATUS_PORT_MESSAGE_TOO_LONG";
+    case 0xC0000032: return "STATUS_DISK_CORRUPT_ERROR";
     case 0xC0000033: return "STATUS_OBJECT_NAME_INVALID";
     case 0xC0000034: return "STATUS_OBJECT_NAME_NOT_FOUND";
     case 0xC0000035: return "STATUS_OBJECT_NAME_COLLISION";

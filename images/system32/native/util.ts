@@ -14,6 +14,12 @@ import {
   RtlDosPathNameToNtPathName_U, NtResumeThread, NtTerminateProcess,
   OBJ_CASE_INSENSITIVE, KEY_READ, STATUS_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_IMAGE_FORMAT,
 } from "./nt";
+import { ProcessBasicInformation, ProcessSessionInformation } from "../../../kernel/sdk/procinfo";
+import { KeyBasicInformation, KeyValuePartialInformation, KEY_BASIC_INFORMATION, KEY_VALUE_PARTIAL_INFORMATION } from "../../../kernel/sdk/keyinfo";
+import {
+  RTL_USER_PROCESS_INFORMATION_CLIENT_ID, RTL_USER_PROCESS_INFORMATION_PROCESS, RTL_USER_PROCESS_INFORMATION_SIZE,
+  RTL_USER_PROCESS_INFORMATION_SUBSYSTEM, RTL_USER_PROCESS_INFORMATION_THREAD, SIZEOF_RTL_USER_PROCESS_INFORMATION,
+} from "../../../kernel/sdk/sm";
 
 const line = memory.data(8, 4);
 
@@ -95,8 +101,6 @@ export function Milliseconds(ms: i64): usize { const p = heap.alloc(8); store<i6
 
 // ---- the registry ----
 
-const KeyValuePartialInformation: u32 = 2;
-const KeyBasicInformation: u32 = 0;
 
 /** Opens `path` (relative to `root` when it is not 0) for reading; 0 when it cannot, the status in OpenKeyStatus. */
 export function OpenKey(path: string, root: u32): u32 {
@@ -134,12 +138,12 @@ export function QueryValue(key: u32, name: string): Value | null {
     size = load<u32>(resultLength) + 16;
   }
   if (status != STATUS_SUCCESS) return null;
-  // KEY_VALUE_PARTIAL_INFORMATION: TitleIndex, Type, DataLength, Data.
-  const length = load<u32>(buffer, 8);
+  const info = changetype<KEY_VALUE_PARTIAL_INFORMATION>(buffer);
+  const length = info.DataLength;
   const data = heap.alloc(length + 4);
-  memory.copy(data, buffer + 12, length);
+  memory.copy(data, buffer + offsetof<KEY_VALUE_PARTIAL_INFORMATION>("Data"), length);
   store<u32>(data + length, 0);
-  return new Value(load<u32>(buffer, 4), data, length);
+  return new Value(info.Type, data, length);
 }
 
 /** A REG_DWORD value, or `fallback`. */
@@ -177,9 +181,8 @@ export function SubKeys(key: u32): string[] {
   if (key == 0) return names;
   const info = room(512);
   for (let index: u32 = 0; ; index++) {
-    // KEY_BASIC_INFORMATION: LastWriteTime, TitleIndex, NameLength, Name.
     if (NtEnumerateKey(key, index, KeyBasicInformation, info, 512, resultLength) != STATUS_SUCCESS) break;
-    names.push(String.UTF16.decodeUnsafe(info + 16, load<u32>(info, 12)));
+    names.push(String.UTF16.decodeUnsafe(info + offsetof<KEY_BASIC_INFORMATION>("Name"), changetype<KEY_BASIC_INFORMATION>(info).NameLength));
   }
   return names;
 }
@@ -236,15 +239,16 @@ export function StartProcess(ntPath: string, commandLine: string, environment: u
   const image = Unicode(ntPath);
   let status = RtlCreateProcessParameters(params, image, 0, 0, Unicode(commandLine), environment, 0, 0, 0, 0);
   if (status != STATUS_SUCCESS) return new Started(0, 0, 0, status);
-  const info = heap.alloc(0x44);
-  memory.fill(info, 0, 0x44);
-  store<u32>(info, 0x44);
+  const info = heap.alloc(SIZEOF_RTL_USER_PROCESS_INFORMATION);
+  memory.fill(info, 0, SIZEOF_RTL_USER_PROCESS_INFORMATION);
+  store<u32>(info + RTL_USER_PROCESS_INFORMATION_SIZE, SIZEOF_RTL_USER_PROCESS_INFORMATION);
   status = RtlCreateUserProcess(image, OBJ_CASE_INSENSITIVE, load<usize>(params), processSd, 0, 0, false, 0, 0, info);
   RtlDestroyProcessParameters(load<usize>(params));
   if (status != STATUS_SUCCESS) return new Started(0, 0, 0, status);
-  const process = load<u32>(info, 4), thread = load<u32>(info, 8), pid = load<u32>(info, 12);
-  // SECTION_IMAGE_INFORMATION at +0x14, SubSystemType at +0x10 of it: only native images.
-  if (load<u32>(info, 0x14 + 0x10) != 1) {
+  const process = load<u32>(info + RTL_USER_PROCESS_INFORMATION_PROCESS), thread = load<u32>(info + RTL_USER_PROCESS_INFORMATION_THREAD);
+  const pid = load<u32>(info + RTL_USER_PROCESS_INFORMATION_CLIENT_ID);
+  // only native images
+  if (load<u32>(info + RTL_USER_PROCESS_INFORMATION_SUBSYSTEM) != 1) {
     NtTerminateProcess(process, STATUS_INVALID_IMAGE_FORMAT);
     NtClose(thread); NtClose(process);
     return new Started(0, 0, 0, STATUS_INVALID_IMAGE_FORMAT);
@@ -256,21 +260,21 @@ export function StartProcess(ntPath: string, commandLine: string, environment: u
 /** A process's exit status (PROCESS_BASIC_INFORMATION.ExitStatus). */
 export function ExitStatus(process: u32): u32 {
   const pbi = heap.alloc(24);
-  NtQueryInformationProcess(process, 0, pbi, 24, 0);
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
   return load<u32>(pbi);
 }
 
 /** This process's id and session id. */
 export function CurrentProcessId(): u32 {
   const pbi = heap.alloc(24);
-  NtQueryInformationProcess(0xFFFFFFFF, 0, pbi, 24, 0);
+  NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, pbi, 24, 0);
   return load<u32>(pbi, 16);
 }
 export function CurrentSessionId(): u32 {
   const info = heap.alloc(8);
   store<u32>(info, 0);
   // ProcessSessionInformation (24): a ULONG.
-  if (NtQueryInformationProcess(0xFFFFFFFF, 24, info, 4, 0) != STATUS_SUCCESS) return 0;
+  if (NtQueryInformationProcess(0xFFFFFFFF, ProcessSessionInformation, info, 4, 0) != STATUS_SUCCESS) return 0;
   return load<u32>(info);
 }
 

@@ -10,7 +10,7 @@
 // deleting is FileDispositionInformation on an open with DELETE access.
 // Each command returns 0 or the failing NTSTATUS, already printed.
 
-import { FILE_RENAME_INFORMATION } from "../../../kernel/sdk/fileinfo";
+import { FILE_RENAME_INFORMATION, FileDirectoryInformation, FileDispositionInformation, FileRenameInformation } from "../../../kernel/sdk/fileinfo";
 import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJECT_ATTRIBUTES, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import {
   NtOpenFile, NtCreateFile, NtReadFile, NtWriteFile, NtClose, RtlTimeToTimeFields,
@@ -20,10 +20,9 @@ import {
 import { Decimal, EqualNoCase, Slot, Unicode } from "../native/util";
 import {
   NtQueryDirectoryFile, NtSetInformationFile, RtlGetCurrentDirectory_U, RtlSetCurrentDirectory_U, RtlGetFullPathName_U,
-  RtlDosPathNameToNtPathName_U_WithStatus, RtlFreeUnicodeString,
-  DELETE, FILE_LIST_DIRECTORY, FILE_READ_DATA, FILE_TRAVERSE, FILE_OPEN, FILE_CREATE, FILE_OVERWRITE_IF, FILE_DIRECTORY_FILE,
-  FILE_SHARE_DELETE, FileDirectoryInformation, FileRenameInformation, FileDispositionInformation, FILE_ATTRIBUTE_DIRECTORY,
-  FDI_NEXT, FDI_LAST_WRITE_TIME, FDI_END_OF_FILE, FDI_ATTRIBUTES, FDI_NAME_LENGTH, FDI_NAME,
+  RtlDosPathNameToNtPathName_U_WithStatus, RtlFreeUnicodeString, DELETE, FILE_LIST_DIRECTORY, FILE_READ_DATA, FILE_TRAVERSE,
+  FILE_OPEN, FILE_CREATE, FILE_OVERWRITE_IF, FILE_DIRECTORY_FILE, FILE_SHARE_DELETE, FILE_ATTRIBUTE_DIRECTORY, FDI_NEXT,
+  FDI_LAST_WRITE_TIME, FDI_END_OF_FILE, FDI_ATTRIBUTES, FDI_NAME_LENGTH, FDI_NAME,
 } from "./ntapi";
 import { ShStatus, ShWrite, ShWriteLine } from "./io";
 import {

@@ -29,13 +29,6 @@ export const FILE_DIRECTORY_FILE: u32 = 0x0001;
 export const FILE_SHARE_DELETE: u32 = 4;
 export const FILE_OPEN_FOR_BACKUP_INTENT: u32 = 0x4000;
 
-// FILE_INFORMATION_CLASS values (ntifs.h).
-export const FileDirectoryInformation: u32 = 1;
-export const FileBasicInformation: u32 = 4;
-export const FileStandardInformation: u32 = 5;
-export const FileRenameInformation: u32 = 10;
-export const FileDispositionInformation: u32 = 13;
-
 // File attributes (winnt.h).
 export const FILE_ATTRIBUTE_DIRECTORY: u32 = 0x10;
 

@@ -34,13 +34,6 @@ export const KEY_READ: u32 = 0x20019;
 export const KEY_WRITE: u32 = 0x20006;
 export const FILE_READ_DATA: u32 = 0x0001;
 
-// ---- information classes ----
-export const SystemProcessInformation: u32 = 5;
-export const ProcessBasicInformation: u32 = 0;
-export const ProcessImageFileName: u32 = 27;
-export const ProcessBreakOnTermination: u32 = 29;
-export const KeyValueFullInformation: u32 = 1;
-export const KeyBasicInformation: u32 = 0;
 export const SE_DEBUG_PRIVILEGE: u32 = 20;
 
 /** REG_OPTION_NON_VOLATILE: the key goes to its hive's file. */

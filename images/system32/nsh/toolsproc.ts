@@ -24,13 +24,14 @@ import { Emit, EmitLine, ParseNumber, Put, PutDecRight, SameNoCase, UnicodeText 
 import {
   NtOpenProcess, NtQuerySystemInformation, NtSetInformationProcess, NtOpenSymbolicLinkObject, NtQuerySymbolicLinkObject,
   PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION, PROCESS_TERMINATE, SYNCHRONIZE, SYMBOLIC_LINK_QUERY,
-  SystemProcessInformation, ProcessImageFileName, ProcessBreakOnTermination, SE_DEBUG_PRIVILEGE,
+  SE_DEBUG_PRIVILEGE,
 } from "./toolsnt";
 import { NtClose, NtQueryInformationProcess, NtTerminateProcess, NtWaitForSingleObject, RtlAdjustPrivilege, STATUS_SUCCESS, STATUS_TIMEOUT } from "../native/nt";
 import { Attributes, Slot } from "../native/util";
 import { NtUserGetActiveSession } from "../../../kernel/sdk/ntuser";
-import { SYSTEM_PROCESS_INFORMATION } from "../../../kernel/sdk/sysinfo";
+import { SYSTEM_PROCESS_INFORMATION, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 import { STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_PARAMETER } from "../../../kernel/sdk/ntstatus";
+import { ProcessBreakOnTermination, ProcessImageFileName } from "../../../kernel/sdk/procinfo";
 
 const SYSTEM_PID: u32 = 4;
 

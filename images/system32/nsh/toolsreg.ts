@@ -19,12 +19,13 @@
 import { ShStatus, ShWriteLine } from "./io";
 import { Emit, EmitLine, Put, PutChar, PutDec, PutHex, PutHexDigits, PutText, UpperAscii, ParseNumber } from "./toolsfmt";
 import {
-  NtCreateKey, NtDeleteKey, NtDeleteValueKey, NtEnumerateValueKey, NtFlushKey, NtSetValueKey,
-  DELETE, KEY_READ, KEY_WRITE, KeyValueFullInformation, KeyBasicInformation, REG_OPTION_NON_VOLATILE,
+  NtCreateKey, NtDeleteKey, NtDeleteValueKey, NtEnumerateValueKey, NtFlushKey, NtSetValueKey, DELETE, KEY_READ, KEY_WRITE,
+  REG_OPTION_NON_VOLATILE,
 } from "./toolsnt";
 import { NtClose, NtEnumerateKey, NtOpenKey, NtQueryValueKey, REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_MULTI_SZ, REG_SZ, STATUS_SUCCESS } from "../native/nt";
 import { Attributes, Slot, Unicode } from "../native/util";
 import { STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_NO_MORE_ENTRIES } from "../../../kernel/sdk/ntstatus";
+import { KeyBasicInformation, KeyValueFullInformation, KEY_BASIC_INFORMATION, KEY_VALUE_FULL_INFORMATION } from "../../../kernel/sdk/keyinfo";
 
 const REG_NONE: u32 = 0;
 
@@ -111,6 +112,12 @@ function Open(command: string, path: string, access: u32): u32 {
 }
 let LastStatus: u32 = 0;
 
+/** Prints the value a KEY_VALUE_FULL_INFORMATION at `at` holds. */
+function PutFullValue(at: usize): void {
+  const v = changetype<KEY_VALUE_FULL_INFORMATION>(at);
+  PutValue(at + offsetof<KEY_VALUE_FULL_INFORMATION>("Name"), v.NameLength, v.Type, at + v.DataOffset, v.DataLength);
+}
+
 /** reg query KEY [VALUE] */
 function Query(key: string, path: string, valueName: string | null): i32 {
   const h = Open("reg query", path, KEY_READ);
@@ -118,7 +125,6 @@ function Query(key: string, path: string, valueName: string | null): i32 {
   EmitLine(key);
   let status: u32 = STATUS_SUCCESS;
   if (valueName != null) {
-    // KEY_VALUE_FULL_INFORMATION from NtQueryValueKey: TitleIndex, Type, DataOffset, DataLength, NameLength, Name.
     const name = Unicode(valueName);
     let size: u32 = 1024;
     while (true) {
@@ -126,7 +132,7 @@ function Query(key: string, path: string, valueName: string | null): i32 {
       if (status != STATUS_BUFFER_OVERFLOW && status != STATUS_BUFFER_TOO_SMALL) break;
       size = load<u32>(resultLength) + 16;
     }
-    if (status == STATUS_SUCCESS) PutValue(info + 20, load<u32>(info, 16), load<u32>(info, 4), info + load<u32>(info, 8), load<u32>(info, 12));
+    if (status == STATUS_SUCCESS) PutFullValue(info);
     else ShStatus("reg query: NtQueryValueKey " + valueName, <i32>status);
     NtClose(h);
     return <i32>status;
@@ -139,16 +145,15 @@ function Query(key: string, path: string, valueName: string | null): i32 {
       size = load<u32>(resultLength) + 16;
     }
     if (status != STATUS_SUCCESS) break;
-    PutValue(info + 20, load<u32>(info, 16), load<u32>(info, 4), info + load<u32>(info, 8), load<u32>(info, 12));
+    PutFullValue(info);
   }
   if (status != STATUS_NO_MORE_ENTRIES) { ShStatus("reg query: NtEnumerateValueKey", <i32>status); NtClose(h); return <i32>status; }
   let prefix = key;
   while (prefix.endsWith("\\")) prefix = prefix.substring(0, prefix.length - 1);
   for (let index: u32 = 0; ; index++) {
-    // KEY_BASIC_INFORMATION: LastWriteTime, TitleIndex, NameLength, Name.
     status = NtEnumerateKey(h, index, KeyBasicInformation, Room(1024), 1024, resultLength);
     if (status != STATUS_SUCCESS) break;
-    Put(prefix); Put("\\"); PutText(info + 16, load<u32>(info, 12)); Emit();
+    Put(prefix); Put("\\"); PutText(info + offsetof<KEY_BASIC_INFORMATION>("Name"), changetype<KEY_BASIC_INFORMATION>(info).NameLength); Emit();
   }
   NtClose(h);
   if (status != STATUS_NO_MORE_ENTRIES) { ShStatus("reg query: NtEnumerateKey", <i32>status); return <i32>status; }

@@ -42,6 +42,7 @@ import { PEB } from "../../../kernel/sdk/peb";
 @external("ntdll", "NtQueryInformationProcess") declare function NtQueryInformationProcess(process: u32, infoClass: u32, info: usize, length: u32, result: usize): u32;
 
 import { RtlEnterCriticalSection, RtlLeaveCriticalSection } from "./critsect";
+import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
 
 const SECTION_ALL_ACCESS: u32 = 0xF001F;
 /** The most characters of <ObjectDirectory>\ApiPort. */
@@ -119,7 +120,7 @@ function CsrpConnectToServer(objectDirectory: usize): u32 {
     peb.ReadOnlySharedMemoryHeap = 0;
     peb.ReadOnlyStaticServerData = sharedBase + (load<usize>(connectInfo, CSR_CONNECTINFO_SHARED_STATIC_SERVER_DATA) - csrssBase);
   }
-  NtQueryInformationProcess(0xFFFFFFFF, 0, basic, 24, 0);
+  NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, basic, 24, 0);
   CsrServerProcess = load<u32>(basic, 16) == CsrProcessId;
   return STATUS_SUCCESS;
 }

@@ -32,6 +32,11 @@ import { IO_STATUS_BLOCK, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess
 import { SECTION_IMAGE_INFORMATION } from "../../../kernel/sdk/pe";
 import { CONTEXT_FULL } from "../../../kernel/sdk/context";
 import { RTL_USER_PROC_PARAMS_NORMALIZED } from "../../../kernel/sdk/peb";
+import { ProcessBasicInformation, ProcessBreakOnTermination, ThreadBreakOnTermination } from "../../../kernel/sdk/procinfo";
+import {
+  RTL_USER_PROCESS_INFORMATION_CLIENT_ID, RTL_USER_PROCESS_INFORMATION_IMAGE, RTL_USER_PROCESS_INFORMATION_PROCESS,
+  RTL_USER_PROCESS_INFORMATION_SIZE, RTL_USER_PROCESS_INFORMATION_THREAD, SIZEOF_RTL_USER_PROCESS_INFORMATION,
+} from "../../../kernel/sdk/sm";
 
 const SIZEOF_PARAMS: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>();
 const P_MAXIMUM: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("MaximumLength");
@@ -234,8 +239,6 @@ export function RtlExitUserThread(status: u32): void {
 
 // ---- critical flags and privileges ----
 
-const ProcessBreakOnTermination: u32 = 29;
-const ThreadBreakOnTermination: u32 = 18;
 const PEB_NT_GLOBAL_FLAG: u32 = <u32>offsetof<PEB>("NtGlobalFlag");
 const FLG_ENABLE_SYSTEM_CRIT_BREAKS: u32 = 0x100000;
 
@@ -313,9 +316,9 @@ export function RtlCreateUserProcess(imagePath: usize, attributes: u32, params: 
   const oa = scratch, iosb = oa + offsetof<OBJECT_ATTRIBUTES>(), handles = iosb + offsetof<IO_STATUS_BLOCK>();
   const pbi = scratch + 48, args = scratch + 72, value = scratch + 88;
   // handles: +0 file, +4 section, +8 process
-  memory.fill(info, 0, 0x44);
-  store<u32>(info, 0x44);
-  const image = info + 20;
+  memory.fill(info, 0, SIZEOF_RTL_USER_PROCESS_INFORMATION);
+  store<u32>(info + RTL_USER_PROCESS_INFORMATION_SIZE, SIZEOF_RTL_USER_PROCESS_INFORMATION);
+  const image = info + RTL_USER_PROCESS_INFORMATION_IMAGE;
   RtlpInitObjectAttributes(oa, imagePath, attributes, 0);
   // FILE_READ_DATA too (as ReactOS asks): our NtCreateSection(SEC_IMAGE) reads the file through the handle and wants both.
   let status = NtOpenFile(handles, 0x100021 /* SYNCHRONIZE | FILE_EXECUTE | FILE_READ_DATA */, oa, iosb, 5 /* share read, delete */, 0x60 /* synchronous, non-directory */);
@@ -330,16 +333,16 @@ export function RtlCreateUserProcess(imagePath: usize, attributes: u32, params: 
       inheritHandles ? 1 : 0, load<u32>(handles, 4), debugPort, exceptionPort);
     if (NT_SUCCESS(status)) {
       const process = load<u32>(handles, 8);
-      store<u32>(info, process, 4);
+      store<u32>(info + RTL_USER_PROCESS_INFORMATION_PROCESS, process);
       status = NtQuerySection(load<u32>(handles, 4), 1 /* SectionImageInformation */, image, 0x30, 0);
-      if (NT_SUCCESS(status)) status = NtQueryInformationProcess(process, 0 /* ProcessBasicInformation */, pbi, 24, 0);
+      if (NT_SUCCESS(status)) status = NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
       if (NT_SUCCESS(status)) status = RtlpCopyParameters(process, params, load<usize>(pbi, 4), args, value);
       if (NT_SUCCESS(status)) {
         const i = changetype<SECTION_IMAGE_INFORMATION>(image);
         status = RtlCreateUserThread(process, threadSd, true, i.ZeroBits, i.MaximumStackSize, i.CommittedStackSize,
-          i.TransferAddress, load<usize>(pbi, 4), info + 8, info + 12);
+          i.TransferAddress, load<usize>(pbi, 4), info + RTL_USER_PROCESS_INFORMATION_THREAD, info + RTL_USER_PROCESS_INFORMATION_CLIENT_ID);
       }
-      if (!NT_SUCCESS(status)) { NtClose(process); store<u32>(info, 0, 4); }
+      if (!NT_SUCCESS(status)) { NtClose(process); store<u32>(info + RTL_USER_PROCESS_INFORMATION_PROCESS, 0); }
     }
     NtClose(load<u32>(handles, 4));
   }

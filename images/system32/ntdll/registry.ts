@@ -50,6 +50,7 @@ import {
   STATUS_NO_MEMORY, STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_SUCCESS,
 } from "../../../kernel/sdk/ntstatus";
 import { OBJ_CASE_INSENSITIVE, OBJECT_ATTRIBUTES, UNICODE_STRING } from "../../../kernel/sdk/ntdef";
+import { KeyValueFullInformation, KEY_VALUE_FULL_INFORMATION } from "../../../kernel/sdk/keyinfo";
 
 export const RTL_REGISTRY_ABSOLUTE: u32 = 0;
 export const RTL_REGISTRY_SERVICES: u32 = 1;
@@ -70,7 +71,6 @@ export const RTL_QUERY_REGISTRY_DELETE: u32 = 0x40;
 
 const REG_NONE: u32 = 0, REG_SZ: u32 = 1, REG_EXPAND_SZ: u32 = 2, REG_MULTI_SZ: u32 = 7;
 const KEY_READ: u32 = 0x20019, KEY_WRITE: u32 = 0x20006, KEY_ALL_ACCESS: u32 = 0xF003F;
-const KeyValueFullInformation: u32 = 1;
 const ENTRY_SIZE: u32 = 28;
 
 /** The root path of a RelativeTo value, or null for ABSOLUTE / unknown. */
@@ -261,13 +261,14 @@ function readValue(key: u32, name: usize, index: u32, info: usize): u32 {
 
 /** Delivers a KEY_VALUE_FULL_INFORMATION; the name is copied out NUL-terminated for the routine. */
 function deliverInfo(entry: usize, info: usize, context: usize, environment: usize): u32 {
-  const nameBytes = load<u32>(info, 16);
+  const v = changetype<KEY_VALUE_FULL_INFORMATION>(info);
+  const nameBytes = v.NameLength;
   const heap = RtlpProcessHeap();
   const name = RtlAllocateHeap(heap, 0, nameBytes + 2);
   if (name == 0) return STATUS_NO_MEMORY;
-  memory.copy(name, info + 20, nameBytes);
+  memory.copy(name, info + offsetof<KEY_VALUE_FULL_INFORMATION>("Name"), nameBytes);
   store<u16>(name + nameBytes, 0);
-  const status = processValue(entry, name, load<u32>(info, 4), info + load<u32>(info, 8), load<u32>(info, 12), context, environment);
+  const status = processValue(entry, name, v.Type, info + v.DataOffset, v.DataLength, context, environment);
   RtlFreeHeap(heap, 0, name);
   return status;
 }
@@ -350,7 +351,8 @@ export function RtlQueryRegistryValues(relativeTo: u32, path: usize, table: usiz
       status = deliverDefault(entry, context, environment);
     } else if (NT_SUCCESS(status)) {
       const info = load<usize>(handles, 12);
-      status = processValue(entry, name, load<u32>(info, 4), info + load<u32>(info, 8), load<u32>(info, 12), context, environment);
+      const v = changetype<KEY_VALUE_FULL_INFORMATION>(info);
+      status = processValue(entry, name, v.Type, info + v.DataOffset, v.DataLength, context, environment);
       if (NT_SUCCESS(status) && (flags & RTL_QUERY_REGISTRY_DELETE) != 0) {
         setString(us, bytes, bytes, name);
         NtDeleteValueKey(current, us);

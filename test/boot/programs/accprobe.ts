@@ -11,7 +11,9 @@
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { show, put, putHex, putDec, flush, NtClose, NtOpenProcess, NtQuerySystemInformation, NtSetInformationProcess, NtDelayExecution,
   NtCreateEvent, NtOpenEvent, NtQueryObject, ms, unicode } from "./nt";
-import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION } from "../../../kernel/sdk/sysinfo";
+import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
+import { ProcessBreakOnTermination } from "../../../kernel/sdk/procinfo";
+import { ProcessAccessToken } from "../../../kernel/sdk/security";
 
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtQueryInformationToken") declare function NtQueryInformationToken(token: u32, cls: u32, buffer: usize, length: u32, returned: usize): u32;
@@ -106,7 +108,7 @@ function nameIs(b: usize, length: u32, name: string): bool {
 const found = memory.data(12, 4);
 function findSystemProcesses(): bool {
   store<u32>(found, 0); store<u32>(found, 0, 4); store<u32>(found, 0, 8);
-  if (NtQuerySystemInformation(5, list, 65536, 0) != 0) return false;
+  if (NtQuerySystemInformation(SystemProcessInformation, list, 65536, 0) != 0) return false;
   let at: usize = list;
   while (true) {
     const p = changetype<SYSTEM_PROCESS_INFORMATION>(at);
@@ -224,9 +226,9 @@ export function main(): void {
   if (status == 0) NtClose(load<u32>(h));
   // The critical flag: SeDebugPrivilege (SYSTEM has it enabled; the user has none).
   store<u32>(value, 1);
-  status = NtSetInformationProcess(SELF, 29, value, 4);
+  status = NtSetInformationProcess(SELF, ProcessBreakOnTermination, value, 4);
   line("set this process critical", status);
-  if (status == 0) { store<u32>(value, 0); line("and not critical again", NtSetInformationProcess(SELF, 29, value, 4)); }
+  if (status == 0) { store<u32>(value, 0); line("and not critical again", NtSetInformationProcess(SELF, ProcessBreakOnTermination, value, 4)); }
   line("enable SeDebugPrivilege", enablePrivilege(20));
   openKey("open the SAM hive", "\\Registry\\Machine\\SAM", KEY_READ);
   openKey("open SAM's accounts", "\\Registry\\Machine\\SAM\\SAM\\Domains\\Account\\Users", KEY_READ);
@@ -235,7 +237,7 @@ export function main(): void {
   store<u32>(info, 0);
   line("create a token", NtCreateToken(h, 0xF01FF, 0, 1, info, 0, info, info, info, 0, info, 0, 0));
   store<u32>(info, load<u32>(h)); store<u32>(info, 0, 4);
-  line("give this process another primary token", NtSetInformationProcess(SELF, 9, info, 8));
+  line("give this process another primary token", NtSetInformationProcess(SELF, ProcessAccessToken, info, 8));
   descriptors();
   line("done", 0);
 }

@@ -13,6 +13,7 @@ import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kerne
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, say, put, putHex, putDec, flush, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtCreateThread, NtTerminateThread,
   NtOpenDirectoryObject, NtSuspendThread } from "./nt";
+import { KeyValuePartialInformation } from "../../../kernel/sdk/keyinfo";
 @external("ntdll", "NtQueryValueKey") declare function NtQueryValueKey(h: u32, name: usize, cls: u32, info: usize, length: u32, result: usize): u32;
 
 const SELF: u32 = 0xFFFFFFFF;
@@ -60,7 +61,7 @@ function openLongName(): u32 {
 /** NtQueryValueKey (no key: the name is captured before the handle is looked up) with a value name that ends where the region ends. */
 function queryLongValue(): u32 {
   store<u16>(name, <u16>VALUE_NAME); store<u16>(name, <u16>VALUE_NAME, 2); store<u32>(name, <u32>(region + SIZE - VALUE_NAME), 4);
-  return NtQueryValueKey(0, name, 2, info, 64, result);
+  return NtQueryValueKey(0, name, KeyValuePartialInformation, info, 64, result);
 }
 function fill(): void { for (let i: u32 = 0; i < SIZE; i += 2) store<u16>(region + i, 0x41); }
 

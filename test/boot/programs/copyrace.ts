@@ -38,6 +38,11 @@ import {
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
 import { NtUserConsoleWrite, NtUserGetActiveSession, NtUserReadKey } from "../../../kernel/sdk/ntuser";
+import {
+  FileBothDirectoryInformation, FileDirectoryInformation, FileFsDeviceInformation, FileFsSizeInformation,
+  FilePositionInformation, FileStandardInformation, FileAccessInformation,
+} from "../../../kernel/sdk/fileinfo";
+import { SystemExtendServiceTableInformation } from "../../../kernel/sdk/sysinfo";
 
 const SELF: u32 = 0xFFFFFFFF;
 const MEM_COMMIT: u32 = 0x1000, MEM_RESERVE: u32 = 0x2000, MEM_DECOMMIT: u32 = 0x4000, MEM_RELEASE: u32 = 0x8000;
@@ -152,23 +157,23 @@ function openFile(i: u32): u32 {
 }
 function queryFile(i: u32): u32 {
   // FileStandardInformation (from the file system), FilePositionInformation and FileAccessInformation (the I/O manager's)
-  const cls: u32 = (i % 3) == 0 ? 5 : (i % 3) == 1 ? 14 : 8;
+  const cls: u32 = (i % 3) == 0 ? FileStandardInformation : (i % 3) == 1 ? FilePositionInformation : FileAccessInformation;
   return NtQueryInformationFile(file, P + 8, P + 16, 24, cls);
 }
-function setFile(i: u32): u32 { poke64(P + 16, <u64>(i & 7)); return NtSetInformationFile(file, P + 8, P + 16, 8, 14 /* FilePositionInformation */); }
+function setFile(i: u32): u32 { poke64(P + 16, <u64>(i & 7)); return NtSetInformationFile(file, P + 8, P + 16, 8, FilePositionInformation); }
 function queryDirectory(i: u32): u32 {
-  return NtQueryDirectoryFile(dir, 0, 0, 0, P + 8, P + 16, 0x400, (i & 1) != 0 ? 1 : 3, 1, 0, 1);
+  return NtQueryDirectoryFile(dir, 0, 0, 0, P + 8, P + 16, 0x400, (i & 1) != 0 ? FileDirectoryInformation : FileBothDirectoryInformation, 1, 0, 1);
 }
 function queryDirectoryPattern(i: u32): u32 {
   // The pattern's UNICODE_STRING and text on the racing page too: "*.*".
   store<u16>(poked, 6); store<u16>(poked, 6, 2); store<u32>(poked, <u32>(P + 0x40), 4);
   store<u16>(poked, 0x2A, 8); store<u16>(poked, 0x2E, 10); store<u16>(poked, 0x2A, 12);
   pokeBytes(P + 0x38, 14);
-  return NtQueryDirectoryFile(dir, 0, 0, 0, P + 8, P + 0x100, 0x400, 1, 1, P + 0x38, 1);
+  return NtQueryDirectoryFile(dir, 0, 0, 0, P + 8, P + 0x100, 0x400, FileDirectoryInformation, 1, P + 0x38, 1);
 }
 function queryVolume(i: u32): u32 {
-  return (i & 1) != 0 ? NtQueryVolumeInformationFile(file, P + 8, P + 16, 24, 3 /* FileFsSizeInformation */)
-                      : NtQueryVolumeInformationFile(file, P + 8, P + 16, 8, 4 /* FileFsDeviceInformation */);
+  return (i & 1) != 0 ? NtQueryVolumeInformationFile(file, P + 8, P + 16, 24, FileFsSizeInformation)
+                      : NtQueryVolumeInformationFile(file, P + 8, P + 16, 8, FileFsDeviceInformation);
 }
 function queryAttributes(i: u32): u32 { return NtQueryAttributesFile(attributes("\\??\\C:\\copyrace.txt", 0x40), P + 16); }
 function pagingFile(i: u32): u32 {
@@ -266,7 +271,7 @@ export function main(): void {
   show("open token", NtOpenProcessToken(0xFFFFFFFF, 0x28, cell + 16));
   store<u32>(cell, 1, 32); store<u32>(cell, 10 /* SE_LOAD_DRIVER_PRIVILEGE */, 36); store<u32>(cell, 0, 40); store<u32>(cell, 2, 44);
   show("enable SeLoadDriverPrivilege", NtAdjustPrivilegesToken(load<u32>(cell, 16), 0, cell + 32, 0, 0, 0));
-  show("load win32k.sys", NtSetSystemInformation(38 /* SystemExtendServiceTableInformation */, unicode(cell + 48, "\\SystemRoot\\System32\\win32k.sys"), 8));
+  show("load win32k.sys", NtSetSystemInformation(SystemExtendServiceTableInformation, unicode(cell + 48, "\\SystemRoot\\System32\\win32k.sys"), 8));
 
   const t = spawn(toggler, 0);
   const R: u32 = 40, N: u32 = 50000;

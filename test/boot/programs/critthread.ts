@@ -6,6 +6,9 @@
 // Last, the main thread made critical ends: the system stops with
 // CRITICAL_OBJECT_TERMINATION.
 import { show, put, putDec, putHex, flush, NtQueryInformationProcess, NtSetInformationProcess, NtQueryInformationThread, NtSetInformationThread, NtTerminateThread } from "./nt";
+import {
+  ProcessBasePriority, ProcessBasicInformation, ProcessBreakOnTermination, ThreadBasicInformation, ThreadBreakOnTermination,
+} from "../../../kernel/sdk/procinfo";
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
 
@@ -21,21 +24,21 @@ function privilege(luid: u32, enabled: bool): void {
   store<u32>(state, 1); store<u32>(state, luid, 4); store<u32>(state, 0, 8); store<u32>(state, enabled ? 2 : 0, 12);
   put(enabled ? "enable " : "disable "); putDec(luid); put(" "); putHex(NtAdjustPrivilegesToken(load<u32>(token), 0, state, 0, 0, 0)); flush();
 }
-function setThreadCritical(what: string, on: u32): void { store<u32>(value, on); show(what, NtSetInformationThread(THREAD, 18, value, 4)); }
+function setThreadCritical(what: string, on: u32): void { store<u32>(value, on); show(what, NtSetInformationThread(THREAD, ThreadBreakOnTermination, value, 4)); }
 function queryThreadCritical(what: string): void {
   store<u32>(value, 0xDEAD);
-  const s = NtQueryInformationThread(THREAD, 18, value, 4, returned);
+  const s = NtQueryInformationThread(THREAD, ThreadBreakOnTermination, value, 4, returned);
   put(what); put(" "); putHex(s); put(" value "); putDec(load<u32>(value)); flush();
 }
 function priorities(what: string): void {
-  NtQueryInformationProcess(SELF, 0, pbi, 24, 0);
-  NtQueryInformationThread(THREAD, 0, tbi, 28, 0);
+  NtQueryInformationProcess(SELF, ProcessBasicInformation, pbi, 24, 0);
+  NtQueryInformationThread(THREAD, ThreadBasicInformation, tbi, 28, 0);
   put(what); put(" process "); putDec(load<u32>(pbi, 12)); put(" thread base "); putDec(load<u32>(tbi, 24)); put(" priority "); putDec(load<u32>(tbi, 20)); flush();
 }
-function basePriority(what: string, priority: u32): void { store<u32>(value, priority); show(what, NtSetInformationProcess(SELF, 5, value, 4)); }
+function basePriority(what: string, priority: u32): void { store<u32>(value, priority); show(what, NtSetInformationProcess(SELF, ProcessBasePriority, value, 4)); }
 
 export function main(): void {
-  show("basic", NtQueryInformationProcess(SELF, 0, pbi, 24, 0));
+  show("basic", NtQueryInformationProcess(SELF, ProcessBasicInformation, pbi, 24, 0));
   put("pid "); putDec(load<u32>(pbi, 16)); put(" parent "); putDec(load<u32>(pbi, 20)); flush();
   queryThreadCritical("thread critical at first");
   setThreadCritical("set thread critical", 1);
@@ -43,15 +46,15 @@ export function main(): void {
   setThreadCritical("clear thread critical", 0);
   queryThreadCritical("thread critical cleared");
   store<u32>(value, 1);
-  show("thread critical, short buffer", NtSetInformationThread(THREAD, 18, value, 2));
-  show("thread critical, kernel buffer", NtSetInformationThread(THREAD, 18, 0x80100000, 4));
-  show("query, kernel buffer", NtQueryInformationThread(THREAD, 18, 0x80100000, 4, 0));
-  show("query, bad handle", NtQueryInformationThread(0x1234, 18, value, 4, 0));
+  show("thread critical, short buffer", NtSetInformationThread(THREAD, ThreadBreakOnTermination, value, 2));
+  show("thread critical, kernel buffer", NtSetInformationThread(THREAD, ThreadBreakOnTermination, 0x80100000, 4));
+  show("query, kernel buffer", NtQueryInformationThread(THREAD, ThreadBreakOnTermination, 0x80100000, 4, 0));
+  show("query, bad handle", NtQueryInformationThread(0x1234, ThreadBreakOnTermination, value, 4, 0));
   show("open token", NtOpenProcessToken(SELF, 0x28, token));
   privilege(20, false); // SeDebugPrivilege
   store<u32>(value, 1);
-  show("process critical without SeDebugPrivilege", NtSetInformationProcess(SELF, 29, value, 4));
-  show("thread critical without SeDebugPrivilege", NtSetInformationThread(THREAD, 18, value, 4));
+  show("process critical without SeDebugPrivilege", NtSetInformationProcess(SELF, ProcessBreakOnTermination, value, 4));
+  show("thread critical without SeDebugPrivilege", NtSetInformationThread(THREAD, ThreadBreakOnTermination, value, 4));
   privilege(20, true);
   priorities("at first");
   basePriority("base priority 11", 11);

@@ -9,6 +9,7 @@
 import { put, putHex, putWide, flush } from "../../pe/programs/out";
 import { SIZEOF_CSR_API_MESSAGE, CSR_API_MESSAGE_DATA, CSR_API_MESSAGE_STATUS, CSR_API_MESSAGE_CAPTURE_DATA, CSR_CREATE_API_NUMBER } from "../../../kernel/sdk/csr";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { SystemExtendServiceTableInformation, SystemSessionCreate } from "../../../kernel/sdk/sysinfo";
 
 @external("ntdll", "CsrClientConnectToServer") declare function CsrClientConnectToServer(dir: usize, serverId: u32, info: usize, infoSize: usize, s2s: usize): u32;
 @external("ntdll", "CsrClientCallServer") declare function CsrClientCallServer(message: usize, buffer: usize, api: u32, length: u32): u32;
@@ -73,7 +74,7 @@ const imageName = memory.data(8, 4), commandLine = memory.data(8, 4);
 /** `csrcli session`: a csrss of a new session, and a client of it in that session. */
 function session(): void {
   show("enable SeLoadDriverPrivilege", RtlAdjustPrivilege(10, 1, 0, response));
-  show("create a session", NtSetSystemInformation(47, sessionId, 4)); // SystemSessionCreate: this process moves into it
+  show("create a session", NtSetSystemInformation(SystemSessionCreate, sessionId, 4)); // SystemSessionCreate: this process moves into it
   show("session", load<u32>(sessionId));
   // csrss, started by this process: it joins this process's session.
   wide(imageName, "\\SystemRoot\\System32\\csrss.exe");
@@ -195,7 +196,7 @@ export function main(): void {
 
   // win32k.sys in this session (csrss's): csrss then shows hard errors on the session's screen too.
   show("enable SeLoadDriverPrivilege", RtlAdjustPrivilege(10, 1, 0, response));
-  show("load win32k.sys", NtSetSystemInformation(38, wide(us, "\\SystemRoot\\System32\\win32k.sys"), 8));
+  show("load win32k.sys", NtSetSystemInformation(SystemExtendServiceTableInformation, wide(us, "\\SystemRoot\\System32\\win32k.sys"), 8));
   // Hard errors: csrss answers with the default button.
   store<u32>(params, wide(dllName, "missing.dll"));
   store<u32>(response, 0xDEAD);

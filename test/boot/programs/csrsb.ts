@@ -26,6 +26,7 @@ import {
   BASE_STATIC_NAMED_OBJECT_DIRECTORY,
 } from "../../../kernel/sdk/csr";
 import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
+import { ProcessBasicInformation, ProcessSessionInformation } from "../../../kernel/sdk/procinfo";
 
 @external("ntdll", "CsrClientConnectToServer") declare function CsrClientConnectToServer(dir: usize, serverId: u32, info: usize, infoSize: usize, s2s: usize): u32;
 @external("ntdll", "CsrGetProcessId") declare function CsrGetProcessId(): u32;
@@ -94,9 +95,9 @@ function createKid(name: string, args: string): u32 {
   return sbCall(SbpCreateProcess);
 }
 
-function exitStatus(process: u32): u32 { NtQueryInformationProcess(process, 0, basic, 24, 0); return load<u32>(basic); }
-function pidOf(process: u32): u32 { return NtQueryInformationProcess(process, 0, basic, 24, 0) == 0 ? load<u32>(basic, 16) : 0; }
-function sessionOf(process: u32): u32 { store<u32>(sessionInfo, 0xFFFF); NtQueryInformationProcess(process, 24, sessionInfo, 4, 0); return load<u32>(sessionInfo); }
+function exitStatus(process: u32): u32 { NtQueryInformationProcess(process, ProcessBasicInformation, basic, 24, 0); return load<u32>(basic); }
+function pidOf(process: u32): u32 { return NtQueryInformationProcess(process, ProcessBasicInformation, basic, 24, 0) == 0 ? load<u32>(basic, 16) : 0; }
+function sessionOf(process: u32): u32 { store<u32>(sessionInfo, 0xFFFF); NtQueryInformationProcess(process, ProcessSessionInformation, sessionInfo, 4, 0); return load<u32>(sessionInfo); }
 function poll(process: u32): u32 { store<i64>(t, 0); return NtWaitForSingleObject(process, 0, t); }
 
 /** A csrsbkid.exe of ours, suspended; its process and thread handles in info. */
@@ -245,7 +246,7 @@ function setAttribute(a: u32): u32 { const d = cdata(); store<u16>(d + 8, <u16>a
 function setCursor(x: u32, y: u32): u32 { const d = cdata(); store<u16>(d + 8, <u16>x); store<u16>(d + 10, <u16>y); return csr(2, ConsolepSetCursorPosition, 12); }
 function exitWindows(flags: u32): u32 { const d = cdata(); store<u32>(d + EXITWINDOWSEX_FLAGS, flags); return csr(3, UserpExitWindowsEx, SIZEOF_EXITWINDOWSEX); }
 function registerLogon(pid: u32): u32 { const d = cdata(); store<u32>(d, pid); return csr(3, UserpRegisterLogonProcess, 4); }
-function myPid(): u32 { NtQueryInformationProcess(0xFFFFFFFF, 0, basic, 24, 0); return load<u32>(basic, 16); }
+function myPid(): u32 { NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, basic, 24, 0); return load<u32>(basic, 16); }
 
 /** A kid of ours that connects to csrss (`how`: console, or logon: it registers as the logon process); its process handle. */
 function startClient(how: string, dir: string): u32 {

@@ -20,14 +20,14 @@ import {
   NtOpenSymbolicLinkObject, NtQueryObject, NtQueryVirtualMemory,
 } from "./nt";
 import { NtUserSwitchSession } from "../../../kernel/sdk/ntuser";
+import { SystemExtendServiceTableInformation, SystemSessionCreate } from "../../../kernel/sdk/sysinfo";
+import { ProcessDeviceMap } from "../../../kernel/sdk/procinfo";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("ntdll", "NtSetSystemInformation") declare function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
 
 const SELF: u32 = 0xFFFFFFFF;
-const ProcessDeviceMap: u32 = 23;
-const SystemSessionCreate: u32 = 47;
 const SE_TCB_PRIVILEGE: u32 = 7, SE_LOAD_DRIVER_PRIVILEGE: u32 = 10;
 const h = memory.data(48, 4);
 const cell = memory.data(32, 4);
@@ -163,10 +163,10 @@ export function main(): void {
   queryMap("P: map ex, luid only", SELF, 40, 1);
   const z = spawn(SELF, outsider, 0);
 
-  show("P: session 0 load", NtSetSystemInformation(38, unicode(path, "\\SystemRoot\\System32\\win32k.sys"), 8));
+  show("P: session 0 load", NtSetSystemInformation(SystemExtendServiceTableInformation, unicode(path, "\\SystemRoot\\System32\\win32k.sys"), 8));
   store<u32>(value, 0);
   show("P: create session", NtSetSystemInformation(SystemSessionCreate, value, 4));
-  show("P: session 1 load", NtSetSystemInformation(38, unicode(path, "\\SystemRoot\\System32\\win32k.sys"), 8));
+  show("P: session 1 load", NtSetSystemInformation(SystemExtendServiceTableInformation, unicode(path, "\\SystemRoot\\System32\\win32k.sys"), 8));
 
   // Session 1: its own DOS devices directory.
   show("P: open \\Sessions\\1\\DosDevices", NtOpenDirectoryObject(h, 0xF000F, attributes("\\Sessions\\1\\DosDevices", 0x40)));

@@ -10,6 +10,8 @@
 
 import { put, putString, putHex, putDec, flush } from "../../pe/programs/out";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { ProcessDeviceMap } from "../../../kernel/sdk/procinfo";
+import { SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
@@ -44,7 +46,7 @@ function sleep(ms: i64): void { store<i64>(interval, -ms * 10000); NtDelayExecut
 
 /** The pid of the process named `name` in session `session` (0: none). */
 function find(name: string, session: u32): u32 {
-  if (NtQuerySystemInformation(5, processes, 0x20000, 0) != 0) return 0;
+  if (NtQuerySystemInformation(SystemProcessInformation, processes, 0x20000, 0) != 0) return 0;
   let at = processes;
   while (true) {
     const nameLength = <u32>load<u16>(at, 0x38), nameBuffer = load<usize>(at, 0x3C);
@@ -109,7 +111,7 @@ function showMap(who: string, pid: u32): void {
     status = NtOpenProcess(handle, 0x400 /* PROCESS_QUERY_INFORMATION */, attributes(""), cid);
     process = load<u32>(handle);
   }
-  if (status == 0) status = NtQueryInformationProcess(process, 23 /* ProcessDeviceMap */, info, 36, 0);
+  if (status == 0) status = NtQueryInformationProcess(process, ProcessDeviceMap, info, 36, 0);
   if (pid != 0) NtClose(process);
   put("map "); put(who); put(" "); putHex(status); put(" "); putHex(load<u32>(info)); flush();
 }

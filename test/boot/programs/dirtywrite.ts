@@ -1,6 +1,7 @@
 // Writes \dirty.txt on the system volume and ends: the volume is dirty
 // from that write until it is marked clean (kernel/fat/fatdirty.ts).
 import { show, NtClose, attributes, NtSetInformationProcess } from "./nt";
+import { ProcessBreakOnTermination } from "../../../kernel/sdk/procinfo";
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtWriteFile") declare function NtWriteFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
 const h = memory.data(4, 4);
@@ -17,5 +18,5 @@ export function main(): void { writeDirty(); }
 /** Then ends as a critical process: the system stops before the volume is marked clean (dirtycrash.ts). */
 export function becomeCritical(): void {
   store<u32>(flag, 1);
-  show("critical", NtSetInformationProcess(0xFFFFFFFF, 29, flag, 4));
+  show("critical", NtSetInformationProcess(0xFFFFFFFF, ProcessBreakOnTermination, flag, 4));
 }

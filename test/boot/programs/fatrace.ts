@@ -10,7 +10,11 @@
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, put, putDec, putHex, flush, NtAllocateVirtualMemory, NtClose, NtCreateThread, NtTerminateThread, NtWaitForSingleObject, ms } from "./nt";
 import { IO_STATUS_BLOCK } from "../../../kernel/sdk/ntdef";
-import { FILE_DISPOSITION_INFORMATION, FILE_RENAME_INFORMATION, FILE_STANDARD_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION } from "../../../kernel/sdk/fileinfo";
+import {
+  FILE_DISPOSITION_INFORMATION, FILE_RENAME_INFORMATION, FILE_STANDARD_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION,
+  FileDispositionInformation, FileRenameInformation, FileStandardInformation,
+} from "../../../kernel/sdk/fileinfo";
+import { STATUS_OBJECT_NAME_NOT_FOUND } from "../../../kernel/sdk/ntstatus";
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtReadFile") declare function NtReadFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
 @external("ntdll", "NtWriteFile") declare function NtWriteFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
@@ -25,7 +29,6 @@ const FILE_LIST_DIRECTORY: u32 = 1, FILE_SHARE_READ: u32 = 1, SHARE_ALL: u32 = 7
 const FILE_OPEN: u32 = 1, FILE_CREATE: u32 = 2;
 const DIRECTORY: u32 = 1, SYNC: u32 = 0x20, NON_DIRECTORY: u32 = 0x40;
 const FILE_OPENED: u32 = 1, FILE_CREATED: u32 = 2;
-const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC0000034;
 
 // A worker's own memory (64 KiB, committed by main before the worker starts).
 const W_ROUNDS: u32 = 0, W_ERRORS: u32 = 4, W_STEP: u32 = 8, W_ROUND: u32 = 12, W_STATUS: u32 = 16, W_DETAIL: u32 = 20;
@@ -115,7 +118,7 @@ function round(w: usize, worker: u32, k: u32): bool {
   if (!check(w, 3, k, NtWriteFile(load<u32>(h), 0, 0, 0, w + W_IOSB, w + W_DATA + first, size - first, w + W_OFFSET, 0), size - first)) return false;
   // 4, 5: read back; 6: its size.
   if (!readBack(w, 4, k, load<u32>(h), size)) return false;
-  if (!check(w, 6, k, NtQueryInformationFile(load<u32>(h), w + W_IOSB, w + W_INFO, SIZEOF_FILE_STANDARD_INFORMATION, 5 /* FileStandardInformation */), SIZEOF_FILE_STANDARD_INFORMATION)) return false;
+  if (!check(w, 6, k, NtQueryInformationFile(load<u32>(h), w + W_IOSB, w + W_INFO, SIZEOF_FILE_STANDARD_INFORMATION, FileStandardInformation), SIZEOF_FILE_STANDARD_INFORMATION)) return false;
   const eof = <u32>changetype<FILE_STANDARD_INFORMATION>(w + W_INFO).EndOfFile;
   if (eof != size) return fail(w, 6, k, 0, 0x20000000 | eof);
   // 7: renamed in its directory (a name relative to it); 8: closed.
@@ -125,7 +128,7 @@ function round(w: usize, worker: u32, k: u32): bool {
   rename.ReplaceIfExists = 0; rename.RootDirectory = 0; rename.FileNameLength = n << 1;
   const at = offsetof<FILE_RENAME_INFORMATION>("FileName");
   memory.copy(info + at, w + W_NAME, n << 1);
-  if (!check(w, 7, k, NtSetInformationFile(load<u32>(h), w + W_IOSB, info, <u32>at + (n << 1), 10 /* FileRenameInformation */), 0)) return false;
+  if (!check(w, 7, k, NtSetInformationFile(load<u32>(h), w + W_IOSB, info, <u32>at + (n << 1), FileRenameInformation), 0)) return false;
   const closed = NtClose(load<u32>(h));
   if (closed != 0) return fail(w, 8, k, closed, 0);
   // 9: the new name opens, 10, 11: with the same bytes; 12: the old name is gone.
@@ -137,7 +140,7 @@ function round(w: usize, worker: u32, k: u32): bool {
   // The last round's file stays; 13: the others are deleted, 14: closed, 15: gone.
   if (k + 1 < ROUNDS) {
     changetype<FILE_DISPOSITION_INFORMATION>(w + W_INFO).DeleteFile = 1;
-    if (!check(w, 13, k, NtSetInformationFile(load<u32>(h), w + W_IOSB, w + W_INFO, 1, 13 /* FileDispositionInformation */), 0)) return false;
+    if (!check(w, 13, k, NtSetInformationFile(load<u32>(h), w + W_IOSB, w + W_INFO, 1, FileDispositionInformation), 0)) return false;
   }
   const closedAgain = NtClose(load<u32>(h));
   if (closedAgain != 0) return fail(w, 14, k, closedAgain, 0);

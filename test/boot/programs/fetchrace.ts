@@ -20,6 +20,11 @@ import { show, say, put, putHex, putDec, flush, NtAllocateVirtualMemory, NtFreeV
   NtQueryObject, NtQueryDirectoryObject, NtOpenDirectoryObject, NtDuplicateObject, NtOpenProcess, NtOpenThread,
   NtQueryInformationProcess, NtSetInformationProcess, NtQueryInformationThread, NtSetInformationThread, NtQuerySystemInformation,
   NtDelayExecution, NtQuerySystemTime, NtQueryPerformanceCounter, NtDisplayString, NtCreateDirectoryObject, attributes } from "./nt";
+import {
+  ProcessBasePriority, ProcessBasicInformation, ProcessImageFileName, ProcessSessionInformation, ThreadBasicInformation,
+  ThreadPriority,
+} from "../../../kernel/sdk/procinfo";
+import { SystemBasicInformation, SystemPerformanceInformation, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 @external("ntdll", "NtPulseEvent") declare function NtPulseEvent(handle: u32, previous: usize): u32;
 @external("ntdll", "NtSetInformationObject") declare function NtSetInformationObject(handle: u32, infoClass: u32, buffer: usize, length: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
@@ -118,15 +123,15 @@ function call(i: i32): u32 {
     case 20: put64(TIME, -1); return NtDelayExecution(0, page + TIME);
     case 21: { put32(CID, pid); put32(CID + 4, 0); const s = NtOpenProcess(page + HANDLE, 0x400, attributes("", 0), page + CID); closeOut(); return s; }
     case 22: { put32(CID, pid); put32(CID + 4, tid); const s = NtOpenThread(page + HANDLE, 0x40, attributes("", 0), page + CID); closeOut(); return s; }
-    case 23: return NtQueryInformationProcess(SELF, 0, b, 24, page + RLEN);
-    case 24: return NtQueryInformationProcess(SELF, 27, b, BUFFER_SIZE, page + RLEN);
-    case 25: put32(VALUE, basePriority); return NtSetInformationProcess(SELF, 5, page + VALUE, 4);
-    case 26: return NtQueryInformationThread(SELF_THREAD, 0, b, 28, page + RLEN);
-    case 27: put32(VALUE, priority); return NtSetInformationThread(SELF_THREAD, 2, page + VALUE, 4);
+    case 23: return NtQueryInformationProcess(SELF, ProcessBasicInformation, b, 24, page + RLEN);
+    case 24: return NtQueryInformationProcess(SELF, ProcessImageFileName, b, BUFFER_SIZE, page + RLEN);
+    case 25: put32(VALUE, basePriority); return NtSetInformationProcess(SELF, ProcessBasePriority, page + VALUE, 4);
+    case 26: return NtQueryInformationThread(SELF_THREAD, ThreadBasicInformation, b, 28, page + RLEN);
+    case 27: put32(VALUE, priority); return NtSetInformationThread(SELF_THREAD, ThreadPriority, page + VALUE, 4);
     case 28: return NtSuspendThread(parked, page + PREV);
     case 29: return NtResumeThread(parked, page + PREV);
-    case 30: return NtQuerySystemInformation(0, b, 44, page + RLEN);
-    case 31: return NtQuerySystemInformation(5, b, BUFFER_SIZE, page + RLEN);
+    case 30: return NtQuerySystemInformation(SystemBasicInformation, b, 44, page + RLEN);
+    case 31: return NtQuerySystemInformation(SystemProcessInformation, b, BUFFER_SIZE, page + RLEN);
     case 32: return NtQuerySystemTime(page + TIME);
     case 33: return NtQueryPerformanceCounter(page + TIME, page + TIME2);
     case 34: { const s = NtOpenProcessToken(SELF, 0x28, page + HANDLE); closeOut(); return s; }
@@ -146,8 +151,8 @@ function call(i: i32): u32 {
       NtWriteVirtualMemory(SELF, page + TEXT, local + 16, 18, 0);
       return NtDisplayString(page + STRING);
     }
-    case 38: return NtQueryInformationProcess(SELF, 24, b, 4, page + RLEN);
-    case 39: return NtQuerySystemInformation(2, b, 312, page + RLEN);
+    case 38: return NtQueryInformationProcess(SELF, ProcessSessionInformation, b, 4, page + RLEN);
+    case 39: return NtQuerySystemInformation(SystemPerformanceInformation, b, 312, page + RLEN);
   }
   return 0;
 }
@@ -158,9 +163,9 @@ export function main(): void {
   store<u32>(cell, 0); store<u32>(cell, 4096, 4);
   show("allocate", NtAllocateVirtualMemory(SELF, cell, 0, cell + 4, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE));
   page = load<u32>(cell);
-  NtQueryInformationProcess(SELF, 0, local, 24, 0);
+  NtQueryInformationProcess(SELF, ProcessBasicInformation, local, 24, 0);
   pid = load<u32>(local, 16); basePriority = load<u32>(local, 12);
-  NtQueryInformationThread(SELF_THREAD, 0, local, 28, 0);
+  NtQueryInformationThread(SELF_THREAD, ThreadBasicInformation, local, 28, 0);
   tid = load<u32>(local, 12); priority = load<u32>(local, 20);
   NtCreateEvent(cell, 0x1F0003, 0, 0, 0); ev = load<u32>(cell);
   NtCreateMutant(cell, 0x1F0001, 0, 0); mutant = load<u32>(cell);

@@ -5,10 +5,15 @@
 import { show, NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
 import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, UNICODE_STRING } from "../../../kernel/sdk/ntdef";
 import {
-  FILE_BASIC_INFORMATION, FILE_BOTH_DIR_INFORMATION, FILE_END_OF_FILE_INFORMATION, FILE_FS_ATTRIBUTE_INFORMATION, FILE_FS_SIZE_INFORMATION,
-  FILE_NAME_INFORMATION, FILE_NETWORK_OPEN_INFORMATION, FILE_POSITION_INFORMATION, FILE_RENAME_INFORMATION, FILE_STANDARD_INFORMATION,
-  SIZEOF_FILE_BASIC_INFORMATION, SIZEOF_FILE_FS_SIZE_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION,
+  FILE_BASIC_INFORMATION, FILE_BOTH_DIR_INFORMATION, FILE_END_OF_FILE_INFORMATION, FILE_FS_ATTRIBUTE_INFORMATION,
+  FILE_FS_SIZE_INFORMATION, FILE_NAME_INFORMATION, FILE_NETWORK_OPEN_INFORMATION, FILE_POSITION_INFORMATION,
+  FILE_RENAME_INFORMATION, FILE_STANDARD_INFORMATION, SIZEOF_FILE_BASIC_INFORMATION, SIZEOF_FILE_FS_SIZE_INFORMATION,
+  SIZEOF_FILE_STANDARD_INFORMATION, FileBasicInformation, FileBothDirectoryInformation, FileEndOfFileInformation,
+  FileFsAttributeInformation, FileFsSizeInformation, FileNameInformation, FilePositionInformation, FileRenameInformation,
+  FileStandardInformation,
 } from "../../../kernel/sdk/fileinfo";
+/** A FILE_INFORMATION_CLASS number NT does not define: the "bad class" line. */
+const NO_SUCH_FILE_CLASS: u32 = 99;
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(h: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
@@ -65,7 +70,7 @@ function listDirectory(slot: u32, mask: string): void {
   let restart: u32 = 1;
   let usePattern = mask.length != 0;
   while (true) {
-    const status = NtQueryDirectoryFile(handle(slot), 0, 0, 0, iosb, info, 1024, 3 /* FileBothDirectoryInformation */, 0,
+    const status = NtQueryDirectoryFile(handle(slot), 0, 0, 0, iosb, info, 1024, FileBothDirectoryInformation, 0,
                                         usePattern ? unicode(pattern, mask) : 0, restart);
     restart = 0; usePattern = false;
     if (status != 0) { show("list end", status); return; }
@@ -88,7 +93,7 @@ function rename(slot: u32, to: string, replace: u32): u32 {
   r.ReplaceIfExists = <u8>replace; r.RootDirectory = 0; r.FileNameLength = to.length << 1;
   const name = offsetof<FILE_RENAME_INFORMATION>("FileName");
   memory.copy(info + name, changetype<usize>(to), to.length << 1);
-  return NtSetInformationFile(handle(slot), iosb, info, <u32>name + (to.length << 1), 10 /* FileRenameInformation */);
+  return NtSetInformationFile(handle(slot), iosb, info, <u32>name + (to.length << 1), FileRenameInformation);
 }
 
 export function main(): void {
@@ -112,19 +117,19 @@ export function main(): void {
   let zeros = true;
   for (let i: u32 = 0; i < 4000; i++) if (load<u8>(buffer + i) != 0) zeros = false;
   show("gap is zeros", zeros ? 1 : 0);
-  show("standard", NtQueryInformationFile(handle(1), iosb, info, SIZEOF_FILE_STANDARD_INFORMATION, 5));
+  show("standard", NtQueryInformationFile(handle(1), iosb, info, SIZEOF_FILE_STANDARD_INFORMATION, FileStandardInformation));
   put("size "); putDec(<u32>standard.EndOfFile); put(" allocation "); putDec(<u32>standard.AllocationSize); put(" directory "); putDec(standard.Directory); flush();
-  show("position", NtQueryInformationFile(handle(1), iosb, info, offsetof<FILE_POSITION_INFORMATION>(), 14));
+  show("position", NtQueryInformationFile(handle(1), iosb, info, offsetof<FILE_POSITION_INFORMATION>(), FilePositionInformation));
   put("at "); putDec(<u32>changetype<FILE_POSITION_INFORMATION>(info).CurrentByteOffset); flush();
-  show("name", NtQueryInformationFile(handle(1), iosb, info, 512, 9));
+  show("name", NtQueryInformationFile(handle(1), iosb, info, 512, FileNameInformation));
   put("name "); putText(info + offsetof<FILE_NAME_INFORMATION>("FileName"), changetype<FILE_NAME_INFORMATION>(info).FileNameLength); flush();
-  show("name, small buffer", NtQueryInformationFile(handle(1), iosb, info, 12, 9));
-  show("bad class", NtQueryInformationFile(handle(1), iosb, info, 512, 99));
-  show("short buffer", NtQueryInformationFile(handle(1), iosb, info, 8, 5));
+  show("name, small buffer", NtQueryInformationFile(handle(1), iosb, info, 12, FileNameInformation));
+  show("bad class", NtQueryInformationFile(handle(1), iosb, info, 512, NO_SUCH_FILE_CLASS));
+  show("short buffer", NtQueryInformationFile(handle(1), iosb, info, 8, FileStandardInformation));
   // Truncate with end of file.
   changetype<FILE_END_OF_FILE_INFORMATION>(info).EndOfFile = 100;
-  show("set end of file", NtSetInformationFile(handle(1), iosb, info, offsetof<FILE_END_OF_FILE_INFORMATION>(), 20));
-  NtQueryInformationFile(handle(1), iosb, info, SIZEOF_FILE_STANDARD_INFORMATION, 5);
+  show("set end of file", NtSetInformationFile(handle(1), iosb, info, offsetof<FILE_END_OF_FILE_INFORMATION>(), FileEndOfFileInformation));
+  NtQueryInformationFile(handle(1), iosb, info, SIZEOF_FILE_STANDARD_INFORMATION, FileStandardInformation);
   put("size now "); putDec(<u32>standard.EndOfFile); flush();
   show("close", NtClose(handle(1)));
   // Dispositions on an existing file.
@@ -132,7 +137,7 @@ export function main(): void {
   showInfo("open_if existing", create(1, "\\??\\c:\\test\\HELLO WORLD.TXT", GENERIC_READ, FILE_OPEN_IF, NON_DIRECTORY));
   NtClose(handle(1));
   showInfo("overwrite_if", create(1, "\\??\\C:\\Test\\Hello World.txt", GENERIC_WRITE, FILE_OVERWRITE_IF, NON_DIRECTORY));
-  NtQueryInformationFile(handle(1), iosb, info, SIZEOF_FILE_STANDARD_INFORMATION, 5);
+  NtQueryInformationFile(handle(1), iosb, info, SIZEOF_FILE_STANDARD_INFORMATION, FileStandardInformation);
   put("size after overwrite "); putDec(<u32>standard.EndOfFile); flush();
   NtWriteFile(handle(1), 0, 0, 0, iosb, data, 3000, 0, 0);
   NtClose(handle(1));
@@ -154,7 +159,7 @@ export function main(): void {
   show("rename here", rename(1, "Renamed File.txt", 0));
   show("rename onto existing", rename(1, "super.txt", 0));
   show("rename elsewhere", rename(1, "\\??\\C:\\Moved.txt", 0));
-  show("name after", NtQueryInformationFile(handle(1), iosb, info, 512, 9));
+  show("name after", NtQueryInformationFile(handle(1), iosb, info, 512, FileNameInformation));
   put("name "); putText(info + offsetof<FILE_NAME_INFORMATION>("FileName"), changetype<FILE_NAME_INFORMATION>(info).FileNameLength); flush();
   NtClose(handle(1));
   create(1, "\\??\\C:\\Test\\super.txt", DELETE, FILE_OPEN, NON_DIRECTORY);
@@ -172,7 +177,7 @@ export function main(): void {
   // Read-only files.
   create(3, "\\??\\C:\\Test\\short.txt", 0x100 /* FILE_WRITE_ATTRIBUTES */, FILE_OPEN, NON_DIRECTORY);
   memory.fill(info, 0, SIZEOF_FILE_BASIC_INFORMATION); basic.FileAttributes = 1; // FILE_ATTRIBUTE_READONLY
-  show("set read-only", NtSetInformationFile(handle(3), iosb, info, SIZEOF_FILE_BASIC_INFORMATION, 4));
+  show("set read-only", NtSetInformationFile(handle(3), iosb, info, SIZEOF_FILE_BASIC_INFORMATION, FileBasicInformation));
   NtClose(handle(3));
   show("write a read-only file", create(3, "\\??\\C:\\Test\\short.txt", GENERIC_WRITE, FILE_OPEN, NON_DIRECTORY));
   show("delete a read-only file", NtDeleteFile(at("\\??\\C:\\Test\\short.txt")));
@@ -193,11 +198,11 @@ export function main(): void {
   store<u64>(offset, 0);
   NtReadFile(handle(4), 0, 0, 0, iosb, buffer, 4, offset, 0);
   put("hive magic "); putHex(load<u32>(buffer)); flush();
-  show("volume size", NtQueryVolumeInformationFile(handle(4), iosb, info, SIZEOF_FILE_FS_SIZE_INFORMATION, 3));
+  show("volume size", NtQueryVolumeInformationFile(handle(4), iosb, info, SIZEOF_FILE_FS_SIZE_INFORMATION, FileFsSizeInformation));
   const size = changetype<FILE_FS_SIZE_INFORMATION>(info);
   put("clusters "); putDec(<u32>size.TotalAllocationUnits); put(" free "); putDec(<u32>size.AvailableAllocationUnits);
   put(" sectors per cluster "); putDec(size.SectorsPerAllocationUnit); flush();
-  show("volume attributes", NtQueryVolumeInformationFile(handle(4), iosb, info, 64, 5));
+  show("volume attributes", NtQueryVolumeInformationFile(handle(4), iosb, info, 64, FileFsAttributeInformation));
   const fs = changetype<FILE_FS_ATTRIBUTE_INFORMATION>(info);
   put("file system "); putText(info + offsetof<FILE_FS_ATTRIBUTE_INFORMATION>("FileSystemName"), fs.FileSystemNameLength); flush();
   // Hostile input.

@@ -10,6 +10,15 @@
 // "files N dirs N bytes N errors N", "write <what> <status>", "done".
 import { put, putHex, putDec, flush, say, show, NtClose } from "./nt";
 import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import {
+  FileDirectoryInformation, FileDispositionInformation, FileFsSizeInformation, FileFsVolumeInformation,
+  FileRenameInformation, FileStandardInformation, FILE_DIRECTORY_INFORMATION, FILE_RENAME_INFORMATION,
+  SIZEOF_FILE_STANDARD_INFORMATION,
+} from "../../../kernel/sdk/fileinfo";
+import {
+  KeyBasicInformation, KeyFullInformation, KeyValueFullInformation, KeyValuePartialInformation, KEY_BASIC_INFORMATION,
+  KEY_VALUE_FULL_INFORMATION,
+} from "../../../kernel/sdk/keyinfo";
 @external("ntdll", "NtInitializeRegistry") declare function NtInitializeRegistry(condition: u32): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, index: u32, cls: usize, options: u32, disposition: usize): u32;
@@ -62,31 +71,31 @@ function unicode(s: string): usize {
 function walkKey(h: u32, d: u32): void {
   keys++;
   const buf = buffers + d * 4096;
-  NtQueryKey(h, 2 /* KeyFullInformation */, buf, 4096, result);
+  NtQueryKey(h, KeyFullInformation, buf, 4096, result);
   for (let i: u32 = 0; i < 4096 && values < 20000; i++) {
-    const s = NtEnumerateValueKey(h, i, 1 /* KeyValueFullInformation */, buf, 4096, result);
+    const s = NtEnumerateValueKey(h, i, KeyValueFullInformation, buf, 4096, result);
     if (s == 0x8000001A) break;                         // STATUS_NO_MORE_ENTRIES
     if (s != 0 && s != 0x80000005) { keyErrors++; if (s != 0xC0000023) break; continue; }
     values++;
-    // the value again, by its name (KEY_VALUE_FULL_INFORMATION: NameLength at +16, Name at +20)
+    // the value again, by its name
     if (s == 0) {
-      const n = load<u32>(buf, 16);
+      const n = changetype<KEY_VALUE_FULL_INFORMATION>(buf).NameLength;
       if (n <= 512) {
-        memory.copy(names + d * 520, buf + 20, n);
+        memory.copy(names + d * 520, buf + offsetof<KEY_VALUE_FULL_INFORMATION>("Name"), n);
         const u = cells + d * 16 + 4;
         store<u16>(u, <u16>n); store<u16>(u, <u16>n, 2); store<u32>(u, <u32>(names + d * 520), 4);
-        NtQueryValueKey(h, u, 2 /* KeyValuePartialInformation */, data, 16384, result);
+        NtQueryValueKey(h, u, KeyValuePartialInformation, data, 16384, result);
       }
     }
   }
   if (d + 1 >= MAX_DEPTH) return;
   for (let i: u32 = 0; i < 4096 && keys < 5000; i++) {
-    const s = NtEnumerateKey(h, i, 0 /* KeyBasicInformation */, buf, 4096, result);
+    const s = NtEnumerateKey(h, i, KeyBasicInformation, buf, 4096, result);
     if (s == 0x8000001A) break;
     if (s != 0) { keyErrors++; break; }
-    const n = load<u32>(buf, 12);                       // KEY_BASIC_INFORMATION: NameLength at +12, Name at +16
+    const n = changetype<KEY_BASIC_INFORMATION>(buf).NameLength;
     if (n > 512) { keyErrors++; continue; }
-    memory.copy(names + (d + 1) * 520, buf + 16, n);
+    memory.copy(names + (d + 1) * 520, buf + offsetof<KEY_BASIC_INFORMATION>("Name"), n);
     const cell = cells + (d + 1) * 16;
     const o = NtOpenKey(cell, 0x20019 /* KEY_READ */, oaAt(d + 1, h, n));
     if (o != 0) { keyErrors++; continue; }
@@ -135,18 +144,19 @@ function walkDir(h: u32, d: u32): void {
   const buf = buffers + d * 4096;
   let restart: u32 = 1;
   for (let round = 0; round < 256; round++) {
-    const s = NtQueryDirectoryFile(h, 0, 0, 0, iosb, buf, 4096, 1 /* FileDirectoryInformation */, 0, 0, restart);
+    const s = NtQueryDirectoryFile(h, 0, 0, 0, iosb, buf, 4096, FileDirectoryInformation, 0, 0, restart);
     restart = 0;
     if (s != 0) { if (s != 0x80000006 /* STATUS_NO_MORE_FILES */) fileError(s); break; }
     let at = buf;
     for (let e = 0; e < 128; e++) {
-      // FILE_DIRECTORY_INFORMATION: NextEntryOffset +0, FileAttributes +56, FileNameLength +60, FileName +64
-      const next = load<u32>(at), attrs = load<u32>(at, 56), n = load<u32>(at, 60);
-      const dot = (n == 2 && load<u16>(at, 64) == 0x2E) || (n == 4 && load<u32>(at, 64) == 0x002E002E);
+      const entry = changetype<FILE_DIRECTORY_INFORMATION>(at);
+      const next = entry.NextEntryOffset, attrs = entry.FileAttributes, n = entry.FileNameLength;
+      const name = at + offsetof<FILE_DIRECTORY_INFORMATION>("FileName");
+      const dot = (n == 2 && load<u16>(name) == 0x2E) || (n == 4 && load<u32>(name) == 0x002E002E);
       if (!dot && n <= 512 && d + 1 < MAX_DEPTH && pathBytes + 2 + n < 4096) {
         const saved = pathBytes;
         if (load<u16>(path + pathBytes - 2) != 0x5C) { store<u16>(path + pathBytes, 0x5C); pathBytes += 2; }
-        memory.copy(path + pathBytes, at + 64, n);
+        memory.copy(path + pathBytes, name, n);
         pathBytes += n;
         const cell = cells + (d + 1) * 16;
         const dir = (attrs & 0x10) != 0;
@@ -168,7 +178,7 @@ function walkDir(h: u32, d: u32): void {
 }
 function readFile(h: u32): void {
   files++;
-  NtQueryInformationFile(h, iosb, data, 24, 5 /* FileStandardInformation */);
+  NtQueryInformationFile(h, iosb, data, SIZEOF_FILE_STANDARD_INFORMATION, FileStandardInformation);
   for (let i = 0; i < 16; i++) {
     const s = NtReadFile(h, 0, 0, 0, iosb, data, 16384, 0, 0);
     if (s != 0) { if (s != 0xC0000011 /* STATUS_END_OF_FILE */) fileError(s); break; }
@@ -184,13 +194,17 @@ function writes(): void {
     const h = load<u32>(cell);
     for (let i: u32 = 0; i < 16384; i += 4) store<u32>(data + i, i * 2654435761);
     show("write data", NtWriteFile(h, 0, 0, 0, iosb, data, 16384, 0, 0));
-    // rename to \fuzzwalk2.txt (FILE_RENAME_INFORMATION: ReplaceIfExists, RootDirectory, FileNameLength, FileName)
+    // rename to \fuzzwalk2.txt
     const n = nameAt(1, "\\??\\C:\\fuzzwalk2.txt");
-    store<u32>(data, 1); store<u32>(data, 0, 4); store<u32>(data, n, 8);
-    memory.copy(data + 12, names + 520, n);
-    show("write rename", NtSetInformationFile(h, iosb, data, 12 + n, 10 /* FileRenameInformation */));
+    const rename = changetype<FILE_RENAME_INFORMATION>(data);
+    const at = <u32>offsetof<FILE_RENAME_INFORMATION>("FileName");
+    memory.fill(data, 0, at); // ReplaceIfExists's padding zero, no RootDirectory
+    rename.ReplaceIfExists = 1;
+    rename.FileNameLength = n;
+    memory.copy(data + at, names + 520, n);
+    show("write rename", NtSetInformationFile(h, iosb, data, at + n, FileRenameInformation));
     store<u8>(data, 1);
-    show("write delete", NtSetInformationFile(h, iosb, data, 1, 13 /* FileDispositionInformation */));
+    show("write delete", NtSetInformationFile(h, iosb, data, 1, FileDispositionInformation));
     NtClose(h);
   }
   s = NtCreateFile(cell, 0x100001 | 0x10000, oaAt(0, 0, nameAt(0, "\\??\\C:\\fuzzwalkdir")), iosb, 0, 0, 7, 3 /* FILE_OPEN_IF */, 0x21, 0, 0);
@@ -219,8 +233,8 @@ export function main(): void {
   show("volume", s);
   if (s == 0) {
     const root = load<u32>(cell);
-    NtQueryVolumeInformationFile(root, iosb, data, 4096, 1 /* FileFsVolumeInformation */);
-    NtQueryVolumeInformationFile(root, iosb, data, 4096, 3 /* FileFsSizeInformation */);
+    NtQueryVolumeInformationFile(root, iosb, data, 4096, FileFsVolumeInformation);
+    NtQueryVolumeInformationFile(root, iosb, data, 4096, FileFsSizeInformation);
     walkDir(root, 0);
     NtClose(root);
   }

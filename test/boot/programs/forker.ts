@@ -3,6 +3,7 @@
 // is unchanged), ends with its own status, and the parent waits for it.
 import { show, NtCreateProcessEx, NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
   NtQueryInformationThread, NtTerminateProcess, NtCreateSection, NtClose, NtCreateEvent, NtSetEvent, attributes, ms, put, putHex, putDec, flush } from "./nt";
+import { ProcessBasicInformation, ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 
 const SELF: u32 = 0xFFFFFFFF;
@@ -17,7 +18,7 @@ let inherited: u32 = 0;
 let private_: u32 = 0;
 
 function child(p: u32): void {
-  NtQueryInformationThread(0xFFFFFFFE, 0, pbi, 28, 0);
+  NtQueryInformationThread(0xFFFFFFFE, ThreadBasicInformation, pbi, 28, 0);
   put("in the copy: marker "); putDec(marker); put(", parameter "); putHex(p); put(", a different process "); putDec(load<u32>(pbi, 8) != load<u32>(0x7FFDE020) ? 1 : 0); flush();
   marker = 99; // its own copy
   put("inheritable handle works there "); putHex(NtSetEvent(inherited, 0)); flush();
@@ -48,7 +49,7 @@ export function main(): void {
   store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom + 0x2000, 12);
   show("its thread", NtCreateThread(h + 4, 0x1F03FF, 0, process, 0, context, initialTeb, 0));
   show("wait for it", NtWaitForSingleObject(process, 0, ms(t, 5000)));
-  NtQueryInformationProcess(process, 0, pbi, 24, 0);
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
   show("its exit status", load<u32>(pbi));
   show("the event it set", NtWaitForSingleObject(inherited, 0, ms(t, 10)));
   put("marker here "); putDec(marker); flush();

@@ -8,6 +8,7 @@
 
 import { put, putHex, flush } from "../../pe/programs/out";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
 
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(file: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
@@ -61,7 +62,7 @@ export function main(): void {
     const process = load<u32>(info, 4), thread = load<u32>(info, 8);
     NtResumeThread(thread, 0);
     NtWaitForSingleObject(process, 0, 0);
-    NtQueryInformationProcess(process, 0, pbi, 24, 0);
+    NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
     result = load<u32>(pbi);
     NtClose(thread);
     NtClose(process);

@@ -4,6 +4,7 @@
 // kernel debugger on COM2 must still answer (its IRQ 3 comes whatever ring
 // 3 does).
 import { Hex, Log } from "../../../images/system32/native/util";
+import { ThreadPriority } from "../../../kernel/sdk/procinfo";
 
 @external("ntdll", "NtSetInformationThread")
 declare function NtSetInformationThread(thread: u32, informationClass: u32, information: usize, length: u32): u32;
@@ -11,7 +12,6 @@ declare function NtSetInformationThread(thread: u32, informationClass: u32, info
 /** NtCurrentThread(). */
 const CURRENT_THREAD: u32 = 0xFFFFFFFE;
 /** THREADINFOCLASS ThreadPriority: a KPRIORITY (LONG). */
-const ThreadPriority: u32 = 2;
 const HIGHEST_PRIORITY: u32 = 31;
 
 const priority = memory.data(4, 4);

@@ -12,6 +12,9 @@
 import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
 import { put, putHex, putDec, flush, show, say, NtClose, NtCreateEvent, NtDuplicateObject, NtMakeTemporaryObject, NtOpenDirectoryObject,
   NtQueryInformationProcess, NtQueryObject, NtWaitForSingleObject, unicode } from "./nt";
+import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { KeyBasicInformation } from "../../../kernel/sdk/keyinfo";
+import { STATUS_INVALID_HANDLE } from "../../../kernel/sdk/ntstatus";
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtSetInformationObject") declare function NtSetInformationObject(handle: u32, infoClass: u32, buffer: usize, length: u32): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
@@ -20,7 +23,6 @@ import { put, putHex, putDec, flush, show, say, NtClose, NtCreateEvent, NtDuplic
 @external("ntdll", "NtTerminateProcess") declare function NtTerminateProcess(process: u32, status: u32): u32;
 
 const SELF: u32 = 0xFFFFFFFF;
-const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
 const FIRST: u32 = 0x80000004, LAST: u32 = 0x800003FC;
 const out = memory.data(8, 4);
 const buffer = memory.data(512, 4);
@@ -40,12 +42,12 @@ function attempt(service: u32, h: u32): u32 {
   store<u32>(out, 0);
   switch (service) {
     case 0: return NtQueryObject(h, 0, buffer, 56, 0);                                       // ObjectBasicInformation
-    case 1: return NtQueryInformationProcess(h, 0, buffer, 24, 0);                           // ProcessBasicInformation
+    case 1: return NtQueryInformationProcess(h, ProcessBasicInformation, buffer, 24, 0);                           // ProcessBasicInformation
     case 2: return NtDuplicateObject(SELF, h, SELF, out, 0, 0, 2);                           // DUPLICATE_SAME_ACCESS
     case 3: return NtDuplicateObject(h, 4, SELF, out, 0, 0, 2);                              // the kernel's table as the source
     case 4: store<i64>(timeout, 0); return NtWaitForSingleObject(h, 0, timeout);
     case 5: return NtOpenProcessToken(h, 0x8, out);                                          // TOKEN_QUERY
-    case 6: return NtQueryKey(h, 0, buffer, 512, out);                                       // KeyBasicInformation
+    case 6: return NtQueryKey(h, KeyBasicInformation, buffer, 512, out);                                       // KeyBasicInformation
     case 7: return NtOpenKey(out, 0x20019, relative(h, "Software", 0x40));                  // KEY_READ, RootDirectory
     case 8: return NtOpenDirectoryObject(out, 1, relative(h, "Device", 0x40));              // RootDirectory
     case 9: return NtCreateEvent(out, 0x1F0003, relative(h, "khandle", 0), 0, 0);           // RootDirectory on a create

@@ -19,6 +19,8 @@ import {
 import {
   NtCreatePort, NtConnectPort, NtListenPort, NtAcceptConnectPort, NtCompleteConnectPort, NtRequestPort, NtReplyWaitReceivePort, NtReplyWaitReceivePortEx, header, qos,
 } from "./lpcnt";
+import { ProcessVmCounters } from "../../../kernel/sdk/procinfo";
+import { SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtWriteFile") declare function NtWriteFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
@@ -181,8 +183,8 @@ function eventCycle(): void {
 }
 
 function sample(round: u32): void {
-  NtQuerySystemInformation(2, perf, 312, 0);
-  NtQueryInformationProcess(SELF, 3, vm, 44, 0);
+  NtQuerySystemInformation(SystemPerformanceInformation, perf, 312, 0);
+  NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 44, 0);
   put("sample "); putDec(round);
   put(" available "); putDec(load<u32>(perf, 44));
   put(" poolpages "); putDec(load<u32>(perf, 116));

@@ -9,6 +9,7 @@ import {
   NtRegisterThreadTerminatePort, NtQueryInformationPort, NtCreatePort, header, msgType, msgPid, msgTid, msgId, msgData, setData, qos,
 } from "./lpcnt";
 import { NtClose } from "./nt";
+import { ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
 
 const h = memory.data(16, 4);
 const name = memory.data(8, 4);
@@ -34,7 +35,7 @@ function request(port: u32, command: u32): u32 {
 export function main(): void {
   unicode(name, "\\LpcTestPort");
   qos(q);
-  NtQueryInformationThread(0xFFFFFFFE, 0, tbi, 28, 0);
+  NtQueryInformationThread(0xFFFFFFFE, ThreadBasicInformation, tbi, 28, 0);
   const myPid = load<u32>(tbi, 8), myTid = load<u32>(tbi, 12);
   // Without connection information (the server may not be there yet).
   let status: u32 = 0;

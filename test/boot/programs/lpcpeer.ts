@@ -9,6 +9,7 @@ import {
   NtConnectPort, NtRequestWaitReplyPort, NtReplyPort, NtReplyWaitReceivePortEx, NtRegisterThreadTerminatePort, header, msgType, msgPid, msgTid,
   msgId, msgData, setData, qos,
 } from "./lpcnt";
+import { ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
 
 const SELF: u32 = 0xFFFFFFFF;
 const h = memory.data(8, 4);
@@ -60,7 +61,7 @@ export function main(): void {
   NtDelayExecution(0, ms(t, 200));
   show("kill the second thread", NtTerminateThread(thread, 0x77));
   show("wait for it", NtWaitForSingleObject(thread, 0, ms(t, 5000)));
-  NtQueryInformationThread(thread, 0, tbi, 28, 0);
+  NtQueryInformationThread(thread, ThreadBasicInformation, tbi, 28, 0);
   show("its exit status", load<u32>(tbi));
   // The server answers the killed thread's request anyway: the reply comes to this port, lost.
   show("receive the lost reply", NtReplyWaitReceivePortEx(port, ctx, 0, rep, ms(t, 5000)));

@@ -9,6 +9,7 @@
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
   NtWriteVirtualMemory, NtTerminateProcess, ms, put, putHex, flush, unicode } from "./nt";
+import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(handle: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
@@ -81,7 +82,7 @@ export function run(program: string, ntImage: string, dosImage: string, commandL
   NtClose(section);
   if (status != 0) return fail(program, "process", status);
   const process = load<u32>(h, 8);
-  NtQueryInformationProcess(process, 0, pbi, 24, 0);
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
   const peb = load<u32>(pbi, 4);
 
   // The process parameters, written into the child and linked from PEB->ProcessParameters.
@@ -119,7 +120,7 @@ export function run(program: string, ntImage: string, dosImage: string, commandL
 
   status = NtWaitForSingleObject(process, 0, ms(t, 30000));
   if (status != 0) { NtTerminateProcess(process, 0xC0000001); NtClose(process); return fail(program, "wait", status); }
-  NtQueryInformationProcess(process, 0, pbi, 24, 0);
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
   NtClose(process);
   const exit = load<u32>(pbi);
   put(program); put(" exit "); putHex(exit); flush();

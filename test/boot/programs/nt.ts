@@ -13,6 +13,7 @@
 @external("test", "syscall") export declare function syscall(service: u32, args: usize): u32;
 
 import { InitializeObjectAttributes, UNICODE_STRING } from "../../../kernel/sdk/ntdef";
+import { SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 
 const line = memory.data(256, 4);
 const ustr = memory.data(8, 4);
@@ -111,7 +112,7 @@ export function putUnicode(string: usize): void {
 const processList = memory.data(8192, 4);
 /** The id of the first process whose image name starts with the two characters `first`, `second` (0: none). */
 export function findPid(first: u32, second: u32): u32 {
-  NtQuerySystemInformation(5, processList, 8192, 0);
+  NtQuerySystemInformation(SystemProcessInformation, processList, 8192, 0);
   let at = processList;
   while (true) {
     const name = load<u32>(at, 60);

@@ -3,6 +3,7 @@
 // SystemPageFileInformation listing it and the commit limit
 // (SystemPerformanceInformation) grown by its pages.
 import { show, put, putHex, putDec, putUnicode, flush, unicode, attributes, NtQuerySystemInformation, NtClose } from "./nt";
+import { SystemPageFileInformation, SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
 @external("ntdll", "NtCreatePagingFile") declare function NtCreatePagingFile(name: usize, minimum: usize, maximum: usize, priority: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
@@ -31,7 +32,7 @@ function create(what: string, path: string, min: u64, max: u64): u32 {
   return status;
 }
 function commitLimit(): u32 {
-  const status = NtQuerySystemInformation(2, perf, 312, returned);
+  const status = NtQuerySystemInformation(SystemPerformanceInformation, perf, 312, returned);
   return status == 0 ? load<u32>(perf, 52) : 0xFFFFFFFF;
 }
 function privilege(enabled: bool): void {
@@ -41,7 +42,7 @@ function privilege(enabled: bool): void {
 function listPagingFiles(): void {
   memory.fill(list, 0xEE, 512);
   store<u32>(returned, 0xDEAD);
-  const status = NtQuerySystemInformation(18, list, 512, returned);
+  const status = NtQuerySystemInformation(SystemPageFileInformation, list, 512, returned);
   put("list "); putHex(status); put(" length "); putDec(load<u32>(returned)); flush();
   if (status != 0 || load<u32>(returned) == 0) return;
   let at = list;
@@ -55,9 +56,9 @@ function listPagingFiles(): void {
 
 export function main(): void {
   const before = commitLimit();
-  show("performance", NtQuerySystemInformation(2, perf, 312, returned));
+  show("performance", NtQuerySystemInformation(SystemPerformanceInformation, perf, 312, returned));
   show("performance length", load<u32>(returned));
-  show("performance short buffer", NtQuerySystemInformation(2, perf, 100, returned));
+  show("performance short buffer", NtQuerySystemInformation(SystemPerformanceInformation, perf, 100, returned));
   listPagingFiles();
   show("open token", NtOpenProcessToken(0xFFFFFFFF, 0x28, token));
   privilege(false);
@@ -81,7 +82,7 @@ export function main(): void {
   show("open it for writing", NtCreateFile(handle, 0x40000000 | 0x00100000, attributes("\\??\\C:\\pagefile.sys", 0x40), iosb, 0, 0, 7, 1, 0x20, 0, 0));
   create("a second one", "\\??\\C:\\second.sys", MiB, MiB);
   listPagingFiles();
-  show("list short buffer", NtQuerySystemInformation(18, list, 40, returned));
+  show("list short buffer", NtQuerySystemInformation(SystemPageFileInformation, list, 40, returned));
   show("needed", load<u32>(returned));
   show("done", 0);
   NtClose(load<u32>(token));

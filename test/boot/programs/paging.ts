@@ -9,6 +9,9 @@
 // STATUS_COMMITMENT_LIMIT. It reports the paging files' use at the end.
 import { put, putHex, putDec, flush, unicode, ms, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQuerySystemInformation,
   NtQueryInformationProcess, NtDelayExecution } from "./nt";
+import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { SystemBasicInformation, SystemPageFileInformation, SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
+import { STATUS_COMMITMENT_LIMIT } from "../../../kernel/sdk/ntstatus";
 @external("ntdll", "NtCreatePagingFile") declare function NtCreatePagingFile(name: usize, minimum: usize, maximum: usize, priority: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
@@ -16,7 +19,6 @@ import { put, putHex, putDec, flush, unicode, ms, NtAllocateVirtualMemory, NtFre
 const SELF: u32 = 0xFFFFFFFF;
 const MiB: u64 = 1024 * 1024;
 const PAGEFILE_MB: u64 = 28;
-const STATUS_COMMITMENT_LIMIT: u32 = 0xC000012D;
 
 const name = memory.data(8, 4);
 const minimum = memory.data(8, 8);
@@ -34,7 +36,7 @@ let pid: u32 = 0;
 function line(): void { put("pid "); putDec(pid); put(" "); }
 
 function performance(offset: u32): u32 {
-  return NtQuerySystemInformation(2, perf, 312, 0) == 0 ? load<u32>(perf + offset) : 0;
+  return NtQuerySystemInformation(SystemPerformanceInformation, perf, 312, 0) == 0 ? load<u32>(perf + offset) : 0;
 }
 const AVAILABLE: u32 = 44, COMMITTED: u32 = 48, LIMIT: u32 = 52;
 
@@ -42,9 +44,9 @@ const AVAILABLE: u32 = 44, COMMITTED: u32 = 48, LIMIT: u32 = 52;
 @inline function pattern(page: u32, word: u32): u32 { return (page * 0x9E3779B1) ^ (word * 0x85EBCA77) ^ (pid << 20) ^ 0x5A5A0000; }
 
 export function main(): void {
-  NtQueryInformationProcess(SELF, 0, basic, 24, 0);
+  NtQueryInformationProcess(SELF, ProcessBasicInformation, basic, 24, 0);
   pid = load<u32>(basic, 16);
-  NtQuerySystemInformation(0, basic, 44, 0); // SystemBasicInformation: NumberOfPhysicalPages, the pages the memory manager has
+  NtQuerySystemInformation(SystemBasicInformation, basic, 44, 0); // SystemBasicInformation: NumberOfPhysicalPages, the pages the memory manager has
   const physical = load<u32>(basic, 12);
   // SeCreatePagefilePrivilege, then the paging file (whichever process gets there first makes it).
   NtOpenProcessToken(SELF, 0x28, token); // TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY
@@ -90,7 +92,7 @@ export function main(): void {
   }
   line(); put("commit past the limit "); putHex(refused); put(refused == STATUS_COMMITMENT_LIMIT ? " (STATUS_COMMITMENT_LIMIT)" : ""); flush();
   // The paging file's use: SystemPageFileInformation (pages in use now and at the peak).
-  if (NtQuerySystemInformation(18, list, 512, 0) == 0) {
+  if (NtQuerySystemInformation(SystemPageFileInformation, list, 512, 0) == 0) {
     line(); put("paging file total "); putDec(load<u32>(list, 4)); put(" in use "); putDec(load<u32>(list, 8));
     put(" peak "); putDec(load<u32>(list, 12)); flush();
   }

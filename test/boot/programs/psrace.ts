@@ -15,10 +15,10 @@ import {
   show, put, putDec, putHex, flush, attributes, unicode, ms, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtWaitForSingleObject,
   NtClose, NtQueryInformationProcess, NtSetInformationProcess, NtQueryInformationThread, NtCreateDirectoryObject, NtCreateSymbolicLinkObject,
 } from "./nt";
+import { ThreadBasicInformation, ProcessDeviceMap } from "../../../kernel/sdk/procinfo";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 
 const SELF: u32 = 0xFFFFFFFF;
-const ProcessDeviceMap: u32 = 23;
 const PROCESS_LUID_DOSDEVICES_ONLY: u32 = 1;
 const WORKERS: u32 = 4;
 const ITERATIONS: u32 = 150;
@@ -72,7 +72,7 @@ function worker(i: u32): void {
     let status = create(child, i, top, limit, cell, s + S_CONTEXT, s + S_TEB, 1);
     if (status != 0) { failed++; continue; }
     const h = load<u32>(cell, 8), tid = load<u32>(cell, 16);
-    status = NtQueryInformationThread(h, 0, info, 28, 0);
+    status = NtQueryInformationThread(h, ThreadBasicInformation, info, 28, 0);
     if (status != 0) failed++;
     else {
       const teb = load<u32>(info, 4);

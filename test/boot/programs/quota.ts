@@ -9,6 +9,7 @@ import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kerne
 import {
   NtClose, NtCreateEvent, NtQueryInformationProcess, NtSetInformationProcess, NtQueryObject, put, putDec, putHex, flush, show,
 } from "./nt";
+import { ProcessQuotaLimits, ProcessVmCounters } from "../../../kernel/sdk/procinfo";
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, titleIndex: u32, cls: usize, options: u32, disposition: usize): u32;
 @external("ntdll", "NtSetValueKey") declare function NtSetValueKey(h: u32, name: usize, titleIndex: u32, type: u32, data: usize, size: u32): u32;
@@ -31,8 +32,8 @@ const text = memory.data(NAME_CHARS * 2 + 64, 4);
 
 let count: u32 = 0;
 
-function paged(): u32 { NtQueryInformationProcess(SELF, 3, vm, 44, 0); return load<u32>(vm, 24); }
-function nonPaged(): u32 { NtQueryInformationProcess(SELF, 3, vm, 44, 0); return load<u32>(vm, 32); }
+function paged(): u32 { NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 44, 0); return load<u32>(vm, 24); }
+function nonPaged(): u32 { NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 44, 0); return load<u32>(vm, 32); }
 
 /** OBJECT_ATTRIBUTES for `prefix` followed by `number` in decimal and filler to NAME_CHARS characters (0: no name). */
 function longName(prefix: string, number: u32): usize {
@@ -94,9 +95,9 @@ function round(r: u32): void {
 }
 
 export function main(): void {
-  show("query limits", NtQueryInformationProcess(SELF, 1, limits, 32, 0));
+  show("query limits", NtQueryInformationProcess(SELF, ProcessQuotaLimits, limits, 32, 0));
   put("limits: paged "); putDec(load<u32>(limits)); put(" nonpaged "); putDec(load<u32>(limits, 4)); flush();
-  show("vm counters, wrong length", NtQueryInformationProcess(SELF, 3, vm, 40, 0));
+  show("vm counters, wrong length", NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 40, 0));
   // One unnamed event: what it adds to the usage is what NtQueryObject says it was charged.
   const before = nonPaged();
   show("one event", NtCreateEvent(h, 0x1F0003, 0, 0, 0));
@@ -113,7 +114,7 @@ export function main(): void {
   registry();
   // Lowering one's own limit needs no privilege; below what is in use, the next charge is refused.
   store<u32>(limits, 0); store<u32>(limits, nonPaged(), 4);
-  show("lower nonpaged limit", NtSetInformationProcess(SELF, 1, limits, 32));
+  show("lower nonpaged limit", NtSetInformationProcess(SELF, ProcessQuotaLimits, limits, 32));
   show("event over the lowered limit", NtCreateEvent(h, 0x1F0003, 0, 0, 0));
   // A region's record is charged too: reserving more address space is refused.
   store<u32>(region, 0); store<u32>(region, 0x10000, 4);

@@ -17,10 +17,13 @@
 // NtQueryValueKey), and a file C:\reentW.tmp of (w + 1) * 100 bytes
 // (NtCreateFile and NtQueryInformationFile FileStandardInformation).
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
-import { FILE_STANDARD_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION } from "../../../kernel/sdk/fileinfo";
+import { FILE_STANDARD_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION, FileStandardInformation } from "../../../kernel/sdk/fileinfo";
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { put, putHex, putDec, flush, say, show, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtClose,
   NtCreateSection, NtDelayExecution, NtOpenProcess, NtQueryInformationProcess, NtQueryVirtualMemory, NtWaitForSingleObject, ms } from "./nt";
+import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { KeyValuePartialInformation, KEY_VALUE_PARTIAL_INFORMATION } from "../../../kernel/sdk/keyinfo";
+import { STATUS_SECTION_NOT_IMAGE, STATUS_INVALID_HANDLE } from "../../../kernel/sdk/ntstatus";
 @external("ntdll", "NtQuerySection") declare function NtQuerySection(h: u32, cls: u32, info: usize, length: u32, result: usize): u32;
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, titleIndex: u32, cls: usize, options: u32, disposition: usize): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
@@ -42,9 +45,6 @@ function serviceName(i: u32): string {
   if (i == 4) return "NtOpenKey+NtQueryValueKey";
   return "NtCreateFile+NtQueryInformationFile";
 }
-
-const STATUS_SECTION_NOT_IMAGE: u32 = 0xC0000049;
-const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
 const BAD_HANDLE: u32 = 0x00FFFFF0; // never a handle of this process
 
 // Each worker's own page: its handles, its buffers, its counters.
@@ -101,7 +101,7 @@ function setup(area: usize, w: u32): u32 {
   let s = NtCreateSection(area + A_SECTION, 0xF001F, 0, area + A_SIZE, 0x04, 0x8000000, 0); // PAGE_READWRITE, SEC_COMMIT
   if (s != 0) return s;
   // A real handle to this process.
-  s = NtQueryInformationProcess(SELF, 0, area + A_INFO, 24, 0); // ProcessBasicInformation: UniqueProcessId at +16
+  s = NtQueryInformationProcess(SELF, ProcessBasicInformation, area + A_INFO, 24, 0); // ProcessBasicInformation: UniqueProcessId at +16
   if (s != 0) return s;
   store<u32>(area + A_INFO + 32, load<u32>(area + A_INFO, 16)); store<u32>(area + A_INFO + 36, 0); // CLIENT_ID
   const oa = area + A_OA;
@@ -153,9 +153,10 @@ function worker(w: u32): void {
     s = NtOpenKey(area + A_KEY, 0x20019, path(area, w, "\\Registry\\Machine\\Reent#"));
     let value: u32 = 0;
     if (s == 0) {
-      s = NtQueryValueKey(load<u32>(area + A_KEY), area + A_VALUE, 2, info, 64, result); // KeyValuePartialInformation
-      value = load<u32>(info, 12);
-      if (s == 0 && (load<u32>(info, 4) != 4 || load<u32>(info, 8) != 4)) value = 0xFFFFFFFF;
+      s = NtQueryValueKey(load<u32>(area + A_KEY), area + A_VALUE, KeyValuePartialInformation, info, 64, result);
+      const partial = changetype<KEY_VALUE_PARTIAL_INFORMATION>(info);
+      value = load<u32>(info + offsetof<KEY_VALUE_PARTIAL_INFORMATION>("Data"));
+      if (s == 0 && (partial.Type != 4 || partial.DataLength != 4)) value = 0xFFFFFFFF;
       NtClose(load<u32>(area + A_KEY));
     }
     count(area, 4, s == 0 && value == 1000 + w, s, value);
@@ -163,7 +164,7 @@ function worker(w: u32): void {
     s = NtCreateFile(area + A_FILE, 0x80 | 0x100000, path(area, w, "\\??\\C:\\reent#.tmp"), area + A_IOSB, 0, 0, 7, 1, 0x60, 0, 0);
     let eof: u64 = 0xFFFFFFFF; // FILE_READ_ATTRIBUTES | SYNCHRONIZE, shared, FILE_OPEN
     if (s == 0) {
-      s = NtQueryInformationFile(load<u32>(area + A_FILE), area + A_IOSB, info, SIZEOF_FILE_STANDARD_INFORMATION, 5); // FileStandardInformation
+      s = NtQueryInformationFile(load<u32>(area + A_FILE), area + A_IOSB, info, SIZEOF_FILE_STANDARD_INFORMATION, FileStandardInformation);
       eof = changetype<FILE_STANDARD_INFORMATION>(info).EndOfFile;
       NtClose(load<u32>(area + A_FILE));
     }

@@ -3,6 +3,7 @@
 // and what the kernel put in HARDWARE at this boot.
 import { NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { KeyBasicInformation, KeyValuePartialInformation, KEY_BASIC_INFORMATION, KEY_VALUE_PARTIAL_INFORMATION } from "../../../kernel/sdk/keyinfo";
 
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtEnumerateKey") declare function NtEnumerateKey(h: u32, index: u32, cls: u32, info: usize, length: u32, result: usize): u32;
@@ -28,14 +29,15 @@ function putText(address: usize, bytes: u32): void {
   putUnicode(text);
 }
 function showValue(value: string): void {
-  const status = NtQueryValueKey(load<u32>(h), unicode(valueName, value), 2, info, 32768, result);
+  const status = NtQueryValueKey(load<u32>(h), unicode(valueName, value), KeyValuePartialInformation, info, 32768, result);
   put("value "); put(value); put(" "); putHex(status);
   if (status == 0) {
-    const type = load<u32>(info, 4), length = load<u32>(info, 8);
+    const type = changetype<KEY_VALUE_PARTIAL_INFORMATION>(info).Type, length = changetype<KEY_VALUE_PARTIAL_INFORMATION>(info).DataLength;
+    const d = info + offsetof<KEY_VALUE_PARTIAL_INFORMATION>("Data");
     put(" type "); putDec(type); put(" length "); putDec(length);
-    if (type == 1) { put(" \""); putText(info + 12, length >= 2 ? length - 2 : 0); put("\""); }
-    else if (type == 4) { put(" "); putHex(load<u32>(info, 12)); }
-    else { let sum: u32 = 0; for (let i: u32 = 0; i < length; i++) sum += load<u8>(info + 12 + i); put(" sum "); putDec(sum); }
+    if (type == 1) { put(" \""); putText(d, length >= 2 ? length - 2 : 0); put("\""); }
+    else if (type == 4) { put(" "); putHex(load<u32>(d)); }
+    else { let sum: u32 = 0; for (let i: u32 = 0; i < length; i++) sum += load<u8>(d + i); put(" sum "); putDec(sum); }
   }
   flush();
 }
@@ -44,8 +46,8 @@ export function main(): void {
   if (open("\\Registry\\Machine\\SYSTEM\\Test") == 0) {
     showValue("Greeting"); showValue("Number"); showValue("Large"); showValue("Nothing");
     for (let i: u32 = 0; ; i++) {
-      if (NtEnumerateKey(load<u32>(h), i, 0, info, 1024, result) != 0) break;
-      put("key "); putText(info + 16, load<u32>(info, 12)); flush();
+      if (NtEnumerateKey(load<u32>(h), i, KeyBasicInformation, info, 1024, result) != 0) break;
+      put("key "); putText(info + offsetof<KEY_BASIC_INFORMATION>("Name"), changetype<KEY_BASIC_INFORMATION>(info).NameLength); flush();
     }
     NtClose(load<u32>(h));
   }

@@ -4,6 +4,7 @@
 // a 40000-byte value added, so that the hive grows.
 import { put, putHex, flush, unicode } from "./nt";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { KeyValuePartialInformation, KEY_VALUE_PARTIAL_INFORMATION } from "../../../kernel/sdk/keyinfo";
 
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtSetValueKey") declare function NtSetValueKey(h: u32, name: usize, titleIndex: u32, type: u32, data: usize, size: u32): u32;
@@ -27,8 +28,8 @@ export function changeAndFlush(grow: bool): void {
   InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   let status = NtOpenKey(h, 0xF003F, oa);
   put("open "); putHex(status); flush();
-  const found = NtQueryValueKey(load<u32>(h), unicode(valueName, "Counter"), 2 /* partial */, info, 64, result);
-  store<u32>(data, found == 0 ? load<u32>(info, 12) + 1 : 1);
+  const found = NtQueryValueKey(load<u32>(h), unicode(valueName, "Counter"), KeyValuePartialInformation, info, 64, result);
+  store<u32>(data, found == 0 ? load<u32>(info + offsetof<KEY_VALUE_PARTIAL_INFORMATION>("Data")) + 1 : 1);
   status = NtSetValueKey(load<u32>(h), unicode(valueName, "Counter"), 0, 4, data, 4);
   put("set "); putHex(status); flush();
   if (grow) {

@@ -4,6 +4,13 @@
 // reads the hive the kernel flushed from the saved disk.
 import { show, NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import {
+  KeyBasicInformation, KeyFullInformation, KeyNameInformation, KeyNodeInformation, KeyValueBasicInformation,
+  KeyValueFullInformation, KeyValuePartialInformation, KEY_BASIC_INFORMATION, KEY_FULL_INFORMATION, KEY_NAME_INFORMATION,
+  KEY_NODE_INFORMATION, KEY_VALUE_BASIC_INFORMATION, KEY_VALUE_FULL_INFORMATION, KEY_VALUE_PARTIAL_INFORMATION,
+} from "../../../kernel/sdk/keyinfo";
+/** A KEY_VALUE_INFORMATION_CLASS number this system does not know: the "bad class" line. */
+const NO_SUCH_VALUE_CLASS: u32 = 9;
 
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, titleIndex: u32, cls: usize, options: u32, disposition: usize): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
@@ -57,15 +64,17 @@ function open(slot: u32, path: string, access: u32 = KEY_ALL_ACCESS, root: u32 =
 
 /** "value NAME status type T length L" and the data as text, a number or hex. */
 function showValue(slot: u32, value: string): void {
-  const status = NtQueryValueKey(handle(slot), v(value), 2 /* partial */, info, 32768, result);
+  const status = NtQueryValueKey(handle(slot), v(value), KeyValuePartialInformation, info, 32768, result);
   put("value "); put(value); put(" "); putHex(status);
   if (status == 0) {
-    const type = load<u32>(info, 4), length = load<u32>(info, 8);
+    const partial = changetype<KEY_VALUE_PARTIAL_INFORMATION>(info);
+    const type = partial.Type, length = partial.DataLength;
+    const d = info + offsetof<KEY_VALUE_PARTIAL_INFORMATION>("Data");
     put(" type "); putDec(type); put(" length "); putDec(length);
-    if (type == 1 || type == 2 || type == 6) { put(" \""); putText(info + 12, length >= 2 && load<u16>(info + 12 + length - 2) == 0 ? length - 2 : length); put("\""); }
-    else if (type == 4) { put(" "); putHex(load<u32>(info, 12)); }
-    else if (type == 11) { put(" "); putHex(load<u32>(info, 16)); put(":"); putHex(load<u32>(info, 12)); }
-    else if (length <= 16) { for (let i: u32 = 0; i < length; i++) { put(" "); putDec(load<u8>(info + 12 + i)); } }
+    if (type == 1 || type == 2 || type == 6) { put(" \""); putText(d, length >= 2 && load<u16>(d + length - 2) == 0 ? length - 2 : length); put("\""); }
+    else if (type == 4) { put(" "); putHex(load<u32>(d)); }
+    else if (type == 11) { put(" "); putHex(load<u32>(d, 4)); put(":"); putHex(load<u32>(d)); }
+    else if (length <= 16) { for (let i: u32 = 0; i < length; i++) { put(" "); putDec(load<u8>(d + i)); } }
   }
   flush();
 }
@@ -80,18 +89,19 @@ function setString(slot: u32, value: string, type: u32, s: string): u32 {
 
 function enumerateKeys(slot: u32): void {
   for (let i: u32 = 0; ; i++) {
-    const status = NtEnumerateKey(handle(slot), i, 0 /* basic */, info, 1024, result);
+    const status = NtEnumerateKey(handle(slot), i, KeyBasicInformation, info, 1024, result);
     if (status != 0) { show("keys end", status); return; }
-    put("key "); putText(info + 16, load<u32>(info, 12)); flush();
+    put("key "); putText(info + offsetof<KEY_BASIC_INFORMATION>("Name"), changetype<KEY_BASIC_INFORMATION>(info).NameLength); flush();
   }
 }
 
 function enumerateValues(slot: u32): void {
   for (let i: u32 = 0; ; i++) {
-    const status = NtEnumerateValueKey(handle(slot), i, 1 /* full */, info, 32768, result);
+    const status = NtEnumerateValueKey(handle(slot), i, KeyValueFullInformation, info, 32768, result);
     if (status != 0) { show("values end", status); return; }
-    put("enum "); putText(info + 20, load<u32>(info, 16)); put(" type "); putDec(load<u32>(info, 4));
-    put(" length "); putDec(load<u32>(info, 12)); put(" offset "); putDec(load<u32>(info, 8)); flush();
+    const full = changetype<KEY_VALUE_FULL_INFORMATION>(info);
+    put("enum "); putText(info + offsetof<KEY_VALUE_FULL_INFORMATION>("Name"), full.NameLength); put(" type "); putDec(full.Type);
+    put(" length "); putDec(full.DataLength); put(" offset "); putDec(full.DataOffset); flush();
   }
 }
 
@@ -100,8 +110,8 @@ export function main(): void {
   show("open session manager", open(0, "\\Registry\\Machine\\SYSTEM\\CurrentControlSet\\Control\\Session Manager", KEY_READ));
   showValue(0, "ProtectionMode");
   showValue(0, "BootExecute");
-  let status = NtQueryKey(handle(0), 3 /* name */, info, 1024, result);
-  put("name "); putHex(status); put(" "); putText(info + 4, load<u32>(info)); flush();
+  let status = NtQueryKey(handle(0), KeyNameInformation, info, 1024, result);
+  put("name "); putHex(status); put(" "); putText(info + offsetof<KEY_NAME_INFORMATION>("Name"), changetype<KEY_NAME_INFORMATION>(info).NameLength); flush();
   NtClose(handle(0));
   show("open link itself", NtOpenKey(h, KEY_READ, at("\\Registry\\Machine\\System\\CurrentControlSet", 0, OBJ_CASE_INSENSITIVE | OBJ_OPENLINK)));
   showValue(0, "SymbolicLinkValue");
@@ -119,9 +129,10 @@ export function main(): void {
   unicode(className, "My Class");
   status = NtCreateKey(h + 2 * 4, KEY_ALL_ACCESS, at("B", handle(1)), 0, className, 0, disposition);
   put("relative create "); putHex(status); put(" disposition "); putDec(load<u32>(disposition)); flush();
-  status = NtQueryKey(handle(2), 1 /* node */, info, 1024, result);
-  put("node "); putHex(status); put(" name "); putText(info + 24, load<u32>(info, 20));
-  put(" class "); putText(info + load<u32>(info, 12), load<u32>(info, 16)); flush();
+  status = NtQueryKey(handle(2), KeyNodeInformation, info, 1024, result);
+  const node = changetype<KEY_NODE_INFORMATION>(info);
+  put("node "); putHex(status); put(" name "); putText(info + offsetof<KEY_NODE_INFORMATION>("Name"), node.NameLength);
+  put(" class "); putText(info + node.ClassOffset, node.ClassLength); flush();
   create(3, "a", handle(1));
   create(4, "C", handle(1));
   create(5, "Ünï中", handle(1));
@@ -149,26 +160,28 @@ export function main(): void {
   show("replace sz", setString(1, "GREETING", 1, "Hello again"));
   showValue(1, "Greeting"); showValue(1, "Where"); showValue(1, "Number"); showValue(1, "Big Number"); showValue(1, "Bytes");
   showValue(1, "List"); showValue(1, "Nothing"); showValue(1, ""); showValue(1, "Large");
-  show("missing value", NtQueryValueKey(handle(1), v("Absent"), 2, info, 1024, result));
-  status = NtQueryValueKey(handle(1), v("Greeting"), 2, info, 8, result);
+  show("missing value", NtQueryValueKey(handle(1), v("Absent"), KeyValuePartialInformation, info, 1024, result));
+  status = NtQueryValueKey(handle(1), v("Greeting"), KeyValuePartialInformation, info, 8, result);
   put("too small "); putHex(status); put(" needs "); putDec(load<u32>(result)); flush();
-  status = NtQueryValueKey(handle(1), v("Greeting"), 2, info, 16, result);
-  put("overflow "); putHex(status); put(" needs "); putDec(load<u32>(result)); put(" length "); putDec(load<u32>(info, 8)); flush();
-  status = NtQueryValueKey(handle(1), v("Number"), 0 /* basic */, info, 1024, result);
-  put("basic "); putHex(status); put(" type "); putDec(load<u32>(info, 4)); put(" name "); putText(info + 12, load<u32>(info, 8)); flush();
-  show("bad class", NtQueryValueKey(handle(1), v("Number"), 9, info, 1024, result));
+  status = NtQueryValueKey(handle(1), v("Greeting"), KeyValuePartialInformation, info, 16, result);
+  put("overflow "); putHex(status); put(" needs "); putDec(load<u32>(result)); put(" length "); putDec(changetype<KEY_VALUE_PARTIAL_INFORMATION>(info).DataLength); flush();
+  status = NtQueryValueKey(handle(1), v("Number"), KeyValueBasicInformation, info, 1024, result);
+  const basic = changetype<KEY_VALUE_BASIC_INFORMATION>(info);
+  put("basic "); putHex(status); put(" type "); putDec(basic.Type); put(" name "); putText(info + offsetof<KEY_VALUE_BASIC_INFORMATION>("Name"), basic.NameLength); flush();
+  show("bad class", NtQueryValueKey(handle(1), v("Number"), NO_SUCH_VALUE_CLASS, info, 1024, result));
   enumerateValues(1);
   show("delete value", NtDeleteValueKey(handle(1), v("Nothing")));
   show("delete value again", NtDeleteValueKey(handle(1), v("Nothing")));
 
   // Subkeys.
   enumerateKeys(1);
-  status = NtQueryKey(handle(1), 2 /* full */, info, 1024, result);
-  put("full "); putHex(status); put(" subkeys "); putDec(load<u32>(info, 20)); put(" values "); putDec(load<u32>(info, 32));
-  put(" max value data "); putDec(load<u32>(info, 40)); flush();
+  status = NtQueryKey(handle(1), KeyFullInformation, info, 1024, result);
+  const full = changetype<KEY_FULL_INFORMATION>(info);
+  put("full "); putHex(status); put(" subkeys "); putDec(full.SubKeys); put(" values "); putDec(full.Values);
+  put(" max value data "); putDec(full.MaxValueDataLen); flush();
   show("delete with subkeys", NtDeleteKey(handle(1)));
   show("delete C", NtDeleteKey(handle(4)));
-  show("use deleted", NtQueryValueKey(handle(4), v("x"), 2, info, 1024, result));
+  show("use deleted", NtQueryValueKey(handle(4), v("x"), KeyValuePartialInformation, info, 1024, result));
   show("set on deleted", setString(4, "x", 1, "x"));
   NtClose(handle(4));
   show("reopen deleted", open(4, "C", KEY_ALL_ACCESS, handle(1)));
@@ -179,12 +192,12 @@ export function main(): void {
   show("open read-only", open(8, "\\Registry\\Machine\\SYSTEM\\Test", KEY_QUERY_VALUE));
   show("set without access", setString(8, "No", 1, "no"));
   NtClose(handle(8));
-  show("kernel value name", NtQueryValueKey(handle(1), 0x80001000, 2, info, 1024, result));
+  show("kernel value name", NtQueryValueKey(handle(1), 0x80001000, KeyValuePartialInformation, info, 1024, result));
   store<u16>(valueName, 8); store<u16>(valueName, 8, 2); store<u32>(valueName, 0x80001000, 4);
   show("kernel name buffer", NtSetValueKey(handle(1), valueName, 0, 1, data, 4));
   show("kernel data", NtSetValueKey(handle(1), v("Evil"), 0, 3, 0x80001000, 16));
-  show("kernel info buffer", NtQueryKey(handle(1), 0, 0x80001000, 64, result));
-  show("bad handle", NtQueryKey(0x1234, 0, info, 1024, result));
+  show("kernel info buffer", NtQueryKey(handle(1), KeyBasicInformation, 0x80001000, 64, result));
+  show("bad handle", NtQueryKey(0x1234, KeyBasicInformation, info, 1024, result));
   show("bad options", NtCreateKey(h + 9 * 4, KEY_ALL_ACCESS, at("Opt", handle(1)), 0, 0, 0x100, 0));
 
   // Other hives, then the flush the host reads back.

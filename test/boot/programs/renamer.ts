@@ -2,7 +2,7 @@
 // prefix of the disk writes this makes.
 import { NtClose, put, putHex, flush, unicode } from "./nt";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
-import { FILE_RENAME_INFORMATION } from "../../../kernel/sdk/fileinfo";
+import { FILE_RENAME_INFORMATION, FileRenameInformation } from "../../../kernel/sdk/fileinfo";
 
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(h: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
 @external("ntdll", "NtSetInformationFile") declare function NtSetInformationFile(h: u32, iosb: usize, info: usize, length: u32, cls: u32): u32;
@@ -22,6 +22,6 @@ export function main(): void {
   rename.ReplaceIfExists = 0; rename.RootDirectory = 0; rename.FileNameLength = to.length << 1;
   const at = offsetof<FILE_RENAME_INFORMATION>("FileName");
   memory.copy(info + at, changetype<usize>(to), to.length << 1);
-  put("rename "); putHex(NtSetInformationFile(load<u32>(h), iosb, info, <u32>at + (to.length << 1), 10 /* FileRenameInformation */)); flush();
+  put("rename "); putHex(NtSetInformationFile(load<u32>(h), iosb, info, <u32>at + (to.length << 1), FileRenameInformation)); flush();
   NtClose(load<u32>(h));
 }

@@ -5,6 +5,7 @@
 import { NtDelayExecution, NtQueryInformationProcess } from "../../../images/system32/native/nt";
 import { Decimal, Hex, Log, Milliseconds, Slot } from "../../../images/system32/native/util";
 import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
+import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
 
 @external("ntdll", "NtOpenProcess") declare function NtOpenProcess(handle: usize, access: u32, oa: usize, clientId: usize): u32;
 @external("ntdll", "NtAllocateVirtualMemory") declare function NtAllocateVirtualMemory(process: u32, base: usize, zeroBits: u32, size: usize, type: u32, protect: u32): u32;
@@ -18,7 +19,7 @@ const context = memory.data(0x2CC, 4);
 const initialTeb = memory.data(20, 4);
 
 export function main(): void {
-  let status = NtQueryInformationProcess(0xFFFFFFFF, 0, pbi, 24, 0);
+  let status = NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, pbi, 24, 0);
   const parent = load<u32>(pbi, 20);
   Log("parent " + Decimal(parent) + " " + Hex(status));
   InitializeObjectAttributes(oa, 0, 0, 0, 0);

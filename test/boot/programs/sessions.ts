@@ -17,13 +17,16 @@ import {
   NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtClose, NtOpenDirectoryObject,
   NtCreateEvent, NtOpenEvent, NtSetEvent, NtOpenProcess, NtTerminateProcess, NtSetInformationProcess,
 } from "./nt";
+import { ProcessBasicInformation, ProcessSessionInformation } from "../../../kernel/sdk/procinfo";
+import { SystemProcessInformation, SystemSessionCreate, SystemSessionDetach } from "../../../kernel/sdk/sysinfo";
+/** A SYSTEM_INFORMATION_CLASS number this system does not know: the "unknown class" line. */
+const NO_SUCH_SYSTEM_CLASS: u32 = 1234;
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("ntdll", "NtSetSystemInformation") declare function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
 
 const SELF: u32 = 0xFFFFFFFF;
-const SystemSessionCreate: u32 = 47, SystemSessionDetach: u32 = 48, ProcessSessionInformation: u32 = 24;
 const PEB_SESSION_ID: usize = 0x7FFDF000 + 0x1D4;
 const h = memory.data(32, 4);
 const cell = memory.data(32, 4);
@@ -40,12 +43,12 @@ function sessionOf(process: u32): u32 {
   NtQueryInformationProcess(process, ProcessSessionInformation, value, 4, 0);
   return load<u32>(value);
 }
-function parentOf(process: u32): u32 { NtQueryInformationProcess(process, 0, pbi, 24, 0); return load<u32>(pbi, 20); }
-function pidOf(process: u32): u32 { NtQueryInformationProcess(process, 0, pbi, 24, 0); return load<u32>(pbi, 16); }
+function parentOf(process: u32): u32 { NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0); return load<u32>(pbi, 20); }
+function pidOf(process: u32): u32 { NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0); return load<u32>(pbi, 16); }
 
 /** SYSTEM_PROCESS_INFORMATION.SessionId of process `pid` (0xFFFFFFFF: not listed). */
 function listedSession(pid: u32): u32 {
-  NtQuerySystemInformation(5, list, 16384, 0);
+  NtQuerySystemInformation(SystemProcessInformation, list, 16384, 0);
   let at = list;
   while (true) {
     if (load<u32>(at, 68) == pid) return load<u32>(at, 80);
@@ -56,7 +59,7 @@ function listedSession(pid: u32): u32 {
 }
 /** The first listed process in session `id` other than `except` (0: none). */
 function listedIn(id: u32, except: u32): u32 {
-  NtQuerySystemInformation(5, list, 16384, 0);
+  NtQuerySystemInformation(SystemProcessInformation, list, 16384, 0);
   let at = list;
   while (true) {
     const pid = load<u32>(at, 68);
@@ -174,7 +177,7 @@ export function main(): void {
   privilege(10, true);
   show("create, short buffer", NtSetSystemInformation(SystemSessionCreate, value, 2));
   show("create, kernel buffer", NtSetSystemInformation(SystemSessionCreate, 0x80100000, 4));
-  show("unknown class", NtSetSystemInformation(1234, value, 4));
+  show("unknown class", NtSetSystemInformation(NO_SUCH_SYSTEM_CLASS, value, 4));
   detach("detach from session 0", 0);
   NtCreateEvent(h + 8, 0x1F0003, attributes("\\BaseNamedObjects\\sess-go-q", 0), 0, 0);
   NtCreateEvent(h + 4, 0x1F0003, attributes("\\BaseNamedObjects\\sess-end-s", 0), 0, 0);

@@ -8,11 +8,12 @@
 // directories after the other's session.
 import { show, put, putDec, flush, NtQueryInformationProcess, NtOpenDirectoryObject, NtClose } from "./nt";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { SystemSessionCreate, SystemSessionDetach } from "../../../kernel/sdk/sysinfo";
+import { ProcessSessionInformation } from "../../../kernel/sdk/procinfo";
 @external("ntdll", "NtSetSystemInformation") declare function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
 
-const SystemSessionCreate: u32 = 47, SystemSessionDetach: u32 = 48, ProcessSessionInformation: u32 = 24;
 const PEB_SESSION_ID: usize = 0x7FFDF000 + 0x1D4;
 const ROUNDS: u32 = 40;
 

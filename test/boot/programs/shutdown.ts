@@ -6,6 +6,7 @@
 // the hive, mark the volume clean and power off: nothing after the call runs.
 import { show, NtClose, attributes, unicode, NtSetInformationProcess, NtCreateProcessEx, NtAllocateVirtualMemory, NtWriteVirtualMemory,
   NtCreateThread, NtDelayExecution, ms } from "./nt";
+import { ProcessBreakOnTermination } from "../../../kernel/sdk/procinfo";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtWriteFile") declare function NtWriteFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
@@ -29,7 +30,7 @@ const t = memory.data(8, 8);
 /** The copy: critical, waits until the shutdown ends it. */
 function critical(p: u32): void {
   store<u32>(cell, 1, 28);
-  show("copy: critical", NtSetInformationProcess(SELF, 29, cell + 28, 4));
+  show("copy: critical", NtSetInformationProcess(SELF, ProcessBreakOnTermination, cell + 28, 4));
   while (true) NtDelayExecution(0, ms(t, 1000));
 }
 

@@ -14,6 +14,7 @@ import {
   SMSS_WINSTATION_SESSION_ID,
 } from "../../../kernel/sdk/sm";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { ProcessSessionInformation } from "../../../kernel/sdk/procinfo";
 
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
@@ -102,7 +103,7 @@ function open(pid: u32): u32 {
 function sessionOfPid(pid: u32): u32 {
   const p = open(pid);
   if (p == 0) return 0xFFFFFFFF;
-  store<u32>(sessionInfo, 0xFFFF); NtQueryInformationProcess(p, 24, sessionInfo, 4, 0); NtClose(p);
+  store<u32>(sessionInfo, 0xFFFF); NtQueryInformationProcess(p, ProcessSessionInformation, sessionInfo, 4, 0); NtClose(p);
   return load<u32>(sessionInfo);
 }
 
@@ -225,7 +226,7 @@ export function main(): void {
   const w = words();
   const name = w[0].toLowerCase();
   if (name.startsWith("smapikid")) {
-    store<u32>(sessionInfo, 0xFFFF); NtQueryInformationProcess(0xFFFFFFFF, 24, sessionInfo, 4, 0);
+    store<u32>(sessionInfo, 0xFFFF); NtQueryInformationProcess(0xFFFFFFFF, ProcessSessionInformation, sessionInfo, 4, 0);
     put("session "); putHex(load<u32>(sessionInfo)); put(" "); put(w.length > 1 ? w[1] : ""); flush();
     while (true) sleep(100000);
   }

@@ -18,6 +18,10 @@
 
 import { put, putWide, putHex, putDec, flush } from "../../pe/programs/out";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import {
+  ProcessBasicInformation, ProcessBreakOnTermination, ProcessSessionInformation, ThreadBreakOnTermination,
+} from "../../../kernel/sdk/procinfo";
+import { SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
@@ -63,9 +67,9 @@ function hex(s: string): u32 {
   return v;
 }
 function dec(s: string): i32 { let v = 0; for (let i = 0; i < s.length; i++) v = v * 10 + s.charCodeAt(i) - 48; return v; }
-function mySession(): u32 { store<u32>(value, 0xFFFF); NtQueryInformationProcess(0xFFFFFFFF, 24, value, 4, 0); return load<u32>(value); }
-function myParent(): u32 { NtQueryInformationProcess(0xFFFFFFFF, 0, info, 24, 0); return load<u32>(info, 20); }
-function myPid(): u32 { NtQueryInformationProcess(0xFFFFFFFF, 0, info, 24, 0); return load<u32>(info, 16); }
+function mySession(): u32 { store<u32>(value, 0xFFFF); NtQueryInformationProcess(0xFFFFFFFF, ProcessSessionInformation, value, 4, 0); return load<u32>(value); }
+function myParent(): u32 { NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, info, 24, 0); return load<u32>(info, 20); }
+function myPid(): u32 { NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, info, 24, 0); return load<u32>(info, 16); }
 
 // ---- the subsystem stand-in ----
 function sbLoop(parameter: usize): void {
@@ -118,7 +122,7 @@ function subsystem(line: string, words: string[]): void {
 let found: u32 = 0, foundThread: u32 = 0;
 function scan(name: string, k: i32, show: bool): i32 {
   found = 0;
-  const status = NtQuerySystemInformation(5, processes, 0x20000, 0);
+  const status = NtQuerySystemInformation(SystemProcessInformation, processes, 0x20000, 0);
   if (status != 0) { put("NtQuerySystemInformation "); putHex(status); flush(); return -1; }
   let at = processes;
   let count = 0;
@@ -192,13 +196,13 @@ function driver(words: string[]): void {
       scan("smss.exe", 1, false);
       store<u32>(cid, found); store<u32>(cid, foundThread, 4);
       let status = NtOpenThread(handle, 0x20 /* THREAD_SET_INFORMATION */, attributes(""), cid);
-      if (status == 0) { store<u32>(value, 0); status = NtSetInformationThread(load<u32>(handle), 18, value, 4); NtClose(load<u32>(handle)); }
+      if (status == 0) { store<u32>(value, 0); status = NtSetInformationThread(load<u32>(handle), ThreadBreakOnTermination, value, 4); NtClose(load<u32>(handle)); }
       put("uncriticalthread smss "); putDec(found); put(" thread "); putDec(foundThread); put(" "); putHex(status); flush();
     } else if (what == "uncritical" || what == "killsmss") {
       scan("smss.exe", 1, false);
       const h = open(found, 0x1 | 0x200 /* PROCESS_TERMINATE | PROCESS_SET_INFORMATION */);
       let status: u32 = 0xFFFFFFFF;
-      if (h != 0 && what == "uncritical") { store<u32>(value, 0); status = NtSetInformationProcess(h, 29, value, 4); }
+      if (h != 0 && what == "uncritical") { store<u32>(value, 0); status = NtSetInformationProcess(h, ProcessBreakOnTermination, value, 4); }
       if (h != 0 && what == "killsmss") status = NtTerminateProcess(h, 0x1234);
       put(what); put(" smss "); putDec(found); put(" "); putHex(status); flush();
       if (h != 0) NtClose(h);

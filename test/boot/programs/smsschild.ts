@@ -28,6 +28,7 @@
 
 import { put, putWide, putHex, flush } from "../../pe/programs/out";
 import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
 
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
 @external("ntdll", "RtlQueryEnvironmentVariable_U") declare function RtlQueryEnvironmentVariable_U(environment: usize, name: usize, value: usize): u32;
@@ -233,7 +234,7 @@ function subsystem(portName: string): void {
   if (status != 0 || returned != 0) NtTerminateProcess(process, 0xC0000022);
   store<i64>(interval, -100000000);
   const waited = NtWaitForSingleObject(process, 0, interval);
-  NtQueryInformationProcess(process, 0, execBasic, 24, 0);
+  NtQueryInformationProcess(process, ProcessBasicInformation, execBasic, 24, 0);
   put("subsystem: the process ExecPgm named ended "); putHex(waited); put(" with "); putHex(load<u32>(execBasic)); flush();
   NtClose(process); NtClose(load<u32>(execInfo, 8));
   NtClose(port);
@@ -264,7 +265,7 @@ function dup(): void {
   put("dup: the child's copy again "); putHex(NtDuplicateObject(child, load<u32>(dupChild), SELF, dupBack, 0, 0, SAME_ACCESS)); flush();
   // Its own process by id, with PROCESS_QUERY_INFORMATION only: no handle may be taken from it.
   InitializeObjectAttributes(dupOa, 0, 0, 0, 0);
-  NtQueryInformationProcess(SELF, 0, execBasic, 24, 0);
+  NtQueryInformationProcess(SELF, ProcessBasicInformation, execBasic, 24, 0);
   store<u32>(dupCid, load<u32>(execBasic, 16)); store<u32>(dupCid, 0, 4); // PROCESS_BASIC_INFORMATION.UniqueProcessId
   status = NtOpenProcess(dupSelf, 0x0400, dupOa, dupCid);
   put("dup: open itself for query only "); putHex(status); put(", duplicate from it "); putHex(NtDuplicateObject(load<u32>(dupSelf), event, SELF, dupBack, 0, 0, SAME_ACCESS)); flush();

@@ -5,6 +5,7 @@
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { show, NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
   NtReadVirtualMemory, ms, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
+import { ProcessBasicInformation, ProcessImageFileName } from "../../../kernel/sdk/procinfo";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(handle: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
@@ -27,9 +28,9 @@ const needed = memory.data(4, 4);
 
 /** ProcessImageFileName (27) of `process`: a short buffer's status and size needed, then the name. */
 function imageFileName(what: string, process: u32): void {
-  const short = NtQueryInformationProcess(process, 27, imageName, 8, needed);
+  const short = NtQueryInformationProcess(process, ProcessImageFileName, imageName, 8, needed);
   put(what); put(" image name short "); putHex(short); put(" needs "); putDec(load<u32>(needed)); flush();
-  const status = NtQueryInformationProcess(process, 27, imageName, 8 + 520, needed);
+  const status = NtQueryInformationProcess(process, ProcessImageFileName, imageName, 8 + 520, needed);
   put(what); put(" image name "); putHex(status); put(" length "); putDec(load<u16>(imageName)); put(" buffer inside "); putDec(load<u32>(imageName, 4) == imageName + 8 ? 1 : 0);
   put(" ["); putUnicode(imageName); put("]"); flush();
 }
@@ -62,7 +63,7 @@ export function main(): void {
   store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom, 12);
   show("thread", NtCreateThread(h + 12, 0x1F03FF, 0, process, 0, context, initialTeb, 0));
   show("wait", NtWaitForSingleObject(process, 0, ms(t, 5000)));
-  NtQueryInformationProcess(process, 0, pbi, 24, 0);
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
   show("exit status", load<u32>(pbi));
   NtClose(load<u32>(h + 12));
   NtClose(process);

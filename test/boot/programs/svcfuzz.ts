@@ -12,6 +12,8 @@
 // connects to and sends mutated messages; a watchdog (main) ends a caller
 // stuck in a service for 2 s and starts another.
 //
+// The arguments are svcfuzzargs.ts's, the LPC server is svcfuzzlpc.ts.
+//
 // The host (scripts/fuzz/services.ts) patches the seed and the call budget
 // into PARAMS in the kernel image; RING (one page, magic "FRNG") keeps the
 // last 63 calls (number, argument block, the 12 words, the status), which the
@@ -23,14 +25,21 @@
 // "stuck in service 0x.. after N calls", then "count <number> <calls> <ok> <av>"
 // per service (several per line) and "done N calls S stalls".
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
-import { STATUS_ACCESS_DENIED } from "../../../kernel/sdk/ntstatus";
 import { put, putHex, putDec, flush, say, show, syscall, threadReturned, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory,
   NtQueryVirtualMemory, NtCreateThread, NtTerminateThread, NtClose, NtCreateEvent, NtCreateMutant, NtCreateSemaphore, NtCreateTimer,
   NtCreateDirectoryObject, NtCreateSymbolicLinkObject, NtOpenDirectoryObject, NtOpenProcess, NtOpenThread, NtCreateSection,
   NtMapViewOfSection, NtUnmapViewOfSection, NtCreateProcessEx, NtQueryInformationThread, NtDelayExecution, NtWaitForSingleObject,
   NtYieldExecution, NtQueryInformationProcess, NtWriteVirtualMemory } from "./nt";
-import { NtCreatePort, NtCreateWaitablePort, NtConnectPort, NtReplyWaitReceivePortEx, NtAcceptConnectPort, NtCompleteConnectPort, NtReplyPort } from "./lpcnt";
+import { NtConnectPort } from "./lpcnt";
+import {
+  E, E_PAGES, F, PAGE, POOL_N, TYPES, V, V_SIZE, addClosed, arg, badPointer, below, clientId, displayText, maxHandle, noteHandle, outHandle,
+  poolAdd, poolReset, resetMaxHandle, rnd, safeContext, safeTeb, seedRandom, selfPid, setRegions, setSane, setSelf, setVictimPid, setVictimTid,
+  victimTid,
+} from "./svcfuzzargs";
+import { isServerHandle, serverAccepted, serverPort, serverReplied, server, stopLpcServer, waitPort } from "./svcfuzzlpc";
 import { TABLE } from "../../../build/fuzz/svctable";
+import { ProcessBasicInformation, ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
+import { STATUS_ACCESS_VIOLATION } from "../../../kernel/sdk/ntstatus";
 
 @external("kernel", "func_address") declare function fuzzFuncAddress(slot: u32): usize;
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
@@ -56,24 +65,8 @@ let totalWeight: u32 = 0;
 const SELF: u32 = 0xFFFFFFFF;
 const SELF_THREAD: u32 = 0xFFFFFFFE;
 const MEM_COMMIT: u32 = 0x1000, MEM_RESERVE: u32 = 0x2000, MEM_DECOMMIT: u32 = 0x4000, MEM_RELEASE: u32 = 0x8000;
-const PAGE: u32 = 4096;
-const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
 
-// ---- random numbers (xorshift32): the caller's, and the flipper's own ----
-let rs: u32 = 1;
-/** This argument is generated sane (a valid handle of its type, a good buffer, a plausible length): most of a "mostly valid" call. */
-let sane = false;
-function rnd(): u32 { let x = rs; x ^= x << 13; x ^= x >>> 17; x ^= x << 5; rs = x; return x; }
-function below(n: u32): u32 { return n == 0 ? 0 : rnd() % n; }
-
-// ---- regions (addresses fixed at the start) ----
-let G: u32 = 0;   // good buffers: 64 KiB committed in a 1 MiB reservation
-let F: u32 = 0;   // flipped by the flipper: 16 KiB committed in a 1 MiB reservation
-let E: u32 = 0;   // edges: 16 pages reserved; 0-3 and 6 committed, 4 toggled, 5 read-only/no-access, 7-15 reserved
-let V: u32 = 0;   // a 64 KiB view of a section, unmapped and mapped again by the pager
 let stackRegion: u32 = 0; // the stack NtCreateThread's G context gives new threads
-const E_PAGES: u32 = 16;
-const V_SIZE: u32 = 0x10000;
 
 // ---- state shared by the threads ----
 let callsDone: u32 = 0;
@@ -81,331 +74,11 @@ let finished = false;
 let stopHelpers = false;
 let callerHandle: u32 = 0;
 let stalls: u32 = 0;
-let serverPort: u32 = 0;
-let waitPort: u32 = 0;
 let pagerSection: u32 = 0;
 let fuzzDir: u32 = 0;
 let victimThread: u32 = 0;
-let selfPid: u32 = 0, selfTid: u32 = 0, victimTid: u32 = 0, victimPid: u32 = 0;
-let maxHandle: u32 = 0x100;
 let setupCalls: u32 = 0;
-let serverAccepted: u32 = 0, serverReplied: u32 = 0;
 let pagerRounds: u32 = 0, flips: u32 = 0;
-
-// ---- the handle pool: per type up to 4 handles ----
-// types: 0 P process, 1 T thread, 2 F file, 3 K key, 4 S section, 5 L port, 6 D directory, 7 Y symlink,
-//        8 V event, 9 M mutant, 10 X semaphore, 11 R timer, 12 O token, 13 Q victim process, 14 U victim thread
-const TYPES: u32 = 15;
-const POOL = memory.data(<i32>TYPES * 4 * 4, 4);
-const POOL_N = memory.data(<i32>TYPES * 4, 4);
-const CLOSED = memory.data(16 * 4, 4);
-let closedN: u32 = 0;
-function poolAdd(type: u32, h: u32): void {
-  const n = load<u32>(POOL_N + type * 4);
-  if (n >= 4) return;
-  store<u32>(POOL + (type * 4 + n) * 4, h); store<u32>(POOL_N + type * 4, n + 1);
-  if (h > maxHandle && h < 0x10000) maxHandle = h;
-}
-function poolPick(type: u32): u32 {
-  const n = load<u32>(POOL_N + type * 4);
-  return n == 0 ? 0 : load<u32>(POOL + (type * 4 + below(n)) * 4);
-}
-function typeOf(kind: u32): i32 {
-  switch (kind) {
-    case 0x50: return 0;  case 0x54: return 1;  case 0x46: return 2;  case 0x4B: return 3;  case 0x53: return 4;
-    case 0x4C: return 5;  case 0x44: return 6;  case 0x59: return 7;  case 0x56: return 8;  case 0x4D: return 9;
-    case 0x58: return 10; case 0x52: return 11; case 0x4F: return 12; case 0x51: return 13; case 0x55: return 14;
-  }
-  return -1;
-}
-
-/** A handle for kind `kind` ('h' any, or a type letter; Q and U never name the fuzzer's own process or threads). */
-/** True when `h` is safe for Q (not this process) or U (not one of this process's threads but the victim). */
-const checkInfo = memory.data(32, 4);
-function harmless(kind: u32, h: u32): bool {
-  // A handle value may have been closed and reused for this process or one of its threads: asked, not assumed.
-  // A handle the query is refused on (granted PROCESS_TERMINATE or THREAD_TERMINATE but no query right)
-  // may still name this process or its main thread: not harmless. Other failures (another type, closed) are.
-  if (kind == 0x51) {
-    const s = NtQueryInformationProcess(h, 0, checkInfo, 24, 0);
-    return s != 0 ? s != STATUS_ACCESS_DENIED : load<u32>(checkInfo, 16) != selfPid;
-  }
-  const s = NtQueryInformationThread(h, 0, checkInfo, 28, 0);
-  if (s != 0) return s != STATUS_ACCESS_DENIED;
-  return load<u32>(checkInfo, 8) != selfPid || load<u32>(checkInfo, 12) == victimTid;
-}
-function handle(kind: u32): u32 {
-  if (kind == 0x51 || kind == 0x55) {
-    for (let i = 0; i < 8; i++) { const h = handleOf(kind); if (harmless(kind, h)) return h; }
-    return 0x12345678;
-  }
-  return handleOf(kind);
-}
-function handleOf(kind: u32): u32 {
-  const safe = kind == 0x51 || kind == 0x55; // Q, U
-  const type = typeOf(kind);
-  const r = sane ? 0 : below(100);
-  if (type >= 0 && r < 70) { const h = poolPick(<u32>type); if (h != 0) return h; }
-  if (sane && type < 0) { const h = poolPick(safe ? 2 + below(TYPES - 2) : below(TYPES)); if (h != 0) return h; }
-  if (r < 84) {
-    // a handle of another type (never the fuzzer's own process or threads for Q/U)
-    let t = below(TYPES);
-    if (safe && (t == 0 || t == 1)) t = 2 + below(TYPES - 2);
-    const h = poolPick(t);
-    if (h != 0) return h;
-  }
-  if (r < 88 && !safe && closedN > 0) return load<u32>(CLOSED + below(closedN) * 4);
-  if (r < 92) {
-    if (safe) return 0xFFFFFFFA + below(4);  // -6..-3: not the current process or thread
-    return 0xFFFFFFFA + below(6);            // -6..-1
-  }
-  if (r < 96) return 0x80000000 | (below(64) << 2); // kernel handles
-  switch (below(5)) {
-    case 0: return 0;
-    case 1: return 0x12345678;
-    case 2: return 0x7FFFFFFC;
-    case 3: return 0x00010000 + (below(0x10000) << 2);
-  }
-  return 3;
-}
-
-// ---- pointers ----
-const MM_USER_PROBE_ADDRESS: u32 = 0x7FFF0000;
-const SMALL_BACK = memory.data<u32>([1, 2, 3, 4, 7, 8, 12, 16, 20, 24, 28, 32, 64, 0x100, 0x1000]);
-function back(): u32 { return load<u32>(SMALL_BACK + below(15) * 4); }
-/** A pointer the kernel must refuse or survive: NULL, kernel, around the probe address, unmapped. */
-function badPointer(): u32 {
-  switch (below(9)) {
-    case 0: return 0;
-    case 1: return 0x80000000 + (below(0x100000) << 2);
-    case 2: return 0xFFFFF000 + (below(0x400) << 2);
-    case 3: return MM_USER_PROBE_ADDRESS - back();
-    case 4: return MM_USER_PROBE_ADDRESS + below(0x10000);
-    case 5: return E + 7 * PAGE + below(9 * PAGE);   // reserved, never committed
-    case 6: return 1 + below(0xFFFF);                // the first 64 KiB: never mapped
-    case 7: return 0xC0000000 + below(0x400000);     // page tables
-  }
-  return 0x7FFFFFFF;
-}
-/** A buffer pointer: any of the interesting places, good ones filled with random words or zeros. */
-function pointer(): u32 {
-  const r = sane ? 100 : below(100);
-  if (r < 16) return badPointer();
-  if (r < 26) return E + 7 * PAGE - back();               // the committed page's last bytes, then a reserved page
-  if (r < 32) return E + 4 * PAGE + below(PAGE) - (below(2) ? back() : 0); // the toggled page
-  if (r < 38) return V + below(V_SIZE);                   // the view the pager unmaps
-  if (r < 41) return E + 5 * PAGE + below(PAGE);          // read-only or no-access
-  if (r < 43) return 0x7FFE0000 + below(PAGE);            // SharedUserData (read-only)
-  if (r < 55) return F + (below(0x4000) & ~(below(4) == 0 ? 0 : 3)); // flipped under the kernel
-  const p = G + (sane ? below(0xE0) << 8 : below(0xF000) & ~(below(8) == 0 ? 0 : 7));
-  fill(p, 64);
-  return p;
-}
-function fill(p: u32, bytes: u32): void {
-  const mode = below(3);
-  for (let i: u32 = 0; i < bytes; i += 4) store<u32>(p + i, mode == 0 ? 0 : mode == 1 ? rnd() : value());
-}
-/** A user address by value: only the fuzzer's own edge and view regions, or bad ones. */
-function vaddr(): u32 {
-  switch (below(8)) {
-    case 0: case 1: case 2: return E + below(E_PAGES) * PAGE + (below(4) == 0 ? below(PAGE) : 0);
-    case 3: return V + below(16) * PAGE;
-    case 4: return 0;
-    case 5: return badPointer();
-    case 6: return 0x7FFE0000;
-  }
-  return MM_USER_PROBE_ADDRESS - PAGE * below(3);
-}
-
-// ---- values ----
-const SIZES = memory.data<u32>([4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 56, 64, 0x44, 0x130]);
-const LENGTHS = memory.data<u32>([0, 1, 2, 3, 4, 7, 8, 16, 24, 28, 0x100, 0x148, 0xFFF, 0x1000, 0x1001, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE]);
-function length(): u32 {
-  if (sane) { const r = below(5); return r == 0 ? below(2) : r == 1 ? 4 << below(9) : r == 2 ? below(16) : r == 3 ? load<u32>(SIZES + below(16) * 4) : below(0x200); }
-  const r = below(10);
-  if (r < 6) return load<u32>(LENGTHS + below(20) * 4);
-  if (r < 8) return below(64);
-  if (r < 9) return below(0x2000);
-  return rnd();
-}
-function value(): u32 {
-  switch (below(6)) {
-    case 0: return length();
-    case 1: return pointer();
-    case 2: return handle(0x68);
-    case 3: return vaddr();
-  }
-  return rnd();
-}
-const ACCESS = memory.data<u32>([0, 0x1F0001, 0x10000000, 0x80000000, 0x40000000, 0x02000000, 0x1F03FF, 0x120089, 0x12019F, 0xF003F, 0x1F0FFF, 0x100000, 0x20000]);
-const FLAGS = memory.data<u32>([0, 1, 2, 3, 4, 0x40, 0x80, 0xFFFFFFFF, 0x10, 0x100]);
-const PROTECT = memory.data<u32>([1, 2, 4, 8, 0x10, 0x20, 0x40, 0x80, 0x104, 0x204, 0, 0x44, 0x3]);
-const ALLOC = memory.data<u32>([0x1000, 0x2000, 0x3000, 0x4000, 0x8000, 0x103000, 0x80000, 0, 0x400000, 0x7000, 0x9000, 0xC000]);
-const SECATTR = memory.data<u32>([0x8000000, 0x1000000, 0x4000000, 0, 0x18000000, 0x800000]);
-const FILEOPT = memory.data<u32>([0, 0x20, 0x40, 1, 0x1000, 0x60, 0x21, 0x10, 0x4000, 0x200000, 0x60 | 0x1000]);
-const STATUSES = memory.data<u32>([0, 0xC0000005, 0x80000003, 0x40000000, 0xC0000022, 0x103, 0xC000021A, 0xC0000420]);
-function fromTable(t: usize, n: u32): u32 { return !sane && below(5) == 0 ? rnd() : load<u32>(t + below(n) * 4); }
-function infoClass(): u32 { return sane ? below(48) : below(5) == 0 ? rnd() : below(64); }
-
-// ---- structures built per call ----
-const NAMES: StaticArray<string> = [
-  "\\fuzz\\a", "\\fuzz\\b", "\\fuzz\\c", "\\fuzz", "\\", "\\fuzz\\port", "\\fuzz\\wport", "\\fuzz\\link", "\\Device\\Null",
-  "\\??\\C:\\fuzz\\f1", "\\??\\C:\\fuzz\\f2", "\\??\\C:\\fuzz\\d", "\\??\\C:\\fuzz", "\\??\\C:\\fuzz\\f1:s", "\\??\\C:\\fuzz\\x\\..\\f1",
-  "\\??\\C:\\fuzz\\img.exe", "\\??\\C:\\fuzz\\f2\\f3",
-  "\\Registry\\Machine\\SYSTEM\\Fuzz", "\\Registry\\Machine\\SYSTEM\\Fuzz\\k", "\\Registry\\Machine\\SYSTEM\\Fuzz\\k\\l",
-  "\\ObjectTypes", "\\ObjectTypes\\Event", "a", "k", "f1", "", "\\\\", "\\fuzz\\a\\..", "\\fuzz\\link\\x", "\\Device",
-  "\\??\\C:\\fuzz\\aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-  "\\fuzz\\e?*", "\\??\\C:\\fuzz\\:", "\\??\\UNKNOWN\\x", "\\Registry\\Machine\\SYSTEM\\Fuzz\\k\\..",
-];
-/** Where a built structure goes: mostly good memory, sometimes the flipped region. */
-function structAt(bytes: u32): u32 {
-  if (below(7) == 0) return F + (below(64) << 3);
-  return G + 0xF000 + (below(0xE0) << 3);
-}
-/** A UNICODE_STRING (valid, odd, too long, or pointing somewhere bad). */
-function unicodeString(): u32 {
-  if (!sane && below(12) == 0) return badPointer();
-  const s = NAMES[below(<u32>NAMES.length)];
-  const at = structAt(8);
-  const text = G + 0xE000 + (below(8) << 9);
-  const n = <u32>s.length < 0xFF ? <u32>s.length : 0xFF;
-  for (let i: u32 = 0; i < n && i < 0xFF; i++) store<u16>(text + (i << 1), <u16>s.charCodeAt(i));
-  let len = n << 1, max = len;
-  switch (sane ? 11 : below(12)) {
-    case 0: len |= 1; break;
-    case 1: max = len - (len > 0 ? 2 : 0); break;
-    case 2: len = 0xFFFE; max = 0xFFFE; break;
-    case 3: max = len + 2 + below(32); break;
-  }
-  store<u16>(at, <u16>len); store<u16>(at, <u16>max, 2);
-  let buffer = text;
-  if (sane) {}
-  else if (below(12) == 0) buffer = badPointer();
-  else if (below(16) == 0) buffer = E + 7 * PAGE - (len > 4 ? len - 2 : 2); // runs into the reserved page
-  store<u32>(at, buffer, 4);
-  return at;
-}
-const ATTRS = memory.data<u32>([0x40, 0x40, 0xC0, 0, 0x80, 0x2, 0x200, 0x10, 0x100, 0x20]);
-/** An OBJECT_ATTRIBUTES. */
-function objectAttributes(): u32 {
-  if (!sane && below(12) == 0) return badPointer();
-  if (!sane && below(40) == 0) return 0;
-  const at = structAt(24);
-  const lengths = sane ? 1 : below(10);
-  store<u32>(at, lengths == 0 ? oaLength() : 24);
-  store<u32>(at, below(4) == 0 ? handle(0x68) : 0, 4);
-  store<u32>(at, sane ? (below(4) == 0 ? 0 : unicodeString()) : below(10) == 0 ? (below(2) ? 0 : badPointer()) : unicodeString(), 8);
-  store<u32>(at, sane ? (below(2) ? 0x40 : 0xC0) : fromTable(ATTRS, 10), 12);
-  store<u32>(at, !sane && below(12) == 0 ? pointer() : 0, 16);
-  store<u32>(at, !sane && below(12) == 0 ? pointer() : 0, 20);
-  return at;
-}
-/** A PORT_MESSAGE with random lengths and type. */
-function portMessage(): u32 {
-  if (!sane && below(10) == 0) return badPointer();
-  const at = !sane && below(8) == 0 ? F + (below(32) << 3) : G + 0xC000 + (below(0x20) << 4);
-  fill(at, 0x160);
-  const data = sane ? below(0x100 - 24) & ~3 : below(3) == 0 ? below(0x200) : load<u32>(MSGLEN + below(10) * 4);
-  store<u16>(at, <u16>data);
-  store<u16>(at, <u16>(!sane && below(6) == 0 ? rnd() : data + 24), 2);
-  store<u16>(at, <u16>(sane ? 0 : below(3) == 0 ? below(12) : below(2) == 0 ? 0 : rnd()), 4);
-  store<u16>(at, <u16>(!sane && below(4) == 0 ? rnd() : 0), 6);
-  if (sane) { store<u32>(at, 0, 8); store<u32>(at, 0, 12); store<u32>(at, 0, 16); store<u32>(at, 0, 20); }
-  return at;
-}
-const MSGLEN = memory.data<u32>([0, 4, 8, 16, 0x100 - 24, 0x148 - 24, 0x148, 0xFFFF, 2, 3]);
-const DISPLEN = memory.data<u32>([0, 2, 8, 9, 0x40, 0x1FF, 0x200, 0x400]);
-const OALEN = memory.data<u32>([0, 23, 25, 0xFFFFFFFF, 48]);
-function oaLength(): u32 { return load<u32>(OALEN + below(5) * 4); }
-const dupCell = memory.data(8, 4);
-const tcell = memory.data(8, 8);
-const tbad = memory.data<u32>([0x80000000, 0x7FFEFFFC, 0xFFFFFFF8]);
-/** A timeout that ends a wait within a few ms, or a pointer the kernel must refuse (never NULL: that waits forever). */
-function timeout(): u32 {
-  if (!sane && below(5) == 0) return below(2) ? load<u32>(tbad + below(3) * 4) : E + 7 * PAGE - 4;
-  store<i64>(tcell, below(4) == 0 ? 0 : -<i64>below(50000));
-  return <u32>tcell;
-}
-const acell = memory.data(8, 4);
-const zcell = memory.data(8, 4);
-const outHandle = memory.data(8, 4);
-const safeContext = memory.data(716, 4);
-const safeTeb = memory.data(20, 4);
-const displayText = memory.data(512, 4);
-const displayString = memory.data(8, 4);
-const clientId = memory.data(8, 4);
-
-/** The value of one argument of kind `kind` (a letter of svctable.ts). */
-function arg(kind: u32): u32 {
-  switch (kind) {
-    case 0x68: case 0x50: case 0x51: case 0x54: case 0x55: case 0x46: case 0x4B: case 0x53: case 0x4C: case 0x44: case 0x59:
-    case 0x4D: case 0x58: case 0x52: case 0x4F: return handle(kind);
-    case 0x56: return below(5) == 0 ? 0 : handle(kind);                  // V: an event, or none
-    case 0x62: return pointer();                                          // b
-    case 0x48: store<u32>(outHandle, 0); return below(8) == 0 ? pointer() : <u32>outHandle; // H
-    case 0x45: return below(8) == 0 ? pointer() : <u32>dupCell;          // E: maybe another process's table: never closed
-    case 0x6F: return objectAttributes();                                 // o
-    case 0x75: return unicodeString();                                    // u
-    case 0x79: {                                                          // y
-      if (below(6) == 0) return badPointer();
-      const len = load<u32>(DISPLEN + below(8) * 4);
-      store<u16>(displayString, <u16>len); store<u16>(displayString, <u16>(len > 0x200 ? len : 0x200), 2);
-      store<u32>(displayString, below(8) == 0 ? E + 7 * PAGE - 8 : <u32>displayText, 4);
-      return <u32>displayString;
-    }
-    case 0x74: return timeout();                                          // t
-    case 0x41: store<u32>(acell, below(4) == 0 ? 0 : vaddr()); return !sane && below(10) == 0 ? badPointer() : <u32>acell; // A
-    case 0x5A: store<u32>(zcell, sane ? PAGE << below(4) : length() & (below(2) ? 0xFFFFF : 0xFFFFFFFF)); return !sane && below(10) == 0 ? badPointer() : <u32>zcell; // Z
-    case 0x43: {                                                          // C
-      if (!sane && below(8) == 0) return badPointer();
-      const r = below(7);
-      store<u32>(clientId, r == 0 ? selfPid : r == 1 ? victimPid : r == 2 ? 0 : r == 3 ? 4 : r == 4 ? rnd() : r == 5 ? 8 : 0xFFFFFFFF);
-      const q = below(5);
-      store<u32>(clientId, q == 0 ? selfTid : q == 1 ? victimTid : q == 2 ? 0 : q == 3 ? rnd() : 0xFFFFFFFF, 4);
-      return <u32>clientId;
-    }
-    case 0x6D: return portMessage();                                      // m
-    case 0x57: {                                                          // W
-      if (!sane && below(8) == 0) return badPointer();
-      const at = G + 0xD000;
-      for (let i: u32 = 0; i < 70; i++) store<u32>(at + i * 4, handle(0x68));
-      return at;
-    }
-    case 0x47: return !sane && below(10) == 0 ? badPointer() : <u32>safeContext;  // G
-    case 0x67: return !sane && below(10) == 0 ? badPointer() : <u32>safeTeb;      // g
-    case 0x42: {                                                          // B: never readable (a CONTEXT read from
-      const r = below(4);                                                 // memory the fuzzer committed would send a thread anywhere)
-      return r == 0 ? 0 : r == 1 ? 0x80000000 + (below(0x100000) << 2) : r == 2 ? MM_USER_PROBE_ADDRESS - 4 + below(8) : 0xFFFFF000;
-    }
-    case 0x4E: {                                                          // N
-      if (below(2) == 0) return badPointer();
-      store<u16>(displayString, 32); store<u16>(displayString, 32, 2);
-      const text = G + 0xEF00;
-      const s = "\\??\\C:\\fuzz\\pf";
-      for (let i = 0; i < s.length; i++) store<u16>(text + (i << 1), <u16>s.charCodeAt(i));
-      store<u16>(displayString, <u16>(s.length << 1)); store<u16>(displayString, <u16>(s.length << 1), 2);
-      store<u32>(displayString, text, 4);
-      return <u32>displayString;
-    }
-    case 0x6E: return length();                                           // n
-    case 0x63: return infoClass();                                        // c
-    case 0x4A: { let c: u32; do { c = infoClass(); } while (c == 5 || c == 7 || c == 8 || c == 18 || c == 29); return c; } // J
-    case 0x6A: { let c: u32; do { c = infoClass(); } while (c == 2 || c == 3 || c == 18); return c; }                        // j
-    case 0x61: return fromTable(ACCESS, 13);                              // a
-    case 0x66: return below(4) == 0 ? 1 << below(32) : fromTable(FLAGS, 10); // f
-    case 0x6B: return !sane && below(8) == 0 ? rnd() : below(2);          // k
-    case 0x73: return fromTable(STATUSES, 8);                             // s
-    case 0x76: return vaddr();                                            // v
-    case 0x30: return 0;                                                  // 0
-    case 0x49: { const o = below(8) == 7 ? rnd() : below(6); return o == 6 ? 0 : o; } // I: never OptionShutdownSystem (6)
-    case 0x70: return fromTable(PROTECT, 13);                             // p
-    case 0x72: return fromTable(ALLOC, 12);                               // r
-    case 0x6C: return fromTable(SECATTR, 6);                              // l
-    case 0x64: return below(5) == 0 ? rnd() : below(7);                   // d
-    case 0x78: return fromTable(FILEOPT, 11);                             // x
-  }
-  return rnd();
-}
 
 // ---- one fuzzed call ----
 const argv = memory.data(64, 4);
@@ -423,10 +96,10 @@ function fuzzOne(): void {
   const mostlyValid = below(2) == 0;
   const odd = below(n + 1);
   for (let k: u32 = 0; k < n; k++) {
-    sane = mostlyValid && k != odd;
+    setSane(mostlyValid && k != odd);
     store<u32>(argv + k * 4, arg(<u32>load<u8>(SVC_KINDS + i * 16 + k)));
   }
-  sane = false;
+  setSane(false);
   // The argument block itself: rarely somewhere bad or at a page's end.
   let block = <u32>argv;
   const r = mostlyValid ? 2 : below(64);
@@ -452,7 +125,7 @@ function fuzzOne(): void {
   // A handle written to our cell: closed (handles in another process's table are not ours to close).
   const h = load<u32>(outHandle);
   if (h != 0 && <i32>status >= 0) {
-    if (h > maxHandle && h < 0x10000) maxHandle = h;
+    noteHandle(h);
     NtClose(h);
   }
   store<u32>(outHandle, 0);
@@ -562,21 +235,6 @@ function pager(p: u32): void {
   }
 }
 
-/** The LPC server on \fuzz\port: accepts every connection, answers every request. */
-const srvReceive = memory.data(0x200, 8);
-const srvReply = memory.data(0x200, 8);
-const srvCell = memory.data(16, 4);
-const srvTimeout = memory.data(8, 8);
-const srvComm = memory.data(8 * 4, 4);
-let srvCommN: u32 = 0;
-const srvName = memory.data(8, 4);
-const srvOa = memory.data(24, 4);
-function nameOa(name: string): u32 {
-  store<u16>(srvName, <u16>(name.length << 1)); store<u16>(srvName, <u16>(name.length << 1), 2);
-  store<u32>(srvName, <u32>changetype<usize>(name), 4);
-  InitializeObjectAttributes(srvOa, srvName, OBJ_CASE_INSENSITIVE, 0, 0);
-  return <u32>srvOa;
-}
 /** The caller's and main's own OBJECT_ATTRIBUTES (the server thread has its own). */
 const poolUstr = memory.data(8, 4);
 const poolOaCell = memory.data(24, 4);
@@ -587,42 +245,6 @@ function poolName(name: string): u32 {
   store<u32>(poolOaCell, 0, 16); store<u32>(poolOaCell, 0, 20);
   return <u32>poolOaCell;
 }
-/** The server serves both its ports in turn: \fuzz\port and the waitable \fuzz\wport (a request to either gets a reply). */
-function server(p: u32): void {
-  store<i64>(srvTimeout, -200000);
-  let turn: u32 = 0;
-  while (!stopHelpers) {
-    if (serverPort == 0) {
-      const s = NtCreatePort(srvCell, nameOa("\\fuzz\\port"), 0x100, 0x148, 0);
-      if (s != 0) { NtDelayExecution(0, srvTimeout); continue; }
-      serverPort = load<u32>(srvCell);
-    }
-    if (waitPort == 0 && NtCreateWaitablePort(srvCell, nameOa("\\fuzz\\wport"), 0x40, 0x148, 0) == 0) waitPort = load<u32>(srvCell);
-    turn++;
-    const port = (turn & 1) != 0 || waitPort == 0 ? serverPort : waitPort;
-    store<u32>(srvCell, 0, 4);
-    const s = NtReplyWaitReceivePortEx(port, srvCell + 4, 0, srvReceive, srvTimeout);
-    if (s == 0x102) continue;
-    if (s == 0xC0000008 || s == 0xC0000024) { if (port == serverPort) serverPort = 0; else waitPort = 0; continue; } // the fuzzer closed it
-    if (s != 0) { NtYieldExecution(); continue; }
-    const type = <u32>load<u16>(srvReceive, 4) & 0xFF;
-    if (type == 10) {
-      if (NtAcceptConnectPort(srvCell + 8, 0, srvReceive, 1, 0, 0) == 0) {
-        const comm = load<u32>(srvCell, 8);
-        NtCompleteConnectPort(comm);
-        if (srvCommN >= 8) { NtClose(load<u32>(srvComm)); memory.copy(srvComm, srvComm + 4, 28); srvCommN = 7; }
-        store<u32>(srvComm + srvCommN * 4, comm); srvCommN++;
-        serverAccepted++;
-      }
-    } else if (type == 1) {
-      memory.copy(srvReply, srvReceive, 24);
-      store<u16>(srvReply, 8); store<u16>(srvReply, 32, 2); store<u16>(srvReply, 0, 4); store<u16>(srvReply, 0, 6);
-      store<u32>(srvReply, 0x52455054, 24); store<u32>(srvReply, serverReplied, 28);
-      if (NtReplyPort(port, srvReply) == 0) serverReplied++;
-    }
-  }
-}
-
 // ---- the pool and the sweep ----
 const swcell = memory.data(32, 8); // the caller's cells (pcell is the pager's)
 const sc = memory.data(64, 4);      // cells for the set-up calls
@@ -633,7 +255,7 @@ const fileData = memory.data(4096, 4);
 function ok(s: u32): bool { setupCalls++; return s == 0; }
 function created(type: u32, s: u32): void { setupCalls++; if (s == 0) poolAdd(type, load<u32>(sc)); }
 function openPool(): void {
-  memory.fill(POOL_N, 0, TYPES * 4);
+  poolReset();
   poolAdd(0, SELF);
   store<u32>(clientId, selfPid); store<u32>(clientId, 0, 4);
   created(0, NtOpenProcess(sc, 0x1F0FFF, poolName(""), clientId));
@@ -641,7 +263,7 @@ function openPool(): void {
   if (ok(NtCreateProcessEx(sc, 0x1F0FFF, 0, SELF, 0, 0, 0, 0, 0))) {
     const v = load<u32>(sc);
     poolAdd(0, v); poolAdd(13, v);
-    if (NtQueryInformationProcess(v, 0, tbi, 24, 0) == 0) victimPid = load<u32>(tbi, 16);
+    if (NtQueryInformationProcess(v, ProcessBasicInformation, tbi, 24, 0) == 0) setVictimPid(load<u32>(tbi, 16));
   }
   poolAdd(1, SELF_THREAD);
   if (victimThread != 0) { poolAdd(1, victimThread); poolAdd(14, victimThread); }
@@ -681,19 +303,17 @@ function openPool(): void {
   if (ok(NtCreateEvent(sc, 0x1F0003, 0, 0, 0))) {
     const h = load<u32>(sc);
     NtClose(h);
-    if (closedN < 16) { store<u32>(CLOSED + closedN * 4, h); closedN++; }
+    addClosed(h);
   }
 }
 /** Closes every handle but the kept ones, releases memory outside the fuzzer's regions, opens the pool again. */
 function sweep(): void {
   const top = maxHandle + 0x100 < 0x4000 ? maxHandle + 0x100 : 0x4000;
   for (let h: u32 = 4; h <= top; h += 4) {
-    if (h == callerHandle || h == serverPort || h == waitPort || h == pagerSection || h == victimThread || h == fuzzDir) continue;
-    let mine = false;
-    for (let i: u32 = 0; i < srvCommN; i++) if (load<u32>(srvComm + i * 4) == h) mine = true;
-    if (!mine) NtClose(h);
+    if (h == callerHandle || h == pagerSection || h == victimThread || h == fuzzDir || isServerHandle(h)) continue;
+    NtClose(h);
   }
-  maxHandle = 0x100;
+  resetMaxHandle();
   // memory
   // (below the TEBs and the PEB, which the kernel puts from 0x7FFDF000 down: never the fuzzer's)
   let at: u32 = 0x10000;
@@ -747,13 +367,13 @@ export function main(): void {
   const indirect: (p: u32) => void = threadReturned;
   if (load<u32>(0x7FFDF0F0) == 0x12345678) indirect(load<u32>(0x7FFDF0F4));
   const seed = load<u32>(PARAMS, 8), calls = load<u32>(PARAMS, 12);
-  rs = seed * 2654435761 + 0x6D2B79F5; if (rs == 0) rs = 1;
+  seedRandom(seed);
   fs = seed ^ 0x5BD1E995; if (fs == 0) fs = 7;
   store<u32>(RING, 0x474E5246); store<u32>(RING, 0x5A5A5646, 4); store<u32>(RING, seed, 8);
   parseTable();
   put("seed "); putDec(seed); put(" calls "); putDec(calls); put(" services "); putDec(services); flush();
-  NtQueryInformationThread(SELF_THREAD, 0, tbi, 28, 0);
-  selfPid = load<u32>(tbi, 8); selfTid = load<u32>(tbi, 12);
+  NtQueryInformationThread(SELF_THREAD, ThreadBasicInformation, tbi, 28, 0);
+  setSelf(load<u32>(tbi, 8), load<u32>(tbi, 12));
   // the regions: the image, data, stack and shared pages that exist now are kept
   let at: u32 = 0x10000;
   while (at < 0x7FFE0000) {
@@ -763,18 +383,19 @@ export function main(): void {
     if (load<u32>(mbi, 16) != 0x10000) keep(load<u32>(mbi, 4));
     at = load<u32>(mbi) + size;
   }
-  G = allocate(0x100000, 0x10000);
-  F = allocate(0x100000, 0x4000);
-  E = allocate(E_PAGES * PAGE, 7 * PAGE);
-  protect(E + 5 * PAGE, PAGE, 2);
+  const g = allocate(0x100000, 0x10000);
+  const f = allocate(0x100000, 0x4000);
+  const e = allocate(E_PAGES * PAGE, 7 * PAGE);
+  protect(e + 5 * PAGE, PAGE, 2);
   stackRegion = allocate(0x10000, 0x10000);
   store<u64>(sc + 16, V_SIZE);
   NtCreateSection(sc, 0xF001F, 0, sc + 16, 4, 0x8000000, 0);
   pagerSection = load<u32>(sc);
   store<u32>(pcell, 0); store<u32>(pcell, V_SIZE, 4); store<u64>(pcell + 16, 0);
   NtMapViewOfSection(pagerSection, SELF, pcell, 0, 0, pcell + 16, pcell + 4, 1, 0, 4);
-  V = load<u32>(pcell);
-  keep(V);
+  const v = load<u32>(pcell);
+  keep(v);
+  setRegions(g, f, e, v);
   // NtCreateThread's safe context: the new thread returns at once (threadReturned ends it).
   const top = stackRegion + 0x10000;
   store<u32>(top - 8, <u32>fuzzFuncAddress(load<u32>(changetype<usize>(threadReturned))));
@@ -797,8 +418,8 @@ export function main(): void {
   // helpers
   victimThread = spawn(victim, 0, load<u32>(STACKS));
   store<u32>(tbi, 0);
-  NtQueryInformationThread(victimThread, 0, tbi, 28, 0);
-  victimTid = load<u32>(tbi, 12);
+  NtQueryInformationThread(victimThread, ThreadBasicInformation, tbi, 28, 0);
+  setVictimTid(load<u32>(tbi, 12));
   spawn(server, 0, load<u32>(STACKS, 4));
   spawn(flipper, 0, load<u32>(STACKS, 8));
   spawn(pager, 0, load<u32>(STACKS, 12));
@@ -831,6 +452,7 @@ export function main(): void {
     }
   }
   stopHelpers = true;
+  stopLpcServer();
   NtDelayExecution(0, watchDelay);
   // the counts
   for (let i: u32 = 0; i < services; i++) {

@@ -8,11 +8,11 @@ import {
   NtUserConsoleClear, NtUserConsoleSetAttribute, NtUserConsoleSetCursor, NtUserConsoleWrite, NtUserGetActiveSession,
   NtUserReadKey, NtUserSwitchSession, KEY_EVENT_RECORD,
 } from "../../../kernel/sdk/ntuser";
+import { SystemExtendServiceTableInformation } from "../../../kernel/sdk/sysinfo";
 @external("ntdll", "NtSetSystemInformation") declare function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
 
-const SystemExtendServiceTableInformation: u32 = 38;
 const SE_LOAD_DRIVER_PRIVILEGE: u32 = 10;
 const path = memory.data(8, 4);
 const token = memory.data(4, 4);

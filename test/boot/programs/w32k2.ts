@@ -9,6 +9,7 @@ import { show, put, putDec, putHex, flush, say, unicode, ms } from "./nt";
 import {
   NtUserConsoleClear, NtUserConsoleWrite, NtUserGetActiveSession, NtUserReadKey, NtUserSwitchSession, KEY_EVENT_RECORD,
 } from "../../../kernel/sdk/ntuser";
+import { SystemExtendServiceTableInformation, SystemSessionCreate } from "../../../kernel/sdk/sysinfo";
 @external("ntdll", "NtSetSystemInformation") declare function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
@@ -21,7 +22,7 @@ const key = memory.data(16, 4);
 const timeout = memory.data(8, 8);
 
 function loadDriver(what: string): void {
-  show(what, NtSetSystemInformation(38, unicode(path, "\\SystemRoot\\System32\\win32k.sys"), 8));
+  show(what, NtSetSystemInformation(SystemExtendServiceTableInformation, unicode(path, "\\SystemRoot\\System32\\win32k.sys"), 8));
 }
 function write(text: string): u32 { return NtUserConsoleWrite(changetype<usize>(text), text.length << 1); }
 function active(): void {
@@ -38,7 +39,7 @@ export function main(): void {
   NtUserConsoleClear();
   show("session 0 write", write("This is session 0's screen"));
   store<u32>(value, 0);
-  show("create session", NtSetSystemInformation(47, value, 4));
+  show("create session", NtSetSystemInformation(SystemSessionCreate, value, 4));
   put("now in session "); putDec(load<u32>(value)); flush();
   show("session 1 write before load", write("too early"));
   loadDriver("session 1 load");
