@@ -682,10 +682,12 @@ async function bootTime(): Promise<void> {
   const files = await system32Files();
   const { kernelImage } = await buildKernel({ write: false });
   const big = buildDisk({ files });
-  let small: Uint8Array | undefined;
-  for (let mb = Math.ceil((FAT16_MIN_SECTORS + 2048) / 2048); !small; mb++) {
-    try { small = buildDisk({ files, sizeMB: mb }); } catch (e) { if (mb > 64) throw e; }
+  // The smallest whole MiB whose FAT16 volume holds the files (the builder throws while it is too small).
+  let found: Uint8Array | undefined;
+  for (let mb = Math.ceil((FAT16_MIN_SECTORS + 2048) / 2048); !found; mb++) {
+    try { found = buildDisk({ files, sizeMB: mb }); } catch (e) { if (mb > 64) throw e; }
   }
+  const small = found!;
   const cases: Array<{ what: string; disk: Uint8Array; jit: boolean }> = [
     { what: `JIT on,  disk ${big.length >> 20} MiB`, disk: big, jit: true },
     { what: `JIT off, disk ${big.length >> 20} MiB`, disk: big, jit: false },
