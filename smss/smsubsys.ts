@@ -29,8 +29,7 @@ import { SmpExecuteImage, SmpExitStatus, SmpFindImage } from "./smexec";
 import { SmpSetSessionObjectDirectories } from "./smdevmap";
 import { SmpDecimal, SmpEqualNoCase, SmpHex, SmpLog, SmpLogText, SmpSlot, SmpUnicode, SmpWords } from "./smutil";
 import { SystemExtendServiceTableInformation, SystemSessionCreate } from "../kernel/sdk/sysinfo";
-
-const STATUS_IMAGE_ALREADY_LOADED: u32 = 0xC000010E;
+import { STATUS_IMAGE_ALREADY_LOADED } from "../kernel/sdk/ntstatus";
 const SE_LOAD_DRIVER_PRIVILEGE: u32 = 10;
 const WaitAny: u32 = 1;
 /** NT loads this path whatever Kmode's value says (the value only has to be there). */

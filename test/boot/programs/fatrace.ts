@@ -14,6 +14,7 @@ import {
   FILE_DISPOSITION_INFORMATION, FILE_RENAME_INFORMATION, FILE_STANDARD_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION,
   FileDispositionInformation, FileRenameInformation, FileStandardInformation,
 } from "../../../kernel/sdk/fileinfo";
+import { STATUS_OBJECT_NAME_NOT_FOUND } from "../../../kernel/sdk/ntstatus";
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtReadFile") declare function NtReadFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
 @external("ntdll", "NtWriteFile") declare function NtWriteFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
@@ -28,7 +29,6 @@ const FILE_LIST_DIRECTORY: u32 = 1, FILE_SHARE_READ: u32 = 1, SHARE_ALL: u32 = 7
 const FILE_OPEN: u32 = 1, FILE_CREATE: u32 = 2;
 const DIRECTORY: u32 = 1, SYNC: u32 = 0x20, NON_DIRECTORY: u32 = 0x40;
 const FILE_OPENED: u32 = 1, FILE_CREATED: u32 = 2;
-const STATUS_OBJECT_NAME_NOT_FOUND: u32 = 0xC0000034;
 
 // A worker's own memory (64 KiB, committed by main before the worker starts).
 const W_ROUNDS: u32 = 0, W_ERRORS: u32 = 4, W_STEP: u32 = 8, W_ROUND: u32 = 12, W_STATUS: u32 = 16, W_DETAIL: u32 = 20;

@@ -14,6 +14,7 @@ import { put, putHex, putDec, flush, show, say, NtClose, NtCreateEvent, NtDuplic
   NtQueryInformationProcess, NtQueryObject, NtWaitForSingleObject, unicode } from "./nt";
 import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
 import { KeyBasicInformation } from "../../../kernel/sdk/keyinfo";
+import { STATUS_INVALID_HANDLE } from "../../../kernel/sdk/ntstatus";
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtSetInformationObject") declare function NtSetInformationObject(handle: u32, infoClass: u32, buffer: usize, length: u32): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
@@ -22,7 +23,6 @@ import { KeyBasicInformation } from "../../../kernel/sdk/keyinfo";
 @external("ntdll", "NtTerminateProcess") declare function NtTerminateProcess(process: u32, status: u32): u32;
 
 const SELF: u32 = 0xFFFFFFFF;
-const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
 const FIRST: u32 = 0x80000004, LAST: u32 = 0x800003FC;
 const out = memory.data(8, 4);
 const buffer = memory.data(512, 4);

@@ -3,7 +3,7 @@
 // bytes). It accepts connections (refusing one whose information starts
 // with "NO"), answers requests by the command in their first data word, and
 // logs what it receives, until two clients have closed their ports.
-import { show, put, putHex, putDec, flush, say, NtClose, NtWaitForSingleObject, attributes, ms } from "./nt";
+import { show, put, putHex, putDec, flush, NtClose, NtWaitForSingleObject, attributes, ms } from "./nt";
 import {
   NtCreateWaitablePort, NtReplyWaitReceivePortEx, NtAcceptConnectPort, NtCompleteConnectPort, NtReplyPort,
   NtImpersonateClientOfPort, header, msgType, msgPid, msgTid, msgId, msgData, setData,
@@ -95,4 +95,3 @@ function request(port: u32, ctx: u32): void {
     show("impersonate after the reply", NtImpersonateClientOfPort(server, receive));
   }
 }
-void say;

@@ -11,6 +11,7 @@ import { put, putHex, putDec, flush, unicode, ms, NtAllocateVirtualMemory, NtFre
   NtQueryInformationProcess, NtDelayExecution } from "./nt";
 import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
 import { SystemBasicInformation, SystemPageFileInformation, SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
+import { STATUS_COMMITMENT_LIMIT } from "../../../kernel/sdk/ntstatus";
 @external("ntdll", "NtCreatePagingFile") declare function NtCreatePagingFile(name: usize, minimum: usize, maximum: usize, priority: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
@@ -18,7 +19,6 @@ import { SystemBasicInformation, SystemPageFileInformation, SystemPerformanceInf
 const SELF: u32 = 0xFFFFFFFF;
 const MiB: u64 = 1024 * 1024;
 const PAGEFILE_MB: u64 = 28;
-const STATUS_COMMITMENT_LIMIT: u32 = 0xC000012D;
 
 const name = memory.data(8, 4);
 const minimum = memory.data(8, 8);

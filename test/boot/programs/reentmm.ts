@@ -23,6 +23,7 @@ import { put, putHex, putDec, flush, say, show, NtAllocateVirtualMemory, NtCreat
   NtCreateSection, NtDelayExecution, NtOpenProcess, NtQueryInformationProcess, NtQueryVirtualMemory, NtWaitForSingleObject, ms } from "./nt";
 import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
 import { KeyValuePartialInformation, KEY_VALUE_PARTIAL_INFORMATION } from "../../../kernel/sdk/keyinfo";
+import { STATUS_SECTION_NOT_IMAGE, STATUS_INVALID_HANDLE } from "../../../kernel/sdk/ntstatus";
 @external("ntdll", "NtQuerySection") declare function NtQuerySection(h: u32, cls: u32, info: usize, length: u32, result: usize): u32;
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, titleIndex: u32, cls: usize, options: u32, disposition: usize): u32;
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
@@ -44,9 +45,6 @@ function serviceName(i: u32): string {
   if (i == 4) return "NtOpenKey+NtQueryValueKey";
   return "NtCreateFile+NtQueryInformationFile";
 }
-
-const STATUS_SECTION_NOT_IMAGE: u32 = 0xC0000049;
-const STATUS_INVALID_HANDLE: u32 = 0xC0000008;
 const BAD_HANDLE: u32 = 0x00FFFFF0; // never a handle of this process
 
 // Each worker's own page: its handles, its buffers, its counters.

@@ -39,6 +39,7 @@ import {
 import { isServerHandle, serverAccepted, serverPort, serverReplied, server, stopLpcServer, waitPort } from "./svcfuzzlpc";
 import { TABLE } from "../../../build/fuzz/svctable";
 import { ProcessBasicInformation, ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
+import { STATUS_ACCESS_VIOLATION } from "../../../kernel/sdk/ntstatus";
 
 @external("kernel", "func_address") declare function fuzzFuncAddress(slot: u32): usize;
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
@@ -64,7 +65,6 @@ let totalWeight: u32 = 0;
 const SELF: u32 = 0xFFFFFFFF;
 const SELF_THREAD: u32 = 0xFFFFFFFE;
 const MEM_COMMIT: u32 = 0x1000, MEM_RESERVE: u32 = 0x2000, MEM_DECOMMIT: u32 = 0x4000, MEM_RELEASE: u32 = 0x8000;
-const STATUS_ACCESS_VIOLATION: u32 = 0xC0000005;
 
 let stackRegion: u32 = 0; // the stack NtCreateThread's G context gives new threads
 
