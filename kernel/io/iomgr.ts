@@ -19,6 +19,7 @@
 // from the I/O worker thread).
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeAllocateScratch, KeCreateThread, KeFreeScratch, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
@@ -68,9 +69,15 @@ const TypeOut = memory.data(4, 4);
 
 // ---- requests ----
 
-/** A zeroed IRP for `major` on `file` (0 for none) to `device`, or 0 when pool is exhausted. */
-export function IoAllocateIrp(major: u32, device: usize, file: usize): usize {
-  const irp = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_IRP, IO_IRP_TAG);
+/**
+ * A zeroed IRP for `major` on `file` (0 for none) to `device`, or 0 when pool
+ * is exhausted. With `charge`, a request a user call makes: charged to the
+ * calling process (ex/quota.ts), 0 past its quota, the reason at `status`.
+ * Paging, cleanup and close requests are never charged: they must not fail
+ * for a process's quota.
+ */
+export function IoAllocateIrp(major: u32, device: usize, file: usize, charge: bool = false, status: usize = 0): usize {
+  const irp = ExAllocatePoolWithQuotaTag(NonPagedPool, SIZEOF_IRP, IO_IRP_TAG, status, charge);
   if (irp == 0) return 0;
   const i = changetype<IRP>(irp);
   i.MajorFunction = major;
@@ -79,7 +86,7 @@ export function IoAllocateIrp(major: u32, device: usize, file: usize): usize {
   return irp;
 }
 
-export function IoFreeIrp(irp: usize): void { ExFreePoolWithTag(irp, IO_IRP_TAG); }
+export function IoFreeIrp(irp: usize): void { ExFreePoolWithQuotaTag(irp, IO_IRP_TAG); }
 
 /** Sends `irp` to the driver of its device; returns the driver's status. */
 export function IoCallDriver(irp: usize): u32 {
@@ -219,8 +226,11 @@ function IopMakeFileObject(device: usize, realDevice: usize, a: usize, aLength: 
   if (length > IO_MAX_PATH_BYTES) return STATUS_NAME_TOO_LONG;
   let buffer: usize = 0;
   if (length != 0) {
-    buffer = ExAllocatePoolWithTag(NonPagedPool, length + 2, IO_NAME_TAG);
-    if (buffer == 0) return STATUS_INSUFFICIENT_RESOURCES;
+    const reason = KeAllocateScratch(4);
+    buffer = ExAllocatePoolWithQuotaTag(NonPagedPool, length + 2, IO_NAME_TAG, reason); // the opener's quota
+    const refused = load<u32>(reason);
+    KeFreeScratch(reason);
+    if (buffer == 0) return refused;
     memory.copy(buffer, a, aLength);
     if (joiner != 0) store<u16>(buffer + aLength, 0x5C);
     if (bLength != 0) memory.copy(buffer + aLength + joiner, b, bLength);
@@ -228,7 +238,7 @@ function IopMakeFileObject(device: usize, realDevice: usize, a: usize, aLength: 
   }
   const status = ObCreateObject(IoFileObjectType, 0, SIZEOF_FILE_OBJECT, object);
   if (!NT_SUCCESS(status)) {
-    if (buffer != 0) ExFreePoolWithTag(buffer, IO_NAME_TAG);
+    if (buffer != 0) ExFreePoolWithQuotaTag(buffer, IO_NAME_TAG);
     return status;
   }
   const f = changetype<FILE_OBJECT>(load<usize>(object));
@@ -307,7 +317,7 @@ function IopDeleteFile(file: usize): void {
 
 function IopReleaseFileObjectParts(file: usize): void {
   const f = changetype<FILE_OBJECT>(file);
-  if (f.FileNameBuffer != 0) ExFreePoolWithTag(f.FileNameBuffer, IO_NAME_TAG);
+  if (f.FileNameBuffer != 0) ExFreePoolWithQuotaTag(f.FileNameBuffer, IO_NAME_TAG);
   f.FileNameBuffer = 0;
   if (f.DeviceObject != 0) ObDereferenceObject(f.DeviceObject);
   if (f.RelatedDevice != 0) ObDereferenceObject(f.RelatedDevice);

@@ -33,7 +33,7 @@ import {
 } from "../mm/procmm";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPool } from "../ex/pool";
 import {
-  ExChargePoolQuota, ExCreateQuotaBlock, ExDereferenceQuotaBlock, ExReturnPoolQuota, ExSetQuotaBlockRoutine,
+  ExChargePoolQuota, ExCreateQuotaBlock, ExDereferenceQuotaBlock, ExReferenceQuotaBlock, ExReturnPoolQuota, ExSetQuotaBlockRoutine,
   QUOTA_DEFAULT_NONPAGED_LIMIT, QUOTA_DEFAULT_PAGED_LIMIT, QUOTA_UNLIMITED,
 } from "../ex/quota";
 import { MmAvailablePages } from "../mm/pfn";
@@ -139,6 +139,15 @@ export const EPROCESS_VAD_LIST: u32 = offsetof<EPROCESS>("VadListFlink");
 export const EPROCESS_DEVICE_MAP: u32 = offsetof<EPROCESS>("DeviceMap");
 const EPROCESS_IMAGE_NAME: u32 = offsetof<EPROCESS>("ImageFileName0");
 export const PS_PROCESS_FLAGS_CRITICAL: u32 = 1;
+/** EPROCESS.Flags bit: the process has ended (its teardown, ps/psexit.ts, ran or is running). */
+export const PSP_PROCESS_EXITED: u32 = 0x40000000;
+
+/**
+ * Has the process ended? The flag is set before its teardown takes the
+ * address-space lock (mm/aslock.ts): a holder of that lock that sees it
+ * clear has the process's address space until it lets go.
+ */
+export function PsProcessHasEnded(process: usize): bool { return (changetype<EPROCESS>(process).Flags & PSP_PROCESS_EXITED) != 0; }
 const PROCESS_TAG: u32 = 0x636F7250; // 'Proc'
 const IMAGE_PATH_TAG: u32 = 0x70497350; // 'PsIp'
 
@@ -244,10 +253,9 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   const creatorProcess = PspCreatorProcess();
   const sd = creatorProcess != 0 ? SeDefaultSecurityDescriptor(changetype<EPROCESS>(creatorProcess).Token) : 0;
   // The creator pays for the EPROCESS (the System process and the boot's own are the System's, unlimited).
-  const creatorBlock = PsInitialSystemProcess != 0 ? changetype<EPROCESS>(PspCreatorProcess()).QuotaBlock : 0;
+  const creatorBlock = PsInitialSystemProcess != 0 ? changetype<EPROCESS>(creatorProcess).QuotaBlock : 0;
   if (ExChargePoolQuota(creatorBlock, 0, PROCESS_QUOTA_CHARGE) != STATUS_SUCCESS) { if (token != 0) SeDereferenceToken(token); if (sd != 0) ExFreeSecurityDescriptor(sd); return 0; }
-  const quota = ExCreateQuotaBlock(PsInitialSystemProcess != 0 ? QUOTA_DEFAULT_PAGED_LIMIT : QUOTA_UNLIMITED,
-                                   PsInitialSystemProcess != 0 ? QUOTA_DEFAULT_NONPAGED_LIMIT : QUOTA_UNLIMITED);
+  const quota = PspQuotaBlockForNewProcess(creatorProcess);
   const process = quota != 0 ? ExAllocatePoolWithTag(NonPagedPool, EPROCESS_SIZE, PROCESS_TAG) : 0;
   if (process == 0) {
     if (quota != 0) ExDereferenceQuotaBlock(quota);
@@ -282,6 +290,23 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   KiUnlockDispatcher(f);
   for (let i: u32 = 0; i < nameLength && i < 15; i++) store<u8>(process + EPROCESS_IMAGE_NAME + i, load<u8>(name + i));
   return process;
+}
+
+/**
+ * The quota block a new process uses (NT's EPROCESS->QuotaBlock), one
+ * reference: its creator's, so a process cannot escape its limits by
+ * making more processes (every process a program starts, and theirs, draw
+ * on one block). The System process has an unlimited block of its own, as
+ * NT's PspDefaultQuotaBlock is the system's; each process the System makes
+ * (smss, the boot's own modules: the roots of the process trees) gets a new
+ * block at the default limits. 0 without pool.
+ */
+function PspQuotaBlockForNewProcess(creator: usize): usize {
+  if (PsInitialSystemProcess == 0) return ExCreateQuotaBlock(QUOTA_UNLIMITED, QUOTA_UNLIMITED);
+  const shared = creator != PsInitialSystemProcess ? changetype<EPROCESS>(creator).QuotaBlock : 0;
+  if (shared == 0) return ExCreateQuotaBlock(QUOTA_DEFAULT_PAGED_LIMIT, QUOTA_DEFAULT_NONPAGED_LIMIT);
+  ExReferenceQuotaBlock(shared);
+  return shared;
 }
 
 /** A new address space for `process`: the kernel half with its session's PDEs. 0 when out of memory. */
