@@ -29,7 +29,7 @@ import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from 
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { ObCloseHandle } from "../ob/obhandle";
-import { ObRegisterCloseRoutine } from "../ob/obsvc";
+import { ObDeferredCloseQueue, ObRegisterCloseRoutine } from "../ob/obsvc";
 import { ObCreateDirectoryObject } from "../ob/obdir";
 import { ObCreateSymbolicLinkObject } from "../ob/oblink";
 import {
@@ -285,8 +285,9 @@ function IopParseFile(parseObject: usize, objectType: usize, attributes: u32, co
 
 // ---- file objects: the end ----
 
-/** Copies of file objects whose driver still has to hear CLEANUP and CLOSE (singly linked at +SIZEOF_FILE_OBJECT). */
-let IopCloseQueue: usize = 0;
+// Copies of file objects whose driver still has to hear CLEANUP and CLOSE
+// (singly linked at +SIZEOF_FILE_OBJECT): the list's head is Ob's word
+// ObDeferredCloseQueue, which NtClose tests before it calls Io back.
 const IopCloseEvent: usize = memory.data(<i32>KEVENT_SIZE, 8);
 let IopCloseEventReady: bool = false;
 const CLOSE_PACKET_SIZE: u32 = SIZEOF_FILE_OBJECT + 4;
@@ -305,8 +306,8 @@ function IopDeleteFile(file: usize): void {
       // would free a packet the push then links.
       const state = read_eflags() & 0x200;
       cli();
-      store<usize>(packet + SIZEOF_FILE_OBJECT, IopCloseQueue);
-      IopCloseQueue = packet;
+      store<usize>(packet + SIZEOF_FILE_OBJECT, load<usize>(ObDeferredCloseQueue));
+      store<usize>(ObDeferredCloseQueue, packet);
       if (state != 0) sti();
       return; // the packet owns the name and the device references now
     }
@@ -327,18 +328,18 @@ function IopReleaseFileObjectParts(file: usize): void {
 
 /** Sends CLEANUP and CLOSE for every queued file object. Call with no lock held, on a thread that may wait. */
 @inline export function IopProcessDeferredCloses(): void {
-  if (IopCloseQueue != 0) IopDrainCloseQueue(); // every NtClose passes here: the empty queue costs a compare
+  if (load<usize>(ObDeferredCloseQueue) != 0) IopDrainCloseQueue(); // the empty queue costs a compare
 }
 
-/** What NtClose runs after every close (ObRegisterCloseRoutine). */
+/** What NtClose runs after a close that queued a file (ObRegisterCloseRoutine). */
 function IopCloseAfterNtClose(): void { IopProcessDeferredCloses(); }
 
 function IopDrainCloseQueue(): void {
-  while (IopCloseQueue != 0) {
+  while (load<usize>(ObDeferredCloseQueue) != 0) {
     const state = read_eflags() & 0x200;
     cli();
-    const packet = IopCloseQueue;
-    if (packet != 0) IopCloseQueue = load<usize>(packet + SIZEOF_FILE_OBJECT);
+    const packet = load<usize>(ObDeferredCloseQueue);
+    if (packet != 0) store<usize>(ObDeferredCloseQueue, load<usize>(packet + SIZEOF_FILE_OBJECT));
     if (state != 0) sti();
     if (packet == 0) break;
     const device = changetype<FILE_OBJECT>(packet).DeviceObject;

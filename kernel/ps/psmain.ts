@@ -23,11 +23,11 @@ import { boot_modules, trap_exit } from "../sdk/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import {
   KTHREAD, KeAllocateScratch, KeFreeScratch, KeCreateThread, KeReadyThread, KeDereferenceThread, KeSetThreadFreeHook,
-  KeCurrentThread, KeSetSwapHook, KeYieldExecution, ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher,
+  KeCurrentThread, KeEnableProcessSwitch, KeYieldExecution, ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher,
   KiUnlockDispatcher,
 } from "../ke/thread";
 import { KeInitializeDispatcherHeader, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
-import { KiSetKernelStack, KiSetTebSegment, KGDT_R3_CODE, KGDT_R3_DATA, KGDT_R3_TEB, RPL_USER } from "../ke/gdt";
+import { KGDT_R3_CODE, KGDT_R3_DATA, KGDT_R3_TEB, RPL_USER } from "../ke/gdt";
 import {
   MmCommitUserPages, MmCopyToUser, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace, MmKernelDirectory, MmSwitchAddressSpace,
 } from "../mm/procmm";
@@ -37,7 +37,7 @@ import {
   QUOTA_DEFAULT_NONPAGED_LIMIT, QUOTA_DEFAULT_PAGED_LIMIT, QUOTA_UNLIMITED,
 } from "../ex/quota";
 import { MmAvailablePages } from "../mm/pfn";
-import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
+import { ObCreateHandleTable, ObCurrentHandleTableCell, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
 import { MiInsertVad, MmDeleteVads, MmSetProcessLookup, MmSetVadQuotaRoutine } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
@@ -225,17 +225,6 @@ export function PsGetCurrentProcess(): usize {
   return p != 0 ? p : PsInitialSystemProcess;
 }
 
-/** Every switch: the new thread's address space, kernel stack for ring 3 traps, and TEB segment. */
-function PspSwapContext(thread: usize): void {
-  const t = changetype<KTHREAD>(thread);
-  const space = t.AttachedProcess != 0 ? t.AttachedProcess : t.Process;
-  MmSwitchAddressSpace(space != 0 ? changetype<EPROCESS>(space).DirectoryTableBase : MmKernelDirectory);
-  const table = t.Process != 0 ? changetype<EPROCESS>(t.Process).ObjectTable : 0;
-  ObSwitchHandleTable(table != 0 ? table : PspKernelHandleTable);
-  KiSetKernelStack(t.InitialStack);
-  if (t.Teb != 0) KiSetTebSegment(t.Teb);
-}
-
 /**
  * A new EPROCESS (one reference) on the active list. Its primary token is a
  * copy of `parent`'s, by default of the creating thread's process (the
@@ -404,7 +393,8 @@ export function PsInitializeSystem(): void {
   changetype<KTHREAD>(KeCurrentThread).Process = PsInitialSystemProcess;
   InsertTailList(PsInitialSystemProcess + EPROCESS_THREAD_LIST, KeCurrentThread + KTHREAD_THREAD_LINKS);
   p.ActiveThreads = 1;
-  KeSetSwapHook(PspSwapContext);
+  // Every switch from now on loads the new thread's address space, handle table, kernel stack and TEB (ke/thread.ts).
+  KeEnableProcessSwitch(MmKernelDirectory, offsetof<EPROCESS>("ObjectTable"), PspKernelHandleTable, ObCurrentHandleTableCell);
   KeSetThreadFreeHook(PspThreadFreed);
   MmSetProcessLookup(PspVadListFromHandle);
   ExSetQuotaBlockRoutine(PspCurrentQuotaBlock); // ex/quota.ts: who pays for pool a call allocates
