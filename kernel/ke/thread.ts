@@ -128,7 +128,8 @@ export const KWAIT_BLOCK_SIZE: u32 = 24;
   CrossThreadFlags: u32; // PS_CROSS_THREAD_FLAGS_* (ps/psthread.ts): BreakOnTermination
   WaitObject: usize;     // KeWaitForSingleObject's one-entry object array (the thread's own: a wait may be preempted before it reads it)
   ScratchUsed: u32;      // bytes of the scratch arena in use (KeAllocateScratch)
-  // +148: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
+  WaitAbortable: u32;    // the current wait may be ended by a request to end the thread (see KeWaitForMultipleObjects)
+  // +152: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
 }
 export const KTHREAD_SIZE: u32 = offsetof<KTHREAD>();
 export const KTHREAD_WAIT_BLOCKS: u32 = KTHREAD_SIZE;
@@ -556,7 +557,7 @@ export function KeRequestTermination(thread: usize, status: u32): void {
     t.TerminatePending = 1;
     t.TerminateStatus = status;
     if (t.Parked != 0) { t.Parked = 0; t.SuspendCount = 0; KiReadyThread(thread); }
-    else if (t.State == Waiting && thread != KeCurrentThread) {
+    else if (t.State == Waiting && t.WaitAbortable != 0 && thread != KeCurrentThread) {
       if (KiAbortWaitHook != 0) changetype<KABORT_WAIT>(KiAbortWaitHook)(thread);
       t.WaitStatus = STATUS_KERNEL_APC;
       KiReadyThread(thread);

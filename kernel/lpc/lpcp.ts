@@ -359,7 +359,7 @@ export function LpcpWake(lt: usize, status: u32, message: usize): void {
  * request still queued has been taken off its queue.
  */
 export function LpcpWaitForAnswer(lt: usize): u32 {
-  const wait = KeWaitForSingleObject(lt + THREAD_REPLY_EVENT, 0);
+  const wait = KeWaitForSingleObject(lt + THREAD_REPLY_EVENT, 0, true);
   // A request the other side already holds will be answered to nobody: its
   // reply is lost (LpcpNoteLostReply). The record is made before the lock.
   const record = wait != 0 ? ExAllocatePoolWithTag(NonPagedPool, LPCP_LOST_SIZE, LOST_TAG) : 0;

@@ -583,7 +583,7 @@ export function NtDelayExecution(alertable: u32, interval: u32): u32 {
   const ok = ProbeUserRange(interval, 8, 4) && ExCopyFromUser(cell, interval, 8);
   const due = load<i64>(cell);
   KeFreeScratch(cell);
-  return ok ? KeDelayExecution(due) : STATUS_ACCESS_VIOLATION;
+  return ok ? KeDelayExecution(due, true) : STATUS_ACCESS_VIOLATION;
 }
 
 /** NtYieldExecution(): STATUS_NO_YIELD_PERFORMED when no other thread was ready. */
