@@ -5,9 +5,9 @@
 //       --calls in all (default 20000), split over --boots boots (default: one per 50000
 //       calls) of seeds seed, seed+1, ..., in --jobs worker processes (default 2).
 //       `npm run fuzz -- --calls 1000000` is the long run.
-//   hives | fat | images | formats [--seed N] [--boots N]
-//       mutated regf hives, FAT volumes, PE images (scripts/fuzz/formats.ts), one boot
-//       per seed (seed, seed+1, ...); `formats` runs the three.
+//   hives | fat | images | autochk | formats [--seed N] [--boots N]
+//       mutated regf hives, FAT volumes (to the mount, and to autochk), PE images
+//       (scripts/fuzz/formats.ts), one boot per seed (seed, seed+1, ...); `formats` runs the four.
 //   translator [--seed N] [--modules N] [--batch N] [--minimize N] [--out DIR] [--no-bulk]
 //       random valid modules, Node's WebAssembly against wasm2x86's x86 in v86
 //       (scripts/fuzz/translator.ts); minimized failures go to DIR
@@ -49,12 +49,12 @@ const FUZZERS: Record<string, Fuzzer> = {
       return r.failures ? 1 : 0;
     },
   },
-  ...Object.fromEntries(['hives', 'fat', 'images', 'formats'].map((name) => [name, {
+  ...Object.fromEntries(['hives', 'fat', 'images', 'autochk', 'formats'].map((name) => [name, {
     usage: `${name} [--seed N] [--boots N]`,
     async run(args: Map<string, string>) {
       const seed = Number(args.get('seed') ?? Date.now() % 1000000);
       const boots = Number(args.get('boots') ?? 4);
-      const kinds = name === 'formats' ? (['hives', 'fat', 'images'] as const) : [name as keyof typeof FORMAT_FUZZERS];
+      const kinds = name === 'formats' ? (['hives', 'fat', 'images', 'autochk'] as const) : [name as keyof typeof FORMAT_FUZZERS];
       let failed = 0, mutations = 0, runs = 0;
       const t0 = Date.now();
       for (const kind of kinds) {

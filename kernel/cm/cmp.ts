@@ -254,7 +254,7 @@ function CmpFreeRegistryBlock(block: usize, bytes: u32, tag: u32): void {
   ExFreePoolWithTag(block, tag);
   CmpReturnRegistryBytes(bytes);
 }
-function CmpFreeValue(value: usize): void {
+export function CmpFreeValue(value: usize): void {
   const v = changetype<CM_VALUE>(value);
   CmpFreeRegistryBlock(value, SIZEOF_CM_VALUE + ((v.NameLength + 3) & ~3) + v.DataLength, CM_VALUE_TAG);
 }
@@ -351,16 +351,37 @@ export function CmpFreeTree(root: usize): void {
  * stays).
  */
 export function CmpSetValue(key: usize, name: usize, nameLength: u32, type: u32, data: usize, dataLength: u32): bool {
-  const size = SIZEOF_CM_VALUE + ((nameLength + 3) & ~3) + dataLength;
-  const value = CmpAllocateRegistryBlock(size, CM_VALUE_TAG);
+  const value = CmpAllocateValue(type, nameLength, dataLength);
   if (value == 0) return false;
+  memory.copy(CmValueName(value), name, nameLength);
+  memory.copy(CmValueData(value), data, dataLength);
+  return CmpInsertValue(key, value);
+}
+
+/**
+ * A value block for `nameLength` bytes of name and `dataLength` of data, its
+ * header filled; the caller writes the name and the data in place (a hive
+ * load copies them straight from the image) and gives it to CmpInsertValue,
+ * or frees it with CmpFreeValue. 0 without pool or past the registry's quota.
+ */
+export function CmpAllocateValue(type: u32, nameLength: u32, dataLength: u32): usize {
+  const value = CmpAllocateRegistryBlock(SIZEOF_CM_VALUE + ((nameLength + 3) & ~3) + dataLength, CM_VALUE_TAG);
+  if (value == 0) return 0;
   const v = changetype<CM_VALUE>(value);
   v.Type = type;
   v.NameLength = nameLength;
   v.DataLength = dataLength;
-  memory.copy(CmValueName(value), name, nameLength);
-  memory.copy(CmValueData(value), data, dataLength);
-  const index = CmpFindValueIndex(key, name, nameLength);
+  return value;
+}
+
+/**
+ * Puts a filled value block (CmpAllocateValue) into `key`: it replaces the
+ * value of the same name (keeping that name's original case) or goes last.
+ * False without pool (the block is freed; the old value stays).
+ */
+export function CmpInsertValue(key: usize, value: usize): bool {
+  const nameLength = changetype<CM_VALUE>(value).NameLength;
+  const index = CmpFindValueIndex(key, CmValueName(value), nameLength);
   if (index >= 0) {
     const old = CmValueAt(key, <u32>index);
     memory.copy(CmValueName(value), CmValueName(old), nameLength); // keep the name's original case

@@ -27,6 +27,7 @@ import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from 
 import { ObInsertObject } from "../ob/obname";
 import { OB_SECURITY_OWN_METHOD, ObSetTypeSecurity } from "../ob/obsecure";
 import { CmHiveSecurity } from "./cmhive";
+import { ObDereferenceObject } from "../ob/obref";
 import {
   InitializeObjectAttributes, OB_NAME_TAG, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED,
 } from "../ob/obp";
@@ -176,7 +177,6 @@ function CmpParseKeyLocked(parseObject: usize, objectType: usize, attributes: u3
   if (objectType != 0 && objectType != CmKeyObjectType) return STATUS_OBJECT_TYPE_MISMATCH;
   let key = CmKeyOfObject(parseObject);
   if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) return STATUS_KEY_DELETED;
-  let created = false;
   // An empty component anywhere but at the end ("A\\\\B") is a bad name, not a missing key.
   const rest = RtlUnicodeString(remainingName);
   for (let i: u32 = 2; i < <u32>rest.Length; i += 2) {
@@ -197,16 +197,27 @@ function CmpParseKeyLocked(parseObject: usize, objectType: usize, attributes: u3
       if ((CmKey(key).Flags & CM_KEY_VOLATILE) != 0 && (CmpCreateOptions & REG_OPTION_VOLATILE) == 0) {
         return STATUS_CHILD_MUST_BE_VOLATILE;
       }
+      // The key object first, as NT's CmpDoCreate does: its quota charge (ex/quota.ts) can refuse
+      // the create before the key exists, so a refusal leaves nothing behind.
+      const made = ObCreateObject(CmKeyObjectType, 0, SIZEOF_CM_KEY_BODY, object);
+      if (!NT_SUCCESS(made)) return made;
       child = CmpCreateChild(key, component);
-      if (child == 0) return STATUS_INSUFFICIENT_RESOURCES;
-      created = true;
+      if (child == 0) {
+        ObDereferenceObject(load<usize>(object)); // a body naming no key: its delete procedure has nothing to do
+        store<usize>(object, 0);
+        return STATUS_INSUFFICIENT_RESOURCES;
+      }
+      store<usize>(load<usize>(object), child);
+      CmKey(child).References++;
+      CmpCreateDisposition = REG_CREATED_NEW_KEY;
+      return STATUS_SUCCESS;
     } else if ((CmKey(child).Flags & CM_KEY_LINK) != 0 &&
                (!last || ((attributes & OBJ_OPENLINK) == 0 && (CmpCreateOptions & REG_OPTION_OPEN_LINK) == 0))) {
       return CmpReparse(child, remainingName, completeName);
     }
     key = child;
   }
-  CmpCreateDisposition = created ? REG_CREATED_NEW_KEY : REG_OPENED_EXISTING_KEY;
+  CmpCreateDisposition = REG_OPENED_EXISTING_KEY;
   return CmpCreateKeyObject(key, object);
 }
 

@@ -17,7 +17,7 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
 import { ObInsertParsedObject, ObReferenceObjectByAttributes } from "../ob/obname";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
-import { ObDereferenceObject } from "../ob/obref";
+import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { DELETE, ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
 import {
   CM_KEY_DELETED, CM_KEY_HIVE_ROOT, CM_KEY_NO_DELETE, CM_MAX_VALUE_DATA, CM_MAX_VALUE_NAME_CHARS, CM_NAME_TAG, CM_VALUE,
@@ -149,6 +149,19 @@ function CmpInsertKeyHandle(context: usize, oa: usize, desiredAccess: u32): u32 
   return ObInsertParsedObject(object, oa, context + X_OA, desiredAccess, context + X_HANDLE);
 }
 
+/** Deletes `key`, made by a create that then failed, unless someone has put something in it meanwhile. */
+function CmpUndoCreate(key: usize): void {
+  const lock = ObpAcquireLock();
+  const k = CmKey(key);
+  if ((k.Flags & (CM_KEY_DELETED | CM_KEY_HIVE_ROOT | CM_KEY_NO_DELETE)) == 0 && k.SubKeyCount == 0 && k.ValueCount == 0) {
+    const parent = k.Parent;
+    CmpUnlinkSubKey(key);
+    CmpTouch(parent);
+    CmpDeleteKeyContents(key); // the block goes with the last reference
+  }
+  ObpReleaseLock(lock);
+}
+
 function CmpOpenOrCreate(keyHandle: usize, desiredAccess: u32, objectAttributes: usize, titleIndex: u32, classString: usize,
                          options: u32, disposition: usize, creating: bool): u32 {
   if (!ExProbeHandle(keyHandle)) return STATUS_ACCESS_VIOLATION;
@@ -181,7 +194,18 @@ function CmpOpenOrCreate(keyHandle: usize, desiredAccess: u32, objectAttributes:
         status = checked;
       }
     }
-    if (NT_SUCCESS(status)) status = CmpInsertKeyHandle(context, oa, desiredAccess);
+    if (NT_SUCCESS(status)) {
+      // A key this call made goes again when its handle is refused (the handle table's quota):
+      // the call failed, so it must leave no key behind.
+      const object = load<usize>(context + X_OBJECT);
+      const made = creating && result == REG_CREATED_NEW_KEY;
+      if (made) ObReferenceObject(object);
+      status = CmpInsertKeyHandle(context, oa, desiredAccess);
+      if (made) {
+        if (!NT_SUCCESS(status)) CmpUndoCreate(CmKeyOfObject(object));
+        ObDereferenceObject(object);
+      }
+    }
     if (NT_SUCCESS(status)) {
       if (!ExWriteUserUlong(keyHandle, load<u32>(context + X_HANDLE))
           || (disposition != 0 && !ExWriteUserUlong(disposition, result))) status = STATUS_ACCESS_VIOLATION; // the handle stays, as in NT

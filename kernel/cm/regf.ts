@@ -41,6 +41,7 @@ import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
   CM_KEY_HIVE_ROOT, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey, CmSubKey, CmValueAt,
   CmValueData, CmValueName, CmpAllocateKey, CmpFreeKey, CmpFreeTree, CmpLinkSubKey, CmpReserve, CmpSetClass, CmpSetValue,
+  CmpAllocateValue, CmpFreeValue, CmpInsertValue,
 } from "./cmp";
 import { CM_BIG_DATA, CM_KEY_INDEX, CM_KEY_NODE, CM_KEY_SECURITY, CM_KEY_VALUE, HBASE_BLOCK, HBIN } from "../sdk/regf";
 import {
@@ -229,12 +230,19 @@ function ReadValue(key: usize, offset: u32): u32 {
   dataLength &= ~DATA_INLINE;
   if (dataLength > 0x4000000) return REGF_BAD_VALUE;
   if (inline && dataLength > 4) return REGF_BAD_VALUE;
-  const buffer = ScratchFor(nameLength + dataLength + 8);
-  if (buffer == 0) return REGF_NO_MEMORY;
-  CopyName(buffer, vk + <u32>offsetof<CM_KEY_VALUE>("Name"), nameBytes, compressed);
-  const data = buffer + ((nameLength + 3) & ~3);
+  // The value block itself takes the name and the data, straight from the image.
+  const value = CmpAllocateValue(type, nameLength, dataLength);
+  if (value == 0) return REGF_NO_MEMORY;
+  CopyName(CmValueName(value), vk + <u32>offsetof<CM_KEY_VALUE>("Name"), nameBytes, compressed);
+  const status = ReadValueData(CmValueData(value), inline, dataOffset, dataLength);
+  if (status != REGF_OK) { CmpFreeValue(value); return status; }
+  return CmpInsertValue(key, value) ? REGF_OK : REGF_NO_MEMORY;
+}
+
+/** Copies a value's `dataLength` bytes (inline in the vk, one cell, or big-data segments) to `data`. */
+function ReadValueData(data: usize, inline: bool, dataOffset: u32, dataLength: u32): u32 {
   if (inline) {
-    store<u32>(data, dataOffset);
+    for (let i: u32 = 0; i < dataLength; i++) store<u8>(data + i, <u8>(dataOffset >>> (i << 3))); // at most 4 bytes, in the vk itself
   } else if (dataLength != 0) {
     const cell = Cell(dataOffset, 2);
     if (cell == 0) return REGF_BAD_VALUE;
@@ -256,7 +264,7 @@ function ReadValue(key: usize, offset: u32): u32 {
       memory.copy(data, cell, dataLength);
     }
   }
-  return CmpSetValue(key, buffer, nameLength, type, data, dataLength) ? REGF_OK : REGF_NO_MEMORY;
+  return REGF_OK;
 }
 
 /** Queues the nk offsets of a subkey list (lf, lh, li, or ri of those) for `key`; adds them to `found`. */

@@ -16,16 +16,19 @@
 //   +20 NonPagedPeak
 //   +24 NonPagedLimit
 //
-// Each process has a block of its own (NT shares one between a process and
-// the children that inherit it; here a child gets its own at the default
-// limits, so one process's use is what its counters show). The block lives
+// A process shares its creator's block, as NT's EPROCESS->QuotaBlock (ps/
+// psmain.ts PspQuotaBlockForNewProcess): what a process's children and
+// theirs use counts against the one limit, so a program cannot escape it by
+// starting processes. The System process's block is unlimited; each process
+// it makes (smss, the boot's own modules) starts a new block at the default
+// limits. A process's counters (ProcessVmCounters) are its block's. The block lives
 // in Ex because the object manager charges it and sits below Ps: Ps hands in
 // the routine that names the current process's block (ExSetQuotaBlockRoutine).
 // Updates run with interrupts off (this uniprocessor's DISPATCH_LEVEL).
 
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PagedPool } from "./pool";
-import { STATUS_QUOTA_EXCEEDED, STATUS_SUCCESS } from "../sdk/ntstatus";
+import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PagedPool, POOL_SMALL_MAX } from "./pool";
+import { STATUS_INSUFFICIENT_RESOURCES, STATUS_QUOTA_EXCEEDED, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 @unmanaged export class EPROCESS_QUOTA_BLOCK {
   ReferenceCount: u32;
@@ -136,4 +139,61 @@ export function ExChargeCurrentPoolQuota(poolType: u32, bytes: u32, charged: usi
   const status = ExChargePoolQuota(block, poolType == PagedPool ? bytes : 0, poolType == PagedPool ? 0 : bytes);
   if (status == STATUS_SUCCESS) store<usize>(charged, block);
   return status;
+}
+
+// ---- pool charged to the caller (NT's ExAllocatePoolWithQuotaTag) ----
+//
+// Buffers a user call makes the kernel allocate outside the object manager
+// (IRPs, buffered transfers, file names, a file system's per-open data, an
+// image file read for its section) are charged to the calling process the
+// same way. The block carries its charge in front of what the caller gets,
+// as NT keeps the charged process in the pool header, so whoever frees it
+// (another process, a worker thread, the last close) gives back the right
+// amount to the right block:
+//
+//   +0 the EPROCESS_QUOTA_BLOCK charged (one reference), or 0
+//   +4 the bytes charged
+//   +8 the caller's buffer
+
+const QUOTA_POOL_HEADER: u32 = 8;
+
+/** What a buffer of `bytes` costs its process: pool header, our header, rounding (whole pages for large ones). */
+function ExpQuotaPoolCharge(bytes: u32): u32 {
+  const total = bytes + QUOTA_POOL_HEADER + 8;
+  return total <= POOL_SMALL_MAX + 8 ? (total + 7) & ~7 : (total + 4095) & ~4095;
+}
+
+/**
+ * A buffer of `bytes` from `poolType` charged to the running thread's
+ * process; 0 when its quota refuses (STATUS_QUOTA_EXCEEDED) or the pool is
+ * out (STATUS_INSUFFICIENT_RESOURCES): the status goes to `status` when it
+ * is not 0. Freed with ExFreePoolWithQuotaTag. `chargeCaller` false: the
+ * same layout charged to no one (for a structure allocated both ways).
+ */
+export function ExAllocatePoolWithQuotaTag(poolType: u32, bytes: u32, tag: u32, status: usize = 0, chargeCaller: bool = true): usize {
+  if (bytes > 0xFFFFFFFF - 0x2000) { if (status != 0) store<u32>(status, STATUS_INSUFFICIENT_RESOURCES); return 0; }
+  const charge = ExpQuotaPoolCharge(bytes);
+  const block = chargeCaller ? ExpCurrentQuotaBlock() : 0;
+  const charged = ExChargePoolQuota(block, poolType == PagedPool ? charge : 0, poolType == PagedPool ? 0 : charge);
+  if (charged != STATUS_SUCCESS) { if (status != 0) store<u32>(status, charged); return 0; }
+  const p = ExAllocatePoolWithTag(poolType, bytes + QUOTA_POOL_HEADER, tag);
+  if (p == 0) {
+    ExReturnPoolQuota(block, poolType == PagedPool ? charge : 0, poolType == PagedPool ? 0 : charge);
+    if (status != 0) store<u32>(status, STATUS_INSUFFICIENT_RESOURCES);
+    return 0;
+  }
+  store<usize>(p, block);
+  store<u32>(p, poolType == PagedPool ? charge | 1 : charge, 4); // bit 0: paged (charges are multiples of 8)
+  if (status != 0) store<u32>(status, STATUS_SUCCESS);
+  return p + QUOTA_POOL_HEADER;
+}
+
+/** Frees a buffer of ExAllocatePoolWithQuotaTag and returns its charge to the block it was taken from. */
+export function ExFreePoolWithQuotaTag(buffer: usize, tag: u32): void {
+  const p = buffer - QUOTA_POOL_HEADER;
+  const block = load<usize>(p), word = load<u32>(p, 4);
+  const charge = word & ~7;
+  ExFreePoolWithTag(p, tag);
+  if ((word & 1) != 0) ExReturnPoolQuota(block, charge, 0);
+  else ExReturnPoolQuota(block, 0, charge);
 }

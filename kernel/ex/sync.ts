@@ -361,7 +361,7 @@ function NtWaitForMultipleObjectsInternal(count: u32, handles: usize, single: u3
     if (waitOn == 0) status = STATUS_INSUFFICIENT_RESOURCES;
     else {
       for (let i: u32 = 0; i < count; i++) store<usize>(waitOn + i * 4, ExpDispatcherObject(load<usize>(objects + i * 4)));
-      status = KeWaitForMultipleObjects(count, waitOn, waitType, due);
+      status = KeWaitForMultipleObjects(count, waitOn, waitType, due, true);
       ExFreePoolWithTag(waitOn, 0x74696157);
     }
   }

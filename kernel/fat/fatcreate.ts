@@ -10,6 +10,8 @@
 // open is cleaned up). A locked volume (FSCTL_LOCK_VOLUME) opens nothing.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import {
   FILE_APPEND_DATA, FILE_ATTRIBUTE_VALID_SET_FLAGS, FILE_CREATE, FILE_CREATED, FILE_DELETE_ON_CLOSE, FILE_DIRECTORY_FILE,
   FILE_NON_DIRECTORY_FILE, FILE_OBJECT, FILE_OPEN, FILE_OPEN_IF, FILE_OPENED, FILE_OVERWRITE, FILE_OVERWRITE_IF, FILE_OVERWRITTEN,
@@ -118,11 +120,14 @@ function FatCreateLocked(vcb: usize, irp: usize): u32 {
   // A trailing backslash names a directory.
   if (length > 2 && load<u16>(path + length - 2) == 0x5C) { length -= 2; mustBeDirectory = true; }
   const scan = FatNewScan(FatRootCluster(vcb));
-  const c = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_CCB, 0x43746146); // 'FatC'
+  // The open's own data is the opener's pool: charged to its process (ex/quota.ts).
+  const reason = KeAllocateScratch(4);
+  const c = scan != 0 ? ExAllocatePoolWithQuotaTag(NonPagedPool, SIZEOF_CCB, 0x43746146, reason) : 0; // 'FatC'
+  const refused = scan != 0 ? load<u32>(reason) : STATUS_INSUFFICIENT_RESOURCES;
+  KeFreeScratch(reason);
   if (scan == 0 || c == 0) {
     if (scan != 0) FatFreeScan(scan);
-    if (c != 0) ExFreePoolWithTag(c, 0x43746146);
-    return STATUS_INSUFFICIENT_RESOURCES;
+    return refused;
   }
   let status = STATUS_SUCCESS;
   let f: usize = 0;
@@ -234,7 +239,7 @@ function FatCreateLocked(vcb: usize, irp: usize): u32 {
   }
   FatFreeScan(scan);
   if (!NT_SUCCESS(status)) {
-    ExFreePoolWithTag(c, 0x43746146);
+    ExFreePoolWithQuotaTag(c, 0x43746146);
     return status;
   }
   changetype<FCB>(f).References++;
@@ -277,8 +282,8 @@ export function FatClose(device: usize, irp: usize): u32 {
   FatAcquireVolume(vcb);
   if (c != 0) {
     const ccb = changetype<CCB>(c);
-    if (ccb.Pattern != 0) ExFreePoolWithTag(ccb.Pattern, 0x43746146);
-    ExFreePoolWithTag(c, 0x43746146);
+    if (ccb.Pattern != 0) ExFreePoolWithQuotaTag(ccb.Pattern, 0x43746146);
+    ExFreePoolWithQuotaTag(c, 0x43746146);
   }
   if (f != 0) FatReleaseFcb(vcb, f);
   FatReleaseVolume(vcb);

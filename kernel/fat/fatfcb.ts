@@ -10,6 +10,7 @@
 // lock touches: every request holds it for its whole length.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota";
 import { DELETE } from "../ob/obp";
 import {
   DEVICE_OBJECT, FILE_APPEND_DATA, FILE_ATTRIBUTE_NORMAL, FILE_EXECUTE, FILE_READ_DATA, FILE_SHARE_DELETE, FILE_SHARE_READ,
@@ -75,12 +76,12 @@ export function FatFindFcb(vcb: usize, directory: u32, index: u32): usize {
 }
 
 export function FatNewFcb(vcb: usize, path: usize, pathLength: u32): usize {
-  const f = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_FCB, 0x46746146); // 'FatF'
+  const f = ExAllocatePoolWithQuotaTag(NonPagedPool, SIZEOF_FCB, 0x46746146); // 'FatF'
   if (f == 0) return 0;
   const fcb = changetype<FCB>(f);
   if (pathLength != 0) {
-    fcb.Path = ExAllocatePoolWithTag(NonPagedPool, pathLength + 2, 0x46746146);
-    if (fcb.Path == 0) { ExFreePoolWithTag(f, 0x46746146); return 0; }
+    fcb.Path = ExAllocatePoolWithQuotaTag(NonPagedPool, pathLength + 2, 0x46746146);
+    if (fcb.Path == 0) { ExFreePoolWithQuotaTag(f, 0x46746146); return 0; }
     memory.copy(fcb.Path, path, pathLength);
   }
   fcb.PathLength = pathLength;
@@ -96,8 +97,8 @@ export function FatReleaseFcb(vcb: usize, f: usize): void {
   let p = vcb + offsetof<VCB>("FcbList");
   while (load<usize>(p) != 0 && load<usize>(p) != f) p = load<usize>(p); // FCB.Next is at +0
   if (load<usize>(p) == f) store<usize>(p, fcb.Next);
-  if (fcb.Path != 0) ExFreePoolWithTag(fcb.Path, 0x46746146);
-  ExFreePoolWithTag(f, 0x46746146);
+  if (fcb.Path != 0) ExFreePoolWithQuotaTag(fcb.Path, 0x46746146);
+  ExFreePoolWithQuotaTag(f, 0x46746146);
 }
 
 /** Fills a new FCB from the scan's found entry. */

@@ -6,6 +6,7 @@
 // without ReplaceIfExists in the write order fatdir.ts describes.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota";
 import { FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_NORMAL, FILE_ATTRIBUTE_VALID_SET_FLAGS, FILE_OBJECT, IO_PAGING_FILE, IRP } from "../io/iop";
 import {
   FAT_TAG, FatAcquireVolume, FatCacheRead, FatCacheReadStatus, FatCacheWrite, FatClusterSector, FatReleaseVolume,
@@ -322,10 +323,10 @@ function FatRename(vcb: usize, f: usize, target: usize, replace: bool): u32 {
     fcb.Directory = directory;
     fcb.FirstIndex = first;
     fcb.EntryIndex = first + count - 1;
-    const copy = ExAllocatePoolWithTag(NonPagedPool, length + 2, 0x46746146);
+    const copy = ExAllocatePoolWithQuotaTag(NonPagedPool, length + 2, 0x46746146);
     if (copy != 0) {
       memory.copy(copy, path, length);
-      if (fcb.Path != 0) ExFreePoolWithTag(fcb.Path, 0x46746146);
+      if (fcb.Path != 0) ExFreePoolWithQuotaTag(fcb.Path, 0x46746146);
       fcb.Path = copy;
       fcb.PathLength = length;
     }

@@ -8,6 +8,7 @@
 
 import { FatRereadDirtyState } from "./fatdirty";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import { FILE_ATTRIBUTE_NORMAL, FILE_OBJECT, IRP, SL_RESTART_SCAN, SL_RETURN_SINGLE_ENTRY } from "../io/iop";
 import { FAT_FREE_UNKNOWN, FAT_TAG, FatAcquireVolume, FatDropCache, FatFlushDisk, FatFreeClusters, FatReleaseVolume, FatRereadVolume, SECTOR, VCB, VcbLabel } from "./fatvol";
@@ -75,8 +76,8 @@ export function FatQueryDirectory(device: usize, irp: usize): u32 {
     ccb.EnumFound = 0;
     if (i.P2 != 0 && (ccb.EnumStarted == 0 || restart)) {
       const n = <u32>load<u16>(i.P2);
-      if (ccb.Pattern != 0) ExFreePoolWithTag(ccb.Pattern, 0x43746146);
-      ccb.Pattern = n != 0 ? ExAllocatePoolWithTag(NonPagedPool, n, 0x43746146) : 0;
+      if (ccb.Pattern != 0) ExFreePoolWithQuotaTag(ccb.Pattern, 0x43746146);
+      ccb.Pattern = n != 0 ? ExAllocatePoolWithQuotaTag(NonPagedPool, n, 0x43746146) : 0;
       if (ccb.Pattern != 0) memory.copy(ccb.Pattern, load<usize>(i.P2, 4), n);
       ccb.PatternLength = ccb.Pattern != 0 ? n >> 1 : 0;
     }

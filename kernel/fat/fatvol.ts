@@ -356,7 +356,8 @@ export function FatFindFreeClusters(vcb: usize, count: u32, from: u32): u32 {
  * Allocates the free clusters first .. first + count - 1 as one chain (each
  * entry the next, the last end of chain) and links it after `previous` (0:
  * a new chain). One write per FAT sector and copy; the run is on the disk
- * before the link, so a cut leaves at most lost clusters.
+ * before the link (or in the same sector write), so a cut leaves at most
+ * lost clusters.
  */
 export function FatAllocateRun(vcb: usize, previous: u32, first: u32, count: u32): u32 {
   const v = changetype<VCB>(vcb);
@@ -364,6 +365,11 @@ export function FatAllocateRun(vcb: usize, previous: u32, first: u32, count: u32
   if (!NT_SUCCESS(status)) return status;
   const shift: u32 = v.FatType == 32 ? 2 : 1;
   const end = first + count; // one past the run
+  // An append's usual case: one FAT sector holds the whole run and the entry
+  // of `previous`. The link then goes in the same write as the run (per FAT
+  // copy), which a cut leaves whole or not at all: one write instead of two.
+  const firstSector = (first << shift) / SECTOR;
+  const together = previous != 0 && (previous << shift) / SECTOR == firstSector && ((end - 1) << shift) / SECTOR == firstSector;
   let cluster = first;
   while (cluster < end) {
     const sector = (cluster << shift) / SECTOR;
@@ -377,10 +383,15 @@ export function FatAllocateRun(vcb: usize, previous: u32, first: u32, count: u32
       else store<u16>(p, <u16>(next >= FAT_EOC ? 0xFFFF : next));
       cluster++;
     }
+    if (together) {
+      const p = data + ((previous << shift) % SECTOR);
+      if (v.FatType == 32) store<u32>(p, (load<u32>(p) & 0xF0000000) | first);
+      else store<u16>(p, <u16>first);
+    }
     status = FatWriteFatSector(vcb, sector, data);
     if (!NT_SUCCESS(status)) return status;
   }
-  if (previous != 0) {
+  if (previous != 0 && !together) {
     status = FatSetEntry(vcb, previous, first);
     if (!NT_SUCCESS(status)) return status;
   }

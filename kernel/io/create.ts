@@ -12,6 +12,7 @@
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { IO_STATUS_BLOCK } from "../sdk/ntdef";
 import {
   FILE_DISPOSITION_INFORMATION, SIZEOF_FILE_BASIC_INFORMATION, SIZEOF_FILE_NETWORK_OPEN_INFORMATION, FileBasicInformation,
@@ -88,11 +89,14 @@ export function IoOpenFileObject(objectAttributes: usize, access: u32, dispositi
   f.ShareAccess = share;
   if ((options & (FILE_SYNCHRONOUS_IO_ALERT | FILE_SYNCHRONOUS_IO_NONALERT)) != 0) f.Flags |= FO_SYNCHRONOUS_IO;
   if ((options & FILE_DELETE_ON_CLOSE) != 0) f.Flags |= FO_DELETE_ON_CLOSE;
-  const irp = IoAllocateIrp(IRP_MJ_CREATE, f.DeviceObject, object);
+  const reason = KeAllocateScratch(4);
+  const irp = IoAllocateIrp(IRP_MJ_CREATE, f.DeviceObject, object, true, reason);
+  const refused = load<u32>(reason);
+  KeFreeScratch(reason);
   if (irp == 0) {
     ObDereferenceObject(object);
     store<usize>(file, 0);
-    return STATUS_INSUFFICIENT_RESOURCES;
+    return refused;
   }
   const i = changetype<IRP>(irp);
   i.P0 = f.GrantedAccess;

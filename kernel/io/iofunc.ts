@@ -15,6 +15,7 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
+import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota";
 import {
   FILE_ALL_INFORMATION, FileAccessInformation, FileAlignmentInformation, FileAllocationInformation, FileAllInformation,
   FileAttributeTagInformation, FileBasicInformation, FileBothDirectoryInformation, FileDirectoryInformation,
@@ -135,14 +136,16 @@ function IopBufferedRequest(file: usize, major: u32, p0: u32, p1: u32, p2: usize
                             output: usize, outputLength: u32, information: usize): u32 {
   store<u32>(information, 0);
   const size = outputLength > inputLength ? outputLength : inputLength;
-  const kernel = ExAllocatePoolWithTag(NonPagedPool, size != 0 ? size : 4, IO_BUFFER_TAG);
-  if (kernel == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  const irp = IoAllocateIrp(major, IopControlTarget(file, major), file);
-  if (irp == 0) { ExFreePoolWithTag(kernel, IO_BUFFER_TAG); return STATUS_INSUFFICIENT_RESOURCES; }
+  // The system buffer and the IRP are the caller's pool: charged to its process (ex/quota.ts).
+  const kernel = ExAllocatePoolWithQuotaTag(NonPagedPool, size != 0 ? size : 4, IO_BUFFER_TAG, information);
+  if (kernel == 0) { const refused = load<u32>(information); store<u32>(information, 0); return refused; }
+  const irp = IoAllocateIrp(major, IopControlTarget(file, major), file, true, information);
+  if (irp == 0) { const refused = load<u32>(information); store<u32>(information, 0); ExFreePoolWithQuotaTag(kernel, IO_BUFFER_TAG); return refused; }
+  store<u32>(information, 0);
   // The caller's input is read once, here; its output is written once, below (both guarded).
   if (inputLength != 0 && !ExCopyFromUser(kernel, input, inputLength)) {
     IoFreeIrp(irp);
-    ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+    ExFreePoolWithQuotaTag(kernel, IO_BUFFER_TAG);
     return STATUS_ACCESS_VIOLATION;
   }
   const i = changetype<IRP>(irp);
@@ -157,7 +160,7 @@ function IopBufferedRequest(file: usize, major: u32, p0: u32, p1: u32, p2: usize
     else status = STATUS_ACCESS_VIOLATION;
   }
   IoFreeIrp(irp);
-  ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+  ExFreePoolWithQuotaTag(kernel, IO_BUFFER_TAG);
   return status;
 }
 
@@ -256,8 +259,9 @@ function IopReadWrite(write: bool, fileHandle: u32, eventHandle: u32, ioStatusBl
   let done: u32 = 0;
   let kernel: usize = 0;
   if (NT_SUCCESS(status) && length != 0) {
-    kernel = ExAllocatePoolWithTag(NonPagedPool, length < IO_CHUNK ? length : IO_CHUNK, IO_BUFFER_TAG);
-    if (kernel == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+    // The transfer buffer is the caller's pool: charged to its process (ex/quota.ts).
+    kernel = ExAllocatePoolWithQuotaTag(NonPagedPool, length < IO_CHUNK ? length : IO_CHUNK, IO_BUFFER_TAG, context + 12);
+    if (kernel == 0) status = load<u32>(context + 12);
   }
   if (NT_SUCCESS(status) && length == 0 && !write) {
     // A read of nothing still reports the end of the file (NT checks the offset against the size).
@@ -278,7 +282,7 @@ function IopReadWrite(write: bool, fileHandle: u32, eventHandle: u32, ioStatusBl
     done += moved;
     if (moved < n) break; // short read: the end of the file
   }
-  if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+  if (kernel != 0) ExFreePoolWithQuotaTag(kernel, IO_BUFFER_TAG);
   if (NT_SUCCESS(status)) {
     // The position moves for every transfer (it is what synchronous files use next).
     let end = offset + <u64>done;
@@ -348,8 +352,8 @@ export function NtQueryInformationFile(fileHandle: u32, ioStatusBlock: usize, fi
   if (length > IO_MAX_INFORMATION) length = IO_MAX_INFORMATION;
   // Every answer is built in a kernel buffer and reaches the caller in one guarded copy.
   let information: u32 = 0;
-  const kernel = ExAllocatePoolWithTag(NonPagedPool, length, IO_BUFFER_TAG);
-  if (kernel == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+  const kernel = ExAllocatePoolWithQuotaTag(NonPagedPool, length, IO_BUFFER_TAG, context + 4); // the caller's quota
+  if (kernel == 0) status = load<u32>(context + 4);
   else if (informationClass == FilePositionInformation) {
     store<u32>(kernel, f.CurrentByteOffsetLow);
     store<u32>(kernel, f.CurrentByteOffsetHigh, 4);
@@ -384,7 +388,7 @@ export function NtQueryInformationFile(fileHandle: u32, ioStatusBlock: usize, fi
     }
   }
   if ((NT_SUCCESS(status) || status == STATUS_BUFFER_OVERFLOW) && !ExCopyToUser(fileInformation, kernel, information)) status = STATUS_ACCESS_VIOLATION;
-  if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+  if (kernel != 0) ExFreePoolWithQuotaTag(kernel, IO_BUFFER_TAG);
   IopReportStatus(ioStatusBlock, status, information);
   return IopEndService(file, context, status);
 }
@@ -485,8 +489,8 @@ export function NtSetInformationFile(fileHandle: u32, ioStatusBlock: usize, file
   if (!NT_SUCCESS(status)) { ExFreePoolWithTag(context, CONTEXT_TAG); return status; }
   const file = load<usize>(context);
   const f = changetype<FILE_OBJECT>(file);
-  const kernel = ExAllocatePoolWithTag(NonPagedPool, length, IO_BUFFER_TAG); // captured: read once
-  if (kernel == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+  const kernel = ExAllocatePoolWithQuotaTag(NonPagedPool, length, IO_BUFFER_TAG, context + 4); // captured: read once; the caller's quota
+  if (kernel == 0) status = load<u32>(context + 4);
   else if (!ExCopyFromUser(kernel, fileInformation, length)) status = STATUS_ACCESS_VIOLATION;
   if (NT_SUCCESS(status)) {
     if (informationClass == FilePositionInformation) {
@@ -501,9 +505,11 @@ export function NtSetInformationFile(fileHandle: u32, ioStatusBlock: usize, file
     } else if (informationClass == FileRenameInformation) {
       status = IopResolveRenameTarget(file, kernel, length, context, context + 8);
       if (NT_SUCCESS(status)) {
-        const irp = IoAllocateIrp(IRP_MJ_SET_INFORMATION, f.DeviceObject, file);
-        if (irp == 0) status = STATUS_INSUFFICIENT_RESOURCES;
-        else {
+        const reason = KeAllocateScratch(4);
+        const irp = IoAllocateIrp(IRP_MJ_SET_INFORMATION, f.DeviceObject, file, true, reason);
+        if (irp == 0) status = load<u32>(reason);
+        KeFreeScratch(reason);
+        if (irp != 0) {
           const i = changetype<IRP>(irp);
           i.P0 = informationClass;
           i.P1 = <u32>changetype<FILE_RENAME_INFORMATION>(kernel).ReplaceIfExists;
@@ -519,7 +525,7 @@ export function NtSetInformationFile(fileHandle: u32, ioStatusBlock: usize, file
       status = IoFileInformation(file, IRP_MJ_SET_INFORMATION, informationClass, kernel, length, 0);
     }
   }
-  if (kernel != 0) ExFreePoolWithTag(kernel, IO_BUFFER_TAG);
+  if (kernel != 0) ExFreePoolWithQuotaTag(kernel, IO_BUFFER_TAG);
   if (NT_SUCCESS(status)) IopWriteIoStatus(ioStatusBlock, status, 0);
   return IopEndService(file, context, status);
 }

@@ -20,6 +20,7 @@
 
 import { OB_SECURITY_OWN_METHOD, OB_SECURITY_PUBLIC, ObGetSystemSecurityDescriptor, ObSetObjectSecurity, ObSetTypeSecurity } from "../ob/obsecure";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeAllocateScratch, KeCreateThread, KeFreeScratch, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
@@ -29,7 +30,7 @@ import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from 
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { ObCloseHandle, ObReferenceObjectByHandle } from "../ob/obhandle";
-import { ObRegisterCloseRoutine } from "../ob/obsvc";
+import { ObDeferredCloseQueue, ObRegisterCloseRoutine } from "../ob/obsvc";
 import { ObCreateDirectoryObject } from "../ob/obdir";
 import { ObCreateSymbolicLinkObject } from "../ob/oblink";
 import {
@@ -69,9 +70,15 @@ const TypeOut = memory.data(4, 4);
 
 // ---- requests ----
 
-/** A zeroed IRP for `major` on `file` (0 for none) to `device`, or 0 when pool is exhausted. */
-export function IoAllocateIrp(major: u32, device: usize, file: usize): usize {
-  const irp = ExAllocatePoolWithTag(NonPagedPool, SIZEOF_IRP, IO_IRP_TAG);
+/**
+ * A zeroed IRP for `major` on `file` (0 for none) to `device`, or 0 when pool
+ * is exhausted. With `charge`, a request a user call makes: charged to the
+ * calling process (ex/quota.ts), 0 past its quota, the reason at `status`.
+ * Paging, cleanup and close requests are never charged: they must not fail
+ * for a process's quota.
+ */
+export function IoAllocateIrp(major: u32, device: usize, file: usize, charge: bool = false, status: usize = 0): usize {
+  const irp = ExAllocatePoolWithQuotaTag(NonPagedPool, SIZEOF_IRP, IO_IRP_TAG, status, charge);
   if (irp == 0) return 0;
   const i = changetype<IRP>(irp);
   i.MajorFunction = major;
@@ -80,7 +87,7 @@ export function IoAllocateIrp(major: u32, device: usize, file: usize): usize {
   return irp;
 }
 
-export function IoFreeIrp(irp: usize): void { ExFreePoolWithTag(irp, IO_IRP_TAG); }
+export function IoFreeIrp(irp: usize): void { ExFreePoolWithQuotaTag(irp, IO_IRP_TAG); }
 
 /** Sends `irp` to the driver of its device; returns the driver's status. */
 export function IoCallDriver(irp: usize): u32 {
@@ -234,8 +241,11 @@ function IopMakeFileObject(device: usize, realDevice: usize, a: usize, aLength: 
   if (length > IO_MAX_PATH_BYTES) return STATUS_NAME_TOO_LONG;
   let buffer: usize = 0;
   if (length != 0) {
-    buffer = ExAllocatePoolWithTag(NonPagedPool, length + 2, IO_NAME_TAG);
-    if (buffer == 0) return STATUS_INSUFFICIENT_RESOURCES;
+    const reason = KeAllocateScratch(4);
+    buffer = ExAllocatePoolWithQuotaTag(NonPagedPool, length + 2, IO_NAME_TAG, reason); // the opener's quota
+    const refused = load<u32>(reason);
+    KeFreeScratch(reason);
+    if (buffer == 0) return refused;
     memory.copy(buffer, a, aLength);
     if (joiner != 0) store<u16>(buffer + aLength, 0x5C);
     if (bLength != 0) memory.copy(buffer + aLength + joiner, b, bLength);
@@ -243,7 +253,7 @@ function IopMakeFileObject(device: usize, realDevice: usize, a: usize, aLength: 
   }
   const status = ObCreateObject(IoFileObjectType, 0, SIZEOF_FILE_OBJECT, object);
   if (!NT_SUCCESS(status)) {
-    if (buffer != 0) ExFreePoolWithTag(buffer, IO_NAME_TAG);
+    if (buffer != 0) ExFreePoolWithQuotaTag(buffer, IO_NAME_TAG);
     return status;
   }
   const f = changetype<FILE_OBJECT>(load<usize>(object));
@@ -290,8 +300,9 @@ function IopParseFile(parseObject: usize, objectType: usize, attributes: u32, co
 
 // ---- file objects: the end ----
 
-/** Copies of file objects whose driver still has to hear CLEANUP and CLOSE (singly linked at +SIZEOF_FILE_OBJECT). */
-let IopCloseQueue: usize = 0;
+// Copies of file objects whose driver still has to hear CLEANUP and CLOSE
+// (singly linked at +SIZEOF_FILE_OBJECT): the list's head is Ob's word
+// ObDeferredCloseQueue, which NtClose tests before it calls Io back.
 const IopCloseEvent: usize = memory.data(<i32>KEVENT_SIZE, 8);
 let IopCloseEventReady: bool = false;
 const CLOSE_PACKET_SIZE: u32 = SIZEOF_FILE_OBJECT + 4;
@@ -310,8 +321,8 @@ function IopDeleteFile(file: usize): void {
       // would free a packet the push then links.
       const state = read_eflags() & 0x200;
       cli();
-      store<usize>(packet + SIZEOF_FILE_OBJECT, IopCloseQueue);
-      IopCloseQueue = packet;
+      store<usize>(packet + SIZEOF_FILE_OBJECT, load<usize>(ObDeferredCloseQueue));
+      store<usize>(ObDeferredCloseQueue, packet);
       if (state != 0) sti();
       return; // the packet owns the name and the device references now
     }
@@ -322,7 +333,7 @@ function IopDeleteFile(file: usize): void {
 
 function IopReleaseFileObjectParts(file: usize): void {
   const f = changetype<FILE_OBJECT>(file);
-  if (f.FileNameBuffer != 0) ExFreePoolWithTag(f.FileNameBuffer, IO_NAME_TAG);
+  if (f.FileNameBuffer != 0) ExFreePoolWithQuotaTag(f.FileNameBuffer, IO_NAME_TAG);
   f.FileNameBuffer = 0;
   if (f.DeviceObject != 0) ObDereferenceObject(f.DeviceObject);
   if (f.RelatedDevice != 0) ObDereferenceObject(f.RelatedDevice);
@@ -332,18 +343,18 @@ function IopReleaseFileObjectParts(file: usize): void {
 
 /** Sends CLEANUP and CLOSE for every queued file object. Call with no lock held, on a thread that may wait. */
 @inline export function IopProcessDeferredCloses(): void {
-  if (IopCloseQueue != 0) IopDrainCloseQueue(); // every NtClose passes here: the empty queue costs a compare
+  if (load<usize>(ObDeferredCloseQueue) != 0) IopDrainCloseQueue(); // the empty queue costs a compare
 }
 
-/** What NtClose runs after every close (ObRegisterCloseRoutine). */
+/** What NtClose runs after a close that queued a file (ObRegisterCloseRoutine). */
 function IopCloseAfterNtClose(): void { IopProcessDeferredCloses(); }
 
 function IopDrainCloseQueue(): void {
-  while (IopCloseQueue != 0) {
+  while (load<usize>(ObDeferredCloseQueue) != 0) {
     const state = read_eflags() & 0x200;
     cli();
-    const packet = IopCloseQueue;
-    if (packet != 0) IopCloseQueue = load<usize>(packet + SIZEOF_FILE_OBJECT);
+    const packet = load<usize>(ObDeferredCloseQueue);
+    if (packet != 0) store<usize>(ObDeferredCloseQueue, load<usize>(packet + SIZEOF_FILE_OBJECT));
     if (state != 0) sti();
     if (packet == 0) break;
     const device = changetype<FILE_OBJECT>(packet).DeviceObject;

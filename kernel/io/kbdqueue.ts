@@ -94,7 +94,7 @@ export function IoReadKeyboardEvent(record: usize, timeout: usize): u32 {
   if (!IopKeyQueuesReady || session >= MM_MAX_SESSIONS || record == 0) return STATUS_INVALID_PARAMETER;
   let status = STATUS_SUCCESS;
   while (!IopDequeue(session, record)) {
-    status = KeWaitForSingleObject(Queue(session), timeout);
+    status = KeWaitForSingleObject(Queue(session), timeout, true);
     if (status != STATUS_SUCCESS) break; // STATUS_TIMEOUT (or an alert)
   }
   return status;

@@ -31,7 +31,7 @@ import {
   IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ, IRP_MJ_WRITE,
 } from "./iop";
 import {
-  STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_SUCCESS, STATUS_TIMEOUT,
+  STATUS_BUFFER_TOO_SMALL, STATUS_CANCELLED, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_SUCCESS, STATUS_TIMEOUT,
 } from "../sdk/ntstatus";
 
 /** CTL_CODE(FILE_DEVICE_SERIAL_PORT, 7 / 8, METHOD_BUFFERED, FILE_ANY_ACCESS) (ntddser.h). */
@@ -73,15 +73,18 @@ function SerialRead(device: usize, irp: usize): u32 {
       store<i64>(due, -(<i64>ms * 10000));
     }
   }
-  let timedOut = false;
+  let timedOut = false, aborted = false;
   while (HalSerialReceived() == 0) {
     if (limited && load<i64>(due) == 0) { timedOut = true; break; }
     KeResetEvent(SerialReceived);
     if (HalSerialReceived() != 0) break;
-    if (KeWaitForSingleObject(SerialReceived, limited ? due : 0) == STATUS_TIMEOUT && HalSerialReceived() == 0) { timedOut = true; break; }
+    const wait = KeWaitForSingleObject(SerialReceived, limited ? due : 0, true);
+    if (wait != STATUS_SUCCESS && wait != STATUS_TIMEOUT) { aborted = true; break; } // the thread is asked to end
+    if (wait == STATUS_TIMEOUT && HalSerialReceived() == 0) { timedOut = true; break; }
   }
   KeFreeScratch(due);
   if (timedOut) return STATUS_TIMEOUT;
+  if (aborted) return STATUS_CANCELLED; // as NT cancels the IRPs of a thread that ends
   i.Information = HalSerialRead(i.Buffer, i.Length);
   return STATUS_SUCCESS;
 }

@@ -7,14 +7,14 @@ import { pause } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
 import {
   KTHREAD, KeCreateThread, KeReadyThread, KeCurrentThread, KeContextSwitches, KeDereferenceThread, KeTerminateThread,
-  KeAllocateScratch, KeFreeScratch, KeScratchInUse,
+  KeAllocateScratch, KeFreeScratch, KeScratchInUse, KeRequestTermination,
 } from "./thread";
 import {
   KEVENT_SIZE, KMUTANT_SIZE, KSEMAPHORE_SIZE, KTIMER_SIZE, WaitAll, WaitAny, KeDelayExecution, KeInitializeEvent, KeInitializeMutant, KeInitializeSemaphore, KeInitializeTimer, KeQueryTickCount, KeReleaseMutant, KeReleaseSemaphore, KeResetEvent, KeSetEvent, KeSetTimer, KeWaitForMultipleObjects, KeWaitForSingleObject, KePulseEvent,
 } from "./wait";
 import { ExPoolBytesInUse, ExPoolPages } from "../ex/pool";
 import {
-  STATUS_ABANDONED_WAIT_0, STATUS_MUTANT_NOT_OWNED, STATUS_SEMAPHORE_LIMIT_EXCEEDED,
+  STATUS_ABANDONED_WAIT_0, STATUS_KERNEL_APC, STATUS_MUTANT_NOT_OWNED, STATUS_SEMAPHORE_LIMIT_EXCEEDED,
   STATUS_TIMEOUT,
 } from "../sdk/ntstatus";
 
@@ -55,6 +55,8 @@ let wakeOrder: u32 = 0;
 function spinA(context: usize): void { while (!stop) { counterA++; pause(); } }
 function spinB(context: usize): void { while (!stop) { counterB++; pause(); } }
 function waitOnA(context: usize): void { wakeStatus = KeWaitForSingleObject(eventA, 0); wakeOrder = wakeOrder * 10 + <u32>context; }
+function waitOnAAbortable(context: usize): void { wakeStatus = KeWaitForSingleObject(eventA, 0, true); }
+function delayAbortable(context: usize): void { wakeStatus = KeDelayExecution(-10000 * 10000, true); }
 function takeMutantAndDie(context: usize): void { KeWaitForSingleObject(mutant, 0); KeTerminateThread(7); }
 function waitOnSemaphore(context: usize): void { KeWaitForSingleObject(semaphore, 0); wakeOrder = wakeOrder * 10 + <u32>context; }
 
@@ -128,6 +130,29 @@ export function KeRunSelfTest(): bool {
   KePulseEvent(eventA);
   check(wakeOrder == 12, "a pulse wakes every waiter, first come first served", wakeOrder);
   check(changetype<KTHREAD>(eventA).SignalState == 0, "a pulsed event is left reset");
+
+  // 2b. A request to end a thread ends an abortable wait (a service's wait for its caller) at once, but never a
+  // wait for a lock or a device: the thread would be let into what the lock guards beside its owner.
+  KeInitializeEvent(eventA, false, false);
+  wakeStatus = 0xFFFFFFFF;
+  const locked = start(waitOnA, 3, me.Priority + 1);
+  KeRequestTermination(locked, 5);
+  check(wakeStatus == 0xFFFFFFFF, "a request to end a thread leaves its wait for a lock alone", wakeStatus);
+  KeSetEvent(eventA);
+  check(wakeStatus == 0, "that wait ends when the lock is let go", wakeStatus);
+  join(locked);
+  wakeStatus = 0xFFFFFFFF;
+  const service = start(waitOnAAbortable, 4, me.Priority + 1);
+  check(wakeStatus == 0xFFFFFFFF, "an abortable wait blocks", wakeStatus);
+  KeRequestTermination(service, 5);
+  check(wakeStatus == STATUS_KERNEL_APC, "a request to end a thread ends its abortable wait", wakeStatus);
+  join(service);
+  check(changetype<KTHREAD>(eventA).SignalState == 0 && KeWaitForSingleObject(eventA, relative(0)) == STATUS_TIMEOUT, "the aborted wait took nothing");
+  wakeStatus = 0xFFFFFFFF;
+  const sleeper = start(delayAbortable, 5, me.Priority + 1);
+  KeRequestTermination(sleeper, 5);
+  check(wakeStatus == STATUS_KERNEL_APC, "a request to end a thread ends its abortable sleep", wakeStatus);
+  join(sleeper);
   join(w1); join(w2);
 
   // 3. Timeouts and WaitAll.

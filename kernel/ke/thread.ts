@@ -15,11 +15,13 @@
 // with interrupts off (KiLockDispatcher / KiUnlockDispatcher), which is this
 // uniprocessor kernel's DISPATCH_LEVEL.
 
-import { cli, func_address, read_eflags, sti, swap_context, hlt } from "../sdk/intrinsics";
+import { cli, func_address, read_cr3, read_eflags, sti, swap_context, hlt, write_cr3 } from "../sdk/intrinsics";
+import { KiSetKernelStack, KiSetTebSegment } from "./gdt";
+import { KPROCESS } from "./attach";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, UNEXPECTED_KERNEL_MODE_TRAP } from "./bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "./log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PoolTag } from "../ex/pool";
-import { InitializeListHead, InsertHeadList, InsertTailList, IsListEmpty, RemoveEntryList, RemoveHeadList } from "../sdk/list";
+import { InitializeListHead, InsertHeadList, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { STATUS_KERNEL_APC } from "../sdk/ntstatus";
 
 export const MAXIMUM_PRIORITY: u32 = 32;
@@ -126,7 +128,8 @@ export const KWAIT_BLOCK_SIZE: u32 = 24;
   CrossThreadFlags: u32; // PS_CROSS_THREAD_FLAGS_* (ps/psthread.ts): BreakOnTermination
   WaitObject: usize;     // KeWaitForSingleObject's one-entry object array (the thread's own: a wait may be preempted before it reads it)
   ScratchUsed: u32;      // bytes of the scratch arena in use (KeAllocateScratch)
-  // +148: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
+  WaitAbortable: u32;    // the current wait may be ended by a request to end the thread (see KeWaitForMultipleObjects)
+  // +152: inline wait blocks (THREAD_WAIT_OBJECTS + 1 for the timer)
 }
 export const KTHREAD_SIZE: u32 = offsetof<KTHREAD>();
 export const KTHREAD_WAIT_BLOCKS: u32 = KTHREAD_SIZE;
@@ -171,10 +174,35 @@ let KiDeadThread: usize = 0;
 let KiNextThreadId: u32 = 4;
 /** Context switches so far. */
 export let KeContextSwitches: u32 = 0;
-/** Called on every switch with the new thread (Ps sets it: address space, TSS, TEB). */
-export let KiSwapHook: usize = 0;
-export type KSWAP_HOOK = (thread: usize) => void;
-export function KeSetSwapHook(hook: KSWAP_HOOK): void { KiSwapHook = changetype<usize>(hook); }
+// What a switch loads for the new thread once processes exist, as NT's
+// KiSwapContext does in place: its process's page directory (or the one it
+// is attached to), its process's handle table into Ob's current-table word,
+// the kernel stack ring-3 traps start on (TSS Esp0) and its TEB segment. Ps
+// hands in what Ke does not know (KeEnableProcessSwitch): where a process
+// keeps its handle table, the kernel's table and Ob's word.
+let KiProcessSwitch: bool = false;
+let KiSwitchKernelDirectory: u32 = 0;   // the directory of a thread of no process
+let KiProcessHandleTableOffset: u32 = 0;
+let KiKernelHandleTable: usize = 0;      // the table of a thread of no process (or of one whose table is gone)
+let KiHandleTableCell: usize = 0;        // Ob's current-table word
+export function KeEnableProcessSwitch(kernelDirectory: u32, handleTableOffset: u32, kernelHandleTable: usize, handleTableCell: usize): void {
+  KiSwitchKernelDirectory = kernelDirectory;
+  KiProcessHandleTableOffset = handleTableOffset;
+  KiKernelHandleTable = kernelHandleTable;
+  KiHandleTableCell = handleTableCell;
+  KiProcessSwitch = true;
+}
+
+@inline function KiSwapProcessContext(thread: usize): void {
+  const n = changetype<KTHREAD>(thread);
+  const space = n.AttachedProcess != 0 ? n.AttachedProcess : n.Process;
+  const directory = space != 0 ? changetype<KPROCESS>(space).DirectoryTableBase : KiSwitchKernelDirectory;
+  if ((read_cr3() & 0xFFFFF000) != directory) write_cr3(directory);
+  const table = n.Process != 0 ? load<usize>(n.Process + KiProcessHandleTableOffset) : 0;
+  store<usize>(KiHandleTableCell, table != 0 ? table : KiKernelHandleTable);
+  KiSetKernelStack(n.InitialStack);
+  if (n.Teb != 0) KiSetTebSegment(n.Teb);
+}
 
 const THREAD_TAG: u32 = 0x64726854; // 'Thrd'
 const STACK_TAG: u32 = 0x6B617453;  // 'Stak'
@@ -201,11 +229,17 @@ export function KiReadyThread(thread: usize): void {
 }
 
 function KiSelectReadyThread(minimum: u32): usize {
-  if (KiReadySummary == 0) return 0;
-  const p = (<u32>31 - clz<u32>(KiReadySummary));
+  const summary = KiReadySummary;
+  if (summary == 0) return 0;
+  const p = (<u32>31 - clz<u32>(summary));
   if (p < minimum) return 0;
-  const entry = RemoveHeadList(queueOf(p));
-  if (IsListEmpty(queueOf(p))) KiReadySummary &= ~(1 << p);
+  // The queue's first thread, unlinked by hand: the summary bit says the queue has one.
+  const head = queueOf(p);
+  const entry = load<usize>(head);
+  const next = load<usize>(entry);
+  store<usize>(head, next);
+  store<usize>(next, head, 4);
+  if (next == head) KiReadySummary = summary & ~(1 << p);
   return entry - KTHREAD_READY_LINKS;
 }
 
@@ -224,7 +258,7 @@ export function KiSwapThread(): void {
   n.Quantum = THREAD_QUANTUM;
   KeCurrentThread = next;
   KeContextSwitches++;
-  if (KiSwapHook != 0) changetype<KSWAP_HOOK>(KiSwapHook)(next);
+  if (KiProcessSwitch) KiSwapProcessContext(next);
   swap_context(old + KTHREAD_SAVED_ESP, n.SavedEsp, n.StackLimit);
   // Back on this thread. A thread that ended before us left its stack to free.
   if (KiDeadThread != 0) KiReapDeadThread();
@@ -255,8 +289,15 @@ export function KeYieldExecution(): bool {
   const f = KiLockDispatcher();
   const cur = changetype<KTHREAD>(KeCurrentThread);
   let switched = false;
-  if (KiReadySummary != 0 && (<u32>31 - clz<u32>(KiReadySummary)) >= cur.Priority && KeCurrentThread != KiIdleThread) {
-    KiReadyThread(KeCurrentThread);
+  // A ready thread of this priority or better: a summary bit at or above it.
+  if ((KiReadySummary >>> cur.Priority) != 0 && KeCurrentThread != KiIdleThread) {
+    // KiReadyThread for the running thread: it never outranks itself, so no preemption to ask for.
+    if (cur.SuspendCount != 0) { cur.State = Waiting; cur.Parked = 1; }
+    else {
+      cur.State = Ready;
+      InsertTailList(queueOf(cur.Priority), KeCurrentThread + KTHREAD_READY_LINKS);
+      KiReadySummary |= 1 << cur.Priority;
+    }
     KiSwapThread();
     switched = true;
   }
@@ -516,7 +557,7 @@ export function KeRequestTermination(thread: usize, status: u32): void {
     t.TerminatePending = 1;
     t.TerminateStatus = status;
     if (t.Parked != 0) { t.Parked = 0; t.SuspendCount = 0; KiReadyThread(thread); }
-    else if (t.State == Waiting && thread != KeCurrentThread) {
+    else if (t.State == Waiting && t.WaitAbortable != 0 && thread != KeCurrentThread) {
       if (KiAbortWaitHook != 0) changetype<KABORT_WAIT>(KiAbortWaitHook)(thread);
       t.WaitStatus = STATUS_KERNEL_APC;
       KiReadyThread(thread);
@@ -626,7 +667,7 @@ export function KiInitializeScheduler(phase1: KSTART_ROUTINE): void {
   const t = changetype<KTHREAD>(idle);
   t.State = Running;
   KeCurrentThread = idle;
-  if (KiSwapHook != 0) changetype<KSWAP_HOOK>(KiSwapHook)(idle);
+  if (KiProcessSwitch) KiSwapProcessContext(idle);
   swap_context(boot, t.SavedEsp, t.StackLimit); // the boot stack is left behind for good
 }
 

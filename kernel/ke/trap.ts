@@ -271,7 +271,8 @@ export function KiTrapDispatch(frame: usize): void {
   if (changetype<KTRAP_FRAME>(frame).Vector == KI_SYSTEM_SERVICE_VECTOR) {
     KiSystemService(frame);
     KiDispatchInterruptEnd();
-    if ((changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) PspCheckTermination();
+    // Back to ring 3 (a system call's frame almost always is): the rare request to end is tested first.
+    if (changetype<KTHREAD>(KeCurrentThread).TerminatePending != 0 && (changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) PspCheckTermination();
     return;
   }
   KiDispatchTrap(frame);

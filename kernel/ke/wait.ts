@@ -28,7 +28,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/po
 import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { HalQueryTickCount } from "../hal/pit";
 import {
-  STATUS_ABANDONED_WAIT_0, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  STATUS_ABANDONED_WAIT_0, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_KERNEL_APC,
   STATUS_MUTANT_NOT_OWNED, STATUS_SEMAPHORE_LIMIT_EXCEEDED, STATUS_SUCCESS, STATUS_TIMEOUT,
   STATUS_WAIT_0,
 } from "../sdk/ntstatus";
@@ -400,7 +400,19 @@ export function KeClockInterrupt(): void {
  * Returns STATUS_WAIT_0 + i (WaitAny), STATUS_WAIT_0 (WaitAll),
  * STATUS_ABANDONED_WAIT_0 (+ i), or STATUS_TIMEOUT.
  */
-export function KeWaitForMultipleObjects(count: u32, objects: usize, waitType: u32, timeout: usize): u32 {
+/**
+ * Waits for `count` dispatcher objects (WaitAny / WaitAll), `timeout` a
+ * pointer to a relative (negative) or absolute due time, 0 for none.
+ * `abortable`: a request to end the thread (KeRequestTermination) ends this
+ * wait with STATUS_KERNEL_APC, and a wait begun after such a request does not
+ * block. Only the waits a thread makes on its caller's behalf, holding no
+ * lock and able to give up (NtWaitFor*, NtDelayExecution, LPC, console and
+ * serial reads), pass true: as NT delivers its termination APC only outside
+ * critical regions, a wait for a lock, a device or a page is never ended
+ * early, so a thread being ended can never be let into what the lock guards;
+ * it ends at its next return to user mode.
+ */
+export function KeWaitForMultipleObjects(count: u32, objects: usize, waitType: u32, timeout: usize, abortable: bool = false): u32 {
   if (count == 0 || count > MAXIMUM_WAIT_OBJECTS) return STATUS_INVALID_PARAMETER;
   KiInitTimers();
   const thread = KeCurrentThread;
@@ -433,6 +445,7 @@ export function KeWaitForMultipleObjects(count: u32, objects: usize, waitType: u
     }
   }
   if (timeout != 0 && load<i64>(timeout) == 0) return KiWaitDone(f, pooled, STATUS_TIMEOUT);
+  if (abortable && t.TerminatePending != 0) return KiWaitDone(f, pooled, STATUS_KERNEL_APC);
   // Block: one wait block per object, then the timeout.
   for (let i: u32 = 0; i < count; i++) {
     const wb = blocks + i * KWAIT_BLOCK_SIZE;
@@ -453,8 +466,10 @@ export function KeWaitForMultipleObjects(count: u32, objects: usize, waitType: u
     t.TimerArmed = 1;
     InsertTailList(KiTimeoutListHead, thread + KTHREAD_TIMER_LINKS);
   }
+  t.WaitAbortable = abortable ? 1 : 0;
   t.State = Waiting;
   KiSwapThread();
+  t.WaitAbortable = 0;
   return KiWaitDone(f, pooled, t.WaitStatus);
 }
 
@@ -464,28 +479,37 @@ function KiWaitDone(f: u32, pooled: usize, status: u32): u32 {
   return status;
 }
 
-export function KeWaitForSingleObject(object: usize, timeout: usize): u32 {
+/** KeWaitForMultipleObjects for one object (`abortable` as there). */
+export function KeWaitForSingleObject(object: usize, timeout: usize, abortable: bool = false): u32 {
   // The one-entry array is the thread's own: a module-level cell was
   // overwritten by whichever thread preempted this one before the wait read
   // it, and this thread then waited on that thread's object for ever.
   const one = KeCurrentThread + KTHREAD_WAIT_OBJECT;
   store<usize>(one, object);
-  return KeWaitForMultipleObjects(1, one, WaitAny, timeout);
+  return KeWaitForMultipleObjects(1, one, WaitAny, timeout, abortable);
 }
 
-/** Sleeps for `interval` (NT units, < 0 relative). Returns STATUS_SUCCESS. */
-export function KeDelayExecution(interval: i64): u32 {
+/**
+ * Sleeps for `interval` (NT units, < 0 relative). Returns STATUS_SUCCESS, or
+ * STATUS_KERNEL_APC when `abortable` and the thread is asked to end (see
+ * KeWaitForMultipleObjects).
+ */
+export function KeDelayExecution(interval: i64, abortable: bool = false): u32 {
   KiInitTimers();
   const thread = KeCurrentThread;
   const t = changetype<KTHREAD>(thread);
   const f = KiLockDispatcher();
+  if (abortable && t.TerminatePending != 0) { KiUnlockDispatcher(f); return STATUS_KERNEL_APC; }
   t.WaitBlockList = 0;
   t.WaitCount = 0;
   t.TimerDueTick = KiDueTick(interval);
   t.TimerArmed = 1;
   InsertTailList(KiTimeoutListHead, thread + KTHREAD_TIMER_LINKS);
+  t.WaitStatus = STATUS_SUCCESS;
+  t.WaitAbortable = abortable ? 1 : 0;
   t.State = Waiting;
   KiSwapThread();
+  t.WaitAbortable = 0;
   KiUnlockDispatcher(f);
-  return STATUS_SUCCESS;
+  return t.WaitStatus == STATUS_KERNEL_APC ? STATUS_KERNEL_APC : STATUS_SUCCESS;
 }

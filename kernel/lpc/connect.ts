@@ -48,7 +48,7 @@ import {
   STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_INVALID_PARAMETER,
   STATUS_INVALID_PORT_HANDLE, STATUS_NOT_IMPLEMENTED, STATUS_NO_MEMORY, STATUS_OBJECT_NAME_INVALID,
   STATUS_OBJECT_TYPE_MISMATCH, STATUS_PORT_CONNECTION_REFUSED, STATUS_PORT_DISCONNECTED,
-  STATUS_REPLY_MESSAGE_MISMATCH, STATUS_SUCCESS,
+  STATUS_REPLY_MESSAGE_MISMATCH, STATUS_SUCCESS, STATUS_QUOTA_EXCEEDED,
 } from "../sdk/ntstatus";
 import { OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
 import {
@@ -211,8 +211,11 @@ function LpcpConnectWith(views: usize, handle: usize, name: usize, clientView: u
     Port(client).ViewSize = load<u32>(views, VIEWS_MAP + 4);
     Port(client).ViewOffset = load<u32>(views, VIEWS_MAP + 8);
   }
-  const message = LpcpAllocateMessage(cp.MaxConnectionInfoLength);
-  if (message == 0) { ObDereferenceObject(client); return STATUS_NO_MEMORY; }
+  const reason = KeAllocateScratch(4);
+  const message = LpcpAllocateMessage(cp.MaxConnectionInfoLength, true, reason);
+  const refused = load<u32>(reason);
+  KeFreeScratch(reason);
+  if (message == 0) { ObDereferenceObject(client); return refused == STATUS_QUOTA_EXCEEDED ? refused : STATUS_NO_MEMORY; }
   Msg(message).ClientPort = client; // freed with the message unless it gets a handle
   Msg(message).Sender = lt;
 

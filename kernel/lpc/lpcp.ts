@@ -50,7 +50,7 @@ import { KTHREAD_THREAD_LINKS } from "../ke/thread";
 import { LpcpDeleteViews } from "./view";
 import {
   STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_PORT_DISCONNECTED, STATUS_SUCCESS,
-  STATUS_THREAD_IS_TERMINATING,
+  STATUS_THREAD_IS_TERMINATING, STATUS_QUOTA_EXCEEDED, STATUS_INSUFFICIENT_RESOURCES,
 } from "../sdk/ntstatus";
 
 // ---- ports ----
@@ -150,11 +150,13 @@ let LpcpPortCount: u32 = 0;
  * A message with room for `dataCapacity` bytes of data (at most LPCP_MAX_DATA), headers zeroed; 0 when pool
  * is out or, with `charge`, when the sending process's quota is (ex/quota.ts: a message queued holds a whole
  * buffer of the sender's nonpaged quota until it is freed, so a port's queue cannot fill the pool).
+ * Why a 0 (STATUS_QUOTA_EXCEEDED or STATUS_INSUFFICIENT_RESOURCES) goes to `status` when it is not 0.
  */
-export function LpcpAllocateMessage(dataCapacity: u32, charge: bool = true): usize {
+export function LpcpAllocateMessage(dataCapacity: u32, charge: bool = true, status: usize = 0): usize {
+  if (status != 0) store<u32>(status, STATUS_INSUFFICIENT_RESOURCES);
   if (dataCapacity > LPCP_MAX_DATA) return 0;
   const block = charge ? ExCurrentQuotaBlock() : 0;
-  if (ExChargePoolQuota(block, 0, LPCP_ZONE_BYTES) != STATUS_SUCCESS) return 0;
+  if (ExChargePoolQuota(block, 0, LPCP_ZONE_BYTES) != STATUS_SUCCESS) { if (status != 0) store<u32>(status, STATUS_QUOTA_EXCEEDED); return 0; }
   const lock = LpcpLock();
   let message = LpcpZoneFree;
   if (message != 0) { LpcpZoneFree = load<usize>(message); LpcpZoneCount--; }
@@ -357,7 +359,7 @@ export function LpcpWake(lt: usize, status: u32, message: usize): void {
  * request still queued has been taken off its queue.
  */
 export function LpcpWaitForAnswer(lt: usize): u32 {
-  const wait = KeWaitForSingleObject(lt + THREAD_REPLY_EVENT, 0);
+  const wait = KeWaitForSingleObject(lt + THREAD_REPLY_EVENT, 0, true);
   // A request the other side already holds will be answered to nobody: its
   // reply is lost (LpcpNoteLostReply). The record is made before the lock.
   const record = wait != 0 ? ExAllocatePoolWithTag(NonPagedPool, LPCP_LOST_SIZE, LOST_TAG) : 0;

@@ -96,7 +96,7 @@ function LpcpProbeForWrite(address: usize, length: u32): bool {
 function LpcpReceive(port: usize, portContext: usize, receive: usize, timeout: usize): u32 {
   const queuePort = PortKind(port) == SERVER_COMMUNICATION_PORT ? Port(port).ConnectionPort : port;
   while (true) {
-    const wait = KeWaitForSingleObject(queuePort + PORT_SEMAPHORE, timeout);
+    const wait = KeWaitForSingleObject(queuePort + PORT_SEMAPHORE, timeout, true);
     if (wait == STATUS_TIMEOUT) return STATUS_TIMEOUT;
     if (wait != 0) return wait; // the thread is asked to end
     const bounce = KeAllocateScratch(PORT_CREATE_MAXIMUM_MESSAGE_LENGTH);

@@ -50,9 +50,11 @@ export function LpcpCaptureMessage(user: usize, maxLength: u32, allowedType: u32
   else if (allowedType != 0xFFFF && type != LPC_NEW_MESSAGE && type != allowedType) status = STATUS_INVALID_PARAMETER;
   else if (!ProbeUserRange(user, totalLength, 4)) status = STATUS_ACCESS_VIOLATION;
   if (status == STATUS_SUCCESS) {
-    const message = LpcpAllocateMessage(totalLength - SIZEOF_PORT_MESSAGE);
-    if (message == 0) status = STATUS_INSUFFICIENT_RESOURCES;
-    else {
+    const reason = KeAllocateScratch(4);
+    const message = LpcpAllocateMessage(totalLength - SIZEOF_PORT_MESSAGE, true, reason);
+    if (message == 0) status = load<u32>(reason); // past the sender's quota: STATUS_QUOTA_EXCEEDED
+    KeFreeScratch(reason);
+    if (message != 0) {
       // The header as captured; the data after it, once.
       memory.copy(MsgPort(message), header, SIZEOF_PORT_MESSAGE);
       if (!ExCopyFromUser(MsgPort(message) + SIZEOF_PORT_MESSAGE, user + SIZEOF_PORT_MESSAGE, totalLength - SIZEOF_PORT_MESSAGE)) {
@@ -222,8 +224,11 @@ export function LpcRequestWaitReplyPortKernel(port: usize, type: u16, request: u
   if (total < SIZEOF_PORT_MESSAGE || total > Port(port).MaxMessageLength) return STATUS_PORT_MESSAGE_TOO_LONG;
   const lt = LpcpCurrentThread();
   if (lt == 0) return STATUS_NO_MEMORY;
-  const message = LpcpAllocateMessage(total - SIZEOF_PORT_MESSAGE);
-  if (message == 0) return STATUS_INSUFFICIENT_RESOURCES;
+  const reason = KeAllocateScratch(4);
+  const message = LpcpAllocateMessage(total - SIZEOF_PORT_MESSAGE, true, reason);
+  const refused = load<u32>(reason);
+  KeFreeScratch(reason);
+  if (message == 0) return refused;
   memory.copy(MsgPort(message), request, total);
   MsgHeader(message).DataLength = <u16>(total - SIZEOF_PORT_MESSAGE);
   let status = LpcpSendRequest(port, message, type, lt);

@@ -46,7 +46,8 @@
 //   "\Device\Harddisk0\Partition1\Windows\System32\smss.exe", what NT's
 //   ProcessImageFileName reports (ps/psquery.ts).
 
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { NonPagedPool } from "../ex/pool";
+import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
 import { MiAllocatePageWait, MiCommitFits, MiEnsureAvailablePages } from "./paging";
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
@@ -59,7 +60,7 @@ import { IoFileObjectType } from "../io/iomgr";
 import { IoTransferFile } from "../io/iofunc";
 import { IoQueryFileSize } from "../io/iofile";
 import { FILE_EXECUTE, FILE_OBJECT, FILE_READ_DATA, FILE_WRITE_DATA, IRP_MJ_READ } from "../io/iop";
-import { MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiOverlaps, MiPte, MiPteBits, MiRemoveVad } from "./virtual";
+import { MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiInsertVadStatus, MiOverlaps, MiPte, MiPteBits, MiRemoveVad } from "./virtual";
 import {
   IMAGE_DATA_DIRECTORY, IMAGE_DOS_HEADER, IMAGE_NT_HEADERS32, IMAGE_OPTIONAL_HEADER32, IMAGE_SECTION_HEADER, SECTION_IMAGE_INFORMATION,
 } from "../sdk/pe";
@@ -383,8 +384,10 @@ function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes
   if (NT_SUCCESS(status) && size < 64) status = Refuse(check, "R1: no MZ header", STATUS_INVALID_IMAGE_NOT_MZ);
   let buffer: usize = 0;
   if (NT_SUCCESS(status)) {
-    buffer = ExAllocatePoolWithTag(NonPagedPool, <u32>size, IMAGE_TAG);
-    if (buffer == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+    // The whole file, read while the section is built: the caller's pool (ex/quota.ts), so an
+    // image is refused with STATUS_QUOTA_EXCEEDED when its file does not fit the caller's quota.
+    buffer = ExAllocatePoolWithQuotaTag(NonPagedPool, <u32>size, IMAGE_TAG, out + 4);
+    if (buffer == 0) status = load<u32>(out + 4);
   }
   if (NT_SUCCESS(status)) {
     status = IoTransferFile(file, IRP_MJ_READ, 0, buffer, <u32>size, out + 4);
@@ -404,7 +407,7 @@ function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes
   } else if (NT_ERROR(status) && MiImageRefusal(check).length != 0) {
     MiLogRefusal(MiImageRefusal(check), status);
   }
-  if (buffer != 0) ExFreePoolWithTag(buffer, IMAGE_TAG);
+  if (buffer != 0) ExFreePoolWithQuotaTag(buffer, IMAGE_TAG);
   KeFreeScratch(out);
   return status;
 }
@@ -460,7 +463,8 @@ export function MiMapImageView(section: usize, head: usize, base: usize, offset:
     start = MiFindFreeRange(head, <u32>length);
     if (start == 0 || start + length > MM_HIGHEST_USER_ADDRESS) { MiUnlockAddressSpace(f); return STATUS_NO_MEMORY; }
   }
-  if (!MiInsertVad(head, start, start + length, PAGE_EXECUTE_WRITECOPY, MEM_IMAGE)) { MiUnlockAddressSpace(f); return STATUS_INSUFFICIENT_RESOURCES; }
+  const inserted = MiInsertVadStatus(head, start, start + length, PAGE_EXECUTE_WRITECOPY, MEM_IMAGE);
+  if (inserted != STATUS_SUCCESS) { MiUnlockAddressSpace(f); return inserted; }
   const protections = ProtectionsOf(section, pages);
   for (let i: u32 = 0; i < pages; i++) {
     const va = start + (<usize>i << 12);

@@ -45,7 +45,7 @@ import { ExReferenceHandle, ExpCreate, ExpOpen } from "../ex/sync";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmReferencePhysicalPage } from "./pfn";
 import { MiAllocatePageWait, MiCommitFits, MiEnsureAvailablePages } from "./paging";
 import {
-  MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiIsProtectionCompatible, MiOverlaps, MiPte, MiPteBits, MiRemoveVad, MiValidProtection, MiVadListOf, vadEnd, vadStart, vadType,
+  MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiInsertVadStatus, MiIsProtectionCompatible, MiOverlaps, MiPte, MiPteBits, MiRemoveVad, MiValidProtection, MiVadListOf, vadEnd, vadStart, vadType,
 } from "./virtual";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_COMMITMENT_LIMIT, STATUS_CONFLICTING_ADDRESSES,
@@ -298,7 +298,8 @@ function MiMapViewOfSection(section: usize, head: usize, base: usize, zeroBits: 
     const limit: usize = zeroBits != 0 ? <usize>(0xFFFFFFFF >>> zeroBits) : MM_HIGHEST_VAD_ADDRESS;
     if (start == 0 || start + length - 1 > limit || start + length - 1 > MM_HIGHEST_VAD_ADDRESS) { MiUnlockAddressSpace(f); return STATUS_NO_MEMORY; }
   }
-  if (!MiInsertVad(head, start, start + length, protect, MEM_MAPPED)) { MiUnlockAddressSpace(f); return STATUS_INSUFFICIENT_RESOURCES; }
+  const inserted = MiInsertVadStatus(head, start, start + length, protect, MEM_MAPPED);
+  if (inserted != STATUS_SUCCESS) { MiUnlockAddressSpace(f); return inserted; }
   const bits = MiPteBits(protect);
   for (let i: u32 = 0; i < pages; i++) {
     const va = start + (<usize>i << 12);

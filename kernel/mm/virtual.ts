@@ -47,7 +47,7 @@ import {
   STATUS_COMMITMENT_LIMIT, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS,
   STATUS_INVALID_PAGE_PROTECTION, STATUS_INVALID_PARAMETER, STATUS_MEMORY_NOT_ALLOCATED,
   STATUS_NOT_COMMITTED, STATUS_NO_MEMORY, STATUS_SECTION_PROTECTION, STATUS_SUCCESS,
-  STATUS_UNABLE_TO_DELETE_SECTION,
+  STATUS_UNABLE_TO_DELETE_SECTION, STATUS_INSUFFICIENT_RESOURCES, STATUS_QUOTA_EXCEEDED,
 } from "../sdk/ntstatus";
 import {
   MEM_COMMIT, MEM_DECOMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, MEM_RELEASE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_SHARED_USER_DATA_VA, MM_USER_PROBE_ADDRESS, PAGE_SIZE, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
@@ -122,16 +122,25 @@ const VAD_CHARGE: u32 = (VAD_BYTES + 8 + 7) & ~7;
 
 /** Inserts a region, keeping the list sorted by address. False without pool or past the process's quota. */
 export function MiInsertVad(head: usize, start: usize, end: usize, protect: u32, type: u32): bool {
+  return MiInsertVadStatus(head, start, end, protect, type) == STATUS_SUCCESS;
+}
+
+/**
+ * MiInsertVad with the reason it refused: STATUS_QUOTA_EXCEEDED past the
+ * process's quota, STATUS_INSUFFICIENT_RESOURCES without pool.
+ */
+export function MiInsertVadStatus(head: usize, start: usize, end: usize, protect: u32, type: u32): u32 {
   const block = MiVadQuotaBlock(head);
-  if (ExChargePoolQuota(block, 0, VAD_CHARGE) != STATUS_SUCCESS) return false;
+  const charged = ExChargePoolQuota(block, 0, VAD_CHARGE);
+  if (charged != STATUS_SUCCESS) return charged;
   const vad = ExAllocatePoolWithTag(NonPagedPool, VAD_BYTES, VAD_TAG);
-  if (vad == 0) { ExReturnPoolQuota(block, 0, VAD_CHARGE); return false; }
+  if (vad == 0) { ExReturnPoolQuota(block, 0, VAD_CHARGE); return STATUS_INSUFFICIENT_RESOURCES; }
   store<usize>(vad, start, 8); store<usize>(vad, end, 12); store<u32>(vad, protect, 16); store<u32>(vad, type, 20);
   store<usize>(vad, block, 24);
   let at = load<usize>(head);
   while (at != head && vadStart(at) < start) at = load<usize>(at);
   InsertTailList(at, vad); // before `at`
-  return true;
+  return STATUS_SUCCESS;
 }
 
 /** Takes a region off its list and frees it (its pages are the caller's business). */
@@ -240,7 +249,9 @@ export function MiAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBi
       end = start + bytes;
     }
     if ((type & MEM_COMMIT) != 0 && !MiCommitFits((end - start) >>> 12)) return STATUS_COMMITMENT_LIMIT;
-    if (!MiInsertVad(head, start, end, protect, MEM_PRIVATE)) return STATUS_NO_MEMORY;
+    // Past the process's quota: STATUS_QUOTA_EXCEEDED, as NT's NtAllocateVirtualMemory says (no pool: no memory).
+    const inserted = MiInsertVadStatus(head, start, end, protect, MEM_PRIVATE);
+    if (inserted != STATUS_SUCCESS) return inserted == STATUS_QUOTA_EXCEEDED ? inserted : STATUS_NO_MEMORY;
   } else {
     // Commit within an existing reservation.
     if (base == 0) return STATUS_INVALID_PARAMETER;

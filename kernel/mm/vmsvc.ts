@@ -18,10 +18,11 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, KernelMode, KiSetPreviousMode, ProbeUserRange } from "../ke/probe";
 import { MmLockAddressSpace, MmUnlockAddressSpace } from "./aslock";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
-import { PsGetCurrentProcess } from "../ps/psmain";
+import { PsGetCurrentProcess, PsProcessHasEnded } from "../ps/psmain";
 import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
 import { PsDereferenceProcess, PsReferenceProcessByHandle } from "../ps/psprocess";
-import { NT_ERROR, NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_SUCCESS } from "../sdk/ntstatus";
+import { NT_ERROR, NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_PROCESS_IS_TERMINATING, STATUS_SUCCESS } from "../sdk/ntstatus";
+
 
 export const PROCESS_VM_OPERATION: u32 = 0x0008;
 export const PROCESS_QUERY_INFORMATION: u32 = 0x0400;
@@ -31,24 +32,46 @@ const SELF: u32 = 0xFFFFFFFF;
 const CELLS_SIZE: u32 = 20;
 const C_STATUS: u32 = 16;
 
-/** The other process a handle names (0: it is the current one, or the handle failed: then the status is at cells + C_STATUS). */
+/**
+ * The other process a handle names, referenced until MiDoneWithProcess (0: it
+ * is the current one, or the handle failed: then the status is at cells +
+ * C_STATUS). The reference is the service's own: another thread of the
+ * caller may close the handle while the service is attached to the process,
+ * and the process may end and go meanwhile.
+ */
 function MiOtherProcess(handle: u32, access: u32, cells: usize): usize {
+  store<u32>(cells + C_STATUS, STATUS_SUCCESS);
   if (handle == SELF) return 0;
   const cell = KeAllocateScratch(4);
   const status = PsReferenceProcessByHandle(handle, access, cell);
   const process = load<usize>(cell);
   KeFreeScratch(cell);
   if (status != STATUS_SUCCESS) { store<u32>(cells + C_STATUS, status); return 0; }
-  PsDereferenceProcess(process); // the caller's handle keeps it
-  return process == PsGetCurrentProcess() ? 0 : process;
+  if (process == PsGetCurrentProcess()) { PsDereferenceProcess(process); return 0; } // the running thread keeps its own
+  return process;
 }
+
+/** Drops MiOtherProcess's reference, once the service is done with the process. */
+function MiDoneWithProcess(process: usize): void { if (process != 0) PsDereferenceProcess(process); }
 
 /**
  * Kernel mode for the routine on the cells, in `process`'s address space (0: the current one), under the
- * address-space lock (mm/aslock.ts): two threads never change or read one region list at once.
+ * address-space lock (mm/aslock.ts): two threads never change or read one region list at once. A process
+ * that has ended has no address space (its end deletes it under this lock): the service is refused with
+ * STATUS_PROCESS_IS_TERMINATING at cells + C_STATUS, as NT refuses it, and nothing is attached.
  */
-function MiEnter(process: usize): u32 { const mode = KiSetPreviousMode(KernelMode); MmLockAddressSpace(); if (process != 0) KeStackAttachProcess(process); return mode; }
-function MiLeave(process: usize, mode: u32): void { if (process != 0) KeUnstackDetachProcess(); MmUnlockAddressSpace(); KiSetPreviousMode(mode); }
+function MiEnter(process: usize, cells: usize): u32 {
+  const mode = KiSetPreviousMode(KernelMode);
+  MmLockAddressSpace();
+  if (process != 0 && PsProcessHasEnded(process)) store<u32>(cells + C_STATUS, STATUS_PROCESS_IS_TERMINATING);
+  else if (process != 0) KeStackAttachProcess(process);
+  return mode;
+}
+function MiLeave(process: usize, cells: usize, mode: u32): void {
+  if (process != 0 && load<u32>(cells + C_STATUS) == STATUS_SUCCESS) KeUnstackDetachProcess();
+  MmUnlockAddressSpace();
+  KiSetPreviousMode(mode);
+}
 
 /** Reads the caller's *BaseAddress and *RegionSize once into the kernel cells. */
 function MiCaptureRange(cells: usize, baseAddress: usize, regionSize: usize): bool {
@@ -65,11 +88,12 @@ export function NtAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBi
   let status = load<u32>(cells + C_STATUS);
   if (status == 0 && !MiCaptureRange(cells, baseAddress, regionSize)) status = STATUS_ACCESS_VIOLATION;
   else if (status == 0) {
-    const mode = MiEnter(other);
-    status = MiAllocateVirtualMemory(SELF, cells, zeroBits, cells + 4, type, protect);
-    MiLeave(other, mode);
+    const mode = MiEnter(other, cells);
+    status = load<u32>(cells + C_STATUS) != STATUS_SUCCESS ? load<u32>(cells + C_STATUS) : MiAllocateVirtualMemory(SELF, cells, zeroBits, cells + 4, type, protect);
+    MiLeave(other, cells, mode);
     if (NT_SUCCESS(status) && !MiReturnRange(cells, baseAddress, regionSize)) status = STATUS_ACCESS_VIOLATION;
   }
+  MiDoneWithProcess(other);
   KeFreeScratch(cells);
   return status;
 }
@@ -80,11 +104,12 @@ export function NtFreeVirtualMemory(process: u32, baseAddress: usize, regionSize
   let status = load<u32>(cells + C_STATUS);
   if (status == 0 && !MiCaptureRange(cells, baseAddress, regionSize)) status = STATUS_ACCESS_VIOLATION;
   else if (status == 0) {
-    const mode = MiEnter(other);
-    status = MiFreeVirtualMemory(SELF, cells, cells + 4, freeType);
-    MiLeave(other, mode);
+    const mode = MiEnter(other, cells);
+    status = load<u32>(cells + C_STATUS) != STATUS_SUCCESS ? load<u32>(cells + C_STATUS) : MiFreeVirtualMemory(SELF, cells, cells + 4, freeType);
+    MiLeave(other, cells, mode);
     if (NT_SUCCESS(status) && !MiReturnRange(cells, baseAddress, regionSize)) status = STATUS_ACCESS_VIOLATION;
   }
+  MiDoneWithProcess(other);
   KeFreeScratch(cells);
   return status;
 }
@@ -95,11 +120,12 @@ export function NtProtectVirtualMemory(process: u32, baseAddress: usize, regionS
   let status = load<u32>(cells + C_STATUS);
   if (status == 0 && (!MiCaptureRange(cells, baseAddress, regionSize) || !ProbeUserRange(oldProtect, 4, 4))) status = STATUS_ACCESS_VIOLATION;
   else if (status == 0) {
-    const mode = MiEnter(other);
-    status = MiProtectVirtualMemory(SELF, cells, cells + 4, newProtect, cells + 8);
-    MiLeave(other, mode);
+    const mode = MiEnter(other, cells);
+    status = load<u32>(cells + C_STATUS) != STATUS_SUCCESS ? load<u32>(cells + C_STATUS) : MiProtectVirtualMemory(SELF, cells, cells + 4, newProtect, cells + 8);
+    MiLeave(other, cells, mode);
     if (NT_SUCCESS(status) && (!MiReturnRange(cells, baseAddress, regionSize) || !ExWriteUserUlong(oldProtect, load<u32>(cells, 8)))) status = STATUS_ACCESS_VIOLATION;
   }
+  MiDoneWithProcess(other);
   KeFreeScratch(cells);
   return status;
 }
@@ -118,12 +144,13 @@ export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u3
     // that much nonpaged pool. It is in the scratch arena, not pool.
     const bounded: u32 = length < MEMORY_BASIC_INFORMATION_SIZE ? length : MEMORY_BASIC_INFORMATION_SIZE;
     const copy = cells + CELLS_SIZE;
-    const mode = MiEnter(other);
-    status = MiQueryVirtualMemory(SELF, address, infoClass, copy, bounded, cells + 12);
-    MiLeave(other, mode);
+    const mode = MiEnter(other, cells);
+    status = load<u32>(cells + C_STATUS) != STATUS_SUCCESS ? load<u32>(cells + C_STATUS) : MiQueryVirtualMemory(SELF, address, infoClass, copy, bounded, cells + 12);
+    MiLeave(other, cells, mode);
     if (!NT_ERROR(status) && !ExCopyToUser(buffer, copy, bounded)) status = STATUS_ACCESS_VIOLATION;
     else if (!NT_ERROR(status) && resultLength != 0 && !ExWriteUserUlong(resultLength, load<u32>(cells, 12))) status = STATUS_ACCESS_VIOLATION;
   }
+  MiDoneWithProcess(other);
   KeFreeScratch(cells);
   return status;
 }

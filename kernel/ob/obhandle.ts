@@ -12,7 +12,7 @@
 //
 // Each process will have its own table; until Ps exists there is the
 // kernel's table (the System process's, NT's ObpKernelHandleTable) and
-// ObpCurrentHandleTable, which Ps switches with ObSwitchHandleTable. A
+// ObpCurrentHandleTable(), which the thread switch (Ke) and ObSwitchHandleTable set. A
 // handle with bit 31 set (OBJ_KERNEL_HANDLE) always indexes the kernel's
 // table, and only from kernel mode: every lookup here (ObReferenceObjectByHandle
 // and so every service, OBJECT_ATTRIBUTES.RootDirectory, the registry's key
@@ -55,7 +55,13 @@ export type OB_PSEUDO_HANDLE_RESOLVER = (handle: u32, desiredAccess: u32, object
 /** The kernel's (System process's) handle table. */
 export let ObpKernelHandleTable: usize = 0;
 /** The table handles of the running process live in. */
-export let ObpCurrentHandleTable: usize = 0;
+/**
+ * The current process's handle table, in a word of memory: Ob's own
+ * switches write it (ObSwitchHandleTable), and so does Ke's thread switch in
+ * place (Ps hands Ke its address, KeEnableProcessSwitch), with no call.
+ */
+export const ObCurrentHandleTableCell: usize = memory.data(4, 4);
+@inline export function ObpCurrentHandleTable(): usize { return load<usize>(ObCurrentHandleTableCell); }
 let ObpPseudoHandleResolver: OB_PSEUDO_HANDLE_RESOLVER | null = null;
 
 /** A process's handle table from its Process object's body (0 once the process has ended). */
@@ -137,14 +143,14 @@ export function ObDestroyHandleTable(address: usize): void {
   ExFreePoolWithTag(table.Table, OB_HANDLE_TABLE_TAG);
   if (table.QuotaBlock != 0) ExReturnPoolQuota(table.QuotaBlock, 0, table.QuotaCharged); // and the table's reference
   ExFreePoolWithTag(address, OB_HANDLE_TABLE_TAG);
-  if (ObpCurrentHandleTable == address) ObpCurrentHandleTable = ObpKernelHandleTable;
+  if (ObpCurrentHandleTable() == address) store<usize>(ObCurrentHandleTableCell, ObpKernelHandleTable);
   ObpReleaseLock(lock);
 }
 
 /** Makes `table` the current one and returns the one it replaces (Ps, on a process switch). */
 export function ObSwitchHandleTable(table: usize): usize {
-  const previous = ObpCurrentHandleTable;
-  ObpCurrentHandleTable = table;
+  const previous = ObpCurrentHandleTable();
+  store<usize>(ObCurrentHandleTableCell, table);
   return previous;
 }
 
@@ -167,7 +173,7 @@ export function ObSetProcessHandleTables(processType: usize, tableOf: OB_PROCESS
 /** Creates the kernel's handle table and makes it current (ObInitSystem). */
 export function ObpInitializeHandleTables(): bool {
   ObpKernelHandleTable = ObCreateHandleTable();
-  ObpCurrentHandleTable = ObpKernelHandleTable;
+  store<usize>(ObCurrentHandleTableCell, ObpKernelHandleTable);
   return ObpKernelHandleTable != 0;
 }
 
@@ -183,7 +189,7 @@ export function ObpInitializeHandleTables(): bool {
 
 /** The table a handle value belongs to (0 before ObInitSystem). */
 function ObpHandleTableOf(handle: u32): usize {
-  return ObpHandleTableIn(ObpCurrentHandleTable, handle);
+  return ObpHandleTableIn(ObpCurrentHandleTable(), handle);
 }
 
 /** The table a handle value of the process whose table is `table` belongs to. */
@@ -198,7 +204,7 @@ function ObpHandleTableOf(handle: u32): usize {
 
 /** True when `handle` names a live entry of its table. */
 function ObpIsValidHandle(handle: u32): bool {
-  return ObpIsValidHandleIn(ObpCurrentHandleTable, handle);
+  return ObpIsValidHandleIn(ObpCurrentHandleTable(), handle);
 }
 
 /**
@@ -269,7 +275,7 @@ function ObpCreateHandleInTable(table: usize, object: usize, grantedAccess: u32,
  */
 export function ObpCreateHandle(object: usize, desiredAccess: u32, attributes: u32, handle: usize): u32 {
   if (ExGetPreviousMode() == UserMode) attributes &= ~OBJ_KERNEL_HANDLE;
-  const table = (attributes & OBJ_KERNEL_HANDLE) != 0 ? ObpKernelHandleTable : ObpCurrentHandleTable;
+  const table = (attributes & OBJ_KERNEL_HANDLE) != 0 ? ObpKernelHandleTable : ObpCurrentHandleTable();
   const granted = ObpMapGenericMask(OBJECT_TO_OBJECT_HEADER(object).Type, desiredAccess);
   return ObpCreateHandleInTable(table, object, granted, attributes & (OBJ_INHERIT | OBJ_KERNEL_HANDLE), handle);
 }
@@ -315,7 +321,7 @@ export function ObReferenceObjectByHandle(handle: u32, desiredAccess: u32, objec
 }
 
 function ObpReferenceObjectByHandle(handle: u32, desiredAccess: u32, objectType: usize, object: usize, handleInformation: usize): u32 {
-  return ObpReferenceObjectByHandleIn(ObpCurrentHandleTable, handle, desiredAccess, objectType, object, handleInformation);
+  return ObpReferenceObjectByHandleIn(ObpCurrentHandleTable(), handle, desiredAccess, objectType, object, handleInformation);
 }
 
 /** ObReferenceObjectByHandle for a handle of the process whose table is `processTable` (pseudo handles: the current process's only). */
@@ -323,7 +329,7 @@ function ObpReferenceObjectByHandleIn(processTable: usize, handle: u32, desiredA
   store<usize>(object, 0);
   if (ObpIsPseudoHandle(handle)) {
     const resolver = ObpPseudoHandleResolver;
-    if (resolver && processTable == ObpCurrentHandleTable) return resolver(handle, desiredAccess, objectType, object, handleInformation);
+    if (resolver && processTable == ObpCurrentHandleTable()) return resolver(handle, desiredAccess, objectType, object, handleInformation);
     return STATUS_INVALID_HANDLE;
   }
   if (!ObpIsValidHandleIn(processTable, handle)) return STATUS_INVALID_HANDLE;
@@ -343,6 +349,19 @@ function ObpReferenceObjectByHandleIn(processTable: usize, handle: u32, desiredA
 
 /** Closes a handle. A handle marked protect-from-close stays: STATUS_HANDLE_NOT_CLOSABLE. */
 export function ObCloseHandle(handle: u32): u32 {
+  // An index past its table's end is the common failure (a stale or made-up
+  // value; a pseudo handle's index is past any table), answered before the
+  // lock and the full check, with the same status. Safe unlocked: the current
+  // table is this thread's process's (a switch away and back restores it), a
+  // table only grows, and an index past its capacity names no handle at any
+  // moment before a growth (a destroyed table's stale capacity can only send
+  // the call on to the locked check).
+  const table = ObpHandleTableIn(ObpCurrentHandleTable(), handle);
+  if (table == 0 || ObpHandleIndex(handle) >= changetype<HANDLE_TABLE>(table).Capacity) return STATUS_INVALID_HANDLE;
+  return ObpCloseHandleLocked(handle);
+}
+
+function ObpCloseHandleLocked(handle: u32): u32 {
   const lock = ObpAcquireLock();
   const status = ObpCloseHandle(handle);
   ObpReleaseLock(lock);
@@ -350,7 +369,7 @@ export function ObCloseHandle(handle: u32): u32 {
 }
 
 @inline function ObpCloseHandle(handle: u32): u32 {
-  return ObpCloseHandleIn(ObpCurrentHandleTable, handle);
+  return ObpCloseHandleIn(ObpCurrentHandleTable(), handle);
 }
 
 /** Closes a handle of the process whose table is `processTable`. */
@@ -397,7 +416,7 @@ function ObpSetHandleAttributes(handle: u32, inherit: bool, protectFromClose: bo
 function ObpHandleTableOfProcess(processHandle: u32, out: usize): u32 {
   store<usize>(out, 0);
   store<usize>(out, 0, 4);
-  if (processHandle == NtCurrentProcess) { store<usize>(out, ObpCurrentHandleTable); return STATUS_SUCCESS; }
+  if (processHandle == NtCurrentProcess) { store<usize>(out, ObpCurrentHandleTable()); return STATUS_SUCCESS; }
   const tableOf = ObpProcessHandleTable;
   if (!tableOf || ObpProcessType == 0) return STATUS_INVALID_HANDLE;
   const status = ObpReferenceObjectByHandle(processHandle, PROCESS_DUP_HANDLE, ObpProcessType, out + 4, 0);

@@ -45,12 +45,20 @@ const OB_ANSWER_MAX: u32 = 0x10000;
 
 /** Io's routine that sends a file's last CLEANUP and CLOSE outside Ob's lock (ObRegisterCloseRoutine). */
 let ObpCloseRoutine: usize = 0;
-/** Phase 1, by Io: what NtClose runs after a close (Io sits above Ob and hands it in). */
+/**
+ * The head of Io's list of closed files whose driver has yet to hear CLEANUP
+ * and CLOSE (Io pushes and pops; 0 when empty). Ob keeps the word so that
+ * NtClose calls Io's routine only when a close left work: the common close
+ * (and every failed one) costs a load and a compare, not a call.
+ */
+export const ObDeferredCloseQueue: usize = memory.data(4, 4);
+/** Phase 1, by Io: what NtClose runs after a close that queued work (Io sits above Ob and hands it in). */
 export function ObRegisterCloseRoutine(routine: () => void): void { ObpCloseRoutine = changetype<usize>(routine); }
 
 export function NtClose(handle: u32): u32 {
   const status = ObCloseHandle(handle);
-  if (ObpCloseRoutine != 0) changetype<() => void>(ObpCloseRoutine)(); // a file's last close: its driver hears it now
+  // a file's last close: its driver hears it now
+  if (load<usize>(ObDeferredCloseQueue) != 0 && ObpCloseRoutine != 0) changetype<() => void>(ObpCloseRoutine)();
   return status;
 }
 

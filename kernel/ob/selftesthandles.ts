@@ -408,7 +408,7 @@ export function TestHandleTables(current: usize): bool {
   const third = ObCreateHandleTable();
   ObSwitchHandleTable(third);
   ObDestroyHandleTable(third);
-  const fallback = ObpCurrentHandleTable;
+  const fallback = ObpCurrentHandleTable();
   ObSwitchHandleTable(current);
   if (!check(fallback == ObpKernelHandleTable, "destroying the current table makes the kernel's current")) return false;
   return check(ExPoolTagBytes(OB_HANDLE_TABLE_TAG) == tableBytes, "the tables went back to the pool");

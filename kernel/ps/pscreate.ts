@@ -153,14 +153,12 @@ function PspInsertNewProcess(child: usize, handle: usize, access: u32, objectAtt
     status = PspCreateProcessObject(child, load<usize>(s), s + 8);
     if (status == STATUS_SUCCESS) {
       const object = load<usize>(s, 8);
-      ObReferenceObject(object); // ours, while the descriptor is looked at (the handle may be closed meanwhile)
+      // The descriptor is the process's before its handle exists: once inserted, another thread
+      // of the caller can use the handle (or guess it), and must meet the descriptor it was given.
+      PspTakeCreatorSecurity(child, object);
       status = ObInsertObject(object, access, s + 12);
-      if (status == STATUS_SUCCESS) {
-        PspTakeCreatorSecurity(child, object);
-        // A page gone by now: the process stays (its handle is in the table), the caller hears of the fault.
-        if (!ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
-      }
-      ObDereferenceObject(object);
+      // A page gone by now: the process stays (its handle is in the table), the caller hears of the fault.
+      if (status == STATUS_SUCCESS && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
     }
     ExReleaseObjectAttributes(s);
   }

@@ -31,7 +31,7 @@ import { PspSessionRemoveProcess } from "./pssession";
 import {
   EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION,
   PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess, PsImageFileName, PspDereferenceProcess, PspFreeTeb, PspLogShortName,
-  PspRemoveActiveProcess,
+  PspRemoveActiveProcess, PSP_PROCESS_EXITED,
 } from "./psmain";
 
 /** The current process's KiUserExceptionDispatcher (psdll.ts), for Ke. */
@@ -124,8 +124,6 @@ function PspProcessEnded(process: usize, status: u32): void {
   PspDereferenceProcess(process); // no longer alive (threads and handles may still hold it)
 }
 
-/** EPROCESS.Flags bit: the process has ended (its teardown ran or is running). */
-const PSP_PROCESS_EXITED: u32 = 0x40000000;
 
 /** Marks a process ended; false when it already was (its teardown must not run twice). */
 function PspMarkProcessExited(process: usize): bool {

@@ -23,21 +23,21 @@ import { boot_modules, trap_exit } from "../sdk/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import {
   KTHREAD, KeAllocateScratch, KeFreeScratch, KeCreateThread, KeReadyThread, KeDereferenceThread, KeSetThreadFreeHook,
-  KeCurrentThread, KeSetSwapHook, KeYieldExecution, ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher,
+  KeCurrentThread, KeEnableProcessSwitch, KeYieldExecution, ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher,
   KiUnlockDispatcher,
 } from "../ke/thread";
 import { KeInitializeDispatcherHeader, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
-import { KiSetKernelStack, KiSetTebSegment, KGDT_R3_CODE, KGDT_R3_DATA, KGDT_R3_TEB, RPL_USER } from "../ke/gdt";
+import { KGDT_R3_CODE, KGDT_R3_DATA, KGDT_R3_TEB, RPL_USER } from "../ke/gdt";
 import {
   MmCommitUserPages, MmCopyToUser, MmCreateProcessAddressSpace, MmDeleteProcessAddressSpace, MmKernelDirectory, MmSwitchAddressSpace,
 } from "../mm/procmm";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, NonPagedPool } from "../ex/pool";
 import {
-  ExChargePoolQuota, ExCreateQuotaBlock, ExDereferenceQuotaBlock, ExReturnPoolQuota, ExSetQuotaBlockRoutine,
+  ExChargePoolQuota, ExCreateQuotaBlock, ExDereferenceQuotaBlock, ExReferenceQuotaBlock, ExReturnPoolQuota, ExSetQuotaBlockRoutine,
   QUOTA_DEFAULT_NONPAGED_LIMIT, QUOTA_DEFAULT_PAGED_LIMIT, QUOTA_UNLIMITED,
 } from "../ex/quota";
 import { MmAvailablePages } from "../mm/pfn";
-import { ObCreateHandleTable, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
+import { ObCreateHandleTable, ObCurrentHandleTableCell, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
 import { MiInsertVad, MmDeleteVads, MmSetProcessLookup, MmSetVadQuotaRoutine } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
@@ -139,6 +139,15 @@ export const EPROCESS_VAD_LIST: u32 = offsetof<EPROCESS>("VadListFlink");
 export const EPROCESS_DEVICE_MAP: u32 = offsetof<EPROCESS>("DeviceMap");
 const EPROCESS_IMAGE_NAME: u32 = offsetof<EPROCESS>("ImageFileName0");
 export const PS_PROCESS_FLAGS_CRITICAL: u32 = 1;
+/** EPROCESS.Flags bit: the process has ended (its teardown, ps/psexit.ts, ran or is running). */
+export const PSP_PROCESS_EXITED: u32 = 0x40000000;
+
+/**
+ * Has the process ended? The flag is set before its teardown takes the
+ * address-space lock (mm/aslock.ts): a holder of that lock that sees it
+ * clear has the process's address space until it lets go.
+ */
+export function PsProcessHasEnded(process: usize): bool { return (changetype<EPROCESS>(process).Flags & PSP_PROCESS_EXITED) != 0; }
 const PROCESS_TAG: u32 = 0x636F7250; // 'Proc'
 const IMAGE_PATH_TAG: u32 = 0x70497350; // 'PsIp'
 
@@ -216,17 +225,6 @@ export function PsGetCurrentProcess(): usize {
   return p != 0 ? p : PsInitialSystemProcess;
 }
 
-/** Every switch: the new thread's address space, kernel stack for ring 3 traps, and TEB segment. */
-function PspSwapContext(thread: usize): void {
-  const t = changetype<KTHREAD>(thread);
-  const space = t.AttachedProcess != 0 ? t.AttachedProcess : t.Process;
-  MmSwitchAddressSpace(space != 0 ? changetype<EPROCESS>(space).DirectoryTableBase : MmKernelDirectory);
-  const table = t.Process != 0 ? changetype<EPROCESS>(t.Process).ObjectTable : 0;
-  ObSwitchHandleTable(table != 0 ? table : PspKernelHandleTable);
-  KiSetKernelStack(t.InitialStack);
-  if (t.Teb != 0) KiSetTebSegment(t.Teb);
-}
-
 /**
  * A new EPROCESS (one reference) on the active list. Its primary token is a
  * copy of `parent`'s, by default of the creating thread's process (the
@@ -244,10 +242,9 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   const creatorProcess = PspCreatorProcess();
   const sd = creatorProcess != 0 ? SeDefaultSecurityDescriptor(changetype<EPROCESS>(creatorProcess).Token) : 0;
   // The creator pays for the EPROCESS (the System process and the boot's own are the System's, unlimited).
-  const creatorBlock = PsInitialSystemProcess != 0 ? changetype<EPROCESS>(PspCreatorProcess()).QuotaBlock : 0;
+  const creatorBlock = PsInitialSystemProcess != 0 ? changetype<EPROCESS>(creatorProcess).QuotaBlock : 0;
   if (ExChargePoolQuota(creatorBlock, 0, PROCESS_QUOTA_CHARGE) != STATUS_SUCCESS) { if (token != 0) SeDereferenceToken(token); if (sd != 0) ExFreeSecurityDescriptor(sd); return 0; }
-  const quota = ExCreateQuotaBlock(PsInitialSystemProcess != 0 ? QUOTA_DEFAULT_PAGED_LIMIT : QUOTA_UNLIMITED,
-                                   PsInitialSystemProcess != 0 ? QUOTA_DEFAULT_NONPAGED_LIMIT : QUOTA_UNLIMITED);
+  const quota = PspQuotaBlockForNewProcess(creatorProcess);
   const process = quota != 0 ? ExAllocatePoolWithTag(NonPagedPool, EPROCESS_SIZE, PROCESS_TAG) : 0;
   if (process == 0) {
     if (quota != 0) ExDereferenceQuotaBlock(quota);
@@ -282,6 +279,23 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   KiUnlockDispatcher(f);
   for (let i: u32 = 0; i < nameLength && i < 15; i++) store<u8>(process + EPROCESS_IMAGE_NAME + i, load<u8>(name + i));
   return process;
+}
+
+/**
+ * The quota block a new process uses (NT's EPROCESS->QuotaBlock), one
+ * reference: its creator's, so a process cannot escape its limits by
+ * making more processes (every process a program starts, and theirs, draw
+ * on one block). The System process has an unlimited block of its own, as
+ * NT's PspDefaultQuotaBlock is the system's; each process the System makes
+ * (smss, the boot's own modules: the roots of the process trees) gets a new
+ * block at the default limits. 0 without pool.
+ */
+function PspQuotaBlockForNewProcess(creator: usize): usize {
+  if (PsInitialSystemProcess == 0) return ExCreateQuotaBlock(QUOTA_UNLIMITED, QUOTA_UNLIMITED);
+  const shared = creator != PsInitialSystemProcess ? changetype<EPROCESS>(creator).QuotaBlock : 0;
+  if (shared == 0) return ExCreateQuotaBlock(QUOTA_DEFAULT_PAGED_LIMIT, QUOTA_DEFAULT_NONPAGED_LIMIT);
+  ExReferenceQuotaBlock(shared);
+  return shared;
 }
 
 /** A new address space for `process`: the kernel half with its session's PDEs. 0 when out of memory. */
@@ -379,7 +393,8 @@ export function PsInitializeSystem(): void {
   changetype<KTHREAD>(KeCurrentThread).Process = PsInitialSystemProcess;
   InsertTailList(PsInitialSystemProcess + EPROCESS_THREAD_LIST, KeCurrentThread + KTHREAD_THREAD_LINKS);
   p.ActiveThreads = 1;
-  KeSetSwapHook(PspSwapContext);
+  // Every switch from now on loads the new thread's address space, handle table, kernel stack and TEB (ke/thread.ts).
+  KeEnableProcessSwitch(MmKernelDirectory, offsetof<EPROCESS>("ObjectTable"), PspKernelHandleTable, ObCurrentHandleTableCell);
   KeSetThreadFreeHook(PspThreadFreed);
   MmSetProcessLookup(PspVadListFromHandle);
   ExSetQuotaBlockRoutine(PspCurrentQuotaBlock); // ex/quota.ts: who pays for pool a call allocates
@@ -568,7 +583,7 @@ export function NtDelayExecution(alertable: u32, interval: u32): u32 {
   const ok = ProbeUserRange(interval, 8, 4) && ExCopyFromUser(cell, interval, 8);
   const due = load<i64>(cell);
   KeFreeScratch(cell);
-  return ok ? KeDelayExecution(due) : STATUS_ACCESS_VIOLATION;
+  return ok ? KeDelayExecution(due, true) : STATUS_ACCESS_VIOLATION;
 }
 
 /** NtYieldExecution(): STATUS_NO_YIELD_PERFORMED when no other thread was ready. */

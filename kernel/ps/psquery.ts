@@ -24,14 +24,14 @@
 //   ProcessBreakOnTermination (29)   ULONG: non-zero = critical (its end bug-checks 0xEF); setting it
 //                                    needs SeDebugPrivilege (NT 5.2's rule)
 
-import { KTHREAD, KeAllocateScratch, KeForEachThread, KeFreeScratch, KeSetPriorityThread } from "../ke/thread";
+import { KTHREAD, KTHREAD_THREAD_LINKS, KeAllocateScratch, KeForEachThread, KeFreeScratch, KeSetPriorityThread } from "../ke/thread";
 import { SeAssignPrimaryToken, SeSinglePrivilegeCheck } from "../se/token";
 import { ProcessAccessToken, SIZEOF_PROCESS_ACCESS_TOKEN } from "../sdk/security";
 import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE, SE_INCREASE_QUOTA_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
 import { EPROCESS_QUOTA_BLOCK } from "../ex/quota";
 import { PsSetProcessSessionId } from "./pssession";
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
-import { EPROCESS, EPROCESS_DEVICE_MAP, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess } from "./psmain";
+import { EPROCESS, EPROCESS_DEVICE_MAP, EPROCESS_THREAD_LIST, PS_PROCESS_FLAGS_CRITICAL, PsGetCurrentProcess, PsProcessHasEnded } from "./psmain";
 import { ObQueryDeviceMapInformation, ObSetDeviceMap } from "../ob/obdevmap";
 import {
   PROCESS_DEVICEMAP_INFORMATION_EX_FLAGS, PROCESS_LUID_DOSDEVICES_ONLY, ProcessDeviceMap,
@@ -145,6 +145,24 @@ export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32
   return PspWithProcess(handle, PROCESS_SET_INFORMATION, PspSetInformationProcess, infoClass, buffer, length, 0);
 }
 
+/**
+ * May a process still get another primary token? Only before it runs: it has
+ * not ended and each of its threads (none, for a process NtCreateProcess just
+ * made) was created suspended and is still parked, as CreateProcessAsUser's
+ * shell is (winlogon). Asked with interrupts off (SeAssignPrimaryToken), so no
+ * thread is resumed or added meanwhile. A thread that ran and was suspended
+ * again is parked too: the answer does not tell it from one that never ran.
+ */
+function PspHasNotRun(process: usize): bool {
+  if (PsProcessHasEnded(process)) return false;
+  const head = process + EPROCESS_THREAD_LIST;
+  for (let e = load<usize>(head); e != head; e = load<usize>(e)) {
+    const t = changetype<KTHREAD>(e - KTHREAD_THREAD_LINKS);
+    if (t.Parked == 0 || t.SuspendCount == 0) return false;
+  }
+  return true;
+}
+
 function PspSetInformationProcess(process: usize, infoClass: u32, buffer: u32, length: u32, unused: u32): u32 {
   const p = changetype<EPROCESS>(process);
   if (infoClass == ProcessQuotaLimits) return PspSetQuotaLimits(p, buffer, length);
@@ -158,7 +176,7 @@ function PspSetInformationProcess(process: usize, infoClass: u32, buffer: u32, l
       const token = load<u32>(cell);
       KeFreeScratch(cell);
       if (!copied) return STATUS_ACCESS_VIOLATION;
-      return SeAssignPrimaryToken(process, token);
+      return SeAssignPrimaryToken(process, token, PspHasNotRun);
     }
     default: return STATUS_INVALID_INFO_CLASS;
   }

@@ -24,7 +24,7 @@ import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange, ProbeUs
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
-import { ObReferenceObjectByHandle, ObSetPseudoHandleResolver } from "../ob/obhandle";
+import { ObCloseHandle, ObReferenceObjectByHandle, ObSetPseudoHandleResolver } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { ObSetTypeSecurity } from "../ob/obsecure";
 import { OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
@@ -43,11 +43,12 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/po
 import { PspSystemDllStart } from "./psdll";
 import { KeGetContextThread, KeSetContextThread, KeUserTrapFrame } from "../ke/except";
 import { PspResolveCurrentProcess, PsCheckOpenAccess, PsDereferenceProcess, PsReferenceProcessByHandle } from "./psprocess";
-import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS, PsInitialSystemProcess } from "./psmain";
+import { PsActiveProcessHead, EPROCESS_ACTIVE_LINKS, PsInitialSystemProcess, PsProcessHasEnded } from "./psmain";
+import { MmLockAddressSpace, MmUnlockAddressSpace } from "../mm/aslock";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES,
   STATUS_INVALID_CID, STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
-  STATUS_PENDING, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS, STATUS_THREAD_IS_TERMINATING,
+  STATUS_PENDING, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS, STATUS_THREAD_IS_TERMINATING, STATUS_PROCESS_IS_TERMINATING,
 } from "../sdk/ntstatus";
 import { MEM_PRIVATE, MM_USER_PROBE_ADDRESS, NtCurrentThread, PAGE_READWRITE } from "../sdk/ntdef";
 import { TEB_DEALLOCATION_STACK, TEB_SIZE } from "../sdk/peb";
@@ -180,7 +181,9 @@ function PspReferenceThreadByHandle(handle: u32, access: u32, out: usize): u32 {
 // and the head of the TEB built for the new thread.
 const CW_ATTRIBUTES: u32 = 4, CW_OBJECT: u32 = 12, CW_HANDLE: u32 = 16, CW_ESP: u32 = 20, CW_TEB: u32 = 24;
 const CW_TEB_BYTES: u32 = 64;
-const CREATE_WORK_SIZE: u32 = CW_TEB + CW_TEB_BYTES;
+// PspBuildThread's results: the thread, its TEB's address.
+const CW_THREAD: u32 = CW_TEB + CW_TEB_BYTES, CW_TEB_ADDRESS: u32 = CW_THREAD + 4;
+const CREATE_WORK_SIZE: u32 = CW_TEB_ADDRESS + 4;
 
 /**
  * NtCreateThread(ThreadHandle, DesiredAccess, ObjectAttributes, ProcessHandle (-1),
@@ -228,6 +231,24 @@ function PspCreateThread(work: usize, process: usize, handle: usize, access: u32
   const eip = ctx.Eip, esp = ctx.Esp;
   const stackBase = stack.StackBase, stackLimit = stack.StackLimit, allocationBase = stack.AllocatedStackBase;
   if (eip >= MM_USER_PROBE_ADDRESS || esp >= MM_USER_PROBE_ADDRESS || stackBase >= MM_USER_PROBE_ADDRESS) return STATUS_INVALID_PARAMETER;
+  // A process that has ended takes no thread (NT: STATUS_PROCESS_IS_TERMINATING): its address
+  // space is gone. Its end tears the space down under the address-space lock, which this holds
+  // while it builds the thread's TEB and stack frame there: the space stays until that is done.
+  MmLockAddressSpace();
+  const status = PsProcessHasEnded(process) ? STATUS_PROCESS_IS_TERMINATING
+    : PspBuildThread(work, process, handle, access, objectAttributes, clientId, context, initialTeb, createSuspended);
+  MmUnlockAddressSpace();
+  if (status != STATUS_SUCCESS) return status;
+  return PspStartBuiltThread(work, process, handle, clientId);
+}
+
+/** The thread, its TEB and its handle, not yet in the process's list (the address-space lock held). */
+function PspBuildThread(work: usize, process: usize, handle: usize, access: u32, objectAttributes: usize, clientId: usize,
+                        context: usize, initialTeb: usize, createSuspended: u32): u32 {
+  const p = changetype<EPROCESS>(process);
+  const ctx = changetype<CONTEXT>(context), stack = changetype<INITIAL_TEB>(initialTeb);
+  const eip = ctx.Eip, esp = ctx.Esp;
+  const stackBase = stack.StackBase, stackLimit = stack.StackLimit, allocationBase = stack.AllocatedStackBase;
   // A TEB page for it.
   const teb = PspAllocateTeb(process);
   if (teb == 0) return STATUS_INSUFFICIENT_RESOURCES;
@@ -288,10 +309,34 @@ function PspCreateThread(work: usize, process: usize, handle: usize, access: u32
     KeDeleteUnstartedThread(thread);
     return status;
   }
+  store<usize>(work + CW_THREAD, thread);
+  store<usize>(work + CW_TEB_ADDRESS, teb);
+  return STATUS_SUCCESS;
+}
+
+/**
+ * Puts a built thread in its process's list and lets it run, unless the
+ * process ended meanwhile (its last thread ended, or it was terminated,
+ * after the lock was let go): then the thread goes again, never started,
+ * and the caller hears STATUS_PROCESS_IS_TERMINATING.
+ */
+function PspStartBuiltThread(work: usize, process: usize, handle: usize, clientId: usize): u32 {
+  const p = changetype<EPROCESS>(process);
+  const thread = load<usize>(work + CW_THREAD);
+  const t = changetype<KTHREAD>(thread);
   const f = KiLockDispatcher();
-  InsertTailList(process + EPROCESS_THREAD_LIST, thread + KTHREAD_THREAD_LINKS);
-  p.ActiveThreads++;
+  const ended = PsProcessHasEnded(process);
+  if (!ended) {
+    InsertTailList(process + EPROCESS_THREAD_LIST, thread + KTHREAD_THREAD_LINKS);
+    p.ActiveThreads++;
+  }
   KiUnlockDispatcher(f);
+  if (ended) {
+    ObCloseHandle(load<u32>(work, CW_HANDLE)); // the object, and its reference on the thread, go
+    PspFreeTeb(process, load<usize>(work + CW_TEB_ADDRESS));
+    KeDeleteUnstartedThread(thread);
+    return STATUS_PROCESS_IS_TERMINATING;
+  }
   // A page gone by now: the thread still starts (its handle is in the table), the caller hears of the fault.
   let written = ExWriteUserUlong(handle, load<u32>(work, CW_HANDLE));
   if (clientId != 0 && written) written = ExWriteUserUlong(clientId, p.UniqueProcessId) && ExWriteUserUlong(clientId + 4, t.UniqueThread);

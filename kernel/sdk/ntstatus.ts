@@ -63,6 +63,7 @@ export const STATUS_QUOTA_EXCEEDED: u32 = 0xC0000044;
 export const STATUS_INSUFFICIENT_RESOURCES: u32 = 0xC000009A;
 export const STATUS_NOT_IMPLEMENTED: u32 = 0xC0000002;
 export const STATUS_NAME_TOO_LONG: u32 = 0xC0000106;
+export const STATUS_CANCELLED: u32 = 0xC0000120;
 /** NtClose of a handle marked protect-from-close. */
 export const STATUS_HANDLE_NOT_CLOSABLE: u32 = 0xC0000235;
 /**

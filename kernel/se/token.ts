@@ -48,7 +48,7 @@ import {
 import {
   STATUS_ACCESS_VIOLATION, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES,
   STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER, STATUS_NOT_ALL_ASSIGNED, STATUS_NO_TOKEN,
-  STATUS_SUCCESS, STATUS_PRIVILEGE_NOT_HELD, STATUS_BAD_TOKEN_TYPE,
+  STATUS_SUCCESS, STATUS_PRIVILEGE_NOT_HELD, STATUS_BAD_TOKEN_TYPE, STATUS_UNSUCCESSFUL,
 } from "../sdk/ntstatus";
 
 /**
@@ -360,10 +360,13 @@ function SepAdjustPrivileges(t: TOKEN, disableAll: bool, entries: usize, count: 
  * behind `tokenHandle` (TOKEN_ASSIGN_PRIMARY) as its primary token, in its
  * own session. As in NT this takes SeAssignPrimaryTokenPrivilege
  * (STATUS_PRIVILEGE_NOT_HELD): CreateProcessAsUser's step, which winlogon
- * runs as SYSTEM for the user's shell. The process should not have run yet
- * (its threads would see the token change under them).
+ * runs as SYSTEM for the user's shell. The process must not have run yet
+ * (its threads would see the token change under them): `mayChange`, asked
+ * under the lock the change is made in (interrupts off, as Ke's dispatcher
+ * lock: no thread of the process starts meanwhile), refuses it with
+ * STATUS_UNSUCCESSFUL, as NT does.
  */
-export function SeAssignPrimaryToken(process: usize, tokenHandle: u32): u32 {
+export function SeAssignPrimaryToken(process: usize, tokenHandle: u32, mayChange: (process: usize) => bool = SepAnyProcess): u32 {
   if (!SeSinglePrivilegeCheck(SE_ASSIGNPRIMARYTOKEN_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
   const out = KeAllocateScratch(4);
   const status = ObReferenceObjectByHandle(tokenHandle, TOKEN_ASSIGN_PRIMARY, SeTokenObjectType, out, 0);
@@ -377,6 +380,11 @@ export function SeAssignPrimaryToken(process: usize, tokenHandle: u32): u32 {
   const p = changetype<EPROCESS>(process);
   changetype<TOKEN>(copy).SessionId = p.SessionId;
   const lock = ObpAcquireLock();
+  if (!mayChange(process)) {
+    ObpReleaseLock(lock);
+    ObDereferenceObject(copy);
+    return STATUS_UNSUCCESSFUL;
+  }
   const previous = p.Token;
   p.Token = copy;
   ObpReleaseLock(lock);
@@ -390,6 +398,8 @@ export function SeAssignPrimaryToken(process: usize, tokenHandle: u32): u32 {
   KeLogEnd();
   return STATUS_SUCCESS;
 }
+
+function SepAnyProcess(process: usize): bool { return true; }
 
 /** The token's three privilege masks (present, enabled, enabled by default) at `out` (24 bytes), read under its lock. */
 export function SepReadPrivileges(token: usize, out: usize): void {

@@ -56,7 +56,8 @@ export async function translatedListing(funcs: string[]): Promise<Map<string, st
   }
   // The wasm text of the same functions (binaryen's output).
   if (wat) for (const name of funcs) {
-    const m = wat.indexOf(`(func $test/wasm2x86/programs/bench-kernels/${name} `);
+    // The kernels live in kernels.ts (bench-kernels.ts re-exports them): any module path.
+    const m = wat.search(new RegExp(`\\(func \\$[^ ]*/${name} `));
     if (m >= 0) {
       let depth = 0, e = m;
       for (; e < wat.length; e++) { if (wat[e] === '(') depth++; else if (wat[e] === ')' && --depth === 0) break; }

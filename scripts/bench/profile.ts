@@ -59,7 +59,7 @@ async function trace(image: Uint8Array, dir: string, tag: string,
   execFileSync('mkfifo', [fifo]);
   const extra = window ? ['-drive', `file=${window.disk},format=raw,if=ide,snapshot=on`] : [];
   const q = spawn('qemu-system-i386', ['-kernel', kernel, '-serial', window ? `file:${join(dir, 'serial.log')}` : 'null', '-display', 'none', '-append', window ? 'poweroff benchmarks' : 'poweroff',
-    '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-no-reboot', '-m', '64', ...extra, '-singlestep', '-icount', 'shift=0,sleep=off', '-d', 'exec,nochain', '-D', fifo], { stdio: 'ignore' });
+    '-device', `isa-debug-exit,iobase=0xf4,iosize=${window ? '0x01' : '0x04'}`, '-no-reboot', '-m', '64', ...extra, '-singlestep', '-icount', 'shift=0,sleep=off', '-d', 'exec,nochain', '-D', fifo], { stdio: 'ignore' });
   const exited = new Promise((r) => q.on('exit', r));
   const maps: Map<number, number>[] = [new Map()];
   let counts = maps[0], seen = 0;

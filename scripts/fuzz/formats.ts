@@ -18,10 +18,17 @@
 //           (RtlCreateUserProcess: NtCreateSection(SEC_IMAGE) and ntdll's
 //           loader); a line `timeout 20000` ends images that run on. Any STOP fails.
 //
+//   autochk three clean FAT16/FAT32 volumes as partitions 2-4, mutated (BPB,
+//           FATs, root directory, first clusters); autochk.exe reports, repairs
+//           (/r) and checks each again, run by the test launcher; a run over
+//           60 s is a hang. Any STOP, hang or unknown exit fails, and so does a
+//           repaired volume that autochk's check again or fsck.fat -n faults.
+//
 // LPC messages are mutated by the services fuzzer (scripts/fuzz/services.ts:
 // random lengths, types and ids sent to \fuzz\port, served by its test server).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildKernel } from '../build.ts';
@@ -31,6 +38,8 @@ import { peRead } from '../pe/reader.ts';
 import { boot, type BootResult } from '../../emulator/node/boot.ts';
 import { buildDisk, buildOtherHive, hivePath } from '../../images/build.ts';
 import { buildSystem32 } from '../../images/system32.ts';
+import { FatParseBpb } from '../../images/disk/fatread.ts';
+import { cleanVolume, diskWith } from '../../test/boot/autochkfix.ts';
 
 const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const hex = (n: number) => '0x' + (n >>> 0).toString(16).toUpperCase().padStart(8, '0');
@@ -269,4 +278,130 @@ export async function fuzzImages(seed: number, count = 24, timeoutMs = 600_000):
   return out;
 }
 
-export const FORMAT_FUZZERS = { hives: fuzzHives, fat: fuzzFat, images: fuzzImages } as const;
+// ---- autochk ----
+
+/** fsck.fat -n on a volume: its exit status and its lines (undefined when fsck.fat is not installed). */
+function fsckFat(volume: Uint8Array, name: string): { status: number; said: string[] } | undefined {
+  const dir = join(ROOT, 'build/fuzz');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.img`);
+  writeFileSync(path, volume);
+  const r = spawnSync('fsck.fat', ['-n', path], { encoding: 'utf8' });
+  rmSync(path, { force: true });
+  if (r.error) return undefined;
+  const said = `${r.stdout}${r.stderr}`.split('\n').filter((l) => l.trim() && !/^fsck\.fat \d/.test(l) && !l.startsWith(`${path}: `)
+    && !/^Checking we can access the last sector/.test(l));
+  return { status: r.status ?? -1, said };
+}
+
+const AUTOCHK = '\\??\\C:\\Windows\\System32\\autochk.exe';
+const AUTOCHK_FIXED = 'Windows has made corrections to the file system.';
+const AUTOCHK_CLEAN = 'Windows has checked the file system and found no problems.';
+
+/** The regions of a FAT volume worth mutating: BPB, both FATs' first sectors, the root directory, the first data clusters. */
+function volumeRegions(vol: Uint8Array): Region[] {
+  const b = FatParseBpb(vol);
+  const bps = b.bytesPerSector, fat1 = b.reservedSectors * bps, fat2 = fat1 + b.fatSize * bps;
+  const data = b.firstDataSector * bps, cluster = b.sectorsPerCluster * bps;
+  const root = b.type === 'fat32' ? data + (b.rootCluster - 2) * cluster : fat1 + b.numFats * b.fatSize * bps;
+  const rootBytes = b.type === 'fat32' ? cluster : b.rootEntries * 32;
+  return [
+    // The BPB up to the volume id: its label and type strings are informational (autochk, as NT's, does not
+    // compare the label with the root directory's; fsck.fat does and copies it).
+    { start: 11, end: b.type === 'fat32' ? 71 : 43, weight: 1, name: 'bpb' },
+    { start: fat1, end: fat1 + bps, weight: 5, name: 'fat1' },
+    { start: fat2, end: fat2 + bps, weight: 1, name: 'fat2' },
+    { start: root, end: root + Math.min(rootBytes, 32 * 16), weight: 5, name: 'root' },
+    { start: data, end: data + cluster * 24, weight: 3, name: 'data' },
+  ];
+}
+
+/**
+ * autochk.exe (images/system32/autochk) on mutated FAT volumes: `volumes`
+ * clean fixture volumes (FAT16 or FAT32, test/boot/autochkfix.ts) become
+ * partitions 2-4 beside the boot volume, each mutated; the test launcher
+ * runs as smss.exe and gives autochk, for each, a report (/p), a repair
+ * (/p /r) and a check again (/p), each ended after 60 s (a hang). Judged:
+ * no STOP, every run reported and none timed out, every exit a status
+ * autochk gives (0, or 0xC0000032 for a volume it found corrupt), and where
+ * the repair said it made corrections or found nothing and the check
+ * again found no problems, fsck.fat -n on the volume the guest left has
+ * nothing to say but, at most, that the boot sector's label differs from
+ * the root directory's (a check autochk does not make) (skipped, and said,
+ * without fsck.fat).
+ */
+export async function fuzzAutochk(seed: number, volumes = 3, timeoutMs = 600_000): Promise<FormatOutcome> {
+  const rng = new Rng(seed);
+  const t0 = Date.now();
+  const system32 = await buildSystem32();
+  const launcher = (await buildUserImage(join(ROOT, 'test/pe/programs/launcher.ts'), { name: 'launcher.exe' })).bytes;
+  const devices = Array.from({ length: volumes }, (_, k) => `\\Device\\Harddisk0\\Partition${k + 2}`);
+  const lines = ['timeout 60000', ...devices.flatMap((d) => [`${AUTOCHK} /p ${d}`, `${AUTOCHK} /p /r ${d}`, `${AUTOCHK} /p ${d}`])];
+  const base = buildDisk({ files: new Map([
+    ['\\Windows\\System32\\ntdll.dll', system32.get('ntdll.dll')!],
+    ['\\Windows\\System32\\autochk.exe', system32.get('autochk.exe')!],
+    ['\\Windows\\System32\\smss.exe', launcher],
+    ['\\launch.txt', new TextEncoder().encode(lines.join('\r\n') + '\r\n')],
+  ]) });
+  const types = devices.map(() => (rng.below(3) === 0 ? 'fat32' : 'fat16') as 'fat16' | 'fat32');
+  const { disk, starts } = diskWith(base, types.map((t) => cleanVolume(t)));
+  const detail: string[] = [];
+  let mutations = 0;
+  starts.forEach((lba, k) => {
+    const vol = disk.subarray(lba * 512, lba * 512 + cleanVolume(types[k]).length);
+    const what = mutate(vol, rng, volumeRegions(vol), 1 + rng.below(6));
+    mutations += what.length;
+    detail.push(`${devices[k]} (${types[k]}): ${what.join(', ')}`);
+  });
+  const saved = join(ROOT, 'build/fuzz', `autochk-${seed}-after.img`);
+  mkdirSync(join(ROOT, 'build/fuzz'), { recursive: true });
+  const { kernelImage } = await buildKernel({ write: false });
+  const r = await boot({ kernel: kernelImage, disk, until: 'launch: done', timeoutMs, saveDisk: saved });
+  const log = strip(r.lines);
+  const after = r.reached ? new Uint8Array(readFileSync(saved)) : undefined;
+  rmSync(saved, { force: true });
+  // autochk's lines belong to the run whose "launch: ... -> ..." line follows them.
+  const runs: Array<{ command: string; result: string; lines: string[] }> = [];
+  let pending: string[] = [];
+  for (const l of log) {
+    if (l.startsWith('autochk: ')) pending.push(l.slice(9));
+    const m = /^smss: launch: (.*) -> (.*)$/.exec(l);
+    if (m && m[1].startsWith(AUTOCHK)) { runs.push({ command: m[1].slice(AUTOCHK.length + 1), result: m[2], lines: pending }); pending = []; }
+  }
+  const problems: string[] = [];
+  const stop = stopText(r);
+  if (r.reached && runs.length !== devices.length * 3) problems.push(`${runs.length} of ${devices.length * 3} autochk runs reported`);
+  for (const run of runs) {
+    if (!/^exit 0x(00000000|C0000032)$/.test(run.result)) problems.push(`${run.command}: ${run.result}`);
+  }
+  let agreed = 0, unrepaired = 0, labels = 0, fsckMissing = false;
+  devices.forEach((d, k) => {
+    const mine = runs.filter((x) => x.command.endsWith(` ${d}`));
+    const repair = mine.find((x) => x.command === `/p /r ${d}`), again = mine.filter((x) => x.command === `/p ${d}`)[1];
+    if (!repair || !again || !after) return;
+    const repaired = repair.result === 'exit 0x00000000' && (repair.lines.includes(AUTOCHK_FIXED) || repair.lines.includes(AUTOCHK_CLEAN));
+    if (!repaired) { unrepaired++; return; }
+    if (!again.lines.includes(AUTOCHK_CLEAN) || again.result !== 'exit 0x00000000') {
+      problems.push(`${d}: checked again after the repair: ${again.result}: ${again.lines.slice(-3).join(' | ')}`);
+      return;
+    }
+    const lba = starts[k];
+    const f = fsckFat(after.slice(lba * 512, lba * 512 + cleanVolume(types[k]).length), `autochk-${seed}-p${k + 2}`);
+    if (!f) { fsckMissing = true; return; }
+    // fsck.fat compares the boot sector's label with the root directory's (a boot sector without the
+    // extended signature has none); autochk, as NT's, does not: that alone is not a disagreement.
+    const label = /^Volume label '.*' stored in root directory and label '.*' stored in boot sector and different\.$|^\s*Auto-copying volume label|^Leaving filesystem unchanged\.$/;
+    if (f.status !== 0 && f.said.length > 0 && f.said.every((l) => label.test(l))) { labels++; agreed++; return; }
+    if (f.status !== 0 || f.said.length !== 0) problems.push(`${d}: fsck.fat -n after the repair: status ${f.status}: ${f.said.slice(0, 4).join(' | ')}`);
+    else agreed++;
+  });
+  const ok = !stop && r.reached && problems.length === 0;
+  const what = stop ?? (!r.reached ? r.reason.toUpperCase() : problems.length ? problems.join('; ') :
+    `ok: ${runs.length} runs, ${agreed} repaired volumes fsck.fat agrees with${labels ? ` (${labels} but for the boot sector's label)` : ''}, ` +
+    `${unrepaired} left as corrupt${fsckMissing ? ' (fsck.fat missing: not compared)' : ''}`);
+  const out: FormatOutcome = { kind: 'autochk', seed, ok, what, mutations, detail, seconds: (Date.now() - t0) / 1000, last: log.slice(-10) };
+  if (!ok) out.file = saveFailure('autochk', seed, what, detail, r);
+  return out;
+}
+
+export const FORMAT_FUZZERS = { hives: fuzzHives, fat: fuzzFat, images: fuzzImages, autochk: fuzzAutochk } as const;

@@ -21,12 +21,15 @@
 //            m PORT_MESSAGE   W handle array   G CONTEXT whose Eip ends the thread
 //            g INITIAL_TEB of a fresh stack   B bad pointer only (NULL, kernel, unmapped)
 //            N a paging file name (only \??\C:\fuzz\pf, or a bad pointer)
+//            z LARGE_INTEGER size (sane: 0 or a few pages)   q LARGE_INTEGER offset or NULL
+//            w an optional buffer (sane: mostly NULL)   2 an optional UNICODE_STRING (sane: half NULL)
 //   values   n length/count   c information class   J NtSetInformationProcess class
 //            j NtSetInformationThread class   a access mask   f flags   k boolean
 //            s NTSTATUS   v user address (only the fuzzer's own regions, or bad)
 //            0 zero   I hard-error response option (never OptionShutdownSystem)
 //            p page protection   r allocation type   l section attributes
-//            d create disposition   x file options
+//            d create disposition   x file options   i view inheritance (ViewShare/ViewUnmap)
+//            e a file handle or none (NtCreateSection)
 //
 // Weight: calls per round relative to 32 (blocking services lower, log-writing ones too).
 //
@@ -107,20 +110,20 @@ export const KINDS: Record<string, string> = {
   NtFreeVirtualMemory: 'PAZr',
   NtProtectVirtualMemory: 'PAZpb',
   NtQueryVirtualMemory: 'Pvcbnb',
-  NtCreateSection: 'HaobplF',
+  NtCreateSection: 'Haozple',
   NtOpenSection: 'Hao',
-  NtMapViewOfSection: 'SPAnnbZnrp',
+  NtMapViewOfSection: 'SPAknqZirp',
   NtUnmapViewOfSection: 'Pv',
   NtCreateFile: 'Haobbffdxbn',
   NtOpenFile: 'Haobfx',
   NtDeleteFile: 'o',
   NtQueryAttributesFile: 'ob',
   NtQueryFullAttributesFile: 'ob',
-  NtReadFile: 'FV0nbbnbb',
-  NtWriteFile: 'FV0nbbnbb',
+  NtReadFile: 'FV0nbbnqb',
+  NtWriteFile: 'FV0nbbnqb',
   NtQueryInformationFile: 'Fbbnc',
   NtSetInformationFile: 'Fbbnc',
-  NtQueryDirectoryFile: 'FV0nbbnckuk',
+  NtQueryDirectoryFile: 'FV0nbbnck2k',
   NtQueryVolumeInformationFile: 'Fbbnc',
   NtFlushBuffersFile: 'Fb',
   NtDeviceIoControlFile: 'FV0nbnbnbn',
@@ -130,8 +133,8 @@ export const KINDS: Record<string, string> = {
   NtOpenKeyEx: 'Haof',
   NtDeleteKey: 'K',
   NtQueryKey: 'Kcbnb',
-  NtEnumerateKey: 'Kncbnb',
-  NtEnumerateValueKey: 'Kncbnb',
+  NtEnumerateKey: 'Kkcbnb',
+  NtEnumerateValueKey: 'Kkcbnb',
   NtQueryValueKey: 'Kucbnb',
   NtSetValueKey: 'Kunnbn',
   NtDeleteValueKey: 'Ku',
@@ -149,8 +152,8 @@ export const KINDS: Record<string, string> = {
   NtRaiseHardError: 'snnbIb',
   NtCreatePort: 'Honnn',
   NtCreateWaitablePort: 'Honnn',
-  NtConnectPort: 'Hubbbbbb',
-  NtSecureConnectPort: 'Hubbbbbbb',
+  NtConnectPort: 'Hubwwwww',
+  NtSecureConnectPort: 'Hubwwwwww',
   NtListenPort: 'Lm',
   NtAcceptConnectPort: 'Hnmkbb',
   NtCompleteConnectPort: 'L',
@@ -163,7 +166,7 @@ export const KINDS: Record<string, string> = {
   NtImpersonateClientOfPort: 'Lm',
   NtRegisterThreadTerminatePort: 'L',
   NtQueryInformationPort: 'Lcbnb',
-  NtCreatePagingFile: 'Nbbn',
+  NtCreatePagingFile: 'Nzzn',
   NtSetDefaultHardErrorPort: 'L',
   NtSetSystemInformation: 'cbn',
   NtShutdownSystem: 'SKIP',

@@ -11,7 +11,7 @@
 //   [ebp+4]     return address        then       local slots, spill slots
 //   [ebp]       caller's ebp
 
-import { EBX, ESI, EDI } from './x86.ts';
+import { ECX, EDX, EBX, ESI, EDI } from './x86.ts';
 import type { LoweredFunc } from './lower.ts';
 
 export interface LocalHome {
@@ -51,8 +51,11 @@ export function allocateFrame(lf: LoweredFunc): FrameLayout {
     off -= wide ? 8 : 4;
     homes.push({ reg: -1, disp: off });
   }
-  // Choose pinned locals by weight.
-  const maxPins = lf.usesI64 ? 2 : 3;
+  // Choose pinned locals by weight. A leaf function may also keep one in edx (or
+  // ecx), leaving two temporaries (vstack.ts: address expressions then own at most one).
+  const spare = lf.spareRegs.edx ? EDX : lf.spareRegs.ecx ? ECX : -1;
+  const order = spare >= 0 ? [...PIN_ORDER, spare] : PIN_ORDER;
+  const maxPins = lf.usesI64 ? 2 : order.length;
   const candidates = lf.localTypes
     .map((t, i) => ({ i, t, w: lf.weight[i] }))
     .filter((c) => (c.t === 'i32' || c.t === 'f32') && c.w >= 2)
@@ -60,8 +63,8 @@ export function allocateFrame(lf: LoweredFunc): FrameLayout {
     .slice(0, maxPins);
   const pinned: number[] = [];
   candidates.forEach((c, k) => {
-    homes[c.i] = { reg: PIN_ORDER[k], disp: homes[c.i].disp };
-    pinned.push(PIN_ORDER[k]);
+    homes[c.i] = { reg: order[k], disp: homes[c.i].disp };
+    pinned.push(order[k]);
   });
   return { homes, pinned, localsBytes: -off, saveSlot, paramBytes: argOff - 8 };
 }

@@ -27,6 +27,13 @@ export interface LoweredFunc {
   /** The function calls something (a call, call_indirect or a helper routine). */
   makesCalls: boolean;
   /**
+   * Caller-saved registers that no instruction of the function needs in a fixed
+   * role, so a local may live there (allocate.ts): edx in leaf functions without
+   * i64 values, division or bulk memory; ecx when there is no shift by a
+   * variable count either.
+   */
+  spareRegs: { edx: boolean; ecx: boolean };
+  /**
    * Declared locals whose zero initialisation can be skipped: on every path
    * through the function, a write comes before any read (definitelySet).
    */
@@ -133,6 +140,7 @@ export function lowerFunction(mod: Module, func: Func): LoweredFunc {
   const loopStack: boolean[] = [];
   let usesI64 = localTypes.some(isWide) || type.results.some(isWide);
   let makesCalls = false;
+  let divides = false, variableShift = false;
 
   for (let i = 0; i < n; i++) {
     const ins: Instr = func.body[i];
@@ -182,9 +190,12 @@ export function lowerFunction(mod: Module, func: Func): LoweredFunc {
     if (ins.op >= 0xFD00) throw new UnsupportedError('simd', name);
     if (name.startsWith('i64.') || name.includes('_i64')) usesI64 = true;
     if (I64_HELPERS.has(name)) makesCalls = true;
+    if (/^i32\.(div|rem)_/.test(name)) divides = true;
+    if (/^i32\.(shl|shr_s|shr_u|rotl|rotr)$/.test(name) && func.body[i - 1]?.name !== 'i32.const') variableShift = true;
   }
+  const leaf = !makesCalls && !usesI64 && !divides;
   return {
     func, localTypes, numParams: type.params.length, params: type.params, results: type.results,
-    weight, written, endOf, elseOf, usesI64, makesCalls, setBeforeRead: definitelySet(func.body, localTypes.length, type.params.length),
+    weight, written, endOf, elseOf, usesI64, makesCalls, spareRegs: { edx: leaf, ecx: leaf && !variableShift }, setBeforeRead: definitelySet(func.body, localTypes.length, type.params.length),
   };
 }

@@ -10,7 +10,7 @@ import { TRAP } from './api.ts';
 import type { Instr } from './wasm.ts';
 import { RMW_OPS, widthOf, type FunctionSelector } from './select.ts';
 import { SWAP_CC, asReg, isLazy, type V, type Width } from './vstack.ts';
-import { EAX, ECX, EDX, EBX, reg, imm, mem, memSym, invert, type Cond, type MemOp, type Operand, type Size, type Mnemonic } from './x86.ts';
+import { EAX, ECX, EDX, EBX, ESI, EDI, reg, imm, mem, memSym, invert, type Cond, type MemOp, type Operand, type Size, type Mnemonic } from './x86.ts';
 
 type Sel = FunctionSelector;
 
@@ -63,8 +63,8 @@ export function emitOp(sel: Sel, ins: Instr): number {
     case 'i64.eqz': eqz64(sel); return 0;
     case 'memory.size': { const r = vs.alloc(); sel.e('mov', reg(r), memSym(4, sel.ctx.memPagesLabel)); vs.pushReg('i32', r); return 0; }
     case 'memory.grow': sel.callLabel(sel.ctx.helper('memory_grow'), 1, 'i32'); return 0;
-    case 'memory.copy': sel.callLabel(sel.ctx.helper('memcopy'), 3, null); return 0;
-    case 'memory.fill': sel.callLabel(sel.ctx.helper('memfill'), 3, null); return 0;
+    case 'memory.copy': bulkMemory(sel, true); return 0;
+    case 'memory.fill': bulkMemory(sel, false); return 0;
     // Atomics on one processor: an aligned load or store is one instruction
     // already, so these are the plain ones; the fence orders nothing more.
     case 'atomic.fence': return 0;
@@ -158,7 +158,7 @@ function ctz32(x: number): number { if (x === 0) return 32; let n = 0; while (!(
 function flagsWanted(sel: Sel): boolean {
   const nx = sel.next?.name;
   // i32.eqz inverts the condition code (and makes the 0/1 byte itself when nothing tests it).
-  return nx === 'br_if' || nx === 'if' || nx === 'select' || nx === 'i32.eqz';
+  return nx === 'br_if' || nx === 'if' || nx === 'select' || nx === 'i32.eqz' || sel.secondTestEnds;
 }
 
 /** Push flags (cc) as a fused condition, or materialize them as 0/1. */
@@ -220,6 +220,17 @@ function alu32(sel: Sel, name: string, op: Mnemonic): void {
     return;
   }
   if (name === 'i32.add' && tryAddEA(sel, a, b)) return;
+  // An address of a local in memory and a register value, for a load or store
+  // next: the local into a register, and the sum stays an address expression
+  // (`mov ecx,[ebp+8]; mov ebx,[ecx+esi*4]`, not a lea, an add and the access).
+  if (name === 'i32.add' && addressNext(sel)) {
+    const inMemory = (v: V) => (v.k === 'local' && sel.frame.homes[v.idx].reg < 0) || v.k === 'spill';
+    const m = inMemory(a) && asEA(sel, b) ? a : inMemory(b) && asEA(sel, a) ? b : undefined;
+    if (m) {
+      vs.toReg(m, [...vs.regsOf(a), ...vs.regsOf(b)]);
+      if (tryAddEA(sel, a, b)) return;
+    }
+  }
   // x - C is x + (-C): static data addresses (negative i32 with a high memoryBase) fold into [reg+disp].
   if (name === 'i32.sub' && b.k === 'const' && tryAddEA(sel, a, { k: 'const', w: 'i32', lo: (-b.lo) | 0, hi: 0 })) return;
   const commutative = op !== 'sub';
@@ -260,6 +271,13 @@ function testAnd(sel: Sel, a: V, b: V): boolean {
   return true;
 }
 
+/** The value being computed is the address of the next load, or of a store of a local or constant. */
+function addressNext(sel: Sel): boolean {
+  const n1 = sel.peek(1)?.name ?? '', n2 = sel.peek(2)?.name ?? '';
+  if (n1 in LOADS) return true;
+  return (n1 === 'local.get' || n1 === 'i32.const') && n2 in STORES;
+}
+
 /** i32.add of two register-ish values or a constant: an address expression instead of code. */
 function tryAddEA(sel: Sel, a: V, b: V): boolean {
   const ea = asEA(sel, a), eb = asEA(sel, b);
@@ -271,6 +289,10 @@ function tryAddEA(sel: Sel, a: V, b: V): boolean {
     if (e.index >= 0) regs.push({ r: e.index, scale: e.scale });
   }
   if (regs.length > 2) return false;
+  // With two temporaries (a local pinned in edx or ecx), an address owns at most one of them.
+  const vs0 = sel.vs;
+  // (A load right after needs no other register: it may own both.)
+  if (vs0.temps.length <= 2 && regs.filter((x) => vs0.temps.includes(x.r)).length > 1 && !((sel.peek(1)?.name ?? '') in LOADS)) return false;
   const scaled = regs.filter((x) => x.scale !== 1);
   if (scaled.length > 1) return false;
   let base = -1, index = -1, scale: 1 | 2 | 4 | 8 = 1;
@@ -302,6 +324,11 @@ function shift32(sel: Sel, name: string, op: Mnemonic): void {
     const c = b.lo & 31;
     if (c === 0) { vs.push(a); return; }
     if (op === 'shl' && c <= 3) {
+      // An index in memory scaled for an access right after the add: into a register, then [base+index*scale].
+      if ((a.k === 'local' || a.k === 'spill') && !asEA(sel, a) && sel.peek(1)?.name === 'i32.add') {
+        const n2 = sel.peek(2)?.name ?? '', n3 = sel.peek(3)?.name ?? '';
+        if (n2 in LOADS || ((n2 === 'local.get' || n2 === 'i32.const') && n3 in STORES)) vs.toReg(a);
+      }
       const e = asEA(sel, a);
       if (e && e.index < 0 && e.base >= 0) {
         // (x + d) << c == (x << c) + (d << c) modulo 2^32: [x*scale + d*scale]
@@ -736,7 +763,8 @@ function select(sel: Sel): void {
   if (c.k === 'flags') cc = c.cc;
   else if (c.k === 'b8') { sel.e('test', reg(c.r, 1), reg(c.r, 1)); cc = 'ne'; }
   else {
-    if (c.k === 'ea') vs.materialize(c, [...vs.regsOf(a), ...vs.regsOf(b)]);
+    // No registers to avoid: when none is free, a or b goes to its slot (spillHeld), not a failure.
+    if (c.k === 'ea') vs.materialize(c);
     const o = vs.operand(c);
     if (o.k === 'r') sel.e('test', o, o); else sel.e('cmp', o, imm(0));
     cc = 'ne';
@@ -750,6 +778,109 @@ function select(sel: Sel): void {
   if (a.w === 'i64') sel.out.push({ op: 'cmovcc', cc: invert(cc), ops: [reg(ra.hi), vs.operand(b, 4)] });
   vs.free(b);
   vs.push(a);
+}
+
+/**
+ * memory.copy and memory.fill inline, as an i386 libc's memmove/memset: `rep movsd`
+ * (`rep stosd`) then the odd bytes. memory.copy is a memmove: when the destination
+ * starts inside the source (d - s < n, unsigned) it copies backward, byte by byte
+ * (out of line). With checkBulkBounds, both ranges are checked against the memory
+ * size before anything is written (also for n = 0), as the spec has it.
+ * Needs edi, ecx, eax, edx and (copy) esi: register entries below move to their
+ * slots, pinned locals in those registers are pushed around the copy.
+ */
+function bulkMemory(sel: Sel, copy: boolean): void {
+  const vs = sel.vs;
+  const n = vs.pop(); const s = vs.pop(); const d = vs.pop();
+  const clobber = copy ? [EAX, ECX, EDX, ESI, EDI] : [EAX, ECX, EDX, EDI];
+  for (let i = 0; i < vs.stack.length; i++) {
+    const v = vs.stack[i];
+    if (v.k === 'flags' || vs.regsOf(v).some((r) => clobber.includes(r))) vs.spillAt(i);
+  }
+  for (const v of [d, s, n]) if (isLazy(v)) vs.materialize(v);
+  const count = n.k === 'const' ? n.lo >>> 0 : -1;
+  const moves: Array<{ dst: number; src: Operand }> = [{ dst: EDI, src: vs.operand(d) }];
+  if (copy) moves.push({ dst: ESI, src: vs.operand(s) });
+  else if (s.k !== 'const') moves.push({ dst: EAX, src: vs.operand(s) });
+  if (count < 0) moves.push({ dst: ECX, src: vs.operand(n) });
+  const saved = clobber.filter((r) => sel.frame.pinned.includes(r));
+  for (const r of saved) sel.e('push', reg(r));
+  parallelMove(sel, moves);
+  for (const v of [d, s, n]) vs.free(v);
+  for (const r of clobber) {
+    if (vs.owner[r] !== null) throw new Error(`bulk memory: register ${r} still in use`);
+    if (r === ESI || r === EDI) vs.touched.add(r);
+  }
+  if (count < 0) {
+    // A length known only at run time: the routine (smaller code; the same instructions but a call and a ret).
+    if (!copy && s.k === 'const') sel.e('mov', reg(EAX), imm(s.lo & 0xFF));
+    sel.out.push({ op: 'call', target: sel.ctx.helper(copy ? 'memmove_r' : 'memset_r') });
+    for (const r of [...saved].reverse()) sel.e('pop', reg(r));
+    return;
+  }
+  const N: Operand = imm(count | 0);
+  if (sel.ctx.opts.checkBulkBounds) {
+    // limit - start >= n for each range (limit - start borrowing: start past the limit).
+    const oob = sel.trap(TRAP.OUT_OF_BOUNDS);
+    sel.e('mov', reg(EDX), memSym(4, sel.ctx.memPagesLabel));
+    sel.e('shl', reg(EDX), imm(16));
+    for (const start of copy ? [ESI, EDI] : [EDI]) {
+      const t = copy && start === ESI ? EAX : EDX;
+      if (t !== EDX) sel.e('mov', reg(t), reg(EDX));
+      sel.e('sub', reg(t), reg(start));
+      sel.jcc('b', oob);
+      sel.e('cmp', reg(t), N);
+      sel.jcc('b', oob);
+    }
+  }
+  if (!copy) {
+    if (s.k === 'const') sel.e('mov', reg(EAX), imm(Math.imul(s.lo & 0xFF, 0x01010101)));
+    else { sel.e('movzx', reg(EAX), reg(EAX, 1)); sel.e('imul', reg(EAX), reg(EAX), imm(0x01010101)); }
+  }
+  const done = sel.newLabel();
+  if (copy) {
+    // Overlap with the destination above the source: backward (rare; out of line).
+    const back = sel.newLabel();
+    sel.e('mov', reg(EAX), reg(EDI));
+    sel.e('sub', reg(EAX), reg(ESI));
+    sel.e('cmp', reg(EAX), N);
+    sel.jcc('b', back);
+    sel.tail.push({ op: 'label', target: back });
+    if (count >= 0) sel.tail.push({ op: 'mov', ops: [reg(ECX), imm(count | 0)] });
+    sel.tail.push(
+      { op: 'lea', ops: [reg(ESI), mem(4, ESI, -1, ECX, 1)] }, { op: 'lea', ops: [reg(EDI), mem(4, EDI, -1, ECX, 1)] },
+      { op: 'std' }, { op: 'rep_movsb' }, { op: 'cld' }, { op: 'jmp', target: done });
+  }
+  // The direction flag is clear in translated code (see runtime.ts usercopy).
+  const [words, bytes]: Mnemonic[] = copy ? ['rep_movsd', 'rep_movsb'] : ['rep_stosd', 'rep_stosb'];
+  if (count >= 0) {
+    if (count >>> 2) { sel.e('mov', reg(ECX), imm(count >>> 2)); sel.e(words); }
+    if (count & 3) { sel.e('mov', reg(ECX), imm(count & 3)); sel.e(bytes); }
+  } else {
+    sel.e('mov', reg(EDX), reg(ECX));
+    sel.e('shr', reg(ECX), imm(2));
+    sel.e(words);
+    sel.e('mov', reg(ECX), reg(EDX));
+    sel.e('and', reg(ECX), imm(3));
+    sel.e(bytes);
+  }
+  sel.place(done);
+  for (const r of [...saved].reverse()) sel.e('pop', reg(r));
+}
+
+/** Moves into distinct registers whose sources may be each other's destinations (memory sources are ebp-based). */
+function parallelMove(sel: Sel, moves: Array<{ dst: number; src: Operand }>): void {
+  const reads = (o: Operand, r: number) => (o.k === 'r' && o.r === r) || (o.k === 'm' && (o.base === r || o.index === r));
+  const pending = moves.filter((m) => !(m.src.k === 'r' && m.src.r === m.dst));
+  while (pending.length) {
+    const i = pending.findIndex((m) => !pending.some((o) => o !== m && reads(o.src, m.dst)));
+    if (i >= 0) { sel.e('mov', reg(pending[i].dst), pending[i].src); pending.splice(i, 1); continue; }
+    // Only a cycle of registers is left: swap one pair, then whoever read either reads the other.
+    const m = pending.shift()!;
+    const a = (m.src as { r: number }).r, b = m.dst;
+    sel.e('xchg', reg(b), reg(a));
+    for (const o of pending) if (o.src.k === 'r') { if (o.src.r === a) o.src = reg(b); else if (o.src.r === b) o.src = reg(a); }
+  }
 }
 
 void EDX; void ECX;

@@ -27,6 +27,10 @@ import {
 
 /** i32 operations a read-modify-write memory operand can do (`add dword [m], c`). */
 export const RMW_OPS: Record<string, Mnemonic> = { 'i32.add': 'add', 'i32.sub': 'sub', 'i32.and': 'and', 'i32.or': 'or', 'i32.xor': 'xor' };
+/** Instructions that leave straight-line code (an `a && b` second test has none). */
+const CONTROL = new Set(['block', 'loop', 'if', 'else', 'end', 'br', 'br_if', 'br_table', 'return', 'unreachable']);
+/** Two-operand ALU instructions whose operands may be swapped (the flags come out the same). */
+const COMMUTATIVE_OPS = new Set(['add', 'and', 'or', 'xor']);
 /** Instructions that only write their first operand. */
 const PURE_DEST_OPS = new Set(['mov', 'movzx', 'movsx', 'lea']);
 /** ALU instructions whose first operand is both read and written (two-operand forms). */
@@ -90,6 +94,10 @@ export class FunctionSelector {
   next2: Instr | undefined;
   /** Index of the current instruction in the body (peek() looks further ahead). */
   pc = 0;
+  /** An `a && b` condition being fused (see andCondition): the else that ends its second test. */
+  private fused: { elseAt: number; falseLabel: string; height: number } | undefined;
+  /** The next instruction ends a fused second test: it takes a compare as flags. */
+  get secondTestEnds(): boolean { return this.fused?.elseAt === this.pc + 1; }
 
   constructor(public ctx: ModuleContext, public lf: LoweredFunc, public frame: FrameLayout) {
     this.label = ctx.funcLabel(lf.func.index);
@@ -200,6 +208,7 @@ export class FunctionSelector {
         return 0;
       }
       case 'if': {
+        if (this.andCondition()) return 0;
         const loop = this.ctls[this.ctls.length - 1];
         const cond = vs.pop();
         vs.flushAll();
@@ -218,7 +227,9 @@ export class FunctionSelector {
         this.ctls.push(c);
         return 0;
       }
-      case 'else': this.elseArm(this.ctls[this.ctls.length - 1]); return 0;
+      case 'else':
+        if (this.fused?.elseAt === this.pc) return this.andConsumer();
+        this.elseArm(this.ctls[this.ctls.length - 1]); return 0;
       case 'end': this.end(); return 0;
       case 'br': {
         const c = this.target(ins.index!);
@@ -263,6 +274,8 @@ export class FunctionSelector {
       case 'call_indirect': this.closeLoopHead(); this.callIndirect(ins.typeIndex!, ins.index ?? 0); return 0;
       case 'drop': vs.free(vs.pop()); return 0;
       case 'local.get': {
+        const rmw = this.localUpdate(ins.index!);
+        if (rmw) return rmw;
         const w = widthOf(this.lf.localTypes[ins.index!]);
         vs.push({ k: 'local', w, idx: ins.index! });
         return 0;
@@ -300,6 +313,74 @@ export class FunctionSelector {
     return emitOp(this, ins);
   }
 
+  // ---- `a && b` as a condition ----
+  //
+  // binaryen writes `if (a && b)` as `a (if (result i32) b (else i32.const 0)) (if ...)`
+  // (or br_if). Taken literally: a setcc, a jump over the else, a 0, then a test of
+  // the 0/1. Instead both tests jump straight to where "false" goes: the consuming
+  // if's else (or past the br_if), and the then arm's value is the second test.
+
+  /** An `if (result i32)` of that shape (a then arm without control flow) starts here: its condition jumps to the false label. */
+  private andCondition(): boolean {
+    const { lf, pc } = this;
+    const body = lf.func.body;
+    const ins = body[pc];
+    const bt = ins.blockType!;
+    const e = lf.elseOf[pc];
+    if (bt.results.length !== 1 || bt.results[0] !== 'i32' || e < 0 || lf.endOf[pc] !== e + 2) return false;
+    const zero = body[e + 1], consumer = body[e + 3];
+    if (zero?.name !== 'i32.const' || (zero.i32! | 0) !== 0 || !consumer) return false;
+    if (consumer.name === 'br_if') {
+      // The branch's target as seen from the consumer: the fused if pushes no control entry.
+      const t = this.ctls[this.ctls.length - 1 - consumer.index!];
+      if (!t || (t.result && t.kind !== 'loop')) return false;
+    } else if (consumer.name !== 'if') return false;
+    for (let i = pc + 1; i < e; i++) if (CONTROL.has(body[i].name)) return false;
+    const vs = this.vs;
+    const cond = vs.pop();
+    vs.flushAll();
+    const falseLabel = this.newLabel();
+    this.condJump(cond, false, falseLabel);
+    this.closeLoopHead();
+    vs.free(cond);
+    vs.resetTo(vs.stack.length);
+    this.fused = { elseAt: e, falseLabel, height: vs.stack.length };
+    return true;
+  }
+
+  /** At the fused if's else: the then arm's value is the second test of the consuming if or br_if. Returns the instructions skipped. */
+  private andConsumer(): number {
+    const vs = this.vs;
+    const f = this.fused!;
+    this.fused = undefined;
+    const consumer = this.lf.func.body[this.pc + 3];
+    const a = vs.pop();
+    if (vs.stack.length !== f.height) throw new Error('a && b: stack height changed in the second test');
+    this.closeLoopHead();
+    if (consumer.name === 'if') {
+      vs.flushAll();
+      const bt = consumer.blockType!;
+      const c: Ctl = {
+        kind: 'if', result: bt.results.length ? widthOf(bt.results[0]) : null, height: vs.stack.length,
+        label: '', endLabel: this.newLabel(), elseLabel: f.falseLabel, branched: false, dead: false, startReachable: true,
+      };
+      c.label = c.endLabel;
+      this.condJump(a, false, f.falseLabel);
+      vs.free(a);
+      vs.resetTo(vs.stack.length);
+      this.ctls.push(c);
+    } else {
+      const c = this.target(consumer.index!);
+      c.branched = true;
+      vs.flushAll();
+      this.condJump(a, true, c.label);
+      vs.free(a);
+      this.place(f.falseLabel);
+      vs.resetTo(vs.stack.length);
+    }
+    return 3;
+  }
+
   /**
    * `global.get g; i32.const c; i32.add (sub, and, or, xor); global.set g`:
    * one `add dword [g], c`. Returns the instructions consumed after the get, or 0.
@@ -310,6 +391,26 @@ export class FunctionSelector {
     if (c?.name !== 'i32.const' || !op || !(op.name in RMW_OPS) || set?.name !== 'global.set' || set.index !== g) return 0;
     const lbl = this.ctx.globalLabel(g);
     this.e(RMW_OPS[op.name], memSym(4, lbl), imm(c.i32! | 0));
+    return 3;
+  }
+
+  /**
+   * `local.get x; i32.const c (or local.get y in a register); i32.add (sub, and, or, xor); local.set x`
+   * with x in memory: one `add dword [x], c`. Returns the instructions consumed after the get, or 0.
+   */
+  private localUpdate(x: number): number {
+    const home = this.frame.homes[x];
+    if (home.reg >= 0 || widthOf(this.lf.localTypes[x]) !== 'i32') return 0;
+    const src = this.peek(1), op = this.peek(2), set = this.peek(3);
+    if (!src || !op || !(op.name in RMW_OPS) || set?.name !== 'local.set' || set.index !== x) return 0;
+    let value: Operand;
+    if (src.name === 'i32.const') value = imm(src.i32! | 0);
+    else if (src.name === 'local.get' && src.index !== x && this.frame.homes[src.index!].reg >= 0) value = reg(this.frame.homes[src.index!].reg);
+    else return 0;
+    this.vs.invalidateLocal(x);
+    const m = this.vs.localMem(x);
+    if (value.k === 'i' && value.v === 1 && (op.name === 'i32.add' || op.name === 'i32.sub')) this.e(op.name === 'i32.add' ? 'inc' : 'dec', m);
+    else this.e(RMW_OPS[op.name], m, value);
     return 3;
   }
 
@@ -492,6 +593,39 @@ export class FunctionSelector {
       }
     }
     if (n < 2) return false;
+    const reads = (o: Operand | undefined, r: number) => o !== undefined && ((o.k === 'r' && o.r === r) || (o.k === 'm' && (o.base === r || o.index === r)));
+    // `lea t,[x+d]; op t,s` then `mov x,t`: `add x,d; op x,s` (s must not read x, which changes first).
+    {
+      const lea = this.out[n - 2], op = this.out[n - 1];
+      const m = lea.ops?.[1];
+      if (lea.op === 'lea' && isReg(lea.ops?.[0], t) && m?.k === 'm' && m.base === x && m.index === undefined && m.sym === undefined &&
+          IN_PLACE_OPS.has(op.op) && op.ops && isReg(op.ops[0], t) && op.ops.length <= 2 && !reads(op.ops[1], t) && !reads(op.ops[1], x)) {
+        this.out.length = n - 2;
+        if (m.disp === 1) this.out.push({ op: 'inc', ops: [reg(x)] });
+        else if (m.disp === -1) this.out.push({ op: 'dec', ops: [reg(x)] });
+        else if (m.disp !== 0) this.out.push({ op: 'add', ops: [reg(x), imm(m.disp)] });
+        this.out.push({ op: op.op, ops: op.ops.length > 1 ? [reg(x), op.ops[1]] : [reg(x)] });
+        return true;
+      }
+    }
+    // `mov t,x; op1 t,s; op2 u,t` then `mov x,u` (op2 commutative, t dead): `op1 x,s; op2 x,u`, and when u
+    // was just loaded (`mov u,[m]` before them, m not using x), `op2 x,[m]`.
+    if (n >= 3) {
+      const mov = this.out[n - 3], op1 = this.out[n - 2], op2 = this.out[n - 1];
+      const u = t; // the value being stored is op2's destination
+      const tt = mov.ops?.[0];
+      if (mov.op === 'mov' && tt?.k === 'r' && tt.s === 4 && isReg(mov.ops?.[1], x) && tt.r !== u && tt.r !== x && this.vs.owner[tt.r] === null &&
+          IN_PLACE_OPS.has(op1.op) && op1.ops && isReg(op1.ops[0], tt.r) && op1.ops.length <= 2 && !reads(op1.ops[1], tt.r) && !reads(op1.ops[1], u) &&
+          COMMUTATIVE_OPS.has(op2.op) && op2.ops?.length === 2 && isReg(op2.ops[0], u) && isReg(op2.ops[1], tt.r)) {
+        const ld = n >= 4 ? this.out[n - 4] : undefined;
+        const lm = ld?.ops?.[1];
+        const fold = ld !== undefined && ld.op === 'mov' && isReg(ld.ops?.[0], u) && lm?.k === 'm' && lm.s === 4 && !reads(lm, x) && lm.seg === undefined;
+        this.out.length = fold ? n - 4 : n - 3;
+        this.out.push({ op: op1.op, ops: op1.ops.length > 1 ? [reg(x), op1.ops[1]] : [reg(x)] });
+        this.out.push({ op: op2.op, ops: [reg(x), fold ? lm : reg(u)] });
+        return true;
+      }
+    }
     const mov = this.out[n - 2], op = this.out[n - 1];
     if (mov.op !== 'mov' || !isReg(mov.ops?.[0], t) || !isReg(mov.ops?.[1], x)) return false;
     if (!IN_PLACE_OPS.has(op.op) || !op.ops || !isReg(op.ops[0], t) || op.ops.length > 2) return false;
@@ -532,6 +666,16 @@ export class FunctionSelector {
       this.e('mov', reg(home.reg), s);
       vs.free(v);
       if (tee) vs.push({ k: 'local', w: v.w, idx });
+      return;
+    }
+    // `op t,[x]` (commutative) was the last instruction and t dies here: `op [x],t`.
+    const last = this.out[this.out.length - 1];
+    const slot = vs.localMem(idx);
+    const lm = last?.ops?.[1];
+    if (v.w === 'i32' && !tee && v.k === 'reg' && last && COMMUTATIVE_OPS.has(last.op) && last.ops?.length === 2 && last.ops[0].k === 'r' && last.ops[0].r === v.r && last.ops[0].s === 4 &&
+        lm?.k === 'm' && lm.base === EBP && lm.index === undefined && lm.sym === undefined && lm.disp === slot.disp && lm.s === 4) {
+      this.out[this.out.length - 1] = { op: last.op, ops: [slot, reg(v.r)] };
+      vs.free(v);
       return;
     }
     const halves = v.w === 'i64' ? [0, 4] : [0];

@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { SERVICES, SHADOW_SERVICES } from '../../scripts/services.ts';
 import { buildServicesFuzzer, runServicesBoot } from '../../scripts/fuzz/services.ts';
 import { fuzzServices, KINDS } from '../../scripts/fuzz/svctable.ts';
-import { fuzzFat, fuzzHives, fuzzImages, mutate, Rng } from '../../scripts/fuzz/formats.ts';
+import { fuzzAutochk, fuzzFat, fuzzHives, fuzzImages, mutate, Rng } from '../../scripts/fuzz/formats.ts';
+import { execFileSync } from 'node:child_process';
+
+function has(tool: string): boolean {
+  try { execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'pipe' }); return true; } catch { return false; }
+}
 
 /** A service's family: the kernel folder of its routine, win32k for the shadow table. */
 function family(name: string): string {
@@ -67,6 +72,15 @@ describe('the format fuzzers', () => {
     expect(o.accepted).toBeUndefined();
     expect(o.what).toMatch(/^ok: files [1-9]/);
   }, 400_000);
+
+  it('autochk, seed 2: three mutated volumes reported, repaired and checked again, no hang or bug check, fsck.fat agrees with the repairs', async () => {
+    const o = await fuzzAutochk(2);
+    expect(o.ok, [o.what, ...o.detail, ...o.last].join('\n')).toBe(true);
+    expect(o.mutations).toBeGreaterThanOrEqual(3);
+    expect(o.what).toMatch(/^ok: 9 runs, \d+ repaired volumes fsck\.fat agrees with/);
+    if (has('fsck.fat')) expect(Number(/^ok: 9 runs, (\d+) repaired/.exec(o.what)![1])).toBeGreaterThan(0);
+    else console.log('fuzz autochk: fsck.fat (dosfstools) is missing: the repaired volumes are not compared with it');
+  }, 600_000);
 
   it('images, seed 1: six mutated images and DLLs, each one reported by the launcher, no bug check', async () => {
     const o = await fuzzImages(1, 6);

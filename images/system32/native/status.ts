@@ -131,6 +131,7 @@ export function StatusName(status: i32): string {
     case 0xC000010A: return "STATUS_PROCESS_IS_TERMINATING";
     case 0xC000010D: return "STATUS_CANNOT_IMPERSONATE";
     case 0xC000010E: return "STATUS_IMAGE_ALREADY_LOADED";
+    case 0xC0000120: return "STATUS_CANCELLED";
     case 0xC0000121: return "STATUS_CANNOT_DELETE";
     case 0xC0000128: return "STATUS_FILE_CLOSED";
     case 0xC000012B: return "STATUS_TOKEN_ALREADY_IN_USE";

@@ -7,8 +7,9 @@
 // host test (test/boot/user.test.ts) compares the numbers.
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import {
-  NtClose, NtCreateEvent, NtQueryInformationProcess, NtSetInformationProcess, NtQueryObject, put, putDec, putHex, flush, show,
+  NtClose, NtCreateEvent, NtCreateProcessEx, NtCreateSection, NtTerminateProcess, NtQueryInformationProcess, NtSetInformationProcess, NtQueryObject, attributes, put, putDec, putHex, flush, show,
 } from "./nt";
+import { NtCreatePort, NtRequestPort, header } from "./lpcnt";
 import { ProcessQuotaLimits, ProcessVmCounters } from "../../../kernel/sdk/procinfo";
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(h: usize, access: u32, oa: usize, titleIndex: u32, cls: usize, options: u32, disposition: usize): u32;
@@ -16,6 +17,7 @@ import { ProcessQuotaLimits, ProcessVmCounters } from "../../../kernel/sdk/proci
 @external("ntdll", "NtDeleteKey") declare function NtDeleteKey(h: u32): u32;
 @external("ntdll", "NtAllocateVirtualMemory") declare function NtAllocateVirtualMemory(process: u32, base: usize, zeroBits: u32, size: usize, type: u32, protect: u32): u32;
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(h: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
+@external("ntdll", "NtReadFile") declare function NtReadFile(h: u32, event: u32, apc: usize, apcContext: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
 
 const SELF: u32 = 0xFFFFFFFF;
 const MAX_HANDLES: u32 = 16384;
@@ -34,6 +36,7 @@ let count: u32 = 0;
 
 function paged(): u32 { NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 44, 0); return load<u32>(vm, 24); }
 function nonPaged(): u32 { NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 44, 0); return load<u32>(vm, 32); }
+function nonPagedPeak(): u32 { NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 44, 0); return load<u32>(vm, 28); }
 
 /** OBJECT_ATTRIBUTES for `prefix` followed by `number` in decimal and filler to NAME_CHARS characters (0: no name). */
 function longName(prefix: string, number: u32): usize {
@@ -89,12 +92,18 @@ function round(r: u32): void {
   put("round "); putDec(r); put(": open key "); putHex(NtOpenKey(h, 0x20019, plainName("\\Registry\\Machine\\SYSTEM\\Select")));
   put(" open file "); putHex(NtOpenFile(h, 0x80100000, plainName("\\??\\C:\\Data\\quota.txt"), iosb, 7, 0x20));
   flush();
+  // A key create refused for quota leaves no key behind.
+  put("round "); putDec(r); put(": create key "); putHex(NtCreateKey(h, 0xF003F, plainName("\\Registry\\Machine\\SYSTEM\\QuotaRefused"), 0, 0, 1, 0)); flush();
   const failures = closeAll();
+  const refused = NtOpenKey(h, 0x20019, plainName("\\Registry\\Machine\\SYSTEM\\QuotaRefused"));
+  put("round "); putDec(r); put(": the refused key "); putHex(refused); flush();
+  if (refused == 0) { NtDeleteKey(load<u32>(h)); NtClose(load<u32>(h)); }
   put("round "); putDec(r); put(" after: paged "); putDec(paged()); put(" nonpaged "); putDec(nonPaged());
   put(" close failures "); putDec(failures); flush();
 }
 
 export function main(): void {
+  chargedBeyondObjects();
   show("query limits", NtQueryInformationProcess(SELF, ProcessQuotaLimits, limits, 32, 0));
   put("limits: paged "); putDec(load<u32>(limits)); put(" nonpaged "); putDec(load<u32>(limits, 4)); flush();
   show("vm counters, wrong length", NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 40, 0));
@@ -112,13 +121,63 @@ export function main(): void {
   show("an event after it all", NtCreateEvent(h, 0x1F0003, plainName("\\BaseNamedObjects\\QuotaAfter"), 0, 0));
   NtClose(load<u32>(h));
   registry();
+  // Opened before the limit comes down: a file and a port.
+  show("open the file again", NtOpenFile(h, 0x80100000, plainName("\\??\\C:\\Data\\quota.txt"), iosb, 7, 0x20));
+  const file = load<u32>(h);
+  show("a port", NtCreatePort(h, attributes("\\QuotaPort", 0x40), 0, 0x100, 0));
+  const port = load<u32>(h);
+  // A copy of this process shares its quota block (NT's EPROCESS->QuotaBlock): its limits are ours.
+  show("a child", NtCreateProcessEx(h, 0x1F0FFF, 0, SELF, 0, 0, 0, 0, 0));
+  const child = load<u32>(h);
   // Lowering one's own limit needs no privilege; below what is in use, the next charge is refused.
-  store<u32>(limits, 0); store<u32>(limits, nonPaged(), 4);
+  const nonPagedLimit = nonPaged();
+  store<u32>(limits, 0); store<u32>(limits, nonPagedLimit, 4);
   show("lower nonpaged limit", NtSetInformationProcess(SELF, ProcessQuotaLimits, limits, 32));
   show("event over the lowered limit", NtCreateEvent(h, 0x1F0003, 0, 0, 0));
   // A region's record is charged too: reserving more address space is refused.
   store<u32>(region, 0); store<u32>(region, 0x10000, 4);
   show("reserve over the lowered limit", NtAllocateVirtualMemory(SELF, region, 0, region + 4, 0x2000, 0x04));
+  // A read's transfer buffer and a datagram's message are the caller's pool too.
+  show("read over the lowered limit", NtReadFile(file, 0, 0, 0, iosb, readBuffer, 4096, 0, 0));
+  show("datagram over the lowered limit", NtRequestPort(port, header(message, 8)));
+  NtQueryInformationProcess(child, ProcessQuotaLimits, limits, 32, 0);
+  put("the child's nonpaged limit is ours "); putDec(load<u32>(limits, 4) == nonPagedLimit ? 1 : 0); flush();
+  store<u32>(region, 0); store<u32>(region, 0x10000, 4);
+  show("the child's reserve over the lowered limit", NtAllocateVirtualMemory(child, region, 0, region + 4, 0x2000, 0x04));
+  NtTerminateProcess(child, 0);
+  NtClose(child);
+  NtClose(port);
+  NtClose(file);
+}
+
+const readBuffer = memory.data(4096, 8);
+const message = memory.data(64, 8);
+
+/**
+ * What Io and image building allocate for a call is charged beyond the
+ * objects: a file open costs more than its file object (name, the file
+ * system's per-open data), and building an image section takes the file's
+ * size at its peak (the file read whole). Run first, while the peak is
+ * close to the usage.
+ */
+function chargedBeyondObjects(): void {
+  // An event made and closed first: the handle table has a free entry, so the open below does not grow it.
+  NtCreateEvent(h, 0x1F0003, 0, 0, 0); NtClose(load<u32>(h));
+  const before = nonPaged();
+  show("open a file", NtOpenFile(h, 0x80100000, plainName("\\??\\C:\\Data\\quota.txt"), iosb, 7, 0x20));
+  const file = load<u32>(h);
+  const grew = nonPaged() - before;
+  NtQueryObject(file, 0, basic, 56, 0);
+  put("file: usage grew "); putDec(grew); put(", the object's charge "); putDec(load<u32>(basic, 20)); flush();
+  NtClose(file);
+  put("file closed: back "); putDec(nonPaged() == before ? 1 : 0); flush();
+  show("open the image", NtOpenFile(h, 0xA0100000, plainName("\\??\\C:\\Data\\big.exe"), iosb, 7, 0x20));
+  const image = load<u32>(h);
+  const usage = nonPaged(), peak = nonPagedPeak();
+  show("image section", NtCreateSection(h, 0xF001F, 0, 0, 0x10, 0x1000000, image));
+  put("image: peak was "); putDec(peak - usage); put(" above the usage, rose to "); putDec(nonPagedPeak() - usage); flush();
+  NtClose(load<u32>(h));
+  NtClose(image);
 }
 
 const region = memory.data(8, 4);

@@ -172,10 +172,10 @@ function vaddr(): u32 {
 }
 
 // ---- values ----
-const SIZES = memory.data<u32>([4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 56, 64, 0x44, 0x130]);
+const SIZES = memory.data<u32>([4, 8, 12, 16, 20, 24, 28, 32, 2, 40, 44, 48, 56, 64, 0x44, 0x130]);
 const LENGTHS = memory.data<u32>([0, 1, 2, 3, 4, 7, 8, 16, 24, 28, 0x100, 0x148, 0xFFF, 0x1000, 0x1001, 0x10000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF, 0xFFFFFFFE]);
 function length(): u32 {
-  if (sane) { const r = below(5); return r == 0 ? below(2) : r == 1 ? 4 << below(9) : r == 2 ? below(16) : r == 3 ? load<u32>(SIZES + below(16) * 4) : below(0x200); }
+  if (sane) { const r = below(5); return r == 0 ? below(2) : r == 1 ? 4 << below(9) : r == 2 ? below(16) : r == 3 ? load<u32>(SIZES + below(16) * 4) : below(2) ? 0x200 : below(0x200); }
   const r = below(10);
   if (r < 6) return load<u32>(LENGTHS + below(20) * 4);
   if (r < 8) return below(64);
@@ -199,7 +199,8 @@ const SECATTR = memory.data<u32>([0x8000000, 0x1000000, 0x4000000, 0, 0x18000000
 const FILEOPT = memory.data<u32>([0, 0x20, 0x40, 1, 0x1000, 0x60, 0x21, 0x10, 0x4000, 0x200000, 0x60 | 0x1000]);
 const STATUSES = memory.data<u32>([0, 0xC0000005, 0x80000003, 0x40000000, 0xC0000022, 0x103, 0xC000021A, 0xC0000420]);
 function fromTable(t: usize, n: u32): u32 { return !sane && below(5) == 0 ? rnd() : load<u32>(t + below(n) * 4); }
-function infoClass(): u32 { return sane ? below(48) : below(5) == 0 ? rnd() : below(64); }
+// Sane: mostly the low classes, where most of every class family's (file, key, value, object, process) are.
+function infoClass(): u32 { return sane ? (below(2) ? below(16) : below(48)) : below(5) == 0 ? rnd() : below(64); }
 
 // ---- structures built per call ----
 const NAMES: StaticArray<string> = [
@@ -281,6 +282,11 @@ function timeout(): u32 {
   return <u32>tcell;
 }
 const acell = memory.data(8, 4);
+const largeCells = memory.data(32, 8);
+let largeNext: u32 = 0;
+/** A LARGE_INTEGER in one of four cells (a service may take two). */
+function large(v: u64): u32 { const at = <u32>largeCells + (largeNext++ & 3) * 8; store<u64>(at, v); return at; }
+const LARGE_ODD = memory.data<u64>([0xFFFFFFFFFFFFFFFF, 0x8000000000000000, 0x7FFFFFFFFFFFFFFF, 0x100000000, 0xFFFFFFFF, 1, 0xFFF, 0x1001]);
 const zcell = memory.data(8, 4);
 export const outHandle = memory.data(8, 4);
 export const safeContext = memory.data(716, 4);
@@ -308,7 +314,20 @@ export function arg(kind: u32): u32 {
       return <u32>displayString;
     }
     case 0x74: return timeout();                                          // t
-    case 0x41: store<u32>(acell, below(4) == 0 ? 0 : vaddr()); return !sane && below(10) == 0 ? badPointer() : <u32>acell; // A
+    case 0x7A: {                                                          // z: a size (NtCreateSection, NtCreatePagingFile)
+      if (!sane && below(10) == 0) return badPointer();
+      return large(sane ? (below(4) == 0 ? 0 : <u64>PAGE << below(5)) : below(2) ? <u64>length() : load<u64>(LARGE_ODD + below(8) * 8));
+    }
+    case 0x71: {                                                          // q: an offset, or NULL
+      if (sane) return below(3) == 0 ? 0 : large(<u64>(below(8) * PAGE));
+      const r = below(10);
+      return r == 0 ? badPointer() : r == 1 ? 0 : large(r < 5 ? <u64>below(0x20000) : load<u64>(LARGE_ODD + below(8) * 8));
+    }
+    case 0x69: return sane ? 1 + below(2) : below(2) ? below(4) : rnd(); // i: ViewShare (1) or ViewUnmap (2)
+    case 0x65: return sane && below(2) ? 0 : handle(0x46);               // e: a file, or none (a section backed by the paging file)
+    case 0x77: return sane && below(4) != 0 ? 0 : pointer();             // w: an optional buffer, mostly NULL when sane
+    case 0x32: return below(2) ? 0 : unicodeString();                    // 2: an optional UNICODE_STRING
+    case 0x41: store<u32>(acell, below(4) == 0 || (sane && below(2) == 0) ? 0 : vaddr()); return !sane && below(10) == 0 ? badPointer() : <u32>acell; // A
     case 0x5A: store<u32>(zcell, sane ? PAGE << below(4) : length() & (below(2) ? 0xFFFFF : 0xFFFFFFFF)); return !sane && below(10) == 0 ? badPointer() : <u32>zcell; // Z
     case 0x43: {                                                          // C
       if (!sane && below(8) == 0) return badPointer();

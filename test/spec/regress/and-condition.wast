@@ -1,0 +1,58 @@
+;; `a && b` as binaryen writes it: (if (result i32) a (then b) (else (i32.const 0)))
+;; consumed by an if or a br_if. The translator fuses both tests into jumps to
+;; where "false" goes; every combination of the two tests, values live across them.
+(module
+  (memory 1)
+  (func $id (param i32) (result i32) (local.get 0))
+  ;; if consumer with else and a result
+  (func (export "both") (param $a i32) (param $b i32) (result i32)
+    (local.get $a)
+    (if (result i32) (then (i32.gt_s (local.get $b) (i32.const 5))) (else (i32.const 0)))
+    (if (result i32) (then (i32.const 11)) (else (i32.const 22))))
+  ;; if consumer without else, a value below on the stack, and a call in the second test
+  (func (export "below") (param $a i32) (param $b i32) (result i32)
+    (i32.const 100)
+    (i32.lt_u (local.get $a) (i32.const 10))
+    (if (result i32) (then (call $id (local.get $b))) (else (i32.const 0)))
+    (if (then (i32.store (i32.const 0) (i32.const 7))) )
+    (i32.add (i32.load (i32.const 0))))
+  (func (export "clear") (i32.store (i32.const 0) (i32.const 0)))
+  ;; br_if consumer out of a block
+  (func (export "brblock") (param $a i32) (param $b i32) (result i32)
+    (block $out
+      (local.get $a)
+      (if (result i32) (then (i32.eq (local.get $b) (i32.const 3))) (else (i32.const 0)))
+      (br_if $out)
+      (return (i32.const 1)))
+    (i32.const 2))
+  ;; br_if consumer as a loop's back edge: count while i < a && i*i < b
+  (func (export "loop") (param $a i32) (param $b i32) (result i32) (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (i32.lt_s (local.get $i) (local.get $a))
+      (if (result i32) (then (i32.lt_u (i32.mul (local.get $i) (local.get $i)) (local.get $b))) (else (i32.const 0)))
+      (br_if $l))
+    (local.get $i))
+  ;; the second test a plain value (not a compare), the first a constant
+  (func (export "values") (param $a i32) (result i32)
+    (i32.const 1)
+    (if (result i32) (then (local.get $a)) (else (i32.const 0)))
+    (if (result i32) (then (i32.const 5)) (else (i32.const 6))))
+)
+(assert_return (invoke "both" (i32.const 1) (i32.const 6)) (i32.const 11))
+(assert_return (invoke "both" (i32.const 1) (i32.const 5)) (i32.const 22))
+(assert_return (invoke "both" (i32.const 0) (i32.const 6)) (i32.const 22))
+(assert_return (invoke "both" (i32.const 0) (i32.const 0)) (i32.const 22))
+(assert_return (invoke "clear"))
+(assert_return (invoke "below" (i32.const 3) (i32.const 1)) (i32.const 107))
+(assert_return (invoke "clear"))
+(assert_return (invoke "below" (i32.const 3) (i32.const 0)) (i32.const 100))
+(assert_return (invoke "below" (i32.const 30) (i32.const 1)) (i32.const 100))
+(assert_return (invoke "brblock" (i32.const 1) (i32.const 3)) (i32.const 2))
+(assert_return (invoke "brblock" (i32.const 1) (i32.const 4)) (i32.const 1))
+(assert_return (invoke "brblock" (i32.const 0) (i32.const 3)) (i32.const 1))
+(assert_return (invoke "loop" (i32.const 100) (i32.const 50)) (i32.const 8))
+(assert_return (invoke "loop" (i32.const 5) (i32.const 50)) (i32.const 5))
+(assert_return (invoke "loop" (i32.const 0) (i32.const 50)) (i32.const 1))
+(assert_return (invoke "values" (i32.const 9)) (i32.const 5))
+(assert_return (invoke "values" (i32.const 0)) (i32.const 6))
