@@ -226,6 +226,9 @@ export function TreeCheckDirectory(list: usize, count: u32, self: u32, parent: u
     }
     if ((attributes & ATTR_VOLUME_ID) != 0) {
       if (!isRoot) { problem(); put("has a volume label entry outside the root directory."); flush(); if (Fix) { store<u8>(e, DELETED); changed = true; fixed("The entry was deleted."); } }
+      // A label is never a directory: an entry with both attributes is neither (fsck.fat reads it as a
+      // directory, this walk skipped it as a label and recovered its clusters as lost: found by the fuzzer).
+      else if ((attributes & ATTR_DIRECTORY) != 0) { problem(); put("has both the volume label and the directory attribute."); flush(); if (Fix) { store<u8>(e, DELETED); changed = true; fixed("The entry was deleted."); } }
       continue;
     }
     if (nameLength == 0) nameLength = shortName(e, nameBuffer);
