@@ -213,8 +213,8 @@ export function FatFlushDisk(vcb: usize): u32 {
 //
 // One per volume, made at mount and guarded by the volume's lock:
 //
-//   FAT_CACHE   +0  Clock, Hits, Misses, ReadStatus
-//               +16 CACHE_ENTRIES x FAT_CACHE_ENTRY (Sector, Stamp; Stamp 0: empty)
+//   FAT_CACHE   +0  Clock, Hits, Misses, ReadStatus, Last
+//               +24 CACHE_ENTRIES x FAT_CACHE_ENTRY (Sector, Stamp; Stamp 0: empty)
 //               CACHE_DATA_AT: CACHE_ENTRIES sectors of 512 bytes
 //
 // A sector FatCacheRead returns stays where it is until CACHE_ENTRIES - 1
@@ -227,12 +227,13 @@ const CACHE_ENTRIES: u32 = 64;
   Hits: u32;
   Misses: u32;
   ReadStatus: u32;          // why the last FatCacheRead that returned 0 failed
+  Last: u32;                // the entry the last FatCacheRead returned: looked at first (a chain walk stays in one sector)
 }
 @unmanaged class FAT_CACHE_ENTRY {
   Sector: u32;
   Stamp: u32;               // the Clock at its last use; 0: the entry holds nothing
 }
-const CACHE_ENTRIES_AT: u32 = 16;
+const CACHE_ENTRIES_AT: u32 = 24;
 const CACHE_DATA_AT: u32 = CACHE_ENTRIES_AT + CACHE_ENTRIES * 8;
 const SIZEOF_FAT_CACHE: u32 = CACHE_DATA_AT + CACHE_ENTRIES * SECTOR;
 @inline function CacheEntry(cache: usize, i: u32): usize { return cache + CACHE_ENTRIES_AT + (i << 3); }
@@ -247,6 +248,12 @@ export function FatCacheRead(vcb: usize, sector: u32): usize {
   const cache = changetype<VCB>(vcb).Cache;
   const c = changetype<FAT_CACHE>(cache);
   // A deferred FAT sector is never the victim: it is written at FatFlushPending from here.
+  const last = changetype<FAT_CACHE_ENTRY>(CacheEntry(cache, c.Last));
+  if (last.Stamp != 0 && last.Sector == sector) { // the usual case: the sector of the last call
+    last.Stamp = ++c.Clock;
+    c.Hits++;
+    return CacheData(cache, c.Last);
+  }
   const pinned = changetype<VCB>(vcb).PendingFat != 0 ? changetype<VCB>(vcb).FatStart + changetype<VCB>(vcb).PendingFat - 1 : 0xFFFFFFFF;
   let victim: u32 = 0, oldest: u32 = 0xFFFFFFFF;
   for (let i: u32 = 0; i < CACHE_ENTRIES; i++) {
@@ -254,6 +261,7 @@ export function FatCacheRead(vcb: usize, sector: u32): usize {
     if (entry.Stamp != 0 && entry.Sector == sector) {
       entry.Stamp = ++c.Clock;
       c.Hits++;
+      c.Last = i;
       return CacheData(cache, i);
     }
     if (entry.Stamp < oldest && (entry.Stamp == 0 || entry.Sector != pinned)) { oldest = entry.Stamp; victim = i; }
@@ -266,6 +274,7 @@ export function FatCacheRead(vcb: usize, sector: u32): usize {
   if (!NT_SUCCESS(status)) { c.ReadStatus = status; return 0; }
   entry.Sector = sector;
   entry.Stamp = ++c.Clock;
+  c.Last = victim;
   return data;
 }
 
