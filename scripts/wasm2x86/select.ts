@@ -770,18 +770,28 @@ export class FunctionSelector {
     const pro: Insn[] = [{ op: 'label', target: this.label }];
     const chaos = ctx.opts.chaosProbe;
     if (chaos && !chaos.exclude?.includes(ctx.funcName(lf.func.index))) pro.push({ op: 'call', target: ctx.helper('chaos') });
-    if (ctx.opts.stackLimit) {
+    const frameSize = (frame.localsBytes + 8 * vs.slotsUsed + 3) & ~3;
+    // A function that calls nothing (no call, call_indirect or memory.grow: at most a
+    // runtime routine with a few words of stack) and has a small frame skips the stack
+    // check: its caller checked, and the limit keeps a margin below it (the kernel's
+    // KERNEL_STACK_GUARD, 3 KiB; the boot stack's 4 KiB) that every frame already
+    // relies on, since the check comes before the frame is allocated.
+    const checked = ctx.opts.stackLimit && (lf.callsFunctions || frameSize > LEAF_FRAME_LIMIT);
+    if (checked) {
       // 'fs:N': the limit is in the thread's TEB (NT_TIB.StackLimit is fs:[8]); else a symbol.
-      const fs = /^fs:(\d+)$/.exec(ctx.opts.stackLimit);
-      const limit = fs ? { k: 'm' as const, s: 4 as const, disp: Number(fs[1]), seg: 4 } : memSym(4, ctx.opts.stackLimit);
+      const fs = /^fs:(\d+)$/.exec(ctx.opts.stackLimit!);
+      const limit = fs ? { k: 'm' as const, s: 4 as const, disp: Number(fs[1]), seg: 4 } : memSym(4, ctx.opts.stackLimit!);
       pro.push({ op: 'cmp', ops: [reg(ESP), limit] });
       pro.push({ op: 'jcc', cc: 'b', target: this.trap(TRAP.STACK_EXHAUSTED) });
     }
     pro.push({ op: 'push', ops: [reg(EBP)] }, { op: 'mov', ops: [reg(EBP), reg(ESP)] });
-    const frameSize = (frame.localsBytes + 8 * vs.maxDepth + 3) & ~3;
-    if (frameSize > 0) pro.push({ op: 'sub', ops: [reg(ESP), imm(frameSize)] });
+    // The callee-saved registers the body uses are pushed (one byte each), filling the
+    // frame's 12-byte save area from the top: the k-th at [ebp-4k].
     const saved = [EBX, ESI, EDI].filter((r) => vs.touched.has(r));
-    for (const r of saved) pro.push({ op: 'mov', ops: [mem(4, EBP, frame.saveSlot.get(r)!), reg(r)] });
+    for (const r of saved) pro.push({ op: 'push', ops: [reg(r)] });
+    // No local or spill slot in memory: the pushes are the whole frame.
+    const bare = frame.localsBytes === 12 && vs.slotsUsed === 0;
+    if (!bare && frameSize > 4 * saved.length) pro.push({ op: 'sub', ops: [reg(ESP), imm(frameSize - 4 * saved.length)] });
     for (let i = 0; i < lf.localTypes.length; i++) {
       const h = frame.homes[i];
       if (i < lf.numParams) {
@@ -789,18 +799,91 @@ export class FunctionSelector {
         continue;
       }
       if (lf.setBeforeRead[i]) continue; // written before any read: no zero needed
-      if (h.reg >= 0) pro.push({ op: 'mov', ops: [reg(h.reg), imm(0)] });
+      // The flags are dead here (the body sets them before it reads them): xor, 2 bytes.
+      if (h.reg >= 0) pro.push({ op: 'xor', ops: [reg(h.reg), reg(h.reg)] });
       else {
         pro.push({ op: 'mov', ops: [mem(4, EBP, h.disp), imm(0)] });
         if (widthOf(lf.localTypes[i]) === 'i64') pro.push({ op: 'mov', ops: [mem(4, EBP, h.disp + 4), imm(0)] });
       }
     }
     const epi: Insn[] = [{ op: 'label', target: this.retLabel }];
-    for (const r of saved) epi.push({ op: 'mov', ops: [reg(r), mem(4, EBP, frame.saveSlot.get(r)!)] });
-    epi.push({ op: 'leave' });
+    if (saved.length && bare) {
+      // Nothing below the saved registers: esp is at the last one (calls and pushes are balanced).
+      for (const r of [...saved].reverse()) epi.push({ op: 'pop', ops: [reg(r)] });
+      epi.push({ op: 'pop', ops: [reg(EBP)] });
+    } else {
+      saved.forEach((r, k) => epi.push({ op: 'mov', ops: [reg(r), mem(4, EBP, -4 * (k + 1))] }));
+      epi.push({ op: 'leave' });
+    }
     epi.push(frame.paramBytes ? { op: 'ret', ops: [imm(frame.paramBytes)] } : { op: 'ret' });
-    return [...pro, ...this.out, ...epi, ...this.tail];
+    return peephole([...pro, ...this.out, ...epi, ...this.tail]);
   }
+}
+
+/** Largest frame (bytes below ebp) of a function that calls nothing and skips the stack check. */
+export const LEAF_FRAME_LIMIT = 128;
+
+/** Instructions that write the arithmetic flags without reading them (mul/div leave them undefined). */
+const SETS_FLAGS = new Set<string>(['add', 'sub', 'and', 'or', 'xor', 'cmp', 'test', 'neg', 'mul', 'imul', 'div', 'idiv']);
+/** Instructions that neither read nor write the arithmetic flags. */
+const KEEPS_FLAGS = new Set<string>(['mov', 'movzx', 'movsx', 'lea', 'push', 'pop', 'xchg', 'bswap', 'not', 'cdq', 'cwde', 'nop',
+  'label', 'align', 'cld', 'rep_movsb', 'rep_movsd', 'rep_stosb', 'rep_stosd']);
+
+/**
+ * Whether the arithmetic flags are dead after out[i]: on every path from there (through
+ * labels, along jumps, both ways at a jcc), something writes them before anything reads
+ * them. Only flags written at out[i] can flow along these paths, so merging paths at a
+ * label do not matter. Gives up (live) past a small budget of instructions.
+ */
+function flagsDeadAfter(out: Insn[], i: number, labels: Map<string, number>): boolean {
+  let budget = 48;
+  const seen = new Set<number>();
+  const dead = (k: number): boolean => {
+    for (; k < out.length; k++) {
+      if (--budget < 0 || seen.has(k)) return budget >= 0; // a cycle of flag-neutral code reads nothing
+      seen.add(k);
+      const x = out[k];
+      if (SETS_FLAGS.has(x.op)) return true;
+      if ((x.op === 'shl' || x.op === 'shr' || x.op === 'sar') && x.ops![1].k === 'i' && (x.ops![1].v & 31) !== 0) return true;
+      // A call clobbers the flags (no value lives in them across one); so does the return.
+      if (x.op === 'call' || x.op === 'ret') return true;
+      if ((x.op === 'jmp' || x.op === 'jcc') && x.target && !x.ops) {
+        const t = labels.get(x.target);
+        if (t === undefined || x.op === 'jcc') return false; // a jcc reads them
+        k = t - 1;
+        continue;
+      }
+      if (!KEEPS_FLAGS.has(x.op)) return false; // flag readers, anything else: assume live
+    }
+    return false;
+  };
+  return dead(i + 1);
+}
+
+/**
+ * Last rewrites of a function's code, each one smaller and never slower:
+ * - a `jmp` to a label that follows it directly (a rotated loop's exit, the body's
+ *   last `return`) is dropped;
+ * - `mov reg, 0` (5 bytes) becomes `xor reg, reg` (2) where the flags are dead.
+ */
+export function peephole(out: Insn[]): Insn[] {
+  const res: Insn[] = [];
+  const labels = new Map<string, number>();
+  out.forEach((x, k) => { if (x.op === 'label') labels.set(x.target!, k); });
+  for (let i = 0; i < out.length; i++) {
+    const x = out[i];
+    if (x.op === 'jmp' && x.target && !x.ops) {
+      let k = i + 1, next = false;
+      for (; k < out.length && out[k].op === 'label'; k++) if (out[k].target === x.target) next = true;
+      if (next) { if (x.note && out[i + 1]) out[i + 1] = { ...out[i + 1], note: out[i + 1].note ?? x.note }; continue; }
+    }
+    if (x.op === 'mov' && x.ops![0].k === 'r' && x.ops![0].s === 4 && x.ops![1].k === 'i' && x.ops![1].v === 0 && x.ops![1].sym === undefined && flagsDeadAfter(out, i, labels)) {
+      res.push({ ...x, op: 'xor', ops: [x.ops![0], x.ops![0]] });
+      continue;
+    }
+    res.push(x);
+  }
+  return res;
 }
 
 /** Inline instructions for imports from the "kernel" module. */

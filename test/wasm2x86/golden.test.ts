@@ -21,7 +21,7 @@ async function listing(file: string): Promise<string> {
   const m = w.parseWat(file, readFileSync(join(DIR, file), 'utf8'), {});
   let bytes: Uint8Array;
   try { m.resolveNames(); bytes = new Uint8Array(m.toBinary({ write_debug_names: true }).buffer); } finally { m.destroy(); }
-  const c = compileModule(bytes, { name: file, trapHandler: 'trap', intrinsics: false, dump: true });
+  const c = compileModule(bytes, { name: file, trapHandler: 'trap', intrinsics: false, dump: true, stackLimit: 'limit' });
   const lines: string[] = [];
   for (const [name, ex] of c.exports) {
     if (ex.kind !== 'func') continue;
@@ -44,11 +44,19 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
   ],
   'locals-init': [
     // $x (esi) is set on both arms, $y (edi) only on one: only $y is zeroed.
-    { fn: 'arms', proves: /mov edi, 0\n/, absent: /mov esi, 0\n/ },
+    { fn: 'arms', proves: /xor edi, edi\n/, absent: /(mov esi, 0|xor esi, esi)\n/ },
     // Every path out of the block has set $x; $y is never read: no zeroing at all.
-    { fn: 'exits', proves: /mov esi, 1 /, absent: /, 0\n/ },
+    { fn: 'exits', proves: /mov esi, 1 /, absent: /, 0\n|xor (\w+), \1\n/ },
     // Both loop locals are read before their first write: both zeroed.
-    { fn: 'loop', proves: /mov esi, 0\n\s+mov edi, 0\n/ },
+    { fn: 'loop', proves: /xor esi, esi\n\s+xor edi, edi\n/ },
+  ],
+  'frame': [
+    // A leaf with a small frame: no stack check; its registers pushed; nothing below them, so popped.
+    { fn: 'sum', proves: /^f0:\n\s+push ebp\n\s+mov ebp, esp\n\s+push ebx\n\s+push esi\n\s+push edi\n[\s\S]*f0\$ret:\n\s+pop edi\n\s+pop esi\n\s+pop ebx\n\s+pop ebp\n\s+ret 8\n/m, absent: /limit|leave|\[ebp-|sub esp|jmp f0\$L0/ },
+    // A caller keeps the check; nothing in memory below ebp: no `sub esp`.
+    { fn: 'caller', proves: /^f1:\n\s+cmp esp, dword \[limit\]\n\s+jb [^\n]+\n\s+push ebp\n\s+mov ebp, esp\n\s+push 0x10/m },
+    // `i32.const 0` into a register before a compare: xor (the compare writes the flags first).
+    { fn: 'count', proves: /xor (\w+), \1\s+; local.set\n(\s+mov [^\n]+\n)*\s+cmp /, absent: /jmp (\S+)\n\1:/ },
   ],
   'loop-rotation': [
     // The head's test once before the loop (jae to the exit), once at the back edge inverted (jb to the body).
