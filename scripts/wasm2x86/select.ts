@@ -864,9 +864,13 @@ function flagsDeadAfter(out: Insn[], i: number, labels: Map<string, number>): bo
  * Last rewrites of a function's code, each one smaller and never slower:
  * - a `jmp` to a label that follows it directly (a rotated loop's exit, the body's
  *   last `return`) is dropped;
- * - `mov reg, 0` (5 bytes) becomes `xor reg, reg` (2) where the flags are dead.
+ * - `mov reg, 0` (5 bytes) becomes `xor reg, reg` (2) where the flags are dead
+ *   (after the repeated tests are gone: a dropped test no longer kills the flags);
+ * - a `test`/`cmp` of registers whose flags every path into it already has is
+ *   dropped (dropRepeatedTests).
  */
-export function peephole(out: Insn[]): Insn[] {
+export function peephole(code: Insn[]): Insn[] {
+  const out = dropRepeatedTests(code);
   const res: Insn[] = [];
   const labels = new Map<string, number>();
   out.forEach((x, k) => { if (x.op === 'label') labels.set(x.target!, k); });
@@ -1000,4 +1004,79 @@ function emitIntrinsic(sel: FunctionSelector, fi: number): void {
     }
   }
   throw new Error(`unknown intrinsic kernel.${name}`);
+}
+
+/** The registers an instruction writes, for the flag-neutral instructions of KEEPS_FLAGS. */
+function writesRegs(x: Insn): number[] {
+  const o = x.ops ?? [];
+  switch (x.op) {
+    case 'mov': case 'movzx': case 'movsx': case 'lea': case 'pop': case 'bswap': case 'not':
+      return o[0]?.k === 'r' ? [o[0].r] : [];
+    case 'xchg': return o.filter((a) => a.k === 'r').map((a) => (a as { r: number }).r);
+    case 'cdq': return [EDX];
+    case 'cwde': return [EAX];
+    case 'rep_movsb': case 'rep_movsd': return [ECX, ESI, EDI];
+    case 'rep_stosb': case 'rep_stosd': return [ECX, EDI];
+    default: return [];
+  }
+}
+
+const sameOperand = (a: Operand, b: Operand) =>
+  a.k === b.k && (a.k === 'r' ? a.r === (b as typeof a).r && a.s === (b as typeof a).s : a.k === 'i' && a.v === (b as typeof a).v && a.sym === undefined && (b as typeof a).sym === undefined);
+
+/**
+ * Drops a `test`/`cmp` of registers (and an immediate) when every path into it comes
+ * straight from the same instruction on the same registers: `if (x) {...} if (!x) ...`
+ * tests x twice, the second time after a jump over moves that keep x and the flags.
+ * Every predecessor is checked: the fallthrough, and each jump to a label right before
+ * the test (a label referenced any other way, as by a br_table, keeps the test).
+ */
+function dropRepeatedTests(out: Insn[]): Insn[] {
+  const jumpsTo = new Map<string, number[]>();
+  const escaped = new Set<string>();
+  out.forEach((x, k) => {
+    if ((x.op === 'jmp' || x.op === 'jcc') && x.target && !x.ops) {
+      const l = jumpsTo.get(x.target) ?? [];
+      l.push(k);
+      jumpsTo.set(x.target, l);
+    } else if (x.target && x.op !== 'label') escaped.add(x.target);
+    for (const o of x.ops ?? []) if ((o.k === 'i' || o.k === 'm') && o.sym) escaped.add(o.sym);
+  });
+  const drop = new Set<number>();
+  for (let i = 0; i < out.length; i++) {
+    const t = out[i];
+    if ((t.op !== 'test' && t.op !== 'cmp') || !t.ops || t.ops[0].k !== 'r' || (t.ops[1].k !== 'r' && t.ops[1].k !== 'i') || (t.ops[1].k === 'i' && t.ops[1].sym)) continue;
+    const regs = t.ops.filter((o) => o.k === 'r').map((o) => (o as { r: number }).r);
+    const same = (x: Insn) => x.op === t.op && x.ops!.length === 2 && sameOperand(x.ops![0], t.ops![0]) && sameOperand(x.ops![1], t.ops![1]);
+    // The flags after out[k] are those of `t` on the registers as they are at i.
+    const flagsFrom = (k: number): boolean => {
+      for (let budget = 24; k >= 0 && budget > 0; k--, budget--) {
+        const x = out[k];
+        if (drop.has(k)) return false;
+        if (x.op === 'jcc') continue; // its fallthrough
+        if ((x.op === 'test' || x.op === 'cmp') && same(x)) return true;
+        if (!KEEPS_FLAGS.has(x.op) || x.op === 'label' || x.op === 'align') return false;
+        if (writesRegs(x).some((r) => regs.includes(r))) return false;
+      }
+      return false;
+    };
+    let j = i - 1;
+    const labels: string[] = [];
+    for (; j >= 0 && out[j].op === 'label'; j--) labels.push(out[j].target!);
+    if (j < 0) continue;
+    const prev = out[j];
+    const fallsThrough = !(prev.op === 'jmp' || prev.op === 'ret' || prev.op === 'ud2');
+    if (fallsThrough && !flagsFrom(j)) continue;
+    if (labels.some((l) => escaped.has(l) || (jumpsTo.get(l) ?? []).some((k) => !flagsFrom(k - 1)))) continue;
+    if (!fallsThrough && !labels.some((l) => jumpsTo.has(l))) continue;
+    drop.add(i);
+  }
+  if (!drop.size) return out;
+  const res: Insn[] = [];
+  out.forEach((x, k) => {
+    if (!drop.has(k)) { res.push(x); return; }
+    const n = out[k + 1];
+    if (x.note && n) out[k + 1] = { ...n, note: n.note ?? x.note };
+  });
+  return res;
 }
