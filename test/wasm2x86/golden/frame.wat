@@ -18,6 +18,8 @@
     (local.get $s))
   (func (export "caller") (param $p i32) (result i32)
     (call $sum (local.get $p) (i32.const 16)))
+  (func (export "caller2") (param $p i32) (result i32)
+    (i32.add (call $sum (local.get $p) (i32.const 8)) (i32.const 1)))
   (func (export "count") (param $p i32) (param $n i32) (result i32)
     (local $c i32)
     (if (local.get $n)
