@@ -144,8 +144,28 @@ export function SmpAttributes(name: string, attributes: u32, root: u32): usize {
  */
 export function SmpSharedAttributes(name: string, attributes: u32, root: u32, worldAccess: u32 = 0xA0000000): usize {
   const oa = SmpAttributes(name, attributes, root);
-  changetype<OBJECT_ATTRIBUTES>(oa).SecurityDescriptor = WorldSecurityDescriptor(worldAccess);
+  changetype<OBJECT_ATTRIBUTES>(oa).SecurityDescriptor = SmpSharedDescriptor(worldAccess);
   return oa;
+}
+
+// One descriptor per Everyone access, made once (the kernel captures its own
+// copy; smss's allocator never frees). Main thread only.
+const SHARED_DESCRIPTORS: i32 = 4;
+const SmpSharedAccess = memory.data(SHARED_DESCRIPTORS * 4, 4);
+const SmpSharedDescriptors = memory.data(SHARED_DESCRIPTORS * 4, 4);
+
+function SmpSharedDescriptor(worldAccess: u32): usize {
+  for (let i = 0; i < SHARED_DESCRIPTORS; i++) {
+    const sd = load<usize>(SmpSharedDescriptors + (i << 2));
+    if (sd == 0) {
+      const made = WorldSecurityDescriptor(worldAccess);
+      store<u32>(SmpSharedAccess + (i << 2), worldAccess);
+      store<usize>(SmpSharedDescriptors + (i << 2), made);
+      return made;
+    }
+    if (load<u32>(SmpSharedAccess + (i << 2)) == worldAccess) return sd;
+  }
+  return WorldSecurityDescriptor(worldAccess);
 }
 
 /** A 4-byte slot for one handle (or other out value). */
