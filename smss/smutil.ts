@@ -135,6 +135,9 @@ export function SmpAttributes(name: string, attributes: u32, root: u32): usize {
   return InitializeObjectAttributes(heap.alloc(offsetof<OBJECT_ATTRIBUTES>()), name.length != 0 ? SmpUnicode(name) : 0, attributes | OBJ_CASE_INSENSITIVE, root, 0);
 }
 
+/** Everyone's access to what smss shares: GENERIC_READ | GENERIC_EXECUTE. */
+export const SMP_WORLD_READ: u32 = 0xA0000000;
+
 /**
  * SmpAttributes with a descriptor for what smss shares with every process
  * (native/security.ts: Everyone `worldAccess`, GENERIC_READ | GENERIC_EXECUTE
@@ -142,7 +145,7 @@ export function SmpAttributes(name: string, attributes: u32, root: u32): usize {
  * \KnownDlls, its sections and the DOS device links. Without one, a name
  * smss makes gets SYSTEM's default DACL, which shuts ordinary users out.
  */
-export function SmpSharedAttributes(name: string, attributes: u32, root: u32, worldAccess: u32 = 0xA0000000): usize {
+export function SmpSharedAttributes(name: string, attributes: u32, root: u32, worldAccess: u32): usize {
   const oa = SmpAttributes(name, attributes, root);
   changetype<OBJECT_ATTRIBUTES>(oa).SecurityDescriptor = SmpSharedDescriptor(worldAccess);
   return oa;
