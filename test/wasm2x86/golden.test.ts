@@ -53,11 +53,11 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
   'frame': [
     // A leaf with a small frame: no stack check; its registers pushed; nothing below them, so popped.
     { fn: 'sum', proves: /^f0:\n\s+push ebp\n\s+mov ebp, esp\n\s+push ebx\n\s+push esi\n\s+push edi\n[\s\S]*f0\$ret:\n\s+pop edi\n\s+pop esi\n\s+pop ebx\n\s+pop ebp\n\s+ret 8\n/m, absent: /limit|leave|\[ebp-|sub esp|jmp f0\$L0/ },
-    // A caller keeps the check; nothing in memory below ebp: no `sub esp`.
-    { fn: 'caller', proves: /^f1:\n\s+cmp esp, dword \[limit\]\nf1\$stackcheck:\n\s+jb [^\n]+\n\s+push ebp\n\s+mov ebp, esp\n\s+push 0x10/m },
-    // The next checked function's jb goes to caller's (2 bytes, not 6): the label before it, then the jump there.
-    { fn: 'caller', proves: /f1\$stackcheck:\n\s+jb __rt_stacktrap\n/ },
-    { fn: 'caller2', proves: /cmp esp, dword \[limit\]\nf2\$stackcheck:\n\s+jb f1\$stackcheck\n/ },
+    // Its caller's whole tree is small: no check either; nothing in memory below ebp: no `sub esp`.
+    { fn: 'caller', proves: /^f1:\n\s+push ebp\n\s+mov ebp, esp\n\s+push 0x10/m, absent: /limit|sub esp/ },
+    // A recursive function keeps the check; the next one's jb goes to its jb (2 bytes, not 6).
+    { fn: 'down', proves: /^f2:\n\s+cmp esp, dword \[limit\]\nf2\$stackcheck:\n\s+jb __rt_stacktrap\n/m },
+    { fn: 'down2', proves: /^f3:\n\s+cmp esp, dword \[limit\]\nf3\$stackcheck:\n\s+jb f2\$stackcheck\n/m },
     // `i32.const 0` into a register before a compare: xor (the compare writes the flags first).
     { fn: 'count', proves: /xor (\w+), \1\s+; local.set\n(\s+mov [^\n]+\n)*\s+cmp /, absent: /jmp (\S+)\n\1:/ },
   ],
