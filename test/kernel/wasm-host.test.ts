@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LineSplitter, parseLogLine, parseStop } from '../../emulator/core/log.ts';
 import { KERNEL_INTRINSICS } from '../../scripts/wasm2x86/api.ts';
-import { kernelExportNames, KERNEL_ASC_FLAGS } from '../../scripts/build.ts';
+import { kernelExportNames } from '../../scripts/build.ts';
 import {
   FakeMachine, Halted, MULTIBOOT_INFO, SchedulerStarted, TRAP_ENTRY_BASE, TRAP_ENTRY_STRIDE, V86_MMAP, type BootInfo,
 } from './fake-machine.ts';
@@ -31,7 +31,7 @@ function ascArgs(entry: string, out: string): string[] {
   return [
     entry, '-O3', '--runtime', 'stub', '--noAssert',
     '--use', 'abort=kernel/ke/bugcheck/KiAbort',
-    '--memoryBase', '2151677952', ...KERNEL_ASC_FLAGS,
+    '--memoryBase', '2151677952',
     '-o', `${out}.wasm`, '-t', `${out}.wat`,
   ];
 }
