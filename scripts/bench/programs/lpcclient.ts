@@ -14,7 +14,7 @@ export function main(): void {
   unicode(name, "\\BenchPort");
   while (NtConnectPort(h, name, qos(q), 0, 0, 0, 0, 0) != 0) NtDelayExecution(0, ms(t, 10));
   for (let i: u32 = 0; i < ITERATIONS; i++) {
-    header(request, 16);
+    header(request, 16, 0xFFFFFFFF);
     NtRequestWaitReplyPort(load<u32>(h), request, reply);
   }
 }
