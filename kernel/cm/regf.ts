@@ -179,7 +179,7 @@ const NK_NAME: u32 = <u32>offsetof<CM_KEY_NODE>("Name");
 const VK_NAME: u32 = <u32>offsetof<CM_KEY_VALUE>("Name");
 
 /** The record of the in-use cell at `offset` with at least `need` bytes, or 0. */
-function Cell(offset: u32, need: u32): usize {
+@inline function Cell(offset: u32, need: u32): usize {
   CmpRegfErrorCell = offset;
   if (offset == NIL || (offset & 7) != 0 || offset >= DataSize || DataSize - offset < 4 + need) return 0;
   const size = load<i32>(Data + offset);
@@ -219,6 +219,9 @@ function Push(offset: u32): bool {
   return true;
 }
 
+/** The record bytes of a cell Cell() returned (its size field, which Cell checked, less the field). */
+@inline function CellBytes(record: usize): u32 { return <u32>(-load<i32>(record - HCELL_HEADER_SIZE)) - HCELL_HEADER_SIZE; }
+
 /** Checks a vk cell and its data: what ReadValue reads from them later. */
 function CheckValue(offset: u32): u32 {
   const vk = Cell(offset, VK_NAME);
@@ -226,7 +229,7 @@ function CheckValue(offset: u32): u32 {
   if (changetype<CM_KEY_VALUE>(vk).Signature != SIG_VK) return REGF_BAD_VALUE;
   const nameBytes = <u32>changetype<CM_KEY_VALUE>(vk).NameLength;
   const compressed = (changetype<CM_KEY_VALUE>(vk).Flags & VK_COMP_NAME) != 0;
-  if (Cell(offset, VK_NAME + nameBytes) == 0) return REGF_BAD_VALUE;
+  if (CellBytes(vk) < VK_NAME + nameBytes) return REGF_BAD_VALUE; // (the error cell is still this one)
   if (!compressed && (nameBytes & 1) != 0) return REGF_BAD_VALUE;
   let dataLength = changetype<CM_KEY_VALUE>(vk).DataLength;
   const inline = (dataLength & DATA_INLINE) != 0;
@@ -248,7 +251,7 @@ function CheckValue(offset: u32): u32 {
       covered += part;
     }
     if (covered != dataLength) return REGF_BAD_VALUE;
-  } else if (Cell(dataOffset, dataLength) == 0) return REGF_BAD_VALUE;
+  } else if (CellBytes(cell) < dataLength) return REGF_BAD_VALUE;
   return REGF_OK;
 }
 
@@ -256,7 +259,7 @@ function CheckValue(offset: u32): u32 {
 function PeekKey(offset: u32): usize {
   const saved = CmpRegfErrorCell;
   let nk = Cell(offset, NK_NAME);
-  if (nk != 0 && (changetype<CM_KEY_NODE>(nk).Signature != SIG_NK || Cell(offset, NK_NAME + <u32>changetype<CM_KEY_NODE>(nk).NameLength) == 0)) nk = 0;
+  if (nk != 0 && (changetype<CM_KEY_NODE>(nk).Signature != SIG_NK || CellBytes(nk) < NK_NAME + <u32>changetype<CM_KEY_NODE>(nk).NameLength)) nk = 0;
   CmpRegfErrorCell = saved;
   return nk;
 }
@@ -329,7 +332,7 @@ function CheckKey(offset: u32, root: bool): u32 {
   store<u8>(Visited + (bit >> 3), <u8>(<u32>load<u8>(Visited + (bit >> 3)) | (<u32>1 << (bit & 7))));
   const compressed = (changetype<CM_KEY_NODE>(nk).Flags & NK_COMP_NAME) != 0;
   const nameBytes = <u32>changetype<CM_KEY_NODE>(nk).NameLength;
-  if (Cell(offset, NK_NAME + nameBytes) == 0) return REGF_BAD_KEY;
+  if (CellBytes(nk) < NK_NAME + nameBytes) return REGF_BAD_KEY;
   const nameLength = compressed ? nameBytes << 1 : nameBytes;
   if ((nameLength & 1) != 0 || nameLength > CM_MAX_KEY_NAME_CHARS * 2) return REGF_BAD_KEY;
   if (!root && nameLength == 0) return REGF_BAD_KEY;
