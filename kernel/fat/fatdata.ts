@@ -58,7 +58,7 @@ export function FatIsOneRun(vcb: usize, f: usize): bool {
 }
 
 /** Makes the file's chain at least `count` clusters long. */
-export function FatEnsureClusters(vcb: usize, f: usize, count: u32, defer: bool = false): u32 {
+export function FatEnsureClusters(vcb: usize, f: usize, count: u32, defer: bool): u32 {
   const fcb = changetype<FCB>(f);
   if (count == 0) return STATUS_SUCCESS;
   const slot = ExAllocatePoolWithTag(NonPagedPool, 4, FAT_TAG);
@@ -202,7 +202,7 @@ export function FatSetFileSize(vcb: usize, f: usize, size: u64, keepAllocation: 
     return FatTruncateChain(vcb, f, keep, oldFirst);
   }
   if (newSize > fcb.FileSize) {
-    let status = FatEnsureClusters(vcb, f, ClustersFor(vcb, size));
+    let status = FatEnsureClusters(vcb, f, ClustersFor(vcb, size), false);
     if (!NT_SUCCESS(status)) return status;
     status = FatZeroRange(vcb, f, fcb.FileSize, newSize);
     if (!NT_SUCCESS(status)) return status;

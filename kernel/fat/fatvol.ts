@@ -453,7 +453,7 @@ export function FatFindFreeClusters(vcb: usize, count: u32, from: u32): u32 {
  * before the link (or in the same sector write), so a cut leaves at most
  * lost clusters.
  */
-export function FatAllocateRun(vcb: usize, previous: u32, first: u32, count: u32, defer: bool = false): u32 {
+export function FatAllocateRun(vcb: usize, previous: u32, first: u32, count: u32, defer: bool): u32 {
   const v = changetype<VCB>(vcb);
   let status = FatInvalidateFsInfo(vcb);
   if (!NT_SUCCESS(status)) return status;
