@@ -51,7 +51,9 @@ import {
 } from "../sdk/ntstatus";
 import { MEM_PRIVATE, MM_USER_PROBE_ADDRESS, NtCurrentThread, PAGE_READWRITE } from "../sdk/ntdef";
 import { TEB_DEALLOCATION_STACK, TEB_SIZE } from "../sdk/peb";
-import { ThreadBasicInformation, ThreadPriority, ThreadHideFromDebugger, ThreadBreakOnTermination } from "../sdk/procinfo";
+import {
+  SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION, ThreadBasicInformation, ThreadPriority, ThreadHideFromDebugger, ThreadBreakOnTermination,
+} from "../sdk/procinfo";
 
 const PROCESS_CREATE_THREAD: u32 = 0x0002;
 
@@ -384,19 +386,19 @@ export function NtTerminateThread(handle: u32, status: u32): u32 {
 }
 
 /**
- * NtQueryInformationThread(ThreadHandle, ThreadBasicInformation, Buffer, 28, ReturnLength):
+ * NtQueryInformationThread(ThreadHandle, ThreadBasicInformation, Buffer, Length, ReturnLength): a THREAD_BASIC_INFORMATION (28 bytes):
  * ExitStatus (STATUS_PENDING while it runs), TebBaseAddress, ClientId, AffinityMask, Priority, BasePriority.
  * ThreadBreakOnTermination (a ULONG) too.
  */
 export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
   let size: u32 = 0;
   if (infoClass == ThreadBreakOnTermination) size = 4;
-  else if (infoClass == ThreadBasicInformation) size = 28;
+  else if (infoClass == ThreadBasicInformation) size = SIZEOF_THREAD_BASIC_INFORMATION;
   else return STATUS_INVALID_INFO_CLASS;
   if (length != size) return STATUS_INFO_LENGTH_MISMATCH;
   if (!ProbeUserRange(buffer, size, 4) || (returnLength != 0 && !ProbeUserRange(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
   // The answer is built here (+4), then copied to the caller once.
-  const s = KeAllocateScratch(4 + 28);
+  const s = KeAllocateScratch(4 + SIZEOF_THREAD_BASIC_INFORMATION);
   let status = PspReferenceThreadByHandle(handle, THREAD_QUERY_INFORMATION, s);
   const object = load<usize>(s);
   if (status == STATUS_SUCCESS) {
@@ -406,13 +408,14 @@ export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: us
       store<u32>(info, (t.CrossThreadFlags & PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION) != 0 ? 1 : 0);
     } else {
       const process = t.Process;
-      store<u32>(info, t.State == Terminated ? t.ExitStatus : STATUS_PENDING);
-      store<u32>(info, <u32>t.Teb, 4);
-      store<u32>(info, process != 0 ? changetype<EPROCESS>(process).UniqueProcessId : 4, 8);
-      store<u32>(info, t.UniqueThread, 12);
-      store<u32>(info, 1, 16);
-      store<u32>(info, t.Priority, 20);
-      store<u32>(info, t.BasePriority, 24);
+      const basic = changetype<THREAD_BASIC_INFORMATION>(info);
+      basic.ExitStatus = t.State == Terminated ? t.ExitStatus : STATUS_PENDING;
+      basic.TebBaseAddress = t.Teb;
+      basic.ClientId_UniqueProcess = process != 0 ? changetype<EPROCESS>(process).UniqueProcessId : 4;
+      basic.ClientId_UniqueThread = t.UniqueThread;
+      basic.AffinityMask = 1;               // one processor
+      basic.Priority = t.Priority;
+      basic.BasePriority = t.BasePriority;
     }
     ObDereferenceObject(object);
     if (!ExCopyToUser(buffer, info, size) || (returnLength != 0 && !ExWriteUserUlong(returnLength, size))) status = STATUS_ACCESS_VIOLATION;

@@ -150,7 +150,38 @@ const FACTS: Fact[] = [
   ...same('TOKEN_STATISTICS', 'TOKEN_STATISTICS', `TokenId AuthenticationId ExpirationTime TokenType ImpersonationLevel DynamicCharged
     DynamicAvailable GroupCount PrivilegeCount ModifiedId`), size('TOKEN_STATISTICS', 'TOKEN_STATISTICS'),
   ...same('GENERIC_MAPPING', 'GENERIC_MAPPING', 'GenericRead GenericWrite GenericExecute GenericAll'), size('GENERIC_MAPPING', 'GENERIC_MAPPING'),
+  // NtQueryInformationProcess / NtQueryInformationThread's Basic records (kernel/sdk/procinfo.ts); THREAD_BASIC_INFORMATION
+  // and RTL_USER_PROCESS_INFORMATION (kernel/sdk/sm.ts) are not in MinGW: NDK_DECLARATIONS below.
+  ...same('PROCESS_BASIC_INFORMATION', 'PROCESS_BASIC_INFORMATION', 'ExitStatus PebBaseAddress AffinityMask BasePriority UniqueProcessId InheritedFromUniqueProcessId'),
+  size('PROCESS_BASIC_INFORMATION', 'PROCESS_BASIC_INFORMATION'),
+  ...same('THREAD_BASIC_INFORMATION', 'NDK_THREAD_BASIC_INFORMATION', 'ExitStatus TebBaseAddress AffinityMask Priority BasePriority'),
+  ['THREAD_BASIC_INFORMATION', 'ClientId_UniqueProcess', 'NDK_THREAD_BASIC_INFORMATION', 'ClientId.UniqueProcess'],
+  ['THREAD_BASIC_INFORMATION', 'ClientId_UniqueThread', 'NDK_THREAD_BASIC_INFORMATION', 'ClientId.UniqueThread'],
+  size('THREAD_BASIC_INFORMATION', 'NDK_THREAD_BASIC_INFORMATION'),
+  ...same('RTL_USER_PROCESS_INFORMATION', 'NDK_RTL_USER_PROCESS_INFORMATION', 'Size ProcessHandle ThreadHandle'),
+  ['RTL_USER_PROCESS_INFORMATION', 'ClientId_UniqueProcess', 'NDK_RTL_USER_PROCESS_INFORMATION', 'ClientId.UniqueProcess'],
+  ['RTL_USER_PROCESS_INFORMATION', 'ClientId_UniqueThread', 'NDK_RTL_USER_PROCESS_INFORMATION', 'ClientId.UniqueThread'],
+  ...`TransferAddress ZeroBits MaximumStackSize CommittedStackSize SubSystemType SubSystemMinorVersion SubSystemMajorVersion GpValue
+    ImageCharacteristics DllCharacteristics Machine ImageContainsCode ImageFlags LoaderFlags ImageFileSize CheckSum`.split(/\s+/).filter(Boolean)
+    .map((f) => ['RTL_USER_PROCESS_INFORMATION', `ImageInformation_${f}`, 'NDK_RTL_USER_PROCESS_INFORMATION', `ImageInformation.${f}`] as Fact),
+  size('RTL_USER_PROCESS_INFORMATION', 'NDK_RTL_USER_PROCESS_INFORMATION'),
 ];
+
+/**
+ * Records MinGW does not declare, as the NDK (ReactOS's ndk/pstypes.h, mmtypes.h, rtltypes.h) and the
+ * Windows symbols lay them out, written here with MinGW's types (CLIENT_ID, KAFFINITY, KPRIORITY, SIZE_T)
+ * so gcc computes their offsets.
+ */
+const NDK_DECLARATIONS = `
+typedef struct { NTSTATUS ExitStatus; PVOID TebBaseAddress; CLIENT_ID ClientId; KAFFINITY AffinityMask;
+  KPRIORITY Priority; KPRIORITY BasePriority; } NDK_THREAD_BASIC_INFORMATION;
+typedef struct { PVOID TransferAddress; ULONG ZeroBits; SIZE_T MaximumStackSize; SIZE_T CommittedStackSize; ULONG SubSystemType;
+  union { struct { USHORT SubSystemMinorVersion; USHORT SubSystemMajorVersion; }; ULONG SubSystemVersion; };
+  ULONG GpValue; USHORT ImageCharacteristics; USHORT DllCharacteristics; USHORT Machine; BOOLEAN ImageContainsCode;
+  UCHAR ImageFlags; ULONG LoaderFlags; ULONG ImageFileSize; ULONG CheckSum; } NDK_SECTION_IMAGE_INFORMATION;
+typedef struct { ULONG Size; HANDLE ProcessHandle; HANDLE ThreadHandle; CLIENT_ID ClientId;
+  NDK_SECTION_IMAGE_INFORMATION ImageInformation; } NDK_RTL_USER_PROCESS_INFORMATION;
+`;
 
 /** Named offset constants of the SDK against MinGW's declarations: [SDK constant, C offsetof expression]. */
 const CONSTANT_FACTS: Array<[string, string]> = [
@@ -263,7 +294,7 @@ function mingwValues(expressions: string[], ifDefined = false, ddk = false): num
   mkdirSync(dir, { recursive: true });
   const c = [
     ...(ddk ? ['#include <stddef.h>', '#include <ntifs.h>']
-      : ['#include <stddef.h>', '#include <windows.h>', '#include <winternl.h>', '#include <ntstatus.h>', '#include <ntsecapi.h>']),
+      : ['#include <stddef.h>', '#include <windows.h>', '#include <winternl.h>', '#include <ntstatus.h>', '#include <ntsecapi.h>', NDK_DECLARATIONS]),
     'unsigned int facts[] = {',
     ...expressions.map((e) => (ifDefined ? `#ifdef ${e}\n  (unsigned int)(${e}),\n#else\n  0xFFFFFFFFu,\n#endif` : `  (unsigned int)(${e}),`)),
     '};',
@@ -352,8 +383,16 @@ const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms
     re: /store<u32>\(\w*oa, 24\)|store<\w+>\(\w*oa, [^;]*, (4|8|12|16|20)\)|load<\w+>\(\w*oa, (4|8|12|16|20)\)/i, allow: [], alsoPrograms: true },
   { what: 'IO_STATUS_BLOCK.Information by offset (iosb + 4)', re: /(load|store)<u32>\([^;()]*iosb[^;()]*, ([^;()]+, )?4\)/i, allow: [], alsoPrograms: true },
   { what: 'FILE_BOTH_DIR_INFORMATION.FileName (+94) or FILE_RENAME_INFORMATION (12 + the name) by offset', re: /\+ 94\b|, 12 \+ (\(\w+ << 1\)|bytes)/, allow: [], alsoPrograms: true },
-  { what: 'RTL_USER_PROCESS_INFORMATION by offset (handles +4/+8, ClientId +12, the image\'s SubSystemType 0x14 + 0x10)',
-    re: /(load|store)<u32>\(\s*\w*[iI]nfo\w*,\s*(\w+, )?(4|8|12|16|0x14 \+ 0x10)\)|0x14 \+ 0x10/, where: /\bRtlCreateUserProcess\(/, allow: [] },
+  { what: 'RTL_USER_PROCESS_INFORMATION by offset or size (handles +4/+8, ClientId +12, the image\'s SubSystemType 0x14 + 0x10, 0x44 bytes)',
+    re: /(load|store)<u32>\(\s*\w*[iI]nfo\w*,\s*(\w+, )?(4|8|12|16|0x44|0x14 \+ 0x10)\)|0x14 \+ 0x10|[iI]nfo\w* = memory\.data\(0x44\b|[iI]nfo\w*, 0x44\)/,
+    where: /\bRtlCreateUserProcess\(/, allow: [], alsoPrograms: true },
+  // The process parameters a program reads its command line from (kernel/sdk/peb.ts).
+  { what: 'PEB fields (ProcessParameters +0x10, SessionId +0x1D4 ...) or RTL_USER_PROCESS_PARAMETERS.CommandLine (+0x40/+0x44) by offset',
+    re: /RtlGetCurrentPeb\(\)(, | \+ )(0x)?\d|load<(u16|u32|usize)>\(\s*(\w*[pP]arams\w*|p)(, | \+ )0x4[04]\)|paramString\(0x/, allow: [], alsoPrograms: true },
+  // NtQueryInformationProcess / NtQueryInformationThread's Basic records (kernel/sdk/procinfo.ts).
+  { what: 'PROCESS_BASIC_INFORMATION / THREAD_BASIC_INFORMATION by offset or size (UniqueProcessId +16, ClientId +8/+12, 24 / 28 bytes ...)',
+    re: /(Process|Thread)BasicInformation, [^,()]+, (20|24|28),|(load|store)<u32>\(\s*(pbi|tbi|\w*[bB]asic\w*|parentInfo|checkInfo)\b\s*(,\s*[^;()]+)?\)|store<u32>\(info, [^;]*, (4|8|12|16|20|24)\)/,
+    where: /\b(Process|Thread)BasicInformation\b/, allow: [], alsoPrograms: true },
   // The records NtQueryKey / NtEnumerateKey / NtQueryValueKey / NtEnumerateValueKey return (kernel/sdk/keyinfo.ts).
   { what: 'KEY_*_INFORMATION fields by offset (Name at +12/+16/+20/+24, Type +4, DataOffset +8, DataLength +12 ...)',
     re: /(load|store)<u(8|16|32|64)>\(\s*(info|buf|buffer)\w*,\s*(4|8|12|16|20|24|28|32|36|40)\)|\b(info|buf|buffer)\w* \+ (12|16|20|24)\b/,
@@ -479,8 +518,17 @@ describe('the tree keeps to the SDK', () => {
       '  putText(e + 94, n);', '  NtSetInformationFile(h, iosb, info, 12 + (n << 1), 10);',
       '  names.push(String.UTF16.decodeUnsafe(info + 16, load<u32>(info, 12)));', '  const type = load<u32>(buffer, 4), length = load<u32>(buffer, 12);',
       '  const next = load<u32>(at), attrs = load<u32>(at, 56), n = load<u32>(at, 60);', '  const nameLength = load<u32>(information, 8);',
-      '  const process = load<u32>(info, 4), thread = load<u32>(info, 8), pid = load<u32>(info, 12);'];
-    expect(planted.map((l) => RAW_FACTS.some((f) => f.re.test(l)))).toEqual([true, true, true, true, true, true, true, true, true, true, true, true, true]);
+      '  const process = load<u32>(info, 4), thread = load<u32>(info, 8), pid = load<u32>(info, 12);',
+      '  store<u32>(processInfo, 0x44);', 'const execInfo = memory.data(0x44, 4);',
+      '  const params = load<usize>(RtlGetCurrentPeb(), 0x10);', '  const chars = load<u16>(params, 0x40), text = load<usize>(p + 0x44);',
+      '  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);', '  return load<u32>(basic, 16);', '  result = load<u32>(pbi);',
+      '  setSelf(load<u32>(tbi, 8), load<u32>(tbi, 12));', '      store<u32>(info, p.UniqueProcessId, 16);'];
+    expect(planted.filter((l) => !RAW_FACTS.some((f) => f.re.test(l)))).toEqual([]);
+    expect(planted.length).toBe(22);
+    // and not what the layouts say instead
+    const named = ['  const pid = changetype<PROCESS_BASIC_INFORMATION>(pbi).UniqueProcessId;', '  NtQueryInformationProcess(h, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);',
+      '  const params = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;', '  changetype<RTL_USER_PROCESS_INFORMATION>(info).Size = SIZEOF_RTL_USER_PROCESS_INFORMATION;'];
+    expect(named.filter((l) => RAW_FACTS.some((f) => f.re.test(l)))).toEqual([]);
   });
 
   it('the information class check finds a class written as a number (planted calls)', () => {
