@@ -18,7 +18,7 @@ import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
-  KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KeAllocateScratch, KeFreeScratch, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
+  KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KeAllocateScratch, KeFreeScratch, KTHREAD_THREAD_LINKS, KeAcquireDispatcherLock, KeReleaseDispatcherLock, Terminated,
 } from "../ke/thread";
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange, ProbeUserWrite } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
@@ -67,7 +67,7 @@ export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize
   KeFreeScratch(cid);
   if (!ok) return STATUS_ACCESS_VIOLATION;
   let thread: usize = 0;
-  const f = KiLockDispatcher(); // found and referenced before it can end and go
+  const f = KeAcquireDispatcherLock(); // found and referenced before it can end and go
   for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead && thread == 0; e = load<usize>(e)) {
     const process = e - EPROCESS_ACTIVE_LINKS;
     if (pid != 0 && changetype<EPROCESS>(process).UniqueProcessId != pid) continue;
@@ -77,7 +77,7 @@ export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize
     }
   }
   if (thread != 0) KeReferenceThread(thread);
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
   if (thread == 0) return STATUS_INVALID_CID;
   const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 object, +12 handle
   // A thread is protected by its process's descriptor, mapped with the Thread type's rights (psprocess.ts).
@@ -316,13 +316,13 @@ function PspStartBuiltThread(work: usize, process: usize, handle: usize, clientI
   const p = changetype<EPROCESS>(process);
   const thread = load<usize>(work + CW_THREAD);
   const t = changetype<KTHREAD>(thread);
-  const f = KiLockDispatcher();
+  const f = KeAcquireDispatcherLock();
   const ended = PsProcessHasEnded(process);
   if (!ended) {
     InsertTailList(process + EPROCESS_THREAD_LIST, thread + KTHREAD_THREAD_LINKS);
     p.ActiveThreads++;
   }
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
   if (ended) {
     ObCloseHandle(load<u32>(work, CW_HANDLE)); // the object, and its reference on the thread, go
     PspFreeTeb(process, load<usize>(work + CW_TEB_ADDRESS));

@@ -115,6 +115,11 @@ const FACTS: Fact[] = [
   ...same('FILE_ATTRIBUTE_TAG_INFORMATION', 'FILE_ATTRIBUTE_TAG_INFORMATION', 'FileAttributes ReparseTag'), size('FILE_ATTRIBUTE_TAG_INFORMATION', 'FILE_ATTRIBUTE_TAG_INFORMATION'),
   ['FILE_DISPOSITION_INFORMATION', 'DeleteFile', 'FILE_DISPOSITION_INFORMATION', 'DoDeleteFile'], // MinGW: DeleteFile is a macro there
   ...same('FILE_END_OF_FILE_INFORMATION', 'FILE_END_OF_FILE_INFORMATION', 'EndOfFile'), size('FILE_END_OF_FILE_INFORMATION', 'FILE_END_OF_FILE_INFORMATION'),
+  ...['FILE_EA_INFORMATION:EaSize', 'FILE_ACCESS_INFORMATION:AccessFlags', 'FILE_MODE_INFORMATION:Mode', 'FILE_ALIGNMENT_INFORMATION:AlignmentRequirement',
+    'FILE_ALLOCATION_INFORMATION:AllocationSize', 'FILE_FS_DEVICE_INFORMATION:DeviceType Characteristics'].flatMap((spec) => {
+    const [t, fields] = spec.split(':');
+    return [...same(t, t, fields), size(t, t)];
+  }),
   ['FILE_ALL_INFORMATION', 'BasicInformation_FileAttributes', 'FILE_ALL_INFORMATION', 'BasicInformation.FileAttributes'],
   ['FILE_ALL_INFORMATION', 'StandardInformation_AllocationSize', 'FILE_ALL_INFORMATION', 'StandardInformation'],
   ['FILE_ALL_INFORMATION', 'StandardInformation_Directory', 'FILE_ALL_INFORMATION', 'StandardInformation.Directory'],
@@ -190,6 +195,9 @@ const CONSTANT_FACTS: Array<[string, string]> = [
   ['SIZEOF_FILE_NETWORK_OPEN_INFORMATION', 'sizeof(FILE_NETWORK_OPEN_INFORMATION)'],
   ['SIZEOF_FILE_FS_SIZE_INFORMATION', 'sizeof(FILE_FS_SIZE_INFORMATION)'],
   ['SIZEOF_FILE_FS_FULL_SIZE_INFORMATION', 'sizeof(FILE_FS_FULL_SIZE_INFORMATION)'],
+  ['SIZEOF_FILE_NAME_INFORMATION', 'sizeof(FILE_NAME_INFORMATION)'], ['SIZEOF_FILE_ALL_INFORMATION', 'sizeof(FILE_ALL_INFORMATION)'],
+  ['SIZEOF_PROCESS_BASIC_INFORMATION', 'sizeof(PROCESS_BASIC_INFORMATION)'], ['SIZEOF_THREAD_BASIC_INFORMATION', 'sizeof(NDK_THREAD_BASIC_INFORMATION)'],
+  ['SIZEOF_RTL_USER_PROCESS_INFORMATION', 'sizeof(NDK_RTL_USER_PROCESS_INFORMATION)'],
   ['FILE_CASE_SENSITIVE_SEARCH', 'FILE_CASE_SENSITIVE_SEARCH'],
   ['FILE_CASE_PRESERVED_NAMES', 'FILE_CASE_PRESERVED_NAMES'],
   ['FILE_UNICODE_ON_DISK', 'FILE_UNICODE_ON_DISK'],
@@ -378,6 +386,7 @@ const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms
   { what: 'FAT BPB fields by offset', re: /load<u(8|16|32)>\(b, (11|13|14|16|17|19|22|32|36|44|48)\)/, allow: [] },
   { what: 'regf base block checksum (508) and signatures', re: /\+ 508\)|0x6B6E\b|0x6B76\b|0x66676572/, allow: [] },
   { what: 'KTRAP_FRAME offsets (InitialStack - 76)', re: /InitialStack - 76/, allow: [] },
+  { what: 'an information class\'s size as a bare number (Io\'s size tables: case FileXxxInformation: return N)', re: /case File\w+Information: return \d+;/, allow: [] },
   // Also in smss and the ring-3 test programs (test/boot/programs): InitializeObjectAttributes, OBJECT_ATTRIBUTES, IO_STATUS_BLOCK.
   { what: 'OBJECT_ATTRIBUTES by offset (Length 24, RootDirectory +4 .. SecurityQualityOfService +20)',
     re: /store<u32>\(\w*oa, 24\)|store<\w+>\(\w*oa, [^;]*, (4|8|12|16|20)\)|load<\w+>\(\w*oa, (4|8|12|16|20)\)/i, allow: [], alsoPrograms: true },
@@ -522,9 +531,9 @@ describe('the tree keeps to the SDK', () => {
       '  store<u32>(processInfo, 0x44);', 'const execInfo = memory.data(0x44, 4);',
       '  const params = load<usize>(RtlGetCurrentPeb(), 0x10);', '  const chars = load<u16>(params, 0x40), text = load<usize>(p + 0x44);',
       '  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);', '  return load<u32>(basic, 16);', '  result = load<u32>(pbi);',
-      '  setSelf(load<u32>(tbi, 8), load<u32>(tbi, 12));', '      store<u32>(info, p.UniqueProcessId, 16);'];
+      '  setSelf(load<u32>(tbi, 8), load<u32>(tbi, 12));', '      store<u32>(info, p.UniqueProcessId, 16);', '    case FileAllInformation: return 104;'];
     expect(planted.filter((l) => !RAW_FACTS.some((f) => f.re.test(l)))).toEqual([]);
-    expect(planted.length).toBe(22);
+    expect(planted.length).toBe(23);
     // and not what the layouts say instead
     const named = ['  const pid = changetype<PROCESS_BASIC_INFORMATION>(pbi).UniqueProcessId;', '  NtQueryInformationProcess(h, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);',
       '  const params = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;', '  changetype<RTL_USER_PROCESS_INFORMATION>(info).Size = SIZEOF_RTL_USER_PROCESS_INFORMATION;'];
