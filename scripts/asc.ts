@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { refuseArgumentCountReaders } from './asrt/varargs.ts';
 
 export interface AscResult { wasm: Uint8Array; wat?: string; ms: number; cached?: boolean }
 
@@ -94,8 +95,19 @@ function store(key: string, inputs: Record<string, string | null>, wasm: Uint8Ar
   }
 }
 
-/** Compile `entry` (a path relative to the repository root) to wasm bytes. */
-export async function compileAssemblyScript(entry: string, extra: string[] = [], wantText = false, opts: { cache?: boolean } = {}): Promise<AscResult> {
+/**
+ * Compile `entry` (a path relative to the repository root) to wasm bytes.
+ * `opts.threads`: the program runs threads (the kernel, every System32 image
+ * and test program); its compile is refused when a call leaves out optional
+ * arguments (scripts/asrt/varargs.ts), which needs the text output.
+ */
+export async function compileAssemblyScript(entry: string, extra: string[] = [], wantText = false, opts: { cache?: boolean; threads?: boolean } = {}): Promise<AscResult> {
+  const result = await compileOnce(entry, extra, wantText || opts.threads === true, opts);
+  if (opts.threads) refuseArgumentCountReaders(result.wat!, entry);
+  return wantText ? result : { ...result, wat: undefined };
+}
+
+async function compileOnce(entry: string, extra: string[], wantText: boolean, opts: { cache?: boolean }): Promise<AscResult> {
   const t0 = performance.now();
   const cache = opts.cache !== false && cacheOn();
   const args = [entry, '-O3', '--runtime', 'stub', '--noAssert', '--enable', 'threads', '-o', 'out.wasm', ...(wantText ? ['-t', 'out.wat'] : []), ...extra];

@@ -171,7 +171,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
     const out = await compileAssemblyScript(join(ROOT, entry), [
       '--use', 'abort=kernel/ke/bugcheck/KiAbort',
       '--memoryBase', String(KERNEL_MEMORY_BASE),
-    ], true, { cache: opts.cache });
+    ], true, { cache: opts.cache, threads: true });
     compiledAsc = { fingerprint, wasm: out.wasm, wat: out.wat };
     ascCache.set(entry, compiledAsc);
   }

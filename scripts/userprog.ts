@@ -63,7 +63,7 @@ export function userTrapHandler(call: (service: string) => Insn): Insn[] {
 
 /** Builds the UIMG image of an AssemblyScript program. */
 export async function buildUserProgram(path: string): Promise<Uint8Array> {
-  const { wasm } = await compileAssemblyScript(path, ['--memoryBase', String(USER_MEMORY_BASE)]);
+  const { wasm } = await compileAssemblyScript(path, ['--memoryBase', String(USER_MEMORY_BASE)], false, { threads: true });
   const services = new Set([...SERVICES, ...SHADOW_SERVICES].map((s) => s.name));
   // memory.grow stops where the committed heap pages end (it zeroes what it adds: past them it would fault).
   const initialPages = decodeModule(wasm).memories[0]?.min ?? USER_MEMORY_BASE / 65536;

@@ -94,7 +94,7 @@ function SmpCreateEntry(path: string, min: u64, max: u64, floor: u64): string {
   }
   if (order.length == 0) { SmpLogFailure("SmpCreatePagingFile", 0xC000003A, path + ": no such volume"); return ""; }
   for (let i = 0; i < order.length; i++) {
-    const name = nt.substring(0, 4) + order[i] + nt.substring(5);
+    const name = nt.substring(0, 4) + order[i] + nt.substring(5, nt.length);
     const made = SmpCreateOnDrive(name, min, max, floor, free[i]);
     if (made != 0) return name + " " + SmpDecimal(made / MEGABYTE) + " MB (max " + SmpDecimal(SmpMadeMaximum / MEGABYTE) + " MB)";
   }

@@ -16,7 +16,7 @@
 
 import {
   NtClose, NtSetValueKey, NtQuerySystemInformation, RtlCreateEnvironment, RtlSetEnvironmentVariable, RtlQueryEnvironmentVariable_U,
-  RtlExpandEnvironmentStrings_U, RtlGetCurrentPeb, REG_SZ, REG_EXPAND_SZ, STATUS_SUCCESS, STATUS_BUFFER_TOO_SMALL, KEY_ALL_ACCESS,
+  RtlExpandEnvironmentStrings_U, RtlGetCurrentPeb, REG_SZ, REG_EXPAND_SZ, STATUS_SUCCESS, STATUS_BUFFER_TOO_SMALL, KEY_ALL_ACCESS, KEY_READ,
 } from "./ntapi";
 import { SmpEnvironmentValues, SmpSessionManagerKey } from "./sminit";
 import { SmpIsText, SmpOpenKey, SmpReadString, SmpTypeName } from "./smreg";
@@ -89,7 +89,7 @@ export function SmpCreateEnvironment(): void {
 
 /** Step 4g: the variables NT computes at boot, in the block and in the Environment key. */
 export function SmpCreateDynamicEnvironmentVariables(): void {
-  const cpu = SmpOpenKey("\\Registry\\Machine\\Hardware\\Description\\System\\CentralProcessor\\0", 0);
+  const cpu = SmpOpenKey("\\Registry\\Machine\\Hardware\\Description\\System\\CentralProcessor\\0", 0, KEY_READ);
   let identifier = SmpReadString(cpu, "Identifier", "");
   const vendor = SmpReadString(cpu, "VendorIdentifier", "");
   if (cpu != 0) NtClose(cpu);

@@ -61,13 +61,13 @@ export function SmpFindImage(name: string): string {
     const nt = file.startsWith("\\") ? file : SmpNtPath(file);
     return nt.length != 0 && fileExists(nt) ? nt : "";
   }
-  const dirs = SmpQueryVariable("Path").split(";");
+  const dirs = SmpQueryVariable("Path").split(";", i32.MAX_VALUE);
   const root = SmpQueryVariable("SystemRoot");
   if (root.length != 0) dirs.push(root + "\\System32");
   for (let i = 0; i < dirs.length; i++) {
     let dir = dirs[i];
     if (dir.length == 0) continue;
-    if (!dir.endsWith("\\")) dir += "\\";
+    if (!dir.endsWith("\\", dir.length)) dir += "\\";
     const nt = SmpNtPath(dir + file);
     if (nt.length != 0 && fileExists(nt)) return nt;
   }
@@ -151,7 +151,7 @@ function SmpRunBootEntry(entry: string): string {
     return entry + " (no program)";
   }
   const name = words[at];
-  const commandLine = SmpJoin(words.slice(at), " ");
+  const commandLine = SmpJoin(words.slice(at, words.length), " ");
   const image = SmpFindImage(name);
   if (image.length == 0) {
     if ((flags & SMP_AUTOCHECK_FLAG) != 0) SmpLogText(name + " program not found - skipping AUTOCHECK");

@@ -4,7 +4,7 @@
 // directories it names.
 
 import {
-  NtClose, NtCreateDirectoryObject, DIRECTORY_ALL_ACCESS, OBJ_PERMANENT, OBJ_OPENIF, STATUS_SUCCESS, STATUS_OBJECT_NAME_EXISTS,
+  NtClose, NtCreateDirectoryObject, DIRECTORY_ALL_ACCESS, KEY_READ, OBJ_PERMANENT, OBJ_OPENIF, STATUS_SUCCESS, STATUS_OBJECT_NAME_EXISTS,
 } from "./ntapi";
 import { SmpEnumerateValues, SmpKeyExists, SmpOpenKey, SmpOpenKeyStatus, SmpReadDword, SmpReadMultiSz, SmpReadString, SmpLastStringExpand, SmpValue } from "./smreg";
 import { SmpAttributes, SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpSlot } from "./smutil";
@@ -41,7 +41,7 @@ export let SmpSubSystemValues: SmpValue[] = [];
 export let SmpMiniNT = false;
 
 function subkeyValues(name: string): SmpValue[] {
-  const key = SmpOpenKey(name, SmpSessionManagerKey);
+  const key = SmpOpenKey(name, SmpSessionManagerKey, KEY_READ);
   const values = SmpEnumerateValues(key);
   if (key != 0) NtClose(key);
   return values;
@@ -65,13 +65,13 @@ export function SmpLoadConfiguration(quiet: bool = false): void {
   SmpRenames = SmpReadMultiSz(key, "PendingFileRenameOperations", [], true);
   SmpRenames2 = SmpReadMultiSz(key, "PendingFileRenameOperations2", [], true);
   SmpExcludeKnownDlls = SmpReadMultiSz(key, "ExcludeFromKnownDlls", []);
-  const memoryKey = SmpOpenKey("Memory Management", key);
+  const memoryKey = SmpOpenKey("Memory Management", key, KEY_READ);
   SmpPagingFiles = memoryKey != 0 ? SmpReadMultiSz(memoryKey, "PagingFiles", ["?:\\pagefile.sys"]) : ["?:\\pagefile.sys"];
   if (memoryKey != 0) NtClose(memoryKey);
   SmpDosDevices = subkeyValues("DOS Devices");
   SmpKnownDlls = subkeyValues("KnownDlls");
   SmpEnvironmentValues = subkeyValues("Environment");
-  const subsystems = SmpOpenKey("SubSystems", key);
+  const subsystems = SmpOpenKey("SubSystems", key, KEY_READ);
   SmpSubSystemValues = SmpEnumerateValues(subsystems);
   SmpSubSystemsRequired = SmpReadMultiSz(subsystems, "Required", ["Debug", "Windows"]);
   SmpSubSystemsOptional = SmpReadMultiSz(subsystems, "Optional", []);

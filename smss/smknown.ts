@@ -54,7 +54,7 @@ function SmpImportedNames(base: usize, size: u32): string[] {
     if (nameRva == 0) break;
     if (nameRva >= size) continue;
     let name = "";
-    for (let i = nameRva; i < size && load<u8>(base + i) != 0 && name.length < 64; i++) name += String.fromCharCode(load<u8>(base + i));
+    for (let i = nameRva; i < size && load<u8>(base + i) != 0 && name.length < 64; i++) name += String.fromCharCode(load<u8>(base + i), -1);
     names.push(name);
   }
   return names;

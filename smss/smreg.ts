@@ -26,7 +26,7 @@ export class SmpValue {
 const handleSlot = SmpSlot();
 
 /** Opens `path` (an NT path, or relative to `root`) for reading: the handle, or 0 with the status in `SmpOpenKeyStatus`. */
-export function SmpOpenKey(path: string, root: u32, access: u32 = KEY_READ): u32 {
+export function SmpOpenKey(path: string, root: u32, access: u32): u32 {
   store<u32>(handleSlot, 0);
   const status = NtOpenKey(handleSlot, access, SmpAttributes(path, 0, root));
   SmpOpenKeyStatus = status;
@@ -162,7 +162,7 @@ export let SmpLastStringExpand = false;
 
 /** Whether `path` names an existing key. */
 export function SmpKeyExists(path: string): bool {
-  const key = SmpOpenKey(path, 0);
+  const key = SmpOpenKey(path, 0, KEY_READ);
   if (key == 0) return SmpOpenKeyStatus != STATUS_OBJECT_NAME_NOT_FOUND && SmpOpenKeyStatus != 0xC000003A;
   NtClose(key);
   return true;

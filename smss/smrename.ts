@@ -35,7 +35,7 @@ function SmpProcessFileRename(source: string, target: string): u32 {
     if (status != STATUS_SUCCESS) SmpLogFailure("NtSetInformationFile", status, "delete " + source);
   } else {
     const replace = target.charCodeAt(0) == 0x21; // '!'
-    const name = replace ? target.substring(1) : target;
+    const name = replace ? target.substring(1, target.length) : target;
     const bytes = <u32>name.length << 1;
     const at = <u32>offsetof<FILE_RENAME_INFORMATION>("FileName");
     const info = heap.alloc(at + bytes);

@@ -66,7 +66,7 @@ export class SmpSession {
   constructor(public sessionId: u32, public status: u32, public csrssPid: u32, public csrss: u32, public initialPid: u32, public initial: u32) {}
 }
 
-function hex8(v: u32): string { return SmpHex(v).slice(2); }
+function hex8(v: u32): string { return SmpHex(v).slice(2, i32.MAX_VALUE); }
 
 /** The process ids whose parent is `parent`, but `except`. */
 function SmpChildOf(parent: u32, except: u32): u32 {

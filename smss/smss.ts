@@ -68,7 +68,7 @@ function SmpCopyArguments(event: usize): i64 {
   const words = SmpWords(String.UTF16.decodeUnsafe(commandLine.CommandLine_Buffer, <usize>commandLine.CommandLine_Length));
   if (words.length < 3 || words[1].length != 8 || words[2].length != 8) return -1;
   // After them, StartCsr's initial command, when it named one.
-  SmpCopyInitialCommand = words.slice(3).join(" ");
+  SmpCopyInitialCommand = words.slice(3, words.length).join(" ");
   const id = parseHex(words[1]), handle = parseHex(words[2]);
   if (id < 0 || handle < 0) return -1;
   store<u32>(event, <u32>handle);

@@ -35,7 +35,7 @@ export function SmpHex(value: u32): string {
   let s = "0x";
   for (let shift = 28; shift >= 0; shift -= 4) {
     const d = (value >>> <u32>shift) & 15;
-    s += String.fromCharCode(d < 10 ? 48 + d : 55 + d);
+    s += String.fromCharCode(d < 10 ? 48 + d : 55 + d, -1);
   }
   return s;
 }
@@ -45,7 +45,7 @@ export function SmpHex4(value: u32): string {
   let s = "";
   for (let shift = 12; shift >= 0; shift -= 4) {
     const d = (value >>> <u32>shift) & 15;
-    s += String.fromCharCode(d < 10 ? 48 + d : 87 + d);
+    s += String.fromCharCode(d < 10 ? 48 + d : 87 + d, -1);
   }
   return s;
 }
@@ -53,7 +53,7 @@ export function SmpHex4(value: u32): string {
 export function SmpDecimal(value: u64): string {
   if (value == 0) return "0";
   let s = "";
-  while (value != 0) { s = String.fromCharCode(<i32>(48 + value % 10)) + s; value /= 10; }
+  while (value != 0) { s = String.fromCharCode(<i32>(48 + value % 10), -1) + s; value /= 10; }
   return s;
 }
 
@@ -77,7 +77,7 @@ export function SmpUpper(s: string): string {
   let out = "";
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    out += String.fromCharCode(c >= 97 && c <= 122 ? c - 32 : c);
+    out += String.fromCharCode(c >= 97 && c <= 122 ? c - 32 : c, -1);
   }
   return out;
 }

@@ -23,7 +23,7 @@ import {
   BASIC_ATTRIBUTES, BASIC_CREATION_TIME, BASIC_GRANTED_ACCESS, BASIC_HANDLE_COUNT, BASIC_NAME_INFO_SIZE,
   BASIC_POINTER_COUNT, BASIC_TYPE_INFO_SIZE, BUFFER_SIZE, BasicField, Buffer, Context, CreateDirectory, CreateLink,
   EntryIndex, EntryTypeIs, FullNameIs, Handle, HandleCount, HandleOut, LengthOut, ListDirectory, Name, ObjectOf,
-  ObjectOut, Oa, OpenDirectory, QueryBasic, check, expect,
+  ObjectOut, Oa, OpenDirectory, OpenDirectoryWith, QueryBasic, check, expect,
 } from "./testutil";
 import {
   STATUS_ACCESS_DENIED, STATUS_BUFFER_TOO_SMALL, STATUS_HANDLE_NOT_CLOSABLE,
@@ -97,16 +97,16 @@ export function TestHandles(table: usize): bool {
   if (!expect(ObReferenceObjectByHandle(again, 0, ObpSymbolicLinkObjectType, ObjectOut, 0), STATUS_OBJECT_TYPE_MISMATCH, "reference with the wrong type")) return false;
   ObCloseHandle(again);
 
-  if (!expect(OpenDirectory("\\Device", 0, 0, DIRECTORY_TRAVERSE), STATUS_SUCCESS, "open \\Device for traverse only")) return false;
+  if (!expect(OpenDirectoryWith("\\Device", 0, 0, DIRECTORY_TRAVERSE), STATUS_SUCCESS, "open \\Device for traverse only")) return false;
   const traverse = Handle();
   if (!expect(ObQueryDirectoryObject(traverse, Buffer, BUFFER_SIZE, false, true, Context, LengthOut), STATUS_ACCESS_DENIED, "list without DIRECTORY_QUERY")) return false;
   if (!expect(ObReferenceObjectByHandle(traverse, DIRECTORY_QUERY, 0, ObjectOut, 0), STATUS_ACCESS_DENIED, "reference for rights not granted")) return false;
   ObCloseHandle(traverse);
-  if (!expect(OpenDirectory("\\Device", 0, 0, GENERIC_READ), STATUS_SUCCESS, "open \\Device for GENERIC_READ")) return false;
+  if (!expect(OpenDirectoryWith("\\Device", 0, 0, GENERIC_READ), STATUS_SUCCESS, "open \\Device for GENERIC_READ")) return false;
   if (!expect(QueryBasic(Handle()), STATUS_SUCCESS, "query it")) return false;
   if (!check(BasicField(BASIC_GRANTED_ACCESS) == (STANDARD_RIGHTS_READ | DIRECTORY_QUERY | DIRECTORY_TRAVERSE), "GENERIC_READ maps to query and traverse")) return false;
   ObCloseHandle(Handle());
-  if (!expect(OpenDirectory("\\Device", 0, 0, MAXIMUM_ALLOWED), STATUS_SUCCESS, "open \\Device for MAXIMUM_ALLOWED")) return false;
+  if (!expect(OpenDirectoryWith("\\Device", 0, 0, MAXIMUM_ALLOWED), STATUS_SUCCESS, "open \\Device for MAXIMUM_ALLOWED")) return false;
   if (!expect(QueryBasic(Handle()), STATUS_SUCCESS, "query it") || !check(BasicField(BASIC_GRANTED_ACCESS) == DIRECTORY_ALL_ACCESS, "MAXIMUM_ALLOWED grants all")) return false;
   ObCloseHandle(Handle());
 
@@ -129,7 +129,7 @@ export function TestHandles(table: usize): bool {
   if (!check(ObGetHandleCount(table) == before, "closing them empties the table again")) return false;
 
   const kernelBefore = ObGetHandleCount(ObpKernelHandleTable);
-  if (!expect(OpenDirectory("\\Device", OBJ_KERNEL_HANDLE), STATUS_SUCCESS, "open a kernel handle")) return false;
+  if (!expect(OpenDirectoryWith("\\Device", OBJ_KERNEL_HANDLE, 0, DIRECTORY_ALL_ACCESS), STATUS_SUCCESS, "open a kernel handle")) return false;
   const kernel = Handle();
   if (!check((kernel & 0x80000000) != 0 && ObGetHandleCount(ObpKernelHandleTable) == kernelBefore + 1
     && ObGetHandleCount(table) == before, "OBJ_KERNEL_HANDLE puts the handle in the kernel's table")) return false;
@@ -353,7 +353,7 @@ export function TestCustomType(): bool {
   if (!check(EntryTypeIs(EntryIndex(count, "ObSelfTestObject"), "ObSelfTest"), "it is listed with its type name")) return false;
   if (!expect(SetInherit(handle), STATUS_ACCESS_DENIED, "no inheritance for a type that refuses OBJ_INHERIT")) return false;
   if (!expect(OpenDirectory("\\KernelObjects\\ObSelfTestObject\\X"), STATUS_OBJECT_TYPE_MISMATCH, "a path through an ObSelfTest object")) return false;
-  if (!expect(OpenDirectory("X", 0, handle), STATUS_INVALID_HANDLE, "a root handle to an object without a parse procedure")) return false;
+  if (!expect(OpenDirectoryWith("X", 0, handle, DIRECTORY_ALL_ACCESS), STATUS_INVALID_HANDLE, "a root handle to an object without a parse procedure")) return false;
   if (!expect(OpenDirectory(OBJECT_NAME), STATUS_OBJECT_TYPE_MISMATCH, "open it as a directory")) return false;
   if (!expect(ObOpenObjectByName(Oa(OBJECT_NAME), 0, 1, HandleOut), STATUS_SUCCESS, "open it as any type")) return false;
   const second = Handle();

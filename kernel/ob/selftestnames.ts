@@ -10,7 +10,7 @@ import {
 } from "../rtl/unicode";
 import { ExPoolTagBytes } from "../ex/pool";
 import {
-  DELETE, DIRECTORY_QUERY, DUPLICATE_SAME_ACCESS, OB_DIRECTORY_KEY, OB_SYMBOLIC_LINK_KEY, OB_SYMLINK_TARGET_TAG, OBJECT_ATTRIBUTES, OBJECT_TYPE_OF, SYMBOLIC_LINK_ALL_ACCESS,
+  DELETE, DIRECTORY_ALL_ACCESS, DIRECTORY_QUERY, DUPLICATE_SAME_ACCESS, OB_DIRECTORY_KEY, OB_SYMBOLIC_LINK_KEY, OB_SYMLINK_TARGET_TAG, OBJECT_ATTRIBUTES, OBJECT_TYPE_OF, SYMBOLIC_LINK_ALL_ACCESS,
 } from "./obp";
 import { ObOpenDirectoryObject } from "./obdir";
 import { ObCreateSymbolicLinkObject, ObQuerySymbolicLinkObject } from "./oblink";
@@ -24,7 +24,7 @@ import {
 import {
   Attributes, AttributesOf, BASIC_ATTRIBUTES, BASIC_HANDLE_COUNT, BASIC_POINTER_COUNT, BasicField, Buffer, CreateDirectory, CreateLink,
   CreateLinkFromStrings, EntryIndex, EntryTypeIs, FullNameIs, Handle, HandleCount, HandleOut, ListDirectory, LengthOut,
-  Name, NameString, NumberedName, NumberedTarget, ObjectOf, ObjectOut, Oa, OpenDirectory, OpenLink, PointerCount,
+  Name, NameString, NumberedName, NumberedTarget, ObjectOf, ObjectOut, Oa, OpenDirectory, OpenDirectoryWith, OpenLink, PointerCount,
   QueryBasic, TargetString, check, expect,
 } from "./testutil";
 import {
@@ -40,7 +40,7 @@ const Component: usize = memory.data(8, 4);
 
 /** Opens a directory, checks it is `object` and closes it again. */
 function OpensAs(text: string, attributes: u32, object: usize, what: string, root: u32 = 0): bool {
-  if (!expect(OpenDirectory(text, attributes, root), STATUS_SUCCESS, what)) return false;
+  if (!expect(OpenDirectoryWith(text, attributes, root, DIRECTORY_ALL_ACCESS), STATUS_SUCCESS, what)) return false;
   const found = ObjectOf(Handle());
   ObCloseHandle(Handle());
   return check(found == object, what);
@@ -119,19 +119,19 @@ export function TestCreateOpen(): bool {
   Oa("\\Device");
   changetype<OBJECT_ATTRIBUTES>(Attributes).Length = 20;
   if (!expect(ObOpenDirectoryObject(HandleOut, DIRECTORY_QUERY, Attributes), STATUS_INVALID_PARAMETER, "a wrong OBJECT_ATTRIBUTES.Length")) return false;
-  if (!expect(OpenDirectory("\\Device", 0x800), STATUS_INVALID_PARAMETER, "an undefined attribute")) return false;
-  if (!expect(OpenDirectory("\\Device", 0x1), STATUS_INVALID_PARAMETER, "OBJ_PROTECT_CLOSE in OBJECT_ATTRIBUTES")) return false;
+  if (!expect(OpenDirectoryWith("\\Device", 0x800, 0, DIRECTORY_ALL_ACCESS), STATUS_INVALID_PARAMETER, "an undefined attribute")) return false;
+  if (!expect(OpenDirectoryWith("\\Device", 0x1, 0, DIRECTORY_ALL_ACCESS), STATUS_INVALID_PARAMETER, "OBJ_PROTECT_CLOSE in OBJECT_ATTRIBUTES")) return false;
   if (!expect(OpenLink("\\Device"), STATUS_OBJECT_TYPE_MISMATCH, "a directory opened as a link")) return false;
   if (!expect(OpenDirectory("\\ObjectTypes\\Directory\\X"), STATUS_OBJECT_TYPE_MISMATCH, "a path through a type object")) return false;
 
   if (!expect(OpenDirectory("\\Device"), STATUS_SUCCESS, "open \\Device")) return false;
   const device = Handle();
   if (!OpensAs("ObTest", 0, test, "a name relative to \\Device", device)) return false;
-  if (!expect(OpenDirectory("", 0, device), STATUS_SUCCESS, "an empty name relative to \\Device")) return false;
+  if (!expect(OpenDirectoryWith("", 0, device, DIRECTORY_ALL_ACCESS), STATUS_SUCCESS, "an empty name relative to \\Device")) return false;
   if (!check(ObjectOf(Handle()) == ObjectOf(device), "an empty relative name opens the root directory handle's object")) return false;
   ObCloseHandle(Handle());
-  if (!expect(OpenDirectory("\\ObTest", 0, device), STATUS_OBJECT_PATH_SYNTAX_BAD, "an absolute name with a root")) return false;
-  if (!expect(OpenDirectory("ObTest", 0, 0x7FFC), STATUS_INVALID_HANDLE, "a relative name with a bad root handle")) return false;
+  if (!expect(OpenDirectoryWith("\\ObTest", 0, device, DIRECTORY_ALL_ACCESS), STATUS_OBJECT_PATH_SYNTAX_BAD, "an absolute name with a root")) return false;
+  if (!expect(OpenDirectoryWith("ObTest", 0, 0x7FFC, DIRECTORY_ALL_ACCESS), STATUS_INVALID_HANDLE, "a relative name with a bad root handle")) return false;
   if (!expect(CreateDirectory("ObRelative", 0, device), STATUS_SUCCESS, "create relative to \\Device")) return false;
   const relative = Handle();
   if (!check(FullNameIs(relative, "\\Device\\ObRelative"), "a relative create names the object under its root")) return false;
@@ -140,8 +140,8 @@ export function TestCreateOpen(): bool {
 
   if (!expect(OpenLink("\\DosDevices"), STATUS_SUCCESS, "open \\DosDevices as a link")) return false;
   const link = Handle();
-  if (!expect(OpenDirectory("X", 0, link), STATUS_OBJECT_TYPE_MISMATCH, "a relative name under a link")) return false;
-  if (!expect(OpenDirectory("", 0, link), STATUS_SUCCESS, "an empty name relative to a link follows it")) return false;
+  if (!expect(OpenDirectoryWith("X", 0, link, DIRECTORY_ALL_ACCESS), STATUS_OBJECT_TYPE_MISMATCH, "a relative name under a link")) return false;
+  if (!expect(OpenDirectoryWith("", 0, link, DIRECTORY_ALL_ACCESS), STATUS_SUCCESS, "an empty name relative to a link follows it")) return false;
   const followed = ObjectOf(Handle());
   ObCloseHandle(Handle());
   if (!OpensAs("\\??", 0, followed, "the link root leads to \\??")) return false;
@@ -214,10 +214,10 @@ export function TestLifetime(): bool {
   if (!expect(CreateDirectory("\\BaseNamedObjects\\ObPermanent", OBJ_PERMANENT), STATUS_SUCCESS, "create a permanent directory")) return false;
   if (!expect(QueryBasic(Handle()), STATUS_SUCCESS, "query it") || !check((BasicField(BASIC_ATTRIBUTES) & OBJ_PERMANENT) != 0, "OBJ_PERMANENT shows")) return false;
   ObCloseHandle(Handle());
-  if (!expect(OpenDirectory("\\BaseNamedObjects\\ObPermanent", 0, 0, DIRECTORY_QUERY), STATUS_SUCCESS, "a permanent name stays without handles")) return false;
+  if (!expect(OpenDirectoryWith("\\BaseNamedObjects\\ObPermanent", 0, 0, DIRECTORY_QUERY), STATUS_SUCCESS, "a permanent name stays without handles")) return false;
   if (!expect(ObMakeTemporaryHandle(Handle()), STATUS_ACCESS_DENIED, "NtMakeTemporaryObject needs DELETE access")) return false;
   ObCloseHandle(Handle());
-  if (!expect(OpenDirectory("\\BaseNamedObjects\\ObPermanent", 0, 0, DELETE), STATUS_SUCCESS, "open it for DELETE")) return false;
+  if (!expect(OpenDirectoryWith("\\BaseNamedObjects\\ObPermanent", 0, 0, DELETE), STATUS_SUCCESS, "open it for DELETE")) return false;
   const permanent = Handle();
   if (!expect(ObMakeTemporaryHandle(permanent), STATUS_SUCCESS, "make it temporary")) return false;
   if (!expect(OpenDirectory("\\BaseNamedObjects\\ObPermanent"), STATUS_SUCCESS, "the name stays while a handle is open")) return false;

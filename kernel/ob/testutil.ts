@@ -127,7 +127,15 @@ export function CreateDirectory(text: string, attributes: u32 = 0, root: u32 = 0
   return ObCreateDirectoryObject(HandleOut, DIRECTORY_ALL_ACCESS, Oa(text, attributes, root));
 }
 
-export function OpenDirectory(text: string, attributes: u32 = 0, root: u32 = 0, access: u32 = DIRECTORY_ALL_ACCESS): u32 {
+/** Opens a directory by its full name for DIRECTORY_ALL_ACCESS. */
+export function OpenDirectory(text: string): u32 {
+  return OpenDirectoryWith(text, 0, 0, DIRECTORY_ALL_ACCESS);
+}
+
+// No optional parameters here: the self-tests run on several threads, and
+// AssemblyScript passes an omitted argument's count through one module global
+// (scripts/asrt/varargs.ts).
+export function OpenDirectoryWith(text: string, attributes: u32, root: u32, access: u32): u32 {
   return ObOpenDirectoryObject(HandleOut, access, Oa(text, attributes, root));
 }
 

@@ -348,7 +348,7 @@ export async function linkUserImage(compile: WasmAtBase, options: PeLinkOptions 
 /** Link the AssemblyScript program at `path` (a path from the repository root or absolute). */
 export async function buildUserImage(path: string, options: PeLinkOptions = {}): Promise<PeLinkResult> {
   const name = options.name ?? basename(path).replace(/\.ts$/, options.kind === 'dll' ? '.dll' : options.kind === 'sys' ? '.sys' : '.exe');
-  return linkUserImage(async (base) => (await compileAssemblyScript(path, ['--memoryBase', String(base)])).wasm, { ...options, name });
+  return linkUserImage(async (base) => (await compileAssemblyScript(path, ['--memoryBase', String(base)], false, { threads: true })).wasm, { ...options, name });
 }
 
 async function cli(args: string[]): Promise<void> {

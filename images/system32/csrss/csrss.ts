@@ -98,7 +98,7 @@ function decimal(s: string): i64 {
 
 function lower(s: string): string {
   let out = "";
-  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); out += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c); }
+  for (let i = 0; i < s.length; i++) { const c = s.charCodeAt(i); out += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c, -1); }
   return out;
 }
 
@@ -113,12 +113,12 @@ function CsrpParsePart(part: string): bool {
   const eq = part.indexOf("=");
   if (eq <= 0) { log("command line: \"" + part + "\" is not Name=Value - skipped"); return false; }
   const name = lower(part.substring(0, eq));
-  const value = part.substring(eq + 1);
+  const value = part.substring(eq + 1, part.length);
   if (name == "objectdirectory") {
     if (value.length == 0 || value.charCodeAt(0) != 0x5C) { log("command line: ObjectDirectory \"" + value + "\" is not an absolute name - skipped"); return false; }
     setObjectDirectory(value);
   } else if (name == "sharedsection") {
-    const sizes = value.split(",");
+    const sizes = value.split(",", i32.MAX_VALUE);
     const a = sizes.length > 0 ? decimal(sizes[0]) : -1, b = sizes.length > 1 ? decimal(sizes[1]) : 0, c = sizes.length > 2 ? decimal(sizes[2]) : 0;
     if (a <= 0 || b < 0 || c < 0 || sizes.length > 3) { log("command line: SharedSection \"" + value + "\" is not size[,size[,size]] in KB - skipped"); return false; }
     CsrSharedSection0 = <u32>a; CsrSharedSection1 = <u32>b; CsrSharedSection2 = <u32>c;
@@ -131,7 +131,7 @@ function CsrpParsePart(part: string): bool {
   } else if (name == "serverdll") {
     // name[:InitRoutine],index
     const comma = value.lastIndexOf(",");
-    const index = comma > 0 ? decimal(value.substring(comma + 1)) : -1;
+    const index = comma > 0 ? decimal(value.substring(comma + 1, value.length)) : -1;
     if (index < 0 || index > 3) { log("command line: ServerDll \"" + value + "\" has no server index 0-3 - skipped"); return false; }
     const colon = value.indexOf(":");
     CsrServerDllNames.push(value.substring(0, colon > 0 && colon < comma ? colon : comma));
@@ -158,10 +158,10 @@ function CsrpParseCommandLine(): void {
   const params = changetype<RTL_USER_PROCESS_PARAMETERS>(peb.ProcessParameters);
   const chars = <i32>(params.CommandLine_Length >>> 1);
   let text = "";
-  for (let i = 0; i < chars; i++) text += String.fromCharCode(load<u16>(params.CommandLine_Buffer + (i << 1)));
+  for (let i = 0; i < chars; i++) text += String.fromCharCode(load<u16>(params.CommandLine_Buffer + (i << 1)), -1);
   setObjectDirectory("\\Windows");
   let taken = 0, skipped = 0;
-  const parts = text.split(" ");
+  const parts = text.split(" ", i32.MAX_VALUE);
   let first = true;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
@@ -300,7 +300,7 @@ function CsrpCreateSharedSection(): void {
   store<u32>(s + CSR_SHARED_SIZE_KB, CsrSharedSection0);
   // The base server's static data, its texts after it.
   let root = "";
-  for (let i = 0; i < 259; i++) { const c = load<u16>(0x7FFE0030 + (i << 1)); if (c == 0) break; root += String.fromCharCode(c); }
+  for (let i = 0; i < 259; i++) { const c = load<u16>(0x7FFE0030 + (i << 1)); if (c == 0) break; root += String.fromCharCode(c, -1); }
   const next = memory.data(4, 4);
   store<u32>(next, CSR_SHARED_TEXT);
   const data = s + CSR_SHARED_BASE_STATIC_DATA;

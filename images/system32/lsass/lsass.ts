@@ -66,7 +66,7 @@ function LsapConnection(): void {
     let n = load<u32>(info + LSA_CONNECTION_INFO_NAME_LENGTH);
     if (n > LSA_LOGON_PROCESS_NAME_MAX) n = LSA_LOGON_PROCESS_NAME_MAX;
     if (LSA_CONNECTION_INFO_NAME + n > length) n = length > LSA_CONNECTION_INFO_NAME ? length - LSA_CONNECTION_INFO_NAME : 0;
-    for (let i: u32 = 0; i < n; i++) name += String.fromCharCode(load<u8>(info + LSA_CONNECTION_INFO_NAME + i));
+    for (let i: u32 = 0; i < n; i++) name += String.fromCharCode(load<u8>(info + LSA_CONNECTION_INFO_NAME + i), -1);
   }
   let slot: u32 = MAX_CLIENTS;
   for (let i: u32 = 0; i < MAX_CLIENTS; i++) if (load<u32>(Clients + i * 4) == 0) { slot = i; break; }
@@ -94,7 +94,7 @@ function LsapLookupPackage(): u32 {
   store<u32>(request + LSA_LOOKUP_PACKAGE_ID, 0);
   if (length == 0 || length > LSA_LOOKUP_PACKAGE_NAME_MAX) return STATUS_INVALID_PARAMETER;
   let name = "";
-  for (let i: u32 = 0; i < length; i++) name += String.fromCharCode(load<u8>(request + LSA_LOOKUP_PACKAGE_NAME + i));
+  for (let i: u32 = 0; i < length; i++) name += String.fromCharCode(load<u8>(request + LSA_LOOKUP_PACKAGE_NAME + i), -1);
   if (name != MSV1_0_PACKAGE_NAME) { Log("lookup of package " + name + ": " + Hex(STATUS_NO_SUCH_PACKAGE)); return STATUS_NO_SUCH_PACKAGE; }
   store<u32>(request + LSA_LOOKUP_PACKAGE_ID, MSV1_0_PACKAGE_ID);
   return STATUS_SUCCESS;

@@ -42,18 +42,18 @@ export function Hex(value: u32): string {
   let s = "0x";
   for (let shift = 28; shift >= 0; shift -= 4) {
     const d = (value >>> <u32>shift) & 15;
-    s += String.fromCharCode(d < 10 ? 48 + d : 55 + d);
+    s += String.fromCharCode(d < 10 ? 48 + d : 55 + d, -1);
   }
   return s;
 }
 
 /** Eight upper-case hexadecimal digits, no prefix (SAM's RID key names). */
-export function Hex8(value: u32): string { return Hex(value).substring(2); }
+export function Hex8(value: u32): string { return Hex(value).substring(2, i32.MAX_VALUE); }
 
 export function Decimal(value: u64): string {
   if (value == 0) return "0";
   let s = "";
-  while (value != 0) { s = String.fromCharCode(<i32>(48 + value % 10)) + s; value /= 10; }
+  while (value != 0) { s = String.fromCharCode(<i32>(48 + value % 10), -1) + s; value /= 10; }
   return s;
 }
 
@@ -62,7 +62,7 @@ export function Upper(s: string): string {
   let out = "";
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    out += String.fromCharCode(c >= 97 && c <= 122 ? c - 32 : c);
+    out += String.fromCharCode(c >= 97 && c <= 122 ? c - 32 : c, -1);
   }
   return out;
 }
@@ -214,7 +214,7 @@ export function ImagePathOf(commandLine: string): string {
   let program = commandLine;
   if (program.startsWith("\"")) {
     const end = program.indexOf("\"", 1);
-    program = end > 0 ? program.substring(1, end) : program.substring(1);
+    program = end > 0 ? program.substring(1, end) : program.substring(1, program.length);
   } else {
     const space = program.indexOf(" ");
     if (space > 0) program = program.substring(0, space);
@@ -302,6 +302,6 @@ export function ReadLine(file: u32, max: i32): string | null {
     }
     if (c == 0x08 || c == 0x7F) { if (s.length != 0) s = s.substring(0, s.length - 1); continue; }
     if (c < 0x20 || s.length >= max) continue;
-    s += String.fromCharCode(c);
+    s += String.fromCharCode(c, -1);
   }
 }

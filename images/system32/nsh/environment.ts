@@ -42,7 +42,7 @@ export function CmdSet(rest: string): i32 {
     return 0;
   }
   const name = rest.substring(0, equals).trim();
-  const value = rest.substring(equals + 1);
+  const value = rest.substring(equals + 1, rest.length);
   if (name.length == 0) { ShWriteLine("usage: set NAME=VALUE"); return 0; }
   const status = RtlSetEnvironmentVariable(0, Unicode(name), value.length != 0 ? Unicode(value) : 0);
   if (status != STATUS_SUCCESS) ShStatus("set " + name, <i32>status);

@@ -100,7 +100,7 @@ function LastPart(path: string): string {
     if (c == 0x5C || c == 0x2F || c == 0x3A) break;
     i--;
   }
-  return path.substring(i);
+  return path.substring(i, path.length);
 }
 
 function Usage(text: string): i32 { ShWriteLine("usage: " + text); return 0; }
@@ -223,7 +223,7 @@ export function CmdCopy(args: Array<string>): i32 {
   const directory = Open(to, FILE_TRAVERSE, FILE_OPEN, FILE_DIRECTORY_FILE);
   if (directory.status == STATUS_SUCCESS) {
     NtClose(directory.handle);
-    to = (to.endsWith("\\") ? to : to + "\\") + LastPart(args[0]);
+    to = (to.endsWith("\\", to.length) ? to : to + "\\") + LastPart(args[0]);
   }
   if (EqualNoCase(FullPath(args[0]), FullPath(to))) { ShWriteLine("The file cannot be copied onto itself."); return 0; }
   const from = Open(args[0], GENERIC_READ, FILE_OPEN, FILE_NON_DIRECTORY_FILE);

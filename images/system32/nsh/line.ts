@@ -101,7 +101,7 @@ export function ShReadLine(prompt: string): string | null {
       return "";
     }
     if (c < 0x20 || c > 0xFFFF || s.length >= LINE_MAX) continue;
-    const ch = String.fromCharCode(c);
+    const ch = String.fromCharCode(c, -1);
     s += ch;
     ShWriteScreen(ch);
   }

@@ -56,10 +56,10 @@ function Rest(line: string): string {
   let s = line.trimStart();
   if (s.startsWith("\"")) {
     const end = s.indexOf("\"", 1);
-    s = end > 0 ? s.substring(end + 1) : "";
+    s = end > 0 ? s.substring(end + 1, s.length) : "";
   } else {
     const space = s.indexOf(" ");
-    s = space > 0 ? s.substring(space) : "";
+    s = space > 0 ? s.substring(space, s.length) : "";
   }
   return s.trim();
 }
@@ -123,7 +123,7 @@ function Execute(line: string): void {
   const words = SplitWords(line);
   if (words.length == 0) return;
   const name = words[0].toLowerCase();
-  const args = words.slice(1);
+  const args = words.slice(1, words.length);
   if (name == "help" || name == "?") CmdHelp();
   else if (name == "cd" || name == "chdir") CmdCd(args);
   else if (name == "dir") CmdDir(args);

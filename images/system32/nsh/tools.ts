@@ -121,8 +121,8 @@ function ParseRecord(line: string): Record | null {
   for (let i = 0; i < line.length && words.length < 5; i++) {
     if (line.charCodeAt(i) == 32) { if (i > start) words.push(line.substring(start, i)); start = i + 1; }
   }
-  if (words.length < 5 || !words[4].endsWith(":")) return null;
-  return new Record(words[0] + " " + words[1], words[2], words[3], words[4].substring(0, words[4].length - 1), line.substring(start));
+  if (words.length < 5 || !words[4].endsWith(":", String.MAX_LENGTH)) return null;
+  return new Record(words[0] + " " + words[1], words[2], words[3], words[4].substring(0, words[4].length - 1), line.substring(start, line.length));
 }
 
 function Events(args: Array<string>): i32 {
@@ -144,7 +144,7 @@ function Events(args: Array<string>): i32 {
     for (let i: u32 = 0; i < got; i++) {
       if (load<u8>(chunk + i) != 10) continue;
       partial += String.UTF8.decodeUnsafe(chunk + from, i - from);
-      if (partial.endsWith("\r")) partial = partial.substring(0, partial.length - 1);
+      if (partial.endsWith("\r", partial.length)) partial = partial.substring(0, partial.length - 1);
       const r = ParseRecord(partial);
       if (r != null) records.push(r);
       partial = "";

@@ -108,7 +108,7 @@ export function UpperAscii(s: string): string {
   let out = "";
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    out += String.fromCharCode(c >= 97 && c <= 122 ? c - 32 : c);
+    out += String.fromCharCode(c >= 97 && c <= 122 ? c - 32 : c, -1);
   }
   return out;
 }

@@ -32,10 +32,10 @@ const REG_NONE: u32 = 0;
 /** The NT name of a key the user typed (HKLM\x -> \Registry\Machine\x), or "" when the root is unknown. */
 export function KeyPath(key: string): string {
   let k = key;
-  while (k.endsWith("\\")) k = k.substring(0, k.length - 1);
+  while (k.endsWith("\\", k.length)) k = k.substring(0, k.length - 1);
   const slash = k.indexOf("\\");
   const root = UpperAscii(slash < 0 ? k : k.substring(0, slash));
-  const rest = slash < 0 ? "" : k.substring(slash);
+  const rest = slash < 0 ? "" : k.substring(slash, k.length);
   if (root == "HKLM" || root == "HKEY_LOCAL_MACHINE") return "\\Registry\\Machine" + rest;
   if (root == "HKU" || root == "HKEY_USERS") return "\\Registry\\User" + rest;
   if (slash == 0 && UpperAscii(k).startsWith("\\REGISTRY")) return k;
@@ -149,7 +149,7 @@ function Query(key: string, path: string, valueName: string | null): i32 {
   }
   if (status != STATUS_NO_MORE_ENTRIES) { ShStatus("reg query: NtEnumerateValueKey", <i32>status); NtClose(h); return <i32>status; }
   let prefix = key;
-  while (prefix.endsWith("\\")) prefix = prefix.substring(0, prefix.length - 1);
+  while (prefix.endsWith("\\", prefix.length)) prefix = prefix.substring(0, prefix.length - 1);
   for (let index: u32 = 0; ; index++) {
     status = NtEnumerateKey(h, index, KeyBasicInformation, Room(1024), 1024, resultLength);
     if (status != STATUS_SUCCESS) break;
@@ -166,7 +166,7 @@ function Create(path: string): u32 {
   let status = NtCreateKey(h, KEY_READ | KEY_WRITE, Attributes(path, 0, 0), 0, 0, REG_OPTION_NON_VOLATILE, 0);
   if (status == STATUS_SUCCESS) return load<u32>(h);
   // One level at a time from \Registry\<root>\<hive> down (NtCreateKey makes only the last component).
-  const parts = path.substring(1).split("\\");
+  const parts = path.substring(1, path.length).split("\\", i32.MAX_VALUE);
   let parent: u32 = 0;
   let name = "";
   for (let i = 0; i < parts.length; i++) {
@@ -191,7 +191,7 @@ function Data(type: u32, words: Array<string>): usize {
     return d;
   }
   if (type == REG_MULTI_SZ) {
-    const strings = text.split("\\0");
+    const strings = text.split("\\0", i32.MAX_VALUE);
     let chars: u32 = 1;
     for (let i = 0; i < strings.length; i++) chars += <u32>strings[i].length + 1;
     DataLength = chars << 1;
@@ -215,7 +215,7 @@ function Data(type: u32, words: Array<string>): usize {
   }
   // REG_BINARY: hex digits, two per byte (spaces and commas between them allowed).
   let hex = "";
-  for (let i = 0; i < text.length; i++) { const c = text.charCodeAt(i); if (c != 32 && c != 44) hex += String.fromCharCode(c); }
+  for (let i = 0; i < text.length; i++) { const c = text.charCodeAt(i); if (c != 32 && c != 44) hex += String.fromCharCode(c, -1); }
   if ((hex.length & 1) != 0) { DataLength = -1; return 0; }
   DataLength = <u32>hex.length >> 1;
   const d = heap.alloc(DataLength + 1);
@@ -245,7 +245,7 @@ function Add(key: string, path: string, args: Array<string>): i32 {
     type = TypeOf(args[3]);
     if (type < 0) { ShWriteLine("reg add: unknown type " + args[3] + " (REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ, REG_DWORD, REG_BINARY)"); return <i32>STATUS_INVALID_PARAMETER; }
   }
-  const data = args.length >= 3 ? Data(<u32>type, args.slice(4)) : 0;
+  const data = args.length >= 3 ? Data(<u32>type, args.slice(4, args.length)) : 0;
   if (args.length >= 3 && DataLength < 0) { ShWriteLine("reg add: the data is not a " + TypeName(<u32>type)); return <i32>STATUS_INVALID_PARAMETER; }
   const h = Create(path);
   if (h == 0) return <i32>LastStatus;

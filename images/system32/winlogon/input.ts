@@ -70,7 +70,7 @@ export function InputLine(max: i32, secret: bool): string | null {
       continue;
     }
     if (c < 0x20 || s.length >= max) continue;
-    s += String.fromCharCode(c);
-    if (fromKeyboard) ConsoleEcho(secret ? "*" : String.fromCharCode(c));
+    s += String.fromCharCode(c, -1);
+    if (fromKeyboard) ConsoleEcho(secret ? "*" : String.fromCharCode(c, -1));
   }
 }

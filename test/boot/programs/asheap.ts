@@ -45,7 +45,7 @@ function worker(id: u32): void {
 export function main(): void {
   const indirect: (p: u32) => void = threadReturned;
   if (load<u32>(0x7FFDF0F0) == 0x12345678) indirect(load<u32>(0x7FFDF0F4));
-  for (let id: u32 = 0; id < THREADS; id++) store<u32>(handles + (id << 2), spawn(worker, id));
+  for (let id: u32 = 0; id < THREADS; id++) store<u32>(handles + (id << 2), spawn(worker, id, 0));
   let waited: u32 = 0;
   for (let id: u32 = 0; id < THREADS; id++) if (NtWaitForSingleObject(load<u32>(handles + (id << 2)), 0, ms(t, 60000)) == 0) waited++;
   let bad: u32 = 0, rounds: u32 = 0;

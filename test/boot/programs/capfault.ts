@@ -92,7 +92,7 @@ export function main(): void {
   show("commit it again", commit(region + SIZE - 4096, 4096));
   fill();
   // Races: the second thread takes the name's last page away and gives it back while the calls run.
-  const t = spawn(toggler, 0);
+  const t = spawn(toggler, 0, 0);
   race("open a long name", openLongName, 0xC000003B);         // STATUS_OBJECT_PATH_SYNTAX_BAD: a relative name without a root
   race("query a long value name", queryLongValue, 0xC0000008); // STATUS_INVALID_HANDLE
   stop = true;

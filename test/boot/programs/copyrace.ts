@@ -102,7 +102,7 @@ function server(p: u32): void {
       store<u32>(answer + 24, 0x600D);
       NtReplyPort(serverPort, answer);
     } else if (type == 3 && firstComm != 0) { // LPC_DATAGRAM: one back to the client, for its receives
-      header(answer, 8);
+      header(answer, 8, 0xFFFFFFFF);
       store<u32>(answer + 24, 0xDA7A);
       NtRequestPort(firstComm, answer);
     }
@@ -184,12 +184,12 @@ function pagingFile(i: u32): u32 {
   return NtCreatePagingFile(P, P + 8, P + 16, 0);
 }
 function requestReply(i: u32): u32 {
-  header(poked, 8); store<u32>(poked + 24, i); store<u32>(poked + 28, 0);
+  header(poked, 8, 0xFFFFFFFF); store<u32>(poked + 24, i); store<u32>(poked + 28, 0);
   pokeBytes(P + 0x100, 32);
   return NtRequestWaitReplyPort(client, P + 0x100, P + 0x200);
 }
 function datagram(i: u32): u32 {
-  header(poked, 8); store<u32>(poked + 24, i); store<u32>(poked + 28, 0);
+  header(poked, 8, 0xFFFFFFFF); store<u32>(poked + 24, i); store<u32>(poked + 28, 0);
   pokeBytes(P + 0x100, 32);
   return NtRequestPort(client, P + 0x100);
 }
@@ -260,10 +260,10 @@ export function main(): void {
   unicode(portName, "\\CopyRacePort");
   show("port", NtCreatePort(cell + 16, attributes("\\CopyRacePort", 0), 16, 0x148, 0));
   serverPort = load<u32>(cell, 16);
-  spawn(server, 0);
+  spawn(server, 0, 0);
   show("connect", NtConnectPort(cell + 16, portName, qos(cell + 32), 0, 0, 0, 0, 0));
   client = load<u32>(cell, 16);
-  header(request, 8);
+  header(request, 8, 0xFFFFFFFF);
   show("request", NtRequestWaitReplyPort(client, request, request + 0x100));
   store<i64>(zeroTimeout, 0);
 
@@ -273,7 +273,7 @@ export function main(): void {
   show("enable SeLoadDriverPrivilege", NtAdjustPrivilegesToken(load<u32>(cell, 16), 0, cell + 32, 0, 0, 0));
   show("load win32k.sys", NtSetSystemInformation(SystemExtendServiceTableInformation, unicode(cell + 48, "\\SystemRoot\\System32\\win32k.sys"), 8));
 
-  const t = spawn(toggler, 0);
+  const t = spawn(toggler, 0, 0);
   const R: u32 = 40, N: u32 = 50000;
   race("NtAllocateVirtualMemory", allocate, R, N);
   race("NtFreeVirtualMemory", free, R, N);

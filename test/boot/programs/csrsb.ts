@@ -76,7 +76,7 @@ function words(): string[] {
 function sleep(ms: i64): void { store<i64>(t, -ms * 10000); NtDelayExecution(0, t); }
 
 /** One SB request of `length` bytes after the header; the answer's ReturnValue (or the port's failure). */
-function sbCall(api: u32, dataLength: u32 = SIZEOF_SB_API_MSG - 24): u32 {
+function sbCall(api: u32, dataLength: u32): u32 {
   store<u16>(m, <u16>dataLength); store<u16>(m, <u16>(dataLength + 24), 2); store<u32>(m, 0, 4);
   store<u32>(m + SB_API_MSG_API_NUMBER, api);
   store<u32>(m + SB_API_MSG_RETURN_VALUE, 0xDEAD);
@@ -85,15 +85,15 @@ function sbCall(api: u32, dataLength: u32 = SIZEOF_SB_API_MSG - 24): u32 {
 }
 function clear(): void { memory.fill(m, 0, SIZEOF_SB_API_MSG); }
 /** TerminateSession / ForeignSessionComplete of `id`. */
-function sbSession(api: u32, id: u32): u32 { clear(); store<u32>(m + SB_API_MSG_U, id); return sbCall(api); }
-function sbEmpty(api: u32, length: u32 = SIZEOF_SB_API_MSG - 24): u32 { clear(); return sbCall(api, length); }
+function sbSession(api: u32, id: u32): u32 { clear(); store<u32>(m + SB_API_MSG_U, id); return sbCall(api, SIZEOF_SB_API_MSG - 24); }
+function sbEmpty(api: u32, length: u32): u32 { clear(); return sbCall(api, length); }
 
 /** SbCreateProcess of csrsbkid.exe; the status. */
 function createKid(name: string, args: string): u32 {
   clear();
   store<usize>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_IMAGE_NAME, wide(image, name));
   store<usize>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_COMMAND_LINE, wide(commandLine, args));
-  return sbCall(SbpCreateProcess);
+  return sbCall(SbpCreateProcess, SIZEOF_SB_API_MSG - 24);
 }
 
 function exitStatus(process: u32): u32 { NtQueryInformationProcess(process, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0); return changetype<PROCESS_BASIC_INFORMATION>(basic).ExitStatus; }
@@ -119,7 +119,7 @@ function handOver(csrss: u32, id: u32): u32 {
   let s = NtDuplicateObject(0xFFFFFFFF, changetype<RTL_USER_PROCESS_INFORMATION>(info).ProcessHandle, csrss, pi + 4, 0, 0, 2);
   if (s == 0) s = NtDuplicateObject(0xFFFFFFFF, changetype<RTL_USER_PROCESS_INFORMATION>(info).ThreadHandle, csrss, pi + 8, 0, 0, 2);
   if (s != 0) return s;
-  return sbCall(SbpCreateSession);
+  return sbCall(SbpCreateSession, SIZEOF_SB_API_MSG - 24);
 }
 
 function connectSb(dir: string): u32 {
@@ -197,19 +197,19 @@ function sbApi(dir: string): void {
   NtTerminateProcess(other, 0); NtClose(other); NtClose(changetype<RTL_USER_PROCESS_INFORMATION>(info).ThreadHandle);
   // Hostile requests: refused, csrss goes on.
   clear(); store<usize>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_IMAGE_NAME, 0x10);
-  show("an image name nobody maps", sbCall(SbpCreateProcess));
+  show("an image name nobody maps", sbCall(SbpCreateProcess, SIZEOF_SB_API_MSG - 24));
   clear(); store<usize>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_IMAGE_NAME, image); store<u16>(image, 7);
-  show("an odd length", sbCall(SbpCreateProcess));
-  show("no image name", sbEmpty(SbpCreateProcess));
+  show("an odd length", sbCall(SbpCreateProcess, SIZEOF_SB_API_MSG - 24));
+  show("no image name", sbEmpty(SbpCreateProcess, SIZEOF_SB_API_MSG - 24));
   show("an image not on the disk", createKid("\\SystemRoot\\System32\\nothere.exe", "nothere"));
   clear(); store<usize>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_IMAGE_NAME, wide(image, "\\SystemRoot\\System32\\csrsbkid.exe"));
   store<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_FLAGS, 1);
-  show("debug flag", sbCall(SbpCreateProcess));
+  show("debug flag", sbCall(SbpCreateProcess, SIZEOF_SB_API_MSG - 24));
   clear(); store<u32>(m + SB_API_MSG_U + SB_CREATE_SESSION_PROCESS_INFO + 4, 0x1234); store<u32>(m + SB_API_MSG_U + SB_CREATE_SESSION_PROCESS_INFO + 12, 4);
-  show("create session with handles csrss has not", sbCall(SbpCreateSession));
+  show("create session with handles csrss has not", sbCall(SbpCreateSession, SIZEOF_SB_API_MSG - 24));
   show("a short create process", sbEmpty(SbpCreateProcess, 12));
   show("a request without ApiNumber", sbEmpty(0, 0));
-  show("api 9", sbEmpty(9));
+  show("api 9", sbEmpty(9, SIZEOF_SB_API_MSG - 24));
   show("after all that, create process", createKid("\\SystemRoot\\System32\\csrsbkid.exe", "csrsbkid last"));
   const last = load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_PROCESS_HANDLE);
   NtTerminateProcess(last, 0); NtClose(last); NtClose(load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_THREAD_HANDLE));
@@ -225,7 +225,7 @@ function cdata(): usize { memory.fill(cm, 0, SIZEOF_CSR_API_MESSAGE); return cm 
 function csrEmpty(server: u32, api: u32): u32 { cdata(); return csr(server, api, 16); }
 
 /** WriteConsole of an ANSI text from the message's static buffer; the status. */
-function writeStatic(text: string, bytes: i32 = -1): u32 {
+function writeStatic(text: string, bytes: i32): u32 {
   const d = cdata();
   for (let i = 0; i < text.length && i < 80; i++) store<u8>(d + CONSOLE_WRITECONSOLE_STATIC_BUFFER + i, <u8>text.charCodeAt(i));
   store<u32>(d + CONSOLE_WRITECONSOLE_NUM_BYTES, bytes >= 0 ? <u32>bytes : text.length);
@@ -261,7 +261,7 @@ function startClient(how: string, dir: string): u32 {
 }
 
 function winsrv(dir: string): void {
-  show("write console", writeStatic("hello from csrsb"));
+  show("write console", writeStatic("hello from csrsb", -1));
   show("bytes written", load<u32>(cm + CSR_API_MESSAGE_DATA + CONSOLE_WRITECONSOLE_NUM_BYTES));
   show("set attribute", setAttribute(0x1E));
   show("set cursor", setCursor(10, 20));
@@ -345,7 +345,7 @@ function otherSession(dir: string): void {
   for (let i = 0; i < dir.length; i++) store<u16>(dirText + (i << 1), <u16>dir.charCodeAt(i));
   store<u16>(dirText + (dir.length << 1), 0);
   show("connect to its ApiPort", CsrClientConnectToServer(dirText, 0, 0, 0, 0));
-  show("a console API of a csrss without the console server", writeStatic("x"));
+  show("a console API of a csrss without the console server", writeStatic("x", -1));
   sleep(300);
   NtTerminateProcess(process, 0); NtClose(process); NtClose(load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_THREAD_HANDLE));
   put("session done"); flush();

@@ -220,7 +220,7 @@ export function main(): void {
   NtClose(load<u32>(w0 + W_HANDLE));
   endMarker(w0);
   for (let i: u32 = 0; i < WORKERS; i++) store<u32>(areas + (i << 2), <u32>allocate(W_SIZE));
-  for (let i: u32 = 0; i < WORKERS; i++) store<u32>(threads + (i << 2), spawn(workerEntry, i));
+  for (let i: u32 = 0; i < WORKERS; i++) store<u32>(threads + (i << 2), spawn(workerEntry, i, 0));
   put("workers "); putDec(WORKERS); put(" rounds "); putDec(ROUNDS); flush();
   for (let i: u32 = 0; i < WORKERS; i++) {
     const t = load<u32>(threads + (i << 2));

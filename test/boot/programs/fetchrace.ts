@@ -179,7 +179,7 @@ export function main(): void {
   // Once with the page there: every service's answer as it is without a race.
   for (let i = 0; i < n; i++) { const s = call(i); if (s != 0 && s != usual(i) && s != normal(i)) { put(NAMES[i]); put(" without a race "); putHex(s); flush(); } }
 
-  const t = spawn(toggler, 0);
+  const t = spawn(toggler, 0, 0);
   let switches: u32 = 0, seen: u32 = 0;
   for (let round: u32 = 0; round < ROUNDS; round++) {
     if (round % 40 == 0) { put("round "); putDec(round); flush(); }

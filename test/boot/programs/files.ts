@@ -61,7 +61,7 @@ function putText(at: usize, bytes: u32): void {
 }
 function showInfo(what: string, status: u32): void { put(what); put(" "); putHex(status); put(" info "); putDec(changetype<IO_STATUS_BLOCK>(iosb).Information); flush(); }
 
-function create(slot: u32, path: string, access: u32, disposition: u32, options: u32, share: u32 = SHARE_ALL, attributes: u32 = 0): u32 {
+function create(slot: u32, path: string, access: u32, disposition: u32, options: u32, share: u32, attributes: u32): u32 {
   return NtCreateFile(h + slot * 4, access | SYNCHRONIZE, at(path), iosb, 0, attributes, share, disposition, options | SYNC, 0, 0);
 }
 @inline function handle(slot: u32): u32 { return load<u32>(h + slot * 4); }
@@ -98,9 +98,9 @@ function rename(slot: u32, to: string, replace: u32): u32 {
 
 export function main(): void {
   // Directories and files, with the create's result in Information.
-  showInfo("mkdir", create(0, "\\??\\C:\\Test", FILE_LIST_DIRECTORY, FILE_CREATE, DIRECTORY));
-  showInfo("mkdir again", create(1, "\\??\\C:\\Test", FILE_LIST_DIRECTORY, FILE_CREATE, DIRECTORY));
-  showInfo("create", create(1, "\\??\\C:\\Test\\Hello World.txt", GENERIC_READ | GENERIC_WRITE, FILE_CREATE, NON_DIRECTORY));
+  showInfo("mkdir", create(0, "\\??\\C:\\Test", FILE_LIST_DIRECTORY, FILE_CREATE, DIRECTORY, SHARE_ALL, 0));
+  showInfo("mkdir again", create(1, "\\??\\C:\\Test", FILE_LIST_DIRECTORY, FILE_CREATE, DIRECTORY, SHARE_ALL, 0));
+  showInfo("create", create(1, "\\??\\C:\\Test\\Hello World.txt", GENERIC_READ | GENERIC_WRITE, FILE_CREATE, NON_DIRECTORY, SHARE_ALL, 0));
   for (let i: u32 = 0; i < 5000; i++) store<u8>(data + i, <u8>(i * 7 + 3));
   showInfo("write", NtWriteFile(handle(1), 0, 0, 0, iosb, data, 5000, 0, 0));
   store<u64>(offset, 0);
@@ -133,53 +133,53 @@ export function main(): void {
   put("size now "); putDec(<u32>standard.EndOfFile); flush();
   show("close", NtClose(handle(1)));
   // Dispositions on an existing file.
-  showInfo("create existing", create(1, "\\??\\c:\\test\\HELLO WORLD.TXT", GENERIC_READ, FILE_CREATE, NON_DIRECTORY));
-  showInfo("open_if existing", create(1, "\\??\\c:\\test\\HELLO WORLD.TXT", GENERIC_READ, FILE_OPEN_IF, NON_DIRECTORY));
+  showInfo("create existing", create(1, "\\??\\c:\\test\\HELLO WORLD.TXT", GENERIC_READ, FILE_CREATE, NON_DIRECTORY, SHARE_ALL, 0));
+  showInfo("open_if existing", create(1, "\\??\\c:\\test\\HELLO WORLD.TXT", GENERIC_READ, FILE_OPEN_IF, NON_DIRECTORY, SHARE_ALL, 0));
   NtClose(handle(1));
-  showInfo("overwrite_if", create(1, "\\??\\C:\\Test\\Hello World.txt", GENERIC_WRITE, FILE_OVERWRITE_IF, NON_DIRECTORY));
+  showInfo("overwrite_if", create(1, "\\??\\C:\\Test\\Hello World.txt", GENERIC_WRITE, FILE_OVERWRITE_IF, NON_DIRECTORY, SHARE_ALL, 0));
   NtQueryInformationFile(handle(1), iosb, info, SIZEOF_FILE_STANDARD_INFORMATION, FileStandardInformation);
   put("size after overwrite "); putDec(<u32>standard.EndOfFile); flush();
   NtWriteFile(handle(1), 0, 0, 0, iosb, data, 3000, 0, 0);
   NtClose(handle(1));
-  showInfo("supersede", create(1, "\\??\\C:\\Test\\super.txt", GENERIC_WRITE, FILE_SUPERSEDE, NON_DIRECTORY));
+  showInfo("supersede", create(1, "\\??\\C:\\Test\\super.txt", GENERIC_WRITE, FILE_SUPERSEDE, NON_DIRECTORY, SHARE_ALL, 0));
   NtClose(handle(1));
-  show("missing file", create(1, "\\??\\C:\\Test\\nope.txt", GENERIC_READ, FILE_OPEN, NON_DIRECTORY));
-  show("missing path", create(1, "\\??\\C:\\Nope\\nope.txt", GENERIC_READ, FILE_OPEN, NON_DIRECTORY));
-  show("bad name", create(1, "\\??\\C:\\Test\\a*b", GENERIC_READ, FILE_CREATE, NON_DIRECTORY));
-  show("directory as file", create(1, "\\??\\C:\\Test", GENERIC_READ, FILE_OPEN, NON_DIRECTORY));
-  show("file as directory", create(1, "\\??\\C:\\Test\\super.txt", FILE_LIST_DIRECTORY, FILE_OPEN, DIRECTORY));
+  show("missing file", create(1, "\\??\\C:\\Test\\nope.txt", GENERIC_READ, FILE_OPEN, NON_DIRECTORY, SHARE_ALL, 0));
+  show("missing path", create(1, "\\??\\C:\\Nope\\nope.txt", GENERIC_READ, FILE_OPEN, NON_DIRECTORY, SHARE_ALL, 0));
+  show("bad name", create(1, "\\??\\C:\\Test\\a*b", GENERIC_READ, FILE_CREATE, NON_DIRECTORY, SHARE_ALL, 0));
+  show("directory as file", create(1, "\\??\\C:\\Test", GENERIC_READ, FILE_OPEN, NON_DIRECTORY, SHARE_ALL, 0));
+  show("file as directory", create(1, "\\??\\C:\\Test\\super.txt", FILE_LIST_DIRECTORY, FILE_OPEN, DIRECTORY, SHARE_ALL, 0));
   // Share access.
-  create(1, "\\??\\C:\\Test\\super.txt", GENERIC_WRITE, FILE_OPEN, NON_DIRECTORY, 0);
-  show("sharing violation", create(2, "\\??\\C:\\Test\\super.txt", GENERIC_READ, FILE_OPEN, NON_DIRECTORY));
+  create(1, "\\??\\C:\\Test\\super.txt", GENERIC_WRITE, FILE_OPEN, NON_DIRECTORY, 0, 0);
+  show("sharing violation", create(2, "\\??\\C:\\Test\\super.txt", GENERIC_READ, FILE_OPEN, NON_DIRECTORY, SHARE_ALL, 0));
   NtClose(handle(1));
-  show("shared again", create(2, "\\??\\C:\\Test\\super.txt", GENERIC_READ, FILE_OPEN, NON_DIRECTORY));
+  show("shared again", create(2, "\\??\\C:\\Test\\super.txt", GENERIC_READ, FILE_OPEN, NON_DIRECTORY, SHARE_ALL, 0));
   NtClose(handle(2));
   // Renames: in the directory, to another directory (absolute), onto a name with and without replace.
-  create(1, "\\??\\C:\\Test\\Hello World.txt", DELETE | GENERIC_READ, FILE_OPEN, NON_DIRECTORY);
+  create(1, "\\??\\C:\\Test\\Hello World.txt", DELETE | GENERIC_READ, FILE_OPEN, NON_DIRECTORY, SHARE_ALL, 0);
   show("rename here", rename(1, "Renamed File.txt", 0));
   show("rename onto existing", rename(1, "super.txt", 0));
   show("rename elsewhere", rename(1, "\\??\\C:\\Moved.txt", 0));
   show("name after", NtQueryInformationFile(handle(1), iosb, info, 512, FileNameInformation));
   put("name "); putText(info + offsetof<FILE_NAME_INFORMATION>("FileName"), changetype<FILE_NAME_INFORMATION>(info).FileNameLength); flush();
   NtClose(handle(1));
-  create(1, "\\??\\C:\\Test\\super.txt", DELETE, FILE_OPEN, NON_DIRECTORY);
+  create(1, "\\??\\C:\\Test\\super.txt", DELETE, FILE_OPEN, NON_DIRECTORY, SHARE_ALL, 0);
   show("rename with replace", rename(1, "\\??\\C:\\Moved.txt", 1));
   NtClose(handle(1));
-  show("old name gone", create(1, "\\??\\C:\\Test\\super.txt", GENERIC_READ, FILE_OPEN, NON_DIRECTORY));
+  show("old name gone", create(1, "\\??\\C:\\Test\\super.txt", GENERIC_READ, FILE_OPEN, NON_DIRECTORY, SHARE_ALL, 0));
   // Listing.
-  create(3, "\\??\\C:\\Test\\Second File With A Long Name.bin", GENERIC_WRITE, FILE_CREATE, NON_DIRECTORY);
+  create(3, "\\??\\C:\\Test\\Second File With A Long Name.bin", GENERIC_WRITE, FILE_CREATE, NON_DIRECTORY, SHARE_ALL, 0);
   NtWriteFile(handle(3), 0, 0, 0, iosb, data, 1234, 0, 0);
   NtClose(handle(3));
-  create(3, "\\??\\C:\\Test\\short.txt", GENERIC_WRITE, FILE_CREATE, NON_DIRECTORY);
+  create(3, "\\??\\C:\\Test\\short.txt", GENERIC_WRITE, FILE_CREATE, NON_DIRECTORY, SHARE_ALL, 0);
   NtClose(handle(3));
   listDirectory(0, "");
   listDirectory(0, "*.bin");
   // Read-only files.
-  create(3, "\\??\\C:\\Test\\short.txt", 0x100 /* FILE_WRITE_ATTRIBUTES */, FILE_OPEN, NON_DIRECTORY);
+  create(3, "\\??\\C:\\Test\\short.txt", 0x100 /* FILE_WRITE_ATTRIBUTES */, FILE_OPEN, NON_DIRECTORY, SHARE_ALL, 0);
   memory.fill(info, 0, SIZEOF_FILE_BASIC_INFORMATION); basic.FileAttributes = 1; // FILE_ATTRIBUTE_READONLY
   show("set read-only", NtSetInformationFile(handle(3), iosb, info, SIZEOF_FILE_BASIC_INFORMATION, FileBasicInformation));
   NtClose(handle(3));
-  show("write a read-only file", create(3, "\\??\\C:\\Test\\short.txt", GENERIC_WRITE, FILE_OPEN, NON_DIRECTORY));
+  show("write a read-only file", create(3, "\\??\\C:\\Test\\short.txt", GENERIC_WRITE, FILE_OPEN, NON_DIRECTORY, SHARE_ALL, 0));
   show("delete a read-only file", NtDeleteFile(at("\\??\\C:\\Test\\short.txt")));
   show("attributes", NtQueryAttributesFile(at("\\??\\C:\\Test\\short.txt"), info));
   put("attributes "); putHex(basic.FileAttributes); flush();
@@ -187,14 +187,14 @@ export function main(): void {
   show("delete a full directory", NtDeleteFile(at("\\??\\C:\\Test")));
   show("delete a file", NtDeleteFile(at("\\??\\C:\\Test\\Second File With A Long Name.bin")));
   show("gone", NtQueryAttributesFile(at("\\??\\C:\\Test\\Second File With A Long Name.bin"), info));
-  create(3, "\\??\\C:\\Test\\temp.txt", DELETE | GENERIC_WRITE, FILE_CREATE, NON_DIRECTORY | 0x1000 /* DELETE_ON_CLOSE */);
+  create(3, "\\??\\C:\\Test\\temp.txt", DELETE | GENERIC_WRITE, FILE_CREATE, NON_DIRECTORY | 0x1000 /* DELETE_ON_CLOSE */, SHARE_ALL, 0);
   show("delete on close: there", NtQueryAttributesFile(at("\\??\\C:\\Test\\temp.txt"), info));
   NtClose(handle(3));
   show("delete on close: gone", NtQueryAttributesFile(at("\\??\\C:\\Test\\temp.txt"), info));
   // The system files, through \SystemRoot.
   show("hive attributes", NtQueryFullAttributesFile(at("\\SystemRoot\\System32\\config\\SYSTEM"), info));
   put("hive size "); putDec(<u32>changetype<FILE_NETWORK_OPEN_INFORMATION>(info).EndOfFile); flush();
-  show("open hive", create(4, "\\SystemRoot\\System32\\config\\SYSTEM", GENERIC_READ, FILE_OPEN, NON_DIRECTORY));
+  show("open hive", create(4, "\\SystemRoot\\System32\\config\\SYSTEM", GENERIC_READ, FILE_OPEN, NON_DIRECTORY, SHARE_ALL, 0));
   store<u64>(offset, 0);
   NtReadFile(handle(4), 0, 0, 0, iosb, buffer, 4, offset, 0);
   put("hive magic "); putHex(load<u32>(buffer)); flush();
@@ -217,7 +217,7 @@ export function main(): void {
   show("read null", NtReadFile(handle(5), 0, 0, 0, iosb, buffer, 77, 0, 0));
   NtClose(handle(5));
   // A file the host checks after the boot, flushed.
-  create(6, "\\??\\C:\\Result with a long name.bin", GENERIC_WRITE, FILE_CREATE, NON_DIRECTORY);
+  create(6, "\\??\\C:\\Result with a long name.bin", GENERIC_WRITE, FILE_CREATE, NON_DIRECTORY, SHARE_ALL, 0);
   for (let i: u32 = 0; i < 8192; i++) store<u8>(data + i, <u8>(i ^ (i >> 8)));
   NtWriteFile(handle(6), 0, 0, 0, iosb, data, 8192, 0, 0);
   NtWriteFile(handle(6), 0, 0, 0, iosb, data, 1808, 0, 0);

@@ -32,7 +32,7 @@ function openFile(path: string, access: u32): u32 {
 }
 
 /** Opens \Images\NAME and makes an image section of it; returns the status (the section at h+4). */
-function imageSection(file: string, access: u32 = GENERIC_READ | GENERIC_EXECUTE): u32 {
+function imageSection(file: string, access: u32): u32 {
   const opened = openFile(file, access);
   if (opened != 0) return opened;
   const status = NtCreateSection(h + 4, SECTION_ALL_ACCESS, 0, 0, PAGE_EXECUTE, SEC_IMAGE, load<u32>(h));
@@ -48,7 +48,7 @@ function region(what: string, address: usize): void {
 }
 
 export function main(): void {
-  show("good section", imageSection("\\??\\C:\\Images\\good.exe"));
+  show("good section", imageSection("\\??\\C:\\Images\\good.exe", GENERIC_READ | GENERIC_EXECUTE));
   const section = load<u32>(h + 4);
   let status = NtQuerySection(section, 1, info, 48, result);
   put("image info "); putHex(status); put(" entry "); putHex(load<u32>(info)); put(" stack "); putHex(load<u32>(info, 8));
@@ -84,15 +84,15 @@ export function main(): void {
   NtClose(section);
 
   show("without execute access", imageSection("\\??\\C:\\Images\\good.exe", GENERIC_READ));
-  show("not mz", imageSection("\\??\\C:\\Images\\notmz.exe"));
-  show("bad signature", imageSection("\\??\\C:\\Images\\badsig.exe"));
-  show("wrong machine", imageSection("\\??\\C:\\Images\\machine.exe"));
-  show("pe32+", imageSection("\\??\\C:\\Images\\pe64.exe"));
-  show("truncated", imageSection("\\??\\C:\\Images\\truncated.exe"));
-  show("section past the end", imageSection("\\??\\C:\\Images\\pastend.exe"));
-  show("overlapping sections", imageSection("\\??\\C:\\Images\\overlap.exe"));
-  show("entry outside", imageSection("\\??\\C:\\Images\\entry.exe"));
-  show("empty file", imageSection("\\??\\C:\\Images\\empty.exe"));
+  show("not mz", imageSection("\\??\\C:\\Images\\notmz.exe", GENERIC_READ | GENERIC_EXECUTE));
+  show("bad signature", imageSection("\\??\\C:\\Images\\badsig.exe", GENERIC_READ | GENERIC_EXECUTE));
+  show("wrong machine", imageSection("\\??\\C:\\Images\\machine.exe", GENERIC_READ | GENERIC_EXECUTE));
+  show("pe32+", imageSection("\\??\\C:\\Images\\pe64.exe", GENERIC_READ | GENERIC_EXECUTE));
+  show("truncated", imageSection("\\??\\C:\\Images\\truncated.exe", GENERIC_READ | GENERIC_EXECUTE));
+  show("section past the end", imageSection("\\??\\C:\\Images\\pastend.exe", GENERIC_READ | GENERIC_EXECUTE));
+  show("overlapping sections", imageSection("\\??\\C:\\Images\\overlap.exe", GENERIC_READ | GENERIC_EXECUTE));
+  show("entry outside", imageSection("\\??\\C:\\Images\\entry.exe", GENERIC_READ | GENERIC_EXECUTE));
+  show("empty file", imageSection("\\??\\C:\\Images\\empty.exe", GENERIC_READ | GENERIC_EXECUTE));
   store<u64>(maximum, 8192);
   status = NtCreateSection(h + 8, SECTION_ALL_ACCESS, 0, maximum, 0x04, 0x8000000, 0);
   show("data section", status);

@@ -122,7 +122,7 @@ function client(p: u32): void {
   unicode(cus, "\\LeakPort");
   store<u32>(ch, 0);
   if (NtConnectPort(ch, cus, qos(cq), 0, 0, 0, 0, 0) != 0) return;
-  header(cmsg, 4);
+  header(cmsg, 4, 0xFFFFFFFF);
   store<u32>(cmsg, 0x1EA4, 24);
   NtRequestPort(load<u32>(ch), cmsg);
   NtClose(load<u32>(ch));

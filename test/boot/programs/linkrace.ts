@@ -32,7 +32,7 @@ export function main(): void {
   show("open", NtOpenSymbolicLinkObject(cell + 40, 1, attributes("\\DosDevices", 0x40)));
   const link = load<u32>(cell, 40);
   store<u16>(target, 0); store<u16>(target, 64, 2); store<u32>(target, <u32>writable, 4);
-  const t = spawn(flipper, 0);
+  const t = spawn(flipper, 0, 0);
   let ok: u32 = 0, av: u32 = 0, other: u32 = 0;
   // Each call starts with Buffer at the user buffer; the racing thread only
   // gets a say when the clock preempts this one. Stop after enough switches.

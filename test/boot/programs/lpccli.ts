@@ -27,7 +27,7 @@ const ctx = memory.data(4, 4);
 function ascii(at: usize, s: string): u32 { for (let i = 0; i < s.length; i++) store<u8>(at + i, <u8>s.charCodeAt(i)); return s.length; }
 function same(at: usize, s: string): bool { for (let i = 0; i < s.length; i++) if (load<u8>(at + i) != <u8>s.charCodeAt(i)) return false; return true; }
 function request(port: u32, command: u32): u32 {
-  header(req, 8);
+  header(req, 8, 0xFFFFFFFF);
   setData(req, 0, command);
   return NtRequestWaitReplyPort(port, req, rep);
 }
@@ -56,7 +56,7 @@ export function main(): void {
   show("connect refused", NtConnectPort(h + 8, name, q, 0, 0, 0, info, infoLength));
   show("refusal information is \"no thanks\"", same(info, "no thanks") ? load<u32>(infoLength) : 0xFFFFFFFF);
   // A request with a forged ClientId and MessageId: the kernel's own go out.
-  header(req, 8);
+  header(req, 8, 0xFFFFFFFF);
   store<u32>(req, 0x1234, 8); store<u32>(req, 0x5678, 12); store<u32>(req, 0xDEAD, 16);
   setData(req, 0, 1);
   show("request", NtRequestWaitReplyPort(port1, req, rep));
@@ -67,17 +67,17 @@ export function main(): void {
   show("reply data", msgData(rep, 3));
   const serverPid = msgPid(rep), serverTid = msgTid(rep);
   // The longest message the port takes, and one byte more.
-  header(req, 0x100 - 24); setData(req, 0, 1);
+  header(req, 0x100 - 24, 0xFFFFFFFF); setData(req, 0, 1);
   show("request of the maximum length", NtRequestWaitReplyPort(port1, req, rep));
-  header(req, 0x100 - 23); setData(req, 0, 1);
+  header(req, 0x100 - 23, 0xFFFFFFFF); setData(req, 0, 1);
   show("request too long", NtRequestWaitReplyPort(port1, req, rep));
   header(req, 16, 20); setData(req, 0, 1);
   show("TotalLength below DataLength + 24", NtRequestWaitReplyPort(port1, req, rep));
-  header(req, 8); setData(req, 0, 1); store<u16>(req, 10, 4);
+  header(req, 8, 0xFFFFFFFF); setData(req, 0, 1); store<u16>(req, 10, 4);
   show("request typed as a connection request", NtRequestWaitReplyPort(port1, req, rep));
-  header(req, 4); setData(req, 0, 0xD47A);
+  header(req, 4, 0xFFFFFFFF); setData(req, 0, 0xD47A);
   show("datagram", NtRequestPort(port1, req));
-  header(req, 0x200);
+  header(req, 0x200, 0xFFFFFFFF);
   show("datagram too long", NtRequestPort(port1, req));
   show("request the server answers after bad replies", request(port1, 3));
   show("its reply data", msgData(rep, 3));
@@ -104,7 +104,7 @@ export function main(): void {
   show("query an event", NtQueryInformationPort(load<u32>(h, 12), 0, 0, 0, 0));
   show("receive on the client port times out", NtReplyWaitReceivePortEx(port1, ctx, 0, rep, ms(t, 50)));
   // Replies to nothing.
-  header(rep, 8);
+  header(rep, 8, 0xFFFFFFFF);
   store<u32>(rep, serverPid, 8); store<u32>(rep, serverTid, 12); store<u32>(rep, 12345, 16);
   show("reply to a thread that waits for nothing", NtReplyPort(port1, rep));
   store<u32>(rep, 0x7FF0, 12);
@@ -119,7 +119,7 @@ export function main(): void {
   // A flood of datagrams into a connection port nobody reads: the queue has a cap.
   show("own connection port", NtCreatePort(h + 12, 0, 0, 0x100, 0));
   let queued: u32 = 0;
-  header(req, 4); setData(req, 0, 7);
+  header(req, 4, 0xFFFFFFFF); setData(req, 0, 7);
   for (; queued < 1000; queued++) { status = NtRequestPort(load<u32>(h, 12), req); if (status != 0) break; }
   show("datagrams queued before the cap", queued);
   show("the next one", status);

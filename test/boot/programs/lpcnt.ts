@@ -20,7 +20,7 @@ import { SIZEOF_PORT_MESSAGE } from "../../../kernel/sdk/lpc";
 @external("ntdll", "NtQueryInformationPort") export declare function NtQueryInformationPort(handle: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32;
 
 /** Writes a message header at `at`: DataLength, TotalLength (DataLength + 24 unless given), type and ids as given. */
-export function header(at: usize, dataLength: u32, totalLength: u32 = 0xFFFFFFFF): usize {
+export function header(at: usize, dataLength: u32, totalLength: u32): usize {
   store<u16>(at, <u16>dataLength);
   store<u16>(at, <u16>(totalLength == 0xFFFFFFFF ? dataLength + SIZEOF_PORT_MESSAGE : totalLength), 2);
   store<u32>(at, 0, 4);

@@ -33,14 +33,14 @@ export function main(): void {
   // A request answered by a reply that waits for the client's own answer.
   receive(port);
   const pid = msgPid(m), tid = msgTid(m), id = msgId(m);
-  header(m, 8);
+  header(m, 8, 0xFFFFFFFF);
   store<u32>(m, pid, 8); store<u32>(m, tid, 12); store<u32>(m, id, 16);
   setData(m, 0, 0x1111);
   show("reply and wait for the answer", NtReplyWaitReplyPort(server, m));
   put("the answer: type "); putDec(msgType(m)); put(" data "); putHex(msgData(m, 0)); put(" same MessageId "); putDec(msgId(m) == id ? 1 : 0);
   put(" from the client's thread "); putDec(msgTid(m) == tid ? 1 : 0); flush();
   // A datagram the other way.
-  header(m, 4); setData(m, 0, 0xBEEF);
+  header(m, 4, 0xFFFFFFFF); setData(m, 0, 0xBEEF);
   show("datagram to the client", NtRequestPort(server, m));
   // The client's second thread: a request it never gets an answer to, then it is killed.
   receive(port);

@@ -27,7 +27,7 @@ let serverPid: u32 = 0;
 
 function requester(p: u32): void {
   NtRegisterThreadTerminatePort(port);
-  header(req2, 4); setData(req2, 0, 2);
+  header(req2, 4, 0xFFFFFFFF); setData(req2, 0, 2);
   NtRequestWaitReplyPort(port, req2, rep2); // the server never answers: the thread is killed here
   show("second thread got an answer", 0);
 }
@@ -44,20 +44,20 @@ export function main(): void {
   }
   show("connect", status);
   port = load<u32>(h);
-  header(req, 4); setData(req, 0, 1);
+  header(req, 4, 0xFFFFFFFF); setData(req, 0, 1);
   show("request", NtRequestWaitReplyPort(port, req, rep));
   show("reply data", msgData(rep, 0));
   // Answer the server, which waits on the same MessageId: the reply's header names its thread.
   const pid = msgPid(rep), tid = msgTid(rep), id = msgId(rep);
   serverPid = pid;
-  header(rep, 4);
+  header(rep, 4, 0xFFFFFFFF);
   store<u32>(rep, pid, 8); store<u32>(rep, tid, 12); store<u32>(rep, id, 16);
   setData(rep, 0, 0xCAFE);
   show("answer the server", NtReplyPort(port, rep));
   show("answer again", NtReplyPort(port, rep));
   show("receive a datagram", NtReplyWaitReceivePortEx(port, ctx, 0, rep, ms(t, 5000)));
   put("datagram: type "); putDec(msgType(rep)); put(" data "); putHex(msgData(rep, 0)); flush();
-  const thread = spawn(requester, 0);
+  const thread = spawn(requester, 0, 0);
   NtDelayExecution(0, ms(t, 200));
   show("kill the second thread", NtTerminateThread(thread, 0x77));
   show("wait for it", NtWaitForSingleObject(thread, 0, ms(t, 5000)));

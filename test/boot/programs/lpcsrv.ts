@@ -62,7 +62,7 @@ function request(port: u32, ctx: u32): void {
   const command = msgData(receive, 0);
   const server = ctx >= 1 && ctx <= accepted ? load<u32>(servers + (ctx - 1) * 4) : 0;
   memory.copy(reply, receive, 24);
-  header(reply, 16);
+  header(reply, 16, 0xFFFFFFFF);
   store<u32>(reply, msgPid(receive), 8); store<u32>(reply, msgTid(receive), 12); store<u32>(reply, msgId(receive), 16);
   // The answer: what the kernel said the request was.
   setData(reply, 0, msgPid(receive)); setData(reply, 1, msgTid(receive)); setData(reply, 2, msgId(receive)); setData(reply, 3, command + 1);
@@ -74,10 +74,10 @@ function request(port: u32, ctx: u32): void {
     store<u32>(reply, 0x7FFC, 12);
     show("reply to a thread that does not exist", NtReplyPort(port, reply));
     store<u32>(reply, msgTid(receive), 12);
-    header(reply, 0x200);
+    header(reply, 0x200, 0xFFFFFFFF);
     store<u32>(reply, msgPid(receive), 8); store<u32>(reply, msgTid(receive), 12); store<u32>(reply, msgId(receive), 16);
     show("reply too long", NtReplyPort(port, reply));
-    header(reply, 16);
+    header(reply, 16, 0xFFFFFFFF);
     store<u32>(reply, msgPid(receive), 8); store<u32>(reply, msgTid(receive), 12); store<u32>(reply, msgId(receive), 16);
   }
   if (command == 4) {

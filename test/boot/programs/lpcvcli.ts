@@ -75,7 +75,7 @@ export function main(): void {
   // A request whose data is in the view: the server sums it and answers in the view.
   const text = "hello view";
   for (let i = 0; i < text.length; i++) store<u8>(viewA + 0x100 + i, <u8>text.charCodeAt(i));
-  header(req, 12);
+  header(req, 12, 0xFFFFFFFF);
   setData(req, 0, 1); setData(req, 1, 0x100); setData(req, 2, text.length);
   show("request over the view", NtRequestWaitReplyPort(load<u32>(h), req, rep));
   put("reply: sum "); putHex(msgData(rep, 0)); put(load<u8>(viewA + 0x200) == 0x6F && load<u8>(viewA + 0x201) == 0x6B ? ", \"ok\" in the view" : ", no answer in the view"); flush();

@@ -18,7 +18,7 @@ export function main(): void {
     NtDelayExecution(0, ms(t, 10));
   }
   show("connect", status);
-  header(req, 4); setData(req, 0, 1);
+  header(req, 4, 0xFFFFFFFF); setData(req, 0, 1);
   show("request while the server dies", NtRequestWaitReplyPort(load<u32>(h), req, rep));
   show("request after", NtRequestWaitReplyPort(load<u32>(h), req, rep));
   show("datagram after", NtRequestPort(load<u32>(h), req));

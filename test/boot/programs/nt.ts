@@ -139,7 +139,7 @@ export function threadReturned(p: u32): void { NtTerminateThread(0xFFFFFFFE, 0);
  * through `threadReturned` that never runs; see threads.ts), since the
  * start address comes from func_address.
  */
-export function spawnThread(routine: (p: u32) => void, param: u32, suspended: u32 = 0): u32 {
+export function spawnThread(routine: (p: u32) => void, param: u32, suspended: u32): u32 {
   store<u32>(spawnCell, 0); store<u32>(spawnCell, 0x10000, 4);
   NtAllocateVirtualMemory(0xFFFFFFFF, spawnCell, 0, spawnCell + 4, 0x3000 /* MEM_COMMIT | MEM_RESERVE */, 0x04 /* PAGE_READWRITE */);
   const bottom = load<u32>(spawnCell), top = bottom + 0x10000;

@@ -139,7 +139,7 @@ export function main(): void {
   show("reserve over the lowered limit", NtAllocateVirtualMemory(SELF, region, 0, region + 4, 0x2000, 0x04));
   // A read's transfer buffer and a datagram's message are the caller's pool too.
   show("read over the lowered limit", NtReadFile(file, 0, 0, 0, iosb, readBuffer, 4096, 0, 0));
-  show("datagram over the lowered limit", NtRequestPort(port, header(message, 8)));
+  show("datagram over the lowered limit", NtRequestPort(port, header(message, 8, 0xFFFFFFFF)));
   NtQueryInformationProcess(child, ProcessQuotaLimits, limits, 32, 0);
   put("the child's nonpaged limit is ours "); putDec(load<u32>(limits, 4) == nonPagedLimit ? 1 : 0); flush();
   store<u32>(region, 0); store<u32>(region, 0x10000, 4);

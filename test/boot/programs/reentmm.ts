@@ -175,7 +175,7 @@ function worker(w: u32): void {
 export function main(): void {
   const indirect: (p: u32) => void = threadReturned; // keeps threadReturned in the function table (func_address)
   if (load<u32>(0x7FFDF0F0) == 0x12345678) indirect(load<u32>(0x7FFDF0F4));
-  for (let w: u32 = 0; w < WORKERS; w++) store<u32>(threads + (w << 2), spawn(worker, w));
+  for (let w: u32 = 0; w < WORKERS; w++) store<u32>(threads + (w << 2), spawn(worker, w, 0));
   NtDelayExecution(0, ms(delay, 8000));
   phase = 2;
   NtDelayExecution(0, ms(delay, 2000));

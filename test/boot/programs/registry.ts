@@ -58,7 +58,7 @@ function create(slot: u32, path: string, root: u32 = 0, options: u32 = 0): u32 {
   put(path); put(" created "); putHex(status); put(" disposition "); putDec(load<u32>(disposition)); flush();
   return status;
 }
-function open(slot: u32, path: string, access: u32 = KEY_ALL_ACCESS, root: u32 = 0): u32 {
+function open(slot: u32, path: string, access: u32, root: u32): u32 {
   return NtOpenKey(h + slot * 4, access, at(path, root));
 }
 
@@ -107,7 +107,7 @@ function enumerateValues(slot: u32): void {
 
 export function main(): void {
   // Through the CurrentControlSet link.
-  show("open session manager", open(0, "\\Registry\\Machine\\SYSTEM\\CurrentControlSet\\Control\\Session Manager", KEY_READ));
+  show("open session manager", open(0, "\\Registry\\Machine\\SYSTEM\\CurrentControlSet\\Control\\Session Manager", KEY_READ, 0));
   showValue(0, "ProtectionMode");
   showValue(0, "BootExecute");
   let status = NtQueryKey(handle(0), KeyNameInformation, info, 1024, result);
@@ -116,11 +116,11 @@ export function main(): void {
   show("open link itself", NtOpenKey(h, KEY_READ, at("\\Registry\\Machine\\System\\CurrentControlSet", 0, OBJ_CASE_INSENSITIVE | OBJ_OPENLINK)));
   showValue(0, "SymbolicLinkValue");
   NtClose(handle(0));
-  show("open hardware", open(0, "\\REGISTRY\\MACHINE\\HARDWARE\\DESCRIPTION\\System\\CentralProcessor\\0", KEY_READ));
+  show("open hardware", open(0, "\\REGISTRY\\MACHINE\\HARDWARE\\DESCRIPTION\\System\\CentralProcessor\\0", KEY_READ, 0));
   showValue(0, "VendorIdentifier");
   NtClose(handle(0));
-  show("missing key", open(0, "\\Registry\\Machine\\SYSTEM\\NoSuchKey"));
-  show("missing path", open(0, "\\Registry\\Machine\\SYSTEM\\NoSuch\\Key"));
+  show("missing key", open(0, "\\Registry\\Machine\\SYSTEM\\NoSuchKey", KEY_ALL_ACCESS, 0));
+  show("missing path", open(0, "\\Registry\\Machine\\SYSTEM\\NoSuch\\Key", KEY_ALL_ACCESS, 0));
 
   // Creating keys.
   create(1, "\\Registry\\Machine\\SYSTEM\\Test");
@@ -189,7 +189,7 @@ export function main(): void {
   enumerateKeys(1);
 
   // Access and hostile pointers.
-  show("open read-only", open(8, "\\Registry\\Machine\\SYSTEM\\Test", KEY_QUERY_VALUE));
+  show("open read-only", open(8, "\\Registry\\Machine\\SYSTEM\\Test", KEY_QUERY_VALUE, 0));
   show("set without access", setString(8, "No", 1, "no"));
   NtClose(handle(8));
   show("kernel value name", NtQueryValueKey(handle(1), 0x80001000, KeyValuePartialInformation, info, 1024, result));
@@ -203,9 +203,9 @@ export function main(): void {
   // Other hives, then the flush the host reads back.
   show("initialize registry", NtInitializeRegistry(0));
   show("initialize again", NtInitializeRegistry(0));
-  show("open software", open(9, "\\Registry\\Machine\\SOFTWARE", KEY_READ));
+  show("open software", open(9, "\\Registry\\Machine\\SOFTWARE", KEY_READ, 0));
   NtClose(handle(9));
-  show("open default user", open(9, "\\Registry\\User\\.DEFAULT", KEY_READ));
+  show("open default user", open(9, "\\Registry\\User\\.DEFAULT", KEY_READ, 0));
   NtClose(handle(9));
   show("flush", NtFlushKey(handle(1)));
   for (let i: u32 = 1; i < 8; i++) if (i != 4) NtClose(handle(i));

@@ -74,8 +74,8 @@ function connect(name: string, info: usize = 0, infoLength: usize = 0): u32 {
 }
 
 function clear(): void { memory.fill(m, 0, SIZEOF_SM_API_MSG); }
-function smEmpty(api: u32, dataLength: u32 = SIZEOF_SM_API_MSG - 24): u32 { clear(); return smCall(api, dataLength); }
-function smCall(api: u32, dataLength: u32 = SIZEOF_SM_API_MSG - 24): u32 {
+function smEmpty(api: u32, dataLength: u32): u32 { clear(); return smCall(api, dataLength); }
+function smCall(api: u32, dataLength: u32): u32 {
   store<u16>(m, <u16>dataLength); store<u16>(m, <u16>(dataLength + 24), 2); store<u32>(m, 0, 4);
   store<u32>(m + SM_API_MSG_API_NUMBER, api);
   store<u32>(m + SM_API_MSG_RETURN_VALUE, 0xDEAD);
@@ -86,15 +86,15 @@ function loadDefered(name: string, length: u32 = 0xFFFFFFFF): u32 {
   clear();
   store<u32>(m + SM_API_MSG_U + SM_LOAD_DEFERED_LENGTH, length != 0xFFFFFFFF ? length : name.length << 1);
   for (let i = 0; i < name.length && i < 32; i++) store<u16>(m + SM_API_MSG_U + SM_LOAD_DEFERED_BUFFER + (i << 1), <u16>name.charCodeAt(i));
-  return smCall(SmpLoadDeferedSubsystemApi);
+  return smCall(SmpLoadDeferedSubsystemApi, SIZEOF_SM_API_MSG - 24);
 }
 function startCsr(command: string, length: u32 = 0xFFFFFFFF): u32 {
   clear();
   store<u32>(m + SM_API_MSG_U + SM_START_CSR_LENGTH, length != 0xFFFFFFFF ? length : command.length << 1);
   for (let i = 0; i < command.length; i++) store<u16>(m + SM_API_MSG_U + SM_START_CSR_BUFFER + (i << 1), <u16>command.charCodeAt(i));
-  return smCall(SmpStartCsrApi);
+  return smCall(SmpStartCsrApi, SIZEOF_SM_API_MSG - 24);
 }
-function stopCsr(id: u32): u32 { clear(); store<u32>(m + SM_API_MSG_U + SM_STOP_CSR_SESSION_ID, id); return smCall(SmpStopCsrApi); }
+function stopCsr(id: u32): u32 { clear(); store<u32>(m + SM_API_MSG_U + SM_STOP_CSR_SESSION_ID, id); return smCall(SmpStopCsrApi, SIZEOF_SM_API_MSG - 24); }
 
 function open(pid: u32): u32 {
   store<u32>(cid, pid); store<u32>(cid, 0, 4);
@@ -153,13 +153,13 @@ function subsystem(): void {
   store<u32>(sbInfoLength, SIZEOF_SB_CONNECTION_INFO);
   show("connect to \\SmApiPort as a subsystem", connect("\\SmApiPort", sbInfo, sbInfoLength));
   sm = load<u32>(h);
-  show("create foreign session", smEmpty(SmpCreateForeignSessionApi));
+  show("create foreign session", smEmpty(SmpCreateForeignSessionApi, SIZEOF_SM_API_MSG - 24));
   const id = load<u32>(m + SM_API_MSG_U + SM_CREATE_FOREIGN_SESSION_ID);
   show("its id", id);
   clear(); store<u32>(m + SM_API_MSG_U + SM_TERMINATE_FOREIGN_SESSION_ID, id); store<u32>(m + SM_API_MSG_U + SM_TERMINATE_FOREIGN_SESSION_STATUS, 0x1234);
-  show("terminate foreign session", smCall(SmpTerminateForeignSessionApi));
+  show("terminate foreign session", smCall(SmpTerminateForeignSessionApi, SIZEOF_SM_API_MSG - 24));
   clear(); store<u32>(m + SM_API_MSG_U + SM_TERMINATE_FOREIGN_SESSION_ID, id);
-  show("terminate it again", smCall(SmpTerminateForeignSessionApi));
+  show("terminate it again", smCall(SmpTerminateForeignSessionApi, SIZEOF_SM_API_MSG - 24));
   show("open the driver's event", NtOpenEvent(h + 8, 0x1F0003, attributes(wide(us, "\\SmApiTestDone"))));
   NtSetEvent(load<u32>(h, 8), 0);
   while (true) sleep(100000);
@@ -179,7 +179,7 @@ function driver(): void {
   show("load Os2 (not Optional)", loadDefered("Os2"));
   show("load a name of odd length", loadDefered("Posix", 3));
   show("load a name too long", loadDefered("Posix", 66));
-  show("create foreign session, not a subsystem", smEmpty(SmpCreateForeignSessionApi));
+  show("create foreign session, not a subsystem", smEmpty(SmpCreateForeignSessionApi, SIZEOF_SM_API_MSG - 24));
   // StartCsr / StopCsr.
   show("start csr", startCsr(""));
   const a = load<u32>(m + SM_API_MSG_U + SM_START_CSR_SESSION_ID), csrss = load<u32>(m + SM_API_MSG_U + SM_START_CSR_WINDOWS_PID);
@@ -203,7 +203,7 @@ function driver(): void {
   show("start csr, odd length", startCsr("x", 3));
   show("start csr, too long", startCsr("x", 258));
   show("a short request", smEmpty(SmpStopCsrApi, 4));
-  show("api 7", smEmpty(7));
+  show("api 7", smEmpty(7, SIZEOF_SM_API_MSG - 24));
   // A session through \SmSsWinStationApiPort: its winlogon shows its logon screen; then session 1 is shown again.
   const ws = memory.data(SIZEOF_SMSS_WINSTATION_API_MSG, 8);
   show("connect to \\SmSsWinStationApiPort", connect("\\SmSsWinStationApiPort"));

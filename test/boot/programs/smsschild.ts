@@ -124,7 +124,7 @@ function read(path: string): void {
     NtClose(load<u32>(handle));
   }
   put("read "); put(path); put(" "); putHex(status); put(" ");
-  for (let i: u32 = 0; i < n; i++) { const c = load<u8>(buffer + i); if (c >= 32 && c < 127) put(String.fromCharCode(c)); }
+  for (let i: u32 = 0; i < n; i++) { const c = load<u8>(buffer + i); if (c >= 32 && c < 127) put(String.fromCharCode(c, -1)); }
   flush();
 }
 
@@ -284,7 +284,7 @@ function number(s: string): i64 {
 export function main(): void {
   const params = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;
   const line = String.UTF16.decodeUnsafe(changetype<RTL_USER_PROCESS_PARAMETERS>(params).CommandLine_Buffer, changetype<RTL_USER_PROCESS_PARAMETERS>(params).CommandLine_Length);
-  const all = line.split(" ");
+  const all = line.split(" ", i32.MAX_VALUE);
   for (let i = 0; i < all.length; i++) if (all[i].length != 0) words.push(all[i]);
   let at = 1; // words[0] is the program
   if (at < words.length && words[at] == "wait") {
@@ -298,7 +298,7 @@ export function main(): void {
   if (what == "env") for (let i = at + 1; i < words.length; i++) env(words[i]);
   else if (what == "link") link(words[at + 1]);
   else if (what == "debugflags") { put("debugflags "); putHex(changetype<RTL_USER_PROCESS_PARAMETERS>(changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters).DebugFlags); flush(); }
-  else if (what == "write") write(words[at + 1], words.slice(at + 2).join(" "));
+  else if (what == "write") write(words[at + 1], words.slice(at + 2, words.length).join(" "));
   else if (what == "read") read(words[at + 1]);
   else if (what == "dirs") for (let i = at + 1; i < words.length; i++) dir(words[i].replaceAll("+", " ")); // `\RPC+Control`
   else if (what == "list") list(words[at + 1]);
@@ -306,7 +306,7 @@ export function main(): void {
     store<i64>(interval, -number(words[at + 1]) * 1000000);
     NtDelayExecution(0, interval);
     put("slept "); put(words[at + 1]); flush();
-  } else if (what == "tag") { put("tag "); put(words.slice(at + 1).join(" ")); flush(); }
+  } else if (what == "tag") { put("tag "); put(words.slice(at + 1, words.length).join(" ")); flush(); }
   else if (what == "smapi") smapi();
   else if (what == "dup") dup();
   else if (what == "subsystem") {
@@ -318,7 +318,7 @@ export function main(): void {
   }
   else if (what == "spawn") {
     const image = "\\??\\C:\\Windows\\System32\\smsschild.exe";
-    const command = "smsschild " + words.slice(at + 1).join(" ");
+    const command = "smsschild " + words.slice(at + 1, words.length).join(" ");
     const params = memory.data(4, 4), info = memory.data(<i32>offsetof<RTL_USER_PROCESS_INFORMATION>(), 4), u1 = memory.data(8, 4), u2 = memory.data(8, 4);
     let status = RtlCreateProcessParameters(params, unicode(u1, image), 0, 0, unicode(u2, command), 0, 0, 0, 0, 0);
     if (status == 0) status = RtlCreateUserProcess(u1, 0x40, load<usize>(params), 0, 0, 0, false, 0, 0, info);

@@ -78,7 +78,7 @@ export function main(): void {
   show("commit the buffer again", commit(region, SIZE));
 
   // Races: the second thread takes the last page away and gives it back while the calls run.
-  const t = spawn(toggler, 0);
+  const t = spawn(toggler, 0, 0);
   let calls: u32 = 0, ok: u32 = 0, partial: u32 = 0, av: u32 = 0, other: u32 = 0, switches: u32 = 0, seen: u32 = 0;
   for (; calls < 200000 && switches < 100; calls++) {
     const s = NtReadVirtualMemory(SELF, source, region, SIZE, cell);
