@@ -477,6 +477,13 @@ describe('the tree keeps to the SDK', () => {
     expect(all.filter(({ text }) => /& 0xC0000000\) [!=]= 0xC0000000/.test(text)).map(({ path }) => path)).toEqual([]);
   });
 
+  it('returns errors as values: no copied scratch() helper, no last-status global (ExpLastStatus, FatLastStatus, PsProcessHandleStatus)', () => {
+    const side = /^\s*(?:export\s+)?function scratch\s*\(|^\s*(?:export\s+)?let\s+\w*(?:LastStatus|HandleStatus)\b/m;
+    expect([...all, ...sources('smss')].filter(({ text }) => side.test(text)).map(({ path }) => path)).toEqual([]);
+    // the pattern finds what it looks for
+    expect(['function scratch(bytes: u32): usize {', 'export let FatLastStatus: u32 = 0;', 'export let PsProcessHandleStatus: u32 = 0;'].map((l) => side.test(l))).toEqual([true, true, true]);
+  });
+
   it('keeps no import alive with `void X;` (smss and the test programs too)', () => {
     const found = [...all, ...sources('smss', 'test/boot/programs')]
       .flatMap(({ path, text }) => text.split('\n').map((l, i) => ({ path, line: i + 1, l })).filter(({ l }) => /^\s*(void \w+;\s*)+$/.test(l)));
