@@ -175,17 +175,20 @@ static void readArgs(const u8 *info) {
   }
 }
 
+/* A switch (a jump table), as the translated program's br_table. */
 __attribute__((noinline)) static void run(u32 k, u32 m) {
   if (k == 3) fillSort();
   if (m == 0) return;
-  if (k == 1) results[0] = crc32(crcBuf, N_CRC);
-  else if (k == 2) copyWords(dst, src, N_COPY);
-  else if (k == 3) insertionSort(a, N_SORT);
-  else if (k == 4) results[1] = fnv1a32(hashBuf, N_HASH);
-  else if (k == 5) results[2] = (u32)compareBytes(cmpA, cmpB, N_CMP);
-  else if (k == 6) results[3] = poolChurn(pool, slots, N_POOL);
-  else if (k == 7) results[4] = hashLookups(htable, keys, N_LOOKUP);
-  else if (k == 8) copyFill(dst, src, bulkFill, N_BULK);
+  switch (k) {
+  case 1: results[0] = crc32(crcBuf, N_CRC); break;
+  case 2: copyWords(dst, src, N_COPY); break;
+  case 3: insertionSort(a, N_SORT); break;
+  case 4: results[1] = fnv1a32(hashBuf, N_HASH); break;
+  case 5: results[2] = (u32)compareBytes(cmpA, cmpB, N_CMP); break;
+  case 6: results[3] = poolChurn(pool, slots, N_POOL); break;
+  case 7: results[4] = hashLookups(htable, keys, N_LOOKUP); break;
+  case 8: copyFill(dst, src, bulkFill, N_BULK); break;
+  }
 }
 
 void cmain(const u8 *info) {

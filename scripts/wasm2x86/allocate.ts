@@ -43,14 +43,6 @@ export function allocateFrame(lf: LoweredFunc): FrameLayout {
     homes.push({ reg: -1, disp: argOff });
     argOff += wide ? 8 : 4;
   }
-  // Save slots for the callee-saved registers come first below ebp.
-  const saveSlot = new Map<number, number>([[EBX, -4], [ESI, -8], [EDI, -12]]);
-  let off = -12;
-  for (let i = lf.numParams; i < lf.localTypes.length; i++) {
-    const wide = lf.localTypes[i] === 'i64' || lf.localTypes[i] === 'f64';
-    off -= wide ? 8 : 4;
-    homes.push({ reg: -1, disp: off });
-  }
   // Choose pinned locals by weight. A leaf function may also keep one in edx (or
   // ecx), leaving two temporaries (vstack.ts: address expressions then own at most one).
   const spare = lf.spareRegs.edx ? EDX : lf.spareRegs.ecx ? ECX : -1;
@@ -61,10 +53,22 @@ export function allocateFrame(lf: LoweredFunc): FrameLayout {
     .filter((c) => (c.t === 'i32' || c.t === 'f32') && c.w >= 2)
     .sort((a, b) => b.w - a.w || a.i - b.i)
     .slice(0, maxPins);
+  const pinReg = new Map<number, number>();
+  candidates.forEach((c, k) => pinReg.set(c.i, order[k]));
+  // Save slots for the callee-saved registers come first below ebp; then a slot for
+  // each declared local that is not pinned (a pinned one never needs its slot).
+  const saveSlot = new Map<number, number>([[EBX, -4], [ESI, -8], [EDI, -12]]);
+  let off = -12;
+  for (let i = lf.numParams; i < lf.localTypes.length; i++) {
+    const wide = lf.localTypes[i] === 'i64' || lf.localTypes[i] === 'f64';
+    if (pinReg.has(i)) { homes.push({ reg: -1, disp: 0 }); continue; }
+    off -= wide ? 8 : 4;
+    homes.push({ reg: -1, disp: off });
+  }
   const pinned: number[] = [];
-  candidates.forEach((c, k) => {
-    homes[c.i] = { reg: order[k], disp: homes[c.i].disp };
-    pinned.push(order[k]);
-  });
+  for (const [i, r] of pinReg) {
+    homes[i] = { reg: r, disp: homes[i].disp };
+    pinned.push(r);
+  }
   return { homes, pinned, localsBytes: -off, saveSlot, paramBytes: argOff - 8 };
 }

@@ -121,6 +121,7 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   const code: Insn[] = [];
   const lowerDump: string[] = [], allocDump: string[] = [];
   const unsupported = new Map<number, UnsupportedError>();
+  let lastCheck: string | undefined, sinceCheck = 0;
   for (const f of mod.funcs) {
     const where = `${name}: function ${f.index} (${ctx.funcName(f.index)})`;
     let lf, frame, body: Insn[];
@@ -142,6 +143,18 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
       lowerDump.push(`${where}: ${lf.localTypes.length} locals, weights [${lf.weight.join(', ')}]`);
       allocDump.push(`${where}: ` + frame.homes.map((h, i) => `$${i}=${h.reg >= 0 ? ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'][h.reg] : `[ebp${h.disp >= 0 ? '+' : ''}${h.disp}]`}`).join(' '));
     }
+    // The stack check's `jb` goes to the previous function's `jb` when that is close
+    // (a 2-byte jump instead of 6; the carry flag and [esp] are still the failing
+    // check's there, and that jb goes on to the trap routine).
+    const stackTrap = `${prefix}__rt_stacktrap`;
+    const chk = body.findIndex((x, k) => k < 4 && x.op === 'jcc' && x.target === stackTrap);
+    if (chk >= 0) {
+      if (lastCheck && sinceCheck <= 28) body[chk] = { ...body[chk], target: lastCheck };
+      lastCheck = `${funcLabel(f.index)}$stackcheck`;
+      body.splice(chk, 0, { op: 'label', target: lastCheck });
+      sinceCheck = 0;
+    }
+    for (const x of body) if (x.op !== 'label') sinceCheck++;
     code.push({ op: 'align', ops: [imm(FUNC_ALIGN)] }, ...body);
   }
   if (dumps) { dumps.set('lower', lowerDump.join('\n')); dumps.set('allocate', allocDump.join('\n')); }

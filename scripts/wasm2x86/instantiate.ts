@@ -89,14 +89,28 @@ export function buildInstance(inp: InstanceInput): Instance {
   const dataBlobs: Insn[] = [];
   const packed = memory && !opts.preloadedData && !opts.memoryEnd ? packSegments(mod, memory.min) : undefined;
   if (packed) {
-    // One table of (address, length) runs over one blob: the runs' bytes, back to back.
+    // One table of runs over one blob (the runs' bytes, back to back): per run two
+    // 16-bit words, the gap from the previous run's end (the first run's start for
+    // the first) and the length. Larger gaps and lengths are split into several entries.
     const table = `${prefix}__data_runs`, blob = `${prefix}__data_blob`, loop = `${inst}$runs`;
-    ins.push(I('mov', reg(ESI), imm(0, blob)), I('mov', reg(EBX), imm(0, table)), I('mov', reg(EDX), imm(packed.runs.length)), I('cld'),
+    const words: number[] = [];
+    let at = packed.runs[0].offset;
+    for (const r of packed.runs) {
+      let gap = r.offset - at, len = r.bytes.length;
+      while (gap > 0xFFFF) { words.push(0xFFFF, 0); gap -= 0xFFFF; }
+      while (len > 0xFFFF) { words.push(gap, 0xFFFF); gap = 0; len -= 0xFFFF; }
+      words.push(gap, len);
+      at = r.offset + r.bytes.length;
+    }
+    const entries = words.length / 2;
+    ins.push(I('mov', reg(ESI), imm(0, blob)), I('mov', reg(EBX), imm(0, table)), I('mov', reg(EDI), imm(packed.runs[0].offset | 0)),
+      I('mov', reg(EDX), imm(entries)), I('cld'),
       { op: 'label', target: loop },
-      I('mov', reg(EDI), mem(4, EBX, 0)), I('mov', reg(ECX), mem(4, EBX, 4)), I('rep_movsb'),
-      I('add', reg(EBX), imm(8)), I('dec', reg(EDX)), { op: 'jcc', cc: 'ne', target: loop });
-    dataBlobs.push({ op: 'align', ops: [imm(4)] }, { op: 'label', target: table },
-      { op: 'dd', ops: packed.runs.flatMap((r) => [imm(r.offset | 0), imm(r.bytes.length)]) },
+      I('movzx', reg(EAX), mem(2, EBX, 0)), I('add', reg(EDI), reg(EAX)), I('movzx', reg(ECX), mem(2, EBX, 2)), I('rep_movsb'),
+      I('add', reg(EBX), imm(4)), I('dec', reg(EDX)), { op: 'jcc', cc: 'ne', target: loop });
+    const table16 = new Uint8Array(words.length * 2);
+    words.forEach((w, k) => { table16[2 * k] = w & 0xFF; table16[2 * k + 1] = w >> 8; });
+    dataBlobs.push({ op: 'align', ops: [imm(4)] }, { op: 'label', target: table }, { op: 'db', bytes: table16 },
       { op: 'label', target: blob }, ...packed.runs.map((r): Insn => ({ op: 'db', bytes: r.bytes })));
   }
   if (!packed) mod.datas.forEach((d, k) => {
@@ -255,7 +269,8 @@ function packSegments(mod: Module, minPages: number): { runs: Array<{ offset: nu
   const runs: Array<{ offset: number; parts: Uint8Array[]; end: number }> = [];
   for (const sg of segs) {
     const last = runs[runs.length - 1];
-    if (last && sg.offset - last.end <= 8) {
+    // A gap of up to 4 bytes costs no more as zeros in the blob than a table entry.
+    if (last && sg.offset - last.end <= 4) {
       if (sg.offset > last.end) last.parts.push(new Uint8Array(sg.offset - last.end));
       last.parts.push(sg.bytes);
       last.end = sg.offset + sg.bytes.length;

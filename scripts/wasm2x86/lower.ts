@@ -27,6 +27,12 @@ export interface LoweredFunc {
   /** The function calls something (a call, call_indirect or a helper routine). */
   makesCalls: boolean;
   /**
+   * The function calls a function (call, call_indirect, an intrinsic import) or grows
+   * memory (whose hook may be a function): it needs the prologue's stack check even
+   * with a small frame (select.ts finish).
+   */
+  callsFunctions: boolean;
+  /**
    * Caller-saved registers that no instruction of the function needs in a fixed
    * role, so a local may live there (allocate.ts): edx in leaf functions without
    * i64 values, division or bulk memory; ecx when there is no shift by a
@@ -139,7 +145,7 @@ export function lowerFunction(mod: Module, func: Func): LoweredFunc {
   let loopDepth = 0;
   const loopStack: boolean[] = [];
   let usesI64 = localTypes.some(isWide) || type.results.some(isWide);
-  let makesCalls = false;
+  let makesCalls = false, callsFunctions = false;
   let divides = false, variableShift = false;
 
   for (let i = 0; i < n; i++) {
@@ -172,8 +178,10 @@ export function lowerFunction(mod: Module, func: Func): LoweredFunc {
         const t = name === 'call' ? mod.types[mod.funcTypes[ins.index!]] : mod.types[ins.typeIndex!];
         if (t && t.results.length > 1) throw new UnsupportedError('multi-value', `${name} of a function returning several values`);
         makesCalls = true;
+        callsFunctions = true;
         continue;
       }
+      case 'memory.grow': makesCalls = true; callsFunctions = true; continue;
       case 'select': if (ins.types && ins.types.length) ins.types.forEach((t) => checkType(t, 'select')); continue;
       case 'memory.init': case 'data.drop':
         throw new UnsupportedError('bulk-memory', `${name} (passive data segments)`);
@@ -196,6 +204,6 @@ export function lowerFunction(mod: Module, func: Func): LoweredFunc {
   const leaf = !makesCalls && !usesI64 && !divides;
   return {
     func, localTypes, numParams: type.params.length, params: type.params, results: type.results,
-    weight, written, endOf, elseOf, usesI64, makesCalls, spareRegs: { edx: leaf, ecx: leaf && !variableShift }, setBeforeRead: definitelySet(func.body, localTypes.length, type.params.length),
+    weight, written, endOf, elseOf, usesI64, makesCalls, callsFunctions, spareRegs: { edx: leaf, ecx: leaf && !variableShift }, setBeforeRead: definitelySet(func.body, localTypes.length, type.params.length),
   };
 }

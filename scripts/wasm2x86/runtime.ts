@@ -113,17 +113,19 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
     case 'memmove_r': case 'memset_r': {
       // Register arguments (select-ops.ts bulkMemory, for lengths that are not constants):
       // memmove_r edi = destination, esi = source, ecx = length; memset_r edi, eax = value
-      // (its low byte), ecx. They clobber eax, ecx, edx, esi and edi, and leave the
+      // (its low byte), ecx; memset_r$w the same with the byte already in all four of eax. They clobber eax, ecx, edx, esi and edi, and leave the
       // direction flag clear. With boundsTrap, a range past the memory size traps
       // (at the caller's return address) before anything is written.
       const move = name === 'memmove_r';
+      // memset_r$w: eax already holds the byte in all four (a constant value); the
+      // bounds check (which leaves eax alone for a fill) comes after this entry.
+      if (!move) add(I('movzx', r(EAX), r(EAX, 1)), I('imul', r(EAX), r(EAX), imm(0x01010101)), L(l('w')));
       if (cfg.boundsTrap) {
         add(I('mov', r(EDX), memSym(4, cfg.memPages)), I('shl', r(EDX), imm(16)));
         if (move) add(I('mov', r(EAX), r(EDX)), I('sub', r(EAX), r(ESI)), J('b', l('oob')), I('cmp', r(EAX), r(ECX)), J('b', l('oob')));
         add(I('sub', r(EDX), r(EDI)), J('b', l('oob')), I('cmp', r(EDX), r(ECX)), J('b', l('oob')));
       }
       if (move) add(I('mov', r(EAX), r(EDI)), I('sub', r(EAX), r(ESI)), I('cmp', r(EAX), r(ECX)), J('b', l('back')));
-      else add(I('movzx', r(EAX), r(EAX, 1)), I('imul', r(EAX), r(EAX), imm(0x01010101)));
       add(I('mov', r(EDX), r(ECX)), I('shr', r(ECX), imm(2)), I(move ? 'rep_movsd' : 'rep_stosd'),
         I('mov', r(ECX), r(EDX)), I('and', r(ECX), imm(3)), I(move ? 'rep_movsb' : 'rep_stosb'), I('ret'));
       // The destination starts inside the source: backward, byte by byte.

@@ -813,8 +813,10 @@ function bulkMemory(sel: Sel, copy: boolean): void {
   }
   if (count < 0) {
     // A length known only at run time: the routine (smaller code; the same instructions but a call and a ret).
-    if (!copy && s.k === 'const') sel.e('mov', reg(EAX), imm(s.lo & 0xFF));
-    sel.out.push({ op: 'call', target: sel.ctx.helper(copy ? 'memmove_r' : 'memset_r') });
+    // A constant value goes in as the fill word (memset_r's entry after the multiply).
+    if (!copy && s.k === 'const') sel.e('mov', reg(EAX), imm(Math.imul(s.lo & 0xFF, 0x01010101)));
+    const routine = sel.ctx.helper(copy ? 'memmove_r' : 'memset_r');
+    sel.out.push({ op: 'call', target: !copy && s.k === 'const' ? `${routine}$w` : routine });
     for (const r of [...saved].reverse()) sel.e('pop', reg(r));
     return;
   }

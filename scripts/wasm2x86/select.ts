@@ -770,18 +770,28 @@ export class FunctionSelector {
     const pro: Insn[] = [{ op: 'label', target: this.label }];
     const chaos = ctx.opts.chaosProbe;
     if (chaos && !chaos.exclude?.includes(ctx.funcName(lf.func.index))) pro.push({ op: 'call', target: ctx.helper('chaos') });
-    if (ctx.opts.stackLimit) {
+    const frameSize = (frame.localsBytes + 8 * vs.slotsUsed + 3) & ~3;
+    // A function that calls nothing (no call, call_indirect or memory.grow: at most a
+    // runtime routine with a few words of stack) and has a small frame skips the stack
+    // check: its caller checked, and the limit keeps a margin below it (the kernel's
+    // KERNEL_STACK_GUARD, 3 KiB; the boot stack's 4 KiB) that every frame already
+    // relies on, since the check comes before the frame is allocated.
+    const checked = ctx.opts.stackLimit && (lf.callsFunctions || frameSize > LEAF_FRAME_LIMIT);
+    if (checked) {
       // 'fs:N': the limit is in the thread's TEB (NT_TIB.StackLimit is fs:[8]); else a symbol.
-      const fs = /^fs:(\d+)$/.exec(ctx.opts.stackLimit);
-      const limit = fs ? { k: 'm' as const, s: 4 as const, disp: Number(fs[1]), seg: 4 } : memSym(4, ctx.opts.stackLimit);
+      const fs = /^fs:(\d+)$/.exec(ctx.opts.stackLimit!);
+      const limit = fs ? { k: 'm' as const, s: 4 as const, disp: Number(fs[1]), seg: 4 } : memSym(4, ctx.opts.stackLimit!);
       pro.push({ op: 'cmp', ops: [reg(ESP), limit] });
       pro.push({ op: 'jcc', cc: 'b', target: this.trap(TRAP.STACK_EXHAUSTED) });
     }
     pro.push({ op: 'push', ops: [reg(EBP)] }, { op: 'mov', ops: [reg(EBP), reg(ESP)] });
-    const frameSize = (frame.localsBytes + 8 * vs.maxDepth + 3) & ~3;
-    if (frameSize > 0) pro.push({ op: 'sub', ops: [reg(ESP), imm(frameSize)] });
+    // The callee-saved registers the body uses are pushed (one byte each), filling the
+    // frame's 12-byte save area from the top: the k-th at [ebp-4k].
     const saved = [EBX, ESI, EDI].filter((r) => vs.touched.has(r));
-    for (const r of saved) pro.push({ op: 'mov', ops: [mem(4, EBP, frame.saveSlot.get(r)!), reg(r)] });
+    for (const r of saved) pro.push({ op: 'push', ops: [reg(r)] });
+    // No local or spill slot in memory: the pushes are the whole frame.
+    const bare = frame.localsBytes === 12 && vs.slotsUsed === 0;
+    if (!bare && frameSize > 4 * saved.length) pro.push({ op: 'sub', ops: [reg(ESP), imm(frameSize - 4 * saved.length)] });
     for (let i = 0; i < lf.localTypes.length; i++) {
       const h = frame.homes[i];
       if (i < lf.numParams) {
@@ -789,18 +799,95 @@ export class FunctionSelector {
         continue;
       }
       if (lf.setBeforeRead[i]) continue; // written before any read: no zero needed
-      if (h.reg >= 0) pro.push({ op: 'mov', ops: [reg(h.reg), imm(0)] });
+      // The flags are dead here (the body sets them before it reads them): xor, 2 bytes.
+      if (h.reg >= 0) pro.push({ op: 'xor', ops: [reg(h.reg), reg(h.reg)] });
       else {
         pro.push({ op: 'mov', ops: [mem(4, EBP, h.disp), imm(0)] });
         if (widthOf(lf.localTypes[i]) === 'i64') pro.push({ op: 'mov', ops: [mem(4, EBP, h.disp + 4), imm(0)] });
       }
     }
     const epi: Insn[] = [{ op: 'label', target: this.retLabel }];
-    for (const r of saved) epi.push({ op: 'mov', ops: [reg(r), mem(4, EBP, frame.saveSlot.get(r)!)] });
-    epi.push({ op: 'leave' });
+    if (saved.length && bare) {
+      // Nothing below the saved registers: esp is at the last one (calls and pushes are balanced).
+      for (const r of [...saved].reverse()) epi.push({ op: 'pop', ops: [reg(r)] });
+      epi.push({ op: 'pop', ops: [reg(EBP)] });
+    } else {
+      saved.forEach((r, k) => epi.push({ op: 'mov', ops: [reg(r), mem(4, EBP, -4 * (k + 1))] }));
+      epi.push({ op: 'leave' });
+    }
     epi.push(frame.paramBytes ? { op: 'ret', ops: [imm(frame.paramBytes)] } : { op: 'ret' });
-    return [...pro, ...this.out, ...epi, ...this.tail];
+    return peephole([...pro, ...this.out, ...epi, ...this.tail]);
   }
+}
+
+/** Largest frame (bytes below ebp) of a function that calls nothing and skips the stack check. */
+export const LEAF_FRAME_LIMIT = 128;
+
+/** Instructions that write the arithmetic flags without reading them (mul/div leave them undefined). */
+const SETS_FLAGS = new Set<string>(['add', 'sub', 'and', 'or', 'xor', 'cmp', 'test', 'neg', 'mul', 'imul', 'div', 'idiv']);
+/** Instructions that neither read nor write the arithmetic flags. */
+const KEEPS_FLAGS = new Set<string>(['mov', 'movzx', 'movsx', 'lea', 'push', 'pop', 'xchg', 'bswap', 'not', 'cdq', 'cwde', 'nop',
+  'label', 'align', 'cld', 'rep_movsb', 'rep_movsd', 'rep_stosb', 'rep_stosd']);
+
+/**
+ * Whether the arithmetic flags are dead after out[i]: on every path from there (through
+ * labels, along jumps, both ways at a jcc), something writes them before anything reads
+ * them. Only flags written at out[i] can flow along these paths, so merging paths at a
+ * label do not matter. Gives up (live) past a small budget of instructions.
+ */
+function flagsDeadAfter(out: Insn[], i: number, labels: Map<string, number>): boolean {
+  let budget = 48;
+  const seen = new Set<number>();
+  const dead = (k: number): boolean => {
+    for (; k < out.length; k++) {
+      if (--budget < 0 || seen.has(k)) return budget >= 0; // a cycle of flag-neutral code reads nothing
+      seen.add(k);
+      const x = out[k];
+      if (SETS_FLAGS.has(x.op)) return true;
+      if ((x.op === 'shl' || x.op === 'shr' || x.op === 'sar') && x.ops![1].k === 'i' && (x.ops![1].v & 31) !== 0) return true;
+      // A call clobbers the flags (no value lives in them across one); so does the return.
+      if (x.op === 'call' || x.op === 'ret') return true;
+      if ((x.op === 'jmp' || x.op === 'jcc') && x.target && !x.ops) {
+        const t = labels.get(x.target);
+        if (t === undefined || x.op === 'jcc') return false; // a jcc reads them
+        k = t - 1;
+        continue;
+      }
+      if (!KEEPS_FLAGS.has(x.op)) return false; // flag readers, anything else: assume live
+    }
+    return false;
+  };
+  return dead(i + 1);
+}
+
+/**
+ * Last rewrites of a function's code, each one smaller and never slower:
+ * - a `jmp` to a label that follows it directly (a rotated loop's exit, the body's
+ *   last `return`) is dropped;
+ * - `mov reg, 0` (5 bytes) becomes `xor reg, reg` (2) where the flags are dead
+ *   (after the repeated tests are gone: a dropped test no longer kills the flags);
+ * - a `test`/`cmp` of registers whose flags every path into it already has is
+ *   dropped (dropRepeatedTests).
+ */
+export function peephole(code: Insn[]): Insn[] {
+  const out = dropRepeatedTests(code);
+  const res: Insn[] = [];
+  const labels = new Map<string, number>();
+  out.forEach((x, k) => { if (x.op === 'label') labels.set(x.target!, k); });
+  for (let i = 0; i < out.length; i++) {
+    const x = out[i];
+    if (x.op === 'jmp' && x.target && !x.ops) {
+      let k = i + 1, next = false;
+      for (; k < out.length && out[k].op === 'label'; k++) if (out[k].target === x.target) next = true;
+      if (next) { if (x.note && out[i + 1]) out[i + 1] = { ...out[i + 1], note: out[i + 1].note ?? x.note }; continue; }
+    }
+    if (x.op === 'mov' && x.ops![0].k === 'r' && x.ops![0].s === 4 && x.ops![1].k === 'i' && x.ops![1].v === 0 && x.ops![1].sym === undefined && flagsDeadAfter(out, i, labels)) {
+      res.push({ ...x, op: 'xor', ops: [x.ops![0], x.ops![0]] });
+      continue;
+    }
+    res.push(x);
+  }
+  return res;
 }
 
 /** Inline instructions for imports from the "kernel" module. */
@@ -917,4 +1004,79 @@ function emitIntrinsic(sel: FunctionSelector, fi: number): void {
     }
   }
   throw new Error(`unknown intrinsic kernel.${name}`);
+}
+
+/** The registers an instruction writes, for the flag-neutral instructions of KEEPS_FLAGS. */
+function writesRegs(x: Insn): number[] {
+  const o = x.ops ?? [];
+  switch (x.op) {
+    case 'mov': case 'movzx': case 'movsx': case 'lea': case 'pop': case 'bswap': case 'not':
+      return o[0]?.k === 'r' ? [o[0].r] : [];
+    case 'xchg': return o.filter((a) => a.k === 'r').map((a) => (a as { r: number }).r);
+    case 'cdq': return [EDX];
+    case 'cwde': return [EAX];
+    case 'rep_movsb': case 'rep_movsd': return [ECX, ESI, EDI];
+    case 'rep_stosb': case 'rep_stosd': return [ECX, EDI];
+    default: return [];
+  }
+}
+
+const sameOperand = (a: Operand, b: Operand) =>
+  a.k === b.k && (a.k === 'r' ? a.r === (b as typeof a).r && a.s === (b as typeof a).s : a.k === 'i' && a.v === (b as typeof a).v && a.sym === undefined && (b as typeof a).sym === undefined);
+
+/**
+ * Drops a `test`/`cmp` of registers (and an immediate) when every path into it comes
+ * straight from the same instruction on the same registers: `if (x) {...} if (!x) ...`
+ * tests x twice, the second time after a jump over moves that keep x and the flags.
+ * Every predecessor is checked: the fallthrough, and each jump to a label right before
+ * the test (a label referenced any other way, as by a br_table, keeps the test).
+ */
+function dropRepeatedTests(out: Insn[]): Insn[] {
+  const jumpsTo = new Map<string, number[]>();
+  const escaped = new Set<string>();
+  out.forEach((x, k) => {
+    if ((x.op === 'jmp' || x.op === 'jcc') && x.target && !x.ops) {
+      const l = jumpsTo.get(x.target) ?? [];
+      l.push(k);
+      jumpsTo.set(x.target, l);
+    } else if (x.target && x.op !== 'label') escaped.add(x.target);
+    for (const o of x.ops ?? []) if ((o.k === 'i' || o.k === 'm') && o.sym) escaped.add(o.sym);
+  });
+  const drop = new Set<number>();
+  for (let i = 0; i < out.length; i++) {
+    const t = out[i];
+    if ((t.op !== 'test' && t.op !== 'cmp') || !t.ops || t.ops[0].k !== 'r' || (t.ops[1].k !== 'r' && t.ops[1].k !== 'i') || (t.ops[1].k === 'i' && t.ops[1].sym)) continue;
+    const regs = t.ops.filter((o) => o.k === 'r').map((o) => (o as { r: number }).r);
+    const same = (x: Insn) => x.op === t.op && x.ops!.length === 2 && sameOperand(x.ops![0], t.ops![0]) && sameOperand(x.ops![1], t.ops![1]);
+    // The flags after out[k] are those of `t` on the registers as they are at i.
+    const flagsFrom = (k: number): boolean => {
+      for (let budget = 24; k >= 0 && budget > 0; k--, budget--) {
+        const x = out[k];
+        if (drop.has(k)) return false;
+        if (x.op === 'jcc') continue; // its fallthrough
+        if ((x.op === 'test' || x.op === 'cmp') && same(x)) return true;
+        if (!KEEPS_FLAGS.has(x.op) || x.op === 'label' || x.op === 'align') return false;
+        if (writesRegs(x).some((r) => regs.includes(r))) return false;
+      }
+      return false;
+    };
+    let j = i - 1;
+    const labels: string[] = [];
+    for (; j >= 0 && out[j].op === 'label'; j--) labels.push(out[j].target!);
+    if (j < 0) continue;
+    const prev = out[j];
+    const fallsThrough = !(prev.op === 'jmp' || prev.op === 'ret' || prev.op === 'ud2');
+    if (fallsThrough && !flagsFrom(j)) continue;
+    if (labels.some((l) => escaped.has(l) || (jumpsTo.get(l) ?? []).some((k) => !flagsFrom(k - 1)))) continue;
+    if (!fallsThrough && !labels.some((l) => jumpsTo.has(l))) continue;
+    drop.add(i);
+  }
+  if (!drop.size) return out;
+  const res: Insn[] = [];
+  out.forEach((x, k) => {
+    if (!drop.has(k)) { res.push(x); return; }
+    const n = out[k + 1];
+    if (x.note && n) out[k + 1] = { ...n, note: n.note ?? x.note };
+  });
+  return res;
 }

@@ -60,6 +60,8 @@ export class VStack {
   /** Callee-saved registers touched (they need saving in the prologue). */
   touched = new Set<number>();
   maxDepth = 0;
+  /** Spill slots used (slotMem's highest slot + 1): the frame reserves only these. */
+  slotsUsed = 0;
   /**
    * Operands the current wasm instruction has popped, with the stack position
    * each had: while the instruction still uses them they may be spilled to that
@@ -170,7 +172,10 @@ export class VStack {
 
   // ---- operands ------------------------------------------------------------
 
-  slotMem(slot: number, half = 0, s: Size = 4): MemOp { return mem(s, EBP, -(this.spillBase + 8 * (slot + 1)) + half); }
+  slotMem(slot: number, half = 0, s: Size = 4): MemOp {
+    if (slot >= this.slotsUsed) this.slotsUsed = slot + 1;
+    return mem(s, EBP, -(this.spillBase + 8 * (slot + 1)) + half);
+  }
   localMem(idx: number, half = 0, s: Size = 4): MemOp { return mem(s, EBP, this.homes[idx].disp + half); }
 
   /** Source operand for the low (half 0) or high (half 4) word of an entry, without moving it. */

@@ -21,7 +21,7 @@ async function listing(file: string): Promise<string> {
   const m = w.parseWat(file, readFileSync(join(DIR, file), 'utf8'), {});
   let bytes: Uint8Array;
   try { m.resolveNames(); bytes = new Uint8Array(m.toBinary({ write_debug_names: true }).buffer); } finally { m.destroy(); }
-  const c = compileModule(bytes, { name: file, trapHandler: 'trap', intrinsics: false, dump: true });
+  const c = compileModule(bytes, { name: file, trapHandler: 'trap', intrinsics: false, dump: true, stackLimit: 'limit' });
   const lines: string[] = [];
   for (const [name, ex] of c.exports) {
     if (ex.kind !== 'func') continue;
@@ -44,11 +44,22 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
   ],
   'locals-init': [
     // $x (esi) is set on both arms, $y (edi) only on one: only $y is zeroed.
-    { fn: 'arms', proves: /mov edi, 0\n/, absent: /mov esi, 0\n/ },
+    { fn: 'arms', proves: /xor edi, edi\n/, absent: /(mov esi, 0|xor esi, esi)\n/ },
     // Every path out of the block has set $x; $y is never read: no zeroing at all.
-    { fn: 'exits', proves: /mov esi, 1 /, absent: /, 0\n/ },
+    { fn: 'exits', proves: /mov esi, 1 /, absent: /, 0\n|xor (\w+), \1\n/ },
     // Both loop locals are read before their first write: both zeroed.
-    { fn: 'loop', proves: /mov esi, 0\n\s+mov edi, 0\n/ },
+    { fn: 'loop', proves: /xor esi, esi\n\s+xor edi, edi\n/ },
+  ],
+  'frame': [
+    // A leaf with a small frame: no stack check; its registers pushed; nothing below them, so popped.
+    { fn: 'sum', proves: /^f0:\n\s+push ebp\n\s+mov ebp, esp\n\s+push ebx\n\s+push esi\n\s+push edi\n[\s\S]*f0\$ret:\n\s+pop edi\n\s+pop esi\n\s+pop ebx\n\s+pop ebp\n\s+ret 8\n/m, absent: /limit|leave|\[ebp-|sub esp|jmp f0\$L0/ },
+    // A caller keeps the check; nothing in memory below ebp: no `sub esp`.
+    { fn: 'caller', proves: /^f1:\n\s+cmp esp, dword \[limit\]\nf1\$stackcheck:\n\s+jb [^\n]+\n\s+push ebp\n\s+mov ebp, esp\n\s+push 0x10/m },
+    // The next checked function's jb goes to caller's (2 bytes, not 6): the label before it, then the jump there.
+    { fn: 'caller', proves: /f1\$stackcheck:\n\s+jb __rt_stacktrap\n/ },
+    { fn: 'caller2', proves: /cmp esp, dword \[limit\]\nf2\$stackcheck:\n\s+jb f1\$stackcheck\n/ },
+    // `i32.const 0` into a register before a compare: xor (the compare writes the flags first).
+    { fn: 'count', proves: /xor (\w+), \1\s+; local.set\n(\s+mov [^\n]+\n)*\s+cmp /, absent: /jmp (\S+)\n\1:/ },
   ],
   'loop-rotation': [
     // The head's test once before the loop (jae to the exit), once at the back edge inverted (jb to the body).
@@ -69,6 +80,24 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
     { fn: 'either', proves: /sete (\w+)l[^\n]*\n[\s\S]*sete (\w+)l[^\n]*\n\s+or \1l, \2l[^\n]*\n\s+jne /, absent: /^\s+(movzx|test) /m },
   ],
 };
+
+describe('data segments (instantiate.ts packSegments)', () => {
+  it('one table of 16-bit (gap, length) pairs over one blob; a gap past 0xFFFF is split; gaps of 4 bytes or less are zeros in the blob', async () => {
+    const w = await (wabtInit as any)();
+    const wat = '(module (memory 2) (data (i32.const 16) "ab") (data (i32.const 20) "c") (data (i32.const 100) "de") (data (i32.const 70000) "f"))';
+    const m = w.parseWat('data.wat', wat, {});
+    let bytes: Uint8Array;
+    try { bytes = new Uint8Array(m.toBinary({}).buffer); } finally { m.destroy(); }
+    const c = compileModule(bytes, { name: 'data.wat', trapHandler: 'trap', intrinsics: false });
+    const at = c.insns.findIndex((i) => i.op === 'label' && i.target === '__data_runs');
+    const table = [...c.insns[at + 1].bytes!];
+    const words = table.filter((_, k) => k % 2 === 0).map((b, k) => b | (table[2 * k + 1] << 8));
+    // "ab\0\0c" from 16 (gap 0 from the first run's start), "de" 79 bytes after its end (21), "f" 69898 bytes after 102: 65535 + 4363
+    expect(words).toEqual([0, 5, 100 - 21, 2, 0xFFFF, 0, 70000 - 102 - 0xFFFF, 1]);
+    const blob = c.insns.slice(c.insns.findIndex((i) => i.op === 'label' && i.target === '__data_blob') + 1).filter((i) => i.op === 'db').map((i) => [...i.bytes!]).flat();
+    expect(String.fromCharCode(...blob)).toBe('ab\0\0cdef');
+  });
+});
 
 describe('golden listings (test/wasm2x86/golden)', () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.wat')).sort();

@@ -1,0 +1,30 @@
+;; Prologues and epilogues (compiled with a stack limit, as the kernel is):
+;; the callee-saved registers a function uses are pushed, not stored; a
+;; function that calls nothing and has a small frame skips the stack check,
+;; and when nothing lives below its saved registers it pops them back. Last
+;; rewrites (peephole): `mov reg, 0` is `xor reg, reg` where the flags are
+;; dead, and a jump to the label that follows it is dropped.
+(module
+  (func $sum (export "sum") (param $p i32) (param $n i32) (result i32)
+    (local $i i32) (local $s i32) (local $q i32)
+    (local.set $q (local.get $p))
+    (block $done
+      (loop $top
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $s (i32.add (local.get $s) (i32.load (local.get $q))))
+        (local.set $q (i32.add (local.get $q) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $top)))
+    (local.get $s))
+  (func (export "caller") (param $p i32) (result i32)
+    (call $sum (local.get $p) (i32.const 16)))
+  (func (export "caller2") (param $p i32) (result i32)
+    (i32.add (call $sum (local.get $p) (i32.const 8)) (i32.const 1)))
+  (func (export "count") (param $p i32) (param $n i32) (result i32)
+    (local $c i32)
+    (if (local.get $n)
+      (then
+        (local.set $c (i32.const 0))
+        (if (i32.eq (i32.load (local.get $p)) (i32.const 7))
+          (then (local.set $c (i32.const 1))))))
+    (local.get $c)))
