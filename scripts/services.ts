@@ -136,6 +136,8 @@ export const SERVICES: Service[] = [
   { name: 'NtSetContextThread', args: 2, file: 'ps/psthread' },
   { name: 'NtQueryInformationToken', args: 5, file: 'se/tokeninfo' },
   { name: 'NtCreateToken', args: 13, file: 'se/tokeninfo' },
+  { name: 'NtQuerySecurityObject', args: 5, file: 'se/secobj' },
+  { name: 'NtSetSecurityObject', args: 3, file: 'se/secobj' },
 ];
 
 /** The shadow table's first number (NT's second service table, win32k.sys's). */

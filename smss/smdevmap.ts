@@ -21,7 +21,7 @@ import {
   STATUS_SUCCESS, STATUS_OBJECT_NAME_COLLISION, STATUS_OBJECT_NAME_EXISTS,
 } from "./ntapi";
 import { ProcessDeviceMap, SIZEOF_PROCESS_DEVICEMAP_INFORMATION_SET } from "../kernel/sdk/procinfo";
-import { SmpAttributes, SmpDecimal, SmpHex, SmpLog, SmpSlot, SmpUnicode } from "./smutil";
+import { SmpAttributes, SmpSharedAttributes, SMP_WORLD_READ, SmpDecimal, SmpHex, SmpLog, SmpSlot, SmpUnicode } from "./smutil";
 
 const GLOBAL_DOS_DEVICES = "\\GLOBAL??";
 const GLOBAL_NAMED_OBJECTS = "\\BaseNamedObjects";
@@ -30,14 +30,14 @@ const BNOLINKS = "\\Sessions\\BNOLINKS";
 /** A permanent link `name` (relative to `root`, or absolute) -> `target`; an existing one is replaced. */
 function SmpCreatePermanentLink(name: string, root: u32, target: string): u32 {
   const handle = SmpSlot();
-  let status = NtCreateSymbolicLinkObject(handle, SYMBOLIC_LINK_ALL_ACCESS, SmpAttributes(name, OBJ_PERMANENT, root), SmpUnicode(target));
+  let status = NtCreateSymbolicLinkObject(handle, SYMBOLIC_LINK_ALL_ACCESS, SmpSharedAttributes(name, OBJ_PERMANENT, root, SMP_WORLD_READ), SmpUnicode(target));
   if (status == STATUS_OBJECT_NAME_COLLISION) {
     // A session id used before: its old link goes, the new one points to this session's objects.
     if (NtOpenSymbolicLinkObject(handle, SYMBOLIC_LINK_ALL_ACCESS, SmpAttributes(name, 0, root)) == STATUS_SUCCESS) {
       NtMakeTemporaryObject(load<u32>(handle));
       NtClose(load<u32>(handle));
     }
-    status = NtCreateSymbolicLinkObject(handle, SYMBOLIC_LINK_ALL_ACCESS, SmpAttributes(name, OBJ_PERMANENT, root), SmpUnicode(target));
+    status = NtCreateSymbolicLinkObject(handle, SYMBOLIC_LINK_ALL_ACCESS, SmpSharedAttributes(name, OBJ_PERMANENT, root, SMP_WORLD_READ), SmpUnicode(target));
   }
   if (status == STATUS_SUCCESS) NtClose(load<u32>(handle));
   return status;
@@ -47,7 +47,7 @@ function SmpCreatePermanentLink(name: string, root: u32, target: string): u32 {
 function SmpOpenDirectory(step: string, path: string, create: bool): u32 {
   const handle = SmpSlot();
   const status = create
-    ? NtCreateDirectoryObject(handle, DIRECTORY_ALL_ACCESS, SmpAttributes(path, OBJ_PERMANENT | OBJ_OPENIF, 0))
+    ? NtCreateDirectoryObject(handle, DIRECTORY_ALL_ACCESS, SmpSharedAttributes(path, OBJ_PERMANENT | OBJ_OPENIF, 0, SMP_WORLD_READ))
     : NtOpenDirectoryObject(handle, DIRECTORY_ALL_ACCESS, SmpAttributes(path, 0, 0));
   if (status != STATUS_SUCCESS && status != STATUS_OBJECT_NAME_EXISTS) {
     SmpLog(step, "open " + path + " failed - Status == " + SmpHex(status));

@@ -16,7 +16,7 @@ import {
 import { SmpDosDevices } from "./sminit";
 import { SmpExpand } from "./smenv";
 import { SmpIsText, SmpTypeName } from "./smreg";
-import { SmpAttributes, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpUnicode, SmpDecimal } from "./smutil";
+import { SmpAttributes, SmpSharedAttributes, SMP_WORLD_READ, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpUnicode, SmpDecimal } from "./smutil";
 import { SmpFatal } from "./smfail";
 
 /** Whether `target` names a path inside a drive (`\??\C:\Windows`) rather than a device. */
@@ -32,7 +32,7 @@ function isSubst(target: string): bool {
 export function SmpCreateDosLink(name: string, target: string): u32 {
   const handle = SmpSlot();
   const path = "\\??\\" + name;
-  let status = NtCreateSymbolicLinkObject(handle, SYMBOLIC_LINK_ALL_ACCESS, SmpAttributes(path, OBJ_PERMANENT, 0), SmpUnicode(target));
+  let status = NtCreateSymbolicLinkObject(handle, SYMBOLIC_LINK_ALL_ACCESS, SmpSharedAttributes(path, OBJ_PERMANENT, 0, SMP_WORLD_READ), SmpUnicode(target));
   if (status == STATUS_OBJECT_NAME_COLLISION) {
     // Re-created: the old one is made temporary (it goes when its last handle closes), then made anew.
     const open = NtOpenSymbolicLinkObject(handle, SYMBOLIC_LINK_ALL_ACCESS, SmpAttributes(path, 0, 0));
@@ -40,7 +40,7 @@ export function SmpCreateDosLink(name: string, target: string): u32 {
       NtMakeTemporaryObject(load<u32>(handle));
       NtClose(load<u32>(handle));
     }
-    status = NtCreateSymbolicLinkObject(handle, SYMBOLIC_LINK_ALL_ACCESS, SmpAttributes(path, OBJ_PERMANENT, 0), SmpUnicode(target));
+    status = NtCreateSymbolicLinkObject(handle, SYMBOLIC_LINK_ALL_ACCESS, SmpSharedAttributes(path, OBJ_PERMANENT, 0, SMP_WORLD_READ), SmpUnicode(target));
   }
   if (status == STATUS_SUCCESS) NtClose(load<u32>(handle));
   return status;
@@ -70,7 +70,7 @@ export function SmpInitializeDosDevices(): void {
 /** Step 4b: \Sessions, where part 2 puts each session's directories. */
 export function SmpCreateSessionsDirectory(): void {
   const handle = SmpSlot();
-  const status = NtCreateDirectoryObject(handle, DIRECTORY_ALL_ACCESS, SmpAttributes("\\Sessions", OBJ_PERMANENT | OBJ_OPENIF, 0));
+  const status = NtCreateDirectoryObject(handle, DIRECTORY_ALL_ACCESS, SmpSharedAttributes("\\Sessions", OBJ_PERMANENT | OBJ_OPENIF, 0, SMP_WORLD_READ));
   if (status != STATUS_SUCCESS && status != STATUS_OBJECT_NAME_EXISTS) {
     SmpLogFailure("NtCreateDirectoryObject", status, "\\Sessions");
     SmpFatal("sessions", status);

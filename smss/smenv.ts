@@ -34,26 +34,39 @@ export function SmpSetVariable(name: string, value: string): u32 {
   return RtlSetEnvironmentVariable(SmpEnvironment, SmpUnicode(name), SmpUnicode(value));
 }
 
+// The buffers below are the main thread's, made once and reused: smss's
+// allocator never gives memory back (smutil.ts), and these run for every
+// image smss looks for and every value it expands, in every session.
+const variableValue = SmpSlot();
+let variableBuffer: usize = 0;
+const VARIABLE_BYTES: u32 = 2048;
+
 /** The value of `name` in smss's block, or "". */
 export function SmpQueryVariable(name: string): string {
-  const value = SmpSlot();
-  const buffer = heap.alloc(2048);
-  store<u16>(value, 0); store<u16>(value, 2046, 2); store<usize>(value, buffer, 4);
-  const status = RtlQueryEnvironmentVariable_U(load<usize>(SmpEnvironment), SmpUnicode(name), value);
-  return status == STATUS_SUCCESS ? SmpString(value) : "";
+  if (variableBuffer == 0) variableBuffer = heap.alloc(VARIABLE_BYTES);
+  store<u16>(variableValue, 0); store<u16>(variableValue, <u16>(VARIABLE_BYTES - 2), 2); store<usize>(variableValue, variableBuffer, 4);
+  const status = RtlQueryEnvironmentVariable_U(load<usize>(SmpEnvironment), SmpUnicode(name), variableValue);
+  return status == STATUS_SUCCESS ? SmpString(variableValue) : "";
 }
+
+const expandDest = SmpSlot(), expandNeeded = SmpSlot();
+let expandBuffer: usize = 0;
+let expandBytes: u32 = 0;
 
 /** `text` with %VARIABLES% replaced from smss's block. */
 export function SmpExpand(text: string): string {
   let size: u32 = 1024;
-  const dest = SmpSlot(), needed = SmpSlot();
+  const source = SmpUnicode(text);
   while (true) {
-    const buffer = heap.alloc(size);
-    store<u16>(dest, 0); store<u16>(dest, <u16>size, 2); store<usize>(dest, buffer, 4);
-    const status = RtlExpandEnvironmentStrings_U(load<usize>(SmpEnvironment), SmpUnicode(text), dest, needed);
-    if (status == STATUS_SUCCESS) return String.UTF16.decodeUnsafe(buffer, <usize>(load<u32>(needed) >= 2 ? load<u32>(needed) - 2 : 0));
-    if (status != STATUS_BUFFER_TOO_SMALL || size >= 0xFFFE) return text;
-    size = load<u32>(needed) > 0xFFFE ? 0xFFFE : load<u32>(needed);
+    if (size > expandBytes) { expandBuffer = heap.alloc(size); expandBytes = size; }
+    store<u16>(expandDest, 0); store<u16>(expandDest, <u16>size, 2); store<usize>(expandDest, expandBuffer, 4);
+    store<u32>(expandNeeded, 0);
+    const status = RtlExpandEnvironmentStrings_U(load<usize>(SmpEnvironment), source, expandDest, expandNeeded);
+    const needed = load<u32>(expandNeeded);
+    // The length comes back from ntdll: used only within the buffer it describes.
+    if (status == STATUS_SUCCESS) return String.UTF16.decodeUnsafe(expandBuffer, <usize>(needed >= 2 && needed <= size ? needed - 2 : 0));
+    if (status != STATUS_BUFFER_TOO_SMALL || size >= 0xFFFE || needed <= size) return text;
+    size = needed > 0xFFFE ? 0xFFFE : needed;
   }
 }
 

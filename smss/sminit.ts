@@ -7,7 +7,7 @@ import {
   NtClose, NtCreateDirectoryObject, DIRECTORY_ALL_ACCESS, KEY_READ, OBJ_PERMANENT, OBJ_OPENIF, STATUS_SUCCESS, STATUS_OBJECT_NAME_EXISTS,
 } from "./ntapi";
 import { SmpEnumerateValues, SmpKeyExists, SmpOpenKey, SmpOpenKeyStatus, SmpReadDword, SmpReadMultiSz, SmpReadString, SmpLastStringExpand, SmpValue } from "./smreg";
-import { SmpAttributes, SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpSlot } from "./smutil";
+import { SmpAttributes, SmpSharedAttributes, SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpSlot } from "./smutil";
 import { SmpFatal } from "./smfail";
 
 export const SESSION_MANAGER = "\\Registry\\Machine\\System\\CurrentControlSet\\Control\\Session Manager";
@@ -102,7 +102,9 @@ export function SmpCreateObjectDirectories(): void {
   const handle = SmpSlot();
   for (let i = 0; i < SmpObjectDirectories.length; i++) {
     const name = SmpObjectDirectories[i];
-    const status = NtCreateDirectoryObject(handle, DIRECTORY_ALL_ACCESS, SmpAttributes(name, OBJ_PERMANENT | OBJ_OPENIF, 0));
+    const status = NtCreateDirectoryObject(handle, DIRECTORY_ALL_ACCESS,
+      // Everyone may look; in \RPC Control everyone may also make endpoints (NT's liberal descriptor).
+      SmpSharedAttributes(name, OBJ_PERMANENT | OBJ_OPENIF, 0, name.toLowerCase() == "\\rpc control" ? 0xE0000000 : 0xA0000000));
     if (status != STATUS_SUCCESS && status != STATUS_OBJECT_NAME_EXISTS) {
       SmpLogFailure("NtCreateDirectoryObject", status, name);
       continue;

@@ -20,7 +20,7 @@ import { SmpExcludeKnownDlls, SmpKnownDlls } from "./sminit";
 import { SmpExpand } from "./smenv";
 import { SmpNtPath } from "./smexec";
 import { SmpIsText } from "./smreg";
-import { SmpAttributes, SmpDecimal, SmpEqualNoCase, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpUnicode } from "./smutil";
+import { SmpAttributes, SmpSharedAttributes, SMP_WORLD_READ, SmpDecimal, SmpEqualNoCase, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpUnicode } from "./smutil";
 import { SmpFatal, SmpTerminate } from "./smfail";
 
 const SectionImageInformation: u32 = 1;
@@ -75,7 +75,7 @@ function SmpAddKnownDll(ntDirectory: string, name: string, made: string[]): stri
   }
   const file = load<u32>(handle);
   const section = SmpSlot();
-  status = NtCreateSection(section, SECTION_ALL_ACCESS, SmpAttributes(name, OBJ_PERMANENT, SmpKnownDllsDirectory), 0, PAGE_EXECUTE, SEC_IMAGE, file);
+  status = NtCreateSection(section, SECTION_ALL_ACCESS, SmpSharedAttributes(name, OBJ_PERMANENT, SmpKnownDllsDirectory, 0xA0000002 /* and SECTION_MAP_WRITE: copy-on-write views */), 0, PAGE_EXECUTE, SEC_IMAGE, file);
   NtClose(file);
   if (status != STATUS_SUCCESS) {
     SmpLogFailure("NtCreateSection", status, path + " - KnownDll skipped");
@@ -115,7 +115,7 @@ export function SmpInitializeKnownDlls(): void {
     else if (v.text().length != 0 && !listed(names, v.text())) names.push(v.text());
   }
   const handle = SmpSlot();
-  let status = NtCreateDirectoryObject(handle, DIRECTORY_ALL_ACCESS, SmpAttributes("\\KnownDlls", OBJ_PERMANENT | OBJ_OPENIF, 0));
+  let status = NtCreateDirectoryObject(handle, DIRECTORY_ALL_ACCESS, SmpSharedAttributes("\\KnownDlls", OBJ_PERMANENT | OBJ_OPENIF, 0, SMP_WORLD_READ));
   if (status != STATUS_SUCCESS && status != STATUS_OBJECT_NAME_EXISTS) {
     SmpLogFailure("NtCreateDirectoryObject", status, "\\KnownDlls");
     SmpFatal("KnownDlls", status);
@@ -127,7 +127,7 @@ export function SmpInitializeKnownDlls(): void {
     SmpFatal("KnownDlls", STATUS_OBJECT_NAME_NOT_FOUND);
     return;
   }
-  status = NtCreateSymbolicLinkObject(handle, SYMBOLIC_LINK_ALL_ACCESS, SmpAttributes("KnownDllPath", OBJ_PERMANENT, SmpKnownDllsDirectory), SmpUnicode(directory));
+  status = NtCreateSymbolicLinkObject(handle, SYMBOLIC_LINK_ALL_ACCESS, SmpSharedAttributes("KnownDllPath", OBJ_PERMANENT, SmpKnownDllsDirectory, SMP_WORLD_READ), SmpUnicode(directory));
   if (status != STATUS_SUCCESS) {
     SmpLogFailure("NtCreateSymbolicLinkObject", status, "\\KnownDlls\\KnownDllPath -> " + directory);
     SmpFatal("KnownDlls", status);

@@ -41,6 +41,9 @@ function room(size: u32): usize {
   return buffer;
 }
 
+/** The length a too-small answer asked for is one to retry with: more than `size`, at most 1 MB (NT's largest value). */
+function SmpLargerRoom(needed: u32, size: u32): bool { return needed + 16 > size && needed <= 0x100000; }
+
 /** The value `name` of `key`, or null when it is missing. */
 export function SmpQueryValue(key: u32, name: string): SmpValue | null {
   if (key == 0) return null;
@@ -49,13 +52,16 @@ export function SmpQueryValue(key: u32, name: string): SmpValue | null {
   let size: u32 = 512;
   let status: u32;
   while (true) {
+    store<u32>(result, 0);
     status = NtQueryValueKey(key, u, KeyValuePartialInformation, room(size), size, result);
     if (status != STATUS_BUFFER_OVERFLOW && status != STATUS_BUFFER_TOO_SMALL) break;
+    if (!SmpLargerRoom(load<u32>(result), size)) return null; // a length that would not fit better: no value
     size = load<u32>(result) + 16;
   }
   if (status != STATUS_SUCCESS) return null;
   const info = changetype<KEY_VALUE_PARTIAL_INFORMATION>(buffer);
   const length = info.DataLength;
+  if (length > size - offsetof<KEY_VALUE_PARTIAL_INFORMATION>("Data")) return null; // more than the answer held
   const data = heap.alloc(length + 2);
   memory.copy(data, buffer + offsetof<KEY_VALUE_PARTIAL_INFORMATION>("Data"), length);
   store<u16>(data + length, 0);
@@ -71,13 +77,17 @@ export function SmpEnumerateValues(key: u32): SmpValue[] {
     let size: u32 = 1024;
     let status: u32;
     while (true) {
+      store<u32>(result, 0);
       status = NtEnumerateValueKey(key, index, KeyValueFullInformation, room(size), size, result);
       if (status != STATUS_BUFFER_OVERFLOW && status != STATUS_BUFFER_TOO_SMALL) break;
+      if (!SmpLargerRoom(load<u32>(result), size)) return values;
       size = load<u32>(result) + 16;
     }
     if (status != STATUS_SUCCESS) break;
     const info = changetype<KEY_VALUE_FULL_INFORMATION>(buffer);
     const type = info.Type, offset = info.DataOffset, length = info.DataLength;
+    // Lengths and offsets from the kernel are used only inside the answer they describe.
+    if (offset > size || length > size - offset || info.NameLength > size - offsetof<KEY_VALUE_FULL_INFORMATION>("Name")) break;
     const name = String.UTF16.decodeUnsafe(buffer + offsetof<KEY_VALUE_FULL_INFORMATION>("Name"), info.NameLength);
     const data = heap.alloc(length + 2);
     memory.copy(data, buffer + offset, length);

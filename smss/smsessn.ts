@@ -68,11 +68,17 @@ export class SmpSession {
 
 function hex8(v: u32): string { return SmpHex(v).slice(2, i32.MAX_VALUE); }
 
-/** The process ids whose parent is `parent`, but `except`. */
+// SmpChildOf's buffer, kept for the next session (smss's allocator never
+// frees: a new one per session ran the heap out by the second boot session).
+let SmpProcessBuffer: usize = 0;
+let SmpProcessBufferSize: u32 = 0;
+
+/** The process ids whose parent is `parent`, but `except`. Main thread only. */
 function SmpChildOf(parent: u32, except: u32): u32 {
-  let size: u32 = 0x4000;
+  let size: u32 = SmpProcessBufferSize != 0 ? SmpProcessBufferSize : 0x4000;
   while (size <= 0x40000) {
-    const buffer = heap.alloc(size);
+    if (size > SmpProcessBufferSize) { SmpProcessBuffer = heap.alloc(size); SmpProcessBufferSize = size; }
+    const buffer = SmpProcessBuffer;
     const status = NtQuerySystemInformation(SystemProcessInformation, buffer, size, 0);
     if (status == STATUS_SUCCESS) {
       let at = buffer;
@@ -80,7 +86,7 @@ function SmpChildOf(parent: u32, except: u32): u32 {
         const pid = load<u32>(at + SPI_PID);
         if (load<u32>(at + SPI_PARENT) == parent && pid != except && pid != 0) return pid;
         const next = load<u32>(at + SPI_NEXT);
-        if (next == 0) break;
+        if (next == 0 || next > buffer + size - at - SPI_PARENT - 4) break; // the kernel's offsets stay inside the buffer
         at += next;
       }
       return 0;

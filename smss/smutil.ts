@@ -6,6 +6,7 @@
 // a bump allocator that never gives it back. Initialization allocates a
 // bounded amount; the API loop (smapi.ts) allocates nothing per message.
 
+import { WorldSecurityDescriptor } from "../images/system32/native/security";
 import { InitializeObjectAttributes, OBJECT_ATTRIBUTES } from "../kernel/sdk/ntdef";
 import { NtDisplayString, OBJ_CASE_INSENSITIVE } from "./ntapi";
 
@@ -132,6 +133,42 @@ export function SmpStringAt(p: usize, bytes: u32): string {
 /** A new OBJECT_ATTRIBUTES for `name` (case-insensitive, plus `attributes`), relative to `root`. */
 export function SmpAttributes(name: string, attributes: u32, root: u32): usize {
   return InitializeObjectAttributes(heap.alloc(offsetof<OBJECT_ATTRIBUTES>()), name.length != 0 ? SmpUnicode(name) : 0, attributes | OBJ_CASE_INSENSITIVE, root, 0);
+}
+
+/** Everyone's access to what smss shares: GENERIC_READ | GENERIC_EXECUTE. */
+export const SMP_WORLD_READ: u32 = 0xA0000000;
+
+/**
+ * SmpAttributes with a descriptor for what smss shares with every process
+ * (native/security.ts: Everyone `worldAccess`, GENERIC_READ | GENERIC_EXECUTE
+ * by default; SYSTEM and Administrators everything), as NT's smss gives
+ * \KnownDlls, its sections and the DOS device links. Without one, a name
+ * smss makes gets SYSTEM's default DACL, which shuts ordinary users out.
+ */
+export function SmpSharedAttributes(name: string, attributes: u32, root: u32, worldAccess: u32): usize {
+  const oa = SmpAttributes(name, attributes, root);
+  changetype<OBJECT_ATTRIBUTES>(oa).SecurityDescriptor = SmpSharedDescriptor(worldAccess);
+  return oa;
+}
+
+// One descriptor per Everyone access, made once (the kernel captures its own
+// copy; smss's allocator never frees). Main thread only.
+const SHARED_DESCRIPTORS: i32 = 4;
+const SmpSharedAccess = memory.data(SHARED_DESCRIPTORS * 4, 4);
+const SmpSharedDescriptors = memory.data(SHARED_DESCRIPTORS * 4, 4);
+
+function SmpSharedDescriptor(worldAccess: u32): usize {
+  for (let i = 0; i < SHARED_DESCRIPTORS; i++) {
+    const sd = load<usize>(SmpSharedDescriptors + (i << 2));
+    if (sd == 0) {
+      const made = WorldSecurityDescriptor(worldAccess);
+      store<u32>(SmpSharedAccess + (i << 2), worldAccess);
+      store<usize>(SmpSharedDescriptors + (i << 2), made);
+      return made;
+    }
+    if (load<u32>(SmpSharedAccess + (i << 2)) == worldAccess) return sd;
+  }
+  return WorldSecurityDescriptor(worldAccess);
 }
 
 /** A 4-byte slot for one handle (or other out value). */

@@ -25,6 +25,8 @@ import { KeQuerySystemTime } from "../ke/wait";
 import { RtlInitUnicodeString, RtlNextPathComponent, RtlUnicodeString } from "../rtl/unicode";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
+import { OB_SECURITY_OWN_METHOD, ObSetTypeSecurity } from "../ob/obsecure";
+import { CmHiveSecurity } from "./cmhive";
 import { ObDereferenceObject } from "../ob/obref";
 import {
   InitializeObjectAttributes, OB_NAME_TAG, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED,
@@ -68,6 +70,17 @@ export const SIZEOF_CM_KEY_BODY: u32 = 4;
 @inline export function CmKeyOfObject(object: usize): usize { return load<usize>(object); }
 
 export let CmKeyObjectType: usize = 0;
+
+/**
+ * A key's descriptor: its hive's (CmHiveSecurity; keys have none of their
+ * own yet, so NtSetSecurityObject on a key is refused). Keys keep their
+ * security by Cm's own method, as NT's CmpSecurityMethod: a duplicate never
+ * gains rights (ob/obsecure.ts).
+ */
+function CmpQueryKeySecurity(object: usize): usize {
+  const key = CmKeyOfObject(object);
+  return key == 0 ? 0 : CmHiveSecurity(CmKey(key).Hive);
+}
 /** A kernel handle to \REGISTRY, open for the life of the system (NT's CmpRegistryRootHandle). */
 export let CmpRegistryRootHandle: u32 = 0;
 
@@ -237,6 +250,7 @@ export function CmpCreateRegistryRoot(): usize {
   let status = ObCreateObjectType(Name, Init, Out);
   if (!NT_SUCCESS(status)) KeBugCheckEx(0x67, 2, status, 0, 0);
   CmKeyObjectType = load<usize>(Out);
+  ObSetTypeSecurity(CmKeyObjectType, OB_SECURITY_OWN_METHOD, CmpQueryKeySecurity, null);
 
   const rootName = "REGISTRY";
   const root = CmpAllocateKey(changetype<usize>(rootName), <u32>rootName.length << 1, CM_KEY_VOLATILE | CM_KEY_NO_DELETE, 0,

@@ -18,6 +18,7 @@
 // outside the lock (after NtClose, at the start of every file service, and
 // from the I/O worker thread).
 
+import { OB_SECURITY_OWN_METHOD, OB_SECURITY_PUBLIC, ObGetSystemSecurityDescriptor, ObSetObjectSecurity, ObSetTypeSecurity } from "../ob/obsecure";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota";
 import { KeBugCheckEx } from "../ke/bugcheck";
@@ -28,7 +29,7 @@ import { RtlInitUnicodeString, RtlUnicodeString, RtlStartsWithSeparator } from "
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
-import { ObCloseHandle } from "../ob/obhandle";
+import { ObCloseHandle, ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDeferredCloseQueue, ObRegisterCloseRoutine } from "../ob/obsvc";
 import { ObCreateDirectoryObject } from "../ob/obdir";
 import { ObCreateSymbolicLinkObject } from "../ob/oblink";
@@ -195,12 +196,25 @@ export function IoCreateDevice(driver: usize, name: string, extensionSize: u32, 
   return device;
 }
 
-/** Makes the permanent symbolic link `name` -> `target`. */
+/**
+ * Gives the object of the handle in `cells` NT's public descriptor (as
+ * IoCreateSymbolicLink and the I/O manager's directories get
+ * SePublicDefaultUnrestrictedSd): everyone may look, only SYSTEM and
+ * Administrators change or delete it.
+ */
+function IopProtect(cells: usize): void {
+  if (!NT_SUCCESS(ObReferenceObjectByHandle(load<u32>(cells + C_HANDLE), 0, 0, cells + C_OUT, 0))) return;
+  const sd = ObGetSystemSecurityDescriptor(OB_SECURITY_PUBLIC);
+  if (sd != 0) ObSetObjectSecurity(load<usize>(cells + C_OUT), sd);
+  ObDereferenceObject(load<usize>(cells + C_OUT));
+}
+
+/** Makes the permanent symbolic link `name` -> `target`, with NT's public descriptor. */
 export function IoCreateSymbolicLink(name: string, target: string): u32 {
   const cells = KeAllocateScratch(CELLS_SIZE);
   RtlInitUnicodeString(cells + C_TARGET, target);
   const status = ObCreateSymbolicLinkObject(cells + C_HANDLE, SYMBOLIC_LINK_ALL_ACCESS, IopMakeAttributes(cells, name), cells + C_TARGET);
-  if (NT_SUCCESS(status)) ObCloseHandle(load<u32>(cells + C_HANDLE));
+  if (NT_SUCCESS(status)) { IopProtect(cells); ObCloseHandle(load<u32>(cells + C_HANDLE)); }
   KeFreeScratch(cells);
   return status;
 }
@@ -209,6 +223,7 @@ function IopCreateDirectory(name: string): void {
   const cells = KeAllocateScratch(CELLS_SIZE);
   const status = ObCreateDirectoryObject(cells + C_HANDLE, DIRECTORY_ALL_ACCESS, IopMakeAttributes(cells, name));
   if (!NT_SUCCESS(status)) KeBugCheckEx(0x5E, 0x11, status, 0, 0);
+  IopProtect(cells);
   ObCloseHandle(load<u32>(cells + C_HANDLE));
   KeFreeScratch(cells);
 }
@@ -410,6 +425,8 @@ export function IoInitSystem(): void {
                                      FILE_GENERIC_EXECUTE, deviceAll, IopParseDevice, null); // 'Devi'
   IoFileObjectType = IopCreateType("File", 0x656C6946, SIZEOF_FILE_OBJECT, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
                                    FILE_GENERIC_EXECUTE, FILE_ALL_ACCESS, IopParseFile, IopDeleteFile); // 'File'
+  // A file's security is the file system's (NT's IopGetSetSecurityObject; FAT keeps none): a duplicate never gains rights.
+  ObSetTypeSecurity(IoFileObjectType, OB_SECURITY_OWN_METHOD, null, null);
   IopCreateDirectory("\\Driver");
   IopCreateDirectory("\\FileSystem");
   KeInitializeEvent(IopCloseEvent, false, false);

@@ -29,12 +29,13 @@ import { NtCreatePagingFile } from "../mm/pagefile";
 import { NtSetDefaultHardErrorPort } from "../ps/psharderr";
 import { NtShutdownSystem } from "../ps/psshutdown";
 import { NtQueryInformationToken, NtCreateToken } from "../se/tokeninfo";
+import { NtQuerySecurityObject, NtSetSecurityObject } from "../se/secobj";
 
 /** Services in the table. */
-export const KiServiceCount: u32 = 116;
+export const KiServiceCount: u32 = 118;
 
 /** Bytes of arguments each service takes from the user stack. */
-const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 4, 12, 4, 8, 8, 20, 52];
+const KiArgumentBytes: StaticArray<u8> = [8, 16, 32, 36, 20, 20, 8, 8, 12, 0, 4, 4, 8, 20, 16, 20, 32, 16, 16, 8, 8, 16, 4, 12, 12, 16, 12, 12, 4, 4, 28, 20, 16, 28, 20, 12, 8, 8, 8, 4, 16, 12, 8, 20, 12, 12, 16, 12, 28, 8, 12, 20, 24, 16, 20, 24, 28, 12, 40, 8, 44, 24, 4, 8, 8, 36, 36, 20, 20, 44, 20, 8, 40, 40, 28, 12, 16, 4, 20, 24, 24, 24, 24, 8, 4, 4, 20, 8, 12, 16, 24, 24, 20, 20, 32, 36, 8, 24, 4, 8, 12, 8, 16, 20, 8, 8, 4, 20, 16, 4, 12, 4, 8, 8, 20, 52, 20, 12];
 /** Bytes of arguments of service `service` (below KiServiceCount: KiSystemService checks first). */
 export function KiServiceArgumentBytes(service: u32): u32 { return <u32>unchecked(KiArgumentBytes[service]); }
 
@@ -157,9 +158,11 @@ function KiEntryNtGetContextThread(args: usize): u32 { return NtGetContextThread
 function KiEntryNtSetContextThread(args: usize): u32 { return NtSetContextThread(load<u32>(args), load<u32>(args, 4)); }
 function KiEntryNtQueryInformationToken(args: usize): u32 { return NtQueryInformationToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
 function KiEntryNtCreateToken(args: usize): u32 { return NtCreateToken(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16), load<u32>(args, 20), load<u32>(args, 24), load<u32>(args, 28), load<u32>(args, 32), load<u32>(args, 36), load<u32>(args, 40), load<u32>(args, 44), load<u32>(args, 48)); }
+function KiEntryNtQuerySecurityObject(args: usize): u32 { return NtQuerySecurityObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
+function KiEntryNtSetSecurityObject(args: usize): u32 { return NtSetSecurityObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
 
 /** The dispatch table: a function reference per service number (KiInitializeServiceTable fills it). */
-const KiServiceTable: usize = memory.data(464, 4);
+const KiServiceTable: usize = memory.data(472, 4);
 
 /** Phase 0: fills the dispatch table, so a service costs one indirect call, not a compare per number before it. */
 export function KiInitializeServiceTable(): void {
@@ -279,6 +282,8 @@ export function KiInitializeServiceTable(): void {
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetContextThread), 452);
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationToken), 456);
   store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateToken), 460);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQuerySecurityObject), 464);
+  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetSecurityObject), 468);
 }
 
 /**

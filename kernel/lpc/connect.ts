@@ -37,10 +37,12 @@ import {
   LpcpReferenceStatus, LpcpFrame, LpcpOut, LpcpFindThread, LpcpThreadExists, Lt, Msg, MsgHeader, MsgPort, Port, PortKind,
   CLIENT_COMMUNICATION_PORT, SERVER_COMMUNICATION_PORT, SERVER_CONNECTION_PORT, PORT_CLOSED,
 } from "./lpcp";
+import { ObCheckAccess, ObGetObjectSecurity } from "../ob/obsecure";
+import { OBJECT_TYPE_OF } from "../ob/obp";
 import { LpcpStampMessage } from "./send";
 import {
   SIZEOF_PORT_MESSAGE, SIZEOF_PORT_VIEW, SIZEOF_REMOTE_PORT_VIEW, SIZEOF_SECURITY_QUALITY_OF_SERVICE, LPC_CONNECTION_REQUEST, PORT_ALL_ACCESS,
-  PORT_CREATE_MAXIMUM_MESSAGE_LENGTH,
+  PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, PORT_CONNECT,
 } from "../sdk/lpc";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INVALID_CID, STATUS_INVALID_PARAMETER,
@@ -89,6 +91,19 @@ function LpcpCaptureName(name: usize): usize {
   return copy;
 }
 
+/**
+ * NT's NtSecureConnectPort: a user-mode caller needs PORT_CONNECT on the
+ * connection port's descriptor (its creator's, or its token's default:
+ * \SmApiPort, made by smss as SYSTEM, admits SYSTEM and Administrators only;
+ * csrss gives its \ApiPort one that admits everyone). STATUS_ACCESS_DENIED.
+ */
+function LpcpCheckConnectAccess(port: usize): u32 {
+  const granted = KeAllocateScratch(4);
+  const status = ObCheckAccess(ObGetObjectSecurity(port), OBJECT_TYPE_OF(port), PORT_CONNECT, granted);
+  KeFreeScratch(granted);
+  return status;
+}
+
 /** The connection port a name names, referenced; 0 with the status in LpcpFrame().Status. */
 function LpcpReferenceConnectionPort(name: usize): usize {
   const frame = LpcpFrame();
@@ -101,6 +116,7 @@ function LpcpReferenceConnectionPort(name: usize): usize {
     port = frame.Out;
     if (!LpcpIsPort(port)) status = STATUS_OBJECT_TYPE_MISMATCH;
     else if (PortKind(port) != SERVER_CONNECTION_PORT) status = STATUS_INVALID_PORT_HANDLE;
+    else status = LpcpCheckConnectAccess(port);
     if (status != STATUS_SUCCESS) { ObDereferenceObject(port); port = 0; }
   }
   frame.Status = status;

@@ -24,6 +24,7 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExCaptureSecurityDescriptor, ExFreeSecurityDescriptor } from "../ex/security";
 import { ExGetPreviousMode, UserMode } from "../ke/probe";
+import { ObpDefaultObjectSecurity } from "./obsecure";
 import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { ExChargePoolQuota, ExCurrentQuotaBlock, ExReturnPoolQuota } from "../ex/quota";
 import {
@@ -175,6 +176,8 @@ export function ObCreateObject(objectType: usize, objectAttributes: usize, bodyS
       store<usize>(object, 0);
     }
   }
+  // No descriptor of the creator's: a name made from user mode gets the creator's token's defaults (obsecure.ts).
+  if (sd == 0 && ObpHasName(objectAttributes)) sd = ObpDefaultObjectSecurity(objectType);
   const lock = ObpAcquireLock();
   const status = ObpCreateObject(objectType, objectAttributes, bodySize, object, chargeQuota);
   if (status == STATUS_SUCCESS) OBJECT_TO_OBJECT_HEADER(load<usize>(object)).SecurityDescriptor = sd;

@@ -42,6 +42,7 @@ import {
 } from "../sdk/ntstatus";
 import { NtCurrentProcess, NtCurrentThread, OBJ_INHERIT, OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
 import { ExGetPreviousMode, UserMode } from "../ke/probe";
+import { ObpCheckDuplicateAccess } from "./obsecure";
 
 /** Entries in a new table (512 bytes); entry 0 is never used. */
 const HANDLE_TABLE_INITIAL_ENTRIES: u32 = 64;
@@ -409,10 +410,12 @@ function ObpSetHandleAttributes(handle: u32, inherit: bool, protectFromClose: bo
  * caller's scratch; +4 is used for the process): NtCurrentProcess's, or
  * through a process handle granted PROCESS_DUP_HANDLE
  * (STATUS_ACCESS_DENIED without it, STATUS_PROCESS_IS_TERMINATING once the
- * process has closed its table). Under the lock.
+ * process has closed its table). The Process object (unreferenced: the
+ * handle holds it; 0 for NtCurrentProcess) stays at +4. Under the lock.
  */
 function ObpHandleTableOfProcess(processHandle: u32, out: usize): u32 {
   store<usize>(out, 0);
+  store<usize>(out, 0, 4);
   if (processHandle == NtCurrentProcess) { store<usize>(out, ObpCurrentHandleTable()); return STATUS_SUCCESS; }
   const tableOf = ObpProcessHandleTable;
   if (!tableOf || ObpProcessType == 0) return STATUS_INVALID_HANDLE;
@@ -433,7 +436,8 @@ const MAXIMUM_ALLOWED_ACCESS: u32 = 0x02000000;
  * Duplicates `sourceHandle` of a process into a process (each NtCurrentProcess
  * or a process handle with PROCESS_DUP_HANDLE) and stores the new handle at
  * `targetHandle`. DUPLICATE_SAME_ACCESS
- * keeps the source's access (else `desiredAccess`, which may not exceed it),
+ * keeps the source's access (else `desiredAccess`: rights beyond the source's
+ * are checked against the object's descriptor for the target's token),
  * DUPLICATE_SAME_ATTRIBUTES its attributes (else `handleAttributes`:
  * OBJ_INHERIT, OBJ_PROTECT_CLOSE). DUPLICATE_CLOSE_SOURCE closes the source
  * handle (unless protected from close) before the new one is made, whatever
@@ -442,7 +446,7 @@ const MAXIMUM_ALLOWED_ACCESS: u32 = 0x02000000;
 export function ObDuplicateObject(sourceProcessHandle: u32, sourceHandle: u32, targetProcessHandle: u32, targetHandle: usize,
                                   desiredAccess: u32, handleAttributes: u32, options: u32): u32 {
   // Out-parameters (see obdir.ts): +0 a handle table, +4 a process, +8 the source object, +12 its OBJECT_HANDLE_INFORMATION.
-  const out = KeAllocateScratch(20);
+  const out = KeAllocateScratch(24); // +20 the access a check granted
   const lock = ObpAcquireLock();
   const status = ObpDuplicateObject(sourceProcessHandle, sourceHandle, targetProcessHandle, targetHandle, desiredAccess, handleAttributes, options, out);
   ObpReleaseLock(lock);
@@ -472,21 +476,28 @@ function ObpDuplicateObject(sourceProcessHandle: u32, sourceHandle: u32, targetP
     ObDereferenceObject(object);
     return status;
   }
-  const targetTable = load<usize>(out);
-  // Without DUPLICATE_SAME_ACCESS the new handle may not have more access than
-  // the source: DuplicateHandle's documentation (Win32) says "a file handle
-  // created with the GENERIC_READ access right cannot be duplicated so that it
-  // has both the GENERIC_READ and GENERIC_WRITE access right". NT would run an
-  // access check against the object's security descriptor for the extra
-  // rights; there are no descriptors yet, so extra rights are refused
-  // (STATUS_ACCESS_DENIED). MAXIMUM_ALLOWED asks for the source's access.
+  const targetTable = load<usize>(out), targetProcess = load<usize>(out, 4);
+  // Without DUPLICATE_SAME_ACCESS the new handle has the access asked for
+  // (generic rights mapped, limited to the type's rights). Rights the source
+  // lacks are checked as an open would be, against the object's descriptor
+  // for the TARGET process's token (NT's ObDuplicateObject); a type with a
+  // security method of its own (files, keys) never gets them: DuplicateHandle's
+  // documentation says "a file handle created with the GENERIC_READ access
+  // right cannot be duplicated so that it has both the GENERIC_READ and
+  // GENERIC_WRITE access right". MAXIMUM_ALLOWED asks for the source's access
+  // and whatever more the descriptor grants. obsecure.ts ObpCheckDuplicateAccess.
   let access = sourceAccess;
   if ((options & DUPLICATE_SAME_ACCESS) == 0) {
-    access = (desiredAccess & MAXIMUM_ALLOWED_ACCESS) != 0 ? sourceAccess
-      : ObpMapGenericMask(OBJECT_TO_OBJECT_HEADER(object).Type, desiredAccess);
-    if ((access & ~sourceAccess) != 0) {
-      ObDereferenceObject(object);
-      return STATUS_ACCESS_DENIED;
+    const type = OBJECT_TO_OBJECT_HEADER(object).Type;
+    const maximum = (desiredAccess & MAXIMUM_ALLOWED_ACCESS) != 0;
+    access = ObpMapGenericMask(type, desiredAccess & ~MAXIMUM_ALLOWED_ACCESS) & ObpTypeInfo(type).ValidAccessMask;
+    if (maximum || (access & ~sourceAccess) != 0) {
+      status = ObpCheckDuplicateAccess(object, maximum ? (access & ~sourceAccess) | MAXIMUM_ALLOWED_ACCESS : access, targetProcess, out + 20);
+      if (!NT_SUCCESS(status)) {
+        ObDereferenceObject(object);
+        return status;
+      }
+      if (maximum) access |= sourceAccess | load<u32>(out, 20);
     }
   }
   const attributes = (options & DUPLICATE_SAME_ATTRIBUTES) != 0 ? sourceAttributes : handleAttributes;

@@ -15,7 +15,9 @@
 //   \KernelObjects    events the kernel publishes (low memory, ...)
 //   \BaseNamedObjects named objects of the Win32 world
 //
-// All of them are permanent. One log line counts the entries of \ and of
+// All of them are permanent, with NT's descriptors (obsecure.ts): everyone
+// may look and traverse, only SYSTEM and Administrators change them, but
+// everyone may create in \BaseNamedObjects. One log line counts the entries of \ and of
 // \ObjectTypes (the self-test checks them by name). A failure here
 // bug-checks with OBJECT_INITIALIZATION_FAILED (p1 the step, p2 the status).
 
@@ -30,6 +32,7 @@ import { ObCreateDirectoryObject, ObpDirectoryEntryCount, ObpLinkIntoDirectory, 
 import { ObCloseHandle, ObpInitializeHandleTables, ObReferenceObjectByHandle } from "./obhandle";
 import { ObCreateSymbolicLinkObject, ObpDeleteSymbolicLink, ObpParseSymbolicLink } from "./oblink";
 import { ObDereferenceObject } from "./obref";
+import { OB_SECURITY_OPEN, OB_SECURITY_PUBLIC, ObGetSystemSecurityDescriptor, ObSetObjectSecurity } from "./obsecure";
 import { ObpCreateSystemDeviceMap } from "./obdevmap";
 import { ObQueryNameString } from "./obquery";
 import { MmSetQueryNameRoutine } from "../mm/image";
@@ -94,10 +97,17 @@ function ObpCreateRootDirectory(): void {
   header.Flags &= ~OB_FLAG_NEW_OBJECT;
   header.ObjectCreateInfo = 0;
   ObpRootDirectoryObject = root;
+  ObpProtect(root, OB_SECURITY_PUBLIC);
 }
 
-/** Creates a permanent directory and returns it (the namespace keeps it alive). */
-function ObpCreateSystemDirectory(path: string): usize {
+/** Gives a boot object NT's descriptor of `kind` (obsecure.ts); without pool it stays open to all. */
+function ObpProtect(object: usize, kind: u32): void {
+  const sd = ObGetSystemSecurityDescriptor(kind);
+  if (sd != 0) ObSetObjectSecurity(object, sd);
+}
+
+/** Creates a permanent directory with NT's descriptor of `kind` and returns it (the namespace keeps it alive). */
+function ObpCreateSystemDirectory(path: string, kind: u32 = OB_SECURITY_PUBLIC): usize {
   RtlInitUnicodeString(InitName, path);
   InitializeObjectAttributes(InitAttributes, InitName, OBJ_PERMANENT, 0, 0);
   let status = ObCreateDirectoryObject(InitOut, DIRECTORY_ALL_ACCESS, InitAttributes);
@@ -106,6 +116,7 @@ function ObpCreateSystemDirectory(path: string): usize {
   status = ObReferenceObjectByHandle(handle, 0, ObpDirectoryObjectType, InitOut, 0);
   if (!NT_SUCCESS(status)) ObpInitFailed(STEP_DIRECTORIES, status);
   const directory = load<usize>(InitOut);
+  ObpProtect(directory, kind);
   ObDereferenceObject(directory);
   ObCloseHandle(handle);
   return directory;
@@ -116,9 +127,14 @@ function ObpCreateSystemLink(path: string, target: string): void {
   RtlInitUnicodeString(InitName, path);
   RtlInitUnicodeString(InitTarget, target);
   InitializeObjectAttributes(InitAttributes, InitName, OBJ_PERMANENT, 0, 0);
-  const status = ObCreateSymbolicLinkObject(InitOut, SYMBOLIC_LINK_ALL_ACCESS, InitAttributes, InitTarget);
+  let status = ObCreateSymbolicLinkObject(InitOut, SYMBOLIC_LINK_ALL_ACCESS, InitAttributes, InitTarget);
   if (!NT_SUCCESS(status)) ObpInitFailed(STEP_LINKS, status);
-  ObCloseHandle(load<u32>(InitOut));
+  const handle = load<u32>(InitOut);
+  status = ObReferenceObjectByHandle(handle, 0, ObpSymbolicLinkObjectType, InitOut, 0);
+  if (!NT_SUCCESS(status)) ObpInitFailed(STEP_LINKS, status);
+  ObpProtect(load<usize>(InitOut), OB_SECURITY_PUBLIC);
+  ObDereferenceObject(load<usize>(InitOut));
+  ObCloseHandle(handle);
 }
 
 /** Enters the types created before \ObjectTypes existed. */
@@ -182,6 +198,6 @@ export function ObInitSystem(): void {
   ObpCreateSystemLink("\\GLOBAL??\\GLOBALROOT", "");
   ObpCreateSystemLink("\\DosDevices", "\\??");
   ObpCreateSystemDirectory("\\KernelObjects");
-  ObpCreateSystemDirectory("\\BaseNamedObjects");
+  ObpCreateSystemDirectory("\\BaseNamedObjects", OB_SECURITY_OPEN);
   ObpLogNamespace();
 }

@@ -34,7 +34,7 @@ import {
 } from "./obp";
 import { ObpHasName, ObpValidateName, ObpValidateObjectAttributes } from "./obcreate";
 import { ExGetPreviousMode, KernelMode, UserMode } from "../ke/probe";
-import { ObpCheckObjectAccess } from "./obsecure";
+import { ObpCheckDirectoryAccess, ObpCheckObjectAccess } from "./obsecure";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ObpInsertNamedObject, ObpLookupDirectoryEntry } from "./obdir";
 import { ObpCreateHandle, ObReferenceObjectByHandle } from "./obhandle";
@@ -130,6 +130,9 @@ function ObpLookupOnce(context: usize, directory: usize, attributes: u32, object
   while (true) {
     if (RtlNextPathComponent(remaining, component) == 0) return STATUS_OBJECT_NAME_INVALID;
     const last = RtlUnicodeString(remaining).Length == 0;
+    // Looking through a directory: DIRECTORY_TRAVERSE, unless SeChangeNotifyPrivilege bypasses it (obsecure.ts).
+    const traverse = ObpCheckDirectoryAccess(directory, 0, ObpDirectoryObjectType);
+    if (traverse != STATUS_SUCCESS) return traverse;
     let object = ObpLookupDirectoryEntry(directory, component, caseInsensitive);
     if (object == 0 && (!last || insertObject == 0)) {
       // A process's own DOS devices directory falls back on the global one (NT's shadow directory);
@@ -140,6 +143,9 @@ function ObpLookupOnce(context: usize, directory: usize, attributes: u32, object
     if (object == 0) {
       if (!last) return STATUS_OBJECT_PATH_NOT_FOUND;
       if (insertObject == 0) return STATUS_OBJECT_NAME_NOT_FOUND;
+      // A new name: DIRECTORY_CREATE_OBJECT (DIRECTORY_CREATE_SUBDIRECTORY for a directory) on the directory.
+      const allowed = ObpCheckDirectoryAccess(directory, insertObject, ObpDirectoryObjectType);
+      if (allowed != STATUS_SUCCESS) return allowed;
       const status = ObpInsertNamedObject(directory, insertObject, component);
       if (!NT_SUCCESS(status)) return status;
       ObReferenceObject(insertObject);

@@ -17,6 +17,7 @@
 // A buffer too small for the answer is STATUS_INFO_LENGTH_MISMATCH, with
 // the size needed at ReturnLength.
 
+import { ObpPrivilegeCheck, SE_CREATE_PERMANENT_PRIVILEGE } from "./obsecure";
 import { OBJ_NAME_PATH_SEPARATOR, RtlUnicodeString, RtlWriteUnicodeString } from "../rtl/unicode";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import {
@@ -29,6 +30,7 @@ import { ObpRootDirectoryObject, ObpSymbolicLinkObjectType } from "./obinit";
 import {
   NT_SUCCESS, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_NAME_TOO_LONG,
   STATUS_SUCCESS,
+  STATUS_PRIVILEGE_NOT_HELD,
 } from "../sdk/ntstatus";
 import { OBJ_EXCLUSIVE, OBJ_INHERIT, OBJ_PERMANENT } from "../sdk/ntdef";
 
@@ -259,10 +261,12 @@ export function ObMakeTemporaryHandle(handle: u32): u32 {
 }
 
 /**
- * Makes the object of a handle permanent. NT requires SeCreatePermanentPrivilege;
- * FIXME: check it once there are tokens.
+ * Makes the object of a handle permanent. As NT's NtMakePermanentObject, the
+ * caller needs SeCreatePermanentPrivilege (STATUS_PRIVILEGE_NOT_HELD: a
+ * permanent object outlives its creator and is a leak nobody can close).
  */
 export function ObMakePermanentHandle(handle: u32): u32 {
+  if (!ObpPrivilegeCheck(SE_CREATE_PERMANENT_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
   const out = KeAllocateScratch(4);
   const lock = ObpAcquireLock();
   const status = ObReferenceObjectByHandle(handle, 0, 0, out, 0);

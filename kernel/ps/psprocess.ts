@@ -22,7 +22,7 @@ import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
-import { ObCheckAccess } from "../ob/obsecure";
+import { ObCheckAccess, ObSetTypeSecurity } from "../ob/obsecure";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
 import { MAXIMUM_ALLOWED } from "../ob/obp";
@@ -76,6 +76,7 @@ export function PsInitializeProcessType(): void {
   PsProcessType = load<usize>(TypeOut);
   ExRegisterIndirectWaitableType(PsProcessType);
   ObSetProcessHandleTables(PsProcessType, PspProcessHandleTable);
+  ObSetTypeSecurity(PsProcessType, 0, PspQueryProcessSecurity, PspAssignProcessSecurity);
   PspOpenSystemProcessHandle();
 }
 
@@ -91,6 +92,22 @@ function PspOpenSystemProcessHandle(): void {
   KeLogString("System process kernel handle ");
   KeLogHex(PspInitialSystemProcessHandle);
   KeLogEnd();
+}
+
+/** A Process object's descriptor: its process's (EPROCESS.SecurityDescriptor), which the process's threads share. */
+function PspQueryProcessSecurity(object: usize): usize {
+  const process = load<usize>(object);
+  return process == 0 ? 0 : changetype<EPROCESS>(process).SecurityDescriptor;
+}
+
+/** NtSetSecurityObject on a process: the EPROCESS takes the new descriptor; the previous one goes back to Ob's caller. */
+function PspAssignProcessSecurity(object: usize, sd: usize): usize {
+  const process = load<usize>(object);
+  if (process == 0) return sd; // ended: nothing to describe, the new one is freed
+  const p = changetype<EPROCESS>(process);
+  const previous = p.SecurityDescriptor;
+  p.SecurityDescriptor = sd;
+  return previous;
 }
 
 /** A Process object's process's handle table (0 once it has ended): NtDuplicateObject between processes. */

@@ -30,6 +30,7 @@ import { ObCreateDirectoryObject } from "../ob/obdir";
 import { ObCloseHandle } from "../ob/obhandle";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObMakeTemporaryObject } from "../ob/obref";
+import { OB_SECURITY_OPEN, OB_SECURITY_PUBLIC, ObGetObjectSecurity, ObGetSystemSecurityDescriptor, ObSetObjectSecurity } from "../ob/obsecure";
 import { DIRECTORY_ALL_ACCESS, InitializeObjectAttributes } from "../ob/obp";
 import { TOKEN } from "../se/tokenobj";
 import { EPROCESS, PsGetCurrentProcess, PsImageFileName } from "./psmain";
@@ -152,6 +153,13 @@ function PspCreateDirectory(name: usize, statusOut: usize): usize {
   return NT_SUCCESS(status) ? n.Object : 0;
 }
 
+/** Gives a session directory the kernel made NT's descriptor of `kind` (ob/obsecure.ts), unless it has one (smss made it). */
+function PspProtectDirectory(directory: usize, kind: u32): void {
+  if (ObGetObjectSecurity(directory) != 0) return;
+  const sd = ObGetSystemSecurityDescriptor(kind);
+  if (sd != 0) ObSetObjectSecurity(directory, sd);
+}
+
 /** Makes \Sessions (if smss has not), \Sessions\<n> and its three directories. */
 function PspCreateSessionDirectories(session: usize): u32 {
   const s = changetype<MM_SESSION_SPACE>(session);
@@ -166,14 +174,17 @@ function PspCreateSessionDirectories(session: usize): u32 {
   PspNameAppend(name, "\\Sessions");
   const sessions = PspCreateDirectory(name, statusOut);
   let status = load<u32>(statusOut);
-  if (sessions != 0) ObDereferenceObject(sessions); // permanent: the namespace keeps it
+  if (sessions != 0) { PspProtectDirectory(sessions, OB_SECURITY_PUBLIC); ObDereferenceObject(sessions); } // permanent: the namespace keeps it
   for (let i: u32 = 0; NT_SUCCESS(status) && i < SESSION_DIRECTORIES; i++) {
     PspNameReset(name);
     PspNameAppend(name, "\\Sessions\\");
     PspNameAppendDecimal(name, s.SessionId);
     if (i > 0) { PspNameAppend(name, "\\"); PspNameAppend(name, SUBDIRECTORY_NAMES[i - 1]); }
-    store<usize>(list + (i << 2), PspCreateDirectory(name, statusOut));
+    const directory = PspCreateDirectory(name, statusOut);
+    store<usize>(list + (i << 2), directory);
     status = load<u32>(statusOut);
+    // NT's descriptors: everyone may look; everyone may create in the session's BaseNamedObjects.
+    if (directory != 0) PspProtectDirectory(directory, i == 1 ? OB_SECURITY_OPEN : OB_SECURITY_PUBLIC);
   }
   KeLeaveKernelCall(mode);
   KeFreeScratch(statusOut);

@@ -26,6 +26,7 @@ import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from 
 import { ObInsertObject } from "../ob/obname";
 import { ObCloseHandle, ObReferenceObjectByHandle, ObSetPseudoHandleResolver } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
+import { ObSetTypeSecurity } from "../ob/obsecure";
 import { OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExReleaseObjectAttributes } from "../ex/capture";
@@ -136,6 +137,15 @@ export function PsInitializeThreadType(): void {
   PsThreadType = load<usize>(TypeOut);
   ExRegisterIndirectWaitableType(PsThreadType);
   ObSetPseudoHandleResolver(PspResolvePseudoHandle);
+  ObSetTypeSecurity(PsThreadType, 0, PspQueryThreadSecurity, null);
+}
+
+/** A Thread object's descriptor: its process's (a thread has none of its own here; NtSetSecurityObject on a thread is refused). */
+function PspQueryThreadSecurity(object: usize): usize {
+  const thread = load<usize>(object);
+  if (thread == 0) return 0;
+  const process = changetype<KTHREAD>(thread).Process;
+  return process == 0 ? 0 : changetype<EPROCESS>(process).SecurityDescriptor;
 }
 
 /** A Thread object for `thread` (new, with one reference), or 0. */

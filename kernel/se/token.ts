@@ -29,7 +29,7 @@ import { ObReferenceObjectByHandle, ObpCreateHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, ObpAcquireLock, ObpReleaseLock, READ_CONTROL } from "../ob/obp";
 import { ExProbeHandle } from "../ex/capture";
-import { ObCheckAccess, ObGetObjectSecurity, ObSetAccessCheckRoutine } from "../ob/obsecure";
+import { ObCheckAccess, ObGetObjectSecurity, ObSetAccessCheckRoutine, ObSetDefaultSecurityRoutine, ObSetPrivilegeCheckRoutine } from "../ob/obsecure";
 import { RtlAddAccessAllowedAceAt, RtlCreateAcl, RtlInitializeSid } from "../rtl/security";
 import { SeAccessCheck, SeDefaultSecurityDescriptor } from "./access";
 import {
@@ -90,6 +90,8 @@ export function SeInitializeTokenType(): void {
   changetype<EPROCESS>(PsInitialSystemProcess).Token = token;
   changetype<EPROCESS>(PsInitialSystemProcess).SecurityDescriptor = SeDefaultSecurityDescriptor(token);
   ObSetAccessCheckRoutine(SepObjectAccessCheck);
+  ObSetPrivilegeCheckRoutine(SeSinglePrivilegeCheck);
+  ObSetDefaultSecurityRoutine(SepCreatorDefaultSecurity);
   KeLogBegin("se");
   KeLogString("System token: ");
   KeLogDecimal(SepCountPrivileges(SE_ALL_PRIVILEGES));
@@ -142,9 +144,20 @@ export function SeQueryCurrentToken(): usize {
   return changetype<EPROCESS>(process).Token;
 }
 
-/** What Ob runs on a user-mode open (ob/obsecure.ts): SeAccessCheck with the caller's token. */
-function SepObjectAccessCheck(sd: usize, desiredAccess: u32, mapping: usize, granted: usize): u32 {
-  return SeAccessCheck(sd, desiredAccess, mapping, SeQueryCurrentToken(), granted);
+/**
+ * What Ob runs on a user-mode open (ob/obsecure.ts): SeAccessCheck with the
+ * caller's token, or for a duplicate with the primary token of the target
+ * process (`processObject`, a Process object: its body holds the EPROCESS).
+ */
+function SepObjectAccessCheck(sd: usize, desiredAccess: u32, mapping: usize, granted: usize, processObject: usize): u32 {
+  const process = processObject != 0 ? load<usize>(processObject) : 0;
+  const token = processObject == 0 ? SeQueryCurrentToken() : process != 0 ? changetype<EPROCESS>(process).Token : 0;
+  return SeAccessCheck(sd, desiredAccess, mapping, token, granted);
+}
+
+/** What Ob gives a new named object without a descriptor (ob/obsecure.ts): the caller's token's defaults. */
+function SepCreatorDefaultSecurity(): usize {
+  return SeDefaultSecurityDescriptor(SeQueryCurrentToken());
 }
 
 /**

@@ -147,6 +147,8 @@ export const KINDS: Record<string, string> = {
   NtAdjustPrivilegesToken: 'Okbnbb',
   NtQueryInformationToken: 'Ocbnb',
   NtCreateToken: 'Haonbbbbbbbbb',
+  NtQuerySecurityObject: 'hfbnb',
+  NtSetSecurityObject: 'hfb',
   NtRaiseHardError: 'snnbIb',
   NtCreatePort: 'Honnn',
   NtCreateWaitablePort: 'Honnn',

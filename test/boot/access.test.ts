@@ -99,6 +99,26 @@ describe('what only SYSTEM may do', () => {
     inOrder(of('system'), ['set this process critical 0x00000000', 'and not critical again 0x00000000', 'enable SeDebugPrivilege 0x00000000']);
   });
 
+  it('SeDebugPrivilege opens a process whatever its DACL: SYSTEM with it enabled, not without; the user never', () => {
+    for (const who of ['user', 'system']) {
+      inOrder(of(who), ['keep this process\'s DACL 0x00000000', 'empty this process\'s DACL 0x00000000']);
+    }
+    inOrder(of('system'), [
+      'open this process by id to query it, SeDebugPrivilege as given 0x00000000 granted 0x00000400',
+      'disable SeDebugPrivilege 0x00000000',
+      'open this process by id to query it without SeDebugPrivilege 0xC0000022',
+      'enable SeDebugPrivilege again 0x00000000',
+      'open this process by id to query it with SeDebugPrivilege 0x00000000 granted 0x00000400',
+      'give this process its DACL back 0x00000000',
+    ]);
+    inOrder(of('user'), [
+      'open this process by id to query it, SeDebugPrivilege as given 0xC0000022',
+      'open this process by id to query it without SeDebugPrivilege 0xC0000022',
+      'open this process by id to query it with SeDebugPrivilege 0xC0000022',
+      'give this process its DACL back 0x00000000',
+    ]);
+  });
+
   it('the user cannot open the SAM hive (SYSTEM only) nor write SOFTWARE, but reads SOFTWARE; SYSTEM can do all', () => {
     inOrder(of('user'), [
       'open the SAM hive 0xC0000022',
@@ -147,5 +167,98 @@ describe('explicit security descriptors in OBJECT_ATTRIBUTES', () => {
         'done 0x00000000',
       ]);
     });
+
+    it(`${who}: NtDuplicateObject checks rights beyond the source's against the descriptor (NT's rules)`, () => {
+      inOrder(of(who), [
+        'duplicate a query handle of the query-only event for modify 0xC0000022',
+        'duplicate it with MAXIMUM_ALLOWED 0x00000000 granted 0x00100001', // the source's query and the DACL's SYNCHRONIZE
+        'duplicate a modify handle of the deny event for query and modify 0xC0000022',
+        'duplicate it for SYNCHRONIZE 0x00000000 granted 0x00100000',
+        'duplicate a query handle of the NULL-DACL event for all access 0x00000000 granted 0x001F0003',
+        'duplicate a query handle of the NULL-DACL event with GENERIC_ALL 0x00000000 granted 0x001F0003',
+        'create an unnamed event for query only 0x00000000',
+        'duplicate it for modify (no descriptor) 0x00000000 granted 0x00000002',
+        'duplicate it with DUPLICATE_SAME_ACCESS 0x00000000 granted 0x00000001',
+        'done 0x00000000',
+      ]);
+    });
   }
+
+  it('the namespace\'s descriptors: the user cannot create in \\, \\KnownDlls, \\ObjectTypes or \\GLOBAL??, delete global links, or connect to \\SmApiPort; SYSTEM can', () => {
+    const denied = '0xC0000022';
+    for (const who of ['user', 'system']) {
+      const user = who === 'user';
+      inOrder(of(who), [
+        `create an event in \\ ${user ? denied : '0x00000000'}`,
+        `create an event in \\KnownDlls ${user ? denied : '0x00000000'}`,
+        `create an event in \\ObjectTypes ${user ? denied : '0x00000000'}`,
+        `create a directory in \\ ${user ? denied : '0x00000000'}`,
+        `create a DOS device link in \\GLOBAL?? ${user ? denied : '0x00000000'}`,
+        `open the global C: link to delete it ${user ? denied : '0x00000000'}`,
+        'open the global C: link to query it 0x00000000',
+        `open KnownDllPath to delete it ${user ? denied : '0x00000000'}`,
+        `connect to \\SmApiPort ${user ? denied : '0x00000000'}`,
+      ]);
+    }
+  });
+
+  it('objects made in \\BaseNamedObjects get the creator\'s default DACL: the user\'s own are the user\'s, SYSTEM\'s shut the user out', () => {
+    inOrder(of('system'), ['leave an event in \\BaseNamedObjects 0x00000000']);
+    for (const who of ['user', 'system']) {
+      inOrder(of(who), [
+        'create an event in \\BaseNamedObjects for query only 0x00000000',
+        'duplicate it for all access (its default DACL gives the creator all) 0x00000000 granted 0x001F0003',
+        `open SYSTEM's event in \\BaseNamedObjects to query ${who === 'user' ? '0xC0000022' : '0x00000000'}`,
+      ]);
+    }
+  });
+
+  for (const who of ['user', 'system']) {
+    it(`${who}: traversing a directory needs DIRECTORY_TRAVERSE unless SeChangeNotifyPrivilege is enabled`, () => {
+      inOrder(of(who), [
+        'create a directory Everyone may not traverse 0x00000000',
+        'create an event in it (SeChangeNotifyPrivilege bypasses traverse checking) 0x00000000',
+        'disable SeChangeNotifyPrivilege 0x00000000',
+        'open the event through the directory 0xC0000022',
+        'open an event through directories everyone may traverse 0x00000000 granted 0x00000001',
+        'enable SeChangeNotifyPrivilege 0x00000000',
+        'open the event through the directory again 0x00000000 granted 0x00000001',
+        'done 0x00000000',
+      ]);
+    });
+  }
+
+  it('NtQuerySecurityObject and NtSetSecurityObject: READ_CONTROL, WRITE_DAC, WRITE_OWNER; self-relative; malformed refused; owners checked', () => {
+    const user = of('user'), system = of('system');
+    expect(user).toContain('query its owner and DACL in 4 bytes 0xC0000023 needs 112');
+    expect(system).toContain('query its owner and DACL in 4 bytes 0xC0000023 needs 88');
+    for (const who of [user, system]) expect(who).toContain('query its owner and DACL 0x00000000 revision 1 control 0x00008004');
+    const sid = user.find((l) => l.startsWith('token user '))!.split(' ').at(-1)!;
+    expect(sid).toMatch(/^S-1-5-21-\d+-\d+-\d+-1000$/);
+    expect(user).toContain(`its owner ${sid}`);
+    expect(user).toContain(`its DACL's ACEs 2 ${sid} S-1-5-18`); // winlogon's default DACL for the user
+    expect(system).toContain('its owner S-1-5-32-544');
+    expect(system).toContain('its DACL\'s ACEs 2 S-1-5-18 S-1-5-32-544'); // the System token's default DACL
+    for (const who of ['user', 'system']) {
+      inOrder(of(who), [
+        'create an event for the security services 0x00000000',
+        'query it through a handle without READ_CONTROL 0xC0000022',
+        'set its DACL through a handle without WRITE_DAC 0xC0000022',
+        'set its DACL to Everyone query only 0x00000000',
+        'open it to modify 0xC0000022',
+        'open it to read its descriptor (the owner may) 0x00000000 granted 0x00020000',
+        'set a descriptor of revision 2 0xC0000058',
+        'set a DACL shorter than its ACE 0xC0000079',
+        'set a descriptor in kernel memory 0xC0000005',
+        `make SYSTEM its owner ${who === 'user' ? '0xC000005A' : '0x00000000'}`,
+        'query this process\'s DACL 0x00000000',
+        'done 0x00000000',
+      ]);
+    }
+  });
+
+  it('permanent objects need SeCreatePermanentPrivilege: the user has none (STATUS_PRIVILEGE_NOT_HELD), SYSTEM has it', () => {
+    inOrder(of('user'), ['make the query-only event permanent 0xC0000061', 'create a permanent event 0xC0000061']);
+    inOrder(of('system'), ['make the query-only event permanent 0x00000000', 'and temporary again 0x00000000', 'create a permanent event 0x00000000']);
+  });
 });

@@ -83,7 +83,7 @@ describe('security: ring-3 attacks', () => {
 });
 
 describe('security: handle access', () => {
-  it('NtDuplicateObject cannot add access: a read-only file handle does not become a writer', async () => {
+  it('NtDuplicateObject cannot add access to a file (the file system keeps its security): a read-only file handle does not become a writer', async () => {
     const bootModules = [{ name: 'dupwrite.exe', bytes: await program('dupwrite') }];
     const { kernelImage } = await buildKernel({ bootModules, write: false });
     const r = await boot({ kernel: kernelImage, disk: buildDisk({ fat: 'fat16', sizeMB: 32 }), until: 'ke: idle loop', timeoutMs: 60000 });

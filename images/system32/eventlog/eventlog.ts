@@ -14,6 +14,8 @@
 // Threads: one (audited 2026-12-07): it starts none, so its static buffers and
 // globals have one user; the ntdll routines it calls lock for themselves.
 
+import { WorldSecurityDescriptor } from "../native/security";
+import { OBJECT_ATTRIBUTES } from "../../../kernel/sdk/ntdef";
 import {
   NtCreatePort, NtReplyWaitReceivePort, NtAcceptConnectPort, NtCompleteConnectPort, NtClose, NtCreateFile, NtWriteFile,
   NtQuerySystemTime, RtlTimeToTimeFields, NtFlushBuffersFile,
@@ -98,7 +100,10 @@ export function main(): void {
     FILE_ATTRIBUTE_NORMAL, FILE_SHARE_READ, FILE_OPEN_IF, FILE_SYNCHRONOUS_IO_NONALERT | FILE_NON_DIRECTORY_FILE, 0, 0);
   if (status != STATUS_SUCCESS) LogFailure("NtCreateFile", status, EVENTLOG_FILE_NAME);
   else File = load<u32>(h);
-  status = NtCreatePort(h, Attributes(EVENTLOG_PORT_NAME, 0, 0), 0, SIZEOF_ELF_REPORT_MSG, 32 * SIZEOF_ELF_REPORT_MSG);
+  // Every program may report events: Everyone gets PORT_CONNECT (native/security.ts).
+  const attributes = Attributes(EVENTLOG_PORT_NAME, 0, 0);
+  changetype<OBJECT_ATTRIBUTES>(attributes).SecurityDescriptor = WorldSecurityDescriptor(0x00020001);
+  status = NtCreatePort(h, attributes, 0, SIZEOF_ELF_REPORT_MSG, 32 * SIZEOF_ELF_REPORT_MSG);
   if (status != STATUS_SUCCESS) { LogFailure("NtCreatePort", status, EVENTLOG_PORT_NAME); return; }
   const port = load<u32>(h);
   Log("process " + Decimal(CurrentProcessId()) + ": " + EVENTLOG_PORT_NAME + " ready, recording to " + EVENTLOG_FILE_NAME);

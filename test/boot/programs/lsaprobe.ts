@@ -2,7 +2,7 @@
 // test/boot/logon.test.ts: waits for lsass's event, then connects and sends
 // logons right and wrong, and hostile requests; logs each status.
 import {
-  NtConnectPort, NtRequestWaitReplyPort, NtCreateEvent, NtCreateDirectoryObject, NtWaitForSingleObject, OBJ_OPENIF, EVENT_ALL_ACCESS, NotificationEvent,
+  NtConnectPort, NtRequestWaitReplyPort, NtCreateEvent, NtCreateDirectoryObject, NtWaitForSingleObject, OBJ_OPENIF, NotificationEvent,
 } from "../../../images/system32/native/nt";
 import { Attributes, Hex, Log, Milliseconds, Slot, Unicode } from "../../../images/system32/native/util";
 import {
@@ -78,9 +78,11 @@ function changePassword(what: string, packageId: u32, type: u32, user: string, o
 
 export function main(): void {
   const h = Slot();
-  // As winlogon does: the directory and the event may not be there yet (lsass makes them too).
-  NtCreateDirectoryObject(h, 0xF000F, Attributes("\\SECURITY", OBJ_OPENIF | 0x10, 0));
-  NtCreateEvent(h, EVENT_ALL_ACCESS, Attributes(LSA_AUTHENTICATION_EVENT_NAME, OBJ_OPENIF, 0), NotificationEvent, false);
+  // As winlogon does: the directory and the event may not be there yet (lsass makes them too). This runs as
+  // the Administrator: what lsass (SYSTEM) made has SYSTEM's default DACL, where Administrators may read and
+  // wait, so only that is asked (DIRECTORY_QUERY | DIRECTORY_TRAVERSE; SYNCHRONIZE | EVENT_QUERY_STATE).
+  NtCreateDirectoryObject(h, 0x3, Attributes("\\SECURITY", OBJ_OPENIF | 0x10, 0));
+  NtCreateEvent(h, 0x100001, Attributes(LSA_AUTHENTICATION_EVENT_NAME, OBJ_OPENIF, 0), NotificationEvent, false);
   Log("wait for lsass " + Hex(NtWaitForSingleObject(load<u32>(h), 0, Milliseconds(60000))));
   Log("connect without a name " + Hex(connect("")));
   Log("connect " + Hex(connect("LsaProbe")));
