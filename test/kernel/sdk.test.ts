@@ -400,7 +400,7 @@ const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms
     re: /RtlGetCurrentPeb\(\)(, | \+ )(0x)?\d|load<(u16|u32|usize)>\(\s*(\w*[pP]arams\w*|p)(, | \+ )0x4[04]\)|paramString\(0x/, allow: [], alsoPrograms: true },
   // NtQueryInformationProcess / NtQueryInformationThread's Basic records (kernel/sdk/procinfo.ts).
   { what: 'PROCESS_BASIC_INFORMATION / THREAD_BASIC_INFORMATION by offset or size (UniqueProcessId +16, ClientId +8/+12, 24 / 28 bytes ...)',
-    re: /(Process|Thread)BasicInformation, [^,()]+, (20|24|28),|(load|store)<u32>\(\s*(pbi|tbi|\w*[bB]asic\w*|parentInfo|checkInfo)\b\s*(,\s*[^;()]+)?\)|store<u32>\(info, [^;]*, (4|8|12|16|20|24)\)/,
+    re: /(Process|Thread)BasicInformation, [^,()]+, (20|24|28),|(load|store)<u32>\(\s*(pbi|tbi|\w*Basic(Info)?|parentInfo|checkInfo)\b\s*(,\s*[^;()]+)?\)|load<u32>\(\s*basic\s*,\s*(16|20)\)|store<u32>\(info, \w+\.(UniqueProcessId|InheritedFromUniqueProcessId|Peb|Teb|UniqueThread|BasePriority|Priority)\b/,
     where: /\b(Process|Thread)BasicInformation\b/, allow: [], alsoPrograms: true },
   // The records NtQueryKey / NtEnumerateKey / NtQueryValueKey / NtEnumerateValueKey return (kernel/sdk/keyinfo.ts).
   { what: 'KEY_*_INFORMATION fields by offset (Name at +12/+16/+20/+24, Type +4, DataOffset +8, DataLength +12 ...)',
