@@ -5,12 +5,15 @@
 //
 // Data goes straight between the caller's buffer and the disk (whole
 // sectors; a partial sector through a bounce buffer from pool); the entry's
-// size is written after the data, so a power cut keeps the old size.
+// size is written after the data, so a power cut keeps the old size. An
+// append's FAT sector and entry are deferred (fatvol.ts, "deferred
+// metadata"): written after the data, at the next request that is not a read
+// or write (flush, cleanup, close, ...) or when the volume has been quiet.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { FILE_OBJECT, IRP, IRP_MJ_READ, IRP_PAGING_IO } from "../io/iop";
 import {
-  FAT_EOC, FAT_TAG, FatAcquireVolume, FatAllocateCluster, FatAllocateRun, FatCacheReadStatus, FatClusterSector, FatFindFreeClusters, FatFreeClusters,
+  FAT_EOC, FAT_TAG, FatAcquireVolumeForData, FatAllocateCluster, FatDeferEntry, FatAllocateRun, FatCacheReadStatus, FatClusterSector, FatFindFreeClusters, FatFreeClusters,
   FatFreeChain, FatGetEntry, FatIsValidCluster, FatReadSectors, FatReleaseVolume, FatSetEntry, FatWriteSectors, SECTOR, VCB,
 } from "./fatvol";
 import { ClustersFor, FCB, FatUpdateEntry, TOUCH_WRITE, VcbOf } from "./fatfcb";
@@ -55,7 +58,7 @@ export function FatIsOneRun(vcb: usize, f: usize): bool {
 }
 
 /** Makes the file's chain at least `count` clusters long. */
-export function FatEnsureClusters(vcb: usize, f: usize, count: u32): u32 {
+export function FatEnsureClusters(vcb: usize, f: usize, count: u32, defer: bool): u32 {
   const fcb = changetype<FCB>(f);
   if (count == 0) return STATUS_SUCCESS;
   const slot = ExAllocatePoolWithTag(NonPagedPool, 4, FAT_TAG);
@@ -83,7 +86,7 @@ export function FatEnsureClusters(vcb: usize, f: usize, count: u32): u32 {
     const need = count - have;
     let first = FatFindFreeClusters(vcb, need, last != 0 ? last + 1 : changetype<VCB>(vcb).NextFree);
     if (first != 0) {
-      status = FatAllocateRun(vcb, last, first, need);
+      status = FatAllocateRun(vcb, last, first, need, defer);
       if (NT_SUCCESS(status)) {
         if (fcb.FirstCluster == 0) fcb.FirstCluster = first;
         have = count;
@@ -199,7 +202,7 @@ export function FatSetFileSize(vcb: usize, f: usize, size: u64, keepAllocation: 
     return FatTruncateChain(vcb, f, keep, oldFirst);
   }
   if (newSize > fcb.FileSize) {
-    let status = FatEnsureClusters(vcb, f, ClustersFor(vcb, size));
+    let status = FatEnsureClusters(vcb, f, ClustersFor(vcb, size), false);
     if (!NT_SUCCESS(status)) return status;
     status = FatZeroRange(vcb, f, fcb.FileSize, newSize);
     if (!NT_SUCCESS(status)) return status;
@@ -233,7 +236,7 @@ function FatPagingIo(vcb: usize, irp: usize): u32 {
     const count = i.Length / SECTOR;
     status = write ? FatWriteSectors(vcb, sector, count, i.Buffer) : FatReadSectors(vcb, sector, count, i.Buffer);
   } else {
-    FatAcquireVolume(vcb);
+    FatAcquireVolumeForData(vcb);
     status = FatTransfer(vcb, f, write, i.ByteOffsetLow, i.Buffer, i.Length);
     FatReleaseVolume(vcb);
   }
@@ -251,7 +254,7 @@ export function FatReadWrite(device: usize, irp: usize): u32 {
   const fcb = changetype<FCB>(f);
   if (fcb.IsDirectory != 0) return STATUS_INVALID_DEVICE_REQUEST;
   if ((i.P1 & IRP_PAGING_IO) != 0) return FatPagingIo(vcb, irp);
-  FatAcquireVolume(vcb);
+  FatAcquireVolumeForData(vcb); // an earlier append's deferred metadata may stay deferred
   let status = STATUS_SUCCESS;
   if (i.MajorFunction == IRP_MJ_READ) {
     const offset = (<u64>i.ByteOffsetHigh << 32) | <u64>i.ByteOffsetLow;
@@ -270,13 +273,13 @@ export function FatReadWrite(device: usize, irp: usize): u32 {
     const end = offset + <u64>i.Length;
     if (end > 0xFFFFFFFF) status = STATUS_DISK_FULL;
     else if (i.Length != 0) {
-      status = FatEnsureClusters(vcb, f, ClustersFor(vcb, end));
+      status = FatEnsureClusters(vcb, f, ClustersFor(vcb, end), true);
       if (NT_SUCCESS(status) && offset > <u64>fcb.FileSize) status = FatZeroRange(vcb, f, fcb.FileSize, <u32>offset);
       if (NT_SUCCESS(status)) status = FatTransfer(vcb, f, true, <u32>offset, i.Buffer, i.Length);
       if (NT_SUCCESS(status)) {
         if (<u32>end > fcb.FileSize) fcb.FileSize = <u32>end;
         fcb.Attributes |= ATTR_ARCHIVE;
-        status = FatUpdateEntry(vcb, f, TOUCH_WRITE); // after the data: a cut keeps the old size
+        status = FatDeferEntry(vcb, f); // after the data and the FAT (FatFlushPending): a cut keeps the old size
         if (NT_SUCCESS(status)) i.Information = i.Length;
       }
     }

@@ -24,8 +24,8 @@ import { KeAllocateScratch, KeCreateThread, KeReadyThread } from "../ke/thread";
 import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
-  FAT_TAG, FatAcquireVolume, FatCacheLookup, FatCacheRead, FatFlushDisk, FatReadSectors, FatReleaseVolume, FatSetWriteHook,
-  FatWriteSectorsRaw, SECTOR, VCB,
+  FAT_TAG, FatAcquireVolume, FatCacheLookup, FatCacheRead, FatFlushDisk, FatHasPending, FatReadSectors, FatReleaseVolume,
+  FatSetPendingHook, FatSetWriteHook, FatWriteSectorsRaw, SECTOR, VCB,
 } from "./fatvol";
 import { NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_SUCCESS } from "../sdk/ntstatus";
 
@@ -38,6 +38,8 @@ const FatDirtyEvent: usize = memory.data(<i32>KEVENT_SIZE, 8);
 let FatCleanerStarted: bool = false;
 /** Quiet time before a dirty volume is marked clean: 5 s of 100 Hz ticks (NT's FastFat waits as long). */
 const CLEAN_AFTER_TICKS: u32 = 500;
+/** Quiet time before an append's deferred metadata (fatvol.ts) is written: 1 s, as often as NT's lazy writer looks. */
+const PENDING_AFTER_TICKS: u32 = 100;
 
 /** The bit of FAT[1] that says "clean", and where FAT[1] is in the first FAT sector. */
 function CleanBit(v: VCB): u32 { return v.FatType == 32 ? 0x08000000 : 0x8000; }
@@ -115,6 +117,13 @@ export function FatMountDirtyState(vcb: usize, name: string): void {
   }
   if (FatVolumeCount < MAX_VOLUMES) store<usize>(FatVolumes + (FatVolumeCount++ << 2), vcb);
   FatSetWriteHook(FatNoteWrite);
+  FatSetPendingHook(FatNotePending);
+}
+
+/** The pending hook (fatvol.ts): a volume got deferred metadata; the thread below writes it once the volume is quiet. */
+function FatNotePending(vcb: usize): void {
+  changetype<VCB>(vcb).LastWriteTick = KeQueryTickCount();
+  if (FatCleanerStarted) KeSetEvent(FatDirtyEvent);
 }
 
 /**
@@ -147,7 +156,7 @@ export function FatCleanVolumes(): void {
   for (let i: u32 = 0; i < FatVolumeCount; i++) FatCleanVolume(load<usize>(FatVolumes + (i << 2)));
 }
 
-/** The deferred clean: a volume quiet for CLEAN_AFTER_TICKS after a write is marked clean. */
+/** The deferred clean: a volume quiet for CLEAN_AFTER_TICKS after a write is marked clean; deferred metadata goes after PENDING_AFTER_TICKS. */
 function FatCleanVolumeThread(context: usize): void {
   const delay = KeAllocateScratch(8); // the thread's own for as long as it runs (it never returns)
   while (true) {
@@ -160,6 +169,10 @@ function FatCleanVolumeThread(context: usize): void {
       for (let i: u32 = 0; i < FatVolumeCount; i++) {
         const vcb = load<usize>(FatVolumes + (i << 2));
         const v = changetype<VCB>(vcb);
+        if (FatHasPending(vcb)) { // (read without the lock: at worst one take of it for nothing)
+          if (KeQueryTickCount() - v.LastWriteTick >= PENDING_AFTER_TICKS) { FatAcquireVolume(vcb); FatReleaseVolume(vcb); } // writes it
+          else pending = true;
+        }
         if (v.OnDiskDirty == 0 || v.MountedDirty != 0) continue;
         if (KeQueryTickCount() - v.LastWriteTick >= CLEAN_AFTER_TICKS) FatCleanVolume(vcb);
         else pending = true;

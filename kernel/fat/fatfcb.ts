@@ -150,6 +150,8 @@ export function FatUpdateEntry(vcb: usize, f: usize, touch: u32): u32 {
   return FatCacheWrite(vcb, sector, data);
 }
 
+/** An append's deferred entry (fatvol.ts, FatFlushPending): size, first cluster, attributes and the write time. */
+export function FatWriteDeferredEntry(vcb: usize, f: usize): u32 { return FatUpdateEntry(vcb, f, TOUCH_WRITE); }
 
 @inline export function ClustersFor(vcb: usize, bytes: u64): u32 {
   const cb = <u64>changetype<VCB>(vcb).ClusterBytes;

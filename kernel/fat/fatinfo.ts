@@ -184,14 +184,14 @@ export function FatSetInformation(device: usize, irp: usize): u32 {
         // The paging file (IoSetPagingFileSize): its clusters, one run where the
         // volume has one, are not zeroed: nothing reads a page before writing it.
         if (size > 0xFFFFFFFF) { status = STATUS_DISK_FULL; break; }
-        status = FatEnsureClusters(vcb, f, ClustersFor(vcb, size));
+        status = FatEnsureClusters(vcb, f, ClustersFor(vcb, size), false);
         if (NT_SUCCESS(status)) { fcb.FileSize = <u32>size; status = FatUpdateEntry(vcb, f, TOUCH_WRITE); }
         if (NT_SUCCESS(status)) fcb.PagingRun = FatIsOneRun(vcb, f) ? 1 : 0;
       } else if (i.P0 == FileEndOfFileInformation) status = FatSetFileSize(vcb, f, size, false);
       else if (size < <u64>fcb.FileSize) status = FatSetFileSize(vcb, f, size, false);
       else if (size > 0xFFFFFFFF) status = STATUS_DISK_FULL;
       else {
-        status = FatEnsureClusters(vcb, f, ClustersFor(vcb, size));
+        status = FatEnsureClusters(vcb, f, ClustersFor(vcb, size), false);
         if (NT_SUCCESS(status)) status = FatUpdateEntry(vcb, f, 0);
       }
       break;

@@ -24,7 +24,8 @@ import {
   IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ,
   IRP_MJ_SET_INFORMATION, IRP_MJ_WRITE,
 } from "../io/iop";
-import { FatMountVolume, SIZEOF_VCB, VCB, VcbLabel } from "./fatvol";
+import { FatMountVolume, FatSetPendingEntryWriter, SIZEOF_VCB, VCB, VcbLabel } from "./fatvol";
+import { FatWriteDeferredEntry } from "./fatfcb";
 import { FatMountDirtyState, FatStartCleaner } from "./fatdirty";
 import { FatCleanup, FatClose, FatCreate } from "./fatcreate";
 import { FatReadWrite } from "./fatdata";
@@ -54,6 +55,7 @@ export function FatMountPartition(partition: usize, name: string): u32 {
     IoSetMajorFunction(FatDriver, IRP_MJ_FILE_SYSTEM_CONTROL, FatFileSystemControl);
     IoSetMajorFunction(FatDriver, IRP_MJ_CLEANUP, FatCleanup);
     IoSetMajorFunction(FatDriver, IRP_MJ_CLOSE, FatClose);
+    FatSetPendingEntryWriter(FatWriteDeferredEntry);
   }
   const volume = IoCreateDevice(FatDriver, "", SIZEOF_VCB, FILE_DEVICE_DISK_FILE_SYSTEM);
   if (volume == 0) return STATUS_INSUFFICIENT_RESOURCES;

@@ -72,13 +72,92 @@ export const FAT_TAG: u32 = 0x20746146; // 'Fat '
   LastWriteTick: u32;       // the clock tick of the last write: the volume is cleaned when it has been quiet
   // +132
   Cache: usize;             // FAT_CACHE (pool): the volume's sector cache, under Lock
+  // +136: an append's deferred metadata (see "Deferred metadata" below)
+  PendingFat: u32;          // the first FAT's sector (relative, + 1) changed in the cache and not yet written; 0: none
+  PendingFcb: usize;        // the FCB whose directory entry is not yet written; 0: none
+  Flushing: u32;            // FatFlushPending is writing them
 }
-export const SIZEOF_VCB: u32 = 136;
+export const SIZEOF_VCB: u32 = 148;
 @inline export function VcbLock(vcb: usize): usize { return vcb + offsetof<VCB>("Lock"); }
 @inline export function VcbLabel(vcb: usize): usize { return vcb + offsetof<VCB>("Label0"); }
 
-export function FatAcquireVolume(vcb: usize): void { KeWaitForSingleObject(VcbLock(vcb), 0); }
+/** Takes the volume for a request; an append's deferred metadata is written first (FatFlushPending). */
+export function FatAcquireVolume(vcb: usize): void {
+  KeWaitForSingleObject(VcbLock(vcb), 0);
+  FatFlushPending(vcb);
+}
+/** Takes the volume for a read or write: deferred metadata may stay deferred. */
+export function FatAcquireVolumeForData(vcb: usize): void { KeWaitForSingleObject(VcbLock(vcb), 0); }
 export function FatReleaseVolume(vcb: usize): void { KeSetEvent(VcbLock(vcb)); }
+
+// ---- deferred metadata ----
+//
+// An append (IRP_MJ_WRITE past the file's end, fatdata.ts) changes the FAT
+// (the new run and its link) and the file's directory entry (size, write
+// time). As NT's FAT driver leaves them to the cache manager's lazy writer,
+// these writes wait: the changed FAT sector stays in the cache (never
+// evicted meanwhile) and the FCB is noted, so a file written in 64 KiB
+// requests costs one data command per request, not four. They go to the
+// disk, FAT first (every copy) and then the entry -- the order of a
+// write-through append, so a cut still leaves at most lost clusters and the
+// old size -- before anything else is written (any other metadata write),
+// when another sector or file would be deferred, and at the start of every
+// request that is not a read or write (FatAcquireVolume: flush, cleanup,
+// close, queries, renames, FSCTLs), so the volume's quiet-time clean and
+// an orderly shutdown find nothing left.
+
+let FatWritePendingEntry: (vcb: usize, f: usize) => u32 = FatNoPendingEntry;
+function FatNoPendingEntry(vcb: usize, f: usize): u32 { return STATUS_SUCCESS; }
+/** fatmount.ts hands in the routine that writes an FCB's entry (fatfcb.ts: FatUpdateEntry). */
+export function FatSetPendingEntryWriter(writer: (vcb: usize, f: usize) => u32): void { FatWritePendingEntry = writer; }
+/** Called when the volume first gets deferred metadata (fatdirty.ts wakes its thread: it flushes after a quiet time). */
+let FatOnPending: (vcb: usize) => void = FatNoHook;
+export function FatSetPendingHook(hook: (vcb: usize) => void): void { FatOnPending = hook; }
+
+@inline export function FatHasPending(vcb: usize): bool {
+  return (changetype<VCB>(vcb).PendingFat | <u32>changetype<VCB>(vcb).PendingFcb) != 0;
+}
+
+/** Writes the deferred FAT sector (every copy, first first), then the deferred entry. Under the volume's lock. */
+export function FatFlushPending(vcb: usize): u32 {
+  const v = changetype<VCB>(vcb);
+  if (!FatHasPending(vcb) || v.Flushing != 0) return STATUS_SUCCESS;
+  v.Flushing = 1;
+  let status = STATUS_SUCCESS;
+  if (v.PendingFat != 0) {
+    const sector = v.PendingFat - 1;
+    const data = FatCacheLookup(vcb, v.FatStart + sector);
+    status = data != 0 ? FatWriteFatSector(vcb, sector, data) : STATUS_FILE_CORRUPT_ERROR; // never evicted while pending
+    v.PendingFat = 0;
+  }
+  const f = v.PendingFcb;
+  v.PendingFcb = 0;
+  if (f != 0 && NT_SUCCESS(status)) status = FatWritePendingEntry(vcb, f); // the entry only after its clusters
+  v.Flushing = 0;
+  return status;
+}
+
+/** Defers the write of the first FAT's sector `offsetSector` (changed in the cache); another deferred one is written first. */
+export function FatDeferFatSector(vcb: usize, offsetSector: u32): u32 {
+  const v = changetype<VCB>(vcb);
+  if (v.PendingFat == offsetSector + 1) return STATUS_SUCCESS;
+  let status = STATUS_SUCCESS;
+  if (FatHasPending(vcb)) status = FatFlushPending(vcb);
+  else FatOnPending(vcb);
+  v.PendingFat = offsetSector + 1;
+  return status;
+}
+
+/** Defers the write of `f`'s directory entry; another file's deferred entry is written first. */
+export function FatDeferEntry(vcb: usize, f: usize): u32 {
+  const v = changetype<VCB>(vcb);
+  if (v.PendingFcb == f) return STATUS_SUCCESS;
+  let status = STATUS_SUCCESS;
+  if (v.PendingFcb != 0) status = FatFlushPending(vcb); // (its FAT sector goes too: it may be this file's run)
+  else if (v.PendingFat == 0) FatOnPending(vcb);
+  v.PendingFcb = f;
+  return status;
+}
 
 // ---- raw sector transfers ----
 
@@ -134,8 +213,8 @@ export function FatFlushDisk(vcb: usize): u32 {
 //
 // One per volume, made at mount and guarded by the volume's lock:
 //
-//   FAT_CACHE   +0  Clock, Hits, Misses, ReadStatus
-//               +16 CACHE_ENTRIES x FAT_CACHE_ENTRY (Sector, Stamp; Stamp 0: empty)
+//   FAT_CACHE   +0  Clock, Hits, Misses, ReadStatus, Last
+//               +24 CACHE_ENTRIES x FAT_CACHE_ENTRY (Sector, Stamp; Stamp 0: empty)
 //               CACHE_DATA_AT: CACHE_ENTRIES sectors of 512 bytes
 //
 // A sector FatCacheRead returns stays where it is until CACHE_ENTRIES - 1
@@ -148,12 +227,13 @@ const CACHE_ENTRIES: u32 = 64;
   Hits: u32;
   Misses: u32;
   ReadStatus: u32;          // why the last FatCacheRead that returned 0 failed
+  Last: u32;                // the entry the last FatCacheRead returned: looked at first (a chain walk stays in one sector)
 }
 @unmanaged class FAT_CACHE_ENTRY {
   Sector: u32;
   Stamp: u32;               // the Clock at its last use; 0: the entry holds nothing
 }
-const CACHE_ENTRIES_AT: u32 = 16;
+const CACHE_ENTRIES_AT: u32 = 24;
 const CACHE_DATA_AT: u32 = CACHE_ENTRIES_AT + CACHE_ENTRIES * 8;
 const SIZEOF_FAT_CACHE: u32 = CACHE_DATA_AT + CACHE_ENTRIES * SECTOR;
 @inline function CacheEntry(cache: usize, i: u32): usize { return cache + CACHE_ENTRIES_AT + (i << 3); }
@@ -167,15 +247,24 @@ const SIZEOF_FAT_CACHE: u32 = CACHE_DATA_AT + CACHE_ENTRIES * SECTOR;
 export function FatCacheRead(vcb: usize, sector: u32): usize {
   const cache = changetype<VCB>(vcb).Cache;
   const c = changetype<FAT_CACHE>(cache);
+  // A deferred FAT sector is never the victim: it is written at FatFlushPending from here.
+  const last = changetype<FAT_CACHE_ENTRY>(CacheEntry(cache, c.Last));
+  if (last.Stamp != 0 && last.Sector == sector) { // the usual case: the sector of the last call
+    last.Stamp = ++c.Clock;
+    c.Hits++;
+    return CacheData(cache, c.Last);
+  }
+  const pinned = changetype<VCB>(vcb).PendingFat != 0 ? changetype<VCB>(vcb).FatStart + changetype<VCB>(vcb).PendingFat - 1 : 0xFFFFFFFF;
   let victim: u32 = 0, oldest: u32 = 0xFFFFFFFF;
   for (let i: u32 = 0; i < CACHE_ENTRIES; i++) {
     const entry = changetype<FAT_CACHE_ENTRY>(CacheEntry(cache, i));
     if (entry.Stamp != 0 && entry.Sector == sector) {
       entry.Stamp = ++c.Clock;
       c.Hits++;
+      c.Last = i;
       return CacheData(cache, i);
     }
-    if (entry.Stamp < oldest) { oldest = entry.Stamp; victim = i; }
+    if (entry.Stamp < oldest && (entry.Stamp == 0 || entry.Sector != pinned)) { oldest = entry.Stamp; victim = i; }
   }
   c.Misses++;
   const entry = changetype<FAT_CACHE_ENTRY>(CacheEntry(cache, victim));
@@ -185,6 +274,7 @@ export function FatCacheRead(vcb: usize, sector: u32): usize {
   if (!NT_SUCCESS(status)) { c.ReadStatus = status; return 0; }
   entry.Sector = sector;
   entry.Stamp = ++c.Clock;
+  c.Last = victim;
   return data;
 }
 
@@ -193,6 +283,10 @@ export function FatCacheReadStatus(vcb: usize): u32 { return changetype<FAT_CACH
 
 /** Writes a sector the caller changed in the cache (the pointer FatCacheRead gave) through to the disk. */
 export function FatCacheWrite(vcb: usize, sector: u32, data: usize): u32 {
+  if (FatHasPending(vcb) && changetype<VCB>(vcb).Flushing == 0) {
+    const pending = FatFlushPending(vcb); // deferred metadata before any other
+    if (!NT_SUCCESS(pending)) return pending;
+  }
   FatBeforeWrite(vcb);
   const status = IoDeviceTransfer(changetype<VCB>(vcb).Partition, IRP_MJ_WRITE, <u64>sector * SECTOR, data, SECTOR);
   if (!NT_SUCCESS(status)) {
@@ -359,7 +453,7 @@ export function FatFindFreeClusters(vcb: usize, count: u32, from: u32): u32 {
  * before the link (or in the same sector write), so a cut leaves at most
  * lost clusters.
  */
-export function FatAllocateRun(vcb: usize, previous: u32, first: u32, count: u32): u32 {
+export function FatAllocateRun(vcb: usize, previous: u32, first: u32, count: u32, defer: bool): u32 {
   const v = changetype<VCB>(vcb);
   let status = FatInvalidateFsInfo(vcb);
   if (!NT_SUCCESS(status)) return status;
@@ -388,7 +482,9 @@ export function FatAllocateRun(vcb: usize, previous: u32, first: u32, count: u32
       if (v.FatType == 32) store<u32>(p, (load<u32>(p) & 0xF0000000) | first);
       else store<u16>(p, <u16>first);
     }
-    status = FatWriteFatSector(vcb, sector, data);
+    // An append's run may wait in the cache (deferred metadata, above); the last sector of the run only,
+    // so the sectors before it still reach the disk first.
+    status = defer && cluster >= end ? FatDeferFatSector(vcb, sector) : FatWriteFatSector(vcb, sector, data);
     if (!NT_SUCCESS(status)) return status;
   }
   if (previous != 0 && !together) {
