@@ -88,6 +88,13 @@ export interface BuildOptions {
   cache?: boolean;
 }
 
+/**
+ * AssemblyScript options of the kernels beyond every program's (scripts/asc.ts):
+ * binaryen -O3 that shrinks (inlines only where the code does not grow); issue 16's
+ * size row, README "Benchmark".
+ */
+export const KERNEL_ASC_FLAGS = ['--shrinkLevel', '1'];
+
 /** The AssemblyScript entry of the product kernel and of the self-test kernel. */
 export const KERNEL_ENTRY = 'kernel/main.ts';
 export const SELFTEST_KERNEL_ENTRY = 'kernel/selftest.ts';
@@ -171,6 +178,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
     const out = await compileAssemblyScript(join(ROOT, entry), [
       '--use', 'abort=kernel/ke/bugcheck/KiAbort',
       '--memoryBase', String(KERNEL_MEMORY_BASE),
+      ...KERNEL_ASC_FLAGS,
     ], true, { cache: opts.cache, threads: true });
     compiledAsc = { fingerprint, wasm: out.wasm, wat: out.wat };
     ascCache.set(entry, compiledAsc);

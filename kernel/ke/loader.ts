@@ -152,7 +152,7 @@ export function KeCommandLineOptionValue(name: string, fallback: u32): u32 {
   const block = changetype<LOADER_PARAMETER_BLOCK>(KeLoaderBlock);
   if (block.CommandLine == 0) return fallback;
   const line = block.CommandLine;
-  const length = RtlAsciizLength(line);
+  const length = RtlAsciizLength(line, RTL_ASCIIZ_MAX);
   const nameLength = <u32>name.length;
   let start: u32 = 0;
   while (start < length) {

@@ -107,7 +107,7 @@ function ObpProtect(object: usize, kind: u32): void {
 }
 
 /** Creates a permanent directory with NT's descriptor of `kind` and returns it (the namespace keeps it alive). */
-function ObpCreateSystemDirectory(path: string, kind: u32 = OB_SECURITY_PUBLIC): usize {
+function ObpCreateSystemDirectory(path: string, kind: u32): usize {
   RtlInitUnicodeString(InitName, path);
   InitializeObjectAttributes(InitAttributes, InitName, OBJ_PERMANENT, 0, 0);
   let status = ObCreateDirectoryObject(InitOut, DIRECTORY_ALL_ACCESS, InitAttributes);
@@ -189,15 +189,15 @@ export function ObInitSystem(): void {
     STANDARD_RIGHTS_READ | SYMBOLIC_LINK_QUERY, STANDARD_RIGHTS_WRITE, STANDARD_RIGHTS_EXECUTE | SYMBOLIC_LINK_QUERY,
     SYMBOLIC_LINK_ALL_ACCESS, SIZEOF_OBJECT_SYMBOLIC_LINK, ObpDeleteSymbolicLink, ObpParseSymbolicLink);
   ObpCreateRootDirectory();
-  ObpTypeDirectoryObject = ObpCreateSystemDirectory("\\ObjectTypes");
+  ObpTypeDirectoryObject = ObpCreateSystemDirectory("\\ObjectTypes", OB_SECURITY_PUBLIC);
   ObpNameEarlyTypes();
-  ObpCreateSystemDirectory("\\Device");
-  const global = ObpCreateSystemDirectory("\\GLOBAL??");
+  ObpCreateSystemDirectory("\\Device", OB_SECURITY_PUBLIC);
+  const global = ObpCreateSystemDirectory("\\GLOBAL??", OB_SECURITY_PUBLIC);
   if (!ObpCreateSystemDeviceMap(global)) ObpInitFailed(STEP_DIRECTORIES, 0);
   ObpCreateSystemLink("\\GLOBAL??\\Global", "\\GLOBAL??");
   ObpCreateSystemLink("\\GLOBAL??\\GLOBALROOT", "");
   ObpCreateSystemLink("\\DosDevices", "\\??");
-  ObpCreateSystemDirectory("\\KernelObjects");
+  ObpCreateSystemDirectory("\\KernelObjects", OB_SECURITY_PUBLIC);
   ObpCreateSystemDirectory("\\BaseNamedObjects", OB_SECURITY_OPEN);
   ObpLogNamespace();
 }

@@ -9,7 +9,7 @@ export const RTL_ASCIIZ_MAX: u32 = 4096;
 const ASCII_SPACE: u32 = 0x20; // ' ' and everything below it separates words
 
 /** Length in bytes of the C string at `address`, at most `limit`. */
-export function RtlAsciizLength(address: usize, limit: u32 = RTL_ASCIIZ_MAX): u32 {
+export function RtlAsciizLength(address: usize, limit: u32): u32 {
   let length: u32 = 0;
   while (length < limit && load<u8>(address + length) != 0) length++;
   return length;
@@ -21,7 +21,7 @@ export function RtlAsciizLength(address: usize, limit: u32 = RTL_ASCIIZ_MAX): u3
  * character. `word` is an AssemblyScript string literal holding ASCII.
  */
 export function RtlAsciizHasWord(address: usize, word: string): bool {
-  const length = RtlAsciizLength(address);
+  const length = RtlAsciizLength(address, RTL_ASCIIZ_MAX);
   const wordLength = <u32>word.length;
   if (wordLength == 0 || wordLength > length) return false;
   let start: u32 = 0;

@@ -27,10 +27,13 @@ import { UnsupportedError, TranslateError, TRAP, FEATURES, KERNEL_INTRINSICS, ty
 import { imm, mem, memSym, ESP, type Insn, type Mnemonic } from './x86.ts';
 
 /**
- * Function entries are 4-byte aligned: 16 cost 7.5 bytes of padding per function
- * on average (5 KiB of the kernel) and v86 runs code at any alignment alike.
+ * Function entries are not aligned: 16 cost 7.5 bytes of padding per function
+ * on average (5 KiB of the kernel), 4 still 1.5 KiB, and v86 runs code at any
+ * alignment alike.
  */
-const FUNC_ALIGN = 4;
+const FUNC_ALIGN = 1;
+/** Deepest call tree (bytes of stack) of a function without a stack check of its own. */
+const STACK_TREE_LIMIT = 512;
 import type { Module, FuncType } from './wasm.ts';
 
 export * from './api.ts';
@@ -122,27 +125,57 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   const lowerDump: string[] = [], allocDump: string[] = [];
   const unsupported = new Map<number, UnsupportedError>();
   let lastCheck: string | undefined, sinceCheck = 0;
+  const stackInfo = new Map<number, FunctionSelector['stack']>();
+  const selected: Array<{ f: (typeof mod.funcs)[number]; body: Insn[]; stub?: boolean }> = [];
   for (const f of mod.funcs) {
     const where = `${name}: function ${f.index} (${ctx.funcName(f.index)})`;
     let lf, frame, body: Insn[];
     try {
       lf = lowerFunction(mod, f);
       frame = allocateFrame(lf);
-      body = new FunctionSelector(ctx, lf, frame).run();
+      const sel = new FunctionSelector(ctx, lf, frame);
+      body = sel.run();
+      stackInfo.set(f.index, sel.stack);
     } catch (e) {
       if (!(e instanceof UnsupportedError)) throw e;
       e.message = `${where}: ${e.message}`;
       if (opts.unsupportedFunctions !== 'trap') throw e;
       unsupported.set(f.index, e);
       const fi = FEATURES.indexOf(e.feature as (typeof FEATURES)[number]);
-      code.push({ op: 'align', ops: [imm(16)] }, { op: 'label', target: funcLabel(f.index) },
-        I('push', imm(fi < 0 ? FEATURES.length - 1 : fi)), I('push', imm(TRAP.UNSUPPORTED)), { op: 'call', target: trapHandler }, { op: 'ud2' });
+      selected.push({ f, stub: true, body: [{ op: 'align', ops: [imm(16)] }, { op: 'label', target: funcLabel(f.index) },
+        I('push', imm(fi < 0 ? FEATURES.length - 1 : fi)), I('push', imm(TRAP.UNSUPPORTED)), { op: 'call', target: trapHandler }, { op: 'ud2' }] });
       continue;
     }
     if (dumps) {
       lowerDump.push(`${where}: ${lf.localTypes.length} locals, weights [${lf.weight.join(', ')}]`);
       allocDump.push(`${where}: ` + frame.homes.map((h, i) => `$${i}=${h.reg >= 0 ? ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'][h.reg] : `[ebp${h.disp >= 0 ? '+' : ''}${h.disp}]`}`).join(' '));
     }
+    selected.push({ f, body });
+  }
+  // A function whose whole call tree (direct calls only, no recursion) takes at most
+  // STACK_TREE_LIMIT bytes needs no stack check of its own: its caller checked, and
+  // the limit keeps a margin below it (see select.ts LEAF_FRAME_LIMIT).
+  const depth = new Map<number, number>();
+  const treeDepth = (fi: number, open: Set<number>): number => {
+    const known = depth.get(fi);
+    if (known !== undefined) return known;
+    const info = stackInfo.get(fi);
+    if (!info || info.unknown || open.has(fi)) return Infinity;
+    open.add(fi);
+    let d = 0;
+    for (const c of info.callees) { d = Math.max(d, treeDepth(c, open)); if (d === Infinity) break; }
+    open.delete(fi);
+    d += info.frameBytes;
+    depth.set(fi, d);
+    return d;
+  };
+  for (const { f, body } of selected) {
+    const stackTrap0 = `${prefix}__rt_stacktrap`;
+    const at = body.findIndex((x, k) => k < 4 && x.op === 'jcc' && x.target === stackTrap0);
+    if (at > 0 && body[at - 1].op === 'cmp' && stackInfo.get(f.index)?.checked && treeDepth(f.index, new Set()) <= STACK_TREE_LIMIT) body.splice(at - 1, 2);
+  }
+  for (const { f, body, stub } of selected) {
+    if (stub) { code.push(...body); continue; }
     // The stack check's `jb` goes to the previous function's `jb` when that is close
     // (a 2-byte jump instead of 6; the carry flag and [esp] are still the failing
     // check's there, and that jb goes on to the trap routine).
@@ -179,6 +212,10 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
       // The handler runs on what is left of the stack: switch the check off so its own prologue passes.
       if (opts.stackLimit && !opts.stackLimit.startsWith('fs:')) rt.push(I('mov', memSym(4, opts.stackLimit), imm(0)));
       rt.push(I('push', mem(4, ESP, 0)), I('push', imm(TRAP.STACK_EXHAUSTED)), { op: 'call', target: trapHandler }, { op: 'ud2' });
+    } else if (/^trap\d+$/.test(h)) {
+      // A function's trap stub calls this (7 bytes a stub instead of 14): [esp] is the
+      // return address in the stub, the handler's second argument; the code its first.
+      rt.push({ op: 'label', target: `${prefix}__rt_${h}` }, I('push', imm(Number(h.slice(4)))), { op: 'call', target: trapHandler }, { op: 'ud2' });
     } else if (h !== 'sysenter') rt.push(...runtimeRoutine(h, cfg));
   }
 

@@ -89,29 +89,52 @@ export function buildInstance(inp: InstanceInput): Instance {
   const dataBlobs: Insn[] = [];
   const packed = memory && !opts.preloadedData && !opts.memoryEnd ? packSegments(mod, memory.min) : undefined;
   if (packed) {
-    // One table of runs over one blob (the runs' bytes, back to back): per run two
-    // 16-bit words, the gap from the previous run's end (the first run's start for
-    // the first) and the length. Larger gaps and lengths are split into several entries.
+    // One table of pieces over one blob: per piece two 16-bit words, the gap from the
+    // previous piece's end (the first piece's start for the first) and the length.
+    // A length with bit 15 set is a narrow piece: 16-bit units whose high bytes are
+    // zero (AssemblyScript's UTF-16 strings and their headers), kept in the blob as
+    // their low bytes only and widened on the way. Larger gaps and lengths are split.
     const table = `${prefix}__data_runs`, blob = `${prefix}__data_blob`, loop = `${inst}$runs`;
     const words: number[] = [];
+    const blobParts: Uint8Array[] = [];
     let at = packed.runs[0].offset;
-    for (const r of packed.runs) {
-      let gap = r.offset - at, len = r.bytes.length;
+    const piece = (offset: number, bytes: Uint8Array, narrow: boolean) => {
+      let gap = offset - at;
       while (gap > 0xFFFF) { words.push(0xFFFF, 0); gap -= 0xFFFF; }
-      while (len > 0xFFFF) { words.push(gap, 0xFFFF); gap = 0; len -= 0xFFFF; }
-      words.push(gap, len);
-      at = r.offset + r.bytes.length;
+      const unit = narrow ? 2 : 1;
+      for (let k = 0; k < bytes.length || k === 0; k += 0x7FFF * unit) {
+        const part = bytes.subarray(k, Math.min(bytes.length, k + 0x7FFF * unit));
+        words.push(k === 0 ? gap : 0, (part.length / unit) | (narrow ? 0x8000 : 0));
+        blobParts.push(narrow ? part.filter((_, j) => j % 2 === 0) : part);
+      }
+      at = offset + bytes.length;
+    };
+    for (const r of packed.runs) {
+      for (const p of narrowPieces(r.offset, r.bytes)) piece(r.offset + p.start, r.bytes.subarray(p.start, p.end), p.narrow);
     }
     const entries = words.length / 2;
+    const narrowLoop = `${inst}$narrow`, next = `${inst}$next`;
     ins.push(I('mov', reg(ESI), imm(0, blob)), I('mov', reg(EBX), imm(0, table)), I('mov', reg(EDI), imm(packed.runs[0].offset | 0)),
       I('mov', reg(EDX), imm(entries)), I('cld'),
       { op: 'label', target: loop },
-      I('movzx', reg(EAX), mem(2, EBX, 0)), I('add', reg(EDI), reg(EAX)), I('movzx', reg(ECX), mem(2, EBX, 2)), I('rep_movsb'),
-      I('add', reg(EBX), imm(4)), I('dec', reg(EDX)), { op: 'jcc', cc: 'ne', target: loop });
+      I('movzx', reg(EAX), mem(2, EBX, 0)), I('add', reg(EDI), reg(EAX)), I('movzx', reg(ECX), mem(2, EBX, 2)),
+      I('test', reg(ECX), imm(0x8000)), { op: 'jcc', cc: 'ne', target: narrowLoop + '0' },
+      I('rep_movsb'),
+      { op: 'label', target: next },
+      I('add', reg(EBX), imm(4)), I('dec', reg(EDX)), { op: 'jcc', cc: 'ne', target: loop },
+      { op: 'jmp', target: `${inst}$data_done` },
+      // A narrow piece (at least one unit): lodsb, stosw with ah = 0.
+      { op: 'label', target: narrowLoop + '0' },
+      I('and', reg(ECX), imm(0x7FFF)), I('mov', reg(EAX), imm(0)),
+      { op: 'label', target: narrowLoop },
+      { op: 'db', bytes: new Uint8Array([0xAC, 0x66, 0xAB]) }, // lodsb; stosw
+      I('dec', reg(ECX)), { op: 'jcc', cc: 'ne', target: narrowLoop },
+      { op: 'jmp', target: next },
+      { op: 'label', target: `${inst}$data_done` });
     const table16 = new Uint8Array(words.length * 2);
     words.forEach((w, k) => { table16[2 * k] = w & 0xFF; table16[2 * k + 1] = w >> 8; });
     dataBlobs.push({ op: 'align', ops: [imm(4)] }, { op: 'label', target: table }, { op: 'db', bytes: table16 },
-      { op: 'label', target: blob }, ...packed.runs.map((r): Insn => ({ op: 'db', bytes: r.bytes })));
+      { op: 'label', target: blob }, ...blobParts.map((bytes): Insn => ({ op: 'db', bytes })));
   }
   if (!packed) mod.datas.forEach((d, k) => {
     if (d.mode !== 'active' || d.bytes.length === 0 && !d.offset) return;
@@ -250,6 +273,30 @@ export function buildInstance(inp: InstanceInput): Instance {
  * zeros cost less than a table entry); a longer gap (zero-initialized static
  * data) is not in the image at all. Undefined when a condition does not hold.
  */
+/**
+ * A run split into raw and narrow pieces: a narrow piece starts at an even address and
+ * is at least 8 16-bit units whose high bytes are all zero (worth its 4-byte table entry).
+ */
+export function narrowPieces(offset: number, bytes: Uint8Array): Array<{ start: number; end: number; narrow: boolean }> {
+  const MIN_UNITS = 8;
+  const out: Array<{ start: number; end: number; narrow: boolean }> = [];
+  let rawStart = 0;
+  let k = (offset & 1) ? 1 : 0;
+  while (k + 1 < bytes.length) {
+    if (bytes[k + 1] !== 0) { k += 2; continue; }
+    let e = k;
+    while (e + 1 < bytes.length && bytes[e + 1] === 0) e += 2;
+    if ((e - k) / 2 >= MIN_UNITS) {
+      if (k > rawStart) out.push({ start: rawStart, end: k, narrow: false });
+      out.push({ start: k, end: e, narrow: true });
+      rawStart = e;
+    }
+    k = e + 2;
+  }
+  if (rawStart < bytes.length || out.length === 0) out.push({ start: rawStart, end: bytes.length, narrow: false });
+  return out;
+}
+
 function packSegments(mod: Module, minPages: number): { runs: Array<{ offset: number; bytes: Uint8Array }> } | undefined {
   const segs: Array<{ offset: number; bytes: Uint8Array }> = [];
   for (const d of mod.datas) {

@@ -86,6 +86,12 @@ export class FunctionSelector {
   private nLabels = 0;
   readonly label: string;
   readonly retLabel: string;
+  /**
+   * What the stack depth of a call depends on (index.ts drops the stack check of a
+   * function whose whole call tree is small): the functions it calls directly, whether
+   * it calls anything else (call_indirect, an import, memory.grow's hook), its frame.
+   */
+  stack = { callees: new Set<number>(), unknown: false, frameBytes: 0, checked: false };
   /** Out-of-line code and data (trap stubs, br_table tables) appended after the body. */
   tail: Insn[] = [];
   private trapStubs = new Map<number, string>();
@@ -130,13 +136,10 @@ export class FunctionSelector {
     if (!l) {
       l = `${this.label}$trap${code}`;
       this.trapStubs.set(code, l);
+      // A call of the module's routine for the code (index.ts: push code; call the
+      // handler): its return address, at the ud2 here, is the trap's address.
       this.tail.push({ op: 'label', target: l });
-      this.tail.push(
-        { op: 'push', ops: [imm(0, l)] },
-        { op: 'push', ops: [imm(code)] },
-        { op: 'call', target: this.ctx.trapHandler },
-        { op: 'ud2' },
-      );
+      this.tail.push({ op: 'call', target: this.ctx.helper(`trap${code}`) }, { op: 'ud2' });
     }
     return l;
   }
@@ -725,10 +728,14 @@ export class FunctionSelector {
     const result = type.results.length ? widthOf(type.results[0]) : null;
     if (fi < ctx.mod.numImportedFuncs) {
       const target = ctx.importTarget(fi);
+      // An intrinsic is inline code or a small routine, but for the two that run other code.
+      const imp = ctx.mod.imports.filter((i) => i.kind === 'func')[fi];
+      if (target !== undefined || imp.name === 'call_address' || imp.name === 'swap_context') this.stack.unknown = true;
       if (target === undefined) { emitIntrinsic(this, fi); return; }
       this.callLabel(target, type.params.length, result);
       return;
     }
+    this.stack.callees.add(fi);
     this.callLabel(ctx.funcLabel(fi), type.params.length, result);
   }
 
@@ -738,6 +745,7 @@ export class FunctionSelector {
     const type = ctx.mod.types[typeIndex];
     if (type.results.length > 1) throw new Error('multi-value call_indirect');
     const result = type.results.length ? widthOf(type.results[0]) : null;
+    this.stack.unknown = true;
     const idx = vs.pop();
     const nargs = type.params.length;
     vs.flushCallerSaved(vs.stack.length - nargs);
@@ -777,6 +785,10 @@ export class FunctionSelector {
     // KERNEL_STACK_GUARD, 3 KiB; the boot stack's 4 KiB) that every frame already
     // relies on, since the check comes before the frame is allocated.
     const checked = ctx.opts.stackLimit && (lf.callsFunctions || frameSize > LEAF_FRAME_LIMIT);
+    if (lf.func.body.some((x) => x.name === 'memory.grow')) this.stack.unknown = true;
+    // Frame, saved ebp and return address, parameters, and room for a runtime routine's pushes.
+    this.stack.frameBytes = frameSize + 8 + frame.paramBytes + 32;
+    this.stack.checked = !!checked;
     if (checked) {
       // 'fs:N': the limit is in the thread's TEB (NT_TIB.StackLimit is fs:[8]); else a symbol.
       const fs = /^fs:(\d+)$/.exec(ctx.opts.stackLimit!);

@@ -99,6 +99,26 @@ describe('what only SYSTEM may do', () => {
     inOrder(of('system'), ['set this process critical 0x00000000', 'and not critical again 0x00000000', 'enable SeDebugPrivilege 0x00000000']);
   });
 
+  it('SeDebugPrivilege opens a process whatever its DACL: SYSTEM with it enabled, not without; the user never', () => {
+    for (const who of ['user', 'system']) {
+      inOrder(of(who), ['keep this process\'s DACL 0x00000000', 'empty this process\'s DACL 0x00000000']);
+    }
+    inOrder(of('system'), [
+      'open this process by id to query it, SeDebugPrivilege as given 0x00000000 granted 0x00000400',
+      'disable SeDebugPrivilege 0x00000000',
+      'open this process by id to query it without SeDebugPrivilege 0xC0000022',
+      'enable SeDebugPrivilege again 0x00000000',
+      'open this process by id to query it with SeDebugPrivilege 0x00000000 granted 0x00000400',
+      'give this process its DACL back 0x00000000',
+    ]);
+    inOrder(of('user'), [
+      'open this process by id to query it, SeDebugPrivilege as given 0xC0000022',
+      'open this process by id to query it without SeDebugPrivilege 0xC0000022',
+      'open this process by id to query it with SeDebugPrivilege 0xC0000022',
+      'give this process its DACL back 0x00000000',
+    ]);
+  });
+
   it('the user cannot open the SAM hive (SYSTEM only) nor write SOFTWARE, but reads SOFTWARE; SYSTEM can do all', () => {
     inOrder(of('user'), [
       'open the SAM hive 0xC0000022',

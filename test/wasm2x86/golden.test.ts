@@ -53,11 +53,11 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
   'frame': [
     // A leaf with a small frame: no stack check; its registers pushed; nothing below them, so popped.
     { fn: 'sum', proves: /^f0:\n\s+push ebp\n\s+mov ebp, esp\n\s+push ebx\n\s+push esi\n\s+push edi\n[\s\S]*f0\$ret:\n\s+pop edi\n\s+pop esi\n\s+pop ebx\n\s+pop ebp\n\s+ret 8\n/m, absent: /limit|leave|\[ebp-|sub esp|jmp f0\$L0/ },
-    // A caller keeps the check; nothing in memory below ebp: no `sub esp`.
-    { fn: 'caller', proves: /^f1:\n\s+cmp esp, dword \[limit\]\nf1\$stackcheck:\n\s+jb [^\n]+\n\s+push ebp\n\s+mov ebp, esp\n\s+push 0x10/m },
-    // The next checked function's jb goes to caller's (2 bytes, not 6): the label before it, then the jump there.
-    { fn: 'caller', proves: /f1\$stackcheck:\n\s+jb __rt_stacktrap\n/ },
-    { fn: 'caller2', proves: /cmp esp, dword \[limit\]\nf2\$stackcheck:\n\s+jb f1\$stackcheck\n/ },
+    // Its caller's whole tree is small: no check either; nothing in memory below ebp: no `sub esp`.
+    { fn: 'caller', proves: /^f1:\n\s+push ebp\n\s+mov ebp, esp\n\s+push 0x10/m, absent: /limit|sub esp/ },
+    // A recursive function keeps the check; the next one's jb goes to its jb (2 bytes, not 6).
+    { fn: 'down', proves: /^f2:\n\s+cmp esp, dword \[limit\]\nf2\$stackcheck:\n\s+jb __rt_stacktrap\n/m },
+    { fn: 'down2', proves: /^f3:\n\s+cmp esp, dword \[limit\]\nf3\$stackcheck:\n\s+jb f2\$stackcheck\n/m },
     // `i32.const 0` into a register before a compare: xor (the compare writes the flags first).
     { fn: 'count', proves: /xor (\w+), \1\s+; local.set\n(\s+mov [^\n]+\n)*\s+cmp /, absent: /jmp (\S+)\n\1:/ },
   ],
@@ -82,9 +82,10 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
 };
 
 describe('data segments (instantiate.ts packSegments)', () => {
-  it('one table of 16-bit (gap, length) pairs over one blob; a gap past 0xFFFF is split; gaps of 4 bytes or less are zeros in the blob', async () => {
+  it('one table of 16-bit (gap, length) pairs over one blob; UTF-16 text kept as its low bytes; a gap past 0xFFFF is split; gaps of 4 bytes or less are zeros in the blob', async () => {
     const w = await (wabtInit as any)();
-    const wat = '(module (memory 2) (data (i32.const 16) "ab") (data (i32.const 20) "c") (data (i32.const 100) "de") (data (i32.const 70000) "f"))';
+    const wat = '(module (memory 2) (data (i32.const 16) "ab") (data (i32.const 20) "c") (data (i32.const 100) "de")' +
+      ' (data (i32.const 200) "h\\00e\\00l\\00l\\00o\\00 \\00w\\00o\\00r\\00l\\00d\\00") (data (i32.const 70000) "f"))';
     const m = w.parseWat('data.wat', wat, {});
     let bytes: Uint8Array;
     try { bytes = new Uint8Array(m.toBinary({}).buffer); } finally { m.destroy(); }
@@ -92,10 +93,11 @@ describe('data segments (instantiate.ts packSegments)', () => {
     const at = c.insns.findIndex((i) => i.op === 'label' && i.target === '__data_runs');
     const table = [...c.insns[at + 1].bytes!];
     const words = table.filter((_, k) => k % 2 === 0).map((b, k) => b | (table[2 * k + 1] << 8));
-    // "ab\0\0c" from 16 (gap 0 from the first run's start), "de" 79 bytes after its end (21), "f" 69898 bytes after 102: 65535 + 4363
-    expect(words).toEqual([0, 5, 100 - 21, 2, 0xFFFF, 0, 70000 - 102 - 0xFFFF, 1]);
+    // "ab\0\0c" from 16 (gap 0 from the first piece's start); "de" 79 bytes after its end (21);
+    // "hello world" in UTF-16 98 bytes after 102, narrow (bit 15), 11 units; "f" 69778 bytes after 222: 65535 + 4243.
+    expect(words).toEqual([0, 5, 79, 2, 98, 0x8000 | 11, 0xFFFF, 0, 4243, 1]);
     const blob = c.insns.slice(c.insns.findIndex((i) => i.op === 'label' && i.target === '__data_blob') + 1).filter((i) => i.op === 'db').map((i) => [...i.bytes!]).flat();
-    expect(String.fromCharCode(...blob)).toBe('ab\0\0cdef');
+    expect(String.fromCharCode(...blob)).toBe('ab\0\0cdehello worldf');
   });
 });
 

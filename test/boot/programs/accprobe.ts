@@ -11,9 +11,9 @@
 import { InitializeObjectAttributes, OBJECT_ATTRIBUTES, OBJ_CASE_INSENSITIVE, OBJ_PERMANENT } from "../../../kernel/sdk/ntdef";
 import { show, put, putHex, putDec, flush, NtClose, NtOpenProcess, NtQuerySystemInformation, NtSetInformationProcess, NtDelayExecution,
   NtCreateEvent, NtOpenEvent, NtQueryObject, NtDuplicateObject, NtMakeTemporaryObject, NtCreateDirectoryObject, NtCreateSymbolicLinkObject,
-  NtOpenSymbolicLinkObject, ms, unicode } from "./nt";
+  NtOpenSymbolicLinkObject, NtQueryInformationProcess, ms, unicode } from "./nt";
 import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
-import { ProcessBreakOnTermination } from "../../../kernel/sdk/procinfo";
+import { PROCESS_BASIC_INFORMATION, ProcessBasicInformation, ProcessBreakOnTermination, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { ProcessAccessToken } from "../../../kernel/sdk/security";
 
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
@@ -401,6 +401,27 @@ function setPrivilege(luid: u32, enable: bool): u32 {
   return status;
 }
 
+/**
+ * SeDebugPrivilege opens any process whatever its DACL (NT's PsOpenProcess):
+ * this process's DACL is made empty (nobody may do anything; its owner keeps
+ * READ_CONTROL and WRITE_DAC), then it is opened by id with the privilege
+ * enabled and disabled; its DACL is given back after.
+ */
+function debugOpens(): void {
+  NtQueryInformationProcess(SELF, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  const pid = changetype<PROCESS_BASIC_INFORMATION>(basic).UniqueProcessId;
+  const previous = info + 512; // this process's DACL as it was (a descriptor with the DACL alone)
+  const kept = NtQuerySecurityObject(SELF, 4, previous, 512, returned);
+  line("keep this process's DACL", kept);
+  line("empty this process's DACL", NtSetSecurityObject(SELF, 4, everyoneSd(0, 0, 0, 0, 0)));
+  openProcess("open this process by id to query it, SeDebugPrivilege as given", pid, PROCESS_QUERY_INFORMATION);
+  line("disable SeDebugPrivilege", setPrivilege(20, false));
+  openProcess("open this process by id to query it without SeDebugPrivilege", pid, PROCESS_QUERY_INFORMATION);
+  line("enable SeDebugPrivilege again", setPrivilege(20, true));
+  openProcess("open this process by id to query it with SeDebugPrivilege", pid, PROCESS_QUERY_INFORMATION);
+  if (kept == 0) line("give this process its DACL back", NtSetSecurityObject(SELF, 4, previous));
+}
+
 export function main(): void {
   identify();
   if (who == "system") {
@@ -439,5 +460,6 @@ export function main(): void {
   descriptors();
   namespace();
   securityServices();
+  debugOpens();
   line("done", 0);
 }

@@ -1,6 +1,7 @@
 ;; Prologues and epilogues (compiled with a stack limit, as the kernel is):
 ;; the callee-saved registers a function uses are pushed, not stored; a
-;; function that calls nothing and has a small frame skips the stack check,
+;; function whose whole call tree (direct calls, no recursion) is small skips
+;; the stack check (a recursive one keeps it, its jb going to the previous one's),
 ;; and when nothing lives below its saved registers it pops them back. Last
 ;; rewrites (peephole): `mov reg, 0` is `xor reg, reg` where the flags are
 ;; dead, and a jump to the label that follows it is dropped.
@@ -18,8 +19,14 @@
     (local.get $s))
   (func (export "caller") (param $p i32) (result i32)
     (call $sum (local.get $p) (i32.const 16)))
-  (func (export "caller2") (param $p i32) (result i32)
-    (i32.add (call $sum (local.get $p) (i32.const 8)) (i32.const 1)))
+  (func $down (export "down") (param $n i32) (result i32)
+    (if (result i32) (local.get $n)
+      (then (call $down (i32.sub (local.get $n) (i32.const 1))))
+      (else (i32.const 0))))
+  (func $down2 (export "down2") (param $n i32) (result i32)
+    (if (result i32) (local.get $n)
+      (then (call $down2 (i32.sub (local.get $n) (i32.const 2))))
+      (else (i32.const 0))))
   (func (export "count") (param $p i32) (param $n i32) (result i32)
     (local $c i32)
     (if (local.get $n)
