@@ -70,7 +70,7 @@ import {
   PORT_MESSAGE_CLIENT_ID,
 } from "../kernel/sdk/lpc";
 import { SmpAttributes, SmpLog, SmpLogFailure, SmpSlot, SmpUnicode } from "./smutil";
-import { ProcessBasicInformation } from "../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../kernel/sdk/procinfo";
 
 const NotificationEvent: u32 = 0;
 const IMAGE_SUBSYSTEM_NATIVE: u32 = 1;
@@ -284,7 +284,7 @@ function flush(): void {
 const request = memory.data(SIZEOF_SM_API_MSG, 4);
 const contextOut = memory.data(4, 4), portOut = memory.data(4, 4), handleOut = memory.data(8, 4);
 const noAttributes = memory.data(24, 4), info = memory.data(0x44, 4);
-const parentCid = memory.data(8, 4), parentHandle = memory.data(4, 4), parentInfo = memory.data(24, 4);
+const parentCid = memory.data(8, 4), parentHandle = memory.data(4, 4), parentInfo = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);
 const sbName = memory.data(8, 4), sbBuffer = memory.data(SB_CONNECTION_INFO_PORT_NAME_CHARS * 2, 2), sbHandle = memory.data(4, 4), sbQos = memory.data(12, 4);
 
 /** The id of the process `pid` was created from, or 0. */
@@ -293,9 +293,9 @@ function SmpParentOf(pid: u32): u32 {
   store<u32>(parentCid, pid); store<u32>(parentCid, 0, 4);
   if (NtOpenProcess(parentHandle, PROCESS_QUERY_INFORMATION, noAttributes, parentCid) != STATUS_SUCCESS) return 0;
   const h = load<u32>(parentHandle);
-  const status = NtQueryInformationProcess(h, ProcessBasicInformation, parentInfo, 24, 0);
+  const status = NtQueryInformationProcess(h, ProcessBasicInformation, parentInfo, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
   NtClose(h);
-  return status == STATUS_SUCCESS ? load<u32>(parentInfo, 20) : 0;
+  return status == STATUS_SUCCESS ? changetype<PROCESS_BASIC_INFORMATION>(parentInfo).InheritedFromUniqueProcessId : 0;
 }
 
 /**
@@ -477,10 +477,10 @@ function SmpApiLoop(parameter: usize): void {
 
 /** Step 1. */
 export function SmpCreateApiPort(): void {
-  const pbi = SmpSlot();
-  const basic = heap.alloc(24);
-  NtQueryInformationProcess(NtCurrentProcess, ProcessBasicInformation, basic, 24, 0);
-  SmpUniqueProcessId = load<u32>(basic, 16);
+  const opaque = SmpSlot();        // a value the optimiser cannot know
+  const basic = heap.alloc(SIZEOF_PROCESS_BASIC_INFORMATION);
+  NtQueryInformationProcess(NtCurrentProcess, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  SmpUniqueProcessId = changetype<PROCESS_BASIC_INFORMATION>(basic).UniqueProcessId;
   const handle = SmpSlot();
   let status = NtCreatePort(handle, SmpAttributes("\\SmApiPort", 0, 0), SIZEOF_SB_CONNECTION_INFO, SIZEOF_SM_API_MSG, 128 * SIZEOF_SM_API_MSG);
   let port = "\\SmApiPort not created";
@@ -489,7 +489,7 @@ export function SmpCreateApiPort(): void {
     SmpApiPort = load<u32>(handle);
     // Keeps SmpApiLoop in the function table (func_address reads it): an indirect call the optimiser cannot remove.
     const loop: (p: usize) => void = SmpApiLoop;
-    if (load<u32>(pbi) == 0x12345678) loop(0);
+    if (load<u32>(opaque) == 0x12345678) loop(0);
     const thread = SmpSlot();
     status = RtlCreateUserThread(NtCurrentProcess, 0, false, 0, 0, 0, func_address(load<u32>(changetype<usize>(loop))), 0, thread, 0);
     if (status != STATUS_SUCCESS) SmpLogFailure("RtlCreateUserThread", status, "SmApiPort thread");

@@ -22,7 +22,7 @@ import { SmpBootExecute } from "./sminit";
 import { SmpSetMainThreadWait } from "./smapi";
 import { SmpQueryVariable } from "./smenv";
 import { SmpAttributes, SmpDecimal, SmpEqualNoCase, SmpHex, SmpJoin, SmpLog, SmpLogText, SmpLogFailure, SmpSlot, SmpString, SmpUnicode, SmpWords } from "./smutil";
-import { ProcessBasicInformation } from "../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../kernel/sdk/procinfo";
 import {
   RTL_USER_PROCESS_INFORMATION_CLIENT_ID, RTL_USER_PROCESS_INFORMATION_PROCESS, RTL_USER_PROCESS_INFORMATION_SIZE,
   RTL_USER_PROCESS_INFORMATION_SUBSYSTEM, RTL_USER_PROCESS_INFORMATION_THREAD, SIZEOF_RTL_USER_PROCESS_INFORMATION,
@@ -128,9 +128,9 @@ export function SmpExecuteImage(ntPath: string, commandLine: string, suspended: 
 
 /** A process's exit status (PROCESS_BASIC_INFORMATION.ExitStatus). */
 export function SmpExitStatus(process: u32): u32 {
-  const pbi = heap.alloc(24);
-  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
-  return load<u32>(pbi);
+  const pbi = heap.alloc(SIZEOF_PROCESS_BASIC_INFORMATION);
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  return changetype<PROCESS_BASIC_INFORMATION>(pbi).ExitStatus;
 }
 
 /** Runs one BootExecute entry; what happened, for the step's line. */

@@ -51,7 +51,8 @@ import { SmpStartSessions } from "./smsessn";
 import { SmpSessionMain } from "./smsubsys";
 import { SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpWords } from "./smutil";
 import { SmpInstallExceptionFilter } from "./smfail";
-import { ProcessBasicInformation, ProcessBasePriority } from "../kernel/sdk/procinfo";
+import { ProcessBasicInformation, ProcessBasePriority, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../kernel/sdk/procinfo";
+import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../kernel/sdk/peb";
 /** The top-level exception filter (smfail.ts), exported so that the linker can give its address. */
 export { SmpUnhandledExceptionFilter } from "./smfail";
 
@@ -61,9 +62,10 @@ let SmpCopyInitialCommand = "";
 
 /** A copy's command line: `smss.exe <session> <event> [initial command]` (eight hexadecimal digits each); -1 for the first smss. */
 function SmpCopyArguments(event: usize): i64 {
-  const params = load<usize>(RtlGetCurrentPeb() + 0x10);
+  const params = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;
   if (params == 0) return -1;
-  const words = SmpWords(String.UTF16.decodeUnsafe(load<usize>(params + 0x44), <usize>load<u16>(params + 0x40)));
+  const commandLine = changetype<RTL_USER_PROCESS_PARAMETERS>(params);
+  const words = SmpWords(String.UTF16.decodeUnsafe(commandLine.CommandLine_Buffer, <usize>commandLine.CommandLine_Length));
   if (words.length < 3 || words[1].length != 8 || words[2].length != 8) return -1;
   // After them, StartCsr's initial command, when it named one.
   SmpCopyInitialCommand = words.slice(3, words.length).join(" ");
@@ -85,8 +87,8 @@ function parseHex(s: string): i64 {
 
 /** Start: critical process and main thread, base priority 11. */
 function SmpStart(): void {
-  const pbi = heap.alloc(24);
-  NtQueryInformationProcess(NtCurrentProcess, ProcessBasicInformation, pbi, 24, 0);
+  const pbi = changetype<PROCESS_BASIC_INFORMATION>(heap.alloc(SIZEOF_PROCESS_BASIC_INFORMATION));
+  NtQueryInformationProcess(NtCurrentProcess, ProcessBasicInformation, changetype<usize>(pbi), SIZEOF_PROCESS_BASIC_INFORMATION, 0);
   let status = RtlSetProcessIsCritical(true, 0, false);
   if (status != STATUS_SUCCESS) SmpLogFailure("RtlSetProcessIsCritical", status, "");
   const thread = RtlSetThreadIsCritical(true, 0, false);
@@ -95,7 +97,7 @@ function SmpStart(): void {
   store<u32>(priority, SMSS_BASE_PRIORITY);
   const set = NtSetInformationProcess(NtCurrentProcess, ProcessBasePriority, priority, 4);
   if (set != STATUS_SUCCESS) SmpLogFailure("NtSetInformationProcess", set, "ProcessBasePriority");
-  SmpLog("start", "process " + SmpDecimal(load<u32>(pbi, 16)) + ", parent " + SmpDecimal(load<u32>(pbi, 20))
+  SmpLog("start", "process " + SmpDecimal(pbi.UniqueProcessId) + ", parent " + SmpDecimal(pbi.InheritedFromUniqueProcessId)
     + (status == STATUS_SUCCESS ? ", critical" : "") + (thread == STATUS_SUCCESS ? ", main thread critical" : "")
     + (set == STATUS_SUCCESS ? ", base priority 11" : ""));
 }

@@ -2,13 +2,15 @@
 //
 // The debugger answers from its interrupt routine: nothing may wait or
 // allocate there, and the tree's lock (the object manager's: interrupts
-// off) is held in effect. CmDebugLookupKey finds a key by its full name
+// off) is held in effect, and no key is built here (a hive's key not built
+// yet is read from its cells, regf.ts). CmDebugLookupKey finds a key by its full name
 // (\REGISTRY\MACHINE\SYSTEM\...), following link keys such as
 // CurrentControlSet through their SymbolicLinkValue as a lookup through
 // the object manager would; the debugger then reads the CM_KEY and its
 // values with cmp.ts's accessors (CmKey, CmSubKey, CmValueAt, ...).
 
-import { CM_KEY_DELETED, CM_KEY_LINK, CmKey, CmpFindSubKey, CmpFindValue, CmValueData, CM_VALUE } from "./cmp";
+import { CM_KEY_DELETED, CM_KEY_LAZY, CM_KEY_LINK, CmKey, CmSubKey, CmpFindValue, CmpSearchSubKeys, CmValueData, CM_VALUE } from "./cmp";
+import { CmpRegfCellFindSubKey } from "./regf";
 import { CmpRegistryRoot } from "./cmhive";
 
 const BACKSLASH: u16 = 0x5C;
@@ -35,10 +37,15 @@ function CmpStartsWith(text: usize, bytes: u32, prefix: string): bool {
   return true;
 }
 
+/** After CmDebugLookupKey: when not 0, the key found is not built yet and is this hive image's nk cell (regf.ts reads it). */
+export let CmDebugView: usize = 0;
+export let CmDebugCell: u32 = 0;
+
 /**
  * The key named by the UTF-16 full name at `path` (`bytes` long, starting
  * with \REGISTRY), or 0 when there is none. Link keys on the way (and at
- * the end) are followed.
+ * the end) are followed. A key of a hive not built yet (cmp.ts) is not
+ * built here: CmDebugView and CmDebugCell then name its cell.
  */
 export function CmDebugLookupKey(path: usize, bytes: u32): usize {
   if (CmpRegistryRoot == 0 || bytes > PATH_MAX) return 0;
@@ -55,13 +62,23 @@ export function CmDebugLookupKey(path: usize, bytes: u32): usize {
     if (at < length && load<u16>(PathBuffer + at) != BACKSLASH) return 0;
     let key = CmpRegistryRoot;
     let relinked = false;
+    let view: usize = 0, cell: u32 = 0; // view != 0: below `key`, a hive's keys not built yet: their cells
     while (at < length) {
       while (at < length && load<u16>(PathBuffer + at) == BACKSLASH) at += 2;
       if (at >= length) break;
       let end = at;
       while (end < length && load<u16>(PathBuffer + end) != BACKSLASH) end += 2;
-      const sub = CmpFindSubKey(key, PathBuffer + at, end - at);
-      if (sub == 0 || (CmKey(sub).Flags & CM_KEY_DELETED) != 0) return 0;
+      if (view == 0 && (CmKey(key).Flags & CM_KEY_LAZY) != 0) { view = CmKey(key).View; cell = CmKey(key).Cell; }
+      if (view != 0) { // (a hive's key is never a link)
+        cell = CmpRegfCellFindSubKey(view, cell, PathBuffer + at, end - at);
+        if (cell == 0xFFFFFFFF) return 0;
+        at = end;
+        continue;
+      }
+      const index = CmpSearchSubKeys(key, PathBuffer + at, end - at); // nothing built here: no allocation
+      if (index < 0) return 0;
+      const sub = CmSubKey(key, <u32>index);
+      if ((CmKey(sub).Flags & CM_KEY_DELETED) != 0) return 0;
       key = sub;
       at = end;
       if ((CmKey(key).Flags & CM_KEY_LINK) != 0) {
@@ -81,7 +98,12 @@ export function CmDebugLookupKey(path: usize, bytes: u32): usize {
         break;
       }
     }
-    if (!relinked) return key;
+    if (!relinked) {
+      if (view == 0 && (CmKey(key).Flags & CM_KEY_LAZY) != 0) { view = CmKey(key).View; cell = CmKey(key).Cell; }
+      CmDebugView = view;
+      CmDebugCell = cell;
+      return key;
+    }
   }
   return 0;
 }

@@ -40,11 +40,11 @@ import {
   IoCloseFile, IoLoadFile, IoMarkFileForDelete, IoOpenFileForUpdate, IoQueryFileSize, IoSetFileSize, IoWriteFileAt,
 } from "../io/iofile";
 import {
-  CM_KEY_HIVE_ROOT, CmKey, CmpAllocateKey, CmpDirtyHives, CmpDirtyHivesClear, CmpLinkSubKey, CmpMarkHiveDirty,
+  CM_KEY_HIVE_ROOT, CM_KEY_LAZY, CmKey, CmpAllocateKey, CmpDirtyHives, CmpDirtyHivesClear, CmpLinkSubKey, CmpMarkHiveDirty,
 } from "./cmp";
 import {
   CmpRegfCheckHeader, CmpRegfDataSize, CmpRegfErrorCell, CmpRegfErrorText, CmpRegfFreeImage,
-  CmpRegfRead, CmpRegfSequence, CmpRegfSetChecksum, CmpRegfWrite, REGF_BASE_BLOCK, REGF_OK, REGF_NO_MEMORY,
+  CmpRegfKeys, CmpRegfRead, CmpRegfSequence, CmpRegfValues, CmpRegfSetChecksum, CmpRegfWrite, REGF_BASE_BLOCK, REGF_OK, REGF_NO_MEMORY,
 } from "./regf";
 import {
   NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_NAME_NOT_FOUND,
@@ -63,12 +63,17 @@ const BAD_SYSTEM_CONFIG_INFO: u32 = 0x74;
 const CONFIG_INITIALIZATION_FAILED: u32 = 0x67;
 
 // Per hive (index 1..5): +0 root key, +4 security descriptor, +8 its length,
-// +12 sequence number on disk, +16 bins data size on disk, +20 loaded.
-const HIVE_SIZE: u32 = 24;
+// +12 sequence number on disk, +16 bins data size on disk, +20 loaded,
+// +24 the file's image its keys are built from (regf.ts: kept while it is
+// loaded), +28 keys and +32 values in the file.
+const HIVE_SIZE: u32 = 36;
 const Hives: usize = memory.data(<i32>(HIVE_SIZE * (CM_HIVE_COUNT + 1)), 4);
 @inline function H(hive: u32): usize { return Hives + hive * HIVE_SIZE; }
 
 export function CmpHiveRoot(hive: u32): usize { return load<usize>(H(hive)); }
+/** The keys and values the hive had when it was loaded (its file's, counted by the load's check). */
+export function CmpHiveLoadedKeys(hive: u32): u32 { return load<u32>(H(hive) + 28); }
+export function CmpHiveLoadedValues(hive: u32): u32 { return load<u32>(H(hive) + 32); }
 /**
  * The security descriptor every key of a hive has (the hive file's sk cell:
  * the writer shares one among all keys; images/registry/regf.ts), or 0 when
@@ -137,7 +142,11 @@ function CmpLogHive(hive: u32, text: string): void {
 // +20 the security cell (address, length).
 const L_STATUS: u32 = 0, L_LOADED: u32 = 8, L_ROOT: u32 = 16, L_SECURITY: u32 = 20, L_SIZE: u32 = 28;
 
-/** Reads one file of a hive into a tree; REGF_* (or 0x100 + a missing file). `status` gets the I/O status. */
+/**
+ * Reads one file of a hive: checks it and makes its root key (its keys are
+ * built from the image on first use, so a good image is kept: H(hive) + 24);
+ * REGF_* (or 0x100 + a missing file). `status` gets the I/O status.
+ */
 function CmpReadHiveFile(hive: u32, path: string, statusOut: usize, cells: usize): u32 {
   const Loaded = cells + L_LOADED, Root = cells + L_ROOT, Security = cells + L_SECURITY;
   const status = IoLoadFile(path, HIVE_TAG, Loaded);
@@ -149,8 +158,12 @@ function CmpReadHiveFile(hive: u32, path: string, statusOut: usize, cells: usize
   if (result == REGF_OK) {
     store<u32>(H(hive) + 12, CmpRegfSequence(image));
     store<u32>(H(hive) + 16, CmpRegfDataSize(image));
+    store<usize>(H(hive) + 24, image);
+    store<u32>(H(hive) + 28, CmpRegfKeys);
+    store<u32>(H(hive) + 32, CmpRegfValues);
+  } else {
+    ExFreePoolWithTag(image, HIVE_TAG);
   }
-  ExFreePoolWithTag(image, HIVE_TAG);
   return result;
 }
 
@@ -218,6 +231,8 @@ function CmpCreateEmptyHive(hive: u32): void {
   if (root == 0) KeBugCheckEx(CONFIG_INITIALIZATION_FAILED, 1, hive, STATUS_INSUFFICIENT_RESOURCES, 0);
   store<u32>(H(hive) + 12, 0);
   store<u32>(H(hive) + 16, 0);
+  store<u32>(H(hive) + 28, 1);
+  store<u32>(H(hive) + 32, 0);
   CmpMountHive(hive, root, 0, 0);
   CmpMarkHiveDirty(hive);
   CmpLogHive(hive, "missing (and no .ALT): a new empty hive is mounted, written at the next flush");
@@ -233,6 +248,7 @@ function CmpMountHive(hive: u32, root: usize, security: usize, securityLength: u
   m.SubKeys = r.SubKeys; m.SubKeyCount = r.SubKeyCount; m.SubKeyCapacity = r.SubKeyCapacity;
   m.Values = r.Values; m.ValueCount = r.ValueCount; m.ValueCapacity = r.ValueCapacity;
   m.Class = r.Class; m.ClassLength = r.ClassLength;
+  m.Flags |= r.Flags & CM_KEY_LAZY; m.View = r.View; m.Cell = r.Cell; // still the file's cells: built on first use
   for (let i: u32 = 0; i < m.SubKeyCount; i++) CmKey(load<usize>(m.SubKeys + (i << 2))).Parent = mounted;
   r.SubKeys = 0; r.SubKeyCount = 0; r.Values = 0; r.ValueCount = 0; r.Class = 0; r.ClassLength = 0;
   ExFreePoolWithTag(root, 0x794B6D43); // 'CmKy': the husk

@@ -23,14 +23,14 @@ import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
 import { AtaModel, AtaSectors } from "../io/ata";
 import { IoSystemVolumeMounted } from "../io/iosys";
 import {
-  CM_KEY_LINK, CM_KEY_NO_DELETE, CM_KEY_VOLATILE, CM_NAME_TAG, CmKey, CmpAllocateKey, CmpCreateVolatilePath,
+  CM_KEY_LINK, CM_KEY_NO_DELETE, CM_KEY_VOLATILE, CM_NAME_TAG, CmKey, CmpAllocateKey, CmpCreateVolatilePath, CmpExpand,
   CmpFindSubKey, CmpFreeTree, CmpGetDwordValue, CmpLinkSubKey, CmpMarkHiveDirty, CmpSetDwordValue, CmpSetStringValue, CmpSetValue,
   CmpUnlinkSubKey,
   REG_LINK, REG_RESOURCE_LIST, REG_SZ,
 } from "./cmp";
 import { CmpCreateRegistryRoot } from "./cmparse";
 import {
-  CM_HIVE_DEFAULT, CM_HIVE_SAM, CM_HIVE_SOFTWARE, CM_HIVE_SYSTEM, CmpHiveIsLoaded, CmpHiveRoot,
+  CM_HIVE_DEFAULT, CM_HIVE_SAM, CM_HIVE_SOFTWARE, CM_HIVE_SYSTEM, CmpHiveIsLoaded, CmpHiveLoadedKeys, CmpHiveLoadedValues, CmpHiveRoot,
   CmpHiveFile, CmpInitializeFlusher, CmpLoadHive, CmpSetMasterKeys,
 } from "./cmhive";
 
@@ -179,6 +179,7 @@ function CmpCreateCurrentControlSet(): void {
   const strayName = "CurrentControlSet";
   const stray = CmpFindSubKey(system, changetype<usize>(strayName), <u32>strayName.length << 1);
   if (stray != 0) {
+    CmpExpand(stray);
     KeLogBegin("cm");
     KeLogString("SYSTEM\\CurrentControlSet is a real key in the hive (");
     KeLogDecimal(CmKey(stray).SubKeyCount);
@@ -214,40 +215,15 @@ function CmpCreateCurrentControlSet(): void {
 
 // ---- the whole start ----
 
-/** Logs the size of a mounted hive: keys and values. */
+/** Logs the size of a hive just loaded: keys and values (its file's, counted by the load's check: the keys are built on first use). */
 function CmpLogHiveCounts(hive: u32, path: string): void {
-  let keys: u32 = 0, values: u32 = 0;
-  // Walk without recursion: a parent pointer and an index per level are enough.
-  const root = CmpHiveRoot(hive);
-  let key = root;
-  const indexes = ExAllocatePoolWithTag(NonPagedPool, 4 * 1024, CM_NAME_TAG);
-  if (indexes == 0) return;
-  let depth: u32 = 0;
-  store<u32>(indexes, 0);
-  keys = 1;
-  values = CmKey(root).ValueCount;
-  while (true) {
-    const index = load<u32>(indexes + (depth << 2));
-    if (index < CmKey(key).SubKeyCount && depth < 1023) {
-      store<u32>(indexes + (depth << 2), index + 1);
-      key = load<usize>(CmKey(key).SubKeys + (index << 2));
-      if ((CmKey(key).Flags & CM_KEY_VOLATILE) == 0) { keys++; values += CmKey(key).ValueCount; }
-      depth++;
-      store<u32>(indexes + (depth << 2), 0);
-      continue;
-    }
-    if (depth == 0) break;
-    depth--;
-    key = CmKey(key).Parent;
-  }
-  ExFreePoolWithTag(indexes, CM_NAME_TAG);
   KeLogBegin("cm");
   KeLogString("loaded ");
   KeLogString(path);
   KeLogString(": ");
-  KeLogDecimal(keys);
+  KeLogDecimal(CmpHiveLoadedKeys(hive));
   KeLogString(" keys, ");
-  KeLogDecimal(values);
+  KeLogDecimal(CmpHiveLoadedValues(hive));
   KeLogString(" values");
   KeLogEnd();
 }

@@ -6,6 +6,15 @@
 // an array in the order they were created (the order NtEnumerateValueKey
 // returns). A value is one block: CM_VALUE, the name, then the data.
 //
+// Keys of a hive file are built on first use, as NT works on the hive's
+// cells in place: a loaded hive's image stays in pool (checked whole at
+// load, regf.ts), and a key read from it is CM_KEY_LAZY -- its name and
+// class are there, its subkeys and values are still the cells of its nk.
+// Whatever looks at them (the find routines here, the enumerations, the
+// writer) calls CmpExpand first, which builds them (the subkeys lazy in
+// turn). A key that cannot be built (no pool) stays lazy and looks empty;
+// nothing is added to it then, so nothing of the file is lost.
+//
 //   \REGISTRY                     volatile, the root (named object "\REGISTRY")
 //     MACHINE                     volatile
 //       SYSTEM                    the SYSTEM hive's root key (loaded from regf)
@@ -29,6 +38,7 @@ import { KeQuerySystemTime } from "../ke/wait";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
+import { CmpRegfExpandKey } from "./regf";
 
 export const CM_KEY_TAG: u32 = 0x794B6D43;   // 'CmKy'
 export const CM_VALUE_TAG: u32 = 0x61566D43; // 'CmVa'
@@ -41,6 +51,7 @@ export const CM_KEY_LINK: u32 = 0x02;       // a symbolic link: SymbolicLinkValu
 export const CM_KEY_DELETED: u32 = 0x04;    // out of the tree; handles answer STATUS_KEY_DELETED
 export const CM_KEY_HIVE_ROOT: u32 = 0x08;  // the root key of a hive (cannot be deleted)
 export const CM_KEY_NO_DELETE: u32 = 0x10;  // a master key (\REGISTRY, MACHINE, USER, HARDWARE)
+export const CM_KEY_LAZY: u32 = 0x20;       // from a hive file, its subkeys and values not built yet: they are the nk cell's (View, Cell)
 
 // ---- value types (winnt.h) ----
 export const REG_NONE: u32 = 0;
@@ -76,8 +87,10 @@ export const CM_MAX_VALUE_DATA: u32 = 0x100000;
   Class: usize;         // UTF-16 (pool, CM_NAME_TAG) or 0
   ClassLength: u32;
   TitleIndex: u32;
+  View: usize;          // CM_KEY_LAZY: the hive file's image (kept while the hive is loaded)
+  Cell: u32;            // CM_KEY_LAZY: its nk cell's offset in the image's bins
 }
-export const SIZEOF_CM_KEY: u32 = 72;
+export const SIZEOF_CM_KEY: u32 = 80;
 
 @unmanaged export class CM_VALUE {
   Type: u32;
@@ -91,6 +104,10 @@ export const SIZEOF_CM_VALUE: u32 = 12;
   return value + SIZEOF_CM_VALUE + ((changetype<CM_VALUE>(value).NameLength + 3) & ~3);
 }
 @inline export function CmKey(key: usize): CM_KEY { return changetype<CM_KEY>(key); }
+/** Builds a lazy key's subkeys and values from its hive cells (regf.ts); false without pool (it stays lazy). */
+@inline export function CmpExpand(key: usize): bool {
+  return (CmKey(key).Flags & CM_KEY_LAZY) == 0 || CmpRegfExpandKey(key);
+}
 @inline export function CmSubKey(key: usize, index: u32): usize { return load<usize>(CmKey(key).SubKeys + (index << 2)); }
 @inline export function CmValueAt(key: usize, index: u32): usize { return load<usize>(CmKey(key).Values + (index << 2)); }
 
@@ -116,6 +133,12 @@ export function CmpCompareNames(a: usize, aLength: u32, b: usize, bLength: u32):
  * (when missing) -(insertion index) - 1.
  */
 export function CmpFindSubKeyIndex(key: usize, name: usize, nameLength: u32): i32 {
+  CmpExpand(key);
+  return CmpSearchSubKeys(key, name, nameLength);
+}
+
+/** CmpFindSubKeyIndex among the subkeys built so far (a lazy key has none): nothing is built or allocated (the debugger's). */
+export function CmpSearchSubKeys(key: usize, name: usize, nameLength: u32): i32 {
   let low: i32 = 0, high: i32 = <i32>CmKey(key).SubKeyCount - 1;
   while (low <= high) {
     const middle = (low + high) >>> 1;
@@ -134,6 +157,7 @@ export function CmpFindSubKey(key: usize, name: usize, nameLength: u32): usize {
 
 /** The index of the value `name` (case-insensitive) of `key`, or -1. */
 export function CmpFindValueIndex(key: usize, name: usize, nameLength: u32): i32 {
+  CmpExpand(key);
   const k = CmKey(key);
   for (let i: u32 = 0; i < k.ValueCount; i++) {
     const v = CmValueAt(key, i);
@@ -264,13 +288,19 @@ export function CmpFreeValue(value: usize): void {
  * Returns 0 without pool.
  */
 export function CmpAllocateKey(name: usize, nameLength: u32, flags: u32, hive: u32, time: u64): usize {
+  const key = CmpAllocateKeyBlock(nameLength, flags, hive, time);
+  if (key != 0) memory.copy(CmKey(key).Name, name, nameLength);
+  return key;
+}
+
+/** CmpAllocateKey without the name: the caller writes its `nameLength` bytes at CmKey(key).Name. */
+export function CmpAllocateKeyBlock(nameLength: u32, flags: u32, hive: u32, time: u64): usize {
   const key = CmpAllocateRegistryBlock(SIZEOF_CM_KEY + nameLength + 2, CM_KEY_TAG);
   if (key == 0) return 0;
   memory.fill(key, 0, SIZEOF_CM_KEY);
   const k = CmKey(key);
   k.Name = key + SIZEOF_CM_KEY;
   k.NameLength = nameLength;
-  memory.copy(k.Name, name, nameLength);
   store<u16>(k.Name + nameLength, 0);
   k.Flags = flags;
   k.Hive = hive;
@@ -281,7 +311,7 @@ export function CmpAllocateKey(name: usize, nameLength: u32, flags: u32, hive: u
 /** Puts `child` (from CmpAllocateKey, not named like a sibling) under `parent`. False without pool. */
 export function CmpLinkSubKey(parent: usize, child: usize): bool {
   const index = CmpFindSubKeyIndex(parent, CmKey(child).Name, CmKey(child).NameLength);
-  if (index >= 0) return false;
+  if (index >= 0 || (CmKey(parent).Flags & CM_KEY_LAZY) != 0) return false; // (still lazy: its own subkeys could not be built)
   if (!CmpGrow(parent + offsetof<CM_KEY>("SubKeys"))) return false;
   CmpInsertPointer(parent + offsetof<CM_KEY>("SubKeys"), <u32>(-index - 1), child);
   CmKey(child).Parent = parent;
@@ -382,6 +412,7 @@ export function CmpAllocateValue(type: u32, nameLength: u32, dataLength: u32): u
 export function CmpInsertValue(key: usize, value: usize): bool {
   const nameLength = changetype<CM_VALUE>(value).NameLength;
   const index = CmpFindValueIndex(key, CmValueName(value), nameLength);
+  if ((CmKey(key).Flags & CM_KEY_LAZY) != 0) { CmpFreeValue(value); return false; } // its own values could not be built
   if (index >= 0) {
     const old = CmValueAt(key, <u32>index);
     memory.copy(CmValueName(value), CmValueName(old), nameLength); // keep the name's original case

@@ -21,7 +21,7 @@ import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { DELETE, ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
 import {
   CM_KEY_DELETED, CM_KEY_HIVE_ROOT, CM_KEY_NO_DELETE, CM_MAX_VALUE_DATA, CM_MAX_VALUE_NAME_CHARS, CM_NAME_TAG, CM_VALUE,
-  CmKey, CmSubKey, CmValueAt, CmValueData, CmValueName, CmpDeleteKeyContents, CmpDeleteValue, CmpFindSubKey,
+  CM_KEY_LAZY, CmKey, CmSubKey, CmValueAt, CmpExpand, CmValueData, CmValueName, CmpDeleteKeyContents, CmpDeleteValue, CmpFindSubKey,
   CmpFindValue, CmpGetDwordValue, CmpSetDwordValue, CmpSetValue, CmpTouch, CmpUnlinkSubKey,
 } from "./cmp";
 import {
@@ -152,8 +152,9 @@ function CmpInsertKeyHandle(context: usize, oa: usize, desiredAccess: u32): u32 
 /** Deletes `key`, made by a create that then failed, unless someone has put something in it meanwhile. */
 function CmpUndoCreate(key: usize): void {
   const lock = ObpAcquireLock();
+  CmpExpand(key);
   const k = CmKey(key);
-  if ((k.Flags & (CM_KEY_DELETED | CM_KEY_HIVE_ROOT | CM_KEY_NO_DELETE)) == 0 && k.SubKeyCount == 0 && k.ValueCount == 0) {
+  if ((k.Flags & (CM_KEY_DELETED | CM_KEY_HIVE_ROOT | CM_KEY_NO_DELETE | CM_KEY_LAZY)) == 0 && k.SubKeyCount == 0 && k.ValueCount == 0) {
     const parent = k.Parent;
     CmpUnlinkSubKey(key);
     CmpTouch(parent);
@@ -244,6 +245,7 @@ export function NtDeleteKey(keyHandle: u32): u32 {
     const key = CmpKeyOf(context);
     const k = CmKey(key);
     if ((k.Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
+    else if (!CmpExpand(key)) status = STATUS_INSUFFICIENT_RESOURCES; // its subkeys and values are counted when built
     else if ((k.Flags & (CM_KEY_HIVE_ROOT | CM_KEY_NO_DELETE)) != 0 || k.SubKeyCount != 0) status = STATUS_CANNOT_DELETE;
     else {
       const parent = k.Parent;
@@ -262,6 +264,7 @@ export function NtDeleteKey(keyHandle: u32): u32 {
 
 /** The longest subkey name, subkey class, value name and value data of `key` (bytes), at `out`. */
 function CmpMaxima(key: usize, out: usize): void {
+  CmpExpand(key);
   const k = CmKey(key);
   let name: u32 = 0, klass: u32 = 0, valueName: u32 = 0, data: u32 = 0;
   for (let i: u32 = 0; i < k.SubKeyCount; i++) {
@@ -299,6 +302,7 @@ function CmpWriteFullName(key: usize, end: usize): void {
 
 /** Builds key information of `informationClass` for `key` into the context; returns the fixed size or 0 for a bad class. */
 function CmpBuildKeyInformation(context: usize, key: usize, informationClass: u32): u32 {
+  if (informationClass == KeyFullInformation || informationClass == KeyCachedInformation) CmpExpand(key); // the counts
   const k = CmKey(key);
   const maxima = memory.data(16, 4); // callers hold the tree's lock (interrupts off) across its use
   switch (informationClass) {
@@ -412,6 +416,7 @@ export function NtEnumerateKey(keyHandle: u32, index: u32, informationClass: u32
     const lock = ObpAcquireLock();
     const key = CmpKeyOf(context);
     if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
+    else if (!CmpExpand(key)) status = STATUS_INSUFFICIENT_RESOURCES;
     else if (index >= CmKey(key).SubKeyCount) status = STATUS_NO_MORE_ENTRIES;
     else { fixed = CmpBuildKeyInformation(context, CmSubKey(key, index), informationClass); status = CmpBuildStatus(fixed); }
     ObpReleaseLock(lock);
@@ -477,6 +482,7 @@ export function NtEnumerateValueKey(keyHandle: u32, index: u32, informationClass
     const lock = ObpAcquireLock();
     const key = CmpKeyOf(context);
     if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
+    else if (!CmpExpand(key)) status = STATUS_INSUFFICIENT_RESOURCES;
     else if (index >= CmKey(key).ValueCount) status = STATUS_NO_MORE_ENTRIES;
     else { fixed = CmpBuildValueInformation(context, CmValueAt(key, index), informationClass); status = CmpBuildStatus(fixed); }
     ObpReleaseLock(lock);

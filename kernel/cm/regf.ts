@@ -25,10 +25,12 @@
 //           to 16344 bytes
 //   sk      +4 flink, +8 blink, +12 references, +16 size, +20 descriptor
 //
-// Reading checks every cell it touches: in range, in use, big enough for
-// its record, the right signature; a key reachable twice (a cycle or a
-// shared cell) is corrupt. The walk is iterative (a work list in pool), so
-// a deep or hostile hive cannot overflow the kernel stack.
+// Reading checks every cell it reaches from the root, once, at load: in
+// range, in use, big enough for its record, the right signature; a key
+// reachable twice (a cycle or a shared cell) or two subkeys with one name
+// are corrupt. The walk is iterative (a work list in pool), so a deep or
+// hostile hive cannot overflow the kernel stack. Keys are built from the
+// checked image on first use (see "reading" below).
 //
 // Writing lays the tree out anew, fresh bins and cells (format 1.5: lh
 // lists, db for data over 16344 bytes), with one sk that every key shares:
@@ -39,8 +41,8 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
-  CM_KEY_HIVE_ROOT, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey, CmSubKey, CmValueAt,
-  CmValueData, CmValueName, CmpAllocateKey, CmpFreeKey, CmpFreeTree, CmpLinkSubKey, CmpReserve, CmpSetClass, CmpSetValue,
+  CM_KEY_HIVE_ROOT, CM_KEY_LAZY, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey, CmSubKey, CmValueAt,
+  CmValueData, CmValueName, CmpAllocateKeyBlock, CmpCompareNames, CmpExpand, CmpFreeKey, CmpFreeTree, CmpLinkSubKey, CmpReserve, CmpSetClass,
   CmpAllocateValue, CmpFreeValue, CmpInsertValue,
 } from "./cmp";
 import { CM_BIG_DATA, CM_KEY_INDEX, CM_KEY_NODE, CM_KEY_SECURITY, CM_KEY_VALUE, HBASE_BLOCK, HBIN } from "../sdk/regf";
@@ -150,18 +152,34 @@ export function CmpRegfCheckHeader(image: usize, length: u32): u32 {
 @inline export function CmpRegfDataSize(image: usize): u32 { return changetype<HBASE_BLOCK>(image).Length; }
 
 // ---- reading ----
-// The reader's state is module-level: hives are read one at a time (at boot,
-// and by the one NtInitializeRegistry(REG_INIT_BOOT_SM) that may load them,
-// cm/ntapi.ts). The writer's state below is used only by CmpRegfWrite, which
-// runs under the tree's lock (interrupts off) and within FlushLock.
+// A load checks the whole image once (CmpRegfRead): a walk from the root
+// cell over every key, value, list and data cell it reaches, allocating
+// nothing but the root key. The keys are built later, on first use
+// (CmpRegfExpandKey, through cmp.ts's CmpExpand), from the same image,
+// which stays in pool while the hive is loaded, as NT maps a hive's bins
+// and reads its cells in place: the checks made here are what lets the
+// expansion trust it.
+//
+// The reader's state is module-level: hives are checked one at a time (at
+// boot, and by the one NtInitializeRegistry(REG_INIT_BOOT_SM) that may load
+// them, cm/ntapi.ts). An expansion runs under the tree's lock (interrupts
+// off) and puts back the state it borrows, so it may fall in the middle of a
+// check. The writer's state below is used only by CmpRegfWrite, which runs
+// under the tree's lock and within FlushLock.
 
 let Data: usize = 0;      // the first bin
 let DataSize: u32 = 0;
 let Visited: usize = 0;   // a bit per 8 bytes of bins: nk cells seen
 let Minor: u32 = 0;
+/** The last successful check's keys and values (cmhive.ts logs them). */
+export let CmpRegfKeys: u32 = 0;
+export let CmpRegfValues: u32 = 0;
+
+const NK_NAME: u32 = <u32>offsetof<CM_KEY_NODE>("Name");
+const VK_NAME: u32 = <u32>offsetof<CM_KEY_VALUE>("Name");
 
 /** The record of the in-use cell at `offset` with at least `need` bytes, or 0. */
-function Cell(offset: u32, need: u32): usize {
+@inline function Cell(offset: u32, need: u32): usize {
   CmpRegfErrorCell = offset;
   if (offset == NIL || (offset & 7) != 0 || offset >= DataSize || DataSize - offset < 4 + need) return 0;
   const size = load<i32>(Data + offset);
@@ -183,35 +201,201 @@ function CopyName(target: usize, source: usize, count: u32, compressed: bool): v
   for (; i < count; i++) store<u16>(target + (i << 1), <u16>load<u8>(source + i));
 }
 
-// A scratch buffer for names and data as they are copied out of the image.
-let Scratch: usize = 0;
-let ScratchSize: u32 = 0;
-function ScratchFor(bytes: u32): usize {
-  if (bytes <= ScratchSize) return Scratch;
-  if (Scratch != 0) ExFreePoolWithTag(Scratch, REGF_TAG);
-  ScratchSize = (bytes + 0xFFF) & ~0xFFF;
-  Scratch = ExAllocatePoolWithTag(NonPagedPool, ScratchSize, REGF_TAG);
-  if (Scratch == 0) ScratchSize = 0;
-  return Scratch;
-}
-
-// The work list: (nk offset, parent CM_KEY) pairs still to read.
+// The work list: nk offsets still to check.
 let Work: usize = 0;
 let WorkCount: u32 = 0;
 let WorkCapacity: u32 = 0;
-function Push(offset: u32, parent: usize): bool {
+function Push(offset: u32): bool {
   if (WorkCount == WorkCapacity) {
     const capacity = WorkCapacity == 0 ? 256 : WorkCapacity * 2;
-    const grown = ExAllocatePoolWithTag(NonPagedPool, capacity << 3, REGF_TAG);
+    const grown = ExAllocatePoolWithTag(NonPagedPool, capacity << 2, REGF_TAG);
     if (grown == 0) return false;
-    if (Work != 0) { memory.copy(grown, Work, WorkCount << 3); ExFreePoolWithTag(Work, REGF_TAG); }
+    if (Work != 0) { memory.copy(grown, Work, WorkCount << 2); ExFreePoolWithTag(Work, REGF_TAG); }
     Work = grown;
     WorkCapacity = capacity;
   }
-  store<u32>(Work + (WorkCount << 3), offset);
-  store<usize>(Work + (WorkCount << 3), parent, 4);
+  store<u32>(Work + (WorkCount << 2), offset);
   WorkCount++;
   return true;
+}
+
+/** The record bytes of a cell Cell() returned (its size field, which Cell checked, less the field). */
+@inline function CellBytes(record: usize): u32 { return <u32>(-load<i32>(record - HCELL_HEADER_SIZE)) - HCELL_HEADER_SIZE; }
+
+/** Checks a vk cell and its data: what ReadValue reads from them later. */
+function CheckValue(offset: u32): u32 {
+  const vk = Cell(offset, VK_NAME);
+  if (vk == 0) return REGF_BAD_CELL;
+  if (changetype<CM_KEY_VALUE>(vk).Signature != SIG_VK) return REGF_BAD_VALUE;
+  const nameBytes = <u32>changetype<CM_KEY_VALUE>(vk).NameLength;
+  const compressed = (changetype<CM_KEY_VALUE>(vk).Flags & VK_COMP_NAME) != 0;
+  if (CellBytes(vk) < VK_NAME + nameBytes) return REGF_BAD_VALUE; // (the error cell is still this one)
+  if (!compressed && (nameBytes & 1) != 0) return REGF_BAD_VALUE;
+  let dataLength = changetype<CM_KEY_VALUE>(vk).DataLength;
+  const inline = (dataLength & DATA_INLINE) != 0;
+  dataLength &= ~DATA_INLINE;
+  if (dataLength > 0x4000000) return REGF_BAD_VALUE;
+  if (inline) return dataLength > 4 ? REGF_BAD_VALUE : REGF_OK;
+  if (dataLength == 0) return REGF_OK;
+  const dataOffset = changetype<CM_KEY_VALUE>(vk).Data;
+  const cell = Cell(dataOffset, 2);
+  if (cell == 0) return REGF_BAD_VALUE;
+  if (Minor >= 4 && dataLength > BIG_DATA_SEGMENT && changetype<CM_BIG_DATA>(cell).Signature == SIG_DB) {
+    const segments = <u32>changetype<CM_BIG_DATA>(cell).Count;
+    const list = Cell(changetype<CM_BIG_DATA>(cell).List, segments << 2);
+    if (list == 0 || Cell(dataOffset, 8) == 0) return REGF_BAD_VALUE;
+    let covered: u32 = 0;
+    for (let i: u32 = 0; i < segments && covered < dataLength; i++) {
+      const part = dataLength - covered < BIG_DATA_SEGMENT ? dataLength - covered : BIG_DATA_SEGMENT;
+      if (Cell(load<u32>(list + (i << 2)), part) == 0) return REGF_BAD_VALUE;
+      covered += part;
+    }
+    if (covered != dataLength) return REGF_BAD_VALUE;
+  } else if (CellBytes(cell) < dataLength) return REGF_BAD_VALUE;
+  return REGF_OK;
+}
+
+/** The nk record at `offset` when its name can be read (in use, signed, long enough), else 0; the error cell is left as it was. */
+function PeekKey(offset: u32): usize {
+  const saved = CmpRegfErrorCell;
+  let nk = Cell(offset, NK_NAME);
+  if (nk != 0 && (changetype<CM_KEY_NODE>(nk).Signature != SIG_NK || CellBytes(nk) < NK_NAME + <u32>changetype<CM_KEY_NODE>(nk).NameLength)) nk = 0;
+  CmpRegfErrorCell = saved;
+  return nk;
+}
+
+/** The `i`th character of an nk's name (Latin-1 or UTF-16), upcased as CmpCompareNames upcases. */
+@inline function NameChar(nk: usize, compressed: bool, i: u32): u32 {
+  let c = compressed ? <u32>load<u8>(nk + NK_NAME + i) : <u32>load<u16>(nk + NK_NAME + (i << 1));
+  if (c < 0x80) { if (c - 0x61 < 26) c -= 0x20; } else c = RtlUpcaseUnicodeChar(c);
+  return c;
+}
+
+/** Orders two nk records' names as the tree orders keys (CmpCompareNames: upcased code units, then length). */
+function CompareKeyNames(a: usize, b: usize): i32 {
+  const ac = (changetype<CM_KEY_NODE>(a).Flags & NK_COMP_NAME) != 0, bc = (changetype<CM_KEY_NODE>(b).Flags & NK_COMP_NAME) != 0;
+  const an = ac ? <u32>changetype<CM_KEY_NODE>(a).NameLength : <u32>changetype<CM_KEY_NODE>(a).NameLength >> 1;
+  const bn = bc ? <u32>changetype<CM_KEY_NODE>(b).NameLength : <u32>changetype<CM_KEY_NODE>(b).NameLength >> 1;
+  const n = an < bn ? an : bn;
+  for (let i: u32 = 0; i < n; i++) {
+    const ca = NameChar(a, ac, i), cb = NameChar(b, bc, i);
+    if (ca != cb) return ca < cb ? -1 : 1;
+  }
+  if (an == bn) return 0;
+  return an < bn ? -1 : 1;
+}
+
+// The subkeys of the key being checked: the last one's nk, and whether the list is in name order so far.
+let Previous: usize = 0;
+let InOrder: bool = true;
+
+/** Checks a subkey list (lf, lh, li, or ri of those) and queues its nk offsets; their count, -1 when bad, -2 without pool. */
+function CheckSubKeyList(offset: u32, outerRi: bool): i32 {
+  const list = Cell(offset, 4);
+  if (list == 0) return -1;
+  const signature = changetype<CM_KEY_INDEX>(list).Signature;
+  const count = <u32>changetype<CM_KEY_INDEX>(list).Count;
+  let found: i32 = 0;
+  if (signature == SIG_RI && outerRi) {
+    if (Cell(offset, 4 + (count << 2)) == 0) return -1;
+    for (let i: u32 = 0; i < count; i++) {
+      const inner = CheckSubKeyList(load<u32>(list + offsetof<CM_KEY_INDEX>("List") + (i << 2)), false);
+      if (inner < 0) return inner;
+      found += inner;
+    }
+    return found;
+  }
+  let step: u32 = 0;
+  if (signature == SIG_LF || signature == SIG_LH) step = 8;
+  else if (signature == SIG_LI) step = 4;
+  else return -1;
+  if (Cell(offset, 4 + count * step) == 0) return -1;
+  for (let i: u32 = 0; i < count; i++) {
+    const child = load<u32>(list + offsetof<CM_KEY_INDEX>("List") + i * step);
+    if (!Push(child)) return -2;
+    // Siblings in name order (as every writer keeps them: NT looks them up by binary search) cannot share a name;
+    // a list out of order is searched pair by pair (CheckKey). A cell unfit to be read is reported when it is checked.
+    const nk = PeekKey(child);
+    if (nk != 0 && Previous != 0 && CompareKeyNames(Previous, nk) >= 0) InOrder = false;
+    if (nk != 0) Previous = nk;
+  }
+  return <i32>count;
+}
+
+/** Checks the nk at `offset` and its class, values and subkey list; queues the subkeys. */
+function CheckKey(offset: u32, root: bool): u32 {
+  const nk = Cell(offset, NK_NAME);
+  if (nk == 0) return REGF_BAD_CELL;
+  if (changetype<CM_KEY_NODE>(nk).Signature != SIG_NK) return REGF_BAD_KEY;
+  const bit = offset >> 3;
+  if ((load<u8>(Visited + (bit >> 3)) & (1 << (bit & 7))) != 0) return REGF_CYCLE;
+  store<u8>(Visited + (bit >> 3), <u8>(<u32>load<u8>(Visited + (bit >> 3)) | (<u32>1 << (bit & 7))));
+  const compressed = (changetype<CM_KEY_NODE>(nk).Flags & NK_COMP_NAME) != 0;
+  const nameBytes = <u32>changetype<CM_KEY_NODE>(nk).NameLength;
+  if (CellBytes(nk) < NK_NAME + nameBytes) return REGF_BAD_KEY;
+  const nameLength = compressed ? nameBytes << 1 : nameBytes;
+  if ((nameLength & 1) != 0 || nameLength > CM_MAX_KEY_NAME_CHARS * 2) return REGF_BAD_KEY;
+  if (!root && nameLength == 0) return REGF_BAD_KEY;
+  if (compressed) { for (let i: u32 = 0; i < nameBytes; i++) if (load<u8>(nk + NK_NAME + i) == 0x5C) return REGF_BAD_KEY; } // no '\' in a name
+  else { for (let i: u32 = 0; i < nameBytes; i += 2) if (load<u16>(nk + NK_NAME + i) == 0x5C) return REGF_BAD_KEY; }
+  const classLength = <u32>changetype<CM_KEY_NODE>(nk).ClassLength;
+  if (classLength != 0 && (Cell(changetype<CM_KEY_NODE>(nk).Class, classLength) == 0 || (classLength & 1) != 0)) return REGF_BAD_KEY;
+  const values = changetype<CM_KEY_NODE>(nk).ValueCount;
+  if (values != 0) {
+    if (values > 0x100000) return REGF_BAD_LIST;
+    const list = Cell(changetype<CM_KEY_NODE>(nk).ValueList, values << 2);
+    if (list == 0) return REGF_BAD_LIST;
+    for (let i: u32 = 0; i < values; i++) {
+      const status = CheckValue(load<u32>(list + (i << 2)));
+      if (status != REGF_OK) return status;
+    }
+  }
+  const subKeys = changetype<CM_KEY_NODE>(nk).SubKeyCount;
+  if (subKeys != 0) {
+    const first = WorkCount;
+    Previous = 0;
+    InOrder = true;
+    const listed = CheckSubKeyList(changetype<CM_KEY_NODE>(nk).SubKeyList, true);
+    if (listed == -2) return REGF_NO_MEMORY;
+    if (listed < 0 || <u32>listed != subKeys) return REGF_BAD_LIST;
+    if (!InOrder) {
+      // Two subkeys with one name (the tree could hold only one of them): each against those before it.
+      for (let j = first + 1; j < WorkCount; j++) {
+        const b = PeekKey(load<u32>(Work + (j << 2)));
+        if (b == 0) continue;
+        for (let i = first; i < j; i++) {
+          const a = PeekKey(load<u32>(Work + (i << 2)));
+          if (a != 0 && CompareKeyNames(a, b) == 0) { CmpRegfErrorCell = load<u32>(Work + (j << 2)); return REGF_BAD_KEY; }
+        }
+      }
+    }
+  }
+  CmpRegfKeys++;
+  CmpRegfValues += values;
+  return REGF_OK;
+}
+
+/**
+ * A key for the checked nk at `offset`, its name and class read, lazy when
+ * it has subkeys or values (they are built from `view` on first use); 0
+ * without pool.
+ */
+function NewKey(offset: u32, hive: u32, flags: u32, view: usize): usize {
+  const nk = Data + offset + HCELL_HEADER_SIZE;
+  const compressed = (changetype<CM_KEY_NODE>(nk).Flags & NK_COMP_NAME) != 0;
+  const nameBytes = <u32>changetype<CM_KEY_NODE>(nk).NameLength;
+  if (changetype<CM_KEY_NODE>(nk).SubKeyCount != 0 || changetype<CM_KEY_NODE>(nk).ValueCount != 0) flags |= CM_KEY_LAZY;
+  const key = CmpAllocateKeyBlock(compressed ? nameBytes << 1 : nameBytes, flags, hive, load<u64>(nk + offsetof<CM_KEY_NODE>("LastWriteTime_Low")));
+  if (key == 0) return 0;
+  CopyName(CmKey(key).Name, nk + NK_NAME, nameBytes, compressed);
+  const classLength = <u32>changetype<CM_KEY_NODE>(nk).ClassLength;
+  if (classLength != 0 && !CmpSetClass(key, Data + changetype<CM_KEY_NODE>(nk).Class + HCELL_HEADER_SIZE, classLength)) {
+    CmpFreeKey(key);
+    return 0;
+  }
+  CmKey(key).View = view;
+  CmKey(key).Cell = offset;
+  return key;
 }
 
 function ReadValue(key: usize, offset: u32): u32 {
@@ -267,85 +451,157 @@ function ReadValueData(data: usize, inline: bool, dataOffset: u32, dataLength: u
   return REGF_OK;
 }
 
-/** Queues the nk offsets of a subkey list (lf, lh, li, or ri of those) for `key`; adds them to `found`. */
-function ReadSubKeyList(key: usize, offset: u32, outerRi: bool): i32 {
-  const list = Cell(offset, 4);
-  if (list == 0) return -1;
+/** Builds the subkeys of a subkey list (lf, lh, li, or ri of those; checked) into `key`, lazy. False without pool. */
+function ExpandSubKeyList(key: usize, offset: u32, outerRi: bool): bool {
+  const list = Data + offset + HCELL_HEADER_SIZE;
   const signature = changetype<CM_KEY_INDEX>(list).Signature;
   const count = <u32>changetype<CM_KEY_INDEX>(list).Count;
-  let found: i32 = 0;
+  const entries = list + offsetof<CM_KEY_INDEX>("List");
   if (signature == SIG_RI && outerRi) {
-    if (Cell(offset, 4 + (count << 2)) == 0) return -1;
-    for (let i: u32 = 0; i < count; i++) {
-      const inner = ReadSubKeyList(key, load<u32>(list + offsetof<CM_KEY_INDEX>("List") + (i << 2)), false);
-      if (inner < 0) return -1;
-      found += inner;
-    }
-    return found;
+    for (let i: u32 = 0; i < count; i++) if (!ExpandSubKeyList(key, load<u32>(entries + (i << 2)), false)) return false;
+    return true;
   }
-  let step: u32 = 0;
-  if (signature == SIG_LF || signature == SIG_LH) step = 8;
-  else if (signature == SIG_LI) step = 4;
-  else return -1;
-  if (Cell(offset, 4 + count * step) == 0) return -1;
-  for (let i: u32 = 0; i < count; i++) if (!Push(load<u32>(list + offsetof<CM_KEY_INDEX>("List") + i * step), key)) return -2;
-  return <i32>count;
+  const step: u32 = signature == SIG_LI ? 4 : 8;
+  const k = CmKey(key);
+  for (let i: u32 = 0; i < count; i++) {
+    const child = NewKey(load<u32>(entries + i * step), k.Hive, 0, k.View);
+    if (child == 0) return false;
+    const c = CmKey(child);
+    // In name order (the usual case) each goes last; otherwise into its place.
+    if (k.SubKeyCount < k.SubKeyCapacity && (k.SubKeyCount == 0
+        || CmpCompareNames(CmKey(CmSubKey(key, k.SubKeyCount - 1)).Name, CmKey(CmSubKey(key, k.SubKeyCount - 1)).NameLength, c.Name, c.NameLength) < 0)) {
+      store<usize>(k.SubKeys + (k.SubKeyCount << 2), child);
+      k.SubKeyCount++;
+      c.Parent = key;
+    } else if (!CmpLinkSubKey(key, child)) {
+      CmpFreeKey(child);
+      return false;
+    }
+  }
+  return true;
 }
 
-/** Reads the nk at `offset` into a new key under `parent` (0 for the root, returned at `rootOut`). */
-function ReadKey(offset: u32, parent: usize, hive: u32, rootOut: usize): u32 {
-  const nk = Cell(offset, <u32>offsetof<CM_KEY_NODE>("Name"));
-  if (nk == 0) return REGF_BAD_CELL;
-  if (changetype<CM_KEY_NODE>(nk).Signature != SIG_NK) return REGF_BAD_KEY;
-  const bit = offset >> 3;
-  if ((load<u8>(Visited + (bit >> 3)) & (1 << (bit & 7))) != 0) return REGF_CYCLE;
-  store<u8>(Visited + (bit >> 3), <u8>(<u32>load<u8>(Visited + (bit >> 3)) | (<u32>1 << (bit & 7))));
-  const flags = changetype<CM_KEY_NODE>(nk).Flags;
-  const nameBytes = <u32>changetype<CM_KEY_NODE>(nk).NameLength;
-  const compressed = (flags & NK_COMP_NAME) != 0;
-  if (Cell(offset, 76 + nameBytes) == 0) return REGF_BAD_KEY;
-  const nameLength = compressed ? nameBytes << 1 : nameBytes;
-  if ((nameLength & 1) != 0 || nameLength > CM_MAX_KEY_NAME_CHARS * 2) return REGF_BAD_KEY;
-  if (parent != 0 && nameLength == 0) return REGF_BAD_KEY;
-  const name = ScratchFor(nameLength + 2);
-  if (name == 0) return REGF_NO_MEMORY;
-  CopyName(name, nk + <u32>offsetof<CM_KEY_NODE>("Name"), nameBytes, compressed);
-  for (let i: u32 = 0; i < nameLength; i += 2) if (load<u16>(name + i) == 0x5C) return REGF_BAD_KEY; // no '\' in a name
-  const key = CmpAllocateKey(name, nameLength, parent == 0 ? CM_KEY_HIVE_ROOT : 0, hive, load<u64>(nk + offsetof<CM_KEY_NODE>("LastWriteTime_Low")));
-  if (key == 0) return REGF_NO_MEMORY;
-  if (parent == 0) {
-    store<usize>(rootOut, key);
-  } else if (!CmpLinkSubKey(parent, key)) {
-    CmpFreeKey(key);
-    return REGF_BAD_KEY; // two subkeys with one name
+/**
+ * Builds a lazy key's values and subkeys (the subkeys lazy in turn) from
+ * its hive image, checked at load. False without pool: what was built is
+ * freed and the key stays lazy. Under the tree's lock.
+ */
+export function CmpRegfExpandKey(key: usize): bool {
+  const k = CmKey(key);
+  if ((k.Flags & CM_KEY_LAZY) == 0) return true;
+  // A check may be under way on this thread's behalf (preempted): its state is borrowed and put back.
+  const savedData = Data, savedSize = DataSize, savedMinor = Minor, savedError = CmpRegfErrorCell;
+  Data = k.View + REGF_BASE_BLOCK;
+  DataSize = CmpRegfDataSize(k.View);
+  Minor = changetype<HBASE_BLOCK>(k.View).Minor;
+  k.Flags &= ~CM_KEY_LAZY;
+  const nk = Data + k.Cell + HCELL_HEADER_SIZE;
+  const values = changetype<CM_KEY_NODE>(nk).ValueCount, subKeys = changetype<CM_KEY_NODE>(nk).SubKeyCount;
+  let ok = CmpReserve(key, subKeys, values);
+  if (ok && values != 0) {
+    const list = Data + changetype<CM_KEY_NODE>(nk).ValueList + HCELL_HEADER_SIZE;
+    for (let i: u32 = 0; i < values && ok; i++) ok = ReadValue(key, load<u32>(list + (i << 2))) == REGF_OK;
   }
-  const classLength = <u32>changetype<CM_KEY_NODE>(nk).ClassLength;
-  if (classLength != 0) {
-    const text = Cell(changetype<CM_KEY_NODE>(nk).Class, classLength);
-    if (text == 0 || (classLength & 1) != 0) return REGF_BAD_KEY;
-    if (!CmpSetClass(key, text, classLength)) return REGF_NO_MEMORY;
+  if (ok && subKeys != 0) ok = ExpandSubKeyList(key, changetype<CM_KEY_NODE>(nk).SubKeyList, true);
+  if (!ok) {
+    for (let i: u32 = 0; i < k.ValueCount; i++) CmpFreeValue(CmValueAt(key, i));
+    k.ValueCount = 0;
+    for (let i: u32 = 0; i < k.SubKeyCount; i++) CmpFreeTree(CmSubKey(key, i));
+    k.SubKeyCount = 0;
+    k.Flags |= CM_KEY_LAZY;
   }
-  const values = changetype<CM_KEY_NODE>(nk).ValueCount;
-  if (values != 0) {
-    if (values > 0x100000) return REGF_BAD_LIST;
-    const list = Cell(changetype<CM_KEY_NODE>(nk).ValueList, values << 2);
-    if (list == 0) return REGF_BAD_LIST;
-    // the arrays at their final size at once (a count the list cells bound; a subkey count is checked against its lists below)
-    const subKeys = changetype<CM_KEY_NODE>(nk).SubKeyCount;
-    if (!CmpReserve(key, subKeys <= 1024 ? subKeys : 0, values)) return REGF_NO_MEMORY;
-    for (let i: u32 = 0; i < values; i++) {
-      const status = ReadValue(key, load<u32>(list + (i << 2)));
-      if (status != REGF_OK) return status;
+  Data = savedData;
+  DataSize = savedSize;
+  Minor = savedMinor;
+  CmpRegfErrorCell = savedError;
+  return ok;
+}
+
+// ---- reading cells in place, for the debugger ----
+// The kernel debugger answers from its interrupt routine, where nothing may
+// be allocated (cmdebug.ts): a key not built yet is read from its cells.
+// `view` is a loaded hive's image, `cell` a checked nk's offset in it.
+
+/** A name or a value's inline data, read out of the image for the debugger (interrupts off: one user). */
+const DebugBuffer: usize = memory.data(512, 4);
+const DebugIndex: usize = memory.data(4, 4);
+
+@inline function ViewCell(view: usize, offset: u32): usize { return view + REGF_BASE_BLOCK + offset + HCELL_HEADER_SIZE; }
+
+/** The `index`th nk offset of a checked subkey list (lf, lh, li, or ri of those), or NIL; `index` counts down the entries passed. */
+function ListEntry(view: usize, offset: u32, index: usize, outerRi: bool): u32 {
+  const list = ViewCell(view, offset);
+  const signature = changetype<CM_KEY_INDEX>(list).Signature;
+  const count = <u32>changetype<CM_KEY_INDEX>(list).Count;
+  const entries = list + offsetof<CM_KEY_INDEX>("List");
+  if (signature == SIG_RI && outerRi) {
+    for (let i: u32 = 0; i < count; i++) {
+      const found = ListEntry(view, load<u32>(entries + (i << 2)), index, false);
+      if (found != NIL) return found;
     }
+    return NIL;
   }
-  const subKeys = changetype<CM_KEY_NODE>(nk).SubKeyCount;
-  if (subKeys != 0) {
-    if (values == 0 && subKeys <= 1024 && !CmpReserve(key, subKeys, 0)) return REGF_NO_MEMORY;
-    const listed = ReadSubKeyList(key, changetype<CM_KEY_NODE>(nk).SubKeyList, true);
-    if (listed == -2) return REGF_NO_MEMORY;
-    if (listed < 0 || <u32>listed != subKeys) return REGF_BAD_LIST;
+  const left = load<u32>(index);
+  if (left < count) return load<u32>(entries + left * (signature == SIG_LI ? 4 : 8));
+  store<u32>(index, left - count);
+  return NIL;
+}
+
+/** The subkeys of the nk at `cell`. */
+export function CmpRegfCellSubKeyCount(view: usize, cell: u32): u32 { return changetype<CM_KEY_NODE>(ViewCell(view, cell)).SubKeyCount; }
+/** The `i`th subkey's nk offset (file order), NIL past the end. */
+export function CmpRegfCellSubKey(view: usize, cell: u32, i: u32): u32 {
+  const nk = ViewCell(view, cell);
+  if (i >= changetype<CM_KEY_NODE>(nk).SubKeyCount) return NIL;
+  store<u32>(DebugIndex, i);
+  return ListEntry(view, changetype<CM_KEY_NODE>(nk).SubKeyList, DebugIndex, true);
+}
+/** The name of the nk at `cell` in UTF-16 (a buffer the next call reuses); its length in bytes at CmpRegfCellNameLength. */
+export let CmpRegfCellNameLength: u32 = 0;
+export function CmpRegfCellKeyName(view: usize, cell: u32): usize {
+  const nk = ViewCell(view, cell);
+  const compressed = (changetype<CM_KEY_NODE>(nk).Flags & NK_COMP_NAME) != 0;
+  const bytes = <u32>changetype<CM_KEY_NODE>(nk).NameLength;
+  CopyName(DebugBuffer, nk + NK_NAME, bytes, compressed);
+  CmpRegfCellNameLength = compressed ? bytes << 1 : bytes;
+  return DebugBuffer;
+}
+/** The subkey of the nk at `cell` named by the `length` bytes at `name` (any case), NIL when none. */
+export function CmpRegfCellFindSubKey(view: usize, cell: u32, name: usize, length: u32): u32 {
+  const count = CmpRegfCellSubKeyCount(view, cell);
+  for (let i: u32 = 0; i < count; i++) {
+    const child = CmpRegfCellSubKey(view, cell, i);
+    if (child == NIL) break;
+    const text = CmpRegfCellKeyName(view, child);
+    if (CmpCompareNames(text, CmpRegfCellNameLength, name, length) == 0) return child;
   }
-  return REGF_OK;
+  return NIL;
+}
+/** The values of the nk at `cell`, and the `i`th one's vk offset. */
+export function CmpRegfCellValueCount(view: usize, cell: u32): u32 { return changetype<CM_KEY_NODE>(ViewCell(view, cell)).ValueCount; }
+export function CmpRegfCellValue(view: usize, cell: u32, i: u32): u32 {
+  return load<u32>(ViewCell(view, changetype<CM_KEY_NODE>(ViewCell(view, cell)).ValueList) + (i << 2));
+}
+/** A vk's name in UTF-16 (the buffer the next call reuses; length at CmpRegfCellNameLength), type, data length, and data (0 for big data, which is in segments). */
+export function CmpRegfCellValueName(view: usize, vkCell: u32): usize {
+  const vk = ViewCell(view, vkCell);
+  const compressed = (changetype<CM_KEY_VALUE>(vk).Flags & VK_COMP_NAME) != 0;
+  const bytes = <u32>changetype<CM_KEY_VALUE>(vk).NameLength;
+  CopyName(DebugBuffer, vk + VK_NAME, bytes, compressed);
+  CmpRegfCellNameLength = compressed ? bytes << 1 : bytes;
+  return DebugBuffer;
+}
+export function CmpRegfCellValueType(view: usize, vkCell: u32): u32 { return changetype<CM_KEY_VALUE>(ViewCell(view, vkCell)).Type; }
+export function CmpRegfCellValueLength(view: usize, vkCell: u32): u32 { return changetype<CM_KEY_VALUE>(ViewCell(view, vkCell)).DataLength & ~DATA_INLINE; }
+export function CmpRegfCellValueData(view: usize, vkCell: u32): usize {
+  const vk = ViewCell(view, vkCell);
+  const length = changetype<CM_KEY_VALUE>(vk).DataLength;
+  if ((length & DATA_INLINE) != 0) { store<u32>(DebugBuffer, changetype<CM_KEY_VALUE>(vk).Data); return DebugBuffer; }
+  if (length == 0) return DebugBuffer;
+  const data = ViewCell(view, changetype<CM_KEY_VALUE>(vk).Data);
+  const minor = changetype<HBASE_BLOCK>(view).Minor;
+  if (minor >= 4 && length > BIG_DATA_SEGMENT && changetype<CM_BIG_DATA>(data).Signature == SIG_DB) return 0;
+  return data;
 }
 
 /** The security descriptor of the root key's sk cell, copied to pool at `out` (+4: length); 0 when absent. */
@@ -366,10 +622,11 @@ function ReadSecurity(rootOffset: u32, out: usize): void {
 }
 
 /**
- * Reads a checked hive image (CmpRegfCheckHeader) into a new tree whose
- * keys belong to `hive`. The root goes to `rootOut`, the root's security
- * descriptor to `securityOut` (pointer, length; free with CmpFreeSecurity).
- * On failure nothing is left allocated and the cell is in CmpRegfErrorCell.
+ * Checks a hive image (CmpRegfCheckHeader passed) whole and makes its root
+ * key, lazy, for `hive` at `rootOut`; the root's security descriptor goes to
+ * `securityOut` (pointer, length; free with CmpFreeSecurity). The image then
+ * belongs to the tree: it must stay until the tree is freed. On failure
+ * nothing is left allocated and the cell is in CmpRegfErrorCell.
  */
 export function CmpRegfRead(image: usize, hive: u32, rootOut: usize, securityOut: usize): u32 {
   store<usize>(rootOut, 0);
@@ -382,26 +639,27 @@ export function CmpRegfRead(image: usize, hive: u32, rootOut: usize, securityOut
   if (Visited == 0) return REGF_NO_MEMORY;
   memory.fill(Visited, 0, visitedBytes);
   WorkCount = 0;
+  CmpRegfKeys = 0;
+  CmpRegfValues = 0;
   const rootOffset = changetype<HBASE_BLOCK>(image).RootCell;
-  let status = ReadKey(rootOffset, 0, hive, rootOut);
+  let status = CheckKey(rootOffset, true);
   while (status == REGF_OK && WorkCount != 0) {
     WorkCount--;
-    status = ReadKey(load<u32>(Work + (WorkCount << 3)), load<usize>(Work + (WorkCount << 3), 4), hive, 0);
+    status = CheckKey(load<u32>(Work + (WorkCount << 2)), false);
   }
+  if (status == REGF_OK && (changetype<CM_KEY_NODE>(Cell(rootOffset, NK_NAME)).Flags & NK_HIVE_ENTRY) == 0) { CmpRegfErrorCell = rootOffset; status = REGF_BAD_KEY; }
   if (status == REGF_OK) {
-    const root = load<usize>(rootOut);
-    if ((changetype<CM_KEY_NODE>(Cell(rootOffset, <u32>offsetof<CM_KEY_NODE>("Name"))).Flags & NK_HIVE_ENTRY) == 0) { CmpRegfErrorCell = rootOffset; status = REGF_BAD_KEY; }
-    else ReadSecurity(rootOffset, securityOut);
+    const root = NewKey(rootOffset, hive, CM_KEY_HIVE_ROOT, image);
+    if (root == 0) status = REGF_NO_MEMORY;
+    else {
+      store<usize>(rootOut, root);
+      ReadSecurity(rootOffset, securityOut);
+      CmpRegfErrorCell = NIL;
+    }
   }
-  if (status != REGF_OK && load<usize>(rootOut) != 0) {
-    CmpFreeTree(load<usize>(rootOut));
-    store<usize>(rootOut, 0);
-  }
-  if (status == REGF_OK) CmpRegfErrorCell = NIL;
   ExFreePoolWithTag(Visited, REGF_TAG);
   Visited = 0;
   if (Work != 0) { ExFreePoolWithTag(Work, REGF_TAG); Work = 0; WorkCapacity = 0; }
-  if (Scratch != 0) { ExFreePoolWithTag(Scratch, REGF_TAG); Scratch = 0; ScratchSize = 0; }
   return status;
 }
 
@@ -698,6 +956,7 @@ export function CmpRegfWrite(root: usize, security: usize, securityLength: u32, 
     const key = load<usize>(Pending + (PendingCount << 3));
     const offset = load<u32>(Pending + (PendingCount << 3), 4);
     keys++;
+    if (!CmpExpand(key)) { Failed = true; break; } // a key not built yet is built to be written
     const k = CmKey(key);
     if (k.ClassLength != 0) {
       const text = Allocate(k.ClassLength);

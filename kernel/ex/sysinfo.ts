@@ -27,7 +27,7 @@
 // pointers an answer holds into itself (image and paging-file names) are
 // the caller's addresses.
 
-import { KTHREAD, KiIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
+import { KTHREAD, KeGetIdleThread, KTHREAD_THREAD_LINKS, KeContextSwitches, KeAcquireDispatcherLock, KeReleaseDispatcherLock } from "../ke/thread";
 import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping } from "../ke/cpu";
 import { MmAvailablePages, MmNumberOfManagedPages } from "../mm/pfn";
 import { MmPageFileInformationLength, MmPeakCommitmentPages, MmQueryPagingCounts, MmQueryPageFileInformation, MmTotalCommitLimit, MmTotalCommittedPages } from "../mm/pagefile";
@@ -90,7 +90,7 @@ function PspWriteThread(at: usize, thread: usize, pid: u32): void {
   r.ClientId_UniqueThread = t.UniqueThread;
   r.Priority = <i32>t.Priority;
   r.BasePriority = <i32>t.BasePriority;
-  r.ContextSwitches = thread == KiIdleThread ? KeContextSwitches : 0;
+  r.ContextSwitches = thread == KeGetIdleThread() ? KeContextSwitches : 0;
   r.ThreadState = t.State; // KTHREAD_STATE
   r.WaitReason = 0;
 }
@@ -135,7 +135,7 @@ function PspWriteProcess(at: usize, process: usize, last: bool, delta: usize): u
     }
   } else {
     r.BasePriority = 0;
-    PspWriteThread(at + PROCESS_RECORD, KiIdleThread, 0);
+    PspWriteThread(at + PROCESS_RECORD, KeGetIdleThread(), 0);
   }
   return size;
 }
@@ -238,7 +238,7 @@ function ExpProcessListSize(): u32 {
 function ExpQueryProcessInformation(buffer: usize, length: u32, returnLength: usize): u32 {
   let answer: usize = 0, allocated: u32 = 0, total: u32 = 0;
   while (true) {
-    const f = KiLockDispatcher();
+    const f = KeAcquireDispatcherLock();
     total = ExpProcessListSize();
     if (total <= allocated) {
       const head = PsActiveProcessHead;
@@ -246,10 +246,10 @@ function ExpQueryProcessInformation(buffer: usize, length: u32, returnLength: us
       let at = answer;
       at += PspWriteProcess(at, 0, load<usize>(head) == head, delta);
       for (let e = load<usize>(head); e != head; e = load<usize>(e)) at += PspWriteProcess(at, e - EPROCESS_ACTIVE_LINKS, load<usize>(e) == head, delta);
-      KiUnlockDispatcher(f);
+      KeReleaseDispatcherLock(f);
       break;
     }
-    KiUnlockDispatcher(f);
+    KeReleaseDispatcherLock(f);
     if (answer != 0) ExFreePoolWithTag(answer, SYSINFO_TAG);
     answer = 0;
     if (length < total) break;

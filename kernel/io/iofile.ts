@@ -17,7 +17,9 @@ import {
 } from "./iop";
 import { NT_SUCCESS, STATUS_FILE_INVALID, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_NAME_INVALID } from "../sdk/ntstatus";
 import { OBJ_CASE_INSENSITIVE, UNICODE_STRING } from "../sdk/ntdef";
-import { FileStandardInformation, FileEndOfFileInformation, FileDispositionInformation } from "../sdk/fileinfo";
+import {
+  FILE_STANDARD_INFORMATION, FileStandardInformation, FileEndOfFileInformation, FileDispositionInformation, SIZEOF_FILE_STANDARD_INFORMATION,
+} from "../sdk/fileinfo";
 
 const TAG: u32 = 0x6C466F49; // 'IoFl'
 // A block: +0 UNICODE_STRING, +8 OBJECT_ATTRIBUTES (24), +32 file, +36 information, +40 FILE_STANDARD_INFORMATION (24)
@@ -64,8 +66,8 @@ export function IoLoadFileCounted(path: usize, bytes: u32, tag: u32, result: usi
   let status = IopOpenInitialized(block, FILE_READ_DATA | FILE_READ_ATTRIBUTES, FILE_OPEN);
   if (NT_SUCCESS(status)) {
     const file = load<usize>(block, 32);
-    status = IoFileInformation(file, IRP_MJ_QUERY_INFORMATION, FileStandardInformation, block + 40, 24, 0);
-    const size = load<u64>(block, 48); // EndOfFile
+    status = IoFileInformation(file, IRP_MJ_QUERY_INFORMATION, FileStandardInformation, block + 40, SIZEOF_FILE_STANDARD_INFORMATION, 0);
+    const size = <u64>changetype<FILE_STANDARD_INFORMATION>(block + 40).EndOfFile;
     if (NT_SUCCESS(status) && size > 0x10000000) status = STATUS_FILE_INVALID; // 256 MiB: not a file to load whole
     let data: usize = 0;
     if (NT_SUCCESS(status)) {
@@ -136,9 +138,9 @@ export function IoWriteFileAt(file: usize, offset: u64, buffer: usize, length: u
 
 /** The end-of-file of an open file at `size` (u64). */
 export function IoQueryFileSize(file: usize, size: usize): u32 {
-  const standard = KeAllocateScratch(24);
-  const status = IoFileInformation(file, IRP_MJ_QUERY_INFORMATION, FileStandardInformation, standard, 24, 0);
-  store<u64>(size, NT_SUCCESS(status) ? load<u64>(standard, 8) : 0);
+  const standard = KeAllocateScratch(SIZEOF_FILE_STANDARD_INFORMATION);
+  const status = IoFileInformation(file, IRP_MJ_QUERY_INFORMATION, FileStandardInformation, standard, SIZEOF_FILE_STANDARD_INFORMATION, 0);
+  store<u64>(size, NT_SUCCESS(status) ? <u64>changetype<FILE_STANDARD_INFORMATION>(standard).EndOfFile : 0);
   KeFreeScratch(standard);
   return status;
 }

@@ -26,7 +26,9 @@ import {
   FILE_DISPOSITION_INFORMATION, FILE_END_OF_FILE_INFORMATION, FILE_POSITION_INFORMATION, FILE_RENAME_INFORMATION,
   SIZEOF_FILE_BASIC_INFORMATION, FILE_ATTRIBUTE_TAG_INFORMATION, FILE_INTERNAL_INFORMATION,
   SIZEOF_FILE_STANDARD_INFORMATION, SIZEOF_FILE_NETWORK_OPEN_INFORMATION, SIZEOF_FILE_FS_SIZE_INFORMATION,
-  SIZEOF_FILE_FS_FULL_SIZE_INFORMATION,
+  SIZEOF_FILE_FS_FULL_SIZE_INFORMATION, FILE_EA_INFORMATION, FILE_ACCESS_INFORMATION, FILE_MODE_INFORMATION, FILE_ALIGNMENT_INFORMATION,
+  FILE_ALLOCATION_INFORMATION, FILE_FS_VOLUME_INFORMATION, FILE_FS_DEVICE_INFORMATION, FILE_FS_ATTRIBUTE_INFORMATION,
+  SIZEOF_FILE_NAME_INFORMATION, SIZEOF_FILE_ALL_INFORMATION,
 } from "../sdk/fileinfo";
 import { KeSetEvent, KeResetEvent } from "../ke/wait";
 import { ExEventObjectType } from "../ex/sync";
@@ -316,13 +318,13 @@ function IopQueryInformationSize(informationClass: u32): u32 {
     case FileBasicInformation: return SIZEOF_FILE_BASIC_INFORMATION;
     case FileStandardInformation: return SIZEOF_FILE_STANDARD_INFORMATION;
     case FileInternalInformation: return <u32>offsetof<FILE_INTERNAL_INFORMATION>();
-    case FileEaInformation: return 4;
-    case FileAccessInformation: return 4;
-    case FileNameInformation: return 8;         // FileNameLength and the first WCHAR (padded)
+    case FileEaInformation: return <u32>offsetof<FILE_EA_INFORMATION>();
+    case FileAccessInformation: return <u32>offsetof<FILE_ACCESS_INFORMATION>();
+    case FileNameInformation: return SIZEOF_FILE_NAME_INFORMATION;
     case FilePositionInformation: return <u32>offsetof<FILE_POSITION_INFORMATION>();
-    case FileModeInformation: return 4;
-    case FileAlignmentInformation: return 4;
-    case FileAllInformation: return 104;
+    case FileModeInformation: return <u32>offsetof<FILE_MODE_INFORMATION>();
+    case FileAlignmentInformation: return <u32>offsetof<FILE_ALIGNMENT_INFORMATION>();
+    case FileAllInformation: return SIZEOF_FILE_ALL_INFORMATION;
     case FileNetworkOpenInformation: return SIZEOF_FILE_NETWORK_OPEN_INFORMATION;
     case FileAttributeTagInformation: return <u32>offsetof<FILE_ATTRIBUTE_TAG_INFORMATION>();
     default: return 0;
@@ -399,9 +401,9 @@ function IopSetInformationSize(informationClass: u32): u32 {
     case FileRenameInformation: return <u32>offsetof<FILE_RENAME_INFORMATION>("FileName"); // (+ the name)
     case FileDispositionInformation: return <u32>offsetof<FILE_DISPOSITION_INFORMATION>();
     case FilePositionInformation: return <u32>offsetof<FILE_POSITION_INFORMATION>();
-    case FileAllocationInformation: return 8;   // FILE_ALLOCATION_INFORMATION: one LARGE_INTEGER
+    case FileAllocationInformation: return <u32>offsetof<FILE_ALLOCATION_INFORMATION>();
     case FileEndOfFileInformation: return <u32>offsetof<FILE_END_OF_FILE_INFORMATION>();
-    case FileModeInformation: return 4;
+    case FileModeInformation: return <u32>offsetof<FILE_MODE_INFORMATION>();
     default: return 0;
   }
 }
@@ -592,10 +594,10 @@ export function NtQueryDirectoryFile(fileHandle: u32, eventHandle: u32, apcRouti
 
 function IopVolumeInformationSize(informationClass: u32): u32 {
   switch (informationClass) {
-    case FileFsVolumeInformation: return 18;
+    case FileFsVolumeInformation: return <u32>offsetof<FILE_FS_VOLUME_INFORMATION>("VolumeLabel"); // the label follows
     case FileFsSizeInformation: return SIZEOF_FILE_FS_SIZE_INFORMATION;
-    case FileFsDeviceInformation: return 8;
-    case FileFsAttributeInformation: return 12;
+    case FileFsDeviceInformation: return <u32>offsetof<FILE_FS_DEVICE_INFORMATION>();
+    case FileFsAttributeInformation: return <u32>offsetof<FILE_FS_ATTRIBUTE_INFORMATION>("FileSystemName"); // the name follows
     case FileFsFullSizeInformation: return SIZEOF_FILE_FS_FULL_SIZE_INFORMATION;
     default: return 0;
   }

@@ -14,7 +14,11 @@ import {
   CM_VALUE, CmKey, CmSubKey, CmValueAt, CmValueData, CmValueName,
   REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_LINK, REG_MULTI_SZ, REG_NONE, REG_QWORD, REG_RESOURCE_LIST, REG_SZ,
 } from "../cm/cmp";
-import { CmDebugLookupKey } from "../cm/cmdebug";
+import { CmDebugCell, CmDebugLookupKey, CmDebugView } from "../cm/cmdebug";
+import {
+  CmpRegfCellKeyName, CmpRegfCellNameLength, CmpRegfCellSubKey, CmpRegfCellSubKeyCount, CmpRegfCellValue, CmpRegfCellValueData,
+  CmpRegfCellValueLength, CmpRegfCellValueName, CmpRegfCellValueType, CmpRegfCellValueCount,
+} from "../cm/regf";
 import {
   KdpComma, KdpDecimal, KdpDecimal64, KdpError, KdpHexBytes, KdpMember, KdpPut, KdpRaw, KdpRoom, KdpString, KdpStringBytes,
   KdpStringCharacter, KdpStringUnicode,
@@ -75,11 +79,7 @@ function KdpTextLength(data: usize, bytes: u32): u32 {
   return bytes;
 }
 
-function KdpWriteValueData(value: usize): void {
-  const v = changetype<CM_VALUE>(value);
-  const data = CmValueData(value);
-  const type = v.Type;
-  const length = v.DataLength;
+function KdpWriteValueData(type: u32, data: usize, length: u32): void {
   if (type == REG_SZ || type == REG_EXPAND_SZ || type == REG_LINK) {
     KdpStringUnicode(data, KdpTextLength(data, length));
   } else if (type == REG_MULTI_SZ) {
@@ -112,6 +112,7 @@ export function KdpQueryRegistry(key: usize, length: u32): void {
   if (k == 0) { KdpError("no such key"); return; }
   KdpMember("key"); KdpStringBytes(key, length);
   KdpMember("name"); KdpStringUnicode(KeyPath, KeyPathLength);
+  if (CmDebugView != 0) { KdpQueryCells(CmDebugView, CmDebugCell); return; }
   KdpMember("subkeys");
   KdpPut(0x5B);
   const keyNode = CmKey(k);
@@ -133,7 +134,40 @@ export function KdpQueryRegistry(key: usize, length: u32): void {
     KdpPut(0x7B);
     KdpRaw("\"name\":"); KdpStringUnicode(CmValueName(value), v.NameLength);
     KdpMember("type"); KdpString(KdpTypeName(v.Type));
-    KdpMember("data"); KdpWriteValueData(value);
+    KdpMember("data"); KdpWriteValueData(v.Type, CmValueData(value), v.DataLength);
+    KdpPut(0x7D);
+  }
+  KdpPut(0x5D);
+}
+
+/** The same for a key of a hive not built yet (cmp.ts): read from its nk cell, nothing built (no allocation here). */
+function KdpQueryCells(view: usize, cell: u32): void {
+  KdpMember("subkeys");
+  KdpPut(0x5B);
+  // (the file's order; a built key lists in name order, which every writer's lists keep)
+  const subKeys = CmpRegfCellSubKeyCount(view, cell);
+  for (let i: u32 = 0; i < subKeys; i++) {
+    if (KdpRoom() < LIST_MARGIN) break;
+    const sub = CmpRegfCellSubKey(view, cell, i);
+    if (sub == 0xFFFFFFFF) break;
+    KdpComma(i);
+    KdpStringUnicode(CmpRegfCellKeyName(view, sub), CmpRegfCellNameLength);
+  }
+  KdpPut(0x5D);
+  KdpMember("values");
+  KdpPut(0x5B);
+  const values = CmpRegfCellValueCount(view, cell);
+  for (let i: u32 = 0; i < values; i++) {
+    const vk = CmpRegfCellValue(view, cell, i);
+    const dataLength = CmpRegfCellValueLength(view, vk);
+    const data = CmpRegfCellValueData(view, vk);
+    if (data == 0 || KdpRoom() < LIST_MARGIN + dataLength * 3) break; // (big data, in segments, is never this short)
+    KdpComma(i);
+    KdpPut(0x7B);
+    KdpRaw("\"name\":"); KdpStringUnicode(CmpRegfCellValueName(view, vk), CmpRegfCellNameLength);
+    const type = CmpRegfCellValueType(view, vk);
+    KdpMember("type"); KdpString(KdpTypeName(type));
+    KdpMember("data"); KdpWriteValueData(type, CmpRegfCellValueData(view, vk), dataLength);
     KdpPut(0x7D);
   }
   KdpPut(0x5D);

@@ -212,6 +212,12 @@ const STACK_TAG: u32 = 0x6B617453;  // 'Stak'
 /** Interrupts off; returns what to give KiUnlockDispatcher. */
 @inline export function KiLockDispatcher(): u32 { const f = read_eflags() & 0x200; cli(); return f; }
 @inline export function KiUnlockDispatcher(old: u32): void { if (old != 0) sti(); }
+/** The dispatcher lock for the components above Ke (Ps, Lpc, Ex): KiLockDispatcher under NT's public naming. */
+@inline export function KeAcquireDispatcherLock(): u32 { return KiLockDispatcher(); }
+/** Gives back what KeAcquireDispatcherLock took (interrupts on again if they were). */
+@inline export function KeReleaseDispatcherLock(old: u32): void { KiUnlockDispatcher(old); }
+/** The idle thread, for the components that report on threads (SystemProcessInformation's idle process). */
+@inline export function KeGetIdleThread(): usize { return KiIdleThread; }
 
 // ---- ready queues ----
 

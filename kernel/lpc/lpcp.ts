@@ -22,14 +22,14 @@
 // reply must name the MessageId the thread waits on and come through a port
 // connected to the one the request went out on.
 //
-// Locking: one uniprocessor lock, interrupts off (KiLockDispatcher), around
+// Locking: one uniprocessor lock, interrupts off (KeAcquireDispatcherLock), around
 // every change to ports, queues and thread states, and around each copy
 // between a user buffer and a message (the copy is probed under the lock,
 // so no other thread can unmap the buffer between probe and copy). Waking a
 // thread or a receiver is the last step of each change, because a wake-up
 // may switch to the woken thread at once.
 
-import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD, KTHREAD_LPC_FRAME, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
+import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD, KTHREAD_LPC_FRAME, KeAcquireDispatcherLock, KeReleaseDispatcherLock } from "../ke/thread";
 import { KEVENT_SIZE, KSEMAPHORE_SIZE, KeInitializeEvent, KeInitializeSemaphore, KeReleaseSemaphore, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
@@ -204,8 +204,8 @@ export function LpcpNewMessageId(): u32 {
 
 // ---- the lock ----
 
-@inline export function LpcpLock(): u32 { return KiLockDispatcher(); }
-@inline export function LpcpUnlock(state: u32): void { KiUnlockDispatcher(state); }
+@inline export function LpcpLock(): u32 { return KeAcquireDispatcherLock(); }
+@inline export function LpcpUnlock(state: u32): void { KeReleaseDispatcherLock(state); }
 
 // ---- queues ----
 

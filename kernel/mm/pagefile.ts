@@ -28,7 +28,7 @@
 //
 //   paging file (pool 'MmPf'): see MMPAGING_FILE; its name's characters follow it
 
-import { ExCopyFromUser, KernelMode, KiSetPreviousMode, ProbeUserRange } from "../ke/probe";
+import { ExCopyFromUser, KeEnterKernelCall, KeLeaveKernelCall, ProbeUserRange } from "../ke/probe";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
@@ -281,7 +281,7 @@ function MiOpenPagingFile(record: usize, size: u64): u32 {
   store<u16>(scratch, <u16>pf.NameLength, 2);
   store<usize>(scratch, record + SIZEOF_MMPAGING_FILE, 4);
   InitializeObjectAttributes(scratch + 8, scratch, OBJ_CASE_INSENSITIVE, 0, 0);
-  const mode = KiSetPreviousMode(KernelMode);
+  const mode = KeEnterKernelCall();
   let status = IoOpenFileObject(scratch + 8, FILE_READ_DATA | FILE_WRITE_DATA | SYNCHRONIZE, FILE_OPEN_IF,
     FILE_NON_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT, FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM | FILE_ATTRIBUTE_ARCHIVE,
     0, scratch + 36, scratch + 32);
@@ -295,7 +295,7 @@ function MiOpenPagingFile(record: usize, size: u64): u32 {
       ObDereferenceObject(file);
     }
   }
-  KiSetPreviousMode(mode);
+  KeLeaveKernelCall(mode);
   ExFreePoolWithTag(scratch, PAGEFILE_TAG);
   return status;
 }

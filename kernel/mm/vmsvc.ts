@@ -15,7 +15,7 @@
 // thread made a concurrent good call in another return its status).
 
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
-import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, KernelMode, KiSetPreviousMode, ProbeUserRange } from "../ke/probe";
+import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, KeEnterKernelCall, KeLeaveKernelCall, ProbeUserRange } from "../ke/probe";
 import { MmLockAddressSpace, MmUnlockAddressSpace } from "./aslock";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
 import { PsGetCurrentProcess, PsProcessHasEnded } from "../ps/psmain";
@@ -61,7 +61,7 @@ function MiDoneWithProcess(process: usize): void { if (process != 0) PsDereferen
  * STATUS_PROCESS_IS_TERMINATING at cells + C_STATUS, as NT refuses it, and nothing is attached.
  */
 function MiEnter(process: usize, cells: usize): u32 {
-  const mode = KiSetPreviousMode(KernelMode);
+  const mode = KeEnterKernelCall();
   MmLockAddressSpace();
   if (process != 0 && PsProcessHasEnded(process)) store<u32>(cells + C_STATUS, STATUS_PROCESS_IS_TERMINATING);
   else if (process != 0) KeStackAttachProcess(process);
@@ -70,7 +70,7 @@ function MiEnter(process: usize, cells: usize): u32 {
 function MiLeave(process: usize, cells: usize, mode: u32): void {
   if (process != 0 && load<u32>(cells + C_STATUS) == STATUS_SUCCESS) KeUnstackDetachProcess();
   MmUnlockAddressSpace();
-  KiSetPreviousMode(mode);
+  KeLeaveKernelCall(mode);
 }
 
 /** Reads the caller's *BaseAddress and *RegionSize once into the kernel cells. */

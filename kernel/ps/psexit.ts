@@ -16,7 +16,7 @@ import { KeSetUserExceptionRoutines } from "../ke/except";
 import { KeBugCheckEx, CRITICAL_OBJECT_TERMINATION, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import {
-  KTHREAD, KeCurrentThread, KeForEachThread, KeRequestTermination, KeTerminateThread, KiLockDispatcher, KiUnlockDispatcher,
+  KTHREAD, KeCurrentThread, KeForEachThread, KeRequestTermination, KeTerminateThread, KeAcquireDispatcherLock, KeReleaseDispatcherLock,
 } from "../ke/thread";
 import { KeSignalObject } from "../ke/wait";
 import { MmDeleteProcessAddressSpace, MmKernelDirectory, MmSwitchAddressSpace } from "../mm/procmm";
@@ -61,10 +61,10 @@ export function PspExitThread(status: u32): void {
   if (process != 0) PspFreeTeb(process, changetype<KTHREAD>(thread).Teb);
   if (process != 0) {
     const p = changetype<EPROCESS>(process);
-    const f = KiLockDispatcher();
+    const f = KeAcquireDispatcherLock();
     p.ActiveThreads--;
     const last = p.ActiveThreads == 0;
-    KiUnlockDispatcher(f);
+    KeReleaseDispatcherLock(f);
     if (last) PspProcessEnded(process, status);
   }
   KeTerminateThread(status);
@@ -128,10 +128,10 @@ function PspProcessEnded(process: usize, status: u32): void {
 /** Marks a process ended; false when it already was (its teardown must not run twice). */
 function PspMarkProcessExited(process: usize): bool {
   const p = changetype<EPROCESS>(process);
-  const f = KiLockDispatcher();
+  const f = KeAcquireDispatcherLock();
   const first = (p.Flags & PSP_PROCESS_EXITED) == 0;
   p.Flags |= PSP_PROCESS_EXITED;
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
   return first;
 }
 
@@ -146,10 +146,10 @@ function PspMarkProcessExited(process: usize): bool {
  */
 export function PspEndProcessWithoutThreads(process: usize, status: u32): bool {
   const p = changetype<EPROCESS>(process);
-  const f = KiLockDispatcher();
+  const f = KeAcquireDispatcherLock();
   const alone = p.ActiveThreads == 0 && (p.Flags & PSP_PROCESS_EXITED) == 0 && p.DirectoryTableBase != 0 && p.DirectoryTableBase != MmKernelDirectory;
   if (alone) p.Flags |= PSP_PROCESS_EXITED;
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
   if (!alone) return false;
   p.ExitStatus = status;
   KeLogBegin("ps");

@@ -71,7 +71,7 @@ import {
 import { CONTEXT_FULL } from "../sdk/context";
 import { RTL_USER_PROCESS_PARAMETERS_XP_SIZE } from "../sdk/peb";
 import { IMAGE_SUBSYSTEM_NATIVE } from "../sdk/pe";
-import { ProcessBasicInformation } from "../sdk/procinfo";
+import { PROCESS_BASIC_INFORMATION, ProcessBasicInformation, SIZEOF_PROCESS_BASIC_INFORMATION } from "../sdk/procinfo";
 
 const SMSS_PATH: string = "\\SystemRoot\\System32\\smss.exe";
 const CURRENT_DIRECTORY: string = "C:\\Windows\\";
@@ -117,7 +117,7 @@ const IoStatus = memory.data(8, 4);          // IO_STATUS_BLOCK
 const Handles = memory.data(16, 4);          // +0 file, +4 section, +8 process, +12 thread
 const ClientId = memory.data(8, 4);
 const ImageInfo = memory.data(<i32>offsetof<SECTION_IMAGE_INFORMATION>(), 4);
-const BasicInfo = memory.data(24, 4);        // PROCESS_BASIC_INFORMATION
+const BasicInfo = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);
 const Region = memory.data(8, 4);            // base, size (NtAllocateVirtualMemory in and out)
 const Cell = memory.data(8, 8);              // one pointer to write; a timeout
 const Frame = memory.data(8, 4);             // the first thread's return address and argument
@@ -298,9 +298,9 @@ export function PsStartSessionManager(): void {
   ObCloseHandle(section);
   PspCheck(status, "NtCreateProcess");
   const process = load<u32>(Handles, 8);
-  PspCheck(NtQueryInformationProcess(process, ProcessBasicInformation, <u32>BasicInfo, 24, 0), "NtQueryInformationProcess");
-  const peb = <usize>load<u32>(BasicInfo, 4);
-  const pid = load<u32>(BasicInfo, 16);
+  PspCheck(NtQueryInformationProcess(process, ProcessBasicInformation, <u32>BasicInfo, SIZEOF_PROCESS_BASIC_INFORMATION, 0), "NtQueryInformationProcess");
+  const peb = changetype<PROCESS_BASIC_INFORMATION>(BasicInfo).PebBaseAddress;
+  const pid = changetype<PROCESS_BASIC_INFORMATION>(BasicInfo).UniqueProcessId;
   PspWriteProcessParameters(process, peb);
   const thread = PspCreateInitialThread(process, peb);
   ObCloseHandle(thread);
@@ -319,8 +319,8 @@ export function PsStartSessionManager(): void {
   // A shutdown asked for within the five seconds (a quick logon and reboot) ends smss: not a failed boot.
   if (status == 0 /* STATUS_WAIT_0: it ended */ && PsShutdownInProgress()) return;
   PspCheck(status, "NtWaitForSingleObject");
-  PspCheck(NtQueryInformationProcess(process, ProcessBasicInformation, <u32>BasicInfo, 24, 0), "NtQueryInformationProcess");
-  const exitStatus = load<u32>(BasicInfo);
+  PspCheck(NtQueryInformationProcess(process, ProcessBasicInformation, <u32>BasicInfo, SIZEOF_PROCESS_BASIC_INFORMATION, 0), "NtQueryInformationProcess");
+  const exitStatus = changetype<PROCESS_BASIC_INFORMATION>(BasicInfo).ExitStatus;
   KeLogBegin("ps");
   KeLogString("session manager (process ");
   KeLogDecimal(pid);

@@ -23,8 +23,8 @@ import { boot_modules, trap_exit } from "../sdk/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import {
   KTHREAD, KeAllocateScratch, KeFreeScratch, KeCreateThread, KeReadyThread, KeDereferenceThread, KeSetThreadFreeHook,
-  KeCurrentThread, KeEnableProcessSwitch, KeYieldExecution, ProcessObject, KTHREAD_THREAD_LINKS, KiLockDispatcher,
-  KiUnlockDispatcher,
+  KeCurrentThread, KeEnableProcessSwitch, KeYieldExecution, ProcessObject, KTHREAD_THREAD_LINKS, KeAcquireDispatcherLock,
+  KeReleaseDispatcherLock,
 } from "../ke/thread";
 import { KeInitializeDispatcherHeader, KeDelayExecution, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
 import { KGDT_R3_CODE, KGDT_R3_DATA, KGDT_R3_TEB, RPL_USER } from "../ke/gdt";
@@ -158,28 +158,28 @@ let PspKernelHandleTable: usize = 0;
 let PspNextProcessId: u32 = 8;
 /** The next process id (taken with interrupts off: two creators at once get two ids). */
 function PspNewProcessId(): u32 {
-  const f = KiLockDispatcher();
+  const f = KeAcquireDispatcherLock();
   const id = PspNextProcessId;
   PspNextProcessId = id + 4;
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
   return id;
 }
 /** The process with id `pid` on the active list, referenced (found and referenced before it can end and go), or 0. */
 export function PspReferenceProcessById(pid: u32): usize {
   let process: usize = 0;
-  const f = KiLockDispatcher();
+  const f = KeAcquireDispatcherLock();
   for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead; e = load<usize>(e)) {
     if (changetype<EPROCESS>(e - EPROCESS_ACTIVE_LINKS).UniqueProcessId == pid) { process = e - EPROCESS_ACTIVE_LINKS; break; }
   }
   if (process != 0) PspReferenceProcess(process);
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
   return process;
 }
 /** Takes a process that never ran off the active list. */
 export function PspRemoveActiveProcess(process: usize): void {
-  const f = KiLockDispatcher();
+  const f = KeAcquireDispatcherLock();
   RemoveEntryList(process + EPROCESS_ACTIVE_LINKS);
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
 }
 
 /** A user thread's memory goes: it no longer needs its process. */
@@ -197,15 +197,15 @@ export function PspAttachThreadToProcess(thread: usize, process: usize): void { 
  * Process object: the memory goes with the last.
  */
 export function PspReferenceProcess(process: usize): void {
-  const f = KiLockDispatcher(); // a read-modify-write another thread may interrupt
+  const f = KeAcquireDispatcherLock(); // a read-modify-write another thread may interrupt
   changetype<EPROCESS>(process).References++;
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
 }
 export function PspDereferenceProcess(process: usize): void {
   const p = changetype<EPROCESS>(process);
-  const f = KiLockDispatcher();
+  const f = KeAcquireDispatcherLock();
   const left = --p.References;
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
   if (left != 0) return;
   if (p.Token != 0) { SeDereferenceToken(p.Token); p.Token = 0; }
   ObDereferenceDeviceMap(process + EPROCESS_DEVICE_MAP);
@@ -273,10 +273,10 @@ function PspAllocateProcess(name: usize, nameLength: u32, parent: usize = 0): us
   const now = KeQuerySystemTime();
   p.CreateTimeLow = <u32>now;
   p.CreateTimeHigh = <u32>(now >>> 32);
-  const f = KiLockDispatcher(); // the list every process creation and end changes
+  const f = KeAcquireDispatcherLock(); // the list every process creation and end changes
   if (load<usize>(PsActiveProcessHead) == 0) InitializeListHead(PsActiveProcessHead);
   InsertTailList(PsActiveProcessHead, process + EPROCESS_ACTIVE_LINKS);
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
   for (let i: u32 = 0; i < nameLength && i < 15; i++) store<u8>(process + EPROCESS_IMAGE_NAME + i, load<u8>(name + i));
   return process;
 }
@@ -551,15 +551,15 @@ export const PSP_MAX_TEBS: u32 = 64;
 /** Takes a free TEB slot; returns its address, or 0 when all 64 are in use. */
 export function PspAllocateTeb(process: usize): usize {
   const p = changetype<EPROCESS>(process);
-  const f = KiLockDispatcher(); // two threads of the process may create threads at once: one slot each
+  const f = KeAcquireDispatcherLock(); // two threads of the process may create threads at once: one slot each
   for (let k: u32 = 1; k < PSP_MAX_TEBS; k++) {
     const used = k < 32 ? (p.TebSlots0 >>> k) & 1 : (p.TebSlots1 >>> (k - 32)) & 1;
     if (used != 0) continue;
     if (k < 32) p.TebSlots0 |= 1 << k; else p.TebSlots1 |= 1 << (k - 32);
-    KiUnlockDispatcher(f);
+    KeReleaseDispatcherLock(f);
     return TEB_ADDRESS - k * 4096;
   }
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
   return 0;
 }
 
@@ -568,9 +568,9 @@ export function PspFreeTeb(process: usize, teb: usize): void {
   if (teb == 0 || teb > TEB_ADDRESS) return;
   const k = <u32>((TEB_ADDRESS - teb) >>> 12);
   const p = changetype<EPROCESS>(process);
-  const f = KiLockDispatcher();
+  const f = KeAcquireDispatcherLock();
   if (k < 32) p.TebSlots0 &= ~(1 << k); else if (k < PSP_MAX_TEBS) p.TebSlots1 &= ~(1 << (k - 32));
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
 }
 
 /** KTHREAD.CrossThreadFlags: the thread is critical (ThreadBreakOnTermination): its end stops the system. */

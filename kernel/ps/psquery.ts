@@ -37,6 +37,7 @@ import {
   PROCESS_DEVICEMAP_INFORMATION_EX_FLAGS, PROCESS_LUID_DOSDEVICES_ONLY, ProcessDeviceMap,
   SIZEOF_PROCESS_DEVICEMAP_INFORMATION, SIZEOF_PROCESS_DEVICEMAP_INFORMATION_EX, ProcessQuotaLimits, ProcessVmCounters,
   QUOTA_LIMITS, SIZEOF_QUOTA_LIMITS, SIZEOF_VM_COUNTERS, SIZEOF_VM_COUNTERS_EX, VM_COUNTERS, ProcessBasicInformation,
+  PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION,
   ProcessBasePriority, ProcessSessionInformation, ProcessImageFileName, ProcessBreakOnTermination,
 } from "../sdk/procinfo";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
@@ -94,22 +95,24 @@ function PspQueryInformationProcess(process: usize, infoClass: u32, buffer: u32,
   if (infoClass == ProcessQuotaLimits || infoClass == ProcessVmCounters) return PspQueryQuota(p, infoClass, buffer, length, returnLength);
   let size: u32 = 0;
   switch (infoClass) {
-    case ProcessBasicInformation: size = 24; break;
+    case ProcessBasicInformation: size = SIZEOF_PROCESS_BASIC_INFORMATION; break;
     case ProcessSessionInformation: case ProcessBreakOnTermination: size = 4; break;
     default: return STATUS_INVALID_INFO_CLASS;
   }
   const check = PspCheckBuffer(buffer, length, size);
   if (check != STATUS_SUCCESS) return check;
-  const info = KeAllocateScratch(24);
+  const info = KeAllocateScratch(SIZEOF_PROCESS_BASIC_INFORMATION);
   switch (infoClass) {
-    case ProcessBasicInformation:
-      store<u32>(info, p.ActiveThreads != 0 ? STATUS_PENDING : p.ExitStatus);
-      store<u32>(info, <u32>p.Peb, 4);
-      store<u32>(info, 1, 8);               // one processor
-      store<u32>(info, p.BasePriority, 12);
-      store<u32>(info, p.UniqueProcessId, 16);
-      store<u32>(info, p.InheritedFromUniqueProcessId, 20);
+    case ProcessBasicInformation: {
+      const basic = changetype<PROCESS_BASIC_INFORMATION>(info);
+      basic.ExitStatus = p.ActiveThreads != 0 ? STATUS_PENDING : p.ExitStatus;
+      basic.PebBaseAddress = p.Peb;
+      basic.AffinityMask = 1;               // one processor
+      basic.BasePriority = p.BasePriority;
+      basic.UniqueProcessId = p.UniqueProcessId;
+      basic.InheritedFromUniqueProcessId = p.InheritedFromUniqueProcessId;
       break;
+    }
     case ProcessSessionInformation: store<u32>(info, p.SessionId); break;
     case ProcessBreakOnTermination: store<u32>(info, (p.Flags & PS_PROCESS_FLAGS_CRITICAL) != 0 ? 1 : 0); break;
   }

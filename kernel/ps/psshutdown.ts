@@ -28,7 +28,7 @@ import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_SHUTDOWN_PRIVILEGE } from "../se/tokenobj";
 import { CmShutdownSystem } from "../cm/cmhive";
 import { FatCleanVolumes } from "../fat/fatdirty";
-import { KTHREAD, KeAllocateScratch, KeCurrentThread, KeForEachThread, KeFreeScratch, KeRequestTermination, KiLockDispatcher, KiUnlockDispatcher } from "../ke/thread";
+import { KTHREAD, KeAllocateScratch, KeCurrentThread, KeForEachThread, KeFreeScratch, KeRequestTermination, KeAcquireDispatcherLock, KeReleaseDispatcherLock } from "../ke/thread";
 import {
   EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION, PS_PROCESS_FLAGS_CRITICAL,
   PsActiveProcessHead, PsGetCurrentProcess, PsImageFileName, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess,
@@ -155,7 +155,7 @@ export function PsEndOtherProcesses(caller: usize): u32 {
   PsEndProcessThreads(caller);
   while (true) {
     let n: u32 = 0;
-    const f = KiLockDispatcher();
+    const f = KeAcquireDispatcherLock();
     for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead && n < SHUTDOWN_BATCH; e = load<usize>(e)) {
       const process = e - EPROCESS_ACTIVE_LINKS;
       const p = changetype<EPROCESS>(process);
@@ -166,7 +166,7 @@ export function PsEndOtherProcesses(caller: usize): u32 {
       store<usize>(batch + (n << 2), process);
       n++;
     }
-    KiUnlockDispatcher(f);
+    KeReleaseDispatcherLock(f);
     if (n == 0) break;
     for (let i: u32 = 0; i < n; i++) PsEndProcessThreads(load<usize>(batch + (i << 2)));
     for (let i: u32 = 0; i < n; i++) {

@@ -18,7 +18,7 @@ import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
-  KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KeAllocateScratch, KeFreeScratch, KTHREAD_THREAD_LINKS, KiLockDispatcher, KiUnlockDispatcher, Terminated,
+  KeSuspendThread, KeRequestTermination, KeDeleteUnstartedThread, KeSetPriorityThread, KeAllocateScratch, KeFreeScratch, KTHREAD_THREAD_LINKS, KeAcquireDispatcherLock, KeReleaseDispatcherLock, Terminated,
 } from "../ke/thread";
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange, ProbeUserWrite } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
@@ -52,7 +52,9 @@ import {
 } from "../sdk/ntstatus";
 import { MEM_PRIVATE, MM_USER_PROBE_ADDRESS, NtCurrentThread, PAGE_READWRITE } from "../sdk/ntdef";
 import { TEB_DEALLOCATION_STACK, TEB_SIZE } from "../sdk/peb";
-import { ThreadBasicInformation, ThreadPriority, ThreadHideFromDebugger, ThreadBreakOnTermination } from "../sdk/procinfo";
+import {
+  SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION, ThreadBasicInformation, ThreadPriority, ThreadHideFromDebugger, ThreadBreakOnTermination,
+} from "../sdk/procinfo";
 
 const PROCESS_CREATE_THREAD: u32 = 0x0002;
 
@@ -66,7 +68,7 @@ export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize
   KeFreeScratch(cid);
   if (!ok) return STATUS_ACCESS_VIOLATION;
   let thread: usize = 0;
-  const f = KiLockDispatcher(); // found and referenced before it can end and go
+  const f = KeAcquireDispatcherLock(); // found and referenced before it can end and go
   for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead && thread == 0; e = load<usize>(e)) {
     const process = e - EPROCESS_ACTIVE_LINKS;
     if (pid != 0 && changetype<EPROCESS>(process).UniqueProcessId != pid) continue;
@@ -76,7 +78,7 @@ export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize
     }
   }
   if (thread != 0) KeReferenceThread(thread);
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
   if (thread == 0) return STATUS_INVALID_CID;
   const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 object, +12 handle
   // A thread is protected by its process's descriptor, mapped with the Thread type's rights (psprocess.ts).
@@ -324,13 +326,13 @@ function PspStartBuiltThread(work: usize, process: usize, handle: usize, clientI
   const p = changetype<EPROCESS>(process);
   const thread = load<usize>(work + CW_THREAD);
   const t = changetype<KTHREAD>(thread);
-  const f = KiLockDispatcher();
+  const f = KeAcquireDispatcherLock();
   const ended = PsProcessHasEnded(process);
   if (!ended) {
     InsertTailList(process + EPROCESS_THREAD_LIST, thread + KTHREAD_THREAD_LINKS);
     p.ActiveThreads++;
   }
-  KiUnlockDispatcher(f);
+  KeReleaseDispatcherLock(f);
   if (ended) {
     ObCloseHandle(load<u32>(work, CW_HANDLE)); // the object, and its reference on the thread, go
     PspFreeTeb(process, load<usize>(work + CW_TEB_ADDRESS));
@@ -394,19 +396,19 @@ export function NtTerminateThread(handle: u32, status: u32): u32 {
 }
 
 /**
- * NtQueryInformationThread(ThreadHandle, ThreadBasicInformation, Buffer, 28, ReturnLength):
+ * NtQueryInformationThread(ThreadHandle, ThreadBasicInformation, Buffer, Length, ReturnLength): a THREAD_BASIC_INFORMATION (28 bytes):
  * ExitStatus (STATUS_PENDING while it runs), TebBaseAddress, ClientId, AffinityMask, Priority, BasePriority.
  * ThreadBreakOnTermination (a ULONG) too.
  */
 export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: usize, length: u32, returnLength: usize): u32 {
   let size: u32 = 0;
   if (infoClass == ThreadBreakOnTermination) size = 4;
-  else if (infoClass == ThreadBasicInformation) size = 28;
+  else if (infoClass == ThreadBasicInformation) size = SIZEOF_THREAD_BASIC_INFORMATION;
   else return STATUS_INVALID_INFO_CLASS;
   if (length != size) return STATUS_INFO_LENGTH_MISMATCH;
   if (!ProbeUserRange(buffer, size, 4) || (returnLength != 0 && !ProbeUserRange(returnLength, 4, 4))) return STATUS_ACCESS_VIOLATION;
   // The answer is built here (+4), then copied to the caller once.
-  const s = KeAllocateScratch(4 + 28);
+  const s = KeAllocateScratch(4 + SIZEOF_THREAD_BASIC_INFORMATION);
   let status = PspReferenceThreadByHandle(handle, THREAD_QUERY_INFORMATION, s);
   const object = load<usize>(s);
   if (status == STATUS_SUCCESS) {
@@ -416,13 +418,14 @@ export function NtQueryInformationThread(handle: u32, infoClass: u32, buffer: us
       store<u32>(info, (t.CrossThreadFlags & PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION) != 0 ? 1 : 0);
     } else {
       const process = t.Process;
-      store<u32>(info, t.State == Terminated ? t.ExitStatus : STATUS_PENDING);
-      store<u32>(info, <u32>t.Teb, 4);
-      store<u32>(info, process != 0 ? changetype<EPROCESS>(process).UniqueProcessId : 4, 8);
-      store<u32>(info, t.UniqueThread, 12);
-      store<u32>(info, 1, 16);
-      store<u32>(info, t.Priority, 20);
-      store<u32>(info, t.BasePriority, 24);
+      const basic = changetype<THREAD_BASIC_INFORMATION>(info);
+      basic.ExitStatus = t.State == Terminated ? t.ExitStatus : STATUS_PENDING;
+      basic.TebBaseAddress = t.Teb;
+      basic.ClientId_UniqueProcess = process != 0 ? changetype<EPROCESS>(process).UniqueProcessId : 4;
+      basic.ClientId_UniqueThread = t.UniqueThread;
+      basic.AffinityMask = 1;               // one processor
+      basic.Priority = t.Priority;
+      basic.BasePriority = t.BasePriority;
     }
     ObDereferenceObject(object);
     if (!ExCopyToUser(buffer, info, size) || (returnLength != 0 && !ExWriteUserUlong(returnLength, size))) status = STATUS_ACCESS_VIOLATION;

@@ -143,6 +143,33 @@ export const SIZEOF_FILE_STANDARD_INFORMATION: u32 = 24;
   FileNameLength: u32;
   FileName: u16;
 }
+/** sizeof(FILE_NAME_INFORMATION): the length and the first WCHAR, padded (the least a query's buffer may be). */
+export const SIZEOF_FILE_NAME_INFORMATION: u32 = 8;
+
+/** FileEaInformation (7): no extended attributes here (0). */
+@unmanaged export class FILE_EA_INFORMATION {
+  EaSize: u32;
+}
+
+/** FileAccessInformation (8): the handle's granted access. */
+@unmanaged export class FILE_ACCESS_INFORMATION {
+  AccessFlags: u32;
+}
+
+/** FileModeInformation (16): the FILE_SYNCHRONOUS_IO_* / FILE_WRITE_THROUGH options of the open. */
+@unmanaged export class FILE_MODE_INFORMATION {
+  Mode: u32;
+}
+
+/** FileAlignmentInformation (17): the device's buffer alignment (FILE_*_ALIGNMENT). */
+@unmanaged export class FILE_ALIGNMENT_INFORMATION {
+  AlignmentRequirement: u32;
+}
+
+/** FileAllocationInformation (19): the clusters to allocate, in bytes. */
+@unmanaged export class FILE_ALLOCATION_INFORMATION {
+  AllocationSize: i64;
+}
 
 /** FileRenameInformation (10). */
 @unmanaged export class FILE_RENAME_INFORMATION {
@@ -191,6 +218,8 @@ export const SIZEOF_FILE_NETWORK_OPEN_INFORMATION: u32 = 56;
   NameInformation_FileNameLength: u32;
   NameInformation_FileName: u16;
 }
+/** sizeof(FILE_ALL_INFORMATION): up to the name's first WCHAR, padded to the LARGE_INTEGERs' 8. */
+export const SIZEOF_FILE_ALL_INFORMATION: u32 = 104;
 
 /** FileFsVolumeInformation (1). */
 @unmanaged export class FILE_FS_VOLUME_INFORMATION {
@@ -219,6 +248,12 @@ export const SIZEOF_FILE_FS_SIZE_INFORMATION: u32 = 24;
   BytesPerSector: u32;
 }
 export const SIZEOF_FILE_FS_FULL_SIZE_INFORMATION: u32 = 32;
+
+/** FileFsDeviceInformation (4). */
+@unmanaged export class FILE_FS_DEVICE_INFORMATION {
+  DeviceType: u32;         // FILE_DEVICE_DISK ...
+  Characteristics: u32;    // FILE_REMOVABLE_MEDIA ...
+}
 
 /** FileFsAttributeInformation (5). */
 @unmanaged export class FILE_FS_ATTRIBUTE_INFORMATION {

@@ -29,7 +29,8 @@
 //   keyinfo.ts     KEY_INFORMATION_CLASS, KEY_VALUE_INFORMATION_CLASS and their records
 //                  (KEY_BASIC_INFORMATION ... KEY_VALUE_PARTIAL_INFORMATION)
 //   procinfo.ts    PROCESSINFOCLASS and THREADINFOCLASS numbers; their structures that are
-//                  not elsewhere: PROCESS_DEVICEMAP_INFORMATION (ProcessDeviceMap), QUOTA_LIMITS ...
+//                  not elsewhere: PROCESS_BASIC_INFORMATION, THREAD_BASIC_INFORMATION,
+//                  PROCESS_DEVICEMAP_INFORMATION (ProcessDeviceMap), QUOTA_LIMITS ...
 //   driver.ts      DRIVER_OBJECT, DRIVER_EXTENSION (what a kernel-mode image's DriverEntry gets)
 //   security.ts    SID, ACL, ACEs, SECURITY_DESCRIPTOR(_RELATIVE), TOKEN_* information, GENERIC_MAPPING
 //

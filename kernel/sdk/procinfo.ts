@@ -26,6 +26,38 @@ export const ThreadHideFromDebugger: u32 = 17;
 /** ULONG: non-zero = critical; its end stops the system (CRITICAL_OBJECT_TERMINATION). Setting it needs SeDebugPrivilege. */
 export const ThreadBreakOnTermination: u32 = 18;
 
+// ---- the Basic classes' records ----
+//
+//   PROCESS_BASIC_INFORMATION (24 bytes, winternl.h)   THREAD_BASIC_INFORMATION (28 bytes, the NDK's pstypes.h)
+//   +0  ExitStatus (STATUS_PENDING while it runs)      +0  ExitStatus (STATUS_PENDING while it runs)
+//   +4  PebBaseAddress                                 +4  TebBaseAddress
+//   +8  AffinityMask                                   +8  ClientId.UniqueProcess
+//   +12 BasePriority                                   +12 ClientId.UniqueThread
+//   +16 UniqueProcessId                                +16 AffinityMask
+//   +20 InheritedFromUniqueProcessId                   +20 Priority
+//                                                      +24 BasePriority
+
+@unmanaged export class PROCESS_BASIC_INFORMATION {
+  ExitStatus: u32;
+  PebBaseAddress: usize;
+  AffinityMask: u32;
+  BasePriority: u32;
+  UniqueProcessId: u32;
+  InheritedFromUniqueProcessId: u32;
+}
+export const SIZEOF_PROCESS_BASIC_INFORMATION: u32 = 24;
+
+@unmanaged export class THREAD_BASIC_INFORMATION {
+  ExitStatus: u32;
+  TebBaseAddress: usize;
+  ClientId_UniqueProcess: u32;
+  ClientId_UniqueThread: u32;
+  AffinityMask: u32;
+  Priority: u32;
+  BasePriority: u32;
+}
+export const SIZEOF_THREAD_BASIC_INFORMATION: u32 = 28;
+
 //   ProcessDeviceMap (23)  PROCESS_DEVICEMAP_INFORMATION: set: a HANDLE to a
 //       directory (DIRECTORY_TRAVERSE) that becomes the process's "\??";
 //       query: DriveMap (bit n = drive 'A' + n) and DriveType[32]; the _EX form

@@ -94,15 +94,39 @@ export const SM_CREATE_FOREIGN_SESSION_DEBUG_UI_CLIENT_ID: u32 = 0x4C;
 export const SM_TERMINATE_FOREIGN_SESSION_ID: u32 = 0;
 export const SM_TERMINATE_FOREIGN_SESSION_STATUS: u32 = 4;
 
-// ---- RTL_USER_PROCESS_INFORMATION (ExecPgm, SB CreateSession) ----
+// ---- RTL_USER_PROCESS_INFORMATION (RtlCreateUserProcess's answer; ExecPgm, SB CreateSession) ----
+/** The NDK's rtltypes.h: Size, the two handles, the CLIENT_ID, then SECTION_IMAGE_INFORMATION (pe.ts) flattened (0x44 bytes). */
+@unmanaged export class RTL_USER_PROCESS_INFORMATION {
+  Size: u32;                                   // +0x00: the caller sets it to 0x44
+  ProcessHandle: u32;                          // +0x04
+  ThreadHandle: u32;                           // +0x08 (suspended)
+  ClientId_UniqueProcess: u32;                 // +0x0C
+  ClientId_UniqueThread: u32;                  // +0x10
+  ImageInformation_TransferAddress: usize;     // +0x14
+  ImageInformation_ZeroBits: u32;
+  ImageInformation_MaximumStackSize: u32;
+  ImageInformation_CommittedStackSize: u32;
+  ImageInformation_SubSystemType: u32;         // +0x24
+  ImageInformation_SubSystemMinorVersion: u16;
+  ImageInformation_SubSystemMajorVersion: u16;
+  ImageInformation_GpValue: u32;
+  ImageInformation_ImageCharacteristics: u16;
+  ImageInformation_DllCharacteristics: u16;
+  ImageInformation_Machine: u16;
+  ImageInformation_ImageContainsCode: u8;
+  ImageInformation_ImageFlags: u8;
+  ImageInformation_LoaderFlags: u32;
+  ImageInformation_ImageFileSize: u32;
+  ImageInformation_CheckSum: u32;
+}
 export const SIZEOF_RTL_USER_PROCESS_INFORMATION: u32 = 0x44;
-export const RTL_USER_PROCESS_INFORMATION_SIZE: u32 = 0;       // Length
-export const RTL_USER_PROCESS_INFORMATION_PROCESS: u32 = 4;    // ProcessHandle
-export const RTL_USER_PROCESS_INFORMATION_THREAD: u32 = 8;     // ThreadHandle
-export const RTL_USER_PROCESS_INFORMATION_CLIENT_ID: u32 = 12; // CLIENT_ID
-export const RTL_USER_PROCESS_INFORMATION_IMAGE: u32 = 0x14;   // SECTION_IMAGE_INFORMATION (0x30)
+export const RTL_USER_PROCESS_INFORMATION_SIZE: u32 = offsetof<RTL_USER_PROCESS_INFORMATION>("Size");
+export const RTL_USER_PROCESS_INFORMATION_PROCESS: u32 = offsetof<RTL_USER_PROCESS_INFORMATION>("ProcessHandle");
+export const RTL_USER_PROCESS_INFORMATION_THREAD: u32 = offsetof<RTL_USER_PROCESS_INFORMATION>("ThreadHandle");
+export const RTL_USER_PROCESS_INFORMATION_CLIENT_ID: u32 = offsetof<RTL_USER_PROCESS_INFORMATION>("ClientId_UniqueProcess");
+export const RTL_USER_PROCESS_INFORMATION_IMAGE: u32 = offsetof<RTL_USER_PROCESS_INFORMATION>("ImageInformation_TransferAddress");
 /** SECTION_IMAGE_INFORMATION.SubSystemType, from the start of RTL_USER_PROCESS_INFORMATION. */
-export const RTL_USER_PROCESS_INFORMATION_SUBSYSTEM: u32 = 0x14 + 0x10;
+export const RTL_USER_PROCESS_INFORMATION_SUBSYSTEM: u32 = offsetof<RTL_USER_PROCESS_INFORMATION>("ImageInformation_SubSystemType");
 
 // ---- SB_CONNECTION_INFO: what a subsystem connects to \SmApiPort with ----
 export const SIZEOF_SB_CONNECTION_INFO: u32 = 0xF4;

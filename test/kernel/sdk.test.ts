@@ -115,6 +115,11 @@ const FACTS: Fact[] = [
   ...same('FILE_ATTRIBUTE_TAG_INFORMATION', 'FILE_ATTRIBUTE_TAG_INFORMATION', 'FileAttributes ReparseTag'), size('FILE_ATTRIBUTE_TAG_INFORMATION', 'FILE_ATTRIBUTE_TAG_INFORMATION'),
   ['FILE_DISPOSITION_INFORMATION', 'DeleteFile', 'FILE_DISPOSITION_INFORMATION', 'DoDeleteFile'], // MinGW: DeleteFile is a macro there
   ...same('FILE_END_OF_FILE_INFORMATION', 'FILE_END_OF_FILE_INFORMATION', 'EndOfFile'), size('FILE_END_OF_FILE_INFORMATION', 'FILE_END_OF_FILE_INFORMATION'),
+  ...['FILE_EA_INFORMATION:EaSize', 'FILE_ACCESS_INFORMATION:AccessFlags', 'FILE_MODE_INFORMATION:Mode', 'FILE_ALIGNMENT_INFORMATION:AlignmentRequirement',
+    'FILE_ALLOCATION_INFORMATION:AllocationSize', 'FILE_FS_DEVICE_INFORMATION:DeviceType Characteristics'].flatMap((spec) => {
+    const [t, fields] = spec.split(':');
+    return [...same(t, t, fields), size(t, t)];
+  }),
   ['FILE_ALL_INFORMATION', 'BasicInformation_FileAttributes', 'FILE_ALL_INFORMATION', 'BasicInformation.FileAttributes'],
   ['FILE_ALL_INFORMATION', 'StandardInformation_AllocationSize', 'FILE_ALL_INFORMATION', 'StandardInformation'],
   ['FILE_ALL_INFORMATION', 'StandardInformation_Directory', 'FILE_ALL_INFORMATION', 'StandardInformation.Directory'],
@@ -150,7 +155,38 @@ const FACTS: Fact[] = [
   ...same('TOKEN_STATISTICS', 'TOKEN_STATISTICS', `TokenId AuthenticationId ExpirationTime TokenType ImpersonationLevel DynamicCharged
     DynamicAvailable GroupCount PrivilegeCount ModifiedId`), size('TOKEN_STATISTICS', 'TOKEN_STATISTICS'),
   ...same('GENERIC_MAPPING', 'GENERIC_MAPPING', 'GenericRead GenericWrite GenericExecute GenericAll'), size('GENERIC_MAPPING', 'GENERIC_MAPPING'),
+  // NtQueryInformationProcess / NtQueryInformationThread's Basic records (kernel/sdk/procinfo.ts); THREAD_BASIC_INFORMATION
+  // and RTL_USER_PROCESS_INFORMATION (kernel/sdk/sm.ts) are not in MinGW: NDK_DECLARATIONS below.
+  ...same('PROCESS_BASIC_INFORMATION', 'PROCESS_BASIC_INFORMATION', 'ExitStatus PebBaseAddress AffinityMask BasePriority UniqueProcessId InheritedFromUniqueProcessId'),
+  size('PROCESS_BASIC_INFORMATION', 'PROCESS_BASIC_INFORMATION'),
+  ...same('THREAD_BASIC_INFORMATION', 'NDK_THREAD_BASIC_INFORMATION', 'ExitStatus TebBaseAddress AffinityMask Priority BasePriority'),
+  ['THREAD_BASIC_INFORMATION', 'ClientId_UniqueProcess', 'NDK_THREAD_BASIC_INFORMATION', 'ClientId.UniqueProcess'],
+  ['THREAD_BASIC_INFORMATION', 'ClientId_UniqueThread', 'NDK_THREAD_BASIC_INFORMATION', 'ClientId.UniqueThread'],
+  size('THREAD_BASIC_INFORMATION', 'NDK_THREAD_BASIC_INFORMATION'),
+  ...same('RTL_USER_PROCESS_INFORMATION', 'NDK_RTL_USER_PROCESS_INFORMATION', 'Size ProcessHandle ThreadHandle'),
+  ['RTL_USER_PROCESS_INFORMATION', 'ClientId_UniqueProcess', 'NDK_RTL_USER_PROCESS_INFORMATION', 'ClientId.UniqueProcess'],
+  ['RTL_USER_PROCESS_INFORMATION', 'ClientId_UniqueThread', 'NDK_RTL_USER_PROCESS_INFORMATION', 'ClientId.UniqueThread'],
+  ...`TransferAddress ZeroBits MaximumStackSize CommittedStackSize SubSystemType SubSystemMinorVersion SubSystemMajorVersion GpValue
+    ImageCharacteristics DllCharacteristics Machine ImageContainsCode ImageFlags LoaderFlags ImageFileSize CheckSum`.split(/\s+/).filter(Boolean)
+    .map((f) => ['RTL_USER_PROCESS_INFORMATION', `ImageInformation_${f}`, 'NDK_RTL_USER_PROCESS_INFORMATION', `ImageInformation.${f}`] as Fact),
+  size('RTL_USER_PROCESS_INFORMATION', 'NDK_RTL_USER_PROCESS_INFORMATION'),
 ];
+
+/**
+ * Records MinGW does not declare, as the NDK (ReactOS's ndk/pstypes.h, mmtypes.h, rtltypes.h) and the
+ * Windows symbols lay them out, written here with MinGW's types (CLIENT_ID, KAFFINITY, KPRIORITY, SIZE_T)
+ * so gcc computes their offsets.
+ */
+const NDK_DECLARATIONS = `
+typedef struct { NTSTATUS ExitStatus; PVOID TebBaseAddress; CLIENT_ID ClientId; KAFFINITY AffinityMask;
+  KPRIORITY Priority; KPRIORITY BasePriority; } NDK_THREAD_BASIC_INFORMATION;
+typedef struct { PVOID TransferAddress; ULONG ZeroBits; SIZE_T MaximumStackSize; SIZE_T CommittedStackSize; ULONG SubSystemType;
+  union { struct { USHORT SubSystemMinorVersion; USHORT SubSystemMajorVersion; }; ULONG SubSystemVersion; };
+  ULONG GpValue; USHORT ImageCharacteristics; USHORT DllCharacteristics; USHORT Machine; BOOLEAN ImageContainsCode;
+  UCHAR ImageFlags; ULONG LoaderFlags; ULONG ImageFileSize; ULONG CheckSum; } NDK_SECTION_IMAGE_INFORMATION;
+typedef struct { ULONG Size; HANDLE ProcessHandle; HANDLE ThreadHandle; CLIENT_ID ClientId;
+  NDK_SECTION_IMAGE_INFORMATION ImageInformation; } NDK_RTL_USER_PROCESS_INFORMATION;
+`;
 
 /** Named offset constants of the SDK against MinGW's declarations: [SDK constant, C offsetof expression]. */
 const CONSTANT_FACTS: Array<[string, string]> = [
@@ -159,6 +195,9 @@ const CONSTANT_FACTS: Array<[string, string]> = [
   ['SIZEOF_FILE_NETWORK_OPEN_INFORMATION', 'sizeof(FILE_NETWORK_OPEN_INFORMATION)'],
   ['SIZEOF_FILE_FS_SIZE_INFORMATION', 'sizeof(FILE_FS_SIZE_INFORMATION)'],
   ['SIZEOF_FILE_FS_FULL_SIZE_INFORMATION', 'sizeof(FILE_FS_FULL_SIZE_INFORMATION)'],
+  ['SIZEOF_FILE_NAME_INFORMATION', 'sizeof(FILE_NAME_INFORMATION)'], ['SIZEOF_FILE_ALL_INFORMATION', 'sizeof(FILE_ALL_INFORMATION)'],
+  ['SIZEOF_PROCESS_BASIC_INFORMATION', 'sizeof(PROCESS_BASIC_INFORMATION)'], ['SIZEOF_THREAD_BASIC_INFORMATION', 'sizeof(NDK_THREAD_BASIC_INFORMATION)'],
+  ['SIZEOF_RTL_USER_PROCESS_INFORMATION', 'sizeof(NDK_RTL_USER_PROCESS_INFORMATION)'],
   ['FILE_CASE_SENSITIVE_SEARCH', 'FILE_CASE_SENSITIVE_SEARCH'],
   ['FILE_CASE_PRESERVED_NAMES', 'FILE_CASE_PRESERVED_NAMES'],
   ['FILE_UNICODE_ON_DISK', 'FILE_UNICODE_ON_DISK'],
@@ -263,7 +302,7 @@ function mingwValues(expressions: string[], ifDefined = false, ddk = false): num
   mkdirSync(dir, { recursive: true });
   const c = [
     ...(ddk ? ['#include <stddef.h>', '#include <ntifs.h>']
-      : ['#include <stddef.h>', '#include <windows.h>', '#include <winternl.h>', '#include <ntstatus.h>', '#include <ntsecapi.h>']),
+      : ['#include <stddef.h>', '#include <windows.h>', '#include <winternl.h>', '#include <ntstatus.h>', '#include <ntsecapi.h>', NDK_DECLARATIONS]),
     'unsigned int facts[] = {',
     ...expressions.map((e) => (ifDefined ? `#ifdef ${e}\n  (unsigned int)(${e}),\n#else\n  0xFFFFFFFFu,\n#endif` : `  (unsigned int)(${e}),`)),
     '};',
@@ -347,13 +386,22 @@ const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms
   { what: 'FAT BPB fields by offset', re: /load<u(8|16|32)>\(b, (11|13|14|16|17|19|22|32|36|44|48)\)/, allow: [] },
   { what: 'regf base block checksum (508) and signatures', re: /\+ 508\)|0x6B6E\b|0x6B76\b|0x66676572/, allow: [] },
   { what: 'KTRAP_FRAME offsets (InitialStack - 76)', re: /InitialStack - 76/, allow: [] },
+  { what: 'an information class\'s size as a bare number (Io\'s size tables: case FileXxxInformation: return N)', re: /case File\w+Information: return \d+;/, allow: [] },
   // Also in smss and the ring-3 test programs (test/boot/programs): InitializeObjectAttributes, OBJECT_ATTRIBUTES, IO_STATUS_BLOCK.
   { what: 'OBJECT_ATTRIBUTES by offset (Length 24, RootDirectory +4 .. SecurityQualityOfService +20)',
     re: /store<u32>\(\w*oa, 24\)|store<\w+>\(\w*oa, [^;]*, (4|8|12|16|20)\)|load<\w+>\(\w*oa, (4|8|12|16|20)\)/i, allow: [], alsoPrograms: true },
   { what: 'IO_STATUS_BLOCK.Information by offset (iosb + 4)', re: /(load|store)<u32>\([^;()]*iosb[^;()]*, ([^;()]+, )?4\)/i, allow: [], alsoPrograms: true },
   { what: 'FILE_BOTH_DIR_INFORMATION.FileName (+94) or FILE_RENAME_INFORMATION (12 + the name) by offset', re: /\+ 94\b|, 12 \+ (\(\w+ << 1\)|bytes)/, allow: [], alsoPrograms: true },
-  { what: 'RTL_USER_PROCESS_INFORMATION by offset (handles +4/+8, ClientId +12, the image\'s SubSystemType 0x14 + 0x10)',
-    re: /(load|store)<u32>\(\s*\w*[iI]nfo\w*,\s*(\w+, )?(4|8|12|16|0x14 \+ 0x10)\)|0x14 \+ 0x10/, where: /\bRtlCreateUserProcess\(/, allow: [] },
+  { what: 'RTL_USER_PROCESS_INFORMATION by offset or size (handles +4/+8, ClientId +12, the image\'s SubSystemType 0x14 + 0x10, 0x44 bytes)',
+    re: /(load|store)<u32>\(\s*\w*[iI]nfo\w*,\s*(\w+, )?(4|8|12|16|0x44|0x14 \+ 0x10)\)|0x14 \+ 0x10|[iI]nfo\w* = memory\.data\(0x44\b|[iI]nfo\w*, 0x44\)/,
+    where: /\bRtlCreateUserProcess\(/, allow: [], alsoPrograms: true },
+  // The process parameters a program reads its command line from (kernel/sdk/peb.ts).
+  { what: 'PEB fields (ProcessParameters +0x10, SessionId +0x1D4 ...) or RTL_USER_PROCESS_PARAMETERS.CommandLine (+0x40/+0x44) by offset',
+    re: /RtlGetCurrentPeb\(\)(, | \+ )(0x)?\d|load<(u16|u32|usize)>\(\s*(\w*[pP]arams\w*|p)(, | \+ )0x4[04]\)|paramString\(0x/, allow: [], alsoPrograms: true },
+  // NtQueryInformationProcess / NtQueryInformationThread's Basic records (kernel/sdk/procinfo.ts).
+  { what: 'PROCESS_BASIC_INFORMATION / THREAD_BASIC_INFORMATION by offset or size (UniqueProcessId +16, ClientId +8/+12, 24 / 28 bytes ...)',
+    re: /(Process|Thread)BasicInformation, [^,()]+, (20|24|28),|(load|store)<u32>\(\s*(pbi|tbi|\w*Basic(Info)?|parentInfo|checkInfo)\b\s*(,\s*[^;()]+)?\)|load<u32>\(\s*basic\s*,\s*(16|20)\)|store<u32>\(info, \w+\.(UniqueProcessId|InheritedFromUniqueProcessId|Peb|Teb|UniqueThread|BasePriority|Priority)\b/,
+    where: /\b(Process|Thread)BasicInformation\b/, allow: [], alsoPrograms: true },
   // The records NtQueryKey / NtEnumerateKey / NtQueryValueKey / NtEnumerateValueKey return (kernel/sdk/keyinfo.ts).
   { what: 'KEY_*_INFORMATION fields by offset (Name at +12/+16/+20/+24, Type +4, DataOffset +8, DataLength +12 ...)',
     re: /(load|store)<u(8|16|32|64)>\(\s*(info|buf|buffer)\w*,\s*(4|8|12|16|20|24|28|32|36|40)\)|\b(info|buf|buffer)\w* \+ (12|16|20|24)\b/,
@@ -429,6 +477,13 @@ describe('the tree keeps to the SDK', () => {
     expect(all.filter(({ text }) => /& 0xC0000000\) [!=]= 0xC0000000/.test(text)).map(({ path }) => path)).toEqual([]);
   });
 
+  it('returns errors as values: no copied scratch() helper, no last-status global (ExpLastStatus, FatLastStatus, PsProcessHandleStatus)', () => {
+    const side = /^\s*(?:export\s+)?function scratch\s*\(|^\s*(?:export\s+)?let\s+\w*(?:LastStatus|HandleStatus)\b/m;
+    expect([...all, ...sources('smss')].filter(({ text }) => side.test(text)).map(({ path }) => path)).toEqual([]);
+    // the pattern finds what it looks for
+    expect(['function scratch(bytes: u32): usize {', 'export let FatLastStatus: u32 = 0;', 'export let PsProcessHandleStatus: u32 = 0;'].map((l) => side.test(l))).toEqual([true, true, true]);
+  });
+
   it('keeps no import alive with `void X;` (smss and the test programs too)', () => {
     const found = [...all, ...sources('smss', 'test/boot/programs')]
       .flatMap(({ path, text }) => text.split('\n').map((l, i) => ({ path, line: i + 1, l })).filter(({ l }) => /^\s*(void \w+;\s*)+$/.test(l)));
@@ -479,8 +534,17 @@ describe('the tree keeps to the SDK', () => {
       '  putText(e + 94, n);', '  NtSetInformationFile(h, iosb, info, 12 + (n << 1), 10);',
       '  names.push(String.UTF16.decodeUnsafe(info + 16, load<u32>(info, 12)));', '  const type = load<u32>(buffer, 4), length = load<u32>(buffer, 12);',
       '  const next = load<u32>(at), attrs = load<u32>(at, 56), n = load<u32>(at, 60);', '  const nameLength = load<u32>(information, 8);',
-      '  const process = load<u32>(info, 4), thread = load<u32>(info, 8), pid = load<u32>(info, 12);'];
-    expect(planted.map((l) => RAW_FACTS.some((f) => f.re.test(l)))).toEqual([true, true, true, true, true, true, true, true, true, true, true, true, true]);
+      '  const process = load<u32>(info, 4), thread = load<u32>(info, 8), pid = load<u32>(info, 12);',
+      '  store<u32>(processInfo, 0x44);', 'const execInfo = memory.data(0x44, 4);',
+      '  const params = load<usize>(RtlGetCurrentPeb(), 0x10);', '  const chars = load<u16>(params, 0x40), text = load<usize>(p + 0x44);',
+      '  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);', '  return load<u32>(basic, 16);', '  result = load<u32>(pbi);',
+      '  setSelf(load<u32>(tbi, 8), load<u32>(tbi, 12));', '      store<u32>(info, p.UniqueProcessId, 16);', '    case FileAllInformation: return 104;'];
+    expect(planted.filter((l) => !RAW_FACTS.some((f) => f.re.test(l)))).toEqual([]);
+    expect(planted.length).toBe(23);
+    // and not what the layouts say instead
+    const named = ['  const pid = changetype<PROCESS_BASIC_INFORMATION>(pbi).UniqueProcessId;', '  NtQueryInformationProcess(h, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);',
+      '  const params = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;', '  changetype<RTL_USER_PROCESS_INFORMATION>(info).Size = SIZEOF_RTL_USER_PROCESS_INFORMATION;'];
+    expect(named.filter((l) => RAW_FACTS.some((f) => f.re.test(l)))).toEqual([]);
   });
 
   it('the information class check finds a class written as a number (planted calls)', () => {

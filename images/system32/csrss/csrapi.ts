@@ -60,7 +60,7 @@ import { CONSRV_SERVERDLL_INDEX, USERSRV_SERVERDLL_INDEX, CONSRV_FIRST_API_NUMBE
 
 const CRLF = "\r\n";
 import { LPC_CONNECTION_REQUEST, LPC_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_ERROR_EVENT, PORT_MAXIMUM_MESSAGE_LENGTH } from "../../../kernel/sdk/lpc";
-import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 
 const PROCESS_VM_READ: u32 = 0x0010;
 
@@ -226,7 +226,7 @@ function CsrpDefineDosDevice(): u32 {
 // ---- processes a client made and told csrss of (BasepCreateProcess): +0 pid, +4 csrss's handle (0 = free) ----
 const MAX_BASE_PROCESSES: u32 = 32;
 const CsrBaseProcesses = memory.data(MAX_BASE_PROCESSES * 8, 4);
-const basic = memory.data(24, 4);
+const basic = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);
 
 /** BasepCreateProcess: the caller's new process (its handle and ClientId in the caller's terms), known to csrss from now on. */
 function CsrpBaseCreateProcess(client: usize): u32 {
@@ -237,7 +237,7 @@ function CsrpBaseCreateProcess(client: usize): u32 {
     const e = CsrBaseProcesses + (i << 3);
     if (load<u32>(e, 4) == 0) { entry = e; break; }
     // An entry whose process has ended is free again.
-    if (NtQueryInformationProcess(load<u32>(e, 4), ProcessBasicInformation, basic, 24, 0) == STATUS_SUCCESS && load<u32>(basic) != 0x103 /* STATUS_PENDING */) {
+    if (NtQueryInformationProcess(load<u32>(e, 4), ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0) == STATUS_SUCCESS && changetype<PROCESS_BASIC_INFORMATION>(basic).ExitStatus != 0x103 /* STATUS_PENDING */) {
       NtClose(load<u32>(e, 4)); store<u32>(e, 0, 4); entry = e; break;
     }
   }
@@ -251,7 +251,7 @@ function CsrpBaseCreateProcess(client: usize): u32 {
   NtClose(caller);
   if (status != STATUS_SUCCESS) return status;
   const process = load<u32>(done);
-  if (NtQueryInformationProcess(process, ProcessBasicInformation, basic, 24, 0) != STATUS_SUCCESS || load<u32>(basic, 16) != pid) { NtClose(process); return STATUS_INVALID_CID; }
+  if (NtQueryInformationProcess(process, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0) != STATUS_SUCCESS || changetype<PROCESS_BASIC_INFORMATION>(basic).UniqueProcessId != pid) { NtClose(process); return STATUS_INVALID_CID; }
   store<u32>(entry, pid); store<u32>(entry, process, 4);
   session(); put(line, "process "); putDec(line, load<u32>(client, C_PID)); put(line, " created process "); putDec(line, pid); flush(line);
   return STATUS_SUCCESS;

@@ -42,7 +42,7 @@ import {
 } from "../../../kernel/sdk/sm";
 import { LPC_CONNECTION_REQUEST, LPC_REQUEST, LPC_PORT_CLOSED } from "../../../kernel/sdk/lpc";
 import { STATUS_INVALID_HANDLE, STATUS_INVALID_CID, STATUS_INSUFFICIENT_RESOURCES, STATUS_ACCESS_VIOLATION, STATUS_NOT_SUPPORTED, STATUS_SYSTEM_SHUTDOWN } from "../../../kernel/sdk/ntstatus";
-import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 
 const PROCESS_VM_READ: u32 = 0x0010;
 const DUPLICATE_SAME_ACCESS: u32 = 2;
@@ -52,7 +52,7 @@ const line = memory.data(CSR_LINE_BYTES, 4);
 const message = memory.data(SIZEOF_SB_API_MSG, 8);
 const contextOut = memory.data(4, 4);
 const portOut = memory.data(4, 4);
-const basic = memory.data(24, 4);
+const basic = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);
 const oa = memory.data(24, 4), cid = memory.data(8, 4);
 /** Processes csrss was told of by SbCreateSession: +0 SessionId, +4 process handle, +8 pid; handle 0 = free. */
 const MAX_PROCESSES: u32 = 32;
@@ -70,9 +70,9 @@ function CsrpSbCreateSession(): u32 {
   const id = load<u32>(u + SB_CREATE_SESSION_SESSION_ID);
   let entry: usize = 0;
   for (let i: u32 = 0; i < MAX_PROCESSES; i++) if (load<u32>(CsrSbProcesses + i * ENTRY, 4) == 0) { entry = CsrSbProcesses + i * ENTRY; break; }
-  let status = NtQueryInformationProcess(process, ProcessBasicInformation, basic, 24, 0);
+  let status = NtQueryInformationProcess(process, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
   if (status != STATUS_SUCCESS) status = STATUS_INVALID_HANDLE;
-  else if (load<u32>(basic, 16) != pid) status = STATUS_INVALID_CID;
+  else if (changetype<PROCESS_BASIC_INFORMATION>(basic).UniqueProcessId != pid) status = STATUS_INVALID_CID;
   else if (entry == 0) status = STATUS_INSUFFICIENT_RESOURCES;
   else {
     status = NtResumeThread(thread, 0);

@@ -56,7 +56,7 @@ import { OBJECT_ATTRIBUTES, PAGE_READWRITE, SEC_COMMIT } from "../../../kernel/s
 import { SIZEOF_SB_CONNECTION_INFO, SIZEOF_SB_API_MSG, SB_CONNECTION_INFO_SUBSYSTEM_TYPE, SB_CONNECTION_INFO_PORT_NAME, SB_CONNECTION_INFO_PORT_NAME_CHARS } from "../../../kernel/sdk/sm";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 import { STATUS_UNSUCCESSFUL } from "../../../kernel/sdk/ntstatus";
-import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 
 const IMAGE_SUBSYSTEM_WINDOWS_GUI: u32 = 2;
 const SE_TCB_PRIVILEGE: u32 = 7;
@@ -319,9 +319,9 @@ function CsrpCreateSharedSection(): void {
 }
 
 export function main(): void {
-  const basic = memory.data(24, 4);
-  NtQueryInformationProcess(NtCurrentProcess, ProcessBasicInformation, basic, 24, 0);
-  CsrProcessId = load<u32>(basic, 16);
+  const basic = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);
+  NtQueryInformationProcess(NtCurrentProcess, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  CsrProcessId = changetype<PROCESS_BASIC_INFORMATION>(basic).UniqueProcessId;
   CsrpParseCommandLine();                     // 1. ObjectDirectory=, SharedSection=, ServerDll=, ...
   CsrpCreateSharedSection();                  //    the shared section and the base server's static data
   if (!CsrpCreatePorts()) NtTerminateProcess(NtCurrentProcess, STATUS_UNSUCCESSFUL); // 2-4. the directory, ApiPort, SbApiPort, their threads

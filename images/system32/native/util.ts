@@ -14,7 +14,7 @@ import {
   RtlDosPathNameToNtPathName_U, NtResumeThread, NtTerminateProcess,
   OBJ_CASE_INSENSITIVE, KEY_READ, STATUS_SUCCESS, STATUS_BUFFER_OVERFLOW, STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_IMAGE_FORMAT,
 } from "./nt";
-import { ProcessBasicInformation, ProcessSessionInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, ProcessSessionInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { KeyBasicInformation, KeyValuePartialInformation, KEY_BASIC_INFORMATION, KEY_VALUE_PARTIAL_INFORMATION } from "../../../kernel/sdk/keyinfo";
 import {
   RTL_USER_PROCESS_INFORMATION_CLIENT_ID, RTL_USER_PROCESS_INFORMATION_PROCESS, RTL_USER_PROCESS_INFORMATION_SIZE,
@@ -259,16 +259,16 @@ export function StartProcess(ntPath: string, commandLine: string, environment: u
 
 /** A process's exit status (PROCESS_BASIC_INFORMATION.ExitStatus). */
 export function ExitStatus(process: u32): u32 {
-  const pbi = heap.alloc(24);
-  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
-  return load<u32>(pbi);
+  const pbi = heap.alloc(SIZEOF_PROCESS_BASIC_INFORMATION);
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  return changetype<PROCESS_BASIC_INFORMATION>(pbi).ExitStatus;
 }
 
 /** This process's id and session id. */
 export function CurrentProcessId(): u32 {
-  const pbi = heap.alloc(24);
-  NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, pbi, 24, 0);
-  return load<u32>(pbi, 16);
+  const pbi = heap.alloc(SIZEOF_PROCESS_BASIC_INFORMATION);
+  NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  return changetype<PROCESS_BASIC_INFORMATION>(pbi).UniqueProcessId;
 }
 export function CurrentSessionId(): u32 {
   const info = heap.alloc(8);

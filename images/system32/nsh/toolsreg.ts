@@ -103,14 +103,12 @@ function Room(size: u32): usize {
   return info;
 }
 
-/** Opens `path` with `access`; 0 after printing the status. */
-function Open(command: string, path: string, access: u32): u32 {
-  const h = Slot();
-  const status = NtOpenKey(h, access, Attributes(path, 0, 0));
-  if (status != STATUS_SUCCESS) { ShStatus(command + ": NtOpenKey " + path, <i32>status); LastStatus = status; return 0; }
-  return load<u32>(h);
+/** Opens `path` with `access` into the handle cell `handle`; a failure is printed and returned. */
+function Open(command: string, path: string, access: u32, handle: usize): u32 {
+  const status = NtOpenKey(handle, access, Attributes(path, 0, 0));
+  if (status != STATUS_SUCCESS) ShStatus(command + ": NtOpenKey " + path, <i32>status);
+  return status;
 }
-let LastStatus: u32 = 0;
 
 /** Prints the value a KEY_VALUE_FULL_INFORMATION at `at` holds. */
 function PutFullValue(at: usize): void {
@@ -120,8 +118,10 @@ function PutFullValue(at: usize): void {
 
 /** reg query KEY [VALUE] */
 function Query(key: string, path: string, valueName: string | null): i32 {
-  const h = Open("reg query", path, KEY_READ);
-  if (h == 0) return <i32>LastStatus;
+  const keyCell = Slot();
+  const opened = Open("reg query", path, KEY_READ, keyCell);
+  if (opened != STATUS_SUCCESS) return <i32>opened;
+  const h = load<u32>(keyCell);
   EmitLine(key);
   let status: u32 = STATUS_SUCCESS;
   if (valueName != null) {
@@ -160,11 +160,11 @@ function Query(key: string, path: string, valueName: string | null): i32 {
   return 0;
 }
 
-/** Opens or creates `path` and every key above it that is missing; 0 after printing the status. */
-function Create(path: string): u32 {
+/** Opens or creates `path` and every key above it that is missing, into the handle cell `handle`; a failure is printed and returned. */
+function Create(path: string, handle: usize): u32 {
   const h = Slot();
   let status = NtCreateKey(h, KEY_READ | KEY_WRITE, Attributes(path, 0, 0), 0, 0, REG_OPTION_NON_VOLATILE, 0);
-  if (status == STATUS_SUCCESS) return load<u32>(h);
+  if (status == STATUS_SUCCESS) { store<u32>(handle, load<u32>(h)); return status; }
   // One level at a time from \Registry\<root>\<hive> down (NtCreateKey makes only the last component).
   const parts = path.substring(1, path.length).split("\\", i32.MAX_VALUE);
   let parent: u32 = 0;
@@ -174,10 +174,12 @@ function Create(path: string): u32 {
     if (i < 2) continue; // \Registry\Machine itself cannot be made
     status = NtCreateKey(h, KEY_READ | KEY_WRITE, Attributes(parent == 0 ? name : parts[i], 0, parent), 0, 0, REG_OPTION_NON_VOLATILE, 0);
     if (parent != 0) NtClose(parent);
-    if (status != STATUS_SUCCESS) { ShStatus("reg add: NtCreateKey " + name, <i32>status); LastStatus = status; return 0; }
+    if (status != STATUS_SUCCESS) { ShStatus("reg add: NtCreateKey " + name, <i32>status); return status; }
     parent = load<u32>(h);
   }
-  return parent;
+  if (parent == 0) return status; // nothing below the hive to make
+  store<u32>(handle, parent);
+  return STATUS_SUCCESS;
 }
 
 /** The data of `type` from the words after TYPE (joined by spaces); -1 length when it does not parse. */
@@ -247,8 +249,10 @@ function Add(key: string, path: string, args: Array<string>): i32 {
   }
   const data = args.length >= 3 ? Data(<u32>type, args.slice(4, args.length)) : 0;
   if (args.length >= 3 && DataLength < 0) { ShWriteLine("reg add: the data is not a " + TypeName(<u32>type)); return <i32>STATUS_INVALID_PARAMETER; }
-  const h = Create(path);
-  if (h == 0) return <i32>LastStatus;
+  const keyCell = Slot();
+  const created = Create(path, keyCell);
+  if (created != STATUS_SUCCESS) return <i32>created;
+  const h = load<u32>(keyCell);
   let status: u32 = STATUS_SUCCESS;
   if (args.length >= 3) {
     const name = ValueName(args[2]);
@@ -269,8 +273,10 @@ function Add(key: string, path: string, args: Array<string>): i32 {
 function Delete(key: string, path: string, args: Array<string>): i32 {
   let status: u32;
   if (args.length >= 3) {
-    const h = Open("reg delete", path, KEY_READ | KEY_WRITE);
-    if (h == 0) return <i32>LastStatus;
+    const keyCell = Slot();
+    const opened = Open("reg delete", path, KEY_READ | KEY_WRITE, keyCell);
+    if (opened != STATUS_SUCCESS) return <i32>opened;
+    const h = load<u32>(keyCell);
     status = NtDeleteValueKey(h, Unicode(ValueName(args[2])));
     if (status != STATUS_SUCCESS) ShStatus("reg delete: NtDeleteValueKey " + args[2], <i32>status);
     else status = Flush("reg delete", h);
@@ -278,14 +284,19 @@ function Delete(key: string, path: string, args: Array<string>): i32 {
     if (status == STATUS_SUCCESS) ShWriteLine("reg delete: " + key + " " + args[2] + " deleted; flushed");
     return <i32>status;
   }
-  const h = Open("reg delete", path, DELETE | KEY_READ);
-  if (h == 0) return <i32>LastStatus;
+  const keyCell = Slot();
+  const opened = Open("reg delete", path, DELETE | KEY_READ, keyCell);
+  if (opened != STATUS_SUCCESS) return <i32>opened;
+  const h = load<u32>(keyCell);
   status = NtDeleteKey(h);
   NtClose(h);
   if (status != STATUS_SUCCESS) { ShStatus("reg delete: NtDeleteKey " + path, <i32>status); return <i32>status; }
   // The key is gone: its parent's hive is what gets flushed.
-  const parent = Open("reg delete", path.substring(0, path.lastIndexOf("\\")), KEY_READ);
-  if (parent != 0) { status = Flush("reg delete", parent); NtClose(parent); }
+  if (Open("reg delete", path.substring(0, path.lastIndexOf("\\")), KEY_READ, keyCell) == STATUS_SUCCESS) {
+    const parent = load<u32>(keyCell);
+    status = Flush("reg delete", parent);
+    NtClose(parent);
+  }
   if (status == STATUS_SUCCESS) ShWriteLine("reg delete: " + key + " deleted; flushed");
   return <i32>status;
 }

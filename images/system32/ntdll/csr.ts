@@ -42,7 +42,7 @@ import { PEB } from "../../../kernel/sdk/peb";
 @external("ntdll", "NtQueryInformationProcess") declare function NtQueryInformationProcess(process: u32, infoClass: u32, info: usize, length: u32, result: usize): u32;
 
 import { RtlEnterCriticalSection, RtlLeaveCriticalSection } from "./critsect";
-import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 
 const SECTION_ALL_ACCESS: u32 = 0xF001F;
 /** The most characters of <ObjectDirectory>\ApiPort. */
@@ -73,7 +73,7 @@ const connectInfoLength = memory.data(4, 4);
 const qos = memory.data(12, 4);
 const sectionSize = memory.data(8, 8);
 const out = memory.data(4, 4);
-const basic = memory.data(24, 4);
+const basic = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);
 
 @inline function align4(n: u32): u32 { return (n + 3) & ~3; }
 
@@ -120,8 +120,8 @@ function CsrpConnectToServer(objectDirectory: usize): u32 {
     peb.ReadOnlySharedMemoryHeap = 0;
     peb.ReadOnlyStaticServerData = sharedBase + (load<usize>(connectInfo, CSR_CONNECTINFO_SHARED_STATIC_SERVER_DATA) - csrssBase);
   }
-  NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, basic, 24, 0);
-  CsrServerProcess = load<u32>(basic, 16) == CsrProcessId;
+  NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  CsrServerProcess = changetype<PROCESS_BASIC_INFORMATION>(basic).UniqueProcessId == CsrProcessId;
   return STATUS_SUCCESS;
 }
 

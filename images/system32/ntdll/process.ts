@@ -32,7 +32,9 @@ import { IO_STATUS_BLOCK, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess
 import { SECTION_IMAGE_INFORMATION } from "../../../kernel/sdk/pe";
 import { CONTEXT_FULL } from "../../../kernel/sdk/context";
 import { RTL_USER_PROC_PARAMS_NORMALIZED } from "../../../kernel/sdk/peb";
-import { ProcessBasicInformation, ProcessBreakOnTermination, ThreadBreakOnTermination } from "../../../kernel/sdk/procinfo";
+import {
+  ProcessBasicInformation, ProcessBreakOnTermination, ThreadBreakOnTermination, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION,
+} from "../../../kernel/sdk/procinfo";
 import {
   RTL_USER_PROCESS_INFORMATION_CLIENT_ID, RTL_USER_PROCESS_INFORMATION_IMAGE, RTL_USER_PROCESS_INFORMATION_PROCESS,
   RTL_USER_PROCESS_INFORMATION_SIZE, RTL_USER_PROCESS_INFORMATION_THREAD, SIZEOF_RTL_USER_PROCESS_INFORMATION,
@@ -335,12 +337,13 @@ export function RtlCreateUserProcess(imagePath: usize, attributes: u32, params: 
       const process = load<u32>(handles, 8);
       store<u32>(info + RTL_USER_PROCESS_INFORMATION_PROCESS, process);
       status = NtQuerySection(load<u32>(handles, 4), 1 /* SectionImageInformation */, image, 0x30, 0);
-      if (NT_SUCCESS(status)) status = NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
-      if (NT_SUCCESS(status)) status = RtlpCopyParameters(process, params, load<usize>(pbi, 4), args, value);
+      if (NT_SUCCESS(status)) status = NtQueryInformationProcess(process, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+      const peb = changetype<PROCESS_BASIC_INFORMATION>(pbi).PebBaseAddress;
+      if (NT_SUCCESS(status)) status = RtlpCopyParameters(process, params, peb, args, value);
       if (NT_SUCCESS(status)) {
         const i = changetype<SECTION_IMAGE_INFORMATION>(image);
         status = RtlCreateUserThread(process, threadSd, true, i.ZeroBits, i.MaximumStackSize, i.CommittedStackSize,
-          i.TransferAddress, load<usize>(pbi, 4), info + RTL_USER_PROCESS_INFORMATION_THREAD, info + RTL_USER_PROCESS_INFORMATION_CLIENT_ID);
+          i.TransferAddress, peb, info + RTL_USER_PROCESS_INFORMATION_THREAD, info + RTL_USER_PROCESS_INFORMATION_CLIENT_ID);
       }
       if (!NT_SUCCESS(status)) { NtClose(process); store<u32>(info + RTL_USER_PROCESS_INFORMATION_PROCESS, 0); }
     }

@@ -13,7 +13,7 @@ import { show, put, putHex, putDec, flush, NtClose, NtOpenProcess, NtQuerySystem
   NtCreateEvent, NtOpenEvent, NtQueryObject, NtDuplicateObject, NtMakeTemporaryObject, NtCreateDirectoryObject, NtCreateSymbolicLinkObject,
   NtOpenSymbolicLinkObject, NtQueryInformationProcess, ms, unicode } from "./nt";
 import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
-import { ProcessBreakOnTermination } from "../../../kernel/sdk/procinfo";
+import { PROCESS_BASIC_INFORMATION, ProcessBasicInformation, ProcessBreakOnTermination, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { ProcessAccessToken } from "../../../kernel/sdk/security";
 
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
@@ -408,8 +408,8 @@ function setPrivilege(luid: u32, enable: bool): u32 {
  * enabled and disabled; its DACL is given back after.
  */
 function debugOpens(): void {
-  NtQueryInformationProcess(SELF, 0 /* ProcessBasicInformation */, basic, 24, 0);
-  const pid = load<u32>(basic, 16);
+  NtQueryInformationProcess(SELF, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  const pid = changetype<PROCESS_BASIC_INFORMATION>(basic).UniqueProcessId;
   const previous = info + 512; // this process's DACL as it was (a descriptor with the DACL alone)
   const kept = NtQuerySecurityObject(SELF, 4, previous, 512, returned);
   line("keep this process's DACL", kept);

@@ -7,14 +7,14 @@
 // CRITICAL_OBJECT_TERMINATION.
 import { show, put, putDec, putHex, flush, NtQueryInformationProcess, NtSetInformationProcess, NtQueryInformationThread, NtSetInformationThread, NtTerminateThread } from "./nt";
 import {
-  ProcessBasePriority, ProcessBasicInformation, ProcessBreakOnTermination, ThreadBasicInformation, ThreadBreakOnTermination,
+  ProcessBasePriority, ProcessBasicInformation, ProcessBreakOnTermination, ThreadBasicInformation, ThreadBreakOnTermination, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION, SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION,
 } from "../../../kernel/sdk/procinfo";
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
 
 const SELF: u32 = 0xFFFFFFFF, THREAD: u32 = 0xFFFFFFFE;
-const pbi = memory.data(24, 4);
-const tbi = memory.data(28, 4);
+const pbi = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);
+const tbi = memory.data(<i32>offsetof<THREAD_BASIC_INFORMATION>(), 4);
 const value = memory.data(4, 4);
 const returned = memory.data(4, 4);
 const token = memory.data(4, 4);
@@ -31,15 +31,15 @@ function queryThreadCritical(what: string): void {
   put(what); put(" "); putHex(s); put(" value "); putDec(load<u32>(value)); flush();
 }
 function priorities(what: string): void {
-  NtQueryInformationProcess(SELF, ProcessBasicInformation, pbi, 24, 0);
-  NtQueryInformationThread(THREAD, ThreadBasicInformation, tbi, 28, 0);
-  put(what); put(" process "); putDec(load<u32>(pbi, 12)); put(" thread base "); putDec(load<u32>(tbi, 24)); put(" priority "); putDec(load<u32>(tbi, 20)); flush();
+  NtQueryInformationProcess(SELF, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  NtQueryInformationThread(THREAD, ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  put(what); put(" process "); putDec(changetype<PROCESS_BASIC_INFORMATION>(pbi).BasePriority); put(" thread base "); putDec(changetype<THREAD_BASIC_INFORMATION>(tbi).BasePriority); put(" priority "); putDec(changetype<THREAD_BASIC_INFORMATION>(tbi).Priority); flush();
 }
 function basePriority(what: string, priority: u32): void { store<u32>(value, priority); show(what, NtSetInformationProcess(SELF, ProcessBasePriority, value, 4)); }
 
 export function main(): void {
-  show("basic", NtQueryInformationProcess(SELF, ProcessBasicInformation, pbi, 24, 0));
-  put("pid "); putDec(load<u32>(pbi, 16)); put(" parent "); putDec(load<u32>(pbi, 20)); flush();
+  show("basic", NtQueryInformationProcess(SELF, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0));
+  put("pid "); putDec(changetype<PROCESS_BASIC_INFORMATION>(pbi).UniqueProcessId); put(" parent "); putDec(changetype<PROCESS_BASIC_INFORMATION>(pbi).InheritedFromUniqueProcessId); flush();
   queryThreadCritical("thread critical at first");
   setThreadCritical("set thread critical", 1);
   queryThreadCritical("thread critical now");

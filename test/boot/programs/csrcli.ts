@@ -10,6 +10,8 @@ import { put, putHex, putWide, flush } from "../../pe/programs/out";
 import { SIZEOF_CSR_API_MESSAGE, CSR_API_MESSAGE_DATA, CSR_API_MESSAGE_STATUS, CSR_API_MESSAGE_CAPTURE_DATA, CSR_CREATE_API_NUMBER } from "../../../kernel/sdk/csr";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { SystemExtendServiceTableInformation, SystemSessionCreate } from "../../../kernel/sdk/sysinfo";
+import { RTL_USER_PROCESS_INFORMATION, SIZEOF_RTL_USER_PROCESS_INFORMATION } from "../../../kernel/sdk/sm";
+import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
 @external("ntdll", "CsrClientConnectToServer") declare function CsrClientConnectToServer(dir: usize, serverId: u32, info: usize, infoSize: usize, s2s: usize): u32;
 @external("ntdll", "CsrClientCallServer") declare function CsrClientCallServer(message: usize, buffer: usize, api: u32, length: u32): u32;
@@ -37,7 +39,7 @@ import { SystemExtendServiceTableInformation, SystemSessionCreate } from "../../
 const BASESRV: u32 = 1;
 const message = memory.data(SIZEOF_CSR_API_MESSAGE, 8);
 const reply = memory.data(0x148, 8);
-const info = memory.data(16, 4), infoSize = memory.data(4, 4), s2s = memory.data(4, 4);
+const connection = memory.data(16, 4), connectionSize = memory.data(4, 4), s2s = memory.data(4, 4);
 const t = memory.data(8, 8);
 const h = memory.data(16, 4);
 const oa = memory.data(24, 4), us = memory.data(8, 4), target = memory.data(8, 4), targetText = memory.data(128, 2);
@@ -59,8 +61,8 @@ function base(api: u32, length: u32, buffer: usize = 0): u32 { return CsrClientC
 
 /** The object directory: the first word of the command line after the image name. */
 function directory(): string {
-  const params = load<usize>(RtlGetCurrentPeb(), 0x10);
-  const chars = <i32>(load<u16>(params, 0x40) >>> 1), text = load<usize>(params, 0x44);
+  const params = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;
+  const chars = <i32>(changetype<RTL_USER_PROCESS_PARAMETERS>(params).CommandLine_Length >>> 1), text = changetype<RTL_USER_PROCESS_PARAMETERS>(params).CommandLine_Buffer;
   let all = "";
   for (let i = 0; i < chars; i++) all += String.fromCharCode(load<u16>(text + (i << 1)));
   const words = all.split(" ");
@@ -68,7 +70,7 @@ function directory(): string {
 }
 
 const dirText = memory.data(256, 2);
-const sessionId = memory.data(4, 4), processParams = memory.data(4, 4), processInfo = memory.data(0x44, 4);
+const sessionId = memory.data(4, 4), processParams = memory.data(4, 4), processInfo = memory.data(<i32>offsetof<RTL_USER_PROCESS_INFORMATION>(), 4);
 const imageName = memory.data(8, 4), commandLine = memory.data(8, 4);
 
 /** `csrcli session`: a csrss of a new session, and a client of it in that session. */
@@ -80,9 +82,9 @@ function session(): void {
   wide(imageName, "\\SystemRoot\\System32\\csrss.exe");
   wide(commandLine, "csrss ObjectDirectory=\\Windows ServerDll=basesrv,1");
   show("process parameters", RtlCreateProcessParameters(processParams, imageName, 0, 0, commandLine, 0, 0, 0, 0, 0));
-  store<u32>(processInfo, 0x44);
+  changetype<RTL_USER_PROCESS_INFORMATION>(processInfo).Size = SIZEOF_RTL_USER_PROCESS_INFORMATION;
   show("start csrss", RtlCreateUserProcess(imageName, 0x40, load<usize>(processParams), 0, 0, 0, 0, 0, 0, processInfo));
-  show("resume", NtResumeThread(load<u32>(processInfo, 8), 0));
+  show("resume", NtResumeThread(changetype<RTL_USER_PROCESS_INFORMATION>(processInfo).ThreadHandle, 0));
   const dir = "\\Sessions\\" + load<u32>(sessionId).toString() + "\\Windows";
   for (let i = 0; i < dir.length; i++) store<u16>(dirText + (i << 1), <u16>dir.charCodeAt(i));
   store<u16>(dirText + (<u32>dir.length << 1), 0);
@@ -93,7 +95,7 @@ function session(): void {
     store<i64>(t, -100000); NtDelayExecution(0, t);
   }
   show("connect to the session's csrss", status);
-  show("csrss is the one started", CsrGetProcessId() == load<u32>(processInfo, 12) ? 1 : 0);
+  show("csrss is the one started", CsrGetProcessId() == changetype<RTL_USER_PROCESS_INFORMATION>(processInfo).ClientId_UniqueProcess ? 1 : 0);
   show("get temp file", base(2, 4));
   store<u32>(params, wide(dllName, "session.dll"));
   store<u32>(response, 0xDEAD);
@@ -110,8 +112,8 @@ export function main(): void {
   // Connect (csrss may still be starting): the view, then basesrv's connection step with 8 bytes of information.
   let status: u32 = 0;
   for (let i = 0; i < 500; i++) {
-    store<u32>(info, 0x12345678); store<u32>(info, 0x9ABCDEF0, 4); store<u32>(infoSize, 8);
-    status = CsrClientConnectToServer(dirText, BASESRV, info, infoSize, s2s);
+    store<u32>(connection, 0x12345678); store<u32>(connection, 0x9ABCDEF0, 4); store<u32>(connectionSize, 8);
+    status = CsrClientConnectToServer(dirText, BASESRV, connection, connectionSize, s2s);
     if (status != 0xC0000034 && status != 0xC000003A) break; // STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND (no directory yet)
     store<i64>(t, -100000); NtDelayExecution(0, t);
   }

@@ -14,7 +14,7 @@ import {
   SIZEOF_SB_API_MSG, SB_API_MSG_API_NUMBER, SB_API_MSG_RETURN_VALUE, SB_API_MSG_U, SbpCreateSession, SbpTerminateSession, SbpForeignSessionComplete,
   SbpCreateProcess, SB_CREATE_PROCESS_IN_IMAGE_NAME, SB_CREATE_PROCESS_IN_COMMAND_LINE, SB_CREATE_PROCESS_IN_FLAGS, SB_CREATE_PROCESS_OUT_PROCESS_HANDLE,
   SB_CREATE_PROCESS_OUT_THREAD_HANDLE, SB_CREATE_PROCESS_OUT_SUBSYSTEM_TYPE, SB_CREATE_PROCESS_OUT_CLIENT_ID, SB_CREATE_SESSION_SESSION_ID,
-  SB_CREATE_SESSION_PROCESS_INFO,
+  SB_CREATE_SESSION_PROCESS_INFO, RTL_USER_PROCESS_INFORMATION, SIZEOF_RTL_USER_PROCESS_INFORMATION,
 } from "../../../kernel/sdk/sm";
 import {
   SIZEOF_CSR_API_MESSAGE, CSR_API_MESSAGE_DATA, CSR_CREATE_API_NUMBER, ConsolepWriteConsole, ConsolepSetTextAttribute, ConsolepSetCursorPosition,
@@ -26,7 +26,8 @@ import {
   BASE_STATIC_NAMED_OBJECT_DIRECTORY,
 } from "../../../kernel/sdk/csr";
 import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
-import { ProcessBasicInformation, ProcessSessionInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, ProcessSessionInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
+import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
 @external("ntdll", "CsrClientConnectToServer") declare function CsrClientConnectToServer(dir: usize, serverId: u32, info: usize, infoSize: usize, s2s: usize): u32;
 @external("ntdll", "CsrGetProcessId") declare function CsrGetProcessId(): u32;
@@ -55,8 +56,8 @@ const privilegeWas = memory.data(4, 4);
 
 const m = memory.data(SIZEOF_SB_API_MSG, 8);
 const h = memory.data(16, 4), qos = memory.data(12, 4), us = memory.data(8, 4), oa = memory.data(24, 4), cid = memory.data(8, 4);
-const basic = memory.data(24, 4), sessionInfo = memory.data(4, 4), t = memory.data(8, 8);
-const image = memory.data(8, 4), commandLine = memory.data(8, 4), params = memory.data(4, 4), info = memory.data(0x44, 4);
+const basic = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4), sessionInfo = memory.data(4, 4), t = memory.data(8, 8);
+const image = memory.data(8, 4), commandLine = memory.data(8, 4), params = memory.data(4, 4), info = memory.data(<i32>offsetof<RTL_USER_PROCESS_INFORMATION>(), 4);
 const dirText = memory.data(256, 2);
 let sb: u32 = 0;
 
@@ -66,8 +67,8 @@ function wide(at: usize, s: string): usize {
   return at;
 }
 function words(): string[] {
-  const p = load<usize>(RtlGetCurrentPeb(), 0x10);
-  const chars = <i32>(load<u16>(p, 0x40) >>> 1), text = load<usize>(p, 0x44);
+  const p = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;
+  const chars = <i32>(changetype<RTL_USER_PROCESS_PARAMETERS>(p).CommandLine_Length >>> 1), text = changetype<RTL_USER_PROCESS_PARAMETERS>(p).CommandLine_Buffer;
   let all = "";
   for (let i = 0; i < chars; i++) all += String.fromCharCode(load<u16>(text + (i << 1)));
   return all.split(" ");
@@ -95,8 +96,8 @@ function createKid(name: string, args: string): u32 {
   return sbCall(SbpCreateProcess, SIZEOF_SB_API_MSG - 24);
 }
 
-function exitStatus(process: u32): u32 { NtQueryInformationProcess(process, ProcessBasicInformation, basic, 24, 0); return load<u32>(basic); }
-function pidOf(process: u32): u32 { return NtQueryInformationProcess(process, ProcessBasicInformation, basic, 24, 0) == 0 ? load<u32>(basic, 16) : 0; }
+function exitStatus(process: u32): u32 { NtQueryInformationProcess(process, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0); return changetype<PROCESS_BASIC_INFORMATION>(basic).ExitStatus; }
+function pidOf(process: u32): u32 { return NtQueryInformationProcess(process, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0) == 0 ? changetype<PROCESS_BASIC_INFORMATION>(basic).UniqueProcessId : 0; }
 function sessionOf(process: u32): u32 { store<u32>(sessionInfo, 0xFFFF); NtQueryInformationProcess(process, ProcessSessionInformation, sessionInfo, 4, 0); return load<u32>(sessionInfo); }
 function poll(process: u32): u32 { store<i64>(t, 0); return NtWaitForSingleObject(process, 0, t); }
 
@@ -105,7 +106,7 @@ function startSuspended(): u32 {
   wide(image, "\\SystemRoot\\System32\\csrsbkid.exe");
   let s = RtlCreateProcessParameters(params, image, 0, 0, wide(commandLine, "csrsbkid handed"), 0, 0, 0, 0, 0);
   if (s != 0) return s;
-  store<u32>(info, 0x44);
+  changetype<RTL_USER_PROCESS_INFORMATION>(info).Size = SIZEOF_RTL_USER_PROCESS_INFORMATION;
   return RtlCreateUserProcess(image, 0x40, load<usize>(params), 0, 0, 0, 0, 0, 0, info);
 }
 
@@ -114,9 +115,9 @@ function handOver(csrss: u32, id: u32): u32 {
   clear();
   const pi = m + SB_API_MSG_U + SB_CREATE_SESSION_PROCESS_INFO;
   store<u32>(m + SB_API_MSG_U + SB_CREATE_SESSION_SESSION_ID, id);
-  memory.copy(pi, info, 0x44);
-  let s = NtDuplicateObject(0xFFFFFFFF, load<u32>(info, 4), csrss, pi + 4, 0, 0, 2);
-  if (s == 0) s = NtDuplicateObject(0xFFFFFFFF, load<u32>(info, 8), csrss, pi + 8, 0, 0, 2);
+  memory.copy(pi, info, SIZEOF_RTL_USER_PROCESS_INFORMATION);
+  let s = NtDuplicateObject(0xFFFFFFFF, changetype<RTL_USER_PROCESS_INFORMATION>(info).ProcessHandle, csrss, pi + 4, 0, 0, 2);
+  if (s == 0) s = NtDuplicateObject(0xFFFFFFFF, changetype<RTL_USER_PROCESS_INFORMATION>(info).ThreadHandle, csrss, pi + 8, 0, 0, 2);
   if (s != 0) return s;
   return sbCall(SbpCreateSession, SIZEOF_SB_API_MSG - 24);
 }
@@ -176,7 +177,7 @@ function sbApi(dir: string): void {
   show("open csrss", NtOpenProcess(h + 4, 0x40 /* PROCESS_DUP_HANDLE */, oa, cid));
   const csrss = load<u32>(h, 4);
   show("start suspended", startSuspended());
-  const mine = load<u32>(info, 4);
+  const mine = changetype<RTL_USER_PROCESS_INFORMATION>(info).ProcessHandle;
   show("create session 77", handOver(csrss, 77));
   sleep(300);
   show("resumed by csrss: it runs", poll(mine));
@@ -184,16 +185,16 @@ function sbApi(dir: string): void {
   show("wait", NtWaitForSingleObject(mine, 0, 0));
   show("its exit status", exitStatus(mine));
   show("terminate session 77 again", sbSession(SbpTerminateSession, 77));
-  NtClose(mine); NtClose(load<u32>(info, 8));
+  NtClose(mine); NtClose(changetype<RTL_USER_PROCESS_INFORMATION>(info).ThreadHandle);
   // ForeignSessionComplete: csrss forgets the session; its process goes on.
   show("start suspended", startSuspended());
-  const other = load<u32>(info, 4);
+  const other = changetype<RTL_USER_PROCESS_INFORMATION>(info).ProcessHandle;
   show("create session 78", handOver(csrss, 78));
   show("foreign session complete 78", sbSession(SbpForeignSessionComplete, 78));
   show("terminate session 78 after it", sbSession(SbpTerminateSession, 78));
   sleep(300);
   show("its process still runs", poll(other));
-  NtTerminateProcess(other, 0); NtClose(other); NtClose(load<u32>(info, 8));
+  NtTerminateProcess(other, 0); NtClose(other); NtClose(changetype<RTL_USER_PROCESS_INFORMATION>(info).ThreadHandle);
   // Hostile requests: refused, csrss goes on.
   clear(); store<usize>(m + SB_API_MSG_U + SB_CREATE_PROCESS_IN_IMAGE_NAME, 0x10);
   show("an image name nobody maps", sbCall(SbpCreateProcess, SIZEOF_SB_API_MSG - 24));
@@ -246,17 +247,17 @@ function setAttribute(a: u32): u32 { const d = cdata(); store<u16>(d + 8, <u16>a
 function setCursor(x: u32, y: u32): u32 { const d = cdata(); store<u16>(d + 8, <u16>x); store<u16>(d + 10, <u16>y); return csr(2, ConsolepSetCursorPosition, 12); }
 function exitWindows(flags: u32): u32 { const d = cdata(); store<u32>(d + EXITWINDOWSEX_FLAGS, flags); return csr(3, UserpExitWindowsEx, SIZEOF_EXITWINDOWSEX); }
 function registerLogon(pid: u32): u32 { const d = cdata(); store<u32>(d, pid); return csr(3, UserpRegisterLogonProcess, 4); }
-function myPid(): u32 { NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, basic, 24, 0); return load<u32>(basic, 16); }
+function myPid(): u32 { NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0); return changetype<PROCESS_BASIC_INFORMATION>(basic).UniqueProcessId; }
 
 /** A kid of ours that connects to csrss (`how`: console, or logon: it registers as the logon process); its process handle. */
 function startClient(how: string, dir: string): u32 {
   wide(image, "\\SystemRoot\\System32\\csrsbkid.exe");
   RtlCreateProcessParameters(params, image, 0, 0, wide(commandLine, "csrsbkid " + how + " " + dir), 0, 0, 0, 0, 0);
-  store<u32>(info, 0x44);
+  changetype<RTL_USER_PROCESS_INFORMATION>(info).Size = SIZEOF_RTL_USER_PROCESS_INFORMATION;
   if (RtlCreateUserProcess(image, 0x40, load<usize>(params), 0, 0, 0, 0, 0, 0, info) != 0) return 0;
-  NtResumeThread(load<u32>(info, 8), 0);
-  NtClose(load<u32>(info, 8));
-  return load<u32>(info, 4);
+  NtResumeThread(changetype<RTL_USER_PROCESS_INFORMATION>(info).ThreadHandle, 0);
+  NtClose(changetype<RTL_USER_PROCESS_INFORMATION>(info).ThreadHandle);
+  return changetype<RTL_USER_PROCESS_INFORMATION>(info).ProcessHandle;
 }
 
 function winsrv(dir: string): void {
@@ -290,20 +291,20 @@ function winsrv(dir: string): void {
   show("a console API past the last", csrEmpty(2, 512 + 200));
   show("a user API below the first", csrEmpty(3, 5));
   // The logon process and a log-off.
-  const before = load<u32>(load<usize>(RtlGetCurrentPeb(), 0x4C) + CSR_SHARED_CONNECTIONS);
+  const before = load<u32>(changetype<PEB>(RtlGetCurrentPeb()).ReadOnlySharedMemoryBase + CSR_SHARED_CONNECTIONS);
   const a = startClient("console", dir), b = startClient("logon", dir);
   let connected = false;
-  for (let i = 0; i < 200 && !connected; i++) { sleep(50); connected = load<u32>(load<usize>(RtlGetCurrentPeb(), 0x4C) + CSR_SHARED_CONNECTIONS) >= before + 2; }
+  for (let i = 0; i < 200 && !connected; i++) { sleep(50); connected = load<u32>(changetype<PEB>(RtlGetCurrentPeb()).ReadOnlySharedMemoryBase + CSR_SHARED_CONNECTIONS) >= before + 2; }
   show("both kids connected", connected ? 1 : 0);
   sleep(500);
   // A process of ours csrss is told of (BasepCreateProcess): suspended, never connected.
   show("start suspended", startSuspended());
-  const c = load<u32>(info, 4);
+  const started = changetype<RTL_USER_PROCESS_INFORMATION>(info), c = started.ProcessHandle;
   let e = cdata();
-  store<u32>(e, c); store<u32>(e, load<u32>(info, 8), 4); store<u32>(e, load<u32>(info, 12), 8); store<u32>(e, load<u32>(info, 16), 12);
+  store<u32>(e, c); store<u32>(e, started.ThreadHandle, 4); store<u32>(e, started.ClientId_UniqueProcess, 8); store<u32>(e, started.ClientId_UniqueThread, 12);
   show("tell csrss of it", csr(1, 0, 0x18));
   e = cdata();
-  store<u32>(e, c); store<u32>(e, load<u32>(info, 8), 4); store<u32>(e, load<u32>(info, 12) + 4, 8);
+  store<u32>(e, c); store<u32>(e, started.ThreadHandle, 4); store<u32>(e, started.ClientId_UniqueProcess + 4, 8);
   show("a ClientId that is not its", csr(1, 0, 0x18));
   e = cdata();
   store<u32>(e, 0x7FF0);
@@ -319,7 +320,7 @@ function winsrv(dir: string): void {
   store<i64>(t, -50000000);
   show("the process csrss was told of ended", NtWaitForSingleObject(c, 0, t));
   show("its exit status", exitStatus(c));
-  NtTerminateProcess(b, 0); NtClose(a); NtClose(b); NtClose(c); NtClose(load<u32>(info, 8));
+  NtTerminateProcess(b, 0); NtClose(a); NtClose(b); NtClose(c); NtClose(started.ThreadHandle);
 }
 
 /** The last step: ExitWindowsEx(EWX_POWEROFF) through csrss. */
@@ -336,7 +337,7 @@ function powerOff(dir: string): void {
 /** Through another session's csrss: the process is in that session. */
 function otherSession(dir: string): void {
   show("connect to SbApiPort", connectSb(dir));
-  store<u32>(basic, 0);
+  changetype<PROCESS_BASIC_INFORMATION>(basic).ExitStatus = 0;
   show("my session", sessionOf(0xFFFFFFFF));
   show("create process", createKid("\\SystemRoot\\System32\\csrsbkid.exe", "csrsbkid other"));
   const process = load<u32>(m + SB_API_MSG_U + SB_CREATE_PROCESS_OUT_PROCESS_HANDLE);
@@ -362,7 +363,7 @@ export function main(): void {
     while (true) sleep(100000);
   }
   if (w.length > 1 && w[0] == "csrsbkid") {
-    show("session", load<u32>(RtlGetCurrentPeb(), 0x1D4));
+    show("session", changetype<PEB>(RtlGetCurrentPeb()).SessionId);
     put(w[1]); put(" running"); flush();
     while (true) sleep(100000);
   }

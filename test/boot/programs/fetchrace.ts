@@ -21,8 +21,7 @@ import { show, say, put, putHex, putDec, flush, NtAllocateVirtualMemory, NtFreeV
   NtQueryInformationProcess, NtSetInformationProcess, NtQueryInformationThread, NtSetInformationThread, NtQuerySystemInformation,
   NtDelayExecution, NtQuerySystemTime, NtQueryPerformanceCounter, NtDisplayString, NtCreateDirectoryObject, attributes } from "./nt";
 import {
-  ProcessBasePriority, ProcessBasicInformation, ProcessImageFileName, ProcessSessionInformation, ThreadBasicInformation,
-  ThreadPriority,
+  ProcessBasePriority, ProcessBasicInformation, ProcessImageFileName, ProcessSessionInformation, ThreadBasicInformation, ThreadPriority, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION, SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION,
 } from "../../../kernel/sdk/procinfo";
 import { SystemBasicInformation, SystemPerformanceInformation, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 @external("ntdll", "NtPulseEvent") declare function NtPulseEvent(handle: u32, previous: usize): u32;
@@ -123,10 +122,10 @@ function call(i: i32): u32 {
     case 20: put64(TIME, -1); return NtDelayExecution(0, page + TIME);
     case 21: { put32(CID, pid); put32(CID + 4, 0); const s = NtOpenProcess(page + HANDLE, 0x400, attributes("", 0), page + CID); closeOut(); return s; }
     case 22: { put32(CID, pid); put32(CID + 4, tid); const s = NtOpenThread(page + HANDLE, 0x40, attributes("", 0), page + CID); closeOut(); return s; }
-    case 23: return NtQueryInformationProcess(SELF, ProcessBasicInformation, b, 24, page + RLEN);
+    case 23: return NtQueryInformationProcess(SELF, ProcessBasicInformation, b, SIZEOF_PROCESS_BASIC_INFORMATION, page + RLEN);
     case 24: return NtQueryInformationProcess(SELF, ProcessImageFileName, b, BUFFER_SIZE, page + RLEN);
     case 25: put32(VALUE, basePriority); return NtSetInformationProcess(SELF, ProcessBasePriority, page + VALUE, 4);
-    case 26: return NtQueryInformationThread(SELF_THREAD, ThreadBasicInformation, b, 28, page + RLEN);
+    case 26: return NtQueryInformationThread(SELF_THREAD, ThreadBasicInformation, b, SIZEOF_THREAD_BASIC_INFORMATION, page + RLEN);
     case 27: put32(VALUE, priority); return NtSetInformationThread(SELF_THREAD, ThreadPriority, page + VALUE, 4);
     case 28: return NtSuspendThread(parked, page + PREV);
     case 29: return NtResumeThread(parked, page + PREV);
@@ -163,10 +162,10 @@ export function main(): void {
   store<u32>(cell, 0); store<u32>(cell, 4096, 4);
   show("allocate", NtAllocateVirtualMemory(SELF, cell, 0, cell + 4, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE));
   page = load<u32>(cell);
-  NtQueryInformationProcess(SELF, ProcessBasicInformation, local, 24, 0);
-  pid = load<u32>(local, 16); basePriority = load<u32>(local, 12);
-  NtQueryInformationThread(SELF_THREAD, ThreadBasicInformation, local, 28, 0);
-  tid = load<u32>(local, 12); priority = load<u32>(local, 20);
+  NtQueryInformationProcess(SELF, ProcessBasicInformation, local, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  pid = changetype<PROCESS_BASIC_INFORMATION>(local).UniqueProcessId; basePriority = changetype<PROCESS_BASIC_INFORMATION>(local).BasePriority;
+  NtQueryInformationThread(SELF_THREAD, ThreadBasicInformation, local, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  tid = changetype<THREAD_BASIC_INFORMATION>(local).ClientId_UniqueThread; priority = changetype<THREAD_BASIC_INFORMATION>(local).Priority;
   NtCreateEvent(cell, 0x1F0003, 0, 0, 0); ev = load<u32>(cell);
   NtCreateMutant(cell, 0x1F0001, 0, 0); mutant = load<u32>(cell);
   NtCreateSemaphore(cell, 0x1F0003, 0, 1, 1); semaphore = load<u32>(cell);

@@ -3,7 +3,9 @@
 // is unchanged), ends with its own status, and the parent waits for it.
 import { show, NtCreateProcessEx, NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
   NtQueryInformationThread, NtTerminateProcess, NtCreateSection, NtClose, NtCreateEvent, NtSetEvent, attributes, ms, put, putHex, putDec, flush } from "./nt";
-import { ProcessBasicInformation, ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
+import {
+  ProcessBasicInformation, ThreadBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION, THREAD_BASIC_INFORMATION, SIZEOF_THREAD_BASIC_INFORMATION,
+} from "../../../kernel/sdk/procinfo";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 
 const SELF: u32 = 0xFFFFFFFF;
@@ -11,15 +13,15 @@ const h = memory.data(16, 4);
 const cell = memory.data(32, 4);
 const context = memory.data(716, 4);
 const initialTeb = memory.data(20, 4);
-const pbi = memory.data(28, 4);
+const pbi = memory.data(<i32>offsetof<THREAD_BASIC_INFORMATION>(), 4); // and PROCESS_BASIC_INFORMATION
 const t = memory.data(8, 8);
 let marker: u32 = 1;
 let inherited: u32 = 0;
 let private_: u32 = 0;
 
 function child(p: u32): void {
-  NtQueryInformationThread(0xFFFFFFFE, ThreadBasicInformation, pbi, 28, 0);
-  put("in the copy: marker "); putDec(marker); put(", parameter "); putHex(p); put(", a different process "); putDec(load<u32>(pbi, 8) != load<u32>(0x7FFDE020) ? 1 : 0); flush();
+  NtQueryInformationThread(0xFFFFFFFE, ThreadBasicInformation, pbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  put("in the copy: marker "); putDec(marker); put(", parameter "); putHex(p); put(", a different process "); putDec(changetype<THREAD_BASIC_INFORMATION>(pbi).ClientId_UniqueProcess != load<u32>(0x7FFDE020) ? 1 : 0); flush();
   marker = 99; // its own copy
   put("inheritable handle works there "); putHex(NtSetEvent(inherited, 0)); flush();
   put("the other one does not "); putHex(NtSetEvent(private_, 0)); flush();
@@ -49,8 +51,8 @@ export function main(): void {
   store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom + 0x2000, 12);
   show("its thread", NtCreateThread(h + 4, 0x1F03FF, 0, process, 0, context, initialTeb, 0));
   show("wait for it", NtWaitForSingleObject(process, 0, ms(t, 5000)));
-  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
-  show("its exit status", load<u32>(pbi));
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  show("its exit status", changetype<PROCESS_BASIC_INFORMATION>(pbi).ExitStatus);
   show("the event it set", NtWaitForSingleObject(inherited, 0, ms(t, 10)));
   put("marker here "); putDec(marker); flush();
   NtClose(load<u32>(h, 4)); NtClose(process);

@@ -8,7 +8,9 @@
 
 import { put, putHex, flush } from "../../pe/programs/out";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
-import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
+import { RTL_USER_PROCESS_INFORMATION } from "../../../kernel/sdk/sm";
+import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(file: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
@@ -24,7 +26,7 @@ import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
 
 const file = memory.data(8, 4), image = memory.data(8, 4), command = memory.data(8, 4);
 const oa = memory.data(24, 4), iosb = memory.data(8, 4), handle = memory.data(4, 4), params = memory.data(4, 4);
-const info = memory.data(0x44, 4), pbi = memory.data(24, 4);
+const info = memory.data(<i32>offsetof<RTL_USER_PROCESS_INFORMATION>(), 4), pbi = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);
 const imageText = memory.data(520, 4);
 
 function setString(s: usize, buffer: usize, bytes: u32): void { store<u16>(s, <u16>bytes); store<u16>(s, <u16>bytes, 2); store<usize>(s, buffer, 4); }
@@ -39,8 +41,8 @@ function word(text: usize, count: u32, at: u32): u32 {
 }
 
 export function main(): void {
-  const p = load<usize>(RtlGetCurrentPeb() + 0x10);
-  const text = load<usize>(p + 0x44), count = <u32>load<u16>(p + 0x40) >> 1;
+  const p = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;
+  const text = changetype<RTL_USER_PROCESS_PARAMETERS>(p).CommandLine_Buffer, count = <u32>changetype<RTL_USER_PROCESS_PARAMETERS>(p).CommandLine_Length >> 1;
   word(text, count, 0);                     // holdrun.exe itself
   const f = word(text, count, end);
   setString(file, text + (f << 1), (end - f) << 1);
@@ -59,11 +61,11 @@ export function main(): void {
     RtlDestroyProcessParameters(load<usize>(params));
   }
   if (result == 0) {
-    const process = load<u32>(info, 4), thread = load<u32>(info, 8);
+    const process = changetype<RTL_USER_PROCESS_INFORMATION>(info).ProcessHandle, thread = changetype<RTL_USER_PROCESS_INFORMATION>(info).ThreadHandle;
     NtResumeThread(thread, 0);
     NtWaitForSingleObject(process, 0, 0);
-    NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
-    result = load<u32>(pbi);
+    NtQueryInformationProcess(process, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+    result = changetype<PROCESS_BASIC_INFORMATION>(pbi).ExitStatus;
     NtClose(thread);
     NtClose(process);
   }

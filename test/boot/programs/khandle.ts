@@ -12,7 +12,7 @@
 import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
 import { put, putHex, putDec, flush, show, say, NtClose, NtCreateEvent, NtDuplicateObject, NtMakeTemporaryObject, NtOpenDirectoryObject,
   NtQueryInformationProcess, NtQueryObject, NtWaitForSingleObject, unicode } from "./nt";
-import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { KeyBasicInformation } from "../../../kernel/sdk/keyinfo";
 import { STATUS_INVALID_HANDLE } from "../../../kernel/sdk/ntstatus";
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
@@ -42,7 +42,7 @@ function attempt(service: u32, h: u32): u32 {
   store<u32>(out, 0);
   switch (service) {
     case 0: return NtQueryObject(h, 0, buffer, 56, 0);                                       // ObjectBasicInformation
-    case 1: return NtQueryInformationProcess(h, ProcessBasicInformation, buffer, 24, 0);                           // ProcessBasicInformation
+    case 1: return NtQueryInformationProcess(h, ProcessBasicInformation, buffer, SIZEOF_PROCESS_BASIC_INFORMATION, 0);                           // ProcessBasicInformation
     case 2: return NtDuplicateObject(SELF, h, SELF, out, 0, 0, 2);                           // DUPLICATE_SAME_ACCESS
     case 3: return NtDuplicateObject(h, 4, SELF, out, 0, 0, 2);                              // the kernel's table as the source
     case 4: store<i64>(timeout, 0); return NtWaitForSingleObject(h, 0, timeout);

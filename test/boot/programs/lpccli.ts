@@ -9,7 +9,7 @@ import {
   NtRegisterThreadTerminatePort, NtQueryInformationPort, NtCreatePort, header, msgType, msgPid, msgTid, msgId, msgData, setData, qos,
 } from "./lpcnt";
 import { NtClose } from "./nt";
-import { ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ThreadBasicInformation, SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 
 const h = memory.data(16, 4);
 const name = memory.data(8, 4);
@@ -19,7 +19,7 @@ const infoLength = memory.data(4, 4);
 const maxLength = memory.data(4, 4);
 const req = memory.data(0x300, 8);
 const rep = memory.data(0x148, 8);
-const tbi = memory.data(28, 4);
+const tbi = memory.data(<i32>offsetof<THREAD_BASIC_INFORMATION>(), 4);
 const view = memory.data(24, 4);
 const t = memory.data(8, 8);
 const ctx = memory.data(4, 4);
@@ -35,8 +35,8 @@ function request(port: u32, command: u32): u32 {
 export function main(): void {
   unicode(name, "\\LpcTestPort");
   qos(q);
-  NtQueryInformationThread(0xFFFFFFFE, ThreadBasicInformation, tbi, 28, 0);
-  const myPid = load<u32>(tbi, 8), myTid = load<u32>(tbi, 12);
+  NtQueryInformationThread(0xFFFFFFFE, ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  const myPid = changetype<THREAD_BASIC_INFORMATION>(tbi).ClientId_UniqueProcess, myTid = changetype<THREAD_BASIC_INFORMATION>(tbi).ClientId_UniqueThread;
   // Without connection information (the server may not be there yet).
   let status: u32 = 0;
   for (let i = 0; i < 200; i++) {

@@ -9,7 +9,7 @@ import {
   NtConnectPort, NtRequestWaitReplyPort, NtReplyPort, NtReplyWaitReceivePortEx, NtRegisterThreadTerminatePort, header, msgType, msgPid, msgTid,
   msgId, msgData, setData, qos,
 } from "./lpcnt";
-import { ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ThreadBasicInformation, SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 
 const SELF: u32 = 0xFFFFFFFF;
 const h = memory.data(8, 4);
@@ -21,7 +21,7 @@ const req2 = memory.data(0x100, 8);
 const rep2 = memory.data(0x100, 8);
 const ctx = memory.data(4, 4);
 const t = memory.data(8, 8);
-const tbi = memory.data(28, 4);
+const tbi = memory.data(<i32>offsetof<THREAD_BASIC_INFORMATION>(), 4);
 let port: u32 = 0;
 let serverPid: u32 = 0;
 
@@ -61,8 +61,8 @@ export function main(): void {
   NtDelayExecution(0, ms(t, 200));
   show("kill the second thread", NtTerminateThread(thread, 0x77));
   show("wait for it", NtWaitForSingleObject(thread, 0, ms(t, 5000)));
-  NtQueryInformationThread(thread, ThreadBasicInformation, tbi, 28, 0);
-  show("its exit status", load<u32>(tbi));
+  NtQueryInformationThread(thread, ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  show("its exit status", changetype<THREAD_BASIC_INFORMATION>(tbi).ExitStatus);
   // The server answers the killed thread's request anyway: the reply comes to this port, lost.
   show("receive the lost reply", NtReplyWaitReceivePortEx(port, ctx, 0, rep, ms(t, 5000)));
   put("lost reply: type "); putDec(msgType(rep)); put(" data "); putHex(msgData(rep, 0)); put(" MessageId set "); putDec(msgId(rep) != 0 ? 1 : 0);

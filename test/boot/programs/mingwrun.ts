@@ -9,7 +9,8 @@
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
   NtWriteVirtualMemory, NtTerminateProcess, ms, put, putHex, flush, unicode } from "./nt";
-import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
+import { RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(handle: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
@@ -20,7 +21,7 @@ const iosb = memory.data(8, 4);
 const oa = memory.data(24, 4);
 const name = memory.data(8, 4);
 const info = memory.data(48, 8);   // SECTION_IMAGE_INFORMATION
-const pbi = memory.data(24, 4);    // PROCESS_BASIC_INFORMATION
+const pbi = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);    // PROCESS_BASIC_INFORMATION
 const context = memory.data(716, 4);
 const initialTeb = memory.data(20, 4);
 const args = memory.data(16, 4);
@@ -29,7 +30,7 @@ const t = memory.data(8, 8);
 const PARAMS_BYTES: u32 = 0x800;
 const params = memory.data(0x800, 4);
 
-const SIZEOF_PARAMS: u32 = 0x298;
+const SIZEOF_PARAMS: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>();
 let paramsEnd: u32 = 0;
 
 /** Appends `s` (with a NUL) after the block and points the UNICODE_STRING at `field` to it by offset (denormalized). */
@@ -48,13 +49,14 @@ function paramString(field: u32, s: string, maximum: u32): void {
 function buildParams(dosImage: string, commandLine: string): u32 {
   memory.fill(params, 0, PARAMS_BYTES);
   paramsEnd = SIZEOF_PARAMS;
-  paramString(0x24, "C:\\", 520);                // CurrentDirectory.DosPath
-  paramString(0x30, "C:\\Windows\\System32", 0); // DllPath
-  paramString(0x38, dosImage, 0);                // ImagePathName
-  paramString(0x40, commandLine, 0);             // CommandLine
-  store<u32>(params, paramsEnd, 0);              // MaximumLength
-  store<u32>(params, paramsEnd, 4);              // Length
-  store<u32>(params, 0, 8);                      // Flags: not normalized
+  paramString(offsetof<RTL_USER_PROCESS_PARAMETERS>("CurrentDirectory_DosPath_Length"), "C:\\", 520);
+  paramString(offsetof<RTL_USER_PROCESS_PARAMETERS>("DllPath_Length"), "C:\\Windows\\System32", 0);
+  paramString(offsetof<RTL_USER_PROCESS_PARAMETERS>("ImagePathName_Length"), dosImage, 0);
+  paramString(offsetof<RTL_USER_PROCESS_PARAMETERS>("CommandLine_Length"), commandLine, 0);
+  const block = changetype<RTL_USER_PROCESS_PARAMETERS>(params);
+  block.MaximumLength = paramsEnd;
+  block.Length = paramsEnd;
+  block.Flags = 0;                               // not normalized
   return paramsEnd;
 }
 
@@ -82,8 +84,8 @@ export function run(program: string, ntImage: string, dosImage: string, commandL
   NtClose(section);
   if (status != 0) return fail(program, "process", status);
   const process = load<u32>(h, 8);
-  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
-  const peb = load<u32>(pbi, 4);
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  const peb = changetype<PROCESS_BASIC_INFORMATION>(pbi).PebBaseAddress;
 
   // The process parameters, written into the child and linked from PEB->ProcessParameters.
   const bytes = buildParams(dosImage, commandLine);
@@ -120,9 +122,9 @@ export function run(program: string, ntImage: string, dosImage: string, commandL
 
   status = NtWaitForSingleObject(process, 0, ms(t, 30000));
   if (status != 0) { NtTerminateProcess(process, 0xC0000001); NtClose(process); return fail(program, "wait", status); }
-  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
   NtClose(process);
-  const exit = load<u32>(pbi);
+  const exit = changetype<PROCESS_BASIC_INFORMATION>(pbi).ExitStatus;
   put(program); put(" exit "); putHex(exit); flush();
   return exit;
 }

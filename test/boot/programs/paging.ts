@@ -9,7 +9,7 @@
 // STATUS_COMMITMENT_LIMIT. It reports the paging files' use at the end.
 import { put, putHex, putDec, flush, unicode, ms, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQuerySystemInformation,
   NtQueryInformationProcess, NtDelayExecution } from "./nt";
-import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { SystemBasicInformation, SystemPageFileInformation, SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
 import { STATUS_COMMITMENT_LIMIT } from "../../../kernel/sdk/ntstatus";
 @external("ntdll", "NtCreatePagingFile") declare function NtCreatePagingFile(name: usize, minimum: usize, maximum: usize, priority: u32): u32;
@@ -44,10 +44,10 @@ const AVAILABLE: u32 = 44, COMMITTED: u32 = 48, LIMIT: u32 = 52;
 @inline function pattern(page: u32, word: u32): u32 { return (page * 0x9E3779B1) ^ (word * 0x85EBCA77) ^ (pid << 20) ^ 0x5A5A0000; }
 
 export function main(): void {
-  NtQueryInformationProcess(SELF, ProcessBasicInformation, basic, 24, 0);
-  pid = load<u32>(basic, 16);
+  NtQueryInformationProcess(SELF, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  pid = changetype<PROCESS_BASIC_INFORMATION>(basic).UniqueProcessId;
   NtQuerySystemInformation(SystemBasicInformation, basic, 44, 0); // SystemBasicInformation: NumberOfPhysicalPages, the pages the memory manager has
-  const physical = load<u32>(basic, 12);
+  const physical = changetype<PROCESS_BASIC_INFORMATION>(basic).BasePriority;
   // SeCreatePagefilePrivilege, then the paging file (whichever process gets there first makes it).
   NtOpenProcessToken(SELF, 0x28, token); // TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY
   store<u32>(state, 1); store<u32>(state, 15, 4); store<u32>(state, 0, 8); store<u32>(state, 2, 12);

@@ -15,7 +15,7 @@ import {
   show, put, putDec, putHex, flush, attributes, unicode, ms, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtWaitForSingleObject,
   NtClose, NtQueryInformationProcess, NtSetInformationProcess, NtQueryInformationThread, NtCreateDirectoryObject, NtCreateSymbolicLinkObject,
 } from "./nt";
-import { ThreadBasicInformation, ProcessDeviceMap } from "../../../kernel/sdk/procinfo";
+import { ThreadBasicInformation, ProcessDeviceMap, SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 
 const SELF: u32 = 0xFFFFFFFF;
@@ -72,11 +72,11 @@ function worker(i: u32): void {
     let status = create(child, i, top, limit, cell, s + S_CONTEXT, s + S_TEB, 1);
     if (status != 0) { failed++; continue; }
     const h = load<u32>(cell, 8), tid = load<u32>(cell, 16);
-    status = NtQueryInformationThread(h, ThreadBasicInformation, info, 28, 0);
+    status = NtQueryInformationThread(h, ThreadBasicInformation, info, SIZEOF_THREAD_BASIC_INFORMATION, 0);
     if (status != 0) failed++;
     else {
-      const teb = load<u32>(info, 4);
-      const ok = load<u32>(info, 12) == tid && teb != 0
+      const teb = changetype<THREAD_BASIC_INFORMATION>(info).TebBaseAddress;
+      const ok = changetype<THREAD_BASIC_INFORMATION>(info).ClientId_UniqueThread == tid && teb != 0
         && load<u32>(teb, 0x04) == top && load<u32>(teb, 0x08) == limit && load<u32>(teb, 0x18) == teb
         && load<u32>(teb, 0x20) == load<u32>(cell, 12) && load<u32>(teb, 0x24) == tid;
       if (!ok) wrongTeb++;

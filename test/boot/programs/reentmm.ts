@@ -21,7 +21,7 @@ import { FILE_STANDARD_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION, FileStanda
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { put, putHex, putDec, flush, say, show, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtClose,
   NtCreateSection, NtDelayExecution, NtOpenProcess, NtQueryInformationProcess, NtQueryVirtualMemory, NtWaitForSingleObject, ms } from "./nt";
-import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { KeyValuePartialInformation, KEY_VALUE_PARTIAL_INFORMATION } from "../../../kernel/sdk/keyinfo";
 import { STATUS_SECTION_NOT_IMAGE, STATUS_INVALID_HANDLE } from "../../../kernel/sdk/ntstatus";
 @external("ntdll", "NtQuerySection") declare function NtQuerySection(h: u32, cls: u32, info: usize, length: u32, result: usize): u32;
@@ -101,9 +101,9 @@ function setup(area: usize, w: u32): u32 {
   let s = NtCreateSection(area + A_SECTION, 0xF001F, 0, area + A_SIZE, 0x04, 0x8000000, 0); // PAGE_READWRITE, SEC_COMMIT
   if (s != 0) return s;
   // A real handle to this process.
-  s = NtQueryInformationProcess(SELF, ProcessBasicInformation, area + A_INFO, 24, 0); // ProcessBasicInformation: UniqueProcessId at +16
+  s = NtQueryInformationProcess(SELF, ProcessBasicInformation, area + A_INFO, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
   if (s != 0) return s;
-  store<u32>(area + A_INFO + 32, load<u32>(area + A_INFO, 16)); store<u32>(area + A_INFO + 36, 0); // CLIENT_ID
+  store<u32>(area + A_INFO + 32, changetype<PROCESS_BASIC_INFORMATION>(area + A_INFO).UniqueProcessId); store<u32>(area + A_INFO + 36, 0); // CLIENT_ID
   const oa = area + A_OA;
   InitializeObjectAttributes(oa, 0, 0, 0, 0);
   s = NtOpenProcess(area + A_PROCESS, 0x0400, oa, area + A_INFO + 32); // PROCESS_QUERY_INFORMATION

@@ -5,13 +5,13 @@
 import { NtDelayExecution, NtQueryInformationProcess } from "../../../images/system32/native/nt";
 import { Decimal, Hex, Log, Milliseconds, Slot } from "../../../images/system32/native/util";
 import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
-import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 
 @external("ntdll", "NtOpenProcess") declare function NtOpenProcess(handle: usize, access: u32, oa: usize, clientId: usize): u32;
 @external("ntdll", "NtAllocateVirtualMemory") declare function NtAllocateVirtualMemory(process: u32, base: usize, zeroBits: u32, size: usize, type: u32, protect: u32): u32;
 @external("ntdll", "NtCreateThread") declare function NtCreateThread(thread: usize, access: u32, oa: usize, process: u32, clientId: usize, context: usize, initialTeb: usize, suspended: u32): u32;
 
-const pbi = memory.data(24, 4);
+const pbi = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);
 const oa = memory.data(24, 4);
 const cid = memory.data(8, 4);
 const cell = memory.data(8, 4);
@@ -19,8 +19,8 @@ const context = memory.data(0x2CC, 4);
 const initialTeb = memory.data(20, 4);
 
 export function main(): void {
-  let status = NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, pbi, 24, 0);
-  const parent = load<u32>(pbi, 20);
+  let status = NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  const parent = changetype<PROCESS_BASIC_INFORMATION>(pbi).InheritedFromUniqueProcessId;
   Log("parent " + Decimal(parent) + " " + Hex(status));
   InitializeObjectAttributes(oa, 0, 0, 0, 0);
   store<u32>(cid, parent); store<u32>(cid, 0, 4);

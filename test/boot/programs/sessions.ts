@@ -17,7 +17,7 @@ import {
   NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtClose, NtOpenDirectoryObject,
   NtCreateEvent, NtOpenEvent, NtSetEvent, NtOpenProcess, NtTerminateProcess, NtSetInformationProcess,
 } from "./nt";
-import { ProcessBasicInformation, ProcessSessionInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, ProcessSessionInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { SystemProcessInformation, SystemSessionCreate, SystemSessionDetach } from "../../../kernel/sdk/sysinfo";
 /** A SYSTEM_INFORMATION_CLASS number this system does not know: the "unknown class" line. */
 const NO_SUCH_SYSTEM_CLASS: u32 = 1234;
@@ -32,7 +32,7 @@ const h = memory.data(32, 4);
 const cell = memory.data(32, 4);
 const context = memory.data(716, 4);
 const initialTeb = memory.data(20, 4);
-const pbi = memory.data(24, 4);
+const pbi = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);
 const value = memory.data(4, 4);
 const t = memory.data(8, 8);
 const state = memory.data(16, 4);
@@ -43,8 +43,8 @@ function sessionOf(process: u32): u32 {
   NtQueryInformationProcess(process, ProcessSessionInformation, value, 4, 0);
   return load<u32>(value);
 }
-function parentOf(process: u32): u32 { NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0); return load<u32>(pbi, 20); }
-function pidOf(process: u32): u32 { NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0); return load<u32>(pbi, 16); }
+function parentOf(process: u32): u32 { NtQueryInformationProcess(process, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0); return changetype<PROCESS_BASIC_INFORMATION>(pbi).InheritedFromUniqueProcessId; }
+function pidOf(process: u32): u32 { NtQueryInformationProcess(process, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0); return changetype<PROCESS_BASIC_INFORMATION>(pbi).UniqueProcessId; }
 
 /** SYSTEM_PROCESS_INFORMATION.SessionId of process `pid` (0xFFFFFFFF: not listed). */
 function listedSession(pid: u32): u32 {

@@ -15,6 +15,7 @@ import {
 } from "../../../kernel/sdk/sm";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { ProcessSessionInformation } from "../../../kernel/sdk/procinfo";
+import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
@@ -51,8 +52,8 @@ function attributes(name: usize): usize {
   return InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
 }
 function words(): string[] {
-  const p = load<usize>(RtlGetCurrentPeb(), 0x10);
-  const chars = <i32>(load<u16>(p, 0x40) >>> 1), text = load<usize>(p, 0x44);
+  const p = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;
+  const chars = <i32>(changetype<RTL_USER_PROCESS_PARAMETERS>(p).CommandLine_Length >>> 1), text = changetype<RTL_USER_PROCESS_PARAMETERS>(p).CommandLine_Buffer;
   let all = "";
   for (let i = 0; i < chars; i++) all += String.fromCharCode(load<u16>(text + (i << 1)));
   return all.split(" ");

@@ -19,9 +19,10 @@
 import { put, putWide, putHex, putDec, flush } from "../../pe/programs/out";
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import {
-  ProcessBasicInformation, ProcessBreakOnTermination, ProcessSessionInformation, ThreadBreakOnTermination,
+  ProcessBasicInformation, ProcessBreakOnTermination, ProcessSessionInformation, ThreadBreakOnTermination, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION,
 } from "../../../kernel/sdk/procinfo";
 import { SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
+import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
@@ -46,7 +47,7 @@ import { SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 
 const oa = memory.data(24, 4), us = memory.data(8, 4), handle = memory.data(4, 4), qos = memory.data(12, 4), cid = memory.data(8, 4);
-const interval = memory.data(8, 8), info = memory.data(24, 4), value = memory.data(4, 4), sbPort = memory.data(4, 4);
+const interval = memory.data(8, 8), info = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4), value = memory.data(4, 4), sbPort = memory.data(4, 4);
 const message = memory.data(0x130, 4), sbMessage = memory.data(0x110, 4), sbContext = memory.data(4, 4), sbAccepted = memory.data(4, 4);
 const processes = memory.data(0x20000, 8);
 
@@ -68,8 +69,8 @@ function hex(s: string): u32 {
 }
 function dec(s: string): i32 { let v = 0; for (let i = 0; i < s.length; i++) v = v * 10 + s.charCodeAt(i) - 48; return v; }
 function mySession(): u32 { store<u32>(value, 0xFFFF); NtQueryInformationProcess(0xFFFFFFFF, ProcessSessionInformation, value, 4, 0); return load<u32>(value); }
-function myParent(): u32 { NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, info, 24, 0); return load<u32>(info, 20); }
-function myPid(): u32 { NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, info, 24, 0); return load<u32>(info, 16); }
+function myParent(): u32 { NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, info, SIZEOF_PROCESS_BASIC_INFORMATION, 0); return changetype<PROCESS_BASIC_INFORMATION>(info).InheritedFromUniqueProcessId; }
+function myPid(): u32 { NtQueryInformationProcess(0xFFFFFFFF, ProcessBasicInformation, info, SIZEOF_PROCESS_BASIC_INFORMATION, 0); return changetype<PROCESS_BASIC_INFORMATION>(info).UniqueProcessId; }
 
 // ---- the subsystem stand-in ----
 function sbLoop(parameter: usize): void {
@@ -212,8 +213,8 @@ function driver(words: string[]): void {
 }
 
 export function main(): void {
-  const params = load<usize>(RtlGetCurrentPeb(), 0x10);
-  const line = String.UTF16.decodeUnsafe(load<usize>(params, 0x44), load<u16>(params, 0x40));
+  const params = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;
+  const line = String.UTF16.decodeUnsafe(changetype<RTL_USER_PROCESS_PARAMETERS>(params).CommandLine_Buffer, changetype<RTL_USER_PROCESS_PARAMETERS>(params).CommandLine_Length);
   const all = line.split(" ");
   const words = new Array<string>();
   for (let i = 0; i < all.length; i++) if (all[i].length != 0) words.push(all[i]);

@@ -28,7 +28,9 @@
 
 import { put, putWide, putHex, flush } from "../../pe/programs/out";
 import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
-import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
+import { RTL_USER_PROCESS_INFORMATION, SIZEOF_RTL_USER_PROCESS_INFORMATION } from "../../../kernel/sdk/sm";
+import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
 @external("ntdll", "RtlQueryEnvironmentVariable_U") declare function RtlQueryEnvironmentVariable_U(environment: usize, name: usize, value: usize): u32;
@@ -191,8 +193,8 @@ function smapi(): void {
   }
 }
 
-const sbPort = memory.data(4, 4), sbServer = memory.data(4, 4), sbMessage = memory.data(0x110, 4), execInfo = memory.data(0x44, 4);
-const execParams = memory.data(4, 4), execImage = memory.data(8, 4), execLine = memory.data(8, 4), execBasic = memory.data(24, 4);
+const sbPort = memory.data(4, 4), sbServer = memory.data(4, 4), sbMessage = memory.data(0x110, 4), execInfo = memory.data(<i32>offsetof<RTL_USER_PROCESS_INFORMATION>(), 4);
+const execParams = memory.data(4, 4), execImage = memory.data(8, 4), execLine = memory.data(8, 4), execBasic = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);
 
 /** A subsystem's side of the SM API (see the list at the top). */
 function subsystem(portName: string): void {
@@ -218,7 +220,7 @@ function subsystem(portName: string): void {
   // A process made suspended, which ExecPgm hands to smss to let run.
   const image = "\\??\\C:\\Windows\\System32\\smsschild.exe";
   status = RtlCreateProcessParameters(execParams, unicode(execImage, image), 0, 0, unicode(execLine, "smsschild tag started by ExecPgm"), 0, 0, 0, 0, 0);
-  memory.fill(execInfo, 0, 0x44); store<u32>(execInfo, 0x44);
+  memory.fill(execInfo, 0, SIZEOF_RTL_USER_PROCESS_INFORMATION); changetype<RTL_USER_PROCESS_INFORMATION>(execInfo).Size = SIZEOF_RTL_USER_PROCESS_INFORMATION;
   if (status == 0) status = RtlCreateUserProcess(execImage, 0x40, load<usize>(execParams), 0, 0, 0, false, 0, 0, execInfo);
   put("subsystem: suspended process "); putHex(status); flush();
   if (status != 0) return;
@@ -226,22 +228,22 @@ function subsystem(portName: string): void {
   store<u16>(message, <u16>(0x130 - 24)); store<u16>(message, <u16>0x130, 2);
   store<u32>(message, 3, 0x18);                // SmpExecPgmApi
   store<u32>(message, 0xDEADBEEF, 0x1C);
-  memory.copy(message + 0x20, execInfo, 0x44);  // SM_EXEC_PGM_MSG.ProcessInformation; DebugFlag (+0x44) FALSE
+  memory.copy(message + 0x20, execInfo, SIZEOF_RTL_USER_PROCESS_INFORMATION);  // SM_EXEC_PGM_MSG.ProcessInformation; DebugFlag (+0x44) FALSE
   status = NtRequestWaitReplyPort(port, message, message);
   const returned = load<u32>(message, 0x1C);
   put("subsystem ExecPgm -> "); putHex(status); put(" ReturnValue "); putHex(returned); flush();
-  const process = load<u32>(execInfo, 4);
+  const process = changetype<RTL_USER_PROCESS_INFORMATION>(execInfo).ProcessHandle;
   if (status != 0 || returned != 0) NtTerminateProcess(process, 0xC0000022);
   store<i64>(interval, -100000000);
   const waited = NtWaitForSingleObject(process, 0, interval);
-  NtQueryInformationProcess(process, ProcessBasicInformation, execBasic, 24, 0);
-  put("subsystem: the process ExecPgm named ended "); putHex(waited); put(" with "); putHex(load<u32>(execBasic)); flush();
-  NtClose(process); NtClose(load<u32>(execInfo, 8));
+  NtQueryInformationProcess(process, ProcessBasicInformation, execBasic, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  put("subsystem: the process ExecPgm named ended "); putHex(waited); put(" with "); putHex(changetype<PROCESS_BASIC_INFORMATION>(execBasic).ExitStatus); flush();
+  NtClose(process); NtClose(changetype<RTL_USER_PROCESS_INFORMATION>(execInfo).ThreadHandle);
   NtClose(port);
 }
 
 const dupEvent = memory.data(4, 4), dupChild = memory.data(4, 4), dupBack = memory.data(4, 4), dupSelf = memory.data(4, 4), dupCid = memory.data(8, 4);
-const dupOa = memory.data(24, 4), dupInfo = memory.data(0x44, 4);
+const dupOa = memory.data(24, 4), dupInfo = memory.data(<i32>offsetof<RTL_USER_PROCESS_INFORMATION>(), 4);
 
 /** NtDuplicateObject from and into another process (see the list at the top). */
 function dup(): void {
@@ -250,11 +252,11 @@ function dup(): void {
   const event = load<u32>(dupEvent);
   const image = "\\??\\C:\\Windows\\System32\\smsschild.exe";
   let status = RtlCreateProcessParameters(execParams, unicode(execImage, image), 0, 0, unicode(execLine, "smsschild tag never runs"), 0, 0, 0, 0, 0);
-  memory.fill(dupInfo, 0, 0x44); store<u32>(dupInfo, 0x44);
+  memory.fill(dupInfo, 0, SIZEOF_RTL_USER_PROCESS_INFORMATION); changetype<RTL_USER_PROCESS_INFORMATION>(dupInfo).Size = SIZEOF_RTL_USER_PROCESS_INFORMATION;
   if (status == 0) status = RtlCreateUserProcess(execImage, 0x40, load<usize>(execParams), 0, 0, 0, false, 0, 0, dupInfo);
   put("dup: a suspended child "); putHex(status); flush();
   if (status != 0) return;
-  const child = load<u32>(dupInfo, 4);
+  const child = changetype<RTL_USER_PROCESS_INFORMATION>(dupInfo).ProcessHandle;
   status = NtDuplicateObject(SELF, event, child, dupChild, 0, 0, SAME_ACCESS);
   put("dup: into the child "); putHex(status); flush();
   status = NtDuplicateObject(child, load<u32>(dupChild), SELF, dupBack, 0, 0, SAME_ACCESS | CLOSE_SOURCE);
@@ -265,12 +267,12 @@ function dup(): void {
   put("dup: the child's copy again "); putHex(NtDuplicateObject(child, load<u32>(dupChild), SELF, dupBack, 0, 0, SAME_ACCESS)); flush();
   // Its own process by id, with PROCESS_QUERY_INFORMATION only: no handle may be taken from it.
   InitializeObjectAttributes(dupOa, 0, 0, 0, 0);
-  NtQueryInformationProcess(SELF, ProcessBasicInformation, execBasic, 24, 0);
-  store<u32>(dupCid, load<u32>(execBasic, 16)); store<u32>(dupCid, 0, 4); // PROCESS_BASIC_INFORMATION.UniqueProcessId
+  NtQueryInformationProcess(SELF, ProcessBasicInformation, execBasic, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  store<u32>(dupCid, changetype<PROCESS_BASIC_INFORMATION>(execBasic).UniqueProcessId); store<u32>(dupCid, 0, 4);
   status = NtOpenProcess(dupSelf, 0x0400, dupOa, dupCid);
   put("dup: open itself for query only "); putHex(status); put(", duplicate from it "); putHex(NtDuplicateObject(load<u32>(dupSelf), event, SELF, dupBack, 0, 0, SAME_ACCESS)); flush();
   NtTerminateProcess(child, 0x1234);
-  NtClose(child); NtClose(load<u32>(dupInfo, 8));
+  NtClose(child); NtClose(changetype<RTL_USER_PROCESS_INFORMATION>(dupInfo).ThreadHandle);
 }
 
 function number(s: string): i64 {
@@ -280,8 +282,8 @@ function number(s: string): i64 {
 }
 
 export function main(): void {
-  const params = load<usize>(RtlGetCurrentPeb(), 0x10);
-  const line = String.UTF16.decodeUnsafe(load<usize>(params, 0x44), load<u16>(params, 0x40));
+  const params = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;
+  const line = String.UTF16.decodeUnsafe(changetype<RTL_USER_PROCESS_PARAMETERS>(params).CommandLine_Buffer, changetype<RTL_USER_PROCESS_PARAMETERS>(params).CommandLine_Length);
   const all = line.split(" ", i32.MAX_VALUE);
   for (let i = 0; i < all.length; i++) if (all[i].length != 0) words.push(all[i]);
   let at = 1; // words[0] is the program
@@ -295,7 +297,7 @@ export function main(): void {
   const what = words[at];
   if (what == "env") for (let i = at + 1; i < words.length; i++) env(words[i]);
   else if (what == "link") link(words[at + 1]);
-  else if (what == "debugflags") { put("debugflags "); putHex(load<u32>(load<usize>(RtlGetCurrentPeb(), 0x10), 0x0C)); flush(); }
+  else if (what == "debugflags") { put("debugflags "); putHex(changetype<RTL_USER_PROCESS_PARAMETERS>(changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters).DebugFlags); flush(); }
   else if (what == "write") write(words[at + 1], words.slice(at + 2, words.length).join(" "));
   else if (what == "read") read(words[at + 1]);
   else if (what == "dirs") for (let i = at + 1; i < words.length; i++) dir(words[i].replaceAll("+", " ")); // `\RPC+Control`
@@ -317,10 +319,11 @@ export function main(): void {
   else if (what == "spawn") {
     const image = "\\??\\C:\\Windows\\System32\\smsschild.exe";
     const command = "smsschild " + words.slice(at + 1, words.length).join(" ");
-    const params = memory.data(4, 4), info = memory.data(0x44, 4), u1 = memory.data(8, 4), u2 = memory.data(8, 4);
+    const params = memory.data(4, 4), info = memory.data(<i32>offsetof<RTL_USER_PROCESS_INFORMATION>(), 4), u1 = memory.data(8, 4), u2 = memory.data(8, 4);
     let status = RtlCreateProcessParameters(params, unicode(u1, image), 0, 0, unicode(u2, command), 0, 0, 0, 0, 0);
     if (status == 0) status = RtlCreateUserProcess(u1, 0x40, load<usize>(params), 0, 0, 0, false, 0, 0, info);
-    if (status == 0) { NtResumeThread(load<u32>(info, 8), 0); NtWaitForSingleObject(load<u32>(info, 4), 0, 0); }
+    const started = changetype<RTL_USER_PROCESS_INFORMATION>(info);
+    if (status == 0) { NtResumeThread(started.ThreadHandle, 0); NtWaitForSingleObject(started.ProcessHandle, 0, 0); }
     put("spawn "); putHex(status); flush();
   }
   else if (what == "load") {

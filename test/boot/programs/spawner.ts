@@ -5,7 +5,7 @@
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { show, NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
   NtReadVirtualMemory, ms, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
-import { ProcessBasicInformation, ProcessImageFileName } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, ProcessImageFileName, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(handle: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
@@ -63,8 +63,8 @@ export function main(): void {
   store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom, 12);
   show("thread", NtCreateThread(h + 12, 0x1F03FF, 0, process, 0, context, initialTeb, 0));
   show("wait", NtWaitForSingleObject(process, 0, ms(t, 5000)));
-  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
-  show("exit status", load<u32>(pbi));
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  show("exit status", changetype<PROCESS_BASIC_INFORMATION>(pbi).ExitStatus);
   NtClose(load<u32>(h + 12));
   NtClose(process);
   // NtContinue refuses a context it cannot read or one that would enter the kernel.

@@ -38,7 +38,9 @@ import {
 } from "./svcfuzzargs";
 import { isServerHandle, serverAccepted, serverPort, serverReplied, server, stopLpcServer, waitPort } from "./svcfuzzlpc";
 import { TABLE } from "../../../build/fuzz/svctable";
-import { ProcessBasicInformation, ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
+import {
+  ProcessBasicInformation, ThreadBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION, THREAD_BASIC_INFORMATION, SIZEOF_THREAD_BASIC_INFORMATION,
+} from "../../../kernel/sdk/procinfo";
 import { STATUS_ACCESS_VIOLATION } from "../../../kernel/sdk/ntstatus";
 
 @external("kernel", "func_address") declare function fuzzFuncAddress(slot: u32): usize;
@@ -249,7 +251,7 @@ function poolName(name: string): u32 {
 const swcell = memory.data(32, 8); // the caller's cells (pcell is the pager's)
 const sc = memory.data(64, 4);      // cells for the set-up calls
 const iosb = memory.data(8, 4);
-const tbi = memory.data(28, 4);
+const tbi = memory.data(<i32>offsetof<THREAD_BASIC_INFORMATION>(), 4); // and PROCESS_BASIC_INFORMATION
 const mbi = memory.data(28, 4);
 const fileData = memory.data(4096, 4);
 function ok(s: u32): bool { setupCalls++; return s == 0; }
@@ -263,7 +265,7 @@ function openPool(): void {
   if (ok(NtCreateProcessEx(sc, 0x1F0FFF, 0, SELF, 0, 0, 0, 0, 0))) {
     const v = load<u32>(sc);
     poolAdd(0, v); poolAdd(13, v);
-    if (NtQueryInformationProcess(v, ProcessBasicInformation, tbi, 24, 0) == 0) setVictimPid(load<u32>(tbi, 16));
+    if (NtQueryInformationProcess(v, ProcessBasicInformation, tbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0) == 0) setVictimPid(changetype<PROCESS_BASIC_INFORMATION>(tbi).UniqueProcessId);
   }
   poolAdd(1, SELF_THREAD);
   if (victimThread != 0) { poolAdd(1, victimThread); poolAdd(14, victimThread); }
@@ -372,8 +374,8 @@ export function main(): void {
   store<u32>(RING, 0x474E5246); store<u32>(RING, 0x5A5A5646, 4); store<u32>(RING, seed, 8);
   parseTable();
   put("seed "); putDec(seed); put(" calls "); putDec(calls); put(" services "); putDec(services); flush();
-  NtQueryInformationThread(SELF_THREAD, ThreadBasicInformation, tbi, 28, 0);
-  setSelf(load<u32>(tbi, 8), load<u32>(tbi, 12));
+  NtQueryInformationThread(SELF_THREAD, ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  setSelf(changetype<THREAD_BASIC_INFORMATION>(tbi).ClientId_UniqueProcess, changetype<THREAD_BASIC_INFORMATION>(tbi).ClientId_UniqueThread);
   // the regions: the image, data, stack and shared pages that exist now are kept
   let at: u32 = 0x10000;
   while (at < 0x7FFE0000) {
@@ -417,9 +419,9 @@ export function main(): void {
   for (let i: u32 = 0; i < 4 + CALLER_STACKS; i++) store<u32>(STACKS + i * 4, allocate(0x10000, 0x10000));
   // helpers
   victimThread = spawn(victim, 0, load<u32>(STACKS));
-  store<u32>(tbi, 0);
-  NtQueryInformationThread(victimThread, ThreadBasicInformation, tbi, 28, 0);
-  setVictimTid(load<u32>(tbi, 12));
+  changetype<THREAD_BASIC_INFORMATION>(tbi).ExitStatus = 0;
+  NtQueryInformationThread(victimThread, ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  setVictimTid(changetype<THREAD_BASIC_INFORMATION>(tbi).ClientId_UniqueThread);
   spawn(server, 0, load<u32>(STACKS, 4));
   spawn(flipper, 0, load<u32>(STACKS, 8));
   spawn(pager, 0, load<u32>(STACKS, 12));

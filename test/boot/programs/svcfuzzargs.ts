@@ -8,7 +8,9 @@
 // plausible length. The random numbers (xorshift32) are the caller's: the
 // same seed gives the same calls.
 import { NtQueryInformationProcess, NtQueryInformationThread } from "./nt";
-import { ProcessBasicInformation, ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
+import {
+  ProcessBasicInformation, ThreadBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION, THREAD_BASIC_INFORMATION, SIZEOF_THREAD_BASIC_INFORMATION,
+} from "../../../kernel/sdk/procinfo";
 import { STATUS_ACCESS_DENIED } from "../../../kernel/sdk/ntstatus";
 
 export const PAGE: u32 = 4096;
@@ -81,12 +83,13 @@ function harmless(kind: u32, h: u32): bool {
   // A handle the query is refused on (granted PROCESS_TERMINATE or THREAD_TERMINATE but no query right)
   // may still name this process or its main thread: not harmless. Other failures (another type, closed) are.
   if (kind == 0x51) {
-    const s = NtQueryInformationProcess(h, ProcessBasicInformation, checkInfo, 24, 0);
-    return s != 0 ? s != STATUS_ACCESS_DENIED : load<u32>(checkInfo, 16) != selfPid;
+    const s = NtQueryInformationProcess(h, ProcessBasicInformation, checkInfo, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+    return s != 0 ? s != STATUS_ACCESS_DENIED : changetype<PROCESS_BASIC_INFORMATION>(checkInfo).UniqueProcessId != selfPid;
   }
-  const s = NtQueryInformationThread(h, ThreadBasicInformation, checkInfo, 28, 0);
+  const s = NtQueryInformationThread(h, ThreadBasicInformation, checkInfo, SIZEOF_THREAD_BASIC_INFORMATION, 0);
   if (s != 0) return s != STATUS_ACCESS_DENIED;
-  return load<u32>(checkInfo, 8) != selfPid || load<u32>(checkInfo, 12) == victimTid;
+  const basic = changetype<THREAD_BASIC_INFORMATION>(checkInfo);
+  return basic.ClientId_UniqueProcess != selfPid || basic.ClientId_UniqueThread == victimTid;
 }
 function handle(kind: u32): u32 {
   if (kind == 0x51 || kind == 0x55) {

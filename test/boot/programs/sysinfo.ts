@@ -1,18 +1,19 @@
 // NtQuerySystemInformation from ring 3: the basic information, then the
 // process list (sized by a first call that is too small), one line per process.
 import { NtQuerySystemInformation, NtQueryInformationThread, put, putHex, putDec, flush } from "./nt";
-import { ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
-import { SystemBasicInformation, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
+import { ThreadBasicInformation, SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
+import { SYSTEM_BASIC_INFORMATION, SystemBasicInformation, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 
-const basic = memory.data(44, 4);
+const basic = memory.data(<i32>offsetof<SYSTEM_BASIC_INFORMATION>(), 4);
 const needed = memory.data(4, 4);
 const list = memory.data(8192, 4);
-const tbi = memory.data(28, 4);
+const tbi = memory.data(<i32>offsetof<THREAD_BASIC_INFORMATION>(), 4);
 
 export function main(): void {
-  put("basic "); putHex(NtQuerySystemInformation(SystemBasicInformation, basic, 44, needed)); put(" page "); putDec(load<u32>(basic, 8));
-  put(" granularity "); putHex(load<u32>(basic, 24)); put(" user "); putHex(load<u32>(basic, 28)); put("-"); putHex(load<u32>(basic, 32));
-  put(" processors "); putDec(<u32>load<u8>(basic, 40)); flush();
+  const b = changetype<SYSTEM_BASIC_INFORMATION>(basic);
+  put("basic "); putHex(NtQuerySystemInformation(SystemBasicInformation, basic, <u32>offsetof<SYSTEM_BASIC_INFORMATION>(), needed)); put(" page "); putDec(b.PageSize);
+  put(" granularity "); putHex(b.AllocationGranularity); put(" user "); putHex(b.MinimumUserModeAddress); put("-"); putHex(b.MaximumUserModeAddress);
+  put(" processors "); putDec(<u32>b.NumberOfProcessors); flush();
   put("too small "); putHex(NtQuerySystemInformation(SystemProcessInformation, list, 16, needed)); put(" needed "); putDec(load<u32>(needed) > 184 ? 1 : 0); flush();
   put("processes "); putHex(NtQuerySystemInformation(SystemProcessInformation, list, 8192, needed)); flush();
   let at = list;
@@ -28,5 +29,5 @@ export function main(): void {
     if (next == 0) break;
     at += next;
   }
-  put("thread "); putHex(NtQueryInformationThread(0xFFFFFFFE, ThreadBasicInformation, tbi, 28, 0)); put(" teb "); putHex(load<u32>(tbi, 4)); put(" priority "); putDec(load<u32>(tbi, 20)); flush();
+  put("thread "); putHex(NtQueryInformationThread(0xFFFFFFFE, ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0)); put(" teb "); putHex(changetype<THREAD_BASIC_INFORMATION>(tbi).TebBaseAddress); put(" priority "); putDec(changetype<THREAD_BASIC_INFORMATION>(tbi).Priority); flush();
 }

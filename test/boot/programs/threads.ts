@@ -4,7 +4,9 @@
 // resume, and terminating a waiting thread by handle.
 import { show, NtAllocateVirtualMemory, NtCreateThread, NtResumeThread, NtSuspendThread, NtTerminateThread, NtWaitForSingleObject,
   NtCreateMutant, NtCreateEvent, NtReleaseMutant, NtQueryInformationThread, NtYieldExecution, NtDelayExecution, NtOpenThread, NtSetInformationThread, attributes, ms, put, putHex, putDec, flush } from "./nt";
-import { ThreadBasicInformation, ThreadHideFromDebugger, ThreadPriority } from "../../../kernel/sdk/procinfo";
+import {
+  ThreadBasicInformation, ThreadHideFromDebugger, ThreadPriority, SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION,
+} from "../../../kernel/sdk/procinfo";
 /** A THREADINFOCLASS number NT does not define: the "unknown class" line. */
 const NO_SUCH_THREAD_CLASS: u32 = 77;
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
@@ -15,7 +17,7 @@ const context = memory.data(716, 4);
 const initialTeb = memory.data(20, 4);
 const cell = memory.data(64, 4);
 const t = memory.data(8, 8);
-const tbi = memory.data(28, 4);
+const tbi = memory.data(<i32>offsetof<THREAD_BASIC_INFORMATION>(), 4);
 let mutant: u32 = 0;
 let mainSpins: u32 = 0;
 let workerSpins: u32 = 0;
@@ -67,16 +69,16 @@ export function main(): void {
   show("the worker ran while main spun", workerSpins > 0 ? 1 : 0);
   for (let i = 0; i < 200000000 && !workerDone; i++) { mainSpins++; pause(); }
   show("wait for the worker", NtWaitForSingleObject(a, 0, ms(t, 5000)));
-  NtQueryInformationThread(a, ThreadBasicInformation, tbi, 28, 0);
-  show("worker exit status", load<u32>(tbi));
+  NtQueryInformationThread(a, ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  show("worker exit status", changetype<THREAD_BASIC_INFORMATION>(tbi).ExitStatus);
   show("main ran while the worker ran", mainAtWorkerEnd > 0 ? 1 : 0);
   // A thread that dies owning a mutant.
   NtCreateMutant(cell + 20, 0x1F0001, 0, 0);
   mutant = load<u32>(cell, 20);
   const b = spawn(owner, 7, 0);
   show("wait for the owner", NtWaitForSingleObject(b, 0, ms(t, 5000)));
-  NtQueryInformationThread(b, ThreadBasicInformation, tbi, 28, 0);
-  show("owner exit status", load<u32>(tbi));
+  NtQueryInformationThread(b, ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  show("owner exit status", changetype<THREAD_BASIC_INFORMATION>(tbi).ExitStatus);
   show("abandoned", NtWaitForSingleObject(mutant, 0, ms(t, 1000)));
   show("release", NtReleaseMutant(mutant, 0));
   // Suspend a ready thread, resume it; terminate a waiting one by handle.
@@ -88,21 +90,21 @@ export function main(): void {
   show("count was", load<u32>(cell, 28));
   show("terminate the sleeper", NtTerminateThread(c, 0x55));
   show("its handle is signalled", NtWaitForSingleObject(c, 0, ms(t, 1000)));
-  NtQueryInformationThread(c, ThreadBasicInformation, tbi, 28, 0);
-  show("sleeper exit status", load<u32>(tbi));
-  show("current thread info", NtQueryInformationThread(0xFFFFFFFE, ThreadBasicInformation, tbi, 28, 0));
+  NtQueryInformationThread(c, ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  show("sleeper exit status", changetype<THREAD_BASIC_INFORMATION>(tbi).ExitStatus);
+  show("current thread info", NtQueryInformationThread(0xFFFFFFFE, ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0));
   // Our own thread again, by its id from the TEB.
   store<u32>(cell, 0, 40); store<u32>(cell, load<u32>(0x7FFDE024), 44);
   show("open by id", NtOpenThread(cell + 48, 0x1F03FF, attributes("", 0), cell + 40));
-  NtQueryInformationThread(load<u32>(cell, 48), ThreadBasicInformation, tbi, 28, 0);
-  show("same thread", load<u32>(tbi, 12) == load<u32>(0x7FFDE024) ? 1 : 0);
+  NtQueryInformationThread(load<u32>(cell, 48), ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  show("same thread", changetype<THREAD_BASIC_INFORMATION>(tbi).ClientId_UniqueThread == load<u32>(0x7FFDE024) ? 1 : 0);
   store<u32>(cell, 0x99999, 44);
   show("no such thread", NtOpenThread(cell + 48, 0x1F03FF, attributes("", 0), cell + 40));
   // Priority.
   store<u32>(cell, 12, 52);
   show("set priority", NtSetInformationThread(0xFFFFFFFE, ThreadPriority, cell + 52, 4));
-  NtQueryInformationThread(0xFFFFFFFE, ThreadBasicInformation, tbi, 28, 0);
-  show("priority now", load<u32>(tbi, 20));
+  NtQueryInformationThread(0xFFFFFFFE, ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  show("priority now", changetype<THREAD_BASIC_INFORMATION>(tbi).Priority);
   store<u32>(cell, 0, 52);
   show("priority 0", NtSetInformationThread(0xFFFFFFFE, ThreadPriority, cell + 52, 4));
   show("hide from debugger", NtSetInformationThread(0xFFFFFFFE, ThreadHideFromDebugger, 0, 0));

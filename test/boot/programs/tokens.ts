@@ -10,7 +10,7 @@
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { show, NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject,
   NtQueryInformationProcess, NtQueryObject, NtOpenProcess, NtTerminateProcess, ms, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
-import { ProcessBasicInformation } from "../../../kernel/sdk/procinfo";
+import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtOpenThreadToken") declare function NtOpenThreadToken(thread: u32, access: u32, openAsSelf: u32, token: usize): u32;
@@ -101,8 +101,8 @@ function copyChild(): u32 {
   store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom + 0x2000, 12);
   show("its thread", NtCreateThread(h + 16, 0x1F03FF, 0, process, 0, context, initialTeb, 0));
   show("wait for it", NtWaitForSingleObject(process, 0, ms(t, 5000)));
-  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
-  show("its exit status", load<u32>(pbi));
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  show("its exit status", changetype<PROCESS_BASIC_INFORMATION>(pbi).ExitStatus);
   NtClose(load<u32>(h + 16));
   return process;
 }
@@ -136,8 +136,8 @@ function runImageChild(process: u32): void {
   store<u32>(initialTeb, top, 8); store<u32>(initialTeb, bottom, 12);
   show("image process thread", NtCreateThread(h + 16, 0x1F03FF, 0, process, 0, context, initialTeb, 0));
   show("wait for the image process", NtWaitForSingleObject(process, 0, ms(t, 5000)));
-  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);
-  show("image process exit status", load<u32>(pbi));
+  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
+  show("image process exit status", changetype<PROCESS_BASIC_INFORMATION>(pbi).ExitStatus);
   NtClose(load<u32>(h + 16));
 }
 

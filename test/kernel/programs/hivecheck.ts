@@ -2,9 +2,9 @@
 // WebAssembly on the host (as wasm-host.test.ts runs phase 0): a power-cut
 // test hands it each state's SYSTEM and SYSTEM.ALT bytes and it answers what
 // the kernel would make of them -- the header and bin checks
-// (CmpRegfCheckHeader) and the full cell walk that builds the key tree
-// (CmpRegfRead), then reads Select\Counter and counts
-// ControlSet001\Control's subkeys from the tree the kernel built.
+// (CmpRegfCheckHeader) and the full cell walk that checks every cell and
+// makes the root key (CmpRegfRead), then reads Select\Counter and counts
+// ControlSet001\Control's subkeys from the tree the kernel builds from it.
 //
 // Pool pages come from this module's own memory at the kernel's addresses
 // (KSEG0_BASE + physical): a bump allocator from physical 8 MiB that grows
@@ -12,7 +12,7 @@
 
 import { ExRegisterPoolPages, ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../../../kernel/ex/pool";
 import { CmpRegfCheckHeader, CmpRegfRead, CmpFreeSecurity, REGF_OK } from "../../../kernel/cm/regf";
-import { CmpFindSubKey, CmpFindValue, CmpFreeTree, CmKey, CmValueData, CM_VALUE } from "../../../kernel/cm/cmp";
+import { CmpExpand, CmpFindSubKey, CmpFindValue, CmpFreeTree, CmKey, CmValueData, CM_VALUE } from "../../../kernel/cm/cmp";
 import { KSEG0_BASE } from "../../../kernel/ke/loader";
 // The `--use abort=` target must be part of the program.
 export { KiAbort } from "../../../kernel/ke/bugcheck";
@@ -85,5 +85,6 @@ export function counter(): u32 {
 /** How many subkeys ControlSet001\Control has in the last tree (0xFFFFFFFF: no such key). */
 export function controlSubKeys(): u32 {
   const control = subKey(subKey(root, "ControlSet001"), "Control");
+  if (control != 0) CmpExpand(control); // a key of the file is built on first use
   return control != 0 ? CmKey(control).SubKeyCount : 0xFFFFFFFF;
 }
