@@ -10,7 +10,7 @@
 // values with cmp.ts's accessors (CmKey, CmSubKey, CmValueAt, ...).
 
 import { CM_KEY_DELETED, CM_KEY_LAZY, CM_KEY_LINK, CmKey, CmSubKey, CmpFindValue, CmpSearchSubKeys, CmValueData, CM_VALUE } from "./cmp";
-import { CmpRegfCellFindSubKey } from "./regf";
+import { CmRegfCellFindSubKey } from "./regf";
 import { CmpRegistryRoot } from "./cmhive";
 
 const BACKSLASH: u16 = 0x5C;
@@ -70,7 +70,7 @@ export function CmDebugLookupKey(path: usize, bytes: u32): usize {
       while (end < length && load<u16>(PathBuffer + end) != BACKSLASH) end += 2;
       if (view == 0 && (CmKey(key).Flags & CM_KEY_LAZY) != 0) { view = CmKey(key).View; cell = CmKey(key).Cell; }
       if (view != 0) { // (a hive's key is never a link)
-        cell = CmpRegfCellFindSubKey(view, cell, PathBuffer + at, end - at);
+        cell = CmRegfCellFindSubKey(view, cell, PathBuffer + at, end - at);
         if (cell == 0xFFFFFFFF) return 0;
         at = end;
         continue;

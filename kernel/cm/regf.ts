@@ -548,52 +548,52 @@ function ListEntry(view: usize, offset: u32, index: usize, outerRi: bool): u32 {
 }
 
 /** The subkeys of the nk at `cell`. */
-export function CmpRegfCellSubKeyCount(view: usize, cell: u32): u32 { return changetype<CM_KEY_NODE>(ViewCell(view, cell)).SubKeyCount; }
+export function CmRegfCellSubKeyCount(view: usize, cell: u32): u32 { return changetype<CM_KEY_NODE>(ViewCell(view, cell)).SubKeyCount; }
 /** The `i`th subkey's nk offset (file order), NIL past the end. */
-export function CmpRegfCellSubKey(view: usize, cell: u32, i: u32): u32 {
+export function CmRegfCellSubKey(view: usize, cell: u32, i: u32): u32 {
   const nk = ViewCell(view, cell);
   if (i >= changetype<CM_KEY_NODE>(nk).SubKeyCount) return NIL;
   store<u32>(DebugIndex, i);
   return ListEntry(view, changetype<CM_KEY_NODE>(nk).SubKeyList, DebugIndex, true);
 }
-/** The name of the nk at `cell` in UTF-16 (a buffer the next call reuses); its length in bytes at CmpRegfCellNameLength. */
-export let CmpRegfCellNameLength: u32 = 0;
-export function CmpRegfCellKeyName(view: usize, cell: u32): usize {
+/** The name of the nk at `cell` in UTF-16 (a buffer the next call reuses); its length in bytes at CmRegfCellNameLength. */
+export let CmRegfCellNameLength: u32 = 0;
+export function CmRegfCellKeyName(view: usize, cell: u32): usize {
   const nk = ViewCell(view, cell);
   const compressed = (changetype<CM_KEY_NODE>(nk).Flags & NK_COMP_NAME) != 0;
   const bytes = <u32>changetype<CM_KEY_NODE>(nk).NameLength;
   CopyName(DebugBuffer, nk + NK_NAME, bytes, compressed);
-  CmpRegfCellNameLength = compressed ? bytes << 1 : bytes;
+  CmRegfCellNameLength = compressed ? bytes << 1 : bytes;
   return DebugBuffer;
 }
 /** The subkey of the nk at `cell` named by the `length` bytes at `name` (any case), NIL when none. */
-export function CmpRegfCellFindSubKey(view: usize, cell: u32, name: usize, length: u32): u32 {
-  const count = CmpRegfCellSubKeyCount(view, cell);
+export function CmRegfCellFindSubKey(view: usize, cell: u32, name: usize, length: u32): u32 {
+  const count = CmRegfCellSubKeyCount(view, cell);
   for (let i: u32 = 0; i < count; i++) {
-    const child = CmpRegfCellSubKey(view, cell, i);
+    const child = CmRegfCellSubKey(view, cell, i);
     if (child == NIL) break;
-    const text = CmpRegfCellKeyName(view, child);
-    if (CmpCompareNames(text, CmpRegfCellNameLength, name, length) == 0) return child;
+    const text = CmRegfCellKeyName(view, child);
+    if (CmpCompareNames(text, CmRegfCellNameLength, name, length) == 0) return child;
   }
   return NIL;
 }
 /** The values of the nk at `cell`, and the `i`th one's vk offset. */
-export function CmpRegfCellValueCount(view: usize, cell: u32): u32 { return changetype<CM_KEY_NODE>(ViewCell(view, cell)).ValueCount; }
-export function CmpRegfCellValue(view: usize, cell: u32, i: u32): u32 {
+export function CmRegfCellValueCount(view: usize, cell: u32): u32 { return changetype<CM_KEY_NODE>(ViewCell(view, cell)).ValueCount; }
+export function CmRegfCellValue(view: usize, cell: u32, i: u32): u32 {
   return load<u32>(ViewCell(view, changetype<CM_KEY_NODE>(ViewCell(view, cell)).ValueList) + (i << 2));
 }
-/** A vk's name in UTF-16 (the buffer the next call reuses; length at CmpRegfCellNameLength), type, data length, and data (0 for big data, which is in segments). */
-export function CmpRegfCellValueName(view: usize, vkCell: u32): usize {
+/** A vk's name in UTF-16 (the buffer the next call reuses; length at CmRegfCellNameLength), type, data length, and data (0 for big data, which is in segments). */
+export function CmRegfCellValueName(view: usize, vkCell: u32): usize {
   const vk = ViewCell(view, vkCell);
   const compressed = (changetype<CM_KEY_VALUE>(vk).Flags & VK_COMP_NAME) != 0;
   const bytes = <u32>changetype<CM_KEY_VALUE>(vk).NameLength;
   CopyName(DebugBuffer, vk + VK_NAME, bytes, compressed);
-  CmpRegfCellNameLength = compressed ? bytes << 1 : bytes;
+  CmRegfCellNameLength = compressed ? bytes << 1 : bytes;
   return DebugBuffer;
 }
-export function CmpRegfCellValueType(view: usize, vkCell: u32): u32 { return changetype<CM_KEY_VALUE>(ViewCell(view, vkCell)).Type; }
-export function CmpRegfCellValueLength(view: usize, vkCell: u32): u32 { return changetype<CM_KEY_VALUE>(ViewCell(view, vkCell)).DataLength & ~DATA_INLINE; }
-export function CmpRegfCellValueData(view: usize, vkCell: u32): usize {
+export function CmRegfCellValueType(view: usize, vkCell: u32): u32 { return changetype<CM_KEY_VALUE>(ViewCell(view, vkCell)).Type; }
+export function CmRegfCellValueLength(view: usize, vkCell: u32): u32 { return changetype<CM_KEY_VALUE>(ViewCell(view, vkCell)).DataLength & ~DATA_INLINE; }
+export function CmRegfCellValueData(view: usize, vkCell: u32): usize {
   const vk = ViewCell(view, vkCell);
   const length = changetype<CM_KEY_VALUE>(vk).DataLength;
   if ((length & DATA_INLINE) != 0) { store<u32>(DebugBuffer, changetype<CM_KEY_VALUE>(vk).Data); return DebugBuffer; }

@@ -16,8 +16,8 @@ import {
 } from "../cm/cmp";
 import { CmDebugCell, CmDebugLookupKey, CmDebugView } from "../cm/cmdebug";
 import {
-  CmpRegfCellKeyName, CmpRegfCellNameLength, CmpRegfCellSubKey, CmpRegfCellSubKeyCount, CmpRegfCellValue, CmpRegfCellValueData,
-  CmpRegfCellValueLength, CmpRegfCellValueName, CmpRegfCellValueType, CmpRegfCellValueCount,
+  CmRegfCellKeyName, CmRegfCellNameLength, CmRegfCellSubKey, CmRegfCellSubKeyCount, CmRegfCellValue, CmRegfCellValueData,
+  CmRegfCellValueLength, CmRegfCellValueName, CmRegfCellValueType, CmRegfCellValueCount,
 } from "../cm/regf";
 import {
   KdpComma, KdpDecimal, KdpDecimal64, KdpError, KdpHexBytes, KdpMember, KdpPut, KdpRaw, KdpRoom, KdpString, KdpStringBytes,
@@ -145,29 +145,29 @@ function KdpQueryCells(view: usize, cell: u32): void {
   KdpMember("subkeys");
   KdpPut(0x5B);
   // (the file's order; a built key lists in name order, which every writer's lists keep)
-  const subKeys = CmpRegfCellSubKeyCount(view, cell);
+  const subKeys = CmRegfCellSubKeyCount(view, cell);
   for (let i: u32 = 0; i < subKeys; i++) {
     if (KdpRoom() < LIST_MARGIN) break;
-    const sub = CmpRegfCellSubKey(view, cell, i);
+    const sub = CmRegfCellSubKey(view, cell, i);
     if (sub == 0xFFFFFFFF) break;
     KdpComma(i);
-    KdpStringUnicode(CmpRegfCellKeyName(view, sub), CmpRegfCellNameLength);
+    KdpStringUnicode(CmRegfCellKeyName(view, sub), CmRegfCellNameLength);
   }
   KdpPut(0x5D);
   KdpMember("values");
   KdpPut(0x5B);
-  const values = CmpRegfCellValueCount(view, cell);
+  const values = CmRegfCellValueCount(view, cell);
   for (let i: u32 = 0; i < values; i++) {
-    const vk = CmpRegfCellValue(view, cell, i);
-    const dataLength = CmpRegfCellValueLength(view, vk);
-    const data = CmpRegfCellValueData(view, vk);
+    const vk = CmRegfCellValue(view, cell, i);
+    const dataLength = CmRegfCellValueLength(view, vk);
+    const data = CmRegfCellValueData(view, vk);
     if (data == 0 || KdpRoom() < LIST_MARGIN + dataLength * 3) break; // (big data, in segments, is never this short)
     KdpComma(i);
     KdpPut(0x7B);
-    KdpRaw("\"name\":"); KdpStringUnicode(CmpRegfCellValueName(view, vk), CmpRegfCellNameLength);
-    const type = CmpRegfCellValueType(view, vk);
+    KdpRaw("\"name\":"); KdpStringUnicode(CmRegfCellValueName(view, vk), CmRegfCellNameLength);
+    const type = CmRegfCellValueType(view, vk);
     KdpMember("type"); KdpString(KdpTypeName(type));
-    KdpMember("data"); KdpWriteValueData(type, CmpRegfCellValueData(view, vk), dataLength);
+    KdpMember("data"); KdpWriteValueData(type, CmRegfCellValueData(view, vk), dataLength);
     KdpPut(0x7D);
   }
   KdpPut(0x5D);
