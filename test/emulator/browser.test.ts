@@ -98,7 +98,9 @@ describe('browser page (npm run serve, Chromium)', () => {
       expect(tree).toContain('\\SystemRoot\\System32\\smss.exe (pid 8, parent 4, session 0, critical) running since');
 
       // the kernel debugger (COM2) answers the page: its own process list and the object namespace
-      await page.waitForFunction(() => (window as any).ntPage?.kdView?.processes !== undefined, undefined, { timeout: 120_000 });
+      // (the page polls the debugger from the start of the boot: a first answer may predate smss, so wait for one that has it)
+      await page.waitForFunction(() => (window as any).ntPage?.kdView?.processes !== undefined
+        && /smss\.exe \(pid 8, parent 4, session 0, critical, \d+ threads/.test(document.querySelector('#processes')?.textContent ?? ''), undefined, { timeout: 120_000 });
       const kdTree = await page.textContent('#processes');
       expect(kdTree).toContain('from the kernel debugger (COM2)');
       expect(kdTree).toMatch(/\n\s*smss\.exe \(pid 8, parent 4, session 0, critical, \d+ threads, \d+ handles\)/);
@@ -125,6 +127,8 @@ describe('browser page (npm run serve, Chromium)', () => {
       await page.click('nav button[data-panel="files"]');
       await page.fill('#drop-path', '\\Windows\\');
       await page.setInputFiles('#drop-input', { name: 'before.txt', mimeType: 'text/plain', buffer: Buffer.from('renamed by smss\r\n') });
+      // the page reads the file asynchronously (File.arrayBuffer): wait for its line
+      await page.waitForFunction((want) => document.querySelector('#pending-files')?.textContent?.includes(want), '\\Windows\\before.txt (17 bytes)', { timeout: 10_000 });
       expect(await page.textContent('#pending-files')).toContain('\\Windows\\before.txt (17 bytes)');
       await page.click('nav button[data-panel="registry"]');
       const original = await page.inputValue('#reg-text');
