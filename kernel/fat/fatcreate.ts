@@ -285,7 +285,13 @@ export function FatClose(device: usize, irp: usize): u32 {
     if (ccb.Pattern != 0) ExFreePoolWithQuotaTag(ccb.Pattern, 0x43746146);
     ExFreePoolWithQuotaTag(c, 0x43746146);
   }
-  if (f != 0) FatReleaseFcb(vcb, f);
+  if (f != 0) {
+    // A file whose last CLEANUP found another open still referenced (its CLOSE not yet heard) goes with the last CLOSE.
+    const fcb = changetype<FCB>(f);
+    if (fcb.References == 1 && fcb.DeletePending != 0 && fcb.Gone == 0
+        && FatDeleteOnDisk(vcb, fcb.Directory, fcb.FirstIndex, fcb.EntryIndex, fcb.FirstCluster) == STATUS_SUCCESS) fcb.Gone = 1;
+    FatReleaseFcb(vcb, f);
+  }
   FatReleaseVolume(vcb);
   return STATUS_SUCCESS;
 }

@@ -22,7 +22,7 @@ import { OB_SECURITY_OWN_METHOD, OB_SECURITY_PUBLIC, ObGetSystemSecurityDescript
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota";
 import { KeBugCheckEx } from "../ke/bugcheck";
-import { KeAllocateScratch, KeCreateThread, KeFreeScratch, KeReadyThread } from "../ke/thread";
+import { KeAllocateScratch, KeCreateThread, KeCurrentThread, KeFreeScratch, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { RtlInitUnicodeString, RtlUnicodeString, RtlStartsWithSeparator } from "../rtl/unicode";
@@ -30,7 +30,7 @@ import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from 
 import { ObInsertObject } from "../ob/obname";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { ObCloseHandle, ObReferenceObjectByHandle } from "../ob/obhandle";
-import { ObDeferredCloseQueue, ObRegisterCloseRoutine } from "../ob/obsvc";
+import { ObDeferredCloseActive, ObDeferredCloseQueue, ObRegisterCloseRoutine } from "../ob/obsvc";
 import { ObCreateDirectoryObject } from "../ob/obdir";
 import { ObCreateSymbolicLinkObject } from "../ob/oblink";
 import {
@@ -304,6 +304,12 @@ function IopParseFile(parseObject: usize, objectType: usize, attributes: u32, co
 // (singly linked at +SIZEOF_FILE_OBJECT): the list's head is Ob's word
 // ObDeferredCloseQueue, which NtClose tests before it calls Io back.
 const IopCloseEvent: usize = memory.data(<i32>KEVENT_SIZE, 8);
+// One thread at a time sends queued closes (a synchronization event as its
+// lock; its owner's thread in ObDeferredCloseActive). A thread that finds
+// the queue empty while another drains waits for it: its own file may be the
+// one in flight, and a file deleted on close must be gone before NtClose, or
+// the create that follows it, goes on.
+const IopCloseLock: usize = memory.data(<i32>KEVENT_SIZE, 8);
 let IopCloseEventReady: bool = false;
 const CLOSE_PACKET_SIZE: u32 = SIZEOF_FILE_OBJECT + 4;
 const CLOSE_TAG: u32 = 0x6C436F49; // 'IoCl'
@@ -343,13 +349,18 @@ function IopReleaseFileObjectParts(file: usize): void {
 
 /** Sends CLEANUP and CLOSE for every queued file object. Call with no lock held, on a thread that may wait. */
 @inline export function IopProcessDeferredCloses(): void {
-  if (load<usize>(ObDeferredCloseQueue) != 0) IopDrainCloseQueue(); // the empty queue costs a compare
+  // the empty queue with no drain under way costs a load, an or and a compare
+  if ((load<usize>(ObDeferredCloseQueue) | load<usize>(ObDeferredCloseActive)) != 0) IopDrainCloseQueue();
 }
 
 /** What NtClose runs after a close that queued a file (ObRegisterCloseRoutine). */
 function IopCloseAfterNtClose(): void { IopProcessDeferredCloses(); }
 
 function IopDrainCloseQueue(): void {
+  // A driver's CLEANUP that closed a file of its own comes back here: the drain under way takes it.
+  if (load<usize>(ObDeferredCloseActive) == KeCurrentThread) return;
+  KeWaitForSingleObject(IopCloseLock, 0);
+  store<usize>(ObDeferredCloseActive, KeCurrentThread);
   while (load<usize>(ObDeferredCloseQueue) != 0) {
     const state = read_eflags() & 0x200;
     cli();
@@ -368,6 +379,8 @@ function IopDrainCloseQueue(): void {
     IopReleaseFileObjectParts(packet);
     ExFreePoolWithTag(packet, CLOSE_TAG);
   }
+  store<usize>(ObDeferredCloseActive, 0);
+  KeSetEvent(IopCloseLock);
 }
 
 /**
@@ -430,6 +443,7 @@ export function IoInitSystem(): void {
   IopCreateDirectory("\\Driver");
   IopCreateDirectory("\\FileSystem");
   KeInitializeEvent(IopCloseEvent, false, false);
+  KeInitializeEvent(IopCloseLock, false, true);
   IopCloseEventReady = true;
   ObRegisterCloseRoutine(IopCloseAfterNtClose);
   const worker = KeCreateThread(0, IopWorkerThread, 0, 9);

@@ -52,13 +52,22 @@ let ObpCloseRoutine: usize = 0;
  * (and every failed one) costs a load and a compare, not a call.
  */
 export const ObDeferredCloseQueue: usize = memory.data(4, 4);
+/**
+ * Nonzero while a thread sends queued CLEANUPs and CLOSEs (Io writes it).
+ * A close whose file another thread took off the queue is not over until
+ * that thread is done, so NtClose calls Io's routine then too: a file
+ * deleted on close is gone from the disk when NtClose returns, as in NT.
+ */
+export const ObDeferredCloseActive: usize = memory.data(4, 4);
 /** Phase 1, by Io: what NtClose runs after a close that queued work (Io sits above Ob and hands it in). */
 export function ObRegisterCloseRoutine(routine: () => void): void { ObpCloseRoutine = changetype<usize>(routine); }
 
 export function NtClose(handle: u32): u32 {
   const status = ObCloseHandle(handle);
   // a file's last close: its driver hears it now
-  if (load<usize>(ObDeferredCloseQueue) != 0 && ObpCloseRoutine != 0) changetype<() => void>(ObpCloseRoutine)();
+  if ((load<usize>(ObDeferredCloseQueue) | load<usize>(ObDeferredCloseActive)) != 0 && ObpCloseRoutine != 0) {
+    changetype<() => void>(ObpCloseRoutine)();
+  }
   return status;
 }
 
