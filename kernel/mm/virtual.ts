@@ -121,12 +121,12 @@ const VAD_BYTES: u32 = 28;
 const VAD_CHARGE: u32 = (VAD_BYTES + 8 + 7) & ~7;
 
 /** Inserts a region, keeping the list sorted by address. False without pool or past the process's quota. */
-export function MiInsertVad(head: usize, start: usize, end: usize, protect: u32, type: u32): bool {
+export function MmInsertVad(head: usize, start: usize, end: usize, protect: u32, type: u32): bool {
   return MiInsertVadStatus(head, start, end, protect, type) == STATUS_SUCCESS;
 }
 
 /**
- * MiInsertVad with the reason it refused: STATUS_QUOTA_EXCEEDED past the
+ * MmInsertVad with the reason it refused: STATUS_QUOTA_EXCEEDED past the
  * process's quota, STATUS_INSUFFICIENT_RESOURCES without pool.
  */
 export function MiInsertVadStatus(head: usize, start: usize, end: usize, protect: u32, type: u32): u32 {
