@@ -81,10 +81,19 @@ export function CmpHiveLoadedValues(hive: u32): u32 { return load<u32>(H(hive) +
  * keys are open to all, as keys with a NULL DACL).
  */
 export function CmHiveSecurity(hive: u32): usize {
-  if (hive == 0 || hive > CM_HIVE_COUNT) return 0;
+  if (hive == 0) return CmpMasterSecurity;
+  if (hive > CM_HIVE_COUNT) return 0;
   const sd = load<usize>(H(hive) + 4), length = load<u32>(H(hive) + 8);
   return sd != 0 && RtlValidRelativeSecurityDescriptor(sd, length) ? sd : 0;
 }
+
+/**
+ * The descriptor of the volatile master keys (\REGISTRY, MACHINE, USER,
+ * HARDWARE: hive 0), NT's CmpHiveRootSecurityDescriptor: SYSTEM and
+ * Administrators KEY_ALL_ACCESS, Everyone KEY_READ (cmparse.ts makes it at boot).
+ */
+let CmpMasterSecurity: usize = 0;
+export function CmpSetMasterSecurity(sd: usize): void { CmpMasterSecurity = sd; }
 
 /** \REGISTRY, \REGISTRY\MACHINE and \REGISTRY\USER (cmparse.ts makes them). */
 export let CmpRegistryRoot: usize = 0;
