@@ -9,9 +9,10 @@
 // file left on the disk), fixed in kernel/io/iomgr.ts (one drain at a time,
 // NtClose waits for one under way) and kernel/fat/fatcreate.ts (the last
 // CLOSE deletes what the last CLEANUP could not). Its window is a few
-// instructions wide: this test did not catch it on the old kernel in three
-// runs (chaos periods 100, 10 and 2), so it guards the semantics, and
-// fatrace.test's chaos run remains the one that has seen the race.
+// instructions wide: this test did not catch it on the old kernel in its
+// runs there (the product kernel once, the chaos kernel at periods 10 and
+// 2), so it guards the semantics; fatrace.test's chaos run is the one that
+// has seen the race.
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
