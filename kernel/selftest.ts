@@ -13,15 +13,19 @@ import { KeRunSelfTest } from "./ke/selftest";
 import { MmRunSelfTest } from "./mm/selftest";
 import { PsRunSessionSelfTest } from "./ps/selftestsession";
 import { ObRunSelfTest } from "./ob/selftest";
+import { ExPoolBytesInUse, ExPoolPages } from "./ex/pool";
 
 export { KiTrapDispatch } from "./ke/trap";
 export { KiWasmTrap } from "./ke/bugcheck";
+
+function PoolBytesInUse(): u32 { return ExPoolBytesInUse; }
+function PoolPages(): u32 { return ExPoolPages; }
 
 function KiRunBootSelfTests(stage: u32): void {
   if (!KeCommandLineHasOption("selftest")) return;
   if (stage == SELFTEST_MM) MmRunSelfTest();      // "mm: self-test passed: ..."
   else if (stage == SELFTEST_OB) ObRunSelfTest(); // "ob: self-test passed: N checks"
-  else if (stage == SELFTEST_KE) KeRunSelfTest(); // "ke: self-test passed: ..."
+  else if (stage == SELFTEST_KE) KeRunSelfTest(PoolBytesInUse, PoolPages); // "ke: self-test passed: ..."
   else if (stage == SELFTEST_SESSION) PsRunSessionSelfTest(); // "mm: session self-test passed: N checks"
 }
 

@@ -35,7 +35,7 @@ import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogDecimal } from "../ke/log";
 import { KeAllocateScratch, KeCreateThread, KeFreeScratch, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeQuerySystemTime, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
-import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
+import { ObAcquireObjectLock, ObReleaseObjectLock } from "../ob/obp";
 import {
   IoCloseFile, IoLoadFile, IoMarkFileForDelete, IoOpenFileForUpdate, IoQueryFileSize, IoSetFileSize, IoWriteFileAt,
 } from "../io/iofile";
@@ -81,10 +81,19 @@ export function CmpHiveLoadedValues(hive: u32): u32 { return load<u32>(H(hive) +
  * keys are open to all, as keys with a NULL DACL).
  */
 export function CmHiveSecurity(hive: u32): usize {
-  if (hive == 0 || hive > CM_HIVE_COUNT) return 0;
+  if (hive == 0) return CmpMasterSecurity;
+  if (hive > CM_HIVE_COUNT) return 0;
   const sd = load<usize>(H(hive) + 4), length = load<u32>(H(hive) + 8);
   return sd != 0 && RtlValidRelativeSecurityDescriptor(sd, length) ? sd : 0;
 }
+
+/**
+ * The descriptor of the volatile master keys (\REGISTRY, MACHINE, USER,
+ * HARDWARE: hive 0), NT's CmpHiveRootSecurityDescriptor: SYSTEM and
+ * Administrators KEY_ALL_ACCESS, Everyone KEY_READ (cmparse.ts makes it at boot).
+ */
+let CmpMasterSecurity: usize = 0;
+export function CmpSetMasterSecurity(sd: usize): void { CmpMasterSecurity = sd; }
 
 /** \REGISTRY, \REGISTRY\MACHINE and \REGISTRY\USER (cmparse.ts makes them). */
 export let CmpRegistryRoot: usize = 0;
@@ -252,9 +261,9 @@ function CmpMountHive(hive: u32, root: usize, security: usize, securityLength: u
   for (let i: u32 = 0; i < m.SubKeyCount; i++) CmKey(load<usize>(m.SubKeys + (i << 2))).Parent = mounted;
   r.SubKeys = 0; r.SubKeyCount = 0; r.Values = 0; r.ValueCount = 0; r.Class = 0; r.ClassLength = 0;
   ExFreePoolWithTag(root, 0x794B6D43); // 'CmKy': the husk
-  const lock = ObpAcquireLock();
+  const lock = ObAcquireObjectLock();
   CmpLinkSubKey(hive == CM_HIVE_DEFAULT ? CmpUserKey : CmpMachineKey, mounted);
-  ObpReleaseLock(lock);
+  ObReleaseObjectLock(lock);
   store<usize>(H(hive), mounted);
   store<usize>(H(hive) + 4, security);
   store<u32>(H(hive) + 8, securityLength);
@@ -320,11 +329,11 @@ export function CmpFlushHive(hive: u32): u32 {
   const bit: u32 = 1 << hive;
   if ((CmpDirtyHives & bit) != 0) {
     const sequence = load<u32>(H(hive) + 12) + 1;
-    const lock = ObpAcquireLock();
+    const lock = ObAcquireObjectLock();
     CmpDirtyHivesClear(bit);
     const ok = CmpRegfWrite(CmpHiveRoot(hive), load<usize>(H(hive) + 4), load<u32>(H(hive) + 8), sequence,
                             KeQuerySystemTime(), CmpHiveFile(hive), load<u32>(H(hive) + 16), Image);
-    ObpReleaseLock(lock);
+    ObReleaseObjectLock(lock);
     if (!ok) {
       status = STATUS_INSUFFICIENT_RESOURCES;
     } else {

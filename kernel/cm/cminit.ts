@@ -15,11 +15,11 @@
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeBenchmarkMark } from "../ke/loader";
 import { KeLog, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
-import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping, KiBrandString, KiVendorString } from "../ke/cpu";
+import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping, KeBrandString, KeVendorString } from "../ke/cpu";
 import { MmPhysicalRangeCount, MmPhysicalRanges } from "../mm/mminit";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeQuerySystemTime } from "../ke/wait";
-import { ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
+import { ObAcquireObjectLock, ObReleaseObjectLock } from "../ob/obp";
 import { AtaModel, AtaSectors } from "../io/ata";
 import { IoSystemVolumeMounted } from "../io/iosys";
 import {
@@ -119,12 +119,12 @@ function CmpCreateHardwareKeys(machine: usize): void {
   if (cpu != 0) {
     CmpProcessorIdentifier(cpu);
     TextReset();
-    TextAppendAscii(KiVendorString, 12);
+    TextAppendAscii(KeVendorString, 12);
     TextSet(cpu, "VendorIdentifier", REG_SZ);
     TextReset();
     let start: u32 = 0;
-    while (start < 48 && load<u8>(KiBrandString + start) == 0x20) start++;
-    TextAppendAscii(KiBrandString + start, 48 - start);
+    while (start < 48 && load<u8>(KeBrandString + start) == 0x20) start++;
+    TextAppendAscii(KeBrandString + start, 48 - start);
     if (TextLength != 0) TextSet(cpu, "ProcessorNameString", REG_SZ);
     CmpSetDwordValue(cpu, "FeatureSet", KeFeatureBits);
   }
@@ -230,7 +230,7 @@ function CmpLogHiveCounts(hive: u32, path: string): void {
 
 export function CmInitSystem1(): void {
   const root = CmpCreateRegistryRoot();
-  const lock = ObpAcquireLock();
+  const lock = ObAcquireObjectLock();
   const machine = CmpCreateVolatilePath(root, "MACHINE");
   const user = CmpCreateVolatilePath(root, "USER");
   if (machine == 0 || user == 0) KeBugCheckEx(CONFIG_INITIALIZATION_FAILED, 1, 0, 0, 0);
@@ -238,7 +238,7 @@ export function CmInitSystem1(): void {
   CmKey(user).Flags |= CM_KEY_NO_DELETE;
   CmpSetMasterKeys(root, machine, user);
   CmpCreateHardwareKeys(machine);
-  ObpReleaseLock(lock);
+  ObReleaseObjectLock(lock);
   KeLog("cm", "\\REGISTRY\\MACHINE\\HARDWARE built (processor, memory, disk, serial port)");
   CmpInitializeFlusher();
   if (!IoSystemVolumeMounted) {
@@ -249,9 +249,9 @@ export function CmInitSystem1(): void {
   CmpLoadHive(CM_HIVE_SYSTEM, false);
   KeBenchmarkMark(0x11);
   CmpLogHiveCounts(CM_HIVE_SYSTEM, CmpHiveFile(CM_HIVE_SYSTEM));
-  const lock2 = ObpAcquireLock();
+  const lock2 = ObAcquireObjectLock();
   CmpCreateCurrentControlSet();
-  ObpReleaseLock(lock2);
+  ObReleaseObjectLock(lock2);
   CmSystemHiveLoaded = true;
   // SOFTWARE and SAM are loaded here too when the disk has them (lsass and
   // winlogon read them, smss does not call NtInitializeRegistry yet); a disk

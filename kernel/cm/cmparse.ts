@@ -25,8 +25,9 @@ import { KeQuerySystemTime } from "../ke/wait";
 import { RtlInitUnicodeString, RtlNextPathComponent, RtlUnicodeString } from "../rtl/unicode";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
-import { OB_SECURITY_OWN_METHOD, ObSetTypeSecurity } from "../ob/obsecure";
-import { CmHiveSecurity } from "./cmhive";
+import { OB_SECURITY_OWN_METHOD, OB_SECURITY_PUBLIC, ObCheckAccess, ObGetSystemSecurityDescriptor, ObSetTypeSecurity } from "../ob/obsecure";
+import { CmHiveSecurity, CmpSetMasterSecurity } from "./cmhive";
+import { ExGetPreviousMode, UserMode } from "../ke/probe";
 import { ObDereferenceObject } from "../ob/obref";
 import {
   InitializeObjectAttributes, OB_NAME_TAG, OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED,
@@ -197,6 +198,14 @@ function CmpParseKeyLocked(parseObject: usize, objectType: usize, attributes: u3
       if ((CmKey(key).Flags & CM_KEY_VOLATILE) != 0 && (CmpCreateOptions & REG_OPTION_VOLATILE) == 0) {
         return STATUS_CHILD_MUST_BE_VOLATILE;
       }
+      // A new subkey needs KEY_CREATE_SUB_KEY on its parent (KEY_CREATE_LINK too for a link), as NT's CmpDoCreate.
+      if (ExGetPreviousMode() == UserMode) {
+        const granted = KeAllocateScratch(4);
+        const checked = ObCheckAccess(CmHiveSecurity(CmKey(key).Hive), CmKeyObjectType,
+          KEY_CREATE_SUB_KEY | ((CmpCreateOptions & REG_OPTION_CREATE_LINK) != 0 ? KEY_CREATE_LINK : 0), granted);
+        KeFreeScratch(granted);
+        if (checked != STATUS_SUCCESS) return checked;
+      }
       // The key object first, as NT's CmpDoCreate does: its quota charge (ex/quota.ts) can refuse
       // the create before the key exists, so a refusal leaves nothing behind.
       const made = ObCreateObject(CmKeyObjectType, 0, SIZEOF_CM_KEY_BODY, object);
@@ -251,6 +260,9 @@ export function CmpCreateRegistryRoot(): usize {
   if (!NT_SUCCESS(status)) KeBugCheckEx(0x67, 2, status, 0, 0);
   CmKeyObjectType = load<usize>(Out);
   ObSetTypeSecurity(CmKeyObjectType, OB_SECURITY_OWN_METHOD, CmpQueryKeySecurity, null);
+  const master = ObGetSystemSecurityDescriptor(OB_SECURITY_PUBLIC); // generic rights: a key maps GENERIC_READ | GENERIC_EXECUTE to KEY_READ
+  if (master == 0) KeBugCheckEx(0x67, 3, STATUS_INSUFFICIENT_RESOURCES, 0, 0);
+  CmpSetMasterSecurity(master);
 
   const rootName = "REGISTRY";
   const root = CmpAllocateKey(changetype<usize>(rootName), <u32>rootName.length << 1, CM_KEY_VOLATILE | CM_KEY_NO_DELETE, 0,

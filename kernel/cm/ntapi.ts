@@ -18,7 +18,7 @@ import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } f
 import { ObInsertParsedObject, ObReferenceObjectByAttributes } from "../ob/obname";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
-import { DELETE, ObpAcquireLock, ObpReleaseLock } from "../ob/obp";
+import { DELETE, ObAcquireObjectLock, ObReleaseObjectLock } from "../ob/obp";
 import {
   CM_KEY_DELETED, CM_KEY_HIVE_ROOT, CM_KEY_NO_DELETE, CM_MAX_VALUE_DATA, CM_MAX_VALUE_NAME_CHARS, CM_NAME_TAG, CM_VALUE,
   CM_KEY_LAZY, CmKey, CmSubKey, CmValueAt, CmpExpand, CmValueData, CmValueName, CmpDeleteKeyContents, CmpDeleteValue, CmpFindSubKey,
@@ -151,7 +151,7 @@ function CmpInsertKeyHandle(context: usize, oa: usize, desiredAccess: u32): u32 
 
 /** Deletes `key`, made by a create that then failed, unless someone has put something in it meanwhile. */
 function CmpUndoCreate(key: usize): void {
-  const lock = ObpAcquireLock();
+  const lock = ObAcquireObjectLock();
   CmpExpand(key);
   const k = CmKey(key);
   if ((k.Flags & (CM_KEY_DELETED | CM_KEY_HIVE_ROOT | CM_KEY_NO_DELETE | CM_KEY_LAZY)) == 0 && k.SubKeyCount == 0 && k.ValueCount == 0) {
@@ -160,7 +160,7 @@ function CmpUndoCreate(key: usize): void {
     CmpTouch(parent);
     CmpDeleteKeyContents(key); // the block goes with the last reference
   }
-  ObpReleaseLock(lock);
+  ObReleaseObjectLock(lock);
 }
 
 function CmpOpenOrCreate(keyHandle: usize, desiredAccess: u32, objectAttributes: usize, titleIndex: u32, classString: usize,
@@ -176,12 +176,12 @@ function CmpOpenOrCreate(keyHandle: usize, desiredAccess: u32, objectAttributes:
   let result: u32 = 0;
   if (NT_SUCCESS(status)) {
     const oa = load<usize>(context + X_CAPTURE);
-    const lock = ObpAcquireLock();
+    const lock = ObAcquireObjectLock();
     CmpSetCreateContext(creating, options, load<usize>(context + X_CLASS), load<u32>(context + X_CLASS, 4), titleIndex);
     status = ObReferenceObjectByAttributes(oa, CmKeyObjectType, context + X_OBJECT);
     result = CmpCreateDisposition;
     CmpSetCreateContext(false, 0, 0, 0, 0);
-    ObpReleaseLock(lock);
+    ObReleaseObjectLock(lock);
     if (NT_SUCCESS(status) && (!creating || result != REG_CREATED_NEW_KEY)) {
       // Opening a key that exists: its hive's descriptor against the caller's token (NT's CmpCheckKeyAccess).
       const granted = KeAllocateScratch(4);
@@ -241,7 +241,7 @@ export function NtDeleteKey(keyHandle: u32): u32 {
   if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
   let status = CmpReferenceKey(keyHandle, DELETE, context);
   if (NT_SUCCESS(status)) {
-    const lock = ObpAcquireLock();
+    const lock = ObAcquireObjectLock();
     const key = CmpKeyOf(context);
     const k = CmKey(key);
     if ((k.Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
@@ -253,7 +253,7 @@ export function NtDeleteKey(keyHandle: u32): u32 {
       CmpTouch(parent);
       CmpDeleteKeyContents(key); // the handles keep the block; it goes with the last one
     }
-    ObpReleaseLock(lock);
+    ObReleaseObjectLock(lock);
   }
   CmpFreeContext(context);
   CmpLazyFlush();
@@ -393,11 +393,11 @@ export function NtQueryKey(keyHandle: u32, informationClass: u32, buffer: usize,
   let status = CmpReferenceKey(keyHandle, informationClass == KeyNameInformation ? 0 : KEY_QUERY_VALUE, context);
   let fixed: u32 = 0;
   if (NT_SUCCESS(status)) {
-    const lock = ObpAcquireLock();
+    const lock = ObAcquireObjectLock();
     const key = CmpKeyOf(context);
     if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
     else { fixed = CmpBuildKeyInformation(context, key, informationClass); status = CmpBuildStatus(fixed); }
-    ObpReleaseLock(lock);
+    ObReleaseObjectLock(lock);
   }
   if (NT_SUCCESS(status)) status = CmpReturnInformation(context, fixed, buffer, length, resultLength);
   CmpFreeContext(context);
@@ -413,13 +413,13 @@ export function NtEnumerateKey(keyHandle: u32, index: u32, informationClass: u32
   let status = CmpReferenceKey(keyHandle, KEY_ENUMERATE_SUB_KEYS, context);
   let fixed: u32 = 0;
   if (NT_SUCCESS(status)) {
-    const lock = ObpAcquireLock();
+    const lock = ObAcquireObjectLock();
     const key = CmpKeyOf(context);
     if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
     else if (!CmpExpand(key)) status = STATUS_INSUFFICIENT_RESOURCES;
     else if (index >= CmKey(key).SubKeyCount) status = STATUS_NO_MORE_ENTRIES;
     else { fixed = CmpBuildKeyInformation(context, CmSubKey(key, index), informationClass); status = CmpBuildStatus(fixed); }
-    ObpReleaseLock(lock);
+    ObReleaseObjectLock(lock);
   }
   if (NT_SUCCESS(status)) status = CmpReturnInformation(context, fixed, buffer, length, resultLength);
   CmpFreeContext(context);
@@ -479,13 +479,13 @@ export function NtEnumerateValueKey(keyHandle: u32, index: u32, informationClass
   let status = CmpReferenceKey(keyHandle, KEY_QUERY_VALUE, context);
   let fixed: u32 = 0;
   if (NT_SUCCESS(status)) {
-    const lock = ObpAcquireLock();
+    const lock = ObAcquireObjectLock();
     const key = CmpKeyOf(context);
     if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
     else if (!CmpExpand(key)) status = STATUS_INSUFFICIENT_RESOURCES;
     else if (index >= CmKey(key).ValueCount) status = STATUS_NO_MORE_ENTRIES;
     else { fixed = CmpBuildValueInformation(context, CmValueAt(key, index), informationClass); status = CmpBuildStatus(fixed); }
-    ObpReleaseLock(lock);
+    ObReleaseObjectLock(lock);
   }
   if (NT_SUCCESS(status)) status = CmpReturnInformation(context, fixed, buffer, length, resultLength);
   CmpFreeContext(context);
@@ -503,7 +503,7 @@ export function NtQueryValueKey(keyHandle: u32, valueName: usize, informationCla
   if (NT_SUCCESS(status)) status = CmpReferenceKey(keyHandle, KEY_QUERY_VALUE, context);
   let fixed: u32 = 0;
   if (NT_SUCCESS(status)) {
-    const lock = ObpAcquireLock();
+    const lock = ObAcquireObjectLock();
     const key = CmpKeyOf(context);
     if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
     else {
@@ -511,7 +511,7 @@ export function NtQueryValueKey(keyHandle: u32, valueName: usize, informationCla
       if (value == 0) status = STATUS_OBJECT_NAME_NOT_FOUND;
       else { fixed = CmpBuildValueInformation(context, value, informationClass); status = CmpBuildStatus(fixed); }
     }
-    ObpReleaseLock(lock);
+    ObReleaseObjectLock(lock);
   }
   if (NT_SUCCESS(status)) status = CmpReturnInformation(context, fixed, buffer, length, resultLength);
   CmpFreeContext(context);
@@ -537,13 +537,13 @@ export function NtSetValueKey(keyHandle: u32, valueName: usize, titleIndex: u32,
   }
   if (NT_SUCCESS(status)) status = CmpReferenceKey(keyHandle, KEY_SET_VALUE, context);
   if (NT_SUCCESS(status)) {
-    const lock = ObpAcquireLock();
+    const lock = ObAcquireObjectLock();
     const key = CmpKeyOf(context);
     if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
     else if (!CmpSetValue(key, load<usize>(context + X_NAME), load<u32>(context + X_NAME, 4), type,
                           load<usize>(context + X_DATA), dataSize)) status = STATUS_INSUFFICIENT_RESOURCES;
     else CmpTouch(key);
-    ObpReleaseLock(lock);
+    ObReleaseObjectLock(lock);
   }
   CmpFreeContext(context);
   CmpLazyFlush();
@@ -557,12 +557,12 @@ export function NtDeleteValueKey(keyHandle: u32, valueName: usize): u32 {
   let status = CmpCaptureString(valueName, context + X_NAME, CM_MAX_VALUE_NAME_CHARS * 2);
   if (NT_SUCCESS(status)) status = CmpReferenceKey(keyHandle, KEY_SET_VALUE, context);
   if (NT_SUCCESS(status)) {
-    const lock = ObpAcquireLock();
+    const lock = ObAcquireObjectLock();
     const key = CmpKeyOf(context);
     if ((CmKey(key).Flags & CM_KEY_DELETED) != 0) status = STATUS_KEY_DELETED;
     else if (!CmpDeleteValue(key, load<usize>(context + X_NAME), load<u32>(context + X_NAME, 4))) status = STATUS_OBJECT_NAME_NOT_FOUND;
     else CmpTouch(key);
-    ObpReleaseLock(lock);
+    ObReleaseObjectLock(lock);
   }
   CmpFreeContext(context);
   CmpLazyFlush();
@@ -605,24 +605,24 @@ export function NtInitializeRegistry(bootCondition: u32): u32 {
   if (bootCondition >= REG_INIT_MAX_VALID) return STATUS_INVALID_PARAMETER;
   if (bootCondition == REG_INIT_BOOT_SM || bootCondition == REG_INIT_BOOT_SETUP) {
     // Test and set with interrupts off: two callers must not both load the hives.
-    const lock = ObpAcquireLock();
+    const lock = ObAcquireObjectLock();
     const already = CmpHivesInitialized;
     CmpHivesInitialized = true;
-    ObpReleaseLock(lock);
+    ObReleaseObjectLock(lock);
     if (already) return STATUS_ACCESS_DENIED;
     CmpLoadOtherHives();
     return STATUS_SUCCESS;
   }
-  const lock = ObpAcquireLock();
-  if (CmpBootAccepted || !CmpHivesInitialized) { ObpReleaseLock(lock); return STATUS_ACCESS_DENIED; }
+  const lock = ObAcquireObjectLock();
+  if (CmpBootAccepted || !CmpHivesInitialized) { ObReleaseObjectLock(lock); return STATUS_ACCESS_DENIED; }
   CmpBootAccepted = true;
-  if (!CmSystemHiveLoaded) { ObpReleaseLock(lock); return STATUS_SUCCESS; }
+  if (!CmSystemHiveLoaded) { ObReleaseObjectLock(lock); return STATUS_SUCCESS; }
   const selectName = "Select";
   const select = CmpFindSubKey(CmpHiveRoot(CM_HIVE_SYSTEM), changetype<usize>(selectName), <u32>selectName.length << 1);
   if (select != 0) {
     CmpSetDwordValue(select, "LastKnownGood", CmpGetDwordValue(select, "Current", 1));
     CmpTouch(select);
   }
-  ObpReleaseLock(lock);
+  ObReleaseObjectLock(lock);
   return CmpFlushAll();
 }

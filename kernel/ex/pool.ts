@@ -24,6 +24,7 @@ import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { BAD_POOL_CALLER, BAD_POOL_HEADER, KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
+import { KeSetThreadPoolRoutines } from "../ke/thread";
 
 // Pages come from Mm's page frame database, which sits above Ex: Mm hands
 // its allocator in with ExRegisterPoolPages once the database is built
@@ -37,7 +38,9 @@ let ExpFreePage: (page: u32) => void = ExpNoFree;
 export function ExRegisterPoolPages(allocate: (count: u32) => u32, free: (page: u32) => void): void {
   ExpAllocatePages = allocate;
   ExpFreePage = free;
+  KeSetThreadPoolRoutines(ExpAllocateNonPaged, ExFreePoolWithTag); // Ke's threads (bodies and stacks) are pool from here on
 }
+function ExpAllocateNonPaged(bytes: u32, tag: u32): usize { return ExAllocatePoolWithTag(NonPagedPool, bytes, tag); }
 
 /** Pool pages are in the kernel window (KSEG0): virtual = KSEG0_BASE + physical. */
 @inline function ExpPageToVirtual(page: u32): usize { return KSEG0_BASE + (<usize>page << 12); }

@@ -14,7 +14,7 @@
 // ExWriteUserUlong / ExCopyToUser, so a page another thread takes away
 // meanwhile gives STATUS_ACCESS_VIOLATION, never a kernel fault.
 
-import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
+import { KWAIT_BLOCK_SIZE, KeAllocateScratch, KeFreeScratch, THREAD_WAIT_OBJECTS } from "../ke/thread";
 import {
   KEVENT_SIZE, KMUTANT_SIZE, KSEMAPHORE_SIZE, KTIMER_SIZE, KeCancelTimer, KeInitializeEvent, KeInitializeMutant,
   KeInitializeSemaphore, KeInitializeTimer, KePulseEvent, KeReadStateObject, KeReleaseMutant, KeReleaseSemaphore,
@@ -361,7 +361,11 @@ function NtWaitForMultipleObjectsInternal(count: u32, handles: usize, single: u3
     if (waitOn == 0) status = STATUS_INSUFFICIENT_RESOURCES;
     else {
       for (let i: u32 = 0; i < count; i++) store<usize>(waitOn + i * 4, ExpDispatcherObject(load<usize>(objects + i * 4)));
-      status = KeWaitForMultipleObjects(count, waitOn, waitType, due, true);
+      // More objects than the thread's own wait blocks: the blocks come from pool (NT's WaitBlockArray).
+      const blocks = count > THREAD_WAIT_OBJECTS ? ExAllocatePoolWithTag(NonPagedPool, count * KWAIT_BLOCK_SIZE, 0x74696157) : 0; // 'Wait'
+      if (count > THREAD_WAIT_OBJECTS && blocks == 0) status = STATUS_INSUFFICIENT_RESOURCES;
+      else status = KeWaitForMultipleObjects(count, waitOn, waitType, due, true, blocks);
+      if (blocks != 0) ExFreePoolWithTag(blocks, 0x74696157);
       ExFreePoolWithTag(waitOn, 0x74696157);
     }
   }

@@ -24,7 +24,8 @@ import { ObDereferenceObject } from "../ob/obref";
 import {
   DELETE, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, GENERIC_WRITE, MAXIMUM_ALLOWED, SYNCHRONIZE,
 } from "../ob/obp";
-import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IopProcessDeferredCloses } from "./iomgr";
+import { IoAllocateIrp, IoCallDriver, IoFileObjectType, IoFreeIrp, IoIsDirectDeviceOpen, IopProcessDeferredCloses } from "./iomgr";
+import { ObCheckObjectAccess } from "../ob/obsecure";
 import {
   FILE_ALL_ACCESS, FILE_CREATE, FILE_DELETE_ON_CLOSE, FILE_DIRECTORY_FILE, FILE_GENERIC_EXECUTE, FILE_GENERIC_READ,
   FILE_GENERIC_WRITE, FILE_MAXIMUM_DISPOSITION, FILE_NON_DIRECTORY_FILE, FILE_OBJECT, FILE_OPEN, FILE_OPEN_IF,
@@ -33,7 +34,7 @@ import {
   FO_OPENED, FO_SYNCHRONOUS_IO, IRP, IRP_MJ_CREATE, IRP_MJ_QUERY_INFORMATION, IRP_MJ_SET_INFORMATION,
 } from "./iop";
 import {
-  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
+  NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 
 const CONTEXT_TAG: u32 = 0x78436F49; // 'IoCx'
@@ -84,6 +85,20 @@ export function IoOpenFileObject(objectAttributes: usize, access: u32, dispositi
   if (!NT_SUCCESS(status)) return status;
   const object = load<usize>(file);
   const f = changetype<FILE_OBJECT>(object);
+  if (IoIsDirectDeviceOpen(object)) {
+    // The device itself (a raw partition, the null device, the serial port): a user-mode caller's access
+    // is checked against the device's descriptor, as NT's IopParseDevice does for an open with no
+    // remaining name; a file of a mounted file system is the file system's to check (FAT keeps no security).
+    const granted = KeAllocateScratch(4);
+    status = ObCheckObjectAccess(f.DeviceObject, access, granted);
+    access = load<u32>(granted);
+    KeFreeScratch(granted);
+    if (status != STATUS_SUCCESS) {
+      ObDereferenceObject(object);
+      store<usize>(file, 0);
+      return status;
+    }
+  }
   f.GrantedAccess = IoMapFileAccess(access);
   f.CreateOptions = options;
   f.ShareAccess = share;
@@ -162,7 +177,7 @@ export function NtCreateFile(fileHandle: usize, desiredAccess: u32, objectAttrib
     if (NT_SUCCESS(status)) {
       const file = load<usize>(context + C_FILE);
       const createStatus = status;
-      status = ObInsertParsedObject(file, oa, context + C_OA, IoMapFileAccess(desiredAccess), context + C_HANDLE);
+      status = ObInsertParsedObject(file, oa, context + C_OA, changetype<FILE_OBJECT>(file).GrantedAccess, context + C_HANDLE);
       if (NT_SUCCESS(status)) {
         status = createStatus;
         // A page gone since the checks: the handle stays open (as in NT), the caller hears STATUS_ACCESS_VIOLATION.

@@ -18,7 +18,10 @@
 // outside the lock (after NtClose, at the start of every file service, and
 // from the I/O worker thread).
 
-import { OB_SECURITY_OWN_METHOD, OB_SECURITY_PUBLIC, ObGetSystemSecurityDescriptor, ObSetObjectSecurity, ObSetTypeSecurity } from "../ob/obsecure";
+import {
+  OB_SECURITY_OPEN, OB_SECURITY_OWN_METHOD, OB_SECURITY_PRIVATE, OB_SECURITY_PUBLIC, ObGetObjectSecurity, ObGetSystemSecurityDescriptor,
+  ObGetWorldSecurityDescriptor, ObSetObjectSecurity, ObSetTypeSecurity,
+} from "../ob/obsecure";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota";
 import { KeBugCheckEx } from "../ke/bugcheck";
@@ -37,7 +40,7 @@ import {
   InitializeObjectAttributes, OBJECT_TYPE_INITIALIZER, DIRECTORY_ALL_ACCESS, SYMBOLIC_LINK_ALL_ACCESS, STANDARD_RIGHTS_REQUIRED, SYNCHRONIZE, READ_CONTROL,
 } from "../ob/obp";
 import {
-  DEVICE_OBJECT, DriverMajorFunction, FILE_ALL_ACCESS, FILE_GENERIC_EXECUTE, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
+  DEVICE_OBJECT, DriverMajorFunction, FILE_ALL_ACCESS, FILE_DEVICE_DISK, FILE_GENERIC_EXECUTE, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
   FILE_OBJECT, FileObjectName, FO_OPENED, FO_VOLUME_OPEN, IO_EXTENSION_TAG, IO_IRP_TAG, IO_NAME_TAG, IRP, IRP_MJ_CLEANUP,
   IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_MAXIMUM_FUNCTION, PDRIVER_DISPATCH, SIZEOF_DEVICE_OBJECT,
   SIZEOF_DRIVER_OBJECT, SIZEOF_FILE_OBJECT, SIZEOF_IRP, IRP_PAGING_IO,
@@ -152,6 +155,8 @@ function IopCreatePermanentObject(type: usize, name: string, bodySize: u32): usi
 export function IoCreateDriver(name: string): usize {
   const driver = IopCreatePermanentObject(IoDriverObjectType, name, SIZEOF_DRIVER_OBJECT);
   if (driver == 0) KeBugCheckEx(0x5E, 0x10, 0, 0, 0); // OBJECT_INITIALIZATION_FAILED: no driver object
+  const sd = ObGetSystemSecurityDescriptor(OB_SECURITY_PUBLIC);
+  if (sd != 0) ObSetObjectSecurity(driver, sd);
   return driver;
 }
 
@@ -170,9 +175,30 @@ export function IoAcceptOpenAndClose(driver: usize): void {
 }
 
 /**
+ * The default descriptor of a named device of `deviceType`, as NT's
+ * IoCreateDevice gives one (IopCreateDefaultDeviceSecurityDescriptor):
+ * SYSTEM and Administrators everything; Everyone, on a disk (the raw
+ * partitions and the whole disk), only FILE_GENERIC_EXECUTE -- query and
+ * synchronize, never read or write the sectors (NT's default lets Everyone
+ * read a disk; Windows' disk class installs narrow it to SYSTEM and
+ * Administrators, and here the raw sectors hold the SAM hive); on any other
+ * device (the null device, the serial port that is session 1's terminal)
+ * read, write and execute, as NT's SePublicOpenUnrestrictedSd.
+ */
+function IopDefaultDeviceSecurity(deviceType: u32): u32 {
+  return deviceType == FILE_DEVICE_DISK || deviceType == FILE_DEVICE_CD_ROM || deviceType == FILE_DEVICE_MASS_STORAGE
+    || deviceType == FILE_DEVICE_VIRTUAL_DISK ? OB_SECURITY_PRIVATE : OB_SECURITY_OPEN;
+}
+const FILE_DEVICE_CD_ROM: u32 = 0x02, FILE_DEVICE_VIRTUAL_DISK: u32 = 0x24, FILE_DEVICE_MASS_STORAGE: u32 = 0x2D;
+
+/**
  * Creates a device of `driver` named `name` ("" for an unnamed device, such
  * as a file system's volume device) with a zeroed extension of
- * `extensionSize` bytes. Returns the device, 0 on failure.
+ * `extensionSize` bytes. Returns the device, 0 on failure. A named device
+ * gets its type's default descriptor (IopDefaultDeviceSecurity), which a
+ * user-mode open of the device itself is checked against (create.ts); an
+ * unnamed one (a file system's volume) has none: its files' security is the
+ * file system's.
  */
 export function IoCreateDevice(driver: usize, name: string, extensionSize: u32, deviceType: u32): usize {
   let device: usize = 0;
@@ -186,6 +212,11 @@ export function IoCreateDevice(driver: usize, name: string, extensionSize: u32, 
     KeFreeScratch(cells);
   }
   if (device == 0) return 0;
+  if (name.length != 0) {
+    const sd = ObGetSystemSecurityDescriptor(IopDefaultDeviceSecurity(deviceType));
+    if (sd == 0) KeBugCheckEx(0x5E, 0x13, 0, 0, 0); // no pool for it at boot: a device left open to all must not exist
+    ObSetObjectSecurity(device, sd);
+  }
   const d = changetype<DEVICE_OBJECT>(device);
   d.DriverObject = driver;
   d.DeviceType = deviceType;
@@ -413,6 +444,50 @@ function IopWorkerThread(context: usize): void {
 /** Wakes the worker (from a thread, never under the object manager's lock). */
 export function IoWakeWorker(): void { if (IopCloseEventReady) KeSetEvent(IopCloseEvent); }
 
+// ---- a file's security (NT's IopGetSetSecurityObject) ----
+
+/**
+ * True when `file` is an open of a device itself (a raw partition, the null
+ * device, the serial port), not a file on a mounted file system: the
+ * device named by the path serves it (IopParseDevice, IopParseFile).
+ */
+export function IoIsDirectDeviceOpen(file: usize): bool {
+  const f = changetype<FILE_OBJECT>(file);
+  return f.DeviceObject != 0 && f.DeviceObject == f.RelatedDevice;
+}
+
+/**
+ * A file object's descriptor, under Ob's lock: a direct device open has its
+ * device's; a file of the file system has the file system's, and FAT keeps
+ * none, so NT's I/O manager answers for it with SeAssignWorldSecurityDescriptor
+ * (owner and group Everyone, a NULL DACL) when FAT refuses IRP_MJ_QUERY_SECURITY
+ * with STATUS_INVALID_DEVICE_REQUEST.
+ */
+function IopQueryFileSecurity(file: usize): usize {
+  if (IoIsDirectDeviceOpen(file)) {
+    const sd = ObGetObjectSecurity(changetype<FILE_OBJECT>(file).DeviceObject);
+    if (sd != 0) return sd;
+  }
+  return ObGetWorldSecurityDescriptor();
+}
+
+/**
+ * NtSetSecurityObject on a file, under Ob's lock: a direct device open
+ * changes its device's descriptor (the handle needed WRITE_DAC or
+ * WRITE_OWNER, which a device's default grants SYSTEM and Administrators
+ * alone); a file of a file system without security (FAT) keeps nothing and
+ * the call succeeds, as NT's IopGetSetSecurityObject answers STATUS_SUCCESS
+ * for a set the file system refused with STATUS_INVALID_DEVICE_REQUEST.
+ * Returns the descriptor for the caller to free (the previous, or `sd`).
+ */
+function IopAssignFileSecurity(file: usize, sd: usize): usize {
+  if (IoIsDirectDeviceOpen(file)) {
+    const device = changetype<FILE_OBJECT>(file).DeviceObject;
+    if (ObGetObjectSecurity(device) != 0) return ObSetObjectSecurity(device, sd);
+  }
+  return sd;
+}
+
 // ---- initialization ----
 
 function IopCreateType(name: string, tag: u32, bodySize: u32, read: u32, write: u32, execute: u32, all: u32,
@@ -438,8 +513,10 @@ export function IoInitSystem(): void {
                                      FILE_GENERIC_EXECUTE, deviceAll, IopParseDevice, null); // 'Devi'
   IoFileObjectType = IopCreateType("File", 0x656C6946, SIZEOF_FILE_OBJECT, FILE_GENERIC_READ, FILE_GENERIC_WRITE,
                                    FILE_GENERIC_EXECUTE, FILE_ALL_ACCESS, IopParseFile, IopDeleteFile); // 'File'
-  // A file's security is the file system's (NT's IopGetSetSecurityObject; FAT keeps none): a duplicate never gains rights.
-  ObSetTypeSecurity(IoFileObjectType, OB_SECURITY_OWN_METHOD, null, null);
+  // A file's security is the file system's (NT's IopGetSetSecurityObject; FAT keeps none), or its device's
+  // for a direct open of a device: a duplicate never gains rights.
+  ObGetWorldSecurityDescriptor();
+  ObSetTypeSecurity(IoFileObjectType, OB_SECURITY_OWN_METHOD, IopQueryFileSecurity, IopAssignFileSecurity);
   IopCreateDirectory("\\Driver");
   IopCreateDirectory("\\FileSystem");
   KeInitializeEvent(IopCloseEvent, false, false);

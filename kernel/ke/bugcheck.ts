@@ -27,6 +27,8 @@ import {
 
 // ---- Bug check codes used across the project ----
 
+/** p1 the count: a wait on more objects than the thread's own wait blocks without a block array (ke/wait.ts). */
+export const MAXIMUM_WAIT_OBJECTS_EXCEEDED: u32 = 0x0C;
 /** p1 what is wrong (see ex/pool.ts), p2 the pool block, p3/p4 details. */
 export const BAD_POOL_HEADER: u32 = 0x19;
 /** p1 what is wrong (0x41284 reference on a free page, 0x41287 free of a free page), p2 the page. */
@@ -91,6 +93,7 @@ export function KeBugCheckName(code: u32): string {
     case 0x18: return "REFERENCE_BY_POINTER";
     case BAD_POOL_HEADER: return "BAD_POOL_HEADER";
     case MEMORY_MANAGEMENT: return "MEMORY_MANAGEMENT";
+    case MAXIMUM_WAIT_OBJECTS_EXCEEDED: return "MAXIMUM_WAIT_OBJECTS_EXCEEDED";
     case KMODE_EXCEPTION_NOT_HANDLED: return "KMODE_EXCEPTION_NOT_HANDLED";
     case PHASE0_INITIALIZATION_FAILED: return "PHASE0_INITIALIZATION_FAILED";
     case PHASE1_INITIALIZATION_FAILED: return "PHASE1_INITIALIZATION_FAILED";

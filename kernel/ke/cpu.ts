@@ -30,8 +30,8 @@ const BRAND_LENGTH: u32 = 48;
 /** The four registers of the last cpuid. */
 const KiCpuidRegisters: usize = memory.data(16, 4);
 /** Vendor string (12 bytes) and brand string (48 bytes), each NUL-terminated. */
-export const KiVendorString: usize = memory.data(16, 4);
-export const KiBrandString: usize = memory.data(BRAND_LENGTH + 4, 4);
+export const KeVendorString: usize = memory.data(16, 4);
+export const KeBrandString: usize = memory.data(BRAND_LENGTH + 4, 4);
 
 /** cpuid leaf 1 edx: FPU, TSC, PSE, PGE, ... */
 export let KeFeatureBits: u32 = 0;
@@ -53,10 +53,10 @@ export let KeProcessorStepping: u32 = 0;
 export function KiIdentifyProcessor(): void {
   KiCpuid(CPUID_VENDOR);
   const maxLeaf = KiCpuidRegister(CPUID_EAX);
-  store<u32>(KiVendorString, KiCpuidRegister(CPUID_EBX));
-  store<u32>(KiVendorString, KiCpuidRegister(CPUID_EDX), 4);
-  store<u32>(KiVendorString, KiCpuidRegister(CPUID_ECX), 8);
-  store<u32>(KiVendorString, 0, 12);
+  store<u32>(KeVendorString, KiCpuidRegister(CPUID_EBX));
+  store<u32>(KeVendorString, KiCpuidRegister(CPUID_EDX), 4);
+  store<u32>(KeVendorString, KiCpuidRegister(CPUID_ECX), 8);
+  store<u32>(KeVendorString, 0, 12);
 
   if (maxLeaf >= CPUID_SIGNATURE) {
     KiCpuid(CPUID_SIGNATURE);
@@ -74,7 +74,7 @@ export function KiIdentifyProcessor(): void {
 
   KeLogBegin("ke");
   KeLogString("CPU ");
-  KeLogAsciiz(KiVendorString, 12);
+  KeLogAsciiz(KeVendorString, 12);
   KeLogString(" family ");
   KeLogDecimal(KeProcessorFamily);
   KeLogString(" model ");
@@ -94,15 +94,15 @@ export function KiIdentifyProcessor(): void {
   if (maxExtended >= CPUID_BRAND_FIRST + 2 && maxExtended < CPUID_EXTENDED_MAX + 0x100) {
     for (let i: u32 = 0; i < 3; i++) {
       KiCpuid(CPUID_BRAND_FIRST + i);
-      memory.copy(KiBrandString + i * 16, KiCpuidRegisters, 16);
+      memory.copy(KeBrandString + i * 16, KiCpuidRegisters, 16);
     }
-    store<u8>(KiBrandString + BRAND_LENGTH, 0);
+    store<u8>(KeBrandString + BRAND_LENGTH, 0);
     // Brand strings are often right-aligned with leading spaces.
     let start: u32 = 0;
-    while (start < BRAND_LENGTH && load<u8>(KiBrandString + start) == 0x20) start++;
+    while (start < BRAND_LENGTH && load<u8>(KeBrandString + start) == 0x20) start++;
     KeLogBegin("ke");
     KeLogString("CPU \"");
-    KeLogAsciiz(KiBrandString + start, BRAND_LENGTH - start);
+    KeLogAsciiz(KeBrandString + start, BRAND_LENGTH - start);
     KeLogString("\"");
     KeLogEnd();
   }

@@ -11,7 +11,19 @@
 import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD } from "./thread";
 import { user_copy, user_store32 } from "../sdk/intrinsics";
 import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
-import { MmIsUserRangeAccessible } from "../mm/procmm";
+
+/**
+ * Whether [address, address + length) is user memory the current process
+ * may read (or write): Mm's page-table walk (MmIsUserRangeAccessible), which
+ * Mm, above Ke, hands in when it builds the address spaces. No user memory
+ * exists before that.
+ */
+export type KE_USER_RANGE_ROUTINE = (address: usize, length: u32, write: bool) => bool;
+function KiNoUserRange(address: usize, length: u32, write: bool): bool { return false; }
+let KiUserRangeRoutine: KE_USER_RANGE_ROUTINE = KiNoUserRange;
+export function KeSetUserRangeRoutine(routine: KE_USER_RANGE_ROUTINE): void { KiUserRangeRoutine = routine; }
+/** Mm's answer for a user range (see KeSetUserRangeRoutine). */
+export function KeIsUserRangeAccessible(address: usize, length: u32, write: bool): bool { return KiUserRangeRoutine(address, length, write); }
 
 export const KernelMode: u32 = 0;
 export const UserMode: u32 = 1;
@@ -43,14 +55,14 @@ export function KeLeaveKernelCall(mode: u32): void { KiSetPreviousMode(mode); }
 export function ProbeForRead(address: usize, length: u32, alignment: u32): bool {
   if (ExGetPreviousMode() == KernelMode || length == 0) return true;
   if ((address & (alignment - 1)) != 0) return false;
-  return MmIsUserRangeAccessible(address, length, false);
+  return KiUserRangeRoutine(address, length, false);
 }
 
 /** True when [address, address + length) may be written: always in kernel mode, probed in user mode. */
 export function ProbeForWrite(address: usize, length: u32, alignment: u32): bool {
   if (ExGetPreviousMode() == KernelMode || length == 0) return true;
   if ((address & (alignment - 1)) != 0) return false;
-  return MmIsUserRangeAccessible(address, length, true);
+  return KiUserRangeRoutine(address, length, true);
 }
 
 // ---- NT's probes: a range check, then accesses that cannot bug-check ----

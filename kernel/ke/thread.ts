@@ -20,7 +20,6 @@ import { KiSetKernelStack, KiSetTebSegment } from "./gdt";
 import { KPROCESS } from "./attach";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, UNEXPECTED_KERNEL_MODE_TRAP } from "./bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "./log";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool, PoolTag } from "../ex/pool";
 import { InitializeListHead, InsertHeadList, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { STATUS_KERNEL_APC } from "../sdk/ntstatus";
 
@@ -211,6 +210,25 @@ export function KeEnableProcessSwitch(kernelDirectory: u32, handleTableOffset: u
 const THREAD_TAG: u32 = 0x64726854; // 'Thrd'
 const STACK_TAG: u32 = 0x6B617453;  // 'Stak'
 
+// A thread's body and kernel stack are nonpaged pool, which Ex keeps above
+// Ke: Ex hands its allocator in (KeSetThreadPoolRoutines, from
+// ExRegisterPoolPages, when Mm gives the pool its pages and before the first
+// thread is made), as NT's KeInitThread takes its stack from Mm
+// (MmCreateKernelStack). Until then a thread cannot be made, as the pool had
+// no pages.
+export type KE_POOL_ALLOCATE = (bytes: u32, tag: u32) => usize;
+export type KE_POOL_FREE = (block: usize, tag: u32) => void;
+function KiNoPool(bytes: u32, tag: u32): usize { return 0; }
+function KiNoPoolFree(block: usize, tag: u32): void {}
+let KiAllocatePool: KE_POOL_ALLOCATE = KiNoPool;
+let KiFreePool: KE_POOL_FREE = KiNoPoolFree;
+
+/** Ex's nonpaged pool for threads' bodies and stacks. */
+export function KeSetThreadPoolRoutines(allocate: KE_POOL_ALLOCATE, free: KE_POOL_FREE): void {
+  KiAllocatePool = allocate;
+  KiFreePool = free;
+}
+
 // ---- the dispatcher lock ----
 
 /** Interrupts off; returns what to give KiUnlockDispatcher. */
@@ -287,7 +305,7 @@ function KiReapDeadThread(): void {
     if (dead == KeCurrentThread) { prev = dead; dead = next; continue; }
     if (prev == 0) KiDeadThread = next; else changetype<KTHREAD>(prev).ReadyListFlink = next;
     const t = changetype<KTHREAD>(dead);
-    ExFreePoolWithTag(t.StackBase, STACK_TAG);
+    KiFreePool(t.StackBase, STACK_TAG);
     t.StackBase = 0;
     KeDereferenceThread(dead);
     dead = next;
@@ -392,10 +410,10 @@ function KiThreadStartup(unused: usize): void {
  * KeReadyThread starts it. Returns 0 when pool is exhausted.
  */
 export function KeCreateThread(process: usize, routine: KSTART_ROUTINE, context: usize, priority: u32): usize {
-  const thread = ExAllocatePoolWithTag(NonPagedPool, KTHREAD_ALLOCATION, THREAD_TAG);
+  const thread = KiAllocatePool(KTHREAD_ALLOCATION, THREAD_TAG);
   if (thread == 0) return 0;
-  const stack = ExAllocatePoolWithTag(NonPagedPool, KERNEL_STACK_SIZE, STACK_TAG);
-  if (stack == 0) { ExFreePoolWithTag(thread, THREAD_TAG); return 0; }
+  const stack = KiAllocatePool(KERNEL_STACK_SIZE, STACK_TAG);
+  if (stack == 0) { KiFreePool(thread, THREAD_TAG); return 0; }
   const t = changetype<KTHREAD>(thread);
   t.Type = ThreadObject;
   t.SignalState = 0;
@@ -499,7 +517,7 @@ export function KeDereferenceThread(thread: usize): void {
   KiUnlockDispatcher(f);
   if (free) {
     if (KiThreadFreeHook != 0) changetype<KTHREAD_FREE_HOOK>(KiThreadFreeHook)(thread);
-    ExFreePoolWithTag(thread, THREAD_TAG);
+    KiFreePool(thread, THREAD_TAG);
   }
 }
 
@@ -507,7 +525,7 @@ export function KeDereferenceThread(thread: usize): void {
 export function KeDeleteUnstartedThread(thread: usize): void {
   const t = changetype<KTHREAD>(thread);
   t.State = Terminated;
-  if (t.StackBase != 0) { ExFreePoolWithTag(t.StackBase, STACK_TAG); t.StackBase = 0; }
+  if (t.StackBase != 0) { KiFreePool(t.StackBase, STACK_TAG); t.StackBase = 0; }
   KeDereferenceThread(thread);
   KeDereferenceThread(thread);
 }

@@ -21,12 +21,10 @@ import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { KTRAP_FRAME } from "../sdk/context";
 import { KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogHexDigits, KeLogString } from "./log";
 import { KiDispatchInterrupt } from "./interrupt";
-import { KiDispatchInterruptEnd, KiEnterInterrupt, KiLeaveInterrupt, KeCurrentThread, KTHREAD } from "./thread";
+import { KiDispatchInterruptEnd, KiEnterInterrupt, KiLeaveInterrupt, KeCurrentThread, KeTerminateThread, KTHREAD } from "./thread";
 import { KiSystemService, KI_SYSTEM_SERVICE_VECTOR } from "./syscall";
-import { PspCheckTermination } from "../ps/psexit";
 import { KiDispatchUserTrap } from "./except";
-import { MmIsUserRangeAccessible } from "../mm/procmm";
-import { MmAccessFault, MmGrowUserStack, STACK_GROWN, STACK_OVERFLOW } from "../mm/virtual";
+import { KeIsUserRangeAccessible } from "./probe";
 import { PIC_IRQ_COUNT, PIC_MASTER_VECTOR } from "../hal/pic";
 import {
   KeBugCheckEx, KMODE_EXCEPTION_NOT_HANDLED, PAGE_FAULT_IN_NONPAGED_AREA, UNEXPECTED_KERNEL_MODE_TRAP,
@@ -37,6 +35,41 @@ import {
   STATUS_ILLEGAL_INSTRUCTION, STATUS_INTEGER_DIVIDE_BY_ZERO, STATUS_INTEGER_OVERFLOW,
   STATUS_PRIVILEGED_INSTRUCTION, STATUS_SINGLE_STEP, STATUS_STACK_OVERFLOW,
 } from "../sdk/ntstatus";
+
+// ---- what the trap handlers call in the components above Ke ----
+//
+// Mm resolves page faults and Ps ends threads, and both sit above Ke: each
+// hands its routine in at its initialisation (Mm's when it builds the
+// address spaces, Ps's with its exception routines), as the HAL takes the
+// kernel's clock routine. No user thread exists before both have.
+
+/** MmGrowUserStack's answers: not the thread's stack; committed (run the access again); the stack has overflowed. */
+export const STACK_NOT_STACK: u32 = 0, STACK_GROWN: u32 = 1, STACK_OVERFLOW: u32 = 2;
+/** Brings a paged-out user page back (MmAccessFault): true when the access can run again. */
+export type KE_ACCESS_FAULT_ROUTINE = (address: usize) => bool;
+/** Commits the thread's stack below its committed part (MmGrowUserStack): one of STACK_*. */
+export type KE_GROW_STACK_ROUTINE = (teb: usize, address: usize) => u32;
+/** Ends the current thread, which was asked to end (Ps's PspExitThread): never returns. */
+export type KE_EXIT_THREAD_ROUTINE = (status: u32) => void;
+function KiNoAccessFault(address: usize): bool { return false; }
+function KiNoStackGrowth(teb: usize, address: usize): u32 { return STACK_NOT_STACK; }
+let KiAccessFaultRoutine: KE_ACCESS_FAULT_ROUTINE = KiNoAccessFault;
+let KiGrowStackRoutine: KE_GROW_STACK_ROUTINE = KiNoStackGrowth;
+let KiExitThreadRoutine: KE_EXIT_THREAD_ROUTINE = KeTerminateThread;
+
+/** Mm's page-fault routines. */
+export function KeSetPageFaultRoutines(accessFault: KE_ACCESS_FAULT_ROUTINE, growStack: KE_GROW_STACK_ROUTINE): void {
+  KiAccessFaultRoutine = accessFault;
+  KiGrowStackRoutine = growStack;
+}
+/** Ps's end of a thread (until then a thread asked to end just ends, KeTerminateThread). */
+export function KeSetExitThreadRoutine(routine: KE_EXIT_THREAD_ROUTINE): void { KiExitThreadRoutine = routine; }
+
+/** At every return to user mode: a thread asked to end does so here, on its own stack. */
+@inline function KiCheckTermination(): void {
+  const t = changetype<KTHREAD>(KeCurrentThread);
+  if (t.TerminatePending != 0) KiExitThreadRoutine(t.TerminateStatus);
+}
 
 /** Offset of HardwareEsp: where a ring-0 trap's stack pointer was. */
 const KTRAP_FRAME_HARDWARE_ESP: u32 = 68;
@@ -165,13 +198,13 @@ function KiUnexpectedException(frame: usize): void {
 
 /** Is the instruction at user address `eip` one ring 3 may not run (cli, sti, hlt, in, out, ...)? */
 function KiIsPrivilegedInstruction(eip: u32): bool {
-  if (!MmIsUserRangeAccessible(eip, 2, false)) return false;
+  if (!KeIsUserRangeAccessible(eip, 2, false)) return false;
   let op = <u32>load<u8>(eip);
   let at = eip;
   // Skip prefixes (operand size, rep, segment overrides).
   for (let i = 0; i < 4 && (op == 0x66 || op == 0xF3 || op == 0xF2 || op == 0x2E || op == 0x3E || op == 0x26 || op == 0x36 || op == 0x64 || op == 0x65); i++) {
     at++;
-    if (!MmIsUserRangeAccessible(at, 2, false)) return false;
+    if (!KeIsUserRangeAccessible(at, 2, false)) return false;
     op = <u32>load<u8>(at);
   }
   if (op == 0xFA || op == 0xFB || op == 0xF4) return true;                  // cli sti hlt
@@ -203,8 +236,8 @@ function KiUserException(frame: usize): void {
     // A touch below the committed part of the thread's stack: commit it and run the instruction again
     // (or, on the reservation's last page, the stack has overflowed).
     if ((trap.ErrorCode & PF_ERROR_PRESENT) == 0) {
-      if (MmAccessFault(address)) return; // paged out (mm/paging.ts): back in memory, run it again
-      const stack = MmGrowUserStack(changetype<KTHREAD>(KeCurrentThread).Teb, address);
+      if (KiAccessFaultRoutine(address)) return; // paged out (mm/paging.ts): back in memory, run it again
+      const stack = KiGrowStackRoutine(changetype<KTHREAD>(KeCurrentThread).Teb, address);
       if (stack == STACK_GROWN) return;
       if (stack == STACK_OVERFLOW) status = STATUS_STACK_OVERFLOW;
     }
@@ -250,7 +283,7 @@ function KiUserCopyFault(frame: usize): bool {
   if (fixup == 0) return false;
   // Below the committed part of the thread's stack (the exception frame ke/except.ts pushes, say):
   // commit it and copy on, as a touch from ring 3 would.
-  if ((trap.ErrorCode & PF_ERROR_PRESENT) == 0 && KeCurrentThread != 0 && MmGrowUserStack(changetype<KTHREAD>(KeCurrentThread).Teb, address) == STACK_GROWN) return true;
+  if ((trap.ErrorCode & PF_ERROR_PRESENT) == 0 && KeCurrentThread != 0 && KiGrowStackRoutine(changetype<KTHREAD>(KeCurrentThread).Teb, address) == STACK_GROWN) return true;
   trap.Eip = <u32>fixup;
   return true;
 }
@@ -262,7 +295,7 @@ function KiUserCopyFault(frame: usize): bool {
  */
 function KiPagedOutFault(frame: usize): bool {
   const address = read_cr2();
-  return (changetype<KTRAP_FRAME>(frame).ErrorCode & PF_ERROR_PRESENT) == 0 && MmAccessFault(address);
+  return (changetype<KTRAP_FRAME>(frame).ErrorCode & PF_ERROR_PRESENT) == 0 && KiAccessFaultRoutine(address);
 }
 
 /** Called by every interrupt entry stub with the address of its KTRAP_FRAME. */
@@ -272,12 +305,12 @@ export function KiTrapDispatch(frame: usize): void {
     KiSystemService(frame);
     KiDispatchInterruptEnd();
     // Back to ring 3 (a system call's frame almost always is): the rare request to end is tested first.
-    if (changetype<KTHREAD>(KeCurrentThread).TerminatePending != 0 && (changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) PspCheckTermination();
+    if (changetype<KTHREAD>(KeCurrentThread).TerminatePending != 0 && (changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) KiCheckTermination();
     return;
   }
   KiDispatchTrap(frame);
   // Back to ring 3: a thread asked to end ends here instead.
-  if ((changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) PspCheckTermination();
+  if ((changetype<KTRAP_FRAME>(frame).SegCs & SELECTOR_RPL_MASK) != 0) KiCheckTermination();
 }
 
 function KiDispatchTrap(frame: usize): void {

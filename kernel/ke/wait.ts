@@ -24,11 +24,11 @@ import {
   EventNotificationObject, EventSynchronizationObject, MutantObject, SemaphoreObject, ThreadObject,
   TimerNotificationObject, TimerSynchronizationObject, ProcessObject,
 } from "./thread";
-import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { InitializeListHead, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { HalQueryTickCount } from "../hal/pit";
+import { KeBugCheckEx, MAXIMUM_WAIT_OBJECTS_EXCEEDED } from "./bugcheck";
 import {
-  STATUS_ABANDONED_WAIT_0, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_KERNEL_APC,
+  STATUS_ABANDONED_WAIT_0, STATUS_INVALID_PARAMETER, STATUS_KERNEL_APC,
   STATUS_MUTANT_NOT_OWNED, STATUS_SEMAPHORE_LIMIT_EXCEEDED, STATUS_SUCCESS, STATUS_TIMEOUT,
   STATUS_WAIT_0,
 } from "../sdk/ntstatus";
@@ -411,19 +411,18 @@ export function KeClockInterrupt(): void {
  * critical regions, a wait for a lock, a device or a page is never ended
  * early, so a thread being ended can never be let into what the lock guards;
  * it ends at its next return to user mode.
+ * `waitBlockArray`: as NT's, `count` KWAIT_BLOCK_SIZE blocks the caller
+ * owns for the length of the wait, needed when `count` is more than the
+ * THREAD_WAIT_OBJECTS blocks the thread carries (0 otherwise): the kernel
+ * allocates nothing here.
  */
-export function KeWaitForMultipleObjects(count: u32, objects: usize, waitType: u32, timeout: usize, abortable: bool = false): u32 {
+export function KeWaitForMultipleObjects(count: u32, objects: usize, waitType: u32, timeout: usize, abortable: bool, waitBlockArray: usize): u32 {
   if (count == 0 || count > MAXIMUM_WAIT_OBJECTS) return STATUS_INVALID_PARAMETER;
+  if (count > THREAD_WAIT_OBJECTS && waitBlockArray == 0) KeBugCheckEx(MAXIMUM_WAIT_OBJECTS_EXCEEDED, count, 0, 0, 0);
   KiInitTimers();
   const thread = KeCurrentThread;
   const t = changetype<KTHREAD>(thread);
-  let blocks = thread + KTHREAD_WAIT_BLOCKS;
-  let pooled: usize = 0;
-  if (count > THREAD_WAIT_OBJECTS) {
-    pooled = ExAllocatePoolWithTag(NonPagedPool, count * KWAIT_BLOCK_SIZE, 0x74696157); // 'Wait'
-    if (pooled == 0) return STATUS_INSUFFICIENT_RESOURCES;
-    blocks = pooled;
-  }
+  const blocks = count > THREAD_WAIT_OBJECTS ? waitBlockArray : thread + KTHREAD_WAIT_BLOCKS;
   const f = KiLockDispatcher();
   let status: u32 = 0;
   // Already satisfied?
@@ -432,7 +431,7 @@ export function KeWaitForMultipleObjects(count: u32, objects: usize, waitType: u
       const o = load<usize>(objects + (i << 2));
       if (KiIsSignalled(o, thread)) {
         status = (KiSatisfy(o, thread) != 0 ? STATUS_ABANDONED_WAIT_0 : STATUS_WAIT_0) + i;
-        return KiWaitDone(f, pooled, status);
+        return KiWaitDone(f, status);
       }
     }
   } else {
@@ -441,11 +440,11 @@ export function KeWaitForMultipleObjects(count: u32, objects: usize, waitType: u
     if (all) {
       let abandoned: u32 = 0;
       for (let i: u32 = 0; i < count; i++) abandoned |= KiSatisfy(load<usize>(objects + (i << 2)), thread);
-      return KiWaitDone(f, pooled, abandoned != 0 ? STATUS_ABANDONED_WAIT_0 : STATUS_WAIT_0);
+      return KiWaitDone(f, abandoned != 0 ? STATUS_ABANDONED_WAIT_0 : STATUS_WAIT_0);
     }
   }
-  if (timeout != 0 && load<i64>(timeout) == 0) return KiWaitDone(f, pooled, STATUS_TIMEOUT);
-  if (abortable && t.TerminatePending != 0) return KiWaitDone(f, pooled, STATUS_KERNEL_APC);
+  if (timeout != 0 && load<i64>(timeout) == 0) return KiWaitDone(f, STATUS_TIMEOUT);
+  if (abortable && t.TerminatePending != 0) return KiWaitDone(f, STATUS_KERNEL_APC);
   // Block: one wait block per object, then the timeout.
   for (let i: u32 = 0; i < count; i++) {
     const wb = blocks + i * KWAIT_BLOCK_SIZE;
@@ -470,12 +469,11 @@ export function KeWaitForMultipleObjects(count: u32, objects: usize, waitType: u
   t.State = Waiting;
   KiSwapThread();
   t.WaitAbortable = 0;
-  return KiWaitDone(f, pooled, t.WaitStatus);
+  return KiWaitDone(f, t.WaitStatus);
 }
 
-function KiWaitDone(f: u32, pooled: usize, status: u32): u32 {
+function KiWaitDone(f: u32, status: u32): u32 {
   KiUnlockDispatcher(f);
-  if (pooled != 0) ExFreePoolWithTag(pooled, 0x74696157);
   return status;
 }
 
@@ -486,7 +484,7 @@ export function KeWaitForSingleObject(object: usize, timeout: usize, abortable: 
   // it, and this thread then waited on that thread's object for ever.
   const one = KeCurrentThread + KTHREAD_WAIT_OBJECT;
   store<usize>(one, object);
-  return KeWaitForMultipleObjects(1, one, WaitAny, timeout, abortable);
+  return KeWaitForMultipleObjects(1, one, WaitAny, timeout, abortable, 0);
 }
 
 /**

@@ -56,11 +56,12 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { invlpg, cli, read_eflags, sti } from "../sdk/intrinsics";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject } from "../ob/obref";
+import { ObQueryNameString } from "../ob/obquery";
 import { IoFileObjectType } from "../io/iomgr";
 import { IoTransferFile } from "../io/iofunc";
 import { IoQueryFileSize } from "../io/iofile";
 import { FILE_EXECUTE, FILE_OBJECT, FILE_READ_DATA, FILE_WRITE_DATA, IRP_MJ_READ } from "../io/iop";
-import { MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiInsertVadStatus, MiOverlaps, MiPte, MiPteBits, MiRemoveVad } from "./virtual";
+import { MiDecommit, MiFindFreeRange, MiFindVad, MmInsertVad, MiInsertVadStatus, MiOverlaps, MiPte, MiPteBits, MiRemoveVad } from "./virtual";
 import {
   IMAGE_DATA_DIRECTORY, IMAGE_DOS_HEADER, IMAGE_NT_HEADERS32, IMAGE_OPTIONAL_HEADER32, IMAGE_SECTION_HEADER, SECTION_IMAGE_INFORMATION,
 } from "../sdk/pe";
@@ -99,25 +100,17 @@ const SECTION_FRAMES: u32 = 20;
 }
 /** The file's name (its last component, ASCII, NUL-padded): what a process made from the image is called. */
 const IMAGE_NAME_BYTES: u32 = 16;
-export function MiImageName(section: usize): usize {
+export function MmImageName(section: usize): usize {
   return InfoOf(section, load<u32>(section, SECTION_PAGES)) + SIZEOF_SECTION_IMAGE_INFORMATION + 4;
 }
 /** The file's full NT name (UTF-16, 256 characters at most): a u32 byte count, the text after it. */
 const IMAGE_PATH_CHARS: u32 = 256;
 const IMAGE_PATH_BYTES: u32 = 4 + IMAGE_PATH_CHARS * 2;
-export function MmImageFilePath(section: usize): usize { return MiImageName(section) + IMAGE_NAME_BYTES; }
+export function MmImageFilePath(section: usize): usize { return MmImageName(section) + IMAGE_NAME_BYTES; }
 
-/** How Mm names a file's device (ObQueryNameString's signature); Ob sits above Mm and hands it in. */
-export type MM_QUERY_NAME_ROUTINE = (object: usize, buffer: usize, length: u32, returnLength: usize) => u32;
-let MiQueryNameRoutine: usize = 0;
-
-/** Ob tells Mm how to read an object's name (0 until then: image paths are then the path on the volume alone). */
-export function MmSetQueryNameRoutine(routine: MM_QUERY_NAME_ROUTINE): void {
-  MiQueryNameRoutine = changetype<usize>(routine);
-}
 /** The image information (SECTION_IMAGE_INFORMATION) of an image section, and its base after it. */
-export function MiImageInformation(section: usize): usize { return InfoOf(section, load<u32>(section, SECTION_PAGES)); }
-export function MiIsImageSection(section: usize): bool { return (load<u32>(section, SECTION_ATTRIBUTES) & SEC_IMAGE) != 0; }
+export function MmImageInformation(section: usize): usize { return InfoOf(section, load<u32>(section, SECTION_PAGES)); }
+export function MmIsImageSection(section: usize): bool { return (load<u32>(section, SECTION_ATTRIBUTES) & SEC_IMAGE) != 0; }
 
 // Protection codes kept per page (a byte each).
 const P_READONLY: u8 = 1, P_EXECUTE_READ: u8 = 2, P_WRITECOPY: u8 = 3;
@@ -313,8 +306,7 @@ function MiKeepFileName(file: usize): void {
   const buffer = f.FileNameBuffer, length = <u32>f.FileNameLength;
   let path: u32 = 0;
   const text = SourcePath + 4;
-  if (f.RelatedDevice != 0 && MiQueryNameRoutine != 0
-    && changetype<MM_QUERY_NAME_ROUTINE>(MiQueryNameRoutine)(f.RelatedDevice, SourcePathName, SOURCE_PATH_NAME_BYTES, 0) == STATUS_SUCCESS) {
+  if (f.RelatedDevice != 0 && ObQueryNameString(f.RelatedDevice, SourcePathName, SOURCE_PATH_NAME_BYTES, 0) == STATUS_SUCCESS) {
     path = min<u32>(<u32>load<u16>(SourcePathName), IMAGE_PATH_CHARS * 2);
     memory.copy(text, load<usize>(SourcePathName, 4), path);
   }
@@ -416,7 +408,7 @@ function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes
  * Copies `length` bytes of the image at `rva` (as mapped) into `into`;
  * false when the range is not inside the image.
  */
-export function MiReadImage(section: usize, rva: u32, into: usize, length: u32): bool {
+export function MmReadImage(section: usize, rva: u32, into: usize, length: u32): bool {
   const pages = load<u32>(section, SECTION_PAGES);
   if (<u64>rva + <u64>length > (<u64>pages << 12)) return false;
   while (length != 0) {
@@ -438,7 +430,7 @@ export function MiReadImage(section: usize, rva: u32, into: usize, length: u32):
  * at `head`: at `base` when given, else at the image base when free, else
  * anywhere. Stores the view's address and size.
  */
-export function MiMapImageView(section: usize, head: usize, base: usize, offset: u64, size: u32,
+export function MmMapImageView(section: usize, head: usize, base: usize, offset: u64, size: u32,
                                baseAddress: usize, viewSize: usize, sectionOffset: usize): u32 {
   const pages = load<u32>(section, SECTION_PAGES);
   const length = <usize>pages << 12;
@@ -510,7 +502,7 @@ export function MiQuerySection(section: usize, informationClass: u32, into: usiz
     return 16;
   }
   if (informationClass == SectionImageInformation) {
-    if (!MiIsImageSection(section)) { store<u32>(statusOut, STATUS_SECTION_NOT_IMAGE); return 0; }
+    if (!MmIsImageSection(section)) { store<u32>(statusOut, STATUS_SECTION_NOT_IMAGE); return 0; }
     memory.copy(into, InfoOf(section, load<u32>(section, SECTION_PAGES)), SIZEOF_SECTION_IMAGE_INFORMATION);
     return SIZEOF_SECTION_IMAGE_INFORMATION;
   }

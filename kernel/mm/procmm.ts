@@ -25,6 +25,9 @@
 // paging-file or transition PTE and tells the no-access PTE apart. 0 is a
 // page not committed. See mm/paging.ts for who moves a page between them.
 
+import { KeSetUserRangeRoutine } from "../ke/probe";
+import { KeSetPageFaultRoutines } from "../ke/trap";
+import { MmAccessFault, MmGrowUserStack } from "./virtual";
 import { MmInitializeAddressSpaceLock } from "./aslock";
 import { cli, invlpg, read_cr3, read_eflags, sti, write_cr3 } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
@@ -87,6 +90,8 @@ export function MmInitializeAddressSpaces(): void {
   MmInitializeAddressSpaceLock();
   MmKernelDirectory = read_cr3() & 0xFFFFF000;
   KeSetKernelDirectory(MmKernelDirectory); // a thread of no process detaches to it (ke/attach.ts)
+  KeSetUserRangeRoutine(MmIsUserRangeAccessible);          // the probes' page walk (ke/probe.ts)
+  KeSetPageFaultRoutines(MmAccessFault, MmGrowUserStack);  // user page faults: paged out, or the stack to grow (ke/trap.ts)
   store<u32>(KSEG0_BASE + MmKernelDirectory, 0);
   write_cr3(MmKernelDirectory);
   KeLogBegin("mm");

@@ -39,13 +39,13 @@ import { OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED } from 
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { OBJECT_TYPE_OF } from "../ob/obp";
 import { IoFileObjectType } from "../io/iomgr";
-import { MiCreateImageSection, MiIsImageSection, MiMapImageView, MiQuerySection } from "./image";
+import { MiCreateImageSection, MmIsImageSection, MmMapImageView, MiQuerySection } from "./image";
 import { ExProbeHandle } from "../ex/capture";
 import { ExReferenceHandle, ExpCreate, ExpOpen } from "../ex/sync";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmReferencePhysicalPage } from "./pfn";
 import { MiAllocatePageWait, MiCommitFits, MiEnsureAvailablePages } from "./paging";
 import {
-  MiDecommit, MiFindFreeRange, MiFindVad, MiInsertVad, MiInsertVadStatus, MiIsProtectionCompatible, MiOverlaps, MiPte, MiPteBits, MiRemoveVad, MiValidProtection, MiVadListOf, vadEnd, vadStart, vadType,
+  MiDecommit, MiFindFreeRange, MiFindVad, MmInsertVad, MiInsertVadStatus, MiIsProtectionCompatible, MiOverlaps, MiPte, MiPteBits, MiRemoveVad, MiValidProtection, MiVadListOf, vadEnd, vadStart, vadType,
 } from "./virtual";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_COMMITMENT_LIMIT, STATUS_CONFLICTING_ADDRESSES,
@@ -265,8 +265,8 @@ function MiMapViewOfSectionCaptured(sectionHandle: u32, process: u32, zeroBits: 
 function MiMapViewOfSection(section: usize, head: usize, base: usize, zeroBits: u32, commitSize: u32, offset: u64, size: u32,
                             allocationType: u32, protect: u32, baseAddress: usize, viewSize: usize, sectionOffset: usize): u32 {
   // Alignment: 64 KiB, or a page with MEM_DOS_LIM (the view then starts at the page holding the offset).
-  if (MiIsImageSection(section)) {
-    return MiMapImageView(section, head, base, offset, size, baseAddress, viewSize, sectionOffset);
+  if (MmIsImageSection(section)) {
+    return MmMapImageView(section, head, base, offset, size, baseAddress, viewSize, sectionOffset);
   }
   const dosLim = (allocationType & MEM_DOS_LIM) != 0;
   const granularity: u32 = dosLim ? PAGE_SIZE : GRANULARITY;

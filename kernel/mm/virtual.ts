@@ -31,6 +31,7 @@
 import { read_cr3, invlpg } from "../sdk/intrinsics";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KSEG0_BASE } from "../ke/loader";
+import { STACK_GROWN, STACK_NOT_STACK, STACK_OVERFLOW } from "../ke/trap";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExChargePoolQuota, ExReturnPoolQuota } from "../ex/quota";
 import { MiSetPageOwner, MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual, MmPhysicalPageReferences } from "./pfn";
@@ -121,12 +122,12 @@ const VAD_BYTES: u32 = 28;
 const VAD_CHARGE: u32 = (VAD_BYTES + 8 + 7) & ~7;
 
 /** Inserts a region, keeping the list sorted by address. False without pool or past the process's quota. */
-export function MiInsertVad(head: usize, start: usize, end: usize, protect: u32, type: u32): bool {
+export function MmInsertVad(head: usize, start: usize, end: usize, protect: u32, type: u32): bool {
   return MiInsertVadStatus(head, start, end, protect, type) == STATUS_SUCCESS;
 }
 
 /**
- * MiInsertVad with the reason it refused: STATUS_QUOTA_EXCEEDED past the
+ * MmInsertVad with the reason it refused: STATUS_QUOTA_EXCEEDED past the
  * process's quota, STATUS_INSUFFICIENT_RESOURCES without pool.
  */
 export function MiInsertVadStatus(head: usize, start: usize, end: usize, protect: u32, type: u32): u32 {
@@ -430,8 +431,7 @@ export function MmDeleteVads(head: usize): void {
 // ---- user stacks ----
 
 
-/** What MmGrowUserStack found. */
-export const STACK_NOT_STACK: u32 = 0, STACK_GROWN: u32 = 1, STACK_OVERFLOW: u32 = 2;
+// What MmGrowUserStack found: STACK_NOT_STACK, STACK_GROWN, STACK_OVERFLOW (ke/trap.ts, which asks).
 
 /**
  * A thread's stack grows as in NT, where a guard page below the committed

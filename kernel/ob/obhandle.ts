@@ -273,7 +273,7 @@ function ObpCreateHandleInTable(table: usize, object: usize, grantedAccess: u32,
  * could not use the handle), taking over one reference the caller holds.
  * OBJ_INHERIT is the only attribute a new handle takes from OBJECT_ATTRIBUTES.
  */
-export function ObpCreateHandle(object: usize, desiredAccess: u32, attributes: u32, handle: usize): u32 {
+export function ObCreateHandle(object: usize, desiredAccess: u32, attributes: u32, handle: usize): u32 {
   if (ExGetPreviousMode() == UserMode) attributes &= ~OBJ_KERNEL_HANDLE;
   const table = (attributes & OBJ_KERNEL_HANDLE) != 0 ? ObpKernelHandleTable : ObpCurrentHandleTable();
   const granted = ObpMapGenericMask(OBJECT_TO_OBJECT_HEADER(object).Type, desiredAccess);

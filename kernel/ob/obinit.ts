@@ -34,8 +34,6 @@ import { ObCreateSymbolicLinkObject, ObpDeleteSymbolicLink, ObpParseSymbolicLink
 import { ObDereferenceObject } from "./obref";
 import { OB_SECURITY_OPEN, OB_SECURITY_PUBLIC, ObGetSystemSecurityDescriptor, ObSetObjectSecurity } from "./obsecure";
 import { ObpCreateSystemDeviceMap } from "./obdevmap";
-import { ObQueryNameString } from "./obquery";
-import { MmSetQueryNameRoutine } from "../mm/image";
 import { NT_SUCCESS } from "../sdk/ntstatus";
 import { OBJ_PERMANENT } from "../sdk/ntdef";
 
@@ -178,7 +176,6 @@ function ObpLayoutsMatch(): bool {
 export function ObInitSystem(): void {
   if (!ObpLayoutsMatch()) ObpInitFailed(STEP_LAYOUT, 0);
   if (!ObpInitializeHandleTables()) ObpInitFailed(STEP_HANDLE_TABLE, 0);
-  MmSetQueryNameRoutine(ObQueryNameString);
   ObpTypeObjectType = ObpCreateSystemType("Type", OB_TYPE_TAG,
     STANDARD_RIGHTS_READ, STANDARD_RIGHTS_WRITE, STANDARD_RIGHTS_EXECUTE, OBJECT_TYPE_ALL_ACCESS, SIZEOF_OBJECT_TYPE, null, null);
   ObpDirectoryObjectType = ObpCreateSystemType("Directory", 0,

@@ -37,7 +37,7 @@ import { ExGetPreviousMode, KernelMode, UserMode } from "../ke/probe";
 import { ObpCheckDirectoryAccess, ObpCheckObjectAccess } from "./obsecure";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ObpInsertNamedObject, ObpLookupDirectoryEntry } from "./obdir";
-import { ObpCreateHandle, ObReferenceObjectByHandle } from "./obhandle";
+import { ObCreateHandle, ObReferenceObjectByHandle } from "./obhandle";
 import { ObDereferenceObject, ObReferenceObject, ObReferenceObjectByPointer, ObpDeleteNameCheck } from "./obref";
 import { ObpDirectoryObjectType, ObpRootDirectoryObject, ObpSymbolicLinkObjectType } from "./obinit";
 import { ObpDosDevicesDirectory, ObpShadowDirectory } from "./obdevmap";
@@ -302,7 +302,7 @@ function ObpInsertObject(object: usize, desiredAccess: u32, handle: usize): u32 
     KeFreeScratch(out);
     if (!NT_SUCCESS(status)) return status;
   }
-  const handleStatus = ObpCreateHandle(target, desiredAccess, attributes & (OBJ_INHERIT | OBJ_KERNEL_HANDLE), handle);
+  const handleStatus = ObCreateHandle(target, desiredAccess, attributes & (OBJ_INHERIT | OBJ_KERNEL_HANDLE), handle);
   if (!NT_SUCCESS(handleStatus)) {
     ObpDeleteNameCheck(target);
     ObDereferenceObject(target);
@@ -337,7 +337,7 @@ function ObpOpenObjectByName(objectAttributes: usize, objectType: usize, desired
   }
   KeFreeScratch(out);
   if (!NT_SUCCESS(status)) return status;
-  status = ObpCreateHandle(object, desiredAccess, oa.Attributes & (OBJ_INHERIT | OBJ_KERNEL_HANDLE), handle);
+  status = ObCreateHandle(object, desiredAccess, oa.Attributes & (OBJ_INHERIT | OBJ_KERNEL_HANDLE), handle);
   if (!NT_SUCCESS(status)) ObDereferenceObject(object);
   return status;
 }

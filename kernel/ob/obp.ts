@@ -36,6 +36,13 @@ import { OBJ_INHERIT } from "../sdk/ntdef";
 const EFLAGS_IF: u32 = 0x200;
 @inline export function ObpAcquireLock(): u32 { const state = read_eflags() & EFLAGS_IF; cli(); return state; }
 @inline export function ObpReleaseLock(state: u32): void { if (state != 0) sti(); }
+/**
+ * The same lock for the components whose objects Ob's procedures read under
+ * it (Cm's keys as a parse routine walks them, Se's tokens as an access
+ * check reads them): they change them holding it.
+ */
+@inline export function ObAcquireObjectLock(): u32 { return ObpAcquireLock(); }
+@inline export function ObReleaseObjectLock(state: u32): void { ObpReleaseLock(state); }
 
 // ---- OBJECT_ATTRIBUTES.Attributes (ntdef.h) ----
 

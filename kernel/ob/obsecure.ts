@@ -51,7 +51,8 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { RtlAddAccessAllowedAceAt, RtlBuildRelativeSecurityDescriptor, RtlCreateAcl, RtlInitializeSid } from "../rtl/security";
 import {
   DOMAIN_ALIAS_RID_ADMINS, SECURITY_BUILTIN_DOMAIN_RID, SECURITY_LOCAL_SYSTEM_RID, SECURITY_NT_AUTHORITY, SECURITY_WORLD_RID,
-  SECURITY_WORLD_SID_AUTHORITY, SIZEOF_ACL,
+  SECURITY_WORLD_SID_AUTHORITY, SIZEOF_ACL, SECURITY_DESCRIPTOR_RELATIVE, SECURITY_DESCRIPTOR_REVISION, SE_DACL_PRESENT, SE_SELF_RELATIVE,
+  SIZEOF_SECURITY_DESCRIPTOR_RELATIVE,
 } from "../sdk/security";
 import {
   DIRECTORY_CREATE_OBJECT, DIRECTORY_CREATE_SUBDIRECTORY, DIRECTORY_TRAVERSE, GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, GENERIC_WRITE,
@@ -113,6 +114,21 @@ export function ObpCheckObjectAccess(object: usize, desiredAccess: u32, granted:
   const check = ObpAccessCheck;
   if (sd == 0 || !check || ExGetPreviousMode() != UserMode) return STATUS_SUCCESS;
   return check!(sd, desiredAccess, ObGetTypeGenericMapping(OBJECT_TO_OBJECT_HEADER(object).Type), granted, 0);
+}
+
+/**
+ * ObpCheckObjectAccess for a component that holds a reference to `object`
+ * but not Ob's lock (Io's check of a device on a raw open): the descriptor
+ * is read and checked under the lock, so a concurrent NtSetSecurityObject
+ * cannot free it meanwhile. Generic rights and MAXIMUM_ALLOWED are mapped
+ * with the object's type; kernel-mode callers and objects without a
+ * descriptor get what they ask.
+ */
+export function ObCheckObjectAccess(object: usize, desiredAccess: u32, granted: usize): u32 {
+  const lock = ObpAcquireLock();
+  const status = ObpCheckObjectAccess(object, desiredAccess, granted);
+  ObpReleaseLock(lock);
+  return status;
 }
 
 /** The same check for a descriptor kept outside the object header (a process's, a thread's), with the type's mapping. */
@@ -265,13 +281,15 @@ export function ObpDefaultObjectSecurity(type: usize): usize {
 /** ObGetSystemSecurityDescriptor kinds. */
 export const OB_SECURITY_PUBLIC: u32 = 0;  // Everyone GENERIC_READ | GENERIC_EXECUTE; SYSTEM, Administrators GENERIC_ALL
 export const OB_SECURITY_OPEN: u32 = 1;    // the same, and Everyone GENERIC_WRITE (a directory: create objects and subdirectories)
+export const OB_SECURITY_PRIVATE: u32 = 2; // Everyone GENERIC_EXECUTE only (a raw disk: query and synchronize, never read or write data)
 
 /**
  * A new descriptor ('SeSd' pool, the caller gives it to an object) as NT
  * gives the namespace's top (SePublicDefaultUnrestrictedSd and the
  * \BaseNamedObjects descriptor): owner Administrators, DACL Everyone
  * (GENERIC_READ | GENERIC_EXECUTE, with OB_SECURITY_OPEN GENERIC_WRITE too),
- * SYSTEM and Administrators GENERIC_ALL. The ACEs keep generic rights: each
+ * SYSTEM and Administrators GENERIC_ALL; OB_SECURITY_PRIVATE gives Everyone
+ * GENERIC_EXECUTE alone. The ACEs keep generic rights: each
  * type maps them (a directory's GENERIC_READ is query and traverse, a link's
  * is query). 0 when the pool is out.
  */
@@ -284,13 +302,38 @@ export function ObGetSystemSecurityDescriptor(kind: u32): usize {
   RtlInitializeSid(admins, SECURITY_NT_AUTHORITY, 2, SECURITY_BUILTIN_DOMAIN_RID, DOMAIN_ALIAS_RID_ADMINS, 0, 0, 0);
   const aclSize: u32 = SIZEOF_ACL + 20 + 20 + 24;
   RtlCreateAcl(acl, aclSize);
-  const worldMask = GENERIC_READ | GENERIC_EXECUTE | (kind == OB_SECURITY_OPEN ? GENERIC_WRITE : 0);
+  const worldMask = kind == OB_SECURITY_PRIVATE ? GENERIC_EXECUTE
+    : GENERIC_READ | GENERIC_EXECUTE | (kind == OB_SECURITY_OPEN ? GENERIC_WRITE : 0);
   let at = RtlAddAccessAllowedAceAt(acl, SIZEOF_ACL, worldMask, world);
   at = RtlAddAccessAllowedAceAt(acl, at, GENERIC_ALL, system);
   RtlAddAccessAllowedAceAt(acl, at, GENERIC_ALL, admins);
   const sd = ExAllocatePoolWithTag(NonPagedPool, 20 + 16 + aclSize, SE_SD_TAG);
   if (sd != 0) RtlBuildRelativeSecurityDescriptor(sd, admins, acl);
   KeFreeScratch(s);
+  return sd;
+}
+
+/**
+ * NT's SeAssignWorldSecurityDescriptor: what a file of a file system that
+ * keeps no security (FAT) answers to NtQuerySecurityObject -- owner and
+ * group Everyone, a NULL DACL (everyone may do everything). One block, built
+ * at boot (IoInitSystem, phase 1, one thread) and never changed or freed.
+ */
+const ObpWorldDescriptor = memory.data(<i32>(20 + 12 + 12), 4);
+export function ObGetWorldSecurityDescriptor(): usize {
+  const sd = ObpWorldDescriptor;
+  const d = changetype<SECURITY_DESCRIPTOR_RELATIVE>(sd);
+  if (d.Revision == 0) {
+    RtlInitializeSid(sd + SIZEOF_SECURITY_DESCRIPTOR_RELATIVE, SECURITY_WORLD_SID_AUTHORITY, 1, SECURITY_WORLD_RID, 0, 0, 0, 0);
+    RtlInitializeSid(sd + SIZEOF_SECURITY_DESCRIPTOR_RELATIVE + 12, SECURITY_WORLD_SID_AUTHORITY, 1, SECURITY_WORLD_RID, 0, 0, 0, 0);
+    d.Sbz1 = 0;
+    d.Control = SE_SELF_RELATIVE | SE_DACL_PRESENT;
+    d.Owner = SIZEOF_SECURITY_DESCRIPTOR_RELATIVE;
+    d.Group = SIZEOF_SECURITY_DESCRIPTOR_RELATIVE + 12;
+    d.Sacl = 0;
+    d.Dacl = 0;
+    d.Revision = SECURITY_DESCRIPTOR_REVISION;
+  }
   return sd;
 }
 

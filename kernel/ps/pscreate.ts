@@ -14,7 +14,7 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmSectionObjectType, SECTION_MAP_EXECUTE } from "../mm/section";
-import { MmImageFilePath, MiImageInformation, MiImageName, MiIsImageSection, MiMapImageView } from "../mm/image";
+import { MmImageFilePath, MmImageInformation, MmImageName, MmIsImageSection, MmMapImageView } from "../mm/image";
 import { MmCommitUserPages, MmCopyToUser } from "../mm/procmm";
 import { PspMapSystemDll } from "./psdll";
 import { ObReferenceObjectByHandle, ObCreateHandleTable, ObDestroyHandleTable, ObInheritHandles } from "../ob/obhandle";
@@ -26,7 +26,7 @@ import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } f
 import { ExWriteUserUlong, ProbeUserWrite } from "../ke/probe";
 import { MmCloneUserRange, MmDeleteProcessAddressSpace, MmKernelDirectory } from "../mm/procmm";
 import { MmLockAddressSpace, MmUnlockAddressSpace } from "../mm/aslock";
-import { MiInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
+import { MmInsertVad, MmDeleteVads, vadEnd, vadStart } from "../mm/virtual";
 import {
   EPROCESS, EPROCESS_VAD_LIST, PEB_ADDRESS, PsInitialSystemProcess,
   PspAllocateProcessLike, PspAllocateProcessNamed, PspCreateAddressSpace, PspDereferenceProcess, EPROCESS_ACTIVE_LINKS,
@@ -81,7 +81,7 @@ function PspCreateProcess(handle: usize, access: u32, objectAttributes: usize, p
   if (status == STATUS_SUCCESS && changetype<EPROCESS>(parent).ObjectTable == 0) status = STATUS_PROCESS_IS_TERMINATING;
   if (status == STATUS_SUCCESS) {
     if (section == 0) status = PspCreateProcessCopy(handle, access, objectAttributes, parent, flags);
-    else if (!MiIsImageSection(section)) status = STATUS_SECTION_NOT_IMAGE;
+    else if (!MmIsImageSection(section)) status = STATUS_SECTION_NOT_IMAGE;
     else status = PspCreateProcessFromImage(handle, access, objectAttributes, parent, flags, section);
   }
   if (section != 0) ObDereferenceObject(section);
@@ -104,7 +104,7 @@ function PspCreateProcessCopy(handle: usize, access: u32, objectAttributes: usiz
   if (p.DirectoryTableBase == MmKernelDirectory) ok = false; // the parent ended meanwhile: its regions are gone
   for (let v = load<usize>(head); ok && v != head; v = load<usize>(v)) {
     const type = load<u32>(v, 20);
-    ok = MiInsertVad(child + EPROCESS_VAD_LIST, vadStart(v), vadEnd(v), load<u32>(v, 16), type)
+    ok = MmInsertVad(child + EPROCESS_VAD_LIST, vadStart(v), vadEnd(v), load<u32>(v, 16), type)
       && MmCloneUserRange(p.DirectoryTableBase, c.DirectoryTableBase, vadStart(v), vadEnd(v), type == MEM_MAPPED);
   }
   MmUnlockAddressSpace();
@@ -180,19 +180,19 @@ const PEB_BYTES: u32 = <u32>offsetof<PEB>();
  */
 function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes: usize, parent: usize, flags: u32, section: usize): u32 {
   const p = changetype<EPROCESS>(parent);
-  const child = PspAllocateProcessNamed(MiImageName(section), parent); // a copy of the parent's token
+  const child = PspAllocateProcessNamed(MmImageName(section), parent); // a copy of the parent's token
   if (child == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const c = changetype<EPROCESS>(child);
   const path = MmImageFilePath(section);
   PsSetProcessImageFilePath(child, path + 4, load<u32>(path));
   let ok = PspGiveAddressSpaceAndHandles(child, parent, flags)
     && MmCommitUserPages(c.DirectoryTableBase, PEB_ADDRESS, 4096, true)
-    && MiInsertVad(child + EPROCESS_VAD_LIST, PEB_ADDRESS, PEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE);
+    && MmInsertVad(child + EPROCESS_VAD_LIST, PEB_ADDRESS, PEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE);
   const view = KeAllocateScratch(8); // base, size
   let mapStatus: u32 = STATUS_INSUFFICIENT_RESOURCES;
   if (ok) {
     KeStackAttachProcess(child);
-    mapStatus = MiMapImageView(section, child + EPROCESS_VAD_LIST, 0, 0, 0, view, view + 4, 0);
+    mapStatus = MmMapImageView(section, child + EPROCESS_VAD_LIST, 0, 0, 0, view, view + 4, 0);
     KeUnstackDetachProcess();
     ok = mapStatus == STATUS_SUCCESS; // an empty address space has the image's range free
     if (ok) { mapStatus = PspMapSystemDll(child); ok = mapStatus == STATUS_SUCCESS; } // ntdll.dll beside it
@@ -203,7 +203,7 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
     PspDeleteUnbornProcess(child);
     return NT_ERROR(mapStatus) ? mapStatus : STATUS_INSUFFICIENT_RESOURCES;
   }
-  const info = MiImageInformation(section);
+  const info = MmImageInformation(section);
   const peb = ExAllocatePoolWithTag(NonPagedPool, PEB_BYTES, 0x62655050); // 'PPeb'
   if (peb != 0) {
     memory.fill(peb, 0, PEB_BYTES);
@@ -228,7 +228,7 @@ function PspCreateProcessFromImage(handle: usize, access: u32, objectAttributes:
   KeLogString("process ");
   KeLogDecimal(c.UniqueProcessId);
   KeLogString(" (");
-  KeLogAsciiz(MiImageName(section), 15);
+  KeLogAsciiz(MmImageName(section), 15);
   KeLogString(") created from its image at ");
   KeLogHex(<u32>imageBase);
   KeLogString(", entry ");

@@ -21,7 +21,7 @@ import { ObCloseHandle, ObReferenceObjectByHandle } from "../ob/obhandle";
 import { NtOpenFile } from "../io/create";
 import { IoSystemVolumeMounted } from "../io/iosys";
 import { MmSectionObjectType, NtCreateSection } from "../mm/section";
-import { MiImageInformation, MiMapImageView, MiReadImage, SIZEOF_SECTION_IMAGE_INFORMATION } from "../mm/image";
+import { MmImageInformation, MmMapImageView, MmReadImage, SIZEOF_SECTION_IMAGE_INFORMATION } from "../mm/image";
 import { MmCopyToUser } from "../mm/procmm";
 import { EPROCESS, EPROCESS_VAD_LIST } from "./psmain";
 import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
@@ -46,14 +46,14 @@ const DISPATCHER_NAME: string = "KiUserExceptionDispatcher";
 function PspFindExport(section: usize, name: string): u32 {
   const block = memory.data(64, 4); // phase 1 only (PsInitializeSystemDll), before any user process
 
-  if (!MiReadImage(section, <u32>offsetof<IMAGE_DOS_HEADER>("e_lfanew"), block, 4)) return 0;
+  if (!MmReadImage(section, <u32>offsetof<IMAGE_DOS_HEADER>("e_lfanew"), block, 4)) return 0;
   const nt = load<u32>(block);
   // NumberOfRvaAndSizes and DataDirectory[IMAGE_DIRECTORY_ENTRY_EXPORT] of the optional header.
   const optional = nt + <u32>offsetof<IMAGE_NT_HEADERS32>("OptionalHeader_Magic");
-  if (!MiReadImage(section, optional + <u32>offsetof<IMAGE_OPTIONAL_HEADER32>("NumberOfRvaAndSizes"), block, 12)) return 0;
+  if (!MmReadImage(section, optional + <u32>offsetof<IMAGE_OPTIONAL_HEADER32>("NumberOfRvaAndSizes"), block, 12)) return 0;
   if (load<u32>(block) == 0) return 0; // no directories
   const directory = changetype<IMAGE_DATA_DIRECTORY>(block + 4).VirtualAddress;
-  if (directory == 0 || !MiReadImage(section, directory, block, <u32>offsetof<IMAGE_EXPORT_DIRECTORY>())) return 0;
+  if (directory == 0 || !MmReadImage(section, directory, block, <u32>offsetof<IMAGE_EXPORT_DIRECTORY>())) return 0;
   const exports = changetype<IMAGE_EXPORT_DIRECTORY>(block);
   const functions = exports.NumberOfFunctions, names = exports.NumberOfNames;
   const functionTable = exports.AddressOfFunctions, nameTable = exports.AddressOfNames, ordinalTable = exports.AddressOfNameOrdinals;
@@ -63,8 +63,8 @@ function PspFindExport(section: usize, name: string): u32 {
   let low: i32 = 0, high: i32 = <i32>names - 1;
   while (low <= high) {
     const i = <u32>(low + high) >>> 1;
-    if (!MiReadImage(section, nameTable + (i << 2), block, 4)) return 0;
-    if (!MiReadImage(section, load<u32>(block), text, wanted + 1)) return 0; // a name at the image's very end: not ours
+    if (!MmReadImage(section, nameTable + (i << 2), block, 4)) return 0;
+    if (!MmReadImage(section, load<u32>(block), text, wanted + 1)) return 0; // a name at the image's very end: not ours
     let c: i32 = 0;
     for (let k: u32 = 0; c == 0 && k <= wanted; k++) {
       const want = k < wanted ? <i32>name.charCodeAt(k) : 0;
@@ -72,9 +72,9 @@ function PspFindExport(section: usize, name: string): u32 {
     }
     if (c < 0) { low = <i32>i + 1; continue; }
     if (c > 0) { high = <i32>i - 1; continue; }
-    if (!MiReadImage(section, ordinalTable + (i << 1), block, 2)) return 0;
+    if (!MmReadImage(section, ordinalTable + (i << 1), block, 2)) return 0;
     const index = <u32>load<u16>(block);
-    if (index >= functions || !MiReadImage(section, functionTable + (index << 2), block, 4)) return 0;
+    if (index >= functions || !MmReadImage(section, functionTable + (index << 2), block, 4)) return 0;
     return load<u32>(block);
   }
   return 0;
@@ -113,7 +113,7 @@ export function PsInitializeSystemDll(): void {
   ObCloseHandle(load<u32>(block, 36));
   if (!NT_SUCCESS(status)) return;
   const section = load<usize>(block, 48);
-  const info = MiImageInformation(section);
+  const info = MmImageInformation(section);
   const base = <usize>load<u32>(info + SIZEOF_SECTION_IMAGE_INFORMATION);
   const thunk = PspFindExport(section, THUNK_NAME);
   PspSystemDllSection = section;
@@ -143,7 +143,7 @@ export function PspMapSystemDll(process: usize): u32 {
   if (first) KeBenchmarkMark(0x16);
   const view = KeAllocateScratch(8); // base, size: this call's own (processes are made by several threads at once)
   KeStackAttachProcess(process);
-  let status = MiMapImageView(PspSystemDllSection, process + EPROCESS_VAD_LIST, PspSystemDllBase, 0, 0, view, view + 4, 0);
+  let status = MmMapImageView(PspSystemDllSection, process + EPROCESS_VAD_LIST, PspSystemDllBase, 0, 0, view, view + 4, 0);
   KeUnstackDetachProcess();
   if (status == STATUS_IMAGE_NOT_AT_BASE) status = STATUS_SUCCESS; // asked at the base: only the base is given
   if (NT_SUCCESS(status)) changetype<EPROCESS>(process).SystemDllBase = load<usize>(view);

@@ -2,7 +2,7 @@
 //
 // A thread ends on its own stack (PspExitThread): asked to by another thread
 // (KeRequestTermination), it does so at its next return to user mode
-// (PspCheckTermination, called from ke/trap.ts). The last thread of a process
+// (ke/trap.ts calls it there, through KeSetExitThreadRoutine). The last thread of a process
 // ends the process (PspProcessEnded): its handles closed, its address space
 // and regions freed, off the active list, signalled. A process that never had
 // a thread ends from the terminating thread (PspEndProcessWithoutThreads).
@@ -13,6 +13,7 @@
 
 import { MmLockAddressSpace, MmUnlockAddressSpace } from "../mm/aslock";
 import { KeSetUserExceptionRoutines } from "../ke/except";
+import { KeSetExitThreadRoutine } from "../ke/trap";
 import { KeBugCheckEx, CRITICAL_OBJECT_TERMINATION, CRITICAL_PROCESS_DIED } from "../ke/bugcheck";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import {
@@ -41,16 +42,12 @@ function PspCurrentProcessId(): u32 { return changetype<EPROCESS>(PsGetCurrentPr
 /** Phase 1, beside PsInitializeSystem: what Ke calls on a user-mode exception (ke/except.ts). */
 export function PsInitializeExceptionRoutines(): void {
   KeSetUserExceptionRoutines(PspCurrentUserDispatcher, PspUnhandledUserException, PspCurrentProcessId);
+  KeSetExitThreadRoutine(PspExitThread); // a thread asked to end ends at its next return to user mode (ke/trap.ts)
 }
 
 /** CRITICAL_OBJECT_TERMINATION's first parameter for a thread: the object's dispatcher type (ThreadObject). */
 const CRITICAL_THREAD_OBJECT_TYPE: u32 = 6;
 
-/** Called at every return to user mode: a thread asked to end does so here, on its own stack. */
-@inline export function PspCheckTermination(): void {
-  const t = changetype<KTHREAD>(KeCurrentThread);
-  if (t.TerminatePending != 0) PspExitThread(t.TerminateStatus);
-}
 
 /** Ends the current thread; the last thread of a process ends the process. Never returns. */
 export function PspExitThread(status: u32): void {

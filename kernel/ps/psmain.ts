@@ -38,7 +38,7 @@ import {
 } from "../ex/quota";
 import { MmAvailablePages } from "../mm/pfn";
 import { ObCreateHandleTable, ObCurrentHandleTableCell, ObDestroyHandleTable, ObSwitchHandleTable } from "../ob/obhandle";
-import { MiInsertVad, MmDeleteVads, MmSetProcessLookup, MmSetVadQuotaRoutine } from "../mm/virtual";
+import { MmInsertVad, MmDeleteVads, MmSetProcessLookup, MmSetVadQuotaRoutine } from "../mm/virtual";
 import { InitializeListHead, InsertTailList, RemoveEntryList } from "../sdk/list";
 import { SeCopyPrimaryToken, SeDereferenceToken } from "../se/tokenobj";
 import { SeDefaultSecurityDescriptor } from "../se/access";
@@ -441,11 +441,11 @@ function PspCreateFromEntry(entry: usize, nameAddress: usize): usize {
     && MmCommitUserPages(pd, PEB_ADDRESS, 4096, true)
     && MmCommitUserPages(pd, TEB_ADDRESS, 4096, true);
   const vads = process + EPROCESS_VAD_LIST;
-  ok = ok && MiInsertVad(vads, base, (base + size + 4095) & ~4095, PAGE_EXECUTE_READWRITE, MEM_IMAGE)
-    && (dataEnd <= dataFirst || MiInsertVad(vads, dataFirst, dataEnd, PAGE_READWRITE, MEM_PRIVATE))
-    && MiInsertVad(vads, stackBottom, USER_STACK_TOP, PAGE_READWRITE, MEM_PRIVATE)
-    && MiInsertVad(vads, TEB_ADDRESS, TEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE)
-    && MiInsertVad(vads, PEB_ADDRESS, PEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE);
+  ok = ok && MmInsertVad(vads, base, (base + size + 4095) & ~4095, PAGE_EXECUTE_READWRITE, MEM_IMAGE)
+    && (dataEnd <= dataFirst || MmInsertVad(vads, dataFirst, dataEnd, PAGE_READWRITE, MEM_PRIVATE))
+    && MmInsertVad(vads, stackBottom, USER_STACK_TOP, PAGE_READWRITE, MEM_PRIVATE)
+    && MmInsertVad(vads, TEB_ADDRESS, TEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE)
+    && MmInsertVad(vads, PEB_ADDRESS, PEB_ADDRESS + 4096, PAGE_READWRITE, MEM_PRIVATE);
   if (!ok) {
     if (p.ObjectTable != 0) ObDestroyHandleTable(p.ObjectTable);
     MmDeleteVads(vads);

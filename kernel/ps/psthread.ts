@@ -33,7 +33,7 @@ import { ExCaptureObjectAttributes, ExReleaseObjectAttributes } from "../ex/capt
 import { ExRegisterIndirectWaitableType } from "../ex/sync";
 import { MmCommitUserPages, MmCopyToUser, MmUserPageFrame } from "../mm/procmm";
 import { MmPageToVirtual } from "../mm/pfn";
-import { MiInsertVad } from "../mm/virtual";
+import { MmInsertVad } from "../mm/virtual";
 import {
   EPROCESS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION, PsGetCurrentProcess, PspAllocateTeb, PspAttachThreadToProcess, PspFreeTeb, PspStartUserThread, PEB_ADDRESS,
 } from "./psmain";
@@ -259,7 +259,7 @@ function PspBuildThread(work: usize, process: usize, handle: usize, access: u32,
   if (tebFrame != 0) memory.fill(MmPageToVirtual(tebFrame), 0, TEB_SIZE);
   else {
     if (!MmCommitUserPages(p.DirectoryTableBase, teb, TEB_SIZE, true)) { PspFreeTeb(process, teb); return STATUS_INSUFFICIENT_RESOURCES; }
-    MiInsertVad(process + EPROCESS_VAD_LIST, teb, teb + TEB_SIZE, PAGE_READWRITE, MEM_PRIVATE);
+    MmInsertVad(process + EPROCESS_VAD_LIST, teb, teb + TEB_SIZE, PAGE_READWRITE, MEM_PRIVATE);
   }
   // With ntdll.dll in the process, the thread enters LdrInitializeThunk(Context, NtdllBase) first (psdll.ts).
   let startEip: usize = eip, startEsp: usize = esp;

@@ -25,9 +25,9 @@ import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD } from "../k
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { ObReferenceObjectByHandle, ObpCreateHandle } from "../ob/obhandle";
+import { ObReferenceObjectByHandle, ObCreateHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
-import { GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, ObpAcquireLock, ObpReleaseLock, READ_CONTROL } from "../ob/obp";
+import { GENERIC_ALL, GENERIC_EXECUTE, GENERIC_READ, ObAcquireObjectLock, ObReleaseObjectLock, READ_CONTROL } from "../ob/obp";
 import { ExProbeHandle } from "../ex/capture";
 import { ObCheckAccess, ObGetObjectSecurity, ObSetAccessCheckRoutine, ObSetDefaultSecurityRoutine, ObSetPrivilegeCheckRoutine } from "../ob/obsecure";
 import { RtlAddAccessAllowedAceAt, RtlCreateAcl, RtlInitializeSid } from "../rtl/security";
@@ -193,16 +193,16 @@ function SepCountPrivileges(mask: u64): u32 {
  * SYSTEM and Administrators' read).
  */
 function SepOpenToken(token: usize, access: u32, out: usize): u32 {
-  const lock = ObpAcquireLock();
+  const lock = ObAcquireObjectLock();
   const granted = KeAllocateScratch(4);
   let status = ObCheckAccess(ObGetObjectSecurity(token), SeTokenObjectType, access, granted); // the token's own descriptor
   access = load<u32>(granted);
   KeFreeScratch(granted);
-  if (status != STATUS_SUCCESS) { ObpReleaseLock(lock); return status; }
+  if (status != STATUS_SUCCESS) { ObReleaseObjectLock(lock); return status; }
   ObReferenceObject(token);
-  status = ObpCreateHandle(token, access, 0, out);
+  status = ObCreateHandle(token, access, 0, out);
   if (status != STATUS_SUCCESS) ObDereferenceObject(token);
-  ObpReleaseLock(lock);
+  ObReleaseObjectLock(lock);
   return status;
 }
 
@@ -277,7 +277,7 @@ export function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: u
   KeFreeScratch(out);
   if (status != STATUS_SUCCESS) { ExFreePoolWithTag(captured, SE_TAG); return status; }
   const result = changetype<SEP_ADJUST_RESULT>(KeAllocateScratch(<u32>offsetof<SEP_ADJUST_RESULT>()));
-  const lock = ObpAcquireLock(); // the token's lock: another thread adjusting it waits
+  const lock = ObAcquireObjectLock(); // the token's lock: another thread adjusting it waits
   const changes = SepAdjustPrivileges(changetype<TOKEN>(object), disable, captured, count, old, result);
   const required: u32 = 4 + changes * SIZEOF_LUID_AND_ATTRIBUTES;
   if (previous != 0 && length < required) status = STATUS_BUFFER_TOO_SMALL; // nothing changes
@@ -291,7 +291,7 @@ export function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: u
       t.ModifiedId = SepAllocateLuid();
     }
   }
-  ObpReleaseLock(lock);
+  ObReleaseObjectLock(lock);
   KeFreeScratch(changetype<usize>(result));
   ObDereferenceObject(object);
   if (previous != 0) {
@@ -379,15 +379,15 @@ export function SeAssignPrimaryToken(process: usize, tokenHandle: u32, mayChange
   if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
   const p = changetype<EPROCESS>(process);
   changetype<TOKEN>(copy).SessionId = p.SessionId;
-  const lock = ObpAcquireLock();
+  const lock = ObAcquireObjectLock();
   if (!mayChange(process)) {
-    ObpReleaseLock(lock);
+    ObReleaseObjectLock(lock);
     ObDereferenceObject(copy);
     return STATUS_UNSUCCESSFUL;
   }
   const previous = p.Token;
   p.Token = copy;
-  ObpReleaseLock(lock);
+  ObReleaseObjectLock(lock);
   if (previous != 0) ObDereferenceObject(previous);
   KeLogBegin("se");
   KeLogString("process ");
@@ -403,18 +403,18 @@ function SepAnyProcess(process: usize): bool { return true; }
 
 /** The token's three privilege masks (present, enabled, enabled by default) at `out` (24 bytes), read under its lock. */
 export function SepReadPrivileges(token: usize, out: usize): void {
-  const lock = ObpAcquireLock();
+  const lock = ObAcquireObjectLock();
   const t = changetype<TOKEN>(token);
   store<u64>(out, t.Present);
   store<u64>(out, t.Enabled, 8);
   store<u64>(out, t.EnabledByDefault, 16);
-  ObpReleaseLock(lock);
+  ObReleaseObjectLock(lock);
 }
 
 /** A handle to a new token (its creator's reference goes to the handle) with `access`, at `out`. */
 export function SepInsertToken(token: usize, access: u32, out: usize): u32 {
-  const lock = ObpAcquireLock();
-  const status = ObpCreateHandle(token, access, 0, out);
-  ObpReleaseLock(lock);
+  const lock = ObAcquireObjectLock();
+  const status = ObCreateHandle(token, access, 0, out);
+  ObReleaseObjectLock(lock);
   return status;
 }

@@ -226,7 +226,7 @@ export function SepCreateToken(present: u64, enabled: u64, enabledByDefault: u64
   const token = load<usize>(out);
   KeFreeScratch(out);
   if (status != STATUS_SUCCESS) return 0;
-  // Never inserted: it is reached through its process, and handles come from ObpCreateHandle.
+  // Never inserted: it is reached through its process, and handles come from ObCreateHandle.
   OBJECT_TO_OBJECT_HEADER(token).Flags &= ~OB_FLAG_NEW_OBJECT;
   const t = changetype<TOKEN>(token);
   t.Present = present & SE_ALL_PRIVILEGES;

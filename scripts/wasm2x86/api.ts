@@ -20,7 +20,7 @@ export const TRAP = {
 } as const;
 /**
  * The intrinsics: imports from module "kernel" that the selector emits inline
- * (select.ts emitIntrinsic). kernel/sdk/intrinsics.ts declares the same names
+ * (intrinsics.ts emitIntrinsic). kernel/sdk/intrinsics.ts declares the same names
  * for AssemblyScript (test/wasm2x86/intrinsics.test.ts checks that the two agree).
  */
 export const KERNEL_INTRINSICS: ReadonlySet<string> = new Set([

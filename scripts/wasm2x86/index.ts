@@ -4,7 +4,8 @@
 //   1. decode    (decode.ts)    bytes -> Module
 //   2. lower     (lower.ts)     feature checks, block pairing, local weights
 //   3. allocate  (allocate.ts)  pinned registers and frame slots for locals
-//   4. select    (select.ts, select-ops.ts, vstack.ts)  x86 instructions
+//   4. select    (select.ts, select-ops.ts, select-mem.ts, intrinsics.ts,
+//                 vstack.ts; frame.ts, peephole.ts)     x86 instructions
 //   4b. instantiate (instantiate.ts)  the instantiate routine, globals, tables, data
 //       (runtime.ts: the helper routines the functions call)
 //   5. emit      (emit.ts)      x86 IR -> bytes, branch relaxation, relocations
@@ -154,7 +155,7 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
   }
   // A function whose whole call tree (direct calls only, no recursion) takes at most
   // STACK_TREE_LIMIT bytes needs no stack check of its own: its caller checked, and
-  // the limit keeps a margin below it (see select.ts LEAF_FRAME_LIMIT).
+  // the limit keeps a margin below it (see frame.ts LEAF_FRAME_LIMIT).
   const depth = new Map<number, number>();
   const treeDepth = (fi: number, open: Set<number>): number => {
     const known = depth.get(fi);

@@ -29,7 +29,7 @@ export interface LoweredFunc {
   /**
    * The function calls a function (call, call_indirect, an intrinsic import) or grows
    * memory (whose hook may be a function): it needs the prologue's stack check even
-   * with a small frame (select.ts finish).
+   * with a small frame (frame.ts finishFunction).
    */
   callsFunctions: boolean;
   /**

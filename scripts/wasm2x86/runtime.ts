@@ -111,7 +111,7 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
       if (cfg.boundsTrap) add(...boundsTrap(l('oob'), cfg.boundsTrap));
       break;
     case 'memmove_r': case 'memset_r': {
-      // Register arguments (select-ops.ts bulkMemory, for lengths that are not constants):
+      // Register arguments (select-mem.ts bulkMemory, for lengths that are not constants):
       // memmove_r edi = destination, esi = source, ecx = length; memset_r edi, eax = value
       // (its low byte), ecx; memset_r$w the same with the byte already in all four of eax. They clobber eax, ecx, edx, esi and edi, and leave the
       // direction flag clear. With boundsTrap, a range past the memory size traps

@@ -262,3 +262,72 @@ describe('explicit security descriptors in OBJECT_ATTRIBUTES', () => {
     inOrder(of('system'), ['make the query-only event permanent 0x00000000', 'and temporary again 0x00000000', 'create a permanent event 0x00000000']);
   });
 });
+
+describe('objects the kernel names for itself: devices and the registry\'s master keys', () => {
+  const denied = '0xC0000022';
+  it('the user cannot open a raw partition or the whole disk to write or read sectors, by any path; SYSTEM can; files on C: are the file system\'s', () => {
+    inOrder(of('user'), [
+      `open the whole disk (Partition0) to write ${denied}`,
+      `open the system partition (Partition1) to write ${denied}`,
+      `open the system partition to read its sectors ${denied}`,
+      `open C: with GENERIC_WRITE ${denied}`,
+      `open a name under the whole disk to write ${denied}`,
+      'open the system partition with MAXIMUM_ALLOWED 0x00000000 granted 0x001200A0', // FILE_GENERIC_EXECUTE: no data
+      'open the whole disk to query it 0x00000000 granted 0x00100080',
+      `open the whole disk again through the query handle to write ${denied}`,
+      'open \\Device\\Null to write 0x00000000 granted 0x00100002',
+      'open smss.exe on C: to read 0x00000000 granted 0x00100001',
+    ]);
+    inOrder(of('system'), [
+      'open the whole disk (Partition0) to write 0x00000000 granted 0x00100002',
+      'open the system partition (Partition1) to write 0x00000000 granted 0x00100002',
+      'open the system partition to read its sectors 0x00000000 granted 0x00100001',
+      'open C: with GENERIC_WRITE 0x00000000 granted 0x00120116',
+      'open a name under the whole disk to write 0x00000000 granted 0x00100002',
+      'open the system partition with MAXIMUM_ALLOWED 0x00000000 granted 0x001F01FF',
+      'open the whole disk to query it 0x00000000 granted 0x00100080',
+      'open the whole disk again through the query handle to write 0x00000000 granted 0x00100002',
+      'open \\Device\\Null to write 0x00000000 granted 0x00100002',
+      'open smss.exe on C: to read 0x00000000 granted 0x00100001',
+    ]);
+  });
+
+  it('a file on FAT answers as NT\'s I/O manager does for a file system without security; a raw open reads its device\'s descriptor', () => {
+    for (const who of ['user', 'system']) {
+      inOrder(of(who), [
+        'open smss.exe on C: to read and change its DACL 0x00000000 granted 0x00160001',
+        'query smss.exe\'s descriptor 0x00000000 control 0x00008004 owner S-1-1-0 group S-1-1-0',
+        'and its DACL NULL',
+        'give smss.exe an empty DACL 0x00000000',
+        'query smss.exe\'s descriptor again 0x00000000 control 0x00008004 owner S-1-1-0 group S-1-1-0',
+        'and its DACL NULL',
+        'open smss.exe again to read (FAT kept nothing) 0x00000000 granted 0x00100001',
+        'open the whole disk to read its descriptor 0x00000000 granted 0x00120000',
+        'query the whole disk\'s descriptor 0x00000000 control 0x00008004 owner S-1-5-32-544 group none',
+        'and its DACL 3 S-1-1-0=0x20000000 S-1-5-18=0x10000000 S-1-5-32-544=0x10000000',
+        'give the whole disk an empty DACL through a READ_CONTROL handle 0xC0000022',
+      ]);
+    }
+  });
+
+  it('\\Registry and its master keys have NT\'s descriptor, and a new key needs KEY_CREATE_SUB_KEY on its parent: the user reads, SYSTEM also creates', () => {
+    inOrder(of('user'), [
+      'open \\Registry to read 0x00000000 granted 0x00020019',
+      `open \\Registry to create keys ${denied}`,
+      `open \\Registry\\Machine\\HARDWARE to set values ${denied}`,
+      `create a volatile key under \\Registry\\Machine ${denied}`,
+      `create a key in SOFTWARE ${denied}`,
+      'objects done 0x00000000',
+    ]);
+    inOrder(of('system'), [
+      'open \\Registry to read 0x00000000 granted 0x00020019',
+      'open \\Registry to create keys 0x00000000 granted 0x00000004',
+      'open \\Registry\\Machine\\HARDWARE to set values 0x00000000 granted 0x00000002',
+      'create a volatile key under \\Registry\\Machine 0x00000000',
+      'and delete it 0x00000000',
+      'create a key in SOFTWARE 0x00000000',
+      'and delete it 0x00000000',
+      'objects done 0x00000000',
+    ]);
+  });
+});

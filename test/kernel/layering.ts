@@ -15,9 +15,9 @@ export const LAYERS: readonly string[] = [
   'hal', // hardware: serial, PIC, PIT, RTC, VGA
   'ke', // kernel core: traps, interrupts, scheduler, waits, log, bug checks
   'ex', // executive support: pool, synchronisation objects, capture, hard errors
-  'mm', // memory manager
-  'ob', // object manager
+  'ob', // object manager: its objects' memory is pool (Ex)
   'se', // tokens
+  'mm', // memory manager: sections are Ob objects; the pagefile needs a privilege (Se)
   'lpc', // ports
   'io', // I/O manager and its drivers (ATA, disks, serial, null)
   'fat', // the FAT file system driver

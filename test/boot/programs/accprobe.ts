@@ -15,6 +15,7 @@ import { show, put, putHex, putDec, flush, NtClose, NtOpenProcess, NtQuerySystem
 import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 import { PROCESS_BASIC_INFORMATION, ProcessBasicInformation, ProcessBreakOnTermination, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { ProcessAccessToken } from "../../../kernel/sdk/security";
+import { objects } from "./accobjects";
 
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtQueryInformationToken") declare function NtQueryInformationToken(token: u32, cls: u32, buffer: usize, length: u32, returned: usize): u32;
@@ -422,6 +423,8 @@ function debugOpens(): void {
   if (kept == 0) line("give this process its DACL back", NtSetSecurityObject(SELF, 4, previous));
 }
 
+const SYSTEM_DONE_EVENT = "\\BaseNamedObjects\\AccProbeSystemDone";
+
 export function main(): void {
   identify();
   if (who == "system") {
@@ -461,5 +464,21 @@ export function main(): void {
   namespace();
   securityServices();
   debugOpens();
+  objects(who);
+  if (who == "system") {
+    // Says to the user's run that this one is through (the test stops at the user's "done"): a permanent event
+    // with a NULL DACL, which the user's run waits for before its last line.
+    memory.fill(sd, 0, 20); store<u8>(sd, 1); store<u16>(sd, 0x8004, 2);
+    attributesOf(SYSTEM_DONE_EVENT, sd);
+    changetype<OBJECT_ATTRIBUTES>(oa).Attributes = OBJ_PERMANENT | OBJ_CASE_INSENSITIVE;
+    const made = NtCreateEvent(h, EVENT_ALL_ACCESS, oa, 0, 0);
+    if (made == 0) NtClose(load<u32>(h));
+  } else {
+    let seen: u32 = 0xC0000034;
+    for (let i = 0; i < 1200 && seen != 0; i++) {
+      seen = NtOpenEvent(h, EVENT_QUERY_STATE, attributesOf(SYSTEM_DONE_EVENT, 0));
+      if (seen == 0) NtClose(load<u32>(h)); else NtDelayExecution(0, ms(t, 250));
+    }
+  }
   line("done", 0);
 }

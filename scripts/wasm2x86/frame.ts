@@ -1,0 +1,72 @@
+// Pass 4, select (last step): a function's prologue and epilogue around the
+// selected body (the frame's layout is allocate.ts's): the stack check, ebp,
+// the callee-saved registers the body touched, local slots, pinned parameters
+// loaded and locals zeroed where a read can see them before a write.
+
+import { TRAP } from './api.ts';
+import type { FunctionSelector } from './select.ts';
+import { widthOf } from './select.ts';
+import { peephole } from './peephole.ts';
+import { EBX, ESI, EDI, ESP, EBP, reg, imm, mem, memSym, type Insn } from './x86.ts';
+
+/** Largest frame (bytes below ebp) of a function that calls nothing and skips the stack check. */
+export const LEAF_FRAME_LIMIT = 128;
+
+/** Prologue + body + epilogue + out-of-line tail. */
+export function finishFunction(sel: FunctionSelector): Insn[] {
+  const { frame, lf, vs, ctx } = sel;
+  const pro: Insn[] = [{ op: 'label', target: sel.label }];
+  const chaos = ctx.opts.chaosProbe;
+  if (chaos && !chaos.exclude?.includes(ctx.funcName(lf.func.index))) pro.push({ op: 'call', target: ctx.helper('chaos') });
+  const frameSize = (frame.localsBytes + 8 * vs.slotsUsed + 3) & ~3;
+  // A function that calls nothing (no call, call_indirect or memory.grow: at most a
+  // runtime routine with a few words of stack) and has a small frame skips the stack
+  // check: its caller checked, and the limit keeps a margin below it (the kernel's
+  // KERNEL_STACK_GUARD, 3 KiB; the boot stack's 4 KiB) that every frame already
+  // relies on, since the check comes before the frame is allocated.
+  const checked = ctx.opts.stackLimit && (lf.callsFunctions || frameSize > LEAF_FRAME_LIMIT);
+  if (lf.func.body.some((x) => x.name === 'memory.grow')) sel.stack.unknown = true;
+  // Frame, saved ebp and return address, parameters, and room for a runtime routine's pushes.
+  sel.stack.frameBytes = frameSize + 8 + frame.paramBytes + 32;
+  sel.stack.checked = !!checked;
+  if (checked) {
+    // 'fs:N': the limit is in the thread's TEB (NT_TIB.StackLimit is fs:[8]); else a symbol.
+    const fs = /^fs:(\d+)$/.exec(ctx.opts.stackLimit!);
+    const limit = fs ? { k: 'm' as const, s: 4 as const, disp: Number(fs[1]), seg: 4 } : memSym(4, ctx.opts.stackLimit!);
+    pro.push({ op: 'cmp', ops: [reg(ESP), limit] });
+    pro.push({ op: 'jcc', cc: 'b', target: sel.trap(TRAP.STACK_EXHAUSTED) });
+  }
+  pro.push({ op: 'push', ops: [reg(EBP)] }, { op: 'mov', ops: [reg(EBP), reg(ESP)] });
+  // The callee-saved registers the body uses are pushed (one byte each), filling the
+  // frame's 12-byte save area from the top: the k-th at [ebp-4k].
+  const saved = [EBX, ESI, EDI].filter((r) => vs.touched.has(r));
+  for (const r of saved) pro.push({ op: 'push', ops: [reg(r)] });
+  // No local or spill slot in memory: the pushes are the whole frame.
+  const bare = frame.localsBytes === 12 && vs.slotsUsed === 0;
+  if (!bare && frameSize > 4 * saved.length) pro.push({ op: 'sub', ops: [reg(ESP), imm(frameSize - 4 * saved.length)] });
+  for (let i = 0; i < lf.localTypes.length; i++) {
+    const h = frame.homes[i];
+    if (i < lf.numParams) {
+      if (h.reg >= 0) pro.push({ op: 'mov', ops: [reg(h.reg), mem(4, EBP, h.disp)] });
+      continue;
+    }
+    if (lf.setBeforeRead[i]) continue; // written before any read: no zero needed
+    // The flags are dead here (the body sets them before it reads them): xor, 2 bytes.
+    if (h.reg >= 0) pro.push({ op: 'xor', ops: [reg(h.reg), reg(h.reg)] });
+    else {
+      pro.push({ op: 'mov', ops: [mem(4, EBP, h.disp), imm(0)] });
+      if (widthOf(lf.localTypes[i]) === 'i64') pro.push({ op: 'mov', ops: [mem(4, EBP, h.disp + 4), imm(0)] });
+    }
+  }
+  const epi: Insn[] = [{ op: 'label', target: sel.retLabel }];
+  if (saved.length && bare) {
+    // Nothing below the saved registers: esp is at the last one (calls and pushes are balanced).
+    for (const r of [...saved].reverse()) epi.push({ op: 'pop', ops: [reg(r)] });
+    epi.push({ op: 'pop', ops: [reg(EBP)] });
+  } else {
+    saved.forEach((r, k) => epi.push({ op: 'mov', ops: [reg(r), mem(4, EBP, -4 * (k + 1))] }));
+    epi.push({ op: 'leave' });
+  }
+  epi.push(frame.paramBytes ? { op: 'ret', ops: [imm(frame.paramBytes)] } : { op: 'ret' });
+  return peephole([...pro, ...sel.out, ...epi, ...sel.tail]);
+}

@@ -1,0 +1,164 @@
+// accprobe.exe's part for the objects the kernel names for itself (issue 17):
+// devices (raw partitions, the null device) and the registry's master keys.
+// A user's program must not open a raw partition or the whole disk to write
+// or read its sectors, nor create keys under \Registry\Machine or in
+// SOFTWARE; SYSTEM can. Files on the FAT volume stay the file system's.
+// Every line: "<who>: <what> <status> [granted <access>]".
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { put, putHex, putDec, flush, NtClose, NtQueryObject, unicode } from "./nt";
+
+@external("ntdll", "NtOpenFile") declare function NtOpenFile(handle: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
+@external("ntdll", "NtCreateKey") declare function NtCreateKey(handle: usize, access: u32, oa: usize, titleIndex: u32, klass: usize, options: u32,
+  disposition: usize): u32;
+@external("ntdll", "NtOpenKey") declare function NtOpenKey(handle: usize, access: u32, oa: usize): u32;
+@external("ntdll", "NtDeleteKey") declare function NtDeleteKey(handle: u32): u32;
+@external("ntdll", "NtQuerySecurityObject") declare function NtQuerySecurityObject(handle: u32, information: u32, sd: usize, length: u32, needed: usize): u32;
+@external("ntdll", "NtSetSecurityObject") declare function NtSetSecurityObject(handle: u32, information: u32, sd: usize): u32;
+
+const FILE_READ_DATA: u32 = 0x1, FILE_WRITE_DATA: u32 = 0x2, FILE_READ_ATTRIBUTES: u32 = 0x80, SYNCHRONIZE: u32 = 0x100000;
+const READ_CONTROL: u32 = 0x20000, WRITE_DAC: u32 = 0x40000;
+const GENERIC_WRITE: u32 = 0x40000000, MAXIMUM_ALLOWED: u32 = 0x02000000, DELETE: u32 = 0x10000;
+const KEY_READ: u32 = 0x20019, KEY_SET_VALUE: u32 = 0x2, KEY_CREATE_SUB_KEY: u32 = 0x4;
+const REG_OPTION_VOLATILE: u32 = 1;
+const SHARE_ALL: u32 = 7;
+
+const h = memory.data(8, 4);
+const iosb = memory.data(8, 4);
+const oa = memory.data(24, 4);
+const name = memory.data(8, 4);
+const basic = memory.data(56, 4);
+const sd = memory.data(512, 4);
+const needed = memory.data(4, 4);
+let who = "user";
+
+function attributesOf(path: string, root: u32): usize {
+  return InitializeObjectAttributes(oa, unicode(name, path), OBJ_CASE_INSENSITIVE, root, 0);
+}
+
+/** "<who>: <what> <status>" and, on success, " granted <the handle's access>"; the handle is closed unless `keep`. */
+function report(what: string, status: u32, keep: bool): void {
+  put(who); put(": "); put(what); put(" "); putHex(status);
+  if (status == 0) {
+    NtQueryObject(load<u32>(h), 0, basic, 56, 0);
+    put(" granted "); putHex(load<u32>(basic, 4));
+    if (!keep) NtClose(load<u32>(h));
+  }
+  flush();
+}
+
+function openFile(what: string, path: string, access: u32, root: u32): u32 {
+  const status = NtOpenFile(h, access, attributesOf(path, root), iosb, SHARE_ALL, 0);
+  report(what, status, true);
+  const handle = status == 0 ? load<u32>(h) : 0;
+  return handle;
+}
+
+function closeIf(handle: u32): void { if (handle != 0) NtClose(handle); }
+
+function putSid(sid: usize): void {
+  put("S-1-"); putDec(load<u8>(sid, 7));
+  for (let i: u32 = 0; i < <u32>load<u8>(sid, 1); i++) { put("-"); putDec(load<u32>(sid + 8 + i * 4)); }
+}
+
+/**
+ * "<who>: <what> <status>" and, on success, the descriptor's control, owner,
+ * group and DACL (its ACEs' SIDs, or NULL when present without an ACL).
+ */
+function querySecurity(what: string, handle: u32): void {
+  const status = NtQuerySecurityObject(handle, 7 /* OWNER | GROUP | DACL */, sd, 512, needed);
+  put(who); put(": "); put(what); put(" "); putHex(status);
+  if (status == 0) {
+    put(" control "); putHex(load<u16>(sd, 2));
+    put(" owner "); if (load<u32>(sd, 4) != 0) putSid(sd + load<u32>(sd, 4)); else put("none");
+    put(" group "); if (load<u32>(sd, 8) != 0) putSid(sd + load<u32>(sd, 8)); else put("none");
+    flush();
+    put(who); put(": and its DACL ");
+    const dacl = load<u32>(sd, 16);
+    if ((load<u16>(sd, 2) & 4) == 0) put("none");
+    else if (dacl == 0) put("NULL");
+    else {
+      const acl = sd + dacl;
+      putDec(load<u16>(acl, 4));
+      for (let i: u32 = 0, at: u32 = 8; i < <u32>load<u16>(acl, 4); i++) {
+        put(" "); putSid(acl + at + 8); put("="); putHex(load<u32>(acl + at, 4)); at += <u32>load<u16>(acl + at + 2);
+      }
+    }
+  }
+  flush();
+}
+
+/** A self-relative descriptor at `sd` with an empty DACL (nobody may do anything). */
+function emptyDacl(): usize {
+  memory.fill(sd, 0, 64);
+  store<u8>(sd, 1); store<u16>(sd, 0x8004, 2); store<u32>(sd, 20, 16);
+  store<u8>(sd + 20, 2); store<u16>(sd + 20, 8, 2);
+  return sd;
+}
+
+/** A file on FAT has NT's answer for a file system without security; a device open has its device's descriptor. */
+function fileSecurity(): void {
+  const file = openFile("open smss.exe on C: to read and change its DACL", "\\??\\C:\\Windows\\System32\\smss.exe",
+    FILE_READ_DATA | SYNCHRONIZE | READ_CONTROL | WRITE_DAC, 0);
+  if (file != 0) {
+    querySecurity("query smss.exe's descriptor", file);
+    put(who); put(": give smss.exe an empty DACL "); putHex(NtSetSecurityObject(file, 4, emptyDacl())); flush();
+    querySecurity("query smss.exe's descriptor again", file);
+    NtClose(file);
+  }
+  closeIf(openFile("open smss.exe again to read (FAT kept nothing)", "\\??\\C:\\Windows\\System32\\smss.exe", FILE_READ_DATA | SYNCHRONIZE, 0));
+  const disk = openFile("open the whole disk to read its descriptor", "\\Device\\Harddisk0\\Partition0", READ_CONTROL | SYNCHRONIZE, 0);
+  if (disk != 0) {
+    querySecurity("query the whole disk's descriptor", disk);
+    put(who); put(": give the whole disk an empty DACL through a READ_CONTROL handle "); putHex(NtSetSecurityObject(disk, 4, emptyDacl())); flush();
+    NtClose(disk);
+  }
+}
+
+/** Raw opens of the disk's devices: checked against each device's default descriptor. */
+function devices(): void {
+  closeIf(openFile("open the whole disk (Partition0) to write", "\\Device\\Harddisk0\\Partition0", FILE_WRITE_DATA | SYNCHRONIZE, 0));
+  closeIf(openFile("open the system partition (Partition1) to write", "\\Device\\Harddisk0\\Partition1", FILE_WRITE_DATA | SYNCHRONIZE, 0));
+  closeIf(openFile("open the system partition to read its sectors", "\\Device\\Harddisk0\\Partition1", FILE_READ_DATA | SYNCHRONIZE, 0));
+  closeIf(openFile("open C: with GENERIC_WRITE", "\\??\\C:", GENERIC_WRITE | SYNCHRONIZE, 0));
+  closeIf(openFile("open a name under the whole disk to write", "\\Device\\Harddisk0\\Partition0\\AccProbe", FILE_WRITE_DATA | SYNCHRONIZE, 0));
+  closeIf(openFile("open the system partition with MAXIMUM_ALLOWED", "\\Device\\Harddisk0\\Partition1", MAXIMUM_ALLOWED, 0));
+  const query = openFile("open the whole disk to query it", "\\Device\\Harddisk0\\Partition0", FILE_READ_ATTRIBUTES | SYNCHRONIZE, 0);
+  if (query != 0) {
+    // A relative open with no name through the query handle is an open of the same device: checked again.
+    closeIf(openFile("open the whole disk again through the query handle to write", "", FILE_WRITE_DATA | SYNCHRONIZE, query));
+    NtClose(query);
+  }
+  closeIf(openFile("open \\Device\\Null to write", "\\Device\\Null", FILE_WRITE_DATA | SYNCHRONIZE, 0));
+  closeIf(openFile("open smss.exe on C: to read", "\\??\\C:\\Windows\\System32\\smss.exe", FILE_READ_DATA | SYNCHRONIZE, 0));
+}
+
+function createKey(what: string, path: string, options: u32): void {
+  const status = NtCreateKey(h, KEY_READ | DELETE, attributesOf(path, 0), 0, 0, options, 0);
+  put(who); put(": "); put(what); put(" "); putHex(status); flush();
+  if (status == 0) {
+    const key = load<u32>(h);
+    put(who); put(": and delete it "); putHex(NtDeleteKey(key)); flush();
+    NtClose(key);
+  }
+}
+
+function openKey(what: string, path: string, access: u32): void {
+  report(what, NtOpenKey(h, access, attributesOf(path, 0)), false);
+}
+
+/** The master keys (\Registry, MACHINE, HARDWARE) have NT's descriptor; a new key needs KEY_CREATE_SUB_KEY on its parent. */
+function keys(): void {
+  openKey("open \\Registry to read", "\\Registry", KEY_READ);
+  openKey("open \\Registry to create keys", "\\Registry", KEY_CREATE_SUB_KEY);
+  openKey("open \\Registry\\Machine\\HARDWARE to set values", "\\Registry\\Machine\\HARDWARE", KEY_SET_VALUE);
+  createKey("create a volatile key under \\Registry\\Machine", "\\Registry\\Machine\\AccProbe" + who, REG_OPTION_VOLATILE);
+  createKey("create a key in SOFTWARE", "\\Registry\\Machine\\SOFTWARE\\AccProbe" + who, 0);
+}
+
+export function objects(whoami: string): void {
+  who = whoami;
+  devices();
+  fileSecurity();
+  keys();
+  put(who); put(": objects done 0x00000000"); flush();
+}
