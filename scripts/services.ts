@@ -198,9 +198,11 @@ ${entries}
 /**
  * The dispatch table: a function reference per service number, static data
  * (the compiler lays it out; no code fills it), so a service costs one
- * indirect call, not a compare per number before it.
+ * indirect call, not a compare per number before it. Lazy: compiled with the
+ * module's top level, its entries' bodies would read other modules' globals
+ * before those are declared (ke is imported from inside those modules).
  */
-const KiServiceTable: StaticArray<KSERVICE_ENTRY> = [
+@lazy const KiServiceTable: StaticArray<KSERVICE_ENTRY> = [
 ${table}
 ];
 

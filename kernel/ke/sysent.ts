@@ -164,9 +164,11 @@ function KiEntryNtSetSecurityObject(args: usize): u32 { return NtSetSecurityObje
 /**
  * The dispatch table: a function reference per service number, static data
  * (the compiler lays it out; no code fills it), so a service costs one
- * indirect call, not a compare per number before it.
+ * indirect call, not a compare per number before it. Lazy: compiled with the
+ * module's top level, its entries' bodies would read other modules' globals
+ * before those are declared (ke is imported from inside those modules).
  */
-const KiServiceTable: StaticArray<KSERVICE_ENTRY> = [
+@lazy const KiServiceTable: StaticArray<KSERVICE_ENTRY> = [
   KiEntryNtTerminateProcess,
   KiEntryNtOpenProcess,
   KiEntryNtCreateProcess,
