@@ -3,7 +3,7 @@
 // NtRegisterThreadTerminatePort.
 
 import { ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
-import { ExpCreate } from "../ex/sync";
+import { ObCreateObjectService } from "../ob/obsvc";
 import { ObDereferenceObject } from "../ob/obref";
 import {
   LPCP_PORT_SIZE, LpcPortObjectType, LpcWaitablePortObjectType, LpcpInitializePort, Port, SERVER_CONNECTION_PORT, PORT_WAITABLE,
@@ -32,8 +32,8 @@ function LpcpCreatePort(handle: usize, objectAttributes: usize, maxConnectionInf
   if (maxConnectionInfo > PORT_CREATE_MAXIMUM_CONNECTION_INFO_SIZE) return STATUS_INVALID_PARAMETER_3;
   if (maxMessage > PORT_CREATE_MAXIMUM_MESSAGE_LENGTH) return STATUS_INVALID_PARAMETER_4;
   return waitable
-    ? ExpCreate(handle, PORT_ALL_ACCESS, objectAttributes, LpcWaitablePortObjectType, LPCP_PORT_SIZE, LpcpInitWaitableConnectionPort, maxConnectionInfo, maxMessage)
-    : ExpCreate(handle, PORT_ALL_ACCESS, objectAttributes, LpcPortObjectType, LPCP_PORT_SIZE, LpcpInitConnectionPort, maxConnectionInfo, maxMessage);
+    ? ObCreateObjectService(handle, PORT_ALL_ACCESS, objectAttributes, LpcWaitablePortObjectType, LPCP_PORT_SIZE, LpcpInitWaitableConnectionPort, maxConnectionInfo, maxMessage)
+    : ObCreateObjectService(handle, PORT_ALL_ACCESS, objectAttributes, LpcPortObjectType, LPCP_PORT_SIZE, LpcpInitConnectionPort, maxConnectionInfo, maxMessage);
 }
 
 /**

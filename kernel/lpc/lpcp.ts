@@ -40,7 +40,7 @@ import { ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate"
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, READ_CONTROL, DELETE } from "../ob/obp";
-import { ExRegisterIndirectWaitableType } from "../ex/sync";
+import { ObRegisterIndirectWaitableType } from "../ob/obwait";
 import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsInitialSystemProcess } from "../ps/psmain";
 import {
   PORT_MESSAGE, SIZEOF_PORT_MESSAGE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_LOST_REPLY,
@@ -700,7 +700,7 @@ export function LpcInitSystem(): void {
   InitializeListHead(LpcpLostReplies);
   LpcPortObjectType = LpcpCreateType("Port", 0x74726F50);                  // 'Port'
   LpcWaitablePortObjectType = LpcpCreateType("WaitablePort", 0x74695157);  // 'WQit'
-  ExRegisterIndirectWaitableType(LpcWaitablePortObjectType);
+  ObRegisterIndirectWaitableType(LpcWaitablePortObjectType);
 }
 
 /** Initialises a new port's body. */

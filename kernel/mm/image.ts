@@ -210,7 +210,7 @@ export function MiCheckImageHeaders(file: usize, length: u32, ntOut: usize, syst
 // ---- building the section ----
 
 // The image being built: set and read only under CreateLock (one image
-// section is made at a time; MiInitializeImage, called back from ExpCreate,
+// section is made at a time; MiInitializeImage, called back from ObCreateObjectService,
 // reads them).
 let Source: usize = 0;          // the file's bytes, for MiInitializeImage
 const SourceName: usize = memory.data(16, 4); // its last name component, ASCII
@@ -237,7 +237,7 @@ function MiSetProtection(section: usize, pages: u32, rva: u32, bytes: u32, prote
   for (let p = first; p < last && p < pages; p++) store<u8>(ProtectionsOf(section, pages) + p, protection);
 }
 
-/** ExpCreate's body initialiser for an image: frames, contents, protections, information. */
+/** ObCreateObjectService's body initialiser for an image: frames, contents, protections, information. */
 function MiInitializeImage(section: usize, pages: u32, unused: u32): u32 {
   const headers = changetype<IMAGE_NT_HEADERS32>(Source + SourceNt);
   const oh = headers.OptionalHeader, fh = headers.FileHeader;
@@ -322,8 +322,8 @@ function MiKeepFileName(file: usize): void {
   }
 }
 
-type EXP_INIT = (body: usize, a: u32, b: u32) => u32;
-type EXP_CREATE = (handle: usize, access: u32, objectAttributes: usize, type: usize, bodySize: u32, init: EXP_INIT, a: u32, b: u32) => u32;
+type MI_INIT = (body: usize, a: u32, b: u32) => u32;
+type MI_CREATE = (handle: usize, access: u32, objectAttributes: usize, type: usize, bodySize: u32, init: MI_INIT, a: u32, b: u32) => u32;
 
 function MiLogRefusal(rule: string, status: u32): void {
   KeLogBegin("mm");
@@ -336,10 +336,10 @@ function MiLogRefusal(rule: string, status: u32): void {
 
 /**
  * NtCreateSection with SEC_IMAGE and a file handle: reads and checks the
- * file, then makes the section through `create` (ExpCreate) with `type`.
+ * file, then makes the section through `create` (ObCreateObjectService) with `type`.
  */
 export function MiCreateImageSection(handle: usize, access: u32, objectAttributes: usize, fileHandle: u32, type: usize,
-                                     create: EXP_CREATE, protect: u32): u32 {
+                                     create: MI_CREATE, protect: u32): u32 {
   if (!CreateLockReady) { // the first call (ntdll's section, at boot); interrupts off all the same
     const f = read_eflags() & 0x200; cli();
     if (!CreateLockReady) { KeInitializeEvent(CreateLock, false, true); CreateLockReady = true; }
@@ -361,7 +361,7 @@ function MiFileAccess(protect: u32): u32 {
 }
 
 function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes: usize, fileHandle: u32, type: usize,
-                                    create: EXP_CREATE, fileAccess: u32): u32 {
+                                    create: MI_CREATE, fileAccess: u32): u32 {
   // The call's cells: +0 the file object, +4 the bytes read, +8 the file's size (u64), +16 the header check's (MI_CHECK_CELLS).
   const out = KeAllocateScratch(16 + MI_CHECK_CELLS);
   const check = out + 16;

@@ -41,7 +41,7 @@ import { OBJECT_TYPE_OF } from "../ob/obp";
 import { IoFileObjectType } from "../io/iomgr";
 import { MiCreateImageSection, MmIsImageSection, MmMapImageView, MiQuerySection } from "./image";
 import { ExProbeHandle } from "../ex/capture";
-import { ExReferenceHandle, ExpCreate, ExpOpen } from "../ex/sync";
+import { ObCreateObjectService, ObOpenObjectService, ObReferenceHandle } from "../ob/obsvc";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmReferencePhysicalPage } from "./pfn";
 import { MiAllocatePageWait, MiCommitFits, MiEnsureAvailablePages } from "./paging";
 import {
@@ -147,7 +147,7 @@ function MiSectionAccess(protect: u32): u32 {
   return SECTION_MAP_READ; // PAGE_READONLY, PAGE_NOACCESS
 }
 
-/** ExpCreate's body initialiser: the size and every page, zeroed. `b` is the protection | the SEC_* attributes. */
+/** ObCreateObjectService's body initialiser: the size and every page, zeroed. `b` is the protection | the SEC_* attributes. */
 function MiInitializeSection(section: usize, pages: u32, b: u32): u32 {
   store<u64>(section, <u64>pages << 12, SECTION_SIZE);
   store<u32>(section, b & 0xFF, SECTION_PROTECTION);
@@ -190,7 +190,7 @@ export function NtCreateSection(handle: usize, access: u32, objectAttributes: us
     // An image of a file (mm/image.ts). Mapped data files are not there yet:
     // a file without SEC_IMAGE is refused, and so is any other object.
     const cell = KeAllocateScratch(4);
-    const status = ExReferenceHandle(fileHandle, 0, 0, cell);
+    const status = ObReferenceHandle(fileHandle, 0, 0, cell);
     const object = load<usize>(cell);
     KeFreeScratch(cell);
     if (!NT_SUCCESS(status)) return status;
@@ -198,20 +198,20 @@ export function NtCreateSection(handle: usize, access: u32, objectAttributes: us
     ObDereferenceObject(object);
     if (!isFile) return STATUS_OBJECT_TYPE_MISMATCH;
     if ((attributes & SEC_IMAGE) == 0) return STATUS_INVALID_FILE_FOR_SECTION;
-    return MiCreateImageSection(handle, access, objectAttributes, fileHandle, MmSectionObjectType, ExpCreate, protect);
+    return MiCreateImageSection(handle, access, objectAttributes, fileHandle, MmSectionObjectType, ObCreateObjectService, protect);
   }
   if ((attributes & SEC_IMAGE) != 0) return STATUS_INVALID_FILE_FOR_SECTION; // an image needs its file
   if (size < 0) return STATUS_INVALID_PARAMETER_4;
   // Every page is committed now: more than the free pages is over the commit limit.
   const pages = (<u64>size + PAGE_SIZE - 1) >> 12;
   if (pages > 0xFFFFF || !MiCommitFits(<u32>pages) || !MiEnsureAvailablePages(<u32>pages)) return STATUS_COMMITMENT_LIMIT;
-  return ExpCreate(handle, access, objectAttributes, MmSectionObjectType, SECTION_FRAMES + (<u32>pages << 2),
+  return ObCreateObjectService(handle, access, objectAttributes, MmSectionObjectType, SECTION_FRAMES + (<u32>pages << 2),
     MiInitializeSection, <u32>pages, protect | (attributes & ~0xFF));
 }
 
 /** NtOpenSection(SectionHandle, DesiredAccess, ObjectAttributes). */
 export function NtOpenSection(handle: usize, access: u32, objectAttributes: usize): u32 {
-  return ExpOpen(handle, access, objectAttributes, MmSectionObjectType);
+  return ObOpenObjectService(handle, access, objectAttributes, MmSectionObjectType);
 }
 
 /**
@@ -254,7 +254,7 @@ function MiMapViewOfSectionCaptured(sectionHandle: u32, process: u32, zeroBits: 
   }
   const head = MiVadListOf(process);
   if (head == 0) return STATUS_INVALID_HANDLE;
-  const referenced = ExReferenceHandle(sectionHandle, MiSectionAccess(protect), MmSectionObjectType, cells + 16);
+  const referenced = ObReferenceHandle(sectionHandle, MiSectionAccess(protect), MmSectionObjectType, cells + 16);
   const section = load<usize>(cells + 16);
   if (!NT_SUCCESS(referenced)) return referenced;
   const status = MiMapViewOfSection(section, head, base, zeroBits, commitSize, offset, size, allocationType, protect, cells, cells + 4, hasOffset ? cells + 8 : 0);
@@ -376,7 +376,7 @@ export function NtQuerySection(sectionHandle: u32, informationClass: u32, inform
   // The answer is this thread's own (a module-level block was another
   // caller's answer when a switch fell between building and copying it).
   const answer = KeAllocateScratch(64 + 8); // the answer, its status, the section
-  const referenced = ExReferenceHandle(sectionHandle, SECTION_QUERY, MmSectionObjectType, answer + 68);
+  const referenced = ObReferenceHandle(sectionHandle, SECTION_QUERY, MmSectionObjectType, answer + 68);
   if (!NT_SUCCESS(referenced)) { KeFreeScratch(answer); return referenced; }
   const section = load<usize>(answer + 68);
   const bytes = MiQuerySection(section, informationClass, answer, answer + 64);

@@ -34,6 +34,8 @@ import { ObCreateSymbolicLinkObject, ObpDeleteSymbolicLink, ObpParseSymbolicLink
 import { ObDereferenceObject } from "./obref";
 import { OB_SECURITY_OPEN, OB_SECURITY_PUBLIC, ObGetSystemSecurityDescriptor, ObSetObjectSecurity } from "./obsecure";
 import { ObpCreateSystemDeviceMap } from "./obdevmap";
+import { ObCreateObjectService, ObCreateServiceType, ObOpenObjectService, ObReferenceHandle } from "./obsvc";
+import { ExSetObjectRoutines } from "../ex/sync";
 import { NT_SUCCESS } from "../sdk/ntstatus";
 import { OBJ_PERMANENT } from "../sdk/ntdef";
 
@@ -174,6 +176,7 @@ function ObpLayoutsMatch(): bool {
 
 /** Phase 0 of the object manager: handle table, types, the namespace's top. */
 export function ObInitSystem(): void {
+  ExSetObjectRoutines(ObCreateServiceType, ObCreateObjectService, ObOpenObjectService, ObReferenceHandle, ObDereferenceObject); // Ex's objects are Ob's (ex/sync.ts)
   if (!ObpLayoutsMatch()) ObpInitFailed(STEP_LAYOUT, 0);
   if (!ObpInitializeHandleTables()) ObpInitFailed(STEP_HANDLE_TABLE, 0);
   ObpTypeObjectType = ObpCreateSystemType("Type", OB_TYPE_TAG,

@@ -22,7 +22,7 @@
 
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { UNICODE_STRING } from "../rtl/unicode";
-import { OBJ_INHERIT } from "../sdk/ntdef";
+import { OBJ_INHERIT, STANDARD_RIGHTS_REQUIRED } from "../sdk/ntdef";
 
 // ---- the object manager's lock ----
 //
@@ -51,22 +51,12 @@ export const OBJ_AUDIT_OBJECT_CLOSE: u32 = 0x00000004; // handle attribute only
 /** The attributes a handle table entry keeps, in the low bits of its object pointer. */
 export const OBJ_HANDLE_ATTRIBUTES: u32 = OBJ_PROTECT_CLOSE | OBJ_INHERIT | OBJ_AUDIT_OBJECT_CLOSE;
 
-// ---- access rights (winnt.h, ntobapi.h) ----
+// ---- access rights (winnt.h): the SDK's, here for Ob's users ----
 
-export const DELETE: u32 = 0x00010000;
-export const READ_CONTROL: u32 = 0x00020000;
-export const WRITE_DAC: u32 = 0x00040000;
-export const WRITE_OWNER: u32 = 0x00080000;
-export const SYNCHRONIZE: u32 = 0x00100000;
-export const STANDARD_RIGHTS_REQUIRED: u32 = 0x000F0000;
-export const STANDARD_RIGHTS_READ: u32 = READ_CONTROL;
-export const STANDARD_RIGHTS_WRITE: u32 = READ_CONTROL;
-export const STANDARD_RIGHTS_EXECUTE: u32 = READ_CONTROL;
-export const MAXIMUM_ALLOWED: u32 = 0x02000000;
-export const GENERIC_READ: u32 = 0x80000000;
-export const GENERIC_WRITE: u32 = 0x40000000;
-export const GENERIC_EXECUTE: u32 = 0x20000000;
-export const GENERIC_ALL: u32 = 0x10000000;
+export {
+  DELETE, READ_CONTROL, WRITE_DAC, WRITE_OWNER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, STANDARD_RIGHTS_READ, STANDARD_RIGHTS_WRITE,
+  STANDARD_RIGHTS_EXECUTE, MAXIMUM_ALLOWED, GENERIC_READ, GENERIC_WRITE, GENERIC_EXECUTE, GENERIC_ALL,
+} from "../sdk/ntdef";
 
 export const OBJECT_TYPE_CREATE: u32 = 0x0001;
 export const OBJECT_TYPE_ALL_ACCESS: u32 = STANDARD_RIGHTS_REQUIRED | 0x1;

@@ -19,12 +19,16 @@ import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange, ProbeUs
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExCaptureObjectAttributes, ExReleaseObjectAttributes } from "../ex/capture";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { ObCloseHandle, ObDuplicateObject } from "./obhandle";
+import { ObCloseHandle, ObDuplicateObject, ObReferenceObjectByHandle } from "./obhandle";
+import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "./obcreate";
+import { ObInsertObject, ObOpenObjectByName } from "./obname";
+import { ObDereferenceObject } from "./obref";
+import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ObCreateDirectoryObject, ObOpenDirectoryObject, ObQueryDirectoryObject } from "./obdir";
 import { ObCreateSymbolicLinkObject, ObOpenSymbolicLinkObject, ObQuerySymbolicLinkObject } from "./oblink";
 import { ObMakePermanentHandle, ObMakeTemporaryHandle, ObQueryObject, ObSetInformationObject } from "./obquery";
 import {
-  ObjectNameInformation, ObjectTypeInformation, ObjectTypesInformation, SIZEOF_OBJECT_DIRECTORY_INFORMATION,
+  OBJECT_TYPE_INITIALIZER, ObjectNameInformation, ObjectTypeInformation, ObjectTypesInformation, SIZEOF_OBJECT_DIRECTORY_INFORMATION,
   SIZEOF_OBJECT_HANDLE_FLAG_INFORMATION, SIZEOF_OBJECT_TYPE_INFORMATION,
 } from "./obp";
 import {
@@ -282,4 +286,85 @@ export function NtSetInformationObject(handle: u32, infoClass: u32, buffer: usiz
   const status = ok ? ObSetInformationObject(handle, infoClass, copy, length) : STATUS_ACCESS_VIOLATION;
   KeFreeScratch(copy);
   return status;
+}
+
+// ---- the Create/Open services of the other components' object types ----
+//
+// Ex's events, mutants, semaphores and timers, Mm's sections and LPC's ports
+// are created and opened the same way; these are those services' bodies.
+// Ex, below Ob, gets them through ExSetObjectRoutines (ObInitSystem).
+// Per-call blocks (captured attributes, out-parameters) come from the
+// thread's scratch arena, freed on every return path (README, "Concurrency").
+
+/** Initialises a new object's body from two arguments; returns an NTSTATUS (a failure deletes the object). */
+export type OB_SERVICE_INIT = (body: usize, a: u32, b: u32) => u32;
+
+/**
+ * NtCreateXxx: probe the handle, capture the attributes, create, initialise
+ * the body, insert, hand out the handle (through the user-copy routine: a
+ * page gone by then is STATUS_ACCESS_VIOLATION, the handle stays open, as NT's).
+ */
+export function ObCreateObjectService(handle: usize, access: u32, objectAttributes: usize, type: usize, bodySize: u32, init: OB_SERVICE_INIT, a: u32, b: u32): u32 {
+  if (!ProbeUserWrite(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 the object, +12 the handle
+  let status = ExCaptureObjectAttributes(objectAttributes, s);
+  if (status == STATUS_SUCCESS) {
+    status = ObCreateObject(type, load<usize>(s), bodySize, s + 8, true);
+    if (status == STATUS_SUCCESS) {
+      const body = load<usize>(s, 8);
+      status = init(body, a, b);
+      if (status != STATUS_SUCCESS) { ObDereferenceObject(body); }
+      else {
+        status = ObInsertObject(body, access, s + 12);
+        if (!NT_ERROR(status) && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
+      }
+    }
+    ExReleaseObjectAttributes(s);
+  }
+  KeFreeScratch(s);
+  return status;
+}
+
+/** NtOpenXxx: probe the handle, capture the attributes, open by name, hand out the handle. */
+export function ObOpenObjectService(handle: usize, access: u32, objectAttributes: usize, type: usize): u32 {
+  if (!ProbeUserWrite(handle, 4, 4)) return STATUS_ACCESS_VIOLATION;
+  const s = KeAllocateScratch(16); // +0 captured attributes (8), +12 the handle
+  let status = ExCaptureObjectAttributes(objectAttributes, s);
+  if (status == STATUS_SUCCESS) {
+    status = ObOpenObjectByName(load<usize>(s), type, access, s + 12);
+    if (status == STATUS_SUCCESS && !ExWriteUserUlong(handle, load<u32>(s, 12))) status = STATUS_ACCESS_VIOLATION;
+    ExReleaseObjectAttributes(s);
+  }
+  KeFreeScratch(s);
+  return status;
+}
+
+/**
+ * References the object behind a handle a service was given: the status,
+ * and on success the object at `object` (4 bytes the caller owns, e.g. from
+ * KeAllocateScratch; 0 there on failure). A kernel handle from user mode is
+ * STATUS_INVALID_HANDLE.
+ */
+export function ObReferenceHandle(handle: u32, access: u32, type: usize, object: usize): u32 {
+  store<usize>(object, 0);
+  return ObReferenceObjectByHandle(handle, access, type, object, 0);
+}
+
+// Boot only (the types are made in phase 1, before user processes exist).
+const ServiceTypeName = memory.data(8, 4);
+const ServiceTypeInit = memory.data(128, 4);
+
+/**
+ * A type for a component's objects (\ObjectTypes\<name>): its pool tag, body
+ * size, generic mapping (read, write, execute, all; all is also the valid
+ * access) and delete procedure. The status; the type at `type` on success.
+ */
+export function ObCreateServiceType(name: string, tag: u32, bodySize: u32, read: u32, write: u32, execute: u32, all: u32,
+                                    deleteProcedure: ((o: usize) => void) | null, type: usize): u32 {
+  ObInitializeTypeInitializer(ServiceTypeInit, read, write, execute, all, all, bodySize);
+  const info = changetype<OBJECT_TYPE_INITIALIZER>(ServiceTypeInit);
+  info.PoolTag = tag;
+  info.DeleteProcedure = deleteProcedure;
+  RtlInitUnicodeString(ServiceTypeName, name);
+  return ObCreateObjectType(ServiceTypeName, ServiceTypeInit, type);
 }

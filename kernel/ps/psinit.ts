@@ -55,7 +55,7 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/po
 import { NtCreateSection, NtQuerySection } from "../mm/section";
 import { NtAllocateVirtualMemory } from "../mm/vmsvc";
 import { NtWriteVirtualMemory } from "../mm/vmcopy";
-import { NtWaitForSingleObject } from "../ex/sync";
+import { NtWaitForSingleObject } from "../ob/obwait";
 import { NtCreateProcess } from "./pscreate";
 import { NtCreateThread, THREAD_ALL_ACCESS } from "./psthread";
 import { NtQueryInformationProcess } from "./psquery";

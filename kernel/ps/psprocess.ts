@@ -21,7 +21,7 @@ import { OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExReleaseObjectAttributes } from "../ex/capture";
-import { ExRegisterIndirectWaitableType } from "../ex/sync";
+import { ObRegisterIndirectWaitableType } from "../ob/obwait";
 import { ObCheckAccess, ObSetTypeSecurity } from "../ob/obsecure";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
@@ -74,7 +74,7 @@ export function PsInitializeProcessType(): void {
   const status = ObCreateObjectType(TypeName, TypeInit, TypeOut);
   if (status != STATUS_SUCCESS) KeBugCheckEx(0x5E, 12, status, 0, 0);
   PsProcessType = load<usize>(TypeOut);
-  ExRegisterIndirectWaitableType(PsProcessType);
+  ObRegisterIndirectWaitableType(PsProcessType);
   ObSetProcessHandleTables(PsProcessType, PspProcessHandleTable);
   ObSetTypeSecurity(PsProcessType, 0, PspQueryProcessSecurity, PspAssignProcessSecurity);
   PspOpenSystemProcessHandle();

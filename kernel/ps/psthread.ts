@@ -30,7 +30,7 @@ import { ObSetTypeSecurity } from "../ob/obsecure";
 import { OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExReleaseObjectAttributes } from "../ex/capture";
-import { ExRegisterIndirectWaitableType } from "../ex/sync";
+import { ObRegisterIndirectWaitableType } from "../ob/obwait";
 import { MmCommitUserPages, MmCopyToUser, MmUserPageFrame } from "../mm/procmm";
 import { MmPageToVirtual } from "../mm/pfn";
 import { MmInsertVad } from "../mm/virtual";
@@ -135,7 +135,7 @@ export function PsInitializeThreadType(): void {
   const status = ObCreateObjectType(TypeName, TypeInit, TypeOut);
   if (status != STATUS_SUCCESS) KeBugCheckEx(0x5E, 11, status, 0, 0);
   PsThreadType = load<usize>(TypeOut);
-  ExRegisterIndirectWaitableType(PsThreadType);
+  ObRegisterIndirectWaitableType(PsThreadType);
   ObSetPseudoHandleResolver(PspResolvePseudoHandle);
   ObSetTypeSecurity(PsThreadType, 0, PspQueryThreadSecurity, null);
 }

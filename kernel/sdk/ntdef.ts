@@ -113,6 +113,22 @@ export const OBJ_KERNEL_HANDLE: u32 = 0x00000200;
 export const OBJ_FORCE_ACCESS_CHECK: u32 = 0x00000400;
 export const OBJ_VALID_ATTRIBUTES: u32 = 0x000007F2;
 
+// ---- access rights (winnt.h) ----
+export const DELETE: u32 = 0x00010000;
+export const READ_CONTROL: u32 = 0x00020000;
+export const WRITE_DAC: u32 = 0x00040000;
+export const WRITE_OWNER: u32 = 0x00080000;
+export const SYNCHRONIZE: u32 = 0x00100000;
+export const STANDARD_RIGHTS_REQUIRED: u32 = 0x000F0000;
+export const STANDARD_RIGHTS_READ: u32 = READ_CONTROL;
+export const STANDARD_RIGHTS_WRITE: u32 = READ_CONTROL;
+export const STANDARD_RIGHTS_EXECUTE: u32 = READ_CONTROL;
+export const MAXIMUM_ALLOWED: u32 = 0x02000000;
+export const GENERIC_READ: u32 = 0x80000000;
+export const GENERIC_WRITE: u32 = 0x40000000;
+export const GENERIC_EXECUTE: u32 = 0x20000000;
+export const GENERIC_ALL: u32 = 0x10000000;
+
 // ---- pseudo handles ----
 /** NtCurrentProcess(): the calling process. */
 export const NtCurrentProcess: u32 = 0xFFFFFFFF;
