@@ -32,7 +32,7 @@
 import { RtlValidRelativeSecurityDescriptor } from "../rtl/security";
 import { ExFreePoolWithTag } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
-import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogDecimal } from "../ke/log";
+import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogDecimal, KeLogFormat2, KeLogFormat3 } from "../ke/log";
 import { KeAllocateScratch, KeCreateThread, KeFreeScratch, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeQuerySystemTime, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { ObAcquireObjectLock, ObReleaseObjectLock } from "../ob/obp";
@@ -88,6 +88,16 @@ export function CmHiveSecurity(hive: u32): usize {
 }
 
 /**
+ * The descriptor of `key`: its own (CM_KEY.Security: one it was created with,
+ * inherited from its parent, or given by NtSetSecurityObject, or read from
+ * its own sk cell), else its hive's. Valid under the tree's lock.
+ */
+export function CmpKeySecurity(key: usize): usize {
+  const own = CmKey(key).Security;
+  return own != 0 ? own : CmHiveSecurity(CmKey(key).Hive);
+}
+
+/**
  * The descriptor of the volatile master keys (\REGISTRY, MACHINE, USER,
  * HARDWARE: hive 0), NT's CmpHiveRootSecurityDescriptor: SYSTEM and
  * Administrators KEY_ALL_ACCESS, Everyone KEY_READ (cmparse.ts makes it at boot).
@@ -137,11 +147,7 @@ function CmpHiveMountName(hive: u32): string {
 }
 
 function CmpLogHive(hive: u32, text: string): void {
-  KeLogBegin("cm");
-  KeLogString(CmpHiveFile(hive));
-  KeLogString(": ");
-  KeLogString(text);
-  KeLogEnd();
+  KeLogFormat2("cm", "%s: %s", changetype<usize>(CmpHiveFile(hive)), changetype<usize>(text));
 }
 
 // ---- loading ----
@@ -343,25 +349,13 @@ export function CmpFlushHive(hive: u32): u32 {
       if (NT_SUCCESS(status)) {
         store<u32>(H(hive) + 12, sequence);
         store<u32>(H(hive) + 16, length - REGF_BASE_BLOCK);
-        KeLogBegin("cm");
-        KeLogString("flushed ");
-        KeLogString(CmpHiveFile(hive));
-        KeLogString(": ");
-        KeLogDecimal(length);
-        KeLogString(" bytes, sequence ");
-        KeLogDecimal(sequence);
-        KeLogEnd();
+        KeLogFormat3("cm", "flushed %s: %u bytes, sequence %u", changetype<usize>(CmpHiveFile(hive)), length, sequence);
       }
       CmpRegfFreeImage(image);
     }
     if (!NT_SUCCESS(status)) {
       CmpMarkHiveDirty(hive);
-      KeLogBegin("cm");
-      KeLogString("flushing ");
-      KeLogString(CmpHiveFile(hive));
-      KeLogString(" failed, status ");
-      KeLogHex(status);
-      KeLogEnd();
+      KeLogFormat2("cm", "flushing %s failed, status %x", changetype<usize>(CmpHiveFile(hive)), status);
     }
   }
   KeSetEvent(FlushLock);
