@@ -88,6 +88,16 @@ export function CmHiveSecurity(hive: u32): usize {
 }
 
 /**
+ * The descriptor of `key`: its own (CM_KEY.Security: one it was created with,
+ * inherited from its parent, or given by NtSetSecurityObject, or read from
+ * its own sk cell), else its hive's. Valid under the tree's lock.
+ */
+export function CmpKeySecurity(key: usize): usize {
+  const own = CmKey(key).Security;
+  return own != 0 ? own : CmHiveSecurity(CmKey(key).Hive);
+}
+
+/**
  * The descriptor of the volatile master keys (\REGISTRY, MACHINE, USER,
  * HARDWARE: hive 0), NT's CmpHiveRootSecurityDescriptor: SYSTEM and
  * Administrators KEY_ALL_ACCESS, Everyone KEY_READ (cmparse.ts makes it at boot).

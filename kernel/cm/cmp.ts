@@ -34,6 +34,7 @@
 // parse procedure already runs under it). Nothing here waits.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExFreeSecurityDescriptor } from "../ex/security";
 import { KeQuerySystemTime } from "../ke/wait";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
@@ -89,8 +90,9 @@ export const CM_MAX_VALUE_DATA: u32 = 0x100000;
   TitleIndex: u32;
   View: usize;          // CM_KEY_LAZY: the hive file's image (kept while the hive is loaded)
   Cell: u32;            // CM_KEY_LAZY: its nk cell's offset in the image's bins
+  Security: usize;      // its own descriptor ('SeSd' pool, owned), or 0: its hive's (cmsecure.ts)
 }
-export const SIZEOF_CM_KEY: u32 = 80;
+export const SIZEOF_CM_KEY: u32 = 84;
 
 @unmanaged export class CM_VALUE {
   Type: u32;
@@ -345,6 +347,7 @@ export function CmpFreeKey(key: usize): void {
   if (k.Values != 0) ExFreePoolWithTag(k.Values, CM_ARRAY_TAG);
   if (k.SubKeys != 0) ExFreePoolWithTag(k.SubKeys, CM_ARRAY_TAG);
   if (k.Class != 0) ExFreePoolWithTag(k.Class, CM_NAME_TAG);
+  if (k.Security != 0) ExFreeSecurityDescriptor(k.Security);
   CmpFreeRegistryBlock(key, SIZEOF_CM_KEY + k.NameLength + 2, CM_KEY_TAG);
 }
 

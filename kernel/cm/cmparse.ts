@@ -26,7 +26,11 @@ import { RtlInitUnicodeString, RtlNextPathComponent, RtlUnicodeString } from "..
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from "../ob/obcreate";
 import { ObInsertObject } from "../ob/obname";
 import { OB_SECURITY_OWN_METHOD, OB_SECURITY_PUBLIC, ObCheckAccess, ObGetSystemSecurityDescriptor, ObSetTypeSecurity } from "../ob/obsecure";
-import { CmHiveSecurity, CmpSetMasterSecurity } from "./cmhive";
+import { CmHiveSecurity, CmpKeySecurity, CmpSetMasterSecurity } from "./cmhive";
+import { ExFreeSecurityDescriptor } from "../ex/security";
+import { RtlLengthRelativeSecurityDescriptor } from "../rtl/security";
+import { SeAssignSecurity } from "../se/assign";
+import { SeQueryCurrentToken } from "../se/token";
 import { ExGetPreviousMode, UserMode } from "../ke/probe";
 import { ObDereferenceObject } from "../ob/obref";
 import {
@@ -36,7 +40,7 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import {
   CM_KEY_DELETED, CM_KEY_LINK, CM_KEY_NO_DELETE, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey,
-  CmValueData, CmpAllocateKey, CmpFindSubKey, CmpFindValue, CmpFreeKey, CmpLinkSubKey, CmpSetClass, CmpTouch, REG_LINK,
+  CmValueData, CmpAllocateKey, CmpFindSubKey, CmpMarkHiveDirty, CmpFindValue, CmpFreeKey, CmpLinkSubKey, CmpSetClass, CmpTouch, REG_LINK,
 } from "./cmp";
 import {
   NT_SUCCESS, STATUS_CHILD_MUST_BE_VOLATILE, STATUS_INSUFFICIENT_RESOURCES, STATUS_KEY_DELETED,
@@ -73,15 +77,43 @@ export const SIZEOF_CM_KEY_BODY: u32 = 4;
 export let CmKeyObjectType: usize = 0;
 
 /**
- * A key's descriptor: its hive's (CmHiveSecurity; keys have none of their
- * own yet, so NtSetSecurityObject on a key is refused). Keys keep their
- * security by Cm's own method, as NT's CmpSecurityMethod: a duplicate never
- * gains rights (ob/obsecure.ts).
+ * A key's descriptor (CmpKeySecurity: its own, else its hive's). Keys keep
+ * their security by Cm's own method, as NT's CmpSecurityMethod: a duplicate
+ * never gains rights (ob/obsecure.ts).
  */
 function CmpQueryKeySecurity(object: usize): usize {
   const key = CmKeyOfObject(object);
-  return key == 0 ? 0 : CmHiveSecurity(CmKey(key).Hive);
+  return key == 0 ? 0 : CmpKeySecurity(key);
 }
+
+/**
+ * NtSetSecurityObject on a key (under the tree's lock): `sd` becomes the
+ * key's own descriptor, or, when it is its hive's byte for byte, the key
+ * goes back to sharing the hive's. The hive is marked dirty (a key of a
+ * hive file keeps its descriptor in an sk cell, regf.ts); the change is
+ * not passed down to existing subkeys (NT 4's RegSetKeySecurity does not
+ * either: inheritance acts when a key is created). Returns the block for
+ * the caller to free: the key's previous own descriptor, or `sd` itself
+ * when the key now shares its hive's.
+ */
+function CmpAssignKeySecurity(object: usize, sd: usize): usize {
+  const key = CmKeyOfObject(object);
+  if (key == 0) return sd;
+  const k = CmKey(key);
+  const previous = k.Security;
+  const hive = CmHiveSecurity(k.Hive);
+  const length = RtlLengthRelativeSecurityDescriptor(sd);
+  if (hive != 0 && RtlLengthRelativeSecurityDescriptor(hive) == length && memory.compare(hive, sd, length) == 0) {
+    k.Security = 0;
+    if (previous != 0) ExFreeSecurityDescriptor(previous);
+    if ((k.Flags & CM_KEY_VOLATILE) == 0) CmpMarkHiveDirty(k.Hive);
+    return sd;
+  }
+  k.Security = sd;
+  if ((k.Flags & CM_KEY_VOLATILE) == 0) CmpMarkHiveDirty(k.Hive);
+  return previous;
+}
+
 /** A kernel handle to \REGISTRY, open for the life of the system (NT's CmpRegistryRootHandle). */
 export let CmpRegistryRootHandle: u32 = 0;
 
@@ -91,11 +123,14 @@ export let CmpCreateOptions: u32 = 0;
 export let CmpCreateClass: usize = 0;
 export let CmpCreateClassLength: u32 = 0;
 export let CmpCreateTitleIndex: u32 = 0;
+/** NtCreateKey's captured descriptor (OBJECT_ATTRIBUTES.SecurityDescriptor), or 0. */
+export let CmpCreateSecurity: usize = 0;
 /** What the last create did: REG_CREATED_NEW_KEY or REG_OPENED_EXISTING_KEY. */
 export let CmpCreateDisposition: u32 = 0;
 
-export function CmpSetCreateContext(creating: bool, options: u32, classText: usize, classLength: u32, titleIndex: u32): void {
+export function CmpSetCreateContext(creating: bool, options: u32, classText: usize, classLength: u32, titleIndex: u32, security: usize): void {
   CmpCreating = creating;
+  CmpCreateSecurity = security;
   CmpCreateOptions = options;
   CmpCreateClass = classText;
   CmpCreateClassLength = classLength;
@@ -141,8 +176,13 @@ function CmpCreateChild(parent: usize, component: usize): usize {
   const flags = ((CmpCreateOptions & REG_OPTION_VOLATILE) != 0 ? CM_KEY_VOLATILE : 0) |
                 ((CmpCreateOptions & REG_OPTION_CREATE_LINK) != 0 ? CM_KEY_LINK : 0);
   const c = RtlUnicodeString(component);
+  // Its descriptor: NT's SeAssignSecurity from the parent's, the creator's explicit one and the creator's token
+  // (se/assign.ts: inheritable ACEs flow down; the owner is the creator's).
+  const sd = SeAssignSecurity(CmpKeySecurity(parent), CmpCreateSecurity, true, SeQueryCurrentToken());
+  if (sd == 0) return 0;
   const child = CmpAllocateKey(c.Buffer, <u32>c.Length, flags, CmKey(parent).Hive, KeQuerySystemTime());
-  if (child == 0) return 0;
+  if (child == 0) { ExFreeSecurityDescriptor(sd); return 0; }
+  CmKey(child).Security = sd;
   CmKey(child).TitleIndex = CmpCreateTitleIndex;
   if (!CmpSetClass(child, CmpCreateClass, CmpCreateClassLength) || !CmpLinkSubKey(parent, child)) {
     CmpFreeKey(child);
@@ -201,7 +241,7 @@ function CmpParseKeyLocked(parseObject: usize, objectType: usize, attributes: u3
       // A new subkey needs KEY_CREATE_SUB_KEY on its parent (KEY_CREATE_LINK too for a link), as NT's CmpDoCreate.
       if (ExGetPreviousMode() == UserMode) {
         const granted = KeAllocateScratch(4);
-        const checked = ObCheckAccess(CmHiveSecurity(CmKey(key).Hive), CmKeyObjectType,
+        const checked = ObCheckAccess(CmpKeySecurity(key), CmKeyObjectType,
           KEY_CREATE_SUB_KEY | ((CmpCreateOptions & REG_OPTION_CREATE_LINK) != 0 ? KEY_CREATE_LINK : 0), granted);
         KeFreeScratch(granted);
         if (checked != STATUS_SUCCESS) return checked;
@@ -259,7 +299,7 @@ export function CmpCreateRegistryRoot(): usize {
   let status = ObCreateObjectType(Name, Init, Out);
   if (!NT_SUCCESS(status)) KeBugCheckEx(0x67, 2, status, 0, 0);
   CmKeyObjectType = load<usize>(Out);
-  ObSetTypeSecurity(CmKeyObjectType, OB_SECURITY_OWN_METHOD, CmpQueryKeySecurity, null);
+  ObSetTypeSecurity(CmKeyObjectType, OB_SECURITY_OWN_METHOD, CmpQueryKeySecurity, CmpAssignKeySecurity);
   const master = ObGetSystemSecurityDescriptor(OB_SECURITY_PUBLIC); // generic rights: a key maps GENERIC_READ | GENERIC_EXECUTE to KEY_READ
   if (master == 0) KeBugCheckEx(0x67, 3, STATUS_INSUFFICIENT_RESOURCES, 0, 0);
   CmpSetMasterSecurity(master);

@@ -12,6 +12,8 @@
 // STATUS_KEY_DELETED. Changes to hive keys wake the lazy flusher (cmhive.ts).
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { ExCaptureSecurityDescriptor, ExFreeSecurityDescriptor } from "../ex/security";
+import { OBJECT_ATTRIBUTES } from "../sdk/ntdef";
 import { ExCopyFromUser, ExCopyToUser, ExGetPreviousMode, ExWriteUserUlong, KernelMode, ProbeUserRange } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExCaptureObjectAttributes, ExProbeHandle, ExReleaseObjectAttributes } from "../ex/capture";
@@ -28,7 +30,7 @@ import {
   CmKeyObjectType, CmKeyOfObject, CmpCreateDisposition, CmpSetCreateContext, KEY_ENUMERATE_SUB_KEYS, KEY_QUERY_VALUE, REG_CREATED_NEW_KEY,
   KEY_SET_VALUE, REG_LEGAL_OPTION,
 } from "./cmparse";
-import { CM_HIVE_SYSTEM, CmHiveSecurity, CmpFlushAll, CmpFlushHive, CmpHiveRoot, CmpLazyFlush } from "./cmhive";
+import { CM_HIVE_SYSTEM, CmpKeySecurity, CmpFlushAll, CmpFlushHive, CmpHiveRoot, CmpLazyFlush } from "./cmhive";
 import { ObCheckAccess } from "../ob/obsecure";
 import { CmSystemHiveLoaded, CmpLoadOtherHives } from "./cminit";
 import {
@@ -54,6 +56,7 @@ const X_OA: u32 = 40;        // 24: OBJECT_ATTRIBUTES for ObInsertObject
 const X_INFO: u32 = 64;      // built information: buffer
 const X_INFO_SIZE: u32 = 68; //   and its size
 const X_DATA: u32 = 72;      // a copy of NtSetValueKey's data
+const X_SECURITY: u32 = 76;  // NtCreateKey's captured descriptor ('SeSd'), or 0
 const CONTEXT_SIZE: u32 = 80;
 const CONTEXT_TAG: u32 = 0x78436D43; // 'CmCx'
 
@@ -71,6 +74,7 @@ function CmpFreeContext(context: usize): void {
   }
   if (load<usize>(context + X_INFO) != 0) ExFreePoolWithTag(load<usize>(context + X_INFO), CM_NAME_TAG);
   if (load<usize>(context + X_DATA) != 0) ExFreePoolWithTag(load<usize>(context + X_DATA), CM_NAME_TAG);
+  ExFreeSecurityDescriptor(load<usize>(context + X_SECURITY));
   if (load<usize>(context + X_OBJECT) != 0) ObDereferenceObject(load<usize>(context + X_OBJECT));
   ExFreePoolWithTag(context, CONTEXT_TAG);
 }
@@ -173,20 +177,29 @@ function CmpOpenOrCreate(keyHandle: usize, desiredAccess: u32, objectAttributes:
   if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
   let status = ExCaptureObjectAttributes(objectAttributes, context + X_CAPTURE);
   if (NT_SUCCESS(status)) status = CmpCaptureString(classString, context + X_CLASS, 0xFFFE);
+  if (NT_SUCCESS(status) && creating) {
+    // The creator's descriptor for a new key, read once (ex/security.ts) before the tree's lock.
+    const given = changetype<OBJECT_ATTRIBUTES>(load<usize>(context + X_CAPTURE)).SecurityDescriptor;
+    if (given != 0) status = ExCaptureSecurityDescriptor(given, ExGetPreviousMode() != KernelMode, context + X_SECURITY);
+  }
   let result: u32 = 0;
   if (NT_SUCCESS(status)) {
     const oa = load<usize>(context + X_CAPTURE);
     const lock = ObAcquireObjectLock();
-    CmpSetCreateContext(creating, options, load<usize>(context + X_CLASS), load<u32>(context + X_CLASS, 4), titleIndex);
+    CmpSetCreateContext(creating, options, load<usize>(context + X_CLASS), load<u32>(context + X_CLASS, 4), titleIndex,
+                        load<usize>(context + X_SECURITY));
     status = ObReferenceObjectByAttributes(oa, CmKeyObjectType, context + X_OBJECT);
     result = CmpCreateDisposition;
-    CmpSetCreateContext(false, 0, 0, 0, 0);
+    CmpSetCreateContext(false, 0, 0, 0, 0, 0);
     ObReleaseObjectLock(lock);
     if (NT_SUCCESS(status) && (!creating || result != REG_CREATED_NEW_KEY)) {
-      // Opening a key that exists: its hive's descriptor against the caller's token (NT's CmpCheckKeyAccess).
+      // Opening a key that exists: its descriptor against the caller's token (NT's CmpCheckKeyAccess),
+      // under the tree's lock (NtSetSecurityObject may replace and free it).
       const granted = KeAllocateScratch(4);
       const key = CmKeyOfObject(load<usize>(context + X_OBJECT));
-      const checked = ObCheckAccess(CmHiveSecurity(CmKey(key).Hive), CmKeyObjectType, desiredAccess, granted);
+      const held = ObAcquireObjectLock();
+      const checked = ObCheckAccess(CmpKeySecurity(key), CmKeyObjectType, desiredAccess, granted);
+      ObReleaseObjectLock(held);
       desiredAccess = load<u32>(granted);
       KeFreeScratch(granted);
       if (checked != STATUS_SUCCESS) {

@@ -33,12 +33,17 @@
 // checked image on first use (see "reading" below).
 //
 // Writing lays the tree out anew, fresh bins and cells (format 1.5: lh
-// lists, db for data over 16344 bytes), with one sk that every key shares:
-// the security descriptor the hive's root had when it was read. The bins
+// lists, db for data over 16344 bytes), with one sk that every key without
+// a descriptor of its own shares -- the hive's, the one its root had when it
+// was read -- and one sk per distinct descriptor of the keys that have their
+// own (CM_KEY.Security), in the ring after it; a key read back gets its sk's
+// descriptor as its own when that is not the root's. The bins
 // never shrink below a given size, so a hive file that is rewritten in
 // place keeps its length (and its clusters: cmhive.ts).
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { SE_SD_TAG } from "../ex/security";
+import { RtlLengthRelativeSecurityDescriptor, RtlValidRelativeSecurityDescriptor } from "../rtl/security";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import {
   CM_KEY_HIVE_ROOT, CM_KEY_LAZY, CM_KEY_VOLATILE, CM_MAX_KEY_NAME_CHARS, CM_VALUE, CmKey, CmSubKey, CmValueAt,
@@ -395,7 +400,32 @@ function NewKey(offset: u32, hive: u32, flags: u32, view: usize): usize {
   }
   CmKey(key).View = view;
   CmKey(key).Cell = offset;
+  if (!ReadKeySecurity(key, changetype<CM_KEY_NODE>(nk).Security, view)) { CmpFreeKey(key); return 0; }
   return key;
+}
+
+const SK_DESCRIPTOR: u32 = <u32>offsetof<CM_KEY_SECURITY>("Descriptor");
+
+/**
+ * A key whose nk names an sk cell other than its hive root's gets that cell's
+ * descriptor as its own (a 'SeSd' copy: CM_KEY.Security); the others share
+ * the hive's (cmhive.ts). An sk that is not a valid self-relative descriptor
+ * (the load's check does not look at sk cells) leaves the key the hive's.
+ * False without pool.
+ */
+function ReadKeySecurity(key: usize, skOffset: u32, view: usize): bool {
+  const root = Cell(changetype<HBASE_BLOCK>(view).RootCell, NK_NAME);
+  if (root == 0 || skOffset == changetype<CM_KEY_NODE>(root).Security) return true;
+  const sk = Cell(skOffset, SK_DESCRIPTOR);
+  if (sk == 0 || load<u16>(sk) != SIG_SK) return true;
+  const length = changetype<CM_KEY_SECURITY>(sk).DescriptorLength;
+  if (length > 0x10000 || Cell(skOffset, SK_DESCRIPTOR + length) == 0) return true;
+  if (!RtlValidRelativeSecurityDescriptor(sk + SK_DESCRIPTOR, length)) return true;
+  const copy = ExAllocatePoolWithTag(NonPagedPool, length, SE_SD_TAG);
+  if (copy == 0) return false;
+  memory.copy(copy, sk + SK_DESCRIPTOR, length);
+  CmKey(key).Security = copy;
+  return true;
 }
 
 function ReadValue(key: usize, offset: u32): u32 {
@@ -764,6 +794,9 @@ function NameHash(name: usize, length: u32): u32 {
 /** Allocates and fills the nk of `key` except its lists and counts. */
 function WriteKeyHead(key: usize, parent: u32, security: u32): u32 {
   const k = CmKey(key);
+  if (k.Security != 0) security = WriteSecurity(k.Security, security);
+  else DefaultReferences++;
+  if (security == NIL) return NIL;
   const compressed = IsLatin1(k.Name, k.NameLength);
   const stored = compressed ? k.NameLength >> 1 : k.NameLength;
   const offset = Allocate(76 + stored);
@@ -783,6 +816,52 @@ function WriteKeyHead(key: usize, parent: u32, security: u32): u32 {
   changetype<CM_KEY_NODE>(nk).NameLength = <u16>stored;
   StoreName(nk + <u32>offsetof<CM_KEY_NODE>("Name"), k.Name, k.NameLength, compressed);
   return offset;
+}
+
+// Descriptors of keys that have their own, written so far: ('SeSd' block, sk offset) pairs. A key whose
+// descriptor is byte for byte one already written shares its sk (ReferenceCount counts the keys).
+let Written: usize = 0;
+let WrittenCount: u32 = 0;
+let WrittenCapacity: u32 = 0;
+let DefaultReferences: u32 = 0; // keys sharing the hive's sk
+
+/** The sk offset for a key's own descriptor `sd`, written now unless an equal one was; NIL on failure. `first` is the hive's sk. */
+function WriteSecurity(sd: usize, first: u32): u32 {
+  const length = RtlLengthRelativeSecurityDescriptor(sd);
+  for (let i: u32 = 0; i < WrittenCount; i++) {
+    const other = load<usize>(Written + (i << 3));
+    if (RtlLengthRelativeSecurityDescriptor(other) == length && memory.compare(other, sd, length) == 0) {
+      const cell = load<u32>(Written + (i << 3), 4);
+      changetype<CM_KEY_SECURITY>(At(cell) + HCELL_HEADER_SIZE).ReferenceCount++;
+      return cell;
+    }
+  }
+  if (WrittenCount == WrittenCapacity) {
+    const capacity = WrittenCapacity == 0 ? 16 : WrittenCapacity * 2;
+    const grown = ExAllocatePoolWithTag(NonPagedPool, capacity << 3, REGF_TAG);
+    if (grown == 0) { Failed = true; return NIL; }
+    if (Written != 0) { memory.copy(grown, Written, WrittenCount << 3); ExFreePoolWithTag(Written, REGF_TAG); }
+    Written = grown;
+    WrittenCapacity = capacity;
+  }
+  const cell = Allocate(SK_DESCRIPTOR + length);
+  if (cell == NIL || first == NIL) return NIL;
+  const p = At(cell) + HCELL_HEADER_SIZE;
+  changetype<CM_KEY_SECURITY>(p).Signature = SIG_SK;
+  changetype<CM_KEY_SECURITY>(p).ReferenceCount = 1;
+  changetype<CM_KEY_SECURITY>(p).DescriptorLength = length;
+  memory.copy(p + SK_DESCRIPTOR, sd, length);
+  // Into the ring of sk cells, after the hive's.
+  const head = At(first) + HCELL_HEADER_SIZE;
+  const next = changetype<CM_KEY_SECURITY>(head).Flink;
+  changetype<CM_KEY_SECURITY>(p).Flink = next;
+  changetype<CM_KEY_SECURITY>(p).Blink = first;
+  changetype<CM_KEY_SECURITY>(At(next) + HCELL_HEADER_SIZE).Blink = cell;
+  changetype<CM_KEY_SECURITY>(head).Flink = cell;
+  store<usize>(Written + (WrittenCount << 3), sd);
+  store<u32>(Written + (WrittenCount << 3), cell, 4);
+  WrittenCount++;
+  return cell;
 }
 
 /** Writes a value's data; returns the data offset for the vk (NIL on failure). */
@@ -938,9 +1017,10 @@ export function CmpRegfWrite(root: usize, security: usize, securityLength: u32, 
   Failed = false;
   Time = time;
   PendingCount = 0;
+  WrittenCount = 0;
+  DefaultReferences = 0;
   if (security == 0) { security = DEFAULT_SECURITY; securityLength = DEFAULT_SECURITY_LENGTH; }
   const sk = Allocate(20 + securityLength);
-  let keys: u32 = 0;
   if (sk != NIL) {
     const p = At(sk) + HCELL_HEADER_SIZE;
     changetype<CM_KEY_SECURITY>(p).Signature = SIG_SK;
@@ -955,7 +1035,6 @@ export function CmpRegfWrite(root: usize, security: usize, securityLength: u32, 
     PendingCount--;
     const key = load<usize>(Pending + (PendingCount << 3));
     const offset = load<u32>(Pending + (PendingCount << 3), 4);
-    keys++;
     if (!CmpExpand(key)) { Failed = true; break; } // a key not built yet is built to be written
     const k = CmKey(key);
     if (k.ClassLength != 0) {
@@ -969,6 +1048,7 @@ export function CmpRegfWrite(root: usize, security: usize, securityLength: u32, 
     WriteSubKeys(key, offset, sk);
   }
   if (Pending != 0) { ExFreePoolWithTag(Pending, REGF_TAG); Pending = 0; PendingCapacity = 0; }
+  if (Written != 0) { ExFreePoolWithTag(Written, REGF_TAG); Written = 0; WrittenCapacity = 0; WrittenCount = 0; }
   if (!Failed) {
     CloseBin();
     if (BinEnd < minimumDataSize) {
@@ -977,7 +1057,7 @@ export function CmpRegfWrite(root: usize, security: usize, securityLength: u32, 
     }
   }
   if (Failed) { ExFreePoolWithTag(Out, REGF_TAG); Out = 0; return false; }
-  changetype<CM_KEY_SECURITY>(At(sk) + HCELL_HEADER_SIZE).ReferenceCount = keys;
+  changetype<CM_KEY_SECURITY>(At(sk) + HCELL_HEADER_SIZE).ReferenceCount = DefaultReferences;
   // The base block.
   changetype<HBASE_BLOCK>(Out).Signature = SIG_REGF;
   changetype<HBASE_BLOCK>(Out).Sequence1 = sequence;

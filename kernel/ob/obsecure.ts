@@ -213,8 +213,9 @@ export function ObCopyObjectSecurity(object: usize, out: usize): u32 {
  * NtSetSecurityObject's write: `sd` (a valid 'SeSd' block) replaces the
  * object's descriptor wherever its type keeps it; the object owns it from
  * here (on failure the caller still does). STATUS_NOT_SUPPORTED when the type
- * allows no change (threads share their process's; keys their hive's; files
- * have the file system's, and FAT keeps none).
+ * allows no change (threads share their process's). Keys and files have
+ * routines of their components' (Cm: the key's own; Io: a device open's
+ * device, and nothing kept for a FAT file).
  */
 export function ObAssignObjectSecurity(object: usize, sd: usize): u32 {
   const lock = ObpAcquireLock();

@@ -20,8 +20,9 @@
 // STATUS_INVALID_SECURITY_DESCR or the capture's own status, never a bug
 // check); the parts asked for replace the object's, the others stay; the new
 // owner must be the caller's user or a group of its token with SE_GROUP_OWNER
-// unless it holds SeRestorePrivilege (STATUS_INVALID_OWNER). Types whose
-// descriptors cannot change here (threads, keys, files) get
+// unless it holds SeRestorePrivilege (STATUS_INVALID_OWNER). A key's is
+// Cm's (cm/cmparse.ts), a file's Io's (io/iomgr.ts: its device's, or
+// nothing kept on FAT); threads, which share their process's, get
 // STATUS_NOT_SUPPORTED. Between the copy and the assignment a second setter
 // may win: the last one's parts stay (the descriptor is always whole).
 

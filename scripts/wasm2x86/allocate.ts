@@ -3,7 +3,7 @@
 // The hottest 32-bit locals are pinned in the callee-saved registers esi, edi
 // and ebx (ebx last: it is the only one of the three with a byte form, which
 // stores of 8-bit values need). A local must be used at least twice to earn a
-// register. Functions with 64-bit values keep one more register free for
+// register (a parameter four: PARAM_MIN_WEIGHT). Functions with 64-bit values keep one more register free for
 // register pairs. Every other local gets a frame slot below ebp; parameters
 // stay where the caller pushed them (stdcall: [ebp+8] is the first).
 //
@@ -33,6 +33,13 @@ export interface FrameLayout {
 }
 
 const PIN_ORDER = [ESI, EDI, EBX];
+/**
+ * A parameter already has a home (the caller's slot, usable as an operand): pinning
+ * it costs a load and the register's save and restore, so it takes more uses than a
+ * declared local (whose every write would otherwise be a store): a use inside a loop,
+ * or four outside.
+ */
+const PARAM_MIN_WEIGHT = 4;
 
 export function allocateFrame(lf: LoweredFunc): FrameLayout {
   const homes: LocalHome[] = [];
@@ -50,7 +57,7 @@ export function allocateFrame(lf: LoweredFunc): FrameLayout {
   const maxPins = lf.usesI64 ? 2 : order.length;
   const candidates = lf.localTypes
     .map((t, i) => ({ i, t, w: lf.weight[i] }))
-    .filter((c) => (c.t === 'i32' || c.t === 'f32') && c.w >= 2)
+    .filter((c) => (c.t === 'i32' || c.t === 'f32') && c.w >= (c.i < lf.numParams ? PARAM_MIN_WEIGHT : 2))
     .sort((a, b) => b.w - a.w || a.i - b.i)
     .slice(0, maxPins);
   const pinReg = new Map<number, number>();

@@ -36,18 +36,21 @@ export function finishFunction(sel: FunctionSelector): Insn[] {
     pro.push({ op: 'cmp', ops: [reg(ESP), limit] });
     pro.push({ op: 'jcc', cc: 'b', target: sel.trap(TRAP.STACK_EXHAUSTED) });
   }
-  pro.push({ op: 'push', ops: [reg(EBP)] }, { op: 'mov', ops: [reg(EBP), reg(ESP)] });
   // The callee-saved registers the body uses are pushed (one byte each), filling the
   // frame's 12-byte save area from the top: the k-th at [ebp-4k].
   const saved = [EBX, ESI, EDI].filter((r) => vs.touched.has(r));
-  for (const r of saved) pro.push({ op: 'push', ops: [reg(r)] });
   // No local or spill slot in memory: the pushes are the whole frame.
   const bare = frame.localsBytes === 12 && vs.slotsUsed === 0;
+  // Such a frame needs no ebp when the body's stack depth is known everywhere: the
+  // parameters are addressed from esp (espFrame).
+  const body = bare ? espFrame(sel.out, 4 * saved.length - 4) : null;
+  if (!body) pro.push({ op: 'push', ops: [reg(EBP)] }, { op: 'mov', ops: [reg(EBP), reg(ESP)] });
+  for (const r of saved) pro.push({ op: 'push', ops: [reg(r)] });
   if (!bare && frameSize > 4 * saved.length) pro.push({ op: 'sub', ops: [reg(ESP), imm(frameSize - 4 * saved.length)] });
   for (let i = 0; i < lf.localTypes.length; i++) {
     const h = frame.homes[i];
     if (i < lf.numParams) {
-      if (h.reg >= 0) pro.push({ op: 'mov', ops: [reg(h.reg), mem(4, EBP, h.disp)] });
+      if (h.reg >= 0) pro.push({ op: 'mov', ops: [reg(h.reg), body ? mem(4, ESP, h.disp + 4 * saved.length - 4) : mem(4, EBP, h.disp)] });
       continue;
     }
     if (lf.setBeforeRead[i]) continue; // written before any read: no zero needed
@@ -59,7 +62,9 @@ export function finishFunction(sel: FunctionSelector): Insn[] {
     }
   }
   const epi: Insn[] = [{ op: 'label', target: sel.retLabel }];
-  if (saved.length && bare) {
+  if (body) {
+    for (const r of [...saved].reverse()) epi.push({ op: 'pop', ops: [reg(r)] });
+  } else if (saved.length && bare) {
     // Nothing below the saved registers: esp is at the last one (calls and pushes are balanced).
     for (const r of [...saved].reverse()) epi.push({ op: 'pop', ops: [reg(r)] });
     epi.push({ op: 'pop', ops: [reg(EBP)] });
@@ -68,5 +73,44 @@ export function finishFunction(sel: FunctionSelector): Insn[] {
     epi.push({ op: 'leave' });
   }
   epi.push(frame.paramBytes ? { op: 'ret', ops: [imm(frame.paramBytes)] } : { op: 'ret' });
-  return peephole([...pro, ...sel.out, ...epi, ...sel.tail]);
+  return peephole([...pro, ...(body ?? sel.out), ...epi, ...sel.tail]);
+}
+
+/** Runtime routines that take their arguments in registers and leave esp as it was. */
+const REGISTER_ROUTINE = /__rt_(memmove_r|memset_r(\$w)?|chaos)$/;
+/** Instructions that move esp in ways espFrame does not follow. */
+const MOVES_ESP = new Set<string>(['ret', 'retf', 'iretd', 'leave', 'int', 'int3', 'sysenter', 'sysexit', 'pushad', 'popad']);
+
+/**
+ * The body of a function without locals or spill slots in memory, its parameters
+ * addressed from esp instead of ebp (`[ebp+d]` -> `[esp+d+delta+depth]`, delta: the
+ * saved registers less the missing saved ebp), or null when that is not safe: the
+ * depth (bytes pushed inside the body) must be known at every instruction, so it is
+ * followed through push and pop and must be 0 at every label and jump; the only
+ * calls allowed are of routines with register arguments; ebp must appear only as
+ * the base of a parameter's address and esp nowhere. Saves `push ebp; mov ebp, esp`
+ * and `pop ebp` (or `leave`) a call.
+ */
+function espFrame(out: Insn[], delta: number): Insn[] | null {
+  const res: Insn[] = [];
+  let depth = 0;
+  for (const x of out) {
+    if (MOVES_ESP.has(x.op)) return null;
+    if ((x.op === 'label' || x.op === 'jmp' || x.op === 'jcc') && depth !== 0) return null;
+    if (x.op === 'call' && (x.ops || !x.target || !REGISTER_ROUTINE.test(x.target))) return null;
+    let ops = x.ops;
+    if (ops?.some((o) => (o.k === 'r' && (o.r === EBP || o.r === ESP)) || (o.k === 'm' && (o.base === ESP || o.index === ESP || o.index === EBP)))) return null;
+    if (ops?.some((o) => o.k === 'm' && o.base === EBP)) {
+      if (ops.some((o) => o.k === 'm' && o.base === EBP && (o.disp < 8 || o.sym !== undefined || o.seg !== undefined))) return null;
+      ops = ops.map((o) => (o.k === 'm' && o.base === EBP ? { ...o, base: ESP, disp: o.disp + delta + depth } : o));
+      res.push({ ...x, ops });
+    } else res.push(x);
+    if (x.op === 'push' || x.op === 'pushfd') depth += 4;
+    else if (x.op === 'pop' || x.op === 'popfd') {
+      if (x.op === 'pop' && ops![0].k !== 'r') return null;
+      depth -= 4;
+      if (depth < 0) return null;
+    }
+  }
+  return depth === 0 ? res : null;
 }

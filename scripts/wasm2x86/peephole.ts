@@ -8,7 +8,7 @@ import { ECX, EDX, EAX, ESI, EDI, type Insn, type Operand } from './x86.ts';
 /** Instructions that write the arithmetic flags without reading them (mul/div leave them undefined). */
 const SETS_FLAGS = new Set<string>(['add', 'sub', 'and', 'or', 'xor', 'cmp', 'test', 'neg', 'mul', 'imul', 'div', 'idiv']);
 /** Instructions that neither read nor write the arithmetic flags. */
-const KEEPS_FLAGS = new Set<string>(['mov', 'movzx', 'movsx', 'lea', 'push', 'pop', 'xchg', 'bswap', 'not', 'cdq', 'cwde', 'nop',
+const KEEPS_FLAGS = new Set<string>(['mov', 'movzx', 'movsx', 'lea', 'push', 'pop', 'leave', 'xchg', 'bswap', 'not', 'cdq', 'cwde', 'nop',
   'label', 'align', 'cld', 'rep_movsb', 'rep_movsd', 'rep_stosb', 'rep_stosd']);
 
 /**

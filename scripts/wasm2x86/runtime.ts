@@ -126,8 +126,10 @@ export function runtimeRoutine(name: string, cfg: RuntimeConfig): Insn[] {
         add(I('sub', r(EDX), r(EDI)), J('b', l('oob')), I('cmp', r(EDX), r(ECX)), J('b', l('oob')));
       }
       if (move) add(I('mov', r(EAX), r(EDI)), I('sub', r(EAX), r(ESI)), I('cmp', r(EAX), r(ECX)), J('b', l('back')));
+      // The words, then (out of line: a whole number of words is the common case) the odd bytes.
       add(I('mov', r(EDX), r(ECX)), I('shr', r(ECX), imm(2)), I(move ? 'rep_movsd' : 'rep_stosd'),
-        I('mov', r(ECX), r(EDX)), I('and', r(ECX), imm(3)), I(move ? 'rep_movsb' : 'rep_stosb'), I('ret'));
+        I('and', r(EDX), imm(3)), J('ne', l('odd')), I('ret'),
+        L(l('odd')), I('mov', r(ECX), r(EDX)), I(move ? 'rep_movsb' : 'rep_stosb'), I('ret'));
       // The destination starts inside the source: backward, byte by byte.
       if (move) add(L(l('back')), I('lea', r(ESI), mem(4, ESI, -1, ECX, 1)), I('lea', r(EDI), mem(4, EDI, -1, ECX, 1)),
         I('std'), I('rep_movsb'), I('cld'), I('ret'));

@@ -62,14 +62,23 @@ function memoryUpdate(sel: Sel, ins: Instr): number {
   const n = vs.stack.length;
   if (n < 2 || !sameAddress(vs.stack[n - 1], vs.stack[n - 2])) return 0;
   let value: Operand;
+  // A local in memory: through a temporary (`mov eax, [x]; sub [p+o], eax`).
+  let fromMemory = -1;
   if (src.name === 'i32.const') value = imm(src.i32! | 0);
-  else if (src.name === 'local.get' && sel.frame.homes[src.index!].reg >= 0 && widthOf(sel.lf.localTypes[src.index!]) === 'i32') value = reg(sel.frame.homes[src.index!].reg);
-  else return 0;
+  else if (src.name === 'local.get' && widthOf(sel.lf.localTypes[src.index!]) === 'i32') {
+    const h = sel.frame.homes[src.index!];
+    if (h.reg < 0) { fromMemory = src.index!; value = imm(0); } else value = reg(h.reg);
+  } else return 0;
   const s: Size = st.name === 'i32.store8' ? 1 : st.name === 'i32.store16' ? 2 : 4;
   if (value.k === 'r' && s === 1 && value.r > EBX) return 0; // no byte form of esi/edi
   const a = vs.pop();
   const b = vs.pop();
   const m = address(sel, a, ins.offset ?? 0, s);
+  if (fromMemory >= 0) {
+    const t = vs.alloc([...vs.regsOf(a), ...vs.regsOf(b)], s === 1);
+    sel.e('mov', reg(t), vs.localMem(fromMemory));
+    value = reg(t);
+  }
   if (value.k === 'r') value = reg(value.r, s);
   else if (s < 4) value = imm(value.v & (s === 1 ? 0xFF : 0xFFFF));
   sel.e(RMW_OPS[op.name], m, value);

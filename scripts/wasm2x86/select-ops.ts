@@ -233,7 +233,11 @@ function alu32(sel: Sel, name: string, op: Mnemonic): void {
     }
   }
   // x - C is x + (-C): static data addresses (negative i32 with a high memoryBase) fold into [reg+disp].
-  if (name === 'i32.sub' && b.k === 'const' && tryAddEA(sel, a, { k: 'const', w: 'i32', lo: (-b.lo) | 0, hi: 0 })) return;
+  if (name === 'i32.sub' && b.k === 'const') {
+    // (x in memory, an address next: x into a register, `[r-C]`.)
+    if (addressNext(sel) && ((a.k === 'local' && sel.frame.homes[a.idx].reg < 0) || a.k === 'spill')) vs.toReg(a);
+    if (tryAddEA(sel, a, { k: 'const', w: 'i32', lo: (-b.lo) | 0, hi: 0 })) return;
+  }
   const commutative = op !== 'sub';
   const ownsReg = (v: V) => v.k === 'reg';
   if (commutative && (a.k === 'const' || (!ownsReg(a) && ownsReg(b)))) { const t = a; a = b; b = t; }

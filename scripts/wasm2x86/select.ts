@@ -413,7 +413,13 @@ export class FunctionSelector {
     let value: Operand;
     if (src.name === 'i32.const') value = imm(src.i32! | 0);
     else if (src.name === 'local.get' && src.index !== x && this.frame.homes[src.index!].reg >= 0) value = reg(this.frame.homes[src.index!].reg);
-    else return 0;
+    else if (src.name === 'local.get' && src.index !== x && widthOf(this.lf.localTypes[src.index!]) === 'i32') {
+      // Both in memory: through a temporary (`mov eax, [y]; add [x], eax`).
+      this.vs.invalidateLocal(x);
+      const t = this.vs.alloc();
+      this.e('mov', reg(t), this.vs.localMem(src.index!));
+      value = reg(t);
+    } else return 0;
     this.vs.invalidateLocal(x);
     const m = this.vs.localMem(x);
     if (value.k === 'i' && value.v === 1 && (op.name === 'i32.add' || op.name === 'i32.sub')) this.e(op.name === 'i32.add' ? 'inc' : 'dec', m);

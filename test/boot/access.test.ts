@@ -15,6 +15,8 @@ import { appendFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildUserImage } from '../../scripts/pe/link.ts';
 import { logOn, messages, standardMachine, type BootResult } from './helpers.ts';
+import { openDisk } from '../../images/build.ts';
+import { RegfReader } from '../../images/registry/regf-reader.ts';
 
 /** accprobe.exe as an own-process auto-start service: services.exe runs it as SYSTEM. */
 const OVERLAY = 'Windows Registry Editor Version 5.00\r\n\r\n'
@@ -329,5 +331,77 @@ describe('objects the kernel names for itself: devices and the registry\'s maste
       'and delete it 0x00000000',
       'objects done 0x00000000',
     ]);
+  });
+});
+
+describe('keys have descriptors of their own (NtCreateKey inheritance, NtSetSecurityObject), kept in the hive\'s sk cells', () => {
+  it('a new key inherits its parent\'s CONTAINER_INHERIT ACEs (marked INHERITED_ACE), its owner is the creator\'s; a set DACL is checked on the next open and passed to new subkeys only', () => {
+    const sid = of('user').find((l) => l.startsWith('token user '))!.split(' ').at(-1)!;
+    expect(of('system')).toContain('make the shared key 0x00000000');
+    for (const who of ['user', 'system']) {
+      const owner = who === 'user' ? sid : 'S-1-5-32-544';
+      inOrder(of(who), [
+        'create a key under the shared key 0x00000000',
+        `its descriptor (inherited) 0x00000000 owner ${owner}`,
+        'and its ACEs S-1-1-0=0x000F003F/0x00000012', // KEY_ALL_ACCESS, CONTAINER_INHERIT_ACE | INHERITED_ACE
+        'create a subkey 0x00000000',
+        `the subkey's descriptor (inherited again) 0x00000000 owner ${owner}`,
+        'and its ACEs S-1-1-0=0x000F003F/0x00000012',
+        'let Everyone only read the key and create subkeys 0x00000000',
+        `its descriptor now 0x00000000 owner ${owner}`,
+        'and its ACEs S-1-1-0=0x0002001D/0x00000002',
+        'open the key to set values 0xC0000022',
+        'open the subkey to set values (its own descriptor did not change) 0x00000000 granted 0x00000002',
+        'create a second subkey 0x00000000',
+        'open the second subkey to set values (it inherited the new DACL) 0xC0000022',
+        'create a subkey with a descriptor of its own (Everyone KEY_QUERY_VALUE) 0x00000000',
+        `its descriptor 0x00000000 owner ${owner}`,
+        'and its ACEs S-1-1-0=0x00000001/0x00000000',
+        'open it to enumerate subkeys 0xC0000022',
+        'set the key\'s DACL through a KEY_READ handle 0xC0000022',
+        'give the key back to Everyone 0x00000000',
+        'open the key to set values again 0x00000000 granted 0x00000002',
+      ]);
+    }
+  });
+
+  it('a key of a hive file keeps its own descriptor in an sk cell of its own: the user may query SYSTEM\'s saved key, not set its values', () => {
+    inOrder(of('system'), [
+      'create a saved key Everyone may only query 0x00000000',
+      'flush it 0x00000000',
+      'open the saved key to query it 0x00000000 granted 0x00000001',
+      'open the saved key to set values 0xC0000022',
+    ]);
+    inOrder(of('user'), [
+      'open the saved key to query it 0x00000000 granted 0x00000001',
+      'open the saved key to set values 0xC0000022',
+    ]);
+    // The SOFTWARE hive file on the disk the boot left: the key's nk names an sk of its own, in the ring after the
+    // hive's, holding the descriptor it was given; the other keys share the hive's.
+    const hive = new RegfReader(openDisk(result.disk!).readPath('\\Windows\\System32\\config\\SOFTWARE'));
+    const root = hive.key(hive.header.rootOffset);
+    const saved = root.subkeys.map((o) => hive.key(o)).find((k) => k.name === 'AccProbeSaved')!;
+    expect(saved).toBeDefined();
+    expect(saved.security).not.toBe(root.security);
+    const others = root.subkeys.map((o) => hive.key(o)).filter((k) => k.name !== 'AccProbeSaved');
+    expect(others.length).toBeGreaterThan(0);
+    for (const k of others) expect(k.security).toBe(root.security);
+    const [sk] = hive.cell(saved.security);
+    const dv = hive.dv;
+    expect(dv.getUint32(sk + 12, true)).toBe(1); // ReferenceCount: this key alone
+    // The ring of sk cells (Flink at +4, Blink at +8) from the hive's holds the key's, both ways.
+    const ring = (start: number, link: number): number[] => {
+      const seen: number[] = [];
+      for (let at = dv.getUint32(hive.cell(start)[0] + link, true); at !== start && seen.length < 64; at = dv.getUint32(hive.cell(at)[0] + link, true)) seen.push(at);
+      return seen;
+    };
+    expect(ring(root.security, 4)).toContain(saved.security);
+    expect(ring(root.security, 8)).toContain(saved.security);
+    const length = dv.getUint32(sk + 16, true);
+    const descriptor = hive.file.subarray(sk + 20, sk + 20 + length);
+    const dacl = descriptor[16] | (descriptor[17] << 8);
+    expect(descriptor[2] & 4).toBe(4); // SE_DACL_PRESENT
+    expect(descriptor[dacl + 4]).toBe(1); // one ACE
+    expect(Array.from(descriptor.subarray(dacl + 8, dacl + 28))).toEqual([0, 0, 20, 0, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
   });
 });

@@ -39,8 +39,9 @@ async function listing(file: string): Promise<string> {
 
 const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp }>> = {
   'address-folding': [
-    { fn: 'element', proves: /mov \w+, dword \[esi\+edi\*4\+0x8\]/, absent: /^\s+(shl|add) \w+, 0x2$/m },
-    { fn: 'header', proves: /movzx \w+, word \[esi-0x10\][^\n]*\n\s+movzx \w+, byte \[esi-0xd\]/, absent: /^\s+sub (?!esp)/m },
+    // (The parameters, each used twice, stay in memory: PARAM_MIN_WEIGHT.)
+    { fn: 'element', proves: /mov \w+, dword \[(\w+)\+(\w+)\*4\+0x8\][\s\S]*mov \w+, dword \[\w+\+\w+\*4\]/, absent: /^\s+(shl|add) \w+, 0x2$/m },
+    { fn: 'header', proves: /movzx \w+, word \[\w+-0x10\][^\n]*\n[^\n]*\n\s+movzx \w+, byte \[\w+-0xd\]/, absent: /^\s+sub (?!esp)/m },
   ],
   'locals-init': [
     // $x (esi) is set on both arms, $y (edi) only on one: only $y is zeroed.
@@ -51,8 +52,9 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
     { fn: 'loop', proves: /xor esi, esi\n\s+xor edi, edi\n/ },
   ],
   'frame': [
-    // A leaf with a small frame: no stack check; its registers pushed; nothing below them, so popped.
-    { fn: 'sum', proves: /^f0:\n\s+push ebp\n\s+mov ebp, esp\n\s+push ebx\n\s+push esi\n\s+push edi\n[\s\S]*f0\$ret:\n\s+pop edi\n\s+pop esi\n\s+pop ebx\n\s+pop ebp\n\s+ret 8\n/m, absent: /limit|leave|\[ebp-|sub esp|jmp f0\$L0/ },
+    // A leaf with a small frame: no stack check; its registers pushed; nothing below them, so popped;
+    // no ebp either (frame.ts espFrame): the parameters from esp, above the three pushes.
+    { fn: 'sum', proves: /^f0:\n\s+push ebx\n\s+push esi\n\s+push edi\n\s+mov edx, dword \[esp\+0x14\][\s\S]*f0\$ret:\n\s+pop edi\n\s+pop esi\n\s+pop ebx\n\s+ret 8\n/m, absent: /limit|leave|ebp|sub esp|jmp f0\$L0/ },
     // Its caller's whole tree is small: no check either; nothing in memory below ebp: no `sub esp`.
     { fn: 'caller', proves: /^f1:\n\s+push ebp\n\s+mov ebp, esp\n\s+push 0x10/m, absent: /limit|sub esp/ },
     // A recursive function keeps the check; the next one's jb goes to its jb (2 bytes, not 6).
@@ -68,14 +70,15 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
   'read-modify-write': [
     { fn: 'bump', proves: /add dword \[g0\], 1\s/, absent: /\[g0\]\n[\s\S]*\[g0\]/ },
     // Each field: one instruction on memory; x is read once into its register.
-    { fn: 'fields', proves: /add dword \[esi\+0x8\], 1\s[^\n]*\n\s+or byte \[esi\+0xc\], 4\s[^\n]*\n\s+sub dword \[esi\+0x10\], edi\s[^\n]*\n\s+sub dword \[esi\+0x14\], edi/ },
+    // (y, a parameter used twice, stays in memory: through a temporary.)
+    { fn: 'fields', proves: /add dword \[esi\+0x8\], 1\s[^\n]*\n\s+or byte \[esi\+0xc\], 4\s[^\n]*\n\s+mov (\w+), dword \[esp\+0xc\][^\n]*\n\s+sub dword \[esi\+0x10\], \1\s*\n[^\n]*\n\s+sub dword \[esi\+0x14\], \1/ },
   ],
   'compare-branch': [
-    { fn: 'max', proves: /cmp esi, edi[^\n]*\n\s+mov eax, esi[^\n]*\n\s+cmovle eax, edi/, absent: /^\s+set[a-z]+ /m },
+    { fn: 'max', proves: /cmp eax, dword \[esp\+0x8\][^\n]*\n\s+mov eax, dword \[esp\+0x4\][^\n]*\n\s+cmovle eax, dword \[esp\+0x8\]/, absent: /^\s+set[a-z]+ /m },
     { fn: 'clamp', proves: /cmp \w+, 0x64\s*(; \S+)?\n\s+jl /, absent: /^\s+set[a-z]+ /m },
     { fn: 'less', proves: /setb \w+/ },
     // An i32.and tested against zero: `test`, a byte immediate on a byte operand; no and, no 0/1.
-    { fn: 'masked', proves: /test byte \[ebp\+0x8\], 4[^\n]*\n\s+je [\s\S]*test dword \[ebp\+0xc\], 0x8000[^\n]*\n\s+jne /, absent: /^\s+(and|set[a-z]+) /m },
+    { fn: 'masked', proves: /test byte \[esp\+0x4\], 4[^\n]*\n\s+je [\s\S]*test dword \[esp\+0x8\], 0x8000[^\n]*\n\s+jne /, absent: /^\s+(and|set[a-z]+) /m },
     // Two compares or'ed for a branch: their setcc bytes or'ed, the flags of that `or` branch.
     { fn: 'either', proves: /sete (\w+)l[^\n]*\n[\s\S]*sete (\w+)l[^\n]*\n\s+or \1l, \2l[^\n]*\n\s+jne /, absent: /^\s+(movzx|test) /m },
   ],

@@ -14,6 +14,7 @@ import { put, putHex, putDec, flush, NtClose, NtQueryObject, unicode } from "./n
 @external("ntdll", "NtDeleteKey") declare function NtDeleteKey(handle: u32): u32;
 @external("ntdll", "NtQuerySecurityObject") declare function NtQuerySecurityObject(handle: u32, information: u32, sd: usize, length: u32, needed: usize): u32;
 @external("ntdll", "NtSetSecurityObject") declare function NtSetSecurityObject(handle: u32, information: u32, sd: usize): u32;
+@external("ntdll", "NtFlushKey") declare function NtFlushKey(handle: u32): u32;
 
 const FILE_READ_DATA: u32 = 0x1, FILE_WRITE_DATA: u32 = 0x2, FILE_READ_ATTRIBUTES: u32 = 0x80, SYNCHRONIZE: u32 = 0x100000;
 const READ_CONTROL: u32 = 0x20000, WRITE_DAC: u32 = 0x40000;
@@ -155,10 +156,123 @@ function keys(): void {
   createKey("create a key in SOFTWARE", "\\Registry\\Machine\\SOFTWARE\\AccProbe" + who, 0);
 }
 
+/**
+ * A key of the SOFTWARE hive with a descriptor of its own, flushed: the hive
+ * file then has an sk cell for it besides the hive's (access.test reads the
+ * disk afterwards). SYSTEM makes it; the user's run opens it.
+ */
+export const SAVED_KEY = "\\Registry\\Machine\\SOFTWARE\\AccProbeSaved";
+function savedKey(): void {
+  if (who == "system") {
+    const status = NtCreateKey(h, KEY_ALL_ACCESS, InitializeObjectAttributes(oa, unicode(name, SAVED_KEY), OBJ_CASE_INSENSITIVE, 0,
+      everyoneAce(KEY_QUERY_VALUE, 0)), 0, 0, 0, 0);
+    put(who); put(": create a saved key Everyone may only query "); putHex(status); flush();
+    if (status == 0) {
+      put(who); put(": flush it "); putHex(NtFlushKey(load<u32>(h))); flush();
+      NtClose(load<u32>(h));
+    }
+  }
+}
+
+/** Opens of the saved key (the user's run: after SYSTEM's is through). */
+export function savedKeyOpens(whoami: string): void {
+  who = whoami;
+  report("open the saved key to query it", NtOpenKey(h, KEY_QUERY_VALUE, attributesOf(SAVED_KEY, 0)), false);
+  report("open the saved key to set values", NtOpenKey(h, KEY_SET_VALUE, attributesOf(SAVED_KEY, 0)), false);
+}
+
 export function objects(whoami: string): void {
   who = whoami;
   devices();
   fileSecurity();
   keys();
+  keySecurity();
+  savedKey();
+  if (who == "system") savedKeyOpens(who);
   put(who); put(": objects done 0x00000000"); flush();
+}
+
+// ---- keys' own descriptors (NtCreateKey inheritance, NtSetSecurityObject, NtQuerySecurityObject) ----
+
+const KEY_ALL_ACCESS: u32 = 0xF003F, KEY_QUERY_VALUE: u32 = 0x1, KEY_ENUMERATE_SUB_KEYS: u32 = 0x8;
+/** SYSTEM's volatile key every run may create under (Everyone KEY_ALL_ACCESS, CONTAINER_INHERIT_ACE): made at the start of SYSTEM's run. */
+export const SHARED_KEY = "\\Registry\\Machine\\SOFTWARE\\AccProbeShared";
+
+/** A self-relative descriptor at `sd`: no owner, one ACE for Everyone (`mask`, ACE flags `flags`). */
+function everyoneAce(mask: u32, flags: u8): usize {
+  memory.fill(sd, 0, 64);
+  store<u8>(sd, 1); store<u16>(sd, 0x8004, 2); store<u32>(sd, 20, 16);
+  const acl = sd + 20;
+  store<u8>(acl, 2); store<u16>(acl, 28, 2); store<u16>(acl, 1, 4);
+  const ace = acl + 8;
+  store<u8>(ace, 0); store<u8>(ace, flags, 1); store<u16>(ace, 20, 2); store<u32>(ace, mask, 4);
+  store<u8>(ace + 8, 1); store<u8>(ace + 9, 1); store<u8>(ace + 15, 1); // S-1-1-0
+  return sd;
+}
+
+/** SYSTEM's run, first of all: the shared parent (volatile), left for both runs. */
+export function makeSharedKey(whoami: string): void {
+  who = whoami;
+  const status = NtCreateKey(h, KEY_ALL_ACCESS, InitializeObjectAttributes(oa, unicode(name, SHARED_KEY), OBJ_CASE_INSENSITIVE, 0,
+    everyoneAce(KEY_ALL_ACCESS, 2 /* CONTAINER_INHERIT_ACE */)), 0, 0, REG_OPTION_VOLATILE, 0);
+  put(who); put(": make the shared key "); putHex(status); flush();
+  if (status == 0) NtClose(load<u32>(h));
+}
+
+/** "<who>: <what> <status>" then the key's descriptor: owner, and each ACE's SID, mask and flags. */
+function keyDescriptor(what: string, handle: u32): void {
+  const status = NtQuerySecurityObject(handle, 5 /* OWNER | DACL */, sd, 512, needed);
+  put(who); put(": "); put(what); put(" "); putHex(status);
+  if (status == 0) {
+    put(" owner "); if (load<u32>(sd, 4) != 0) putSid(sd + load<u32>(sd, 4)); else put("none");
+    flush();
+    put(who); put(": and its ACEs");
+    const dacl = load<u32>(sd, 16);
+    if ((load<u16>(sd, 2) & 4) == 0) put(" none");
+    else if (dacl == 0) put(" NULL");
+    else {
+      const acl = sd + dacl;
+      for (let i: u32 = 0, at: u32 = 8; i < <u32>load<u16>(acl, 4); i++) {
+        put(" "); putSid(acl + at + 8); put("="); putHex(load<u32>(acl + at, 4)); put("/"); putHex(load<u8>(acl + at + 1));
+        at += <u32>load<u16>(acl + at + 2);
+      }
+    }
+  }
+  flush();
+}
+
+function createSub(what: string, path: string, access: u32, descriptor: usize): u32 {
+  const status = NtCreateKey(h, access, InitializeObjectAttributes(oa, unicode(name, path), OBJ_CASE_INSENSITIVE, 0, descriptor), 0, 0,
+                             REG_OPTION_VOLATILE, 0);
+  put(who); put(": "); put(what); put(" "); putHex(status); flush();
+  return status == 0 ? load<u32>(h) : 0;
+}
+
+function keySecurity(): void {
+  const base = SHARED_KEY + "\\" + who;
+  const key = createSub("create a key under the shared key", base, KEY_ALL_ACCESS, 0);
+  if (key == 0) return;
+  keyDescriptor("its descriptor (inherited)", key);
+  const child = createSub("create a subkey", base + "\\Child", KEY_READ, 0);
+  if (child != 0) { keyDescriptor("the subkey's descriptor (inherited again)", child); NtClose(child); }
+  put(who); put(": let Everyone only read the key and create subkeys "); putHex(NtSetSecurityObject(key, 4, everyoneAce(KEY_READ | KEY_CREATE_SUB_KEY, 2))); flush();
+  keyDescriptor("its descriptor now", key);
+  report("open the key to set values", NtOpenKey(h, KEY_SET_VALUE, attributesOf(base, 0)), false);
+  report("open the subkey to set values (its own descriptor did not change)", NtOpenKey(h, KEY_SET_VALUE, attributesOf(base + "\\Child", 0)), false);
+  const second = createSub("create a second subkey", base + "\\Second", KEY_READ, 0);
+  if (second != 0) NtClose(second);
+  report("open the second subkey to set values (it inherited the new DACL)", NtOpenKey(h, KEY_SET_VALUE, attributesOf(base + "\\Second", 0)), false);
+  const explicit = createSub("create a subkey with a descriptor of its own (Everyone KEY_QUERY_VALUE)", base + "\\Explicit", KEY_READ,
+    everyoneAce(KEY_QUERY_VALUE, 0));
+  if (explicit != 0) { keyDescriptor("its descriptor", explicit); NtClose(explicit); }
+  report("open it to enumerate subkeys", NtOpenKey(h, KEY_ENUMERATE_SUB_KEYS, attributesOf(base + "\\Explicit", 0)), false);
+  const reader = NtOpenKey(h, KEY_READ, attributesOf(base, 0));
+  if (reader == 0) {
+    const r = load<u32>(h);
+    put(who); put(": set the key's DACL through a KEY_READ handle "); putHex(NtSetSecurityObject(r, 4, everyoneAce(KEY_ALL_ACCESS, 2))); flush();
+    NtClose(r);
+  }
+  put(who); put(": give the key back to Everyone "); putHex(NtSetSecurityObject(key, 4, everyoneAce(KEY_ALL_ACCESS, 2))); flush();
+  report("open the key to set values again", NtOpenKey(h, KEY_SET_VALUE, attributesOf(base, 0)), false);
+  NtClose(key);
 }

@@ -15,7 +15,7 @@ import { show, put, putHex, putDec, flush, NtClose, NtOpenProcess, NtQuerySystem
 import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 import { PROCESS_BASIC_INFORMATION, ProcessBasicInformation, ProcessBreakOnTermination, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { ProcessAccessToken } from "../../../kernel/sdk/security";
-import { objects } from "./accobjects";
+import { makeSharedKey, objects, savedKeyOpens } from "./accobjects";
 
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtQueryInformationToken") declare function NtQueryInformationToken(token: u32, cls: u32, buffer: usize, length: u32, returned: usize): u32;
@@ -434,6 +434,7 @@ export function main(): void {
     const status = NtCreateEvent(h, EVENT_ALL_ACCESS, oa, 0, 0);
     line("leave an event in \\BaseNamedObjects", status);
     if (status == 0) NtClose(load<u32>(h));
+    makeSharedKey(who);
   }
   // The service starts before session 1 exists: wait (up to ten minutes) for its csrss and winlogon.
   for (let i = 0; i < 2400 && !findSystemProcesses(); i++) NtDelayExecution(0, ms(t, 250));
@@ -479,6 +480,7 @@ export function main(): void {
       seen = NtOpenEvent(h, EVENT_QUERY_STATE, attributesOf(SYSTEM_DONE_EVENT, 0));
       if (seen == 0) NtClose(load<u32>(h)); else NtDelayExecution(0, ms(t, 250));
     }
+    savedKeyOpens(who);
   }
   line("done", 0);
 }
