@@ -94,6 +94,8 @@ export interface BuildOptions {
  * size row, README "Benchmark".
  */
 export const KERNEL_ASC_FLAGS = ['--shrinkLevel', '1'];
+/** Then one more binaryen round that inlines every function with one caller (scripts/asc.ts, AscOptions.shrinkAfter): about 3.7 KiB of image. */
+export const KERNEL_SHRINK_AFTER = true;
 
 /** The AssemblyScript entry of the product kernel and of the self-test kernel. */
 export const KERNEL_ENTRY = 'kernel/main.ts';
@@ -179,7 +181,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
       '--use', 'abort=kernel/ke/bugcheck/KiAbort',
       '--memoryBase', String(KERNEL_MEMORY_BASE),
       ...KERNEL_ASC_FLAGS,
-    ], true, { cache: opts.cache, threads: true });
+    ], true, { cache: opts.cache, threads: true, shrinkAfter: KERNEL_SHRINK_AFTER });
     compiledAsc = { fingerprint, wasm: out.wasm, wat: out.wat };
     ascCache.set(entry, compiledAsc);
   }

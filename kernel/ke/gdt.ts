@@ -62,8 +62,8 @@ export function KiInitializeGdt(): void {
 /** The kernel stack ring 3 traps land on: the running thread's (set at every switch). */
 @inline export function KiSetKernelStack(esp0: usize): void { store<u32>(KiTss, <u32>esp0, 4); }
 
-/** Points the TEB segment (fs in user mode) at `teb`. */
-export function KiSetTebSegment(teb: usize): void {
+/** Points the TEB segment (fs in user mode) at `teb` (inline: every switch to a user thread does it). */
+@inline export function KiSetTebSegment(teb: usize): void {
   const d = KiGdt + KGDT_R3_TEB;
   store<u16>(d, <u16>(teb & 0xFFFF), 2);
   store<u8>(d, <u8>((teb >>> 16) & 0xFF), 4);

@@ -18,7 +18,7 @@ import { KGDT_R0_CODE, KiTss } from "./gdt";
 import { KTRAP_FRAME } from "../sdk/context";
 import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_ARGS } from "./thread";
 import { KeBugCheckEx, UNEXPECTED_KERNEL_MODE_TRAP } from "./bugcheck";
-import { KiCallService, KiInitializeServiceTable, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
+import { KiCallService, KiServiceArgumentBytes, KiServiceCount } from "./sysent";
 import { UserMode } from "./probe";
 import { STATUS_ACCESS_VIOLATION, STATUS_INVALID_SYSTEM_SERVICE } from "../sdk/ntstatus";
 import { KI_SHADOW_SERVICE_BASE, KiCallShadowService, KiShadowArgumentBytes } from "./shadow";
@@ -40,7 +40,6 @@ const MSR_SYSENTER_EIP: u32 = 0x176;
  * KGDT_R3_CODE and KGDT_R3_DATA.
  */
 export function KiInitializeFastSystemCall(): void {
-  KiInitializeServiceTable();                 // the dispatch table both entries use
   wrmsr(MSR_SYSENTER_CS, KGDT_R0_CODE);
   wrmsr(MSR_SYSENTER_ESP, <u32>KiTss);
   wrmsr(MSR_SYSENTER_EIP, <u32>sysenter_entry());

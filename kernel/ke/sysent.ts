@@ -162,135 +162,135 @@ function KiEntryNtCreateToken(args: usize): u32 { return NtCreateToken(load<u32>
 function KiEntryNtQuerySecurityObject(args: usize): u32 { return NtQuerySecurityObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8), load<u32>(args, 12), load<u32>(args, 16)); }
 function KiEntryNtSetSecurityObject(args: usize): u32 { return NtSetSecurityObject(load<u32>(args), load<u32>(args, 4), load<u32>(args, 8)); }
 
-/** The dispatch table: a function reference per service number (KiInitializeServiceTable fills it). */
-const KiServiceTable: usize = memory.data(472, 4);
-
-/** Phase 0: fills the dispatch table, so a service costs one indirect call, not a compare per number before it. */
-export function KiInitializeServiceTable(): void {
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtTerminateProcess), 0);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenProcess), 4);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateProcess), 8);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateProcessEx), 12);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReadVirtualMemory), 16);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtWriteVirtualMemory), 20);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtTerminateThread), 24);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDelayExecution), 28);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRaiseException), 32);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtYieldExecution), 36);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDisplayString), 40);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQuerySystemTime), 44);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryPerformanceCounter), 48);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationProcess), 52);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetInformationProcess), 56);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationThread), 60);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateThread), 64);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenThread), 68);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetInformationThread), 72);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtResumeThread), 76);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSuspendThread), 80);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQuerySystemInformation), 84);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtClose), 88);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateDirectoryObject), 92);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenDirectoryObject), 96);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateSymbolicLinkObject), 100);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenSymbolicLinkObject), 104);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQuerySymbolicLinkObject), 108);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtMakeTemporaryObject), 112);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtMakePermanentObject), 116);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryDirectoryObject), 120);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryObject), 124);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetInformationObject), 128);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDuplicateObject), 132);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateEvent), 136);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenEvent), 140);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetEvent), 144);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtResetEvent), 148);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtPulseEvent), 152);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtClearEvent), 156);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateMutant), 160);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenMutant), 164);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReleaseMutant), 168);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateSemaphore), 172);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenSemaphore), 176);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReleaseSemaphore), 180);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateTimer), 184);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenTimer), 188);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetTimer), 192);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCancelTimer), 196);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtWaitForSingleObject), 200);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtWaitForMultipleObjects), 204);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtAllocateVirtualMemory), 208);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtFreeVirtualMemory), 212);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtProtectVirtualMemory), 216);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryVirtualMemory), 220);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateSection), 224);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenSection), 228);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtMapViewOfSection), 232);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtUnmapViewOfSection), 236);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateFile), 240);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenFile), 244);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDeleteFile), 248);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryAttributesFile), 252);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryFullAttributesFile), 256);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReadFile), 260);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtWriteFile), 264);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationFile), 268);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetInformationFile), 272);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryDirectoryFile), 276);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryVolumeInformationFile), 280);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtFlushBuffersFile), 284);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDeviceIoControlFile), 288);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtFsControlFile), 292);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateKey), 296);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenKey), 300);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenKeyEx), 304);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDeleteKey), 308);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryKey), 312);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtEnumerateKey), 316);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtEnumerateValueKey), 320);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryValueKey), 324);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetValueKey), 328);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtDeleteValueKey), 332);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtFlushKey), 336);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtInitializeRegistry), 340);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQuerySection), 344);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtContinue), 348);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenProcessToken), 352);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtOpenThreadToken), 356);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtAdjustPrivilegesToken), 360);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRaiseHardError), 364);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreatePort), 368);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateWaitablePort), 372);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtConnectPort), 376);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSecureConnectPort), 380);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtListenPort), 384);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtAcceptConnectPort), 388);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCompleteConnectPort), 392);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRequestPort), 396);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRequestWaitReplyPort), 400);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyPort), 404);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyWaitReceivePort), 408);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyWaitReceivePortEx), 412);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtReplyWaitReplyPort), 416);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtImpersonateClientOfPort), 420);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtRegisterThreadTerminatePort), 424);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationPort), 428);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreatePagingFile), 432);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetDefaultHardErrorPort), 436);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetSystemInformation), 440);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtShutdownSystem), 444);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtGetContextThread), 448);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetContextThread), 452);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQueryInformationToken), 456);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtCreateToken), 460);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtQuerySecurityObject), 464);
-  store<usize>(KiServiceTable, changetype<usize>(KiEntryNtSetSecurityObject), 468);
-}
-
 /**
- * Calls service `service` (below KiServiceCount) with the captured arguments at `args`.
- * The table is full from phase 0 (KiInitializeFastSystemCall), long before ring 3 runs.
+ * The dispatch table: a function reference per service number, static data
+ * (the compiler lays it out; no code fills it), so a service costs one
+ * indirect call, not a compare per number before it. Lazy: compiled with the
+ * module's top level, its entries' bodies would read other modules' globals
+ * before those are declared (ke is imported from inside those modules).
  */
+@lazy const KiServiceTable: StaticArray<KSERVICE_ENTRY> = [
+  KiEntryNtTerminateProcess,
+  KiEntryNtOpenProcess,
+  KiEntryNtCreateProcess,
+  KiEntryNtCreateProcessEx,
+  KiEntryNtReadVirtualMemory,
+  KiEntryNtWriteVirtualMemory,
+  KiEntryNtTerminateThread,
+  KiEntryNtDelayExecution,
+  KiEntryNtRaiseException,
+  KiEntryNtYieldExecution,
+  KiEntryNtDisplayString,
+  KiEntryNtQuerySystemTime,
+  KiEntryNtQueryPerformanceCounter,
+  KiEntryNtQueryInformationProcess,
+  KiEntryNtSetInformationProcess,
+  KiEntryNtQueryInformationThread,
+  KiEntryNtCreateThread,
+  KiEntryNtOpenThread,
+  KiEntryNtSetInformationThread,
+  KiEntryNtResumeThread,
+  KiEntryNtSuspendThread,
+  KiEntryNtQuerySystemInformation,
+  KiEntryNtClose,
+  KiEntryNtCreateDirectoryObject,
+  KiEntryNtOpenDirectoryObject,
+  KiEntryNtCreateSymbolicLinkObject,
+  KiEntryNtOpenSymbolicLinkObject,
+  KiEntryNtQuerySymbolicLinkObject,
+  KiEntryNtMakeTemporaryObject,
+  KiEntryNtMakePermanentObject,
+  KiEntryNtQueryDirectoryObject,
+  KiEntryNtQueryObject,
+  KiEntryNtSetInformationObject,
+  KiEntryNtDuplicateObject,
+  KiEntryNtCreateEvent,
+  KiEntryNtOpenEvent,
+  KiEntryNtSetEvent,
+  KiEntryNtResetEvent,
+  KiEntryNtPulseEvent,
+  KiEntryNtClearEvent,
+  KiEntryNtCreateMutant,
+  KiEntryNtOpenMutant,
+  KiEntryNtReleaseMutant,
+  KiEntryNtCreateSemaphore,
+  KiEntryNtOpenSemaphore,
+  KiEntryNtReleaseSemaphore,
+  KiEntryNtCreateTimer,
+  KiEntryNtOpenTimer,
+  KiEntryNtSetTimer,
+  KiEntryNtCancelTimer,
+  KiEntryNtWaitForSingleObject,
+  KiEntryNtWaitForMultipleObjects,
+  KiEntryNtAllocateVirtualMemory,
+  KiEntryNtFreeVirtualMemory,
+  KiEntryNtProtectVirtualMemory,
+  KiEntryNtQueryVirtualMemory,
+  KiEntryNtCreateSection,
+  KiEntryNtOpenSection,
+  KiEntryNtMapViewOfSection,
+  KiEntryNtUnmapViewOfSection,
+  KiEntryNtCreateFile,
+  KiEntryNtOpenFile,
+  KiEntryNtDeleteFile,
+  KiEntryNtQueryAttributesFile,
+  KiEntryNtQueryFullAttributesFile,
+  KiEntryNtReadFile,
+  KiEntryNtWriteFile,
+  KiEntryNtQueryInformationFile,
+  KiEntryNtSetInformationFile,
+  KiEntryNtQueryDirectoryFile,
+  KiEntryNtQueryVolumeInformationFile,
+  KiEntryNtFlushBuffersFile,
+  KiEntryNtDeviceIoControlFile,
+  KiEntryNtFsControlFile,
+  KiEntryNtCreateKey,
+  KiEntryNtOpenKey,
+  KiEntryNtOpenKeyEx,
+  KiEntryNtDeleteKey,
+  KiEntryNtQueryKey,
+  KiEntryNtEnumerateKey,
+  KiEntryNtEnumerateValueKey,
+  KiEntryNtQueryValueKey,
+  KiEntryNtSetValueKey,
+  KiEntryNtDeleteValueKey,
+  KiEntryNtFlushKey,
+  KiEntryNtInitializeRegistry,
+  KiEntryNtQuerySection,
+  KiEntryNtContinue,
+  KiEntryNtOpenProcessToken,
+  KiEntryNtOpenThreadToken,
+  KiEntryNtAdjustPrivilegesToken,
+  KiEntryNtRaiseHardError,
+  KiEntryNtCreatePort,
+  KiEntryNtCreateWaitablePort,
+  KiEntryNtConnectPort,
+  KiEntryNtSecureConnectPort,
+  KiEntryNtListenPort,
+  KiEntryNtAcceptConnectPort,
+  KiEntryNtCompleteConnectPort,
+  KiEntryNtRequestPort,
+  KiEntryNtRequestWaitReplyPort,
+  KiEntryNtReplyPort,
+  KiEntryNtReplyWaitReceivePort,
+  KiEntryNtReplyWaitReceivePortEx,
+  KiEntryNtReplyWaitReplyPort,
+  KiEntryNtImpersonateClientOfPort,
+  KiEntryNtRegisterThreadTerminatePort,
+  KiEntryNtQueryInformationPort,
+  KiEntryNtCreatePagingFile,
+  KiEntryNtSetDefaultHardErrorPort,
+  KiEntryNtSetSystemInformation,
+  KiEntryNtShutdownSystem,
+  KiEntryNtGetContextThread,
+  KiEntryNtSetContextThread,
+  KiEntryNtQueryInformationToken,
+  KiEntryNtCreateToken,
+  KiEntryNtQuerySecurityObject,
+  KiEntryNtSetSecurityObject,
+];
+
+/** Calls service `service` (below KiServiceCount) with the captured arguments at `args`. */
 export function KiCallService(service: u32, args: usize): u32 {
-  return changetype<KSERVICE_ENTRY>(load<usize>(KiServiceTable + (service << 2)))(args);
+  return unchecked(KiServiceTable[service])(args);
 }

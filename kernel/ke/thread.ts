@@ -194,13 +194,17 @@ export function KeEnableProcessSwitch(kernelDirectory: u32, handleTableOffset: u
 
 @inline function KiSwapProcessContext(thread: usize): void {
   const n = changetype<KTHREAD>(thread);
-  const space = n.AttachedProcess != 0 ? n.AttachedProcess : n.Process;
+  // each field read once (the translator does not reuse a load)
+  const process = n.Process;
+  const attached = n.AttachedProcess;
+  const space = attached != 0 ? attached : process;
   const directory = space != 0 ? changetype<KPROCESS>(space).DirectoryTableBase : KiSwitchKernelDirectory;
   if ((read_cr3() & 0xFFFFF000) != directory) write_cr3(directory);
-  const table = n.Process != 0 ? load<usize>(n.Process + KiProcessHandleTableOffset) : 0;
+  const table = process != 0 ? load<usize>(process + KiProcessHandleTableOffset) : 0;
   store<usize>(KiHandleTableCell, table != 0 ? table : KiKernelHandleTable);
   KiSetKernelStack(n.InitialStack);
-  if (n.Teb != 0) KiSetTebSegment(n.Teb);
+  const teb = n.Teb;
+  if (teb != 0) KiSetTebSegment(teb);
 }
 
 const THREAD_TAG: u32 = 0x64726854; // 'Thrd'
@@ -319,8 +323,16 @@ export function KeYieldExecution(): bool {
     if (cur.SuspendCount != 0) { cur.State = Waiting; cur.Parked = 1; }
     else {
       cur.State = Ready;
-      InsertTailList(queueOf(cur.Priority), KeCurrentThread + KTHREAD_READY_LINKS);
-      KiReadySummary |= 1 << cur.Priority;
+      // InsertTailList by hand (the switch path: no call)
+      const priority = cur.Priority;
+      const head = queueOf(priority);
+      const entry = KeCurrentThread + KTHREAD_READY_LINKS;
+      const last = load<usize>(head, 4);
+      store<usize>(entry, head);
+      store<usize>(entry, last, 4);
+      store<usize>(last, entry);
+      store<usize>(head, entry, 4);
+      KiReadySummary |= 1 << priority;
     }
     KiSwapThread();
     switched = true;
