@@ -19,7 +19,7 @@ import { FILE_FS_SIZE_INFORMATION, SIZEOF_FILE_FS_SIZE_INFORMATION, FileFsSizeIn
 import { SmpMiniNT, SmpPagingFiles } from "./sminit";
 import { SmpNtPath } from "./smexec";
 import { SmpAttributes, SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpParseDecimal, SmpSlot, SmpUnicode, SmpWords } from "./smutil";
-import { SystemBasicInformation } from "../kernel/sdk/sysinfo";
+import { SIZEOF_SYSTEM_BASIC_INFORMATION, SYSTEM_BASIC_INFORMATION, SystemBasicInformation } from "../kernel/sdk/sysinfo";
 
 const MEGABYTE: u64 = 0x100000;
 const FUZZ_FACTOR: u64 = 16 * MEGABYTE;        // how much smaller each retry is
@@ -105,8 +105,10 @@ function SmpCreateEntry(path: string, min: u64, max: u64, floor: u64): string {
 export function SmpCreatePagingFiles(): void {
   if (SmpMiniNT) { SmpLog("paging files", "skipped (MiniNT)"); return; }
   RtlAdjustPrivilege(SE_CREATE_PAGEFILE_PRIVILEGE, true, false, SmpSlot());
-  const sbi = heap.alloc(44);
-  const ram: u64 = NtQuerySystemInformation(SystemBasicInformation, sbi, 44, 0) == STATUS_SUCCESS ? <u64>load<u32>(sbi, 12) * <u64>load<u32>(sbi, 8) : 128 * MEGABYTE;
+  const sbi = heap.alloc(SIZEOF_SYSTEM_BASIC_INFORMATION);
+  const basic = changetype<SYSTEM_BASIC_INFORMATION>(sbi);
+  const ram: u64 = NtQuerySystemInformation(SystemBasicInformation, sbi, SIZEOF_SYSTEM_BASIC_INFORMATION, 0) == STATUS_SUCCESS
+    ? <u64>basic.NumberOfPhysicalPages * <u64>basic.PageSize : 128 * MEGABYTE;
   const made = new Array<string>();
   for (let i = 0; i < SmpPagingFiles.length; i++) {
     const words = SmpWords(SmpPagingFiles[i]);

@@ -21,7 +21,9 @@ import {
 import { SmpEnvironmentValues, SmpSessionManagerKey } from "./sminit";
 import { SmpIsText, SmpOpenKey, SmpReadString, SmpTypeName } from "./smreg";
 import { SmpDecimal, SmpHex4, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpString, SmpUnicode } from "./smutil";
-import { SystemBasicInformation, SystemProcessorInformation } from "../kernel/sdk/sysinfo";
+import {
+  SIZEOF_SYSTEM_PROCESSOR_INFORMATION, SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESSOR_INFORMATION, SystemBasicInformation, SystemProcessorInformation,
+} from "../kernel/sdk/sysinfo";
 
 const PEB_PROCESS_PARAMETERS: u32 = 0x10;
 const PARAMS_ENVIRONMENT: u32 = 0x48;
@@ -108,17 +110,18 @@ export function SmpCreateDynamicEnvironmentVariables(): void {
   if (cpu != 0) NtClose(cpu);
   if (vendor.length != 0) identifier += ", " + vendor;
 
-  // SYSTEM_PROCESSOR_INFORMATION: Architecture, Level, Revision (u16 each), MaximumProcessors, FeatureBits.
-  const spi = heap.alloc(16);
-  memory.fill(spi, 0, 16);
-  let status = NtQuerySystemInformation(SystemProcessorInformation, spi, 12, 0);
+  const spi = heap.alloc(SIZEOF_SYSTEM_PROCESSOR_INFORMATION);
+  memory.fill(spi, 0, SIZEOF_SYSTEM_PROCESSOR_INFORMATION);
+  let status = NtQuerySystemInformation(SystemProcessorInformation, spi, SIZEOF_SYSTEM_PROCESSOR_INFORMATION, 0);
   if (status != STATUS_SUCCESS) SmpLogFailure("NtQuerySystemInformation", status, "SystemProcessorInformation");
-  const sbi = heap.alloc(44);
-  status = NtQuerySystemInformation(SystemBasicInformation, sbi, 44, 0);
-  const processors: u32 = status == STATUS_SUCCESS ? <u32>load<u8>(sbi, 40) : 1;
+  const processor = changetype<SYSTEM_PROCESSOR_INFORMATION>(spi);
+  const basicSize = <u32>offsetof<SYSTEM_BASIC_INFORMATION>();
+  const sbi = heap.alloc(basicSize);
+  status = NtQuerySystemInformation(SystemBasicInformation, sbi, basicSize, 0);
+  const processors: u32 = status == STATUS_SUCCESS ? <u32>changetype<SYSTEM_BASIC_INFORMATION>(sbi).NumberOfProcessors : 1;
 
   const names = ["OS", "PROCESSOR_ARCHITECTURE", "PROCESSOR_LEVEL", "PROCESSOR_IDENTIFIER", "PROCESSOR_REVISION", "NUMBER_OF_PROCESSORS"];
-  const values = ["Windows_NT", "x86", SmpDecimal(load<u16>(spi, 2)), identifier, SmpHex4(load<u16>(spi, 4)), SmpDecimal(processors)];
+  const values = ["Windows_NT", "x86", SmpDecimal(processor.ProcessorLevel), identifier, SmpHex4(processor.ProcessorRevision), SmpDecimal(processors)];
   const key = SmpOpenKey("Environment", SmpSessionManagerKey, KEY_ALL_ACCESS);
   const shown = new Array<string>();
   for (let i = 0; i < names.length; i++) {

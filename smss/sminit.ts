@@ -6,7 +6,7 @@
 import {
   NtClose, NtCreateDirectoryObject, DIRECTORY_ALL_ACCESS, KEY_READ, OBJ_PERMANENT, OBJ_OPENIF, STATUS_SUCCESS, STATUS_OBJECT_NAME_EXISTS,
 } from "./ntapi";
-import { SmpEnumerateValues, SmpKeyExists, SmpOpenKey, SmpOpenKeyStatus, SmpReadDword, SmpReadMultiSz, SmpReadString, SmpLastStringExpand, SmpValue } from "./smreg";
+import { SmpEnumerateValues, SmpKeyExists, SmpOpenKey, SmpReadDword, SmpTryOpenKey, SmpReadMultiSz, SmpReadString, SmpLastStringExpand, SmpValue } from "./smreg";
 import { SmpAttributes, SmpSharedAttributes, SmpDecimal, SmpJoin, SmpLog, SmpLogFailure, SmpSlot } from "./smutil";
 import { SmpFatal } from "./smfail";
 
@@ -40,6 +40,8 @@ export let SmpSubSystemValues: SmpValue[] = [];
 /** HKLM\SYSTEM\CurrentControlSet\Control\MiniNT exists: no renames, no paging files. */
 export let SmpMiniNT = false;
 
+const sessionManagerSlot = SmpSlot();
+
 function subkeyValues(name: string): SmpValue[] {
   const key = SmpOpenKey(name, SmpSessionManagerKey, KEY_READ);
   const values = SmpEnumerateValues(key);
@@ -49,9 +51,9 @@ function subkeyValues(name: string): SmpValue[] {
 
 /** Reads every value of SMSS.md step 2; a Session Manager key that cannot be opened is fatal. A session's copy reads it `quiet`. */
 export function SmpLoadConfiguration(quiet: bool = false): void {
-  SmpSessionManagerKey = SmpOpenKey(SESSION_MANAGER, 0, 0xF003F /* KEY_ALL_ACCESS: renames delete values */);
-  if (SmpSessionManagerKey == 0) {
-    const status = SmpOpenKeyStatus;
+  const status = SmpTryOpenKey(SESSION_MANAGER, 0, 0xF003F /* KEY_ALL_ACCESS: renames delete values */, sessionManagerSlot);
+  SmpSessionManagerKey = load<u32>(sessionManagerSlot);
+  if (status != STATUS_SUCCESS) {
     SmpLogFailure("NtOpenKey", status, SESSION_MANAGER);
     SmpFatal("configuration", status);
   }

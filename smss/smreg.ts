@@ -25,14 +25,18 @@ export class SmpValue {
 
 const handleSlot = SmpSlot();
 
-/** Opens `path` (an NT path, or relative to `root`) for reading: the handle, or 0 with the status in `SmpOpenKeyStatus`. */
-export function SmpOpenKey(path: string, root: u32, access: u32): u32 {
-  store<u32>(handleSlot, 0);
-  const status = NtOpenKey(handleSlot, access, SmpAttributes(path, 0, root));
-  SmpOpenKeyStatus = status;
-  return status == STATUS_SUCCESS ? load<u32>(handleSlot) : 0;
+/** Opens `path` (an NT path, or relative to `root`) into `handle` (0 there on failure): NtOpenKey's status. */
+export function SmpTryOpenKey(path: string, root: u32, access: u32, handle: usize): u32 {
+  store<u32>(handle, 0);
+  const status = NtOpenKey(handle, access, SmpAttributes(path, 0, root));
+  if (status != STATUS_SUCCESS) store<u32>(handle, 0);
+  return status;
 }
-export let SmpOpenKeyStatus: u32 = 0;
+
+/** Opens `path` (an NT path, or relative to `root`): the handle, or 0 (SmpTryOpenKey says why). */
+export function SmpOpenKey(path: string, root: u32, access: u32): u32 {
+  return SmpTryOpenKey(path, root, access, handleSlot) == STATUS_SUCCESS ? load<u32>(handleSlot) : 0;
+}
 
 let buffer: usize = 0;
 let bufferSize: u32 = 0;
@@ -172,9 +176,9 @@ export let SmpLastStringExpand = false;
 
 /** Whether `path` names an existing key. */
 export function SmpKeyExists(path: string): bool {
-  const key = SmpOpenKey(path, 0, KEY_READ);
-  if (key == 0) return SmpOpenKeyStatus != STATUS_OBJECT_NAME_NOT_FOUND && SmpOpenKeyStatus != 0xC000003A;
-  NtClose(key);
+  const status = SmpTryOpenKey(path, 0, KEY_READ, handleSlot);
+  if (status != STATUS_SUCCESS) return status != STATUS_OBJECT_NAME_NOT_FOUND && status != 0xC000003A;
+  NtClose(load<u32>(handleSlot));
   return true;
 }
 

@@ -45,18 +45,16 @@ import { SystemExtendServiceTableInformation } from "../sdk/sysinfo";
 import { MM_ALLOCATION_GRANULARITY, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, PAGE_SIZE } from "../sdk/ntdef";
 import {
   SystemBasicInformation, SystemPageFileInformation, SystemPerformanceInformation, SystemProcessInformation, SystemProcessorInformation,
-  SystemSessionCreate, SystemSessionDetach,
+  SystemSessionCreate, SystemSessionDetach, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, SIZEOF_SYSTEM_PROCESSOR_INFORMATION,
+  SYSTEM_PAGEFILE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION, SYSTEM_PROCESSOR_INFORMATION,
 } from "../sdk/sysinfo";
 
 
 const BASIC_SIZE: u32 = <u32>offsetof<SYSTEM_BASIC_INFORMATION>();
 const PROCESS_RECORD: u32 = <u32>offsetof<SYSTEM_PROCESS_INFORMATION>();
 const THREAD_RECORD: u32 = <u32>offsetof<SYSTEM_THREAD_INFORMATION>();
-const PROCESSOR_SIZE: u32 = 12; // SYSTEM_PROCESSOR_INFORMATION
-/** SYSTEM_PERFORMANCE_INFORMATION on x86 (MinGW's winternl.h: 312 reserved bytes). */
-const PERFORMANCE_SIZE: u32 = 312;
-/** SYSTEM_PAGEFILE_INFORMATION.PageFileName.Buffer. */
-const PAGEFILE_NAME_BUFFER: u32 = 20;
+const PROCESSOR_SIZE: u32 = SIZEOF_SYSTEM_PROCESSOR_INFORMATION;
+const PERFORMANCE_SIZE: u32 = SIZEOF_SYSTEM_PERFORMANCE_INFORMATION;
 const SYSINFO_TAG: u32 = 0x49737953; // 'SysI'
 
 function PspNameBytes(process: usize): u32 {
@@ -188,23 +186,25 @@ function ExpFillBasic(buffer: usize): void {
  * as NT encodes it), MaximumProcessors, FeatureBits: what smss makes PROCESSOR_LEVEL and _REVISION of.
  */
 function ExpFillProcessor(buffer: usize): void {
-  store<u16>(buffer, 0);
-  store<u16>(buffer, <u16>KeProcessorFamily, 2);
-  store<u16>(buffer, <u16>((KeProcessorModel << 8) | KeProcessorStepping), 4);
-  store<u16>(buffer, 1, 6);
-  store<u32>(buffer, KeFeatureBits, 8);
+  const p = changetype<SYSTEM_PROCESSOR_INFORMATION>(buffer);
+  p.ProcessorArchitecture = 0;
+  p.ProcessorLevel = <u16>KeProcessorFamily;
+  p.ProcessorRevision = <u16>((KeProcessorModel << 8) | KeProcessorStepping);
+  p.MaximumProcessors = 1;
+  p.FeatureBits = KeFeatureBits;
 }
 
 function ExpFillPerformance(buffer: usize): void {
-  store<u32>(buffer, MmAvailablePages, 44);        // AvailablePages
-  store<u32>(buffer, MmTotalCommittedPages(), 48); // CommittedPages
-  store<u32>(buffer, MmTotalCommitLimit(), 52);    // CommitLimit: physical pages + paging files
-  store<u32>(buffer, MmPeakCommitmentPages(), 56); // PeakCommitment
-  MmQueryPagingCounts(buffer);                     // TransitionCount, PageReadCount, DirtyPagesWriteCount, ...
+  const p = changetype<SYSTEM_PERFORMANCE_INFORMATION>(buffer);
+  p.AvailablePages = MmAvailablePages;
+  p.TotalCommittedPages = MmTotalCommittedPages();
+  p.TotalCommitLimit = MmTotalCommitLimit();       // physical pages + paging files
+  p.PeakCommitment = MmPeakCommitmentPages();
+  MmQueryPagingCounts(buffer);                     // TransitionFaults, PagesRead, PagefilePagesWritten, ...
   // The pool (only nonpaged memory exists): its pages, and allocations and frees since boot.
-  store<u32>(buffer, ExPoolPages, 116);             // NonPagedPoolPages
-  store<u32>(buffer, ExPoolTotalAllocs(), 128);     // NonPagedPoolAllocs
-  store<u32>(buffer, ExPoolTotalFrees(), 132);      // NonPagedPoolFrees
+  p.NonPagedPoolUsage = ExPoolPages;
+  p.NonPagedPoolAllocs = ExPoolTotalAllocs();
+  p.NonPagedPoolFrees = ExPoolTotalFrees();
 }
 
 /** Mm's paging-file records at `answer`, their name pointers moved to the caller's copy at `user`. */
@@ -212,8 +212,9 @@ function ExpFillPageFiles(answer: usize, user: usize): void {
   MmQueryPageFileInformation(answer);
   let at = answer;
   while (true) {
-    store<usize>(at, load<usize>(at, PAGEFILE_NAME_BUFFER) - answer + user, PAGEFILE_NAME_BUFFER);
-    const next = load<u32>(at);
+    const r = changetype<SYSTEM_PAGEFILE_INFORMATION>(at);
+    r.FileName_Buffer = r.FileName_Buffer - answer + user;
+    const next = r.NextEntryOffset;
     if (next == 0) break;
     at += next;
   }

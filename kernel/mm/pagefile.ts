@@ -50,6 +50,7 @@ import {
   STATUS_SUCCESS, STATUS_TOO_MANY_PAGING_FILES,
 } from "../sdk/ntstatus";
 import { OBJ_CASE_INSENSITIVE, PAGE_SIZE } from "../sdk/ntdef";
+import { SIZEOF_SYSTEM_PAGEFILE_INFORMATION, SYSTEM_PAGEFILE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION } from "../sdk/sysinfo";
 
 /** NT's MAX_PAGING_FILES. */
 export const MAX_PAGING_FILES: u32 = 16;
@@ -108,11 +109,12 @@ export function MmPeakCommitmentPages(): u32 { return MmPeakCommitment; }
  * write each).
  */
 export function MmQueryPagingCounts(buffer: usize): void {
-  store<u32>(buffer, MmTransitionFaults, 68);
-  store<u32>(buffer, MmPagesRead, 80);
-  store<u32>(buffer, MmPagesRead, 84);
-  store<u32>(buffer, MmPagesWritten, 96);
-  store<u32>(buffer, MmPagesWritten, 100);
+  const p = changetype<SYSTEM_PERFORMANCE_INFORMATION>(buffer);
+  p.TransitionFaults = MmTransitionFaults;
+  p.PagesRead = MmPagesRead;
+  p.PageReadIos = MmPagesRead;            // one page per read
+  p.PagefilePagesWritten = MmPagesWritten;
+  p.PagefilePageWriteIos = MmPagesWritten; // one page per write
 }
 
 /** Takes a slot (0xFFFFFFFF: sixteen are taken), interrupts off while counting. */
@@ -299,8 +301,8 @@ function MiOpenPagingFile(record: usize, size: u64): u32 {
   return status;
 }
 
-/** SYSTEM_PAGEFILE_INFORMATION: NextEntryOffset, TotalSize, TotalInUse, PeakUsage (pages), PageFileName; the name follows. */
-const PAGEFILE_RECORD: u32 = 24;
+/** A SYSTEM_PAGEFILE_INFORMATION record; the name follows it. */
+const PAGEFILE_RECORD: u32 = SIZEOF_SYSTEM_PAGEFILE_INFORMATION;
 
 /** Bytes SystemPageFileInformation takes: a record and the name (NUL-terminated, 4-byte aligned) per paging file; 0 with none. */
 export function MmPageFileInformationLength(): u32 {
@@ -325,14 +327,15 @@ export function MmQueryPageFileInformation(buffer: usize): void {
     if (record == 0) continue;
     const pf = changetype<MMPAGING_FILE>(record);
     const size = PAGEFILE_RECORD + ((pf.NameLength + 2 + 3) & ~3);
-    if (previous != 0) store<u32>(previous, <u32>(at - previous));
-    store<u32>(at, 0);
-    store<u32>(at, pf.CurrentPages, 4);
-    store<u32>(at, pf.InUsePages, 8);
-    store<u32>(at, pf.PeakPages, 12);
-    store<u16>(at, <u16>pf.NameLength, 16);
-    store<u16>(at, <u16>(pf.NameLength + 2), 18);
-    store<u32>(at, <u32>(at + PAGEFILE_RECORD), 20); // the name, in the caller's buffer
+    if (previous != 0) changetype<SYSTEM_PAGEFILE_INFORMATION>(previous).NextEntryOffset = <u32>(at - previous);
+    const r = changetype<SYSTEM_PAGEFILE_INFORMATION>(at);
+    r.NextEntryOffset = 0;
+    r.CurrentSize = pf.CurrentPages;
+    r.TotalUsed = pf.InUsePages;
+    r.PeakUsed = pf.PeakPages;
+    r.FileName_Length = <u16>pf.NameLength;
+    r.FileName_MaximumLength = <u16>(pf.NameLength + 2);
+    r.FileName_Buffer = at + PAGEFILE_RECORD; // the name, in the caller's buffer
     memory.copy(at + PAGEFILE_RECORD, record + SIZEOF_MMPAGING_FILE, pf.NameLength);
     store<u16>(at + PAGEFILE_RECORD + pf.NameLength, 0);
     previous = at;

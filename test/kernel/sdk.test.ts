@@ -96,6 +96,23 @@ const FACTS: Fact[] = [
   ['SYSTEM_THREAD_INFORMATION', 'ClientId_UniqueProcess', 'SYSTEM_THREAD_INFORMATION', 'ClientId.UniqueProcess'],
   ['SYSTEM_THREAD_INFORMATION', 'ClientId_UniqueThread', 'SYSTEM_THREAD_INFORMATION', 'ClientId.UniqueThread'],
   size('SYSTEM_THREAD_INFORMATION', 'SYSTEM_THREAD_INFORMATION'),
+  ...[['TimerResolution', 'MaximumIncrement'], ['PageSize', 'PhysicalPageSize'], ['NumberOfPhysicalPages', 'NumberOfPhysicalPages'],
+    ['LowestPhysicalPageNumber', 'LowestPhysicalPage'], ['HighestPhysicalPageNumber', 'HighestPhysicalPage'], ['AllocationGranularity', 'AllocationGranularity'],
+    ['MinimumUserModeAddress', 'LowestUserAddress'], ['MaximumUserModeAddress', 'HighestUserAddress'], ['ActiveProcessorsAffinityMask', 'ActiveProcessors'],
+    ['NumberOfProcessors', 'NumberOfProcessors']].map(([ours, theirs]) => ['SYSTEM_BASIC_INFORMATION', ours, 'SYSTEM_BASIC_INFORMATION', theirs] as Fact),
+  size('SYSTEM_BASIC_INFORMATION', 'SYSTEM_BASIC_INFORMATION'),
+  ...same('SYSTEM_PROCESSOR_INFORMATION', 'SYSTEM_PROCESSOR_INFORMATION', 'ProcessorArchitecture ProcessorLevel ProcessorRevision FeatureBits'),
+  ['SYSTEM_PROCESSOR_INFORMATION', 'MaximumProcessors', 'SYSTEM_PROCESSOR_INFORMATION', 'Unknown'],
+  size('SYSTEM_PROCESSOR_INFORMATION', 'SYSTEM_PROCESSOR_INFORMATION'),
+  ...same('SYSTEM_PERFORMANCE_INFORMATION', 'SYSTEM_PERFORMANCE_INFORMATION', `IdleTime ReadTransferCount OtherTransferCount ReadOperationCount
+    OtherOperationCount AvailablePages TotalCommittedPages TotalCommitLimit PeakCommitment PageFaults TransitionFaults PagesRead PageReadIos
+    PagefilePagesWritten PagefilePageWriteIos NonPagedPoolUsage NonPagedPoolAllocs NonPagedPoolFrees SystemDriverPage FastReadNoWait
+    PinMappedDataCount DataPages ContextSwitches SystemCalls`),
+  size('SYSTEM_PERFORMANCE_INFORMATION', 'SYSTEM_PERFORMANCE_INFORMATION'),
+  ...same('SYSTEM_PAGEFILE_INFORMATION', 'SYSTEM_PAGEFILE_INFORMATION', 'NextEntryOffset CurrentSize TotalUsed PeakUsed'),
+  ['SYSTEM_PAGEFILE_INFORMATION', 'FileName_Length', 'SYSTEM_PAGEFILE_INFORMATION', 'FileName.Length'],
+  ['SYSTEM_PAGEFILE_INFORMATION', 'FileName_Buffer', 'SYSTEM_PAGEFILE_INFORMATION', 'FileName.Buffer'],
+  size('SYSTEM_PAGEFILE_INFORMATION', 'SYSTEM_PAGEFILE_INFORMATION'),
   ...same('KEY_EVENT_RECORD', 'KEY_EVENT_RECORD', 'bKeyDown wRepeatCount wVirtualKeyCode wVirtualScanCode dwControlKeyState'),
   ['KEY_EVENT_RECORD', 'UnicodeChar', 'KEY_EVENT_RECORD', 'uChar.UnicodeChar'], size('KEY_EVENT_RECORD', 'KEY_EVENT_RECORD'),
   // File information (kernel/sdk/fileinfo.ts): what the FAT driver writes and callers read.
@@ -198,6 +215,10 @@ const CONSTANT_FACTS: Array<[string, string]> = [
   ['SIZEOF_FILE_NAME_INFORMATION', 'sizeof(FILE_NAME_INFORMATION)'], ['SIZEOF_FILE_ALL_INFORMATION', 'sizeof(FILE_ALL_INFORMATION)'],
   ['SIZEOF_PROCESS_BASIC_INFORMATION', 'sizeof(PROCESS_BASIC_INFORMATION)'], ['SIZEOF_THREAD_BASIC_INFORMATION', 'sizeof(NDK_THREAD_BASIC_INFORMATION)'],
   ['SIZEOF_RTL_USER_PROCESS_INFORMATION', 'sizeof(NDK_RTL_USER_PROCESS_INFORMATION)'],
+  ['SIZEOF_SYSTEM_BASIC_INFORMATION', 'sizeof(SYSTEM_BASIC_INFORMATION)'],
+  ['SIZEOF_SYSTEM_PROCESSOR_INFORMATION', 'sizeof(SYSTEM_PROCESSOR_INFORMATION)'],
+  ['SIZEOF_SYSTEM_PERFORMANCE_INFORMATION', 'sizeof(SYSTEM_PERFORMANCE_INFORMATION)'],
+  ['SIZEOF_SYSTEM_PAGEFILE_INFORMATION', 'sizeof(SYSTEM_PAGEFILE_INFORMATION)'],
   ['FILE_CASE_SENSITIVE_SEARCH', 'FILE_CASE_SENSITIVE_SEARCH'],
   ['FILE_CASE_PRESERVED_NAMES', 'FILE_CASE_PRESERVED_NAMES'],
   ['FILE_UNICODE_ON_DISK', 'FILE_UNICODE_ON_DISK'],
@@ -412,6 +433,10 @@ const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms
     re: /(load|store)<u(8|16|32|64)>\(\s*(info|information|buf|buffer|at|entry|data|e)\w*,\s*(8|12|16|20|24|32|40|48|56|60|64|68|94)\)|\b(info|information|buf|buffer|at|entry|e)\w* \+ (12|16|20|24|56|60|64|68|94)\b/,
     where: /\bNt(QueryInformationFile|SetInformationFile|QueryDirectoryFile|QueryVolumeInformationFile)\(|\bIopResolveRenameTarget\b/,
     allow: ['test/boot/programs/reentmm.ts'], alsoPrograms: true },
+  // The records NtQuerySystemInformation returns (kernel/sdk/sysinfo.ts).
+  { what: 'SYSTEM_*_INFORMATION fields by offset or size (AvailablePages +44, the commit limit +52, a process record\'s UniqueProcessId +68, 312 bytes ...)',
+    re: /Information, \w+, (12|44|312),|(load|store)<u(8|16|32)>\(\s*(perf|performance|spi|sbi|at|list|buffer|previous|answer)\w*\s*,(\s*[^;()]+,)?\s*(4|8|12|16|20|40|44|48|52|56|60|68|80|84|96|100|116|128|132|0x2C)\)|\bperf \+ \d/,
+    where: /\bNtQuerySystemInformation\(|\bExpFill\w+\(|\bMmQuery(PagingCounts|PageFileInformation)\(/, allow: [], alsoPrograms: true },
 ];
 
 /** The services that take an information class, and which argument (from 0) it is. */
@@ -477,11 +502,15 @@ describe('the tree keeps to the SDK', () => {
     expect(all.filter(({ text }) => /& 0xC0000000\) [!=]= 0xC0000000/.test(text)).map(({ path }) => path)).toEqual([]);
   });
 
-  it('returns errors as values: no copied scratch() helper, no last-status global (ExpLastStatus, FatLastStatus, PsProcessHandleStatus)', () => {
-    const side = /^\s*(?:export\s+)?function scratch\s*\(|^\s*(?:export\s+)?let\s+\w*(?:LastStatus|HandleStatus)\b/m;
+  it('returns errors as values: no copied scratch() helper, no last-status global (ExpLastStatus, FatLastStatus, PsProcessHandleStatus, OpenKeyStatus)', () => {
+    // A status a routine leaves in a module global for its caller (any exported `let ...Status`) is one
+    // per image, not per call: another thread's call overwrites it. The status is the return value.
+    const side = /^\s*(?:export\s+)?function scratch\s*\(|^\s*(?:export\s+)?let\s+\w*(?:LastStatus|HandleStatus)\b|^\s*export\s+let\s+\w*Status\s*:/m;
     expect([...all, ...sources('smss')].filter(({ text }) => side.test(text)).map(({ path }) => path)).toEqual([]);
-    // the pattern finds what it looks for
-    expect(['function scratch(bytes: u32): usize {', 'export let FatLastStatus: u32 = 0;', 'export let PsProcessHandleStatus: u32 = 0;'].map((l) => side.test(l))).toEqual([true, true, true]);
+    // the pattern finds what it looks for, and lets a local or a private device register be
+    expect(['function scratch(bytes: u32): usize {', 'export let FatLastStatus: u32 = 0;', 'export let PsProcessHandleStatus: u32 = 0;',
+      'export let OpenKeyStatus: u32 = 0;', 'export let SmpOpenKeyStatus: u32 = 0;', '  let mapStatus: u32 = 0;', 'let AtaStatus: u32 = 0;'].map((l) => side.test(l)))
+      .toEqual([true, true, true, true, true, false, false]);
   });
 
   it('keeps no import alive with `void X;` (smss and the test programs too)', () => {
@@ -538,9 +567,11 @@ describe('the tree keeps to the SDK', () => {
       '  store<u32>(processInfo, 0x44);', 'const execInfo = memory.data(0x44, 4);',
       '  const params = load<usize>(RtlGetCurrentPeb(), 0x10);', '  const chars = load<u16>(params, 0x40), text = load<usize>(p + 0x44);',
       '  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);', '  return load<u32>(basic, 16);', '  result = load<u32>(pbi);',
-      '  setSelf(load<u32>(tbi, 8), load<u32>(tbi, 12));', '      store<u32>(info, p.UniqueProcessId, 16);', '    case FileAllInformation: return 104;'];
+      '  setSelf(load<u32>(tbi, 8), load<u32>(tbi, 12));', '      store<u32>(info, p.UniqueProcessId, 16);', '    case FileAllInformation: return 104;',
+      '  NtQuerySystemInformation(SystemPerformanceInformation, perf, 312, 0);', '  return status == 0 ? load<u32>(performance, 0x2C) : 0;',
+      '    if (load<u32>(at, 68) == pid) return load<u32>(at, 80);', '  const processors = load<u8>(sbi, 40);', '  store<u32>(buffer, MmAvailablePages, 44);'];
     expect(planted.filter((l) => !RAW_FACTS.some((f) => f.re.test(l)))).toEqual([]);
-    expect(planted.length).toBe(23);
+    expect(planted.length).toBe(28);
     // and not what the layouts say instead
     const named = ['  const pid = changetype<PROCESS_BASIC_INFORMATION>(pbi).UniqueProcessId;', '  NtQueryInformationProcess(h, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);',
       '  const params = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;', '  changetype<RTL_USER_PROCESS_INFORMATION>(info).Size = SIZEOF_RTL_USER_PROCESS_INFORMATION;'];

@@ -102,13 +102,19 @@ export function Milliseconds(ms: i64): usize { const p = heap.alloc(8); store<i6
 // ---- the registry ----
 
 
-/** Opens `path` (relative to `root` when it is not 0) for reading; 0 when it cannot, the status in OpenKeyStatus. */
+/** Opens `path` (relative to `root` when it is not 0) for reading into `handle` (0 there on failure); NtOpenKey's status. */
+export function TryOpenKey(path: string, root: u32, handle: usize): u32 {
+  store<u32>(handle, 0);
+  const status = NtOpenKey(handle, KEY_READ, Attributes(path, 0, root));
+  if (status != STATUS_SUCCESS) store<u32>(handle, 0);
+  return status;
+}
+
+/** Opens `path` (relative to `root` when it is not 0) for reading; 0 when it cannot (TryOpenKey says why). */
 export function OpenKey(path: string, root: u32): u32 {
   const h = Slot();
-  OpenKeyStatus = NtOpenKey(h, KEY_READ, Attributes(path, 0, root));
-  return OpenKeyStatus == STATUS_SUCCESS ? load<u32>(h) : 0;
+  return TryOpenKey(path, root, h) == STATUS_SUCCESS ? load<u32>(h) : 0;
 }
-export let OpenKeyStatus: u32 = 0;
 
 /** A value's type, data (a private copy with two NULs after it) and length. */
 export class Value {

@@ -53,12 +53,13 @@ export class Process {
 
 const needed = memory.data(4, 4);
 const cid = memory.data(8, 4);
+const handleSlot = memory.data(4, 4);
 const value = memory.data(4, 4);
 const nameInfo = memory.data(8 + 520, 4);
 const linkTarget = memory.data(8 + 1024, 4);
 
-/** The system process list, or null with the status in ListStatus. */
-export function ProcessList(): Array<Process> | null {
+/** Fills `list` with the system's processes; the status of the query. */
+export function ProcessList(list: Array<Process>): u32 {
   // The heap is the command's (nsh/heap.ts): the buffer is made anew each time.
   let status: u32;
   let listSize: u32 = 16384;
@@ -69,9 +70,7 @@ export function ProcessList(): Array<Process> | null {
     listSize = load<u32>(needed) + 4096; // room for processes started meanwhile
     listBuffer = heap.alloc(listSize);
   }
-  ListStatus = status;
-  if (status != STATUS_SUCCESS) return null;
-  const list = new Array<Process>();
+  if (status != STATUS_SUCCESS) return status;
   let at = listBuffer;
   while (true) {
     const r = changetype<SYSTEM_PROCESS_INFORMATION>(at);
@@ -86,25 +85,22 @@ export function ProcessList(): Array<Process> | null {
     if (r.NextEntryOffset == 0) break;
     at += r.NextEntryOffset;
   }
-  return list;
+  return STATUS_SUCCESS;
 }
-export let ListStatus: u32 = 0;
 
-/** A handle to process `pid` with `access`, or 0 (the status in OpenStatus). */
-export function OpenProcess(pid: u32, access: u32): u32 {
+/** Opens process `pid` with `access` into `handle` (0 there on failure); the status of the open. */
+export function OpenProcess(pid: u32, access: u32, handle: usize): u32 {
   store<u32>(cid, pid);
   store<u32>(cid, 0, 4);
-  const h = Slot();
-  OpenStatus = NtOpenProcess(h, access, Attributes("", 0, 0), cid);
-  return OpenStatus == STATUS_SUCCESS ? load<u32>(h) : 0;
+  store<u32>(handle, 0);
+  return NtOpenProcess(handle, access, Attributes("", 0, 0), cid);
 }
-export let OpenStatus: u32 = 0;
 
 /** Image path and critical flag of `p`, asked through a handle. */
 function AskProcess(p: Process): void {
   if (p.pid == 0 || p.pid == SYSTEM_PID) { p.critical = 0; return; } // no image; System's end is the machine's
-  const h = OpenProcess(p.pid, PROCESS_QUERY_INFORMATION);
-  if (h == 0) return;
+  if (OpenProcess(p.pid, PROCESS_QUERY_INFORMATION, handleSlot) != STATUS_SUCCESS) return;
+  const h = load<u32>(handleSlot);
   if (NtQueryInformationProcess(h, ProcessImageFileName, nameInfo, 8 + 520, 0) == STATUS_SUCCESS) p.path = UnicodeText(nameInfo);
   store<u32>(value, 0);
   if (NtQueryInformationProcess(h, ProcessBreakOnTermination, value, 4, 0) == STATUS_SUCCESS) p.critical = load<u32>(value) != 0 ? 1 : 0;
@@ -151,8 +147,9 @@ export function MarkSuspicious(list: Array<Process>, expected: string): void {
 // ---- tlist ----
 
 export function Tlist(args: Array<string>): i32 {
-  const list = ProcessList();
-  if (list == null) { ShStatus("tlist: NtQuerySystemInformation", <i32>ListStatus); return <i32>ListStatus; }
+  const list = new Array<Process>();
+  const listed = ProcessList(list);
+  if (listed != STATUS_SUCCESS) { ShStatus("tlist: NtQuerySystemInformation", <i32>listed); return <i32>listed; }
   for (let i = 0; i < list.length; i++) AskProcess(list[i]);
   const expected = ExpectedSmssPath();
   MarkSuspicious(list, expected);
@@ -184,8 +181,8 @@ function PidArgument(command: string, args: Array<string>, count: i32, usage: st
 }
 
 function NameOf(pid: u32): string {
-  const list = ProcessList();
-  if (list != null) for (let i = 0; i < list.length; i++) if (list[i].pid == pid) return list[i].name;
+  const list = new Array<Process>();
+  if (ProcessList(list) == STATUS_SUCCESS) for (let i = 0; i < list.length; i++) if (list[i].pid == pid) return list[i].name;
   return "?";
 }
 
@@ -196,8 +193,9 @@ export function Kill(args: Array<string>): i32 {
   if (pid == 0) return <i32>STATUS_INVALID_PARAMETER;
   const name = NameOf(pid);
   RtlAdjustPrivilege(SE_DEBUG_PRIVILEGE, true, false, Slot()); // as NT's tools do; without it the open may still pass
-  const h = OpenProcess(pid, PROCESS_TERMINATE | SYNCHRONIZE);
-  if (h == 0) { ShStatus("kill: NtOpenProcess " + pid.toString(), <i32>OpenStatus); return <i32>OpenStatus; }
+  const opened = OpenProcess(pid, PROCESS_TERMINATE | SYNCHRONIZE, handleSlot);
+  if (opened != STATUS_SUCCESS) { ShStatus("kill: NtOpenProcess " + pid.toString(), <i32>opened); return <i32>opened; }
+  const h = load<u32>(handleSlot);
   const status = NtTerminateProcess(h, 1);
   if (status != STATUS_SUCCESS) { NtClose(h); ShStatus("kill: NtTerminateProcess " + pid.toString(), <i32>status); return <i32>status; }
   const waited = NtWaitForSingleObject(h, 0, fiveSeconds);
@@ -214,8 +212,9 @@ export function Critical(args: Array<string>): i32 {
   // ProcessBreakOnTermination needs SeDebugPrivilege enabled (NT 5.2's rule).
   let status = RtlAdjustPrivilege(SE_DEBUG_PRIVILEGE, true, false, Slot());
   if (status != STATUS_SUCCESS) { ShStatus("critical: SeDebugPrivilege", <i32>status); return <i32>status; }
-  const h = OpenProcess(pid, PROCESS_SET_INFORMATION | PROCESS_QUERY_INFORMATION);
-  if (h == 0) { ShStatus("critical: NtOpenProcess " + pid.toString(), <i32>OpenStatus); return <i32>OpenStatus; }
+  status = OpenProcess(pid, PROCESS_SET_INFORMATION | PROCESS_QUERY_INFORMATION, handleSlot);
+  if (status != STATUS_SUCCESS) { ShStatus("critical: NtOpenProcess " + pid.toString(), <i32>status); return <i32>status; }
+  const h = load<u32>(handleSlot);
   store<u32>(value, on ? 1 : 0);
   status = NtSetInformationProcess(h, ProcessBreakOnTermination, value, 4);
   NtClose(h);
@@ -229,8 +228,9 @@ export function Critical(args: Array<string>): i32 {
 const active = memory.data(4, 4);
 
 export function Sessions(args: Array<string>): i32 {
-  const list = ProcessList();
-  if (list == null) { ShStatus("sessions: NtQuerySystemInformation", <i32>ListStatus); return <i32>ListStatus; }
+  const list = new Array<Process>();
+  const listed = ProcessList(list);
+  if (listed != STATUS_SUCCESS) { ShStatus("sessions: NtQuerySystemInformation", <i32>listed); return <i32>listed; }
   store<u32>(active, 0xFFFFFFFF);
   const activeStatus = NtUserGetActiveSession(active);
   // Session ids in the order first seen; each one's processes.

@@ -12,10 +12,10 @@
 // Threads: one (audited 2026-12-07): it starts none, so its static buffers and
 // globals have one user; the ntdll routines it calls lock for themselves.
 
-import { NtWaitForMultipleObjects, NtDelayExecution, NtClose } from "../native/nt";
+import { NtWaitForMultipleObjects, NtDelayExecution, NtClose, STATUS_SUCCESS } from "../native/nt";
 import {
-  CurrentProcessId, Decimal, EqualNoCase, ExitStatus, Hex, ImagePathOf, Log, OpenKey, OpenKeyStatus, ReadDword, ReadMultiSz,
-  ReadString, Started, StartProcess, SubKeys,
+  CurrentProcessId, Decimal, EqualNoCase, ExitStatus, Hex, ImagePathOf, Log, OpenKey, ReadDword, ReadMultiSz,
+  ReadString, Slot, Started, StartProcess, SubKeys, TryOpenKey,
 } from "../native/util";
 
 const CCS = "\\Registry\\Machine\\SYSTEM\\CurrentControlSet";
@@ -30,8 +30,10 @@ class Service {
 
 function ScmReadServices(): Service[] {
   const list = new Array<Service>();
-  const services = OpenKey(CCS + "\\Services", 0);
-  if (services == 0) { Log("cannot open " + CCS + "\\Services - Status == " + Hex(OpenKeyStatus)); return list; }
+  const servicesSlot = Slot();
+  const opened = TryOpenKey(CCS + "\\Services", 0, servicesSlot);
+  if (opened != STATUS_SUCCESS) { Log("cannot open " + CCS + "\\Services - Status == " + Hex(opened)); return list; }
+  const services = load<u32>(servicesSlot);
   const names = SubKeys(services);
   for (let i = 0; i < names.length; i++) {
     const key = OpenKey(names[i], services);

@@ -73,10 +73,8 @@ function PutAcl(at: usize, sids: usize[]): u32 {
 
 /** The user's SID (valid after WlCreateUserToken), for the shell's descriptor. */
 let UserSid: usize = 0;
-export let TokenStatus: u32 = 0;
-
-/** A handle to a new primary token for account `rid` in logon session `logonId`; 0 on failure (TokenStatus says why). */
-export function WlCreateUserToken(rid: u32, logonId: u32): u32 {
+/** Makes a primary token for account `rid` in logon session `logonId`, its handle in `token` (0 there on failure); NtCreateToken's status. */
+export function WlCreateUserToken(rid: u32, logonId: u32, token: usize): u32 {
   const admin = rid == DOMAIN_USER_RID_ADMIN;
   const b = heap.alloc(1024);
   memory.fill(b, 0, 1024);
@@ -114,10 +112,11 @@ export function WlCreateUserToken(rid: u32, logonId: u32): u32 {
   store<u32>(b + 404, logonId); store<u32>(b + 408, 0);
   const enabled = Slot();
   RtlAdjustPrivilege(SE_CREATE_TOKEN_PRIVILEGE, true, false, enabled);
-  const h = Slot();
-  TokenStatus = NtCreateToken(h, TOKEN_ALL_ACCESS, 0, TokenPrimary, b + 404, 0, b, b + 8, b + 80, b + 376, b + 380, b + 384, b + 388);
+  store<u32>(token, 0);
+  const status = NtCreateToken(token, TOKEN_ALL_ACCESS, 0, TokenPrimary, b + 404, 0, b, b + 8, b + 80, b + 376, b + 380, b + 384, b + 388);
   RtlAdjustPrivilege(SE_CREATE_TOKEN_PRIVILEGE, load<u8>(enabled) != 0, false, enabled);
-  return TokenStatus == STATUS_SUCCESS ? load<u32>(h) : 0;
+  if (status != STATUS_SUCCESS) store<u32>(token, 0);
+  return status;
 }
 
 /** A self-relative descriptor for the user's shell: owner the user, DACL the user and SYSTEM GENERIC_ALL. */

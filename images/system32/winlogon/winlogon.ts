@@ -43,7 +43,7 @@ import { ReportEvent } from "../native/event";
 import { InputLine, InputOpen } from "./input";
 import { ConsoleLogonScreen, ConsoleOpen, ConsoleWrite } from "./console";
 import { LsaConnect, LsaLogonUser, LsaSubStatus, LsaLogonId, LsaRelativeId } from "./lsa";
-import { StartAsUser, TokenStatus, WlCreateUserToken } from "./token";
+import { StartAsUser, WlCreateUserToken } from "./token";
 import { LSA_AUTHENTICATION_EVENT_NAME } from "../../../kernel/sdk/lsa";
 import { EVENTLOG_AUDIT_SUCCESS, EVENTLOG_AUDIT_FAILURE, EVENT_LOGON, EVENT_LOGOFF, EVENT_LOGON_FAILURE, EVENT_SHUTDOWN } from "../../../kernel/sdk/eventlog";
 
@@ -53,6 +53,7 @@ const ShutdownPowerOff: u32 = 2;
 const WINLOGON_KEY = "\\Registry\\Machine\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon";
 const DEFAULT_SHELL = "defshell.exe";
 let Session: u32 = 0;
+const tokenSlot = Slot(); // the logged-on user's token handle (the logon loop is winlogon's one thread)
 
 function Say(text: string): void { Log("session " + Decimal(Session) + ": " + text); }
 
@@ -153,12 +154,13 @@ export function main(): void {
       message = status == STATUS_LOGON_FAILURE ? "The user name or password is incorrect." : "Logon failure: " + Hex(status);
       continue;
     }
-    const token = WlCreateUserToken(LsaRelativeId(), LsaLogonId());
-    if (token == 0) {
-      LogFailure("NtCreateToken", TokenStatus, user);
-      message = "Logon failure: " + Hex(TokenStatus);
+    const made = WlCreateUserToken(LsaRelativeId(), LsaLogonId(), tokenSlot);
+    if (made != STATUS_SUCCESS) {
+      LogFailure("NtCreateToken", made, user);
+      message = "Logon failure: " + Hex(made);
       continue;
     }
+    const token = load<u32>(tokenSlot);
     Say(user + " logged on (logon id " + Hex(LsaLogonId()) + ")");
     ReportEvent("Security", EVENTLOG_AUDIT_SUCCESS, EVENT_LOGON, user + " logged on in session " + Decimal(Session));
     ConsoleWrite("\r\nWelcome, " + user + ".\r\n");

@@ -23,7 +23,9 @@ import { show, say, put, putHex, putDec, flush, NtAllocateVirtualMemory, NtFreeV
 import {
   ProcessBasePriority, ProcessBasicInformation, ProcessImageFileName, ProcessSessionInformation, ThreadBasicInformation, ThreadPriority, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION, SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION,
 } from "../../../kernel/sdk/procinfo";
-import { SystemBasicInformation, SystemPerformanceInformation, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
+import {
+  SIZEOF_SYSTEM_BASIC_INFORMATION, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, SystemBasicInformation, SystemPerformanceInformation, SystemProcessInformation,
+} from "../../../kernel/sdk/sysinfo";
 @external("ntdll", "NtPulseEvent") declare function NtPulseEvent(handle: u32, previous: usize): u32;
 @external("ntdll", "NtSetInformationObject") declare function NtSetInformationObject(handle: u32, infoClass: u32, buffer: usize, length: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
@@ -129,7 +131,7 @@ function call(i: i32): u32 {
     case 27: put32(VALUE, priority); return NtSetInformationThread(SELF_THREAD, ThreadPriority, page + VALUE, 4);
     case 28: return NtSuspendThread(parked, page + PREV);
     case 29: return NtResumeThread(parked, page + PREV);
-    case 30: return NtQuerySystemInformation(SystemBasicInformation, b, 44, page + RLEN);
+    case 30: return NtQuerySystemInformation(SystemBasicInformation, b, SIZEOF_SYSTEM_BASIC_INFORMATION, page + RLEN);
     case 31: return NtQuerySystemInformation(SystemProcessInformation, b, BUFFER_SIZE, page + RLEN);
     case 32: return NtQuerySystemTime(page + TIME);
     case 33: return NtQueryPerformanceCounter(page + TIME, page + TIME2);
@@ -151,7 +153,7 @@ function call(i: i32): u32 {
       return NtDisplayString(page + STRING);
     }
     case 38: return NtQueryInformationProcess(SELF, ProcessSessionInformation, b, 4, page + RLEN);
-    case 39: return NtQuerySystemInformation(SystemPerformanceInformation, b, 312, page + RLEN);
+    case 39: return NtQuerySystemInformation(SystemPerformanceInformation, b, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, page + RLEN);
   }
   return 0;
 }

@@ -20,7 +20,7 @@ import {
   NtCreatePort, NtConnectPort, NtListenPort, NtAcceptConnectPort, NtCompleteConnectPort, NtRequestPort, NtReplyWaitReceivePort, NtReplyWaitReceivePortEx, header, qos,
 } from "./lpcnt";
 import { ProcessVmCounters } from "../../../kernel/sdk/procinfo";
-import { SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
+import { SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION, SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtWriteFile") declare function NtWriteFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, buffer: usize, length: u32, offset: usize, key: usize): u32;
@@ -38,7 +38,7 @@ const iosb = memory.data(8, 4);
 const oa = memory.data(24, 4);
 const us = memory.data(8, 4);
 const us2 = memory.data(8, 4);
-const perf = memory.data(312, 8);
+const perf = memory.data(<i32>SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 8);
 const vm = memory.data(48, 4);
 const data = memory.data(256, 4);
 const base = memory.data(8, 4);
@@ -183,12 +183,13 @@ function eventCycle(): void {
 }
 
 function sample(round: u32): void {
-  NtQuerySystemInformation(SystemPerformanceInformation, perf, 312, 0);
+  NtQuerySystemInformation(SystemPerformanceInformation, perf, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 0);
+  const p = changetype<SYSTEM_PERFORMANCE_INFORMATION>(perf);
   NtQueryInformationProcess(SELF, ProcessVmCounters, vm, 44, 0);
   put("sample "); putDec(round);
-  put(" available "); putDec(load<u32>(perf, 44));
-  put(" poolpages "); putDec(load<u32>(perf, 116));
-  put(" poolblocks "); putDec(load<u32>(perf, 128) - load<u32>(perf, 132));
+  put(" available "); putDec(p.AvailablePages);
+  put(" poolpages "); putDec(p.NonPagedPoolUsage);
+  put(" poolblocks "); putDec(p.NonPagedPoolAllocs - p.NonPagedPoolFrees);
   put(" quota "); putDec(load<u32>(vm, 24)); put("/"); putDec(load<u32>(vm, 32));
   flush();
 }

@@ -9,7 +9,7 @@
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
   NtWriteVirtualMemory, NtTerminateProcess, NtQuerySystemInformation, ms, put, putDec, putHex, flush, unicode } from "./nt";
-import { SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
+import { SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION, SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
 import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
@@ -130,11 +130,11 @@ export function run(program: string, ntImage: string, dosImage: string, commandL
   return exit;
 }
 
-const performance = memory.data(312, 8);
+const performance = memory.data(<i32>SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 8);
 /** SYSTEM_PERFORMANCE_INFORMATION.AvailablePages (offset 0x2C). */
 function availablePages(): u32 {
-  const status = NtQuerySystemInformation(SystemPerformanceInformation, performance, 312, 0);
-  return status == 0 ? load<u32>(performance, 0x2C) : 0xFFFFFFFF;
+  const status = NtQuerySystemInformation(SystemPerformanceInformation, performance, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 0);
+  return status == 0 ? changetype<SYSTEM_PERFORMANCE_INFORMATION>(performance).AvailablePages : 0xFFFFFFFF;
 }
 
 export function main(): void {

@@ -13,7 +13,7 @@
 @external("test", "syscall") export declare function syscall(service: u32, args: usize): u32;
 
 import { InitializeObjectAttributes, UNICODE_STRING } from "../../../kernel/sdk/ntdef";
-import { SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
+import { SYSTEM_PROCESS_INFORMATION, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 
 const line = memory.data(256, 4);
 const ustr = memory.data(8, 4);
@@ -115,9 +115,10 @@ export function findPid(first: u32, second: u32): u32 {
   NtQuerySystemInformation(SystemProcessInformation, processList, 8192, 0);
   let at = processList;
   while (true) {
-    const name = load<u32>(at, 60);
-    if (load<u16>(at, 56) >= 4 && load<u16>(name) == first && load<u16>(name + 2) == second) return load<u32>(at, 68);
-    const next = load<u32>(at);
+    const r = changetype<SYSTEM_PROCESS_INFORMATION>(at);
+    const name = r.ImageName_Buffer;
+    if (r.ImageName_Length >= 4 && load<u16>(name) == first && load<u16>(name + 2) == second) return r.UniqueProcessId;
+    const next = r.NextEntryOffset;
     if (next == 0) return 0;
     at += next;
   }

@@ -3,7 +3,9 @@
 // SystemPageFileInformation listing it and the commit limit
 // (SystemPerformanceInformation) grown by its pages.
 import { show, put, putHex, putDec, putUnicode, flush, unicode, attributes, NtQuerySystemInformation, NtClose } from "./nt";
-import { SystemPageFileInformation, SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
+import {
+  SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, SYSTEM_PAGEFILE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION, SystemPageFileInformation, SystemPerformanceInformation,
+} from "../../../kernel/sdk/sysinfo";
 @external("ntdll", "NtCreatePagingFile") declare function NtCreatePagingFile(name: usize, minimum: usize, maximum: usize, priority: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
@@ -14,7 +16,7 @@ const name = memory.data(8, 4);
 const empty = memory.data(8, 4);
 const minimum = memory.data(8, 8);
 const maximum = memory.data(8, 8);
-const perf = memory.data(312, 8);
+const perf = memory.data(<i32>SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 8);
 const list = memory.data(512, 8);
 const returned = memory.data(4, 4);
 const token = memory.data(4, 4);
@@ -32,8 +34,8 @@ function create(what: string, path: string, min: u64, max: u64): u32 {
   return status;
 }
 function commitLimit(): u32 {
-  const status = NtQuerySystemInformation(SystemPerformanceInformation, perf, 312, returned);
-  return status == 0 ? load<u32>(perf, 52) : 0xFFFFFFFF;
+  const status = NtQuerySystemInformation(SystemPerformanceInformation, perf, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, returned);
+  return status == 0 ? changetype<SYSTEM_PERFORMANCE_INFORMATION>(perf).TotalCommitLimit : 0xFFFFFFFF;
 }
 function privilege(enabled: bool): void {
   store<u32>(state, 1); store<u32>(state, 15, 4); store<u32>(state, 0, 8); store<u32>(state, enabled ? 2 : 0, 12); // SeCreatePagefilePrivilege
@@ -47,16 +49,17 @@ function listPagingFiles(): void {
   if (status != 0 || load<u32>(returned) == 0) return;
   let at = list;
   while (true) {
-    put("entry next "); putDec(load<u32>(at)); put(" total "); putDec(load<u32>(at, 4)); put(" in use "); putDec(load<u32>(at, 8));
-    put(" peak "); putDec(load<u32>(at, 12)); put(" name "); putUnicode(at + 16); flush();
-    if (load<u32>(at) == 0) break;
-    at += load<u32>(at);
+    const r = changetype<SYSTEM_PAGEFILE_INFORMATION>(at);
+    put("entry next "); putDec(r.NextEntryOffset); put(" total "); putDec(r.CurrentSize); put(" in use "); putDec(r.TotalUsed);
+    put(" peak "); putDec(r.PeakUsed); put(" name "); putUnicode(at + offsetof<SYSTEM_PAGEFILE_INFORMATION>("FileName_Length")); flush();
+    if (r.NextEntryOffset == 0) break;
+    at += r.NextEntryOffset;
   }
 }
 
 export function main(): void {
   const before = commitLimit();
-  show("performance", NtQuerySystemInformation(SystemPerformanceInformation, perf, 312, returned));
+  show("performance", NtQuerySystemInformation(SystemPerformanceInformation, perf, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, returned));
   show("performance length", load<u32>(returned));
   show("performance short buffer", NtQuerySystemInformation(SystemPerformanceInformation, perf, 100, returned));
   listPagingFiles();

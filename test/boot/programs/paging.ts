@@ -10,7 +10,10 @@
 import { put, putHex, putDec, flush, unicode, ms, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQuerySystemInformation,
   NtQueryInformationProcess, NtDelayExecution } from "./nt";
 import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
-import { SystemBasicInformation, SystemPageFileInformation, SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
+import {
+  SIZEOF_SYSTEM_BASIC_INFORMATION, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, SYSTEM_BASIC_INFORMATION, SYSTEM_PAGEFILE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION, SystemBasicInformation,
+  SystemPageFileInformation, SystemPerformanceInformation,
+} from "../../../kernel/sdk/sysinfo";
 import { STATUS_COMMITMENT_LIMIT } from "../../../kernel/sdk/ntstatus";
 @external("ntdll", "NtCreatePagingFile") declare function NtCreatePagingFile(name: usize, minimum: usize, maximum: usize, priority: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
@@ -23,9 +26,9 @@ const PAGEFILE_MB: u64 = 28;
 const name = memory.data(8, 4);
 const minimum = memory.data(8, 8);
 const maximum = memory.data(8, 8);
-const perf = memory.data(312, 8);
+const perf = memory.data(<i32>SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 8);
 const list = memory.data(512, 8);
-const basic = memory.data(44, 4);
+const basic = memory.data(<i32>SIZEOF_SYSTEM_BASIC_INFORMATION, 4); // also PROCESS_BASIC_INFORMATION (24 bytes)
 const token = memory.data(4, 4);
 const state = memory.data(16, 4);
 const base = memory.data(4, 4);
@@ -35,10 +38,12 @@ const delay = memory.data(8, 8);
 let pid: u32 = 0;
 function line(): void { put("pid "); putDec(pid); put(" "); }
 
-function performance(offset: u32): u32 {
-  return NtQuerySystemInformation(SystemPerformanceInformation, perf, 312, 0) == 0 ? load<u32>(perf + offset) : 0;
+function performance(offset: usize): u32 {
+  return NtQuerySystemInformation(SystemPerformanceInformation, perf, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 0) == 0 ? load<u32>(perf + offset) : 0;
 }
-const AVAILABLE: u32 = 44, COMMITTED: u32 = 48, LIMIT: u32 = 52;
+const AVAILABLE = offsetof<SYSTEM_PERFORMANCE_INFORMATION>("AvailablePages");
+const COMMITTED = offsetof<SYSTEM_PERFORMANCE_INFORMATION>("TotalCommittedPages");
+const LIMIT = offsetof<SYSTEM_PERFORMANCE_INFORMATION>("TotalCommitLimit");
 
 /** The value word `word` of page `page` holds in this process. */
 @inline function pattern(page: u32, word: u32): u32 { return (page * 0x9E3779B1) ^ (word * 0x85EBCA77) ^ (pid << 20) ^ 0x5A5A0000; }
@@ -46,8 +51,8 @@ const AVAILABLE: u32 = 44, COMMITTED: u32 = 48, LIMIT: u32 = 52;
 export function main(): void {
   NtQueryInformationProcess(SELF, ProcessBasicInformation, basic, SIZEOF_PROCESS_BASIC_INFORMATION, 0);
   pid = changetype<PROCESS_BASIC_INFORMATION>(basic).UniqueProcessId;
-  NtQuerySystemInformation(SystemBasicInformation, basic, 44, 0); // SystemBasicInformation: NumberOfPhysicalPages, the pages the memory manager has
-  const physical = changetype<PROCESS_BASIC_INFORMATION>(basic).BasePriority;
+  NtQuerySystemInformation(SystemBasicInformation, basic, SIZEOF_SYSTEM_BASIC_INFORMATION, 0);
+  const physical = changetype<SYSTEM_BASIC_INFORMATION>(basic).NumberOfPhysicalPages; // the pages the memory manager has
   // SeCreatePagefilePrivilege, then the paging file (whichever process gets there first makes it).
   NtOpenProcessToken(SELF, 0x28, token); // TOKEN_ADJUST_PRIVILEGES | TOKEN_QUERY
   store<u32>(state, 1); store<u32>(state, 15, 4); store<u32>(state, 0, 8); store<u32>(state, 2, 12);
@@ -93,8 +98,9 @@ export function main(): void {
   line(); put("commit past the limit "); putHex(refused); put(refused == STATUS_COMMITMENT_LIMIT ? " (STATUS_COMMITMENT_LIMIT)" : ""); flush();
   // The paging file's use: SystemPageFileInformation (pages in use now and at the peak).
   if (NtQuerySystemInformation(SystemPageFileInformation, list, 512, 0) == 0) {
-    line(); put("paging file total "); putDec(load<u32>(list, 4)); put(" in use "); putDec(load<u32>(list, 8));
-    put(" peak "); putDec(load<u32>(list, 12)); flush();
+    const r = changetype<SYSTEM_PAGEFILE_INFORMATION>(list);
+    line(); put("paging file total "); putDec(r.CurrentSize); put(" in use "); putDec(r.TotalUsed);
+    put(" peak "); putDec(r.PeakUsed); flush();
   }
   store<u32>(size, 0);
   line(); put("free "); putHex(NtFreeVirtualMemory(SELF, base, size, 0x8000)); flush();

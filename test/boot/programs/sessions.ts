@@ -18,7 +18,7 @@ import {
   NtCreateEvent, NtOpenEvent, NtSetEvent, NtOpenProcess, NtTerminateProcess, NtSetInformationProcess,
 } from "./nt";
 import { ProcessBasicInformation, ProcessSessionInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
-import { SystemProcessInformation, SystemSessionCreate, SystemSessionDetach } from "../../../kernel/sdk/sysinfo";
+import { SYSTEM_PROCESS_INFORMATION, SystemProcessInformation, SystemSessionCreate, SystemSessionDetach } from "../../../kernel/sdk/sysinfo";
 /** A SYSTEM_INFORMATION_CLASS number this system does not know: the "unknown class" line. */
 const NO_SUCH_SYSTEM_CLASS: u32 = 1234;
 @external("kernel", "func_address") declare function func_address(slot: u32): usize;
@@ -51,8 +51,9 @@ function listedSession(pid: u32): u32 {
   NtQuerySystemInformation(SystemProcessInformation, list, 16384, 0);
   let at = list;
   while (true) {
-    if (load<u32>(at, 68) == pid) return load<u32>(at, 80);
-    const next = load<u32>(at);
+    const r = changetype<SYSTEM_PROCESS_INFORMATION>(at);
+    if (r.UniqueProcessId == pid) return r.SessionId;
+    const next = r.NextEntryOffset;
     if (next == 0) return 0xFFFFFFFF;
     at += next;
   }
@@ -62,9 +63,10 @@ function listedIn(id: u32, except: u32): u32 {
   NtQuerySystemInformation(SystemProcessInformation, list, 16384, 0);
   let at = list;
   while (true) {
-    const pid = load<u32>(at, 68);
-    if (pid != 0 && pid != except && load<u32>(at, 80) == id) return pid;
-    const next = load<u32>(at);
+    const r = changetype<SYSTEM_PROCESS_INFORMATION>(at);
+    const pid = r.UniqueProcessId;
+    if (pid != 0 && pid != except && r.SessionId == id) return pid;
+    const next = r.NextEntryOffset;
     if (next == 0) return 0;
     at += next;
   }

@@ -4,6 +4,7 @@
 // with status 0x600D.
 
 import { put, putString, putHex, flush } from "./out";
+import { SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION, ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
 
 @external("ntdll", "NtTerminateProcess") declare function NtTerminateProcess(process: u32, status: u32): u32;
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
@@ -89,8 +90,8 @@ export function main(): void {
   const created = RtlCreateUserThread(0xFFFFFFFF, 0, false, 0, 0, 0, start, 0x5EC0, out, 0);
   NtWaitForSingleObject(load<u32>(out), 0, 0);
   put("second thread "); putHex(created);
-  const tbi = buffer + 400; // THREAD_BASIC_INFORMATION: ExitStatus first
-  NtQueryInformationThread(load<u32>(out), 0, tbi, 28, 0);
-  put(" exit "); putHex(load<u32>(tbi)); put(" global "); putHex(seen); flush();
+  const tbi = buffer + 400;
+  NtQueryInformationThread(load<u32>(out), ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  put(" exit "); putHex(changetype<THREAD_BASIC_INFORMATION>(tbi).ExitStatus); put(" global "); putHex(seen); flush();
   NtTerminateProcess(0xFFFFFFFF, 0x600D);
 }
