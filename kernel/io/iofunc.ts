@@ -665,7 +665,10 @@ function IopControl(major: u32, fileHandle: u32, eventHandle: u32, ioStatusBlock
   if (inputLength > IO_MAX_INFORMATION || outputLength > IO_MAX_INFORMATION) return STATUS_INVALID_PARAMETER;
   const context = ExAllocatePoolWithTag(NonPagedPool, 16, CONTEXT_TAG);
   if (context == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  let status = IopReferenceFile(fileHandle, 0, context);
+  // The access the control code asks of the handle (CTL_CODE's RequiredAccess, bits 14-15: FILE_READ_ACCESS,
+  // FILE_WRITE_ACCESS), as NT's IopXxxControlFile: a query-only handle to a device sends only FILE_ANY_ACCESS codes.
+  const required: u32 = ((code & 0x4000) != 0 ? FILE_READ_DATA : 0) | ((code & 0x8000) != 0 ? FILE_WRITE_DATA : 0);
+  let status = IopReferenceFile(fileHandle, required, context);
   if (!NT_SUCCESS(status)) { ExFreePoolWithTag(context, CONTEXT_TAG); return status; }
   const file = load<usize>(context);
   status = IopReferenceEvent(eventHandle, context + 4);

@@ -278,6 +278,9 @@ describe('objects the kernel names for itself: devices and the registry\'s maste
       'open the whole disk to query it 0x00000000 granted 0x00100080',
       `open the whole disk again through the query handle to write ${denied}`,
       'open \\Device\\Null to write 0x00000000 granted 0x00100002',
+      'open \\Device\\Null to query it 0x00000000 granted 0x00100080',
+      'a FILE_WRITE_ACCESS control code through it 0xC0000022',
+      'a FILE_ANY_ACCESS control code through it 0xC0000010', // STATUS_INVALID_DEVICE_REQUEST: the driver heard it
       'open smss.exe on C: to read 0x00000000 granted 0x00100001',
     ]);
     inOrder(of('system'), [

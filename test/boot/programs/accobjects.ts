@@ -15,6 +15,8 @@ import { put, putHex, putDec, flush, NtClose, NtQueryObject, unicode } from "./n
 @external("ntdll", "NtQuerySecurityObject") declare function NtQuerySecurityObject(handle: u32, information: u32, sd: usize, length: u32, needed: usize): u32;
 @external("ntdll", "NtSetSecurityObject") declare function NtSetSecurityObject(handle: u32, information: u32, sd: usize): u32;
 @external("ntdll", "NtFlushKey") declare function NtFlushKey(handle: u32): u32;
+@external("ntdll", "NtDeviceIoControlFile") declare function NtDeviceIoControlFile(h: u32, event: u32, apc: usize, ctx: usize, iosb: usize, code: u32,
+  input: usize, inputLength: u32, output: usize, outputLength: u32): u32;
 
 const FILE_READ_DATA: u32 = 0x1, FILE_WRITE_DATA: u32 = 0x2, FILE_READ_ATTRIBUTES: u32 = 0x80, SYNCHRONIZE: u32 = 0x100000;
 const READ_CONTROL: u32 = 0x20000, WRITE_DAC: u32 = 0x40000;
@@ -130,6 +132,15 @@ function devices(): void {
     NtClose(query);
   }
   closeIf(openFile("open \\Device\\Null to write", "\\Device\\Null", FILE_WRITE_DATA | SYNCHRONIZE, 0));
+  // A control code's access bits (CTL_CODE RequiredAccess) are asked of the handle: FILE_WRITE_ACCESS through a
+  // query-only handle is refused before the driver hears it (the null device has no DEVICE_CONTROL: it would answer
+  // STATUS_INVALID_DEVICE_REQUEST); FILE_ANY_ACCESS goes through.
+  const nul = openFile("open \\Device\\Null to query it", "\\Device\\Null", FILE_READ_ATTRIBUTES | SYNCHRONIZE, 0);
+  if (nul != 0) {
+    put(who); put(": a FILE_WRITE_ACCESS control code through it "); putHex(NtDeviceIoControlFile(nul, 0, 0, 0, iosb, 0x0015A000, 0, 0, 0, 0)); flush();
+    put(who); put(": a FILE_ANY_ACCESS control code through it "); putHex(NtDeviceIoControlFile(nul, 0, 0, 0, iosb, 0x00152000, 0, 0, 0, 0)); flush();
+    NtClose(nul);
+  }
   closeIf(openFile("open smss.exe on C: to read", "\\??\\C:\\Windows\\System32\\smss.exe", FILE_READ_DATA | SYNCHRONIZE, 0));
 }
 

@@ -334,6 +334,34 @@ function sweep(): void {
   openPool();
 }
 
+/**
+ * A reservation of `bytes` (`commit` of them committed) followed by a
+ * reserved, never committed guard of `guard` bytes: kernel copies that run
+ * past a playground's end (NtWriteVirtualMemory or NtReadVirtualMemory into
+ * it with a huge length, an output buffer near its end) stop there with a
+ * status, instead of going on into whatever was allocated next (the helpers'
+ * stacks: a boot of seed 3000 ended when such a write reached them). The
+ * guard is a region of its own, kept; no argument ever names an address in
+ * it (svcfuzzargs.ts vaddr), so nothing frees or commits it, and a range
+ * that starts in the playground cannot span into it (the kernel refuses a
+ * range across two regions).
+ */
+function guarded(bytes: u32, commit: u32, guard: u32, hole: bool): u32 {
+  store<u32>(sc, 0); store<u32>(sc, bytes + guard, 4);
+  if (NtAllocateVirtualMemory(SELF, sc, 0, sc + 4, MEM_RESERVE, 4) != 0) return 0;
+  const base = load<u32>(sc);
+  store<u32>(sc, base); store<u32>(sc, 0, 4);
+  NtFreeVirtualMemory(SELF, sc, sc + 4, MEM_RELEASE);
+  store<u32>(sc, base + bytes); store<u32>(sc, guard, 4);
+  if (NtAllocateVirtualMemory(SELF, sc, 0, sc + 4, MEM_RESERVE, 1) == 0) keep(base + bytes);
+  if (hole) return base; // the caller maps something of its own at `base`
+  store<u32>(sc, base); store<u32>(sc, bytes, 4);
+  if (NtAllocateVirtualMemory(SELF, sc, 0, sc + 4, MEM_RESERVE, 4) != 0) return 0;
+  if (commit != 0) { store<u32>(sc, base); store<u32>(sc, commit, 4); NtAllocateVirtualMemory(SELF, sc, 0, sc + 4, MEM_COMMIT, 4); }
+  keep(base);
+  return base;
+}
+
 function allocate(bytes: u32, commit: u32): u32 {
   store<u32>(sc, 0); store<u32>(sc, bytes, 4);
   if (NtAllocateVirtualMemory(SELF, sc, 0, sc + 4, MEM_RESERVE, 4) != 0) return 0;
@@ -385,15 +413,16 @@ export function main(): void {
     if (load<u32>(mbi, 16) != 0x10000) keep(load<u32>(mbi, 4));
     at = load<u32>(mbi) + size;
   }
-  const g = allocate(0x100000, 0x10000);
-  const f = allocate(0x100000, 0x4000);
-  const e = allocate(E_PAGES * PAGE, 7 * PAGE);
+  const g = guarded(0x100000, 0x10000, 0x10000, false);
+  const f = guarded(0x100000, 0x4000, 0x10000, false);
+  const e = guarded(E_PAGES * PAGE, 7 * PAGE, 0x10000, false);
   protect(e + 5 * PAGE, PAGE, 2);
   stackRegion = allocate(0x10000, 0x10000);
   store<u64>(sc + 16, V_SIZE);
   NtCreateSection(sc, 0xF001F, 0, sc + 16, 4, 0x8000000, 0);
   pagerSection = load<u32>(sc);
-  store<u32>(pcell, 0); store<u32>(pcell, V_SIZE, 4); store<u64>(pcell + 16, 0);
+  // the view, at a place with a guard after it (a hole of V_SIZE before a reserved guard)
+  store<u32>(pcell, guarded(V_SIZE, 0, 0x10000, true)); store<u32>(pcell, V_SIZE, 4); store<u64>(pcell + 16, 0);
   NtMapViewOfSection(pagerSection, SELF, pcell, 0, 0, pcell + 16, pcell + 4, 1, 0, 4);
   const v = load<u32>(pcell);
   keep(v);
