@@ -23,7 +23,7 @@ import { KeConnectInterrupt } from "./ke/interrupt";
 import { HalQueryRealTimeClock } from "./hal/rtc";
 import { KeClockInterrupt, KeSetBootTime } from "./ke/wait";
 import { sti } from "./sdk/intrinsics";
-import { KeLog, KeLogBegin, KeLogDecimalPadded, KeLogEnd, KeLogString } from "./ke/log";
+import { KeLog, KeLogBegin, KeLogDecimalPadded, KeLogEnd, KeLogString, KeLogFormat1 } from "./ke/log";
 import { RtlTimeFromFields, SIZEOF_TIME_FIELDS, TIME_FIELDS } from "./rtl/time";
 import { KeBenchmarkMark, KiInitializeLoaderBlock } from "./ke/loader";
 import { KiInitializeIdt } from "./ke/idt";
@@ -154,10 +154,7 @@ function KiSetSystemTimeFromClock(): void {
 }
 
 function KiLogStarting(): void {
-  KeLogBegin("ke");
-  KeLogString(KERNEL_NAME);
-  KeLogString(" starting");
-  KeLogEnd();
+  KeLogFormat1("ke", "%s starting", changetype<usize>(KERNEL_NAME));
 }
 
 // ntoskrnl.exe's exports for kernel-mode images.

@@ -32,7 +32,7 @@
 import { RtlValidRelativeSecurityDescriptor } from "../rtl/security";
 import { ExFreePoolWithTag } from "../ex/pool";
 import { KeBugCheckEx } from "../ke/bugcheck";
-import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogDecimal } from "../ke/log";
+import { KeLog, KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogDecimal, KeLogFormat2, KeLogFormat3 } from "../ke/log";
 import { KeAllocateScratch, KeCreateThread, KeFreeScratch, KeReadyThread } from "../ke/thread";
 import { KEVENT_SIZE, KeInitializeEvent, KeQuerySystemTime, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { ObAcquireObjectLock, ObReleaseObjectLock } from "../ob/obp";
@@ -147,11 +147,7 @@ function CmpHiveMountName(hive: u32): string {
 }
 
 function CmpLogHive(hive: u32, text: string): void {
-  KeLogBegin("cm");
-  KeLogString(CmpHiveFile(hive));
-  KeLogString(": ");
-  KeLogString(text);
-  KeLogEnd();
+  KeLogFormat2("cm", "%s: %s", changetype<usize>(CmpHiveFile(hive)), changetype<usize>(text));
 }
 
 // ---- loading ----
@@ -353,25 +349,13 @@ export function CmpFlushHive(hive: u32): u32 {
       if (NT_SUCCESS(status)) {
         store<u32>(H(hive) + 12, sequence);
         store<u32>(H(hive) + 16, length - REGF_BASE_BLOCK);
-        KeLogBegin("cm");
-        KeLogString("flushed ");
-        KeLogString(CmpHiveFile(hive));
-        KeLogString(": ");
-        KeLogDecimal(length);
-        KeLogString(" bytes, sequence ");
-        KeLogDecimal(sequence);
-        KeLogEnd();
+        KeLogFormat3("cm", "flushed %s: %u bytes, sequence %u", changetype<usize>(CmpHiveFile(hive)), length, sequence);
       }
       CmpRegfFreeImage(image);
     }
     if (!NT_SUCCESS(status)) {
       CmpMarkHiveDirty(hive);
-      KeLogBegin("cm");
-      KeLogString("flushing ");
-      KeLogString(CmpHiveFile(hive));
-      KeLogString(" failed, status ");
-      KeLogHex(status);
-      KeLogEnd();
+      KeLogFormat2("cm", "flushing %s failed, status %x", changetype<usize>(CmpHiveFile(hive)), status);
     }
   }
   KeSetEvent(FlushLock);

@@ -14,7 +14,7 @@
 
 import { KeBugCheckEx } from "../ke/bugcheck";
 import { KeBenchmarkMark } from "../ke/loader";
-import { KeLog, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLog, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat1, KeLogFormat2, KeLogFormat3 } from "../ke/log";
 import { KeFeatureBits, KeProcessorFamily, KeProcessorModel, KeProcessorStepping, KeBrandString, KeVendorString } from "../ke/cpu";
 import { MmPhysicalRangeCount, MmPhysicalRanges } from "../mm/mminit";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
@@ -165,11 +165,7 @@ function CmpCreateCurrentControlSet(): void {
   TextAppendDecimal(current % 10);
   const set = current != 0 && current < 1000 ? CmpFindSubKey(system, Text, TextLength << 1) : 0;
   if (set == 0) {
-    KeLogBegin("cm");
-    KeLogString("SYSTEM\\Select\\Current is ");
-    KeLogDecimal(current);
-    KeLogString(", and there is no such control set: the registry cannot start");
-    KeLogEnd();
+    KeLogFormat1("cm", "SYSTEM\\Select\\Current is %u, and there is no such control set: the registry cannot start", current);
     KeBugCheckEx(CONFIG_INITIALIZATION_FAILED, 3, 0, current, 0);
   }
   // A real key where the link goes (a .reg file that named CurrentControlSet
@@ -180,13 +176,7 @@ function CmpCreateCurrentControlSet(): void {
   const stray = CmpFindSubKey(system, changetype<usize>(strayName), <u32>strayName.length << 1);
   if (stray != 0) {
     CmpExpand(stray);
-    KeLogBegin("cm");
-    KeLogString("SYSTEM\\CurrentControlSet is a real key in the hive (");
-    KeLogDecimal(CmKey(stray).SubKeyCount);
-    KeLogString(" subkeys, ");
-    KeLogDecimal(CmKey(stray).ValueCount);
-    KeLogString(" values), not the link: removed, the link takes its place");
-    KeLogEnd();
+    KeLogFormat2("cm", "SYSTEM\\CurrentControlSet is a real key in the hive (%u subkeys, %u values), not the link: removed, the link takes its place", CmKey(stray).SubKeyCount, CmKey(stray).ValueCount);
     CmpUnlinkSubKey(stray);
     CmpFreeTree(stray);
     CmpMarkHiveDirty(CM_HIVE_SYSTEM);
@@ -205,27 +195,14 @@ function CmpCreateCurrentControlSet(): void {
   CmpSetValue(link, changetype<usize>(valueName), <u32>valueName.length << 1, REG_LINK, target,
               (<u32>prefix.length << 1) + nameLength);
   ExFreePoolWithTag(target, CM_NAME_TAG);
-  KeLogBegin("cm");
-  KeLogString("\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet -> ControlSet");
-  KeLogDecimal(current / 100 % 10);
-  KeLogDecimal(current / 10 % 10);
-  KeLogDecimal(current % 10);
-  KeLogEnd();
+  KeLogFormat3("cm", "\\REGISTRY\\MACHINE\\SYSTEM\\CurrentControlSet -> ControlSet%u%u%u", current / 100 % 10, current / 10 % 10, current % 10);
 }
 
 // ---- the whole start ----
 
 /** Logs the size of a hive just loaded: keys and values (its file's, counted by the load's check: the keys are built on first use). */
 function CmpLogHiveCounts(hive: u32, path: string): void {
-  KeLogBegin("cm");
-  KeLogString("loaded ");
-  KeLogString(path);
-  KeLogString(": ");
-  KeLogDecimal(CmpHiveLoadedKeys(hive));
-  KeLogString(" keys, ");
-  KeLogDecimal(CmpHiveLoadedValues(hive));
-  KeLogString(" values");
-  KeLogEnd();
+  KeLogFormat3("cm", "loaded %s: %u keys, %u values", changetype<usize>(path), CmpHiveLoadedKeys(hive), CmpHiveLoadedValues(hive));
 }
 
 export function CmInitSystem1(): void {

@@ -22,7 +22,7 @@
 
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { BAD_POOL_CALLER, BAD_POOL_HEADER, KeBugCheckEx } from "../ke/bugcheck";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat3 } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
 import { KeSetThreadPoolRoutines } from "../ke/thread";
 
@@ -339,13 +339,5 @@ function freeSmall(p: usize, tag: u32): void {
 
 /** Logs the pool's state on one line (pages, allocations, bytes). */
 export function ExLogPoolUsage(): void {
-  KeLogBegin("mm");
-  KeLogString("pool: ");
-  KeLogDecimal(ExPoolPages);
-  KeLogString(" pages, ");
-  KeLogDecimal(ExPoolAllocationsInUse);
-  KeLogString(" allocations, ");
-  KeLogDecimal(ExPoolBytesInUse);
-  KeLogString(" bytes in use");
-  KeLogEnd();
+  KeLogFormat3("mm", "pool: %u pages, %u allocations, %u bytes in use", ExPoolPages, ExPoolAllocationsInUse, ExPoolBytesInUse);
 }

@@ -21,7 +21,7 @@
 
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQueryTickCount } from "../ke/wait";
 import { KeAllocateScratch, KeCreateThread, KeReadyThread } from "../ke/thread";
-import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogEnd, KeLogString, KeLogFormat1 } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import {
   FAT_TAG, FatAcquireVolume, FatCacheLookup, FatCacheRead, FatFlushDisk, FatHasPending, FatReadSectors, FatReleaseVolume,
@@ -110,10 +110,7 @@ export function FatMountDirtyState(vcb: usize, name: string): void {
   v.OnDiskDirty = clean ? 0 : 1;
   v.MountedDirty = clean ? 0 : 1;
   if (!clean) {
-    KeLogBegin("fat");
-    KeLogString(name);
-    KeLogString(": not cleanly dismounted (dirty): a check is due");
-    KeLogEnd();
+    KeLogFormat1("fat", "%s: not cleanly dismounted (dirty): a check is due", changetype<usize>(name));
   }
   if (FatVolumeCount < MAX_VOLUMES) store<usize>(FatVolumes + (FatVolumeCount++ << 2), vcb);
   FatSetWriteHook(FatNoteWrite);

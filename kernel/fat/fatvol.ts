@@ -19,7 +19,7 @@
 // leaves a wrong count (fsck.fat then recomputes it, as Windows does).
 
 import { KeBenchmarkMark } from "../ke/loader";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogFormat2 } from "../ke/log";
 import { RtlCivilFromDays, RtlDaysFromCivil, TICKS_PER_SECOND } from "../rtl/time";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeInitializeEvent, KeSetEvent, KeWaitForSingleObject, KeQuerySystemTime } from "../ke/wait";
@@ -570,13 +570,7 @@ export function FatFreeClusters(vcb: usize): u32 {
   const free = FatCountFree(vcb);
   if (free == FAT_FREE_UNKNOWN) return 0;
   v.FreeClusters = free;
-  KeLogBegin("fat");
-  KeLogString("volume ");
-  KeLogHex(v.SerialNumber);
-  KeLogString(": ");
-  KeLogDecimal(free);
-  KeLogString(" free clusters (counted on first use)");
-  KeLogEnd();
+  KeLogFormat2("fat", "volume %x: %u free clusters (counted on first use)", v.SerialNumber, free);
   return free;
 }
 

@@ -32,7 +32,7 @@ import { inb, inl, inw, outb, outl } from "../sdk/intrinsics";
 import { KSEG0_BASE, KSEG0_SIZE, KeCommandLineHasOption } from "../ke/loader";
 import { KeConnectInterrupt } from "../ke/interrupt";
 import { KEVENT_SIZE, KeInitializeEvent, KeResetEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogCharacter } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogCharacter, KeLogFormat1, KeLogFormat2, KeLogFormat4 } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { outw } from "../sdk/intrinsics";
 import {
@@ -356,27 +356,13 @@ export function AtaInitialize(): void {
       const e = id + 446 + p * 16;
       const type = <u32>load<u8>(e, 4);
       if (type == 0) continue;
-      KeLogBegin("io");
-      KeLogString("partition ");
-      KeLogDecimal(p + 1);
-      KeLogString(": type ");
-      KeLogHex(type);
-      KeLogString(", LBA ");
-      KeLogDecimal(load<u32>(e, 8));
-      KeLogString(", ");
-      KeLogDecimal(load<u32>(e, 12));
-      KeLogString(" sectors");
-      KeLogEnd();
+      KeLogFormat4("io", "partition %u: type %x, LBA %u, %u sectors", p + 1, type, load<u32>(e, 8), load<u32>(e, 12));
     }
   }
   ExFreePoolWithTag(id, 0x20617441);
 }
 
-function KeLog0(text: string): void { KeLogBegin("io"); KeLogString(text); KeLogEnd(); }
+function KeLog0(text: string): void { KeLogFormat1("io", "%s", changetype<usize>(text)); }
 function AtaLogStatus(what: string, status: u32): void {
-  KeLogBegin("io");
-  KeLogString(what);
-  KeLogString(": status ");
-  KeLogHex(status);
-  KeLogEnd();
+  KeLogFormat2("io", "%s: status %x", changetype<usize>(what), status);
 }

@@ -12,7 +12,7 @@
 // The null device swallows writes and reads as end of file.
 
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat1, KeLogFormat2 } from "../ke/log";
 import { AtaFlushCache, AtaReadSectors, AtaSectors, AtaWriteSectors } from "./ata";
 import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "./iomgr";
 import {
@@ -123,11 +123,7 @@ export function IoInitializeDisks(): void {
       const start = load<u32>(entry, 8), count = load<u32>(entry, 12);
       if (type == 0 || count == 0) continue;
       if (start >= AtaSectors || count > AtaSectors - start) { // a table that does not fit the disk: log, skip
-        KeLogBegin("io");
-        KeLogString("partition ");
-        KeLogDecimal(p + 1);
-        KeLogString(" lies outside the disk; ignored");
-        KeLogEnd();
+        KeLogFormat1("io", "partition %u lies outside the disk; ignored", p + 1);
         continue;
       }
       if (DiskCreatePartition(driver, number, start, count, type) != 0) number++;
@@ -135,9 +131,5 @@ export function IoInitializeDisks(): void {
     IopPartitionCount = number - 1;
   }
   ExFreePoolWithTag(mbr, 0x6B736944);
-  KeLogBegin("io");
-  KeLogString("\\Device\\Harddisk0: ");
-  KeLogDecimal(IopPartitionCount);
-  KeLogString(IopPartitionCount == 1 ? " partition" : " partitions");
-  KeLogEnd();
+  KeLogFormat2("io", "\\Device\\Harddisk0: %u%s", IopPartitionCount, changetype<usize>(IopPartitionCount == 1 ? " partition" : " partitions"));
 }

@@ -21,7 +21,7 @@
 
 import { COM2_BASE, COM2_IRQ, HalKdEnableInterrupts, HalKdInitialize, HalKdInterrupt, HalKdRead, HalKdTransmit, HalKdTransmitting } from "../hal/kdcom";
 import { KeConnectInterrupt } from "../ke/interrupt";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHexDigits, KeLogString, KeSetLogSink } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHexDigits, KeLogString, KeSetLogSink, KeLog } from "../ke/log";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import {
   KdAnswer, KdAnswerLength, KdCount, KdHasCount, KdHasPath, KdHasPid, KdPath, KdPathLength, KdPid, KdRequest, REQUEST_MAX,
@@ -58,9 +58,7 @@ export function KdInitSystem0(): void {
 /** Phase 1: COM2 answers requests from here on (nothing happens on a machine without COM2). */
 export function KdInitSystem1(): void {
   if (!HalKdInitialize()) {
-    KeLogBegin("kd");
-    KeLogString("no UART at 0x2F8 (COM2): no kernel debugger");
-    KeLogEnd();
+    KeLog("kd", "no UART at 0x2F8 (COM2): no kernel debugger");
     return;
   }
   const f = read_eflags() & 0x200;

@@ -18,7 +18,7 @@
 import { HalSerialEnsureLineStart, HalSerialFlush } from "../hal/serial";
 import { HalDisplayBlueScreen, HalDisplayNewLine, HalDisplayString } from "../hal/vga";
 import { cli, hlt } from "../sdk/intrinsics";
-import { KeLogBegin, KeLogBeginBare, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
+import { KeLogBegin, KeLogBeginBare, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogFormat2 } from "./log";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_ASSERTION_FAILURE, STATUS_FLOAT_INVALID_OPERATION,
   STATUS_ILLEGAL_INSTRUCTION, STATUS_INTEGER_DIVIDE_BY_ZERO, STATUS_INTEGER_OVERFLOW,
@@ -246,11 +246,6 @@ export function KiWasmTrapStatus(code: u32): u32 {
  * KMODE_EXCEPTION_NOT_HANDLED (status, address, trap code, 0).
  */
 export function KiWasmTrap(code: u32, address: usize): void {
-  KeLogBegin("ke");
-  KeLogString("wasm trap ");
-  KeLogDecimal(code);
-  KeLogString(" at ");
-  KeLogHex(<u32>address);
-  KeLogEnd();
+  KeLogFormat2("ke", "wasm trap %u at %x", code, <u32>address);
   KeBugCheckEx(KMODE_EXCEPTION_NOT_HANDLED, KiWasmTrapStatus(code), <u32>address, code, 0);
 }

@@ -24,7 +24,7 @@
 
 import { read_eflags } from "../sdk/intrinsics";
 import { KeCommandLineOptionValue } from "./loader";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogFormat4 } from "./log";
 import { KiInterruptDepth, KiLockDispatcher, KiSwitchToAnyReadyThread, KiUnlockDispatcher } from "./thread";
 
 /** Probes between forced switches on average, without `chaosperiod=`. */
@@ -84,17 +84,7 @@ export function KiChaosPoint(counter: usize): void {
 
 /** "ke: chaos: P points: S forced switches, A with no other thread ready; R probes at zero where no switch may happen". */
 function KiChaosLogCounts(): void {
-  KeLogBegin("ke");
-  KeLogString("chaos: ");
-  KeLogDecimal(KiChaosPoints);
-  KeLogString(" points: ");
-  KeLogDecimal(KiChaosSwitches);
-  KeLogString(" forced switches, ");
-  KeLogDecimal(KiChaosAlone);
-  KeLogString(" with no other thread ready; ");
-  KeLogDecimal(KiChaosRefused);
-  KeLogString(" probes at zero where no switch may happen");
-  KeLogEnd();
+  KeLogFormat4("ke", "chaos: %u points: %u forced switches, %u with no other thread ready; %u probes at zero where no switch may happen", KiChaosPoints, KiChaosSwitches, KiChaosAlone, KiChaosRefused);
 }
 
 /** Phase 1, first step (kernel/chaos.ts): `chaos=SEED` turns the forced switches on. */

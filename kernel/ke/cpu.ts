@@ -8,7 +8,7 @@
 //   cpuid out buffer:  +0 eax  +4 ebx  +8 ecx  +12 edx
 
 import { cpuid } from "../sdk/intrinsics";
-import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
+import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogFormat2 } from "./log";
 
 const CPUID_VENDOR: u32 = 0;              // max basic leaf, vendor string
 const CPUID_SIGNATURE: u32 = 1;           // family/model/stepping, feature flags
@@ -82,12 +82,7 @@ export function KiIdentifyProcessor(): void {
   KeLogString(" stepping ");
   KeLogDecimal(KeProcessorStepping);
   KeLogEnd();
-  KeLogBegin("ke");
-  KeLogString("CPU features edx ");
-  KeLogHex(KeFeatureBits);
-  KeLogString(" ecx ");
-  KeLogHex(KeFeatureBitsEcx);
-  KeLogEnd();
+  KeLogFormat2("ke", "CPU features edx %x ecx %x", KeFeatureBits, KeFeatureBitsEcx);
 
   KiCpuid(CPUID_EXTENDED_MAX);
   const maxExtended = KiCpuidRegister(CPUID_EAX);

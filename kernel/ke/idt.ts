@@ -10,7 +10,7 @@
 //   IDTR (6 bytes):  +0 limit (bytes - 1)   +2 base
 
 import { lidt, trap_entry } from "../sdk/intrinsics";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogFormat2 } from "./log";
 
 /** Vectors in the IDT. */
 export const IDT_VECTORS: u32 = 256;
@@ -48,10 +48,5 @@ export function KiInitializeIdt(): void {
   store<u16>(KiIdtr, <u16>(IDT_VECTORS * IDT_GATE_SIZE - 1));
   store<u32>(KiIdtr, <u32>KiIdt, 2);
   lidt(KiIdtr);
-  KeLogBegin("ke");
-  KeLogString("IDT loaded (");
-  KeLogDecimal(IDT_VECTORS);
-  KeLogString(" vectors) at ");
-  KeLogHex(<u32>KiIdt);
-  KeLogEnd();
+  KeLogFormat2("ke", "IDT loaded (%u vectors) at %x", IDT_VECTORS, <u32>KiIdt);
 }

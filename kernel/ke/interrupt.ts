@@ -10,7 +10,7 @@
 // so a call through it is a `call_indirect`.
 
 import { HalDisableIrq, HalEnableIrq, HalEndOfInterrupt, HalIsSpuriousInterrupt, PIC_IRQ_COUNT } from "../hal/pic";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "./log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat1 } from "./log";
 
 /** An interrupt service routine: gets the trap frame's address. */
 export type KSERVICE_ROUTINE = (frame: usize) => void;
@@ -44,11 +44,7 @@ export function KiDispatchInterrupt(frame: usize, irq: u32): void {
   } else {
     // Nobody asked for this line: mask it so it cannot storm.
     HalDisableIrq(irq);
-    KeLogBegin("ke");
-    KeLogString("unexpected IRQ ");
-    KeLogDecimal(irq);
-    KeLogString(", line masked");
-    KeLogEnd();
+    KeLogFormat1("ke", "unexpected IRQ %u, line masked", irq);
   }
   HalEndOfInterrupt(irq);
 }

@@ -15,7 +15,7 @@
 // stub maps virtual 0x80000000-0x8FFFFFFF to physical 0-256 MiB.
 
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED } from "./bugcheck";
-import { KeLogAsciiz, KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogString } from "./log";
+import { KeLogAsciiz, KeLogBegin, KeLogCharacter, KeLogEnd, KeLogHex, KeLogString, KeLogFormat1, KeLogFormat2 } from "./log";
 import { RTL_ASCIIZ_MAX, RtlAsciizHasWord, RtlAsciizLength } from "../rtl/ascii";
 import { outb } from "../sdk/intrinsics";
 
@@ -67,10 +67,7 @@ export const KeLoaderBlock: usize = memory.data(offsetof<LOADER_PARAMETER_BLOCK>
 export function KiInitializeLoaderBlock(magic: u32, multibootInfo: u32): void {
   const block = changetype<LOADER_PARAMETER_BLOCK>(KeLoaderBlock);
   if (magic != MULTIBOOT_BOOTLOADER_MAGIC) {
-    KeLogBegin("ke");
-    KeLogString("not started by a multiboot loader: magic ");
-    KeLogHex(magic);
-    KeLogEnd();
+    KeLogFormat1("ke", "not started by a multiboot loader: magic %x", magic);
     KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, PHASE0_STEP_LOADER, magic, multibootInfo, 0);
   }
   const info = KiPhysicalToVirtual(multibootInfo);
@@ -85,12 +82,7 @@ export function KiInitializeLoaderBlock(magic: u32, multibootInfo: u32): void {
     block.MemoryMap = KiPhysicalToVirtual(load<u32>(info + MB_INFO_MMAP_ADDR));
     block.MemoryMapLength = load<u32>(info + MB_INFO_MMAP_LENGTH);
   }
-  KeLogBegin("ke");
-  KeLogString("multiboot information at ");
-  KeLogHex(multibootInfo);
-  KeLogString(", flags ");
-  KeLogHex(flags);
-  KeLogEnd();
+  KeLogFormat2("ke", "multiboot information at %x, flags %x", multibootInfo, flags);
   KeLogBegin("ke");
   KeLogString("command line \"");
   if (block.CommandLine != 0) KeLogAsciiz(block.CommandLine, RTL_ASCIIZ_MAX);

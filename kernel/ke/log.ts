@@ -175,3 +175,69 @@ export function KeLog(component: string, message: string): void {
   KeLogString(message);
   KeLogEnd();
 }
+
+// One whole line from a format and up to four u32 arguments, in place of a
+// KeLogBegin, KeLogString/Decimal/Hex/Character..., KeLogEnd sequence (one
+// call and one string where that was a call and a string per piece: about
+// 4 KiB of the kernel's image). In the format, %u is KeLogDecimal, %x
+// KeLogHex (0x%08X), %c KeLogCharacter, %s KeLogString of the string whose
+// address the argument is (changetype<usize>(text)), %% a '%'.
+
+/** The arguments of the line being formatted: written after KeLogBegin (interrupts off), so no other line uses them meanwhile. */
+const KiLogArguments: usize = memory.data(16, 4);
+
+function KiLogFormat(format: string): void {
+  let next = KiLogArguments;
+  for (let i = 0; i < format.length; i++) {
+    let character = <u32>format.charCodeAt(i);
+    if (character == 0x25 && i + 1 < format.length) { // '%'
+      i++;
+      character = <u32>format.charCodeAt(i);
+      if (character != 0x25) {
+        const value = load<u32>(next);
+        next += 4;
+        if (character == 0x75) KeLogDecimal(value);               // 'u'
+        else if (character == 0x78) KeLogHex(value);              // 'x'
+        else if (character == 0x63) KeLogCharacter(value);        // 'c'
+        else KeLogString(changetype<string>(<usize>value));       // 's'
+        continue;
+      }
+    }
+    KeLogCharacter(character);
+  }
+  KeLogEnd();
+}
+
+/** One whole line: `format` with one argument. */
+export function KeLogFormat1(component: string, format: string, a: u32): void {
+  KeLogBegin(component);
+  store<u32>(KiLogArguments, a);
+  KiLogFormat(format);
+}
+
+/** One whole line: `format` with two arguments. */
+export function KeLogFormat2(component: string, format: string, a: u32, b: u32): void {
+  KeLogBegin(component);
+  store<u32>(KiLogArguments, a);
+  store<u32>(KiLogArguments, b, 4);
+  KiLogFormat(format);
+}
+
+/** One whole line: `format` with three arguments. */
+export function KeLogFormat3(component: string, format: string, a: u32, b: u32, c: u32): void {
+  KeLogBegin(component);
+  store<u32>(KiLogArguments, a);
+  store<u32>(KiLogArguments, b, 4);
+  store<u32>(KiLogArguments, c, 8);
+  KiLogFormat(format);
+}
+
+/** One whole line: `format` with four arguments. */
+export function KeLogFormat4(component: string, format: string, a: u32, b: u32, c: u32, d: u32): void {
+  KeLogBegin(component);
+  store<u32>(KiLogArguments, a);
+  store<u32>(KiLogArguments, b, 4);
+  store<u32>(KiLogArguments, c, 8);
+  store<u32>(KiLogArguments, d, 12);
+  KiLogFormat(format);
+}

@@ -4,7 +4,7 @@
 // comes with processes).
 
 import { pause } from "../sdk/intrinsics";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "./log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogFormat2 } from "./log";
 import {
   KTHREAD, KeCreateThread, KeReadyThread, KeCurrentThread, KeContextSwitches, KeDereferenceThread, KeTerminateThread,
   KeAllocateScratch, KeFreeScratch, KeScratchInUse, KeRequestTermination,
@@ -25,13 +25,7 @@ function check(ok: bool, what: string, value: u32 = 0): void {
   checks++;
   if (ok) return;
   failed = true;
-  KeLogBegin("ke");
-  KeLogString("self-test FAILED: ");
-  KeLogString(what);
-  KeLogString(" (");
-  KeLogHex(value);
-  KeLogString(")");
-  KeLogEnd();
+  KeLogFormat2("ke", "self-test FAILED: %s (%x)", changetype<usize>(what), value);
 }
 
 // Objects the test threads share (static memory, 8-byte aligned).
@@ -237,12 +231,6 @@ export function KeRunSelfTest(poolBytes: () => u32, poolPages: () => u32): bool 
   check(pages1 == pages0, "pool pages back to the baseline", pages1);
 
   if (failed) return false;
-  KeLogBegin("ke");
-  KeLogString("self-test passed: ");
-  KeLogDecimal(checks);
-  KeLogString(" checks, ");
-  KeLogDecimal(KeContextSwitches);
-  KeLogString(" context switches");
-  KeLogEnd();
+  KeLogFormat2("ke", "self-test passed: %u checks, %u context switches", checks, KeContextSwitches);
   return true;
 }

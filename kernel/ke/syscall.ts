@@ -13,7 +13,7 @@
 
 import { cli, sti, sysenter_entry, user_copy, wrmsr } from "../sdk/intrinsics";
 import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
-import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "./log";
+import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogFormat1 } from "./log";
 import { KGDT_R0_CODE, KiTss } from "./gdt";
 import { KTRAP_FRAME } from "../sdk/context";
 import { KeCurrentThread, KTHREAD, KTHREAD_SERVICE_ARGS } from "./thread";
@@ -43,11 +43,7 @@ export function KiInitializeFastSystemCall(): void {
   wrmsr(MSR_SYSENTER_CS, KGDT_R0_CODE);
   wrmsr(MSR_SYSENTER_ESP, <u32>KiTss);
   wrmsr(MSR_SYSENTER_EIP, <u32>sysenter_entry());
-  KeLogBegin("ke");
-  KeLogString("fast system call: sysenter to ");
-  KeLogHex(<u32>sysenter_entry());
-  KeLogString(", sysexit back; int 0x2e stays");
-  KeLogEnd();
+  KeLogFormat1("ke", "fast system call: sysenter to %x, sysexit back; int 0x2e stays", <u32>sysenter_entry());
 }
 
 /** System calls made so far. */

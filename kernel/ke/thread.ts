@@ -19,7 +19,7 @@ import { cli, func_address, read_cr3, read_eflags, sti, swap_context, hlt, write
 import { KiSetKernelStack, KiSetTebSegment } from "./gdt";
 import { KPROCESS } from "./attach";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, UNEXPECTED_KERNEL_MODE_TRAP } from "./bugcheck";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "./log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat2 } from "./log";
 import { InitializeListHead, InsertHeadList, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
 import { STATUS_KERNEL_APC } from "../sdk/ntstatus";
 
@@ -691,13 +691,7 @@ export function KiInitializeScheduler(phase1: KSTART_ROUTINE): void {
   changetype<KTHREAD>(idle).UniqueThread = 0;
   KiIdleThread = idle;
   KiNextThreadId = 4;
-  KeLogBegin("ke");
-  KeLogString("scheduler: ");
-  KeLogDecimal(MAXIMUM_PRIORITY);
-  KeLogString(" priorities, quantum ");
-  KeLogDecimal(<u32>THREAD_QUANTUM);
-  KeLogString(" ticks; switching to the idle thread");
-  KeLogEnd();
+  KeLogFormat2("ke", "scheduler: %u priorities, quantum %u ticks; switching to the idle thread", MAXIMUM_PRIORITY, <u32>THREAD_QUANTUM);
   cli();
   const boot = memory.data(8);
   const t = changetype<KTHREAD>(idle);

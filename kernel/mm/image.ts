@@ -50,7 +50,7 @@ import { NonPagedPool } from "../ex/pool";
 import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
 import { MiAllocatePageWait, MiCommitFits, MiEnsureAvailablePages } from "./paging";
-import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogFormat2 } from "../ke/log";
 import { KEVENT_SIZE, KeInitializeEvent, KeSetEvent, KeWaitForSingleObject } from "../ke/wait";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { invlpg, cli, read_eflags, sti } from "../sdk/intrinsics";
@@ -326,12 +326,7 @@ type MI_INIT = (body: usize, a: u32, b: u32) => u32;
 type MI_CREATE = (handle: usize, access: u32, objectAttributes: usize, type: usize, bodySize: u32, init: MI_INIT, a: u32, b: u32) => u32;
 
 function MiLogRefusal(rule: string, status: u32): void {
-  KeLogBegin("mm");
-  KeLogString("image section refused: ");
-  KeLogString(rule);
-  KeLogString(", status ");
-  KeLogHex(status);
-  KeLogEnd();
+  KeLogFormat2("mm", "image section refused: %s, status %x", changetype<usize>(rule), status);
 }
 
 /**

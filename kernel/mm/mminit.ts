@@ -10,7 +10,7 @@
 
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED } from "../ke/bugcheck";
 import { KeLoaderBlock, LOADER_PARAMETER_BLOCK } from "../ke/loader";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLog, KeLogFormat3 } from "../ke/log";
 import { PAGE_SIZE } from "../sdk/ntdef";
 
 /** Most usable ranges kept; more are logged but ignored. */
@@ -99,21 +99,12 @@ export function MmInitializePhysicalMemory(): void {
       entry += load<u32>(entry + MMAP_ENTRY_SIZE) + 4;
     }
   } else if (block.MemoryLowerKiB != 0 || block.MemoryUpperKiB != 0) {
-    KeLogBegin("mm");
-    KeLogString("no memory map; using the loader's lower and upper memory sizes");
-    KeLogEnd();
+    KeLog("mm", "no memory map; using the loader's lower and upper memory sizes");
     MiAddRange(0, 0, block.MemoryLowerKiB << 10, 0, MMAP_TYPE_USABLE);
     MiAddRange(EXTENDED_MEMORY_BASE, 0, block.MemoryUpperKiB << 10, 0, MMAP_TYPE_USABLE);
   } else {
-    KeLogBegin("mm");
-    KeLogString("the loader gave no memory information");
-    KeLogEnd();
+    KeLog("mm", "the loader gave no memory information");
     KeBugCheckEx(PHASE0_INITIALIZATION_FAILED, PHASE0_STEP_MEMORY, block.Flags, 0, 0);
   }
-  KeLogBegin("mm");
-  KeLogDecimal(MmUsableKiB);
-  KeLogString(" KiB usable in ");
-  KeLogDecimal(MmPhysicalRangeCount);
-  KeLogString(MmPhysicalRangeCount == 1 ? " range" : " ranges");
-  KeLogEnd();
+  KeLogFormat3("mm", "%u KiB usable in %u%s", MmUsableKiB, MmPhysicalRangeCount, changetype<usize>(MmPhysicalRangeCount == 1 ? " range" : " ranges"));
 }

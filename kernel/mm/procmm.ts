@@ -30,7 +30,7 @@ import { KeSetPageFaultRoutines } from "../ke/trap";
 import { MmAccessFault, MmGrowUserStack } from "./virtual";
 import { MmInitializeAddressSpaceLock } from "./aslock";
 import { cli, invlpg, read_cr3, read_eflags, sti, write_cr3 } from "../sdk/intrinsics";
-import { KeLogBegin, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogEnd, KeLogString, KeLog } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
 import { KeSetKernelDirectory } from "../ke/attach";
 import { MmAllocatePhysicalPage, MmFreePhysicalPage, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
@@ -94,9 +94,7 @@ export function MmInitializeAddressSpaces(): void {
   KeSetPageFaultRoutines(MmAccessFault, MmGrowUserStack);  // user page faults: paged out, or the stack to grow (ke/trap.ts)
   store<u32>(KSEG0_BASE + MmKernelDirectory, 0);
   write_cr3(MmKernelDirectory);
-  KeLogBegin("mm");
-  KeLogString("address spaces: user 0x00010000-0x7FFEFFFF, kernel from 0x80000000; address 0 unmapped");
-  KeLogEnd();
+  KeLog("mm", "address spaces: user 0x00010000-0x7FFEFFFF, kernel from 0x80000000; address 0 unmapped");
 }
 
 @inline function directory(pd: u32): usize { return KSEG0_BASE + pd; }

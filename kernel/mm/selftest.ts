@@ -8,7 +8,7 @@
 // bug-check with BAD_POOL_CALLER.
 
 import { KeCommandLineHasOption } from "../ke/loader";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogFormat2 } from "../ke/log";
 import { MmAvailablePages, MmAllocatePhysicalPages, MmFreePhysicalPage, MmPageToVirtual } from "./pfn";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, ExPoolBytesInUse, ExPoolPages, ExPoolTagBytes, NonPagedPool, PoolTag } from "../ex/pool";
 
@@ -16,12 +16,7 @@ const LIVE: u32 = 64;
 const CYCLES: u32 = 1000;
 
 function fail(what: string, value: u32): bool {
-  KeLogBegin("mm");
-  KeLogString("self-test FAILED: ");
-  KeLogString(what);
-  KeLogString(" ");
-  KeLogHex(value);
-  KeLogEnd();
+  KeLogFormat2("mm", "self-test FAILED: %s %x", changetype<usize>(what), value);
   return false;
 }
 
@@ -85,12 +80,6 @@ export function MmRunSelfTest(): bool {
     ExFreePoolWithTag(p, tag);
     ExFreePoolWithTag(p, tag);
   }
-  KeLogBegin("mm");
-  KeLogString("self-test passed: ");
-  KeLogDecimal(CYCLES);
-  KeLogString(" pool operations, peak ");
-  KeLogDecimal(peak);
-  KeLogString(" pages, all returned");
-  KeLogEnd();
+  KeLogFormat2("mm", "self-test passed: %u pool operations, peak %u pages, all returned", CYCLES, peak);
   return true;
 }

@@ -16,7 +16,7 @@
 //   +0x304 SystemCallReturn: C3           ret
 
 import { MmAllocatePhysicalPage, MmPageToVirtual, MmNumberOfManagedPages } from "./pfn";
-import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogFormat2 } from "../ke/log";
 import { KeBugCheckEx, MEMORY_MANAGEMENT } from "../ke/bugcheck";
 import { MM_SHARED_USER_DATA_VA } from "../sdk/ntdef";
 
@@ -58,11 +58,5 @@ export function MmInitializeSharedUserData(): void {
   store<u32>(data + USER_SHARED_SYSTEM_CALL, 0x340FD48B);   // 8B D4 0F 34: mov edx, esp; sysenter
   store<u8>(data + USER_SHARED_SYSTEM_CALL_RETURN, 0xC3);   // ret
   MmSharedUserDataPage = page;
-  KeLogBegin("mm");
-  KeLogString("SharedUserData at ");
-  KeLogHex(<u32>MM_SHARED_USER_DATA_VA);
-  KeLogString(" (read-only in every process): SystemCall stub at ");
-  KeLogHex(<u32>MM_SHARED_USER_DATA_VA + USER_SHARED_SYSTEM_CALL);
-  KeLogString(" (sysenter)");
-  KeLogEnd();
+  KeLogFormat2("mm", "SharedUserData at %x (read-only in every process): SystemCall stub at %x (sysenter)", <u32>MM_SHARED_USER_DATA_VA, <u32>MM_SHARED_USER_DATA_VA + USER_SHARED_SYSTEM_CALL);
 }

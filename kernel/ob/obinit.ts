@@ -22,7 +22,7 @@
 // bug-checks with OBJECT_INITIALIZATION_FAILED (p1 the step, p2 the status).
 
 import { KeBugCheckEx } from "../ke/bugcheck";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat2 } from "../ke/log";
 import { RtlInitUnicodeString, SIZEOF_UNICODE_STRING, UNICODE_STRING } from "../rtl/unicode";
 import {
   DIRECTORY_ALL_ACCESS, DIRECTORY_CREATE_OBJECT, DIRECTORY_CREATE_SUBDIRECTORY, DIRECTORY_QUERY, DIRECTORY_TRAVERSE, HANDLE_TABLE, HANDLE_TABLE_ENTRY, InitializeObjectAttributes, OB_FLAG_NEW_OBJECT, OB_TYPE_TAG, OB_DELETE_METHOD, OB_PARSE_METHOD, OBJECT_ATTRIBUTES, OBJECT_DIRECTORY_ENTRY, OBJECT_HANDLE_INFORMATION, OBJECT_HEADER, OBJECT_HEADER_NAME_INFO, OBJECT_SYMBOLIC_LINK, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE, OBJECT_TYPE_ALL_ACCESS, OBJECT_TYPE_INFO_OFFSET, OBJECT_TYPE_INITIALIZER, SIZEOF_HANDLE_TABLE, SIZEOF_HANDLE_TABLE_ENTRY, SIZEOF_OBJECT_DIRECTORY_ENTRY, SIZEOF_OBJECT_HANDLE_INFORMATION, SIZEOF_OBJECT_HEADER, SIZEOF_OBJECT_HEADER_NAME_INFO, SIZEOF_OBJECT_ATTRIBUTES, SIZEOF_OBJECT_DIRECTORY, SIZEOF_OBJECT_SYMBOLIC_LINK, SIZEOF_OBJECT_TYPE, SIZEOF_OBJECT_TYPE_INITIALIZER, STANDARD_RIGHTS_EXECUTE, STANDARD_RIGHTS_READ, STANDARD_RIGHTS_WRITE, SYMBOLIC_LINK_ALL_ACCESS, SYMBOLIC_LINK_QUERY,
@@ -150,13 +150,7 @@ function ObpNameEarlyTypes(): void {
  * themselves: "ob: namespace: 6 entries in \\, 3 types in \\ObjectTypes".
  */
 function ObpLogNamespace(): void {
-  KeLogBegin("ob");
-  KeLogString("namespace: ");
-  KeLogDecimal(ObpDirectoryEntryCount(ObpRootDirectoryObject));
-  KeLogString(" entries in \\, ");
-  KeLogDecimal(ObpDirectoryEntryCount(ObpTypeDirectoryObject));
-  KeLogString(" types in \\ObjectTypes");
-  KeLogEnd();
+  KeLogFormat2("ob", "namespace: %u entries in \\, %u types in \\ObjectTypes", ObpDirectoryEntryCount(ObpRootDirectoryObject), ObpDirectoryEntryCount(ObpTypeDirectoryObject));
 }
 
 /** True when the structures have the sizes their layouts (obp.ts) say; folded at compile time. */

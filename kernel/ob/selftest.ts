@@ -14,7 +14,7 @@
 // they were. At the end the pool is back where the test found it, apart from
 // the type it registered (types are permanent).
 
-import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat1 } from "../ke/log";
 import { ExPoolAllocationsInUse, ExPoolBytesInUse, ExPoolTagBytes } from "../ex/pool";
 import { OB_DIR_TAG, OB_DIRECTORY_KEY, OB_HANDLE_TABLE_TAG, OB_NAME_TAG, OB_SYMBOLIC_LINK_KEY, OB_SYMLINK_TARGET_TAG } from "./obp";
 import { ObCloseHandle, ObCreateHandleTable, ObDestroyHandleTable, ObGetHandleCount, ObSwitchHandleTable } from "./obhandle";
@@ -111,10 +111,6 @@ export function ObRunSelfTest(): bool {
   if (!passed) return false;
   if (!check(handlesLeft == 0, "the test closed every handle it opened")) return false;
   if (!check(ExPoolBytesInUse == bytes && ExPoolAllocationsInUse == allocations, "the pool is back where the test found it")) return false;
-  KeLogBegin("ob");
-  KeLogString("self-test passed: ");
-  KeLogDecimal(CheckCount());
-  KeLogString(" checks");
-  KeLogEnd();
+  KeLogFormat1("ob", "self-test passed: %u checks", CheckCount());
   return true;
 }

@@ -6,7 +6,7 @@
 // "ob: self-test FAILED: <what>" (with the status and the one expected, for
 // status checks) and the test stops there.
 
-import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogFormat1, KeLogFormat3 } from "../ke/log";
 import { RtlEqualUnicodeStringToString, RtlInitEmptyUnicodeString, RtlInitUnicodeString, RtlUnicodeString } from "../rtl/unicode";
 import {
   DIRECTORY_ALL_ACCESS, InitializeObjectAttributes, OBJECT_TO_OBJECT_HEADER, SIZEOF_OBJECT_ATTRIBUTES,
@@ -43,10 +43,7 @@ export function CheckCount(): u32 { return Checks; }
 
 /** Logs the first failure. */
 export function Fail(what: string): bool {
-  KeLogBegin("ob");
-  KeLogString("self-test FAILED: ");
-  KeLogString(what);
-  KeLogEnd();
+  KeLogFormat1("ob", "self-test FAILED: %s", changetype<usize>(what));
   return false;
 }
 
@@ -65,14 +62,7 @@ export function expect(status: u32, expected: u32, what: string): bool {
     Checks++;
     return true;
   }
-  KeLogBegin("ob");
-  KeLogString("self-test FAILED: ");
-  KeLogString(what);
-  KeLogString(": status ");
-  KeLogHex(status);
-  KeLogString(", expected ");
-  KeLogHex(expected);
-  KeLogEnd();
+  KeLogFormat3("ob", "self-test FAILED: %s: status %x, expected %x", changetype<usize>(what), status, expected);
   return false;
 }
 

@@ -11,7 +11,7 @@
 
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 
-import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogFormat2 } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { MmSectionObjectType, SECTION_MAP_EXECUTE } from "../mm/section";
 import { MmImageFilePath, MmImageInformation, MmImageName, MmIsImageSection, MmMapImageView } from "../mm/image";
@@ -118,12 +118,7 @@ function PspCreateProcessCopy(handle: usize, access: u32, objectAttributes: usiz
   }
   c.BasePriority = p.BasePriority;
   const status = PspInsertNewProcess(child, handle, access, objectAttributes);
-  KeLogBegin("ps");
-  KeLogString("process ");
-  KeLogDecimal(c.UniqueProcessId);
-  KeLogString(" created as a copy of process ");
-  KeLogDecimal(p.UniqueProcessId);
-  KeLogEnd();
+  KeLogFormat2("ps", "process %u created as a copy of process %u", c.UniqueProcessId, p.UniqueProcessId);
   return status;
 }
 

@@ -14,7 +14,7 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KeBenchmarkMark } from "../ke/loader";
-import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogFormat2 } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { ObCloseHandle, ObReferenceObjectByHandle } from "../ob/obhandle";
@@ -89,24 +89,14 @@ export function PsInitializeSystemDll(): void {
   InitializeObjectAttributes(block + 8, block, OBJ_CASE_INSENSITIVE | OBJ_KERNEL_HANDLE, 0, 0);
   let status = NtOpenFile(block + 32, 0x80000000 | 0x20000000 | SYNCHRONIZE, block + 8, block + 40, 1, 0x20 | 0x40);
   if (!NT_SUCCESS(status)) {
-    KeLogBegin("ps");
-    KeLogString("no ");
-    KeLogString(SYSTEM_DLL);
-    KeLogString(" (status ");
-    KeLogHex(status);
-    KeLogString("): threads of image processes start at their own addresses");
-    KeLogEnd();
+    KeLogFormat2("ps", "no %s (status %x): threads of image processes start at their own addresses", changetype<usize>(SYSTEM_DLL), status);
     return;
   }
   InitializeObjectAttributes(block + 8, 0, OBJ_KERNEL_HANDLE, 0, 0);
   status = NtCreateSection(block + 36, 0xF001F, block + 8, 0, 0x10, 0x1000000, load<u32>(block, 32));
   ObCloseHandle(load<u32>(block, 32));
   if (!NT_SUCCESS(status)) {
-    KeLogBegin("ps");
-    KeLogString(SYSTEM_DLL);
-    KeLogString(" is not a usable image, status ");
-    KeLogHex(status);
-    KeLogEnd();
+    KeLogFormat2("ps", "%s is not a usable image, status %x", changetype<usize>(SYSTEM_DLL), status);
     return;
   }
   status = ObReferenceObjectByHandle(load<u32>(block, 36), 0, MmSectionObjectType, block + 48, 0);

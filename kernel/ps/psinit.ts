@@ -45,7 +45,7 @@
 
 import { PsShutdownInProgress } from "./psshutdown";
 import { KeBugCheckEx, SESSION1_INITIALIZATION_FAILED, SESSION5_INITIALIZATION_FAILED } from "../ke/bugcheck";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogFormat1, KeLogFormat2, KeLogFormat3 } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { ObCloseHandle } from "../ob/obhandle";
@@ -126,14 +126,7 @@ const InitialTeb = memory.data(INITIAL_TEB_SIZE, 4);
 
 /** Logs `ps: cannot start \SystemRoot\System32\smss.exe: WHAT failed, status S` and stops with 0x6D. Never returns. */
 function PspSessionManagerFailed(what: string, status: u32): void {
-  KeLogBegin("ps");
-  KeLogString("cannot start ");
-  KeLogString(SMSS_PATH);
-  KeLogString(": ");
-  KeLogString(what);
-  KeLogString(" failed, status ");
-  KeLogHex(status);
-  KeLogEnd();
+  KeLogFormat3("ps", "cannot start %s: %s failed, status %x", changetype<usize>(SMSS_PATH), changetype<usize>(what), status);
   KeBugCheckEx(SESSION1_INITIALIZATION_FAILED, status, 0, 0, 0);
 }
 
@@ -262,11 +255,7 @@ function PspCreateInitialThread(process: u32, peb: usize): u32 {
 export function PsStartSessionManager(): void {
   if (PsBootModuleCount() > 0) { PsRunBootModules(); return; } // the harness's programs take smss's place
   if (!IoSystemVolumeMounted) {
-    KeLogBegin("ps");
-    KeLogString("no system volume: no ");
-    KeLogString(SMSS_PATH);
-    KeLogString(" to start");
-    KeLogEnd();
+    KeLogFormat1("ps", "no system volume: no %s to start", changetype<usize>(SMSS_PATH));
     return;
   }
   // The image file and its section.
@@ -282,14 +271,7 @@ export function PsStartSessionManager(): void {
   PspCheck(NtQuerySection(section, SectionImageInformation, ImageInfo, <u32>offsetof<SECTION_IMAGE_INFORMATION>(), 0), "NtQuerySection");
   const subsystem = changetype<SECTION_IMAGE_INFORMATION>(ImageInfo).SubSystemType;
   if (subsystem != IMAGE_SUBSYSTEM_NATIVE) {
-    KeLogBegin("ps");
-    KeLogString("cannot start ");
-    KeLogString(SMSS_PATH);
-    KeLogString(": image subsystem ");
-    KeLogDecimal(subsystem);
-    KeLogString(" is not native (1), status ");
-    KeLogHex(STATUS_INVALID_IMAGE_FORMAT);
-    KeLogEnd();
+    KeLogFormat3("ps", "cannot start %s: image subsystem %u is not native (1), status %x", changetype<usize>(SMSS_PATH), subsystem, STATUS_INVALID_IMAGE_FORMAT);
     KeBugCheckEx(SESSION1_INITIALIZATION_FAILED, STATUS_INVALID_IMAGE_FORMAT, 0, 0, 0);
   }
   // The process, a child of the System process (the caller here).
@@ -305,13 +287,7 @@ export function PsStartSessionManager(): void {
   const thread = PspCreateInitialThread(process, peb);
   ObCloseHandle(thread);
   PsSessionManagerProcess = process;
-  KeLogBegin("ps");
-  KeLogString("session manager started: process ");
-  KeLogDecimal(pid);
-  KeLogString(" (");
-  KeLogString(SMSS_PATH);
-  KeLogString(")");
-  KeLogEnd();
+  KeLogFormat2("ps", "session manager started: process %u (%s)", pid, changetype<usize>(SMSS_PATH));
   // Five seconds for it to settle: ending within them is a failed boot.
   store<i64>(Cell, -SMSS_WAIT_SECONDS * 10000000);
   status = NtWaitForSingleObject(process, 0, Cell);
@@ -321,13 +297,6 @@ export function PsStartSessionManager(): void {
   PspCheck(status, "NtWaitForSingleObject");
   PspCheck(NtQueryInformationProcess(process, ProcessBasicInformation, <u32>BasicInfo, SIZEOF_PROCESS_BASIC_INFORMATION, 0), "NtQueryInformationProcess");
   const exitStatus = changetype<PROCESS_BASIC_INFORMATION>(BasicInfo).ExitStatus;
-  KeLogBegin("ps");
-  KeLogString("session manager (process ");
-  KeLogDecimal(pid);
-  KeLogString(") ended within ");
-  KeLogDecimal(<u32>SMSS_WAIT_SECONDS);
-  KeLogString(" s, status ");
-  KeLogHex(exitStatus);
-  KeLogEnd();
+  KeLogFormat3("ps", "session manager (process %u) ended within %u s, status %x", pid, <u32>SMSS_WAIT_SECONDS, exitStatus);
   KeBugCheckEx(SESSION5_INITIALIZATION_FAILED, exitStatus, 0, 0, 0);
 }

@@ -20,7 +20,7 @@
 
 import { ExCopyFromUser, ProbeUserRange } from "../ke/probe";
 import { boot_modules, trap_exit } from "../sdk/intrinsics";
-import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLog, KeLogFormat2, KeLogFormat3 } from "../ke/log";
 import {
   KTHREAD, KeAllocateScratch, KeFreeScratch, KeCreateThread, KeReadyThread, KeDereferenceThread, KeSetThreadFreeHook,
   KeCurrentThread, KeEnableProcessSwitch, KeYieldExecution, ProcessObject, KTHREAD_THREAD_LINKS, KeAcquireDispatcherLock,
@@ -400,9 +400,7 @@ export function PsInitializeSystem(): void {
   ExSetQuotaBlockRoutine(PspCurrentQuotaBlock); // ex/quota.ts: who pays for pool a call allocates
   MmSetVadQuotaRoutine(PspVadListQuotaBlock);   // and for a process's regions: the process
   ObSetCurrentDeviceMapRoutine(PspCurrentDeviceMap);
-  KeLogBegin("ps");
-  KeLogString("System process (pid 4)");
-  KeLogEnd();
+  KeLog("ps", "System process (pid 4)");
 }
 
 // ---- boot modules ----
@@ -611,23 +609,9 @@ export function PsRunBootModules(): void {
   for (let i: u32 = 0; i < started; i++) KeWaitForSingleObject(load<usize>(processes + i * 4), 0);
   // Ended and waited for: drop the references phase 1 took.
   for (let i: u32 = 0; i < started; i++) PspDereferenceProcess(load<usize>(processes + i * 4));
-  KeLogBegin("ps");
-  KeLogString("boot processes ended: ");
-  KeLogDecimal(started);
-  KeLogString("; pool in use ");
-  KeLogDecimal(poolBefore);
-  KeLogString(" bytes before them, ");
-  KeLogDecimal(ExPoolBytesInUse);
-  KeLogString(" after");
-  KeLogEnd();
+  KeLogFormat3("ps", "boot processes ended: %u; pool in use %u bytes before them, %u after", started, poolBefore, ExPoolBytesInUse);
   // Own line, so the line above keeps its form: every page (shared ones too) must have come back.
-  KeLogBegin("ps");
-  KeLogString("free pages ");
-  KeLogDecimal(pagesBefore);
-  KeLogString(" before them, ");
-  KeLogDecimal(MmAvailablePages);
-  KeLogString(" after");
-  KeLogEnd();
+  KeLogFormat2("ps", "free pages %u before them, %u after", pagesBefore, MmAvailablePages);
 }
 
 /** The current process's image name as a log component (for NtDisplayString). */

@@ -18,7 +18,7 @@ import { ObReferenceObjectByHandle, ObSetProcessHandleTables } from "../ob/obhan
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { InitializeObjectAttributes, OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
 import { OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
-import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogFormat1 } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { ExCaptureObjectAttributes, ExReleaseObjectAttributes } from "../ex/capture";
 import { ObRegisterIndirectWaitableType } from "../ob/obwait";
@@ -88,10 +88,7 @@ function PspOpenSystemProcessHandle(): void {
   if (status == STATUS_SUCCESS) status = ObInsertObject(load<usize>(TypeOut), PROCESS_ALL_ACCESS, TypeOut);
   if (status != STATUS_SUCCESS) KeBugCheckEx(0x5E, 12, status, 1, 0);
   PspInitialSystemProcessHandle = load<u32>(TypeOut);
-  KeLogBegin("ps");
-  KeLogString("System process kernel handle ");
-  KeLogHex(PspInitialSystemProcessHandle);
-  KeLogEnd();
+  KeLogFormat1("ps", "System process kernel handle %x", PspInitialSystemProcessHandle);
 }
 
 /** A Process object's descriptor: its process's (EPROCESS.SecurityDescriptor), which the process's threads share. */

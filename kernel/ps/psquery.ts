@@ -40,7 +40,7 @@ import {
   PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION,
   ProcessBasePriority, ProcessSessionInformation, ProcessImageFileName, ProcessBreakOnTermination,
 } from "../sdk/procinfo";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat2 } from "../ke/log";
 import { PsDereferenceProcess, PsReferenceProcessByHandle, PROCESS_QUERY_INFORMATION, PROCESS_SET_INFORMATION } from "./psprocess";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INFO_LENGTH_MISMATCH, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_INFO_CLASS,
@@ -216,11 +216,7 @@ function PspSetInformationProcess(process: usize, infoClass: u32, buffer: u32, l
     case ProcessBreakOnTermination:
       if (!SeSinglePrivilegeCheck(SE_DEBUG_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD; // as NT 5.2 and later
       if (value != 0) p.Flags |= PS_PROCESS_FLAGS_CRITICAL; else p.Flags &= ~PS_PROCESS_FLAGS_CRITICAL;
-      KeLogBegin("ps");
-      KeLogString("process ");
-      KeLogDecimal(p.UniqueProcessId);
-      KeLogString(value != 0 ? " is critical: its end stops the system" : " is no longer critical");
-      KeLogEnd();
+      KeLogFormat2("ps", "process %u%s", p.UniqueProcessId, changetype<usize>(value != 0 ? " is critical: its end stops the system" : " is no longer critical"));
       break;
   }
   return STATUS_SUCCESS;

@@ -16,7 +16,7 @@
 // Log lines: `ps: session <n> created by process <pid> (<name>): \Sessions\<n>`
 // and `ps: session <n> ended: <k> pages of session space freed`.
 
-import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLog, KeLogFormat3 } from "../ke/log";
 import { ExCopyFromUser, ExWriteUserUlong, KeEnterKernelCall, KeLeaveKernelCall, ProbeUserRange } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
@@ -89,9 +89,7 @@ export function PsInitializeSessionZero(system: usize, pd: u32): void {
   if (session == 0) return; // no memory in phase 1: the boot fails soon anyway
   MmSessionSetDirectory(pd, session);
   PspSessionAddProcess(system, session);
-  KeLogBegin("ps");
-  KeLogString("session 0: session space 0xBF000000-0xBFFFFFFF");
-  KeLogEnd();
+  KeLog("ps", "session 0: session space 0xBF000000-0xBFFFFFFF");
 }
 
 /** The current process's session space, for Mm (0 when it is in none). */
@@ -210,14 +208,7 @@ function PspSessionEnd(session: usize): void {
   PspSessionDriverGone(id); // win32k.sys's records (ps/psw32.ts)
   PspDeleteSessionDirectories(session);
   const pages = MmSessionDeleteSpace(session);
-  KeLogBegin("ps");
-  KeLogString("session ");
-  KeLogDecimal(id);
-  KeLogString(" ended: ");
-  KeLogDecimal(pages);
-  KeLogString(pages == 1 ? " page" : " pages");
-  KeLogString(" of session space freed");
-  KeLogEnd();
+  KeLogFormat3("ps", "session %u ended: %u%s of session space freed", id, pages, changetype<usize>(pages == 1 ? " page" : " pages"));
 }
 
 // ---- moving the current process ----

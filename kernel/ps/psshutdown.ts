@@ -20,7 +20,7 @@
 // then the PCI reset control register (0xCF9). If nothing answers, the
 // processor halts with interrupts off.
 
-import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogAsciiz, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLog, KeLogFormat1, KeLogFormat2 } from "../ke/log";
 import { KeDelayExecution, KeWaitForSingleObject } from "../ke/wait";
 import { HalSerialFlush } from "../hal/serial";
 import { cli, hlt, outb, outw, read_eflags, sti } from "../sdk/intrinsics";
@@ -83,39 +83,25 @@ export function NtShutdownSystem(action: u32): u32 {
   KeLogEnd();
 
   const ended = PsEndOtherProcesses(caller);
-  KeLogBegin("ke");
-  KeLogString("shutdown: ");
-  KeLogDecimal(ended);
-  KeLogString(ended == 1 ? " process ended" : " processes ended");
-  KeLogEnd();
+  KeLogFormat2("ke", "shutdown: %u%s", ended, changetype<usize>(ended == 1 ? " process ended" : " processes ended"));
 
   const flushed = CmShutdownSystem();
-  KeLogBegin("ke");
-  KeLogString(NT_SUCCESS(flushed) ? "shutdown: registry flushed" : "shutdown: registry flush failed");
-  KeLogEnd();
+  KeLogFormat1("ke", "%s", changetype<usize>(NT_SUCCESS(flushed) ? "shutdown: registry flushed" : "shutdown: registry flush failed"));
 
   FatCleanVolumes();
-  KeLogBegin("ke");
-  KeLogString("shutdown: volumes flushed and marked clean");
-  KeLogEnd();
+  KeLog("ke", "shutdown: volumes flushed and marked clean");
 
   cli(); // nothing runs from here: no write can dirty a volume again
   if (action == ShutdownReboot) {
-    KeLogBegin("ke");
-    KeLogString("reset (NtShutdownSystem)");
-    KeLogEnd();
+    KeLog("ke", "reset (NtShutdownSystem)");
     HalSerialFlush();
     outb(I8042_COMMAND_PORT, I8042_PULSE_RESET);
     outb(PCI_RESET_CONTROL, PCI_RESET_NOW);
   } else {
     if (action == ShutdownNoReboot) {
-      KeLogBegin("ke");
-      KeLogString("shutdown: it is now safe to turn off your computer");
-      KeLogEnd();
+      KeLog("ke", "shutdown: it is now safe to turn off your computer");
     }
-    KeLogBegin("ke");
-    KeLogString("power off (NtShutdownSystem)");
-    KeLogEnd();
+    KeLog("ke", "power off (NtShutdownSystem)");
     HalSerialFlush();
     outb(DEBUG_EXIT_PORT, 0);
     outw(QEMU_PM1A_CONTROL, PM1_SLP_EN_S5);

@@ -13,7 +13,7 @@
 
 import { CONTEXT, KTRAP_FRAME } from "../sdk/context";
 import { INITIAL_TEB, TEB } from "../sdk/peb";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat2 } from "../ke/log";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
 import {
@@ -467,11 +467,7 @@ export function NtSetInformationThread(handle: u32, infoClass: u32, buffer: usiz
     const critical = value != 0;
     if (critical) t.CrossThreadFlags |= PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
     else t.CrossThreadFlags &= ~PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION;
-    KeLogBegin("ps");
-    KeLogString("thread ");
-    KeLogDecimal(t.UniqueThread);
-    KeLogString(critical ? " is critical: its end stops the system" : " is no longer critical");
-    KeLogEnd();
+    KeLogFormat2("ps", "thread %u%s", t.UniqueThread, changetype<usize>(critical ? " is critical: its end stops the system" : " is no longer critical"));
   }
   ObDereferenceObject(object);
   return STATUS_SUCCESS;

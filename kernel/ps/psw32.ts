@@ -18,7 +18,7 @@ import {
   KE_MAX_SESSIONS, KeGetActiveSession, KeGetCurrentSessionId, KeHasSessionServices, KeRemoveSessionServices, KeSessionPaintRoutine,
   KeSetActiveSession, KeSetSessionIdRoutine, KeSetSessionPaintRoutine,
 } from "../ke/shadow";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat2 } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExCopyFromUser, ProbeUserRange } from "../ke/probe";
@@ -154,12 +154,7 @@ export function PsSwitchActiveSession(session: u32): u32 {
     }
   }
   if (previous != session) {
-    KeLogBegin("ps");
-    KeLogString("active session ");
-    KeLogDecimal(previous);
-    KeLogString(" -> ");
-    KeLogDecimal(session);
-    KeLogEnd();
+    KeLogFormat2("ps", "active session %u -> %u", previous, session);
   }
   return STATUS_SUCCESS;
 }

@@ -10,7 +10,7 @@
 // session). One line: `mm: session self-test passed: N checks` or a
 // `mm: session self-test FAILED: ...` line per failed check.
 
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogFormat2 } from "../ke/log";
 import { MmAvailablePages } from "../mm/pfn";
 import { ExPoolPages } from "../ex/pool";
 import { MmDeleteProcessAddressSpace } from "../mm/procmm";
@@ -34,12 +34,7 @@ function check(ok: bool, what: string, value: u32): void {
   checks++;
   if (ok) return;
   failures++;
-  KeLogBegin("mm");
-  KeLogString("session self-test FAILED: ");
-  KeLogString(what);
-  KeLogString(" ");
-  KeLogHex(value);
-  KeLogEnd();
+  KeLogFormat2("mm", "session self-test FAILED: %s %x", changetype<usize>(what), value);
 }
 
 /** Moves `process` (no threads) into a new session and gives it an address space. */

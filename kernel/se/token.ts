@@ -23,7 +23,7 @@
 import { ExCopyFromUser, ExCopyToUser, ExGetPreviousMode, ExWriteUserUlong, KernelMode, ProbeUserRange, ProbeUserWrite } from "../ke/probe";
 import { KeAllocateScratch, KeCurrentThread, KeFreeScratch, KTHREAD } from "../ke/thread";
 import { KeBugCheckEx } from "../ke/bugcheck";
-import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
+import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLog, KeLogFormat2 } from "../ke/log";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ObReferenceObjectByHandle, ObCreateHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
@@ -92,16 +92,8 @@ export function SeInitializeTokenType(): void {
   ObSetAccessCheckRoutine(SepObjectAccessCheck);
   ObSetPrivilegeCheckRoutine(SeSinglePrivilegeCheck);
   ObSetDefaultSecurityRoutine(SepCreatorDefaultSecurity);
-  KeLogBegin("se");
-  KeLogString("System token: ");
-  KeLogDecimal(SepCountPrivileges(SE_ALL_PRIVILEGES));
-  KeLogString(" privileges, ");
-  KeLogDecimal(SepCountPrivileges(SYSTEM_ENABLED_PRIVILEGES));
-  KeLogString(" enabled");
-  KeLogEnd();
-  KeLogBegin("se");
-  KeLogString("System token: user S-1-5-18, groups S-1-5-32-544 (owner) S-1-1-0 S-1-5-11; default DACL SYSTEM all, Administrators read");
-  KeLogEnd();
+  KeLogFormat2("se", "System token: %u privileges, %u enabled", SepCountPrivileges(SE_ALL_PRIVILEGES), SepCountPrivileges(SYSTEM_ENABLED_PRIVILEGES));
+  KeLog("se", "System token: user S-1-5-18, groups S-1-5-32-544 (owner) S-1-1-0 S-1-5-11; default DACL SYSTEM all, Administrators read");
 }
 
 /** "*SYSTEM*" as 8 ASCII bytes (NT's system token source name). */
@@ -389,13 +381,7 @@ export function SeAssignPrimaryToken(process: usize, tokenHandle: u32, mayChange
   p.Token = copy;
   ObReleaseObjectLock(lock);
   if (previous != 0) ObDereferenceObject(previous);
-  KeLogBegin("se");
-  KeLogString("process ");
-  KeLogDecimal(p.UniqueProcessId);
-  KeLogString(" has a new primary token (logon session ");
-  KeLogHex(<u32>changetype<TOKEN>(copy).AuthenticationId);
-  KeLogString(")");
-  KeLogEnd();
+  KeLogFormat2("se", "process %u has a new primary token (logon session %x)", p.UniqueProcessId, <u32>changetype<TOKEN>(copy).AuthenticationId);
   return STATUS_SUCCESS;
 }
 
