@@ -79,8 +79,8 @@ const REVIEW: Record<string, Check[]> = {
   NtFreeVirtualMemory: [{ arg: 0, nt: 'PROCESS_VM_OPERATION', file: 'mm/vmsvc', call: 'MiOtherProcess(process, PROCESS_VM_OPERATION' }],
   NtProtectVirtualMemory: [{ arg: 0, nt: 'PROCESS_VM_OPERATION', file: 'mm/vmsvc', call: 'MiOtherProcess(process, PROCESS_VM_OPERATION' }],
   NtQueryVirtualMemory: [{ arg: 0, nt: 'PROCESS_QUERY_INFORMATION', file: 'mm/vmsvc', call: 'MiOtherProcess(process, PROCESS_QUERY_INFORMATION' }],
-  NtCreateSection: [{ arg: 6, nt: 'MmMakeFileAccess', file: 'mm/image', call: 'ObReferenceObjectByHandle(fileHandle, fileAccess, IoFileObjectType',
-    note: 'NT\'s MmMakeFileAccess by the protection (FILE_EXECUTE for PAGE_EXECUTE, FILE_READ_DATA, FILE_WRITE_DATA): mm/image.ts, which alone takes a file (mm/section.ts first only checks the handle is a file, asking nothing)' }],
+  NtCreateSection: [{ arg: 6, nt: 'MmMakeFileAccess', file: 'mm/image', call: 'ObReferenceObjectByHandle(fileHandle, fileAccess,',
+    note: 'NT\'s MmMakeFileAccess by the protection (FILE_EXECUTE for PAGE_EXECUTE, FILE_READ_DATA, FILE_WRITE_DATA): mm/image.ts\'s MiFileAccess, which alone takes a file (mm/section.ts first only checks the handle is a file, asking nothing)' }],
   NtMapViewOfSection: [
     { arg: 0, nt: 'MiSectionAccess', file: 'mm/section', call: 'ObReferenceHandle(sectionHandle, MiSectionAccess(protect)',
       note: 'NT\'s rule by the view\'s protection: SECTION_MAP_READ, SECTION_MAP_WRITE, SECTION_MAP_EXECUTE (MiSectionAccess)' },
