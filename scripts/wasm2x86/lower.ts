@@ -18,6 +18,8 @@ export interface LoweredFunc {
   results: ValType[];
   /** Use weight of each local. */
   weight: number[];
+  /** Locals that only ever hold 0 or 1 (declared i32s written only with 0/1 constants and compares). */
+  boolean: boolean[];
   /** Locals written (local.set/tee) anywhere in the function. */
   written: boolean[];
   /** For a block/loop/if at index i: index of its end; for if, `elseAt` too. */
@@ -130,6 +132,9 @@ function definitelySet(body: Instr[], count: number, numParams: number): boolean
   return needsZero.map((z, i) => i >= numParams && !z);
 }
 
+/** Instructions whose i32 result is 0 or 1. */
+const BOOLEAN_OPS = /^i(32|64)\.(eqz|eq|ne|lt_[su]|gt_[su]|le_[su]|ge_[su])$/;
+
 export function lowerFunction(mod: Module, func: Func): LoweredFunc {
   const type = mod.types[func.typeIndex];
   if (type.results.length > 1) throw new UnsupportedError('multi-value', 'function returns several values');
@@ -148,9 +153,15 @@ export function lowerFunction(mod: Module, func: Func): LoweredFunc {
   let makesCalls = false, callsFunctions = false;
   let divides = false, variableShift = false;
 
+  // A declared i32 local is 0/1 when every write is of a 0 or 1 constant or of a compare.
+  const boolean = localTypes.map((t, i) => i >= type.params.length && t === 'i32');
   for (let i = 0; i < n; i++) {
     const ins: Instr = func.body[i];
     const name = ins.name;
+    if ((name === 'local.set' || name === 'local.tee') && boolean[ins.index!]) {
+      const p = func.body[i - 1];
+      if (!p || !((p.name === 'i32.const' && (p.i32! === 0 || p.i32! === 1)) || BOOLEAN_OPS.test(p.name))) boolean[ins.index!] = false;
+    }
     switch (name) {
       case 'block': case 'loop': case 'if': {
         const bt = ins.blockType!;
@@ -204,6 +215,6 @@ export function lowerFunction(mod: Module, func: Func): LoweredFunc {
   const leaf = !makesCalls && !usesI64 && !divides;
   return {
     func, localTypes, numParams: type.params.length, params: type.params, results: type.results,
-    weight, written, endOf, elseOf, usesI64, makesCalls, callsFunctions, spareRegs: { edx: leaf, ecx: leaf && !variableShift }, setBeforeRead: definitelySet(func.body, localTypes.length, type.params.length),
+    weight, written, boolean, endOf, elseOf, usesI64, makesCalls, callsFunctions, spareRegs: { edx: leaf, ecx: leaf && !variableShift }, setBeforeRead: definitelySet(func.body, localTypes.length, type.params.length),
   };
 }

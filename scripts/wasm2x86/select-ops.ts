@@ -11,7 +11,7 @@ import type { Instr } from './wasm.ts';
 import type { FunctionSelector } from './select.ts';
 import { load, store, bulkMemory } from './select-mem.ts';
 import { SWAP_CC, asReg, isLazy, type V, type Width } from './vstack.ts';
-import { EAX, ECX, EDX, EBX, reg, imm, memSym, invert, type Cond, type Size, type Mnemonic } from './x86.ts';
+import { EAX, ECX, EDX, EBX, reg, imm, memSym, invert, type Cond, type Operand, type Size, type Mnemonic } from './x86.ts';
 
 type Sel = FunctionSelector;
 
@@ -153,6 +153,28 @@ export function emitOp(sel: Sel, ins: Instr): number {
   throw new Error(`no instruction selection for ${n}`);
 }
 
+/**
+ * `x = f ? x + 1 : x` with f a 0/1 local (LoweredFunc.boolean), as binaryen writes a
+ * counter of hits (`local.get x; i32.const 1; i32.add; local.get x; local.get f;
+ * select; local.set x`): `add x, f`, no select. Returns the instructions consumed
+ * after the get, or 0.
+ */
+export function booleanCount(sel: Sel, x: number): number {
+  const c = sel.peek(1), add = sel.peek(2), g = sel.peek(3), f = sel.peek(4), s = sel.peek(5), set = sel.peek(6);
+  if (c?.name !== 'i32.const' || c.i32 !== 1 || add?.name !== 'i32.add' || g?.name !== 'local.get' || g.index !== x ||
+      f?.name !== 'local.get' || f.index === x || !sel.lf.boolean[f.index!] || s?.name !== 'select' ||
+      set?.name !== 'local.set' || set.index !== x || sel.lf.localTypes[x] !== 'i32') return 0;
+  const vs = sel.vs;
+  if (vs.stack.some((v) => v.k === 'flags')) return 0; // the add would clobber them
+  vs.invalidateLocal(x);
+  const hx = sel.frame.homes[x], hf = sel.frame.homes[f.index!];
+  let src: Operand = hf.reg >= 0 ? reg(hf.reg) : vs.localMem(f.index!);
+  const dst: Operand = hx.reg >= 0 ? reg(hx.reg) : vs.localMem(x);
+  if (src.k === 'm' && dst.k === 'm') { const t = vs.alloc(); sel.e('mov', reg(t), src); src = reg(t); }
+  sel.e('add', dst, src);
+  return 6;
+}
+
 function ctz32(x: number): number { if (x === 0) return 32; let n = 0; while (!(x & 1)) { x >>>= 1; n++; } return n; }
 
 /** The next instruction consumes a flags entry as its first operand. */
@@ -245,6 +267,16 @@ function alu32(sel: Sel, name: string, op: Mnemonic): void {
     if ((op === 'add' || op === 'sub' || op === 'or' || op === 'xor') && b.lo === 0) { vs.push(a); return; }
     if (op === 'and' && b.lo === -1) { vs.push(a); return; }
     if (op === 'imul' && b.lo === 1) { vs.push(a); return; }
+  }
+  // A constant multiplier and a value that stays where it is (a local, a spill): the
+  // three-operand `imul r, r/m, c`, no copy first.
+  if (op === 'imul' && b.k === 'const' && (a.k === 'local' || a.k === 'spill')) {
+    const o = vs.operand(a);
+    const r = vs.alloc(vs.regsOf(a));
+    sel.e('imul', reg(r), o, imm(b.lo));
+    vs.free(a);
+    vs.pushReg('i32', r);
+    return;
   }
   if (isLazy(b)) vs.materialize(b, vs.regsOf(a));
   // `x & y` only tested against zero (br_if, if, select, through eqz too): `test`, no result register.

@@ -21,7 +21,7 @@ import type { Module, Instr } from './wasm.ts';
 import type { LoweredFunc } from './lower.ts';
 import type { FrameLayout } from './allocate.ts';
 import { VStack, RESERVED, isLazy, type V, type Width } from './vstack.ts';
-import { emitOp } from './select-ops.ts';
+import { emitOp, booleanCount } from './select-ops.ts';
 import { emitIntrinsic } from './intrinsics.ts';
 import { finishFunction } from './frame.ts';
 import {
@@ -281,7 +281,7 @@ export class FunctionSelector {
       case 'call_indirect': this.closeLoopHead(); this.callIndirect(ins.typeIndex!, ins.index ?? 0); return 0;
       case 'drop': vs.free(vs.pop()); return 0;
       case 'local.get': {
-        const rmw = this.localUpdate(ins.index!);
+        const rmw = this.localUpdate(ins.index!) || booleanCount(this, ins.index!);
         if (rmw) return rmw;
         const w = widthOf(this.lf.localTypes[ins.index!]);
         vs.push({ k: 'local', w, idx: ins.index! });
@@ -607,6 +607,20 @@ export class FunctionSelector {
     }
     if (n < 2) return false;
     const reads = (o: Operand | undefined, r: number) => o !== undefined && ((o.k === 'r' && o.r === r) || (o.k === 'm' && (o.base === r || o.index === r)));
+    // `mov/movzx/lea t, src` (or `imul t, src, c`) then `op t, s` then `mov x, t`: both on x
+    // (`imul esi, edx, c; shr esi, 22`); s must read neither t nor x (src may read either:
+    // t keeps its value now, and the first instruction reads x before it writes it).
+    {
+      const def = this.out[n - 2], op = this.out[n - 1];
+      if (def.ops && isReg(def.ops[0], t) &&
+          ((PURE_DEST_OPS.has(def.op) && def.ops.length === 2) || (def.op === 'imul' && def.ops.length === 3)) &&
+          IN_PLACE_OPS.has(op.op) && op.ops && isReg(op.ops[0], t) && op.ops.length <= 2 && !reads(op.ops[1], t) && !reads(op.ops[1], x)) {
+        this.out.length = n - 2;
+        this.out.push({ ...def, ops: [reg(x), ...def.ops.slice(1)] });
+        this.out.push({ ...op, ops: op.ops.length > 1 ? [reg(x), op.ops[1]] : [reg(x)] });
+        return true;
+      }
+    }
     // `lea t,[x+d]; op t,s` then `mov x,t`: `add x,d; op x,s` (s must not read x, which changes first).
     {
       const lea = this.out[n - 2], op = this.out[n - 1];

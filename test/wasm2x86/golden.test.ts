@@ -73,6 +73,10 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
     // (y, a parameter used twice, stays in memory: through a temporary.)
     { fn: 'fields', proves: /add dword \[esi\+0x8\], 1\s[^\n]*\n\s+or byte \[esi\+0xc\], 4\s[^\n]*\n\s+mov (\w+), dword \[esp\+0xc\][^\n]*\n\s+sub dword \[esi\+0x10\], \1\s*\n[^\n]*\n\s+sub dword \[esi\+0x14\], \1/ },
   ],
+  'counting': [
+    { fn: 'probe', proves: /imul (\w+), \w+, 0x9e3779b1[^\n]*\n\s+shr \1, 0x16[\s\S]*add (\w+|dword \[[^\]]+\]), \w+\s+; local.get/, absent: /cmov|mov \w+, e(ax|cx)\s+; local.set/ },
+    { fn: 'maybe', proves: /cmov/ },
+  ],
   'compare-branch': [
     { fn: 'max', proves: /cmp eax, dword \[esp\+0x8\][^\n]*\n\s+mov eax, dword \[esp\+0x4\][^\n]*\n\s+cmovle eax, dword \[esp\+0x8\]/, absent: /^\s+set[a-z]+ /m },
     { fn: 'clamp', proves: /cmp \w+, 0x64\s*(; \S+)?\n\s+jl /, absent: /^\s+set[a-z]+ /m },

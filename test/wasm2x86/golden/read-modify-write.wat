@@ -1,7 +1,7 @@
 ;; Read-modify-write: a global or a memory word updated with a constant (or a
 ;; register local) is one x86 instruction with a memory destination, no load
 ;; into a register and store back: `counter++`, `p.count += 1`, `p.flags |= 4`
-;; (8-bit: a byte operand), `p.total -= x`.
+;; (8-bit: a byte operand), `p.total -= x` (x in memory: through a temporary).
 (module
   (memory 1)
   (global $counter (mut i32) (i32.const 0))
