@@ -23,7 +23,6 @@ const KNOWN_UPWARD: readonly string[] = [
   'ex/sysinfo.ts -> mm/pfn.ts',
   'ex/sysinfo.ts -> ob/obhandle.ts',
   'ex/sysinfo.ts -> ps/psmain.ts',
-  'lpc/lpcp.ts -> ps/psmain.ts',
   'se/token.ts -> ps/psmain.ts',
   'se/token.ts -> ps/psprocess.ts',
   'se/token.ts -> ps/psthread.ts',
