@@ -50,9 +50,11 @@ export function CmRegfCellSubKey(view: usize, cell: u32, i: u32): u32 {
 export let CmRegfCellNameLength: u32 = 0;
 export function CmRegfCellKeyName(view: usize, cell: u32): usize {
   const nk = ViewCell(view, cell);
-  const compressed = (changetype<CM_KEY_NODE>(nk).Flags & NK_COMP_NAME) != 0;
-  const bytes = <u32>changetype<CM_KEY_NODE>(nk).NameLength;
-  CopyName(DebugBuffer, nk + NK_NAME, bytes, compressed);
+  return DebugName(nk + NK_NAME, <u32>changetype<CM_KEY_NODE>(nk).NameLength, (changetype<CM_KEY_NODE>(nk).Flags & NK_COMP_NAME) != 0);
+}
+/** A cell's name (`bytes` at `name`, Latin-1 when `compressed`) in UTF-16 in DebugBuffer; its length in CmRegfCellNameLength. */
+function DebugName(name: usize, bytes: u32, compressed: bool): usize {
+  CopyName(DebugBuffer, name, bytes, compressed);
   CmRegfCellNameLength = compressed ? bytes << 1 : bytes;
   return DebugBuffer;
 }
@@ -75,11 +77,7 @@ export function CmRegfCellValue(view: usize, cell: u32, i: u32): u32 {
 /** A vk's name in UTF-16 (the buffer the next call reuses; length at CmRegfCellNameLength), type, data length, and data (0 for big data, which is in segments). */
 export function CmRegfCellValueName(view: usize, vkCell: u32): usize {
   const vk = ViewCell(view, vkCell);
-  const compressed = (changetype<CM_KEY_VALUE>(vk).Flags & VK_COMP_NAME) != 0;
-  const bytes = <u32>changetype<CM_KEY_VALUE>(vk).NameLength;
-  CopyName(DebugBuffer, vk + VK_NAME, bytes, compressed);
-  CmRegfCellNameLength = compressed ? bytes << 1 : bytes;
-  return DebugBuffer;
+  return DebugName(vk + VK_NAME, <u32>changetype<CM_KEY_VALUE>(vk).NameLength, (changetype<CM_KEY_VALUE>(vk).Flags & VK_COMP_NAME) != 0);
 }
 export function CmRegfCellValueType(view: usize, vkCell: u32): u32 { return changetype<CM_KEY_VALUE>(ViewCell(view, vkCell)).Type; }
 export function CmRegfCellValueLength(view: usize, vkCell: u32): u32 { return changetype<CM_KEY_VALUE>(ViewCell(view, vkCell)).DataLength & ~DATA_INLINE; }
