@@ -6,7 +6,7 @@ import { ExCopyFromUser, ProbeUserRange } from "../ke/probe";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
 import { KeLogCharacter, KeLogEnd } from "../ke/log";
-import { PsLogBeginForCurrentProcess } from "../ps/psmain";
+import { KeLogBeginForCurrentProcess } from "../ke/log";
 import { STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 
@@ -34,7 +34,7 @@ export function NtDisplayString(string: u32): u32 {
   const text = bytes != 0 ? ExAllocatePoolWithTag(NonPagedPool, bytes, DISPLAY_TAG) : 0;
   if (bytes != 0 && text == 0) return STATUS_INSUFFICIENT_RESOURCES;
   if (bytes != 0 && !ExCopyFromUser(text, buffer, bytes)) { ExFreePoolWithTag(text, DISPLAY_TAG); return STATUS_ACCESS_VIOLATION; }
-  PsLogBeginForCurrentProcess();
+  KeLogBeginForCurrentProcess();
   for (let i: u32 = 0; i < bytes; i += 2) {
     const c = <u32>load<u16>(text + i);
     if (c == 10 || c == 13) continue; // one event per line

@@ -21,6 +21,7 @@
 // (a header that does not fit its neighbours: corruption).
 
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
+import { InitializeListHead, InsertHeadList, LIST_ENTRY, RemoveEntryList } from "../sdk/list";
 import { BAD_POOL_CALLER, BAD_POOL_HEADER, KeBugCheckEx } from "../ke/bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat3 } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
@@ -84,27 +85,23 @@ export let ExPoolBytesInUse: u32 = 0;
 /** Allocations not yet freed. */
 export let ExPoolAllocationsInUse: u32 = 0;
 
-// ---- list helpers: a list head and a free block both have Flink at +0 / Blink at +4 of their links ----
+// ---- the free lists: a free block's LIST_ENTRY is its body (kernel/sdk/list.ts) ----
 
 @inline function linksOf(block: usize): usize { return block + HEADER; }
 @inline function headOf(units: u32): usize { return ListHeads + (units << 3); }
 
 function initLists(): void {
-  for (let u: u32 = 0; u <= UNITS_PER_PAGE; u++) { const h = headOf(u); store<usize>(h, h); store<usize>(h, h, 4); }
+  for (let u: u32 = 0; u <= UNITS_PER_PAGE; u++) InitializeListHead(headOf(u));
   listsReady = true;
 }
 function listInsert(units: u32, links: usize): void {
-  const head = headOf(units);
-  const first = load<usize>(head);
-  store<usize>(links, first); store<usize>(links, head, 4);
-  store<usize>(first, links, 4); store<usize>(head, links);
+  InsertHeadList(headOf(units), links);
   const w = NonEmpty + ((units >> 5) << 2);
   store<u32>(w, load<u32>(w) | (<u32>1 << (units & 31)));
 }
 function listRemove(links: usize): void {
-  const f = load<usize>(links), b = load<usize>(links, 4);
-  store<usize>(b, f); store<usize>(f, b, 4);
-  if (f == b) { // it was the only block: f and b are its list's head
+  const f = changetype<LIST_ENTRY>(links).Flink;
+  if (RemoveEntryList(links)) { // it was the only block: f is its list's head
     const units = <u32>(f - ListHeads) >> 3;
     const w = NonEmpty + ((units >> 5) << 2);
     store<u32>(w, load<u32>(w) & ~(<u32>1 << (units & 31)));

@@ -18,6 +18,10 @@
 // outside the lock (after NtClose, at the start of every file service, and
 // from the I/O worker thread).
 
+import { MmSetFileRoutines } from "../mm/mmfile";
+import { IoSetDeleteFile, IoSetPagingFileSize, IoTransferFile } from "./iofunc";
+import { IoQueryFileSize } from "./iofile";
+import { IoOpenFileObject } from "./create";
 import {
   OB_SECURITY_OPEN, OB_SECURITY_OWN_METHOD, OB_SECURITY_PRIVATE, OB_SECURITY_PUBLIC, ObGetObjectSecurity, ObGetSystemSecurityDescriptor,
   ObGetWorldSecurityDescriptor, ObSetObjectSecurity, ObSetTypeSecurity,
@@ -505,6 +509,19 @@ function IopCreateType(name: string, tag: u32, bodySize: u32, read: u32, write: 
 }
 
 /** Phase 1: the types, \Driver and \FileSystem, and the I/O worker thread. Drivers come after. */
+/** IoTransferFile with every argument (a table call must not reach a function with optional arguments: README, "Concurrency"). */
+function IopTransferFileForMm(file: usize, major: u32, offset: u64, buffer: usize, length: u32, information: usize, paging: bool): u32 {
+  return IoTransferFile(file, major, offset, buffer, length, information, paging);
+}
+
+/** For Mm: the device a file's path named, the path on it and its length in bytes, at `out` (+0, +4, +8). */
+function IopQueryFileName(file: usize, out: usize): void {
+  const f = changetype<FILE_OBJECT>(file);
+  store<usize>(out, f.RelatedDevice);
+  store<usize>(out, f.FileNameBuffer, 4);
+  store<u32>(out, <u32>f.FileNameLength, 8);
+}
+
 export function IoInitSystem(): void {
   const deviceAll = STANDARD_RIGHTS_REQUIRED | SYNCHRONIZE | 0x1FF;
   IoDriverObjectType = IopCreateType("Driver", 0x76697244, SIZEOF_DRIVER_OBJECT, READ_CONTROL, READ_CONTROL, READ_CONTROL,
@@ -517,6 +534,8 @@ export function IoInitSystem(): void {
   // for a direct open of a device: a duplicate never gains rights.
   ObGetWorldSecurityDescriptor();
   ObSetTypeSecurity(IoFileObjectType, OB_SECURITY_OWN_METHOD, IopQueryFileSecurity, IopAssignFileSecurity);
+  // Mm reads image files and pages through Io (mm/mmfile.ts): Io sits above Mm and hands its routines in.
+  MmSetFileRoutines(IoFileObjectType, IopTransferFileForMm, IoQueryFileSize, IoOpenFileObject, IoSetPagingFileSize, IoSetDeleteFile, IopQueryFileName);
   IopCreateDirectory("\\Driver");
   IopCreateDirectory("\\FileSystem");
   KeInitializeEvent(IopCloseEvent, false, false);

@@ -24,7 +24,7 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { COM1_IRQ, HalSerialInterrupt, HalSerialRead, HalSerialReceived, HalSerialStartInterrupts } from "../hal/serial";
 import { KeConnectInterrupt } from "../ke/interrupt";
-import { PsLogBeginForCurrentProcess } from "../ps/psmain";
+import { KeLogBeginForCurrentProcess } from "../ke/log";
 import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoCreateSymbolicLink, IoSetMajorFunction } from "./iomgr";
 import {
   FILE_DEVICE_SERIAL_PORT, FILE_OBJECT, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
@@ -132,12 +132,12 @@ function SerialWrite(device: usize, irp: usize): u32 {
     const c = <u32>load<u8>(i.Buffer + k);
     if (c == 0x0D) continue;
     if (c == 0x0A) {
-      if (!open) PsLogBeginForCurrentProcess(); // an empty line is still a line
+      if (!open) KeLogBeginForCurrentProcess(); // an empty line is still a line
       KeLogEnd();
       open = false;
       continue;
     }
-    if (!open) { PsLogBeginForCurrentProcess(); open = true; }
+    if (!open) { KeLogBeginForCurrentProcess(); open = true; }
     KeLogCharacter(c < 0x20 ? 0x20 : c);
   }
   if (open) KeLogEnd();

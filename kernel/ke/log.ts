@@ -126,6 +126,15 @@ export function KeLogBeginBare(): void {
   KiLogLength = 0;
 }
 
+// A line from a process (NtDisplayString, a write to \Device\Serial0) is
+// tagged with its image name, which Ps knows: Ps, above Ke, hands in the
+// routine that begins such a line (KeSetProcessLogRoutine, PsInitializeSystem).
+function KiLogBeginUnknownProcess(): void { KeLogBegin("?"); }
+let KiProcessLogRoutine: () => void = KiLogBeginUnknownProcess;
+export function KeSetProcessLogRoutine(routine: () => void): void { KiProcessLogRoutine = routine; }
+/** Begins a line whose component is the current process's image name. */
+export function KeLogBeginForCurrentProcess(): void { KiProcessLogRoutine(); }
+
 /** Starts a line: `[    0.012345] component: `. */
 export function KeLogBegin(component: string): void {
   KiLogTimestamp();

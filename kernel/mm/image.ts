@@ -57,10 +57,8 @@ import { invlpg, cli, read_eflags, sti } from "../sdk/intrinsics";
 import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject } from "../ob/obref";
 import { ObQueryNameString } from "../ob/obquery";
-import { IoFileObjectType } from "../io/iomgr";
-import { IoTransferFile } from "../io/iofunc";
-import { IoQueryFileSize } from "../io/iofile";
-import { FILE_EXECUTE, FILE_OBJECT, FILE_READ_DATA, FILE_WRITE_DATA, IRP_MJ_READ } from "../io/iop";
+import { MmFileObjectType, MmQueryFileName, MmQueryFileSize, MmTransferFile } from "./mmfile";
+import { FILE_EXECUTE, FILE_READ_DATA, FILE_WRITE_DATA, IRP_MJ_READ } from "../sdk/io";
 import { MiDecommit, MiFindFreeRange, MiFindVad, MmInsertVad, MiInsertVadStatus, MiOverlaps, MiPte, MiPteBits, MiRemoveVad } from "./virtual";
 import {
   IMAGE_DATA_DIRECTORY, IMAGE_DOS_HEADER, IMAGE_NT_HEADERS32, IMAGE_OPTIONAL_HEADER32, IMAGE_SECTION_HEADER, SECTION_IMAGE_INFORMATION,
@@ -302,11 +300,13 @@ function MiInitializeImage(section: usize, pages: u32, unused: u32): u32 {
  */
 function MiKeepFileName(file: usize): void {
   memory.fill(SourceName, 0, 16);
-  const f = changetype<FILE_OBJECT>(file);
-  const buffer = f.FileNameBuffer, length = <u32>f.FileNameLength;
+  const name = KeAllocateScratch(12); // +0 the device the path named, +4 the path on it, +8 its length in bytes
+  MmQueryFileName(file, name);
+  const device = load<usize>(name), buffer = load<usize>(name, 4), length = load<u32>(name, 8);
+  KeFreeScratch(name);
   let path: u32 = 0;
   const text = SourcePath + 4;
-  if (f.RelatedDevice != 0 && ObQueryNameString(f.RelatedDevice, SourcePathName, SOURCE_PATH_NAME_BYTES, 0) == STATUS_SUCCESS) {
+  if (device != 0 && ObQueryNameString(device, SourcePathName, SOURCE_PATH_NAME_BYTES, 0) == STATUS_SUCCESS) {
     path = min<u32>(<u32>load<u16>(SourcePathName), IMAGE_PATH_CHARS * 2);
     memory.copy(text, load<usize>(SourcePathName, 4), path);
   }
@@ -361,11 +361,11 @@ function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes
   const out = KeAllocateScratch(16 + MI_CHECK_CELLS);
   const check = out + 16;
   store<usize>(check, 0, 4);
-  let status = ObReferenceObjectByHandle(fileHandle, fileAccess, IoFileObjectType, out, 0);
+  let status = ObReferenceObjectByHandle(fileHandle, fileAccess, MmFileObjectType, out, 0);
   if (!NT_SUCCESS(status)) { KeFreeScratch(out); return status; }
   const file = load<usize>(out);
   MiKeepFileName(file);
-  status = IoQueryFileSize(file, out + 8);
+  status = MmQueryFileSize(file, out + 8);
   const size = load<u64>(out + 8);
   if (NT_SUCCESS(status) && size > <u64>MAX_IMAGE_FILE) status = Refuse(check, "the file is over 16 MiB", STATUS_INVALID_IMAGE_FORMAT);
   if (NT_SUCCESS(status) && size < 64) status = Refuse(check, "R1: no MZ header", STATUS_INVALID_IMAGE_NOT_MZ);
@@ -377,7 +377,7 @@ function MiCreateImageSectionLocked(handle: usize, access: u32, objectAttributes
     if (buffer == 0) status = load<u32>(out + 4);
   }
   if (NT_SUCCESS(status)) {
-    status = IoTransferFile(file, IRP_MJ_READ, 0, buffer, <u32>size, out + 4);
+    status = MmTransferFile(file, IRP_MJ_READ, 0, buffer, <u32>size, out + 4, false);
     if (NT_SUCCESS(status) && load<u32>(out + 4) != <u32>size) status = Refuse(check, "the file could not be read whole", STATUS_INVALID_IMAGE_FORMAT);
   }
   ObDereferenceObject(file);

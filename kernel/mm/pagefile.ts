@@ -36,13 +36,12 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/po
 import { MmAvailablePages, MmNumberOfManagedPages } from "./pfn";
 import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { ObDereferenceObject } from "../ob/obref";
-import { IoOpenFileObject } from "../io/create";
-import { IoSetDeleteFile, IoSetPagingFileSize, IoTransferFile } from "../io/iofunc";
+import { MmOpenFile, MmSetDeleteFile, MmSetPagingFileSize, MmTransferFile } from "./mmfile";
 import { MiStartModifiedPageWriter, MmPagesRead, MmPagesWritten, MmTransitionFaults } from "./paging";
 import {
   FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_HIDDEN, FILE_ATTRIBUTE_SYSTEM, FILE_CREATED, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF,
   FILE_READ_DATA, FILE_SYNCHRONOUS_IO_NONALERT, FILE_WRITE_DATA, IRP_MJ_READ, IRP_MJ_WRITE,
-} from "../io/iop";
+} from "../sdk/io";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_CREATE_PAGEFILE_PRIVILEGE } from "../se/tokenobj";
 import {
@@ -266,7 +265,7 @@ export function MiReleasePagedOut(e: u32): void {
 export function MiPageFileIo(e: u32, write: bool, buffer: usize): u32 {
   const record = load<usize>(MmPagingFiles + (((e >>> 1) & 0xF) << 2));
   if (record == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  return IoTransferFile(changetype<MMPAGING_FILE>(record).FileObject, write ? IRP_MJ_WRITE : IRP_MJ_READ, <u64>(e >>> 12) * PAGE_SIZE, buffer, PAGE_SIZE, 0, true);
+  return MmTransferFile(changetype<MMPAGING_FILE>(record).FileObject, write ? IRP_MJ_WRITE : IRP_MJ_READ, <u64>(e >>> 12) * PAGE_SIZE, buffer, PAGE_SIZE, 0, true);
 }
 
 /**
@@ -284,16 +283,16 @@ function MiOpenPagingFile(record: usize, size: u64): u32 {
   store<usize>(scratch, record + SIZEOF_MMPAGING_FILE, 4);
   InitializeObjectAttributes(scratch + 8, scratch, OBJ_CASE_INSENSITIVE, 0, 0);
   const mode = KeEnterKernelCall();
-  let status = IoOpenFileObject(scratch + 8, FILE_READ_DATA | FILE_WRITE_DATA | SYNCHRONIZE, FILE_OPEN_IF,
+  let status = MmOpenFile(scratch + 8, FILE_READ_DATA | FILE_WRITE_DATA | SYNCHRONIZE, FILE_OPEN_IF,
     FILE_NON_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT, FILE_ATTRIBUTE_HIDDEN | FILE_ATTRIBUTE_SYSTEM | FILE_ATTRIBUTE_ARCHIVE,
     0, scratch + 36, scratch + 32);
   if (NT_SUCCESS(status)) {
     const file = load<usize>(scratch + 32);
     const created = load<u32>(scratch + 36) == FILE_CREATED;
-    status = IoSetPagingFileSize(file, size);
+    status = MmSetPagingFileSize(file, size);
     if (NT_SUCCESS(status)) pf.FileObject = file;
     else {
-      if (created) IoSetDeleteFile(file);
+      if (created) MmSetDeleteFile(file);
       ObDereferenceObject(file);
     }
   }

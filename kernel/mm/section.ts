@@ -38,7 +38,7 @@ import { ObDereferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, READ_CONTROL, STANDARD_RIGHTS_REQUIRED } from "../ob/obp";
 import { RtlInitUnicodeString } from "../rtl/unicode";
 import { OBJECT_TYPE_OF } from "../ob/obp";
-import { IoFileObjectType } from "../io/iomgr";
+import { MmFileObjectType } from "./mmfile";
 import { MiCreateImageSection, MmIsImageSection, MmMapImageView, MiQuerySection } from "./image";
 import { ExProbeHandle } from "../ex/capture";
 import { ObCreateObjectService, ObOpenObjectService, ObReferenceHandle } from "../ob/obsvc";
@@ -194,7 +194,7 @@ export function NtCreateSection(handle: usize, access: u32, objectAttributes: us
     const object = load<usize>(cell);
     KeFreeScratch(cell);
     if (!NT_SUCCESS(status)) return status;
-    const isFile = OBJECT_TYPE_OF(object) == IoFileObjectType;
+    const isFile = OBJECT_TYPE_OF(object) == MmFileObjectType;
     ObDereferenceObject(object);
     if (!isFile) return STATUS_OBJECT_TYPE_MISMATCH;
     if ((attributes & SEC_IMAGE) == 0) return STATUS_INVALID_FILE_FOR_SECTION;

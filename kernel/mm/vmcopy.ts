@@ -8,9 +8,8 @@
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
 import { MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { PsGetCurrentProcess } from "../ps/psmain";
 import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
-import { PsDereferenceProcess, PsReferenceProcessByHandle } from "../ps/psprocess";
+import { MmDereferenceProcess, MmGetCurrentProcess, MmReferenceProcessByHandle } from "./mmproc";
 import {
   STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_PARTIAL_COPY, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
@@ -27,11 +26,11 @@ function MiCopyVirtualMemory(handle: u32, processAddress: usize, callerBuffer: u
   if (!ProbeUserRange(callerBuffer, size, 1)) return STATUS_ACCESS_VIOLATION;
   if (done != 0 && !ProbeUserRange(done, 4, 4)) return STATUS_ACCESS_VIOLATION;
   const cell = KeAllocateScratch(4);
-  const referenced = PsReferenceProcessByHandle(handle, toProcess ? PROCESS_VM_WRITE : PROCESS_VM_READ, cell);
+  const referenced = MmReferenceProcessByHandle(handle, toProcess ? PROCESS_VM_WRITE : PROCESS_VM_READ, cell);
   const process = load<usize>(cell);
   KeFreeScratch(cell);
   if (referenced != STATUS_SUCCESS) return referenced;
-  const other = process != PsGetCurrentProcess();
+  const other = process != MmGetCurrentProcess();
   const bounce = ExAllocatePoolWithTag(NonPagedPool, CHUNK, COPY_TAG);
   let status = bounce == 0 ? STATUS_INSUFFICIENT_RESOURCES : STATUS_SUCCESS;
   let copied: u32 = 0;
@@ -50,7 +49,7 @@ function MiCopyVirtualMemory(handle: u32, processAddress: usize, callerBuffer: u
     copied += n;
   }
   if (bounce != 0) ExFreePoolWithTag(bounce, COPY_TAG);
-  PsDereferenceProcess(process);
+  MmDereferenceProcess(process);
   if (done != 0 && !ExWriteUserUlong(done, copied)) return STATUS_ACCESS_VIOLATION;
   return status;
 }

@@ -18,9 +18,8 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExCopyFromUser, ExCopyToUser, ExWriteUserUlong, KeEnterKernelCall, KeLeaveKernelCall, ProbeUserRange } from "../ke/probe";
 import { MmLockAddressSpace, MmUnlockAddressSpace } from "./aslock";
 import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, MiQueryVirtualMemory } from "./virtual";
-import { PsGetCurrentProcess, PsProcessHasEnded } from "../ps/psmain";
 import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
-import { PsDereferenceProcess, PsReferenceProcessByHandle } from "../ps/psprocess";
+import { MmDereferenceProcess, MmGetCurrentProcess, MmProcessHasEnded, MmReferenceProcessByHandle } from "./mmproc";
 import { NT_ERROR, NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_PROCESS_IS_TERMINATING, STATUS_SUCCESS } from "../sdk/ntstatus";
 
 
@@ -43,16 +42,16 @@ function MiOtherProcess(handle: u32, access: u32, cells: usize): usize {
   store<u32>(cells + C_STATUS, STATUS_SUCCESS);
   if (handle == SELF) return 0;
   const cell = KeAllocateScratch(4);
-  const status = PsReferenceProcessByHandle(handle, access, cell);
+  const status = MmReferenceProcessByHandle(handle, access, cell);
   const process = load<usize>(cell);
   KeFreeScratch(cell);
   if (status != STATUS_SUCCESS) { store<u32>(cells + C_STATUS, status); return 0; }
-  if (process == PsGetCurrentProcess()) { PsDereferenceProcess(process); return 0; } // the running thread keeps its own
+  if (process == MmGetCurrentProcess()) { MmDereferenceProcess(process); return 0; } // the running thread keeps its own
   return process;
 }
 
 /** Drops MiOtherProcess's reference, once the service is done with the process. */
-function MiDoneWithProcess(process: usize): void { if (process != 0) PsDereferenceProcess(process); }
+function MiDoneWithProcess(process: usize): void { if (process != 0) MmDereferenceProcess(process); }
 
 /**
  * Kernel mode for the routine on the cells, in `process`'s address space (0: the current one), under the
@@ -63,7 +62,7 @@ function MiDoneWithProcess(process: usize): void { if (process != 0) PsDereferen
 function MiEnter(process: usize, cells: usize): u32 {
   const mode = KeEnterKernelCall();
   MmLockAddressSpace();
-  if (process != 0 && PsProcessHasEnded(process)) store<u32>(cells + C_STATUS, STATUS_PROCESS_IS_TERMINATING);
+  if (process != 0 && MmProcessHasEnded(process)) store<u32>(cells + C_STATUS, STATUS_PROCESS_IS_TERMINATING);
   else if (process != 0) KeStackAttachProcess(process);
   return mode;
 }

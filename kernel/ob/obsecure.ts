@@ -18,8 +18,9 @@
 //   - in the object header (every type that registers nothing: NT's
 //     SeDefaultObjectMethod);
 //   - elsewhere, through the component's query and assign routines: a
-//     Process or Thread object is a wrapper (one per open) of the EPROCESS,
-//     whose descriptor serves the process and its threads;
+//     Process or Thread object is a wrapper (one per open) of the EPROCESS
+//     or KTHREAD; the EPROCESS's descriptor serves the process and those of
+//     its threads that have none of their own (se/threadsd.ts);
 //   - by a method of the component's own (files, keys: NT's
 //     IopGetSetSecurityObject and CmpSecurityMethod). NtDuplicateObject
 //     never gives a handle to such an object rights its source lacked (NT:
@@ -27,7 +28,8 @@
 //     for reading cannot be duplicated into a writer.
 
 //
-// Default descriptors (NT's SeAssignSecurity, without inheritance): an object
+// Default descriptors (NT's SeAssignSecurity, without inheritance: keys have
+// theirs, se/assign.ts): an object
 // created by name from user mode without a descriptor of its creator's gets
 // one from the creator's token (owner its default owner, DACL its default
 // DACL: TOKEN_DEFAULT_DACL), through the routine Se registers
@@ -213,7 +215,7 @@ export function ObCopyObjectSecurity(object: usize, out: usize): u32 {
  * NtSetSecurityObject's write: `sd` (a valid 'SeSd' block) replaces the
  * object's descriptor wherever its type keeps it; the object owns it from
  * here (on failure the caller still does). STATUS_NOT_SUPPORTED when the type
- * allows no change (threads share their process's). Keys and files have
+ * allows no change. Threads, keys and files have
  * routines of their components' (Cm: the key's own; Io: a device open's
  * device, and nothing kept for a FAT file).
  */

@@ -11,6 +11,7 @@
 // PsInitializeExceptionRoutines registers). The shutdown's end of every
 // process is in psshutdown.ts.
 
+import { SeForgetThreadSecurity } from "../se/threadsd";
 import { MmLockAddressSpace, MmUnlockAddressSpace } from "../mm/aslock";
 import { KeSetUserExceptionRoutines } from "../ke/except";
 import { KeSetExitThreadRoutine } from "../ke/trap";
@@ -54,6 +55,7 @@ export function PspExitThread(status: u32): void {
   const thread = KeCurrentThread;
   if ((changetype<KTHREAD>(thread).CrossThreadFlags & PS_CROSS_THREAD_FLAGS_BREAK_ON_TERMINATION) != 0) PspCriticalThreadExited(thread, status);
   LpcExitThread(thread); // LPC_CLIENT_DIED to its terminate ports, while its process's handles are still open
+  SeForgetThreadSecurity(thread, changetype<KTHREAD>(thread).UniqueThread); // its own descriptor, if it was given one
   const process = changetype<KTHREAD>(thread).Process;
   if (process != 0) PspFreeTeb(process, changetype<KTHREAD>(thread).Teb);
   if (process != 0) {

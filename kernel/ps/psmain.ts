@@ -18,6 +18,11 @@
 // 0x01000000, the stack below 0x00300000, the PEB at 0x7FFDF000 and the
 // first thread's TEB at 0x7FFDE000 (NT's classic addresses).
 
+import { MmSetProcessRoutines } from "../mm/mmproc";
+import { KeSetProcessLogRoutine } from "../ke/log";
+import { ExSetProcessInformationRoutine } from "../ex/sysinfo";
+import { PsQuerySystemProcessInformation } from "./pssysinfo";
+import { PsDereferenceProcess, PsReferenceProcessByHandle } from "./psprocess";
 import { ExCopyFromUser, ProbeUserRange } from "../ke/probe";
 import { boot_modules, trap_exit } from "../sdk/intrinsics";
 import { KeLogAsciiz, KeLogBegin, KeLogBeginAsciiz, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLog, KeLogFormat2, KeLogFormat3 } from "../ke/log";
@@ -397,6 +402,9 @@ export function PsInitializeSystem(): void {
   KeEnableProcessSwitch(MmKernelDirectory, offsetof<EPROCESS>("ObjectTable"), PspKernelHandleTable, ObCurrentHandleTableCell);
   KeSetThreadFreeHook(PspThreadFreed);
   MmSetProcessLookup(PspVadListFromHandle);
+  ExSetProcessInformationRoutine(PsQuerySystemProcessInformation); // NtQuerySystemInformation(SystemProcessInformation) (ps/pssysinfo.ts)
+  KeSetProcessLogRoutine(PsLogBeginForCurrentProcess); // NtDisplayString's and the serial device's lines (ke/log.ts)
+  MmSetProcessRoutines(PsReferenceProcessByHandle, PsDereferenceProcess, PsGetCurrentProcess, PsProcessHasEnded); // Mm's services on another process (mm/mmproc.ts)
   ExSetQuotaBlockRoutine(PspCurrentQuotaBlock); // ex/quota.ts: who pays for pool a call allocates
   MmSetVadQuotaRoutine(PspVadListQuotaBlock);   // and for a process's regions: the process
   ObSetCurrentDeviceMapRoutine(PspCurrentDeviceMap);

@@ -8,7 +8,7 @@
 // which is signalled when its last thread has ended.
 
 import {
-  KeAllocateScratch, KeFreeScratch, KeForEachThread,
+  KTHREAD, KeAllocateScratch, KeFreeScratch, KeForEachThread,
 } from "../ke/thread";
 import { ExCopyFromUser, ExWriteUserUlong, ProbeUserRange, ProbeUserWrite } from "../ke/probe";
 import { KeBugCheckEx } from "../ke/bugcheck";
@@ -16,7 +16,7 @@ import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer } from 
 import { ObInsertObject } from "../ob/obname";
 import { ObReferenceObjectByHandle, ObSetProcessHandleTables } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
-import { InitializeObjectAttributes, OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL } from "../ob/obp";
+import { InitializeObjectAttributes, OBJECT_TYPE_INITIALIZER, SYNCHRONIZE, STANDARD_RIGHTS_REQUIRED, READ_CONTROL, ObAcquireObjectLock, ObReleaseObjectLock } from "../ob/obp";
 import { OBJ_KERNEL_HANDLE } from "../sdk/ntdef";
 import { KeLogBegin, KeLogEnd, KeLogHex, KeLogString, KeLogFormat1 } from "../ke/log";
 import { RtlInitUnicodeString } from "../rtl/unicode";
@@ -25,6 +25,7 @@ import { ObRegisterIndirectWaitableType } from "../ob/obwait";
 import { ObCheckAccess, ObSetTypeSecurity } from "../ob/obsecure";
 import { SeSinglePrivilegeCheck } from "../se/token";
 import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
+import { SeThreadSecurity } from "../se/threadsd";
 import { MAXIMUM_ALLOWED } from "../ob/obp";
 import {
   EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess, PspDereferenceProcess, PspReferenceProcess, PspReferenceProcessById,
@@ -188,18 +189,24 @@ export function NtOpenProcess(handle: usize, access: u32, objectAttributes: usiz
  * threads: NtOpenThread with `type` PsThreadType) gets, at `granted`: NT's
  * PsOpenProcess. A caller with SeDebugPrivilege enabled gets what it asks
  * (MAXIMUM_ALLOWED: all access) whatever the DACL says; anyone else what
- * the process's descriptor grants its token (STATUS_ACCESS_DENIED else).
+ * the process's descriptor grants its token (STATUS_ACCESS_DENIED else) --
+ * for a thread (`thread`, its KTHREAD) its own descriptor when it has one.
  */
-export function PsCheckOpenAccess(process: usize, type: usize, allAccess: u32, access: u32, granted: usize): u32 {
+export function PsCheckOpenAccess(process: usize, type: usize, allAccess: u32, access: u32, granted: usize, thread: usize): u32 {
   if (SeSinglePrivilegeCheck(SE_DEBUG_PRIVILEGE)) {
     store<u32>(granted, (access & MAXIMUM_ALLOWED) != 0 ? allAccess | (access & ~MAXIMUM_ALLOWED) : access);
     return STATUS_SUCCESS;
   }
-  return ObCheckAccess(changetype<EPROCESS>(process).SecurityDescriptor, type, access, granted);
+  // Under Ob's lock: NtSetSecurityObject replaces a descriptor and frees the old one.
+  const lock = ObAcquireObjectLock();
+  const own = thread != 0 ? SeThreadSecurity(thread, changetype<KTHREAD>(thread).UniqueThread) : 0;
+  const status = ObCheckAccess(own != 0 ? own : changetype<EPROCESS>(process).SecurityDescriptor, type, access, granted);
+  ObReleaseObjectLock(lock);
+  return status;
 }
 
 function PspCheckProcessAccess(process: usize, access: u32, granted: usize): u32 {
-  return PsCheckOpenAccess(process, PsProcessType, PROCESS_ALL_ACCESS, access, granted);
+  return PsCheckOpenAccess(process, PsProcessType, PROCESS_ALL_ACCESS, access, granted, 0);
 }
 
 /** NtTerminateProcess(ProcessHandle, ExitStatus): the current process ends now, another as its threads next return to user mode. */

@@ -15,6 +15,7 @@ import { CONTEXT, KTRAP_FRAME } from "../sdk/context";
 import { INITIAL_TEB, TEB } from "../sdk/peb";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat2 } from "../ke/log";
 import { SeSinglePrivilegeCheck } from "../se/token";
+import { SeSetThreadSecurity, SeThreadSecurity } from "../se/threadsd";
 import { SE_DEBUG_PRIVILEGE } from "../se/tokenobj";
 import {
   KTHREAD, KeCreateThread, KeCurrentThread, KeDereferenceThread, KeReadyThread, KeReferenceThread, KeResumeThread,
@@ -81,9 +82,10 @@ export function NtOpenThread(handle: usize, access: u32, objectAttributes: usize
   KeReleaseDispatcherLock(f);
   if (thread == 0) return STATUS_INVALID_CID;
   const s = KeAllocateScratch(16); // +0 captured attributes (8), +8 object, +12 handle
-  // A thread is protected by its process's descriptor, mapped with the Thread type's rights (psprocess.ts).
+  // A thread is protected by its own descriptor when NtSetSecurityObject gave it one (se/threadsd.ts), else by
+  // its process's, mapped with the Thread type's rights (psprocess.ts).
   const owner = changetype<KTHREAD>(thread).Process != 0 ? changetype<KTHREAD>(thread).Process : PsInitialSystemProcess;
-  let status = PsCheckOpenAccess(owner, PsThreadType, THREAD_ALL_ACCESS, access, s);
+  let status = PsCheckOpenAccess(owner, PsThreadType, THREAD_ALL_ACCESS, access, s, thread);
   access = load<u32>(s);
   if (status == STATUS_SUCCESS) status = ExCaptureObjectAttributes(objectAttributes, s);
   if (status == STATUS_SUCCESS) {
@@ -137,15 +139,24 @@ export function PsInitializeThreadType(): void {
   PsThreadType = load<usize>(TypeOut);
   ObRegisterIndirectWaitableType(PsThreadType);
   ObSetPseudoHandleResolver(PspResolvePseudoHandle);
-  ObSetTypeSecurity(PsThreadType, 0, PspQueryThreadSecurity, null);
+  ObSetTypeSecurity(PsThreadType, 0, PspQueryThreadSecurity, PspAssignThreadSecurity);
 }
 
-/** A Thread object's descriptor: its process's (a thread has none of its own here; NtSetSecurityObject on a thread is refused). */
+/** A Thread object's descriptor (under Ob's lock): the thread's own (se/threadsd.ts), else its process's. */
 function PspQueryThreadSecurity(object: usize): usize {
   const thread = load<usize>(object);
   if (thread == 0) return 0;
+  const own = SeThreadSecurity(thread, changetype<KTHREAD>(thread).UniqueThread);
+  if (own != 0) return own;
   const process = changetype<KTHREAD>(thread).Process;
   return process == 0 ? 0 : changetype<EPROCESS>(process).SecurityDescriptor;
+}
+
+/** NtSetSecurityObject on a thread (under Ob's lock): the thread gets a descriptor of its own; its process's stays. */
+function PspAssignThreadSecurity(object: usize, sd: usize): usize {
+  const thread = load<usize>(object);
+  if (thread == 0) return sd;
+  return SeSetThreadSecurity(thread, changetype<KTHREAD>(thread).UniqueThread, sd);
 }
 
 /** A Thread object for `thread` (new, with one reference), or 0. */

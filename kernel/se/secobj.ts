@@ -22,8 +22,8 @@
 // owner must be the caller's user or a group of its token with SE_GROUP_OWNER
 // unless it holds SeRestorePrivilege (STATUS_INVALID_OWNER). A key's is
 // Cm's (cm/cmparse.ts), a file's Io's (io/iomgr.ts: its device's, or
-// nothing kept on FAT); threads, which share their process's, get
-// STATUS_NOT_SUPPORTED. Between the copy and the assignment a second setter
+// nothing kept on FAT), a thread's its own (threadsd.ts); a type that
+// registers no way to change it gets STATUS_NOT_SUPPORTED. Between the copy and the assignment a second setter
 // may win: the last one's parts stay (the descriptor is always whole).
 
 import { ExCaptureSecurityDescriptor, ExFreeSecurityDescriptor, SE_SD_TAG } from "../ex/security";

@@ -368,6 +368,28 @@ describe('keys have descriptors of their own (NtCreateKey inheritance, NtSetSecu
     }
   });
 
+  it('a thread gets a descriptor of its own (NtSetSecurityObject; before, STATUS_NOT_SUPPORTED): the next open by id is checked against it, its process\'s stays', () => {
+    const sid = of('user').find((l) => l.startsWith('token user '))!.split(' ').at(-1)!;
+    for (const who of ['user', 'system']) {
+      const owner = who === 'user' ? sid : 'S-1-5-32-544';
+      inOrder(of(who), [
+        'keep this thread\'s DACL 0x00000000',
+        'let Everyone only query this thread 0x00000000',
+        `this thread's descriptor 0x00000000 owner ${owner}`,
+        'and its ACEs S-1-1-0=0x00000040/0x00000000',
+        who === 'user' ? 'open this thread by id to end it 0xC0000022' : 'open this thread by id to end it 0x00000000 granted 0x00000001', // SYSTEM: SeDebugPrivilege
+        'open this thread by id to query it 0x00000000 granted 0x00000040',
+        `this process's descriptor (unchanged) 0x00000000 owner ${owner}`,
+        'give this thread its DACL back 0x00000000',
+        'open this thread by id to end it again 0x00000000 granted 0x00000001',
+      ]);
+      const lines = of(who);
+      const processAces = lines[lines.indexOf(`this process's descriptor (unchanged) 0x00000000 owner ${owner}`) + 1];
+      expect(processAces).toMatch(/^and its ACEs /);
+      expect(processAces).not.toContain('S-1-1-0=0x00000040');
+    }
+  });
+
   it('a key of a hive file keeps its own descriptor in an sk cell of its own: the user may query SYSTEM\'s saved key, not set its values', () => {
     inOrder(of('system'), [
       'create a saved key Everyone may only query 0x00000000',

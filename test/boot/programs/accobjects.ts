@@ -5,7 +5,8 @@
 // SOFTWARE; SYSTEM can. Files on the FAT volume stay the file system's.
 // Every line: "<who>: <what> <status> [granted <access>]".
 import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
-import { put, putHex, putDec, flush, NtClose, NtQueryObject, unicode } from "./nt";
+import { put, putHex, putDec, flush, NtClose, NtQueryObject, NtOpenThread, NtQueryInformationThread, unicode } from "./nt";
+import { SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION, ThreadBasicInformation } from "../../../kernel/sdk/procinfo";
 
 @external("ntdll", "NtOpenFile") declare function NtOpenFile(handle: usize, access: u32, oa: usize, iosb: usize, share: u32, options: u32): u32;
 @external("ntdll", "NtCreateKey") declare function NtCreateKey(handle: usize, access: u32, oa: usize, titleIndex: u32, klass: usize, options: u32,
@@ -192,12 +193,45 @@ export function savedKeyOpens(whoami: string): void {
   report("open the saved key to set values", NtOpenKey(h, KEY_SET_VALUE, attributesOf(SAVED_KEY, 0)), false);
 }
 
+// ---- a thread's own descriptor ----
+
+const THREAD_TERMINATE: u32 = 0x1, THREAD_QUERY_INFORMATION: u32 = 0x40, THREAD_ALL_ACCESS: u32 = 0x1F03FF;
+const CURRENT_THREAD: u32 = 0xFFFFFFFE;
+const tbi = memory.data(32, 4);
+const cid = memory.data(8, 4);
+const kept = memory.data(256, 4);
+
+function openOwnThread(what: string, access: u32): void {
+  store<u32>(cid, 0); store<u32>(cid, changetype<THREAD_BASIC_INFORMATION>(tbi).ClientId_UniqueThread, 4);
+  report(what, NtOpenThread(h, access, InitializeObjectAttributes(oa, 0, 0, 0, 0), cid), false);
+}
+
+/**
+ * NtSetSecurityObject on this thread (before: STATUS_NOT_SUPPORTED, threads had
+ * only their process's): Everyone may then only query it, which the next open
+ * by id is checked against (SYSTEM has SeDebugPrivilege enabled: it opens
+ * whatever the DACL); the process's own descriptor does not change.
+ */
+function threadSecurity(): void {
+  NtQueryInformationThread(CURRENT_THREAD, ThreadBasicInformation, tbi, SIZEOF_THREAD_BASIC_INFORMATION, 0);
+  const saved = NtQuerySecurityObject(CURRENT_THREAD, 4, kept, 256, needed);
+  put(who); put(": keep this thread's DACL "); putHex(saved); flush();
+  put(who); put(": let Everyone only query this thread "); putHex(NtSetSecurityObject(CURRENT_THREAD, 4, everyoneAce(THREAD_QUERY_INFORMATION, 0))); flush();
+  keyDescriptor("this thread's descriptor", CURRENT_THREAD);
+  openOwnThread("open this thread by id to end it", THREAD_TERMINATE);
+  openOwnThread("open this thread by id to query it", THREAD_QUERY_INFORMATION);
+  keyDescriptor("this process's descriptor (unchanged)", 0xFFFFFFFF);
+  if (saved == 0) { put(who); put(": give this thread its DACL back "); putHex(NtSetSecurityObject(CURRENT_THREAD, 4, kept)); flush(); }
+  openOwnThread("open this thread by id to end it again", THREAD_TERMINATE);
+}
+
 export function objects(whoami: string): void {
   who = whoami;
   devices();
   fileSecurity();
   keys();
   keySecurity();
+  threadSecurity();
   savedKey();
   if (who == "system") savedKeyOpens(who);
   put(who); put(": objects done 0x00000000"); flush();
