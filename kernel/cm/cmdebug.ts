@@ -10,7 +10,7 @@
 // values with cmp.ts's accessors (CmKey, CmSubKey, CmValueAt, ...).
 
 import { CM_KEY_DELETED, CM_KEY_LAZY, CM_KEY_LINK, CmKey, CmSubKey, CmpFindValue, CmpSearchSubKeys, CmValueData, CM_VALUE } from "./cmp";
-import { CmRegfCellFindSubKey } from "./regf";
+import { CmRegfCellFindSubKey } from "./regfview";
 import { CmpRegistryRoot } from "./cmhive";
 
 const BACKSLASH: u16 = 0x5C;

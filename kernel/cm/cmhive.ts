@@ -43,9 +43,11 @@ import {
   CM_KEY_HIVE_ROOT, CM_KEY_LAZY, CmKey, CmpAllocateKey, CmpDirtyHives, CmpDirtyHivesClear, CmpLinkSubKey, CmpMarkHiveDirty,
 } from "./cmp";
 import {
-  CmpRegfCheckHeader, CmpRegfDataSize, CmpRegfErrorCell, CmpRegfErrorText, CmpRegfFreeImage,
-  CmpRegfKeys, CmpRegfRead, CmpRegfSequence, CmpRegfValues, CmpRegfSetChecksum, CmpRegfWrite, REGF_BASE_BLOCK, REGF_OK, REGF_NO_MEMORY,
+  CmpRegfCheckHeader, CmpRegfDataSize, CmpRegfErrorCell, CmpRegfErrorText, CmpRegfFreeImage, CmpRegfSequence, CmpRegfSetChecksum,
+  REGF_BASE_BLOCK, REGF_OK, REGF_NO_MEMORY,
 } from "./regf";
+import { CmpRegfKeys, CmpRegfRead, CmpRegfValues } from "./regfread";
+import { CmpRegfWrite } from "./regfwrite";
 import {
   NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_OBJECT_NAME_NOT_FOUND,
   STATUS_OBJECT_PATH_NOT_FOUND, STATUS_SUCCESS,

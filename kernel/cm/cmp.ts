@@ -39,7 +39,7 @@ import { KeQuerySystemTime } from "../ke/wait";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
-import { CmpRegfExpandKey } from "./regf";
+import { CmpRegfExpandKey } from "./regfread";
 
 export const CM_KEY_TAG: u32 = 0x794B6D43;   // 'CmKy'
 export const CM_VALUE_TAG: u32 = 0x61566D43; // 'CmVa'

@@ -1,6 +1,7 @@
 // Hard errors (Ex): NtRaiseHardError. (NtSetDefaultHardErrorPort and the
 // sending to the port are ps/psharderr.ts: they need LPC and processes,
-// which sit above Ex; Ps registers them here at phase 1.)
+// which sit above Ex; Ps registers them here at phase 1, with the caller's
+// name for the log line and the shutdown privilege check.)
 //
 // A hard error is a status a process (or the kernel) wants a person to see:
 // "Unable To Locate Component", or smss's last words. NT sends it to the
@@ -47,15 +48,12 @@
 //
 //   block (pool 'Err '): +0 ULONG Vector[5]  +20 the strings, NUL-terminated, each at most 255 characters
 
-import { ExCopyFromUser, ExWriteUserUlong, ProbeUserRange } from "../ke/probe";
+import { ExCopyFromUser, ExGetPreviousMode, ExWriteUserUlong, KernelMode, ProbeUserRange } from "../ke/probe";
 import { KeBugCheckWithMessage } from "../ke/bugcheck";
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString, KeLogAsciiz } from "../ke/log";
 import { cli } from "../sdk/intrinsics";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "./pool";
-import { EPROCESS, PsGetCurrentProcess, PsImageFileName } from "../ps/psmain";
-import { SeSinglePrivilegeCheck } from "../se/token";
-import { SE_SHUTDOWN_PRIVILEGE } from "../se/tokenobj";
 import {
   NT_ERROR, STATUS_ACCESS_VIOLATION, STATUS_DLL_INIT_FAILED, STATUS_DLL_NOT_FOUND,
   STATUS_ENTRYPOINT_NOT_FOUND, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER_2,
@@ -214,14 +212,11 @@ function ExpSystemErrorHandler(status: u32, block: usize, count: u32, mask: u32)
 
 /** The log line of a hard error nobody handles (see the file's head). */
 function ExpLogHardError(status: u32, block: usize, count: u32, mask: u32, options: u32): void {
-  const process = PsGetCurrentProcess();
   KeLogBegin("ex");
   KeLogString("hard error ");
   KeLogHex(status);
   KeLogString(" from ");
-  KeLogAsciiz(PsImageFileName(process), 16);
-  KeLogString(" (pid ");
-  KeLogDecimal(changetype<EPROCESS>(process).UniqueProcessId);
+  ExpLogCaller(); // "app.exe (pid 9"
   KeLogString("), options ");
   KeLogDecimal(options);
   KeLogString(", ");
@@ -251,6 +246,21 @@ let ExpPortHandler: usize = 0;
 /** Phase 1, by Ps: where hard errors go when a session has a port. */
 export function ExSetHardErrorPortHandler(handler: EX_HARD_ERROR_PORT_HANDLER): void { ExpPortHandler = changetype<usize>(handler); }
 
+/** Logs who raised a hard error: the current process's image name and id (`app.exe (pid 9`). */
+export type EX_HARD_ERROR_LOG_CALLER = () => void;
+/** May the caller shut the system down (its token has SeShutdownPrivilege; a kernel caller may)? */
+export type EX_HARD_ERROR_MAY_SHUT_DOWN = () => bool;
+function ExpLogUnknownCaller(): void { KeLogString("?"); }
+function ExpKernelMayShutDown(): bool { return ExGetPreviousMode() == KernelMode; }
+let ExpLogCaller: EX_HARD_ERROR_LOG_CALLER = ExpLogUnknownCaller;
+let ExpMayShutDown: EX_HARD_ERROR_MAY_SHUT_DOWN = ExpKernelMayShutDown;
+
+/** Phase 1, by Ps (processes and tokens sit above Ex): who the caller is, and whether it may shut down. */
+export function ExSetHardErrorCallerRoutines(logCaller: EX_HARD_ERROR_LOG_CALLER, mayShutDown: EX_HARD_ERROR_MAY_SHUT_DOWN): void {
+  ExpLogCaller = logCaller;
+  ExpMayShutDown = mayShutDown;
+}
+
 /**
  * NtRaiseHardError(ErrorStatus, NumberOfParameters, UnicodeStringParameterMask,
  * Parameters, ValidResponseOptions, *Response). NT's checks, in NT's order:
@@ -274,7 +284,7 @@ export function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters:
   const captured = ExpCaptureParameters(parameters, count, mask, out, original);
   if (captured != STATUS_SUCCESS) { KeFreeScratch(out); return captured; }
   const block = load<usize>(out);
-  if (options == OptionShutdownSystem && !SeSinglePrivilegeCheck(SE_SHUTDOWN_PRIVILEGE)) {
+  if (options == OptionShutdownSystem && !ExpMayShutDown()) {
     ExFreePoolWithTag(block, ERR_TAG);
     KeFreeScratch(out);
     return STATUS_PRIVILEGE_NOT_HELD;

@@ -57,6 +57,7 @@ const VGA_ATTR_PORT: u32 = 0x3C0;      // attribute controller index/data
 const VGA_INPUT_STATUS_1: u32 = 0x3DA; // read: resets the attribute flip-flop (colour)
 const ATTR_MODE_CONTROL: u32 = 0x10;   // mode control register index
 const ATTR_MODE_TEXT_NO_BLINK: u32 = 0x04; // text, 9th column line graphics, bit 3 clear: bright backgrounds, no blink
+const ATTR_MODE_GRAPHICS: u32 = 0x01;      // graphics (while the palette is loaded: see HalpProgramPalette)
 const ATTR_COLOR_PLANE_ENABLE: u32 = 0x12; // colour plane enable register index
 const ATTR_COLOR_SELECT: u32 = 0x14;   // colour select register index
 const ATTR_PALETTE_SOURCE: u32 = 0x20; // index bit 5: the display reads the palette again
@@ -134,21 +135,26 @@ function HalpDisplayScroll(): u32 {
   return VGA_ROWS - rows;
 }
 
-/** Loads the 16 text colours: attribute palette i -> DAC entry i -> the CGA colour i. */
+/**
+ * Loads the 16 text colours: attribute palette i -> DAC entry i -> the CGA colour i.
+ * The attribute controller is in graphics mode meanwhile and text mode comes
+ * back last: an emulated VGA in text mode may redraw the whole screen at every
+ * palette write, each DAC component too (v86 does: about 60 redraws of 2,000
+ * cells, a tenth of the kernel's wall time to smss's first line); in graphics
+ * mode it only marks the screen changed, and the switch back redraws it once.
+ */
 function HalpProgramPalette(): void {
   inb(VGA_INPUT_STATUS_1);
+  outb(VGA_ATTR_PORT, ATTR_MODE_CONTROL);
+  outb(VGA_ATTR_PORT, ATTR_MODE_GRAPHICS);
   for (let i: u32 = 0; i < 16; i++) {
     outb(VGA_ATTR_PORT, i);
     outb(VGA_ATTR_PORT, i);
   }
-  outb(VGA_ATTR_PORT, ATTR_MODE_CONTROL);
-  outb(VGA_ATTR_PORT, ATTR_MODE_TEXT_NO_BLINK);
   outb(VGA_ATTR_PORT, ATTR_COLOR_PLANE_ENABLE);
   outb(VGA_ATTR_PORT, 0x0F);
   outb(VGA_ATTR_PORT, ATTR_COLOR_SELECT);
   outb(VGA_ATTR_PORT, 0);
-  outb(VGA_ATTR_PORT, ATTR_PALETTE_SOURCE);
-  inb(VGA_INPUT_STATUS_1);
   outb(VGA_DAC_MASK, 0xFF);
   outb(VGA_DAC_WRITE_INDEX, 0);
   for (let i = 0; i < 16; i++) {
@@ -157,6 +163,11 @@ function HalpProgramPalette(): void {
     outb(VGA_DAC_DATA, ((c >> 2) & 3) * 21);
     outb(VGA_DAC_DATA, (c & 3) * 21);
   }
+  inb(VGA_INPUT_STATUS_1);
+  outb(VGA_ATTR_PORT, ATTR_MODE_CONTROL);
+  outb(VGA_ATTR_PORT, ATTR_MODE_TEXT_NO_BLINK);
+  outb(VGA_ATTR_PORT, ATTR_PALETTE_SOURCE);
+  inb(VGA_INPUT_STATUS_1);
 }
 
 /** Maps text memory at 0xB8000, loads the colours, clears the screen and homes the console. */

@@ -18,7 +18,7 @@ import { CmDebugCell, CmDebugLookupKey, CmDebugView } from "../cm/cmdebug";
 import {
   CmRegfCellKeyName, CmRegfCellNameLength, CmRegfCellSubKey, CmRegfCellSubKeyCount, CmRegfCellValue, CmRegfCellValueData,
   CmRegfCellValueLength, CmRegfCellValueName, CmRegfCellValueType, CmRegfCellValueCount,
-} from "../cm/regf";
+} from "../cm/regfview";
 import {
   KdpComma, KdpDecimal, KdpDecimal64, KdpError, KdpHexBytes, KdpMember, KdpPut, KdpRaw, KdpRoom, KdpString, KdpStringBytes,
   KdpStringCharacter, KdpStringUnicode,

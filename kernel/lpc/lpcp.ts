@@ -41,12 +41,10 @@ import { ObReferenceObjectByHandle } from "../ob/obhandle";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { OBJECT_TYPE_INITIALIZER, OBJECT_TO_OBJECT_HEADER, READ_CONTROL, DELETE } from "../ob/obp";
 import { ObRegisterIndirectWaitableType } from "../ob/obwait";
-import { EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, PsActiveProcessHead, PsInitialSystemProcess } from "../ps/psmain";
 import {
   PORT_MESSAGE, SIZEOF_PORT_MESSAGE, PORT_CREATE_MAXIMUM_MESSAGE_LENGTH, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_LOST_REPLY,
   PORT_CONNECT, PORT_ALL_ACCESS,
 } from "../sdk/lpc";
-import { KTHREAD_THREAD_LINKS } from "../ke/thread";
 import { LpcpDeleteViews } from "./view";
 import {
   STATUS_INVALID_HANDLE, STATUS_OBJECT_TYPE_MISMATCH, STATUS_PORT_DISCONNECTED, STATUS_SUCCESS,
@@ -287,10 +285,31 @@ const NODE_TAG: u32 = 0x4E63704C;   // 'LpcN'
 /** Every LPCP_THREAD, so a reply finds the thread its ClientId names. */
 const LpcpThreads: usize = memory.data(8, 4);
 
+// ---- what LPC reads of processes: Ps's, handed in (LpcSetProcessRoutines, PsInitializeLpcViews) ----
+
+/** A process's id (`process` 0: the System process). */
+export type LPC_PROCESS_ID = (process: usize) => u32;
+/** A process's creation time (`process` 0: the System process's). */
+export type LPC_PROCESS_CREATE_TIME = (process: usize) => u64;
+/** Is there a running thread with this ClientId (PsLookupProcessThreadByCid)? */
+export type LPC_THREAD_EXISTS = (process: u32, thread: u32) => bool;
+function LpcpNoProcessId(process: usize): u32 { return 0; }
+function LpcpNoCreateTime(process: usize): u64 { return 0; }
+function LpcpNoThread(process: u32, thread: u32): bool { return false; }
+let LpcpProcessId: LPC_PROCESS_ID = LpcpNoProcessId;
+let LpcpProcessCreateTime: LPC_PROCESS_CREATE_TIME = LpcpNoCreateTime;
+let LpcpThreadExistsRoutine: LPC_THREAD_EXISTS = LpcpNoThread;
+
+/** Phase 1: Ps sits above LPC and hands in how to read its processes (before LPC's first message). */
+export function LpcSetProcessRoutines(processId: LPC_PROCESS_ID, createTime: LPC_PROCESS_CREATE_TIME, threadExists: LPC_THREAD_EXISTS): void {
+  LpcpProcessId = processId;
+  LpcpProcessCreateTime = createTime;
+  LpcpThreadExistsRoutine = threadExists;
+}
+
 /** The current thread's process id (the System process's for kernel threads). */
 export function LpcpCurrentProcessId(): u32 {
-  const process = changetype<KTHREAD>(KeCurrentThread).Process;
-  return changetype<EPROCESS>(process != 0 ? process : PsInitialSystemProcess).UniqueProcessId;
+  return LpcpProcessId(changetype<KTHREAD>(KeCurrentThread).Process);
 }
 
 /** The current thread's LPC state, made on first use; 0 when pool is out. */
@@ -319,17 +338,7 @@ export function LpcpFindThread(process: u32, thread: u32): usize {
 }
 
 /** Is there a running thread with this ClientId (PsLookupProcessThreadByCid)? */
-export function LpcpThreadExists(process: u32, thread: u32): bool {
-  for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead; e = load<usize>(e)) {
-    const p = e - EPROCESS_ACTIVE_LINKS;
-    if (changetype<EPROCESS>(p).UniqueProcessId != process) continue;
-    const head = p + EPROCESS_THREAD_LIST;
-    for (let t = load<usize>(head); t != head; t = load<usize>(t)) {
-      if (changetype<KTHREAD>(t - KTHREAD_THREAD_LINKS).UniqueThread == thread) return true;
-    }
-  }
-  return false;
-}
+export function LpcpThreadExists(process: u32, thread: u32): bool { return LpcpThreadExistsRoutine(process, thread); }
 
 /** Readies `lt` for a wait on message `id` sent through `port` (under the lock). */
 export function LpcpPrepareWait(lt: usize, id: u32, port: usize, request: usize): void {
@@ -509,10 +518,9 @@ export function LpcpRoute(port: usize, out: usize): usize {
 
 /** The creation time a closed or died message carries: the process's (threads keep none yet). */
 function LpcpCreateTime(message: usize): void {
-  const process = changetype<KTHREAD>(KeCurrentThread).Process;
-  const p = changetype<EPROCESS>(process != 0 ? process : PsInitialSystemProcess);
-  store<u32>(MsgPort(message) + SIZEOF_PORT_MESSAGE, p.CreateTimeLow);
-  store<u32>(MsgPort(message) + SIZEOF_PORT_MESSAGE, p.CreateTimeHigh, 4);
+  const time = LpcpProcessCreateTime(changetype<KTHREAD>(KeCurrentThread).Process);
+  store<u32>(MsgPort(message) + SIZEOF_PORT_MESSAGE, <u32>time);
+  store<u32>(MsgPort(message) + SIZEOF_PORT_MESSAGE, <u32>(time >>> 32), 4);
 }
 
 /**

@@ -28,6 +28,7 @@
 import { KeSetUserRangeRoutine } from "../ke/probe";
 import { KeSetPageFaultRoutines } from "../ke/trap";
 import { MmAccessFault, MmGrowUserStack } from "./virtual";
+import { MmInitializeSystemInformation } from "./mminfo";
 import { MmInitializeAddressSpaceLock } from "./aslock";
 import { cli, invlpg, read_cr3, read_eflags, sti, write_cr3 } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogEnd, KeLogString, KeLog } from "../ke/log";
@@ -92,6 +93,7 @@ export function MmInitializeAddressSpaces(): void {
   KeSetKernelDirectory(MmKernelDirectory); // a thread of no process detaches to it (ke/attach.ts)
   KeSetUserRangeRoutine(MmIsUserRangeAccessible);          // the probes' page walk (ke/probe.ts)
   KeSetPageFaultRoutines(MmAccessFault, MmGrowUserStack);  // user page faults: paged out, or the stack to grow (ke/trap.ts)
+  MmInitializeSystemInformation();                         // NtQuerySystemInformation's memory figures (mm/mminfo.ts)
   store<u32>(KSEG0_BASE + MmKernelDirectory, 0);
   write_cr3(MmKernelDirectory);
   KeLog("mm", "address spaces: user 0x00010000-0x7FFEFFFF, kernel from 0x80000000; address 0 unmapped");

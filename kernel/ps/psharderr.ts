@@ -18,10 +18,10 @@ import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogAsciiz } from "../ke/log";
 import { KeQuerySystemTime } from "../ke/wait";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { ExSetHardErrorPortHandler, EX_HARD_ERROR_NO_PORT, MAXIMUM_HARDERROR_PARAMETERS } from "../ex/harderr";
+import { ExSetHardErrorCallerRoutines, ExSetHardErrorPortHandler, EX_HARD_ERROR_NO_PORT, MAXIMUM_HARDERROR_PARAMETERS } from "../ex/harderr";
 import { ObDereferenceObject, ObReferenceObject } from "../ob/obref";
 import { SeSinglePrivilegeCheck } from "../se/token";
-import { SE_TCB_PRIVILEGE } from "../se/tokenobj";
+import { SE_SHUTDOWN_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
 import { LpcIsPortClosed, LpcReferencePortByHandle, LpcReferencePortStatus, LpcRequestWaitReplyPortKernel } from "../lpc/send";
 import { EPROCESS, PsGetCurrentProcess, PsImageFileName } from "./psmain";
 import { LPC_ERROR_EVENT, SIZEOF_PORT_MESSAGE } from "../sdk/lpc";
@@ -111,4 +111,15 @@ function PspSendHardError(status: u32, count: u32, mask: u32, parameters: usize,
 /** Phase 1: NtRaiseHardError sends to the session's port once there is one. */
 export function PsInitializeHardErrorPorts(): void {
   ExSetHardErrorPortHandler(PspSendHardError);
+  ExSetHardErrorCallerRoutines(PspLogHardErrorCaller, PspMayShutDown);
 }
+
+/** For Ex's log line of a hard error nobody handles: `app.exe (pid 9`. */
+function PspLogHardErrorCaller(): void {
+  const process = PsGetCurrentProcess();
+  KeLogAsciiz(PsImageFileName(process), 16);
+  KeLogString(" (pid ");
+  KeLogDecimal(changetype<EPROCESS>(process).UniqueProcessId);
+}
+/** A hard error with OptionShutdownSystem needs SeShutdownPrivilege. */
+function PspMayShutDown(): bool { return SeSinglePrivilegeCheck(SE_SHUTDOWN_PRIVILEGE); }

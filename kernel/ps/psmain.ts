@@ -20,6 +20,8 @@
 
 import { MmSetProcessRoutines } from "../mm/mmproc";
 import { KeSetProcessLogRoutine } from "../ke/log";
+import { ExSetProcessInformationRoutine } from "../ex/sysinfo";
+import { PsQuerySystemProcessInformation } from "./pssysinfo";
 import { PsDereferenceProcess, PsReferenceProcessByHandle } from "./psprocess";
 import { ExCopyFromUser, ProbeUserRange } from "../ke/probe";
 import { boot_modules, trap_exit } from "../sdk/intrinsics";
@@ -400,6 +402,7 @@ export function PsInitializeSystem(): void {
   KeEnableProcessSwitch(MmKernelDirectory, offsetof<EPROCESS>("ObjectTable"), PspKernelHandleTable, ObCurrentHandleTableCell);
   KeSetThreadFreeHook(PspThreadFreed);
   MmSetProcessLookup(PspVadListFromHandle);
+  ExSetProcessInformationRoutine(PsQuerySystemProcessInformation); // NtQuerySystemInformation(SystemProcessInformation) (ps/pssysinfo.ts)
   KeSetProcessLogRoutine(PsLogBeginForCurrentProcess); // NtDisplayString's and the serial device's lines (ke/log.ts)
   MmSetProcessRoutines(PsReferenceProcessByHandle, PsDereferenceProcess, PsGetCurrentProcess, PsProcessHasEnded); // Mm's services on another process (mm/mmproc.ts)
   ExSetQuotaBlockRoutine(PspCurrentQuotaBlock); // ex/quota.ts: who pays for pool a call allocates

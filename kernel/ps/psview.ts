@@ -11,7 +11,12 @@ import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { MmMapViewOfSectionKernel, MmUnmapViewOfSectionKernel } from "../mm/section";
 import { MmKernelDirectory } from "../mm/procmm";
 import { LpcSetProcessViewHooks } from "../lpc/view";
-import { EPROCESS, EPROCESS_VAD_LIST, PsGetCurrentProcess, PspDereferenceProcess, PspReferenceProcess } from "./psmain";
+import { LpcSetProcessRoutines } from "../lpc/lpcp";
+import { KTHREAD, KTHREAD_THREAD_LINKS } from "../ke/thread";
+import {
+  EPROCESS, EPROCESS_ACTIVE_LINKS, EPROCESS_THREAD_LIST, EPROCESS_VAD_LIST, PsActiveProcessHead, PsGetCurrentProcess, PsInitialSystemProcess,
+  PspDereferenceProcess, PspReferenceProcess,
+} from "./psmain";
 import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
 import { STATUS_IMAGE_NOT_AT_BASE, STATUS_PROCESS_IS_TERMINATING, STATUS_SUCCESS } from "../sdk/ntstatus";
 
@@ -52,4 +57,27 @@ function PspDereferenceForLpc(process: usize): void { PspDereferenceProcess(proc
 /** Phase 1, after LpcInitSystem: LPC may map port views into processes. */
 export function PsInitializeLpcViews(): void {
   LpcSetProcessViewHooks(PspMapView, PspUnmapView, PspReferenceForLpc, PspDereferenceForLpc);
+  LpcSetProcessRoutines(PspProcessIdForLpc, PspCreateTimeForLpc, PspThreadExists);
+}
+
+/** A process's id for LPC (0: the System process). */
+function PspProcessIdForLpc(process: usize): u32 {
+  return changetype<EPROCESS>(process != 0 ? process : PsInitialSystemProcess).UniqueProcessId;
+}
+/** A process's creation time for LPC's closed and died messages (0: the System process's). */
+function PspCreateTimeForLpc(process: usize): u64 {
+  const p = changetype<EPROCESS>(process != 0 ? process : PsInitialSystemProcess);
+  return (<u64>p.CreateTimeHigh << 32) | <u64>p.CreateTimeLow;
+}
+/** Is there a running thread with this ClientId (PsLookupProcessThreadByCid)? */
+function PspThreadExists(process: u32, thread: u32): bool {
+  for (let e = load<usize>(PsActiveProcessHead); e != PsActiveProcessHead; e = load<usize>(e)) {
+    const p = e - EPROCESS_ACTIVE_LINKS;
+    if (changetype<EPROCESS>(p).UniqueProcessId != process) continue;
+    const head = p + EPROCESS_THREAD_LIST;
+    for (let t = load<usize>(head); t != head; t = load<usize>(t)) {
+      if (changetype<KTHREAD>(t - KTHREAD_THREAD_LINKS).UniqueThread == thread) return true;
+    }
+  }
+  return false;
 }

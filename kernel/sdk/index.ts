@@ -15,7 +15,8 @@
 //                  IMAGE_OPTIONAL_HEADER32, IMAGE_DATA_DIRECTORY, IMAGE_SECTION_HEADER,
 //                  IMAGE_EXPORT_DIRECTORY, IMAGE_IMPORT_DESCRIPTOR, IMAGE_BASE_RELOCATION
 //   sysinfo.ts     SYSTEM_INFORMATION_CLASS numbers; SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESS_INFORMATION,
-//                  SYSTEM_THREAD_INFORMATION
+//                  SYSTEM_THREAD_INFORMATION, SYSTEM_PROCESSOR_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION,
+//                  SYSTEM_PAGEFILE_INFORMATION
 //   fileinfo.ts    FILE_INFORMATION_CLASS and FS_INFORMATION_CLASS numbers and their records
 //   io.ts          IRP_MJ_*, NtCreateFile's FILE_* dispositions, options and results, file access
 //                  rights, share modes, FILE_ATTRIBUTE_*, FILE_DEVICE_*

@@ -119,7 +119,7 @@ describe('power cuts', () => {
   }, 600000);
 });
 
-/** The kernel's hive checks (kernel/cm/regf.ts), compiled with the kernel's own asc flags, as WebAssembly here. */
+/** The kernel's hive checks (kernel/cm/regf.ts, regfread.ts), compiled with the kernel's own asc flags, as WebAssembly here. */
 async function kernelHiveChecks(): Promise<{ judge: (file: Uint8Array | null) => { result: number; counter?: number; control?: number } }> {
   const out = join(tmp, 'hivecheck');
   await promisify(execFile)(join(ROOT, 'node_modules/.bin/asc'), [

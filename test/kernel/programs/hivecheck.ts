@@ -11,7 +11,8 @@
 // the memory as it goes; single pages freed are reused.
 
 import { ExRegisterPoolPages, ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../../../kernel/ex/pool";
-import { CmpRegfCheckHeader, CmpRegfRead, CmpFreeSecurity, REGF_OK } from "../../../kernel/cm/regf";
+import { CmpRegfCheckHeader, REGF_OK } from "../../../kernel/cm/regf";
+import { CmpRegfRead, CmpFreeSecurity } from "../../../kernel/cm/regfread";
 import { CmpExpand, CmpFindSubKey, CmpFindValue, CmpFreeTree, CmKey, CmValueData, CM_VALUE } from "../../../kernel/cm/cmp";
 import { KSEG0_BASE } from "../../../kernel/ke/loader";
 // The `--use abort=` target must be part of the program.
