@@ -3,7 +3,7 @@
 // jumps to the next label dropped, `mov reg, 0` as `xor` where the flags are dead,
 // repeated tests dropped.
 
-import { ECX, EDX, EAX, ESI, EDI, type Insn, type Operand } from './x86.ts';
+import { ECX, EDX, EAX, ESI, EDI, reg, imm, invert, type Cond, type Insn, type Operand } from './x86.ts';
 
 /** Instructions that write the arithmetic flags without reading them (mul/div leave them undefined). */
 const SETS_FLAGS = new Set<string>(['add', 'sub', 'and', 'or', 'xor', 'cmp', 'test', 'neg', 'mul', 'imul', 'div', 'idiv']);
@@ -52,7 +52,7 @@ function flagsDeadAfter(out: Insn[], i: number, labels: Map<string, number>): bo
  *   dropped (dropRepeatedTests).
  */
 export function peephole(code: Insn[]): Insn[] {
-  const out = dropRepeatedTests(code);
+  const out = exitOutOfLine(dropRepeatedTests(testsFromLea(code)));
   const res: Insn[] = [];
   const labels = new Map<string, number>();
   out.forEach((x, k) => { if (x.op === 'label') labels.set(x.target!, k); });
@@ -70,6 +70,83 @@ export function peephole(code: Insn[]): Insn[] {
     res.push(x);
   }
   return res;
+}
+
+/**
+ * `jcc c, A; X; A: jcc !c, B; Y; B:` with X flag-neutral, A reached only from that
+ * jcc and X, and Y ending in a jump: the second jcc always goes the way the first
+ * one did, so `jcc c, Y'; X; B:` and Y out of line at the end (pool's `if (b)
+ * pop(b); if (!b) return s;`: one jcc fewer a pass on the path that goes on).
+ */
+function exitOutOfLine(out: Insn[]): Insn[] {
+  const refs = new Map<string, number>();
+  out.forEach((x) => {
+    if (x.target && x.op !== 'label') refs.set(x.target, (refs.get(x.target) ?? 0) + 1);
+    for (const o of x.ops ?? []) if ((o.k === 'i' || o.k === 'm') && o.sym) refs.set(o.sym, (refs.get(o.sym) ?? 0) + 2);
+  });
+  const res: Insn[] = [];
+  const moved: Insn[] = [];
+  for (let i = 0; i < out.length; i++) {
+    const first = out[i];
+    if (first.op !== 'jcc' || !first.target || first.ops || (refs.get(first.target) ?? 0) !== 1) { res.push(first); continue; }
+    let j = i + 1;
+    while (j < out.length && KEEPS_FLAGS.has(out[j].op) && out[j].op !== 'label' && out[j].op !== 'align') j++;
+    const labelsAt = j;
+    let sawA = false;
+    while (j < out.length && out[j].op === 'label') {
+      if (out[j].target === first.target) sawA = true;
+      else if (refs.get(out[j].target!)) break;
+      j++;
+    }
+    const second = out[j];
+    if (!sawA || out[j]?.op === 'label' || second?.op !== 'jcc' || second.cc !== invert(first.cc as Cond) || !second.target || second.ops) { res.push(first); continue; }
+    let y = j + 1;
+    while (y < out.length && y < j + 10 && out[y].op !== 'label' && out[y].op !== 'jmp' && out[y].op !== 'ret' && out[y].op !== 'jcc') y++;
+    const end = out[y];
+    if (!end || !((end.op === 'jmp' && end.target && !end.ops) || end.op === 'ret')) { res.push(first); continue; }
+    let b = y + 1;
+    let sawB = false;
+    for (; b < out.length && out[b].op === 'label'; b++) if (out[b].target === second.target) sawB = true;
+    if (!sawB) { res.push(first); continue; }
+    const stub = `${first.target}$exit`;
+    res.push({ ...first, target: stub }, ...out.slice(i + 1, labelsAt));
+    moved.push({ op: 'label', target: stub }, ...out.slice(j + 1, y + 1));
+    i = y; // the labels before B stay (the loop pushes them next)
+  }
+  return moved.length ? [...res, ...moved] : out;
+}
+
+/** Conditions a `test r, r` and the result of an add to r agree on (zero and sign). */
+const ZS_CONDS = new Set(['e', 'ne', 's', 'ns']);
+
+/**
+ * `lea r, [r+d]` (which keeps the flags), flag-neutral code that leaves r alone,
+ * then `test r, r` and a jcc on zero or sign: `add r, d` (inc, dec) sets those flags
+ * from the same value, so the test goes (`i--` then stores then `if (i)` in pool's
+ * free loop). Nothing between reads the flags, and no label lets other paths in.
+ */
+function testsFromLea(out: Insn[]): Insn[] {
+  const drop = new Set<number>();
+  const res = [...out];
+  for (let i = 1; i + 1 < out.length; i++) {
+    const t = out[i], j = out[i + 1];
+    if (t.op !== 'test' || !t.ops || t.ops[0].k !== 'r' || t.ops[0].s !== 4 || !sameOperand(t.ops[0], t.ops[1])) continue;
+    if (j.op !== 'jcc' || !ZS_CONDS.has(j.cc!)) continue;
+    const r = t.ops[0].r;
+    for (let k = i - 1, budget = 12; k >= 0 && budget > 0; k--, budget--) {
+      const x = out[k];
+      const m = x.ops?.[1];
+      if (x.op === 'lea' && x.ops![0].k === 'r' && x.ops![0].r === r && m?.k === 'm' && m.base === r && m.index === undefined && m.sym === undefined && m.seg === undefined) {
+        const op: Insn = m.disp === 1 ? { op: 'inc', ops: [reg(r)] } : m.disp === -1 ? { op: 'dec', ops: [reg(r)] } : { op: 'add', ops: [reg(r), imm(m.disp)] };
+        res[k] = x.note ? { ...op, note: x.note } : op;
+        drop.add(i);
+        if (t.note && !j.note) res[i + 1] = { ...j, note: t.note };
+        break;
+      }
+      if (!KEEPS_FLAGS.has(x.op) || x.op === 'label' || x.op === 'align' || writesRegs(x).includes(r)) break;
+    }
+  }
+  return drop.size ? res.filter((_, k) => !drop.has(k)) : out;
 }
 
 /** The registers an instruction writes, for the flag-neutral instructions of KEEPS_FLAGS. */

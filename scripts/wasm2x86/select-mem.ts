@@ -260,3 +260,42 @@ function parallelMove(sel: Sel, moves: Array<{ dst: number; src: Operand }>): vo
     for (const o of pending) if (o.src.k === 'r') { if (o.src.r === a) o.src = reg(b); else if (o.src.r === b) o.src = reg(a); }
   }
 }
+
+/**
+ * `global.get g; i32.const c; i32.add (sub, and, or, xor); global.set g`:
+ * one `add dword [g], c`. Returns the instructions consumed after the get, or 0.
+ */
+export function globalUpdate(sel: Sel, g: number): number {
+  if (sel.ctx.globalWide(g)) return 0;
+  const c = sel.peek(1), op = sel.peek(2), set = sel.peek(3);
+  if (c?.name !== 'i32.const' || !op || !(op.name in RMW_OPS) || set?.name !== 'global.set' || set.index !== g) return 0;
+  const lbl = sel.ctx.globalLabel(g);
+  sel.e(RMW_OPS[op.name], memSym(4, lbl), imm(c.i32! | 0));
+  return 3;
+}
+
+/**
+ * `local.get x; i32.const c (or local.get y in a register); i32.add (sub, and, or, xor); local.set x`
+ * with x in memory: one `add dword [x], c`. Returns the instructions consumed after the get, or 0.
+ */
+export function localUpdate(sel: Sel, x: number): number {
+  const home = sel.frame.homes[x];
+  if (home.reg >= 0 || widthOf(sel.lf.localTypes[x]) !== 'i32') return 0;
+  const src = sel.peek(1), op = sel.peek(2), set = sel.peek(3);
+  if (!src || !op || !(op.name in RMW_OPS) || set?.name !== 'local.set' || set.index !== x) return 0;
+  let value: Operand;
+  if (src.name === 'i32.const') value = imm(src.i32! | 0);
+  else if (src.name === 'local.get' && src.index !== x && sel.frame.homes[src.index!].reg >= 0) value = reg(sel.frame.homes[src.index!].reg);
+  else if (src.name === 'local.get' && src.index !== x && widthOf(sel.lf.localTypes[src.index!]) === 'i32') {
+    // Both in memory: through a temporary (`mov eax, [y]; add [x], eax`).
+    sel.vs.invalidateLocal(x);
+    const t = sel.vs.alloc();
+    sel.e('mov', reg(t), sel.vs.localMem(src.index!));
+    value = reg(t);
+  } else return 0;
+  sel.vs.invalidateLocal(x);
+  const m = sel.vs.localMem(x);
+  if (value.k === 'i' && value.v === 1 && (op.name === 'i32.add' || op.name === 'i32.sub')) sel.e(op.name === 'i32.add' ? 'inc' : 'dec', m);
+  else sel.e(RMW_OPS[op.name], m, value);
+  return 3;
+}

@@ -23,6 +23,8 @@ import type { FrameLayout } from './allocate.ts';
 import { VStack, RESERVED, isLazy, type V, type Width } from './vstack.ts';
 import { emitOp, booleanCount } from './select-ops.ts';
 import { emitIntrinsic } from './intrinsics.ts';
+import { localUpdate, globalUpdate } from './select-mem.ts';
+import { settlePending, flushPending, pendingStub, deferConstant } from './pending.ts';
 import { finishFunction } from './frame.ts';
 import {
   EAX, ECX, EDX, EBP, reg, imm, mem, memSym, invert,
@@ -57,6 +59,8 @@ export interface Ctl {
   head?: Insn[];
   /** Loops: the label right after the head, where a rotated back edge goes. */
   bodyLabel?: string;
+  /** Loops: the index of the loop instruction in the body (pending.ts looks at its head). */
+  startPc?: number;
 }
 
 /** What the selector needs to know about the module being compiled. */
@@ -98,6 +102,8 @@ export class FunctionSelector {
   stack = { callees: new Set<number>(), unknown: false, frameBytes: 0, checked: false };
   /** Out-of-line code and data (trap stubs, br_table tables) appended after the body. */
   tail: Insn[] = [];
+  /** Constant writes of pinned locals not done yet (pending.ts): local -> value. */
+  pending = new Map<number, { value: number; at: number }>();
   private trapStubs = new Map<number, string>();
   cur!: Instr;
   next: Instr | undefined;
@@ -161,6 +167,7 @@ export class FunctionSelector {
       this.pc = i;
       this.next = body[i + 1];
       this.next2 = body[i + 2];
+      if (this.reachable && this.pending.size) settlePending(this, ins);
       const before = this.out.length;
       this.vs.nextInstruction();
       try {
@@ -206,6 +213,7 @@ export class FunctionSelector {
           label: endLabel, endLabel, branched: false, dead: false, startReachable: true,
         };
         if (ins.name === 'loop') {
+          c.startPc = this.pc;
           c.label = this.newLabel(); vs.resetTo(vs.stack.length); this.place(c.label);
           if (this.ctx.opts.chaosProbe?.loops) this.out.push({ op: 'call', target: this.ctx.helper('chaos') }); // before the head: rotation keeps working
           c.headStart = this.out.length;
@@ -252,7 +260,7 @@ export class FunctionSelector {
         const cond = vs.pop();
         if (cond.k === 'const') {
           vs.free(cond);
-          if (cond.lo !== 0) { this.transfer(c, true); this.jmp(c.label); this.reachable = false; }
+          if (cond.lo !== 0) { flushPending(this); this.transfer(c, true); this.jmp(c.label); this.reachable = false; }
           return 0;
         }
         if (c.result && c.kind !== 'loop') {
@@ -263,7 +271,7 @@ export class FunctionSelector {
           vs.toFixed(top, EAX, c.result === 'i64' ? EDX : -1);
         }
         c.branched = true;
-        this.condJump(cond, true, c.label);
+        this.condJump(cond, true, pendingStub(this, c.label));
         vs.free(cond);
         this.recordLoopHead(ins.index!);
         return 0;
@@ -281,7 +289,7 @@ export class FunctionSelector {
       case 'call_indirect': this.closeLoopHead(); this.callIndirect(ins.typeIndex!, ins.index ?? 0); return 0;
       case 'drop': vs.free(vs.pop()); return 0;
       case 'local.get': {
-        const rmw = this.localUpdate(ins.index!) || booleanCount(this, ins.index!);
+        const rmw = localUpdate(this, ins.index!) || booleanCount(this, ins.index!);
         if (rmw) return rmw;
         const w = widthOf(this.lf.localTypes[ins.index!]);
         vs.push({ k: 'local', w, idx: ins.index! });
@@ -290,7 +298,7 @@ export class FunctionSelector {
       case 'local.set': case 'local.tee': this.setLocal(ins.index!, ins.name === 'local.tee'); return 0;
       case 'global.get': {
         const lbl = this.ctx.globalLabel(ins.index!);
-        const rmw = this.globalUpdate(ins.index!);
+        const rmw = globalUpdate(this, ins.index!);
         if (rmw) return rmw;
         if (this.ctx.globalWide(ins.index!)) {
           const lo = vs.alloc(); vs.owner[lo] = vs.owner[lo]; const hi = vs.alloc([lo]);
@@ -385,45 +393,6 @@ export class FunctionSelector {
       this.place(f.falseLabel);
       vs.resetTo(vs.stack.length);
     }
-    return 3;
-  }
-
-  /**
-   * `global.get g; i32.const c; i32.add (sub, and, or, xor); global.set g`:
-   * one `add dword [g], c`. Returns the instructions consumed after the get, or 0.
-   */
-  private globalUpdate(g: number): number {
-    if (this.ctx.globalWide(g)) return 0;
-    const c = this.peek(1), op = this.peek(2), set = this.peek(3);
-    if (c?.name !== 'i32.const' || !op || !(op.name in RMW_OPS) || set?.name !== 'global.set' || set.index !== g) return 0;
-    const lbl = this.ctx.globalLabel(g);
-    this.e(RMW_OPS[op.name], memSym(4, lbl), imm(c.i32! | 0));
-    return 3;
-  }
-
-  /**
-   * `local.get x; i32.const c (or local.get y in a register); i32.add (sub, and, or, xor); local.set x`
-   * with x in memory: one `add dword [x], c`. Returns the instructions consumed after the get, or 0.
-   */
-  private localUpdate(x: number): number {
-    const home = this.frame.homes[x];
-    if (home.reg >= 0 || widthOf(this.lf.localTypes[x]) !== 'i32') return 0;
-    const src = this.peek(1), op = this.peek(2), set = this.peek(3);
-    if (!src || !op || !(op.name in RMW_OPS) || set?.name !== 'local.set' || set.index !== x) return 0;
-    let value: Operand;
-    if (src.name === 'i32.const') value = imm(src.i32! | 0);
-    else if (src.name === 'local.get' && src.index !== x && this.frame.homes[src.index!].reg >= 0) value = reg(this.frame.homes[src.index!].reg);
-    else if (src.name === 'local.get' && src.index !== x && widthOf(this.lf.localTypes[src.index!]) === 'i32') {
-      // Both in memory: through a temporary (`mov eax, [y]; add [x], eax`).
-      this.vs.invalidateLocal(x);
-      const t = this.vs.alloc();
-      this.e('mov', reg(t), this.vs.localMem(src.index!));
-      value = reg(t);
-    } else return 0;
-    this.vs.invalidateLocal(x);
-    const m = this.vs.localMem(x);
-    if (value.k === 'i' && value.v === 1 && (op.name === 'i32.add' || op.name === 'i32.sub')) this.e(op.name === 'i32.add' ? 'inc' : 'dec', m);
-    else this.e(RMW_OPS[op.name], m, value);
     return 3;
   }
 
@@ -668,6 +637,8 @@ export class FunctionSelector {
     const v = vs.pop();
     if (v.k === 'local' && v.idx === idx) { if (tee) vs.push(v); return; }
     vs.invalidateLocal(idx);
+    this.pending.delete(idx); // this write replaces a pending one
+    if (!tee && v.k === 'const' && deferConstant(this, idx, v.lo)) return;
     const home = this.frame.homes[idx];
     if (v.k === 'ea' && home.reg >= 0) {
       // An address expression goes straight into the local's register: `lea esi,[esi+1]`,

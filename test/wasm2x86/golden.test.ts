@@ -76,6 +76,11 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
   'counting': [
     { fn: 'probe', proves: /imul (\w+), \w+, 0x9e3779b1[^\n]*\n\s+shr \1, 0x16[\s\S]*add (\w+|dword \[[^\]]+\]), \w+\s+; local.get/, absent: /cmov|mov \w+, e(ax|cx)\s+; local.set/ },
     { fn: 'maybe', proves: /cmov/ },
+    // The pass that goes on: no write of r; the exits go through stubs that write 1 and 0.
+    { fn: 'find', proves: /je (f2\$L\d+)[^\n]*\n[\s\S]*je (f2\$L\d+)[^\n]*\n[\s\S]*\n\1:\n\s+mov \w+, 1[^\n]*\n\s+jmp [^\n]+\n\2:\n\s+(xor (\w+), \4|mov \w+, 0)[^\n]*\n\s+jmp /, absent: /^\s+(mov \w+, 1|xor (\w+), \2)[^\n]*\n\s+(mov|test|cmp|lea|add|and)\b/m },
+  ],
+  'pool': [
+    { fn: 'churn', proves: /je (f0\$L\d+\$exit)[\s\S]*\n\s+dec (\w+)\s+; local.tee\n(\s+mov [^\n]+\n)+\s+jne [\s\S]*\n\1:\n[^\n]*\n\s+jmp f0\$ret/, absent: /lea \w+, dword \[\w+-0x1\]|test (\w+), \1[^\n]*\n\s+jne f0\$L\d+\s*(; br)?\n/ },
   ],
   'compare-branch': [
     { fn: 'max', proves: /cmp eax, dword \[esp\+0x8\][^\n]*\n\s+mov eax, dword \[esp\+0x4\][^\n]*\n\s+cmovle eax, dword \[esp\+0x8\]/, absent: /^\s+set[a-z]+ /m },
