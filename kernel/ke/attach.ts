@@ -6,21 +6,11 @@
 // user memory is out of reach until it detaches.
 //
 // Ke knows of a process only what NT's KPROCESS begins with: its dispatcher
-// header and its page directory. EPROCESS (ps/psmain.ts) begins with the
-// same fields; the rest of it is Ps's.
+// header and its page directory (KPROCESS, ke/thread.ts, beside KTHREAD).
+// EPROCESS (ps/psmain.ts) begins with the same fields; the rest of it is Ps's.
 
-import { KTHREAD, KeCurrentThread } from "./thread";
+import { KPROCESS, KTHREAD, KeCurrentThread } from "./thread";
 import { read_cr3, write_cr3 } from "../sdk/intrinsics";
-
-/** The head of a process that Ke reads (EPROCESS's first fields). */
-@unmanaged export class KPROCESS {
-  Type: u32;
-  SignalState: i32;
-  WaitListFlink: usize;
-  WaitListBlink: usize;
-  // +16
-  DirectoryTableBase: u32;  // the physical address of its page directory
-}
 
 /** The directory of a thread that belongs to no process (Mm's boot directory, handed in at its initialisation). */
 let KiKernelDirectory: u32 = 0;

@@ -17,7 +17,6 @@
 
 import { cli, func_address, read_cr3, read_eflags, sti, swap_context, hlt, write_cr3 } from "../sdk/intrinsics";
 import { KiSetKernelStack, KiSetTebSegment } from "./gdt";
-import { KPROCESS } from "./attach";
 import { KeBugCheckEx, PHASE0_INITIALIZATION_FAILED, UNEXPECTED_KERNEL_MODE_TRAP } from "./bugcheck";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat2 } from "./log";
 import { InitializeListHead, InsertHeadList, InsertTailList, IsListEmpty, RemoveEntryList } from "../sdk/list";
@@ -67,6 +66,16 @@ export const WAIT_LIST_OFFSET: u32 = 8;
 export const THREAD_WAIT_OBJECTS: u32 = 3;
 /** KWAIT_BLOCK: 24 bytes. */
 export const KWAIT_BLOCK_SIZE: u32 = 24;
+
+/** The head of a process that Ke reads (EPROCESS's first fields; ke/attach.ts). */
+@unmanaged export class KPROCESS {
+  Type: u32;
+  SignalState: i32;
+  WaitListFlink: usize;
+  WaitListBlink: usize;
+  // +16
+  DirectoryTableBase: u32;  // the physical address of its page directory
+}
 
 /**
  * KTHREAD (ours; NT's field names where they exist). The timer used for wait

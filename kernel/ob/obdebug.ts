@@ -10,7 +10,7 @@ import {
   HANDLE_TABLE, HANDLE_TABLE_ENTRY, OBJECT_DIRECTORY_ENTRY, OBJECT_TYPE, OBJECT_HEADER_NAME_INFO,
   OBJECT_HEADER_TO_NAME_INFO, OBJECT_NAME_INFO_NAME, OBJECT_TYPE_OF, ObpLinkTarget, SIZEOF_HANDLE_TABLE_ENTRY,
 } from "./obp";
-import { ObpDirectoryObjectType, ObpRootDirectoryObject, ObpSymbolicLinkObjectType } from "./obinit";
+import { ObpDirectoryObjectType, ObpRootDirectoryObject, ObpSymbolicLinkObjectType } from "./obp";
 import { ObpLookupDirectoryEntry, ObpNextDirectoryEntry } from "./obdir";
 
 /** Bits of a handle table entry's Object that are handle attributes, not the pointer. */

@@ -35,7 +35,7 @@ import {
 import { ObpNextDirectoryEntry, ObpObjectName } from "./obdir";
 import { ObReferenceObjectByHandle } from "./obhandle";
 import { ObDereferenceObject, ObReferenceObject, ObpDeleteNameCheck } from "./obref";
-import { ObpDirectoryObjectType, ObpSymbolicLinkObjectType } from "./obinit";
+import { ObpDirectoryObjectType, ObpSymbolicLinkObjectType } from "./obp";
 import { NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES } from "../sdk/ntstatus";
 import {
   DOSDEVICE_DRIVE_CALCULATE, DOSDEVICE_DRIVE_CDROM, DOSDEVICE_DRIVE_FIXED, DOSDEVICE_DRIVE_REMOVABLE, PROCESS_LUID_DOSDEVICES_ONLY,

@@ -32,7 +32,7 @@ import { ObCreateObject } from "./obcreate";
 import { ObDereferenceObject, ObReferenceObject } from "./obref";
 import { ObReferenceObjectByHandle } from "./obhandle";
 import { ObInsertObject, ObOpenObjectByName } from "./obname";
-import { ObpDirectoryObjectType } from "./obinit";
+import { ObpDirectoryObjectType } from "./obp";
 import {
   NT_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_MORE_ENTRIES,
   STATUS_NO_MORE_ENTRIES, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,

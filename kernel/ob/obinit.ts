@@ -26,6 +26,8 @@ import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat2 } from ".
 import { RtlInitUnicodeString, SIZEOF_UNICODE_STRING, UNICODE_STRING } from "../rtl/unicode";
 import {
   DIRECTORY_ALL_ACCESS, DIRECTORY_CREATE_OBJECT, DIRECTORY_CREATE_SUBDIRECTORY, DIRECTORY_QUERY, DIRECTORY_TRAVERSE, HANDLE_TABLE, HANDLE_TABLE_ENTRY, InitializeObjectAttributes, OB_FLAG_NEW_OBJECT, OB_TYPE_TAG, OB_DELETE_METHOD, OB_PARSE_METHOD, OBJECT_ATTRIBUTES, OBJECT_DIRECTORY_ENTRY, OBJECT_HANDLE_INFORMATION, OBJECT_HEADER, OBJECT_HEADER_NAME_INFO, OBJECT_SYMBOLIC_LINK, OBJECT_TO_OBJECT_HEADER, OBJECT_TYPE, OBJECT_TYPE_ALL_ACCESS, OBJECT_TYPE_INFO_OFFSET, OBJECT_TYPE_INITIALIZER, SIZEOF_HANDLE_TABLE, SIZEOF_HANDLE_TABLE_ENTRY, SIZEOF_OBJECT_DIRECTORY_ENTRY, SIZEOF_OBJECT_HANDLE_INFORMATION, SIZEOF_OBJECT_HEADER, SIZEOF_OBJECT_HEADER_NAME_INFO, SIZEOF_OBJECT_ATTRIBUTES, SIZEOF_OBJECT_DIRECTORY, SIZEOF_OBJECT_SYMBOLIC_LINK, SIZEOF_OBJECT_TYPE, SIZEOF_OBJECT_TYPE_INITIALIZER, STANDARD_RIGHTS_EXECUTE, STANDARD_RIGHTS_READ, STANDARD_RIGHTS_WRITE, SYMBOLIC_LINK_ALL_ACCESS, SYMBOLIC_LINK_QUERY,
+  ObpDirectoryObjectType, ObpRootDirectoryObject, ObpSymbolicLinkObjectType, ObpTypeDirectoryObject,
+  ObpSetDirectoryObjectType, ObpSetRootDirectoryObject, ObpSetSymbolicLinkObjectType, ObpSetTypeDirectoryObject, ObpSetTypeObjectType,
 } from "./obp";
 import { ObCreateObject, ObCreateObjectType, ObInitializeTypeInitializer, ObpObjectTypeCount, ObpObjectTypes } from "./obcreate";
 import { ObCreateDirectoryObject, ObpDirectoryEntryCount, ObpLinkIntoDirectory, ObpSetObjectName } from "./obdir";
@@ -48,16 +50,6 @@ const STEP_DIRECTORIES: u32 = 4;
 const STEP_LINKS: u32 = 5;
 const STEP_LAYOUT: u32 = 6;
 
-/** The root directory, "\". */
-export let ObpRootDirectoryObject: usize = 0;
-/** \ObjectTypes. */
-export let ObpTypeDirectoryObject: usize = 0;
-/** The type of types. */
-export let ObpTypeObjectType: usize = 0;
-/** The type of directories. */
-export let ObpDirectoryObjectType: usize = 0;
-/** The type of symbolic links. */
-export let ObpSymbolicLinkObjectType: usize = 0;
 
 // Scratch for the calls below: a name, attributes, an initializer and out-parameters.
 // Boot only: ObInitSystem runs in phase 0, before a second thread exists.
@@ -96,7 +88,7 @@ function ObpCreateRootDirectory(): void {
   const header = OBJECT_TO_OBJECT_HEADER(root);
   header.Flags &= ~OB_FLAG_NEW_OBJECT;
   header.ObjectCreateInfo = 0;
-  ObpRootDirectoryObject = root;
+  ObpSetRootDirectoryObject(root);
   ObpProtect(root, OB_SECURITY_PUBLIC);
 }
 
@@ -173,17 +165,17 @@ export function ObInitSystem(): void {
   ExSetObjectRoutines(ObCreateServiceType, ObCreateObjectService, ObOpenObjectService, ObReferenceHandle, ObDereferenceObject); // Ex's objects are Ob's (ex/sync.ts)
   if (!ObpLayoutsMatch()) ObpInitFailed(STEP_LAYOUT, 0);
   if (!ObpInitializeHandleTables()) ObpInitFailed(STEP_HANDLE_TABLE, 0);
-  ObpTypeObjectType = ObpCreateSystemType("Type", OB_TYPE_TAG,
-    STANDARD_RIGHTS_READ, STANDARD_RIGHTS_WRITE, STANDARD_RIGHTS_EXECUTE, OBJECT_TYPE_ALL_ACCESS, SIZEOF_OBJECT_TYPE, null, null);
-  ObpDirectoryObjectType = ObpCreateSystemType("Directory", 0,
+  ObpSetTypeObjectType(ObpCreateSystemType("Type", OB_TYPE_TAG,
+    STANDARD_RIGHTS_READ, STANDARD_RIGHTS_WRITE, STANDARD_RIGHTS_EXECUTE, OBJECT_TYPE_ALL_ACCESS, SIZEOF_OBJECT_TYPE, null, null));
+  ObpSetDirectoryObjectType(ObpCreateSystemType("Directory", 0,
     STANDARD_RIGHTS_READ | DIRECTORY_QUERY | DIRECTORY_TRAVERSE,
     STANDARD_RIGHTS_WRITE | DIRECTORY_CREATE_OBJECT | DIRECTORY_CREATE_SUBDIRECTORY,
-    STANDARD_RIGHTS_EXECUTE | DIRECTORY_QUERY | DIRECTORY_TRAVERSE, DIRECTORY_ALL_ACCESS, SIZEOF_OBJECT_DIRECTORY, null, null);
-  ObpSymbolicLinkObjectType = ObpCreateSystemType("SymbolicLink", 0,
+    STANDARD_RIGHTS_EXECUTE | DIRECTORY_QUERY | DIRECTORY_TRAVERSE, DIRECTORY_ALL_ACCESS, SIZEOF_OBJECT_DIRECTORY, null, null));
+  ObpSetSymbolicLinkObjectType(ObpCreateSystemType("SymbolicLink", 0,
     STANDARD_RIGHTS_READ | SYMBOLIC_LINK_QUERY, STANDARD_RIGHTS_WRITE, STANDARD_RIGHTS_EXECUTE | SYMBOLIC_LINK_QUERY,
-    SYMBOLIC_LINK_ALL_ACCESS, SIZEOF_OBJECT_SYMBOLIC_LINK, ObpDeleteSymbolicLink, ObpParseSymbolicLink);
+    SYMBOLIC_LINK_ALL_ACCESS, SIZEOF_OBJECT_SYMBOLIC_LINK, ObpDeleteSymbolicLink, ObpParseSymbolicLink));
   ObpCreateRootDirectory();
-  ObpTypeDirectoryObject = ObpCreateSystemDirectory("\\ObjectTypes", OB_SECURITY_PUBLIC);
+  ObpSetTypeDirectoryObject(ObpCreateSystemDirectory("\\ObjectTypes", OB_SECURITY_PUBLIC));
   ObpNameEarlyTypes();
   ObpCreateSystemDirectory("\\Device", OB_SECURITY_PUBLIC);
   const global = ObpCreateSystemDirectory("\\GLOBAL??", OB_SECURITY_PUBLIC);

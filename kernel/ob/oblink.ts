@@ -28,7 +28,7 @@ import { ObCreateObject } from "./obcreate";
 import { ObDereferenceObject, ObReferenceObjectByPointer } from "./obref";
 import { ObReferenceObjectByHandle } from "./obhandle";
 import { ObInsertObject, ObOpenObjectByName } from "./obname";
-import { ObpSymbolicLinkObjectType } from "./obinit";
+import { ObpSymbolicLinkObjectType } from "./obp";
 import {
   NT_SUCCESS, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
   STATUS_NAME_TOO_LONG, STATUS_OBJECT_TYPE_MISMATCH, STATUS_REPARSE, STATUS_SUCCESS,

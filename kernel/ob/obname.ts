@@ -39,7 +39,7 @@ import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { ObpInsertNamedObject, ObpLookupDirectoryEntry } from "./obdir";
 import { ObCreateHandle, ObReferenceObjectByHandle } from "./obhandle";
 import { ObDereferenceObject, ObReferenceObject, ObReferenceObjectByPointer, ObpDeleteNameCheck } from "./obref";
-import { ObpDirectoryObjectType, ObpRootDirectoryObject, ObpSymbolicLinkObjectType } from "./obinit";
+import { ObpDirectoryObjectType, ObpRootDirectoryObject, ObpSymbolicLinkObjectType } from "./obp";
 import { ObpDosDevicesDirectory, ObpShadowDirectory } from "./obdevmap";
 import {
   NT_SUCCESS, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_HANDLE, STATUS_INVALID_PARAMETER,

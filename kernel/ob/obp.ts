@@ -322,3 +322,21 @@ export const SIZEOF_OBJECT_HANDLE_INFORMATION: u32 = 8;
 
 /** An UNICODE_STRING view of a name info's name. */
 @inline export function ObpNameOf(nameInfo: usize): UNICODE_STRING { return changetype<UNICODE_STRING>(OBJECT_NAME_INFO_NAME(nameInfo)); }
+
+// ---- the namespace's top and the object manager's own types (made by ObInitSystem, ob/obinit.ts) ----
+
+/** The root directory, "\". */
+export let ObpRootDirectoryObject: usize = 0;
+/** \ObjectTypes. */
+export let ObpTypeDirectoryObject: usize = 0;
+/** The type of types. */
+export let ObpTypeObjectType: usize = 0;
+/** The type of directories. */
+export let ObpDirectoryObjectType: usize = 0;
+/** The type of symbolic links. */
+export let ObpSymbolicLinkObjectType: usize = 0;
+export function ObpSetRootDirectoryObject(object: usize): void { ObpRootDirectoryObject = object; }
+export function ObpSetTypeDirectoryObject(object: usize): void { ObpTypeDirectoryObject = object; }
+export function ObpSetTypeObjectType(type: usize): void { ObpTypeObjectType = type; }
+export function ObpSetDirectoryObjectType(type: usize): void { ObpDirectoryObjectType = type; }
+export function ObpSetSymbolicLinkObjectType(type: usize): void { ObpSymbolicLinkObjectType = type; }

@@ -26,7 +26,7 @@ import {
 import { ObpObjectTypeCount, ObpObjectTypes } from "./obcreate";
 import { ObSetHandleAttributes, ObReferenceObjectByHandle } from "./obhandle";
 import { ObDereferenceObject, ObMakePermanentObject, ObMakeTemporaryObject } from "./obref";
-import { ObpRootDirectoryObject, ObpSymbolicLinkObjectType } from "./obinit";
+import { ObpRootDirectoryObject, ObpSymbolicLinkObjectType } from "./obp";
 import {
   NT_SUCCESS, STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_INFO_CLASS, STATUS_NAME_TOO_LONG,
   STATUS_SUCCESS,

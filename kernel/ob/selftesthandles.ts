@@ -18,7 +18,7 @@ import {
 import { ObInsertObject, ObOpenObjectByName } from "./obname";
 import { ObQueryObject, ObSetInformationObject } from "./obquery";
 import { ObDereferenceObject } from "./obref";
-import { ObpSymbolicLinkObjectType, ObpTypeObjectType } from "./obinit";
+import { ObpSymbolicLinkObjectType, ObpTypeObjectType } from "./obp";
 import {
   BASIC_ATTRIBUTES, BASIC_CREATION_TIME, BASIC_GRANTED_ACCESS, BASIC_HANDLE_COUNT, BASIC_NAME_INFO_SIZE,
   BASIC_POINTER_COUNT, BASIC_TYPE_INFO_SIZE, BUFFER_SIZE, BasicField, Buffer, Context, CreateDirectory, CreateLink,

@@ -20,7 +20,7 @@ import { ObMakePermanentHandle, ObMakeTemporaryHandle } from "./obquery";
 import { ObDereferenceObject } from "./obref";
 import {
   ObpDirectoryObjectType, ObpRootDirectoryObject, ObpSymbolicLinkObjectType, ObpTypeDirectoryObject, ObpTypeObjectType,
-} from "./obinit";
+} from "./obp";
 import {
   Attributes, AttributesOf, BASIC_ATTRIBUTES, BASIC_HANDLE_COUNT, BASIC_POINTER_COUNT, BasicField, Buffer, CreateDirectory, CreateLink,
   CreateLinkFromStrings, EntryIndex, EntryTypeIs, FullNameIs, Handle, HandleCount, HandleOut, ListDirectory, LengthOut,

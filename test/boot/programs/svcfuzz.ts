@@ -33,7 +33,7 @@ import { put, putHex, putDec, flush, say, show, syscall, threadReturned, NtAlloc
 import { NtConnectPort } from "./lpcnt";
 import {
   E, E_PAGES, F, PAGE, POOL_N, TYPES, V, V_SIZE, addClosed, arg, badPointer, below, clientId, displayText, maxHandle, noteHandle, outHandle,
-  poolAdd, poolReset, resetMaxHandle, rnd, safeContext, safeTeb, seedRandom, selfPid, setRegions, setSane, setSelf, setVictimPid, setVictimTid,
+  poolAdd, poolReset, resetMaxHandle, rnd, safeContext, safeTeb, seedRandom, setSafeStack, selfPid, setRegions, setSane, setSelf, setVictimPid, setVictimTid,
   victimTid,
 } from "./svcfuzzargs";
 import { isServerHandle, serverAccepted, serverPort, serverReplied, server, stopLpcServer, waitPort } from "./svcfuzzlpc";
@@ -433,6 +433,7 @@ export function main(): void {
   store<u32>(safeContext, 0x10007);
   store<u32>(safeContext, <u32>fuzzFuncAddress(load<u32>(changetype<usize>(threadReturned))), 0xB8);
   store<u32>(safeContext, top - 8, 0xC4);
+  setSafeStack(top, <u32>fuzzFuncAddress(load<u32>(changetype<usize>(threadReturned))));
   store<u32>(safeTeb, top, 8); store<u32>(safeTeb, stackRegion + 0x2000, 12);
   for (let i: u32 = 0; i < 512; i += 2) store<u16>(displayText + i, 0x7A);
   // the on-disk objects: C:\fuzz\f1 with some data
