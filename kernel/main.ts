@@ -40,6 +40,7 @@ import { PsInitializeThreadType } from "./ps/psthread";
 import { LpcInitSystem } from "./lpc/lpcp";
 import { PsInitializeProcessType } from "./ps/psprocess";
 import { SeInitializeTokenType } from "./se/token";
+import { PsInitializeSystemToken } from "./ps/pstoken";
 import { MmInitializePhysicalMemory } from "./mm/mminit";
 import { MmInitializePfnDatabase } from "./mm/pfn";
 import { ExLogPoolUsage } from "./ex/pool";
@@ -112,7 +113,8 @@ function Phase1Initialization(context: usize): void {
   ExInitializeSynchronizationTypes();         // \ObjectTypes\Event, Mutant, Semaphore, Timer
   MmInitializeSectionType();                  // \ObjectTypes\Section: shared memory
   PsInitializeProcessType();                  // \ObjectTypes\Process; NtCurrentProcess resolves to it
-  SeInitializeTokenType();                    // \ObjectTypes\Token; the System process's token (se/token.ts)
+  SeInitializeTokenType();                    // \ObjectTypes\Token; the System token (se/token.ts)
+  PsInitializeSystemToken();                  // the System process gets it; Se reads processes' tokens through Ps (ps/pstoken.ts)
   PsInitializeThreadType();                   // \ObjectTypes\Thread; NtCurrentThread resolves to it
   LpcInitSystem();                            // \ObjectTypes\Port, WaitablePort: LPC
   PsInitializeLpcViews();                     // LPC maps port views into processes through Ps

@@ -107,8 +107,8 @@ export const SERVICES: Service[] = [
   { name: 'NtInitializeRegistry', args: 1, file: 'cm/ntapi' },
   { name: 'NtQuerySection', args: 5, file: 'mm/section' },
   { name: 'NtContinue', args: 2, file: 'ke/except' },
-  { name: 'NtOpenProcessToken', args: 3, file: 'se/token' },
-  { name: 'NtOpenThreadToken', args: 4, file: 'se/token' },
+  { name: 'NtOpenProcessToken', args: 3, file: 'ps/pstoken' },
+  { name: 'NtOpenThreadToken', args: 4, file: 'ps/pstoken' },
   { name: 'NtAdjustPrivilegesToken', args: 6, file: 'se/token' },
   { name: 'NtRaiseHardError', args: 6, file: 'ex/harderr' },
   // LPC ports

@@ -20,7 +20,8 @@ import { NtCreateSection, NtOpenSection, NtMapViewOfSection, NtUnmapViewOfSectio
 import { NtCreateFile, NtOpenFile, NtDeleteFile, NtQueryAttributesFile, NtQueryFullAttributesFile } from "../io/create";
 import { NtReadFile, NtWriteFile, NtQueryInformationFile, NtSetInformationFile, NtQueryDirectoryFile, NtQueryVolumeInformationFile, NtFlushBuffersFile, NtDeviceIoControlFile, NtFsControlFile } from "../io/iofunc";
 import { NtCreateKey, NtOpenKey, NtOpenKeyEx, NtDeleteKey, NtQueryKey, NtEnumerateKey, NtEnumerateValueKey, NtQueryValueKey, NtSetValueKey, NtDeleteValueKey, NtFlushKey, NtInitializeRegistry } from "../cm/ntapi";
-import { NtOpenProcessToken, NtOpenThreadToken, NtAdjustPrivilegesToken } from "../se/token";
+import { NtOpenProcessToken, NtOpenThreadToken } from "../ps/pstoken";
+import { NtAdjustPrivilegesToken } from "../se/token";
 import { NtRaiseHardError } from "../ex/harderr";
 import { NtCreatePort, NtCreateWaitablePort, NtRegisterThreadTerminatePort, NtQueryInformationPort } from "../lpc/create";
 import { NtConnectPort, NtSecureConnectPort, NtAcceptConnectPort, NtCompleteConnectPort } from "../lpc/connect";

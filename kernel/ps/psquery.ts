@@ -25,7 +25,8 @@
 //                                    needs SeDebugPrivilege (NT 5.2's rule)
 
 import { KTHREAD, KTHREAD_THREAD_LINKS, KeAllocateScratch, KeForEachThread, KeFreeScratch, KeSetPriorityThread } from "../ke/thread";
-import { SeAssignPrimaryToken, SeSinglePrivilegeCheck } from "../se/token";
+import { SeSinglePrivilegeCheck } from "../se/token";
+import { PsAssignPrimaryToken } from "./pstoken";
 import { ProcessAccessToken, SIZEOF_PROCESS_ACCESS_TOKEN } from "../sdk/security";
 import { SE_DEBUG_PRIVILEGE, SE_INC_BASE_PRIORITY_PRIVILEGE, SE_INCREASE_QUOTA_PRIVILEGE, SE_TCB_PRIVILEGE } from "../se/tokenobj";
 import { EPROCESS_QUOTA_BLOCK } from "../ex/quota";
@@ -152,7 +153,7 @@ export function NtSetInformationProcess(handle: u32, infoClass: u32, buffer: u32
  * May a process still get another primary token? Only before it runs: it has
  * not ended and each of its threads (none, for a process NtCreateProcess just
  * made) was created suspended and is still parked, as CreateProcessAsUser's
- * shell is (winlogon). Asked with interrupts off (SeAssignPrimaryToken), so no
+ * shell is (winlogon). Asked with interrupts off (PsAssignPrimaryToken), so no
  * thread is resumed or added meanwhile. A thread that ran and was suspended
  * again is parked too: the answer does not tell it from one that never ran.
  */
@@ -172,14 +173,14 @@ function PspSetInformationProcess(process: usize, infoClass: u32, buffer: u32, l
   switch (infoClass) {
     case ProcessBasePriority: case ProcessSessionInformation: case ProcessBreakOnTermination: case ProcessDeviceMap: break;
     case ProcessAccessToken: {
-      // PROCESS_ACCESS_TOKEN { Token, Thread }: a new primary token (se/token.ts checks SeAssignPrimaryTokenPrivilege).
+      // PROCESS_ACCESS_TOKEN { Token, Thread }: a new primary token (pstoken.ts; se/token.ts checks SeAssignPrimaryTokenPrivilege).
       if (length != SIZEOF_PROCESS_ACCESS_TOKEN) return STATUS_INFO_LENGTH_MISMATCH;
       const cell = KeAllocateScratch(SIZEOF_PROCESS_ACCESS_TOKEN);
       const copied = ProbeUserRange(buffer, SIZEOF_PROCESS_ACCESS_TOKEN, 4) && ExCopyFromUser(cell, buffer, SIZEOF_PROCESS_ACCESS_TOKEN);
       const token = load<u32>(cell);
       KeFreeScratch(cell);
       if (!copied) return STATUS_ACCESS_VIOLATION;
-      return SeAssignPrimaryToken(process, token, PspHasNotRun);
+      return PsAssignPrimaryToken(process, token, PspHasNotRun);
     }
     default: return STATUS_INVALID_INFO_CLASS;
   }

@@ -1,5 +1,7 @@
-// Access tokens (Se): the System process's token and the services
-// NtOpenProcessToken, NtOpenThreadToken, NtAdjustPrivilegesToken.
+// Access tokens (Se): the System token, NtAdjustPrivilegesToken, privilege
+// checks, and what Ps's token services use (ps/pstoken.ts: NtOpenProcessToken,
+// NtOpenThreadToken, a new primary token; Se reads a process's token through
+// the routine Ps hands in, SeSetProcessTokenRoutine).
 //
 // Tokens are objects of the type Token (tokenobj.ts). Each process has one
 // primary token, EPROCESS.Token: NtOpenProcessToken hands out handles to
@@ -37,9 +39,6 @@ import {
   SECURITY_WORLD_RID, SECURITY_WORLD_SID_AUTHORITY, SE_GROUP_ENABLED, SE_GROUP_ENABLED_BY_DEFAULT, SE_GROUP_MANDATORY, SE_GROUP_OWNER,
   SIZEOF_ACL, SIZEOF_SID_AND_ATTRIBUTES,
 } from "../sdk/security";
-import { EPROCESS, PsInitialSystemProcess } from "../ps/psmain";
-import { PROCESS_QUERY_INFORMATION, PsDereferenceProcess, PsReferenceProcessByHandle } from "../ps/psprocess";
-import { PsThreadType, THREAD_QUERY_INFORMATION } from "../ps/psthread";
 import {
   TOKEN, SeTokenObjectType, SepCreateTokenType, SepCreateToken, SepSetTokenIdentity, SepAllocateLuid, SepPrivilegeBit, SE_ALL_PRIVILEGES, SYSTEM_LUID,
   SE_MIN_WELL_KNOWN_PRIVILEGE, SE_MAX_WELL_KNOWN_PRIVILEGE, SE_PRIVILEGE_ENABLED, SE_PRIVILEGE_ENABLED_BY_DEFAULT, SE_PRIVILEGE_REMOVED,
@@ -87,8 +86,7 @@ export function SeInitializeTokenType(): void {
     KeBugCheckEx(0x5E, 14, STATUS_INSUFFICIENT_RESOURCES, 1, 0);
   }
   changetype<TOKEN>(token).SourceName = SYSTEM_SOURCE_NAME;
-  changetype<EPROCESS>(PsInitialSystemProcess).Token = token;
-  changetype<EPROCESS>(PsInitialSystemProcess).SecurityDescriptor = SeDefaultSecurityDescriptor(token);
+  SepSystemToken = token; // Ps gives it to the System process (PsInitializeSystemToken)
   ObSetAccessCheckRoutine(SepObjectAccessCheck);
   ObSetPrivilegeCheckRoutine(SeSinglePrivilegeCheck);
   ObSetDefaultSecurityRoutine(SepCreatorDefaultSecurity);
@@ -129,11 +127,24 @@ function SepBuildSystemIdentity(): u32 {
   return at;
 }
 
+/** The System process's token, made by SeInitializeTokenType. */
+let SepSystemToken: usize = 0;
+export function SeSystemToken(): usize { return SepSystemToken; }
+
+/**
+ * Ps's routine that reads a process's primary token (its EPROCESS is Ps's;
+ * 0 stands for the System process), handed in by PsInitializeSystemToken:
+ * Se sits below Ps and does not import it. NT's PsReferencePrimaryToken.
+ */
+let SepProcessToken: usize = 0;
+export function SeSetProcessTokenRoutine(routine: (process: usize) => usize): void { SepProcessToken = changetype<usize>(routine); }
+@inline function SepPrimaryToken(process: usize): usize {
+  return SepProcessToken != 0 ? changetype<(process: usize) => usize>(SepProcessToken)(process) : 0;
+}
+
 /** The primary token of the current thread's process (the System process's for kernel threads); there is no impersonation. */
 export function SeQueryCurrentToken(): usize {
-  const t = changetype<KTHREAD>(KeCurrentThread);
-  const process = t.Process != 0 ? t.Process : PsInitialSystemProcess;
-  return changetype<EPROCESS>(process).Token;
+  return SepPrimaryToken(changetype<KTHREAD>(KeCurrentThread).Process);
 }
 
 /**
@@ -143,7 +154,7 @@ export function SeQueryCurrentToken(): usize {
  */
 function SepObjectAccessCheck(sd: usize, desiredAccess: u32, mapping: usize, granted: usize, processObject: usize): u32 {
   const process = processObject != 0 ? load<usize>(processObject) : 0;
-  const token = processObject == 0 ? SeQueryCurrentToken() : process != 0 ? changetype<EPROCESS>(process).Token : 0;
+  const token = processObject == 0 ? SeQueryCurrentToken() : process != 0 ? SepPrimaryToken(process) : 0;
   return SeAccessCheck(sd, desiredAccess, mapping, token, granted);
 }
 
@@ -166,9 +177,7 @@ export function SeSinglePrivilegeCheck(luid: u32): bool {
 /** The same check for an explicit processor mode (NT's SeSinglePrivilegeCheck(Privilege, PreviousMode), which drivers call). */
 export function SePrivilegeCheckMode(luid: u32, previousMode: u32): bool {
   if (previousMode == KernelMode) return true;
-  const t = changetype<KTHREAD>(KeCurrentThread);
-  const process = t.Process != 0 ? t.Process : PsInitialSystemProcess;
-  const token = changetype<EPROCESS>(process).Token;
+  const token = SeQueryCurrentToken();
   return token != 0 && (changetype<TOKEN>(token).Enabled & SepPrivilegeBit(luid)) != 0;
 }
 
@@ -184,7 +193,7 @@ function SepCountPrivileges(mask: u64): u32 {
  * the caller (its own defaults: its user and SYSTEM, for a System token
  * SYSTEM and Administrators' read).
  */
-function SepOpenToken(token: usize, access: u32, out: usize): u32 {
+export function SeOpenToken(token: usize, access: u32, out: usize): u32 {
   const lock = ObAcquireObjectLock();
   const granted = KeAllocateScratch(4);
   let status = ObCheckAccess(ObGetObjectSecurity(token), SeTokenObjectType, access, granted); // the token's own descriptor
@@ -196,39 +205,6 @@ function SepOpenToken(token: usize, access: u32, out: usize): u32 {
   if (status != STATUS_SUCCESS) ObDereferenceObject(token);
   ObReleaseObjectLock(lock);
   return status;
-}
-
-/** NtOpenProcessToken(ProcessHandle, DesiredAccess, *TokenHandle): the process's primary token; needs PROCESS_QUERY_INFORMATION. */
-export function NtOpenProcessToken(process: u32, access: u32, token: usize): u32 {
-  if (!ProbeUserWrite(token, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const out = KeAllocateScratch(4); // the process, then the new handle
-  let status = PsReferenceProcessByHandle(process, PROCESS_QUERY_INFORMATION, out);
-  if (status == STATUS_SUCCESS) {
-    const p = load<usize>(out);
-    const primary = changetype<EPROCESS>(p).Token; // the reference we hold keeps the EPROCESS, and so its token
-    status = primary != 0 ? SepOpenToken(primary, access, out) : STATUS_NO_TOKEN;
-    PsDereferenceProcess(p);
-    if (status == STATUS_SUCCESS && !ExWriteUserUlong(token, load<u32>(out))) status = STATUS_ACCESS_VIOLATION;
-  }
-  KeFreeScratch(out);
-  return status;
-}
-
-/**
- * NtOpenThreadToken(ThreadHandle, DesiredAccess, OpenAsSelf, *TokenHandle):
- * the thread's impersonation token. The thread handle is checked
- * (THREAD_QUERY_INFORMATION); no thread impersonates here, so the answer
- * is STATUS_NO_TOKEN.
- */
-export function NtOpenThreadToken(thread: u32, access: u32, openAsSelf: u32, token: usize): u32 {
-  if (!ProbeUserWrite(token, 4, 4)) return STATUS_ACCESS_VIOLATION;
-  const out = KeAllocateScratch(4);
-  const status = ObReferenceObjectByHandle(thread, THREAD_QUERY_INFORMATION, PsThreadType, out, 0);
-  const object = load<usize>(out);
-  KeFreeScratch(out);
-  if (status != STATUS_SUCCESS) return status;
-  ObDereferenceObject(object);
-  return STATUS_NO_TOKEN;
 }
 
 /**
@@ -347,45 +323,31 @@ function SepAdjustPrivileges(t: TOKEN, disableAll: bool, entries: usize, count: 
 }
 
 /**
- * NtSetInformationProcess(ProcessAccessToken): `process` (an EPROCESS the
- * caller holds with PROCESS_SET_INFORMATION) gets a copy of the primary token
- * behind `tokenHandle` (TOKEN_ASSIGN_PRIMARY) as its primary token, in its
- * own session. As in NT this takes SeAssignPrimaryTokenPrivilege
- * (STATUS_PRIVILEGE_NOT_HELD): CreateProcessAsUser's step, which winlogon
- * runs as SYSTEM for the user's shell. The process must not have run yet
- * (its threads would see the token change under them): `mayChange`, asked
- * under the lock the change is made in (interrupts off, as Ke's dispatcher
- * lock: no thread of the process starts meanwhile), refuses it with
- * STATUS_UNSUCCESSFUL, as NT does.
+ * NtSetInformationProcess(ProcessAccessToken)'s token (Ps makes the change,
+ * PsAssignPrimaryToken): a copy, at `out`, of the primary token behind
+ * `tokenHandle` (TOKEN_ASSIGN_PRIMARY), in session `sessionId`. As in NT
+ * this takes SeAssignPrimaryTokenPrivilege (STATUS_PRIVILEGE_NOT_HELD):
+ * CreateProcessAsUser's step, which winlogon runs as SYSTEM for the user's
+ * shell.
  */
-export function SeAssignPrimaryToken(process: usize, tokenHandle: u32, mayChange: (process: usize) => bool = SepAnyProcess): u32 {
+export function SeCopyTokenForAssignment(tokenHandle: u32, sessionId: u32, out: usize): u32 {
+  store<usize>(out, 0);
   if (!SeSinglePrivilegeCheck(SE_ASSIGNPRIMARYTOKEN_PRIVILEGE)) return STATUS_PRIVILEGE_NOT_HELD;
-  const out = KeAllocateScratch(4);
   const status = ObReferenceObjectByHandle(tokenHandle, TOKEN_ASSIGN_PRIMARY, SeTokenObjectType, out, 0);
   const object = load<usize>(out);
-  KeFreeScratch(out);
+  store<usize>(out, 0);
   if (status != STATUS_SUCCESS) return status;
   if (changetype<TOKEN>(object).TokenType != TokenPrimary) { ObDereferenceObject(object); return STATUS_BAD_TOKEN_TYPE; }
   const copy = SeCopyPrimaryToken(object);
   ObDereferenceObject(object);
   if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  const p = changetype<EPROCESS>(process);
-  changetype<TOKEN>(copy).SessionId = p.SessionId;
-  const lock = ObAcquireObjectLock();
-  if (!mayChange(process)) {
-    ObReleaseObjectLock(lock);
-    ObDereferenceObject(copy);
-    return STATUS_UNSUCCESSFUL;
-  }
-  const previous = p.Token;
-  p.Token = copy;
-  ObReleaseObjectLock(lock);
-  if (previous != 0) ObDereferenceObject(previous);
-  KeLogFormat2("se", "process %u has a new primary token (logon session %x)", p.UniqueProcessId, <u32>changetype<TOKEN>(copy).AuthenticationId);
+  changetype<TOKEN>(copy).SessionId = sessionId;
+  store<usize>(out, copy);
   return STATUS_SUCCESS;
 }
 
-function SepAnyProcess(process: usize): bool { return true; }
+/** A token's logon session (AuthenticationId's low part), for Ps's log line. */
+export function SeTokenLogonId(token: usize): u32 { return <u32>changetype<TOKEN>(token).AuthenticationId; }
 
 /** The token's three privilege masks (present, enabled, enabled by default) at `out` (24 bytes), read under its lock. */
 export function SepReadPrivileges(token: usize, out: usize): void {

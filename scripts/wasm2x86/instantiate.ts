@@ -196,9 +196,21 @@ export function buildInstance(inp: InstanceInput): Instance {
     }
     return out;
   };
-  // Globals.
+  // Globals. The cells of those that start at 0 (a zero constant) come first, side by
+  // side, and one `rep stosd` clears them (a kernel has hundreds: 10 bytes of code each
+  // otherwise); the others are set one by one, in module order.
   const globalData: Insn[] = [{ op: 'align', ops: [imm(8)] }];
+  const zeroInit = (g: (typeof mod.globals)[number]) => g.init.length === 1 &&
+    ((['i32.const', 'f32.const'].includes(g.init[0].name) && (g.init[0].i32! | 0) === 0) ||
+     (['i64.const', 'f64.const'].includes(g.init[0].name) && BigInt.asUintN(64, g.init[0].i64!) === 0n) || g.init[0].name === 'ref.null');
+  const zeros = mod.globals.map((g, k) => ({ g, k })).filter(({ g }) => zeroInit(g));
+  for (const { k } of zeros) globalData.push({ op: 'label', target: globalLabel(inp.globalImports + k) }, { op: 'dd', ops: [imm(0), imm(0)] });
+  if (zeros.length) {
+    ins.push(I('mov', reg(EDI), imm(0, globalLabel(inp.globalImports + zeros[0].k))), I('mov', reg(ECX), imm(2 * zeros.length)),
+      I('xor', reg(EAX), reg(EAX)), I('cld'), I('rep_stosd'));
+  }
   mod.globals.forEach((g, k) => {
+    if (zeroInit(g)) return;
     const gi = inp.globalImports + k;
     const lbl = globalLabel(gi);
     globalData.push({ op: 'label', target: lbl }, { op: 'dd', ops: [imm(0), imm(0)] });

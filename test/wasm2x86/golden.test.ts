@@ -113,6 +113,29 @@ describe('data segments (instantiate.ts packSegments)', () => {
   });
 });
 
+describe('globals (instantiate.ts)', () => {
+  it('the cells of globals that start at 0 lie side by side and one rep stosd clears them; the others are set one by one', async () => {
+    const w = await (wabtInit as any)();
+    const wat = '(module (global $a (mut i32) (i32.const 0)) (global $b (mut i32) (i32.const 7)) (global $c (mut i64) (i64.const 0))' +
+      ' (global $d (mut i32) (i32.const 0)) (func (export "f") (result i32) (i32.add (global.get $a) (global.get $d))))';
+    const m = w.parseWat('globals.wat', wat, {});
+    let bytes: Uint8Array;
+    try { bytes = new Uint8Array(m.toBinary({}).buffer); } finally { m.destroy(); }
+    const c = compileModule(bytes, { name: 'globals.wat', trapHandler: 'trap', intrinsics: false });
+    const at = c.insns.findIndex((i) => i.op === 'label' && i.target === c.instantiate);
+    const body = c.insns.slice(at, c.insns.findIndex((i, k) => k > at && i.op === 'ret') + 1);
+    // One fill of the three zero globals (2 dwords each), one store of 7.
+    const fill = body.findIndex((i) => i.op === 'rep_stosd');
+    expect(fill).toBeGreaterThan(0);
+    expect(body.slice(0, fill).some((i) => i.op === 'mov' && i.ops![1].k === 'i' && i.ops![1].v === 6)).toBe(true);
+    const stores = body.filter((i) => i.op === 'mov' && i.ops![0].k === 'm' && i.ops![0].sym?.startsWith('g'));
+    expect(stores.map((i) => (i.ops![1] as { v: number }).v)).toEqual([7]);
+    // The cells: a, c, d (zero) side by side, then b.
+    const cells = c.insns.filter((i) => i.op === 'label' && /^g\d+$/.test(i.target!)).map((i) => i.target);
+    expect(cells).toEqual(['g0', 'g2', 'g3', 'g1']);
+  });
+});
+
 describe('golden listings (test/wasm2x86/golden)', () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.wat')).sort();
   it('every case has its listing and its checks', () => {
