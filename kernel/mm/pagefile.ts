@@ -37,7 +37,7 @@ import { MmAvailablePages, MmNumberOfManagedPages } from "./pfn";
 import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { ObDereferenceObject } from "../ob/obref";
 import { MmOpenFile, MmSetDeleteFile, MmSetPagingFileSize, MmTransferFile } from "./mmfile";
-import { MiStartModifiedPageWriter, MmPagesRead, MmPagesWritten, MmTransitionFaults } from "./paging";
+import { MiPagingActive, MiStartModifiedPageWriter, MmPagesRead, MmPagesWritten, MmTransitionFaults } from "./paging";
 import {
   FILE_ATTRIBUTE_ARCHIVE, FILE_ATTRIBUTE_HIDDEN, FILE_ATTRIBUTE_SYSTEM, FILE_CREATED, FILE_NON_DIRECTORY_FILE, FILE_OPEN_IF,
   FILE_READ_DATA, FILE_SYNCHRONOUS_IO_NONALERT, FILE_WRITE_DATA, IRP_MJ_READ, IRP_MJ_WRITE,
@@ -97,8 +97,13 @@ export function MmTotalCommittedPages(): u32 {
   if (on) sti();
   return committed;
 }
-/** NT's MmTotalCommitLimit: physical pages plus every paging file's pages. */
-export function MmTotalCommitLimit(): u32 { return MmNumberOfManagedPages + MmTotalPagingFilePages; }
+/**
+ * NT's MmTotalCommitLimit: physical pages plus every paging file's pages,
+ * counted only once the modified page writer runs. A commit the paging files
+ * let through before then would take pages no one could page out: user
+ * allocations would empty the free list, reserve and all (STATUS_NO_MEMORY).
+ */
+export function MmTotalCommitLimit(): u32 { return MmNumberOfManagedPages + (MiPagingActive ? MmTotalPagingFilePages : 0); }
 export function MmPeakCommitmentPages(): u32 { return MmPeakCommitment; }
 
 /**
@@ -175,6 +180,8 @@ export function NtCreatePagingFile(name: usize, minimumSize: usize, maximumSize:
     return status;
   }
   store<usize>(MmPagingFiles + (slot << 2), record);
+  // The writer first: the commit limit grows by this file only once pages can go to it.
+  MiStartModifiedPageWriter();
   const on = (read_eflags() & 0x200) != 0;
   cli(); // two NtCreatePagingFile calls may add at once
   MmTotalPagingFilePages += pf.CurrentPages;
@@ -190,7 +197,6 @@ export function NtCreatePagingFile(name: usize, minimumSize: usize, maximumSize:
   KeLogDecimal(MmTotalCommitLimit());
   KeLogString(" pages; the modified page writer pages to it");
   KeLogEnd();
-  MiStartModifiedPageWriter();
   return STATUS_SUCCESS;
 }
 
