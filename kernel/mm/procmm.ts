@@ -43,11 +43,11 @@ import { MmAccessFault, MmGrowUserStack } from "./virtual";
 import { MmInitializeSystemInformation } from "./mminfo";
 import { MmInitializeAddressSpaceLock } from "./aslock";
 import { cli, invlpg, read_cr3, read_eflags, sti, write_cr3 } from "../sdk/intrinsics";
-import { KeLogBegin, KeLogEnd, KeLogString, KeLog } from "../ke/log";
+import { KeLog, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
 import { KeSetKernelDirectory } from "../ke/attach";
 import {
-  MiChargeCommitment, MiPageOwnerPte, MiReturnCommitment, MiSetPageOwner, MmAllocatePhysicalPage, MmFreePhysicalPage, MmPageToVirtual, MmReferencePhysicalPage, MmVirtualToPage,
+  MiChargeCommitment, MiPageOwnerPte, MiReturnCommitment, MiSetPageOwner, MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual, MmReferencePhysicalPage, MmVirtualToPage,
 } from "./pfn";
 import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_SHARED_USER_DATA_VA, MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { MmSharedUserDataPage } from "./shared";
@@ -190,6 +190,19 @@ export function MmUserPageFrame(pd: u32, va: usize): u32 {
   return (e & PTE_PRESENT) != 0 ? e >>> 12 : 0;
 }
 
+/** One mm: line when a user page cannot be had (the fault or commit fails with it): what, where, and the free pages. */
+export function MiLogNoPage(what: string, va: usize): void {
+  KeLogBegin("mm");
+  KeLogString("no page for a ");
+  KeLogString(what);
+  KeLogString(" at ");
+  KeLogHex(<u32>va);
+  KeLogString(" (");
+  KeLogDecimal(MmAvailablePages);
+  KeLogString(" pages free)");
+  KeLogEnd();
+}
+
 /**
  * The first touch of a demand-zero page (the PTE at `pte`, kernel address,
  * of user page `va`, in any address space): a zeroed page, owned by the PTE
@@ -212,7 +225,7 @@ export function MiResolveDemandZero(pte: usize, va: usize): bool {
     if (!MiIsDemandZeroPte(e) || MiPteProtection(e) == MM_NOACCESS) break;
     if (MiPagingActive) sti(); // MiAllocatePageWait may wait for the writer
     const page = MiAllocatePageWait();
-    if (page == 0) break;
+    if (page == 0) { MiLogNoPage("demand-zero fault", va); break; }
     cli();
     if (load<u32>(pte) == e) {
       store<u32>(pte, (page << 12) | MiValidBits(e));

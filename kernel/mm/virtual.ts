@@ -42,7 +42,7 @@ import { ExChargePoolQuota, ExReturnPoolQuota } from "../ex/quota";
 import { MiChargeCommitment, MiSetPageOwner, MmAllocatePhysicalPage, MmFreePhysicalPage, MmPageToVirtual, MmPhysicalPageReferences } from "./pfn";
 import {
   PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MM_NOACCESS, MM_READWRITE, MmIsUserRangeAccessible, MiDemandZeroPte, MiIsDemandZeroPte,
-  MiIsPagedOutPte, MiPteProtection, MiReleasePte, MiResolveDemandZero, MiResolvePagedOut, MiWithProtection,
+  MiIsPagedOutPte, MiLogNoPage, MiPteProtection, MiReleasePte, MiResolveDemandZero, MiResolvePagedOut, MiWithProtection,
 } from "./procmm";
 import { MiAllocatePageWait, MiEnsureAvailablePages } from "./paging";
 import { MmTotalCommitLimit } from "./pagefile";
@@ -315,7 +315,7 @@ export function MiAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBi
  */
 function MiCommitPrivate(start: usize, end: usize, protect: u32): u32 {
   for (let va = start; va < end; va = (va & ~<usize>0x3FFFFF) + 0x400000) {
-    if (MiPte(va, true) == 0) return STATUS_NO_MEMORY;
+    if (MiPte(va, true) == 0) { MiLogNoPage("page table of a commit", va); return STATUS_NO_MEMORY; }
   }
   const zero = MiDemandZeroPte(protect);
   const f = read_eflags() & 0x200; cli();
