@@ -97,9 +97,10 @@ export class FunctionSelector {
   /**
    * What the stack depth of a call depends on (index.ts drops the stack check of a
    * function whose whole call tree is small): the functions it calls directly, whether
-   * it calls anything else (call_indirect, an import, memory.grow's hook), its frame.
+   * it calls through a table (any function of an element segment), whether it calls
+   * anything else (an import, memory.grow's hook), its frame.
    */
-  stack = { callees: new Set<number>(), unknown: false, frameBytes: 0, checked: false };
+  stack = { callees: new Set<number>(), unknown: false, indirect: false, frameBytes: 0, checked: false };
   /** Out-of-line code and data (trap stubs, br_table tables) appended after the body. */
   tail: Insn[] = [];
   /** Constant writes of pinned locals not done yet (pending.ts): local -> value. */
@@ -740,7 +741,7 @@ export class FunctionSelector {
     const type = ctx.mod.types[typeIndex];
     if (type.results.length > 1) throw new Error('multi-value call_indirect');
     const result = type.results.length ? widthOf(type.results[0]) : null;
-    this.stack.unknown = true;
+    this.stack.indirect = true;
     const idx = vs.pop();
     const nargs = type.params.length;
     vs.flushCallerSaved(vs.stack.length - nargs);
