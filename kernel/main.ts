@@ -46,11 +46,11 @@ import { MmInitializePfnDatabase } from "./mm/pfn";
 import { ExLogPoolUsage } from "./ex/pool";
 import { KeRunBootSelfTests, SELFTEST_KE, SELFTEST_MM, SELFTEST_OB, SELFTEST_SESSION } from "./ke/loader";
 import { ObInitSystem } from "./ob/obinit";
-import { AtaInitialize } from "./io/ata";
+import { AtaInitialize } from "./drivers/ata";
 import { IoInitSystem } from "./io/iomgr";
-import { IoInitializeDisks } from "./io/disk";
-import { IoInitializeSerial } from "./io/serialdev";
-import { I8042Initialize } from "./io/i8042";
+import { IoGetPartitionDevice, IoInitializeDisks } from "./drivers/disk";
+import { IoInitializeSerial } from "./drivers/serial";
+import { I8042Initialize } from "./drivers/i8042";
 import { IoMountSystemVolume } from "./io/iosys";
 import { FatCleanVolumes } from "./fat/fatdirty";
 import { FatInitialize } from "./fat/fatmount";
@@ -126,7 +126,7 @@ function Phase1Initialization(context: usize): void {
   AtaInitialize();                            // the primary IDE disk: IDENTIFY, partition table (IRQ 14)
   IoInitializeDisks();                        // \Device\Null, \Device\Harddisk0\Partition0..N
   FatInitialize();                            // \FileSystem\Fastfat: Io mounts volumes through it
-  IoMountSystemVolume();                      // FAT on Partition1; \??\C:, \SystemRoot
+  IoMountSystemVolume(IoGetPartitionDevice(1)); // FAT on Partition1; \??\C:, \SystemRoot
   CmInitSystem1();                            // \REGISTRY, HARDWARE, the SYSTEM hive, CurrentControlSet
   KeBenchmarkMark(0x14);                      // npm run bench: ntdll.dll's image section, in guest instructions (to 0x15)
   PsInitializeSystemDll();                    // \SystemRoot\System32\ntdll.dll, when there is one

@@ -20,7 +20,7 @@ import { MmPhysicalRangeCount, MmPhysicalRanges } from "../mm/mminit";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeQuerySystemTime } from "../ke/wait";
 import { ObAcquireObjectLock, ObReleaseObjectLock } from "../ob/obp";
-import { AtaModel, AtaSectors } from "../io/ata";
+import { AtaModel, AtaSectors } from "../drivers/ata";
 import { IoSystemVolumeMounted } from "../io/iosys";
 import {
   CM_KEY_LINK, CM_KEY_NO_DELETE, CM_KEY_VOLATILE, CM_NAME_TAG, CmKey, CmpAllocateKey, CmpCreateVolatilePath, CmpExpand,

@@ -18,7 +18,7 @@
 import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "../io/iomgr";
 import { IoRegisterFileSystem } from "../io/iosys";
-import { DISK_EXTENSION } from "../io/disk";
+import { DISK_EXTENSION } from "../drivers/disk";
 import {
   DEVICE_OBJECT, FILE_DEVICE_DISK_FILE_SYSTEM, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DIRECTORY_CONTROL,
   IRP_MJ_FILE_SYSTEM_CONTROL, IRP_MJ_FLUSH_BUFFERS, IRP_MJ_QUERY_INFORMATION, IRP_MJ_QUERY_VOLUME_INFORMATION, IRP_MJ_READ,

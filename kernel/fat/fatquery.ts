@@ -12,7 +12,7 @@ import { ExAllocatePoolWithQuotaTag, ExFreePoolWithQuotaTag } from "../ex/quota"
 import { RtlUpcaseUnicodeChar } from "../rtl/unicode";
 import { FILE_ATTRIBUTE_NORMAL, FILE_OBJECT, IRP, SL_RESTART_SCAN, SL_RETURN_SINGLE_ENTRY } from "../io/iop";
 import { FAT_FREE_UNKNOWN, FAT_TAG, FatAcquireVolume, FatDropCache, FatFlushDisk, FatFreeClusters, FatReleaseVolume, FatRereadVolume, SECTOR, VCB, VcbLabel } from "./fatvol";
-import { DISK_EXTENSION } from "../io/disk";
+import { DISK_EXTENSION } from "../drivers/disk";
 import { DEVICE_OBJECT } from "../io/iop";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import {

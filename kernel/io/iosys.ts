@@ -1,10 +1,11 @@
 // The system volume: mount the file system on \Device\Harddisk0\Partition1
 // and make the names the rest of the system uses: \??\C: (the partition)
 // and \SystemRoot (its \Windows directory). The file system (fat, above
-// Io in the layers) hands in its mount routine at boot (IoRegisterFileSystem).
+// Io in the layers) hands in its mount routine at boot (IoRegisterFileSystem);
+// the boot hands in the partition's device, which the disk driver (drivers/,
+// also above Io) made.
 
 import { KeLog } from "../ke/log";
-import { IoGetPartitionDevice } from "./disk";
 import { IoCreateSymbolicLink } from "./iomgr";
 import { NT_SUCCESS, STATUS_UNRECOGNIZED_VOLUME } from "../sdk/ntstatus";
 
@@ -19,8 +20,8 @@ let IopMountFileSystem: IO_MOUNT_ROUTINE = IopNoFileSystem;
 /** The file system's mount routine (FatInitialize, once at boot before IoMountSystemVolume). */
 export function IoRegisterFileSystem(mount: IO_MOUNT_ROUTINE): void { IopMountFileSystem = mount; }
 
-export function IoMountSystemVolume(): void {
-  const partition = IoGetPartitionDevice(1);
+/** Mounts the file system on `partition` (\Device\Harddisk0\Partition1's device object, or 0) and names it. */
+export function IoMountSystemVolume(partition: usize): void {
   if (partition == 0) { KeLog("io", "no system partition: \\SystemRoot is not there"); return; }
   if (!NT_SUCCESS(IopMountFileSystem(partition, "\\Device\\Harddisk0\\Partition1"))) return;
   IoCreateSymbolicLink("\\??\\C:", "\\Device\\Harddisk0\\Partition1");

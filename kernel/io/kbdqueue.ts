@@ -1,4 +1,4 @@
-// Key queues: one per session. The i8042 driver (io/i8042.ts) turns scan
+// Key queues: one per session. The i8042 driver (drivers/i8042.ts) turns scan
 // codes into KEY_EVENT_RECORDs and puts them in the ACTIVE session's queue
 // (ke/shadow.ts); a thread reads its OWN session's queue (win32k.sys's
 // NtUserReadKey calls IoReadKeyboardEvent, an ntoskrnl.exe export).

@@ -48,8 +48,10 @@ describe('kernel layering', () => {
       { from: 'sdk/pe.ts', to: 'sdk/ntdef.ts' },      // within a component
       { from: 'main.ts', to: 'ps/psinit.ts' },        // the boot order, at the top
       { from: 'sdk/list.ts', to: 'main.ts' },         // up to the top
+      { from: 'io/iosys.ts', to: 'drivers/disk.ts' }, // up: Io is below its drivers
+      { from: 'drivers/disk.ts', to: 'io/iomgr.ts' }, // down: a driver makes its devices through Io
     ];
-    expect(describeEdges(upwardEdges(small))).toEqual(['ke/wait.ts -> ps/psmain.ts', 'sdk/list.ts -> main.ts']);
+    expect(describeEdges(upwardEdges(small))).toEqual(['io/iosys.ts -> drivers/disk.ts', 'ke/wait.ts -> ps/psmain.ts', 'sdk/list.ts -> main.ts']);
   });
 
   it('kernel/sdk imports nothing outside itself (any image may use it)', () => {

@@ -19,7 +19,8 @@ export const LAYERS: readonly string[] = [
   'se', // tokens
   'mm', // memory manager: sections are Ob objects; the pagefile needs a privilege (Se)
   'lpc', // ports
-  'io', // I/O manager and its drivers (ATA, disks, serial, null)
+  'io', // I/O manager: driver, device and file objects, IRPs, the key queues
+  'drivers', // device drivers (ATA, disk and null, serial, i8042): Io's devices, made through Io
   'fat', // the FAT file system driver
   'cm', // configuration manager (registry)
   'ps', // processes and threads

@@ -3,7 +3,7 @@
 // Output goes to the session's screen (win32k's NtUserConsoleWrite, when
 // win32k.sys is loaded in the session) and, in session 1, to COM1 as well.
 // COM1 carries the kernel log: the serial driver makes every line written to
-// it a log line `[time] nsh: text` (kernel/io/serialdev.ts), and ends a line
+// it a log line `[time] nsh: text` (kernel/drivers/serial.ts), and ends a line
 // at the end of each write. So COM1 output is gathered here until its "\n"
 // and written a whole line at a time; ShFlush writes an unfinished line (the
 // prompt) as a line of its own.

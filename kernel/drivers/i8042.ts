@@ -12,7 +12,7 @@ import { inb, outb } from "../sdk/intrinsics";
 import { KeConnectInterrupt } from "../ke/interrupt";
 import { KeLog } from "../ke/log";
 import { KeGetActiveSession } from "../ke/shadow";
-import { IoInitializeKeyQueues, IoQueueKeyEvent } from "./kbdqueue";
+import { IoInitializeKeyQueues, IoQueueKeyEvent } from "../io/kbdqueue";
 import {
   CAPSLOCK_ON, ENHANCED_KEY, KEY_EVENT_RECORD, LEFT_ALT_PRESSED, LEFT_CTRL_PRESSED, RIGHT_ALT_PRESSED, RIGHT_CTRL_PRESSED, SHIFT_PRESSED,
   VK_CAPITAL, VK_CONTROL, VK_MENU, VK_SHIFT,

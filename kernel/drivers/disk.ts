@@ -14,11 +14,11 @@
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { KeLogBegin, KeLogDecimal, KeLogEnd, KeLogString, KeLogFormat1, KeLogFormat2 } from "../ke/log";
 import { AtaFlushCache, AtaReadSectors, AtaSectors, AtaWriteSectors } from "./ata";
-import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "./iomgr";
+import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoSetMajorFunction } from "../io/iomgr";
 import {
   DEVICE_OBJECT, FILE_DEVICE_DISK, FILE_DEVICE_NULL, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE,
   IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ, IRP_MJ_WRITE,
-} from "./iop";
+} from "../io/iop";
 import { ObCreateDirectoryObject } from "../ob/obdir";
 import { ObCloseHandle } from "../ob/obhandle";
 import { DIRECTORY_ALL_ACCESS, InitializeObjectAttributes } from "../ob/obp";

@@ -25,11 +25,11 @@ import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/po
 import { COM1_IRQ, HalSerialInterrupt, HalSerialRead, HalSerialReceived, HalSerialStartInterrupts } from "../hal/serial";
 import { KeConnectInterrupt } from "../ke/interrupt";
 import { KeLogBeginForCurrentProcess } from "../ke/log";
-import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoCreateSymbolicLink, IoSetMajorFunction } from "./iomgr";
+import { IoAcceptOpenAndClose, IoCreateDevice, IoCreateDriver, IoCreateSymbolicLink, IoSetMajorFunction } from "../io/iomgr";
 import {
   FILE_DEVICE_SERIAL_PORT, FILE_OBJECT, IRP, IRP_MJ_CLEANUP, IRP_MJ_CLOSE, IRP_MJ_CREATE, IRP_MJ_DEVICE_CONTROL,
   IRP_MJ_FLUSH_BUFFERS, IRP_MJ_READ, IRP_MJ_WRITE,
-} from "./iop";
+} from "../io/iop";
 import {
   STATUS_BUFFER_TOO_SMALL, STATUS_CANCELLED, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_REQUEST, STATUS_SUCCESS, STATUS_TIMEOUT,
 } from "../sdk/ntstatus";
