@@ -218,6 +218,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
       stackLimit: '__stack_limit',
       trapDispatchExport: 'KiTrapDispatch',
       maxMemoryPages: kernelMemoryPages(wasm),
+      compressData: true,
       dump: opts.dump,
       chaosProbe: opts.chaos ? CHAOS_PROBE : undefined,
     });

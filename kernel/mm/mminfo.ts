@@ -3,9 +3,9 @@
 // the address spaces, before any caller can ask.
 
 import { ExSetMemoryInformationRoutines } from "../ex/sysinfo";
-import { MmAvailablePages, MmNumberOfManagedPages } from "./pfn";
+import { MmAvailablePages, MmNumberOfManagedPages, MmTotalCommittedPages } from "./pfn";
 import {
-  MmPageFileInformationLength, MmPeakCommitmentPages, MmQueryPagingCounts, MmQueryPageFileInformation, MmTotalCommitLimit, MmTotalCommittedPages,
+  MmPageFileInformationLength, MmPeakCommitmentPages, MmQueryPagingCounts, MmQueryPageFileInformation, MmTotalCommitLimit,
 } from "./pagefile";
 import { SYSTEM_BASIC_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION } from "../sdk/sysinfo";
 
@@ -21,7 +21,7 @@ function MiFillBasicInformation(buffer: usize): void {
 function MiFillPerformanceInformation(buffer: usize): void {
   const p = changetype<SYSTEM_PERFORMANCE_INFORMATION>(buffer);
   p.AvailablePages = MmAvailablePages;
-  p.TotalCommittedPages = MmTotalCommittedPages();
+  p.TotalCommittedPages = MmTotalCommittedPages();   // the private charge + what is not paged (mm/pfn.ts)
   p.TotalCommitLimit = MmTotalCommitLimit();       // physical pages + paging files
   p.PeakCommitment = MmPeakCommitmentPages();
   MmQueryPagingCounts(buffer);                     // TransitionFaults, PagesRead, PagefilePagesWritten, ...

@@ -33,7 +33,7 @@ import { KeLogBegin, KeLogCharacter, KeLogDecimal, KeLogEnd, KeLogString } from 
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
-import { MmAvailablePages, MmNumberOfManagedPages } from "./pfn";
+import { MmNumberOfManagedPages, MmPeakCommitment, MmTotalCommittedPages } from "./pfn";
 import { InitializeObjectAttributes, SYNCHRONIZE } from "../ob/obp";
 import { ObDereferenceObject } from "../ob/obref";
 import { MmOpenFile, MmSetDeleteFile, MmSetPagingFileSize, MmTransferFile } from "./mmfile";
@@ -49,7 +49,7 @@ import {
   STATUS_INVALID_PARAMETER_3, STATUS_OBJECT_NAME_INVALID, STATUS_PRIVILEGE_NOT_HELD,
   STATUS_SUCCESS, STATUS_TOO_MANY_PAGING_FILES,
 } from "../sdk/ntstatus";
-import { OBJ_CASE_INSENSITIVE, PAGE_SIZE } from "../sdk/ntdef";
+import { InitializeCountedString, OBJ_CASE_INSENSITIVE, PAGE_SIZE } from "../sdk/ntdef";
 import { SIZEOF_SYSTEM_PAGEFILE_INFORMATION, SYSTEM_PAGEFILE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION } from "../sdk/sysinfo";
 
 /** NT's MAX_PAGING_FILES. */
@@ -82,21 +82,9 @@ const MmPagingFiles: usize = memory.data(MAX_PAGING_FILES * 4, 4);
 let MmNumberOfPagingFiles: u32 = 0;
 /** Pages of every paging file: added to the physical pages for the commit limit. */
 let MmTotalPagingFilePages: u32 = 0;
-/** The highest commitment seen by SystemPerformanceInformation. */
-let MmPeakCommitment: u32 = 0;
-
-/** Pages of the paging files holding paged-out pages (they stay committed). */
+/** Pages of the paging files holding paged-out pages (they stay committed, charged at their commit). */
 export let MmPagedOutPages: u32 = 0;
 
-/** Pages committed now: every page taken from the free list and every page in a paging file. */
-export function MmTotalCommittedPages(): u32 {
-  const on = (read_eflags() & 0x200) != 0;
-  cli(); // the peak is a read-modify-write shared by every caller
-  const committed = MmNumberOfManagedPages - MmAvailablePages + MmPagedOutPages;
-  if (committed > MmPeakCommitment) MmPeakCommitment = committed;
-  if (on) sti();
-  return committed;
-}
 /**
  * NT's MmTotalCommitLimit: physical pages plus every paging file's pages,
  * counted only once the modified page writer runs. A commit the paging files
@@ -104,7 +92,7 @@ export function MmTotalCommittedPages(): u32 {
  * allocations would empty the free list, reserve and all (STATUS_NO_MEMORY).
  */
 export function MmTotalCommitLimit(): u32 { return MmNumberOfManagedPages + (MiPagingActive ? MmTotalPagingFilePages : 0); }
-export function MmPeakCommitmentPages(): u32 { return MmPeakCommitment; }
+export function MmPeakCommitmentPages(): u32 { MmTotalCommittedPages(); return MmPeakCommitment; }
 
 /**
  * Paging's counters in SYSTEM_PERFORMANCE_INFORMATION (`buffer`, probed):
@@ -284,9 +272,7 @@ function MiOpenPagingFile(record: usize, size: u64): u32 {
   const pf = changetype<MMPAGING_FILE>(record);
   const scratch = ExAllocatePoolWithTag(NonPagedPool, 40, PAGEFILE_TAG); // +0 UNICODE_STRING, +8 OBJECT_ATTRIBUTES, +32 file, +36 information
   if (scratch == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  store<u16>(scratch, <u16>pf.NameLength);
-  store<u16>(scratch, <u16>pf.NameLength, 2);
-  store<usize>(scratch, record + SIZEOF_MMPAGING_FILE, 4);
+  InitializeCountedString(scratch, record + SIZEOF_MMPAGING_FILE, pf.NameLength, pf.NameLength);
   InitializeObjectAttributes(scratch + 8, scratch, OBJ_CASE_INSENSITIVE, 0, 0);
   const mode = KeEnterKernelCall();
   let status = MmOpenFile(scratch + 8, FILE_READ_DATA | FILE_WRITE_DATA | SYNCHRONIZE, FILE_OPEN_IF,

@@ -47,13 +47,13 @@ import { KeCreateThread, KeCurrentThread, KeReadyThread } from "../ke/thread";
 import {
   MiAllocatePhysicalPageAbove, MiEndManagedPage, MiFirstManagedPage, MiPageOwnerPte, MiPageOwnerVa, MiSetPageOwner,
   MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual, MmPhysicalPageReferences,
-  MmReferencePhysicalPage, MmVirtualToPage,
+  MmReferencePhysicalPage, MmTotalCommittedPages, MmVirtualToPage,
 } from "./pfn";
 import {
   MiIsPageFilePte, MiSetReleasePageFile, MiSetResolvePte, MiSoftwareProtection, MiValidBits, PTE_ACCESSED,
   PTE_PRESENT, PTE_TRANSITION, PTE_USER,
 } from "./procmm";
-import { MiAllocatePageFileSlot, MiCountPagedOut, MiFreePageFileSlot, MiPageFileIo, MiReleasePagedOut, MmTotalCommitLimit, MmTotalCommittedPages } from "./pagefile";
+import { MiAllocatePageFileSlot, MiCountPagedOut, MiFreePageFileSlot, MiPageFileIo, MiReleasePagedOut, MmTotalCommitLimit } from "./pagefile";
 import { NT_SUCCESS } from "../sdk/ntstatus";
 
 /** Pages user memory never takes: pool, page tables and paging I/O's own allocations do. */
@@ -152,9 +152,13 @@ export function MiEnsureAvailablePages(pages: u32): bool {
   return true;
 }
 
-/** Do `pages` more committed pages stay within the commit limit (physical pages + paging files)? Always without a paging file. */
+/**
+ * Do `pages` more pages that are not paged (a section's, an image's) stay
+ * within the commit limit (physical pages + paging files)? A look, not a
+ * charge: those pages are counted once they are taken (mm/pfn.ts).
+ */
 export function MiCommitFits(pages: u32): bool {
-  return !MiPagingActive || pages == 0 || <u64>MmTotalCommittedPages() + <u64>pages <= <u64>MmTotalCommitLimit();
+  return pages == 0 || <u64>MmTotalCommittedPages() + <u64>pages <= <u64>MmTotalCommitLimit();
 }
 
 /** The modified page writer's thread. */

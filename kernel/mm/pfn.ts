@@ -15,7 +15,8 @@
 // owner here, NT's PFN PteAddress: the kernel address of the PTE that maps
 // it and the user address (8 bytes per page, from the first managed pages).
 // The modified page writer's clock (mm/paging.ts) finds what to page out
-// there; the owner is forgotten when the page is freed.
+// there; the owner is forgotten when the page is freed. The commit charge
+// (MmTotalCommittedPages, below) is kept here too, under the same lock.
 
 import { KSEG0_BASE, KSEG0_SIZE, KeLoaderBlock, LOADER_PARAMETER_BLOCK } from "../ke/loader";
 import { cli, read_eflags, sti } from "../sdk/intrinsics";
@@ -209,8 +210,72 @@ export function MiAllocatePhysicalPageAbove(reserve: u32): u32 {
 
 /** Records the PTE (kernel address) and user address of a private user page: the writer's clock may page it out. */
 export function MiSetPageOwner(page: u32, pte: usize, va: usize): void {
+  const f = MiLockPfnDatabase();
+  if (load<u32>(MiPfnOwners + (page << 3)) == 0) MiOwnedPages++;
   store<u32>(MiPfnOwners + (page << 3), <u32>pte);
   store<u32>(MiPfnOwners + (page << 3), <u32>va, 4);
+  MiUnlockPfnDatabase(f);
+}
+
+// ---- the commit charge (NT's MmTotalCommittedPages) ----
+//
+// A private commit is charged when it is made (NtAllocateVirtualMemory,
+// mm/virtual.ts), before any page backs it: demand-zero pages take their
+// frames on first touch, and the modified page writer may send them to a
+// paging file, so neither the free list nor the paging files show them.
+// The charge is checked against the commit limit and raised in one step
+// with the PFN lock held, so two commits cannot both pass a check that only
+// one fits; it goes back when the page's PTE does (MiReleasePte: decommit,
+// release, the process's end).
+//
+// What is not paged -- pool, page tables, kernel stacks, sections' and
+// images' frames, the pages Ps commits for a new process (PEB, TEB, first
+// stack) -- is not charged at creation as NT charges some of it: it is
+// counted as it is used, every page in use that no private PTE owns. So the
+// committed pages are the charge plus those, and what is not paged still
+// leaves the private commits only the room it does not hold. (Sections and
+// images check that room before they take their frames, MiCommitFits in
+// mm/paging.ts, without holding it for themselves.)
+
+/** Pages charged to private commits now (committed by NtAllocateVirtualMemory and not yet released). */
+export let MiChargedPages: u32 = 0;
+/** Frames a private PTE owns (MiSetPageOwner): counted in MiChargedPages, not as pages in use. */
+let MiOwnedPages: u32 = 0;
+/** The highest commit charge seen (SystemPerformanceInformation's PeakCommitment). */
+export let MmPeakCommitment: u32 = 0;
+
+/** NT's MmTotalCommittedPages: the private charge plus every page in use that is not a private page. */
+export function MmTotalCommittedPages(): u32 {
+  const f = MiLockPfnDatabase();
+  const committed = MiChargedPages + (MmNumberOfManagedPages - MmAvailablePages - MiOwnedPages);
+  if (committed > MmPeakCommitment) MmPeakCommitment = committed;
+  MiUnlockPfnDatabase(f);
+  return committed;
+}
+
+/**
+ * Charges `pages` private pages if the committed pages stay within `limit`
+ * (the commit limit): the check and the charge in one step, PFN lock held.
+ * False (nothing charged) past the limit.
+ */
+export function MiChargeCommitment(pages: u32, limit: u32): bool {
+  const f = MiLockPfnDatabase();
+  const committed = <u64>MiChargedPages + <u64>(MmNumberOfManagedPages - MmAvailablePages - MiOwnedPages);
+  const fits = committed + <u64>pages <= <u64>limit;
+  if (fits) {
+    MiChargedPages += pages;
+    if (<u32>committed + pages > MmPeakCommitment) MmPeakCommitment = <u32>committed + pages;
+  }
+  MiUnlockPfnDatabase(f);
+  return fits;
+}
+
+/** Gives back the charge of `pages` private pages (their PTEs are gone). */
+export function MiReturnCommitment(pages: u32): void {
+  const f = MiLockPfnDatabase();
+  if (pages > MiChargedPages) KeBugCheckEx(MEMORY_MANAGEMENT, 0x41290, pages, MiChargedPages, 0);
+  MiChargedPages -= pages;
+  MiUnlockPfnDatabase(f);
 }
 @inline export function MiPageOwnerPte(page: u32): usize { return <usize>load<u32>(MiPfnOwners + (page << 3)); }
 @inline export function MiPageOwnerVa(page: u32): usize { return <usize>load<u32>(MiPfnOwners + (page << 3), 4); }
@@ -235,6 +300,7 @@ export function MmFreePhysicalPage(page: u32): void {
   if (v > 2) setPfn(page, v - 1);
   else {
     setPfn(page, PFN_FREE);
+    if (load<u32>(MiPfnOwners + (page << 3)) != 0) MiOwnedPages--;
     store<u64>(MiPfnOwners + (page << 3), 0); // no owner any more
     MmAvailablePages++;
     if (page < MiHint) MiHint = page;

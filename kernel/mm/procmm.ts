@@ -18,12 +18,24 @@
 //   | PageFrameNumber        | 1| 0| Prot  |   0   |0|  transition: the frame still holds the page (being written, or written)
 //   | (prototype PTE address)| x| 1| ...   |       |0|  prototype: not used (a view maps its section's frames directly)
 //   | PageFrameNumber        | 0| 0|1 (bit 9, ours)|0|  committed PAGE_NOACCESS: the frame is held, no access
+//   | 0                      | 0| 0| Prot  |   0   |0|  demand zero: committed, no frame yet (NT's, PageFileHigh 0)
 //   +------------------------+--+--+-------+-------+-+
 //
 // Prot is NT's MM_* protection: MM_READONLY 1, MM_READWRITE 4 (execute is
-// read without NX); only these two are written, so bit 9 stays clear in a
-// paging-file or transition PTE and tells the no-access PTE apart. 0 is a
-// page not committed. See mm/paging.ts for who moves a page between them.
+// read without NX); only these two are written in a paging-file or
+// transition PTE, so bit 9 stays clear there and tells the no-access PTE
+// apart. A demand-zero PTE may also hold MM_NOACCESS (0x18: bits 8 and 9),
+// told from the no-access PTE by its frame number 0 (page 0 is never
+// managed). 0 is a page not committed. See mm/paging.ts for who moves a
+// page between them.
+//
+// A private commit (NtAllocateVirtualMemory, mm/virtual.ts) writes
+// demand-zero PTEs and takes no page; the first touch (MmAccessFault: a
+// fault from ring 3, or a kernel access after a probe) takes a zeroed page,
+// makes it the PTE's (MiSetPageOwner: the modified page writer may page it
+// out) and runs the access again. The commit charge for those pages was
+// taken at the commit (mm/pfn.ts MiChargeCommitment) and goes back with
+// the PTE (MiReleasePte).
 
 import { KeSetUserRangeRoutine } from "../ke/probe";
 import { KeSetPageFaultRoutines } from "../ke/trap";
@@ -31,13 +43,16 @@ import { MmAccessFault, MmGrowUserStack } from "./virtual";
 import { MmInitializeSystemInformation } from "./mminfo";
 import { MmInitializeAddressSpaceLock } from "./aslock";
 import { cli, invlpg, read_cr3, read_eflags, sti, write_cr3 } from "../sdk/intrinsics";
-import { KeLogBegin, KeLogEnd, KeLogString, KeLog } from "../ke/log";
+import { KeLog, KeLogBegin, KeLogDecimal, KeLogEnd, KeLogHex, KeLogString } from "../ke/log";
 import { KSEG0_BASE } from "../ke/loader";
 import { KeSetKernelDirectory } from "../ke/attach";
-import { MmAllocatePhysicalPage, MmFreePhysicalPage, MmPageToVirtual, MmReferencePhysicalPage } from "./pfn";
+import {
+  MiChargeCommitment, MiPageOwnerPte, MiReturnCommitment, MiSetPageOwner, MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual, MmReferencePhysicalPage, MmVirtualToPage,
+} from "./pfn";
 import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_SHARED_USER_DATA_VA, MM_USER_PROBE_ADDRESS } from "../sdk/ntdef";
 import { MmSharedUserDataPage } from "./shared";
-import { MiAllocatePageWait } from "./paging";
+import { MiAllocatePageWait, MiPagingActive } from "./paging";
+import { MmTotalCommitLimit } from "./pagefile";
 
 
 export const PTE_PRESENT: u32 = 0x1;
@@ -55,10 +70,21 @@ export const PTE_PROTOTYPE: u32 = 0x400;
 /** NT's protection codes in bits 5-9 of a software PTE. */
 export const MM_READONLY: u32 = 1;
 export const MM_READWRITE: u32 = 4;
+/** NT's MM_NOACCESS (MM_GUARD_PAGE | MM_NOCACHE): written only in a demand-zero PTE. */
+export const MM_NOACCESS: u32 = 0x18;
 const PTE_PROTECTION_SHIFT: u32 = 5;
+const PTE_PROTECTION_MASK: u32 = 0x1F << PTE_PROTECTION_SHIFT;
 
-/** Does a PTE value hold a frame (valid, transition or committed no-access)? */
-@inline export function MiPteHoldsFrame(e: u32): bool { return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS | PTE_TRANSITION)) != 0; }
+/** Does a PTE value hold a frame (valid, transition or committed no-access)? A demand-zero PTE has frame number 0. */
+@inline export function MiPteHoldsFrame(e: u32): bool { return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS | PTE_TRANSITION)) != 0 && (e >>> 12) != 0; }
+/** Is a PTE value NT's demand-zero PTE: committed, no frame and no paging-file page yet? */
+@inline export function MiIsDemandZeroPte(e: u32): bool { return e != 0 && (e & (PTE_PRESENT | PTE_TRANSITION | PTE_PROTOTYPE)) == 0 && (e >>> 12) == 0; }
+/** NT's MM_* protection for a Win32 one: PAGE_NOACCESS (1), writable (PAGE_READWRITE 4, PAGE_EXECUTE_READWRITE 0x40), or read. */
+@inline export function MiMmProtection(protect: u32): u32 { return protect == 0x01 ? MM_NOACCESS : (protect == 0x04 || protect == 0x40) ? MM_READWRITE : MM_READONLY; }
+/** The demand-zero PTE of a page committed with `protect`. */
+@inline export function MiDemandZeroPte(protect: u32): u32 { return MiMmProtection(protect) << PTE_PROTECTION_SHIFT; }
+/** A software PTE (paging file, transition, demand zero) with its protection replaced by `protect`'s. */
+@inline export function MiWithProtection(e: u32, protect: u32): u32 { return (e & ~PTE_PROTECTION_MASK) | (MiMmProtection(protect) << PTE_PROTECTION_SHIFT); }
 /** Is a (not present) PTE value a paging-file PTE? */
 @inline export function MiIsPageFilePte(e: u32): bool { return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS | PTE_TRANSITION | PTE_PROTOTYPE)) == 0 && (e >>> 12) != 0; }
 /** Is the page out of the working set (transition or in the paging file): a fault brings it back? */
@@ -160,7 +186,59 @@ export function MmUserPageFrame(pd: u32, va: usize): u32 {
   if (pte == 0) return 0;
   let e = load<u32>(pte);
   if (MiIsPagedOutPte(e) && MiResolvePagedOut(pte, va)) e = load<u32>(pte); // paged out: read back first
+  if (MiIsDemandZeroPte(e) && MiResolveDemandZero(pte, va & ~4095)) e = load<u32>(pte); // not touched yet: its page now
   return (e & PTE_PRESENT) != 0 ? e >>> 12 : 0;
+}
+
+/** One mm: line when a user page cannot be had (the fault or commit fails with it): what, where, and the free pages. */
+export function MiLogNoPage(what: string, va: usize): void {
+  KeLogBegin("mm");
+  KeLogString("no page for a ");
+  KeLogString(what);
+  KeLogString(" at ");
+  KeLogHex(<u32>va);
+  KeLogString(" (");
+  KeLogDecimal(MmAvailablePages);
+  KeLogString(" pages free)");
+  KeLogEnd();
+}
+
+/**
+ * The first touch of a demand-zero page (the PTE at `pte`, kernel address,
+ * of user page `va`, in any address space): a zeroed page, owned by the PTE
+ * so the modified page writer may page it out, and the PTE valid with the
+ * protection it kept. True when the PTE is valid at the end (also when
+ * another thread made it so first); false for a PAGE_NOACCESS page, a PTE
+ * that is not demand-zero (any more), or no page. With a paging file the
+ * page may have to wait for the writer: interrupts are turned on for that
+ * (as for a page read back) and left as they were found.
+ */
+export function MiResolveDemandZero(pte: usize, va: usize): bool {
+  const on = (read_eflags() & 0x200) != 0;
+  // The page table stays while this waits: the address space may be deleted meanwhile (an attached copy).
+  const table = MmVirtualToPage(pte);
+  MmReferencePhysicalPage(table);
+  let result = false;
+  while (true) {
+    const e = load<u32>(pte);
+    if ((e & PTE_PRESENT) != 0) { result = true; break; }
+    if (!MiIsDemandZeroPte(e) || MiPteProtection(e) == MM_NOACCESS) break;
+    if (MiPagingActive) sti(); // MiAllocatePageWait may wait for the writer
+    const page = MiAllocatePageWait();
+    if (page == 0) { MiLogNoPage("demand-zero fault", va); break; }
+    cli();
+    if (load<u32>(pte) == e) {
+      store<u32>(pte, (page << 12) | MiValidBits(e));
+      MiSetPageOwner(page, pte, va);
+      invlpg(va);
+      result = true;
+    } else MmFreePhysicalPage(page); // changed meanwhile (another thread's touch, a new protection, a decommit): look again
+    if (on) sti();
+    if (result) break;
+  }
+  if (on) sti(); else cli();
+  MmFreePhysicalPage(table);
+  return result;
 }
 
 /** Copies `bytes` from kernel memory into user range `va` of `pd` (pages must be committed). */
@@ -192,9 +270,9 @@ export function MmIsUserRangeAccessible(address: usize, length: u32, write: bool
     const pte = MiPteAddress(pd, a, false);
     if (pte == 0) return false;
     const e = load<u32>(pte);
-    if (MiIsPagedOutPte(e)) {
-      // Paged out: the access brings it back (a fault the handler resolves).
-      if (write && MiPteProtection(e) != MM_READWRITE) return false;
+    if (MiIsPagedOutPte(e) || MiIsDemandZeroPte(e)) {
+      // Paged out, or not touched yet: the access brings it in (a fault the handler resolves).
+      if (MiPteProtection(e) == MM_NOACCESS || (write && MiPteProtection(e) != MM_READWRITE)) return false;
       continue;
     }
     if ((e & (PTE_PRESENT | PTE_USER)) != (PTE_PRESENT | PTE_USER)) return false;
@@ -228,14 +306,22 @@ export function MmDeleteProcessAddressSpace(pd: u32): void {
 /**
  * Releases what a user PTE holds and clears it, interrupts off (the
  * modified page writer changes PTEs with interrupts off): a frame's
- * reference (valid, transition, no-access) or a paging-file page.
+ * reference (valid, transition, no-access) or a paging-file page. A private
+ * page's commit charge goes back with it: a demand-zero or paging-file PTE,
+ * or a frame this PTE owns (MiSetPageOwner); a view's, an image's or a
+ * page Ps committed for a new process was never charged.
  */
 export function MiReleasePte(pte: usize, e: u32): void {
   const f = read_eflags() & 0x200; cli();
   const now = load<u32>(pte); // the writer may have changed it since the caller read it
   store<u32>(pte, 0);
-  if (MiPteHoldsFrame(now)) MmFreePhysicalPage(now >>> 12);
-  else if (MiIsPageFilePte(now)) MiReleasePageFileRoutineCall(now);
+  if (MiPteHoldsFrame(now)) {
+    if (MiPageOwnerPte(now >>> 12) == pte) MiReturnCommitment(1);
+    MmFreePhysicalPage(now >>> 12);
+  } else if (MiIsPageFilePte(now)) {
+    MiReleasePageFileRoutineCall(now);
+    MiReturnCommitment(1);
+  } else if (MiIsDemandZeroPte(now)) MiReturnCommitment(1);
   if (f != 0) sti();
 }
 
@@ -257,7 +343,14 @@ export function MmCloneUserRange(from: u32, to: u32, start: usize, end: usize, s
     if (source == 0) continue;
     let e = load<u32>(source);
     if (MiIsPagedOutPte(e) && MiResolvePagedOut(source, va)) e = load<u32>(source); // the parent's page, read back first
-    if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) == 0) continue;
+    if (MiIsDemandZeroPte(e)) {
+      // Not touched: the child's page is demand-zero too, and charged as the parent's was.
+      const zero = MiPteAddress(to, va, true);
+      if (zero == 0 || !MiChargeCommitment(1, MmTotalCommitLimit())) return false;
+      store<u32>(zero, e);
+      continue;
+    }
+    if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) == 0 || (e >>> 12) == 0) continue;
     const target = MiPteAddress(to, va, true);
     if (target == 0) return false;
     const page = shared ? 0 : MmAllocatePhysicalPage(); // before interrupts go off: it may wait for the writer
@@ -266,7 +359,7 @@ export function MmCloneUserRange(from: u32, to: u32, start: usize, end: usize, s
     // taken the page out meanwhile, and a frame must not be referenced or read after it was freed.
     const f = read_eflags() & 0x200; cli();
     e = load<u32>(source);
-    const resident = (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0;
+    const resident = (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0 && (e >>> 12) != 0;
     if (resident && shared) {
       MmReferencePhysicalPage(e >>> 12);
       store<u32>(target, e);

@@ -4,8 +4,13 @@
 // Each process keeps a list of regions (VADs, sorted by address): what was
 // reserved, at which allocation protection. Reservations are 64 KiB aligned
 // (NT's allocation granularity); commits are whole pages within a
-// reservation, backed by zeroed pages at once. A committed PAGE_NOACCESS page
-// keeps its frame with the present bit off and a software bit (PTE bit 9) on.
+// reservation. A private commit takes no page: its PTEs become NT's
+// demand-zero PTEs (mm/procmm.ts), charged to the commit at once (mm/pfn.ts
+// MiChargeCommitment, STATUS_COMMITMENT_LIMIT past the limit), and the first
+// touch of each page -- from ring 3, or a kernel access after a probe --
+// takes a zeroed page (MmAccessFault). A committed PAGE_NOACCESS page that
+// has a frame keeps it with the present bit off and a software bit (PTE bit
+// 9) on; one never touched stays demand-zero with NT's MM_NOACCESS.
 // Protections: PAGE_NOACCESS 0x01, PAGE_READONLY 0x02, PAGE_READWRITE 0x04,
 // PAGE_EXECUTE 0x10, PAGE_EXECUTE_READ 0x20, PAGE_EXECUTE_READWRITE 0x40
 // (execute is read on i386 without NX).
@@ -28,18 +33,19 @@
 //   VAD (pool, 24 bytes): +0 links  +8 first byte  +12 end (exclusive)
 //                         +16 allocation protection  +20 type (MEM_PRIVATE / MEM_MAPPED / MEM_IMAGE)
 
-import { read_cr3, invlpg } from "../sdk/intrinsics";
+import { cli, invlpg, read_cr3, read_eflags, sti } from "../sdk/intrinsics";
 import { KeAllocateScratch, KeFreeScratch } from "../ke/thread";
 import { KSEG0_BASE } from "../ke/loader";
 import { STACK_GROWN, STACK_NOT_STACK, STACK_OVERFLOW } from "../ke/trap";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
 import { ExChargePoolQuota, ExReturnPoolQuota } from "../ex/quota";
-import { MiSetPageOwner, MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmPageToVirtual, MmPhysicalPageReferences } from "./pfn";
+import { MiChargeCommitment, MiSetPageOwner, MmAllocatePhysicalPage, MmFreePhysicalPage, MmPageToVirtual, MmPhysicalPageReferences } from "./pfn";
 import {
-  PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MM_READWRITE, MmIsUserRangeAccessible, MiIsPagedOutPte, MiPteProtection,
-  MiReleasePte, MiResolvePagedOut,
+  PTE_PRESENT, PTE_WRITE, PTE_USER, PTE_COMMITTED_NOACCESS, MM_NOACCESS, MM_READWRITE, MmIsUserRangeAccessible, MiDemandZeroPte, MiIsDemandZeroPte,
+  MiIsPagedOutPte, MiLogNoPage, MiPteProtection, MiReleasePte, MiResolveDemandZero, MiResolvePagedOut, MiWithProtection,
 } from "./procmm";
-import { MiAllocatePageWait, MiCommitFits, MiEnsureAvailablePages, MiPagingActive } from "./paging";
+import { MiAllocatePageWait, MiEnsureAvailablePages } from "./paging";
+import { MmTotalCommitLimit } from "./pagefile";
 import { KeCurrentThread } from "../ke/thread";
 import { InsertTailList, RemoveEntryList } from "../sdk/list";
 import { TEB } from "../sdk/peb";
@@ -180,22 +186,17 @@ export function MiPte(va: usize, create: bool): usize {
   return KSEG0_BASE + (e & 0xFFFFF000) + (((va >>> 12) & 1023) << 2);
 }
 
+/** Is user page `va` committed? Every PTE but 0 is: valid, no-access, paged out or demand-zero. */
 function MiIsCommitted(va: usize): bool {
   const pte = MiPte(va, false);
-  if (pte == 0) return false;
-  const e = load<u32>(pte);
-  return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0 || MiIsPagedOutPte(e);
-}
-
-/** A paged-out page of the current address space made valid again (mm/paging.ts) before it is changed. */
-function MiMakeResident(pte: usize, va: usize): void {
-  if (MiIsPagedOutPte(load<u32>(pte))) MiResolvePagedOut(pte, va);
+  return pte != 0 && load<u32>(pte) != 0;
 }
 
 /**
  * A page fault on a not-present user address (ring 3, or a kernel access
- * after a probe): true when the page was paged out and is valid again, or
- * another thread made it valid first (the instruction runs again).
+ * after a probe): true when the page was paged out and is valid again, was
+ * demand-zero and has its zeroed page now, or another thread made it valid
+ * first (the instruction runs again).
  */
 export function MmAccessFault(address: usize): bool {
   if (address >= MM_USER_PROBE_ADDRESS || KeCurrentThread == 0) return false;
@@ -203,7 +204,32 @@ export function MmAccessFault(address: usize): bool {
   if (pte == 0) return false;
   const e = load<u32>(pte);
   if ((e & (PTE_PRESENT | PTE_USER)) == (PTE_PRESENT | PTE_USER)) return true;
+  if (MiIsDemandZeroPte(e)) return MiResolveDemandZero(pte, address & ~4095);
   return MiIsPagedOutPte(e) && MiResolvePagedOut(pte, address & ~4095);
+}
+
+/**
+ * Gives committed page `va` (its PTE at `pte`) the protection `protect`,
+ * one change with interrupts off (a fault or the modified page writer may
+ * change the PTE at any time): a demand-zero or paged-out PTE keeps its
+ * state with the new protection, a frame keeps its frame. A paged-out page
+ * made PAGE_NOACCESS is brought back first (a paging-file PTE has no room
+ * for MM_NOACCESS beside bit 9). False when it cannot be.
+ */
+function MiChangeProtection(pte: usize, va: usize, protect: u32): bool {
+  for (let tries: u32 = 0; tries < 4; tries++) {
+    const f = read_eflags() & 0x200; cli();
+    const e = load<u32>(pte);
+    let next: u32 = 0;
+    if (MiIsDemandZeroPte(e)) next = MiDemandZeroPte(protect);
+    else if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0) next = (e & 0xFFFFF000) | MiPteBits(protect);
+    else if (MiIsPagedOutPte(e) && protect != PAGE_NOACCESS) next = MiWithProtection(e, protect);
+    if (next != 0) { store<u32>(pte, next); invlpg(va); }
+    if (f != 0) sti();
+    if (next != 0) return true;
+    if (!MiIsPagedOutPte(e) || !MiResolvePagedOut(pte, va)) return false;
+  }
+  return false;
 }
 
 export function MiPteBits(protect: u32): u32 {
@@ -214,7 +240,10 @@ export function MiPteBits(protect: u32): u32 {
 /** The protection a committed page has now. */
 function MiPageProtection(va: usize): u32 {
   const e = load<u32>(MiPte(va, false));
-  if (MiIsPagedOutPte(e)) return MiPteProtection(e) == MM_READWRITE ? PAGE_READWRITE : PAGE_READONLY;
+  if (MiIsPagedOutPte(e) || MiIsDemandZeroPte(e)) {
+    const p = MiPteProtection(e);
+    return p == MM_READWRITE ? PAGE_READWRITE : p == MM_NOACCESS ? PAGE_NOACCESS : PAGE_READONLY;
+  }
   if ((e & PTE_PRESENT) == 0) return PAGE_NOACCESS;
   return (e & PTE_WRITE) != 0 ? PAGE_READWRITE : PAGE_READONLY;
 }
@@ -249,7 +278,6 @@ export function MiAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBi
       if (start == 0) return STATUS_NO_MEMORY;
       end = start + bytes;
     }
-    if ((type & MEM_COMMIT) != 0 && !MiCommitFits((end - start) >>> 12)) return STATUS_COMMITMENT_LIMIT;
     // Past the process's quota: STATUS_QUOTA_EXCEEDED, as NT's NtAllocateVirtualMemory says (no pool: no memory).
     const inserted = MiInsertVadStatus(head, start, end, protect, MEM_PRIVATE);
     if (inserted != STATUS_SUCCESS) return inserted == STATUS_QUOTA_EXCEEDED ? inserted : STATUS_NO_MEMORY;
@@ -266,33 +294,65 @@ export function MiAllocateVirtualMemory(process: u32, baseAddress: usize, zeroBi
     if (vadType(vad) == MEM_MAPPED && !MiIsProtectionCompatible(vadProtection(vad), protect)) return STATUS_SECTION_PROTECTION;
   }
   if ((type & MEM_COMMIT) != 0) {
-    // Private pages are pageable once a paging file exists; the commit charge stays within the
-    // commit limit (physical pages + paging files), NT's STATUS_COMMITMENT_LIMIT beyond it.
-    const pageable = (type & MEM_RESERVE) != 0 || vadType(MiFindVad(head, start)) == MEM_PRIVATE;
-    if (MiPagingActive && (type & MEM_RESERVE) == 0) {
-      let wanted: u32 = 0;
-      for (let va = start; va < end; va += 4096) if (!MiIsCommitted(va)) wanted++;
-      if (!MiCommitFits(wanted)) return STATUS_COMMITMENT_LIMIT;
-    }
-    for (let va = start; va < end; va += 4096) {
-      const pte = MiPte(va, true);
-      if (pte == 0) return STATUS_NO_MEMORY;
-      MiMakeResident(pte, va);
-      const e = load<u32>(pte);
-      let frame = e & 0xFFFFF000;
-      if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) == 0) {
-        const page = pageable ? MiAllocatePageWait() : MmAllocatePhysicalPage();
-        if (page == 0) return STATUS_NO_MEMORY;
-        if (load<u32>(pte) != e) { MmFreePhysicalPage(page); va -= 4096; continue; } // another thread committed it while this one waited
-        frame = page << 12;
-        if (pageable) MiSetPageOwner(page, pte, va);
-      }
-      store<u32>(pte, frame | MiPteBits(protect));
-      invlpg(va);
+    const vad = MiFindVad(head, start);
+    const status = vadType(vad) == MEM_PRIVATE ? MiCommitPrivate(start, end, protect) : MiCommitView(start, end, protect);
+    if (status != STATUS_SUCCESS) {
+      if ((type & MEM_RESERVE) != 0) MiRemoveVad(vad); // a new reservation goes with its failed commit
+      return status;
     }
   }
   store<usize>(baseAddress, start);
   store<u32>(regionSize, <u32>(end - start));
+  return STATUS_SUCCESS;
+}
+
+/**
+ * Commits [start, end) of a private region of the current address space:
+ * its page tables first (the only pages a commit takes), then, interrupts
+ * off, the charge for the pages not committed yet and their demand-zero
+ * PTEs; pages committed already get the new protection (NT: MEM_COMMIT
+ * over committed pages changes only that).
+ */
+function MiCommitPrivate(start: usize, end: usize, protect: u32): u32 {
+  for (let va = start; va < end; va = (va & ~<usize>0x3FFFFF) + 0x400000) {
+    if (MiPte(va, true) == 0) { MiLogNoPage("page table of a commit", va); return STATUS_NO_MEMORY; }
+  }
+  const zero = MiDemandZeroPte(protect);
+  const f = read_eflags() & 0x200; cli();
+  let wanted: u32 = 0, again: u32 = 0;
+  for (let va = start; va < end; va += 4096) if (load<u32>(MiPte(va, false)) == 0) wanted++; else again++;
+  if (!MiChargeCommitment(wanted, MmTotalCommitLimit())) { if (f != 0) sti(); return STATUS_COMMITMENT_LIMIT; }
+  for (let va = start; va < end; va += 4096) {
+    const pte = MiPte(va, false);
+    if (load<u32>(pte) == 0) store<u32>(pte, zero); // not present before: no TLB entry to drop
+  }
+  if (f != 0) sti();
+  if (again != 0) {
+    for (let va = start; va < end; va += 4096) {
+      const pte = MiPte(va, false);
+      if (load<u32>(pte) != zero && !MiChangeProtection(pte, va, protect)) return STATUS_NO_MEMORY;
+    }
+  }
+  return STATUS_SUCCESS;
+}
+
+/**
+ * MEM_COMMIT in a view (its pages are the section's, committed already):
+ * only their protection changes, within the view's (checked by the caller).
+ */
+function MiCommitView(start: usize, end: usize, protect: u32): u32 {
+  for (let va = start; va < end; va += 4096) {
+    const pte = MiPte(va, true);
+    if (pte == 0) return STATUS_NO_MEMORY;
+    const e = load<u32>(pte);
+    if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) == 0) {
+      // Not mapped (never so for a view): a page of its own, as a commit made one before.
+      const page = MmAllocatePhysicalPage();
+      if (page == 0) return STATUS_NO_MEMORY;
+      store<u32>(pte, (page << 12) | MiPteBits(protect));
+      invlpg(va);
+    } else if (!MiChangeProtection(pte, va, protect)) return STATUS_NO_MEMORY;
+  }
   return STATUS_SUCCESS;
 }
 
@@ -338,7 +398,7 @@ export function MiFreeVirtualMemory(process: u32, baseAddress: usize, regionSize
 
 /** Does a committed PTE map a frame someone else references too (an image section's page)? */
 function MiIsSharedFrame(e: u32): bool {
-  return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0 && MmPhysicalPageReferences(e >>> 12) > 1;
+  return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0 && (e >>> 12) != 0 && MmPhysicalPageReferences(e >>> 12) > 1;
 }
 
 /** NtProtectVirtualMemory(ProcessHandle, *BaseAddress, *RegionSize, NewProtect, *OldProtect). */
@@ -368,7 +428,12 @@ export function MiProtectVirtualMemory(process: u32, baseAddress: usize, regionS
   }
   for (let va = start; va < end; va += 4096) {
     const pte = MiPte(va, false);
-    MiMakeResident(pte, va);
+    if (vadType(vad) != MEM_IMAGE) {
+      // Private pages (demand-zero, paged out or valid) and views' frames: the PTE changed in one step.
+      if (!MiChangeProtection(pte, va, newProtect)) return STATUS_NO_MEMORY;
+      continue;
+    }
+    // An image's pages are never paged or demand-zero: each keeps its frame.
     let e = load<u32>(pte);
     if (privatize && MiIsSharedFrame(e)) {
       const copy = MiAllocatePageWait();
@@ -459,5 +524,7 @@ export function MmGrowUserStack(teb: usize, address: usize): u32 {
   KeFreeScratch(cells);
   if (status != STATUS_SUCCESS) return STACK_NOT_STACK;
   t.NtTib_StackLimit = page;
+  const pte = MiPte(page, false);
+  if (pte != 0) MiResolveDemandZero(pte, page); // the page touched now: no second fault for it
   return STACK_GROWN;
 }

@@ -25,7 +25,7 @@ import { FunctionSelector, type ModuleContext } from './select.ts';
 import { runtimeRoutine, interruptStubs, ROUTINE_DEPS } from './runtime.ts';
 import { buildInstance } from './instantiate.ts';
 import { UnsupportedError, TranslateError, TRAP, FEATURES, KERNEL_INTRINSICS, type CompileOptions, type CompiledModule, type CompiledExport } from './api.ts';
-import { imm, mem, memSym, ESP, type Insn, type Mnemonic } from './x86.ts';
+import { imm, mem, memSym, reg, EAX, ESP, type Insn, type Mnemonic } from './x86.ts';
 
 /**
  * Function entries are not aligned: 16 cost 7.5 bytes of padding per function
@@ -35,6 +35,8 @@ import { imm, mem, memSym, ESP, type Insn, type Mnemonic } from './x86.ts';
 const FUNC_ALIGN = 1;
 /** Deepest call tree (bytes of stack) of a function without a stack check of its own. */
 const STACK_TREE_LIMIT = 512;
+/** Most stack a function in a table may take without a check of its own (a call through a table counts it). */
+const INDIRECT_LIMIT = 128;
 import type { Module, FuncType } from './wasm.ts';
 
 export * from './api.ts';
@@ -153,27 +155,45 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     }
     selected.push({ f, body });
   }
-  // A function whose whole call tree (direct calls only, no recursion) takes at most
-  // STACK_TREE_LIMIT bytes needs no stack check of its own: its caller checked, and
-  // the limit keeps a margin below it (see frame.ts LEAF_FRAME_LIMIT).
-  const depth = new Map<number, number>();
-  const treeDepth = (fi: number, open: Set<number>): number => {
-    const known = depth.get(fi);
+  // Stack checks, decided callees first: a function keeps its check unless the calls
+  // it can make before reaching a function that checks take at most STACK_TREE_LIMIT
+  // bytes with its own frame (each check leaves a margin below the limit for that
+  // stretch, see frame.ts LEAF_FRAME_LIMIT). So a function whose callees all check
+  // needs no check of its own when its frame is small. A call through a table can
+  // reach any function of an element segment: one of those goes without a check only
+  // when it takes at most INDIRECT_LIMIT bytes (or a small leaf's frame, which never
+  // had a check), and a call through a table counts that much. A recursive call back
+  // to a function still being decided keeps the caller's check, so every cycle of
+  // calls has one; an import or memory.grow's hook keeps it too (code not seen here).
+  const inTable = new Set<number>();
+  for (const e of mod.elems) for (const fi of e.funcs) if (fi !== null) inTable.add(fi);
+  // A function in a table that never had a check (a leaf with a small frame) counts as it is.
+  let indirectBytes = INDIRECT_LIMIT;
+  for (const fi of inTable) { const info = stackInfo.get(fi); if (info && !info.checked) indirectBytes = Math.max(indirectBytes, info.frameBytes); }
+  /** Bytes a call of the function can take before a check (0: it checks at its entry). */
+  const stretch = new Map<number, number>();
+  const keepsCheck = new Set<number>();
+  const decide = (fi: number, open: Set<number>): number => {
+    const known = stretch.get(fi);
     if (known !== undefined) return known;
     const info = stackInfo.get(fi);
-    if (!info || info.unknown || open.has(fi)) return Infinity;
+    if (!info) return open.has(fi) ? Infinity : 0; // a stub: it traps at once
+    if (open.has(fi)) return Infinity;
     open.add(fi);
-    let d = 0;
-    for (const c of info.callees) { d = Math.max(d, treeDepth(c, open)); if (d === Infinity) break; }
+    let d = info.indirect ? indirectBytes : 0;
+    for (const c of info.callees) d = Math.max(d, decide(c, open));
     open.delete(fi);
     d += info.frameBytes;
-    depth.set(fi, d);
-    return d;
+    const keep = info.checked && (info.unknown || d > (inTable.has(fi) ? indirectBytes : STACK_TREE_LIMIT));
+    if (keep) keepsCheck.add(fi);
+    stretch.set(fi, keep ? 0 : d);
+    return keep ? 0 : d;
   };
+  for (const { f } of selected) decide(f.index, new Set());
   for (const { f, body } of selected) {
     const stackTrap0 = `${prefix}__rt_stacktrap`;
     const at = body.findIndex((x, k) => k < 4 && x.op === 'jcc' && x.target === stackTrap0);
-    if (at > 0 && body[at - 1].op === 'cmp' && stackInfo.get(f.index)?.checked && treeDepth(f.index, new Set()) <= STACK_TREE_LIMIT) body.splice(at - 1, 2);
+    if (at > 0 && body[at - 1].op === 'cmp' && stackInfo.get(f.index)?.checked && !keepsCheck.has(f.index)) body.splice(at - 1, 2);
   }
   for (const { f, body, stub } of selected) {
     if (stub) { code.push(...body); continue; }
@@ -213,6 +233,8 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
       // The handler runs on what is left of the stack: switch the check off so its own prologue passes.
       if (opts.stackLimit && !opts.stackLimit.startsWith('fs:')) rt.push(I('mov', memSym(4, opts.stackLimit), imm(0)));
       rt.push(I('push', mem(4, ESP, 0)), I('push', imm(TRAP.STACK_EXHAUSTED)), { op: 'call', target: trapHandler }, { op: 'ud2' });
+    } else if (/^callind_\d+_\d+$/.test(h)) {
+      rt.push(...indirectCall(prefix, h, tables));
     } else if (/^trap\d+$/.test(h)) {
       // A function's trap stub calls this (7 bytes a stub instead of 14): [esp] is the
       // return address in the stub, the handler's second argument; the code its first.
@@ -236,4 +258,29 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     funcLabels: mod.funcTypes.map((_, i) => (i < mod.numImportedFuncs ? undefined : funcLabel(i))) as string[],
     funcNames, dumps, unsupported,
   };
+}
+
+/**
+ * A call_indirect's routine for one table and signature (`callind_T_S`): the caller
+ * has pushed the arguments and called it with the index in eax; the checks pass and
+ * it jumps to the function, which returns straight to the caller. A failed check
+ * jumps to the trap routine, so the trap's address is the caller's return address.
+ */
+function indirectCall(prefix: string, h: string, tables: Array<{ label: string; size: number }>): Insn[] {
+  const [, t, sig] = h.split('_').map(Number);
+  const table = tables[t];
+  const l = `${prefix}__rt_${h}`, bad = `${l}$bad`;
+  const trap = (code: number) => `${prefix}__rt_trap${code}`;
+  return [
+    { op: 'label', target: l },
+    { op: 'cmp', ops: [reg(EAX), imm(table.size)] },
+    { op: 'jcc', cc: 'ae', target: trap(TRAP.UNDEFINED_ELEMENT) },
+    { op: 'cmp', ops: [mem(4, undefined, 4, EAX, 8, table.label), imm(sig)] },
+    { op: 'jcc', cc: 'ne', target: bad },
+    { op: 'jmp', ops: [mem(4, undefined, 0, EAX, 8, table.label)] },
+    { op: 'label', target: bad },
+    { op: 'cmp', ops: [mem(4, undefined, 0, EAX, 8, table.label), imm(0)] },
+    { op: 'jcc', cc: 'e', target: trap(TRAP.UNINITIALIZED_ELEMENT) },
+    { op: 'jmp', target: trap(TRAP.SIGNATURE_MISMATCH) },
+  ];
 }

@@ -15,6 +15,9 @@ const MEMORY_MB = 8;
 
 describe('paging to pagefile.sys with little RAM', () => {
   let all: string[] = [];
+  /** On a failure: the memory manager's lines and the log's end, to tell which step ran out. */
+  const context = (pid: string, lines: string[]): string =>
+    [`${pid}: ${lines.join(' | ')}`, ...all.filter((l) => l.startsWith('mm: ')), '...', ...all.slice(-20)].join('\n');
   let physical = 0;
   let byPid = new Map<string, string[]>();
 
@@ -48,14 +51,14 @@ describe('paging to pagefile.sys with little RAM', () => {
     for (const [pid, lines] of byPid) {
       const commit = lines.find((l) => l.startsWith('commit ') && l.includes('physical'));
       const m = /^commit (\d+) pages: twice the (\d+) physical pages \((\d+) available\); limit grew by (\d+)$/.exec(commit ?? '');
-      expect(m, `${pid}: ${lines.join(' | ')}`).not.toBeNull();
+      expect(m, context(pid, lines)).not.toBeNull();
       const pages = Number(m![1]);
       expect(pages).toBe(2 * Number(m![2]));
       expect(Number(m![2])).toBe(physical);
       expect(Number(m![4])).toBe(28 * 256);
-      expect(lines).toContain('allocate 0x00000000');
-      expect(lines).toContain(`wrote ${pages} pages`);
-      expect(lines).toContain(`checked ${pages} pages: 0 pages wrong (0 words)`);
+      expect(lines, context(pid, lines)).toContain('allocate 0x00000000');
+      expect(lines, context(pid, lines)).toContain(`wrote ${pages} pages`);
+      expect(lines, context(pid, lines)).toContain(`checked ${pages} pages: 0 pages wrong (0 words)`);
     }
   });
 
@@ -63,7 +66,7 @@ describe('paging to pagefile.sys with little RAM', () => {
     for (const [pid, lines] of byPid) {
       const use = lines.find((l) => l.startsWith('paging file total '));
       const m = /^paging file total (\d+) in use (\d+) peak (\d+)$/.exec(use ?? '');
-      expect(m, `${pid}: ${lines.join(' | ')}`).not.toBeNull();
+      expect(m, context(pid, lines)).not.toBeNull();
       expect(Number(m![1])).toBe(28 * 256);
       // Twice the physical pages cannot all be in memory: at least half of them went out at once.
       const pages = Number(/^commit (\d+)/.exec(lines.find((l) => l.startsWith('commit ') && l.includes('physical'))!)![1]);

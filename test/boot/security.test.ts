@@ -291,7 +291,7 @@ describe('security: single fetch in the memory, section, file, LPC and paging-fi
       NtQueryInformationFile: [],
       NtSetInformationFile: [],
       NtQueryDirectoryFile: ['0x80000006'],                       // STATUS_NO_MORE_FILES
-      'NtQueryDirectoryFile (pattern)': ['0x80000006', '0xC000000D'],
+      'NtQueryDirectoryFile (pattern)': ['0x80000006', '0xC000000D', '0xC000000F'], // ... STATUS_NO_SUCH_FILE: the pattern's text read back zero (the page came back between the string and its text)
       NtQueryVolumeInformationFile: [],
       NtQueryAttributesFile: [],
       NtCreatePagingFile: ['0xC00000F0', '0xC00000F1', '0xC0000033'], // STATUS_INVALID_PARAMETER_2/_3 (zero or refused sizes), a zero-length name

@@ -60,6 +60,15 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
     // A recursive function keeps the check; the next one's jb goes to its jb (2 bytes, not 6).
     { fn: 'down', proves: /^f2:\n\s+cmp esp, dword \[limit\]\nf2\$stackcheck:\n\s+jb __rt_stacktrap\n/m },
     { fn: 'down2', proves: /^f3:\n\s+cmp esp, dword \[limit\]\nf3\$stackcheck:\n\s+jb f2\$stackcheck\n/m },
+    // One whose callees all check (a recursive one, a leaf, a call through the table) has
+    // none; one in a table keeps it when its calls take more than 128 bytes before a check.
+    { fn: 'entry', proves: /^f5:\n\s+cmp esp, dword \[limit\]\n[\s\S]*call f6\n/m },
+    { fn: 'small', proves: /^f8:\n\s+push ebp\n[\s\S]*call f2\n/m, absent: /cmp esp/ },
+    { fn: 'around', proves: /^f6:\n\s+push ebp\n[\s\S]*call f0\n[\s\S]*call f2\n/m, absent: /cmp esp/ },
+    // The call through the table is a call of the routine that checks and jumps (index.ts indirectCall).
+    { fn: 'dispatch', proves: /^f7:\n\s+push ebp\n[\s\S]*call __rt_callind_0_0\n/m, absent: /cmp esp|__table/ },
+    // An early return whose epilogue is one `ret`: that ret in place of the jmp.
+    { fn: 'early', proves: /mov eax, 7[^\n]*\n\s+ret\n/, absent: /jmp f9\$ret/ },
     // `i32.const 0` into a register before a compare: xor (the compare writes the flags first).
     { fn: 'count', proves: /xor (\w+), \1\s+; local.set\n(\s+mov [^\n]+\n)*\s+cmp /, absent: /jmp (\S+)\n\1:/ },
   ],
@@ -94,22 +103,46 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
 };
 
 describe('data segments (instantiate.ts packSegments)', () => {
-  it('one table of 16-bit (gap, length) pairs over one blob; UTF-16 text kept as its low bytes; a gap past 0xFFFF is split; gaps of 4 bytes or less are zeros in the blob', async () => {
+  it('one stream of (gap, length) entries over one blob, 1, 3 or 5 bytes each; UTF-16 text kept as its low bytes; a gap past 0xFFFF is split; gaps of 4 bytes or less are zeros in the blob', async () => {
     const w = await (wabtInit as any)();
-    const wat = '(module (memory 2) (data (i32.const 16) "ab") (data (i32.const 20) "c") (data (i32.const 100) "de")' +
+    const wat = '(module (memory 2) (data (i32.const 16) "ab") (data (i32.const 20) "c") (data (i32.const 100) "de") (data (i32.const 112) "xyz")' +
       ' (data (i32.const 200) "h\\00e\\00l\\00l\\00o\\00 \\00w\\00o\\00r\\00l\\00d\\00") (data (i32.const 70000) "f"))';
     const m = w.parseWat('data.wat', wat, {});
     let bytes: Uint8Array;
     try { bytes = new Uint8Array(m.toBinary({}).buffer); } finally { m.destroy(); }
     const c = compileModule(bytes, { name: 'data.wat', trapHandler: 'trap', intrinsics: false });
     const at = c.insns.findIndex((i) => i.op === 'label' && i.target === '__data_runs');
-    const table = [...c.insns[at + 1].bytes!];
-    const words = table.filter((_, k) => k % 2 === 0).map((b, k) => b | (table[2 * k + 1] << 8));
-    // "ab\0\0c" from 16 (gap 0 from the first piece's start); "de" 79 bytes after its end (21);
-    // "hello world" in UTF-16 98 bytes after 102, narrow (bit 15), 11 units; "f" 69778 bytes after 222: 65535 + 4243.
-    expect(words).toEqual([0, 5, 79, 2, 98, 0x8000 | 11, 0xFFFF, 0, 4243, 1]);
+    const stream = [...c.insns[at + 1].bytes!];
+    // "ab\0\0c" from 16 (gap 0 from the first piece's start, 5 bytes: one byte 0x04); "de" 79
+    // bytes after its end (21): 0xF0, gap, length; "xyz" 10 after 102: one byte 0xA2; "hello
+    // world" in UTF-16 85 bytes after 115, narrow (bit 7), 11 units; "f" 69778 bytes after 222:
+    // 0xF1 and 16-bit words, 65535 + 4243.
+    expect(stream).toEqual([0x04, 0xF0, 79, 2, 0xA2, 0xF0, 85, 0x80 | 11, 0xF1, 0xFF, 0xFF, 0, 0, 0xF1, 4243 & 0xFF, 4243 >> 8, 1, 0]);
     const blob = c.insns.slice(c.insns.findIndex((i) => i.op === 'label' && i.target === '__data_blob') + 1).filter((i) => i.op === 'db').map((i) => [...i.bytes!]).flat();
-    expect(String.fromCharCode(...blob)).toBe('ab\0\0cdehello worldf');
+    expect(String.fromCharCode(...blob)).toBe('ab\0\0cdexyzhello worldf');
+  });
+});
+
+describe('call_indirect (index.ts indirectCall)', () => {
+  it('each site calls one routine per table and signature with the index in eax; the routine checks bounds, signature and null, then jumps', async () => {
+    const w = await (wabtInit as any)();
+    const wat = '(module (type $a (func (param i32) (result i32))) (type $b (func (result i32))) (table 3 funcref)' +
+      ' (elem (i32.const 0) $f $g) (func $f (param i32) (result i32) (local.get 0)) (func $g (result i32) (i32.const 1))' +
+      ' (func (export "two") (param i32) (result i32) (i32.add (call_indirect (type $a) (i32.const 5) (local.get 0))' +
+      '   (call_indirect (type $a) (i32.const 6) (i32.add (local.get 0) (i32.const 1)))))' +
+      ' (func (export "other") (param i32) (result i32) (call_indirect (type $b) (local.get 0))))';
+    const m = w.parseWat('ci.wat', wat, {});
+    let bytes: Uint8Array;
+    try { bytes = new Uint8Array(m.toBinary({}).buffer); } finally { m.destroy(); }
+    const c = compileModule(bytes, { name: 'ci.wat', trapHandler: 'trap', intrinsics: false });
+    const text = c.insns.map((i) => (i.op === 'label' ? formatInsn(i) : `    ${formatInsn(i)}`)).join('\n');
+    // Three sites, two routines; each site's index in eax just before the call.
+    expect(text.match(/call __rt_callind_0_0\n/g)).toHaveLength(2);
+    expect(text.match(/call __rt_callind_0_1\n/g)).toHaveLength(1);
+    expect(text).toMatch(/mov eax, [^\n]+\n(\s+push [^\n]+\n)?\s+call __rt_callind_0_0\n/);
+    expect(text).not.toMatch(/call dword \[__table/);
+    expect(text).toMatch(/__rt_callind_0_0:\n\s+cmp eax, 3\n\s+jae __rt_trap5\n\s+cmp dword \[__table\+eax\*8\+0x4\], 0\n\s+jne (\S+)\n\s+jmp dword \[__table\+eax\*8\]\n\1:\n\s+cmp dword \[__table\+eax\*8\], 0\n\s+je __rt_trap6\n\s+jmp __rt_trap7\n/);
+    expect(text).toMatch(/__rt_callind_0_1:\n\s+cmp eax, 3\n\s+jae __rt_trap5\n\s+cmp dword \[__table\+eax\*8\+0x4\], 1\n/);
   });
 });
 

@@ -8,7 +8,7 @@
 // differ; then a commit past the commit limit must fail with
 // STATUS_COMMITMENT_LIMIT. It reports the paging files' use at the end.
 import { put, putHex, putDec, flush, unicode, ms, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQuerySystemInformation,
-  NtQueryInformationProcess, NtDelayExecution } from "./nt";
+  NtQueryInformationProcess, NtDelayExecution, NtYieldExecution } from "./nt";
 import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import {
   SIZEOF_SYSTEM_BASIC_INFORMATION, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, SYSTEM_BASIC_INFORMATION, SYSTEM_PAGEFILE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION, SystemBasicInformation,
@@ -60,8 +60,12 @@ export function main(): void {
   store<u64>(minimum, PAGEFILE_MB * MiB); store<u64>(maximum, PAGEFILE_MB * MiB);
   const created = NtCreatePagingFile(unicode(name, "\\??\\C:\\pagefile.sys"), minimum, maximum, 0);
   line(); put("create "); putHex(created); flush();
-  // The other process may still be making it: wait (at most 20 s) for the commit limit to grow by it.
-  for (let i = 0; i < 2000 && performance(LIMIT) < physical + <u32>(PAGEFILE_MB * MiB / 4096); i++) NtDelayExecution(0, ms(delay, 10));
+  // The other process may still be making it: wait for the commit limit to grow by it, looking
+  // between yields first (so the commit follows the growth at once, as closely as a race can:
+  // the limit must not grow before pages can go to the file), then every 10 ms (at most 20 s).
+  const grown = physical + <u32>(PAGEFILE_MB * MiB / 4096);
+  for (let i = 0; i < 20000 && performance(LIMIT) < grown; i++) NtYieldExecution();
+  for (let i = 0; i < 2000 && performance(LIMIT) < grown; i++) NtDelayExecution(0, ms(delay, 10));
   const pages = physical * 2;
   line(); put("commit "); putDec(pages); put(" pages: twice the "); putDec(physical); put(" physical pages ("); putDec(performance(AVAILABLE));
   put(" available); limit grew by "); putDec(performance(LIMIT) - physical); flush();
