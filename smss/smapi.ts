@@ -67,10 +67,11 @@ import {
 import { STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_DEVICE_STATE } from "../kernel/sdk/ntstatus";
 import {
   LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_REQUEST, LPC_DATAGRAM, PORT_MESSAGE_DATA_LENGTH, PORT_MESSAGE_TYPE,
-  PORT_MESSAGE_CLIENT_ID,
+  PORT_MESSAGE_CLIENT_ID, InitializeSecurityQualityOfService, SecurityIdentification, SECURITY_DYNAMIC_TRACKING
 } from "../kernel/sdk/lpc";
 import { SmpAttributes, SmpLog, SmpLogFailure, SmpSlot, SmpUnicode } from "./smutil";
 import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../kernel/sdk/procinfo";
+import { InitializeCountedString, InitializeObjectAttributes } from "../kernel/sdk/ntdef";
 
 const NotificationEvent: u32 = 0;
 const IMAGE_SUBSYSTEM_NATIVE: u32 = 1;
@@ -275,7 +276,7 @@ function putHex(v: u32): void {
   for (let s = 28; s >= 0; s -= 4) { const d = (v >>> <u32>s) & 15; if (apiLength < 236) { store<u16>(apiLine + (apiLength << 1), <u16>(d < 10 ? 48 + d : 55 + d)); apiLength++; } }
 }
 function flush(): void {
-  store<u16>(apiString, <u16>(apiLength << 1)); store<u16>(apiString, <u16>(apiLength << 1), 2); store<usize>(apiString, apiLine, 4);
+  InitializeCountedString(apiString, apiLine, apiLength << 1, apiLength << 1);
   NtDisplayString(apiString);
   apiLength = 0;
 }
@@ -289,7 +290,7 @@ const sbName = memory.data(8, 4), sbBuffer = memory.data(SB_CONNECTION_INFO_PORT
 
 /** The id of the process `pid` was created from, or 0. */
 function SmpParentOf(pid: u32): u32 {
-  memory.fill(noAttributes, 0, 24); store<u32>(noAttributes, 24);
+  InitializeObjectAttributes(noAttributes, 0, 0, 0, 0);
   store<u32>(parentCid, pid); store<u32>(parentCid, 0, 4);
   if (NtOpenProcess(parentHandle, PROCESS_QUERY_INFORMATION, noAttributes, parentCid) != STATUS_SUCCESS) return 0;
   const h = load<u32>(parentHandle);
@@ -309,8 +310,8 @@ function SmpConnectBack(session: usize, deferred: usize, context: usize, pid: u3
   while (chars < most && chars < SB_CONNECTION_INFO_PORT_NAME_CHARS && load<u16>(name + (chars << 1)) != 0) {
     store<u16>(sbBuffer + (chars << 1), load<u16>(name + (chars << 1))); chars++;
   }
-  store<u16>(sbName, <u16>(chars << 1)); store<u16>(sbName, <u16>(chars << 1), 2); store<usize>(sbName, sbBuffer, 4);
-  store<u32>(sbQos, 12); store<u32>(sbQos, 1, 4); store<u16>(sbQos, 0x0101, 8); store<u16>(sbQos, 0, 10);
+  InitializeCountedString(sbName, sbBuffer, chars << 1, chars << 1);
+  InitializeSecurityQualityOfService(sbQos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true);
   store<u32>(sbHandle, 0);
   const status = chars != 0 ? NtConnectPort(sbHandle, sbName, sbQos, 0, 0, 0, 0, 0) : STATUS_OBJECT_NAME_NOT_FOUND;
   const sb = status == STATUS_SUCCESS ? load<u32>(sbHandle) : 0;
@@ -382,8 +383,7 @@ function SmpSessionComplete(context: usize): u32 {
 /** SmExecPgm: the caller made a process; smss takes its handles and lets it run. */
 function SmpExecPgm(context: usize): u32 {
   const pid = load<u32>(context, 4);
-  store<u32>(noAttributes, 24); store<u32>(noAttributes, 0, 4); store<u32>(noAttributes, 0, 8); store<u32>(noAttributes, 0, 12);
-  store<u32>(noAttributes, 0, 16); store<u32>(noAttributes, 0, 20);
+  InitializeObjectAttributes(noAttributes, 0, 0, 0, 0);
   const cid = handleOut; // CLIENT_ID { pid, 0 }
   store<u32>(cid, pid); store<u32>(cid, 0, 4);
   let status = NtOpenProcess(portOut, PROCESS_DUP_HANDLE, noAttributes, cid);
@@ -511,7 +511,7 @@ function SmpConnectToSelf(): void {
   if (SmpApiPort == 0) return;
   const handle = SmpSlot();
   const qos = heap.alloc(12);
-  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10); // Identification, dynamic, effective only
+  InitializeSecurityQualityOfService(qos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true); // Identification, dynamic, effective only
   const status = NtConnectPort(handle, SmpUnicode("\\SmApiPort"), qos, 0, 0, 0, 0, 0);
   if (status != STATUS_SUCCESS) SmpLogFailure("NtConnectPort", status, "\\SmApiPort");
   else SmpApiConnection = load<u32>(handle);

@@ -24,6 +24,7 @@ import { SmpDecimal, SmpHex4, SmpJoin, SmpLog, SmpLogFailure, SmpSlot, SmpString
 import {
   SIZEOF_SYSTEM_PROCESSOR_INFORMATION, SYSTEM_BASIC_INFORMATION, SYSTEM_PROCESSOR_INFORMATION, SystemBasicInformation, SystemProcessorInformation,
 } from "../kernel/sdk/sysinfo";
+import { InitializeCountedString } from "../kernel/sdk/ntdef";
 
 const PEB_PROCESS_PARAMETERS: u32 = 0x10;
 const PARAMS_ENVIRONMENT: u32 = 0x48;
@@ -46,7 +47,7 @@ const VARIABLE_BYTES: u32 = 2048;
 /** The value of `name` in smss's block, or "". */
 export function SmpQueryVariable(name: string): string {
   if (variableBuffer == 0) variableBuffer = heap.alloc(VARIABLE_BYTES);
-  store<u16>(variableValue, 0); store<u16>(variableValue, <u16>(VARIABLE_BYTES - 2), 2); store<usize>(variableValue, variableBuffer, 4);
+  InitializeCountedString(variableValue, variableBuffer, 0, VARIABLE_BYTES - 2);
   const status = RtlQueryEnvironmentVariable_U(load<usize>(SmpEnvironment), SmpUnicode(name), variableValue);
   return status == STATUS_SUCCESS ? SmpString(variableValue) : "";
 }
@@ -61,7 +62,7 @@ export function SmpExpand(text: string): string {
   const source = SmpUnicode(text);
   while (true) {
     if (size > expandBytes) { expandBuffer = heap.alloc(size); expandBytes = size; }
-    store<u16>(expandDest, 0); store<u16>(expandDest, <u16>size, 2); store<usize>(expandDest, expandBuffer, 4);
+    InitializeCountedString(expandDest, expandBuffer, 0, size);
     store<u32>(expandNeeded, 0);
     const status = RtlExpandEnvironmentStrings_U(load<usize>(SmpEnvironment), source, expandDest, expandNeeded);
     const needed = load<u32>(expandNeeded);

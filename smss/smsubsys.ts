@@ -30,6 +30,7 @@ import { SmpSetSessionObjectDirectories } from "./smdevmap";
 import { SmpDecimal, SmpEqualNoCase, SmpHex, SmpLog, SmpLogText, SmpSlot, SmpUnicode, SmpWords } from "./smutil";
 import { SystemExtendServiceTableInformation, SystemSessionCreate } from "../kernel/sdk/sysinfo";
 import { STATUS_IMAGE_ALREADY_LOADED } from "../kernel/sdk/ntstatus";
+import { InitializeSecurityQualityOfService, SECURITY_DYNAMIC_TRACKING, SecurityIdentification } from "../kernel/sdk/lpc";
 const SE_LOAD_DRIVER_PRIVILEGE: u32 = 10;
 const WaitAny: u32 = 1;
 /** NT loads this path whatever Kmode's value says (the value only has to be there). */
@@ -150,7 +151,7 @@ function SmpExecuteInitialCommand(sessionId: u32, command: string): u32 {
 function SmpReportSession(sessionId: u32, status: u32): void {
   const port = SmpSlot();
   const qos = heap.alloc(12);
-  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10); // Identification, dynamic, effective only
+  InitializeSecurityQualityOfService(qos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true); // Identification, dynamic, effective only
   const connected = NtConnectPort(port, SmpUnicode("\\SmApiPort"), qos, 0, 0, 0, 0, 0);
   if (connected != STATUS_SUCCESS) { log("NtConnectPort failed - Status == " + SmpHex(connected) + " (\\SmApiPort)"); return; }
   const m = heap.alloc(SIZEOF_SM_API_MSG);

@@ -7,7 +7,7 @@
 // bounded amount; the API loop (smapi.ts) allocates nothing per message.
 
 import { WorldSecurityDescriptor } from "../images/system32/native/security";
-import { InitializeObjectAttributes, OBJECT_ATTRIBUTES } from "../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJECT_ATTRIBUTES } from "../kernel/sdk/ntdef";
 import { NtDisplayString, OBJ_CASE_INSENSITIVE } from "./ntapi";
 
 const line = memory.data(8, 4);
@@ -20,9 +20,8 @@ export function SmpLog(step: string, text: string): void {
 /** One log line with the text as given (`smss: <text>`). */
 export function SmpLogText(text: string): void {
   const bytes = text.length << 1;
-  store<u16>(line, <u16>(bytes > 0xFFFE ? 0xFFFE : bytes));
-  store<u16>(line, <u16>(bytes > 0xFFFE ? 0xFFFE : bytes), 2);
-  store<usize>(line, changetype<usize>(text), 4);
+  const length = bytes > 0xFFFE ? 0xFFFE : bytes;
+  InitializeCountedString(line, changetype<usize>(text), length, length);
   NtDisplayString(line);
 }
 
@@ -112,9 +111,7 @@ export function SmpUnicode(s: string): usize {
   const u = heap.alloc(8 + bytes + 2);
   memory.copy(u + 8, changetype<usize>(s), bytes);
   store<u16>(u + 8 + bytes, 0);
-  store<u16>(u, <u16>bytes);
-  store<u16>(u, <u16>(bytes + 2), 2);
-  store<usize>(u, u + 8, 4);
+  InitializeCountedString(u, u + 8, bytes, bytes + 2);
   return u;
 }
 

@@ -16,6 +16,7 @@ import {
   STATUS_ACCESS_VIOLATION, STATUS_INSUFFICIENT_RESOURCES, STATUS_INVALID_PARAMETER,
   STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import { InitializeCountedString } from "../sdk/ntdef";
 
 const CAPTURE_TAG: u32 = 0x74706143; // 'Capt'
 const OA_SIZE: u32 = 24;
@@ -55,9 +56,7 @@ function ExpCaptureObjectAttributes(objectAttributes: usize, head: usize, out: u
   memory.copy(copy, head, OA_SIZE);
   if (name != 0) {
     if (!ExCopyFromUser(copy + TEXT_AT, buffer, length)) { ExFreePoolWithTag(copy, CAPTURE_TAG); return STATUS_ACCESS_VIOLATION; }
-    store<u16>(copy + NAME_AT, <u16>length);
-    store<u16>(copy + NAME_AT, <u16>length, 2);
-    store<usize>(copy + NAME_AT, copy + TEXT_AT, 4);
+    InitializeCountedString(copy + NAME_AT, copy + TEXT_AT, length, length);
     store<usize>(copy, copy + NAME_AT, 8);
   }
   store<usize>(out, copy);

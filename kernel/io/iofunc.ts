@@ -50,7 +50,7 @@ import {
   STATUS_INVALID_HANDLE, STATUS_INVALID_INFO_CLASS, STATUS_INVALID_PARAMETER,
   STATUS_NOT_SAME_DEVICE, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
-import { IO_STATUS_BLOCK, OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
+import { InitializeCountedString, IO_STATUS_BLOCK, OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
 
 /** The most a request moves at once; longer reads and writes are split. */
 const IO_CHUNK: u32 = 65536;
@@ -453,9 +453,7 @@ function IopResolveRenameTarget(file: usize, information: usize, length: u32, co
       if (buffer == 0) result = STATUS_INSUFFICIENT_RESOURCES;
       else {
         memory.copy(buffer, p.FileNameBuffer, <u32>p.FileNameLength);
-        store<u16>(target, p.FileNameLength);
-        store<u16>(target, p.FileNameLength, 2);
-        store<usize>(target, buffer, 4);
+        InitializeCountedString(target, buffer, p.FileNameLength, p.FileNameLength);
       }
     }
     ObDereferenceObject(probe); // never opened: freed at once
@@ -567,7 +565,7 @@ export function NtQueryDirectoryFile(fileHandle: u32, eventHandle: u32, apcRouti
         pattern = ExAllocatePoolWithTag(NonPagedPool, 8 + n + 2, IO_BUFFER_TAG);
         if (pattern == 0) status = STATUS_INSUFFICIENT_RESOURCES;
         else if (!ExCopyFromUser(pattern + 8, b, n)) status = STATUS_ACCESS_VIOLATION;
-        else { store<u16>(pattern, <u16>n); store<u16>(pattern, <u16>n, 2); store<usize>(pattern, pattern + 8, 4); }
+        else { InitializeCountedString(pattern, pattern + 8, n, n); }
       }
     }
   }

@@ -17,6 +17,7 @@ import { ExPoolAllocationsInUse, ExPoolBytesInUse, ExPoolPages, ExPoolTagAllocs,
 import {
   KdpComma, KdpDecimal, KdpError, KdpMember, KdpPut, KdpRaw, KdpRoom, KdpStringBytes, KdpStringCharacter, KdpUnicodeString,
 } from "./kdjson";
+import { InitializeCountedString } from "../sdk/ntdef";
 
 const BACKSLASH: u32 = 0x5C;
 /** Directory levels a name is written through at most. */
@@ -85,9 +86,7 @@ function KdpLookupPath(path: usize, length: u32): usize {
     while (end < length && <u32>load<u8>(path + end) != BACKSLASH) end++;
     if (end - at > 512) return 0;
     for (let i: u32 = at; i < end; i++) store<u16>(ComponentText + ((i - at) << 1), <u16>load<u8>(path + i));
-    store<u16>(Component, <u16>((end - at) << 1));
-    store<u16>(Component, <u16>((end - at) << 1), 2);
-    store<usize>(Component, ComponentText, 4);
+    InitializeCountedString(Component, ComponentText, (end - at) << 1, (end - at) << 1);
     object = ObDebugLookup(object, Component);
     if (object == 0) return 0;
     at = end;

@@ -50,7 +50,7 @@ import {
   STATUS_OBJECT_TYPE_MISMATCH, STATUS_PORT_CONNECTION_REFUSED, STATUS_PORT_DISCONNECTED,
   STATUS_REPLY_MESSAGE_MISMATCH, STATUS_SUCCESS, STATUS_QUOTA_EXCEEDED,
 } from "../sdk/ntstatus";
-import { OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
+import { InitializeCountedString, OBJ_CASE_INSENSITIVE } from "../sdk/ntdef";
 import {
   LpcpCaptureView, LpcpCheckRemoteView, LpcpCurrentProcess, LpcpMapView, LpcpProcessOfThread, LpcpReferenceViewSection, LpcpSetMappingProcess,
   REMOTE_VIEW_BASE, REMOTE_VIEW_SIZE, VIEW_BASE, VIEW_REMOTE_BASE, VIEW_SECTION_OFFSET, VIEW_SIZE,
@@ -82,9 +82,7 @@ function LpcpCaptureName(name: usize): usize {
     if (copy == 0) status = STATUS_NO_MEMORY;
     else if (!ExCopyFromUser(copy + 8, buffer, length)) { ExFreePoolWithTag(copy, NAME_TAG); copy = 0; status = STATUS_ACCESS_VIOLATION; }
     else {
-      store<u16>(copy, <u16>length);
-      store<u16>(copy, <u16>length, 2);
-      store<usize>(copy, copy + 8, 4);
+      InitializeCountedString(copy, copy + 8, length, length);
     }
   }
   frame.Status = status;

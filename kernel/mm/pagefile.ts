@@ -49,7 +49,7 @@ import {
   STATUS_INVALID_PARAMETER_3, STATUS_OBJECT_NAME_INVALID, STATUS_PRIVILEGE_NOT_HELD,
   STATUS_SUCCESS, STATUS_TOO_MANY_PAGING_FILES,
 } from "../sdk/ntstatus";
-import { OBJ_CASE_INSENSITIVE, PAGE_SIZE } from "../sdk/ntdef";
+import { InitializeCountedString, OBJ_CASE_INSENSITIVE, PAGE_SIZE } from "../sdk/ntdef";
 import { SIZEOF_SYSTEM_PAGEFILE_INFORMATION, SYSTEM_PAGEFILE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION } from "../sdk/sysinfo";
 
 /** NT's MAX_PAGING_FILES. */
@@ -272,9 +272,7 @@ function MiOpenPagingFile(record: usize, size: u64): u32 {
   const pf = changetype<MMPAGING_FILE>(record);
   const scratch = ExAllocatePoolWithTag(NonPagedPool, 40, PAGEFILE_TAG); // +0 UNICODE_STRING, +8 OBJECT_ATTRIBUTES, +32 file, +36 information
   if (scratch == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  store<u16>(scratch, <u16>pf.NameLength);
-  store<u16>(scratch, <u16>pf.NameLength, 2);
-  store<usize>(scratch, record + SIZEOF_MMPAGING_FILE, 4);
+  InitializeCountedString(scratch, record + SIZEOF_MMPAGING_FILE, pf.NameLength, pf.NameLength);
   InitializeObjectAttributes(scratch + 8, scratch, OBJ_CASE_INSENSITIVE, 0, 0);
   const mode = KeEnterKernelCall();
   let status = MmOpenFile(scratch + 8, FILE_READ_DATA | FILE_WRITE_DATA | SYNCHRONIZE, FILE_OPEN_IF,

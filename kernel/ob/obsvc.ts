@@ -35,6 +35,7 @@ import {
   NT_ERROR, NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_BUFFER_TOO_SMALL, STATUS_INSUFFICIENT_RESOURCES,
   STATUS_MORE_ENTRIES, STATUS_OBJECT_NAME_INVALID, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
+import { InitializeCountedString } from "../sdk/ntdef";
 
 const CAPTURE_TAG: u32 = 0x74706143; // 'Capt'
 const ANSWER_TAG: u32 = 0x7341624F;  // 'ObAs': an answer on its way to the caller
@@ -150,7 +151,7 @@ function ObpCaptureLinkTarget(target: usize, out: usize): u32 {
   if (!ProbeUserRange(buffer, length, 2)) return STATUS_ACCESS_VIOLATION;
   const copy = ExAllocatePoolWithTag(NonPagedPool, 8 + length, CAPTURE_TAG);
   if (copy == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  store<u16>(copy, <u16>length); store<u16>(copy, <u16>length, 2); store<usize>(copy, copy + 8, 4);
+  InitializeCountedString(copy, copy + 8, length, length);
   store<usize>(out, copy);
   return ExCopyFromUser(copy + 8, buffer, length) ? STATUS_SUCCESS : STATUS_ACCESS_VIOLATION;
 }

@@ -66,7 +66,7 @@ import { CONTEXT } from "../sdk/context";
 import { SECTION_IMAGE_INFORMATION } from "../sdk/pe";
 import { NT_SUCCESS, STATUS_INVALID_IMAGE_FORMAT, STATUS_TIMEOUT } from "../sdk/ntstatus";
 import {
-  MEM_COMMIT, MEM_RESERVE, NtCurrentProcess, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, PAGE_EXECUTE, PAGE_READWRITE, PAGE_SIZE, SEC_IMAGE,
+  MEM_COMMIT, MEM_RESERVE, NtCurrentProcess, OBJ_CASE_INSENSITIVE, OBJ_KERNEL_HANDLE, PAGE_EXECUTE, PAGE_READWRITE, PAGE_SIZE, SEC_IMAGE, InitializeCountedString
 } from "../sdk/ntdef";
 import { CONTEXT_FULL } from "../sdk/context";
 import { RTL_USER_PROCESS_PARAMETERS_XP_SIZE } from "../sdk/peb";
@@ -148,9 +148,7 @@ function PspCopyString(at: usize, text: string): u32 {
 /** Places `text` at `*offset` of `block` and points the UNICODE_STRING at `field` to it (an offset); returns the next offset. */
 function PspPlaceString(block: usize, field: u32, offset: u32, text: string, maximum: u32): u32 {
   const bytes = PspCopyString(block + offset, text);
-  store<u16>(block + field, <u16>bytes);
-  store<u16>(block + field, <u16>maximum, 2);
-  store<u32>(block + field, offset, 4); // denormalized: an offset from the block
+  InitializeCountedString(block + field, offset, bytes, maximum); // denormalized: an offset from the block
   return offset + align4(maximum);
 }
 

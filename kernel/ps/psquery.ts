@@ -48,6 +48,7 @@ import {
   STATUS_INVALID_PARAMETER, STATUS_PENDING, STATUS_PRIVILEGE_NOT_HELD, STATUS_SUCCESS,
 } from "../sdk/ntstatus";
 import { ExAllocatePoolWithTag, ExFreePoolWithTag, NonPagedPool } from "../ex/pool";
+import { InitializeCountedString } from "../sdk/ntdef";
 
 const PSP_ANSWER_TAG: u32 = 0x73417350; // 'PsAs': an answer on its way to the caller
 
@@ -133,9 +134,7 @@ function PspQueryImageFileName(p: EPROCESS, buffer: u32, length: u32, returnLeng
   // Built in pool (the UNICODE_STRING pointing at the caller's copy of the text), copied out once.
   const answer = ExAllocatePoolWithTag(NonPagedPool, size, PSP_ANSWER_TAG);
   if (answer == 0) return STATUS_INSUFFICIENT_RESOURCES;
-  store<u16>(answer, <u16>bytes);
-  store<u16>(answer, <u16>(bytes != 0 ? bytes + 2 : 0), 2);
-  store<u32>(answer, bytes != 0 ? buffer + 8 : 0, 4);
+  InitializeCountedString(answer, bytes != 0 ? buffer + 8 : 0, bytes, (bytes != 0 ? bytes + 2 : 0));
   if (bytes != 0) {
     memory.copy(answer + 8, path + 4, bytes);
     store<u16>(answer + 8 + bytes, 0);

@@ -5,9 +5,9 @@
 // Import the file you need; this index re-exports them all.
 //
 //   ntstatus.ts    every STATUS_* value, once; NT_SUCCESS/NT_INFORMATION/NT_WARNING/NT_ERROR
-//   ntdef.ts       UNICODE_STRING, STRING, OBJECT_ATTRIBUTES (+ OBJ_*), IO_STATUS_BLOCK,
-//                  CLIENT_ID, LARGE_INTEGER; the user address space (MM_USER_PROBE_ADDRESS ...),
-//                  MEM_*, PAGE_*, SEC_*, pseudo handles
+//   ntdef.ts       UNICODE_STRING, STRING (InitializeCountedString), OBJECT_ATTRIBUTES (+ OBJ_*,
+//                  InitializeObjectAttributes), IO_STATUS_BLOCK, CLIENT_ID, LARGE_INTEGER; the user
+//                  address space (MM_USER_PROBE_ADDRESS ...), MEM_*, PAGE_*, SEC_*, pseudo handles
 //   peb.ts         TEB, PEB, INITIAL_TEB, RTL_USER_PROCESS_PARAMETERS, PEB_LDR_DATA,
 //                  LDR_DATA_TABLE_ENTRY
 //   context.ts     CONTEXT, EXCEPTION_RECORD, KTRAP_FRAME (the entry stubs' frame)
@@ -24,7 +24,9 @@
 //   regf.ts        hive base block, bin header, nk/vk/sk/lf/lh/li/ri/db cells
 //   list.ts        LIST_ENTRY and InitializeListHead, InsertTailList, RemoveEntryList, ...
 //   intrinsics.ts  the machine instructions the translator emits inline (kernel only)
-//   lpc.ts, sm.ts  PORT_MESSAGE and SM_API_MSG (written with the LPC and smss work)
+//   lpc.ts         PORT_MESSAGE, PORT_VIEW, REMOTE_PORT_VIEW, SECURITY_QUALITY_OF_SERVICE and their
+//                  initializers (InitializePortView, InitializeRemotePortView, InitializeSecurityQualityOfService)
+//   sm.ts          SM_API_MSG and the other Session Manager messages
 //   csr.ts         CSR_API_MESSAGE, CSR_API_CONNECTINFO, CSR_CAPTURE_BUFFER, base server messages, HARDERROR_MSG
 //   lsa.ts         \LsaAuthenticationPort: LSA_CONNECTION_INFO, LSA_API_MSG (lsass, winlogon)
 //   eventlog.ts    \EventLogPort: ELF_REPORT_MSG (the event log service and its clients)

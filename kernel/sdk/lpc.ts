@@ -54,11 +54,68 @@ export const SIZEOF_PORT_VIEW: u32 = 24;
 }
 export const SIZEOF_REMOTE_PORT_VIEW: u32 = 12;
 
+/**
+ * The PORT_VIEW at `view` for `viewSize` bytes of `section` from
+ * `sectionOffset`; the bases are 0 (the kernel fills them in). Returns `view`.
+ */
+@inline export function InitializePortView(view: usize, section: u32, sectionOffset: u32, viewSize: u32): usize {
+  const v = changetype<PORT_VIEW>(view);
+  v.Length = SIZEOF_PORT_VIEW;
+  v.SectionHandle = section;
+  v.SectionOffset = sectionOffset;
+  v.ViewSize = viewSize;
+  v.ViewBase = 0;
+  v.ViewRemoteBase = 0;
+  return view;
+}
+
+/** An empty REMOTE_PORT_VIEW at `view` (the kernel fills in the other side's view). Returns `view`. */
+@inline export function InitializeRemotePortView(view: usize): usize {
+  const v = changetype<REMOTE_PORT_VIEW>(view);
+  v.Length = SIZEOF_REMOTE_PORT_VIEW;
+  v.ViewSize = 0;
+  v.ViewBase = 0;
+  return view;
+}
+
 /** LPC_CLIENT_DIED_MSG: the header and the dead thread's CreateTime (LARGE_INTEGER). */
 export const SIZEOF_LPC_CLIENT_DIED_MSG: u32 = 32;
 
-/** SECURITY_QUALITY_OF_SERVICE (12 bytes): Length, ImpersonationLevel, ContextTrackingMode (u8), EffectiveOnly (u8). */
+/**
+ * SECURITY_QUALITY_OF_SERVICE (winnt.h; 12 bytes): what a client lets the
+ * server do with its identity (NtConnectPort).
+ *   +0 Length (12)  +4 ImpersonationLevel (Security*)  +8 ContextTrackingMode (u8)
+ *   +9 EffectiveOnly (u8)  +10 padding
+ */
+@unmanaged export class SECURITY_QUALITY_OF_SERVICE {
+  Length: u32;
+  ImpersonationLevel: u32;
+  ContextTrackingMode: u8;
+  EffectiveOnly: u8;
+  _Padding_00A: u16;
+}
 export const SIZEOF_SECURITY_QUALITY_OF_SERVICE: u32 = 12;
+
+// ---- SECURITY_IMPERSONATION_LEVEL and the context tracking modes ----
+export const SecurityAnonymous: u32 = 0;
+export const SecurityIdentification: u32 = 1;
+export const SecurityImpersonation: u32 = 2;
+export const SecurityDelegation: u32 = 3;
+/** The server sees the client's token as it was at connect time. */
+export const SECURITY_STATIC_TRACKING: u8 = 0;
+/** The server sees the client's token as it is at each request. */
+export const SECURITY_DYNAMIC_TRACKING: u8 = 1;
+
+/** Fills the SECURITY_QUALITY_OF_SERVICE at `qos` (the padding too). Returns `qos`. */
+@inline export function InitializeSecurityQualityOfService(qos: usize, impersonationLevel: u32, contextTrackingMode: u8, effectiveOnly: bool): usize {
+  const q = changetype<SECURITY_QUALITY_OF_SERVICE>(qos);
+  q.Length = SIZEOF_SECURITY_QUALITY_OF_SERVICE;
+  q.ImpersonationLevel = impersonationLevel;
+  q.ContextTrackingMode = contextTrackingMode;
+  q.EffectiveOnly = effectiveOnly ? 1 : 0;
+  q._Padding_00A = 0;
+  return qos;
+}
 
 // ---- message types (PORT_MESSAGE.Type) ----
 

@@ -32,6 +32,20 @@
   Buffer: usize;
 }
 
+/**
+ * Fills the counted string at `string` (a UNICODE_STRING or a STRING): `length`
+ * bytes of text at `buffer`, which holds `maximumLength` bytes. NT's
+ * RtlInitUnicodeString for a text whose length is known (no NUL is looked
+ * for); RtlInitEmptyUnicodeString is `(string, buffer, 0, size)`. Returns `string`.
+ */
+@inline export function InitializeCountedString(string: usize, buffer: usize, length: u32, maximumLength: u32): usize {
+  const s = changetype<UNICODE_STRING>(string);
+  s.Length = <u16>length;
+  s.MaximumLength = <u16>maximumLength;
+  s.Buffer = buffer;
+  return string;
+}
+
 /** What a service is given to name (and open or create) an object. */
 @unmanaged export class OBJECT_ATTRIBUTES {
   Length: u32;

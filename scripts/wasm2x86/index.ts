@@ -25,7 +25,7 @@ import { FunctionSelector, type ModuleContext } from './select.ts';
 import { runtimeRoutine, interruptStubs, ROUTINE_DEPS } from './runtime.ts';
 import { buildInstance } from './instantiate.ts';
 import { UnsupportedError, TranslateError, TRAP, FEATURES, KERNEL_INTRINSICS, type CompileOptions, type CompiledModule, type CompiledExport } from './api.ts';
-import { imm, mem, memSym, ESP, type Insn, type Mnemonic } from './x86.ts';
+import { imm, mem, memSym, reg, EAX, ESP, type Insn, type Mnemonic } from './x86.ts';
 
 /**
  * Function entries are not aligned: 16 cost 7.5 bytes of padding per function
@@ -233,6 +233,8 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
       // The handler runs on what is left of the stack: switch the check off so its own prologue passes.
       if (opts.stackLimit && !opts.stackLimit.startsWith('fs:')) rt.push(I('mov', memSym(4, opts.stackLimit), imm(0)));
       rt.push(I('push', mem(4, ESP, 0)), I('push', imm(TRAP.STACK_EXHAUSTED)), { op: 'call', target: trapHandler }, { op: 'ud2' });
+    } else if (/^callind_\d+_\d+$/.test(h)) {
+      rt.push(...indirectCall(prefix, h, tables));
     } else if (/^trap\d+$/.test(h)) {
       // A function's trap stub calls this (7 bytes a stub instead of 14): [esp] is the
       // return address in the stub, the handler's second argument; the code its first.
@@ -256,4 +258,29 @@ export function compileDecoded(mod: Module, opts: CompileOptions): CompiledModul
     funcLabels: mod.funcTypes.map((_, i) => (i < mod.numImportedFuncs ? undefined : funcLabel(i))) as string[],
     funcNames, dumps, unsupported,
   };
+}
+
+/**
+ * A call_indirect's routine for one table and signature (`callind_T_S`): the caller
+ * has pushed the arguments and called it with the index in eax; the checks pass and
+ * it jumps to the function, which returns straight to the caller. A failed check
+ * jumps to the trap routine, so the trap's address is the caller's return address.
+ */
+function indirectCall(prefix: string, h: string, tables: Array<{ label: string; size: number }>): Insn[] {
+  const [, t, sig] = h.split('_').map(Number);
+  const table = tables[t];
+  const l = `${prefix}__rt_${h}`, bad = `${l}$bad`;
+  const trap = (code: number) => `${prefix}__rt_trap${code}`;
+  return [
+    { op: 'label', target: l },
+    { op: 'cmp', ops: [reg(EAX), imm(table.size)] },
+    { op: 'jcc', cc: 'ae', target: trap(TRAP.UNDEFINED_ELEMENT) },
+    { op: 'cmp', ops: [mem(4, undefined, 4, EAX, 8, table.label), imm(sig)] },
+    { op: 'jcc', cc: 'ne', target: bad },
+    { op: 'jmp', ops: [mem(4, undefined, 0, EAX, 8, table.label)] },
+    { op: 'label', target: bad },
+    { op: 'cmp', ops: [mem(4, undefined, 0, EAX, 8, table.label), imm(0)] },
+    { op: 'jcc', cc: 'e', target: trap(TRAP.UNINITIALIZED_ELEMENT) },
+    { op: 'jmp', target: trap(TRAP.SIGNATURE_MISMATCH) },
+  ];
 }

@@ -39,6 +39,8 @@ const FACTS: Fact[] = [
   ...same('OBJECT_ATTRIBUTES', 'OBJECT_ATTRIBUTES', 'Length RootDirectory ObjectName Attributes SecurityDescriptor SecurityQualityOfService'),
   size('OBJECT_ATTRIBUTES', 'OBJECT_ATTRIBUTES'),
   ...same('IO_STATUS_BLOCK', 'IO_STATUS_BLOCK', 'Status Information'), size('IO_STATUS_BLOCK', 'IO_STATUS_BLOCK'),
+  ...same('SECURITY_QUALITY_OF_SERVICE', 'SECURITY_QUALITY_OF_SERVICE', 'Length ImpersonationLevel ContextTrackingMode EffectiveOnly'),
+  size('SECURITY_QUALITY_OF_SERVICE', 'SECURITY_QUALITY_OF_SERVICE'),
   ...same('CLIENT_ID', 'CLIENT_ID', 'UniqueProcess UniqueThread'), size('CLIENT_ID', 'CLIENT_ID'),
   ...same('LARGE_INTEGER', 'LARGE_INTEGER', 'LowPart HighPart'), size('LARGE_INTEGER', 'LARGE_INTEGER'),
   ...same('CONTEXT', 'CONTEXT', 'ContextFlags Dr0 Dr1 Dr2 Dr3 Dr6 Dr7 SegGs SegFs SegEs SegDs Edi Esi Ebx Edx Ecx Eax Ebp Eip SegCs EFlags Esp SegSs ExtendedRegisters'),
@@ -245,6 +247,10 @@ const CONSTANT_FACTS: Array<[string, string]> = [
   ['EXCEPTION_READ_FAULT', 'EXCEPTION_READ_FAULT'], ['EXCEPTION_WRITE_FAULT', 'EXCEPTION_WRITE_FAULT'],
   ['EXCEPTION_EXECUTE_FAULT', 'EXCEPTION_EXECUTE_FAULT'],
   ['OBJ_CASE_INSENSITIVE', 'OBJ_CASE_INSENSITIVE'],
+  ['SIZEOF_SECURITY_QUALITY_OF_SERVICE', 'sizeof(SECURITY_QUALITY_OF_SERVICE)'],
+  ['SecurityAnonymous', 'SecurityAnonymous'], ['SecurityIdentification', 'SecurityIdentification'],
+  ['SecurityImpersonation', 'SecurityImpersonation'], ['SecurityDelegation', 'SecurityDelegation'],
+  ['SECURITY_STATIC_TRACKING', 'SECURITY_STATIC_TRACKING'], ['SECURITY_DYNAMIC_TRACKING', 'SECURITY_DYNAMIC_TRACKING'],
   ['MEM_COMMIT', 'MEM_COMMIT'], ['MEM_RESERVE', 'MEM_RESERVE'], ['MEM_RELEASE', 'MEM_RELEASE'],
   ['PAGE_READWRITE', 'PAGE_READWRITE'], ['PAGE_EXECUTE_READ', 'PAGE_EXECUTE_READ'], ['SEC_IMAGE', 'SEC_IMAGE'],
   ['KEY_EVENT_RECORD_SIZE', 'sizeof(KEY_EVENT_RECORD)'],
@@ -395,8 +401,10 @@ function sources(...dirs: string[]): Array<{ path: string; text: string }> {
 /**
  * A raw number the SDK names, and the files where it may still appear (with why). `where`: only files
  * whose text matches it (those that call the services returning the records the rule is about).
+ * `span`: the pattern is a run of statements that may be split over lines (matched over the whole
+ * text, comments blanked), not one line.
  */
-const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms?: boolean; where?: RegExp }> = [
+const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms?: boolean; where?: RegExp; span?: boolean }> = [
   { what: 'MM_USER_PROBE_ADDRESS (0x7FFF0000)', re: /0x7FFF0000/i, allow: ['images/system32/ntdll/heap.ts'] }, // the heap's largest request, not an address
   { what: 'IMAGE_DOS_HEADER.e_lfanew (0x3C)', re: /[+,] 0x3C\)/, allow: [] },
   { what: '"MZ" / "PE\\0\\0"', re: /0x5A4D\b|0x0*4550\b/, allow: [] },
@@ -437,6 +445,14 @@ const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms
   { what: 'SYSTEM_*_INFORMATION fields by offset or size (AvailablePages +44, the commit limit +52, a process record\'s UniqueProcessId +68, 312 bytes ...)',
     re: /Information, \w+, (12|44|312),|(load|store)<u(8|16|32)>\(\s*(perf|performance|spi|sbi|at|list|buffer|previous|answer)\w*\s*,(\s*[^;()]+,)?\s*(4|8|12|16|20|40|44|48|52|56|60|68|80|84|96|100|116|128|132|0x2C)\)|\bperf \+ \d/,
     where: /\bNtQuerySystemInformation\(|\bExpFill\w+\(|\bMmQuery(PagingCounts|PageFileInformation)\(/, allow: [], alsoPrograms: true },
+  // A structure that crosses a boundary is filled through its layout, not store by store (kernel/sdk/ntdef.ts, lpc.ts):
+  // InitializeCountedString, InitializeObjectAttributes, InitializePortView, InitializeRemotePortView,
+  // InitializeSecurityQualityOfService, or PORT_MESSAGE's fields.
+  { what: 'UNICODE_STRING (or a PORT_MESSAGE header) written field by field (u16 +0, u16 +2, pointer +4)',
+    re: /store<u16>\(\s*([^,;]+?),[^;]*\);\s*store<u16>\(\s*\1,[^;]*, 2\);\s*store<(u32|usize)>\(\s*\1,[^;]*, 4\)/, span: true,
+    allow: ['kernel/ex/pool.ts'], alsoPrograms: true }, // the pool's own block header (previous, size, tag), no boundary structure
+  { what: 'OBJECT_ATTRIBUTES, PORT_VIEW, REMOTE_PORT_VIEW or SECURITY_QUALITY_OF_SERVICE written field by field (Length 24 / 12, then +4 ...)',
+    re: /store<u32>\(\s*([\w.+ ]+?),\s*(24|12|SIZEOF_\w+)\);\s*store<(u32|usize)>\(\s*\1,[^;]*, 4\)/, span: true, allow: [], alsoPrograms: true },
 ];
 
 /** The services that take an information class, and which argument (from 0) it is. */
@@ -529,6 +545,14 @@ describe('the tree keeps to the SDK', () => {
         if (program && !fact.alsoPrograms) continue;
         if (fact.allow.includes(path)) continue;
         if (fact.where && !fact.where.test(text)) continue;
+        if (fact.span) {
+          const code = withoutComments(text);
+          for (const m of code.matchAll(new RegExp(fact.re.source, 'g'))) {
+            const line = code.slice(0, m.index).split('\n').length;
+            hits.push(`${path}:${line}: ${fact.what}: ${m[0].replace(/\s+/g, ' ')}`);
+          }
+          continue;
+        }
         lines.forEach((l, i) => { if (fact.re.test(l.replace(/\/\/.*$/, ''))) hits.push(`${path}:${i + 1}: ${fact.what}: ${l.trim()}`); });
       }
     }
@@ -569,12 +593,23 @@ describe('the tree keeps to the SDK', () => {
       '  NtQueryInformationProcess(process, ProcessBasicInformation, pbi, 24, 0);', '  return load<u32>(basic, 16);', '  result = load<u32>(pbi);',
       '  setSelf(load<u32>(tbi, 8), load<u32>(tbi, 12));', '      store<u32>(info, p.UniqueProcessId, 16);', '    case FileAllInformation: return 104;',
       '  NtQuerySystemInformation(SystemPerformanceInformation, perf, 312, 0);', '  return status == 0 ? load<u32>(performance, 0x2C) : 0;',
-      '    if (load<u32>(at, 68) == pid) return load<u32>(at, 80);', '  const processors = load<u8>(sbi, 40);', '  store<u32>(buffer, MmAvailablePages, 44);'];
+      '    if (load<u32>(at, 68) == pid) return load<u32>(at, 80);', '  const processors = load<u8>(sbi, 40);', '  store<u32>(buffer, MmAvailablePages, 44);',
+      '  store<u16>(ustr, <u16>(length << 1)); store<u16>(ustr, 256, 2); store<u32>(ustr, <u32>line, 4);',
+      '    store<u16>(copy, <u16>length);\n    store<u16>(copy, <u16>length, 2);\n    store<usize>(copy, copy + 8, 4);',
+      '  store<u16>(message, <u16>(total - SIZEOF_PORT_MESSAGE));\n  store<u16>(message, <u16>total, 2);\n  store<u32>(message, 0, 4); // Type and DataInfoOffset',
+      '  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10);',
+      '  store<u32>(w + W_OA, 24);\n  store<u32>(w + W_OA, 0, 4); store<u32>(w + W_OA, <u32>(w + W_USTR), 8);',
+      '  store<u32>(clientView, SIZEOF_PORT_VIEW); store<u32>(clientView, section, 4); store<u32>(clientView, 0, 8);',
+      '  store<u32>(remoteView, 12); store<u32>(remoteView, 0, 4); store<u32>(remoteView, 0, 8);'];
     expect(planted.filter((l) => !RAW_FACTS.some((f) => f.re.test(l)))).toEqual([]);
-    expect(planted.length).toBe(28);
+    expect(planted.length).toBe(35);
     // and not what the layouts say instead
     const named = ['  const pid = changetype<PROCESS_BASIC_INFORMATION>(pbi).UniqueProcessId;', '  NtQueryInformationProcess(h, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);',
-      '  const params = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;', '  changetype<RTL_USER_PROCESS_INFORMATION>(info).Size = SIZEOF_RTL_USER_PROCESS_INFORMATION;'];
+      '  const params = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;', '  changetype<RTL_USER_PROCESS_INFORMATION>(info).Size = SIZEOF_RTL_USER_PROCESS_INFORMATION;',
+      '  InitializeCountedString(ustr, line, length << 1, 256);', '  InitializeSecurityQualityOfService(qos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true);',
+      '  InitializePortView(clientView, section, 0, CSR_PORT_VIEW_SIZE); InitializeRemotePortView(serverView);',
+      // two structures side by side are not one written by hand
+      '  store<u32>(length, 24); store<u32>(view, 0, 4);', '  store<u16>(a, 1); store<u16>(b, 2, 2); store<u32>(a, 3, 4);'];
     expect(named.filter((l) => RAW_FACTS.some((f) => f.re.test(l)))).toEqual([]);
   });
 

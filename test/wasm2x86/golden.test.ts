@@ -65,7 +65,10 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
     { fn: 'entry', proves: /^f5:\n\s+cmp esp, dword \[limit\]\n[\s\S]*call f6\n/m },
     { fn: 'small', proves: /^f8:\n\s+push ebp\n[\s\S]*call f2\n/m, absent: /cmp esp/ },
     { fn: 'around', proves: /^f6:\n\s+push ebp\n[\s\S]*call f0\n[\s\S]*call f2\n/m, absent: /cmp esp/ },
-    { fn: 'dispatch', proves: /^f7:\n\s+push ebp\n[\s\S]*call dword \[/m, absent: /cmp esp/ },
+    // The call through the table is a call of the routine that checks and jumps (index.ts indirectCall).
+    { fn: 'dispatch', proves: /^f7:\n\s+push ebp\n[\s\S]*call __rt_callind_0_0\n/m, absent: /cmp esp|__table/ },
+    // An early return whose epilogue is one `ret`: that ret in place of the jmp.
+    { fn: 'early', proves: /mov eax, 7[^\n]*\n\s+ret\n/, absent: /jmp f9\$ret/ },
     // `i32.const 0` into a register before a compare: xor (the compare writes the flags first).
     { fn: 'count', proves: /xor (\w+), \1\s+; local.set\n(\s+mov [^\n]+\n)*\s+cmp /, absent: /jmp (\S+)\n\1:/ },
   ],
@@ -117,6 +120,29 @@ describe('data segments (instantiate.ts packSegments)', () => {
     expect(stream).toEqual([0x04, 0xF0, 79, 2, 0xA2, 0xF0, 85, 0x80 | 11, 0xF1, 0xFF, 0xFF, 0, 0, 0xF1, 4243 & 0xFF, 4243 >> 8, 1, 0]);
     const blob = c.insns.slice(c.insns.findIndex((i) => i.op === 'label' && i.target === '__data_blob') + 1).filter((i) => i.op === 'db').map((i) => [...i.bytes!]).flat();
     expect(String.fromCharCode(...blob)).toBe('ab\0\0cdexyzhello worldf');
+  });
+});
+
+describe('call_indirect (index.ts indirectCall)', () => {
+  it('each site calls one routine per table and signature with the index in eax; the routine checks bounds, signature and null, then jumps', async () => {
+    const w = await (wabtInit as any)();
+    const wat = '(module (type $a (func (param i32) (result i32))) (type $b (func (result i32))) (table 3 funcref)' +
+      ' (elem (i32.const 0) $f $g) (func $f (param i32) (result i32) (local.get 0)) (func $g (result i32) (i32.const 1))' +
+      ' (func (export "two") (param i32) (result i32) (i32.add (call_indirect (type $a) (i32.const 5) (local.get 0))' +
+      '   (call_indirect (type $a) (i32.const 6) (i32.add (local.get 0) (i32.const 1)))))' +
+      ' (func (export "other") (param i32) (result i32) (call_indirect (type $b) (local.get 0))))';
+    const m = w.parseWat('ci.wat', wat, {});
+    let bytes: Uint8Array;
+    try { bytes = new Uint8Array(m.toBinary({}).buffer); } finally { m.destroy(); }
+    const c = compileModule(bytes, { name: 'ci.wat', trapHandler: 'trap', intrinsics: false });
+    const text = c.insns.map((i) => (i.op === 'label' ? formatInsn(i) : `    ${formatInsn(i)}`)).join('\n');
+    // Three sites, two routines; each site's index in eax just before the call.
+    expect(text.match(/call __rt_callind_0_0\n/g)).toHaveLength(2);
+    expect(text.match(/call __rt_callind_0_1\n/g)).toHaveLength(1);
+    expect(text).toMatch(/mov eax, [^\n]+\n(\s+push [^\n]+\n)?\s+call __rt_callind_0_0\n/);
+    expect(text).not.toMatch(/call dword \[__table/);
+    expect(text).toMatch(/__rt_callind_0_0:\n\s+cmp eax, 3\n\s+jae __rt_trap5\n\s+cmp dword \[__table\+eax\*8\+0x4\], 0\n\s+jne (\S+)\n\s+jmp dword \[__table\+eax\*8\]\n\1:\n\s+cmp dword \[__table\+eax\*8\], 0\n\s+je __rt_trap6\n\s+jmp __rt_trap7\n/);
+    expect(text).toMatch(/__rt_callind_0_1:\n\s+cmp eax, 3\n\s+jae __rt_trap5\n\s+cmp dword \[__table\+eax\*8\+0x4\], 1\n/);
   });
 });
 

@@ -30,7 +30,7 @@ import {
 import { ChainInitialize, Problems, Repairs } from "./chain";
 import { FileBytes, Files, FolderBytes, Folders, HiddenBytes, HiddenFiles, TreeCheck } from "./tree";
 import { LostFind, LostRecover, LostClusters, RecoveredFiles } from "./lost";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { STATUS_DISK_CORRUPT_ERROR, NT_SUCCESS } from "../../../kernel/sdk/ntstatus";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 
@@ -60,7 +60,7 @@ function putVolumeName(): void {
 }
 
 function openVolume(access: u32): u32 {
-  store<u16>(nameString, <u16>(nameLength << 1)); store<u16>(nameString, <u16>(nameLength << 1), 2); store<usize>(nameString, name, 4);
+  InitializeCountedString(nameString, name, nameLength << 1, nameLength << 1);
   InitializeObjectAttributes(oa, nameString, OBJ_CASE_INSENSITIVE, 0, 0);
   return NtOpenFile(handle, access | SYNCHRONIZE, oa, iosb, FILE_SHARE_READ | FILE_SHARE_WRITE, FILE_SYNCHRONOUS_IO_NONALERT);
 }

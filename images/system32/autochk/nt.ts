@@ -19,7 +19,7 @@
 @external("ntdll", "RtlGetCurrentPeb") export declare function RtlGetCurrentPeb(): usize;
 
 import { NT_SUCCESS, STATUS_SUCCESS } from "../../../kernel/sdk/ntstatus";
-import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_READWRITE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, PAGE_READWRITE } from "../../../kernel/sdk/ntdef";
 
 // ---- memory ----
 
@@ -112,7 +112,7 @@ export function putHex(v: u32, digits: u32): void {
 export function flush(): void {
   if (length == 0) return;
   if (AcQuiet) { length = 0; return; }
-  store<u16>(ustr, <u16>(length << 1)); store<u16>(ustr, <u16>(length << 1), 2); store<usize>(ustr, line, 4);
+  InitializeCountedString(ustr, line, length << 1, length << 1);
   NtDisplayString(ustr);
   length = 0;
 }

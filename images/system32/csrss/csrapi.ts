@@ -59,7 +59,10 @@ import { CsrConsoleApi, CsrUserApi } from "./winsrv";
 import { CONSRV_SERVERDLL_INDEX, USERSRV_SERVERDLL_INDEX, CONSRV_FIRST_API_NUMBER, ConsolepMaxApiNumber, USERSRV_FIRST_API_NUMBER, UserpMaxApiNumber } from "../../../kernel/sdk/csr";
 
 const CRLF = "\r\n";
-import { LPC_CONNECTION_REQUEST, LPC_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_ERROR_EVENT, PORT_MAXIMUM_MESSAGE_LENGTH } from "../../../kernel/sdk/lpc";
+import {
+  LPC_CONNECTION_REQUEST, LPC_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED, LPC_ERROR_EVENT, PORT_MAXIMUM_MESSAGE_LENGTH,
+  InitializePortView, InitializeRemotePortView, PORT_VIEW, REMOTE_PORT_VIEW, SIZEOF_PORT_VIEW, SIZEOF_REMOTE_PORT_VIEW,
+} from "../../../kernel/sdk/lpc";
 import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 
 const PROCESS_VM_READ: u32 = 0x0010;
@@ -78,8 +81,8 @@ const line = memory.data(CSR_LINE_BYTES, 4);
 const message = memory.data(0x148, 8);
 const contextOut = memory.data(4, 4);
 const portOut = memory.data(4, 4);
-const remoteView = memory.data(12, 4);
-const sharedView = memory.data(24, 4);
+const remoteView = memory.data(<i32>SIZEOF_REMOTE_PORT_VIEW, 4);
+const sharedView = memory.data(<i32>SIZEOF_PORT_VIEW, 4);
 const oa = memory.data(24, 4);
 const cid = memory.data(8, 4);
 const linkName = memory.data(8, 4), linkTarget = memory.data(8, 4);
@@ -120,15 +123,14 @@ function CsrpHandleConnectionRequest(): void {
     store<u16>(message, <u16>SIZEOF_CSR_API_CONNECTINFO);
     store<u16>(message, <u16>(24 + SIZEOF_CSR_API_CONNECTINFO), 2);
   }
-  store<u32>(remoteView, 12); store<u32>(remoteView, 0, 4); store<u32>(remoteView, 0, 8);
-  memory.fill(sharedView, 0, 24);
-  store<u32>(sharedView, 24); store<u32>(sharedView, CsrSharedSection, 4); store<u32>(sharedView, CsrSharedSectionSize, 12);
+  InitializeRemotePortView(remoteView);
+  InitializePortView(sharedView, CsrSharedSection, 0, CsrSharedSectionSize);
   const shared = accept && CsrSharedSection != 0;
   let status = NtAcceptConnectPort(portOut, entry, message, accept, shared ? sharedView : 0, accept ? remoteView : 0);
   if (accept && status == STATUS_SUCCESS) {
     store<u32>(entry, load<u32>(portOut), C_PORT);
-    store<u32>(entry, load<u32>(remoteView, 8), C_VIEW);
-    store<u32>(entry, load<u32>(remoteView, 4), C_VIEW_SIZE);
+    store<u32>(entry, changetype<REMOTE_PORT_VIEW>(remoteView).ViewBase, C_VIEW);
+    store<u32>(entry, changetype<REMOTE_PORT_VIEW>(remoteView).ViewSize, C_VIEW_SIZE);
     status = NtCompleteConnectPort(load<u32>(portOut));
   }
   if (accept && status != STATUS_SUCCESS) store<u32>(entry, 0, C_IN_USE);
@@ -140,7 +142,7 @@ function CsrpHandleConnectionRequest(): void {
     put(line, " connected");
     if (load<u32>(entry, C_VIEW) != 0) { put(line, ", port view of "); putHex(line, load<u32>(entry, C_VIEW_SIZE)); put(line, " bytes"); }
     else put(line, " without a port view");
-    if (shared) { put(line, ", shared section at "); putHex(line, load<u32>(sharedView, 20)); put(line, " in it"); }
+    if (shared) { put(line, ", shared section at "); putHex(line, changetype<PORT_VIEW>(sharedView).ViewRemoteBase); put(line, " in it"); }
   }
   flush(line);
 }

@@ -43,6 +43,7 @@ import {
 import { LPC_CONNECTION_REQUEST, LPC_REQUEST, LPC_PORT_CLOSED } from "../../../kernel/sdk/lpc";
 import { STATUS_INVALID_HANDLE, STATUS_INVALID_CID, STATUS_INSUFFICIENT_RESOURCES, STATUS_ACCESS_VIOLATION, STATUS_NOT_SUPPORTED, STATUS_SYSTEM_SHUTDOWN } from "../../../kernel/sdk/ntstatus";
 import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
+import { InitializeCountedString } from "../../../kernel/sdk/ntdef";
 
 const PROCESS_VM_READ: u32 = 0x0010;
 const DUPLICATE_SAME_ACCESS: u32 = 2;
@@ -124,7 +125,7 @@ function CsrpReadCallerString(caller: u32, pointer: usize, index: u32, required:
   if ((length & 1) != 0 || length > 518 || (length == 0 && required)) return STATUS_INVALID_PARAMETER;
   if (length != 0 && NtReadVirtualMemory(caller, buffer, text, length, done) != STATUS_SUCCESS) return STATUS_ACCESS_VIOLATION;
   store<u16>(text + length, 0);
-  store<u16>(s, <u16>length); store<u16>(s, <u16>(length + 2), 2); store<usize>(s, length != 0 ? text : 0, 4);
+  InitializeCountedString(s, length != 0 ? text : 0, length, length + 2);
   return STATUS_SUCCESS;
 }
 

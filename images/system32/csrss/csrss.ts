@@ -52,11 +52,12 @@ import {
   CSR_SHARED_SIZE_KB, CSR_SHARED_BASE_STATIC_DATA, BASE_STATIC_WINDOWS_DIRECTORY, BASE_STATIC_WINDOWS_SYSTEM_DIRECTORY,
   BASE_STATIC_NAMED_OBJECT_DIRECTORY, CSR_SHARED_TEXT, BASESRV_SERVERDLL_INDEX,
 } from "../../../kernel/sdk/csr";
-import { OBJECT_ATTRIBUTES, PAGE_READWRITE, SEC_COMMIT } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, OBJECT_ATTRIBUTES, PAGE_READWRITE, SEC_COMMIT } from "../../../kernel/sdk/ntdef";
 import { SIZEOF_SB_CONNECTION_INFO, SIZEOF_SB_API_MSG, SB_CONNECTION_INFO_SUBSYSTEM_TYPE, SB_CONNECTION_INFO_PORT_NAME, SB_CONNECTION_INFO_PORT_NAME_CHARS } from "../../../kernel/sdk/sm";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
 import { STATUS_UNSUCCESSFUL } from "../../../kernel/sdk/ntstatus";
 import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
+import { InitializeSecurityQualityOfService, SECURITY_DYNAMIC_TRACKING, SecurityImpersonation } from "../../../kernel/sdk/lpc";
 
 const IMAGE_SUBSYSTEM_WINDOWS_GUI: u32 = 2;
 const SE_TCB_PRIVILEGE: u32 = 7;
@@ -253,7 +254,7 @@ function CsrpConnectToSm(): void {
   store<u32>(sbInfo + SB_CONNECTION_INFO_SUBSYSTEM_TYPE, IMAGE_SUBSYSTEM_WINDOWS_GUI);
   memory.copy(sbInfo + SB_CONNECTION_INFO_PORT_NAME, CsrSbApiPortName, CsrSbApiPortNameLength << 1);
   store<u32>(sbInfoLength, SIZEOF_SB_CONNECTION_INFO);
-  store<u32>(qos, 12); store<u32>(qos, 2, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10);
+  InitializeSecurityQualityOfService(qos, SecurityImpersonation, SECURITY_DYNAMIC_TRACKING, true);
   const text = "\\SmApiPort";
   for (let i = 0; i < text.length; i++) store<u16>(nameText + (i << 1), <u16>text.charCodeAt(i));
   const status = NtConnectPort(handle, CsrpCounted(smName, nameText, text.length), qos, 0, 0, 0, sbInfo, sbInfoLength);
@@ -275,7 +276,7 @@ function CsrpSharedString(field: usize, text: string, next: usize): void {
   const at = load<u32>(next);
   for (let i = 0; i < text.length; i++) store<u16>(CsrSharedSectionBase + at + (i << 1), <u16>text.charCodeAt(i));
   store<u16>(CsrSharedSectionBase + at + (text.length << 1), 0);
-  store<u16>(field, <u16>(text.length << 1)); store<u16>(field, <u16>((text.length + 1) << 1), 2); store<u32>(field, at, 4);
+  InitializeCountedString(field, at, text.length << 1, (text.length + 1) << 1);
   store<u32>(next, (at + ((text.length + 1) << 1) + 3) & ~3);
 }
 

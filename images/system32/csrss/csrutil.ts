@@ -17,6 +17,7 @@ export {
   OBJ_CASE_INSENSITIVE, OBJ_OPENIF, OBJ_PERMANENT, DIRECTORY_ALL_ACCESS, SYMBOLIC_LINK_ALL_ACCESS, PROCESS_ALL_ACCESS,
 } from "../../../smss/ntapi";
 import { NtDisplayString } from "../../../smss/ntapi";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtSetDefaultHardErrorPort") export declare function NtSetDefaultHardErrorPort(port: u32): u32;
 @external("ntdll", "NtReplyPort") export declare function NtReplyPort(port: u32, reply: usize): u32;
@@ -60,13 +61,11 @@ export function flush(b: usize): void {
 
 /** A counted string over `count` characters at `text`, in `at` (8 bytes). */
 export function CsrpCounted(at: usize, text: usize, count: u32): usize {
-  store<u16>(at, <u16>(count << 1)); store<u16>(at, <u16>(count << 1), 2); store<usize>(at, text, 4);
+  InitializeCountedString(at, text, count << 1, count << 1);
   return at;
 }
 
 /** OBJECT_ATTRIBUTES (24 bytes at `at`) for the counted string `name`. */
 export function CsrpAttributes(at: usize, name: usize, attributes: u32, root: u32 = 0): usize {
-  store<u32>(at, 24); store<u32>(at, root, 4); store<usize>(at, name, 8); store<u32>(at, attributes, 12);
-  store<u32>(at, 0, 16); store<u32>(at, 0, 20);
-  return at;
+  return InitializeObjectAttributes(at, name, attributes, root, 0);
 }

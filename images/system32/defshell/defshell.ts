@@ -7,7 +7,7 @@
 // NtUserReadKey, when win32k is loaded in the session); that key ends it, and
 // its end is the log-off.
 
-import { IO_STATUS_BLOCK } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, IO_STATUS_BLOCK } from "../../../kernel/sdk/ntdef";
 import {
   NtOpenFile, NtReadFile, NtClose, NtDeviceIoControlFile, RtlQueryEnvironmentVariable_U, GENERIC_READ, SYNCHRONIZE,
   FILE_SYNCHRONOUS_IO_NONALERT, STATUS_SUCCESS, STATUS_TIMEOUT,
@@ -23,7 +23,7 @@ const timeouts = memory.data<u32>([0xFFFFFFFF, 0xFFFFFFFF, 100, 0, 0]); // COM1:
 
 function Variable(name: string): string {
   const value = heap.alloc(8 + 256);
-  store<u16>(value, 0); store<u16>(value, 256, 2); store<usize>(value, value + 8, 4);
+  InitializeCountedString(value, value + 8, 0, 256);
   if (RtlQueryEnvironmentVariable_U(0, Unicode(name), value) != STATUS_SUCCESS) return "";
   return String.UTF16.decodeUnsafe(value + 8, load<u16>(value));
 }

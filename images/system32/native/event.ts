@@ -10,6 +10,7 @@ import {
   EVENTLOG_PORT_NAME, SIZEOF_ELF_REPORT_MSG, ELF_REPORT_EVENT_ID, ELF_REPORT_EVENT_TYPE, ELF_REPORT_SOURCE_LENGTH,
   ELF_REPORT_TEXT_LENGTH, ELF_REPORT_SOURCE, ELF_REPORT_TEXT, ELF_SOURCE_MAX, ELF_TEXT_MAX,
 } from "../../../kernel/sdk/eventlog";
+import { InitializeSecurityQualityOfService, SECURITY_DYNAMIC_TRACKING, SecurityIdentification } from "../../../kernel/sdk/lpc";
 
 let EventPort: u32 = 0;
 const message = memory.data(<i32>SIZEOF_ELF_REPORT_MSG, 8);
@@ -19,7 +20,7 @@ const qos = memory.data(12, 4);
 /** Reports an event; true when it was sent. */
 export function ReportEvent(source: string, type: u32, id: u32, text: string): bool {
   if (EventPort == 0) {
-    store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10);
+    InitializeSecurityQualityOfService(qos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true);
     if (NtConnectPort(handle, Unicode(EVENTLOG_PORT_NAME), qos, 0, 0, 0, 0, 0) != STATUS_SUCCESS) return false;
     EventPort = load<u32>(handle);
   }

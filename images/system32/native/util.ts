@@ -7,7 +7,7 @@
 // is never given back. Every loop that runs for the life of a program
 // (lsass's requests, winlogon's logons) allocates a bounded amount per turn.
 
-import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJECT_ATTRIBUTES } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, IO_STATUS_BLOCK, OBJECT_ATTRIBUTES } from "../../../kernel/sdk/ntdef";
 import {
   NtDisplayString, NtOpenKey, NtQueryValueKey, NtEnumerateKey, NtClose, NtReadFile, NtQueryInformationProcess,
   RtlCreateProcessParameters, RtlDestroyProcessParameters, RtlCreateUserProcess, RtlExpandEnvironmentStrings_U,
@@ -26,9 +26,8 @@ const line = memory.data(8, 4);
 /** One log line: `<image>: <text>`. */
 export function Log(text: string): void {
   const bytes = text.length << 1;
-  store<u16>(line, <u16>(bytes > 0xFFFE ? 0xFFFE : bytes));
-  store<u16>(line, <u16>(bytes > 0xFFFE ? 0xFFFE : bytes), 2);
-  store<usize>(line, changetype<usize>(text), 4);
+  const length = bytes > 0xFFFE ? 0xFFFE : bytes;
+  InitializeCountedString(line, changetype<usize>(text), length, length);
   NtDisplayString(line);
 }
 
@@ -75,9 +74,7 @@ export function Unicode(s: string): usize {
   const u = heap.alloc(8 + bytes + 2);
   memory.copy(u + 8, changetype<usize>(s), bytes);
   store<u16>(u + 8 + bytes, 0);
-  store<u16>(u, <u16>bytes);
-  store<u16>(u, <u16>(bytes + 2), 2);
-  store<usize>(u, u + 8, 4);
+  InitializeCountedString(u, u + 8, bytes, bytes + 2);
   return u;
 }
 
@@ -196,7 +193,7 @@ export function SubKeys(key: u32): string[] {
 /** `%Name%` references expanded in this process's environment. */
 export function Expand(s: string): string {
   const out = heap.alloc(8 + 1024);
-  store<u16>(out, 0); store<u16>(out, 1024, 2); store<usize>(out, out + 8, 4);
+  InitializeCountedString(out, out + 8, 0, 1024);
   if (RtlExpandEnvironmentStrings_U(0, Unicode(s), out, 0) != STATUS_SUCCESS) return s;
   return String.UTF16.decodeUnsafe(out + 8, load<u16>(out));
 }

@@ -29,7 +29,7 @@ import {
   SMSS_WINSTATION_SESSION_ID, SMSS_WINSTATION_CSRSS_PID, SMSS_WINSTATION_INITIAL_COMMAND_PID, SmpWinStationCreateSessionApi,
 } from "../../../kernel/sdk/sm";
 import { EVENTLOG_FILE_NAME } from "../../../kernel/sdk/eventlog";
-import { SIZEOF_PORT_MESSAGE } from "../../../kernel/sdk/lpc";
+import { InitializeSecurityQualityOfService, SECURITY_DYNAMIC_TRACKING, SecurityIdentification, SIZEOF_PORT_MESSAGE } from "../../../kernel/sdk/lpc";
 import { STATUS_END_OF_FILE, STATUS_INVALID_PARAMETER } from "../../../kernel/sdk/ntstatus";
 
 export function ToolHelp(): Array<string> {
@@ -67,7 +67,7 @@ const message = memory.data(<i32>SIZEOF_SMSS_WINSTATION_API_MSG, 8);
 
 function NewSession(args: Array<string>): i32 {
   // SECURITY_QUALITY_OF_SERVICE: Length, SecurityIdentification, dynamic tracking, effective only.
-  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10);
+  InitializeSecurityQualityOfService(qos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true);
   const h = Slot();
   let status = NtConnectPort(h, Unicode(SMSS_WINSTATION_API_PORT_NAME), qos, 0, 0, 0, 0, 0);
   if (status != STATUS_SUCCESS) { ShStatus("newsession: NtConnectPort " + SMSS_WINSTATION_API_PORT_NAME, <i32>status); return <i32>status; }

@@ -32,6 +32,7 @@ import { NtUserGetActiveSession } from "../../../kernel/sdk/ntuser";
 import { SYSTEM_PROCESS_INFORMATION, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 import { STATUS_INFO_LENGTH_MISMATCH, STATUS_INVALID_PARAMETER } from "../../../kernel/sdk/ntstatus";
 import { ProcessBreakOnTermination, ProcessImageFileName } from "../../../kernel/sdk/procinfo";
+import { InitializeCountedString } from "../../../kernel/sdk/ntdef";
 
 const SYSTEM_PID: u32 = 4;
 
@@ -112,7 +113,7 @@ export function LinkTarget(name: string, root: u32): string {
   const h = Slot();
   if (NtOpenSymbolicLinkObject(h, SYMBOLIC_LINK_QUERY, Attributes(name, 0, root)) != STATUS_SUCCESS) return "";
   const target = linkTarget;
-  store<u16>(target, 0); store<u16>(target, 1024, 2); store<usize>(target, target + 8, 4);
+  InitializeCountedString(target, target + 8, 0, 1024);
   const status = NtQuerySymbolicLinkObject(load<u32>(h), target, 0);
   NtClose(load<u32>(h));
   return status == STATUS_SUCCESS ? UnicodeText(target) : "";

@@ -29,9 +29,9 @@ import {
   CSR_CAPTURE_BUFFER_BUFFER_END, CSR_CAPTURE_BUFFER_POINTER_OFFSETS, CSR_PORT_VIEW_SIZE, CSR_CREATE_API_NUMBER, CSRSRV_SERVERDLL_INDEX,
   CsrpClientConnect, SIZEOF_CSR_CLIENT_CONNECT, CSR_CLIENT_CONNECT_SERVER_ID, CSR_CLIENT_CONNECT_INFO, CSR_CLIENT_CONNECT_INFO_SIZE,
 } from "../../../kernel/sdk/csr";
-import { SIZEOF_PORT_MESSAGE, SIZEOF_PORT_VIEW, SIZEOF_REMOTE_PORT_VIEW } from "../../../kernel/sdk/lpc";
+import { PORT_MESSAGE, SIZEOF_PORT_MESSAGE, SIZEOF_PORT_VIEW, SIZEOF_REMOTE_PORT_VIEW, InitializeSecurityQualityOfService, SecurityImpersonation, SECURITY_DYNAMIC_TRACKING, InitializePortView, InitializeRemotePortView } from "../../../kernel/sdk/lpc";
 import { STATUS_SUCCESS, STATUS_NO_MEMORY, STATUS_INVALID_PARAMETER, STATUS_NAME_TOO_LONG, STATUS_PORT_DISCONNECTED } from "../../../kernel/sdk/ntstatus";
-import { PAGE_READWRITE, SEC_RESERVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, PAGE_READWRITE, SEC_RESERVE } from "../../../kernel/sdk/ntdef";
 import { PEB } from "../../../kernel/sdk/peb";
 
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(section: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
@@ -88,19 +88,18 @@ function CsrpConnectToServer(objectDirectory: usize): u32 {
   }
   const suffix = "\\ApiPort";
   for (let i = 0; i < suffix.length; i++) { store<u16>(nameText + (n << 1), <u16>suffix.charCodeAt(i)); n++; }
-  store<u16>(portName, <u16>(n << 1)); store<u16>(portName, <u16>(n << 1), 2); store<usize>(portName, nameText, 4);
+  InitializeCountedString(portName, nameText, n << 1, n << 1);
 
   // The view: a section of the client's own, mapped into csrss too.
   store<u64>(sectionSize, CSR_PORT_VIEW_SIZE);
   let status = NtCreateSection(out, SECTION_ALL_ACCESS, 0, sectionSize, PAGE_READWRITE, SEC_RESERVE, 0);
   if (status != STATUS_SUCCESS) return status;
   const section = load<u32>(out);
-  store<u32>(clientView, SIZEOF_PORT_VIEW); store<u32>(clientView, section, 4); store<u32>(clientView, 0, 8);
-  store<u32>(clientView, CSR_PORT_VIEW_SIZE, 12); store<u32>(clientView, 0, 16); store<u32>(clientView, 0, 20);
-  store<u32>(serverView, SIZEOF_REMOTE_PORT_VIEW); store<u32>(serverView, 0, 4); store<u32>(serverView, 0, 8);
+  InitializePortView(clientView, section, 0, CSR_PORT_VIEW_SIZE);
+  InitializeRemotePortView(serverView);
   memory.fill(connectInfo, 0, SIZEOF_CSR_API_CONNECTINFO);
   store<u32>(connectInfoLength, SIZEOF_CSR_API_CONNECTINFO);
-  store<u32>(qos, 12); store<u32>(qos, 2, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10); // SecurityImpersonation, dynamic, effective only
+  InitializeSecurityQualityOfService(qos, SecurityImpersonation, SECURITY_DYNAMIC_TRACKING, true);
   status = NtSecureConnectPort(out, portName, qos, clientView, 0, serverView, 0, connectInfo, connectInfoLength);
   NtClose(section); // the views keep it
   if (status != STATUS_SUCCESS) return status;
@@ -169,9 +168,10 @@ export function CsrClientConnectToServer(objectDirectory: usize, serverId: u32, 
  */
 export function CsrClientCallServer(message: usize, captureBuffer: usize, apiNumber: u32, dataLength: u32): u32 {
   const total = CSR_API_MESSAGE_DATA + dataLength;
-  store<u16>(message, <u16>(total - SIZEOF_PORT_MESSAGE));
-  store<u16>(message, <u16>total, 2);
-  store<u32>(message, 0, 4); // Type and DataInfoOffset (ZeroInit)
+  const header = changetype<PORT_MESSAGE>(message);
+  header.DataLength = <u16>(total - SIZEOF_PORT_MESSAGE);
+  header.TotalLength = <u16>total;
+  header.Type = 0; header.DataInfoOffset = 0; // ZeroInit
   store<u32>(message + CSR_API_MESSAGE_API_NUMBER, apiNumber);
   if (CsrApiPort == 0) { store<u32>(message + CSR_API_MESSAGE_STATUS, STATUS_PORT_DISCONNECTED); return STATUS_PORT_DISCONNECTED; } // never connected
   if (captureBuffer != 0) {

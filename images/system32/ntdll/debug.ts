@@ -22,6 +22,7 @@ import { NtDisplayString, RtlpProcessHeap, RtlpWcsLen, RtlpStrLen } from "./nt";
 import { RtlAllocateHeap, RtlFreeHeap, RtlpAllocateScratch, RtlpFreeScratch } from "./heap";
 import { RtlpUnicodeCharToAnsi, RtlpAnsiCharToUnicode } from "./string";
 import { STATUS_NO_MEMORY, STATUS_SUCCESS } from "../../../kernel/sdk/ntstatus";
+import { InitializeCountedString } from "../../../kernel/sdk/ntdef";
 
 const DBGPRINT_MAX: u32 = 512;
 const HEX_LOWER = "0123456789abcdef";
@@ -181,7 +182,7 @@ export function vDbgPrintEx(componentId: u32, level: u32, format: usize, args: u
   let n = RtlpFormat(chars, DBGPRINT_MAX, format, args);
   if (n > DBGPRINT_MAX) n = DBGPRINT_MAX;
   for (let i: u32 = 0; i < n; i++) store<u16>(wide + (i << 1), <u16>RtlpAnsiCharToUnicode(load<u8>(chars + i)));
-  store<u16>(us, <u16>(n << 1)); store<u16>(us, <u16>(n << 1), 2); store<usize>(us, wide, 4);
+  InitializeCountedString(us, wide, n << 1, n << 1);
   NtDisplayString(us);
   RtlFreeHeap(heap, 0, block);
   return STATUS_SUCCESS;

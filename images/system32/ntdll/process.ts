@@ -28,7 +28,7 @@ import { CONTEXT } from "../../../kernel/sdk/context";
 import {
   NT_SUCCESS, STATUS_NO_MEMORY, STATUS_SUCCESS, STATUS_UNSUCCESSFUL,
 } from "../../../kernel/sdk/ntstatus";
-import { IO_STATUS_BLOCK, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, NtCurrentThread, OBJECT_ATTRIBUTES, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
+import { IO_STATUS_BLOCK, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, NtCurrentThread, OBJECT_ATTRIBUTES, PAGE_READWRITE, PAGE_SIZE, InitializeCountedString } from "../../../kernel/sdk/ntdef";
 import { SECTION_IMAGE_INFORMATION } from "../../../kernel/sdk/pe";
 import { CONTEXT_FULL } from "../../../kernel/sdk/context";
 import { RTL_USER_PROC_PARAMS_NORMALIZED } from "../../../kernel/sdk/peb";
@@ -127,9 +127,7 @@ export function RtlCreateProcessParameters(result: usize, imagePathName: usize, 
     let bytes = length;
     if (i == 0 && (bytes == 0 || load<u16>(at + bytes - 2) != 0x5C)) { store<u16>(at + bytes, 0x5C); bytes += 2; }
     store<u16>(at + bytes, 0);
-    store<u16>(field, <u16>bytes);
-    store<u16>(field, <u16>maximum, 2);
-    store<usize>(field, at, 4);
+    InitializeCountedString(field, at, bytes, maximum);
     at += align4(maximum);
   }
   if (environment != 0) {

@@ -10,6 +10,7 @@ import {
   LSA_LOGON_USER_NAME_LENGTH, LSA_LOGON_PASSWORD_LENGTH, LSA_LOGON_USER_NAME, LSA_LOGON_PASSWORD, LSA_LOGON_SUB_STATUS,
   LSA_LOGON_ID, LSA_LOGON_RELATIVE_ID, LSA_USER_NAME_MAX, LSA_PASSWORD_MAX,
 } from "../../../kernel/sdk/lsa";
+import { InitializeSecurityQualityOfService, SECURITY_DYNAMIC_TRACKING, SecurityIdentification } from "../../../kernel/sdk/lpc";
 
 let LsaPort: u32 = 0;
 const handle = memory.data(4, 4);
@@ -24,7 +25,7 @@ export function LsaConnect(): u32 {
   store<u32>(info + LSA_CONNECTION_INFO_NAME_LENGTH, name.length);
   for (let i = 0; i < name.length; i++) store<u8>(info + LSA_CONNECTION_INFO_NAME + i, <u8>name.charCodeAt(i));
   store<u32>(infoLength, SIZEOF_LSA_CONNECTION_INFO);
-  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10);
+  InitializeSecurityQualityOfService(qos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true);
   const status = NtConnectPort(handle, Unicode(LSA_AUTHENTICATION_PORT_NAME), qos, 0, 0, 0, info, infoLength);
   if (status != STATUS_SUCCESS) return status;
   if (load<u32>(info + LSA_CONNECTION_INFO_STATUS) != STATUS_SUCCESS) return load<u32>(info + LSA_CONNECTION_INFO_STATUS);

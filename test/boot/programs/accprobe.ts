@@ -16,6 +16,7 @@ import { SYSTEM_PROCESS_INFORMATION, SYSTEM_THREAD_INFORMATION, SystemProcessInf
 import { PROCESS_BASIC_INFORMATION, ProcessBasicInformation, ProcessBreakOnTermination, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { ProcessAccessToken } from "../../../kernel/sdk/security";
 import { makeSharedKey, objects, savedKeyOpens } from "./accobjects";
+import { InitializeSecurityQualityOfService, SECURITY_STATIC_TRACKING, SecurityImpersonation } from "../../../kernel/sdk/lpc";
 
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtQueryInformationToken") declare function NtQueryInformationToken(token: u32, cls: u32, buffer: usize, length: u32, returned: usize): u32;
@@ -308,7 +309,7 @@ function namespace(): void {
   line("open KnownDllPath to delete it", status);
   if (status == 0) NtClose(load<u32>(h));
   // SECURITY_QUALITY_OF_SERVICE: 12 bytes, SecurityImpersonation, static, effective only.
-  store<u32>(qos, 12); store<u32>(qos, 2, 4); store<u16>(qos, 0x0100, 8);
+  InitializeSecurityQualityOfService(qos, SecurityImpersonation, SECURITY_STATIC_TRACKING, true);
   status = NtConnectPort(h, unicode(name, "\\SmApiPort"), qos, 0, 0, 0, 0, 0);
   line("connect to \\SmApiPort", status == 0x00000000 || status == 0xC0000041 ? 0 : status); // SUCCESS or refused by smss: let in
   if (status == 0) NtClose(load<u32>(h));

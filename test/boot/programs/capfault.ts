@@ -9,7 +9,7 @@
 // Lines: the cases without a race, then each race as "<what> calls N access
 // violation N other N switches N" (other: the status the call gives when the
 // name is all there), then "the kernel is still running".
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, say, put, putHex, putDec, flush, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtCreateThread, NtTerminateThread,
   NtOpenDirectoryObject, NtSuspendThread } from "./nt";
@@ -54,13 +54,13 @@ const result = memory.data(4, 4);
 
 /** NtOpenDirectoryObject with a name of `bytes` that ends where the region ends. */
 function openLongName(): u32 {
-  store<u16>(name, <u16>OBJECT_NAME); store<u16>(name, <u16>OBJECT_NAME, 2); store<u32>(name, <u32>(region + SIZE - OBJECT_NAME), 4);
+  InitializeCountedString(name, <u32>(region + SIZE - OBJECT_NAME), OBJECT_NAME, OBJECT_NAME);
   InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   return NtOpenDirectoryObject(cell + 16, 1, oa);
 }
 /** NtQueryValueKey (no key: the name is captured before the handle is looked up) with a value name that ends where the region ends. */
 function queryLongValue(): u32 {
-  store<u16>(name, <u16>VALUE_NAME); store<u16>(name, <u16>VALUE_NAME, 2); store<u32>(name, <u32>(region + SIZE - VALUE_NAME), 4);
+  InitializeCountedString(name, <u32>(region + SIZE - VALUE_NAME), VALUE_NAME, VALUE_NAME);
   return NtQueryValueKey(0, name, KeyValuePartialInformation, info, 64, result);
 }
 function fill(): void { for (let i: u32 = 0; i < SIZE; i += 2) store<u16>(region + i, 0x41); }

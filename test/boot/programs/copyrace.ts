@@ -43,6 +43,8 @@ import {
   FilePositionInformation, FileStandardInformation, FileAccessInformation,
 } from "../../../kernel/sdk/fileinfo";
 import { SystemExtendServiceTableInformation } from "../../../kernel/sdk/sysinfo";
+import { InitializeCountedString } from "../../../kernel/sdk/ntdef";
+import { InitializeSecurityQualityOfService, SECURITY_STATIC_TRACKING, SecurityImpersonation } from "../../../kernel/sdk/lpc";
 
 const SELF: u32 = 0xFFFFFFFF;
 const MEM_COMMIT: u32 = 0x1000, MEM_RESERVE: u32 = 0x2000, MEM_DECOMMIT: u32 = 0x4000, MEM_RELEASE: u32 = 0x8000;
@@ -166,7 +168,7 @@ function queryDirectory(i: u32): u32 {
 }
 function queryDirectoryPattern(i: u32): u32 {
   // The pattern's UNICODE_STRING and text on the racing page too: "*.*".
-  store<u16>(poked, 6); store<u16>(poked, 6, 2); store<u32>(poked, <u32>(P + 0x40), 4);
+  InitializeCountedString(poked, <u32>(P + 0x40), 6, 6);
   store<u16>(poked, 0x2A, 8); store<u16>(poked, 0x2E, 10); store<u16>(poked, 0x2A, 12);
   pokeBytes(P + 0x38, 14);
   return NtQueryDirectoryFile(dir, 0, 0, 0, P + 8, P + 0x100, 0x400, FileDirectoryInformation, 1, P + 0x38, 1);
@@ -178,7 +180,7 @@ function queryVolume(i: u32): u32 {
 function queryAttributes(i: u32): u32 { return NtQueryAttributesFile(attributes("\\??\\C:\\copyrace.txt", 0x40), P + 16); }
 function pagingFile(i: u32): u32 {
   // A name, and a maximum below the minimum: refused after the capture (STATUS_INVALID_PARAMETER_3).
-  store<u16>(poked, load<u16>(pfName)); store<u16>(poked, load<u16>(pfName, 2), 2); store<u32>(poked, load<u32>(pfName, 4), 4);
+  InitializeCountedString(poked, load<u32>(pfName, 4), load<u16>(pfName), load<u16>(pfName, 2));
   pokeBytes(P, 8);
   poke64(P + 8, 4 << 20); poke64(P + 16, 2 << 20);
   return NtCreatePagingFile(P, P + 8, P + 16, 0);
@@ -196,7 +198,7 @@ function datagram(i: u32): u32 {
 function receiveMessage(i: u32): u32 { return NtReplyWaitReceivePortEx(client, P + 4, 0, P + 0x300, zeroTimeout); }
 function queryPort(i: u32): u32 { return NtQueryInformationPort(client, 0, P + 16, 16, P + 12); }
 function connect(i: u32): u32 {
-  store<u32>(poked, 12); store<u32>(poked, 2, 4); store<u32>(poked, 0, 8);
+  InitializeSecurityQualityOfService(poked, SecurityImpersonation, SECURITY_STATIC_TRACKING, false);
   pokeBytes(P + 0x20, 12);                 // SECURITY_QUALITY_OF_SERVICE
   poke(P + 0x30, 16);                      // ConnectionInformationLength
   const s = NtConnectPort(P, portName, P + 0x20, 0, 0, P + 0x34, P + 0x40, P + 0x30);

@@ -8,10 +8,11 @@
 // and it takes the session's hard errors.
 import { put, putHex, putWide, flush } from "../../pe/programs/out";
 import { SIZEOF_CSR_API_MESSAGE, CSR_API_MESSAGE_DATA, CSR_API_MESSAGE_STATUS, CSR_API_MESSAGE_CAPTURE_DATA, CSR_CREATE_API_NUMBER } from "../../../kernel/sdk/csr";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { SystemExtendServiceTableInformation, SystemSessionCreate } from "../../../kernel/sdk/sysinfo";
 import { RTL_USER_PROCESS_INFORMATION, SIZEOF_RTL_USER_PROCESS_INFORMATION } from "../../../kernel/sdk/sm";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import { InitializeSecurityQualityOfService, PORT_MESSAGE, SECURITY_STATIC_TRACKING, SecurityImpersonation, SIZEOF_PORT_MESSAGE, InitializePortView, InitializeRemotePortView } from "../../../kernel/sdk/lpc";
 
 @external("ntdll", "CsrClientConnectToServer") declare function CsrClientConnectToServer(dir: usize, serverId: u32, info: usize, infoSize: usize, s2s: usize): u32;
 @external("ntdll", "CsrClientCallServer") declare function CsrClientCallServer(message: usize, buffer: usize, api: u32, length: u32): u32;
@@ -50,7 +51,7 @@ const params = memory.data(20, 4), response = memory.data(4, 4), dllName = memor
 function show(what: string, v: u32): void { put(what); put(" "); putHex(v); flush(); }
 function wide(at: usize, s: string): usize {
   const text = changetype<usize>(s);
-  store<u16>(at, <u16>(s.length << 1)); store<u16>(at, <u16>(s.length << 1), 2); store<usize>(at, text, 4);
+  InitializeCountedString(at, text, s.length << 1, s.length << 1);
   return at;
 }
 function attributes(name: usize): usize {
@@ -146,7 +147,7 @@ export function main(): void {
   CsrFreeCaptureBuffer(buffer);
   status = NtOpenSymbolicLinkObject(h, 1, attributes(wide(us, "\\??\\Q:")));
   show("open \\??\\Q:", status);
-  store<u16>(target, 0); store<u16>(target, 128, 2); store<usize>(target, targetText, 4);
+  InitializeCountedString(target, targetText, 0, 128);
   if (status == 0) { NtQuerySymbolicLinkObject(load<u32>(h), target, 0); NtClose(load<u32>(h)); }
   put("\\??\\Q: -> "); putWide(targetText, load<u16>(target)); flush();
   // Remove it again (the name only: a capture buffer of one string).
@@ -165,9 +166,9 @@ export function main(): void {
   // A connection of its own, for messages ntdll would never send.
   store<i64>(size, 0x10000);
   NtCreateSection(h + 4, 0xF001F, 0, size, 0x04, 0x8000000, 0);
-  store<u32>(view, 24); store<u32>(view, load<u32>(h, 4), 4); store<u32>(view, 0, 8); store<u32>(view, 0x10000, 12); store<u32>(view, 0, 16); store<u32>(view, 0, 20);
-  store<u32>(remote, 12); store<u32>(remote, 0, 4); store<u32>(remote, 0, 8);
-  store<u32>(qos, 12); store<u32>(qos, 2, 4); store<u32>(qos, 0, 8);
+  InitializePortView(view, load<u32>(h, 4), 0, 0x10000);
+  InitializeRemotePortView(remote);
+  InitializeSecurityQualityOfService(qos, SecurityImpersonation, SECURITY_STATIC_TRACKING, false);
   memory.fill(conn, 0, 0x24); store<u32>(connLength, 0x24);
   show("raw connect", NtConnectPort(h + 8, wide(us, dir + "\\ApiPort"), qos, view, remote, 0, conn, connLength));
   const port = load<u32>(h, 8), mine = load<usize>(view, 16), theirs = load<usize>(view, 20);
@@ -183,7 +184,7 @@ export function main(): void {
   raw(port, theirs, 2, "a pointer offset past the message");
   // A request too short for CsrCaptureData, ApiNumber, Status and Reserved.
   // (Status lies past its end: the answer cannot carry it; csrss logs the refusal.)
-  store<u16>(reply, 8); store<u16>(reply, 32, 2); store<u32>(reply, 0, 4);
+  setLengths(reply, 8, 32);
   store<u32>(reply + 0x1C, CSR_CREATE_API_NUMBER(BASESRV, 5));
   store<u32>(reply + CSR_API_MESSAGE_STATUS, 0xDEAD);
   put("a request too short "); putHex(NtRequestWaitReplyPort(port, reply, reply)); put(" "); putHex(load<u32>(reply + CSR_API_MESSAGE_STATUS)); flush();
@@ -211,10 +212,17 @@ export function main(): void {
   put("done"); flush();
 }
 
+/** A PORT_MESSAGE header's lengths, Type and DataInfoOffset 0. */
+function setLengths(message: usize, dataLength: u32, totalLength: u32): void {
+  const header = changetype<PORT_MESSAGE>(message);
+  header.DataLength = <u16>dataLength; header.TotalLength = <u16>totalLength; header.Type = 0; header.DataInfoOffset = 0;
+}
+
 /** A base GetTempFile request with CsrCaptureData set by hand, on the raw port. */
 function raw(port: u32, capture: usize, api: u32, what: string): void {
-  store<u16>(reply, 0x28 + 4 - 24); store<u16>(reply, 0x28 + 4, 2); store<u32>(reply, 0, 4);
-  store<u32>(reply, 0, 8); store<u32>(reply, 0, 12); store<u32>(reply, 0, 16); store<u32>(reply, 0, 20);
+  setLengths(reply, 0x28 + 4 - SIZEOF_PORT_MESSAGE, 0x28 + 4);
+  const header = changetype<PORT_MESSAGE>(reply);
+  header.UniqueProcess = 0; header.UniqueThread = 0; header.MessageId = 0; header.ClientViewSize = 0;
   store<usize>(reply + CSR_API_MESSAGE_CAPTURE_DATA, capture);
   store<u32>(reply + 0x1C, CSR_CREATE_API_NUMBER(BASESRV, api));
   store<u32>(reply + CSR_API_MESSAGE_STATUS, 0xDEAD);

@@ -25,9 +25,10 @@ import {
   CSR_SHARED_SESSION_ID, CSR_SHARED_SERVER_PROCESS_ID, CSR_SHARED_CONNECTIONS, CSR_SHARED_SIZE_KB, BASE_STATIC_WINDOWS_DIRECTORY,
   BASE_STATIC_NAMED_OBJECT_DIRECTORY,
 } from "../../../kernel/sdk/csr";
-import { InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes } from "../../../kernel/sdk/ntdef";
 import { ProcessBasicInformation, ProcessSessionInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import { InitializeSecurityQualityOfService, PORT_MESSAGE, SECURITY_DYNAMIC_TRACKING, SecurityImpersonation, SIZEOF_PORT_MESSAGE } from "../../../kernel/sdk/lpc";
 
 @external("ntdll", "CsrClientConnectToServer") declare function CsrClientConnectToServer(dir: usize, serverId: u32, info: usize, infoSize: usize, s2s: usize): u32;
 @external("ntdll", "CsrGetProcessId") declare function CsrGetProcessId(): u32;
@@ -63,7 +64,7 @@ let sb: u32 = 0;
 
 function show(what: string, v: u32): void { put(what); put(" "); putHex(v); flush(); }
 function wide(at: usize, s: string): usize {
-  store<u16>(at, <u16>(s.length << 1)); store<u16>(at, <u16>(s.length << 1), 2); store<usize>(at, changetype<usize>(s), 4);
+  InitializeCountedString(at, changetype<usize>(s), s.length << 1, s.length << 1);
   return at;
 }
 function words(): string[] {
@@ -77,7 +78,8 @@ function sleep(ms: i64): void { store<i64>(t, -ms * 10000); NtDelayExecution(0, 
 
 /** One SB request of `length` bytes after the header; the answer's ReturnValue (or the port's failure). */
 function sbCall(api: u32, dataLength: u32): u32 {
-  store<u16>(m, <u16>dataLength); store<u16>(m, <u16>(dataLength + 24), 2); store<u32>(m, 0, 4);
+  const header = changetype<PORT_MESSAGE>(m);
+  header.DataLength = <u16>dataLength; header.TotalLength = <u16>(dataLength + SIZEOF_PORT_MESSAGE); header.Type = 0; header.DataInfoOffset = 0;
   store<u32>(m + SB_API_MSG_API_NUMBER, api);
   store<u32>(m + SB_API_MSG_RETURN_VALUE, 0xDEAD);
   const status = NtRequestWaitReplyPort(sb, m, m);
@@ -123,7 +125,7 @@ function handOver(csrss: u32, id: u32): u32 {
 }
 
 function connectSb(dir: string): u32 {
-  store<u32>(qos, 12); store<u32>(qos, 2, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10);
+  InitializeSecurityQualityOfService(qos, SecurityImpersonation, SECURITY_DYNAMIC_TRACKING, true);
   let status: u32 = 0;
   for (let i = 0; i < 300; i++) {
     status = NtConnectPort(h, wide(us, dir + "\\SbApiPort"), qos, 0, 0, 0, 0, 0);

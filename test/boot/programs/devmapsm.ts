@@ -9,9 +9,10 @@
 //     session 2's csrss and winlogon has it, session 1's and this process's not.
 
 import { put, putString, putHex, putDec, flush } from "../../pe/programs/out";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { ProcessDeviceMap } from "../../../kernel/sdk/procinfo";
 import { SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
+import { InitializeSecurityQualityOfService, SECURITY_DYNAMIC_TRACKING, SecurityIdentification } from "../../../kernel/sdk/lpc";
 
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
@@ -34,14 +35,14 @@ const message = memory.data(0x40, 4), info = memory.data(40, 4), text = memory.d
 const processes = memory.data(0x20000, 8);
 
 function unicode(u: usize, s: string): usize {
-  store<u16>(u, <u16>(s.length << 1)); store<u16>(u, <u16>(s.length << 1), 2); store<usize>(u, changetype<usize>(s), 4);
+  InitializeCountedString(u, changetype<usize>(s), s.length << 1, s.length << 1);
   return u;
 }
 function attributes(name: string): usize {
   InitializeObjectAttributes(oa, name.length != 0 ? unicode(us, name) : 0, OBJ_CASE_INSENSITIVE, 0, 0);
   return oa;
 }
-function setQos(): usize { store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10); return qos; }
+function setQos(): usize { InitializeSecurityQualityOfService(qos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true); return qos; }
 function sleep(ms: i64): void { store<i64>(interval, -ms * 10000); NtDelayExecution(0, interval); }
 
 /** The pid of the process named `name` in session `session` (0: none). */
@@ -84,7 +85,7 @@ function showLink(name: string): void {
   put("link "); put(name);
   let status = NtOpenSymbolicLinkObject(link, 1, attributes(name));
   if (status == 0) {
-    store<u16>(target, 0); store<u16>(target, 512, 2); store<usize>(target, text, 4);
+    InitializeCountedString(target, text, 0, 512);
     status = NtQuerySymbolicLinkObject(load<u32>(link), target, 0);
     NtClose(load<u32>(link));
   }

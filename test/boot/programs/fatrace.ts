@@ -9,7 +9,7 @@
 // test/boot/fatrace.test.ts then reads the disk (our reader, fsck.fat).
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, put, putDec, putHex, flush, NtAllocateVirtualMemory, NtClose, NtCreateThread, NtTerminateThread, NtWaitForSingleObject, ms } from "./nt";
-import { IO_STATUS_BLOCK } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, IO_STATUS_BLOCK, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import {
   FILE_DISPOSITION_INFORMATION, FILE_RENAME_INFORMATION, FILE_STANDARD_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION,
   FileDispositionInformation, FileRenameInformation, FileStandardInformation,
@@ -67,10 +67,8 @@ function fileName(w: usize, at: u32, worker: u32, round: u32, renamed: bool): u3
 /** An OBJECT_ATTRIBUTES for \??\C:\FatRace\<file name>. */
 function path(w: usize, worker: u32, round: u32, renamed: bool): usize {
   const n = fileName(w, ascii(w, 0, "\\??\\C:\\FatRace\\"), worker, round, renamed);
-  store<u16>(w + W_USTR, <u16>(n << 1)); store<u16>(w + W_USTR, <u16>(n << 1), 2); store<u32>(w + W_USTR, <u32>(w + W_NAME), 4);
-  store<u32>(w + W_OA, 24); store<u32>(w + W_OA, 0, 4); store<u32>(w + W_OA, <u32>(w + W_USTR), 8);
-  store<u32>(w + W_OA, 0x40, 12); store<u32>(w + W_OA, 0, 16); store<u32>(w + W_OA, 0, 20);
-  return w + W_OA;
+  InitializeCountedString(w + W_USTR, <u32>(w + W_NAME), n << 1, n << 1);
+  return InitializeObjectAttributes(w + W_OA, w + W_USTR, OBJ_CASE_INSENSITIVE, 0, 0);
 }
 
 /** Records a failed check (the first one is kept); false so that a round can stop at it. */
@@ -174,10 +172,8 @@ function named(w: usize, prefix: string, number: u32, suffix: string): usize {
   let n = ascii(w, 0, prefix);
   if (number != 0xFFFFFFFF) n = decimal(w, n, number);
   n = ascii(w, n, suffix);
-  store<u16>(w + W_USTR, <u16>(n << 1)); store<u16>(w + W_USTR, <u16>(n << 1), 2); store<u32>(w + W_USTR, <u32>(w + W_NAME), 4);
-  store<u32>(w + W_OA, 24); store<u32>(w + W_OA, 0, 4); store<u32>(w + W_OA, <u32>(w + W_USTR), 8);
-  store<u32>(w + W_OA, 0x40, 12); store<u32>(w + W_OA, 0, 16); store<u32>(w + W_OA, 0, 20);
-  return w + W_OA;
+  InitializeCountedString(w + W_USTR, <u32>(w + W_NAME), n << 1, n << 1);
+  return InitializeObjectAttributes(w + W_OA, w + W_USTR, OBJ_CASE_INSENSITIVE, 0, 0);
 }
 
 /**
@@ -214,8 +210,8 @@ export function main(): void {
   // The shared directory.
   const w0 = allocate(W_SIZE);
   const n = ascii(w0, 0, "\\??\\C:\\FatRace");
-  store<u16>(w0 + W_USTR, <u16>(n << 1)); store<u16>(w0 + W_USTR, <u16>(n << 1), 2); store<u32>(w0 + W_USTR, <u32>(w0 + W_NAME), 4);
-  store<u32>(w0 + W_OA, 24); store<u32>(w0 + W_OA, <u32>(w0 + W_USTR), 8); store<u32>(w0 + W_OA, 0x40, 12);
+  InitializeCountedString(w0 + W_USTR, <u32>(w0 + W_NAME), n << 1, n << 1);
+  InitializeObjectAttributes(w0 + W_OA, w0 + W_USTR, OBJ_CASE_INSENSITIVE, 0, 0);
   show("mkdir", NtCreateFile(w0 + W_HANDLE, FILE_LIST_DIRECTORY | SYNCHRONIZE, w0 + W_OA, w0 + W_IOSB, 0, 0, SHARE_ALL, FILE_CREATE, DIRECTORY | SYNC, 0, 0));
   NtClose(load<u32>(w0 + W_HANDLE));
   endMarker(w0);

@@ -9,7 +9,7 @@
 // Lines: "registry <status>", "hive <name> <status> keys N values N",
 // "files N dirs N bytes N errors N", "write <what> <status>", "done".
 import { put, putHex, putDec, flush, say, show, NtClose } from "./nt";
-import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, IO_STATUS_BLOCK, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import {
   FileDirectoryInformation, FileDispositionInformation, FileFsSizeInformation, FileFsVolumeInformation,
   FileRenameInformation, FileStandardInformation, FILE_DIRECTORY_INFORMATION, FILE_RENAME_INFORMATION,
@@ -54,7 +54,7 @@ let files: u32 = 0, dirs: u32 = 0, bytes: u64 = 0, fileErrors: u32 = 0;
 /** An OBJECT_ATTRIBUTES at depth `d` for `length` bytes of name at names[d], relative to `root`. */
 function oaAt(d: u32, root: u32, length: u32): usize {
   const u = cells + d * 16 + 4;
-  store<u16>(u, <u16>length); store<u16>(u, <u16>length, 2); store<u32>(u, <u32>(names + d * 520), 4);
+  InitializeCountedString(u, <u32>(names + d * 520), length, length);
   const oa = oas + d * 24;
   return InitializeObjectAttributes(oa, u, OBJ_CASE_INSENSITIVE, root, 0);
 }
@@ -63,7 +63,7 @@ function nameAt(d: u32, s: string): u32 {
   return <u32>s.length << 1;
 }
 function unicode(s: string): usize {
-  store<u16>(ustr, <u16>(s.length << 1)); store<u16>(ustr, <u16>(s.length << 1), 2); store<u32>(ustr, <u32>changetype<usize>(s), 4);
+  InitializeCountedString(ustr, <u32>changetype<usize>(s), s.length << 1, s.length << 1);
   return ustr;
 }
 
@@ -83,7 +83,7 @@ function walkKey(h: u32, d: u32): void {
       if (n <= 512) {
         memory.copy(names + d * 520, buf + offsetof<KEY_VALUE_FULL_INFORMATION>("Name"), n);
         const u = cells + d * 16 + 4;
-        store<u16>(u, <u16>n); store<u16>(u, <u16>n, 2); store<u32>(u, <u32>(names + d * 520), 4);
+        InitializeCountedString(u, <u32>(names + d * 520), n, n);
         NtQueryValueKey(h, u, KeyValuePartialInformation, data, 16384, result);
       }
     }
@@ -134,7 +134,7 @@ function fileError(s: u32): void { fileErrors++; if (firstError == 0) firstError
 /** OBJECT_ATTRIBUTES for the current path (depth d's cells). */
 function pathOa(d: u32): usize {
   const u = cells + d * 16 + 4;
-  store<u16>(u, <u16>pathBytes); store<u16>(u, <u16>pathBytes, 2); store<u32>(u, <u32>path, 4);
+  InitializeCountedString(u, <u32>path, pathBytes, pathBytes);
   const oa = oas + d * 24;
   return InitializeObjectAttributes(oa, u, OBJ_CASE_INSENSITIVE, 0, 0);
 }

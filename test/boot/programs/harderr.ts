@@ -5,6 +5,7 @@
 // RtlAdjustPrivilege does), STATUS_SYSTEM_PROCESS_TERMINATED stops the
 // system with Windows' text. Every line is "what status response".
 import { show, put, putHex, flush, unicode } from "./nt";
+import { InitializeCountedString } from "../../../kernel/sdk/ntdef";
 @external("ntdll", "NtRaiseHardError") declare function NtRaiseHardError(status: u32, count: u32, mask: u32, parameters: usize, options: u32, response: usize): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
@@ -44,7 +45,7 @@ export function main(): void {
   raise("unmapped parameters", 0xC0000135, 1, 0, 0x00001000, OptionOk, response);
   store<u32>(params, 0x80100000);
   raise("kernel string", 0xC0000135, 1, 1, params, OptionOk, response);
-  store<u16>(bad, 8); store<u16>(bad, 8, 2); store<u32>(bad, 0xC0000000, 4);
+  InitializeCountedString(bad, 0xC0000000, 8, 8);
   store<u32>(params, <u32>bad);
   raise("kernel string buffer", 0xC0000135, 1, 1, params, OptionOk, response);
   // The shutdown option needs the privilege enabled (the System token has it, disabled).

@@ -7,7 +7,7 @@
 //   holdrun: exit <status of IMAGE>
 
 import { put, putHex, flush } from "../../pe/programs/out";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { RTL_USER_PROCESS_INFORMATION } from "../../../kernel/sdk/sm";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
@@ -29,7 +29,7 @@ const oa = memory.data(24, 4), iosb = memory.data(8, 4), handle = memory.data(4,
 const info = memory.data(<i32>offsetof<RTL_USER_PROCESS_INFORMATION>(), 4), pbi = memory.data(<i32>offsetof<PROCESS_BASIC_INFORMATION>(), 4);
 const imageText = memory.data(520, 4);
 
-function setString(s: usize, buffer: usize, bytes: u32): void { store<u16>(s, <u16>bytes); store<u16>(s, <u16>bytes, 2); store<usize>(s, buffer, 4); }
+function setString(s: usize, buffer: usize, bytes: u32): void { InitializeCountedString(s, buffer, bytes, bytes); }
 
 /** The next word of the `count` WCHARs at `text` from WCHAR `at`: its start; `end` gets its end. */
 let end: u32 = 0;

@@ -8,6 +8,7 @@
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { show, say, put, putDec, flush, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtOpenSymbolicLinkObject,
   NtQuerySymbolicLinkObject, NtSuspendThread, attributes } from "./nt";
+import { InitializeCountedString } from "../../../kernel/sdk/ntdef";
 @external("kernel", "pause") declare function pause(): void;
 
 const SELF: u32 = 0xFFFFFFFF;
@@ -31,7 +32,7 @@ export function main(): void {
   if (load<u32>(0x7FFDF0F0) == 0x12345678) indirect(load<u32>(0x7FFDF0F4));
   show("open", NtOpenSymbolicLinkObject(cell + 40, 1, attributes("\\DosDevices", 0x40)));
   const link = load<u32>(cell, 40);
-  store<u16>(target, 0); store<u16>(target, 64, 2); store<u32>(target, <u32>writable, 4);
+  InitializeCountedString(target, <u32>writable, 0, 64);
   const t = spawn(flipper, 0, 0);
   let ok: u32 = 0, av: u32 = 0, other: u32 = 0;
   // Each call starts with Buffer at the user buffer; the racing thread only

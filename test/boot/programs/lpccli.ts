@@ -10,6 +10,7 @@ import {
 } from "./lpcnt";
 import { NtClose } from "./nt";
 import { ThreadBasicInformation, SIZEOF_THREAD_BASIC_INFORMATION, THREAD_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
+import { PORT_VIEW, SIZEOF_PORT_VIEW } from "../../../kernel/sdk/lpc";
 
 const h = memory.data(16, 4);
 const name = memory.data(8, 4);
@@ -93,7 +94,7 @@ export function main(): void {
   show("connect without QoS", NtConnectPort(h + 8, name, 0, 0, 0, 0, 0, 0));
   store<u32>(infoLength, 16);
   show("connect with a bad information pointer", NtConnectPort(h + 8, name, q, 0, 0, 0, 0x80000000, infoLength));
-  store<u32>(view, 24);
+  changetype<PORT_VIEW>(view).Length = SIZEOF_PORT_VIEW;
   show("connect with a port view of no section", NtConnectPort(h + 8, name, q, view, 0, 0, 0, 0));
   NtCreateEvent(h + 12, 0x1F0003, 0, 0, 0);
   show("request on an event", NtRequestPort(load<u32>(h, 12), req));

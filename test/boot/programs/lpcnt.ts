@@ -1,6 +1,6 @@
 // The LPC services for the ring-3 LPC test programs (lpc*.ts), and helpers
 // that build and read PORT_MESSAGEs in the layout of kernel/sdk/lpc.ts.
-import { SIZEOF_PORT_MESSAGE } from "../../../kernel/sdk/lpc";
+import { InitializeSecurityQualityOfService, PORT_MESSAGE, SECURITY_STATIC_TRACKING, SecurityImpersonation, SIZEOF_PORT_MESSAGE } from "../../../kernel/sdk/lpc";
 
 @external("ntdll", "NtCreatePort") export declare function NtCreatePort(handle: usize, oa: usize, maxConnectionInfo: u32, maxMessage: u32, maxPool: u32): u32;
 @external("ntdll", "NtCreateWaitablePort") export declare function NtCreateWaitablePort(handle: usize, oa: usize, maxConnectionInfo: u32, maxMessage: u32, maxPool: u32): u32;
@@ -21,18 +21,19 @@ import { SIZEOF_PORT_MESSAGE } from "../../../kernel/sdk/lpc";
 
 /** Writes a message header at `at`: DataLength, TotalLength (DataLength + 24 unless given), type and ids as given. */
 export function header(at: usize, dataLength: u32, totalLength: u32): usize {
-  store<u16>(at, <u16>dataLength);
-  store<u16>(at, <u16>(totalLength == 0xFFFFFFFF ? dataLength + SIZEOF_PORT_MESSAGE : totalLength), 2);
-  store<u32>(at, 0, 4);
-  store<u32>(at, 0, 8); store<u32>(at, 0, 12); store<u32>(at, 0, 16); store<u32>(at, 0, 20);
+  const m = changetype<PORT_MESSAGE>(at);
+  m.DataLength = <u16>dataLength;
+  m.TotalLength = <u16>(totalLength == 0xFFFFFFFF ? dataLength + SIZEOF_PORT_MESSAGE : totalLength);
+  m.Type = 0; m.DataInfoOffset = 0;
+  m.UniqueProcess = 0; m.UniqueThread = 0; m.MessageId = 0; m.ClientViewSize = 0;
   return at;
 }
-@inline export function msgType(at: usize): u32 { return <u32>load<u16>(at, 4); }
-@inline export function msgPid(at: usize): u32 { return load<u32>(at, 8); }
-@inline export function msgTid(at: usize): u32 { return load<u32>(at, 12); }
-@inline export function msgId(at: usize): u32 { return load<u32>(at, 16); }
+@inline export function msgType(at: usize): u32 { return <u32>changetype<PORT_MESSAGE>(at).Type; }
+@inline export function msgPid(at: usize): u32 { return changetype<PORT_MESSAGE>(at).UniqueProcess; }
+@inline export function msgTid(at: usize): u32 { return changetype<PORT_MESSAGE>(at).UniqueThread; }
+@inline export function msgId(at: usize): u32 { return changetype<PORT_MESSAGE>(at).MessageId; }
 @inline export function msgData(at: usize, index: u32): u32 { return load<u32>(at + SIZEOF_PORT_MESSAGE + index * 4); }
 @inline export function setData(at: usize, index: u32, value: u32): void { store<u32>(at + SIZEOF_PORT_MESSAGE + index * 4, value); }
 
 /** SECURITY_QUALITY_OF_SERVICE: Length 12, SecurityImpersonation, static tracking, not effective-only. */
-export function qos(at: usize): usize { store<u32>(at, 12); store<u32>(at, 2, 4); store<u32>(at, 0, 8); return at; }
+export function qos(at: usize): usize { InitializeSecurityQualityOfService(at, SecurityImpersonation, SECURITY_STATIC_TRACKING, false); return at; }

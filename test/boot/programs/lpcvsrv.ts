@@ -13,7 +13,7 @@
 // two connections have closed, and checks its views are gone then.
 import { show, put, putHex, putDec, flush, NtClose, NtCreateSection, NtCreateEvent, NtQueryVirtualMemory, attributes, ms } from "./nt";
 import { NtCreatePort, NtReplyWaitReceivePortEx, NtAcceptConnectPort, NtCompleteConnectPort, NtReplyPort, msgType, msgData, setData } from "./lpcnt";
-import { LPC_CONNECTION_REQUEST, LPC_REQUEST, LPC_PORT_CLOSED, LPC_CLIENT_DIED } from "../../../kernel/sdk/lpc";
+import { InitializeRemotePortView, LPC_CLIENT_DIED, LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_REQUEST } from "../../../kernel/sdk/lpc";
 
 const h = memory.data(16, 4);
 const receive = memory.data(0x148, 8);
@@ -32,7 +32,7 @@ function portView(section: u32, length: u32, viewSize: u32): usize {
   store<u32>(serverView, viewSize, 12); store<u32>(serverView, 0, 16); store<u32>(serverView, 0, 20);
   return serverView;
 }
-function remoteView(): usize { store<u32>(clientView, 12); store<u32>(clientView, 0, 4); store<u32>(clientView, 0, 8); return clientView; }
+function remoteView(): usize { return InitializeRemotePortView(clientView); }
 function section(bytes: u32, protect: u32): u32 {
   store<i64>(size, bytes);
   NtCreateSection(h + 8, 0xF001F, 0, size, protect, 0x8000000, 0);

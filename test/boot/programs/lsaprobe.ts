@@ -13,6 +13,7 @@ import {
   LSA_CALL_PACKAGE_MESSAGE_TYPE, LSA_CHANGE_PASSWORD_USER_NAME_LENGTH, LSA_CHANGE_PASSWORD_OLD_LENGTH, LSA_CHANGE_PASSWORD_NEW_LENGTH,
   LSA_CHANGE_PASSWORD_USER_NAME, LSA_CHANGE_PASSWORD_OLD, LSA_CHANGE_PASSWORD_NEW, LSA_CALL_PACKAGE_PROTOCOL_STATUS,
 } from "../../../kernel/sdk/lsa";
+import { InitializeSecurityQualityOfService, SECURITY_DYNAMIC_TRACKING, SecurityIdentification } from "../../../kernel/sdk/lpc";
 
 const qos = memory.data(12, 4);
 const info = memory.data(<i32>SIZEOF_LSA_CONNECTION_INFO, 4);
@@ -25,7 +26,7 @@ function connect(name: string): u32 {
   store<u32>(info + LSA_CONNECTION_INFO_NAME_LENGTH, name.length);
   for (let i = 0; i < name.length; i++) store<u8>(info + LSA_CONNECTION_INFO_NAME + i, <u8>name.charCodeAt(i));
   store<u32>(infoLength, SIZEOF_LSA_CONNECTION_INFO);
-  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8);
+  InitializeSecurityQualityOfService(qos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true);
   const h = Slot();
   const status = NtConnectPort(h, Unicode(LSA_AUTHENTICATION_PORT_NAME), qos, 0, 0, 0, info, infoLength);
   if (status == 0) port = load<u32>(h);

@@ -6,7 +6,7 @@
 // NtProcessStartup(PEB), and a first thread at the image's entry point (the
 // kernel starts it in ntdll's LdrInitializeThunk, which loads the imports
 // and continues there). Waits for each and prints `NAME exit 0x........`.
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtQueryInformationProcess,
   NtWriteVirtualMemory, NtTerminateProcess, NtQuerySystemInformation, ms, put, putDec, putHex, flush, unicode } from "./nt";
 import { SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION, SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
@@ -40,9 +40,7 @@ function paramString(field: u32, s: string, maximum: u32): void {
   for (let i = 0; i < s.length; i++) store<u16>(params + paramsEnd + (<u32>i << 1), <u16>s.charCodeAt(i));
   store<u16>(params + paramsEnd + bytes, 0);
   if (maximum < bytes + 2) maximum = bytes + 2;
-  store<u16>(params + field, <u16>bytes);
-  store<u16>(params + field, <u16>maximum, 2);
-  store<u32>(params + field, paramsEnd, 4);
+  InitializeCountedString(params + field, paramsEnd, bytes, maximum);
   paramsEnd += (maximum + 3) & ~3;
 }
 

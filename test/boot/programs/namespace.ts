@@ -4,6 +4,7 @@
 import { show, NtClose, NtCreateDirectoryObject, NtOpenDirectoryObject, NtQueryDirectoryObject, NtCreateSymbolicLinkObject, NtOpenSymbolicLinkObject,
   NtQuerySymbolicLinkObject, NtQueryObject, NtDuplicateObject, NtCreateEvent, NtOpenEvent, NtMakeTemporaryObject,
   attributes, unicode, put, putHex, putUnicode, flush } from "./nt";
+import { InitializeCountedString } from "../../../kernel/sdk/ntdef";
 
 const h = memory.data(32, 4);
 const target = memory.data(8, 4);
@@ -31,7 +32,7 @@ export function main(): void {
   put("name "); putUnicode(buffer); flush();
   // The link's target.
   show("open link", NtOpenSymbolicLinkObject(h + 24, 0x1, attributes("\\BaseNamedObjects\\Link", 0)));
-  store<u16>(target, 0); store<u16>(target, 128, 2); store<u32>(target, <u32>linkText, 4);
+  InitializeCountedString(target, <u32>linkText, 0, 128);
   show("query link", NtQuerySymbolicLinkObject(load<u32>(h, 24), target, length));
   put("target "); putUnicode(target); flush();
   // Duplicate and close.

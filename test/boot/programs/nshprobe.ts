@@ -3,10 +3,11 @@
 import { RtlQueryEnvironmentVariable_U, RtlGetCurrentPeb, STATUS_SUCCESS } from "../../../images/system32/native/nt";
 import { CurrentSessionId, Decimal, Log, Unicode } from "../../../images/system32/native/util";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import { InitializeCountedString } from "../../../kernel/sdk/ntdef";
 
 function Variable(name: string): string {
   const value = heap.alloc(8 + 256);
-  store<u16>(value, 0); store<u16>(value, 256, 2); store<usize>(value, value + 8, 4);
+  InitializeCountedString(value, value + 8, 0, 256);
   if (RtlQueryEnvironmentVariable_U(0, Unicode(name), value) != STATUS_SUCCESS) return "(not set)";
   return String.UTF16.decodeUnsafe(value + 8, load<u16>(value));
 }

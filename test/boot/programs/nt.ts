@@ -12,7 +12,7 @@
 /** int 0x2e with any service number and argument pointer. */
 @external("test", "syscall") export declare function syscall(service: u32, args: usize): u32;
 
-import { InitializeObjectAttributes, UNICODE_STRING } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, UNICODE_STRING } from "../../../kernel/sdk/ntdef";
 import { SYSTEM_PROCESS_INFORMATION, SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 
 const line = memory.data(256, 4);
@@ -37,9 +37,7 @@ export function putDec(v: u32): void {
 }
 /** Sends the line built with put*: one NtDisplayString. */
 export function flush(): u32 {
-  store<u16>(ustr, <u16>(length << 1));
-  store<u16>(ustr, 256, 2);
-  store<u32>(ustr, <u32>line, 4);
+  InitializeCountedString(ustr, <u32>line, length << 1, 256);
   length = 0;
   return NtDisplayString(ustr);
 }

@@ -6,6 +6,7 @@ import { show, put, putHex, putDec, putUnicode, flush, unicode, attributes, NtQu
 import {
   SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, SYSTEM_PAGEFILE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION, SystemPageFileInformation, SystemPerformanceInformation,
 } from "../../../kernel/sdk/sysinfo";
+import { InitializeCountedString } from "../../../kernel/sdk/ntdef";
 @external("ntdll", "NtCreatePagingFile") declare function NtCreatePagingFile(name: usize, minimum: usize, maximum: usize, priority: u32): u32;
 @external("ntdll", "NtOpenProcessToken") declare function NtOpenProcessToken(process: u32, access: u32, token: usize): u32;
 @external("ntdll", "NtAdjustPrivilegesToken") declare function NtAdjustPrivilegesToken(token: u32, disableAll: u32, newState: usize, length: u32, previous: usize, returnLength: usize): u32;
@@ -70,7 +71,7 @@ export function main(): void {
   create("under 1 MiB", "\\??\\C:\\pagefile.sys", MiB / 2, 4 * MiB);
   create("maximum under minimum", "\\??\\C:\\pagefile.sys", 2 * MiB, MiB);
   create("over 4 GiB", "\\??\\C:\\pagefile.sys", 2 * MiB, 4096 * MiB);
-  store<u16>(empty, 0); store<u16>(empty, 0, 2); store<u32>(empty, 0, 4);
+  InitializeCountedString(empty, 0, 0, 0);
   store<u64>(minimum, 2 * MiB); store<u64>(maximum, 4 * MiB);
   show("empty name", NtCreatePagingFile(empty, minimum, maximum, 0));
   show("kernel name", NtCreatePagingFile(0x80100000, minimum, maximum, 0));

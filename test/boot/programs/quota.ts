@@ -5,7 +5,7 @@
 // one and unnamed events until the nonpaged quota does, sees a key open and a
 // file open refused too, closes everything and reads its usage again. The
 // host test (test/boot/user.test.ts) compares the numbers.
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import {
   NtClose, NtCreateEvent, NtCreateProcessEx, NtCreateSection, NtTerminateProcess, NtQueryInformationProcess, NtSetInformationProcess, NtQueryObject, attributes, put, putDec, putHex, flush, show,
 } from "./nt";
@@ -47,14 +47,14 @@ function longName(prefix: string, number: u32): usize {
   for (let i: u32 = 0; i < digits; i++) { store<u16>(text + ((n + digits - 1 - i) << 1), <u16>(48 + number % 10)); number /= 10; }
   n += digits;
   while (n < NAME_CHARS) store<u16>(text + (n++ << 1), 0x78); // 'x'
-  store<u16>(us, <u16>(n << 1)); store<u16>(us, <u16>(n << 1), 2); store<u32>(us, <u32>text, 4);
+  InitializeCountedString(us, <u32>text, n << 1, n << 1);
   return named(us);
 }
 function named(name: usize): usize {
   return InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
 }
 function plainName(s: string): usize {
-  store<u16>(us, <u16>(s.length << 1)); store<u16>(us, <u16>(s.length << 1), 2); store<u32>(us, <u32>changetype<usize>(s), 4);
+  InitializeCountedString(us, <u32>changetype<usize>(s), s.length << 1, s.length << 1);
   return named(us);
 }
 
@@ -198,7 +198,7 @@ function registry(): void {
   let status: u32 = 0, count: u32 = 0;
   while (count < 16) {
     store<u16>(valueText, 0x42); store<u16>(valueText, <u16>(0x41 + count), 2); // "BA", "BB", ...
-    store<u16>(valueName, 4); store<u16>(valueName, 4, 2); store<u32>(valueName, <u32>valueText, 4);
+    InitializeCountedString(valueName, <u32>valueText, 4, 4);
     status = NtSetValueKey(key, valueName, 0, 3, data, 0x100000);
     if (status != 0) break;
     count++;

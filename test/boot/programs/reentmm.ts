@@ -16,7 +16,7 @@
 // volatile key \Registry\Machine\ReentW with Index = 1000 + w (NtOpenKey and
 // NtQueryValueKey), and a file C:\reentW.tmp of (w + 1) * 100 bytes
 // (NtCreateFile and NtQueryInformationFile FileStandardInformation).
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { FILE_STANDARD_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION, FileStandardInformation } from "../../../kernel/sdk/fileinfo";
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { put, putHex, putDec, flush, say, show, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtClose,
@@ -82,7 +82,7 @@ function path(area: usize, w: u32, text: string): usize {
     const c = text.charCodeAt(i);
     store<u16>(area + A_TEXT + (<usize>i << 1), <u16>(c == 0x23 ? 0x30 + w : c));
   }
-  store<u16>(area + A_NAME, <u16>(n << 1)); store<u16>(area + A_NAME, <u16>(n << 1), 2); store<u32>(area + A_NAME, <u32>(area + A_TEXT), 4);
+  InitializeCountedString(area + A_NAME, <u32>(area + A_TEXT), n << 1, n << 1);
   const oa = area + A_OA;
   return InitializeObjectAttributes(oa, area + A_NAME, OBJ_CASE_INSENSITIVE, 0, 0);
 }
@@ -111,7 +111,7 @@ function setup(area: usize, w: u32): u32 {
   // The key and its value.
   s = NtCreateKey(area + A_KEY, 0xF003F, path(area, w, "\\Registry\\Machine\\Reent#"), 0, 0, 1, 0); // REG_OPTION_VOLATILE
   if (s != 0) return s;
-  store<u16>(area + A_VALUE, 10); store<u16>(area + A_VALUE, 10, 2); store<u32>(area + A_VALUE, <u32>changetype<usize>("Index"), 4);
+  InitializeCountedString(area + A_VALUE, <u32>changetype<usize>("Index"), 10, 10);
   store<u32>(area + A_DATA, 1000 + w);
   s = NtSetValueKey(load<u32>(area + A_KEY), area + A_VALUE, 0, 4, area + A_DATA, 4); // REG_DWORD
   NtClose(load<u32>(area + A_KEY));

@@ -2,7 +2,7 @@
 // writes \Registry\Machine\SYSTEM\Test, programs/regflush.ts Select\Counter)
 // and what the kernel put in HARDWARE at this boot.
 import { NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { KeyBasicInformation, KeyValuePartialInformation, KEY_BASIC_INFORMATION, KEY_VALUE_PARTIAL_INFORMATION } from "../../../kernel/sdk/keyinfo";
 
 @external("ntdll", "NtOpenKey") declare function NtOpenKey(h: usize, access: u32, oa: usize): u32;
@@ -25,7 +25,7 @@ function open(path: string): u32 {
   return status;
 }
 function putText(address: usize, bytes: u32): void {
-  store<u16>(text, <u16>bytes); store<u16>(text, <u16>bytes, 2); store<u32>(text, <u32>address, 4);
+  InitializeCountedString(text, <u32>address, bytes, bytes);
   putUnicode(text);
 }
 function showValue(value: string): void {

@@ -3,7 +3,7 @@
 // Every line is "what status [values]"; the boot test compares them, then
 // reads the hive the kernel flushed from the saved disk.
 import { show, NtClose, put, putHex, putDec, putUnicode, flush, unicode } from "./nt";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import {
   KeyBasicInformation, KeyFullInformation, KeyNameInformation, KeyNodeInformation, KeyValueBasicInformation,
   KeyValueFullInformation, KeyValuePartialInformation, KEY_BASIC_INFORMATION, KEY_FULL_INFORMATION, KEY_NAME_INFORMATION,
@@ -48,7 +48,7 @@ function at(path: string, root: u32 = 0, flags: u32 = OBJ_CASE_INSENSITIVE): usi
 function v(text: string): usize { return unicode(valueName, text); }
 const text = memory.data(8, 4);
 function putText(address: usize, bytes: u32): void {
-  store<u16>(text, <u16>bytes); store<u16>(text, <u16>bytes, 2); store<u32>(text, <u32>address, 4);
+  InitializeCountedString(text, <u32>address, bytes, bytes);
   putUnicode(text);
 }
 
@@ -193,7 +193,7 @@ export function main(): void {
   show("set without access", setString(8, "No", 1, "no"));
   NtClose(handle(8));
   show("kernel value name", NtQueryValueKey(handle(1), 0x80001000, KeyValuePartialInformation, info, 1024, result));
-  store<u16>(valueName, 8); store<u16>(valueName, 8, 2); store<u32>(valueName, 0x80001000, 4);
+  InitializeCountedString(valueName, 0x80001000, 8, 8);
   show("kernel name buffer", NtSetValueKey(handle(1), valueName, 0, 1, data, 4));
   show("kernel data", NtSetValueKey(handle(1), v("Evil"), 0, 3, 0x80001000, 16));
   show("kernel info buffer", NtQueryKey(handle(1), KeyBasicInformation, 0x80001000, 64, result));

@@ -7,7 +7,7 @@
 // that builds the directories' names in module memory names one caller's
 // directories after the other's session.
 import { show, put, putDec, flush, NtQueryInformationProcess, NtOpenDirectoryObject, NtClose } from "./nt";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { SystemSessionCreate, SystemSessionDetach } from "../../../kernel/sdk/sysinfo";
 import { ProcessSessionInformation } from "../../../kernel/sdk/procinfo";
 @external("ntdll", "NtSetSystemInformation") declare function NtSetSystemInformation(infoClass: u32, buffer: usize, length: u32): u32;
@@ -33,7 +33,7 @@ function exists(id: u32, sub: string): bool {
   append("\\Sessions\\");
   appendDecimal(id);
   append(sub);
-  store<u16>(name, <u16>(length << 1)); store<u16>(name, <u16>(length << 1), 2); store<u32>(name, <u32>text, 4);
+  InitializeCountedString(name, <u32>text, length << 1, length << 1);
   InitializeObjectAttributes(oa, name, OBJ_CASE_INSENSITIVE, 0, 0);
   if (NtOpenDirectoryObject(handle, 0x3, oa) != 0) return false;
   NtClose(load<u32>(handle));

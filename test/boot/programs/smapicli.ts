@@ -13,9 +13,10 @@ import {
   SIZEOF_SB_API_MSG, SB_API_MSG_API_NUMBER, SB_API_MSG_RETURN_VALUE, SB_API_MSG_U, SIZEOF_SMSS_WINSTATION_API_MSG, SMSS_WINSTATION_RETURN_VALUE,
   SMSS_WINSTATION_SESSION_ID,
 } from "../../../kernel/sdk/sm";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { ProcessSessionInformation } from "../../../kernel/sdk/procinfo";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import { InitializeSecurityQualityOfService, PORT_MESSAGE, SECURITY_DYNAMIC_TRACKING, SecurityImpersonation, SIZEOF_PORT_MESSAGE } from "../../../kernel/sdk/lpc";
 
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
 @external("ntdll", "NtClose") declare function NtClose(handle: u32): u32;
@@ -45,7 +46,7 @@ let sm: u32 = 0;
 
 function show(what: string, v: u32): void { put(what); put(" "); putHex(v); flush(); }
 function wide(at: usize, s: string): usize {
-  store<u16>(at, <u16>(s.length << 1)); store<u16>(at, <u16>(s.length << 1), 2); store<usize>(at, changetype<usize>(s), 4);
+  InitializeCountedString(at, changetype<usize>(s), s.length << 1, s.length << 1);
   return at;
 }
 function attributes(name: usize): usize {
@@ -59,7 +60,7 @@ function words(): string[] {
   return all.split(" ");
 }
 function sleep(ms: i64): void { store<i64>(t, -ms * 10000); NtDelayExecution(0, t); }
-function setQos(): void { store<u32>(qos, 12); store<u32>(qos, 2, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10); }
+function setQos(): void { InitializeSecurityQualityOfService(qos, SecurityImpersonation, SECURITY_DYNAMIC_TRACKING, true); }
 
 /** Connects to `name`, retrying while it is not there yet. */
 function connect(name: string, info: usize = 0, infoLength: usize = 0): u32 {
@@ -76,7 +77,8 @@ function connect(name: string, info: usize = 0, infoLength: usize = 0): u32 {
 function clear(): void { memory.fill(m, 0, SIZEOF_SM_API_MSG); }
 function smEmpty(api: u32, dataLength: u32): u32 { clear(); return smCall(api, dataLength); }
 function smCall(api: u32, dataLength: u32): u32 {
-  store<u16>(m, <u16>dataLength); store<u16>(m, <u16>(dataLength + 24), 2); store<u32>(m, 0, 4);
+  const header = changetype<PORT_MESSAGE>(m);
+  header.DataLength = <u16>dataLength; header.TotalLength = <u16>(dataLength + SIZEOF_PORT_MESSAGE); header.Type = 0; header.DataInfoOffset = 0;
   store<u32>(m + SM_API_MSG_API_NUMBER, api);
   store<u32>(m + SM_API_MSG_RETURN_VALUE, 0xDEAD);
   const status = NtRequestWaitReplyPort(sm, m, m);
@@ -118,7 +120,7 @@ let sbLength: u32 = 0;
 function sbPut(s: string): void { for (let i = 0; i < s.length; i++) { store<u16>(sbLine + (sbLength << 1), <u16>s.charCodeAt(i)); sbLength++; } }
 function sbHex(v: u32): void { sbPut("0x"); for (let s = 28; s >= 0; s -= 4) { const d = (v >>> <u32>s) & 15; store<u16>(sbLine + (sbLength << 1), <u16>(d < 10 ? 48 + d : 55 + d)); sbLength++; } }
 @external("ntdll", "NtDisplayString") declare function NtDisplayString(text: usize): u32;
-function sbFlush(): void { store<u16>(sbString, <u16>(sbLength << 1)); store<u16>(sbString, <u16>(sbLength << 1), 2); store<usize>(sbString, sbLine, 4); NtDisplayString(sbString); sbLength = 0; }
+function sbFlush(): void { InitializeCountedString(sbString, sbLine, sbLength << 1, sbLength << 1); NtDisplayString(sbString); sbLength = 0; }
 
 function sbLoop(parameter: usize): void {
   let reply: usize = 0;

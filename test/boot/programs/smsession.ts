@@ -17,12 +17,13 @@
 //     killsmss                ends smss.exe
 
 import { put, putWide, putHex, putDec, flush } from "../../pe/programs/out";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import {
   ProcessBasicInformation, ProcessBreakOnTermination, ProcessSessionInformation, ThreadBreakOnTermination, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION,
 } from "../../../kernel/sdk/procinfo";
 import { SystemProcessInformation } from "../../../kernel/sdk/sysinfo";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import { InitializeSecurityQualityOfService, SECURITY_DYNAMIC_TRACKING, SecurityIdentification } from "../../../kernel/sdk/lpc";
 
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
 @external("ntdll", "NtDelayExecution") declare function NtDelayExecution(alertable: u32, interval: usize): u32;
@@ -52,14 +53,14 @@ const message = memory.data(0x130, 4), sbMessage = memory.data(0x110, 4), sbCont
 const processes = memory.data(0x20000, 8);
 
 function unicode(u: usize, s: string): usize {
-  store<u16>(u, <u16>(s.length << 1)); store<u16>(u, <u16>(s.length << 1), 2); store<usize>(u, changetype<usize>(s), 4);
+  InitializeCountedString(u, changetype<usize>(s), s.length << 1, s.length << 1);
   return u;
 }
 function attributes(name: string): usize {
   InitializeObjectAttributes(oa, name.length != 0 ? unicode(us, name) : 0, OBJ_CASE_INSENSITIVE, 0, 0);
   return oa;
 }
-function setQos(): usize { store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10); return qos; }
+function setQos(): usize { InitializeSecurityQualityOfService(qos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true); return qos; }
 function sleep(ms: i64): void { store<i64>(interval, -ms * 10000); NtDelayExecution(0, interval); }
 function sleepForever(): void { while (true) sleep(1000000); }
 function hex(s: string): u32 {

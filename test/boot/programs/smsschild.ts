@@ -27,10 +27,11 @@
 //                      child, a process handle without PROCESS_DUP_HANDLE
 
 import { put, putWide, putHex, flush } from "../../pe/programs/out";
-import { IO_STATUS_BLOCK, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, IO_STATUS_BLOCK, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { ProcessBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION } from "../../../kernel/sdk/procinfo";
 import { RTL_USER_PROCESS_INFORMATION, SIZEOF_RTL_USER_PROCESS_INFORMATION } from "../../../kernel/sdk/sm";
 import { PEB, RTL_USER_PROCESS_PARAMETERS } from "../../../kernel/sdk/peb";
+import { InitializeSecurityQualityOfService, SECURITY_DYNAMIC_TRACKING, SecurityIdentification } from "../../../kernel/sdk/lpc";
 
 @external("ntdll", "RtlGetCurrentPeb") declare function RtlGetCurrentPeb(): usize;
 @external("ntdll", "RtlQueryEnvironmentVariable_U") declare function RtlQueryEnvironmentVariable_U(environment: usize, name: usize, value: usize): u32;
@@ -71,7 +72,7 @@ const oa = memory.data(24, 4), us = memory.data(8, 4), us2 = memory.data(8, 4), 
 const buffer = memory.data(4096, 4), context = memory.data(4, 4), interval = memory.data(8, 8);
 
 function unicode(u: usize, s: string): usize {
-  store<u16>(u, <u16>(s.length << 1)); store<u16>(u, <u16>(s.length << 1), 2); store<usize>(u, changetype<usize>(s), 4);
+  InitializeCountedString(u, changetype<usize>(s), s.length << 1, s.length << 1);
   return u;
 }
 function attributes(name: string): usize {
@@ -80,7 +81,7 @@ function attributes(name: string): usize {
 }
 
 function env(name: string): void {
-  store<u16>(us2, 0); store<u16>(us2, 2000, 2); store<usize>(us2, buffer, 4);
+  InitializeCountedString(us2, buffer, 0, 2000);
   const status = RtlQueryEnvironmentVariable_U(0, unicode(us, name), us2);
   put("env "); put(name); put("=");
   if (status == 0) putWide(buffer, load<u16>(us2)); else { put("(missing) "); putHex(status); }
@@ -91,7 +92,7 @@ function link(name: string): void {
   let status = NtOpenSymbolicLinkObject(handle, 1, attributes(name));
   put("link "); put(name);
   if (status == 0) {
-    store<u16>(us2, 0); store<u16>(us2, 2000, 2); store<usize>(us2, buffer, 4);
+    InitializeCountedString(us2, buffer, 0, 2000);
     status = NtQuerySymbolicLinkObject(load<u32>(handle), us2, 0);
     NtClose(load<u32>(handle));
   }
@@ -164,7 +165,7 @@ function smRequest(port: u32, what: string, api: u32, dataLength: u32): void {
 }
 
 function smapi(): void {
-  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8);
+  InitializeSecurityQualityOfService(qos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true);
   // Without connection information.
   let status = NtConnectPort(handle, unicode(us, "\\SmApiPort"), qos, 0, 0, 0, 0, 0);
   put("smapi connect without information "); putHex(status); flush();
@@ -200,7 +201,7 @@ const execParams = memory.data(4, 4), execImage = memory.data(8, 4), execLine = 
 function subsystem(portName: string): void {
   let status = NtCreatePort(sbPort, attributes(portName), 0xF4, 0x110, 0);
   put("subsystem port "); putHex(status); flush();
-  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8);
+  InitializeSecurityQualityOfService(qos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true);
   memory.fill(connectInfo, 0, 0xF4);
   store<u32>(connectInfo, 2); // IMAGE_SUBSYSTEM_WINDOWS_GUI, as csrss
   for (let i = 0; i < portName.length; i++) store<u16>(connectInfo + 4 + (i << 1), <u16>portName.charCodeAt(i));

@@ -24,7 +24,7 @@
 // Lines: "svcfuzz: seed S calls N", "pool ...", "progress N calls ...",
 // "stuck in service 0x.. after N calls", then "count <number> <calls> <ok> <av>"
 // per service (several per line) and "done N calls S stalls".
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { put, putHex, putDec, flush, say, show, syscall, threadReturned, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory,
   NtQueryVirtualMemory, NtCreateThread, NtTerminateThread, NtClose, NtCreateEvent, NtCreateMutant, NtCreateSemaphore, NtCreateTimer,
   NtCreateDirectoryObject, NtCreateSymbolicLinkObject, NtOpenDirectoryObject, NtOpenProcess, NtOpenThread, NtCreateSection,
@@ -42,6 +42,7 @@ import {
   ProcessBasicInformation, ThreadBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION, THREAD_BASIC_INFORMATION, SIZEOF_THREAD_BASIC_INFORMATION,
 } from "../../../kernel/sdk/procinfo";
 import { STATUS_ACCESS_VIOLATION } from "../../../kernel/sdk/ntstatus";
+import { InitializeSecurityQualityOfService, SECURITY_STATIC_TRACKING, SecurityImpersonation } from "../../../kernel/sdk/lpc";
 
 @external("kernel", "func_address") declare function fuzzFuncAddress(slot: u32): usize;
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
@@ -241,11 +242,8 @@ function pager(p: u32): void {
 const poolUstr = memory.data(8, 4);
 const poolOaCell = memory.data(24, 4);
 function poolName(name: string): u32 {
-  store<u16>(poolUstr, <u16>(name.length << 1)); store<u16>(poolUstr, <u16>(name.length << 1), 2);
-  store<u32>(poolUstr, <u32>changetype<usize>(name), 4);
-  store<u32>(poolOaCell, 24); store<u32>(poolOaCell, 0, 4); store<u32>(poolOaCell, name.length == 0 ? 0 : <u32>poolUstr, 8); store<u32>(poolOaCell, 0x40, 12);
-  store<u32>(poolOaCell, 0, 16); store<u32>(poolOaCell, 0, 20);
-  return <u32>poolOaCell;
+  InitializeCountedString(poolUstr, <u32>changetype<usize>(name), name.length << 1, name.length << 1);
+  return <u32>InitializeObjectAttributes(poolOaCell, name.length == 0 ? 0 : poolUstr, OBJ_CASE_INSENSITIVE, 0, 0);
 }
 // ---- the pool and the sweep ----
 const swcell = memory.data(32, 8); // the caller's cells (pcell is the pager's)
@@ -289,11 +287,11 @@ function openPool(): void {
   if (fuzzDir != 0) poolAdd(6, fuzzDir);
   store<u32>(sc, 0);
   poolName("\\fuzz\\port");
-  store<u32>(sc + 48, 12); store<u32>(sc + 52, 2); store<u32>(sc + 56, 0);  // SECURITY_QUALITY_OF_SERVICE
+  InitializeSecurityQualityOfService(sc + 48, SecurityImpersonation, SECURITY_STATIC_TRACKING, false);
   created(5, NtConnectPort(sc, poolUstr, sc + 48, 0, 0, 0, 0, 0));
   if (waitPort != 0) poolAdd(5, waitPort);
   created(6, NtOpenDirectoryObject(sc, 0xF000F, poolName("\\")));
-  store<u16>(sc + 32, 24); store<u16>(sc + 34, 24); store<u32>(sc + 36, <u32>changetype<usize>("\\Device\\Null"));
+  InitializeCountedString(sc + 32, changetype<usize>("\\Device\\Null"), 24, 24);
   created(7, NtCreateSymbolicLinkObject(sc, 0xF0001, poolName("\\fuzz\\link"), sc + 32));
   created(8, NtCreateEvent(sc, 0x1F0003, poolName("\\fuzz\\a"), 0, 0));
   created(8, NtCreateEvent(sc, 0x1F0003, 0, 1, 1));

@@ -12,6 +12,7 @@ import {
   ProcessBasicInformation, ThreadBasicInformation, PROCESS_BASIC_INFORMATION, SIZEOF_PROCESS_BASIC_INFORMATION, THREAD_BASIC_INFORMATION, SIZEOF_THREAD_BASIC_INFORMATION,
 } from "../../../kernel/sdk/procinfo";
 import { STATUS_ACCESS_DENIED } from "../../../kernel/sdk/ntstatus";
+import { InitializeCountedString } from "../../../kernel/sdk/ntdef";
 
 export const PAGE: u32 = 4096;
 export const E_PAGES: u32 = 16;
@@ -323,8 +324,7 @@ export function arg(kind: u32): u32 {
     case 0x79: {                                                          // y
       if (below(6) == 0) return badPointer();
       const len = load<u32>(DISPLEN + below(8) * 4);
-      store<u16>(displayString, <u16>len); store<u16>(displayString, <u16>(len > 0x200 ? len : 0x200), 2);
-      store<u32>(displayString, below(8) == 0 ? E + 7 * PAGE - 8 : <u32>displayText, 4);
+      InitializeCountedString(displayString, below(8) == 0 ? E + 7 * PAGE - 8 : <u32>displayText, len, (len > 0x200 ? len : 0x200));
       return <u32>displayString;
     }
     case 0x74: return timeout();                                          // t
@@ -370,8 +370,7 @@ export function arg(kind: u32): u32 {
       const text = G + 0xEF00;
       const s = "\\??\\C:\\fuzz\\pf";
       for (let i = 0; i < s.length; i++) store<u16>(text + (i << 1), <u16>s.charCodeAt(i));
-      store<u16>(displayString, <u16>(s.length << 1)); store<u16>(displayString, <u16>(s.length << 1), 2);
-      store<u32>(displayString, text, 4);
+      InitializeCountedString(displayString, text, s.length << 1, s.length << 1);
       return <u32>displayString;
     }
     case 0x6E: return length();                                           // n

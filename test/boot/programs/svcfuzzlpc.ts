@@ -3,7 +3,7 @@
 // closes them; every connection is accepted (the last 8 communication ports
 // kept), every request answered, so the fuzzer's NtConnectPort and
 // NtRequestWaitReplyPort calls meet a live server.
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
 import { NtClose, NtDelayExecution, NtYieldExecution } from "./nt";
 import { NtAcceptConnectPort, NtCompleteConnectPort, NtCreatePort, NtCreateWaitablePort, NtReplyPort, NtReplyWaitReceivePortEx } from "./lpcnt";
 
@@ -24,8 +24,7 @@ let srvCommN: u32 = 0;
 const srvName = memory.data(8, 4);
 const srvOa = memory.data(24, 4);
 function nameOa(name: string): u32 {
-  store<u16>(srvName, <u16>(name.length << 1)); store<u16>(srvName, <u16>(name.length << 1), 2);
-  store<u32>(srvName, <u32>changetype<usize>(name), 4);
+  InitializeCountedString(srvName, <u32>changetype<usize>(name), name.length << 1, name.length << 1);
   InitializeObjectAttributes(srvOa, srvName, OBJ_CASE_INSENSITIVE, 0, 0);
   return <u32>srvOa;
 }
