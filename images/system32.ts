@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import { buildNtdll } from '../scripts/pe/ntdll.ts';
 import { buildUserImage } from '../scripts/pe/link.ts';
 import { writeStatusNames } from '../scripts/statusnames.ts';
@@ -66,34 +67,71 @@ function fingerprint(image: SystemImage): string {
   return hash.digest('hex').slice(0, 20);
 }
 
+/** build/system32/NAME, the image's file; NAME.fingerprint beside it says what it was made from. */
+const SYSTEM32_DIR = join(ROOT, 'build', 'system32');
+
+function systemImage(name: string): SystemImage {
+  const image = SYSTEM32.find((i) => i.name === name);
+  if (!image) throw new Error(`no System32 image ${name}`);
+  return image;
+}
+
+/** The image's bytes when build/system32 holds them for `want`'s fingerprint. */
+function builtImage(name: string, want: string): Uint8Array | undefined {
+  const path = join(SYSTEM32_DIR, name);
+  try {
+    if (readFileSync(`${path}.fingerprint`, 'utf8') === want) return new Uint8Array(readFileSync(path));
+  } catch { /* not built yet */ }
+  return undefined;
+}
+
+/** One System32 image, built when missing or out of date (build/system32/NAME). */
+export async function buildSystemImage(name: string, log?: (line: string) => void): Promise<Uint8Array> {
+  const image = systemImage(name);
+  const path = join(SYSTEM32_DIR, name);
+  const want = fingerprint(image);
+  let bytes = builtImage(name, want);
+  if (!bytes) {
+    mkdirSync(SYSTEM32_DIR, { recursive: true });
+    const t0 = performance.now();
+    bytes = await image.build();
+    // Written under a temporary name and renamed: parallel test workers and build threads may build at once.
+    writeFileSync(`${path}.${process.pid}.${threadId}`, bytes);
+    renameSync(`${path}.${process.pid}.${threadId}`, path);
+    writeFileSync(`${path}.fingerprint.${process.pid}.${threadId}`, want);
+    renameSync(`${path}.fingerprint.${process.pid}.${threadId}`, `${path}.fingerprint`);
+    log?.(`build: system32\\${image.name} ${bytes.length} bytes (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+  return bytes;
+}
+
+/**
+ * About how many seconds each image's AssemblyScript compile and link take
+ * from clean (`npm run build` on 2026-12-08, one after another at load 3): a
+ * parallel build (scripts/buildpool.ts) starts the longest first.
+ */
+const BUILD_SECONDS: Record<string, number> = {
+  'smss.exe': 3.8, 'ntdll.dll': 3.6, 'autochk.exe': 3.2, 'nsh.exe': 3.2, 'csrss.exe': 2.2,
+  'lsass.exe': 0.9, 'services.exe': 0.8, 'winlogon.exe': 0.8, 'win32k.sys': 0.7, 'wininit.exe': 0.6,
+};
+
+/** The images missing or out of date in build/system32, the longest to build first (for scripts/buildpool.ts). */
+export function staleSystemImages(): string[] {
+  // the generated status names first: they are part of some images' fingerprints
+  writeStatusNames();
+  return SYSTEM32.filter((image) => !builtImage(image.name, fingerprint(image)))
+    .map((image) => image.name)
+    .sort((a, b) => (BUILD_SECONDS[b] ?? 0.5) - (BUILD_SECONDS[a] ?? 0.5));
+}
+
 /**
  * Every System32 image: image name -> bytes, built when missing or out of
- * date (build/system32/NAME, with NAME.fingerprint beside it).
+ * date (build/system32/NAME, with NAME.fingerprint beside it), one after another.
  */
 export async function buildSystem32(log?: (line: string) => void): Promise<Map<string, Uint8Array>> {
   if (writeStatusNames()) log?.('build: regenerated images/system32/native/status.ts from kernel/sdk/ntstatus.ts');
-  const dir = join(ROOT, 'build', 'system32');
-  mkdirSync(dir, { recursive: true });
   const out = new Map<string, Uint8Array>();
-  for (const image of SYSTEM32) {
-    const path = join(dir, image.name);
-    const want = fingerprint(image);
-    let bytes: Uint8Array | undefined;
-    try {
-      if (readFileSync(`${path}.fingerprint`, 'utf8') === want) bytes = new Uint8Array(readFileSync(path));
-    } catch { /* not built yet */ }
-    if (!bytes) {
-      const t0 = performance.now();
-      bytes = await image.build();
-      // Written under a temporary name and renamed: parallel test workers may build at once.
-      writeFileSync(`${path}.${process.pid}`, bytes);
-      renameSync(`${path}.${process.pid}`, path);
-      writeFileSync(`${path}.fingerprint.${process.pid}`, want);
-      renameSync(`${path}.fingerprint.${process.pid}`, `${path}.fingerprint`);
-      log?.(`build: system32\\${image.name} ${bytes.length} bytes (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-    }
-    out.set(image.name, bytes);
-  }
+  for (const image of SYSTEM32) out.set(image.name, await buildSystemImage(image.name, log));
   return out;
 }
 

@@ -15,6 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync,
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import { refuseArgumentCountReaders } from './asrt/varargs.ts';
 
 export interface AscResult { wasm: Uint8Array; wat?: string; ms: number; cached?: boolean }
@@ -66,7 +67,7 @@ function lookup(key: string): { wasm: Uint8Array; wat?: string } | undefined {
 
 /** Writes a file so that readers see all of it or none (rename into place). */
 function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = `${path}.${process.pid}.${threadId}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, path);
 }

@@ -402,8 +402,8 @@ async function paging(): Promise<void> {
     run(0, 0, 10), run(0, 0, 32), run(PAGES, 0, 10), run(PAGES, 0, 32), run(PAGES, 1, 10), run(PAGES, 1, 32),
   ]);
   if (w32.written !== 0 || r32.written !== 0 || w32.read !== 0) fail(`bench: the 32 MiB runs paged (${w32.written}, ${r32.written} pages written)`);
-  // Both passes page out and in (a commit takes its frames at once, so the write pass reads back
-  // pages the commit itself pushed out): two equations, one per pass, in the two costs.
+  // Either pass may page out and in (the write pass takes each demand-zero page as it touches it and
+  // pages older ones out; the read pass reads them back): two equations, one per pass, in the two costs.
   //   write pass: dW = out * wOut + in * wIn;  read pass: dR = out * rOut + in * rIn
   const dW = (w10.instr - e10.instr) - (w32.instr - e32.instr), wOut = w10.written, wIn = w10.read;
   const dR = (r10.instr - w10.instr) - (r32.instr - w32.instr), rOut = r10.written - w10.written, rIn = r10.read - w10.read;

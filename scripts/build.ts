@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import { compileAssemblyScript } from './asc.ts';
 import { compileModule } from './wasm2x86/index.ts';
 import { linkKernel, KERNEL_BASE } from './wasm2x86/link.ts';
@@ -19,7 +20,8 @@ import { formatInsn } from './wasm2x86/emit.ts';
 import { writeSysent } from './services.ts';
 import { buildDisk } from '../images/build.ts';
 import { buildInputsHash, writeBuildStamp } from './buildstamp.mjs';
-import { system32Files } from '../images/system32.ts';
+import { staleSystemImages, system32Files } from '../images/system32.ts';
+import { runBuildJobs } from './buildpool.ts';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const BUILD = join(ROOT, 'build');
@@ -134,7 +136,7 @@ function pruneKernelCache(): void {
 }
 
 function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.${process.pid}.tmp`;
+  const tmp = `${path}.${process.pid}.${threadId}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, path);
 }
@@ -216,6 +218,7 @@ export async function buildKernel(opts: BuildOptions = {}): Promise<BuildResult>
       stackLimit: '__stack_limit',
       trapDispatchExport: 'KiTrapDispatch',
       maxMemoryPages: kernelMemoryPages(wasm),
+      compressData: true,
       dump: opts.dump,
       chaosProbe: opts.chaos ? CHAOS_PROBE : undefined,
     });
@@ -308,15 +311,23 @@ function listingBody(asm: import('./wasm2x86/x86.ts').Assembled, insns: import('
 async function main() {
   const args = process.argv.slice(2);
   const quiet = args.includes('--quiet');
+  const log = quiet ? undefined : (s: string) => console.error(s);
   const t0 = performance.now();
   // A plain build records its inputs' hash (taken before it starts) for `npm run build`'s skip (scripts/buildstamp.mjs).
   const stamp = args.length === 0 ? buildInputsHash() : undefined;
   const chaos = args.includes('--chaos');
-  await buildKernel({ dump: args.includes('--dump'), chaos, log: quiet ? undefined : (s) => console.error(s) });
+  const kernel = () => buildKernel({ dump: args.includes('--dump'), chaos, log }).then(() => undefined);
   // --chaos: the chaos kernel only (build/chaos/ntoskrnl.bin); it boots the product's disk, built when missing.
-  if (chaos && existsSync(join(BUILD, 'disk.img'))) { if (!quiet) console.error(`build: done in ${((performance.now() - t0) / 1000).toFixed(2)} s`); return; }
+  if (chaos && existsSync(join(BUILD, 'disk.img'))) {
+    await kernel();
+    if (!quiet) console.error(`build: done in ${((performance.now() - t0) / 1000).toFixed(2)} s`);
+    return;
+  }
+  // The kernel on this thread while System32's images are compiled on the other cores (scripts/buildpool.ts);
+  // this thread then takes the images still waiting.
+  await runBuildJobs(staleSystemImages().map((name) => ({ kind: 'image', name })), { log, first: kernel });
   // The disk: MBR + FAT volume with the Windows tree, System32's programs and the SYSTEM hive (images/build.ts).
-  const files = await system32Files(quiet ? undefined : (s) => console.error(s));
+  const files = await system32Files(log);
   const disk = buildDisk({ files });
   writeFileSync(join(BUILD, 'disk.img'), disk);
   if (!quiet) console.error(`build: disk.img ${disk.length >> 20} MiB (Windows tree, ${[...files.keys()].map((f) => f.split('\\').pop()).join(', ')}, SYSTEM hive from images/registry/SYSTEM.reg)`);

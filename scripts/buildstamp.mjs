@@ -10,13 +10,13 @@
 // --dump, a changed file, a missing output, BUILD_STAMP=0) runs the build.
 //
 // Plain JavaScript on purpose: loading tsx and the translator's modules
-// alone takes longer than the whole check.
+// alone takes longer than the whole check. A build runs in this process
+// (scripts/tsx.mjs, then scripts/build.ts).
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const INPUTS = ['kernel', 'scripts', 'images', 'smss', 'package-lock.json', 'tsconfig.json'];
@@ -61,7 +61,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       process.exit(0);
     }
   }
-  const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
-  const r = spawnSync(tsx, [join(ROOT, 'scripts', 'build.ts'), ...args], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
+  // The build in this process: scripts/tsx.mjs (binaryen first, then tsx), then
+  // scripts/build.ts, which runs its main() when it is the process's script.
+  // Not awaited: build.ts imports this module, which must have finished evaluating.
+  const build = join(ROOT, 'scripts', 'build.ts');
+  process.argv = [process.argv[0], build, ...args];
+  import('./tsx.mjs').then(() => import(pathToFileURL(build).href)).catch((e) => { console.error(`build: FAILED: ${e.message}`); process.exit(1); });
 }

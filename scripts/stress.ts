@@ -185,7 +185,7 @@ async function main(): Promise<void> {
   const stopAll = () => { for (const c of children) c.kill(); };
   process.on('SIGINT', () => { stopAll(); process.exit(130); });
   await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--worker'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), ['--worker'], { execArgv: ['--import', new URL('./tsx.mjs', import.meta.url).href], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
     let current: Job | undefined;
     const next = () => {

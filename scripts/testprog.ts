@@ -11,7 +11,7 @@ export const PROGRAM_MEMORY_BASE = 0x80400000;
 export interface TestProgram { wasm: Uint8Array; image: Uint8Array; codeBytes: number; insns: import('./wasm2x86/x86.ts').Insn[] }
 
 /** `chaosProbe`: the translator's chaos build (CompileOptions.chaosProbe) with this handler export. */
-export async function buildTestProgram(path: string, opts: { chaosProbe?: import('./wasm2x86/api.ts').CompileOptions['chaosProbe'] } = {}): Promise<TestProgram> {
+export async function buildTestProgram(path: string, opts: { chaosProbe?: import('./wasm2x86/api.ts').CompileOptions['chaosProbe']; compressData?: boolean } = {}): Promise<TestProgram> {
   const { wasm } = await compileAssemblyScript(path, ['--memoryBase', String(PROGRAM_MEMORY_BASE), '--use', 'abort=test/wasm2x86/programs/io/progAbort']);
   const compiled = compileModule(wasm, {
     name: path.split('/').pop(),
@@ -19,6 +19,7 @@ export async function buildTestProgram(path: string, opts: { chaosProbe?: import
     stackLimit: '__stack_limit',
     maxMemoryPages: (PROGRAM_MEMORY_BASE + 8 * 1024 * 1024) / 65536,
     chaosProbe: opts.chaosProbe,
+    compressData: opts.compressData,
   });
   const linked = linkKernel(compiled, { entryExport: 'main', stackLimitSymbol: '__stack_limit' });
   return { wasm, image: linked.image, codeBytes: linked.image.length, insns: compiled.insns };

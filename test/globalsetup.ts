@@ -1,16 +1,17 @@
 // Before any test file runs (once per `vitest run`, in the main process): the
 // kernels' AssemblyScript compiles (product, chaos, self-test) and System32's
 // images, so the two workers find them in build/cache and build/system32
-// instead of both making them at once. The two parts run in two processes at
-// once (test/prebuild.ts), one per core. A failure here is not the tests'
-// business: the files that need the build report it themselves.
+// instead of both making them at once. test/prebuild.ts does it in a process
+// of its own, on every core (scripts/buildpool.ts). A failure here is not the
+// tests' business: the files that need the build report it themselves.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT } from '../scripts/build.ts';
 
-function part(name: string): Promise<string | undefined> {
+function prebuild(): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'prebuild.ts'), name], {
+    const child = spawn(process.execPath, ['--import', pathToFileURL(join(ROOT, 'scripts', 'tsx.mjs')).href, join(ROOT, 'test', 'prebuild.ts')], {
       cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
@@ -25,9 +26,9 @@ function part(name: string): Promise<string | undefined> {
 
 export default async function setup(): Promise<void> {
   const t0 = performance.now();
-  const failures = (await Promise.all(['kernels', 'system32'].map(part))).filter(Boolean);
-  if (failures.length) {
-    console.error(`globalsetup: the build failed (${failures.join('; ')}); each test file builds for itself`);
+  const failure = await prebuild();
+  if (failure) {
+    console.error(`globalsetup: the build failed (${failure}); each test file builds for itself`);
     return;
   }
   if (process.env.PREBUILD_LOG) console.error(`globalsetup: kernels and System32 built in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

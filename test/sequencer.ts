@@ -2,7 +2,7 @@
 // together instead of one running a 3-minute file alone at the end). A file's
 // length is its duration in vitest's results cache when this checkout has run
 // it before, else its figure in test/durations.json (seconds, from a whole
-// run; `npx tsx scripts/durations.ts REPORT.json` rewrites it), else 10 s.
+// run; `npx tsx scripts/durations.ts` rewrites it), else 10 s.
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';

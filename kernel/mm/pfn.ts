@@ -228,7 +228,10 @@ export function MiSetPageOwner(page: u32, pte: usize, va: usize): void {
 // one fits; it goes back when the page's PTE does (MiReleasePte: decommit,
 // release, the process's end).
 //
-// What is not paged -- pool, page tables, kernel stacks, sections' and
+// A data section with a segment (mm/segment.ts) is charged at its creation
+// too, and the frames its segment takes later are not counted again.
+//
+// What is not paged -- pool, page tables, kernel stacks, smaller sections' and
 // images' frames, the pages Ps commits for a new process (PEB, TEB, first
 // stack) -- is not charged at creation as NT charges some of it: it is
 // counted as it is used, every page in use that no private PTE owns. So the
@@ -241,13 +244,22 @@ export function MiSetPageOwner(page: u32, pte: usize, va: usize): void {
 export let MiChargedPages: u32 = 0;
 /** Frames a private PTE owns (MiSetPageOwner): counted in MiChargedPages, not as pages in use. */
 let MiOwnedPages: u32 = 0;
+/** Frames segments hold (mm/segment.ts): their sections' pages were charged at creation. */
+let MiSegmentFrames: u32 = 0;
+
+/** A segment took (+) or gave back (-) frames. */
+export function MiCountSegmentFrames(delta: i32): void {
+  const f = MiLockPfnDatabase();
+  MiSegmentFrames += <u32>delta;
+  MiUnlockPfnDatabase(f);
+}
 /** The highest commit charge seen (SystemPerformanceInformation's PeakCommitment). */
 export let MmPeakCommitment: u32 = 0;
 
 /** NT's MmTotalCommittedPages: the private charge plus every page in use that is not a private page. */
 export function MmTotalCommittedPages(): u32 {
   const f = MiLockPfnDatabase();
-  const committed = MiChargedPages + (MmNumberOfManagedPages - MmAvailablePages - MiOwnedPages);
+  const committed = MiChargedPages + (MmNumberOfManagedPages - MmAvailablePages - MiOwnedPages - MiSegmentFrames);
   if (committed > MmPeakCommitment) MmPeakCommitment = committed;
   MiUnlockPfnDatabase(f);
   return committed;
@@ -260,7 +272,7 @@ export function MmTotalCommittedPages(): u32 {
  */
 export function MiChargeCommitment(pages: u32, limit: u32): bool {
   const f = MiLockPfnDatabase();
-  const committed = <u64>MiChargedPages + <u64>(MmNumberOfManagedPages - MmAvailablePages - MiOwnedPages);
+  const committed = <u64>MiChargedPages + <u64>(MmNumberOfManagedPages - MmAvailablePages - MiOwnedPages - MiSegmentFrames);
   const fits = committed + <u64>pages <= <u64>limit;
   if (fits) {
     MiChargedPages += pages;

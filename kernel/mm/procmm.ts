@@ -16,7 +16,7 @@
 //   +------------------------+--+--+-------+-------+-+
 //   | PageFileHigh           | 0| 0| Prot  |PFLow  |0|  paging file: page PageFileHigh (never 0) of paging file PFLow
 //   | PageFrameNumber        | 1| 0| Prot  |   0   |0|  transition: the frame still holds the page (being written, or written)
-//   | (prototype PTE address)| x| 1| ...   |       |0|  prototype: not used (a view maps its section's frames directly)
+//   | page index in section  | 0| 1| Prot  | slot  |0|  prototype: a page of a segment (mm/segment.ts), not taken by this view yet
 //   | PageFrameNumber        | 0| 0|1 (bit 9, ours)|0|  committed PAGE_NOACCESS: the frame is held, no access
 //   | 0                      | 0| 0| Prot  |   0   |0|  demand zero: committed, no frame yet (NT's, PageFileHigh 0)
 //   +------------------------+--+--+-------+-------+-+
@@ -53,6 +53,7 @@ import { MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_SHARED_USER_DATA_VA
 import { MmSharedUserDataPage } from "./shared";
 import { MiAllocatePageWait, MiPagingActive } from "./paging";
 import { MmTotalCommitLimit } from "./pagefile";
+import { MiDereferenceSegment, MiIsPrototypePte, MiPrototypeSlot, MiReferenceSegment, MiResolvePrototypePte } from "./segment";
 
 
 export const PTE_PRESENT: u32 = 0x1;
@@ -65,7 +66,7 @@ export const PTE_COMMITTED_NOACCESS: u32 = 0x200;
 export const PTE_ACCESSED: u32 = 0x20;
 /** Software PTE: the page's frame is still in memory (NT's MMPTE_TRANSITION.Transition). */
 export const PTE_TRANSITION: u32 = 0x800;
-/** Software PTE: a prototype PTE (NT's MMPTE_PROTOTYPE.Prototype); never written here. */
+/** Software PTE: a prototype PTE (NT's MMPTE_PROTOTYPE.Prototype): a segment's page (mm/segment.ts). */
 export const PTE_PROTOTYPE: u32 = 0x400;
 /** NT's protection codes in bits 5-9 of a software PTE. */
 export const MM_READONLY: u32 = 1;
@@ -75,8 +76,10 @@ export const MM_NOACCESS: u32 = 0x18;
 const PTE_PROTECTION_SHIFT: u32 = 5;
 const PTE_PROTECTION_MASK: u32 = 0x1F << PTE_PROTECTION_SHIFT;
 
-/** Does a PTE value hold a frame (valid, transition or committed no-access)? A demand-zero PTE has frame number 0. */
-@inline export function MiPteHoldsFrame(e: u32): bool { return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS | PTE_TRANSITION)) != 0 && (e >>> 12) != 0; }
+/** Does a PTE value hold a frame (valid, transition or committed no-access)? A demand-zero PTE has frame number 0, a prototype PTE none. */
+@inline export function MiPteHoldsFrame(e: u32): bool {
+  return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS | PTE_TRANSITION)) != 0 && (e >>> 12) != 0 && (e & (PTE_PRESENT | PTE_PROTOTYPE)) != PTE_PROTOTYPE;
+}
 /** Is a PTE value NT's demand-zero PTE: committed, no frame and no paging-file page yet? */
 @inline export function MiIsDemandZeroPte(e: u32): bool { return e != 0 && (e & (PTE_PRESENT | PTE_TRANSITION | PTE_PROTOTYPE)) == 0 && (e >>> 12) == 0; }
 /** NT's MM_* protection for a Win32 one: PAGE_NOACCESS (1), writable (PAGE_READWRITE 4, PAGE_EXECUTE_READWRITE 0x40), or read. */
@@ -187,6 +190,7 @@ export function MmUserPageFrame(pd: u32, va: usize): u32 {
   let e = load<u32>(pte);
   if (MiIsPagedOutPte(e) && MiResolvePagedOut(pte, va)) e = load<u32>(pte); // paged out: read back first
   if (MiIsDemandZeroPte(e) && MiResolveDemandZero(pte, va & ~4095)) e = load<u32>(pte); // not touched yet: its page now
+  if (MiIsPrototypePte(e) && MiResolvePrototypePte(pte, va & ~4095)) e = load<u32>(pte); // a section's page: the segment's frame
   return (e & PTE_PRESENT) != 0 ? e >>> 12 : 0;
 }
 
@@ -270,7 +274,7 @@ export function MmIsUserRangeAccessible(address: usize, length: u32, write: bool
     const pte = MiPteAddress(pd, a, false);
     if (pte == 0) return false;
     const e = load<u32>(pte);
-    if (MiIsPagedOutPte(e) || MiIsDemandZeroPte(e)) {
+    if (MiIsPagedOutPte(e) || MiIsDemandZeroPte(e) || MiIsPrototypePte(e)) {
       // Paged out, or not touched yet: the access brings it in (a fault the handler resolves).
       if (MiPteProtection(e) == MM_NOACCESS || (write && MiPteProtection(e) != MM_READWRITE)) return false;
       continue;
@@ -322,6 +326,7 @@ export function MiReleasePte(pte: usize, e: u32): void {
     MiReleasePageFileRoutineCall(now);
     MiReturnCommitment(1);
   } else if (MiIsDemandZeroPte(now)) MiReturnCommitment(1);
+  else if (MiIsPrototypePte(now)) MiDereferenceSegment(MiPrototypeSlot(now));
   if (f != 0) sti();
 }
 
@@ -343,6 +348,14 @@ export function MmCloneUserRange(from: u32, to: u32, start: usize, end: usize, s
     if (source == 0) continue;
     let e = load<u32>(source);
     if (MiIsPagedOutPte(e) && MiResolvePagedOut(source, va)) e = load<u32>(source); // the parent's page, read back first
+    if (MiIsPrototypePte(e) && shared) {
+      // A view's page not taken yet: the child's PTE names the same segment page.
+      const proto = MiPteAddress(to, va, true);
+      if (proto == 0) return false;
+      MiReferenceSegment(MiPrototypeSlot(e));
+      store<u32>(proto, e);
+      continue;
+    }
     if (MiIsDemandZeroPte(e)) {
       // Not touched: the child's page is demand-zero too, and charged as the parent's was.
       const zero = MiPteAddress(to, va, true);
@@ -350,7 +363,7 @@ export function MmCloneUserRange(from: u32, to: u32, start: usize, end: usize, s
       store<u32>(zero, e);
       continue;
     }
-    if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) == 0 || (e >>> 12) == 0) continue;
+    if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) == 0 || (e >>> 12) == 0 || MiIsPrototypePte(e)) continue;
     const target = MiPteAddress(to, va, true);
     if (target == 0) return false;
     const page = shared ? 0 : MmAllocatePhysicalPage(); // before interrupts go off: it may wait for the writer
@@ -359,7 +372,7 @@ export function MmCloneUserRange(from: u32, to: u32, start: usize, end: usize, s
     // taken the page out meanwhile, and a frame must not be referenced or read after it was freed.
     const f = read_eflags() & 0x200; cli();
     e = load<u32>(source);
-    const resident = (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0 && (e >>> 12) != 0;
+    const resident = (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0 && (e >>> 12) != 0 && !MiIsPrototypePte(e);
     if (resident && shared) {
       MmReferencePhysicalPage(e >>> 12);
       store<u32>(target, e);

@@ -2,10 +2,13 @@
 // object type and NtCreateSection, NtOpenSection, NtMapViewOfSection,
 // NtUnmapViewOfSection.
 //
-// Only sections backed by the page file exist (FileHandle 0), and as there
-// is no page file, that means backed by physical memory: every page is
-// allocated, zeroed, when the section is created. SEC_RESERVE is accepted
-// and committed at once like SEC_COMMIT.
+// Data sections are backed by the page file (FileHandle 0; a file makes an
+// image, mm/image.ts). One of MI_SEGMENT_MIN_PAGES pages or more has a
+// segment (mm/segment.ts): its pages are charged to the commit at creation
+// and each is taken, zeroed, when a view first touches it (NT's prototype
+// PTEs); its frames are not paged. A smaller one, or one made while the
+// segment table is full, has every page allocated, zeroed, at creation.
+// SEC_RESERVE is accepted and committed at once like SEC_COMMIT.
 //
 // The body keeps one reference on each of its page frames. A view is a
 // region of type MEM_MAPPED (mm/virtual.ts) whose PTEs point at the frames,
@@ -17,7 +20,9 @@
 // manager's lock (interrupts off): it only drops references.
 //
 //   body: +0 SizeOfSection (LARGE_INTEGER, whole pages)  +8 InitialPageProtection
+//         (its segment's slot + 1 in bits 16-20, 0 without one)
 //         +12 AllocationAttributes  +16 page count  +20 the page frame numbers, a u32 each
+//         (none with a segment)
 //
 // Protections: a section is PAGE_READONLY, PAGE_READWRITE, PAGE_EXECUTE,
 // PAGE_EXECUTE_READ or PAGE_EXECUTE_READWRITE; a view may also be
@@ -44,6 +49,8 @@ import { ExProbeHandle } from "../ex/capture";
 import { ObCreateObjectService, ObOpenObjectService, ObReferenceHandle } from "../ob/obsvc";
 import { MmAllocatePhysicalPage, MmAvailablePages, MmFreePhysicalPage, MmReferencePhysicalPage } from "./pfn";
 import { MiAllocatePageWait, MiCommitFits, MiEnsureAvailablePages } from "./paging";
+import { MI_SEGMENT_MIN_PAGES, MiCreateSegment, MiDereferenceSegment, MiMakePrototypePte, MiReferenceSegment } from "./segment";
+import { MiMmProtection } from "./procmm";
 import {
   MiDecommit, MiFindFreeRange, MiFindVad, MmInsertVad, MiInsertVadStatus, MiIsProtectionCompatible, MiOverlaps, MiPte, MiPteBits, MiRemoveVad, MiValidProtection, MiVadListOf, vadEnd, vadStart, vadType,
 } from "./virtual";
@@ -106,10 +113,15 @@ const TypeName = memory.data(8, 4);
 const TypeInit = memory.data(128, 4);
 const TypeOut = memory.data(4, 4);
 
-/** Deleting a section drops its references on its frames; views keep their own. */
+/** The segment slot + 1 of a data section (0: its frames are in its body). */
+@inline function segmentOf(section: usize): u32 { return (load<u32>(section, SECTION_PROTECTION) >>> 16) & 0x1F; }
+
+/** Deleting a section drops its references on its frames, or on its segment; views keep their own. */
 function MiDeleteSection(section: usize): void {
   const count = load<u32>(section, SECTION_PAGES);
   for (let i: u32 = 0; i < count; i++) MmFreePhysicalPage(frameOf(section, i));
+  const segment = (load<u32>(section, SECTION_ATTRIBUTES) & SEC_IMAGE) == 0 ? segmentOf(section) : 0;
+  if (segment != 0) MiDereferenceSegment(segment - 1);
 }
 
 /** Phase 1: registers \ObjectTypes\Section. */
@@ -150,8 +162,15 @@ function MiSectionAccess(protect: u32): u32 {
 /** ObCreateObjectService's body initialiser: the size and every page, zeroed. `b` is the protection | the SEC_* attributes. */
 function MiInitializeSection(section: usize, pages: u32, b: u32): u32 {
   store<u64>(section, <u64>pages << 12, SECTION_SIZE);
-  store<u32>(section, b & 0xFF, SECTION_PROTECTION);
-  store<u32>(section, b & ~0xFF, SECTION_ATTRIBUTES);
+  const segment = (b >>> 8) & 0x1F;
+  store<u32>(section, (b & 0xFF) | (segment << 16), SECTION_PROTECTION);
+  store<u32>(section, b & ~0x1FFF, SECTION_ATTRIBUTES);
+  store<u32>(section, 0, SECTION_PAGES);
+  if (segment != 0) {
+    // Pages on first touch: the body holds a reference on the segment NtCreateSection made (and charged).
+    MiReferenceSegment(segment - 1);
+    return STATUS_SUCCESS;
+  }
   for (let i: u32 = 0; i < pages; i++) {
     const page = MiAllocatePageWait();
     if (page == 0) return STATUS_COMMITMENT_LIMIT; // the delete procedure gives back those taken so far
@@ -202,11 +221,19 @@ export function NtCreateSection(handle: usize, access: u32, objectAttributes: us
   }
   if ((attributes & SEC_IMAGE) != 0) return STATUS_INVALID_FILE_FOR_SECTION; // an image needs its file
   if (size < 0) return STATUS_INVALID_PARAMETER_4;
-  // Every page is committed now: more than the free pages is over the commit limit.
   const pages = (<u64>size + PAGE_SIZE - 1) >> 12;
-  if (pages > 0xFFFFF || !MiCommitFits(<u32>pages) || !MiEnsureAvailablePages(<u32>pages)) return STATUS_COMMITMENT_LIMIT;
-  return ObCreateObjectService(handle, access, objectAttributes, MmSectionObjectType, SECTION_FRAMES + (<u32>pages << 2),
-    MiInitializeSection, <u32>pages, protect | (attributes & ~0xFF));
+  if (pages > 0xFFFFF) return STATUS_COMMITMENT_LIMIT;
+  // A segment when the section is large enough and a slot is free (charged now: past the limit,
+  // STATUS_COMMITMENT_LIMIT); else every page now, which more than the free pages cannot have.
+  let segment: u32 = pages >= <u64>MI_SEGMENT_MIN_PAGES ? MiCreateSegment(<u32>pages) : 0;
+  if (segment == 0xFFFFFFFF) return STATUS_COMMITMENT_LIMIT;
+  if (segment == 0 && (!MiCommitFits(<u32>pages) || !MiEnsureAvailablePages(<u32>pages))) return STATUS_COMMITMENT_LIMIT;
+  // The segment's slot + 1 goes to the body's initialiser in bits 8-12 (the SEC_* attributes start at bit 21).
+  const status = ObCreateObjectService(handle, access, objectAttributes, MmSectionObjectType, SECTION_FRAMES + (segment != 0 ? 0 : <u32>pages << 2),
+    MiInitializeSection, <u32>pages, protect | (segment << 8) | (attributes & ~0xFF));
+  // The creation's own reference: the body took one if it was made (its delete procedure drops that).
+  if (segment != 0) MiDereferenceSegment(segment - 1);
+  return status;
 }
 
 /** NtOpenSection(SectionHandle, DesiredAccess, ObjectAttributes). */
@@ -271,7 +298,7 @@ function MiMapViewOfSection(section: usize, head: usize, base: usize, zeroBits: 
   const dosLim = (allocationType & MEM_DOS_LIM) != 0;
   const granularity: u32 = dosLim ? PAGE_SIZE : GRANULARITY;
   if (!dosLim && ((base & (GRANULARITY - 1)) != 0 || (<u32>offset & (GRANULARITY - 1)) != 0)) return STATUS_MAPPED_ALIGNMENT;
-  if (!MiIsProtectionCompatible(load<u32>(section, SECTION_PROTECTION), protect)) return STATUS_SECTION_PROTECTION;
+  if (!MiIsProtectionCompatible(load<u32>(section, SECTION_PROTECTION) & 0xFF, protect)) return STATUS_SECTION_PROTECTION;
   const sectionSize = load<u64>(section, SECTION_SIZE);
   let bytes = <u64>size;
   if (offset + bytes < offset || offset + bytes > sectionSize) return STATUS_INVALID_VIEW_SIZE;
@@ -301,6 +328,7 @@ function MiMapViewOfSection(section: usize, head: usize, base: usize, zeroBits: 
   const inserted = MiInsertVadStatus(head, start, start + length, protect, MEM_MAPPED);
   if (inserted != STATUS_SUCCESS) { MiUnlockAddressSpace(f); return inserted; }
   const bits = MiPteBits(protect);
+  const segment = segmentOf(section);
   for (let i: u32 = 0; i < pages; i++) {
     const va = start + (<usize>i << 12);
     const pte = MiPte(va, true);
@@ -310,6 +338,12 @@ function MiMapViewOfSection(section: usize, head: usize, base: usize, zeroBits: 
       MiRemoveVad(MiFindVad(head, start));
       MiUnlockAddressSpace(f);
       return STATUS_INSUFFICIENT_RESOURCES;
+    }
+    if (segment != 0) {
+      // A segment's page: a prototype PTE, which holds a reference on the segment until the page is touched.
+      MiReferenceSegment(segment - 1);
+      store<u32>(pte, MiMakePrototypePte(segment - 1, firstPage + i, MiMmProtection(protect)));
+      continue;
     }
     const frame = frameOf(section, firstPage + i);
     MmReferencePhysicalPage(frame);

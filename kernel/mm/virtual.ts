@@ -46,6 +46,7 @@ import {
 } from "./procmm";
 import { MiAllocatePageWait, MiEnsureAvailablePages } from "./paging";
 import { MmTotalCommitLimit } from "./pagefile";
+import { MiIsPrototypePte, MiResolvePrototypePte } from "./segment";
 import { KeCurrentThread } from "../ke/thread";
 import { InsertTailList, RemoveEntryList } from "../sdk/list";
 import { TEB } from "../sdk/peb";
@@ -205,6 +206,7 @@ export function MmAccessFault(address: usize): bool {
   const e = load<u32>(pte);
   if ((e & (PTE_PRESENT | PTE_USER)) == (PTE_PRESENT | PTE_USER)) return true;
   if (MiIsDemandZeroPte(e)) return MiResolveDemandZero(pte, address & ~4095);
+  if (MiIsPrototypePte(e)) return MiResolvePrototypePte(pte, address & ~4095);
   return MiIsPagedOutPte(e) && MiResolvePagedOut(pte, address & ~4095);
 }
 
@@ -222,6 +224,7 @@ function MiChangeProtection(pte: usize, va: usize, protect: u32): bool {
     const e = load<u32>(pte);
     let next: u32 = 0;
     if (MiIsDemandZeroPte(e)) next = MiDemandZeroPte(protect);
+    else if (MiIsPrototypePte(e)) next = MiWithProtection(e, protect); // a view's page not taken yet: it stays so
     else if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0) next = (e & 0xFFFFF000) | MiPteBits(protect);
     else if (MiIsPagedOutPte(e) && protect != PAGE_NOACCESS) next = MiWithProtection(e, protect);
     if (next != 0) { store<u32>(pte, next); invlpg(va); }
@@ -240,7 +243,7 @@ export function MiPteBits(protect: u32): u32 {
 /** The protection a committed page has now. */
 function MiPageProtection(va: usize): u32 {
   const e = load<u32>(MiPte(va, false));
-  if (MiIsPagedOutPte(e) || MiIsDemandZeroPte(e)) {
+  if (MiIsPagedOutPte(e) || MiIsDemandZeroPte(e) || MiIsPrototypePte(e)) {
     const p = MiPteProtection(e);
     return p == MM_READWRITE ? PAGE_READWRITE : p == MM_NOACCESS ? PAGE_NOACCESS : PAGE_READONLY;
   }
@@ -345,7 +348,7 @@ function MiCommitView(start: usize, end: usize, protect: u32): u32 {
     const pte = MiPte(va, true);
     if (pte == 0) return STATUS_NO_MEMORY;
     const e = load<u32>(pte);
-    if ((e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) == 0) {
+    if (e == 0) {
       // Not mapped (never so for a view): a page of its own, as a commit made one before.
       const page = MmAllocatePhysicalPage();
       if (page == 0) return STATUS_NO_MEMORY;
@@ -398,7 +401,7 @@ export function MiFreeVirtualMemory(process: u32, baseAddress: usize, regionSize
 
 /** Does a committed PTE map a frame someone else references too (an image section's page)? */
 function MiIsSharedFrame(e: u32): bool {
-  return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0 && (e >>> 12) != 0 && MmPhysicalPageReferences(e >>> 12) > 1;
+  return (e & (PTE_PRESENT | PTE_COMMITTED_NOACCESS)) != 0 && (e >>> 12) != 0 && !MiIsPrototypePte(e) && MmPhysicalPageReferences(e >>> 12) > 1;
 }
 
 /** NtProtectVirtualMemory(ProcessHandle, *BaseAddress, *RegionSize, NewProtect, *OldProtect). */

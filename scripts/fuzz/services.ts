@@ -178,7 +178,7 @@ export async function fuzzServicesRun(o: { seed: number; boots: number; calls: n
   const outcomes: BootOutcome[] = [];
   const jobs = Math.max(1, Math.min(o.jobs, o.boots));
   await Promise.all(Array.from({ length: jobs }, () => new Promise<void>((resolve) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--fuzz-worker'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(fileURLToPath(import.meta.url), ['--fuzz-worker'], { execArgv: ['--import', new URL('../tsx.mjs', import.meta.url).href], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let current: Job | undefined;
     const next = () => { current = queue.shift(); if (!current) { child.send('exit'); return; } child.send(current); };
     child.on('message', (m: { line?: string; outcome?: BootOutcome }) => {

@@ -88,6 +88,13 @@ export interface CompileOptions {
   memoryGrowHook?: string;
   /** instantiate() zero-fills memory [0, initial pages) first (the spec runner re-instantiates). */
   zeroMemory?: boolean;
+  /**
+   * The data segments' table and bytes are stored LZ-compressed (instantiate.ts
+   * lzss) and unpacked at instantiation into the initial memory past the last
+   * segment, which is zeroed again after; only where that room exists and the
+   * loader zero-fills or instantiate does (the kernel: build.ts).
+   */
+  compressData?: boolean;
   /** Upper bound for memory.grow when the module declares no maximum (pages). */
   maxMemoryPages?: number;
   /**

@@ -311,6 +311,21 @@ function encodeOne(insn: Insn): Encoded {
   return { bytes: out, fixups: fix };
 }
 
+/**
+ * An instruction's encoded length before layout, for choices made while selecting:
+ * a jump to a label counts as short (2), a call as 5, a label or align as 0.
+ */
+export function sizeEstimate(insn: Insn): number {
+  switch (insn.op) {
+    case 'label': case 'align': return 0;
+    case 'db': return insn.bytes?.length ?? 0;
+    case 'dd': return 4 * (insn.ops?.length ?? 0);
+    case 'jmp': case 'jcc': if (insn.target !== undefined) return 2; break;
+    case 'call': if (insn.target !== undefined) return 5; break;
+  }
+  try { return encodeOne(insn).bytes.length; } catch { return 4; }
+}
+
 const enum Kind { Plain, Label, Align, Jmp, Jcc, Call }
 
 /** Assemble at `origin`; `externals` gives absolute addresses of symbols defined elsewhere. */

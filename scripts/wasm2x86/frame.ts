@@ -7,6 +7,7 @@ import { TRAP } from './api.ts';
 import type { FunctionSelector } from './select.ts';
 import { widthOf } from './select.ts';
 import { peephole } from './peephole.ts';
+import { sizeEstimate } from './emit.ts';
 import { EBX, ESI, EDI, ESP, EBP, reg, imm, mem, memSym, type Insn } from './x86.ts';
 
 /** Largest frame (bytes below ebp) of a function that calls nothing and skips the stack check. */
@@ -73,7 +74,33 @@ export function finishFunction(sel: FunctionSelector): Insn[] {
     epi.push({ op: 'leave' });
   }
   epi.push(frame.paramBytes ? { op: 'ret', ops: [imm(frame.paramBytes)] } : { op: 'ret' });
-  return peephole([...pro, ...(body ?? sel.out), ...epi, ...sel.tail]);
+  const code = peephole([...pro, ...(body ?? sel.out), ...epi, ...sel.tail]);
+  return copyEpilogue(code, sel.retLabel, epi.slice(1));
+}
+
+/** Bytes after which a jump to the epilogue is taken to be a 5-byte one. */
+const NEAR_BYTES = 110;
+
+/**
+ * A `jmp` to the epilogue becomes a copy of it where that is no longer: always when
+ * the epilogue takes 2 bytes or less (`leave; ret`, `pop esi; ret`), and when it takes
+ * at most 5 and the jump is far (more than NEAR_BYTES, counted with short jumps).
+ * One instruction fewer on each such return.
+ */
+function copyEpilogue(code: Insn[], retLabel: string, epi: Insn[]): Insn[] {
+  const epiBytes = epi.reduce((n, x) => n + sizeEstimate(x), 0);
+  if (epiBytes > 5) return code;
+  const at = code.findIndex((x) => x.op === 'label' && x.target === retLabel);
+  if (at < 0) return code;
+  const pos: number[] = [];
+  let off = 0;
+  for (const x of code) { pos.push(off); off += sizeEstimate(x); }
+  const res: Insn[] = [];
+  code.forEach((x, k) => {
+    if (x.op === 'jmp' && x.target === retLabel && !x.ops && (epiBytes <= 2 || Math.abs(pos[at] - pos[k] - 2) > NEAR_BYTES)) res.push(...epi.map((e) => ({ ...e })));
+    else res.push(x);
+  });
+  return res;
 }
 
 /** Runtime routines that take their arguments in registers and leave esp as it was. */

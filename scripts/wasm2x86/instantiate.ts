@@ -70,6 +70,7 @@ export function buildInstance(inp: InstanceInput): Instance {
     if (x.name === 'global.get') return { global: x.index! };
     throw new UnsupportedError('const-expr', x.name);
   };
+  let zeroFilled = false;
   if (memory) {
     if (opts.memoryGrowHook) ins.push(I('push', imm(memory.min)), I('push', memSym(4, memPagesLabel)), { op: 'call', target: opts.memoryGrowHook });
     if (opts.memoryEnd) ins.push(I('mov', reg(EAX), imm(0, opts.memoryEnd.initialEnd)), I('shr', reg(EAX), imm(16)), I('mov', memSym(4, memPagesLabel), reg(EAX)));
@@ -84,6 +85,7 @@ export function buildInstance(inp: InstanceInput): Instance {
       if (offs.length) zeroFrom = Math.floor(Math.min(...offs) / 65536) * 65536;
     }
     const end = memory.min * 65536;
+    zeroFilled = zeroFrom !== undefined && end > zeroFrom;
     if (zeroFrom !== undefined && end > zeroFrom) {
       ins.push(I('mov', reg(EDI), imm(zeroFrom)), I('mov', reg(ECX), imm(Math.floor((end - zeroFrom) / 4))), I('mov', reg(EAX), imm(0)), I('cld'), I('rep_stosd'));
     }
@@ -127,7 +129,20 @@ export function buildInstance(inp: InstanceInput): Instance {
       for (const p of narrowPieces(r.offset, r.bytes)) piece(r.offset + p.start, r.bytes.subarray(p.start, p.end), p.narrow);
     }
     const narrowLoop = `${inst}$narrow`, next = `${inst}$next`, copy = `${inst}$copy`, wide = `${inst}$wide`, long = `${inst}$long`;
-    ins.push(I('mov', reg(ESI), imm(0, blob)), I('mov', reg(EBX), imm(0, table)), I('mov', reg(EDI), imm(packed.runs[0].offset | 0)),
+    const blobBytes = new Uint8Array(blobParts.reduce((n, b) => n + b.length, 0));
+    blobParts.reduce((at, b) => { blobBytes.set(b, at); return at + b.length; }, 0);
+    // Compressed: the stream and the blob unpacked side by side past the last segment
+    // (zero-filled memory, zeroed again after), read from there.
+    const last = packed.runs[packed.runs.length - 1];
+    const scratch = (last.offset + last.bytes.length + 3) & ~3;
+    const raw = new Uint8Array(stream.length + blobBytes.length);
+    raw.set(stream); raw.set(blobBytes, stream.length);
+    const packedLz = opts.compressData && scratch + raw.length <= memory!.min * 65536 && zeroFilled ? lzss(raw) : undefined;
+    if (packedLz) {
+      ins.push(...unlzss(`${inst}$lz`, `${prefix}__data_lz`, scratch | 0, raw.length),
+        I('mov', reg(ESI), imm((scratch + stream.length) | 0)), I('mov', reg(EBX), imm(scratch | 0)));
+    } else ins.push(I('mov', reg(ESI), imm(0, blob)), I('mov', reg(EBX), imm(0, table)));
+    ins.push(I('mov', reg(EDI), imm(packed.runs[0].offset | 0)),
       I('mov', reg(EDX), imm(entries)), I('cld'),
       { op: 'label', target: loop },
       I('movzx', reg(EAX), mem(1, EBX, 0)), I('inc', reg(EBX)),
@@ -157,8 +172,13 @@ export function buildInstance(inp: InstanceInput): Instance {
       I('dec', reg(ECX)), { op: 'jcc', cc: 'ne', target: narrowLoop },
       { op: 'jmp', target: next },
       { op: 'label', target: `${inst}$data_done` });
-    dataBlobs.push({ op: 'label', target: table }, { op: 'db', bytes: new Uint8Array(stream) },
-      { op: 'label', target: blob }, ...blobParts.map((bytes): Insn => ({ op: 'db', bytes })));
+    if (packedLz) {
+      ins.push(I('mov', reg(EDI), imm(scratch | 0)), I('mov', reg(ECX), imm(raw.length)), I('mov', reg(EAX), imm(0)), I('rep_stosb'));
+      dataBlobs.push({ op: 'label', target: `${prefix}__data_lz` }, { op: 'db', bytes: packedLz });
+    } else {
+      dataBlobs.push({ op: 'label', target: table }, { op: 'db', bytes: new Uint8Array(stream) },
+        { op: 'label', target: blob }, ...blobParts.map((bytes): Insn => ({ op: 'db', bytes })));
+    }
   }
   if (!packed) mod.datas.forEach((d, k) => {
     if (d.mode !== 'active' || d.bytes.length === 0 && !d.offset) return;
@@ -368,4 +388,78 @@ function packSegments(mod: Module, minPages: number): { runs: Array<{ offset: nu
       return { offset: r.offset, bytes };
     }),
   };
+}
+
+/** LZSS parameters: a 12-bit distance (1-4096) and a 4-bit length (3-18). */
+const LZ_WINDOW = 4096, LZ_MIN = 3, LZ_MAX = 18;
+
+/**
+ * LZSS (Storer-Szymanski, as in Okumura's LZSS.C): groups of eight items after a
+ * flag byte (bit set: a literal byte follows; clear: a match, 16 bits of distance-1
+ * in bits 0-11 and length-3 in bits 12-15, from the output already written). Greedy
+ * matching over hash chains of 3-byte prefixes.
+ */
+export function lzss(data: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  const head = new Map<number, number>();
+  const prev = new Int32Array(data.length).fill(-1);
+  const key = (i: number) => data[i] | (data[i + 1] << 8) | (data[i + 2] << 16);
+  const insert = (i: number) => { if (i + 2 < data.length) { const k = key(i); prev[i] = head.get(k) ?? -1; head.set(k, i); } };
+  let flagAt = -1, bit = 8;
+  for (let i = 0; i < data.length;) {
+    if (bit === 8) { flagAt = out.length; out.push(0); bit = 0; }
+    let bestLen = 0, bestDist = 0;
+    if (i + 2 < data.length) {
+      for (let j = head.get(key(i)) ?? -1, tries = 0; j >= 0 && i - j <= LZ_WINDOW && tries < 512; j = prev[j], tries++) {
+        let n = 0;
+        while (n < LZ_MAX && i + n < data.length && data[j + n] === data[i + n]) n++;
+        if (n > bestLen) { bestLen = n; bestDist = i - j; if (n === LZ_MAX) break; }
+      }
+    }
+    if (bestLen >= LZ_MIN) {
+      const w = (bestDist - 1) | ((bestLen - LZ_MIN) << 12);
+      out.push(w & 0xFF, w >> 8);
+      for (let k = 0; k < bestLen; k++) insert(i + k);
+      i += bestLen;
+    } else {
+      out[flagAt] |= 1 << bit;
+      out.push(data[i]);
+      insert(i);
+      i++;
+    }
+    bit++;
+  }
+  return new Uint8Array(out);
+}
+
+/**
+ * The unpacker of lzss(): from `src` to the address `dst`, `length` bytes. A match
+ * copies with `rep movsb` from the bytes just written (forward, one byte at a time,
+ * so an overlapping match repeats its start as LZSS means). Clobbers eax, ebx, ecx,
+ * edx, esi, edi.
+ */
+function unlzss(l: string, src: string, dst: number, length: number): Insn[] {
+  return [
+    I('mov', reg(ESI), imm(0, src)), I('mov', reg(EDI), imm(dst)), I('mov', reg(EDX), imm((dst + length) | 0)),
+    I('mov', reg(EBX), imm(1)), I('cld'),
+    { op: 'label', target: `${l}$item` },
+    I('cmp', reg(EDI), reg(EDX)), { op: 'jcc', cc: 'ae', target: `${l}$done` },
+    // ebx: the flags not used yet above a 1 bit; shifting that bit out (zero left)
+    // means the next flag byte.
+    { op: 'label', target: `${l}$bit` },
+    I('shr', reg(EBX), imm(1)), { op: 'jcc', cc: 'e', target: `${l}$flags` },
+    { op: 'jcc', cc: 'ae', target: `${l}$match` },
+    { op: 'db', bytes: new Uint8Array([0xA4]) }, // movsb
+    { op: 'jmp', target: `${l}$item` },
+    { op: 'label', target: `${l}$match` },
+    I('movzx', reg(EAX), mem(2, ESI, 0)), I('add', reg(ESI), imm(2)),
+    I('mov', reg(ECX), reg(EAX)), I('shr', reg(ECX), imm(12)), I('add', reg(ECX), imm(LZ_MIN)),
+    I('and', reg(EAX), imm(0xFFF)), I('inc', reg(EAX)),
+    I('push', reg(ESI)), I('mov', reg(ESI), reg(EDI)), I('sub', reg(ESI), reg(EAX)), I('rep_movsb'), I('pop', reg(ESI)),
+    { op: 'jmp', target: `${l}$item` },
+    { op: 'label', target: `${l}$flags` },
+    I('movzx', reg(EBX), mem(1, ESI, 0)), I('inc', reg(ESI)), I('or', reg(EBX), imm(0x100)),
+    { op: 'jmp', target: `${l}$bit` },
+    { op: 'label', target: `${l}$done` },
+  ];
 }

@@ -8,7 +8,9 @@
 // committed with their protection; a decommit gives back the charge of
 // every page and the frames of the touched ones. programs/commitrace.ts:
 // two threads commit at once, each 3/4 of what is left under the limit;
-// exactly one gets STATUS_COMMITMENT_LIMIT, every round.
+// exactly one gets STATUS_COMMITMENT_LIMIT, every round. programs/lazysec.ts:
+// a 64-page section's pages come on first touch (kernel/mm/segment.ts),
+// charged at its creation, shared by its views.
 import { describe, expect, it } from 'vitest';
 import { run } from './usermode.ts';
 
@@ -54,6 +56,41 @@ describe('demand-zero commits and the commit charge', () => {
     expect(out).toContain('release 0x00000000');
     expect(out).toContain('after the release: committed -256');
     expect(lines).toContainEqual(expect.stringMatching(/^ps: process \d+ \(dzero\) exited with status 0x00000000$/));
+  }, 180000);
+
+  it('a section takes its pages on first touch, charged at creation; two views share each page', async () => {
+    const lines = await run([['lazysec.exe', 'lazysec']], 60000);
+    const out = lines.filter((l) => l.startsWith('lazysec: ')).map((l) => l.slice(9));
+    const figures = (what: string) => {
+      const m = new RegExp(`^${what}: frames taken (\\d+) committed (\\d+)$`).exec(out.find((l) => l.startsWith(`${what}:`)) ?? '');
+      expect(m, `${what}\n${out.join('\n')}`).not.toBeNull();
+      return { frames: Number(m![1]), committed: Number(m![2]) };
+    };
+    expect(out).toContain('section 0x00000000');
+    const section = figures('after the section');
+    expect(section.frames).toBeLessThanOrEqual(2);                 // pool at most: no page of the section
+    expect(section.committed).toBe(64 + section.frames);           // its 64 pages charged now
+    expect(out.filter((l) => l === 'map 0x00000000 size 64').length).toBe(2);
+    const views = figures('after two views');
+    expect(views.frames).toBeLessThanOrEqual(3);                   // page tables and region records
+    expect(views.committed).toBe(views.frames);
+    expect(out).toContain('written through one view, read through the other 0x00C0FFEE');
+    expect(out).toContain('page 10 nonzero words 0');
+    expect(figures('after two pages touched')).toEqual({ frames: 2, committed: 0 });
+    expect(out).toContain('kernel write 0x00000000 seen through the other view 0x53525150');
+    expect(out).toContain('kernel read 0x00000000 first word 0x00000000');
+    expect(figures('after two kernel accesses')).toEqual({ frames: 2, committed: 0 });
+    expect(out).toContain('protect no access 0x00000000 old 0x00000004');
+    expect(out).toContain('page 40: state 0x00001000 protect 0x00000001 type 0x00040000');
+    expect(out).toContain('kernel read of page 40 0xC0000005');
+    expect(out).toContain('page 40 through the other view 0x00000000');
+    expect(out).toContain('unmap 0x00000000 0x00000000 close 0x00000000');
+    // Five pages were taken (3, 10, 20, 30, 40): they and the 64 pages' charge go back, with any pool page freed.
+    const end = /^after the views and the section: frames freed (\d+) committed -(\d+)$/.exec(out.find((l) => l.startsWith('after the views')) ?? '');
+    expect(end, out.join('\n')).not.toBeNull();
+    expect(Number(end![1])).toBeGreaterThanOrEqual(5);
+    expect(Number(end![2]) - 64).toBe(Number(end![1]) - 5);
+    expect(lines).toContainEqual(expect.stringMatching(/^ps: process \d+ \(lazysec\) exited with status 0x00000000$/));
   }, 180000);
 
   it('two threads committing at once near the limit: exactly one is refused, every round', async () => {

@@ -67,6 +67,8 @@ const CASES: Record<string, Array<{ fn: string; proves: RegExp; absent?: RegExp 
     { fn: 'around', proves: /^f6:\n\s+push ebp\n[\s\S]*call f0\n[\s\S]*call f2\n/m, absent: /cmp esp/ },
     // The call through the table is a call of the routine that checks and jumps (index.ts indirectCall).
     { fn: 'dispatch', proves: /^f7:\n\s+push ebp\n[\s\S]*call __rt_callind_0_0\n/m, absent: /cmp esp|__table/ },
+    // An early return whose epilogue is one `ret`: that ret in place of the jmp.
+    { fn: 'early', proves: /mov eax, 7[^\n]*\n\s+ret\n/, absent: /jmp f9\$ret/ },
     // `i32.const 0` into a register before a compare: xor (the compare writes the flags first).
     { fn: 'count', proves: /xor (\w+), \1\s+; local.set\n(\s+mov [^\n]+\n)*\s+cmp /, absent: /jmp (\S+)\n\1:/ },
   ],

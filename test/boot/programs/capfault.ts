@@ -67,7 +67,7 @@ function fill(): void { for (let i: u32 = 0; i < SIZE; i += 2) store<u16>(region
 
 function race(what: string, call: () => u32, other: u32): void {
   let calls: u32 = 0, av: u32 = 0, expected: u32 = 0, unexpected: u32 = 0, switches: u32 = 0, seen = toggles;
-  for (; calls < 100000 && switches < 100; calls++) {
+  for (; calls < 1000000 && switches < 100; calls++) {
     const s = call();
     if (toggles != seen) { seen = toggles; switches++; }
     if (s == 0xC0000005) av++; else if (s == other) expected++; else { unexpected++; if (unexpected == 1) show("unexpected", s); }

@@ -80,14 +80,14 @@ export function main(): void {
   // Races: the second thread takes the last page away and gives it back while the calls run.
   const t = spawn(toggler, 0, 0);
   let calls: u32 = 0, ok: u32 = 0, partial: u32 = 0, av: u32 = 0, other: u32 = 0, switches: u32 = 0, seen: u32 = 0;
-  for (; calls < 200000 && switches < 100; calls++) {
+  for (; calls < 2000000 && switches < 100; calls++) {
     const s = NtReadVirtualMemory(SELF, source, region, SIZE, cell);
     if (toggles != seen) { seen = toggles; switches++; }
     if (s == 0) ok++; else if (s == 0x8000000D) partial++; else if (s == 0xC0000005) av++; else { other++; if (other == 1) show("unexpected", s); }
   }
   tally("read memory", calls, ok, partial, av, other, switches);
   calls = 0; ok = 0; partial = 0; av = 0; other = 0; switches = 0;
-  for (; calls < 20000 && switches < 100; calls++) {
+  for (; calls < 200000 && switches < 100; calls++) {
     store<u64>(offset, 0);
     const s = NtReadFile(file, 0, 0, 0, iosb, region, SIZE, offset, 0);
     if (toggles != seen) { seen = toggles; switches++; }

@@ -6,7 +6,7 @@
 ;; Checks are decided callees first: a function whose callees all check needs
 ;; none when its frame is small; one in a table keeps its check unless it
 ;; takes at most 128 bytes before a check, and a call through the table counts
-;; that much. Last
+;; that much. A jump to an epilogue of 2 bytes or less is a copy of it. Last
 ;; rewrites (peephole): `mov reg, 0` is `xor reg, reg` where the flags are
 ;; dead, and a jump to the label that follows it is dropped.
 (module
@@ -49,4 +49,10 @@
   (func (export "dispatch") (param $n i32) (result i32)
     (call_indirect (type $t) (local.get $n) (i32.const 0)))
   (func $small (export "small") (param $n i32) (result i32)
-    (call $down (local.get $n))))
+    (call $down (local.get $n)))
+  (global $hits (mut i32) (i32.const 0))
+  (global $step (mut i32) (i32.const 2))
+  (func (export "early") (result i32)
+    (if (i32.eqz (global.get $hits)) (then (return (i32.const 7))))
+    (global.set $hits (i32.add (global.get $hits) (global.get $step)))
+    (i32.const 3)))
