@@ -58,7 +58,7 @@ import {
   STATUS_UNABLE_TO_DELETE_SECTION, STATUS_INSUFFICIENT_RESOURCES, STATUS_QUOTA_EXCEEDED,
 } from "../sdk/ntstatus";
 import {
-  MEM_COMMIT, MEM_DECOMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, MEM_RELEASE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_SHARED_USER_DATA_VA, MM_USER_PROBE_ADDRESS, PAGE_SIZE, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
+  MEMORY_BASIC_INFORMATION, SIZEOF_MEMORY_BASIC_INFORMATION, MEM_COMMIT, MEM_DECOMMIT, MEM_FREE, MEM_IMAGE, MEM_MAPPED, MEM_PRIVATE, MEM_RELEASE, MEM_RESERVE, MEM_TOP_DOWN, MM_HIGHEST_USER_ADDRESS, MM_LOWEST_USER_ADDRESS, MM_SHARED_USER_DATA_VA, MM_USER_PROBE_ADDRESS, PAGE_SIZE, PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_WRITECOPY, PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_WRITECOPY,
 } from "../sdk/ntdef";
 import { TEB_DEALLOCATION_STACK } from "../sdk/peb";
 
@@ -459,33 +459,33 @@ export function MiQueryVirtualMemory(process: u32, address: usize, infoClass: u3
   const head = MiVadListOf(process);
   if (head == 0) return STATUS_INVALID_HANDLE;
   if (infoClass != 0) return STATUS_INVALID_INFO_CLASS;
-  if (length < 28) return STATUS_INFO_LENGTH_MISMATCH;
+  if (length < SIZEOF_MEMORY_BASIC_INFORMATION) return STATUS_INFO_LENGTH_MISMATCH;
   if (address > MM_HIGHEST_USER_ADDRESS) return STATUS_INVALID_PARAMETER;
   const page = address & ~4095;
   const vad = MiFindVad(head, page);
-  // MEMORY_BASIC_INFORMATION: BaseAddress, AllocationBase, AllocationProtect, RegionSize, State, Protect, Type.
+  const info = changetype<MEMORY_BASIC_INFORMATION>(buffer);
+  info.BaseAddress = page;
   if (vad == 0 && page == MM_SHARED_USER_DATA_VA) {
     // SharedUserData has no VAD; NT reports its page as one committed, read-only, private page.
-    store<u32>(buffer, <u32>page); store<u32>(buffer, <u32>page, 4); store<u32>(buffer, PAGE_READONLY, 8);
-    store<u32>(buffer, PAGE_SIZE, 12); store<u32>(buffer, MEM_COMMIT, 16); store<u32>(buffer, PAGE_READONLY, 20); store<u32>(buffer, MEM_PRIVATE, 24);
+    info.AllocationBase = page; info.AllocationProtect = PAGE_READONLY; info.RegionSize = PAGE_SIZE;
+    info.State = MEM_COMMIT; info.Protect = PAGE_READONLY; info.Type = MEM_PRIVATE;
   } else if (vad == 0) {
     // A free range: up to the next region, SharedUserData or the end of user space.
     let next: usize = MM_HIGHEST_USER_ADDRESS + 1;
     if (page < MM_SHARED_USER_DATA_VA) next = MM_SHARED_USER_DATA_VA;
     for (let v = load<usize>(head); v != head; v = load<usize>(v)) if (vadStart(v) > page && vadStart(v) < next) next = vadStart(v);
-    store<u32>(buffer, <u32>page); store<u32>(buffer, 0, 4); store<u32>(buffer, 0, 8);
-    store<u32>(buffer, <u32>(next - page), 12); store<u32>(buffer, MEM_FREE, 16); store<u32>(buffer, PAGE_NOACCESS, 20); store<u32>(buffer, 0, 24);
+    info.AllocationBase = 0; info.AllocationProtect = 0; info.RegionSize = next - page;
+    info.State = MEM_FREE; info.Protect = PAGE_NOACCESS; info.Type = 0;
   } else {
     // The run of pages from `page` with the same state and protection.
     const committed = MiIsCommitted(page);
     const protect = committed ? MiPageProtection(page) : 0;
     let end = page + 4096;
     while (end < vadEnd(vad) && MiIsCommitted(end) == committed && (!committed || MiPageProtection(end) == protect)) end += 4096;
-    store<u32>(buffer, <u32>page); store<u32>(buffer, <u32>vadStart(vad), 4); store<u32>(buffer, load<u32>(vad, 16), 8);
-    store<u32>(buffer, <u32>(end - page), 12); store<u32>(buffer, committed ? MEM_COMMIT : MEM_RESERVE, 16);
-    store<u32>(buffer, protect, 20); store<u32>(buffer, load<u32>(vad, 20), 24);
+    info.AllocationBase = vadStart(vad); info.AllocationProtect = vadProtection(vad); info.RegionSize = end - page;
+    info.State = committed ? MEM_COMMIT : MEM_RESERVE; info.Protect = protect; info.Type = vadType(vad);
   }
-  if (resultLength != 0) store<u32>(resultLength, 28);
+  if (resultLength != 0) store<u32>(resultLength, SIZEOF_MEMORY_BASIC_INFORMATION);
   return STATUS_SUCCESS;
 }
 

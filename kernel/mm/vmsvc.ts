@@ -21,6 +21,7 @@ import { MiAllocateVirtualMemory, MiFreeVirtualMemory, MiProtectVirtualMemory, M
 import { KeStackAttachProcess, KeUnstackDetachProcess } from "../ke/attach";
 import { MmDereferenceProcess, MmGetCurrentProcess, MmProcessHasEnded, MmReferenceProcessByHandle } from "./mmproc";
 import { NT_ERROR, NT_SUCCESS, STATUS_ACCESS_VIOLATION, STATUS_PROCESS_IS_TERMINATING, STATUS_SUCCESS } from "../sdk/ntstatus";
+import { SIZEOF_MEMORY_BASIC_INFORMATION } from "../sdk/ntdef";
 
 
 export const PROCESS_VM_OPERATION: u32 = 0x0008;
@@ -129,11 +130,9 @@ export function NtProtectVirtualMemory(process: u32, baseAddress: usize, regionS
   return status;
 }
 
-/** The only information class answers MEMORY_BASIC_INFORMATION. */
-const MEMORY_BASIC_INFORMATION_SIZE: u32 = 28;
-
+/** The only information class answers MEMORY_BASIC_INFORMATION (sdk/ntdef.ts). */
 export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u32, buffer: usize, length: u32, resultLength: usize): u32 {
-  const cells = KeAllocateScratch(CELLS_SIZE + MEMORY_BASIC_INFORMATION_SIZE);
+  const cells = KeAllocateScratch(CELLS_SIZE + SIZEOF_MEMORY_BASIC_INFORMATION);
   const other = MiOtherProcess(process, PROCESS_QUERY_INFORMATION, cells);
   let status = load<u32>(cells + C_STATUS);
   if (status == 0 && (!ProbeUserRange(buffer, length, 4) || (resultLength != 0 && !ProbeUserRange(resultLength, 4, 4)))) status = STATUS_ACCESS_VIOLATION;
@@ -141,7 +140,7 @@ export function NtQueryVirtualMemory(process: u32, address: usize, infoClass: u3
     // The kernel copy is at most what the class answers, whatever length the
     // caller names: a user-chosen length here once made the kernel allocate
     // that much nonpaged pool. It is in the scratch arena, not pool.
-    const bounded: u32 = length < MEMORY_BASIC_INFORMATION_SIZE ? length : MEMORY_BASIC_INFORMATION_SIZE;
+    const bounded: u32 = length < SIZEOF_MEMORY_BASIC_INFORMATION ? length : SIZEOF_MEMORY_BASIC_INFORMATION;
     const copy = cells + CELLS_SIZE;
     const mode = MiEnter(other, cells);
     status = load<u32>(cells + C_STATUS) != STATUS_SUCCESS ? load<u32>(cells + C_STATUS) : MiQueryVirtualMemory(SELF, address, infoClass, copy, bounded, cells + 12);

@@ -175,6 +175,17 @@ export const MEM_PRIVATE: u32 = 0x20000;
 export const MEM_MAPPED: u32 = 0x40000;
 export const MEM_TOP_DOWN: u32 = 0x100000;
 export const MEM_IMAGE: u32 = 0x1000000;
+/** NtQueryVirtualMemory's MemoryBasicInformation (class 0): one run of pages with the same state and protection (winnt.h). */
+@unmanaged export class MEMORY_BASIC_INFORMATION {
+  BaseAddress: usize;
+  AllocationBase: usize;
+  AllocationProtect: u32;
+  RegionSize: usize;
+  State: u32;     // MEM_COMMIT, MEM_RESERVE or MEM_FREE
+  Protect: u32;
+  Type: u32;      // MEM_PRIVATE, MEM_MAPPED or MEM_IMAGE; 0 for a free run
+}
+export const SIZEOF_MEMORY_BASIC_INFORMATION: u32 = 28;
 export const PAGE_NOACCESS: u32 = 0x01;
 export const PAGE_READONLY: u32 = 0x02;
 export const PAGE_READWRITE: u32 = 0x04;

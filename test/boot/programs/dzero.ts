@@ -6,35 +6,29 @@
 // never touched work on their PTEs alone. Every figure comes from
 // SystemPerformanceInformation and NtQueryVirtualMemory; the test
 // (test/boot/demandzero.test.ts) checks them.
-import { put, putDec, putHex, flush, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory,
-  NtQuerySystemInformation, NtReadVirtualMemory, NtWriteVirtualMemory } from "./nt";
-import { SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION, SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
+import { put, putDec, putHex, flush, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory,
+  NtQueryVirtualMemory, NtReadVirtualMemory, NtWriteVirtualMemory } from "./nt";
+import { MEMORY_BASIC_INFORMATION, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
+import { CommittedMore, FramesTaken, lookAtMemory, queried, queryMemory } from "./memfigures";
 
 const SELF: u32 = 0xFFFFFFFF;
 const PAGES: u32 = 512;
-const perf = memory.data(<i32>SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 8);
 const base = memory.data(4, 4);
 const size = memory.data(4, 4);
 const old = memory.data(4, 4);
 const done = memory.data(4, 4);
-const info = memory.data(28, 4);
 const buffer = memory.data(64, 4);
 
-let available: u32 = 0, committed: u32 = 0;
 /** Takes the figures now; prints how they moved since the last look. */
 function look(what: string): void {
-  NtQuerySystemInformation(SystemPerformanceInformation, perf, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 0);
-  const p = changetype<SYSTEM_PERFORMANCE_INFORMATION>(perf);
-  if (what.length != 0) {
-    put(what); put(": frames taken "); putDec(available - p.AvailablePages);
-    put(" committed +"); putDec(p.TotalCommittedPages - committed); flush();
-  }
-  available = p.AvailablePages; committed = p.TotalCommittedPages;
+  lookAtMemory();
+  if (what.length != 0) { put(what); put(": frames taken "); putDec(FramesTaken); put(" committed +"); putDec(CommittedMore); flush(); }
 }
 function query(what: string, address: usize): void {
-  const status = NtQueryVirtualMemory(SELF, address, 0, info, 28, 0);
-  put(what); put(": "); putHex(status); put(" state "); putHex(load<u32>(info, 16)); put(" protect "); putHex(load<u32>(info, 20));
-  put(" pages "); putDec(load<u32>(info, 12) >>> 12); flush();
+  const status = queryMemory(address);
+  const m = queried();
+  put(what); put(": "); putHex(status); put(" state "); putHex(m.State); put(" protect "); putHex(m.Protect);
+  put(" pages "); putDec(<u32>(m.RegionSize >>> 12)); flush();
 }
 function zeroes(at: usize): u32 {
   let nonzero: u32 = 0;
@@ -65,8 +59,8 @@ export function main(): void {
   let zero = true;
   for (let i: u32 = 0; i < 64; i++) if (load<u8>(buffer + i) != 0) zero = false;
   put("kernel read "); putHex(read); put(zero ? " zeroes" : " not zero"); flush();
-  put("out-parameter "); putHex(NtQueryVirtualMemory(SELF, region, 0, region + (3 << 12), 28, 0)); put(" size in it ");
-  putDec(load<u32>(region + (3 << 12), 12) >>> 12); flush();
+  put("out-parameter "); putHex(NtQueryVirtualMemory(SELF, region, 0, region + (3 << 12), SIZEOF_MEMORY_BASIC_INFORMATION, 0)); put(" size in it ");
+  putDec(<u32>(changetype<MEMORY_BASIC_INFORMATION>(region + (3 << 12)).RegionSize >>> 12)); flush();
   look("after 3 kernel accesses");
   // Protection of pages never touched: read-only, no access, and back.
   store<u32>(base, region + (5 << 12)); store<u32>(size, 4096);
@@ -85,13 +79,12 @@ export function main(): void {
   look("");
   store<u32>(base, region + ((PAGES / 2) << 12)); store<u32>(size, (PAGES / 2) << 12);
   put("decommit "); putHex(NtFreeVirtualMemory(SELF, base, size, 0x4000)); flush();
-  NtQuerySystemInformation(SystemPerformanceInformation, perf, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 0);
-  const p = changetype<SYSTEM_PERFORMANCE_INFORMATION>(perf);
-  put("after the decommit: frames freed "); putDec(p.AvailablePages - available); put(" committed -"); putDec(committed - p.TotalCommittedPages); flush();
+  lookAtMemory();
+  put("after the decommit: frames freed "); putDec(0 - FramesTaken); put(" committed -"); putDec(0 - CommittedMore); flush();
   query("upper half", region + ((PAGES / 2) << 12));
   look("");
   store<u32>(base, region); store<u32>(size, 0);
   put("release "); putHex(NtFreeVirtualMemory(SELF, base, size, 0x8000)); flush();
-  NtQuerySystemInformation(SystemPerformanceInformation, perf, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 0);
-  put("after the release: committed -"); putDec(committed - p.TotalCommittedPages); flush();
+  lookAtMemory();
+  put("after the release: committed -"); putDec(0 - CommittedMore); flush();
 }

@@ -8,30 +8,22 @@
 // views and the section are gone, the charge goes back and so do the frames.
 // test/boot/demandzero.test.ts checks the lines.
 import { put, putDec, putHex, flush, NtClose, NtCreateSection, NtMapViewOfSection, NtUnmapViewOfSection, NtProtectVirtualMemory,
-  NtQueryVirtualMemory, NtQuerySystemInformation, NtReadVirtualMemory, NtWriteVirtualMemory } from "./nt";
-import { SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, SYSTEM_PERFORMANCE_INFORMATION, SystemPerformanceInformation } from "../../../kernel/sdk/sysinfo";
+  NtReadVirtualMemory, NtWriteVirtualMemory } from "./nt";
+import { CommittedMore, FramesTaken, lookAtMemory, queried, queryMemory } from "./memfigures";
 
 const SELF: u32 = 0xFFFFFFFF;
 const PAGES: u32 = 64;
-const perf = memory.data(<i32>SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 8);
 const h = memory.data(4, 4);
 const maximum = memory.data(8, 8);
 const base = memory.data(4, 4);
 const size = memory.data(4, 4);
 const old = memory.data(4, 4);
 const done = memory.data(4, 4);
-const info = memory.data(28, 4);
 const buffer = memory.data(64, 4);
 
-let available: u32 = 0, committed: u32 = 0;
 function look(what: string): void {
-  NtQuerySystemInformation(SystemPerformanceInformation, perf, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 0);
-  const p = changetype<SYSTEM_PERFORMANCE_INFORMATION>(perf);
-  if (what.length != 0) {
-    put(what); put(": frames taken "); putDec(<u32>(<i32>available - <i32>p.AvailablePages));
-    put(" committed "); putDec(<u32>(<i32>p.TotalCommittedPages - <i32>committed)); flush();
-  }
-  available = p.AvailablePages; committed = p.TotalCommittedPages;
+  lookAtMemory();
+  if (what.length != 0) { put(what); put(": frames taken "); putDec(FramesTaken); put(" committed "); putDec(CommittedMore); flush(); }
 }
 function map(): u32 {
   store<u32>(base, 0); store<u32>(size, 0);
@@ -61,13 +53,13 @@ export function main(): void {
   look("after two kernel accesses");
   store<u32>(base, a + (40 << 12)); store<u32>(size, 4096);
   put("protect no access "); putHex(NtProtectVirtualMemory(SELF, base, size, 0x01, old)); put(" old "); putHex(load<u32>(old)); flush();
-  NtQueryVirtualMemory(SELF, a + (40 << 12), 0, info, 28, 0);
-  put("page 40: state "); putHex(load<u32>(info, 16)); put(" protect "); putHex(load<u32>(info, 20)); put(" type "); putHex(load<u32>(info, 24)); flush();
+  queryMemory(a + (40 << 12));
+  const m = queried();
+  put("page 40: state "); putHex(m.State); put(" protect "); putHex(m.Protect); put(" type "); putHex(m.Type); flush();
   put("kernel read of page 40 "); putHex(NtReadVirtualMemory(SELF, a + (40 << 12), buffer, 4, done)); flush();
   put("page 40 through the other view "); putHex(load<u32>(b + (40 << 12))); flush();
   look("");
   put("unmap "); putHex(NtUnmapViewOfSection(SELF, a)); put(" "); putHex(NtUnmapViewOfSection(SELF, b)); put(" close "); putHex(NtClose(load<u32>(h))); flush();
-  NtQuerySystemInformation(SystemPerformanceInformation, perf, SIZEOF_SYSTEM_PERFORMANCE_INFORMATION, 0);
-  const p = changetype<SYSTEM_PERFORMANCE_INFORMATION>(perf);
-  put("after the views and the section: frames freed "); putDec(p.AvailablePages - available); put(" committed -"); putDec(committed - p.TotalCommittedPages); flush();
+  lookAtMemory();
+  put("after the views and the section: frames freed "); putDec(0 - FramesTaken); put(" committed -"); putDec(0 - CommittedMore); flush();
 }
