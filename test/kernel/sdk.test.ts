@@ -448,6 +448,10 @@ const RAW_FACTS: Array<{ what: string; re: RegExp; allow: string[]; alsoPrograms
   { what: 'SYSTEM_*_INFORMATION fields by offset or size (AvailablePages +44, the commit limit +52, a process record\'s UniqueProcessId +68, 312 bytes ...)',
     re: /Information, \w+, (12|44|312),|(load|store)<u(8|16|32)>\(\s*(perf|performance|spi|sbi|at|list|buffer|previous|answer)\w*\s*,(\s*[^;()]+,)?\s*(4|8|12|16|20|40|44|48|52|56|60|68|80|84|96|100|116|128|132|0x2C)\)|\bperf \+ \d/,
     where: /\bNtQuerySystemInformation\(|\bExpFill\w+\(|\bMmQuery(PagingCounts|PageFileInformation)\(/, allow: [], alsoPrograms: true },
+  // NtQueryVirtualMemory's record (kernel/sdk/ntdef.ts MEMORY_BASIC_INFORMATION).
+  { what: 'MEMORY_BASIC_INFORMATION by offset or size (RegionSize +12, State +16, Protect +20, Type +24; 28 bytes)',
+    re: /VirtualMemory\([^;]*,\s*28\s*,|(load|store)<u32>\(\s*(mbi|basic|buffer)\w*\s*,(\s*[^;()]+,)?\s*(4|8|12|16|20|24)\)/,
+    where: /\b[NM][ti]QueryVirtualMemory\(/, allow: ['test/boot/programs/reentmm.ts'], alsoPrograms: true },
   // A structure that crosses a boundary is filled through its layout, not store by store (kernel/sdk/ntdef.ts, lpc.ts):
   // InitializeCountedString, InitializeObjectAttributes, InitializePortView, InitializeRemotePortView,
   // InitializeSecurityQualityOfService, or PORT_MESSAGE's fields.
@@ -603,16 +607,19 @@ describe('the tree keeps to the SDK', () => {
       '  store<u32>(qos, 12); store<u32>(qos, 1, 4); store<u16>(qos, 0x0101, 8); store<u16>(qos, 0, 10);',
       '  store<u32>(w + W_OA, 24);\n  store<u32>(w + W_OA, 0, 4); store<u32>(w + W_OA, <u32>(w + W_USTR), 8);',
       '  store<u32>(clientView, SIZEOF_PORT_VIEW); store<u32>(clientView, section, 4); store<u32>(clientView, 0, 8);',
-      '  store<u32>(remoteView, 12); store<u32>(remoteView, 0, 4); store<u32>(remoteView, 0, 8);'];
+      '  store<u32>(remoteView, 12); store<u32>(remoteView, 0, 4); store<u32>(remoteView, 0, 8);',
+      '  if (NtQueryVirtualMemory(SELF, at, 0, mbi, 28, 0) != 0) break;', '  const size = load<u32>(mbi, 12), state = load<u32>(mbi, 16);',
+      '  store<u32>(buffer, MEM_COMMIT, 16);'];
     expect(planted.filter((l) => !RAW_FACTS.some((f) => f.re.test(l)))).toEqual([]);
-    expect(planted.length).toBe(35);
+    expect(planted.length).toBe(38);
     // and not what the layouts say instead
     const named = ['  const pid = changetype<PROCESS_BASIC_INFORMATION>(pbi).UniqueProcessId;', '  NtQueryInformationProcess(h, ProcessBasicInformation, pbi, SIZEOF_PROCESS_BASIC_INFORMATION, 0);',
       '  const params = changetype<PEB>(RtlGetCurrentPeb()).ProcessParameters;', '  changetype<RTL_USER_PROCESS_INFORMATION>(info).Size = SIZEOF_RTL_USER_PROCESS_INFORMATION;',
       '  InitializeCountedString(ustr, line, length << 1, 256);', '  InitializeSecurityQualityOfService(qos, SecurityIdentification, SECURITY_DYNAMIC_TRACKING, true);',
       '  InitializePortView(clientView, section, 0, CSR_PORT_VIEW_SIZE); InitializeRemotePortView(serverView);',
       // two structures side by side are not one written by hand
-      '  store<u32>(length, 24); store<u32>(view, 0, 4);', '  store<u16>(a, 1); store<u16>(b, 2, 2); store<u32>(a, 3, 4);'];
+      '  store<u32>(length, 24); store<u32>(view, 0, 4);', '  NtQueryVirtualMemory(SELF, at, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, 0);',
+      '  const size = changetype<MEMORY_BASIC_INFORMATION>(mbi).RegionSize;', '  store<u16>(a, 1); store<u16>(b, 2, 2); store<u32>(a, 3, 4);'];
     expect(named.filter((l) => RAW_FACTS.some((f) => f.re.test(l)))).toEqual([]);
   });
 

@@ -22,7 +22,9 @@ import {
   STATUS_BUFFER_TOO_SMALL, STATUS_INVALID_PARAMETER, STATUS_NO_MEMORY, STATUS_SUCCESS,
   STATUS_VARIABLE_NOT_FOUND,
 } from "../../../kernel/sdk/ntstatus";
-import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE } from "../../../kernel/sdk/ntdef";
+import {
+  MEMORY_BASIC_INFORMATION, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE, SIZEOF_MEMORY_BASIC_INFORMATION,
+} from "../../../kernel/sdk/ntdef";
 
 /** RTL_USER_PROCESS_PARAMETERS.Environment. */
 export const PARAMS_ENVIRONMENT: u32 = <u32>offsetof<RTL_USER_PROCESS_PARAMETERS>("Environment");
@@ -98,11 +100,12 @@ function freeBlock(env: usize): void {
  * (a parameter block, a heap), which is never grown in place nor released.
  */
 function blockCapacity(env: usize): u32 {
-  const info = RtlpAllocateScratch(28);
+  const info = RtlpAllocateScratch(SIZEOF_MEMORY_BASIC_INFORMATION);
   if (info == 0) return 0;
   let capacity: u32 = 0;
-  if (NtQueryVirtualMemory(NtCurrentProcess, env, 0, info, 28, 0) == 0 && load<usize>(info, 4) == env) {
-    capacity = <u32>(load<usize>(info) + load<u32>(info, 12) - env);
+  const m = changetype<MEMORY_BASIC_INFORMATION>(info);
+  if (NtQueryVirtualMemory(NtCurrentProcess, env, 0, info, SIZEOF_MEMORY_BASIC_INFORMATION, 0) == 0 && m.AllocationBase == env) {
+    capacity = <u32>(m.BaseAddress + m.RegionSize - env);
   }
   RtlpFreeScratch(info);
   return capacity;

@@ -47,7 +47,9 @@ import {
   NtAllocateVirtualMemory, NtFreeVirtualMemory, NtQueryVirtualMemory, RtlpProcessHeap,
 } from "./nt";
 import { RtlDeleteCriticalSection, RtlEnterCriticalSection, RtlInitializeCriticalSection, RtlLeaveCriticalSection } from "./critsect";
-import { MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE, RTL_CRITICAL_SECTION } from "../../../kernel/sdk/ntdef";
+import {
+  MEMORY_BASIC_INFORMATION, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE, RTL_CRITICAL_SECTION, SIZEOF_MEMORY_BASIC_INFORMATION,
+} from "../../../kernel/sdk/ntdef";
 
 export const HEAP_NO_SERIALIZE: u32 = 0x1;
 export const HEAP_GROWABLE: u32 = 0x2;
@@ -258,9 +260,9 @@ export function RtlCreateHeap(flags: u32, base: usize, reserve: u32, commit: u32
   // System call arguments: on the process heap once there is one (the
   // process heap itself is made before any second thread exists).
   const processHeap = RtlpProcessHeap();
-  const scratch = processHeap != 0 ? RtlAllocateHeap(processHeap, 0, 36) : 0;
+  const scratch = processHeap != 0 ? RtlAllocateHeap(processHeap, 0, 8 + SIZEOF_MEMORY_BASIC_INFORMATION) : 0;
   const heap = RtlpCreateHeap(flags, base, reserve, commit,
-    scratch != 0 ? scratch : memory.data(8, 4), scratch != 0 ? scratch + 8 : memory.data(28, 4));
+    scratch != 0 ? scratch : memory.data(8, 4), scratch != 0 ? scratch + 8 : memory.data(<i32>SIZEOF_MEMORY_BASIC_INFORMATION, 4));
   if (scratch != 0) RtlFreeHeap(processHeap, 0, scratch);
   return heap;
 }
@@ -275,11 +277,11 @@ function RtlpCreateHeap(flags: u32, base: usize, reserve: u32, commit: u32, args
   if (base != 0) {
     user = 1;
     if (askRegion) {
-      // MEMORY_BASIC_INFORMATION: +12 RegionSize, +16 State.
-      if (NtQueryVirtualMemory(NtCurrentProcess, base, 0, info, 28, 0) != 0) return 0;
-      const region = load<u32>(info, 12);
+      if (NtQueryVirtualMemory(NtCurrentProcess, base, 0, info, SIZEOF_MEMORY_BASIC_INFORMATION, 0) != 0) return 0;
+      const m = changetype<MEMORY_BASIC_INFORMATION>(info);
+      const region = <u32>m.RegionSize;
       if (reserve > region) reserve = region;
-      if (load<u32>(info, 16) == MEM_COMMIT) commit = reserve;
+      if (m.State == MEM_COMMIT) commit = reserve;
     }
   } else {
     store<usize>(args, 0); store<u32>(args, reserve, 4);

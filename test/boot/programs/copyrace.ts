@@ -43,7 +43,7 @@ import {
   FilePositionInformation, FileStandardInformation, FileAccessInformation,
 } from "../../../kernel/sdk/fileinfo";
 import { SystemExtendServiceTableInformation } from "../../../kernel/sdk/sysinfo";
-import { InitializeCountedString } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 import { InitializeSecurityQualityOfService, SECURITY_STATIC_TRACKING, SecurityImpersonation } from "../../../kernel/sdk/lpc";
 
 const SELF: u32 = 0xFFFFFFFF;
@@ -132,7 +132,7 @@ function closeIf(status: u32, at: usize): void {
 function allocate(i: u32): u32 { poke(P, <u32>spare); poke(P + 4, 4096); return NtAllocateVirtualMemory(SELF, P, 0, P + 4, MEM_COMMIT, PAGE_READWRITE); }
 function free(i: u32): u32 { poke(P, <u32>spare); poke(P + 4, 4096); return NtFreeVirtualMemory(SELF, P, P + 4, MEM_DECOMMIT); }
 function protect(i: u32): u32 { poke(P, <u32>region); poke(P + 4, 4096); return NtProtectVirtualMemory(SELF, P, P + 4, PAGE_READWRITE, P + 8); }
-function queryMemory(i: u32): u32 { return NtQueryVirtualMemory(SELF, region + (i & 1) * 4096, 0, P + 16, 28, P + 12); }
+function queryMemory(i: u32): u32 { return NtQueryVirtualMemory(SELF, region + (i & 1) * 4096, 0, P + 16, SIZEOF_MEMORY_BASIC_INFORMATION, P + 12); }
 function createSection(i: u32): u32 {
   // The maximum size on the racing page (the handle is written by Ex's ExpCreate, raced in fetchrace).
   poke64(P, SIZE);

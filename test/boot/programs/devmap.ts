@@ -12,7 +12,7 @@
 //   - Y, P's child in session 1, inherits the map and sees Q:; Z does not;
 //   - NtQueryVirtualMemory at SharedUserData and around it;
 //   - NtUserSwitchSession without and with SeTcbPrivilege.
-import { OBJECT_ATTRIBUTES } from "../../../kernel/sdk/ntdef";
+import { OBJECT_ATTRIBUTES, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 import {
   show, put, putHex, putDec, flush, say, attributes, unicode, ms, putUnicode, NtQueryInformationProcess, NtSetInformationProcess,
   NtCreateProcessEx, NtAllocateVirtualMemory, NtWriteVirtualMemory, NtCreateThread, NtWaitForSingleObject, NtClose,
@@ -39,7 +39,7 @@ const t = memory.data(8, 8);
 const state = memory.data(16, 4);
 const target = memory.data(8, 4);
 const nameInfo = memory.data(520, 4);
-const mbi = memory.data(28, 4);
+const mbi = memory.data(<i32>SIZEOF_MEMORY_BASIC_INFORMATION, 4);
 const path = memory.data(8, 4);
 
 function privilege(luid: u32, enabled: bool): void {
@@ -136,8 +136,8 @@ function insider(p: u32): void {
 }
 
 function memoryAt(what: string, address: u32): void {
-  memory.fill(mbi, 0xEE, 28);
-  const status = NtQueryVirtualMemory(SELF, address, 0, mbi, 28, 0);
+  memory.fill(mbi, 0xEE, SIZEOF_MEMORY_BASIC_INFORMATION);
+  const status = NtQueryVirtualMemory(SELF, address, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, 0);
   put(what); put(" "); putHex(status);
   for (let i: u32 = 0; i < 7; i++) { put(" "); putHex(load<u32>(mbi + i * 4)); }
   flush();

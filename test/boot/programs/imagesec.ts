@@ -3,7 +3,7 @@
 // protection, private data pages per view, and bad images refused with
 // their NTSTATUS. Every line is "what status [values]".
 import { show, NtClose, put, putHex, flush, unicode } from "./nt";
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, MEMORY_BASIC_INFORMATION, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
 @external("ntdll", "NtCreateSection") declare function NtCreateSection(handle: usize, access: u32, oa: usize, maximumSize: usize, protect: u32, attributes: u32, file: u32): u32;
@@ -41,9 +41,9 @@ function imageSection(file: string, access: u32): u32 {
 }
 
 function region(what: string, address: usize): void {
-  const status = NtQueryVirtualMemory(0xFFFFFFFF, address, 0, mbi, 28, result);
-  put(what); put(" "); putHex(status); put(" base "); putHex(load<u32>(mbi)); put(" allocation "); putHex(load<u32>(mbi, 4));
-  put(" size "); putHex(load<u32>(mbi, 12)); put(" protect "); putHex(load<u32>(mbi, 20)); put(" type "); putHex(load<u32>(mbi, 24));
+  const status = NtQueryVirtualMemory(0xFFFFFFFF, address, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, result);
+  put(what); put(" "); putHex(status); put(" base "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).BaseAddress); put(" allocation "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).AllocationBase);
+  put(" size "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).RegionSize); put(" protect "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).Protect); put(" type "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).Type);
   flush();
 }
 

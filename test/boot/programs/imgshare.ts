@@ -11,7 +11,7 @@
 //      frame was still the shared one behind a not-present PTE), then a write.
 //   3. NtProtectVirtualMemory straight to PAGE_READWRITE on the headers page.
 // A's writes must land in A's own copies (A reads them back).
-import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, MEMORY_BASIC_INFORMATION, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 import { show, put, putHex, flush, unicode, NtClose, NtCreateProcessEx, NtAllocateVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory,
   NtReadVirtualMemory, NtWriteVirtualMemory, NtTerminateProcess } from "./nt";
 @external("ntdll", "NtCreateFile") declare function NtCreateFile(h: usize, access: u32, oa: usize, iosb: usize, alloc: usize, attrs: u32, share: u32, disposition: u32, options: u32, ea: usize, eaLength: u32): u32;
@@ -25,7 +25,7 @@ const oa = memory.data(24, 4);
 const name = memory.data(8, 4);
 const range = memory.data(8, 4);
 const old = memory.data(4, 4);
-const mbi = memory.data(28, 4);
+const mbi = memory.data(<i32>SIZEOF_MEMORY_BASIC_INFORMATION, 4);
 const originalCode = memory.data(16, 4);
 const originalHeaders = memory.data(16, 4);
 const seen = memory.data(16, 4);
@@ -74,8 +74,8 @@ export function main(): void {
   show("write ntdll headers in A", NtWriteVirtualMemory(a, HEADERS, evil, 16, 0));
   check("ntdll headers in A", a, HEADERS, originalHeaders);
   check("ntdll headers in B", b, HEADERS, originalHeaders);
-  const q = NtQueryVirtualMemory(a, HEADERS, 0, mbi, 28, 0);
-  put("ntdll headers in A "); putHex(q); put(" protect "); putHex(load<u32>(mbi, 20)); put(" type "); putHex(load<u32>(mbi, 24)); flush();
+  const q = NtQueryVirtualMemory(a, HEADERS, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, 0);
+  put("ntdll headers in A "); putHex(q); put(" protect "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).Protect); put(" type "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).Type); flush();
 
   // A process made after the attacks maps the section's frames as they are.
   const c = newProcess("process C", section, 0);

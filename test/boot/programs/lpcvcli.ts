@@ -5,6 +5,7 @@
 // when their port closes. Ends with connection B still open.
 import { show, put, putHex, flush, NtDelayExecution, NtCreateEvent, NtCreateSection, NtMapViewOfSection, NtQueryVirtualMemory, NtClose, unicode, ms } from "./nt";
 import { NtConnectPort, NtRequestWaitReplyPort, header, setData, msgData, qos } from "./lpcnt";
+import { MEMORY_BASIC_INFORMATION, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 
 const h = memory.data(32, 4);
 const name = memory.data(8, 4);
@@ -18,7 +19,7 @@ const base = memory.data(4, 4);
 const viewSize = memory.data(4, 4);
 const req = memory.data(0x100, 8);
 const rep = memory.data(0x148, 8);
-const mbi = memory.data(28, 4);
+const mbi = memory.data(<i32>SIZEOF_MEMORY_BASIC_INFORMATION, 4);
 const t = memory.data(8, 8);
 
 function section(bytes: u32, protect: u32, access: u32 = 0xF001F): u32 {
@@ -37,7 +38,7 @@ function connect(slot: u32, what: u32, clientView: usize, serverView: usize): u3
   store<u32>(infoLength, 1);
   return NtConnectPort(h + slot * 4, name, q, clientView, serverView, 0, info, infoLength);
 }
-function state(address: u32): u32 { NtQueryVirtualMemory(0xFFFFFFFF, address, 0, mbi, 28, 0); return load<u32>(mbi, 16); }
+function state(address: u32): u32 { NtQueryVirtualMemory(0xFFFFFFFF, address, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, 0); return changetype<MEMORY_BASIC_INFORMATION>(mbi).State; }
 
 export function main(): void {
   unicode(name, "\\LpcViewPort");

@@ -14,6 +14,7 @@
 import { show, put, putHex, putDec, flush, NtClose, NtCreateSection, NtCreateEvent, NtQueryVirtualMemory, attributes, ms } from "./nt";
 import { NtCreatePort, NtReplyWaitReceivePortEx, NtAcceptConnectPort, NtCompleteConnectPort, NtReplyPort, msgType, msgData, setData } from "./lpcnt";
 import { InitializeRemotePortView, LPC_CLIENT_DIED, LPC_CONNECTION_REQUEST, LPC_PORT_CLOSED, LPC_REQUEST } from "../../../kernel/sdk/lpc";
+import { MEMORY_BASIC_INFORMATION, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 
 const h = memory.data(16, 4);
 const receive = memory.data(0x148, 8);
@@ -22,7 +23,7 @@ const t = memory.data(8, 8);
 const size = memory.data(8, 8);
 const serverView = memory.data(24, 4);   // PORT_VIEW
 const clientView = memory.data(12, 4);   // REMOTE_PORT_VIEW
-const mbi = memory.data(28, 4);
+const mbi = memory.data(<i32>SIZEOF_MEMORY_BASIC_INFORMATION, 4);
 /** Per connection (context = index + 1): server port, its view of the client's section, its own view. */
 const servers = memory.data(16 * 3 * 4, 4);
 let accepted: u32 = 0;
@@ -39,7 +40,7 @@ function section(bytes: u32, protect: u32): u32 {
   return load<u32>(h, 8);
 }
 /** MEM_FREE (0x10000) when nothing is mapped at `address` any more. */
-function state(address: u32): u32 { NtQueryVirtualMemory(0xFFFFFFFF, address, 0, mbi, 28, 0); return load<u32>(mbi, 16); }
+function state(address: u32): u32 { NtQueryVirtualMemory(0xFFFFFFFF, address, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, 0); return changetype<MEMORY_BASIC_INFORMATION>(mbi).State; }
 
 export function main(): void {
   show("create", NtCreatePort(h, attributes("\\LpcViewPort", 0x40), 64, 0x100, 0));

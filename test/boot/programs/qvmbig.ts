@@ -4,6 +4,7 @@
 // it fits). The copy is bounded by what the class answers (28 bytes), so the
 // call succeeds like any other.
 import { NtTerminateProcess, show, put, putHex, putDec, flush, attributes, findPid, NtOpenProcess, NtAllocateVirtualMemory, NtQueryVirtualMemory, NtClose } from "./nt";
+import { MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 
 const cell = memory.data(32, 4);
 const cid = memory.data(8, 4);
@@ -20,7 +21,7 @@ export function main(): void {
     store<u32>(cell, 0, 12);
     const s = NtQueryVirtualMemory(victim, 0x7FFDF000, 0, buffer, BIG, cell + 12);
     put("query with a 16 MiB length "); putHex(s); put(" returned "); putDec(load<u32>(cell, 12));
-    put(" state "); putHex(load<u32>(buffer, 16)); flush();
+    put(" state "); putHex(changetype<MEMORY_BASIC_INFORMATION>(buffer).State); flush();
   }
   show("query with a short length", NtQueryVirtualMemory(victim, 0x7FFDF000, 0, buffer, 8, cell + 12));
   show("end the victim", NtTerminateProcess(victim, 1));

@@ -16,7 +16,7 @@
 // volatile key \Registry\Machine\ReentW with Index = 1000 + w (NtOpenKey and
 // NtQueryValueKey), and a file C:\reentW.tmp of (w + 1) * 100 bytes
 // (NtCreateFile and NtQueryInformationFile FileStandardInformation).
-import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 import { FILE_STANDARD_INFORMATION, SIZEOF_FILE_STANDARD_INFORMATION, FileStandardInformation } from "../../../kernel/sdk/fileinfo";
 import { spawnThread as spawn, threadReturned } from "./nt";
 import { put, putHex, putDec, flush, say, show, NtAllocateVirtualMemory, NtCreateThread, NtTerminateThread, NtClose,
@@ -143,10 +143,10 @@ function worker(w: u32): void {
     s = NtQuerySection(section, 1, info, 48, result);
     count(area, 1, s == STATUS_SECTION_NOT_IMAGE, s, 0);
     // NtQueryVirtualMemory of its own page through a real process handle.
-    s = NtQueryVirtualMemory(process, area, 0, info, 28, result);
+    s = NtQueryVirtualMemory(process, area, 0, info, SIZEOF_MEMORY_BASIC_INFORMATION, result);
     count(area, 2, s == 0 && load<u32>(info) == <u32>area && load<u32>(info, 16) == 0x1000, s, load<u32>(info));
     // ... and through a handle that is none.
-    s = NtQueryVirtualMemory(BAD_HANDLE, area, 0, info, 28, result);
+    s = NtQueryVirtualMemory(BAD_HANDLE, area, 0, info, SIZEOF_MEMORY_BASIC_INFORMATION, result);
     count(area, 3, s == STATUS_INVALID_HANDLE, s, 0);
     if (phase == 1) continue;
     // The key, by its name, and its value.

@@ -6,12 +6,13 @@ import { show,
   NtCreateEvent, NtSetEvent, NtWaitForSingleObject, NtOpenSection, NtMapViewOfSection, NtQueryVirtualMemory, NtProtectVirtualMemory,
   attributes, ms, put, putHex, flush,
 } from "./nt";
+import { MEMORY_BASIC_INFORMATION, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 
 const SELF: u32 = 0xFFFFFFFF;
 const h = memory.data(12, 4);      // +0 the section, +4 ready event, +8 answer event
 const base = memory.data(4, 4);
 const size = memory.data(4, 4);
-const mbi = memory.data(28, 4);
+const mbi = memory.data(<i32>SIZEOF_MEMORY_BASIC_INFORMATION, 4);
 const t = memory.data(8, 8);
 const old = memory.data(4, 4);
 
@@ -26,9 +27,9 @@ export function main(): void {
   let same = true;
   for (let p: u32 = 0; p < 16; p++) if (load<u32>(view + p * 4096) != 0x5EC70000 + p || load<u32>(view + p * 4096 + 4092) != 0xA5A50000 + p) same = false;
   show("the writer's pattern", same ? 1 : 0);
-  const s = NtQueryVirtualMemory(SELF, view, 0, mbi, 28, 0);
-  put("query the view "); putHex(s); put(" alloc protect "); putHex(load<u32>(mbi, 8)); put(" size "); putHex(load<u32>(mbi, 12));
-  put(" state "); putHex(load<u32>(mbi, 16)); put(" type "); putHex(load<u32>(mbi, 24)); flush();
+  const s = NtQueryVirtualMemory(SELF, view, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, 0);
+  put("query the view "); putHex(s); put(" alloc protect "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).AllocationProtect); put(" size "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).RegionSize);
+  put(" state "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).State); put(" type "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).Type); flush();
   store<u32>(view + 0xF000, 0x52454144); // 'READ'
   store<u32>(view + 0xFFFC, 0x454E4F44); // 'DONE'
   store<u32>(base, view + 0x1000); store<u32>(size, 0x1000);

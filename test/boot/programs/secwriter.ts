@@ -6,7 +6,7 @@ import { show,
   NtClose, NtCreateEvent, NtSetEvent, NtWaitForSingleObject, NtCreateSection, NtOpenSection, NtMapViewOfSection, NtUnmapViewOfSection,
   NtQueryVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, attributes, ms, put, putHex, flush,
 } from "./nt";
-import { SEC_COMMIT } from "../../../kernel/sdk/ntdef";
+import { SEC_COMMIT, MEMORY_BASIC_INFORMATION, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 
 const SELF: u32 = 0xFFFFFFFF;
 const SECTION_ALL_ACCESS: u32 = 0xF001F;
@@ -15,7 +15,7 @@ const base = memory.data(4, 4);
 const size = memory.data(4, 4);
 const offset = memory.data(8, 8);
 const maximum = memory.data(8, 8);
-const mbi = memory.data(28, 4);
+const mbi = memory.data(<i32>SIZEOF_MEMORY_BASIC_INFORMATION, 4);
 const t = memory.data(8, 8);
 const old = memory.data(4, 4);
 
@@ -25,12 +25,12 @@ function map(section: u32, at: u32, bytes: u32, protect: u32): u32 {
   return NtMapViewOfSection(section, SELF, base, 0, 0, 0, size, 2, 0, protect);
 }
 function query(what: string, address: u32, view: u32): void {
-  const s = NtQueryVirtualMemory(SELF, address, 0, mbi, 28, 0);
+  const s = NtQueryVirtualMemory(SELF, address, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, 0);
   put(what); put(" "); putHex(s);
-  put(" at the view "); putHex(load<u32>(mbi) == address && load<u32>(mbi, 4) == view ? 1 : 0);
-  put(" alloc protect "); putHex(load<u32>(mbi, 8)); put(" size "); putHex(load<u32>(mbi, 12));
+  put(" at the view "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).BaseAddress == address && changetype<MEMORY_BASIC_INFORMATION>(mbi).AllocationBase == view ? 1 : 0);
+  put(" alloc protect "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).AllocationProtect); put(" size "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).RegionSize);
   flush();
-  put(what); put(": state "); putHex(load<u32>(mbi, 16)); put(" protect "); putHex(load<u32>(mbi, 20)); put(" type "); putHex(load<u32>(mbi, 24));
+  put(what); put(": state "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).State); put(" protect "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).Protect); put(" type "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).Type);
   flush();
 }
 function protect(address: u32, bytes: u32, protection: u32): u32 {

@@ -24,7 +24,7 @@
 // Lines: "svcfuzz: seed S calls N", "pool ...", "progress N calls ...",
 // "stuck in service 0x.. after N calls", then "count <number> <calls> <ok> <av>"
 // per service (several per line) and "done N calls S stalls".
-import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE } from "../../../kernel/sdk/ntdef";
+import { InitializeCountedString, InitializeObjectAttributes, OBJ_CASE_INSENSITIVE, MEMORY_BASIC_INFORMATION, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 import { put, putHex, putDec, flush, say, show, syscall, threadReturned, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory,
   NtQueryVirtualMemory, NtCreateThread, NtTerminateThread, NtClose, NtCreateEvent, NtCreateMutant, NtCreateSemaphore, NtCreateTimer,
   NtCreateDirectoryObject, NtCreateSymbolicLinkObject, NtOpenDirectoryObject, NtOpenProcess, NtOpenThread, NtCreateSection,
@@ -250,7 +250,7 @@ const swcell = memory.data(32, 8); // the caller's cells (pcell is the pager's)
 const sc = memory.data(64, 4);      // cells for the set-up calls
 const iosb = memory.data(8, 4);
 const tbi = memory.data(<i32>offsetof<THREAD_BASIC_INFORMATION>(), 4); // and PROCESS_BASIC_INFORMATION
-const mbi = memory.data(28, 4);
+const mbi = memory.data(<i32>SIZEOF_MEMORY_BASIC_INFORMATION, 4);
 const fileData = memory.data(4096, 4);
 function ok(s: u32): bool { setupCalls++; return s == 0; }
 function created(type: u32, s: u32): void { setupCalls++; if (s == 0) poolAdd(type, load<u32>(sc)); }
@@ -318,8 +318,8 @@ function sweep(): void {
   // (below the TEBs and the PEB, which the kernel puts from 0x7FFDF000 down: never the fuzzer's)
   let at: u32 = 0x10000;
   while (at < 0x7FF00000) {
-    if (NtQueryVirtualMemory(SELF, at, 0, mbi, 28, 0) != 0) break;
-    const base = load<u32>(mbi, 4), size = load<u32>(mbi, 12), state = load<u32>(mbi, 16), type = load<u32>(mbi, 24);
+    if (NtQueryVirtualMemory(SELF, at, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, 0) != 0) break;
+    const base = changetype<MEMORY_BASIC_INFORMATION>(mbi).AllocationBase, size = changetype<MEMORY_BASIC_INFORMATION>(mbi).RegionSize, state = changetype<MEMORY_BASIC_INFORMATION>(mbi).State, type = changetype<MEMORY_BASIC_INFORMATION>(mbi).Type;
     if (size == 0) break;
     // the view's place taken by an allocation while the pager had it unmapped: freed, the pager maps it again
     if (state != 0x10000 && base == V && type == 0x20000) { store<u32>(swcell, base); store<u32>(swcell, 0, 4); NtFreeVirtualMemory(SELF, swcell, swcell + 4, MEM_RELEASE); }
@@ -327,7 +327,7 @@ function sweep(): void {
       if (type == 0x20000) { store<u32>(swcell, base); store<u32>(swcell, 0, 4); NtFreeVirtualMemory(SELF, swcell, swcell + 4, MEM_RELEASE); }
       else NtUnmapViewOfSection(SELF, base);
     }
-    at = load<u32>(mbi) + size;
+    at = changetype<MEMORY_BASIC_INFORMATION>(mbi).BaseAddress + size;
   }
   openPool();
 }
@@ -405,11 +405,11 @@ export function main(): void {
   // the regions: the image, data, stack and shared pages that exist now are kept
   let at: u32 = 0x10000;
   while (at < 0x7FFE0000) {
-    if (NtQueryVirtualMemory(SELF, at, 0, mbi, 28, 0) != 0) break;
-    const size = load<u32>(mbi, 12);
+    if (NtQueryVirtualMemory(SELF, at, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, 0) != 0) break;
+    const size = changetype<MEMORY_BASIC_INFORMATION>(mbi).RegionSize;
     if (size == 0) break;
-    if (load<u32>(mbi, 16) != 0x10000) keep(load<u32>(mbi, 4));
-    at = load<u32>(mbi) + size;
+    if (changetype<MEMORY_BASIC_INFORMATION>(mbi).State != 0x10000) keep(changetype<MEMORY_BASIC_INFORMATION>(mbi).AllocationBase);
+    at = changetype<MEMORY_BASIC_INFORMATION>(mbi).BaseAddress + size;
   }
   const g = guarded(0x100000, 0x10000, 0x10000, false);
   const f = guarded(0x100000, 0x4000, 0x10000, false);

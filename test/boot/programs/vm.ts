@@ -2,18 +2,19 @@
 // release, and the statuses for bad requests. Ends by writing to a page it
 // made read-only: the process must end with STATUS_ACCESS_VIOLATION.
 import { show, NtAllocateVirtualMemory, NtFreeVirtualMemory, NtProtectVirtualMemory, NtQueryVirtualMemory, put, putHex, flush } from "./nt";
+import { MEMORY_BASIC_INFORMATION, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 
 const base = memory.data(4, 4);
 const size = memory.data(4, 4);
 const old = memory.data(4, 4);
-const mbi = memory.data(28, 4);
+const mbi = memory.data(<i32>SIZEOF_MEMORY_BASIC_INFORMATION, 4);
 const SELF: u32 = 0xFFFFFFFF;
 
 function query(what: string, address: u32): void {
-  const s = NtQueryVirtualMemory(SELF, address, 0, mbi, 28, 0);
+  const s = NtQueryVirtualMemory(SELF, address, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, 0);
   put(what); put(" "); putHex(s);
-  put(" base "); putHex(load<u32>(mbi)); put(" alloc "); putHex(load<u32>(mbi, 4));
-  put(" size "); putHex(load<u32>(mbi, 12)); put(" state "); putHex(load<u32>(mbi, 16)); put(" protect "); putHex(load<u32>(mbi, 20));
+  put(" base "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).BaseAddress); put(" alloc "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).AllocationBase);
+  put(" size "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).RegionSize); put(" state "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).State); put(" protect "); putHex(changetype<MEMORY_BASIC_INFORMATION>(mbi).Protect);
   flush();
 }
 

@@ -2,6 +2,7 @@
 import { show, NtOpenProcess, NtReadVirtualMemory, NtWriteVirtualMemory, NtCreateEvent, NtSetEvent, NtDelayExecution,
   NtAllocateVirtualMemory, NtQueryVirtualMemory, NtProtectVirtualMemory, NtFreeVirtualMemory,
   attributes, ms, put, putHex, flush, findPid } from "./nt";
+import { MEMORY_BASIC_INFORMATION, SIZEOF_MEMORY_BASIC_INFORMATION } from "../../../kernel/sdk/ntdef";
 const h = memory.data(8, 4);
 const cid = memory.data(8, 4);
 const buf = memory.data(8192, 4);
@@ -30,7 +31,7 @@ export function main(): void {
 const base = memory.data(4, 4);
 const size = memory.data(4, 4);
 const old = memory.data(4, 4);
-const mbi = memory.data(28, 4);
+const mbi = memory.data(<i32>SIZEOF_MEMORY_BASIC_INFORMATION, 4);
 /** Virtual memory in the other process through its handle. */
 export function crossProcessMemory(p: u32): void {
   store<u32>(base, 0); store<u32>(size, 0x3000);
@@ -41,9 +42,9 @@ export function crossProcessMemory(p: u32): void {
   store<u32>(buf, 0);
   show("read back", NtReadVirtualMemory(p, region + 0x1000, buf, 4, done));
   show("value", load<u32>(buf));
-  show("query there", NtQueryVirtualMemory(p, region, 0, mbi, 28, 0));
-  show("state", load<u32>(mbi, 16));
-  show("not here", NtQueryVirtualMemory(0xFFFFFFFF, region, 0, mbi, 28, 0) == 0 && load<u32>(mbi, 16) == 0x10000 ? 1 : 0);
+  show("query there", NtQueryVirtualMemory(p, region, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, 0));
+  show("state", changetype<MEMORY_BASIC_INFORMATION>(mbi).State);
+  show("not here", NtQueryVirtualMemory(0xFFFFFFFF, region, 0, mbi, SIZEOF_MEMORY_BASIC_INFORMATION, 0) == 0 && changetype<MEMORY_BASIC_INFORMATION>(mbi).State == 0x10000 ? 1 : 0);
   store<u32>(base, region); store<u32>(size, 0x1000);
   show("protect there", NtProtectVirtualMemory(p, base, size, 0x02, old));
   show("old", load<u32>(old));
