@@ -5,7 +5,7 @@
 // memory: callers capture first (ex/security.ts).
 
 import {
-  ACL, ACL_REVISION, ACL_REVISION_DS, ACE_HEADER, ACE_SID_OFFSET, ACCESS_ALLOWED_ACE_TYPE, ACCESS_DENIED_ACE_TYPE,
+  ACCESS_ALLOWED_ACE, ACL, ACL_REVISION, ACL_REVISION_DS, ACE_HEADER, ACE_SID_OFFSET, ACCESS_ALLOWED_ACE_TYPE, ACCESS_DENIED_ACE_TYPE,
   SECURITY_DESCRIPTOR_RELATIVE, SECURITY_DESCRIPTOR_REVISION, SE_DACL_PRESENT, SE_SELF_RELATIVE, SID_HEADER_SIZE,
   SID_MAX_SUB_AUTHORITIES, SID_REVISION, SIZEOF_ACL, SIZEOF_ACE_HEADER, SIZEOF_SECURITY_DESCRIPTOR_RELATIVE,
 } from "../sdk/security";
@@ -146,10 +146,11 @@ export function RtlCreateAcl(acl: usize, size: u32): void {
 /** Appends an ACCESS_ALLOWED_ACE for `sid` with `mask` at byte `at` of `acl`; returns the next free byte. */
 export function RtlAddAccessAllowedAceAt(acl: usize, at: u32, mask: u32, sid: usize): u32 {
   const length = RtlLengthSid(sid);
-  store<u8>(acl + at, ACCESS_ALLOWED_ACE_TYPE);
-  store<u8>(acl + at, 0, 1);
-  store<u16>(acl + at, <u16>(ACE_SID_OFFSET + length), 2);
-  store<u32>(acl + at, mask, 4);
+  const ace = changetype<ACCESS_ALLOWED_ACE>(acl + at);
+  ace.Header_AceType = ACCESS_ALLOWED_ACE_TYPE;
+  ace.Header_AceFlags = 0;
+  ace.Header_AceSize = <u16>(ACE_SID_OFFSET + length);
+  ace.Mask = mask;
   memory.copy(acl + at + ACE_SID_OFFSET, sid, length);
   changetype<ACL>(acl).AceCount++;
   return at + ACE_SID_OFFSET + length;

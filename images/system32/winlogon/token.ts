@@ -25,7 +25,9 @@ import {
   SECURITY_NT_AUTHORITY, SECURITY_WORLD_SID_AUTHORITY, SECURITY_WORLD_RID, SECURITY_BUILTIN_DOMAIN_RID, DOMAIN_ALIAS_RID_USERS,
   DOMAIN_ALIAS_RID_ADMINS, SECURITY_INTERACTIVE_RID, SECURITY_AUTHENTICATED_USER_RID, SECURITY_LOGON_IDS_RID, SECURITY_NT_NON_UNIQUE,
   SECURITY_LOCAL_SYSTEM_RID, DOMAIN_USER_RID_ADMIN, SE_SELF_RELATIVE, SE_DACL_PRESENT, ACL_REVISION, ACCESS_ALLOWED_ACE_TYPE,
+  ACCESS_ALLOWED_ACE, ACE_SID_OFFSET, ACL, SID, SID_HEADER_SIZE, SIZEOF_ACL,
 } from "../../../kernel/sdk/security";
+import { GENERIC_ALL } from "../../../kernel/sdk/ntdef";
 
 @external("ntdll", "NtCreateToken") declare function NtCreateToken(handle: usize, access: u32, oa: usize, type: u32, authenticationId: usize,
   expiration: usize, user: usize, groups: usize, privileges: usize, owner: usize, primaryGroup: usize, dacl: usize, source: usize): u32;
@@ -35,7 +37,6 @@ const SE_CREATE_TOKEN_PRIVILEGE: u32 = 2;
 const SE_ASSIGNPRIMARYTOKEN_PRIVILEGE: u32 = 3;
 const TOKEN_ALL_ACCESS: u32 = 0xF01FF;
 const TokenPrimary: u32 = 1;
-const GENERIC_ALL: u32 = 0x10000000;
 const GROUP: u32 = SE_GROUP_MANDATORY | SE_GROUP_ENABLED_BY_DEFAULT | SE_GROUP_ENABLED;
 /** This machine's account domain: S-1-5-21-<these three> (NT makes them at setup; ours are fixed). */
 const MACHINE_0: u32 = 2043285416, MACHINE_1: u32 = 1339146052, MACHINE_2: u32 = 3805766411;
@@ -58,16 +59,17 @@ function PutSid(at: usize, authority: u8, subs: u32[]): u32 {
 
 /** An ACL at `at` granting GENERIC_ALL to each SID given; returns its length. */
 function PutAcl(at: usize, sids: usize[]): u32 {
-  let size: u32 = 8;
+  let size: u32 = SIZEOF_ACL;
   for (let i = 0; i < sids.length; i++) {
-    const sidLength = 8 + (<u32>load<u8>(sids[i], 1) << 2);
-    const ace = at + size;
-    store<u8>(ace, ACCESS_ALLOWED_ACE_TYPE); store<u8>(ace, 0, 1); store<u16>(ace, <u16>(8 + sidLength), 2);
-    store<u32>(ace, GENERIC_ALL, 4);
-    memory.copy(ace + 8, sids[i], sidLength);
-    size += 8 + sidLength;
+    const sidLength = SID_HEADER_SIZE + (<u32>changetype<SID>(sids[i]).SubAuthorityCount << 2);
+    const ace = changetype<ACCESS_ALLOWED_ACE>(at + size);
+    ace.Header_AceType = ACCESS_ALLOWED_ACE_TYPE; ace.Header_AceFlags = 0; ace.Header_AceSize = <u16>(ACE_SID_OFFSET + sidLength);
+    ace.Mask = GENERIC_ALL;
+    memory.copy(at + size + ACE_SID_OFFSET, sids[i], sidLength);
+    size += ACE_SID_OFFSET + sidLength;
   }
-  store<u8>(at, ACL_REVISION); store<u8>(at, 0, 1); store<u16>(at, <u16>size, 2); store<u16>(at, <u16>sids.length, 4); store<u16>(at, 0, 6);
+  const acl = changetype<ACL>(at);
+  acl.AclRevision = ACL_REVISION; acl.Sbz1 = 0; acl.AclSize = <u16>size; acl.AceCount = <u16>sids.length; acl.Sbz2 = 0;
   return size;
 }
 
