@@ -16,6 +16,8 @@
 // Anything else is a malformed request, answered with an error naming the
 // byte where the parser stopped.
 
+import { UNICODE_STRING } from "../sdk/ntdef";
+
 /** The answer buffer. */
 const ANSWER_SIZE: u32 = 60 * 1024;
 /** Kept back for closing an answer or replacing it with an error. */
@@ -135,7 +137,7 @@ export function KdpStringUnicode(address: usize, bytes: u32): void {
 /** A JSON string from a UNICODE_STRING (null for address 0). */
 export function KdpUnicodeString(us: usize): void {
   if (us == 0) { KdpRaw("null"); return; }
-  KdpStringUnicode(load<usize>(us, 4), <u32>load<u16>(us));
+  KdpStringUnicode(changetype<UNICODE_STRING>(us).Buffer, <u32>changetype<UNICODE_STRING>(us).Length);
 }
 
 /** Lowercase hex digits of `length` bytes, as one JSON string. */

@@ -17,7 +17,7 @@ import { ExPoolAllocationsInUse, ExPoolBytesInUse, ExPoolPages, ExPoolTagAllocs,
 import {
   KdpComma, KdpDecimal, KdpError, KdpMember, KdpPut, KdpRaw, KdpRoom, KdpStringBytes, KdpStringCharacter, KdpUnicodeString,
 } from "./kdjson";
-import { InitializeCountedString } from "../sdk/ntdef";
+import { InitializeCountedString, UNICODE_STRING } from "../sdk/ntdef";
 
 const BACKSLASH: u32 = 0x5C;
 /** Directory levels a name is written through at most. */
@@ -34,8 +34,8 @@ const Chain: usize = memory.data(<i32>(NAME_DEPTH * 4), 4);
 
 /** The inside of a UNICODE_STRING as JSON string text (no quotes). */
 function KdpUnicodeText(us: usize): void {
-  const length = <u32>load<u16>(us);
-  const buffer = load<usize>(us, 4);
+  const length = <u32>changetype<UNICODE_STRING>(us).Length;
+  const buffer = changetype<UNICODE_STRING>(us).Buffer;
   for (let i: u32 = 0; i + 1 < length; i += 2) KdpStringCharacter(<u32>load<u16>(buffer + i));
 }
 

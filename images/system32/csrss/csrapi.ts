@@ -31,7 +31,7 @@
 //
 // The thread allocates nothing: every buffer below is static.
 
-import { OBJECT_ATTRIBUTES } from "../../../kernel/sdk/ntdef";
+import { OBJECT_ATTRIBUTES, UNICODE_STRING } from "../../../kernel/sdk/ntdef";
 import {
   NtAcceptConnectPort, NtCompleteConnectPort, NtReplyWaitReceivePort, NtClose, NtOpenProcess, NtReadVirtualMemory, NtCreateSymbolicLinkObject,
   NtDuplicateObject, NtQueryInformationProcess, NtCurrentProcess, PROCESS_DUP_HANDLE, PROCESS_QUERY_INFORMATION, SYNCHRONIZE,
@@ -333,9 +333,9 @@ function CsrpDispatch(client: usize): u32 {
 /** Reads string parameter `address` (a UNICODE_STRING in `process`) into stringText; the count of characters, or -1. */
 function CsrpReadString(process: u32, address: usize): i32 {
   if (NtReadVirtualMemory(process, address, stringOut, 8, done) != STATUS_SUCCESS) return -1;
-  let length = <u32>load<u16>(stringOut);
+  let length = <u32>changetype<UNICODE_STRING>(stringOut).Length;
   if (length > 500) length = 500;
-  if (NtReadVirtualMemory(process, load<usize>(stringOut, 4), stringText, length, done) != STATUS_SUCCESS) return -1;
+  if (NtReadVirtualMemory(process, changetype<UNICODE_STRING>(stringOut).Buffer, stringText, length, done) != STATUS_SUCCESS) return -1;
   return <i32>(length >> 1);
 }
 

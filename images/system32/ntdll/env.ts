@@ -23,7 +23,7 @@ import {
   STATUS_VARIABLE_NOT_FOUND,
 } from "../../../kernel/sdk/ntstatus";
 import {
-  MEMORY_BASIC_INFORMATION, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE, SIZEOF_MEMORY_BASIC_INFORMATION,
+  MEMORY_BASIC_INFORMATION, MEM_COMMIT, MEM_RELEASE, MEM_RESERVE, NtCurrentProcess, PAGE_READWRITE, PAGE_SIZE, SIZEOF_MEMORY_BASIC_INFORMATION, UNICODE_STRING,
 } from "../../../kernel/sdk/ntdef";
 
 /** RTL_USER_PROCESS_PARAMETERS.Environment. */
@@ -135,7 +135,7 @@ export function RtlDestroyEnvironment(env: usize): u32 {
  * or has '=' after its first character is STATUS_INVALID_PARAMETER.
  */
 export function RtlSetEnvironmentVariable(environment: usize, name: usize, value: usize): u32 {
-  const nameChars = <u32>load<u16>(name) >> 1, nameBuf = load<usize>(name, 4);
+  const nameChars = <u32>changetype<UNICODE_STRING>(name).Length >> 1, nameBuf = changetype<UNICODE_STRING>(name).Buffer;
   if (nameChars == 0) return STATUS_INVALID_PARAMETER;
   for (let i: u32 = 1; i < nameChars; i++) if (ch(nameBuf, i) == EQUALS) return STATUS_INVALID_PARAMETER;
   let params: usize = 0;
@@ -158,7 +158,7 @@ export function RtlSetEnvironmentVariable(environment: usize, name: usize, value
   }
   if (end == 0) end = start;
   if (value == 0 && end == start) return STATUS_SUCCESS;
-  const valueChars: u32 = value != 0 ? <u32>load<u16>(value) >> 1 : 0;
+  const valueChars: u32 = value != 0 ? <u32>changetype<UNICODE_STRING>(value).Length >> 1 : 0;
   const entryChars: u32 = value != 0 ? nameChars + 1 + valueChars + 1 : 0;
   const newTotal = total - (end - start) + entryChars;
 
@@ -174,7 +174,7 @@ export function RtlSetEnvironmentVariable(environment: usize, name: usize, value
     const at = target + (start << 1);
     memory.copy(at, nameBuf, nameChars << 1);
     store<u16>(at + (nameChars << 1), EQUALS);
-    memory.copy(at + ((nameChars + 1) << 1), load<usize>(value, 4), valueChars << 1);
+    memory.copy(at + ((nameChars + 1) << 1), changetype<UNICODE_STRING>(value).Buffer, valueChars << 1);
     store<u16>(at + ((nameChars + 1 + valueChars) << 1), 0);
   }
   if (target != env) {
@@ -192,13 +192,13 @@ export function RtlSetEnvironmentVariable(environment: usize, name: usize, value
  */
 export function RtlQueryEnvironmentVariable_U(env: usize, name: usize, value: usize): u32 {
   if (env == 0) env = RtlpCurrentEnvironment();
-  const found = RtlpFindVariable(env, load<usize>(name, 4), <u32>load<u16>(name) >> 1);
+  const found = RtlpFindVariable(env, changetype<UNICODE_STRING>(name).Buffer, <u32>changetype<UNICODE_STRING>(name).Length >> 1);
   if (found == 0) return STATUS_VARIABLE_NOT_FOUND;
   const bytes = RtlpWcsLen(found) << 1;
-  store<u16>(value, <u16>bytes);
-  const maximum = <u32>load<u16>(value, 2);
+  changetype<UNICODE_STRING>(value).Length = <u16>bytes;
+  const maximum = <u32>changetype<UNICODE_STRING>(value).MaximumLength;
   if (bytes > maximum) return STATUS_BUFFER_TOO_SMALL;
-  memory.copy(load<usize>(value, 4), found, bytes + 2 <= maximum ? bytes + 2 : bytes);
+  memory.copy(changetype<UNICODE_STRING>(value).Buffer, found, bytes + 2 <= maximum ? bytes + 2 : bytes);
   return STATUS_SUCCESS;
 }
 

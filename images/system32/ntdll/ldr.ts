@@ -64,7 +64,7 @@ import {
   STATUS_NO_MEMORY, STATUS_OBJECT_NAME_NOT_FOUND, STATUS_OBJECT_PATH_NOT_FOUND,
   STATUS_ORDINAL_NOT_FOUND, STATUS_SUCCESS,
 } from "../../../kernel/sdk/ntstatus";
-import { IO_STATUS_BLOCK, NtCurrentProcess, OBJ_CASE_INSENSITIVE, OBJECT_ATTRIBUTES, PAGE_READWRITE } from "../../../kernel/sdk/ntdef";
+import { IO_STATUS_BLOCK, NtCurrentProcess, OBJ_CASE_INSENSITIVE, OBJECT_ATTRIBUTES, PAGE_READWRITE, STRING } from "../../../kernel/sdk/ntdef";
 import {
   DLL_PROCESS_ATTACH, DLL_THREAD_ATTACH, LDRP_ENTRY_PROCESSED, LDRP_IMAGE_DLL, LDRP_PROCESS_ATTACH_CALLED,
 } from "../../../kernel/sdk/peb";
@@ -633,7 +633,7 @@ function LdrpGetProcedureAddressLocked(base: usize, name: usize, ordinal: u32, a
   const entry = LdrpFindModule(0, base);
   if (entry == 0) return STATUS_DLL_NOT_FOUND;
   let result: usize = 0;
-  if (name != 0) result = LdrpGetProcedure(entry, load<usize>(name, 4), <u32>load<u16>(name), 0, 0xFFFFFFFF, 0);
+  if (name != 0) result = LdrpGetProcedure(entry, changetype<STRING>(name).Buffer, <u32>changetype<STRING>(name).Length, 0, 0xFFFFFFFF, 0);
   else result = LdrpGetProcedure(entry, 0, 0, ordinal, 0, 0);
   if (result == 0) return name != 0 ? STATUS_ENTRYPOINT_NOT_FOUND : STATUS_ORDINAL_NOT_FOUND;
   store<usize>(address, result);
